@@ -24,13 +24,13 @@ from hypothesis import strategies as st
 
 from cicd_agent.runners.cargo.report import read_blocks
 from cicd_agent.runners.cargo.report import test_binaries as binaries_in
-from cicd_agent.runners.evidence import missing_evidence
 from cicd_agent.runners.go.profile import read_profile
 from cicd_agent.runners.go.runner import read_events
 from cicd_agent.runners.js.istanbul import read_coverage
 from cicd_agent.runners.js.report import outcomes_of, the_report
 from cicd_agent.runners.junit import outcomes
 from cicd_agent.runners.maven.runner import read_console
+from cicd_agent.runners.pytest.evidence import missing_evidence
 from tests.fuzz.hostile import budget, json_values, mutated, texts
 
 numbers = st.one_of(

@@ -9,7 +9,7 @@ while the fix judge read pytest's runner through its in-run check; a suggestion 
 
 - a sandboxed run's evidence pipe (``evidence=True``) is opened only by the seam's runners,
   the fix judge (the failed step's own command, whose pipe carries the in-run check's records,
-  read by ``runners/in_run_records.py`` as the seam's pytest runner reads them), the two places
+  read by the driven runner's watch, ``SESSIONS.watch``, as its own runs' are), the two places
   that run linters (their JSON reports: no test outcome) and the test step's sandboxed run
   (its standard output, as a run on the host prints it);
 - the readers of a test report (:data:`READERS`: our plugin's, jest's and vitest's, the
@@ -40,20 +40,14 @@ READERS = {
     "missing_evidence", "guard_problem", "in_run_check_loaded", "outcomes", "named_runs",
 }  # fmt: skip
 """Functions that turn a run's raw report into test outcomes (by name, wherever they live)."""
-IN_RUN_RECORDS = "cicd_agent.runners.in_run_records"
 MAY_READ = {
-    Path("verify/judge.py"): {f"{IN_RUN_RECORDS}.{name}" for name in (
-        "by_process", "guard_problem", "in_run_check_loaded", "in_run_problem")} | {
-        "cicd_agent.runners.evidence.missing_evidence", "cicd_agent.runners.evidence.read_report"},
-    Path("runners/in_run_records.py"): {"cicd_agent.runners.evidence.named_runs"},
-    Path("runners/evidence.py"): {"cicd_agent.runners.junit.outcomes"},
     Path("verify/suggested.py"): {"cicd_agent.analysis.lint_reports.read_report"},  # linters
     Path("modes/review/linters.py"): {"cicd_agent.api.lent.findings.read_report"},
     # The API lends it to review, and reads nothing itself.
     Path("api/lent/findings.py"): {"cicd_agent.analysis.lint_reports.read_report"},
 }  # fmt: skip
-"""Who may read a raw report other than the seam, and with what: the fix judge (the failed
-step's own command, its JUnit report and the in-run check's stream) and the linters' readers."""
+"""Who may read a raw report other than the seam, and with what: the linters' readers (the fix
+judge reads the failed step's own command through the driven runner's watch)."""
 
 
 def outside_the_seam(tree: ast.Module, where: Path) -> list[str]:

@@ -82,7 +82,7 @@ def test_the_rule_sees_each_way_of_starting_a_process() -> None:
                "except subprocess.TimeoutExpired: pass\n")  # fmt: skip
     assert offences(step, allowed.replace("except", "try: pass\nexcept")) == []
     assert offences(SEAM, "import subprocess\nsubprocess.run(argv)\n") == []
-    assert offences(Path("runners/boot/guard.py"), "import os\nos.execv('x', [])\n") == []
+    assert offences(Path("runners/pytest/boot/guard.py"), "import os\nos.execv('x', [])\n") == []
 
 
 def test_the_seam_strips_the_jobs_secrets_whatever_it_is_handed(

@@ -21,21 +21,19 @@ from tests.harness.payloads import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "src" / "cicd_agent"
 RUNNERS = PACKAGE / "runners"
-SHARED = {"boot"}
-"""Folders of ``runners/`` that are no runner: the in-run check's files, which every judge loads."""
 REGISTRY = Path("runners/__init__.py")
 FAMILY = {"jest": {"js"}, "vitest": {"js"}}
 """A runner's folder that builds on another's: jest's and vitest's on the JavaScript family's."""
 KNOWN = {
-    (Path("runners/in_run_records.py"), "js"): "a patch's static rule for JavaScript is applied where "
+    (Path("runners/patched_lines.py"), "js"): "a patch's static rule for JavaScript is applied where "
     "a patch's changed lines are read, before any runner is chosen",
 }
 """Modules that still read a runner's internals, and why: each one left is work to do."""
 
 
 def runner_folders() -> set[str]:
-    """The runners' folders: each package directly under ``runners/`` but the shared ones."""
-    return {path.parent.name for path in RUNNERS.glob("*/__init__.py")} - SHARED
+    """The runners' folders: each package directly under ``runners/``."""
+    return {path.parent.name for path in RUNNERS.glob("*/__init__.py")}
 
 
 def _docstrings(tree: ast.Module) -> set[int]:
@@ -119,7 +117,7 @@ def test_the_reader_sees_each_way_in(code: str) -> None:
         "from cicd_agent.runners import RUNNERS, SESSIONS",
         "from cicd_agent.runners.sessions import Evidence",
         '"""Pytest\'s run (:mod:`cicd_agent.runners.pytest.runner`)."""',
-        "files('cicd_agent.runners.boot')",
+        "from cicd_agent.runners.patched_lines import PatchedLines",
     ],
 )
 def test_the_reader_lets_the_seam_through(code: str) -> None:

@@ -65,3 +65,62 @@ def test_the_test_step_holds_no_runner_s_own_knowledge() -> None:
              if (hits := [s for s in _code_strings(path) if RUNNER_NAMES.search(EXAMPLE.sub("", s))]
                  + _names_compared(path))}  # fmt: skip
     assert not found, found
+
+
+PYTEST = SRC / "runners" / "pytest"
+PYTEST_MACHINERY = re.compile(r"PYTEST_ADDOPTS|--junit-?xml|junit_family|--cicd-|pytest -p\b")
+"""How pytest is driven: its options' variable, its JUnit report's options, our plugin's options
+and a plugin loaded by ``-p``."""
+PYTEST_MODULES = ("pytest", "_pytest", "pluggy")
+PYTEST_KNOWN = {
+    Path("sandbox/run.py"): "every run's own pytest cache is set through PYTEST_ADDOPTS",
+    Path("modes/gen_tests/gate.py"): "gen-tests' gate words its pytest sessions itself",
+    Path("verify/conditions.py"): "the flaky hunt words its pytest sessions itself",
+    Path("verify/fail_to_pass.py"): "the fail-to-pass claim is a pytest command line",
+    Path("verify/named_files.py"): "the fix policy reads the plugins a failing pytest command "
+    "loads (-p NAME, on its line or in PYTEST_ADDOPTS)",
+}
+"""Modules outside pytest's folder that still hold how pytest is driven, and why: each one left
+is work to do (a word of :class:`~cicd_agent.runners.protocol.Sessions` instead)."""
+
+
+def pytest_s_knowledge(path: Path) -> list[str]:
+    """What of pytest ``path`` holds in its code: an import of pytest or pluggy (a plugin of
+    ours), or a string that drives pytest (:data:`PYTEST_MACHINERY`)."""
+    tree = ast.parse(path.read_text())
+    imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names] + [node.module for node in ast.walk(tree)
+                                            if isinstance(node, ast.ImportFrom) and node.module]  # fmt: skip
+    return [name for name in imported if name.split(".")[0] in PYTEST_MODULES] + [
+        text[:80] for text in _code_strings(path) if PYTEST_MACHINERY.search(text)]
+
+
+def pytest_outside_its_folder() -> dict[Path, list[str]]:
+    return {path.relative_to(SRC): found for path in sorted(SRC.rglob("*.py"))
+            if not path.is_relative_to(PYTEST) and (found := pytest_s_knowledge(path))}  # fmt: skip
+
+
+def test_pytest_s_own_modules_live_in_its_folder() -> None:
+    """pytest's plugins of ours, its in-run check's readers and its report's options are
+    ``runners/pytest/``'s: a module outside it that imports pytest or drives it fails here
+    (the in-run check's plugins, ``runners/boot/``, and its readers once did)."""
+    found = {str(where): hits for where, hits in pytest_outside_its_folder().items()
+             if where not in PYTEST_KNOWN}  # fmt: skip
+    assert not found, found
+
+
+def test_each_module_still_holding_pytest_s_knowledge_is_still_there() -> None:
+    """A module that stopped driving pytest itself leaves :data:`PYTEST_KNOWN`."""
+    assert set(PYTEST_KNOWN) <= set(pytest_outside_its_folder())
+
+
+def test_the_reader_finds_pytest_s_knowledge(tmp_path: Path) -> None:
+    plugin = tmp_path / "plugin.py"
+    plugin.write_text('"""Runs PYTEST_ADDOPTS."""\nimport pytest\n')
+    report = tmp_path / "report.py"
+    report.write_text('OPTS = "PYTEST_ADDOPTS"\nWORDS = ["--junitxml=r.xml"]\n')
+    told = tmp_path / "told.py"
+    told.write_text('"""pytest with --junitxml, in prose."""\nNAME = "pytest"\n')
+    assert pytest_s_knowledge(plugin) == ["pytest"]
+    assert pytest_s_knowledge(report) == ["PYTEST_ADDOPTS", "--junitxml=r.xml"]
+    assert pytest_s_knowledge(told) == []

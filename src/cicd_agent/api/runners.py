@@ -1,10 +1,13 @@
 """The API's test-runner facet: every runner cicd-agent knows (:data:`RUNNERS`, each a
 :class:`TestRunner`), the one a file belongs to (:func:`for_file`), and the sessions of the
-runner the verifier drives itself (:data:`SESSIONS`). Loaded only by a mode that imports it."""
+runner the verifier drives itself (:data:`SESSIONS`), and the folders the runners' toolchains
+need in a sandbox (:func:`tool_mounts`, what every sandbox a mode opens is built with). Loaded
+only by a mode that imports it."""
 
 from __future__ import annotations
 
-from cicd_agent.runners import RUNNERS, SESSIONS, for_file
+from cicd_agent.runners import RUNNERS, SESSIONS, for_file, tool_mounts
 from cicd_agent.runners.protocol import TestRunner
+from cicd_agent.sandbox import ToolMount
 
-__all__ = ["RUNNERS", "SESSIONS", "TestRunner", "for_file"]
+__all__ = ["RUNNERS", "SESSIONS", "TestRunner", "ToolMount", "for_file", "tool_mounts"]

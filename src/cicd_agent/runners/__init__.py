@@ -18,15 +18,15 @@ from cicd_agent.runners import logs_only, named_files
 from cicd_agent.runners.base import Selection
 from cicd_agent.runners.cargo.runner import CargoTest
 from cicd_agent.runners.go.runner import GoTest
-from cicd_agent.runners.in_run_records import PatchedLines
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.js.runner import PACKAGE_TEST, test_script
 from cicd_agent.runners.maven.runner import MavenJUnit
+from cicd_agent.runners.patched_lines import PatchedLines
 from cicd_agent.runners.protocol import Sessions, TestRunner
 from cicd_agent.runners.pytest.runner import Pytest
 from cicd_agent.runners.shape import Place, RunnerShape
 from cicd_agent.runners.vitest.runner import Vitest
-from cicd_agent.sandbox import Sandbox, Workspace
+from cicd_agent.sandbox import Sandbox, ToolMount, Workspace
 
 RUNNERS: tuple[TestRunner, ...] = (
     Pytest(),
@@ -92,6 +92,13 @@ def file_of_test(checkout: Path, test: str) -> str:
     """The file of ``test`` (a canonical, dotted name, whichever runner named it) in
     ``checkout``; "" when none is there (:func:`~.named_files.file_of_test`)."""
     return named_files.file_of_test(checkout, test, RUNNERS)
+
+
+def tool_mounts(environ: Mapping[str, str]) -> tuple[ToolMount, ...]:
+    """The folders every runner's toolchain needs in a sandbox of the job whose environment is
+    ``environ`` (:meth:`~.protocol.Runner.tool_mounts`), each once: what every sandbox is
+    built with."""
+    return tuple(dict.fromkeys(mount for runner in RUNNERS for mount in runner.tool_mounts(environ)))
 
 
 def named(name: str) -> TestRunner | None:

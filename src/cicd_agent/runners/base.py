@@ -33,7 +33,7 @@ from pathlib import PurePosixPath
 from typing import Literal
 
 from cicd_agent.local.job_tools import Refused
-from cicd_agent.runners.in_run_records import PatchedLines
+from cicd_agent.runners.patched_lines import PatchedLines
 
 COUNT = r"(\d{1,12})"
 """A count or line number as every runner's reader matches it (one group): a longer run of
@@ -70,7 +70,7 @@ class Selection:
     own order), ``cover`` (source files whose executed lines to measure; empty: none) and
     ``changed`` (the lines a patch applied to the copy changed: pytest's in-run check stops a run
     in which one of them runs before the tests, and pytest, jest and vitest start no run of a
-    patch its static rule refuses, :attr:`~.in_run_records.PatchedLines.refused`; None: no patch)
+    patch its static rule refuses, :attr:`~.patched_lines.PatchedLines.refused`; None: no patch)
     and ``zone`` (the run's ``TZ``,
     the flaky hunt's other time zone; "": the job's), ``repeat`` (each selected test run
     this many times in the one process, where the runner can: :attr:`~.protocol.Repeats.repeats`;

@@ -1,5 +1,5 @@
 """What a patch may change in a Python module when the fix judge's in-run check
-(:mod:`.in_run_records`) decides: what runs when the module's code is called, never what runs as it
+(:mod:`.pytest.in_run_records`) decides: what runs when the module's code is called, never what runs as it
 is imported.
 
 :func:`import_time_problem` closes what the in-run check cannot: it runs in the process it judges,
@@ -14,7 +14,7 @@ A body the module's import-time code already calls (a function it calls, a decor
 it makes) is not read as import-time code here: read by name, that refused three fixes in five
 of real projects (a route's body, a schema's method). The in-run check's import guard judges those
 by what runs: a function's line the patch changed that runs before the tests ends the run
-(:func:`cicd_agent.runners.in_run_records.guard_problem`). A constant the base's import-time
+(:func:`cicd_agent.runners.pytest.in_run_records.guard_problem`). A constant the base's import-time
 code reads is allowed here and not watched there; a tracer it arms is stopped by the guard's audit
 hook. A call that builds a value from literals (:data:`_VALUE_CALLS`) is no import-time change.
 """

@@ -17,10 +17,13 @@ from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
 
 from cicd_agent.analysis.archive import DAMAGED
 from cicd_agent.analysis.history import canonical_test
+from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
 from cicd_agent.runners.step_outcomes import StepOutcomes
 
 MAX_REPORT_BYTES = 20 * 1024 * 1024
 MAX_REPORTS = 20
+REPORT_NAME = "report.xml"
+"""The file a run's JUnit report is written to, in a fresh folder of ours outside the copy."""
 
 
 def outcomes(report: bytes) -> dict[str, bool]:
@@ -129,3 +132,12 @@ def outcomes_in_folder(reports: Path) -> dict[str, bool]:
             for name, passed in outcomes(report.read_bytes()).items():
                 found[name] = found.get(name, True) and passed
     return found
+
+
+def read_report(folder: Path) -> bytes | None:
+    """The report a run wrote in ``folder`` (:data:`REPORT_NAME`), or None (none, a link, a
+    FIFO, too large)."""
+    try:
+        return read_bytes(folder, REPORT_NAME, MAX_REPORT_BYTES)
+    except CheckoutFileError:
+        return None

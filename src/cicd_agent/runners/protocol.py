@@ -20,12 +20,11 @@ from typing import Literal, Protocol
 from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.changed_lines import Record, Touched
 from cicd_agent.runners.base import Layout, Reach, Selection, TestReport
-from cicd_agent.runners.evidence import REPORT_NAME, read_report
-from cicd_agent.runners.junit import runner_outcomes
+from cicd_agent.runners.junit import REPORT_NAME, read_report, runner_outcomes
 from cicd_agent.runners.named_files import NamedFiles
-from cicd_agent.runners.sessions import Evidence, SessionSandbox
+from cicd_agent.runners.sessions import Evidence, SessionSandbox, StepWatch
 from cicd_agent.runners.shape import RunnerShape
-from cicd_agent.sandbox import RunResult, Sandbox, Workspace
+from cicd_agent.sandbox import RunResult, Sandbox, ToolMount, Workspace
 
 
 class Runner(Protocol):
@@ -64,6 +63,14 @@ class Runner(Protocol):
         self, sandbox: Sandbox, space: Workspace, selection: Selection, *, timeout: float
     ) -> TestReport:
         """Run ``selection`` in ``space`` (a sandbox copy) and read its report (module doc)."""
+        ...
+
+    def tool_mounts(self, environ: Mapping[str, str]) -> tuple[ToolMount, ...]:
+        """The folders its toolchain's programs on our own ``PATH`` (in ``environ``) need in
+        every sandboxed run, brought back read-only, each with the variable that tells a run
+        where it is (cargo's: rustup's toolchains); none for most. Every sandbox is built with
+        all runners' (:func:`cicd_agent.runners.tool_mounts`): review's clippy needs rustup's
+        as ``cargo test`` does."""
         ...
 
 
@@ -293,6 +300,17 @@ class Sessions(Protocol):
         """Why a session's report says nothing to believe ("" when it does)."""
         ...
 
+    def reads_code_guard(self) -> str:
+        """The source of the plugin that ends a run as soon as the test's own code reaches a
+        code object or a frame (the fix's compiled code read, not run): a fail-to-pass claim's
+        guard, written by the verifier under a name of its own."""
+        ...
+
+    def watch(self, root: Path) -> StepWatch:
+        """The fix judge's watch on a failed step's own command, written into ``root`` (a
+        sandbox's own folder, read-only inside) under a fresh name."""
+        ...
+
 
 class DrivesSessions(Protocol):
     """What the verifier's own loops over Python's tests ask: whether it drives this runner's
@@ -325,6 +343,9 @@ class RunnerDefaults:
     ) -> tuple[str, ...] | None:
         return None
 
+    def tool_mounts(self, environ: Mapping[str, str]) -> tuple[ToolMount, ...]:
+        return ()
+
     def step_command(
         self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
     ) -> list[str] | None:
@@ -334,7 +355,7 @@ class RunnerDefaults:
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         """The JUnit report :meth:`step_command` named, read as a judged run's is
-        (:func:`~cicd_agent.runners.evidence.read_report`: no link, FIFO or huge report), each
+        (:func:`~cicd_agent.runners.junit.read_report`: no link, FIFO or huge report), each
         test by the id the runner prints where the report names its file (pytest's node id)."""
         written = read_report(folder)
         if written is None:

@@ -12,11 +12,12 @@ types of that capability; the runner that has it implements them in its folder.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
-from cicd_agent.runners.in_run_records import PatchedLines
+from cicd_agent.runners.patched_lines import PatchedLines
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 
 
@@ -71,3 +72,66 @@ class SessionSandbox(Sandbox, ABC):
         """Run ``argv`` (the runner's command with our plugin loaded, or the project's suite)
         in ``space``, watched by the in-run check (its guard on ``patched``'s lines, when given),
         and read its report."""
+
+
+@dataclass(frozen=True)
+class Watched:
+    """What the fix judge's watch saw of one run of a failed step's own command."""
+
+    guarded: str
+    """Why its guard stopped the run: a line the patch changed ran before the tests ("")."""
+    loaded: bool
+    """Whether a process of the run loaded the watch at all."""
+    problem: str
+    """Why the run's report and the watch's records do not show the failing tests run and
+    passed ("" when they do, or when the guard stopped the run)."""
+
+
+class StepWatch(Protocol):
+    """The fix judge's watch on a failed step's own command, as written in its shell (the
+    driven runner's in-run check and report, :meth:`~.protocol.Sessions.watch`), installed in
+    one sandbox's own folder."""
+
+    @property
+    def module(self) -> str:
+        """The name it is loaded under, chosen per sandbox (a run's output naming it says the
+        runner could not load it)."""
+        ...
+
+    def environment(
+        self,
+        lent: Mapping[str, str],
+        stream: str,
+        failed_tests: Collection[str],
+        test_files: Collection[str],
+        changed: PatchedLines,
+        *,
+        folder: Path,
+    ) -> dict[str, str]:
+        """The variables one judged run gets on top of ``lent`` (its environment as the
+        sandbox gives it): the watch loaded, its records streamed to the fd the variable
+        ``stream`` names, the failing tests it watches (by name, else by file), the lines
+        ``changed`` that must not run before the tests, and the report written into
+        ``folder`` (a fresh folder of ours, shared with the run)."""
+        ...
+
+    def seen(
+        self,
+        stream: bytes,
+        folder: Path,
+        repo: Path,
+        *,
+        patched: Collection[str],
+        failed_tests: Collection[str],
+        test_files: Collection[str],
+        script: str,
+        installed: Collection[str],
+    ) -> Watched:
+        """What the run's records (``stream``: its evidence pipe) and its report in
+        ``folder`` show of the run in the copy ``repo``: ``patched``, the files the patch
+        writes; ``script``, what ran; ``installed``, the job's own installs in the copy."""
+        ...
+
+    def passing(self, folder: Path) -> int:
+        """How many tests passed in the report the run wrote in ``folder`` (0: none)."""
+        ...

@@ -62,6 +62,7 @@ from cicd_agent.local.environment import scrub_environment
 from cicd_agent.sandbox.environment import borrowable
 from cicd_agent.sandbox.isolation import Confinement, Isolation, find_bwrap, probe_isolation
 from cicd_agent.sandbox.limits import Limits
+from cicd_agent.sandbox.mounts import ToolMount, own_path
 from cicd_agent.sandbox.run import RunResult, Sandbox
 from cicd_agent.sandbox.workspace import (
     SKIPPED_NAMES,
@@ -80,11 +81,13 @@ __all__ = [
     "Limits",
     "RunResult",
     "Sandbox",
+    "ToolMount",
     "Workspace",
     "borrowable",
     "find_bwrap",
     "ignored_untracked",
     "installed_folders",
+    "own_path",
     "probe_isolation",
     "remove_tree",
     "scrub_environment",

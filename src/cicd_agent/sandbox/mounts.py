@@ -5,7 +5,8 @@ The host's tree comes in read-only, top folder by top folder (:func:`system_bind
 so, for a run as ``nobody``, is every folder above what comes back that nobody could pass
 anyway. Then only what runs need comes back, read-only: the checkout, the sandbox's own
 folder, our interpreter, our own ``PATH``'s tool folders (never one chosen through the
-checkout's links) and rustup's toolchains; known credential paths inside those stay hidden;
+checkout's links) and the folders the test runners' toolchains name (:class:`ToolMount`:
+rustup's toolchains, for cargo); known credential paths inside those stay hidden;
 the workspace's own folder is the one writable place.
 """
 
@@ -14,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
-import shutil
 import stat
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -167,6 +167,25 @@ def tools_in_emptied_folders(search_path: str, checkout: Path) -> tuple[Path, ..
     )
 
 
+def own_path(environ: Mapping[str, str]) -> str:
+    """Our own ``PATH`` in ``environ``: its absolute entries alone, as on the host
+    (``local.processes``): a relative one (``bin``, the empty one a trailing ``:`` makes) means
+    the run's folder, the pull request's copy."""
+    entries = environ.get("PATH", os.defpath).split(os.pathsep)
+    return os.pathsep.join(entry for entry in entries if os.path.isabs(entry))
+
+
+@dataclass(frozen=True)
+class ToolMount:
+    """A folder a toolchain's programs on our own ``PATH`` need in every run (rustup's
+    toolchains behind its ``cargo`` proxy): it may lie in the hidden home, and a run's ``HOME``
+    is its own, so it comes back read-only and the run is told where (``variable``)."""
+
+    folder: Path
+    variable: str
+    """The variable that names the folder in a run's environment (``RUSTUP_HOME``)."""
+
+
 @dataclass(frozen=True)
 class Mounts:
     """The folders one sandbox binds, hides and empties; :meth:`arguments` for each run."""
@@ -181,31 +200,28 @@ class Mounts:
     """Credential paths, the checkout's ``.git``, ``RUNNER_TEMP``: hidden where they show."""
     linked: tuple[str, ...] = ()
     """Top-level folders of the checkout a run's copy links to (a virtualenv, ``node_modules``)."""
-    rustup: Path | None = None
-    """rustup's toolchains (``RUSTUP_HOME``), when its proxies (``cargo``, ``cargo-clippy``)
-    are on our ``PATH``: they live in the hidden home, and a run's ``HOME`` is its own, so
-    they come back read-only and the run is told where (its ``RUSTUP_HOME``)."""
+    tools: tuple[ToolMount, ...] = ()
+    """The toolchains' folders, each a real folder (the test runners name them:
+    ``TestRunner.tool_mounts``)."""
 
     @classmethod
-    def of(cls, checkout: Path, root: Path, environ: Mapping[str, str]) -> Mounts:
+    def of(
+        cls, checkout: Path, root: Path, environ: Mapping[str, str],
+        tools: Iterable[ToolMount] = (),
+    ) -> Mounts:  # fmt: skip
         home = Path(environ.get("HOME") or Path.home())
         hidden = list(_credential_paths(home, environ))
         hidden += [checkout / ".git", Path("/run/secrets")]
         runner_temp = environ.get("RUNNER_TEMP")
         if runner_temp and not root.is_relative_to(Path(runner_temp).resolve()):
             hidden.append(Path(runner_temp))
-        # Absolute entries alone, as on the host (``local.processes``): a relative one (``bin``,
-        # the empty one a trailing ``:`` makes) means the run's folder, the pull request's copy.
-        entries = environ.get("PATH", os.defpath).split(os.pathsep)
-        own_path = os.pathsep.join(entry for entry in entries if os.path.isabs(entry))
-        rustup = Path(environ.get("RUSTUP_HOME") or home / ".rustup").resolve()
         return cls(
             checkout,
             root,
-            own_path,
+            own_path(environ),
             find_homes(environ),
             tuple(str(path) for path in hidden if path.exists()),
-            rustup=rustup if shutil.which("rustup", path=own_path) and rustup.is_dir() else None,
+            tools=tuple(dict.fromkeys(tool for tool in tools if tool.folder.is_dir())),
         )
 
     def arguments(
@@ -225,7 +241,7 @@ class Mounts:
         # lie inside a home (a runner's /home/runner/work), and stay reachable.
         tools = tools_in_emptied_folders(self.own_path, self.checkout)
         ours = (*self._checkout(as_nobody=as_nobody), self.root, *own_environment(), *tools)
-        ours += (self.rustup,) if self.rustup else ()
+        ours += tuple(tool.folder for tool in self.tools)
         hidden_whole = self.homes
         if as_nobody:  # a home inside a closed folder goes with it
             every_tool = tools_in_home((Path("/"),), self.own_path, self.checkout)

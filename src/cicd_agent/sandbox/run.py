@@ -42,7 +42,7 @@ from cicd_agent.sandbox.isolation import (
     userns_option,
 )
 from cicd_agent.sandbox.limits import Limits, RunGroups
-from cicd_agent.sandbox.mounts import Mounts
+from cicd_agent.sandbox.mounts import Mounts, ToolMount
 from cicd_agent.sandbox.pipes import LINGER, MAX_OUTPUT_CHARS, RunFds
 from cicd_agent.sandbox.syscalls import seccomp_option
 from cicd_agent.sandbox.workspace import (
@@ -113,6 +113,7 @@ class Sandbox:
         isolation: Isolation | None = None,
         limits: Limits | None = None,
         left_out: Iterable[str] = (),  # paths of the checkout no run needs: never copied
+        tools: Iterable[ToolMount] = (),  # the test runners' toolchains' folders
     ) -> None:
         self.checkout = checkout.resolve()
         self._bwrap = find_bwrap(environ)
@@ -142,7 +143,7 @@ class Sandbox:
         self._known_secrets = tuple(known_secrets)
         self._secret_names = tuple(secret_names)
         self._environment = self._scrubbed(environ)
-        self._mounts = Mounts.of(self.checkout, self.root, environ)
+        self._mounts = Mounts.of(self.checkout, self.root, environ, tools)
         self._names = 0
         self.prepare()
         # the checkout is bound back whole: every .git in it is hidden, not only its own
@@ -226,7 +227,7 @@ class Sandbox:
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "PYTHONNOUSERSITE": "1",
                 "PATH": self._mounts.own_path,
-                **({"RUSTUP_HOME": str(rustup)} if (rustup := self._mounts.rustup) else {}),
+                **{tool.variable: str(tool.folder) for tool in self._mounts.tools},
             }
         )
         env.update(extra or {})

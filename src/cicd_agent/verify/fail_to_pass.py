@@ -13,10 +13,11 @@ push that run is the pull request's, so a pass there is checked, never proof.
 In both runs the Python files the fix writes are there only as compiled code (``compileall
 -b``, then the source removed): the test can import and run them, never read their text. A
 test that looks for the fix's words in its file fails with and without the fix, so it is not
-offered: it shows the patch, not the bug. Nor may it read their compiled code: our guard
-(:mod:`cicd_agent.runners.boot.behaviour_guard`, loaded first with ``-p`` under a name chosen per claim) ends
-either run when the test's own code reaches a code object or a frame (``__code__``, ``dis``,
-``gc``, a ``.pyc``), however it spells the name, and such a test is not offered either.
+offered: it shows the patch, not the bug. Nor may it read their compiled code: our guard (the
+driven runner's :meth:`~cicd_agent.runners.protocol.Sessions.reads_code_guard`, loaded first
+with ``-p`` under a name chosen per claim) ends either run when the test's own code reaches a
+code object or a frame (``__code__``, ``dis``, ``gc``, a ``.pyc``), however it spells the
+name, and such a test is not offered either.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ import os
 import re
 import secrets
 import shlex
-from importlib import resources
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple
 
+from cicd_agent.runners import SESSIONS
 from cicd_agent.sandbox import remove_tree
 from cicd_agent.verify.contract import FailsThenPasses, Patch, RunOutcome, Verification
 from cicd_agent.verify.policy import written_files
@@ -117,8 +118,7 @@ def _guard(verifier: SandboxVerifier, test: str, fixed: list[str]) -> Guard:
     module = f"cicd_f2p_{secrets.token_hex(8)}"
     folder = verifier.sandbox.root / "fix-boot"
     folder.mkdir(exist_ok=True)
-    text = resources.files("cicd_agent.runners.boot").joinpath("behaviour_guard.py")
-    (folder / f"{module}.py").write_text(text.read_text("utf-8"), "utf-8")
+    (folder / f"{module}.py").write_text(SESSIONS.reads_code_guard(), "utf-8")
     said = {"test": test, "fixed": fixed, "exit": GUARD_EXIT, "said": READS_CODE}
     return Guard(module, str(folder), json.dumps(said))
 

@@ -12,8 +12,9 @@ apply to the failed commit. For each patch, in a fresh copy:
    the check;
 3. the failing command (after the step's commands before it) runs twice in the same copy:
    both must pass, and where the log names the failing tests, pytest's report of each run must
-   show them run and passed (:mod:`.evidence`: an exit code is the word of the code under
-   test); a failed ``go test``, jest or vitest step counts only where its runner's own report,
+   show them run and passed (:mod:`cicd_agent.runners.pytest.evidence`: an exit code is the
+   word of the code under test); a failed ``go test``, jest or vitest step counts only where
+   its runner's own report,
    run through the test-runner seam (:mod:`cicd_agent.runners`) in the same copy, shows the tests the log
    named passing and none failing; a run with no pytest counts by its exit code only for a known
    linter or formatter; a patch to the runner's settings (``pyproject.toml``'s part, ``go.mod``,
@@ -36,25 +37,9 @@ from pathlib import Path
 
 from cicd_agent.analysis.known_tools import tools_named
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
-from cicd_agent.runners import failing_tests_pass, running, settings_problem
-from cicd_agent.runners.evidence import (
-    REPORT_NAME,
-    missing_evidence,
-    passing_tests,
-    pytest_addopts,
-    read_report,
-)
+from cicd_agent.runners import SESSIONS, failing_tests_pass, running, settings_problem
 from cicd_agent.runners.import_time import import_time_problem
-from cicd_agent.runners.in_run_records import (
-    InRunCheck,
-    PatchedLines,
-    by_process,
-    cookie_problem,
-    guard_problem,
-    in_run_check_loaded,
-    in_run_problem,
-    unnamed_by_the_linter,
-)
+from cicd_agent.runners.patched_lines import PatchedLines, cookie_problem, unnamed_by_the_linter
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
 from cicd_agent.verify.contract import (
     NOT_PROOF,
@@ -101,8 +86,9 @@ class SandboxVerifier:
     ) -> None:
         """``failing_tests``: the failing tests' files (the policy keeps them unchanged);
         ``failed_tests``: their names as the log gave them. Either known, or a failing command
-        that runs pytest, a verified fix needs pytest's report (:mod:`.evidence`); otherwise (a
-        linter failed) the exit code is the judge. ``budget``: :data:`BUDGET`'s seconds. ``said``:
+        that runs pytest, a verified fix needs pytest's report
+        (:mod:`cicd_agent.runners.pytest.evidence`); otherwise (a linter failed) the exit code
+        is the judge. ``budget``: :data:`BUDGET`'s seconds. ``said``:
         where a line of progress goes as each patch is judged (several runs of the failing
         command each). ``code_is_proof``: the code under test came from someone who can push
         (the caller's ``Trust.code_is_proof``, read from GitHub's answer); otherwise no pass is
@@ -125,7 +111,7 @@ class SandboxVerifier:
             "formatter the fix step knows, so its exit code is the word of the code it runs"
         )
         self._named = named_files(failing, sandbox.checkout)  # its plugins, scripts, settings
-        self._in_run_check = InRunCheck.install(sandbox.root)
+        self._watch = SESSIONS.watch(sandbox.root)  # pytest's in-run check and report
         self.budget = budget
         self._baseline: RunOutcome | None = None
         self._verdicts: dict[str, Verification] = {}
@@ -281,7 +267,7 @@ class SandboxVerifier:
                     if time.monotonic() >= self._ends
                     else f"not verified: pytest could not load the fix step's in-run check ({attempt} "
                     "run; a PYTHONPATH the step sets itself replaces the folder it is in)"
-                    if self._in_run_check.module in outcome.output
+                    if self._watch.module in outcome.output
                     else f"the failing command still fails with the patch ({attempt} run, "
                     f"{_ended(outcome)})"
                 )
@@ -311,7 +297,7 @@ class SandboxVerifier:
             said = " and pytest's report shows its tests passing"
         proof = self.code_is_proof
         said = f"the failing command passes twice with the patch{said}"
-        tests = len(self._failed_tests) or passing_tests(space.root / "tests-second")
+        tests = len(self._failed_tests) or self._watch.passing(space.root / "tests-second")
         return Verification(patch, True, said if proof else f"{said}; {NOT_PROOF}", tuple(runs),
                             patched, proof=proof, tests=tests)  # fmt: skip
 
@@ -345,7 +331,7 @@ class SandboxVerifier:
         changed: PatchedLines,
     ) -> tuple[RunOutcome, str, str]:
         """Run the failing command, always watched (a script can hide its pytest from the log);
-        also why its report and the in-run check (:mod:`cicd_agent.runners.in_run_records`) do not
+        also why its report and the in-run check (:meth:`~cicd_agent.runners.protocol.Sessions.watch`) do not
         show pytest itself running the failing tests and passing ("" when they do), and why the
         in-run check's import guard refused the run (a line of ``changed`` ran before the tests; ""
         when not). With no pytest in the run, its exit code counts only for a known linter or
@@ -354,11 +340,9 @@ class SandboxVerifier:
         folder = space.root / "tests"  # every judged run's, in its environment and its options
         folder.mkdir()
         lent = self.sandbox.environment(space, borrowed=dict(self.failing.env))  # scrubbed
-        report = folder / REPORT_NAME
-        options = self._in_run_check.environment(
-            lent, self.sandbox.evidence_variable, self._failed_tests, self._failing_tests, changed
-        )
-        options["PYTEST_ADDOPTS"] += " " + pytest_addopts(report, lent.get("PYTEST_ADDOPTS", ""))
+        options = self._watch.environment(lent, self.sandbox.evidence_variable,
+                                          self._failed_tests, self._failing_tests, changed,
+                                          folder=folder)  # fmt: skip
         outcome = self.script(space, script, extra_env=options, shared=(folder,), evidence=True)
         folder = folder.rename(space.root / f"tests-{attempt}")  # the next run's is fresh
         if self._seam is not None:
@@ -366,15 +350,12 @@ class SandboxVerifier:
             return outcome, (outcome.passed and failing_tests_pass(
                 self._seam, self.sandbox, space, self._failed_tests, patched=patched,
                 timeout=left, changed=changed)) or "", ""  # fmt: skip
-        records = by_process(outcome.check_records)  # as they streamed in while the run went
-        guarded = guard_problem(records, space.repo)
-        if guarded or (not self._needs_evidence and not in_run_check_loaded(records)):
-            return outcome, self._unwatched, guarded
-        problem = missing_evidence(
-            read_report(folder), self._failed_tests, self._failing_tests, script
-        ) or in_run_problem(records, space.repo, patched, self._failed_tests,
-                             self._failing_tests, installed=self.sandbox.installed)  # fmt: skip
-        return outcome, problem, ""
+        seen = self._watch.seen(outcome.check_records, folder, space.repo, patched=patched,
+                                failed_tests=self._failed_tests, test_files=self._failing_tests,
+                                script=script, installed=self.sandbox.installed)  # fmt: skip
+        if seen.guarded or (not self._needs_evidence and not seen.loaded):
+            return outcome, self._unwatched, seen.guarded
+        return outcome, seen.problem, ""
 
     def apply(self, space: Workspace, patch: Patch) -> RunOutcome | None:
         """Apply ``patch`` in ``space`` (:func:`.patching.apply_in`); the failed run's outcome,

@@ -27,7 +27,7 @@ rejected for each:
   ``usercustomize.py``), in any folder: ``python -m pytest`` puts the working folder first on
   ``sys.path`` and a step's ``PYTHONPATH`` adds others, so the patch's module would run in
   pytest's place and report what it likes (the verifier's in-run check checks where pytest came
-  from too: :mod:`cicd_agent.runners.in_run_records`); so is a module named like one of Python's own
+  from too: :mod:`cicd_agent.runners.pytest.in_run_records`); so is a module named like one of Python's own
   or of pytest's dependencies (``shlex.py``, ``iniconfig.py``) in a folder that is no package:
   pytest imports them before its ``-p`` plugins, so such a file runs before the in-run check loads;
 - the test runner's settings: ``pytest.toml``, ``pytest.ini``, ``tox.ini`` and their dotted

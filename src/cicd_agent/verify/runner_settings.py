@@ -30,7 +30,7 @@ the failing command pass with the bug left in. The rule is as narrow as closing 
 
 ``conftest.py`` is refused by :mod:`.policy` already (its hooks can report a failure as a pass).
 Jest's ``jest.config.*`` is not refused: jest gives no per-test evidence here
-(:mod:`.evidence`), so such a fix is never verified when tests failed.
+(:mod:`cicd_agent.runners.pytest.evidence`), so such a fix is never verified when tests failed.
 """
 
 from __future__ import annotations

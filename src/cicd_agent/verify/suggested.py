@@ -32,7 +32,7 @@ from cicd_agent.local.checkout_files import CheckoutFileError
 from cicd_agent.local.checkout_files import read_text as checkout_text
 from cicd_agent.runners import named
 from cicd_agent.runners.base import Selection, on_pipe
-from cicd_agent.runners.in_run_records import PatchedLines
+from cicd_agent.runners.patched_lines import PatchedLines
 from cicd_agent.sandbox import Sandbox, Workspace, remove_tree
 from cicd_agent.verify.contract import KeepsPassing, LintCommand, checked
 from cicd_agent.verify.patching import apply_in

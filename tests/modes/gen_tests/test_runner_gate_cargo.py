@@ -21,6 +21,7 @@ from cicd_agent.modes.gen_tests.candidate_runs import Candidate, RunnerVerdict
 from cicd_agent.modes.gen_tests.mutant_gate import UNMEASURED
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, changes, measure
 from cicd_agent.modes.gen_tests.runner_gate import judge
+from cicd_agent.runners import tool_mounts
 from cicd_agent.runners.base import Selection, TestReport
 from cicd_agent.runners.cargo.crate import (
     code_lines,
@@ -103,7 +104,7 @@ def verdicts(
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent",
                "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))}  # fmt: skip
     [change], _ = changes(GitCheckout(repo.path), base, head, environ)
-    with PytestSandbox(repo.path, environ) as sandbox:
+    with PytestSandbox(repo.path, environ, tools=tool_mounts(environ)) as sandbox:
         gaps = measure(change, sandbox, suite_timeout=300, timeout=300, budget=HUNT, seed=1)
         found = {label: judge(gaps, candidate, sandbox, seed=11, timeout=240)
                  for label, candidate in CANDIDATES.items()}  # fmt: skip
@@ -353,7 +354,7 @@ def test_a_library_at_the_crate_root_is_its_code_and_its_tests_run(tmp_path: Pat
     assert change.tests == ("lib.rs",) and set(change.sources) == {"lib.rs"}, change
     assert library_name(repo.path) == "root_m"
     assert integration_test_problem(repo.path, "tests/x.rs") == ""
-    with PytestSandbox(repo.path, environ) as sandbox:
+    with PytestSandbox(repo.path, environ, tools=tool_mounts(environ)) as sandbox:
         gaps = measure(change, sandbox, suite_timeout=300, timeout=300, budget=HUNT, seed=1)
         assert gaps.targets() == {"lib.rs": frozenset({7, 9, 10, 11, 13, 14})}, gaps.problem
         assert gaps.reruns is not None and "lib.rs › tests::adds" in gaps.reruns.tests

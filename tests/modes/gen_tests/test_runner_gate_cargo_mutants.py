@@ -16,6 +16,7 @@ from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.gen_tests.candidate_runs import Candidate
 from cicd_agent.modes.gen_tests.runner_gaps import changes, measure
 from cicd_agent.modes.gen_tests.runner_gate import judge
+from cicd_agent.runners import tool_mounts
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.verify import mutation
 from tests.git_builder import GitRepoBuilder
@@ -79,7 +80,7 @@ def test_a_match_guard_change_gets_mutants_that_build_and_its_right_test_is_kept
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent",
                "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))}  # fmt: skip
     [change], _ = changes(GitCheckout(repo.path), base, head, environ)
-    with PytestSandbox(repo.path, environ) as sandbox:
+    with PytestSandbox(repo.path, environ, tools=tool_mounts(environ)) as sandbox:
         gaps = measure(change, sandbox, suite_timeout=300, timeout=300, budget=HUNT, seed=1)
         made = list(mutation.of_lines(sandbox.pristine, gaps.targets()))
         verdict = judge(gaps, Candidate("tests/pop_if.rs", RIGHT), sandbox, seed=11, timeout=240)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.runners import tool_mounts
 from cicd_agent.runners.base import Selection, TestReport
 from cicd_agent.runners.cargo.runner import CargoTest
 from cicd_agent.runners.pytest.runner import PytestSandbox
@@ -48,7 +49,7 @@ def forged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestR
                           "tests/rewrites.rs": REWRITES})  # fmt: skip
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent",
                "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))}
-    with PytestSandbox(repo.path, environ) as sandbox:
+    with PytestSandbox(repo.path, environ, tools=tool_mounts(environ)) as sandbox:
         space = sandbox.workspace("crate")
         yield {times: CargoTest().run(sandbox, space, Selection(("tests/rewrites.rs",),
                                                                 repeat=int(times)), timeout=300)

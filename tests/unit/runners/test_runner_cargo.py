@@ -16,13 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.runners import running
+from cicd_agent.runners import running, tool_mounts
 from cicd_agent.runners.base import Selection, TestReport
 from cicd_agent.runners.cargo.boot import launcher
 from cicd_agent.runners.cargo.repeat import plans, read_frames
 from cicd_agent.runners.cargo.report import LibtestLog, read_blocks, read_checks, shown_results
 from cicd_agent.runners.cargo.runner import CargoTest, add_in_run_check, crate_roots
 from cicd_agent.runners.pytest.runner import PytestSandbox
+from cicd_agent.sandbox import ToolMount
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_cargo
@@ -232,7 +233,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
                           "tests/reaches.rs": REACHES})  # fmt: skip
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent",  # rustup's, named
                "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))}
-    with PytestSandbox(repo.path, environ) as sandbox:
+    with PytestSandbox(repo.path, environ, tools=tool_mounts(environ)) as sandbox:
         cargo = CargoTest()
         space = sandbox.workspace("crate")  # one target folder: the crate builds once
         made = {
@@ -439,7 +440,7 @@ def lean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
                           "tests/outside.rs": INTEGRATION.replace("crate_m", "lean")})  # fmt: skip
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent",
                "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))}
-    with PytestSandbox(repo.path, environ) as sandbox:
+    with PytestSandbox(repo.path, environ, tools=tool_mounts(environ)) as sandbox:
         cargo, space = CargoTest(), sandbox.workspace("lean")
         whole = cargo.run(sandbox, space, Selection(()), timeout=300)
         root = (space.repo / "src/lib.rs").read_text()
@@ -630,7 +631,7 @@ def test_attack_a_binary_that_ends_before_libtest_starts_is_no_result(tmp_path: 
                           "tests/shown.rs": "#[test]\nfn other() {}\n"})  # fmt: skip
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent",
                "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))}
-    with PytestSandbox(repo.path, environ) as sandbox:
+    with PytestSandbox(repo.path, environ, tools=tool_mounts(environ)) as sandbox:
         report = CargoTest().run(sandbox, sandbox.workspace("hides"), Selection(()), timeout=300)
     assert report.outcomes != {"cargo test › other": "passed"} or report.problem, report.outcomes
 
@@ -825,3 +826,23 @@ def test_attack_a_run_folder_made_a_link_gets_no_log_through_it(tmp_path: Path) 
         pass
     assert list(host.iterdir()) == []
     assert "could not be made" in log.belies(Counter()), log.belies(Counter())
+
+
+def test_cargo_names_rustup_s_toolchains_for_the_sandbox_only_where_rustup_is_ours(
+    tmp_path: Path,
+) -> None:
+    """rustup's toolchains live in the home every run has hidden: cargo's runner names them
+    (``RUSTUP_HOME``, else ``~/.rustup``) where rustup's proxy is on our own ``PATH``, never
+    through a relative entry (the pull request's copy)."""
+    bin_folder = tmp_path / "bin"
+    bin_folder.mkdir()
+    (bin_folder / "rustup").write_text("#!/bin/sh\n")
+    (bin_folder / "rustup").chmod(0o755)
+    home = tmp_path / "home"
+    assert CargoTest().tool_mounts({"PATH": str(bin_folder), "HOME": str(home)}) == (
+        ToolMount((home / ".rustup").resolve(), "RUSTUP_HOME"),)
+    named = {"PATH": str(bin_folder), "HOME": str(home), "RUSTUP_HOME": str(tmp_path / "r")}
+    assert CargoTest().tool_mounts(named) == (ToolMount((tmp_path / "r").resolve(), "RUSTUP_HOME"),)
+    assert CargoTest().tool_mounts({"PATH": "bin", "HOME": str(home)}) == ()
+    assert tool_mounts({"PATH": str(bin_folder), "HOME": str(home)}) == (
+        ToolMount((home / ".rustup").resolve(), "RUSTUP_HOME"),)  # the registry's: cargo's alone

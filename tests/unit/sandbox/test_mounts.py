@@ -11,6 +11,7 @@ from pathlib import Path
 from cicd_agent.sandbox.mounts import (
     EMPTIED,
     Mounts,
+    ToolMount,
     closed_folders,
     find_homes,
     tools_in_emptied_folders,
@@ -80,3 +81,20 @@ def test_credentials_moved_out_of_home_by_their_variables_are_hidden_too(tmp_pat
     relative = Mounts.of(tmp_path / "checkout", tmp_path / "root",
                          {**environ, "CARGO_HOME": "cargo"}).hidden  # fmt: skip
     assert str(secrets[0]) not in relative and not any("/cargo/" in h for h in relative)
+
+
+def test_a_toolchain_s_folder_comes_back_read_only_once_and_a_missing_one_not_at_all(
+    tmp_path: Path,
+) -> None:
+    """The folders the runners' toolchains name (rustup's) are bound back read-only, each once
+    whoever names it; one that is no folder is left out (bwrap would fail on it)."""
+    (tmp_path / "home" / ".rustup").mkdir(parents=True)
+    rustup = ToolMount(tmp_path / "home" / ".rustup", "RUSTUP_HOME")
+    gone = ToolMount(tmp_path / "nowhere", "NOWHERE_HOME")
+    mounts = Mounts.of(tmp_path / "checkout", tmp_path / "root", {"HOME": str(tmp_path / "home")},
+                       (rustup, gone, rustup))  # fmt: skip
+    assert mounts.tools == (rustup,)
+    argv = mounts.arguments([], as_nobody=False)
+    binds = [argv[i + 1] for i, word in enumerate(argv) if word == "--ro-bind"]
+    assert binds.count(str(rustup.folder)) == 1
+    assert str(gone.folder) not in argv

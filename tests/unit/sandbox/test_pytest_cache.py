@@ -15,8 +15,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from cicd_agent.runners.evidence import pytest_addopts, read_report
-from cicd_agent.runners.junit import outcomes
+from cicd_agent.runners.junit import outcomes, read_report
+from cicd_agent.runners.pytest.evidence import pytest_addopts
 from cicd_agent.runners.pytest.runner import COMMAND, PytestSandbox
 from cicd_agent.sandbox import Workspace
 from tests.git_builder import GitRepoBuilder

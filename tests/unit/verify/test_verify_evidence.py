@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.runners.evidence import missing_evidence
+from cicd_agent.runners.pytest.evidence import missing_evidence
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.verify.contract import FailingCommand, Patch
 from cicd_agent.verify.judge import SandboxVerifier

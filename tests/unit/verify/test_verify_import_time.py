@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.runners.import_time import import_time_problem
-from cicd_agent.runners.in_run_records import function_lines
+from cicd_agent.runners.patched_lines import function_lines
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.verify.contract import Patch
 from cicd_agent.verify.judge import SandboxVerifier

@@ -19,8 +19,8 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.known_tools import TOOLS
 from cicd_agent.analysis.unified_diff import file_diff
 from cicd_agent.runners.base import Selection
-from cicd_agent.runners.in_run_records import PatchedLines
 from cicd_agent.runners.jest.runner import Jest
+from cicd_agent.runners.patched_lines import PatchedLines
 from cicd_agent.runners.pytest.runner import Pytest, PytestSandbox
 from cicd_agent.verify.contract import KeepsPassing, LintCommand
 from cicd_agent.verify.suggested import PatchChecks

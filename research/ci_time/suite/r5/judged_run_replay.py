@@ -22,7 +22,8 @@ tree, mode, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 sys.path[:0] = [f"{tree}/src", str(HERE)]
 from tests.helpers.fix_projects import CALC, commit_project  # noqa: E402
 
-from cicd_agent.runners.in_run_records import InRunCheck, PatchedLines  # noqa: E402
+from cicd_agent.runners.patched_lines import PatchedLines  # noqa: E402
+from cicd_agent.runners.pytest.in_run_records import InRunCheck  # noqa: E402
 
 root = Path(f"/tmp/judged-replay-{mode}-{os.getpid()}")
 shutil.rmtree(root, ignore_errors=True)

@@ -38,7 +38,7 @@ from cicd_agent.api.lent.runners import Evidence
 from cicd_agent.api.lent.runners import SessionSandbox as Sandbox
 from cicd_agent.api.lent.sandbox import RunResult, installed_folders
 from cicd_agent.api.lent.verifier import TestRuns, varied
-from cicd_agent.api.runners import SESSIONS
+from cicd_agent.api.runners import SESSIONS, tool_mounts
 from cicd_agent.modes.gen_tests import runner_gaps
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_PR_TEST_RUNS, SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported
@@ -178,6 +178,7 @@ def _open(
             ctx.environ,
             known_secrets=ctx.redactor.known,
             secret_names=list(facts.options.secret_names),
+            tools=tool_mounts(ctx.environ),
         )
     )
     isolation = sandbox.isolation

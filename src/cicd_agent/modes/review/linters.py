@@ -73,6 +73,7 @@ def lint_changes(
     # The sandbox (about 12 ms of CPU to import): only a review with a linter to run pays for it.
     from cicd_agent.api import Sandbox, find_bwrap, probe_isolation
     from cicd_agent.api.lent.sandbox import ignored_untracked
+    from cicd_agent.api.runners import tool_mounts  # rustup's toolchains, for clippy
 
     isolation = probe_isolation(find_bwrap(ctx.environ))
     if not isolation.sandboxed:
@@ -84,7 +85,8 @@ def lint_changes(
     added = {f.path: {n for n, _ in f.added_lines()} for f in diff.files if f.path in linted}
     found: list[Finding] = []
     with Sandbox(checkout, ctx.environ, known_secrets=ctx.redactor.known, isolation=isolation,
-                 left_out=ignored_untracked(checkout)) as sandbox:  # fmt: skip
+                 left_out=ignored_untracked(checkout),
+                 tools=tool_mounts(ctx.environ)) as sandbox:  # fmt: skip
         for plan in planned:
             found += _run(ctx, sandbox, plan, added)
     return found, tuple(plan.command for plan in planned)

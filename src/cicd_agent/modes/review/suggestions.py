@@ -65,13 +65,13 @@ def check_suggestions(
     # The verifier and its runners (about 0.15 s of CPU to import): only a review with a
     # suggestion to check pays for them.
     from cicd_agent.api.lent.verifier import PatchChecks
-    from cicd_agent.api.runners import SESSIONS, for_file
+    from cicd_agent.api.runners import SESSIONS, for_file, tool_mounts
 
     texts = facts.sources.texts([f.path for f in proposed])
     ctx.progress.say(f"checking {len(proposed)} suggestion(s) in the sandbox")
     verdicts: dict[SuggestionKey, Kept] = {}
     with SESSIONS.sandbox(ctx.options.repo_dir, ctx.environ, known_secrets=ctx.redactor.known,
-                          isolation=isolation) as sandbox:  # fmt: skip
+                          isolation=isolation, tools=tool_mounts(ctx.environ)) as sandbox:  # fmt: skip
         files = list(walk_files(sandbox.pristine, frozenset({"node_modules"})))  # not its own
         checks = PatchChecks(sandbox, budget=BUDGET, code_is_proof=ctx.code_is_proof,
                              said=ctx.progress.say)  # fmt: skip

@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.api.lent.tests import Record, StepOutcomes, Touched, step_place
-from cicd_agent.api.runners import RUNNERS, TestRunner
+from cicd_agent.api.runners import RUNNERS, TestRunner, tool_mounts
 from cicd_agent.api.tests import canonical_test
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt
@@ -63,7 +63,8 @@ def run_attempts(
     runner = runner_of(command)
     attempts: list[Attempt] = []
     with (tempfile.TemporaryDirectory(prefix="cicd-agent-step-") as folder,
-          step_place(cwd, env, trusted=trusted, own=Path(folder) / "own") as place):  # fmt: skip
+          step_place(cwd, env, trusted=trusted, own=Path(folder) / "own",
+                     tools=tool_mounts(env)) as place):  # fmt: skip
         ours: dict[str, str] = {}
         if runner is not None and place.sandbox is not None and place.space is not None:
             ours = runner.sandboxed(place.sandbox.environment(place.space))

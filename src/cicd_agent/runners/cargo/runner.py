@@ -55,6 +55,7 @@ from __future__ import annotations
 import re
 import secrets
 import shlex
+import shutil
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -97,7 +98,7 @@ from cicd_agent.runners.cargo.report import (
 from cicd_agent.runners.layout import generated_name
 from cicd_agent.runners.protocol import RunnerDefaults
 from cicd_agent.runners.step_outcomes import StepOutcomes
-from cicd_agent.sandbox import Sandbox, Workspace
+from cicd_agent.sandbox import Sandbox, ToolMount, Workspace, own_path
 
 _COMMAND = re.compile(r"(^|[\s/;&|])cargo(\s+\+\S+)?\s+test(\s|$)")
 ENVIRONMENT = {"CARGO_NET_OFFLINE": "true", "CARGO_TERM_COLOR": "never"}
@@ -216,6 +217,16 @@ class CargoTest(RunnerDefaults):
         if name.parts[0] == "tests" and len(name.parts) == 2:
             return f"cargo test --test {shlex.quote(name.stem)}"
         return "cargo test"
+
+    def tool_mounts(self, environ: Mapping[str, str]) -> tuple[ToolMount, ...]:
+        """rustup's toolchains (``RUSTUP_HOME``, else ``~/.rustup``), when its proxies
+        (``cargo``, ``cargo-clippy``) are on our own ``PATH``: they live in the home every run
+        has hidden, and the proxies find them through ``RUSTUP_HOME``."""
+        if shutil.which("rustup", path=own_path(environ)) is None:
+            return ()
+        home = Path(environ.get("HOME") or Path.home())
+        return (ToolMount(Path(environ.get("RUSTUP_HOME") or home / ".rustup").resolve(),
+                          "RUSTUP_HOME"),)  # fmt: skip
 
     def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
         found = job_tool("cargo", checkout, environ)

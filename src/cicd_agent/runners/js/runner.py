@@ -23,7 +23,7 @@ a file with a pass counts only where that line came once, held, and covered ever
 ran, each run of a repeated one too. What it cannot see: code written against this agent (it
 can find either token, or remove and mimic the canary: it runs in the canary's own realm). A
 patched run also starts only where the patch adds no code that runs as its module loads
-(:attr:`~cicd_agent.runners.in_run_records.PatchedLines.refused`).
+(:attr:`~cicd_agent.runners.patched_lines.PatchedLines.refused`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Two channels share the run's evidence pipe. Our plugin writes exactly one JSON line at the end
 of the session, then closes its end: each test's outcome and time, collection errors,
 unresolved imports, pytest's exit status and, when coverage was measured, the main process's
-coverage data. The in-run check (:mod:`cicd_agent.runners.boot.in_run_check`, the fix judge's,
+coverage data. The in-run check (:mod:`cicd_agent.runners.pytest.fix_boot.in_run_check`, the fix judge's,
 loaded first with ``-p`` under a name chosen per sandbox) streams its records as the run goes: where
 pytest came from, whether its runner was changed after it started, and, for each test, whether
 its own function was entered and left during its call. The plugin's report is produced inside
@@ -18,7 +18,7 @@ too.
 What the in-run check does not close (as for the fix judge): code written against this agent, in the
 tests' process, can write records of its own to the pipe it finds in its environment; the
 in-run check's import guard (armed with a patch's changed lines,
-:class:`cicd_agent.runners.in_run_records.PatchedLines`) stops the patch's functions running before
+:class:`cicd_agent.runners.patched_lines.PatchedLines`) stops the patch's functions running before
 the tests, where such code would have to run.
 """
 
@@ -32,7 +32,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from cicd_agent.runners.in_run_records import (
+from cicd_agent.runners.pytest.in_run_records import (
     by_process,
     collection_unreported,
     guard_problem,

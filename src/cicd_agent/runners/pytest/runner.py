@@ -32,17 +32,14 @@ from cicd_agent.analysis.known_tools import tools_named
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.local.job_tools import job_tool
 from cicd_agent.runners.base import Selection, TestReport, nearest, unusable
-from cicd_agent.runners.in_run_records import (
-    GUARD_VARIABLE,
-    STREAM_VARIABLE,
-    InRunCheck,
-    PatchedLines,
-)
 from cicd_agent.runners.named_files import NamedFiles
+from cicd_agent.runners.patched_lines import PatchedLines
 from cicd_agent.runners.protocol import RunnerDefaults, Sessions
+from cicd_agent.runners.pytest.in_run_records import GUARD_VARIABLE, STREAM_VARIABLE, InRunCheck
 from cicd_agent.runners.pytest.log import SHAPE
 from cicd_agent.runners.pytest.report import parse_evidence, why_no_result
 from cicd_agent.runners.pytest.step import PytestTracer, tracer, usage_error
+from cicd_agent.runners.pytest.watch import PytestWatch
 from cicd_agent.runners.sessions import Evidence, SessionSandbox
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 
@@ -182,6 +179,13 @@ class PytestSessions:
 
     def why_no_result(self, result: RunResult, evidence: Evidence) -> str:
         return why_no_result(result, evidence)
+
+    def reads_code_guard(self) -> str:
+        return resources.files("cicd_agent.runners.pytest.fix_boot").joinpath(
+            "behaviour_guard.py").read_text("utf-8")
+
+    def watch(self, root: Path) -> PytestWatch:
+        return PytestWatch(InRunCheck.install(root))
 
 
 _SETTINGS = (("pytest.ini", ""), ("pytest.toml", ""), ("pyproject.toml", "[tool.pytest"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.runners.in_run_records import unnamed_by_the_linter
+from cicd_agent.runners.patched_lines import unnamed_by_the_linter
 
 OUTPUTS = {
     "ruff": "src/app.py:1:8: F401 [*] `os` imported but unused\nFound 1 error.\n",

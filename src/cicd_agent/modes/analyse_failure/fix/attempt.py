@@ -27,6 +27,7 @@ from cicd_agent.api import Sandbox, find_bwrap, probe_isolation
 from cicd_agent.api.lent import git
 from cicd_agent.api.lent.contracts import FailingCommand, Verification, Verifier
 from cicd_agent.api.lent.verifier import SandboxVerifier
+from cicd_agent.api.runners import tool_mounts
 from cicd_agent.modes.analyse_failure.fix.command import failing_command
 from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
 
@@ -89,7 +90,8 @@ def start(
     if not isolation.sandboxed:  # before copying the checkout for nothing
         return replace(attempt, unavailable=f"no sandbox on this runner ({isolation.detail})"), None
     sandbox = resources.enter_context(
-        Sandbox(checkout, ctx.environ, known_secrets=ctx.redactor.known, isolation=isolation)
+        Sandbox(checkout, ctx.environ, known_secrets=ctx.redactor.known, isolation=isolation,
+                tools=tool_mounts(ctx.environ))
     )
     verifier = SandboxVerifier(
         sandbox,

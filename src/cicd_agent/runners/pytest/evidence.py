@@ -32,10 +32,8 @@ from collections.abc import Collection, Mapping
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.analysis.history import canonical_test
-from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
-from cicd_agent.runners.junit import MAX_REPORT_BYTES, outcomes
+from cicd_agent.runners.junit import outcomes, read_report
 
-REPORT_NAME = "report.xml"
 NO_EVIDENCE = "not verified: the run gave no per-test evidence"
 _OWN_REPORT = re.compile(r"--junit-?xml\b")
 """pytest's last ``--junitxml`` wins, and the command line comes after ``PYTEST_ADDOPTS``."""
@@ -45,14 +43,6 @@ def pytest_addopts(report: Path, borrowed: str = "") -> str:
     """``PYTEST_ADDOPTS`` for one run: the step's own value (from its ``env:``), then ours."""
     ours = shlex.join([f"--junitxml={report}"])
     return f"{borrowed} {ours}".strip()
-
-
-def read_report(folder: Path) -> bytes | None:
-    """The report pytest wrote in ``folder``, or None (none, a link, a FIFO, too large)."""
-    try:
-        return read_bytes(folder, REPORT_NAME, MAX_REPORT_BYTES)
-    except CheckoutFileError:
-        return None
 
 
 def passing_tests(folder: Path) -> int:

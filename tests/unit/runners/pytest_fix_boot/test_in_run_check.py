@@ -11,15 +11,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-from cicd_agent.runners import boot
+from cicd_agent.runners.pytest import fix_boot
 from tests.helpers.check_stream import streamed
 from tests.helpers.gen_tests import PROJECT_PYTHON
 
 PLUGIN = "in_run_check"
 """Its file in the package's boot folder, alone on ``PYTHONPATH`` (the verifier's copy is a folder
 of its own too), run by the projects' own interpreter: no package of ours is imported first."""
-BOOT = str(Path(boot.__file__).parent)
-MODULE = "cicd_agent.runners.boot.in_run_check"
+BOOT = str(Path(fix_boot.__file__).parent)
+MODULE = "cicd_agent.runners.pytest.fix_boot.in_run_check"
 """The module whose file the runs load by its bare name."""
 
 
@@ -89,7 +89,7 @@ def test_the_guard_knows_a_patched_file_with_no_changed_function_lines(tmp_path:
     """A file the patch writes outside any function (a comment, a data file) is the patch's all
     the same, by its path and by its device and inode: a base that reads it as it is imported
     could pass on any patch. Importing the guard's module sets nothing (only ``install`` does)."""
-    from cicd_agent.runners.boot.in_run_check_guard import _lines_of
+    from cicd_agent.runners.pytest.fix_boot.in_run_check_guard import _lines_of
 
     patched, other, link = tmp_path / "notes.txt", tmp_path / "other.txt", tmp_path / "alias"
     patched.write_text("fixed\n")
@@ -129,7 +129,7 @@ def test_attack_a_test_that_swaps_a_later_tests_code_is_caught(tmp_path: Path) -
     from cicd_agent.runners import (
         RUNNERS,  # first: in_run_records -> evidence -> runners -> in_run_records
     )
-    from cicd_agent.runners.in_run_records import in_run_problem
+    from cicd_agent.runners.pytest.in_run_records import in_run_problem
 
     assert RUNNERS
     (tmp_path / "project").mkdir()
@@ -225,7 +225,7 @@ def test_attack_a_record_written_before_the_in_run_checks_own_takes_nothing_back
     item's class) and writes that test's record first, "ran", through the stream's fd: the
     in-run check's own record says its function never ran, and the judge and the seam's reader
     believe a test ran only where every record of it says so."""
-    from cicd_agent.runners.in_run_records import in_run_problem
+    from cicd_agent.runners.pytest.in_run_records import in_run_problem
     from cicd_agent.runners.pytest.report import UNSEEN, parse_evidence
 
     (tmp_path / "project").mkdir()
@@ -250,7 +250,7 @@ def test_attack_a_pytest_whose_collection_record_was_lost_is_not_believed(tmp_pa
     it into lines that are no record (the tear is left out here: the record is dropped). A
     process that ran tests without that record says nothing about its hooks, so neither the
     judge nor the seam's reader believes it."""
-    from cicd_agent.runners.in_run_records import in_run_problem
+    from cicd_agent.runners.pytest.in_run_records import in_run_problem
     from cicd_agent.runners.pytest.report import parse_evidence
 
     (tmp_path / "project").mkdir()
