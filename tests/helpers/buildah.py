@@ -13,8 +13,10 @@ import contextlib
 import os
 import shutil
 import socket
+import subprocess
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -63,3 +65,13 @@ def serving(listener: socket.socket, answer: bytes) -> Iterator[None]:
         stop.set()
         thread.join(5)
         listener.close()
+
+
+def git(repo: Path, *args: str) -> None:
+    """``git`` in ``repo`` with an identity of its own: a build test's base and head commits."""
+    subprocess.run(
+        ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )

@@ -18,19 +18,10 @@ from cicd_agent.modes.build.builder import Buildah, BuildFailed, Request
 from cicd_agent.modes.build.dockerfile import machine_images
 from cicd_agent.modes.build.layer_archive import read_tree
 from cicd_agent.modes.build.oci import read_layout
-from tests.helpers.buildah import BUSYBOX, needs_buildah
+from tests.helpers.buildah import BUSYBOX, git, needs_buildah
 from tests.helpers.cli import run_cli
 
 pytestmark = needs_buildah
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-    )
 
 
 def context(folder: Path, dockerfile: str) -> Path:

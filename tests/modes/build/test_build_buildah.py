@@ -7,7 +7,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from cicd_agent.modes.build.mode import MODE
 from cicd_agent.modes.build.oci import read_layout
 from cicd_agent.modes.build.options import BuildOptions
 from cicd_agent.modes.build.types import Source
-from tests.helpers.buildah import BUSYBOX, needs_buildah
+from tests.helpers.buildah import BUSYBOX, git, needs_buildah
 from tests.helpers.cli import CliRun, run_cli
 
 pytestmark = needs_buildah
@@ -33,15 +32,6 @@ RUN /bin/busybox cp /app/requirements.txt /deps.txt && env -u HOSTNAME > /build-
 COPY busybox /tmp/big
 RUN /bin/busybox rm /tmp/big
 """
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-    )
 
 
 def repository(tmp_path: Path) -> Path:

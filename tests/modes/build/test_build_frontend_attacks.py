@@ -5,13 +5,12 @@ its progress calls cached, the report this mode reads. Only BuildKit's own front
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from cicd_agent.modes.build.dockerfile import other_frontends
-from tests.helpers.buildah import BUSYBOX, needs_buildah
+from tests.helpers.buildah import BUSYBOX, git, needs_buildah
 from tests.helpers.cli import run_cli
 
 
@@ -43,15 +42,6 @@ def test_attack_each_spelling_of_another_frontend_is_found(text: str) -> None:
 )
 def test_buildkits_own_frontend_and_a_comment_below_the_first_line_are_built(text: str) -> None:
     assert other_frontends(text) == []
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-    )
 
 
 @needs_buildah

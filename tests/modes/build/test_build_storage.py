@@ -17,7 +17,7 @@ import pytest
 from cicd_agent.modes.build.builder import Buildah, Request
 from cicd_agent.modes.build.layer_archive import read_tree
 from cicd_agent.modes.build.oci import read_layout
-from tests.helpers.buildah import BUSYBOX, needs_buildah
+from tests.helpers.buildah import BUSYBOX, git, needs_buildah
 from tests.helpers.cli import run_cli
 
 pytestmark = needs_buildah
@@ -90,15 +90,6 @@ def fuse_folder(tmp_path: Path) -> Iterator[Path]:
     finally:
         unmount = ["umount"] if os.geteuid() == 0 else ["fusermount3", "-u"]
         subprocess.run([*unmount, str(mounted)], check=False)
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-    )
 
 
 def test_where_overlay_does_not_build_the_run_says_so_and_builds_on_vfs(
