@@ -135,7 +135,7 @@ def way_in_and_out(pipeline: Path) -> list[Path]:
     resolve = defined_in(cli, "resolve_run")
     events = defined_in(resolve, "load_event")
     context = defined_in(cli, "RunContext")
-    result = defined_in(pipeline, "ModeResult")
+    result = defined_in(pipeline, "BaseResult")
     runner = defined_in(context, field_type(context, "RunContext", "runner"))
     return [resolve, events, context, result, runner]
 

@@ -11,7 +11,8 @@ MODE = """
 from __future__ import annotations
 
 from cicd_agent.job.context import RunContext
-from cicd_agent.job.pipeline import ModeResult, begin, finish
+from cicd_agent.job.mode_result import ModeResult
+from cicd_agent.job.pipeline import begin, finish
 from cicd_agent.actions.errors import ExitCode
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.job.pipeline import ModeResult
+from cicd_agent.job.pipeline import BaseResult
 from tests.fixtures.gentests_project.build import make_repo
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import REPO_ROOT
@@ -74,10 +74,10 @@ def _watched_run(
     seen: list[tuple[dict[str, Any], dict[str, Any], object]] = []
 
     def watched(*args: Any) -> object:
-        [result] = [arg for arg in args if isinstance(arg, ModeResult)]
-        before = result.model_dump()
+        [result] = [arg for arg in args if isinstance(arg, BaseResult)]
+        before = result.fields_json()
         returned = real(*args)
-        seen.append((before, result.model_dump(), returned))
+        seen.append((before, result.fields_json(), returned))
         return returned
 
     monkeypatch.setattr(module, "publish", watched)

@@ -7,10 +7,9 @@ keeps both importing this one and neither the other.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from hashlib import sha256
-from typing import Annotated, Literal
-
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from typing import Literal
 
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.severity import Severity, parse_severity
@@ -24,25 +23,22 @@ def _severity(value: object) -> Severity:
     return parse_severity(str(value))
 
 
-SeverityField = Annotated[
-    Severity,
-    BeforeValidator(_severity),
-    PlainSerializer(lambda level: level.label, return_type=str),
-]
-
 FindingSource = Literal["deterministic", "model", "claim"]
 """Who says so: this run's own checks, the model, or the result file of the pull request's own
 run (the fork-safe hand-off), whatever that file calls its findings."""
 
 
-class Finding(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Finding:
     """One problem on one file (and line, when it has one). Renders as a comment, an
-    annotation and a SARIF result; ``line`` None means the whole file (a binary)."""
+    annotation and a SARIF result; ``line`` None means the whole file (a binary).
 
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+    Our own value, never read from outside as it is: a model's answer and the hand-off file
+    are validated by their own schemas and then made into findings. ``severity`` may be given
+    as a level's name or number; ``confidence`` is held as a float in [0, 1]."""
 
     rule: str
-    severity: SeverityField
+    severity: Severity
     category: str
     path: str
     line: int | None = None
@@ -53,12 +49,37 @@ class Finding(BaseModel):
     checked: str = ""
     """What the verifier ran with ``suggestion`` applied (review's suggestion check): the line
     under a posted suggestion block; "" for one that was not checked."""
-    confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    confidence: float = 1.0
     source: FindingSource = "deterministic"
 
     anchor: str = ""
     """What the finding is about, independent of where it sits: a digest of its flagged
     line(s) and which occurrence of that content it is (:func:`fingerprint_findings`)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "severity", _severity(self.severity))
+        confidence = float(self.confidence)
+        if not 0.0 <= confidence <= 1.0:
+            raise ValueError(f"a finding's confidence is between 0 and 1, not {confidence}")
+        object.__setattr__(self, "confidence", confidence)
+
+    def to_json(self) -> dict[str, object]:
+        """As ``--json`` shows it: every field in order, the severity by its name."""
+        return {
+            "rule": self.rule,
+            "severity": self.severity.label,
+            "category": self.category,
+            "path": self.path,
+            "line": self.line,
+            "start_line": self.start_line,
+            "title": self.title,
+            "body": self.body,
+            "suggestion": self.suggestion,
+            "checked": self.checked,
+            "confidence": self.confidence,
+            "source": self.source,
+            "anchor": self.anchor,
+        }
 
     @property
     def where(self) -> str:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from hashlib import sha256
 from itertools import accumulate
 
@@ -93,7 +94,7 @@ def fingerprint_findings(
         occurrence = seen.get(key, 0)
         seen[key] = occurrence + 1
         digest = sha256(content.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-        anchored[index] = finding.model_copy(update={"anchor": f"{digest}#{occurrence}"})
+        anchored[index] = replace(finding, anchor=f"{digest}#{occurrence}")
     return [anchored[i] for i in range(len(items))]
 
 

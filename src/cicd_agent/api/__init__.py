@@ -90,13 +90,14 @@ if TYPE_CHECKING:
     from cicd_agent.job.change_reader import ChangeReading, DescribeOutcome, ReadsChanges
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.decisions import DecisionRun, record_decision
-    from cicd_agent.job.events import PULL_REQUEST_EVENTS, Event, Invoker, PullRequest
+    from cicd_agent.job.events import PULL_REQUEST_EVENTS, Event, Invoker
+    from cicd_agent.job.mode_result import ModeResult
     from cicd_agent.job.options import Given
+    from cicd_agent.job.payloads import PullRequest
     from cicd_agent.job.pipeline import (
         Finished,
         Fixed,
         Mode,
-        ModeResult,
         analysing,
         ask_model,
         begin,
@@ -150,10 +151,12 @@ NAMES_BY_MODULE: Mapping[str, str] = {
     "cicd_agent.job.change_reader": "ChangeReading DescribeOutcome ReadsChanges",
     "cicd_agent.job.context": "RunContext",
     "cicd_agent.job.decisions": "DecisionRun record_decision",
-    "cicd_agent.job.events": "Event Invoker PULL_REQUEST_EVENTS PullRequest",
+    "cicd_agent.job.events": "Event Invoker PULL_REQUEST_EVENTS",
+    "cicd_agent.job.mode_result": "ModeResult",
     "cicd_agent.job.options": "Given",
+    "cicd_agent.job.payloads": "PullRequest",
     "cicd_agent.job.pipeline": (
-        "Finished Fixed Mode ModeResult analysing ask_model begin finish model_failure_note"
+        "Finished Fixed Mode analysing ask_model begin finish model_failure_note"
     ),
     "cicd_agent.job.repo_config": "QuarantineEntry trusted_commit",
     "cicd_agent.local.change_set": "read_change_set",

@@ -15,8 +15,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter
-
 from cicd_agent.actions.errors import ExternalServiceError, UsageError
 from cicd_agent.actions.inputs import input_value
 from cicd_agent.actions.markdown import code_span
@@ -45,12 +43,11 @@ OptionsT_co = TypeVar("OptionsT_co", covariant=True)
 """A mode's frozen options object (``modes/<mode>/options.py``)."""
 
 
-class ToolRun(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class ToolRun:
     """One external tool the run started (a linter, a fixer, a test runner, zizmor): it ran, or
     it could not, and then why and how to fix it, so a tool that did not run never reads as
     a clean result."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     tool: str
     could_not_run: str = ""
@@ -59,6 +56,9 @@ class ToolRun(BaseModel):
     def line(self) -> str:
         said = f"could not run: {self.could_not_run}" if self.could_not_run else "ran"
         return f"- {code_span(self.tool)}: {said}"
+
+    def to_json(self) -> dict[str, str]:
+        return {"tool": self.tool, "could_not_run": self.could_not_run}
 
 
 @dataclass
@@ -69,13 +69,13 @@ class PostedOutputs:
     Why a record of the run and not a value publish returns: the decided result is decide's,
     and publish returns nothing, so no step hands back a result another made. A failure
     part-way keeps what was recorded before it, and the pipeline writes the outputs, summary
-    and ``--json`` from the decided result and this record (``ModeResult.shown``) whatever
-    happened. Only the fields the result declares as posted (``ModeResult.POSTED``) are taken,
+    and ``--json`` from the decided result and this record (``BaseResult.shown``) whatever
+    happened. Only the fields the result declares as posted (``BaseResult.POSTED``) are taken,
     each checked against the field's type (strictly): another name or a value of another type
     is a bug, refused where it is written rather than rendered wrong."""
 
     declared: Mapping[str, Any] | None = None
-    """The decided result's posted fields, each with its type (``ModeResult.posted_fields``;
+    """The decided result's posted fields, each with its type (``BaseResult.posted_fields``;
     None: nothing may be recorded, no publish step runs)."""
     values: dict[str, object] = field(default_factory=dict)
 
@@ -84,6 +84,8 @@ class PostedOutputs:
         unknown = sorted(set(values) - kinds.keys())
         if self.declared is None or unknown:
             raise TypeError(f"publish recorded {unknown}, which the result does not declare posted")
+        from pydantic import TypeAdapter  # posting only: offline runs never load pydantic
+
         for name, value in values.items():
             self.values[name] = TypeAdapter(kinds[name]).validate_python(value, strict=True)
 

@@ -12,7 +12,7 @@ outputs and ``run``.
 redaction, links), so they cannot note or record a tool on the side: their notes and tools come
 back inside what they return, and :func:`finish` puts the run's first.
 
-Where the run ends is here too: :class:`ModeResult`, the one typed result every mode returns,
+Where the run ends is here too: :class:`BaseResult`, the one typed result every mode returns,
 and its renderings. Outputs, job summary, annotations and ``--json`` are all views of that one
 object, which :func:`finish` writes, so they can never disagree with each other.
 """
@@ -20,11 +20,10 @@ object, which :func:`finish` writes, so they can never disagree with each other.
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Protocol, Self, TypeVar
-
-from pydantic import BaseModel, ConfigDict, Field
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from typing import Any, ClassVar, Protocol, Self, TypeVar, get_type_hints
 
 from cicd_agent.actions.errors import (
     ExitCode,
@@ -48,21 +47,24 @@ class Fixed:
     places: int
 
 
-class ModeResult(BaseModel):
-    """Base of every mode's result. ``headline`` is the one plain sentence a reader sees first."""
+class BaseResult(ABC):
+    """Base of every mode's result. ``headline`` is the one plain sentence a reader sees first.
 
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+    A mode's result is a :class:`PlainResult` (dataclasses: review's, whose start loads no
+    validation library) or a :class:`~cicd_agent.job.mode_result.ModeResult` (a pydantic model,
+    for a result whose rows are pydantic models); both hold the fields below, and everything
+    rendered from a result is written here once."""
 
     mode: str
     headline: str
-    notes: list[str] = Field(default_factory=list)
-    tools: list[ToolRun] = Field(default_factory=list)
+    notes: list[str]
+    tools: list[ToolRun]
     """Every external tool the run started, and whether it ran."""
-    usage: ModelUsageReport = Field(default_factory=ModelUsageReport)
-    # Set when an external service failed but the mode could still give a safe, complete answer
-    # (e.g. Prometheus down → "continue, unhealthy"): outputs are written, and the exit code is 3.
-    service_failure: str | None = None
-    error: str = ""
+    usage: ModelUsageReport
+    service_failure: str | None
+    """Set when an external service failed but the mode could still give a safe, complete
+    answer (e.g. Prometheus down → "continue, unhealthy"): outputs are written, exit code 3."""
+    error: str
     """The ``error`` output: why the run could not finish ("" when it did)."""
 
     POSTED: ClassVar[frozenset[str]] = frozenset()
@@ -72,23 +74,24 @@ class ModeResult(BaseModel):
     on this object. The outputs, summary and ``--json`` render :meth:`shown`."""
 
     @classmethod
+    @abstractmethod
     def posted_fields(cls) -> dict[str, Any]:
         """Each field only posting fills (:attr:`POSTED`), with its type: what the run's record
         of posting takes, and nothing else."""
-        fields = cls.model_fields
-        return {name: fields[name].annotation or object for name in cls.POSTED if name in fields}
+
+    @abstractmethod
+    def shown(self, posted: Mapping[str, object]) -> Self:
+        """A copy with what posting learnt (``posted``: field → value) for the renderings after
+        publish; this result is left as decided (the copy shares no list of notes with it)."""
+
+    @abstractmethod
+    def fields_json(self) -> dict[str, Any]:
+        """Every field by name, in order, as JSON values: the structured half of ``--json``."""
 
     def posted_outputs(self) -> frozenset[str]:
         """The outputs posting may learn: the pipeline writes them after publish, every other
         output before it (so a crash while posting still leaves the decided ones)."""
         return self.POSTED & self.mode_outputs().keys()
-
-    def shown(self, posted: Mapping[str, object]) -> Self:
-        """A copy with what posting learnt (``posted``: field → value) for the renderings after
-        publish; this result is left as decided (the copy shares no list of notes with it)."""
-        shown = self.model_copy(update=dict(posted))
-        shown.notes = list(shown.notes)
-        return shown
 
     def mode_outputs(self) -> dict[str, object]:
         """The mode's own step outputs; values are rendered by :func:`render_output`."""
@@ -151,7 +154,7 @@ class ModeResult(BaseModel):
         (``error`` included), plus the full structured result. Numbers are JSON numbers and a
         list an output renders as ``[]`` stays ``[]``; a value that is empty (``""`` or null)
         is left out, as its output is empty, so a reader tests for presence."""
-        document: dict[str, Any] = self.model_dump(mode="json")
+        document = self.fields_json()
         document.update({name: _json_value(value) for name, value in self.mode_outputs().items()})
         document["tokens_used"] = self.usage.tokens_used
         document["cost_usd"] = json_cost(self.usage.cost_usd)
@@ -160,7 +163,7 @@ class ModeResult(BaseModel):
 
 def fail_on_sentence(fail_on: str | None, reason: str | None, exit_code: int) -> str:
     """The summary's first sentence when ``fail-on`` was met (``reason``: the mode's
-    :meth:`ModeResult.policy_failure`): that it was, and the exit code that follows; "" when it
+    :meth:`BaseResult.policy_failure`): that it was, and the exit code that follows; "" when it
     was not met. Every mode's summary gets it from here, so a failed step always says why."""
     if not fail_on or not reason:
         return ""
@@ -191,8 +194,8 @@ def render_output(value: object) -> str:
         return f"{value.value:.{value.places}f}"
     if value is None:
         return ""
-    if isinstance(value, BaseModel):
-        return value.model_dump_json()
+    if hasattr(value, "model_dump_json"):  # a mode's pydantic row
+        return str(value.model_dump_json())
     if isinstance(value, list | tuple | dict):
         return json.dumps(_json_value(value), separators=(",", ":"), sort_keys=False)
     return str(value)
@@ -201,8 +204,12 @@ def render_output(value: object) -> str:
 def _json_value(value: object) -> Any:
     if isinstance(value, Fixed):
         return round(value.value, value.places)
-    if isinstance(value, BaseModel):
+    if hasattr(value, "model_dump"):  # a mode's pydantic row
         return value.model_dump(mode="json")
+    if is_dataclass(value) and not isinstance(value, type):
+        if hasattr(value, "to_json"):  # a finding (its severity by name), a tool's run
+            return _json_value(value.to_json())
+        return {item.name: _json_value(getattr(value, item.name)) for item in fields(value)}
     if isinstance(value, Mapping):
         return {str(key): _json_value(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -210,8 +217,36 @@ def _json_value(value: object) -> Any:
     return value
 
 
+@dataclass(kw_only=True)
+class PlainResult(BaseResult):
+    """A mode's result of dataclasses: our own values, never read from outside, so importing it
+    loads no validation library. ``--json`` shows each field in order by :func:`_json_value`."""
+
+    mode: str
+    headline: str
+    notes: list[str] = field(default_factory=list)
+    tools: list[ToolRun] = field(default_factory=list)
+    usage: ModelUsageReport = field(default_factory=ModelUsageReport)
+    service_failure: str | None = None
+    error: str = ""
+
+    @classmethod
+    def posted_fields(cls) -> dict[str, Any]:
+        hints = get_type_hints(cls)
+        return {item.name: hints[item.name] for item in fields(cls) if item.name in cls.POSTED}
+
+    def shown(self, posted: Mapping[str, object]) -> Self:
+        update: dict[str, Any] = dict(posted)  # each value checked against its field's type
+        shown = replace(self, **update)
+        shown.notes = list(shown.notes)
+        return shown
+
+    def fields_json(self) -> dict[str, Any]:
+        return {item.name: _json_value(getattr(self, item.name)) for item in fields(self)}
+
+
 OpinionT = TypeVar("OpinionT")
-ResultT = TypeVar("ResultT", bound=ModeResult)
+ResultT = TypeVar("ResultT", bound=BaseResult)
 
 Finished = tuple[ResultT, ExitCode]
 """What a mode's run returns, as :func:`finish` makes it: the result and the exit code it earns
@@ -229,7 +264,7 @@ class Mode(Protocol):
     @property
     def fail_closed_outputs(self) -> Mapping[str, str]: ...
 
-    def run(self, ctx: RunContext[Any]) -> Finished[ModeResult]:
+    def run(self, ctx: RunContext[Any]) -> Finished[BaseResult]:
         """Run the mode end to end: its wiring's steps in order (review's ``mode.run``)."""
 
     def failure_outputs(self, ctx: RunContext[Any]) -> dict[str, str]:
@@ -318,7 +353,7 @@ def _publish(
 ) -> tuple[ResultT, ExitCode]:
     """The publish step between two writes of the outputs: the decided ones before it (a crash
     while posting still leaves them for later steps), then, whatever happened, the ones
-    posting learns (:meth:`ModeResult.posted_outputs`, as ``ctx.posted`` holds them) and
+    posting learns (:meth:`BaseResult.posted_outputs`, as ``ctx.posted`` holds them) and
     ``error``. Returns the result as shown (decided, with what was posted) for the summary and
     ``--json``, and the exit code a failed publish earns."""
     outputs = decided.outputs()

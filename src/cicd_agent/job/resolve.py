@@ -259,15 +259,15 @@ def load_event(path: Path | None, event_name: str | None) -> Event:
 
     ``path`` None means no event (outside a runner without ``--event``): an empty Event is
     returned and modes that need one say so through :func:`~cicd_agent.job.events.require`.
-    The payload's shapes are :mod:`cicd_agent.job.events`; they bring pydantic, which
-    ``--help`` must not load, so they are imported here, on the run's first read.
+    The payload's shapes are :mod:`cicd_agent.job.payloads`; they bring pydantic, which
+    ``--help`` and a run without an event file must not load, so they are imported when a
+    file is read.
     """
-    from pydantic import ValidationError
-
     from cicd_agent.job.events import Event, event_from, infer_event_name
 
     if path is None:
         return Event(name=event_name or None, path=None)
+    from pydantic import ValidationError  # the payload's views are read with it
     raw = _read_object(path)
     name = event_name or infer_event_name(raw)
     try:

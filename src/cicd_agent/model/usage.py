@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Literal
+from functools import cached_property
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from cicd_agent.model.pricing import PriceTable
 from cicd_agent.model.tokens import estimated_counts_note
+
+if TYPE_CHECKING:
+    from cicd_agent.model.pricing import PriceTable
 
 Tier = Literal["model", "fast"]
 """``model`` answers decisions; ``fast`` does bulk generation on a cheaper model."""
 
 
-class ModelUsageReport(BaseModel):
+@dataclass(kw_only=True)
+class ModelUsageReport:
     """What the model cost this run: every mode reports it, offline runs report zeros."""
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     provider: str = "none"
     model: str | None = None
@@ -35,8 +35,21 @@ class ModelUsageReport(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
-    estimated_encodings: list[str] = Field(default_factory=list)
+    estimated_encodings: list[str] = field(default_factory=list)
     """Encodings whose counts were estimated because tiktoken's files could not be loaded."""
+
+    def to_json(self) -> dict[str, object]:
+        """As ``--json`` and the audit record show it, in this order."""
+        return {
+            "provider": self.provider,
+            "model": self.model,
+            "calls": self.calls,
+            "failed_calls": self.failed_calls,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "cost_usd": float(self.cost_usd),
+            "estimated_encodings": list(self.estimated_encodings),
+        }
 
     @property
     def tokens_used(self) -> int:
@@ -73,7 +86,7 @@ class Usage:
     """The run's accumulator; safe to share between threads of one mode."""
 
     def __init__(self, prices: PriceTable | None = None) -> None:
-        self._prices = prices or PriceTable()
+        self._given_prices = prices
         self._lock = threading.Lock()
         self.tiers: dict[Tier, TierUsage] = {"model": TierUsage(), "fast": TierUsage()}
         self.estimated_encodings: set[str] = set()
@@ -91,6 +104,14 @@ class Usage:
             spent.prompt_tokens += prompt_tokens
             spent.completion_tokens += completion_tokens
             spent.cost_usd += cost
+
+    @cached_property
+    def _prices(self) -> PriceTable:
+        """The given table, or the shipped one, read on the first call recorded: a run that
+        calls no model never loads the price models."""
+        from cicd_agent.model.pricing import PriceTable
+
+        return self._given_prices or PriceTable()
 
     def record_estimated(self, encoding: str) -> None:
         """Note that counts in ``encoding`` are the over-estimate, not tiktoken's."""

@@ -3,9 +3,7 @@ the one shape review, deploy-gate and the audit share."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from dataclasses import asdict, dataclass, field
 
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.file_names import escaped, has_control_characters
@@ -19,21 +17,29 @@ def _one_line(message: str) -> str:
     return escaped(message) if has_control_characters(message) else message
 
 
-class Reason(BaseModel):
-    """Why the risk is what it is: the signal, a sentence, and the evidence it rests on."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+@dataclass(frozen=True, kw_only=True)
+class Reason:
+    """Why the risk is what it is: the signal, a sentence (held on one line), and the evidence
+    it rests on."""
 
     signal: str
-    message: Annotated[str, AfterValidator(_one_line)]
-    evidence: list[str] = Field(default_factory=list)
+    message: str
+    evidence: list[str] = field(default_factory=list)
     points: float = 0.0
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", _one_line(self.message))
+        object.__setattr__(self, "evidence", list(self.evidence))
+        object.__setattr__(self, "points", float(self.points))
 
-class RiskFeatures(BaseModel):
+    def to_json(self) -> dict[str, object]:
+        """As ``--json`` and the audit record show it, in this order."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RiskFeatures:
     """The measured features (Kamei et al. names in comments), kept for the audit and the model."""
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     lines_added: int  # LA
     lines_deleted: int  # LD
@@ -57,18 +63,26 @@ class RiskFeatures(BaseModel):
     recent_experience: float | None = None  # REXP
     subsystem_experience: int | None = None  # SEXP
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "entropy", float(self.entropy))
+        object.__setattr__(self, "mean_age_days", _float_or_none(self.mean_age_days))
+        object.__setattr__(self, "recent_experience", _float_or_none(self.recent_experience))
 
-class RiskAssessment(BaseModel):
+    def to_json(self) -> dict[str, object]:
+        """As ``--json``, the audit record and the model's prompt show them, in this order."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RiskAssessment:
     """The deterministic verdict every mode shares."""
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     risk_score: float
     risk_level: RiskLevel
     change_types: list[ChangeType]
     reasons: list[Reason]
     features: RiskFeatures
-    hold_reasons: list[str] = Field(default_factory=list)
+    hold_reasons: list[str] = field(default_factory=list)
     """Findings that stop a deployment whatever the policy says (an added secret)."""
     risk_quantile: float | None = None
     """The share of the repository's recent past commits the fit ranks below this change
@@ -79,3 +93,14 @@ class RiskAssessment(BaseModel):
     """How the reasons' points make ``risk_score``, in one sentence a reader can check: the
     sum and the formula (priors), or the rank it is read from (a fit), then any floor or
     ceiling that moved it."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "risk_score", float(self.risk_score))
+        object.__setattr__(self, "risk_quantile", _float_or_none(self.risk_quantile))
+        for name in ("change_types", "reasons", "hold_reasons"):
+            object.__setattr__(self, name, list(getattr(self, name)))
+
+
+def _float_or_none(value: float | None) -> float | None:
+    """A float field's value as a float (a count computed as an int stays a float in JSON)."""
+    return None if value is None else float(value)

@@ -25,7 +25,6 @@ import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from xml.etree import ElementTree
 
 MAX_BYTES = 2_000_000
 """Most bytes of one side of a manifest or lock file read."""
@@ -213,10 +212,15 @@ def _go_sum(text: str) -> Entries:
 
 
 def _maven(text: str) -> Entries:
+    from xml.etree import ElementTree  # imported when a POM changed, not by every review
+
     if "<!DOCTYPE" in text.upper() or "<!ENTITY" in text.upper():
         raise ValueError("a POM with a DTD is not read")
     # No DTD (refused above), so no entity can expand or reach outside: what defusedxml guards.
-    root = ElementTree.fromstring(text)  # noqa: S314
+    try:
+        root = ElementTree.fromstring(text)  # noqa: S314
+    except ElementTree.ParseError as exc:
+        raise ValueError(f"the POM does not parse: {exc}") from None
     for element in root.iter():
         element.tag = element.tag.rpartition("}")[2]
     properties = {p.tag: (p.text or "").strip() for p in root.findall("properties/*")}
@@ -285,7 +289,6 @@ def changed_entries(path: str, before: str | None, after: str | None) -> tuple[s
         KeyError,
         AttributeError,
         RecursionError,
-        ElementTree.ParseError,
     ):
         return None  # tomllib's and json's errors are ValueErrors
     changed: list[str] = []

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from cicd_agent.actions.errors import ExternalServiceError
@@ -201,7 +201,7 @@ def refitted(
             contributions.get(name, 0.0) for name in _SIGNAL_FEATURES.get(reason.signal, ())
         )
         if weight >= 0.05:
-            weighed.append(reason.model_copy(update={"points": round(weight, 4)}))
+            weighed.append(replace(reason, points=round(weight, 4)))
     weighed += _history_reasons(row, contributions)
     weighed.sort(key=lambda reason: -reason.points)
     arithmetic = fit_arithmetic(share, assessed.score, listed=any(r.points for r in weighed))
@@ -217,7 +217,7 @@ def refitted(
         identity=who,
         arithmetic=arithmetic,
     )
-    return assessed_change.model_copy(update={"risk_quantile": share})
+    return replace(assessed_change, risk_quantile=share)
 
 
 def fit_arithmetic(share: float, score: float, *, listed: bool) -> str:
@@ -309,4 +309,4 @@ def _recent(model: risk_model.FittedModel) -> list[Reason]:
 
 def with_note(prior: RiskAssessment, message: str) -> RiskAssessment:
     note = Reason(signal="model", message=message)
-    return prior.model_copy(update={"reasons": [note, *prior.reasons]})
+    return replace(prior, reasons=[note, *prior.reasons])

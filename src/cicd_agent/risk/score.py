@@ -39,8 +39,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-
-from pydantic import BaseModel, ConfigDict, Field
+from dataclasses import dataclass, field
 
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangedFile, CommitInfo, only
@@ -54,10 +53,9 @@ MIN_REASON_POINTS = 0.04
 """Contributions below this are kept in the features but not listed as reasons."""
 
 
-class Weights(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Weights:
     """Points per feature at saturation, and the value at which half of them are reached."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     size: float = 0.8
     size_half: float = 400.0
@@ -74,7 +72,7 @@ class Weights(BaseModel):
     past_fixes_half: float = 10.0
     past_reverts: float = 0.35
     past_reverts_half: float = 2.0
-    types: dict[ChangeType, float] = Field(
+    types: dict[ChangeType, float] = field(
         default_factory=lambda: {
             ChangeType.MIGRATION: 0.5,
             ChangeType.SECURITY: 0.45,

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from cicd_agent.github.models import PullRequestInfo
-from cicd_agent.job.events import Comment, User
+from cicd_agent.job.payloads import Comment, User
 from cicd_agent.modes.command.ask import ask
 from cicd_agent.modes.command.decide import decide
 from cicd_agent.modes.command.plan import Plan

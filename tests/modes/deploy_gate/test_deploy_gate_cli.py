@@ -492,7 +492,7 @@ def test_the_risk_is_the_one_assess_range_gives(tmp_path: Path, project: GitRepo
     assert code == 0 and document is not None
     assert document["deterministic_level"] == expected.risk_level.value
     assert document["change_types"] == [kind.value for kind in expected.change_types]
-    assert document["features"] == expected.features.model_dump(mode="json")
+    assert document["features"] == expected.features.to_json()
     messages = {r["message"] for r in document["reasons"]}
     assert {r.message for r in expected.reasons} <= messages
 

@@ -23,6 +23,7 @@ import cmarkgfm
 import pytest
 
 from cicd_agent.actions.errors import UsageError
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.cli import main
 from cicd_agent.modes.review.handoff.collect import CLAIM_LABEL
 from cicd_agent.modes.review.handoff.file import (
@@ -284,10 +285,10 @@ def test_a_huge_result_keeps_the_most_severe_findings_within_the_caps(tmp_path: 
         }
         for n in range(MAX_FINDINGS + 200)
     ]  # fmt: skip
-    result = ReviewResult.model_validate(
-        {"mode": "review", "headline": "", "decision": "comment", "risk_level": "low",
-         "summary": "s", "report_on": "medium", "findings": findings, "pull_request": 4,
-         "head": "a" * 40, "base": "b" * 40}
+    result = ReviewResult(
+        mode="review", headline="", decision="comment", risk_level="low", summary="s",
+        report_on="medium", pull_request=4, head="a" * 40, base="b" * 40,
+        findings=[Finding(**finding) for finding in findings],  # type: ignore[arg-type]
     )  # fmt: skip
     path = tmp_path / "result.json"
 

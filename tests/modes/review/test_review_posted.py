@@ -129,9 +129,9 @@ def test_publish_leaves_the_decided_result_as_it_was_and_returns_nothing(
     seen: list[tuple[dict[str, Any], dict[str, Any], object]] = []
 
     def watched(ctx: Any, result: Any, plan: Any) -> None:
-        before = result.model_dump()
+        before = result.fields_json()
         returned = real(ctx, result, plan)
-        seen.append((before, result.model_dump(), returned))
+        seen.append((before, result.fields_json(), returned))
         return returned
 
     monkeypatch.setattr(review_mode, "publish", watched)

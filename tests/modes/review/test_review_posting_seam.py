@@ -4,6 +4,7 @@ publish step builds it (the seam itself and the shapes: tests/unit/actions/test_
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -111,7 +112,7 @@ def test_a_suggestion_moved_into_the_review_body_cannot_leave_its_block() -> Non
     answer = ReviewAnswer(summary="s", verdict="comment", findings=[model])
     findings, _ = model_findings([answer], {"src/app.py"}, str, links=OWN)
     moved = body_item(comment_body(findings[0], suggestion=True), "src/app.py", 2)
-    result = _result("s", findings).model_copy(update={"comments": [], "body_items": [moved]})
+    result = replace(_result("s", findings), comments=[], body_items=[moved])
     shown = posted(result.review_body(), allowed_links=OWN)
     inert(shown)
     raw = _raw_outside_code(shown)

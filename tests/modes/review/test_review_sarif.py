@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
@@ -90,7 +91,7 @@ def test_what_github_code_scanning_reads() -> None:
 
 
 def test_fingerprint_survives_a_line_shift() -> None:
-    moved = FINDINGS[0].model_copy(update={"line": 40})
+    moved = replace(FINDINGS[0], line=40)
     assert moved.fingerprint == FINDINGS[0].fingerprint
 
 

@@ -19,7 +19,7 @@ import pytest
 
 from cicd_agent.github.trust import Trust
 from cicd_agent.job.context import RunContext
-from cicd_agent.job.events import PullRequest
+from cicd_agent.job.payloads import PullRequest
 from cicd_agent.modes.command.dispatch import mode_context
 from cicd_agent.modes.review.collect import _dismissed, _summary_comment, ignore_scope
 from cicd_agent.modes.review.describe import _cannot_edit

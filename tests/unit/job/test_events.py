@@ -11,12 +11,12 @@ import pytest
 from cicd_agent.actions.errors import ExitCode, UsageError
 from cicd_agent.job.events import (
     PULL_REQUEST_EVENTS,
-    Comment,
     Event,
     infer_event_name,
     require,
     require_workflow_run,
 )
+from cicd_agent.job.payloads import Comment
 from cicd_agent.job.resolve import load_event
 from tests.harness.payloads import (
     event_names,

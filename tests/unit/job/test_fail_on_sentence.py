@@ -3,7 +3,8 @@ summary gets it from."""
 
 from __future__ import annotations
 
-from cicd_agent.job.pipeline import ModeResult, fail_on_sentence
+from cicd_agent.job.mode_result import ModeResult
+from cicd_agent.job.pipeline import fail_on_sentence
 
 
 def test_the_sentence_names_the_threshold_the_exit_code_and_why() -> None:

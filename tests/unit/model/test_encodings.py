@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from cicd_agent.job.pipeline import ModeResult
+from cicd_agent.job.mode_result import ModeResult
 from cicd_agent.model.client import ModelClient
 from cicd_agent.model.encodings import ENCODINGS, cached
 from cicd_agent.model.usage import Usage

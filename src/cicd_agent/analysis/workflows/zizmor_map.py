@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from cicd_agent.analysis.finding import Finding
@@ -256,6 +256,6 @@ def writers_only(finding: Finding, expression: str, template: str) -> Finding:
         )
     else:
         return finding
-    return finding.model_copy(
-        update={"severity": min(finding.severity, Severity.MEDIUM), "body": f"{finding.body} {why}"}
+    return replace(
+        finding, severity=min(finding.severity, Severity.MEDIUM), body=f"{finding.body} {why}"
     )

@@ -1,28 +1,41 @@
 """Lent to analyse-failure, command and review, and may change with them: finer parts of the
 run. The event's parts and checks and the run's deadline (command); a pull request from
 another repository (analyse-failure); a commit, a workflow run, a tool's run and the event
-described (review)."""
+described (review); the base every result shares (command, which runs another mode) and a
+result of dataclasses (review's, whose start loads no pydantic)."""
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING
+
 from cicd_agent.actions.deadline import run_deadline
 from cicd_agent.job.context import ToolRun
-from cicd_agent.job.events import (
-    Branch,
-    Comment,
-    Repository,
-    Sha,
-    User,
-    WorkflowRun,
-    described,
-    from_other_repository,
-    require,
-    require_workflow_run,
+from cicd_agent.job.events import described, require, require_workflow_run
+from cicd_agent.job.pipeline import BaseResult, PlainResult
+
+if TYPE_CHECKING:
+    from cicd_agent.job.payloads import (
+        Branch,
+        Comment,
+        Repository,
+        Sha,
+        User,
+        WorkflowRun,
+        from_other_repository,
+    )
+
+PAYLOAD_NAMES = frozenset(
+    {"Branch", "Comment", "Repository", "Sha", "User", "WorkflowRun", "from_other_repository"}
 )
+"""The payload's views (pydantic models), imported on a mode's first use of one: a run that
+reads no event file never loads them."""
 
 __all__ = [
+    "BaseResult",
     "Branch",
     "Comment",
+    "PlainResult",
     "Repository",
     "Sha",
     "ToolRun",
@@ -34,3 +47,12 @@ __all__ = [
     "require_workflow_run",
     "run_deadline",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """A payload view of :data:`PAYLOAD_NAMES`, imported from its module on first use."""
+    if name not in PAYLOAD_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module("cicd_agent.job.payloads"), name)
+    globals()[name] = value
+    return value

@@ -22,7 +22,8 @@ from cicd_agent.modes.command.dispatch import (
 )
 
 if TYPE_CHECKING:
-    from cicd_agent.api import ModeResult, PullRequestInfo, RunContext
+    from cicd_agent.api import PullRequestInfo, RunContext
+    from cicd_agent.api.lent.run import BaseResult
     from cicd_agent.modes.command.options import CommandOptions
     from cicd_agent.modes.command.result import CommandResult
     from cicd_agent.modes.command.types import CommandFacts
@@ -95,7 +96,7 @@ def _run(ctx: RunContext[CommandOptions], result: CommandResult, facts: CommandF
 def _ran_reply(
     ctx: RunContext[CommandOptions],
     target: str,
-    ran: ModeResult,
+    ran: BaseResult,
     pull: PullRequestInfo,
     *,
     details: list[str],

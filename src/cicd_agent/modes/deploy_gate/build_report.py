@@ -7,6 +7,8 @@ risk, so a forged one can add caution and nothing else.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from cicd_agent.api import RiskLevel
 from cicd_agent.api.lent.build_report import BuildEvidence
 from cicd_agent.api.lent.change import higher
@@ -45,5 +47,4 @@ def raised(assessment: RiskAssessment, evidence: BuildEvidence) -> RiskAssessmen
             message=f"The image is {evidence.image_size:,} bytes, {evidence.size_delta:+,} "
             f"against the base ({where}).",
         ))  # fmt: skip
-    return assessment.model_copy(update={"risk_level": level, "risk_score": score,
-                                         "reasons": reasons})  # fmt: skip
+    return replace(assessment, risk_level=level, risk_score=score, reasons=reasons)

@@ -8,6 +8,7 @@ caution (holds and approvals of both passes are kept, the more cautious strategy
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from cicd_agent.api import RiskLevel
 from cicd_agent.api.lent.change import higher
@@ -53,12 +54,7 @@ def decide(
         final = weigh(facts, level, opinion)
     decision = _merge_decisions(verdict.decision, final.decision)
     safe_reasons = [
-        r.model_copy(
-            update={
-                "message": redact(r.message),
-                "evidence": [redact(item) for item in r.evidence],
-            }
-        )
+        replace(r, message=redact(r.message), evidence=[redact(item) for item in r.evidence])
         for r in reasons
     ]
     holds = [redact(h) for h in decision.hold_reasons]

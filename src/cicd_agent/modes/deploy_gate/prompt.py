@@ -34,7 +34,7 @@ def build_prompt(
         "risk_level": assessment.risk_level.value,
         "risk_score": assessment.risk_score,
         "change_types": [kind.value for kind in assessment.change_types],
-        "features": assessment.features.model_dump(mode="json"),
+        "features": assessment.features.to_json(),
         "reasons": [{"signal": r.signal, "points": r.points} for r in assessment.reasons],
         "safety_score": verdict.safety,
         "signals": {s.name.value: s.score for s in verdict.signals},

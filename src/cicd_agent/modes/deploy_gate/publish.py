@@ -113,9 +113,9 @@ def _write_audit(ctx: RunContext[DeployOptions], facts: DeployFacts, result: Dep
         "inputs_digest": digest(facts.inputs),
         "inputs": facts.inputs,
         "signals": [s.model_dump(mode="json") for s in result.signals],
-        "features": result.features.model_dump(mode="json"),
+        "features": result.features.to_json(),
         "verdict": {"finished": True, **result.model_dump(mode="json", include=VERDICT_FIELDS)},
-        "model": usage.model_dump(mode="json"),
+        "model": usage.to_json(),
     }
     record_decision(
         ctx,

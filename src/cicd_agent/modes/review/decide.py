@@ -27,7 +27,7 @@ echo a secret it inferred), and its verdict is advice:
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import Finding, RiskLevel, Severity, name_span, neutralise
@@ -212,7 +212,7 @@ def checked(found: Sequence[Finding], checks: Checks) -> tuple[list[Finding], li
         word = checks.verdicts.get(key_of(finding)) if finding.suggestion is not None else None
         if word is not None and word.held:
             held += 1
-            kept.append(finding.model_copy(update={"checked": word.said}))
+            kept.append(replace(finding, checked=word.said))
             continue
         if finding.suggestion is None:
             kept.append(finding)
@@ -220,7 +220,7 @@ def checked(found: Sequence[Finding], checks: Checks) -> tuple[list[Finding], li
         withheld += word is not None and not word.unchecked
         unchecked += word is None or word.unchecked
         broke += word.broke if word is not None else ()
-        kept.append(finding.model_copy(update={"suggestion": None}))
+        kept.append(replace(finding, suggestion=None))
     notes = []
     if held or withheld:
         named = list(dict.fromkeys(broke))  # a test file can hold thousands, named as it likes

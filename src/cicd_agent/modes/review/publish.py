@@ -149,7 +149,7 @@ def _post(
     """Record the verdict and its evidence (when an audit database is configured), whether or
     not anything can be posted (fork, dry run), then show the dry-run Markdown, or post the
     review, check run and summary comment."""
-    record = result.model_dump(mode="json", include=_RECORDED)
+    record = {name: value for name, value in result.fields_json().items() if name in _RECORDED}
     record_decision(
         ctx,
         ctx.mode_options.audit_database_url,

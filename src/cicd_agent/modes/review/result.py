@@ -9,15 +9,13 @@ that lets the next ``synchronize`` review only what is new.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import ClassVar, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.api import (
     COMMENT_BODY_MAX,
     Annotation,
     Finding,
-    ModeResult,
     Neutral,
     Reference,
     Severity,
@@ -31,6 +29,7 @@ from cicd_agent.api.lent.comments import REVIEW_HEADING, fit
 from cicd_agent.api.lent.finding_text import annotation_heading, origin
 from cicd_agent.api.lent.findings import HonouredIgnore
 from cicd_agent.api.lent.posting import AnnotationLevel
+from cicd_agent.api.lent.run import PlainResult
 from cicd_agent.modes.review.ledger import Ledger
 
 ReviewDecision = Literal["approve", "comment", "request_changes"]
@@ -52,10 +51,9 @@ LEVELS: dict[Severity, AnnotationLevel] = {
 the SARIF file (``note`` for ``notice``)."""
 
 
-class FileNote(BaseModel):
+@dataclass(kw_only=True)
+class FileNote:
     """A file the model did not see, and why."""
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     path: str
     reason: str
@@ -71,10 +69,9 @@ def ignored_line(honoured: HonouredIgnore) -> str:
     )
 
 
-class InlineNote(BaseModel):
+@dataclass(kw_only=True)
+class InlineNote:
     """An inline comment as placed (or as it would be, in a dry run)."""
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     path: str
     line: int
@@ -107,23 +104,24 @@ def blocking(findings: Sequence[Finding], fail_on: Severity | None) -> list[Find
     return [f for f in findings if f.severity >= fail_on]
 
 
-class ReviewResult(ModeResult):
+@dataclass(kw_only=True)
+class ReviewResult(PlainResult):
     """Everything review decided; the outputs, summary, comment and review render from it."""
 
     decision: ReviewDecision
     risk_level: str
-    risk_reasons: list[str] = Field(default_factory=list)
+    risk_reasons: list[str] = field(default_factory=list)
     summary: str
     report_on: str
     fail_on: str | None = None
-    findings: list[Finding] = Field(default_factory=list)
-    ignored: list[HonouredIgnore] = Field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    ignored: list[HonouredIgnore] = field(default_factory=list)
     """Workflow findings an ignore comment left out (each one listed in the summary)."""
-    comments: list[InlineNote] = Field(default_factory=list)
-    body_items: list[str] = Field(default_factory=list)
+    comments: list[InlineNote] = field(default_factory=list)
+    body_items: list[str] = field(default_factory=list)
     not_posted: int = 0
-    not_reviewed: list[FileNote] = Field(default_factory=list)
-    listed_only: list[FileNote] = Field(default_factory=list)
+    not_reviewed: list[FileNote] = field(default_factory=list)
+    listed_only: list[FileNote] = field(default_factory=list)
     files_changed: int = 0
     reviewed_files: int = 0
     model_calls: int = 0
@@ -143,9 +141,9 @@ class ReviewResult(ModeResult):
     """Findings the last run reported that are gone now."""
     findings_dismissed: int = 0
     """Reported findings not posted again: a writer dismissed their comment with a reaction."""
-    fingerprints: dict[str, str] = Field(default_factory=dict)
+    fingerprints: dict[str, str] = field(default_factory=dict)
     """Fingerprint → source (``d``/``m``) of each reported finding, for the ledger."""
-    posted_fingerprints: list[str] = Field(default_factory=list)
+    posted_fingerprints: list[str] = field(default_factory=list)
     """Fingerprints of the findings this run's review posts (inline or in its body)."""
     description: str = ""
     """The change description (``describe``), as Markdown."""
