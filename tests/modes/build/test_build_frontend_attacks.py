@@ -29,6 +29,7 @@ from tests.helpers.cli import run_cli
         "#!/usr/bin/env builder\n//syntax = evil/frontend\nFROM scratch\n",
         '{"syntax": "evil/frontend"}\n',
         '\ufeff {\n  "SYNTAX": "evil/frontend"\n}\n',
+        '#!/usr/bin/env builder\n{"syntax": "evil/frontend"}\n',
     ],
 )
 def test_attack_each_spelling_of_another_frontend_is_found(text: str) -> None:

@@ -236,9 +236,11 @@ def other_frontends(text: str) -> list[str]:
 
 
 def _json_syntax(text: str) -> list[str]:
-    """The ``syntax`` of a Dockerfile that is a JSON object (BuildKit's third spelling)."""
+    """The ``syntax`` of a Dockerfile that is a JSON object (BuildKit's third spelling), below
+    a ``#!`` first line if there is one, which BuildKit sets aside first."""
+    first, _, rest = text.partition("\n")
     try:
-        document = json.loads(text)
+        document = json.loads(rest if first.startswith("#!") else text)
     except ValueError:
         return []
     if not isinstance(document, dict):
