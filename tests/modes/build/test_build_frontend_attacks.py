@@ -24,6 +24,11 @@ from tests.helpers.cli import run_cli
         "# escape=`\n# syntax=evil/frontend\nFROM scratch\n",
         "# a comment\n\n# syntax=evil/frontend\nFROM scratch\n",
         "# syntax=docker/dockerfile:1 \r\n# syntax=evil/frontend\r\nFROM scratch\r\n",
+        "// syntax=evil/frontend\nFROM scratch\n",
+        "#!/usr/bin/env builder\n//syntax = evil/frontend\nFROM scratch\n",
+        '{"syntax": "evil/frontend"}\n',
+        '\ufeff {\n  "SYNTAX": "evil/frontend"\n}\n',
+        '#!/usr/bin/env builder\n{"syntax": "evil/frontend"}\n',
     ],
 )
 def test_attack_each_spelling_of_another_frontend_is_found(text: str) -> None:
@@ -38,6 +43,9 @@ def test_attack_each_spelling_of_another_frontend_is_found(text: str) -> None:
         "# syntax=docker/dockerfile:1.7-labs\nFROM scratch\n",
         "#syntax=docker.io/docker/dockerfile@sha256:" + "0" * 64 + "\nFROM scratch\n",
         "FROM scratch\n# syntax=evil/frontend\n",
+        "FROM scratch\n// syntax=evil/frontend\n",
+        '{"syntax": "docker/dockerfile:1"}\n',
+        '["FROM", "scratch"]\n',
     ],
 )
 def test_buildkits_own_frontend_and_a_comment_below_the_first_line_are_built(text: str) -> None:

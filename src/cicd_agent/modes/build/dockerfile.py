@@ -7,6 +7,7 @@ What the mode needs of it: the instructions of the stage that becomes the image 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -207,7 +208,8 @@ OWN_FRONTEND = re.compile(
     r"(?:docker\.io/)?docker/dockerfile(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?"
 )
 """The Dockerfile frontend BuildKit ships (``# syntax=docker/dockerfile:1``), by tag or digest."""
-_DIRECTIVE = re.compile(r"\s*#\s*([A-Za-z][A-Za-z0-9]*)\s*=\s*(.*?)\s*")
+_DIRECTIVE = re.compile(r"\s*(?:#|//)\s*([A-Za-z][A-Za-z0-9]*)\s*=\s*(.*?)\s*")
+"""A directive line in either spelling BuildKit reads: ``# syntax=`` or ``// syntax=``."""
 
 
 def other_frontends(text: str) -> list[str]:
@@ -215,10 +217,13 @@ def other_frontends(text: str) -> list[str]:
     other than :data:`OWN_FRONTEND`. BuildKit pulls the image a ``syntax`` line names and lets
     it decide what the Dockerfile means and which steps its progress reports as cached: a pull
     request's frontend would write the report this mode reads. A directive BuildKit ignores (a
-    second one, one after a blank line) is counted too: refusing more than it reads is safe."""
-    found: list[str] = []
-    for line in text.removeprefix("\ufeff").split("\n"):
-        if line.strip() and not line.lstrip().startswith("#"):
+    second one, one after a blank line) is counted too: refusing more than it reads is safe.
+    BuildKit also reads ``// syntax=`` lines, and a whole file that is a JSON object with a
+    ``syntax`` key."""
+    text = text.removeprefix("\ufeff")
+    found = _json_syntax(text)
+    for line in text.split("\n"):
+        if line.strip() and not line.lstrip().startswith(("#", "//")):
             break
         directive = _DIRECTIVE.fullmatch(line)
         if (
@@ -228,6 +233,20 @@ def other_frontends(text: str) -> list[str]:
         ):
             found.append(directive[2])
     return found
+
+
+def _json_syntax(text: str) -> list[str]:
+    """The ``syntax`` of a Dockerfile that is a JSON object (BuildKit's third spelling), below
+    a ``#!`` first line if there is one, which BuildKit sets aside first."""
+    first, _, rest = text.partition("\n")
+    try:
+        document = json.loads(rest if first.startswith("#!") else text)
+    except ValueError:
+        return []
+    if not isinstance(document, dict):
+        return []
+    named = [str(value) for key, value in document.items() if str(key).lower() == "syntax"]
+    return [value for value in named if not OWN_FRONTEND.fullmatch(value)]
 
 
 def registry_images(text: str, build_args: Sequence[tuple[str, str]] = ()) -> list[str]:
