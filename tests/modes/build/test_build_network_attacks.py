@@ -234,7 +234,7 @@ def test_attack_a_run_line_that_floods_the_network_is_stopped_at_the_builds_time
             build(tmp_path, [
                 f"for n in 1 2 3 4; do (cat /dev/zero | nc {outward_address()} {port}) & done; "
                 "while :; do wget -q -O /dev/null http://10.0.2.2:1/; done",
-            ], timeout=20)  # fmt: skip
+            ], timeout=12)  # fmt: skip
     finally:
         stop.set()
         thread.join(5)

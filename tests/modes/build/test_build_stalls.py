@@ -71,13 +71,13 @@ def test_attack_a_run_line_that_sleeps_silently_is_stopped_at_the_builds_time(
 ) -> None:
     """A ``RUN`` line that sleeps and prints nothing held the build past any deadline: the
     builder was stopped only when a line came. Before: this test hung until its timeout."""
-    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 20)
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 8)
     folder = context(
         tmp_path / "ctx",
         'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "sleep", "100000"]\n',
     )
     started = time.monotonic()
-    with pytest.raises(BuildFailed, match="stopped after 20 s"):
+    with pytest.raises(BuildFailed, match="stopped after 8 s"):
         builder.build(Request(folder, folder / "Dockerfile", tmp_path / "out"), lambda _: None)
     assert time.monotonic() - started < 120
 
@@ -92,7 +92,7 @@ def test_attack_a_fifo_a_run_line_plants_in_its_storage_stops_the_copy_at_its_ti
     storage, opened it and waited for a writer that never comes, printing nothing. Before: this
     test hung until its timeout. skopeo is stopped at the build's time and the image is not
     read."""
-    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 30)
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 15)
     root = builder.own.folder / "root"
     folder = context(
         tmp_path / "ctx",
