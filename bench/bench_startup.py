@@ -150,9 +150,10 @@ def measure(runs: int, inner: int) -> list[Figure]:
             lambda s: s <= REVIEW_IMPORT_TARGET,
             f'each run: median of {inner} runs, CPU seconds (wait4) of `python -c "import '
             f'cicd_agent.modes.review.mode"`; {modules} modules in sys.modules after it',
-            "importing pydantic's BaseModel alone is about 0.1 s: the run's result, its event, "
-            "findings and the risk assessment are pydantic models; the rest is the modules "
-            "every review runs (the diff, the risk model, the detectors, GitHub's values)",
+            "review's wiring loads no pydantic (its results, findings and risk are dataclasses), "
+            "but the offline run still does, to check the model settings; what is left is the "
+            "modules every review runs (the findings' and detectors' many dataclasses, a "
+            "quarter of it; the Actions output, the plugins, the risk model, unidiff)",
         )
     )
     for flag in ("--version", "--help"):

@@ -300,13 +300,17 @@ def test_a_run_line_reaches_no_service_container_on_a_bridge_of_the_runner(tmp_p
         f"    asked.sendall(b'HTTP/1.0 200 OK\\r\\n\\r\\n{secret}')\n"
         "    asked.close()\n"
     )
-    container = ("until ip link show v1 >/dev/null 2>&1; do sleep 0.05; done; "
+    container = ("n=0; until ip link show v1 >/dev/null 2>&1; do n=$((n+1)); "
+                 "[ $n -gt 400 ] && exit 1; sleep 0.05; done; "
                  "ip address add 198.51.100.7/24 dev v1 && ip link set v1 up && "
                  f"exec setpriv --pdeathsig KILL python3 {serve} >/dev/null 2>&1")  # fmt: skip
     setup = ["ip link add v0 type veth peer name v1",
              "ip address add 198.51.100.1/24 dev v0", "ip link set v0 up",
-             f"{{ unshare --net sh -c '{container}' & }}", "ip link set v1 netns $!",
-             "sleep 1"]  # fmt: skip
+             f"{{ unshare --net sh -c '{container}' & }}", "held=$!",
+             # moved once the container's namespace is made: moved before, v1 stays here
+             'until [ "$(readlink /proc/$held/ns/net)" != "$(readlink /proc/$$/ns/net)" ]; '
+             "do sleep 0.05; done",
+             "ip link set v1 netns $held", "sleep 1"]  # fmt: skip
     url = "http://198.51.100.7:8087/"
     found, _, _ = in_own_network(setup, [], [url])
     assert found[url] == "unreached", found
