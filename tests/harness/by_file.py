@@ -24,6 +24,8 @@ LONG = (
     # sandboxed gen-tests runs through the CLI (each with the flaky hunt's 12 rounds)
     "tests/e2e/",
     "tests/modes/gen_tests/",
+    # real buildah builds, most of their time spent waiting on the builder and its time limits
+    "tests/modes/build/",
     # real toolchains and servers
     "tests/unit/runners/test_fix_judge_go.py",
     "tests/modes/analyse_failure/test_analyse_failure_quarantine.py",
