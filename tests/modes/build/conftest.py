@@ -1,4 +1,5 @@
-"""Each build test's folder removed when the test passes, by the worker that ran it.
+"""Each build test's folder removed when the test passes, by the worker that ran it; and the
+storage driver's probe build run once per file system a worker builds on.
 
 A test here leaves buildah storages (a kept one, a run's own, one per advice candidate), layouts
 and contexts under its ``tmp_path``: thousands of files a test. Left to the run's final
@@ -10,11 +11,13 @@ clean-up's limit, which the clean-up's own check then names.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+import os
+from collections.abc import Generator, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
+from cicd_agent.modes.build import store
 from tests.harness.temp_folders import DEPTH_LIMIT, deepest, remove_tree
 
 _FAILED = pytest.StashKey[bool]()
@@ -40,3 +43,26 @@ def folder_removed_when_passed(request: pytest.FixtureRequest) -> Iterator[None]
     yield
     if not request.node.stash.get(_FAILED, False) and deepest(tmp_path)[0] <= DEPTH_LIMIT:
         remove_tree(tmp_path)
+
+
+_PROBED: dict[int, tuple[str, str]] = {}
+"""The driver each file system gave this worker's first probe, by its device number."""
+
+
+@pytest.fixture(autouse=True)
+def one_probe_per_file_system(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every run probes its work folder with a build (``store.driver``): half a CPU-second, in
+    every one of the folder's builds. The answer is the file system's, so a worker asks it once
+    for each: a test whose work folder is on another file system (a FUSE folder, where overlay
+    does not build) gets a probe of its own."""
+    probe = store.driver
+
+    def remembered(
+        work: Path, environ: Mapping[str, str], sandbox: store.Sandbox
+    ) -> tuple[str, str]:
+        device = os.stat(next(p for p in (work, *work.parents) if p.exists())).st_dev
+        if device not in _PROBED:
+            _PROBED[device] = probe(work, environ, sandbox)
+        return _PROBED[device]
+
+    monkeypatch.setattr(store, "driver", remembered)
