@@ -72,6 +72,18 @@ class FlakySigns:
 
 
 @dataclass(frozen=True)
+class Subtests:
+    """How a runner prints a test whose failure is only its subtests' (go's ``TestX`` over
+    ``TestX/case``): each subtest is named after its parent, ``joins`` between them, and its
+    verdict is printed ``indent`` spaces deeper than its parent's, a few lines below it. A
+    verdict-shaped line deeper than that is a line of the parent's own message (go indents a
+    message's later lines two levels)."""
+
+    joins: str
+    indent: int
+
+
+@dataclass(frozen=True)
 class RunnerShape:
     """One runner's report.
 
@@ -133,6 +145,10 @@ class RunnerShape:
     lines): part of the failure its heading names, not a failure of their own.
 
     ``flaky`` is what its report shows of a likely flaky test (:class:`FlakySigns`).
+    ``subtests`` is for a runner whose tests hold subtests that fail under their own verdicts
+    (:class:`Subtests`): the parent's verdict says only that a subtest failed, so a failure's
+    message is its first failing subtest's, and a parent named beside its subtests is no
+    failing test of its own.
 
     ``started`` and ``passed`` are for a runner that prints a line as each test starts and
     another as it passes (go's ``=== RUN TestX`` and ``--- PASS: TestX``, the test's name in
@@ -176,6 +192,7 @@ class RunnerShape:
     headings: tuple[str, ...] = ()
     details: tuple[str, ...] = ()
     flaky: FlakySigns = FlakySigns()
+    subtests: Subtests | None = None
     signatures: Traversable | None = None
     places: Places | None = None
     started: re.Pattern[str] | None = None

@@ -154,3 +154,19 @@ def test_what_a_gradle_test_printed_is_that_tests_own() -> None:
     assert junit.SHAPE in LOG_SHAPES
     spans = spans_of_tests(lines)
     assert [inside(spans, n) for n in (1, 4, 7, 10)] == [False, True, True, False]
+
+
+def test_a_go_test_failing_only_by_its_subtest_is_read_as_that_subtest() -> None:
+    # ``go test`` prints a failed subtest's verdict one level under its parent's, named after it
+    report = [
+        "--- FAIL: TestAdd (0.00s)",
+        "    --- FAIL: TestAdd/negative (0.00s)",
+        "        calc_test.go:14: Add(-1, -2) = 3, want -3",
+        "FAIL",
+        "FAIL\texample.com/calc\t0.002s",
+    ]
+    assert failing_tests(report) == ("TestAdd/negative",)
+    numbered = list(enumerate(report, start=1))
+    assert with_message(report[0], 1, numbered) == (
+        "--- FAIL: TestAdd/negative (0.00s) - calc_test.go:14: Add(-1, -2) = 3, want -3"
+    )

@@ -12,7 +12,7 @@ import re
 
 from cicd_agent.actions.bounded_json import JsonRefused, load
 from cicd_agent.runners.go.paths import go_places
-from cicd_agent.runners.shape import FlakySigns, RunnerShape, beside
+from cicd_agent.runners.shape import FlakySigns, RunnerShape, Subtests, beside
 
 
 def go_event(line: str) -> dict[str, object] | None:
@@ -64,4 +64,5 @@ SHAPE = RunnerShape(
         report_line=re.compile(r"^--- FAIL"),
         failed_test=(re.compile(r"^\s*--- FAIL: (?P<name>\S+)"),),
     ),
+    subtests=Subtests(joins="/", indent=4),  # ``--- FAIL: TestX`` over ``    --- FAIL: TestX/case``
 )

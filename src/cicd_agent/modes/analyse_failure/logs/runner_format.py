@@ -47,7 +47,7 @@ def clean_line(raw: bytes) -> str:
     if "\r" in text:
         frames = [frame for frame in text.split("\r") if frame.strip()]
         text = frames[-1] if frames else ""
-    if text.startswith("{"):  # a runner's JSON event (``go test -json``): the line it carries
+    if text.startswith("{"):  # a runner's JSON event (RunnerShape.events): the line it carries
         text = next((line for read in _EVENTS if (line := read(text)) is not None), text)
     return text
 

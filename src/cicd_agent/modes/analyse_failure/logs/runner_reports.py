@@ -17,6 +17,9 @@ from collections.abc import Callable, Iterable, Sequence
 from cicd_agent.api.lent.logs import LOG_SHAPES, RunnerShape
 
 PARENT_REACH = 8
+_JOINS = tuple(dict.fromkeys(s.subtests.joins for s in LOG_SHAPES if s.subtests is not None))
+"""What joins a subtest's name to its parent's, by the runners that name subtests so
+(:attr:`RunnerShape.subtests`): a failing test named with a failing subtest is only its parent."""
 
 Span = tuple[int, int]
 """First and last line number of a test's lines, both included."""
@@ -186,8 +189,8 @@ def named_by(match: re.Match[str]) -> str:
 
 def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
     """The distinct failing tests the runners' verdict lines in ``lines`` name, in order: each
-    test once, never a suite whose failure is only its children's (TAP's parent, a Go test
-    whose subtests failed) nor mocha's progress list before its reports."""
+    test once, never a suite whose failure is only its children's (TAP's parent, a test
+    whose subtests failed: :data:`_JOINS`) nor mocha's progress list before its reports."""
     return tuple(name for _, name in failing_verdicts(list(lines)))
 
 
@@ -224,7 +227,7 @@ def failing_verdicts(text: Sequence[str]) -> tuple[tuple[int, str], ...]:
         elif len(name) > len(found[same][1]):  # the report's full name over a summary's short
             found[same] = (index, name)
         seen.add(name, len(found) - 1 if same is None else same)
-    parents = {o[:i] for _, o in found for i, c in enumerate(o) if c == "/"}
+    parents = {o[:i] for _, o in found for j in _JOINS for i in range(len(o)) if o.startswith(j, i)}
     return tuple((i, n) for i, n in found if n not in parents)
 
 

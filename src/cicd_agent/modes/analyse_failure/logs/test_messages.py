@@ -33,7 +33,7 @@ def with_message(
         if match is None:
             continue
         child = _first_child(shape, named_by(match), line, lines)
-        if child is not None:  # a Go test whose failure is only its subtests': the first one's
+        if child is not None:  # a test whose failure is only its subtests': the first one's
             return with_message(child[1].strip(), child[0], lines, source)
         message = _message(shape, named_by(match), line, lines, source)
         if message and message not in root:
@@ -44,18 +44,18 @@ def with_message(
 def _first_child(
     shape: RunnerShape, name: str, line: int, lines: Sequence[tuple[int, str]]
 ) -> tuple[int, str] | None:
-    """The first verdict below ``line`` (a few lines at most) on a subtest of ``name``
-    (``name/x``, go's): the parent's verdict says only that a subtest failed. go indents a
-    subtest's verdict one level (4 spaces) under its parent's and a message's later lines two:
-    a verdict-shaped line deeper than one level is a line of the parent's own message."""
+    """The first verdict below ``line`` (a few lines at most) on a subtest of ``name``, at the
+    depth the shape's :attr:`~cicd_agent.runners.shape.RunnerShape.subtests` prints it: the
+    parent's verdict says only that a subtest failed."""
     assert shape.verdict is not None
+    subtests = shape.subtests
     window = [(n, t) for n, t in lines if line <= n <= line + PARENT_REACH]
-    if not window or window[0][0] != line:
+    if subtests is None or not window or window[0][0] != line:
         return None
-    level = _indent(window[0][1]) + 4
+    level, prefix = _indent(window[0][1]) + subtests.indent, name + subtests.joins
     for number, text in window[1:]:
         match = shape.verdict.search(text)
-        if match is not None and _indent(text) == level and named_by(match).startswith(name + "/"):
+        if match is not None and _indent(text) == level and named_by(match).startswith(prefix):
             return number, text
     return None
 
