@@ -15,7 +15,7 @@ import shutil
 import socket
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -37,25 +37,17 @@ def outward_address() -> str:
 
 
 @contextlib.contextmanager
-def serving(listener: socket.socket, answer: bytes) -> Iterator[None]:
-    """``listener`` answering each connection with an HTTP response holding ``answer``,
-    reading (and dropping) whatever the peer sends first, until the ``with`` ends."""
-    listener.listen(8)
+def listening(listener: socket.socket, take_one: Callable[[], None]) -> Iterator[None]:
+    """``take_one`` called again and again on a thread until the ``with`` ends, an ``OSError``
+    it raises passed over (``listener`` waits half a second at a time, so a wait run out is
+    one), then ``listener`` closed."""
     listener.settimeout(0.5)
     stop = threading.Event()
 
     def serve() -> None:
         while not stop.is_set():
-            try:
-                peer, _ = listener.accept()
-            except OSError:
-                continue
-            with peer:
-                peer.settimeout(5)
-                with contextlib.suppress(OSError):
-                    peer.recv(4096)
-                    peer.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s"
-                                 % (len(answer), answer))  # fmt: skip
+            with contextlib.suppress(OSError):
+                take_one()
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -65,6 +57,37 @@ def serving(listener: socket.socket, answer: bytes) -> Iterator[None]:
         stop.set()
         thread.join(5)
         listener.close()
+
+
+@contextlib.contextmanager
+def serving(listener: socket.socket, answer: bytes) -> Iterator[None]:
+    """``listener`` answering each connection with an HTTP response holding ``answer``,
+    reading (and dropping) whatever the peer sends first, until the ``with`` ends."""
+    listener.listen(8)
+
+    def answer_one() -> None:
+        peer, _ = listener.accept()
+        with peer:
+            peer.settimeout(5)
+            peer.recv(4096)
+            peer.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(answer), answer))
+
+    with listening(listener, answer_one):
+        yield
+
+
+def static_program(folder: Path, name: str, source: str) -> Path:
+    """The C program ``source`` built static into ``folder`` as ``name``, for a ``RUN`` line of
+    an image with no C library to run: skipped without a C compiler, never on CI."""
+    compiler = shutil.which("cc")
+    if compiler is None and not os.environ.get("CI"):
+        pytest.skip("needs a C compiler with a static C library")
+    assert compiler is not None, f"{name} needs cc"
+    written = folder / f"{name}.c"
+    written.write_text(source)
+    subprocess.run([compiler, "-static", "-O1", "-o", str(folder / name), str(written)],
+                   check=True, capture_output=True)  # fmt: skip
+    return folder / name
 
 
 def git(repo: Path, *args: str) -> None:

@@ -1,9 +1,14 @@
-"""Network helpers for tests: a free loopback port, an environment whose HTTPS goes nowhere."""
+"""Network helpers for tests: a free loopback port, an environment whose HTTPS goes nowhere, an
+HTTP server of a handler serving while a ``with`` lasts."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 
@@ -19,3 +24,16 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def http_serving(handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1") -> Iterator[int]:
+    """A threaded HTTP server of ``handler`` on ``host``, serving until the ``with`` ends: its
+    port."""
+    server = ThreadingHTTPServer((host, 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()

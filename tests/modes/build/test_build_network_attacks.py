@@ -28,7 +28,14 @@ from cicd_agent.modes.build.layer_archive import read_tree
 from cicd_agent.modes.build.machine import binds
 from cicd_agent.modes.build.network import own_network
 from cicd_agent.modes.build.oci import read_layout
-from tests.helpers.buildah import BUSYBOX, needs_buildah, outward_address, serving
+from tests.helpers.buildah import (
+    BUSYBOX,
+    listening,
+    needs_buildah,
+    outward_address,
+    serving,
+    static_program,
+)
 
 pytestmark = needs_buildah
 
@@ -54,19 +61,6 @@ int main(int argc, char **argv) {
 """
 """A static program a ``RUN`` line runs to connect to a UNIX socket (``@name``: an abstract
 one) and print what it answers (busybox has no client for them)."""
-
-
-def probe(folder: Path) -> Path:
-    """:data:`PROBE` built static into ``folder``."""
-    compiler = shutil.which("cc")
-    if compiler is None and not os.environ.get("CI"):
-        pytest.skip("needs a C compiler with a static C library")
-    assert compiler is not None, "the UNIX socket attacks need cc"
-    source = folder / "probe.c"
-    source.write_text(PROBE)
-    subprocess.run([compiler, "-static", "-O1", "-o", str(folder / "probe"), str(source)],
-                   check=True, capture_output=True)  # fmt: skip
-    return folder / "probe"
 
 
 @contextlib.contextmanager
@@ -144,7 +138,7 @@ def test_attack_an_abstract_unix_socket_of_the_runner_is_not_reached(tmp_path: P
     name = f"cicd-agent-attack-{uuid.uuid4().hex[:12]}"
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(f"\0{name}")
-    tool = probe(tmp_path)
+    tool = static_program(tmp_path, "probe", PROBE)
     with serving(listener, secret.encode()):
         assert secret in subprocess.run([str(tool), f"@{name}"], capture_output=True,
                                         text=True, check=True).stdout  # the probe works  # fmt: skip
@@ -328,22 +322,22 @@ def resolver(address: str, answered: list[bytes]) -> Iterator[None]:
     """A DNS resolver on ``address`` port 53 (UDP) that records each query and answers none."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     listener.bind((address, 53))
-    listener.settimeout(0.5)
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            with contextlib.suppress(OSError):
-                answered.append(listener.recv(4096))
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
+    with listening(listener, lambda: answered.append(listener.recv(4096))):
         yield
-    finally:
-        stop.set()
-        thread.join(5)
-        listener.close()
+
+
+def slirp_resolving_at(nameserver: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """slirp4netns run where the resolver file names ``nameserver``: the builds' DNS forwarder
+    (10.0.2.3) sends its queries there."""
+    conf = tmp_path / "resolv.conf"
+    conf.write_text(f"nameserver {nameserver}\n")
+    real = network_module.slirp
+
+    def on_that_resolver(pid: int, ready: int, leave: int) -> list[str]:
+        script = f'mount --bind {conf} /etc/resolv.conf && exec "$@"'
+        return ["unshare", "-m", "sh", "-c", script, "sh", *real(pid, ready, leave)]
+
+    monkeypatch.setattr(network_module, "slirp", on_that_resolver)
 
 
 def test_attack_the_dns_forwarder_reaches_only_dns_of_a_loopback_resolver(
@@ -354,15 +348,7 @@ def test_attack_the_dns_forwarder_reaches_only_dns_of_a_loopback_resolver(
     reach it (a build resolves names), but another port of 10.0.2.3 is no way to the other
     services on that loopback address. Here slirp4netns runs where the resolver file names
     127.0.0.9, as on such a machine."""
-    conf = tmp_path / "resolv.conf"
-    conf.write_text("nameserver 127.0.0.9\n")
-    real = network_module.slirp
-
-    def on_a_loopback_resolver(pid: int, ready: int, leave: int) -> list[str]:
-        script = f'mount --bind {conf} /etc/resolv.conf && exec "$@"'
-        return ["unshare", "-m", "sh", "-c", script, "sh", *real(pid, ready, leave)]
-
-    monkeypatch.setattr(network_module, "slirp", on_a_loopback_resolver)
+    slirp_resolving_at("127.0.0.9", tmp_path, monkeypatch)
     secret = f"resolver-{uuid.uuid4().hex}"
     queries: list[bytes] = []
     with resolver("127.0.0.9", queries), service(socket.AF_INET, "127.0.0.9", secret.encode()) as port:

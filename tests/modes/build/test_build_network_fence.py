@@ -16,7 +16,6 @@ import socket
 import subprocess
 import sys
 import sysconfig
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,9 +23,9 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.build import network as network_module
-from tests.helpers.buildah import needs_buildah
+from tests.helpers.buildah import listening, needs_buildah
 from tests.modes.build.fenced import everywhere, reached
-from tests.modes.build.test_build_network_attacks import build, fetch
+from tests.modes.build.test_build_network_attacks import build, fetch, slirp_resolving_at
 
 pytestmark = needs_buildah
 ROOT = Path(__file__).resolve().parents[3]
@@ -238,23 +237,13 @@ def lying_resolver(listen: str, address: str) -> Iterator[None]:
     """A DNS resolver on ``listen`` port 53 answering every name with ``address``."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     listener.bind((listen, 53))
-    listener.settimeout(0.5)
-    stop = threading.Event()
 
-    def serve() -> None:
-        while not stop.is_set():
-            with contextlib.suppress(OSError):
-                query, peer = listener.recvfrom(4096)
-                listener.sendto(dns_answer(query, address), peer)
+    def answer_one() -> None:
+        query, peer = listener.recvfrom(4096)
+        listener.sendto(dns_answer(query, address), peer)
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
+    with listening(listener, answer_one):
         yield
-    finally:
-        stop.set()
-        thread.join(5)
-        listener.close()
 
 
 def test_attack_a_dns_answer_naming_a_fenced_address_is_not_followed(
@@ -263,15 +252,7 @@ def test_attack_a_dns_answer_naming_a_fenced_address_is_not_followed(
     """The fence is on addresses, not names: the machine's resolver (here one on 127.0.0.10
     that a ``RUN`` line's domain could make answer anything) names the runner's own address
     for a name, and the fetch by that name is refused; fenced by name no more, it is reached."""
-    conf = tmp_path / "resolv.conf"
-    conf.write_text("nameserver 127.0.0.10\n")
-    real = network_module.slirp
-
-    def on_a_lying_resolver(pid: int, ready: int, leave: int) -> list[str]:
-        script = f'mount --bind {conf} /etc/resolv.conf && exec "$@"'
-        return ["unshare", "-m", "sh", "-c", script, "sh", *real(pid, ready, leave)]
-
-    monkeypatch.setattr(network_module, "slirp", on_a_lying_resolver)
+    slirp_resolving_at("127.0.0.10", tmp_path, monkeypatch)
     address = own_addresses()[0]
     secret = f"named-{uuid.uuid4().hex}"
     with lying_resolver("127.0.0.10", address), everywhere(secret.encode()) as port:

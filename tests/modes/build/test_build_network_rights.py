@@ -11,9 +11,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
-from tests.helpers.buildah import needs_buildah
+from tests.helpers.buildah import needs_buildah, static_program
 from tests.modes.build.test_build_network_attacks import build
 
 pytestmark = needs_buildah
@@ -46,26 +44,13 @@ int main(int argc, char **argv) {
 (``setcap FILE``: gives ``FILE`` both network capabilities, permitted and effective)."""
 
 
-def rights(folder: Path) -> Path:
-    """:data:`RIGHTS` built static into ``folder``."""
-    compiler = shutil.which("cc")
-    if compiler is None and not os.environ.get("CI"):
-        pytest.skip("needs a C compiler with a static C library")
-    assert compiler is not None, "the rights attacks need cc"
-    source = folder / "rights.c"
-    source.write_text(RIGHTS)
-    subprocess.run([compiler, "-static", "-O1", "-o", str(folder / "rights"), str(source)],
-                   check=True, capture_output=True)  # fmt: skip
-    return folder / "rights"
-
-
 def test_attack_a_run_line_gets_no_network_right_from_a_file_capability(tmp_path: Path) -> None:
     """On the machine the program, given the capabilities as a file's and run by a user who
     holds none, opens both sockets; in a ``RUN`` line, as root, it opens neither, and the
     copy the line gives the capabilities is not run with them."""
     tools = tmp_path / "tools"
     tools.mkdir()
-    tool = rights(tools)
+    tool = static_program(tools, "rights", RIGHTS)
     if os.geteuid() == 0:  # the capability works where the bounding set holds it
         capped = tools / "capped"
         shutil.copy(tool, capped)

@@ -8,7 +8,6 @@ import base64
 import http.server
 import json
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
@@ -18,6 +17,7 @@ import pytest
 from cicd_agent.modes.build import network as network_module
 from cicd_agent.modes.build.builder import Buildah, BuildFailed, Request
 from tests.helpers.buildah import outward_address
+from tests.helpers.network import http_serving
 
 pytestmark = pytest.mark.skipif(
     shutil.which("buildah") is None, reason="needs buildah (tests/harness/setup.sh installs it)"
@@ -49,14 +49,9 @@ class Registry(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def registry() -> Iterator[int]:
-    server = http.server.ThreadingHTTPServer((outward_address(), 0), Registry)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     Registry.seen = []
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
+    with http_serving(Registry, outward_address()) as port:
+        yield port
 
 
 def test_attack_the_registry_login_fetches_no_image_only_the_pull_request_names(
@@ -80,9 +75,7 @@ def test_attack_the_registry_login_fetches_no_image_only_the_pull_request_names(
     builder = Buildah(tmp_path / "job", environ, 120)
     for store in (builder.kept, builder.own):  # plain HTTP, as a test registry is
         conf = Path(store.env["CONTAINERS_REGISTRIES_CONF"])
-        conf.write_text(
-            conf.read_text() + f'\n[[registry]]\nlocation = "{where}"\ninsecure = true\n'
-        )
+        conf.write_text(conf.read_text() + f'\n[[registry]]\nlocation = "{where}"\ninsecure = true\n')
     folder = tmp_path / "ctx"
     folder.mkdir()
     (folder / "Dockerfile").write_text(f"ARG BASE={where}/team/private:1\nFROM $BASE\nRUN true\n")
@@ -106,12 +99,9 @@ def test_attack_a_from_the_pull_request_names_pulls_nothing_from_the_runners_loo
     buildah fetch from it, and the image's files went to the ``RUN`` lines. A pull for a build
     of the pull request runs in the build's network, whose loopback is its own: the registry
     never hears of it."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Registry)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     Registry.seen = []
-    try:
-        where = f"127.0.0.1:{server.server_address[1]}"
+    with http_serving(Registry) as port:
+        where = f"127.0.0.1:{port}"
         builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 120)
         conf = Path(builder.own.env["CONTAINERS_REGISTRIES_CONF"])
         conf.write_text(conf.read_text() + f'\n[[registry]]\nlocation = "{where}"\ninsecure = true\n')
@@ -120,6 +110,4 @@ def test_attack_a_from_the_pull_request_names_pulls_nothing_from_the_runners_loo
         (folder / "Dockerfile").write_text(f"FROM {where}/team/private:1\nRUN true\n")
         with pytest.raises(BuildFailed, match="pull of"):
             builder.build(Request(folder, folder / "Dockerfile", tmp_path / "out"), lambda _: None)
-    finally:
-        server.shutdown()
     assert Registry.seen == []

@@ -10,7 +10,6 @@ import http.server
 import io
 import json
 import os
-import threading
 import zipfile
 from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
@@ -25,6 +24,7 @@ from cicd_agent.modes.build.layer_archive import from_memory
 from cicd_agent.modes.build.osv import download, load_db, schema_problem
 from cicd_agent.modes.build.packages import Package, read_packages
 from cicd_agent.modes.build.vulns import compare, from_score, match, rating
+from tests.helpers.network import http_serving
 
 ADVISORIES = Path(__file__).parent / "advisories"
 REAL = sorted(ADVISORIES.glob("*.json"))
@@ -213,12 +213,8 @@ class _Bucket(http.server.BaseHTTPRequestHandler):
 @pytest.fixture()
 def bucket() -> Iterator[str]:
     """A loopback server in the shape of OSV's bucket (``/<ecosystem>/all.zip``)."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Bucket)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with http_serving(_Bucket) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_download_writes_each_ecosystem_zip_and_load_reads_it(bucket: str, tmp_path: Path) -> None:
