@@ -15,13 +15,12 @@ from cicd_agent.modes.deploy_gate.canary.config import (
     CanaryThresholds,
     MetricSpec,
     default_metrics,
-    infer_kind,
     load_canary_config,
-    split_ratio,
 )
 from cicd_agent.modes.deploy_gate.canary.counts import CountEvidence, window_counts
 from cicd_agent.modes.deploy_gate.canary.judge import UNBOUND, judge_canary
 from cicd_agent.modes.deploy_gate.canary.metric import RateCounts, check_keys
+from cicd_agent.modes.deploy_gate.canary.query_shape import infer_kind, split_ratio
 from cicd_agent.modes.deploy_gate.canary.state import CanaryState, decode_state
 from cicd_agent.modes.deploy_gate.canary.steps import paired
 from cicd_agent.modes.deploy_gate.canary.types import CanaryVerdict

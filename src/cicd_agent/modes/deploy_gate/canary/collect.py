@@ -12,16 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cicd_agent.api import RunContext
-from cicd_agent.modes.deploy_gate.canary.config import (
-    CanaryConfig,
-    MetricSpec,
-    per_second,
-    quantile_of,
-    split_ratio,
-)
+from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, MetricSpec
 from cicd_agent.modes.deploy_gate.canary.metric import RateCounts
 from cicd_agent.modes.deploy_gate.canary.noise import MAX_HISTORY, UNREAD, LearntNoise, learn
 from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
+from cicd_agent.modes.deploy_gate.canary.query_shape import per_second, quantile_of, split_ratio
 from cicd_agent.modes.deploy_gate.canary.sources import (
     Series,
     Source,
