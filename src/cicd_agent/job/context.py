@@ -411,8 +411,6 @@ def given_secrets(given: Given) -> list[str]:
     """The secret values among a run's options, whether a flag, an input or a setting gave
     them: a secret-named option's value (``--prometheus-token``), and the password of any
     option's URL (``https://user:password@host``), as written and decoded."""
-    from cicd_agent.local.audit_db import secrets_of  # the URL's parts libpq may quote
-
     found: list[str] = []
     for name, value in given.items():
         if not isinstance(value, str):
@@ -420,7 +418,9 @@ def given_secrets(given: Given) -> list[str]:
         secret = is_secret_name(name)
         if secret:
             found.append(value)
-        if "://" in value and "@" in value:
+        if "://" in value and "@" in value:  # a URL with a user: only then the database's module
+            from cicd_agent.local.audit_db import secrets_of  # the URL's parts libpq may quote
+
             found += [part for part in secrets_of(value) if secret or part != value]
     return [value for value in found if worth_hiding(value)]
 
