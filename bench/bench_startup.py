@@ -151,9 +151,11 @@ def measure(runs: int, inner: int) -> list[Figure]:
             f'each run: median of {inner} runs, CPU seconds (wait4) of `python -c "import '
             f'cicd_agent.modes.review.mode"`; {modules} modules in sys.modules after it',
             "review's wiring loads no pydantic (its results, findings and risk are dataclasses), "
-            "but the offline run still does, to check the model settings; what is left is the "
-            "modules every review runs (the findings' and detectors' many dataclasses, a "
-            "quarter of it; the Actions output, the plugins, the risk model, unidiff)",
+            "nor does an offline review without an event file (the model settings are validated "
+            "only when one is given); what is left is the modules every review runs: making "
+            "their 115 dataclasses is about two fifths of it on Python 3.11, compiling their "
+            "270 regular expressions a sixth (the Actions output, the plugins, the risk model, "
+            "unidiff)",
         )
     )
     for flag in ("--version", "--help"):

@@ -99,8 +99,8 @@ def _run(
             return int(exit_request.code or 0)
         progress = Progress.for_run(stderr, mode_name, environ)
         with progress.if_slow(SLOW_START, "loading the mode, its settings and the event"):
-            # The mode's steps and the run's context (pydantic) are imported once its flags
-            # parse: ``--help`` never pays for them.
+            # The mode's steps and the run's context are imported once its flags parse:
+            # ``--help`` never pays for them.
             from cicd_agent.job.context import RunContext
 
             mode = entry.load()

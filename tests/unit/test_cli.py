@@ -11,6 +11,7 @@ from pathlib import Path
 
 from cicd_agent import __version__
 from cicd_agent.cli import main
+from tests.git_builder import GitRepoBuilder
 from tests.harness.action_runner import parse_github_output
 from tests.harness.payloads import REPO_ROOT
 
@@ -101,6 +102,23 @@ def _everything_written(tmp_path: Path, stdout: str, stderr: str) -> str:
     written = [(tmp_path / "out").read_text(), (tmp_path / "summary").read_text(), stdout, stderr]
     lines = "\n".join(written).splitlines()
     return "\n".join(line for line in lines if not line.startswith("::add-mask::"))
+
+
+def test_an_offline_run_still_refuses_a_bad_model_setting(tmp_path: Path) -> None:
+    """Provider none validates the model's settings only when one is given: one that is, and
+    is wrong, still stops the run as a usage error naming it, a flag's or ``OPENAI_BASE_URL``'s."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("base", {"a.py": "A = 1\n"})
+    head = repo.commit("change", {"a.py": "A = 2\n"})
+    wrong = {"model-timeout": (["--model-timeout", "0"], {}),
+             "base-url": ([], {"OPENAI_BASE_URL": "localhost:11434"})}  # fmt: skip
+    for option, (argv, extra) in wrong.items():
+        environ = runner_env(tmp_path) | extra
+        review = ["review", "--provider", "none", "--repo", str(repo.path), "--base", base,
+                  "--head", head, *argv]  # fmt: skip
+        code = main(review, environ=environ, stdout=io.StringIO(), stderr=io.StringIO())
+        error = parse_github_output((tmp_path / "out").read_text())["error"]
+        assert (code, error.startswith(f"invalid model settings: {option}: ")) == (2, True), error
 
 
 def test_a_mistyped_secret_flag_is_named_but_its_value_never_shown(tmp_path: Path) -> None:

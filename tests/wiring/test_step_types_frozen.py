@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from cicd_agent.job.context import PostedOutputs
 from cicd_agent.job.pipeline import BaseResult
+from cicd_agent.job.posted import PostedOutputs
 from cicd_agent.modes.analyse_failure import mode as ANALYSE_FAILURE
 from cicd_agent.modes.command import mode as COMMAND
 from cicd_agent.modes.deploy_gate import mode as DEPLOY_GATE

@@ -1,7 +1,8 @@
 """Everything a mode needs for one run, passed in explicitly (no global settings object).
 
 Heavy clients (the model SDK, PyGithub) are built on first use, so ``--help`` and offline runs
-never import them, and a mode that needs no GitHub call never asks for a token.
+never import them, and a mode that needs no GitHub call never asks for a token. The model's
+settings are validated (pydantic) only when a provider or a model setting is given.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from cicd_agent.actions.errors import ExternalServiceError, UsageError
 from cicd_agent.actions.inputs import input_value
@@ -24,8 +25,10 @@ from cicd_agent.actions.runner_io import RunnerIO
 from cicd_agent.actions.withheld import withheld
 from cicd_agent.analysis.redact import Redactor, known_secrets_from_env
 from cicd_agent.job.options import Given
+from cicd_agent.job.posted import PostedOutputs
 from cicd_agent.job.repo_config import RepoConfig
 from cicd_agent.local.checkout import GitCheckout
+from cicd_agent.model.provider import Provider, model_choice
 from cicd_agent.model.usage import ModelUsageReport
 
 if TYPE_CHECKING:
@@ -59,35 +62,6 @@ class ToolRun:
 
     def to_json(self) -> dict[str, str]:
         return {"tool": self.tool, "could_not_run": self.could_not_run}
-
-
-@dataclass
-class PostedOutputs:
-    """What only posting learns, by the result field it fills (``review_url``, ``pushed_sha``,
-    ``review_event``, …): the publish step records each fact here as its post lands.
-
-    Why a record of the run and not a value publish returns: the decided result is decide's,
-    and publish returns nothing, so no step hands back a result another made. A failure
-    part-way keeps what was recorded before it, and the pipeline writes the outputs, summary
-    and ``--json`` from the decided result and this record (``BaseResult.shown``) whatever
-    happened. Only the fields the result declares as posted (``BaseResult.POSTED``) are taken,
-    each checked against the field's type (strictly): another name or a value of another type
-    is a bug, refused where it is written rather than rendered wrong."""
-
-    declared: Mapping[str, Any] | None = None
-    """The decided result's posted fields, each with its type (``BaseResult.posted_fields``;
-    None: nothing may be recorded, no publish step runs)."""
-    values: dict[str, object] = field(default_factory=dict)
-
-    def record(self, **values: object) -> None:
-        kinds = self.declared if self.declared is not None else {}
-        unknown = sorted(set(values) - kinds.keys())
-        if self.declared is None or unknown:
-            raise TypeError(f"publish recorded {unknown}, which the result does not declare posted")
-        from pydantic import TypeAdapter  # posting only: offline runs never load pydantic
-
-        for name, value in values.items():
-            self.values[name] = TypeAdapter(kinds[name]).validate_python(value, strict=True)
 
 
 @dataclass
@@ -232,15 +206,24 @@ class RunContext(Generic[OptionsT_co]):
         return self.options.event_path is not None
 
     @cached_property
-    def model_config(self) -> ModelConfig:
-        # Here: the config brings pydantic's SecretStr, which offline runs never need.
-        from cicd_agent.model.config import model_config_from
+    def model_config(self) -> ModelConfig | None:
+        """The model's settings, validated, and the provider's choice said in the log; None
+        when there is nothing to validate: provider none and no model setting given."""
+        choice = model_choice(self.given, self.environ)
+        config = None
+        if not choice.offline:  # only then pydantic, which validates the settings
+            from cicd_agent.model.config import model_config_from
 
-        config, reason = model_config_from(self.given, self.environ)
-        self.runner.info(reason)
-        if config.api_key is not None:
-            self.runner.mask(config.api_key.get_secret_value())
+            config = model_config_from(choice)
+        self.runner.info(choice.provider.reason)
+        if choice.key is not None:
+            self.runner.mask(choice.key.value)
         return config
+
+    @property
+    def provider(self) -> Provider:
+        """The run's model provider (its settings read and checked on first use)."""
+        return "none" if self.model_config is None else self.model_config.provider
 
     @cached_property
     def model(self) -> ModelClient | None:
@@ -248,12 +231,12 @@ class RunContext(Generic[OptionsT_co]):
 
         The provider is checked first so an offline run never imports the SDK, the costliest
         import a run can make."""
-        if self.model_config.provider == "none":
+        config = self.model_config
+        if config is None or config.provider == "none":
             return None
         from cicd_agent.model.client import build_model_client
         from cicd_agent.model.tokens import context_note
 
-        config = self.model_config
         client = build_model_client(config)
         if client is not None:
             client.on_request = self.progress.say
@@ -267,17 +250,20 @@ class RunContext(Generic[OptionsT_co]):
         """Make this run (a mode another mode runs) use ``parent``'s model client when both
         resolved the same model settings, else a client of its own (none when its provider is
         none) counting into ``parent``'s usage, so the two runs' usage adds up."""
-        if self.model_config == parent.model_config:
+        config = self.model_config
+        if config is None:  # offline: no client to share
+            self.model = None
+        elif config == parent.model_config:
             self.model = parent.model
-            return
-        from cicd_agent.model.client import build_model_client
+        else:
+            from cicd_agent.model.client import build_model_client
 
-        shared = parent.model.usage if parent.model is not None else None
-        self.model = build_model_client(self.model_config, usage=shared)
+            shared = parent.model.usage if parent.model is not None else None
+            self.model = build_model_client(config, usage=shared)
 
     def usage_report(self) -> ModelUsageReport:
         if "model" not in self.__dict__ or self.model is None:
-            provider = self.model_config.provider if "model_config" in self.__dict__ else "none"
+            provider = self.provider if "model_config" in self.__dict__ else "none"
             return ModelUsageReport(provider=provider)
         return self.model.usage.report()
 
@@ -425,8 +411,6 @@ def given_secrets(given: Given) -> list[str]:
     """The secret values among a run's options, whether a flag, an input or a setting gave
     them: a secret-named option's value (``--prometheus-token``), and the password of any
     option's URL (``https://user:password@host``), as written and decoded."""
-    from cicd_agent.local.audit_db import secrets_of  # the URL's parts libpq may quote
-
     found: list[str] = []
     for name, value in given.items():
         if not isinstance(value, str):
@@ -434,7 +418,9 @@ def given_secrets(given: Given) -> list[str]:
         secret = is_secret_name(name)
         if secret:
             found.append(value)
-        if "://" in value and "@" in value:
+        if "://" in value and "@" in value:  # a URL with a user: only then the database's module
+            from cicd_agent.local.audit_db import secrets_of  # the URL's parts libpq may quote
+
             found += [part for part in secrets_of(value) if secret or part != value]
     return [value for value in found if worth_hiding(value)]
 

@@ -33,8 +33,9 @@ from cicd_agent.actions.errors import (
 )
 from cicd_agent.actions.markdown import Reference, linked, posted, prose
 from cicd_agent.actions.runner_io import SUMMARY_LIMIT_BYTES, Annotation
-from cicd_agent.job.context import PostedOutputs, RunContext, ToolRun
+from cicd_agent.job.context import RunContext, ToolRun
 from cicd_agent.job.flags import validate_fail_on
+from cicd_agent.job.posted import PostedOutputs
 from cicd_agent.model.usage import ModelUsageReport
 
 
@@ -70,7 +71,7 @@ class BaseResult(ABC):
     POSTED: ClassVar[frozenset[str]] = frozenset()
     """The fields only posting can fill (where a review or comment went, the commit pushed):
     as decided they are empty (or what was decided to post), and the publish step records
-    them in the run's :class:`~cicd_agent.job.context.PostedOutputs` as each post lands, never
+    them in the run's :class:`~cicd_agent.job.posted.PostedOutputs` as each post lands, never
     on this object. The outputs, summary and ``--json`` render :meth:`shown`."""
 
     @classmethod

@@ -54,7 +54,8 @@ RETIRED_INPUTS = {
 @dataclass(frozen=True)
 class CommonOptions:
     """The resolved common options; each mode types its own (``ctx.mode_options``), and the
-    model's settings are read from the given values once, by ``model.config``."""
+    model's settings are read from the given values once, by the run context
+    (``model.provider``; ``model.config`` validates them)."""
 
     event_path: Path | None
     event_name: str | None

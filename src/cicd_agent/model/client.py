@@ -44,11 +44,12 @@ from pydantic import BaseModel, ValidationError
 
 from cicd_agent.actions.errors import ModelError, first_problem
 from cicd_agent.actions.masking import worth_hiding
-from cicd_agent.model.config import ModelConfig, missing_key_error
+from cicd_agent.model.config import ModelConfig
 from cicd_agent.model.failures import sdk_error
 from cicd_agent.model.http import Abandoned, capped_client, run_until
 from cicd_agent.model.names import is_reasoning_model
 from cicd_agent.model.pricing import PriceTable
+from cicd_agent.model.provider import missing_key_error
 from cicd_agent.model.reply import (
     Reply,
     ToolCall,

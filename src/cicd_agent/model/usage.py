@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
-from cicd_agent.model.tokens import estimated_counts_note
-
 if TYPE_CHECKING:
     from cicd_agent.model.pricing import PriceTable
 
@@ -64,7 +62,9 @@ class ModelUsageReport:
             f"{self.prompt_tokens:,} tokens in, {self.completion_tokens:,} out, "
             f"about ${self.cost_usd:.4f}."
         )
-        if self.estimated_encodings:
+        if self.estimated_encodings:  # tiktoken's files could not be loaded: rare
+            from cicd_agent.model.tokens import estimated_counts_note
+
             line += " " + estimated_counts_note(self.estimated_encodings)
         return line
 

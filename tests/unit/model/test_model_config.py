@@ -17,10 +17,9 @@ from cicd_agent.model.config import (
     DEFAULT_FAST_MODEL,
     DEFAULT_MODEL,
     ModelConfig,
-    choose_provider,
     model_config_from,
-    resolve_api_key,
 )
+from cicd_agent.model.provider import ModelChoice, choose_provider, model_choice, resolve_api_key
 from tests.helpers.cli import mode_parser
 
 KEY = "sk-proj-config-test-0123456789"
@@ -35,8 +34,13 @@ def options_from(argv: list[str], environ: dict[str, str]) -> Given:
     return Given(values)
 
 
+def choice_from(argv: list[str], environ: dict[str, str]) -> ModelChoice:
+    return model_choice(options_from(argv, environ), environ)
+
+
 def config_from(argv: list[str], environ: dict[str, str]) -> tuple[ModelConfig, str]:
-    return model_config_from(options_from(argv, environ), environ)
+    choice = choice_from(argv, environ)
+    return model_config_from(choice), choice.provider.reason
 
 
 # ---------------------------------------------------------------- the key resolver
@@ -45,14 +49,14 @@ def config_from(argv: list[str], environ: dict[str, str]) -> tuple[ModelConfig, 
 def test_the_input_wins_over_the_environment() -> None:
     key = resolve_api_key("sk-from-input", {"OPENAI_API_KEY": "sk-from-env"})
     assert key is not None
-    assert key.value.get_secret_value() == "sk-from-input"
+    assert key.value == "sk-from-input"
     assert key.source == "the openai-api-key input"
 
 
 def test_the_environment_is_used_when_the_input_is_blank() -> None:
     key = resolve_api_key("  ", {"OPENAI_API_KEY": "sk-from-env"})
     assert key is not None
-    assert (key.value.get_secret_value(), key.source) == ("sk-from-env", "OPENAI_API_KEY")
+    assert (key.value, key.source) == ("sk-from-env", "OPENAI_API_KEY")
 
 
 def test_no_key_anywhere() -> None:
@@ -148,6 +152,28 @@ def test_an_invalid_value_names_the_option() -> None:
 def test_a_bad_base_url_names_the_option() -> None:
     with pytest.raises(UsageError, match="base-url: Value error, must start with http"):
         config_from(["--base-url", "localhost:11434"], {})
+
+
+def test_provider_none_without_a_model_setting_leaves_nothing_to_validate() -> None:
+    assert choice_from([], {}).offline
+    offline = choice_from(["--provider", "none"], {"OPENAI_API_KEY": KEY})
+    assert offline.offline and offline.key is not None
+    assert KEY not in repr(offline)
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ"),
+    [
+        (["--model-timeout", "0"], {}),
+        (["--provider", "none", "--model", "gpt-4.1"], {}),
+        ([], {"OPENAI_BASE_URL": "localhost:11434"}),
+        ([], {"INPUT_MODEL-PRICES": '{"m": [1, 2]}'}),
+        ([], {"OPENAI_API_KEY": KEY}),
+    ],
+    ids=["a bad setting", "a setting", "the base URL's variable", "prices", "a key"],
+)
+def test_a_provider_or_a_model_setting_is_validated(argv: list[str], environ: dict[str, str]) -> None:
+    assert not choice_from(argv, environ).offline
 
 
 def test_a_misspelt_setting_fails_loudly() -> None:

@@ -162,7 +162,7 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
             and len(listing.deployments) + listing.dropped >= DEPLOYMENTS_READ,
         ),
         # Only a run that asks a model reads it (offline runs pay for no diff they never use).
-        excerpt=_excerpt(repo, change) if ctx.model_config.provider != "none" else None,
+        excerpt=_excerpt(repo, change) if ctx.provider != "none" else None,
     )
 
 

@@ -260,7 +260,7 @@ def _measure(
         facts.options.command,
         timeout=SUITE_TIMEOUT,
         label="baseline",
-        rerun=ctx.model_config.provider != "none",  # only candidates are judged against it
+        rerun=ctx.provider != "none",  # only candidates are judged against it
     )
     ctx.tool(shlex.join(facts.options.command.suite))  # one that could not run stopped above
     ctx.progress.say(f"the suite {result.describe()} in {baseline.seconds:.1f}s")
