@@ -22,7 +22,7 @@ from cicd_agent.analysis.changed_lines import Record, Touched
 from cicd_agent.runners.base import Layout, Reach, Selection, TestReport
 from cicd_agent.runners.junit import REPORT_NAME, read_report, runner_outcomes
 from cicd_agent.runners.named_files import NamedFiles
-from cicd_agent.runners.sessions import Evidence, SessionSandbox, StepWatch
+from cicd_agent.runners.sessions import Evidence, FileRun, SessionSandbox, StepWatch
 from cicd_agent.runners.shape import RunnerShape
 from cicd_agent.sandbox import RunResult, Sandbox, ToolMount, Workspace
 
@@ -294,6 +294,31 @@ class Sessions(Protocol):
     def repeated(self, words: Sequence[str], times: int) -> list[str]:
         """The arguments ``words`` with each test they select run ``times`` times in the one
         session."""
+        ...
+
+    def varied(
+        self, *, shuffle: int | None = None, noise: int = 0, repeat: int = 1,
+        repeat_for: float = 0.0,
+    ) -> list[str]:
+        """The arguments that run a session's tests in the order the seed ``shuffle`` draws
+        (None: as written), beside ``noise`` CPU and memory noise processes, each test
+        ``repeat`` times, no repetition starting past ``repeat_for`` seconds (0: no bound)."""
+        ...
+
+    def collecting(self, path: str) -> list[str]:
+        """The arguments of a session that imports and collects the test file ``path`` and
+        runs none of its tests, its report naming the imports that do not resolve."""
+        ...
+
+    def replay(self, environment: Mapping[str, str], words: Sequence[str], target: str) -> str:
+        """The shell command a person runs in the checkout, with the project's own toolchain
+        and our plugin from this installation, to run ``target`` again with ``words`` (of
+        :meth:`varied`) under ``environment``."""
+        ...
+
+    def file_run(self, path: str, first: str) -> FileRun:
+        """How one test file ``path`` runs as a shell command, ``first`` the module of ours
+        its guarded form loads before anything else."""
         ...
 
     def why_no_result(self, result: RunResult, evidence: Evidence) -> str:

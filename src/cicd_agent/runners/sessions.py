@@ -46,6 +46,30 @@ class Outcomes:
 
 
 @dataclass(frozen=True)
+class FileRun:
+    """How the driven runner runs one test file as a shell command of its own, as a
+    fail-to-pass claim runs its new test (:meth:`~.protocol.Sessions.file_run`)."""
+
+    shown: str
+    """The command, as a person runs it again."""
+    guarded: str
+    """The same command with a module of ours loaded first, before any option."""
+    failed: str
+    """What the run prints when a test of the file failed as a test does."""
+    passed: str
+    """What the run prints when its tests passed."""
+    failed_status: int = 1
+    """The status the run ends with when a test failed (an import or usage error has another)."""
+
+    def failed_in(self, status: int, output: str) -> bool:
+        """Whether a run that ended with ``status`` and printed ``output`` failed as a test does."""
+        return status == self.failed_status and self.failed in output
+
+    def passed_in(self, output: str) -> bool:
+        return self.passed in output
+
+
+@dataclass(frozen=True)
 class Evidence:
     """The parsed pipe of one session: its outcomes, or why there are none to believe."""
 

@@ -40,7 +40,7 @@ from cicd_agent.runners.pytest.log import SHAPE
 from cicd_agent.runners.pytest.report import parse_evidence, why_no_result
 from cicd_agent.runners.pytest.step import PytestTracer, tracer, usage_error
 from cicd_agent.runners.pytest.watch import PytestWatch
-from cicd_agent.runners.sessions import Evidence, SessionSandbox
+from cicd_agent.runners.sessions import Evidence, FileRun, SessionSandbox
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 
 _BOOT_FILES = ("sitecustomize.py", "cicd_gentests_plugin.py")
@@ -164,6 +164,18 @@ def repeated(words: Sequence[str], times: int) -> list[str]:
             * times]  # fmt: skip
 
 
+def varied(
+    *, shuffle: int | None = None, noise: int = 0, repeat: int = 1, repeat_for: float = 0.0
+) -> list[str]:
+    """Our plugin's options: the order a seed draws, noise processes beside the tests, and each
+    test's runs in the one session."""
+    shuffled = [] if shuffle is None else ["--cicd-shuffle", str(shuffle)]
+    repeated = ["--cicd-repeat", str(repeat)] if repeat > 1 else []
+    if repeat > 1 and repeat_for > 0:
+        repeated += ["--cicd-repeat-for", f"{repeat_for:.1f}"]
+    return [*shuffled, *(["--cicd-noise", str(noise)] if noise else []), *repeated]
+
+
 class PytestSessions:
     """How the verifier drives pytest's sessions itself (:class:`~..protocol.Sessions`)."""
 
@@ -176,6 +188,31 @@ class PytestSessions:
 
     def repeated(self, words: Sequence[str], times: int) -> list[str]:
         return repeated(words, times)
+
+    def varied(
+        self, *, shuffle: int | None = None, noise: int = 0, repeat: int = 1,
+        repeat_for: float = 0.0,
+    ) -> list[str]:
+        return varied(shuffle=shuffle, noise=noise, repeat=repeat, repeat_for=repeat_for)
+
+    def collecting(self, path: str) -> list[str]:
+        """Collection alone, our plugin naming the imports that do not resolve."""
+        return ["--collect-only", "--cicd-imports", path, path]
+
+    def replay(self, environment: Mapping[str, str], words: Sequence[str], target: str) -> str:
+        """``python -m pytest`` with our plugin, a file that needs only pytest, first on
+        ``PYTHONPATH`` (the project's own path kept after it): cicd-agent need not be there."""
+        env = [f"{k}={shlex.quote(v)}" for k, v in sorted(environment.items())]
+        env.append(f"PYTHONPATH={shlex.quote(str(self.boot))}${{PYTHONPATH:+:$PYTHONPATH}}")
+        line = [*env, f"python -m pytest {shlex.join(PLUGIN)}", " ".join(words),
+                shlex.quote(target)]  # fmt: skip
+        return " ".join(word for word in line if word)
+
+    def file_run(self, path: str, first: str) -> FileRun:
+        """pytest's own summary: ``-rf`` names each failed test ``FAILED path::name``."""
+        options = f"-q -rf {shlex.quote(path)}"
+        return FileRun(f"python -m pytest {options}", f"python -m pytest -p {first} {options}",
+                       f"FAILED {path}::", " passed")  # fmt: skip
 
     def why_no_result(self, result: RunResult, evidence: Evidence) -> str:
         return why_no_result(result, evidence)
@@ -287,8 +324,7 @@ class Pytest(RunnerDefaults):
         if selection.changed is not None and selection.changed.refused:
             return TestReport(self.name, problem=selection.changed.refused)
         argv = [*COMMAND]
-        if selection.seed is not None:
-            argv += ["--cicd-shuffle", str(selection.seed)]
+        argv += varied(shuffle=selection.seed)
         chosen = selecting(space, selection.tests) if selection.tests else []
         argv += repeated(chosen, selection.repeat)
         result, evidence = sandbox.session(argv, space, timeout=timeout,
