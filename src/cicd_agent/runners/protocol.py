@@ -3,7 +3,8 @@
 A runner's :class:`TestRunner` is the union, each member under the one that asks it:
 :class:`Runner` (all: is it used here, can it run, its run of a
 :class:`~.base.Selection` into a :class:`~.base.TestReport`), :class:`ReadsLogs`
-(analyse-failure), :class:`RetriesStep` (the test step, with the :class:`StepTracer` that
+(analyse-failure), :class:`~.judge_files.LoadsByName` (the fix judge: what a failed step loads
+into it by name), :class:`RetriesStep` (the test step, with the :class:`StepTracer` that
 records which tests ran a changed line), :class:`Repeats` (runs calling a test stable or
 flaky), :class:`WritesTests` (gen-tests), :class:`DrivesSessions` (the verifier's own loops
 over Python's tests, through the :class:`Sessions` one runner declares). :class:`RunnerDefaults`
@@ -20,6 +21,7 @@ from typing import Literal, Protocol
 from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.changed_lines import Record, Touched
 from cicd_agent.runners.base import Layout, Reach, Selection, TestReport
+from cicd_agent.runners.judge_files import Loading, LoadsByName, NamedFile
 from cicd_agent.runners.junit import REPORT_NAME, read_report, runner_outcomes
 from cicd_agent.runners.named_files import NamedFiles
 from cicd_agent.runners.sessions import Evidence, FileRun, SessionSandbox, StepWatch
@@ -345,7 +347,9 @@ class DrivesSessions(Protocol):
     """How (:class:`Sessions`); None where the verifier asks only for its :meth:`Runner.run`."""
 
 
-class TestRunner(Runner, ReadsLogs, RetriesStep, Repeats, WritesTests, DrivesSessions, Protocol):
+class TestRunner(
+    Runner, ReadsLogs, RetriesStep, Repeats, WritesTests, DrivesSessions, LoadsByName, Protocol
+):
     """One test runner, every consumer's part: mypy checks each of ``RUNNERS`` against it."""
 
 
@@ -369,6 +373,15 @@ class RunnerDefaults:
         return None
 
     def tool_mounts(self, environ: Mapping[str, str]) -> tuple[ToolMount, ...]:
+        return ()
+
+    def loads_in(self, words: Sequence[str]) -> dict[int, Loading]:
+        return {}
+
+    def loads_from(self, environ: Mapping[str, str]) -> Loading:
+        return Loading()
+
+    def loads_settings(self, checkout: Path) -> tuple[NamedFile, ...]:
         return ()
 
     def step_command(

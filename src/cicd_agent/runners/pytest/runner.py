@@ -32,9 +32,11 @@ from cicd_agent.analysis.known_tools import tools_named
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.local.job_tools import job_tool
 from cicd_agent.runners.base import Selection, TestReport, nearest, unusable
+from cicd_agent.runners.judge_files import Loading, NamedFile
 from cicd_agent.runners.named_files import NamedFiles
 from cicd_agent.runners.patched_lines import PatchedLines
 from cicd_agent.runners.protocol import RunnerDefaults, Sessions
+from cicd_agent.runners.pytest import plugins
 from cicd_agent.runners.pytest.in_run_records import GUARD_VARIABLE, STREAM_VARIABLE, InRunCheck
 from cicd_agent.runners.pytest.log import SHAPE
 from cicd_agent.runners.pytest.report import parse_evidence, why_no_result
@@ -309,6 +311,15 @@ class Pytest(RunnerDefaults):
     ) -> PytestTracer | None:
         """Our changed-lines tracer (:mod:`.step`)."""
         return tracer(change, folder, cwd, environ)
+
+    def loads_in(self, words: Sequence[str]) -> dict[int, Loading]:
+        return plugins.loads_in(words)
+
+    def loads_from(self, environ: Mapping[str, str]) -> Loading:
+        return plugins.loads_from(environ)
+
+    def loads_settings(self, checkout: Path) -> tuple[NamedFile, ...]:
+        return plugins.loads_settings(checkout)
 
     def rerun_file(self, test_path: str) -> str:
         return f"python -m pytest {shlex.quote(test_path)}"
