@@ -76,7 +76,7 @@ PYTEST_KNOWN = {
     Path("sandbox/run.py"): "every run's own pytest cache is set through PYTEST_ADDOPTS",
 }
 """Modules outside pytest's folder that still hold how pytest is driven, and why: each one left
-is work to do (a word of :class:`~cicd_agent.runners.protocol.Sessions` instead)."""
+is work to do (a word of :class:`~cicd_agent.runners.sessions.Sessions` instead)."""
 
 
 def pytest_s_knowledge(path: Path) -> list[str]:

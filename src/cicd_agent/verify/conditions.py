@@ -57,7 +57,7 @@ class Condition:
     hash_seed: int | None = None
     zone: str = ""
     repeat: int = 1
-    """Runs of each test in the one session (:meth:`~cicd_agent.runners.protocol.Sessions.varied`),
+    """Runs of each test in the one session (:meth:`~cicd_agent.runners.sessions.Sessions.varied`),
     the hunt's count for this round (:meth:`.reruns.TestRuns.judge`)."""
     repeat_for: float = 0.0
     """Seconds of the session after which no repetition starts (0: no such bound)."""
@@ -85,7 +85,7 @@ class Condition:
 
     def options(self) -> list[str]:
         """The driven runner's words for this condition
-        (:meth:`~cicd_agent.runners.protocol.Sessions.varied`)."""
+        (:meth:`~cicd_agent.runners.sessions.Sessions.varied`)."""
         return SESSIONS.varied(shuffle=self.shuffle, noise=self.noise, repeat=self.repeat,
                                repeat_for=self.repeat_for)  # fmt: skip
 
@@ -103,7 +103,7 @@ class Condition:
 
     def replay(self, test: str) -> str:
         """A shell command that runs ``test`` again under this condition with the project's
-        own toolchain (:meth:`~cicd_agent.runners.protocol.Sessions.replay`)."""
+        own toolchain (:meth:`~cicd_agent.runners.sessions.Sessions.replay`)."""
         target = test.split("::", 1)[0] if self.files else test
         return SESSIONS.replay(self.environment, self.options(), target)
 

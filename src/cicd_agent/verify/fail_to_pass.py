@@ -14,7 +14,7 @@ In both runs the Python files the fix writes are there only as compiled code (``
 -b``, then the source removed): the test can import and run them, never read their text. A
 test that looks for the fix's words in its file fails with and without the fix, so it is not
 offered: it shows the patch, not the bug. Nor may it read their compiled code: our guard (the
-driven runner's :meth:`~cicd_agent.runners.protocol.Sessions.reads_code_guard`, loaded first
+driven runner's :meth:`~cicd_agent.runners.sessions.Sessions.reads_code_guard`, loaded first
 with ``-p`` under a name chosen per claim) ends either run when the test's own code reaches a
 code object or a frame (``__code__``, ``dis``, ``gc``, a ``.pyc``), however it spells the
 name, and such a test is not offered either.

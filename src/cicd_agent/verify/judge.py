@@ -331,7 +331,7 @@ class SandboxVerifier:
         changed: PatchedLines,
     ) -> tuple[RunOutcome, str, str]:
         """Run the failing command, always watched (a script can hide its pytest from the log);
-        also why its report and the in-run check (:meth:`~cicd_agent.runners.protocol.Sessions.watch`) do not
+        also why its report and the in-run check (:meth:`~cicd_agent.runners.sessions.Sessions.watch`) do not
         show pytest itself running the failing tests and passing ("" when they do), and why the
         in-run check's import guard refused the run (a line of ``changed`` ran before the tests; ""
         when not). With no pytest in the run, its exit code counts only for a known linter or

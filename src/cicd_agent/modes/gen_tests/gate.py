@@ -11,7 +11,7 @@
 4. ``pass_x5``: it passes 5 more times, each in a fresh process and copy, and once in a random order
    together with the existing tests of the module it targets.
    ``repeat``: it passes :data:`REPEATS` more times in one process (pytest's
-   ``--keep-duplicates``, :meth:`~cicd_agent.runners.protocol.Sessions.repeated`): a cheap run that
+   ``--keep-duplicates``, :meth:`~cicd_agent.runners.sessions.Sessions.repeated`): a cheap run that
    catches the flaky candidate its fresh runs let through by chance (:data:`~.candidate_runs.REPEATS`).
 5. ``suite``: the existing suite still passes with it (tests that passed before still pass).
 6. ``coverage_gain``: the run alone executed lines or branches in the segment's missing set —

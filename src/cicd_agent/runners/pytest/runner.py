@@ -6,7 +6,7 @@ with our pytest plugin, a private copy of coverage and the fix step's in-run che
 ``PYTHONPATH`` (:mod:`cicd_agent.runners.pytest.boot`, read as package data by name: the
 engine imports no mode), read-only inside the sandbox. :meth:`PytestSandbox.session` is the one
 place such a run starts and its report is read; :class:`PytestSessions` is how the verifier's
-own loops drive it (:class:`~..protocol.Sessions`).
+own loops drive it (:class:`~..sessions.Sessions`).
 
 What a run reported is read, and believed or not, by :mod:`.report`.
 """
@@ -35,14 +35,14 @@ from cicd_agent.runners.base import Selection, TestReport, nearest, unusable
 from cicd_agent.runners.judge_files import Loading, NamedFile
 from cicd_agent.runners.named_files import NamedFiles
 from cicd_agent.runners.patched_lines import PatchedLines
-from cicd_agent.runners.protocol import RunnerDefaults, Sessions
+from cicd_agent.runners.protocol import RunnerDefaults
 from cicd_agent.runners.pytest import plugins
 from cicd_agent.runners.pytest.in_run_records import GUARD_VARIABLE, STREAM_VARIABLE, InRunCheck
 from cicd_agent.runners.pytest.log import SHAPE
 from cicd_agent.runners.pytest.report import parse_evidence, why_no_result
 from cicd_agent.runners.pytest.step import PytestTracer, tracer, usage_error
 from cicd_agent.runners.pytest.watch import PytestWatch
-from cicd_agent.runners.sessions import Evidence, FileRun, SessionSandbox
+from cicd_agent.runners.sessions import Evidence, FileRun, Sessions, SessionSandbox
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 
 _BOOT_FILES = ("sitecustomize.py", "cicd_gentests_plugin.py")
@@ -178,12 +178,42 @@ def varied(
     return [*shuffled, *(["--cicd-noise", str(noise)] if noise else []), *repeated]
 
 
+def _without_coverage_run(words: tuple[str, ...]) -> tuple[str, ...]:
+    """``coverage run [OPTIONS] -m pytest ARGS`` (or ``python -m coverage run …``) as
+    ``python -m pytest ARGS``: coverage.py's own tracer, started in the tests' process, would
+    pause the one that measures them (as pytest-cov's would; every run blocks that one). The
+    wrapper measures; it does not choose which tests run."""
+    if PurePosixPath(words[0]).name == "coverage" and words[1:2] == ("run",):
+        python, rest = "python", words[2:]
+    elif words[1:4] == ("-m", "coverage", "run"):
+        python, rest = words[0], words[4:]
+    else:
+        return words
+    for index in range(len(rest) - 1):
+        if rest[index : index + 2] == ("-m", "pytest"):
+            return (python, *rest[index:])
+    return words
+
+
 class PytestSessions:
-    """How the verifier drives pytest's sessions itself (:class:`~..protocol.Sessions`)."""
+    """How the verifier drives pytest's sessions itself (:class:`~..sessions.Sessions`)."""
 
     sandbox: type[SessionSandbox] = PytestSandbox
     plugin: tuple[str, ...] = PLUGIN
     boot = Path(__file__).resolve().parent / "boot"
+
+    alone: tuple[str, ...] = ("python", "-m", "pytest")
+
+    def own_part(self, words: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """``python -m pytest tests -x`` runs chosen files as ``python -m pytest FILE``;
+        ``coverage run -m pytest`` runs as pytest alone."""
+        words = _without_coverage_run(tuple(words))
+        for index, word in enumerate(words):
+            if PurePosixPath(word).name in ("pytest", "py.test"):
+                return words, words[: index + 1]
+            if word == "-m" and index + 1 < len(words) and words[index + 1] == "pytest":
+                return words, words[: index + 2]
+        return None
 
     def selecting(self, space: Workspace, tests: Sequence[str]) -> list[str]:
         return selecting(space, tests)
