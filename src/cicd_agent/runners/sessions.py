@@ -222,6 +222,13 @@ class Sessions(Protocol):
         """Why a session's report says nothing to believe ("" when it does)."""
         ...
 
+    def never_ran(self, outcomes: Outcomes, lines: Sequence[str], said: Sequence[str]) -> str:
+        """Why a project's suite, run as a session that reported ``outcomes``, ran none of its
+        tests, in the runner's own words ("" when it ran them, or failed as a suite does):
+        ``lines``, what it printed; ``said``, those of them saying a program, a module or the
+        command's own words could not be found."""
+        ...
+
     def reads_code_guard(self) -> str:
         """The source of the plugin that ends a run as soon as the test's own code reaches a
         code object or a frame (the fix's compiled code read, not run): a fail-to-pass claim's

@@ -42,7 +42,7 @@ from cicd_agent.runners.pytest.log import SHAPE
 from cicd_agent.runners.pytest.report import parse_evidence, why_no_result
 from cicd_agent.runners.pytest.step import PytestTracer, tracer, usage_error
 from cicd_agent.runners.pytest.watch import PytestWatch
-from cicd_agent.runners.sessions import Evidence, FileRun, Sessions, SessionSandbox
+from cicd_agent.runners.sessions import Evidence, FileRun, Outcomes, Sessions, SessionSandbox
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 
 _BOOT_FILES = ("sitecustomize.py", "cicd_gentests_plugin.py")
@@ -195,6 +195,13 @@ def _without_coverage_run(words: tuple[str, ...]) -> tuple[str, ...]:
     return words
 
 
+_NO_TESTS = 5
+_USAGE = 4
+_INTERRUPTED = 2
+"""pytest's status when collection failed: a test module that cannot import stops the session
+before any test runs (``Interrupted: 1 error during collection``)."""
+
+
 class PytestSessions:
     """How the verifier drives pytest's sessions itself (:class:`~..sessions.Sessions`)."""
 
@@ -248,6 +255,22 @@ class PytestSessions:
 
     def why_no_result(self, result: RunResult, evidence: Evidence) -> str:
         return why_no_result(result, evidence)
+
+    def never_ran(self, outcomes: Outcomes, lines: Sequence[str], said: Sequence[str]) -> str:
+        """Only pytest's own "nothing collected", usage error, or a collection it interrupted
+        before any test ran (a test module that cannot be imported)."""
+        if outcomes.exitstatus == _NO_TESTS and not outcomes.tests:
+            return next((line for line in reversed(lines) if line.startswith("no tests ran")),
+                        "no tests ran (pytest collected none)")  # fmt: skip
+        if outcomes.exitstatus == _USAGE:
+            return said[-1] if said else (lines[-1] if lines else "pytest usage error")
+        if outcomes.exitstatus == _INTERRUPTED and not outcomes.tests:
+            collecting = next((line.strip(" _") for line in lines if "ERROR collecting" in line), "")
+            why = said[0] if said else next((line for line in reversed(lines)
+                                             if line.startswith("E ")), "")  # fmt: skip
+            where = f" ({collecting})" if collecting else ""
+            return f"{why.removeprefix('E').strip() or 'pytest could not collect the tests'}{where}"
+        return ""
 
     def reads_code_guard(self) -> str:
         return resources.files("cicd_agent.runners.pytest.fix_boot").joinpath(
