@@ -74,14 +74,9 @@ and a plugin loaded by ``-p``."""
 PYTEST_MODULES = ("pytest", "_pytest", "pluggy")
 PYTEST_KNOWN = {
     Path("sandbox/run.py"): "every run's own pytest cache is set through PYTEST_ADDOPTS",
-    Path("modes/gen_tests/gate.py"): "gen-tests' gate words its pytest sessions itself",
-    Path("verify/conditions.py"): "the flaky hunt words its pytest sessions itself",
-    Path("verify/fail_to_pass.py"): "the fail-to-pass claim is a pytest command line",
-    Path("verify/named_files.py"): "the fix policy reads the plugins a failing pytest command "
-    "loads (-p NAME, on its line or in PYTEST_ADDOPTS)",
 }
 """Modules outside pytest's folder that still hold how pytest is driven, and why: each one left
-is work to do (a word of :class:`~cicd_agent.runners.protocol.Sessions` instead)."""
+is work to do (a word of :class:`~cicd_agent.runners.sessions.Sessions` instead)."""
 
 
 def pytest_s_knowledge(path: Path) -> list[str]:

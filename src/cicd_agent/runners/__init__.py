@@ -5,7 +5,7 @@ in-run check for the verifier, its report's shape in a failed log for analyse-fa
 the test step, its test layout for gen-tests) and the report every run returns
 (:class:`~.base.TestReport`). :data:`LOG_SHAPES` adds the shapes of runners whose logs are read
 but which are never run (:mod:`.logs_only`). :data:`DRIVEN` is the one runner whose sessions
-the verifier drives itself (:class:`~.protocol.Sessions`). CONTRIBUTING walks through adding one.
+the verifier drives itself (:class:`~.sessions.Sessions`). CONTRIBUTING walks through adding one.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.js.runner import PACKAGE_TEST, test_script
 from cicd_agent.runners.maven.runner import MavenJUnit
 from cicd_agent.runners.patched_lines import PatchedLines
-from cicd_agent.runners.protocol import Sessions, TestRunner
+from cicd_agent.runners.protocol import TestRunner
 from cicd_agent.runners.pytest.runner import Pytest
+from cicd_agent.runners.sessions import Sessions
 from cicd_agent.runners.shape import Place, RunnerShape
 from cicd_agent.runners.vitest.runner import Vitest
 from cicd_agent.sandbox import Sandbox, ToolMount, Workspace
@@ -50,7 +51,7 @@ def _driven() -> tuple[TestRunner, Sessions]:
 DRIVEN, SESSIONS = _driven()
 """The runner whose sessions the verifier's own loops over Python's tests drive (the flaky
 hunt's rounds, gen-tests' gate and coverage meter), and how: every runner's runs are made in
-its :attr:`~.protocol.Sessions.sandbox`."""
+its :attr:`~.sessions.Sessions.sandbox`."""
 
 LOG_SHAPES: tuple[RunnerShape, ...] = tuple(
     dict.fromkeys((*(runner.log_shape for runner in RUNNERS), *logs_only.SHAPES))

@@ -3,10 +3,11 @@
 A runner's :class:`TestRunner` is the union, each member under the one that asks it:
 :class:`Runner` (all: is it used here, can it run, its run of a
 :class:`~.base.Selection` into a :class:`~.base.TestReport`), :class:`ReadsLogs`
-(analyse-failure), :class:`RetriesStep` (the test step, with the :class:`StepTracer` that
+(analyse-failure), :class:`~.judge_files.LoadsByName` (the fix judge: what a failed step loads
+into it by name), :class:`RetriesStep` (the test step, with the :class:`StepTracer` that
 records which tests ran a changed line), :class:`Repeats` (runs calling a test stable or
 flaky), :class:`WritesTests` (gen-tests), :class:`DrivesSessions` (the verifier's own loops
-over Python's tests, through the :class:`Sessions` one runner declares). :class:`RunnerDefaults`
+over Python's tests, through the :class:`~.sessions.Sessions` one runner declares). :class:`RunnerDefaults`
 holds the answers most runners share; a runner derives from it and overrides what differs.
 """
 
@@ -20,11 +21,12 @@ from typing import Literal, Protocol
 from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.changed_lines import Record, Touched
 from cicd_agent.runners.base import Layout, Reach, Selection, TestReport
+from cicd_agent.runners.judge_files import Loading, LoadsByName, NamedFile
 from cicd_agent.runners.junit import REPORT_NAME, read_report, runner_outcomes
 from cicd_agent.runners.named_files import NamedFiles
-from cicd_agent.runners.sessions import Evidence, SessionSandbox, StepWatch
+from cicd_agent.runners.sessions import Sessions
 from cicd_agent.runners.shape import RunnerShape
-from cicd_agent.sandbox import RunResult, Sandbox, ToolMount, Workspace
+from cicd_agent.sandbox import Sandbox, ToolMount, Workspace
 
 
 class Runner(Protocol):
@@ -273,54 +275,17 @@ class WritesTests(Protocol):
         ...
 
 
-class Sessions(Protocol):
-    """How the verifier drives a runner's sessions itself, its own words on the command line
-    (:mod:`.sessions`): the flaky hunt's rounds, gen-tests' gate and coverage meter."""
-
-    sandbox: type[SessionSandbox]
-    """The sandbox its sessions run in (every other runner's runs may be made in it too)."""
-
-    plugin: tuple[str, ...]
-    """The words that load our plugin into a command of the project's own (its suite)."""
-
-    boot: Path
-    """The folder of our plugin in this installation, for a command a person runs again."""
-
-    def selecting(self, space: Workspace, tests: Sequence[str]) -> list[str]:
-        """The arguments that run ``tests`` (files or ids) alone in ``space``, no id on the
-        command line."""
-        ...
-
-    def repeated(self, words: Sequence[str], times: int) -> list[str]:
-        """The arguments ``words`` with each test they select run ``times`` times in the one
-        session."""
-        ...
-
-    def why_no_result(self, result: RunResult, evidence: Evidence) -> str:
-        """Why a session's report says nothing to believe ("" when it does)."""
-        ...
-
-    def reads_code_guard(self) -> str:
-        """The source of the plugin that ends a run as soon as the test's own code reaches a
-        code object or a frame (the fix's compiled code read, not run): a fail-to-pass claim's
-        guard, written by the verifier under a name of its own."""
-        ...
-
-    def watch(self, root: Path) -> StepWatch:
-        """The fix judge's watch on a failed step's own command, written into ``root`` (a
-        sandbox's own folder, read-only inside) under a fresh name."""
-        ...
-
-
 class DrivesSessions(Protocol):
     """What the verifier's own loops over Python's tests ask: whether it drives this runner's
     sessions itself."""
 
     sessions: Sessions | None
-    """How (:class:`Sessions`); None where the verifier asks only for its :meth:`Runner.run`."""
+    """How (:class:`~.sessions.Sessions`); None where the verifier asks only for its :meth:`Runner.run`."""
 
 
-class TestRunner(Runner, ReadsLogs, RetriesStep, Repeats, WritesTests, DrivesSessions, Protocol):
+class TestRunner(
+    Runner, ReadsLogs, RetriesStep, Repeats, WritesTests, DrivesSessions, LoadsByName, Protocol
+):
     """One test runner, every consumer's part: mypy checks each of ``RUNNERS`` against it."""
 
 
@@ -344,6 +309,15 @@ class RunnerDefaults:
         return None
 
     def tool_mounts(self, environ: Mapping[str, str]) -> tuple[ToolMount, ...]:
+        return ()
+
+    def loads_in(self, words: Sequence[str]) -> dict[int, Loading]:
+        return {}
+
+    def loads_from(self, environ: Mapping[str, str]) -> Loading:
+        return Loading()
+
+    def loads_settings(self, checkout: Path) -> tuple[NamedFile, ...]:
         return ()
 
     def step_command(

@@ -1,4 +1,4 @@
-"""The sessions the verifier drives itself (:class:`~.protocol.Sessions`): what one such run
+"""The sessions the verifier drives itself (:class:`Sessions`): what one such run
 reported, and the sandbox that runs it.
 
 Most consumers ask a runner for one :meth:`~.protocol.Runner.run` of a
@@ -46,6 +46,30 @@ class Outcomes:
 
 
 @dataclass(frozen=True)
+class FileRun:
+    """How the driven runner runs one test file as a shell command of its own, as a
+    fail-to-pass claim runs its new test (:meth:`Sessions.file_run`)."""
+
+    shown: str
+    """The command, as a person runs it again."""
+    guarded: str
+    """The same command with a module of ours loaded first, before any option."""
+    failed: str
+    """What the run prints when a test of the file failed as a test does."""
+    passed: str
+    """What the run prints when its tests passed."""
+    failed_status: int = 1
+    """The status the run ends with when a test failed (an import or usage error has another)."""
+
+    def failed_in(self, status: int, output: str) -> bool:
+        """Whether a run that ended with ``status`` and printed ``output`` failed as a test does."""
+        return status == self.failed_status and self.failed in output
+
+    def passed_in(self, output: str) -> bool:
+        return self.passed in output
+
+
+@dataclass(frozen=True)
 class Evidence:
     """The parsed pipe of one session: its outcomes, or why there are none to believe."""
 
@@ -89,7 +113,7 @@ class Watched:
 
 class StepWatch(Protocol):
     """The fix judge's watch on a failed step's own command, as written in its shell (the
-    driven runner's in-run check and report, :meth:`~.protocol.Sessions.watch`), installed in
+    driven runner's in-run check and report, :meth:`Sessions.watch`), installed in
     one sandbox's own folder."""
 
     @property
@@ -134,4 +158,84 @@ class StepWatch(Protocol):
 
     def passing(self, folder: Path) -> int:
         """How many tests passed in the report the run wrote in ``folder`` (0: none)."""
+        ...
+
+
+class Sessions(Protocol):
+    """How the verifier drives a runner's sessions itself, its own words on the command line
+    (this module): the flaky hunt's rounds, gen-tests' gate and coverage meter."""
+
+    sandbox: type[SessionSandbox]
+    """The sandbox its sessions run in (every other runner's runs may be made in it too)."""
+
+    plugin: tuple[str, ...]
+    """The words that load our plugin into a command of the project's own (its suite)."""
+
+    boot: Path
+    """The folder of our plugin in this installation, for a command a person runs again."""
+
+    alone: tuple[str, ...]
+    """The words that start it alone where a project's test command is no run of it."""
+
+    def own_part(self, words: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """A project's test command (``words``) as its sessions run it (a wrapper that only
+        measures left out: its tracer would pause ours), and the words of that which start it
+        alone, to run chosen files the same way; None when ``words`` do not run it."""
+        ...
+
+    def selecting(self, space: Workspace, tests: Sequence[str]) -> list[str]:
+        """The arguments that run ``tests`` (files or ids) alone in ``space``, no id on the
+        command line."""
+        ...
+
+    def repeated(self, words: Sequence[str], times: int) -> list[str]:
+        """The arguments ``words`` with each test they select run ``times`` times in the one
+        session."""
+        ...
+
+    def varied(
+        self, *, shuffle: int | None = None, noise: int = 0, repeat: int = 1,
+        repeat_for: float = 0.0,
+    ) -> list[str]:
+        """The arguments that run a session's tests in the order the seed ``shuffle`` draws
+        (None: as written), beside ``noise`` CPU and memory noise processes, each test
+        ``repeat`` times, no repetition starting past ``repeat_for`` seconds (0: no bound)."""
+        ...
+
+    def collecting(self, path: str) -> list[str]:
+        """The arguments of a session that imports and collects the test file ``path`` and
+        runs none of its tests, its report naming the imports that do not resolve."""
+        ...
+
+    def replay(self, environment: Mapping[str, str], words: Sequence[str], target: str) -> str:
+        """The shell command a person runs in the checkout, with the project's own toolchain
+        and our plugin from this installation, to run ``target`` again with ``words`` (of
+        :meth:`varied`) under ``environment``."""
+        ...
+
+    def file_run(self, path: str, first: str) -> FileRun:
+        """How one test file ``path`` runs as a shell command, ``first`` the module of ours
+        its guarded form loads before anything else."""
+        ...
+
+    def why_no_result(self, result: RunResult, evidence: Evidence) -> str:
+        """Why a session's report says nothing to believe ("" when it does)."""
+        ...
+
+    def never_ran(self, outcomes: Outcomes, lines: Sequence[str], said: Sequence[str]) -> str:
+        """Why a project's suite, run as a session that reported ``outcomes``, ran none of its
+        tests, in the runner's own words ("" when it ran them, or failed as a suite does):
+        ``lines``, what it printed; ``said``, those of them saying a program, a module or the
+        command's own words could not be found."""
+        ...
+
+    def reads_code_guard(self) -> str:
+        """The source of the plugin that ends a run as soon as the test's own code reaches a
+        code object or a frame (the fix's compiled code read, not run): a fail-to-pass claim's
+        guard, written by the verifier under a name of its own."""
+        ...
+
+    def watch(self, root: Path) -> StepWatch:
+        """The fix judge's watch on a failed step's own command, written into ``root`` (a
+        sandbox's own folder, read-only inside) under a fresh name."""
         ...

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import random
-import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -27,10 +26,6 @@ from cicd_agent.sandbox import Workspace
 ZONES = ("Pacific/Kiritimati", "America/St_Johns", "Asia/Kathmandu", "Pacific/Pago_Pago")
 """Time zones far from UTC, with half and quarter hours: a test that assumes UTC or a whole
 hour offset, or that runs near a date's edge, fails under one of them."""
-
-BOOT = SESSIONS.boot
-"""The folder of the hunt's pytest plugin (``cicd_gentests_plugin.py``) in this installation;
-the ``sitecustomize`` beside it does nothing unless a coverage run asks it to."""
 
 MAX_REPEAT = 1_000
 """Most runs of each test in one round's session (a test of microseconds needs no more to
@@ -47,7 +42,7 @@ the hunt has passed, a round repeats its tests no more than this: more runs unde
 condition only show rarer flakes, and the budget left is not spent (:mod:`.reruns`)."""
 
 NOISE = 3
-"""Noise processes beside the tests (:mod:`cicd_gentests_plugin`'s ``--cicd-noise``)."""
+"""Noise processes beside the tests."""
 
 
 @dataclass(frozen=True)
@@ -62,8 +57,8 @@ class Condition:
     hash_seed: int | None = None
     zone: str = ""
     repeat: int = 1
-    """Runs of each test in the one pytest session (our plugin's ``--cicd-repeat``), the
-    hunt's count for this round (:meth:`.reruns.TestRuns.judge`)."""
+    """Runs of each test in the one session (:meth:`~cicd_agent.runners.sessions.Sessions.varied`),
+    the hunt's count for this round (:meth:`.reruns.TestRuns.judge`)."""
     repeat_for: float = 0.0
     """Seconds of the session after which no repetition starts (0: no such bound)."""
 
@@ -89,15 +84,13 @@ class Condition:
         return ", ".join(parts)
 
     def options(self) -> list[str]:
-        """Our plugin's options for this condition."""
-        shuffled = [] if self.shuffle is None else ["--cicd-shuffle", str(self.shuffle)]
-        repeated = ["--cicd-repeat", str(self.repeat)] if self.repeat > 1 else []
-        if self.repeat > 1 and self.repeat_for > 0:
-            repeated += ["--cicd-repeat-for", f"{self.repeat_for:.1f}"]
-        return [*shuffled, *(["--cicd-noise", str(self.noise)] if self.noise else []), *repeated]
+        """The driven runner's words for this condition
+        (:meth:`~cicd_agent.runners.sessions.Sessions.varied`)."""
+        return SESSIONS.varied(shuffle=self.shuffle, noise=self.noise, repeat=self.repeat,
+                               repeat_for=self.repeat_for)  # fmt: skip
 
     def arguments(self, space: Workspace, tests: Sequence[str]) -> list[str]:
-        """pytest's arguments for a round of ``tests``: the seam's selection (no id on the
+        """The session's arguments for a round of ``tests``: the seam's selection (no id on the
         command line) of their files, or of the tests alone, then this condition's options."""
         files = list(dict.fromkeys(test.split("::", 1)[0] for test in tests))
         return [*SESSIONS.selecting(space, files if self.files else tests), *self.options()]
@@ -110,15 +103,9 @@ class Condition:
 
     def replay(self, test: str) -> str:
         """A shell command that runs ``test`` again under this condition with the project's
-        own ``python``: the plugin that shuffles and makes noise is ours, a file that needs
-        only pytest, found where this cicd-agent is installed (put first on ``PYTHONPATH``,
-        the project's own path kept after it)."""
+        own toolchain (:meth:`~cicd_agent.runners.sessions.Sessions.replay`)."""
         target = test.split("::", 1)[0] if self.files else test
-        env = [f"{k}={shlex.quote(v)}" for k, v in sorted(self.environment.items())]
-        env.append(f"PYTHONPATH={shlex.quote(str(BOOT))}${{PYTHONPATH:+:$PYTHONPATH}}")
-        options = " ".join(self.options())
-        words = [*env, "python -m pytest -p cicd_gentests_plugin", options, shlex.quote(target)]
-        return " ".join(word for word in words if word)
+        return SESSIONS.replay(self.environment, self.options(), target)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ In both runs the Python files the fix writes are there only as compiled code (``
 -b``, then the source removed): the test can import and run them, never read their text. A
 test that looks for the fix's words in its file fails with and without the fix, so it is not
 offered: it shows the patch, not the bug. Nor may it read their compiled code: our guard (the
-driven runner's :meth:`~cicd_agent.runners.protocol.Sessions.reads_code_guard`, loaded first
+driven runner's :meth:`~cicd_agent.runners.sessions.Sessions.reads_code_guard`, loaded first
 with ``-p`` under a name chosen per claim) ends either run when the test's own code reaches a
 code object or a frame (``__code__``, ``dis``, ``gc``, a ``.pyc``), however it spells the
 name, and such a test is not offered either.
@@ -76,27 +76,26 @@ def judge(verifier: SandboxVerifier, claim: FailsThenPasses) -> Verification:
     # `./`: git's names are relative, and one starting with `-` is a file, not an option
     fixed = [f"./{path}" for path in written if path.endswith(".py")]
     hidden = " ".join(map(shlex.quote, fixed))
-    pytest = f"python -m pytest -q -rf {shlex.quote(claim.path)}"
-    guard = _guard(verifier, claim.path, fixed)  # loaded first: `-p` before any option
-    guarded = f"python -m pytest -p {guard.module}{pytest.removeprefix('python -m pytest')}"
+    guard = _guard(verifier, claim.path, fixed)  # loaded first, before any option
+    runs = SESSIONS.file_run(claim.path, guard.module)
     # `|| true`: a file the fix adds is not there to compile in the run without it
     command = (f"python -m compileall -q -b {hidden} || true; rm -f {hidden}; " if hidden
-               else "") + guarded  # fmt: skip
+               else "") + runs.guarded  # fmt: skip
     before = _run(verifier, (claim.test,), command, guard)
     if _stopped(before):
         return Verification(claim.test, False, _reads_code(before), (before,))
-    if before.exit_code != 1 or f"FAILED {claim.path}::" not in before.output:
+    if not runs.failed_in(before.exit_code, before.output):
         why = "did not fail" if before.passed else "did not fail as a test does"
         return Verification(claim.test, False, f"the test {why} without the fix "
                             f"(exit {before.exit_code})", (before,))  # fmt: skip
     after = _run(verifier, (claim.fix, claim.test), command, guard)
     if _stopped(after):
         return Verification(claim.test, False, _reads_code(after), (before, after))
-    if not after.passed or " passed" not in after.output:
+    if not after.passed or not runs.passed_in(after.output):
         return Verification(claim.test, False, f"the test did not pass with the fix "
                             f"(exit {after.exit_code})", (before, after))  # fmt: skip
     proof = verifier.code_is_proof
-    reason = (f"`{pytest}` fails on the failed commit and passes with the fix, in the sandbox"
+    reason = (f"`{runs.shown}` fails on the failed commit and passes with the fix, in the sandbox"
               + ("" if proof else "; the code under test is the pull request's own, so this is "
                  "checked, not proof"))  # fmt: skip
     return Verification(claim.test, True, reason, (before, after), proof=proof, tests=1)
@@ -106,7 +105,7 @@ class Guard(NamedTuple):
     """The guard as one claim's runs load it."""
 
     module: str
-    """Its module's name, fresh per claim (``-p`` loads it)."""
+    """Its module's name, fresh per claim (the runner loads it first)."""
     folder: str
     """The folder holding it, first on each run's ``PYTHONPATH``."""
     watches: str

@@ -3,19 +3,20 @@
 The policy (:mod:`.policy`) refuses ``conftest.py`` and the runner's settings by their names.
 The step can name more files that decide how its tests run, each in its own way:
 
-- a pytest plugin loaded by name: ``PYTEST_PLUGINS`` in the step's ``env:`` (the log's header)
-  or set in its script, ``-p NAME`` in the failing command or in ``PYTEST_ADDOPTS``. The
-  module is imported as a plugin, so its hooks can report any failure as a pass. A dotted name
-  ``a.b`` is the file ``a/b.py`` or ``a/b/__init__.py``;
+- a module a test runner loads by name as its plugin, set in the step's ``env:`` (the log's
+  header), in its script or on the failing command line, its hooks able to report any failure
+  as a pass: each runner says what loads its own
+  (:class:`~cicd_agent.runners.judge_files.LoadsByName`: pytest's ``PYTEST_PLUGINS``, ``-p
+  NAME``, ``PYTEST_ADDOPTS``);
 - a file the failing command runs or reads its settings from: the script a shell or an
   interpreter runs (``bash scripts/test.sh``, ``./run-tests``), and any argument with a
   settings or script suffix (``pytest -c pytest-ci.ini``, ``make -f ci.mk``). A source file a
   linter is given (``ruff check src/app.py``) is its input, not its judge, and stays a fix's
   to change.
 
-- a pytest plugin the project's own settings load by name (``addopts = -p NAME`` in the
-  root's ``pytest.ini``, ``tox.ini``, ``setup.cfg``, ``pyproject.toml``, ``pytest.toml``): the
-  settings file is the policy's to keep unchanged, the module it names is the judge as well;
+- a plugin the project's own settings load into a runner by name (pytest's ``addopts = -p
+  NAME``): the settings file is the policy's to keep unchanged, the module it names is the
+  judge as well;
 - a mypy plugin the root's settings load (``plugins =`` in ``mypy.ini``, ``setup.cfg``,
   ``pyproject.toml``): it runs in mypy's process, and ``os._exit(0)`` there passed a failing
   type check.
@@ -26,18 +27,21 @@ A path is matched as the step named it, from the checkout's root or below any fo
 
 from __future__ import annotations
 
-import configparser
 import re
-import shlex
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.analysis import bounded_toml
-from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
+from cicd_agent.runners import RUNNERS
+from cicd_agent.runners.judge_files import (
+    MODULE_NAME,
+    Loading,
+    NamedFile,
+    modules,
+    settings,
+    shell_words,
+)
 from cicd_agent.verify.contract import FailingCommand, failing_script
 
-_PLUGIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 _JUDGE_SUFFIXES = frozenset(
     {".ini", ".cfg", ".toml", ".yaml", ".yml", ".json", ".conf", ".mk", ".sh", ".bash", ".zsh"}
 )
@@ -45,33 +49,19 @@ _JUDGE_SUFFIXES = frozenset(
 _INTERPRETERS = re.compile(r"(ba|z|da|k)?sh|python[0-9.]*|node|ruby|perl|source|\.")
 """Command words whose first argument (not an option) is the script that runs."""
 _SEPARATORS = frozenset({"&&", "||", ";", "|", "&", "!", "then", "do", "else", "time"})
-_ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", re.DOTALL)
-_SETTINGS = ("pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "pyproject.toml",
-             "tox.ini", "setup.cfg")  # fmt: skip
-"""The root's files pytest reads ``addopts`` from."""
-_SETTINGS_BYTES = 1 << 20
-
-
-@dataclass(frozen=True)
-class NamedFile:
-    """A file the step names (a path relative to where it ran) and what the step does with it."""
-
-    path: str
-    why: str
 
 
 def named_files(failing: FailingCommand, checkout: Path | None = None) -> tuple[NamedFile, ...]:
     """The files ``failing``'s step loads as a plugin or runs or reads as the failing command's
     settings, and the plugins the settings in ``checkout``'s root load (see the module doc)."""
-    found = [*_settings_plugins(checkout), *_mypy_plugins(checkout)] if checkout is not None else []
-    env = dict(failing.env)
-    for name in _plugins_in_env(env.get("PYTEST_PLUGINS", "")):
-        found += _modules(
-            name, f"a module the step's env loads as a pytest plugin (PYTEST_PLUGINS={name})"
-        )
+    found = [*(file for runner in RUNNERS for file in runner.loads_settings(checkout)),
+             *_mypy_plugins(checkout)] if checkout is not None else []  # fmt: skip
+    env = [runner.loads_from(dict(failing.env)) for runner in RUNNERS]
+    found += [file for loading in env for file in loading.files]
     for line in failing_script(failing).splitlines():
-        found += _named_in_command(_words(line))
-    found += _named_in_command(["pytest", *_words(env.get("PYTEST_ADDOPTS", ""))])
+        found += _named_in_command(shell_words(line))
+    for loading in env:
+        found += _named_in_command(list(loading.command)) if loading.command else []
     return tuple(dict.fromkeys(found))
 
 
@@ -86,23 +76,14 @@ def named_problem(path: str, named: Iterable[NamedFile]) -> str:
 def _named_in_command(words: list[str]) -> list[NamedFile]:
     found: list[NamedFile] = []
     script_next = False
-    runs_pytest = any(PurePosixPath(word).name in ("pytest", "py.test") for word in words)
+    loads: dict[int, Loading] = {}
+    for runner in RUNNERS:
+        loads = runner.loads_in(words) | loads
     for index, word in enumerate(words):
         previous = words[index - 1] if index else ""
-        assigned = _ASSIGNMENT.fullmatch(word)
-        if assigned and assigned.group(1) == "PYTEST_PLUGINS":
-            for name in _plugins_in_env(assigned.group(2)):
-                why = f"a module the step's script loads as a pytest plugin (PYTEST_PLUGINS={name})"
-                found += _modules(name, why)
-            continue
-        if assigned and assigned.group(1) == "PYTEST_ADDOPTS":
-            found += _named_in_command(["pytest", *_words(assigned.group(2))])
-            continue
-        plugin = _plugin_option(previous, word)
-        if runs_pytest and plugin:  # not ``mkdir -p``
-            found += _modules(
-                plugin, f"a module the failing command loads as a pytest plugin (-p {plugin})"
-            )
+        if index in loads:  # what a runner loads by name: its plugin, or its options' words
+            found += loads[index].files
+            found += _named_in_command(list(loads[index].command)) if loads[index].command else []
             continue
         value = word.partition("=")[2] if word.startswith("-") else word
         path = _relative(value)
@@ -127,24 +108,6 @@ def _named_in_command(words: list[str]) -> list[NamedFile]:
     return found
 
 
-def _plugin_option(previous: str, word: str) -> str:
-    """The plugin ``-p NAME`` or ``-pNAME`` loads ("" for none, and for ``-p no:NAME``)."""
-    plugin = word if previous == "-p" else word[2:] if word.startswith("-p") else ""
-    return plugin if _PLUGIN_NAME.fullmatch(plugin) else ""
-
-
-def _settings_plugins(checkout: Path) -> list[NamedFile]:
-    found: list[NamedFile] = []
-    for name in _SETTINGS:
-        words = _words(_addopts(checkout, name))
-        for previous, word in zip(["", *words], words, strict=False):
-            plugin = _plugin_option(previous, word)
-            if plugin:
-                why = f"a module the project's {name} loads as a pytest plugin (-p {plugin})"
-                found += _modules(plugin, why)
-    return found
-
-
 _MYPY_SETTINGS = (("mypy.ini", "mypy"), (".mypy.ini", "mypy"), ("setup.cfg", "mypy"),
                   ("pyproject.toml", "tool.mypy"))  # fmt: skip
 
@@ -154,7 +117,7 @@ def _mypy_plugins(checkout: Path) -> list[NamedFile]:
     name): their code runs in mypy's process, so mypy's exit code is theirs to give."""
     found: list[NamedFile] = []
     for name, section in _MYPY_SETTINGS:
-        for value in _settings(checkout, name, "plugins", (section,)):
+        for value in settings(checkout, name, "plugins", (section,)):
             for raw in value if isinstance(value, list) else re.split(r"[,\s]+", str(value)):
                 entry = str(raw).strip()
                 why = f"a plugin the project's {name} loads into mypy ({entry[:80]})"
@@ -162,20 +125,9 @@ def _mypy_plugins(checkout: Path) -> list[NamedFile]:
                 if target.endswith(".py"):
                     path = _relative(target)
                     found += [NamedFile(path, why)] if path else []
-                elif _PLUGIN_NAME.fullmatch(target):
-                    found += _modules(target, why)
+                elif MODULE_NAME.fullmatch(target):
+                    found += modules(target, why)
     return found
-
-
-def _plugins_in_env(value: str) -> list[str]:
-    """``PYTEST_PLUGINS``: module names separated by commas, as pytest reads it."""
-    names = [name.strip() for name in value.split(",")]
-    return [name for name in names if _PLUGIN_NAME.fullmatch(name)]
-
-
-def _modules(name: str, why: str) -> list[NamedFile]:
-    stem = name.replace(".", "/")
-    return [NamedFile(f"{stem}.py", why), NamedFile(f"{stem}/__init__.py", why)]
 
 
 def _relative(value: str) -> str:
@@ -187,53 +139,3 @@ def _relative(value: str) -> str:
         return ""
     text = pure.as_posix()
     return "" if text == "." else text
-
-
-def _words(text: str) -> list[str]:
-    lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|")
-    lexer.whitespace_split = True
-    lexer.commenters = "#"
-    try:
-        return list(lexer)
-    except ValueError:  # an unclosed quote: split on spaces, as well as it goes
-        return text.split()
-
-
-def _addopts(checkout: Path, name: str) -> str:
-    """The ``addopts`` of ``name`` in the root of ``checkout`` ("" when none or unreadable)."""
-    if name.endswith(".toml"):
-        table = "tool.pytest" if name == "pyproject.toml" else "pytest"
-        tables: tuple[str, ...] = (table, f"{table}.ini_options")
-    else:
-        tables = ("tool:pytest",) if name == "setup.cfg" else ("pytest",)
-    values = _settings(checkout, name, "addopts", tables)
-    return " ".join(value if isinstance(value, str) else shlex.join(map(str, value))
-                    for value in values if isinstance(value, str | list))  # fmt: skip
-
-
-def _settings(checkout: Path, name: str, key: str, tables: tuple[str, ...]) -> list[object]:
-    """The values of ``key`` in ``tables`` of the root's settings file ``name`` (dotted tables
-    of a TOML file, sections of an ini file): none when it is missing or unreadable (a link is
-    not followed: :func:`.policy.linked_targets` pins what it points to)."""
-    try:
-        text = read_bytes(checkout, name, _SETTINGS_BYTES).decode("utf-8", "replace")
-    except CheckoutFileError:
-        return []
-    if not name.endswith(".toml"):
-        parser = configparser.RawConfigParser(strict=False, interpolation=None)
-        try:
-            parser.read_string(text)
-        except configparser.Error:
-            return []
-        return [parser.get(table, key, fallback="") for table in tables]
-    try:
-        data = bounded_toml.load(text)
-    except bounded_toml.TomlRefused:
-        return []
-    found: list[object] = []
-    for table in tables:
-        value: object = data
-        for part in (*table.split("."), key):
-            value = value.get(part) if isinstance(value, dict) else None
-        found += [] if value is None else [value]
-    return found

@@ -82,7 +82,8 @@ from unidiff.patch import PatchSet
 from cicd_agent.analysis.diff import is_lockfile, is_test_path
 from cicd_agent.analysis.governing import governs_review
 from cicd_agent.local import git, git_ops
-from cicd_agent.verify.named_files import NamedFile, named_problem
+from cicd_agent.runners.judge_files import NamedFile
+from cicd_agent.verify.named_files import named_problem
 from cicd_agent.verify.runner_settings import (
     SHARED_FILES,
     is_command_file,

@@ -357,11 +357,6 @@ _CANNOT_RUN = re.compile(
     r"^ERROR: (?:file or directory not found|usage)[^\n]*|^E?\s*ModuleNotFoundError: [^\n]+",
     re.M,
 )
-_PYTEST_NO_TESTS = 5
-_PYTEST_USAGE = 4
-_PYTEST_INTERRUPTED = 2
-"""pytest's status when collection failed: a test module that cannot import stops the session
-before any test runs (``Interrupted: 1 error during collection``)."""
 
 
 def cannot_run(command: ProjectCommand, result: RunResult, evidence: Evidence) -> str:
@@ -379,19 +374,8 @@ def cannot_run(command: ProjectCommand, result: RunResult, evidence: Evidence) -
     said = [m.group(0).strip() for line in lines if (m := _CANNOT_RUN.search(line))]
     outcomes = evidence.outcomes
     if command.is_pytest and outcomes is not None:
-        # pytest ran a session: only its own "nothing collected" or usage error count.
-        if outcomes.exitstatus == _PYTEST_NO_TESTS and not outcomes.tests:
-            return next((line for line in reversed(lines) if line.startswith("no tests ran")),
-                        "no tests ran (pytest collected none)")  # fmt: skip
-        if outcomes.exitstatus == _PYTEST_USAGE:
-            return said[-1] if said else (lines[-1] if lines else "pytest usage error")
-        if outcomes.exitstatus == _PYTEST_INTERRUPTED and not outcomes.tests:
-            collecting = next((line.strip(" _") for line in lines if "ERROR collecting" in line), "")
-            why = said[0] if said else next((line for line in reversed(lines)
-                                             if line.startswith("E ")), "")  # fmt: skip
-            where = f" ({collecting})" if collecting else ""
-            return f"{why.removeprefix('E').strip() or 'pytest could not collect the tests'}{where}"
-        return ""
+        # the driven runner ran a session: only its own words on running no test count
+        return SESSIONS.never_ran(outcomes, lines, said)
     if result.returncode == 127 or (command.is_pytest and outcomes is None):
         return said[-1] if said else (lines[-1] if lines else f"exit {result.returncode}")
     # Another runner (make, tox, a script): only when its last words say it could not start.

@@ -11,7 +11,7 @@
 4. ``pass_x5``: it passes 5 more times, each in a fresh process and copy, and once in a random order
    together with the existing tests of the module it targets.
    ``repeat``: it passes :data:`REPEATS` more times in one process (pytest's
-   ``--keep-duplicates``, :meth:`~cicd_agent.runners.protocol.Sessions.repeated`): a cheap run that
+   ``--keep-duplicates``, :meth:`~cicd_agent.runners.sessions.Sessions.repeated`): a cheap run that
    catches the flaky candidate its fresh runs let through by chance (:data:`~.candidate_runs.REPEATS`).
 5. ``suite``: the existing suite still passes with it (tests that passed before still pass).
 6. ``coverage_gain``: the run alone executed lines or branches in the segment's missing set —
@@ -281,7 +281,7 @@ class Gate:
 
     def _imports(self, trial: _Trial) -> tuple[str, str] | None:
         path = trial.test_path
-        result, evidence = self._pytest(trial, "--collect-only", "--cicd-imports", path, path)
+        result, evidence = self._pytest(trial, *SESSIONS.collecting(path))
         if result.timed_out:
             return f"collection {result.describe()}", _tail(result.output)
         if evidence.problem:
@@ -351,7 +351,7 @@ class Gate:
                 return f"flaky: run {number + 1} of {self.reruns + 1}: {problem[0]}", problem[1]
         seed = int(hashlib.sha256(trial.source.encode()).hexdigest()[:8], 16)
         files = [*trial.existing, trial.test_path]
-        result, evidence = self._pytest(trial, "--cicd-shuffle", str(seed), *files)
+        result, evidence = self._pytest(trial, *SESSIONS.varied(shuffle=seed), *files)
         problem = self._judge(trial, result, evidence, compare_baseline=True)
         if problem is not None:
             return (

@@ -7,9 +7,9 @@ from __future__ import annotations
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 from cicd_agent.api import UsageError, name_span
+from cicd_agent.api.runners import SESSIONS
 
 FAILED = frozenset({"failed", "error"})
 """A test's outcomes that are a failure (pytest's ``error`` is one in its set-up or teardown)."""
@@ -25,11 +25,10 @@ class ProjectCommand:
 
     @classmethod
     def parse(cls, command: str) -> ProjectCommand:
-        """Split ``command`` (no shell is ever involved) and find its pytest invocation.
-
-        ``python -m pytest tests -x`` runs candidates as ``python -m pytest FILE``; a command
-        that is not pytest (``make test``) runs the suite as given and candidates with
-        ``python -m pytest``; ``coverage run -m pytest`` runs as pytest alone.
+        """Split ``command`` (no shell is ever involved) and find where it starts the driven
+        runner (:meth:`~cicd_agent.runners.sessions.Sessions.own_part`): ``python -m pytest
+        tests -x`` runs candidates as ``python -m pytest FILE``; a command that is not pytest
+        (``make test``) runs the suite as given and candidates with the runner alone.
         """
         try:
             words = tuple(shlex.split(command))
@@ -37,30 +36,8 @@ class ProjectCommand:
             raise UsageError(f"test-command cannot be split into words: {exc}.") from exc
         if not words:
             raise UsageError("test-command is empty.", hint="The default is `python -m pytest`.")
-        words = _without_coverage_run(words)
-        for index, word in enumerate(words):
-            if PurePosixPath(word).name in ("pytest", "py.test"):
-                return cls(words, words[: index + 1], True)
-            if word == "-m" and index + 1 < len(words) and words[index + 1] == "pytest":
-                return cls(words, words[: index + 2], True)
-        return cls(words, ("python", "-m", "pytest"), False)
-
-
-def _without_coverage_run(words: tuple[str, ...]) -> tuple[str, ...]:
-    """``coverage run [OPTIONS] -m pytest ARGS`` (or ``python -m coverage run …``) as
-    ``python -m pytest ARGS``: coverage.py's own tracer, started in the tests' process, would
-    pause the one that measures them (as pytest-cov's would; every run blocks that one). The
-    wrapper measures; it does not choose which tests run."""
-    if PurePosixPath(words[0]).name == "coverage" and words[1:2] == ("run",):
-        python, rest = "python", words[2:]
-    elif words[1:4] == ("-m", "coverage", "run"):
-        python, rest = words[0], words[4:]
-    else:
-        return words
-    for index in range(len(rest) - 1):
-        if rest[index : index + 2] == ("-m", "pytest"):
-            return (python, *rest[index:])
-    return words
+        own = SESSIONS.own_part(words)
+        return cls(words, SESSIONS.alone, False) if own is None else cls(*own, True)
 
 
 @dataclass(frozen=True)

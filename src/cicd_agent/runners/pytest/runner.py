@@ -6,7 +6,7 @@ with our pytest plugin, a private copy of coverage and the fix step's in-run che
 ``PYTHONPATH`` (:mod:`cicd_agent.runners.pytest.boot`, read as package data by name: the
 engine imports no mode), read-only inside the sandbox. :meth:`PytestSandbox.session` is the one
 place such a run starts and its report is read; :class:`PytestSessions` is how the verifier's
-own loops drive it (:class:`~..protocol.Sessions`).
+own loops drive it (:class:`~..sessions.Sessions`).
 
 What a run reported is read, and believed or not, by :mod:`.report`.
 """
@@ -32,15 +32,17 @@ from cicd_agent.analysis.known_tools import tools_named
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.local.job_tools import job_tool
 from cicd_agent.runners.base import Selection, TestReport, nearest, unusable
+from cicd_agent.runners.judge_files import Loading, NamedFile
 from cicd_agent.runners.named_files import NamedFiles
 from cicd_agent.runners.patched_lines import PatchedLines
-from cicd_agent.runners.protocol import RunnerDefaults, Sessions
+from cicd_agent.runners.protocol import RunnerDefaults
+from cicd_agent.runners.pytest import plugins
 from cicd_agent.runners.pytest.in_run_records import GUARD_VARIABLE, STREAM_VARIABLE, InRunCheck
 from cicd_agent.runners.pytest.log import SHAPE
 from cicd_agent.runners.pytest.report import parse_evidence, why_no_result
 from cicd_agent.runners.pytest.step import PytestTracer, tracer, usage_error
 from cicd_agent.runners.pytest.watch import PytestWatch
-from cicd_agent.runners.sessions import Evidence, SessionSandbox
+from cicd_agent.runners.sessions import Evidence, FileRun, Outcomes, Sessions, SessionSandbox
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 
 _BOOT_FILES = ("sitecustomize.py", "cicd_gentests_plugin.py")
@@ -164,12 +166,61 @@ def repeated(words: Sequence[str], times: int) -> list[str]:
             * times]  # fmt: skip
 
 
+def varied(
+    *, shuffle: int | None = None, noise: int = 0, repeat: int = 1, repeat_for: float = 0.0
+) -> list[str]:
+    """Our plugin's options: the order a seed draws, noise processes beside the tests, and each
+    test's runs in the one session."""
+    shuffled = [] if shuffle is None else ["--cicd-shuffle", str(shuffle)]
+    repeated = ["--cicd-repeat", str(repeat)] if repeat > 1 else []
+    if repeat > 1 and repeat_for > 0:
+        repeated += ["--cicd-repeat-for", f"{repeat_for:.1f}"]
+    return [*shuffled, *(["--cicd-noise", str(noise)] if noise else []), *repeated]
+
+
+def _without_coverage_run(words: tuple[str, ...]) -> tuple[str, ...]:
+    """``coverage run [OPTIONS] -m pytest ARGS`` (or ``python -m coverage run …``) as
+    ``python -m pytest ARGS``: coverage.py's own tracer, started in the tests' process, would
+    pause the one that measures them (as pytest-cov's would; every run blocks that one). The
+    wrapper measures; it does not choose which tests run."""
+    if PurePosixPath(words[0]).name == "coverage" and words[1:2] == ("run",):
+        python, rest = "python", words[2:]
+    elif words[1:4] == ("-m", "coverage", "run"):
+        python, rest = words[0], words[4:]
+    else:
+        return words
+    for index in range(len(rest) - 1):
+        if rest[index : index + 2] == ("-m", "pytest"):
+            return (python, *rest[index:])
+    return words
+
+
+_NO_TESTS = 5
+_USAGE = 4
+_INTERRUPTED = 2
+"""pytest's status when collection failed: a test module that cannot import stops the session
+before any test runs (``Interrupted: 1 error during collection``)."""
+
+
 class PytestSessions:
-    """How the verifier drives pytest's sessions itself (:class:`~..protocol.Sessions`)."""
+    """How the verifier drives pytest's sessions itself (:class:`~..sessions.Sessions`)."""
 
     sandbox: type[SessionSandbox] = PytestSandbox
     plugin: tuple[str, ...] = PLUGIN
     boot = Path(__file__).resolve().parent / "boot"
+
+    alone: tuple[str, ...] = ("python", "-m", "pytest")
+
+    def own_part(self, words: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """``python -m pytest tests -x`` runs chosen files as ``python -m pytest FILE``;
+        ``coverage run -m pytest`` runs as pytest alone."""
+        words = _without_coverage_run(tuple(words))
+        for index, word in enumerate(words):
+            if PurePosixPath(word).name in ("pytest", "py.test"):
+                return words, words[: index + 1]
+            if word == "-m" and index + 1 < len(words) and words[index + 1] == "pytest":
+                return words, words[: index + 2]
+        return None
 
     def selecting(self, space: Workspace, tests: Sequence[str]) -> list[str]:
         return selecting(space, tests)
@@ -177,8 +228,49 @@ class PytestSessions:
     def repeated(self, words: Sequence[str], times: int) -> list[str]:
         return repeated(words, times)
 
+    def varied(
+        self, *, shuffle: int | None = None, noise: int = 0, repeat: int = 1,
+        repeat_for: float = 0.0,
+    ) -> list[str]:
+        return varied(shuffle=shuffle, noise=noise, repeat=repeat, repeat_for=repeat_for)
+
+    def collecting(self, path: str) -> list[str]:
+        """Collection alone, our plugin naming the imports that do not resolve."""
+        return ["--collect-only", "--cicd-imports", path, path]
+
+    def replay(self, environment: Mapping[str, str], words: Sequence[str], target: str) -> str:
+        """``python -m pytest`` with our plugin, a file that needs only pytest, first on
+        ``PYTHONPATH`` (the project's own path kept after it): cicd-agent need not be there."""
+        env = [f"{k}={shlex.quote(v)}" for k, v in sorted(environment.items())]
+        env.append(f"PYTHONPATH={shlex.quote(str(self.boot))}${{PYTHONPATH:+:$PYTHONPATH}}")
+        line = [*env, f"python -m pytest {shlex.join(PLUGIN)}", " ".join(words),
+                shlex.quote(target)]  # fmt: skip
+        return " ".join(word for word in line if word)
+
+    def file_run(self, path: str, first: str) -> FileRun:
+        """pytest's own summary: ``-rf`` names each failed test ``FAILED path::name``."""
+        options = f"-q -rf {shlex.quote(path)}"
+        return FileRun(f"python -m pytest {options}", f"python -m pytest -p {first} {options}",
+                       f"FAILED {path}::", " passed")  # fmt: skip
+
     def why_no_result(self, result: RunResult, evidence: Evidence) -> str:
         return why_no_result(result, evidence)
+
+    def never_ran(self, outcomes: Outcomes, lines: Sequence[str], said: Sequence[str]) -> str:
+        """Only pytest's own "nothing collected", usage error, or a collection it interrupted
+        before any test ran (a test module that cannot be imported)."""
+        if outcomes.exitstatus == _NO_TESTS and not outcomes.tests:
+            return next((line for line in reversed(lines) if line.startswith("no tests ran")),
+                        "no tests ran (pytest collected none)")  # fmt: skip
+        if outcomes.exitstatus == _USAGE:
+            return said[-1] if said else (lines[-1] if lines else "pytest usage error")
+        if outcomes.exitstatus == _INTERRUPTED and not outcomes.tests:
+            collecting = next((line.strip(" _") for line in lines if "ERROR collecting" in line), "")
+            why = said[0] if said else next((line for line in reversed(lines)
+                                             if line.startswith("E ")), "")  # fmt: skip
+            where = f" ({collecting})" if collecting else ""
+            return f"{why.removeprefix('E').strip() or 'pytest could not collect the tests'}{where}"
+        return ""
 
     def reads_code_guard(self) -> str:
         return resources.files("cicd_agent.runners.pytest.fix_boot").joinpath(
@@ -273,6 +365,15 @@ class Pytest(RunnerDefaults):
         """Our changed-lines tracer (:mod:`.step`)."""
         return tracer(change, folder, cwd, environ)
 
+    def loads_in(self, words: Sequence[str]) -> dict[int, Loading]:
+        return plugins.loads_in(words)
+
+    def loads_from(self, environ: Mapping[str, str]) -> Loading:
+        return plugins.loads_from(environ)
+
+    def loads_settings(self, checkout: Path) -> tuple[NamedFile, ...]:
+        return plugins.loads_settings(checkout)
+
     def rerun_file(self, test_path: str) -> str:
         return f"python -m pytest {shlex.quote(test_path)}"
 
@@ -287,8 +388,7 @@ class Pytest(RunnerDefaults):
         if selection.changed is not None and selection.changed.refused:
             return TestReport(self.name, problem=selection.changed.refused)
         argv = [*COMMAND]
-        if selection.seed is not None:
-            argv += ["--cicd-shuffle", str(selection.seed)]
+        argv += varied(shuffle=selection.seed)
         chosen = selecting(space, selection.tests) if selection.tests else []
         argv += repeated(chosen, selection.repeat)
         result, evidence = sandbox.session(argv, space, timeout=timeout,
