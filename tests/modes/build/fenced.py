@@ -54,12 +54,14 @@ def reached(urls: Sequence[str]) -> dict[str, str]:
     sandbox has)."""
     busybox = shutil.which("busybox")
     assert busybox is not None
-    lines = [f'r=$({busybox} timeout 15 {busybox} wget -q -O - "{url}" 2>/dev/null) '
-             f'|| r=unreached; echo "{url} $r"' for url in urls]  # fmt: skip
+    # Any byte of an answer is reached, whatever wget's status after it (a reset after the
+    # answer makes it exit 1): only no answer at all is ``unreached``.
+    lines = [f'r=$({busybox} timeout 15 {busybox} wget -q -O - "{url}" 2>/dev/null); '
+             f'[ -n "$r" ] || r=unreached; echo "{url} $r"' for url in urls]  # fmt: skip
     lines.append('nft flush ruleset >/dev/null 2>&1; echo "flush $?"')
     lines.append("unshare -r nft flush ruleset >/dev/null 2>&1; echo \"nested $?\"")
-    lines.append(f'r=$({busybox} wget -q -O - "{urls[0]}" 2>/dev/null) || r=unreached; '
-                 'echo "after $r"')  # fmt: skip
+    lines.append(f'r=$({busybox} wget -q -O - "{urls[0]}" 2>/dev/null); '
+                 '[ -n "$r" ] || r=unreached; echo "after $r"')  # fmt: skip
     said: list[str] = []
     with own_network({"PATH": PATH}, said.append, 120) as network:
         rights = ["--cap-add", "ALL"] if os.geteuid() == 0 else []  # as the builder's
