@@ -10,6 +10,12 @@ end when every test passed and kept, and named in the summary, when one did not.
 is said before it starts and timed when it ends: a full suite's folders hold gigabytes, and
 minutes of silence after pytest's summary look like a hang.
 
+Most of it goes earlier, where the run still has other work or idle cores: a passed test's
+``tmp_path`` is removed by its worker as the test ends, and an xdist worker whose tests all
+passed removes its own folder (module and session folders included) as it ends, while the
+other workers still run. A failed test's folder stays, and so does the folder of each worker
+that ran a failed test; the run's folder, named in the summary, holds them.
+
 And a test that leaves a tree deeper than ``DEPTH_LIMIT`` under its ``tmp_path`` gets an error
 naming it, after the tree is deleted: a test that makes deep trees removes them itself.
 """
@@ -20,8 +26,9 @@ import os
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,12 +37,16 @@ DEPTH_LIMIT = 200
 
 _OWN_FOLDER = pytest.StashKey[Path]()
 _PASSED = pytest.StashKey[bool]()
+_FAILED = pytest.StashKey[bool]()
+_WORKER_SWEEPS = "cicd_agent_worker_sweeps"
+"""The key of a worker's input that says the run's folder is this plugin's (not ``--basetemp``)."""
 
 
-def remove_tree(path: Path) -> None:
+def remove_tree(path: Path, *, check: bool = True) -> None:
     """Delete ``path`` however deep it is nested: ``rm`` walks by file descriptor, not by
-    recursion on a stack, unlike ``shutil.rmtree`` before Python 3.13."""
-    subprocess.run(["rm", "-rf", "--", str(path)], check=True, timeout=600)
+    recursion on a stack, unlike ``shutil.rmtree`` before Python 3.13. ``check=False``: what
+    cannot be removed now is left for the run's final clean-up."""
+    subprocess.run(["rm", "-rf", "--", str(path)], check=check, timeout=600)
 
 
 def deepest(root: Path, limit: int = DEPTH_LIMIT) -> tuple[int, Path]:
@@ -71,11 +82,22 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_OWN_FOLDER] = folder
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist, in the controller: a worker may remove its folder when the run's is ours."""
+    node.workerinput[_WORKER_SWEEPS] = _OWN_FOLDER in node.config.stash
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    session.config.stash[_PASSED] = exitstatus in (
+    config = session.config
+    config.stash[_PASSED] = exitstatus in (
         pytest.ExitCode.OK,
         pytest.ExitCode.NO_TESTS_COLLECTED,
     )
+    worker = getattr(config, "workerinput", {})
+    if config.stash[_PASSED] and worker.get(_WORKER_SWEEPS) and config.option.basetemp:
+        remove_tree(Path(config.option.basetemp), check=False)
 
 
 def pytest_terminal_summary(
@@ -97,16 +119,31 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         print(f"removed them in {time.monotonic() - started:.1f} s", flush=True)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item,
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.failed:
+        item.stash[_FAILED] = True
+    return report
+
+
 @pytest.fixture(autouse=True)
 def no_deep_tree_left(request: pytest.FixtureRequest) -> Iterator[None]:
-    """After a test with a ``tmp_path``: error if it left a tree deeper than ``DEPTH_LIMIT``."""
+    """After a test with a ``tmp_path``: error if it left a tree deeper than ``DEPTH_LIMIT``;
+    else, when the test passed, its folder removed (the fixtures that used it are torn down
+    by then: each was set up after this one)."""
     if "tmp_path" not in request.fixturenames:
         yield
         return
     tmp_path: Path = request.getfixturevalue("tmp_path")
     yield
     depth, where = deepest(tmp_path)
-    if depth > DEPTH_LIMIT:
+    if depth <= DEPTH_LIMIT:
+        if not request.node.stash.get(_FAILED, False):
+            remove_tree(tmp_path, check=False)
+    else:
         remove_tree(tmp_path)
         pytest.fail(
             f"{request.node.nodeid} left folders more than {DEPTH_LIMIT} deep under its "

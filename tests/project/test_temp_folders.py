@@ -150,3 +150,45 @@ def test_a_failing_test_is_named_and_a_deep_tree_left_behind_is_an_error(
         folder = Path(kept[0].rsplit(" ", 1)[1])
         assert folder.parent == temp_root
         assert deepest(folder)[0] < DEPTH_LIMIT
+
+
+SWEPT = textwrap.dedent(
+    """
+    import pytest
+
+
+    @pytest.mark.xdist_group("passing")
+    def test_passes(tmp_path, tmp_path_factory):
+        (tmp_path / "file").write_text("x")
+        (tmp_path_factory.mktemp("shared") / "file").write_text("x")
+
+
+    @pytest.mark.xdist_group("failing")
+    def test_fails_with_a_folder(tmp_path):
+        (tmp_path / "kept").write_text("x")
+        assert 1 + 1 == 3
+
+
+    @pytest.mark.xdist_group("failing")
+    def test_passes_beside_it(tmp_path):
+        (tmp_path / "file").write_text("x")
+    """
+)
+
+
+@pytest.mark.slow
+def test_passed_tests_and_workers_remove_their_folders_and_a_failed_ones_stay(
+    tmp_path: Path, temp_root: Path
+) -> None:
+    """A passed test's folder goes as the test ends, and a worker whose tests all passed removes
+    its own folder as it ends: the folders kept are the failed test's, in its worker's folder."""
+    project = _project(tmp_path, failing=False)
+    (project / "test_project.py").write_text(SWEPT)
+    done = _run(project, temp_root, "-n", "2")
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "1 failed, 2 passed" in done.stdout, done.stdout[-2000:]
+    (folder,) = temp_root.glob("cicd-agent-tests-*")
+    kept = sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file())
+    assert len(kept) == 1, kept
+    assert kept[0].endswith("/test_fails_with_a_folder0/kept"), kept
+    assert len(list(folder.iterdir())) == 1, list(folder.iterdir())  # the passing worker's: gone
