@@ -6,6 +6,7 @@ Docstrings may name a runner as an example; code may not."""
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -16,12 +17,13 @@ TEST_FILE_RULES = re.compile(r"_test\.go|src/test/(?:java|kotlin)|\.java\b")
 GO_RULES = re.compile(r"=== \(\?:RUN|--- \(\?:PASS|_test\.go|\"Output\"")
 
 
-def _code_strings(path: Path) -> list[str]:
-    """The string constants of ``path`` that are no docstring."""
-    tree = ast.parse(path.read_text())
-    docstrings = {id(node.value) for node in ast.walk(tree)
+def _code_strings(path: Path, nodes: list[ast.AST] | None = None) -> list[str]:
+    """The string constants of ``path`` that are no docstring (``nodes``: its tree's nodes,
+    when the caller walked it already)."""
+    nodes = nodes if nodes is not None else list(ast.walk(ast.parse(path.read_text())))
+    docstrings = {id(node.value) for node in nodes
                   if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)}  # fmt: skip
-    return [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
+    return [node.value for node in nodes if isinstance(node, ast.Constant)
             and isinstance(node.value, str) and id(node) not in docstrings]  # fmt: skip
 
 
@@ -82,14 +84,15 @@ is work to do (a word of :class:`~cicd_agent.runners.sessions.Sessions` instead)
 def pytest_s_knowledge(path: Path) -> list[str]:
     """What of pytest ``path`` holds in its code: an import of pytest or pluggy (a plugin of
     ours), or a string that drives pytest (:data:`PYTEST_MACHINERY`)."""
-    tree = ast.parse(path.read_text())
-    imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
-                for alias in node.names] + [node.module for node in ast.walk(tree)
+    nodes = list(ast.walk(ast.parse(path.read_text())))
+    imported = [alias.name for node in nodes if isinstance(node, ast.Import)
+                for alias in node.names] + [node.module for node in nodes
                                             if isinstance(node, ast.ImportFrom) and node.module]  # fmt: skip
     return [name for name in imported if name.split(".")[0] in PYTEST_MODULES] + [
-        text[:80] for text in _code_strings(path) if PYTEST_MACHINERY.search(text)]
+        text[:80] for text in _code_strings(path, nodes) if PYTEST_MACHINERY.search(text)]
 
 
+@functools.cache  # two tests read it: src is parsed once
 def pytest_outside_its_folder() -> dict[Path, list[str]]:
     return {path.relative_to(SRC): found for path in sorted(SRC.rglob("*.py"))
             if not path.is_relative_to(PYTEST) and (found := pytest_s_knowledge(path))}  # fmt: skip
