@@ -134,7 +134,7 @@ def test_the_rule_sees_git_arguments_built_outside_local() -> None:
         "modes/example.py:1 writes git's configuration (GIT_CONFIG_COUNT)"
     ]
     assert offences(Path("local/git_ops.py"), called) == []
-    assert offences(mode, "done = git_ops.blob(place, 'HEAD', 'a.py', timeout=30)\n") == []
+    assert offences(mode, "done = git_ops.blobs(place, 'HEAD', ['a.py'], timeout=30)\n") == []
 
 
 def test_one_function_of_the_seam_builds_a_started_gits_argv_and_environment() -> None:

@@ -183,21 +183,6 @@ class Diff:
             position += len(text) + 1
         return "\n".join(parts), tuple(starts)
 
-    def paths_with(self, words: Sequence[str]) -> set[str]:
-        """Paths whose added lines contain any of ``words``: a pre-filter that scans all added
-        text once per word, not once per file and word."""
-        text, starts = self._added
-        hits: set[int] = set()
-        for word in words:
-            position = text.find(word)
-            while position != -1:
-                index = bisect_right(starts, position) - 1
-                hits.add(index)
-                # One hit per file is all a pre-filter needs: go on from the next file.
-                following = starts[index + 1] if index + 1 < len(starts) else len(text)
-                position = text.find(word, following)
-        return {self.files[i].path for i in hits}
-
     def paths_matching(self, find: Callable[[str], Iterable[int]]) -> set[str]:
         """Paths whose added lines hold a match of ``find``, given the added lines of every file
         as one text and returning match offsets in it: one pass for a matcher with a fast

@@ -144,14 +144,15 @@ def load(
     expiries against the run's ``today``; empty when absent."""
     if commit is None:
         return RepoConfig()
-    text = _show(repo_dir, commit, CONFIG_PATH, MAX_CONFIG_BYTES + 1)  # too big: refused whole
+    found = _committed(repo_dir, commit, (CONFIG_PATH, *GUIDANCE_PATHS, _OTHER_SPELLING))
+    text = _text(found, CONFIG_PATH, MAX_CONFIG_BYTES + 1)  # too big: refused whole
     guidance = tuple(
-        (name, found)
+        (name, shown)
         for name in GUIDANCE_PATHS
-        if (found := _show(repo_dir, commit, name, MAX_GUIDANCE_BYTES)) is not None
+        if (shown := _text(found, name, MAX_GUIDANCE_BYTES)) is not None
     )
     if text is None:
-        if _show(repo_dir, commit, _OTHER_SPELLING, 1) is not None:
+        if _OTHER_SPELLING in found:
             raise UsageError(
                 f"{_OTHER_SPELLING} is not read: cicd-agent reads its settings from {CONFIG_PATH}.",
                 hint=f"Rename it to {CONFIG_PATH} on the base branch.",
@@ -376,29 +377,34 @@ def _safe_yaml(text: str) -> object:
 def codeowners(repo_dir: Path, commit: str | None) -> str:
     """CODEOWNERS as committed in ``commit`` (the trusted one: a pull request's own file names
     no owner), where GitHub looks first; "" when there is none."""
+    found = _committed(repo_dir, commit, CODEOWNERS_PATHS) if commit else {}
     for path in sorted(CODEOWNERS_PATHS, key=lambda path: not path.startswith(".github/")):
-        text = _show(repo_dir, commit, path, MAX_CONFIG_BYTES) if commit else None
+        text = _text(found, path, MAX_CONFIG_BYTES)
         if text is not None:
             return text
     return ""
 
 
-def _show(repo_dir: Path, commit: str, path: str, max_bytes: int) -> str | None:
-    """``path`` as committed in ``commit``; None when the commit or the file is not there."""
+def _committed(repo_dir: Path, commit: str, paths: Sequence[str]) -> dict[str, bytes]:
+    """Those of ``paths`` that are files as committed in ``commit``, by one git process; none
+    when the commit is not there."""
     from cicd_agent.local import git, git_ops  # only when a trusted commit is known
 
     if commit.startswith("-"):
-        return None
+        return {}
     try:
-        done = git_ops.blob(
+        return git_ops.blobs(
             git.in_checkout(repo_dir),
             commit,
-            path,
+            paths,
             timeout=30,
             base={"PATH": os.environ.get("PATH", "")},
         )
     except (OSError, git.GitTimedOut):
-        return None
-    if not done.ok:
-        return None
-    return done.stdout[:max_bytes].decode("utf-8", errors="replace")
+        return {}
+
+
+def _text(found: Mapping[str, bytes], path: str, max_bytes: int) -> str | None:
+    """The first ``max_bytes`` of ``path`` as text; None when it is not in ``found``."""
+    data = found.get(path)
+    return None if data is None else data[:max_bytes].decode("utf-8", errors="replace")

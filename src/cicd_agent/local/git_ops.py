@@ -1,6 +1,6 @@
 """The git operations other layers ask for, one named function each: no module outside ``local/``
-writes git's arguments (tests/project/test_git_seam.py). Each returns ``git.run``'s result and
-raises as it does; what a failure means is the caller's to say."""
+writes git's arguments (tests/project/test_git_seam.py). Each returns ``git.run``'s result (or
+what it read: :func:`blobs`) and raises as it does; what a failure means is the caller's to say."""
 
 from __future__ import annotations
 
@@ -11,11 +11,35 @@ from cicd_agent.local import git
 from cicd_agent.local.git import GitResult, Place
 
 
-def blob(
-    place: Place, commit: str, path: str, *, timeout: float, base: Mapping[str, str] | None = None
-) -> GitResult:
-    """The bytes of ``path`` as committed in ``commit`` (``git cat-file blob``)."""
-    return git.run(place, ["cat-file", "blob", f"{commit}:{path}"], timeout=timeout, base=base)
+def blobs(
+    place: Place,
+    commit: str,
+    paths: Sequence[str],
+    *,
+    timeout: float,
+    base: Mapping[str, str] | None = None,
+) -> dict[str, bytes]:
+    """The bytes of each of ``paths`` that is a file as committed in ``commit``, by one ``git
+    cat-file --batch`` (a process each took three more for the settings and guidance files a
+    run reads); a path that is absent there or not a file is left out, and so is every path
+    when git fails."""
+    asked = "".join(f"{commit}:{path}\n" for path in paths).encode("utf-8", "surrogateescape")
+    done = git.run(place, ["cat-file", "--batch"], stdin=asked, timeout=timeout, base=base)
+    out = done.stdout if done.ok else b""
+    found: dict[str, bytes] = {}
+    position = 0
+    for path in paths:
+        end = out.find(b"\n", position)
+        if end == -1:
+            break
+        header = out[position:end].split()  # "<id> <type> <size>", or "<name> missing"
+        position = end + 1
+        if len(header) == 3 and header[2].isdigit():  # the object follows, then a newline
+            size = int(header[2])
+            if header[1] == b"blob":
+                found[path] = out[position : position + size]
+            position += size + 1
+    return found
 
 
 def index_entries(place: Place, *, stages: bool, timeout: float) -> GitResult:

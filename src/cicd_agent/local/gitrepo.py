@@ -108,13 +108,14 @@ def _decode(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
-def _git_dirs(place: git.Place, question: str) -> tuple[str, str, str]:
-    """``rev-parse``'s answer to ``question``, then the absolute git directory and the common
-    one (ValueError when it printed other than three lines)."""
-    args = ("--absolute-git-dir", "--git-common-dir")
+def _git_dirs(place: git.Place, question: str) -> tuple[str, str, str, bool]:
+    """``rev-parse``'s answer to ``question``, then the absolute git directory, the common one
+    and whether the clone is shallow, asked in the same process (ValueError when it printed
+    other than four lines)."""
+    args = ("--absolute-git-dir", "--git-common-dir", "--is-shallow-repository")
     raw = _execute(place, ("rev-parse", "--path-format=absolute", question, *args))
-    first, second, third = _decode(raw).rstrip("\n").split("\n")
-    return first, second, third
+    first, second, third, shallow = _decode(raw).rstrip("\n").split("\n")
+    return first, second, third, shallow == "true"
 
 
 @dataclass
@@ -133,7 +134,8 @@ class GitRepo:
     _times: dict[str, int] = field(default_factory=dict)
     """Committer times of full SHAs read so far."""
     _shallow: bool | None = None
-    """Whether the clone is shallow, once asked (:meth:`deepen`'s fetch makes it ask again)."""
+    """Whether the clone is shallow, as :meth:`open` found it or once asked (:meth:`deepen`'s
+    fetch makes it ask again)."""
 
     @classmethod
     def open(cls, path: Path) -> GitRepo:
@@ -146,14 +148,14 @@ class GitRepo:
             )
         here = git.in_checkout(Path(path), ceiling=Path(path).absolute().parent)
         try:
-            _, folder, common = _git_dirs(here, "--show-toplevel")
+            _, folder, common, shallow = _git_dirs(here, "--show-toplevel")
         except (GitFailed, ValueError) as exc:
             try:  # a bare repository has no working tree to show
-                bare, folder, common = _git_dirs(here, "--is-bare-repository")
+                bare, folder, common, shallow = _git_dirs(here, "--is-bare-repository")
             except (GitFailed, ValueError):
                 bare = ""
             if bare == "true":
-                return cls(Path(path), Path(folder), Path(common))
+                return cls(Path(path), Path(folder), Path(common), _shallow=shallow)
             if not git.installed():  # not "not a repository": the fix is another
                 raise UsageError("git could not run: it is not installed.",
                                  hint="Install git on the runner, on PATH.") from exc  # fmt: skip
@@ -164,7 +166,7 @@ class GitRepo:
         # The folder asked for, never ``--show-toplevel``'s: ``core.worktree`` in the settings
         # (which the pull request's build may write) names any folder there, and a later open
         # of that folder would read its own repository.
-        return cls(Path(path).resolve(), Path(folder), Path(common))
+        return cls(Path(path).resolve(), Path(folder), Path(common), _shallow=shallow)
 
     @property
     def _objects(self) -> git.Place:

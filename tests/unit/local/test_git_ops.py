@@ -21,8 +21,8 @@ def _repo(tmp_path: Path) -> tuple[GitRepoBuilder, str, str]:
 def test_reads_between_commits(tmp_path: Path) -> None:
     repo, first, second = _repo(tmp_path)
     place = git.in_checkout(repo.path)
-    assert git_ops.blob(place, first, "app.py", timeout=30).stdout == b"def one(): return 1\n"
-    assert not git_ops.blob(place, first, "missing.py", timeout=30).ok
+    read = git_ops.blobs(place, first, ["missing.py", "app.py"], timeout=30)
+    assert read == {"app.py": b"def one(): return 1\n"}
     found = git_ops.resolve_commit(place, "HEAD~1", timeout=30)
     assert found.stdout.decode().strip() == first
     assert not git_ops.resolve_commit(place, "--output=x", timeout=30).ok  # a name, no option
@@ -32,6 +32,17 @@ def test_reads_between_commits(tmp_path: Path) -> None:
     assert blamed.startswith(second[:7]) and "def two" in blamed
     hits = git_ops.grep(place, "def t", regex=False, path=None, timeout=30).stdout.decode()
     assert hits == "HEAD:app.py:2:def two(): return 2\n"
+
+
+def test_reads_the_files_of_a_commit_in_one_process(tmp_path: Path) -> None:
+    """A folder's answer (its listing) is skipped, never read as the next path's bytes."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    repo.commit("first", {"lib/x.py": "", "app.py": "one\n", "lib/y.py": "two\n"})
+    place = git.in_checkout(repo.path)
+    asked = ["lib", "lib/x.py", "gone", "app.py", "lib/y.py"]
+    read = git_ops.blobs(place, "HEAD", asked, timeout=30)
+    assert read == {"lib/x.py": b"", "app.py": b"one\n", "lib/y.py": b"two\n"}
+    assert git_ops.blobs(place, "no-such-ref", ["app.py"], timeout=30) == {}
 
 
 def test_reads_the_index_and_the_working_tree(tmp_path: Path) -> None:

@@ -170,6 +170,8 @@ def test_linked_worktree_bare_and_shallow_repositories_read_through_the_shadow(
     assert bare.resolve_commit("HEAD", "head") == hostile.head
     shallow = GitRepo.open(tmp_path / "shallow")
     assert shallow.parents(hostile.head) == ()
+    # each layout's answer as the one rev-parse of the open gave it
+    assert shallow.is_shallow() and not linked.is_shallow() and not bare.is_shallow()
     diff = GitCheckout(tmp_path / "shallow").diff_text(hostile.head, hostile.head)
     assert diff == ""
     hostile.assert_nothing_ran()

@@ -120,7 +120,9 @@ def rule_set() -> _RuleSet:
         tuple(rules),
         tuple(number for number, rule in enumerate(rules) if not rule.keywords),
         tuple(tuple(r) for r in by_keyword),
-        ahocorasick_rs.AhoCorasick(keywords),
+        # A DFA: built in a millisecond, it reads a 5 MB diff's added text in 13 ms where the
+        # default (a contiguous NFA for this many keywords) took 21 ms; the matches are the same.
+        ahocorasick_rs.AhoCorasick(keywords, implementation=ahocorasick_rs.Implementation.DFA),
         _allow({"regexes": glob["regexes"], "stopwords": glob["stopwords"]}),
         f"gitleaks {data['ref']} ({data['commit'][:12]}), "
         f"detect-secrets {detect_secrets['ref']} ({detect_secrets['commit'][:12]})",
