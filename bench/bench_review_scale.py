@@ -36,17 +36,19 @@ LINES = 60
 CHANGED = 20
 RATIO_TARGET = 5.0
 OBSTACLE = (
-    "5× is about 0.73 s against `git diff`'s 0.146 s. Measured in-process on 2026-11-28 "
-    "(time.process_time and the children's rusage around each part, alternated with the code "
-    "before, load average 7–21 on 2 cores): importing the CLI and the review mode "
-    "0.27–0.29 s; its git children 0.25–0.27 s (the diff 0.17–0.19 s of it, the reference's "
-    "own work; the blobs what-runs reads 0.045 s, and 19 small calls); what-runs 0.14–0.15 s "
-    "(0.25 s before a joined lexer state's rules kept only their closing groups, 0.37 s before "
-    "the rules were joined), Pygments' lexing of the 114 sides its 256 KB budget holds 0.09 s "
-    "of it; parsing and classifying the 5,000 file diffs 0.16 s and reading them 0.03 s; the "
-    "secret scan 0.085 s; the rest of the risk reading (history, detectors, scoring) 0.09 s; "
-    "the collector's passes over what the run loaded, 0.07–0.09 s, are saved by freezing it "
-    "when the mode starts: with imports at 0.15 s it would still be about 6.5×"
+    "5× is about 0.73 s against `git diff`'s 0.146 s. Measured in-process on 2026-11-28 and -29 "
+    "(time.process_time and the children's rusage around each part, alternated with the code before,"
+    " load average 7–21 on 2 cores): importing the CLI and the review mode 0.27–0.29 s; its git "
+    "children 0.25–0.27 s (the diff 0.17–0.19 s of it, the reference's own work; the blobs what-runs"
+    " reads 0.045 s, and 15 small calls, 19 before the settings files were read by one process and "
+    "the shallow check joined the first rev-parse); what-runs 0.14–0.15 s (0.25 s before a joined "
+    "lexer state's rules kept only their closing groups, 0.37 s before the rules were joined), "
+    "Pygments' lexing of the 114 sides its 256 KB budget holds 0.09 s of it; parsing and classifying"
+    " the 5,000 file diffs 0.16 s and reading them 0.03 s; the secret scan 0.07 s (0.085 s before "
+    "the keywords' automaton was a DFA and the conflict and debugger words one pass each); the rest "
+    "of the risk reading (history, detectors, scoring) 0.09 s; the collector's passes over what the "
+    "run loaded, 0.07–0.09 s, are saved by freezing it when the mode starts: with imports at 0.15 s "
+    "it would still be about 6.5×"
 )
 MEMORY_TARGET = 100.0
 
