@@ -20,6 +20,7 @@ import json
 import statistics
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -69,7 +70,7 @@ def measure(model: str) -> list[dict[str, object]]:
             measure=counter.count,
             redact=redact,
         )
-        naive = analysis.model_copy(update={"excerpt": naive_excerpt(entry)})
+        naive = replace(analysis, excerpt=naive_excerpt(entry))
         sizes = []
         for variant in (analysis, naive):
             system, user = build_prompt(

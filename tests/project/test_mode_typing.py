@@ -10,9 +10,10 @@ from tests.helpers.typing_toys import TOY_GROUP, ToyReport
 MODE = """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from cicd_agent.job.context import RunContext
-from cicd_agent.job.mode_result import ModeResult
-from cicd_agent.job.pipeline import begin, finish
+from cicd_agent.job.pipeline import PlainResult, begin, finish
 from cicd_agent.actions.errors import ExitCode
 
 
@@ -20,11 +21,13 @@ class Opts:
     pass
 
 
-class Counted(ModeResult):
+@dataclass(kw_only=True)
+class Counted(PlainResult):
     count: int = 0
 
 
-class Other(ModeResult):
+@dataclass(kw_only=True)
+class Other(PlainResult):
     label: str = ""
 
 

@@ -1,14 +1,13 @@
 """The result of analysing a failed run's logs, and the evidence about flakiness passed in.
 
 These are the only types the analyse-failure mode needs to render outputs, the comment and
-``--json``: pydantic models, frozen, so every rendering reads the same facts.
+``--json``: frozen dataclasses, so every rendering reads the same facts.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
-
-from pydantic import BaseModel, ConfigDict
 
 
 class FailureType(StrEnum):
@@ -27,11 +26,8 @@ class FailureType(StrEnum):
     UNKNOWN = "unknown"
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-
-
-class FailedJob(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class FailedJob:
     """One job that failed: where it failed and how the runner ended it."""
 
     name: str
@@ -44,7 +40,8 @@ class FailedJob(_Frozen):
     failure_type: FailureType = FailureType.UNKNOWN
 
 
-class ResponsibleFile(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class ResponsibleFile:
     """A source file named by a traceback or a compiler message in the failed step."""
 
     path: str
@@ -63,7 +60,8 @@ class ResponsibleFile(_Frozen):
     and file name): shown as the log names it, never placed as a file."""
 
 
-class FlakinessEvidence(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class FlakinessEvidence:
     """What the mode learned from the API about other runs; the logs alone cannot tell flakiness."""
 
     other_attempt_passed: bool = False
@@ -74,7 +72,8 @@ class FlakinessEvidence(_Frozen):
     """Every test that failed here is flaky by its history: one reason per test."""
 
 
-class FailureGroup(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class FailureGroup:
     """One distinct failure of the run: its first line, and how many times it was seen."""
 
     kind: FailureType
@@ -88,7 +87,8 @@ class FailureGroup(_Frozen):
     (``line`` is then the message alone, ``count`` the tests that failed with it)."""
 
 
-class LogAnalysis(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class LogAnalysis:
     """Everything the deterministic analysis says about a failed run."""
 
     failed_jobs: tuple[FailedJob, ...]
@@ -123,7 +123,8 @@ class LogAnalysis(_Frozen):
     own count (0 where no runner named a test)."""
 
 
-class Observation(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class Observation:
     """How one test ended in one run attempt: the evidence behind a flaky verdict."""
 
     run_id: int
@@ -136,7 +137,8 @@ class Observation(_Frozen):
     """``this run`` (another attempt of it) or the default branch's name."""
 
 
-class FlakyTest(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class FlakyTest:
     """A failed test and why it is thought flaky: ``true`` from history, ``likely`` from one log,
     ``matches`` from history but on code that cannot be trusted with the word (not excused)."""
 
@@ -149,7 +151,8 @@ class FlakyTest(_Frozen):
     change to its code (what a quarantine proposal waits for)."""
 
 
-class PastFailure(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class PastFailure:
     """An earlier run of the workflow that failed with the same signature."""
 
     run_id: int
@@ -157,7 +160,8 @@ class PastFailure(_Frozen):
     head_sha: str = ""
 
 
-class Recurrence(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class Recurrence:
     """Earlier occurrences of this failure and, if it went away, the commit after which it did."""
 
     earlier: tuple[PastFailure, ...] = ()

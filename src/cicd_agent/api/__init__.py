@@ -23,7 +23,7 @@ publish):
 - the run: :class:`RunContext`, :class:`Given` (the option values a mode's options are built
   from), :class:`Mode` (what the CLI runs), and the steps every mode calls in order:
   :func:`begin`, :func:`analysing`, :func:`ask_model`, :func:`finish`;
-- the result: :class:`ModeResult`, :class:`Fixed`, :class:`Finished`;
+- the result: :class:`PlainResult`, :data:`NOT_SHOWN`, :class:`Fixed`, :class:`Finished`;
 - errors and exit codes: :class:`ExitCode`, :class:`CicdError`, :class:`UsageError`, ...;
 - what the run reads: :class:`Event` and its views, :class:`GitCheckout` (hardened git on the
   checkout), the diff (:class:`Diff`, :class:`FileDiff`, :func:`parse_diff`), the checkout's
@@ -91,13 +91,14 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.decisions import DecisionRun, record_decision
     from cicd_agent.job.events import PULL_REQUEST_EVENTS, Event, Invoker
-    from cicd_agent.job.mode_result import ModeResult
     from cicd_agent.job.options import Given
     from cicd_agent.job.payloads import PullRequest
     from cicd_agent.job.pipeline import (
+        NOT_SHOWN,
         Finished,
         Fixed,
         Mode,
+        PlainResult,
         analysing,
         ask_model,
         begin,
@@ -152,11 +153,11 @@ NAMES_BY_MODULE: Mapping[str, str] = {
     "cicd_agent.job.context": "RunContext",
     "cicd_agent.job.decisions": "DecisionRun record_decision",
     "cicd_agent.job.events": "Event Invoker PULL_REQUEST_EVENTS",
-    "cicd_agent.job.mode_result": "ModeResult",
     "cicd_agent.job.options": "Given",
     "cicd_agent.job.payloads": "PullRequest",
     "cicd_agent.job.pipeline": (
-        "Finished Fixed Mode analysing ask_model begin finish model_failure_note"
+        "Finished Fixed Mode NOT_SHOWN PlainResult analysing ask_model begin finish "
+        "model_failure_note"
     ),
     "cicd_agent.job.repo_config": "QuarantineEntry trusted_commit",
     "cicd_agent.local.change_set": "read_change_set",
@@ -192,6 +193,7 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "COMMENT_BODY_MAX",
+    "NOT_SHOWN",
     "PULL_REQUEST_EVENTS",
     "UNTRUSTED_RULES",
     "Annotation",
@@ -220,10 +222,10 @@ __all__ = [
     "Isolation",
     "JsonRefused",
     "Mode",
-    "ModeResult",
     "ModelError",
     "Neutral",
     "Packing",
+    "PlainResult",
     "Progress",
     "PullRequest",
     "PullRequestInfo",

@@ -23,6 +23,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
+from types import MappingProxyType
 from typing import Any, ClassVar, Protocol, Self, TypeVar, get_type_hints
 
 from cicd_agent.actions.errors import (
@@ -38,6 +39,10 @@ from cicd_agent.job.flags import validate_fail_on
 from cicd_agent.job.posted import PostedOutputs
 from cicd_agent.model.usage import ModelUsageReport
 
+NOT_SHOWN: Mapping[str, object] = MappingProxyType({"shown": False})
+"""The ``metadata`` of a result's dataclass field that no rendering shows (``--json`` and the
+outputs leave it out): what publish alone needs, the patch a file holds."""
+
 
 @dataclass(frozen=True)
 class Fixed:
@@ -51,10 +56,9 @@ class Fixed:
 class BaseResult(ABC):
     """Base of every mode's result. ``headline`` is the one plain sentence a reader sees first.
 
-    A mode's result is a :class:`PlainResult` (dataclasses: review's, whose start loads no
-    validation library) or a :class:`~cicd_agent.job.mode_result.ModeResult` (a pydantic model,
-    for a result whose rows are pydantic models); both hold the fields below, and everything
-    rendered from a result is written here once."""
+    A mode's result is a :class:`PlainResult` (dataclasses, so a run's start loads no
+    validation library); it holds the fields below, and everything rendered from a result is
+    written here once."""
 
     mode: str
     headline: str
@@ -195,27 +199,45 @@ def render_output(value: object) -> str:
         return f"{value.value:.{value.places}f}"
     if value is None:
         return ""
-    if hasattr(value, "model_dump_json"):  # a mode's pydantic row
+    if hasattr(value, "model_dump_json"):  # a model's answer, as pydantic read it
         return str(value.model_dump_json())
-    if isinstance(value, list | tuple | dict):
+    if isinstance(value, list | tuple | dict) or (
+        is_dataclass(value) and not isinstance(value, type)
+    ):
         return json.dumps(_json_value(value), separators=(",", ":"), sort_keys=False)
     return str(value)
+
+
+def as_json(value: object) -> Any:
+    """``value`` as ``--json`` shows it: a dataclass as its fields by name (but those
+    :data:`NOT_SHOWN`, or its own ``to_json``), a :class:`Fixed` as its rounded number,
+    containers as lists and objects."""
+    return _json_value(value)
 
 
 def _json_value(value: object) -> Any:
     if isinstance(value, Fixed):
         return round(value.value, value.places)
-    if hasattr(value, "model_dump"):  # a mode's pydantic row
+    if hasattr(value, "model_dump"):  # a model's answer, as pydantic read it
         return value.model_dump(mode="json")
     if is_dataclass(value) and not isinstance(value, type):
         if hasattr(value, "to_json"):  # a finding (its severity by name), a tool's run
             return _json_value(value.to_json())
-        return {item.name: _json_value(getattr(value, item.name)) for item in fields(value)}
+        return _fields_json(value)
     if isinstance(value, Mapping):
         return {str(key): _json_value(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_json_value(item) for item in value]
     return value
+
+
+def _fields_json(value: Any) -> dict[str, Any]:
+    """A dataclass's fields by name, in order, as JSON values, but those :data:`NOT_SHOWN`."""
+    return {
+        item.name: _json_value(getattr(value, item.name))
+        for item in fields(value)
+        if item.metadata.get("shown", True)
+    }
 
 
 @dataclass(kw_only=True)
@@ -243,7 +265,7 @@ class PlainResult(BaseResult):
         return shown
 
     def fields_json(self) -> dict[str, Any]:
-        return {item.name: _json_value(getattr(self, item.name)) for item in fields(self)}
+        return _fields_json(self)
 
 
 OpinionT = TypeVar("OpinionT")

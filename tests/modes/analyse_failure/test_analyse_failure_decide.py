@@ -5,6 +5,7 @@ Pure functions over a real analysis of the corpus's pytest failure: no network.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -90,7 +91,7 @@ def test_model_text_is_redacted_and_bounded(analysis: LogAnalysis) -> None:
 def test_an_unknown_type_from_the_logs_takes_the_model_type_but_never_flaky(
     analysis: LogAnalysis,
 ) -> None:
-    unknown = analysis.model_copy(update={"failure_type": FailureType.UNKNOWN})
+    unknown = replace(analysis, failure_type=FailureType.UNKNOWN)
     assert (
         merged(unknown, failure_type=FailureType.DEPENDENCY_ERROR).failure_type
         == "dependency_error"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -271,7 +272,7 @@ def test_a_quarantined_run_annotates_a_warning_not_an_error(tmp_path: Path) -> N
     (annotation,) = result.annotations()
     assert annotation.level == "warning"
     assert result.mode_outputs()["quarantined"] == [entry]
-    unquarantined = result.model_copy(update={"quarantine": None, "failure_type": "test_failure"})
+    unquarantined = replace(result, quarantine=None, failure_type="test_failure")
     assert unquarantined.annotations()[0].level == "error"
 
 

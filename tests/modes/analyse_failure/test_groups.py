@@ -4,6 +4,8 @@ the failure a person fixes first, and each distinct failure is named once with i
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from cicd_agent.analysis.log_model import FailureGroup, FailureType
 from cicd_agent.modes.analyse_failure.logs.mixed import groups, merge, noise, real, real_first
 from cicd_agent.modes.analyse_failure.logs.region import rank
@@ -47,4 +49,4 @@ def test_a_matrix_that_failed_the_same_way_in_each_job_is_named_once() -> None:
     one = FailureGroup(kind=FailureType.TEST_FAILURE, line="E   assert 5 == 6", count=1)
     net = FailureGroup(kind=FailureType.INFRASTRUCTURE, line=NETWORK, infrastructure=True)
     job = {"net": net, "assert": one}
-    assert merge([job, {"assert": one}]) == (one.model_copy(update={"count": 2}), net)
+    assert merge([job, {"assert": one}]) == (replace(one, count=2), net)

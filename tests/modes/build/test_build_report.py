@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,8 @@ from cicd_agent.modes.build.result import (
     BuildResult,
     InstructionReport,
     LayerBar,
+    SmokeReport,
+    VulnerabilityReport,
     human,
     picture,
     signed,
@@ -258,8 +261,8 @@ def test_sizes_read_as_a_person_reads_them_and_bars_share_one_scale() -> None:
     assert row.count("█") == 30 + 15  # the base's bar is the longest, the head's half of it
 
 
-def _vulnerability(severity: str) -> dict[str, str]:
-    return {"id": f"GHSA-{severity}", "package": "pkg:npm/a@1", "severity": severity}
+def _vulnerability(severity: str) -> VulnerabilityReport:
+    return VulnerabilityReport(id=f"GHSA-{severity}", package="pkg:npm/a@1", severity=severity)
 
 
 def test_every_fail_on_value_has_its_gate() -> None:
@@ -273,7 +276,7 @@ def test_every_fail_on_value_has_its_gate() -> None:
         size_limit=500_000_000,
         growth_limit_exceeded=True,
         new_vulnerabilities=[_vulnerability("critical")],
-        smoke={"command": "true", "exit_code": 1, "passed": False},
+        smoke=SmokeReport(command="true", exit_code=1, passed=False),
     )
     assert all(over.policy_failure(value) for value in FAIL_ON_CHOICES)
     assert not any(BuildResult(headline="h").policy_failure(value) for value in FAIL_ON_CHOICES)
@@ -283,8 +286,8 @@ def test_every_fail_on_value_has_its_gate() -> None:
     assert low.policy_failure("new-high") is None and low.policy_failure("new-critical") is None
     at = BuildResult(headline="h", image_size=500, size_limit=500)
     assert at.policy_failure("size-limit") is None
-    assert at.model_copy(update={"image_size": 501}).policy_failure("size-limit")
-    passed = BuildResult(headline="h", smoke={"command": "true", "exit_code": 0, "passed": True})
+    assert replace(at, image_size=501).policy_failure("size-limit")
+    passed = BuildResult(headline="h", smoke=SmokeReport(command="true", exit_code=0, passed=True))
     assert passed.policy_failure("smoke") is None
 
 
@@ -292,7 +295,7 @@ def test_each_output_counts_what_it_names() -> None:
     """The outputs a workflow's gates read count apart: criticals, highs, fixed ones and
     advice proven by building (not every candidate)."""
     advice = [
-        {"rule": "r", "line": 1, "status": status, "suggestion": "", "why": ""}
+        AdviceReport(rule="r", line=1, status=status, suggestion="", why="")
         for status in ("verified", "refuted", "unchecked", "verified")
     ]
     result = BuildResult(

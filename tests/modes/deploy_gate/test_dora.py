@@ -3,6 +3,7 @@ cannot show."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,8 +21,9 @@ def deployed(*shas: str) -> list[DeploymentInfo]:
 
 def test_no_deployments_read_measures_nothing_and_says_why() -> None:
     keys = four_keys(None, "no environment named (--environment)", lambda *_: [], cut=False)
-    assert all(key.value is None for _, key in keys)
-    assert all(key.evidence == "no environment named (--environment)" for _, key in keys)
+    every = [getattr(keys, item.name) for item in fields(keys)]
+    assert len(every) == 4 and all(key.value is None for key in every)
+    assert all(key.evidence == "no environment named (--environment)" for key in every)
     assert "| deployment frequency | not measured |" in "\n".join(keys.rows())
 
 

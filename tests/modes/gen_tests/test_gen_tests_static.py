@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -357,7 +358,7 @@ def test_the_summary_shows_coverage_as_percentages_and_json_as_numbers() -> None
                             targets=["src/app.py"])  # fmt: skip
     assert "12.50% → 40.00%" in result.summary_markdown()
     # coverage.py's line is for Python files: a change with none (a Go or JS one) has no such line
-    assert "coverage.py" not in result.model_copy(update={"targets": []}).summary_markdown()
+    assert "coverage.py" not in replace(result, targets=[]).summary_markdown()
     assert result.outputs()["coverage_after"] == "40.00"
     document = result.to_json()
     assert document["coverage_after"] == 40.0 and "patch_path" not in document
@@ -385,7 +386,7 @@ def test_the_change_s_tests_read_at_a_glance_flaky_failing_unchecked_never_stabl
     [flaky] = [a for a in result.annotations() if a.title == "gen-tests: flaky test"]
     assert flaky.file == "tests/test_a.py" and "passed 6 of 10" in flaky.message
     # a test whose id names no file of the change (cargo's module::test) is annotated on none
-    unplaced = result.model_copy(update={"pr_tests": [reports[0].model_copy(update={"file": ""})]})
+    unplaced = replace(result, pr_tests=[replace(reports[0], file="")])
     [bare] = [a for a in unplaced.annotations() if a.title == "gen-tests: flaky test"]
     assert bare.file is None
 

@@ -3,8 +3,7 @@ summary gets it from."""
 
 from __future__ import annotations
 
-from cicd_agent.job.mode_result import ModeResult
-from cicd_agent.job.pipeline import fail_on_sentence
+from cicd_agent.job.pipeline import PlainResult, fail_on_sentence
 
 
 def test_the_sentence_names_the_threshold_the_exit_code_and_why() -> None:
@@ -20,7 +19,7 @@ def test_the_sentence_names_the_threshold_the_exit_code_and_why() -> None:
 def test_no_sentence_when_nothing_was_met() -> None:
     assert fail_on_sentence(None, None, 0) == ""
     assert fail_on_sentence("high", None, 0) == ""
-    result = ModeResult(mode="review", headline="Review decision: comment.")
+    result = PlainResult(mode="review", headline="Review decision: comment.")
     assert result.summary_markdown().split("\n\n")[1] == "Review decision: comment."
     first = fail_on_sentence("high", "2 finding(s) at or above high", 1)
     assert result.summary_markdown(first).split("\n\n")[1] == first

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from cicd_agent.job.mode_result import ModeResult
+from cicd_agent.job.pipeline import PlainResult
 from cicd_agent.model.client import ModelClient
 from cicd_agent.model.encodings import ENCODINGS, cached
 from cicd_agent.model.usage import Usage
@@ -47,7 +47,7 @@ def test_a_run_that_could_not_load_tiktoken_says_its_counts_are_estimates(
     client.ask(Answer, system="Summarise.", user=counter.truncate("a diff", 100))
     report = client.usage.report()
     assert report.estimated_encodings == ["o200k_base"]
-    summary = ModeResult(mode="review", headline="Reviewed.", usage=report).summary_markdown()
+    summary = PlainResult(mode="review", headline="Reviewed.", usage=report).summary_markdown()
     assert ESTIMATED in summary and "o200k_base" in summary
 
 

@@ -1,8 +1,8 @@
-"""Lent to analyse-failure, command and review, and may change with them: finer parts of the
-run. The event's parts and checks and the run's deadline (command); a pull request from
-another repository (analyse-failure); a commit, a workflow run, a tool's run and the event
-described (review); the base every result shares (command, which runs another mode) and a
-result of dataclasses (review's, whose start loads no pydantic)."""
+"""Lent to analyse-failure, command, deploy-gate and review, and may change with them: finer
+parts of the run. The event's parts and checks and the run's deadline (command); a pull request
+from another repository (analyse-failure); a commit, a workflow run, a tool's run and the event
+described (review); the base every result shares (command, which runs another mode); a part of
+a result as ``--json`` shows it (deploy-gate, whose audit record keeps some)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.actions.deadline import run_deadline
 from cicd_agent.job.context import ToolRun
 from cicd_agent.job.events import described, require, require_workflow_run
-from cicd_agent.job.pipeline import BaseResult, PlainResult
+from cicd_agent.job.pipeline import BaseResult, as_json
 
 if TYPE_CHECKING:
     from cicd_agent.job.payloads import (
@@ -35,12 +35,12 @@ __all__ = [
     "BaseResult",
     "Branch",
     "Comment",
-    "PlainResult",
     "Repository",
     "Sha",
     "ToolRun",
     "User",
     "WorkflowRun",
+    "as_json",
     "described",
     "from_other_repository",
     "require",

@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from copy import deepcopy
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -84,7 +85,7 @@ def publish(
     if fix is not None and fix.status != "none":
         # This step's own copy: where each part of the fix went is set on it as it lands, and
         # it is recorded however publishing it ends, so a failure part-way keeps what was posted.
-        fix = fix.model_copy(deep=True)
+        fix = deepcopy(fix)
         try:
             publish_fix(ctx, fix, facts.target)
         finally:

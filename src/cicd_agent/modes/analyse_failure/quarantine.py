@@ -19,10 +19,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.api import QuarantineEntry, code_block, code_span
 from cicd_agent.api.lent.logs import FailureType, FlakyTest, LogAnalysis
@@ -41,10 +40,9 @@ _UNNAMED = re.compile(r"(?:FAILED|ERROR) (?!\S+::)")
 """pytest's verdict on no test: a module that failed to collect (``ERROR tests/test_x.py``)."""
 
 
-class QuarantinedTest(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class QuarantinedTest:
     """A failed test the settings file quarantines, and where its quarantine stands."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     test: str
     owner: str
@@ -53,19 +51,18 @@ class QuarantinedTest(BaseModel):
     """``expiring``: fewer than 7 days left; ``expired``: it counts as a failure again."""
 
 
-class QuarantineReport(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class QuarantineReport:
     """What the quarantine list says of this run's failed tests."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     applies: bool = False
     """Every failure is a test under a live entry: the run is ``quarantined_flaky``."""
     log_is_proof: bool = True
     """False: the run's code (and so its log) is from someone who cannot push; nothing applies."""
-    matched: list[QuarantinedTest] = Field(default_factory=list)
-    unquarantined: list[str] = Field(default_factory=list)
+    matched: list[QuarantinedTest] = field(default_factory=list)
+    unquarantined: list[str] = field(default_factory=list)
     """Failed tests with no live entry, named when some other failed test has one."""
-    proposed: list[str] = Field(default_factory=list)
+    proposed: list[str] = field(default_factory=list)
     proposed_until: str = ""
 
     def markdown(self) -> str:

@@ -8,21 +8,20 @@ Log text and the model's words only appear in code spans, code blocks or neutral
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import ClassVar, Literal
-
-from pydantic import Field
 
 from cicd_agent.api import (
     Annotation,
     Fixed,
-    ModeResult,
+    PlainResult,
     code_block,
     code_span,
     name_span,
     prose,
 )
 from cicd_agent.api.lent.logs import FailureGroup, FlakyTest, Recurrence
-from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome, Item, fix_section
+from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome, fix_section
 from cicd_agent.modes.analyse_failure.quarantine import QuarantineReport
 
 CHANGED_SHOWN = 10
@@ -36,7 +35,8 @@ EXCERPT_LINES_SHOWN = 80
 """Lines of the excerpt shown in the comment and summary (the file output has all of it)."""
 
 
-class JobOutcome(Item):
+@dataclass(kw_only=True)
+class JobOutcome:
     """One failed job as the outputs list it."""
 
     name: str
@@ -48,34 +48,37 @@ class JobOutcome(Item):
     url: str = ""
 
 
-class Responsible(Item):
+@dataclass(kw_only=True)
+class Responsible:
     """A file likely at fault: named by an error in the logs, by the model (checked), or by
     the change alone (``change``: its changed lines, when the log names only tests); ``frame``:
     a stack frame no file of the checkout holds, ``path`` the frame as the log prints it."""
 
     path: str
-    lines: list[int] = Field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
     changed: bool = False
     source: Literal["logs", "model", "change", "frame"] = "logs"
     line_changed: bool = False
     """The line shown first is one the change wrote."""
 
 
-class Fix(Item):
+@dataclass(kw_only=True)
+class Fix:
     type: str
     description: str
     patch: str | None = None
     source: Literal["model", "deterministic"]
 
 
-class FailureResult(ModeResult):
+@dataclass(kw_only=True)
+class FailureResult(PlainResult):
     """Why a run failed: the deterministic analysis, and the model's view where it was asked."""
 
     failure_type: str
     deterministic_failure_type: str
     model_failure_type: str | None = None
     root_cause: str
-    failures: list[FailureGroup] = Field(default_factory=list)
+    failures: list[FailureGroup] = field(default_factory=list)
     """Each distinct failure once, real ones first, infrastructure noise last."""
     failure_groups: int = 0
     """How many distinct failures there are, ``failures`` holding the first of them."""
@@ -84,23 +87,23 @@ class FailureResult(ModeResult):
     explanation: str = ""
     is_flaky: Literal["true", "likely", "false"] = "false"
     """``true`` with evidence from other runs, ``likely`` from signs in this log alone."""
-    flaky_evidence: list[str] = Field(default_factory=list)
-    flaky_tests: list[FlakyTest] = Field(default_factory=list)
+    flaky_evidence: list[str] = field(default_factory=list)
+    flaky_tests: list[FlakyTest] = field(default_factory=list)
     recurrence: Recurrence | None = None
     diff_dropped: int | None = None
     """Lines of the failed steps dropped because the last green run printed them too."""
     diff_lines: int | None = None
     baseline_url: str = ""
     confidence: float
-    failed_jobs: list[JobOutcome] = Field(default_factory=list)
-    responsible_files: list[Responsible] = Field(default_factory=list)
+    failed_jobs: list[JobOutcome] = field(default_factory=list)
+    responsible_files: list[Responsible] = field(default_factory=list)
     responsible_commit: str | None = None
     fix: Fix | None = None
     fix_attempt: FixOutcome | None = None
     """What ``fix: suggest|pr`` produced (None when the fix step is off)."""
     quarantine: QuarantineReport | None = None
     """What the trusted settings' quarantine list says of the failed tests."""
-    disagreements: list[str] = Field(default_factory=list)
+    disagreements: list[str] = field(default_factory=list)
     signature: str
     excerpt: str
     excerpt_file: str = ""
@@ -109,7 +112,7 @@ class FailureResult(ModeResult):
     run_url: str = ""
     branch: str = ""
     changed_files: int | None = None
-    changed_paths: list[str] = Field(default_factory=list)
+    changed_paths: list[str] = field(default_factory=list)
     """The change's files, likeliest culprit first (``logs.files.rank_changed``)."""
     baseline_used: bool = False
 

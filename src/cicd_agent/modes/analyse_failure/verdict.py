@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from cicd_agent.api.lent.logs import (
     FlakinessEvidence,
@@ -76,7 +77,7 @@ def not_excused(facts: FailureFacts) -> str:
 
 
 def matches(test: FlakyTest) -> FlakyTest:
-    return test.model_copy(update={"verdict": "matches", "evidence": (MATCHES, *test.evidence)})
+    return replace(test, verdict="matches", evidence=(MATCHES, *test.evidence))
 
 
 def failing_on_base_too(
@@ -99,7 +100,7 @@ def failing_on_base_too(
         )  # fmt: skip
         if test.verdict == "likely" and seen is not None:
             more = f"it failed on the default branch too, without this change: {seen}"
-            out.append(test.model_copy(update={"evidence": (more, *test.evidence)}))
+            out.append(replace(test, evidence=(more, *test.evidence)))
         else:
             out.append(test)
     return out

@@ -5,20 +5,16 @@ advice that building proved. Every word from the Dockerfile or the image is show
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from cicd_agent.api import ModeResult, code_block, code_span, prose
+from cicd_agent.api import PlainResult, code_block, code_span, prose
 
 STATUSES = ("verified", "refuted", "unchecked")
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-
-class InstructionReport(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class InstructionReport:
     """One instruction of the image's stage."""
 
     line: int
@@ -35,7 +31,8 @@ class InstructionReport(_Frozen):
     """Whether base and head wrote the same files here (None: nothing to compare with)."""
 
 
-class PackageChange(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class PackageChange:
     purl: str
     line: int | None = None
     """The Dockerfile line whose layer brought it (None: the base image's own layers)."""
@@ -43,16 +40,18 @@ class PackageChange(_Frozen):
     """For a changed package, its purl in the base."""
 
 
-class VulnerabilityReport(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class VulnerabilityReport:
     id: str
-    aliases: list[str] = Field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
     package: str
     severity: str
     fixed_version: str = ""
     line: int | None = None
 
 
-class AdviceReport(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class AdviceReport:
     """One candidate change to the Dockerfile, and what building it showed."""
 
     rule: str
@@ -71,7 +70,8 @@ class AdviceReport(_Frozen):
     """Why the status is what it is, in one sentence (the measurement, or what stopped it)."""
 
 
-class LintFinding(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class LintFinding:
     """One of hadolint's findings on a line the pull request changed."""
 
     line: int
@@ -80,24 +80,27 @@ class LintFinding(_Frozen):
     message: str
 
 
-class SmokeReport(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class SmokeReport:
     """The smoke command run in the head's image."""
 
     command: str
     exit_code: int
     passed: bool
-    output: list[str] = Field(default_factory=list)
+    output: list[str] = field(default_factory=list)
     """Its last lines."""
 
 
-class LayerBar(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class LayerBar:
     """One layer of the picture: its label and bytes."""
 
     label: str
     bytes: int
 
 
-class BuildResult(ModeResult):
+@dataclass(kw_only=True)
+class BuildResult(PlainResult):
     mode: str = "build"
     head: str = ""
     """The commit the head image was built from (a reader uses a report only for its head:
@@ -107,16 +110,16 @@ class BuildResult(ModeResult):
     image_size_delta: int | None = None
     base_image_size: int | None = None
     wasted_bytes: int = 0
-    instructions: list[InstructionReport] = Field(default_factory=list)
+    instructions: list[InstructionReport] = field(default_factory=list)
     build_strategy: str = "full"
-    packages_added: list[PackageChange] = Field(default_factory=list)
-    packages_removed: list[PackageChange] = Field(default_factory=list)
-    packages_changed: list[PackageChange] = Field(default_factory=list)
-    new_vulnerabilities: list[VulnerabilityReport] = Field(default_factory=list)
-    fixed_vulnerabilities: list[VulnerabilityReport] = Field(default_factory=list)
+    packages_added: list[PackageChange] = field(default_factory=list)
+    packages_removed: list[PackageChange] = field(default_factory=list)
+    packages_changed: list[PackageChange] = field(default_factory=list)
+    new_vulnerabilities: list[VulnerabilityReport] = field(default_factory=list)
+    fixed_vulnerabilities: list[VulnerabilityReport] = field(default_factory=list)
     pre_existing_vulnerabilities: int = 0
-    advice: list[AdviceReport] = Field(default_factory=list)
-    lint: list[LintFinding] = Field(default_factory=list)
+    advice: list[AdviceReport] = field(default_factory=list)
+    lint: list[LintFinding] = field(default_factory=list)
     """hadolint's findings on the lines the pull request changed."""
     smoke: SmokeReport | None = None
     """The smoke command's run in the head's image (None: no smoke command)."""
@@ -129,8 +132,8 @@ class BuildResult(ModeResult):
     builder: str = ""
     size_limit: int | None = None
     growth_limit_exceeded: bool = False
-    base_layers: list[LayerBar] = Field(default_factory=list)
-    head_layers: list[LayerBar] = Field(default_factory=list)
+    base_layers: list[LayerBar] = field(default_factory=list)
+    head_layers: list[LayerBar] = field(default_factory=list)
     dockerfile: str = ""
     comment_url: str = ""
 

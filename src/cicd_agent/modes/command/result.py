@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
-from pydantic import Field
-
-from cicd_agent.api import ModeResult, Reference
+from cicd_agent.api import NOT_SHOWN, PlainResult, Reference
 
 _COMMON = frozenset({"error", "tokens_used", "cost_usd"})
 """Outputs every result writes: the command's values stand for the step."""
@@ -14,7 +13,8 @@ _COMMON = frozenset({"error", "tokens_used", "cost_usd"})
 Status = Literal["ignored", "refused", "answered", "ran", "failed"]
 
 
-class CommandResult(ModeResult):
+@dataclass(kw_only=True)
+class CommandResult(PlainResult):
     """``status``: ``ignored`` (not a command: no reaction, no reply), ``refused`` (no write
     access: one polite line), ``answered`` (a reply only: help, ask, a problem with the
     command), ``ran`` (another mode ran), ``failed`` (the mode it ran could not finish)."""
@@ -33,11 +33,11 @@ class CommandResult(ModeResult):
     reacted: bool = False
     thread: int | None = None
     """The review thread answered in, when the comment was in one."""
-    details: list[str] = Field(default_factory=list)
-    ran_outputs: dict[str, str] = Field(default_factory=dict, exclude=True)
+    details: list[str] = field(default_factory=list)
+    ran_outputs: dict[str, str] = field(default_factory=dict, metadata=NOT_SHOWN)
     """The outputs of the mode the command ran: the step's outputs too (the command's own
     win where the names meet), written once with the command's."""
-    ran_summary: str = Field(default="", exclude=True)
+    ran_summary: str = field(default="", metadata=NOT_SHOWN)
     """The summary of the mode the command ran, shown before the command's own."""
 
     POSTED: ClassVar[frozenset[str]] = frozenset(

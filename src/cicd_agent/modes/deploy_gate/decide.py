@@ -78,8 +78,7 @@ def decide(
         risk_identity=facts.assessment.identity,
         risk_arithmetic=facts.assessment.arithmetic,
         deterministic_level=facts.assessment.risk_level,
-        **decision.model_dump(exclude={"hold_reasons"}),  # its holds are redacted
-        hold_reasons=holds,
+        **(vars(decision) | {"hold_reasons": holds}),  # its holds are redacted
         safety_score=final.safety,
         signals=final.signals,
         **vars(facts.routing),  # which tests and build, with their reasons
@@ -100,13 +99,12 @@ def _merge_decisions(deterministic_decision: Decision, final: Decision) -> Decis
     approvals = list(dict.fromkeys([*deterministic_decision.approval_reasons, *final.approval_reasons]))
     strategy = max(deterministic_decision.strategy, final.strategy, key=lambda s: s.rank)
     percentage = min(deterministic_decision.canary_percentage, final.canary_percentage)
-    return final.model_copy(
-        update={
-            "recommendation": Recommendation.HOLD if holds else Recommendation.PROCEED,
-            "hold_reasons": holds,
-            "approval_reasons": approvals,
-            "requires_approval": bool(approvals),
-            "strategy": strategy,
-            "canary_percentage": percentage if strategy.value == "canary" else 100,
-        }
+    return replace(
+        final,
+        recommendation=Recommendation.HOLD if holds else Recommendation.PROCEED,
+        hold_reasons=holds,
+        approval_reasons=approvals,
+        requires_approval=bool(approvals),
+        strategy=strategy,
+        canary_percentage=percentage if strategy.value == "canary" else 100,
     )

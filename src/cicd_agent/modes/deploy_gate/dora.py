@@ -21,8 +21,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Callable, Sequence
-
-from pydantic import BaseModel, ConfigDict
+from dataclasses import dataclass, fields
 
 from cicd_agent.api import GitRepo, UsageError
 from cicd_agent.api.lent.answers import DeploymentInfo
@@ -32,19 +31,17 @@ FEW = 5
 DAY = 86_400.0
 
 
-class Key(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Key:
     """One key: its value (None: not measurable here) in ``unit``, and what it rests on."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
 
     value: float | None
     unit: str
     evidence: str
 
 
-class FourKeys(BaseModel):
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
+@dataclass(frozen=True, kw_only=True)
+class FourKeys:
     deployment_frequency: Key
     lead_time_for_changes: Key
     change_failure_rate: Key
@@ -53,7 +50,8 @@ class FourKeys(BaseModel):
     def rows(self) -> list[str]:
         """The summary's table: one row a key."""
         lines = ["| DORA key | value | evidence |", "|---|---|---|"]
-        for name, key in self:
+        for item in fields(self):
+            name, key = item.name, getattr(self, item.name)
             shown = "not measured" if key.value is None else f"{key.value:.3g} {key.unit}"
             words = name.replace("_", " ")
             lines.append(f"| {words} | {shown} | {key.evidence.replace('|', '/')} |")

@@ -34,7 +34,7 @@ from cicd_agent.modes.deploy_gate.publish import fail_closed, publish
 from cicd_agent.modes.deploy_gate.result import DeployResult
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Finished, Mode, ModeResult, RunContext
+    from cicd_agent.api import Finished, Mode, PlainResult, RunContext
 
 
 def deploy(ctx: RunContext[DeployOptions]) -> Finished[DeployResult]:
@@ -49,7 +49,7 @@ def deploy(ctx: RunContext[DeployOptions]) -> Finished[DeployResult]:
     return finish(ctx, result, lambda decided: publish(ctx, facts, verdict, decided))
 
 
-def canary(ctx: RunContext[CanaryOptions]) -> Finished[ModeResult]:
+def canary(ctx: RunContext[CanaryOptions]) -> Finished[PlainResult]:
     """The canary phase (:func:`.canary.mode.run`), imported only when it runs (it brings
     scipy)."""
     try:
@@ -75,7 +75,7 @@ class DeployGate:
         }
     )
 
-    def run(self, ctx: RunContext[PhaseOptions]) -> Finished[ModeResult]:
+    def run(self, ctx: RunContext[PhaseOptions]) -> Finished[PlainResult]:
         """Run the selected phase, with the ``fail-on`` values it can produce: ``--phase deploy
         --fail-on rollback`` is refused before any work, not ignored."""
         # Every option is typed and checked before any I/O; the options' type is the phase.

@@ -153,9 +153,8 @@ def parse_policy(text: str | None) -> Policy:
 # --- decision ------------------------------------------------------------------------------
 
 
-class Decision(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
+@dataclass(frozen=True, kw_only=True)
+class Decision:
     recommendation: Recommendation
     strategy: Strategy
     canary_percentage: int

@@ -10,6 +10,7 @@ from string import Template
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import UNTRUSTED_RULES, RunContext, fence, template
+from cicd_agent.api.lent.run import as_json
 
 if TYPE_CHECKING:
     from cicd_agent.api.model import ModelClient
@@ -38,7 +39,7 @@ def build_prompt(
         "reasons": [{"signal": r.signal, "points": r.points} for r in assessment.reasons],
         "safety_score": verdict.safety,
         "signals": {s.name.value: s.score for s in verdict.signals},
-        "decision": verdict.decision.model_dump(mode="json"),
+        "decision": as_json(verdict.decision),
     }
     evidence = "\n".join(
         f"- {r.signal}: {r.message} {'; '.join(r.evidence[:5])}" for r in assessment.reasons

@@ -10,11 +10,13 @@ under ``RUNNER_TEMP``, else the checkout's ``.git``); a run that cannot finish a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cicd_agent.api import ExternalServiceError, audit, record_decision
 from cicd_agent.api.lent.audit import digest
+from cicd_agent.api.lent.run import as_json
 from cicd_agent.api.notify import SlackText, post_message, slack_text
 from cicd_agent.modes.deploy_gate.policy import Decision, Recommendation
 
@@ -27,14 +29,14 @@ if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.types import DeployFacts, DeployVerdict
 
 
-VERDICT_FIELDS = {
-    *Decision.model_fields,
+VERDICT_FIELDS = (
+    *(item.name for item in fields(Decision)),
     "risk_level",
     "risk_score",
     "deterministic_level",
     "safety_score",
     "change_types",
-}
+)
 """The result's fields the audit record keeps as its verdict: the policy's decision, and the
 risk, safety and change types it was made at."""
 
@@ -103,6 +105,11 @@ def _append(ctx: RunContext[object], explicit: Path | None, record: Mapping[str,
         return ""
 
 
+def _verdict(result: DeployResult) -> dict[str, object]:
+    """The result's :data:`VERDICT_FIELDS` as ``--json`` shows them, in that order."""
+    return {name: as_json(getattr(result, name)) for name in VERDICT_FIELDS}
+
+
 def _write_audit(ctx: RunContext[DeployOptions], facts: DeployFacts, result: DeployResult) -> str:
     usage = ctx.usage_report()
     record = {
@@ -112,9 +119,9 @@ def _write_audit(ctx: RunContext[DeployOptions], facts: DeployFacts, result: Dep
         "event": ctx.options.event_name,
         "inputs_digest": digest(facts.inputs),
         "inputs": facts.inputs,
-        "signals": [s.model_dump(mode="json") for s in result.signals],
+        "signals": [as_json(s) for s in result.signals],
         "features": result.features.to_json(),
-        "verdict": {"finished": True, **result.model_dump(mode="json", include=VERDICT_FIELDS)},
+        "verdict": {"finished": True, **_verdict(result)},
         "model": usage.to_json(),
     }
     record_decision(

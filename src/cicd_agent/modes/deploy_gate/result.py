@@ -6,13 +6,14 @@ decision first, then the signals with their weights and scores, then the reasons
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from cicd_agent.api import (
     Annotation,
     ChangeType,
     Fixed,
-    ModeResult,
+    PlainResult,
     Reference,
     RiskLevel,
     name_span,
@@ -32,9 +33,17 @@ from cicd_agent.modes.deploy_gate.types import DeployOpinion
 MAX_SUMMARY_EVIDENCE = 4
 
 
-class DeployResult(ModeResult, Decision):
+@dataclass(kw_only=True)
+class DeployResult(PlainResult):
     """The deploy phase's verdict: the policy's decision (the fields of :class:`Decision`), the
     risk it was made at, the signals and the routing."""
+
+    recommendation: Recommendation
+    strategy: Strategy
+    canary_percentage: int
+    requires_approval: bool
+    approval_reasons: list[str]
+    hold_reasons: list[str]
 
     phase: str = "deploy"
     base: str | None
@@ -85,7 +94,7 @@ class DeployResult(ModeResult, Decision):
             "reasons": self.reasons,
             "missing_signals": [signal.name.value for signal in self.signals if signal.missing],
             "audit_file": self.audit_file,
-            "dora": self.four_keys.model_dump() if self.four_keys else None,
+            "dora": self.four_keys,
         }
 
     def policy_failure(self, fail_on: str | None) -> str | None:

@@ -22,14 +22,12 @@ from __future__ import annotations
 
 import glob
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from xml.etree import ElementTree
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from cicd_agent.api import UsageError
+from cicd_agent.api import NOT_SHOWN, UsageError
 from cicd_agent.api import load_json as load_bounded_json
 from cicd_agent.modes.deploy_gate.policy import load_json
 
@@ -53,10 +51,9 @@ MODEL_LEVEL_SCORES = {"low": 100.0, "medium": 70.0, "high": 35.0, "critical": 0.
 REVIEW_SCORES = {"approved": 100.0, "review_required": 30.0, "changes_requested": 0.0}
 
 
-class Signal(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Signal:
     """One signal's score (None when missing), its configured and effective weight, and why."""
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     name: SignalName
     score: float | None
@@ -65,7 +62,7 @@ class Signal(BaseModel):
     weighed together (:func:`safety_score`)."""
     effective_weight: float = 0.0
     detail: str
-    pulls: tuple[int, ...] = Field(default=(), exclude=True)
+    pulls: tuple[int, ...] = field(default=(), metadata=NOT_SHOWN)
     """The pull requests ``detail`` names (``#12``), as GitHub's API lists them: posted, they
     stay references (any other ``#12`` is broken). Not part of the JSON result."""
 
@@ -374,13 +371,12 @@ def safety_score(
     present = [s for s in signals if not s.missing and weights[s.name] > 0]
     total = sum(weights[s.name] for s in present)
     weighted = [
-        s.model_copy(
-            update={
-                "weight": weights[s.name],
-                "effective_weight": round(100.0 * weights[s.name] / total, 2)
-                if total and s in present
-                else 0.0,
-            }
+        replace(
+            s,
+            weight=weights[s.name],
+            effective_weight=round(100.0 * weights[s.name] / total, 2)
+            if total and s in present
+            else 0.0,
         )
         for s in signals
     ]

@@ -20,4 +20,4 @@ NAME = "gen-tests"
 
 FAIL_ON_UNCOVERED = "uncovered"
 """gen-tests' one ``fail-on`` value. Here, not in ``result``, so the mode module can name it
-without importing the pydantic result models."""
+without importing the result's module."""

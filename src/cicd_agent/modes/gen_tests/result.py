@@ -8,12 +8,19 @@ coverage gain → accepted.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from cicd_agent.api import Annotation, Fixed, ModeResult, code_block, code_span, name_span
+from cicd_agent.api import (
+    NOT_SHOWN,
+    Annotation,
+    Fixed,
+    PlainResult,
+    code_block,
+    code_span,
+    name_span,
+)
 from cicd_agent.api.contracts import NOT_PROOF, checked
 from cicd_agent.modes.gen_tests import FAIL_ON_UNCOVERED
 from cicd_agent.modes.gen_tests.gate import FUNNEL_KEYS, FUNNEL_LABELS, Stage
@@ -23,11 +30,8 @@ from cicd_agent.modes.gen_tests.types import Attempt
 _MAX_ROWS = 60
 
 
-class _Row(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-
-class CandidateReport(_Row):
+@dataclass(kw_only=True)
+class CandidateReport:
     """One candidate: its segment, attempt, and the stage that stopped it (None: accepted)."""
 
     segment: str
@@ -44,7 +48,8 @@ class CandidateReport(_Row):
     then one of the runner gate's stages: path, pass, coverage_gain, pass_again, depends)."""
 
 
-class SegmentReport(_Row):
+@dataclass(kw_only=True)
+class SegmentReport:
     """A segment of the change that missed coverage at head, and what became of it."""
 
     path: str
@@ -56,7 +61,8 @@ class SegmentReport(_Row):
     status: str
 
 
-class PrTestReport(_Row):
+@dataclass(kw_only=True)
+class PrTestReport:
     """One test the change adds or changes, run again and again: its counts and verdict."""
 
     test: str
@@ -73,7 +79,8 @@ class PrTestReport(_Row):
     cargo's ``module::test`` or a Go package's test does not)."""
 
 
-class RunnerGapReport(_Row):
+@dataclass(kw_only=True)
+class RunnerGapReport:
     """Another runner's coverage of the change's files in its language (jest, vitest, go test)."""
 
     runner: str
@@ -85,11 +92,12 @@ class RunnerGapReport(_Row):
     """Why nothing was measured ("" when it was)."""
     coverage_after: float | None = None
     """The same, measured again with every accepted test (None: none was accepted)."""
-    no_code: list[str] = Field(default_factory=list)
+    no_code: list[str] = field(default_factory=list)
     """Changed files with no line the runner counts as code (types alone): no gap, not counted."""
 
 
-class PossibleBug(_Row):
+@dataclass(kw_only=True)
+class PossibleBug:
     """A candidate that ran the change's lines and failed on the same assertion twice alone,
     where the code's own contract states what it asserted (:mod:`.contract_check`)."""
 
@@ -114,7 +122,8 @@ class PossibleBug(_Row):
     """The command that reruns the candidate saved at ``test_path``."""
 
 
-class AcceptedFile(_Row):
+@dataclass(kw_only=True)
+class AcceptedFile:
     path: str
     target: str
     gained: str
@@ -141,33 +150,32 @@ def percent_text(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}%"
 
 
-class GenTestsResult(ModeResult):
+@dataclass(kw_only=True)
+class GenTestsResult(PlainResult):
     """Everything one gen-tests run found, generated and accepted."""
 
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-    patch: str = Field(default="", exclude=True)
+    patch: str = field(default="", metadata=NOT_SHOWN)
     """The accepted tests as the patch publish writes to ``patch_path`` (decide renders it);
     not an output and not in ``--json``: the file is."""
 
     base: str | None = None
     head: str | None = None
-    targets: list[str] = Field(default_factory=list)
+    targets: list[str] = field(default_factory=list)
     test_command: str = ""
     suite_exit_code: int | None = None
-    failing_at_head: list[str] = Field(default_factory=list)
+    failing_at_head: list[str] = field(default_factory=list)
     """Existing tests that failed at head before any generated test (pytest's node ids, another
     runner's ``file › name``): not this run's doing, and held against no candidate."""
     isolation: str = ""
-    warnings: list[str] = Field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     """What the reader must not miss (no sandbox; a suite that never imported the change)."""
     shard: str | None = None
-    segments: list[SegmentReport] = Field(default_factory=list)
-    candidates: list[CandidateReport] = Field(default_factory=list)
-    funnel: dict[str, int] = Field(default_factory=lambda: dict.fromkeys(FUNNEL_KEYS, 0))
+    segments: list[SegmentReport] = field(default_factory=list)
+    candidates: list[CandidateReport] = field(default_factory=list)
+    funnel: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FUNNEL_KEYS, 0))
     coverage_before: float | None = None
     coverage_after: float | None = None
-    accepted: list[AcceptedFile] = Field(default_factory=list)
+    accepted: list[AcceptedFile] = field(default_factory=list)
     proof: bool = False
     """The accepted tests ran against code from someone who can push: a pass is no more
     than checked (:func:`~cicd_agent.verify.contract.checked`), and without it not even that."""
@@ -175,14 +183,14 @@ class GenTestsResult(ModeResult):
     pushed_sha: str = ""
     """The commit pushed to the PR branch (``push``): empty as decided, recorded by publish
     after the push; its output is written after publishing, the others before it."""
-    uncovered_lines: dict[str, list[int]] = Field(default_factory=dict)
-    uncovered_branches: dict[str, list[tuple[int, int]]] = Field(default_factory=dict)
+    uncovered_lines: dict[str, list[int]] = field(default_factory=dict)
+    uncovered_branches: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     stopped: str | None = None
-    pr_tests: list[PrTestReport] = Field(default_factory=list)
+    pr_tests: list[PrTestReport] = field(default_factory=list)
     pr_tests_runs: str = ""
     """How the pull request's tests were run: runs, seconds, the budget."""
-    possible_bugs: list[PossibleBug] = Field(default_factory=list)
-    runners: list[RunnerGapReport] = Field(default_factory=list)
+    possible_bugs: list[PossibleBug] = field(default_factory=list)
+    runners: list[RunnerGapReport] = field(default_factory=list)
     """The change's files of other runners than pytest: their coverage and gaps."""
 
     POSTED: ClassVar[frozenset[str]] = frozenset({"pushed_sha"})

@@ -17,6 +17,7 @@ from cicd_agent.api import (
     Annotation,
     Finding,
     Neutral,
+    PlainResult,
     Reference,
     Severity,
     name_span,
@@ -29,7 +30,6 @@ from cicd_agent.api.lent.comments import REVIEW_HEADING, fit
 from cicd_agent.api.lent.finding_text import annotation_heading, origin
 from cicd_agent.api.lent.findings import HonouredIgnore
 from cicd_agent.api.lent.posting import AnnotationLevel
-from cicd_agent.api.lent.run import PlainResult
 from cicd_agent.modes.review.ledger import Ledger
 
 ReviewDecision = Literal["approve", "comment", "request_changes"]

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field
-
-from cicd_agent.api import ModeResult, code_span
+from cicd_agent.api import PlainResult, code_span
 from cicd_agent.api.lent.tests import TOP, WINDOW, mermaid_chart, svg_chart
 from cicd_agent.api.tests import FlakyStat
 from cicd_agent.modes.test_step.types import StepVerdict
 
 
-class TestStepResult(ModeResult):
+@dataclass(kw_only=True)
+class TestStepResult(PlainResult):
     """``passed``: the step's verdict; ``failing``: the tests that failed on every run;
     ``flaky`` and ``quarantined``: each excused (or named) test and why; ``said``: the
     verdict's reasons; ``history``: the job's flaky tests after this run was recorded."""
@@ -24,14 +23,14 @@ class TestStepResult(ModeResult):
     __test__ = False
 
     passed: bool = False
-    command: list[str] = Field(default_factory=list)
-    failing: list[str] = Field(default_factory=list)
-    flaky: list[tuple[str, str]] = Field(default_factory=list)
-    likely_flaky: list[tuple[str, str]] = Field(default_factory=list)
+    command: list[str] = field(default_factory=list)
+    failing: list[str] = field(default_factory=list)
+    flaky: list[tuple[str, str]] = field(default_factory=list)
+    likely_flaky: list[tuple[str, str]] = field(default_factory=list)
     """First-run failures that ran no line the change touched, and that evidence."""
-    quarantined: list[tuple[str, str]] = Field(default_factory=list)
-    said: list[str] = Field(default_factory=list)
-    history: list[str] = Field(default_factory=list)
+    quarantined: list[tuple[str, str]] = field(default_factory=list)
+    said: list[str] = field(default_factory=list)
+    history: list[str] = field(default_factory=list)
 
     POSTED: ClassVar[frozenset[str]] = frozenset({"history"})
     """The history and issues: known once the run was recorded."""

@@ -3,7 +3,6 @@ attempt collect made left as it was, and the verified files carried to publish b
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -11,6 +10,7 @@ import pytest
 
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.github.trust import Trust
+from cicd_agent.job.pipeline import render_output
 from cicd_agent.modes.analyse_failure.collect import code_trust
 from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, with_model
 from cicd_agent.modes.analyse_failure.fix.outcome import (
@@ -66,7 +66,7 @@ def test_the_verified_files_reach_publish_but_no_rendering_of_the_result() -> No
     )
     assert outcome.status == "verified"
     assert outcome.verified_files == (("app.py", FILE_TEXT),)
-    shown = [outcome.model_dump_json(), json.dumps(outcome.model_dump(mode="json")), repr(outcome)]
+    shown = [render_output(outcome), render_output([outcome]), repr(outcome)]
     assert not [text for text in shown if "whole text" in text or "verified_files" in text]
 
 

@@ -130,10 +130,14 @@ def test_a_failing_test_is_known_even_when_pytest_prints_no_summary(tmp_path: Pa
 def test_one_failed_test_without_its_file_protects_every_test_file() -> None:
     """Attack: a log with one pytest name (``tests/test_a.py::t``) and one jest name without a
     file; only the named file was protected, so the jest test could be "fixed" by editing it."""
-    from cicd_agent.analysis.log_model import LogAnalysis
+    from cicd_agent.analysis.log_model import FailureType, LogAnalysis
     from cicd_agent.modes.analyse_failure.fix.attempt import test_files
 
+    def failed(*tests: str) -> LogAnalysis:
+        return LogAnalysis(failed_jobs=(), failure_type=FailureType.TEST_FAILURE, root_cause="",
+                           error_line_numbers=(), excerpt="", responsible_files=(),
+                           signatures_hit=(), fingerprint="", failed_tests=tests)  # fmt: skip
+
     named = "tests/test_a.py::t"
-    both = LogAnalysis.model_construct(failed_tests=(named, "Calc › adds two numbers"))
-    assert test_files(both) == []
-    assert test_files(LogAnalysis.model_construct(failed_tests=(named,))) == ["tests/test_a.py"]
+    assert test_files(failed(named, "Calc › adds two numbers")) == []
+    assert test_files(failed(named)) == ["tests/test_a.py"]

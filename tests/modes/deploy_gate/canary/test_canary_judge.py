@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pytest
 
+from cicd_agent.job.pipeline import as_json
 from cicd_agent.modes.deploy_gate.canary.config import CanaryThresholds, MetricSpec
 from cicd_agent.modes.deploy_gate.canary.evidence import hodges_lehmann_shift
 from cicd_agent.modes.deploy_gate.canary.judge import blind_judgement, judge_canary
@@ -258,7 +259,7 @@ def test_blind_judgement_never_promotes() -> None:
 
 def test_judgement_serialises_to_plain_json() -> None:
     judgement = judge_canary({"a": [0.0] * 10}, {"a": [1.0] * 10}, [spec("a")], THRESHOLDS)
-    document = judgement.model_dump(mode="json")
+    document = as_json(judgement)
     assert document["metrics"][0]["mean_ratio"] is None
     assert document["metrics"][0]["classification"] == "high"
 

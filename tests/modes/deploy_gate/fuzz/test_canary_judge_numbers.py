@@ -14,6 +14,7 @@ import numpy as np
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from cicd_agent.job.pipeline import render_output
 from cicd_agent.modes.deploy_gate.canary.config import CanaryThresholds, MetricSpec
 from cicd_agent.modes.deploy_gate.canary.counts import CountEvidence, window_counts
 from cicd_agent.modes.deploy_gate.canary.evidence import Evidence, log_ratios, robust_evidence
@@ -149,7 +150,7 @@ def test_one_metric(
     )
     assert result.reason
     assert result.canary.n + result.canary.dropped == len(canary)
-    result.model_dump_json()
+    render_output(result)  # as the outputs write it: plain JSON
     assert all(isinstance(evidence, Evidence | CountEvidence) for evidence in pooled.values())
 
 
@@ -179,7 +180,7 @@ def test_the_verdict(specs_: list[MetricSpec], calls: list[tuple[list[float], ..
         assert verdict.reasons and all(metric.reason for metric in verdict.metrics)
         if verdict.verdict == "promote":
             assert all(metric.classification == "pass" for metric in verdict.metrics)
-        verdict.model_dump_json()
+        render_output(verdict)
         state = decode_state(verdict.state.encode(), verdict.state.digest, keys)
 
 

@@ -15,11 +15,10 @@ neutralised prose.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from cicd_agent.api import code_block, code_span, prose
+from cicd_agent.api import NOT_SHOWN, code_block, code_span, prose
 from cicd_agent.api.contracts import NOT_PROOF, checked
 from cicd_agent.api.lent.contracts import Verification, failing_script
 
@@ -29,13 +28,8 @@ if TYPE_CHECKING:
 MAX_TRIES_SHOWN = 8
 
 
-class Item(BaseModel):
-    """A part of analyse-failure's result: every field declared, no other taken."""
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-
-class FixTry(Item):
+@dataclass(kw_only=True)
+class FixTry:
     """One candidate patch and the verifier's verdict on it."""
 
     source: Literal["fixer", "model"]
@@ -44,7 +38,8 @@ class FixTry(Item):
     reason: str
 
 
-class FixOutcome(Item):
+@dataclass(kw_only=True)
+class FixOutcome:
     """The fix step's answer: a verified patch (``status: verified``), one that passes on code
     whose pass is no proof (``passes``: shown, never suggested or opened), or why there is none."""
 
@@ -58,7 +53,7 @@ class FixOutcome(Item):
     tests: int = 0
     """How many tests' passes the fix was judged by (0: a linter's or a formatter's verdict)."""
     patch: str = ""
-    files: list[str] = Field(default_factory=list)
+    files: list[str] = field(default_factory=list)
     patch_path: str = ""
     pr_url: str = ""
     suggestions: int = 0
@@ -66,15 +61,17 @@ class FixOutcome(Item):
     suggestions_url: str = ""
     shown_in_comment: bool = True
     """False when every hunk went out as a suggestion (the comment then does not repeat it)."""
-    publish_notes: list[str] = Field(default_factory=list)
-    tried: list[FixTry] = Field(default_factory=list)
+    publish_notes: list[str] = field(default_factory=list)
+    tried: list[FixTry] = field(default_factory=list)
     test_status: Literal["verified", "checked", "none"] = "none"
     """The new test that fails without the fix and passes with it (when no existing test
     failed): ``verified`` on code from someone who can push, ``checked`` otherwise."""
     test_reason: str = ""
     test_path: str = ""
     test: str = ""
-    verified_files: tuple[tuple[str, str | None], ...] = Field(default=(), exclude=True, repr=False)
+    verified_files: tuple[tuple[str, str | None], ...] = field(
+        default=(), metadata=NOT_SHOWN, repr=False
+    )
     """The verified patch's files as they read after it applied (None: deleted): what publish
     puts in the fix's pull request. Never rendered: excluded from ``--json``, the outputs and
     the repr, since only the patch itself is ever shown."""
@@ -115,23 +112,27 @@ def fix_outcome(
         tried=tried,
         verified_files=offered.files,
     )
-    return outcome.model_copy(update=_test_fields(test, redact))
+    return _with_test(outcome, test, redact)
 
 
-def _test_fields(test: Verification | str | None, redact: Callable[[str], str]) -> dict[str, str]:
-    """The fix's test as the result shows it: only a test the verifier passed is offered."""
+def _with_test(
+    outcome: FixOutcome, test: Verification | str | None, redact: Callable[[str], str]
+) -> FixOutcome:
+    """``outcome`` with the fix's test as the result shows it: only a test the verifier passed
+    is offered."""
     if test is None:
-        return {}
+        return outcome
     if isinstance(test, str) or not test.verified:
-        return {"test_reason": redact(test if isinstance(test, str) else
-                                      f"no test offered: {test.reason}")}  # fmt: skip
+        return replace(outcome, test_reason=redact(test if isinstance(test, str) else
+                                                   f"no test offered: {test.reason}"))  # fmt: skip
     added = [line[1:] for line in test.patch.diff.splitlines()[5:]]
-    return {
-        "test_status": "verified" if test.proof else "checked",
-        "test_reason": redact(test.reason),
-        "test_path": test.patch.summary.removeprefix("new test "),
-        "test": redact("\n".join(added) + "\n"),
-    }
+    return replace(
+        outcome,
+        test_status="verified" if test.proof else "checked",
+        test_reason=redact(test.reason),
+        test_path=test.patch.summary.removeprefix("new test "),
+        test=redact("\n".join(added) + "\n"),
+    )
 
 
 def _why_none(attempt: FixAttempt) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -316,7 +316,7 @@ def analyse_scans(
         diff_dropped=dropped,
         diff_lines=len(compared) if baseline is not None else 0,
         failures=tuple(
-            group.model_copy(update={"line": redact(group.line), "test": redact(group.test)})
+            replace(group, line=redact(group.line), test=redact(group.test))
             for group in every_group[:MAX_GROUPS]
         ),
         failure_groups=len(every_group),

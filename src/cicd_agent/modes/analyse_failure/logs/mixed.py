@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cicd_agent.api.lent.logs import LOG_SHAPES, FailureGroup, FailureType
 from cicd_agent.modes.analyse_failure.logs.region import Finding
@@ -286,8 +286,7 @@ def _name_parts(name: str) -> tuple[str, ...]:
 def _count(found: dict[str, FailureGroup], key: str, group: FailureGroup) -> None:
     """``group`` under ``key``, or one more of the group already there."""
     known = found.get(key)
-    found[key] = group if known is None else known.model_copy(
-        update={"count": known.count + group.count})  # fmt: skip
+    found[key] = group if known is None else replace(known, count=known.count + group.count)
 
 
 def merge(per_job: Sequence[dict[str, FailureGroup]]) -> tuple[FailureGroup, ...]:

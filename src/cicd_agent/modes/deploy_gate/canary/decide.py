@@ -8,6 +8,7 @@ headline and says when the metric store could not be read (exit 3, outputs still
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from cicd_agent.modes.deploy_gate.canary.judge import blind_judgement, judge_canary
@@ -44,11 +45,10 @@ def decide(verdict: CanaryVerdict, *, redact: Callable[[str], str]) -> CanaryRes
     Every reason and the store's error are redacted with ``redact`` first: a store's own words
     are quoted there and may echo a credential back."""
     error = verdict.data_source_error
-    verdict = verdict.model_copy(
-        update={
-            "reasons": tuple(redact(reason) for reason in verdict.reasons),
-            "data_source_error": redact(error) if error else error,
-        }
+    verdict = replace(
+        verdict,
+        reasons=tuple(redact(reason) for reason in verdict.reasons),
+        data_source_error=redact(error) if error else error,
     )
     return CanaryResult(
         mode="deploy-gate",

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
 from cicd_agent.modes.deploy_gate.canary.counts import CountEvidence, window_counts
 from cicd_agent.modes.deploy_gate.canary.evidence import (
@@ -69,7 +68,8 @@ _E = TypeVar("_E", Evidence, CountEvidence)
 _ALLOWANCE_SIGN = {"increase": "+", "decrease": "-", "either": "±"}
 
 
-class MetricResult(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class MetricResult:
     """The judge's call on one metric, with the evidence for it.
 
     ``change_low``/``change_high`` bound the canary's relative change against the baseline over
@@ -77,8 +77,6 @@ class MetricResult(BaseModel):
     canary mean over baseline mean (None when the baseline mean is 0); ``hl_shift`` the
     Hodges-Lehmann estimate of canary minus baseline, in the metric's unit.
     """
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
 
     name: str
     classification: MetricClass

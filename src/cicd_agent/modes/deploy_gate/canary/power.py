@@ -29,10 +29,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 from scipy.special import stdtrit
 from scipy.stats import norm
 
@@ -47,13 +47,12 @@ _LARGEST = float(GRID[-1]) - 0.05
 MAX_MULTIPLE = 1000.0
 
 
-class Power(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Power:
     """One metric's power over the rollout's budget, as relative changes of the metric (the
     worse direction): ``detectable`` None when nothing is detectable (no events at all),
     ``multiple`` the traffic per call that would make ``detectable`` reach the change a promote
     must rule out (None: already does, or beyond :data:`MAX_MULTIPLE`)."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
 
     detectable: float | None
     rule_out: float | None

@@ -4,9 +4,11 @@ workflow (or Argo Rollouts, Flagger) through the outputs."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import record_decision
+from cicd_agent.api.lent.run import as_json
 from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
 
 if TYPE_CHECKING:
@@ -20,7 +22,12 @@ def canary_record(judgement: CanaryVerdict) -> dict[str, object]:
     made, and per metric its kind, the test that judged it, its interval and reason, so a
     rollback can be explained after the fact (docs/audit.md has the query)."""
     kept = {"verdict", "healthy", "rollback", "canary_score", "reasons", "metrics"}
-    return {**judgement.model_dump(mode="json", include=kept), "calls": judgement.state.calls}
+    record = {
+        item.name: as_json(getattr(judgement, item.name))
+        for item in fields(judgement)
+        if item.name in kept
+    }
+    return {**record, "calls": judgement.state.calls}
 
 
 def publish(ctx: RunContext[CanaryOptions], result: CanaryResult) -> None:

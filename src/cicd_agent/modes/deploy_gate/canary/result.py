@@ -3,13 +3,16 @@ judgement."""
 
 from __future__ import annotations
 
-from cicd_agent.api import Annotation, Fixed, ModeResult
+from dataclasses import dataclass
+
+from cicd_agent.api import Annotation, Fixed, PlainResult
 from cicd_agent.modes.deploy_gate.canary.metric import MetricResult
 from cicd_agent.modes.deploy_gate.canary.steps import SampleSummary
 from cicd_agent.modes.deploy_gate.canary.types import CanaryVerdict
 
 
-class CanaryResult(ModeResult):
+@dataclass(kw_only=True)
+class CanaryResult(PlainResult):
     """The canary verdict; every output is a view of the one judgement."""
 
     judgement: CanaryVerdict

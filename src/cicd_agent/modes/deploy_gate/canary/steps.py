@@ -26,7 +26,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict
 
 FloatArray = npt.NDArray[np.float64]
 Samples = Sequence[float] | npt.NDArray[np.floating[Any]]
@@ -91,10 +90,9 @@ def usable(values: Samples) -> tuple[FloatArray, int]:
     return kept, int(array.size - kept.size)
 
 
-class SampleSummary(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class SampleSummary:
     """What one side looked like, so a reader can check the judge's call by eye."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
 
     n: int
     mean: float | None

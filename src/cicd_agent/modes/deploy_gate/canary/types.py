@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from cicd_agent.modes.deploy_gate.canary.metric import MetricResult
 from cicd_agent.modes.deploy_gate.canary.state import CanaryState
 
@@ -50,7 +48,8 @@ traffic cannot detect the change a promote must rule out: never healthy, and mor
 will not help (the reasons name the traffic that would)."""
 
 
-class CanaryVerdict(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class CanaryVerdict:
     """The canary phase's decision. ``healthy`` is false when the judge could not see enough.
 
     ``data_source_error`` says why, when the metrics could not be read at all (Prometheus
@@ -58,8 +57,6 @@ class CanaryVerdict(BaseModel):
     ``promote``, and the workflow decides whether to hold or try again. ``state`` is the
     evidence so far, for the next call.
     """
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
 
     verdict: Verdict
     canary_score: float
