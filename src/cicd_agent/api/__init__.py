@@ -39,6 +39,10 @@ Each name is imported from its module on a mode's first use of it (:func:`__geta
 mode loads the modules of the names it imports and no other; a piece that brings a large
 library or a large part of the core (the model client, the GitHub client, the risk model, the
 test runners) is named in one of the facets instead.
+
+Where the parser comes from: ``cicd_agent.plugins`` is the registry of installed modes (the
+``cicd_agent.modes`` entry point) and builds the command line's parser from it (``build_parser``:
+every mode's summary, the chosen mode's options).
 """
 
 from __future__ import annotations

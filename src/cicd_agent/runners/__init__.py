@@ -6,6 +6,31 @@ the test step, its test layout for gen-tests) and the report every run returns
 (:class:`~.base.TestReport`). :data:`LOG_SHAPES` adds the shapes of runners whose logs are read
 but which are never run (:mod:`.logs_only`). :data:`DRIVEN` is the one runner whose sessions
 the verifier drives itself (:class:`~.sessions.Sessions`). CONTRIBUTING walks through adding one.
+
+The folders: ``pytest/``, ``jest/``, ``vitest/`` (with ``js/``, what the two share), ``go/``,
+``cargo/``, ``maven/``, each holding its sandboxed run and in-run check (``runner``), its report's
+shape in a failed log (``log``) and its rows of the log signature table (``log.toml``); pytest's
+and go's also their part of the test step (``step``: their retries, pytest's usage error and
+changed-lines tracer; go's ``coverage``: a failed test's lone run under coverage); cargo's the
+launcher of its repeats (``boot/``); pytest's folder says what else it holds. ``logs_only/`` holds
+the shapes and signature rows of runners whose logs are read but which are never run: unittest,
+node:test, mocha, PHPUnit, RSpec, AVA.
+
+The modules beside them: ``base`` (what a run is: ``Selection``, ``TestReport``, ``Layout``, and
+the helpers every runner's module shares), ``protocol`` (the ``TestRunner`` protocol, one small
+protocol per consumer: docs/plugins.md, and ``RunnerDefaults``, the answers most runners share),
+``layout`` (how gen-tests reads a runner's ``Layout`` of existing tests, and names a generated
+one), ``named_files`` (where a test's dotted name leads: each runner's ``NamedFiles``, read by
+``file_of_test`` for the owners of a flaky test), ``judge_files`` (``LoadsByName``: what a failed
+step loads into a runner by name, pytest's plugins in its ``plugins``, read by the fix judge's
+``verify/named_files``), ``shape`` (``RunnerShape``), ``junit`` (a JUnit report's outcomes, and
+where a run writes it), ``sessions`` (the sessions the verifier drives itself, their ``Sessions``
+protocol, and ``StepWatch``, the fix judge's watch on a failed step's own command),
+``patched_lines`` (what a patch changes, as every patched run is told, and the static rules every
+patch meets first) with ``import_time`` (a patch's code that runs as its module is imported),
+``same_sides`` (an assertion comparing a value with itself), ``js/scopes`` and ``js/load_time``
+(JavaScript read by its tokens, and a patch's code that runs as its module loads). ``RUNNERS`` and
+``LOG_SHAPES`` are below.
 """
 
 from __future__ import annotations

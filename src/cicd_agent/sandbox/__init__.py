@@ -56,6 +56,12 @@ pipes) and :mod:`.run` (:class:`Sandbox`, which runs a command over them). Calle
 
 A mode adds what its runs need (gen-tests: its pytest plugin and coverage) by subclassing
 :class:`Sandbox` and overriding :meth:`Sandbox.prepare` and :meth:`Sandbox.python_path`.
+
+What each module holds: ``environment`` (what a run's environment holds), ``isolation`` (whether
+bwrap works, and as whom a run runs), ``mounts`` (what a run sees, and ``ToolMount``, a toolchain's
+folder a runner names: ``TestRunner.tool_mounts``), ``limits``, ``workspace`` (the copies), ``run``
+(``Sandbox``), ``step`` (where the job's own test step runs: the checkout on the host for code
+GitHub vouches for, else a sandbox's copy).
 """
 
 from cicd_agent.local.environment import scrub_environment
