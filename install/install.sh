@@ -48,6 +48,12 @@ cd "$root"
 "$uv" sync --frozen --no-config --system-certs --no-dev --no-python-downloads --quiet \
     --python "$PYTHON" ${extras[@]+"${extras[@]}"}
 
+# The console scripts start Python isolated (-I), as the action does: a job's PYTHONPATH (often
+# the checkout's src), user site-packages and current folder never shape what cicd-agent imports.
+for script in cicd-agent cicd-agent-canary-server; do
+    sed -i '1s|^\(#!/[^ ]*/python[0-9.]*\)$|\1 -I|' "$UV_PROJECT_ENVIRONMENT/bin/$script"
+done
+
 # Bytecode for cicd-agent itself, the start-up path of every mode: a fresh job has none, and
 # compiling on import would be paid by every `cicd-agent MODE --help`. Not uv's
 # --compile-bytecode: compiling the whole environment costs every set-up more than it saves the

@@ -1,5 +1,5 @@
 """``python -m cicd_agent`` runs the CLI."""
 
-from cicd_agent.cli import main
+from cicd_agent.cli import console
 
-raise SystemExit(main())
+raise SystemExit(console())

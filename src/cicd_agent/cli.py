@@ -150,6 +150,20 @@ def _loaded_for_good(own_process: bool) -> None:
         gc.freeze()
 
 
+def console() -> int:
+    """The console script and ``python -m cicd_agent``: :func:`main` in an interpreter closed
+    to the job's Python environment (``-I``: no ``PYTHON*`` variable, user site-packages or
+    current folder on the path), where a checkout's folder on ``PYTHONPATH`` cannot shadow a
+    module or register a mode. The action and the console script that ``install/install.sh``
+    writes start that way; any other start is made again so. The job's variables are left as
+    they are, for the commands the run starts."""
+    if sys.flags.isolated:
+        return main()
+    sys.stdout.flush()
+    closed = [sys.executable, "-I", "-m", "cicd_agent", *sys.argv[1:]]
+    os.execv(sys.executable, closed)  # noqa: S606 - this same program, started closed
+
+
 def _answered_at_once(argv: list[str]) -> int | None:
     """The console script's answer to ``--version`` and ``--help`` (its exit code), before the
     run's machinery is imported; None for any other command line."""

@@ -148,8 +148,18 @@ class ModePlugin:
         return mode
 
     def arguments(self) -> ModeArguments:
-        """Its options declared as data (the ``arguments`` module: constants only)."""
-        arguments: ModeArguments = self._module("arguments")
+        """Its options declared as data (the ``arguments`` module: constants only). A module
+        that is missing, does not load or lacks ``FAIL_ON_CHOICES`` or ``OPTIONS`` is the
+        plugin's mistake (:class:`PluginError`) and sets the mode aside."""
+        try:
+            arguments: ModeArguments = self._module("arguments")
+        except Exception as exc:  # noqa: BLE001 - a plugin's own module: any error is its own
+            why = f"its arguments module does not load ({type(exc).__name__}: {exc})"
+            raise _INSTALLED.set_aside(self.name, why) from None
+        lacking = [part for part in ("FAIL_ON_CHOICES", "OPTIONS") if not hasattr(arguments, part)]
+        if lacking:
+            why = f"its arguments module has no {' or '.join(lacking)}"
+            raise _INSTALLED.set_aside(self.name, why)
         return arguments
 
     def options(self) -> OptionsBuilder:
@@ -201,6 +211,17 @@ class _Registry:
         self.modes()
         return self._broken
 
+    def set_aside(self, name: str, why: str) -> PluginError:
+        """Take ``name`` out of the modes that run, found broken after the registry was read:
+        one line on stderr names it, every other mode runs on, and choosing it is a usage
+        error naming ``why`` (the error returned, for the caller to raise)."""
+        import sys
+
+        if self._modes is not None and self._modes.pop(name, None) is not None:
+            self._broken[name] = why
+            sys.stderr.write(f"cicd-agent: the mode {name!r} is set aside: {why}.\n")
+        return PluginError(f"The mode {name!r} is installed but cannot be loaded: {why}.")
+
     def _read(self) -> dict[str, ModePlugin]:
         found: dict[str, ModePlugin] = {}
         for name, value in registered(GROUP):
@@ -239,14 +260,14 @@ def installed_modes() -> Mapping[str, ModePlugin]:
 
 def registered(group: str) -> list[tuple[str, str]]:
     """``(name, "module:attribute")`` of every entry point in ``group`` of the distributions
-    on ``sys.path``, in path order: what ``importlib.metadata.entry_points(group=...)``
-    answers, read from the ``entry_points.txt`` files directly because importing
-    ``importlib.metadata`` costs 50-65 ms, half of ``cicd-agent --help`` (its scan is 5 ms)."""
+    installed where cicd-agent runs (:func:`installation`), in path order: what
+    ``importlib.metadata.entry_points(group=...)`` answers there, read from the
+    ``entry_points.txt`` files directly because importing ``importlib.metadata`` costs 50-65 ms,
+    half of ``cicd-agent --help`` (its scan is 5 ms)."""
     import os
-    import sys
 
     points: list[tuple[str, str]] = []
-    for folder in sys.path:
+    for folder in installation():
         try:
             entries = sorted(os.scandir(folder or "."), key=lambda entry: entry.name)
         except OSError:
@@ -268,6 +289,27 @@ def registered(group: str) -> list[tuple[str, str]]:
                     name, _, value = line.partition("=")
                     points.append((name.strip(), value.strip()))
     return points
+
+
+def installation() -> list[str]:
+    """The folders of ``sys.path`` that the installation put there, not the job: the console
+    script runs isolated (``python -I``), where that is all of ``sys.path``; a process started
+    open to the environment (a library caller) leaves out what ``PYTHONPATH``, the user's
+    site-packages and the current folder added, so a checkout's folder never registers a
+    mode."""
+    import os
+    import site
+    import sys
+
+    if sys.flags.isolated:
+        return list(sys.path)
+    added = {os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p}
+    added |= {os.getcwd(), os.path.abspath(site.getuserbase()), os.path.abspath(site.getusersitepackages())}
+    return [
+        folder for folder in sys.path
+        if folder and os.path.abspath(folder) not in added
+        and not os.path.abspath(folder).startswith(os.path.abspath(site.getuserbase()) + os.sep)
+    ]  # fmt: skip
 
 
 def plugin(name: str) -> ModePlugin:
@@ -310,8 +352,13 @@ def declared_options(mode: str) -> tuple[Option, ...]:
 
 def declared_groups(mode: str) -> tuple[OptionGroup, ...]:
     """``mode``'s option groups, the common ones first: what its parser and its run read."""
-    arguments = plugin(mode).arguments()
-    return declared_by(arguments)
+    entry = plugin(mode)
+    arguments = entry.arguments()
+    try:
+        return declared_by(arguments)
+    except Exception as exc:  # noqa: BLE001 - a plugin's own declarations: any error is its own
+        why = f"its options do not build ({type(exc).__name__}: {exc})"
+        raise _INSTALLED.set_aside(mode, why) from None
 
 
 def selected_mode(argv: list[str]) -> str | None:
@@ -329,11 +376,16 @@ def plugin_sections() -> dict[str, frozenset[str]]:
         section_keys,
     )
 
-    return {
-        name: section_keys(declared_options(name)) | ({QUARANTINE_KEY} if keeps_quarantine(name) else set())
-        for name, entry in installed_modes().items()
-        if not entry.own
-    }
+    sections = {}
+    for name, entry in list(installed_modes().items()):
+        if entry.own:
+            continue
+        try:
+            keys = section_keys(declared_options(name))
+        except PluginError:
+            continue  # set aside, and said so: every other mode runs
+        sections[name] = keys | ({QUARANTINE_KEY} if keeps_quarantine(name) else set())
+    return sections
 
 
 def keeps_quarantine(mode: str) -> bool:

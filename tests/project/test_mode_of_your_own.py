@@ -1,6 +1,7 @@
 """CONTRIBUTING's "A mode of your own" stays true: the distribution it shows, built from its
-text into a wheel and installed by pip into a folder of its own, is a mode ``cicd-agent --help``
-lists and ``cicd-agent greet --json`` runs, written on the public API alone."""
+text into a wheel and installed by pip into an installation of its own, is a mode
+``cicd-agent --help`` lists and ``cicd-agent greet --json`` runs, written on the public API alone;
+and a distribution whose mode is broken stops no other mode."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+from tests.harness.installation import installation, site_packages
 from tests.harness.payloads import REPO_ROOT
 from tests.project.test_plugins import PUBLIC, imported
 
@@ -87,23 +89,27 @@ def test_the_example_is_a_whole_distribution_written_on_the_api(tmp_path: Path) 
             assert beyond == set(), f"{path} reaches past the API: {sorted(beyond)}"
 
 
-def test_the_example_installed_by_pip_is_listed_and_runs(tmp_path: Path) -> None:
-    target = tmp_path / "site"
-    built = wheel(example_files(), tmp_path)
+def installed(files: dict[str, str], tmp_path: Path) -> Path:
+    """The Python of an installation of cicd-agent with ``files``' distribution installed into
+    it by pip."""
+    python = installation(tmp_path / "env")
+    target = site_packages(python)
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
-         "--disable-pip-version-check", "--target", str(target), str(built)],
+         "--disable-pip-version-check", "--target", str(target), str(wheel(files, tmp_path))],
         check=True, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
-    assert (target / "cicd_agent_greet" / "mode.py").is_file()
-    environ = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))},
-        "PYTHONPATH": str(target),
-    }
+    return python
+
+
+def test_the_example_installed_by_pip_is_listed_and_runs(tmp_path: Path) -> None:
+    python = installed(example_files(), tmp_path)
+    assert (site_packages(python) / "cicd_agent_greet" / "mode.py").is_file()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
 
     def cli(*argv: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "cicd_agent", *argv],
+            [str(python), "-m", "cicd_agent", *argv],
             env=environ, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
         )  # fmt: skip
 
@@ -139,9 +145,53 @@ def test_the_example_installed_by_pip_is_listed_and_runs(tmp_path: Path) -> None
         "    print(error.message)\n"
     )
     settings = subprocess.run(
-        [sys.executable, "-c", read],
+        [str(python), "-I", "-c", read],
         env=environ, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert settings.returncode == 0, settings.stderr
     assert "{'name': 'Ada'}" in settings.stdout
     assert "unknown setting greet.openai-api-key" in settings.stdout
+
+
+BROKEN = {
+    "pyproject.toml": (
+        '[project]\nname = "cicd-agent-broken"\nversion = "0.1.0"\n'
+        '[project.entry-points."cicd_agent.modes"]\nbroken = "cicd_agent_broken:PLUGIN"\n'
+    ),
+    "cicd_agent_broken/__init__.py": (
+        "from cicd_agent.plugins import ModePlugin\n"
+        'PLUGIN = ModePlugin("broken", "cicd_agent_broken", "lacks its arguments", "options:build")\n'
+    ),
+}
+"""A valid declaration in a plain module, with no ``arguments`` module beside it."""
+
+
+def test_a_mode_without_its_arguments_is_set_aside_and_every_other_mode_runs(
+    tmp_path: Path,
+) -> None:
+    python = installed(BROKEN, tmp_path)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git = ["git", "-c", "user.name=a", "-c", "user.email=a@example.com", "-C", str(repo)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    for text in ("one\n", "one\ntwo\n"):
+        (repo / "a.txt").write_text(text)
+        subprocess.run([*git, "add", "a.txt"], check=True)
+        subprocess.run([*git, "commit", "-qm", text.strip()], check=True)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
+
+    def cli(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(python), "-m", "cicd_agent", *argv],
+            env=environ, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+
+    reviewed = cli("review", "--repo", str(repo), "--base", "HEAD~1", "--head", "HEAD",
+                   "--provider", "none", "--json")  # fmt: skip
+    assert reviewed.returncode == 0, reviewed.stderr
+    assert json.loads(reviewed.stdout)["decision"]
+    set_aside = [line for line in reviewed.stderr.splitlines() if "'broken'" in line]
+    assert len(set_aside) == 1 and "arguments" in set_aside[0], reviewed.stderr
+    chosen = cli("broken")
+    assert chosen.returncode == 2, chosen.stderr
+    assert "arguments module" in chosen.stderr and "internal error" not in chosen.stderr

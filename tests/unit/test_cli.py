@@ -13,6 +13,7 @@ from cicd_agent import __version__
 from cicd_agent.cli import main
 from tests.git_builder import GitRepoBuilder
 from tests.harness.action_runner import parse_github_output
+from tests.harness.installation import installation, site_packages
 from tests.harness.payloads import REPO_ROOT
 
 CLI = Path(sys.executable).parent / "cicd-agent"
@@ -200,26 +201,28 @@ def test_attack_a_distribution_whose_mode_does_not_load_stops_no_other_mode(
     ModePlugin, leaves every other mode running; naming it is a usage error (exit 2) in one
     line saying what to fix, with the outputs written (before: every mode, even ``--help``,
     ended in a traceback and exit 1, which reads as a fail-on threshold met)."""
-    site = tmp_path / "site"
+    python = installation(tmp_path / "env")
+    site = site_packages(python)
     info = site / "broken_modes-1.0.dist-info"
     info.mkdir(parents=True)
     (site / "raises_on_import.py").write_text("raise RuntimeError('half installed')\n")
     (info / "entry_points.txt").write_text(
         "[cicd_agent.modes]\nbroken = raises_on_import:PLUGIN\nnotaplugin = json:dumps\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(site), **runner_env(tmp_path)}
-    listed = subprocess.run([str(CLI), "--help"], capture_output=True, text=True, env=env)
+    env = {**os.environ, **runner_env(tmp_path)}
+    cli = [str(python), "-I", "-m", "cicd_agent"]
+    listed = subprocess.run([*cli, "--help"], capture_output=True, text=True, env=env)
     assert listed.returncode == 0, listed.stderr
     assert "analyse-failure" in listed.stdout and "broken" not in listed.stdout
     analysed = subprocess.run(
-        [str(CLI), "analyse-failure", "--provider", "none", "--json",
+        [*cli, "analyse-failure", "--provider", "none", "--json",
          "--logs", str(REPO_ROOT / "examples" / "logs" / "pytest-failure.zip")],
         capture_output=True, text=True, env=env,
     )  # fmt: skip
     assert analysed.returncode == 0, analysed.stderr
     assert json.loads(analysed.stdout)["failure_type"] == "test_failure"
     for name, reason in (("broken", "RuntimeError: half installed"), ("notaplugin", "ModePlugin")):
-        named = subprocess.run([str(CLI), name, "--json"], capture_output=True, text=True, env=env)
+        named = subprocess.run([*cli, name, "--json"], capture_output=True, text=True, env=env)
         assert named.returncode == 2, named.stderr
         document = json.loads(named.stdout)
         assert document["exit_code"] == 2 and reason in document["error"], named.stderr
@@ -233,7 +236,8 @@ def test_attack_a_mode_whose_plugin_misses_a_part_is_named_not_a_bug(tmp_path: P
     """A plugin whose builder names nothing, or whose ``MODE`` lacks ``failure_outputs``, is
     the plugin's mistake: exit 2 naming the mode and the part (before: exit 3 "a bug in
     cicd-agent" for the first, a traceback and exit 1 for the second)."""
-    site = tmp_path / "site"
+    python = installation(tmp_path / "env")
+    site = site_packages(python)
     info = site / "half_modes-1.0.dist-info"
     info.mkdir(parents=True)
     (info / "entry_points.txt").write_text(
@@ -262,10 +266,11 @@ def test_attack_a_mode_whose_plugin_misses_a_part_is_named_not_a_bug(tmp_path: P
             "class Options:\n    @classmethod\n    def from_given(cls, given):\n        return cls()\n"
         )
         (folder / "mode.py").write_text(whole.replace("NAME", name) + failure + "MODE = Half()\n")
-    env = {**os.environ, "PYTHONPATH": str(site), **runner_env(tmp_path)}
+    env = {**os.environ, **runner_env(tmp_path)}
+    cli = [str(python), "-I", "-m", "cicd_agent"]
     for name, part in (("nofailure", "its MODE has no failure_outputs"),
                        ("nobuilder", "'options:Optoins.from_given' names nothing in half_b")):  # fmt: skip
-        named = subprocess.run([str(CLI), name, "--json"], capture_output=True, text=True, env=env)
+        named = subprocess.run([*cli, name, "--json"], capture_output=True, text=True, env=env)
         assert named.returncode == 2, named.stderr
         error = json.loads(named.stdout)["error"]
         assert f"The mode {name!r} is installed but cannot be loaded: {part}." in error, error

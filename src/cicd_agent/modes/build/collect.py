@@ -303,22 +303,26 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
     longest = 0.0
     base_text: str | None = None
     head_src = source(ctx, head, work / "head-src")
+    vouched = safety.vouched_base(event)
+    if vouched and ctx.checkout.has_commit(vouched):
+        trusted = ctx.checkout.merge_base(vouched, head)
+    base_sha = None
     if ctx.checkout.has_commit(base_ref):
-        trusted = (
+        base_sha = (
             ctx.checkout.merge_base(base_ref, head) if pull else ctx.checkout.resolve(base_ref)
         )
     if options.base_image:
         outside_checkout(ctx.checkout.root, options.base_image)
         layout = base_image(ctx, options.base_image, work)
         base = read_built(layout, [], frozenset(), given=options.base_image)
-    elif trusted is not None:
-        base_sha = trusted
+    elif base_sha is not None:
+        kept = base_sha == trusted
         try:
             base_src = source(ctx, base_sha, work / "base-src")
             base_text = base_src.text
             what = f"base at {base_sha[:12]}"
             began = time.monotonic()
-            base = build(ctx, builder, base_src, work / "base-image", what, trusted=True)
+            base = build(ctx, builder, base_src, work / "base-image", what, trusted=kept)
             longest = time.monotonic() - began
         except CicdError as exc:
             failed = f"the base at {base_sha[:12]}"

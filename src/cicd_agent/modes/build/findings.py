@@ -67,7 +67,13 @@ def assessments(checkout: GitCheckout, vex_file: Path, trusted: str | None) -> b
     where = Path(os.path.abspath(vex_file))
     if where.is_relative_to(root):
         inside = where.relative_to(root).as_posix()
-        found = dict(checkout.read_blobs(trusted, [inside])) if trusted else {}
+        if trusted is None:
+            raise UsageError(
+                f"--vex {vex_file} is in the checkout, and this run has no base that GitHub "
+                "vouches for to read it from (a pull request's base, a push's before).",
+                hint="Give the OpenVEX file outside the checkout, or run on pull_request or push.",
+            )
+        found = dict(checkout.read_blobs(trusted, [inside]))
         if inside not in found:
             raise UsageError(
                 f"--vex {vex_file} is in the checkout but not in the base commit; a pull request "

@@ -1,9 +1,19 @@
-"""Where a build may run. Building a pull request's Dockerfile runs its ``RUN`` lines, so the
-build happens only where the job holds no secret and no write token: ``pull_request`` (a
-fork's gets neither), ``push``, ``merge_group`` (approved pull requests' code, built as any
-head is: the builder's bare environment, its own storage), a dispatch or a local run.
-``pull_request_target`` runs with the base's secrets, and ``workflow_run`` on a fork's head
-inherits the base's too: both refused.
+"""Where a build may run, and which base may write the storage kept between runs.
+
+Building a pull request's Dockerfile runs its ``RUN`` lines, so the build happens only where
+the job holds no secret and no write token, or where the code is the repository's own:
+``pull_request`` (a fork's gets neither), ``push``, ``merge_group`` (approved pull requests'
+code, built as any head is: the builder's bare environment, its own storage), a dispatch, a
+schedule, ``workflow_run`` on the repository's own head, or a local run. Every other event is
+refused: ``pull_request_target``, ``issue_comment`` and the review events run with the base's
+secrets and a write token while the workflow may check out a fork's head, and so does
+``workflow_run`` on a fork's head.
+
+The kept storage is read by every later run's builds, so only a base that GitHub vouches for
+is built into it: the merge base of a pull request's or a merge queue's base branch, or a
+push's ``before`` (the branch as it was). A base given by hand, or taken as the head's parent,
+may be anyone's commit (a dispatch's ``head`` input set to a fork's): it builds in the run's
+own storage, and the team's own files are not read from it.
 
 The checkout's side: the Dockerfile and the context must be inside the files exported from the
 commit, and a link under the context that points out of it is refused (a ``COPY`` following it
@@ -16,13 +26,19 @@ from pathlib import Path
 
 from cicd_agent.api import Event, UsageError
 
+BUILDS_ON = frozenset(
+    {"pull_request", "push", "merge_group", "workflow_dispatch", "schedule", "workflow_run"}
+)
+"""The events the build mode runs on (a local run has none)."""
+
 
 def refusal(event_name: str | None, event: Event | None) -> str:
     """Why this event must not build the pull request's code ("" when it may)."""
-    if event_name == "pull_request_target":
+    if event_name and event_name not in BUILDS_ON:
         return (
-            "the build mode refuses pull_request_target: it would run the pull request's "
-            "RUN lines with the base's secrets; run it on pull_request"
+            f"the build mode refuses {event_name}: that job holds the base's secrets and a "
+            "write token, and may have checked out a fork's code, whose RUN lines the build "
+            "would run; run it on pull_request"
         )
     run = event.workflow_run if event is not None else None
     if event_name == "workflow_run" and run is not None:
@@ -33,6 +49,21 @@ def refusal(event_name: str | None, event: Event | None) -> str:
                 "the build mode refuses workflow_run on a fork's head: it would run the "
                 "fork's RUN lines with this repository's secrets; run it on pull_request"
             )
+    return ""
+
+
+def vouched_base(event: Event | None) -> str:
+    """The commit the event vouches for as the team's own, whose merge base with the head may
+    be built into the kept storage: a pull request's or a merge queue's base, a push's
+    ``before``; "" for any other event, a new branch's push, or a local run."""
+    if event is None:
+        return ""
+    if event.pull_request is not None:
+        return event.pull_request.base.sha
+    if event.merge_group is not None:
+        return event.merge_group.base_sha
+    if event.push is not None and set(event.push.before) != {"0"}:
+        return event.push.before
     return ""
 
 

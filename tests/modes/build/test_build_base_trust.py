@@ -1,0 +1,128 @@
+"""Which base may write the storage kept between runs. Every later run's builds read that
+storage, so a base built into it must be one GitHub vouches for: a pull request's base branch,
+a merge queue's, a push's ``before``. A maintainer's dispatch with its ``head`` input set to a
+fork's commit took the head's parent, the fork's own commit, as the trusted base: its
+bind-mount ``RUN`` step went into the kept storage, and the next push to main took the fork's
+answer from the cache. Events that hold the base's secrets and a write token while the
+workflow may check out a fork's head (``issue_comment``) are refused outright."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.job.resolve import load_event
+from cicd_agent.modes.build.layer_archive import read_tree
+from cicd_agent.modes.build.oci import read_layout
+from cicd_agent.modes.build.safety import refusal, vouched_base
+from tests.helpers.buildah import git, needs_buildah
+from tests.helpers.cli import run_cli
+from tests.modes.build.test_build_attacks import context
+
+REPOSITORY = {"full_name": "o/r", "name": "r", "owner": {"login": "o", "id": 1, "type": "User"}}
+
+
+def sha(folder: Path, rev: str) -> str:
+    found = subprocess.run(
+        ["git", "-C", str(folder), "rev-parse", rev], capture_output=True, text=True, check=True
+    )
+    return found.stdout.strip()
+
+
+def event_file(folder: Path, name: str, payload: dict[str, object]) -> dict[str, str]:
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps({**payload, "repository": REPOSITORY}))
+    return {"GITHUB_EVENT_NAME": name, "GITHUB_EVENT_PATH": str(path)}
+
+
+@needs_buildah
+@pytest.mark.timeout(600, method="thread")
+def test_attack_a_dispatch_of_a_forks_commit_plants_nothing_the_next_push_takes(
+    tmp_path: Path,
+) -> None:
+    folder = context(
+        tmp_path / "repo", "FROM scratch\nCOPY busybox /bin/sh\nCOPY busybox /bin/busybox\n"
+    )
+    (folder / "answer").write_text("the team's answer\n")
+    git(folder, "init", "-q", "-b", "main")
+    git(folder, "add", "-A")
+    git(folder, "commit", "-qm", "main")
+    name = f"pip-{uuid.uuid4().hex}"
+    answer = "RUN --mount=type=bind,target=/ctx /bin/busybox cp /ctx/answer /answer.txt\n"
+    plain = (folder / "Dockerfile").read_text()
+    # The fork: its own commit with the planting steps, and a child the dispatch names.
+    git(folder, "checkout", "-qb", "fork")
+    (folder / "Dockerfile").write_text(
+        f"{plain}{answer}RUN --mount=type=cache,target=/c,id={name} /bin/sh -c 'echo planted > /c/marker'\n"
+    )
+    (folder / "answer").write_text("planted by a fork\n")
+    git(folder, "commit", "-qam", "the fork's base")
+    (folder / "note").write_text("head\n")
+    git(folder, "add", "note")
+    git(folder, "commit", "-qm", "the fork's head")
+    # The team: a change with the same bind-mount step, then a push on top of it.
+    git(folder, "checkout", "-q", "main")
+    (folder / "Dockerfile").write_text(
+        f"{plain}{answer}RUN --mount=type=cache,target=/c,id={name} /bin/sh -c "
+        "'/bin/busybox cat /c/marker > /seen.txt 2>&1; echo end >> /seen.txt'\n"
+    )
+    git(folder, "commit", "-qam", "the team's own change")
+    (folder / "note").write_text("pushed\n")
+    git(folder, "add", "note")
+    git(folder, "commit", "-qm", "the push")
+    cache = tmp_path / "cache"
+    dispatch = event_file(
+        tmp_path, "workflow_dispatch",
+        {"inputs": {"head": sha(folder, "fork")}, "ref": "refs/heads/main", "workflow": "b.yml"},
+    )  # fmt: skip
+    push = event_file(
+        tmp_path, "push",
+        {"ref": "refs/heads/main", "before": sha(folder, "main~1"), "after": sha(folder, "main"),
+         "commits": []},
+    )  # fmt: skip
+    for head, event in ((sha(folder, "fork"), dispatch), (sha(folder, "main"), push)):
+        done = run_cli(
+            [
+                *("build", "--repo", str(folder), "--head", head),
+                *("--builder", "buildah", "--cache-dir", str(cache), "--advice", "off", "--json"),
+            ],
+            tmp_path,
+            {"PATH": "/usr/local/bin:/usr/bin:/bin", **event},
+        )
+        assert done.code == 0, done.stderr[-2000:]
+    tree = read_tree(read_layout(cache / "base-image").layers)
+    assert tree.files["answer.txt"].read() == b"the team's answer\n"
+    assert "planted" not in tree.files["seen.txt"].read().decode()
+
+
+def test_the_base_vouched_for_is_the_events_own(tmp_path: Path) -> None:
+    def event(name: str, payload: dict[str, object]):  # type: ignore[no-untyped-def]
+        return load_event(Path(event_file(tmp_path, name, payload)["GITHUB_EVENT_PATH"]), name)
+
+    before, after = "a" * 40, "b" * 40
+    push = {"ref": "refs/heads/main", "before": before, "after": after, "commits": []}
+    assert vouched_base(event("push", push)) == before
+    assert vouched_base(event("push", {**push, "before": "0" * 40})) == ""  # a new branch
+    dispatch = {"inputs": {"head": after, "base": before}, "ref": "refs/heads/main",
+                "workflow": "b.yml"}  # fmt: skip
+    assert vouched_base(event("workflow_dispatch", dispatch)) == ""
+    assert vouched_base(None) == ""
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["issue_comment", "pull_request_target", "pull_request_review", "pull_request_review_comment",
+     "discussion_comment", "repository_dispatch"],
+)  # fmt: skip
+def test_attack_events_with_the_bases_secrets_are_refused(name: str) -> None:
+    said = refusal(name, None)
+    assert f"refuses {name}" in said and "secrets" in said
+
+
+def test_the_events_a_build_runs_on_are_not_refused() -> None:
+    for name in ("pull_request", "push", "merge_group", "workflow_dispatch", "schedule", None):
+        assert refusal(name, None) == ""

@@ -1,0 +1,121 @@
+"""cicd-agent's own process is closed to the job's Python environment. Workflows often set
+``PYTHONPATH: src`` so their tests import the code, and a pull request controls what ``src``
+holds: a package named like ours, a ``sitecustomize``, a distribution registering a mode. None
+of it may run inside cicd-agent, which holds the job's token; the job's variables still reach
+the commands cicd-agent starts (the sandbox decides what they see)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from cicd_agent.plugins import GROUP, registered
+from tests.harness.payloads import REPO_ROOT
+
+PLANTED = "planted-code-ran"
+
+
+def fork_folder(workspace: Path) -> Path:
+    """A checkout's ``src`` as a fork's pull request may leave it: a distribution registering
+    its own ``test-step``, a ``sitecustomize`` and a ``usercustomize``, and a package named
+    ``cicd_agent``, each writing a marker (with the token it could read) when imported."""
+    src = workspace / "src"
+    marker = workspace / PLANTED
+    plant = (
+        "import os, pathlib\n"
+        f"pathlib.Path({str(marker)!r}).open('a').write("
+        "__name__ + ' ' + os.environ.get('GITHUB_TOKEN', '') + '\\n')\n"
+    )
+    info = src / "zz_helper-0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: zz-helper\nVersion: 0\n")
+    (info / "entry_points.txt").write_text(f"[{GROUP}]\ntest-step = zz_helper:PLUGIN\n")
+    (src / "zz_helper").mkdir()
+    (src / "zz_helper" / "__init__.py").write_text(plant + "PLUGIN = None\n")
+    for name in ("sitecustomize", "usercustomize"):
+        (src / f"{name}.py").write_text(plant)
+    shadow = workspace / "cicd_agent"  # found first from the current folder by `python -m`
+    shadow.mkdir()
+    (shadow / "__init__.py").write_text(plant)
+    (shadow / "__main__.py").write_text(plant)
+    return src
+
+
+def job_environment(workspace: Path, src: Path) -> dict[str, str]:
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))},
+        "PYTHONPATH": str(src),
+        "PYTHONSTARTUP": str(src / "sitecustomize.py"),
+        "PYTHONUSERBASE": str(workspace),
+        "GITHUB_TOKEN": "ghs_jobtoken",
+    }
+
+
+def test_the_actions_own_command_line_runs_none_of_the_jobs_python(tmp_path: Path) -> None:
+    """The action's "Run cicd-agent" step, run as a runner runs it, with the fork's folder on
+    ``PYTHONPATH`` and the checkout as the current folder."""
+    workspace = tmp_path / "workspace"
+    src = fork_folder(workspace)
+    steps = yaml.safe_load((REPO_ROOT / "action.yml").read_text())["runs"]["steps"]
+    (command,) = [step["run"] for step in steps if step.get("name") == "Run cicd-agent"]
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir()
+    (runner_temp / "cicd-agent-venv").symlink_to(Path(sys.prefix))
+    ran = subprocess.run(
+        ["bash", "-c", command],
+        env={**job_environment(workspace, src), "RUNNER_TEMP": str(runner_temp),
+             "INPUT_MODE": "test-step", "GITHUB_ACTIONS": ""},
+        cwd=workspace, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert not (workspace / PLANTED).exists(), (workspace / PLANTED).read_text()
+    assert "zz_helper" not in ran.stdout + ran.stderr
+    assert ran.returncode == 2, ran.stderr  # our test-step, asking for its command
+
+
+def test_the_console_script_and_python_m_run_none_of_the_jobs_python(tmp_path: Path) -> None:
+    workspace = tmp_path / "workspace"
+    src = fork_folder(workspace)
+    environ = job_environment(workspace, src)
+    script = Path(sys.prefix) / "bin" / "cicd-agent"
+    for argv in ([str(script), "test-step", "--help"], [sys.executable, "-I", "-m", "cicd_agent",
+                 "test-step", "--help"]):  # fmt: skip
+        ran = subprocess.run(
+            argv, env=environ, cwd=workspace, capture_output=True, text=True, timeout=300,
+            check=False,
+        )
+        assert not (workspace / PLANTED).exists(), (argv, (workspace / PLANTED).read_text())
+        assert ran.returncode == 0, ran.stderr
+        assert "the test command, after --" in ran.stdout  # our own test-step
+
+
+def test_an_interpreter_started_open_to_the_job_starts_again_closed(tmp_path: Path) -> None:
+    """``python -m cicd_agent`` from outside the checkout: Python itself has already run the
+    job's ``sitecustomize``, but cicd-agent starts again isolated before it reads a plugin."""
+    workspace = tmp_path / "workspace"
+    src = fork_folder(workspace)
+    ran = subprocess.run(
+        [sys.executable, "-m", "cicd_agent", "test-step", "--help"],
+        env=job_environment(workspace, src), cwd=tmp_path, capture_output=True, text=True,
+        timeout=300, check=False,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    assert "the test command, after --" in ran.stdout
+    planted = (workspace / PLANTED).read_text() if (workspace / PLANTED).exists() else ""
+    assert "zz_helper" not in planted
+
+
+def test_the_registry_reads_only_the_installation(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """In a process that was started open to the job (a library caller), entries that the
+    environment put on ``sys.path`` are still not read for plugins."""
+    src = fork_folder(tmp_path / "workspace")
+    monkeypatch.setenv("PYTHONPATH", str(src))
+    monkeypatch.syspath_prepend(str(src))
+    monkeypatch.chdir(src)
+    monkeypatch.syspath_prepend("")
+    names = [value for _, value in registered(GROUP)]
+    assert not [value for value in names if "zz_helper" in value]
+    assert "cicd_agent.modes.test_step:PLUGIN" in names
