@@ -159,9 +159,10 @@ def console() -> int:
     they are, for the commands the run starts."""
     if sys.flags.isolated:
         return main()
+    from cicd_agent.local.processes import restart_isolated
+
     sys.stdout.flush()
-    closed = [sys.executable, "-I", "-m", "cicd_agent", *sys.argv[1:]]
-    os.execv(sys.executable, closed)  # noqa: S606 - this same program, started closed
+    restart_isolated(sys.argv[1:])
 
 
 def _answered_at_once(argv: list[str]) -> int | None:

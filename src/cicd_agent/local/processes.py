@@ -26,11 +26,12 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from cicd_agent.actions.withheld import held
 from cicd_agent.local.environment import own_secrets, scrub_environment
@@ -184,3 +185,11 @@ def runs(argv: Sequence[str], *, env: Mapping[str, str], timeout: float = 60) ->
     """Whether ``argv`` starts and exits 0 (``buildah --version``: is the tool there)."""
     status, _ = stream(argv, env=env, on_line=lambda _: None, timeout=timeout, keep=1)
     return status == 0
+
+
+def restart_isolated(argv: Sequence[str]) -> NoReturn:
+    """Replace this process with cicd-agent itself in an isolated interpreter (``python -I``)
+    with ``argv``. The one start that keeps the environment whole: it is the same program,
+    and the job's variables are for the commands it starts (each scrubbed here)."""
+    closed = [sys.executable, "-I", "-m", "cicd_agent", *argv]
+    os.execv(sys.executable, closed)  # noqa: S606 - this same program, started closed
