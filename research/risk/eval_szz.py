@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from tests.helpers.risk_measures import auc, delong
 
 from cicd_agent.analysis.changes import ChangeSet
 from cicd_agent.api import GitRepo
@@ -35,7 +36,6 @@ from cicd_agent.risk.checkout import read_what_changed
 from cicd_agent.risk.jit import fix_inducing, reverted
 from cicd_agent.risk.prior import CrossRepoPrior
 from research.risk import prior_fit
-from research.risk.measures import auc, delong
 
 FIT_SHARE = 0.6
 TOP = 0.10
