@@ -1,4 +1,4 @@
-"""Time-split evaluation of the fitted risk model on real histories (issue 17).
+"""Time-split evaluation of the fitted risk model on real histories.
 
 Usage: python -m research.risk.eval [--cache DIR] [--priors N] [--folds K]
        [--prior loro|shipped|none] [--train-only REPO_PATH...] [--save FILE] REPO_PATH...

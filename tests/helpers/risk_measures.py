@@ -28,7 +28,7 @@ def auc(scores: np.ndarray, labels: np.ndarray) -> float:
 def delong(first: np.ndarray, second: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     """DeLong's test of two correlated AUCs on the same commits (DeLong et al., Biometrics
     1988, with the placement values of Sun & Xu 2014): the difference ``first - second`` and
-    the one-sided p-value that ``first`` ranks *below* ``second`` (issue 56's per-repository
+    the one-sided p-value that ``first`` ranks *below* ``second`` (the per-repository
     test: no repository significantly below lines added alone)."""
     from scipy.stats import norm, rankdata
 
