@@ -1,5 +1,5 @@
 """OpenVEX applied to matched vulnerabilities, the new ones as SARIF 2.1.0 (validated against
-the official schema from tests/harness/setup.sh), and syft's CycloneDX read into packages."""
+the official schema from tests/harness/setup.sh)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,9 @@ import jsonschema
 import pytest
 
 from cicd_agent.api import Severity
-from cicd_agent.modes.build.layer_archive import from_memory
 from cicd_agent.modes.build.osv import load_db
 from cicd_agent.modes.build.packages import Package
 from cicd_agent.modes.build.sarif import FINGERPRINT_KEY, sarif_log
-from cicd_agent.modes.build.sbom import SbomError, read_sbom
 from cicd_agent.modes.build.vex import VexError, apply_vex
 from cicd_agent.modes.build.vulns import Vulnerability, match
 from tests.harness.payloads import REPO_ROOT
@@ -170,103 +168,3 @@ def test_an_upgrade_that_keeps_the_flaw_keeps_the_fingerprint() -> None:
     ]
 
     assert prints[0][FINGERPRINT_KEY] == prints[1][FINGERPRINT_KEY]
-
-
-def syft_component(name: str, version: str, purl: str, *paths: str) -> dict[str, object]:
-    """A component as syft writes it into CycloneDX JSON (its properties name each file the
-    package was found by and the layer holding it)."""
-    properties: list[dict[str, str]] = [
-        {"name": "syft:package:foundBy", "value": "dpkg-db-cataloger"},
-        {"name": "syft:package:type", "value": "deb"},
-    ]
-    for index, path in enumerate(paths):
-        properties += [
-            {"name": f"syft:location:{index}:layerID", "value": "sha256:" + "ab" * 32},
-            {"name": f"syft:location:{index}:path", "value": path},
-        ]
-    return {
-        "bom-ref": f"{purl}&package-id=1",
-        "type": "library",
-        "name": name,
-        "version": version,
-        "purl": purl,
-        "properties": properties,
-    }
-
-
-def test_syft_cyclonedx_gives_the_same_packages_with_their_layers() -> None:
-    tree = from_memory(
-        [
-            {"var/lib/dpkg/status": b"...", "usr/share/doc/libc6/copyright": b"c"},
-            {"usr/share/doc/libssl1.1/copyright": b"c", "var/lib/dpkg/status": b"..."},
-        ]
-    )
-    document = {
-        "bomFormat": "CycloneDX",
-        "specVersion": "1.5",
-        "version": 1,
-        "components": [
-            syft_component(
-                "libssl1.1",
-                "1.1.0l-1~deb9u5",
-                "pkg:deb/debian/libssl1.1@1.1.0l-1~deb9u5?arch=amd64&upstream=openssl"
-                "&distro=debian-9",
-                "/usr/share/doc/libssl1.1/copyright",
-                "/var/lib/dpkg/status",
-            ),
-            {
-                **syft_component("requests", "2.28.0", "pkg:pypi/requests@2.28.0"),
-                "components": [syft_component("ansi-html", "0.0.7", "pkg:npm/ansi-html@0.0.7")],
-            },
-            syft_component("no-purl", "1", ""),
-            {"type": "no such type", "name": "x", "purl": "pkg:npm/x@1"},
-        ],
-    }
-
-    inventory = read_sbom(json.dumps(document).encode(), tree)
-
-    ssl, requests_, ansi = inventory.packages
-    assert (ssl.ecosystem, ssl.source_name, ssl.layer, ssl.path) == (
-        "Debian:9",
-        "openssl",
-        1,
-        "usr/share/doc/libssl1.1/copyright",
-    )
-    assert (requests_.ecosystem, ansi.ecosystem, ansi.layer) == ("PyPI", "npm", -1)
-    assert [v.id for v in match(inventory.packages, load_db(ADVISORIES))] == [
-        "DLA-3008-1",
-        "GHSA-whgm-jr23-g3j9",
-        "GHSA-j8r2-6x86-q33q",
-    ]
-    assert inventory.cut == ("2 of the SBOM's components are not CycloneDX: not read",)
-
-
-def test_an_sbom_of_a_million_packages_is_refused_before_it_is_parsed() -> None:
-    one = json.dumps({"type": "library", "name": "a", "version": "1", "purl": "pkg:npm/a@1"})
-    data = (
-        '{"bomFormat": "CycloneDX", "components": [' + ",".join([one] * 1_000_000) + "]}"
-    ).encode()
-
-    with pytest.raises(SbomError, match="larger than 67108864 bytes"):
-        read_sbom(data)
-
-
-def test_components_past_the_bound_are_cut_and_nesting_is_not_recursion(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    component = '{"type": "library", "name": "a", "version": "1", "purl": "pkg:npm/a@1"'
-    deep = component + ', "components": [' + (component + ', "components": [') * 399
-    deep += component + "}" + "]}" * 400
-    data = f'{{"bomFormat": "CycloneDX", "components": [{deep}]}}'.encode()
-
-    assert len(read_sbom(data).packages) == 401  # nested 400 deep, read without recursion
-    monkeypatch.setattr("cicd_agent.modes.build.sbom.MAX_COMPONENTS", 10)
-    inventory = read_sbom(data)
-    assert len(inventory.packages) == 10
-    assert inventory.cut == ("the SBOM lists more than 10 components: the rest were not read",)
-
-
-@pytest.mark.parametrize("data", [b"{}", b'{"bomFormat": "SPDX"}', b"[", b"\x00"])
-def test_what_is_not_cyclonedx_is_one_clear_error(data: bytes) -> None:
-    with pytest.raises(SbomError, match=r"^the SBOM is not"):
-        read_sbom(data)
