@@ -6,7 +6,7 @@ Each run is a fresh interpreter (so peak RSS is this work's alone) that reads th
 parses it, runs every deterministic check, and packs the prompt for three calls of review's
 per-call budget with the real tokenizer: what ``review`` does before its first model call.
 Imports and tokenizer loading happen before the clock starts; the figures are the work itself.
-Targets (issue 9): at most 2 s and 300 MB.
+Targets: at most 2 s and 300 MB.
 """
 
 from __future__ import annotations

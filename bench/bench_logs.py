@@ -9,7 +9,7 @@ pytest run closes it. Each analysis runs in a fresh process so its peak RSS (``r
 its own; the medians of ``--runs`` runs are reported, and the ratio of analysis time to the
 time of ``grep -c error`` over the same (cached) file. Each run times grep and the analysis
 back to back, so the ratio of a run compares the two under the same load. With ``--json`` the
-last line of stdout is the figures ``bench/run.py`` reports (targets from issue 9: ≤ 4× grep,
+last line of stdout is the figures ``bench/run.py`` reports (targets: ≤ 4× grep,
 ≤ 200 MB peak).
 """
 

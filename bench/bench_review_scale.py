@@ -9,13 +9,13 @@ whole command a workflow runs, ``cicd-agent review --provider none --base B --he
 (a fresh process: start-up, git, parsing, checks, outputs), and ``git diff B H`` of the same
 range right after it, so both sides share the load of the moment. Times are CPU seconds of the
 process and the children it waited for (``wait4``), which load does not inflate as it does wall
-time; the ratio of the two is the figure (≤ 5×: issue 36 asked 3×, which issue 68 found below
-what imports and git's own processes cost, and moved to 5×). Peak memory is the review process's
-``ru_maxrss`` (issue 36: ≤ 100 MB).
+time; the ratio of the two is the figure (≤ 5×: 3× is below what
+imports and git's own processes cost). Peak memory is the review process's
+``ru_maxrss`` (≤ 100 MB).
 
 ``--commit REPO SHA`` times the same command on one real commit of a clone (fetched data, never
 committed) against ``python -c pass`` and ``git diff SHA~1 SHA``, alternated: a small change
-costs what start-up and the fixed steps cost (issue 36: as low as start-up allows).
+costs what start-up and the fixed steps cost (the goal: as low as start-up allows).
 """
 
 from __future__ import annotations

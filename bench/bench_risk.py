@@ -8,15 +8,14 @@ start-up and imports included). Reported as median, min and max over the sample.
     python bench/bench_risk.py [--commits 10000] [--sample 60] [--cli-sample 15] [--repo DIR]
                                [--json] [--what-runs-cpu]
 
-``--what-runs-cpu`` measures instead what reading what runs (issue 70: both sides of each changed
-file tokenised) costs: per sampled commit, the CPU time (this process and its git children) of
-the scoring as shipped and of the same scoring with what-runs read as nothing (the reading
-before issue 70), alternated in one process so the machine's load weighs on both alike; the
+``--what-runs-cpu`` measures instead what reading what runs (both sides of each changed file
+tokenised) costs: per sampled commit, the CPU time (this process and its git children) of
+the scoring as shipped and of the same scoring with what-runs read as nothing (the older
+reading), alternated in one process so the machine's load weighs on both alike; the
 ratio of the medians is the figure to compare across trees.
 
 With ``--json`` the figures for ``bench/run.py`` are the last line of stdout (progress goes to
-stderr). Targets: scoring ≤ 1 s median per commit (issue 9); the command well under 10 s
-(issue 3).
+stderr). Targets: scoring ≤ 1 s median per commit; the command well under 10 s.
 """
 
 from __future__ import annotations

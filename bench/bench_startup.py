@@ -3,10 +3,10 @@
 Run: ``python bench/bench_startup.py`` (``--runs N``, ``--inner N``, ``--json``).
 
 Each run alternates the command with ``python -c pass`` ``--inner`` times and keeps the ratio of
-the two medians, so machine load moves both sides alike. Target (issue 9): ≤ 3× for start-up.
+the two medians, so machine load moves both sides alike. Target: ≤ 3× for start-up.
 `--version` and `--help` must not import openai, github or git; that count is a figure too.
 Importing review's wiring, what every review pays before its first step, is timed in CPU
-seconds against issue 81's 0.15 s.
+seconds against a goal of 0.15 s.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from common import VENV_BIN, Figure, figure, timed_main, wall_time
 
 TARGET = 3.0
 REVIEW_IMPORT_TARGET = 0.15
-"""CPU seconds for the imports on review's path (issue 81)."""
+"""CPU seconds for the imports on review's path."""
 HEAVY = ("openai", "github", "git")
 
 
@@ -46,7 +46,7 @@ def cpu_seconds(command: list[str]) -> float:
 
 
 def cpu_ratios(command: list[str], runs: int, inner: int) -> list[float]:
-    """As :func:`ratios`, with CPU time instead of wall time (issue 36)."""
+    """As :func:`ratios`, with CPU time instead of wall time."""
     reference = [sys.executable, "-c", "pass"]
     values = []
     for _ in range(runs):

@@ -1,6 +1,6 @@
 """Run every benchmark, print one table and write ``BENCHMARKS.md``.
 
-    .venv/bin/python bench/run.py            # the full run (issue 9's sizes, ≥ 5 runs each)
+    .venv/bin/python bench/run.py            # the full run (the full sizes, ≥ 5 runs each)
     .venv/bin/python bench/run.py --quick    # smaller inputs and fewer runs, a few minutes
     .venv/bin/python bench/run.py --only startup,diff --output /tmp/b.md
 
@@ -210,7 +210,7 @@ def notes_section(outcomes: Sequence[Outcome]) -> list[str]:
 
 
 RESEARCH = (
-    ("Performance on real repositories and real job logs (issue 36)", "research/perf.md"),
+    ("Performance on real repositories and real job logs", "research/perf.md"),
     ("Secrets: redaction recall, and the precision of review's findings on real commits",
      "research/secrets/results.md"),
     ("Workflow audit on zizmor's, actionlint's and poutine's fixtures",

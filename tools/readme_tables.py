@@ -12,7 +12,7 @@ so a typo cannot silently drop an input from its mode's table.
 The ``settings:MODE`` blocks list each section of the settings file (``.github/cicd-agent.yml``)
 from its JSON Schema, on the mode's page.
 
-The ``reliability`` block is the fault matrix of ``tests/e2e/reliability/matrix.py`` (issue 8), the
+The ``reliability`` block is the fault matrix of ``tests/e2e/reliability/matrix.py``, the
 same data ``tests/e2e/reliability/test_matrix.py`` drives every mode through.
 """
 

@@ -1,5 +1,5 @@
 """The canary judge over whole rollouts on a real service: real requests, real counters and
-histogram buckets, a real regression, scraped by a real Prometheus (issue 55).
+histogram buckets, a real regression, scraped by a real Prometheus.
 
 Everything the study varies is frozen in ``canary_loopback.design.json`` (committed before the
 first score): the seed, the pairs and the regression each pair's canary carries, the base error

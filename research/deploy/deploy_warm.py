@@ -8,7 +8,7 @@ cache; then ``HEAD~(N-1)`` … ``HEAD`` are scored with the cache it left, one p
 workflow does per push (a commit of a later week than the cached fit is fitted again, and
 counted). Each is the whole command, ``cicd-agent deploy-gate --provider none --json``; CPU
 seconds include git children (``wait4``), with ``python -c pass`` timed in alternation as the
-reference. Targets (issue 36): the next commit ≤ 1 s CPU; the first run ≤ 60 s wall.
+reference. Targets: the next commit ≤ 1 s CPU; the first run ≤ 60 s wall.
 """
 
 from __future__ import annotations

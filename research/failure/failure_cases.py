@@ -12,7 +12,7 @@ chosen by kind before any was run, and the expected type is the one a maintainer
 failure under; none was dropped for being misclassified.
 
 ``--python`` is an interpreter with pytest, pytest-rerunfailures and mypy; ``--requests-log``
-a saved pytest output of psf/requests' ``test_connect_timeout`` run here (issue 15, item 12).
+a saved pytest output of psf/requests' ``test_connect_timeout`` run here (item 12).
 Writes ``OUT_DIR/<case>/logs.zip`` and ``OUT_DIR/<case>/truth.json``. ``--only NAME...`` builds
 only the named cases. The cases live in the ``failure_cases_batch*`` modules (one per frozen
 batch), the registry and their shared helpers in ``failure_cases_kit``.

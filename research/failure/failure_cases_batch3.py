@@ -1,4 +1,4 @@
-"""Batch 3 of research/failure/failure_cases.py (issue 35), frozen before any rule was changed for
+"""Batch 3 of research/failure/failure_cases.py, frozen before any rule was changed for
 it.
 
 Three kinds the held-out set typed wrongly: memory exhaustion an allocator reports (not the

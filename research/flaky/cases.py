@@ -1,4 +1,4 @@
-"""Builds the second frozen set of real flaky tests from public histories (issue 66).
+"""Builds the second frozen set of real flaky tests from public histories.
 
 Usage (bare git directories of the repositories, ``MIRRORS/owner+name/repo``)::
 

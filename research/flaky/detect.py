@@ -1,4 +1,4 @@
-"""Runs the flaky hunt (issue 66) on the frozen second set, and on the first set's cases.
+"""Runs the flaky hunt on the frozen second set, and on the first set's cases.
 
 Usage (from the repository root; ``DATA`` holds checkouts, venvs, the wheel cache)::
 

@@ -1,4 +1,4 @@
-"""What each repository of the second flaky set needs to run its tests (issue 66).
+"""What each repository of the second flaky set needs to run its tests.
 
 Read from each project's newest test requirements (pyproject extras, tox.ini, requirements
 files), with the pytest plugins its configuration loads. Used by ``detect.py`` to build one

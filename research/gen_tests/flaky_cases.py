@@ -1,4 +1,4 @@
-"""Builds the frozen case set of real flaky tests from public histories (issue 51).
+"""Builds the frozen case set of real flaky tests from public histories.
 
 Usage (bare git directories, e.g. from GitHub mirrors)::
 

@@ -1,4 +1,4 @@
-"""Runs gen-tests' flaky detector on the frozen case set of real flaky tests (issue 51).
+"""Runs gen-tests' flaky detector on the frozen case set of real flaky tests.
 
 Usage (from the repository root; ``DATA`` holds the checkouts, venvs and wheel cache)::
 

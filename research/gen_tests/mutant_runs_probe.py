@@ -1,5 +1,5 @@
 """Each mutant run of a candidate with its runner's output: why a held-out commit's mutant runs
-gave no outcome (issue 65; htmlparser2 in set 3 under ts-jest: its type check refused each).
+gave no outcome (htmlparser2 in set 3 under ts-jest: its type check refused each).
 
 The commit is prepared and measured as :mod:`.runner_gate_eval` does (same ``--mirrors``
 layout), then :func:`candidate_runs.depends` runs the named candidates, and every run of the

@@ -1,4 +1,4 @@
-"""Whether gen-tests' gates raise a real possible bug (issue 65), on the frozen ``realbug_set``.
+"""Whether gen-tests' gates raise a real possible bug, on the frozen ``realbug_set``.
 
 Each case of ``realbug_set/cases.json`` (committed before any run) is a real bug-fix commit whose
 parent contradicts a contract written before the fix. Every candidate names the head it is judged

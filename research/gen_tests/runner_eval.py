@@ -1,4 +1,4 @@
-"""Offline gen-tests through the runner seam on real commits of public Go modules (issue 65).
+"""Offline gen-tests through the runner seam on real commits of public Go modules.
 
 For each ``repo commit`` of the frozen set (``runner_eval_go.txt``), in a fresh clone from a
 folder of bare clones (``--mirrors``, one ``owner+name/repo`` each; fetched code is never

@@ -1,5 +1,5 @@
 """The test-runner seam against each runner's own report, on real commits of public
-JavaScript/TypeScript (jest, vitest) and Rust (cargo test) projects (issue 65).
+JavaScript/TypeScript (jest, vitest) and Rust (cargo test) projects.
 
 For each ``language repo commit [ENV=NAME=VALUE]`` of the frozen set (``runner_eval_js_rust.txt``),
 in a fresh clone from a folder of bare clones (``--mirrors``, one ``owner+name/repo`` each;

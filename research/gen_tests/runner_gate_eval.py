@@ -1,4 +1,4 @@
-"""gen-tests' runner gate (Go, jest, vitest) on real commits with scripted candidates (issue 65).
+"""gen-tests' runner gate (Go, jest, vitest) on real commits with scripted candidates.
 
 The frozen set (``runner_gate_set/cases.json``, committed before any run) names, per project,
 one real commit and ten hand-written candidates, each with the verdict it should get. For each

@@ -1,4 +1,4 @@
-"""gen-tests' cargo gate on real commits with scripted candidates (issue 65), as
+"""gen-tests' cargo gate on real commits with scripted candidates, as
 :mod:`.runner_gate_eval` does for Go and JavaScript: the frozen set is
 ``runner_gate_rust/cases.json`` (committed before any run), each commit prepared the same way
 (the parent's tree, then the commit's change to its named sources only), measured with

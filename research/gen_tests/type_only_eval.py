@@ -1,5 +1,5 @@
 """Types-alone files (:mod:`cicd_agent.runners.js.type_only`) against TypeScript's own
-compiler, on the TypeScript files of real projects (issue 65, ts-pattern's ``Match.ts``).
+compiler, on the TypeScript files of real projects (ts-pattern's ``Match.ts``).
 
 For each ``.ts``/``.tsx``/``.mts``/``.cts`` file at HEAD of each project (declaration files
 left out: types alone by name), the rule's answer beside ``typescript``'s ``transpileModule``

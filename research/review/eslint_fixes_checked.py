@@ -1,4 +1,4 @@
-"""How review's suggestion check fares on eslint's own fixes in real JavaScript (issue 51): how
+"""How review's suggestion check fares on eslint's own fixes in real JavaScript: how
 many fixes become suggestions, how many the check (eslint again with the fix, in the sandbox)
 withholds, and the CPU a review takes.
 

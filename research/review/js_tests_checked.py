@@ -1,5 +1,5 @@
 """How review's suggestion check fares when an eslint fix is also checked against the file's
-JavaScript tests (issue 51): how many eslint suggestions get tests by name, how many the check
+JavaScript tests: how many eslint suggestions get tests by name, how many the check
 withholds, and the CPU a review takes.
 
 Run: ``PATH=ESLINT_BIN:$PATH python -m research.review.js_tests_checked MIRRORS WORK OUT.json``

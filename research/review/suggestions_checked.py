@@ -1,4 +1,4 @@
-"""How review's suggestion check fares on real projects (issue 51): how many of ruff's safe
+"""How review's suggestion check fares on real projects: how many of ruff's safe
 fixes, offered as suggestions on a real commit's added lines, break the touched files' tests or
 ruff itself, how many the check withholds, and the time it adds to a review.
 

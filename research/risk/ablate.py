@@ -19,12 +19,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+from tests.helpers.prior_fit import fit_prior
+from tests.helpers.risk_measures import mean_auc, within_auc
 
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior
 from research.risk.eval import History, evaluate, load
-from research.risk.measures import mean_auc, within_auc
-from research.risk.prior_fit import fit_prior
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "revert": ("revert",),

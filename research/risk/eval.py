@@ -1,4 +1,4 @@
-"""Time-split evaluation of the fitted risk model on real histories (issue 17).
+"""Time-split evaluation of the fitted risk model on real histories.
 
 Usage: python -m research.risk.eval [--cache DIR] [--priors N] [--folds K]
        [--prior loro|shipped|none] [--train-only REPO_PATH...] [--save FILE] REPO_PATH...
@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 from bench.risk_replay import assess_range
+from tests.helpers.prior_fit import fit_prior
+from tests.helpers.risk_measures import auc, bootstrap, report, within_report
 
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
 from cicd_agent.api import GitRepo
@@ -40,8 +42,6 @@ from cicd_agent.risk import jit, mining, records
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior
 from cicd_agent.risk.jit import fix_inducing, reverted
-from research.risk.measures import auc, bootstrap, report, within_report
-from research.risk.prior_fit import fit_prior
 
 HIGH = LEVEL_BOUNDS[RiskLevel.HIGH]
 

@@ -1,4 +1,4 @@
-"""Time-ordered ranking of defect-inducing commits (issue 56): fit on the past, judge the later
+"""Time-ordered ranking of defect-inducing commits: fit on the past, judge the later
 part, on the SZZ labels of :mod:`research.risk.szz`.
 
 Usage: python -m research.risk.eval_szz --szz DIR [--cache DIR] [--train deployed|file|line]
@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from tests.helpers.risk_measures import auc, delong
 
 from cicd_agent.analysis.changes import ChangeSet
 from cicd_agent.api import GitRepo
@@ -35,7 +36,6 @@ from cicd_agent.risk.checkout import read_what_changed
 from cicd_agent.risk.jit import fix_inducing, reverted
 from cicd_agent.risk.prior import CrossRepoPrior
 from research.risk import prior_fit
-from research.risk.measures import auc, delong
 
 FIT_SHARE = 0.6
 TOP = 0.10
@@ -60,7 +60,7 @@ _GATE_COLUMNS = (
 
 def as_gated(repo: GitRepo, commit: records.MinedCommit, row: list[float]) -> list[float]:
     """``row`` (the mined commit's, git's counts) as deploy-gate reads the change when it
-    gates it (issue 70): the lines that change what runs, comments-only files as
+    gates it: the lines that change what runs, comments-only files as
     documentation, manifests whose dependency entries did not move as configuration. Only
     the columns the change's own files give move, by the difference between git's reading
     and the gate's (the mined row leaves generated and lock files' lines out)."""

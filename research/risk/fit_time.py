@@ -1,4 +1,4 @@
-"""Time the fitted risk model of deploy-gate on a real repository (issue 17).
+"""Time the fitted risk model of deploy-gate on a real repository.
 
 Usage: python research/risk/fit_time.py REPO_PATH
 

@@ -1,4 +1,4 @@
-"""Label a history's defect-inducing commits by SZZ, line level (issue 56).
+"""Label a history's defect-inducing commits by SZZ, line level.
 
 Usage: python -m research.risk.szz --last 1500 --out DIR BATCH/owner+name...
 

@@ -15,7 +15,7 @@ rather than removed from the count. ``--frozen FILE`` reads ``owner/name commit`
 repository set frozen before tuning) and finds each as ``ROOT/owner+name``; a clone whose
 commit is missing stops the run, so a figure always names the text it was measured on.
 
-Redaction goals (issue 42): at most 100 changed lines per million here, while the scanners'
+Redaction goals: at most 100 changed lines per million here, while the scanners'
 true-positive samples (``research/secrets/eval_secret_sets.py``) are redacted.
 
 Credential material (lead's decision, issue 42 fourth round): a PEM or OpenSSH private-key

@@ -24,7 +24,7 @@ from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
 MAX_BYTES = 8 * 1024 * 1024
 """The largest report read: a real one (new and fixed vulnerabilities, layers, advice) is tens
 or hundreds of KB; 8 MB of the smallest JSON objects, 2.8 million of them, takes about a
-second and 230 MB to read (research/security/json_reader_cost.txt)."""
+second and 230 MB to read (research/security/results.md)."""
 IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 MAX_SIZE = 2**53
 """The largest image size or change of one taken as bytes (8 PiB)."""

@@ -294,7 +294,7 @@ def test_attack_a_huge_map_is_not_decoded(tmp_path: Path, monkeypatch: pytest.Mo
     """Past the bounds (a map file's bytes, the segments one run decodes, the built file's
     bytes) nothing is decoded: the bounds are lowered here, so the test writes kilobytes, not
     megabytes (at the real bounds, a map of 499,990 segments, 3.5 MB, took 1.4 CPU seconds to analyse:
-    research/source_map_bounds.txt)."""
+    research/failure/log_frames.md)."""
     with monkeypatch.context() as bound:
         bound.setattr(source_maps, "MAX_SEGMENTS", 50)
         assert _placed(_project(tmp_path / "few", map_=_with_sources(CALC_MAP, mappings=";;;;;;QAOQ"))) \

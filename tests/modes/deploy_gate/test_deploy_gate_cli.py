@@ -469,7 +469,7 @@ def test_the_risk_is_the_one_assess_range_gives(tmp_path: Path, project: GitRepo
     review does: one risk, no copy."""
     from datetime import UTC, datetime
 
-    from research.risk.eval import assess_range
+    from bench.risk_replay import assess_range
 
     from cicd_agent.local.gitrepo import GitRepo
 

@@ -329,9 +329,12 @@ def test_approvals_on_the_recent_past_are_not_significantly_above_a_fifth(
     approve at high and above; over the last 30 and the last 100 commits, read as a
     newcomer's (the harsher offline reading), that count is not significantly above a fifth
     (one-sided exact binomial test, p ≥ 0.05). 11 of 30 would be."""
-    from research.risk.common_sense import above_a_fifth
+    from scipy.stats import binom
 
     from cicd_agent.risk.jit import as_newcomer
+
+    def above_a_fifth(approvals: int, commits: int) -> float:
+        return float(binom.sf(approvals - 1, commits, 0.2))
 
     assert above_a_fifth(11, 30) < 0.05 < above_a_fifth(10, 30)
     recent = past_rows[-last:]

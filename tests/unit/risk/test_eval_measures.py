@@ -1,5 +1,6 @@
-"""The within-repository AUCs of ``research/risk/measures.py`` (a deploy gate ranks a change
-against its own repository, so risk is judged by the AUC within each repository).
+"""The within-repository AUCs of ``tests/helpers/risk_measures.py``, which research/risk reports
+(a deploy gate ranks a change against its own repository, so risk is judged by the AUC within
+each repository).
 
 Each case is small enough to count its pairs by hand; the answer is written out in the test.
 """
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from research.risk import measures as risk_eval
+
+from tests.helpers import risk_measures as risk_eval
 
 
 def _arrays(

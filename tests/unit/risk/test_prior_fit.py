@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from research.risk.prior_fit import FULL_WEIGHT_REVERTS, History, fit_prior
 
 from cicd_agent.risk import jit
 from cicd_agent.risk.model import DIRECTIONS, RISKIER, SAFER, UNUSED
 from cicd_agent.risk.prior import Ranks
+from tests.helpers.prior_fit import FULL_WEIGHT_REVERTS, History, fit_prior
 
 Rows = list[list[float]]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from research.risk.eval import assess_range
+from bench.risk_replay import assess_range
 
 from cicd_agent.analysis.changes import ChangedFile, CommitInfo
 from cicd_agent.analysis.scale import RiskLevel, level_for

@@ -3,9 +3,9 @@ layer that brought it; and what changed between two images' packages.
 
 :func:`read_packages` reads dpkg's status (and distroless's ``status.d``), apk's installed
 database, Python's distribution metadata and npm's ``package.json`` files under
-``node_modules`` (the parsers are in :mod:`.records`); :mod:`.sbom` reads syft's CycloneDX into
-the same :class:`Package`. A status file is rewritten by every layer that installs: a package's
-layer is the lowest layer from which each later version of the file lists it at the same version.
+``node_modules`` (the parsers are in :mod:`.records`). A status file is rewritten by every
+layer that installs: a package's layer is the lowest layer from which each later version of the
+file lists it at the same version.
 A record is read where the links on its way lead inside the image, as dpkg, apk, Python and
 node open it (:meth:`.tree.ImageTree.resolve`): a status file moved and linked back, a release
 file that is a link, a ``.dist-info`` folder or a ``node_modules`` package that is a link; a

@@ -1,9 +1,8 @@
-"""The build mode's readers of image records, SBOMs, OSV data and OpenVEX under any content.
+"""The build mode's readers of image records, OSV data and OpenVEX under any content.
 
-An image's records are the pull request's (its Dockerfile wrote them), the SBOM is a tool's
-account of that image, and OSV data and VEX files come from outside: each reader gives its
-result (what it could read, cuts named) or its own documented refusal (SbomError, VexError, a
-record refused with a reason), never another exception."""
+An image's records are the pull request's (its Dockerfile wrote them), and OSV data and VEX
+files come from outside: each reader gives its result (what it could read, cuts named) or its
+own documented refusal (VexError, a record refused with a reason), never another exception."""
 
 from __future__ import annotations
 
@@ -19,10 +18,9 @@ from cicd_agent.modes.build import records, versions
 from cicd_agent.modes.build.layer_archive import from_memory
 from cicd_agent.modes.build.osv import OsvDatabase, key, load_db, schema_problem
 from cicd_agent.modes.build.packages import Package, read_packages
-from cicd_agent.modes.build.sbom import SbomError, read_sbom
 from cicd_agent.modes.build.vex import VexError, apply_vex
 from cicd_agent.modes.build.vulns import Vulnerability, match
-from tests.fuzz.hostile import budget, documents, mutated, small_json, texts
+from tests.fuzz.hostile import budget, documents, mutated, texts
 
 ADVISORIES = Path(__file__).parents[1] / "advisories"
 REAL = [json.loads(path.read_bytes()) for path in sorted(ADVISORIES.glob("*.json"))]
@@ -108,43 +106,6 @@ def test_the_image_readers_over_hostile_layers(layers: list[dict[str, Any]]) -> 
     inventory = read_packages(from_memory(layers))
     for package in inventory.packages:
         assert package.purl.startswith("pkg:") and 0 <= package.layer < len(layers)
-
-
-SYFT = {"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": [
-    {"bom-ref": "a", "type": "library", "name": "libssl1.1", "version": "1.1.0l-1~deb9u5",
-     "purl": "pkg:deb/debian/libssl1.1@1.1.0l-1~deb9u5?arch=amd64&upstream=openssl"
-             "&distro=debian-9",
-     "properties": [{"name": "syft:location:0:path", "value": "/var/lib/dpkg/status"}],
-     "components": [{"type": "library", "name": "x", "version": "1", "purl": "pkg:npm/x@1"}]},
-    {"type": "library", "name": "requests", "version": "2.28.0", "purl": "pkg:pypi/requests@2.28.0"},
-]}  # fmt: skip
-
-
-COMPONENT_KEYS = st.sampled_from(["type", "name", "version", "purl", "properties", "components"])
-COMPONENTS = st.lists(
-    st.dictionaries(
-        COMPONENT_KEYS,
-        small_json
-        | st.sampled_from(
-            ["library", "pkg:npm/a@1", [{"name": "syft:location:0:path", "value": "/x"}]]
-        ),
-    ),
-    max_size=4,
-)
-
-
-@budget(120)
-@given(st.one_of(
-    documents(mutated(SYFT, edits=4)),
-    COMPONENTS.map(lambda c: json.dumps({"bomFormat": "CycloneDX", "components": c}).encode()),
-))  # fmt: skip
-def test_syft_cyclonedx(data: bytes) -> None:
-    try:
-        inventory = read_sbom(data, from_memory([{"var/lib/dpkg/status": b"x"}]))
-    except SbomError as exc:
-        assert "\n" not in str(exc)
-        return
-    assert all(package.purl.startswith("pkg:") for package in inventory.packages)
 
 
 PACKAGES = [
