@@ -50,7 +50,8 @@ from tests.harness.workflows import (
 from tests.helpers.gen_tests import path_env
 
 PROMETHEUS_TOKEN = "prom-bearer-test-token-4e1d"
-SECRETS = {"OPENAI_API_KEY": TEST_API_KEY, "PROMETHEUS_TOKEN": PROMETHEUS_TOKEN}
+SECRETS = {"OPENAI_API_KEY": TEST_API_KEY, "PROMETHEUS_TOKEN": PROMETHEUS_TOKEN,
+           "KUBECONFIG": "apiVersion: v1\nkind: Config\n"}
 """The repository secrets the examples read, as the tests set them."""
 PR_NUMBER = 2
 VENV_BIN = str(Path(sys.executable).parent)

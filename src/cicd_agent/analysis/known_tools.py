@@ -40,6 +40,8 @@ class Checking:
     there on a clean run)."""
     environment: tuple[tuple[str, str], ...] = ()
     """What its run is given (go vet's ``GOPROXY=off``: the sandbox has no network)."""
+    quiet: bool = False
+    """A clean run writes nothing at all (go vet, tsc): an empty report with exit 0 is one."""
     install: str = "install it before this step"
     """The fix review names when the job lacks it, one clause (``run `pip install ruff` …``)."""
 

@@ -19,6 +19,12 @@ from pathlib import PurePosixPath
 from typing import Any, NamedTuple
 
 from cicd_agent.actions import bounded_json
+from cicd_agent.analysis.compile_errors import (
+    go_type_errors,
+    mypy_errors,
+    mypy_finished,
+    tsc_errors,
+)
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.severity import Severity
 from cicd_agent.analysis.unified_diff import git_lines
@@ -54,6 +60,9 @@ class LintHit:
     """The linter's own fix, when its report carries one it applies itself (ruff's ``fix`` of
     applicability ``safe``, eslint's ``fix``; never eslint's ``suggestions``): the offline
     suggestion review checks before posting."""
+    compiles: bool = False
+    """The code does not build or type-check here (a compiler's or type checker's error):
+    placed on the changed line it depends on (:mod:`~cicd_agent.analysis.compile_errors`)."""
 
 
 class UnreadableReport(ValueError):
@@ -229,10 +238,23 @@ def _go_vet(text: str, root: str) -> list[LintHit]:
             stopped.append(line.strip().removeprefix("vet: "))
     if block is not None:
         raise UnreadableReport("go vet's output ended inside its JSON report", hits)
-    if stopped:
+    typed = [_compiles(root, *error) for error in go_type_errors(stopped)]
+    if len(typed) < len(stopped):
         raise UnreadableReport(f"go vet did not type-check every package ({stopped[0][:200]}), "
-                               "so it did not check them all", hits)  # fmt: skip
-    return hits
+                               "so it did not check them all", hits + typed)  # fmt: skip
+    return hits + typed
+
+
+def _compiles(root: str, path: str, line: int, code: str, message: str) -> LintHit:
+    return LintHit(_relative(path, root), line, code, message, error=True, compiles=True)
+
+
+def _mypy(text: str, root: str) -> list[LintHit]:
+    return [_compiles(root, *error) for error in mypy_errors(text)]
+
+
+def _tsc(text: str, root: str) -> list[LintHit]:
+    return [_compiles(root, *error) for error in tsc_errors(text)]
 
 
 def _go_vet_package(block: list[str], root: str) -> list[LintHit]:
@@ -263,8 +285,14 @@ def _clippy(document: object, root: str) -> Iterator[LintHit]:
         code = str((message.get("code") or {}).get("code") or "rustc").removeprefix("clippy::")
         for span in message.get("spans") or []:
             if span["is_primary"]:  # rustc's own warnings come too, code and all
-                yield _hit(root, span["file_name"], span["line_start"], code,
-                           message["message"], error=message["level"] == "error")  # fmt: skip
+                label = span.get("label")  # "expected `u64`, found `u32`": what it is about
+                said = f"{message['message']}: {label}" if label else message["message"]
+                hit = _hit(root, span["file_name"], span["line_start"], code, said,
+                           error=message["level"] == "error")  # fmt: skip
+                # an error of rustc itself (E0308, or none), not one of clippy's lints denied
+                rustc = hit.error and not str((message.get("code") or {}).get("code") or "")\
+                    .startswith("clippy::")  # fmt: skip
+                yield replace(hit, compiles=rustc)
 
 def _first_value(text: str) -> object:
     """The first JSON value of the text (golangci-lint and biome may print more after it)."""
@@ -310,6 +338,13 @@ READERS: Mapping[str, ReportReader] = {
         "so clippy did not lint it all)",
     ),
     "go vet": ReportReader(_go_vet, frame=_as_text),
+    "mypy": ReportReader(
+        _mypy,
+        frame=_as_text,
+        finished=lambda text: mypy_finished(str(text)),
+        unfinished="mypy stopped before its closing line (a crash, or a switch it does not know)",
+    ),
+    "tsc": ReportReader(_tsc, frame=_as_text),
 }
 """Every linter review reads, by the name ``known_tools.toml``'s ``report`` gives it."""
 
@@ -327,7 +362,7 @@ def lint_findings(
     every line the fix changes is one the change added (one reaching past them never is)."""
     found: list[Finding] = []
     for hit in hits:
-        if hit.line not in added.get(hit.path, ()):
+        if hit.compiles or hit.line not in added.get(hit.path, ()):
             continue
         text = (texts or {}).get(hit.path)
         code = _RULE.sub("", hit.code)[:80] or "unnamed"

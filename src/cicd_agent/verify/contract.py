@@ -188,11 +188,12 @@ class LintCommand:
     targets: str = "files"
     stream: str = "stdout"
     environment: tuple[tuple[str, str], ...] = ()
+    quiet: bool = False
 
     def reported(self, evidence: bytes, returncode: int) -> bool:
-        """Whether a run wrote its report: any text on the pipe, or (a tool whose report is on
-        standard error, go vet) nothing there and exit 0, its clean run."""
-        return bool(evidence.strip()) or (self.stream == "stderr" and returncode == 0)
+        """Whether a run wrote its report: any text on the pipe, or (a tool that writes
+        nothing on a clean run: go vet, tsc) nothing there and exit 0."""
+        return bool(evidence.strip()) or (self.quiet and returncode == 0)
 
 
 @dataclass(frozen=True)

@@ -75,18 +75,63 @@ def test_go_vet_reports_the_changed_lines_with_its_analyzer(tmp_path: Path) -> N
 
 
 def test_go_vets_report_is_read_as_it_prints_it() -> None:
-    try:
-        read_report("go vet", PRINTED, "/work")
-    except UnreadableReport as exc:
-        hits = exc.hits
-        assert "bad/b.go:3:23" in str(exc) and "did not type-check" in str(exc)
-    else:
-        raise AssertionError("a package that does not type-check is no clean run")
-    assert [(h.path, h.line, h.code, h.error) for h in hits] == [
-        ("calc/sign.go", 10, "assign", True), ("calc/sign.go", 7, "printf", True)]
+    """A package that does not type-check is no clean run: its error is read as one the code
+    does not build (``compiles``), with the other packages' findings."""
+    hits = read_report("go vet", PRINTED, "/work")
+    assert [(h.path, h.line, h.code, h.error, h.compiles) for h in hits] == [
+        ("calc/sign.go", 10, "assign", True, False), ("calc/sign.go", 7, "printf", True, False),
+        ("bad/b.go", 3, "typecheck", True, True)]  # fmt: skip
+    assert "cannot use" in hits[2].message
+    with pytest.raises(UnreadableReport, match="did not type-check"):
+        read_report("go vet", "# m\ngo: cannot find main module\n", "/work")
     # a clean run prints nothing, or a package's empty object (hashicorp/go-version's, read as
     # "did not type-check" before)
     assert read_report("go vet", "", "/work") == []
     assert read_report("go vet", "# github.com/hashicorp/go-version\n{}\n", "/work") == []
     with pytest.raises(UnreadableReport):
         read_report("go vet", "# example.com/m/calc\n{not json", "/work")
+
+
+SLICE = """package calc
+
+import "strconv"
+
+// Parse reads numbers.
+func Parse(in []string) ([]int, error) {
+\tout := make([]int, len(in))
+\tfor i, d := range in {
+\t\tn, err := strconv.Atoi(d)
+\t\tif err != nil {
+\t\t\treturn nil, err
+\t\t}
+\t\tout[i] = n
+\t}
+\treturn out, nil
+}
+"""
+
+
+@needs_go
+@needs_sandbox
+def test_a_change_that_does_not_compile_is_a_high_finding_on_the_changed_line(
+    tmp_path: Path,
+) -> None:
+    """The shape a new user met on spf13/pflag: one line changed ``make([]int, …)`` to
+    ``make([]int64, …)``; Go's errors name the lines after it, and review said "no findings at
+    or above medium; risk low". Now the build error is high, on the line the change made."""
+    go = shutil.which("go")
+    if go is None:
+        pytest.skip("no go here")
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"go.mod": GO_MOD, "calc/slice.go": SLICE})
+    head = repo.commit("int64", {"calc/slice.go": SLICE.replace("make([]int,", "make([]int64,")})
+    argv = ["review", "--provider", "none", "--json", "--fail-on", "high",
+            "--repo", str(repo.path), "--base", base, "--head", head]  # fmt: skip
+    where = os.pathsep.join([str(Path(go).parent), path_env()])
+    done = run_cli(argv, tmp_path, {"PATH": where, "HOME": str(tmp_path / "home")})
+    assert done.document is not None, done.stderr
+    found = [(f["rule"], f["path"], f["line"], f["severity"]) for f in done.document["findings"]]
+    assert ("go vet/typecheck", "calc/slice.go", 7, "high") in found, found
+    placed = next(f for f in done.document["findings"] if f["rule"] == "go vet/typecheck")
+    assert "calc/slice.go:13" in placed["body"]  # the compiler's own line, second
+    assert done.code == 1  # fail-on high

@@ -24,6 +24,7 @@ from cicd_agent.api import CheckoutFileError, is_file, neutralise, read_text
 from cicd_agent.api.contracts import TOOLS, KnownTool, job_tool
 from cicd_agent.api.lent.contracts import Checking, LintCommand
 from cicd_agent.api.lent.findings import LintHit, UnreadableReport, lint_findings, read_report
+from cicd_agent.modes.review.build_errors import build_findings, changed_words
 
 if TYPE_CHECKING:
     from cicd_agent.api import Diff, Finding, GitCheckout, RunContext, Sandbox
@@ -81,14 +82,14 @@ def lint_changes(
             ctx.tool(plan.tool.label, f"no sandbox on this runner ({isolation.detail})")
         return [], ()
     ctx.progress.say(f"running {', '.join(p.tool.label for p in planned)} in the sandbox")
-    linted = {path for plan in planned for path in plan.files}
-    added = {f.path: {n for n, _ in f.added_lines()} for f in diff.files if f.path in linted}
+    added = {f.path: dict(f.added_lines()) for f in diff.files}
+    changed = {f.path: changed_words(f) for f in diff.files}
     found: list[Finding] = []
     with Sandbox(checkout, ctx.environ, known_secrets=ctx.redactor.known, isolation=isolation,
                  left_out=ignored_untracked(checkout),
                  tools=tool_mounts(ctx.environ)) as sandbox:  # fmt: skip
         for plan in planned:
-            found += _run(ctx, sandbox, plan, added)
+            found += _run(ctx, sandbox, plan, added, changed)
     return found, tuple(plan.command for plan in planned)
 
 
@@ -121,7 +122,7 @@ def _plan(
         if same:
             command = LintCommand(tool.label, (executable, *checking.argv), checking.report,
                                   checking.suffixes, checking.targets, checking.stream,
-                                  checking.environment)  # fmt: skip
+                                  checking.environment, checking.quiet)  # fmt: skip
             planned.append(Planned(tool, command, tuple(same[:MAX_FILES])))
     return planned
 
@@ -141,8 +142,9 @@ def _as_at_head(repo: GitCheckout, head: str, checkout: Path, files: Sequence[st
 
 
 def _run(
-    ctx: RunContext[ReviewOptions], sandbox: Sandbox, plan: Planned, added: dict[str, set[int]]
-) -> list[Finding]:
+    ctx: RunContext[ReviewOptions], sandbox: Sandbox, plan: Planned,
+    added: dict[str, dict[int, str]], changed: dict[str, dict[int, frozenset[str]]],
+) -> list[Finding]:  # fmt: skip
     def clean(text: str) -> str:  # the tool's words, as any untrusted text we post
         return neutralise(ctx.redactor.redact(text), allowed_links=ctx.own_links)
 
@@ -182,8 +184,16 @@ def _run(
     # only the files planned: a crate's or a package's tool reports on others too, among them
     # a changed file left out as its text here is not the head's (its lines not the diff's)
     # a fix carrying a secret is never offered: the post would change it (posts_as_checked)
-    return lint_findings(name, hits, {path: added.get(path, set()) for path in plan.files},
-                         clean, _fixed_texts(ctx, hits))  # fmt: skip
+    lines = {path: set(added.get(path, {})) for path in plan.files}
+    found = lint_findings(name, hits, lines, clean, _fixed_texts(ctx, hits))
+    # an error that the code does not build lands on the changed line it depends on, in any
+    # file: the change to a signature breaks its callers
+    errors = [(h.path, h.line, h.code, h.message) for h in hits if h.compiles and h.path]
+    broken, unexplained = build_findings(name, errors, added, clean, changed)
+    if unexplained:
+        ctx.note(f"{name} reports {unexplained} error(s) on lines no change here explains: the "
+                 "base may not build either.")  # fmt: skip
+    return broken + found
 
 
 def _fixed_texts(ctx: RunContext[ReviewOptions], hits: Sequence[LintHit]) -> dict[str, str]:

@@ -1,0 +1,68 @@
+"""A compiler's or type checker's errors read as data: mypy's plain output, ``tsc --pretty
+false``, and the lines where Go says a package does not type-check. Each error is ``(path, line,
+code, message)``, its message whole (mypy's notes and tsc's chain of reasons joined to it).
+
+The reports are attacker text (the checker runs the pull request's configuration and code);
+nothing in them is trusted beyond the shape read here; review places each error on the changed
+line it depends on (``modes/review/build_errors.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+_MYPY = re.compile(
+    r"^(?P<path>[^:\n]+?):(?P<line>\d+):(?:\d+:)? (?P<level>error|note): (?P<message>.*?)"
+    r"(?:  \[(?P<code>[\w-]+)\])?$"
+)
+_TSC = re.compile(
+    r"^(?P<path>[^(\n]+)\((?P<line>\d+),\d+\): (?P<level>error|warning) TS(?P<code>\d+): "
+    r"(?P<message>.*)$"
+)
+_GO = re.compile(r"^(?:vet: )?(?P<path>[^:\s][^:\n]*\.go):(?P<line>\d+):\d+: (?P<message>.+)$")
+
+
+def mypy_errors(text: str) -> list[tuple[str, int, str, str]]:
+    """``(path, line, code, message)`` of each error of mypy's plain output; a ``note`` line
+    that follows an error is part of its message (mypy writes a long error's details so)."""
+    errors: list[tuple[str, int, str, str]] = []
+    for raw in text.splitlines():
+        found = _MYPY.match(raw.rstrip())
+        if found is None:
+            continue
+        path, line, message = found["path"], int(found["line"]), found["message"]
+        if found["level"] == "note":
+            if errors and errors[-1][:2] == (path, line):
+                last = errors[-1]
+                errors[-1] = (*last[:3], f"{last[3]} {message}")
+            continue
+        errors.append((path, line, found["code"] or "error", message))
+    return errors
+
+
+def mypy_finished(text: str) -> bool:
+    """Whether mypy checked everything: its closing line, "Success: …" or "Found N errors …"."""
+    return any(line.startswith(("Success: ", "Found ")) for line in text.splitlines()[-3:])
+
+
+def tsc_errors(text: str) -> list[tuple[str, int, str, str]]:
+    """``(path, line, code, message)`` of each error of ``tsc --pretty false``; the indented
+    lines after one are its chain of reasons, read as part of its message."""
+    errors: list[tuple[str, int, str, str]] = []
+    for raw in text.splitlines():
+        found = _TSC.match(raw.rstrip())
+        if found is not None and found["level"] == "error":
+            errors.append((found["path"], int(found["line"]), f"TS{found['code']}",
+                           found["message"]))  # fmt: skip
+        elif found is None and raw.startswith("  ") and errors:
+            last = errors[-1]
+            errors[-1] = (*last[:3], f"{last[3]} {raw.strip()}")
+    return errors
+
+
+def go_type_errors(lines: Sequence[str]) -> list[tuple[str, int, str, str]]:
+    """``(path, line, code, message)`` of the lines where Go says a package does not type-check
+    (``vet: ./x.go:27:17: cannot use …``, or a build's ``./x.go:27:17: …``)."""
+    found = (_GO.match(line.strip()) for line in lines)
+    return [(m["path"], int(m["line"]), "typecheck", m["message"]) for m in found if m]

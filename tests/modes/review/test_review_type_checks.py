@@ -1,0 +1,170 @@
+"""Review runs the project's own type checker on the change, in the sandbox, and a change that
+does not type-check is a high finding on the line the change made: the checker names the line
+where the error shows (a caller, a ``return``), which is often not the one changed, so the
+error is placed on the changed line holding the names its message mentions, with the
+checker's own line in its text. Real mypy (the dev environment's) and real tsc (the corpus
+toolbox's)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.analysis.diff import parse_diff
+from cicd_agent.analysis.lint_reports import UnreadableReport, read_report
+from cicd_agent.analysis.severity import Severity
+from cicd_agent.modes.review.build_errors import build_findings, changed_words, names, responsible
+from tests.git_builder import GitRepoBuilder
+from tests.helpers.cli import CliRun, run_cli
+from tests.helpers.eslint import needs_node_tool
+from tests.helpers.gen_tests import path_env
+from tests.helpers.sandbox import needs_sandbox
+
+
+def _review(tmp_path: Path, repo: GitRepoBuilder, base: str, head: str, path: str) -> CliRun:
+    argv = ["review", "--provider", "none", "--json", "--fail-on", "high",
+            "--repo", str(repo.path), "--base", base, "--head", head]  # fmt: skip
+    return run_cli(argv, tmp_path, {"PATH": path, "HOME": str(tmp_path / "home")})
+
+
+def _found(done: CliRun) -> list[tuple[str, str, int, str]]:
+    document = done.document or {}
+    return [(f["rule"], f["path"], f["line"], f["severity"]) for f in document["findings"]]
+
+
+ENCODING = '''\
+"""Encodings."""
+
+
+def want_bytes(value: str) -> str:
+    return value
+
+
+def dumps(obj: object) -> str:
+    text = repr(obj)
+    return want_bytes(text)
+'''
+
+
+@needs_sandbox
+def test_a_signature_change_that_breaks_a_caller_is_high_on_the_signature(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "repo")
+    pyproject = '[project]\nname = "app"\n\n[tool.mypy]\nstrict = true\n'
+    base = repo.commit("start", {"pyproject.toml": pyproject, "app/encoding.py": ENCODING})
+    changed = ENCODING.replace("def want_bytes(value: str) -> str:\n    return value",
+                               "def want_bytes(value: str) -> bytes:\n    return value.encode()")
+    head = repo.commit("bytes", {"app/encoding.py": changed})
+    done = _review(tmp_path, repo, base, head, path_env())
+    assert done.document is not None, done.stderr
+    assert {"tool": "mypy", "could_not_run": ""} in done.document["tools"], done.document["tools"]
+    # mypy reports the return in dumps (line 10); the change made line 4's signature
+    assert ("mypy/return-value", "app/encoding.py", 4, "high") in _found(done), _found(done)
+    placed = next(f for f in done.document["findings"] if f["rule"] == "mypy/return-value")
+    assert "app/encoding.py:10" in placed["body"]
+    assert done.code == 1
+
+
+@needs_sandbox
+def test_a_type_error_the_base_already_had_is_counted_not_blamed(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "repo")
+    pyproject = '[project]\nname = "app"\n\n[tool.mypy]\n'
+    broken = "def f() -> int:\n    return 'x'\n"
+    base = repo.commit("start", {"pyproject.toml": pyproject, "app/a.py": broken})
+    head = repo.commit("doc", {"app/a.py": broken + "\n\nMESSAGE = 'hello'\n"})
+    done = _review(tmp_path, repo, base, head, path_env())
+    assert done.document is not None, done.stderr
+    assert [f for f in _found(done) if f[0].startswith("mypy/")] == []
+    assert any("no change here explains" in n for n in done.document["notes"])
+    assert done.code == 0
+
+
+QUERY = '''\
+export function limit(value: number): number {
+  return Math.max(0, value);
+}
+
+export function page(size: number): number {
+  const bounded: number = limit(size);
+  return bounded * 2;
+}
+'''
+
+
+@needs_sandbox
+def test_tsc_errors_land_on_the_changed_line_they_depend_on(tmp_path: Path) -> None:
+    where = needs_node_tool("tsc")
+    repo = GitRepoBuilder(tmp_path / "repo")
+    config = '{"compilerOptions": {"strict": true, "noEmit": true}, "include": ["src"]}\n'
+    base = repo.commit("start", {"tsconfig.json": config, "src/query.ts": QUERY})
+    changed = QUERY.replace("): number {\n  return Math.max(0, value);",
+                            "): string {\n  return String(Math.max(0, value));")
+    head = repo.commit("string", {"src/query.ts": changed})
+    done = _review(tmp_path, repo, base, head, where)
+    assert done.document is not None, done.stderr
+    assert {"tool": "tsc", "could_not_run": ""} in done.document["tools"], done.document["tools"]
+    found = [f for f in _found(done) if f[0].startswith("tsc/")]
+    assert ("tsc/TS2322", "src/query.ts", 1, "high") in found, found
+    assert done.code == 1
+
+
+def test_mypys_output_is_read_whole_and_a_crash_is_not_a_clean_run() -> None:
+    printed = (
+        "app/a.py:17:12: error: Incompatible return value type (got \"bytes\", expected \"str\")"
+        "  [return-value]\n"
+        "app/a.py:17:12: note: Perhaps you meant to decode it?\n"
+        "Found 1 error in 1 file (checked 3 source files)\n"
+    )
+    (hit,) = read_report("mypy", printed, "/work")
+    assert (hit.path, hit.line, hit.code, hit.compiles) == ("app/a.py", 17, "return-value", True)
+    assert hit.message.endswith("Perhaps you meant to decode it?")
+    assert read_report("mypy", "Success: no issues found in 3 source files\n", "/work") == []
+    with pytest.raises(UnreadableReport, match="closing line"):
+        read_report("mypy", "usage: mypy [-h]\nmypy: error: unrecognized arguments: -O\n", "/w")
+
+
+def test_a_tsc_chain_of_reasons_is_one_message() -> None:
+    printed = (
+        "src/q.ts(71,5): error TS2322: Type 'string' is not assignable to type 'Row'.\n"
+        "  Property 'id' is missing in type 'string'.\n"
+        "src/q.ts(80,1): error TS1005: ';' expected.\n"
+    )
+    first, second = read_report("tsc", printed, "/work")
+    assert first.message.endswith("Property 'id' is missing in type 'string'.")
+    assert (second.line, second.code) == (80, "TS1005")
+
+
+def test_an_error_is_placed_on_the_added_line_holding_its_names() -> None:
+    added = {"x.go": {24: "\tout := make([]int64, len(ss))", 30: "\t// a comment"},
+             "y.go": {3: "func Atoi64() {}"}}  # fmt: skip
+    message = "cannot use strconv.Atoi(d) (value of type int) as int64 value in assignment"
+    assert names(message) >= {"strconv.Atoi", "Atoi", "int64"}
+    assert responsible("x.go", 27, message, added) == ("x.go", 24)
+    assert responsible("x.go", 24, "anything", added) == ("x.go", 24)  # on a changed line
+    assert responsible("x.go", 27, "syntax error: unexpected newline", added) is None
+    # in another file when this one holds none of the names
+    assert responsible("z.go", 5, 'undefined: "Atoi64"', added) == ("y.go", 3)
+
+
+def test_a_hostile_message_is_cleaned_and_cut() -> None:
+    errors = [("a.py", 2, "x" * 200, "bad `Name` " + "@everyone " * 100)]
+    (found,), unexplained = build_findings("mypy", errors, {"a.py": {1: "Name = 1"}},
+                                           lambda text: text.replace("@", "@\u200b"))
+    assert unexplained == 0 and found.line == 1 and found.severity == Severity.HIGH
+    assert "@everyone" not in found.body and len(found.rule) <= len("mypy/") + 80
+
+
+def test_a_renamed_function_places_its_callers_errors_on_the_rename() -> None:
+    """The message names the old name, which the changed line no longer holds: the words the
+    change took away count as much as those it brought."""
+    diff = parse_diff(
+        "diff --git a/m.ts b/m.ts\n--- a/m.ts\n+++ b/m.ts\n@@ -1,3 +1,3 @@\n"
+        " // parsing\n-export function parse(s: string): number {\n"
+        "+export function parseNumber(s: string): number {\n   return Number(s);\n"
+    )
+    (file,) = diff.files
+    changed = {"m.ts": changed_words(file)}
+    assert changed["m.ts"][2] == {"parse", "parseNumber"}
+    added = {"m.ts": dict(file.added_lines())}
+    assert responsible("m.ts", 40, "Cannot find name 'parse'.", added, changed) == ("m.ts", 2)
+    assert responsible("m.ts", 40, "Cannot find name 'parse'.", added) is None  # names alone
