@@ -164,13 +164,23 @@ def _runs_tests(workflow: Workflow, step: dict[str, Any]) -> bool:
 @pytest.mark.parametrize("workflow", all_examples(), ids=lambda w: w.path.name)
 def test_every_job_that_runs_tests_installs_what_they_need_first(workflow: Workflow) -> None:
     """gen-tests runs the project's test command; a job with no install step before it meets
-    "No module named pytest" on its first run (pr-commands.yml's gen-tests job did)."""
+    "No module named pytest" on its first run (pr-commands.yml's gen-tests job did). A
+    reusable workflow's install command is its caller's input: its default must install."""
+    defaults = {
+        name: str(spec.get("default", ""))
+        for name, spec in ((workflow.triggers.get("workflow_call") or {}).get("inputs") or {}).items()
+    }  # fmt: skip
     for job_id, job in workflow.jobs.items():
         steps = job.get("steps", [])
         for index, step in enumerate(steps):
             if not (str(step.get("uses", "")).startswith(ACTION) and _runs_tests(workflow, step)):
                 continue
-            runs = [str(earlier.get("run", "")) for earlier in steps[:index]]
+            runs = [
+                " ".join([str(earlier.get("run", "")), *map(str, (earlier.get("env") or {}).values())])
+                for earlier in steps[:index]
+            ]  # fmt: skip
+            runs = [re.sub(r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}",
+                           lambda m: defaults.get(m[1], ""), run) for run in runs]  # fmt: skip
             installs = [run for run in runs if "pip install" in run]
             assert any("pytest" in run or "-r " in run for run in installs), job_id
 

@@ -181,6 +181,7 @@ ACTION_NEEDS: dict[str, dict[str, str]] = {
     "actions/checkout": {"contents": "read"},
     "actions/setup-python": {},
     "actions/setup-node": {},
+    "actions/setup-go": {},  # it reads no token (go.mod names the version)
     "actions/upload-artifact": {},
     "docker/setup-buildx-action": {},
     "github/codeql-action/upload-sarif": {"security-events": "write"},
