@@ -53,6 +53,7 @@ from tests.harness.workflows import (
 from tests.helpers.action import shared_runner
 from tests.helpers.buildah import BUSYBOX, needs_buildah
 from tests.helpers.gen_tests import path_env
+from tests.helpers.toolchains import needs_cargo, needs_go
 
 REPO_API = f"/repos/{REPO}"
 Test = TypeVar("Test", bound=Callable[..., None])
@@ -972,6 +973,46 @@ def test_the_javascript_test_steps_name_a_pull_requests_failing_test(
         assert run.exit_code == 1, run.log
         assert run.outputs["step_result"] == "failed", run.log
         assert json.loads(run.outputs["failed_tests"]) == [f"{name} › broken"], run.log
+        assert played.jobs["tests"].result == "failure"
+
+
+@needs_go
+@needs_cargo
+@exercises(("test-step-go.yml", "tests"), ("test-step-rust.yml", "tests"))
+def test_the_go_and_rust_test_steps_name_a_pull_requests_failing_test(
+    stage: Stage, tmp_path: Path
+) -> None:
+    """The Go and Rust variants of the test step on a real module and crate of their own (no
+    dependency, nothing fetched): `go test ./...` and `cargo test` run by the step, the test
+    that failed on every run an output by the runner's own name, and the job fails."""
+    projects = {
+        "go": ({"go.mod": "module example.com/calc\n\ngo 1.19\n",
+                "calc.go": "package calc\n\nfunc One() int { return 1 }\n"},
+               "calc_test.go", "package calc\n\nimport \"testing\"\n\n"
+               "func TestOk(t *testing.T) {\n\tif One() != 1 {\n\t\tt.Fatal(\"one\")\n\t}\n}\n",
+               "func TestBroken(t *testing.T) {\n\tif One() != 2 {\n\t\tt.Fatal(\"two\")\n\t}\n}\n"),
+        "rust": ({"Cargo.toml": '[package]\nname = "calc"\nversion = "0.1.0"\nedition = "2021"\n',
+                  "Cargo.lock": "version = 3\n\n[[package]]\nname = \"calc\"\nversion = \"0.1.0\"\n"},
+                 "src/lib.rs", "pub fn one() -> u32 {\n    1\n}\n\n#[cfg(test)]\nmod tests {\n"
+                 "    #[test]\n    fn ok() {\n        assert_eq!(super::one(), 1);\n    }\n",
+                 "    #[test]\n    fn broken() {\n        assert_eq!(super::one(), 2);\n    }\n"),
+    }  # fmt: skip
+    for runner, (files, name, passing, failing) in projects.items():
+        repo = GitRepoBuilder(tmp_path / runner / "origin")
+        closing = "}\n" if runner == "rust" else ""
+        base = repo.commit("base", {".gitignore": "target\n", **files, name: passing + closing})
+        head = repo.commit("break", {name: passing + failing + closing})
+        workspace, merged = merge_checkout(repo.path, tmp_path / runner / "checkout", base, head)
+        played = stage.play(
+            f"test-step-{runner}.yml", event_name="pull_request",
+            payload=pull_request_event(base, head), workspace=workspace, sha=merged,
+            ref=f"refs/pull/{PR_NUMBER}/merge",
+        )  # fmt: skip
+        run = played.step("tests").run
+        assert run.exit_code == 1, run.log
+        assert run.outputs["step_result"] == "failed", run.log
+        failed = json.loads(run.outputs["failed_tests"])
+        assert len(failed) == 1 and failed[0].endswith(("TestBroken", "tests::broken")), failed
         assert played.jobs["tests"].result == "failure"
 
 

@@ -4,9 +4,15 @@ the store shows steady is not; a verdict from the runs around this one is not re
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
+
 from cicd_agent.analysis.flaky_stats import StoredRun, stats
 from cicd_agent.api.tests import canonical_test
 from cicd_agent.modes.analyse_failure.verdict import _from_store
+from tests.helpers.cli import run_cli
 
 
 def _run(number: int, flip: bool) -> StoredRun:
@@ -44,3 +50,31 @@ def test_a_go_test_named_without_its_package_is_the_one_stored_test_it_ends() ->
     assert (found.name, found.verdict, found.default_branch_failures) == ("TestFlaky", "likely", 3)
     both = tuple(stats([run(n, n % 2 == 0, "util") for n in range(1, 6)]))
     assert _from_store(both, ["TestFlaky"], set()) == []
+
+
+def test_a_history_left_unread_is_named_in_the_flaky_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new user's run without ``GITHUB_WORKFLOW_REF`` said "Flaky? No: nothing shows this
+    failure passing" while the history file held 8 runs of that test: the "No" now names
+    what it did not read, and why."""
+    home = tmp_path / "home"
+    history = home / ".cache" / "cicd-agent" / "test-history.jsonl"
+    history.parent.mkdir(parents=True)
+    history.write_text(json.dumps(_run(1, flip=True).to_json()) + "\n")
+    monkeypatch.setenv("HOME", str(home))  # the store's file is under the process's home
+    log = tmp_path / "job.log"
+    log.write_text("FAILED tests/test_a.py::test_flip - assert 1 == 2\n"
+                   "=== 1 failed, 3 passed in 0.1s ===\n")  # fmt: skip
+    argv = ["analyse-failure", "--logs", str(log), "--provider", "none", "--json"]
+    done = run_cli(argv, tmp_path, {"HOME": str(home), "GITHUB_REPOSITORY": "acme/shop"})
+    assert done.code == 0, done.stderr
+    document = done.document or {}
+    assert document["is_flaky"] == "false"
+    assert document["flaky_unread"] == (
+        "the test history, as GITHUB_WORKFLOW_REF is not set (it names whose runs to read)"
+    )
+    assert "Not read: the test history, as GITHUB_WORKFLOW_REF is not set" in done.summary
+    history.unlink()  # no file: nothing to name
+    quiet = run_cli(argv, tmp_path, {"HOME": str(home), "GITHUB_REPOSITORY": "acme/shop"})
+    assert "flaky_unread" not in (quiet.document or {})  # --json leaves an empty value out

@@ -157,7 +157,8 @@ def _collect(
     else:
         raise UsageError(_NO_LOGS)
     ctx.progress.say(f"{len(facts.scans)} job log(s) read")
-    facts = replace(facts, stored=_stored(ctx, target))  # the file: with or without the API
+    stored, unread = _stored(ctx, target)  # the file: with or without the API
+    facts = replace(facts, stored=stored, unread=unread)
     if client is None or target is None:
         return replace(facts, change=_change(ctx, options, target, None, None))
     ctx.progress.say("reading the run's history: other attempts, recent runs, the change")
@@ -166,19 +167,24 @@ def _collect(
 
 def _stored(
     ctx: RunContext[AnalyseFailureOptions], target: RunTarget | None
-) -> tuple[FlakyStat, ...]:
+) -> tuple[tuple[FlakyStat, ...], str]:
     """The workflow's flaky tests by the test history store (the file the test step writes
     and a workflow keeps between runs), under the key the test step wrote them: the
-    workflow's file. None when it holds nothing for this workflow or cannot be read."""
+    workflow's file. None when it holds nothing for this workflow or cannot be read; then,
+    where the file is there, what was not read and why (the "Flaky? No" line says it)."""
     key = target.workflow_path if target is not None else history_key(ctx.environ)
+    store = FileStore()
     if ctx.repository is None or not key:
-        return ()
+        if not store.path.is_file():
+            return (), ""
+        missing = "GITHUB_REPOSITORY" if ctx.repository is None else "GITHUB_WORKFLOW_REF"
+        return (), f"the test history, as {missing} is not set (it names whose runs to read)"
     try:
-        kept = FileStore().recent(ctx.repository, key)
+        kept = store.recent(ctx.repository, key)
     except OSError as exc:
         ctx.note(f"Could not read the test history ({exc.strerror}); the API's runs are used.")
-        return ()
-    return tuple(stats(kept))
+        return (), f"the test history ({exc.strerror})"
+    return tuple(stats(kept)), ""
 
 
 def _target(

@@ -170,6 +170,7 @@ def decide(
         if merged.is_flaky
         else ("likely" if analysis.likely_flaky_evidence or by_history else "false"),
         flaky_evidence=merged.flaky_evidence or list(analysis.likely_flaky_evidence) or by_history,
+        flaky_unread=facts.unread,
         flaky_tests=verdict.flaky_tests,
         recurrence=verdict.recurrence,
         diff_dropped=analysis.diff_dropped if analysis.diff_lines else None,

@@ -88,6 +88,8 @@ class FailureResult(PlainResult):
     is_flaky: Literal["true", "likely", "false"] = "false"
     """``true`` with evidence from other runs, ``likely`` from signs in this log alone."""
     flaky_evidence: list[str] = field(default_factory=list)
+    flaky_unread: str = ""
+    """Evidence of flakiness that was there but not read, and why ("" for none)."""
     flaky_tests: list[FlakyTest] = field(default_factory=list)
     recurrence: Recurrence | None = None
     diff_dropped: int | None = None
@@ -261,8 +263,10 @@ class FailureResult(PlainResult):
 
     def _flaky_section(self) -> str:
         if self.is_flaky == "false":
+            unread = f" Not read: {prose(self.flaky_unread)}." if self.flaky_unread else ""
             return (
-                "**Flaky?** No: nothing shows this failure passing on a retry or coming and going."
+                "**Flaky?** No: nothing shows this failure passing on a retry or coming and "
+                f"going.{unread}"
             )
         evidence = "; ".join(prose(item) for item in self.flaky_evidence) or "see the notes"
         history = any("(test history;" in item for item in self.flaky_evidence)  # its runs

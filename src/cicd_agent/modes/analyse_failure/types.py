@@ -135,6 +135,9 @@ class FailureFacts:
     stored: tuple[FlakyStat, ...] = ()
     """The flip records of the job's tests in the test history store (its last runs on the
     default branch), read before the API's 20 runs (:mod:`cicd_agent.local.test_history`)."""
+    unread: str = ""
+    """Evidence of flakiness that was there but not read, and why, as a clause ("the test
+    history, as GITHUB_WORKFLOW_REF is not set"); "" when nothing was left unread."""
 
 
 EXCERPT_CHARS = 8_000
