@@ -121,7 +121,7 @@ def test_a_significant_drop_under_max_drop_is_not_a_regression() -> None:
     assert decide(comparison, Limits(max_drop=0.01)).verdict == REGRESSED
 
 
-def test_floors_regress_whatever_the_test_says() -> None:
+def test_the_hard_rules_regress_whatever_the_test_says() -> None:
     rates = [1.0] * 300 + [0.0] * 100
     comparison = paired(rates, rates)
     assert decide(comparison, Limits()).verdict == PASSED
@@ -135,3 +135,11 @@ def test_a_stopped_run_is_never_a_pass() -> None:
     rates = [1.0] * 400
     verdict = decide(paired(rates, rates), Limits(), stopped="max-cost $1 reached")
     assert verdict.verdict == INSUFFICIENT and verdict.reasons == ("max-cost $1 reached",)
+
+
+def test_unanswered_requests_block_a_pass_but_never_hide_a_regression() -> None:
+    same = [1.0] * 400
+    assert decide(paired(same, same), Limits(), unsure="3 got no answer").verdict == INSUFFICIENT
+    worse = [1.0] * 300 + [0.0] * 100  # the head's unanswered samples count as failures
+    verdict = decide(paired(same, worse), Limits(), unsure="100 got no answer")
+    assert verdict.verdict == REGRESSED

@@ -130,11 +130,15 @@ def decide(
     *,
     failed_must_pass: Sequence[str] = (),
     stopped: str = "",
+    unsure: str = "",
 ) -> Verdict:
-    """``regressed`` when the interval lies wholly below zero, the test agrees and the drop is at
-    least ``max_drop``, or a floor is broken; else ``insufficient`` when the suite could not see
-    a drop of ``max_detectable`` (or the run was ``stopped`` before it finished); else
-    ``passed``."""
+    """``insufficient`` when the run was ``stopped`` before it finished; else ``regressed`` when
+    the interval lies wholly below zero, the test agrees and the drop is at least ``max_drop``,
+    or the head is under ``min_pass_rate`` or failed a must-pass case; else ``insufficient``
+    when the suite could not see a drop of ``max_detectable``, or there is a reason to be
+    ``unsure`` of a pass (requests that got no answer); else ``passed``."""
+    if stopped:  # what was asked is a part chosen by the order of asking, not a sample
+        return Verdict(INSUFFICIENT, (stopped,))
     regressed: list[str] = []
     shown = comparison.cases and comparison.high < 0 and comparison.p_value < 0.05
     if shown and -comparison.delta >= limits.max_drop:
@@ -143,17 +147,17 @@ def decide(
             f"{points(comparison.low)} to {points(comparison.high)}, p = "
             f"{comparison.p_value:.3g}, {comparison.test})"
         )
-    floor = limits.min_pass_rate
-    if floor is not None and comparison.cases and comparison.head_rate < floor:
+    minimum = limits.min_pass_rate
+    if minimum is not None and comparison.cases and comparison.head_rate < minimum:
         regressed.append(
-            f"the head's pass rate {comparison.head_rate:.1%} is under min-pass-rate {floor:.0%}"
+            f"the head's pass rate {comparison.head_rate:.1%} is under min-pass-rate {minimum:.0%}"
         )
     if failed_must_pass:
         regressed.append(f"must-pass cases failed on the head: {', '.join(failed_must_pass)}")
     if regressed:
         return Verdict(REGRESSED, tuple(regressed))
-    if stopped:
-        return Verdict(INSUFFICIENT, (stopped,))
+    if unsure:
+        return Verdict(INSUFFICIENT, (unsure,))
     if comparison.mde80 > limits.max_detectable:
         return Verdict(
             INSUFFICIENT,

@@ -1,0 +1,88 @@
+"""What the eval compares: the base and the head commits, and each side's outcomes, from the
+promptfoo config at each commit (read from git, asked of the action's model) or from the
+results files another tool wrote."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cicd_agent.api import Event, RunContext, UsageError
+from cicd_agent.modes.eval.ask import Asker, Stopped
+from cicd_agent.modes.eval.config import Case, Reader, Suite
+from cicd_agent.modes.eval.judge import Outcome, outcome
+from cicd_agent.modes.eval.options import EvalOptions
+from cicd_agent.modes.eval.results import read_results
+from cicd_agent.modes.eval.source import Commit
+
+
+@dataclass
+class Sides:
+    head: str
+    base: list[Outcome] = field(default_factory=list)
+    heads: list[Outcome] = field(default_factory=list)
+    source: str = ""
+    stopped: str = ""
+    unanswered: int = 0
+    asked: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def commits(event: Event | None, head: str | None, base: str | None) -> tuple[str, str]:
+    """The head and base as given, else as the pull request says; else ``HEAD`` and its
+    parent."""
+    pull = event.pull_request if event is not None else None
+    if pull is not None:
+        return head or pull.head.sha, base or pull.base.sha
+    return head or "HEAD", base or ""
+
+
+def collect(ctx: RunContext[EvalOptions]) -> Sides:
+    options = ctx.mode_options
+    event = ctx.event if ctx.has_event else None
+    head_ref, base_ref = commits(event, options.head, options.base)
+    head = ctx.checkout.resolve(head_ref, "head") if ctx.checkout.has_commit(head_ref) else ""
+    if options.base_results and options.head_results and options.results_format:
+        kind = options.results_format
+        return Sides(
+            head,
+            list(read_results(options.base_results, kind)),
+            list(read_results(options.head_results, kind)),
+            source=f"{kind} results files {options.base_results.name} and "
+            f"{options.head_results.name}",
+        )
+    if not head:
+        raise UsageError(f"the head commit {head_ref!r} is not in the checkout.")
+    pull = event.pull_request if event is not None else None
+    base_ref = base_ref or f"{head}~1"
+    base = ctx.checkout.merge_base(base_ref, head) if pull else ctx.checkout.resolve(base_ref)
+    given_model = ctx.given.text("model")
+    suites = [Reader(Commit(ctx.checkout, sha), options.config, given_model).suite()
+              for sha in (base, head)]  # fmt: skip
+    return ask_both(ctx, suites[0], suites[1], head)
+
+
+def ask_both(ctx: RunContext[EvalOptions], base: Suite, head: Suite, sha: str) -> Sides:
+    options = ctx.mode_options
+    sides = Sides(sha, source=f"{options.config} asked of the action's model")
+    sides.notes = [*base.notes, *head.notes]
+    client = ctx.model
+    if client is None:
+        raise UsageError(
+            "the eval mode asks a model and none is set.",
+            hint="Set provider openai with OPENAI_API_KEY (and base-url for another endpoint), "
+            "or give --base-results, --head-results and --results-format.",
+        )
+    asker = Asker(client, options.repeats, options.cache_dir, options.max_cost,
+                  client.config.base_url, say=ctx.progress.say)  # fmt: skip
+
+    def sample(case: Case) -> list[tuple[str, str]]:
+        return [(s.text, s.error) for s in asker.samples(case)]
+
+    try:
+        for suite, into in ((base, sides.base), (head, sides.heads)):
+            into.extend(outcome(case, options.repeats, sample, asker.grade)
+                        for case in suite.cases)  # fmt: skip
+    except Stopped as stop:
+        sides.stopped = str(stop)
+    sides.unanswered, sides.asked = asker.unanswered, asker.asked
+    return sides
