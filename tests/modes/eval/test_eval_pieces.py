@@ -10,7 +10,7 @@ import pytest
 from cicd_agent.api import UsageError
 from cicd_agent.job.options import Given
 from cicd_agent.modes.eval import PLUGIN
-from cicd_agent.modes.eval.analyse import analyse, must_pass_failures
+from cicd_agent.modes.eval.analyse import analyse, decide, must_pass_failures
 from cicd_agent.modes.eval.arguments import FAIL_ON_CHOICES
 from cicd_agent.modes.eval.ask import GRADER, Grade
 from cicd_agent.modes.eval.collect import commits
@@ -18,9 +18,10 @@ from cicd_agent.modes.eval.judge import Outcome
 from cicd_agent.modes.eval.mode import MODE
 from cicd_agent.modes.eval.options import EvalOptions
 from cicd_agent.modes.eval.publish import COMMENT_KEY
-from cicd_agent.modes.eval.result import CaseRow
+from cicd_agent.modes.eval.result import CaseRow, EvalResult
 from cicd_agent.modes.eval.stats import Limits
 from cicd_agent.modes.eval.template import render
+from cicd_agent.modes.eval.types import Sides
 
 
 def options(**values: object) -> EvalOptions:
@@ -57,12 +58,17 @@ def sides(base: list[tuple[str, tuple[bool, ...]]], head: list[tuple[str, tuple[
             [Outcome(k, ("c.yaml", 7), p) for k, p in head])  # fmt: skip
 
 
+def judged(base: list[Outcome], head: list[Outcome]) -> EvalResult:
+    sides = Sides("abc", tuple(base), tuple(head), source="test")
+    return decide(analyse(sides, Limits(), ()), sides, repeats=3, cost=0.0)
+
+
 def test_the_verdict_its_outputs_and_its_table() -> None:
     base, head = sides(
         [(f"case {i}", (True, True, True)) for i in range(300)] + [("gone", (True,) * 3)],
         [(f"case {i}", (i >= 60, True, i >= 30)) for i in range(300)] + [("new", (False,) * 3)],
     )
-    result = analyse(base, head, Limits(), repeats=3)
+    result = judged(base, head)
     assert result.verdict == "regressed" and result.cases == 300
     assert result.base_only == ["gone"] and result.head_only == ["new"]
     outputs = result.outputs()
@@ -88,7 +94,7 @@ def test_a_must_pass_case_that_failed_or_left_the_head() -> None:
 def test_hostile_case_names_are_shown_as_code() -> None:
     name = "x | `y` @admin <img src=x> ::error::z"
     base, head = sides([(name, (True,) * 3)] * 1, [(name, (False,) * 3)])
-    body = analyse(base, head, Limits(), repeats=3).summary_markdown()
+    body = judged(base, head).summary_markdown()
     row = next(line for line in body.splitlines() if "admin" in line)
     assert len(re.split(r"(?<!\\)\|", row)) == 7, row  # five cells: its own bar adds none
 

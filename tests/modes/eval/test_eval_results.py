@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.api import UsageError
+from cicd_agent.modes.eval.config import Reader
 from cicd_agent.modes.eval.judge import Outcome, pair
 from cicd_agent.modes.eval.results import read_results
+from cicd_agent.modes.eval.source import Commit
+from tests.modes.eval.conftest import Repo
 
 DATA = Path(__file__).parent / "data"
 
@@ -77,3 +80,14 @@ def test_a_file_of_another_shape_is_one_clear_error(kind: str, text: str, tmp_pa
     with pytest.raises(UsageError) as raised:
         read_results(path, kind)
     assert str(path) in str(raised.value)
+
+
+def test_the_config_and_promptfoos_results_name_the_same_cases(repo: Repo, tmp_path: Path) -> None:
+    """The config that made the promptfoo results, read by the config reader: its cases are the
+    ones promptfoo's own rows group into, so either path pairs the same cases."""
+    text = (DATA / "promptfoo-head.yaml").read_text(encoding="utf-8")
+    sha = repo.commit({"promptfooconfig.yaml": text})
+    suite = Reader(Commit(repo.checkout(), sha), "promptfooconfig.yaml", None).suite()
+    results = read_results(unpacked("promptfoo-head.json.gz", tmp_path), "promptfoo")
+    assert [case.key for case in suite.cases] == [item.key for item in results]
+    assert suite.cases[0].messages == (("user", "v2 Question 0: answer"),)

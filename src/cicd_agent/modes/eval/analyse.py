@@ -1,5 +1,6 @@
-"""The two sides' outcomes made into the verdict: pair the cases, test the differences, apply
-the hard rules (min-pass-rate, must-pass), and keep the rows a reader checks."""
+"""The two sides' outcomes made into the verdict (analyse: pair the cases, test the
+differences, apply the hard rules, min-pass-rate and must-pass) and the result (decide: the
+figures and the rows a reader checks)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from collections.abc import Sequence
 
 from cicd_agent.modes.eval.judge import Outcome, pair
 from cicd_agent.modes.eval.result import CaseRow, EvalResult
-from cicd_agent.modes.eval.stats import REGRESSED, Limits, decide, paired, points
+from cicd_agent.modes.eval.stats import REGRESSED, Limits, paired, points
+from cicd_agent.modes.eval.stats import decide as decide_verdict
+from cicd_agent.modes.eval.types import Judged, Sides
 
 
 def row(base: Outcome, head: Outcome) -> CaseRow:
@@ -30,38 +33,43 @@ def must_pass_failures(head: Sequence[Outcome], names: Sequence[str]) -> list[st
     return failed
 
 
-def analyse(
-    base: Sequence[Outcome],
-    head: Sequence[Outcome],
-    limits: Limits,
-    *,
-    must_pass: Sequence[str] = (),
-    stopped: str = "",
-    unanswered: tuple[int, int] = (0, 0),
-    repeats: int,
-) -> EvalResult:
+def analyse(sides: Sides, limits: Limits, must_pass: Sequence[str]) -> Judged:
     """The verdict on the paired cases. Requests that got no answer count as failed samples
     (so the head cannot hide a case by breaking it), but a run with any of them is never
-    ``passed``, and one with no answer at all is the model server's failure, not a verdict."""
-    pairs = pair(base, head)
-    rows = [row(b, h) for b, h in pairs.both]
+    ``passed``."""
+    pairs = pair(sides.base, sides.heads)
     binary = all(len(b.passes) == 1 and len(h.passes) == 1 for b, h in pairs.both)
     comparison = paired([b.rate for b, _ in pairs.both], [h.rate for _, h in pairs.both],
                         binary=binary)  # fmt: skip
-    missing, asked = unanswered
-    unsure = f"{missing} of {asked} model requests got no answer (see the cases' notes)"
-    verdict = decide(comparison, limits, failed_must_pass=must_pass_failures(head, must_pass),
-                     stopped=stopped, unsure=unsure if missing else "")  # fmt: skip
-    worse = [r for r in rows if r.delta < 0]
-    headline = {
-        "regressed": "The head regressed",
-        "insufficient": "Too little evidence to pass",
-        "passed": "No regression shown",
-    }[verdict.verdict]
+    failed = tuple(must_pass_failures(sides.heads, must_pass))
+    unsure = (f"{sides.unanswered} of {sides.asked} model requests got no answer (see the "
+              "cases' notes)" if sides.unanswered else "")  # fmt: skip
+    verdict = decide_verdict(comparison, limits, failed_must_pass=failed, stopped=sides.stopped,
+                             unsure=unsure)  # fmt: skip
+    return Judged(pairs, comparison, verdict, failed)
+
+
+HEADLINES = {
+    "regressed": "The head regressed",
+    "insufficient": "Too little evidence to pass",
+    "passed": "No regression shown",
+}
+
+
+def decide(judged: Judged, sides: Sides, *, repeats: int, cost: float) -> EvalResult:
+    """The result every rendering shows: the figures, the per-case rows, the regressed cases
+    (those that got worse, when the verdict is regressed), and a model server that answered
+    nothing as the run's failure rather than a verdict."""
+    comparison, verdict = judged.comparison, judged.verdict
+    rows = [row(b, h) for b, h in judged.pairs.both]
+    silent = sides.asked > 0 and sides.unanswered == sides.asked
     return EvalResult(
-        headline=f"{headline}: pass rate {comparison.base_rate:.1%} → {comparison.head_rate:.1%} "
-        f"({points(comparison.delta)}, 95 % interval {points(comparison.low)} to "
-        f"{points(comparison.high)}) over {comparison.cases} cases.",
+        headline=f"{HEADLINES[verdict.verdict]}: pass rate {comparison.base_rate:.1%} → "
+        f"{comparison.head_rate:.1%} ({points(comparison.delta)}, 95 % interval "
+        f"{points(comparison.low)} to {points(comparison.high)}) over {comparison.cases} cases.",
+        notes=list(sides.notes),
+        head=sides.head,
+        source=sides.source,
         verdict=verdict.verdict,
         reasons=list(verdict.reasons),
         pass_rate_base=comparison.base_rate,
@@ -73,13 +81,12 @@ def analyse(
         mde80=comparison.mde80,
         cases=comparison.cases,
         repeats=repeats,
-        regressed_cases=worse if verdict.verdict == REGRESSED else [],
+        regressed_cases=[r for r in rows if r.delta < 0] if verdict.verdict == REGRESSED else [],
         rows=rows,
-        base_only=list(pairs.base_only),
-        head_only=list(pairs.head_only),
+        base_only=list(judged.pairs.base_only),
+        head_only=list(judged.pairs.head_only),
+        cost=cost,
         service_failure=(
-            f"The model server answered none of the {asked} requests."
-            if asked and missing == asked
-            else None
+            f"The model server answered none of the {sides.asked} requests." if silent else None
         ),
     )

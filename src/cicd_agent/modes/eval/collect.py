@@ -4,8 +4,6 @@ results files another tool wrote."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from cicd_agent.api import Event, RunContext, UsageError
 from cicd_agent.modes.eval.ask import Asker, Stopped
 from cicd_agent.modes.eval.config import Case, Reader, Suite
@@ -13,18 +11,7 @@ from cicd_agent.modes.eval.judge import Outcome, outcome
 from cicd_agent.modes.eval.options import EvalOptions
 from cicd_agent.modes.eval.results import read_results
 from cicd_agent.modes.eval.source import Commit
-
-
-@dataclass
-class Sides:
-    head: str
-    base: list[Outcome] = field(default_factory=list)
-    heads: list[Outcome] = field(default_factory=list)
-    source: str = ""
-    stopped: str = ""
-    unanswered: int = 0
-    asked: int = 0
-    notes: list[str] = field(default_factory=list)
+from cicd_agent.modes.eval.types import Sides
 
 
 def commits(event: Event | None, head: str | None, base: str | None) -> tuple[str, str]:
@@ -45,8 +32,8 @@ def collect(ctx: RunContext[EvalOptions]) -> Sides:
         kind = options.results_format
         return Sides(
             head,
-            list(read_results(options.base_results, kind)),
-            list(read_results(options.head_results, kind)),
+            tuple(read_results(options.base_results, kind)),
+            tuple(read_results(options.head_results, kind)),
             source=f"{kind} results files {options.base_results.name} and "
             f"{options.head_results.name}",
         )
@@ -62,9 +49,9 @@ def collect(ctx: RunContext[EvalOptions]) -> Sides:
 
 
 def ask_both(ctx: RunContext[EvalOptions], base: Suite, head: Suite, sha: str) -> Sides:
+    """Every case of both sides asked and judged, the base first; a request byte-identical on
+    both sides is asked once (the asker keeps its samples)."""
     options = ctx.mode_options
-    sides = Sides(sha, source=f"{options.config} asked of the action's model")
-    sides.notes = [*base.notes, *head.notes]
     client = ctx.model
     if client is None:
         raise UsageError(
@@ -78,11 +65,21 @@ def ask_both(ctx: RunContext[EvalOptions], base: Suite, head: Suite, sha: str) -
     def sample(case: Case) -> list[tuple[str, str]]:
         return [(s.text, s.error) for s in asker.samples(case)]
 
+    sides: tuple[list[Outcome], list[Outcome]] = ([], [])
+    stopped = ""
     try:
-        for suite, into in ((base, sides.base), (head, sides.heads)):
+        for suite, into in zip((base, head), sides, strict=True):
             into.extend(outcome(case, options.repeats, sample, asker.grade)
                         for case in suite.cases)  # fmt: skip
     except Stopped as stop:
-        sides.stopped = str(stop)
-    sides.unanswered, sides.asked = asker.unanswered, asker.asked
-    return sides
+        stopped = str(stop)
+    return Sides(
+        sha,
+        tuple(sides[0]),
+        tuple(sides[1]),
+        source=f"{options.config} asked of the action's model",
+        stopped=stopped,
+        unanswered=asker.unanswered,
+        asked=asker.asked,
+        notes=(*base.notes, *head.notes),
+    )

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from cicd_agent.api import ExitCode, Mode, RunContext, analysing, begin, finish
-from cicd_agent.modes.eval.analyse import analyse
+from cicd_agent.modes.eval.analyse import analyse, decide
 from cicd_agent.modes.eval.collect import collect
 from cicd_agent.modes.eval.options import EvalOptions
 from cicd_agent.modes.eval.publish import publish
@@ -26,19 +26,10 @@ def run(ctx: RunContext[EvalOptions]) -> tuple[EvalResult, ExitCode]:
     options = ctx.mode_options
     sides = collect(ctx)
     analysing(ctx)
-    result = analyse(
-        sides.base,
-        sides.heads,
-        Limits(options.max_drop, options.max_detectable, options.min_pass_rate),
-        must_pass=options.must_pass,
-        stopped=sides.stopped,
-        unanswered=(sides.unanswered, sides.asked),
-        repeats=options.repeats,
-    )
-    result.head = sides.head
-    result.source = sides.source
-    result.notes = sides.notes
-    result.cost = ctx.model.usage.cost_usd if ctx.model is not None else 0.0
+    limits = Limits(options.max_drop, options.max_detectable, options.min_pass_rate)
+    judged = analyse(sides, limits, options.must_pass)
+    cost = ctx.model.usage.cost_usd if ctx.model is not None else 0.0
+    result = decide(judged, sides, repeats=options.repeats, cost=cost)
     return finish(ctx, result, lambda decided: publish(ctx, decided))
 
 
