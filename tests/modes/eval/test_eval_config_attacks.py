@@ -156,3 +156,30 @@ def test_a_backtracking_pattern_runs_in_linear_time() -> None:
 
 def test_a_long_answer_and_a_large_edit_limit_stay_in_a_band() -> None:
     assert not judge(Check("levenshtein", "x" * 50_000, threshold=3), "y" * 50_000)
+
+
+@pytest.mark.parametrize(
+    "config",
+    ["prompts: [1, {raw: [x]}, {label: {a: 1}}]\nproviders: [openai:m]\ntests: [{}]\n",
+     "prompts: [hi]\nproviders: [{id: openai:m, config: {1: 2, null: 3, temperature: hot}}]\n"
+     "tests: [{vars: {1: [a, b]}, assert: {type: 3}}]\n",
+     "prompts: [hi]\nproviders: [openai:m]\ntests: [{assert: [{type: levenshtein, value: x, "
+     "threshold: hot}, {type: regex, value: [1]}], threshold: [1], description: {a: b}}]\n",
+     "prompts: [hi]\nproviders: [openai:m]\ndefaultTest: {vars: 3, assert: x}\ntests: 7\n",
+     "prompts: ['{{ a.b.c }}']\nproviders: [openai:m]\ntests: [{vars: {a: {b: 5}}}]\n",
+     "prompts: [hi]\nproviders: [openai:m]\ntests: [{vars: {a: [1, 2, 3, 4, 5, 6, 7, 8], "
+     "b: [1, 2, 3, 4, 5, 6, 7, 8]}}]\n",
+     "prompts: hi\nproviders: openai:m\ntests:\n  - vars: {x: file://a.txt}\n    assert:\n"
+     "      - {type: levenshtein, value: 'x', threshold: 1000}\n"],
+)  # fmt: skip
+def test_a_malformed_config_is_an_error_on_its_cases_or_one_line_never_a_crash(
+    repo: Repo, config: str
+) -> None:
+    try:
+        suite = read(repo, config, {"a.txt": "A"})
+    except UsageError as refused:
+        assert "\n" not in str(refused)
+        return
+    assert suite.cases
+    for case in suite.cases:
+        assert case.error or case.messages

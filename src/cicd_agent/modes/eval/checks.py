@@ -23,6 +23,9 @@ LOCAL = ("equals", "contains", "icontains", "regex", "starts-with", "is-json", "
 GRADED = ("llm-rubric", "model-graded-closedqa")
 JSON_STARTS = 200
 """Places an answer is tried as the start of a JSON value (contains-json)."""
+MAX_EDITS, MAX_EDITED = 50, 2_000
+"""The largest levenshtein threshold and value judged: the work is their product (a real one
+compares a short name or id, within a few edits)."""
 
 
 @dataclass(frozen=True)
@@ -62,15 +65,18 @@ def read_checks(
                 return (), f"the {kind} assert's value: {why}"
         if kind in ("is-json", "contains-json") and value is not None:
             return (), f"the {kind} assert names a schema, which the eval mode does not check"
+        threshold = item.get("threshold")
+        threshold = float(threshold) if isinstance(threshold, int | float) else None
+        if kind == "levenshtein" and (len(str(value)) > MAX_EDITED or (threshold or 5) > MAX_EDITS):
+            return (), (f"the levenshtein assert compares over {MAX_EDITED:,} characters or "
+                        f"allows over {MAX_EDITS} edits, which the eval mode does not judge")  # fmt: skip
         if kind == "regex":
             problem = regex_problem(value)
             if problem:
                 return (), problem
-        threshold = item.get("threshold")
         weight = item.get("weight", 1)
         checks.append(Check(
-            kind, value, negate,
-            float(threshold) if isinstance(threshold, int | float) else None,
+            kind, value, negate, threshold,
             float(weight) if isinstance(weight, int | float) else 1.0,
         ))  # fmt: skip
     return tuple(checks), ""

@@ -27,6 +27,8 @@ from cicd_agent.modes.eval.source import Commit, Unreadable, inside
 from cicd_agent.modes.eval.template import render
 
 MAX_CASES = 5_000
+MAX_FILES = 1_000
+"""Distinct files one config may name (each is two git calls)."""
 SAMPLING = ("temperature", "max_tokens", "top_p", "seed", "stop", "presence_penalty",
             "frequency_penalty")  # fmt: skip
 """The provider settings passed on: how to sample, never where to send."""
@@ -114,9 +116,16 @@ class Reader:
         self.folder = posixpath.dirname(path)
         self.model = model
         self.notes: list[str] = []
+        self.files: dict[str, str] = {}
 
     def read(self, name: str) -> str:
-        return self.commit.read(inside(self.folder, name))
+        """A file the config names, read once however often it is named."""
+        path = inside(self.folder, name)
+        if path not in self.files:
+            if len(self.files) >= MAX_FILES:
+                raise Unreadable(f"the config names over {MAX_FILES:,} files; {path} was not read")
+            self.files[path] = self.commit.read(path)
+        return self.files[path]
 
     def suite(self) -> Suite:
         try:
@@ -187,7 +196,8 @@ class Reader:
                                "endpoint and runs nothing the config names")  # fmt: skip
                 continue
             options = []
-            for name, value in settings.items():
+            for key, value in settings.items():
+                name = str(key)
                 if name in SAMPLING:
                     options.append((name, value))
                 else:
