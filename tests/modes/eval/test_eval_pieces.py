@@ -60,7 +60,7 @@ def sides(base: list[tuple[str, tuple[bool, ...]]], head: list[tuple[str, tuple[
 
 def judged(base: list[Outcome], head: list[Outcome]) -> EvalResult:
     sides = Sides("abc", tuple(base), tuple(head), source="test")
-    return decide(analyse(sides, Limits(), ()), sides, repeats=3, cost=0.0)
+    return decide(analyse(sides, Limits(), ()), sides, cost=0.0)
 
 
 def test_the_verdict_its_outputs_and_its_table() -> None:

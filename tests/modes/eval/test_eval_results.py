@@ -15,6 +15,7 @@ from cicd_agent.modes.eval.config import Reader
 from cicd_agent.modes.eval.judge import Outcome, pair
 from cicd_agent.modes.eval.results import read_results
 from cicd_agent.modes.eval.source import Commit
+from tests.helpers.cli import run_cli
 from tests.modes.eval.conftest import Repo
 
 DATA = Path(__file__).parent / "data"
@@ -91,3 +92,17 @@ def test_the_config_and_promptfoos_results_name_the_same_cases(repo: Repo, tmp_p
     results = read_results(unpacked("promptfoo-head.json.gz", tmp_path), "promptfoo")
     assert [case.key for case in suite.cases] == [item.key for item in results]
     assert suite.cases[0].messages == (("user", "v2 Question 0: answer"),)
+
+
+def test_results_files_need_no_repository_and_no_model(tmp_path: Path) -> None:
+    done = run_cli(
+        ["eval", "--repo", str(tmp_path), "--provider", "none", "--results-format", "junit",
+         "--base-results", str(DATA / "junit-base.xml"),
+         "--head-results", str(DATA / "junit-head.xml"), "--fail-on", "insufficient"],
+        tmp_path,
+    )  # fmt: skip
+    assert done.code == 1, done.stderr  # 8 cases cannot show a 10-point drop
+    assert done.outputs["verdict"] == "insufficient"
+    assert (done.outputs["pass_rate_base"], done.outputs["pass_rate_head"]) == ("0.7500", "0.5000")
+    assert done.outputs["p_value"] == "0.5000"  # exact McNemar: 2 cases changed, both worse
+    assert "up to 1 sample(s)" in done.summary

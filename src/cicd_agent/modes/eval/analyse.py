@@ -56,7 +56,7 @@ HEADLINES = {
 }
 
 
-def decide(judged: Judged, sides: Sides, *, repeats: int, cost: float) -> EvalResult:
+def decide(judged: Judged, sides: Sides, *, cost: float) -> EvalResult:
     """The result every rendering shows: the figures, the per-case rows, the regressed cases
     (those that got worse, when the verdict is regressed), and a model server that answered
     nothing as the run's failure rather than a verdict."""
@@ -80,7 +80,7 @@ def decide(judged: Judged, sides: Sides, *, repeats: int, cost: float) -> EvalRe
         test=comparison.test,
         mde80=comparison.mde80,
         cases=comparison.cases,
-        repeats=repeats,
+        repeats=max((len(item.passes) for item in (*sides.base, *sides.heads)), default=0),
         regressed_cases=[r for r in rows if r.delta < 0] if verdict.verdict == REGRESSED else [],
         rows=rows,
         base_only=list(judged.pairs.base_only),

@@ -23,22 +23,29 @@ def commits(event: Event | None, head: str | None, base: str | None) -> tuple[st
     return head or "HEAD", base or ""
 
 
+def known_head(ctx: RunContext[EvalOptions], ref: str) -> str:
+    """The head commit the results files are said to be of, when a checkout knows it ("" when
+    there is none: results files need no repository)."""
+    try:
+        return ctx.checkout.resolve(ref, "head") if ctx.checkout.has_commit(ref) else ""
+    except UsageError:
+        return ""
+
+
 def collect(ctx: RunContext[EvalOptions]) -> Sides:
     options = ctx.mode_options
     event = ctx.event if ctx.has_event else None
     head_ref, base_ref = commits(event, options.head, options.base)
-    head = ctx.checkout.resolve(head_ref, "head") if ctx.checkout.has_commit(head_ref) else ""
     if options.base_results and options.head_results and options.results_format:
         kind = options.results_format
         return Sides(
-            head,
+            known_head(ctx, head_ref),
             tuple(read_results(options.base_results, kind)),
             tuple(read_results(options.head_results, kind)),
             source=f"{kind} results files {options.base_results.name} and "
             f"{options.head_results.name}",
         )
-    if not head:
-        raise UsageError(f"the head commit {head_ref!r} is not in the checkout.")
+    head = ctx.checkout.resolve(head_ref, "head")
     pull = event.pull_request if event is not None else None
     base_ref = base_ref or f"{head}~1"
     base = ctx.checkout.merge_base(base_ref, head) if pull else ctx.checkout.resolve(base_ref)

@@ -29,7 +29,7 @@ def run(ctx: RunContext[EvalOptions]) -> tuple[EvalResult, ExitCode]:
     limits = Limits(options.max_drop, options.max_detectable, options.min_pass_rate)
     judged = analyse(sides, limits, options.must_pass)
     cost = ctx.model.usage.cost_usd if ctx.model is not None else 0.0
-    result = decide(judged, sides, repeats=options.repeats, cost=cost)
+    result = decide(judged, sides, cost=cost)
     return finish(ctx, result, lambda decided: publish(ctx, decided))
 
 

@@ -125,7 +125,7 @@ def body(result: EvalResult) -> str:
         f"| pass rate | {pct(result.pass_rate_base)} | {pct(result.pass_rate_head)} | "
         f"{pts(result.delta)} (95 % interval {pts(low)} to {pts(high)}) |",
         "",
-        f"{result.cases} cases in both, {result.repeats} sample(s) a side; p = "
+        f"{result.cases} cases in both, up to {result.repeats} sample(s) a case a side; p = "
         f"{result.p_value:.3g} ({result.test}); a drop of {result.mde80 * 100:.1f} points or "
         f"more is caught 80 % of the time. Source: {result.source}.",
         "",
