@@ -13,7 +13,8 @@ the coins):
 - ``small``: 20 cases, repeats 3, the same chances; counted: seeds whose verdict is
   ``insufficient`` (never ``passed``).
 
-Usage: ``.venv/bin/python research/eval_gate/gate_shape.py [--seeds N] [--suite NAME]``;
+Usage: ``.venv/bin/python research/eval_gate/gate_shape.py [--seeds N] [--first SEED]
+[--suite NAME]``;
 progress on stderr, one JSON line a suite on stdout.
 """
 
@@ -50,14 +51,22 @@ def config(prefix: str, cases: int) -> str:
         "    assert:\n      - type: icontains\n        value: right\n"
         for i in range(cases)
     )
-    return f"prompts: ['{prefix}Question {{{{n}}}}']\nproviders: [openai:chat:local]\ntests:\n{tests}"
+    return (
+        f"prompts: ['{prefix}Question {{{{n}}}}']\nproviders: [openai:chat:local]\ntests:\n{tests}"
+    )
 
 
 def git(root: Path, *args: str) -> str:
-    env = {"GIT_AUTHOR_NAME": "r", "GIT_AUTHOR_EMAIL": "r@example.com",
-           "GIT_COMMITTER_NAME": "r", "GIT_COMMITTER_EMAIL": "r@example.com", "PATH": "/usr/bin:/bin"}
-    return subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True,
-                          text=True).stdout.strip()
+    env = {
+        "GIT_AUTHOR_NAME": "r",
+        "GIT_AUTHOR_EMAIL": "r@example.com",
+        "GIT_COMMITTER_NAME": "r",
+        "GIT_COMMITTER_EMAIL": "r@example.com",
+        "PATH": "/usr/bin:/bin",
+    }
+    return subprocess.run(
+        ["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def one(suite: str, seed: int, work: Path) -> str:
@@ -83,10 +92,27 @@ def one(suite: str, seed: int, work: Path) -> str:
     try:
         server.answer_noisily(chance, seed=seed, right="That is right.", wrong="No.")
         done = run_cli(
-            ["eval", "--repo", str(root), "--base", shas[0], "--head", shas[1], "--provider",
-             "openai", "--base-url", server.base_url, "--repeats", "3"],
-            work, {"OPENAI_API_KEY": TEST_API_KEY, "GITHUB_OUTPUT": str(work / "out"),
-                   "GITHUB_STEP_SUMMARY": str(work / "summary")},
+            [
+                "eval",
+                "--repo",
+                str(root),
+                "--base",
+                shas[0],
+                "--head",
+                shas[1],
+                "--provider",
+                "openai",
+                "--base-url",
+                server.base_url,
+                "--repeats",
+                "3",
+            ],
+            work,
+            {
+                "OPENAI_API_KEY": TEST_API_KEY,
+                "GITHUB_OUTPUT": str(work / "out"),
+                "GITHUB_STEP_SUMMARY": str(work / "summary"),
+            },
         )
     finally:
         server.stop()
@@ -96,18 +122,20 @@ def one(suite: str, seed: int, work: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--first", type=int, default=0, help="the first seed (default 0)")
     parser.add_argument("--suite", choices=sorted(SUITES), action="append")
     args = parser.parse_args()
     for suite in args.suite or sorted(SUITES):
         verdicts: list[str] = []
         with tempfile.TemporaryDirectory() as folder:
-            for seed in range(args.seeds):
+            for seed in range(args.first, args.first + args.seeds):
                 (Path(folder) / "out").write_text("")
                 (Path(folder) / "summary").write_text("")
                 verdicts.append(one(suite, seed, Path(folder)))
                 print(f"{suite} seed {seed}: {verdicts[-1]}", file=sys.stderr, flush=True)
         counts = {v: verdicts.count(v) for v in sorted(set(verdicts))}
-        print(json.dumps({"suite": suite, "seeds": args.seeds, "verdicts": counts}), flush=True)
+        seeds = f"{args.first}-{args.first + args.seeds - 1}"
+        print(json.dumps({"suite": suite, "seeds": seeds, "verdicts": counts}), flush=True)
 
 
 if __name__ == "__main__":
