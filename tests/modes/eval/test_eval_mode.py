@@ -200,3 +200,23 @@ tests:
     assert "<untrusted-data" in graders[0].text("user")
     rows = document(done)["rows"]
     assert rows[0]["base_rate"] == 1.0 and rows[0]["head_rate"] == 0.0
+
+
+def test_attack_a_cache_in_the_checkout_would_let_the_head_write_its_own_answers(
+    repo: Repo, model_server: ModelServer, tmp_path: Path
+) -> None:
+    """ATTACK: the settings name a cache folder inside the checkout; the pull request commits
+    answers there under the keys its own requests will have (the key is the endpoint, the
+    request and the sample: all known to it). Refused before anything is read from it."""
+    base = repo.commit({"evals/promptfooconfig.yaml": config("", 3)})
+    head = repo.commit({"evals/promptfooconfig.yaml": config("v2 ", 3),
+                        ".eval-cache/planted.json": '{"answer": "right"}'})  # fmt: skip
+    model_server.answer_noisily(lambda _: 0.0, wrong="wrong")
+    for folder in (repo.root / ".eval-cache", repo.root / "deeper" / ".." / ".eval-cache"):
+        done = run(repo, base, head, model_server, tmp_path, "--cache-dir", str(folder))
+        assert done.code == 2, done.stdout + done.stderr
+        assert "cache-dir" in done.stderr and "in the checkout" in done.stderr
+    (tmp_path / "link").symlink_to(repo.root / ".eval-cache")
+    done = run(repo, base, head, model_server, tmp_path, "--cache-dir", str(tmp_path / "link"))
+    assert done.code == 2 and "in the checkout" in done.stderr
+    assert model_server.chat_requests == []

@@ -4,6 +4,9 @@ results files another tool wrote."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from cicd_agent.api import Event, RunContext, UsageError
 from cicd_agent.modes.eval.ask import Asker, Stopped
 from cicd_agent.modes.eval.config import Case, Reader, Suite
@@ -55,10 +58,26 @@ def collect(ctx: RunContext[EvalOptions]) -> Sides:
     return ask_both(ctx, suites[0], suites[1], head)
 
 
+def outside_checkout(root: Path, cache: Path | None) -> None:
+    """A cache folder in the checkout (or reached through a link there) is refused: the pull
+    request would write the answers its own requests are judged by (a key is the endpoint, the
+    request and the sample's index, all known to it)."""
+    if cache is None:
+        return
+    named, reached = Path(os.path.abspath(cache)), cache.resolve()
+    if named.is_relative_to(root.absolute()) or reached.is_relative_to(root.resolve()):
+        raise UsageError(
+            f"--cache-dir {cache} is in the checkout; the pull request would write the answers "
+            "it is judged by.",
+            hint="Keep the cache outside the checkout (under $RUNNER_TEMP, with actions/cache).",
+        )
+
+
 def ask_both(ctx: RunContext[EvalOptions], base: Suite, head: Suite, sha: str) -> Sides:
     """Every case of both sides asked and judged, the base first; a request byte-identical on
     both sides is asked once (the asker keeps its samples)."""
     options = ctx.mode_options
+    outside_checkout(ctx.options.repo_dir, options.cache_dir)
     client = ctx.model
     if client is None:
         raise UsageError(
