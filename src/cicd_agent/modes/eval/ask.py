@@ -135,7 +135,7 @@ class Asker:
     def grade(self, check: Check, answer: str) -> bool | str:
         """Whether the trusted model finds ``answer`` meets the rubric, or why it could not
         say (an error is a failed sample and is not kept)."""
-        key = self._key("grade", check.kind, str(check.value), answer)
+        key = self._key("grade", self.client.config.model, check.kind, str(check.value), answer)
         if key in self.grades:
             return self.grades[key]
         kept = self._kept(key)
