@@ -92,8 +92,8 @@ tests:
     assert: [{{type: icontains, value: HI}}]
 """
     one, two = read(repo, config, {"check.js": "module.exports = () => true"}).cases
-    assert said in one.error
-    assert two.error == "" and two.checks == (Check("icontains", "HI"),)
+    assert said in one.judge_error
+    assert two.judge_error == "" and two.checks == (Check("icontains", "HI"),)
 
 
 @pytest.mark.parametrize(

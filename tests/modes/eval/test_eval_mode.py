@@ -220,3 +220,24 @@ def test_attack_a_cache_in_the_checkout_would_let_the_head_write_its_own_answers
     done = run(repo, base, head, model_server, tmp_path, "--cache-dir", str(tmp_path / "link"))
     assert done.code == 2 and "in the checkout" in done.stderr
     assert model_server.chat_requests == []
+
+
+def test_attack_a_head_that_weakens_its_asserts_is_judged_by_the_bases(
+    repo: Repo, model_server: ModelServer, tmp_path: Path
+) -> None:
+    """ATTACK: the head's prompt makes every answer wrong, and the same pull request loosens
+    every assert so that a wrong answer passes (``not-contains: zzz``, or a javascript assert
+    that would always pass). Judged by its own asserts it would pass; the base's asserts (the
+    trusted branch) judge both sides, and the head regressed."""
+    base = repo.commit({"evals/promptfooconfig.yaml": config("", 40)})
+    loose = config("v2 ", 40).replace("type: icontains\n        value: right",
+                                      "type: not-contains\n        value: zzz")  # fmt: skip
+    head = repo.commit({"evals/promptfooconfig.yaml": loose})
+    model_server.answer_with(
+        lambda r: "wrong" if r.text().startswith("v2 ") else "right", times=None
+    )
+    done = run(repo, base, head, model_server, tmp_path, "--fail-on", "regressed", "--repeats",
+               "1")  # fmt: skip
+    assert done.code == 1, done.stdout + done.stderr
+    assert done.outputs["verdict"] == "regressed"
+    assert "The head changes the asserts of 40 cases" in done.summary

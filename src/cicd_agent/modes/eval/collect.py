@@ -10,7 +10,7 @@ from pathlib import Path
 from cicd_agent.api import Event, RunContext, UsageError
 from cicd_agent.modes.eval.ask import Asker, Stopped
 from cicd_agent.modes.eval.config import Case, Reader, Suite
-from cicd_agent.modes.eval.judge import Outcome, outcome
+from cicd_agent.modes.eval.judge import Outcome, base_asserts, outcome
 from cicd_agent.modes.eval.options import EvalOptions
 from cicd_agent.modes.eval.results import read_results
 from cicd_agent.modes.eval.source import Commit
@@ -91,12 +91,21 @@ def ask_both(ctx: RunContext[EvalOptions], base: Suite, head: Suite, sha: str) -
     def sample(case: Case) -> list[tuple[str, str]]:
         return [(s.text, s.error) for s in asker.samples(case)]
 
+    heads, changed = base_asserts(base.cases, head.cases)
+    notes = [*base.notes, *head.notes]
+    if changed:
+        shown = ", ".join(changed[:5]) + (
+            f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+        )
+        notes.append(f"The head changes the asserts of {len(changed)} cases ({shown}); both sides "
+                     "were judged by the base's, as the base branch's settings are: a pull "
+                     "request does not loosen the checks it is judged by.")  # fmt: skip
     sides: tuple[list[Outcome], list[Outcome]] = ([], [])
     stopped = ""
     try:
-        for suite, into in zip((base, head), sides, strict=True):
+        for cases, into in zip((base.cases, heads), sides, strict=True):
             into.extend(outcome(case, options.repeats, sample, asker.grade)
-                        for case in suite.cases)  # fmt: skip
+                        for case in cases)  # fmt: skip
     except Stopped as stop:
         stopped = str(stop)
     return Sides(
@@ -107,5 +116,5 @@ def ask_both(ctx: RunContext[EvalOptions], base: Suite, head: Suite, sha: str) -
         stopped=stopped,
         unanswered=asker.unanswered,
         asked=asker.asked,
-        notes=(*base.notes, *head.notes),
+        notes=tuple(notes),
     )

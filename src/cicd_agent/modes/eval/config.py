@@ -68,7 +68,9 @@ class Case:
     checks: tuple[Check, ...] = ()
     threshold: float | None = None
     error: str = ""
-    """Why the case cannot be asked or judged ("" when it can): a failure on this side."""
+    """Why the case cannot be asked ("" when it can): a failure on this side."""
+    judge_error: str = ""
+    """Why its asserts cannot be judged ("" when they can): a failure on this side."""
 
     def request(self) -> str:
         """The request as bytes would be sent: two cases with the same one share answers."""
@@ -301,7 +303,7 @@ class Reader:
         checks, check_error = read_checks(asserts, vars_)
         threshold = test.get("threshold")
         messages: tuple[tuple[str, str], ...] = ()
-        problem = error or prompt.error or provider.error or check_error
+        problem = error or prompt.error or provider.error
         if not problem:
             try:
                 messages = chat(render(prompt.text, vars_))
@@ -316,6 +318,7 @@ class Reader:
             checks=checks,
             threshold=float(threshold) if isinstance(threshold, int | float) else None,
             error=problem,
+            judge_error=check_error,
         )
 
 

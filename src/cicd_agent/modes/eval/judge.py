@@ -10,7 +10,7 @@ worse answer by making its case unjudgeable.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cicd_agent.modes.eval.checks import Check, judge
 from cicd_agent.modes.eval.config import Case
@@ -54,8 +54,8 @@ def sample_passes(case: Case, answer: str, grade: Grader) -> tuple[bool, str]:
 
 
 def outcome(case: Case, repeats: int, sample: Sampler, grade: Grader) -> Outcome:
-    if case.error:
-        return Outcome(case.key, case.where, (False,) * repeats, (case.error,))
+    if case.error or case.judge_error:
+        return Outcome(case.key, case.where, (False,) * repeats, (case.error or case.judge_error,))
     passes: list[bool] = []
     errors: list[str] = []
     for answer, error in sample(case):
@@ -68,6 +68,25 @@ def outcome(case: Case, repeats: int, sample: Sampler, grade: Grader) -> Outcome
         if problem:
             errors.append(problem)
     return Outcome(case.key, case.where, tuple(passes), tuple(dict.fromkeys(errors)))
+
+
+def base_asserts(base: Sequence[Case], head: Sequence[Case]) -> tuple[list[Case], list[str]]:
+    """The head's cases, each judged by the base's asserts where the base has the case, and the
+    cases whose asserts the head changed. The base branch's config is trusted as its settings
+    are: a pull request that weakens an assert (``contains: ""``) does not pass by it."""
+    trusted = {case.key: case for case in base}
+    cases, changed = [], []
+    for given in head:
+        was = trusted.get(given.key)
+        if was is None or (was.checks, was.threshold, was.judge_error) == (
+            given.checks, given.threshold, given.judge_error
+        ):  # fmt: skip
+            cases.append(given)
+            continue
+        changed.append(given.key)
+        cases.append(replace(given, checks=was.checks, threshold=was.threshold,
+                             judge_error=was.judge_error))  # fmt: skip
+    return cases, changed
 
 
 @dataclass(frozen=True)
