@@ -636,8 +636,12 @@ def test_ci_failure_explains_a_failed_pull_request_run_on_the_pull_request(
     (comment,) = stage.github.proxy.calls("POST", rf"{REPO_API}/issues/{PR_NUMBER}/comments")
     assert ROOT_CAUSE in comment.json()["body"]
     say = played.jobs["analyse"].rendered["Say what failed"]
-    assert say == {"env.FAILURE_TYPE": "test_failure", "env.IS_FLAKY": "false",
-                   "env.FIX_STATUS": "none", "env.RERUN": "false"}  # fmt: skip (no re-run asked)
+    assert say == {
+        "env.FAILURE_TYPE": "test_failure",
+        "env.IS_FLAKY": "false",
+        "env.FIX_STATUS": "none",
+        "env.RERUN": "false",
+    }  # fmt: skip (no re-run asked)
     assert "**No fix offered:**" in run.summary
     assert "the model stopped without a verified patch: The test's expectation" in run.summary
     played.assert_least_privilege_suffices()
@@ -956,13 +960,17 @@ def test_the_javascript_test_steps_name_a_pull_requests_failing_test(
         passing = f"{imports}test('ok', () => {{ expect(1).toBe(1); }});\n"
         base = repo.commit("base", {".gitignore": "node_modules\n", "package.json": package,
                                     name: passing})  # fmt: skip
-        head = repo.commit("break", {name: passing + "test('broken', () => { expect(1).toBe(2); });\n"})
+        head = repo.commit(
+            "break", {name: passing + "test('broken', () => { expect(1).toBe(2); });\n"}
+        )
         workspace, merged = merge_checkout(repo.path, tmp_path / runner / "checkout", base, head)
         modules = workspace / "node_modules"
         (modules / ".bin").mkdir(parents=True)
         for package_name in installed:  # the project's own install, as npm ci leaves it
             (modules / package_name).symlink_to(TOOLS_DIR / "node" / "node_modules" / package_name)
-        (modules / ".bin" / runner).symlink_to(TOOLS_DIR / "node" / "node_modules" / ".bin" / runner)
+        (modules / ".bin" / runner).symlink_to(
+            TOOLS_DIR / "node" / "node_modules" / ".bin" / runner
+        )
         played = stage.play(
             f"test-step-{runner}.yml", event_name="pull_request",
             payload=pull_request_event(base, head), workspace=workspace, sha=merged,
@@ -1013,4 +1021,45 @@ def test_build_reports_the_image_of_a_pull_request_in_its_comment(
     assert run.outputs["new_critical_cves"] == "0"
     (comment,) = stage.github.proxy.calls("POST", rf"{REPO_API}/issues/{PR_NUMBER}/comments")
     assert "| 3 | `COPY app.txt /app/app.txt` |" in comment.json()["body"]
+    played.assert_least_privilege_suffices()
+
+
+# --- eval.yml -----------------------------------------------------------------------------------
+
+
+def _eval_config(prefix: str) -> str:
+    tests = "".join(
+        f"  - description: case {i}\n    vars: {{n: {i}}}\n"
+        "    assert: [{type: icontains, value: right}]\n"
+        for i in range(40)
+    )
+    return f"prompts: ['{prefix}Question {{{{n}}}}']\nproviders: [openai:chat:m]\ntests:\n{tests}"
+
+
+@exercises(("eval.yml", "eval"))
+def test_eval_blocks_a_pull_request_whose_prompt_answers_worse(
+    stage: Stage, tmp_path: Path
+) -> None:
+    """The example's job: the team's promptfoo config at base and head, each case asked three
+    times a side of the workflow's model, the head's prompt answering wrong: regressed, the
+    job fails on `fail-on: regressed`, and the comment holds the per-case table."""
+    source = tmp_path / "app"
+    builder = GitRepoBuilder(source)
+    base = builder.commit("base", {"promptfooconfig.yaml": _eval_config("")})
+    head = builder.commit("head", {"promptfooconfig.yaml": _eval_config("v2 ")})
+    workspace, merge = merge_checkout(source, tmp_path / "workspace", base, head)
+    stage.model.answer_with(
+        lambda request: "wrong" if request.text().startswith("v2 ") else "right", times=None
+    )
+    played = stage.play(
+        "eval.yml", event_name="pull_request", payload=pull_request_event(base, head),
+        workspace=workspace, sha=merge, ref=f"refs/pull/{PR_NUMBER}/merge",
+    )  # fmt: skip
+    run = played.step("eval").run
+    assert run.exit_code == 1, run.log
+    assert run.outputs["verdict"] == "regressed"
+    assert run.outputs["pass_rate_base"] == "1.0000" and run.outputs["pass_rate_head"] == "0.0000"
+    assert {r.model for r in stage.model.chat_requests} == {"gpt-5.4-mini"}
+    (comment,) = stage.github.proxy.calls("POST", rf"{REPO_API}/issues/{PR_NUMBER}/comments")
+    assert "| pass rate | 100.0 % | 0.0 % |" in comment.json()["body"]
     played.assert_least_privilege_suffices()
