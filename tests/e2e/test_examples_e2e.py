@@ -636,12 +636,8 @@ def test_ci_failure_explains_a_failed_pull_request_run_on_the_pull_request(
     (comment,) = stage.github.proxy.calls("POST", rf"{REPO_API}/issues/{PR_NUMBER}/comments")
     assert ROOT_CAUSE in comment.json()["body"]
     say = played.jobs["analyse"].rendered["Say what failed"]
-    assert say == {
-        "env.FAILURE_TYPE": "test_failure",
-        "env.IS_FLAKY": "false",
-        "env.FIX_STATUS": "none",
-        "env.RERUN": "false",
-    }  # fmt: skip (no re-run asked)
+    assert say == {"env.FAILURE_TYPE": "test_failure", "env.IS_FLAKY": "false",
+                   "env.FIX_STATUS": "none", "env.RERUN": "false"}  # fmt: skip (no re-run asked)
     assert "**No fix offered:**" in run.summary
     assert "the model stopped without a verified patch: The test's expectation" in run.summary
     played.assert_least_privilege_suffices()
@@ -960,17 +956,13 @@ def test_the_javascript_test_steps_name_a_pull_requests_failing_test(
         passing = f"{imports}test('ok', () => {{ expect(1).toBe(1); }});\n"
         base = repo.commit("base", {".gitignore": "node_modules\n", "package.json": package,
                                     name: passing})  # fmt: skip
-        head = repo.commit(
-            "break", {name: passing + "test('broken', () => { expect(1).toBe(2); });\n"}
-        )
+        head = repo.commit("break", {name: passing + "test('broken', () => { expect(1).toBe(2); });\n"})
         workspace, merged = merge_checkout(repo.path, tmp_path / runner / "checkout", base, head)
         modules = workspace / "node_modules"
         (modules / ".bin").mkdir(parents=True)
         for package_name in installed:  # the project's own install, as npm ci leaves it
             (modules / package_name).symlink_to(TOOLS_DIR / "node" / "node_modules" / package_name)
-        (modules / ".bin" / runner).symlink_to(
-            TOOLS_DIR / "node" / "node_modules" / ".bin" / runner
-        )
+        (modules / ".bin" / runner).symlink_to(TOOLS_DIR / "node" / "node_modules" / ".bin" / runner)
         played = stage.play(
             f"test-step-{runner}.yml", event_name="pull_request",
             payload=pull_request_event(base, head), workspace=workspace, sha=merged,
