@@ -1055,3 +1055,44 @@ def test_build_reports_the_image_of_a_pull_request_in_its_comment(
     (comment,) = stage.github.proxy.calls("POST", rf"{REPO_API}/issues/{PR_NUMBER}/comments")
     assert "| 3 | `COPY app.txt /app/app.txt` |" in comment.json()["body"]
     played.assert_least_privilege_suffices()
+
+
+# --- eval.yml -----------------------------------------------------------------------------------
+
+
+def _eval_config(prefix: str) -> str:
+    tests = "".join(
+        f"  - description: case {i}\n    vars: {{n: {i}}}\n"
+        "    assert: [{type: icontains, value: right}]\n"
+        for i in range(40)
+    )
+    return f"prompts: ['{prefix}Question {{{{n}}}}']\nproviders: [openai:chat:m]\ntests:\n{tests}"
+
+
+@exercises(("eval.yml", "eval"))
+def test_eval_blocks_a_pull_request_whose_prompt_answers_worse(
+    stage: Stage, tmp_path: Path
+) -> None:
+    """The example's job: the team's promptfoo config at base and head, each case asked three
+    times a side of the workflow's model, the head's prompt answering wrong: regressed, the
+    job fails on `fail-on: regressed`, and the comment holds the per-case table."""
+    source = tmp_path / "app"
+    builder = GitRepoBuilder(source)
+    base = builder.commit("base", {"promptfooconfig.yaml": _eval_config("")})
+    head = builder.commit("head", {"promptfooconfig.yaml": _eval_config("v2 ")})
+    workspace, merge = merge_checkout(source, tmp_path / "workspace", base, head)
+    stage.model.answer_with(
+        lambda request: "wrong" if request.text().startswith("v2 ") else "right", times=None
+    )
+    played = stage.play(
+        "eval.yml", event_name="pull_request", payload=pull_request_event(base, head),
+        workspace=workspace, sha=merge, ref=f"refs/pull/{PR_NUMBER}/merge",
+    )  # fmt: skip
+    run = played.step("eval").run
+    assert run.exit_code == 1, run.log
+    assert run.outputs["verdict"] == "regressed"
+    assert run.outputs["pass_rate_base"] == "1.0000" and run.outputs["pass_rate_head"] == "0.0000"
+    assert {r.model for r in stage.model.chat_requests} == {"gpt-5.4-mini"}
+    (comment,) = stage.github.proxy.calls("POST", rf"{REPO_API}/issues/{PR_NUMBER}/comments")
+    assert "| pass rate | 100.0 % | 0.0 % |" in comment.json()["body"]
+    played.assert_least_privilege_suffices()

@@ -8,6 +8,7 @@ Script the answers in the order the client will ask::
     model_server.answer(ReviewAnswer(...))          # structured answer, finish_reason "stop"
     model_server.rate_limit(times=2)                # 429 with retry-after-ms (fast retries)
     model_server.answer_with(lambda req: ...)       # computed from the request
+    model_server.answer_noisily(lambda req: 0.7, seed=3)   # seeded coin per request and sample
     model_server.fail(500), .slow(5.0), .invalid_json(), .refuse(), .cut_off(), .empty()
     model_server.call_tools(("read_file", {"path": "x.py"}))   # a tool-calling turn
     model_server.call_tools_with(lambda req: [...])   # tool calls computed from the request
@@ -20,6 +21,7 @@ canned answer. ``model_server.requests`` holds every request (headers and parsed
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import threading
@@ -279,6 +281,32 @@ class ModelServer:
             return Reply(body=completion_body(request, as_content(result)))
 
         self.enqueue(step, times=times)
+
+    def answer_noisily(
+        self,
+        chance: Callable[[RecordedRequest], float],
+        *,
+        seed: int = 0,
+        right: str = "RIGHT",
+        wrong: str = "WRONG",
+    ) -> None:
+        """From now on, every request answered ``right`` with probability ``chance(request)``,
+        else ``wrong``, by a coin seeded with ``seed``, the request and its sample: the n-th
+        arrival of the same body (model and messages) is its n-th sample, so a client's
+        repeats get fresh coins, and the same seed gives the same answers in any order."""
+        seen: dict[str, int] = {}
+        lock = threading.Lock()
+
+        def noisy(request: RecordedRequest) -> str:
+            body = json.dumps([request.model, request.messages], sort_keys=True)
+            with lock:
+                sample = seen.get(body, 0)
+                seen[body] = sample + 1
+            coin = hashlib.sha256(f"{seed}|{body}|{sample}".encode()).digest()
+            uniform = int.from_bytes(coin[:8], "big") / 2**64
+            return right if uniform < chance(request) else wrong
+
+        self.answer_with(noisy, times=None)
 
     def call_tools(
         self,

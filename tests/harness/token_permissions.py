@@ -157,7 +157,7 @@ def step_needs(mode: str, inputs: Mapping[str, str]) -> dict[str, str]:
         return _command_needs(inputs)
     if mode == "test-step":  # whether a pull request's author can push
         return {"pull-requests": "read"}
-    if mode == "build":  # the sticky comment with the report
+    if mode in ("build", "eval"):  # the sticky comment with the report
         return {"pull-requests": "write"}
     raise AssertionError(f"unknown mode {mode!r}")
 

@@ -20,7 +20,6 @@ from cicd_agent.api import (
 from cicd_agent.api.lent import (
     analysis,
     answers,
-    bounded_yaml,
     build_report,
     change,
     command_line,
@@ -50,7 +49,7 @@ from tests.project.test_api_promise import typing_only
 from tests.project.test_api_used import LENT, PROMISED
 
 FACETS = (audit, checkout_files, contracts, github, model, notify, risk, runners, tests,
-          analysis, answers, build_report, bounded_yaml, change, command_line, comments,
+          analysis, answers, build_report, change, command_line, comments,
           finding_text, lent_audit,
           lent_checkout_files, lent_contracts, findings, git, lent_github, logs, lent_model,
           posting, processes, python_imports, registry, lent_risk, run, lent_runners, sandbox, settings,

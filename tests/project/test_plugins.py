@@ -15,6 +15,7 @@ PUBLIC = frozenset({"cicd_agent.api", "cicd_agent.plugins"})
 
 WRITTEN_ON_THE_API = (
     "build",
+    "eval",
     "command",
     "review",
     "test-step",

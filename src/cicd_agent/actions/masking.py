@@ -18,9 +18,11 @@ SECRET_NAME_WORDS = frozenset({"PASS", "PWD", "AUTH", "DSN", "KEY", "CREDS", "PA
 """…or has one of these as a whole word (``DB_PASS``, ``MYSQL_PWD``, ``SENTRY_DSN``, ``DEPLOY_KEY``,
 ``GH_PAT``; not ``BYPASS``, ``KEYBOARD`` or ``PATH``, and not the shell's own ``PWD``/``OLDPWD``,
 which hold the working directory)."""
-_NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD", "CONTEXT_TOKENS", "TOKEN_BUDGET", "SECRET_ENV"})
-"""The shell's working directories, and this action's own inputs that count tokens or name
-secret variables (``INPUT_CONTEXT-TOKENS=120000`` must not turn every 120000 into a marker)."""
+_NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD", "CONTEXT_TOKENS", "TOKEN_BUDGET", "SECRET_ENV",
+                               "MIN_PASS_RATE", "MUST_PASS"})  # fmt: skip
+"""The shell's working directories, and this action's own inputs that count tokens, name
+secret variables or say what must pass (``INPUT_CONTEXT-TOKENS=120000`` must not turn every
+120000 into a marker)."""
 
 MIN_KNOWN_SECRET_LENGTH = 6
 _PATH_VALUE = re.compile(r"(?:/|~/|[A-Za-z]:\\)[\w./\\ -]*")

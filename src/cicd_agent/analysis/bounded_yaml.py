@@ -195,3 +195,9 @@ def load(text: str, limits: YamlLimits = DEFAULT_LIMITS, *, unique_keys: bool = 
         ) from None
     finally:
         constructor.dispose()
+
+
+def load_text(text: str, *, unique_keys: bool = False) -> object:
+    """:func:`load` within the default limits: how a mode reads YAML a pull request or a
+    workflow wrote (the limits are the core's to set, not a mode's)."""
+    return load(text, unique_keys=unique_keys)

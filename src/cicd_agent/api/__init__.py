@@ -76,6 +76,9 @@ if TYPE_CHECKING:
     )
     from cicd_agent.actions.progress import Progress
     from cicd_agent.actions.runner_io import Annotation
+    from cicd_agent.analysis.bounded_yaml import YamlLimitError
+    from cicd_agent.analysis.bounded_yaml import load_text as load_yaml
+    from cicd_agent.analysis.bounded_yaml import one_line as yaml_problem
     from cicd_agent.analysis.change_types import ChangeType, classify_path
     from cicd_agent.analysis.changes import ChangedFile, ChangeSet
     from cicd_agent.analysis.diff import Diff, FileDiff, parse_diff
@@ -138,6 +141,7 @@ NAMES_BY_MODULE: Mapping[str, str] = {
     ),
     "cicd_agent.actions.progress": "Progress",
     "cicd_agent.actions.runner_io": "Annotation",
+    "cicd_agent.analysis.bounded_yaml": "YamlLimitError load_yaml=load_text yaml_problem=one_line",
     "cicd_agent.analysis.change_types": "ChangeType classify_path",
     "cicd_agent.analysis.changes": "ChangeSet ChangedFile",
     "cicd_agent.analysis.diff": "Diff FileDiff parse_diff",
@@ -246,6 +250,7 @@ __all__ = [
     "Truncate",
     "Trust",
     "UsageError",
+    "YamlLimitError",
     "analysing",
     "ask_model",
     "begin",
@@ -262,6 +267,7 @@ __all__ = [
     "is_file",
     "is_null_sha",
     "load_json",
+    "load_yaml",
     "model_failure_note",
     "module_name",
     "name_span",
@@ -282,4 +288,5 @@ __all__ = [
     "walk_files",
     "with_hidden",
     "write_output",
+    "yaml_problem",
 ]

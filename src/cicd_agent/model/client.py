@@ -64,6 +64,8 @@ from cicd_agent.model.usage import Tier, Usage
 
 T = TypeVar("T", bound=BaseModel)
 _ResultT = TypeVar("_ResultT")
+_ValueT = TypeVar("_ValueT")
+
 
 COUNTS_KEPT = 512
 """Prompt pieces whose token count is remembered (a tool loop's conversation, many times over)."""
@@ -304,6 +306,56 @@ class ModelClient:
 
         return self._call(tier, turn)
 
+    def complete(
+        self,
+        messages: Sequence[ChatCompletionMessageParam],
+        *,
+        model: str,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        seed: int | None = None,
+        max_tokens: int | None = None,
+        stop: Sequence[str] = (),
+        presence_penalty: float | None = None,
+        frequency_penalty: float | None = None,
+    ) -> str:
+        """The raw text of one plain chat completion of ``messages`` by ``model``: no schema, no
+        system prompt of ours, only the sampling settings given (where the request goes and
+        with which key are the client's, never the caller's), for a mode that judges the answer
+        itself (an eval). An empty or cut-off answer is an answer; only a request that got none
+        is a ModelError. Budget, usage, time limit and key scrubbing are :meth:`ask`'s.
+        """
+        sent = list(messages)
+        out_tokens = self.output_tokens("model", max_tokens)
+
+        def some(value: _ValueT | None) -> _ValueT | openai.Omit:
+            return openai.omit if value is None else value
+
+        def answer() -> str:
+            reply = self._send(
+                "",
+                sent,
+                "model",
+                out_tokens,
+                lambda sdk, _: (
+                    sdk.chat.completions.with_raw_response.create(
+                        model=model,
+                        messages=sent,
+                        temperature=some(temperature),
+                        top_p=some(top_p),
+                        seed=some(seed),
+                        max_tokens=some(max_tokens),
+                        stop=some(list(stop) if stop else None),
+                        presence_penalty=some(presence_penalty),
+                        frequency_penalty=some(frequency_penalty),
+                    ).content
+                ),
+                model=model,
+            )
+            return self._scrub(reply.content)
+
+        return self._call("model", answer)
+
     def _send(
         self,
         declared: str,
@@ -311,12 +363,15 @@ class ModelClient:
         tier: Tier,
         out_tokens: int,
         request: Callable[[openai.OpenAI, str], bytes],
+        *,
+        model: str | None = None,
     ) -> Reply:
         """What :meth:`ask` and :meth:`converse` share around one request: the budget
         check (``declared``: the schema or tools sent along), the hard time limit, the SDK's
         errors as plain sentences, the completion read leniently and its usage recorded.
-        ``request(sdk, model)`` sends the request and returns the response body."""
-        model = self.config.model_for(tier)
+        ``request(sdk, model)`` sends the request and returns the response body; ``model``,
+        when given, is asked instead of the tier's (the budget is still the tier's)."""
+        model = model or self.config.model_for(tier)
         valid_utf8(messages)
         prompt_tokens = self._prompt_tokens(declared, messages, tier)
         budget = self.prompt_budget(tier, out_tokens)

@@ -21,6 +21,9 @@ from cicd_agent.actions.masking import MIN_KNOWN_SECRET_LENGTH, is_secret_name, 
         ("INPUT_TOKEN_BUDGET", False),
         ("HOME", False),
         ("PASSENGER_COUNT", False),
+        ("min-pass-rate", False),
+        ("must-pass", False),
+        ("MUST_PASSWORD", True),
     ],
 )
 def test_a_name_says_whether_its_variable_holds_a_secret(name: str, secret: bool) -> None:

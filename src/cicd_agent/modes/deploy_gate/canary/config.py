@@ -21,8 +21,7 @@ from typing import Literal, Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from cicd_agent.api import UsageError
-from cicd_agent.api.lent import bounded_yaml
+from cicd_agent.api import UsageError, YamlLimitError, load_yaml, yaml_problem
 from cicd_agent.modes.deploy_gate.canary.query_shape import Kind, infer_kind, split_ratio
 from cicd_agent.modes.deploy_gate.canary.sources import SourceSettings, known
 
@@ -323,12 +322,12 @@ def load_canary_config(source: str | None) -> CanaryConfig:
         return CanaryConfig()
     text, origin = _read_source(source)
     try:
-        document = bounded_yaml.load(text, unique_keys=True)
-    except bounded_yaml.YamlLimitError as error:
+        document = load_yaml(text, unique_keys=True)
+    except YamlLimitError as error:
         raise UsageError(f"canary configuration {origin} was not read: {error}.") from None
     except yaml.YAMLError as error:
         raise UsageError(
-            f"canary configuration {bounded_yaml.one_line(error, origin)} (not valid YAML or JSON)."
+            f"canary configuration {yaml_problem(error, origin)} (not valid YAML or JSON)."
         ) from None
     if isinstance(document, list):
         document = {"metrics": document}

@@ -1,0 +1,361 @@
+"""A promptfoo config read as the team wrote it: prompts × providers × tests, each test's vars
+(with ``defaultTest``'s under them) and asserts, made into the cases one side asks.
+
+What the config may choose is a prompt, the variables, the asserts and a model's name with a
+few sampling settings. Where a request goes and with which key is the action's (its inputs, the
+base branch's settings), never the config's: the settings that would route the key elsewhere
+(``apiBaseUrl``, ``apiKey``...) are ignored and said, and a provider that is not a plain model
+(``exec:``, ``python:``, a ``file://`` module, a webhook) is an error on each of its cases, as
+is a prompt or a variable that is code. Nothing the config names is run.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from itertools import product
+from typing import Any
+
+import yaml
+
+from cicd_agent.api import UsageError, YamlLimitError, load_yaml, yaml_problem
+from cicd_agent.modes.eval.checks import Check, read_checks
+from cicd_agent.modes.eval.source import Commit, Unreadable, inside
+from cicd_agent.modes.eval.template import render
+
+MAX_CASES = 5_000
+MAX_FILES = 1_000
+"""Distinct files one config may name (each is two git calls)."""
+SAMPLING = ("temperature", "max_tokens", "top_p", "seed", "stop", "presence_penalty",
+            "frequency_penalty")  # fmt: skip
+"""The provider settings passed on: how to sample, never where to send."""
+ROUTING = re.compile(r"api|url|host|key|header|org|project|proxy|endpoint|region|env", re.I)
+CODE_SUFFIXES = (".js", ".cjs", ".mjs", ".ts", ".py", ".sh", ".rb", ".go")
+CHAT_PROVIDER = re.compile(r"openai:(?:chat:)?(?P<model>[^:\s]+)")
+TESTS_ITEM = re.compile(r"^(?P<indent>\s*)-(\s|$)")
+
+
+@dataclass(frozen=True)
+class Provider:
+    key: str
+    model: str
+    options: tuple[tuple[str, Any], ...] = ()
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Prompt:
+    key: str
+    text: str
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One prompt asked of one model with one test's variables, and how its answer is judged."""
+
+    key: str
+    """What pairs the case with the other side's: the test's description (else its vars), the
+    prompt's label (else its place) and the provider's label (else its place)."""
+    where: tuple[str, int]
+    """The config file and line of the test."""
+    model: str = ""
+    messages: tuple[tuple[str, str], ...] = ()
+    options: tuple[tuple[str, Any], ...] = ()
+    checks: tuple[Check, ...] = ()
+    threshold: float | None = None
+    error: str = ""
+    """Why the case cannot be asked ("" when it can): a failure on this side."""
+    judge_error: str = ""
+    """Why its asserts cannot be judged ("" when they can): a failure on this side."""
+
+    def request(self) -> str:
+        """The request as bytes would be sent: two cases with the same one share answers."""
+        return json.dumps(
+            {"model": self.model, "messages": self.messages, "options": self.options},
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+
+
+@dataclass(frozen=True)
+class Suite:
+    path: str
+    cases: tuple[Case, ...]
+    notes: tuple[str, ...] = field(default=())
+
+
+def parse_yaml(text: str, path: str) -> object:
+    try:
+        return load_yaml(text)
+    except YamlLimitError as error:
+        raise UsageError(f"{path} was not read: {error}.") from None
+    except yaml.YAMLError as error:
+        raise UsageError(f"{yaml_problem(error, path)} (not valid YAML).") from None
+
+
+def listed(value: object) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def file_name(value: object) -> str | None:
+    return (
+        value[len("file://") :] if isinstance(value, str) and value.startswith("file://") else None
+    )
+
+
+class Reader:
+    """Reads one side's config and the files it names from that side's commit."""
+
+    def __init__(self, commit: Commit, path: str, model: str | None) -> None:
+        self.commit = commit
+        self.path = path
+        self.folder = posixpath.dirname(path)
+        self.model = model
+        self.notes: list[str] = []
+        self.files: dict[str, str] = {}
+
+    def read(self, name: str) -> str:
+        """A file the config names, read once however often it is named."""
+        path = inside(self.folder, name)
+        if path not in self.files:
+            if len(self.files) >= MAX_FILES:
+                raise Unreadable(f"the config names over {MAX_FILES:,} files; {path} was not read")
+            self.files[path] = self.commit.read(path)
+        return self.files[path]
+
+    def suite(self) -> Suite:
+        try:
+            text = self.commit.read(self.path)
+        except Unreadable as why:
+            raise UsageError(f"the eval config was not read: {why}.") from None
+        document = parse_yaml(text, self.path)
+        if not isinstance(document, dict):
+            raise UsageError(f"{self.path} is not a promptfoo config (a mapping).")
+        for unread in ("scenarios", "derivedMetrics", "extensions", "nunjucksFilters"):
+            if unread in document:
+                raise UsageError(
+                    f"{self.path} uses {unread}, which the eval mode does not read.",
+                    hint="Keep prompts, providers, tests and defaultTest.",
+                )
+        for ignored in ("env", "outputPath", "sharing", "commandLineOptions", "evaluateOptions"):
+            if ignored in document:
+                self.notes.append(f"{self.path}: {ignored} is ignored (the run's settings, "
+                                  "endpoint and key are the action's)")  # fmt: skip
+        prompts = list(self.prompts(listed(document.get("prompts"))))
+        providers = list(self.providers(listed(document.get("providers", document.get("targets")))))
+        if not prompts or not providers:
+            raise UsageError(f"{self.path} names no prompts or no providers.")
+        default = document.get("defaultTest") or {}
+        if not isinstance(default, dict):
+            raise UsageError(f"{self.path}: defaultTest is not a mapping.")
+        cases = list(self.cases(document, prompts, providers, default, text))
+        return Suite(self.path, tuple(cases), tuple(dict.fromkeys(self.notes)))
+
+    def prompts(self, items: list[Any]) -> Iterator[Prompt]:
+        for index, entry in enumerate(items, 1):
+            label, item = f"prompt {index}", entry
+            if isinstance(item, dict):
+                label = str(item.get("label") or label)
+                item = item.get("raw", item.get("id"))
+            name = file_name(item)
+            if name is None:
+                yield Prompt(label, str(item) if isinstance(item, str) else "",
+                             "" if isinstance(item, str) else "the prompt is not text")  # fmt: skip
+                continue
+            if name.endswith(CODE_SUFFIXES) or ":" in name or "*" in name:
+                yield Prompt(label, "", f"the prompt file://{name} is code or a pattern; "
+                             "only text and chat JSON prompts are read")  # fmt: skip
+                continue
+            try:
+                text = self.read(name)
+            except Unreadable as why:
+                yield Prompt(label, "", str(why))
+                continue
+            parts = re.split(r"\n-{3,}\n", text) if name.endswith(".txt") else [text]
+            for part_index, part in enumerate(parts, 1):
+                yield Prompt(label if len(parts) == 1 else f"{label}.{part_index}", part)
+
+    def providers(self, items: list[Any]) -> Iterator[Provider]:
+        for index, entry in enumerate(items, 1):
+            settings: dict[str, Any] = {}
+            item = entry
+            if isinstance(item, dict):
+                label = str(item.get("label") or item.get("id") or f"provider {index}")
+                settings = item.get("config") or {}
+                item = item.get("id")
+            else:
+                label = str(item)
+            found = CHAT_PROVIDER.fullmatch(item) if isinstance(item, str) else None
+            if found is None or not isinstance(settings, dict):
+                yield Provider(label, "", error=f"provider {str(item)[:80]!r} is not a plain "
+                               "openai:MODEL; the eval mode asks only the action's model "
+                               "endpoint and runs nothing the config names")  # fmt: skip
+                continue
+            options = []
+            for key, value in settings.items():
+                name = str(key)
+                if name in SAMPLING:
+                    options.append((name, value))
+                else:
+                    said = (
+                        "routes the request or its key" if ROUTING.search(name) else "is not read"
+                    )
+                    self.notes.append(
+                        f"{self.path}: provider {label} sets {name}, which {said}: ignored "
+                        "(the endpoint and key come from the action's settings)"
+                    )
+            yield Provider(label, self.model or found["model"], tuple(sorted(options)))
+
+    def tests(self, document: Mapping[str, Any], text: str) -> Iterator[tuple[Any, str, int]]:
+        """Each test with its file and line."""
+        lines = item_lines(text, len(listed(document.get("tests"))))
+        for index, item in enumerate(listed(document.get("tests"))):
+            name = file_name(item)
+            if name is None:
+                yield item, self.path, lines[index]
+                continue
+            try:
+                path = inside(self.folder, name)
+                loaded = parse_yaml(self.commit.read(path), path)
+            except Unreadable as why:
+                raise UsageError(f"{self.path}: tests {name!r} were not read: {why}.") from None
+            subs = listed(loaded)
+            lines_there = item_lines(self.commit.read(path), len(subs), None)
+            yield from ((sub, path, line) for sub, line in zip(subs, lines_there, strict=True))
+
+    def cases(
+        self,
+        document: Mapping[str, Any],
+        prompts: list[Prompt],
+        providers: list[Provider],
+        default: Mapping[str, Any],
+        text: str,
+    ) -> Iterator[Case]:
+        seen: dict[str, int] = {}
+        count = 0
+        for test, path, line in self.tests(document, text):
+            if not isinstance(test, dict):
+                raise UsageError(f"{path}:{line}: a test is not a mapping.")
+            for unread in ("provider", "options"):
+                if unread in test:
+                    self.notes.append(f"{path}:{line}: the test's {unread} is ignored "
+                                      "(models and graders come from the action's settings)")  # fmt: skip
+            for vars_, error in self.expanded(default.get("vars"), test.get("vars")):
+                name = test.get("description") or json.dumps(vars_, sort_keys=True)[:200]
+                for prompt, provider in product(prompts, providers):
+                    key = " · ".join([str(name)] + [prompt.key] * (len(prompts) > 1)
+                                     + [provider.key] * (len(providers) > 1))  # fmt: skip
+                    seen[key] = seen.get(key, 0) + 1
+                    key += f" #{seen[key]}" if seen[key] > 1 else ""
+                    count += 1
+                    if count > MAX_CASES:
+                        raise UsageError(f"{self.path} makes over {MAX_CASES:,} cases.")
+                    yield self.case(key, (path, line), prompt, provider, test=test,
+                                    default=default, vars_=vars_, error=error)  # fmt: skip
+
+    def expanded(self, default: object, given: object) -> Iterator[tuple[dict[str, Any], str]]:
+        """The test's variables over ``defaultTest``'s, ``file://`` ones read, one set for each
+        combination of the values a list-valued variable takes (as promptfoo expands them)."""
+        merged = {**(default if isinstance(default, dict) else {}),
+                  **(given if isinstance(given, dict) else {})}  # fmt: skip
+        error = ""
+        read: dict[str, list[Any]] = {}
+        for name, value in merged.items():
+            values = value if isinstance(value, list) else [value]
+            read[str(name)] = []
+            for one in values:
+                found = file_name(one)
+                if found is None:
+                    read[str(name)].append(one)
+                    continue
+                if found.endswith(CODE_SUFFIXES):
+                    error = f"the variable {name} is code (file://{found}), which is not run"
+                    read[str(name)].append("")
+                    continue
+                try:
+                    read[str(name)].append(self.read(found))
+                except Unreadable as why:
+                    error = f"the variable {name} was not read: {why}"
+                    read[str(name)].append("")
+        names = list(read)
+        for combination in product(*(read[name] or [""] for name in names)):
+            yield dict(zip(names, combination, strict=True)), error
+
+    def case(
+        self,
+        key: str,
+        where: tuple[str, int],
+        prompt: Prompt,
+        provider: Provider,
+        *,
+        test: Mapping[str, Any],
+        default: Mapping[str, Any],
+        vars_: Mapping[str, Any],
+        error: str,
+    ) -> Case:
+        asserts = listed(default.get("assert")) + listed(test.get("assert"))
+        checks, check_error = read_checks(asserts, vars_)
+        threshold = test.get("threshold")
+        messages: tuple[tuple[str, str], ...] = ()
+        problem = error or prompt.error or provider.error
+        if not problem:
+            try:
+                messages = chat(render(prompt.text, vars_))
+            except ValueError as why:
+                problem = str(why)
+        return Case(
+            key,
+            where,
+            model=provider.model,
+            messages=messages,
+            options=provider.options,
+            checks=checks,
+            threshold=float(threshold) if isinstance(threshold, int | float) else None,
+            error=problem,
+            judge_error=check_error,
+        )
+
+
+def chat(text: str) -> tuple[tuple[str, str], ...]:
+    """The messages of a prompt: a JSON list of ``{role, content}`` is a chat as written, any
+    other text one user message (as promptfoo sends it)."""
+    if text.lstrip().startswith("["):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, list) and all(
+            isinstance(m, dict) and m.get("role") in ("system", "user", "assistant")
+            and isinstance(m.get("content"), str) for m in parsed
+        ):  # fmt: skip
+            return tuple((m["role"], m["content"]) for m in parsed)
+    return (("user", text),)
+
+
+def item_lines(text: str, count: int, key: str | None = "tests") -> list[int]:
+    """The line of each of the ``count`` items of the top-level ``key:`` list (``key`` None: the
+    document is the list), read from the text in block style; where the text is not laid out so
+    (flow style, anchors), every item gets the list's own line."""
+    lines = text.splitlines()
+    start = 0
+    if key is not None:
+        found = [i for i, line in enumerate(lines) if re.match(rf"{key}\s*:", line)]
+        start = found[0] + 1 if found else 0
+    items: list[int] = []
+    indent: str | None = None
+    for number, line in enumerate(lines[start:], start + 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if key is not None and not line[0].isspace() and not line.startswith("-"):
+            break
+        item = TESTS_ITEM.match(line)
+        if item and (indent is None or item["indent"] == indent):
+            indent = item["indent"]
+            items.append(number)
+    return items if len(items) == count else [max(start, 1)] * count

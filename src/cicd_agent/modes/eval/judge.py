@@ -1,0 +1,107 @@
+"""Each case's samples judged by its asserts, and the two sides paired case by case.
+
+A sample passes when every assert passes, or, when the test sets a ``threshold``, when the
+weighted share of its asserts that pass reaches it (promptfoo's rule). A case that cannot be
+asked or judged on a side (an unsupported assert, a provider that is not a model, a request
+that got no answer) fails every sample on that side and names why: a pull request cannot hide a
+worse answer by making its case unjudgeable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from cicd_agent.modes.eval.checks import Check, judge
+from cicd_agent.modes.eval.config import Case
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One side's samples of one case."""
+
+    key: str
+    where: tuple[str, int]
+    passes: tuple[bool, ...]
+    errors: tuple[str, ...] = ()
+
+    @property
+    def rate(self) -> float:
+        return sum(self.passes) / len(self.passes) if self.passes else 0.0
+
+
+Grader = Callable[[Check, str], "bool | str"]
+Sampler = Callable[[Case], "Sequence[tuple[str, str]]"]
+"""A case's samples as (answer, error) pairs."""
+
+
+def sample_passes(case: Case, answer: str, grade: Grader) -> tuple[bool, str]:
+    """Whether one answer passes the case, and the error that stopped a graded check."""
+    results: list[tuple[bool, float]] = []
+    for check in case.checks:
+        if check.graded:
+            graded = grade(check, answer)
+            if isinstance(graded, str):
+                return False, graded
+            results.append((graded != check.negate, check.weight))
+        else:
+            results.append((judge(check, answer), check.weight))
+    if case.threshold is None:
+        return all(passed for passed, _ in results), ""
+    total = sum(weight for _, weight in results)
+    score = sum(weight for passed, weight in results if passed) / total if total else 1.0
+    return score >= case.threshold, ""
+
+
+def outcome(case: Case, repeats: int, sample: Sampler, grade: Grader) -> Outcome:
+    if case.error or case.judge_error:
+        return Outcome(case.key, case.where, (False,) * repeats, (case.error or case.judge_error,))
+    passes: list[bool] = []
+    errors: list[str] = []
+    for answer, error in sample(case):
+        if error:
+            passes.append(False)
+            errors.append(error)
+            continue
+        passed, problem = sample_passes(case, answer, grade)
+        passes.append(passed)
+        if problem:
+            errors.append(problem)
+    return Outcome(case.key, case.where, tuple(passes), tuple(dict.fromkeys(errors)))
+
+
+def base_asserts(base: Sequence[Case], head: Sequence[Case]) -> tuple[list[Case], list[str]]:
+    """The head's cases, each judged by the base's asserts where the base has the case, and the
+    cases whose asserts the head changed. The base branch's config is trusted as its settings
+    are: a pull request that weakens an assert (``contains: ""``) does not pass by it."""
+    trusted = {case.key: case for case in base}
+    cases, changed = [], []
+    for given in head:
+        was = trusted.get(given.key)
+        if was is None or (was.checks, was.threshold, was.judge_error) == (
+            given.checks, given.threshold, given.judge_error
+        ):  # fmt: skip
+            cases.append(given)
+            continue
+        changed.append(given.key)
+        cases.append(replace(given, checks=was.checks, threshold=was.threshold,
+                             judge_error=was.judge_error))  # fmt: skip
+    return cases, changed
+
+
+@dataclass(frozen=True)
+class Pairs:
+    both: tuple[tuple[Outcome, Outcome], ...]
+    base_only: tuple[str, ...]
+    head_only: tuple[str, ...]
+
+
+def pair(base: Sequence[Outcome], head: Sequence[Outcome]) -> Pairs:
+    """The cases both sides have, in the head's order; those of one side only are listed."""
+    by_key = {item.key: item for item in base}
+    heads = {item.key for item in head}
+    return Pairs(
+        tuple((by_key[item.key], item) for item in head if item.key in by_key),
+        tuple(item.key for item in base if item.key not in heads),
+        tuple(item.key for item in head if item.key not in by_key),
+    )
