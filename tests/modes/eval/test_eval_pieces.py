@@ -69,17 +69,18 @@ def test_the_verdict_its_outputs_and_its_table() -> None:
         [(f"case {i}", (i >= 60, True, i >= 30)) for i in range(300)] + [("new", (False,) * 3)],
     )
     result = judged(base, head)
-    assert result.verdict == "regressed" and result.cases == 300
+    # "gone" is counted as failing on the head: a pull request does not choose its cases
+    assert result.verdict == "regressed" and result.cases == 301
     assert result.base_only == ["gone"] and result.head_only == ["new"]
     outputs = result.outputs()
-    assert outputs["verdict"] == "regressed" and outputs["delta"] == "-0.1000"
+    assert outputs["verdict"] == "regressed" and outputs["delta"] == "-0.1030"  # -31 / 301
     assert outputs["regressed_cases"].startswith('[{"id":"case 0"')
     assert result.policy_failure("regressed") and result.policy_failure("insufficient")
     annotation = result.annotations()[0]
     assert (annotation.file, annotation.line) == ("c.yaml", 7)
     summary = result.summary_markdown()
     assert "| `case 0` | 100.0 % | 33.3 % | `c.yaml`:7 |" in summary
-    assert "**Only in the base** (not counted): `gone`" in summary
+    assert "**Only in the base** (counted as failing on the head): `gone`" in summary
 
 
 def test_a_must_pass_case_that_failed_or_left_the_head() -> None:

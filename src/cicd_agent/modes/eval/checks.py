@@ -10,6 +10,7 @@ at a bounded number of places. promptfoo's ``not-`` prefix negates any of them.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -65,8 +66,7 @@ def read_checks(
                 return (), f"the {kind} assert's value: {why}"
         if kind in ("is-json", "contains-json") and value is not None:
             return (), f"the {kind} assert names a schema, which the eval mode does not check"
-        threshold = item.get("threshold")
-        threshold = float(threshold) if isinstance(threshold, int | float) else None
+        threshold = finite(item.get("threshold"))
         if kind == "levenshtein" and (len(str(value)) > MAX_EDITED or (threshold or 5) > MAX_EDITS):
             return (), (f"the levenshtein assert compares over {MAX_EDITED:,} characters or "
                         f"allows over {MAX_EDITS} edits, which the eval mode does not judge")  # fmt: skip
@@ -74,11 +74,8 @@ def read_checks(
             problem = regex_problem(value)
             if problem:
                 return (), problem
-        weight = item.get("weight", 1)
-        checks.append(Check(
-            kind, value, negate, threshold,
-            float(weight) if isinstance(weight, int | float) else 1.0,
-        ))  # fmt: skip
+        weight = finite(item.get("weight", 1))
+        checks.append(Check(kind, value, negate, threshold, 1.0 if weight is None else weight))
     return tuple(checks), ""
 
 
@@ -175,3 +172,12 @@ def within_edits(first: str, second: str, limit: int) -> bool:
             return False
         previous = current
     return previous.get(len(second), far) <= limit
+
+
+def finite(value: object) -> float | None:
+    """A number the config gives, None for anything else (text, NaN, an infinity): a
+    threshold of NaN passed every bound it was compared with."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None

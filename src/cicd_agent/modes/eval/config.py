@@ -12,6 +12,7 @@ is a prompt or a variable that is code. Nothing the config names is run.
 from __future__ import annotations
 
 import json
+import math
 import posixpath
 import re
 from collections.abc import Iterator, Mapping
@@ -22,12 +23,15 @@ from typing import Any
 import yaml
 
 from cicd_agent.api import UsageError, YamlLimitError, load_yaml, yaml_problem
-from cicd_agent.modes.eval.checks import Check, read_checks
+from cicd_agent.modes.eval.checks import Check, finite, read_checks
 from cicd_agent.modes.eval.source import Commit, Unreadable, inside
 from cicd_agent.modes.eval.template import render
 
 MAX_CASES = 5_000
 MAX_FILES = 1_000
+MAX_PROMPT_CHARS = 200_000
+"""A case's prompt, at the most (a file of a megabyte named in every case's prompt would
+otherwise be held once a case)."""
 """Distinct files one config may name (each is two git calls)."""
 SAMPLING = ("temperature", "max_tokens", "top_p", "seed", "stop", "presence_penalty",
             "frequency_penalty")  # fmt: skip
@@ -89,12 +93,33 @@ class Suite:
 
 
 def parse_yaml(text: str, path: str) -> object:
+    """The file's YAML as JSON's values (:func:`plain`): what a case's key and request hold."""
     try:
-        return load_yaml(text)
+        return plain(load_yaml(text))
     except YamlLimitError as error:
         raise UsageError(f"{path} was not read: {error}.") from None
     except yaml.YAMLError as error:
         raise UsageError(f"{yaml_problem(error, path)} (not valid YAML).") from None
+
+
+def plain(value: object) -> object:
+    """``value`` as JSON's values, as promptfoo reads YAML into JavaScript's: a date or time
+    as its ISO text, bytes (``!!binary``) as text, a set (``!!set``) as the sorted list of its
+    members, a mapping's keys as text, and a number that is not finite as none."""
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, set | frozenset):
+        return sorted((plain(item) for item in value), key=str)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, str | int | float):
+        return value
+    isoformat = getattr(value, "isoformat", None)
+    return isoformat() if callable(isoformat) else str(value)
 
 
 def listed(value: object) -> list[Any]:
@@ -309,6 +334,9 @@ class Reader:
                 messages = chat(render(prompt.text, vars_))
             except ValueError as why:
                 problem = str(why)
+            if sum(len(content) for _, content in messages) > MAX_PROMPT_CHARS:
+                messages = ()
+                problem = f"its prompt is over {MAX_PROMPT_CHARS:,} characters, so it was not asked"
         return Case(
             key,
             where,
@@ -316,7 +344,7 @@ class Reader:
             messages=messages,
             options=provider.options,
             checks=checks,
-            threshold=float(threshold) if isinstance(threshold, int | float) else None,
+            threshold=finite(threshold),
             error=problem,
             judge_error=check_error,
         )

@@ -97,11 +97,23 @@ class Pairs:
 
 
 def pair(base: Sequence[Outcome], head: Sequence[Outcome]) -> Pairs:
-    """The cases both sides have, in the head's order; those of one side only are listed."""
+    """The cases both sides have, in the head's order, then each case of the base the head
+    lacks, paired with a head that failed every sample: a pull request does not choose the
+    cases it is judged by (one that broke cases and renamed or dropped them passed). Those of
+    the head alone are listed, not counted."""
     by_key = {item.key: item for item in base}
     heads = {item.key for item in head}
+    dropped = [item for item in base if item.key not in heads]
+    failed = [
+        Outcome(item.key, item.where, (False,) * max(1, len(item.passes)), (NOT_IN_HEAD,))
+        for item in dropped
+    ]  # fmt: skip
     return Pairs(
-        tuple((by_key[item.key], item) for item in head if item.key in by_key),
-        tuple(item.key for item in base if item.key not in heads),
+        (*((by_key[item.key], item) for item in head if item.key in by_key),
+         *zip(dropped, failed, strict=True)),
+        tuple(item.key for item in dropped),
         tuple(item.key for item in head if item.key not in by_key),
-    )
+    )  # fmt: skip
+
+
+NOT_IN_HEAD = "not in the head: a case the pull request drops or renames counts as failing"

@@ -151,5 +151,7 @@ def body(result: EvalResult) -> str:
                         ("Only in the head", result.head_only)):  # fmt: skip
         if keys:
             listed = ", ".join(code_span(key, limit=80) for key in keys[:SHOWN])
-            lines += [f"**{title}** (not counted): {listed}", ""]
+            counted = "counted as failing on the head" if keys is result.base_only else (
+                "not counted")  # fmt: skip
+            lines += [f"**{title}** ({counted}): {listed}", ""]
     return "\n".join(lines)
