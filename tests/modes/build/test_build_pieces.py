@@ -383,12 +383,11 @@ def test_attack_a_pull_request_cannot_bring_its_own_vulnerability_assessments(
 
 
 def test_a_merge_queue_builds_its_group_against_the_target_branch(tmp_path: Path) -> None:
-    """On a real ``merge_group`` payload the build compares the group's commit with the
-    queue's base (``base_sha``, the target branch), not with the group's parent: with two pull
-    requests queued, that parent is the first one's group, and the second's report would
-    leave out what the first brought. The event is not refused: the group's head is built like
-    any head, in its own storage with the builder's bare environment. Before: built ``HEAD``
-    against ``HEAD~1``."""
+    """On a real ``merge_group`` payload the build compares the group's commit with its
+    ``base_sha`` (the group's parent commit in GitHub's webhook schema: with two pull requests
+    queued, the first one's group), not ``HEAD~1`` of whatever was checked out. The event is
+    not refused: the group's head is built like any head, in its own storage with the
+    builder's bare environment, and so is its base (not one GitHub vouches for)."""
     from cicd_agent.modes.build.collect import commits
     from tests.harness import payloads
 

@@ -271,9 +271,10 @@ def base_image(ctx: RunContext[BuildOptions], reference: str, work: Path) -> Pat
 
 def commits(event: Event | None, head: str | None, base: str | None) -> tuple[str, str]:
     """The head and base to build, as given, else as the event says: a pull request's, or a
-    merge queue's group (its commit, made by GitHub of the queued pull requests on the target
-    branch, and that branch's commit ``base_sha``: with two pull requests queued, the group's
-    parent is the first's group, not the base). Without either, ``HEAD`` and "" (its parent)."""
+    merge queue's group (its commit, and ``base_sha``, which GitHub's webhook schema calls the
+    group's parent commit: the target branch's, or with two pull requests queued the first's
+    group, so the report shows what this group adds). Without either, ``HEAD`` and "" (its
+    parent)."""
     pull = event.pull_request if event is not None else None
     group = event.merge_group if event is not None else None
     if pull is not None:
