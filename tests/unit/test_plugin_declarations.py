@@ -20,6 +20,17 @@ WHOLE = {
     "options.py": "def build(given):\n    return given\n",
 }
 
+READS_ITS_OPTIONS = (
+    "class Mode:\n"
+    "    name = 'builder'\n"
+    "    fail_closed_outputs: dict[str, str] = {}\n"
+    "    def run(self, ctx):\n"
+    "        return ctx.mode_options\n"
+    "    def failure_outputs(self, ctx):\n"
+    "        return {}\n"
+    "MODE = Mode()\n"
+)
+
 
 def _install(site: Path, package: str, name: str, init: str, files: dict[str, str]) -> None:
     info = site / f"{package}-1.0.dist-info"
@@ -65,6 +76,17 @@ def test_attack_a_plugin_broken_in_its_declaration_or_its_modules_stops_no_other
     )
     _install(
         site,
+        "p_builder",
+        "builder",
+        DECLARED.format("'builder', 'p_builder', 'its options builder raises', 'options:build'"),
+        {
+            **WHOLE,
+            "options.py": "def build(given):\n    raise ValueError('not my day')\n",
+            "mode.py": READS_ITS_OPTIONS,
+        },
+    )
+    _install(
+        site,
         "p_percent",
         "percent",
         DECLARED.format("'percent', 'p_percent', '100%! of it', 'options:build'"),
@@ -97,3 +119,7 @@ def test_attack_a_plugin_broken_in_its_declaration_or_its_modules_stops_no_other
         assert part in document["error"] and "uninstall the distribution" in document["error"]
         assert "Traceback" not in named.stderr and "bug in cicd-agent" not in document["error"]
         assert part in parse_github_output((tmp_path / "out").read_text())["error"]
+    raised = subprocess.run([*cli, "builder", "--json"], capture_output=True, text=True, env=env)
+    error = json.loads(raised.stdout)["error"]
+    assert "ValueError: not my day" in error and "bug in cicd-agent" not in error
+    assert "a bug in the mode 'builder' (package p_builder, not part of cicd-agent)" in error
