@@ -60,9 +60,17 @@ cd "$root"
 
 # The console scripts start Python isolated (-I), as the action does: a job's PYTHONPATH (often
 # the checkout's src), user site-packages and current folder never shape what cicd-agent imports.
-for script in cicd-agent cicd-agent-canary-server; do
-    sed -i '1s|^\(#!/[^ ]*/python[0-9.]*\)$|\1 -I|' "$UV_PROJECT_ENVIRONMENT/bin/$script"
-done
+# uv writes a shebang, or, where the Python's path is longer than a shebang holds, a /bin/sh
+# line that execs it: each form gets -I.
+"$UV_PROJECT_ENVIRONMENT/bin/python" -I - "$UV_PROJECT_ENVIRONMENT/bin" <<'PYTHON'
+import pathlib, re, sys
+for name in ("cicd-agent", "cicd-agent-canary-server"):
+    script = pathlib.Path(sys.argv[1], name)
+    text = re.sub(r"\A(#!/\S*/python[0-9.]*)\n", r"\1 -I\n", script.read_text(), count=1)
+    text = re.sub(r"^('''exec' '[^']*/python[0-9.]*') \"\$0\"", r'\1 -I "$0"', text, count=1,
+                  flags=re.MULTILINE)
+    script.write_text(text)
+PYTHON
 
 # Bytecode for cicd-agent itself, the start-up path of every mode: a fresh job has none, and
 # compiling on import would be paid by every `cicd-agent MODE --help`. Not uv's

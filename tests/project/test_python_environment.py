@@ -170,3 +170,37 @@ def test_attack_the_install_step_runs_none_of_the_jobs_python(tmp_path: Path) ->
     assert ran.returncode == 0, ran.stderr
     assert not (workspace / PLANTED).exists(), (workspace / PLANTED).read_text()
     assert not list(venv.glob("lib/python*/site-packages/zz_planted.pth"))
+
+
+def test_attack_a_console_script_at_a_long_path_starts_closed_too(tmp_path: Path) -> None:
+    """Where the environment's Python is named by more than a shebang holds (127 bytes: a
+    self-hosted runner's deep work folder), uv writes each console script as a ``/bin/sh``
+    line that starts Python. Before: ``install.sh`` added ``-I`` to the shebang form alone, so
+    there ``cicd-agent`` started open and the fork's ``sitecustomize`` ran in it."""
+    uv = REPO_ROOT / ".harness" / "uv"
+    assert (uv / "bin" / "uv").exists(), "no pinned uv: run `bash tests/harness/setup.sh`"
+    workspace = tmp_path / "workspace"
+    src = fork_folder(workspace)
+    venv = tmp_path / ("deep" * 32) / "venv"
+    environ = {
+        **{k: v for k, v in job_environment(workspace, src).items()
+           if not k.startswith(("UV_", "PIP_", "VIRTUAL_ENV", "TIKTOKEN"))},
+        "PYTHON": sys.executable, "UV_DIR": str(uv),
+        "UV_CACHE_DIR": str(REPO_ROOT / ".harness" / "uv-cache"),
+        "UV_PROJECT_ENVIRONMENT": str(venv), "EXTRAS": "core", "INPUT_PROVIDER": "none",
+    }  # fmt: skip
+    installed = subprocess.run(
+        ["bash", str(REPO_ROOT / "install" / "install.sh")],
+        env=environ, cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stderr
+    script = venv / "bin" / "cicd-agent"
+    assert script.read_text().startswith("#!/bin/sh\n")  # the form this test is about
+    ran = subprocess.run(
+        [str(script), "test-step", "--help"],
+        env=environ, cwd=workspace, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    assert "the test command, after --" in ran.stdout
+    assert not (workspace / PLANTED).exists(), (workspace / PLANTED).read_text()
+    assert " -I " in (venv / "bin" / "cicd-agent-canary-server").read_text().splitlines()[1]
