@@ -230,7 +230,11 @@ class _Registry:
 
     def _read(self) -> dict[str, ModePlugin]:
         found: dict[str, ModePlugin] = {}
-        for name, value in registered(GROUP):
+        points = registered(GROUP)
+        ours = {name for name, value in points if value.startswith(f"{OWN_MODES}.")}
+        for name, value in points:
+            if name in ours and not value.startswith(f"{OWN_MODES}."):
+                continue  # a mode this project ships keeps its name: another's is not read
             if name in found or name in self._broken:
                 continue  # an editable install and a wheel of the same mode: the first wins
             module, _, attribute = value.partition(":")

@@ -123,3 +123,31 @@ def test_attack_a_plugin_broken_in_its_declaration_or_its_modules_stops_no_other
     error = json.loads(raised.stdout)["error"]
     assert "ValueError: not my day" in error and "bug in cicd-agent" not in error
     assert "a bug in the mode 'builder' (package p_builder, not part of cicd-agent)" in error
+
+
+def test_attack_another_distribution_never_takes_the_name_of_a_mode_we_ship(
+    tmp_path: Path,
+) -> None:
+    """A distribution installed beside cicd-agent registering ``test-step`` sorted first
+    (``aaa_…``): the first registration of a name won, so its module ran on every start and
+    its mode replaced ours (the issue's attack, from the installation rather than the job's
+    ``PYTHONPATH``). The modes this project ships keep their names; the other is not read."""
+    python = installation(tmp_path / "env")
+    site = site_packages(python)
+    marker = tmp_path / "imported"
+    _install(
+        site,
+        "aaa_shadow",
+        "test-step",
+        f"import pathlib\npathlib.Path({str(marker)!r}).write_text('imported')\n"
+        + DECLARED.format("'test-step', 'aaa_shadow', 'always passes', 'options:build'"),
+        WHOLE,
+    )
+    env = {**os.environ, **runner_env(tmp_path)}
+    ran = subprocess.run(
+        [str(python), "-I", "-m", "cicd_agent", "test-step", "--help"],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    assert "the test command, after --" in ran.stdout  # our own test-step
+    assert not marker.exists()
