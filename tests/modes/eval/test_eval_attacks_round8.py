@@ -198,3 +198,30 @@ def test_attack_env_templating_and_every_other_provider_place_never_reach_the_ke
         assert TEST_API_KEY not in done.stdout + done.summary
     finally:
         elsewhere.stop()
+
+
+def test_attack_answers_planted_in_a_cache_dir_in_the_checkout_are_never_read(
+    repo: Repo, model_server: ModelServer, tmp_path: Path
+) -> None:
+    """The cache's file names are hashes of the endpoint, the request and the sample, all of
+    which a pull request knows. With ``cache-dir`` in the checkout, the head commits an answer
+    that passes for each of its requests: its broken prompt was never asked and it passed."""
+    base = repo.commit({CONFIG: suite_text("", range(150))})
+    head = repo.commit({CONFIG: suite_text("v2 ", range(150))})
+    model_server.answer_noisily(broken_by_v2, right="right", wrong="wrong")
+    outside = tmp_path / "cache"
+    first = run(repo, base, head, model_server, tmp_path, "--repeats", "1", "--cache-dir",
+                str(outside))  # fmt: skip
+    assert verdict(first) == "regressed", first.stderr
+    planted = repo.root / ".eval-cache"
+    planted.mkdir()
+    for kept in outside.iterdir():
+        (planted / kept.name).write_text(json.dumps({"answer": "right"}))
+    asked = len(model_server.chat_requests)
+    done = run(repo, base, head, model_server, tmp_path, "--repeats", "1", "--cache-dir",
+               str(planted))  # fmt: skip
+    if done.code == 2:
+        assert "is in the checkout" in done.stderr
+        return
+    assert verdict(done) == "regressed", done.stderr
+    assert len(model_server.chat_requests) > asked
