@@ -17,6 +17,16 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PYTHON="${PYTHON:-python3}"
+
+# The step runs in the job's environment and in its checkout, before the run that holds the
+# token: a PYTHONPATH into the checkout (often `src`) would run the pull request's
+# sitecustomize in every Python started here, pip's and uv's too, and it could write a .pth
+# file into cicd-agent's own site-packages, which even `python -I` runs. So none of the job's
+# PYTHON* variables reaches anything started here, and each Python starts isolated (-I): the
+# current folder (the checkout) is on no Python's path.
+while read -r name; do
+    [[ "$name" == PYTHON ]] || unset "$name"
+done < <(compgen -e | grep '^PYTHON')
 export UV_PROJECT_ENVIRONMENT="${UV_PROJECT_ENVIRONMENT:-$root/.venv}"
 UV_DIR="${UV_DIR:-$root/.harness/uv}"
 pins="$root/install/requirements.txt"
@@ -29,7 +39,7 @@ uv="$UV_DIR/bin/uv"
 read -r _ found _ < <("$uv" --version 2>/dev/null || echo "none none")
 if [[ "$found" != "$pinned" ]]; then
     rm -rf "$UV_DIR"
-    "$PYTHON" -m pip install --isolated --quiet --disable-pip-version-check --no-deps \
+    "$PYTHON" -I -m pip install --isolated --quiet --disable-pip-version-check --no-deps \
         --no-cache-dir --root-user-action=ignore --only-binary :all: --require-hashes \
         --target "$UV_DIR" -r "$pins"
 fi
@@ -50,17 +60,25 @@ cd "$root"
 
 # The console scripts start Python isolated (-I), as the action does: a job's PYTHONPATH (often
 # the checkout's src), user site-packages and current folder never shape what cicd-agent imports.
-for script in cicd-agent cicd-agent-canary-server; do
-    sed -i '1s|^\(#!/[^ ]*/python[0-9.]*\)$|\1 -I|' "$UV_PROJECT_ENVIRONMENT/bin/$script"
-done
+# uv writes a shebang, or, where the Python's path is longer than a shebang holds, a /bin/sh
+# line that execs it: each form gets -I.
+"$UV_PROJECT_ENVIRONMENT/bin/python" -I - "$UV_PROJECT_ENVIRONMENT/bin" <<'PYTHON'
+import pathlib, re, sys
+for name in ("cicd-agent", "cicd-agent-canary-server"):
+    script = pathlib.Path(sys.argv[1], name)
+    text = re.sub(r"\A(#!/\S*/python[0-9.]*)\n", r"\1 -I\n", script.read_text(), count=1)
+    text = re.sub(r"^('''exec' '[^']*/python[0-9.]*') \"\$0\"", r'\1 -I "$0"', text, count=1,
+                  flags=re.MULTILINE)
+    script.write_text(text)
+PYTHON
 
 # Bytecode for cicd-agent itself, the start-up path of every mode: a fresh job has none, and
 # compiling on import would be paid by every `cicd-agent MODE --help`. Not uv's
 # --compile-bytecode: compiling the whole environment costs every set-up more than it saves the
 # job's first run (Python writes the bytecode of the libraries it imports on first use, for the
 # job's later steps). bench/bench_install.py times the set-up (BENCHMARKS.md).
-"$UV_PROJECT_ENVIRONMENT/bin/python" -m compileall -q -j 0 "$root/src/cicd_agent" >/dev/null
+"$UV_PROJECT_ENVIRONMENT/bin/python" -I -m compileall -q -j 0 "$root/src/cicd_agent" >/dev/null
 
 if [[ -n "${TIKTOKEN_CACHE_DIR:-}" && "${INPUT_PROVIDER:-}" != none ]]; then
-    "$UV_PROJECT_ENVIRONMENT/bin/python" -m cicd_agent.model.encodings
+    "$UV_PROJECT_ENVIRONMENT/bin/python" -I -m cicd_agent.model.encodings
 fi

@@ -132,11 +132,23 @@ def _run(
             traceback.print_exc(file=stderr)
         error = CicdError(
             f"internal error ({type(exc).__name__}: {exc})",
-            hint="This is a bug in cicd-agent; re-run with --debug (or RUNNER_DEBUG=1) and report it.",
+            hint=f"This is a bug in {_whose(mode_name)}; re-run with --debug (or RUNNER_DEBUG=1) "
+            "and report it.",
         )
         code = ExitCode.EXTERNAL
     return _fail(runner, ctx, mode, mode_name, error, code=code, stdout=stdout, stderr=stderr,
                  wants_json=wants_json, environ=environ)  # fmt: skip
+
+
+def _whose(mode_name: str | None) -> str:
+    """Whose bug an unexpected error is: cicd-agent's, or the distribution's that registers a
+    mode of its own (its options builder or its run raised)."""
+    from cicd_agent.plugins import installed_modes
+
+    entry = installed_modes().get(mode_name or "")
+    if entry is None or entry.own:
+        return "cicd-agent"
+    return f"the mode {mode_name!r} (package {entry.package}, not part of cicd-agent)"
 
 
 def _loaded_for_good(own_process: bool) -> None:

@@ -121,17 +121,27 @@ class ModePlugin:
         """What ``module:attribute.path`` names under the package; a spec that names nothing
         there is the plugin's mistake (:class:`PluginError`), not a bug of the run."""
         module, _, path = spec.partition(":")
+        found = self._loaded(module)
         try:
-            found = self._module(module)
             for attribute in path.split("."):
                 found = getattr(found, attribute)
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{self.package}.{module}":
-                raise  # a module it imports is missing: that module's own error says which
-            raise PluginError(self._broken(f"{spec!r} names no module of {self.package}")) from None
         except AttributeError:
             raise PluginError(self._broken(f"{spec!r} names nothing in {self.package}")) from None
         return found
+
+    def _loaded(self, module: str) -> Any:
+        """The package's ``module``. Another distribution's module that is missing or does not
+        load (raises, or ends the process on import) sets the mode aside
+        (:meth:`_Registry.set_aside`); one of ours that raises on import is our bug, and says
+        so."""
+        try:
+            return self._module(module)
+        except (Exception, SystemExit) as exc:
+            missing = isinstance(exc, ModuleNotFoundError) and exc.name == f"{self.package}.{module}"
+            if self.own and not missing:
+                raise
+            why = f"its {module} module does not load ({type(exc).__name__}: {exc})"
+            raise _INSTALLED.set_aside(self.name, why) from None
 
     def _broken(self, why: str) -> str:
         return f"The mode {self.name!r} is installed but cannot be loaded: {why}."
@@ -151,11 +161,7 @@ class ModePlugin:
         """Its options declared as data (the ``arguments`` module: constants only). A module
         that is missing, does not load or lacks ``FAIL_ON_CHOICES`` or ``OPTIONS`` is the
         plugin's mistake (:class:`PluginError`) and sets the mode aside."""
-        try:
-            arguments: ModeArguments = self._module("arguments")
-        except Exception as exc:  # noqa: BLE001 - a plugin's own module: any error is its own
-            why = f"its arguments module does not load ({type(exc).__name__}: {exc})"
-            raise _INSTALLED.set_aside(self.name, why) from None
+        arguments: ModeArguments = self._loaded("arguments")
         lacking = [part for part in ("FAIL_ON_CHOICES", "OPTIONS") if not hasattr(arguments, part)]
         if lacking:
             why = f"its arguments module has no {' or '.join(lacking)}"
@@ -224,17 +230,22 @@ class _Registry:
 
     def _read(self) -> dict[str, ModePlugin]:
         found: dict[str, ModePlugin] = {}
-        for name, value in registered(GROUP):
+        points = registered(GROUP)
+        ours = {name for name, value in points if value.startswith(f"{OWN_MODES}.")}
+        for name, value in points:
+            if name in ours and not value.startswith(f"{OWN_MODES}."):
+                continue  # a mode this project ships keeps its name: another's is not read
             if name in found or name in self._broken:
                 continue  # an editable install and a wheel of the same mode: the first wins
             module, _, attribute = value.partition(":")
             try:
                 loaded = getattr(__import__(module.strip(), fromlist=["_"]), attribute.strip())
-            except Exception as exc:  # noqa: BLE001 - another distribution's import: any error is its own
+            except (Exception, SystemExit) as exc:  # noqa: BLE001 - another's import: its own error
                 self._broken[name] = f"its module does not load ({type(exc).__name__}: {exc})"
                 continue
-            if not isinstance(loaded, ModePlugin) or loaded.name != name:
-                self._broken[name] = f"it is not a ModePlugin named {name!r}"
+            unsound = _unsound(loaded, name)
+            if unsound:
+                self._broken[name] = unsound
                 continue
             found[name] = loaded
         listed = sorted(found.values(), key=lambda mode: (not mode.own, mode.order, mode.name))
@@ -242,6 +253,24 @@ class _Registry:
 
 
 _INSTALLED = _Registry()
+
+_DECLARED_TEXT = ("name", "package", "summary", "builder", "reads_changes")
+
+
+def _unsound(loaded: object, name: str) -> str:
+    """Why ``loaded`` is no declaration of the mode ``name`` ("" when it is one): not a
+    :class:`ModePlugin` of that name, or one whose parts are not of their types (the registry
+    sorts and lists every mode by them, so one wrong part would stop them all)."""
+    if not isinstance(loaded, ModePlugin):
+        return f"it is not a ModePlugin named {name!r}"
+    wrong = [part for part in _DECLARED_TEXT if type(getattr(loaded, part, None)) is not str]
+    if wrong:
+        return f"its declaration's {' and '.join(wrong)} is not text"
+    if type(loaded.order) is not int:
+        return "its declaration's order is not a whole number"
+    if loaded.name != name:
+        return f"it is not a ModePlugin named {name!r}"
+    return ""
 
 
 def own_modes() -> tuple[str, ...]:
@@ -335,7 +364,8 @@ def build_parser(selected: str | None) -> argparse.ArgumentParser:
     parser.known_flags = ("-h", "--help", "--version")
     subparsers = parser.add_subparsers(dest="mode", metavar="MODE", parser_class=Parser)
     for name, entry in installed_modes().items():
-        sub = subparsers.add_parser(name, help=entry.summary, description=entry.summary)
+        listed = entry.summary.replace("%", "%%")  # argparse formats the list's help with %
+        sub = subparsers.add_parser(name, help=listed, description=entry.summary)
         if name == selected:
             groups = declared_groups(name)
             add_options(sub, groups)

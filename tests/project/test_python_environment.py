@@ -119,3 +119,88 @@ def test_the_registry_reads_only_the_installation(tmp_path: Path, monkeypatch) -
     names = [value for _, value in registered(GROUP)]
     assert not [value for value in names if "zz_helper" in value]
     assert "cicd_agent.modes.test_step:PLUGIN" in names
+
+
+def test_attack_the_install_step_runs_none_of_the_jobs_python(tmp_path: Path) -> None:
+    """The action's install step (``install/install.sh``) runs in the job's environment and in
+    the checkout, before the run that holds the token. Before: its Python ran the fork's
+    ``sitecustomize`` from ``PYTHONPATH``, which wrote a ``.pth`` file into cicd-agent's own
+    site-packages, and the isolated run then ran that file with the token: ``-I`` reads
+    site-packages' ``.pth`` files."""
+    uv = REPO_ROOT / ".harness" / "uv"
+    assert (uv / "bin" / "uv").exists(), "no pinned uv: run `bash tests/harness/setup.sh`"
+    workspace = tmp_path / "workspace"
+    src = fork_folder(workspace)
+    venv = tmp_path / "venv"
+    in_the_run = (
+        f"import os, pathlib; pathlib.Path({str(workspace / PLANTED)!r}).open('a').write("
+        "'a .pth file in the run ' + os.environ.get('GITHUB_TOKEN', '') + chr(10))"
+    )
+    plant_pth = (
+        "import sys, sysconfig\n"
+        "if sys.prefix != sys.base_prefix:\n"
+        "    pathlib.Path(sysconfig.get_path('purelib'), 'zz_planted.pth').write_text(\n"
+        f"        {in_the_run!r} + chr(10))\n"
+    )
+    for name in ("sitecustomize", "usercustomize"):
+        (src / f"{name}.py").write_text((src / f"{name}.py").read_text() + plant_pth)
+    for shadow in ("pip", "compileall"):  # found first from the current folder by `python -m`
+        (workspace / shadow).mkdir(exist_ok=True)
+        (workspace / shadow / "__init__.py").write_text((src / "sitecustomize.py").read_text())
+        (workspace / shadow / "__main__.py").write_text((src / "sitecustomize.py").read_text())
+    environ = {
+        **{k: v for k, v in job_environment(workspace, src).items()
+           if not k.startswith(("UV_", "PIP_", "VIRTUAL_ENV", "TIKTOKEN"))},
+        "PYTHON": sys.executable,
+        "UV_DIR": str(uv),
+        "UV_CACHE_DIR": str(REPO_ROOT / ".harness" / "uv-cache"),
+        "UV_PROJECT_ENVIRONMENT": str(venv),
+        "EXTRAS": "core",
+        "INPUT_PROVIDER": "none",
+    }  # fmt: skip
+    installed = subprocess.run(
+        ["bash", str(REPO_ROOT / "install" / "install.sh")],
+        env=environ, cwd=workspace, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stderr
+    ran = subprocess.run(
+        [str(venv / "bin" / "python"), "-I", "-m", "cicd_agent", "test-step", "--help"],
+        env=environ, cwd=workspace, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    assert not (workspace / PLANTED).exists(), (workspace / PLANTED).read_text()
+    assert not list(venv.glob("lib/python*/site-packages/zz_planted.pth"))
+
+
+def test_attack_a_console_script_at_a_long_path_starts_closed_too(tmp_path: Path) -> None:
+    """Where the environment's Python is named by more than a shebang holds (127 bytes: a
+    self-hosted runner's deep work folder), uv writes each console script as a ``/bin/sh``
+    line that starts Python. Before: ``install.sh`` added ``-I`` to the shebang form alone, so
+    there ``cicd-agent`` started open and the fork's ``sitecustomize`` ran in it."""
+    uv = REPO_ROOT / ".harness" / "uv"
+    assert (uv / "bin" / "uv").exists(), "no pinned uv: run `bash tests/harness/setup.sh`"
+    workspace = tmp_path / "workspace"
+    src = fork_folder(workspace)
+    venv = tmp_path / ("deep" * 32) / "venv"
+    environ = {
+        **{k: v for k, v in job_environment(workspace, src).items()
+           if not k.startswith(("UV_", "PIP_", "VIRTUAL_ENV", "TIKTOKEN"))},
+        "PYTHON": sys.executable, "UV_DIR": str(uv),
+        "UV_CACHE_DIR": str(REPO_ROOT / ".harness" / "uv-cache"),
+        "UV_PROJECT_ENVIRONMENT": str(venv), "EXTRAS": "core", "INPUT_PROVIDER": "none",
+    }  # fmt: skip
+    installed = subprocess.run(
+        ["bash", str(REPO_ROOT / "install" / "install.sh")],
+        env=environ, cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stderr
+    script = venv / "bin" / "cicd-agent"
+    assert script.read_text().startswith("#!/bin/sh\n")  # the form this test is about
+    ran = subprocess.run(
+        [str(script), "test-step", "--help"],
+        env=environ, cwd=workspace, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    assert "the test command, after --" in ran.stdout
+    assert not (workspace / PLANTED).exists(), (workspace / PLANTED).read_text()
+    assert " -I " in (venv / "bin" / "cicd-agent-canary-server").read_text().splitlines()[1]

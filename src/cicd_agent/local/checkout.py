@@ -14,6 +14,7 @@ reasoned about without git, and a layering rule can keep process-running code ou
 from __future__ import annotations
 
 import io
+import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -109,6 +110,15 @@ class GitCheckout:
     def resolve(self, ref: str, label: str = "commit") -> str:
         """The commit SHA ``ref`` names; a usage error when this checkout does not have it."""
         return self.git.resolve_commit(ref, label)
+
+    def holds(self, path: Path) -> bool:
+        """Whether ``path``, as named or where its links lead, is in this checkout: a folder
+        there is the pull request's to fill with its commit's files (or a link onward), so a
+        file the team names or a folder kept between runs never is."""
+        named, reached = Path(os.path.abspath(path)), path.resolve()
+        return named.is_relative_to(self.root.absolute()) or reached.is_relative_to(
+            self.root.resolve()
+        )
 
     def has_commit(self, ref: str) -> bool:
         """Whether ``ref`` resolves here (a shallow clone may lack the base)."""

@@ -1,10 +1,11 @@
 """Which base may write the storage kept between runs. Every later run's builds read that
-storage, so a base built into it must be one GitHub vouches for: a pull request's base branch,
-a merge queue's, a push's ``before``. A maintainer's dispatch with its ``head`` input set to a
-fork's commit took the head's parent, the fork's own commit, as the trusted base: its
-bind-mount ``RUN`` step went into the kept storage, and the next push to main took the fork's
-answer from the cache. Events that hold the base's secrets and a write token while the
-workflow may check out a fork's head (``issue_comment``) are refused outright."""
+storage, so a base built into it must be one GitHub vouches for: a pull request's base branch
+or a push's ``before`` (a merge queue's group is built on the group queued before it). A
+maintainer's dispatch with its ``head`` input set to a fork's commit took the head's parent,
+the fork's own commit, as the trusted base: its bind-mount ``RUN`` step went into the kept
+storage, and the next push to main took the fork's answer from the cache. Events that hold
+the base's secrets and a write token while the workflow may check out a fork's head
+(``issue_comment``) are refused outright."""
 
 from __future__ import annotations
 
@@ -110,6 +111,13 @@ def test_the_base_vouched_for_is_the_events_own(tmp_path: Path) -> None:
     dispatch = {"inputs": {"head": after, "base": before}, "ref": "refs/heads/main",
                 "workflow": "b.yml"}  # fmt: skip
     assert vouched_base(event("workflow_dispatch", dispatch)) == ""
+    group = {"action": "checks_requested", "merge_group": {
+        "head_sha": after, "head_ref": "refs/heads/gh-readonly-queue/main/pr-2", "base_sha": before,
+        "base_ref": "refs/heads/main", "head_commit": {
+            "id": after, "tree_id": after, "message": "m", "timestamp": "2026-01-01T00:00:00Z",
+            "author": {"name": "a", "email": "a@example.com"},
+            "committer": {"name": "a", "email": "a@example.com"}}}}  # fmt: skip
+    assert vouched_base(event("merge_group", group)) == ""  # its parent may be a queued group
     assert vouched_base(None) == ""
 
 
@@ -126,3 +134,73 @@ def test_attack_events_with_the_bases_secrets_are_refused(name: str) -> None:
 def test_the_events_a_build_runs_on_are_not_refused() -> None:
     for name in ("pull_request", "push", "merge_group", "workflow_dispatch", "schedule", None):
         assert refusal(name, None) == ""
+
+
+@needs_buildah
+@pytest.mark.timeout(600, method="thread")
+def test_attack_a_queued_groups_parent_plants_nothing_the_next_push_takes(tmp_path: Path) -> None:
+    """With two pull requests in the merge queue, the second's group is built on the first's:
+    ``merge_group.base_sha`` is the first group's commit, approved code not on the base branch
+    (the first may fail and leave the queue, never merged). Before: that commit was built as
+    the trusted base into the kept storage, and the next push to main took the first pull
+    request's bind-mount answer and its cache mount's file from it."""
+    folder = context(
+        tmp_path / "repo", "FROM scratch\nCOPY busybox /bin/sh\nCOPY busybox /bin/busybox\n"
+    )
+    (folder / "answer").write_text("the team's answer\n")
+    git(folder, "init", "-q", "-b", "main")
+    git(folder, "add", "-A")
+    git(folder, "commit", "-qm", "main")
+    name = f"pip-{uuid.uuid4().hex}"
+    answer = "RUN --mount=type=bind,target=/ctx /bin/busybox cp /ctx/answer /answer.txt\n"
+    plain = (folder / "Dockerfile").read_text()
+    # The queue: the first pull request's group (the planting steps), the second's on top.
+    git(folder, "checkout", "-qb", "gh-readonly-queue/main/pr-1")
+    (folder / "Dockerfile").write_text(
+        f"{plain}{answer}RUN --mount=type=cache,target=/c,id={name} /bin/sh -c 'echo planted > /c/marker'\n"
+    )
+    (folder / "answer").write_text("planted by the first queued pull request\n")
+    git(folder, "commit", "-qam", "merge group of pull request 1")
+    (folder / "note").write_text("second\n")
+    git(folder, "add", "note")
+    git(folder, "commit", "-qm", "merge group of pull request 2")
+    # The first leaves the queue; main moves on with the team's own change and a push.
+    git(folder, "checkout", "-q", "main")
+    (folder / "Dockerfile").write_text(
+        f"{plain}{answer}RUN --mount=type=cache,target=/c,id={name} /bin/sh -c "
+        "'/bin/busybox cat /c/marker > /seen.txt 2>&1; echo end >> /seen.txt'\n"
+    )
+    git(folder, "commit", "-qam", "the team's own change")
+    (folder / "note").write_text("pushed\n")
+    git(folder, "add", "note")
+    git(folder, "commit", "-qm", "the push")
+    cache = tmp_path / "cache"
+    group_head = sha(folder, "gh-readonly-queue/main/pr-1")
+    queued = event_file(
+        tmp_path, "merge_group",
+        {"action": "checks_requested",
+         "merge_group": {"head_sha": group_head, "head_ref": "refs/heads/gh-readonly-queue/main/pr-2",
+                         "base_sha": sha(folder, f"{group_head}~1"), "base_ref": "refs/heads/main",
+                         "head_commit": {"id": group_head, "tree_id": sha(folder, f"{group_head}^{{tree}}"),
+                                         "message": "merge group", "timestamp": "2026-01-01T00:00:00Z",
+                                         "author": {"name": "a", "email": "a@example.com"},
+                                         "committer": {"name": "a", "email": "a@example.com"}}}},
+    )  # fmt: skip
+    push = event_file(
+        tmp_path, "push",
+        {"ref": "refs/heads/main", "before": sha(folder, "main~1"), "after": sha(folder, "main"),
+         "commits": []},
+    )  # fmt: skip
+    for head, event in ((group_head, queued), (sha(folder, "main"), push)):
+        done = run_cli(
+            [
+                *("build", "--repo", str(folder), "--head", head),
+                *("--builder", "buildah", "--cache-dir", str(cache), "--advice", "off", "--json"),
+            ],
+            tmp_path,
+            {"PATH": "/usr/local/bin:/usr/bin:/bin", **event},
+        )
+        assert done.code == 0, done.stderr[-2000:]
+    tree = read_tree(read_layout(cache / "base-image").layers)
+    assert tree.files["answer.txt"].read() == b"the team's answer\n"
+    assert "planted" not in tree.files["seen.txt"].read().decode()

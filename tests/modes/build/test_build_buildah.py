@@ -291,3 +291,23 @@ def test_a_short_image_name_reaches_its_registry_and_a_registry_failure_is_exit_
     assert "Check the FROM line's image name" in error[0]
     # the base that failed first is named in the error too, not only in a note
     assert "(the base at " in error[0] and "did not build either)" in error[0], error[0]
+
+
+def test_attack_a_cache_claim_the_context_hid_the_change_from_is_not_verified(
+    tmp_path: Path,
+) -> None:
+    """A context whose ``.dockerignore`` lists what the image takes (``*`` then ``!`` names)
+    leaves out the application change a rule about the cache is tested with: every step stays
+    cached whatever the Dockerfile, and the advice read "verified ... and keeps the cache"
+    though the build proved nothing about the cache. It is unchecked, and says why."""
+    repo = repository(tmp_path)
+    (repo / ".dockerignore").write_text("*\n!busybox\n!requirements.txt\n!app.py\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "a context that lists what it takes")
+    done = build(repo, tmp_path / "cache")
+    assert done.code == 0, done.stderr[-2000:]
+    advice = {item["rule"]: item for item in json.loads(done.stdout)["advice"]}
+    moved = advice["dependencies-before-copy"]
+    assert moved["status"] == "unchecked", moved
+    assert moved["cache_kept"] is None
+    assert ".dockerignore" in moved["why"]

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.api import UsageError, posted
+from cicd_agent.api import GitCheckout, UsageError, posted
 from cicd_agent.modes.build import oci
 from cicd_agent.modes.build.collect import outside_checkout, read_built
 from cicd_agent.modes.build.layer_archive import from_memory, read_tree
@@ -523,15 +523,17 @@ def test_a_base_image_outside_the_checkout_or_a_reference_passes(
 ) -> None:
     root = tmp_path / "checkout"
     root.mkdir()
+    _git(root, "init", "-q")
+    checkout = GitCheckout(root)
     (root / "base.tar").write_bytes(b"")
     (tmp_path / "elsewhere.tar").write_bytes(b"")
     (tmp_path / "into.tar").symlink_to(root / "base.tar")
-    outside_checkout(root, str(tmp_path / "elsewhere.tar"))
+    outside_checkout(checkout, str(tmp_path / "elsewhere.tar"))
     monkeypatch.chdir(root)
-    outside_checkout(root, "debian:12")  # no such path: a registry's image
+    outside_checkout(checkout, "debian:12")  # no such path: a registry's image
     for named in ("base.tar", str(root / "base.tar"), str(tmp_path / "into.tar")):
         with pytest.raises(UsageError, match="is in the checkout"):
-            outside_checkout(root, named)
+            outside_checkout(checkout, named)
 
 
 def test_a_file_name_that_is_not_utf8_in_a_note_is_written_as_text(tmp_path: Path) -> None:

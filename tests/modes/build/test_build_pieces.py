@@ -165,6 +165,29 @@ def test_a_layer_of_too_many_files_stops_the_read(tmp_path: Path) -> None:
         read_tree([path], Bounds(entries=10))
 
 
+def test_attack_a_layer_of_long_paths_stops_the_read_at_its_names_bound(tmp_path: Path) -> None:
+    """Paths of 4 KB (sixteen folders of 250 bytes: a runtime unpacks them) in a layer of 2 MB
+    gzipped: 50,000 of them took 708 MB and 32 s to read (load 10), about 28 GB at the bound of
+    2 million entries. The bytes of the image's names are bound, as its files and bytes are;
+    a layer under that bound reads as before."""
+    folder = "/".join(["d" * 250] * 16)
+    path = tmp_path / "long.tar"
+    with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as archive:
+        for number in range(300):
+            archive.addfile(tarfile.TarInfo(f"{folder}/{number:04d}"))
+            archive.addfile(_link(f"l{number:04d}", folder))
+    with pytest.raises(TreeError, match="past 1048576 bytes of names"):
+        read_tree([path], Bounds(names=1 << 20))
+    assert len(read_tree([path], Bounds(names=4 << 20)).files) == 600
+    assert Bounds().names <= 256 * 1024**2
+
+
+def _link(name: str, target: str) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = tarfile.SYMTYPE, target
+    return info
+
+
 def test_a_layer_another_image_shares_is_read_once_and_still_counts(tmp_path: Path) -> None:
     """The same blob at the same place in a second image of the run is taken from the first
     read; it still counts toward the second image's bounds, and once its layout is gone it is
@@ -383,12 +406,11 @@ def test_attack_a_pull_request_cannot_bring_its_own_vulnerability_assessments(
 
 
 def test_a_merge_queue_builds_its_group_against_the_target_branch(tmp_path: Path) -> None:
-    """On a real ``merge_group`` payload the build compares the group's commit with the
-    queue's base (``base_sha``, the target branch), not with the group's parent: with two pull
-    requests queued, that parent is the first one's group, and the second's report would
-    leave out what the first brought. The event is not refused: the group's head is built like
-    any head, in its own storage with the builder's bare environment. Before: built ``HEAD``
-    against ``HEAD~1``."""
+    """On a real ``merge_group`` payload the build compares the group's commit with its
+    ``base_sha`` (the group's parent commit in GitHub's webhook schema: with two pull requests
+    queued, the first one's group), not ``HEAD~1`` of whatever was checked out. The event is
+    not refused: the group's head is built like any head, in its own storage with the
+    builder's bare environment, and so is its base (not one GitHub vouches for)."""
     from cicd_agent.modes.build.collect import commits
     from tests.harness import payloads
 

@@ -52,3 +52,22 @@ def test_a_deployment_whose_commit_is_no_commit_id_never_reaches_git(tmp_path: P
     )
     assert not (tmp_path / "written").exists()
     assert commits(first, "0" * 40) is None  # a commit the clone lacks
+
+
+def test_attack_commits_dated_after_their_deployment_do_not_move_the_lead_time() -> None:
+    """A pull request's commits carry the committer time their writer chose. Three dated in
+    2099, shipped beside one real commit twelve hours old, were each counted as shipped at once
+    (the time clamped to zero), and the median lead time read 0 hours. A commit cannot be made
+    after the deployment that shipped it: its time is no evidence, and the key says how many
+    it left out."""
+    first, second = "1" * 40, "2" * 40
+    real = (START + timedelta(hours=12)).timestamp()
+    forged = datetime(2099, 1, 1, tzinfo=UTC).timestamp()
+
+    def commits(base: str | None, head: str) -> list[int]:
+        return [int(real), int(forged), int(forged) + 1, int(forged) + 2]
+
+    key = four_keys(deployed(first, second), "", commits, cut=False).lead_time_for_changes
+    assert key.value == 12.0
+    assert "3 commit(s) dated after the deployment that shipped them" in key.evidence
+    assert key.evidence.startswith("1 commit(s)")

@@ -7,7 +7,8 @@ image is smaller (for a rule about the cache: no larger), its files pass the rul
 packages nobody asked for gone; ...), and, for a rule about the cache, an application-only
 change (one new file in the context) keeps the dependency layer cached. A change that fails to
 build or to meet one of those is ``refuted``; one that was not built (no time, a rule that
-needs a registry, past the run's time for advice) is ``unchecked``.
+needs a registry, past the run's time for advice), or a rule about the cache whose
+application-only change the context's ``.dockerignore`` left out, is ``unchecked``.
 
 Two candidates are built at once where the machine has the cores, each by a builder of its
 own (:meth:`.builder.Builder.apart`: with buildah, its own storage and context copy, the
@@ -18,6 +19,7 @@ head: what a plain build takes here), and a build still running then is stopped.
 from __future__ import annotations
 
 import os
+import posixpath
 import shutil
 import threading
 import time
@@ -41,6 +43,13 @@ MOST = 4
 """Candidates built in one run (each is one more build)."""
 MANIFESTS = 1_000_000
 """Bytes a cache rule may add (the manifests it copies before the rest)."""
+PROBE = "cicd-agent-application-change.txt"
+"""The file an application-only change adds to the context's top folder, for a rule about the
+cache: the image built after it must hold it, or the change was never seen."""
+HIDDEN = (
+    "the context's .dockerignore leaves out the application change the cache is tested with, so "
+    "the build proved nothing about the cache"
+)
 UNBUILT = {
     "registry": "a digest pin changes no file: the registry gives the digest, and this run "
     "reads none, so it is not proven here",
@@ -166,6 +175,8 @@ def _proven(
     smoked = smoke(ctx, builder, after, f"advice {candidate.rule}") if judged.ok else None
     if smoked is not None and not smoked.passed:
         return report("refuted", f"the smoke command exited {smoked.exit_code} in its image", after)
+    if judged.ok and candidate.cached_step is not None and kept is None:
+        return report("unchecked", HIDDEN, after, same_files=judged.same_files)
     verified, why = standing(judged, facts.head.size, after.size, candidate, kept)
     return report(
         "verified" if verified else "refuted",
@@ -221,9 +232,7 @@ def _measure(
     kept: bool | None = None
     if candidate.cached_step is not None:
         changed = _context_with(
-            context,
-            folder / "context-changed",
-            {"cicd-agent-application-change.txt": "a change to the application\n"},
+            context, folder / "context-changed", {PROBE: "a change to the application\n"}
         )
         again = Source(facts.head_source.root, changed, dockerfile, text, parsed)
         rebuilt = build(
@@ -231,7 +240,8 @@ def _measure(
             "advice after an application-only change", said_by=say,
             timeout=_left(until),
         )  # fmt: skip
-        kept = candidate.cached_step in rebuilt.cached
+        seen = any(posixpath.basename(path) == PROBE for path in rebuilt.tree.files)
+        kept = candidate.cached_step in rebuilt.cached if seen else None
     return after, kept, builder
 
 

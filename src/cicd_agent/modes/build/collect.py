@@ -12,7 +12,14 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from cicd_agent.api import CicdError, Event, ExternalServiceError, RunContext, UsageError
+from cicd_agent.api import (
+    CicdError,
+    Event,
+    ExternalServiceError,
+    GitCheckout,
+    RunContext,
+    UsageError,
+)
 from cicd_agent.api.lent.processes import stream
 from cicd_agent.modes.build import oci, safety
 from cicd_agent.modes.build.builder import (
@@ -43,6 +50,12 @@ def work_folder(ctx: RunContext[BuildOptions]) -> Path:
     if chosen is None:
         temp = ctx.environ.get("RUNNER_TEMP") or tempfile.gettempdir()
         chosen = Path(temp) / f"cicd-agent-build-{os.getuid()}"
+    elif ctx.checkout.holds(chosen):
+        raise UsageError(
+            f"--cache-dir {chosen} is in the checkout; the pull request would fill the storage "
+            "the trusted base builds in (or link it elsewhere).",
+            hint="Give a folder outside the checkout (in $RUNNER_TEMP), or none.",
+        )
     chosen.mkdir(parents=True, exist_ok=True)
     return chosen
 
@@ -220,15 +233,14 @@ def read_built(
 BASE_IMAGE_HINT = "Name an OCI folder, an OCI tar or an image skopeo can copy."
 
 
-def outside_checkout(root: Path, reference: str) -> None:
+def outside_checkout(checkout: GitCheckout, reference: str) -> None:
     """A ``--base-image`` folder or tar in the checkout (or reached through a link there) is
     refused: the pull request would choose the image its own is compared with, and every
     vulnerability it brings would read as the base's. An image reference is not a path."""
     given = Path(reference)
     if not (given.exists() or given.is_symlink()):
         return
-    named, reached = Path(os.path.abspath(given)), given.resolve()
-    if named.is_relative_to(root.absolute()) or reached.is_relative_to(root.resolve()):
+    if checkout.holds(given):
         raise UsageError(
             f"--base-image {reference} is in the checkout; the pull request would choose the "
             "image it is compared with.",
@@ -271,9 +283,10 @@ def base_image(ctx: RunContext[BuildOptions], reference: str, work: Path) -> Pat
 
 def commits(event: Event | None, head: str | None, base: str | None) -> tuple[str, str]:
     """The head and base to build, as given, else as the event says: a pull request's, or a
-    merge queue's group (its commit, made by GitHub of the queued pull requests on the target
-    branch, and that branch's commit ``base_sha``: with two pull requests queued, the group's
-    parent is the first's group, not the base). Without either, ``HEAD`` and "" (its parent)."""
+    merge queue's group (its commit, and ``base_sha``, which GitHub's webhook schema calls the
+    group's parent commit: the target branch's, or with two pull requests queued the first's
+    group, so the report shows what this group adds). Without either, ``HEAD`` and "" (its
+    parent)."""
     pull = event.pull_request if event is not None else None
     group = event.merge_group if event is not None else None
     if pull is not None:
@@ -312,7 +325,7 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
             ctx.checkout.merge_base(base_ref, head) if pull else ctx.checkout.resolve(base_ref)
         )
     if options.base_image:
-        outside_checkout(ctx.checkout.root, options.base_image)
+        outside_checkout(ctx.checkout, options.base_image)
         layout = base_image(ctx, options.base_image, work)
         base = read_built(layout, [], frozenset(), given=options.base_image)
     elif base_sha is not None:

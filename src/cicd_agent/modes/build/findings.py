@@ -42,9 +42,7 @@ def _database(
         ctx.progress.stage("collect: OSV data for the image's ecosystems")
         return osv.cached_db(wanted, folder)
     folder = Path(chosen)
-    root = ctx.checkout.root
-    named, reached = Path(os.path.abspath(folder)), folder.resolve()
-    if named.is_relative_to(root.absolute()) or reached.is_relative_to(root.resolve()):
+    if ctx.checkout.holds(folder):
         raise UsageError(
             f"--vuln-db {chosen} is in the checkout; the pull request would decide which "
             "vulnerabilities exist (or link the folder to the runner's files).",

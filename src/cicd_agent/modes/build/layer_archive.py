@@ -119,19 +119,29 @@ class _Budget:
         self.entries = 0
         self.bytes = 0
         self.records = 0
+        self.names = 0
 
     def take(self, member: tarfile.TarInfo, index: int) -> None:
-        self._count(1, max(member.size, 0), index)
+        self._count(1, max(member.size, 0), len(member.name) + len(member.linkname), index)
 
     def again(self, layer: Layer) -> None:
         """A layer read before counted in this image (its package records are shared, not
         kept twice)."""
         files = sum(entry.size for entry in layer.entries.values())
-        self._count(len(layer.members), files, layer.index)
+        names = sum(
+            len(m.path) + len(m.link) if isinstance(m, Entry) else len(m) for m in layer.members
+        )
+        self._count(len(layer.members), files, names, layer.index)
 
-    def _count(self, entries: int, size: int, index: int) -> None:
+    def _count(self, entries: int, size: int, names: int, index: int) -> None:
         self.entries += entries
         self.bytes += size
+        self.names += names
+        if self.names > self.bounds.names:
+            raise TreeError(
+                f"layer {index + 1} takes the image past {self.bounds.names} bytes of names "
+                "(its paths and link targets); the build mode reads images of fewer"
+            )
         if self.entries > self.bounds.entries:
             raise TreeError(
                 f"layer {index + 1} takes the image past {self.bounds.entries} "

@@ -10,10 +10,11 @@ secrets and a write token while the workflow may check out a fork's head, and so
 ``workflow_run`` on a fork's head.
 
 The kept storage is read by every later run's builds, so only a base that GitHub vouches for
-is built into it: the merge base of a pull request's or a merge queue's base branch, or a
-push's ``before`` (the branch as it was). A base given by hand, or taken as the head's parent,
-may be anyone's commit (a dispatch's ``head`` input set to a fork's): it builds in the run's
-own storage, and the team's own files are not read from it.
+is built into it: the merge base with a pull request's base branch, or a push's ``before``
+(the branch as it was). A base given by hand, or taken as the head's parent, may be anyone's
+commit (a dispatch's ``head`` input set to a fork's): it builds in the run's own storage, and
+the team's own files are not read from it. So does a merge queue's ``base_sha``: with two pull
+requests queued it is the first one's group, approved code that may leave the queue unmerged.
 
 The checkout's side: the Dockerfile and the context must be inside the files exported from the
 commit, and a link under the context that points out of it is refused (a ``COPY`` following it
@@ -54,14 +55,13 @@ def refusal(event_name: str | None, event: Event | None) -> str:
 
 def vouched_base(event: Event | None) -> str:
     """The commit the event vouches for as the team's own, whose merge base with the head may
-    be built into the kept storage: a pull request's or a merge queue's base, a push's
-    ``before``; "" for any other event, a new branch's push, or a local run."""
+    be built into the kept storage: a pull request's base, a push's ``before``; "" for any
+    other event (a merge queue's group too: its parent may be another queued group), a new
+    branch's push, or a local run."""
     if event is None:
         return ""
     if event.pull_request is not None:
         return event.pull_request.base.sha
-    if event.merge_group is not None:
-        return event.merge_group.base_sha
     if event.push is not None and set(event.push.before) != {"0"}:
         return event.push.before
     return ""

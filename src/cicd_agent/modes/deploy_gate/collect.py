@@ -24,6 +24,7 @@ from cicd_agent.api import (
     ExternalServiceError,
     GitRepo,
     RunContext,
+    UsageError,
     classify_path,
     is_null_sha,
     read_change_set,
@@ -81,6 +82,13 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     repo = ctx.checkout.git
     origin = Origin.of(ctx.server_url, ctx.repository, ctx.github_token)
     cache, notes = options.cache_dir or default_cache_dir(ctx.environ), list[str]()
+    if cache is not None and ctx.checkout.holds(cache):
+        raise UsageError(
+            f"The cache folder {cache} (--cache-dir, else CICD_AGENT_CACHE_DIR) is in the "
+            "checkout; the pull request would commit the fitted risk model its change is "
+            "scored by.",
+            hint="Give a folder outside the checkout (the action keeps one in $RUNNER_TEMP).",
+        )
     named, when = _named_commits(ctx, options), int(moment.timestamp())
     deepened = deepen_history(repo, origin, named, when, cache_dir=cache, notes=notes)
     for note in notes:

@@ -128,9 +128,11 @@ def _rollbacks(
 
 
 def _lead_time(ordered: Sequence[DeploymentInfo], commits: Commits, scope: str, thin: str) -> Key:
-    """The median hours from a commit to a deployment that shipped it."""
+    """The median hours from a commit to a deployment that shipped it. A commit's time is
+    what its writer set (a pull request's commits too): one after the deployment that shipped
+    it cannot be true, so it is left out and counted, never taken as shipped at once."""
     hours: list[float] = []
-    unread = 0
+    unread = future = 0
     shipped: set[str] = set()
     for index, deployment in enumerate(ordered):
         if deployment.sha in shipped:
@@ -143,9 +145,12 @@ def _lead_time(ordered: Sequence[DeploymentInfo], commits: Commits, scope: str, 
             unread += 1
             continue
         stamp = deployment.created_at.timestamp()
-        hours += [max(stamp - t, 0.0) / 3600 for t in times]
+        hours += [(stamp - t) / 3600 for t in times if t <= stamp]
+        future += sum(1 for t in times if t > stamp)
         shipped.add(deployment.sha)
     gaps = f"; {unread} deployment(s) whose commits the checkout does not hold" if unread else ""
+    if future:
+        gaps += f"; {future} commit(s) dated after the deployment that shipped them: left out"
     return Key(
         value=statistics.median(hours) if hours else None,
         unit="hours (median)",
