@@ -42,25 +42,38 @@ class BuildEvidence:
     size_delta: int | None
 
 
-def read_build_report(root: Path, given: str, head: str) -> tuple[BuildEvidence | None, str]:
-    """The report ``given`` (relative to the checkout ``root``, or absolute) if it is a build
-    report about ``head``; else None and why."""
+def read_mode_report(
+    root: Path, given: str, head: str, mode: str
+) -> tuple[dict[str, object] | None, str, str]:
+    """The report ``given`` (relative to the checkout ``root``, or absolute) if it is one
+    ``mode`` wrote about ``head``: its JSON object, its file's name, and "" ; else None, the
+    name and why it is not used. Every mode's report that another mode reads comes through
+    here, so each is checked for its writer and its commit alike."""
     folder, relative = _place(root, given)
     shown = PurePosixPath(relative).name
     try:
         data = load_json(read_bytes(folder, relative, MAX_BYTES))
     except CheckoutFileError as exc:
-        return None, f"The build report {shown} {exc.detail}: not used."
+        return None, shown, f"The {mode} report {shown} {exc.detail}: not used."
     except JsonRefused as exc:
-        return None, f"The build report {shown} cannot be read ({exc}): not used."
-    if not isinstance(data, dict) or data.get("mode") != "build":
-        return None, f"{shown} is not a report of the build mode: not used."
+        return None, shown, f"The {mode} report {shown} cannot be read ({exc}): not used."
+    if not isinstance(data, dict) or data.get("mode") != mode:
+        return None, shown, f"{shown} is not a report of the {mode} mode: not used."
     about = data.get("head")
     if not isinstance(about, str) or about != head:
-        return None, (
-            f"The build report {shown} is about another commit, not this change's head "
+        return None, shown, (
+            f"The {mode} report {shown} is about another commit, not this change's head "
             f"{head[:12]}: not used."
         )
+    return data, shown, ""
+
+
+def read_build_report(root: Path, given: str, head: str) -> tuple[BuildEvidence | None, str]:
+    """The report ``given`` (relative to the checkout ``root``, or absolute) if it is a build
+    report about ``head``; else None and why."""
+    data, shown, why = read_mode_report(root, given, head, "build")
+    if data is None:
+        return None, why
     found: dict[str, list[str]] = {"critical": [], "high": []}
     listed = data.get("new_vulnerabilities")
     for item in listed if isinstance(listed, list) else []:

@@ -63,6 +63,10 @@ def judged(base: list[Outcome], head: list[Outcome]) -> EvalResult:
     return decide(analyse(sides, Limits(), ()), sides, cost=0.0)
 
 
+REPORT_FIELDS = ("mode", "head", "verdict", "delta")
+"""The report's fields another mode reads: deploy-gate's ``eval-report``."""
+
+
 def test_the_verdict_its_outputs_and_its_table() -> None:
     base, head = sides(
         [(f"case {i}", (True, True, True)) for i in range(300)] + [("gone", (True,) * 3)],
@@ -81,6 +85,10 @@ def test_the_verdict_its_outputs_and_its_table() -> None:
     summary = result.summary_markdown()
     assert "| `case 0` | 100.0 % | 33.3 % | `c.yaml`:7 |" in summary
     assert "**Only in the base** (counted as failing on the head): `gone`" in summary
+    # what deploy-gate's eval-report reads (tests/modes/deploy_gate/test_deploy_gate_eval_report.py)
+    written = result.to_json()
+    assert {key: written[key] for key in REPORT_FIELDS} == {
+        "mode": "eval", "head": result.head, "verdict": "regressed", "delta": -0.103}  # fmt: skip
 
 
 def test_a_must_pass_case_that_failed_or_left_the_head() -> None:

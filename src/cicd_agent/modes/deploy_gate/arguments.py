@@ -40,6 +40,11 @@ DEPLOY = OptionGroup(
         "the build mode's report (cicd-agent-build.json) for this head: "
         "a new critical vulnerability raises the risk",
     ),
+    Option(
+        "eval-report",
+        "the eval mode's report (cicd-agent-eval.json) for this head: a regressed verdict "
+        "raises the risk to at least high",
+    ),
     Option("coverage", "coverage.py report (JSON or XML) of the head"),
     Option("base-coverage", "coverage.py report of the base"),
     Option("safety-weights", "e.g. tests=35,coverage=20,review=25,failure_rate=10,model=10"),

@@ -36,6 +36,7 @@ from cicd_agent.api.lent.findings import ZIZMOR_MISSING, zizmor_binary
 from cicd_agent.api.lent.python_imports import imported_modules
 from cicd_agent.api.risk import (
     Origin,
+    RiskAssessment,
     assess_risk,
     deepen_history,
     default_cache_dir,
@@ -46,6 +47,7 @@ from cicd_agent.modes.deploy_gate import policy as policies
 from cicd_agent.modes.deploy_gate import safety, windows
 from cicd_agent.modes.deploy_gate.build_report import raised
 from cicd_agent.modes.deploy_gate.dora import committed, four_keys
+from cicd_agent.modes.deploy_gate.eval_report import with_eval
 from cicd_agent.modes.deploy_gate.options import DeployOptions
 from cicd_agent.modes.deploy_gate.safety import CoverageReport, PullReview
 from cicd_agent.modes.deploy_gate.types import DeployFacts, DiffExcerpt
@@ -118,13 +120,7 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     )
     for note in notes:
         ctx.note(note)
-    build_report = ctx.options.repo_dir / options.build_report if options.build_report else None
-    if options.build_report:
-        evidence, why = read_build_report(ctx.options.repo_dir, options.build_report, change.head)
-        if why:
-            ctx.note(why)
-        if evidence is not None:
-            assessment = raised(assessment, evidence)
+    assessment = _with_reports(ctx, assessment, change.head)
     if change.base_note:
         ctx.note(f"Change range: {change.base_note}.")
     if change.commits_truncated:
@@ -144,7 +140,8 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     pulls, pulls_reason, conclusions, conclusions_reason = _github_signals(
         ctx, options, change, moment
     )
-    reports = [*junit_files, *filter(None, given), *filter(None, [build_report])]
+    written = [root / report for report in (options.build_report, options.eval_report) if report]
+    reports = [*junit_files, *filter(None, given), *written]
     inputs = _inputs(options, change, moment, reports)
     return DeployFacts(
         options=options,
@@ -375,6 +372,25 @@ MAX_TEST_FILES = 2_000
 """Python test files whose imports are read for the routing; past them no more are."""
 MAX_TEST_BYTES = 200_000
 """A test file larger than this is not read."""
+
+
+def _with_reports(
+    ctx: RunContext[DeployOptions], assessment: RiskAssessment, head: str
+) -> RiskAssessment:
+    """``assessment`` raised by what the build's and the eval's reports about ``head`` say;
+    each report not used is a note saying why."""
+    options, root = ctx.mode_options, ctx.options.repo_dir
+    if options.build_report:
+        evidence, why = read_build_report(root, options.build_report, head)
+        if why:
+            ctx.note(why)
+        if evidence is not None:
+            assessment = raised(assessment, evidence)
+    if options.eval_report:
+        assessment, why = with_eval(assessment, root, options.eval_report, head)
+        if why:
+            ctx.note(why)
+    return assessment
 
 
 def _test_imports(repo: GitRepo, head: str, tracked: Sequence[str]) -> dict[str, frozenset[str]]:

@@ -39,6 +39,7 @@ class DeployOptions:
     environment: str | None
     junit: str | None
     build_report: str | None
+    eval_report: str | None
     coverage: str | None
     base_coverage: str | None
     weights: dict[SignalName, float]
@@ -88,6 +89,7 @@ class DeployOptions:
             environment=text("environment"),
             junit=text("junit"),
             build_report=text("build_report"),
+            eval_report=text("eval_report"),
             coverage=text("coverage"),
             base_coverage=text("base_coverage"),
             weights=weights,
