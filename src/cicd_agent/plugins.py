@@ -385,7 +385,14 @@ def declared_groups(mode: str) -> tuple[OptionGroup, ...]:
     entry = plugin(mode)
     arguments = entry.arguments()
     try:
-        return declared_by(arguments)
+        groups = declared_by(arguments)
+        for group in groups:  # every caller walks them: a wrong one would stop every mode
+            if not isinstance(group, OptionGroup):
+                raise TypeError(f"OPTIONS holds {str(group)[:80]!r}, not an OptionGroup")
+            wrong = [o for o in group.options if not isinstance(o, Option)]
+            if wrong:
+                raise TypeError(f"its group {group.title!r} holds {str(wrong[0])[:80]!r}")
+        return groups
     except Exception as exc:  # noqa: BLE001 - a plugin's own declarations: any error is its own
         why = f"its options do not build ({type(exc).__name__}: {exc})"
         raise _INSTALLED.set_aside(mode, why) from None
