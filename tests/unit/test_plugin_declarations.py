@@ -162,6 +162,7 @@ def test_attack_a_plugin_whose_options_are_not_groups_stops_no_other_mode(tmp_pa
     for package, options in (
         ("p_bare", "(Option('name', 'a name'),)"),
         ("p_text", "('name',)"),
+        ("p_number", "(OptionGroup('g', Option(123, 'a number for a name')),)"),
     ):
         name = package.removeprefix("p_")
         _install(
@@ -170,7 +171,7 @@ def test_attack_a_plugin_whose_options_are_not_groups_stops_no_other_mode(tmp_pa
             name,
             DECLARED.format(f"{name!r}, {package!r}, 'options not in groups', 'options:build'"),
             {**WHOLE, "arguments.py": (
-                "from cicd_agent.plugins import Option\n"
+                "from cicd_agent.plugins import Option, OptionGroup\n"
                 f"FAIL_ON_CHOICES = ()\nOPTIONS = {options}\n"
             )},
         )  # fmt: skip
@@ -182,7 +183,7 @@ def test_attack_a_plugin_whose_options_are_not_groups_stops_no_other_mode(tmp_pa
         capture_output=True, text=True, env=env,
     )  # fmt: skip
     assert analysed.returncode == 0, analysed.stderr
-    for name in ("bare", "text"):
+    for name in ("bare", "text", "number"):
         named = subprocess.run([*cli, name, "--json"], capture_output=True, text=True, env=env)
         assert named.returncode == 2, named.stderr
         assert "options do not build" in json.loads(named.stdout)["error"]
