@@ -393,7 +393,7 @@ def declared_groups(mode: str) -> tuple[OptionGroup, ...]:
         groups = declared_by(arguments)
         for group in groups:  # every caller walks them: a wrong one would stop every mode
             if not isinstance(group, OptionGroup):
-                raise TypeError(f"OPTIONS holds {str(group)[:80]!r}, not an OptionGroup")
+                raise TypeError(f"OPTIONS holds a {type(group).__name__}, not an OptionGroup")
             wrong = [o for o in group.options if not (isinstance(o, Option)
                      and isinstance(o.name, str) and _OPTION_NAME.fullmatch(o.name))]  # fmt: skip
             if wrong:
