@@ -25,6 +25,7 @@ itself), so parsing costs little more than starting Python.
 from __future__ import annotations
 
 import argparse
+import re  # argparse imports it: no cost
 
 from cicd_agent import __version__
 from cicd_agent.job.flags import (
@@ -380,12 +381,26 @@ def declared_options(mode: str) -> tuple[Option, ...]:
     return tuple(options_of(declared_groups(mode)))
 
 
+_OPTION_NAME = re.compile(r"[a-z][a-z0-9-]*")
+"""An option's name: its flag (``--name``), its input and its settings key."""
+
+
 def declared_groups(mode: str) -> tuple[OptionGroup, ...]:
     """``mode``'s option groups, the common ones first: what its parser and its run read."""
     entry = plugin(mode)
     arguments = entry.arguments()
     try:
-        return declared_by(arguments)
+        groups = declared_by(arguments)
+        for group in groups:  # every caller walks them: a wrong one would stop every mode
+            if not isinstance(group, OptionGroup):
+                raise TypeError(f"OPTIONS holds a {type(group).__name__}, not an OptionGroup")
+            wrong = [o for o in group.options if not (isinstance(o, Option)
+                     and isinstance(o.name, str) and _OPTION_NAME.fullmatch(o.name))]  # fmt: skip
+            if wrong:
+                shown = getattr(wrong[0], "name", wrong[0])
+                raise TypeError(f"its group {group.title!r} holds {str(shown)[:80]!r}, which "
+                                "is not an Option named by a lower-case word")  # fmt: skip
+        return groups
     except Exception as exc:  # noqa: BLE001 - a plugin's own declarations: any error is its own
         why = f"its options do not build ({type(exc).__name__}: {exc})"
         raise _INSTALLED.set_aside(mode, why) from None

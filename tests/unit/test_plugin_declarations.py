@@ -151,3 +151,39 @@ def test_attack_another_distribution_never_takes_the_name_of_a_mode_we_ship(
     assert ran.returncode == 0, ran.stderr
     assert "the test command, after --" in ran.stdout  # our own test-step
     assert not marker.exists()
+
+
+def test_attack_a_plugin_whose_options_are_not_groups_stops_no_other_mode(tmp_path: Path) -> None:
+    """``OPTIONS`` of bare options, not groups of them (the group forgotten), or of text: the
+    registry read each as a group while every run of every mode took the plugins' settings
+    sections."""
+    python = installation(tmp_path / "env")
+    site = site_packages(python)
+    for package, options in (
+        ("p_bare", "(Option('name', 'a name'),)"),
+        ("p_text", "('name',)"),
+        ("p_number", "(OptionGroup('g', Option(123, 'a number for a name')),)"),
+    ):
+        name = package.removeprefix("p_")
+        _install(
+            site,
+            package,
+            name,
+            DECLARED.format(f"{name!r}, {package!r}, 'options not in groups', 'options:build'"),
+            {**WHOLE, "arguments.py": (
+                "from cicd_agent.plugins import Option, OptionGroup\n"
+                f"FAIL_ON_CHOICES = ()\nOPTIONS = {options}\n"
+            )},
+        )  # fmt: skip
+    env = {**os.environ, **runner_env(tmp_path)}
+    cli = [str(python), "-I", "-m", "cicd_agent"]
+    analysed = subprocess.run(
+        [*cli, "analyse-failure", "--provider", "none", "--json",
+         "--logs", str(REPO_ROOT / "examples" / "logs" / "pytest-failure.zip")],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert analysed.returncode == 0, analysed.stderr
+    for name in ("bare", "text", "number"):
+        named = subprocess.run([*cli, name, "--json"], capture_output=True, text=True, env=env)
+        assert named.returncode == 2, named.stderr
+        assert "options do not build" in json.loads(named.stdout)["error"]
