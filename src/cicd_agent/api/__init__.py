@@ -112,6 +112,7 @@ if TYPE_CHECKING:
         finish,
         model_failure_note,
     )
+    from cicd_agent.job.pull_comment import comment_on_pull
     from cicd_agent.job.repo_config import QuarantineEntry, trusted_commit
     from cicd_agent.local.change_set import read_change_set
     from cicd_agent.local.checkout import GitCheckout
@@ -163,6 +164,7 @@ NAMES_BY_MODULE: Mapping[str, str] = {
     "cicd_agent.job.events": "Event Invoker PULL_REQUEST_EVENTS",
     "cicd_agent.job.options": "Given",
     "cicd_agent.job.payloads": "PullRequest",
+    "cicd_agent.job.pull_comment": "comment_on_pull",
     "cicd_agent.job.pipeline": (
         "Finished Fixed Mode NOT_SHOWN PlainResult analysing ask_model begin finish "
         "model_failure_note"
@@ -258,6 +260,7 @@ __all__ = [
     "code_block",
     "code_fence",
     "code_span",
+    "comment_on_pull",
     "escaped",
     "fence",
     "file_diff",

@@ -42,6 +42,7 @@ def _options() -> DeployOptions:
         junit=None,
         coverage=None,
         build_report=None,
+        eval_report=None,
         base_coverage=None,
         weights=safety.parse_weights(None),
         policy=policies.parse_policy(None),

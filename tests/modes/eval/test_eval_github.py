@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cicd_agent.job.pull_comment import COMMENT_LIMIT
 from tests.harness.model_server import TEST_API_KEY, ModelServer, RecordedRequest
 from tests.harness.payloads import example, write_event
 from tests.helpers.cli import run_cli
@@ -52,6 +53,7 @@ def test_the_comment_holds_the_table_with_the_configs_words_neutralised(
     (comment,) = [request.json()["body"] for request in posts]
     assert "| pass rate | 100.0 % | 0.0 % |" in comment
     assert "exact McNemar" in comment
+    assert len(comment) <= COMMENT_LIMIT  # the one way a sticky comment is posted
     assert "https://evil.example" not in comment.replace("`", "")
     assert "@admin" not in comment.replace("`@admin", "")
     assert done.outputs["comment_url"]

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import RunContext, posted
+from cicd_agent.api import RunContext, comment_on_pull
 from cicd_agent.modes.build.findings import Findings
 from cicd_agent.modes.build.options import BuildOptions
 from cicd_agent.modes.build.packages import Package
@@ -71,15 +71,4 @@ def publish(ctx: RunContext[BuildOptions], result: BuildResult, found: Findings)
         Path(result.sarif_file).write_text(
             json.dumps(sarif_log(fresh, ctx.mode_options.dockerfile, lines)), encoding="utf-8"
         )
-    if ctx.options.dry_run or not ctx.has_event:
-        return
-    pull = ctx.event.pull_request
-    client = ctx.github
-    if pull is None or client is None:
-        return
-    body = posted(result.summary_markdown(), allowed_links=ctx.own_links, limit=60_000)
-    outcome = client.upsert_issue_comment(pull.number, COMMENT_KEY, body)
-    if outcome.done:
-        ctx.posted.record(comment_url=outcome.url)
-    elif outcome.reason:
-        ctx.note(f"The pull request comment was not written: {outcome.reason}")
+    comment_on_pull(ctx, COMMENT_KEY, result.summary_markdown())
