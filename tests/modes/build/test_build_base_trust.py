@@ -40,11 +40,11 @@ def event_file(folder: Path, name: str, payload: dict[str, object]) -> dict[str,
     return {"GITHUB_EVENT_NAME": name, "GITHUB_EVENT_PATH": str(path)}
 
 
-@needs_buildah
-@pytest.mark.timeout(600, method="thread")
-def test_attack_a_dispatch_of_a_forks_commit_plants_nothing_the_next_push_takes(
-    tmp_path: Path,
-) -> None:
+def poisoning_scene(tmp_path: Path, branch: str, planted: str) -> Path:
+    """A repository where ``branch`` (off main's first commit) plants a bind-mount answer and a
+    cache mount's file in two commits, and main later takes the same bind-mount step in the
+    team's own change, then a push on top: if ``branch``'s first commit is built into the kept
+    storage, the push's base build takes the planted answer from the cache."""
     folder = context(
         tmp_path / "repo", "FROM scratch\nCOPY busybox /bin/sh\nCOPY busybox /bin/busybox\n"
     )
@@ -55,17 +55,15 @@ def test_attack_a_dispatch_of_a_forks_commit_plants_nothing_the_next_push_takes(
     name = f"pip-{uuid.uuid4().hex}"
     answer = "RUN --mount=type=bind,target=/ctx /bin/busybox cp /ctx/answer /answer.txt\n"
     plain = (folder / "Dockerfile").read_text()
-    # The fork: its own commit with the planting steps, and a child the dispatch names.
-    git(folder, "checkout", "-qb", "fork")
+    git(folder, "checkout", "-qb", branch)
     (folder / "Dockerfile").write_text(
         f"{plain}{answer}RUN --mount=type=cache,target=/c,id={name} /bin/sh -c 'echo planted > /c/marker'\n"
     )
-    (folder / "answer").write_text("planted by a fork\n")
-    git(folder, "commit", "-qam", "the fork's base")
-    (folder / "note").write_text("head\n")
+    (folder / "answer").write_text(f"{planted}\n")
+    git(folder, "commit", "-qam", "the planting commit")
+    (folder / "note").write_text("on top\n")
     git(folder, "add", "note")
-    git(folder, "commit", "-qm", "the fork's head")
-    # The team: a change with the same bind-mount step, then a push on top of it.
+    git(folder, "commit", "-qm", "the commit on top")
     git(folder, "checkout", "-q", "main")
     (folder / "Dockerfile").write_text(
         f"{plain}{answer}RUN --mount=type=cache,target=/c,id={name} /bin/sh -c "
@@ -75,6 +73,15 @@ def test_attack_a_dispatch_of_a_forks_commit_plants_nothing_the_next_push_takes(
     (folder / "note").write_text("pushed\n")
     git(folder, "add", "note")
     git(folder, "commit", "-qm", "the push")
+    return folder
+
+
+@needs_buildah
+@pytest.mark.timeout(600, method="thread")
+def test_attack_a_dispatch_of_a_forks_commit_plants_nothing_the_next_push_takes(
+    tmp_path: Path,
+) -> None:
+    folder = poisoning_scene(tmp_path, "fork", "planted by a fork")
     cache = tmp_path / "cache"
     dispatch = event_file(
         tmp_path, "workflow_dispatch",
@@ -144,36 +151,8 @@ def test_attack_a_queued_groups_parent_plants_nothing_the_next_push_takes(tmp_pa
     (the first may fail and leave the queue, never merged). Before: that commit was built as
     the trusted base into the kept storage, and the next push to main took the first pull
     request's bind-mount answer and its cache mount's file from it."""
-    folder = context(
-        tmp_path / "repo", "FROM scratch\nCOPY busybox /bin/sh\nCOPY busybox /bin/busybox\n"
-    )
-    (folder / "answer").write_text("the team's answer\n")
-    git(folder, "init", "-q", "-b", "main")
-    git(folder, "add", "-A")
-    git(folder, "commit", "-qm", "main")
-    name = f"pip-{uuid.uuid4().hex}"
-    answer = "RUN --mount=type=bind,target=/ctx /bin/busybox cp /ctx/answer /answer.txt\n"
-    plain = (folder / "Dockerfile").read_text()
-    # The queue: the first pull request's group (the planting steps), the second's on top.
-    git(folder, "checkout", "-qb", "gh-readonly-queue/main/pr-1")
-    (folder / "Dockerfile").write_text(
-        f"{plain}{answer}RUN --mount=type=cache,target=/c,id={name} /bin/sh -c 'echo planted > /c/marker'\n"
-    )
-    (folder / "answer").write_text("planted by the first queued pull request\n")
-    git(folder, "commit", "-qam", "merge group of pull request 1")
-    (folder / "note").write_text("second\n")
-    git(folder, "add", "note")
-    git(folder, "commit", "-qm", "merge group of pull request 2")
-    # The first leaves the queue; main moves on with the team's own change and a push.
-    git(folder, "checkout", "-q", "main")
-    (folder / "Dockerfile").write_text(
-        f"{plain}{answer}RUN --mount=type=cache,target=/c,id={name} /bin/sh -c "
-        "'/bin/busybox cat /c/marker > /seen.txt 2>&1; echo end >> /seen.txt'\n"
-    )
-    git(folder, "commit", "-qam", "the team's own change")
-    (folder / "note").write_text("pushed\n")
-    git(folder, "add", "note")
-    git(folder, "commit", "-qm", "the push")
+    folder = poisoning_scene(tmp_path, "gh-readonly-queue/main/pr-1",
+                             "planted by the first queued pull request")  # fmt: skip
     cache = tmp_path / "cache"
     group_head = sha(folder, "gh-readonly-queue/main/pr-1")
     queued = event_file(
