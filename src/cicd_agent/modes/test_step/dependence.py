@@ -8,8 +8,9 @@ them (the polluter) leaves state it trips on. One that fails alone and passes af
 bisection over the tests that ran before it, halving while one half still shows it (about
 2·log2(n) runs, not one per test), and then held to more runs of the pair and of the test alone
 (:data:`CONFIRM`): a test that fails at random could otherwise pass for one that depends on
-another. A test no order shows failing is *not order-dependent*, with how often it failed in
-reruns of its own.
+another; so is the difference between its run alone and after the others, before any
+bisection. A test no order shows failing is *not order-dependent*, with how often it failed
+in reruns of its own.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ Reruns = Callable[[str, int], tuple[int, int] | None]
 """The test run alone this many times: its failed runs and all its runs, or None."""
 Kind = Literal["order-dependent", "not-order-dependent", "unclassified"]
 
-CONFIRM = 2
+CONFIRM = 3
 """More runs of a found pair, and of the test alone, each of which must agree."""
 RERUNS = 20
 """The runs alone that give a test no order shows failing its failure rate."""
@@ -93,16 +94,18 @@ def classify(test: str, orders: Sequence[Sequence[str]], probe: Probe, reruns: R
         if after is None:
             return Classified(test, "unclassified", evidence="its run in the suite's order "
                               "gave no result")  # fmt: skip
-        if after == alone:
-            continue
+        if after == alone or not _steady(probe, [test], before, test, was=alone,
+                                                   after=after):
+            continue  # alike, or one of the two runs differs on its own: no order shown
         role: Literal["polluter", "state-setter"] = "polluter" if alone else "state-setter"
         found = bisect(before, lambda sub: _outcome(probe, [*sub, test], test, not alone))
         named = f"the {len(before):,} test(s) before it"
-        if found is None:
+        if found is None:  # several tests together, or a test that fails at random as well
             shown = "fails after" if alone else "passes only after"
-            return Classified(test, "order-dependent", role=role, before=Runs(
+            return Classified(test, "unclassified", before=Runs(
                 int(alone), 1, (*before, test)), evidence=f"it {shown} {named} and "
-                f"{'passes' if alone else 'fails'} alone; no one test among them does it alone")  # fmt: skip
+                f"{'passes' if alone else 'fails'} alone, {CONFIRM + 1} runs each, but no one "
+                "test among them does it alone: it depends on several, or fails at random")  # fmt: skip
         return _confirmed(test, found, role, probe, named)
     counts = reruns(test, RERUNS)
     if counts is None:
@@ -112,6 +115,18 @@ def classify(test: str, orders: Sequence[Sequence[str]], probe: Probe, reruns: R
     return Classified(test, "not-order-dependent", before=Runs(failed, runs), evidence=(
         f"it ran alike alone and after the tests before it{shown}; failed {failed} of {runs} "
         "rerun(s) alone"))  # fmt: skip
+
+
+def _steady(
+    probe: Probe, alone: Sequence[str], before: Sequence[str], test: str, *, was: bool,
+    after: bool,
+) -> bool:
+    """Whether :data:`CONFIRM` more runs alone and after ``before`` each end as the first did: a
+    test that fails at random differs between two single runs half the time."""
+    for _ in range(CONFIRM):
+        if _passed(probe, alone, test) is not was or _passed(probe, [*before, test], test) is not after:
+            return False
+    return True
 
 
 def _outcome(probe: Probe, order: Sequence[str], test: str, wanted: bool) -> bool | None:

@@ -23,6 +23,14 @@ MAX_STATEMENTS = 12
 """The most statements one donor gives (each is tried out one at a time when the set is made
 smaller)."""
 _BUILTINS = frozenset(dir(builtins))
+_NEVER_MOVED = (ast.Assert, ast.Return, ast.Raise, ast.Yield, ast.YieldFrom, ast.Await,
+                ast.Global, ast.Nonlocal)  # fmt: skip
+"""Statements never moved into another test: an assertion (what the donor checks stays its
+own), and what ends the test early or changes how its body runs."""
+_ENDS = frozenset({"skip", "xfail", "fail", "exit", "_exit", "importorskip", "abort", "raises",
+                   "warns", "deprecated_call", "approx"})  # fmt: skip
+"""Calls that end a test where it stands (``pytest.skip``, ``sys.exit``, ``os._exit``) or
+check something (``pytest.raises``): a statement holding one is never moved."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,14 @@ def _body(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.stmt]:
             first.value.value, str):  # fmt: skip
         return body[1:]
     return list(body)
+
+
+def _ends_test(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    called = node.func
+    name = called.attr if isinstance(called, ast.Attribute) else getattr(called, "id", "")
+    return name in _ENDS
 
 
 def _names(statement: ast.stmt) -> tuple[set[str], set[str]]:
@@ -129,8 +145,8 @@ def set_up_of(texts: Mapping[str, str], donor: str, victim: str) -> SetUp:
     local: set[str] = set()
     donor_parameters = _parameters(found.function)
     for statement in _body(found.function):
-        if any(isinstance(n, ast.Assert) for n in ast.walk(statement)):
-            continue  # what it checks stays with it: only what it does moves
+        if any(isinstance(n, _NEVER_MOVED) or _ends_test(n) for n in ast.walk(statement)):
+            continue  # what it checks stays with it, and nothing that ends the test early
         read, bound = _names(statement)
         free = read - local - _BUILTINS
         if free & (donor_parameters - given):

@@ -120,10 +120,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         first: dict[str, pytest.Item] = {}
         for item in items:
             first.setdefault(item.nodeid, item)
-        keep = list({id(first[t]): first[t] for t in wanted if t in first}.values())
-        kept = {id(item) for item in keep}
+        ordered = list({id(first[t]): first[t] for t in wanted if t in first}.values())
+        kept = {id(item) for item in ordered}
         config.hook.pytest_deselected(items=[item for item in items if id(item) not in kept])
-        items[:] = keep
+        items[:] = ordered
     times = min(max(config.getoption("cicd_repeat"), 1), _MAX_ITEMS // max(len(items), 1))
     if times > 1:
         copies = [_fresh(item) for _ in range(times - 1) for item in items
