@@ -15,6 +15,7 @@ from cicd_agent.modes.test_step.dependence import (
     bisect,
     classify,
     cleaner,
+    reruns_needed,
 )
 
 SUITE = [f"t{number}" for number in range(40)]
@@ -110,3 +111,10 @@ def test_bisection_names_no_test_when_it_takes_two_together() -> None:
         return {"t3", "t30"} <= set(sub)
 
     assert bisect(SUITE, both) is None
+
+
+def test_the_reruns_a_fix_needs_would_show_the_old_rate_with_99_percent() -> None:
+    assert reruns_needed(5, 20) == 17  # 0.75 ** 16 > 0.01 >= 0.75 ** 17
+    assert 0.75 ** 16 > 0.01 >= 0.75 ** 17
+    assert reruns_needed(1, 20) == 90 and reruns_needed(20, 20) == 1
+    assert reruns_needed(0, 20) is None

@@ -15,6 +15,7 @@ in reruns of its own.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -26,6 +27,8 @@ Reruns = Callable[[str, int], tuple[int, int] | None]
 """The test run alone this many times: its failed runs and all its runs, or None."""
 Kind = Literal["order-dependent", "not-order-dependent", "unclassified"]
 
+SHOWN = 0.99
+"""The chance with which a fix's reruns would show the old failure rate, had it stayed."""
 CONFIRM = 3
 """More runs of a found pair, and of the test alone, each of which must agree."""
 RERUNS = 20
@@ -56,6 +59,18 @@ class Classified:
     role: Literal["polluter", "state-setter", ""] = ""
     before: Runs = field(default_factory=lambda: Runs(0, 0))
     evidence: str = ""
+
+
+def reruns_needed(failed: int, runs: int, shown: float = SHOWN) -> int | None:
+    """How many runs, all passing, show a test that failed ``failed`` of ``runs`` fixed: at its
+    old rate at least one of them would fail with probability ``shown`` (M = ln(1 - shown) /
+    ln(1 - k/N), rounded up). None where no failure was seen (no rate to beat); 1 where it
+    failed every run."""
+    if failed <= 0 or runs <= 0:
+        return None
+    if failed >= runs:
+        return 1
+    return math.ceil(math.log(1 - shown) / math.log(1 - failed / runs))
 
 
 def _passed(probe: Probe, order: Sequence[str], test: str) -> bool | None:
@@ -112,9 +127,12 @@ def classify(test: str, orders: Sequence[Sequence[str]], probe: Probe, reruns: R
         return Classified(test, "unclassified", evidence="its reruns alone gave no result")
     failed, runs = counts
     shown = ", in the suite's order and in reverse" if len(orders) > 1 else ""
+    needed = reruns_needed(failed, runs)
+    bar = (f" (a fix holds once {needed} runs alone all pass: at its rate one would fail with "
+           f"{SHOWN:.0%} probability)" if needed else "")  # fmt: skip
     return Classified(test, "not-order-dependent", before=Runs(failed, runs), evidence=(
         f"it ran alike alone and after the tests before it{shown}; failed {failed} of {runs} "
-        "rerun(s) alone"))  # fmt: skip
+        f"rerun(s) alone{bar}"))  # fmt: skip
 
 
 def _steady(

@@ -1,0 +1,90 @@
+"""Run the test step's flaky-test fixer on the frozen set (``frozen-idoft.csv``) or on stable
+controls, one JSON line per test on stdout, progress on stderr.
+
+Each project is checked out at the dataset's commit under PROJECTS/<name>, with its own
+virtual environment in ``.venv`` (the sandbox links a checkout's venv); the fixer is handed the
+test as the history's flaky test, and runs as the test step runs it (``python -m pytest``),
+every session in the sandbox::
+
+    python research/flaky_fix/measure.py frozen PROJECTS > od.jsonl
+    python research/flaky_fix/measure.py controls PROJECTS 200 > controls.jsonl
+
+Controls are tests that passed in one run of the suite in its own order, drawn in turn from the
+projects whose suite ran (``random.Random(0)``), never one of the frozen set.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
+from cicd_agent.runners import IN_ORDER
+from cicd_agent.verify.orders import OrderedRuns
+
+HERE = Path(__file__).resolve().parent
+ENVIRON = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "LANG": "C.UTF-8"}
+
+
+def say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _runs(checkout: Path, sandbox: object) -> OrderedRuns:
+    orders = IN_ORDER["pytest"]
+    command = orders.command([".venv/bin/python", "-m", "pytest", "-p", "no:cacheprovider"])
+    assert command is not None
+    return OrderedRuns(orders, sandbox, command, budget=BUDGET, say=say)  # type: ignore[arg-type]
+
+
+def one(checkout: Path, test: str) -> dict[str, object]:
+    started = time.monotonic()
+    with IN_ORDER["pytest"].sandbox(checkout, ENVIRON) as sandbox:
+        runs = _runs(checkout, sandbox)
+        fixes, why = fix_flaky(runs, [test], trusted=True)
+    found = fixes[0] if fixes else None
+    return {"test": test, "why": why or ("" if found else "not among the suite's tests here"),
+            "kind": found.kind if found else "", "related": found.related_test if found else "",
+            "status": found.status if found else "", "evidence": found.evidence if found else "",
+            "patch": found.patch if found else "", "sessions": runs.sessions,
+            "seconds": round(time.monotonic() - started, 1)}  # fmt: skip
+
+
+def frozen(projects: Path) -> None:
+    with (HERE / "frozen-idoft.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            checkout = projects / row["project"].rsplit("/", 1)[1]
+            ran = (checkout / ".venv" / "bin" / "python").exists()
+            said = one(checkout, row["test"]) if ran else {"test": row["test"], "why": "no venv"}
+            print(json.dumps({**row, **said}), flush=True)
+
+
+def controls(projects: Path, count: int) -> None:
+    with (HERE / "frozen-idoft.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    excluded = {row["test"] for row in rows}
+    pool: list[tuple[Path, str]] = []
+    for name in sorted({row["project"].rsplit("/", 1)[1] for row in rows}):
+        checkout = projects / name
+        if not (checkout / ".venv" / "bin" / "python").exists():
+            continue
+        with IN_ORDER["pytest"].sandbox(checkout, ENVIRON) as sandbox:
+            said = _runs(checkout, sandbox).passes([])
+        passed = [t for t, ok in (said or {}).items() if ok and t not in excluded]
+        say(f"{name}: {len(passed)} passing tests")
+        pool += [(checkout, test) for test in passed]
+    for checkout, test in random.Random(0).sample(pool, min(count, len(pool))):
+        print(json.dumps({"project": checkout.name, **one(checkout, test)}), flush=True)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    if sys.argv[1] == "frozen":
+        frozen(Path(sys.argv[2]))
+    else:
+        controls(Path(sys.argv[2]), int(sys.argv[3]))
