@@ -2,12 +2,14 @@
 controls, one JSON line per test on stdout, progress on stderr.
 
 Each project is checked out at the dataset's commit under PROJECTS/<name>, with its own
-virtual environment in ``.venv`` (the sandbox links a checkout's venv); the fixer is handed the
+virtual environment in VENVS/<name> (outside the checkout: pytest imported from the checkout's
+own folder is no run the sandbox believes), the project installed there in editable mode; the
+fixer is handed the
 test as the history's flaky test, and runs as the test step runs it (``python -m pytest``),
 every session in the sandbox::
 
-    python research/flaky_fix/measure.py frozen PROJECTS > od.jsonl
-    python research/flaky_fix/measure.py controls PROJECTS 200 > controls.jsonl
+    python research/flaky_fix/measure.py frozen PROJECTS VENVS > od.jsonl
+    python research/flaky_fix/measure.py controls PROJECTS VENVS 200 > controls.jsonl
 
 Controls are tests that passed in one run of the suite in its own order, drawn in turn from the
 projects whose suite ran (``random.Random(0)``), never one of the frozen set.
@@ -35,9 +37,16 @@ def say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
+VENVS = Path("/nonexistent")
+
+
+def _python(checkout: Path) -> Path:
+    return VENVS / checkout.name / "bin" / "python"
+
+
 def _runs(checkout: Path, sandbox: object) -> OrderedRuns:
     orders = IN_ORDER["pytest"]
-    command = orders.command([".venv/bin/python", "-m", "pytest", "-p", "no:cacheprovider"])
+    command = orders.command([str(_python(checkout)), "-m", "pytest", "-p", "no:cacheprovider"])
     assert command is not None
     return OrderedRuns(orders, sandbox, command, budget=BUDGET, say=say)  # type: ignore[arg-type]
 
@@ -59,7 +68,7 @@ def frozen(projects: Path) -> None:
     with (HERE / "frozen-idoft.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             checkout = projects / row["project"].rsplit("/", 1)[1]
-            ran = (checkout / ".venv" / "bin" / "python").exists()
+            ran = _python(checkout).exists()
             said = one(checkout, row["test"]) if ran else {"test": row["test"], "why": "no venv"}
             print(json.dumps({**row, **said}), flush=True)
 
@@ -71,7 +80,7 @@ def controls(projects: Path, count: int) -> None:
     pool: list[tuple[Path, str]] = []
     for name in sorted({row["project"].rsplit("/", 1)[1] for row in rows}):
         checkout = projects / name
-        if not (checkout / ".venv" / "bin" / "python").exists():
+        if not _python(checkout).exists():
             continue
         with IN_ORDER["pytest"].sandbox(checkout, ENVIRON) as sandbox:
             said = _runs(checkout, sandbox).passes([])
@@ -84,7 +93,8 @@ def controls(projects: Path, count: int) -> None:
 
 if __name__ == "__main__":
     os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    VENVS = Path(sys.argv[3])
     if sys.argv[1] == "frozen":
         frozen(Path(sys.argv[2]))
     else:
-        controls(Path(sys.argv[2]), int(sys.argv[3]))
+        controls(Path(sys.argv[2]), int(sys.argv[4]))

@@ -15,14 +15,23 @@ longer checking anything passes every mutant of the code it calls as well.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text, replace_file
 from cicd_agent.runners.orders import RunsInOrder
 from cicd_agent.runners.sessions import Outcomes, SessionSandbox
 from cicd_agent.sandbox import Workspace
-from cicd_agent.verify.mutants import MutantResult, Outcome, check, mutated, outcome
+from cicd_agent.verify.mutants import (
+    MutantResult,
+    Outcome,
+    check,
+    mutated,
+    outcome,
+    python_root,
+)
 from cicd_agent.verify.mutation import Mutant, of_lines
 
 SESSION = 300.0
@@ -46,6 +55,8 @@ class OrderedRuns:
         self.ends = time.monotonic() + budget
         self.say = say
         self.sessions = 0
+        self.problem = ""
+        """Why the last session that gave no result gave none ("" while each gave one)."""
         self._seen: dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...]], Outcomes | None] = {}
 
     def outcomes(
@@ -107,19 +118,34 @@ class OrderedRuns:
 
         def judged(mutant: Mutant) -> MutantResult:
             with mutated(space.repo, mutant):
-                said = self._session(space, [test], 1)
+                said = self._session(space, [test], 1, python_root(space.repo, mutant.path))
             return (outcome(said.tests, said.checks) if said is not None
                     else MutantResult(Outcome.NO_RESULT))  # fmt: skip
 
         found = check(of_lines(space.repo, lines), judged)
         return found.depends, found.label
 
-    def _session(self, space: Workspace, order: Sequence[str], times: int) -> Outcomes | None:
+    def _session(
+        self, space: Workspace, order: Sequence[str], times: int, first: Path | None = None
+    ) -> Outcomes | None:
+        """One session; with ``first``, that folder of the copy first on ``PYTHONPATH`` after
+        the sandbox's own (a mutant's package: code installed in editable mode is otherwise
+        imported from the checkout, where no mutant is)."""
         left = self.ends - time.monotonic()
         if left <= 1:
+            self.problem = "the time budget was spent"
             return None
         argv = [*self.command, *self.orders.in_order(space, order),
                 *(self.orders.again(times) if times > 1 else ())]  # fmt: skip
+        extra: dict[str, str] = {}
+        if first is not None:
+            paths = self.sandbox.environment(space)["PYTHONPATH"].split(os.pathsep)
+            paths.insert(len(self.sandbox.python_path()), str(first))
+            extra["PYTHONPATH"] = os.pathsep.join(paths)
         self.sessions += 1
-        result, evidence = self.sandbox.session(argv, space, timeout=min(SESSION, left))
-        return self.orders.read(result, evidence)[0]
+        result, evidence = self.sandbox.session(argv, space, timeout=min(SESSION, left),
+                                                extra_env=extra)  # fmt: skip
+        said, why = self.orders.read(result, evidence)
+        if said is None:
+            self.problem = why or "the session reported nothing"
+        return said

@@ -45,7 +45,7 @@ def fix_flaky(
     runner.say("flaky tests: running the suite in its own order in the sandbox")
     written = runner.outcomes([])
     if written is None:
-        return [], "the suite's own run in the sandbox gave no result"
+        return [], f"the suite's own run in the sandbox gave no result ({runner.problem})"
     order = list(written.tests)
     fixes: list[FlakyFix] = []
     tests = [test for test in (_id_of(name, order) for name in flaky) if test is not None]
