@@ -93,8 +93,8 @@ def controls(projects: Path, count: int) -> None:
 
 if __name__ == "__main__":
     os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
-    VENVS = Path(sys.argv[3])
+    VENVS = Path(sys.argv[3]).resolve()
     if sys.argv[1] == "frozen":
-        frozen(Path(sys.argv[2]))
+        frozen(Path(sys.argv[2]).resolve())
     else:
-        controls(Path(sys.argv[2]), int(sys.argv[4]))
+        controls(Path(sys.argv[2]).resolve(), int(sys.argv[4]))

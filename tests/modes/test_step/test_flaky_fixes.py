@@ -206,3 +206,23 @@ def test_a_brittle_test_gets_its_missing_state_setters_statements(tmp_path: Path
     assert "+    config.set_mode(\"debug\")\n" in fixed.patch
     assert fixed.runs_before == Runs(4, 4, ("tests/test_b.py::test_brittle",))
     assert runs.sessions < 40
+
+
+def test_an_attack_a_victim_whose_file_is_a_link_gets_no_patch(tmp_path: Path) -> None:
+    """The victim's file is a link the pull request made (here to a file of the checkout; it
+    could lead anywhere): it is classified from its runs, but never read to be patched, and
+    no fix is offered."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    repo.write({**PROJECT, "tests/victim_source.py": VICTIM})
+    (repo.path / "tests" / "test_b.py").unlink()
+    (repo.path / "tests" / "test_b.py").symlink_to("victim_source.py")
+    repo.commit("tests")
+    orders = IN_ORDER["pytest"]
+    command = orders.command(PYTEST)
+    assert command is not None
+    with orders.sandbox(repo.path, {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}) as sandbox:
+        runs = OrderedRuns(orders, sandbox, command, budget=BUDGET)
+        assert runs.text("tests/test_b.py") is None
+        fixes, _ = fix_flaky(runs, ["tests/test_b.py::test_victim"], trusted=True)
+    (fixed,) = fixes
+    assert fixed.kind == "order-dependent" and fixed.status == "none" and fixed.patch == ""

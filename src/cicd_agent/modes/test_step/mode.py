@@ -3,7 +3,9 @@
 
 The wiring, top to bottom: the run's facts (the event, whom the code came from, the base's
 quarantine), the workflow's command run with its retries (:mod:`.attempts`), the verdict
-(:func:`.judge.judge_step`, pure), and publish: a default-branch push's outcomes added to the
+(:func:`.judge.judge_step`, pure), with ``fix-flaky`` each flaky test classified and an
+order-dependent one fixed in the sandbox (:func:`fix`, :mod:`.fixer`), and publish: a
+default-branch push's outcomes added to the
 test history under the workflow's key (:func:`cicd_agent.local.test_history.history_key`, the
 key analyse-failure reads) and, with ``issues``, one issue per flaky test. The step exits 0
 when it passes, 1 when it fails, 2 on bad usage.
