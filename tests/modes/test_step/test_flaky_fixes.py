@@ -87,8 +87,11 @@ def _step(
         payload.update(before=base, after=head)
     else:
         pull = payload["pull_request"]
-        payload["pull_request"] = {**pull, "base": {**pull["base"], "sha": base},  # type: ignore[index, dict-item]
-                                   "head": {**pull["head"], "sha": head}}  # fmt: skip
+        payload["pull_request"] = {
+            **pull,
+            "base": {**pull["base"], "sha": base},  # type: ignore[index, dict-item]
+            "head": {**pull["head"], "sha": head},
+        }
     store = tmp_path / "history.jsonl"
     monkeypatch.setattr(test_history, "DEFAULT_FILE", store)
     for number, passed in ((38, True), (39, False), (40, True)) if flaky_before else ():

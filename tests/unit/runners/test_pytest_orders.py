@@ -100,8 +100,9 @@ def test_the_code_a_test_calls_by_name_is_found_outside_the_tests(tmp_path: Path
 def test_chosen_tests_run_in_the_chosen_order_each_once(tmp_path: Path) -> None:
     """The ids go in a file, never on the command line; a test not named does not run."""
     repo = GitRepoBuilder(tmp_path / "project")
-    repo.commit("tests", {"tests/test_o.py": "SEEN = []\n\n\ndef test_a():\n    SEEN.append('a')\n"
-                          "\n\ndef test_b():\n    assert SEEN == []\n\n\ndef test_c():\n    pass\n"})
+    repo.commit("tests", {"tests/test_o.py": (
+        "SEEN = []\n\n\ndef test_a():\n    SEEN.append('a')\n\n\n"
+        "def test_b():\n    assert SEEN == []\n\n\ndef test_c():\n    pass\n")})
     orders = IN_ORDER["pytest"]
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
     command = orders.command([sys.executable, "-m", "pytest", "-q"])

@@ -95,7 +95,9 @@ def bisect(candidates: Sequence[str], holds: Callable[[Sequence[str]], bool | No
     return left[0] if left and holds(left) else None
 
 
-def classify(test: str, orders: Sequence[Sequence[str]], probe: Probe, reruns: Reruns) -> Classified:
+def classify(
+    test: str, orders: Sequence[Sequence[str]], probe: Probe, reruns: Reruns
+) -> Classified:
     """``test``'s kind, from its runs alone and after the tests before it in each of ``orders``
     (the suite's order as written, its reverse)."""
     alone = _passed(probe, [test], test)
@@ -119,8 +121,9 @@ def classify(test: str, orders: Sequence[Sequence[str]], probe: Probe, reruns: R
             shown = "fails after" if alone else "passes only after"
             return Classified(test, "unclassified", before=Runs(
                 int(alone), 1, (*before, test)), evidence=f"it {shown} {named} and "
-                f"{'passes' if alone else 'fails'} alone, {CONFIRM + 1} runs each, but no one "
-                "test among them does it alone: it depends on several, or fails at random")  # fmt: skip
+                f"{'passes' if alone else 'fails'} alone, {CONFIRM + 1} runs each, but no "
+                "one test among them does it alone: it depends on several, or fails at "
+                "random")  # fmt: skip
         return _confirmed(test, found, role, probe, named)
     counts = reruns(test, RERUNS)
     if counts is None:
@@ -142,7 +145,9 @@ def _steady(
     """Whether :data:`CONFIRM` more runs alone and after ``before`` each end as the first did: a
     test that fails at random differs between two single runs half the time."""
     for _ in range(CONFIRM):
-        if _passed(probe, alone, test) is not was or _passed(probe, [*before, test], test) is not after:
+        if _passed(probe, alone, test) is not was:
+            return False
+        if _passed(probe, [*before, test], test) is not after:
             return False
     return True
 

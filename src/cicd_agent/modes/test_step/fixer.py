@@ -109,8 +109,9 @@ def _fixed(runner: OrderedRuns, found: Classified, order: Sequence[str], trusted
 
 
 def _said(fix: FlakyFix, more: str) -> FlakyFix:
+    said = f"{fix.evidence}; {more}" if fix.evidence else more
     return FlakyFix(fix.test, fix.kind, fix.related_test, fix.status, fix.patch, fix.runs_before,
-                    fix.runs_after, f"{fix.evidence}; {more}" if fix.evidence else more)  # fmt: skip
+                    fix.runs_after, said)  # fmt: skip
 
 
 def _cleaners(

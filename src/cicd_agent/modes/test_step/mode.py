@@ -107,7 +107,8 @@ def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict
         ctx.note(f"Flaky tests were not classified: no sandbox here ({isolation.detail}).")
         return []
     with orders.sandbox(ctx.options.repo_dir, ctx.environ, known_secrets=ctx.redactor.known,
-                        isolation=isolation, tools=tool_mounts(ctx.environ)) as sandbox:  # fmt: skip
+                        isolation=isolation,
+                        tools=tool_mounts(ctx.environ)) as sandbox:  # fmt: skip
         driven = OrderedRuns(orders, sandbox, words, budget=BUDGET, say=ctx.progress.say)
         fixes, why = fix_flaky(driven, flaky, trusted=facts.trust.code_is_proof)
     if why:
