@@ -26,6 +26,7 @@ import difflib
 from collections.abc import Iterator, Mapping, Sequence
 
 from cicd_agent.api.runners import OrderedRuns
+from cicd_agent.api.tests import canonical_test
 from cicd_agent.modes.test_step.dependence import Classified, Runs, classify, cleaner
 from cicd_agent.modes.test_step.types import FlakyFix
 
@@ -60,8 +61,6 @@ def _id_of(name: str, order: Sequence[str]) -> str | None:
     """The session's id of the step's test ``name`` (its id, or its canonical name)."""
     if name in order:
         return name
-    from cicd_agent.api.tests import canonical_test
-
     return next((test for test in order if canonical_test(test) == name
                  or canonical_test(test) == canonical_test(name)), None)  # fmt: skip
 
