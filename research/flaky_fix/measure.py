@@ -11,8 +11,9 @@ every session in the sandbox::
     python research/flaky_fix/measure.py frozen PROJECTS VENVS > od.jsonl
     python research/flaky_fix/measure.py controls PROJECTS VENVS 200 > controls.jsonl
 
-Controls are tests that passed in one run of the suite in its own order, drawn in turn from the
-projects whose suite ran (``random.Random(0)``), never one of the frozen set.
+Controls are tests that passed in one run of the suite in its own order, drawn from the
+projects whose suite ran (``random.Random(0)``), never one of the frozen set, and handed to
+the fixer five at a time per project, as one step hands it its flaky tests.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
+from cicd_agent.modes.test_step.fixer import BUDGET, MOST_TESTS, fix_flaky
 from cicd_agent.runners import IN_ORDER
 from cicd_agent.verify.orders import OrderedRuns
 
@@ -52,16 +53,29 @@ def _runs(checkout: Path, sandbox: object) -> OrderedRuns:
 
 
 def one(checkout: Path, test: str) -> dict[str, object]:
+    return batch(checkout, [test])[0]
+
+
+def batch(checkout: Path, tests: list[str]) -> list[dict[str, object]]:
+    """``tests`` handed to the fixer together, as one step hands it its flaky tests (the suite
+    run once for all of them); the seconds of each are the batch's shared out evenly."""
     started = time.monotonic()
     with IN_ORDER["pytest"].sandbox(checkout, ENVIRON) as sandbox:
         runs = _runs(checkout, sandbox)
-        fixes, why = fix_flaky(runs, [test], trusted=True)
-    found = fixes[0] if fixes else None
-    return {"test": test, "why": why or ("" if found else "not among the suite's tests here"),
-            "kind": found.kind if found else "", "related": found.related_test if found else "",
-            "status": found.status if found else "", "evidence": found.evidence if found else "",
-            "patch": found.patch if found else "", "sessions": runs.sessions,
-            "seconds": round(time.monotonic() - started, 1)}  # fmt: skip
+        fixes, why = fix_flaky(runs, tests, trusted=True)
+    seconds = round((time.monotonic() - started) / len(tests), 1)
+    by_test = {fixed.test: fixed for fixed in fixes}
+    said = []
+    for test in tests:
+        found = by_test.get(test)
+        said.append({"test": test, "why": why or ("" if found else "not among the suite's tests"),
+                     "kind": found.kind if found else "",
+                     "related": found.related_test if found else "",
+                     "status": found.status if found else "",
+                     "evidence": found.evidence if found else "",
+                     "patch": found.patch if found else "", "sessions": runs.sessions,
+                     "seconds": seconds})  # fmt: skip
+    return said
 
 
 def frozen(projects: Path) -> None:
@@ -87,9 +101,14 @@ def controls(projects: Path, count: int) -> None:
         passed = [t for t, ok in (said or {}).items() if ok and t not in excluded]
         say(f"{name}: {len(passed)} passing tests")
         pool += [(checkout, test) for test in passed]
-    for checkout, test in random.Random(0).sample(pool, min(count, len(pool))):
-        print(json.dumps({"project": checkout.name, **one(checkout, test)}), flush=True)
-
+    chosen = random.Random(0).sample(pool, min(count, len(pool)))
+    by_project: dict[Path, list[str]] = {}
+    for checkout, test in chosen:
+        by_project.setdefault(checkout, []).append(test)
+    for checkout, tests in by_project.items():
+        for start in range(0, len(tests), MOST_TESTS):  # as many as one step classifies
+            for said in batch(checkout, tests[start : start + MOST_TESTS]):
+                print(json.dumps({"project": checkout.name, **said}), flush=True)
 
 if __name__ == "__main__":
     os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
