@@ -121,3 +121,16 @@ def test_chosen_tests_run_in_the_chosen_order_each_once(tmp_path: Path) -> None:
                                                     "tests/test_o.py::test_b"])]  # fmt: skip
         said, why = orders.read(*sandbox.session(argv, space, timeout=120))
         assert said is not None and said.tests["tests/test_o.py::test_b"] == "failed", why
+
+
+def test_a_function_a_package_re_exports_is_followed_to_its_own_module(tmp_path: Path) -> None:
+    """``import app as dc`` then ``dc.query()``, ``query`` defined in ``app/q.py`` and only
+    imported by ``app/__init__.py`` (seen on IDoFT's datacommons: no mutant before)."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("from app.q import query\n")
+    (tmp_path / "app" / "q.py").write_text("def query(text):\n    return text.upper()\n")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_q.py").write_text(
+        "import app as dc\n\n\ndef test_q():\n    assert dc.query('a') == 'A'\n")
+    found = PytestOrders().under_test(tmp_path, "tests/test_q.py::test_q")
+    assert found == {"app/q.py": frozenset({2})}

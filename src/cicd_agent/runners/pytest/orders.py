@@ -88,8 +88,8 @@ class PytestOrders:
                 wanted = {attr for base, attr in called if base == name and attr}
             if not wanted or source is None or _is_test_file(source):
                 continue
-            if found_lines := _lines_of(root, source, wanted):
-                lines[source] = lines.get(source, frozenset()) | found_lines
+            for file, more in _lines_of(root, source, wanted).items():
+                lines[file] = lines.get(file, frozenset()) | more
         return _bounded(lines)
 
 
@@ -145,14 +145,18 @@ def _is_test_file(path: str) -> bool:
     return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
 
 
-def _lines_of(root: Path, path: str, names: Collection[str]) -> frozenset[int]:
-    """The body lines of the functions and classes of ``path`` named in ``names`` (a name that
-    is a submodule is followed no further)."""
+def _lines_of(
+    root: Path, path: str, names: Collection[str], depth: int = 2
+) -> dict[str, frozenset[int]]:
+    """The body lines of the functions and classes of ``path`` named in ``names``, by file: a
+    name the module only imports from another module of the checkout (a package's
+    ``__init__`` that re-exports it) is followed there, ``depth`` times at most."""
     try:
         tree = ast.parse(read_text(root, path))
     except (CheckoutFileError, SyntaxError, ValueError):
-        return frozenset()
+        return {}
     lines: set[int] = set()
+    found: dict[str, frozenset[int]] = {}
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and (
                 node.name in names):  # fmt: skip
@@ -160,7 +164,15 @@ def _lines_of(root: Path, path: str, names: Collection[str]) -> frozenset[int]:
                 if isinstance(inner, ast.stmt) and not isinstance(
                         inner, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):  # fmt: skip
                     lines.add(inner.lineno)
-    return frozenset(lines)
+    if depth > 0:
+        for name, (module, attribute) in _imported(tree, path).items():
+            source = _module_file(root, module) if name in names and attribute else None
+            if source is not None and source != path and not _is_test_file(source):
+                for other, more in _lines_of(root, source, {attribute}, depth - 1).items():
+                    found[other] = found.get(other, frozenset()) | more
+    if lines:
+        found[path] = found.get(path, frozenset()) | frozenset(lines)
+    return found
 
 
 def _bounded(lines: Mapping[str, frozenset[int]]) -> dict[str, frozenset[int]]:
