@@ -10,6 +10,7 @@ every session in the sandbox::
 
     python research/flaky_fix/measure.py frozen PROJECTS VENVS > od.jsonl
     python research/flaky_fix/measure.py controls PROJECTS VENVS 200 > controls.jsonl
+    python research/flaky_fix/measure.py report od.jsonl controls.jsonl
 
 Controls are tests that passed in one run of the suite in its own order, drawn from the
 projects whose suite ran (``random.Random(0)``), never one of the frozen set, and handed to
@@ -110,8 +111,36 @@ def controls(projects: Path, count: int) -> None:
             for said in batch(checkout, tests[start : start + MOST_TESTS]):
                 print(json.dumps({"project": checkout.name, **said}), flush=True)
 
+def report(od: Path, control: Path) -> None:
+    """The figures: of the frozen set, the tests whose suite ran here, those classified
+    order-dependent and those fixed (a patch ``verified`` or ``checked``), the seconds a test
+    took; of the controls, any called flaky (order-dependent) or fixed."""
+    rows = [json.loads(line) for line in od.read_text(encoding="utf-8").splitlines()]
+    ran = [r for r in rows if r.get("kind")]
+    order = [r for r in ran if r["kind"] == "order-dependent"]
+    fixed = [r for r in ran if r["status"] in ("verified", "checked")]
+    seconds = sorted(float(r["seconds"]) for r in ran)
+    print(f"frozen set: {len(rows)} tests; ran here: {len(ran)} (not run: {len(rows) - len(ran)})")
+    print(f"order-dependent: {len(order)} of {len(ran)}; with the test it depends on: "
+          f"{sum(1 for r in order if r['related'])}")
+    print(f"fixed: {len(fixed)} of {len(rows)} ({len(fixed)} of {len(ran)} that ran); statuses: "
+          f"{sorted((s, sum(1 for r in ran if r['status'] == s)) for s in {r['status'] for r in ran})}")
+    if seconds:
+        print(f"seconds per flaky test: median {seconds[len(seconds) // 2]:.0f}, mean "
+              f"{sum(seconds) / len(seconds):.0f}, most {seconds[-1]:.0f}")
+    kept = [json.loads(line) for line in control.read_text(encoding="utf-8").splitlines()]
+    judged = [r for r in kept if r.get("kind")]
+    flagged = [r for r in judged if r["kind"] == "order-dependent"
+               or r["status"] in ("verified", "checked")]
+    print(f"controls: {len(kept)}; judged: {len(judged)}; called order-dependent or fixed: "
+          f"{len(flagged)}; kinds: {sorted({r['kind'] for r in judged})}")
+
+
 if __name__ == "__main__":
     os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    if sys.argv[1] == "report":
+        report(Path(sys.argv[2]), Path(sys.argv[3]))
+        sys.exit(0)
     VENVS = Path(sys.argv[3]).resolve()
     if sys.argv[1] == "frozen":
         frozen(Path(sys.argv[2]).resolve())
