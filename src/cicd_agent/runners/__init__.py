@@ -17,7 +17,9 @@ the shapes and signature rows of runners whose logs are read but which are never
 node:test, mocha, PHPUnit, RSpec, AVA.
 
 The modules beside them: ``base`` (what a run is: ``Selection``, ``TestReport``, ``Layout``, and
-the helpers every runner's module shares), ``protocol`` (the ``TestRunner`` protocol, one small
+the helpers every runner's module shares), ``orders`` (``RunsInOrder``: tests run in
+chosen orders and a set-up moved, for the test step's flaky-test fixer; ``IN_ORDER`` below),
+``protocol`` (the ``TestRunner`` protocol, one small
 protocol per consumer: docs/plugins.md, and ``RunnerDefaults``, the answers most runners share),
 ``layout`` (how gen-tests reads a runner's ``Layout`` of existing tests, and names a generated
 one), ``named_files`` (where a test's dotted name leads: each runner's ``NamedFiles``, read by
@@ -46,8 +48,10 @@ from cicd_agent.runners.go.runner import GoTest
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.js.runner import PACKAGE_TEST, test_script
 from cicd_agent.runners.maven.runner import MavenJUnit
+from cicd_agent.runners.orders import RunsInOrder
 from cicd_agent.runners.patched_lines import PatchedLines
 from cicd_agent.runners.protocol import TestRunner
+from cicd_agent.runners.pytest.orders import PytestOrders
 from cicd_agent.runners.pytest.runner import Pytest
 from cicd_agent.runners.sessions import Sessions
 from cicd_agent.runners.shape import Place, RunnerShape
@@ -83,6 +87,11 @@ LOG_SHAPES: tuple[RunnerShape, ...] = tuple(
 )
 """Every report shape a failed log is read with, each once (jest and vitest share theirs): the
 runners' first, in their order, then those of runners only read."""
+
+
+IN_ORDER: Mapping[str, RunsInOrder] = {"pytest": PytestOrders()}
+"""The runners, by name, whose tests the test step's flaky-test fixer runs in orders of its
+choosing (:class:`~.orders.RunsInOrder`)."""
 
 
 def placing(report: Sequence[tuple[int, str]], checkout: Path | None) -> Place:

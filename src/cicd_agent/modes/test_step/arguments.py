@@ -51,6 +51,13 @@ OPTIONS: tuple[OptionGroup, ...] = (
         ),
         Option("issues", "open or update a GitHub issue per flaky test (pushes only)", switch=True),
         Option(
+            "fix-flaky",
+            "classify each flaky test (order-dependent or not, in the sandbox) and offer a "
+            "proven fix of an order-dependent one: suggest (in the summary and --json), pr "
+            "(the same; no pull request is opened yet), off (default)",
+            choices=("suggest", "pr", "off"),
+        ),
+        Option(
             "stable-runs",
             "close a flaky test's issue once it passed this many runs in a row (default 10)",
             kind=stable_runs,

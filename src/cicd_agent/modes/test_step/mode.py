@@ -3,7 +3,9 @@
 
 The wiring, top to bottom: the run's facts (the event, whom the code came from, the base's
 quarantine), the workflow's command run with its retries (:mod:`.attempts`), the verdict
-(:func:`.judge.judge_step`, pure), and publish: a default-branch push's outcomes added to the
+(:func:`.judge.judge_step`, pure), with ``fix-flaky`` each flaky test classified and an
+order-dependent one fixed in the sandbox (:func:`fix`, :mod:`.fixer`), and publish: a
+default-branch push's outcomes added to the
 test history under the workflow's key (:func:`cicd_agent.local.test_history.history_key`, the
 key analyse-failure reads) and, with ``issues``, one issue per flaky test. The step exits 0
 when it passes, 1 when it fails, 2 on bad usage.
@@ -31,7 +33,7 @@ from cicd_agent.api.tests import FileStore, StoredRun, history_key, stats
 from cicd_agent.modes.test_step.attempts import run_attempts, runner_of
 from cicd_agent.modes.test_step.judge import analyse
 from cicd_agent.modes.test_step.result import TestStepResult, decide, seen_lines
-from cicd_agent.modes.test_step.types import StepFacts
+from cicd_agent.modes.test_step.types import FlakyFix, StepFacts, StepVerdict
 from cicd_agent.plugins import plugin_sections
 
 if TYPE_CHECKING:
@@ -47,7 +49,8 @@ def run(ctx: RunContext[TestStepOptions]) -> tuple[TestStepResult, ExitCode]:
     facts = collect(ctx)
     analysing(ctx)
     verdict = analyse(facts, ctx.today, options.flaky)
-    result = decide(verdict, options.command)
+    fixes = fix(ctx, facts, verdict) if options.fix_flaky != "off" else []
+    result = decide(verdict, options.command, fixes)
     result, code = finish(ctx, result, lambda decided: publish(ctx, facts))
     if code is ExitCode.OK and not result.passed:
         code = ExitCode.POLICY  # the step's own verdict: its tests failed
@@ -78,6 +81,51 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
     if runner is not None:  # as gen-tests lists its runner; the run's own verdict says the rest
         ctx.tool(runner.name)
     return StepFacts(trust, unsure, entries, trusted, tuple(attempts), spent, change, unread)
+
+
+def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict) -> list[FlakyFix]:
+    """The step's flaky tests (those that passed on retry, then the history's) classified in
+    the sandbox and, where one depends on another test, fixed with no model (:mod:`.fixer`)."""
+    from cicd_agent.api import find_bwrap, probe_isolation
+    from cicd_agent.api.runners import IN_ORDER, OrderedRuns, tool_mounts
+    from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
+
+    command = ctx.mode_options.command
+    runner = runner_of(command)
+    orders = IN_ORDER.get(runner.name) if runner is not None else None
+    words = orders.command(command) if orders is not None else None
+    flaky = [*(test for test, _ in verdict.flaky), *_history_flaky(ctx)]
+    if not flaky:
+        return []
+    if orders is None or words is None:
+        name = runner.name if runner is not None else "no known runner"
+        ctx.note(f"Flaky tests were not classified: {name} does not run tests in orders of "
+                 "the fixer's choosing.")  # fmt: skip
+        return []
+    isolation = probe_isolation(find_bwrap(ctx.environ))
+    if not isolation.sandboxed:
+        ctx.note(f"Flaky tests were not classified: no sandbox here ({isolation.detail}).")
+        return []
+    with orders.sandbox(ctx.options.repo_dir, ctx.environ, known_secrets=ctx.redactor.known,
+                        isolation=isolation,
+                        tools=tool_mounts(ctx.environ)) as sandbox:  # fmt: skip
+        driven = OrderedRuns(orders, sandbox, words, budget=BUDGET, say=ctx.progress.say)
+        fixes, why = fix_flaky(driven, flaky, trusted=facts.trust.code_is_proof)
+    if why:
+        ctx.note(f"Flaky tests were not classified: {why}.")
+    if fixes and ctx.mode_options.fix_flaky == "pr":
+        ctx.note("No draft pull request was opened (not built yet): the patches are in this "
+                 "summary and in --json.")  # fmt: skip
+    return fixes
+
+
+def _history_flaky(ctx: RunContext[TestStepOptions]) -> list[str]:
+    """The tests the history of this workflow on the default branch shows flaky."""
+    repository = ctx.event.repository
+    if repository is None or not repository.full_name:
+        return []
+    history = FileStore().recent(repository.full_name, history_key(ctx.environ))
+    return [stat.test for stat in stats(history) if stat.failures and stat.flips]
 
 
 def _trust(ctx: RunContext[TestStepOptions], event: Event) -> tuple[Trust, str]:

@@ -22,6 +22,7 @@ class TestStepOptions:
     flaky: Literal["fail", "pass"] = "fail"
     issues: bool = False
     stable_runs: int = 10
+    fix_flaky: Literal["suggest", "pr", "off"] = "off"
 
     @classmethod
     def from_given(cls, given: Given) -> TestStepOptions:
@@ -33,10 +34,12 @@ class TestStepOptions:
                 "action's `command` input.",
             )
         retries, runs = given.value("retries"), given.value("stable_runs")
+        fixing = given.value("fix_flaky")
         return cls(
             command=tuple(str(word) for word in command),
             retries=retries if isinstance(retries, int) else 2,
             flaky="pass" if given.value("flaky") == "pass" else "fail",
             issues=given.value("issues") is True,
             stable_runs=runs if isinstance(runs, int) else 10,
+            fix_flaky="suggest" if fixing == "suggest" else "pr" if fixing == "pr" else "off",
         )

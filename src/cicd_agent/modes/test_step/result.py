@@ -8,10 +8,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ClassVar
 
-from cicd_agent.api import PlainResult, code_span
+from cicd_agent.api import PlainResult, code_block, code_span, prose
 from cicd_agent.api.lent.tests import TOP, WINDOW, mermaid_chart, svg_chart
 from cicd_agent.api.tests import FlakyStat
-from cicd_agent.modes.test_step.types import StepVerdict
+from cicd_agent.modes.test_step.types import FlakyFix, StepVerdict
 
 
 @dataclass(kw_only=True)
@@ -31,6 +31,8 @@ class TestStepResult(PlainResult):
     quarantined: list[tuple[str, str]] = field(default_factory=list)
     said: list[str] = field(default_factory=list)
     history: list[str] = field(default_factory=list)
+    flaky_fixes: list[FlakyFix] = field(default_factory=list)
+    """Each flaky test classified, and the fix offered for it with its evidence."""
 
     POSTED: ClassVar[frozenset[str]] = frozenset({"history"})
     """The history and issues: known once the run was recorded."""
@@ -49,11 +51,35 @@ class TestStepResult(PlainResult):
                  *(f"- quarantined: {code_span(t)}: {why}" for t, why in self.quarantined),
                  *(f"- failed: {code_span(t)}" for t in self.failing),
                  *(line for said in self.said for line in ("", said)),  # paragraphs, not items
+                 *fixes_lines(self.flaky_fixes),
                  *self.history]  # fmt: skip
         return "\n".join(lines)
 
 
-def decide(verdict: StepVerdict, command: Sequence[str]) -> TestStepResult:
+def fixes_lines(fixes: Sequence[FlakyFix]) -> list[str]:
+    """Each flaky test's kind, the test it depends on, the fix's status with its evidence, and
+    the patch as a diff."""
+    if not fixes:
+        return []
+    lines = ["", "**Flaky tests classified** (in the sandbox, each run in a fresh copy):"]
+    for fixed in fixes:
+        related = (f", depends on {code_span(fixed.related_test)}" if fixed.related_test
+                   else "")  # fmt: skip
+        before = fixed.runs_before
+        lines += ["", f"- {code_span(fixed.test)}: {fixed.kind}{related}; fix: "
+                  f"**{fixed.status}** ({prose(fixed.evidence)})"]  # fmt: skip
+        if before.runs:
+            lines.append(f"  - before: {prose(before.said())}")
+        if fixed.runs_after.runs:
+            lines.append(f"  - after the patch: {prose(fixed.runs_after.said())}")
+        if fixed.patch:
+            lines += ["", code_block(fixed.patch, "diff")]
+    return lines
+
+
+def decide(
+    verdict: StepVerdict, command: Sequence[str], fixes: Sequence[FlakyFix] = ()
+) -> TestStepResult:
     """The result the verdict earns (pure)."""
     parts = [said for said, count in (
         (f"{len(verdict.failing)} test(s) failed on every run", verdict.failing),
@@ -72,7 +98,7 @@ def decide(verdict: StepVerdict, command: Sequence[str]) -> TestStepResult:
                           command=list(command), failing=list(verdict.failing),
                           flaky=list(verdict.flaky), likely_flaky=list(verdict.likely_flaky),
                           quarantined=list(verdict.quarantined),
-                          said=list(verdict.said))  # fmt: skip
+                          said=list(verdict.said), flaky_fixes=list(fixes))  # fmt: skip
 
 
 def seen_lines(

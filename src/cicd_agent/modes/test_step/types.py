@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from cicd_agent.modes.test_step.dependence import Runs
+
 if TYPE_CHECKING:
     from cicd_agent.api import QuarantineEntry, Trust
     from cicd_agent.api.lent.tests import Record, Touched
@@ -85,3 +87,22 @@ class StepFacts:
     """The lines the change touched, when git could read them (which tests ran one)."""
     unread: str = ""
     """Why the change's lines could not be read ("" when they were, or there was no change)."""
+
+
+@dataclass(frozen=True)
+class FlakyFix:
+    """One flaky test's kind and the fix offered for it (:mod:`.fixer`).
+
+    ``status``: ``verified`` where the patch is our own, held in every order, alone, and against
+    a mutant of the code the test calls, on code GitHub vouches for; ``checked`` where all of it
+    held that could be run but not all of that (a fork's code, no mutant to judge); ``refuted``
+    where a patched test no longer caught a mutant; ``none`` where no fix is offered."""
+
+    test: str
+    kind: str
+    related_test: str
+    status: str
+    patch: str
+    runs_before: Runs
+    runs_after: Runs
+    evidence: str

@@ -9,6 +9,8 @@
 - ``--cicd-shuffle SEED``: run the collected tests in a random order drawn from ``SEED`` (the
   order check of stage 4, without installing pytest-randomly in the user's project).
 - ``--cicd-select FILE``: run only the tests (ids or files) the JSON list in FILE names.
+- ``--cicd-order FILE``: run exactly the tests whose ids the JSON list in FILE names, each once,
+  in the list's order (the test step's search for the test another one depends on).
 - pytest's own ``--keep-duplicates`` with a file named N times (gen-tests' repeat stage): a test
   run N times is reported with its first outcome that was no pass, its worst.
 - ``--cicd-repeat N``: each selected test run N times in this one session (the flaky hunt's
@@ -91,6 +93,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--cicd-shuffle", type=int, default=None, help="shuffle tests with this seed")
     group.addoption("--cicd-imports", default=None, help="check every import of this test file")
     group.addoption("--cicd-select", default=None, help="run only the ids this JSON list names")
+    group.addoption("--cicd-order", default=None, help="run these ids, in this JSON list's order")
     group.addoption("--cicd-noise", type=int, default=0, help="CPU and memory noise processes")
     group.addoption("--cicd-repeat", type=int, default=1, help="run each selected test N times")
     group.addoption("--cicd-repeat-for", type=float, default=0.0, help="repeat for S seconds")
@@ -111,6 +114,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         keep = {i for i in items if names & _claimed_as(i.nodeid)}
         config.hook.pytest_deselected(items=[item for item in items if item not in keep])
         items[:] = [item for item in items if item in keep]
+    order = config.getoption("cicd_order")
+    if order:
+        wanted = json.loads(Path(order).read_text(encoding="utf-8"))
+        first: dict[str, pytest.Item] = {}
+        for item in items:
+            first.setdefault(item.nodeid, item)
+        ordered = list({id(first[t]): first[t] for t in wanted if t in first}.values())
+        kept = {id(item) for item in ordered}
+        config.hook.pytest_deselected(items=[item for item in items if id(item) not in kept])
+        items[:] = ordered
     times = min(max(config.getoption("cicd_repeat"), 1), _MAX_ITEMS // max(len(items), 1))
     if times > 1:
         copies = [_fresh(item) for _ in range(times - 1) for item in items

@@ -1,0 +1,205 @@
+"""The step's flaky tests classified and, where one depends on another test, fixed with no model.
+
+Every run is a session of the runner's in the sandbox, each in a fresh copy of the checkout
+(:class:`~cicd_agent.api.runners.OrderedRuns`), so no file a run leaves reaches the next:
+the suite in the order it is written (its first session), the flaky test alone and after chosen
+tests (:mod:`.dependence`'s bisections). A victim gets the statements of a cleaner (a test of
+the suite that, run between its polluter and it, makes it pass), a brittle test those of its
+state-setter, moved to the top of the test and made as few as still make it pass
+(iFixFlakies). The patch touches the flaky test's own file only, and is offered only once the
+copy patched with it shows:
+
+- the suite passes in its written order and in reverse (no test failing that did not fail there
+  before the patch), and in the order that failed;
+- the test passes alone;
+- the test still fails by its own check on a mutant of the code it calls (the mutation check
+  gen-tests uses), so the moved statements did not blunt it.
+
+Then it is ``verified`` on code GitHub vouches for (a push to the default branch, a writer's
+pull request), else ``checked``; a test no order shows failing is ``not order-dependent``, with
+its failure rate over reruns alone, and no fix of it is claimed.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping, Sequence
+
+from cicd_agent.api.runners import OrderedRuns
+from cicd_agent.api.tests import canonical_test
+from cicd_agent.modes.test_step.dependence import Classified, Runs, classify, cleaner
+from cicd_agent.modes.test_step.types import FlakyFix
+
+BUDGET = 600.0
+"""Seconds all the fixer's runs may take in one step."""
+MOST_TESTS = 5
+"""Flaky tests classified in one step, the first named first."""
+CLEANERS = 3
+"""Cleaners tried for one victim before none is offered."""
+
+
+def fix_flaky(
+    runner: OrderedRuns, flaky: Sequence[str], *, trusted: bool
+) -> tuple[list[FlakyFix], str]:
+    """Each of ``flaky`` (the runner's ids, or their canonical names) classified and, where it
+    depends on one test, fixed; and why none was ("" when the suite ran)."""
+    runner.say("flaky tests: running the suite in its own order in the sandbox")
+    written = runner.outcomes([])
+    if written is None:
+        return [], f"the suite's own run in the sandbox gave no result ({runner.problem})"
+    order = list(written.tests)
+    fixes: list[FlakyFix] = []
+    tests = [test for test in (_id_of(name, order) for name in flaky) if test is not None]
+    for test in list(dict.fromkeys(tests))[:MOST_TESTS]:
+        runner.say(f"flaky tests: classifying {test[:100]}")
+        found = classify(test, [order, order[::-1]], runner.passes, runner.reruns)
+        fixes.append(_fixed(runner, found, order, trusted))
+    return fixes, ""
+
+
+def _id_of(name: str, order: Sequence[str]) -> str | None:
+    """The session's id of the step's test ``name`` (its id, or its canonical name)."""
+    if name in order:
+        return name
+    return next((test for test in order if canonical_test(test) == name
+                 or canonical_test(test) == canonical_test(name)), None)  # fmt: skip
+
+
+def _fixed(runner: OrderedRuns, found: Classified, order: Sequence[str], trusted: bool) -> FlakyFix:
+    test = found.test
+    none = FlakyFix(test, found.kind, found.related, "none", "", found.before, Runs(0, 0),
+                    found.evidence)  # fmt: skip
+    if found.kind != "order-dependent" or not found.related:
+        if found.kind == "not-order-dependent":
+            return _said(none, "no fix is offered: a fix of a test that fails at random needs "
+                         "a model's patch, held to reruns, and none was asked")  # fmt: skip
+        return none
+    path = runner.orders.file_of(test)
+    failing = tuple(found.before.order)
+    tried: list[str] = []
+    refuted: FlakyFix | None = None
+    donors = (_cleaners(runner, found, order, tried) if found.role == "polluter"
+              else iter([found.related]))  # fmt: skip
+    for donor in donors:
+        tried.append(donor)
+        runner.say(f"flaky tests: moving {donor[:80]}'s set-up into {test[:80]}")
+        patched = _patched(runner, test, donor, failing, path)
+        if patched is None:
+            continue
+        held = _proof(runner, test, order, failing, {path: patched})
+        if held is None:
+            continue
+        after, depends, mutation = held
+        status = _status(depends, trusted)
+        label = _label(found, donor, status, mutation, trusted)
+        if status == "refuted":  # never offered: the next cleaner may keep the test's teeth
+            refuted = FlakyFix(test, found.kind, found.related, status, "", found.before, after,
+                               label)  # fmt: skip
+            continue
+        return FlakyFix(test, found.kind, found.related, status, _diff(runner, path, patched),
+                        found.before, after, label)  # fmt: skip
+    if refuted is not None:
+        return refuted
+    if not tried:
+        return _said(none, "no test of the suite, run between the two, makes it pass (no "
+                     "cleaner): no fix is offered")  # fmt: skip
+    return _said(none, f"no patch moved from {', '.join(tried)} held in every order: no fix "
+                 "is offered")  # fmt: skip
+
+
+def _said(fix: FlakyFix, more: str) -> FlakyFix:
+    said = f"{fix.evidence}; {more}" if fix.evidence else more
+    return FlakyFix(fix.test, fix.kind, fix.related_test, fix.status, fix.patch, fix.runs_before,
+                    fix.runs_after, said)  # fmt: skip
+
+
+def _cleaners(
+    runner: OrderedRuns, found: Classified, order: Sequence[str], tried: list[str]
+) -> Iterator[str]:
+    """Cleaners of the victim, one after another, the ones tried left out of the next search."""
+    for _ in range(CLEANERS):
+        next_one = cleaner(found.related, found.test, order, runner.passes, skip=tried)
+        if next_one is None:
+            return
+        yield next_one
+
+
+def _patched(
+    runner: OrderedRuns, test: str, donor: str, failing: Sequence[str], path: str
+) -> str | None:
+    """``test``'s file with as few of ``donor``'s statements as make it pass in the ``failing``
+    order; None when none do, or they cannot be moved."""
+    texts = {file: runner.text(file) for file in {path, runner.orders.file_of(donor)}}
+    if None in texts.values():  # a link, or too large: no patch
+        return None
+    read = {file: text for file, text in texts.items() if text is not None}
+    moved = runner.orders.set_up_of(read, donor, test)
+    if moved.why_not:
+        runner.say(f"flaky tests: {donor[:80]}: {moved.why_not}")
+        return None
+
+    def holds(keep: set[int]) -> str | None:
+        text = runner.orders.with_set_up(read[path], test, moved, keep)
+        said = runner.passes(failing, {path: text}) if text else None
+        return text if said is not None and said.get(test) is True else None
+
+    keep = set(range(len(moved.statements)))
+    best = holds(keep)
+    if best is None:
+        return None
+    for number in range(len(moved.statements)):  # each statement left out, while it still holds
+        fewer = holds(keep - {number}) if len(keep) > 1 else None
+        if fewer is not None:
+            keep, best = keep - {number}, fewer
+    return best
+
+
+def _proof(
+    runner: OrderedRuns, test: str, order: Sequence[str], failing: Sequence[str],
+    patched: Mapping[str, str],
+) -> tuple[Runs, bool | None, str] | None:
+    """The patch held in the suite's order, its reverse, the failing order and alone, and the
+    mutation check's word (whether the test fails on a mutant, and its label); None when an
+    order breaks."""
+    for shown, each in (("written", order), ("reverse", order[::-1]), ("failing", failing),
+                        ("alone", [test])):  # fmt: skip
+        before, after = runner.passes(each, again=False), runner.passes(each, patched)
+        if before is None or after is None or after.get(test) is not True:
+            runner.say(f"flaky tests: the patch did not hold in the {shown} order")
+            return None
+        broken = [t for t, passed in after.items() if not passed and before.get(t, False)]
+        if broken:
+            runner.say(f"flaky tests: the patch broke {len(broken)} test(s) in the {shown} order")
+            return None
+    again = runner.outcomes(failing, patched, times=2)  # the failing order's runs after it
+    counted = again.repeats.get(test, (0, 0)) if again is not None else (0, 0)
+    failed, runs = counted[1], 1 + sum(counted)
+    runner.say("flaky tests: running the patched test against mutants of the code it calls")
+    return Runs(failed, runs, tuple(failing)), *runner.still_catches(test, patched)
+
+
+def _status(depends: bool | None, trusted: bool) -> str:
+    if depends is False:  # it passed a mutant: no patch of ours is offered so
+        return "refuted"
+    return "verified" if depends and trusted else "checked"
+
+
+def _label(found: Classified, donor: str, status: str, mutation: str, trusted: bool) -> str:
+    moved = (f"the set-up of {donor} (a cleaner: run between the two, the test passes) moved "
+             "into the test" if found.role == "polluter" else
+             f"the set-up of {donor}, the state-setter, moved into the test")  # fmt: skip
+    held = ("it passed in the suite's written order, in reverse, in the failing order and "
+            "alone, no other test failing")  # fmt: skip
+    caught = f"mutation check: {mutation}"
+    why = "" if status != "checked" else (
+        "; checked, not verified: " + ("the code is not vouched for by GitHub" if not trusted
+                                       else "the mutation check could not judge it"))  # fmt: skip
+    return f"{found.evidence}. Fix: {moved}; {held}; {caught}{why}"
+
+
+def _diff(runner: OrderedRuns, path: str, patched: str) -> str:
+    original = runner.text(path) or ""
+    return "".join(difflib.unified_diff(original.splitlines(keepends=True),
+                                        patched.splitlines(keepends=True),
+                                        f"a/{path}", f"b/{path}"))  # fmt: skip
+

@@ -1,0 +1,151 @@
+"""Sessions of one runner's tests in orders of the caller's choosing (:class:`OrderedRuns`): the
+test step's flaky-test fixer asks which test another depends on, and whether a patch of the
+test holds.
+
+Each session runs in a fresh copy of the checkout in the sandbox, so no file a run leaves (a
+counter, a cache, a database) reaches the next: a test that depends on another is shown by the
+order alone. A patch of test files is written into the copy before the session, never through a
+link of the copy's. All sessions share one budget of seconds; a session past it gives no
+result.
+
+:meth:`OrderedRuns.still_catches` is the mutation check gen-tests' gates use (:mod:`.mutants`),
+for a test the product did not write: a patched test that made its failure go away by no
+longer checking anything passes every mutant of the code it calls as well.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from cicd_agent.local.checkout_files import CheckoutFileError, read_text, replace_file
+from cicd_agent.runners.orders import RunsInOrder
+from cicd_agent.runners.sessions import Outcomes, SessionSandbox
+from cicd_agent.sandbox import Workspace
+from cicd_agent.verify.mutants import (
+    MutantResult,
+    Outcome,
+    check,
+    mutated,
+    outcome,
+    python_root,
+)
+from cicd_agent.verify.mutation import Mutant, of_lines
+
+SESSION = 300.0
+"""Seconds one session may take at most."""
+
+
+def quiet(line: str) -> None:
+    """Progress nobody reads."""
+
+
+class OrderedRuns:
+    """``orders``' sessions of the step's ``command`` in ``sandbox``, within ``budget`` seconds."""
+
+    def __init__(
+        self, orders: RunsInOrder, sandbox: SessionSandbox, command: Sequence[str], *,
+        budget: float, say: Callable[[str], None] = quiet,
+    ) -> None:
+        self.orders = orders
+        self.sandbox = sandbox
+        self.command = tuple(command)
+        self.ends = time.monotonic() + budget
+        self.say = say
+        self.sessions = 0
+        self.problem = ""
+        """Why the last session that gave no result gave none ("" while each gave one)."""
+        self._seen: dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...]], Outcomes | None] = {}
+
+    def outcomes(
+        self, order: Sequence[str], patched: Mapping[str, str] | None = None, times: int = 1,
+        *, again: bool = True,
+    ) -> Outcomes | None:
+        """One session of ``order`` (empty: the command's own tests, in their own order) in a
+        copy with the files of ``patched``, each test run ``times`` times; None: no result, or
+        no time left. Without ``again``, a session of the same order and files run before is
+        not run again."""
+        key = (tuple(order), tuple(sorted((patched or {}).items())))
+        if not again and times == 1 and key in self._seen:
+            return self._seen[key]
+        space = self.sandbox.workspace("ordered")
+        for path, text in (patched or {}).items():
+            replace_file(space.repo, path, text.encode())
+        said = self._session(space, order, times)
+        if times == 1:
+            self._seen[key] = said
+        return said
+
+    def passes(
+        self, order: Sequence[str], patched: Mapping[str, str] | None = None, *,
+        again: bool = True,
+    ) -> dict[str, bool] | None:
+        """Each test of one session (:meth:`outcomes`) that ran to an outcome, and whether it
+        passed (a skipped one left out)."""
+        said = self.outcomes(order, patched, again=again)
+        return None if said is None else {test: outcome == "passed" for test, outcome in
+                                          said.tests.items()
+                                          if outcome in ("passed", "failed", "error")}  # fmt: skip
+
+    def reruns(self, test: str, times: int) -> tuple[int, int] | None:
+        """``test`` run alone ``times`` times in one session: its failed runs and all its runs."""
+        said = self.outcomes([test], times=times)
+        if said is None or test not in said.repeats:
+            return None
+        won, lost = said.repeats[test]
+        return lost, won + lost
+
+    def text(self, path: str) -> str | None:
+        """``path``'s text in the checkout's copy (None: a link, or not there)."""
+        try:
+            return read_text(self.sandbox.pristine, path)
+        except CheckoutFileError:
+            return None
+
+    def still_catches(self, test: str, patched: Mapping[str, str]) -> tuple[bool | None, str]:
+        """Whether ``test``, in a copy with ``patched``, fails by its own check on a mutant of
+        the code it calls and passes the mutant's control (:func:`.mutants.check`): True,
+        False, or None when no mutant could judge it; and what showed it."""
+        space = self.sandbox.workspace("mutants")
+        for path, text in patched.items():
+            replace_file(space.repo, path, text.encode())
+        lines = self.orders.under_test(space.repo, test)
+        if not lines:
+            return None, "could not check dependence: it calls no function of the code under " \
+                         "test by name"
+
+        def judged(mutant: Mutant) -> MutantResult:
+            with mutated(space.repo, mutant):
+                said = self._session(space, [test], 1, python_root(space.repo, mutant.path))
+            return (outcome(said.tests, said.checks) if said is not None
+                    else MutantResult(Outcome.NO_RESULT))  # fmt: skip
+
+        found = check(of_lines(space.repo, lines), judged)
+        return found.depends, found.label
+
+    def _session(
+        self, space: Workspace, order: Sequence[str], times: int, first: Path | None = None
+    ) -> Outcomes | None:
+        """One session; with ``first``, that folder of the copy first on ``PYTHONPATH`` after
+        the sandbox's own (a mutant's package: code installed in editable mode is otherwise
+        imported from the checkout, where no mutant is)."""
+        left = self.ends - time.monotonic()
+        if left <= 1:
+            self.problem = "the time budget was spent"
+            return None
+        argv = [*self.command, *self.orders.in_order(space, order),
+                *(self.orders.again(times) if times > 1 else ())]  # fmt: skip
+        extra: dict[str, str] = {}
+        if first is not None:
+            paths = self.sandbox.environment(space)["PYTHONPATH"].split(os.pathsep)
+            paths.insert(len(self.sandbox.python_path()), str(first))
+            extra["PYTHONPATH"] = os.pathsep.join(paths)
+        self.sessions += 1
+        result, evidence = self.sandbox.session(argv, space, timeout=min(SESSION, left),
+                                                extra_env=extra)  # fmt: skip
+        said, why = self.orders.read(result, evidence)
+        if said is None:
+            self.problem = why or "the session reported nothing"
+        return said

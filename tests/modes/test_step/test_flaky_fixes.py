@@ -1,0 +1,231 @@
+"""``cicd-agent test-step --fix-flaky suggest`` on real projects, every run in the sandbox: a
+victim of another test's state is classified order-dependent with its polluter found by
+bisection, fixed with a cleaner's set-up moved into it, and proven (orders, alone, a mutant);
+a fork's pull request gets the same patch ``checked``, never ``verified``; a test that fails at
+random is "not order-dependent" with its rate, and no fix is claimed."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cicd_agent.analysis.flaky_stats import StoredRun
+from cicd_agent.cli import main
+from cicd_agent.local import test_history
+from cicd_agent.modes.test_step.dependence import Runs
+from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
+from cicd_agent.modes.test_step.mode import NAME
+from cicd_agent.runners import IN_ORDER
+from cicd_agent.verify.orders import OrderedRuns
+from tests.git_builder import GitRepoBuilder
+from tests.harness.payloads import example, write_event
+
+KEY = ".github/workflows/ci.yml"
+PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
+CONFIG = '''\
+SETTINGS = {"mode": "normal"}
+
+
+def set_mode(mode):
+    SETTINGS["mode"] = mode
+
+
+def reset():
+    SETTINGS.clear()
+    SETTINGS["mode"] = "normal"
+
+
+def describe():
+    if SETTINGS.get("mode") == "normal":
+        return "running normally"
+    return "running in " + SETTINGS.get("mode", "?")
+'''
+POLLUTER = '''\
+from app import config
+
+
+def test_cleaner():
+    config.reset()
+    assert config.SETTINGS == {"mode": "normal"}
+
+
+def test_polluter():
+    config.set_mode("debug")
+    assert config.describe() == "running in debug"
+
+
+def test_other():
+    assert 1 + 1 == 2
+'''
+VICTIM = '''\
+from app.config import describe
+
+
+def test_victim():
+    assert describe() == "running normally"
+'''
+PROJECT = {"pyproject.toml": "[tool.pytest.ini_options]\ntestpaths = ['tests']\n",
+           "app/__init__.py": "", "app/config.py": CONFIG, "tests/test_a.py": POLLUTER,
+           "tests/test_b.py": VICTIM}  # fmt: skip
+
+
+def _step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: Mapping[str, str], *,
+    event: str = "push", extra: Sequence[str] = (), flaky_before: str = "",
+) -> tuple[int, dict[str, Any], str]:
+    repo = GitRepoBuilder(tmp_path / "project")
+    base = repo.commit("base", {"README.md": "p\n"})
+    head = repo.commit("tests", dict(files))
+    payload = dict(example(event))
+    if event == "push":
+        payload.update(before=base, after=head)
+    else:
+        pull = payload["pull_request"]
+        payload["pull_request"] = {
+            **pull,
+            "base": {**pull["base"], "sha": base},  # type: ignore[index, dict-item]
+            "head": {**pull["head"], "sha": head},
+        }
+    store = tmp_path / "history.jsonl"
+    monkeypatch.setattr(test_history, "DEFAULT_FILE", store)
+    for number, passed in ((38, True), (39, False), (40, True)) if flaky_before else ():
+        test_history.FileStore(store).add(StoredRun(
+            str(payload["repository"]["full_name"]), KEY, number, 1, "",  # type: ignore[index]
+            f"2026-11-2{number - 38}", {flaky_before: passed}, job_seconds=60.0))  # fmt: skip
+    summary = tmp_path / "summary.md"
+    environ = {"GITHUB_EVENT_NAME": event, "GITHUB_EVENT_PATH": str(write_event(tmp_path, payload)),
+               "GITHUB_WORKSPACE": str(repo.path), "GITHUB_STEP_SUMMARY": str(summary),
+               "GITHUB_REF_NAME": "main", "GITHUB_JOB": "tests", "GITHUB_RUN_ID": "41",
+               "GITHUB_WORKFLOW_REF": f"octocat/Hello-World/{KEY}@refs/heads/main",
+               "PATH": "/usr/bin:/bin", "RUNNER_TEMP": str(tmp_path)}  # fmt: skip
+    out = io.StringIO()
+    code = main([NAME, "--retries", "1", "--flaky", "pass", "--fix-flaky", "suggest", *extra,
+                 "--json", "--", *PYTEST], environ, out)  # fmt: skip
+    return code, json.loads(out.getvalue()), summary.read_text(encoding="utf-8")
+
+
+def test_a_victim_is_classified_fixed_by_a_cleaners_set_up_and_verified_on_a_push(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, document, summary = _step(tmp_path, monkeypatch, PROJECT)
+    assert code == 0, summary
+    (fixed,) = document["flaky_fixes"]
+    assert fixed["test"] == "tests/test_b.py::test_victim"
+    assert fixed["kind"] == "order-dependent"
+    assert fixed["related_test"] == "tests/test_a.py::test_polluter"  # by bisection
+    assert fixed["status"] == "verified", fixed["evidence"]
+    assert fixed["runs_before"] == {"failed": 4, "runs": 4, "order": [
+        "tests/test_a.py::test_polluter", "tests/test_b.py::test_victim"]}  # fmt: skip
+    assert fixed["runs_after"]["failed"] == 0 and fixed["runs_after"]["runs"] == 3
+    patch = fixed["patch"]
+    assert patch.startswith("--- a/tests/test_b.py\n+++ b/tests/test_b.py\n")
+    assert "+    config.reset()\n" in patch and "+    from app import config\n" in patch
+    assert "assert config.SETTINGS" not in patch  # the cleaner's check stays its own
+    assert "tests/test_a.py" not in patch.split("\n", 2)[2].replace(
+        "# set-up moved from tests/test_a.py::test_cleaner", "")  # only the victim's file
+    assert "mutation check: fails when app/config.py" in fixed["evidence"]
+    assert "- `tests/test_b.py::test_victim`: order-dependent, depends on " in summary
+    assert "fix: **verified**" in summary and "```diff\n--- a/tests/test_b.py" in summary
+
+
+def test_a_forks_pull_request_gets_the_patch_checked_never_verified(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Who wrote the code cannot be asked (no token): the runs hold, the label says less."""
+    _, document, _ = _step(tmp_path, monkeypatch, PROJECT, event="pull_request")
+    (fixed,) = document["flaky_fixes"]
+    assert fixed["status"] == "checked", fixed["evidence"]
+    assert fixed["patch"] and "not vouched for by GitHub" in fixed["evidence"]
+
+
+RANDOM = '''\
+import os
+
+
+def test_sometimes():
+    assert os.urandom(1)[0] % 4 != 0
+
+
+def test_fine():
+    assert True
+'''
+
+
+def test_a_test_the_history_shows_flaky_that_fails_at_random_is_not_order_dependent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test that fails one run in four, flaky in the history (this step's own run may pass
+    it): classified from its runs alone and after the others, it is "not order-dependent", its
+    rate over its reruns alone named; with no model, no fix is claimed (``none``)."""
+    _, document, summary = _step(tmp_path, monkeypatch, {"tests/test_r.py": RANDOM},
+                                 flaky_before="tests.test_r.test_sometimes")  # fmt: skip
+    (fixed,) = document["flaky_fixes"]
+    assert fixed["test"] == "tests/test_r.py::test_sometimes"
+    assert fixed["kind"] == "not-order-dependent" and fixed["status"] == "none", fixed
+    assert fixed["patch"] == "" and fixed["related_test"] == ""
+    assert fixed["runs_before"]["runs"] == 20 and fixed["runs_before"]["failed"] < 20
+    assert "no fix is offered" in fixed["evidence"] and "fix: **none**" in summary
+
+
+SETTER = '''\
+from app import config
+
+
+def test_setter():
+    config.set_mode("debug")
+    assert config.SETTINGS["mode"] == "debug"
+'''
+BRITTLE = '''\
+from app.config import describe
+
+
+def test_brittle():
+    assert describe() == "running in debug"
+'''
+
+
+def test_a_brittle_test_gets_its_missing_state_setters_statements(tmp_path: Path) -> None:
+    """It fails alone and passes after the test that sets its state: that test's statements are
+    moved into it, and proven as a victim's cleaner's are (here on trusted code: ``verified``)."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    repo.commit("tests", {**PROJECT, "tests/test_a.py": SETTER, "tests/test_b.py": BRITTLE})
+    orders = IN_ORDER["pytest"]
+    command = orders.command(PYTEST)
+    assert command is not None
+    environ = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}
+    with orders.sandbox(repo.path, environ) as sandbox:
+        runs = OrderedRuns(orders, sandbox, command, budget=BUDGET)
+        fixes, why = fix_flaky(runs, ["tests.test_b.test_brittle"], trusted=True)
+    assert why == ""
+    (fixed,) = fixes
+    assert (fixed.kind, fixed.related_test) == ("order-dependent", "tests/test_a.py::test_setter")
+    assert fixed.status == "verified", fixed.evidence
+    assert "+    config.set_mode(\"debug\")\n" in fixed.patch
+    assert fixed.runs_before == Runs(4, 4, ("tests/test_b.py::test_brittle",))
+    assert runs.sessions < 40
+
+
+def test_an_attack_a_victim_whose_file_is_a_link_gets_no_patch(tmp_path: Path) -> None:
+    """The victim's file is a link the pull request made (here to a file of the checkout; it
+    could lead anywhere): it is classified from its runs, but never read to be patched, and
+    no fix is offered."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    repo.write({**PROJECT, "tests/victim_source.py": VICTIM})
+    (repo.path / "tests" / "test_b.py").unlink()
+    (repo.path / "tests" / "test_b.py").symlink_to("victim_source.py")
+    repo.commit("tests")
+    orders = IN_ORDER["pytest"]
+    command = orders.command(PYTEST)
+    assert command is not None
+    with orders.sandbox(repo.path, {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}) as sandbox:
+        runs = OrderedRuns(orders, sandbox, command, budget=BUDGET)
+        assert runs.text("tests/test_b.py") is None
+        fixes, _ = fix_flaky(runs, ["tests/test_b.py::test_victim"], trusted=True)
+    (fixed,) = fixes
+    assert fixed.kind == "order-dependent" and fixed.status == "none" and fixed.patch == ""
