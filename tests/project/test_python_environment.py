@@ -6,6 +6,7 @@ the commands cicd-agent starts (the sandbox decides what they see)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -204,3 +205,31 @@ def test_attack_a_console_script_at_a_long_path_starts_closed_too(tmp_path: Path
     assert "the test command, after --" in ran.stdout
     assert not (workspace / PLANTED).exists(), (workspace / PLANTED).read_text()
     assert " -I " in (venv / "bin" / "cicd-agent-canary-server").read_text().splitlines()[1]
+
+
+def test_the_jobs_pythonpath_still_reaches_the_commands_cicd_agent_starts(tmp_path: Path) -> None:
+    """Closed to cicd-agent's own process, not to the job: tests that import the code through
+    ``PYTHONPATH: src`` still find it when the test step runs them (the control: without the
+    variable, the same test cannot import and the step fails)."""
+    workspace = tmp_path / "workspace"
+    (workspace / "src").mkdir(parents=True)
+    (workspace / "tests").mkdir()
+    (workspace / "src" / "mylib.py").write_text("def one():\n    return 1\n")
+    (workspace / "tests" / "test_a.py").write_text(
+        "from mylib import one\n\n\ndef test_one():\n    assert one() == 1\n"
+    )
+    git = ["git", "-c", "user.name=a", "-c", "user.email=a@example.com", "-C", str(workspace)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "a"], check=True)
+    script = Path(sys.prefix) / "bin" / "cicd-agent"
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_", "PYTHON"))}
+    base["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), base.get("PATH", "")])
+    results = {}
+    for name, environ in (("with", {**base, "PYTHONPATH": "src"}), ("without", base)):
+        ran = subprocess.run(
+            [str(script), "test-step", "--json", "--", "python", "-m", "pytest", "-q"],
+            env=environ, cwd=workspace, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        results[name] = json.loads(ran.stdout)["step_result"]
+    assert results == {"with": "passed", "without": "failed"}
