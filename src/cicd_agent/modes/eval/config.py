@@ -29,9 +29,6 @@ from cicd_agent.modes.eval.template import render
 
 MAX_CASES = 5_000
 MAX_FILES = 1_000
-MAX_PROMPT_CHARS = 200_000
-"""A case's prompt, at the most (a file of a megabyte named in every case's prompt would
-otherwise be held once a case)."""
 """Distinct files one config may name (each is two git calls)."""
 SAMPLING = ("temperature", "max_tokens", "top_p", "seed", "stop", "presence_penalty",
             "frequency_penalty")  # fmt: skip
@@ -334,9 +331,6 @@ class Reader:
                 messages = chat(render(prompt.text, vars_))
             except ValueError as why:
                 problem = str(why)
-            if sum(len(content) for _, content in messages) > MAX_PROMPT_CHARS:
-                messages = ()
-                problem = f"its prompt is over {MAX_PROMPT_CHARS:,} characters, so it was not asked"
         return Case(
             key,
             where,

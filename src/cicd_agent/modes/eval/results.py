@@ -42,7 +42,10 @@ def read_results(path: Path, kind: str) -> list[Outcome]:
         raise UsageError(f"the results file {path} is not JSON: {why}.") from None
     if not isinstance(document, dict):
         raise UsageError(f"the results file {path} is not a {kind} results document.")
-    grouped = promptfoo(document, path) if kind == "promptfoo" else inspect(document, path)
+    try:
+        grouped = promptfoo(document, path) if kind == "promptfoo" else inspect(document, path)
+    except (TypeError, ValueError):  # a field of another type than the tool writes
+        raise _shape(path, kind) from None
     return [Outcome(key, ("", 0), tuple(passes)) for key, passes in grouped.items()]
 
 
@@ -109,11 +112,11 @@ def inspect(document: dict[str, Any], path: Path) -> dict[str, list[bool]]:
 def junit(path: Path) -> Iterator[Outcome]:
     from xml.etree.ElementTree import ParseError
 
-    from junitparser import Error, Failure, JUnitXml, Skipped, TestSuite
+    from junitparser import Error, Failure, JUnitXml, JUnitXmlError, Skipped, TestSuite
 
     try:
         xml = JUnitXml.fromfile(str(path))
-    except (OSError, ParseError, ValueError) as why:
+    except (OSError, ParseError, ValueError, JUnitXmlError) as why:
         raise UsageError(f"{path} is not JUnit XML: {str(why)[:200]}.") from None
     grouped: dict[str, list[bool]] = {}
     suites = [xml] if isinstance(xml, TestSuite) else list(xml)

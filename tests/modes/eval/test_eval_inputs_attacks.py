@@ -1,0 +1,62 @@
+"""Inputs a pull request shapes that the first round of attacks did not reach: a prompt or an
+assert whose places multiply a large variable, and results files whose fields have another
+type than the tool writes. Each is bounded and refused in one line, never a crash."""
+
+from __future__ import annotations
+
+import json
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.api import UsageError
+from cicd_agent.modes.eval.config import Reader
+from cicd_agent.modes.eval.results import read_results
+from cicd_agent.modes.eval.source import Commit
+from cicd_agent.modes.eval.template import MAX_FILLED
+from tests.modes.eval.conftest import Repo
+
+PLACES = 2_000
+"""Places of one 100,000-character variable: 200 MB once filled in."""
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["prompts: [{prompt}]\nproviders: [openai:m]\ntests:\n  - vars: {{a: file://a.txt}}\n",
+     "prompts: [hi]\nproviders: [openai:m]\ntests:\n  - vars: {{a: file://a.txt}}\n"
+     "    assert:\n      - {{type: contains, value: {prompt}}}\n"],
+)  # fmt: skip
+def test_places_that_multiply_a_large_variable_are_refused_before_they_are_filled(
+    repo: Repo, where: str
+) -> None:
+    config = where.format(prompt=json.dumps("{{a}}" * PLACES))
+    sha = repo.commit({"promptfooconfig.yaml": config, "a.txt": "x" * 100_000})
+    reader = Reader(Commit(repo.checkout(), sha), "promptfooconfig.yaml", None)
+    tracemalloc.start()
+    try:
+        suite = reader.suite()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    (case,) = suite.cases
+    assert f"over {MAX_FILLED:,} characters" in case.error + case.judge_error
+    assert peak < 20 * MAX_FILLED * 4
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [("promptfoo", {"results": {"prompts": [1, 2], "results": [{"promptIdx": "x"}]}}),
+     ("promptfoo", {"results": {"prompts": [1, 2], "results": [{"promptIdx": [1]}]}}),
+     ("inspect", {"results": {"headline": {"scorer": ["a"]}},
+                  "samples": [{"id": 1, "scores": {"a": {"value": "C"}}}]}),
+     ("junit", "<html><testcase name='a'/></html>")],
+)  # fmt: skip
+def test_a_results_field_of_another_type_is_one_clear_error(
+    kind: str, text: object, tmp_path: Path
+) -> None:
+    path = tmp_path / "results"
+    path.write_text(text if isinstance(text, str) else json.dumps(text))
+    with pytest.raises(UsageError) as raised:
+        read_results(path, kind)
+    assert str(path) in str(raised.value) and "\n" not in str(raised.value)
