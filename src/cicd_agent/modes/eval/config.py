@@ -16,7 +16,7 @@ import math
 import posixpath
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import product
 from typing import Any
 
@@ -72,6 +72,21 @@ class Case:
     """Why the case cannot be asked ("" when it can): a failure on this side."""
     judge_error: str = ""
     """Why its asserts cannot be judged ("" when they can): a failure on this side."""
+    prompt: str = ""
+    """The prompt before its variables are filled in."""
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    """The test's variables, ``file://`` ones read from this side's commit."""
+
+    def asked_with(self, variables: Mapping[str, Any]) -> Case:
+        """This case's prompt filled in with ``variables`` (another side's) instead of its own;
+        a case that cannot be asked stays as it is."""
+        if self.error or variables == self.variables:
+            return self
+        try:
+            messages = chat(render(self.prompt, variables))
+        except ValueError as why:
+            return replace(self, messages=(), variables=variables, error=str(why))
+        return replace(self, messages=messages, variables=variables)
 
     def request(self) -> str:
         """The request as bytes would be sent: two cases with the same one share answers."""
@@ -341,6 +356,8 @@ class Reader:
             threshold=finite(threshold),
             error=problem,
             judge_error=check_error,
+            prompt=prompt.text,
+            variables=vars_,
         )
 
 
