@@ -61,6 +61,22 @@ def tsc_errors(text: str) -> list[tuple[str, int, str, str]]:
     return errors
 
 
+def tsc_finished(text: str) -> bool:
+    """Whether tsc checked the files: every line it printed is an error at a place in a file or
+    a reason under one. An error with no file (``error TS18003: No inputs were found``, a
+    ``tsconfig.json`` it could not read) or a line of another shape (a crash) means it stopped
+    on its own trouble, and its silence on the code is no clean run."""
+    under_error = False
+    for raw in text.splitlines():
+        if not raw.strip():
+            continue
+        if _TSC.match(raw.rstrip()):
+            under_error = True
+        elif not (under_error and raw.startswith("  ")):
+            return False
+    return True
+
+
 def go_type_errors(lines: Sequence[str]) -> list[tuple[str, int, str, str]]:
     """``(path, line, code, message)`` of the lines where Go says a package does not type-check
     (``vet: ./x.go:27:17: cannot use …``, or a build's ``./x.go:27:17: …``)."""
