@@ -1,11 +1,13 @@
 """What a pull request can make the project's own type checker print, through the
 configuration and code it controls: a checker that stopped on an error of its own checked
-nothing, and is never read as a clean run."""
+nothing, and is never read as a clean run; its errors, however many and however long, are
+placed on changed lines within a bound."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from cicd_agent.modes.review.build_errors import MAX_COMPILE_FINDINGS, MAX_WORK, build_findings
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import run_cli
 from tests.helpers.eslint import needs_node_tool
@@ -31,3 +33,19 @@ def test_attack_a_tsconfig_that_gives_tsc_no_inputs_is_not_a_clean_run(tmp_path:
     assert done.document is not None, done.stderr
     (tsc,) = [tool for tool in done.document["tools"] if tool["tool"] == "tsc"]
     assert "tsc stopped on an error of its own" in tsc["could_not_run"], done.document["tools"]
+
+
+def test_attack_errors_the_pull_request_multiplies_are_placed_within_a_bound() -> None:
+    """ATTACK: the checker prints what the head's code makes it print: 20,000 errors, each
+    naming a name that 500 added lines hold. Each error was matched against every added line
+    with a pattern a name (10 million searches; a type of 5,000 members untruncated was 2 s an
+    error); the added lines are indexed once, the lines looked at are bounded over the whole
+    report, and the errors past the bound are counted, not placed."""
+    added = {"src/a.ts": {n: "const shared_name = 1;" for n in range(1, 501)}}
+    errors = [("src/b.ts", n, "TS2304", "Cannot find name 'shared_name'.")
+              for n in range(1, 20_001)]  # fmt: skip
+    found, unexplained, unplaced = build_findings("tsc", errors, added, str)
+    assert len(found) == MAX_COMPILE_FINDINGS and unexplained == 0
+    assert 0 < unplaced < len(errors)
+    assert (len(errors) - unplaced - 1) * 500 <= MAX_WORK
+    assert [f.line for f in found[:3]] == [1, 1, 2]  # nearest above the error, else the first

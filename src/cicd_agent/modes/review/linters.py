@@ -189,10 +189,13 @@ def _run(
     # an error that the code does not build lands on the changed line it depends on, in any
     # file: the change to a signature breaks its callers
     errors = [(h.path, h.line, h.code, h.message) for h in hits if h.compiles and h.path]
-    broken, unexplained = build_findings(name, errors, added, clean, changed)
+    broken, unexplained, unplaced = build_findings(name, errors, added, clean, changed)
     if unexplained:
         ctx.note(f"{name} reports {unexplained} error(s) on lines no change here explains: the "
                  "base may not build either.")  # fmt: skip
+    if unplaced:
+        ctx.note(f"{name} reports {unplaced} more error(s) than review places on changed lines "
+                 f"(its first {len(errors) - unplaced} were); see {name}'s own output.")  # fmt: skip
     return broken + found
 
 
