@@ -41,9 +41,18 @@ def mypy_errors(text: str) -> list[tuple[str, int, str, str]]:
     return errors
 
 
+_MYPY_CLOSED = re.compile(
+    r"Success: no issues found in \d+ source files?|"
+    r"Found \d+ errors? in \d+ files? \(checked \d+ source files?\)"
+)
+
+
 def mypy_finished(text: str) -> bool:
-    """Whether mypy checked everything: its closing line, "Success: …" or "Found N errors …"."""
-    return any(line.startswith(("Success: ", "Found ")) for line in text.splitlines()[-3:])
+    """Whether mypy checked everything: its closing line, "Success: …" or "Found N errors …
+    (checked N source files)". "(errors prevented further checking)" closes a run that stopped
+    on a blocking error (a syntax error, a module found twice) before checking the rest, and a
+    line an error's path begins with "Found " is no closing line."""
+    return any(_MYPY_CLOSED.fullmatch(line.rstrip()) for line in text.splitlines()[-3:])
 
 
 def tsc_errors(text: str) -> list[tuple[str, int, str, str]]:

@@ -343,7 +343,8 @@ READERS: Mapping[str, ReportReader] = {
         _mypy,
         frame=_as_text,
         finished=lambda text: mypy_finished(str(text)),
-        unfinished="mypy stopped before its closing line (a crash, or a switch it does not know)",
+        unfinished="mypy stopped before it checked every file (no closing line: a crash, a switch "
+        "it does not know; or a blocking error, such as a module found twice)",
     ),
     "tsc": ReportReader(
         _tsc,

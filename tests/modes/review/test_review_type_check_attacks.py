@@ -11,6 +11,7 @@ from cicd_agent.modes.review.build_errors import MAX_COMPILE_FINDINGS, MAX_WORK,
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import run_cli
 from tests.helpers.eslint import needs_node_tool
+from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 
 BROKEN = 'export const limit: number = "none";\n'
@@ -49,3 +50,21 @@ def test_attack_errors_the_pull_request_multiplies_are_placed_within_a_bound() -
     assert 0 < unplaced < len(errors)
     assert (len(errors) - unplaced - 1) * 500 <= MAX_WORK
     assert [f.line for f in found[:3]] == [1, 1, 2]  # nearest above the error, else the first
+
+
+@needs_sandbox
+def test_attack_a_duplicate_module_that_stops_mypy_is_not_a_clean_run(tmp_path: Path) -> None:
+    """ATTACK: the head adds an empty module of the same name in another folder; mypy stops on
+    the duplicate (an error with no line) before checking anything, and says "Found 1 error
+    in 1 file (errors prevented further checking)". That closing line was read as a finished
+    run with no error on the code, so the change's type error was never shown."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    pyproject = '[project]\nname = "app"\n\n[tool.mypy]\nstrict = true\n'
+    base = repo.commit("start", {"pyproject.toml": pyproject, "app/x.py": "LIMIT: int = 1\n"})
+    head = repo.commit("str", {"app/x.py": 'LIMIT: int = "one"\n', "app/sub/x.py": ""})
+    argv = ["review", "--provider", "none", "--json", "--repo", str(repo.path), "--base", base,
+            "--head", head]  # fmt: skip
+    done = run_cli(argv, tmp_path, {"PATH": path_env(), "HOME": str(tmp_path / "home")})
+    assert done.document is not None, done.stderr
+    (mypy,) = [tool for tool in done.document["tools"] if tool["tool"] == "mypy"]
+    assert "mypy stopped" in mypy["could_not_run"], done.document["tools"]
