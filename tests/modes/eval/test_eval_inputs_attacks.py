@@ -60,3 +60,37 @@ def test_a_results_field_of_another_type_is_one_clear_error(
     with pytest.raises(UsageError) as raised:
         read_results(path, kind)
     assert str(path) in str(raised.value) and "\n" not in str(raised.value)
+
+
+class Counted(Commit):
+    """The commit's files as the reader reads them, counting each read of git."""
+
+    reads: list[str]
+
+    def read(self, path: str) -> str:
+        self.reads.append(path)
+        return super().read(path)
+
+
+def test_a_tests_file_named_thousands_of_times_is_read_once(repo: Repo) -> None:
+    """ATTACK: ``tests`` names the same empty file 20,000 times: no case is made, so the case
+    limit never stops it, and each name was read from git twice (40,000 git reads)."""
+    config = "prompts: [hi]\nproviders: [openai:m]\ntests: [" + ", ".join(
+        ["file://t.yaml"] * 20_000) + "]\n"  # fmt: skip
+    sha = repo.commit({"promptfooconfig.yaml": config, "t.yaml": "[]\n"})
+    commit = Counted(repo.checkout(), sha)
+    object.__setattr__(commit, "reads", [])
+    assert Reader(commit, "promptfooconfig.yaml", None).suite().cases == ()
+    assert commit.reads == ["promptfooconfig.yaml", "t.yaml"]
+
+
+def test_the_files_one_config_names_are_bounded_in_all(repo: Repo) -> None:
+    """ATTACK: a config names 24 distinct files of a megabyte each (a few KB in git, they
+    compress); each alone is under the file limit, and all were held (24 MB, up to 1,000 files:
+    a gigabyte). Past the bound in all, a file is an error on its cases."""
+    files = {f"v{i}.txt": f"{i} " + "x" * (1024 * 1024 - 10) for i in range(24)}
+    names = ", ".join(f"file://v{i}.txt" for i in range(24))
+    config = f"prompts: [hi]\nproviders: [openai:m]\ntests:\n  - vars: {{a: [{names}]}}\n"
+    sha = repo.commit({"promptfooconfig.yaml": config, **files})
+    suite = Reader(Commit(repo.checkout(), sha), "promptfooconfig.yaml", None).suite()
+    assert any("in all" in case.error for case in suite.cases)

@@ -30,6 +30,9 @@ from cicd_agent.modes.eval.template import render
 MAX_CASES = 5_000
 MAX_FILES = 1_000
 """Distinct files one config may name (each is two git calls)."""
+MAX_FILES_CHARS = 16 * 1024 * 1024
+"""Characters of all the files one config names, held while its cases are made (each file
+alone is under a megabyte, and a thousand of them compress to little in git)."""
 SAMPLING = ("temperature", "max_tokens", "top_p", "seed", "stop", "presence_penalty",
             "frequency_penalty")  # fmt: skip
 """The provider settings passed on: how to sample, never where to send."""
@@ -156,6 +159,8 @@ class Reader:
         self.model = model
         self.notes: list[str] = []
         self.files: dict[str, str] = {}
+        self.held = 0
+        self.documents: dict[str, tuple[list[Any], list[int]]] = {}
 
     def read(self, name: str) -> str:
         """A file the config names, read once however often it is named."""
@@ -163,8 +168,21 @@ class Reader:
         if path not in self.files:
             if len(self.files) >= MAX_FILES:
                 raise Unreadable(f"the config names over {MAX_FILES:,} files; {path} was not read")
-            self.files[path] = self.commit.read(path)
+            text = self.commit.read(path)
+            if self.held + len(text) > MAX_FILES_CHARS:
+                raise Unreadable(f"the files the config names are over {MAX_FILES_CHARS >> 20}M "
+                                 f"characters in all; {path} was not read")  # fmt: skip
+            self.held += len(text)
+            self.files[path] = text
         return self.files[path]
+
+    def parsed(self, text: str, path: str) -> tuple[list[Any], list[int]]:
+        """A tests file's tests and their lines, read once however often the config names it
+        (a name repeated 20,000 times was as many reads and parses)."""
+        if path not in self.documents:
+            tests = listed(parse_yaml(text, path))
+            self.documents[path] = tests, item_lines(text, len(tests), None)
+        return self.documents[path]
 
     def suite(self) -> Suite:
         try:
@@ -259,11 +277,10 @@ class Reader:
                 continue
             try:
                 path = inside(self.folder, name)
-                loaded = parse_yaml(self.commit.read(path), path)
+                text_there = self.read(name)
             except Unreadable as why:
                 raise UsageError(f"{self.path}: tests {name!r} were not read: {why}.") from None
-            subs = listed(loaded)
-            lines_there = item_lines(self.commit.read(path), len(subs), None)
+            subs, lines_there = self.parsed(text_there, path)
             yield from ((sub, path, line) for sub, line in zip(subs, lines_there, strict=True))
 
     def cases(
