@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.api import UsageError
+from cicd_agent.modes.eval.checks import Check, judge
 from cicd_agent.modes.eval.config import Reader
 from cicd_agent.modes.eval.results import read_results
 from cicd_agent.modes.eval.source import Commit
@@ -94,3 +95,13 @@ def test_the_files_one_config_names_are_bounded_in_all(repo: Repo) -> None:
     sha = repo.commit({"promptfooconfig.yaml": config, **files})
     suite = Reader(Commit(repo.checkout(), sha), "promptfooconfig.yaml", None).suite()
     assert any("in all" in case.error for case in suite.cases)
+
+
+@pytest.mark.parametrize("kind", ["is-json", "contains-json", "equals"])
+def test_an_answer_nested_past_the_json_readers_depth_fails_its_check(kind: str) -> None:
+    """ATTACK: the head's prompt has the model answer 60,000 ``[``; reading it as JSON raised
+    RecursionError out of the judge, and the run crashed. It is no JSON: the check fails."""
+    check = Check(kind, {"a": 1} if kind == "equals" else None)
+    assert judge(check, "[" * 60_000) is False
+    assert judge(Check(kind, None, negate=True) if kind != "equals" else
+                 Check(kind, {"a": 1}, negate=True), "[" * 60_000) is True  # fmt: skip
