@@ -13,6 +13,7 @@ import pytest
 from cicd_agent.api import UsageError
 from cicd_agent.modes.eval.checks import Check, judge
 from cicd_agent.modes.eval.config import Reader
+from cicd_agent.modes.eval.judge import base_tests
 from cicd_agent.modes.eval.results import read_results
 from cicd_agent.modes.eval.source import Commit
 from cicd_agent.modes.eval.template import MAX_FILLED
@@ -105,3 +106,21 @@ def test_an_answer_nested_past_the_json_readers_depth_fails_its_check(kind: str)
     assert judge(check, "[" * 60_000) is False
     assert judge(Check(kind, None, negate=True) if kind != "equals" else
                  Check(kind, {"a": 1}, negate=True), "[" * 60_000) is True  # fmt: skip
+
+
+def test_the_head_does_not_choose_the_draw_of_a_case_the_base_has(repo: Repo) -> None:
+    """ATTACK: a seed chooses which answer a sample is; the head could try seeds until its
+    worse prompt's draws pass, and set that one (every repeat then is the same lucky draw). A
+    case both sides have is asked with the base's seed (here none); a new case keeps its own."""
+    base_config = ("prompts: ['Q {{n}}']\nproviders: [{id: 'openai:m', config: {temperature: 1}}]"
+                   "\ntests:\n  - description: one\n    vars: {n: 1}\n")  # fmt: skip
+    head_config = base_config.replace("temperature: 1", "temperature: 1, seed: 8675309") + (
+        "  - description: two\n    vars: {n: 2}\n")  # fmt: skip
+    shas = [repo.commit({"promptfooconfig.yaml": text}) for text in (base_config, head_config)]
+    suites = [Reader(Commit(repo.checkout(), sha), "promptfooconfig.yaml", None).suite()
+              for sha in shas]  # fmt: skip
+    trusted = base_tests(suites[0].cases, suites[1].cases)
+    one, two = trusted.cases
+    assert dict(one.options) == {"temperature": 1} and one.request() == suites[0].cases[0].request()
+    assert dict(two.options) == {"temperature": 1, "seed": 8675309}
+    assert trusted.seeds == ["one"]

@@ -97,6 +97,7 @@ def ask_both(ctx: RunContext[EvalOptions], base: Suite, head: Suite, sha: str) -
     for changed, what, done in (
         (trusted.asserts, "asserts", "both sides were judged by the base's"),
         (trusted.variables, "variables", "the head's prompts were asked with the base's"),
+        (trusted.seeds, "seed", "they were asked with the base's (a seed chooses the draw)"),
     ):
         if changed:
             shown = ", ".join(changed[:5]) + (

@@ -80,6 +80,16 @@ class Case:
     variables: Mapping[str, Any] = field(default_factory=dict)
     """The test's variables, ``file://`` ones read from this side's commit."""
 
+    @property
+    def seed(self) -> Any:
+        return dict(self.options).get("seed")
+
+    def seeded(self, seed: Any) -> Case:
+        """This case asked with ``seed`` (another side's; None: no seed) instead of its own."""
+        options = [(name, value) for name, value in self.options if name != "seed"]
+        options += [("seed", seed)] if seed is not None else []
+        return replace(self, options=tuple(sorted(options)))
+
     def asked_with(self, variables: Mapping[str, Any]) -> Case:
         """This case's prompt filled in with ``variables`` (another side's) instead of its own;
         a case that cannot be asked stays as it is."""
