@@ -124,3 +124,26 @@ def test_the_head_does_not_choose_the_draw_of_a_case_the_base_has(repo: Repo) ->
     assert dict(one.options) == {"temperature": 1} and one.request() == suites[0].cases[0].request()
     assert dict(two.options) == {"temperature": 1, "seed": 8675309}
     assert trusted.seeds == ["one"]
+
+
+def test_names_multiplied_into_every_case_key_are_bounded(repo: Repo) -> None:
+    """ATTACK: one test's description and a provider's label of 100,000 characters each, with
+    40 prompts and 50 settings the reader notes: every case's key held the description and the
+    label (40 keys), and every note the label (50 notes), 13 MB from a 200 KB config; with more
+    prompts and providers, gigabytes. A name is cut where it is read."""
+    long = "d" * 100_000
+    prompts = ", ".join(f"'p{i}'" for i in range(40))
+    settings = ", ".join(f"k{i}: 1" for i in range(50))
+    config = (f"prompts: [{prompts}]\nproviders: [{{id: 'openai:m', label: {long}, config: "
+              f"{{{settings}}}}}]\ntests:\n  - description: {long}\n")  # fmt: skip
+    sha = repo.commit({"promptfooconfig.yaml": config})
+    tracemalloc.start()
+    try:
+        suite = Reader(Commit(repo.checkout(), sha), "promptfooconfig.yaml", None).suite()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(suite.cases) == 40 and len({case.key for case in suite.cases}) == 40
+    assert max(len(case.key) for case in suite.cases) < 1_000
+    assert max(len(note) for note in suite.notes) < 1_000
+    assert peak < 5 * 1024 * 1024

@@ -33,6 +33,9 @@ MAX_FILES = 1_000
 MAX_FILES_CHARS = 16 * 1024 * 1024
 """Characters of all the files one config names, held while its cases are made (each file
 alone is under a megabyte, and a thousand of them compress to little in git)."""
+MAX_NAME = 200
+"""Characters of a test's description or a prompt's or provider's label: each is repeated in
+the key of every case it is part of and in every note about it."""
 SAMPLING = ("temperature", "max_tokens", "top_p", "seed", "stop", "presence_penalty",
             "frequency_penalty")  # fmt: skip
 """The provider settings passed on: how to sample, never where to send."""
@@ -147,6 +150,11 @@ def plain(value: object) -> object:
     return isoformat() if callable(isoformat) else str(value)
 
 
+def named(value: object) -> str:
+    """A name the config gives, cut to :data:`MAX_NAME` where it is read."""
+    return str(value)[:MAX_NAME]
+
+
 def listed(value: object) -> list[Any]:
     if value is None:
         return []
@@ -226,7 +234,7 @@ class Reader:
         for index, entry in enumerate(items, 1):
             label, item = f"prompt {index}", entry
             if isinstance(item, dict):
-                label = str(item.get("label") or label)
+                label = named(item.get("label") or label)
                 item = item.get("raw", item.get("id"))
             name = file_name(item)
             if name is None:
@@ -251,11 +259,11 @@ class Reader:
             settings: dict[str, Any] = {}
             item = entry
             if isinstance(item, dict):
-                label = str(item.get("label") or item.get("id") or f"provider {index}")
+                label = named(item.get("label") or item.get("id") or f"provider {index}")
                 settings = item.get("config") or {}
                 item = item.get("id")
             else:
-                label = str(item)
+                label = named(item)
             found = CHAT_PROVIDER.fullmatch(item) if isinstance(item, str) else None
             if found is None or not isinstance(settings, dict):
                 yield Provider(label, "", error=f"provider {str(item)[:80]!r} is not a plain "
@@ -311,7 +319,7 @@ class Reader:
                     self.notes.append(f"{path}:{line}: the test's {unread} is ignored "
                                       "(models and graders come from the action's settings)")  # fmt: skip
             for vars_, error in self.expanded(default.get("vars"), test.get("vars")):
-                name = test.get("description") or json.dumps(vars_, sort_keys=True)[:200]
+                name = named(test.get("description") or json.dumps(vars_, sort_keys=True))
                 for prompt, provider in product(prompts, providers):
                     key = " · ".join([str(name)] + [prompt.key] * (len(prompts) > 1)
                                      + [provider.key] * (len(providers) > 1))  # fmt: skip

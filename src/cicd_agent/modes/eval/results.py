@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.api import JsonRefused, UsageError, load_json
+from cicd_agent.modes.eval.config import named
 from cicd_agent.modes.eval.judge import Outcome
 
 MAX_RESULTS_BYTES = 64 * 1024 * 1024
@@ -70,13 +71,13 @@ def promptfoo(document: dict[str, Any], path: Path) -> dict[str, list[bool]]:
         if not isinstance(row, dict):
             raise _shape(path, "promptfoo")
         test = _mapping(row.get("testCase"))
-        name = test.get("description") or json.dumps(row.get("vars") or {}, sort_keys=True)[:200]
-        parts = [str(name)]
+        parts = [named(test.get("description") or json.dumps(row.get("vars") or {},
+                                                            sort_keys=True))]  # fmt: skip
         if len(prompts) > 1:
             parts.append(f"prompt {int(row.get('promptIdx') or 0) + 1}")
         provider = _mapping(row.get("provider"))
         if len(providers) > 1:
-            parts.append(str(provider.get("label") or provider.get("id") or "?"))
+            parts.append(named(provider.get("label") or provider.get("id") or "?"))
         grouped.setdefault(" · ".join(parts), []).append(row.get("success") is True)
     return grouped
 
