@@ -129,7 +129,7 @@ def test_the_head_does_not_choose_the_draw_of_a_case_the_base_has(repo: Repo) ->
 def test_names_multiplied_into_every_case_key_are_bounded(repo: Repo) -> None:
     """ATTACK: one test's description and a provider's label of 100,000 characters each, with
     40 prompts and 50 settings the reader notes: every case's key held the description and the
-    label (40 keys), and every note the label (50 notes), 13 MB from a 200 KB config; with more
+    label (40 keys), and every note the label (50 notes), from a 200 KB config; with more
     prompts and providers, gigabytes. A name is cut where it is read."""
     long = "d" * 100_000
     prompts = ", ".join(f"'p{i}'" for i in range(40))
