@@ -70,20 +70,15 @@ def tsc_errors(text: str) -> list[tuple[str, int, str, str]]:
     return errors
 
 
+_TSC_OWN = re.compile(r"^error TS\d+: ", re.MULTILINE)
+
+
 def tsc_finished(text: str) -> bool:
-    """Whether tsc checked the files: every line it printed is an error at a place in a file or
-    a reason under one. An error with no file (``error TS18003: No inputs were found``, a
-    ``tsconfig.json`` it could not read) or a line of another shape (a crash) means it stopped
-    on its own trouble, and its silence on the code is no clean run."""
-    under_error = False
-    for raw in text.splitlines():
-        if not raw.strip():
-            continue
-        if _TSC.match(raw.rstrip()):
-            under_error = True
-        elif not (under_error and raw.startswith("  ")):
-            return False
-    return True
+    """Whether tsc checked the files: no error of its own, with no file (``error TS18003: No
+    inputs were found``, a ``tsconfig.json`` it could not read or extend). Such an error means
+    tsc stopped on its configuration, and its silence on the code is no clean run. (The lines
+    ``diagnostics`` or ``listFiles`` add are not errors: they do not stop it.)"""
+    return _TSC_OWN.search(text) is None
 
 
 def go_type_errors(lines: Sequence[str]) -> list[tuple[str, int, str, str]]:

@@ -351,7 +351,7 @@ READERS: Mapping[str, ReportReader] = {
         frame=_as_text,
         finished=lambda text: tsc_finished(str(text)),
         unfinished="tsc stopped on an error of its own, with no file (its configuration named "
-        "no inputs or could not be read, or it crashed), so it did not check the code",
+        "no inputs or could not be read), so it did not check the code",
     ),
 }
 """Every linter review reads, by the name ``known_tools.toml``'s ``report`` gives it."""

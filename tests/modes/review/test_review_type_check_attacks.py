@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from cicd_agent.analysis.lint_reports import UnreadableReport, read_report
 from cicd_agent.modes.review.build_errors import MAX_COMPILE_FINDINGS, MAX_WORK, build_findings
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import run_cli
@@ -68,3 +71,14 @@ def test_attack_a_duplicate_module_that_stops_mypy_is_not_a_clean_run(tmp_path: 
     assert done.document is not None, done.stderr
     (mypy,) = [tool for tool in done.document["tools"] if tool["tool"] == "mypy"]
     assert "mypy stopped" in mypy["could_not_run"], done.document["tools"]
+
+
+def test_tscs_own_errors_stop_it_and_its_other_lines_do_not() -> None:
+    """An error with no file is tsc stopping on its configuration; the file lists and figures
+    ``listFiles`` or ``diagnostics`` print are not, and the run's errors are read whole."""
+    error = "src/a.ts(1,14): error TS2322: Type 'string' is not assignable to type 'number'.\n"
+    (hit,) = read_report("tsc", error + "/x/lib.d.ts\nFiles:   3\n", "/work")
+    assert (hit.path, hit.line, hit.code) == ("src/a.ts", 1, "TS2322")
+    with pytest.raises(UnreadableReport, match="tsc stopped") as raised:
+        read_report("tsc", "error TS5083: Cannot read file '/w/nope.json'.\n" + error, "/work")
+    assert [h.code for h in raised.value.hits] == ["TS2322"]
