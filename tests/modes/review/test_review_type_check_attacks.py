@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.analysis.compile_errors import MAX_MESSAGE, mypy_errors, tsc_errors
 from cicd_agent.analysis.lint_reports import UnreadableReport, read_report
 from cicd_agent.modes.review.build_errors import MAX_COMPILE_FINDINGS, MAX_WORK, build_findings
 from tests.git_builder import GitRepoBuilder
@@ -82,3 +83,19 @@ def test_tscs_own_errors_stop_it_and_its_other_lines_do_not() -> None:
     with pytest.raises(UnreadableReport, match="tsc stopped") as raised:
         read_report("tsc", "error TS5083: Cannot read file '/w/nope.json'.\n" + error, "/work")
     assert [h.code for h in raised.value.hits] == ["TS2322"]
+
+
+def test_an_error_with_thousands_of_notes_keeps_a_bounded_message() -> None:
+    """ATTACK: an overload of 50,000 variants makes mypy print as many notes on one error (tsc
+    as many reasons); each was joined to a message that grew, time in their square (1.6 s and
+    3.7 s here; a 16 MiB report, minutes). The message keeps its first characters, and the
+    errors after it are read whole."""
+    notes = "".join(f"a.py:3:1: note:     def f(x: Literal[{i}]) -> int\n" for i in range(50_000))
+    printed = ("a.py:3:1: error: No overload variant matches  [call-overload]\n" + notes
+               + "a.py:9:1: error: Name \"g\" is not defined  [name-defined]\n")  # fmt: skip
+    first, second = mypy_errors(printed)
+    assert len(first[3]) <= MAX_MESSAGE and first[3].startswith("No overload variant matches")
+    assert second == ("a.py", 9, "name-defined", 'Name "g" is not defined')
+    reasons = "".join(f"  Overload {i} of 50000, '(x: {i}): number'.\n" for i in range(50_000))
+    (only,) = tsc_errors("a.ts(3,1): error TS2769: No overload matches this call.\n" + reasons)
+    assert len(only[3]) <= MAX_MESSAGE and "Overload 0 of 50000" in only[3]
