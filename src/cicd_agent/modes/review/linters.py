@@ -194,8 +194,9 @@ def _run(
         ctx.note(f"{name} reports {unexplained} error(s) on lines no change here explains: the "
                  "base may not build either.")  # fmt: skip
     if unplaced:
-        ctx.note(f"{name} reports {unplaced} more error(s) than review places on changed lines "
-                 f"(its first {len(errors) - unplaced} were); see {name}'s own output.")  # fmt: skip
+        placed = len(errors) - unplaced
+        ctx.note(f"{name} reports {unplaced} more error(s) than review places on changed "
+                 f"lines (its first {placed} were); see {name}'s own output.")  # fmt: skip
     return broken + found
 
 
