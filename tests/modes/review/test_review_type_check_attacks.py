@@ -99,3 +99,23 @@ def test_an_error_with_thousands_of_notes_keeps_a_bounded_message() -> None:
     reasons = "".join(f"  Overload {i} of 50000, '(x: {i}): number'.\n" for i in range(50_000))
     (only,) = tsc_errors("a.ts(3,1): error TS2769: No overload matches this call.\n" + reasons)
     assert len(only[3]) <= MAX_MESSAGE and "Overload 0 of 50000" in only[3]
+
+
+@needs_sandbox
+def test_attack_a_head_that_removes_mypys_settings_does_not_skip_it_silently(
+    tmp_path: Path,
+) -> None:
+    """ATTACK: the head deletes ``[tool.mypy]`` from pyproject.toml in the change that breaks
+    a type: mypy was no longer configured at the head, so it was not run and not listed, and
+    the review read as if the project had no type checker. It is listed as not run, and why."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    pyproject = '[project]\nname = "app"\n\n[tool.mypy]\nstrict = true\n'
+    base = repo.commit("start", {"pyproject.toml": pyproject, "app/x.py": "LIMIT: int = 1\n"})
+    head = repo.commit("str", {"pyproject.toml": '[project]\nname = "app"\n',
+                               "app/x.py": 'LIMIT: int = "one"\n'})  # fmt: skip
+    argv = ["review", "--provider", "none", "--json", "--repo", str(repo.path), "--base", base,
+            "--head", head]  # fmt: skip
+    done = run_cli(argv, tmp_path, {"PATH": path_env(), "HOME": str(tmp_path / "home")})
+    assert done.document is not None, done.stderr
+    (mypy,) = [tool for tool in done.document["tools"] if tool["tool"] == "mypy"]
+    assert "removes its configuration" in mypy["could_not_run"], done.document["tools"]

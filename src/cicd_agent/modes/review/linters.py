@@ -62,6 +62,24 @@ def configured(checking: Checking, checkout: Path) -> bool:
     return any(line.strip().startswith(start) for line in text.splitlines())
 
 
+def unconfigured(checking: Checking, diff: Diff) -> bool:
+    """Whether the change takes away the tool's configuration at the root: deletes or renames
+    one of its files, or removes the line that opens its section (``[tool.mypy]``). A pull
+    request that breaks a type and drops the checker's settings with it is not reviewed as if
+    the project had no checker."""
+    name, start = checking.inside
+    for file in diff.files:
+        before = file.old_path or file.path
+        if before in checking.configs and (file.status == "deleted" or before != file.path):
+            return True
+        if name and file.path == name and any(
+            line.kind == "-" and line.text.strip().startswith(start)
+            for hunk in file.hunks for line in hunk.lines
+        ):  # fmt: skip
+            return True
+    return False
+
+
 def lint_changes(
     ctx: RunContext[ReviewOptions], repo: GitCheckout, diff: Diff, head: str
 ) -> tuple[list[Finding], tuple[LintCommand, ...]]:
@@ -100,7 +118,12 @@ def _plan(
     planned: list[Planned] = []
     for tool in TOOLS:
         checking = tool.checking
-        if checking is None or not configured(checking, checkout):
+        if checking is None:
+            continue
+        if not configured(checking, checkout):
+            if unconfigured(checking, diff):
+                ctx.tool(tool.label, "the pull request removes its configuration, so it did "
+                         "not run (its checks still apply to the base branch)")  # fmt: skip
             continue
         files = [path for path in changed if path.endswith(checking.suffixes)]
         if not files:
