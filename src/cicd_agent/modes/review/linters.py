@@ -10,7 +10,7 @@ request's (eslint's is JavaScript that runs). Each run is bounded in time (:data
 and output; the report comes back through the sandbox's evidence pipe and is read as data
 (:mod:`cicd_agent.analysis.lint_reports`): only hits on added lines become findings, with the
 tool's rule id, their text redacted and neutralised. Every tool says whether it ran, or why it
-could not (``ctx.tool``).
+could not (``ctx.tool``), among them one whose configuration the change removes.
 """
 
 from __future__ import annotations
