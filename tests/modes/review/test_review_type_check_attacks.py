@@ -119,3 +119,23 @@ def test_attack_a_head_that_removes_mypys_settings_does_not_skip_it_silently(
     assert done.document is not None, done.stderr
     (mypy,) = [tool for tool in done.document["tools"] if tool["tool"] == "mypy"]
     assert "removes its configuration" in mypy["could_not_run"], done.document["tools"]
+
+
+@needs_sandbox
+def test_attack_a_head_that_turns_tscs_checks_off_is_said(tmp_path: Path) -> None:
+    """ATTACK: the head sets ``noCheck`` in tsconfig.json with a change that breaks a type; tsc
+    runs the pull request's settings, checks nothing and says nothing, and the review read as
+    a clean type check. Its silence is said to be under settings the change itself made."""
+    where = needs_node_tool("tsc")
+    repo = GitRepoBuilder(tmp_path / "repo")
+    config = '{"compilerOptions": {"strict": true, "noEmit": true}, "include": ["src"]}\n'
+    base = repo.commit("start", {"tsconfig.json": config, "src/query.ts": "export {};\n"})
+    head = repo.commit("off", {"tsconfig.json": config.replace('"strict"', '"noCheck": true, '
+                                                                '"strict"'),
+                               "src/query.ts": BROKEN})  # fmt: skip
+    argv = ["review", "--provider", "none", "--json", "--repo", str(repo.path), "--base", base,
+            "--head", head]  # fmt: skip
+    done = run_cli(argv, tmp_path, {"PATH": where, "HOME": str(tmp_path / "home")})
+    assert done.document is not None, done.stderr
+    assert any("changes tsc's configuration" in note for note in done.document["notes"]), (
+        done.document["notes"])  # fmt: skip

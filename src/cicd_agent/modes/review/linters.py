@@ -27,7 +27,7 @@ from cicd_agent.api.lent.findings import LintHit, UnreadableReport, lint_finding
 from cicd_agent.modes.review.build_errors import build_findings, changed_words
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Diff, Finding, GitCheckout, RunContext, Sandbox
+    from cicd_agent.api import Diff, FileDiff, Finding, GitCheckout, RunContext, Sandbox
     from cicd_agent.modes.review.options import ReviewOptions
 
 LINT_TIMEOUT = 120.0
@@ -80,6 +80,28 @@ def unconfigured(checking: Checking, diff: Diff) -> bool:
     return False
 
 
+def reconfigured(checking: Checking, diff: Diff) -> bool:
+    """Whether the change edits a file that configures the tool at the root (``noCheck`` or an
+    ``exclude`` turns it off for the files it would check)."""
+    name, _ = checking.inside
+    return any(file.path in checking.configs or (name and file.path == name and _in_section(
+        checking, file)) for file in diff.files)  # fmt: skip
+
+
+def _in_section(checking: Checking, file: FileDiff) -> bool:
+    """Whether a line the change adds or removes in ``file`` lies in the tool's section."""
+    _, start = checking.inside
+    inside = False
+    for hunk in file.hunks:
+        for line in hunk.lines:
+            text = line.text.strip()
+            if text.startswith("["):
+                inside = text.startswith(start)
+            if inside and line.kind in ("+", "-"):
+                return True
+    return False
+
+
 def lint_changes(
     ctx: RunContext[ReviewOptions], repo: GitCheckout, diff: Diff, head: str
 ) -> tuple[list[Finding], tuple[LintCommand, ...]]:
@@ -128,6 +150,10 @@ def _plan(
         files = [path for path in changed if path.endswith(checking.suffixes)]
         if not files:
             continue
+        if reconfigured(checking, diff):
+            ctx.note(f"This pull request changes {tool.label}'s configuration, which decides "
+                     f"what {tool.label} checks: its silence here is under the pull request's "
+                     "own settings.")  # fmt: skip
         executable = job_tool(tool.executable, checkout, ctx.environ, installs=True)
         if not isinstance(executable, str):
             missing = f"not installed in this job; {checking.install}"
