@@ -20,6 +20,10 @@ _TSC = re.compile(
     r"^(?P<path>[^(\n]+)\((?P<line>\d+),\d+\): (?P<level>error|warning) TS(?P<code>\d+): "
     r"(?P<message>.*)$"
 )
+MAX_MESSAGE = 4_000
+"""Characters of an error's message kept with its notes or reasons: the checker prints what
+the code makes it print (an overload of 50,000 variants is as many notes on one error), and
+joining each to a message that grows made reading the output take time in their square."""
 _GO = re.compile(r"^(?:vet: )?(?P<path>[^:\s][^:\n]*\.go):(?P<line>\d+):\d+: (?P<message>.+)$")
 
 
@@ -34,16 +38,24 @@ def mypy_errors(text: str) -> list[tuple[str, int, str, str]]:
         path, line, message = found["path"], int(found["line"]), found["message"]
         if found["level"] == "note":
             if errors and errors[-1][:2] == (path, line):
-                last = errors[-1]
-                errors[-1] = (*last[:3], f"{last[3]} {message}")
+                errors[-1] = _joined(errors[-1], message)
             continue
         errors.append((path, line, found["code"] or "error", message))
     return errors
 
 
+_MYPY_CLOSED = re.compile(
+    r"Success: no issues found in \d+ source files?|"
+    r"Found \d+ errors? in \d+ files? \(checked \d+ source files?\)"
+)
+
+
 def mypy_finished(text: str) -> bool:
-    """Whether mypy checked everything: its closing line, "Success: …" or "Found N errors …"."""
-    return any(line.startswith(("Success: ", "Found ")) for line in text.splitlines()[-3:])
+    """Whether mypy checked everything: its closing line, "Success: …" or "Found N errors …
+    (checked N source files)". "(errors prevented further checking)" closes a run that stopped
+    on a blocking error (a syntax error, a module found twice) before checking the rest, and a
+    line an error's path begins with "Found " is no closing line."""
+    return any(_MYPY_CLOSED.fullmatch(line.rstrip()) for line in text.splitlines()[-3:])
 
 
 def tsc_errors(text: str) -> list[tuple[str, int, str, str]]:
@@ -56,9 +68,27 @@ def tsc_errors(text: str) -> list[tuple[str, int, str, str]]:
             errors.append((found["path"], int(found["line"]), f"TS{found['code']}",
                            found["message"]))  # fmt: skip
         elif found is None and raw.startswith("  ") and errors:
-            last = errors[-1]
-            errors[-1] = (*last[:3], f"{last[3]} {raw.strip()}")
+            errors[-1] = _joined(errors[-1], raw.strip())
     return errors
+
+
+def _joined(error: tuple[str, int, str, str], more: str) -> tuple[str, int, str, str]:
+    """``error`` with ``more`` of its message after it, up to :data:`MAX_MESSAGE`."""
+    path, line, code, message = error
+    if len(message) >= MAX_MESSAGE:
+        return error
+    return path, line, code, f"{message} {more}"[:MAX_MESSAGE]
+
+
+_TSC_OWN = re.compile(r"^error TS\d+: ", re.MULTILINE)
+
+
+def tsc_finished(text: str) -> bool:
+    """Whether tsc checked the files: no error of its own, with no file (``error TS18003: No
+    inputs were found``, a ``tsconfig.json`` it could not read or extend). Such an error means
+    tsc stopped on its configuration, and its silence on the code is no clean run. (The lines
+    ``diagnostics`` or ``listFiles`` add are not errors: they do not stop it.)"""
+    return _TSC_OWN.search(text) is None
 
 
 def go_type_errors(lines: Sequence[str]) -> list[tuple[str, int, str, str]]:

@@ -24,6 +24,7 @@ from cicd_agent.analysis.compile_errors import (
     mypy_errors,
     mypy_finished,
     tsc_errors,
+    tsc_finished,
 )
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.severity import Severity
@@ -342,9 +343,16 @@ READERS: Mapping[str, ReportReader] = {
         _mypy,
         frame=_as_text,
         finished=lambda text: mypy_finished(str(text)),
-        unfinished="mypy stopped before its closing line (a crash, or a switch it does not know)",
+        unfinished="mypy stopped before it checked every file (no closing line: a crash, a switch "
+        "it does not know; or a blocking error, such as a module found twice)",
     ),
-    "tsc": ReportReader(_tsc, frame=_as_text),
+    "tsc": ReportReader(
+        _tsc,
+        frame=_as_text,
+        finished=lambda text: tsc_finished(str(text)),
+        unfinished="tsc stopped on an error of its own, with no file (its configuration named "
+        "no inputs or could not be read), so it did not check the code",
+    ),
 }
 """Every linter review reads, by the name ``known_tools.toml``'s ``report`` gives it."""
 

@@ -123,6 +123,11 @@ class Usage:
         with self._lock:
             self.tiers[tier].failed += 1
 
+    def priced(self, model: str) -> bool:
+        """Whether a call to ``model`` is counted in :attr:`cost_usd` (an unknown model's calls
+        cost $0 by the table, so a budget cannot bound them)."""
+        return self._prices.price(model) is not None
+
     @property
     def cost_usd(self) -> float:
         """What the run has spent so far (a tool loop reads it against its own budget)."""

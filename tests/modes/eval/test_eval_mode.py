@@ -241,3 +241,41 @@ def test_attack_a_head_that_weakens_its_asserts_is_judged_by_the_bases(
     assert done.code == 1, done.stdout + done.stderr
     assert done.outputs["verdict"] == "regressed"
     assert "The head changes the asserts of 40 cases" in done.summary
+
+
+def test_attack_a_head_that_eases_its_cases_inputs_is_asked_with_the_bases(
+    repo: Repo, model_server: ModelServer, tmp_path: Path
+) -> None:
+    """ATTACK: the head's prompt makes every answer wrong, and the same pull request keeps each
+    case's description (its key) but changes its variables to an input the worse prompt still
+    answers. The base's variables (the trusted branch's cases)
+    are asked of the head's prompt, and the head regressed."""
+    base = repo.commit({"evals/promptfooconfig.yaml": config("", 40)})
+    eased = config("v2 ", 40).replace("vars: {n: ", "vars: {n: easy ")
+    head = repo.commit({"evals/promptfooconfig.yaml": eased})
+    model_server.answer_with(
+        lambda r: "right" if "easy" in r.text() or not r.text().startswith("v2 ") else "wrong",
+        times=None,
+    )
+    done = run(repo, base, head, model_server, tmp_path, "--fail-on", "regressed", "--repeats",
+               "1", "--max-detectable", "50")  # fmt: skip
+    assert done.code == 1, done.stdout + done.stderr
+    assert done.outputs["verdict"] == "regressed"
+    assert "The head changes the variables of 40 cases" in done.summary
+
+
+def test_attack_a_head_cannot_slip_past_the_cost_cap_with_a_model_that_has_no_price(
+    repo: Repo, model_server: ModelServer, tmp_path: Path
+) -> None:
+    """ATTACK: without ``model``, the head's config names the model asked; one the price table
+    does not know costs $0 by the table, so ``max-cost`` would never stop it. No request is
+    sent to a model whose cost the cap cannot count: the run stops, insufficient, naming it."""
+    base = repo.commit({"evals/promptfooconfig.yaml": config("", 30)})
+    head = repo.commit({"evals/promptfooconfig.yaml": config(
+        "", 30, "{id: 'openai:chat:unpriced-model'}")})  # fmt: skip
+    model_server.answer_noisily(lambda _: 1.0, right="right")
+    done = run(repo, base, head, model_server, tmp_path, "--max-cost", "0.5", "--model-prices",
+               '{"local-model": [1, 1]}')  # fmt: skip
+    assert done.outputs["verdict"] == "insufficient", done.stdout + done.stderr
+    assert "unpriced-model" in done.summary and "model-prices" in done.summary
+    assert all(r.model != "unpriced-model" for r in model_server.chat_requests)

@@ -14,7 +14,7 @@ import pytest
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.lint_reports import UnreadableReport, read_report
 from cicd_agent.analysis.severity import Severity
-from cicd_agent.modes.review.build_errors import build_findings, changed_words, names, responsible
+from cicd_agent.modes.review.build_errors import Placer, build_findings, changed_words, names
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
 from tests.helpers.eslint import needs_node_tool
@@ -139,16 +139,17 @@ def test_an_error_is_placed_on_the_added_line_holding_its_names() -> None:
              "y.go": {3: "func Atoi64() {}"}}  # fmt: skip
     message = "cannot use strconv.Atoi(d) (value of type int) as int64 value in assignment"
     assert names(message) >= {"strconv.Atoi", "Atoi", "int64"}
-    assert responsible("x.go", 27, message, added) == ("x.go", 24)
-    assert responsible("x.go", 24, "anything", added) == ("x.go", 24)  # on a changed line
-    assert responsible("x.go", 27, "syntax error: unexpected newline", added) is None
+    placer = Placer(added)
+    assert placer.place("x.go", 27, message) == ("x.go", 24)
+    assert placer.place("x.go", 24, "anything") == ("x.go", 24)  # on a changed line
+    assert placer.place("x.go", 27, "syntax error: unexpected newline") is None
     # in another file when this one holds none of the names
-    assert responsible("z.go", 5, 'undefined: "Atoi64"', added) == ("y.go", 3)
+    assert placer.place("z.go", 5, 'undefined: "Atoi64"') == ("y.go", 3)
 
 
 def test_a_hostile_message_is_cleaned_and_cut() -> None:
     errors = [("a.py", 2, "x" * 200, "bad `Name` " + "@everyone " * 100)]
-    (found,), unexplained = build_findings("mypy", errors, {"a.py": {1: "Name = 1"}},
+    (found,), unexplained, _ = build_findings("mypy", errors, {"a.py": {1: "Name = 1"}},
                                            lambda text: text.replace("@", "@\u200b"))
     assert unexplained == 0 and found.line == 1 and found.severity == Severity.HIGH
     assert "@everyone" not in found.body and len(found.rule) <= len("mypy/") + 80
@@ -166,5 +167,5 @@ def test_a_renamed_function_places_its_callers_errors_on_the_rename() -> None:
     changed = {"m.ts": changed_words(file)}
     assert changed["m.ts"][2] == {"parse", "parseNumber"}
     added = {"m.ts": dict(file.added_lines())}
-    assert responsible("m.ts", 40, "Cannot find name 'parse'.", added, changed) == ("m.ts", 2)
-    assert responsible("m.ts", 40, "Cannot find name 'parse'.", added) is None  # names alone
+    assert Placer(added, changed).place("m.ts", 40, "Cannot find name 'parse'.") == ("m.ts", 2)
+    assert Placer(added).place("m.ts", 40, "Cannot find name 'parse'.") is None  # names alone

@@ -6,7 +6,8 @@ A request byte-identical on both sides is asked once, so a case the pull request
 shares its answers and shows no difference. Answers are kept in ``cache-dir`` by the request,
 the endpoint and the sample's index (the third sample of a request is always the same answer
 once asked); a failed request is never kept. ``max-cost`` is checked before every request: once
-the run's cost reaches it, nothing more is asked and the run says it stopped.
+the run's cost reaches it, or a request is for a model with no known price (whose cost the cap
+cannot count), nothing more is asked and the run says it stopped.
 """
 
 from __future__ import annotations
@@ -73,8 +74,16 @@ class Asker:
     def spent(self) -> float:
         return self.client.usage.cost_usd
 
-    def _check_cost(self) -> None:
-        if self.max_cost is not None and self.spent() >= self.max_cost:
+    def _check_cost(self, model: str) -> None:
+        if self.max_cost is None:
+            return
+        if not self.client.usage.priced(model):
+            raise Stopped(
+                f"the run stopped before asking {model}: it has no known price, so max-cost "
+                f"${self.max_cost:g} cannot bound it (give its price in model-prices, or set "
+                "model)"
+            )
+        if self.spent() >= self.max_cost:
             raise Stopped(
                 f"the run stopped at max-cost ${self.max_cost:g} (spent ${self.spent():.4f} "
                 f"after {self.asked} requests): the comparison is not complete"
@@ -110,7 +119,7 @@ class Asker:
         kept = self._kept(key)
         if kept is not None:
             return Sample(kept)
-        self._check_cost()
+        self._check_cost(case.model)
         self.asked += 1
         self.say(f"asking {case.model}: request {self.asked}")
         settings: dict[str, Any] = dict(case.options)
@@ -141,7 +150,7 @@ class Asker:
         kept = self._kept(key)
         if kept is not None:
             return kept == "pass"
-        self._check_cost()
+        self._check_cost(self.client.config.model)
         self.asked += 1
         self.say(f"grading with the model: request {self.asked}")
         task = "a rubric" if check.kind == "llm-rubric" else "a criterion the answer must meet"

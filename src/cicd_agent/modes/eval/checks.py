@@ -109,10 +109,8 @@ def _judged(check: Check, output: str) -> bool:
     kind, value = check.kind, check.value
     if kind == "equals":
         if isinstance(value, dict | list):
-            try:
-                return bool(json.loads(output) == value)
-            except ValueError:
-                return False
+            whole = decoded(output.strip(), 0)
+            return whole is not None and whole[1] == len(output.strip()) and whole[0] == value
         return output == str(value)
     if kind in ("contains", "icontains"):
         return _has(output, str(value), kind.startswith("i"))
@@ -138,12 +136,22 @@ def _has(output: str, text: str, folded: bool) -> bool:
     return text.casefold() in output.casefold() if folded else text in output
 
 
+def decoded(text: str, start: int) -> tuple[Any, int] | None:
+    """The JSON value at ``start`` of an answer and where it ends, or None when there is none:
+    an answer is the model's, as the head's prompt asked it, and one nested past the reader's
+    depth (60,000 ``[``) is no JSON either (the reader raised RecursionError)."""
+    try:
+        return json.JSONDecoder().raw_decode(text, start)
+    except (ValueError, RecursionError):
+        return None
+
+
 def _json_at(output: str, start: int, *, whole: bool = False) -> bool:
     text = output.strip() if whole else output
-    try:
-        value, end = json.JSONDecoder().raw_decode(text, start)
-    except ValueError:
+    found = decoded(text, start)
+    if found is None:
         return False
+    value, end = found
     return (end == len(text) or not whole) and (whole or isinstance(value, dict | list))
 
 

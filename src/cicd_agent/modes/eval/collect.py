@@ -10,7 +10,7 @@ from pathlib import Path
 from cicd_agent.api import Event, RunContext, UsageError
 from cicd_agent.modes.eval.ask import Asker, Stopped
 from cicd_agent.modes.eval.config import Case, Reader, Suite
-from cicd_agent.modes.eval.judge import Outcome, base_asserts, outcome
+from cicd_agent.modes.eval.judge import Outcome, base_tests, outcome
 from cicd_agent.modes.eval.options import EvalOptions
 from cicd_agent.modes.eval.results import read_results
 from cicd_agent.modes.eval.source import Commit
@@ -91,15 +91,21 @@ def ask_both(ctx: RunContext[EvalOptions], base: Suite, head: Suite, sha: str) -
     def sample(case: Case) -> list[tuple[str, str]]:
         return [(s.text, s.error) for s in asker.samples(case)]
 
-    heads, changed = base_asserts(base.cases, head.cases)
+    trusted = base_tests(base.cases, head.cases)
+    heads = trusted.cases
     notes = [*base.notes, *head.notes]
-    if changed:
-        shown = ", ".join(changed[:5]) + (
-            f" and {len(changed) - 5} more" if len(changed) > 5 else ""
-        )
-        notes.append(f"The head changes the asserts of {len(changed)} cases ({shown}); both sides "
-                     "were judged by the base's, as the base branch's settings are: a pull "
-                     "request does not loosen the checks it is judged by.")  # fmt: skip
+    for changed, what, done in (
+        (trusted.asserts, "asserts", "both sides were judged by the base's"),
+        (trusted.variables, "variables", "the head's prompts were asked with the base's"),
+        (trusted.seeds, "seed", "they were asked with the base's (a seed chooses the draw)"),
+    ):
+        if changed:
+            shown = ", ".join(changed[:5]) + (
+                f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+            )
+            notes.append(f"The head changes the {what} of {len(changed)} cases ({shown}); {done}, "
+                         "as the base branch's settings are: a pull request does not ease the "
+                         "tests it is judged by.")  # fmt: skip
     sides: tuple[list[Outcome], list[Outcome]] = ([], [])
     stopped = ""
     try:

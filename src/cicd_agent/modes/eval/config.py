@@ -16,7 +16,7 @@ import math
 import posixpath
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import product
 from typing import Any
 
@@ -29,10 +29,13 @@ from cicd_agent.modes.eval.template import render
 
 MAX_CASES = 5_000
 MAX_FILES = 1_000
-MAX_PROMPT_CHARS = 200_000
-"""A case's prompt, at the most (a file of a megabyte named in every case's prompt would
-otherwise be held once a case)."""
 """Distinct files one config may name (each is two git calls)."""
+MAX_FILES_CHARS = 16 * 1024 * 1024
+"""Characters of all the files one config names, held while its cases are made (each file
+alone is under a megabyte, and a thousand of them compress to little in git)."""
+MAX_NAME = 200
+"""Characters of a test's description or a prompt's or provider's label: each is repeated in
+the key of every case it is part of and in every note about it."""
 SAMPLING = ("temperature", "max_tokens", "top_p", "seed", "stop", "presence_penalty",
             "frequency_penalty")  # fmt: skip
 """The provider settings passed on: how to sample, never where to send."""
@@ -75,6 +78,31 @@ class Case:
     """Why the case cannot be asked ("" when it can): a failure on this side."""
     judge_error: str = ""
     """Why its asserts cannot be judged ("" when they can): a failure on this side."""
+    prompt: str = ""
+    """The prompt before its variables are filled in."""
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    """The test's variables, ``file://`` ones read from this side's commit."""
+
+    @property
+    def seed(self) -> Any:
+        return dict(self.options).get("seed")
+
+    def seeded(self, seed: Any) -> Case:
+        """This case asked with ``seed`` (another side's; None: no seed) instead of its own."""
+        options = [(name, value) for name, value in self.options if name != "seed"]
+        options += [("seed", seed)] if seed is not None else []
+        return replace(self, options=tuple(sorted(options)))
+
+    def asked_with(self, variables: Mapping[str, Any]) -> Case:
+        """This case's prompt filled in with ``variables`` (another side's) instead of its own;
+        a case that cannot be asked stays as it is."""
+        if self.error or variables == self.variables:
+            return self
+        try:
+            messages = chat(render(self.prompt, variables))
+        except ValueError as why:
+            return replace(self, messages=(), variables=variables, error=str(why))
+        return replace(self, messages=messages, variables=variables)
 
     def request(self) -> str:
         """The request as bytes would be sent: two cases with the same one share answers."""
@@ -122,6 +150,11 @@ def plain(value: object) -> object:
     return isoformat() if callable(isoformat) else str(value)
 
 
+def named(value: object) -> str:
+    """A name the config gives, cut to :data:`MAX_NAME` where it is read."""
+    return str(value)[:MAX_NAME]
+
+
 def listed(value: object) -> list[Any]:
     if value is None:
         return []
@@ -144,6 +177,8 @@ class Reader:
         self.model = model
         self.notes: list[str] = []
         self.files: dict[str, str] = {}
+        self.held = 0
+        self.documents: dict[str, tuple[list[Any], list[int]]] = {}
 
     def read(self, name: str) -> str:
         """A file the config names, read once however often it is named."""
@@ -151,8 +186,21 @@ class Reader:
         if path not in self.files:
             if len(self.files) >= MAX_FILES:
                 raise Unreadable(f"the config names over {MAX_FILES:,} files; {path} was not read")
-            self.files[path] = self.commit.read(path)
+            text = self.commit.read(path)
+            if self.held + len(text) > MAX_FILES_CHARS:
+                raise Unreadable(f"the files the config names are over {MAX_FILES_CHARS >> 20}M "
+                                 f"characters in all; {path} was not read")  # fmt: skip
+            self.held += len(text)
+            self.files[path] = text
         return self.files[path]
+
+    def parsed(self, text: str, path: str) -> tuple[list[Any], list[int]]:
+        """A tests file's tests and their lines, read once however often the config names it
+        (a name repeated 20,000 times was as many reads and parses)."""
+        if path not in self.documents:
+            tests = listed(parse_yaml(text, path))
+            self.documents[path] = tests, item_lines(text, len(tests), None)
+        return self.documents[path]
 
     def suite(self) -> Suite:
         try:
@@ -186,7 +234,7 @@ class Reader:
         for index, entry in enumerate(items, 1):
             label, item = f"prompt {index}", entry
             if isinstance(item, dict):
-                label = str(item.get("label") or label)
+                label = named(item.get("label") or label)
                 item = item.get("raw", item.get("id"))
             name = file_name(item)
             if name is None:
@@ -211,11 +259,11 @@ class Reader:
             settings: dict[str, Any] = {}
             item = entry
             if isinstance(item, dict):
-                label = str(item.get("label") or item.get("id") or f"provider {index}")
+                label = named(item.get("label") or item.get("id") or f"provider {index}")
                 settings = item.get("config") or {}
                 item = item.get("id")
             else:
-                label = str(item)
+                label = named(item)
             found = CHAT_PROVIDER.fullmatch(item) if isinstance(item, str) else None
             if found is None or not isinstance(settings, dict):
                 yield Provider(label, "", error=f"provider {str(item)[:80]!r} is not a plain "
@@ -247,11 +295,10 @@ class Reader:
                 continue
             try:
                 path = inside(self.folder, name)
-                loaded = parse_yaml(self.commit.read(path), path)
+                text_there = self.read(name)
             except Unreadable as why:
                 raise UsageError(f"{self.path}: tests {name!r} were not read: {why}.") from None
-            subs = listed(loaded)
-            lines_there = item_lines(self.commit.read(path), len(subs), None)
+            subs, lines_there = self.parsed(text_there, path)
             yield from ((sub, path, line) for sub, line in zip(subs, lines_there, strict=True))
 
     def cases(
@@ -272,7 +319,7 @@ class Reader:
                     self.notes.append(f"{path}:{line}: the test's {unread} is ignored "
                                       "(models and graders come from the action's settings)")  # fmt: skip
             for vars_, error in self.expanded(default.get("vars"), test.get("vars")):
-                name = test.get("description") or json.dumps(vars_, sort_keys=True)[:200]
+                name = named(test.get("description") or json.dumps(vars_, sort_keys=True))
                 for prompt, provider in product(prompts, providers):
                     key = " · ".join([str(name)] + [prompt.key] * (len(prompts) > 1)
                                      + [provider.key] * (len(providers) > 1))  # fmt: skip
@@ -334,9 +381,6 @@ class Reader:
                 messages = chat(render(prompt.text, vars_))
             except ValueError as why:
                 problem = str(why)
-            if sum(len(content) for _, content in messages) > MAX_PROMPT_CHARS:
-                messages = ()
-                problem = f"its prompt is over {MAX_PROMPT_CHARS:,} characters, so it was not asked"
         return Case(
             key,
             where,
@@ -347,6 +391,8 @@ class Reader:
             threshold=finite(threshold),
             error=problem,
             judge_error=check_error,
+            prompt=prompt.text,
+            variables=vars_,
         )
 
 

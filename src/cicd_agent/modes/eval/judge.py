@@ -70,23 +70,43 @@ def outcome(case: Case, repeats: int, sample: Sampler, grade: Grader) -> Outcome
     return Outcome(case.key, case.where, tuple(passes), tuple(dict.fromkeys(errors)))
 
 
-def base_asserts(base: Sequence[Case], head: Sequence[Case]) -> tuple[list[Case], list[str]]:
-    """The head's cases, each judged by the base's asserts where the base has the case, and the
-    cases whose asserts the head changed. The base branch's config is trusted as its settings
-    are: a pull request that weakens an assert (``contains: ""``) does not pass by it."""
+@dataclass(frozen=True)
+class Trusted:
+    """The head's cases as they are judged, and those whose tests the head changed."""
+
+    cases: list[Case]
+    asserts: list[str]
+    """Cases whose asserts the head changed: judged by the base's."""
+    variables: list[str]
+    """Cases whose variables the head changed: the head's prompt asked with the base's."""
+    seeds: list[str]
+    """Cases whose seed the head changed: asked with the base's (a seed chooses the draw)."""
+
+
+def base_tests(base: Sequence[Case], head: Sequence[Case]) -> Trusted:
+    """The head's cases, each asked with the base's variables and judged by the base's asserts
+    where the base has the case. The base branch's config is trusted as its settings are: a
+    pull request that weakens an assert (``contains: ""``), eases an input (the question
+    changed under the same description) or picks a lucky seed does not pass by it; only its
+    prompt and model are measured."""
     trusted = {case.key: case for case in base}
-    cases, changed = [], []
+    judged = Trusted([], [], [], [])
     for given in head:
         was = trusted.get(given.key)
-        if was is None or (was.checks, was.threshold, was.judge_error) == (
+        case = given if was is None else given.asked_with(was.variables)
+        if was is not None and was.variables != given.variables:
+            judged.variables.append(given.key)
+        if was is not None and was.seed != given.seed:
+            judged.seeds.append(given.key)
+            case = case.seeded(was.seed)
+        if was is not None and (was.checks, was.threshold, was.judge_error) != (
             given.checks, given.threshold, given.judge_error
         ):  # fmt: skip
-            cases.append(given)
-            continue
-        changed.append(given.key)
-        cases.append(replace(given, checks=was.checks, threshold=was.threshold,
-                             judge_error=was.judge_error))  # fmt: skip
-    return cases, changed
+            judged.asserts.append(given.key)
+            case = replace(case, checks=was.checks, threshold=was.threshold,
+                           judge_error=was.judge_error)  # fmt: skip
+        judged.cases.append(case)
+    return judged
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.api import JsonRefused, UsageError, load_json
+from cicd_agent.modes.eval.config import named
 from cicd_agent.modes.eval.judge import Outcome
 
 MAX_RESULTS_BYTES = 64 * 1024 * 1024
@@ -42,7 +43,10 @@ def read_results(path: Path, kind: str) -> list[Outcome]:
         raise UsageError(f"the results file {path} is not JSON: {why}.") from None
     if not isinstance(document, dict):
         raise UsageError(f"the results file {path} is not a {kind} results document.")
-    grouped = promptfoo(document, path) if kind == "promptfoo" else inspect(document, path)
+    try:
+        grouped = promptfoo(document, path) if kind == "promptfoo" else inspect(document, path)
+    except (TypeError, ValueError):  # a field of another type than the tool writes
+        raise _shape(path, kind) from None
     return [Outcome(key, ("", 0), tuple(passes)) for key, passes in grouped.items()]
 
 
@@ -67,13 +71,13 @@ def promptfoo(document: dict[str, Any], path: Path) -> dict[str, list[bool]]:
         if not isinstance(row, dict):
             raise _shape(path, "promptfoo")
         test = _mapping(row.get("testCase"))
-        name = test.get("description") or json.dumps(row.get("vars") or {}, sort_keys=True)[:200]
-        parts = [str(name)]
+        parts = [named(test.get("description") or json.dumps(row.get("vars") or {},
+                                                            sort_keys=True))]  # fmt: skip
         if len(prompts) > 1:
             parts.append(f"prompt {int(row.get('promptIdx') or 0) + 1}")
         provider = _mapping(row.get("provider"))
         if len(providers) > 1:
-            parts.append(str(provider.get("label") or provider.get("id") or "?"))
+            parts.append(named(provider.get("label") or provider.get("id") or "?"))
         grouped.setdefault(" · ".join(parts), []).append(row.get("success") is True)
     return grouped
 
@@ -109,11 +113,11 @@ def inspect(document: dict[str, Any], path: Path) -> dict[str, list[bool]]:
 def junit(path: Path) -> Iterator[Outcome]:
     from xml.etree.ElementTree import ParseError
 
-    from junitparser import Error, Failure, JUnitXml, Skipped, TestSuite
+    from junitparser import Error, Failure, JUnitXml, JUnitXmlError, Skipped, TestSuite
 
     try:
         xml = JUnitXml.fromfile(str(path))
-    except (OSError, ParseError, ValueError) as why:
+    except (OSError, ParseError, ValueError, JUnitXmlError) as why:
         raise UsageError(f"{path} is not JUnit XML: {str(why)[:200]}.") from None
     grouped: dict[str, list[bool]] = {}
     suites = [xml] if isinstance(xml, TestSuite) else list(xml)

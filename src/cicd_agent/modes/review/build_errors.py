@@ -8,7 +8,9 @@ the most of the names the message mentions (quoted names, and words only code ha
 with a digit or an underscore, mixed case), or whose change brought or took away a word the
 message says (a function renamed: "undefined: parse"), nearest above the error on a tie. The checker's
 own line stays in the finding's text. An error that no changed line explains is counted in a
-note: the base did not build either.
+note: the base did not build either. The checker prints what the pull request makes it print,
+so the added lines are indexed once and the work over all errors is bounded; errors past the
+bound are counted in a note, not placed.
 """
 
 from __future__ import annotations
@@ -75,38 +77,82 @@ def words_of(text: str) -> set[str]:
     return {part for word in words for part in (word, *word.split(".")) if len(part) > 1}
 
 
-def responsible(
-    path: str,
-    line: int,
-    message: str,
-    added: Mapping[str, Mapping[int, str]],
-    changed: Mapping[str, Mapping[int, frozenset[str]]] | None = None,
-) -> tuple[str, int] | None:
-    """The changed line the error at ``path:line`` depends on: itself when the change added
-    it, else the added line (this file first) holding the most of the message's names, or
-    whose change brought or took away a word the message says (``changed``: by file and line,
-    :func:`changed_words`), nearest above the error on a tie; None when no added line does."""
-    if line in added.get(path, {}):
-        return path, line
-    wanted = names(message)
-    said = words_of(message)
-    patterns = [re.compile(rf"(?<![\w.]){re.escape(name)}(?![\w])") for name in wanted]
-    for files in ([path] if path in added else [], [p for p in sorted(added) if p != path]):
-        best: tuple[int, int, str, int] | None = None
-        for candidate in files:
-            moved = (changed or {}).get(candidate, {})
-            for number, text in added[candidate].items():
-                score = sum(len(p.pattern) for p in patterns if p.search(text))
-                score += sum(len(word) for word in said & moved.get(number, frozenset()))
-                if not score:
-                    continue
-                distance = line - number if number < line else 10**6 + number
-                key = (score, -distance, candidate, number)
-                if best is None or key[:2] > best[:2]:
-                    best = key
-        if best is not None:
-            return best[2], best[3]
-    return None
+_HEAD = re.compile(r"(?<![\w.])[A-Za-z_][\w.]*")
+"""A word of a line where a message's name can match: not after a word character or a dot."""
+MAX_MESSAGE = 2_000
+"""Characters of a message whose names place it (the finding shows 300)."""
+MAX_WORK = 2_000_000
+"""Added lines looked at, over all the errors of one checker: a checker prints what the pull
+request's code and configuration make it print (a type of 100,000 members, untruncated, on
+each of 20,000 errors), and placing them must not outlast the checker's own time limit."""
+
+
+def heads(text: str) -> set[str]:
+    """The names ``text`` holds where a message's name matches it whole: each word not after a
+    word character or a dot, and each of its leading dotted parts (``a.b.c``: ``a``, ``a.b``,
+    ``a.b.c``), as the name ``a.b`` matches ``a.b.c`` and ``b`` does not."""
+    found: set[str] = set()
+    for word in _HEAD.findall(text):
+        parts = word.split(".")
+        found.update(".".join(parts[: i + 1]) for i in range(len(parts)))
+    return {name.strip(".") for name in found if len(name.strip(".")) > 1}
+
+
+def weight(name: str) -> int:
+    """What a name found on a line counts for: longer names say more."""
+    return len(re.escape(name)) + 18
+
+
+class Placer:
+    """Places errors on the changed lines they depend on, from indexes of the added lines made
+    once: the work of an error is the added lines that hold its names, never every added line
+    for every name (:data:`MAX_WORK` over all of them)."""
+
+    def __init__(
+        self,
+        added: Mapping[str, Mapping[int, str]],
+        changed: Mapping[str, Mapping[int, frozenset[str]]] | None = None,
+    ) -> None:
+        self.added = added
+        self.work = 0
+        self.holding: dict[str, list[tuple[str, int]]] = {}
+        self.moving: dict[str, list[tuple[str, int]]] = {}
+        for path in sorted(added):
+            for number, text in added[path].items():
+                for name in heads(text):
+                    self.holding.setdefault(name, []).append((path, number))
+                for word in (changed or {}).get(path, {}).get(number, frozenset()):
+                    self.moving.setdefault(word, []).append((path, number))
+
+    @property
+    def spent(self) -> bool:
+        return self.work > MAX_WORK
+
+    def place(self, path: str, line: int, message: str) -> tuple[str, int] | None:
+        """The changed line the error at ``path:line`` depends on: itself when the change added
+        it, else the added line (this file first) holding the most of the message's names, or
+        whose change brought or took away a word the message says (:func:`changed_words`),
+        nearest above the error on a tie; None when no added line does."""
+        if line in self.added.get(path, {}):
+            return path, line
+        message = message[:MAX_MESSAGE]
+        scores: dict[tuple[str, int], int] = {}
+        for table, wanted, score in ((self.holding, names(message), weight),
+                                     (self.moving, words_of(message), len)):  # fmt: skip
+            for name in wanted:
+                lines = table.get(name, ())
+                self.work += len(lines)
+                for place in lines:
+                    scores[place] = scores.get(place, 0) + score(name)
+        if not scores:
+            return None
+
+        def rank(place: tuple[str, int]) -> tuple[bool, int, int, tuple[str, int]]:
+            number = place[1]
+            distance = line - number if number < line else 10**6 + number
+            return place[0] != path, -scores[place], distance, place
+
+        return min(scores, key=rank)
 
 
 def build_findings(
@@ -115,13 +161,17 @@ def build_findings(
     added: Mapping[str, Mapping[int, str]],
     clean: Callable[[str], str],
     changed: Mapping[str, Mapping[int, frozenset[str]]] | None = None,
-) -> tuple[list[Finding], int]:
-    """High findings for the errors a changed line causes, each on that line, and how many
-    errors no changed line explains (for the summary)."""
+) -> tuple[list[Finding], int, int]:
+    """High findings for the errors a changed line causes, each on that line, how many errors
+    no changed line explains, and how many were not placed once the work was spent (both for
+    the summary)."""
     found: list[Finding] = []
     unexplained = 0
-    for path, line, code, message in errors:
-        place = responsible(path, line, message, added, changed)
+    placer = Placer(added, changed)
+    for done, (path, line, code, message) in enumerate(errors):
+        if placer.spent:
+            return found, unexplained, len(errors) - done
+        place = placer.place(path, line, message)
         if place is None:
             unexplained += 1
             continue
@@ -147,4 +197,4 @@ def build_findings(
                 ),
             )
         )
-    return found, unexplained
+    return found, unexplained, 0

@@ -10,7 +10,7 @@ request's (eslint's is JavaScript that runs). Each run is bounded in time (:data
 and output; the report comes back through the sandbox's evidence pipe and is read as data
 (:mod:`cicd_agent.analysis.lint_reports`): only hits on added lines become findings, with the
 tool's rule id, their text redacted and neutralised. Every tool says whether it ran, or why it
-could not (``ctx.tool``).
+could not (``ctx.tool``), among them one whose configuration the change removes.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from cicd_agent.api.lent.findings import LintHit, UnreadableReport, lint_finding
 from cicd_agent.modes.review.build_errors import build_findings, changed_words
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Diff, Finding, GitCheckout, RunContext, Sandbox
+    from cicd_agent.api import Diff, FileDiff, Finding, GitCheckout, RunContext, Sandbox
     from cicd_agent.modes.review.options import ReviewOptions
 
 LINT_TIMEOUT = 120.0
@@ -60,6 +60,46 @@ def configured(checking: Checking, checkout: Path) -> bool:
     except CheckoutFileError:
         return False
     return any(line.strip().startswith(start) for line in text.splitlines())
+
+
+def unconfigured(checking: Checking, diff: Diff) -> bool:
+    """Whether the change takes away the tool's configuration at the root: deletes or renames
+    one of its files, or removes the line that opens its section (``[tool.mypy]``). A pull
+    request that breaks a type and drops the checker's settings with it is not reviewed as if
+    the project had no checker."""
+    name, start = checking.inside
+    for file in diff.files:
+        before = file.old_path or file.path
+        if before in checking.configs and (file.status == "deleted" or before != file.path):
+            return True
+        if name and file.path == name and any(
+            line.kind == "-" and line.text.strip().startswith(start)
+            for hunk in file.hunks for line in hunk.lines
+        ):  # fmt: skip
+            return True
+    return False
+
+
+def reconfigured(checking: Checking, diff: Diff) -> bool:
+    """Whether the change edits a file that configures the tool at the root (``noCheck`` or an
+    ``exclude`` turns it off for the files it would check)."""
+    name, _ = checking.inside
+    return any(file.path in checking.configs or (name and file.path == name and _in_section(
+        checking, file)) for file in diff.files)  # fmt: skip
+
+
+def _in_section(checking: Checking, file: FileDiff) -> bool:
+    """Whether a line the change adds or removes in ``file`` lies in the tool's section."""
+    _, start = checking.inside
+    inside = False
+    for hunk in file.hunks:
+        for line in hunk.lines:
+            text = line.text.strip()
+            if text.startswith("["):
+                inside = text.startswith(start)
+            if inside and line.kind in ("+", "-"):
+                return True
+    return False
 
 
 def lint_changes(
@@ -100,11 +140,20 @@ def _plan(
     planned: list[Planned] = []
     for tool in TOOLS:
         checking = tool.checking
-        if checking is None or not configured(checking, checkout):
+        if checking is None:
+            continue
+        if not configured(checking, checkout):
+            if unconfigured(checking, diff):
+                ctx.tool(tool.label, "the pull request removes its configuration, so it did "
+                         "not run (its checks still apply to the base branch)")  # fmt: skip
             continue
         files = [path for path in changed if path.endswith(checking.suffixes)]
         if not files:
             continue
+        if reconfigured(checking, diff):
+            ctx.note(f"This pull request changes {tool.label}'s configuration, which decides "
+                     f"what {tool.label} checks: its silence here is under the pull request's "
+                     "own settings.")  # fmt: skip
         executable = job_tool(tool.executable, checkout, ctx.environ, installs=True)
         if not isinstance(executable, str):
             missing = f"not installed in this job; {checking.install}"
@@ -189,10 +238,14 @@ def _run(
     # an error that the code does not build lands on the changed line it depends on, in any
     # file: the change to a signature breaks its callers
     errors = [(h.path, h.line, h.code, h.message) for h in hits if h.compiles and h.path]
-    broken, unexplained = build_findings(name, errors, added, clean, changed)
+    broken, unexplained, unplaced = build_findings(name, errors, added, clean, changed)
     if unexplained:
         ctx.note(f"{name} reports {unexplained} error(s) on lines no change here explains: the "
                  "base may not build either.")  # fmt: skip
+    if unplaced:
+        placed = len(errors) - unplaced
+        ctx.note(f"{name} reports {unplaced} more error(s) than review places on changed "
+                 f"lines (its first {placed} were); see {name}'s own output.")  # fmt: skip
     return broken + found
 
 
