@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from cicd_agent.api import UsageError
+from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.build.findings import _database
 from cicd_agent.modes.build.packages import Package
 
@@ -30,7 +31,7 @@ def ctx_for(checkout: Path, vuln_db: Path) -> Any:
     return SimpleNamespace(
         mode_options=SimpleNamespace(vuln_db=str(vuln_db)),
         progress=SimpleNamespace(stage=lambda _: None, say=lambda _: None),
-        checkout=SimpleNamespace(root=checkout),
+        checkout=GitCheckout(checkout),  # only its folder is asked: does it hold a path?
     )
 
 
