@@ -4,8 +4,8 @@ PostgreSQL where the workflow gives ``audit-database-url`` (the audit database's
 connection, time limits and migrations, :mod:`cicd_agent.local.audit_db`), else a JSON-lines
 file, one run a line, at :data:`DEFAULT_FILE` unless the settings file names another. The
 file lives outside the checkout, so no pull request's tree holds it; a workflow keeps it
-between runs with ``actions/cache`` on that path (docs/modes/analyse-failure.md: the size is bounded by
-:data:`MAX_RUNS` lines, about 1 KB a run of 20 tests; a cache is kept 7 days after its last
+between runs with ``actions/cache`` on that path (docs/modes/test-step.md: its size is
+bounded by :data:`MAX_FILE_BYTES` and :data:`MAX_RUNS`; a cache is kept 7 days after its last
 use). GitHub scopes a cache saved by a pull request's run to that pull request, so a
 default-branch run never restores one a pull request wrote.
 
@@ -31,7 +31,10 @@ if TYPE_CHECKING:
 
 DEFAULT_FILE = Path("~/.cache/cicd-agent/test-history.jsonl")
 MAX_RUNS = 5_000
-"""Lines the file keeps (the newest): a bound on its size whatever the workflow does."""
+"""Lines the file keeps (the newest), whatever the workflow does."""
+MAX_FILE_BYTES = 16 << 20
+"""Bytes the file keeps (the newest lines): a run costs each test's name and outcome (28 KB for
+300 tests of 80-character names), so a large suite is bounded here before :data:`MAX_RUNS`."""
 MAX_LINE_BYTES = 1 << 20
 
 
@@ -78,9 +81,12 @@ class FileStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps(run.to_json(), sort_keys=True)
         lines = self._lines()
-        if len(lines) >= MAX_RUNS:  # rewritten without the oldest: the bound holds
+        size = sum(len(kept.encode()) + 1 for kept in lines) + len(line.encode()) + 1
+        if len(lines) >= MAX_RUNS or size > MAX_FILE_BYTES:  # rewritten without the oldest
+            while lines and (len(lines) >= MAX_RUNS or size > MAX_FILE_BYTES):
+                size -= len(lines.pop(0).encode()) + 1
             fresh = self.path.with_suffix(".tmp")
-            fresh.write_text("".join(f"{kept}\n" for kept in lines[-(MAX_RUNS - 1):]) + line + "\n",
+            fresh.write_text("".join(f"{kept}\n" for kept in lines) + line + "\n",
                              encoding="utf-8")  # fmt: skip
             os.replace(fresh, self.path)
             return
@@ -102,9 +108,13 @@ class FileStore:
         if not self.path.is_file():
             return []
         with self.path.open("rb") as opened:
-            raw = opened.read(MAX_RUNS * MAX_LINE_BYTES)
-        text = raw.decode("utf-8", errors="replace")
-        return [line for line in text.splitlines() if line.strip() and len(line) < MAX_LINE_BYTES]
+            start = max(0, opened.seek(0, os.SEEK_END) - MAX_FILE_BYTES)
+            opened.seek(start)
+            raw = opened.read(MAX_FILE_BYTES)
+        lines = raw.decode("utf-8", errors="replace").splitlines()
+        if start:
+            lines = lines[1:]  # the first is cut at the front
+        return [line for line in lines if line.strip() and len(line) < MAX_LINE_BYTES][-MAX_RUNS:]
 
 
 class DatabaseStore:

@@ -203,3 +203,30 @@ def test_a_pipe_in_the_failed_steps_name_does_not_open_the_table_cell(tmp_path: 
     # Shown, as text: the summary is neutralised as a whole last, and a code span in a table
     # cell holding ``\|`` is one the code finder cannot place, so it is escaped like prose.
     assert "Run pytest -q \\| &lt;img" in rows[0]
+
+
+GO_GREEN = (
+    "##[group]Run go test ./...\n"
+    "ok  \tgithub.com/spf13/pflag\t(cached)\n"
+    "ok  \tgithub.com/spf13/pflag/doc\t0.012s\n"
+)
+GO_RED = (
+    "##[group]Run go test ./...\n"
+    "--- FAIL: TestParse (0.00s)\n"
+    "    flag_test.go:12: got 1, want 2\n"
+    "FAIL\n"
+    "FAIL\tgithub.com/spf13/pflag\t0.004s\n"
+)
+
+
+@pytest.mark.parametrize(("log", "kind"), [(GO_GREEN, "none"), (GO_RED, "test_failure")])
+def test_a_green_log_is_no_failure_found_and_a_red_one_is_still_read(
+    tmp_path: Path, log: str, kind: str
+) -> None:
+    path = tmp_path / "go.txt"
+    path.write_text(log)
+    done = run_cli(["analyse-failure", "--provider", "none", "--logs", str(path)], tmp_path)
+    assert done.code == 0
+    assert done.outputs["failure_type"] == kind
+    assert ("No failure found" in done.summary) is (kind == "none")
+    assert ("error of unknown kind" in done.summary) is False

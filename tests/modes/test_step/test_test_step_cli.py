@@ -119,6 +119,8 @@ def test_a_push_whose_failures_are_flaky_or_quarantined_passes_and_is_recorded(
     )
     *_, run = test_history.FileStore(store).recent(run_repository(tmp_path), KEY)
     assert run.run_id == 41 and run.outcomes["tests.test_s.test_flaky"] is False
+    # no GITHUB_SHA (a step run on a terminal): the row names the commit the push event names
+    assert run.head_sha == GitRepoBuilder(tmp_path / "project").git("rev-parse", "HEAD").strip()
     # Seen: the job's flaky tests over its history (pass, fail, pass, and now fail)
     assert "**Flaky tests of this workflow** (its last 50 runs on the default branch" in said
     # named as pytest printed it (the history keeps the canonical tests.test_s.test_flaky)

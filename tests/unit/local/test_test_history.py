@@ -5,6 +5,8 @@ cannot flip another test's history)."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -51,6 +53,27 @@ def test_the_file_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         store.add(run)
     assert [r.run_id for r in store.recent("acme/shop", "tests")] == [4, 5, 6]
     assert len(store.path.read_text(encoding="utf-8").splitlines()) == 3
+
+
+def test_a_large_suite_is_bounded_by_bytes_keeping_the_newest_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """300 tests of 80-character names a run: about 28 KB a line. The file keeps the newest
+    runs within its bytes, and a file grown past the bound (an older one's) is read from its
+    newest end."""
+    name = "tests/unit/shop/test_checkout_basket.py::TestBasketTotals::test_case_number_{:03}"
+    many = {name.format(n): n % 7 != 0 for n in range(300)}
+    runs = [replace(_run(n, True), outcomes=many) for n in range(1, 9)]
+    line = len(json.dumps(runs[0].to_json(), sort_keys=True)) + 1
+    assert 20_000 < line < 32_000  # what the docs say a run of 300 tests costs
+    path = tmp_path / "history.jsonl"
+    path.write_text("".join(json.dumps(r.to_json()) + "\n" for r in runs[:6]))  # grown, old
+    monkeypatch.setattr(test_history, "MAX_FILE_BYTES", 3 * line + 10)
+    assert [r.run_id for r in FileStore(path).recent("acme/shop", "tests")] == [4, 5, 6]
+    FileStore(path).add(runs[6])
+    FileStore(path).add(runs[7])
+    assert [r.run_id for r in FileStore(path).recent("acme/shop", "tests")] == [6, 7, 8]
+    assert path.stat().st_size <= 3 * line + 10
 
 
 def test_attack_only_pushed_code_on_the_default_branch_is_recorded() -> None:

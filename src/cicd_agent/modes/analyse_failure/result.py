@@ -134,7 +134,7 @@ class FailureResult(PlainResult):
 
     def mode_outputs(self) -> dict[str, object]:
         return {
-            "failure_type": self.failure_type,
+            "failure_type": self.failure_type if self.failed_jobs else "none",
             "root_cause": self.root_cause,
             "is_flaky": self.is_flaky,
             "flaky_tests": self.flaky_tests,
@@ -155,7 +155,8 @@ class FailureResult(PlainResult):
         if self.service_failure:
             return f"The run's logs could not be read: {self.service_failure}"
         if not self.failed_jobs:
-            return "No failed job was found in the logs: there is nothing to explain."
+            return ("No failure found: no job in the logs is marked failed, and no line of "
+                    "them reads as an error.")
         if self.quarantine is not None and self.quarantine.applies:
             owners = ", ".join(dict.fromkeys(code_span("@" + q.owner, 140)
                                              for q in self.quarantine.matched))  # fmt: skip

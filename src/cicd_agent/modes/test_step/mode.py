@@ -167,9 +167,11 @@ def publish(ctx: RunContext[TestStepOptions], facts: StepFacts) -> None:
         ctx.note("Dry run: the outcomes were not added to the test history.")
         return
     store, key = FileStore(), history_key(ctx.environ)
+    # the commit tested: the runner's, else the push event's head (a step run on a terminal)
+    tested = ctx.environ.get("GITHUB_SHA", "") or (push.after if push is not None else "")
     store.add(StoredRun(
         repository.full_name or "", key, int(ctx.environ.get("GITHUB_RUN_ID", "0") or 0),
-        int(ctx.environ.get("GITHUB_RUN_ATTEMPT", "1") or 1), ctx.environ.get("GITHUB_SHA", ""),
+        int(ctx.environ.get("GITHUB_RUN_ATTEMPT", "1") or 1), tested,
         datetime.now(UTC).isoformat(), attempts[0].outcomes, job_seconds=spent,
     ))  # fmt: skip
     history = store.recent(repository.full_name or "", key)

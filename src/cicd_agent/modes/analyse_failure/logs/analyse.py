@@ -181,6 +181,8 @@ def _judge(
     ranked = real_first(rank(findings))
     paths = [f.hit.match.path for f in findings if f.hit.match.path]
     codes = [code for code in (scan.steps[i].exit_code for i in steps) if code is not None]
+    if not (ranked or codes or known_failed or any(scan.steps[i].failed for i in steps)):
+        return None  # a plain log with nothing error-shaped is green, not an unknown error
     failure_type = classify(
         ranked,
         exit_codes=codes,
