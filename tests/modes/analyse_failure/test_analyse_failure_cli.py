@@ -230,3 +230,23 @@ def test_a_green_log_is_no_failure_found_and_a_red_one_is_still_read(
     assert done.outputs["failure_type"] == kind
     assert ("No failure found" in done.summary) is (kind == "none")
     assert ("error of unknown kind" in done.summary) is False
+
+
+@pytest.mark.parametrize(
+    ("names", "flaky"),
+    [(("test (3.11)", "test (3.12)"), "likely"), (("test", "lint"), "false"),
+     (("test (3.11)", "lint (3.12)"), "false")],
+)  # fmt: skip
+def test_a_test_failure_whose_matrix_sibling_passed_may_be_flaky_and_names_it(
+    tmp_path: Path, names: tuple[str, str], flaky: str
+) -> None:
+    """Real pytest logs of one matrix: one entry failed a test, its sibling passed it on the
+    same commit. Likely flaky, naming the sibling; another job passing says nothing."""
+    run = failed_run()
+    path = tmp_path / "run.zip"
+    path.write_bytes(zip_of({f"0_{names[0]}.txt": run.job_log, f"1_{names[1]}.txt": run.green_log}))
+    done = run_cli(["analyse-failure", "--provider", "none", "--logs", str(path)], tmp_path)
+    assert done.code == 0 and done.outputs["failure_type"] == "test_failure"
+    assert done.outputs["is_flaky"] == flaky
+    assert ("**Flaky?** Likely, by the run's other jobs: the same job in another matrix entry, "
+            "test (3.12), passed on the same commit" in done.summary) is (flaky == "likely")

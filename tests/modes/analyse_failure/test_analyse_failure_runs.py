@@ -30,8 +30,8 @@ def test_only_the_jobs_that_did_not_pass_are_read_with_their_failed_step(
     state = GitHubState(github_api, tmp_path)
     state.standard()
     client = state.context(state.event()).github
-    jobs, described = failed_jobs(client, RUN_ID)
-    assert [job.id for job in jobs] == [FAILED_JOB]
+    jobs, described, passed = failed_jobs(client, RUN_ID)
+    assert [job.id for job in jobs] == [FAILED_JOB] and passed == ("lint",)
     assert [(d.name, d.conclusion, d.failed_step) for d in described] == [
         (failed_run().job_name, "failure", "Run tests")
     ]

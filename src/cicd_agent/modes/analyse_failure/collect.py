@@ -144,8 +144,8 @@ def _collect(
     elif target is not None and target.run_id is not None and client is not None:
         run_id = target.run_id
         ctx.progress.say(f"downloading the failed jobs' logs of run {run_id}")
-        infos, api_jobs = runs.failed_jobs(client, run_id)
-        facts = replace(facts, api_jobs=api_jobs)
+        infos, api_jobs, passed = runs.failed_jobs(client, run_id)
+        facts = replace(facts, api_jobs=api_jobs, passed_jobs=passed)
         if not infos:
             ctx.note(f"The API lists no failed job in workflow run {run_id}.")
         else:  # the logs, or why they could not be downloaded

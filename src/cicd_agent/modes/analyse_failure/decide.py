@@ -151,6 +151,7 @@ def decide(
     # a failed test the test history shows flipping: likely flaky, its evidence the history's
     by_history = [f"{t.name} {t.evidence[0]}" for t in verdict.flaky_tests
                   if t.verdict == "likely" and t.evidence][:3]  # fmt: skip
+    by_history += sibling_passed(verdict, [job.name for job in failed])
     result = FailureResult(
         mode=NAME,
         headline="",
@@ -208,6 +209,34 @@ def decide(
                                          test=test)  # fmt: skip
     result.headline = result.make_headline()
     return result
+
+
+def sibling_passed(verdict: FailureVerdict, failed: Sequence[str]) -> list[str]:
+    """A failed test job whose matrix sibling passed on the same commit: one line of evidence
+    that the failure may be flaky, naming the sibling. Likely, not proven: a matrix entry differs
+    from its sibling in its environment (a version, an operating system). Read only where the
+    log is proof (a fork's tests could fail in one entry on purpose)."""
+    facts, analysis = verdict.facts, verdict.analysis
+    if analysis.failure_type not in (FailureType.TEST_FAILURE, FailureType.TIMEOUT):
+        return []
+    if not facts.log_is_proof:
+        return []
+    passed = facts.passed_jobs or tuple(
+        scan.name for scan in facts.scans if scan.name not in set(failed))
+    for name in failed:
+        family = matrix_family(name)
+        sibling = next((job for job in passed if family and matrix_family(job) == family), "")
+        if sibling:
+            return [f"the same job in another matrix entry, {sibling[:80]}, passed on the same "
+                    "commit (its environment differs: likely, not proven)"]
+    return []
+
+
+def matrix_family(job: str) -> str:
+    """The job's name without its matrix values (``test (3.12, ubuntu)`` → ``test``); "" for a
+    job that is no matrix entry."""
+    name, bracket, rest = job.partition(" (")
+    return name if bracket and rest.endswith(")") else ""
 
 
 def deterministic_confidence(analysis: LogAnalysis) -> float:

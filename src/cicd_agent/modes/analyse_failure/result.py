@@ -271,11 +271,13 @@ class FailureResult(PlainResult):
             )
         evidence = "; ".join(prose(item) for item in self.flaky_evidence) or "see the notes"
         history = any("(test history;" in item for item in self.flaky_evidence)  # its runs
+        sibling = any("in another matrix entry" in item for item in self.flaky_evidence)
         verdict = (
-            "Yes"
-            if self.is_flaky == "true"
-            else ("Likely, by the test history" if history else "Likely, from this log alone")
-        )
+            "Yes" if self.is_flaky == "true"
+            else "Likely, by the test history" if history
+            else "Likely, by the run's other jobs" if sibling
+            else "Likely, from this log alone"
+        )  # fmt: skip
         parts = [f"**Flaky?** {verdict}: {evidence}."]
         for test in self.flaky_tests[:10]:
             runs = ", ".join(

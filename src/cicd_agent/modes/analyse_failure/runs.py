@@ -54,9 +54,14 @@ def last_success(client: GitHubClient, workflow_id: int, branch: str) -> Workflo
     return found[0] if found and found[0].conclusion == "success" else None
 
 
-def failed_jobs(client: GitHubClient, run_id: int) -> tuple[list[JobInfo], list[ApiJob]]:
-    """The jobs of the run's latest attempt that did not pass, with their failed step."""
-    failed = [job for job in client.run_jobs(run_id) if job.conclusion in FAILED_CONCLUSIONS]
+def failed_jobs(
+    client: GitHubClient, run_id: int
+) -> tuple[list[JobInfo], list[ApiJob], tuple[str, ...]]:
+    """The jobs of the run's latest attempt that did not pass, with their failed step, and the
+    names of those that passed."""
+    listed = client.run_jobs(run_id)
+    failed = [job for job in listed if job.conclusion in FAILED_CONCLUSIONS]
+    passed = tuple(job.name for job in listed if job.conclusion == "success")
     described = [
         ApiJob(
             name=job.name,
@@ -68,7 +73,7 @@ def failed_jobs(client: GitHubClient, run_id: int) -> tuple[list[JobInfo], list[
         )
         for job in failed
     ]
-    return failed, described
+    return failed, described, passed
 
 
 def download_logs(

@@ -138,6 +138,10 @@ class FailureFacts:
     unread: str = ""
     """Evidence of flakiness that was there but not read, and why, as a clause ("the test
     history, as GITHUB_WORKFLOW_REF is not set"); "" when nothing was left unread."""
+    passed_jobs: tuple[str, ...] = ()
+    """The run's jobs that passed, as the API lists them (the logs read only the failed ones);
+    with local logs, the jobs whose logs show no failure. A matrix sibling among them is
+    evidence of flakiness (``decide.sibling_passed``)."""
 
 
 EXCERPT_CHARS = 8_000
