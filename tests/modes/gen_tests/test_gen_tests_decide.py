@@ -177,7 +177,8 @@ def test_nothing_to_cover_is_said_and_decides_nothing_else(
     ctx, verdict = measured
     facts = dataclasses.replace(verdict.facts, coverage=None, baseline=None)
     result = decided(ctx, GenTestsVerdict(facts, (), ()), None)
-    assert result.headline == "No changed Python source files to cover: nothing to do."
+    assert result.headline == "No changed source file gen-tests could measure: nothing to do."
+    assert result.test_command == ""  # nothing ran
     assert (
         result.coverage_before is None and result.segments == [] and result.suite_exit_code is None
     )

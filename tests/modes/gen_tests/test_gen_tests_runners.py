@@ -185,6 +185,23 @@ def test_a_file_of_a_runner_the_repository_does_not_configure_is_left_alone(
     assert found.runner.name == "go test" and set(found.sources) == {"tools/gen.go", "calc/sign.go"}
 
 
+def test_a_js_project_whose_runner_gen_tests_does_not_drive_is_told_so_not_about_python(
+    tmp_path: Path,
+) -> None:
+    """A kleur-like project tested with uvu: its change is not "no Python files" with a pytest
+    command that never ran, but which files were not measured and why."""
+    package = '{"name": "k", "type": "module", "scripts": {"test": "uvu test"}}\n'
+    document, summary = _gen_tests(
+        tmp_path, {"package.json": package, "index.mjs": "export const a = 1;\n"},
+        {"index.mjs": "export const a = 2;\n"},
+    )  # fmt: skip
+    assert "Python" not in str(document["headline"]) and "pytest" not in summary
+    assert document["headline"] == ("No changed source file gen-tests could measure: nothing to "
+                                    "do (the warnings say which files were not measured).")
+    assert ("Files of the change were not measured: no test runner gen-tests drives for the "
+            "change's .mjs files (jest, vitest) is configured.") in document["warnings"]
+
+
 def test_a_runner_whose_changed_lines_all_ran_says_so_in_the_headline() -> None:
     """Seen on a real commit: "0 changed line(s) in 0 file(s) are not covered" read as a gap."""
     result = GenTestsResult(mode="gen-tests", headline="", runners=[RunnerGapReport(

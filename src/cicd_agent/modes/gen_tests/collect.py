@@ -90,7 +90,8 @@ def collect(
             f"{more}. Rename them to cover them."
         )
     rerun = bool(targets.tests) and options.command.is_pytest
-    others, clauses = (runner_gaps.changes(ctx.checkout, base, head or "HEAD", ctx.environ)
+    others, clauses = (runner_gaps.changes(ctx.checkout, base, head or "HEAD", ctx.environ,
+                                           say_unconfigured=not targets.files)
                        if base and options.sources is None else ([], []))  # fmt: skip
     facts.warnings.extend(f"Files of the change were not measured: {clause}." for clause in clauses)
     if not rerun and not targets.files and not runner_gaps.any_work(others):

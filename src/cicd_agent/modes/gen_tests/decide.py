@@ -82,9 +82,11 @@ def decide(
         _deliver(result, facts.patch_path, delivered)
         return result
     if facts.coverage is None:
+        unmeasured = " (the warnings say which files were not measured)" if result.warnings else ""
         result.headline = _flaky_first(result) + (
-            "No changed Python source files to cover: nothing to do."
+            f"No changed source file gen-tests could measure: nothing to do{unmeasured}."
         )
+        result.test_command = ""  # nothing ran: no command to name
         return result
     result.coverage_before = percent(facts.coverage)
     result.coverage_after = result.coverage_before

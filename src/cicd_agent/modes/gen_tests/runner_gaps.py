@@ -200,11 +200,15 @@ def not_run_reason(problem: str) -> str:
 
 
 def changes(
-    checkout: GitCheckout, base: str, head: str, environ: Mapping[str, str]
+    checkout: GitCheckout, base: str, head: str, environ: Mapping[str, str],
+    *, say_unconfigured: bool = False,
 ) -> tuple[list[RunnerChange], list[str]]:
     """The change's files by the runner (other than pytest: Python's files are the Python
     loop's, and left out here) whose tests exercise them, and the clauses of the files no
-    runner in this job can test ("could not run: install X")."""
+    runner in this job can test ("could not run: install X"); with ``say_unconfigured`` (a
+    change with no Python file to cover) in a JavaScript project (a ``package.json``), also of
+    those no runner gen-tests drives is configured for (uvu, ava, mocha, ``node --test``); a
+    Python project's stray .js file is no suite and no warning."""
     diff = checkout.diff(base, head)
     found: dict[str, tuple[TestRunner, dict[str, frozenset[int]], list[str]]] = {}
     adding: set[str] = set()  # the runners a test of which the change adds
@@ -217,7 +221,11 @@ def changes(
                 or not is_file(checkout.root, path)):  # fmt: skip
             continue
         # only the runners the repository configures: a stray .js or .go file is no suite
-        if not any(r.configured(checkout.root) for r in RUNNERS if path.endswith(r.suffixes)):
+        drivers = [r for r in RUNNERS if path.endswith(r.suffixes)]
+        if not any(r.configured(checkout.root) for r in drivers):
+            lone = _unconfigured(path, drivers) if say_unconfigured and drivers else ""
+            if lone and is_file(checkout.root, "package.json") and lone not in clauses:
+                clauses.append(lone)  # a JS project's change is never "no Python files" alone
             continue
         runner = for_file(path, checkout.root, environ)
         if isinstance(runner, str):
@@ -245,6 +253,14 @@ def changes(
             sources[path] = lines
     return [RunnerChange(runner, sources, tuple(tests), runner.name in adding)
             for runner, sources, tests in found.values()], clauses  # fmt: skip
+
+
+def _unconfigured(path: str, drivers: Sequence[TestRunner]) -> str:
+    """Why a changed source file was not measured: no runner gen-tests drives for its language
+    is configured (a project testing with uvu, ava, mocha or ``node --test``)."""
+    names = ", ".join(sorted({r.name for r in drivers}))
+    kind = PurePosixPath(path).suffix or path
+    return f"no test runner gen-tests drives for the change's {kind} files ({names}) is configured"
 
 
 def measure(
