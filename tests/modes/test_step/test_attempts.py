@@ -118,3 +118,22 @@ def test_a_failed_test_is_named_by_the_id_pytest_prints(tmp_path_factory: pytest
     assert set(attempts[0].outcomes) == {"tests.test_keys.CacheKeysTest.test_hashkey",
                                          "tests.test_keys.CacheKeysTest.test_typedkey",
                                          "tests.test_plain.test_plain"}  # fmt: skip
+
+
+def test_a_command_no_runner_reads_is_said_so_not_as_stopped_before_its_tests(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """kleur's uvu: 15 tests ran and 5 failed, in words no runner here reads. The step says its
+    tests were not read, naming the runners it reads, never that none reported."""
+    repo = GitRepoBuilder(tmp_path_factory.mktemp("uvu") / "project")
+    script = ("print('index  \u2718 \u2718   (10 / 15)')\nprint('  Total:     15')\n"
+              "print('  Passed:    10')\nraise SystemExit(1)\n")  # fmt: skip
+    repo.commit("tests", {"run_tests.py": script})
+    (first,) = run_attempts([sys.executable, "run_tests.py"], 2, cwd=repo.path, env=_ENV)
+    found = judge_step([first], (), date(2026, 11, 26), code_is_proof=True)
+    assert not found.passed
+    (said,) = found.said
+    assert "before any test reported" not in said
+    assert ("The step failed: it exited 1, and its command is no runner's cicd-agent reads "
+            "(pytest, jest, vitest, "
+            "go test, cargo test, maven): its tests were neither counted nor retried") in said

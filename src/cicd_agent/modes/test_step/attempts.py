@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from cicd_agent.api.lent.tests import Record, StepOutcomes, Touched, step_place
@@ -100,6 +101,10 @@ def run_attempts(
                                             shown=shown)[1]  # fmt: skip
             record = tracer.record(each, alone) if tracer is not None else None
             attempts.append(attempt_of(native, status, parents, record))
+            if runner is None:  # said, never "before any test reported" of a runner not read
+                known = ", ".join(r.name for r in RUNNERS)
+                attempts[-1] = replace(attempts[-1], unread=(
+                    f"its command is no runner's cicd-agent reads ({known})"))
             if not attempts[-1].failed() or (attempts[-1].doubt and number):
                 break
     return attempts

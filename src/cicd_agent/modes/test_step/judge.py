@@ -139,8 +139,9 @@ def _judged(
         return StepVerdict(False, said=("the test step did not run",))
     first = attempts[0]
     if first.doubt:
+        lead = "The step failed" if first.unread else "The step's report is not believed"
         return StepVerdict(first.exit_status == 0 and not first.failed(),
-                           said=(f"The step's report is not believed: {first.doubt}.",))  # fmt: skip
+                           said=(f"{lead}: {first.doubt}.",))  # fmt: skip
     failed = first.failed()
     if not failed:
         return StepVerdict(True, said=("Every test passed on the first run.",))

@@ -35,6 +35,9 @@ class Attempt:
     the runner could not tie that to one test (two results bore it, or its report named
     another file than its class path's): its outcome is theirs
     together, and no quarantine entry can tell which of them it names."""
+    unread: str = ""
+    """Why no runner read the run's tests, as a clause ("" when one did): the command is no
+    runner's cicd-agent reads (uvu, ava, a script of its own)."""
 
     @property
     def doubt(self) -> str:
@@ -42,6 +45,9 @@ class Attempt:
         failed = [test for test, passed in self.outcomes.items() if not passed]
         if self.exit_status == 0 and failed:
             return f"it exited 0 although its report names {len(failed)} failed test(s)"
+        if self.exit_status != 0 and not self.outcomes and self.unread:
+            return (f"it exited {self.exit_status}, and {self.unread}: its tests were neither "
+                    "counted nor retried (its own output above says what failed)")  # fmt: skip
         if self.exit_status != 0 and not self.outcomes:
             return (f"it exited {self.exit_status} before any test reported (a missing tool or "
                     "package, a build that failed: its own output above says which)")  # fmt: skip
