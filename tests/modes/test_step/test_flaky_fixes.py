@@ -78,6 +78,7 @@ PROJECT = {"pyproject.toml": "[tool.pytest.ini_options]\ntestpaths = ['tests']\n
 def _step(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: Mapping[str, str], *,
     event: str = "push", extra: Sequence[str] = (), flaky_before: str = "",
+    github: Mapping[str, str] | None = None,
 ) -> tuple[int, dict[str, Any], str]:
     repo = GitRepoBuilder(tmp_path / "project")
     base = repo.commit("base", {"README.md": "p\n"})
@@ -103,7 +104,7 @@ def _step(
                "GITHUB_WORKSPACE": str(repo.path), "GITHUB_STEP_SUMMARY": str(summary),
                "GITHUB_REF_NAME": "main", "GITHUB_JOB": "tests", "GITHUB_RUN_ID": "41",
                "GITHUB_WORKFLOW_REF": f"octocat/Hello-World/{KEY}@refs/heads/main",
-               "PATH": "/usr/bin:/bin", "RUNNER_TEMP": str(tmp_path)}  # fmt: skip
+               "PATH": "/usr/bin:/bin", "RUNNER_TEMP": str(tmp_path), **(github or {})}  # fmt: skip
     out = io.StringIO()
     code = main([NAME, "--retries", "1", "--flaky", "pass", "--fix-flaky", "suggest", *extra,
                  "--json", "--", *PYTEST], environ, out)  # fmt: skip
@@ -132,6 +133,29 @@ def test_a_victim_is_classified_fixed_by_a_cleaners_set_up_and_verified_on_a_pus
     assert "mutation check: fails when app/config.py" in fixed["evidence"]
     assert "- `tests/test_b.py::test_victim`: order-dependent, depends on " in summary
     assert "fix: **verified**" in summary and "```diff\n--- a/tests/test_b.py" in summary
+
+
+def test_pr_proposes_a_verified_fix_by_a_draft_from_a_new_branch_never_the_pushed_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github_api: Any
+) -> None:
+    """Through PyGithub to the validating mock: the patched test file committed with the Git
+    Data API on the pushed commit, a new branch, a draft into the pushed branch; no ref moved."""
+    code, document, summary = _step(tmp_path, monkeypatch, PROJECT, extra=["--fix-flaky", "pr"],
+                                    github=github_api.env())  # fmt: skip
+    assert code == 0, summary
+    (fixed,) = document["flaky_fixes"]
+    assert fixed["status"] == "verified" and fixed["pr_url"].startswith("https://"), summary
+    assert "files" not in fixed  # the texts are publish's: --json shows the patch
+    proxy = github_api.proxy
+    (blob,) = [json.loads(r.body) for r in proxy.calls("POST", r"/repos/[^/]+/[^/]+/git/blobs")]
+    assert "    config.reset()\n" in blob["content"] and "def test_victim" in blob["content"]
+    (ref,) = [json.loads(r.body) for r in proxy.calls("POST", r"/repos/[^/]+/[^/]+/git/refs")]
+    assert ref["ref"].startswith("refs/heads/cicd-agent/flaky-fix-")
+    (pull,) = [json.loads(r.body) for r in proxy.calls("POST", r"/repos/[^/]+/[^/]+/pulls")]
+    assert pull["draft"] is True and pull["head"] == ref["ref"].removeprefix("refs/heads/")
+    assert pull["base"] == "main"  # the branch the push was to (GITHUB_REF_NAME)
+    assert "tests/test_b.py::test_victim" in pull["title"] and "verified" in pull["body"]
+    assert proxy.calls("PATCH", r"/repos/[^/]+/[^/]+/git/refs/.*") == []  # never moves a branch
 
 
 def test_a_forks_pull_request_gets_the_patch_checked_never_verified(

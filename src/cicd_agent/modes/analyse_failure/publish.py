@@ -25,11 +25,10 @@ A verified fix (:func:`publish_fix`) is only written here; what to write was dec
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from copy import deepcopy
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from unidiff.patch import PatchSet
 
@@ -44,8 +43,8 @@ from cicd_agent.api import (
     posted,
     with_hidden,
 )
-from cicd_agent.api.lent.answers import FileChange
 from cicd_agent.api.lent.comments import marker
+from cicd_agent.job.draft_pull import open_draft_pull
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_label, fix_section
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
@@ -246,7 +245,6 @@ def slack_text(result: FailureResult) -> notify.SlackText:
     )
 
 
-T = TypeVar("T")
 BRANCH = "cicd-agent/fix-{run}"
 _BACKTICKS_MAX = 64
 
@@ -362,67 +360,22 @@ def _open_pull(
     if target.run_id is None or not target.branch:
         outcome.publish_notes.append("No pull request: the failed run has no id or branch.")
         return
-    branch = BRANCH.format(run=target.run_id)
-    if client.branch_exists(branch):
-        outcome.publish_notes.append(
-            f"No pull request: the branch {branch} exists already (nothing is pushed to an "
-            "existing branch)."
-        )
-        return
-    checkout = ctx.options.repo_dir
-    files = [
-        FileChange(path, text, _mode(checkout / path)) for path, text in outcome.verified_files
-    ]
-    message = posted(
-        f"Fix the failure of run {target.run_id}\n\n{outcome.reason}. Made by cicd-agent."
-    )
-    sha = _write(
-        client,
-        f"committing the fix of run {target.run_id}",
-        client.commit_files(target.head_sha, files, message),
-        outcome,
-    )
-    if sha is None:
-        return
-    made = _write(
-        client, f"creating the branch {branch}", client.create_branch(branch, sha), outcome
-    )
-    if made is None:
-        return
-    if not made:
-        outcome.publish_notes.append(f"No pull request: the branch {branch} exists already.")
-        return
     run = f"[run {target.run_id}]({target.html_url})" if target.html_url else f"run {target.run_id}"
-    pull_url = _write(
-        client,
-        f"opening the draft pull request from {branch}",
-        client.create_draft_pull(
-            base=target.branch,
-            head=branch,
-            title=posted(f"Fix the failure of run {target.run_id}"),
-            body=posted(
-                f"{fix_label(outcome)}: cicd-agent's patch for the failure of {run}, judged "
-                "in a sandbox.\n\n"
-                + fix_section(outcome, comment=True),
-                allowed_links=ctx.own_links,
-            ),
+    drafted = open_draft_pull(
+        client, parent=target.head_sha, into=target.branch,
+        branch=BRANCH.format(run=target.run_id), checkout=ctx.options.repo_dir,
+        files=dict(outcome.verified_files),
+        message=posted(
+            f"Fix the failure of run {target.run_id}\n\n{outcome.reason}. Made by cicd-agent."
         ),
-        outcome,
-    )
-    if pull_url is not None:
-        outcome.pr_url = pull_url
-
-
-def _mode(path: Path) -> str:
-    """The file's mode in the failed commit (the checkout is that commit): kept as it was."""
-    try:
-        return "100755" if os.lstat(path).st_mode & 0o111 else "100644"
-    except OSError:
-        return "100644"
-
-
-def _write(client: GitHubClient, what: str, made: T | None, outcome: FixOutcome) -> T | None:
-    """``made``, a write under the client's policy; a write not made (None) is noted."""
-    if made is None:
-        outcome.publish_notes.append(f"Not {what}: {client.capability.reason}")
-    return made
+        title=posted(f"Fix the failure of run {target.run_id}"),
+        body=posted(
+            f"{fix_label(outcome)}: cicd-agent's patch for the failure of {run}, judged "
+            "in a sandbox.\n\n" + fix_section(outcome, comment=True),
+            allowed_links=ctx.own_links,
+        ),
+    )  # fmt: skip
+    if drafted.url:
+        outcome.pr_url = drafted.url
+    else:
+        outcome.publish_notes.append(f"No pull request: {drafted.why_not}.")

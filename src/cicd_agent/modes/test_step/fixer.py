@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 
 from cicd_agent.api.runners import OrderedRuns
 from cicd_agent.api.tests import canonical_test
@@ -97,7 +98,7 @@ def _fixed(runner: OrderedRuns, found: Classified, order: Sequence[str], trusted
                                label)  # fmt: skip
             continue
         return FlakyFix(test, found.kind, found.related, status, _diff(runner, path, patched),
-                        found.before, after, label)  # fmt: skip
+                        found.before, after, label, files={path: patched})  # fmt: skip
     if refuted is not None:
         return refuted
     if not tried:
@@ -108,9 +109,7 @@ def _fixed(runner: OrderedRuns, found: Classified, order: Sequence[str], trusted
 
 
 def _said(fix: FlakyFix, more: str) -> FlakyFix:
-    said = f"{fix.evidence}; {more}" if fix.evidence else more
-    return FlakyFix(fix.test, fix.kind, fix.related_test, fix.status, fix.patch, fix.runs_before,
-                    fix.runs_after, said)  # fmt: skip
+    return replace(fix, evidence=f"{fix.evidence}; {more}" if fix.evidence else more)
 
 
 def _cleaners(

@@ -20,19 +20,32 @@ excuses a failure, and the summary says which it was.
 
 from __future__ import annotations
 
+import hashlib
 import shlex
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from cicd_agent.api import CicdError, ExitCode, Trust, analysing, begin, finish, trusted_commit
+from cicd_agent.api import (
+    CicdError,
+    ExitCode,
+    Trust,
+    analysing,
+    begin,
+    code_span,
+    finish,
+    posted,
+    trusted_commit,
+)
 from cicd_agent.api.lent.settings import quarantine_at
 from cicd_agent.api.lent.tests import file_of_test, may_record, own, read_change
 from cicd_agent.api.tests import FileStore, StoredRun, history_key, stats
+from cicd_agent.job.draft_pull import open_draft_pull
 from cicd_agent.modes.test_step.attempts import run_attempts, runner_of
 from cicd_agent.modes.test_step.judge import analyse
-from cicd_agent.modes.test_step.result import TestStepResult, decide, seen_lines
+from cicd_agent.modes.test_step.result import TestStepResult, decide, fixes_lines, seen_lines
 from cicd_agent.modes.test_step.types import FlakyFix, StepFacts, StepVerdict
 from cicd_agent.plugins import plugin_sections
 
@@ -113,10 +126,36 @@ def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict
         fixes, why = fix_flaky(driven, flaky, trusted=facts.trust.code_is_proof)
     if why:
         ctx.note(f"Flaky tests were not classified: {why}.")
-    if fixes and ctx.mode_options.fix_flaky == "pr":
-        ctx.note("No draft pull request was opened (not built yet): the patches are in this "
-                 "summary and in --json.")  # fmt: skip
+    if ctx.mode_options.fix_flaky == "pr":
+        return [_drafted(ctx, facts, found) for found in fixes]
     return fixes
+
+
+def _drafted(ctx: RunContext[TestStepOptions], facts: StepFacts, fix: FlakyFix) -> FlakyFix:
+    """``fix`` proposed by a draft pull request into the pushed branch, where it is verified and
+    the run is a push GitHub vouches for: a fork's code or a checked patch is only shown."""
+    if fix.status != "verified" or not fix.files:
+        return fix
+    push, client = ctx.event.push, ctx.github
+    branch = branch_name(ctx.environ, push.ref) if push is not None else ""
+    why = ("it is not from a push GitHub vouches for" if push is None or not facts.trust.code_is_proof
+           else "the push is to no branch" if not branch
+           else "this is a dry run" if ctx.options.dry_run
+           else "there is no GitHub token" if client is None else "")  # fmt: skip
+    if why or push is None or client is None:
+        ctx.note(f"No draft pull request for {code_span(fix.test, 120)}: {why}.")
+        return fix
+    drafted = open_draft_pull(
+        client, parent=push.after, into=branch,
+        branch=f"cicd-agent/flaky-fix-{hashlib.sha256(fix.test.encode()).hexdigest()[:12]}",
+        checkout=ctx.options.repo_dir, files=dict(fix.files),
+        message=posted(f"Fix the order-dependent test {fix.test}\n\nMade by cicd-agent."),
+        title=posted(f"Fix the order-dependent test {fix.test}"),
+        body=posted("\n".join(fixes_lines([fix])), allowed_links=ctx.own_links),
+    )  # fmt: skip
+    if not drafted.url:
+        ctx.note(f"No draft pull request for {code_span(fix.test, 120)}: {drafted.why_not}.")
+    return replace(fix, pr_url=drafted.url)
 
 
 def _history_flaky(ctx: RunContext[TestStepOptions]) -> list[str]:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from cicd_agent.job.pipeline import NOT_SHOWN
 from cicd_agent.modes.test_step.dependence import Runs
 
 if TYPE_CHECKING:
@@ -112,3 +113,7 @@ class FlakyFix:
     runs_before: Runs
     runs_after: Runs
     evidence: str
+    pr_url: str = ""
+    """The draft pull request that proposes the patch (``--fix-flaky pr``), "" when none."""
+    files: Mapping[str, str] = field(default_factory=dict, metadata=NOT_SHOWN)
+    """The patched test file's text by its path: what a draft pull request commits."""
