@@ -9,7 +9,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.api import (
@@ -21,7 +21,7 @@ from cicd_agent.api import (
     UsageError,
 )
 from cicd_agent.api.lent.processes import stream
-from cicd_agent.modes.build import oci, safety
+from cicd_agent.modes.build import images, oci, safety
 from cicd_agent.modes.build.builder import (
     Buildah,
     Builder,
@@ -60,15 +60,25 @@ def work_folder(ctx: RunContext[BuildOptions]) -> Path:
     return chosen
 
 
-def make_builder(ctx: RunContext[BuildOptions], work: Path) -> Builder:
+def make_builder(
+    ctx: RunContext[BuildOptions], work: Path, local: Mapping[str, images.LocalImage]
+) -> Builder:
+    """The builder ``--builder`` names that runs here; with ``--image``, buildah (``auto``
+    takes it before docker buildx, which is not given local images here)."""
     options = ctx.mode_options
-    name = available(options.builder, ctx.environ)
+    wanted = "buildah" if local and options.builder == "auto" else options.builder
+    name = available(wanted, ctx.environ)
     timeout = ctx.options.deadline_minutes * 60
+    if name == "docker" and local:
+        raise UsageError(
+            "--image is given to buildah's builds only; --builder docker does not take it.",
+            hint="Use --builder buildah (or auto) with --image.",
+        )
     if name == "docker":
         return Buildx(ctx.environ, timeout)
     if name == "buildah":
         ctx.progress.stage("build: choosing buildah's storage driver")
-        buildah = Buildah(work, ctx.environ, timeout)
+        buildah = Buildah(work, ctx.environ, timeout, local)
         ctx.progress.say(f"storage: {buildah.storage}")
         if buildah.storage != "overlay":
             ctx.note(f"buildah's storage: {buildah.storage}; each layer a build reads is copied.")
@@ -83,8 +93,14 @@ def make_builder(ctx: RunContext[BuildOptions], work: Path) -> Builder:
     )
 
 
-def source(ctx: RunContext[BuildOptions], rev: str, folder: Path) -> Source:
-    """Commit ``rev``'s files exported to ``folder``, its Dockerfile parsed, links checked."""
+def source(
+    ctx: RunContext[BuildOptions],
+    rev: str,
+    folder: Path,
+    given: Mapping[str, images.LocalImage] | None = None,
+) -> Source:
+    """Commit ``rev``'s files exported to ``folder``, its Dockerfile parsed, links checked, a
+    ``FROM`` pinned to another digest than the local image given for its name refused."""
     options = ctx.mode_options
     shutil.rmtree(folder, ignore_errors=True)
     left_out = ctx.checkout.export(rev, folder)
@@ -115,6 +131,13 @@ def source(ctx: RunContext[BuildOptions], rev: str, folder: Path) -> Source:
             f"{options.dockerfile} at {rev[:12]} reads the image {local[0][:200]!r} from this "
             "machine, not a registry; the build mode does not build it.",
             hint="Name a registry image (FROM python:3.12) or an earlier stage.",
+        )
+    pinned = images.pin_mismatches(text, options.build_args, given or {})
+    if pinned:
+        raise UsageError(
+            f"{options.dockerfile} at {rev[:12]} pins {pinned[0]}; the build would look for "
+            "the pinned image in a registry.",
+            hint="Give --image the image of that digest, or pin the digest it gives.",
         )
     frontends = other_frontends(text)
     if frontends:
@@ -308,14 +331,16 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
     head = ctx.checkout.resolve(head_ref, "head")
     base_ref = base_ref or f"{head}~1"
     work = work_folder(ctx)
-    builder = make_builder(ctx, work)
+    env = build_environment(ctx.environ)
+    local = images.prepare(ctx.checkout, options.images, work, env) if options.images else {}
+    builder = make_builder(ctx, work, local)
     ctx.tool(builder.name)
     base: Built | None = None
     failed = ""
     trusted = None
     longest = 0.0
     base_text: str | None = None
-    head_src = source(ctx, head, work / "head-src")
+    head_src = source(ctx, head, work / "head-src", local)
     vouched = safety.vouched_base(event)
     if vouched and ctx.checkout.has_commit(vouched):
         trusted = ctx.checkout.merge_base(vouched, head)
@@ -331,7 +356,7 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
     elif base_sha is not None:
         kept = base_sha == trusted
         try:
-            base_src = source(ctx, base_sha, work / "base-src")
+            base_src = source(ctx, base_sha, work / "base-src", local)
             base_text = base_src.text
             what = f"base at {base_sha[:12]}"
             began = time.monotonic()
