@@ -56,6 +56,11 @@ OPTIONS: tuple[OptionGroup, ...] = (
             setting=False,
             repeat=True,
         ),
+        Option(
+            "mirror",
+            "REGISTRY=MIRROR, one a line: every pull from REGISTRY asks MIRROR first "
+            "(docker.io=mirror.gcr.io; http:// for a mirror in plain HTTP)",
+        ),
         Option("size-limit", "the largest image fail-on size-limit accepts (e.g. 500MB)"),
         Option("growth-limit", "the most growth fail-on growth-limit accepts (e.g. 50MB or 10%%)"),
         Option(

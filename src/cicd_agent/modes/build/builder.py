@@ -39,7 +39,7 @@ from cicd_agent.modes.build.images import LocalImage, for_reference, load
 from cicd_agent.modes.build.machine import binds
 from cicd_agent.modes.build.network import HOST, NONE, own_network
 from cicd_agent.modes.build.oci import keep_only_referenced, read_layout, share_blobs
-from cicd_agent.modes.build.store import Store, beside, by_trust
+from cicd_agent.modes.build.store import REGISTRIES, Store, beside, by_trust
 from cicd_agent.modes.build.tree import TreeError
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -284,15 +284,14 @@ class Buildah:
         environ: Mapping[str, str],
         timeout: float,
         images: Mapping[str, LocalImage] | None = None,
+        registries: str = REGISTRIES,
     ) -> None:
-        self.kept, self.own, self.storage = by_trust(
-            work, build_environment(environ), own_processes
-        )
+        env = build_environment(environ)
+        self.kept, self.own, self.storage = by_trust(work, env, own_processes, registries)
         self.work = work
         self.timeout = timeout
         self.images = dict(images or {})
-        """The local image each ``FROM`` name is given (``--image``), copied into a build's
-        storage in place of a pull."""
+        """The local image each ``FROM`` name is given (``--image``), taken in place of a pull."""
         self.written: list[Path] = []
         """The layouts this builder wrote, oldest first: their layers are linked into the next
         one's folder before skopeo writes it (:func:`.oci.share_blobs`)."""

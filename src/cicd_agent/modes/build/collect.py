@@ -40,6 +40,7 @@ from cicd_agent.modes.build.dockerfile import (
 )
 from cicd_agent.modes.build.layer_archive import Known, read_tree
 from cicd_agent.modes.build.layers import Built
+from cicd_agent.modes.build.mirrors import registries_conf
 from cicd_agent.modes.build.options import BuildOptions
 from cicd_agent.modes.build.tree import TreeError
 from cicd_agent.modes.build.types import BuildFacts, Source
@@ -63,22 +64,24 @@ def work_folder(ctx: RunContext[BuildOptions]) -> Path:
 def make_builder(
     ctx: RunContext[BuildOptions], work: Path, local: Mapping[str, images.LocalImage]
 ) -> Builder:
-    """The builder ``--builder`` names that runs here; with ``--image``, buildah (``auto``
-    takes it before docker buildx, which is not given local images here)."""
+    """The builder ``--builder`` names that runs here; with ``--image`` or ``mirror``, buildah
+    (``auto`` takes it before docker buildx, which is not given either here)."""
     options = ctx.mode_options
-    wanted = "buildah" if local and options.builder == "auto" else options.builder
+    given = "--image" if local else "mirror" if options.mirrors else ""
+    wanted = "buildah" if given and options.builder == "auto" else options.builder
     name = available(wanted, ctx.environ)
     timeout = ctx.options.deadline_minutes * 60
-    if name == "docker" and local:
+    if name == "docker" and given:
         raise UsageError(
-            "--image is given to buildah's builds only; --builder docker does not take it.",
-            hint="Use --builder buildah (or auto) with --image.",
+            f"{given} is given to buildah's builds only; --builder docker does not take it.",
+            hint=f"Use --builder buildah (or auto) with {given}.",
         )
     if name == "docker":
         return Buildx(ctx.environ, timeout)
     if name == "buildah":
         ctx.progress.stage("build: choosing buildah's storage driver")
-        buildah = Buildah(work, ctx.environ, timeout, local)
+        registries = registries_conf(options.mirrors)
+        buildah = Buildah(work, ctx.environ, timeout, local, registries)
         ctx.progress.say(f"storage: {buildah.storage}")
         if buildah.storage != "overlay":
             ctx.note(f"buildah's storage: {buildah.storage}; each layer a build reads is copied.")
@@ -289,9 +292,11 @@ def base_image(ctx: RunContext[BuildOptions], reference: str, work: Path) -> Pat
     ctx.progress.stage(f"collect: copying {reference} with skopeo")
     target = work / "base-image"
     shutil.rmtree(target, ignore_errors=True)
+    registries = work / "registries.conf"  # short names on Docker Hub, and the mirrors
+    registries.write_text(registries_conf(ctx.mode_options.mirrors))
     status, tail = stream(
         ["skopeo", "copy", f"docker://{reference}", f"oci:{target}:latest"],
-        env=build_environment(ctx.environ),
+        env={**build_environment(ctx.environ), "CONTAINERS_REGISTRIES_CONF": str(registries)},
         on_line=lambda _: None,
         timeout=1800,
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import UsageError
+from cicd_agent.modes.build.mirrors import Mirror, mirrors
 
 if TYPE_CHECKING:
     from cicd_agent.api import Given
@@ -112,6 +113,8 @@ class BuildOptions:
     smoke_command: str | None = None
     images: tuple[tuple[str, Path], ...] = ()
     """``--image``: the local image each ``FROM`` name is given (:mod:`.images`)."""
+    mirrors: tuple[Mirror, ...] = ()
+    """``mirror``: the mirror each registry's pulls ask first (:mod:`.mirrors`)."""
 
     @classmethod
     def from_given(cls, given: Given) -> BuildOptions:
@@ -133,4 +136,5 @@ class BuildOptions:
             cache_dir=given.path("cache_dir"),
             smoke_command=given.text("smoke_command") or None,
             images=images(given.text("image") or ""),
+            mirrors=mirrors(given.text("mirror") or ""),
         )
