@@ -197,3 +197,19 @@ def test_a_gzip_root_file_system_keeps_its_bytes_as_the_layer(tmp_path: Path) ->
     with gzip.open(tar) as unpacked:
         unpacked_digest = hashlib.sha256(unpacked.read()).hexdigest()
     assert config["rootfs"]["diff_ids"] == [f"sha256:{unpacked_digest}"]
+
+
+def test_the_digest_pin_of_a_local_image_names_its_digest_and_is_built(tmp_path: Path) -> None:
+    """``base-pinned-by-digest`` was never built ("the registry gives the digest"): for a local
+    image the digest is known, and the pinned Dockerfile builds the same files from it."""
+    dockerfile = f"FROM {NAME}\nCOPY app.py /app/app.py\n"
+    tar = rootfs(tmp_path / "image")
+    digest = json.loads((wrap(tar, tmp_path / "layout") / "index.json").read_text())
+    digest = digest["manifests"][0]["digest"]
+    done = build(repository(tmp_path, dockerfile), tmp_path / "cache", "--image", f"{NAME}={tar}")
+    assert done.code == 0, done.stderr[-3000:]
+    advice = {item["rule"]: item for item in json.loads(done.stdout)["advice"]}
+    pin = advice["base-pinned-by-digest"]
+    assert pin["suggestion"] == f"FROM {NAME}@{digest}", pin
+    assert pin["status"] == "verified", pin
+    assert pin["same_files"] is True and pin["size_after"] == pin["size_before"]

@@ -380,5 +380,5 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
     longest = max(longest, time.monotonic() - began)
     return BuildFacts(
         built, base, work / "head-image", head_src, builder, work, trusted, base_text, head,
-        started, longest,
+        started, longest, local,
     )  # fmt: skip

@@ -111,6 +111,14 @@ def for_reference(reference: str, images: Mapping[str, LocalImage]) -> LocalImag
     return images.get(_key(reference)) if REFERENCE.fullmatch(reference) else None
 
 
+def local_digests(
+    text: str, build_args: Sequence[tuple[str, str]], images: Mapping[str, LocalImage]
+) -> dict[str, str]:
+    """Each image reference of ``text`` given a local image, with that image's digest."""
+    found = {ref: for_reference(ref, images) for ref in registry_images(text, build_args)}
+    return {ref: local.digest for ref, local in found.items() if local is not None}
+
+
 def pin_mismatches(
     text: str, build_args: Sequence[tuple[str, str]], images: Mapping[str, LocalImage]
 ) -> list[str]:

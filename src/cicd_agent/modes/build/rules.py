@@ -9,6 +9,7 @@ Checks, from strictest:
 - ``packages``: files may only go, each one a file of a package no longer installed, and no
   program kept names a shared library that went (the build tools dropped, nothing they built).
 - ``ignored``: files may only go, each one under a name the proposed ``.dockerignore`` lists.
+- ``pinned``: a digest pin of a local image (``--image``): the same files, no larger.
 - ``registry``: not built: what it changes is the registry's to prove (a digest pin).
 """
 
@@ -18,7 +19,7 @@ import itertools
 import re
 import shlex
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -271,13 +272,27 @@ def dockerignore(stage: Sequence[Instruction], context: Path) -> Iterator[Candid
     )
 
 
-def digest_pin(stage: Sequence[Instruction]) -> Iterator[Candidate]:
-    """A ``FROM`` of a registry image by tag: the tag may name another image tomorrow."""
+def digest_pin(
+    text: str, stage: Sequence[Instruction], local: Mapping[str, str]
+) -> Iterator[Candidate]:
+    """A ``FROM`` of a registry image by tag: the tag may name another image tomorrow. When the
+    workflow gave a local image for the name (``local``: name → its digest), the pin names that
+    digest and is built: the same files from the same image prove it."""
     first = stage[0] if stage else None
     if first is None or first.keyword != "FROM" or not first.values:
         return
     image = first.values[0]
     if "@" in image or image == "scratch" or "$" in image:
+        return
+    if image in local:
+        pinned = first.text.replace(image, f"{image}@{local[image]}", 1)
+        yield Candidate(
+            "base-pinned-by-digest",
+            first.line,
+            _replace(text, first.line, first.end_line, _lines(pinned)),
+            pinned,
+            check="pinned",
+        )
         return
     yield Candidate(
         "base-pinned-by-digest",
@@ -376,8 +391,14 @@ def _add_folders(folders: set[str], paths: Iterable[str]) -> None:
             at = at.rpartition("/")[0]
 
 
-def candidates(source: Source, target: str | None, head: Built | None = None) -> list[Candidate]:
-    """Every rule's proposals for the image's stage, cheapest to build first."""
+def candidates(
+    source: Source,
+    target: str | None,
+    head: Built | None = None,
+    local: Mapping[str, str] | None = None,
+) -> list[Candidate]:
+    """Every rule's proposals for the image's stage, cheapest to build first; ``local``: the
+    digest of the local image the workflow gave for a ``FROM`` name (``--image``)."""
     stage = source.parsed.stage(target)
     return [
         *copy_then_delete(source.text, stage),
@@ -386,5 +407,5 @@ def candidates(source: Source, target: str | None, head: Built | None = None) ->
         *no_recommends(source.text, stage),
         *dockerignore(stage, source.context),
         *(multi_stage(source.text, stage, head) if head is not None else ()),
-        *digest_pin(stage),
+        *digest_pin(source.text, stage, local or {}),
     ]
