@@ -26,6 +26,7 @@ from pathlib import Path
 from cicd_agent.modes.build.dockerfile import Instruction
 from cicd_agent.modes.build.layers import DEPENDENCY_FILES, Built, rows
 from cicd_agent.modes.build.merge import merge
+from cicd_agent.modes.build.tree import FILE
 from cicd_agent.modes.build.types import Source
 
 MOUNT = "/tmp/.cicd-agent-copy"  # noqa: S108 - a path inside the image being built
@@ -191,6 +192,36 @@ def copy_then_delete(text: str, stage: Sequence[Instruction]) -> Iterator[Candid
         yield Candidate(
             "copy-then-delete", first.line, _replace(text, first.line, second.end_line, [new]), new
         )
+
+
+def run_then_delete(text: str, head: Built) -> Iterator[Candidate]:
+    """A file one ``RUN`` writes that a later ``RUN`` deletes: it stays in the first one's
+    layer. Both commands in one ``RUN`` (at the later one's place) write and remove it in one
+    layer. Read from the head as built: the first layer's files the later one's whiteouts hide
+    (the file, or a folder above it); the pair hiding the most bytes is proposed."""
+    built = [row for row in rows(head) if row.layer is not None and _shell(row.instruction)]
+    wasted = {
+        (first, later): sum(entry.size for path, entry in head.tree.layers[first.layer or 0]
+                            .entries.items() if entry.kind == FILE
+                            and _under(path, head.tree.layers[later.layer or 0].deleted))
+        for first, later in itertools.combinations(built, 2)
+    }  # fmt: skip
+    if not wasted or max(wasted.values()) == 0:
+        return
+    one, two = (row.instruction for row in max(wasted, key=lambda pair: wasted[pair]))
+    new = f"RUN {_shell(one)} \\\n    && {_shell(two)}"
+    lines = _lines(text)
+    changed = [*lines[: one.line - 1], *lines[one.end_line : two.line - 1], new,
+               *lines[two.end_line :]]  # fmt: skip
+    yield Candidate("run-then-delete", one.line, "\n".join(changed) + "\n", new)
+
+
+def _under(path: str, deleted: frozenset[str]) -> bool:
+    """Whether whiteouts ``deleted`` remove ``path``: its own, a folder's above it, or an
+    opaque folder's (``folder/``) above it."""
+    parts = path.split("/")
+    above = ("/".join(parts[:n]) for n in range(1, len(parts) + 1))
+    return any(name in deleted or f"{name}/" in deleted for name in above) or "/" in deleted
 
 
 def dependencies_first(
@@ -402,6 +433,7 @@ def candidates(
     stage = source.parsed.stage(target)
     return [
         *copy_then_delete(source.text, stage),
+        *(run_then_delete(source.text, head) if head is not None else ()),
         *dependencies_first(source.text, stage, source.context),
         *apt_lists(source.text, stage),
         *no_recommends(source.text, stage),
