@@ -100,6 +100,19 @@ def test_every_from_of_base_and_head_is_built_from_the_local_image(
     assert report["image_size_delta"] == 0
     assert f"taking {NAME} from {image}" in done.stderr
     assert "pulling" not in done.stderr
+    assert "it was not used" not in done.stderr
+
+
+def test_an_image_no_from_names_is_said_unused(tmp_path: Path) -> None:
+    """A typo in a name would build from the registry instead: the run says the image went
+    unused."""
+    dockerfile = "FROM scratch\nCOPY app.py /app/app.py\n"
+    image = image_as("rootfs", tmp_path / "image")
+    done = build(repository(tmp_path, dockerfile), tmp_path / "cache", "--advice", "off",
+                 "--image", f"registry.invalid/team/typo:1={image}")  # fmt: skip
+    assert done.code == 0, done.stderr[-3000:]
+    said = "--image registry.invalid/team/typo:1: no FROM of the base or the head names it"
+    assert said in done.summary
 
 
 def test_each_name_its_own_image_by_repeated_flags_or_the_workflows_input(tmp_path: Path) -> None:

@@ -378,6 +378,9 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
     began = time.monotonic()
     built = build(ctx, builder, head_src, work / "head-image", f"head at {head[:12]}", also=failed)
     longest = max(longest, time.monotonic() - began)
+    texts = (head_src.text, base_text or "")
+    for name in images.unused(local, texts, options.build_args):
+        ctx.note(f"--image {name}: no FROM of the base or the head names it; it was not used.")
     return BuildFacts(
         built, base, work / "head-image", head_src, builder, work, trusted, base_text, head,
         started, longest, local,

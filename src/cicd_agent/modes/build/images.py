@@ -119,6 +119,15 @@ def local_digests(
     return {ref: local.digest for ref, local in found.items() if local is not None}
 
 
+def unused(
+    images: Mapping[str, LocalImage], texts: Sequence[str], build_args: Sequence[tuple[str, str]]
+) -> list[str]:
+    """The names of ``images`` no image reference of the Dockerfiles ``texts`` matches (a typo
+    in a name builds from the registry instead)."""
+    named = {_key(ref) for text in texts for ref in registry_images(text, build_args)}
+    return [local.name for key, local in images.items() if key not in named]
+
+
 def pin_mismatches(
     text: str, build_args: Sequence[tuple[str, str]], images: Mapping[str, LocalImage]
 ) -> list[str]:
