@@ -224,9 +224,11 @@ def wrap(rootfs: Path, folder: Path) -> Path:
 def _one_manifest(folder: Path, digest: str) -> None:
     """``folder``'s ``index.json`` made to name the manifest ``digest`` alone (the one the
     image was read as), so every copy of it takes that one."""
-    size = oci.blob(folder, digest).stat().st_size
-    index = {"schemaVersion": 2, "manifests": [{"mediaType": MANIFEST, "digest": digest,
-                                                "size": size}]}  # fmt: skip
+    with regular(oci.blob(folder, digest)) as opened:
+        body = opened.read(oci.JSON_LIMIT + 1)
+    kind = json.loads(body).get("mediaType") if len(body) <= oci.JSON_LIMIT else None
+    index = {"schemaVersion": 2, "manifests": [{"mediaType": str(kind or MANIFEST),
+                                                "digest": digest, "size": len(body)}]}  # fmt: skip
     (folder / "index.json").unlink(missing_ok=True)
     (folder / "index.json").write_text(json.dumps(index))
 
