@@ -68,7 +68,7 @@ def image_as(form: str, folder: Path) -> Path:
 
 def repository(tmp_path: Path, dockerfile: str = DOCKERFILE) -> Path:
     repo = tmp_path / "repo"
-    repo.mkdir()
+    repo.mkdir(parents=True)
     (repo / "app.py").write_text("print(1)\n")
     (repo / "Dockerfile").write_text(dockerfile)
     git(repo, "init", "-q")
@@ -226,3 +226,17 @@ def test_the_digest_pin_of_a_local_image_names_its_digest_and_is_built(tmp_path:
     assert pin["suggestion"] == f"FROM {NAME}@{digest}", pin
     assert pin["status"] == "verified", pin
     assert pin["same_files"] is True and pin["size_after"] == pin["size_before"]
+
+
+def test_attack_a_fifo_or_a_folder_of_no_image_named_as_the_image_stalls_nothing(
+    tmp_path: Path,
+) -> None:
+    """A FIFO's open waits for a writer that never comes: it is refused unread, exit 2."""
+    fifo = tmp_path / "image.tar"
+    os.mkfifo(fifo)
+    (tmp_path / "folder").mkdir()
+    for named in (fifo, tmp_path / "folder"):
+        done = build(repository(tmp_path / f"for-{named.name}"), tmp_path / "cache",
+                     "--image", f"{NAME}={named}")  # fmt: skip
+        assert done.code == 2, done.stderr[-2000:]
+        assert f"--image {NAME}={named} cannot be read" in done.stderr
