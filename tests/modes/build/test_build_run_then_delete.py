@@ -37,6 +37,13 @@ def test_the_pair_whose_later_run_deletes_the_most_is_joined() -> None:
     assert found.dockerfile == (
         "FROM debian:12\nRUN make-small\nCOPY a /a\nRUN make-big \\\n    && rm -rf /big /small\n"
     )
+    chained = "FROM debian:12\nRUN fetch /big\nRUN unpack /big\nRUN rm /big\nCMD [\"x\"]\n"
+    head = built(chained, [{"bin/sh": b"sh"}, {"big": b"x" * 300}, {"out": b"o"}, {"big": None}])
+    source = Source(Path(), Path(), Path(), chained, parse(chained))
+    (found,) = [c for c in candidates(source, None, head) if c.rule == "run-then-delete"]
+    assert found.dockerfile == (  # the RUN between reads the file: all three joined, in order
+        'FROM debian:12\nRUN fetch /big \\\n    && unpack /big \\\n    && rm /big\nCMD ["x"]\n'
+    )
     nothing = built(text, [{"bin/sh": b"sh"}, {"big/data": b"x"}, {"small": b"y"}, {"a": b"a"},
                            {"other": None}])  # fmt: skip
     assert [c for c in candidates(source, None, nothing) if c.rule == "run-then-delete"] == []

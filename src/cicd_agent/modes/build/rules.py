@@ -196,9 +196,10 @@ def copy_then_delete(text: str, stage: Sequence[Instruction]) -> Iterator[Candid
 
 def run_then_delete(text: str, head: Built) -> Iterator[Candidate]:
     """A file one ``RUN`` writes that a later ``RUN`` deletes: it stays in the first one's
-    layer. Both commands in one ``RUN`` (at the later one's place) write and remove it in one
-    layer. Read from the head as built: the first layer's files the later one's whiteouts hide
-    (the file, or a folder above it); the pair hiding the most bytes is proposed."""
+    layer. Both commands in one ``RUN`` write and remove it in one layer: with the ``RUN`` lines
+    between (those alone between: all joined in order), else at the later one's place. Read from
+    the head as built: the first layer's files the later one's whiteouts hide (the file, or a
+    folder above it); the pair hiding the most bytes is proposed."""
     built = [row for row in rows(head) if row.layer is not None and _shell(row.instruction)]
     wasted = {
         (first, later): sum(entry.size for path, entry in head.tree.layers[first.layer or 0]
@@ -209,10 +210,12 @@ def run_then_delete(text: str, head: Built) -> Iterator[Candidate]:
     if not wasted or max(wasted.values()) == 0:
         return
     one, two = (row.instruction for row in max(wasted, key=lambda pair: wasted[pair]))
-    new = f"RUN {_shell(one)} \\\n    && {_shell(two)}"
+    between = [i for i in head.instructions if one.line < i.line < two.line]
+    chain = [one, *between, two] if all(map(_shell, between)) else [one, two]
+    new = "RUN " + " \\\n    && ".join(str(_shell(i)) for i in chain)
     lines = _lines(text)
-    changed = [*lines[: one.line - 1], *lines[one.end_line : two.line - 1], new,
-               *lines[two.end_line :]]  # fmt: skip
+    kept = [] if len(chain) > 2 or not between else lines[one.end_line : two.line - 1]
+    changed = [*lines[: one.line - 1], *kept, new, *lines[two.end_line :]]
     yield Candidate("run-then-delete", one.line, "\n".join(changed) + "\n", new)
 
 
