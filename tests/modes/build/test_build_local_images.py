@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.build.images import wrap
+from cicd_agent.modes.build.layer_archive import read_tree
+from cicd_agent.modes.build.oci import read_layout
 from tests.helpers.buildah import BUSYBOX, git, needs_buildah
 from tests.helpers.cli import CliRun, run_cli
 
@@ -240,3 +242,14 @@ def test_attack_a_fifo_or_a_folder_of_no_image_named_as_the_image_stalls_nothing
                      "--image", f"{NAME}={named}")  # fmt: skip
         assert done.code == 2, done.stderr[-2000:]
         assert f"--image {NAME}={named} cannot be read" in done.stderr
+
+
+def test_a_base_image_may_be_a_root_file_system_or_a_docker_archive(tmp_path: Path) -> None:
+    """``--base-image rootfs.tar`` was refused as "not an OCI image layout"."""
+    from cicd_agent.modes.build.collect import base_image
+
+    for form in ("rootfs", "docker-archive"):
+        image = image_as(form, tmp_path / form)
+        layout = base_image(None, str(image), tmp_path / f"work-{form}")  # type: ignore[arg-type]
+        tree = read_tree(read_layout(layout).layers)
+        assert tree.read("etc/os-release") == b"ID=rootfs\n", form

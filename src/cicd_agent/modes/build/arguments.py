@@ -45,8 +45,8 @@ OPTIONS: tuple[OptionGroup, ...] = (
         Option("vex", "an OpenVEX file: vulnerabilities the team assessed as not affecting"),
         Option(
             "base-image",
-            "compare with this image (an OCI folder or tar, or a registry "
-            "reference) instead of building the base",
+            "compare with this image (an OCI folder or tar, a docker-archive, a root file "
+            "system tar, or a registry reference) instead of building the base",
         ),
         Option(
             "image",

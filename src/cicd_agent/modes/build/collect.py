@@ -256,7 +256,10 @@ def read_built(
     return Built(tree, image.steps, tuple(instructions), cached, name)
 
 
-BASE_IMAGE_HINT = "Name an OCI folder, an OCI tar or an image skopeo can copy."
+BASE_IMAGE_HINT = (
+    "Name an OCI folder, an OCI or docker-archive tar, a root file system tar or an image "
+    "skopeo can copy."
+)
 
 
 def outside_checkout(checkout: GitCheckout, reference: str) -> None:
@@ -276,15 +279,17 @@ def outside_checkout(checkout: GitCheckout, reference: str) -> None:
 
 
 def base_image(ctx: RunContext[BuildOptions], reference: str, work: Path) -> Path:
-    """The layout of ``--base-image``: an OCI folder as it is, a tar unpacked, a registry
-    reference copied by skopeo."""
+    """The layout of ``--base-image``: an OCI folder as it is, a tar unpacked (an OCI or
+    docker-archive tar, or a root file system wrapped as one layer), a registry reference
+    copied by skopeo."""
     given = Path(reference)
     try:
         if (given / "index.json").is_file():  # another's layout: every blob checked
             oci.check_layers(oci.read_layout(given))
             return given
-        if given.is_file():
-            return oci.unpack(given, work / "base-image")
+        if given.is_file():  # an OCI or docker-archive tar, or a root file system's
+            env = build_environment(ctx.environ) if ctx is not None else {}
+            return images.layout_of_file(given, work / "base-image", env)
     except TreeError as exc:
         raise UsageError(
             f"--base-image {reference} cannot be read: {exc}", hint=BASE_IMAGE_HINT

@@ -31,6 +31,7 @@ from cicd_agent.api import GitCheckout, UsageError
 from cicd_agent.api.lent.processes import stream
 from cicd_agent.modes.build import oci
 from cicd_agent.modes.build.dockerfile import qualified, registry_images
+from cicd_agent.modes.build.layer_archive import BOUNDS
 from cicd_agent.modes.build.options import HINT, REFERENCE
 from cicd_agent.modes.build.regular import regular
 from cicd_agent.modes.build.store import Store
@@ -157,10 +158,19 @@ def _layout(path: Path, folder: Path, env: Mapping[str, str]) -> Path:
         (folder / "oci-layout").write_text('{"imageLayoutVersion":"1.0.0"}')
         _one_manifest(folder, image.digest)
         return folder
-    names = _members(path)
-    if {"index.json", "oci-layout"} <= names:
+    return layout_of_file(path, folder, env)
+
+
+def layout_of_file(path: Path, folder: Path, env: Mapping[str, str]) -> Path:
+    """The image tar ``path`` as an OCI layout in ``folder``: an OCI tar unpacked, a
+    docker-archive copied by skopeo (with ``env``), any other tar taken as a root file system
+    and wrapped. A FIFO, device or link is refused unread; what is no tar is refused."""
+    kind = _kind(path)
+    if kind == "oci":
         return oci.unpack(path, folder)
-    if "manifest.json" in names:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "docker-archive":
         status, tail = stream(
             ["skopeo", "copy", "--quiet", f"docker-archive:{path}", f"oci:{folder}:latest"],
             env=dict(env),
@@ -170,21 +180,32 @@ def _layout(path: Path, folder: Path, env: Mapping[str, str]) -> Path:
         if status != 0:
             raise TreeError(f"skopeo could not read it as a docker-archive: {(tail or [''])[-1]}")
         return folder
-    return wrap(path, folder)
+    try:
+        return wrap(path, folder)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise TreeError(f"it cannot be read as a root file system: {exc}") from exc
 
 
-def _members(path: Path) -> set[str]:
-    """The top-level file names of the tar ``path`` (of its first 64 members)."""
-    names: set[str] = set()
+def _kind(path: Path) -> str:
+    """``oci`` for a tar of an OCI layout (its ``index.json``, ``oci-layout`` or blobs),
+    ``docker-archive`` for one with docker's ``manifest.json``, else ``rootfs``: read from the
+    member names alone, as far as it takes to tell (:data:`.tree.Bounds` members at most)."""
+    found = "rootfs"
     try:
         with regular(path) as opened, tarfile.open(fileobj=opened, mode="r|*") as tar:
             for count, member in enumerate(tar):
-                names.add(member.name.removeprefix("./"))
-                if count >= 64:
-                    break
+                name = member.name.removeprefix("./")
+                if name in ("index.json", "oci-layout") or name.startswith("blobs/sha256/"):
+                    return "oci"
+                if name == "manifest.json":
+                    found = "docker-archive"
+                if count >= BOUNDS.members:
+                    raise TreeError(f"it holds more than {BOUNDS.members} members")
     except tarfile.TarError as exc:
         raise TreeError(f"it is not a tar: {exc}") from exc
-    return names
+    except OSError as exc:  # a FIFO, a device, a link: refused unread
+        raise TreeError(str(exc)) from exc
+    return found
 
 
 def wrap(rootfs: Path, folder: Path) -> Path:
