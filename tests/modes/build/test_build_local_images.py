@@ -253,3 +253,17 @@ def test_a_base_image_may_be_a_root_file_system_or_a_docker_archive(tmp_path: Pa
         layout = base_image(None, str(image), tmp_path / f"work-{form}")  # type: ignore[arg-type]
         tree = read_tree(read_layout(layout).layers)
         assert tree.read("etc/os-release") == b"ID=rootfs\n", form
+
+
+def test_attack_a_base_image_reached_through_a_link_in_the_checkout_is_refused(
+    tmp_path: Path,
+) -> None:
+    """A link the workflow names, to a link in the checkout, to a layout outside: where the
+    chain ends is outside, but the pull request chose it. Before: the layout was read."""
+    repo = repository(tmp_path)
+    (repo / "hop").symlink_to(image_as("oci", tmp_path / "elsewhere"))
+    named = tmp_path / "named"
+    named.symlink_to(repo / "hop")
+    done = build(repo, tmp_path / "cache", "--advice", "off", "--base-image", str(named))
+    assert done.code == 2, done.stderr[-2000:]
+    assert f"--base-image {named} is in the checkout" in done.stderr

@@ -263,13 +263,13 @@ BASE_IMAGE_HINT = (
 
 
 def outside_checkout(checkout: GitCheckout, reference: str) -> None:
-    """A ``--base-image`` folder or tar in the checkout (or reached through a link there) is
+    """A ``--base-image`` folder or tar in the checkout (or a link on the way to it there) is
     refused: the pull request would choose the image its own is compared with, and every
     vulnerability it brings would read as the base's. An image reference is not a path."""
     given = Path(reference)
     if not (given.exists() or given.is_symlink()):
         return
-    if checkout.holds(given):
+    if images.through_checkout(checkout, given):
         raise UsageError(
             f"--base-image {reference} is in the checkout; the pull request would choose the "
             "image it is compared with.",

@@ -74,7 +74,7 @@ def prepare(
     the builders' environment, for skopeo reading a docker-archive."""
     found: dict[str, LocalImage] = {}
     for number, (name, path) in enumerate(given):
-        if _through_checkout(checkout, path):
+        if through_checkout(checkout, path):
             raise UsageError(
                 f"--image {name}={path} is in the checkout; the pull request would choose the "
                 "image its build starts from (or link it to a file of the runner).",
@@ -94,7 +94,7 @@ def prepare(
     return found
 
 
-def _through_checkout(checkout: GitCheckout, path: Path) -> bool:
+def through_checkout(checkout: GitCheckout, path: Path) -> bool:
     """Whether ``path``, or a link on the way from it to what it names, is in the checkout
     (``holds`` sees where the chain ends: a link outside to a link inside to ``/etc/shadow``
     ends outside)."""
