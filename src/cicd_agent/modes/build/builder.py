@@ -37,9 +37,10 @@ from cicd_agent.modes.build.dockerfile import (
 )
 from cicd_agent.modes.build.images import LocalImage, for_reference, load
 from cicd_agent.modes.build.machine import binds
+from cicd_agent.modes.build.mirrors import SEARCH
 from cicd_agent.modes.build.network import HOST, NONE, own_network
 from cicd_agent.modes.build.oci import keep_only_referenced, read_layout, share_blobs
-from cicd_agent.modes.build.store import REGISTRIES, Store, beside, by_trust
+from cicd_agent.modes.build.store import Store, beside, by_trust
 from cicd_agent.modes.build.tree import TreeError
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -284,7 +285,7 @@ class Buildah:
         environ: Mapping[str, str],
         timeout: float,
         images: Mapping[str, LocalImage] | None = None,
-        registries: str = REGISTRIES,
+        registries: str = SEARCH,
     ) -> None:
         env = build_environment(environ)
         self.kept, self.own, self.storage = by_trust(work, env, own_processes, registries)

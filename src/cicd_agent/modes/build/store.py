@@ -40,7 +40,6 @@ from pathlib import Path
 from cicd_agent.api.lent.processes import runs, stream
 from cicd_agent.modes.build.mirrors import SEARCH
 
-REGISTRIES = SEARCH
 Sandbox = Callable[[Path, Sequence[Path]], list[str]]
 """The sandbox buildah runs in, given the storage it writes and the folders it reads
 (:func:`.builder.own_processes`)."""
@@ -56,7 +55,7 @@ class Store:
     env: dict[str, str]
     reads: tuple[Path, ...] = ()
     driver: str = "vfs"
-    registries: str = REGISTRIES
+    registries: str = SEARCH
     """Its ``registries.conf``: where short names resolve, and the mirrors (:mod:`.mirrors`)."""
 
     @property
@@ -93,7 +92,7 @@ def store(
     environ: Mapping[str, str],
     reads: tuple[Path, ...] = (),
     driver: str = "vfs",
-    registries: str = REGISTRIES,
+    registries: str = SEARCH,
 ) -> Store:
     """The storage in ``folder`` (made when absent) with its settings written."""
     temporary = folder / "tmp"
@@ -140,7 +139,7 @@ def driver(work: Path, environ: Mapping[str, str], sandbox: Sandbox) -> tuple[st
 
 
 def by_trust(
-    work: Path, environ: Mapping[str, str], sandbox: Sandbox, registries: str = REGISTRIES
+    work: Path, environ: Mapping[str, str], sandbox: Sandbox, registries: str = SEARCH
 ) -> tuple[Store, Store, str]:
     """The kept storage and the run's own (see the module's text), and the storage named for
     a reader ("overlay", "vfs, because ..."). Both are made ready to be read: buildah makes
