@@ -207,7 +207,8 @@ def test_a_gzip_root_file_system_keeps_its_bytes_as_the_layer(tmp_path: Path) ->
     index = json.loads((blobs.parent.parent / "index.json").read_text())
     manifest = json.loads((blobs / index["manifests"][0]["digest"][7:]).read_text())
     assert manifest["layers"][0]["mediaType"].endswith("+gzip")
-    assert manifest["layers"][0]["digest"] == "sha256:" + hashlib.sha256(tar.read_bytes()).hexdigest()
+    packed_digest = hashlib.sha256(tar.read_bytes()).hexdigest()
+    assert manifest["layers"][0]["digest"] == f"sha256:{packed_digest}"
     config = json.loads((blobs / manifest["config"]["digest"][7:]).read_text())
     with gzip.open(tar) as unpacked:
         unpacked_digest = hashlib.sha256(unpacked.read()).hexdigest()
