@@ -167,7 +167,9 @@ class Option:
     resolver fills what the command line left from the same declarations, so a flag, its input
     and its setting are checked by one parser (``kind``) with the same words."""
 
-    __slots__ = ("action_input", "choices", "help", "kind", "name", "setting", "switch", "trailing")
+    __slots__ = (
+        "action_input", "choices", "help", "kind", "name", "repeat", "setting", "switch", "trailing"
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -180,6 +182,7 @@ class Option:
         trailing: bool = False,
         setting: bool = True,
         action_input: bool = False,
+        repeat: bool = False,
     ) -> None:
         self.name = name
         self.help = help
@@ -197,6 +200,9 @@ class Option:
         diffs are sent, whether untrusted code may run outside the sandbox (a change to the
         workflow needs the ``workflows`` permission; a line of that file only a reviewer's
         eye)."""
+        self.repeat = repeat
+        """A flag given once per value (``--image A=x --image B=y``): the values reach the mode
+        as one text, one a line, as its input gives them."""
         self.action_input = action_input
         """Whether ``action.yml`` declares an input of this name (a test holds the two
         equal); the other options are flags of the command line and settings of the file."""
@@ -232,6 +238,8 @@ def add_options(parser: argparse.ArgumentParser, groups: Sequence[OptionGroup]) 
                 continue
             if option.switch:  # None, not False, when absent: an input may still set it
                 settings.update(action="store_true", default=None)
+            if option.repeat:
+                settings["action"] = "append"
             if option.kind is not None:
                 settings["type"] = option.kind
             if option.choices is not None:

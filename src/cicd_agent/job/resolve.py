@@ -140,8 +140,12 @@ def parse_flags(
 ) -> dict[str, object]:
     """What the command line gave: each declared option's value, where one was given."""
     args = parser.parse_args(list(argv))
-    found = ((option.dest, getattr(args, option.dest, None)) for option in options_of(groups))
-    return {dest: value for dest, value in found if value is not None and value != []}
+    found: dict[str, object] = {}
+    for option in options_of(groups):
+        value = getattr(args, option.dest, None)
+        repeated = option.repeat and isinstance(value, list)  # one text, one a line
+        found[option.dest] = "\n".join(map(str, value)) if repeated and value else value
+    return {dest: value for dest, value in found.items() if value is not None and value != []}
 
 
 def resolve_run(

@@ -90,3 +90,14 @@ def test_a_path_relative_to_the_working_folder_is_made_absolute_once(
     assert given.path("logs") == tmp_path / "ci.log"
     assert given.path("result_file") == tmp_path / "out.json"
     assert given.path("x") is None
+
+
+def test_a_repeated_flag_reaches_the_mode_as_its_input_would_one_a_line() -> None:
+    from cicd_agent.job.resolve import parse_flags
+
+    groups = [OptionGroup("toy", Option("image", "NAME=PATH", setting=False, repeat=True))]
+    parser = mode_parser("toy", groups)
+    assert parse_flags(parser, ["--image", "a=1", "--image", "b=2"], groups) == {
+        "image": "a=1\nb=2"
+    }
+    assert parse_flags(parser, [], groups) == {}

@@ -31,6 +31,7 @@ from cicd_agent.api import CicdError, RunContext
 from cicd_agent.modes.build.builder import Builder
 from cicd_agent.modes.build.collect import build
 from cicd_agent.modes.build.dockerfile import parse
+from cicd_agent.modes.build.images import local_digests
 from cicd_agent.modes.build.judge import Judged, judge
 from cicd_agent.modes.build.layers import Built
 from cicd_agent.modes.build.options import BuildOptions
@@ -72,7 +73,8 @@ image, or why it was not built (``unchecked``), or why it did not build (``refut
 
 def prove(ctx: RunContext[BuildOptions], facts: BuildFacts) -> list[AdviceReport]:
     """Each candidate built and measured against the head (in the candidates' order)."""
-    listed = candidates(facts.head_source, ctx.mode_options.target, facts.head)
+    local = local_digests(facts.head_source.text, ctx.mode_options.build_args, facts.images)
+    listed = candidates(facts.head_source, ctx.mode_options.target, facts.head, local)
     until = budget(facts.started, facts.longest_build, ctx.options.deadline_minutes)
     lock = threading.Lock()
     workers = WORKERS if _cores() >= WORKERS else 1
@@ -195,6 +197,10 @@ def standing(
     cache); any other must make the image smaller: a change that saves no byte is no advice."""
     if not judged.ok:
         return False, judged.why
+    if candidate.check == "pinned":  # a pin saves no byte: it names the image built from
+        if after > before:
+            return False, "the image grew"
+        return True, judged.why + " from the local image of that digest"
     if candidate.cached_step:
         if after > before + MANIFESTS:
             return False, "the image grew"

@@ -45,8 +45,21 @@ OPTIONS: tuple[OptionGroup, ...] = (
         Option("vex", "an OpenVEX file: vulnerabilities the team assessed as not affecting"),
         Option(
             "base-image",
-            "compare with this image (an OCI folder or tar, or a registry "
-            "reference) instead of building the base",
+            "compare with this image (an OCI folder or tar, a docker-archive, a root file "
+            "system tar, or a registry reference) instead of building the base",
+        ),
+        Option(
+            "image",
+            "NAME=PATH: build FROM NAME (every stage, base and head) from a local image, an "
+            "OCI folder or tar, a docker-archive or a root file system tar; repeat for each "
+            "name (the workflow's INPUT_IMAGE: one a line)",
+            setting=False,
+            repeat=True,
+        ),
+        Option(
+            "mirror",
+            "REGISTRY=MIRROR, one a line: every pull from REGISTRY asks MIRROR first "
+            "(docker.io=mirror.gcr.io; http:// for a mirror in plain HTTP)",
         ),
         Option("size-limit", "the largest image fail-on size-limit accepts (e.g. 500MB)"),
         Option("growth-limit", "the most growth fail-on growth-limit accepts (e.g. 50MB or 10%%)"),

@@ -35,7 +35,9 @@ from cicd_agent.modes.build.dockerfile import (
     qualified,
     registry_images,
 )
+from cicd_agent.modes.build.images import LocalImage, for_reference, load
 from cicd_agent.modes.build.machine import binds
+from cicd_agent.modes.build.mirrors import SEARCH
 from cicd_agent.modes.build.network import HOST, NONE, own_network
 from cicd_agent.modes.build.oci import keep_only_referenced, read_layout, share_blobs
 from cicd_agent.modes.build.store import Store, beside, by_trust
@@ -277,12 +279,20 @@ class Buildah:
 
     name = "buildah"
 
-    def __init__(self, work: Path, environ: Mapping[str, str], timeout: float) -> None:
-        self.kept, self.own, self.storage = by_trust(
-            work, build_environment(environ), own_processes
-        )
+    def __init__(
+        self,
+        work: Path,
+        environ: Mapping[str, str],
+        timeout: float,
+        images: Mapping[str, LocalImage] | None = None,
+        registries: str = SEARCH,
+    ) -> None:
+        env = build_environment(environ)
+        self.kept, self.own, self.storage = by_trust(work, env, own_processes, registries)
         self.work = work
         self.timeout = timeout
+        self.images = dict(images or {})
+        """The local image each ``FROM`` name is given (``--image``), taken in place of a pull."""
         self.written: list[Path] = []
         """The layouts this builder wrote, oldest first: their layers are linked into the next
         one's folder before skopeo writes it (:func:`.oci.share_blobs`)."""
@@ -371,6 +381,15 @@ class Buildah:
         env = where.env if trusted else {k: v for k, v in where.env.items() if k not in LOGINS}
         logins = [Path(env[name]) for name in LOGINS if env.get(name)]
         for image in images:
+            local = for_reference(image, self.images)
+            if local is not None:  # the workflow's file: no registry, no login
+                say(f"taking {image} from {local.source}")
+                sandbox = own_processes(where.folder, (*where.reads, local.layout))
+                status, tail = run_tool([*sandbox, *load(where, local, image)], where.env, say,
+                                        lambda _: None, self.timeout)  # fmt: skip
+                if status != 0:
+                    raise BuildFailed(f"skopeo copy of {local.source} exited {status}", tail)
+                continue
             say(f"pulling {image}")
             argv = ["buildah", *where.options, "pull", "--policy", "missing", "--quiet", image]
             # the trusted base's pulls run nothing of the pull request: the machine's network

@@ -9,7 +9,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.api import (
@@ -21,7 +21,7 @@ from cicd_agent.api import (
     UsageError,
 )
 from cicd_agent.api.lent.processes import stream
-from cicd_agent.modes.build import oci, safety
+from cicd_agent.modes.build import images, oci, safety
 from cicd_agent.modes.build.builder import (
     Buildah,
     Builder,
@@ -40,6 +40,7 @@ from cicd_agent.modes.build.dockerfile import (
 )
 from cicd_agent.modes.build.layer_archive import Known, read_tree
 from cicd_agent.modes.build.layers import Built
+from cicd_agent.modes.build.mirrors import registries_conf
 from cicd_agent.modes.build.options import BuildOptions
 from cicd_agent.modes.build.tree import TreeError
 from cicd_agent.modes.build.types import BuildFacts, Source
@@ -60,15 +61,27 @@ def work_folder(ctx: RunContext[BuildOptions]) -> Path:
     return chosen
 
 
-def make_builder(ctx: RunContext[BuildOptions], work: Path) -> Builder:
+def make_builder(
+    ctx: RunContext[BuildOptions], work: Path, local: Mapping[str, images.LocalImage]
+) -> Builder:
+    """The builder ``--builder`` names that runs here; with ``--image`` or ``mirror``, buildah
+    (``auto`` takes it before docker buildx, which is not given either here)."""
     options = ctx.mode_options
-    name = available(options.builder, ctx.environ)
+    given = "--image" if local else "mirror" if options.mirrors else ""
+    wanted = "buildah" if given and options.builder == "auto" else options.builder
+    name = available(wanted, ctx.environ)
     timeout = ctx.options.deadline_minutes * 60
+    if name == "docker" and given:
+        raise UsageError(
+            f"{given} is given to buildah's builds only; --builder docker does not take it.",
+            hint=f"Use --builder buildah (or auto) with {given}.",
+        )
     if name == "docker":
         return Buildx(ctx.environ, timeout)
     if name == "buildah":
         ctx.progress.stage("build: choosing buildah's storage driver")
-        buildah = Buildah(work, ctx.environ, timeout)
+        registries = registries_conf(options.mirrors)
+        buildah = Buildah(work, ctx.environ, timeout, local, registries)
         ctx.progress.say(f"storage: {buildah.storage}")
         if buildah.storage != "overlay":
             ctx.note(f"buildah's storage: {buildah.storage}; each layer a build reads is copied.")
@@ -83,8 +96,14 @@ def make_builder(ctx: RunContext[BuildOptions], work: Path) -> Builder:
     )
 
 
-def source(ctx: RunContext[BuildOptions], rev: str, folder: Path) -> Source:
-    """Commit ``rev``'s files exported to ``folder``, its Dockerfile parsed, links checked."""
+def source(
+    ctx: RunContext[BuildOptions],
+    rev: str,
+    folder: Path,
+    given: Mapping[str, images.LocalImage] | None = None,
+) -> Source:
+    """Commit ``rev``'s files exported to ``folder``, its Dockerfile parsed, links checked, a
+    ``FROM`` pinned to another digest than the local image given for its name refused."""
     options = ctx.mode_options
     shutil.rmtree(folder, ignore_errors=True)
     left_out = ctx.checkout.export(rev, folder)
@@ -115,6 +134,13 @@ def source(ctx: RunContext[BuildOptions], rev: str, folder: Path) -> Source:
             f"{options.dockerfile} at {rev[:12]} reads the image {local[0][:200]!r} from this "
             "machine, not a registry; the build mode does not build it.",
             hint="Name a registry image (FROM python:3.12) or an earlier stage.",
+        )
+    pinned = images.pin_mismatches(text, options.build_args, given or {})
+    if pinned:
+        raise UsageError(
+            f"{options.dockerfile} at {rev[:12]} pins {pinned[0]}; the build would look for "
+            "the pinned image in a registry.",
+            hint="Give --image the image of that digest, or pin the digest it gives.",
         )
     frontends = other_frontends(text)
     if frontends:
@@ -230,17 +256,20 @@ def read_built(
     return Built(tree, image.steps, tuple(instructions), cached, name)
 
 
-BASE_IMAGE_HINT = "Name an OCI folder, an OCI tar or an image skopeo can copy."
+BASE_IMAGE_HINT = (
+    "Name an OCI folder, an OCI or docker-archive tar, a root file system tar or an image "
+    "skopeo can copy."
+)
 
 
 def outside_checkout(checkout: GitCheckout, reference: str) -> None:
-    """A ``--base-image`` folder or tar in the checkout (or reached through a link there) is
+    """A ``--base-image`` folder or tar in the checkout (or a link on the way to it there) is
     refused: the pull request would choose the image its own is compared with, and every
     vulnerability it brings would read as the base's. An image reference is not a path."""
     given = Path(reference)
     if not (given.exists() or given.is_symlink()):
         return
-    if checkout.holds(given):
+    if images.through_checkout(checkout, given):
         raise UsageError(
             f"--base-image {reference} is in the checkout; the pull request would choose the "
             "image it is compared with.",
@@ -250,15 +279,17 @@ def outside_checkout(checkout: GitCheckout, reference: str) -> None:
 
 
 def base_image(ctx: RunContext[BuildOptions], reference: str, work: Path) -> Path:
-    """The layout of ``--base-image``: an OCI folder as it is, a tar unpacked, a registry
-    reference copied by skopeo."""
+    """The layout of ``--base-image``: an OCI folder as it is, a tar unpacked (an OCI or
+    docker-archive tar, or a root file system wrapped as one layer), a registry reference
+    copied by skopeo."""
     given = Path(reference)
     try:
         if (given / "index.json").is_file():  # another's layout: every blob checked
             oci.check_layers(oci.read_layout(given))
             return given
-        if given.is_file():
-            return oci.unpack(given, work / "base-image")
+        if given.is_file():  # an OCI or docker-archive tar, or a root file system's
+            env = build_environment(ctx.environ) if ctx is not None else {}
+            return images.layout_of_file(given, work / "base-image", env)
     except TreeError as exc:
         raise UsageError(
             f"--base-image {reference} cannot be read: {exc}", hint=BASE_IMAGE_HINT
@@ -266,9 +297,11 @@ def base_image(ctx: RunContext[BuildOptions], reference: str, work: Path) -> Pat
     ctx.progress.stage(f"collect: copying {reference} with skopeo")
     target = work / "base-image"
     shutil.rmtree(target, ignore_errors=True)
+    registries = work / "registries.conf"  # short names on Docker Hub, and the mirrors
+    registries.write_text(registries_conf(ctx.mode_options.mirrors))
     status, tail = stream(
         ["skopeo", "copy", f"docker://{reference}", f"oci:{target}:latest"],
-        env=build_environment(ctx.environ),
+        env={**build_environment(ctx.environ), "CONTAINERS_REGISTRIES_CONF": str(registries)},
         on_line=lambda _: None,
         timeout=1800,
     )
@@ -308,14 +341,16 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
     head = ctx.checkout.resolve(head_ref, "head")
     base_ref = base_ref or f"{head}~1"
     work = work_folder(ctx)
-    builder = make_builder(ctx, work)
+    env = build_environment(ctx.environ)
+    local = images.prepare(ctx.checkout, options.images, work, env) if options.images else {}
+    builder = make_builder(ctx, work, local)
     ctx.tool(builder.name)
     base: Built | None = None
     failed = ""
     trusted = None
     longest = 0.0
     base_text: str | None = None
-    head_src = source(ctx, head, work / "head-src")
+    head_src = source(ctx, head, work / "head-src", local)
     vouched = safety.vouched_base(event)
     if vouched and ctx.checkout.has_commit(vouched):
         trusted = ctx.checkout.merge_base(vouched, head)
@@ -331,7 +366,7 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
     elif base_sha is not None:
         kept = base_sha == trusted
         try:
-            base_src = source(ctx, base_sha, work / "base-src")
+            base_src = source(ctx, base_sha, work / "base-src", local)
             base_text = base_src.text
             what = f"base at {base_sha[:12]}"
             began = time.monotonic()
@@ -348,7 +383,10 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
     began = time.monotonic()
     built = build(ctx, builder, head_src, work / "head-image", f"head at {head[:12]}", also=failed)
     longest = max(longest, time.monotonic() - began)
+    texts = (head_src.text, base_text or "")
+    for name in images.unused(local, texts, options.build_args):
+        ctx.note(f"--image {name}: no FROM of the base or the head names it; it was not used.")
     return BuildFacts(
         built, base, work / "head-image", head_src, builder, work, trusted, base_text, head,
-        started, longest,
+        started, longest, local,
     )  # fmt: skip

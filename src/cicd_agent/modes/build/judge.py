@@ -47,7 +47,7 @@ class Judged:
 
 def judge(head: Built, after: Built, candidate: Candidate) -> Judged:
     """``after`` (the head built with ``candidate``) against ``head``."""
-    if candidate.check == "same":
+    if candidate.check in ("same", "pinned"):
         differing = entries_differing(head.tree.files, after.tree.files, ALLOWED)
         if differing:
             return Judged(False, f"{len(differing)} files differ, the first {differing[0]}", False)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import UsageError
+from cicd_agent.modes.build.mirrors import Mirror, mirrors
 
 if TYPE_CHECKING:
     from cicd_agent.api import Given
@@ -16,6 +17,16 @@ UNITS = {"": 1, "B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3,
          "KIB": 1024, "MIB": 1024**2, "GIB": 1024**3}  # fmt: skip
 SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMG]?I?B?)\s*", re.IGNORECASE)
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+REFERENCE = re.compile(
+    r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+    r"(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?"
+)
+"""An image reference as docker reads one (``debian:bookworm-slim``, ``ghcr.io/team/app:1``),
+never a transport (``oci:/path``) or a variable."""
+HINT = (
+    "Give --image NAME=PATH: NAME as the FROM line writes it, PATH an OCI layout folder, an "
+    "OCI or docker-archive tar, or a root file system tar, outside the checkout."
+)
 
 
 def size(text: str, option: str) -> int:
@@ -67,6 +78,20 @@ def build_args(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+def images(text: str) -> tuple[tuple[str, Path], ...]:
+    """``NAME=PATH`` pairs, one a line (a repeated ``--image`` gives them so); a relative path
+    is the working folder's. A name that is not an image reference, or no path, is exit 2."""
+    pairs = []
+    for part in text.splitlines():
+        name, equals, path = part.strip().partition("=")
+        if not part.strip():
+            continue
+        if not equals or not path.strip() or REFERENCE.fullmatch(name.strip()) is None:
+            raise UsageError(f"--image {part.strip()[:200]!r} is not NAME=PATH.", hint=HINT)
+        pairs.append((name.strip(), Path(path.strip()).absolute()))
+    return tuple(pairs)
+
+
 @dataclass(frozen=True)
 class BuildOptions:
     """What ``cicd-agent build`` was asked to do."""
@@ -86,6 +111,10 @@ class BuildOptions:
     advice: bool
     cache_dir: Path | None
     smoke_command: str | None = None
+    images: tuple[tuple[str, Path], ...] = ()
+    """``--image``: the local image each ``FROM`` name is given (:mod:`.images`)."""
+    mirrors: tuple[Mirror, ...] = ()
+    """``mirror``: the mirror each registry's pulls ask first (:mod:`.mirrors`)."""
 
     @classmethod
     def from_given(cls, given: Given) -> BuildOptions:
@@ -106,4 +135,6 @@ class BuildOptions:
             advice=(given.text("advice") or "on") == "on",
             cache_dir=given.path("cache_dir"),
             smoke_command=given.text("smoke_command") or None,
+            images=images(given.text("image") or ""),
+            mirrors=mirrors(given.text("mirror") or ""),
         )

@@ -9,6 +9,7 @@ Checks, from strictest:
 - ``packages``: files may only go, each one a file of a package no longer installed, and no
   program kept names a shared library that went (the build tools dropped, nothing they built).
 - ``ignored``: files may only go, each one under a name the proposed ``.dockerignore`` lists.
+- ``pinned``: a digest pin of a local image (``--image``): the same files, no larger.
 - ``registry``: not built: what it changes is the registry's to prove (a digest pin).
 """
 
@@ -18,13 +19,14 @@ import itertools
 import re
 import shlex
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cicd_agent.modes.build.dockerfile import Instruction
 from cicd_agent.modes.build.layers import DEPENDENCY_FILES, Built, rows
 from cicd_agent.modes.build.merge import merge
+from cicd_agent.modes.build.tree import FILE
 from cicd_agent.modes.build.types import Source
 
 MOUNT = "/tmp/.cicd-agent-copy"  # noqa: S108 - a path inside the image being built
@@ -192,6 +194,39 @@ def copy_then_delete(text: str, stage: Sequence[Instruction]) -> Iterator[Candid
         )
 
 
+def run_then_delete(text: str, head: Built) -> Iterator[Candidate]:
+    """A file one ``RUN`` writes that a later ``RUN`` deletes: it stays in the first one's
+    layer. Both commands in one ``RUN`` write and remove it in one layer: with the ``RUN`` lines
+    between (those alone between: all joined in order), else at the later one's place. Read from
+    the head as built: the first layer's files the later one's whiteouts hide (the file, or a
+    folder above it); the pair hiding the most bytes is proposed."""
+    built = [row for row in rows(head) if row.layer is not None and _shell(row.instruction)]
+    wasted = {
+        (first, later): sum(entry.size for path, entry in head.tree.layers[first.layer or 0]
+                            .entries.items() if entry.kind == FILE
+                            and _under(path, head.tree.layers[later.layer or 0].deleted))
+        for first, later in itertools.combinations(built, 2)
+    }  # fmt: skip
+    if not wasted or max(wasted.values()) == 0:
+        return
+    one, two = (row.instruction for row in max(wasted, key=lambda pair: wasted[pair]))
+    between = [i for i in head.instructions if one.line < i.line < two.line]
+    chain = [one, *between, two] if all(map(_shell, between)) else [one, two]
+    new = "RUN " + " \\\n    && ".join(str(_shell(i)) for i in chain)
+    lines = _lines(text)
+    kept = [] if len(chain) > 2 or not between else lines[one.end_line : two.line - 1]
+    changed = [*lines[: one.line - 1], *kept, new, *lines[two.end_line :]]
+    yield Candidate("run-then-delete", one.line, "\n".join(changed) + "\n", new)
+
+
+def _under(path: str, deleted: frozenset[str]) -> bool:
+    """Whether whiteouts ``deleted`` remove ``path``: its own, a folder's above it, or an
+    opaque folder's (``folder/``) above it."""
+    parts = path.split("/")
+    above = ("/".join(parts[:n]) for n in range(1, len(parts) + 1))
+    return any(name in deleted or f"{name}/" in deleted for name in above) or "/" in deleted
+
+
 def dependencies_first(
     text: str, stage: Sequence[Instruction], context: Path
 ) -> Iterator[Candidate]:
@@ -271,13 +306,27 @@ def dockerignore(stage: Sequence[Instruction], context: Path) -> Iterator[Candid
     )
 
 
-def digest_pin(stage: Sequence[Instruction]) -> Iterator[Candidate]:
-    """A ``FROM`` of a registry image by tag: the tag may name another image tomorrow."""
+def digest_pin(
+    text: str, stage: Sequence[Instruction], local: Mapping[str, str]
+) -> Iterator[Candidate]:
+    """A ``FROM`` of a registry image by tag: the tag may name another image tomorrow. When the
+    workflow gave a local image for the name (``local``: name → its digest), the pin names that
+    digest and is built: the same files from the same image prove it."""
     first = stage[0] if stage else None
     if first is None or first.keyword != "FROM" or not first.values:
         return
     image = first.values[0]
     if "@" in image or image == "scratch" or "$" in image:
+        return
+    if image in local:
+        pinned = first.text.replace(image, f"{image}@{local[image]}", 1)
+        yield Candidate(
+            "base-pinned-by-digest",
+            first.line,
+            _replace(text, first.line, first.end_line, _lines(pinned)),
+            pinned,
+            check="pinned",
+        )
         return
     yield Candidate(
         "base-pinned-by-digest",
@@ -376,15 +425,22 @@ def _add_folders(folders: set[str], paths: Iterable[str]) -> None:
             at = at.rpartition("/")[0]
 
 
-def candidates(source: Source, target: str | None, head: Built | None = None) -> list[Candidate]:
-    """Every rule's proposals for the image's stage, cheapest to build first."""
+def candidates(
+    source: Source,
+    target: str | None,
+    head: Built | None = None,
+    local: Mapping[str, str] | None = None,
+) -> list[Candidate]:
+    """Every rule's proposals for the image's stage, cheapest to build first; ``local``: the
+    digest of the local image the workflow gave for a ``FROM`` name (``--image``)."""
     stage = source.parsed.stage(target)
     return [
         *copy_then_delete(source.text, stage),
+        *(run_then_delete(source.text, head) if head is not None else ()),
         *dependencies_first(source.text, stage, source.context),
         *apt_lists(source.text, stage),
         *no_recommends(source.text, stage),
         *dockerignore(stage, source.context),
         *(multi_stage(source.text, stage, head) if head is not None else ()),
-        *digest_pin(stage),
+        *digest_pin(source.text, stage, local or {}),
     ]

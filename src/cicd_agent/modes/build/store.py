@@ -38,12 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cicd_agent.api.lent.processes import runs, stream
+from cicd_agent.modes.build.mirrors import SEARCH
 
-REGISTRIES = """unqualified-search-registries = ["docker.io"]
-short-name-mode = "permissive"
-"""
-"""How a short image name (``python:3.11-slim``) resolves, as docker resolves it: on Docker
-Hub, with no prompt (a build has no terminal to ask on)."""
 Sandbox = Callable[[Path, Sequence[Path]], list[str]]
 """The sandbox buildah runs in, given the storage it writes and the folders it reads
 (:func:`.builder.own_processes`)."""
@@ -59,6 +55,8 @@ class Store:
     env: dict[str, str]
     reads: tuple[Path, ...] = ()
     driver: str = "vfs"
+    registries: str = SEARCH
+    """Its ``registries.conf``: where short names resolve, and the mirrors (:mod:`.mirrors`)."""
 
     @property
     def settings(self) -> list[str]:
@@ -90,7 +88,11 @@ class Store:
 
 
 def store(
-    folder: Path, environ: Mapping[str, str], reads: tuple[Path, ...] = (), driver: str = "vfs"
+    folder: Path,
+    environ: Mapping[str, str],
+    reads: tuple[Path, ...] = (),
+    driver: str = "vfs",
+    registries: str = SEARCH,
 ) -> Store:
     """The storage in ``folder`` (made when absent) with its settings written."""
     temporary = folder / "tmp"
@@ -99,15 +101,14 @@ def store(
     networks.mkdir(exist_ok=True)
     settings = folder / "containers.conf"
     settings.write_text(f"[network]\nnetwork_config_dir = {json.dumps(str(networks))}\n")
-    registries = folder / "registries.conf"
-    registries.write_text(REGISTRIES)
+    (folder / "registries.conf").write_text(registries)
     env = {
         **environ,
         "TMPDIR": str(temporary),
         "CONTAINERS_CONF": str(settings),
-        "CONTAINERS_REGISTRIES_CONF": str(registries),
+        "CONTAINERS_REGISTRIES_CONF": str(folder / "registries.conf"),
     }
-    return Store(folder, env, reads, driver)
+    return Store(folder, env, reads, driver, registries)
 
 
 PROBE = "FROM scratch\nCOPY probe /probe/first\nCOPY probe /probe/second\n"
@@ -137,14 +138,16 @@ def driver(work: Path, environ: Mapping[str, str], sandbox: Sandbox) -> tuple[st
     return "vfs", f"overlay does not build here ({said[-1][:200] if said else f'exit {status}'})"
 
 
-def by_trust(work: Path, environ: Mapping[str, str], sandbox: Sandbox) -> tuple[Store, Store, str]:
+def by_trust(
+    work: Path, environ: Mapping[str, str], sandbox: Sandbox, registries: str = SEARCH
+) -> tuple[Store, Store, str]:
     """The kept storage and the run's own (see the module's text), and the storage named for
     a reader ("overlay", "vfs, because ..."). Both are made ready to be read: buildah makes
     a storage's folders and lock files on first use, which it cannot do where it is
     read-only (the kept one to every build but the base's, the run's own to advice)."""
     chosen, why = driver(work, environ, sandbox)
-    kept = store(work / "trusted", environ, driver=chosen)
-    own = store(work / f"run-{uuid.uuid4().hex[:16]}", environ, (kept.folder,), chosen)
+    kept = store(work / "trusted", environ, driver=chosen, registries=registries)
+    own = store(work / f"run-{uuid.uuid4().hex[:16]}", environ, (kept.folder,), chosen, registries)
     atexit.register(shutil.rmtree, own.folder, True)
     for made in (kept, own):
         listing = ["buildah", *made.options, "images", "--quiet"]
@@ -163,7 +166,7 @@ def beside(own: Store) -> Store:
     reads = (own.folder, *own.reads)
     if own.driver == "overlay" and not linked(reads):
         reads = reads[-1:]
-    made = store(folder, own.env, reads, own.driver)
+    made = store(folder, own.env, reads, own.driver, own.registries)
     atexit.register(shutil.rmtree, made.folder, True)
     return made
 

@@ -3,12 +3,14 @@ measured of them (the verdict decide turns into the result)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cicd_agent.modes.build.builder import Builder
 from cicd_agent.modes.build.dockerfile import Parsed
 from cicd_agent.modes.build.findings import Changes
+from cicd_agent.modes.build.images import LocalImage
 from cicd_agent.modes.build.layers import Built
 from cicd_agent.modes.build.result import InstructionReport, LayerBar
 
@@ -48,6 +50,8 @@ class BuildFacts:
     longest_build: float = 0.0
     """Seconds the longest of the base's and the head's builds took, reading it included
     (what a plain build of the Dockerfile takes here, as this run saw it)."""
+    images: Mapping[str, LocalImage] = field(default_factory=dict)
+    """The local image each ``FROM`` name was given (``--image``)."""
 
 
 @dataclass(frozen=True)
