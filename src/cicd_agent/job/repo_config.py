@@ -374,6 +374,18 @@ def _safe_yaml(text: str) -> object:
         raise UsageError(f"{one_line(exc, CONFIG_PATH)} (not valid YAML).", hint=_HINT) from None
 
 
+def settings_text(repo_dir: Path, commit: str) -> str:
+    """The settings file's text as ``commit`` has it, whole, to be edited; "" when there is
+    none. A file the reader would refuse (too large, not UTF-8) is a :class:`UsageError`."""
+    data = _committed(repo_dir, commit, (CONFIG_PATH,)).get(CONFIG_PATH, b"")
+    if len(data) > MAX_CONFIG_BYTES:
+        raise UsageError(f"{CONFIG_PATH} is larger than {MAX_CONFIG_BYTES:,} bytes", hint=_HINT)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{CONFIG_PATH} is not UTF-8 text", hint=_HINT) from None
+
+
 def codeowners(repo_dir: Path, commit: str | None) -> str:
     """CODEOWNERS as committed in ``commit`` (the trusted one: a pull request's own file names
     no owner), where GitHub looks first; "" when there is none."""

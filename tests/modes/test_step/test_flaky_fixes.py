@@ -10,6 +10,7 @@ import io
 import json
 import sys
 from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +157,55 @@ def test_pr_proposes_a_verified_fix_by_a_draft_from_a_new_branch_never_the_pushe
     assert pull["base"] == "main"  # the branch the push was to (GITHUB_REF_NAME)
     assert "tests/test_b.py::test_victim" in pull["title"] and "verified" in pull["body"]
     assert proxy.calls("PATCH", r"/repos/[^/]+/[^/]+/git/refs/.*") == []  # never moves a branch
+
+
+ONCE = """\
+import pathlib
+
+COUNT = pathlib.Path(__file__).with_name("once.count")
+
+
+def test_once():
+    seen = int(COUNT.read_text()) if COUNT.exists() else 0
+    COUNT.write_text(str(seen + 1))
+    assert seen > 0  # fails on the first run only
+"""
+
+
+def test_quarantine_pr_proposes_the_flaky_test_not_fixed_in_the_settings_file_by_a_draft(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github_api: Any
+) -> None:
+    """A push whose test failed, then passed on retry: its entry (owner from CODEOWNERS, 30
+    days) added to the settings file as text, its other lines kept, on a new branch."""
+    settings = "review:\n  fail-on: high  # the team's\n"
+    files = {"tests/test_q.py": ONCE, ".github/CODEOWNERS": "tests/ @acme/db\n",
+             ".github/cicd-agent.yml": settings}  # fmt: skip
+    code, _, summary = _step(tmp_path, monkeypatch, files, github=github_api.env(),
+                             extra=["--fix-flaky", "off", "--quarantine-pr"])  # fmt: skip
+    assert code == 0, summary
+    until = (date.today() + timedelta(days=30)).isoformat()
+    proxy = github_api.proxy
+    (blob,) = [json.loads(r.body) for r in proxy.calls("POST", r"/repos/[^/]+/[^/]+/git/blobs")]
+    assert blob["content"] == (settings + 'analyse-failure:\n  quarantine:\n'
+                               '    - test: "tests/test_q.py::test_once"\n'
+                               f'      owner: "@acme/db"\n      expires: "{until}"\n')
+    (tree,) = [json.loads(r.body) for r in proxy.calls("POST", r"/repos/[^/]+/[^/]+/git/trees")]
+    assert [e["path"] for e in tree["tree"]] == [".github/cicd-agent.yml"]
+    (pull,) = [json.loads(r.body) for r in proxy.calls("POST", r"/repos/[^/]+/[^/]+/pulls")]
+    assert pull["draft"] is True and pull["base"] == "main"
+    assert pull["head"].startswith("cicd-agent/quarantine-")
+    assert "Quarantine proposed by a draft pull request: " in summary and "/pull/" in summary
+    assert proxy.calls("PATCH", r"/repos/[^/]+/[^/]+/git/refs/.*") == []
+
+
+def test_quarantine_pr_on_a_pull_request_proposes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github_api: Any
+) -> None:
+    files = {"tests/test_q.py": ONCE, ".github/CODEOWNERS": "tests/ @acme/db\n"}
+    _, _, summary = _step(tmp_path, monkeypatch, files, event="pull_request",
+                          github=github_api.env(), extra=["--fix-flaky", "off", "--quarantine-pr"])
+    assert "No quarantine pull request: it is not from a push GitHub vouches for." in summary
+    assert github_api.proxy.calls("POST", r"/repos/[^/]+/[^/]+/pulls") == []
 
 
 def test_a_forks_pull_request_gets_the_patch_checked_never_verified(

@@ -54,8 +54,14 @@ OPTIONS: tuple[OptionGroup, ...] = (
             "fix-flaky",
             "classify each flaky test (order-dependent or not, in the sandbox) and offer a "
             "proven fix of an order-dependent one: suggest (in the summary and --json), pr "
-            "(the same; no pull request is opened yet), off (default)",
+            "(the same, and a draft pull request of each verified fix, on a push), off (default)",
             choices=("suggest", "pr", "off"),
+        ),
+        Option(
+            "quarantine-pr",
+            "on a push, propose each flaky test not fixed for quarantine: its entry (owner from "
+            "CODEOWNERS, 30 days) in the settings file, by a draft pull request",
+            switch=True,
         ),
         Option(
             "stable-runs",

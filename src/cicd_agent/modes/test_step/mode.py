@@ -45,12 +45,15 @@ from cicd_agent.api.tests import FileStore, StoredRun, history_key, stats
 from cicd_agent.job.draft_pull import open_draft_pull
 from cicd_agent.modes.test_step.attempts import run_attempts, runner_of
 from cicd_agent.modes.test_step.judge import analyse
+from cicd_agent.modes.test_step.quarantine_pr import propose
 from cicd_agent.modes.test_step.result import TestStepResult, decide, fixes_lines, seen_lines
 from cicd_agent.modes.test_step.types import FlakyFix, StepFacts, StepVerdict
 from cicd_agent.plugins import plugin_sections
 
 if TYPE_CHECKING:
     from cicd_agent.api import Event, RunContext
+    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.job.payloads import Push
     from cicd_agent.modes.test_step.options import TestStepOptions
 
 NAME = "test-step"
@@ -63,6 +66,8 @@ def run(ctx: RunContext[TestStepOptions]) -> tuple[TestStepResult, ExitCode]:
     analysing(ctx)
     verdict = analyse(facts, ctx.today, options.flaky)
     fixes = fix(ctx, facts, verdict) if options.fix_flaky != "off" else []
+    if options.quarantine_pr:
+        quarantine(ctx, facts, verdict, fixes)
     result = decide(verdict, options.command, fixes)
     result, code = finish(ctx, result, lambda decided: publish(ctx, facts))
     if code is ExitCode.OK and not result.passed:
@@ -131,18 +136,47 @@ def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict
     return fixes
 
 
-def _drafted(ctx: RunContext[TestStepOptions], facts: StepFacts, fix: FlakyFix) -> FlakyFix:
-    """``fix`` proposed by a draft pull request into the pushed branch, where it is verified and
-    the run is a push GitHub vouches for: a fork's code or a checked patch is only shown."""
-    if fix.status != "verified" or not fix.files:
-        return fix
+def quarantine(
+    ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict, fixes: list[FlakyFix]
+) -> None:
+    """The step's flaky tests that no fix was offered for, proposed for quarantine by a draft
+    pull request (:mod:`.quarantine_pr`), on a push GitHub vouches for."""
+    fixed = {fix.test for fix in fixes if fix.status in ("verified", "checked") and fix.patch}
+    tests = [test for test, _ in verdict.flaky if test not in fixed]
+    if not tests:
+        return
+    push, client, branch, why = _pull_place(ctx, facts)
+    if push is None or client is None:
+        ctx.note(f"No quarantine pull request: {why}.")
+        return
+    checkout = ctx.options.repo_dir
+    ctx.note(propose(client, checkout=checkout, commit=push.after, into=branch, tests=tests,
+                     today=ctx.today, file_of=lambda test: file_of_test(checkout, test),
+                     body=lambda entry: f"- {code_span(entry.test, 200)}: owner "
+                     f"@{entry.owner}, until {entry.expires}"))  # fmt: skip
+
+
+def _pull_place(
+    ctx: RunContext[TestStepOptions], facts: StepFacts
+) -> tuple[Push | None, GitHubClient | None, str, str]:
+    """Where a pull request of ours may go: the push, the client, the pushed branch; or Nones
+    and why not (a push GitHub vouches for only, never on a dry run)."""
     push, client = ctx.event.push, ctx.github
     branch = branch_name(ctx.environ, push.ref) if push is not None else ""
     why = ("it is not from a push GitHub vouches for" if push is None or not facts.trust.code_is_proof
            else "the push is to no branch" if not branch
            else "this is a dry run" if ctx.options.dry_run
            else "there is no GitHub token" if client is None else "")  # fmt: skip
-    if why or push is None or client is None:
+    return (None, None, "", why) if why else (push, client, branch, "")
+
+
+def _drafted(ctx: RunContext[TestStepOptions], facts: StepFacts, fix: FlakyFix) -> FlakyFix:
+    """``fix`` proposed by a draft pull request into the pushed branch, where it is verified and
+    the run is a push GitHub vouches for: a fork's code or a checked patch is only shown."""
+    if fix.status != "verified" or not fix.files:
+        return fix
+    push, client, branch, why = _pull_place(ctx, facts)
+    if push is None or client is None:
         ctx.note(f"No draft pull request for {code_span(fix.test, 120)}: {why}.")
         return fix
     drafted = open_draft_pull(

@@ -23,6 +23,7 @@ class TestStepOptions:
     issues: bool = False
     stable_runs: int = 10
     fix_flaky: Literal["suggest", "pr", "off"] = "off"
+    quarantine_pr: bool = False
 
     @classmethod
     def from_given(cls, given: Given) -> TestStepOptions:
@@ -42,4 +43,5 @@ class TestStepOptions:
             issues=given.value("issues") is True,
             stable_runs=runs if isinstance(runs, int) else 10,
             fix_flaky="suggest" if fixing == "suggest" else "pr" if fixing == "pr" else "off",
+            quarantine_pr=given.value("quarantine_pr") is True,
         )
