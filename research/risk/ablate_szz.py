@@ -53,6 +53,7 @@ class Variant:
     unused: tuple[str, ...] = ()
     own_weight: float | None = None
     prior: bool = True
+    size_weight: float | None = None
 
 
 def _only(*kept: tuple[str, ...]) -> tuple[str, ...]:
@@ -62,6 +63,9 @@ def _only(*kept: tuple[str, ...]) -> tuple[str, ...]:
 
 VARIANTS: dict[str, Variant] = {
     "as-is": Variant(),
+    "no-size-backbone": Variant(size_weight=0.0),
+    "size-weight-0.5": Variant(size_weight=0.5),
+    "size-weight-0.8": Variant(size_weight=0.8),
     "no-types": Variant(unused=TYPES),
     "no-scope": Variant(unused=SCOPE),
     "no-spread": Variant(unused=SPREAD),
@@ -73,23 +77,29 @@ VARIANTS: dict[str, Variant] = {
     "size-only": Variant(unused=_only(SIZE)),
     "size+scope": Variant(unused=_only(SIZE, SCOPE)),
     "size+scope+types": Variant(unused=_only(SIZE, SCOPE, TYPES)),
+    "no-experience,no-other": Variant(unused=EXPERIENCE + OTHER),
 }
 
 
 @contextlib.contextmanager
 def applied(variant: Variant) -> Iterator[None]:
     saved = dict(risk_model.DIRECTIONS)
-    saved_weight = risk_model.OWN_WEIGHT
+    saved_weight, saved_size = risk_model.OWN_WEIGHT, risk_model.SIZE_WEIGHT
     for name in variant.unused:
         risk_model.DIRECTIONS[name] = risk_model.UNUSED
     if variant.own_weight is not None:
         risk_model.OWN_WEIGHT = variant.own_weight
+    if variant.size_weight is not None:
+        risk_model.SIZE_WEIGHT = variant.size_weight
     try:
         yield
     finally:
         risk_model.DIRECTIONS.clear()
         risk_model.DIRECTIONS.update(saved)
-        risk_model.OWN_WEIGHT = saved_weight
+        risk_model.OWN_WEIGHT, risk_model.SIZE_WEIGHT = saved_weight, saved_size
+
+
+_DOCS, _TESTS = jit.FEATURES.index("docs_only"), jit.FEATURES.index("tests_only")
 
 
 @dataclass
@@ -101,6 +111,7 @@ class Prepared:
     judged_rows: list[list[float]]
     lines: np.ndarray
     label: np.ndarray
+    scope: np.ndarray  # documentation-only or tests-only (the row's own flags)
 
 
 def prepare(path: Path, szz: dict, cache: Path | None, split: float, window_only: bool) -> Prepared:
@@ -122,6 +133,7 @@ def prepare(path: Path, szz: dict, cache: Path | None, split: float, window_only
         judged_rows=[rows[i] for i in judged],
         lines=np.asarray([sum(f.added for f in commits[i].files) for i in judged], dtype=float),
         label=np.asarray([commits[i].sha in induced for i in judged], dtype=bool),
+        scope=np.asarray([max(rows[i][_DOCS], rows[i][_TESTS]) > 0 for i in judged]),
     )
 
 
@@ -153,7 +165,7 @@ def report(name: str, per_repo: dict[str, dict[str, float]]) -> str:
     lines = np.mean([r["lines_auc"] for r in per_repo.values()])
     top = np.mean([r["top10"] for r in per_repo.values()])
     return (
-        f"| {name} | {np.mean(aucs):.3f} [{low:.3f}-{high:.3f}] | {lines:.3f} | {below} | "
+        f"| {name} | {np.mean(aucs):.4f} [{low:.3f}-{high:.3f}] | {lines:.4f} | {below} | "
         f"{significant} | {top:.1%} |"
     )
 
@@ -171,10 +183,12 @@ def main() -> None:
     args = parser.parse_args()
     results: dict[str, dict[str, dict[str, float]]] = {name: {} for name in args.variants}
     saved: dict[str, np.ndarray] = {}
+    scope: dict[str, Prepared] = {}
     for path in args.repos:
         szz = json.loads((args.szz / f"{path.name}.json").read_text())
         data = prepare(path, szz, args.cache, args.split, args.window_only)
         saved[f"{path.name}/label"], saved[f"{path.name}/lines"] = data.label, data.lines
+        scope[path.name] = data
         for name in args.variants:
             score = scores(data, VARIANTS[name])
             saved[f"{path.name}/{name}"] = score
@@ -188,6 +202,13 @@ def main() -> None:
     for name in args.variants:
         print(report(name, results[name]))
     if args.per_repo:
+        print("\ndefect-inducing share of judged commits: documentation- or tests-only / the rest")
+        for repo, data in scope.items():
+            inside, rest = data.label[data.scope], data.label[~data.scope]
+            print(
+                f"  {repo:32} {inside.mean() if len(inside) else float('nan'):.1%} of "
+                f"{len(inside)} / {rest.mean():.1%} of {len(rest)}"
+            )
         for name in args.variants:
             print(f"\n{name}")
             for repo, r in results[name].items():
