@@ -43,6 +43,9 @@ SCOPE = ("docs_only", "tests_only")
 FILE_PAST = ("past_changes", "developers", "past_fixes", "past_reverts", "new_to_file")
 EXPERIENCE = ("author_experience", "recent_experience", "subsystem_experience")
 OTHER = ("revert", "days_since_revert")
+OLD_PRIOR = Path(__file__).with_name("prior_before_102.json")
+"""The prior as shipped before issue 102 zeroed two of its weights (``git show
+3c827479:src/cicd_agent/data/risk_prior.json``), to put the removed parts back."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class Variant:
     own_weight: float | None = None
     prior: bool = True
     size_weight: float | None = None
+    directions: tuple[tuple[str, int | None], ...] = ()  # put back (None: free)
+    prior_file: Path | None = None  # another prior than the shipped one
 
 
 def _only(*kept: tuple[str, ...]) -> tuple[str, ...]:
@@ -63,21 +68,47 @@ def _only(*kept: tuple[str, ...]) -> tuple[str, ...]:
 
 VARIANTS: dict[str, Variant] = {
     "as-is": Variant(),
+    "before-102": Variant(
+        size_weight=0.0,
+        directions=(
+            *((name, risk_model.SAFER) for name in EXPERIENCE),
+            ("revert", risk_model.RISKIER),
+            ("days_since_revert", None),
+            *((name, risk_model.RISKIER) for name in SPREAD),
+        ),
+        prior_file=OLD_PRIOR,
+    ),
     "no-size-backbone": Variant(size_weight=0.0),
     "size-weight-0.5": Variant(size_weight=0.5),
     "size-weight-0.8": Variant(size_weight=0.8),
     "no-types": Variant(unused=TYPES),
     "no-scope": Variant(unused=SCOPE),
-    "no-spread": Variant(unused=SPREAD),
+    "with-spread": Variant(
+        directions=tuple((name, risk_model.RISKIER) for name in SPREAD), prior_file=OLD_PRIOR
+    ),
     "no-file-past": Variant(unused=FILE_PAST),
-    "no-experience": Variant(unused=EXPERIENCE),
-    "no-other": Variant(unused=OTHER),
+    "with-experience": Variant(
+        directions=tuple((name, risk_model.SAFER) for name in EXPERIENCE),
+        prior_file=OLD_PRIOR,
+    ),
+    "with-other": Variant(
+        directions=(("revert", risk_model.RISKIER), ("days_since_revert", None)),
+        prior_file=OLD_PRIOR,
+    ),
+    "with-experience+other+spread": Variant(
+        directions=(
+            *((name, risk_model.SAFER) for name in EXPERIENCE),
+            ("revert", risk_model.RISKIER),
+            ("days_since_revert", None),
+            *((name, risk_model.RISKIER) for name in SPREAD),
+        ),
+        prior_file=OLD_PRIOR,
+    ),
     "no-history-fit": Variant(own_weight=0.0),
     "no-prior": Variant(prior=False),
     "size-only": Variant(unused=_only(SIZE)),
     "size+scope": Variant(unused=_only(SIZE, SCOPE)),
     "size+scope+types": Variant(unused=_only(SIZE, SCOPE, TYPES)),
-    "no-experience,no-other": Variant(unused=EXPERIENCE + OTHER),
 }
 
 
@@ -87,6 +118,11 @@ def applied(variant: Variant) -> Iterator[None]:
     saved_weight, saved_size = risk_model.OWN_WEIGHT, risk_model.SIZE_WEIGHT
     for name in variant.unused:
         risk_model.DIRECTIONS[name] = risk_model.UNUSED
+    for name, direction in variant.directions:
+        if direction is None:
+            risk_model.DIRECTIONS.pop(name, None)
+        else:
+            risk_model.DIRECTIONS[name] = direction
     if variant.own_weight is not None:
         risk_model.OWN_WEIGHT = variant.own_weight
     if variant.size_weight is not None:
@@ -139,6 +175,8 @@ def prepare(path: Path, szz: dict, cache: Path | None, split: float, window_only
 
 def scores(data: Prepared, variant: Variant) -> np.ndarray:
     prior = risk_prior.load_prior() if variant.prior else None
+    if variant.prior_file is not None:
+        prior = risk_prior.parse_prior(variant.prior_file.read_text(encoding="utf-8"))
     with applied(variant):
         model = risk_model.fit(data.past_rows, data.past_labels, prior)
         if model is None:

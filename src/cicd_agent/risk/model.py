@@ -82,27 +82,28 @@ has lasted that long it is the new normal, not news, and the sentence stops. Not
 RISKIER, SAFER, UNUSED = 1, -1, 0
 DIRECTIONS: dict[str, int] = {
     **dict.fromkeys(
-        ("lines_added", "lines_deleted", "files", "directories", "subsystems", "new_files",
-         "deleted_files", "binary_files", "past_changes", "developers", "past_fixes",
+        ("lines_added", "lines_deleted", "past_changes", "developers", "past_fixes",
          "past_reverts", "new_to_file", *(f"type_{kind.value}" for kind in TYPE_FEATURES)),
         RISKIER,
     ),
     **dict.fromkeys(("docs_only", "tests_only"), SAFER),
     **dict.fromkeys(
         ("entropy", "age_days", "fix", "author_reverted_share", "author_experience",
-         "recent_experience", "subsystem_experience", "revert", "days_since_revert"),
+         "recent_experience", "subsystem_experience", "revert", "days_since_revert", "files",
+         "directories", "subsystems", "new_files", "deleted_files", "binary_files"),
         UNUSED,
     ),
 }  # fmt: skip
 """How each feature may move the score, so that risk is monotone by construction: a coefficient
 of a ``RISKIER`` feature is never below zero, of a ``SAFER`` one never above, and an ``UNUSED``
-one is zero. A bigger change (more lines, files, folders, new files; any file that is not
-documentation or tests; another change type) therefore never scores lower. ``UNUSED``: what
-the message says (a fix: text the author writes), the author's revert record (a newcomer has
-none, so it would rank them safer than a maintainer), what a bigger change can move either
-way (entropy, the mean age of the touched files), and what did not raise the ranking of
-defect-inducing commits when removed one at a time (research/risk/results_102.md): the
-author's experience, undoing a past commit line for line, the time since the last revert."""
+one is zero. A bigger change (more lines; any file that is not documentation or tests;
+another change type) therefore never scores lower. ``UNUSED``: what the message says (a fix:
+text the author writes), the author's revert record (a newcomer has none, so it would rank
+them safer than a maintainer), what a bigger change can move either way (entropy, the mean
+age of the touched files), and what did not raise the ranking of defect-inducing commits
+when removed one at a time (research/risk/results_102.md): the author's experience, undoing
+a past commit line for line, the time since the last revert, and how far the change spreads
+(files, folders, subsystems, new, deleted and binary files: its lines already say its size)."""
 
 
 def own_labels(
