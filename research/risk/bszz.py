@@ -19,6 +19,11 @@ window's first commit (a line older than the window is blamed on a commit outsid
 is not labelled either way), and each commit remembers the time of the earliest fix that
 blamed it, so a time-ordered evaluation trains only on what was known at its cut.
 
+``--skip-comments`` takes MA-SZZ's line filters instead (AG-SZZ's, which MA-SZZ extends):
+blank lines and comment lines (by their first characters) are not blamed, and blame ignores
+whitespace (``git blame -w``); MA-SZZ's annotation graph and meta-change skipping are not
+written (blame runs on a history without merge commits in the window anyway).
+
 Writes ``DIR/owner+name.json`` in the format of :mod:`research.risk.szz` (``window``,
 ``times``, ``fixes``, ``induced``), which :mod:`research.risk.eval_szz` reads.
 """
@@ -37,16 +42,18 @@ from research.risk.szz import git, window
 KEYWORDS = re.compile(r"\b(fix(e[sd]|ing)?|bug(s|fix(es)?)?|defects?|patch(e[sd])?)\b", re.I)
 _ISSUE_LINK = re.compile(r"\b(fix(e[sd])?|close[sd]?|resolve[sd]?)\s*:?\s+(\S+/\S+)?#\d+", re.I)
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@")
+_COMMENT = ("#", "//", "/*", "*", "--", ";", "<!--", '"""', "'''", "%")
 
 
 def is_fix_message(message: str) -> bool:
     return bool(KEYWORDS.search(message) or _ISSUE_LINK.search(message))
 
 
-def deleted_lines(repo: Path, fix: str) -> dict[str, list[int]]:
+def deleted_lines(repo: Path, fix: str, skip_comments: bool = False) -> dict[str, list[int]]:
     """Old path -> the numbers, in the fix's parent, of every line the fix deleted, for the
     files that existed before the fix (renames followed as git's default diff does)."""
-    diff = git(repo, "diff", "-U0", "--no-color", "--no-ext-diff", f"{fix}^", fix)
+    quiet = ["-w", "--ignore-blank-lines"] if skip_comments else []
+    diff = git(repo, "diff", "-U0", "--no-color", "--no-ext-diff", *quiet, f"{fix}^", fix)
     lines: dict[str, list[int]] = {}
     path = ""
     number = 0
@@ -58,7 +65,9 @@ def deleted_lines(repo: Path, fix: str) -> dict[str, list[int]]:
         elif (hunk := _HUNK.match(line)) is not None:
             number = int(hunk.group(1))
         elif line.startswith("-") and path:
-            lines.setdefault(path, []).append(number)
+            text = line[1:].strip()
+            if not skip_comments or (text and not text.startswith(_COMMENT)):
+                lines.setdefault(path, []).append(number)
             number += 1
     return lines
 
@@ -76,10 +85,14 @@ def ranges(numbers: list[int]) -> list[str]:
     return [*out, "-L", f"{start},{end}"]
 
 
-def blame(repo: Path, fix: str, path: str, numbers: list[int], stop: str | None) -> set[str]:
-    """The commits plain ``git blame`` gives for ``numbers`` of ``path`` at the fix's parent."""
+def blame(
+    repo: Path, fix: str, path: str, numbers: list[int], stop: str | None, whitespace: bool
+) -> set[str]:
+    """The commits ``git blame`` gives for ``numbers`` of ``path`` at the fix's parent (plain,
+    or ignoring whitespace when ``whitespace`` is False)."""
     span = f"{stop}..{fix}^" if stop else f"{fix}^"
-    out = git(repo, "blame", "--porcelain", *ranges(numbers), span, "--", path)
+    flags = [] if whitespace else ["-w"]
+    out = git(repo, "blame", "--porcelain", *flags, *ranges(numbers), span, "--", path)
     found: set[str] = set()
     current = ""
     for line in out.splitlines():
@@ -92,7 +105,7 @@ def blame(repo: Path, fix: str, path: str, numbers: list[int], stop: str | None)
     return found
 
 
-def label(repo: Path, last: int) -> dict[str, object]:
+def label(repo: Path, last: int, skip_comments: bool = False) -> dict[str, object]:
     rows = window(repo, last)
     times = {sha: when for sha, when, _, _ in rows}
     parent = git(repo, "rev-parse", "--verify", "-q", f"{rows[0][0]}^").strip() or None
@@ -102,8 +115,8 @@ def label(repo: Path, last: int) -> dict[str, object]:
         if not is_fix_message(message):
             continue
         fixes += 1
-        for path, numbers in deleted_lines(repo, sha).items():
-            for culprit in blame(repo, sha, path, numbers, parent):
+        for path, numbers in deleted_lines(repo, sha, skip_comments).items():
+            for culprit in blame(repo, sha, path, numbers, parent, not skip_comments):
                 if culprit in times and culprit != sha:
                     induced[culprit] = min(induced.get(culprit, when), when)
     return {
@@ -112,7 +125,10 @@ def label(repo: Path, last: int) -> dict[str, object]:
         "times": times,
         "fixes": fixes,
         "induced": induced,
-        "rule": {"variant": "B-SZZ (PySZZ BaseSZZ, only_deleted_lines, all files)"},
+        "rule": {
+            "variant": "B-SZZ (PySZZ BaseSZZ, only_deleted_lines, all files)"
+            + (", MA-SZZ's line filters (blank, comment, whitespace)" if skip_comments else "")
+        },
     }
 
 
@@ -120,6 +136,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--last", type=int, default=1500)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--skip-comments", action="store_true", help="MA-SZZ's line filters")
     parser.add_argument("repos", type=Path, nargs="+")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -130,7 +147,7 @@ def main() -> None:
             continue  # done, or under way in another worker
         claim.touch()
         started = time.perf_counter()
-        data = label(repo, args.last)
+        data = label(repo, args.last, args.skip_comments)
         target.write_text(json.dumps(data))
         claim.unlink()
         print(
