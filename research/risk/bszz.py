@@ -36,6 +36,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from research.risk.szz import git, window
 
@@ -105,7 +106,7 @@ def blame(
     return found
 
 
-def label(repo: Path, last: int, skip_comments: bool = False) -> dict[str, object]:
+def label(repo: Path, last: int, skip_comments: bool = False) -> dict[str, Any]:
     rows = window(repo, last)
     times = {sha: when for sha, when, _, _ in rows}
     parent = git(repo, "rev-parse", "--verify", "-q", f"{rows[0][0]}^").strip() or None
@@ -151,8 +152,8 @@ def main() -> None:
         target.write_text(json.dumps(data))
         claim.unlink()
         print(
-            f"{repo.name}: {len(data['window'])} commits, {data['fixes']} fixes, "  # type: ignore[arg-type]
-            f"{len(data['induced'])} defect-inducing, {time.perf_counter() - started:.0f}s",  # type: ignore[arg-type]
+            f"{repo.name}: {len(data['window'])} commits, {data['fixes']} fixes, "
+            f"{len(data['induced'])} defect-inducing, {time.perf_counter() - started:.0f}s",
             file=sys.stderr,
             flush=True,
         )
