@@ -25,6 +25,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tests.helpers.risk_measures import auc, delong
@@ -150,7 +151,9 @@ class Prepared:
     scope: np.ndarray  # documentation-only or tests-only (the row's own flags)
 
 
-def prepare(path: Path, szz: dict, cache: Path | None, split: float, window_only: bool) -> Prepared:
+def prepare(
+    path: Path, szz: dict[str, Any], cache: Path | None, split: float, window_only: bool
+) -> Prepared:
     commits = mining.mine(GitRepo.open(path), "HEAD", cache)
     rows, _ = jit.replay(commits)
     index = {c.sha: i for i, c in enumerate(commits)}
