@@ -29,7 +29,7 @@ def test_attack_a_cache_dir_in_the_checkout_is_refused(
     tmp_path: Path, mode: str, where: str
 ) -> None:
     """Before: deploy-gate wrote and read its fitted model at ``.cache/kept`` in the checkout
-    (``risk-model-v16-….json.gz``, a name a pull request can compute and commit), and the
+    (``risk-model-v17-….json.gz``, a name a pull request can compute and commit), and the
     build kept its storage there; a link in the checkout took either anywhere."""
     repo = repository(tmp_path)
     (repo / "link-out").symlink_to(tmp_path / "elsewhere")

@@ -142,7 +142,7 @@ def refitted(
     if evidence.pins_only and score > (cap := LEVEL_BOUNDS[RiskLevel.HIGH] - 0.01):
         score = cap
     contributions = assessed.contributions
-    prior_note = (
+    prior_note = "size first (its lines added weigh two thirds), " + (
         "blended with a cross-repository model" if model.prior_coef else "no cross-repository model"
     )
     recent = f"the {len(model.past_blend):,} most recent past commits" + (
@@ -177,8 +177,8 @@ def refitted(
             f"{risk_model.MIN_POSITIVES:,})"
         )
         message = (
-            f"priors: {why}, so the cross-repository model ranks the change: riskier than "
-            f"{share:.0%} of {recent}."
+            f"priors: {why}, so its size and the cross-repository model rank the change: "
+            f"riskier than {share:.0%} of {recent}."
         )
     lead = Reason(
         signal="model",

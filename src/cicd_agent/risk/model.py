@@ -7,8 +7,9 @@ still moves the weights) on the just-in-time rows of :mod:`jit`, labelled by lat
 (:func:`own_labels`: file-level SZZ, :func:`~cicd_agent.risk.jit.fix_inducing`, only
 where the reverts are too few to fit on). A repository's own reverts
 are few, so its fit is blended with a cross-repository model (:mod:`prior`): the change's
-rank among past commits under each, weighted :data:`OWN_WEIGHT` to the rest. With too few
-reverts for a fit of its own, the cross-repository model ranks alone.
+rank among past commits under each, weighted :data:`OWN_WEIGHT` to the rest, both beside
+the rank of its size alone, the backbone (:data:`SIZE_WEIGHT`). With too few reverts for a
+fit of its own, the cross-repository model ranks alone beside size.
 
 Calibration: balanced weights inflate probabilities by the class ratio, so the intercept is
 shifted back by ``log(positives / negatives)`` (the prior-shift correction), giving the chance
@@ -45,6 +46,11 @@ MIN_POSITIVES = 8
 fewer labelled ones than this: no fit of its own."""
 REGULARISATION = 0.05
 """scikit-learn's ``C`` (inverse L2 strength): strong, because positives are few."""
+SIZE_WEIGHT = 2 / 3
+"""The share of the blended rank that is the change's size alone: where its lines added rank
+among the repository's own past commits. On defect-inducing commits labelled by B-SZZ, lines
+added alone ranked as well as the fitted blend or better (research/risk/results_102.md), so
+size is the backbone and the fits only reorder changes of like size."""
 OWN_WEIGHT = 0.1
 """The own fit's share of the blended rank (the cross-repository prior has the rest). A
 repository's own reverts are few: its own fit alone ranks later reverts at 0.58 pooled AUC, the
@@ -76,32 +82,28 @@ has lasted that long it is the new normal, not news, and the sentence stops. Not
 RISKIER, SAFER, UNUSED = 1, -1, 0
 DIRECTIONS: dict[str, int] = {
     **dict.fromkeys(
-        ("lines_added", "lines_deleted", "files", "directories", "subsystems", "new_files",
-         "deleted_files", "binary_files", "past_changes", "developers", "past_fixes",
-         "past_reverts", "new_to_file", "revert",
-         *(f"type_{kind.value}" for kind in TYPE_FEATURES)),
+        ("lines_added", "lines_deleted", "past_changes", "developers", "past_fixes",
+         "past_reverts", "new_to_file", *(f"type_{kind.value}" for kind in TYPE_FEATURES)),
         RISKIER,
     ),
+    **dict.fromkeys(("docs_only", "tests_only"), SAFER),
     **dict.fromkeys(
-        ("docs_only", "tests_only", "author_experience", "recent_experience",
-         "subsystem_experience"),
-        SAFER,
-    ),
-    **dict.fromkeys(
-        ("entropy", "age_days", "fix", "author_reverted_share"), UNUSED
+        ("entropy", "age_days", "fix", "author_reverted_share", "author_experience",
+         "recent_experience", "subsystem_experience", "revert", "days_since_revert", "files",
+         "directories", "subsystems", "new_files", "deleted_files", "binary_files"),
+        UNUSED,
     ),
 }  # fmt: skip
 """How each feature may move the score, so that risk is monotone by construction: a coefficient
 of a ``RISKIER`` feature is never below zero, of a ``SAFER`` one never above, and an ``UNUSED``
-one is zero. A bigger change (more lines, files, folders, new files; any file that is not
-documentation or tests; another change type; undoing a past commit line for line, which
-:meth:`~cicd_agent.risk.jit.Replay.undoes` reads from the diff) and a less experienced author
-therefore never score lower. ``UNUSED``: what the message says (a fix: text the author writes), the
-author's revert record (a newcomer has none, so it would rank them safer than a maintainer),
-and what a bigger change can move either way (entropy, the mean age of the touched files). A
-feature not named here (``days_since_revert``: the same for every change at one base) is free.
-The change's experience comes only from an identity GitHub vouches for (:mod:`fit`); without
-one it is a newcomer's."""
+one is zero. A bigger change (more lines; any file that is not documentation or tests;
+another change type) therefore never scores lower. ``UNUSED``: what the message says (a fix:
+text the author writes), the author's revert record (a newcomer has none, so it would rank
+them safer than a maintainer), what a bigger change can move either way (entropy, the mean
+age of the touched files), and what did not raise the ranking of defect-inducing commits
+when removed one at a time (research/risk/results_102.md): the author's experience, undoing
+a past commit line for line, the time since the last revert, and how far the change spreads
+(files, folders, subsystems, new, deleted and binary files: its lines already say its size)."""
 
 
 def own_labels(
@@ -172,7 +174,7 @@ class FittedModel:
 
     def _score(self, ranked: Sequence[float], vouched: bool) -> tuple[float, float | None, float]:
         own, prior = blend_weights(self.own, bool(self.prior_coef))
-        blended = 0.0
+        blended = SIZE_WEIGHT * size_share(ranked[_ADDED])
         probability = None
         if own:
             logit = _logit(self.intercept, self.coef, ranked)
@@ -209,11 +211,21 @@ class Assessment:
 
 
 def blend_weights(own: bool, prior: bool) -> tuple[float, float]:
-    """The own fit's and the prior's weights in the blend: :data:`OWN_WEIGHT` to the rest
-    when both take part, else all to the one that does."""
+    """The own fit's and the prior's weights in the blend, beside size's :data:`SIZE_WEIGHT`:
+    :data:`OWN_WEIGHT` to the rest when both take part, else all to the one that does."""
+    rest = 1.0 - SIZE_WEIGHT
     if own and prior:
-        return OWN_WEIGHT, 1.0 - OWN_WEIGHT
-    return float(own), float(prior)
+        return rest * OWN_WEIGHT, rest * (1.0 - OWN_WEIGHT)
+    return rest * own, rest * prior
+
+
+_ADDED = FEATURES.index("lines_added")
+
+
+def size_share(ranked_added: Any) -> Any:
+    """The share of past commits with fewer lines added, from the centred rank
+    (:class:`~cicd_agent.risk.prior.Ranks`) of lines added."""
+    return ranked_added / math.sqrt(12.0) + 0.5
 
 
 def _logit(intercept: float, coef: Sequence[float], ranked: Sequence[float]) -> float:
@@ -328,8 +340,8 @@ def fit(
     own_weight, prior_weight = blend_weights(bool(coef), prior_logits is not None)
 
     def blend(matrix: Any) -> Any:
-        """Each ranked row's blended rank among the past under the own fit and the prior."""
-        out = np.zeros(len(matrix))
+        """Each ranked row's blended rank among the past: its size, the own fit, the prior."""
+        out = SIZE_WEIGHT * size_share(matrix[:, _ADDED])
         if own_weight:
             logits = matrix @ np.asarray(coef) + intercept
             out += own_weight * np.searchsorted(past_own, logits) / len(rows)

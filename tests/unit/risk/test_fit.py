@@ -568,7 +568,7 @@ def test_few_reverts_in_a_long_history_use_the_cross_repository_model(tmp_path: 
     assert code == 0, outputs.get("error")
     first = reasons(document)[0]
     assert first.startswith("priors: too few reverted or fix-inducing past commits"), first
-    assert "the cross-repository model ranks the change" in first
+    assert "its size and the cross-repository model rank the change" in first
     assert len(document["reasons"]) > 1  # the evidence for this change is still named
 
 
