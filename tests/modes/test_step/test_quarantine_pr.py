@@ -1,0 +1,63 @@
+"""The quarantine entry added to the settings file as text: comments and order kept in every
+layout a team writes, and any layout where a text edit would read back as anything but the old
+file plus exactly the new entries refused, never proposed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.analysis.bounded_yaml import load_text
+from cicd_agent.job.repo_config import QuarantineEntry
+from cicd_agent.modes.test_step.quarantine_pr import branch_for, entries_for, with_entries
+
+TODAY = date(2026, 11, 29)
+NEW = QuarantineEntry("tests/test_a.py::test_x[1]", "acme/db", date(2026, 12, 29))
+OLD = "    - test: tests/t.py::old\n      owner: '@a'\n      expires: '2026-12-01'\n"
+
+
+@pytest.mark.parametrize("text", [
+    "",
+    "review:\n  fail-on: high  # the team's\n",
+    "analyse-failure:\n  fix: suggest\n# a comment\nreview:\n  fail-on: high\n",
+    "analyse-failure:\n  quarantine:\n" + OLD + "  fix: suggest\n",
+    "analyse-failure:\n  quarantine:\n" + OLD.replace("    ", "  ") + "  fix: suggest\n",
+    "analyse-failure:\n  quarantine:\n",
+    "analyse-failure:\n    quarantine:  # four spaces\n" + OLD.replace("    ", "      ") + "review: {}\n",
+    "analyse-failure:\n  quarantine:\n  - {test: t, owner: '@a', expires: '2026-12-01'}\n  fix: pr\n",
+    # a block scalar that reads like the section is text of another key: the section is added
+    "review:\n  path-instructions:\n    '*.py': |\n      analyse-failure:\n        quarantine:\n",
+])  # fmt: skip
+def test_the_entry_is_added_and_every_other_line_kept(text: str) -> None:
+    edited = with_entries(text, [NEW], TODAY)
+    assert all(line in edited.splitlines() for line in text.splitlines())  # nothing lost
+    document = load_text(edited)
+    assert isinstance(document, dict)
+    assert document["analyse-failure"]["quarantine"][-1] == {
+        "test": NEW.test, "owner": "@acme/db", "expires": "2026-12-29"}  # fmt: skip
+
+
+@pytest.mark.parametrize("text", [
+    "analyse-failure:\n  quarantine: []\n",  # written inline
+    "analyse-failure: &a\n  fix: suggest\nreview: *a\n",  # one section shared by an anchor
+    "analyse-failure:\n  quarantine:\n  # the list is below\n\nreview:\n  - x\n",  # not a mapping
+])  # fmt: skip
+def test_attack_a_layout_a_text_edit_would_misread_is_refused(text: str) -> None:
+    """An inline list, an anchor that shares the section with another, a file the reader
+    refuses: the edit would land elsewhere than the list, change another section, or leave a
+    file no run reads. Each is refused with one line, and nothing is proposed."""
+    with pytest.raises(UsageError, match=r"add them by hand|must|unknown|refused|valid"):
+        with_entries(text, [NEW], TODAY)
+
+
+def test_only_tests_whose_file_has_an_owner_get_an_entry_and_one_set_one_branch() -> None:
+    owners = "tests/db/ @acme/db\n"
+    made, ownerless = entries_for(["tests/db/test_q.py::t", "tests/ui/test_w.py::t"], owners,
+                                  lambda test: test.split("::")[0], TODAY)  # fmt: skip
+    assert [(e.test, e.owner, e.expires) for e in made] == [
+        ("tests/db/test_q.py::t", "acme/db", date(2026, 12, 29))]  # fmt: skip
+    assert ownerless == ["tests/ui/test_w.py::t"]
+    assert branch_for(made) == branch_for(list(reversed(made)))
+    assert branch_for(made).startswith("cicd-agent/quarantine-")
