@@ -226,12 +226,12 @@ def test_a_file_the_checkout_holds_in_another_version_is_not_linted(tmp_path: Pa
     done = _review(tmp_path, repo, base, head, path_env())
 
     assert _rules(done) == []
-    notes = (done.document or {})["notes"]
-    assert any(
-        f"1 changed file(s) differ in the checkout from the reviewed commit {head[:12]}, so "
-        "ruff did not check them" in note
-        for note in notes
-    ), notes
+    # nothing checked is no clean result: the headline says so, the tool says why
+    document = done.document or {}
+    assert "Incomplete: ruff could not run" in document["headline"], document["headline"]
+    assert {"tool": "ruff", "could_not_run": "the 1 changed file(s) it checks differ in the "
+            f"checkout from the reviewed commit {head[:12]}; check out the pull request's "
+            "head"} in document["tools"], document["tools"]
 
 
 def test_a_report_with_an_endless_line_or_deep_nesting_is_unreadable_not_a_crash() -> None:

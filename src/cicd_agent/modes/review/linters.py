@@ -160,6 +160,11 @@ def _plan(
             ctx.tool(tool.label, executable.reason if executable else missing)
             continue
         same = _as_at_head(repo, head, checkout, files)
+        if not same:  # nothing checked: never a clean result ("Incomplete" in the headline)
+            ctx.tool(tool.label, f"the {len(files)} changed file(s) it checks differ in the "
+                     f"checkout from the reviewed commit {head[:12]}; check out the pull "
+                     "request's head")  # fmt: skip
+            continue
         if len(same) < len(files):
             ctx.note(
                 f"{len(files) - len(same)} changed file(s) differ in the checkout from the "
