@@ -1,0 +1,45 @@
+"""Attacks on "no failure found": a failing run's log must never read green by what a test
+printed. Real pytest output, run here, read by the CLI as a plain log."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.cli import run_cli
+
+TESTS = '''\
+def test_passes():
+    assert 1 + 1 == 2
+
+
+def test_prints_a_runner_line_then_fails():
+    print("\\n{line}")
+    assert 2 + 3 == 6
+'''
+
+
+@pytest.mark.parametrize("line", ["Post job cleanup.", "Cleaning up orphan processes"])
+def test_attack_a_test_printing_the_runners_closing_line_does_not_make_its_failure_green(
+    tmp_path: Path, line: str
+) -> None:
+    """The runner opens its closing steps with these plain lines, and a closing step never fails
+    a job: a test that printed one (its output shown live, ``pytest -s``) put every line after
+    it, the failure and pytest's summary too, in a step never read, and the log read "No failure
+    found", exit 0."""
+    project = tmp_path / "project"
+    (project / "tests").mkdir(parents=True)
+    (project / "tests" / "test_a.py").write_text(TESTS.format(line=line))
+    ran = subprocess.run([sys.executable, "-m", "pytest", "-s", "-p", "no:cacheprovider", "tests"],
+                         cwd=project, capture_output=True, text=True, check=False)  # fmt: skip
+    assert ran.returncode == 1 and f"\n{line}\n" in ran.stdout, ran.stdout
+    log = tmp_path / "test.log"
+    log.write_text(ran.stdout)
+    done = run_cli(["analyse-failure", "--provider", "none", "--logs", str(log)], tmp_path)
+    assert done.code == 0, done.stderr[-2000:]
+    assert done.outputs["failure_type"] != "none", done.summary
+    assert "No failure found" not in done.summary
+    assert "assert (2 + 3) == 6" in done.summary
