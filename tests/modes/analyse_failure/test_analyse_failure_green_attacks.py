@@ -6,10 +6,12 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.helpers.cli import run_cli
+from tests.helpers.failure_github import RUN_ID, GitHubState
 
 TESTS = '''\
 def test_passes():
@@ -43,3 +45,19 @@ def test_attack_a_test_printing_the_runners_closing_line_does_not_make_its_failu
     assert done.outputs["failure_type"] != "none", done.summary
     assert "No failure found" not in done.summary
     assert "assert (2 + 3) == 6" in done.summary
+
+
+def test_attack_a_failed_run_with_no_job_is_not_no_failure_found(
+    tmp_path: Path, github_api: Any
+) -> None:
+    """A workflow file GitHub cannot read fails its run before any job starts: the API lists
+    no job and there is no log. That read "No failure found ... no line of them reads as an
+    error", ``failure_type`` none, of logs nobody read."""
+    state = GitHubState(github_api, tmp_path)
+    state.standard()
+    state.jobs(RUN_ID)
+    code, outputs, summary, _ = state.analyse(state.event())
+    assert code == 0, summary
+    assert outputs["failure_type"] != "none", summary
+    assert "No failure found" not in summary
+    assert "lists no failed job" in summary
