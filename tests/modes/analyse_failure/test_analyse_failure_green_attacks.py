@@ -24,6 +24,17 @@ def test_prints_a_runner_line_then_fails():
 '''
 
 
+def _failing_pytest(tmp_path: Path, line: str) -> str:
+    """The output of a real pytest run in which one test prints ``line`` and fails."""
+    project = tmp_path / "project"
+    (project / "tests").mkdir(parents=True)
+    (project / "tests" / "test_a.py").write_text(TESTS.format(line=line))
+    ran = subprocess.run([sys.executable, "-m", "pytest", "-s", "-p", "no:cacheprovider", "tests"],
+                         cwd=project, capture_output=True, text=True, check=False)  # fmt: skip
+    assert ran.returncode == 1 and f"\n{line}\n" in ran.stdout, ran.stdout
+    return ran.stdout
+
+
 @pytest.mark.parametrize("line", ["Post job cleanup.", "Cleaning up orphan processes"])
 def test_attack_a_test_printing_the_runners_closing_line_does_not_make_its_failure_green(
     tmp_path: Path, line: str
@@ -32,14 +43,8 @@ def test_attack_a_test_printing_the_runners_closing_line_does_not_make_its_failu
     a job: a test that printed one (its output shown live, ``pytest -s``) put every line after
     it, the failure and pytest's summary too, in a step never read, and the log read "No failure
     found", exit 0."""
-    project = tmp_path / "project"
-    (project / "tests").mkdir(parents=True)
-    (project / "tests" / "test_a.py").write_text(TESTS.format(line=line))
-    ran = subprocess.run([sys.executable, "-m", "pytest", "-s", "-p", "no:cacheprovider", "tests"],
-                         cwd=project, capture_output=True, text=True, check=False)  # fmt: skip
-    assert ran.returncode == 1 and f"\n{line}\n" in ran.stdout, ran.stdout
     log = tmp_path / "test.log"
-    log.write_text(ran.stdout)
+    log.write_text(_failing_pytest(tmp_path, line))
     done = run_cli(["analyse-failure", "--provider", "none", "--logs", str(log)], tmp_path)
     assert done.code == 0, done.stderr[-2000:]
     assert done.outputs["failure_type"] != "none", done.summary
@@ -61,3 +66,18 @@ def test_attack_a_failed_run_with_no_job_is_not_no_failure_found(
     assert outputs["failure_type"] != "none", summary
     assert "No failure found" not in summary
     assert "lists no failed job" in summary
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_log_of_a_failing_run_is_read_not_green(tmp_path: Path, encoding: str) -> None:
+    """Windows PowerShell 5.1 writes a redirect or ``Tee-Object`` file in UTF-16 with a byte
+    order mark: every line of a failing run's log read as bytes that are no error, and the log
+    was "No failure found", exit 0."""
+    text = _failing_pytest(tmp_path, "printed").replace("\n", "\r\n")
+    bom = b"\xff\xfe" if encoding.endswith("le") else b"\xfe\xff"
+    log = tmp_path / "test.log"
+    log.write_bytes(bom + text.encode(encoding))
+    done = run_cli(["analyse-failure", "--provider", "none", "--logs", str(log)], tmp_path)
+    assert done.code == 0, done.stderr[-2000:]
+    assert done.outputs["failure_type"] == "test_failure", done.summary
+    assert "FAILED tests/test_a.py::test_prints_a_runner_line_then_fails" in done.summary

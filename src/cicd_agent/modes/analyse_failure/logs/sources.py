@@ -10,6 +10,7 @@ extracted to disk and nothing is read until the analysis streams it.
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import zipfile
@@ -65,11 +66,21 @@ class JobLog:
 
 
 def iter_chunks(part: LogPart) -> Iterator[bytes]:
-    """The bytes of ``part`` in chunks; a damaged archive member becomes a UsageError."""
+    """The bytes of ``part`` in chunks; a damaged archive member becomes a UsageError.
+
+    A file that opens with a UTF-16 byte order mark (Windows PowerShell 5.1 writes a redirect or
+    ``Tee-Object`` so) comes as UTF-8, decoded as it streams: read as bytes, no line of it is an
+    error, and a failing run's log would read as green."""
     try:
         with part.open() as stream:
-            while chunk := stream.read(CHUNK_BYTES):
-                yield chunk
+            chunk = stream.read(CHUNK_BYTES)
+            bom = chunk[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+            utf16 = codecs.getincrementaldecoder("utf-16")("replace") if bom else None
+            while chunk:
+                yield utf16.decode(chunk).encode() if utf16 else chunk
+                chunk = stream.read(CHUNK_BYTES)
+            if utf16:
+                yield utf16.decode(b"", final=True).encode()
     except DAMAGED as exc:
         raise UsageError(
             f"Could not read the log {part.source or '(unnamed)'}: {exc}.",
