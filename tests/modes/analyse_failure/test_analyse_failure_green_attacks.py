@@ -81,3 +81,27 @@ def test_a_utf16_log_of_a_failing_run_is_read_not_green(tmp_path: Path, encoding
     assert done.code == 0, done.stderr[-2000:]
     assert done.outputs["failure_type"] == "test_failure", done.summary
     assert "FAILED tests/test_a.py::test_prints_a_runner_line_then_fails" in done.summary
+
+
+@pytest.mark.parametrize("suffix", [".log.gz", ".log.xz", ".log.bz2", ".log.zst"])
+def test_a_compressed_log_of_a_failing_run_is_refused_not_green(
+    tmp_path: Path, suffix: str
+) -> None:
+    """A log kept compressed (``pytest | gzip > test.log.gz``) was read as its compressed bytes,
+    where no line is an error: "No failure found", exit 0. It is exit 2, naming the fix."""
+    import bz2
+    import gzip
+    import lzma
+
+    def zstd(data: bytes) -> bytes:  # a zstd frame's magic number (no zstd in the standard library)
+        return b"\x28\xb5\x2f\xfd" + data
+
+    pack = {".log.gz": gzip.compress, ".log.xz": lzma.compress, ".log.bz2": bz2.compress,
+            ".log.zst": zstd}[suffix]  # fmt: skip
+    log = tmp_path / f"test{suffix}"
+    log.write_bytes(pack(_failing_pytest(tmp_path, "printed").encode()))
+    done = run_cli(["analyse-failure", "--provider", "none", "--logs", str(log)], tmp_path)
+    assert done.code == 2, done.summary
+    errors = [line for line in done.stdout.splitlines() if line.startswith("::error")]
+    assert len(errors) == 1 and "is compressed" in errors[0], done.stdout
+    assert "Decompress it first" in done.summary and "No failure found" not in done.summary
