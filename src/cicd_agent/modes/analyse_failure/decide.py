@@ -198,6 +198,7 @@ def decide(
         if facts.change
         else [],
         baseline_used=facts.baseline is not None,
+        logs_read=len(facts.scans),
         service_failure=facts.logs_error or None,
     )
     if verdict.fix is not None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 from cicd_agent.api import (
+    NOT_SHOWN,
     Annotation,
     Fixed,
     PlainResult,
@@ -117,6 +118,9 @@ class FailureResult(PlainResult):
     changed_paths: list[str] = field(default_factory=list)
     """The change's files, likeliest culprit first (``logs.files.rank_changed``)."""
     baseline_used: bool = False
+    logs_read: int = field(default=0, metadata=NOT_SHOWN)
+    """How many job logs were read: with none (the API listed no failed job of a failed run,
+    as for a workflow file GitHub could not read), nothing shows the run green."""
 
     rerun_requested: bool = False
     """GitHub was asked to re-run the failed jobs (``rerun-infrastructure``)."""
@@ -133,8 +137,9 @@ class FailureResult(PlainResult):
         return frozenset({"comment_url", "fix_pr_url", "rerun_requested", "rerun_reason"})
 
     def mode_outputs(self) -> dict[str, object]:
+        green = bool(self.logs_read) and not self.failed_jobs  # logs were read, none failed
         return {
-            "failure_type": self.failure_type if self.failed_jobs else "none",
+            "failure_type": "none" if green else self.failure_type,
             "root_cause": self.root_cause,
             "is_flaky": self.is_flaky,
             "flaky_tests": self.flaky_tests,
@@ -154,6 +159,8 @@ class FailureResult(PlainResult):
     def make_headline(self) -> str:
         if self.service_failure:
             return f"The run's logs could not be read: {self.service_failure}"
+        if not self.failed_jobs and not self.logs_read:
+            return "No job log was read: nothing here says whether the run failed, or why."
         if not self.failed_jobs:
             return ("No failure found: no job in the logs is marked failed, and no line of "
                     "them reads as an error.")

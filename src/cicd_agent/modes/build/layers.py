@@ -10,6 +10,7 @@ layers wrote (path, kind, mode, link and the bytes' sha256), not by the layers' 
 
 from __future__ import annotations
 
+import bisect
 import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -104,6 +105,32 @@ def wasted_by_layer(tree: ImageTree) -> dict[int, int]:
         )
         waste[layer.index] = lost
     return waste
+
+
+def hidden_later(tree: ImageTree, layers: Sequence[int]) -> dict[tuple[int, int], int]:
+    """For the ``layers`` given (in build order), the bytes of each one's files that the first
+    later one of them removes by a whiteout (the file's own, a folder's above it, an opaque
+    folder's above it, the root's), by pair of layer indexes. Each file is looked up once, by
+    its folders, in an index of every whiteout: a Dockerfile of many RUN lines costs its files,
+    not its files once per later RUN."""
+    removing: dict[str, list[int]] = {}  # a whiteout → the positions in ``layers`` writing it
+    for position, index in enumerate(layers):
+        for name in tree.layers[index].deleted:
+            removing.setdefault(name, []).append(position)
+    found: dict[tuple[int, int], int] = {}
+    for position, index in enumerate(layers):
+        for path, entry in tree.layers[index].entries.items():
+            if entry.kind != FILE:
+                continue
+            parts = path.split("/")
+            names = ["/", *("/".join(parts[:n]) + end for n in range(1, len(parts) + 1)
+                            for end in ("", "/"))]  # fmt: skip
+            later = [by[at] for by in map(removing.get, names) if by is not None
+                     if (at := bisect.bisect_right(by, position)) < len(by)]  # fmt: skip
+            if later:
+                pair = (index, layers[min(later)])
+                found[pair] = found.get(pair, 0) + entry.size
+    return found
 
 
 def rows(built: Built) -> list[Row]:

@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cicd_agent.modes.build.dockerfile import Instruction
-from cicd_agent.modes.build.layers import DEPENDENCY_FILES, Built, rows
+from cicd_agent.modes.build.layers import DEPENDENCY_FILES, Built, hidden_later, rows
 from cicd_agent.modes.build.merge import merge
-from cicd_agent.modes.build.tree import FILE
 from cicd_agent.modes.build.types import Source
 
 MOUNT = "/tmp/.cicd-agent-copy"  # noqa: S108 - a path inside the image being built
@@ -198,18 +197,16 @@ def run_then_delete(text: str, head: Built) -> Iterator[Candidate]:
     """A file one ``RUN`` writes that a later ``RUN`` deletes: it stays in the first one's
     layer. Both commands in one ``RUN`` write and remove it in one layer: with the ``RUN`` lines
     between (those alone between: all joined in order), else at the later one's place. Read from
-    the head as built: the first layer's files the later one's whiteouts hide (the file, or a
-    folder above it); the pair hiding the most bytes is proposed."""
-    built = [row for row in rows(head) if row.layer is not None and _shell(row.instruction)]
-    wasted = {
-        (first, later): sum(entry.size for path, entry in head.tree.layers[first.layer or 0]
-                            .entries.items() if entry.kind == FILE
-                            and _under(path, head.tree.layers[later.layer or 0].deleted))
-        for first, later in itertools.combinations(built, 2)
-    }  # fmt: skip
+    the head as built: the first layer's files the first later one's whiteouts hide (the file, or
+    a folder above it: :func:`.layers.hidden_later`); the pair hiding the most bytes is proposed.
+    """
+    built = {
+        row.layer: row for row in rows(head) if row.layer is not None and _shell(row.instruction)
+    }
+    wasted = hidden_later(head.tree, list(built))
     if not wasted or max(wasted.values()) == 0:
         return
-    one, two = (row.instruction for row in max(wasted, key=lambda pair: wasted[pair]))
+    one, two = (built[layer].instruction for layer in max(wasted, key=lambda pair: wasted[pair]))
     between = [i for i in head.instructions if one.line < i.line < two.line]
     chain = [one, *between, two] if all(map(_shell, between)) else [one, two]
     new = "RUN " + " \\\n    && ".join(str(_shell(i)) for i in chain)
@@ -217,14 +214,6 @@ def run_then_delete(text: str, head: Built) -> Iterator[Candidate]:
     kept = [] if len(chain) > 2 or not between else lines[one.end_line : two.line - 1]
     changed = [*lines[: one.line - 1], *kept, new, *lines[two.end_line :]]
     yield Candidate("run-then-delete", one.line, "\n".join(changed) + "\n", new)
-
-
-def _under(path: str, deleted: frozenset[str]) -> bool:
-    """Whether whiteouts ``deleted`` remove ``path``: its own, a folder's above it, or an
-    opaque folder's (``folder/``) above it."""
-    parts = path.split("/")
-    above = ("/".join(parts[:n]) for n in range(1, len(parts) + 1))
-    return any(name in deleted or f"{name}/" in deleted for name in above) or "/" in deleted
 
 
 def dependencies_first(

@@ -63,15 +63,18 @@ def failed_steps(scan: JobScan, *, assume_failed: bool) -> list[int]:
 
     ``assume_failed`` is for jobs known to have failed (or plain logs with no runner markers):
     without an ``##[error]`` marker the failure is taken to be in the last step that printed
-    something error-shaped, or else the last one before the runner's cleanup.
+    something error-shaped, or else the last one before the runner's cleanup. A closing step
+    counts when no other printed anything error-shaped: its opening line is a plain one, which a
+    test may print, and what follows it (the test's failure, its runner's summary) is then read.
     """
     indexes = [index for index, step in enumerate(scan.steps) if step.failed]
     if indexes or not assume_failed or not scan.steps:
         return indexes
-    candidates = [
-        index for index, step in enumerate(scan.steps) if not is_runner_step(step.name)
-    ] or list(range(len(scan.steps)))
-    with_hits = [i for i in candidates if scan.steps[i].signature_counts]
+    every = range(len(scan.steps))
+    candidates = [i for i in every if not is_runner_step(scan.steps[i].name)] or list(every)
+    with_hits = [i for i in candidates if scan.steps[i].signature_counts] or [
+        i for i in every if scan.steps[i].signature_counts
+    ]
     return [with_hits[-1] if with_hits else candidates[-1]]
 
 

@@ -10,6 +10,7 @@ extracted to disk and nothing is read until the analysis streams it.
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import zipfile
@@ -29,6 +30,9 @@ _STEP_FILE = re.compile(r"^([0-9]{1,9})_(.+)\.txt$")
 _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 _TEXT_SUFFIXES = (".txt", ".log")
+_PACKED = re.compile(rb"\x1f\x8b|\xfd7zXZ\x00|BZh[1-9]1AY&SY|\x28\xb5\x2f\xfd")
+_PACKED_NAMES = {b"\x1f": "gzip", b"\xfd": "xz", b"B": "bzip2", b"\x28": "zstd"}
+"""The magic numbers of compressed files, and each one's name by its first byte."""
 _HINT = "Pass the run-logs zip as GitHub serves it, a folder, or a text file."
 
 
@@ -65,11 +69,29 @@ class JobLog:
 
 
 def iter_chunks(part: LogPart) -> Iterator[bytes]:
-    """The bytes of ``part`` in chunks; a damaged archive member becomes a UsageError."""
+    """The bytes of ``part`` in chunks; a damaged archive member becomes a UsageError.
+
+    A file that opens with a UTF-16 byte order mark (Windows PowerShell 5.1 writes a redirect or
+    ``Tee-Object`` so) comes as UTF-8, decoded as it streams; a compressed one (gzip, xz, bzip2,
+    zstd) is refused: read as bytes, no line of either is an error, and a failing run's log
+    would read as green."""
     try:
         with part.open() as stream:
-            while chunk := stream.read(CHUNK_BYTES):
-                yield chunk
+            chunk = stream.read(CHUNK_BYTES)
+            packed = _PACKED.match(chunk)
+            if packed:
+                raise UsageError(
+                    f"The log {part.source or '(unnamed)'} is compressed "
+                    f"({_PACKED_NAMES[packed.group(0)[:1]]}): its bytes are no text to read.",
+                    hint="Decompress it first, or pass the run-logs zip as GitHub serves it.",
+                )
+            bom = chunk[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+            utf16 = codecs.getincrementaldecoder("utf-16")("replace") if bom else None
+            while chunk:
+                yield utf16.decode(chunk).encode() if utf16 else chunk
+                chunk = stream.read(CHUNK_BYTES)
+            if utf16:
+                yield utf16.decode(b"", final=True).encode()
     except DAMAGED as exc:
         raise UsageError(
             f"Could not read the log {part.source or '(unnamed)'}: {exc}.",
