@@ -42,9 +42,7 @@ READERS = {
 """Functions that turn a run's raw report into test outcomes (by name, wherever they live)."""
 MAY_READ = {
     Path("verify/suggested.py"): {"cicd_agent.analysis.lint_reports.read_report"},  # linters
-    Path("modes/review/linters.py"): {"cicd_agent.api.lent.findings.read_report"},
-    # The API lends it to review, and reads nothing itself.
-    Path("api/lent/findings.py"): {"cicd_agent.analysis.lint_reports.read_report"},
+    Path("modes/review/linters.py"): {"cicd_agent.analysis.lint_reports.read_report"},
 }  # fmt: skip
 """Who may read a raw report other than the seam, and with what: the linters' readers (the fix
 judge reads the failed step's own command through the driven runner's watch)."""

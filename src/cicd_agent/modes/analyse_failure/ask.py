@@ -8,20 +8,23 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import ModelError, fence, model_failure_note
-from cicd_agent.api.lent.contracts import FailsThenPasses, Patch, failing_script
-from cicd_agent.api.lent.verifier import SandboxVerifier, fail_to_pass
+from cicd_agent.actions.errors import ModelError
+from cicd_agent.job.pipeline import model_failure_note
+from cicd_agent.model.prompts import fence
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.fix.attempt import model_patches, start
 from cicd_agent.modes.analyse_failure.prompt import NO_MODEL, TEST_SYSTEM, TestAnswer, build_prompt
 from cicd_agent.modes.analyse_failure.types import FailureOpinion, FailureVerdict
+from cicd_agent.verify import fail_to_pass
+from cicd_agent.verify.contract import FailsThenPasses, Patch, failing_script
+from cicd_agent.verify.judge import SandboxVerifier
 
 if TYPE_CHECKING:
     from contextlib import ExitStack
 
-    from cicd_agent.api import RunContext
-    from cicd_agent.api.lent.contracts import FailingCommand, Verification, Verifier
+    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
+    from cicd_agent.verify.contract import FailingCommand, Verification, Verifier
 
 
 def fix(

@@ -37,7 +37,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.api.lent.processes import runs, stream
+from cicd_agent.local.processes import runs, stream
 
 REGISTRIES = """unqualified-search-registries = ["docker.io"]
 short-name-mode = "permissive"
