@@ -43,7 +43,7 @@ def test_a_module_is_placed_in_its_part() -> None:
     assert part("cicd_agent.api") == "spine"
     assert part("cicd_agent.risk.checkout") == "risk"
     assert part("cicd_agent.runners.pytest") == "proof"
-    assert part("cicd_agent.verify.judge") == "proof"
+    assert part("cicd_agent.verify.reruns") == "proof"
     assert part("cicd_agent.modes.build.tree") == "mode:build"
 
 
