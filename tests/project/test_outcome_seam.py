@@ -33,7 +33,7 @@ OPENS_PIPE = {
     "by the in-run check",
     Path("verify/suggested.py"): "its linters' JSON reports (no test outcome)",
     Path("modes/review/linters.py"): "the linters' JSON reports (no test outcome)",
-    Path("modes/test_step/step.py"): "the test step's command in the sandbox: its standard output, "
+    Path("sandbox/step.py"): "the test step's command in the sandbox: its standard output, "
     "as a run on the host prints it (read by the runners' step methods)",
 }
 READERS = {

@@ -29,7 +29,7 @@ from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.test_step.attempts import run_attempts
 from cicd_agent.modes.test_step.judge import judge_step
-from cicd_agent.modes.test_step.step import read_change
+from cicd_agent.sandbox.step import read_change
 
 PACKAGES: dict[str, tuple[str, ...]] = {
     "more-itertools/more-itertools": (),

@@ -12,8 +12,8 @@ import pytest
 
 from cicd_agent.modes.test_step.attempts import run_attempts
 from cicd_agent.modes.test_step.judge import judge_step
-from cicd_agent.modes.test_step.step import read_change
 from cicd_agent.modes.test_step.types import StepVerdict
+from cicd_agent.sandbox.step import read_change
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import PROJECT_PYTHON
 

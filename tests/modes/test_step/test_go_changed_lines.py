@@ -15,9 +15,9 @@ import pytest
 from cicd_agent.analysis.changed_lines import Touched
 from cicd_agent.modes.test_step.attempts import run_attempts
 from cicd_agent.modes.test_step.judge import judge_step
-from cicd_agent.modes.test_step.step import read_change
 from cicd_agent.modes.test_step.types import Attempt
 from cicd_agent.runners.go.coverage import PROFILE, GoTracer, sees
+from cicd_agent.sandbox.step import read_change
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.toolchains import needs_go
 

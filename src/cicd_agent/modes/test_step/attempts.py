@@ -1,7 +1,7 @@
 """Runs a job's test step, then only its failed tests again.
 
 The step is the workflow's own test command, run where
-:func:`~cicd_agent.modes.test_step.step.step_place` says (the checkout on the host for code GitHub
+:func:`~cicd_agent.sandbox.step.step_place` says (the checkout on the host for code GitHub
 vouches for, else the sandbox), with its report written into a folder this module makes
 afresh for each run, so a report left in the checkout is never read. A retry runs only
 the tests that failed, up to ``retries`` times while any still fails. What the runs show is
@@ -32,11 +32,11 @@ from pathlib import Path
 from cicd_agent.analysis.changed_lines import Record, Touched
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
-from cicd_agent.modes.test_step.step import step_place
 from cicd_agent.modes.test_step.types import Attempt
 from cicd_agent.runners import RUNNERS, tool_mounts
 from cicd_agent.runners.protocol import TestRunner
 from cicd_agent.runners.step_outcomes import StepOutcomes
+from cicd_agent.sandbox.step import step_place
 
 
 def runner_of(command: Sequence[str]) -> TestRunner | None:
@@ -60,7 +60,7 @@ def run_attempts(
 ) -> list[Attempt]:
     """The step's first run and its retries of the failed tests, each with its report (and,
     given the ``change``'s lines, its record of the tests that ran one); the command runs
-    where :func:`~cicd_agent.modes.test_step.step.step_place` puts code that is ``trusted`` or not
+    where :func:`~cicd_agent.sandbox.step.step_place` puts code that is ``trusted`` or not
     (by default, not: in the sandbox), handed ``env`` as it scrubs it there. Each retry is
     announced through ``say`` (the mode's progress line)."""
     runner = runner_of(command)

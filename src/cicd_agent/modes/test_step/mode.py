@@ -36,10 +36,10 @@ from cicd_agent.modes.test_step.attempts import run_attempts, runner_of
 from cicd_agent.modes.test_step.flaky_issues import own
 from cicd_agent.modes.test_step.judge import analyse
 from cicd_agent.modes.test_step.result import TestStepResult, decide, seen_lines
-from cicd_agent.modes.test_step.step import read_change
 from cicd_agent.modes.test_step.types import FlakyFix, StepFacts, StepVerdict
 from cicd_agent.plugins import plugin_sections
 from cicd_agent.runners import file_of_test
+from cicd_agent.sandbox.step import read_change
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
@@ -93,9 +93,9 @@ def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict
     """The step's flaky tests (those that passed on retry, then the history's) classified in
     the sandbox and, where one depends on another test, fixed with no model (:mod:`.fixer`)."""
     from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
-    from cicd_agent.modes.test_step.orders import OrderedRuns
     from cicd_agent.runners import IN_ORDER, tool_mounts
     from cicd_agent.sandbox.isolation import find_bwrap, probe_isolation
+    from cicd_agent.verify.orders import OrderedRuns
 
     command = ctx.mode_options.command
     runner = runner_of(command)

@@ -8,10 +8,9 @@ order alone. A patch of test files is written into the copy before the session, 
 link of the copy's. All sessions share one budget of seconds; a session past it gives no
 result.
 
-:meth:`OrderedRuns.still_catches` is the mutation check gen-tests' gates use
-(:mod:`cicd_agent.verify.mutants`), for a test the product did not write: a patched test that
-made its failure go away by no longer checking anything passes every mutant of the code it calls
-as well.
+:meth:`OrderedRuns.still_catches` is the mutation check gen-tests' gates use (:mod:`.mutants`),
+for a test the product did not write: a patched test that made its failure go away by no
+longer checking anything passes every mutant of the code it calls as well.
 """
 
 from __future__ import annotations
@@ -107,9 +106,8 @@ class OrderedRuns:
 
     def still_catches(self, test: str, patched: Mapping[str, str]) -> tuple[bool | None, str]:
         """Whether ``test``, in a copy with ``patched``, fails by its own check on a mutant of
-        the code it calls and passes the mutant's control
-        (:func:`cicd_agent.verify.mutants.check`): True, False, or None when no mutant could judge
-        it; and what showed it."""
+        the code it calls and passes the mutant's control (:func:`.mutants.check`): True,
+        False, or None when no mutant could judge it; and what showed it."""
         space = self.sandbox.workspace("mutants")
         for path, text in patched.items():
             replace_file(space.repo, path, text.encode())

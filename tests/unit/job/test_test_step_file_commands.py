@@ -21,7 +21,7 @@ import pytest
 
 from cicd_agent.actions.errors import UsageError
 from cicd_agent.cli import main
-from cicd_agent.modes.test_step.step import step_place
+from cicd_agent.sandbox.step import step_place
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
 

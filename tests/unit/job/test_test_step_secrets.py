@@ -107,7 +107,7 @@ def test_the_step_itself_still_asked_github_with_the_token(
 def test_the_steps_environment_keeps_the_workflows_variables_only_for_trusted_code() -> None:
     """The scrubbing alone: the job's own secrets go either way; a secret-named variable of the
     workflow's goes only on code GitHub does not vouch for."""
-    from cicd_agent.modes.test_step.step import step_environment
+    from cicd_agent.sandbox.step import step_environment
 
     environ = {"PATH": "/usr/bin", "GITHUB_TOKEN": MODEL_KEY, "DATABASE_PASSWORD": DATABASE_PASSWORD,
                "COPY": MODEL_KEY, "GITHUB_SHA": "abc"}  # fmt: skip
