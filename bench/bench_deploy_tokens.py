@@ -41,8 +41,8 @@ from tests.git_builder import GitRepoBuilder  # noqa: E402
 from tests.harness.model_server import TEST_API_KEY, ModelServer, RecordedRequest  # noqa: E402
 
 from cicd_agent.analysis.diff import Diff  # noqa: E402
-from cicd_agent.api import GitCheckout  # noqa: E402
 from cicd_agent.cli import main as cicd_agent  # noqa: E402
+from cicd_agent.local.checkout import GitCheckout  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter  # noqa: E402
 
 MODEL = "gpt-5.4"

@@ -41,7 +41,7 @@ from tests.git_builder import GitRepoBuilder  # noqa: E402
 from cicd_agent.analysis.diff import Diff  # noqa: E402
 from cicd_agent.analysis.findings import deterministic_findings  # noqa: E402
 from cicd_agent.analysis.redact import Redactor  # noqa: E402
-from cicd_agent.api import GitCheckout  # noqa: E402
+from cicd_agent.local.checkout import GitCheckout  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
 from cicd_agent.modes.review.answer import ReviewAnswer  # noqa: E402
 from cicd_agent.modes.review.prompt import prepare_calls  # noqa: E402

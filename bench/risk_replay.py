@@ -8,7 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cicd_agent.analysis.changes import ChangeSet
-from cicd_agent.api import GitRepo, read_change_set
+from cicd_agent.local.change_set import read_change_set
+from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk import checkout, runs
 from cicd_agent.risk.assessment import RiskAssessment
 from cicd_agent.risk.checkout import read_evidence, read_history

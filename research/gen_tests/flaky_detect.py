@@ -50,10 +50,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from cicd_agent.api import Isolation  # noqa: E402
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET  # noqa: E402
 from cicd_agent.modes.gen_tests.gate import PLUGIN  # noqa: E402
 from cicd_agent.modes.gen_tests.suite import ProjectCommand  # noqa: E402
+from cicd_agent.sandbox.isolation import Isolation  # noqa: E402
 from cicd_agent.verify.contract import ReliableTests  # noqa: E402
 from cicd_agent.verify.reruns import (  # noqa: E402
     PytestSandbox,

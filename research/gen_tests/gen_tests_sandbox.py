@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.fixtures.gentests_project.build import make_repo  # noqa: E402
 
-from cicd_agent.api import Isolation  # noqa: E402
 from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox  # noqa: E402
+from cicd_agent.sandbox.isolation import Isolation  # noqa: E402
 
 COMMANDS = {
     "python -c pass": [sys.executable, "-c", "pass"],

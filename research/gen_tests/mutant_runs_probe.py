@@ -22,7 +22,7 @@ from typing import Any
 
 from research.gen_tests import runner_gate_eval
 
-from cicd_agent.api import GitCheckout
+from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.gen_tests import candidate_runs, runner_gaps
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_TEST_TIMEOUT, SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET

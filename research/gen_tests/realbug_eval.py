@@ -43,7 +43,7 @@ from research.gen_tests.runner_gate_eval import (
     segments_with_gaps,
 )
 
-from cicd_agent.api import GitCheckout
+from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.gen_tests import runner_gaps
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_TEST_TIMEOUT, SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET, run_suite

@@ -26,7 +26,7 @@ from bench.common import use_tiktoken_cache  # noqa: E402
 
 from cicd_agent.analysis.findings import deterministic_findings  # noqa: E402
 from cicd_agent.analysis.redact import Redactor  # noqa: E402
-from cicd_agent.api import GitCheckout  # noqa: E402
+from cicd_agent.local.checkout import GitCheckout  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
 from cicd_agent.modes.command.prompt import ASK_TOKENS, build_ask  # noqa: E402
 

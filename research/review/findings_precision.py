@@ -32,7 +32,7 @@ from cicd_agent.analysis.diff import parse_diff  # noqa: E402
 from cicd_agent.analysis.findings import deterministic_findings  # noqa: E402
 from cicd_agent.analysis.severity import Severity  # noqa: E402
 from cicd_agent.analysis.workflows import workflow_paths  # noqa: E402
-from cicd_agent.api.lent.findings import ZizmorAudit  # noqa: E402
+from cicd_agent.local.zizmor import ZizmorAudit  # noqa: E402
 
 FIELDS = ["repo", "commit", "file", "line", "rule", "severity", "title"]
 JUDGED_FIELDS = ["repo", "commit", "file", "line", "rule", "severity", "verdict", "reason"]

@@ -215,7 +215,7 @@ def run_before(items: list[tuple[str, str]]) -> dict[str, object]:
 def run_after(items: list[tuple[str, str]]) -> tuple[dict[str, object], float]:
     from cicd_agent.analysis.severity import Severity
     from cicd_agent.analysis.workflows.audit import workflow_findings
-    from cicd_agent.api.lent.findings import ZizmorAudit
+    from cicd_agent.local.zizmor import ZizmorAudit
 
     results: dict[str, object] = {}
     started = time.monotonic()

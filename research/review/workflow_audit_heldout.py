@@ -52,7 +52,7 @@ from workflow_audit import (  # noqa: E402
 )
 
 from cicd_agent.analysis.bounded_yaml import compose  # noqa: E402
-from cicd_agent.api.lent.findings import ZizmorAudit, zizmor_binary  # noqa: E402
+from cicd_agent.local.zizmor import ZizmorAudit, zizmor_binary  # noqa: E402
 
 INJECTION = re.compile(r"^workflow-(?:template|script)-injection$")
 _ACTIONLINT_LINE = re.compile(r"^/?(?:[\w./\\-]*?)test\\?\.yaml:(\d+):\d+: .*potentially untrusted")

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.findings import deterministic_findings
-from cicd_agent.api.lent.findings import ZizmorAudit
+from cicd_agent.local.zizmor import ZizmorAudit
 
 RECURSIVE = (
     "on: push\npermissions: {}\njobs:\n  a: &job\n    runs-on: ubuntu-latest\n"

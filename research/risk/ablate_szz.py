@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from tests.helpers.risk_measures import auc, delong
 
-from cicd_agent.api import GitRepo
+from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk import jit, mining
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior

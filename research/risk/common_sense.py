@@ -28,7 +28,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from cicd_agent.api import GitRepo, read_change_set
+from cicd_agent.local.change_set import read_change_set
+from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.modes.deploy_gate import policy as policies
 from cicd_agent.modes.deploy_gate import windows
 from cicd_agent.modes.deploy_gate.options import DEFAULT_APPROVAL_CONFIDENCE

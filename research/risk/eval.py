@@ -37,7 +37,7 @@ from tests.helpers.prior_fit import fit_prior
 from tests.helpers.risk_measures import auc, bootstrap, report, within_report
 
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
-from cicd_agent.api import GitRepo
+from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk import jit, mining, records
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior

@@ -28,7 +28,7 @@ import numpy as np
 from tests.helpers.risk_measures import auc, delong
 
 from cicd_agent.analysis.changes import ChangeSet
-from cicd_agent.api import GitRepo
+from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk import jit, mining, records, runs
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior

@@ -19,7 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from cicd_agent.api import GitRepo, read_change_set
+from cicd_agent.local.change_set import read_change_set
+from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk import store
 from cicd_agent.risk.checkout import assess_risk, read_history
 

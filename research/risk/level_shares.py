@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cicd_agent.api import GitRepo
+from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk import jit, mining
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior

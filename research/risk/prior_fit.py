@@ -24,7 +24,7 @@ from pathlib import Path
 
 from tests.helpers.prior_fit import FULL_WEIGHT_REVERTS, REGULARISATION, History, fit_prior
 
-from cicd_agent.api import GitRepo
+from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk import jit, mining
 from cicd_agent.risk.jit import reverted
 

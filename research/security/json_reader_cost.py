@@ -8,7 +8,7 @@ from __future__ import annotations
 import resource
 import time
 
-from cicd_agent.api import load_json as load
+from cicd_agent.actions.bounded_json import load
 
 SIZE = 8 * 1024 * 1024
 

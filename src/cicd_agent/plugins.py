@@ -55,8 +55,7 @@ __all__ = [
 ]
 """The promise to a plugin's author: what a mode's declaration and its ``arguments`` module are
 built from, and what two or more modes share. The rest of this module is the registry the
-command line (the core) reads: not promised; the command mode borrows its part of it through
-:mod:`cicd_agent.api.lent.registry`."""
+command line (the core) reads, and the command mode reads to run another mode: not promised."""
 
 TYPE_CHECKING = False  # not typing's: importing typing is a real share of --help's time
 if TYPE_CHECKING:
@@ -80,21 +79,21 @@ schema that ships with the package describes. Modes of other distributions follo
 
 
 MODE_PARTS = ("name", "fail_closed_outputs", "run", "failure_outputs")
-"""What a mode's ``MODE`` holds (:class:`cicd_agent.api.Mode`), checked when it loads."""
+"""What a mode's ``MODE`` holds (:class:`cicd_agent.job.pipeline.Mode`), checked when it loads."""
 
 
 class ModePlugin:
     """A mode's declaration: its name, the one line ``cicd-agent --help`` shows, the package it
     lives in, what builds its typed options (``module:attribute`` under that package), and
     what it offers other modes: ``reads_changes``, its reading of a change (``module:attribute``,
-    a :class:`cicd_agent.api.ReadsChanges`; "" when it offers none). ``order``: where
+    a :class:`cicd_agent.job.change_reader.ReadsChanges`; "" when it offers none). ``order``: where
     ``cicd-agent --help`` lists it among the modes of its own distribution (lower first, then by
     name).
 
     The package holds three modules the core imports by name, each on first use:
     ``arguments`` (the options as data: ``FAIL_ON_CHOICES`` and ``OPTIONS``), ``options`` (or
     whichever module ``builder`` names) and ``mode`` (the wiring, which declares ``MODE``, a
-    :class:`cicd_agent.api.Mode`)."""
+    :class:`cicd_agent.job.pipeline.Mode`)."""
 
     __slots__ = ("builder", "name", "order", "package", "reads_changes", "summary")
 
@@ -176,7 +175,7 @@ class ModePlugin:
 
     def change_reader(self) -> object:
         """What reads a change for other modes (``reads_changes``), None when the mode offers
-        none; the caller checks it against :class:`cicd_agent.api.ReadsChanges`."""
+        none; the caller checks it against :class:`cicd_agent.job.change_reader.ReadsChanges`."""
         return self._attribute(self.reads_changes) if self.reads_changes else None
 
     @property

@@ -138,13 +138,13 @@ def test_importing_a_modes_wiring_builds_no_model(mode: str) -> None:
     assert set(built) <= set(BUILT_AT_IMPORT), built
 
 
-def test_review_loads_the_modules_of_the_api_names_it_imports_alone() -> None:
-    """``cicd_agent.api`` imports a name's module on its first use: review's wiring loads no
-    module the API names that review does not use (the build report's reader, the run resolver
-    the command mode uses, the sandbox before a linter or suggestion runs)."""
+def test_review_loads_the_modules_it_uses_alone() -> None:
+    """Review's wiring loads no core module it does not use (the build report's reader, the run
+    resolver the command mode uses, the sandbox before a linter or suggestion runs), nor the
+    plain API, which loads every promised name for another distribution's mode."""
     unused = (
         "cicd_agent.local.build_report", "cicd_agent.job.resolve", "cicd_agent.sandbox",
-        "cicd_agent.analysis.python_imports", "cicd_agent.github.trust",
+        "cicd_agent.analysis.python_imports", "cicd_agent.github.trust", "cicd_agent.api",
     )  # fmt: skip
     probe = (
         "import sys, cicd_agent.modes.review.mode\n"

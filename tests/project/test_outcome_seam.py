@@ -29,7 +29,8 @@ from tests.harness.payloads import REPO_ROOT
 PACKAGE = REPO_ROOT / "src" / "cicd_agent"
 SEAM = Path("runners")
 OPENS_PIPE = {
-    Path("verify/judge.py"): "the fix judge: the failed step's command, watched by the in-run check",
+    Path("modes/analyse_failure/judge.py"): "the fix judge: the failed step's command, watched "
+    "by the in-run check",
     Path("verify/suggested.py"): "its linters' JSON reports (no test outcome)",
     Path("modes/review/linters.py"): "the linters' JSON reports (no test outcome)",
     Path("sandbox/step.py"): "the test step's command in the sandbox: its standard output, "
@@ -42,9 +43,7 @@ READERS = {
 """Functions that turn a run's raw report into test outcomes (by name, wherever they live)."""
 MAY_READ = {
     Path("verify/suggested.py"): {"cicd_agent.analysis.lint_reports.read_report"},  # linters
-    Path("modes/review/linters.py"): {"cicd_agent.api.lent.findings.read_report"},
-    # The API lends it to review, and reads nothing itself.
-    Path("api/lent/findings.py"): {"cicd_agent.analysis.lint_reports.read_report"},
+    Path("modes/review/linters.py"): {"cicd_agent.analysis.lint_reports.read_report"},
 }  # fmt: skip
 """Who may read a raw report other than the seam, and with what: the linters' readers (the fix
 judge reads the failed step's own command through the driven runner's watch)."""

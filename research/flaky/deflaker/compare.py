@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 
-from cicd_agent.api.tests import canonical_test
+from cicd_agent.analysis.history import canonical_test
 
 
 def load(path: str) -> dict[str, dict[str, object]]:

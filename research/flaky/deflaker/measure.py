@@ -25,11 +25,11 @@ import time
 from datetime import date
 from pathlib import Path
 
-from cicd_agent.api import UsageError
-from cicd_agent.api.lent.tests import read_change
-from cicd_agent.api.tests import canonical_test
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.test_step.attempts import run_attempts
 from cicd_agent.modes.test_step.judge import judge_step
+from cicd_agent.sandbox.step import read_change
 
 PACKAGES: dict[str, tuple[str, ...]] = {
     "more-itertools/more-itertools": (),

@@ -25,9 +25,10 @@ protocol per consumer: docs/plugins.md, and ``RunnerDefaults``, the answers most
 one), ``named_files`` (where a test's dotted name leads: each runner's ``NamedFiles``, read by
 ``file_of_test`` for the owners of a flaky test), ``judge_files`` (``LoadsByName``: what a failed
 step loads into a runner by name, pytest's plugins in its ``plugins``, read by the fix judge's
-``verify/named_files``), ``shape`` (``RunnerShape``), ``junit`` (a JUnit report's outcomes, and
-where a run writes it), ``sessions`` (the sessions the verifier drives itself, their ``Sessions``
-protocol, and ``StepWatch``, the fix judge's watch on a failed step's own command),
+``modes/analyse_failure/named_files``), ``shape`` (``RunnerShape``), ``junit`` (a JUnit report's
+outcomes, and where a run writes it), ``sessions`` (the sessions the verifier drives itself,
+their ``Sessions`` protocol, and ``StepWatch``, the fix judge's watch on a failed step's own
+command),
 ``patched_lines`` (what a patch changes, as every patched run is told, and the static rules every
 patch meets first) with ``import_time`` (a patch's code that runs as its module is imported),
 ``same_sides`` (an assertion comparing a value with itself), ``js/scopes`` and ``js/load_time``

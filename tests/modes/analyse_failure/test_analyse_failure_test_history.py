@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.analysis.flaky_stats import StoredRun, stats
-from cicd_agent.api.tests import canonical_test
+from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.analyse_failure.verdict import _from_store
 from tests.helpers.cli import run_cli
 

@@ -10,7 +10,7 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
-from cicd_agent.api import Given
+from cicd_agent.job.options import Given
 from cicd_agent.modes.build.collect import request
 from cicd_agent.modes.build.dockerfile import parse
 from cicd_agent.modes.build.layer_archive import read_tree

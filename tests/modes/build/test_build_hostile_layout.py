@@ -15,7 +15,7 @@ from typing import Any, cast
 
 import pytest
 
-from cicd_agent.api import UsageError
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.modes.build.collect import base_image
 from cicd_agent.modes.build.oci import check_layers, read_layout, unpack
 from cicd_agent.modes.build.tree import Bounds, TreeError

@@ -15,7 +15,7 @@ from typing import ClassVar
 
 import pytest
 
-from cicd_agent.api import UsageError
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.modes.build.images import wrap
 from cicd_agent.modes.build.mirrors import Mirror, mirrors, registries_conf
 from tests.helpers.buildah import git, needs_buildah

@@ -23,7 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.api import GitCheckout, UsageError, posted
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.actions.markdown import posted
+from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.build import oci
 from cicd_agent.modes.build.collect import outside_checkout, read_built
 from cicd_agent.modes.build.layer_archive import from_memory, read_tree

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.api import UsageError
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.job.resolve import load_event
 from cicd_agent.modes.build.builder import build_environment
 from cicd_agent.modes.build.buildx import buildkit_cached
@@ -376,7 +376,7 @@ def test_attack_a_pull_request_cannot_bring_its_own_vulnerability_assessments(
 ) -> None:
     """An OpenVEX file in the checkout is read from the base commit: the head's copy (which
     could mark its own new critical as not affecting) and a link it adds are never read."""
-    from cicd_agent.api import GitCheckout
+    from cicd_agent.local.checkout import GitCheckout
     from cicd_agent.modes.build.findings import assessments
 
     repo = tmp_path / "repo"

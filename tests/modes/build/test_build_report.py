@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.api import posted
-from cicd_agent.api.lent.processes import runs
-from cicd_agent.local.processes import stream
+from cicd_agent.actions.markdown import posted
+from cicd_agent.local.processes import runs, stream
 from cicd_agent.modes.build.analyse import analyse, decide
 from cicd_agent.modes.build.arguments import FAIL_ON_CHOICES
 from cicd_agent.modes.build.dockerfile import parse

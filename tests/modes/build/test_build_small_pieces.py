@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.api.lent.build_report import BuildEvidence, read_build_report
+from cicd_agent.local.build_report import BuildEvidence, read_build_report
 from cicd_agent.modes.build.advice import _context_with
 from cicd_agent.modes.build.dockerfile import qualified, registry_images
 from cicd_agent.modes.build.options import BuildOptions

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.api import GitCheckout
+from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.build.builder import Buildah, BuildFailed, Request
 from cicd_agent.modes.build.findings import assessments
 from cicd_agent.modes.build.layer_archive import read_tree

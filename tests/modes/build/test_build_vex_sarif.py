@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from cicd_agent.api import Severity
+from cicd_agent.analysis.severity import Severity
 from cicd_agent.modes.build.osv import load_db
 from cicd_agent.modes.build.packages import Package
 from cicd_agent.modes.build.sarif import FINGERPRINT_KEY, sarif_log

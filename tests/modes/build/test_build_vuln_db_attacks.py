@@ -9,7 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from cicd_agent.api import UsageError
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.build.findings import _database
 from cicd_agent.modes.build.packages import Package

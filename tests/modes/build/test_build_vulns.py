@@ -18,7 +18,8 @@ from typing import ClassVar
 
 import pytest
 
-from cicd_agent.api import ExternalServiceError, Severity
+from cicd_agent.actions.errors import ExternalServiceError
+from cicd_agent.analysis.severity import Severity
 from cicd_agent.modes.build import osv
 from cicd_agent.modes.build.layer_archive import from_memory
 from cicd_agent.modes.build.osv import download, load_db, schema_problem

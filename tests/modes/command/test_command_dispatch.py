@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.api import CicdError, ReadsChanges
+from cicd_agent.actions.errors import CicdError
+from cicd_agent.job.change_reader import ReadsChanges
 from cicd_agent.modes.command.dispatch import RUNS_A_MODE, change_reader, runnable
 from cicd_agent.plugins import installed_modes
 

@@ -11,13 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.api import RiskLevel
-from cicd_agent.api.lent.build_report import BuildEvidence
-from cicd_agent.api.lent.risk import RiskFeatures
-from cicd_agent.api.risk import RiskAssessment
+from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.local.audit import file_digest
-from cicd_agent.local.build_report import MAX_BYTES, read_build_report
+from cicd_agent.local.build_report import MAX_BYTES, BuildEvidence, read_build_report
 from cicd_agent.modes.deploy_gate.build_report import raised
+from cicd_agent.risk.assessment import RiskAssessment, RiskFeatures
 
 HEAD = "a" * 40
 REPORT = {"mode": "build", "head": HEAD,

@@ -7,8 +7,8 @@ from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from cicd_agent.api import GitRepo
-from cicd_agent.api.lent.answers import DeploymentInfo
+from cicd_agent.github.models import DeploymentInfo
+from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.modes.deploy_gate.dora import committed, four_keys
 from tests.git_builder import GitRepoBuilder
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.api import UsageError, load_yaml
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.analysis.bounded_yaml import load_text as load_yaml
 from cicd_agent.modes.eval.checks import judge, read_checks
 from cicd_agent.modes.eval.config import Reader, Suite
 from cicd_agent.modes.eval.source import Commit

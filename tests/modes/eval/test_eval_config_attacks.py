@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.api import UsageError
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.modes.eval.checks import Check, judge
 from cicd_agent.modes.eval.config import Reader, Suite
 from cicd_agent.modes.eval.source import Commit

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.api import UsageError
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.modes.eval.checks import Check, judge
 from cicd_agent.modes.eval.config import Reader
 from cicd_agent.modes.eval.judge import base_tests

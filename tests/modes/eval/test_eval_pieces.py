@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from cicd_agent.api import UsageError
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.job.options import Given
 from cicd_agent.modes.eval import PLUGIN
 from cicd_agent.modes.eval.analyse import analyse, decide, must_pass_failures

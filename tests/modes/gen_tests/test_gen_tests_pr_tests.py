@@ -148,9 +148,9 @@ def test_a_change_adds_a_test_when_it_declares_one_in_any_runners_language(tmp_p
     tagged-template tables (``test.each`...```), Go's examples and an attribute with
     arguments (``#[tokio::test(flavor = ...)]``, ``#[rstest]``), so the hunt ran such a new
     test once a round."""
-    from cicd_agent.api.runners import RUNNERS
     from cicd_agent.local.checkout import GitCheckout
     from cicd_agent.modes.gen_tests.targets import adds_a_test as adds_for
+    from cicd_agent.runners import RUNNERS
 
     runner = {r.name: r for r in RUNNERS}
     by_suffix = {".py": runner["pytest"], ".ts": runner["vitest"], ".go": runner["go test"],

@@ -318,7 +318,7 @@ def test_attack_a_queue_branch_named_as_a_commit_or_a_pull_ref_vouches_for_nothi
 
 def test_issues_without_a_token_are_one_line_never_the_steps_fate(tmp_path: Path) -> None:
     from cicd_agent.analysis.flaky_stats import FlakyStat
-    from cicd_agent.job.flaky_issues import own
+    from cicd_agent.modes.test_step.flaky_issues import own
     from cicd_agent.runners import file_of_test
 
     (tmp_path / "tests").mkdir()

@@ -11,11 +11,13 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import UsageError, parse_diff, read_change_set
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.analysis.diff import parse_diff
+from cicd_agent.local.change_set import read_change_set
 from cicd_agent.modes.analyse_failure.types import Change
 
 if TYPE_CHECKING:
-    from cicd_agent.api import GitCheckout
+    from cicd_agent.local.checkout import GitCheckout
 
 MAX_TOUCH_LOOKUPS = 30
 """Changed files whose last commit is looked up (one ``git log`` each)."""

@@ -15,11 +15,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import PULL_REQUEST_EVENTS, GitHubError, UsageError, is_null_sha
-from cicd_agent.api.lent import git
-from cicd_agent.api.lent.run import from_other_repository
-from cicd_agent.api.lent.tests import workflow_key
-from cicd_agent.api.tests import FileStore, FlakyStat, history_key, stats
+from cicd_agent.actions.errors import GitHubError, UsageError
+from cicd_agent.analysis.flaky_stats import FlakyStat, stats
+from cicd_agent.job.events import PULL_REQUEST_EVENTS
+from cicd_agent.job.payloads import from_other_repository
+from cicd_agent.local.git import installed as git_installed
+from cicd_agent.local.gitrepo import is_null_sha
+from cicd_agent.local.test_history import FileStore, history_key, workflow_key
 from cicd_agent.modes.analyse_failure import runs
 from cicd_agent.modes.analyse_failure.change import try_git_change
 from cicd_agent.modes.analyse_failure.logs.analyse import scan_jobs
@@ -36,9 +38,10 @@ from cicd_agent.modes.analyse_failure.verdict import excerpt_budget
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from cicd_agent.api import RunContext, Trust
-    from cicd_agent.api.github import GitHubClient
-    from cicd_agent.api.lent.answers import WorkflowRunInfo
+    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.models import WorkflowRunInfo
+    from cicd_agent.github.trust import Trust
+    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 
@@ -53,7 +56,7 @@ def code_trust(
     comment's, a ``workflow_run``'s or a dispatch's run may have checked out a fork's head. A
     fork's commit, or no reader or no answer, is trusted with nothing. A local run (no event)
     judges the operator's own checkout."""
-    from cicd_agent.api import Trust
+    from cicd_agent.github.trust import Trust
 
     if target is None:
         return Trust.pushed()
@@ -403,7 +406,7 @@ def _change(
         )
         if files is not None:
             return Change(base=base, head=head, files=files, source="api")
-    if not git.installed():
+    if not git_installed():
         ctx.tool("git", "it is not installed; install git on the runner, on PATH")
     ctx.note(f"The change under test could not be read from git ({problem}).")
     return None

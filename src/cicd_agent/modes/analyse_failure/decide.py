@@ -19,13 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from cicd_agent.api import escaped
-from cicd_agent.api.lent.logs import (
-    FailureType,
-    FlakinessEvidence,
-    LogAnalysis,
-    changed_when_flipped,
-)
+from cicd_agent.analysis.file_names import escaped
+from cicd_agent.analysis.history import changed_when_flipped
+from cicd_agent.analysis.log_model import FailureType, FlakinessEvidence, LogAnalysis
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.arguments import NAME
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome

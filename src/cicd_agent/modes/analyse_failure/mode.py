@@ -14,14 +14,15 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import analysing, ask_model, begin, finish
+from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
 from cicd_agent.modes.analyse_failure.ask import ask, fix
 from cicd_agent.modes.analyse_failure.collect import collect, fit
 from cicd_agent.modes.analyse_failure.decide import analyse, decide
 from cicd_agent.modes.analyse_failure.publish import publish
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Finished, Mode, RunContext
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.pipeline import Finished, Mode
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
     from cicd_agent.modes.analyse_failure.result import FailureResult
 

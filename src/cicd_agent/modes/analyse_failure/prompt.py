@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from cicd_agent.api import UNTRUSTED_RULES, Truncate, fence, template
-from cicd_agent.api.lent.logs import LogAnalysis
+from cicd_agent.analysis.log_model import LogAnalysis
+from cicd_agent.model.prompts import UNTRUSTED_RULES, Truncate, fence, template
 
 if TYPE_CHECKING:
     from cicd_agent.modes.analyse_failure.types import Change, Evidence

@@ -32,25 +32,20 @@ from typing import TYPE_CHECKING
 
 from unidiff.patch import PatchSet
 
-from cicd_agent.api import (
-    ExternalServiceError,
-    Found,
-    ReviewComment,
-    UsageError,
-    code_fence,
-    notify,
-    parse_diff,
-    posted,
-    with_hidden,
-)
-from cicd_agent.api.lent.comments import marker
+from cicd_agent.actions.errors import ExternalServiceError, UsageError
+from cicd_agent.actions.markdown import code_fence, posted, with_hidden
+from cicd_agent.actions.notify import SlackText, post_message
+from cicd_agent.actions.notify import slack_text as notify_slack_text
+from cicd_agent.analysis.diff import parse_diff
+from cicd_agent.github.comments import Found, marker
+from cicd_agent.github.models import ReviewComment
 from cicd_agent.job.draft_pull import open_draft_pull
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_label, fix_section
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 if TYPE_CHECKING:
-    from cicd_agent.api import RunContext
-    from cicd_agent.api.github import GitHubClient
+    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome
     from cicd_agent.modes.analyse_failure.result import FailureResult
     from cicd_agent.modes.analyse_failure.types import FailureFacts, RunTarget
@@ -104,7 +99,7 @@ def publish(
         return
     if not checked:
         ctx.note("Without GitHub, repeats of a failure cannot be recognised: Slack was notified.")
-    notify.post_message(url, slack_text(result.shown(ctx.posted.values)))
+    post_message(url, slack_text(result.shown(ctx.posted.values)))
 
 
 def rerun_refusal(result: FailureResult, target: RunTarget, allowed: int) -> str:
@@ -232,13 +227,13 @@ def _occurrences(body: str, target: RunTarget) -> list[tuple[int, str]]:
     ]
 
 
-def slack_text(result: FailureResult) -> notify.SlackText:
+def slack_text(result: FailureResult) -> SlackText:
     """Plain Slack text; log words are escaped so they cannot ping a channel or forge a link."""
     job = result.failed_jobs[0]
     where = f"job {job.name}" + (f", step {job.failed_step}" if job.failed_step else "")
     branch = f" on {result.branch}" if result.branch else ""
     flaky = {"true": " (looks flaky)", "likely": " (may be flaky)"}.get(result.is_flaky, "")
-    return notify.slack_text(
+    return notify_slack_text(
         f"CI failure{branch}: {result.failure_type}{flaky} in {where}",
         result.root_cause,
         link=result.comment_url or result.run_url,

@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
-from cicd_agent.api import QuarantineEntry, code_block, code_span
-from cicd_agent.api.lent.logs import FailureType, FlakyTest, LogAnalysis
-from cicd_agent.api.lent.settings import CONFIG_PATH, valid_test_id
+from cicd_agent.actions.markdown import code_block, code_span
+from cicd_agent.analysis.governing import CONFIG_PATH
+from cicd_agent.analysis.log_model import FailureType, FlakyTest, LogAnalysis
+from cicd_agent.job.repo_config import QuarantineEntry, valid_test_id
 
 QUARANTINED_FLAKY = "quarantined_flaky"
 """The ``failure_type`` of a run whose only failures are tests under a live quarantine."""

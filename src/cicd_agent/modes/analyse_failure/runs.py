@@ -17,8 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from cicd_agent.api import GitHubError, UsageError
-from cicd_agent.api.lent.runners import outcomes_in_zip
+from cicd_agent.actions.errors import GitHubError, UsageError
 from cicd_agent.modes.analyse_failure.logs.analyse import (
     FAILED_CONCLUSIONS,
     analyse_scans,
@@ -27,11 +26,12 @@ from cicd_agent.modes.analyse_failure.logs.analyse import (
 from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog, load_logs
 from cicd_agent.modes.analyse_failure.types import ApiJob, RecentFailure, RunTarget
+from cicd_agent.runners.junit import outcomes_in_zip
 
 if TYPE_CHECKING:
-    from cicd_agent.api.github import GitHubClient
-    from cicd_agent.api.lent.answers import JobInfo, WorkflowRunInfo
-    from cicd_agent.api.lent.github import History
+    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.models import JobInfo, WorkflowRunInfo
+    from cicd_agent.github.run_history import History
 
 T = TypeVar("T")
 Note = Callable[[str], None]

@@ -27,7 +27,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from cicd_agent.api import CicdError, RunContext
+from cicd_agent.actions.errors import CicdError
+from cicd_agent.job.context import RunContext
 from cicd_agent.modes.build.builder import Builder
 from cicd_agent.modes.build.collect import build
 from cicd_agent.modes.build.dockerfile import parse

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from cicd_agent.api.lent.processes import runs, stream
+from cicd_agent.local.processes import runs, stream
 from cicd_agent.modes.build.dockerfile import (
     DockerfileError,
     heredocs,

@@ -12,15 +12,11 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from cicd_agent.api import (
-    CicdError,
-    Event,
-    ExternalServiceError,
-    GitCheckout,
-    RunContext,
-    UsageError,
-)
-from cicd_agent.api.lent.processes import stream
+from cicd_agent.actions.errors import CicdError, ExternalServiceError, UsageError
+from cicd_agent.job.context import RunContext
+from cicd_agent.job.events import Event
+from cicd_agent.local.checkout import GitCheckout
+from cicd_agent.local.processes import stream
 from cicd_agent.modes.build import images, oci, safety
 from cicd_agent.modes.build.builder import (
     Buildah,

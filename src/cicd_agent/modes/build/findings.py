@@ -9,7 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cicd_agent.api import GitCheckout, RunContext, UsageError
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.job.context import RunContext
+from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.build import osv, packages, vex, vulns
 from cicd_agent.modes.build.layers import Built
 from cicd_agent.modes.build.options import BuildOptions

@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from cicd_agent.api import GitCheckout, UsageError
-from cicd_agent.api.lent.processes import stream
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.local.checkout import GitCheckout
+from cicd_agent.local.processes import stream
 from cicd_agent.modes.build import oci
 from cicd_agent.modes.build.dockerfile import qualified, registry_images
 from cicd_agent.modes.build.layer_archive import BOUNDS

@@ -14,8 +14,10 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from cicd_agent.api import JsonRefused, RunContext, load_json
-from cicd_agent.api.lent.processes import host_tool, stream
+from cicd_agent.actions.bounded_json import JsonRefused
+from cicd_agent.actions.bounded_json import load as load_json
+from cicd_agent.job.context import RunContext
+from cicd_agent.local.processes import host_tool, stream
 from cicd_agent.modes.build.builder import build_environment
 from cicd_agent.modes.build.dockerfile import Instruction
 from cicd_agent.modes.build.options import BuildOptions
@@ -57,7 +59,7 @@ def lint(ctx: RunContext[BuildOptions], facts: BuildFacts) -> list[LintFinding]:
 def hadolint(environ: Mapping[str, str]) -> str | None:
     """The hadolint that runs, on the host: beside this Python (where its wheel puts it), else
     one on ``PATH`` that no repository put there
-    (:func:`cicd_agent.api.lent.processes.host_tool`)."""
+    (:func:`cicd_agent.local.processes.host_tool`)."""
     beside = Path(sys.executable).parent / "hadolint"
     if beside.is_file():
         return str(beside)

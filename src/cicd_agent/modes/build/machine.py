@@ -16,7 +16,7 @@ from __future__ import annotations
 import glob
 import os
 
-from cicd_agent.api.lent.processes import host_tool
+from cicd_agent.local.processes import host_tool
 
 PROGRAMS = ("buildah", "skopeo", "fuse-overlayfs", "fusermount3", "newuidmap", "newgidmap")
 """buildah and skopeo, and what a rootless storage starts (fuse-overlayfs and its unmount, the

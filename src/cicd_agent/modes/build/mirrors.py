@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cicd_agent.api import UsageError
+from cicd_agent.actions.errors import UsageError
 
 HOST = r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::[0-9]{1,5})?"
 REGISTRY = re.compile(HOST)

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from cicd_agent.api import ExitCode, Mode, RunContext, analysing, begin, finish
+from cicd_agent.actions.errors import ExitCode
+from cicd_agent.job.context import RunContext
+from cicd_agent.job.pipeline import Mode, analysing, begin, finish
 from cicd_agent.modes.build.advice import prove
 from cicd_agent.modes.build.analyse import analyse, decide
 from cicd_agent.modes.build.collect import collect

@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cicd_agent.api.lent.processes import host_tool, stream
+from cicd_agent.local.processes import host_tool, stream
 
 NONE: tuple[str, ...] = ("--unshare-net",)
 """bubblewrap's options for no network but a loopback of the sandbox's own."""

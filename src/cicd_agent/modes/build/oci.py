@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from cicd_agent.api import JsonRefused, load_json
+from cicd_agent.actions.bounded_json import JsonRefused
+from cicd_agent.actions.bounded_json import load as load_json
 from cicd_agent.modes.build.layer_archive import BOUNDS, open_archive
 from cicd_agent.modes.build.regular import regular
 from cicd_agent.modes.build.tree import Bounds, TreeError

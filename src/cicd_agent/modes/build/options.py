@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import UsageError
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.modes.build.mirrors import Mirror, mirrors
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Given
+    from cicd_agent.job.options import Given
 
 UNITS = {"": 1, "B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3,
          "KIB": 1024, "MIB": 1024**2, "GIB": 1024**3}  # fmt: skip

@@ -37,7 +37,9 @@ from urllib.parse import quote
 import jsonschema
 import requests
 
-from cicd_agent.api import ExternalServiceError, JsonRefused, load_json
+from cicd_agent.actions.bounded_json import JsonRefused
+from cicd_agent.actions.bounded_json import load as load_json
+from cicd_agent.actions.errors import ExternalServiceError
 from cicd_agent.modes.build import versions
 from cicd_agent.modes.build.packages import Package
 from cicd_agent.modes.build.regular import regular

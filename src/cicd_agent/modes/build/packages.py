@@ -29,7 +29,7 @@ from typing import Protocol
 
 from packageurl import PackageURL
 
-from cicd_agent.api import prose
+from cicd_agent.actions.markdown import prose
 from cicd_agent.modes.build import records, versions
 from cicd_agent.modes.build.records import Listing
 from cicd_agent.modes.build.tree import TreeError, read_each

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import RunContext, comment_on_pull
+from cicd_agent.job.context import RunContext
+from cicd_agent.job.pull_comment import comment_on_pull
 from cicd_agent.modes.build.findings import Findings
 from cicd_agent.modes.build.options import BuildOptions
 from cicd_agent.modes.build.packages import Package

@@ -23,7 +23,8 @@ from email.policy import compat32
 
 from debian.deb822 import Deb822
 
-from cicd_agent.api import JsonRefused, load_json
+from cicd_agent.actions.bounded_json import JsonRefused
+from cicd_agent.actions.bounded_json import load as load_json
 
 MAX_ENTRIES = 20_000
 """The most packages read from one record; a real dpkg status holds a few thousand at most."""

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from cicd_agent.api import PlainResult, code_block, code_span, prose
+from cicd_agent.actions.markdown import code_block, code_span, prose
+from cicd_agent.job.pipeline import PlainResult
 
 STATUSES = ("verified", "refuted", "unchecked")
 
@@ -104,7 +105,7 @@ class BuildResult(PlainResult):
     mode: str = "build"
     head: str = ""
     """The commit the head image was built from (a reader uses a report only for its head:
-    :func:`cicd_agent.api.lent.build_report.read_build_report`)."""
+    :func:`cicd_agent.local.build_report.read_build_report`)."""
     image_size: int = 0
     """Bytes of the files the head's layers hold, uncompressed."""
     image_size_delta: int | None = None

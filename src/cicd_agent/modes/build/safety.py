@@ -25,7 +25,8 @@ from __future__ import annotations
 import posixpath
 from pathlib import Path
 
-from cicd_agent.api import Event, UsageError
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.job.events import Event
 
 BUILDS_ON = frozenset(
     {"pull_request", "push", "merge_group", "workflow_dispatch", "schedule", "workflow_run"}

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from cicd_agent.api import Severity
+from cicd_agent.analysis.severity import Severity
 from cicd_agent.modes.build import versions
 from cicd_agent.modes.build.vulns import Vulnerability
 

@@ -4,7 +4,7 @@ nothing of the job's environment."""
 
 from __future__ import annotations
 
-from cicd_agent.api import RunContext
+from cicd_agent.job.context import RunContext
 from cicd_agent.modes.build.builder import Builder
 from cicd_agent.modes.build.layers import Built
 from cicd_agent.modes.build.options import BuildOptions

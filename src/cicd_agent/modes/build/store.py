@@ -37,7 +37,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.api.lent.processes import runs, stream
+from cicd_agent.local.processes import runs, stream
 from cicd_agent.modes.build.mirrors import SEARCH
 
 Sandbox = Callable[[Path, Sequence[Path]], list[str]]

@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 
 from packageurl import PackageURL
 
-from cicd_agent.api import JsonRefused, load_json
+from cicd_agent.actions.bounded_json import JsonRefused
+from cicd_agent.actions.bounded_json import load as load_json
 from cicd_agent.modes.build import versions
 from cicd_agent.modes.build.vulns import Vulnerability
 

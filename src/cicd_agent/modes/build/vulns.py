@@ -24,7 +24,7 @@ from cvss import CVSS2, CVSS3, CVSS4
 from cvss.exceptions import CVSSError
 from univers.versions import Version
 
-from cicd_agent.api import Severity
+from cicd_agent.analysis.severity import Severity
 from cicd_agent.modes.build import versions
 from cicd_agent.modes.build.osv import OsvDatabase, key
 from cicd_agent.modes.build.packages import Package

@@ -7,7 +7,7 @@ reply says what they know (the model's answer is :mod:`.ask`).
 
 from __future__ import annotations
 
-from cicd_agent.api import code_span, prose
+from cicd_agent.actions.markdown import code_span, prose
 from cicd_agent.modes.command.types import CommandFacts, CommandVerdict
 
 FINDINGS_SHOWN = 5

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import escaped
+from cicd_agent.analysis.file_names import escaped
 from cicd_agent.modes.command.prompt import AskAnswer, build_ask
 from cicd_agent.modes.command.types import CommandFacts, CommandOpinion
 
 if TYPE_CHECKING:
-    from cicd_agent.api import RunContext
+    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.command.options import CommandOptions
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import Reference, UsageError
-from cicd_agent.api.lent.finding_text import reads_as_finding
-from cicd_agent.api.lent.run import require
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.actions.markdown import Reference
+from cicd_agent.analysis.finding_text import reads_as_finding
+from cicd_agent.job.events import require
 from cicd_agent.modes.command.dispatch import review_change
 from cicd_agent.modes.command.options import CommandOptions
 from cicd_agent.modes.command.plan import (
@@ -25,8 +26,9 @@ from cicd_agent.modes.command.plan import (
 from cicd_agent.modes.command.types import CommandFacts
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Event, RunContext
-    from cicd_agent.api.lent.github import CommentKind
+    from cicd_agent.github.threads import CommentKind
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.events import Event
 
 COMMENT_EVENTS = ("issue_comment", "pull_request_review_comment")
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import Reference, neutralise
+from cicd_agent.actions.markdown import Reference, neutralise
 from cicd_agent.modes.command.result import CommandResult
 
 if TYPE_CHECKING:

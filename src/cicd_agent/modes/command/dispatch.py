@@ -18,35 +18,29 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from cicd_agent.api import (
-    CicdError,
-    Event,
-    Given,
-    Invoker,
-    PullRequest,
-    ReadsChanges,
-    RunContext,
-    trusted_commit,
-)
-from cicd_agent.api.lent.posting import RunnerIO
-from cicd_agent.api.lent.registry import declared_by, options_of, plugin
-from cicd_agent.api.lent.run import Branch, Repository, User
-from cicd_agent.api.lent.settings import CommonOptions, load_repo_config, resolve_run
+from cicd_agent.actions.errors import CicdError
+from cicd_agent.actions.runner_io import RunnerIO
+from cicd_agent.job.change_reader import ReadsChanges
+from cicd_agent.job.context import RunContext
+from cicd_agent.job.events import Event, Invoker
+from cicd_agent.job.flags import declared_by, options_of
+from cicd_agent.job.options import Given
+from cicd_agent.job.payloads import Branch, PullRequest, Repository, User
+from cicd_agent.job.repo_config import load as load_repo_config
+from cicd_agent.job.repo_config import trusted_commit
+from cicd_agent.job.resolve import CommonOptions, resolve_run
 from cicd_agent.modes.command.options import CommandOptions
-from cicd_agent.plugins import plugin_sections
+from cicd_agent.plugins import plugin, plugin_sections
 
 if TYPE_CHECKING:
     from datetime import date
 
-    from cicd_agent.api import (
-        ChangeReading,
-        DescribeOutcome,
-        Mode,
-        Neutral,
-        PullRequestInfo,
-    )
-    from cicd_agent.api.lent.registry import ModeArguments
-    from cicd_agent.api.lent.settings import RepoConfig
+    from cicd_agent.actions.markdown import Neutral
+    from cicd_agent.github.models import PullRequestInfo
+    from cicd_agent.job.change_reader import ChangeReading, DescribeOutcome
+    from cicd_agent.job.flags import ModeArguments
+    from cicd_agent.job.pipeline import Mode
+    from cicd_agent.job.repo_config import RepoConfig
 
 RUNS_A_MODE = {"review": "review", "gen-tests": "gen-tests", "explain-failure": "analyse-failure"}
 """The commands that run a mode, and the mode each runs."""

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import analysing, ask_model, begin, finish
+from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
 from cicd_agent.modes.command.analyse import analyse
 from cicd_agent.modes.command.ask import ask
 from cicd_agent.modes.command.collect import collect
@@ -32,7 +32,8 @@ from cicd_agent.modes.command.publish import publish
 from cicd_agent.modes.command.result import CommandResult
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Finished, Mode, RunContext
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.pipeline import Finished, Mode
 
 
 def run(ctx: RunContext[CommandOptions]) -> Finished[CommandResult]:

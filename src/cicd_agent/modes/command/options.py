@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.modes.command.arguments import RUNNABLE
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Given
+    from cicd_agent.job.options import Given
 
 
 @dataclass(frozen=True)

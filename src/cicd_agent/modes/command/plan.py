@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from cicd_agent.api import COMMENT_BODY_MAX
+from cicd_agent.github.limits import COMMENT_BODY_MAX
 from cicd_agent.modes.command.arguments import COMMANDS
 
 PREFIX = "/cicd-agent"

@@ -13,8 +13,10 @@ from string import Template
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cicd_agent.api import UNTRUSTED_RULES, Diff, Finding, Truncate, fence, pack, template
-from cicd_agent.api.lent.posting import Count
+from cicd_agent.analysis.diff import Diff
+from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.packing import pack
+from cicd_agent.model.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
 
 ASK_TOKENS = 24_000
 """Prompt tokens for one answer at most: a question needs the diff, not a whole-repo read."""

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import CicdError, ExitCode, Reference, neutralise, posted
-from cicd_agent.api.lent.posting import linked
-from cicd_agent.api.lent.run import run_deadline
+from cicd_agent.actions.deadline import run_deadline
+from cicd_agent.actions.errors import CicdError, ExitCode
+from cicd_agent.actions.markdown import Reference, linked, neutralise, posted
 from cicd_agent.modes.command.dispatch import (
     RUNS_A_MODE,
     NestedRunner,
@@ -22,8 +22,9 @@ from cicd_agent.modes.command.dispatch import (
 )
 
 if TYPE_CHECKING:
-    from cicd_agent.api import PullRequestInfo, RunContext
-    from cicd_agent.api.lent.run import BaseResult
+    from cicd_agent.github.models import PullRequestInfo
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.pipeline import BaseResult
     from cicd_agent.modes.command.options import CommandOptions
     from cicd_agent.modes.command.result import CommandResult
     from cicd_agent.modes.command.types import CommandFacts

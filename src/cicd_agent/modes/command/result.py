@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
-from cicd_agent.api import NOT_SHOWN, PlainResult, Reference
+from cicd_agent.actions.markdown import Reference
+from cicd_agent.job.pipeline import NOT_SHOWN, PlainResult
 
 _COMMON = frozenset({"error", "tokens_used", "cost_usd"})
 """Outputs every result writes: the command's values stand for the step."""

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cicd_agent.api import ChangeReading, Finding, PullRequestInfo
-    from cicd_agent.api.lent.github import CommentKind, ThreadStart
-    from cicd_agent.api.lent.run import Comment
+    from cicd_agent.analysis.finding import Finding
+    from cicd_agent.github.models import PullRequestInfo
+    from cicd_agent.github.threads import CommentKind, ThreadStart
+    from cicd_agent.job.change_reader import ChangeReading
+    from cicd_agent.job.payloads import Comment
     from cicd_agent.modes.command.plan import Plan
 
 

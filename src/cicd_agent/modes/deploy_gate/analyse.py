@@ -3,7 +3,7 @@ applied to the risk the collect step scored (:class:`DeployVerdict`, the determi
 
 from __future__ import annotations
 
-from cicd_agent.api import RiskLevel
+from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.modes.deploy_gate import policy as policies
 from cicd_agent.modes.deploy_gate import safety
 from cicd_agent.modes.deploy_gate.types import DeployFacts, DeployOpinion, DeployVerdict

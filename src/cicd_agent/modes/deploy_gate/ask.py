@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import neutralise
+from cicd_agent.actions.markdown import neutralise
 from cicd_agent.modes.deploy_gate.prompt import build_prompt
 from cicd_agent.modes.deploy_gate.types import DeployFacts, DeployOpinion, DeployVerdict
 
 if TYPE_CHECKING:
-    from cicd_agent.api import RunContext
+    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.deploy_gate.options import DeployOptions
 
 

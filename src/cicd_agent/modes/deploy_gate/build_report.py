@@ -1,5 +1,5 @@
 """The build mode's report, read through the API
-(:func:`cicd_agent.api.lent.build_report.read_build_report`), as evidence about the image this
+(:func:`cicd_agent.local.build_report.read_build_report`), as evidence about the image this
 change makes: new critical vulnerabilities raise the risk to at least high, and each fact used
 is a reason that names the file and the commit it is about. The report only ever raises the
 risk, so a forged one can add caution and nothing else.
@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cicd_agent.api import RiskLevel
-from cicd_agent.api.lent.build_report import BuildEvidence
-from cicd_agent.api.lent.change import higher
-from cicd_agent.api.lent.risk import Reason
-from cicd_agent.api.risk import RiskAssessment
+from cicd_agent.analysis.scale import RiskLevel, higher
+from cicd_agent.local.build_report import BuildEvidence
+from cicd_agent.risk.assessment import Reason, RiskAssessment
 
 SHOWN = 10
 """Vulnerability ids a reason lists."""

@@ -17,32 +17,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cicd_agent.api import (
-    ChangedFile,
-    ChangeSet,
-    ChangeType,
-    ExternalServiceError,
-    GitRepo,
-    RunContext,
-    UsageError,
-    classify_path,
-    is_null_sha,
-    read_change_set,
-)
-from cicd_agent.api.lent.answers import DEPLOYMENTS_READ, DeploymentInfo, DeploymentListing
-from cicd_agent.api.lent.audit import file_digest
-from cicd_agent.api.lent.build_report import read_build_report
-from cicd_agent.api.lent.findings import ZIZMOR_MISSING, zizmor_binary
-from cicd_agent.api.lent.python_imports import imported_modules
-from cicd_agent.api.risk import (
-    Origin,
-    RiskAssessment,
-    assess_risk,
-    deepen_history,
-    default_cache_dir,
-    pull_author,
-    read_history,
-)
+from cicd_agent.actions.errors import ExternalServiceError, UsageError
+from cicd_agent.analysis.change_types import ChangeType, classify_path
+from cicd_agent.analysis.changes import ChangedFile, ChangeSet
+from cicd_agent.analysis.python_imports import imported_modules
+from cicd_agent.github.models import DEPLOYMENTS_READ, DeploymentInfo, DeploymentListing
+from cicd_agent.job.context import RunContext
+from cicd_agent.local.audit import file_digest
+from cicd_agent.local.build_report import read_build_report
+from cicd_agent.local.change_set import read_change_set
+from cicd_agent.local.gitrepo import GitRepo, is_null_sha
+from cicd_agent.local.zizmor import MISSING as ZIZMOR_MISSING
+from cicd_agent.local.zizmor import zizmor_binary
 from cicd_agent.modes.deploy_gate import policy as policies
 from cicd_agent.modes.deploy_gate import safety, windows
 from cicd_agent.modes.deploy_gate.build_report import raised
@@ -51,6 +37,11 @@ from cicd_agent.modes.deploy_gate.eval_report import with_eval
 from cicd_agent.modes.deploy_gate.options import DeployOptions
 from cicd_agent.modes.deploy_gate.safety import CoverageReport, PullReview
 from cicd_agent.modes.deploy_gate.types import DeployFacts, DiffExcerpt
+from cicd_agent.risk.assessment import RiskAssessment
+from cicd_agent.risk.checkout import assess_risk, read_history
+from cicd_agent.risk.deepen import Origin, deepen_history
+from cicd_agent.risk.fit import pull_author
+from cicd_agent.risk.store import default_cache_dir
 
 MAX_COMMITS_ASKED = 3
 """Commits of the range whose pull requests are looked up (the head first)."""

@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from cicd_agent.api import RiskLevel
-from cicd_agent.api.lent.change import higher
-from cicd_agent.api.lent.risk import Reason
+from cicd_agent.analysis.scale import RiskLevel, higher
 from cicd_agent.modes.deploy_gate.analyse import weigh
 from cicd_agent.modes.deploy_gate.policy import Decision, Recommendation
 from cicd_agent.modes.deploy_gate.result import DeployResult, headline_for
 from cicd_agent.modes.deploy_gate.types import DeployOpinion, DeployVerdict
+from cicd_agent.risk.assessment import Reason
 
 
 def decide(

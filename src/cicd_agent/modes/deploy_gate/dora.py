@@ -1,5 +1,5 @@
 """DORA's four keys from what the gate reads already: the environment's deployments on GitHub
-(the newest :data:`~cicd_agent.api.lent.answers.DEPLOYMENTS_READ`, one listing) and the
+(the newest :data:`~cicd_agent.github.models.DEPLOYMENTS_READ`, one listing) and the
 commits of the checkout between them.
 
 - **deployment frequency**: deployments a day between the oldest and the newest listed;
@@ -23,8 +23,9 @@ import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 
-from cicd_agent.api import GitRepo, UsageError
-from cicd_agent.api.lent.answers import DeploymentInfo
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.github.models import DeploymentInfo
+from cicd_agent.local.gitrepo import GitRepo
 
 FEW = 5
 """Deployments below which every key is said to rest on thin evidence."""

@@ -1,5 +1,5 @@
 """The eval mode's report (``cicd-agent-eval.json``), read through the API
-(:func:`cicd_agent.api.lent.build_report.read_mode_report`: the eval mode's, about this head),
+(:func:`cicd_agent.local.build_report.read_mode_report`: the eval mode's, about this head),
 as evidence about the change: ``regressed`` raises the risk to at least high, with a reason
 that names the file, the commit and the drop. Like the build's report it only ever raises the
 risk, so a forged one can add caution and nothing else.
@@ -11,11 +11,9 @@ import math
 from dataclasses import replace
 from pathlib import Path
 
-from cicd_agent.api import RiskLevel
-from cicd_agent.api.lent.build_report import read_mode_report
-from cicd_agent.api.lent.change import higher
-from cicd_agent.api.lent.risk import Reason
-from cicd_agent.api.risk import RiskAssessment
+from cicd_agent.analysis.scale import RiskLevel, higher
+from cicd_agent.local.build_report import read_mode_report
+from cicd_agent.risk.assessment import Reason, RiskAssessment
 
 
 def with_eval(

@@ -22,7 +22,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, cast
 
-from cicd_agent.api import UsageError, analysing, ask_model, begin, finish
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
 from cicd_agent.modes.deploy_gate import arguments
 from cicd_agent.modes.deploy_gate.analyse import analyse
 from cicd_agent.modes.deploy_gate.ask import ask
@@ -34,7 +35,8 @@ from cicd_agent.modes.deploy_gate.publish import fail_closed, publish
 from cicd_agent.modes.deploy_gate.result import DeployResult
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Finished, Mode, PlainResult, RunContext
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.pipeline import Finished, Mode, PlainResult
 
 
 def deploy(ctx: RunContext[DeployOptions]) -> Finished[DeployResult]:

@@ -13,12 +13,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import UsageError
+from cicd_agent.actions.errors import UsageError
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from cicd_agent.api import Given
+    from cicd_agent.job.options import Given
     from cicd_agent.modes.deploy_gate.policy import Policy
     from cicd_agent.modes.deploy_gate.safety import SignalName
     from cicd_agent.modes.deploy_gate.windows import BusinessHours, FreezeWindow

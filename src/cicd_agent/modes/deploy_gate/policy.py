@@ -37,18 +37,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from cicd_agent.api import (
-    ChangedFile,
-    ChangeType,
-    RiskLevel,
-    UsageError,
-    classify_path,
-    first_problem,
-    module_name,
-    name_span,
-)
-from cicd_agent.api.lent.change import RUNTIME_TYPES, OrderedStrEnum, only
-from cicd_agent.api.lent.python_imports import imports_module
+from cicd_agent.actions.errors import UsageError, first_problem
+from cicd_agent.analysis.change_types import RUNTIME_TYPES, ChangeType, classify_path
+from cicd_agent.analysis.changes import ChangedFile, only
+from cicd_agent.analysis.file_names import name_span
+from cicd_agent.analysis.python_imports import imports_module, module_name
+from cicd_agent.analysis.scale import OrderedStrEnum, RiskLevel
 from cicd_agent.modes.deploy_gate.windows import ChangeWindow
 
 

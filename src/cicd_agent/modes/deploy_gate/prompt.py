@@ -9,11 +9,12 @@ import json
 from string import Template
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import UNTRUSTED_RULES, RunContext, fence, template
-from cicd_agent.api.lent.run import as_json
+from cicd_agent.job.context import RunContext
+from cicd_agent.job.pipeline import as_json
+from cicd_agent.model.prompts import UNTRUSTED_RULES, fence, template
 
 if TYPE_CHECKING:
-    from cicd_agent.api.model import ModelClient
+    from cicd_agent.model.client import ModelClient
     from cicd_agent.modes.deploy_gate.options import DeployOptions
     from cicd_agent.modes.deploy_gate.types import DeployFacts, DeployVerdict
 

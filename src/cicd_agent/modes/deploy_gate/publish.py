@@ -14,16 +14,17 @@ from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cicd_agent.api import ExternalServiceError, audit, record_decision
-from cicd_agent.api.lent.audit import digest
-from cicd_agent.api.lent.run import as_json
-from cicd_agent.api.notify import SlackText, post_message, slack_text
+from cicd_agent.actions.errors import ExternalServiceError
+from cicd_agent.actions.notify import SlackText, post_message, slack_text
+from cicd_agent.job.decisions import record_decision
+from cicd_agent.job.pipeline import as_json
+from cicd_agent.local.audit import append, default_audit_path, digest
 from cicd_agent.modes.deploy_gate.policy import Decision, Recommendation
 
 # Types only: :func:`fail_closed` runs when a step failed, perhaps while importing, so this
 # module loads none of the steps before it.
 if TYPE_CHECKING:
-    from cicd_agent.api import RunContext
+    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.deploy_gate.options import DeployOptions
     from cicd_agent.modes.deploy_gate.result import DeployResult
     from cicd_agent.modes.deploy_gate.types import DeployFacts, DeployVerdict
@@ -93,13 +94,13 @@ def fail_closed(ctx: RunContext[object]) -> dict[str, str]:
 def _append(ctx: RunContext[object], explicit: Path | None, record: Mapping[str, Any]) -> str:
     """Append ``record`` to the audit file (``explicit``, else the runner's temporary folder);
     the path written, or "" with a note when there is none or it could not be written."""
-    path = explicit or audit.default_audit_path(ctx.environ, "deploy-gate")
+    path = explicit or default_audit_path(ctx.environ, "deploy-gate")
     if path is None:
         ctx.note("No audit file was written: off a runner it is kept only where --audit-file "
                  "(the audit-file input) names.")  # fmt: skip
         return ""
     try:
-        return str(audit.append(path, record, ctx.options.repo_dir))
+        return str(append(path, record, ctx.options.repo_dir))
     except OSError as exc:
         ctx.note(f"The audit file {path} could not be written: {exc.strerror}.")
         return ""

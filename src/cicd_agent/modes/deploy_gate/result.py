@@ -9,16 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from cicd_agent.api import (
-    Annotation,
-    ChangeType,
-    Fixed,
-    PlainResult,
-    Reference,
-    RiskLevel,
-    name_span,
-)
-from cicd_agent.api.lent.risk import Reason, RiskFeatures
+from cicd_agent.actions.markdown import Reference
+from cicd_agent.actions.runner_io import Annotation
+from cicd_agent.analysis.change_types import ChangeType
+from cicd_agent.analysis.file_names import name_span
+from cicd_agent.analysis.scale import RiskLevel
+from cicd_agent.job.pipeline import Fixed, PlainResult
 from cicd_agent.modes.deploy_gate.dora import FourKeys
 from cicd_agent.modes.deploy_gate.policy import (
     BuildStrategy,
@@ -29,6 +25,7 @@ from cicd_agent.modes.deploy_gate.policy import (
 )
 from cicd_agent.modes.deploy_gate.safety import SIGNALS, Signal
 from cicd_agent.modes.deploy_gate.types import DeployOpinion
+from cicd_agent.risk.assessment import Reason, RiskFeatures
 
 MAX_SUMMARY_EVIDENCE = 4
 

@@ -27,8 +27,9 @@ from enum import StrEnum
 from pathlib import Path
 from xml.etree import ElementTree
 
-from cicd_agent.api import NOT_SHOWN, UsageError
-from cicd_agent.api import load_json as load_bounded_json
+from cicd_agent.actions.bounded_json import load as load_bounded_json
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.job.pipeline import NOT_SHOWN
 from cicd_agent.modes.deploy_gate.policy import load_json
 
 

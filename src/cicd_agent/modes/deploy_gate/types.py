@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
-    from cicd_agent.api import ChangeSet
-    from cicd_agent.api.risk import HistoryFeatures, RiskAssessment
+    from cicd_agent.analysis.changes import ChangeSet
     from cicd_agent.modes.deploy_gate.dora import FourKeys
     from cicd_agent.modes.deploy_gate.options import DeployOptions
     from cicd_agent.modes.deploy_gate.policy import Decision, Routing
     from cicd_agent.modes.deploy_gate.safety import CoverageReport, JUnitCounts, PullReview, Signal
     from cicd_agent.modes.deploy_gate.windows import ChangeWindow
+    from cicd_agent.risk.assessment import RiskAssessment
+    from cicd_agent.risk.records import HistoryFeatures
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,15 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cicd_agent.api import UNTRUSTED_RULES, JsonRefused, ModelError, fence, load_json
+from cicd_agent.actions.bounded_json import JsonRefused
+from cicd_agent.actions.bounded_json import load as load_json
+from cicd_agent.actions.errors import ModelError
+from cicd_agent.model.prompts import UNTRUSTED_RULES, fence
 from cicd_agent.modes.eval.checks import Check
 from cicd_agent.modes.eval.config import Case
 
 if TYPE_CHECKING:
-    from cicd_agent.api.model import ModelClient
+    from cicd_agent.model.client import ModelClient
 
 MAX_ANSWER = 64 * 1024
 """Characters of an answer judged and kept: the asserts run on it, a report never shows it."""

@@ -7,7 +7,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cicd_agent.api import Event, RunContext, UsageError
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.job.context import RunContext
+from cicd_agent.job.events import Event
 from cicd_agent.modes.eval.ask import Asker, Stopped
 from cicd_agent.modes.eval.config import Case, Reader, Suite
 from cicd_agent.modes.eval.judge import Outcome, base_tests, outcome

@@ -22,7 +22,16 @@ from typing import Any
 
 import yaml
 
-from cicd_agent.api import UsageError, YamlLimitError, load_yaml, yaml_problem
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.analysis.bounded_yaml import (
+    YamlLimitError,
+)
+from cicd_agent.analysis.bounded_yaml import (
+    load_text as load_yaml,
+)
+from cicd_agent.analysis.bounded_yaml import (
+    one_line as yaml_problem,
+)
 from cicd_agent.modes.eval.checks import Check, finite, read_checks
 from cicd_agent.modes.eval.source import Commit, Unreadable, inside
 from cicd_agent.modes.eval.template import render

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import UsageError
+from cicd_agent.actions.errors import UsageError
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Given
+    from cicd_agent.job.options import Given
 
 MAX_REPEATS = 20
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from cicd_agent.api import RunContext, comment_on_pull
+from cicd_agent.job.context import RunContext
+from cicd_agent.job.pull_comment import comment_on_pull
 from cicd_agent.modes.eval.options import EvalOptions
 from cicd_agent.modes.eval.result import EvalResult
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from cicd_agent.api import Annotation, Fixed, PlainResult, code_span
+from cicd_agent.actions.markdown import code_span
+from cicd_agent.actions.runner_io import Annotation
+from cicd_agent.job.pipeline import Fixed, PlainResult
 
 SHOWN = 50
 """Cases the table shows before it counts the rest."""

@@ -20,7 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from cicd_agent.api import JsonRefused, UsageError, load_json
+from cicd_agent.actions.bounded_json import JsonRefused
+from cicd_agent.actions.bounded_json import load as load_json
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.modes.eval.config import named
 from cicd_agent.modes.eval.judge import Outcome
 

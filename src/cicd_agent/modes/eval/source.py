@@ -8,7 +8,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
-from cicd_agent.api import GitCheckout
+from cicd_agent.local.checkout import GitCheckout
 
 MAX_FILE_BYTES = 1024 * 1024
 """A config or a file it names: a real one is a few KB."""

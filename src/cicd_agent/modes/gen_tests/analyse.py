@@ -7,7 +7,9 @@ test run: it reads the changed modules and the test files of the checkout's pris
 
 from __future__ import annotations
 
-from cicd_agent.api import CheckoutFileError, code_span, escaped, read_text
+from cicd_agent.actions.markdown import code_span
+from cicd_agent.analysis.file_names import escaped
+from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.modes.gen_tests.prompt import Job
 from cicd_agent.modes.gen_tests.segments import (
     Segment,

@@ -21,9 +21,9 @@ import time
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, replace
 
-from cicd_agent.api import RunContext, neutralise
-from cicd_agent.api.lent.checkout_files import lexists
-from cicd_agent.api.lent.runners import SessionSandbox
+from cicd_agent.actions.markdown import neutralise
+from cicd_agent.job.context import RunContext
+from cicd_agent.local.checkout_files import lexists
 from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.attempts import Judged, attempt
 from cicd_agent.modes.gen_tests.collect import flaky_note, run_suite
@@ -47,6 +47,7 @@ from cicd_agent.modes.gen_tests.types import (
     GenTestsOpinion,
     GenTestsVerdict,
 )
+from cicd_agent.runners.sessions import SessionSandbox
 
 PROMPT_TOKENS = 24_000
 """Most tokens one generation prompt may use, whatever the model's context."""

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple, Protocol, TypeVar
 
-from cicd_agent.api import ModelError, TokenCounter
+from cicd_agent.actions.errors import ModelError
+from cicd_agent.model.tokens import TokenCounter
 
 Answer = TypeVar("Answer")
 Answer_contra = TypeVar("Answer_contra", contravariant=True)

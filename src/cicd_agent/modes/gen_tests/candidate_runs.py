@@ -14,14 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.api import CheckoutFileError, Sandbox, read_bytes, remove_tree
-from cicd_agent.api.checkout_files import checked_path
-from cicd_agent.api.lent.checkout_files import create_file, folded, has_control_characters
-from cicd_agent.api.lent.runners import PASSED, Selection, TestReport
-from cicd_agent.api.lent.sandbox import TOOL_CACHES
-from cicd_agent.api.lent.verifier import mutants, mutation
+from cicd_agent.analysis.file_names import folded, has_control_characters
+from cicd_agent.local.checkout_files import CheckoutFileError, checked_path, create_file, read_bytes
 from cicd_agent.modes.gen_tests.contract_check import Contract
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
+from cicd_agent.runners.base import PASSED, Selection, TestReport
+from cicd_agent.sandbox.run import Sandbox
+from cicd_agent.sandbox.workspace import TOOL_CACHES, remove_tree
+from cicd_agent.verify import mutants, mutation
 
 RERUNS = 2
 MAX_CANDIDATE_CHARS = 60_000

@@ -26,11 +26,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from cicd_agent.api import module_name, remove_tree
-from cicd_agent.api.lent.checkout_files import create_file
-from cicd_agent.api.lent.runners import Evidence
-from cicd_agent.api.lent.sandbox import RunResult, Workspace
-from cicd_agent.api.lent.verifier import TestRuns
+from cicd_agent.analysis.python_imports import module_name
+from cicd_agent.local.checkout_files import create_file
 from cicd_agent.modes.gen_tests.contract_check import (
     NO_CONTRACT,
     Claim,
@@ -40,6 +37,10 @@ from cicd_agent.modes.gen_tests.contract_check import (
     names_in,
 )
 from cicd_agent.modes.gen_tests.segments import Segment
+from cicd_agent.runners.sessions import Evidence
+from cicd_agent.sandbox.run import RunResult
+from cicd_agent.sandbox.workspace import Workspace, remove_tree
+from cicd_agent.verify.reruns import TestRuns
 
 NOT_CONFIRMED = (
     "fails; the call it claims, run by us alone on the head, does not break the contract"

@@ -22,23 +22,13 @@ from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
-from cicd_agent.api import (
-    RunContext,
-    UsageError,
-    code_span,
-    escaped,
-    is_file,
-    is_null_sha,
-    name_span,
-    remove_tree,
-)
-from cicd_agent.api.contracts import Refused, job_tool
-from cicd_agent.api.lent.contracts import ReliableTests
-from cicd_agent.api.lent.runners import Evidence
-from cicd_agent.api.lent.runners import SessionSandbox as Sandbox
-from cicd_agent.api.lent.sandbox import RunResult, installed_folders
-from cicd_agent.api.lent.verifier import TestRuns, varied
-from cicd_agent.api.runners import SESSIONS, tool_mounts
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.actions.markdown import code_span
+from cicd_agent.analysis.file_names import escaped, name_span
+from cicd_agent.job.context import RunContext
+from cicd_agent.local.checkout_files import is_file
+from cicd_agent.local.gitrepo import is_null_sha
+from cicd_agent.local.job_tools import Refused, job_tool
 from cicd_agent.modes.gen_tests import runner_gaps
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_PR_TEST_RUNS, SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported
@@ -47,6 +37,14 @@ from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.suite import FAILED, ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.targets import changed_targets, source_targets
 from cicd_agent.modes.gen_tests.types import GenTestsFacts
+from cicd_agent.runners import SESSIONS, tool_mounts
+from cicd_agent.runners.sessions import Evidence
+from cicd_agent.runners.sessions import SessionSandbox as Sandbox
+from cicd_agent.sandbox.run import RunResult
+from cicd_agent.sandbox.workspace import installed_folders, remove_tree
+from cicd_agent.verify.conditions import varied
+from cicd_agent.verify.contract import ReliableTests
+from cicd_agent.verify.reruns import TestRuns
 
 PR_TESTS_BUDGET = 300.0
 """Seconds for all the runs of the tests a pull request adds or changes, however many."""

@@ -23,7 +23,13 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.api import CheckoutFileError, is_file, read_text, unlinked, walk_files
+from cicd_agent.local.checkout_files import (
+    CheckoutFileError,
+    is_file,
+    read_text,
+    unlinked,
+    walk_files,
+)
 
 NO_CONTRACT = "fails; no contract says the asserted value"
 """The label of a failing candidate whose asserted value no contract states: dropped, and the

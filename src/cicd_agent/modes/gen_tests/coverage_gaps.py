@@ -25,10 +25,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.api import ExternalServiceError, UsageError, remove_tree
-from cicd_agent.api.lent.runners import Evidence
-from cicd_agent.api.lent.runners import SessionSandbox as Sandbox
-from cicd_agent.api.lent.sandbox import RunResult, Workspace
+from cicd_agent.actions.errors import ExternalServiceError, UsageError
+from cicd_agent.runners.sessions import Evidence
+from cicd_agent.runners.sessions import SessionSandbox as Sandbox
+from cicd_agent.sandbox.run import RunResult
+from cicd_agent.sandbox.workspace import Workspace, remove_tree
 
 MAX_DATA_BYTES = 256 << 20
 """The most SQL one run's serialised coverage data may unpack to, and twice that the most

@@ -11,10 +11,8 @@ from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 
-from cicd_agent.api import name_span, neutralise
-from cicd_agent.api.lent.runners import DRIVEN
-from cicd_agent.api.lent.verifier import MAX_REPEAT, Reruns, varied
-from cicd_agent.api.runners import TestRunner
+from cicd_agent.actions.markdown import neutralise
+from cicd_agent.analysis.file_names import name_span
 from cicd_agent.modes.gen_tests import NAME
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET
 from cicd_agent.modes.gen_tests.contract_check import Contract, chosen
@@ -38,6 +36,10 @@ from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, could_not_run
 from cicd_agent.modes.gen_tests.suite import FAILED, failing_said
 from cicd_agent.modes.gen_tests.targets import gaps
 from cicd_agent.modes.gen_tests.types import GenTestsOpinion, GenTestsVerdict
+from cicd_agent.runners import DRIVEN
+from cicd_agent.runners.protocol import TestRunner
+from cicd_agent.verify.conditions import MAX_REPEAT, varied
+from cicd_agent.verify.reruns import Reruns
 
 
 def decide(

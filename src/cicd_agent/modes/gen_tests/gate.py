@@ -17,10 +17,9 @@
 6. ``coverage_gain``: the run alone executed lines or branches in the segment's missing set —
    a set gain measured by coverage.py, not a percentage.
 7. ``depends``: its assertion fails when a changed line it ran is mutated
-   (:mod:`~cicd_agent.verify.mutants`: a few mutants, one at a time, in its copy): a test that
-   passes, or only crashes inside the code, whatever those lines do checks nothing about
-   them. Where no mutant can be made or built it is kept, and its reason says "could not check
-   dependence".
+   (:mod:`~cicd_agent.verify.mutants`: a few mutants, one at a time, in its copy): a test
+   that passes, or only crashes inside the code, whatever those lines do checks nothing about
+   them; where no mutant can be made or built it is kept, "could not check dependence".
 
 Every run happens in a fresh sandbox copy of the candidate's folder (:mod:`sandbox`), started by
 the verifier (:meth:`~cicd_agent.runners.sessions.SessionSandbox.session`). The gate judges
@@ -41,13 +40,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
 
-from cicd_agent.api import remove_tree
-from cicd_agent.api.lent.checkout_files import create_file
-from cicd_agent.api.lent.contracts import ReliableTests
-from cicd_agent.api.lent.runners import DRIVEN, Evidence
-from cicd_agent.api.lent.sandbox import RunResult, Workspace
-from cicd_agent.api.lent.verifier import TestRuns, mutants, mutation
-from cicd_agent.api.runners import SESSIONS
+from cicd_agent.local.checkout_files import create_file
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
 from cicd_agent.modes.gen_tests.candidate_runs import AGAIN_HERE, REPEATS, repeat_failed
 from cicd_agent.modes.gen_tests.claim_run import NO_BUG, PossibleBug, possible_bug
@@ -55,6 +48,13 @@ from cicd_agent.modes.gen_tests.contract_check import Contract
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, TooMuchCoverageData
 from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.modes.gen_tests.suite import ProjectCommand, SuiteBaseline
+from cicd_agent.runners import DRIVEN, SESSIONS
+from cicd_agent.runners.sessions import Evidence
+from cicd_agent.sandbox.run import RunResult
+from cicd_agent.sandbox.workspace import Workspace, remove_tree
+from cicd_agent.verify import mutants, mutation
+from cicd_agent.verify.contract import ReliableTests
+from cicd_agent.verify.reruns import TestRuns
 
 RERUNS = 5
 WORKERS = 2

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from cicd_agent.api import CheckoutFileError, read_text
+from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.modes.gen_tests.result import SegmentReport
 
 _FUNC = re.compile(r"func\s+(?:\(\s*(?:\w+\s+)?\*?\s*(\w+)(?:\[[^\]]*\])?\s*\)\s*)?(\w+)")

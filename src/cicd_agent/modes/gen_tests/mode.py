@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import analysing, ask_model, begin, finish
+from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
 from cicd_agent.modes.gen_tests import NAME
 from cicd_agent.modes.gen_tests.analyse import analyse
 from cicd_agent.modes.gen_tests.ask import ask
@@ -31,7 +31,8 @@ from cicd_agent.modes.gen_tests.publish import publish
 from cicd_agent.modes.gen_tests.result import GenTestsResult
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Finished, Mode, RunContext
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.pipeline import Finished, Mode
 
 
 def run(ctx: RunContext[GenTestsOptions]) -> Finished[GenTestsResult]:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.api import CheckoutFileError, Sandbox, remove_tree
-from cicd_agent.api.lent.checkout_files import create_file, lexists
-from cicd_agent.api.lent.runners import PASSED, Selection
+from cicd_agent.local.checkout_files import CheckoutFileError, create_file, lexists
 from cicd_agent.modes.gen_tests.candidate_runs import (
     RERUNS,
     Candidate,
@@ -25,6 +23,9 @@ from cicd_agent.modes.gen_tests.candidate_runs import (
     unfit,
 )
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
+from cicd_agent.runners.base import PASSED, Selection
+from cicd_agent.sandbox.run import Sandbox
+from cicd_agent.sandbox.workspace import remove_tree
 
 UNCHECKED = "coverage could not run and no mutant of the changed lines could be judged"
 """Why a candidate that passed every stage is dropped: no stage showed it tests the change."""

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import UsageError
+from cicd_agent.actions.errors import UsageError
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Given
+    from cicd_agent.job.options import Given
     from cicd_agent.modes.gen_tests.segments import Shard
 
 from cicd_agent.modes.gen_tests.arguments import (
@@ -100,8 +100,7 @@ def _test_dir(value: str | None) -> str | None:
         return None
     # Here: checkout_files brings pathlib, which `gen-tests --help` must not load
     # (tests/project/test_mode_imports.py, NOT_FOR_HELP).
-    from cicd_agent.api import CheckoutFileError
-    from cicd_agent.api.checkout_files import checked_path
+    from cicd_agent.local.checkout_files import CheckoutFileError, checked_path
 
     try:
         return checked_path(value.strip("/")).as_posix()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from pathlib import PurePosixPath
 
-from cicd_agent.api import file_diff
+from cicd_agent.analysis.unified_diff import file_diff
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc
 from cicd_agent.modes.gen_tests.segments import Segment
 

@@ -18,7 +18,10 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cicd_agent.api import UNTRUSTED_RULES, Redactor, TokenCounter, fence, module_name, template
+from cicd_agent.analysis.python_imports import module_name
+from cicd_agent.analysis.redact import Redactor
+from cicd_agent.model.prompts import UNTRUSTED_RULES, fence, template
+from cicd_agent.model.tokens import TokenCounter
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc
 from cicd_agent.modes.gen_tests.segments import Segment
 

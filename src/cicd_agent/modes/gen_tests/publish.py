@@ -14,22 +14,23 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import UsageError, write_output
-from cicd_agent.api.lent.git import (
+from cicd_agent.actions.errors import GitHubWriteDenied, UsageError
+from cicd_agent.actions.markdown import unreferenced
+from cicd_agent.local.checkout_files import write_output
+from cicd_agent.local.push import (
     BranchMoved,
-    GitHubWriteDenied,
     Remote,
     checked_out_head,
     commit_and_push,
     git_environment,
     header_scope,
 )
-from cicd_agent.api.lent.posting import unreferenced
 from cicd_agent.modes.gen_tests.result import AcceptedFile, GenTestsResult
 from cicd_agent.modes.gen_tests.types import GenTestsFacts, GenTestsVerdict
 
 if TYPE_CHECKING:
-    from cicd_agent.api import PullRequest, RunContext
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.payloads import PullRequest
     from cicd_agent.modes.gen_tests.options import GenTestsOptions
 
 REMOTE_URL_OVERRIDE = "CICD_AGENT_GIT_REMOTE_URL"

@@ -12,20 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import ClassVar
 
-from cicd_agent.api import (
-    NOT_SHOWN,
-    Annotation,
-    Fixed,
-    PlainResult,
-    code_block,
-    code_span,
-    name_span,
-)
-from cicd_agent.api.contracts import NOT_PROOF, checked
+from cicd_agent.actions.markdown import code_block, code_span
+from cicd_agent.actions.runner_io import Annotation
+from cicd_agent.analysis.file_names import name_span
+from cicd_agent.job.pipeline import NOT_SHOWN, Fixed, PlainResult
 from cicd_agent.modes.gen_tests import FAIL_ON_UNCOVERED
 from cicd_agent.modes.gen_tests.gate import FUNNEL_KEYS, FUNNEL_LABELS, Stage
 from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.modes.gen_tests.types import Attempt
+from cicd_agent.verify.contract import NOT_PROOF, checked
 
 _MAX_ROWS = 60
 

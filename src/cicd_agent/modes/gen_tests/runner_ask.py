@@ -21,9 +21,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from cicd_agent.api import CheckoutFileError, Sandbox, neutralise, remove_tree
-from cicd_agent.api.lent.checkout_files import create_file, folded, lexists
-from cicd_agent.api.lent.runners import Layout, Selection
+from cicd_agent.actions.markdown import neutralise
+from cicd_agent.analysis.file_names import folded
+from cicd_agent.local.checkout_files import CheckoutFileError, create_file, lexists
 from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.attempts import Judged, attempt
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, describe_gain
@@ -36,6 +36,9 @@ from cicd_agent.modes.gen_tests.runner_prompt import (
     RunnerTest,
     job,
 )
+from cicd_agent.runners.base import Layout, Selection
+from cicd_agent.sandbox.run import Sandbox
+from cicd_agent.sandbox.workspace import remove_tree
 
 _RATIONALE_CHARS = 300
 _TEXT_CHARS = 8_000

@@ -32,25 +32,21 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import CheckoutFileError, Sandbox, is_file, read_text, remove_tree
-from cicd_agent.api.lent.checkout_files import has_control_characters
-from cicd_agent.api.lent.runners import PASSED, Reach, Selection, TestReport
-from cicd_agent.api.lent.verifier import (
-    MAX_REPEAT,
-    NOISE,
-    SHARE_USED,
-    ZONES,
-    Counts,
-    Enough,
-    Reruns,
-)
-from cicd_agent.api.runners import RUNNERS, TestRunner, for_file
+from cicd_agent.analysis.file_names import has_control_characters
+from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_OTHER_RUNS
 from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS, adds_a_test
+from cicd_agent.runners import RUNNERS, for_file
+from cicd_agent.runners.base import PASSED, Reach, Selection, TestReport
+from cicd_agent.runners.protocol import TestRunner
+from cicd_agent.sandbox.run import Sandbox
+from cicd_agent.sandbox.workspace import remove_tree
+from cicd_agent.verify.conditions import MAX_REPEAT, NOISE, ZONES
+from cicd_agent.verify.reruns import SHARE_USED, Counts, Enough, Reruns
 
 if TYPE_CHECKING:
-    from cicd_agent.api import GitCheckout
+    from cicd_agent.local.checkout import GitCheckout
 
 ROUNDS = DEFAULT_OTHER_RUNS
 """Runs of the change's own tests unless ``pr-test-runs`` says: in their order, then shuffled,

@@ -63,16 +63,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.api import Sandbox
-from cicd_agent.api.lent.checkout_files import lexists
-from cicd_agent.api.lent.runners import (
-    TEST_FOLDERS,
-    Layout,
-    Selection,
-    TestReport,
-    settings_problem,
-)
-from cicd_agent.api.lent.runners import layout as test_layout
+from cicd_agent.local.checkout_files import lexists
 from cicd_agent.modes.gen_tests.candidate_runs import (
     RERUNS,
     Candidate,
@@ -94,6 +85,10 @@ from cicd_agent.modes.gen_tests.contract_check import (
 )
 from cicd_agent.modes.gen_tests.mutant_gate import judge_by_mutants
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
+from cicd_agent.runners import layout as test_layout
+from cicd_agent.runners import settings_problem
+from cicd_agent.runners.base import TEST_FOLDERS, Layout, Selection, TestReport
+from cicd_agent.sandbox.run import Sandbox
 
 __all__ = ["RERUNS", "Candidate", "RunnerVerdict", "judge"]
 """The gate as its callers take it; a candidate, its verdict and the reruns are both gates'."""

@@ -26,22 +26,17 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cicd_agent.api import (
-    UNTRUSTED_RULES,
-    CheckoutFileError,
-    Redactor,
-    TokenCounter,
-    fence,
-    read_text,
-    template,
-)
-from cicd_agent.api.lent.checkout_files import has_control_characters
-from cicd_agent.api.lent.runners import Layout, nearest
-from cicd_agent.api.lent.runners import layout as test_layout
-from cicd_agent.api.runners import TestRunner
+from cicd_agent.analysis.file_names import has_control_characters
+from cicd_agent.analysis.redact import Redactor
+from cicd_agent.local.checkout_files import CheckoutFileError, read_text
+from cicd_agent.model.prompts import UNTRUSTED_RULES, fence, template
+from cicd_agent.model.tokens import TokenCounter
 from cicd_agent.modes.gen_tests.prompt import unfenced
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import CANDIDATE_FOLDERS, Candidate
+from cicd_agent.runners import layout as test_layout
+from cicd_agent.runners.base import Layout, nearest
+from cicd_agent.runners.protocol import TestRunner
 
 _SHARES = {"source": 0.4, "tests": 0.25, "previous": 0.15, "reason": 0.05}
 

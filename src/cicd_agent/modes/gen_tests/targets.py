@@ -14,14 +14,22 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import CheckoutFileError, UsageError, is_file, read_text, unlinked
-from cicd_agent.api.lent.checkout_files import has_control_characters, walk_every_name
-from cicd_agent.api.lent.runners import DRIVEN
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.analysis.file_names import has_control_characters
+from cicd_agent.local.checkout_files import (
+    CheckoutFileError,
+    is_file,
+    read_text,
+    unlinked,
+    walk_every_name,
+)
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
+from cicd_agent.runners import DRIVEN
 
 if TYPE_CHECKING:
-    from cicd_agent.api import FileDiff, GitCheckout
-    from cicd_agent.api.runners import TestRunner
+    from cicd_agent.analysis.diff import FileDiff
+    from cicd_agent.local.checkout import GitCheckout
+    from cicd_agent.runners.protocol import TestRunner
 
 _TEST_FOLDERS = frozenset({"tests", "test", "testing"})
 _NOT_TARGETS = frozenset({"setup.py", "conftest.py", "noxfile.py", "fabfile.py"})

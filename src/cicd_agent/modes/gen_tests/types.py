@@ -10,8 +10,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from pathlib import Path
 
-    from cicd_agent.api import Isolation
-    from cicd_agent.api.lent.verifier import Reruns
     from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
     from cicd_agent.modes.gen_tests.gate import Verdict
     from cicd_agent.modes.gen_tests.options import GenTestsOptions
@@ -22,6 +20,8 @@ if TYPE_CHECKING:
     from cicd_agent.modes.gen_tests.segments import Segment
     from cicd_agent.modes.gen_tests.suite import SuiteBaseline
     from cicd_agent.modes.gen_tests.targets import Targets
+    from cicd_agent.sandbox.isolation import Isolation
+    from cicd_agent.verify.reruns import Reruns
 
 
 @dataclass(frozen=True)

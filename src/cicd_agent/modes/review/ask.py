@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import ModelError, model_failure_note
+from cicd_agent.actions.errors import ModelError
+from cicd_agent.job.pipeline import model_failure_note
 from cicd_agent.modes.review.describe import ask_about
 from cicd_agent.modes.review.prompt import prepare_calls
 from cicd_agent.modes.review.types import (
@@ -24,8 +25,8 @@ from cicd_agent.modes.review.types import (
 )
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Finding
-    from cicd_agent.api.model import ModelClient
+    from cicd_agent.analysis.finding import Finding
+    from cicd_agent.model.client import ModelClient
     from cicd_agent.modes.review.answer import ReviewAnswer
 
 

@@ -19,10 +19,11 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import Finding, Severity
+from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.severity import Severity
 
 if TYPE_CHECKING:
-    from cicd_agent.api import FileDiff
+    from cicd_agent.analysis.diff import FileDiff
 
 MAX_COMPILE_FINDINGS = 50
 """Errors placed on changed lines, at the most, of one checker (the first are the causes)."""

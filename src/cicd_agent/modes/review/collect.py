@@ -15,37 +15,20 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import (
-    ChangedFile,
-    Diff,
-    GitCheckout,
-    GitHubError,
-    Invoker,
-    UsageError,
-    name_span,
-    parse_diff,
-    read_change_set,
-)
-from cicd_agent.api.lent.finding_text import MARKER
-from cicd_agent.api.lent.findings import (
-    Exemptions,
-    ZizmorAudit,
-    base_ignore_lines,
-    deterministic_audit,
-    diff_findings,
-    security_of,
-    workflow_paths,
-)
-from cicd_agent.api.lent.risk import DiffAtHand, assess_change
-from cicd_agent.api.lent.run import ToolRun, described
-from cicd_agent.api.risk import (
-    Origin,
-    assess_risk,
-    deepen_history,
-    default_cache_dir,
-    pull_author,
-    read_history,
-)
+from cicd_agent.actions.errors import GitHubError, UsageError
+from cicd_agent.analysis.changes import ChangedFile
+from cicd_agent.analysis.diff import Diff, parse_diff
+from cicd_agent.analysis.file_names import name_span
+from cicd_agent.analysis.finding_text import MARKER
+from cicd_agent.analysis.findings import deterministic_audit, diff_findings
+from cicd_agent.analysis.workflows.ignores import Exemptions, base_ignore_lines
+from cicd_agent.analysis.workflows.paths import workflow_paths
+from cicd_agent.job.context import ToolRun
+from cicd_agent.job.events import Invoker, described
+from cicd_agent.local.change_set import read_change_set
+from cicd_agent.local.checkout import GitCheckout
+from cicd_agent.local.range_findings import security_of
+from cicd_agent.local.zizmor import ZizmorAudit
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.linters import lint_changes
 from cicd_agent.modes.review.options import ReviewOptions
@@ -58,10 +41,20 @@ from cicd_agent.modes.review.types import (
     ReviewFacts,
     rules,
 )
+from cicd_agent.risk.checkout import assess_risk, read_history
+from cicd_agent.risk.deepen import Origin, deepen_history
+from cicd_agent.risk.evidence import DiffAtHand
+from cicd_agent.risk.fit import pull_author
+from cicd_agent.risk.score import assess_change
+from cicd_agent.risk.store import default_cache_dir
 
 if TYPE_CHECKING:
-    from cicd_agent.api import FileDiff, Finding, Found, PullRequest, RunContext
-    from cicd_agent.api.github import GitHubClient
+    from cicd_agent.analysis.diff import FileDiff
+    from cicd_agent.analysis.finding import Finding
+    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.comments import Found
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.payloads import PullRequest
     from cicd_agent.modes.review.types import Rules
 
 _SHALLOW_HINT = (

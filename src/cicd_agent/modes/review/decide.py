@@ -30,14 +30,18 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import Finding, RiskLevel, Severity, name_span, neutralise
-from cicd_agent.api.lent.analysis import git_lines, parse_severity
-from cicd_agent.api.lent.findings import (
+from cicd_agent.actions.markdown import neutralise
+from cicd_agent.analysis.file_names import name_span
+from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.findings import (
     diff_findings,
     fingerprint_findings,
     line_source,
     sort_findings,
 )
+from cicd_agent.analysis.scale import RiskLevel
+from cicd_agent.analysis.severity import Severity, parse_severity
+from cicd_agent.analysis.unified_diff import git_lines
 from cicd_agent.modes.review.description import describe_diff, render
 from cicd_agent.modes.review.ledger import Known
 from cicd_agent.modes.review.placement import place
@@ -52,7 +56,7 @@ from cicd_agent.modes.review.result import (
 from cicd_agent.modes.review.types import AuditedWorkflows, Checks, ReviewVerdict, key_of
 
 if TYPE_CHECKING:
-    from cicd_agent.api.lent.findings import HonouredIgnore
+    from cicd_agent.analysis.workflows.ignores import HonouredIgnore
     from cicd_agent.modes.review.answer import ModelVerdict, ReviewAnswer
     from cicd_agent.modes.review.description import ChangeFacts, ModelText
     from cicd_agent.modes.review.types import (

@@ -26,18 +26,11 @@ from collections.abc import Callable, Collection
 from string import Template
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import (
-    UNTRUSTED_RULES,
-    ChangeReading,
-    DescribeOutcome,
-    ModelError,
-    ReadsChanges,
-    escaped,
-    fence,
-    posted,
-    template,
-    with_hidden,
-)
+from cicd_agent.actions.errors import ModelError
+from cicd_agent.actions.markdown import posted, with_hidden
+from cicd_agent.analysis.file_names import escaped
+from cicd_agent.job.change_reader import ChangeReading, DescribeOutcome, ReadsChanges
+from cicd_agent.model.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.modes.review.collect import audit_workflows, collect
 from cicd_agent.modes.review.decide import analyse, markdown_of
 from cicd_agent.modes.review.description import GROUP_TITLES, ChangeFacts, ModelText, describe_diff
@@ -47,9 +40,11 @@ from cicd_agent.modes.review.publish import write_to_body
 from cicd_agent.modes.review.result import SUMMARY_KEY, fitted
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Diff, PullRequestInfo, RunContext
-    from cicd_agent.api.github import GitHubClient
-    from cicd_agent.api.model import ModelClient
+    from cicd_agent.analysis.diff import Diff
+    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.models import PullRequestInfo
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.model.client import ModelClient
     from cicd_agent.modes.review.answer import DescriptionAnswer
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.types import ReviewFacts
@@ -243,7 +238,7 @@ def describe_change(
 
 class ChangeReader:
     """Review's reading of a change, offered to other modes (a
-    :class:`~cicd_agent.api.ReadsChanges`): review's plugin names :data:`READER`."""
+    :class:`~cicd_agent.job.change_reader.ReadsChanges`): review's plugin names :data:`READER`."""
 
     read_change = staticmethod(read_change)
     describe_change = staticmethod(describe_change)

@@ -2,7 +2,7 @@
 and that description as Markdown.
 
 This is the deterministic verdict of ``describe``: it needs no model and is the same on every
-run of the same diff. Groups come from :func:`~cicd_agent.api.classify_path` (the same
+run of the same diff. Groups come from :func:`~cicd_agent.analysis.change_types.classify_path` (the same
 classification deploy-gate weighs), so "migrations" or "dependencies" mean the same thing in
 the description as in the risk level. Functions touched are read from the hunks: git's own
 function context on each hunk header, and definitions on added or removed lines.
@@ -16,9 +16,11 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from cicd_agent.api import ChangeType, Diff, FileDiff, classify_path, code_span, escaped, prose
-from cicd_agent.api.lent.analysis import definition_name
-from cicd_agent.api.lent.posting import ZWSP
+from cicd_agent.actions.markdown import ZWSP, code_span, prose
+from cicd_agent.analysis.change_types import ChangeType, classify_path
+from cicd_agent.analysis.definitions import definition_name
+from cicd_agent.analysis.diff import Diff, FileDiff
+from cicd_agent.analysis.file_names import escaped
 
 FUNCTIONS_PER_FILE = 8
 """Functions named per file; more are counted."""

@@ -20,15 +20,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import CheckoutFileError, is_file, neutralise, read_text
-from cicd_agent.api.contracts import TOOLS, KnownTool, job_tool
-from cicd_agent.api.lent.contracts import Checking, LintCommand
-from cicd_agent.api.lent.findings import LintHit, UnreadableReport, lint_findings, read_report
+from cicd_agent.actions.markdown import neutralise
+from cicd_agent.analysis.known_tools import TOOLS, Checking, KnownTool
+from cicd_agent.analysis.lint_reports import LintHit, UnreadableReport, lint_findings, read_report
+from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
+from cicd_agent.local.job_tools import job_tool
 from cicd_agent.modes.review.build_errors import build_findings, changed_words
+from cicd_agent.verify.contract import LintCommand
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Diff, FileDiff, Finding, GitCheckout, RunContext, Sandbox
+    from cicd_agent.analysis.diff import Diff, FileDiff
+    from cicd_agent.analysis.finding import Finding
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.local.checkout import GitCheckout
     from cicd_agent.modes.review.options import ReviewOptions
+    from cicd_agent.sandbox.run import Sandbox
 
 LINT_TIMEOUT = 120.0
 """Seconds one linter may run over the changed files."""
@@ -112,9 +118,10 @@ def lint_changes(
     if not planned:
         return [], ()
     # The sandbox (about 12 ms of CPU to import): only a review with a linter to run pays for it.
-    from cicd_agent.api import Sandbox, find_bwrap, probe_isolation
-    from cicd_agent.api.lent.sandbox import ignored_untracked
-    from cicd_agent.api.runners import tool_mounts  # rustup's toolchains, for clippy
+    from cicd_agent.runners import tool_mounts  # rustup's toolchains, for clippy
+    from cicd_agent.sandbox.isolation import find_bwrap, probe_isolation
+    from cicd_agent.sandbox.run import Sandbox
+    from cicd_agent.sandbox.workspace import ignored_untracked
 
     isolation = probe_isolation(find_bwrap(ctx.environ))
     if not isolation.sandboxed:
@@ -205,8 +212,8 @@ def _run(
     name = plan.tool.label
     # The verifier's runners come with it (about 0.15 s of CPU): only a review that runs a
     # linter pays for them. Imported before the work space is made, so its removal is sure.
-    from cicd_agent.api import remove_tree
-    from cicd_agent.api.lent.verifier import lint_argv
+    from cicd_agent.sandbox.workspace import remove_tree
+    from cicd_agent.verify.suggested import lint_argv
 
     space = sandbox.workspace(f"lint-{name}")
     try:

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import analysing, ask_model, begin, finish
+from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
 from cicd_agent.modes.review.ask import ask
 from cicd_agent.modes.review.collect import collect_review
 from cicd_agent.modes.review.decide import analyse, analyse_handoff, decide, proposed
@@ -37,7 +37,8 @@ from cicd_agent.modes.review.publish import publish
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from cicd_agent.api import Finished, Mode, RunContext
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.pipeline import Finished, Mode
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.result import ReviewResult
 
@@ -82,7 +83,7 @@ NOT_ASKED = "publish-from posts the review run's result; the model was not asked
 
 
 class Review:
-    """The ``review`` mode as the registry sees it (a :class:`~cicd_agent.api.Mode`)."""
+    """The ``review`` mode as the registry sees it (a :class:`~cicd_agent.job.pipeline.Mode`)."""
 
     name = "review"
     # No safe guess exists for a review that could not run: outputs stay empty, so a later

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from cicd_agent.api import Severity
+from cicd_agent.analysis.severity import Severity
 from cicd_agent.modes.review.arguments import (
     DEFAULT_MAX_FINDINGS,
     DEFAULT_MAX_MODEL_CALLS,
 )
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Given
+    from cicd_agent.job.options import Given
 
 DEFAULT_REPORT_ON = Severity.MEDIUM
 

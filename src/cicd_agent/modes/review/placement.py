@@ -18,10 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from cicd_agent.api import Diff, FileDiff, Finding, code_fence
-from cicd_agent.api.lent.analysis import Hunk
-from cicd_agent.api.lent.finding_text import heading, marked, shown_body
-from cicd_agent.api.lent.posting import NEUTRALISE_LIMIT
+from cicd_agent.actions.markdown import NEUTRALISE_LIMIT, code_fence
+from cicd_agent.analysis.diff import Diff, FileDiff, Hunk
+from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.finding_text import heading, marked, shown_body
 from cicd_agent.modes.review.result import InlineNote
 
 MAX_MOVE = 5

@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from string import Template
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import UNTRUSTED_RULES, Finding, Packing, Truncate, fence, pack, template
+from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.packing import Packing, pack
+from cicd_agent.model.prompts import UNTRUSTED_RULES, Truncate, fence, template
 from cicd_agent.modes.review.types import ReviewFacts
 
 if TYPE_CHECKING:
-    from cicd_agent.api import TokenCounter
+    from cicd_agent.model.tokens import TokenCounter
 
 REVIEW_CALL_TOKENS = 48_000
 """Prompt tokens per review call at most, whatever the model's window: review quality drops

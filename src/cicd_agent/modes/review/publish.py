@@ -21,18 +21,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from cicd_agent.api import (
-    DecisionRun,
-    DescribeOutcome,
-    GitHubError,
-    ReviewComment,
-    posted,
-    record_decision,
-    with_hidden,
-)
-from cicd_agent.api.lent.answers import CheckAnnotation, ReviewEvent, WriteOutcome
-from cicd_agent.api.lent.comments import PULL_BODY_MAX
-from cicd_agent.api.lent.finding_text import MARKER, annotation_heading, body_item
+from cicd_agent.actions.errors import GitHubError
+from cicd_agent.actions.markdown import posted, with_hidden
+from cicd_agent.analysis.finding_text import MARKER, annotation_heading, body_item
+from cicd_agent.github.limits import PULL_BODY_MAX
+from cicd_agent.github.models import Annotation as CheckAnnotation
+from cicd_agent.github.models import ReviewComment, ReviewEvent, WriteOutcome
+from cicd_agent.job.change_reader import DescribeOutcome
+from cicd_agent.job.decisions import DecisionRun, record_decision
 from cicd_agent.modes.review.ledger import Known, Ledger
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.result import LEVELS, SUMMARY_KEY, InlineNote, ReviewResult
@@ -42,8 +38,10 @@ from cicd_agent.modes.review.types import PublishPlan
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping, Sequence
 
-    from cicd_agent.api import Event, Neutral, Redactor
-    from cicd_agent.api.github import GitHubClient
+    from cicd_agent.actions.markdown import Neutral
+    from cicd_agent.analysis.redact import Redactor
+    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.job.events import Event
 
 class _Switches(Protocol):
     @property

@@ -12,24 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
-from cicd_agent.api import (
-    COMMENT_BODY_MAX,
-    Annotation,
-    Finding,
-    Neutral,
-    PlainResult,
-    Reference,
-    Severity,
-    name_span,
-    neutralise,
-    posted,
-    with_hidden,
-)
-from cicd_agent.api.lent.analysis import parse_severity
-from cicd_agent.api.lent.comments import REVIEW_HEADING, fit
-from cicd_agent.api.lent.finding_text import annotation_heading, origin
-from cicd_agent.api.lent.findings import HonouredIgnore
-from cicd_agent.api.lent.posting import AnnotationLevel
+from cicd_agent.actions.markdown import Neutral, Reference, neutralise, posted, with_hidden
+from cicd_agent.actions.runner_io import Annotation, AnnotationLevel
+from cicd_agent.analysis.file_names import name_span
+from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.finding_text import annotation_heading, origin
+from cicd_agent.analysis.severity import Severity, parse_severity
+from cicd_agent.analysis.workflows.ignores import HonouredIgnore
+from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
+from cicd_agent.github.review_threads import REVIEW_HEADING
+from cicd_agent.job.pipeline import PlainResult
 from cicd_agent.modes.review.ledger import Ledger
 
 ReviewDecision = Literal["approve", "comment", "request_changes"]

@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from cicd_agent.api import Finding, Severity, UsageError, write_output
-from cicd_agent.api.lent.finding_text import CLAIM_LABEL
-from cicd_agent.api.lent.findings import RULE_DESCRIPTIONS
-from cicd_agent.api.lent.posting import VERSION
+from cicd_agent import __version__ as VERSION
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.finding_text import CLAIM_LABEL
+from cicd_agent.analysis.findings import RULE_DESCRIPTIONS
+from cicd_agent.analysis.severity import Severity
+from cicd_agent.local.checkout_files import write_output
 from cicd_agent.modes.review.result import LEVELS
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -24,19 +24,21 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import file_diff, posted, walk_files
-from cicd_agent.api.lent.analysis import git_lines
-from cicd_agent.api.lent.contracts import KeepsPassing
-from cicd_agent.api.lent.posting import code_texts
+from cicd_agent.actions.markdown import posted
+from cicd_agent.actions.rendered import code_texts
+from cicd_agent.analysis.unified_diff import file_diff, git_lines
+from cicd_agent.local.checkout_files import walk_files
 from cicd_agent.modes.review.placement import comment_body
 from cicd_agent.modes.review.types import Checks, SuggestionKey, key_of
+from cicd_agent.verify.contract import KeepsPassing
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Finding, RunContext
-    from cicd_agent.api.lent.runners import Runner
-    from cicd_agent.api.lent.verifier import Kept
+    from cicd_agent.analysis.finding import Finding
+    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.types import ReviewFacts
+    from cicd_agent.runners.protocol import Runner
+    from cicd_agent.verify.suggested import Kept
 
 MAX_SUGGESTIONS = 10
 """Suggestions checked in one review; later ones (by the findings' order) go without a block."""
@@ -57,15 +59,16 @@ def check_suggestions(
         return Checks()
     if facts.sources is None:
         return Checks(why_unchecked="there is no checkout of the head to apply them to")
-    from cicd_agent.api import find_bwrap, probe_isolation  # the sandbox: as the verifier below
+    # the sandbox: as the verifier below
+    from cicd_agent.sandbox.isolation import find_bwrap, probe_isolation
 
     isolation = probe_isolation(find_bwrap(ctx.environ))
     if not isolation.sandboxed:
         return Checks(why_unchecked=f"no sandbox on this runner ({isolation.detail})")
     # The verifier and its runners (about 0.15 s of CPU to import): only a review with a
     # suggestion to check pays for them.
-    from cicd_agent.api.lent.verifier import PatchChecks
-    from cicd_agent.api.runners import SESSIONS, for_file, tool_mounts
+    from cicd_agent.runners import SESSIONS, for_file, tool_mounts
+    from cicd_agent.verify.suggested import PatchChecks
 
     texts = facts.sources.texts([f.path for f in proposed])
     ctx.progress.say(f"checking {len(proposed)} suggestion(s) in the sandbox")
@@ -106,7 +109,7 @@ def _claim(
     tool, _, rule = finding.rule.partition("/")
     gone = rule if finding.source == "deterministic" and any(c.label == tool for c in linters) \
         else ""  # fmt: skip
-    from cicd_agent.api.runners import RUNNERS
+    from cicd_agent.runners import RUNNERS
 
     claim = KeepsPassing(patch(finding, text), (path,), (), linters, gone)
     if isinstance(runner, str):

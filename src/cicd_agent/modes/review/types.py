@@ -10,8 +10,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from cicd_agent.api.lent.analysis import parse_severity
-from cicd_agent.api.lent.findings import NO_EXEMPTIONS, sort_findings
+from cicd_agent.analysis.findings import sort_findings
+from cicd_agent.analysis.severity import parse_severity
+from cicd_agent.analysis.workflows.ignores import NO_EXEMPTIONS
 from cicd_agent.modes.review import arguments
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.ledger import parse as parse_ledger
@@ -20,15 +21,20 @@ from cicd_agent.modes.review.result import FileNote
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from cicd_agent.api import Diff, Finding, Found, GitCheckout, Packing, RunContext, Severity
-    from cicd_agent.api.lent.contracts import LintCommand
-    from cicd_agent.api.lent.findings import Exemptions, HonouredIgnore
-    from cicd_agent.api.lent.run import ToolRun
-    from cicd_agent.api.lent.verifier import Kept
+    from cicd_agent.analysis.diff import Diff
+    from cicd_agent.analysis.finding import Finding
+    from cicd_agent.analysis.packing import Packing
+    from cicd_agent.analysis.severity import Severity
+    from cicd_agent.analysis.workflows.ignores import Exemptions, HonouredIgnore
+    from cicd_agent.github.comments import Found
+    from cicd_agent.job.context import RunContext, ToolRun
+    from cicd_agent.local.checkout import GitCheckout
     from cicd_agent.modes.review.answer import ReviewAnswer
     from cicd_agent.modes.review.description import ChangeFacts, ModelText
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.placement import LinkMaker
+    from cicd_agent.verify.contract import LintCommand
+    from cicd_agent.verify.suggested import Kept
 
 
 @dataclass(frozen=True)

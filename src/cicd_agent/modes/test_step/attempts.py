@@ -30,11 +30,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from cicd_agent.api.lent.tests import Record, StepOutcomes, Touched, step_place
-from cicd_agent.api.runners import RUNNERS, TestRunner, tool_mounts
-from cicd_agent.api.tests import canonical_test
+from cicd_agent.analysis.changed_lines import Record, Touched
+from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt
+from cicd_agent.runners import RUNNERS, tool_mounts
+from cicd_agent.runners.protocol import TestRunner
+from cicd_agent.runners.step_outcomes import StepOutcomes
+from cicd_agent.sandbox.step import step_place
 
 
 def runner_of(command: Sequence[str]) -> TestRunner | None:

@@ -32,8 +32,8 @@ from dataclasses import replace
 from datetime import date
 from typing import Literal, Protocol
 
-from cicd_agent.api.lent.tests import Touched, likely_flaky, why_not
-from cicd_agent.api.tests import canonical_test
+from cicd_agent.analysis.changed_lines import Touched, likely_flaky, why_not
+from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt, StepFacts, StepVerdict
 

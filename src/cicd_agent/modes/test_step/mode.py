@@ -28,31 +28,28 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from cicd_agent.api import (
-    CicdError,
-    ExitCode,
-    Trust,
-    analysing,
-    begin,
-    code_span,
-    finish,
-    posted,
-    trusted_commit,
-)
-from cicd_agent.api.lent.settings import quarantine_at
-from cicd_agent.api.lent.tests import file_of_test, may_record, own, read_change
-from cicd_agent.api.tests import FileStore, StoredRun, history_key, stats
+from cicd_agent.actions.errors import CicdError, ExitCode
+from cicd_agent.actions.markdown import code_span, posted
+from cicd_agent.analysis.flaky_stats import StoredRun, stats
+from cicd_agent.github.trust import Trust
 from cicd_agent.job.draft_pull import open_draft_pull
+from cicd_agent.job.pipeline import analysing, begin, finish
+from cicd_agent.job.repo_config import quarantine_at, trusted_commit
+from cicd_agent.local.test_history import FileStore, history_key, may_record
 from cicd_agent.modes.test_step.attempts import run_attempts, runner_of
+from cicd_agent.modes.test_step.flaky_issues import own
 from cicd_agent.modes.test_step.judge import analyse
 from cicd_agent.modes.test_step.quarantine_pr import propose
 from cicd_agent.modes.test_step.result import TestStepResult, decide, fixes_lines, seen_lines
 from cicd_agent.modes.test_step.types import FlakyFix, StepFacts, StepVerdict
 from cicd_agent.plugins import plugin_sections
+from cicd_agent.runners import file_of_test
+from cicd_agent.sandbox.step import read_change
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Event, RunContext
     from cicd_agent.github.client import GitHubClient
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.events import Event
     from cicd_agent.job.payloads import Push
     from cicd_agent.modes.test_step.options import TestStepOptions
 
@@ -104,9 +101,10 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
 def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict) -> list[FlakyFix]:
     """The step's flaky tests (those that passed on retry, then the history's) classified in
     the sandbox and, where one depends on another test, fixed with no model (:mod:`.fixer`)."""
-    from cicd_agent.api import find_bwrap, probe_isolation
-    from cicd_agent.api.runners import IN_ORDER, OrderedRuns, tool_mounts
     from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
+    from cicd_agent.runners import IN_ORDER, tool_mounts
+    from cicd_agent.sandbox.isolation import find_bwrap, probe_isolation
+    from cicd_agent.verify.orders import OrderedRuns
 
     command = ctx.mode_options.command
     runner = runner_of(command)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from cicd_agent.api import UsageError
+from cicd_agent.actions.errors import UsageError
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Given
+    from cicd_agent.job.options import Given
 
 
 @dataclass(frozen=True)

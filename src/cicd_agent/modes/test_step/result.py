@@ -8,9 +8,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ClassVar
 
-from cicd_agent.api import PlainResult, code_block, code_span, prose
-from cicd_agent.api.lent.tests import TOP, WINDOW, mermaid_chart, svg_chart
-from cicd_agent.api.tests import FlakyStat
+from cicd_agent.actions.markdown import code_block, code_span, prose
+from cicd_agent.analysis.flaky_stats import TOP, WINDOW, FlakyStat, mermaid_chart, svg_chart
+from cicd_agent.job.pipeline import PlainResult
 from cicd_agent.modes.test_step.types import FlakyFix, StepVerdict
 
 

@@ -10,8 +10,9 @@ from cicd_agent.job.pipeline import NOT_SHOWN
 from cicd_agent.modes.test_step.dependence import Runs
 
 if TYPE_CHECKING:
-    from cicd_agent.api import QuarantineEntry, Trust
-    from cicd_agent.api.lent.tests import Record, Touched
+    from cicd_agent.analysis.changed_lines import Record, Touched
+    from cicd_agent.github.trust import Trust
+    from cicd_agent.job.repo_config import QuarantineEntry
 
 
 @dataclass(frozen=True)

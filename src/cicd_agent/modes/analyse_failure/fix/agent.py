@@ -30,11 +30,12 @@ from typing import TYPE_CHECKING, Any
 
 from openai.types.chat import ChatCompletionMessageParam
 
-from cicd_agent.api import UNTRUSTED_RULES, ModelError, audit, fence, prose, template
-from cicd_agent.api.audit import default_audit_path
-from cicd_agent.api.lent.contracts import FailingCommand, Patch, RunOutcome, Verification, Verifier
-from cicd_agent.api.lent.model import ToolCall
-from cicd_agent.api.model import ModelClient
+from cicd_agent.actions.errors import ModelError
+from cicd_agent.actions.markdown import prose
+from cicd_agent.local.audit import append, default_audit_path
+from cicd_agent.model.client import ModelClient
+from cicd_agent.model.prompts import UNTRUSTED_RULES, fence, template
+from cicd_agent.model.reply import ToolCall
 from cicd_agent.modes.analyse_failure.fix.tools import (
     TOOLS,
     Checkout,
@@ -44,9 +45,11 @@ from cicd_agent.modes.analyse_failure.fix.tools import (
     bounded,
     parse_call,
 )
+from cicd_agent.verify.contract import FailingCommand, Patch, RunOutcome, Verification, Verifier
 
 if TYPE_CHECKING:
-    from cicd_agent.api import GitCheckout, RunContext
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.local.checkout import GitCheckout
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 AuditSink = Callable[[Mapping[str, Any]], None]
@@ -292,7 +295,7 @@ def audit_file_sink(
         if failed or path is None:  # off a runner nothing is written unless asked
             return
         try:
-            audit.append(path, {**base, **record}, checkout)
+            append(path, {**base, **record}, checkout)
         except OSError as exc:
             failed.append(f"the audit file {path} could not be written: {exc.strerror}")
 

@@ -23,17 +23,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import Sandbox, find_bwrap, probe_isolation
-from cicd_agent.api.lent import git
-from cicd_agent.api.lent.contracts import FailingCommand, Verification, Verifier
-from cicd_agent.api.lent.verifier import SandboxVerifier
-from cicd_agent.api.runners import tool_mounts
+from cicd_agent.local.git import GitTimedOut, Place, in_checkout
+from cicd_agent.local.git_ops import differs_from_head, index_entries, resolve_commit
 from cicd_agent.modes.analyse_failure.fix.command import failing_command
 from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
+from cicd_agent.modes.analyse_failure.judge import SandboxVerifier
+from cicd_agent.runners import tool_mounts
+from cicd_agent.sandbox.isolation import find_bwrap, probe_isolation
+from cicd_agent.sandbox.run import Sandbox
+from cicd_agent.verify.contract import FailingCommand, Verification, Verifier
 
 if TYPE_CHECKING:
-    from cicd_agent.api import RunContext
-    from cicd_agent.api.lent.logs import LogAnalysis
+    from cicd_agent.analysis.log_model import LogAnalysis
+    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.logs.reader import JobScan
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions, FixRequest
 
@@ -176,7 +178,7 @@ def checkout_problem(checkout: Path, head_sha: str) -> str:
         return (
             "the failed run's head commit is unknown (pass --head, or run it where the event says)"
         )
-    place = git.in_checkout(checkout)
+    place = in_checkout(checkout)
     try:
         head = _resolve(place, "HEAD")
         if head is None:
@@ -191,10 +193,10 @@ def checkout_problem(checkout: Path, head_sha: str) -> str:
                 f"the checkout is at {head[:12]}, not the failed commit {named} "
                 "(check out the run's head_sha)"
             )
-        listed = git.index_entries(place, stages=False, timeout=120).stdout.split(b"\0")
-        contents = git.in_checkout(checkout, contents=True)  # no filter runs on the files
-        changed = git.differs_from_head(contents, timeout=120)
-    except (OSError, git.GitTimedOut) as exc:
+        listed = index_entries(place, stages=False, timeout=120).stdout.split(b"\0")
+        contents = in_checkout(checkout, contents=True)  # no filter runs on the files
+        changed = differs_from_head(contents, timeout=120)
+    except (OSError, GitTimedOut) as exc:
         return f"git could not read the checkout ({exc})"
     # ``diff-index`` trusts what the index says: a file marked so is never compared, and the
     # failed job (the pull request's code) could have marked its rewritten conftest.py.
@@ -212,16 +214,16 @@ def checkout_problem(checkout: Path, head_sha: str) -> str:
 def checkout_head(checkout: Path) -> str:
     """The commit the checkout has checked out ("" when it is not a git checkout)."""
     try:
-        return _resolve(git.in_checkout(checkout), "HEAD") or ""
-    except (OSError, git.GitTimedOut):
+        return _resolve(in_checkout(checkout), "HEAD") or ""
+    except (OSError, GitTimedOut):
         return ""
 
 
-def _resolve(place: git.Place, commitish: str) -> str | None:
+def _resolve(place: Place, commitish: str) -> str | None:
     """The full SHA ``commitish`` names in the repository, or None. ``--end-of-options``: a
     value starting with ``-`` is a name to look up, never an option."""
     if "\0" in commitish or "\n" in commitish:
         return None
-    done = git.resolve_commit(place, commitish, timeout=60)
+    done = resolve_commit(place, commitish, timeout=60)
     found = done.stdout.decode("utf-8", "replace").strip()
     return found if done.ok and found else None

@@ -27,10 +27,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.api import Sandbox, file_diff, remove_tree
-from cicd_agent.api.contracts import TOOLS, KnownTool, Refused, job_tool
-from cicd_agent.api.lent.contracts import FailingCommand, Patch, base, shell_argv, tools_named
-from cicd_agent.api.lent.sandbox import FOLDER_FLAGS, SKIPPED_NAMES, Visitor, walk
+from cicd_agent.analysis.known_tools import TOOLS, KnownTool, base, tools_named
+from cicd_agent.analysis.unified_diff import file_diff
+from cicd_agent.local.job_tools import Refused, job_tool
+from cicd_agent.sandbox.run import Sandbox
+from cicd_agent.sandbox.walk import FOLDER_FLAGS, Visitor, walk
+from cicd_agent.sandbox.workspace import SKIPPED_NAMES, remove_tree
+from cicd_agent.verify.contract import FailingCommand, Patch
+from cicd_agent.verify.script import shell_argv
 
 FIX_TIMEOUT = 300.0
 _POSIX_SHELLS = frozenset({"bash", "sh"})

@@ -18,9 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
-from cicd_agent.api import NOT_SHOWN, code_block, code_span, prose
-from cicd_agent.api.contracts import NOT_PROOF, checked
-from cicd_agent.api.lent.contracts import Verification, failing_script
+from cicd_agent.actions.markdown import code_block, code_span, prose
+from cicd_agent.job.pipeline import NOT_SHOWN
+from cicd_agent.verify.contract import NOT_PROOF, Verification, checked, failing_script
 
 if TYPE_CHECKING:
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt

@@ -40,13 +40,17 @@ from pydantic import (
     ValidationError,
 )
 
-from cicd_agent.api import CheckoutFileError, UsageError, read_bytes, unlinked
-from cicd_agent.api.lent import git
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes, unlinked
+from cicd_agent.local.git import GitResult, GitTimedOut, Place, objects_of
+from cicd_agent.local.git_ops import blame as git_blame
+from cicd_agent.local.git_ops import grep as git_grep
+from cicd_agent.local.git_ops import log as git_log
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from cicd_agent.api import GitCheckout
+    from cicd_agent.local.checkout import GitCheckout
 
 MAX_READ_LINES = 400
 MAX_READ_BYTES = 4 << 20
@@ -99,7 +103,7 @@ class Checkout:
             case Search():
                 where = None if arguments.path is None else str(checked_path(root, arguments.path))
                 output = self._git(
-                    git.grep,
+                    git_grep,
                     arguments.pattern,
                     regex=arguments.regex is True,
                     path=where,
@@ -118,13 +122,13 @@ class Checkout:
             case GitLog():
                 relative = str(checked_path(root, arguments.path))
                 count = min(max(arguments.max_count or 10, 1), 30)
-                found = self._git(git.log, relative, count=count)
+                found = self._git(git_log, relative, count=count)
                 return bounded(found or "no commits touch this path")
             case GitBlame():
                 relative = str(checked_path(root, arguments.path))
                 start = max(arguments.start_line or 1, 1)
                 end = min(max(arguments.end_line or 40, start), start + 199)
-                return bounded(self._git(git.blame, relative, start, end))
+                return bounded(self._git(git_blame, relative, start, end))
         raise Refused(f"{type(arguments).__name__} is no read of the checkout")
 
     def _read_file(self, relative: PurePosixPath, arguments: ReadFile) -> str:
@@ -149,14 +153,14 @@ class Checkout:
         return bounded(f"{relative} ({len(lines)} lines)\n{text}{tail}")
 
     @cached_property
-    def _objects(self) -> git.Place:
+    def _objects(self) -> Place:
         """The checkout's objects without its working tree (opened once: a process)."""
         repo = self.checkout.git
-        return git.objects_of(repo.git_dir, repo.shared_dir)
+        return objects_of(repo.git_dir, repo.shared_dir)
 
     def _git(
         self,
-        operation: Callable[..., git.GitResult],
+        operation: Callable[..., GitResult],
         *args: object,
         allowed_codes: tuple[int, ...] = (0,),
         **options: object,
@@ -165,7 +169,7 @@ class Checkout:
         name = operation.__name__
         try:
             done = operation(self._objects, *args, timeout=GIT_TIMEOUT, **options)
-        except git.GitTimedOut:
+        except GitTimedOut:
             raise Refused(f"git {name} took longer than {GIT_TIMEOUT:g}s") from None
         except (OSError, UsageError) as exc:
             raise Refused(f"git {name} could not run: {exc}") from None

@@ -11,8 +11,7 @@ zip, a folder or a file), ``reader`` (one streaming pass), ``signatures`` (with
 per failure type: ``advice_for``), ``flaky``, ``files`` (with ``source_maps``: a built JavaScript
 frame's source), ``excerpt``, ``analyse`` (into a ``LogAnalysis``), ``runner_reports`` (what the
 runners' report shapes say: which lines are a test's, which tests failed), ``test_messages`` (why a
-failing test failed, as its report says). What it stands on comes through ``api/lent/logs`` (lent
-to it): the result types it fills (``analysis/log_model``'s), the run history, the runners' log
-shapes (``LOG_SHAPES``); a runner's own log knowledge stays in its folder (``log.py``,
-``log.toml``, its shape's ``places``).
+failing test failed, as its report says). What it stands on, from the core: the result types it
+fills (``analysis/log_model``'s), the run history, the runners' log shapes (``LOG_SHAPES``); a
+runner's own log knowledge stays in its folder (``log.py``, ``log.toml``, its shape's ``places``).
 """

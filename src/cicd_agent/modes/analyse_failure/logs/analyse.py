@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
-from cicd_agent.api import Redactor
-from cicd_agent.api.lent.logs import FailedJob, FailureType, FlakinessEvidence, LogAnalysis, placing
+from cicd_agent.analysis.log_model import FailedJob, FailureType, FlakinessEvidence, LogAnalysis
+from cicd_agent.analysis.redact import Redactor
 from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
 from cicd_agent.modes.analyse_failure.logs.classify import (
     classify,
@@ -54,6 +54,7 @@ from cicd_agent.modes.analyse_failure.logs.signatures import Matcher
 from cicd_agent.modes.analyse_failure.logs.source_lines import SourceLines
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog, iter_chunks
 from cicd_agent.modes.analyse_failure.logs.test_messages import Source, with_message
+from cicd_agent.runners import placing
 
 _TEST_TYPES = (FailureType.TEST_FAILURE, FailureType.TIMEOUT)
 FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "cancelled", "startup_failure"})

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import PurePosixPath
 
-from cicd_agent.api.lent.logs import FailureType, FlakinessEvidence
+from cicd_agent.analysis.log_model import FailureType, FlakinessEvidence
 from cicd_agent.modes.analyse_failure.logs.region import Finding
 
 _EXIT_CODE_TYPES = {

@@ -20,10 +20,11 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.api import CheckoutFileError, is_file, walk_files
-from cicd_agent.api.lent.logs import OUTSIDE, Frame, Place, ResponsibleFile
+from cicd_agent.analysis.log_model import ResponsibleFile
+from cicd_agent.local.checkout_files import CheckoutFileError, is_file, walk_files
 from cicd_agent.modes.analyse_failure.logs.region import Finding
 from cicd_agent.modes.analyse_failure.logs.source_maps import SourceMaps
+from cicd_agent.runners.shape import OUTSIDE, Frame, Place
 
 MAX_FILES = 20
 MAX_CHANGE_SOURCES = 3

@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from cicd_agent.api.lent.logs import LOG_SHAPES, FailureGroup, FailureType
+from cicd_agent.analysis.log_model import FailureGroup, FailureType
 from cicd_agent.modes.analyse_failure.logs.region import Finding
 from cicd_agent.modes.analyse_failure.logs.runner_reports import (
     SameTests,
@@ -33,6 +33,7 @@ from cicd_agent.modes.analyse_failure.logs.runner_reports import (
 )
 from cicd_agent.modes.analyse_failure.logs.signatures import VERDICT_SIGNATURES
 from cicd_agent.modes.analyse_failure.logs.test_messages import Source, with_message
+from cicd_agent.runners import LOG_SHAPES
 
 _NETWORK = next(s for s in VERDICT_SIGNATURES if s.name == "network.error").pattern
 HEADINGS = frozenset(name for shape in LOG_SHAPES for name in shape.headings)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from cicd_agent.api.lent.logs import LOG_SHAPES, FailureType
+from cicd_agent.analysis.log_model import FailureType
 from cicd_agent.modes.analyse_failure.logs.reader import Hit, JobScan, StepScan
 from cicd_agent.modes.analyse_failure.logs.runner_format import MarkerKind, parse_marker
 from cicd_agent.modes.analyse_failure.logs.runner_reports import (
@@ -31,6 +31,7 @@ from cicd_agent.modes.analyse_failure.logs.signatures import (
     Signature,
     SignatureHit,
 )
+from cicd_agent.runners import LOG_SHAPES
 
 CLUSTER_GAP_LINES = 200
 _PASSING = [(shape.started, shape.passed) for shape in LOG_SHAPES if shape.started and shape.passed]

@@ -14,7 +14,8 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 
-from cicd_agent.api.lent.logs import LOG_SHAPES, RunnerShape
+from cicd_agent.runners import LOG_SHAPES
+from cicd_agent.runners.shape import RunnerShape
 
 PARENT_REACH = 8
 _JOINS = tuple(dict.fromkeys(s.subtests.joins for s in LOG_SHAPES if s.subtests is not None))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.api import CheckoutFileError, read_text, walk_files
+from cicd_agent.local.checkout_files import CheckoutFileError, read_text, walk_files
 
 MAX_WALKED = 200_000
 """Entries (files, links, folders) listed at most: a larger checkout tells no line."""

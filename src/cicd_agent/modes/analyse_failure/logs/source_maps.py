@@ -33,8 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from cicd_agent.api import CheckoutFileError, JsonRefused, is_file, load_json, read_bytes
-from cicd_agent.api.checkout_files import checked_path
+from cicd_agent.actions.bounded_json import JsonRefused
+from cicd_agent.actions.bounded_json import load as load_json
+from cicd_agent.local.checkout_files import CheckoutFileError, checked_path, is_file, read_bytes
 
 MAX_SCRIPT_BYTES = 8 << 20
 """A built file read for its map's comment at most (an inline map makes it large)."""

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from cicd_agent.api import UsageError
-from cicd_agent.api.lent.logs import DAMAGED
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.analysis.archive import DAMAGED
 
 CHUNK_BYTES = 1 << 22
 # At most nine ASCII digits: the runner numbers jobs and steps from 0, and int() refuses a name

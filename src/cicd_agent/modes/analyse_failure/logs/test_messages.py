@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from cicd_agent.api.lent.logs import LOG_SHAPES, RunnerShape
 from cicd_agent.modes.analyse_failure.logs.runner_reports import PARENT_REACH, named_by
+from cicd_agent.runners import LOG_SHAPES
+from cicd_agent.runners.shape import RunnerShape
 
 MESSAGE_REACH = 400
 """How many lines after a failing test's verdict its message may come (cargo prints the

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cicd_agent.api import RunContext
+from cicd_agent.job.context import RunContext
 from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, MetricSpec
 from cicd_agent.modes.deploy_gate.canary.metric import RateCounts
 from cicd_agent.modes.deploy_gate.canary.noise import MAX_HISTORY, UNREAD, LearntNoise, learn

@@ -21,7 +21,16 @@ from typing import Literal, Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from cicd_agent.api import UsageError, YamlLimitError, load_yaml, yaml_problem
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.analysis.bounded_yaml import (
+    YamlLimitError,
+)
+from cicd_agent.analysis.bounded_yaml import (
+    load_text as load_yaml,
+)
+from cicd_agent.analysis.bounded_yaml import (
+    one_line as yaml_problem,
+)
 from cicd_agent.modes.deploy_gate.canary.query_shape import Kind, infer_kind, split_ratio
 from cicd_agent.modes.deploy_gate.canary.sources import SourceSettings, known
 

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import analysing, ask_model, begin, finish
+from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
 from cicd_agent.modes.deploy_gate.canary.collect import collect
 from cicd_agent.modes.deploy_gate.canary.decide import decide, judge_samples
 from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
@@ -31,7 +31,8 @@ from cicd_agent.modes.deploy_gate.canary.publish import publish
 from cicd_agent.modes.deploy_gate.canary.result import CanaryResult
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Finished, RunContext
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.pipeline import Finished
 
 NAME = "deploy-gate --phase canary"
 FAIL_ON_CHOICES: tuple[str, ...] = ("rollback",)

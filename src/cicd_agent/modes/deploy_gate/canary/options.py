@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from cicd_agent.api import UsageError
+from cicd_agent.actions.errors import UsageError
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Given
+    from cicd_agent.job.options import Given
     from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig
     from cicd_agent.modes.deploy_gate.canary.state import CanaryState
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import record_decision
-from cicd_agent.api.lent.run import as_json
+from cicd_agent.job.decisions import record_decision
+from cicd_agent.job.pipeline import as_json
 from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
 
 if TYPE_CHECKING:
-    from cicd_agent.api import RunContext
+    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.deploy_gate.canary.result import CanaryResult
     from cicd_agent.modes.deploy_gate.canary.types import CanaryVerdict
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cicd_agent.api import Annotation, Fixed, PlainResult
+from cicd_agent.actions.runner_io import Annotation
+from cicd_agent.job.pipeline import Fixed, PlainResult
 from cicd_agent.modes.deploy_gate.canary.metric import MetricResult
 from cicd_agent.modes.deploy_gate.canary.steps import SampleSummary
 from cicd_agent.modes.deploy_gate.canary.types import CanaryVerdict

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from cicd_agent.api import UsageError
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.modes.deploy_gate.canary.counts import CountEvidence
 from cicd_agent.modes.deploy_gate.canary.evidence import Evidence
 from cicd_agent.modes.deploy_gate.canary.noise import LearntNoise

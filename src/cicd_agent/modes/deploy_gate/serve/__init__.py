@@ -46,7 +46,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cicd_agent.api.lent.command_line import input_value, run_command_line
+from cicd_agent.actions.inputs import input_value
+from cicd_agent.cli import main as run_command_line
 from cicd_agent.modes.deploy_gate.serve.http import Handler, Limits, Request, server
 
 RELEASE = re.compile(r"[A-Za-z0-9._/:@-]{1,200}")

@@ -33,7 +33,8 @@ from hmac import compare_digest
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from cicd_agent.api import JsonRefused, load_json
+from cicd_agent.actions.bounded_json import JsonRefused
+from cicd_agent.actions.bounded_json import load as load_json
 
 if TYPE_CHECKING:
     import uvicorn
@@ -72,7 +73,7 @@ class Request:
         """The body as JSON (an empty body is ``{}``); ``None`` when it is not JSON, or nested
         deeper than the parser recurses (anyone may send a body: it is read before the token,
         which Flagger carries in it). A lone surrogate in it is U+FFFD, as everywhere outside
-        input is read (:func:`cicd_agent.api.load_json`)."""
+        input is read (:func:`cicd_agent.actions.bounded_json.load`)."""
         try:
             return load_json(self.body or b"{}")
         except JsonRefused:

@@ -25,10 +25,13 @@ from collections.abc import Callable, Container
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import PULL_REQUEST_EVENTS, Finding, GitHubError, Reference, UsageError
-from cicd_agent.api.lent.analysis import parse_severity
-from cicd_agent.api.lent.finding_text import CLAIM_LABEL
-from cicd_agent.api.lent.run import WorkflowRun, require_workflow_run
+from cicd_agent.actions.errors import GitHubError, UsageError
+from cicd_agent.actions.markdown import Reference
+from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.finding_text import CLAIM_LABEL
+from cicd_agent.analysis.severity import parse_severity
+from cicd_agent.job.events import PULL_REQUEST_EVENTS, require_workflow_run
+from cicd_agent.job.payloads import WorkflowRun
 from cicd_agent.modes.review.collect import api_diff, files_risk
 from cicd_agent.modes.review.handoff.file import (
     BODY_MAX,
@@ -46,8 +49,9 @@ from cicd_agent.modes.review.result import SUMMARY_KEY, SUMMARY_LIMIT, fitted
 from cicd_agent.modes.review.types import HandoffFacts, PublishPlan, ReviewFacts, Rules, rules
 
 if TYPE_CHECKING:
-    from cicd_agent.api import PullRequestInfo, RunContext
-    from cicd_agent.api.github import GitHubClient
+    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.models import PullRequestInfo
+    from cicd_agent.job.context import RunContext
 
 _EVENT_HINT = (
     "Run --publish-from from a workflow triggered by workflow_run of the review workflow "

@@ -37,13 +37,16 @@ from typing import TYPE_CHECKING, Annotated, Final, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from cicd_agent.api import JsonRefused, UsageError, first_problem, load_json, write_output
-from cicd_agent.api.lent.run import Sha
+from cicd_agent.actions.bounded_json import JsonRefused
+from cicd_agent.actions.bounded_json import load as load_json
+from cicd_agent.actions.errors import UsageError, first_problem
+from cicd_agent.job.payloads import Sha
+from cicd_agent.local.checkout_files import write_output
 from cicd_agent.modes.review.answer import Category
 from cicd_agent.modes.review.result import SUMMARY_LIMIT, ReviewDecision, ReviewResult, cut
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Finding
+    from cicd_agent.analysis.finding import Finding
 
 RESULT_FORMAT: Final = "cicd-agent/review-result"
 RESULT_VERSION: Final = 1

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cicd_agent.api import UsageError
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.modes.deploy_gate.canary.sources import (
     cloudwatch,
     datadog,

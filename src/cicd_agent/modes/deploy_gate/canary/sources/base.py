@@ -20,8 +20,8 @@ import requests
 import urllib3
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from cicd_agent.api import ExternalServiceError, UsageError
-from cicd_agent.api.lent.posting import is_secret_name
+from cicd_agent.actions.errors import ExternalServiceError, UsageError
+from cicd_agent.actions.masking import is_secret_name
 
 MAX_BODY = 16 * 1024 * 1024
 """Bytes of one answer read at most: a store (or whoever answers in its place) cannot fill the

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from cicd_agent.api import UsageError
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.modes.deploy_gate.canary.sources.base import (
     Series,
     SourceError,

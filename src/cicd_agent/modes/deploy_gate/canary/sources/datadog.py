@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import UsageError
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.modes.deploy_gate.canary.sources.base import (
     Series,
     SourceQueryError,

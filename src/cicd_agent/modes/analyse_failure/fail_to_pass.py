@@ -1,5 +1,6 @@
 """The judge of the claim "this new test fails on the head and passes with the fix"
-(:class:`.contract.FailsThenPasses`): the test that shows the bug a verified fix removes.
+(:class:`cicd_agent.verify.contract.FailsThenPasses`): the test that shows the bug a verified fix
+removes.
 
 The test is one new ``test_*.py`` file and nothing else (:func:`new_test_patch` builds and checks
 it): it may not replace a file, a ``conftest.py`` or anything outside the checkout, so adding it
@@ -30,15 +31,15 @@ import shlex
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple
 
+from cicd_agent.modes.analyse_failure.policy import written_files
 from cicd_agent.runners import SESSIONS
 from cicd_agent.sandbox import remove_tree
 from cicd_agent.verify.contract import FailsThenPasses, Patch, RunOutcome, Verification
-from cicd_agent.verify.policy import written_files
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from cicd_agent.verify.judge import SandboxVerifier
+    from cicd_agent.modes.analyse_failure.judge import SandboxVerifier
 
 MAX_TEST_CHARS = 20_000
 _TEST_FILE = re.compile(r"test_[A-Za-z0-9_]+\.py")

@@ -37,6 +37,9 @@ from pathlib import Path
 
 from cicd_agent.analysis.known_tools import tools_named
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
+from cicd_agent.modes.analyse_failure.named_files import named_files
+from cicd_agent.modes.analyse_failure.policy import PolicyVerdict, check_patch
+from cicd_agent.modes.analyse_failure.runner_settings import settings_change
 from cicd_agent.runners import DRIVEN, SESSIONS, failing_tests_pass, running, settings_problem
 from cicd_agent.runners.import_time import import_time_problem
 from cicd_agent.runners.patched_lines import PatchedLines, cookie_problem, unnamed_by_the_linter
@@ -50,10 +53,7 @@ from cicd_agent.verify.contract import (
     failing_script,
     rest_script,
 )
-from cicd_agent.verify.named_files import named_files
 from cicd_agent.verify.patching import apply_in
-from cicd_agent.verify.policy import PolicyVerdict, check_patch
-from cicd_agent.verify.runner_settings import settings_change
 from cicd_agent.verify.script import shell_argv
 
 RUN_TIMEOUT = 300.0
@@ -70,7 +70,7 @@ READ_BACK_BYTES = 64 << 20
 
 class SandboxVerifier:
     """Judges patches against one failing command on copies of one checkout (see module doc);
-    its public methods are :class:`~.contract.Verifier`'s, documented there."""
+    its public methods are :class:`~cicd_agent.verify.contract.Verifier`'s, documented there."""
 
     def __init__(
         self,
@@ -358,8 +358,8 @@ class SandboxVerifier:
         return outcome, seen.problem, ""
 
     def apply(self, space: Workspace, patch: Patch) -> RunOutcome | None:
-        """Apply ``patch`` in ``space`` (:func:`.patching.apply_in`); the failed run's outcome,
-        or None."""
+        """Apply ``patch`` in ``space`` (:func:`cicd_agent.verify.patching.apply_in`); the failed
+        run's outcome, or None."""
         if self.usable:
             return RunOutcome(126, self.usable)
         result = apply_in(self.sandbox, space, patch.diff)

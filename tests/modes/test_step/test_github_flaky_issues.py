@@ -16,7 +16,7 @@ from cicd_agent.analysis.flaky_stats import FlakyStat, StoredRun, stats
 from cicd_agent.github.client import connect
 from cicd_agent.github.comments import marker
 from cicd_agent.github.issues import LABEL, upsert_flaky_issue
-from cicd_agent.job.flaky_issues import own
+from cicd_agent.modes.test_step.flaky_issues import own
 
 ISSUES = r"/repos/octocat/Hello-World/issues"
 ONE = r"/repos/octocat/Hello-World/issues/\d+"
