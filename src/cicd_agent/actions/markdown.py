@@ -418,6 +418,12 @@ def unreferenced(text: str) -> str:
     return _ISSUE_REFERENCE.sub(rf"\1{ZWSP}", _MENTION.sub("@" + ZWSP, text))
 
 
+def commit_message(text: str) -> Neutral:
+    """``text`` as a commit message GitHub shows (:func:`unreferenced`): a message is not
+    Markdown, so a test id's ``<`` stays itself, while no reference or mention in it is live."""
+    return Neutral(unreferenced(text), _MAKER)
+
+
 def prose(text: str) -> str:
     """Untrusted prose on one line: no HTML, links, images, table breaks, mentions or markers."""
     flat = _URL.sub(lambda m: _unlink(m.group(0), (), frozenset()), text.translate(_PROSE))

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cicd_agent.actions.markdown import posted
+from cicd_agent.actions.markdown import commit_message, posted
 from cicd_agent.github.client import connect
 from cicd_agent.job.draft_pull import open_draft_pull
 
@@ -16,11 +16,11 @@ REPO = "/repos/octocat/Hello-World"
 PARENT = "7638417db6d59f3c431d3e1f261cc637155684cd"
 
 
-def _draft(github_api: Any, checkout: Path) -> Any:
+def _draft(github_api: Any, checkout: Path, message: str = "m") -> Any:
     return open_draft_pull(
         connect(github_api.settings()), parent=PARENT, into="main", branch="cicd-agent/x",
         checkout=checkout, files={"run.sh": "echo 2\n", "notes.txt": "two\n"},
-        message=posted("m"), title=posted("t"), body=posted("b"),
+        message=commit_message(message), title=posted("t"), body=posted("b"),
     )  # fmt: skip
 
 
@@ -40,8 +40,12 @@ def test_a_new_branch_gets_the_files_with_their_modes_and_a_draft(
     (tmp_path / "run.sh").chmod(0o755)
     github_api.proxy.script("GET", rf"{REPO}/git/commits/{PARENT}",
                             edit=lambda commit: {**commit, "sha": PARENT})  # fmt: skip
-    drafted = _draft(github_api, tmp_path)
+    drafted = _draft(github_api, tmp_path, "Fix test_cmp[a<b] & more for @octocat, fixes #1")
     assert drafted.url.startswith("https://") and drafted.why_not == ""
+    # a commit message is no Markdown: the test id stays itself, no mention or reference lives
+    (commit,) = [json.loads(r.body) for r in github_api.proxy.calls("POST", rf"{REPO}/git/commits")]
+    assert "test_cmp[a<b] & more" in commit["message"]
+    assert "@octocat" not in commit["message"] and "#1" not in commit["message"]
     (tree,) = [json.loads(r.body) for r in github_api.proxy.calls("POST", rf"{REPO}/git/trees")]
     assert {e["path"]: e["mode"] for e in tree["tree"]} == {"run.sh": "100755", "notes.txt": "100644"}
     (pull,) = [json.loads(r.body) for r in github_api.proxy.calls("POST", rf"{REPO}/pulls")]

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from unidiff.patch import PatchSet
 
 from cicd_agent.actions.errors import ExternalServiceError, UsageError
-from cicd_agent.actions.markdown import code_fence, posted, with_hidden
+from cicd_agent.actions.markdown import code_fence, commit_message, posted, with_hidden
 from cicd_agent.actions.notify import SlackText, post_message
 from cicd_agent.actions.notify import slack_text as notify_slack_text
 from cicd_agent.analysis.diff import parse_diff
@@ -360,7 +360,7 @@ def _open_pull(
         client, parent=target.head_sha, into=target.branch,
         branch=BRANCH.format(run=target.run_id), checkout=ctx.options.repo_dir,
         files=dict(outcome.verified_files),
-        message=posted(
+        message=commit_message(
             f"Fix the failure of run {target.run_id}\n\n{outcome.reason}. Made by cicd-agent."
         ),
         title=posted(f"Fix the failure of run {target.run_id}"),

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from cicd_agent.actions.errors import CicdError, ExitCode
-from cicd_agent.actions.markdown import code_span, posted
+from cicd_agent.actions.markdown import code_span, commit_message, posted
 from cicd_agent.analysis.flaky_stats import StoredRun, stats
 from cicd_agent.github.trust import Trust
 from cicd_agent.job.draft_pull import open_draft_pull
@@ -181,7 +181,7 @@ def _drafted(ctx: RunContext[TestStepOptions], facts: StepFacts, fix: FlakyFix) 
         client, parent=push.after, into=branch,
         branch=f"cicd-agent/flaky-fix-{hashlib.sha256(fix.test.encode()).hexdigest()[:12]}",
         checkout=ctx.options.repo_dir, files=dict(fix.files),
-        message=posted(f"Fix the order-dependent test {fix.test}\n\nMade by cicd-agent."),
+        message=commit_message(f"Fix the order-dependent test {fix.test}\n\nMade by cicd-agent."),
         title=posted(f"Fix the order-dependent test {fix.test}"),
         body=posted("\n".join(fixes_lines([fix])), allowed_links=ctx.own_links),
     )  # fmt: skip

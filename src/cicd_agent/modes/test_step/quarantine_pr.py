@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cicd_agent.actions.errors import UsageError
-from cicd_agent.actions.markdown import code_span, posted
+from cicd_agent.actions.markdown import code_span, commit_message, posted
 from cicd_agent.analysis.bounded_yaml import load_text
 from cicd_agent.analysis.codeowners import owners_of
 from cicd_agent.analysis.governing import CONFIG_PATH
@@ -51,7 +51,7 @@ def propose(
     drafted = open_draft_pull(
         client, parent=commit, into=into, branch=branch_for(entries), checkout=checkout,
         files={CONFIG_PATH: edited},
-        message=posted(f"Quarantine {len(entries)} flaky test(s)\n\nMade by cicd-agent."),
+        message=commit_message(f"Quarantine {len(entries)} flaky test(s)\n\nMade by cicd-agent."),
         title=posted(f"Quarantine {len(entries)} flaky test(s) for 30 days"),
         body=posted(f"cicd-agent found these tests flaky and could not fix them. Merging this "
                     f"quarantines each in {CONFIG_PATH} until its expiry, its owner named:\n\n"
