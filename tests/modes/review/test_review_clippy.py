@@ -166,6 +166,26 @@ def test_a_build_script_that_fails_is_not_a_clean_clippy_run(tmp_path: Path) -> 
 
 
 @needs_sandbox
+def test_a_change_that_breaks_the_build_is_its_finding_not_a_clippy_that_could_not_run(
+    tmp_path: Path,
+) -> None:
+    """unicase's shape, as a new user met it: the change's own type error stops cargo's build,
+    so clippy lints no more; the error is the finding on the changed line, and the headline does
+    not call clippy one that could not run (a note says what it did not check)."""
+    broken = "pub fn one() -> i32 {\n    1\n}\n\npub fn two() -> i32 {\n    \"two\"\n}\n"
+    done = _review(tmp_path, {"Cargo.toml": CARGO, "src/lib.rs": LIB}, {"src/lib.rs": broken})
+
+    assert done.document is not None, done.stderr
+    [tool] = done.document["tools"]
+    assert tool == {"tool": "clippy", "could_not_run": ""} or "could_not_run" not in tool, tool
+    assert "Incomplete" not in done.document["headline"], done.document["headline"]
+    assert [(f["path"], f["line"], f["severity"]) for f in done.document["findings"]] == [
+        ("src/lib.rs", 6, "high")], done.document["findings"]  # fmt: skip
+    assert any("clippy stopped at the build errors this change makes" in note
+               for note in done.document["notes"]), done.document["notes"]  # fmt: skip
+
+
+@needs_sandbox
 def test_a_hit_in_a_file_that_differs_from_the_reviewed_head_is_not_a_finding(
     tmp_path: Path,
 ) -> None:

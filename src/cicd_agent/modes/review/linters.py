@@ -235,13 +235,11 @@ def _run(
     if len(run.evidence) > MAX_REPORT_BYTES:
         ctx.tool(name, f"its report is over {MAX_REPORT_BYTES >> 20} MiB, so it was not read")
         return []
+    stopped = ""
     try:
         hits = read_report(plan.command.report, run.evidence.decode("utf-8", "replace"), root)
-        ctx.tool(name)
     except UnreadableReport as exc:  # what it found still counts; the rest is missing
-        missing = "incomplete" if exc.hits else "missing"
-        ctx.tool(name, f"it {run.describe()} and {exc}, so its findings are {missing}")
-        hits = exc.hits
+        stopped, hits = str(exc), exc.hits
     # only the files planned: a crate's or a package's tool reports on others too, among them
     # a changed file left out as its text here is not the head's (its lines not the diff's)
     # a fix carrying a secret is never offered: the post would change it (posts_as_checked)
@@ -258,6 +256,15 @@ def _run(
         placed = len(errors) - unplaced
         ctx.note(f"{name} reports {unplaced} more error(s) than review places on changed "
                  f"lines (its first {placed} were); see {name}'s own output.")  # fmt: skip
+    if stopped and broken:  # it stopped at the build errors the change makes: its findings
+        ctx.tool(name)
+        ctx.note(f"{name} stopped at the build errors this change makes (the findings on its "
+                 "changed lines), so it did not check the rest.")  # fmt: skip
+    elif stopped:
+        missing = "incomplete" if hits else "missing"
+        ctx.tool(name, f"it {run.describe()} and {stopped}, so its findings are {missing}")
+    else:
+        ctx.tool(name)
     return broken + found
 
 
