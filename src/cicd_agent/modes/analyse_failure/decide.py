@@ -218,8 +218,9 @@ def sibling_passed(verdict: FailureVerdict, failed: Sequence[str]) -> list[str]:
         return []
     if not facts.log_is_proof:
         return []
-    passed = facts.passed_jobs or tuple(
-        scan.name for scan in facts.scans if scan.name not in set(failed))
+    failing = set(failed)
+    passed = facts.passed_jobs or tuple(scan.name for scan in facts.scans
+                                        if scan.name not in failing)  # fmt: skip
     for name in failed:
         family = matrix_family(name)
         sibling = next((job for job in passed if family and matrix_family(job) == family), "")
