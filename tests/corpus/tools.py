@@ -167,6 +167,9 @@ NODE_PACKAGES = ("typescript@5", "eslint@9", "vitest@2", "@vitest/coverage-v8@2"
 OLD_VITEST_PACKAGES = ("vitest@0.34.6", "@vitest/coverage-v8@0.34.6")
 """vitest before 1.3 (no ``--no-cache``), in a folder of its own (``vitest0``, 33 MB): a real
 vitest 0.34 project's runner (blakeembrey/sql-template-tag's, from set 4 of the gen-tests runs)."""
+JS_RUNNER_PACKAGES = ("mocha@10", "ava@6", "uvu@0.5")
+"""The JavaScript runners the test step reads beside jest and vitest, in a folder of their own
+(``jsrunners``): their tests run each on a project of its own."""
 PYTHON_PACKAGES = ("flake8", "black", "isort", "pylint", "yamllint")
 
 
@@ -186,7 +189,8 @@ class Toolbox:
     def prepare(self, halves: tuple[str, ...] = ("node", "venv")) -> bool:
         """Install what is missing of ``halves``; whether they all are installed."""
         how = {"node": (NODE_PACKAGES, self._install_node),
-               "vitest0": (OLD_VITEST_PACKAGES, self._install_node)}
+               "vitest0": (OLD_VITEST_PACKAGES, self._install_node),
+               "jsrunners": (JS_RUNNER_PACKAGES, self._install_node)}
         how["venv"] = (PYTHON_PACKAGES, self._install_python)
         return all([self._install(half, *how[half]) for half in halves])
 

@@ -976,6 +976,29 @@ def test_the_javascript_test_steps_name_a_pull_requests_failing_test(
         assert played.jobs["tests"].result == "failure"
 
 
+@exercises(("test-step-node.yml", "tests"))
+def test_the_node_test_step_names_a_pull_requests_failing_test(stage: Stage, tmp_path: Path) -> None:
+    """The node variant of the test step on a project with no package at all: `node --test` run
+    by the step, the test that failed on every run an output by its suite and title (node's
+    report names no file), and the job fails."""
+    repo = GitRepoBuilder(tmp_path / "origin")
+    passing = ("const { describe, it } = require('node:test');\nconst assert = require('assert');\n"
+               "describe('calc', () => {\n  it('ok', () => assert.equal(1, 1));\n")  # fmt: skip
+    base = repo.commit("base", {"package.json": '{"name": "p"}\n', "test/calc.test.js": passing + "});\n"})
+    broken = "  it('broken', () => assert.equal(1, 2));\n});\n"
+    head = repo.commit("break", {"test/calc.test.js": passing + broken})
+    workspace, merged = merge_checkout(repo.path, tmp_path / "checkout", base, head)
+    played = stage.play(
+        "test-step-node.yml", event_name="pull_request", payload=pull_request_event(base, head),
+        workspace=workspace, sha=merged, ref=f"refs/pull/{PR_NUMBER}/merge",
+    )  # fmt: skip
+    run = played.step("tests").run
+    assert run.exit_code == 1, run.log
+    assert run.outputs["step_result"] == "failed", run.log
+    assert json.loads(run.outputs["failed_tests"]) == ["calc › broken"], run.log
+    assert played.jobs["tests"].result == "failure"
+
+
 @needs_go
 @needs_cargo
 @exercises(("test-step-go.yml", "tests"), ("test-step-rust.yml", "tests"))

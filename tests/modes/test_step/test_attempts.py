@@ -136,4 +136,5 @@ def test_a_command_no_runner_reads_is_said_so_not_as_stopped_before_its_tests(
     assert "before any test reported" not in said
     assert ("The step failed: it exited 1, and its command is no runner's cicd-agent reads "
             "(pytest, jest, vitest, "
-            "go test, cargo test, maven): its tests were neither counted nor retried") in said
+            "go test, cargo test, maven, node:test, mocha, ava, uvu): its tests were neither counted "
+            "nor retried") in said

@@ -35,16 +35,18 @@ from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt
 from cicd_agent.runners import RUNNERS, tool_mounts
+from cicd_agent.runners.node.step import STEPS, NodeStep
 from cicd_agent.runners.protocol import TestRunner
 from cicd_agent.runners.step_outcomes import StepOutcomes
 from cicd_agent.sandbox.step import step_place
 
 
-def runner_of(command: Sequence[str]) -> TestRunner | None:
+def runner_of(command: Sequence[str]) -> TestRunner | NodeStep | None:
     """The runner whose test step ``command`` is (its
     :meth:`~cicd_agent.runners.protocol.TestRunner.step_command`), or None: the command then runs
     once and its failures are judged without retries."""
-    return next((runner for runner in RUNNERS
+    steps: tuple[TestRunner | NodeStep, ...] = (*RUNNERS, *STEPS)
+    return next((runner for runner in steps
                  if runner.step_command(command, Path(), None) is not None), None)  # fmt: skip
 
 
@@ -105,7 +107,7 @@ def run_attempts(
             record = tracer.record(each, alone) if tracer is not None else None
             attempts.append(attempt_of(native, status, parents, record))
             if runner is None:  # said, never "before any test reported" of a runner not read
-                known = ", ".join(r.name for r in RUNNERS)
+                known = ", ".join([*(r.name for r in RUNNERS), *(s.name for s in STEPS)])
                 attempts[-1] = replace(attempts[-1], unread=(
                     f"its command is no runner's cicd-agent reads ({known})"))
             if not attempts[-1].failed() or (attempts[-1].doubt and number):

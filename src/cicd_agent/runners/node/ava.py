@@ -1,0 +1,49 @@
+"""AVA in the test step, read from the TAP it prints with ``--tap``: each top-level ``ok`` or
+``not ok`` line is a test, named as AVA names it (``file › title`` when the run has several
+files, the title alone otherwise); an indented line (a report's YAML block, a test's own
+output) is never one. A test that prints such a line of its own adds a test or fails one, never
+passes one: a title both passed and failed fails. A retry names each failed test by
+``--match``, as its full name and its title (AVA matches titles, dropping the file only when it
+printed one). The TAP is small enough to read with one pattern; a TAP library would add a
+dependency for the YAML blocks we do not read. A command that chooses ``--tap`` or another
+reporter itself is run as written and not retried."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+
+from cicd_agent.runners.step_outcomes import StepOutcomes
+
+SEPARATOR = " › "
+_POINT = re.compile(r"^(?P<not>not )?ok \d+ - (?P<name>.+?)(?: # (?P<directive>SKIP|TODO)\b.*)?$")
+
+
+def runs(command: Sequence[str]) -> bool:
+    """Whether ``command`` runs AVA (``ava``, ``npx ava``, ``./node_modules/.bin/ava``)."""
+    words = list(command[1:]) if command and command[0] == "npx" else list(command)
+    return bool(words) and PurePosixPath(words[0]).name == "ava"
+
+
+def step_command(
+    command: Sequence[str], folder: Path, failed: Sequence[str] | None
+) -> list[str] | None:
+    """``command`` printing TAP and, on a retry, matching ``failed``; None when it is no run
+    of AVA, or it chose its reporter (``--tap``, ``--verbose``) itself."""
+    if not runs(command) or any(word in ("--tap", "-t") for word in command):
+        return None
+    names = dict.fromkeys(name for test in failed or ()
+                          for name in (test, test.split(SEPARATOR, 1)[-1]))  # fmt: skip
+    return [*command, "--tap", *(f"--match={name}" for name in names)]
+
+
+def step_outcomes(folder: Path, output: str, root: Path) -> StepOutcomes:
+    """Each test the TAP in ``output`` ended and whether it passed (skipped and to-do tests
+    left out)."""
+    found = StepOutcomes()
+    for line in output.splitlines():
+        point = _POINT.match(line)
+        if point is not None and point["directive"] is None:
+            found.add(point["name"], point["not"] is None)
+    return found

@@ -1,0 +1,86 @@
+"""mocha in the test step. mocha runs one reporter, so the step gives it ours (:data:`REPORTER`,
+written into the step's folder beside the report it writes): it prints each test's verdict and
+error to the job's log, as mocha's spec reporter would, and writes every test's file, titles
+and outcome as JSON into the folder. A test's id is its file and titles (``test/math.js ›
+math › adds``). A retry runs the failed tests again by one anchored ``--grep`` of their full
+titles (mocha matches the titles joined by spaces). A failing ``beforeEach`` or ``afterEach``
+hook fails the test it ran for. A command that chooses its own reporter is run as written and
+not retried."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+
+from cicd_agent.local.checkout_files import CheckoutFileError, read_text
+from cicd_agent.runners.step_outcomes import StepOutcomes
+
+SEPARATOR = " › "
+MAX_REPORT = 64 << 20
+REPORT = "mocha.json"
+REPORTER = r"""'use strict';
+const fs = require('fs');
+module.exports = function CicdAgentReporter(runner, options) {
+  const chosen = options.reporterOption || options.reporterOptions || {};
+  const tests = [];
+  const titles = (t) => (typeof t.titlePath === 'function' ? t.titlePath() : [t.fullTitle()]);
+  const record = (t, passed) => tests.push({file: t.file || '', titles: titles(t), passed});
+  runner.on('pass', (t) => { record(t, true); process.stdout.write(`  ✔ ${t.fullTitle()}\n`); });
+  runner.on('fail', (t, err) => {
+    const test = t.type === 'hook' && t.ctx && t.ctx.currentTest ? t.ctx.currentTest : t;
+    record(test, false);
+    const said = String((err && (err.stack || err.message)) || err).split('\n').join('\n    ');
+    process.stdout.write(`  ✖ ${t.fullTitle()}\n    ${said}\n`);
+  });
+  runner.once('end', () => {
+    const failed = tests.filter((t) => !t.passed).length;
+    process.stdout.write(`\n  ${tests.length - failed} passing, ${failed} failing\n`);
+    fs.writeFileSync(chosen.output, JSON.stringify({tests}));
+  });
+};
+"""
+
+
+def runs(command: Sequence[str]) -> bool:
+    """Whether ``command`` runs mocha (``mocha``, ``npx mocha``, ``./node_modules/.bin/mocha``)."""
+    words = list(command[1:]) if command and command[0] == "npx" else list(command)
+    return bool(words) and PurePosixPath(words[0]).name in ("mocha", "_mocha")
+
+
+def step_command(
+    command: Sequence[str], folder: Path, failed: Sequence[str] | None
+) -> list[str] | None:
+    """``command`` with our reporter writing into ``folder`` (written there when ``folder`` is
+    a real one, not the probe's empty path) and, on a retry, the ``--grep`` selecting
+    ``failed``; None when it is no run of mocha or chooses its own reporter."""
+    if not runs(command) or any(re.match(r"--reporter\b|-R\b", word) for word in command):
+        return None
+    reporter = folder / "reporter.cjs"
+    if folder.is_absolute():
+        reporter.write_text(REPORTER, encoding="utf-8")
+    ours = ["--reporter", str(reporter), "--reporter-option", f"output={folder / REPORT}"]
+    if failed:
+        titles = [" ".join(test.split(SEPARATOR)[1:]) for test in failed]
+        ours.append("--grep=^(" + "|".join(map(re.escape, titles)) + ")$")
+    return [*command, *ours]
+
+
+def step_outcomes(folder: Path, output: str, root: Path) -> StepOutcomes:
+    """Each test our reporter wrote into ``folder``, by its file (relative to ``root`` where it
+    lies under it) and titles, and whether it passed; none when the report is unreadable."""
+    found = StepOutcomes()
+    try:
+        document = json.loads(read_text(folder, REPORT, MAX_REPORT))
+    except (CheckoutFileError, ValueError, RecursionError):
+        return found
+    tests = document.get("tests") if isinstance(document, dict) else None
+    for test in tests if isinstance(tests, list) else []:
+        if not isinstance(test, dict) or not isinstance(test.get("titles"), list):
+            continue
+        file = Path(str(test.get("file", "")))
+        shown = file.relative_to(root).as_posix() if file.is_relative_to(root) else file.name
+        titles = [str(title) for title in test["titles"]]
+        found.add(SEPARATOR.join([shown, *titles]), test.get("passed") is True)
+    return found

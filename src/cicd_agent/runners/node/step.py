@@ -1,0 +1,69 @@
+"""The JavaScript runners the test step reads and retries and nothing else asks for: node's own,
+mocha, AVA and uvu (one module each). Each gives its step run's command and reads its outcomes;
+AVA and uvu are read from what they print, the others from the report they write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.analysis.changed_lines import Touched
+from cicd_agent.runners.js.runner import JS_SUFFIXES
+from cicd_agent.runners.named_files import NamedFiles
+from cicd_agent.runners.node import ava, mocha, node_test, uvu
+from cicd_agent.runners.protocol import StepTracer
+from cicd_agent.runners.step_outcomes import StepOutcomes
+
+Command = Callable[[Sequence[str], Path, Sequence[str] | None], list[str] | None]
+Outcomes = Callable[[Path, str, Path], StepOutcomes]
+
+
+@dataclass(frozen=True)
+class NodeStep:
+    """One of them, as the test step asks it (:class:`~..protocol.RetriesStep`)."""
+
+    name: str
+    command: Command
+    outcomes: Outcomes
+    step_captures: bool = False
+    suffixes: tuple[str, ...] = JS_SUFFIXES
+    named_files: NamedFiles = field(default_factory=NamedFiles)
+
+    def step_command(
+        self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
+    ) -> list[str] | None:
+        return self.command(command, folder, failed)
+
+    def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
+        return self.outcomes(folder, output, root)
+
+    def step_shown(self, line: str) -> str:
+        return f"{line}\n"
+
+    def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
+        return {}
+
+    def step_parents(self, test: str) -> tuple[str, ...]:
+        return ()
+
+    def step_stopped(self, status: int, output: str) -> UsageError | None:
+        return None
+
+    def step_sees(self, path: str) -> bool:
+        return False
+
+    def step_tracer(
+        self, command: Sequence[str], change: Touched, folder: Path, cwd: Path,
+        environ: Mapping[str, str],
+    ) -> StepTracer | None:
+        return None
+
+
+STEPS = (
+    NodeStep("node:test", node_test.step_command, node_test.step_outcomes),
+    NodeStep("mocha", mocha.step_command, mocha.step_outcomes),
+    NodeStep("ava", ava.step_command, ava.step_outcomes, step_captures=True),
+    NodeStep("uvu", uvu.step_command, uvu.step_outcomes, step_captures=True),
+)

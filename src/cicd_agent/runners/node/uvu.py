@@ -1,0 +1,86 @@
+"""uvu in the test step, read from what it prints: each test file's name on a line of its own,
+then each failed test as ``FAIL  suite  "title"`` after the file's progress, and the run's
+``Total:``, ``Passed:`` and ``Skipped:`` counts. uvu names only its failed tests, and selects
+tests by file alone (``uvu DIR PATTERN``): a retry runs the failed tests' files again, and a
+retried test that no ``FAIL`` line names in a run whose counts add up passed. The ids retried are
+written into the step's folder for the retry's reading. Counts that do not add up (a test that
+printed a ``FAIL`` line of its own) make the run unread. A command that passes uvu a pattern
+itself, or an option whose value we would have to guess, is run as written and not retried."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+
+from cicd_agent.local.checkout_files import CheckoutFileError, read_text
+from cicd_agent.runners.step_outcomes import StepOutcomes
+
+SEPARATOR = " › "
+RETRIED = "uvu-retried.json"
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+_FILE = re.compile(r"^(?P<file>[^\s•].*\.[cm]?[jt]sx?)$")
+_FAIL = re.compile(r"^\s+FAIL\s+(?:(?P<suite>\S(?:.*?\S)?)\s{2,})?\"(?P<title>.*)\"$")
+_COUNT = re.compile(r"^\s+(?P<what>Total|Passed|Skipped):\s+(?P<n>\d{1,9})$")
+_VALUED = ("-i", "--ignore", "-r", "--require", "-C", "--cwd")
+
+
+def runs(command: Sequence[str]) -> bool:
+    """Whether ``command`` runs uvu (``uvu``, ``npx uvu``, ``./node_modules/.bin/uvu``)."""
+    words = list(command[1:]) if command and command[0] == "npx" else list(command)
+    return bool(words) and PurePosixPath(words[0]).name == "uvu"
+
+
+def step_command(
+    command: Sequence[str], folder: Path, failed: Sequence[str] | None
+) -> list[str] | None:
+    """``command`` as written and, on a retry, with the failed tests' files as its pattern (the
+    ids retried written into ``folder`` when it is a real one); None when it is no run of uvu,
+    or its arguments leave us unsure where its pattern would go."""
+    if not runs(command):
+        return None
+    at = 2 if command[0] == "npx" else 1
+    own = [w for w in command[at:] if not w.startswith("-")]
+    if len(own) > 1 or any(w in _VALUED or w.split("=")[0] in _VALUED for w in command[at:]):
+        return None
+    if not failed:
+        return list(command)
+    if folder.is_absolute():
+        (folder / RETRIED).write_text(json.dumps(list(failed)), encoding="utf-8")
+    files = dict.fromkeys(test.split(SEPARATOR, 1)[0] for test in failed)
+    pattern = "^(" + "|".join(re.escape(file) for file in files) + ")$"
+    return [*command[:at], own[0] if own else ".", pattern,
+            *(w for w in command[at:] if w.startswith("-"))]  # fmt: skip
+
+
+def step_outcomes(folder: Path, output: str, root: Path) -> StepOutcomes:
+    """Each failed test ``output`` names (by file, suite and title) and, on a retry, each
+    retried test it does not name, passed; none when its counts are missing or do not add
+    up."""
+    found, ran, counts = StepOutcomes(), set[str](), dict[str, int]()
+    file = ""
+    for line in _COLOUR.sub("", output).splitlines():
+        if (header := _FILE.match(line)) is not None:
+            file = header["file"]
+            ran.add(file)
+        elif (failure := _FAIL.match(line)) is not None:
+            titles = [file, *filter(None, [failure["suite"]]), failure["title"]]
+            found.add(SEPARATOR.join(titles), False)
+        elif (count := _COUNT.match(line)) is not None:
+            counts[count["what"]] = int(count["n"])
+    if len(counts) < 3 or counts["Total"] - counts["Passed"] - counts["Skipped"] != len(found):
+        return StepOutcomes()
+    for test in _retried(folder):
+        if test not in found and test.split(SEPARATOR, 1)[0] in ran:
+            found.add(test, True)
+    return found
+
+
+def _retried(folder: Path) -> list[str]:
+    """The ids a retry ran again (written by :func:`step_command`; none on a first run)."""
+    try:
+        written = json.loads(read_text(folder, RETRIED))
+    except (CheckoutFileError, ValueError, RecursionError):
+        return []
+    return [str(test) for test in written] if isinstance(written, list) else []

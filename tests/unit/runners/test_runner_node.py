@@ -1,0 +1,139 @@
+"""node's own test runner, mocha, AVA and uvu in the test step, each on a real project of its
+own run by the step in the sandbox: a test that fails on the first run only is retried alone
+and passes (flaky), a broken test fails every run, and a passing test is not run again. Then
+what a test or a report can do to the reading: a forged line or a report nested beyond any
+recursion limit never passes a failed test."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.analysis.history import canonical_test
+from cicd_agent.modes.test_step.attempts import run_attempts, runner_of
+from cicd_agent.modes.test_step.judge import judge_step
+from cicd_agent.runners.node import ava, mocha, node_test, uvu
+from tests.corpus.build import TOOLS_DIR
+from tests.corpus.tools import Toolbox
+from tests.git_builder import GitRepoBuilder
+
+_ENV = {name: value for name, value in os.environ.items() if name != "PYTEST_ADDOPTS"}
+MODULES = TOOLS_DIR / "jsrunners" / "node_modules"
+
+ONCE = ("const fs = require('fs'); const path = require('path');\n"
+        "function firstRun(name) {\n  const counter = path.join(__dirname, name + '.count');\n"
+        "  const seen = fs.existsSync(counter) ? Number(fs.readFileSync(counter, 'utf8')) : 0;\n"
+        "  fs.writeFileSync(counter, String(seen + 1));\n  return seen === 0;\n}\n")  # fmt: skip
+"""CommonJS: whether this is the first run that asked for ``name`` (a counter beside the test)."""
+
+PROJECTS = {
+    "node:test": (["node", "--test"], {"test/calc.test.js": (
+        ONCE + "const { describe, it } = require('node:test');\nconst assert = require('assert');\n"
+        "it('adds', () => assert.equal(1 + 1, 2));\n"  # outside: a matching suite runs all its tests
+        "describe('calc', () => {\n  it('sometimes', () => assert.ok(!firstRun('sometimes')));\n"
+        "  it('broken', () => assert.equal(1, 2));\n});\n")},
+        ["calc › sometimes", "calc › broken"], "adds"),
+    "mocha": (["npx", "mocha", "test/*.test.js"], {"test/calc.test.js": (
+        ONCE + "const assert = require('assert');\n"
+        "describe('calc', () => {\n  it('adds', () => assert.equal(1 + 1, 2));\n"
+        "  it('sometimes', () => assert.ok(!firstRun('sometimes')));\n"
+        "  it('broken', () => assert.equal(1, 2));\n});\n")},
+        ["test/calc.test.js › calc › sometimes", "test/calc.test.js › calc › broken"],
+        "test/calc.test.js › calc › adds"),
+    "ava": (["npx", "ava"], {"test/calc.test.js": (
+        ONCE + "const test = require('ava');\ntest('adds', t => t.is(1 + 1, 2));\n"
+        "test('sometimes', t => t.false(firstRun('sometimes')));\n"
+        "test('broken', t => t.is(1, 2));\n")},
+        ["sometimes", "broken"], "adds"),
+    "uvu": (["npx", "uvu", "test"], {"test/calc.test.js": (
+        ONCE + "const { suite } = require('uvu');\nconst assert = require('uvu/assert');\n"
+        "const calc = suite('calc');\ncalc('adds', () => assert.is(1 + 1, 2));\n"
+        "calc('sometimes', () => assert.not.ok(firstRun('sometimes')));\n"
+        "calc('broken', () => assert.is(1, 2));\ncalc.run();\n")},
+        ["calc.test.js › calc › sometimes", "calc.test.js › calc › broken"], None),
+}  # fmt: skip
+"""Each runner's command, files, the ids of its two failing tests (flaky, then broken) and of
+its passing one (None: uvu names only the tests that failed)."""
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list]:  # type: ignore[type-arg]
+    """Each runner's attempts on its project, with two retries."""
+    if not Toolbox(TOOLS_DIR).prepare(("jsrunners",)):
+        pytest.fail(f"mocha, AVA and uvu could not be installed into {TOOLS_DIR}")
+    found = {}
+    for name, (command, files, _, _) in PROJECTS.items():
+        repo = GitRepoBuilder(tmp_path_factory.mktemp(name.replace(":", "_")) / "project")
+        package = '{"name": "p", "version": "1.0.0", "ava": {"files": ["test/**/*.test.js"]}}\n'
+        repo.commit("tests", {"package.json": package, ".gitignore": "node_modules\n", **files})
+        (repo.path / "node_modules" / ".bin").mkdir(parents=True)
+        for package_name in ("mocha", "ava", "uvu"):  # the project's own install, as npm ci leaves it
+            (repo.path / "node_modules" / package_name).symlink_to(MODULES / package_name)
+            (repo.path / "node_modules" / ".bin" / package_name).symlink_to(MODULES / ".bin" / package_name)
+        found[name] = run_attempts(command, 2, cwd=repo.path, env=_ENV)
+    return found
+
+
+@pytest.mark.parametrize("name", PROJECTS)
+def test_a_test_that_fails_once_is_flaky_and_a_broken_one_fails(name: str, runs: dict) -> None:  # type: ignore[type-arg]
+    command, _, (sometimes, broken), passing = PROJECTS[name]
+    assert getattr(runner_of(command), "name", None) == name
+    first, *retries = runs[name]
+    assert sorted(first.failed()) == sorted(map(canonical_test, [sometimes, broken]))
+    if passing is not None:
+        assert first.outcomes[canonical_test(passing)] is True
+        assert canonical_test(passing) not in retries[0].outcomes  # passed: not run again
+    assert retries[0].outcomes == {canonical_test(sometimes): True, canonical_test(broken): False}
+    found = judge_step(runs[name], (), date(2026, 11, 29), code_is_proof=True, policy="pass")
+    assert [test for test, _ in found.flaky] == [sometimes]
+    assert found.failing == (broken,)
+    assert not found.passed
+
+
+def test_a_command_choosing_its_own_reporter_runs_as_written() -> None:
+    """Ours cannot be added beside a reporter the team chose: the step runs once, as written."""
+    assert node_test.step_command(["node", "--test", "--test-reporter=tap"], Path("/f"), None) is None
+    assert mocha.step_command(["mocha", "-R", "dot"], Path("/f"), None) is None
+    assert ava.step_command(["ava", "--tap"], Path("/f"), None) is None
+    assert uvu.step_command(["uvu", "tests", "-r", "esm"], Path("/f"), None) is None
+    assert uvu.step_command(["uvu", "tests", ".*"], Path("/f"), ["a.js › x"]) is None
+
+
+def test_a_retry_selects_the_failed_tests_by_their_titles_alone(tmp_path: Path) -> None:
+    again = node_test.step_command(["node", "--test", "t/"], tmp_path, ["calc › a (b|c)*"])
+    assert again is not None and again[-2:] == ["--test", "t/"]  # ours before node's files
+    assert r"--test-name-pattern=^(calc|a\ \(b\|c\)\*)$" in again
+    mocha_again = mocha.step_command(["mocha"], tmp_path, ["t.js › calc › a.b"])
+    assert mocha_again is not None and mocha_again[-1] == r"--grep=^(calc\ a\.b)$"
+    assert (tmp_path / "reporter.cjs").is_file()  # the reporter mocha loads, beside its report
+    assert ava.step_command(["ava"], tmp_path, ["t › x"]) == ["ava", "--tap", "--match=t › x", "--match=x"]
+    assert uvu.step_command(["uvu", "tests", "-b"], tmp_path, ["a.test.js › s › x"]) == [
+        "uvu", "tests", r"^(a\.test\.js)$", "-b"]
+
+
+def test_attack_a_printed_line_never_passes_a_failed_test(tmp_path: Path) -> None:
+    """What a test prints reaches the log the step reads for AVA and uvu: a forged ``ok`` line
+    beside the real ``not ok`` leaves the test failed and unsure; a forged ``FAIL`` line (or a
+    missing count) leaves uvu's run unread."""
+    read = ava.step_outcomes(tmp_path, "ok 1 - x\nnot ok 1 - x\n  ok 2 - y\n", tmp_path)
+    assert read == {"x": False} and read.unsure == {"x"}
+    (tmp_path / uvu.RETRIED).write_text('["a.test.js › s › x"]')
+    printed = "a.test.js\n   FAIL  s  \"y\"\n  Total:     2\n  Passed:    1\n  Skipped:   0\n"
+    assert uvu.step_outcomes(tmp_path, printed, tmp_path) == {
+        "a.test.js › s › y": False, "a.test.js › s › x": True}
+    forged = printed.replace("  Total:", '   FAIL  s  "z"\n  Total:')
+    assert uvu.step_outcomes(tmp_path, forged, tmp_path) == {}
+    assert uvu.step_outcomes(tmp_path, printed.split("  Total")[0], tmp_path) == {}
+
+
+def test_attack_a_report_nested_past_any_recursion_limit_is_read(tmp_path: Path) -> None:
+    depth = 20_000
+    report = "<testsuites>" + '<testsuite name="s">' * depth + '<testcase name="t"><failure/></testcase>'
+    (tmp_path / "report.xml").write_text(report + "</testsuite>" * depth + "</testsuites>")
+    read = node_test.step_outcomes(tmp_path, "", tmp_path)
+    assert list(read.values()) == [False]
+    (tmp_path / "report.xml").write_text('<!DOCTYPE a [<!ENTITY x "y">]><testsuites/>')
+    assert node_test.step_outcomes(tmp_path, "", tmp_path) == {}
