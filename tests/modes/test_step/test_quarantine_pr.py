@@ -61,3 +61,18 @@ def test_only_tests_whose_file_has_an_owner_get_an_entry_and_one_set_one_branch(
     assert ownerless == ["tests/ui/test_w.py::t"]
     assert branch_for(made) == branch_for(list(reversed(made)))
     assert branch_for(made).startswith("cicd-agent/quarantine-")
+
+
+@pytest.mark.parametrize("text", [
+    "review: [\n",  # not YAML
+    "review: {}\n---\nreview: {}\n",  # two documents
+    "analyse-failure:\n\tfix: suggest\n",  # a tab indents
+    "review:\n  fail-on: high\x7f\n",  # a byte YAML refuses
+    "review: &a [*a]\n",  # an alias to its own parent
+])  # fmt: skip
+def test_attack_a_pushed_settings_file_no_run_reads_is_one_line_not_a_crash(text: str) -> None:
+    """The file is read at the pushed commit, not the trusted one the run's settings came from,
+    so it may be one the reader refuses: the proposal says why in one line (a UsageError the
+    caller notes), never an error that ends the step with its verdict unwritten."""
+    with pytest.raises(UsageError, match=r"cicd-agent\.yml"):
+        with_entries(text, [NEW], TODAY)

@@ -81,13 +81,14 @@ def with_entries(text: str, entries: Sequence[QuarantineEntry], today: date) -> 
     """``text`` (the settings file, "" when there is none) with ``entries`` added to the end of
     ``analyse-failure.quarantine``. Raises :class:`UsageError` naming why when the file's layout
     cannot be extended so that it reads back right (a list written inline, say)."""
+    # Both texts through the settings reader first: the file is the pushed commit's, not the
+    # trusted one this run's settings came from, so it may be one no run reads (a UsageError).
+    parse(text, SECTION, today)
     edited = _edited(text, entries)
-    old, new = load_text(text) if text.strip() else {}, load_text(edited)
-    wanted = _appended(old, entries)
-    if new != wanted:
+    parse(edited, SECTION, today)
+    if load_text(edited) != _appended(load_text(text) if text.strip() else {}, entries):
         raise UsageError(f"{CONFIG_PATH}'s layout could not be extended as text so that it "
                          "reads back with only the new entries added; add them by hand")  # fmt: skip
-    parse(edited, SECTION, today)  # the settings reader accepts it, or says why not
     return edited
 
 
