@@ -25,6 +25,9 @@ OLD = "    - test: tests/t.py::old\n      owner: '@a'\n      expires: '2026-12-0
     "analyse-failure:\n  quarantine:\n" + OLD + "  fix: suggest\n",
     "analyse-failure:\n  quarantine:\n" + OLD.replace("    ", "  ") + "  fix: suggest\n",
     "analyse-failure:\n  quarantine:\n",
+    "# cicd-agent's settings: none yet\n",  # comments only: the section is added
+    "analyse-failure:\r\n  fix: suggest\r\n",  # Windows line ends
+    "\ufeffanalyse-failure:\n  quarantine:\n" + OLD,  # a byte order mark
     "analyse-failure:\n    quarantine:  # four spaces\n" + OLD.replace("    ", "      ") + "review: {}\n",
     "analyse-failure:\n  quarantine:\n  - {test: t, owner: '@a', expires: '2026-12-01'}\n  fix: pr\n",
     # a block scalar that reads like the section is text of another key: the section is added
@@ -76,3 +79,12 @@ def test_attack_a_pushed_settings_file_no_run_reads_is_one_line_not_a_crash(text
     caller notes), never an error that ends the step with its verdict unwritten."""
     with pytest.raises(UsageError, match=r"cicd-agent\.yml"):
         with_entries(text, [NEW], TODAY)
+
+
+def test_a_test_named_with_a_character_beyond_the_basic_plane_is_written_as_itself() -> None:
+    """An emoji in a test's name (a Jest or Go name): JSON's escape of it is a surrogate pair,
+    which YAML reads as two broken characters, so the edit never read back and was refused."""
+    named = QuarantineEntry("renders \U0001f600 and caf\u00e9", "acme/db", date(2026, 12, 29))
+    document = load_text(with_entries("", [named], TODAY))
+    assert isinstance(document, dict)
+    assert document["analyse-failure"]["quarantine"][0]["test"] == named.test

@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 
 SECTION = "analyse-failure"
 EXPIRES_IN = timedelta(days=30)
-_SECTION_LINE = re.compile(rf"{SECTION}:[ \t]*(#.*)?\n?")
-_QUARANTINE_LINE = re.compile(r"([ \t]+)quarantine:[ \t]*(#.*)?\n?")
+_SECTION_LINE = re.compile(rf"\ufeff?{SECTION}:[ \t]*(#.*)?\r?\n?")
+_QUARANTINE_LINE = re.compile(r"([ \t]+)quarantine:[ \t]*(#.*)?\r?\n?")
 
 
 def propose(
@@ -86,7 +86,8 @@ def with_entries(text: str, entries: Sequence[QuarantineEntry], today: date) -> 
     parse(text, SECTION, today)
     edited = _edited(text, entries)
     parse(edited, SECTION, today)
-    if load_text(edited) != _appended(load_text(text) if text.strip() else {}, entries):
+    old = load_text(text)  # None: no file, or comments only
+    if load_text(edited) != _appended({} if old is None else old, entries):
         raise UsageError(f"{CONFIG_PATH}'s layout could not be extended as text so that it "
                          "reads back with only the new entries added; add them by hand")  # fmt: skip
     return edited
@@ -99,7 +100,9 @@ def branch_for(entries: Sequence[QuarantineEntry]) -> str:
 
 
 def _block(entries: Sequence[QuarantineEntry], pad: str) -> str:
-    return "".join(f"{pad}- test: {json.dumps(e.test)}\n{pad}  owner: \"@{e.owner}\"\n"
+    # Characters as themselves: JSON escapes one beyond the basic plane as a surrogate pair,
+    # which YAML reads as two broken characters.
+    return "".join(f"{pad}- test: {json.dumps(e.test, ensure_ascii=False)}\n{pad}  owner: \"@{e.owner}\"\n"
                    f"{pad}  expires: \"{e.expires.isoformat()}\"\n" for e in entries)  # fmt: skip
 
 
