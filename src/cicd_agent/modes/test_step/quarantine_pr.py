@@ -51,7 +51,7 @@ def propose(
     drafted = open_draft_pull(
         client, parent=commit, into=into, branch=branch_for(entries), checkout=checkout,
         files={CONFIG_PATH: edited},
-        message=commit_message(f"Quarantine {len(entries)} flaky test(s)\n\nMade by cicd-agent."),
+        message=commit_message(f"Quarantine {len(entries)} flaky test(s)"),
         title=posted(f"Quarantine {len(entries)} flaky test(s) for 30 days"),
         body=posted(f"cicd-agent found these tests flaky and could not fix them. Merging this "
                     f"quarantines each in {CONFIG_PATH} until its expiry, its owner named:\n\n"
