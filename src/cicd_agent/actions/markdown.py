@@ -431,15 +431,15 @@ def commit_message(title: str, body: str = "") -> Neutral:
     (:func:`unreferenced`: a message is not Markdown, so a test id's ``<`` stays itself, while
     no reference or mention in it is live). Git and GitHub read ``Token: value`` lines of the
     last paragraph as trailers: a name holding ``Signed-off-by:`` or ``Co-authored-by:`` lines
-    would sign off or credit in our name. So that paragraph is ours, and no line of theirs
-    reads as a trailer (a zero-width space ends its token); a line break in the title (any
-    that GitHub shows as one) would end it where the name chose."""
+    would sign off or credit in our name. So that paragraph is ours, and no line of the body
+    reads as a trailer (a zero-width space ends its token); the title, which a caller starts
+    with its own words (``test: add …`` stays a conventional commit's), is one line: a line
+    break in it (any that GitHub shows as one) would end it where the name chose."""
     line = unreferenced(" ".join(title.split()))
     if len(line) > MAX_COMMIT_TITLE:
         line = line[: MAX_COMMIT_TITLE - 1].rstrip() + "\u2026"
-    text = unreferenced(_LINE_BREAK.sub("\n", body)).strip()
-    return Neutral(_TRAILER.sub(rf"\1{ZWSP}", f"{line}\n\n{text}".rstrip()) + f"\n\n{MADE_BY}",
-                   _MAKER)  # fmt: skip
+    text = _TRAILER.sub(rf"\1{ZWSP}", unreferenced(_LINE_BREAK.sub("\n", body)).strip())
+    return Neutral(f"{line}\n\n{text}".rstrip() + f"\n\n{MADE_BY}", _MAKER)
 
 
 def prose(text: str) -> str:
