@@ -88,3 +88,12 @@ def test_a_test_named_with_a_character_beyond_the_basic_plane_is_written_as_itse
     document = load_text(with_entries("", [named], TODAY))
     assert isinstance(document, dict)
     assert document["analyse-failure"]["quarantine"][0]["test"] == named.test
+
+
+def test_an_edit_the_reader_refuses_is_said_as_the_edits_not_the_files() -> None:
+    """A section written inline gets a second one appended, which the reader refuses as a key
+    written twice: the line said to fix the file on the base branch, which is fine as it is."""
+    with pytest.raises(UsageError) as refused:
+        with_entries("analyse-failure: {fix: suggest}\n", [NEW], TODAY)
+    assert "with the new entries added as text would be refused" in str(refused.value)
+    assert "written twice" in str(refused.value) and "base branch" not in str(refused.value)

@@ -85,7 +85,11 @@ def with_entries(text: str, entries: Sequence[QuarantineEntry], today: date) -> 
     # trusted one this run's settings came from, so it may be one no run reads (a UsageError).
     parse(text, SECTION, today)
     edited = _edited(text, entries)
-    parse(edited, SECTION, today)
+    try:
+        parse(edited, SECTION, today)
+    except UsageError as error:  # the file is read: it is the edit the reader refuses
+        raise UsageError(f"{CONFIG_PATH} with the new entries added as text would be refused "
+                         f"({error.message.rstrip('.')}); add them by hand") from None  # fmt: skip
     old = load_text(text)  # None: no file, or comments only
     if load_text(edited) != _appended({} if old is None else old, entries):
         raise UsageError(f"{CONFIG_PATH}'s layout could not be extended as text so that it "
