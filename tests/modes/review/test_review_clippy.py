@@ -421,3 +421,18 @@ def test_attack_a_macro_that_forges_cargos_last_word_is_no_clean_clippy_run(
     found = ("clippy/needless_return", "src/lib.rs", 7) in _rules(done)
     assert found or (tool["could_not_run"] and "Incomplete" in done.document["headline"]), (
         tool, done.document["headline"], _rules(done))  # fmt: skip
+
+
+@needs_sandbox
+def test_attack_a_compile_error_on_a_changed_line_hides_no_lint_unsaid(tmp_path: Path) -> None:
+    """A ``compile_error!`` the change adds stops the build before clippy lints the needless
+    return beside it: clippy is said to have run only with the error as the change's high
+    finding on that line and a note that it did not check the rest."""
+    stops = "compile_error!(\"stop\");\n" + CHANGED
+    done = _review(tmp_path, {"Cargo.toml": CARGO, "src/lib.rs": LIB}, {"src/lib.rs": stops})
+
+    assert done.document is not None, done.stderr
+    assert [(f["path"], f["line"], f["severity"]) for f in done.document["findings"]] == [
+        ("src/lib.rs", 1, "high")], done.document["findings"]  # fmt: skip
+    assert any("clippy stopped at the build errors this change makes" in note
+               for note in done.document["notes"]), done.document["notes"]  # fmt: skip
