@@ -87,6 +87,13 @@ _HELD = re.compile("[\U0010ff00-\U0010ff2f]")
 # included. NUL GitHub's API refuses in a body; the other C0 controls (but tab, line feed and
 # carriage return), DEL and the C1 controls no browser shows, and an escape rewrites a terminal
 # that reads the log. Each is shown as U+FFFD, as a reader decoding the bytes would show it.
+# A line git reads as a trailer (``token: value``, whitespace allowed before the colon) and
+# the other line breaks a commit message is shown with.
+_TRAILER = re.compile(r"(?m)^([ \t]*[A-Za-z0-9][A-Za-z0-9-]*)(?=[ \t]*:)")
+_LINE_BREAK = re.compile("\r\n?|[\u2028\u2029\x85\x0b\x0c]")
+MAX_COMMIT_TITLE = 120
+"""Past this a title is cut (GitHub shows the first 72 characters and folds the rest)."""
+MADE_BY = "Made by cicd-agent."
 _REFUSED = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # A link of ours into the repository (``[run 12](https://github.com/o/r/actions/runs/12)``):
 # its ``](URL)`` is held as a numbered mark while the text is neutralised, as the tags are.
@@ -418,10 +425,21 @@ def unreferenced(text: str) -> str:
     return _ISSUE_REFERENCE.sub(rf"\1{ZWSP}", _MENTION.sub("@" + ZWSP, text))
 
 
-def commit_message(text: str) -> Neutral:
-    """``text`` as a commit message GitHub shows (:func:`unreferenced`): a message is not
-    Markdown, so a test id's ``<`` stays itself, while no reference or mention in it is live."""
-    return Neutral(unreferenced(text), _MAKER)
+def commit_message(title: str, body: str = "") -> Neutral:
+    """A commit message GitHub shows, of ``title`` on one line and ``body``, each holding the
+    repository's words (a test's name, a failure's reason), then ``Made by cicd-agent.``
+    (:func:`unreferenced`: a message is not Markdown, so a test id's ``<`` stays itself, while
+    no reference or mention in it is live). Git and GitHub read ``Token: value`` lines of the
+    last paragraph as trailers: a name holding ``Signed-off-by:`` or ``Co-authored-by:`` lines
+    would sign off or credit in our name. So that paragraph is ours, and no line of the body
+    reads as a trailer (a zero-width space ends its token); the title, which a caller starts
+    with its own words (``test: add …`` stays a conventional commit's), is one line: a line
+    break in it (any that GitHub shows as one) would end it where the name chose."""
+    line = unreferenced(" ".join(title.split()))
+    if len(line) > MAX_COMMIT_TITLE:
+        line = line[: MAX_COMMIT_TITLE - 1].rstrip() + "\u2026"
+    text = _TRAILER.sub(rf"\1{ZWSP}", unreferenced(_LINE_BREAK.sub("\n", body)).strip())
+    return Neutral(f"{line}\n\n{text}".rstrip() + f"\n\n{MADE_BY}", _MAKER)
 
 
 def prose(text: str) -> str:

@@ -75,9 +75,10 @@ class UnreadableReport(ValueError):
         self.hits = hits or []
 
 
-def read_report(kind: str, text: str, root: str) -> list[LintHit]:
+def read_report(kind: str, text: str, root: str, *, exited: int | None = None) -> list[LintHit]:
     """The hits of a ``kind`` report (a name in :data:`READERS`); paths are made relative to
-    ``root`` (the folder it ran in). Raises :class:`UnreadableReport`."""
+    ``root`` (the folder it ran in); ``exited``: the run's exit status (None: a report read
+    without its run). Raises :class:`UnreadableReport`."""
     reader = READERS[kind]
     try:
         document = reader.frame(text)
@@ -89,7 +90,7 @@ def read_report(kind: str, text: str, root: str) -> list[LintHit]:
     # ArithmeticError: JSON's 1e999 is an infinite float, which int() refuses with OverflowError
     except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
         raise UnreadableReport(f"{kind}'s output was not its JSON report") from None
-    if not reader.finished(document):
+    if not reader.finished(document) or (reader.exits_clean and exited not in (0, None)):
         raise UnreadableReport(reader.unfinished, hits)
     return hits
 
@@ -324,6 +325,10 @@ class ReportReader:
     frame: Callable[[str], object] = _first_value
     finished: Callable[[object], bool] = _whole
     unfinished: str = ""
+    exits_clean: bool = False
+    """The report's saying it finished counts only from a run that exited 0: the code the tool
+    builds can print into its report (what cargo's build runs does), so a status its process
+    alone sets is the only word nothing it runs can write."""
 
 
 READERS: Mapping[str, ReportReader] = {
@@ -336,7 +341,8 @@ READERS: Mapping[str, ReportReader] = {
         frame=_json_lines,
         finished=_built,
         unfinished="cargo's build did not finish (a build script or the crate failed to build, "
-        "so clippy did not lint it all)",
+        "or cargo was ended after a last word it did not say, so clippy did not lint it all)",
+        exits_clean=True,  # a procedural macro's print reaches cargo's report
     ),
     "go vet": ReportReader(_go_vet, frame=_as_text),
     "mypy": ReportReader(

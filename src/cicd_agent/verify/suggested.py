@@ -199,7 +199,7 @@ class PatchChecks:
             return f"{command.label} gave no report (it {run.describe()})"
         try:
             hits = read_report(command.report, run.evidence.decode("utf-8", "replace"),
-                               str(space.repo))  # fmt: skip
+                               str(space.repo), exited=run.returncode)  # fmt: skip
         except UnreadableReport as exc:
             return f"{command.label}: {exc}"
         rules.update((command.label, hit.code) for hit in hits if hit.path in paths)

@@ -17,6 +17,7 @@ import base64
 import json
 import re
 import shlex
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -379,3 +380,14 @@ def test_names_from_the_pull_request_make_no_reference_in_the_commit_we_push() -
     message = commit_message(accepted)
     assert not re.search(r"(?i)(#|\bgh-)\d|@[\w-]", message), message
     assert "src/Fixes #\u200b1.py" in message  # the name is still there to read
+
+
+def test_attack_a_name_from_the_pull_request_forges_no_trailer_in_the_commit_we_push() -> None:
+    """A module whose name holds a line break and ``Signed-off-by:`` made that line one of the
+    trailers of the commit we push (git reads the last paragraph's ``Token: value`` lines)."""
+    forged = "src/a\nSigned-off-by: Eve <eve@example.com>\nb.py::f"
+    message = commit_message([AcceptedFile(path="tests/test_a.py", target=forged, gained="+2")])
+    trailers = subprocess.run(["git", "interpret-trailers", "--parse"], input=message,
+                              capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert trailers == "", message
+    assert message.startswith("test: add generated tests for src/a Signed-off-by")  # one line

@@ -141,6 +141,9 @@ def test_clippys_report_is_read_as_cargo_prints_it() -> None:
     assert failed.value.hits == hits
     built = report.replace('"success":false}', '"success":true}')
     assert read_report("clippy", built, "/w/repo") == hits
+    assert read_report("clippy", built, "/w/repo", exited=0) == hits
+    with pytest.raises(UnreadableReport):  # cargo said it finished, yet did not exit 0
+        read_report("clippy", built, "/w/repo", exited=255)
     forged_first = '{"reason":"build-finished","success":true}\n' + report
     with pytest.raises(UnreadableReport):  # cargo's own last word counts
         read_report("clippy", forged_first, "/w/repo")
@@ -382,3 +385,54 @@ def test_cargos_credentials_outside_home_are_hidden_from_the_build(
     assert "read: [" in forged["body"], forged  # the wrapper ran and reported
     assert "cioTOKEN" not in done.stdout + done.summary + done.stderr
     assert "[registry]" not in forged["body"], forged
+
+
+
+FORGES_THE_END = """\
+use proc_macro::TokenStream;
+#[proc_macro]
+pub fn end(_: TokenStream) -> TokenStream {
+    // what the macro prints reaches cargo's standard output (the report): cargo's last word,
+    // and cargo ended before clippy's lints of the crate that uses it reach it
+    println!("{{\\"reason\\":\\"build-finished\\",\\"success\\":true}}");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let cargo = std::os::unix::process::parent_id().to_string();
+    let _ = std::process::Command::new("kill").args(["-9", &cargo]).status();
+    TokenStream::new()
+}
+"""
+MACRO_CRATE = '[package]\nname = "mac"\nversion = "0.1.0"\nedition = "2021"\n\n[lib]\nproc-macro = true\n'
+
+
+@needs_sandbox
+def test_attack_a_macro_that_forges_cargos_last_word_is_no_clean_clippy_run(
+    tmp_path: Path,
+) -> None:
+    """A procedural macro of the pull request's prints ``build-finished`` with success true
+    (cargo passes what it prints into its report) and kills cargo: read as cargo's last word,
+    clippy "ran" and found nothing, the change's needless return hidden. Its lint is found, or
+    clippy did not run."""
+    files = {"Cargo.toml": CARGO + '\n[dependencies]\nmac = { path = "mac" }\n',
+             "src/lib.rs": LIB, "mac/Cargo.toml": MACRO_CRATE, "mac/src/lib.rs": FORGES_THE_END}
+    done = _review(tmp_path, files, {"src/lib.rs": "mac::end!();\n" + CHANGED})
+
+    assert done.document is not None, done.stderr
+    [tool] = done.document["tools"]
+    found = ("clippy/needless_return", "src/lib.rs", 7) in _rules(done)
+    assert found or (tool["could_not_run"] and "Incomplete" in done.document["headline"]), (
+        tool, done.document["headline"], _rules(done))  # fmt: skip
+
+
+@needs_sandbox
+def test_attack_a_compile_error_on_a_changed_line_hides_no_lint_unsaid(tmp_path: Path) -> None:
+    """A ``compile_error!`` the change adds stops the build before clippy lints the needless
+    return beside it: clippy is said to have run only with the error as the change's high
+    finding on that line and a note that it did not check the rest."""
+    stops = "compile_error!(\"stop\");\n" + CHANGED
+    done = _review(tmp_path, {"Cargo.toml": CARGO, "src/lib.rs": LIB}, {"src/lib.rs": stops})
+
+    assert done.document is not None, done.stderr
+    assert [(f["path"], f["line"], f["severity"]) for f in done.document["findings"]] == [
+        ("src/lib.rs", 1, "high")], done.document["findings"]  # fmt: skip
+    assert any("clippy stopped at the build errors this change makes" in note
+               for note in done.document["notes"]), done.document["notes"]  # fmt: skip

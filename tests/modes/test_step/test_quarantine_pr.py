@@ -25,6 +25,9 @@ OLD = "    - test: tests/t.py::old\n      owner: '@a'\n      expires: '2026-12-0
     "analyse-failure:\n  quarantine:\n" + OLD + "  fix: suggest\n",
     "analyse-failure:\n  quarantine:\n" + OLD.replace("    ", "  ") + "  fix: suggest\n",
     "analyse-failure:\n  quarantine:\n",
+    "# cicd-agent's settings: none yet\n",  # comments only: the section is added
+    "analyse-failure:\r\n  fix: suggest\r\n",  # Windows line ends
+    "\ufeffanalyse-failure:\n  quarantine:\n" + OLD,  # a byte order mark
     "analyse-failure:\n    quarantine:  # four spaces\n" + OLD.replace("    ", "      ") + "review: {}\n",
     "analyse-failure:\n  quarantine:\n  - {test: t, owner: '@a', expires: '2026-12-01'}\n  fix: pr\n",
     # a block scalar that reads like the section is text of another key: the section is added
@@ -61,3 +64,36 @@ def test_only_tests_whose_file_has_an_owner_get_an_entry_and_one_set_one_branch(
     assert ownerless == ["tests/ui/test_w.py::t"]
     assert branch_for(made) == branch_for(list(reversed(made)))
     assert branch_for(made).startswith("cicd-agent/quarantine-")
+
+
+@pytest.mark.parametrize("text", [
+    "review: [\n",  # not YAML
+    "review: {}\n---\nreview: {}\n",  # two documents
+    "analyse-failure:\n\tfix: suggest\n",  # a tab indents
+    "review:\n  fail-on: high\x7f\n",  # a byte YAML refuses
+    "review: &a [*a]\n",  # an alias to its own parent
+])  # fmt: skip
+def test_attack_a_pushed_settings_file_no_run_reads_is_one_line_not_a_crash(text: str) -> None:
+    """The file is read at the pushed commit, not the trusted one the run's settings came from,
+    so it may be one the reader refuses: the proposal says why in one line (a UsageError the
+    caller notes), never an error that ends the step with its verdict unwritten."""
+    with pytest.raises(UsageError, match=r"cicd-agent\.yml"):
+        with_entries(text, [NEW], TODAY)
+
+
+def test_a_test_named_with_a_character_beyond_the_basic_plane_is_written_as_itself() -> None:
+    """An emoji in a test's name (a Jest or Go name): JSON's escape of it is a surrogate pair,
+    which YAML reads as two broken characters, so the edit never read back and was refused."""
+    named = QuarantineEntry("renders \U0001f600 and caf\u00e9", "acme/db", date(2026, 12, 29))
+    document = load_text(with_entries("", [named], TODAY))
+    assert isinstance(document, dict)
+    assert document["analyse-failure"]["quarantine"][0]["test"] == named.test
+
+
+def test_an_edit_the_reader_refuses_is_said_as_the_edits_not_the_files() -> None:
+    """A section written inline gets a second one appended, which the reader refuses as a key
+    written twice: the line said to fix the file on the base branch, which is fine as it is."""
+    with pytest.raises(UsageError) as refused:
+        with_entries("analyse-failure: {fix: suggest}\n", [NEW], TODAY)
+    assert "with the new entries added as text would be refused" in str(refused.value)
+    assert "written twice" in str(refused.value) and "base branch" not in str(refused.value)

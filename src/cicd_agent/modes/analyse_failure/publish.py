@@ -360,9 +360,7 @@ def _open_pull(
         client, parent=target.head_sha, into=target.branch,
         branch=BRANCH.format(run=target.run_id), checkout=ctx.options.repo_dir,
         files=dict(outcome.verified_files),
-        message=commit_message(
-            f"Fix the failure of run {target.run_id}\n\n{outcome.reason}. Made by cicd-agent."
-        ),
+        message=commit_message(f"Fix the failure of run {target.run_id}", f"{outcome.reason}."),
         title=posted(f"Fix the failure of run {target.run_id}"),
         body=posted(
             f"{fix_label(outcome)}: cicd-agent's patch for the failure of {run}, judged "

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cicd_agent.actions.errors import GitHubWriteDenied, UsageError
-from cicd_agent.actions.markdown import unreferenced
+from cicd_agent.actions.markdown import commit_message as made_message
 from cicd_agent.local.checkout_files import write_output
 from cicd_agent.local.push import (
     BranchMoved,
@@ -134,18 +134,20 @@ def refusal(
 
 
 def commit_message(accepted: Sequence[AcceptedFile]) -> str:
-    """``test: add generated tests for <modules> (cicd-agent)``, and a body listing every file.
-    Its names come from the pull request, so no reference in them is made (:func:`unreferenced`)."""
-    modules = list(dict.fromkeys(unreferenced(item.target.split("::", 1)[0]) for item in accepted))
+    """``test: add generated tests for <modules> (cicd-agent)``, and a body listing every file,
+    one line each. Its names come from the pull request: the message is made by the one maker
+    of our commit messages (:func:`cicd_agent.actions.markdown.commit_message`), so they make no
+    reference, mention or trailer."""
+    modules = list(dict.fromkeys(item.target.split("::", 1)[0] for item in accepted))
     named = ", ".join(modules[:_SUBJECT_MODULES])
     if len(modules) > _SUBJECT_MODULES:
         named += f" and {len(modules) - _SUBJECT_MODULES} more"
-    body = [unreferenced(f"- {item.path} covers {item.target}: {item.gained}") for item in accepted]
-    return (
-        f"test: add generated tests for {named} (cicd-agent)\n\n"
+    body = [" ".join(f"- {item.path} covers {item.target}: {item.gained}".split())
+            for item in accepted]  # fmt: skip
+    return str(made_message(
+        f"test: add generated tests for {named} (cicd-agent)",
         "Each test passed cicd-agent gen-tests' gate in a sandbox: it passes alone and again in "
         "fresh runs in random order, keeps the tests it ran with green and adds coverage of the "
         "change (Python's also: it imports, asserts and keeps the whole suite green).\n\n"
-        + "\n".join(body)
-        + "\n"
-    )
+        + "\n".join(body),
+    )) + "\n"  # fmt: skip

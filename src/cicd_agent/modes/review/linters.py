@@ -237,7 +237,8 @@ def _run(
         return []
     stopped = ""
     try:
-        hits = read_report(plan.command.report, run.evidence.decode("utf-8", "replace"), root)
+        hits = read_report(plan.command.report, run.evidence.decode("utf-8", "replace"), root,
+                           exited=run.returncode)  # fmt: skip
     except UnreadableReport as exc:  # what it found still counts; the rest is missing
         stopped, hits = str(exc), exc.hits
     # only the files planned: a crate's or a package's tool reports on others too, among them

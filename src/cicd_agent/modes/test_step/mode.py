@@ -181,7 +181,7 @@ def _drafted(ctx: RunContext[TestStepOptions], facts: StepFacts, fix: FlakyFix) 
         client, parent=push.after, into=branch,
         branch=f"cicd-agent/flaky-fix-{hashlib.sha256(fix.test.encode()).hexdigest()[:12]}",
         checkout=ctx.options.repo_dir, files=dict(fix.files),
-        message=commit_message(f"Fix the order-dependent test {fix.test}\n\nMade by cicd-agent."),
+        message=commit_message(f"Fix the order-dependent test {fix.test}"),
         title=posted(f"Fix the order-dependent test {fix.test}"),
         body=posted("\n".join(fixes_lines([fix])), allowed_links=ctx.own_links),
     )  # fmt: skip

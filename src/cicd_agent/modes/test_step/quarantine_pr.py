@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 
 SECTION = "analyse-failure"
 EXPIRES_IN = timedelta(days=30)
-_SECTION_LINE = re.compile(rf"{SECTION}:[ \t]*(#.*)?\n?")
-_QUARANTINE_LINE = re.compile(r"([ \t]+)quarantine:[ \t]*(#.*)?\n?")
+_SECTION_LINE = re.compile(rf"\ufeff?{SECTION}:[ \t]*(#.*)?\r?\n?")
+_QUARANTINE_LINE = re.compile(r"([ \t]+)quarantine:[ \t]*(#.*)?\r?\n?")
 
 
 def propose(
@@ -51,7 +51,7 @@ def propose(
     drafted = open_draft_pull(
         client, parent=commit, into=into, branch=branch_for(entries), checkout=checkout,
         files={CONFIG_PATH: edited},
-        message=commit_message(f"Quarantine {len(entries)} flaky test(s)\n\nMade by cicd-agent."),
+        message=commit_message(f"Quarantine {len(entries)} flaky test(s)"),
         title=posted(f"Quarantine {len(entries)} flaky test(s) for 30 days"),
         body=posted(f"cicd-agent found these tests flaky and could not fix them. Merging this "
                     f"quarantines each in {CONFIG_PATH} until its expiry, its owner named:\n\n"
@@ -81,13 +81,19 @@ def with_entries(text: str, entries: Sequence[QuarantineEntry], today: date) -> 
     """``text`` (the settings file, "" when there is none) with ``entries`` added to the end of
     ``analyse-failure.quarantine``. Raises :class:`UsageError` naming why when the file's layout
     cannot be extended so that it reads back right (a list written inline, say)."""
+    # Both texts through the settings reader first: the file is the pushed commit's, not the
+    # trusted one this run's settings came from, so it may be one no run reads (a UsageError).
+    parse(text, SECTION, today)
     edited = _edited(text, entries)
-    old, new = load_text(text) if text.strip() else {}, load_text(edited)
-    wanted = _appended(old, entries)
-    if new != wanted:
+    try:
+        parse(edited, SECTION, today)
+    except UsageError as error:  # the file is read: it is the edit the reader refuses
+        raise UsageError(f"{CONFIG_PATH} with the new entries added as text would be refused "
+                         f"({error.message.rstrip('.')}); add them by hand") from None  # fmt: skip
+    old = load_text(text)  # None: no file, or comments only
+    if load_text(edited) != _appended({} if old is None else old, entries):
         raise UsageError(f"{CONFIG_PATH}'s layout could not be extended as text so that it "
                          "reads back with only the new entries added; add them by hand")  # fmt: skip
-    parse(edited, SECTION, today)  # the settings reader accepts it, or says why not
     return edited
 
 
@@ -98,7 +104,9 @@ def branch_for(entries: Sequence[QuarantineEntry]) -> str:
 
 
 def _block(entries: Sequence[QuarantineEntry], pad: str) -> str:
-    return "".join(f"{pad}- test: {json.dumps(e.test)}\n{pad}  owner: \"@{e.owner}\"\n"
+    # Characters as themselves: JSON escapes one beyond the basic plane as a surrogate pair,
+    # which YAML reads as two broken characters.
+    return "".join(f"{pad}- test: {json.dumps(e.test, ensure_ascii=False)}\n{pad}  owner: \"@{e.owner}\"\n"
                    f"{pad}  expires: \"{e.expires.isoformat()}\"\n" for e in entries)  # fmt: skip
 
 
