@@ -89,9 +89,12 @@ class OrderedRuns:
                                           said.tests.items()
                                           if outcome in ("passed", "failed", "error")}  # fmt: skip
 
-    def reruns(self, test: str, times: int) -> tuple[int, int] | None:
-        """``test`` run alone ``times`` times in one session: its failed runs and all its runs."""
-        said = self.outcomes([test], times=times)
+    def reruns(
+        self, test: str, times: int, patched: Mapping[str, str] | None = None
+    ) -> tuple[int, int] | None:
+        """``test`` run alone ``times`` times in one session, in a copy with the files of
+        ``patched``: its failed runs and all its runs."""
+        said = self.outcomes([test], patched, times=times)
         if said is None or test not in said.repeats:
             return None
         won, lost = said.repeats[test]

@@ -16,8 +16,13 @@ copy patched with it shows:
   gen-tests uses), so the moved statements did not blunt it.
 
 Then it is ``verified`` on code GitHub vouches for (a push to the default branch, a writer's
-pull request), else ``checked``; a test no order shows failing is ``not order-dependent``, with
-its failure rate over reruns alone, and no fix of it is claimed.
+pull request), else ``checked``. A test no order shows failing is ``not order-dependent``, with
+its failure rate over reruns alone (k of N). With a model, it rewrites the test's file
+(:mod:`.model_fix`), and the rewrite is ``checked`` only when the patched test passes M reruns
+alone, M chosen so that its old rate would have failed at least one with 99 % probability, the
+suite still passes in its written order, and the mutation check still sees it fail on a broken
+copy of the code it calls; a rewrite that checks less is ``refuted``. Never ``verified``: a
+model wrote it. With no model, no fix of it is claimed.
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from cicd_agent.analysis.history import canonical_test
-from cicd_agent.modes.test_step.dependence import Classified, Runs, classify, cleaner
+from cicd_agent.modes.test_step.dependence import Classified, Runs, classify, cleaner, reruns_needed
+from cicd_agent.modes.test_step.model_fix import Propose, weakened
 from cicd_agent.modes.test_step.types import FlakyFix
 from cicd_agent.verify.orders import OrderedRuns
 
@@ -40,10 +46,11 @@ CLEANERS = 3
 
 
 def fix_flaky(
-    runner: OrderedRuns, flaky: Sequence[str], *, trusted: bool
+    runner: OrderedRuns, flaky: Sequence[str], *, trusted: bool, propose: Propose | None = None
 ) -> tuple[list[FlakyFix], str]:
     """Each of ``flaky`` (the runner's ids, or their canonical names) classified and, where it
-    depends on one test, fixed; and why none was ("" when the suite ran)."""
+    depends on one test, fixed, or where it does not, given ``propose`` (the model's), fixed by
+    the model and held to reruns; and why none was ("" when the suite ran)."""
     runner.say("flaky tests: running the suite in its own order in the sandbox")
     written = runner.outcomes([])
     if written is None:
@@ -54,7 +61,9 @@ def fix_flaky(
     for test in list(dict.fromkeys(tests))[:MOST_TESTS]:
         runner.say(f"flaky tests: classifying {test[:100]}")
         found = classify(test, [order, order[::-1]], runner.passes, runner.reruns)
-        fixes.append(_fixed(runner, found, order, trusted))
+        fixes.append(_model_fixed(runner, found, order, propose)
+                     if found.kind == "not-order-dependent" and propose is not None
+                     else _fixed(runner, found, order, trusted))  # fmt: skip
     return fixes, ""
 
 
@@ -73,7 +82,7 @@ def _fixed(runner: OrderedRuns, found: Classified, order: Sequence[str], trusted
     if found.kind != "order-dependent" or not found.related:
         if found.kind == "not-order-dependent":
             return _said(none, "no fix is offered: a fix of a test that fails at random needs "
-                         "a model's patch, held to reruns, and none was asked")  # fmt: skip
+                         "a model's patch, held to reruns, and no model was given")  # fmt: skip
         return none
     path = runner.orders.file_of(test)
     failing = tuple(found.before.order)
@@ -106,6 +115,53 @@ def _fixed(runner: OrderedRuns, found: Classified, order: Sequence[str], trusted
                      "cleaner): no fix is offered")  # fmt: skip
     return _said(none, f"no patch moved from {', '.join(tried)} held in every order: no fix "
                  "is offered")  # fmt: skip
+
+
+def _model_fixed(
+    runner: OrderedRuns, found: Classified, order: Sequence[str], propose: Propose
+) -> FlakyFix:
+    """The model's rewrite of a not-order-dependent test's file, held to reruns alone, the
+    suite's written order and the mutation check (module doc)."""
+    test, path = found.test, runner.orders.file_of(found.test)
+    none = FlakyFix(test, found.kind, "", "none", "", found.before, Runs(0, 0), found.evidence)
+    needed = reruns_needed(found.before.failed, found.before.runs)
+    original = runner.text(path)
+    if needed is None or original is None:
+        why = "its reruns showed no failure to beat" if needed is None else \
+            "its file is a link or too large to read"  # fmt: skip
+        return _said(none, f"no model fix is offered: {why}")
+    runner.say(f"flaky tests: asking the model for a fix of {test[:80]}")
+    proposed = propose(test, path, original, found.before.said())
+    if proposed is None or proposed[0] == original:
+        return _said(none, "no fix is offered: the model proposed no change")
+    text, why = proposed
+    patched, diff = {path: text}, _diff(runner, path, text)
+    refuted = FlakyFix(test, found.kind, "", "refuted", diff, found.before, Runs(0, 0),
+                       f"{found.evidence}. The model's fix ({why}) is refuted: ")  # fmt: skip
+    if less := weakened(original, text):
+        return replace(refuted, evidence=refuted.evidence + less)
+    runner.say(f"flaky tests: running the model's fix of {test[:80]} {needed} times alone")
+    again = runner.reruns(test, needed, patched)
+    if again is None or again[0] or again[1] < needed:
+        said = "its reruns gave no result" if again is None else \
+            f"it failed {again[0]} of {again[1]} reruns alone"  # fmt: skip
+        return replace(refuted, evidence=refuted.evidence + said)
+    before, after = runner.passes(order, again=False), runner.passes(order, patched)
+    broken = [t for t, passed in (after or {}).items() if not passed and (before or {}).get(t, False)]
+    if before is None or after is None or after.get(test) is not True or broken:
+        return replace(refuted, evidence=refuted.evidence + "the suite failed in its written "
+                       "order with it")  # fmt: skip
+    runner.say("flaky tests: running the model's fix against mutants of the code it calls")
+    depends, mutation = runner.still_catches(test, patched)
+    if depends is False:
+        return replace(refuted, evidence=f"{refuted.evidence}mutation check: {mutation}")
+    rate = f"{found.before.failed} of {found.before.runs}"
+    return FlakyFix(test, found.kind, "", "checked", diff, found.before, Runs(0, again[1]),
+                    f"{found.evidence}. Fix, a model's ({why}): it passed {again[1]} of "
+                    f"{again[1]} reruns alone (at its old rate, {rate}, one would have failed); "
+                    "the suite passed in its written order, no other test failing; mutation "
+                    f"check: {mutation}; checked, not verified: a model wrote it",
+                    files=patched)  # fmt: skip
 
 
 def _said(fix: FlakyFix, more: str) -> FlakyFix:

@@ -102,6 +102,7 @@ def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict
     """The step's flaky tests (those that passed on retry, then the history's) classified in
     the sandbox and, where one depends on another test, fixed with no model (:mod:`.fixer`)."""
     from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
+    from cicd_agent.modes.test_step.model_fix import proposer
     from cicd_agent.runners import IN_ORDER, tool_mounts
     from cicd_agent.sandbox.isolation import find_bwrap, probe_isolation
     from cicd_agent.verify.orders import OrderedRuns
@@ -126,7 +127,8 @@ def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict
                         isolation=isolation,
                         tools=tool_mounts(ctx.environ)) as sandbox:  # fmt: skip
         driven = OrderedRuns(orders, sandbox, words, budget=BUDGET, say=ctx.progress.say)
-        fixes, why = fix_flaky(driven, flaky, trusted=facts.trust.code_is_proof)
+        fixes, why = fix_flaky(driven, flaky, trusted=facts.trust.code_is_proof,
+                               propose=proposer(ctx))  # fmt: skip
     if why:
         ctx.note(f"Flaky tests were not classified: {why}.")
     if ctx.mode_options.fix_flaky == "pr":

@@ -1,0 +1,129 @@
+"""A flaky test no order explains, fixed by a model and held to reruns, on real projects in the
+sandbox: the model (the ``openai`` SDK over HTTP to a scripted server) rewrites the test's file;
+the rewrite is ``checked`` only when the test passes M reruns alone (M from its old rate, 99 %),
+the suite passes, and the mutation check still sees it fail on broken code. A rewrite that
+still fails, that skips the test, or that no longer catches a broken function is ``refuted``;
+the test's file reaches the model redacted, inside a fence."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cicd_agent.modes.test_step.dependence import reruns_needed
+from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
+from cicd_agent.modes.test_step.model_fix import FlakyAnswer, weakened
+from cicd_agent.runners import IN_ORDER
+from cicd_agent.verify.orders import OrderedRuns
+from tests.git_builder import GitRepoBuilder
+from tests.harness.model_server import TEST_API_KEY
+from tests.modes.test_step.test_flaky_fixes import _step
+
+PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
+SECRET = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z5A"
+CALC = "def add(a, b):\n    return a + b\n"
+FLAKY = '''\
+import os
+
+from app.calc import add
+
+TOKEN = "''' + SECRET + '''"
+
+
+def test_sometimes():
+    seed = os.urandom(1)[0]
+    expected = 5 if seed % 2 else 6  # a wrong expectation, one run in two
+    assert add(2, 3) == expected
+
+
+def test_fine():
+    assert add(1, 1) == 2
+'''
+PROJECT = {"pyproject.toml": "[tool.pytest.ini_options]\ntestpaths = ['tests']\n",
+           "app/__init__.py": "", "app/calc.py": CALC, "tests/test_r.py": FLAKY}  # fmt: skip
+TEST = "tests/test_r.py::test_sometimes"
+
+
+def _rewrite(line: str) -> str:
+    return FLAKY.replace("    expected = 5 if seed % 2 else 6  # a wrong expectation, one run in two\n",
+                         line)  # fmt: skip
+
+
+def test_a_models_fix_that_holds_its_reruns_and_the_mutation_check_is_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_server: Any
+) -> None:
+    """Through the command line on a push, with history calling the test flaky: the model's
+    rewrite is run alone M times, M from the rate its reruns showed, and shown as a checked
+    patch; the file went to the model redacted, fenced, with the rule against weakening it."""
+
+    def fixed_as_seen(request: Any) -> FlakyAnswer:  # the file as the model saw it, redacted
+        seen = request.text("user").split("\n", 4)[4].split("\n", 1)[1].rsplit("\n", 1)[0]
+        return FlakyAnswer(text=seen.replace("5 if seed % 2 else 6", "5"),
+                           why="the expectation depended on a random byte")  # fmt: skip
+
+    model_server.answer_with(fixed_as_seen)
+    model = ("--provider", "openai", "--base-url", model_server.base_url, "--model", "gpt-4o-mini")
+    _, document, summary = _step(tmp_path, monkeypatch, PROJECT, extra=model,
+                                 flaky_before="tests.test_r.test_sometimes",
+                                 github={"OPENAI_API_KEY": TEST_API_KEY})  # fmt: skip
+    (fixed,) = document["flaky_fixes"]
+    assert (fixed["test"], fixed["kind"], fixed["status"]) == (TEST, "not-order-dependent", "checked"), fixed
+    before = fixed["runs_before"]
+    assert fixed["runs_after"] == {"failed": 0, "runs": reruns_needed(before["failed"], before["runs"]),
+                                   "order": []}  # fmt: skip
+    patch = fixed["patch"].split("\n")
+    assert [line for line in patch if line[:1] in ("+", "-") and line[:3] not in ("+++", "---")] == [
+        "-    expected = 5 if seed % 2 else 6  # a wrong expectation, one run in two",
+        "+    expected = 5  # a wrong expectation, one run in two"]  # the token's line untouched
+    assert "checked, not verified: a model wrote it" in fixed["evidence"]
+    assert "mutation check: fails when app/calc.py" in fixed["evidence"]
+    assert "fix: **checked**" in summary
+    (asked,) = model_server.chat_requests
+    sent = asked.text("user")
+    assert "<untrusted-data" in sent and "expected = 5 if seed % 2 else 6" in sent
+    assert SECRET not in model_server.all_prompt_text()
+    assert "Never delete, skip, weaken" in asked.text("system")
+
+
+@pytest.fixture(scope="module")
+def sandbox_runs(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    repo = GitRepoBuilder(tmp_path_factory.mktemp("model-fix") / "project")
+    repo.commit("tests", PROJECT)
+    orders = IN_ORDER["pytest"]
+    command = orders.command([*PYTEST, "-k", "sometimes or fine"])
+    assert command is not None
+    with orders.sandbox(repo.path, {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}) as sandbox:
+        yield OrderedRuns(orders, sandbox, command, budget=BUDGET)
+
+
+@pytest.mark.parametrize(("line", "said"), [
+    ("    expected = 6\n", "reruns alone"),  # fails every run
+    ("    expected = add(2, 3)\n", "mutation check: "),  # asserts add against itself
+    ("    import pytest\n    pytest.skip('flaky')\n    expected = 5\n", "it adds "),
+])  # fmt: skip
+def test_attack_a_models_fix_that_fails_skips_or_stops_catching_is_refuted(
+    sandbox_runs: OrderedRuns, line: str, said: str
+) -> None:
+    fixes, why = fix_flaky(sandbox_runs, [TEST], trusted=True,
+                           propose=lambda *_: (_rewrite(line), "a fix"))  # fmt: skip
+    assert why == ""
+    (fixed,) = fixes
+    assert fixed.kind == "not-order-dependent", fixed.evidence
+    assert fixed.status == "refuted", fixed.evidence
+    assert said in fixed.evidence.split("is refuted: ", 1)[1]
+    assert not fixed.files  # nothing a draft could commit
+
+
+def test_with_no_model_or_no_proposal_no_fix_is_claimed(sandbox_runs: OrderedRuns) -> None:
+    for propose in (None, lambda *_: None):
+        (fixed,), _ = fix_flaky(sandbox_runs, [TEST], trusted=True, propose=propose)
+        assert fixed.status in ("none",) and not fixed.patch, fixed
+
+
+def test_a_rewrite_with_fewer_assertions_or_a_retry_marker_checks_less() -> None:
+    assert weakened(FLAKY, FLAKY.replace("    assert add(1, 1) == 2\n", "    add(1, 1)\n"))
+    assert weakened(FLAKY, "import pytest\n@pytest.mark.flaky(reruns=3)\n" + FLAKY) == "it adds flaky, reruns"
+    assert weakened(FLAKY, _rewrite("    expected = 5\n")) == ""
