@@ -151,9 +151,18 @@ def settings_tables(root: Path = ROOT) -> dict[str, str]:
             if spec.get("type") in ("array", "object"):
                 continue
             shown = f"`{_cell(cli[key])}`" if key in cli else ""
-            rows.append(f"| `{key}` | {shown} | {_cell(spec.get('description', ''))} |")
+            text = _unrepeated(str(spec.get("description", "")), str(cli.get(key, "")))
+            rows.append(f"| `{key}` | {shown} | {_cell(text)} |")
         blocks[f"settings:{section}"] = "\n".join(rows)
     return blocks
+
+
+def _unrepeated(description: str, default: str) -> str:
+    """``description`` without its own "(default X)" where the default column shows X."""
+    said = re.search(r"\s*\(default:? '?([^()']*)'?\)", description)
+    if said is None or not default or said[1].strip() != default:
+        return description
+    return (description[: said.start()] + description[said.end() :]).strip()
 
 
 def doc_pages(root: Path = ROOT) -> list[Path]:
