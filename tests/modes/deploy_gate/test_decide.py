@@ -27,7 +27,6 @@ from cicd_agent.modes.deploy_gate.options import DeployOptions
 from cicd_agent.modes.deploy_gate.policy import Recommendation
 from cicd_agent.modes.deploy_gate.types import DeployFacts, DeployOpinion
 from cicd_agent.risk.assessment import Reason, RiskAssessment, RiskFeatures
-from cicd_agent.risk.records import HistoryFeatures
 
 NOON = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # a Wednesday
 SECRET = "hunter2-secret-value"
@@ -92,7 +91,6 @@ def _facts(
     return DeployFacts(
         options=options,
         change=change,
-        history=HistoryFeatures.empty(("dev@example.com",)),
         assessment=assessment,
         routing=policies.route(change.files, [path], {}),
         tests=None,

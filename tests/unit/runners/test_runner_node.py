@@ -16,6 +16,7 @@ from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.test_step.attempts import run_attempts, runner_of
 from cicd_agent.modes.test_step.judge import judge_step
 from cicd_agent.runners.node import ava, mocha, node_test, uvu
+from cicd_agent.runners.node.step import STEPS
 from tests.corpus.build import TOOLS_DIR
 from tests.corpus.tools import Toolbox
 from tests.git_builder import GitRepoBuilder
@@ -95,6 +96,7 @@ def test_a_test_that_fails_once_is_flaky_and_a_broken_one_fails(name: str, runs:
 
 def test_a_command_choosing_its_own_reporter_runs_as_written() -> None:
     """Ours cannot be added beside a reporter the team chose: the step runs once, as written."""
+    assert [step.name for step in STEPS] == list(PROJECTS)
     assert node_test.step_command(["node", "--test", "--test-reporter=tap"], Path("/f"), None) is None
     assert mocha.step_command(["mocha", "-R", "dot"], Path("/f"), None) is None
     assert ava.step_command(["ava", "--tap"], Path("/f"), None) is None

@@ -38,9 +38,7 @@ from cicd_agent.modes.deploy_gate.options import DeployOptions
 from cicd_agent.modes.deploy_gate.safety import CoverageReport, PullReview
 from cicd_agent.modes.deploy_gate.types import DeployFacts, DiffExcerpt
 from cicd_agent.risk.assessment import RiskAssessment
-from cicd_agent.risk.checkout import assess_risk, read_history
-from cicd_agent.risk.deepen import Origin, deepen_history
-from cicd_agent.risk.fit import pull_author
+from cicd_agent.risk.service import change_risk, deepen
 from cicd_agent.risk.store import default_cache_dir
 
 MAX_COMMITS_ASKED = 3
@@ -73,8 +71,7 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
         ctx.runner.mask(options.slack_webhook_url)
 
     repo = ctx.checkout.git
-    origin = Origin.of(ctx.server_url, ctx.repository, ctx.github_token)
-    cache, notes = options.cache_dir or default_cache_dir(ctx.environ), list[str]()
+    cache = options.cache_dir or default_cache_dir(ctx.environ)
     if cache is not None and ctx.checkout.holds(cache):
         raise UsageError(
             f"The cache folder {cache} (--cache-dir, else CICD_AGENT_CACHE_DIR) is in the "
@@ -83,9 +80,7 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
             hint="Give a folder outside the checkout (the action keeps one in $RUNNER_TEMP).",
         )
     named, when = _named_commits(ctx, options), int(moment.timestamp())
-    deepened = deepen_history(repo, origin, named, when, cache_dir=cache, notes=notes)
-    for note in notes:
-        ctx.note(note)
+    deepened = deepen(ctx, repo, named, when, cache)
     listing, deployments_reason = _deployments(ctx, options)
     deployments = list(listing.deployments) if listing is not None else None
     base, head = _range(ctx, options, repo, deployments)
@@ -93,24 +88,10 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     ctx.progress.say(
         f"the change: {len(change.files):,} file(s) in {len(change.commits):,} commit(s)"
     )
-    history = read_history(repo, change, now=when)
     if any(c.path.startswith(".github/") for c in change.files):  # what zizmor audits
         ctx.tool("zizmor", "" if zizmor_binary() else ZIZMOR_MISSING)
-    identity = pull_author(ctx.github.author_of_change if ctx.github else None, change, ctx.note)
-    notes.clear()  # review's scorer too: :func:`~cicd_agent.risk.checkout.assess_risk`
-    assessment = assess_risk(
-        repo,
-        change,
-        history,
-        cache,
-        notes=notes,
-        progress=ctx.progress,
-        identity=identity,
-        deepened=deepened,
-        now=when,
-    )
-    for note in notes:
-        ctx.note(note)
+    assessment = change_risk(ctx, repo, change, cache=cache, deepened=deepened, now=when,
+                             author=ctx.github.author_of_change if ctx.github else None)  # fmt: skip
     assessment = _with_reports(ctx, assessment, change.head)
     if change.base_note:
         ctx.note(f"Change range: {change.base_note}.")
@@ -137,7 +118,6 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     return DeployFacts(
         options=options,
         change=change,
-        history=history,
         assessment=assessment,
         routing=routing,
         tests=tests,

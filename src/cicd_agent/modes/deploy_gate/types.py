@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.safety import CoverageReport, JUnitCounts, PullReview, Signal
     from cicd_agent.modes.deploy_gate.windows import ChangeWindow
     from cicd_agent.risk.assessment import RiskAssessment
-    from cicd_agent.risk.records import HistoryFeatures
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,6 @@ class DeployFacts:
 
     options: DeployOptions
     change: ChangeSet
-    history: HistoryFeatures
     assessment: RiskAssessment
     routing: Routing
     tests: JUnitCounts | None

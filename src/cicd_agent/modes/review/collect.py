@@ -41,11 +41,9 @@ from cicd_agent.modes.review.types import (
     ReviewFacts,
     rules,
 )
-from cicd_agent.risk.checkout import assess_risk, read_history
-from cicd_agent.risk.deepen import Origin, deepen_history
 from cicd_agent.risk.evidence import DiffAtHand
-from cicd_agent.risk.fit import pull_author
 from cicd_agent.risk.score import assess_change
+from cicd_agent.risk.service import change_risk, deepen
 from cicd_agent.risk.store import default_cache_dir
 
 if TYPE_CHECKING:
@@ -112,14 +110,8 @@ def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFa
         if pull is None:
             raise
         repo = None
-    origin = Origin.of(ctx.server_url, ctx.repository, ctx.github_token)
-    notes: list[str] = []
     cache = default_cache_dir(ctx.environ)
-    deepened = repo is not None and deepen_history(
-        repo.git, origin, [base, head], int(time.time()), cache_dir=cache, notes=notes
-    )
-    for note in notes:
-        ctx.note(note)
+    deepened = repo is not None and deepen(ctx, repo.git, [base, head], int(time.time()), cache)
     if repo is not None and repo.has_commit(base) and repo.has_commit(head):
         ctx.progress.say("reading the diff from the checkout")
         facts = _local_facts(ctx, repo, pull, base, head, history=history, deepened=deepened)
@@ -327,33 +319,19 @@ def local_risk(
     ``diff`` (the same range, read once: git is not asked for it again) and ``security``, its
     secret and workflow findings from the review's own scan."""
     at_hand = diff_at_hand(diff)
-    notes: list[str] = []
     try:
         change = read_change_set(repo.git, head, merge_base, files=at_hand.files)
-        now = int(time.time())  # the run's time: a commit's date is its author's text
-        history = read_history(repo.git, change, now=now)
-        assessment = assess_risk(
-            repo.git,
-            change,
-            history,
-            default_cache_dir(ctx.environ),
-            identity=pull_author(
-                ctx.github.author_of_change if ctx.github else None, change, ctx.note
-            ),
-            deepened=deepened,
-            now=now,
-            notes=notes,
-            progress=ctx.progress,
-            text=at_hand.text,
-            security=security() if security else None,
-        )
+        assessment = change_risk(
+            ctx, repo.git, change, cache=default_cache_dir(ctx.environ), deepened=deepened,
+            now=int(time.time()),  # the run's time: a commit's date is its author's text
+            author=ctx.github.author_of_change if ctx.github else None, text=at_hand.text,
+            security=security,
+        )  # fmt: skip
     except UsageError as exc:
         ctx.note(
             f"The change history could not be read ({exc.message}); risk is from the files alone."
         )
         return files_risk(diff)
-    for note in notes:
-        ctx.note(note)
     return assessment.risk_level.value, [r.message for r in assessment.reasons[:RISK_REASONS]]
 
 
