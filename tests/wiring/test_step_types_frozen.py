@@ -119,7 +119,6 @@ KNOWN_THAWED = {
     "History": "github/run_history.py: the reader adds each attempt as it lists them",
     "PackedFile": "analysis/packing.py: packing sets the token count once measured",
     "PromptPart": "analysis/packing.py: packing sets the token count once measured",
-    "FileHistory": "risk/records.py: the miner fills it commit by commit (risk/ is on hold)",
 }
 """Parts of step types still built field by field where they are made (no later step writes
 them: the audit found none), each with where and why; remove an entry once its type is

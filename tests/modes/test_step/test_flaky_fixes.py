@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
@@ -303,3 +304,41 @@ def test_an_attack_a_victim_whose_file_is_a_link_gets_no_patch(tmp_path: Path) -
         fixes, _ = fix_flaky(runs, ["tests/test_b.py::test_victim"], trusted=True)
     (fixed,) = fixes
     assert fixed.kind == "order-dependent" and fixed.status == "none" and fixed.patch == ""
+
+
+def test_on_the_pull_request_that_made_a_test_flaky_its_fix_is_a_suggestion_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github_api: Any
+) -> None:
+    """The pull request adds the victim: its fix lies on the pull request's own lines, so it is
+    one review of ``suggestion`` blocks pinned to the head, through PyGithub to the validating
+    mock; a fix whose lines the pull request did not change is only shown."""
+    victim = VICTIM.splitlines(keepends=True)
+    patch = "".join(f"+{line}" for line in victim)
+    github_api.proxy.script("GET", r"/repos/[^/]+/[^/]+/pulls/2/files", edit=lambda files: [
+        {**files[0], "filename": "tests/test_b.py", "status": "added", "patch":
+         f"@@ -0,0 +1,{len(victim)} @@\n{patch}"}])  # fmt: skip
+    _, document, summary = _step(tmp_path, monkeypatch, PROJECT, event="pull_request",
+                                    github=github_api.env())  # fmt: skip
+    (fixed,) = document["flaky_fixes"]
+    assert fixed["status"] in ("verified", "checked") and fixed["patch"], summary
+    (review,) = [json.loads(r.body) for r in
+                 github_api.proxy.calls("POST", r"/repos/[^/]+/[^/]+/pulls/2/reviews")]  # fmt: skip
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path / "project", text=True,
+                          capture_output=True, check=True).stdout.strip()  # fmt: skip
+    assert review["commit_id"] == head  # pinned to the commit the fix was found on
+    (comment,) = review["comments"]
+    assert comment["path"] == "tests/test_b.py" and "```suggestion\n" in comment["body"]
+    assert "    config.reset()\n" in comment["body"] and "Flaky test fix" in comment["body"]
+    assert "**Suggested on the pull request:**" in summary and "1 suggestion(s)" in summary
+
+
+def test_a_fix_off_the_pull_requests_lines_is_shown_not_suggested(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github_api: Any
+) -> None:
+    github_api.proxy.script("GET", r"/repos/[^/]+/[^/]+/pulls/2/files", edit=lambda files: [
+        {**files[0], "filename": "README.md", "status": "modified", "patch": "@@ -1 +1 @@\n-o\n+p"}])
+    _, document, summary = _step(tmp_path, monkeypatch, PROJECT, event="pull_request",
+                                 github=github_api.env())  # fmt: skip
+    assert document["flaky_fixes"][0]["patch"]
+    assert github_api.proxy.calls("POST", r"/repos/[^/]+/[^/]+/pulls/2/reviews") == []
+    assert "not suggested: its patch changes lines the pull request did not" in summary

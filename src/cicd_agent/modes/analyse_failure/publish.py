@@ -30,16 +30,13 @@ from copy import deepcopy
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from unidiff.patch import PatchSet
-
-from cicd_agent.actions.errors import ExternalServiceError, UsageError
-from cicd_agent.actions.markdown import code_fence, commit_message, posted, with_hidden
+from cicd_agent.actions.errors import ExternalServiceError
+from cicd_agent.actions.markdown import commit_message, posted, with_hidden
 from cicd_agent.actions.notify import SlackText, post_message
 from cicd_agent.actions.notify import slack_text as notify_slack_text
-from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.github.comments import Found, marker
-from cicd_agent.github.models import ReviewComment
 from cicd_agent.job.draft_pull import open_draft_pull
+from cicd_agent.job.suggested_patch import suggest_patch
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_label, fix_section
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
@@ -241,7 +238,6 @@ def slack_text(result: FailureResult) -> SlackText:
 
 
 BRANCH = "cicd-agent/fix-{run}"
-_BACKTICKS_MAX = 64
 
 
 def publish_fix(
@@ -282,67 +278,16 @@ def publish_fix(
         outcome.publish_notes.append(f"Publishing the fix failed: {exc}")
 
 
-def suggestions(
-    patch: str, diff_lines: dict[str, set[int]], label: str
-) -> list[ReviewComment] | None:
-    """One ``suggestion`` comment per hunk headed ``label`` (:func:`.outcome.fix_label`), or
-    None when any hunk lies off the diff's lines.
-
-    A hunk replaces the failed commit's lines ``source_start .. source_start+length-1`` (its
-    context lines included, so an insertion has lines to sit on) with its new lines.
-    """
-    comments: list[ReviewComment] = []
-    for patched in PatchSet(patch):
-        path = patched.path
-        if patched.is_added_file or patched.is_removed_file or patched.is_rename:
-            return None
-        for hunk in patched:
-            first, length = hunk.source_start, hunk.source_length
-            lines = range(first, first + length)
-            new = "".join(line.value for line in hunk if line.is_added or line.is_context)
-            if not length or not set(lines) <= diff_lines.get(path, set()) or "<!--" in new:
-                return None
-            fence = code_fence(new)
-            if len(fence) > _BACKTICKS_MAX:
-                return None
-            body = f"{label} (cicd-agent):\n\n{fence}suggestion\n{new}{fence}"
-            start = first if length > 1 else None
-            comments.append(ReviewComment(path, first + length - 1, posted(body), start_line=start))
-    return comments
-
-
-def right_side_lines(patch: str) -> set[int]:
-    """The head-side lines of one file's patch from the pull request's file list (hunks only,
-    no file headers) that a review comment may sit on: review's own :attr:`Hunk.new_lines`.
-    A patch that does not parse (the API cuts long ones) offers none."""
-    try:
-        files = parse_diff(f"--- a/f\n+++ b/f\n{patch}\n").files
-    except UsageError:
-        return set()
-    return {line for changed in files for hunk in changed.hunks for line in hunk.new_lines}
-
-
 def _suggest(client: GitHubClient, outcome: FixOutcome, number: int, head_sha: str) -> None:
-    files = client.changed_files(number)
-    diff_lines = {f.filename: right_side_lines(f.patch) for f in files if f.patch}
-    comments = suggestions(outcome.patch, diff_lines, fix_label(outcome))
-    if not comments:
-        return  # the comment shows the collapsed patch
-    review = client.post_review(
-        number,
-        body=posted(
-            f"{fix_label(outcome)} (cicd-agent, in a sandbox): the failing command passes "
-            "with it. Each suggestion can be committed from here."
-        ),
-        comments=comments,
-        commit_sha=head_sha,
-    )
-    if review.done:
-        outcome.suggestions = len(comments)
-        outcome.suggestions_url = review.url
+    label = fix_label(outcome)
+    lead = f"{label} (cicd-agent, in a sandbox): the failing command passes with it. Each " \
+        "suggestion can be committed from here."  # fmt: skip
+    offered = suggest_patch(client, number, head_sha, outcome.patch, label=label, lead=lead)
+    if offered.count:
+        outcome.suggestions, outcome.suggestions_url = offered.count, offered.url
         outcome.shown_in_comment = False
-    elif review.reason:
-        outcome.publish_notes.append(f"The suggestions were not posted: {review.reason}")
+    elif offered.why_not:
+        outcome.publish_notes.append(f"The suggestions were not posted: {offered.why_not}")
 
 
 def _open_pull(

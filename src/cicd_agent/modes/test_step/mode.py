@@ -23,18 +23,19 @@ from __future__ import annotations
 import hashlib
 import shlex
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from cicd_agent.actions.errors import CicdError, ExitCode
-from cicd_agent.actions.markdown import code_span, commit_message, posted
+from cicd_agent.actions.errors import CicdError, ExitCode, ExternalServiceError
+from cicd_agent.actions.markdown import code_span, commit_message, posted, prose
 from cicd_agent.analysis.flaky_stats import StoredRun, stats
 from cicd_agent.github.trust import Trust
 from cicd_agent.job.draft_pull import open_draft_pull
 from cicd_agent.job.pipeline import analysing, begin, finish
 from cicd_agent.job.repo_config import quarantine_at, trusted_commit
+from cicd_agent.job.suggested_patch import suggest_patch
 from cicd_agent.local.test_history import FileStore, history_key, may_record
 from cicd_agent.modes.test_step.attempts import run_attempts, runner_of
 from cicd_agent.modes.test_step.flaky_issues import own
@@ -66,7 +67,7 @@ def run(ctx: RunContext[TestStepOptions]) -> tuple[TestStepResult, ExitCode]:
     if options.quarantine_pr:
         quarantine(ctx, facts, verdict, fixes)
     result = decide(verdict, options.command, fixes)
-    result, code = finish(ctx, result, lambda decided: publish(ctx, facts))
+    result, code = finish(ctx, result, lambda decided: publish(ctx, facts, decided))
     if code is ExitCode.OK and not result.passed:
         code = ExitCode.POLICY  # the step's own verdict: its tests failed
     return result, code
@@ -225,9 +226,12 @@ def _trust(ctx: RunContext[TestStepOptions], event: Event) -> tuple[Trust, str]:
         return Trust.unknown(), f"GitHub did not answer who wrote this pull request ({error})"
 
 
-def publish(ctx: RunContext[TestStepOptions], facts: StepFacts) -> None:
-    """A default-branch push's first run into the test history, the job's flaky tests ranked
-    from it, and with ``issues`` an issue per flaky test."""
+def publish(ctx: RunContext[TestStepOptions], facts: StepFacts, result: TestStepResult) -> None:
+    """On a pull request, each fix of a flaky test suggested on it; a default-branch push's
+    first run into the test history, the job's flaky tests ranked from it, and with ``issues``
+    an issue per flaky test."""
+    if suggested := _suggested(ctx, result.flaky_fixes):
+        ctx.posted.record(suggested=suggested)
     event = ctx.event
     repository = event.repository
     push = event.push if ctx.has_event else None
@@ -258,6 +262,36 @@ def publish(ctx: RunContext[TestStepOptions], facts: StepFacts) -> None:
                      today=ctx.today, stable_after=ctx.mode_options.stable_runs,
                      file_of=lambda test: file_of_test(checkout, test))  # fmt: skip
     ctx.posted.record(history=lines)
+
+
+def _suggested(ctx: RunContext[TestStepOptions], fixes: Sequence[FlakyFix]) -> list[str]:
+    """Each fix (ours verified, or checked) as suggestions on the pull request the step ran
+    for, where its lines are the pull request's own: the pull request made that test what it
+    is. A fix whose lines the pull request did not change is shown in the summary only."""
+    pull, client = ctx.event.pull_request, ctx.github
+    offered = [fix for fix in fixes if fix.patch and fix.status in ("verified", "checked")]
+    if pull is None or not offered:
+        return []
+    why = ("this is a dry run" if ctx.options.dry_run else
+           "there is no GitHub token" if client is None else "")  # fmt: skip
+    if why or client is None:
+        return ["", f"The fixes were not suggested on the pull request: {why}."]
+    lines = ["", "**Suggested on the pull request:**"]
+    for fix in offered:
+        label = f"Flaky test fix, {fix.status}"
+        lead = (f"{label} (cicd-agent, in a sandbox) for {code_span(fix.test, 120)}: "
+                f"{fix.evidence[:1500]}")  # fmt: skip
+        try:
+            made = suggest_patch(client, pull.number, pull.head.sha, fix.patch, label=label,
+                                 lead=lead)  # fmt: skip
+        except ExternalServiceError as exc:
+            lines.append(f"- {code_span(fix.test, 120)}: not suggested: {prose(str(exc))}")
+            continue
+        lines.append(f"- {code_span(fix.test, 120)}: " + (
+            f"{made.count} suggestion(s), {made.url}" if made.count else
+            f"not suggested: {prose(made.why_not)}" if made.why_not else
+            "not suggested: its patch changes lines the pull request did not"))  # fmt: skip
+    return lines
 
 
 def branch_name(environ: Mapping[str, str], pushed: str = "") -> str:

@@ -33,9 +33,11 @@ class TestStepResult(PlainResult):
     history: list[str] = field(default_factory=list)
     flaky_fixes: list[FlakyFix] = field(default_factory=list)
     """Each flaky test classified, and the fix offered for it with its evidence."""
+    suggested: list[str] = field(default_factory=list)
+    """Where each fix was suggested on the pull request, or why not."""
 
-    POSTED: ClassVar[frozenset[str]] = frozenset({"history"})
-    """The history and issues: known once the run was recorded."""
+    POSTED: ClassVar[frozenset[str]] = frozenset({"history", "suggested"})
+    """The history and issues, and the suggestions: known once posted."""
 
     def mode_outputs(self) -> dict[str, object]:
         return {
@@ -51,7 +53,7 @@ class TestStepResult(PlainResult):
                  *(f"- quarantined: {code_span(t)}: {why}" for t, why in self.quarantined),
                  *(f"- failed: {code_span(t)}" for t in self.failing),
                  *(line for said in self.said for line in ("", said)),  # paragraphs, not items
-                 *fixes_lines(self.flaky_fixes),
+                 *fixes_lines(self.flaky_fixes), *self.suggested,
                  *self.history]  # fmt: skip
         return "\n".join(lines)
 

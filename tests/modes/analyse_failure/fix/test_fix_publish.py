@@ -3,7 +3,7 @@ suggestion blocks written there."""
 
 from __future__ import annotations
 
-from cicd_agent.modes.analyse_failure.publish import right_side_lines, suggestions
+from cicd_agent.job.suggested_patch import right_side_lines, suggestions
 
 # Two hunks as the pull request's file list gives them: no file headers, no final newline.
 API_PATCH = (
