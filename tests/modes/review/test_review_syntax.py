@@ -100,3 +100,39 @@ def test_a_file_too_deep_for_the_parser_is_not_a_crash(tmp_path: Path) -> None:
     done = _review(tmp_path, repo, base, head)
     assert done.document is not None, done.stderr
     assert done.code in (0, 1)
+
+
+def _broken(tmp_path: Path) -> tuple[GitRepoBuilder, str, str]:
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"app/enc.py": ENCODING})
+    head = repo.commit("oops", {"app/enc.py": ENCODING.replace("-> bytes:", "-> bytes")})
+    return repo, base, head
+
+
+def test_a_change_that_does_not_build_fails_the_step_without_fail_on(tmp_path: Path) -> None:
+    repo, base, head = _broken(tmp_path)
+    done = _review(tmp_path, repo, base, head)
+    assert done.document is not None, done.stderr
+    assert done.code == 1, done.document["headline"]
+    assert done.document["decision"] == "comment"
+    assert "does not build" in done.document["headline"], done.document["headline"]
+    first = done.summary.split("\n\n")[1]
+    assert "exit 1" in first and "does not build" in first, done.summary
+
+
+def test_a_change_that_does_not_build_requests_changes_where_allowed(tmp_path: Path) -> None:
+    repo, base, head = _broken(tmp_path)
+    done = _review(tmp_path, repo, base, head, "--request-changes", "--fail-on", "critical")
+    assert done.document is not None, done.stderr
+    assert (done.code, done.document["decision"]) == (1, "request_changes")
+
+
+def test_fail_on_none_lets_a_build_error_through_and_the_headline_still_names_it(
+    tmp_path: Path,
+) -> None:
+    repo, base, head = _broken(tmp_path)
+    done = _review(tmp_path, repo, base, head, "--fail-on", "none", "--request-changes")
+    assert done.document is not None, done.stderr
+    assert (done.code, done.document["decision"]) == (0, "comment")
+    assert "does not build" in done.document["headline"], done.document["headline"]
+    assert done.document["fail_on"] == "none"
