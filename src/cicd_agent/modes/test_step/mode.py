@@ -54,6 +54,13 @@ if TYPE_CHECKING:
     from cicd_agent.modes.test_step.options import TestStepOptions
 
 NAME = "test-step"
+SANDBOX_PATH = (
+    "The tests ran in the sandbox, in a copy of the checkout at another path: a test that "
+    "expects its own file's path (a stack trace's, a golden file's) fails there, not on the "
+    "runner."
+)
+"""Said when a step run in the sandbox failed: the copy is not bound at the checkout's path
+(its linked folders, a virtualenv or ``node_modules``, are links to the checkout's)."""
 
 
 def run(ctx: RunContext[TestStepOptions]) -> tuple[TestStepResult, ExitCode]:
@@ -93,6 +100,8 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
                             env=ctx.environ, trusted=trust.code_is_proof, change=change,
                             say=ctx.progress.say)  # fmt: skip
     spent = round(time.monotonic() - started, 1)
+    if not trust.code_is_proof and any(attempt.exit_status for attempt in attempts):
+        ctx.note(SANDBOX_PATH)
     if runner is not None:  # as gen-tests lists its runner; the run's own verdict says the rest
         ctx.tool(runner.name)
     return StepFacts(trust, unsure, entries, trusted, tuple(attempts), spent, change, unread)
