@@ -110,7 +110,7 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
 def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict) -> list[FlakyFix]:
     """The step's flaky tests (those that passed on retry, then the history's) classified in
     the sandbox and, where one depends on another test, fixed with no model (:mod:`.fixer`)."""
-    from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
+    from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky, not_classified
     from cicd_agent.runners import IN_ORDER, tool_mounts
     from cicd_agent.sandbox.isolation import find_bwrap, probe_isolation
     from cicd_agent.verify.orders import OrderedRuns
@@ -124,13 +124,14 @@ def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict
         return []
     if orders is None or words is None:
         name = runner.name if runner is not None else "no known runner"
-        ctx.note(f"Flaky tests were not classified: {name} does not run tests in orders of "
-                 "the fixer's choosing.")  # fmt: skip
-        return []
+        why = f"{name} does not run tests in orders of the fixer's choosing"
+        ctx.note(f"Flaky tests were not classified: {why}.")
+        return not_classified(flaky, why)
     isolation = probe_isolation(find_bwrap(ctx.environ))
     if not isolation.sandboxed:
-        ctx.note(f"Flaky tests were not classified: no sandbox here ({isolation.detail}).")
-        return []
+        why = f"no sandbox here ({isolation.detail})"
+        ctx.note(f"Flaky tests were not classified: {why}.")
+        return not_classified(flaky, why)
     with orders.sandbox(ctx.options.repo_dir, ctx.environ, known_secrets=ctx.redactor.known,
                         isolation=isolation,
                         tools=tool_mounts(ctx.environ)) as sandbox:  # fmt: skip
