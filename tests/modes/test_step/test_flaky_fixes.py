@@ -358,3 +358,22 @@ def test_a_flaky_test_the_sandboxs_run_does_not_hold_gets_a_row_saying_so(tmp_pa
     assert (row.test, row.kind, row.status) == ("tests/test_gone.py::test_missing",
                                                 "unclassified", "none")  # fmt: skip
     assert "not among the tests" in row.evidence, row.evidence
+
+
+def test_a_sandbox_run_that_ran_no_test_says_what_it_ran(tmp_path: Path) -> None:
+    """Seen on chaimleib/intervaltree: the suite's own run in the sandbox (the step's runner
+    with the project's configuration, not the step's arguments) stopped at a collection error,
+    so it listed no test, and each flaky test was "not among" them: the row now says that
+    run ran nothing, and what it ran."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    repo.commit("tests", {**PROJECT, "tests/test_c.py": "import not_installed_anywhere\n"})
+    orders = IN_ORDER["pytest"]
+    command = orders.command(PYTEST)
+    assert command is not None
+    with orders.sandbox(repo.path, {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}) as sandbox:
+        runs = OrderedRuns(orders, sandbox, command, budget=BUDGET)
+        fixes, why = fix_flaky(runs, ["tests/test_b.py::test_victim"], trusted=True)
+    (row,) = fixes
+    assert (row.kind, row.status) == ("unclassified", "none")
+    assert "ran no test" in row.evidence and "-m pytest" in row.evidence, row.evidence
+    assert why and "ran no test" in why

@@ -23,6 +23,7 @@ its failure rate over reruns alone, and no fix of it is claimed.
 from __future__ import annotations
 
 import difflib
+import shlex
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
@@ -51,6 +52,11 @@ def fix_flaky(
         why = f"the suite's own run in the sandbox gave no result ({runner.problem})"
         return not_classified(flaky, why), why
     order = list(written.tests)
+    if not order:  # a collection error there stops every test
+        why = (f"the suite's own run in the sandbox ran no test (it runs the step's runner "
+               "with the project's configuration, not the step's own arguments: "
+               f"{shlex.join(runner.command)[:200]})")  # fmt: skip
+        return not_classified(flaky, why), why
     fixes: list[FlakyFix] = []
     found_ids = {name: _id_of(name, order) for name in dict.fromkeys(flaky)}
     tests = list(dict.fromkeys(test for test in found_ids.values() if test is not None))
