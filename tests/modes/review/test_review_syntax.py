@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
 
@@ -136,3 +138,13 @@ def test_fail_on_none_lets_a_build_error_through_and_the_headline_still_names_it
     assert (done.code, done.document["decision"]) == (0, "comment")
     assert "does not build" in done.document["headline"], done.document["headline"]
     assert done.document["fail_on"] == "none"
+
+
+def test_the_parser_judges_text_and_leaves_what_it_cannot_to_the_caller() -> None:
+    from cicd_agent.modes.review.syntax import syntax_error
+
+    assert syntax_error("def f():\n    return 1\n") is None
+    error = syntax_error("def f(:\n    pass\n")
+    assert error is not None and error.lineno == 1
+    with pytest.raises(ValueError, match="Error"):  # beyond the parser's own stack
+        syntax_error("y = -" + "-" * 200_000 + "1\n")
