@@ -466,3 +466,25 @@ def test_a_run_out_of_memory_names_the_limit(tmp_path: Path) -> None:
     said = result.describe()
     assert "Cannot allocate memory" in result.output, result.output
     assert "RLIMIT_DATA" in said and "MiB of writable memory" in said, said
+
+
+def test_vitest_run_by_npm_test_runs_in_the_sandbox(tmp_path: Path) -> None:
+    """The report: ``npm test`` (vitest 2, no node option of ours) ran out of Wasm memory in
+    the sandbox ("WebAssembly.instantiate(): Out of memory")."""
+    from tests.helpers.eslint import NODE_BIN, needs_node_tool
+
+    path = needs_node_tool("vitest")
+    checkout = tmp_path / "checkout"
+    (checkout / "node_modules").mkdir(parents=True)
+    (checkout / "node_modules" / "vitest").symlink_to(NODE_BIN.parent / "vitest")
+    (checkout / "package.json").write_text(
+        '{"name": "p", "private": true, "type": "module", "scripts": {"test": "vitest run"}}\n'
+    )
+    (checkout / "sum.test.js").write_text(
+        'import { test, expect } from "vitest";\ntest("adds", () => { expect(1 + 2).toBe(3); });\n'
+    )
+    env = {"PATH": path, "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    with Sandbox(checkout, env) as box:
+        result = box.run(["npm", "test"], box.workspace("vitest"), timeout=120)
+    assert result.ok, (result.describe(), result.output[-2000:])
+    assert "1 passed" in result.output
