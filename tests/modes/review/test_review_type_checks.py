@@ -212,3 +212,16 @@ def test_one_message_two_checkers_say_on_one_line_is_one_finding_naming_both() -
     assert (one.path, one.line) == ("main.go", 3)
     assert "go vet" in one.body and "golangci-lint" in one.body, one.body
     assert two.title.endswith("another")
+
+
+def test_a_linters_finding_in_the_compilers_words_on_its_line_joins_the_build_finding() -> None:
+    from cicd_agent.analysis.lint_reports import LintHit, lint_findings
+    from cicd_agent.modes.review.build_errors import merged
+
+    added = {"src/a.ts": {1: "export function limit(value: number): string {"}}
+    said = "Type 'string' is not assignable to type 'number'."
+    tsc, _, _ = build_findings("tsc", [("src/a.ts", 1, "TS2322", said)], added, str)
+    hit = LintHit("src/a.ts", 1, "@typescript-eslint/no-unsafe-return", said, error=True)
+    eslint = lint_findings("eslint", [hit], {"src/a.ts": {1}}, str)
+    (one,) = merged([*eslint, *tsc])
+    assert one.rule == "tsc/TS2322" and "eslint" in one.body, one

@@ -225,21 +225,36 @@ _SAYS = ": the change does not type-check: "
 
 
 def merged(found: Sequence[Finding]) -> list[Finding]:
-    """``found`` with a build error two checkers report on one line in the same words (go vet
-    and golangci-lint's typecheck, tsc and eslint's) kept once, naming both."""
+    """``found`` with an error two checkers report on one line in the same words (go vet and
+    golangci-lint's typecheck, tsc and eslint's typescript rules) kept once, as the build
+    error where one is, naming the other checker."""
     kept: dict[tuple[str, int | None, str], Finding] = {}
     result: list[Finding] = []
     for finding in found:
-        tool = finding.rule.split("/", 1)[0]
-        said = finding.title.removeprefix(f"{tool}{_SAYS}")[:120]
-        key = (finding.path, finding.line, said)
-        first = kept.get(key)
-        if finding.category != "build" or first is None:
-            if finding.category == "build":
-                kept[key] = finding
+        if finding.category not in ("build", "lint"):
             result.append(finding)
             continue
-        also = replace(first, body=f"{first.body} {tool} reports the same error here.")
-        kept[key] = also
-        result[result.index(first)] = also
+        key = (finding.path, finding.line, _words(finding))
+        held = kept.get(key)
+        if held is None or _tool(held) == _tool(finding):  # one checker's: each its own
+            kept.setdefault(key, finding)
+            result.append(finding)
+            continue
+        swap = finding.category == "build" and held.category != "build"
+        build, other = (finding, held) if swap else (held, finding)
+        also = replace(build, body=f"{build.body} {_tool(other)} reports the same error here.")
+        result[result.index(held)] = kept[key] = also
     return result
+
+
+def _tool(finding: Finding) -> str:
+    """The checker that made ``finding`` (its rule's first part: ``tsc/TS2322``)."""
+    return finding.rule.split("/", 1)[0]
+
+
+def _words(finding: Finding) -> str:
+    """A finding's message without its checker's name: a build error's after ``tool: the
+    change does not type-check:``, a linter's after ``tool code:``."""
+    if finding.category == "build":
+        return finding.title.removeprefix(f"{_tool(finding)}{_SAYS}")[:120]
+    return finding.title.partition(": ")[2][:120]
