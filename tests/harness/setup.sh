@@ -95,16 +95,19 @@ openapi() {
 }
 
 # The mock needs the spec rewritten (base URL, Link headers, media types); tests/harness/prepare_spec.py
-# owns that knowledge. Re-run whenever the spec or the script is newer than the prepared file.
+# owns that knowledge. Re-run whenever the spec's package or the script's text changed: stamped by
+# their contents, not their times (a fresh clone, a checkout or a merge makes the script newer).
 prepare_spec() {
-    local script="tests/harness/prepare_spec.py"
+    local script="tests/harness/prepare_spec.py" made
     local src="$HARNESS/openapi/api.github.com.deref.json" out="$HARNESS/openapi/github-mock.json"
     if [[ ! -f "$script" ]]; then
         echo "[setup] $script not present yet: spec left unprepared"
         return
     fi
-    if [[ -f "$out" && "$out" -nt "$src" && "$out" -nt "$script" ]]; then return; fi
+    made="$OPENAPI_PKG $(sha256sum "$script" | cut -d' ' -f1)"
+    if is_current prepare_spec "$made" && [[ -f "$out" ]]; then return; fi
     "$PYTHON" "$script" "$src" "$out"
+    mark prepare_spec "$made"
 }
 
 # Prism and its dependencies come from the lockfile in tests/harness/prism/, so a new release of

@@ -169,10 +169,13 @@ class BaseResult(ABC):
 def fail_on_sentence(fail_on: str | None, reason: str | None, exit_code: int) -> str:
     """The summary's first sentence when ``fail-on`` was met (``reason``: the mode's
     :meth:`BaseResult.policy_failure`): that it was, and the exit code that follows; "" when it
-    was not met. Every mode's summary gets it from here, so a failed step always says why."""
-    if not fail_on or not reason:
+    was not met. Every mode's summary gets it from here, so a failed step always says why; a
+    mode's policy may fail it with no ``fail-on`` set (review: a change that does not build)."""
+    if not reason:
         return ""
     why = prose(reason).rstrip(".")
+    if not fail_on:
+        return f"**This step fails with exit {exit_code}:** {why}."
     if exit_code == 1:
         return f"**fail-on {fail_on} was met, so this step fails with exit 1:** {why}."
     return (
@@ -350,7 +353,8 @@ def finish(
         exit_code = ExitCode.EXTERNAL
     reason = result.policy_failure(ctx.options.fail_on)
     if reason and exit_code is ExitCode.OK:
-        final.append(Annotation("error", f"fail-on {ctx.options.fail_on}: {reason}"))
+        said = f"fail-on {ctx.options.fail_on}: " if ctx.options.fail_on else ""
+        final.append(Annotation("error", f"{said}{reason}"))
         exit_code = ExitCode.POLICY
     # The outcome is known before the summary is written: its first sentence says so.
     first = fail_on_sentence(ctx.options.fail_on, reason, int(exit_code))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import re
 import resource
 import signal
 import stat
@@ -23,10 +24,10 @@ from cicd_agent.sandbox.walk import Visitor, walk
 
 _GIB = 1 << 30
 
-ADDRESS_FACTOR = 4
-"""A process's address space, in memory limits, where the run's memory group bounds its
-memory: vitest 3 with V8 coverage (rollup's native parser, built with mimalloc) aborted in 3
-of 6 starts under a 4 GiB address-space limit and in 0 of 6 under 16 GiB."""
+WRITABLE_FACTOR = 4
+"""A process's writable memory, in memory limits, where the run's memory group bounds what it
+touches: vitest 3 with V8 coverage (rollup's native parser, built with mimalloc, which maps
+its arenas writable) aborted in 3 of 6 starts under a 4 GiB limit and in 0 of 6 under 16 GiB."""
 
 ENTRY_BYTES = 4096
 """The least one file or folder counts against the disk limit (a block; an empty one holds an
@@ -47,21 +48,47 @@ class Limits:
     of free space the run's own folders and files do not explain counts against it only past
     this and :attr:`disk_bytes` (:mod:`cicd_agent.sandbox.disk`)."""
 
+    def writable_bytes(self, *, bounded: bool) -> int:
+        """The writable memory one process may map, with a memory group (``bounded``) or not."""
+        return self.memory_bytes * (WRITABLE_FACTOR if bounded else 1)
+
     def apply(self, groups: RunGroups) -> None:
         """Set the limits in the calling process (run in the child before exec), after
-        joining the run's ``groups`` (:class:`RunGroups`). The address space is the memory
-        limit where no memory group bounds the run, :data:`ADDRESS_FACTOR` times it where
-        one does (address space is not memory: V8 and mimalloc reserve far more than they
-        touch, and the group counts what is touched)."""
+        joining the run's ``groups`` (:class:`RunGroups`). Memory is bounded as writable
+        memory (``RLIMIT_DATA``), not address space: each WebAssembly memory of V8 reserves
+        about 10 GiB it never touches, made inaccessible, which an address-space limit counts
+        and refuses (node ran out of Wasm memory at 4 GiB and at 16 GiB). It is the memory
+        limit where no memory group bounds the run, :data:`WRITABLE_FACTOR` times it where one
+        does (the group counts what is touched)."""
         bounded = groups.join()
-        address = self.memory_bytes * (ADDRESS_FACTOR if bounded else 1)
         for limit, value in (
-            (resource.RLIMIT_AS, address),
+            (resource.RLIMIT_DATA, self.writable_bytes(bounded=bounded)),
             (resource.RLIMIT_NPROC, self.processes),
             (resource.RLIMIT_FSIZE, self.file_bytes),
             (resource.RLIMIT_CORE, 0),
         ):
             resource.setrlimit(limit, (value, value))
+
+
+_SHORT = re.compile(
+    r"MemoryError|Cannot allocate memory|out of memory|memory allocation of \d+ bytes failed|"
+    r"std::bad_alloc|ENOMEM|Cannot allocate Wasm memory",
+    re.IGNORECASE,
+)
+"""What a process prints when an allocation fails (Python, libc, node and V8, Rust, C++)."""
+
+
+def short_of_memory(output: str, limits: Limits, *, bounded: bool) -> str:
+    """The sandbox's memory limit in words when a failed run's ``output`` says it ran short of
+    memory ("" when it does not say so): the limit may be what refused it, and the reader
+    must know it exists to tell."""
+    if _SHORT.search(output[-20_000:]) is None:
+        return ""
+    writable = limits.writable_bytes(bounded=bounded) >> 20
+    return (
+        f"it ran short of memory; the sandbox lets each process map {writable} MiB of writable "
+        "memory (RLIMIT_DATA), a limit of cicd-agent's own that no setting raises"
+    )
 
 
 _CGROUPS = Path("/sys/fs/cgroup")

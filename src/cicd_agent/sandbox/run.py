@@ -41,7 +41,7 @@ from cicd_agent.sandbox.isolation import (
     probe_isolation,
     userns_option,
 )
-from cicd_agent.sandbox.limits import Limits, RunGroups
+from cicd_agent.sandbox.limits import Limits, RunGroups, short_of_memory
 from cicd_agent.sandbox.mounts import Mounts, ToolMount
 from cicd_agent.sandbox.pipes import LINGER, MAX_OUTPUT_CHARS, RunFds
 from cicd_agent.sandbox.syscalls import seccomp_option
@@ -77,6 +77,9 @@ class RunResult:
     sandbox_failure: str = ""
     """bwrap's own words when it could not start the command (its mounts, its ``--chdir``):
     the sandbox's failure, never the project's ("" when the command started)."""
+    short: str = ""
+    """The sandbox's memory limit, in words, when the run failed saying it ran short of memory
+    (the limit refused it, or its own did: both read the same): "" otherwise."""
 
     @property
     def ok(self) -> bool:
@@ -90,9 +93,9 @@ class RunResult:
             return f"timed out after {self.seconds:.0f} s and was killed"
         if self.killed_for:
             return f"was killed: {self.killed_for}"
-        if self.returncode < 0:
-            return f"was killed by signal {-self.returncode}"
-        return f"exited with status {self.returncode}"
+        ended = (f"was killed by signal {-self.returncode}" if self.returncode < 0
+                 else f"exited with status {self.returncode}")  # fmt: skip
+        return f"{ended} ({self.short})" if self.short else ended
 
 
 class Sandbox:
@@ -369,6 +372,7 @@ class Sandbox:
             readers.join(LINGER)
         if not killed_for and not timed_out and groups.out_of_memory():
             killed_for = memory_words(self.limits)
+        bounded = groups.memory is not None
         groups.remove()
         relink(self.pristine, space.repo, self._mounts.linked)  # over: our writes come next
         if not killed_for and not timed_out:  # it may have ended between two polls
@@ -380,9 +384,11 @@ class Sandbox:
         failure = ""
         if fds.started[0] >= 0 and not readers.started.data and not timed_out and not killed_for:
             failure = _bwrap_words(output) or f"bwrap exited with status {returncode}"
+        short = "" if returncode == 0 or killed_for or timed_out else short_of_memory(
+            output, self.limits, bounded=bounded)  # fmt: skip
         return RunResult(
             tuple(command), returncode, timed_out, output, time.monotonic() - started,
-            bytes(readers.evidence.data), killed_for, failure,
+            bytes(readers.evidence.data), killed_for, failure, short,
         )  # fmt: skip
 
 

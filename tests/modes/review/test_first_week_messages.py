@@ -64,7 +64,7 @@ def test_a_bad_fail_on_in_the_settings_file_names_the_file(tmp_path: Path) -> No
     assert done.code == 2
     assert (
         f"setting 'fail-on' in .github/cicd-agent.yml at {base[:12]}: fail-on 'hihg' is not "
-        "valid for review; use one of: low, medium, high, critical." in done.stderr
+        "valid for review; use one of: low, medium, high, critical, none." in done.stderr
     ), done.stderr
     # a flag or an input names itself, and wins over the file
     done = _local(

@@ -460,11 +460,13 @@ def _review_ends(tmp_path: Path, files: dict[str, str], *extra: str) -> None:
 def test_a_line_of_spaces_before_an_added_return_true_does_not_stall_review(
     tmp_path: Path,
 ) -> None:
-    _review_ends(tmp_path, {"app.py": f"VALUE = 1\n{SPACES}x\ndef allowed():\n    return True\n"})
+    # in brackets: the file still parses (a syntax error would fail the step by itself)
+    source = f"VALUE = [\n{SPACES}x\n]\ndef allowed():\n    return True\n"
+    _review_ends(tmp_path, {"app.py": source})
 
 
 def test_a_line_of_spaces_does_not_stall_the_description(tmp_path: Path) -> None:
-    _review_ends(tmp_path, {"app.py": f"VALUE = 2\n{SPACES}x\n"}, "--describe")
+    _review_ends(tmp_path, {"app.py": f"VALUE = [\n{SPACES}x\n]\n"}, "--describe")
 
 
 # ----------------------------------------- Attacks: curl commands that stalled the secret rules

@@ -93,7 +93,7 @@ def test_a_configured_linter_that_is_not_installed_is_named(tmp_path: Path) -> N
 
     # the fix in one line: which package to install (ruff comes with cicd-agent's dev extra
     # only; review runs the project's own linter, as its settings expect it)
-    assert _tools(done) == {"ruff": RUFF_MISSING}
+    assert _tools(done) == {"ruff": RUFF_MISSING, "python parse": "ran"}
 
 
 ESLINT_CONFIG = """\
@@ -290,7 +290,7 @@ def test_a_relative_repo_path_finds_the_projects_own_venv_ruff(
     done = run_cli(argv, tmp_path, {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home")})
 
     assert _rules(done) == [("ruff/F401", "app/main.py", 1)], done.stdout
-    assert _tools(done) == {"ruff": "ran"}
+    assert _tools(done) == {"ruff": "ran", "python parse": "ran"}
     assert "- `ruff`: ran" in done.summary
 
 
@@ -321,7 +321,8 @@ def test_a_ruff_the_pull_request_commits_never_runs_as_the_jobs(
 
     named = ".venv/bin/ruff" if how == "committed" else "tools/ruff"
     assert _tools(done) == {
-        "ruff": f"the checkout's {named} is a file of the pull request, not an install"
+        "ruff": f"the checkout's {named} is a file of the pull request, not an install",
+        "python parse": "ran",
     }, done.stdout
     assert f"- `ruff`: could not run: the checkout's {named} is a file" in done.summary
     assert "Incomplete" in (done.document or {})["headline"]

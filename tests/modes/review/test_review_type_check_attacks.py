@@ -53,7 +53,8 @@ def test_attack_errors_the_pull_request_multiplies_are_placed_within_a_bound() -
     assert len(found) == MAX_COMPILE_FINDINGS and unexplained == 0
     assert 0 < unplaced < len(errors)
     assert (len(errors) - unplaced - 1) * 500 <= MAX_WORK
-    assert [f.line for f in found[:3]] == [1, 1, 2]  # nearest above the error, else the first
+    # nearest above the error, else the first; one finding per changed line
+    assert [f.line for f in found[:3]] == [1, 2, 3]
 
 
 @needs_sandbox

@@ -169,3 +169,59 @@ def test_a_renamed_function_places_its_callers_errors_on_the_rename() -> None:
     added = {"m.ts": dict(file.added_lines())}
     assert Placer(added, changed).place("m.ts", 40, "Cannot find name 'parse'.") == ("m.ts", 2)
     assert Placer(added).place("m.ts", 40, "Cannot find name 'parse'.") is None  # names alone
+
+
+CALLERS = '''\
+export function limit(value: number): number {
+  return Math.max(0, value);
+}
+
+export const a: number = limit(1);
+export const b: number = limit(2);
+export const c: number = limit(3);
+'''
+
+
+@needs_sandbox
+def test_errors_one_change_causes_are_one_finding_on_its_line(tmp_path: Path) -> None:
+    where = needs_node_tool("tsc")
+    repo = GitRepoBuilder(tmp_path / "repo")
+    config = '{"compilerOptions": {"strict": true, "noEmit": true}, "include": ["src"]}\n'
+    base = repo.commit("start", {"tsconfig.json": config, "src/limit.ts": CALLERS})
+    changed = CALLERS.replace("): number {\n  return Math.max(0, value);",
+                              "): string {\n  return String(Math.max(0, value));")
+    head = repo.commit("string", {"src/limit.ts": changed})
+    done = _review(tmp_path, repo, base, head, where)
+    assert done.document is not None, done.stderr
+    found = [f for f in done.document["findings"] if f["rule"].startswith("tsc/")]
+    assert [(f["path"], f["line"]) for f in found] == [("src/limit.ts", 1)], found
+    assert "3 errors" in found[0]["body"], found[0]["body"]
+    for line in (5, 6, 7):
+        assert f"src/limit.ts:{line}" in found[0]["body"], found[0]["body"]
+
+
+def test_one_message_two_checkers_say_on_one_line_is_one_finding_naming_both() -> None:
+    from cicd_agent.modes.review.build_errors import merged
+
+    added = {"main.go": {3: "func parse(s string) int {"}}
+    said = "cannot use x (variable of type int) as string value in argument to parse"
+    vet, _, _ = build_findings("go vet", [("main.go", 3, "typecheck", said)], added, str)
+    lint, _, _ = build_findings("golangci-lint", [("main.go", 3, "typecheck", said)], added, str)
+    other, _, _ = build_findings("golangci-lint", [("main.go", 3, "x", "another")], added, str)
+    (one, two) = merged([*vet, *lint, *other])
+    assert (one.path, one.line) == ("main.go", 3)
+    assert "go vet" in one.body and "golangci-lint" in one.body, one.body
+    assert two.title.endswith("another")
+
+
+def test_a_linters_finding_in_the_compilers_words_on_its_line_joins_the_build_finding() -> None:
+    from cicd_agent.analysis.lint_reports import LintHit, lint_findings
+    from cicd_agent.modes.review.build_errors import merged
+
+    added = {"src/a.ts": {1: "export function limit(value: number): string {"}}
+    said = "Type 'string' is not assignable to type 'number'."
+    tsc, _, _ = build_findings("tsc", [("src/a.ts", 1, "TS2322", said)], added, str)
+    hit = LintHit("src/a.ts", 1, "@typescript-eslint/no-unsafe-return", said, error=True)
+    eslint = lint_findings("eslint", [hit], {"src/a.ts": {1}}, str)
+    (one,) = merged([*eslint, *tsc])
+    assert one.rule == "tsc/TS2322" and "eslint" in one.body, one

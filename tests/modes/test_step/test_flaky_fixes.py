@@ -342,3 +342,77 @@ def test_a_fix_off_the_pull_requests_lines_is_shown_not_suggested(
     assert document["flaky_fixes"][0]["patch"]
     assert github_api.proxy.calls("POST", r"/repos/[^/]+/[^/]+/pulls/2/reviews") == []
     assert "not suggested: its patch changes lines the pull request did not" in summary
+
+
+FAILS_FIRST = '''\
+import pathlib
+
+SEEN = pathlib.Path(__file__).with_name("once.seen")
+
+
+def test_once_only():
+    first = not SEEN.exists()
+    SEEN.write_text("x")
+    assert not first
+'''
+# chaimleib/intervaltree's layout: tests in a package ``test/`` named ``*_test.py``, a folder
+# of data modules beside them (``test/issues/``), pytest configured in setup.cfg's [pytest]
+INTERVALTREE_LIKE = {
+    "setup.py": "from setuptools import setup\nsetup(name='iv', packages=['iv'])\n",
+    "setup.cfg": "[tool:pytest]\naddopts = --ignore=setup.py --doctest-modules\n",
+    "iv/__init__.py": "", "iv/config.py": CONFIG, "test/__init__.py": "",
+    "test/issues/__init__.py": "", "test/issues/issue4.py": "DATA = [1, 2]\n",
+    "test/order_a_test.py": POLLUTER.replace("from app import", "from iv import"),
+    "test/order_b_test.py": VICTIM.replace("from app.config", "from iv.config"),
+    "test/once_test.py": FAILS_FIRST,
+}  # fmt: skip
+
+
+def test_every_flaky_test_of_an_intervaltree_like_layout_gets_a_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, document, summary = _step(tmp_path, monkeypatch, INTERVALTREE_LIKE)
+    assert code == 0, summary
+    rows = {row["test"]: row for row in document.get("flaky_fixes", [])}
+    wanted = {"test/order_b_test.py::test_victim", "test/once_test.py::test_once_only"}
+    assert set(rows) >= wanted, (document.get("flaky_fixes"), document["notes"], summary)
+    for row in rows.values():
+        assert row["kind"] != "unclassified" or row["evidence"], row
+    assert rows["test/order_b_test.py::test_victim"]["kind"] == "order-dependent", summary
+
+
+def test_a_flaky_test_the_sandboxs_run_does_not_hold_gets_a_row_saying_so(tmp_path: Path) -> None:
+    """A flaky test of the step (or its history) that the suite's own run in the sandbox did not
+    list was dropped without a word: the step classified nothing and said nothing why."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    repo.commit("tests", PROJECT)
+    orders = IN_ORDER["pytest"]
+    command = orders.command(PYTEST)
+    assert command is not None
+    with orders.sandbox(repo.path, {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}) as sandbox:
+        runs = OrderedRuns(orders, sandbox, command, budget=BUDGET)
+        fixes, why = fix_flaky(runs, ["tests/test_gone.py::test_missing"], trusted=True)
+    assert why == ""
+    (row,) = fixes
+    assert (row.test, row.kind, row.status) == ("tests/test_gone.py::test_missing",
+                                                "unclassified", "none")  # fmt: skip
+    assert "not among the tests" in row.evidence, row.evidence
+
+
+def test_a_sandbox_run_that_ran_no_test_says_what_it_ran(tmp_path: Path) -> None:
+    """Seen on chaimleib/intervaltree: the suite's own run in the sandbox (the step's runner
+    with the project's configuration, not the step's arguments) stopped at a collection error,
+    so it listed no test, and each flaky test was "not among" them: the row now says that
+    run ran nothing, and what it ran."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    repo.commit("tests", {**PROJECT, "tests/test_c.py": "import not_installed_anywhere\n"})
+    orders = IN_ORDER["pytest"]
+    command = orders.command(PYTEST)
+    assert command is not None
+    with orders.sandbox(repo.path, {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}) as sandbox:
+        runs = OrderedRuns(orders, sandbox, command, budget=BUDGET)
+        fixes, why = fix_flaky(runs, ["tests/test_b.py::test_victim"], trusted=True)
+    (row,) = fixes
+    assert (row.kind, row.status) == ("unclassified", "none")
+    assert "ran no test" in row.evidence and "-m pytest" in row.evidence, row.evidence
+    assert why and "ran no test" in why

@@ -489,3 +489,15 @@ def test_the_flaky_table_names_a_go_test_as_go_names_it(tmp_path: Path) -> None:
     table = "\n".join(seen_lines(found, {}, names))
     assert "| 1 | `github.com/buger/jsonparser.TestParseIntUnderLoad` |" in table, table
     assert "github.com.buger" not in table
+
+
+def test_a_failure_in_the_sandbox_says_the_tests_ran_at_another_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pkg/errors' tests expect their own file's path in a stack trace: in the sandbox's copy of
+    the checkout that path is another, and they fail there, with nothing saying why."""
+    here = tmp_path / "project" / "tests" / "test_s.py"
+    own = f"def test_here():\n    assert __file__ == {str(here)!r}\n"
+    code, shown, _ = _step(tmp_path, "pull_request", monkeypatch, tests={"tests/test_s.py": own})
+    assert code == 1, shown
+    assert "copy of the checkout at another path" in shown, shown

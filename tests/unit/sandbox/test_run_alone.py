@@ -421,7 +421,7 @@ def test_a_run_in_its_own_memory_group_may_reserve_address_space_past_its_memory
     134, "memory allocation of 224 bytes failed", rollup's native parser, built with mimalloc)
     in 3 of 6 starts under the 4 GiB address-space limit, in 0 of 6 under 16 GiB. Address
     space is not memory: where the run's memory cgroup bounds what it uses, the per-process
-    limit leaves room for reservations (:data:`ADDRESS_FACTOR` times the memory); the
+    limit leaves room for reservations (:data:`WRITABLE_FACTOR` times the memory); the
     cgroup still stops a run that uses more (the socket-queue test above)."""
     probe = RunGroups.make(Limits())
     probe.remove()
@@ -431,3 +431,60 @@ def test_a_run_in_its_own_memory_group_may_reserve_address_space_past_its_memory
         result = box.run([sys.executable, "-c", _RESERVE], box.workspace("reserve"), timeout=60)
     assert result.ok, (result.describe(), result.output)
     assert "touched none" in result.output, result.output
+
+
+_WASM = """
+const bytes = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 0, 1]);  // one memory
+const mod = new WebAssembly.Module(bytes);
+const kept = [];
+for (let i = 0; i < 8; i++) kept.push(new WebAssembly.Instance(mod, {}));
+console.log("wasm instances", kept.length);
+"""
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="node is not installed")
+def test_node_runs_webassembly_under_the_sandboxs_memory_limit(tmp_path: Path) -> None:
+    """vitest run by ``npm test`` ran out of Wasm memory in the sandbox: each Wasm memory
+    reserves about 10 GiB of address space it never touches (its guard region), and an
+    address-space limit (``RLIMIT_AS``, 4 GiB, 16 GiB in a memory group) refused the eighth,
+    or the first. The limit is on writable memory (``RLIMIT_DATA``), which reservations made
+    inaccessible do not count."""
+    with _sandbox(tmp_path) as box:
+        node = shutil.which("node", path=path_env()) or "node"
+        result = box.run([node, "-e", _WASM], box.workspace("wasm"), timeout=60)
+    assert result.ok, (result.describe(), result.output)
+    assert "wasm instances 8" in result.output
+
+
+def test_a_run_out_of_memory_names_the_limit(tmp_path: Path) -> None:
+    """A run whose allocation the sandbox's limit refused said only its exit status."""
+    limits = Limits(memory_bytes=256 << 20)
+    with _sandbox(tmp_path, limits) as box:
+        script = "import mmap; mmap.mmap(-1, 2 << 30, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)"
+        result = box.run([sys.executable, "-c", script], box.workspace("big"), timeout=60)
+    assert not result.ok
+    said = result.describe()
+    assert "Cannot allocate memory" in result.output, result.output
+    assert "RLIMIT_DATA" in said and "MiB of writable memory" in said, said
+
+
+def test_vitest_run_by_npm_test_runs_in_the_sandbox(tmp_path: Path) -> None:
+    """The report: ``npm test`` (vitest 2, no node option of ours) ran out of Wasm memory in
+    the sandbox ("WebAssembly.instantiate(): Out of memory")."""
+    from tests.helpers.eslint import NODE_BIN, needs_node_tool
+
+    path = needs_node_tool("vitest")
+    checkout = tmp_path / "checkout"
+    (checkout / "node_modules").mkdir(parents=True)
+    (checkout / "node_modules" / "vitest").symlink_to(NODE_BIN.parent / "vitest")
+    (checkout / "package.json").write_text(
+        '{"name": "p", "private": true, "type": "module", "scripts": {"test": "vitest run"}}\n'
+    )
+    (checkout / "sum.test.js").write_text(
+        'import { test, expect } from "vitest";\ntest("adds", () => { expect(1 + 2).toBe(3); });\n'
+    )
+    env = {"PATH": path, "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    with Sandbox(checkout, env) as box:
+        result = box.run(["npm", "test"], box.workspace("vitest"), timeout=120)
+    assert result.ok, (result.describe(), result.output[-2000:])
+    assert "1 passed" in result.output

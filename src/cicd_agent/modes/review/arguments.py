@@ -13,7 +13,9 @@ from cicd_agent.plugins import (
     severity_argument,
 )
 
-FAIL_ON_CHOICES = SEVERITY_NAMES
+FAIL_ON_CHOICES = (*SEVERITY_NAMES, "none")
+"""A severity, or ``none``: a build error on a changed line fails the step whatever the level
+set, unless fail-on is ``none``."""
 DEFAULT_MAX_FINDINGS = 25
 DEFAULT_MAX_MODEL_CALLS = 3
 DESCRIBE_PLACES = ("body", "comment")

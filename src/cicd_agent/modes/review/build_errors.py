@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.finding import Finding
@@ -163,39 +164,97 @@ def build_findings(
     clean: Callable[[str], str],
     changed: Mapping[str, Mapping[int, frozenset[str]]] | None = None,
 ) -> tuple[list[Finding], int, int]:
-    """High findings for the errors a changed line causes, each on that line, how many errors
-    no changed line explains, and how many were not placed once the work was spent (both for
-    the summary)."""
-    found: list[Finding] = []
-    unexplained = 0
+    """High findings for the errors a changed line causes, one on each such line (a signature
+    changed breaks every caller: one finding names them all), how many errors no changed line
+    explains, and how many were not placed once the work was spent (both for the summary)."""
+    placed: dict[tuple[str, int], list[tuple[str, int, str, str]]] = {}
+    unexplained = unplaced = 0
     placer = Placer(added, changed)
-    for done, (path, line, code, message) in enumerate(errors):
+    for done, error in enumerate(errors):
         if placer.spent:
-            return found, unexplained, len(errors) - done
-        place = placer.place(path, line, message)
+            unplaced = len(errors) - done
+            break
+        place = placer.place(error[0], error[1], error[3])
         if place is None:
             unexplained += 1
+        elif place in placed or len(placed) < MAX_COMPILE_FINDINGS:
+            placed.setdefault(place, []).append(error)
+    found = [_finding(tool, place, caused, clean) for place, caused in placed.items()]
+    return found, unexplained, unplaced
+
+
+MAX_NAMED = 10
+"""Places of the errors one finding names (the rest are counted)."""
+
+
+def _finding(
+    tool: str,
+    place: tuple[str, int],
+    caused: Sequence[tuple[str, int, str, str]],
+    clean: Callable[[str], str],
+) -> Finding:
+    """The finding on the changed line ``place`` for the errors it causes, the first one's
+    words in front."""
+    _, _, code, message = caused[0]
+    text = clean(" ".join(message.split())[:300]) or "no message"
+    rule = re.sub(r"[^\w./@-]", "", code)[:80] or "error"
+    elsewhere = [f"`{clean(p)[:200]}:{n}`" for p, n, _, _ in caused if (p, n) != place]
+    where = ""
+    if len(caused) > 1:
+        more = len(elsewhere) - MAX_NAMED
+        named = ", ".join(elsewhere[:MAX_NAMED]) + (f" and {more} more" if more > 0 else "")
+        where = (f" {tool} reports {len(caused)} errors this changed line causes"
+                 + (f", at {named}" if named else "") + ".")  # fmt: skip
+    elif elsewhere:
+        where = f" {tool} reports it at {elsewhere[0]}; this changed line is the one it depends on."
+    return Finding(
+        rule=f"{tool}/{rule}",
+        severity=Severity.HIGH,
+        category="build",
+        path=place[0],
+        line=place[1],
+        title=f"{tool}{_SAYS}{text}"[:200],
+        body=(
+            f"{text} (`{rule}`, from the repository's own {tool}, run on the change in the "
+            f"sandbox).{where}"
+        ),
+    )
+
+
+_SAYS = ": the change does not type-check: "
+
+
+def merged(found: Sequence[Finding]) -> list[Finding]:
+    """``found`` with an error two checkers report on one line in the same words (go vet and
+    golangci-lint's typecheck, tsc and eslint's typescript rules) kept once, as the build
+    error where one is, naming the other checker."""
+    kept: dict[tuple[str, int | None, str], Finding] = {}
+    result: list[Finding] = []
+    for finding in found:
+        if finding.category not in ("build", "lint"):
+            result.append(finding)
             continue
-        if len(found) >= MAX_COMPILE_FINDINGS:
+        key = (finding.path, finding.line, _words(finding))
+        held = kept.get(key)
+        if held is None or _tool(held) == _tool(finding):  # one checker's: each its own
+            kept.setdefault(key, finding)
+            result.append(finding)
             continue
-        text = clean(" ".join(message.split())[:300]) or "no message"
-        rule = re.sub(r"[^\w./@-]", "", code)[:80] or "error"
-        where = "" if place == (path, line) else (
-            f" {tool} reports it at `{clean(path)[:200]}:{line}`; this changed line is the one "
-            "it depends on."
-        )  # fmt: skip
-        found.append(
-            Finding(
-                rule=f"{tool}/{rule}",
-                severity=Severity.HIGH,
-                category="build",
-                path=place[0],
-                line=place[1],
-                title=f"{tool}: the change does not type-check: {text}"[:200],
-                body=(
-                    f"{text} (`{rule}`, from the repository's own {tool}, run on the change in "
-                    f"the sandbox).{where}"
-                ),
-            )
-        )
-    return found, unexplained, 0
+        swap = finding.category == "build" and held.category != "build"
+        build, other = (finding, held) if swap else (held, finding)
+        also = replace(build, body=f"{build.body} {_tool(other)} reports the same error here.")
+        result[result.index(held)] = kept[key] = also
+    return result
+
+
+def _tool(finding: Finding) -> str:
+    """The checker that made ``finding`` (its rule's first part: ``tsc/TS2322``)."""
+    return finding.rule.split("/", 1)[0]
+
+
+def _words(finding: Finding) -> str:
+    """A finding's message without its checker's name: a build error's after ``tool: the
+    change does not type-check:``, a linter's after ``tool code:``."""
+    if finding.category == "build":
+        return finding.title.removeprefix(f"{_tool(finding)}{_SAYS}")[:120]
+    return finding.title.partition(": ")[2][:120]

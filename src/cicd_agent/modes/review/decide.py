@@ -47,6 +47,7 @@ from cicd_agent.modes.review.ledger import Known
 from cicd_agent.modes.review.placement import place
 from cicd_agent.modes.review.result import (
     SUMMARY_LIMIT,
+    FailOn,
     FileNote,
     ReviewDecision,
     ReviewResult,
@@ -157,7 +158,7 @@ def decide(
         risk_reasons=facts.risk_reasons,
         summary=_summary(facts, findings, answers, rules),
         report_on=rules.report_on.label,
-        fail_on=rules.fail_on.label if rules.fail_on else None,
+        fail_on=str(rules.fail_on) if rules.fail_on else None,
         findings=findings,
         ignored=list(verdict.ignored),
         comments=list(placement.inline),
@@ -337,7 +338,7 @@ def gate(
     *,
     verdicts: Sequence[ModelVerdict],
     complete: bool,
-    fail_on: Severity | None,
+    fail_on: FailOn,
     request_changes: bool,
     risk: RiskLevel,
 ) -> ReviewDecision:

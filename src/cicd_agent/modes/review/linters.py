@@ -25,7 +25,7 @@ from cicd_agent.analysis.known_tools import TOOLS, Checking, KnownTool
 from cicd_agent.analysis.lint_reports import LintHit, UnreadableReport, lint_findings, read_report
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
 from cicd_agent.local.job_tools import job_tool
-from cicd_agent.modes.review.build_errors import build_findings, changed_words
+from cicd_agent.modes.review.build_errors import build_findings, changed_words, merged
 from cicd_agent.verify.contract import LintCommand
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ def lint_changes(
                  tools=tool_mounts(ctx.environ)) as sandbox:  # fmt: skip
         for plan in planned:
             found += _run(ctx, sandbox, plan, added, changed)
-    return found, tuple(plan.command for plan in planned)
+    return merged(found), tuple(plan.command for plan in planned)
 
 
 def _plan(

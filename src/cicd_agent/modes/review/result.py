@@ -89,11 +89,30 @@ def fitted(text: str, limit: int, *, one_line: bool = False, links: tuple[str, .
     return neutralise(text, allowed_links=links) if text else ""
 
 
-def blocking(findings: Sequence[Finding], fail_on: Severity | None) -> list[Finding]:
-    """Findings at or above ``fail-on`` (none when it is not set)."""
-    if fail_on is None:
+FailOn = Severity | Literal["none"] | None
+"""Review's ``fail-on``: a severity, ``none`` (nothing fails the step), or not set."""
+
+
+def fail_on_of(value: str | None) -> FailOn:
+    """``fail-on`` as given (a flag, an input, the settings file) as review's policy."""
+    if not value:
+        return None
+    return "none" if value.strip().lower() == "none" else parse_severity(value, option="fail-on")
+
+
+def does_not_build(finding: Finding) -> bool:
+    """Whether ``finding`` is a build error on a changed line: the change does not compile,
+    type-check or parse (a deterministic checker's; a model's word is not a build)."""
+    return finding.category == "build" and finding.source == "deterministic"
+
+
+def blocking(findings: Sequence[Finding], fail_on: FailOn) -> list[Finding]:
+    """Findings at or above ``fail-on``, and every build error unless it is ``none``: a change
+    that does not build fails the step even with no level set."""
+    if fail_on == "none":
         return []
-    return [f for f in findings if f.severity >= fail_on]
+    return [f for f in findings
+            if does_not_build(f) or (fail_on is not None and f.severity >= fail_on)]  # fmt: skip
 
 
 @dataclass(kw_only=True)
@@ -180,11 +199,15 @@ class ReviewResult(PlainResult):
         }
 
     def policy_failure(self, fail_on: str | None) -> str | None:
-        if not fail_on:
-            return None
-        hits = blocking(self.findings, parse_severity(fail_on, option="fail-on"))
+        hits = blocking(self.findings, fail_on_of(fail_on))
         if not hits:
             return None
+        if broken := [f for f in hits if does_not_build(f)]:
+            return (
+                f"the change does not build: {len(broken)} build error(s) on changed lines, "
+                f"which fail the step unless fail-on is none; the first: {broken[0].title} "
+                f"({broken[0].where})."
+            )
         worst = hits[0]
         return (
             f"{len(hits)} finding(s) at or above {fail_on}; the most severe: "
@@ -228,7 +251,11 @@ class ReviewResult(PlainResult):
 
     def make_headline(self) -> str:
         decision = self.decision.replace("_", " ")
-        return f"Review decision: {decision}; {self.counts_phrase()}; risk {self.risk_level}."
+        broken = sum(does_not_build(f) for f in self.findings)
+        builds = f"the change does not build ({broken} build error(s)); " if broken else ""
+        return (
+            f"Review decision: {decision}; {builds}{self.counts_phrase()}; risk {self.risk_level}."
+        )
 
     def summary_body(self) -> str:
         lines = [self.summary, "", *self._facts_table(), ""]

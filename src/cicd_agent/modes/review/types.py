@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from cicd_agent.analysis.findings import sort_findings
-from cicd_agent.analysis.severity import parse_severity
 from cicd_agent.analysis.workflows.ignores import NO_EXEMPTIONS
 from cicd_agent.modes.review import arguments
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.ledger import parse as parse_ledger
-from cicd_agent.modes.review.result import FileNote
+from cicd_agent.modes.review.result import FailOn, FileNote, fail_on_of
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -162,7 +161,7 @@ class Rules:
     shape the result, and the run's own redaction and links."""
 
     report_on: Severity
-    fail_on: Severity | None
+    fail_on: FailOn
     request_changes: bool
     max_findings: int
     describe_in: str
@@ -201,7 +200,7 @@ def rules(
     return Rules(
         describe=chosen.describe,
         report_on=chosen.report_on,
-        fail_on=parse_severity(fail_on, option="fail-on") if fail_on else None,
+        fail_on=fail_on_of(fail_on),
         request_changes=chosen.request_changes,
         max_findings=chosen.max_findings,
         describe_in=chosen.describe_in,

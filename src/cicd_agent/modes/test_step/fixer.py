@@ -28,6 +28,7 @@ model wrote it. With no model, no fix of it is claimed.
 from __future__ import annotations
 
 import difflib
+import shlex
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
@@ -50,21 +51,40 @@ def fix_flaky(
 ) -> tuple[list[FlakyFix], str]:
     """Each of ``flaky`` (the runner's ids, or their canonical names) classified and, where it
     depends on one test, fixed, or where it does not, given ``propose`` (the model's), fixed by
-    the model and held to reruns; and why none was ("" when the suite ran)."""
+    the model and held to reruns; each gets its row, with why it was not classified where it was
+    not; and why none was ("" when the suite ran)."""
     runner.say("flaky tests: running the suite in its own order in the sandbox")
     written = runner.outcomes([])
     if written is None:
-        return [], f"the suite's own run in the sandbox gave no result ({runner.problem})"
+        why = f"the suite's own run in the sandbox gave no result ({runner.problem})"
+        return not_classified(flaky, why), why
     order = list(written.tests)
+    if not order:  # a collection error there stops every test
+        why = (f"the suite's own run in the sandbox ran no test (it runs the step's runner "
+               "with the project's configuration, not the step's own arguments: "
+               f"{shlex.join(runner.command)[:200]})")  # fmt: skip
+        return not_classified(flaky, why), why
     fixes: list[FlakyFix] = []
-    tests = [test for test in (_id_of(name, order) for name in flaky) if test is not None]
-    for test in list(dict.fromkeys(tests))[:MOST_TESTS]:
+    found_ids = {name: _id_of(name, order) for name in dict.fromkeys(flaky)}
+    tests = list(dict.fromkeys(test for test in found_ids.values() if test is not None))
+    for test in tests[:MOST_TESTS]:
         runner.say(f"flaky tests: classifying {test[:100]}")
         found = classify(test, [order, order[::-1]], runner.passes, runner.reruns)
         fixes.append(_model_fixed(runner, found, order, propose)
                      if found.kind == "not-order-dependent" and propose is not None
                      else _fixed(runner, found, order, trusted))  # fmt: skip
+    fixes += not_classified(tests[MOST_TESTS:], f"only the first {MOST_TESTS} flaky tests are "
+                            "classified in one step")  # fmt: skip
+    missing = [name for name, test in found_ids.items() if test is None]
+    fixes += not_classified(missing, f"not among the tests of the suite's own run in the "
+                            f"sandbox ({len(order)} test(s) ran there)")  # fmt: skip
     return fixes, ""
+
+
+def not_classified(tests: Sequence[str], why: str) -> list[FlakyFix]:
+    """A row for each of ``tests`` saying it was not classified, and ``why``."""
+    return [FlakyFix(test, "unclassified", "", "none", "", Runs(0, 0), Runs(0, 0),
+                     f"not classified: {why}") for test in tests]  # fmt: skip
 
 
 def _id_of(name: str, order: Sequence[str]) -> str | None:

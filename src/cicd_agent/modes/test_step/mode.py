@@ -55,6 +55,13 @@ if TYPE_CHECKING:
     from cicd_agent.modes.test_step.options import TestStepOptions
 
 NAME = "test-step"
+SANDBOX_PATH = (
+    "The tests ran in the sandbox, in a copy of the checkout at another path: a test that "
+    "expects its own file's path (a stack trace's, a golden file's) fails there, not on the "
+    "runner."
+)
+"""Said when a step run in the sandbox failed: the copy is not bound at the checkout's path
+(its linked folders, a virtualenv or ``node_modules``, are links to the checkout's)."""
 
 
 def run(ctx: RunContext[TestStepOptions]) -> tuple[TestStepResult, ExitCode]:
@@ -94,6 +101,8 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
                             env=ctx.environ, trusted=trust.code_is_proof, change=change,
                             say=ctx.progress.say)  # fmt: skip
     spent = round(time.monotonic() - started, 1)
+    if not trust.code_is_proof and any(attempt.exit_status for attempt in attempts):
+        ctx.note(SANDBOX_PATH)
     if runner is not None:  # as gen-tests lists its runner; the run's own verdict says the rest
         ctx.tool(runner.name)
     return StepFacts(trust, unsure, entries, trusted, tuple(attempts), spent, change, unread)
@@ -102,7 +111,7 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
 def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict) -> list[FlakyFix]:
     """The step's flaky tests (those that passed on retry, then the history's) classified in
     the sandbox and, where one depends on another test, fixed with no model (:mod:`.fixer`)."""
-    from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
+    from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky, not_classified
     from cicd_agent.modes.test_step.model_fix import proposer
     from cicd_agent.runners import IN_ORDER, tool_mounts
     from cicd_agent.sandbox.isolation import find_bwrap, probe_isolation
@@ -117,13 +126,14 @@ def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict
         return []
     if orders is None or words is None:
         name = runner.name if runner is not None else "no known runner"
-        ctx.note(f"Flaky tests were not classified: {name} does not run tests in orders of "
-                 "the fixer's choosing.")  # fmt: skip
-        return []
+        why = f"{name} does not run tests in orders of the fixer's choosing"
+        ctx.note(f"Flaky tests were not classified: {why}.")
+        return not_classified(flaky, why)
     isolation = probe_isolation(find_bwrap(ctx.environ))
     if not isolation.sandboxed:
-        ctx.note(f"Flaky tests were not classified: no sandbox here ({isolation.detail}).")
-        return []
+        why = f"no sandbox here ({isolation.detail})"
+        ctx.note(f"Flaky tests were not classified: {why}.")
+        return not_classified(flaky, why)
     with orders.sandbox(ctx.options.repo_dir, ctx.environ, known_secrets=ctx.redactor.known,
                         isolation=isolation,
                         tools=tool_mounts(ctx.environ)) as sandbox:  # fmt: skip

@@ -58,8 +58,9 @@ from cicd_agent.sandbox import Sandbox, Workspace
 JS_SUFFIXES = SUFFIXES
 """The files a JavaScript runner's tests exercise: eslint's, which its patches' rule reads."""
 NODE_OPTIONS = "--disable-wasm-trap-handler"
-"""Added to a run's ``NODE_OPTIONS``: one WebAssembly memory reserves more address space than
-the sandbox's limit allows, so without it no wasm module loads (vitest's lexers, node 20.15+)."""
+"""Added to a run's ``NODE_OPTIONS``: each WebAssembly memory then reserves what it may use,
+not a guard region of about 10 GiB (the sandbox no longer counts reservations, but a smaller
+one costs nothing and spares the host's address space)."""
 CHECK_VARIABLE = "CICD_JS_CHECK"
 """Carries the in-run check's token to it (it drops the variable as it loads, before any test)."""
 

@@ -1,0 +1,192 @@
+"""Review's parse check of the changed Python files: a change that does not parse is a high
+build finding even where no type checker is configured.
+
+Parsing runs none of the file's code, so it is done here, in our own interpreter (``ast``),
+not in the sandbox. Our interpreter may be older than the project's: a file holding newer
+syntax does not parse here at the base either, so a syntax error is blamed on the change only
+when the base's text of the file parsed; for a new file, only when the other Python files of
+the head parse (a sample of them). Every file left unchecked is said in a note.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cicd_agent.actions.markdown import neutralise
+from cicd_agent.analysis.file_names import name_span
+from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.severity import Severity
+
+if TYPE_CHECKING:
+    from cicd_agent.analysis.diff import Diff
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.local.checkout import GitCheckout
+    from cicd_agent.modes.review.options import ReviewOptions
+
+TOOL = "python parse"
+"""The name the check has in the summary's list of tools."""
+SUFFIXES = (".py", ".pyi")
+MAX_BYTES = 1 << 20
+"""A larger file is not parsed (said in a note)."""
+MAX_FILES = 200
+"""Changed files parsed, at the most (the rest are counted in a note)."""
+SAMPLE = 20
+"""Other files of the head parsed to learn whether our interpreter reads the project's syntax
+before a new file's syntax error is blamed."""
+
+
+@dataclass
+class Parsed:
+    """What the parse check found: findings, and what it could not check, for the notes."""
+
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    checked: int = 0
+
+
+def syntax_error(text: str) -> SyntaxError | None:
+    """The error ``text`` does not parse with, None when it parses; a ValueError when our
+    parser cannot judge it (too deep for its stack, too large)."""
+    try:
+        with warnings.catch_warnings():  # "invalid escape sequence" and such are not errors
+            warnings.simplefilter("ignore")
+            ast.parse(text)
+    except SyntaxError as exc:
+        return exc
+    except (RecursionError, MemoryError) as exc:
+        raise ValueError(type(exc).__name__) from exc
+    return None
+
+
+def parse_python(
+    ctx: RunContext[ReviewOptions],
+    repo: GitCheckout,
+    diff: Diff,
+    commits: tuple[str, str],
+    found: Sequence[Finding],
+) -> list[Finding]:
+    """The parse check's findings on ``diff`` between ``commits`` (base, head), but for a
+    line where a checker already ``found`` a build error (mypy reports a syntax error too),
+    its notes and its line in the summary's tools."""
+    base, head = commits
+
+    def clean(text: str) -> str:  # the parser's words quote the pull request's code
+        return neutralise(ctx.redactor.redact(text), allowed_links=ctx.own_links)
+
+    parsed = parse_changes(repo, diff, base, head, clean)
+    for note in parsed.notes:
+        ctx.note(note)
+    if parsed.checked:
+        ctx.tool(TOOL)
+    broken = {(f.path, f.line) for f in found if f.category == "build"}
+    return [f for f in parsed.findings if (f.path, f.line) not in broken]
+
+
+def parse_changes(
+    repo: GitCheckout, diff: Diff, base: str, head: str, clean: Callable[[str], str]
+) -> Parsed:
+    """High findings for the changed Python files ``diff`` makes unparseable between ``base``
+    and ``head``, each on the changed line the error names (or the nearest changed line above
+    it: an unclosed bracket is reported where it opened), with notes for the files not
+    checked and why."""
+    done = Parsed()
+    files = [f for f in diff.files
+             if f.path.endswith(SUFFIXES) and f.status != "deleted" and not f.is_binary]  # fmt: skip
+    if not files:
+        return done
+    if len(files) > MAX_FILES:
+        done.notes.append(f"{TOOL} checked {MAX_FILES} of {len(files)} changed Python files.")
+        files = files[:MAX_FILES]
+    now = repo.read_texts(head, [f.path for f in files], MAX_BYTES)
+    before_paths = {f.path: f.old_path or f.path for f in files if f.status != "added"}
+    before = repo.read_texts(base, sorted(set(before_paths.values())), MAX_BYTES)
+    added = {f.path: dict(f.added_lines()) for f in files}
+    unreadable: list[str] = []
+    new_files: list[tuple[str, SyntaxError]] = []
+    for file in files:
+        if file.path not in now:
+            unreadable.append(file.path)
+            continue
+        try:
+            error = syntax_error(now[file.path])
+            was = before.get(before_paths.get(file.path, ""))
+            base_error = syntax_error(was) if was is not None and error else None
+        except ValueError as exc:
+            done.notes.append(f"{TOOL} could not judge {name_span(file.path)} ({exc}).")
+            continue
+        done.checked += 1
+        if error is None:
+            continue
+        if file.path not in before_paths:
+            new_files.append((file.path, error))
+        elif was is None:
+            unreadable.append(file.path)
+        elif base_error is not None:
+            done.notes.append(
+                f"{name_span(file.path)} does not parse at the base either with this job's Python "
+                "(newer syntax, or broken before), so a syntax error there was not checked."
+            )
+        else:
+            because = "the base's text parsed"
+            done.findings.append(_finding(file.path, error, added[file.path], clean, because))
+    if new_files:
+        failing = _other_unparsed(repo, head, {f.path for f in files})
+        for path, error in new_files:
+            if failing:
+                done.notes.append(
+                    f"New file {name_span(path)} does not parse with this job's Python, nor "
+                    f"does {name_span(failing)}, so its syntax was not judged."
+                )
+            else:
+                because = "the project's other files parsed"
+                done.findings.append(_finding(path, error, added[path], clean, because))
+    if unreadable:
+        done.notes.append(f"{TOOL} did not check {len(unreadable)} file(s) over "
+                          f"{MAX_BYTES >> 20} MiB or unreadable at a commit.")  # fmt: skip
+    return done
+
+
+def _other_unparsed(repo: GitCheckout, head: str, changed: set[str]) -> str:
+    """A Python file of ``head`` the change leaves alone that does not parse here (of the
+    first :data:`SAMPLE`), else "": whether this job's Python reads the project's syntax."""
+    listed = repo.git.run("ls-tree", "-r", "-z", "--name-only", "--full-tree", head)
+    others = sorted(p for p in listed.split("\0") if p.endswith(SUFFIXES) and p not in changed)
+    for path, text in repo.read_texts(head, others[:SAMPLE], MAX_BYTES).items():
+        try:
+            if syntax_error(text) is not None:
+                return path
+        except ValueError:
+            continue
+    return ""
+
+
+def _finding(
+    path: str,
+    error: SyntaxError,
+    added: Mapping[int, str],
+    clean: Callable[[str], str],
+    because: str,
+) -> Finding:
+    """The high finding for ``error`` on the changed line it names, else the nearest changed
+    line above it (where an unclosed bracket opened), else the line it names."""
+    named = error.lineno or 1
+    above = [number for number in added if number <= named]
+    line = named if named in added else max(above) if above else named
+    message = clean(" ".join(str(error.msg).split())[:300]) or "invalid syntax"
+    where = "" if line == named else f" Python reports it at line {named}."
+    return Finding(
+        rule="python/syntax-error",
+        severity=Severity.HIGH,
+        category="build",
+        path=path,
+        line=line,
+        title=f"python: the change does not parse: {message}"[:200],
+        body=(
+            f"{message} (`syntax-error`, from parsing the changed file with this job's "
+            f"Python; {because}).{where}"
+        ),
+    )

@@ -1,0 +1,150 @@
+"""A Python change that does not parse is a high build finding on the line the syntax error
+names, with no type checker configured: review parses the changed files itself (parsing runs
+nothing). A file our interpreter cannot parse at the base either (syntax newer than ours) is
+not blamed, and the summary says it was not checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.git_builder import GitRepoBuilder
+from tests.helpers.cli import CliRun, run_cli
+
+ENCODING = '''\
+"""Encodings."""
+
+
+def want_bytes(value: str) -> bytes:
+    return value.encode()
+'''
+
+
+def _review(tmp_path: Path, repo: GitRepoBuilder, base: str, head: str, *more: str) -> CliRun:
+    argv = ["review", "--provider", "none", "--json", *more,
+            "--repo", str(repo.path), "--base", base, "--head", head]  # fmt: skip
+    return run_cli(argv, tmp_path, {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home")})
+
+
+def _build(done: CliRun) -> list[tuple[str, str, int, str, str]]:
+    document = done.document or {}
+    return [(f["rule"], f["path"], f["line"], f["severity"], f["category"])
+            for f in document["findings"] if f["category"] == "build"]  # fmt: skip
+
+
+def test_a_change_that_does_not_parse_is_high_on_its_line(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"setup.py": "import setuptools\n", "app/enc.py": ENCODING})
+    broken = ENCODING.replace("-> bytes:", "-> bytes")
+    head = repo.commit("oops", {"app/enc.py": broken})
+    done = _review(tmp_path, repo, base, head, "--fail-on", "high")
+    assert done.document is not None, done.stderr
+    assert _build(done) == [("python/syntax-error", "app/enc.py", 4, "high", "build")]
+    assert {"tool": "python parse", "could_not_run": ""} in done.document["tools"]
+    assert done.code == 1
+
+
+def test_an_unclosed_bracket_lands_on_the_changed_line_that_opened_it(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"app/enc.py": ENCODING})
+    broken = ENCODING.replace("value.encode()", "value.encode(\n")
+    head = repo.commit("oops", {"app/enc.py": broken})
+    done = _review(tmp_path, repo, base, head, "--fail-on", "high")
+    assert done.document is not None, done.stderr
+    assert [(f[1], f[2]) for f in _build(done)] == [("app/enc.py", 5)]
+
+
+def test_syntax_newer_than_ours_at_the_base_is_not_blamed_and_said(tmp_path: Path) -> None:
+    # a type statement (Python 3.12): the base does not parse under our 3.11 either
+    newer = "type Pair = tuple[int, int]\n\n\ndef first(p: Pair) -> int:\n    return p[0]\n"
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"app/pair.py": newer})
+    head = repo.commit("more", {"app/pair.py": newer + "\n\ntype Other = int\n"})
+    done = _review(tmp_path, repo, base, head)
+    assert done.document is not None, done.stderr
+    if _build(done):  # an interpreter that parses 3.12 syntax finds nothing to say either
+        raise AssertionError(_build(done))
+    import sys
+
+    if sys.version_info < (3, 12):
+        assert any("app/pair.py" in n and "parse" in n for n in done.document["notes"]), (
+            done.document["notes"]
+        )
+
+
+def test_a_new_file_is_checked_when_the_others_parse(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"app/enc.py": ENCODING})
+    head = repo.commit("new", {"app/new.py": "def f(:\n    pass\n"})
+    done = _review(tmp_path, repo, base, head, "--fail-on", "high")
+    assert done.document is not None, done.stderr
+    assert [(f[0], f[1], f[2]) for f in _build(done)] == [("python/syntax-error", "app/new.py", 1)]
+
+
+def test_a_new_file_is_not_blamed_where_other_files_do_not_parse(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"app/enc.py": "match = 1\nprint 'python 2'\n"})
+    head = repo.commit("new", {"app/new.py": "print 'also python 2'\n"})
+    done = _review(tmp_path, repo, base, head)
+    assert done.document is not None, done.stderr
+    assert _build(done) == []
+    assert any("app/new.py" in n and "app/enc.py" in n for n in done.document["notes"]), (
+        done.document["notes"]
+    )
+
+
+def test_a_file_too_deep_for_the_parser_is_not_a_crash(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"app/deep.py": "x = 1\n"})
+    deep = "x = " + "(" * 100_000 + "1" + ")" * 100_000 + "\ny = -" + "-" * 200_000 + "1\n"
+    head = repo.commit("deep", {"app/deep.py": deep})
+    done = _review(tmp_path, repo, base, head)
+    assert done.document is not None, done.stderr
+    assert done.code in (0, 1)
+
+
+def _broken(tmp_path: Path) -> tuple[GitRepoBuilder, str, str]:
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"app/enc.py": ENCODING})
+    head = repo.commit("oops", {"app/enc.py": ENCODING.replace("-> bytes:", "-> bytes")})
+    return repo, base, head
+
+
+def test_a_change_that_does_not_build_fails_the_step_without_fail_on(tmp_path: Path) -> None:
+    repo, base, head = _broken(tmp_path)
+    done = _review(tmp_path, repo, base, head)
+    assert done.document is not None, done.stderr
+    assert done.code == 1, done.document["headline"]
+    assert done.document["decision"] == "comment"
+    assert "does not build" in done.document["headline"], done.document["headline"]
+    first = done.summary.split("\n\n")[1]
+    assert "exit 1" in first and "does not build" in first, done.summary
+
+
+def test_a_change_that_does_not_build_requests_changes_where_allowed(tmp_path: Path) -> None:
+    repo, base, head = _broken(tmp_path)
+    done = _review(tmp_path, repo, base, head, "--request-changes", "--fail-on", "critical")
+    assert done.document is not None, done.stderr
+    assert (done.code, done.document["decision"]) == (1, "request_changes")
+
+
+def test_fail_on_none_lets_a_build_error_through_and_the_headline_still_names_it(
+    tmp_path: Path,
+) -> None:
+    repo, base, head = _broken(tmp_path)
+    done = _review(tmp_path, repo, base, head, "--fail-on", "none", "--request-changes")
+    assert done.document is not None, done.stderr
+    assert (done.code, done.document["decision"]) == (0, "comment")
+    assert "does not build" in done.document["headline"], done.document["headline"]
+    assert done.document["fail_on"] == "none"
+
+
+def test_the_parser_judges_text_and_leaves_what_it_cannot_to_the_caller() -> None:
+    from cicd_agent.modes.review.syntax import syntax_error
+
+    assert syntax_error("def f():\n    return 1\n") is None
+    error = syntax_error("def f(:\n    pass\n")
+    assert error is not None and error.lineno == 1
+    with pytest.raises(ValueError, match="Error"):  # beyond the parser's own stack
+        syntax_error("y = -" + "-" * 200_000 + "1\n")
