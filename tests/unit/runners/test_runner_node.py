@@ -137,3 +137,34 @@ def test_attack_a_report_nested_past_any_recursion_limit_is_read(tmp_path: Path)
     assert list(read.values()) == [False]
     (tmp_path / "report.xml").write_text('<!DOCTYPE a [<!ENTITY x "y">]><testsuites/>')
     assert node_test.step_outcomes(tmp_path, "", tmp_path) == {}
+
+
+def _project(path: Path, files: dict[str, str]) -> Path:
+    """A git project of ``files`` with mocha, AVA and uvu installed as npm ci leaves them."""
+    if not Toolbox(TOOLS_DIR).prepare(("jsrunners",)):
+        pytest.fail(f"mocha, AVA and uvu could not be installed into {TOOLS_DIR}")
+    repo = GitRepoBuilder(path / "project")
+    package = '{"name": "p", "version": "1.0.0", "ava": {"files": ["test/**/*.test.js"]}}\n'
+    repo.commit("tests", {"package.json": package, ".gitignore": "node_modules\n", **files})
+    (repo.path / "node_modules" / ".bin").mkdir(parents=True)
+    for name in ("mocha", "ava", "uvu"):
+        (repo.path / "node_modules" / name).symlink_to(MODULES / name)
+        (repo.path / "node_modules" / ".bin" / name).symlink_to(MODULES / ".bin" / name)
+    return repo.path
+
+
+def test_attack_a_line_a_uvu_test_prints_on_retry_never_passes_it(tmp_path: Path) -> None:
+    """uvu names a file on a line of its own: a broken test that logs a line ending in ``.js``
+    on the retry alone (a cache the first run wrote) moved its ``FAIL`` line to that "file",
+    and the test, named by no ``FAIL`` line, read as passed on retry: flaky."""
+    files = {"test/calc.test.js": (
+        ONCE + "const { suite } = require('uvu');\nconst assert = require('uvu/assert');\n"
+        "const calc = suite('calc');\ncalc('adds', () => assert.is(1 + 1, 2));\n"
+        "calc('broken', () => {\n  if (!firstRun('cache')) console.log('\\nread cache.js');\n"
+        "  assert.is(1, 2);\n});\ncalc.run();\n")}  # fmt: skip
+    attempts = run_attempts(["npx", "uvu", "test"], 2, cwd=_project(tmp_path, files), env=_ENV)
+    broken = canonical_test("calc.test.js › calc › broken")
+    assert attempts[0].outcomes == {broken: False}
+    assert all(attempt.outcomes.get(broken) is not True for attempt in attempts)
+    found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
+    assert not found.flaky and not found.passed

@@ -4,7 +4,9 @@ then each failed test as ``FAIL  suite  "title"`` after the file's progress, and
 tests by file alone (``uvu DIR PATTERN``): a retry runs the failed tests' files again, and a
 retried test that no ``FAIL`` line names in a run whose counts add up passed. The ids retried are
 written into the step's folder for the retry's reading. Counts that do not add up (a test that
-printed a ``FAIL`` line of its own) make the run unread. A command that passes uvu a pattern
+printed a ``FAIL`` line of its own) make the run unread, and so does a line a test prints that
+reads as a file's name (a ``FAIL`` line under it is that file's): a file named twice, or on a
+retry one the retry did not run. A command that passes uvu a pattern
 itself, or an option whose value we would have to guess, is run as written and not retried."""
 
 from __future__ import annotations
@@ -58,12 +60,12 @@ def step_outcomes(folder: Path, output: str, root: Path) -> StepOutcomes:
     """Each failed test ``output`` names (by file, suite and title) and, on a retry, each
     retried test it does not name, passed; none when its counts are missing or do not add
     up."""
-    found, ran, counts = StepOutcomes(), set[str](), dict[str, int]()
+    found, ran, counts = StepOutcomes(), list[str](), dict[str, int]()
     file = ""
     for line in _COLOUR.sub("", output).splitlines():
         if (header := _FILE.match(line)) is not None:
             file = header["file"]
-            ran.add(file)
+            ran.append(file)
         elif (failure := _FAIL.match(line)) is not None:
             titles = [file, *filter(None, [failure["suite"]]), failure["title"]]
             found.add(SEPARATOR.join(titles), False)
@@ -71,7 +73,11 @@ def step_outcomes(folder: Path, output: str, root: Path) -> StepOutcomes:
             counts[count["what"]] = int(count["n"])
     if len(counts) < 3 or counts["Total"] - counts["Passed"] - counts["Skipped"] != len(found):
         return StepOutcomes()
-    for test in _retried(folder):
+    retried = _retried(folder)
+    files = {test.split(SEPARATOR, 1)[0] for test in retried} if retried else set(ran)
+    if not ran or len(set(ran)) < len(ran) or not files.issuperset(ran):
+        return StepOutcomes()  # a file named twice, or none, or on a retry one it did not run
+    for test in retried:
         if test not in found and test.split(SEPARATOR, 1)[0] in ran:
             found.add(test, True)
     return found
