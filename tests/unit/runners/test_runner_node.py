@@ -168,3 +168,21 @@ def test_attack_a_line_a_uvu_test_prints_on_retry_never_passes_it(tmp_path: Path
     assert all(attempt.outcomes.get(broken) is not True for attempt in attempts)
     found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
     assert not found.flaky and not found.passed
+
+
+def test_attack_a_mocha_hook_that_fails_once_hides_no_test_it_kept_from_running(
+    tmp_path: Path,
+) -> None:
+    """mocha skips the rest of a suite once its ``beforeEach`` fails: the hook failed the first
+    test on the first run only, the retry ran that test alone, and it passed (flaky, the step
+    passing) while the broken test after it never ran. Such a run is now not read."""
+    files = {"test/calc.test.js": (
+        ONCE + "const assert = require('assert');\n"
+        "describe('calc', () => {\n  beforeEach(() => assert.ok(!firstRun('hook')));\n"
+        "  it('adds', () => assert.equal(1 + 1, 2));\n"
+        "  it('broken', () => assert.equal(1, 2));\n});\n")}  # fmt: skip
+    command = ["npx", "mocha", "test/*.test.js"]
+    attempts = run_attempts(command, 2, cwd=_project(tmp_path, files), env=_ENV)
+    found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
+    assert not found.passed and not found.flaky
+    assert attempts[0].outcomes == {}  # unread: the log says which tests did not run

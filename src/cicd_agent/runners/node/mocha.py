@@ -4,8 +4,10 @@ error to the job's log, as mocha's spec reporter would, and writes every test's 
 and outcome as JSON into the folder. A test's id is its file and titles (``test/math.js ›
 math › adds``). A retry runs the failed tests again by one anchored ``--grep`` of their full
 titles (mocha matches the titles joined by spaces). A failing ``beforeEach`` or ``afterEach``
-hook fails the test it ran for. A command that chooses its own reporter is run as written and
-not retried."""
+hook fails the test it ran for; mocha then skips the rest of its suite (as ``--bail`` skips the
+rest of the run), and a run that left a selected test unrun is not read: a retry of the failed
+tests alone would let them pass with the rest never run. A command that chooses its own reporter
+is run as written and not retried."""
 
 from __future__ import annotations
 
@@ -26,7 +28,11 @@ module.exports = function CicdAgentReporter(runner, options) {
   const chosen = options.reporterOption || options.reporterOptions || {};
   const tests = [];
   const titles = (t) => (typeof t.titlePath === 'function' ? t.titlePath() : [t.fullTitle()]);
-  const record = (t, passed) => tests.push({file: t.file || '', titles: titles(t), passed});
+  const ended = new Set();
+  const record = (t, passed) => {
+    ended.add(t);
+    tests.push({file: t.file || '', titles: titles(t), passed});
+  };
   runner.on('pass', (t) => { record(t, true); process.stdout.write(`  ✔ ${t.fullTitle()}\n`); });
   runner.on('fail', (t, err) => {
     const test = t.type === 'hook' && t.ctx && t.ctx.currentTest ? t.ctx.currentTest : t;
@@ -34,10 +40,19 @@ module.exports = function CicdAgentReporter(runner, options) {
     const said = String((err && (err.stack || err.message)) || err).split('\n').join('\n    ');
     process.stdout.write(`  ✖ ${t.fullTitle()}\n    ${said}\n`);
   });
+  const kept = (suite) => [
+    ...suite.tests.filter((t) => t.state === undefined && !t.isPending() && !ended.has(t)
+      && runner._grep.test(t.fullTitle()) !== Boolean(runner._invert)),
+    ...suite.suites.flatMap(kept)];
   runner.once('end', () => {
     const failed = tests.filter((t) => !t.passed).length;
     process.stdout.write(`\n  ${tests.length - failed} passing, ${failed} failing\n`);
-    fs.writeFileSync(chosen.output, JSON.stringify({tests}));
+    const unrun = kept(runner.suite).map((t) => t.fullTitle());
+    if (unrun.length) {
+      process.stdout.write(`  ${unrun.length} not run (a hook failed, or --bail): ` +
+        `cicd-agent reads no outcome of this run\n${unrun.map((t) => `    ${t}\n`).join('')}`);
+    }
+    fs.writeFileSync(chosen.output, JSON.stringify({tests, unrun: unrun.length}));
   });
 };
 """
@@ -75,7 +90,9 @@ def step_outcomes(folder: Path, output: str, root: Path) -> StepOutcomes:
         document = json.loads(read_text(folder, REPORT, MAX_REPORT))
     except (CheckoutFileError, ValueError, RecursionError):
         return found
-    tests = document.get("tests") if isinstance(document, dict) else None
+    if not isinstance(document, dict) or document.get("unrun") != 0:
+        return found  # tests mocha selected that never ran: no retry of the rest speaks for them
+    tests = document.get("tests")
     for test in tests if isinstance(tests, list) else []:
         if not isinstance(test, dict) or not isinstance(test.get("titles"), list):
             continue
