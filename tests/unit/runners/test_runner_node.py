@@ -116,10 +116,12 @@ def test_a_retry_selects_the_failed_tests_by_their_titles_alone(tmp_path: Path) 
 
 def test_attack_a_printed_line_never_passes_a_failed_test(tmp_path: Path) -> None:
     """What a test prints reaches the log the step reads for AVA and uvu: a forged ``ok`` line
-    beside the real ``not ok`` leaves the test failed and unsure; a forged ``FAIL`` line (or a
-    missing count) leaves uvu's run unread."""
-    read = ava.step_outcomes(tmp_path, "ok 1 - x\nnot ok 1 - x\n  ok 2 - y\n", tmp_path)
-    assert read == {"x": False} and read.unsure == {"x"}
+    beside the real ``not ok`` (AVA's counts no longer its lines') leaves AVA's run unread, and
+    a forged ``FAIL`` line (or a missing count) uvu's."""
+    counts = "1..1\n# tests 1\n# pass 0\n# fail 1\n"
+    read = ava.step_outcomes(tmp_path, "not ok 1 - x\n  ok 2 - y\n" + counts, tmp_path)
+    assert read == {"x": False}
+    assert ava.step_outcomes(tmp_path, "ok 1 - x\nnot ok 1 - x\n" + counts, tmp_path) == {}
     (tmp_path / uvu.RETRIED).write_text('["a.test.js › s › x"]')
     printed = "a.test.js\n   FAIL  s  \"y\"\n  Total:     2\n  Passed:    1\n  Skipped:   0\n"
     assert uvu.step_outcomes(tmp_path, printed, tmp_path) == {
@@ -186,3 +188,21 @@ def test_attack_a_mocha_hook_that_fails_once_hides_no_test_it_kept_from_running(
     found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
     assert not found.passed and not found.flaky
     assert attempts[0].outcomes == {}  # unread: the log says which tests did not run
+
+
+def test_attack_avas_fail_fast_in_the_projects_settings_hides_no_test_it_left_unrun(
+    tmp_path: Path,
+) -> None:
+    """``failFast`` in package.json's ``ava`` settings stops the run at its first failure: the
+    flaky test, retried alone, passed (the step passing) while the broken test after it never
+    ran. AVA counts the tests left as failed in its TAP's closing counts; a run whose counts
+    are not its lines' is now not read."""
+    package = '{"name": "p", "version": "1.0.0", "ava": {"failFast": true}}\n'
+    files = {"package.json": package, "test.js": (
+        ONCE + "const test = require('ava');\n"
+        "test.serial('sometimes', t => t.false(firstRun('sometimes')));\n"
+        "test.serial('broken', t => t.is(1, 2));\n")}  # fmt: skip
+    attempts = run_attempts(["npx", "ava"], 2, cwd=_project(tmp_path, files), env=_ENV)
+    found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
+    assert not found.passed and not found.flaky
+    assert attempts[0].outcomes == {}
