@@ -122,13 +122,15 @@ def test_attack_a_printed_line_never_passes_a_failed_test(tmp_path: Path) -> Non
     read = ava.step_outcomes(tmp_path, "not ok 1 - x\n  ok 2 - y\n" + counts, tmp_path)
     assert read == {"x": False}
     assert ava.step_outcomes(tmp_path, "ok 1 - x\nnot ok 1 - x\n" + counts, tmp_path) == {}
-    (tmp_path / uvu.RETRIED).write_text('["a.test.js › s › x"]')
+    retry = tmp_path / "1"
+    retry.mkdir()
+    assert uvu.step_command(["uvu"], retry, ["a.test.js › s › x"]) is not None
     printed = "a.test.js\n   FAIL  s  \"y\"\n  Total:     2\n  Passed:    1\n  Skipped:   0\n"
-    assert uvu.step_outcomes(tmp_path, printed, tmp_path) == {
+    assert uvu.step_outcomes(retry, printed, tmp_path) == {
         "a.test.js › s › y": False, "a.test.js › s › x": True}
     forged = printed.replace("  Total:", '   FAIL  s  "z"\n  Total:')
-    assert uvu.step_outcomes(tmp_path, forged, tmp_path) == {}
-    assert uvu.step_outcomes(tmp_path, printed.split("  Total")[0], tmp_path) == {}
+    assert uvu.step_outcomes(retry, forged, tmp_path) == {}
+    assert uvu.step_outcomes(retry, printed.split("  Total")[0], tmp_path) == {}
 
 
 def test_attack_a_report_nested_past_any_recursion_limit_is_read(tmp_path: Path) -> None:
@@ -206,3 +208,16 @@ def test_attack_avas_fail_fast_in_the_projects_settings_hides_no_test_it_left_un
     found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
     assert not found.passed and not found.flaky
     assert attempts[0].outcomes == {}
+
+
+def test_attack_a_uvu_retry_cannot_rewrite_the_ids_it_was_asked_to_run(tmp_path: Path) -> None:
+    """The ids a uvu retry runs were written into the run's own folder, which its tests can
+    write: a test that widened the list to the "file" it printed then passed itself."""
+    folder = tmp_path / "1"
+    folder.mkdir()
+    broken = "calc.test.js › calc › broken"
+    assert uvu.step_command(["uvu", "test"], folder, [broken]) is not None
+    (folder / uvu.RETRIED).write_text(f'["{broken}", "read cache.js › calc › broken"]')
+    printed = ("calc.test.js\n calc  • \nread cache.js\n✘   (1 / 2)\n"
+               '   FAIL  calc  "broken"\n  Total:     2\n  Passed:    1\n  Skipped:   0\n')  # fmt: skip
+    assert uvu.step_outcomes(folder, printed, tmp_path).get(broken) is not True
