@@ -127,3 +127,26 @@ def test_a_rewrite_with_fewer_assertions_or_a_retry_marker_checks_less() -> None
     assert weakened(FLAKY, FLAKY.replace("    assert add(1, 1) == 2\n", "    add(1, 1)\n"))
     assert weakened(FLAKY, "import pytest\n@pytest.mark.flaky(reruns=3)\n" + FLAKY) == "it adds flaky, reruns"
     assert weakened(FLAKY, _rewrite("    expected = 5\n")) == ""
+
+
+@pytest.mark.parametrize("rest", [
+    FLAKY.replace("assert add(1, 1) == 2", "assert add(1, 1) == add(1, 1)"),  # vacuous, same count
+    FLAKY.replace("def test_fine", "def _fine"),  # no longer collected: it runs nothing
+    FLAKY + "\n\n@pytest.fixture(autouse=True)\ndef _two(monkeypatch):\n    pass\n",
+])  # fmt: skip
+def test_attack_a_models_fix_that_changes_the_files_other_tests_is_refuted(
+    sandbox_runs: OrderedRuns, rest: str
+) -> None:
+    """The model rewrites the whole file: its fix of the flaky test held, and a change to
+    another test beside it (an assertion made vacuous with the file's count kept, a test
+    renamed out of pytest's sight, a fixture every test now runs) was shown as part of a
+    checked fix, though no rerun and no mutation check of the flaky test looks at the
+    others."""
+    text = rest.replace("5 if seed % 2 else 6", "5")
+    if "pytest.fixture" in text:
+        text = "import pytest\n" + text
+    fixes, _ = fix_flaky(sandbox_runs, [TEST], trusted=True, propose=lambda *_: (text, "a fix"))
+    (fixed,) = fixes
+    assert fixed.status == "refuted", fixed.evidence
+    assert "changes more than the flaky test" in fixed.evidence
+    assert not fixed.files

@@ -6,6 +6,7 @@ shown as a patch labelled "checked", never "verified" (a model wrote it)."""
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from cicd_agent.actions.errors import ModelError
 from cicd_agent.job.pipeline import model_failure_note
 from cicd_agent.model.prompts import fence
+from cicd_agent.runners.pytest.set_up import find
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
@@ -60,6 +62,31 @@ def weakened(original: str, rewritten: str) -> str:
         return "it has fewer assertions than the test had"
     added = set(WEAKENING.findall(rewritten)) - set(WEAKENING.findall(original))
     return f"it adds {', '.join(sorted(added))}" if added else ""
+
+
+def beyond(original: str, rewritten: str, test: str) -> str:
+    """Why ``rewritten`` changes more of the file than ``test``'s own function and the file's
+    imports ("" when it does not): a change to another test, a fixture or the file's set-up
+    changes what the other tests check, and no rerun or mutation check of the flaky test looks
+    at them."""
+    trees = []
+    for text in (original, rewritten):
+        try:
+            found = find(text, test)
+        except (RecursionError, MemoryError):  # nested past the parser's depth
+            found = None
+        if found is None:
+            return "it changes more than the flaky test: the test is not in it as written"
+        holder = found.owner or found.module
+        holder.body = [ast.Pass() if node is found.function else node for node in holder.body]
+        found.module.body = [node for node in found.module.body
+                             if not isinstance(node, ast.Import | ast.ImportFrom)]  # fmt: skip
+        try:
+            trees.append(ast.dump(found.module))
+        except RecursionError:
+            return "it changes more than the flaky test: the rewrite is nested too deep to read"
+    return "" if trees[0] == trees[1] else (
+        "it changes more than the flaky test (another test, a fixture or the file's set-up)")
 
 
 def proposer(ctx: RunContext[object]) -> Propose | None:
