@@ -150,3 +150,19 @@ def test_attack_a_models_fix_that_changes_the_files_other_tests_is_refuted(
     assert fixed.status == "refuted", fixed.evidence
     assert "changes more than the flaky test" in fixed.evidence
     assert not fixed.files
+
+
+def test_attack_a_models_fix_the_mutation_check_cannot_judge_is_refuted(
+    sandbox_runs: OrderedRuns,
+) -> None:
+    """The mutation check finds the code a test calls by the names it imports: a rewrite that
+    calls none of them (the function asserted on a stand-in of its own) left the check with
+    nothing to judge, and a vacuous test passed every rerun and was shown as ``checked``."""
+    text = _rewrite("    expected = 5\n").replace(
+        "    assert add(2, 3) == expected\n",
+        "    check = lambda a, b: 5\n    assert check(2, 3) == expected\n")  # fmt: skip
+    fixes, _ = fix_flaky(sandbox_runs, [TEST], trusted=True, propose=lambda *_: (text, "a fix"))
+    (fixed,) = fixes
+    assert fixed.status == "refuted", fixed.evidence
+    assert "mutation check: could not check dependence" in fixed.evidence
+    assert not fixed.files

@@ -21,10 +21,10 @@ its failure rate over reruns alone (k of N). With a model, it rewrites the test'
 (:mod:`.model_fix`), and the rewrite is ``checked`` only when the patched test passes M reruns
 alone, M chosen so that its old rate would have failed at least one with 99 % probability, the
 suite still passes in its written order, and the mutation check still sees it fail on a broken
-copy of the code it calls; a rewrite that checks less, or changes more of the file than the
-test's own function and its imports (the other tests, which nothing here reruns or mutates),
-is ``refuted``. Never ``verified``: a
-model wrote it. With no model, no fix of it is claimed.
+copy of the code it calls (a rewrite the check cannot judge is not held); a rewrite that
+checks less, or changes more of the file than the test's own function and its imports (the
+other tests, which nothing here reruns or mutates), is ``refuted``. Never ``verified``: a model
+wrote it. With no model, no fix of it is claimed.
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def _model_fixed(
                        "order with it")  # fmt: skip
     runner.say("flaky tests: running the model's fix against mutants of the code it calls")
     depends, mutation = runner.still_catches(test, patched)
-    if depends is False:
+    if depends is not True:  # unjudged too: a model can write a test the check cannot read
         return replace(refuted, evidence=f"{refuted.evidence}mutation check: {mutation}")
     rate = f"{found.before.failed} of {found.before.runs}"
     return FlakyFix(test, found.kind, "", "checked", diff, found.before, Runs(0, again[1]),
