@@ -221,3 +221,22 @@ def test_attack_a_uvu_retry_cannot_rewrite_the_ids_it_was_asked_to_run(tmp_path:
     printed = ("calc.test.js\n calc  • \nread cache.js\n✘   (1 / 2)\n"
                '   FAIL  calc  "broken"\n  Total:     2\n  Passed:    1\n  Skipped:   0\n')  # fmt: skip
     assert uvu.step_outcomes(folder, printed, tmp_path).get(broken) is not True
+
+
+def test_attack_a_node_test_file_whose_process_exits_is_a_failure(tmp_path: Path) -> None:
+    """node reports a test file whose process ended early (``process.exit(1)`` in it, a crash)
+    as one failed test named by the file's path: its tests never ran, so a flaky test elsewhere
+    passing on retry does not pass the step (held)."""
+    files = {
+        "test/crash.test.js": "const { test } = require('node:test');\n"
+        "test('exits', () => { process.exit(1); });\n"
+        "test('broken', () => { throw new Error('never run'); });\n",
+        "test/calc.test.js": ONCE + "const { it } = require('node:test');\n"
+        "const assert = require('assert');\n"
+        "it('sometimes', () => assert.ok(!firstRun('sometimes')));\n",
+    }
+    attempts = run_attempts(["node", "--test"], 2, cwd=_project(tmp_path, files), env=_ENV)
+    assert attempts[0].failed() and all(
+        passed is False for test, passed in attempts[0].outcomes.items() if "crash" in test)
+    found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
+    assert not found.passed
