@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.analysis.redact import Redactor
 from cicd_agent.modes.test_step.dependence import reruns_needed
 from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
-from cicd_agent.modes.test_step.model_fix import FlakyAnswer, weakened
+from cicd_agent.modes.test_step.model_fix import FlakyAnswer, unredacted, weakened
 from cicd_agent.runners import IN_ORDER
 from cicd_agent.verify.orders import OrderedRuns
 from tests.git_builder import GitRepoBuilder
@@ -166,3 +167,19 @@ def test_attack_a_models_fix_the_mutation_check_cannot_judge_is_refuted(
     assert fixed.status == "refuted", fixed.evidence
     assert "mutation check: could not check dependence" in fixed.evidence
     assert not fixed.files
+
+
+def test_attack_a_secret_over_several_lines_shifts_no_line_of_the_models_answer() -> None:
+    """A private key in the test's file is redacted into one line, so the file the model sees
+    has fewer lines than the file: the answer's lines were put back by position, and every
+    line the model kept after the key became another line of the file (the key's own among
+    them)."""
+    key = ("-----BEGIN RSA PRIVATE KEY-----\n"
+           "MIIEowIBAAKCAQEAx7Y5zQ1b2c3d4e5f6g7h8i9j0kLmNoPqRsTuVwXyZaBcDeFg\n"
+           "HiJkLmNoPqRsTuVwXyZ0123456789abcdefghijABCDEFGHIJKLMNOPQRSTUVWX\n"
+           "-----END RSA PRIVATE KEY-----")  # fmt: skip
+    original = f'KEY = """{key}"""\n\n' + FLAKY
+    shown = Redactor().redact(original)
+    assert len(shown.splitlines()) < len(original.splitlines()) and "MIIE" not in shown
+    answer = shown.replace("5 if seed % 2 else 6", "5")
+    assert unredacted(answer, original, shown) == original.replace("5 if seed % 2 else 6", "5")

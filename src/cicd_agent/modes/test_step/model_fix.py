@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable
+from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
@@ -116,7 +117,16 @@ def proposer(ctx: RunContext[object]) -> Propose | None:
 
 def unredacted(answer: str, original: str, shown: str) -> str:
     """``answer`` with each line the model got redacted (a secret in the test's file) back as
-    the file has it: a line the model kept is not the patch's to change."""
-    lines = dict(zip(shown.splitlines(), original.splitlines(), strict=False))
-    return "".join(lines.get(line.rstrip("\r\n"), line.rstrip("\r\n")) + line[len(line.rstrip("\r\n")):]
-                   for line in answer.splitlines(keepends=True))  # fmt: skip
+    the file has it: a line the model kept is not the patch's to change. ``shown`` is lined up
+    with ``original`` by their common lines, not by position: a secret over several lines (a
+    private key) is one line in ``shown``, and put back as all of them."""
+    seen, had = shown.splitlines(), original.splitlines()
+    lines: dict[str, str] = {}
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, seen, had, autojunk=False).get_opcodes():
+        if tag == "replace" and i2 - i1 == j2 - j1:
+            lines.update(zip(seen[i1:i2], had[j1:j2], strict=True))
+        elif tag == "replace" and i2 - i1 == 1:
+            lines[seen[i1]] = "\n".join(had[j1:j2])
+    kept = [(line.rstrip("\r\n"), line[len(line.rstrip("\r\n")):])
+            for line in answer.splitlines(keepends=True)]  # fmt: skip
+    return "".join(lines.get(text, text) + end for text, end in kept)
