@@ -183,3 +183,17 @@ def test_attack_a_secret_over_several_lines_shifts_no_line_of_the_models_answer(
     assert len(shown.splitlines()) < len(original.splitlines()) and "MIIE" not in shown
     answer = shown.replace("5 if seed % 2 else 6", "5")
     assert unredacted(answer, original, shown) == original.replace("5 if seed % 2 else 6", "5")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "open: an assertion loosened to accept both of the flaky outcomes (`in (5, 6)`) still "
+    "fails on the mutants the check makes (`+` to `-`), so the rewrite is checked; telling a "
+    "loosened expectation from a fixed one needs the mutants the old test caught when it "
+    "passed, which its flaky runs cannot give"))  # fmt: skip
+def test_attack_a_models_fix_that_loosens_the_assertion_is_refuted(
+    sandbox_runs: OrderedRuns,
+) -> None:
+    text = FLAKY.replace("    assert add(2, 3) == expected\n", "    assert add(2, 3) in (5, 6)\n")
+    fixes, _ = fix_flaky(sandbox_runs, [TEST], trusted=True, propose=lambda *_: (text, "a fix"))
+    (fixed,) = fixes
+    assert fixed.status == "refuted", fixed.evidence
