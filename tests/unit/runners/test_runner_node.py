@@ -240,3 +240,14 @@ def test_attack_a_node_test_file_whose_process_exits_is_a_failure(tmp_path: Path
         passed is False for test, passed in attempts[0].outcomes.items() if "crash" in test)
     found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
     assert not found.passed
+
+
+def test_a_mocharc_naming_a_reporter_output_does_not_move_our_report(tmp_path: Path) -> None:
+    """mocha adds a ``reporter-option`` of the project's configuration after ours, and the
+    later ``output`` won: the report was written where the project said, and a failing run
+    read as one that stopped before any test reported."""
+    files = {".mocharc.json": '{"reporter-option": ["output=elsewhere.json"]}\n',
+             "test/calc.test.js": PROJECTS["mocha"][1]["test/calc.test.js"]}  # fmt: skip
+    command = ["npx", "mocha", "test/*.test.js"]
+    attempts = run_attempts(command, 1, cwd=_project(tmp_path, files), env=_ENV)
+    assert sorted(attempts[0].failed()) == sorted(map(canonical_test, PROJECTS["mocha"][2]))

@@ -1,13 +1,13 @@
 """mocha in the test step. mocha runs one reporter, so the step gives it ours (:data:`REPORTER`,
-written into the step's folder beside the report it writes): it prints each test's verdict and
-error to the job's log, as mocha's spec reporter would, and writes every test's file, titles
-and outcome as JSON into the folder. A test's id is its file and titles (``test/math.js ›
-math › adds``). A retry runs the failed tests again by one anchored ``--grep`` of their full
-titles (mocha matches the titles joined by spaces). A failing ``beforeEach`` or ``afterEach``
-hook fails the test it ran for; mocha then skips the rest of its suite (as ``--bail`` skips the
-rest of the run), and a run that left a selected test unrun is not read: a retry of the failed
-tests alone would let them pass with the rest never run. A command that chooses its own reporter
-is run as written and not retried."""
+written into the step's folder): it prints each test's verdict and error to the job's log, as
+mocha's spec reporter would, and writes every test's file, titles and outcome as JSON beside
+itself, where no ``reporter-option`` of the project's configuration can move it. A test's id is
+its file and titles (``test/math.js › math › adds``). A retry runs the failed tests again by
+one anchored ``--grep`` of their full titles (mocha matches the titles joined by spaces). A
+failing ``beforeEach`` or ``afterEach`` hook fails the test it ran for; mocha then skips the
+rest of its suite (as ``--bail`` skips the rest of the run), and a run that left a selected
+test unrun is not read: a retry of the failed tests alone would let them pass with the rest
+never run. A command that chooses its own reporter is run as written and not retried."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ MAX_REPORT = 64 << 20
 REPORT = "mocha.json"
 REPORTER = r"""'use strict';
 const fs = require('fs');
-module.exports = function CicdAgentReporter(runner, options) {
-  const chosen = options.reporterOption || options.reporterOptions || {};
+const path = require('path');
+module.exports = function CicdAgentReporter(runner) {
   const tests = [];
   const titles = (t) => (typeof t.titlePath === 'function' ? t.titlePath() : [t.fullTitle()]);
   const ended = new Set();
@@ -52,7 +52,8 @@ module.exports = function CicdAgentReporter(runner, options) {
       process.stdout.write(`  ${unrun.length} not run (a hook failed, or --bail): ` +
         `cicd-agent reads no outcome of this run\n${unrun.map((t) => `    ${t}\n`).join('')}`);
     }
-    fs.writeFileSync(chosen.output, JSON.stringify({tests, unrun: unrun.length}));
+    const report = path.join(__dirname, 'mocha.json');  // REPORT
+    fs.writeFileSync(report, JSON.stringify({tests, unrun: unrun.length}));
   });
 };
 """
@@ -75,7 +76,7 @@ def step_command(
     reporter = folder / "reporter.cjs"
     if folder.is_absolute():
         reporter.write_text(REPORTER, encoding="utf-8")
-    ours = ["--reporter", str(reporter), "--reporter-option", f"output={folder / REPORT}"]
+    ours = ["--reporter", str(reporter)]
     if failed:
         titles = [" ".join(test.split(SEPARATOR)[1:]) for test in failed]
         ours.append("--grep=^(" + "|".join(map(re.escape, titles)) + ")$")
