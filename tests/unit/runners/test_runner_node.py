@@ -251,3 +251,18 @@ def test_a_mocharc_naming_a_reporter_output_does_not_move_our_report(tmp_path: P
     command = ["npx", "mocha", "test/*.test.js"]
     attempts = run_attempts(command, 1, cwd=_project(tmp_path, files), env=_ENV)
     assert sorted(attempts[0].failed()) == sorted(map(canonical_test, PROJECTS["mocha"][2]))
+
+
+def test_attack_mochas_bail_in_parallel_hides_no_file_it_left_unrun(tmp_path: Path) -> None:
+    """In parallel mode mocha's reporter sees no tree of the run's tests, so the ones
+    ``--bail`` left unrun went uncounted: the flaky test, retried alone, passed (the step
+    passing) while the other files' broken tests never ran."""
+    broken = "const assert = require('assert');\nit('broken', () => assert.equal(1, 2));\n"
+    files = {"test/a.test.js": (ONCE + "const assert = require('assert');\n"
+                                "it('sometimes', () => assert.ok(!firstRun('sometimes')));\n"),
+             "test/b.test.js": ("it('slow', (done) => { setTimeout(done, 3000); });\n"),
+             **{f"test/c{n}.test.js": broken for n in range(3)}}  # fmt: skip
+    command = ["npx", "mocha", "--parallel", "--jobs", "2", "--bail", "test/*.test.js"]
+    attempts = run_attempts(command, 2, cwd=_project(tmp_path, files), env=_ENV)
+    found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
+    assert not found.passed and not found.flaky

@@ -6,8 +6,10 @@ its file and titles (``test/math.js › math › adds``). A retry runs the faile
 one anchored ``--grep`` of their full titles (mocha matches the titles joined by spaces). A
 failing ``beforeEach`` or ``afterEach`` hook fails the test it ran for; mocha then skips the
 rest of its suite (as ``--bail`` skips the rest of the run), and a run that left a selected
-test unrun is not read: a retry of the failed tests alone would let them pass with the rest
-never run. A command that chooses its own reporter is run as written and not retried."""
+test unrun (in parallel mode, where the reporter sees no tree of the tests, one with a failed
+hook, or a failure under ``--bail``) is not read: a retry of the failed tests alone would let
+them pass with the rest never run. A command that chooses its own reporter is run as written
+and not retried."""
 
 from __future__ import annotations
 
@@ -25,9 +27,11 @@ REPORT = "mocha.json"
 REPORTER = r"""'use strict';
 const fs = require('fs');
 const path = require('path');
-module.exports = function CicdAgentReporter(runner) {
+module.exports = function CicdAgentReporter(runner, options) {
   const tests = [];
-  const titles = (t) => (typeof t.titlePath === 'function' ? t.titlePath() : [t.fullTitle()]);
+  let hooked = false;
+  const titles = (t) => (typeof t.titlePath === 'function' ? t.titlePath()
+    : [typeof t.fullTitle === 'function' ? t.fullTitle() : String(t.title)]);
   const ended = new Set();
   const record = (t, passed) => {
     ended.add(t);
@@ -35,10 +39,11 @@ module.exports = function CicdAgentReporter(runner) {
   };
   runner.on('pass', (t) => { record(t, true); process.stdout.write(`  ✔ ${t.fullTitle()}\n`); });
   runner.on('fail', (t, err) => {
+    hooked = hooked || t.type === 'hook';
     const test = t.type === 'hook' && t.ctx && t.ctx.currentTest ? t.ctx.currentTest : t;
     record(test, false);
     const said = String((err && (err.stack || err.message)) || err).split('\n').join('\n    ');
-    process.stdout.write(`  ✖ ${t.fullTitle()}\n    ${said}\n`);
+    process.stdout.write(`  ✖ ${titles(t).join(' ')}\n    ${said}\n`);
   });
   const kept = (suite) => [
     ...suite.tests.filter((t) => t.state === undefined && !t.isPending() && !ended.has(t)
@@ -48,12 +53,15 @@ module.exports = function CicdAgentReporter(runner) {
     const failed = tests.filter((t) => !t.passed).length;
     process.stdout.write(`\n  ${tests.length - failed} passing, ${failed} failing\n`);
     const unrun = kept(runner.suite).map((t) => t.fullTitle());
-    if (unrun.length) {
-      process.stdout.write(`  ${unrun.length} not run (a hook failed, or --bail): ` +
+    // in parallel mode the reporter sees no tree of the tests: what stopped early is unknown
+    const unknown = Boolean(options && options.parallel) && (hooked || (options.bail && failed));
+    if (unrun.length || unknown) {
+      const many = unknown ? 'some tests may not have run' : `${unrun.length} not run`;
+      process.stdout.write(`  ${many} (a hook failed, or --bail): ` +
         `cicd-agent reads no outcome of this run\n${unrun.map((t) => `    ${t}\n`).join('')}`);
     }
     const report = path.join(__dirname, 'mocha.json');  // REPORT
-    fs.writeFileSync(report, JSON.stringify({tests, unrun: unrun.length}));
+    fs.writeFileSync(report, JSON.stringify({tests, unrun: unknown ? -1 : unrun.length}));
   });
 };
 """
