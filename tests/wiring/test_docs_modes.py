@@ -25,9 +25,10 @@ from tests.harness.token_permissions import step_needs
 ROOT = REPO_ROOT
 CLI = Path(sys.executable).with_name("cicd-agent")
 OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
-OTHER_COMMAND = re.compile(r"`(?!cicd-agent\b)[a-z][\w.:/-]* [^`\n]*`")
+OURS = "|".join(map(re.escape, ["cicd-agent", *installed_modes()]))
+OTHER_COMMAND = re.compile(rf"`(?!(?:{OURS})(?![\w.:/-]))[a-z][\w.:/-]* [^`\n]*`")
 """A code span that is another program's command line (`node --test`): its options are that
-program's, not the mode's."""
+program's, not the mode's; one that starts with ``cicd-agent`` or a mode's name is ours."""
 GROUP = re.compile(r"^(\S[^:]*):$")
 
 
@@ -111,6 +112,19 @@ def test_the_synopsis_of_each_mode_matches_its_help(mode: str) -> None:
     assert documented == own, f"docs/command-line.md's synopsis of {mode}: {documented} != {own}"
 
 
+def mentioned_options(text: str) -> set[str]:
+    """The options ``text`` mentions, but those of another program's command line."""
+    return set(OPTION.findall(OTHER_COMMAND.sub("", text)))
+
+
+def test_attack_an_option_after_a_modes_own_name_is_the_modes() -> None:
+    """A span that starts with a mode's name (`deploy-gate --phase canary`) is that mode's
+    command line, not another program's: a misspelt option there is still caught."""
+    for mode in installed_modes():
+        assert mentioned_options(f"as `{mode} --no-such-option x` runs") == {"--no-such-option"}
+    assert mentioned_options("`node --test`") == set()
+
+
 @pytest.mark.parametrize("mode", list(installed_modes()))
 def test_a_mode_section_mentions_only_options_the_mode_has(mode: str) -> None:
     groups = help_groups(mode)
@@ -118,8 +132,7 @@ def test_a_mode_section_mentions_only_options_the_mode_has(mode: str) -> None:
     trailing = {f"--{o.name}" for o in declared_options(mode) if o.trailing}
     known = set().union(*groups.values(), trailing)
     text = mode_section(mode)
-    mentioned = set(OPTION.findall(OTHER_COMMAND.sub("", text)))
-    assert sorted(mentioned - known) == []
+    assert sorted(mentioned_options(text) - known) == []
     tables = re.findall(r"<!-- BEGIN inputs:[^>]+ -->\n(.*?)<!-- END", text, re.DOTALL)
     inputs = {
         f"--{name}" for table in tables for name in re.findall(r"^\| `([\w-]+)` \|", table, re.M)

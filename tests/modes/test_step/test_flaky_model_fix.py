@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.analysis.redact import Redactor
 from cicd_agent.modes.test_step.dependence import reruns_needed
 from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
-from cicd_agent.modes.test_step.model_fix import FlakyAnswer, weakened
+from cicd_agent.modes.test_step.model_fix import FlakyAnswer, unredacted, weakened
 from cicd_agent.runners import IN_ORDER
 from cicd_agent.verify.orders import OrderedRuns
 from tests.git_builder import GitRepoBuilder
@@ -127,3 +128,72 @@ def test_a_rewrite_with_fewer_assertions_or_a_retry_marker_checks_less() -> None
     assert weakened(FLAKY, FLAKY.replace("    assert add(1, 1) == 2\n", "    add(1, 1)\n"))
     assert weakened(FLAKY, "import pytest\n@pytest.mark.flaky(reruns=3)\n" + FLAKY) == "it adds flaky, reruns"
     assert weakened(FLAKY, _rewrite("    expected = 5\n")) == ""
+
+
+@pytest.mark.parametrize("rest", [
+    FLAKY.replace("assert add(1, 1) == 2", "assert add(1, 1) == add(1, 1)"),  # vacuous, same count
+    FLAKY.replace("def test_fine", "def _fine"),  # no longer collected: it runs nothing
+    FLAKY + "\n\n@pytest.fixture(autouse=True)\ndef _two(monkeypatch):\n    pass\n",
+])  # fmt: skip
+def test_attack_a_models_fix_that_changes_the_files_other_tests_is_refuted(
+    sandbox_runs: OrderedRuns, rest: str
+) -> None:
+    """The model rewrites the whole file: its fix of the flaky test held, and a change to
+    another test beside it (an assertion made vacuous with the file's count kept, a test
+    renamed out of pytest's sight, a fixture every test now runs) was shown as part of a
+    checked fix, though no rerun and no mutation check of the flaky test looks at the
+    others."""
+    text = rest.replace("5 if seed % 2 else 6", "5")
+    if "pytest.fixture" in text:
+        text = "import pytest\n" + text
+    fixes, _ = fix_flaky(sandbox_runs, [TEST], trusted=True, propose=lambda *_: (text, "a fix"))
+    (fixed,) = fixes
+    assert fixed.status == "refuted", fixed.evidence
+    assert "changes more than the flaky test" in fixed.evidence
+    assert not fixed.files
+
+
+def test_attack_a_models_fix_the_mutation_check_cannot_judge_is_refuted(
+    sandbox_runs: OrderedRuns,
+) -> None:
+    """The mutation check finds the code a test calls by the names it imports: a rewrite that
+    calls none of them (the function asserted on a stand-in of its own) left the check with
+    nothing to judge, and a vacuous test passed every rerun and was shown as ``checked``."""
+    text = _rewrite("    expected = 5\n").replace(
+        "    assert add(2, 3) == expected\n",
+        "    check = lambda a, b: 5\n    assert check(2, 3) == expected\n")  # fmt: skip
+    fixes, _ = fix_flaky(sandbox_runs, [TEST], trusted=True, propose=lambda *_: (text, "a fix"))
+    (fixed,) = fixes
+    assert fixed.status == "refuted", fixed.evidence
+    assert "mutation check: could not check dependence" in fixed.evidence
+    assert not fixed.files
+
+
+def test_attack_a_secret_over_several_lines_shifts_no_line_of_the_models_answer() -> None:
+    """A private key in the test's file is redacted into one line, so the file the model sees
+    has fewer lines than the file: the answer's lines were put back by position, and every
+    line the model kept after the key became another line of the file (the key's own among
+    them)."""
+    key = ("-----BEGIN RSA PRIVATE KEY-----\n"
+           "MIIEowIBAAKCAQEAx7Y5zQ1b2c3d4e5f6g7h8i9j0kLmNoPqRsTuVwXyZaBcDeFg\n"
+           "HiJkLmNoPqRsTuVwXyZ0123456789abcdefghijABCDEFGHIJKLMNOPQRSTUVWX\n"
+           "-----END RSA PRIVATE KEY-----")  # fmt: skip
+    original = f'KEY = """{key}"""\n\n' + FLAKY
+    shown = Redactor().redact(original)
+    assert len(shown.splitlines()) < len(original.splitlines()) and "MIIE" not in shown
+    answer = shown.replace("5 if seed % 2 else 6", "5")
+    assert unredacted(answer, original, shown) == original.replace("5 if seed % 2 else 6", "5")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "open: an assertion loosened to accept both of the flaky outcomes (`in (5, 6)`) still "
+    "fails on the mutants the check makes (`+` to `-`), so the rewrite is checked; telling a "
+    "loosened expectation from a fixed one needs the mutants the old test caught when it "
+    "passed, which its flaky runs cannot give"))  # fmt: skip
+def test_attack_a_models_fix_that_loosens_the_assertion_is_refuted(
+    sandbox_runs: OrderedRuns,
+) -> None:
+    text = FLAKY.replace("    assert add(2, 3) == expected\n", "    assert add(2, 3) in (5, 6)\n")
+    fixes, _ = fix_flaky(sandbox_runs, [TEST], trusted=True, propose=lambda *_: (text, "a fix"))
+    (fixed,) = fixes
+    assert fixed.status == "refuted", fixed.evidence

@@ -118,17 +118,21 @@ def test_a_retry_selects_the_failed_tests_by_their_titles_alone(tmp_path: Path) 
 
 def test_attack_a_printed_line_never_passes_a_failed_test(tmp_path: Path) -> None:
     """What a test prints reaches the log the step reads for AVA and uvu: a forged ``ok`` line
-    beside the real ``not ok`` leaves the test failed and unsure; a forged ``FAIL`` line (or a
-    missing count) leaves uvu's run unread."""
-    read = ava.step_outcomes(tmp_path, "ok 1 - x\nnot ok 1 - x\n  ok 2 - y\n", tmp_path)
-    assert read == {"x": False} and read.unsure == {"x"}
-    (tmp_path / uvu.RETRIED).write_text('["a.test.js › s › x"]')
+    beside the real ``not ok`` (AVA's counts no longer its lines') leaves AVA's run unread, and
+    a forged ``FAIL`` line (or a missing count) uvu's."""
+    counts = "1..1\n# tests 1\n# pass 0\n# fail 1\n"
+    read = ava.step_outcomes(tmp_path, "not ok 1 - x\n  ok 2 - y\n" + counts, tmp_path)
+    assert read == {"x": False}
+    assert ava.step_outcomes(tmp_path, "ok 1 - x\nnot ok 1 - x\n" + counts, tmp_path) == {}
+    retry = tmp_path / "1"
+    retry.mkdir()
+    assert uvu.step_command(["uvu"], retry, ["a.test.js › s › x"]) is not None
     printed = "a.test.js\n   FAIL  s  \"y\"\n  Total:     2\n  Passed:    1\n  Skipped:   0\n"
-    assert uvu.step_outcomes(tmp_path, printed, tmp_path) == {
+    assert uvu.step_outcomes(retry, printed, tmp_path) == {
         "a.test.js › s › y": False, "a.test.js › s › x": True}
     forged = printed.replace("  Total:", '   FAIL  s  "z"\n  Total:')
-    assert uvu.step_outcomes(tmp_path, forged, tmp_path) == {}
-    assert uvu.step_outcomes(tmp_path, printed.split("  Total")[0], tmp_path) == {}
+    assert uvu.step_outcomes(retry, forged, tmp_path) == {}
+    assert uvu.step_outcomes(retry, printed.split("  Total")[0], tmp_path) == {}
 
 
 def test_attack_a_report_nested_past_any_recursion_limit_is_read(tmp_path: Path) -> None:
@@ -139,3 +143,128 @@ def test_attack_a_report_nested_past_any_recursion_limit_is_read(tmp_path: Path)
     assert list(read.values()) == [False]
     (tmp_path / "report.xml").write_text('<!DOCTYPE a [<!ENTITY x "y">]><testsuites/>')
     assert node_test.step_outcomes(tmp_path, "", tmp_path) == {}
+
+
+def _project(path: Path, files: dict[str, str]) -> Path:
+    """A git project of ``files`` with mocha, AVA and uvu installed as npm ci leaves them."""
+    if not Toolbox(TOOLS_DIR).prepare(("jsrunners",)):
+        pytest.fail(f"mocha, AVA and uvu could not be installed into {TOOLS_DIR}")
+    repo = GitRepoBuilder(path / "project")
+    package = '{"name": "p", "version": "1.0.0", "ava": {"files": ["test/**/*.test.js"]}}\n'
+    repo.commit("tests", {"package.json": package, ".gitignore": "node_modules\n", **files})
+    (repo.path / "node_modules" / ".bin").mkdir(parents=True)
+    for name in ("mocha", "ava", "uvu"):
+        (repo.path / "node_modules" / name).symlink_to(MODULES / name)
+        (repo.path / "node_modules" / ".bin" / name).symlink_to(MODULES / ".bin" / name)
+    return repo.path
+
+
+def test_attack_a_line_a_uvu_test_prints_on_retry_never_passes_it(tmp_path: Path) -> None:
+    """uvu names a file on a line of its own: a broken test that logs a line ending in ``.js``
+    on the retry alone (a cache the first run wrote) moved its ``FAIL`` line to that "file",
+    and the test, named by no ``FAIL`` line, read as passed on retry: flaky."""
+    files = {"test/calc.test.js": (
+        ONCE + "const { suite } = require('uvu');\nconst assert = require('uvu/assert');\n"
+        "const calc = suite('calc');\ncalc('adds', () => assert.is(1 + 1, 2));\n"
+        "calc('broken', () => {\n  if (!firstRun('cache')) console.log('\\nread cache.js');\n"
+        "  assert.is(1, 2);\n});\ncalc.run();\n")}  # fmt: skip
+    attempts = run_attempts(["npx", "uvu", "test"], 2, cwd=_project(tmp_path, files), env=_ENV)
+    broken = canonical_test("calc.test.js › calc › broken")
+    assert attempts[0].outcomes == {broken: False}
+    assert all(attempt.outcomes.get(broken) is not True for attempt in attempts)
+    found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
+    assert not found.flaky and not found.passed
+
+
+def test_attack_a_mocha_hook_that_fails_once_hides_no_test_it_kept_from_running(
+    tmp_path: Path,
+) -> None:
+    """mocha skips the rest of a suite once its ``beforeEach`` fails: the hook failed the first
+    test on the first run only, the retry ran that test alone, and it passed (flaky, the step
+    passing) while the broken test after it never ran. Such a run is now not read."""
+    files = {"test/calc.test.js": (
+        ONCE + "const assert = require('assert');\n"
+        "describe('calc', () => {\n  beforeEach(() => assert.ok(!firstRun('hook')));\n"
+        "  it('adds', () => assert.equal(1 + 1, 2));\n"
+        "  it('broken', () => assert.equal(1, 2));\n});\n")}  # fmt: skip
+    command = ["npx", "mocha", "test/*.test.js"]
+    attempts = run_attempts(command, 2, cwd=_project(tmp_path, files), env=_ENV)
+    found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
+    assert not found.passed and not found.flaky
+    assert attempts[0].outcomes == {}  # unread: the log says which tests did not run
+
+
+def test_attack_avas_fail_fast_in_the_projects_settings_hides_no_test_it_left_unrun(
+    tmp_path: Path,
+) -> None:
+    """``failFast`` in package.json's ``ava`` settings stops the run at its first failure: the
+    flaky test, retried alone, passed (the step passing) while the broken test after it never
+    ran. AVA counts the tests left as failed in its TAP's closing counts; a run whose counts
+    are not its lines' is now not read."""
+    package = '{"name": "p", "version": "1.0.0", "ava": {"failFast": true}}\n'
+    files = {"package.json": package, "test.js": (
+        ONCE + "const test = require('ava');\n"
+        "test.serial('sometimes', t => t.false(firstRun('sometimes')));\n"
+        "test.serial('broken', t => t.is(1, 2));\n")}  # fmt: skip
+    attempts = run_attempts(["npx", "ava"], 2, cwd=_project(tmp_path, files), env=_ENV)
+    found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
+    assert not found.passed and not found.flaky
+    assert attempts[0].outcomes == {}
+
+
+def test_attack_a_uvu_retry_cannot_rewrite_the_ids_it_was_asked_to_run(tmp_path: Path) -> None:
+    """The ids a uvu retry runs were written into the run's own folder, which its tests can
+    write: a test that widened the list to the "file" it printed then passed itself."""
+    folder = tmp_path / "1"
+    folder.mkdir()
+    broken = "calc.test.js › calc › broken"
+    assert uvu.step_command(["uvu", "test"], folder, [broken]) is not None
+    (folder / uvu.RETRIED).write_text(f'["{broken}", "read cache.js › calc › broken"]')
+    printed = ("calc.test.js\n calc  • \nread cache.js\n✘   (1 / 2)\n"
+               '   FAIL  calc  "broken"\n  Total:     2\n  Passed:    1\n  Skipped:   0\n')  # fmt: skip
+    assert uvu.step_outcomes(folder, printed, tmp_path).get(broken) is not True
+
+
+def test_attack_a_node_test_file_whose_process_exits_is_a_failure(tmp_path: Path) -> None:
+    """node reports a test file whose process ended early (``process.exit(1)`` in it, a crash)
+    as one failed test named by the file's path: its tests never ran, so a flaky test elsewhere
+    passing on retry does not pass the step (held)."""
+    files = {
+        "test/crash.test.js": "const { test } = require('node:test');\n"
+        "test('exits', () => { process.exit(1); });\n"
+        "test('broken', () => { throw new Error('never run'); });\n",
+        "test/calc.test.js": ONCE + "const { it } = require('node:test');\n"
+        "const assert = require('assert');\n"
+        "it('sometimes', () => assert.ok(!firstRun('sometimes')));\n",
+    }
+    attempts = run_attempts(["node", "--test"], 2, cwd=_project(tmp_path, files), env=_ENV)
+    assert attempts[0].failed() and all(
+        passed is False for test, passed in attempts[0].outcomes.items() if "crash" in test)
+    found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
+    assert not found.passed
+
+
+def test_a_mocharc_naming_a_reporter_output_does_not_move_our_report(tmp_path: Path) -> None:
+    """mocha adds a ``reporter-option`` of the project's configuration after ours, and the
+    later ``output`` won: the report was written where the project said, and a failing run
+    read as one that stopped before any test reported."""
+    files = {".mocharc.json": '{"reporter-option": ["output=elsewhere.json"]}\n',
+             "test/calc.test.js": PROJECTS["mocha"][1]["test/calc.test.js"]}  # fmt: skip
+    command = ["npx", "mocha", "test/*.test.js"]
+    attempts = run_attempts(command, 1, cwd=_project(tmp_path, files), env=_ENV)
+    assert sorted(attempts[0].failed()) == sorted(map(canonical_test, PROJECTS["mocha"][2]))
+
+
+def test_attack_mochas_bail_in_parallel_hides_no_file_it_left_unrun(tmp_path: Path) -> None:
+    """In parallel mode mocha's reporter sees no tree of the run's tests, so the ones
+    ``--bail`` left unrun went uncounted: the flaky test, retried alone, passed (the step
+    passing) while the other files' broken tests never ran."""
+    broken = "const assert = require('assert');\nit('broken', () => assert.equal(1, 2));\n"
+    files = {"test/a.test.js": (ONCE + "const assert = require('assert');\n"
+                                "it('sometimes', () => assert.ok(!firstRun('sometimes')));\n"),
+             "test/b.test.js": ("it('slow', (done) => { setTimeout(done, 3000); });\n"),
+             **{f"test/c{n}.test.js": broken for n in range(3)}}  # fmt: skip
+    command = ["npx", "mocha", "--parallel", "--jobs", "2", "--bail", "test/*.test.js"]
+    attempts = run_attempts(command, 2, cwd=_project(tmp_path, files), env=_ENV)
+    found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
+    assert not found.passed and not found.flaky

@@ -21,8 +21,10 @@ its failure rate over reruns alone (k of N). With a model, it rewrites the test'
 (:mod:`.model_fix`), and the rewrite is ``checked`` only when the patched test passes M reruns
 alone, M chosen so that its old rate would have failed at least one with 99 % probability, the
 suite still passes in its written order, and the mutation check still sees it fail on a broken
-copy of the code it calls; a rewrite that checks less is ``refuted``. Never ``verified``: a
-model wrote it. With no model, no fix of it is claimed.
+copy of the code it calls (a rewrite the check cannot judge is not held); a rewrite that
+checks less, or changes more of the file than the test's own function and its imports (the
+other tests, which nothing here reruns or mutates), is ``refuted``. Never ``verified``: a model
+wrote it. With no model, no fix of it is claimed.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from dataclasses import replace
 
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.test_step.dependence import Classified, Runs, classify, cleaner, reruns_needed
-from cicd_agent.modes.test_step.model_fix import Propose, weakened
+from cicd_agent.modes.test_step.model_fix import Propose, beyond, weakened
 from cicd_agent.modes.test_step.types import FlakyFix
 from cicd_agent.verify.orders import OrderedRuns
 
@@ -158,7 +160,7 @@ def _model_fixed(
     patched, diff = {path: text}, _diff(runner, path, text)
     refuted = FlakyFix(test, found.kind, "", "refuted", diff, found.before, Runs(0, 0),
                        f"{found.evidence}. The model's fix ({why}) is refuted: ")  # fmt: skip
-    if less := weakened(original, text):
+    if less := weakened(original, text) or beyond(original, text, test):
         return replace(refuted, evidence=refuted.evidence + less)
     runner.say(f"flaky tests: running the model's fix of {test[:80]} {needed} times alone")
     again = runner.reruns(test, needed, patched)
@@ -173,7 +175,7 @@ def _model_fixed(
                        "order with it")  # fmt: skip
     runner.say("flaky tests: running the model's fix against mutants of the code it calls")
     depends, mutation = runner.still_catches(test, patched)
-    if depends is False:
+    if depends is not True:  # unjudged too: a model can write a test the check cannot read
         return replace(refuted, evidence=f"{refuted.evidence}mutation check: {mutation}")
     rate = f"{found.before.failed} of {found.before.runs}"
     return FlakyFix(test, found.kind, "", "checked", diff, found.before, Runs(0, again[1]),

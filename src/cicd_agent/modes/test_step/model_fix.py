@@ -6,8 +6,10 @@ shown as a patch labelled "checked", never "verified" (a model wrote it)."""
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable
+from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
@@ -15,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from cicd_agent.actions.errors import ModelError
 from cicd_agent.job.pipeline import model_failure_note
 from cicd_agent.model.prompts import fence
+from cicd_agent.runners.pytest.set_up import find
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
@@ -62,6 +65,31 @@ def weakened(original: str, rewritten: str) -> str:
     return f"it adds {', '.join(sorted(added))}" if added else ""
 
 
+def beyond(original: str, rewritten: str, test: str) -> str:
+    """Why ``rewritten`` changes more of the file than ``test``'s own function and the file's
+    imports ("" when it does not): a change to another test, a fixture or the file's set-up
+    changes what the other tests check, and no rerun or mutation check of the flaky test looks
+    at them."""
+    trees = []
+    for text in (original, rewritten):
+        try:
+            found = find(text, test)
+        except (RecursionError, MemoryError):  # nested past the parser's depth
+            found = None
+        if found is None:
+            return "it changes more than the flaky test: the test is not in it as written"
+        holder = found.owner or found.module
+        holder.body = [ast.Pass() if node is found.function else node for node in holder.body]
+        found.module.body = [node for node in found.module.body
+                             if not isinstance(node, ast.Import | ast.ImportFrom)]  # fmt: skip
+        try:
+            trees.append(ast.dump(found.module))
+        except RecursionError:
+            return "it changes more than the flaky test: the rewrite is nested too deep to read"
+    return "" if trees[0] == trees[1] else (
+        "it changes more than the flaky test (another test, a fixture or the file's set-up)")
+
+
 def proposer(ctx: RunContext[object]) -> Propose | None:
     """The model's proposal of a fix, or None with no model (nothing of the kind is claimed). A
     model's failure is a note, and the test gets no model fix."""
@@ -89,7 +117,16 @@ def proposer(ctx: RunContext[object]) -> Propose | None:
 
 def unredacted(answer: str, original: str, shown: str) -> str:
     """``answer`` with each line the model got redacted (a secret in the test's file) back as
-    the file has it: a line the model kept is not the patch's to change."""
-    lines = dict(zip(shown.splitlines(), original.splitlines(), strict=False))
-    return "".join(lines.get(line.rstrip("\r\n"), line.rstrip("\r\n")) + line[len(line.rstrip("\r\n")):]
-                   for line in answer.splitlines(keepends=True))  # fmt: skip
+    the file has it: a line the model kept is not the patch's to change. ``shown`` is lined up
+    with ``original`` by their common lines, not by position: a secret over several lines (a
+    private key) is one line in ``shown``, and put back as all of them."""
+    seen, had = shown.splitlines(), original.splitlines()
+    lines: dict[str, str] = {}
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, seen, had, autojunk=False).get_opcodes():
+        if tag == "replace" and i2 - i1 == j2 - j1:
+            lines.update(zip(seen[i1:i2], had[j1:j2], strict=True))
+        elif tag == "replace" and i2 - i1 == 1:
+            lines[seen[i1]] = "\n".join(had[j1:j2])
+    kept = [(line.rstrip("\r\n"), line[len(line.rstrip("\r\n")):])
+            for line in answer.splitlines(keepends=True)]  # fmt: skip
+    return "".join(lines.get(text, text) + end for text, end in kept)

@@ -1,12 +1,15 @@
 """AVA in the test step, read from the TAP it prints with ``--tap``: each top-level ``ok`` or
 ``not ok`` line is a test, named as AVA names it (``file › title`` when the run has several
 files, the title alone otherwise); an indented line (a report's YAML block, a test's own
-output) is never one. A test that prints such a line of its own adds a test or fails one, never
-passes one: a title both passed and failed fails. A retry names each failed test by
-``--match``, as its full name and its title (AVA matches titles, dropping the file only when it
-printed one). The TAP is small enough to read with one pattern; a TAP library would add a
-dependency for the YAML blocks we do not read. A command that chooses ``--tap`` or another
-reporter itself is run as written and not retried."""
+output) is never one. AVA's closing ``# pass`` and ``# fail`` counts must be its lines' (to-do
+tests among the failed), or the run is not read: AVA counts as failed the tests a run left
+unrun (``failFast``, a crashed file), which no line names and a retry of the failed tests alone
+would never run; a line a test prints of its own is one too many. A title both passed and
+failed fails. A retry names each failed test by ``--match``, as its full name and its title
+(AVA matches titles, dropping the file only when it printed one). The TAP is small enough to
+read with one pattern; a TAP library would add a dependency for the YAML blocks we do not read.
+A command that chooses ``--tap`` or another reporter itself is run as written and not
+retried."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from cicd_agent.runners.step_outcomes import StepOutcomes
 
 SEPARATOR = " › "
 _POINT = re.compile(r"^(?P<not>not )?ok \d+ - (?P<name>.+?)(?: # (?P<directive>SKIP|TODO)\b.*)?$")
+_COUNT = re.compile(r"^# (?P<what>pass|fail) (?P<n>\d{1,9})$")
 
 
 def runs(command: Sequence[str]) -> bool:
@@ -40,10 +44,14 @@ def step_command(
 
 def step_outcomes(folder: Path, output: str, root: Path) -> StepOutcomes:
     """Each test the TAP in ``output`` ended and whether it passed (skipped and to-do tests
-    left out)."""
-    found = StepOutcomes()
+    left out); none when its closing counts are missing or are not its lines'."""
+    found, said, counts = StepOutcomes(), {"pass": 0, "fail": 0}, dict[str, int]()
     for line in output.splitlines():
-        point = _POINT.match(line)
-        if point is not None and point["directive"] is None:
+        if (count := _COUNT.match(line)) is not None:
+            counts[count["what"]] = int(count["n"])
+        if (point := _POINT.match(line)) is None or point["directive"] == "SKIP":
+            continue
+        said["fail" if point["not"] or point["directive"] else "pass"] += 1
+        if point["directive"] is None:
             found.add(point["name"], point["not"] is None)
-    return found
+    return found if counts == said else StepOutcomes()

@@ -1,11 +1,15 @@
 """mocha in the test step. mocha runs one reporter, so the step gives it ours (:data:`REPORTER`,
-written into the step's folder beside the report it writes): it prints each test's verdict and
-error to the job's log, as mocha's spec reporter would, and writes every test's file, titles
-and outcome as JSON into the folder. A test's id is its file and titles (``test/math.js ›
-math › adds``). A retry runs the failed tests again by one anchored ``--grep`` of their full
-titles (mocha matches the titles joined by spaces). A failing ``beforeEach`` or ``afterEach``
-hook fails the test it ran for. A command that chooses its own reporter is run as written and
-not retried."""
+written into the step's folder): it prints each test's verdict and error to the job's log, as
+mocha's spec reporter would, and writes every test's file, titles and outcome as JSON beside
+itself, where no ``reporter-option`` of the project's configuration can move it. A test's id is
+its file and titles (``test/math.js › math › adds``). A retry runs the failed tests again by
+one anchored ``--grep`` of their full titles (mocha matches the titles joined by spaces). A
+failing ``beforeEach`` or ``afterEach`` hook fails the test it ran for; mocha then skips the
+rest of its suite (as ``--bail`` skips the rest of the run), and a run that left a selected
+test unrun (in parallel mode, where the reporter sees no tree of the tests, one with a failed
+hook, or a failure under ``--bail``) is not read: a retry of the failed tests alone would let
+them pass with the rest never run. A command that chooses its own reporter is run as written
+and not retried."""
 
 from __future__ import annotations
 
@@ -22,22 +26,42 @@ MAX_REPORT = 64 << 20
 REPORT = "mocha.json"
 REPORTER = r"""'use strict';
 const fs = require('fs');
+const path = require('path');
 module.exports = function CicdAgentReporter(runner, options) {
-  const chosen = options.reporterOption || options.reporterOptions || {};
   const tests = [];
-  const titles = (t) => (typeof t.titlePath === 'function' ? t.titlePath() : [t.fullTitle()]);
-  const record = (t, passed) => tests.push({file: t.file || '', titles: titles(t), passed});
+  let hooked = false;
+  const titles = (t) => (typeof t.titlePath === 'function' ? t.titlePath()
+    : [typeof t.fullTitle === 'function' ? t.fullTitle() : String(t.title)]);
+  const ended = new Set();
+  const record = (t, passed) => {
+    ended.add(t);
+    tests.push({file: t.file || '', titles: titles(t), passed});
+  };
   runner.on('pass', (t) => { record(t, true); process.stdout.write(`  ✔ ${t.fullTitle()}\n`); });
   runner.on('fail', (t, err) => {
+    hooked = hooked || t.type === 'hook';
     const test = t.type === 'hook' && t.ctx && t.ctx.currentTest ? t.ctx.currentTest : t;
     record(test, false);
     const said = String((err && (err.stack || err.message)) || err).split('\n').join('\n    ');
-    process.stdout.write(`  ✖ ${t.fullTitle()}\n    ${said}\n`);
+    process.stdout.write(`  ✖ ${titles(t).join(' ')}\n    ${said}\n`);
   });
+  const kept = (suite) => [
+    ...suite.tests.filter((t) => t.state === undefined && !t.isPending() && !ended.has(t)
+      && runner._grep.test(t.fullTitle()) !== Boolean(runner._invert)),
+    ...suite.suites.flatMap(kept)];
   runner.once('end', () => {
     const failed = tests.filter((t) => !t.passed).length;
     process.stdout.write(`\n  ${tests.length - failed} passing, ${failed} failing\n`);
-    fs.writeFileSync(chosen.output, JSON.stringify({tests}));
+    const unrun = kept(runner.suite).map((t) => t.fullTitle());
+    // in parallel mode the reporter sees no tree of the tests: what stopped early is unknown
+    const unknown = Boolean(options && options.parallel) && (hooked || (options.bail && failed));
+    if (unrun.length || unknown) {
+      const many = unknown ? 'some tests may not have run' : `${unrun.length} not run`;
+      process.stdout.write(`  ${many} (a hook failed, or --bail): ` +
+        `cicd-agent reads no outcome of this run\n${unrun.map((t) => `    ${t}\n`).join('')}`);
+    }
+    const report = path.join(__dirname, 'mocha.json');  // REPORT
+    fs.writeFileSync(report, JSON.stringify({tests, unrun: unknown ? -1 : unrun.length}));
   });
 };
 """
@@ -60,7 +84,7 @@ def step_command(
     reporter = folder / "reporter.cjs"
     if folder.is_absolute():
         reporter.write_text(REPORTER, encoding="utf-8")
-    ours = ["--reporter", str(reporter), "--reporter-option", f"output={folder / REPORT}"]
+    ours = ["--reporter", str(reporter)]
     if failed:
         titles = [" ".join(test.split(SEPARATOR)[1:]) for test in failed]
         ours.append("--grep=^(" + "|".join(map(re.escape, titles)) + ")$")
@@ -75,7 +99,9 @@ def step_outcomes(folder: Path, output: str, root: Path) -> StepOutcomes:
         document = json.loads(read_text(folder, REPORT, MAX_REPORT))
     except (CheckoutFileError, ValueError, RecursionError):
         return found
-    tests = document.get("tests") if isinstance(document, dict) else None
+    if not isinstance(document, dict) or document.get("unrun") != 0:
+        return found  # tests mocha selected that never ran: no retry of the rest speaks for them
+    tests = document.get("tests")
     for test in tests if isinstance(tests, list) else []:
         if not isinstance(test, dict) or not isinstance(test.get("titles"), list):
             continue

@@ -2,10 +2,13 @@
 then each failed test as ``FAIL  suite  "title"`` after the file's progress, and the run's
 ``Total:``, ``Passed:`` and ``Skipped:`` counts. uvu names only its failed tests, and selects
 tests by file alone (``uvu DIR PATTERN``): a retry runs the failed tests' files again, and a
-retried test that no ``FAIL`` line names in a run whose counts add up passed. The ids retried are
-written into the step's folder for the retry's reading. Counts that do not add up (a test that
-printed a ``FAIL`` line of its own) make the run unread. A command that passes uvu a pattern
-itself, or an option whose value we would have to guess, is run as written and not retried."""
+retried test that no ``FAIL`` line names in a run whose counts add up passed. The ids retried
+are written beside the run's folder (its tests can write inside) for the retry's reading.
+Counts that do not add up (a test that printed a ``FAIL`` line of its own) make the run unread,
+and so does a line a test prints that reads as a file's name (a ``FAIL`` line under it is that
+file's): a file named twice, or on a retry one the retry did not run. A command that passes uvu
+a pattern itself, or an option whose value we would have to guess, is run as written and not
+retried."""
 
 from __future__ import annotations
 
@@ -36,7 +39,7 @@ def step_command(
     command: Sequence[str], folder: Path, failed: Sequence[str] | None
 ) -> list[str] | None:
     """``command`` as written and, on a retry, with the failed tests' files as its pattern (the
-    ids retried written into ``folder`` when it is a real one); None when it is no run of uvu,
+    ids retried written beside ``folder`` when it is a real one); None when it is no run of uvu,
     or its arguments leave us unsure where its pattern would go."""
     if not runs(command):
         return None
@@ -46,8 +49,8 @@ def step_command(
         return None
     if not failed:
         return list(command)
-    if folder.is_absolute():
-        (folder / RETRIED).write_text(json.dumps(list(failed)), encoding="utf-8")
+    if folder.is_absolute():  # beside the run's folder: its tests can write inside it
+        (folder.parent / f"{folder.name}.{RETRIED}").write_text(json.dumps(list(failed)))
     files = dict.fromkeys(test.split(SEPARATOR, 1)[0] for test in failed)
     pattern = "^(" + "|".join(re.escape(file) for file in files) + ")$"
     return [*command[:at], own[0] if own else ".", pattern,
@@ -58,12 +61,12 @@ def step_outcomes(folder: Path, output: str, root: Path) -> StepOutcomes:
     """Each failed test ``output`` names (by file, suite and title) and, on a retry, each
     retried test it does not name, passed; none when its counts are missing or do not add
     up."""
-    found, ran, counts = StepOutcomes(), set[str](), dict[str, int]()
+    found, ran, counts = StepOutcomes(), list[str](), dict[str, int]()
     file = ""
     for line in _COLOUR.sub("", output).splitlines():
         if (header := _FILE.match(line)) is not None:
             file = header["file"]
-            ran.add(file)
+            ran.append(file)
         elif (failure := _FAIL.match(line)) is not None:
             titles = [file, *filter(None, [failure["suite"]]), failure["title"]]
             found.add(SEPARATOR.join(titles), False)
@@ -71,7 +74,11 @@ def step_outcomes(folder: Path, output: str, root: Path) -> StepOutcomes:
             counts[count["what"]] = int(count["n"])
     if len(counts) < 3 or counts["Total"] - counts["Passed"] - counts["Skipped"] != len(found):
         return StepOutcomes()
-    for test in _retried(folder):
+    retried = _retried(folder)
+    files = {test.split(SEPARATOR, 1)[0] for test in retried} if retried else set(ran)
+    if not ran or len(set(ran)) < len(ran) or not files.issuperset(ran):
+        return StepOutcomes()  # a file named twice, or none, or on a retry one it did not run
+    for test in retried:
         if test not in found and test.split(SEPARATOR, 1)[0] in ran:
             found.add(test, True)
     return found
@@ -80,7 +87,7 @@ def step_outcomes(folder: Path, output: str, root: Path) -> StepOutcomes:
 def _retried(folder: Path) -> list[str]:
     """The ids a retry ran again (written by :func:`step_command`; none on a first run)."""
     try:
-        written = json.loads(read_text(folder, RETRIED))
+        written = json.loads(read_text(folder.parent, f"{folder.name}.{RETRIED}"))
     except (CheckoutFileError, ValueError, RecursionError):
         return []
     return [str(test) for test in written] if isinstance(written, list) else []
