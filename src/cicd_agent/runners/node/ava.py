@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from cicd_agent.runners.node import program
 from cicd_agent.runners.step_outcomes import StepOutcomes
 
 SEPARATOR = " › "
@@ -26,8 +27,7 @@ _COUNT = re.compile(r"^# (?P<what>pass|fail) (?P<n>\d{1,9})$")
 
 def runs(command: Sequence[str]) -> bool:
     """Whether ``command`` runs AVA (``ava``, ``npx ava``, ``./node_modules/.bin/ava``)."""
-    words = list(command[1:]) if command and command[0] == "npx" else list(command)
-    return bool(words) and PurePosixPath(words[0]).name == "ava"
+    return program(command) == "ava"
 
 
 def step_command(

@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
+from cicd_agent.runners.node import program
 from cicd_agent.runners.step_outcomes import StepOutcomes
 
 SEPARATOR = " › "
@@ -69,8 +70,7 @@ module.exports = function CicdAgentReporter(runner, options) {
 
 def runs(command: Sequence[str]) -> bool:
     """Whether ``command`` runs mocha (``mocha``, ``npx mocha``, ``./node_modules/.bin/mocha``)."""
-    words = list(command[1:]) if command and command[0] == "npx" else list(command)
-    return bool(words) and PurePosixPath(words[0]).name in ("mocha", "_mocha")
+    return program(command) in ("mocha", "_mocha")
 
 
 def step_command(

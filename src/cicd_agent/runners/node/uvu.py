@@ -15,9 +15,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
+from cicd_agent.runners.node import program
 from cicd_agent.runners.step_outcomes import StepOutcomes
 
 SEPARATOR = " › "
@@ -31,8 +32,7 @@ _VALUED = ("-i", "--ignore", "-r", "--require", "-C", "--cwd")
 
 def runs(command: Sequence[str]) -> bool:
     """Whether ``command`` runs uvu (``uvu``, ``npx uvu``, ``./node_modules/.bin/uvu``)."""
-    words = list(command[1:]) if command and command[0] == "npx" else list(command)
-    return bool(words) and PurePosixPath(words[0]).name == "uvu"
+    return program(command) == "uvu"
 
 
 def step_command(
