@@ -19,6 +19,7 @@ import pytest
 
 from cicd_agent.analysis.flaky_stats import StoredRun
 from cicd_agent.cli import main
+from cicd_agent.job.suggested_patch import suggestions
 from cicd_agent.local import test_history
 from cicd_agent.modes.test_step.dependence import Runs
 from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
@@ -332,16 +333,15 @@ def test_on_the_pull_request_that_made_a_test_flaky_its_fix_is_a_suggestion_ther
     assert "**Suggested on the pull request:**" in summary and "1 suggestion(s)" in summary
 
 
-def test_a_fix_off_the_pull_requests_lines_is_shown_not_suggested(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github_api: Any
-) -> None:
-    github_api.proxy.script("GET", r"/repos/[^/]+/[^/]+/pulls/2/files", edit=lambda files: [
-        {**files[0], "filename": "README.md", "status": "modified", "patch": "@@ -1 +1 @@\n-o\n+p"}])
-    _, document, summary = _step(tmp_path, monkeypatch, PROJECT, event="pull_request",
-                                 github=github_api.env())  # fmt: skip
-    assert document["flaky_fixes"][0]["patch"]
-    assert github_api.proxy.calls("POST", r"/repos/[^/]+/[^/]+/pulls/2/reviews") == []
-    assert "not suggested: its patch changes lines the pull request did not" in summary
+def test_a_fix_off_the_pull_requests_lines_is_not_suggested() -> None:
+    """A suggestion can only sit on the pull request's own lines: a patch with a hunk off them
+    (the test's file untouched by the pull request) is shown, never suggested."""
+    patch = ("--- a/tests/test_b.py\n+++ b/tests/test_b.py\n@@ -3,2 +3,3 @@\n \n"
+             " def test_victim():\n+    config.reset()\n")  # fmt: skip
+    assert suggestions(patch, {"README.md": {1}}, "Flaky test fix") is None
+    assert suggestions(patch, {"tests/test_b.py": {3}}, "Flaky test fix") is None  # one line short
+    (comment,) = suggestions(patch, {"tests/test_b.py": {3, 4}}, "Flaky test fix") or []
+    assert (comment.path, comment.line, comment.start_line) == ("tests/test_b.py", 4, 3)
 
 
 FAILS_FIRST = '''\
