@@ -40,7 +40,8 @@ from pathlib import Path
 from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests
 from cicd_agent.modes.analyse_failure.logs.signatures import Matcher
 from cicd_agent.modes.analyse_failure.logs.test_messages import with_message
-from cicd_agent.runners import LOG_SHAPES, RUNNERS, for_file, running
+from cicd_agent.runners.lookups import for_file, running
+from cicd_agent.runners.table import LOG_SHAPES, RUNNERS
 from cicd_agent.runners.protocol import TestRunner
 from cicd_agent.runners.dotnet.runner import DotnetTest
 from cicd_agent.modes.test_step.attempts import runner_of
@@ -101,15 +102,15 @@ def test_the_worked_example_of_a_runner_is_picked_up(tmp_path: Path) -> None:
     (copy / "runners" / "dotnet").mkdir()
     for path, source in files.items():
         (copy / path).write_text(source, encoding="utf-8")
-    table = copy / "runners" / "__init__.py"
+    table = copy / "runners" / "table.py"
     source = table.read_text(encoding="utf-8")
-    assert "\nRUNNERS: tuple" in source, "RUNNERS is no longer one tuple"
-    head, tail = source.split("\nRUNNERS: tuple", 1)
+    assert "\nTABLE: tuple" in source, "TABLE is no longer one tuple"
+    head, tail = source.split("\nTABLE: tuple", 1)
     table.write_text(
         head.replace("from __future__ import annotations\n",
                      "from __future__ import annotations\n\n"
                      "from cicd_agent.runners.dotnet.runner import DotnetTest\n", 1)
-        + "\nRUNNERS: tuple" + tail.replace("\n)\n", "\n    DotnetTest(),\n)\n", 1),
+        + "\nTABLE: tuple" + tail.replace("\n)\n", "\n    Row(DotnetTest()),\n)\n", 1),
         encoding="utf-8",
     )  # fmt: skip
     environ = {**os.environ, "PYTHONPATH": str(tmp_path / "src")}

@@ -71,13 +71,13 @@ class Runner(Protocol):
         """The folders its toolchain's programs on our own ``PATH`` (in ``environ``) need in
         every sandboxed run, brought back read-only, each with the variable that tells a run
         where it is (cargo's: rustup's toolchains); none for most. Every sandbox is built with
-        all runners' (:func:`cicd_agent.runners.tool_mounts`): review's clippy needs rustup's
+        all runners' (:func:`cicd_agent.runners.lookups.tool_mounts`): review's clippy needs rustup's
         as ``cargo test`` does."""
         ...
 
 
 class ReadsLogs(Protocol):
-    """What analyse-failure's log reading asks (:data:`cicd_agent.runners.LOG_SHAPES`)."""
+    """What analyse-failure's log reading asks (:data:`cicd_agent.runners.table.LOG_SHAPES`)."""
 
     log_shape: RunnerShape
     """How its report reads in a failed job's log (its folder's ``log.py``): which lines are a

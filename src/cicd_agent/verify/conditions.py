@@ -20,7 +20,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from cicd_agent.runners import SESSIONS
+from cicd_agent.runners.table import SESSIONS
 from cicd_agent.sandbox import Workspace
 
 ZONES = ("Pacific/Kiritimati", "America/St_Johns", "Asia/Kathmandu", "Pacific/Pago_Pago")

@@ -1,6 +1,6 @@
 """The judge of the claim "these tests pass every time" (:class:`.contract.ReliableTests`),
 over the sessions the verifier drives itself through the test-runner seam
-(:data:`cicd_agent.runners.SESSIONS`: pytest's, where a run is started, watched by the
+(:data:`cicd_agent.runners.table.SESSIONS`: pytest's, where a run is started, watched by the
 in-run check, and its report read).
 
 :meth:`TestRuns.judge` runs the named tests again and again in one fresh sandbox copy and
@@ -22,8 +22,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from cicd_agent.runners import SESSIONS
 from cicd_agent.runners.sessions import Evidence, Outcomes, SessionSandbox
+from cicd_agent.runners.table import SESSIONS
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 from cicd_agent.verify.conditions import ENOUGH, FLAKE_RATE, PLAIN, SHOWN, Condition, Schedule
 from cicd_agent.verify.contract import ReliableTests

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.gen_tests.runner_gaps import rerun
-from cicd_agent.runners import tool_mounts
 from cicd_agent.runners.cargo.runner import CargoTest
+from cicd_agent.runners.lookups import tool_mounts
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.verify.reruns import Reruns
 from tests.git_builder import GitRepoBuilder

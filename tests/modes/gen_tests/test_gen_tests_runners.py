@@ -16,7 +16,7 @@ from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.gen_tests.decide import _runners_headline
 from cicd_agent.modes.gen_tests.result import GenTestsResult, RunnerGapReport
 from cicd_agent.modes.gen_tests.runner_gaps import changes
-from cicd_agent.runners import RUNNERS
+from cicd_agent.runners.table import RUNNERS
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool
@@ -268,7 +268,7 @@ def test_a_flaky_tests_annotation_is_on_its_own_file_or_on_none(tmp_path: Path) 
     from cicd_agent.modes.gen_tests.decide import _runner
     from cicd_agent.modes.gen_tests.result import GenTestsResult
     from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
-    from cicd_agent.runners import RUNNERS
+    from cicd_agent.runners.table import RUNNERS
     from cicd_agent.verify.reruns import Counts, Reruns
 
     flaky = Counts(passed=1, failed=1, planned=2)

@@ -15,13 +15,14 @@ from cicd_agent.modes.gen_tests.runner_ask import RunnerWriter
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, judge
 from cicd_agent.modes.gen_tests.runner_prompt import RunnerJob, RunnerPrompts, RunnerTest, job
-from cicd_agent.runners import RUNNERS, protocol
+from cicd_agent.runners import protocol
 from cicd_agent.runners.base import TestReport
 from cicd_agent.runners.go.runner import GoTest
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.js import layout as js_layout
 from cicd_agent.runners.js import tests as js_tests
 from cicd_agent.runners.pytest.runner import PytestSandbox
+from cicd_agent.runners.table import RUNNERS
 from cicd_agent.runners.vitest.runner import Vitest
 
 

@@ -22,7 +22,7 @@ from cicd_agent.local import test_history
 from cicd_agent.modes.test_step.dependence import Runs
 from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
 from cicd_agent.modes.test_step.mode import NAME
-from cicd_agent.runners import IN_ORDER
+from cicd_agent.runners.table import IN_ORDER
 from cicd_agent.verify.orders import OrderedRuns
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event

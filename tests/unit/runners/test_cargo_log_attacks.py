@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.runners import tool_mounts
 from cicd_agent.runners.base import Selection, TestReport
 from cicd_agent.runners.cargo.runner import CargoTest
+from cicd_agent.runners.lookups import tool_mounts
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox

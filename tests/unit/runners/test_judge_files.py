@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cicd_agent.runners import RUNNERS
 from cicd_agent.runners.judge_files import Loading, NamedFile, modules, settings, shell_words
 from cicd_agent.runners.pytest import plugins
+from cicd_agent.runners.table import RUNNERS
 
 WHY = "a module the failing command loads as a pytest plugin (-p qa.hooks)"
 

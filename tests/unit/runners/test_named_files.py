@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cicd_agent.runners import RUNNERS, file_of_test
+from cicd_agent.runners.lookups import file_of_test
 from cicd_agent.runners.named_files import NamedFiles
 from cicd_agent.runners.named_files import file_of_test as read_with
+from cicd_agent.runners.table import RUNNERS
 
 
 class _Scala:

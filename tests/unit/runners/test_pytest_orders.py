@@ -10,10 +10,10 @@ import os
 import sys
 from pathlib import Path
 
-from cicd_agent.runners import IN_ORDER
 from cicd_agent.runners.orders import SetUp
 from cicd_agent.runners.pytest.orders import PytestOrders
 from cicd_agent.runners.pytest.set_up import set_up_of, with_set_up
+from cicd_agent.runners.table import IN_ORDER
 from tests.git_builder import GitRepoBuilder
 
 DONOR = '''\

@@ -8,9 +8,9 @@ import json
 import shlex
 from pathlib import Path
 
-from cicd_agent.runners import SESSIONS
 from cicd_agent.runners.patched_lines import PatchedLines
 from cicd_agent.runners.pytest.watch import PytestWatch
+from cicd_agent.runners.table import SESSIONS
 
 PASSED = b"""<?xml version="1.0"?><testsuite><testcase classname="tests.test_calc"
 name="test_add" file="tests/test_calc.py"/></testsuite>"""

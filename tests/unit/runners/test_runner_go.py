@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.runners import running
 from cicd_agent.runners.base import Selection, TestReport
 from cicd_agent.runners.go import build_cache
 from cicd_agent.runners.go.runner import GoTest, read_checks, read_events
+from cicd_agent.runners.lookups import running
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox

@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cicd_agent.runners import running
 from cicd_agent.runners.base import Selection
+from cicd_agent.runners.lookups import running
 from cicd_agent.runners.maven.runner import OFFLINE_FIX, MavenJUnit, read_console
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from tests.git_builder import GitRepoBuilder

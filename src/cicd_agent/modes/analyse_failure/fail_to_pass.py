@@ -32,7 +32,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple
 
 from cicd_agent.modes.analyse_failure.policy import written_files
-from cicd_agent.runners import SESSIONS
+from cicd_agent.runners.table import SESSIONS
 from cicd_agent.sandbox import remove_tree
 from cicd_agent.verify.contract import FailsThenPasses, Patch, RunOutcome, Verification
 

@@ -40,9 +40,11 @@ from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
 from cicd_agent.modes.analyse_failure.named_files import named_files
 from cicd_agent.modes.analyse_failure.policy import PolicyVerdict, check_patch
 from cicd_agent.modes.analyse_failure.runner_settings import settings_change
-from cicd_agent.runners import DRIVEN, SESSIONS, failing_tests_pass, running, settings_problem
 from cicd_agent.runners.import_time import import_time_problem
+from cicd_agent.runners.lookups import running, settings_problem
+from cicd_agent.runners.passing import failing_tests_pass
 from cicd_agent.runners.patched_lines import PatchedLines, cookie_problem, unnamed_by_the_linter
+from cicd_agent.runners.table import DRIVEN, SESSIONS
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
 from cicd_agent.verify.contract import (
     NOT_PROOF,

@@ -31,7 +31,6 @@ import re
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.runners import RUNNERS
 from cicd_agent.runners.judge_files import (
     MODULE_NAME,
     Loading,
@@ -40,6 +39,7 @@ from cicd_agent.runners.judge_files import (
     settings,
     shell_words,
 )
+from cicd_agent.runners.table import RUNNERS
 from cicd_agent.verify.contract import FailingCommand, failing_script
 
 _JUDGE_SUFFIXES = frozenset(

@@ -37,9 +37,10 @@ from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.suite import FAILED, ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.targets import changed_targets, source_targets
 from cicd_agent.modes.gen_tests.types import GenTestsFacts
-from cicd_agent.runners import SESSIONS, tool_mounts
+from cicd_agent.runners.lookups import tool_mounts
 from cicd_agent.runners.sessions import Evidence
 from cicd_agent.runners.sessions import SessionSandbox as Sandbox
+from cicd_agent.runners.table import SESSIONS
 from cicd_agent.sandbox.run import RunResult
 from cicd_agent.sandbox.workspace import installed_folders, remove_tree
 from cicd_agent.verify.conditions import varied

@@ -36,8 +36,8 @@ from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, could_not_run
 from cicd_agent.modes.gen_tests.suite import FAILED, failing_said
 from cicd_agent.modes.gen_tests.targets import gaps
 from cicd_agent.modes.gen_tests.types import GenTestsOpinion, GenTestsVerdict
-from cicd_agent.runners import DRIVEN
 from cicd_agent.runners.protocol import TestRunner
+from cicd_agent.runners.table import DRIVEN
 from cicd_agent.verify.conditions import MAX_REPEAT, varied
 from cicd_agent.verify.reruns import Reruns
 

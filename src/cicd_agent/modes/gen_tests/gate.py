@@ -48,8 +48,8 @@ from cicd_agent.modes.gen_tests.contract_check import Contract
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, TooMuchCoverageData
 from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.modes.gen_tests.suite import ProjectCommand, SuiteBaseline
-from cicd_agent.runners import DRIVEN, SESSIONS
 from cicd_agent.runners.sessions import Evidence
+from cicd_agent.runners.table import DRIVEN, SESSIONS
 from cicd_agent.sandbox.run import RunResult
 from cicd_agent.sandbox.workspace import Workspace, remove_tree
 from cicd_agent.verify import mutants, mutation

@@ -1,7 +1,7 @@
 """gen-tests beyond Python, through the test-runner seam (:mod:`cicd_agent.runners`):
 what a change to JavaScript/TypeScript (jest or vitest) or Go code leaves untested.
 
-For each runner that exercises a changed file in this job (:func:`~cicd_agent.runners.for_file`),
+For each runner that exercises a changed file in this job (:func:`~cicd_agent.runners.lookups.for_file`),
 in collect's sandbox: the whole suite once, measuring the changed files with the runner's own
 coverage (istanbul's map in jest's or vitest's JSON report, ``go test -coverprofile``); the
 changed lines it counts as code and did not run are the gaps. Then the test files the change
@@ -37,9 +37,10 @@ from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_tex
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_OTHER_RUNS
 from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS, adds_a_test
-from cicd_agent.runners import RUNNERS, for_file
 from cicd_agent.runners.base import PASSED, Reach, Selection, TestReport
+from cicd_agent.runners.lookups import for_file
 from cicd_agent.runners.protocol import TestRunner
+from cicd_agent.runners.table import RUNNERS
 from cicd_agent.sandbox.run import Sandbox
 from cicd_agent.sandbox.workspace import remove_tree
 from cicd_agent.verify.conditions import MAX_REPEAT, NOISE, ZONES

@@ -86,8 +86,8 @@ from cicd_agent.modes.gen_tests.contract_check import (
 from cicd_agent.modes.gen_tests.mutant_gate import judge_by_mutants
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.runners import layout as test_layout
-from cicd_agent.runners import settings_problem
 from cicd_agent.runners.base import TEST_FOLDERS, Layout, Selection, TestReport
+from cicd_agent.runners.lookups import settings_problem
 from cicd_agent.sandbox.run import Sandbox
 
 __all__ = ["RERUNS", "Candidate", "RunnerVerdict", "judge"]

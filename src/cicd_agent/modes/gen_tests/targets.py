@@ -24,7 +24,7 @@ from cicd_agent.local.checkout_files import (
     walk_every_name,
 )
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
-from cicd_agent.runners import DRIVEN
+from cicd_agent.runners.table import DRIVEN
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.diff import FileDiff

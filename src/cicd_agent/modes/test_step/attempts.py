@@ -34,9 +34,10 @@ from cicd_agent.analysis.changed_lines import Record, Touched
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt
-from cicd_agent.runners import RUNNERS, tool_mounts
+from cicd_agent.runners.lookups import tool_mounts
 from cicd_agent.runners.protocol import TestRunner
 from cicd_agent.runners.step_outcomes import StepOutcomes
+from cicd_agent.runners.table import RUNNERS
 from cicd_agent.sandbox.step import step_place
 
 

@@ -43,7 +43,7 @@ from cicd_agent.modes.test_step.quarantine_pr import propose
 from cicd_agent.modes.test_step.result import TestStepResult, decide, fixes_lines, seen_lines
 from cicd_agent.modes.test_step.types import FlakyFix, StepFacts, StepVerdict
 from cicd_agent.plugins import plugin_sections
-from cicd_agent.runners import file_of_test
+from cicd_agent.runners.lookups import file_of_test
 from cicd_agent.sandbox.step import read_change
 
 if TYPE_CHECKING:
@@ -102,7 +102,8 @@ def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict
     """The step's flaky tests (those that passed on retry, then the history's) classified in
     the sandbox and, where one depends on another test, fixed with no model (:mod:`.fixer`)."""
     from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
-    from cicd_agent.runners import IN_ORDER, tool_mounts
+    from cicd_agent.runners.lookups import tool_mounts
+    from cicd_agent.runners.table import IN_ORDER
     from cicd_agent.sandbox.isolation import find_bwrap, probe_isolation
     from cicd_agent.verify.orders import OrderedRuns
 

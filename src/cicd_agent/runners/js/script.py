@@ -1,6 +1,6 @@
 """Which test files the repository's own test command gives jest or vitest, read from
 ``package.json``'s ``scripts.test`` (:func:`~.runner.test_script`, as
-:func:`~cicd_agent.runners.running` reads it) without running it: gen-tests keeps a test
+:func:`~cicd_agent.runners.lookups.running` reads it) without running it: gen-tests keeps a test
 only where ``npm test`` runs it. The gate runs a candidate with the runner's own settings, which
 its configuration's ``roots``, ``testMatch`` and ``include`` narrow already; what a bare run loses
 is the script's arguments (``"test": "jest src"`` leaves ``test/e2e/`` to ``npm run e2e``).
