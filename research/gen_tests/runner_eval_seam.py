@@ -34,8 +34,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from cicd_agent.runners.lookups import configured
 from cicd_agent.runners.base import Selection, TestReport
+from cicd_agent.runners.lookups import configured
 from cicd_agent.runners.pytest.runner import PytestSandbox
 
 HERE = Path(__file__).parent
