@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +17,8 @@ from tests.helpers.cli import run_cli
 
 if TYPE_CHECKING:
     from cicd_agent.modes.gen_tests.options import GenTestsOptions
+    from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange
+    from cicd_agent.runners.protocol import TestRunner
 
 
 INNER_BIN = Path(__file__).resolve().parents[2] / ".harness" / "inner" / "bin"
@@ -86,3 +88,14 @@ def gate_reruns(count: int) -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(defaults, "reruns", count)
         yield
+
+
+def runner_change(
+    runner: TestRunner, sources: Mapping[str, frozenset[int]], tests: tuple[str, ...],
+    adds_tests: bool = False,
+) -> RunnerChange:
+    """A change for ``runner``, whose own class answers gen-tests' questions (writing, judging,
+    repeating a test) as its row in the runners' table names it."""
+    from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange
+
+    return RunnerChange(runner, sources, tests, runner, runner, runner, adds_tests)

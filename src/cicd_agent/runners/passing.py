@@ -10,12 +10,12 @@ from pathlib import PurePosixPath
 
 from cicd_agent.runners.base import Selection
 from cicd_agent.runners.patched_lines import PatchedLines
-from cicd_agent.runners.protocol import TestRunner
+from cicd_agent.runners.protocol import Runner
 from cicd_agent.sandbox import Sandbox, Workspace
 
 
 def failing_tests_pass(
-    runner: TestRunner,
+    runner: Runner,
     sandbox: Sandbox,
     space: Workspace,
     failed: Collection[str],

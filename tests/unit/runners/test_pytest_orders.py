@@ -13,7 +13,7 @@ from pathlib import Path
 from cicd_agent.runners.orders import SetUp
 from cicd_agent.runners.pytest.orders import PytestOrders
 from cicd_agent.runners.pytest.set_up import set_up_of, with_set_up
-from cicd_agent.runners.table import IN_ORDER
+from cicd_agent.runners.table import TABLE
 from tests.git_builder import GitRepoBuilder
 
 DONOR = '''\
@@ -103,7 +103,7 @@ def test_chosen_tests_run_in_the_chosen_order_each_once(tmp_path: Path) -> None:
     repo.commit("tests", {"tests/test_o.py": (
         "SEEN = []\n\n\ndef test_a():\n    SEEN.append('a')\n\n\n"
         "def test_b():\n    assert SEEN == []\n\n\ndef test_c():\n    pass\n")})
-    orders = IN_ORDER["pytest"]
+    orders = next(row.in_order for row in TABLE if row.in_order is not None)
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
     command = orders.command([sys.executable, "-m", "pytest", "-q"])
     assert command is not None and orders.command(["go", "test"]) is None

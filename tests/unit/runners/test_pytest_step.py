@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from cicd_agent.analysis.changed_lines import Touched
-from cicd_agent.runners.protocol import RunnerDefaults
+from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.pytest.runner import Pytest
 from cicd_agent.runners.pytest.step import RECORD, USAGE, read_record
 
@@ -18,7 +18,7 @@ def test_pytest_says_its_usage_error_and_other_runners_say_none() -> None:
     stopped = Pytest().step_stopped(USAGE, said)
     assert stopped is not None and "unrecognized arguments: --bogus" in str(stopped)
     assert Pytest().step_stopped(1, said) is None  # tests failed: no usage error
-    assert RunnerDefaults().step_stopped(USAGE, said) is None  # another runner's 4 is its own
+    assert Jest().step_stopped(USAGE, said) is None  # another runner's 4 is its own
 
 
 def test_the_tracer_is_drawn_per_step_and_needs_a_line_to_trace(tmp_path: Path) -> None:
@@ -33,7 +33,6 @@ def test_the_tracer_is_drawn_per_step_and_needs_a_line_to_trace(tmp_path: Path) 
     assert run["PYTHONPATH"].split(os.pathsep) == [str(tmp_path / "a" / "boot"), "/theirs"]
     assert run[RECORD] == str(tmp_path / "run" / "changed.json")
     assert Pytest().step_tracer(["pytest"], Touched({}, ("data.json",)), tmp_path, tmp_path, {}) is None
-    assert RunnerDefaults().step_tracer(["pytest"], change, tmp_path, tmp_path, {}) is None
 
 
 def test_attack_a_record_that_is_not_one_is_no_record(tmp_path: Path) -> None:

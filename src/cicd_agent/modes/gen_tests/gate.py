@@ -376,7 +376,7 @@ class Gate:
         """The candidate alone, :data:`REPEATS` times in one pytest process."""
         result, evidence = self._pytest(trial, *SESSIONS.repeated([trial.test_path], REPEATS))
         problem = self._judge(trial, result, evidence, compare_baseline=False)
-        return None if problem is None else (repeat_failed(DRIVEN.repeats, problem[0]), problem[1])
+        return None if problem is None else (repeat_failed(DRIVEN.repeats.repeats, problem[0]), problem[1])
 
     def _suite(self, trial: _Trial) -> tuple[str, str] | None:
         if self.command.is_pytest:

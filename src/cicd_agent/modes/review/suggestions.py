@@ -83,7 +83,8 @@ def check_suggestions(
             text = texts.get(finding.path)
             if text is None:
                 continue
-            runner = for_file(finding.path, sandbox.checkout, ctx.environ)
+            row = for_file(finding.path, sandbox.checkout, ctx.environ)
+            runner = row if isinstance(row, str) else row.runner
             verdicts[key_of(finding)] = checks.judge(_claim(finding, text, files, facts, runner))
     return Checks(verdicts)
 

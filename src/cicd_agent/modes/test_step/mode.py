@@ -85,17 +85,23 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
     base, head = ((pull.base.sha, pull.head.sha) if pull is not None else
                   (push.before, push.after) if push is not None else
                   (group.base_sha, group.head_sha) if group is not None else (None, None))  # fmt: skip
-    runner = runner_of(options.command)
-    change, unread = (read_change(base, head, ctx.options.repo_dir, runner.step_sees)
-                      if runner is not None else read_change(base, head, ctx.options.repo_dir))  # fmt: skip
+    row = runner_of(options.command)
+    sees = row.tracer.step_sees if row is not None and row.tracer is not None else _sees_nothing
+    change, unread = (read_change(base, head, ctx.options.repo_dir, sees)
+                      if row is not None else read_change(base, head, ctx.options.repo_dir))  # fmt: skip
     started = time.monotonic()
     attempts = run_attempts(options.command, options.retries, cwd=ctx.options.repo_dir,
                             env=ctx.environ, trusted=trust.code_is_proof, change=change,
                             say=ctx.progress.say)  # fmt: skip
     spent = round(time.monotonic() - started, 1)
-    if runner is not None:  # as gen-tests lists its runner; the run's own verdict says the rest
-        ctx.tool(runner.name)
+    if row is not None:  # as gen-tests lists its runner; the run's own verdict says the rest
+        ctx.tool(row.runner.name)
     return StepFacts(trust, unsure, entries, trusted, tuple(attempts), spent, change, unread)
+
+
+def _sees_nothing(path: str) -> bool:
+    """A runner that keeps no record of which tests ran a changed line sees no file's lines."""
+    return False
 
 
 def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict) -> list[FlakyFix]:
@@ -103,19 +109,18 @@ def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict
     the sandbox and, where one depends on another test, fixed with no model (:mod:`.fixer`)."""
     from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
     from cicd_agent.runners.lookups import tool_mounts
-    from cicd_agent.runners.table import IN_ORDER
     from cicd_agent.sandbox.isolation import find_bwrap, probe_isolation
     from cicd_agent.verify.orders import OrderedRuns
 
     command = ctx.mode_options.command
-    runner = runner_of(command)
-    orders = IN_ORDER.get(runner.name) if runner is not None else None
+    row = runner_of(command)
+    orders = row.in_order if row is not None else None
     words = orders.command(command) if orders is not None else None
     flaky = [*(test for test, _ in verdict.flaky), *_history_flaky(ctx)]
     if not flaky:
         return []
     if orders is None or words is None:
-        name = runner.name if runner is not None else "no known runner"
+        name = row.runner.name if row is not None else "no known runner"
         ctx.note(f"Flaky tests were not classified: {name} does not run tests in orders of "
                  "the fixer's choosing.")  # fmt: skip
         return []

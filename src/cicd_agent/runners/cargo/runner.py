@@ -84,7 +84,6 @@ from cicd_agent.runners.cargo.crate import (
     table,
     unasserted_test,
 )
-from cicd_agent.runners.cargo.log import SHAPE
 from cicd_agent.runners.cargo.repeat import Runs, counted, repeated
 from cicd_agent.runners.cargo.report import (
     LIBTEST,
@@ -116,7 +115,6 @@ class CargoTest(RunnerDefaults):
     """``cargo test`` (:class:`~..protocol.TestRunner`)."""
 
     name = "cargo test"
-    log_shape = SHAPE
     suffixes: tuple[str, ...] = (".rs",)
     declares_a_test = re.compile(r"\s*#\[(?:\w+::)*(?:test|rstest|test_case|quickcheck)\b")
     """``#[test]``, an attribute of a crate's (``#[tokio::test(flavor = ...)]``), rstest's,

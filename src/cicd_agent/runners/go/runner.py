@@ -65,10 +65,9 @@ from cicd_agent.runners.go.in_run_check import (
     passes_by_package,
     read_events,
 )
-from cicd_agent.runners.go.log import SHAPE, go_event
+from cicd_agent.runners.go.log import go_event
 from cicd_agent.runners.go.profile import module_path, read_profile
 from cicd_agent.runners.layout import generated_name
-from cicd_agent.runners.named_files import NamedFiles
 from cicd_agent.runners.protocol import RunnerDefaults
 from cicd_agent.sandbox import Sandbox, Workspace
 
@@ -97,7 +96,6 @@ class GoTest(RunnerDefaults):
     """``go test`` (:class:`~..protocol.TestRunner`)."""
 
     name = "go test"
-    log_shape = SHAPE
     suffixes: tuple[str, ...] = (".go",)
     declares_a_test = re.compile(r"func\s+(?:Test|Fuzz|Example)\w*\s*\(")
     """A ``Test…``, ``Fuzz…`` or ``Example…`` function: ``go test`` runs all three."""
@@ -105,7 +103,6 @@ class GoTest(RunnerDefaults):
     repeats: str | None = "go test -count=N, one build"
     step_captures = True
     """The test step reads ``go test -json``'s events from its output, showing their text."""
-    named_files = NamedFiles(package="*_test.go")
 
     def step_command(
         self, command: Sequence[str], folder: Path, failed: Sequence[str] | None

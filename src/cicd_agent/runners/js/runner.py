@@ -40,7 +40,6 @@ from cicd_agent.runners.base import Selection, TestReport, file_word, nearest, o
 from cicd_agent.runners.js.checks import read_checks
 from cicd_agent.runners.js.istanbul import read_coverage
 from cicd_agent.runners.js.load_time import MAX_CHARS, SUFFIXES
-from cicd_agent.runners.js.log import SHAPE
 from cicd_agent.runners.js.report import (
     CANARY_KEY,
     Canary,
@@ -153,7 +152,6 @@ class JsRunner(RunnerDefaults):
     """jest or vitest (:class:`~..protocol.TestRunner`); a subclass names its arguments."""
 
     name = ""
-    log_shape = SHAPE
     arguments: tuple[str, ...] = ()
     """Its arguments for a JSON report of the test files that follow, on stdout."""
     suffixes = JS_SUFFIXES

@@ -1,8 +1,8 @@
 """What a test gen-tests asks a model for looks like in jest and vitest: where the file goes and
-how it is written (:meth:`~..protocol.TestRunner.test_file_for`, :meth:`~..protocol.TestRunner.test_style`),
-where the repository's tests already are (:meth:`~..protocol.TestRunner.layout`), where a new one may
-not go (:meth:`~..protocol.TestRunner.new_test_problem`) and whether each of its tests asserts
-(:meth:`~..protocol.TestRunner.unasserted`), apart from :mod:`cicd_agent.runners.js`, which runs and
+how it is written (:meth:`~..protocol.WritesTests.test_file_for`, :meth:`~..protocol.WritesTests.test_style`),
+where the repository's tests already are (:meth:`~..protocol.WritesTests.layout`), where a new one may
+not go (:meth:`~..protocol.WritesTests.new_test_problem`) and whether each of its tests asserts
+(:meth:`~..protocol.JudgesTests.unasserted`), apart from :mod:`cicd_agent.runners.js`, which runs and
 reads the tests.
 
 The layout is the repository's own: the existing test nearest the changed file says whether

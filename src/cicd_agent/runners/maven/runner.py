@@ -28,8 +28,6 @@ from cicd_agent.local.checkout_files import is_file
 from cicd_agent.local.job_tools import job_tool
 from cicd_agent.runners.base import COUNT, Selection, TestReport, could_not_run, on_pipe, unusable
 from cicd_agent.runners.junit import outcomes_in_folder
-from cicd_agent.runners.maven.log import SHAPE
-from cicd_agent.runners.named_files import NamedFiles
 from cicd_agent.runners.protocol import RunnerDefaults
 from cicd_agent.sandbox import Sandbox, Workspace
 
@@ -47,13 +45,11 @@ class MavenJUnit(RunnerDefaults):
     """JUnit through Maven (:class:`~..protocol.TestRunner`)."""
 
     name = "maven"
-    log_shape = SHAPE
     suffixes: tuple[str, ...] = (".java",)
     declares_a_test = re.compile(r"\s*@(?:Test|ParameterizedTest|RepeatedTest|TestFactory)\b")
     """JUnit's annotations of a test method."""
     settings: tuple[str, ...] = ("pom.xml", "maven.config", "jvm.config", "settings.xml")
     repeats: str | None = None
-    named_files = NamedFiles(folders=("src/test/java", "src/test/kotlin"), left_out=".java")
 
     def step_command(
         self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
