@@ -2,8 +2,7 @@
 (``runners/dotnet/``), written from the text into a copy of the package with its row added
 to ``TABLE``, is picked up everywhere a runner is: the table, a failed step's command, a
 touched file's tests, "could not run" without the tool, a failed log read by its shape and
-typed by its own signature row, the test step's retry of the failed tests, gen-tests' layout and
-its assertion stage."""
+typed by its own signature row, the test step's retry of the failed tests."""
 
 from __future__ import annotations
 
@@ -73,16 +72,7 @@ assert runner.step_command(["pytest"], step, failed=None) is None
 
 tests = ["tests/Calc.Tests/AddTests.cs", "tests/Other.Tests/SubTests.cs"]
 assert runner.tests_of("src/Calc/Add.cs", tests) == ("tests/Calc.Tests/AddTests.cs",)
-new = runner.test_file_for("src/Calc/Add.cs", tests[0], lambda path: False)
-assert new == "tests/Calc.Tests/AddGeneratedTests.cs" and runner.tests_of(new, [new]) == (new,)
-taken = runner.test_file_for("src/Calc/Add.cs", tests[0], lambda path: path == new)
-assert taken == "tests/Calc.Tests/AddGenerated2Tests.cs", taken
-assert "xUnit" in runner.test_style("", "[Fact] public void Adds() {}")
-checks = "[Fact]\\npublic void Adds()\\n{\\n    Assert.Equal(5, Add(2, 3));\\n}\\n"
-idle = "[Fact]\\npublic void Runs()\\n{\\n    Add(2, 3);\\n}\\n"
-assert runner.unasserted(Path.cwd(), new, checks) == ""
-assert runner.unasserted(Path.cwd(), new, checks + idle).startswith("Runs asserts nothing")
-assert "asserts nothing" in runner.unasserted(Path.cwd(), new, "public class Empty {}")
+assert row.tests is None and row.repeats is None
 print("picked up")
 """
 

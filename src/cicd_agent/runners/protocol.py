@@ -6,7 +6,8 @@ for each runner, the object that answers each (None where the runner does not se
 step's run of the job's command and its retry of the failed tests), :class:`TracesChanges`
 (the test step's record of which tests ran a changed line, through a :class:`StepTracer`),
 :class:`Repeats` (runs calling a test stable or flaky), :class:`WritesTests` (where and how
-gen-tests writes a test) and :class:`JudgesTests` (how gen-tests judges one). The fix judge's
+gen-tests writes a test, and whether it asserts) and :class:`JudgesByMutants` (cargo's: a
+candidate judged by mutants, not coverage). The fix judge's
 :class:`~.judge_files.LoadsByName`, the verifier's :class:`~.sessions.Sessions` and the flaky-test
 fixer's :class:`~.orders.RunsInOrder` sit beside the types they use.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Protocol
 
 from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.changed_lines import Record, Touched
@@ -219,21 +220,6 @@ class WritesTests(Protocol):
         may. The gate's own checks (folders, settings, names taken) come besides."""
         ...
 
-class JudgesTests(Protocol):
-    """What gen-tests asks to judge a candidate test: whether it builds, asserts, and runs the
-    change."""
-
-    judged_by: Literal["coverage", "mutants"]
-    """How gen-tests shows that a candidate test of it runs the change: by the changed lines its coverage
-    shows run (``coverage``), or, for a runner whose coverage tool a job seldom has, by a mutant of the
-    changed lines the candidate fails on, the whole suite run once more with it (``mutants``: cargo's)."""
-
-    def code_lines(self, text: str) -> frozenset[int] | None:
-        """The lines of a source file's ``text`` that are code, read without running anything:
-        gen-tests' targets where this runner's coverage could not run on a suite that did
-        (None: it has no such reading, so its targets are measured gaps only)."""
-        ...
-
     def unasserted(self, checkout: Path, path: str, text: str) -> str:
         """Why gen-tests' candidate test file ``text`` (at ``path``) checks nothing, read before
         anything runs: its first test that asserts nothing and the rule it breaks ("" when
@@ -241,62 +227,19 @@ class JudgesTests(Protocol):
         read (Go's helpers of the package)."""
         ...
 
+
+class JudgesByMutants(Protocol):
+    """What gen-tests asks of a runner whose coverage tool a job seldom has (cargo's): a
+    candidate is shown to run the change by a mutant of the changed lines it fails on, the
+    whole suite run once more with it, not by coverage."""
+
+    def code_lines(self, text: str) -> frozenset[int] | None:
+        """The lines of a source file's ``text`` that are code, read without running anything:
+        gen-tests' targets where this runner's coverage could not run on a suite that did
+        (None: it has no such reading, so its targets are measured gaps only)."""
+        ...
+
     def build_problem(self, report: TestReport, path: str) -> str:
         """Why a candidate test at ``path`` did not build, as ``report`` (its first run) says,
         with the build's first error ("" when it built, or the runner builds nothing)."""
         ...
-
-
-class TestRunner(Runner, RetriesStep, Repeats, WritesTests, JudgesTests, Protocol):
-    """What each runner's own class answers (its row in :mod:`.table` names it once per
-    consumer): mypy checks each class against it."""
-
-
-class RunnerDefaults:
-    """The answers of a runner that shuffles by seed, builds nothing in a copy, has the test
-    step read its outcomes from a report, keeps its tests in files of their own, reads no code
-    lines without its coverage tool, has gen-tests judge its candidates by coverage and reads no
-    assertions (so refuses every candidate): a runner derives from it and overrides what
-    differs."""
-
-    name: str
-    unshuffled = ""
-    builds: tuple[str, ...] = ()
-    step_captures = False
-
-    def step_shown(self, line: str) -> str:
-        return f"{line}\n"
-
-    def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
-        return {}
-
-    def step_parents(self, test: str) -> tuple[str, ...]:
-        return ()
-
-    def step_stopped(self, status: int, output: str) -> UsageError | None:
-        return None
-
-    def reach(self, checkout: Path) -> Callable[[str], Reach]:
-        return lambda path: "tests"
-
-    def code_lines(self, text: str) -> frozenset[int] | None:
-        return None
-
-    judged_by: Literal["coverage", "mutants"] = "coverage"
-
-    def layout(self, checkout: Path) -> Layout:
-        return {}
-
-    def unasserted(self, checkout: Path, path: str, text: str) -> str:
-        """Every candidate refused: without a reading of its tests' assertions, nothing shows
-        that one checks anything."""
-        return f"{self.name} has no reading of what its tests assert, so none is shown to check"
-
-    def unshuffled_in(self, checkout: Path) -> str:
-        return self.unshuffled
-
-    def new_test_problem(self, checkout: Path, path: str) -> str:
-        return ""
-
-    def build_problem(self, report: TestReport, path: str) -> str:
-        return ""

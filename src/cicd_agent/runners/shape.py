@@ -1,7 +1,7 @@
 """What one test runner's report looks like: where a test's own lines are, the line that names
 a failing test, and the line that says why it failed.
 
-A runner's shape is its folder's ``log.py`` (``SHAPE``, the runner's ``log_shape``), its rows of
+A runner's shape is its folder's ``log.py`` (``SHAPE``, its row's ``shape`` in :mod:`.table`), its rows of
 the log signature table the TOML file beside it (``log.toml``); a runner whose logs are read
 but which is never run is one module of :mod:`cicd_agent.runners.logs_only` and its TOML file.
 :data:`cicd_agent.runners.table.LOG_SHAPES` lists them all. Patterns are tried on cleaned lines (no

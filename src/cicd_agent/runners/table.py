@@ -26,7 +26,7 @@ from cicd_agent.runners.maven.runner import MavenJUnit
 from cicd_agent.runners.named_files import NamedFiles
 from cicd_agent.runners.orders import RunsInOrder
 from cicd_agent.runners.protocol import (
-    JudgesTests,
+    JudgesByMutants,
     Repeats,
     RetriesStep,
     Runner,
@@ -55,13 +55,13 @@ class Row(NamedTuple):
     repeats: Repeats | None
     """Its repeated runs, calling a test stable or flaky (gen-tests' candidates)."""
     tests: WritesTests | None
-    """Where and how gen-tests writes a test of it."""
-    judges: JudgesTests | None
-    """How gen-tests judges a candidate test of it."""
+    """Where and how gen-tests writes a test of it, and whether the test asserts."""
     names: NamedFiles = NamedFiles()
     """Where its tests' dotted names lead (the owners of a flaky test)."""
     tracer: TracesChanges | None = None
     """The test step's record of which tests ran a changed line."""
+    mutants: JudgesByMutants | None = None
+    """How gen-tests judges a candidate by mutants where coverage is seldom had (cargo)."""
     loads: LoadsByName | None = None
     """What a failed step loads into it by name (the fix judge)."""
     mounts: Callable[[Mapping[str, str]], tuple[ToolMount, ...]] | None = None
@@ -82,15 +82,15 @@ _PYTEST, _JEST, _VITEST, _GO, _CARGO, _MAVEN = (
 )
 
 TABLE: tuple[Row, ...] = (
-    Row(_PYTEST, pytest_log.SHAPE, _PYTEST, _PYTEST, _PYTEST, _PYTEST,
+    Row(_PYTEST, pytest_log.SHAPE, _PYTEST, _PYTEST, _PYTEST,
         names=NamedFiles(left_out=".py"), tracer=_PYTEST, loads=plugins,
         sessions=PytestSessions(), in_order=PytestOrders()),
-    Row(_JEST, js_log.SHAPE, _JEST, _JEST, _JEST, _JEST),
-    Row(_VITEST, js_log.SHAPE, _VITEST, _VITEST, _VITEST, _VITEST),
-    Row(_GO, go_log.SHAPE, _GO, _GO, _GO, _GO, names=NamedFiles(package="*_test.go"),
-        tracer=_GO),
-    Row(_CARGO, cargo_log.SHAPE, _CARGO, _CARGO, _CARGO, _CARGO, mounts=_CARGO.tool_mounts),
-    Row(_MAVEN, maven_log.SHAPE, _MAVEN, _MAVEN, _MAVEN, _MAVEN,
+    Row(_JEST, js_log.SHAPE, _JEST, _JEST, _JEST),
+    Row(_VITEST, js_log.SHAPE, _VITEST, _VITEST, _VITEST),
+    Row(_GO, go_log.SHAPE, _GO, _GO, _GO, names=NamedFiles(package="*_test.go"), tracer=_GO),
+    Row(_CARGO, cargo_log.SHAPE, _CARGO, _CARGO, _CARGO, mutants=_CARGO,
+        mounts=_CARGO.tool_mounts),
+    Row(_MAVEN, maven_log.SHAPE, _MAVEN, _MAVEN, _MAVEN,
         names=NamedFiles(folders=("src/test/java", "src/test/kotlin"), left_out=".java")),
 )  # fmt: skip
 """Every runner, in the order a checkout is asked which it uses."""

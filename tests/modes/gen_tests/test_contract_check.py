@@ -31,11 +31,10 @@ from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.js import layout as js_layout
 from cicd_agent.runners.js.assertions import js_unasserted
 from cicd_agent.runners.maven.runner import MavenJUnit
-from cicd_agent.runners.protocol import TestRunner
 from cicd_agent.runners.pytest.runner import Pytest
 from cicd_agent.runners.vitest.runner import Vitest
 from tests.git_builder import GitRepoBuilder
-from tests.helpers.gen_tests import runner_change
+from tests.helpers.gen_tests import Runner, runner_change
 
 CANDIDATE_PY = "from calc import sign\n\n\ndef test_zero():\n    assert sign( 0 ) == 0\n"
 PYTEST = ("tests/test_gen.py:5: in test_zero\n    assert sign( 0 ) == 0\nE   AssertionError: assert 1 == 0\n"
@@ -177,7 +176,7 @@ def test_attack_a_contract_line_that_mentions_and_posts_html_is_shown_inert() ->
     (MavenJUnit(), "src/test/java/a/SignTest.java", "mvn test -Dtest=SignTest"),
 ])  # fmt: skip
 def test_the_command_that_reproduces_it_is_the_runners_for_that_file(
-    runner: TestRunner, path: str, command: str
+    runner: Runner, path: str, command: str
 ) -> None:
     assert runner.rerun_file(path) == command
     assert command in _bug(segment="s", path="p", line=1, test_path=path, failure="f",

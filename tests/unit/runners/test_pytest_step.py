@@ -1,5 +1,6 @@
-"""pytest's part of the test step, asked through the runner protocol: the usage error it stops
-on, and its tracer's record, read only where it is one."""
+"""pytest's part of the test step, asked through its row of the runners' table as the step
+asks it (:class:`RetriesStep`, :class:`TracesChanges`): the usage error it stops on, and its
+tracer's record, read only where it is one."""
 
 from __future__ import annotations
 
@@ -9,15 +10,23 @@ from pathlib import Path
 
 from cicd_agent.analysis.changed_lines import Touched
 from cicd_agent.runners.jest.runner import Jest
-from cicd_agent.runners.pytest.runner import Pytest
+from cicd_agent.runners.protocol import RetriesStep, TracesChanges
 from cicd_agent.runners.pytest.step import RECORD, USAGE, read_record
+from cicd_agent.runners.table import TABLE
+
+
+def _pytest() -> tuple[RetriesStep, TracesChanges]:
+    row = next(row for row in TABLE if row.name == "pytest")
+    assert row.step is not None and row.tracer is not None
+    return row.step, row.tracer
 
 
 def test_pytest_says_its_usage_error_and_other_runners_say_none() -> None:
     said = "ERROR: usage: pytest [options]\npytest: error: unrecognized arguments: --bogus\n"
-    stopped = Pytest().step_stopped(USAGE, said)
+    step, _ = _pytest()
+    stopped = step.step_stopped(USAGE, said)
     assert stopped is not None and "unrecognized arguments: --bogus" in str(stopped)
-    assert Pytest().step_stopped(1, said) is None  # tests failed: no usage error
+    assert step.step_stopped(1, said) is None  # tests failed: no usage error
     assert Jest().step_stopped(USAGE, said) is None  # another runner's 4 is its own
 
 
@@ -25,14 +34,15 @@ def test_the_tracer_is_drawn_per_step_and_needs_a_line_to_trace(tmp_path: Path) 
     change = Touched({"calc.py": frozenset({3})})
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    one = Pytest().step_tracer(["pytest"], change, tmp_path / "a", tmp_path, {"PYTHONPATH": "/theirs"})
-    other = Pytest().step_tracer(["pytest"], change, tmp_path / "b", tmp_path, {})
+    _, traces = _pytest()
+    one = traces.step_tracer(["pytest"], change, tmp_path / "a", tmp_path, {"PYTHONPATH": "/theirs"})
+    other = traces.step_tracer(["pytest"], change, tmp_path / "b", tmp_path, {})
     assert one is not None and other is not None
     assert one.arguments[0] == "-p" and one.arguments != other.arguments  # a name per step
     run = one.environment(tmp_path / "run")
     assert run["PYTHONPATH"].split(os.pathsep) == [str(tmp_path / "a" / "boot"), "/theirs"]
     assert run[RECORD] == str(tmp_path / "run" / "changed.json")
-    assert Pytest().step_tracer(["pytest"], Touched({}, ("data.json",)), tmp_path, tmp_path, {}) is None
+    assert traces.step_tracer(["pytest"], Touched({}, ("data.json",)), tmp_path, tmp_path, {}) is None
 
 
 def test_attack_a_record_that_is_not_one_is_no_record(tmp_path: Path) -> None:

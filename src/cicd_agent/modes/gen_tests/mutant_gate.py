@@ -1,5 +1,5 @@
 """The runner gate's stages for a runner judged by mutants rather than coverage
-(:attr:`~cicd_agent.runners.protocol.JudgesTests.judged_by`: ``cargo test``), through the same
+(:class:`~cicd_agent.runners.protocol.JudgesByMutants`: ``cargo test``), through the same
 candidate runs (:mod:`.candidate_runs`) as jest's, vitest's and Go's (:mod:`.runner_gate`),
 which hands such a candidate here. No coverage tool runs, so only a mutant of the change's
 lines it fails on shows a candidate runs them; one that no mutant can judge is dropped at
@@ -24,6 +24,7 @@ from cicd_agent.modes.gen_tests.candidate_runs import (
 )
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.runners.base import PASSED, Selection
+from cicd_agent.runners.protocol import JudgesByMutants
 from cicd_agent.sandbox.run import Sandbox
 from cicd_agent.sandbox.workspace import remove_tree
 
@@ -35,11 +36,12 @@ only evidence that it runs the change."""
 
 
 def judge_by_mutants(
-    gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, *, timeout: float
+    gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, mutants: JudgesByMutants, *,
+    timeout: float,
 ) -> RunnerVerdict:
     """The stages: ``path`` (:func:`_path_problem`), ``assertion`` (each test asserts, read
     before anything runs: the runner's
-    :meth:`~cicd_agent.runners.protocol.JudgesTests.unasserted`), ``compiles`` (the runner builds
+    :meth:`~cicd_agent.runners.protocol.WritesTests.unasserted`), ``compiles`` (the runner builds
     the test target first: cargo's ``cargo test --no-run --test NAME``), ``pass`` (alone, in a
     fresh copy), ``same_copy`` (once more in that copy, what the first run left kept:
     :data:`~.candidate_runs.AGAIN_HERE`), ``pass_again`` (:data:`RERUNS` more fresh copies, in
@@ -56,7 +58,7 @@ def judge_by_mutants(
     refused = _path_problem(gaps, candidate, sandbox.checkout)
     if refused:
         return RunnerVerdict(path, "path", refused)
-    idle = gaps.change.judges.unasserted(sandbox.pristine, path, candidate.text)
+    idle = gaps.change.writes.unasserted(sandbox.pristine, path, candidate.text)
     if idle:
         return RunnerVerdict(path, "assertion", idle)
     alone = Selection((path,))
@@ -64,7 +66,7 @@ def judge_by_mutants(
         first, why = copy.run(alone, timeout)
         left = "" if why else copy.again(timeout)
     if why:
-        unbuilt = gaps.change.judges.build_problem(first, path) if first is not None else ""
+        unbuilt = mutants.build_problem(first, path) if first is not None else ""
         return RunnerVerdict(path, "compiles" if unbuilt else "pass", unbuilt or why, runs=1)
     if left:
         return RunnerVerdict(path, "same_copy", left, runs=2)

@@ -39,7 +39,7 @@ from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS, adds_a_test
 from cicd_agent.runners.base import PASSED, Reach, Selection, TestReport
 from cicd_agent.runners.lookups import for_file
-from cicd_agent.runners.protocol import JudgesTests, Repeats, Runner, WritesTests
+from cicd_agent.runners.protocol import JudgesByMutants, Repeats, Runner, WritesTests
 from cicd_agent.runners.table import RUNNERS, Row
 from cicd_agent.sandbox.run import Sandbox
 from cicd_agent.sandbox.workspace import remove_tree
@@ -70,10 +70,10 @@ class RunnerChange:
     tests: tuple[str, ...]
     writes: WritesTests
     """Where and how a test of the runner is written."""
-    judges: JudgesTests
-    """How a candidate test of the runner is judged."""
     repeats: Repeats
     """How the runner repeats a test, and whether it keeps the suite's order."""
+    mutants: JudgesByMutants | None
+    """How a candidate is judged by mutants (cargo's); None: by the runner's coverage."""
     adds_tests: bool = False
     """Whether the change adds a test (:func:`~.targets.adds_a_test`): only then are the tests
     repeated in each round for its share of the budget; else each runs once a round."""
@@ -82,9 +82,9 @@ class RunnerChange:
     def of(cls, row: Row, sources: Mapping[str, frozenset[int]], tests: tuple[str, ...],
            adds_tests: bool = False) -> RunnerChange | None:  # fmt: skip
         """The change for the runner of ``row``; None when the runner writes no tests."""
-        if row.tests is None or row.judges is None or row.repeats is None:
+        if row.tests is None or row.repeats is None:
             return None
-        return cls(row.runner, sources, tests, row.tests, row.judges, row.repeats, adds_tests)
+        return cls(row.runner, sources, tests, row.tests, row.repeats, row.mutants, adds_tests)
 
 
 @dataclass(frozen=True)
@@ -320,7 +320,7 @@ def changed_code(
     change: RunnerChange, sandbox: Sandbox, suite: TestReport
 ) -> dict[str, frozenset[int]]:
     """Where the runner's coverage could not run on a suite that ran, the change's added lines
-    that are code (:meth:`~cicd_agent.runners.protocol.JudgesTests.code_lines`: cargo's), read in
+    that are code (:meth:`~cicd_agent.runners.protocol.JudgesByMutants.code_lines`: cargo's), read in
     the sandbox's copy; {} for every other runner or report."""
     if suite.problem or suite.coverage is not None:
         return {}
@@ -330,7 +330,7 @@ def changed_code(
             text = read_text(sandbox.pristine, path)
         except CheckoutFileError:
             continue
-        code = change.judges.code_lines(text)
+        code = change.mutants.code_lines(text) if change.mutants is not None else None
         if code is None:
             return {}
         if code := lines & code:

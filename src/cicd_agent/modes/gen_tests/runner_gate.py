@@ -19,7 +19,7 @@ is kept only if, in order:
 2. ``assertion``: each of its tests asserts, by a look at its words before anything runs: a Go
    ``TestX`` calls ``t.Error``/``t.Errorf``/``t.Fatal``/``t.Fatalf``/``t.Fail`` (or testify's
    ``assert``/``require``); each JavaScript ``it``/``test`` holds ``expect`` or ``assert``
-   (the runner's :meth:`~cicd_agent.runners.protocol.JudgesTests.unasserted`). A test that only
+   (the runner's :meth:`~cicd_agent.runners.protocol.WritesTests.unasserted`). A test that only
    runs the code would add coverage and check nothing.
 3. ``pass``: run alone in a fresh sandbox copy, every one of its tests passed as the runner's
    report says (a report that is no result, a killed or timed-out run is no pass), the tests
@@ -53,7 +53,7 @@ no failure either), is a possible bug (:attr:`RunnerVerdict.possible_bug`), neve
 code's contract states what it asserted (:mod:`.contract_check`); without one it is dropped as
 :data:`~.contract_check.NO_CONTRACT`.
 A runner judged by mutants rather than coverage (``cargo test``:
-:attr:`~cicd_agent.runners.protocol.JudgesTests.judged_by`) has stages of its own (:mod:`.mutant_gate`).
+:class:`~cicd_agent.runners.protocol.JudgesByMutants`) has stages of its own (:mod:`.mutant_gate`).
 Each run of a candidate and its run against mutants are both gates' (:mod:`.candidate_runs`).
 """
 
@@ -105,15 +105,15 @@ def judge(
     """Stage by stage (module doc), each run in a fresh copy within ``timeout``; ``layout``:
     the existing tests of each file (the writer's one walk; None: walked here)."""
     runner, path = gaps.change.runner, candidate.path
-    if gaps.change.judges.judged_by == "mutants":
-        return judge_by_mutants(gaps, candidate, sandbox, timeout=timeout)
+    if gaps.change.mutants is not None:
+        return judge_by_mutants(gaps, candidate, sandbox, gaps.change.mutants, timeout=timeout)
     uncovered = gaps.uncovered()
     if layout is None:
         layout = gaps.change.writes.layout(sandbox.pristine)
     refused = _path_problem(gaps, candidate, sandbox.checkout, uncovered, layout)
     if refused:
         return RunnerVerdict(path, "path", refused)
-    idle = gaps.change.judges.unasserted(sandbox.pristine, path, candidate.text)
+    idle = gaps.change.writes.unasserted(sandbox.pristine, path, candidate.text)
     if idle:
         return RunnerVerdict(path, "assertion", idle)
     cover = tuple(sorted(uncovered))

@@ -51,10 +51,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.changed_lines import Touched
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text, walk_files
 from cicd_agent.local.job_tools import job_tool
-from cicd_agent.runners.base import COUNT, Selection, TestReport, on_pipe, unusable
+from cicd_agent.runners.base import COUNT, Layout, Reach, Selection, TestReport, on_pipe, unusable
 from cicd_agent.runners.go import coverage, step
 from cicd_agent.runners.go.build_cache import CACHE, seed
 from cicd_agent.runners.go.coverage import GoTracer
@@ -68,7 +69,6 @@ from cicd_agent.runners.go.in_run_check import (
 from cicd_agent.runners.go.log import go_event
 from cicd_agent.runners.go.profile import module_path, read_profile
 from cicd_agent.runners.layout import generated_name
-from cicd_agent.runners.protocol import RunnerDefaults
 from cicd_agent.sandbox import Sandbox, Workspace
 
 _COMMAND = re.compile(r"(^|[\s/;&|])go\s+test(\s|$)")
@@ -92,8 +92,8 @@ _NOT_TESTED = frozenset({"vendor", "testdata", "node_modules"})
 """Folders ``./...`` leaves out (``testdata``, ``vendor``), searched for no test file."""
 
 
-class GoTest(RunnerDefaults):
-    """``go test`` (:class:`~..protocol.TestRunner`)."""
+class GoTest:
+    """``go test``: its row of :mod:`~..table` names it for each consumer it serves."""
 
     name = "go test"
     suffixes: tuple[str, ...] = (".go",)
@@ -143,6 +143,26 @@ class GoTest(RunnerDefaults):
         line end included."""
         event = go_event(line)
         return str(event.get("Output", "")) if event is not None else f"{line}\n"
+
+    unshuffled = ""
+    builds: tuple[str, ...] = ()
+
+    def step_stopped(self, status: int, output: str) -> UsageError | None:
+        return None
+
+    def unshuffled_in(self, checkout: Path) -> str:
+        return self.unshuffled
+
+    def reach(self, checkout: Path) -> Callable[[str], Reach]:
+        return lambda path: "tests"
+
+    def layout(self, checkout: Path) -> Layout:
+        """{}: a test file's name says which source it tests."""
+        return {}
+
+    def new_test_problem(self, checkout: Path, path: str) -> str:
+        return ""
+
 
     def configured(self, checkout: Path) -> bool:
         return is_file(checkout, "go.mod")

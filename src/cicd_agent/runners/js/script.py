@@ -39,7 +39,7 @@ from pathlib import Path
 
 from cicd_agent.analysis.file_names import has_control_characters
 from cicd_agent.runners.js.runner import test_script
-from cicd_agent.runners.protocol import TestRunner
+from cicd_agent.runners.protocol import Runner
 
 MAX_SCRIPT = 2_000
 """Characters of a script read; a longer one is no narrowing."""
@@ -123,7 +123,7 @@ EVERYTHING = Scope()
 """No narrowing: the runner's own settings alone say which tests run."""
 
 
-def scope(runner: TestRunner, checkout: Path) -> Scope:
+def scope(runner: Runner, checkout: Path) -> Scope:
     """What the checkout's ``scripts.test`` gives ``runner`` (:data:`EVERYTHING` when the
     script is none, runs another runner, or cannot be read: module doc)."""
     script = test_script(checkout)

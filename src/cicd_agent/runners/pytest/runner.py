@@ -31,10 +31,9 @@ from cicd_agent.analysis.changed_lines import Touched, traced
 from cicd_agent.analysis.known_tools import tools_named
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.local.job_tools import job_tool
-from cicd_agent.runners.base import Selection, TestReport, nearest, unusable
+from cicd_agent.runners.base import Layout, Reach, Selection, TestReport, nearest, unusable
 from cicd_agent.runners.junit import REPORT_NAME, read_report, runner_outcomes
 from cicd_agent.runners.patched_lines import PatchedLines
-from cicd_agent.runners.protocol import RunnerDefaults
 from cicd_agent.runners.pytest.in_run_records import GUARD_VARIABLE, STREAM_VARIABLE, InRunCheck
 from cicd_agent.runners.pytest.report import parse_evidence, why_no_result
 from cicd_agent.runners.pytest.step import PytestTracer, tracer, usage_error
@@ -285,8 +284,8 @@ RETRY_ONLY_FAILED = ("--last-failed", "--last-failed-no-failures", "none")
 """The options that make pytest run again only what failed in its previous run."""
 
 
-class Pytest(RunnerDefaults):
-    """pytest (:class:`~..protocol.TestRunner`)."""
+class Pytest:
+    """pytest: its row of :mod:`~..table` names it for each consumer it serves."""
 
     name = "pytest"
     suffixes: tuple[str, ...] = (".py",)
@@ -295,6 +294,39 @@ class Pytest(RunnerDefaults):
     repeats: str | None = "pytest --keep-duplicates, each file named N times"
     settings: tuple[str, ...] = ("pytest.ini", "pytest.toml", ".pytest.ini", "tox.ini", "setup.cfg",
                                  "pyproject.toml", "conftest.py")
+
+    step_captures = False
+    """The test step reads its outcomes from the report its run writes."""
+    unshuffled = ""
+    builds: tuple[str, ...] = ()
+
+    def step_shown(self, line: str) -> str:
+        return f"{line}\n"
+
+    def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
+        return {}
+
+    def step_parents(self, test: str) -> tuple[str, ...]:
+        return ()
+
+    def unshuffled_in(self, checkout: Path) -> str:
+        return self.unshuffled
+
+    def reach(self, checkout: Path) -> Callable[[str], Reach]:
+        return lambda path: "tests"
+
+    def layout(self, checkout: Path) -> Layout:
+        """{}: a test file's name says which source it tests."""
+        return {}
+
+    def new_test_problem(self, checkout: Path, path: str) -> str:
+        return ""
+
+    def unasserted(self, checkout: Path, path: str, text: str) -> str:
+        """Every candidate refused: without a reading of its tests' assertions, nothing shows
+        that one checks anything."""
+        return f"{self.name} has no reading of what its tests assert, so none is shown to check"
+
 
     def configured(self, checkout: Path) -> bool:
         for name, inside in _SETTINGS:
