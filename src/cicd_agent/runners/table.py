@@ -37,7 +37,7 @@ from cicd_agent.runners.pytest import log as pytest_log
 from cicd_agent.runners.pytest import plugins
 from cicd_agent.runners.pytest.orders import PytestOrders
 from cicd_agent.runners.pytest.runner import Pytest, PytestSessions
-from cicd_agent.runners.sessions import Sessions
+from cicd_agent.runners.sessions import SessionReports, Sessions, WatchesFixes
 from cicd_agent.runners.shape import RunnerShape
 from cicd_agent.runners.vitest.runner import Vitest
 from cicd_agent.sandbox import ToolMount
@@ -67,7 +67,11 @@ class Row(NamedTuple):
     mounts: Callable[[Mapping[str, str]], tuple[ToolMount, ...]] | None = None
     """The folders its toolchain needs in every sandbox, from the job's environment."""
     sessions: Sessions | None = None
-    """How the verifier drives its sessions itself (the flaky hunt, gen-tests' gate)."""
+    """How the verifier starts its sessions itself (the flaky hunt, gen-tests' gate)."""
+    reports: SessionReports | None = None
+    """What those sessions' words and reports say."""
+    watches: WatchesFixes | None = None
+    """The fix judge's guarded runs of it and its watch on a failed step's command."""
     in_order: RunsInOrder | None = None
     """How the test step's flaky-test fixer runs its tests in chosen orders."""
 
@@ -80,11 +84,12 @@ class Row(NamedTuple):
 _PYTEST, _JEST, _VITEST, _GO, _CARGO, _MAVEN = (
     Pytest(), Jest(), Vitest(), GoTest(), CargoTest(), MavenJUnit()
 )
+_SESSIONS = PytestSessions()
 
 TABLE: tuple[Row, ...] = (
     Row(_PYTEST, pytest_log.SHAPE, _PYTEST, _PYTEST, _PYTEST,
-        names=NamedFiles(left_out=".py"), tracer=_PYTEST, loads=plugins,
-        sessions=PytestSessions(), in_order=PytestOrders()),
+        names=NamedFiles(left_out=".py"), tracer=_PYTEST, loads=plugins, sessions=_SESSIONS,
+        reports=_SESSIONS, watches=_SESSIONS, in_order=PytestOrders()),
     Row(_JEST, js_log.SHAPE, _JEST, _JEST, _JEST),
     Row(_VITEST, js_log.SHAPE, _VITEST, _VITEST, _VITEST),
     Row(_GO, go_log.SHAPE, _GO, _GO, _GO, names=NamedFiles(package="*_test.go"), tracer=_GO),
@@ -113,12 +118,15 @@ class Driven(NamedTuple):
     repeats: Repeats
     sessions: Sessions
     """How: every runner's runs are made in its :attr:`~.sessions.Sessions.sandbox`."""
+    reports: SessionReports
+    watches: WatchesFixes
 
 
 def _driven() -> Driven:
     """The one row that names :attr:`Row.sessions`, with the answers its loops ask."""
-    found = [Driven(row.runner, row.tests, row.repeats, row.sessions) for row in TABLE
-             if row.sessions is not None and row.tests is not None and row.repeats is not None]
+    found = [Driven(row.runner, row.tests, row.repeats, row.sessions, row.reports, row.watches)
+             for row in TABLE if row.sessions is not None and row.tests is not None
+             and row.repeats is not None and row.reports is not None and row.watches is not None]
     if len(found) != 1 or sum(row.sessions is not None for row in TABLE) != 1:
         raise LookupError(f"{len(found)} runners declare sessions the verifier drives, not one")
     return found[0]

@@ -44,7 +44,7 @@ from cicd_agent.runners.import_time import import_time_problem
 from cicd_agent.runners.lookups import running, settings_problem
 from cicd_agent.runners.passing import failing_tests_pass
 from cicd_agent.runners.patched_lines import PatchedLines, cookie_problem, unnamed_by_the_linter
-from cicd_agent.runners.table import DRIVEN, SESSIONS
+from cicd_agent.runners.table import DRIVEN
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
 from cicd_agent.verify.contract import (
     NOT_PROOF,
@@ -113,7 +113,7 @@ class SandboxVerifier:
             "formatter the fix step knows, so its exit code is the word of the code it runs"
         )
         self._named = named_files(failing, sandbox.checkout)  # its plugins, scripts, settings
-        self._watch = SESSIONS.watch(sandbox.root)  # pytest's in-run check and report
+        self._watch = DRIVEN.watches.watch(sandbox.root)  # pytest's in-run check and report
         self.budget = budget
         self._baseline: RunOutcome | None = None
         self._verdicts: dict[str, Verification] = {}
@@ -333,9 +333,10 @@ class SandboxVerifier:
         changed: PatchedLines,
     ) -> tuple[RunOutcome, str, str]:
         """Run the failing command, always watched (a script can hide its pytest from the log);
-        also why its report and the in-run check (:meth:`~cicd_agent.runners.sessions.Sessions.watch`) do not
-        show pytest itself running the failing tests and passing ("" when they do), and why the
-        in-run check's import guard refused the run (a line of ``changed`` ran before the tests; ""
+        also why its report and the in-run check
+        (:meth:`~cicd_agent.runners.sessions.WatchesFixes.watch`) do not show pytest itself
+        running the failing tests and passing ("" when they do), and why the in-run check's
+        import guard refused the run (a line of ``changed`` ran before the tests; ""
         when not). With no pytest in the run, its exit code counts only for a known linter or
         formatter: any other command's is the word of the code it runs (``os._exit(0)`` as unittest
         imports ``calc``)."""

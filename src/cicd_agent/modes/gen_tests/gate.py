@@ -281,7 +281,7 @@ class Gate:
 
     def _imports(self, trial: _Trial) -> tuple[str, str] | None:
         path = trial.test_path
-        result, evidence = self._pytest(trial, *SESSIONS.collecting(path))
+        result, evidence = self._pytest(trial, *DRIVEN.reports.collecting(path))
         if result.timed_out:
             return f"collection {result.describe()}", _tail(result.output)
         if evidence.problem:
