@@ -5,7 +5,7 @@ For each ``language repo commit [ENV=NAME=VALUE]`` of the frozen set (``runner_e
 in a fresh clone from a folder of bare clones (``--mirrors``, one ``owner+name/repo`` each;
 fetched code is never committed here), the whole suite runs twice:
 
-- through the seam: the runner the checkout configures (:func:`cicd_agent.runners.configured`),
+- through the seam: the runner the checkout configures (:func:`cicd_agent.runners.lookups.configured`),
   ``runner.run`` in the real sandbox with no test selected and the commit's changed source
   files to cover, timed; its per-test outcomes, and the changed lines it counts as code and no
   test ran (as gen-tests reads them);
@@ -34,8 +34,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from cicd_agent.runners import configured
 from cicd_agent.runners.base import Selection, TestReport
+from cicd_agent.runners.lookups import configured
 from cicd_agent.runners.pytest.runner import PytestSandbox
 
 HERE = Path(__file__).parent

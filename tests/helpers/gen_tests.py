@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,11 +13,21 @@ from typing import TYPE_CHECKING
 import pytest
 
 from cicd_agent.job.context import RunContext
+from cicd_agent.runners.cargo.runner import CargoTest
+from cicd_agent.runners.go.runner import GoTest
+from cicd_agent.runners.jest.runner import Jest
+from cicd_agent.runners.maven.runner import MavenJUnit
+from cicd_agent.runners.vitest.runner import Vitest
 from tests.helpers.cli import run_cli
 
 if TYPE_CHECKING:
     from cicd_agent.modes.gen_tests.options import GenTestsOptions
+    from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange
 
+
+Runner = Jest | Vitest | GoTest | CargoTest | MavenJUnit
+"""A runner gen-tests' runner loop writes tests for: its class answers the run, writing and
+repeating a test (its row of the runners' table names it for each)."""
 
 INNER_BIN = Path(__file__).resolve().parents[2] / ".harness" / "inner" / "bin"
 """The projects' own interpreter (tests/harness/setup.sh): pytest, coverage and pytest-cov only."""
@@ -86,3 +96,15 @@ def gate_reruns(count: int) -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(defaults, "reruns", count)
         yield
+
+
+def runner_change(
+    runner: Runner, sources: Mapping[str, frozenset[int]], tests: tuple[str, ...],
+    adds_tests: bool = False,
+) -> RunnerChange:
+    """A change for ``runner``, whose own class answers gen-tests' questions (writing, judging,
+    repeating a test) as its row in the runners' table names it."""
+    from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange
+
+    mutants = runner if isinstance(runner, CargoTest) else None
+    return RunnerChange(runner, sources, tests, runner, runner, mutants, adds_tests)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from cicd_agent.plugins import installed_modes, plugin
-from cicd_agent.runners import RUNNERS
+from cicd_agent.runners.table import RUNNERS
 from tests.harness.payloads import REPO_ROOT
 
 

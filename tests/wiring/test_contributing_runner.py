@@ -1,9 +1,8 @@
 """CONTRIBUTING's worked example of adding a test runner stays true: its folder
-(``runners/dotnet/``), written from the text into a copy of the package with its one line added
-to ``RUNNERS``, is picked up everywhere a runner is: the table, a failed step's command, a
+(``runners/dotnet/``), written from the text into a copy of the package with its row added
+to ``TABLE``, is picked up everywhere a runner is: the table, a failed step's command, a
 touched file's tests, "could not run" without the tool, a failed log read by its shape and
-typed by its own signature row, the test step's retry of the failed tests, gen-tests' layout and
-its assertion stage; it has every member of the ``TestRunner`` protocol."""
+typed by its own signature row, the test step's retry of the failed tests."""
 
 from __future__ import annotations
 
@@ -21,6 +20,8 @@ PACKAGE = REPO_ROOT / "src" / "cicd_agent"
 SECTION = re.compile(r"## Worked example: adding a test runner\n(.*?)\n## ", re.DOTALL)
 FILE = re.compile(r"\*\*src/cicd_agent/(runners/dotnet/[\w\\]+\.(?:py|toml))\*\*[^\n]*\n"
                   r"(?:[^\n]+\n)*?\n```(?:python|toml)\n(.*?)```", re.DOTALL)  # fmt: skip
+ROW = re.compile(r"```python\n(    Row\(DOTNET.*?\),)\n```", re.DOTALL)
+"""The runner's row of the table, as CONTRIBUTING gives it."""
 SAMPLE = """\
 Starting test execution, please wait...
 A total of 1 test files matched the specified pattern.
@@ -40,21 +41,17 @@ from pathlib import Path
 from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests
 from cicd_agent.modes.analyse_failure.logs.signatures import Matcher
 from cicd_agent.modes.analyse_failure.logs.test_messages import with_message
-from cicd_agent.runners import LOG_SHAPES, RUNNERS, for_file, running
-from cicd_agent.runners.protocol import TestRunner
+from cicd_agent.runners.lookups import for_file, running
+from cicd_agent.runners.table import LOG_SHAPES, TABLE
 from cicd_agent.runners.dotnet.runner import DotnetTest
 from cicd_agent.modes.test_step.attempts import runner_of
 
-runner = RUNNERS[-1]
-assert isinstance(runner, DotnetTest) and runner.log_shape in LOG_SHAPES
+row = TABLE[-1]
+runner = row.runner
+assert isinstance(runner, DotnetTest) and row.shape in LOG_SHAPES
 assert isinstance(running("dotnet test --no-build"), DotnetTest)
 said = for_file("src/Calc/Add.cs", Path.cwd(), {"PATH": "/nonexistent"})
 assert said == "no tests were run: dotnet test could not run: install dotnet before this step", said
-parts = [part for part in TestRunner.__mro__ if part.__module__ == TestRunner.__module__]
-wanted = {name for part in parts for name in (*vars(part).get("__annotations__", {}), *vars(part))
-          if not name.startswith("_")}
-assert {"run", "missing", "name", "log_shape", "step_arguments", "reach"} <= wanted
-assert not [name for name in sorted(wanted) if not hasattr(runner, name)]
 
 lines = sys.stdin.read().splitlines()
 assert failing_tests(lines) == ("Calc.Tests.AddTests.AddsTwoNumbers",), failing_tests(lines)
@@ -65,26 +62,17 @@ assert message.endswith("- Assert.Equal() Failure: Values differ"), message
 hit = Matcher().match(lines[verdict - 1], full=True)
 assert hit is not None and hit.signature.name == "dotnet.failed", hit
 
-assert runner_of(["dotnet", "test", "Calc.sln"]) is runner
-report = Path("step/report.xml")
-assert runner.step_arguments(["dotnet", "test"], report, failed=None) == (
-    "--logger", "junit;LogFilePath=step/report.xml")
-assert runner.step_arguments(["dotnet", "test"], report, failed=["A.B.c", "A.B.d"])[:2] == (
-    "--filter", "FullyQualifiedName=A.B.c|FullyQualifiedName=A.B.d")
-assert runner.step_arguments(["pytest"], report, failed=None) is None
+assert runner_of(["dotnet", "test", "Calc.sln"]) is row
+step = Path("step")
+assert runner.step_command(["dotnet", "test"], step, failed=None) == [
+    "dotnet", "test", "--logger", "junit;LogFilePath=step/report.xml"]
+assert runner.step_command(["dotnet", "test"], step, failed=["A.B.c", "A.B.d"])[2:4] == [
+    "--filter", "FullyQualifiedName=A.B.c|FullyQualifiedName=A.B.d"]
+assert runner.step_command(["pytest"], step, failed=None) is None
 
 tests = ["tests/Calc.Tests/AddTests.cs", "tests/Other.Tests/SubTests.cs"]
 assert runner.tests_of("src/Calc/Add.cs", tests) == ("tests/Calc.Tests/AddTests.cs",)
-new = runner.test_file_for("src/Calc/Add.cs", tests[0], lambda path: False)
-assert new == "tests/Calc.Tests/AddGeneratedTests.cs" and runner.tests_of(new, [new]) == (new,)
-taken = runner.test_file_for("src/Calc/Add.cs", tests[0], lambda path: path == new)
-assert taken == "tests/Calc.Tests/AddGenerated2Tests.cs", taken
-assert "xUnit" in runner.test_style("", "[Fact] public void Adds() {}")
-checks = "[Fact]\\npublic void Adds()\\n{\\n    Assert.Equal(5, Add(2, 3));\\n}\\n"
-idle = "[Fact]\\npublic void Runs()\\n{\\n    Add(2, 3);\\n}\\n"
-assert runner.unasserted(Path.cwd(), new, checks) == ""
-assert runner.unasserted(Path.cwd(), new, checks + idle).startswith("Runs asserts nothing")
-assert "asserts nothing" in runner.unasserted(Path.cwd(), new, "public class Empty {}")
+assert row.tests is None and row.repeats is None
 print("picked up")
 """
 
@@ -101,15 +89,19 @@ def test_the_worked_example_of_a_runner_is_picked_up(tmp_path: Path) -> None:
     (copy / "runners" / "dotnet").mkdir()
     for path, source in files.items():
         (copy / path).write_text(source, encoding="utf-8")
-    table = copy / "runners" / "__init__.py"
+    row = ROW.search(section.group(1))
+    assert row, "CONTRIBUTING lost the runner's row of the table"
+    table = copy / "runners" / "table.py"
     source = table.read_text(encoding="utf-8")
-    assert "\nRUNNERS: tuple" in source, "RUNNERS is no longer one tuple"
-    head, tail = source.split("\nRUNNERS: tuple", 1)
+    assert "\nTABLE: tuple" in source, "TABLE is no longer one tuple"
+    head, tail = source.split("\nTABLE: tuple", 1)
     table.write_text(
         head.replace("from __future__ import annotations\n",
                      "from __future__ import annotations\n\n"
+                     "from cicd_agent.runners.dotnet import log as dotnet_log\n"
                      "from cicd_agent.runners.dotnet.runner import DotnetTest\n", 1)
-        + "\nRUNNERS: tuple" + tail.replace("\n)\n", "\n    DotnetTest(),\n)\n", 1),
+        + "\nDOTNET = DotnetTest()\nTABLE: tuple"
+        + tail.replace("\n)", f"\n{row.group(1)}\n)", 1),
         encoding="utf-8",
     )  # fmt: skip
     environ = {**os.environ, "PYTHONPATH": str(tmp_path / "src")}

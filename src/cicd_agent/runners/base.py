@@ -3,7 +3,7 @@
 Every claim that tests passed (a checked suggestion, a kept generated test, a flaky or stable
 verdict, the reruns of a change's own tests) is read from a :class:`TestReport` that a runner
 made from one sandboxed run of a :class:`Selection`; nothing else reads a runner's output. A
-runner is one folder of this package and one line of :data:`cicd_agent.runners.RUNNERS`; what
+runner is one folder of this package and one line of :data:`cicd_agent.runners.table.RUNNERS`; what
 each consumer asks of it is :mod:`.protocol`'s. This module holds what a run is (its selection,
 its report) and the helpers every runner's module shares.
 

@@ -90,7 +90,7 @@ def settings(checkout: Path, name: str, key: str, tables: tuple[str, ...]) -> li
 class LoadsByName(Protocol):
     """What the fix judge asks a runner (:mod:`cicd_agent.modes.analyse_failure.named_files`):
     the modules a failed step loads into it by name, each a plugin whose hooks could report any
-    failure as a pass; none for most (:class:`~.protocol.RunnerDefaults`)."""
+    failure as a pass; pytest's alone (its row's ``loads`` in :mod:`.table`)."""
 
     def loads_in(self, words: Sequence[str]) -> dict[int, Loading]:
         """What one command line of the step (its words) loads, by the index of the word that

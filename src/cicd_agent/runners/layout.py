@@ -1,4 +1,4 @@
-"""How gen-tests reads a runner's :data:`~.base.Layout` (:meth:`~.protocol.TestRunner.layout`): the
+"""How gen-tests reads a runner's :data:`~.base.Layout` (:meth:`~.protocol.WritesTests.layout`): the
 existing tests of a changed file, the project's home for a file no test reaches, the folders a
 new test may sit in, a test named by the project's naming rather than the runner's, and a
 free name for a generated test (:func:`generated_name`)."""
@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
 
 from cicd_agent.runners.base import ROOT, Layout
-from cicd_agent.runners.protocol import TestRunner
+from cicd_agent.runners.protocol import Runner
 
 GENERATED_NAMES = 20
 """Names tried for a free generated test file (``generated``, ``generated2``…)."""
@@ -32,7 +32,7 @@ def elsewhere(found: Layout, source: str) -> tuple[str, ...]:
     return tuple(sorted(found.get(ROOT, ()), key=lambda f: (f.count("/"), f)))
 
 
-def plain_test(runner: TestRunner, found: Layout, path: str) -> bool:
+def plain_test(runner: Runner, found: Layout, path: str) -> bool:
     """Whether ``path`` names a test by the project's naming, not the runner's: a module
     directly in a root-level test folder whose tests are all plain modules (css-select's
     vitest runs ``include: ["test/*.ts"]``). A name the runner then does not run is dropped
@@ -54,7 +54,7 @@ def homes(found: Layout, sources: Iterable[str]) -> frozenset[PurePosixPath]:
 
 
 def generated_name(
-    runner: TestRunner, named: Callable[[str], str], taken: Callable[[str], bool]
+    runner: Runner, named: Callable[[str], str], taken: Callable[[str], bool]
 ) -> str:
     """The first of ``named(mark)`` (``mark``: ``generated``, ``generated2``…) that ``runner``
     runs as a test file and that is not ``taken``; "" when none of them is free."""

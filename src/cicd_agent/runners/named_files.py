@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -25,30 +24,22 @@ class NamedFiles:
     ``*_test.go``: ``example.com.m.calc.TestX`` is the package ``calc``'s)."""
 
 
-class NamesTests(Protocol):
-    """A runner as :func:`file_of_test` reads it."""
-
-    @property
-    def suffixes(self) -> tuple[str, ...]: ...
-
-    @property
-    def named_files(self) -> NamedFiles: ...
-
-
-def file_of_test(checkout: Path, test: str, runners: Sequence[NamesTests]) -> str:
+def file_of_test(
+    checkout: Path, test: str, runners: Sequence[tuple[tuple[str, ...], NamedFiles]]
+) -> str:
     """The file of ``test`` (a canonical, dotted name) in ``checkout``, whichever of
-    ``runners`` named it: its dotted parts walked as folders and a file name of one or more
-    parts (jest's ``src.calc.test.js.adds``), a prefix of them skipped (go's module path),
-    under the checkout or a runner's folders; "" when none is there (CODEOWNERS' ``*`` still
-    owns it)."""
+    ``runners`` (each one's suffixes and :class:`NamedFiles`) named it: its dotted parts walked
+    as folders and a file name of one or more parts (jest's ``src.calc.test.js.adds``), a
+    prefix of them skipped (go's module path), under the checkout or a runner's folders; ""
+    when none is there (CODEOWNERS' ``*`` still owns it)."""
     parts = [part for part in test.split("[", 1)[0].split(".") if part]
     walk = _Walk(
         checkout,
-        tuple(dict.fromkeys(suffix for runner in runners for suffix in runner.suffixes)),
-        tuple(dict.fromkeys(r.named_files.left_out for r in runners if r.named_files.left_out)),
-        tuple(dict.fromkeys(r.named_files.package for r in runners if r.named_files.package)),
+        tuple(dict.fromkeys(suffix for suffixes, _ in runners for suffix in suffixes)),
+        tuple(dict.fromkeys(names.left_out for _, names in runners if names.left_out)),
+        tuple(dict.fromkeys(names.package for _, names in runners if names.package)),
     )
-    for root in ("", *dict.fromkeys(f for r in runners for f in r.named_files.folders)):
+    for root in ("", *dict.fromkeys(f for _, names in runners for f in names.folders)):
         for skip in range(len(parts)):
             if found := walk.first(root, parts[skip:]):
                 return found

@@ -1,7 +1,7 @@
 """What the test step's flaky-test fixer asks of a runner (:class:`RunsInOrder`): its tests run
 in an order of the fixer's choosing, in the sandbox, and a set-up moved from one test into
 another, written in the runner's language. A runner that has it implements it in its folder;
-:data:`cicd_agent.runners.IN_ORDER` names those that do (pytest's)."""
+:attr:`cicd_agent.runners.table.Row.in_order` names those that do (pytest's)."""
 
 from __future__ import annotations
 

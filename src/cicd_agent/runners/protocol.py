@@ -1,14 +1,15 @@
-"""The test-runner protocol: what each consumer asks a runner, one small protocol per consumer.
+"""What each consumer asks a test runner, one small protocol per consumer; :mod:`.table` names,
+for each runner, the object that answers each (None where the runner does not serve it).
 
-A runner's :class:`TestRunner` is the union, each member under the one that asks it:
-:class:`Runner` (all: is it used here, can it run, its run of a
-:class:`~.base.Selection` into a :class:`~.base.TestReport`), :class:`ReadsLogs`
-(analyse-failure), :class:`~.judge_files.LoadsByName` (the fix judge: what a failed step loads
-into it by name), :class:`RetriesStep` (the test step, with the :class:`StepTracer` that
-records which tests ran a changed line), :class:`Repeats` (runs calling a test stable or
-flaky), :class:`WritesTests` (gen-tests), :class:`DrivesSessions` (the verifier's own loops
-over Python's tests, through the :class:`~.sessions.Sessions` one runner declares). :class:`RunnerDefaults`
-holds the answers most runners share; a runner derives from it and overrides what differs.
+:class:`Runner` (every consumer: is it used here, can it run, its run of a
+:class:`~.base.Selection` into a :class:`~.base.TestReport`), :class:`RetriesStep` (the test
+step's run of the job's command and its retry of the failed tests), :class:`TracesChanges`
+(the test step's record of which tests ran a changed line, through a :class:`StepTracer`),
+:class:`Repeats` (runs calling a test stable or flaky), :class:`WritesTests` (where and how
+gen-tests writes a test, and whether it asserts) and :class:`JudgesByMutants` (cargo's: a
+candidate judged by mutants, not coverage). The fix judge's
+:class:`~.judge_files.LoadsByName`, the verifier's :class:`~.sessions.Sessions` and the flaky-test
+fixer's :class:`~.orders.RunsInOrder` sit beside the types they use.
 """
 
 from __future__ import annotations
@@ -16,17 +17,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Protocol
 
 from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.changed_lines import Record, Touched
 from cicd_agent.runners.base import Layout, Reach, Selection, TestReport
-from cicd_agent.runners.judge_files import Loading, LoadsByName, NamedFile
-from cicd_agent.runners.junit import REPORT_NAME, read_report, runner_outcomes
-from cicd_agent.runners.named_files import NamedFiles
-from cicd_agent.runners.sessions import Sessions
-from cicd_agent.runners.shape import RunnerShape
-from cicd_agent.sandbox import Sandbox, ToolMount, Workspace
+from cicd_agent.sandbox import Sandbox, Workspace
 
 
 class Runner(Protocol):
@@ -67,33 +63,15 @@ class Runner(Protocol):
         """Run ``selection`` in ``space`` (a sandbox copy) and read its report (module doc)."""
         ...
 
-    def tool_mounts(self, environ: Mapping[str, str]) -> tuple[ToolMount, ...]:
-        """The folders its toolchain's programs on our own ``PATH`` (in ``environ``) need in
-        every sandboxed run, brought back read-only, each with the variable that tells a run
-        where it is (cargo's: rustup's toolchains); none for most. Every sandbox is built with
-        all runners' (:func:`cicd_agent.runners.tool_mounts`): review's clippy needs rustup's
-        as ``cargo test`` does."""
-        ...
-
-
-class ReadsLogs(Protocol):
-    """What analyse-failure's log reading asks (:data:`cicd_agent.runners.LOG_SHAPES`)."""
-
-    log_shape: RunnerShape
-    """How its report reads in a failed job's log (its folder's ``log.py``): which lines are a
-    test's, which tests failed and why
-    (``modes/analyse_failure/logs/runner_reports.py``)."""
-
-
 class RetriesStep(Protocol):
     """What the test step asks: its run of the job's command, and the failed tests' retry."""
 
-    named_files: NamedFiles
-    """How its tests' dotted names lead to their files (the issues of flaky tests name owners)."""
-
-    step_captures: bool
-    """Whether the test step reads this runner's outcomes from what its run prints (each line shown to the job
-    through :meth:`step_shown`), else from a report written into the run's folder."""
+    @property
+    def step_captures(self) -> bool:
+        """Whether the test step reads this runner's outcomes from what its run prints (each
+        line shown to the job through :meth:`step_shown`), else from a report written into the
+        run's folder."""
+        ...
 
     def step_command(
         self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
@@ -120,16 +98,6 @@ class RetriesStep(Protocol):
         environment (jest's and vitest's node options): its judged runs' and the test step's."""
         ...
 
-    def step_arguments(
-        self, command: Sequence[str], report: Path, *, failed: Sequence[str] | None
-    ) -> tuple[str, ...] | None:
-        """For a runner that writes a JUnit report (:class:`RunnerDefaults`' test step): what
-        the step adds to ``command`` so that the run writes its report to ``report`` and, on a
-        retry, runs only the tests that failed (``failed``, as its report names them; None:
-        the first run); None when ``command`` is not a run of this runner, or it cannot retry so."""
-        ...
-
-
     def step_parents(self, test: str) -> tuple[str, ...]:
         """The tests ``test`` (as :meth:`step_outcomes` names it) runs within, outermost first
         (go's ``pkg.TestX`` of ``pkg.TestX/case_1``): a quarantine entry naming one covers it;
@@ -142,6 +110,10 @@ class RetriesStep(Protocol):
         naming the fix (``status``: its exit status; ``output``: what it printed); None when
         its status says nothing of the kind."""
         ...
+
+class TracesChanges(Protocol):
+    """What the test step asks to judge a failure by the changed lines it ran: pytest's tracer,
+    go's coverage of each failed test run alone."""
 
     def step_sees(self, path: str) -> bool:
         """Whether this runner's record of which tests ran a changed line (:meth:`step_tracer`)
@@ -162,7 +134,7 @@ class RetriesStep(Protocol):
 
 class StepTracer(Protocol):
     """A runner's record, in each run of the test step, of which tests ran a changed line
-    (:meth:`RetriesStep.step_tracer`)."""
+    (:meth:`TracesChanges.step_tracer`)."""
 
     @property
     def arguments(self) -> tuple[str, ...]:
@@ -238,22 +210,17 @@ class WritesTests(Protocol):
         the repository's layout read once for every file asked about."""
         ...
 
-    def code_lines(self, text: str) -> frozenset[int] | None:
-        """The lines of a source file's ``text`` that are code, read without running anything:
-        gen-tests' targets where this runner's coverage could not run on a suite that did
-        (None: it has no such reading, so its targets are measured gaps only)."""
-        ...
-
-    judged_by: Literal["coverage", "mutants"]
-    """How gen-tests shows that a candidate test of it runs the change: by the changed lines its coverage
-    shows run (``coverage``), or, for a runner whose coverage tool a job seldom has, by a mutant of the
-    changed lines the candidate fails on, the whole suite run once more with it (``mutants``: cargo's)."""
-
     def layout(self, checkout: Path) -> Layout:
         """Which of its existing tests test each source file of ``checkout`` (one walk, read
         without running anything: jest's and vitest's imports, a root ``tests/`` mirroring
         ``src/``), so a generated test goes where the repository keeps them; {} where the names
         alone say (Go's package, cargo's ``tests/``)."""
+        ...
+
+    def new_test_problem(self, checkout: Path, path: str) -> str:
+        """Why gen-tests may not write a new test file at ``path`` by this runner's own rules (cargo's: an
+        integration test ``tests/NAME.rs`` of the root's library, under a name no target takes); "" when it
+        may. The gate's own checks (folders, settings, names taken) come besides."""
         ...
 
     def unasserted(self, checkout: Path, path: str, text: str) -> str:
@@ -263,121 +230,19 @@ class WritesTests(Protocol):
         read (Go's helpers of the package)."""
         ...
 
-    def new_test_problem(self, checkout: Path, path: str) -> str:
-        """Why gen-tests may not write a new test file at ``path`` by this runner's own rules (cargo's: an
-        integration test ``tests/NAME.rs`` of the root's library, under a name no target takes); "" when it
-        may. The gate's own checks (folders, settings, names taken) come besides."""
+
+class JudgesByMutants(Protocol):
+    """What gen-tests asks of a runner whose coverage tool a job seldom has (cargo's): a
+    candidate is shown to run the change by a mutant of the changed lines it fails on, the
+    whole suite run once more with it, not by coverage."""
+
+    def code_lines(self, text: str) -> frozenset[int] | None:
+        """The lines of a source file's ``text`` that are code, read without running anything:
+        gen-tests' targets where this runner's coverage could not run on a suite that did
+        (None: it has no such reading, so its targets are measured gaps only)."""
         ...
 
     def build_problem(self, report: TestReport, path: str) -> str:
         """Why a candidate test at ``path`` did not build, as ``report`` (its first run) says,
         with the build's first error ("" when it built, or the runner builds nothing)."""
         ...
-
-
-class DrivesSessions(Protocol):
-    """What the verifier's own loops over Python's tests ask: whether it drives this runner's
-    sessions itself."""
-
-    sessions: Sessions | None
-    """How (:class:`~.sessions.Sessions`); None where the verifier asks only for its :meth:`Runner.run`."""
-
-
-class TestRunner(
-    Runner, ReadsLogs, RetriesStep, Repeats, WritesTests, DrivesSessions, LoadsByName, Protocol
-):
-    """One test runner, every consumer's part: mypy checks each of ``RUNNERS`` against it."""
-
-
-class RunnerDefaults:
-    """The answers of a runner that shuffles by seed, builds nothing in a copy, is retried by
-    the test step through a JUnit report (:meth:`step_arguments`; by default never), keeps its
-    tests in files of their own, reads no code lines without its coverage tool, has gen-tests
-    judge its candidates by coverage and reads no assertions (so refuses every candidate): a
-    runner derives from it and overrides what differs."""
-
-    name: str
-    unshuffled = ""
-    builds: tuple[str, ...] = ()
-    step_captures = False
-    named_files = NamedFiles()
-    sessions: Sessions | None = None
-
-    def step_arguments(
-        self, command: Sequence[str], report: Path, *, failed: Sequence[str] | None
-    ) -> tuple[str, ...] | None:
-        return None
-
-    def tool_mounts(self, environ: Mapping[str, str]) -> tuple[ToolMount, ...]:
-        return ()
-
-    def loads_in(self, words: Sequence[str]) -> dict[int, Loading]:
-        return {}
-
-    def loads_from(self, environ: Mapping[str, str]) -> Loading:
-        return Loading()
-
-    def loads_settings(self, checkout: Path) -> tuple[NamedFile, ...]:
-        return ()
-
-    def step_command(
-        self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
-    ) -> list[str] | None:
-        """``command`` and its :meth:`step_arguments`, the JUnit report into ``folder``."""
-        words = self.step_arguments(command, folder / REPORT_NAME, failed=failed)
-        return None if words is None else [*command, *words]
-
-    def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
-        """The JUnit report :meth:`step_command` named, read as a judged run's is
-        (:func:`~cicd_agent.runners.junit.read_report`: no link, FIFO or huge report), each
-        test by the id the runner prints where the report names its file (pytest's node id)."""
-        written = read_report(folder)
-        if written is None:
-            return {}
-        return runner_outcomes(written)
-
-    def step_shown(self, line: str) -> str:
-        return f"{line}\n"
-
-    def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
-        return {}
-
-    def step_parents(self, test: str) -> tuple[str, ...]:
-        return ()
-
-    def step_sees(self, path: str) -> bool:
-        return False
-
-    def step_stopped(self, status: int, output: str) -> UsageError | None:
-        return None
-
-    def step_tracer(
-        self, command: Sequence[str], change: Touched, folder: Path, cwd: Path,
-        environ: Mapping[str, str],
-    ) -> StepTracer | None:
-        return None
-
-    def reach(self, checkout: Path) -> Callable[[str], Reach]:
-        return lambda path: "tests"
-
-    def code_lines(self, text: str) -> frozenset[int] | None:
-        return None
-
-    judged_by: Literal["coverage", "mutants"] = "coverage"
-
-    def layout(self, checkout: Path) -> Layout:
-        return {}
-
-    def unasserted(self, checkout: Path, path: str, text: str) -> str:
-        """Every candidate refused: without a reading of its tests' assertions, nothing shows
-        that one checks anything."""
-        return f"{self.name} has no reading of what its tests assert, so none is shown to check"
-
-    def unshuffled_in(self, checkout: Path) -> str:
-        return self.unshuffled
-
-    def new_test_problem(self, checkout: Path, path: str) -> str:
-        return ""
-
-    def build_problem(self, report: TestReport, path: str) -> str:
-        return ""

@@ -48,7 +48,7 @@ class Outcomes:
 @dataclass(frozen=True)
 class FileRun:
     """How the driven runner runs one test file as a shell command of its own, as a
-    fail-to-pass claim runs its new test (:meth:`Sessions.file_run`)."""
+    fail-to-pass claim runs its new test (:meth:`WatchesFixes.file_run`)."""
 
     shown: str
     """The command, as a person runs it again."""
@@ -113,7 +113,7 @@ class Watched:
 
 class StepWatch(Protocol):
     """The fix judge's watch on a failed step's own command, as written in its shell (the
-    driven runner's in-run check and report, :meth:`Sessions.watch`), installed in
+    driven runner's in-run check and report, :meth:`WatchesFixes.watch`), installed in
     one sandbox's own folder."""
 
     @property
@@ -162,8 +162,9 @@ class StepWatch(Protocol):
 
 
 class Sessions(Protocol):
-    """How the verifier drives a runner's sessions itself, its own words on the command line
-    (this module): the flaky hunt's rounds, gen-tests' gate and coverage meter."""
+    """How the verifier starts a runner's sessions itself, its own words on the command line
+    (this module): the flaky hunt's rounds, gen-tests' gate and coverage meter. What a session
+    says is :class:`SessionReports`'; the fix judge's part is :class:`WatchesFixes`."""
 
     sandbox: type[SessionSandbox]
     """The sandbox its sessions run in (every other runner's runs may be made in it too)."""
@@ -202,6 +203,11 @@ class Sessions(Protocol):
         ``repeat`` times, no repetition starting past ``repeat_for`` seconds (0: no bound)."""
         ...
 
+
+class SessionReports(Protocol):
+    """What a driven session's words and report say, for those who read them: gen-tests' gate
+    and coverage meter, the flaky hunt (:class:`Sessions` starts the session)."""
+
     def collecting(self, path: str) -> list[str]:
         """The arguments of a session that imports and collects the test file ``path`` and
         runs none of its tests, its report naming the imports that do not resolve."""
@@ -213,11 +219,6 @@ class Sessions(Protocol):
         :meth:`varied`) under ``environment``."""
         ...
 
-    def file_run(self, path: str, first: str) -> FileRun:
-        """How one test file ``path`` runs as a shell command, ``first`` the module of ours
-        its guarded form loads before anything else."""
-        ...
-
     def why_no_result(self, result: RunResult, evidence: Evidence) -> str:
         """Why a session's report says nothing to believe ("" when it does)."""
         ...
@@ -227,6 +228,16 @@ class Sessions(Protocol):
         tests, in the runner's own words ("" when it ran them, or failed as a suite does):
         ``lines``, what it printed; ``said``, those of them saying a program, a module or the
         command's own words could not be found."""
+        ...
+
+
+class WatchesFixes(Protocol):
+    """What the fix judge asks of the driven runner: a test file's guarded run, the guard that
+    ends a test reading code, and its watch on a failed step's own command."""
+
+    def file_run(self, path: str, first: str) -> FileRun:
+        """How one test file ``path`` runs as a shell command, ``first`` the module of ours
+        its guarded form loads before anything else."""
         ...
 
     def reads_code_guard(self) -> str:

@@ -1,10 +1,10 @@
 """What one test runner's report looks like: where a test's own lines are, the line that names
 a failing test, and the line that says why it failed.
 
-A runner's shape is its folder's ``log.py`` (``SHAPE``, the runner's ``log_shape``), its rows of
+A runner's shape is its folder's ``log.py`` (``SHAPE``, its row's ``shape`` in :mod:`.table`), its rows of
 the log signature table the TOML file beside it (``log.toml``); a runner whose logs are read
 but which is never run is one module of :mod:`cicd_agent.runners.logs_only` and its TOML file.
-:data:`cicd_agent.runners.LOG_SHAPES` lists them all. Patterns are tried on cleaned lines (no
+:data:`cicd_agent.runners.table.LOG_SHAPES` lists them all. Patterns are tried on cleaned lines (no
 timestamp, no colours).
 """
 
@@ -161,7 +161,7 @@ class RunnerShape:
     ``places`` is for a runner whose messages name a file by its base name alone (go's
     ``version_test.go:12:``) or by a path that is no folder of the checkout (a ``-trimpath``
     frame's import path): from the report and the checkout, where such a file lies
-    (:data:`Places`; :func:`cicd_agent.runners.placing` asks each runner's).
+    (:data:`Places`; :func:`cicd_agent.runners.lookups.placing` asks each runner's).
 
     ``signatures`` is the TOML file of the runner's own rows of the log signature table
     (:func:`beside`; ``modes/analyse_failure/logs/signatures.toml`` says their format and where

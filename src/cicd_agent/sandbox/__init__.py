@@ -59,7 +59,8 @@ A mode adds what its runs need (gen-tests: its pytest plugin and coverage) by su
 
 What each module holds: ``environment`` (what a run's environment holds), ``isolation`` (whether
 bwrap works, and as whom a run runs), ``mounts`` (what a run sees, and ``ToolMount``, a toolchain's
-folder a runner names: ``TestRunner.tool_mounts``), ``limits``, ``workspace`` (the copies), ``run``
+folder a runner names: ``Row.mounts`` in ``runners/table.py``), ``limits``, ``workspace`` (the
+copies), ``run``
 (``Sandbox``), ``step`` (where the job's own test step runs: the checkout on the host for code
 GitHub vouches for, else a sandbox's copy).
 """

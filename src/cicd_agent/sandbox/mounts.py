@@ -202,7 +202,7 @@ class Mounts:
     """Top-level folders of the checkout a run's copy links to (a virtualenv, ``node_modules``)."""
     tools: tuple[ToolMount, ...] = ()
     """The toolchains' folders, each a real folder (the test runners name them:
-    ``TestRunner.tool_mounts``)."""
+    ``Row.mounts`` in ``runners/table.py``)."""
 
     @classmethod
     def of(

@@ -20,7 +20,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from cicd_agent.runners import SESSIONS
+from cicd_agent.runners.table import DRIVEN, SESSIONS
 from cicd_agent.sandbox import Workspace
 
 ZONES = ("Pacific/Kiritimati", "America/St_Johns", "Asia/Kathmandu", "Pacific/Pago_Pago")
@@ -103,9 +103,9 @@ class Condition:
 
     def replay(self, test: str) -> str:
         """A shell command that runs ``test`` again under this condition with the project's
-        own toolchain (:meth:`~cicd_agent.runners.sessions.Sessions.replay`)."""
+        own toolchain (:meth:`~cicd_agent.runners.sessions.SessionReports.replay`)."""
         target = test.split("::", 1)[0] if self.files else test
-        return SESSIONS.replay(self.environment, self.options(), target)
+        return DRIVEN.reports.replay(self.environment, self.options(), target)
 
 
 @dataclass(frozen=True)

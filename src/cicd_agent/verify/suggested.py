@@ -30,8 +30,8 @@ from pathlib import Path, PurePosixPath
 from cicd_agent.analysis.lint_reports import UnreadableReport, read_report
 from cicd_agent.local.checkout_files import CheckoutFileError
 from cicd_agent.local.checkout_files import read_text as checkout_text
-from cicd_agent.runners import named
 from cicd_agent.runners.base import Selection, on_pipe
+from cicd_agent.runners.lookups import named
 from cicd_agent.runners.patched_lines import PatchedLines
 from cicd_agent.sandbox import Sandbox, Workspace, remove_tree
 from cicd_agent.verify.contract import KeepsPassing, LintCommand, checked

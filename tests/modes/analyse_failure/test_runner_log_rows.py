@@ -9,8 +9,8 @@ from cicd_agent.modes.analyse_failure.logs.signatures import (
     TOOL_SIGNATURES,
     VERDICT_SIGNATURES,
 )
-from cicd_agent.runners import LOG_SHAPES
 from cicd_agent.runners.pytest.log import SHAPE as PYTEST
+from cicd_agent.runners.table import LOG_SHAPES
 
 
 def test_the_rows_a_shape_names_are_rows_of_the_table() -> None:

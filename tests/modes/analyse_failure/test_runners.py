@@ -17,11 +17,12 @@ from cicd_agent.modes.analyse_failure.logs.runner_reports import (
 )
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from cicd_agent.modes.analyse_failure.logs.test_messages import with_message
-from cicd_agent.runners import LOG_SHAPES, logs_only
+from cicd_agent.runners import logs_only
 from cicd_agent.runners.go import log as go_log
 from cicd_agent.runners.logs_only import node_test
 from cicd_agent.runners.maven import log as junit
 from cicd_agent.runners.shape import RunnerShape
+from cicd_agent.runners.table import LOG_SHAPES, TABLE
 from tests.corpus.realruns import RealRun
 from tests.corpus.runner_log import write_layout
 
@@ -34,7 +35,7 @@ def test_every_shape_module_is_read_once() -> None:
     shapes = {importlib.import_module(name).SHAPE for name in logs}
     assert all(isinstance(shape, RunnerShape) for shape in shapes)
     assert shapes == set(LOG_SHAPES) and len({s.name for s in LOG_SHAPES}) == len(LOG_SHAPES)
-    assert {runner.log_shape for runner in runners.RUNNERS} <= shapes
+    assert {row.shape for row in TABLE} <= shapes
     assert go_log.SHAPE in shapes and node_test.SHAPE in shapes
 
 

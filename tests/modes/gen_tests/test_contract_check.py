@@ -22,7 +22,7 @@ from cicd_agent.modes.gen_tests.contract_check import (
 )
 from cicd_agent.modes.gen_tests.decide import _bug
 from cicd_agent.modes.gen_tests.result import PossibleBug, _bug_lines
-from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
+from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, _contracts
 from cicd_agent.modes.gen_tests.targets import changed_targets
 from cicd_agent.runners.cargo.runner import CargoTest
@@ -31,10 +31,10 @@ from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.js import layout as js_layout
 from cicd_agent.runners.js.assertions import js_unasserted
 from cicd_agent.runners.maven.runner import MavenJUnit
-from cicd_agent.runners.protocol import TestRunner
 from cicd_agent.runners.pytest.runner import Pytest
 from cicd_agent.runners.vitest.runner import Vitest
 from tests.git_builder import GitRepoBuilder
+from tests.helpers.gen_tests import Runner, runner_change
 
 CANDIDATE_PY = "from calc import sign\n\n\ndef test_zero():\n    assert sign( 0 ) == 0\n"
 PYTEST = ("tests/test_gen.py:5: in test_zero\n    assert sign( 0 ) == 0\nE   AssertionError: assert 1 == 0\n"
@@ -159,7 +159,7 @@ def test_attack_a_contract_line_that_mentions_and_posts_html_is_shown_inert() ->
                         "ghp_SECRET", "docs")  # fmt: skip
     bug = _bug(segment="calc.py::sign", path="calc.py", line=1, test_path="tests/test_gen.py",
                failure="AssertionError: assert 1 == 0", rationale="zero", test="assert 0",
-               runner=Pytest(), contract=contract,
+               runner="pytest", tests=Pytest(), contract=contract,
                redact=lambda text: text.replace("ghp_SECRET", "[redacted]"))  # fmt: skip
     shown = _bug_lines(bug)
     assert "sign(0) // => 0" in shown and "[redacted]" in shown
@@ -176,11 +176,12 @@ def test_attack_a_contract_line_that_mentions_and_posts_html_is_shown_inert() ->
     (MavenJUnit(), "src/test/java/a/SignTest.java", "mvn test -Dtest=SignTest"),
 ])  # fmt: skip
 def test_the_command_that_reproduces_it_is_the_runners_for_that_file(
-    runner: TestRunner, path: str, command: str
+    runner: Runner, path: str, command: str
 ) -> None:
     assert runner.rerun_file(path) == command
     assert command in _bug(segment="s", path="p", line=1, test_path=path, failure="f",
-                           rationale="r", test="t", runner=runner, contract=Contract("p", 1, "l", "docs"),
+                           rationale="r", test="t", runner=runner.name, tests=runner,
+                           contract=Contract("p", 1, "l", "docs"),
                            redact=str).reproduce  # fmt: skip
 
 
@@ -290,7 +291,7 @@ def test_a_test_in_a_root_tests_folder_importing_the_file_is_a_sibling_contract(
         "tests/calc.test.js": 'const { sign } = require("../src/calc");\n\n'
                               'it("zero", () => { expect(sign(0)).toBe(0); });\n',
     })  # fmt: skip
-    gaps = RunnerGaps(RunnerChange(Jest(), {"src/calc.js": frozenset({1})}, ()), None, None)
+    gaps = RunnerGaps(runner_change(Jest(), {"src/calc.js": frozenset({1})}, ()), None, None)
     candidate = Candidate("tests/calc.gen.test.js", CANDIDATE_JS.replace("./calc", "../src/calc"))
     found = _contracts(gaps, candidate, JEST.replace("src/", "tests/"), checkout,
                        js_layout.layout(Jest(), checkout))

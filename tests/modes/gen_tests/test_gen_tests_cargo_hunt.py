@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.gen_tests.runner_gaps import rerun
-from cicd_agent.runners import tool_mounts
 from cicd_agent.runners.cargo.runner import CargoTest
+from cicd_agent.runners.lookups import tool_mounts
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.verify.reruns import Reruns
 from tests.git_builder import GitRepoBuilder
@@ -29,8 +29,8 @@ def hunt(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reruns]:
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent",  # rustup's, named
                "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))}
     with PytestSandbox(repo.path, environ, tools=tool_mounts(environ)) as sandbox:
-        yield rerun(CargoTest(), sandbox, ["tests/alternates.rs"], timeout=300, budget=120, seed=1,
-                    rounds=3)  # fmt: skip
+        yield rerun(cargo := CargoTest(), sandbox, ["tests/alternates.rs"], repeats=cargo,
+                    timeout=300, budget=120, seed=1, rounds=3)  # fmt: skip
 
 
 @needs_sandbox

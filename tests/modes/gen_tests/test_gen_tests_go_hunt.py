@@ -84,7 +84,7 @@ def test_an_order_dependent_go_test_is_named_flaky_with_a_replayable_seed(tmp_pa
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
     with PytestSandbox(repo.path, environ) as sandbox:
         files = ("calc/order_test.go", "calc/zone_test.go", "calc/third_test.go")
-        found = rerun(GoTest(), sandbox, files, timeout=120, budget=300, seed=5)
+        found = rerun(go := GoTest(), sandbox, files, repeats=go, timeout=120, budget=300, seed=5)
         assert found.stopped == "" and found.runs == ROUNDS
         counts = found.tests[LAST]
         # in its written order it passes (3 runs); shuffled, the others did not all run first

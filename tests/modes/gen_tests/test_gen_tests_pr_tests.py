@@ -150,7 +150,7 @@ def test_a_change_adds_a_test_when_it_declares_one_in_any_runners_language(tmp_p
     test once a round."""
     from cicd_agent.local.checkout import GitCheckout
     from cicd_agent.modes.gen_tests.targets import adds_a_test as adds_for
-    from cicd_agent.runners import RUNNERS
+    from cicd_agent.runners.table import RUNNERS
 
     runner = {r.name: r for r in RUNNERS}
     by_suffix = {".py": runner["pytest"], ".ts": runner["vitest"], ".go": runner["go test"],

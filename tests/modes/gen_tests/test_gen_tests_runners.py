@@ -16,11 +16,11 @@ from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.gen_tests.decide import _runners_headline
 from cicd_agent.modes.gen_tests.result import GenTestsResult, RunnerGapReport
 from cicd_agent.modes.gen_tests.runner_gaps import changes
-from cicd_agent.runners import RUNNERS
+from cicd_agent.runners.table import RUNNERS
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool
-from tests.helpers.gen_tests import run_gen_tests
+from tests.helpers.gen_tests import run_gen_tests, runner_change
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_go
 
@@ -267,8 +267,8 @@ def test_a_flaky_tests_annotation_is_on_its_own_file_or_on_none(tmp_path: Path) 
     jest's ``file › name`` and cargo's ``tests`` were annotated as paths no check run places."""
     from cicd_agent.modes.gen_tests.decide import _runner
     from cicd_agent.modes.gen_tests.result import GenTestsResult
-    from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
-    from cicd_agent.runners import RUNNERS
+    from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
+    from cicd_agent.runners.table import RUNNERS
     from cicd_agent.verify.reruns import Counts, Reruns
 
     flaky = Counts(passed=1, failed=1, planned=2)
@@ -279,7 +279,7 @@ def test_a_flaky_tests_annotation_is_on_its_own_file_or_on_none(tmp_path: Path) 
     for runner in RUNNERS:
         if runner.name in ran:
             file, test = ran[runner.name]
-            word = RunnerGaps(RunnerChange(runner, {}, (file,)), None, Reruns({test: flaky}))
+            word = RunnerGaps(runner_change(runner, {}, (file,)), None, Reruns({test: flaky}))
             _runner(result, word, None, str, lambda _path, _line: False, offline=True, repo=tmp_path)
 
     placed = {a.message.split(" ", 1)[0]: a.file for a in result.annotations()}

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
+from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, _path_problem
-from cicd_agent.runners import protocol
 from cicd_agent.runners.go.runner import GoTest
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.js import layout as js_layout
+from tests.helpers.gen_tests import Runner, runner_change
 
 SOURCES = {"src/calc.js": frozenset({2}), "pkg/calc.go": frozenset({3}), "src/café.js": frozenset({1})}
 
@@ -37,8 +37,8 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def _refused(runner: protocol.TestRunner, path: str, root: Path) -> str:
-    gaps = RunnerGaps(RunnerChange(runner, SOURCES, ()), None, None)
+def _refused(runner: Runner, path: str, root: Path) -> str:
+    gaps = RunnerGaps(runner_change(runner, SOURCES, ()), None, None)
     return _path_problem(gaps, Candidate(path, "x\n"), root, SOURCES, js_layout.layout(runner, root))
 
 
@@ -49,7 +49,7 @@ def _refused(runner: protocol.TestRunner, path: str, root: Path) -> str:
     (GoTest(), "pkg/Calc_test.go"),
 ])  # fmt: skip
 def test_attack_a_name_that_folds_onto_a_file_of_the_checkout_is_refused(
-    checkout: Path, runner: protocol.TestRunner, path: str
+    checkout: Path, runner: Runner, path: str
 ) -> None:
     """Before: written beside ``calc.test.js`` as a new file and kept, so the delivered test
     replaced the pull request's own test on macOS and Windows, where both names are one file."""

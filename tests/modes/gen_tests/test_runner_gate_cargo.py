@@ -21,7 +21,6 @@ from cicd_agent.modes.gen_tests.candidate_runs import Candidate, RunnerVerdict
 from cicd_agent.modes.gen_tests.mutant_gate import UNMEASURED
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, changes, measure
 from cicd_agent.modes.gen_tests.runner_gate import judge
-from cicd_agent.runners import tool_mounts
 from cicd_agent.runners.base import Selection, TestReport
 from cicd_agent.runners.cargo.crate import (
     code_lines,
@@ -34,6 +33,7 @@ from cicd_agent.runners.cargo.crate import (
     target_names,
 )
 from cicd_agent.runners.cargo.runner import NOT_SHUFFLED, CargoTest, add_in_run_check, crate_roots
+from cicd_agent.runners.lookups import tool_mounts
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.harness.model_server import TEST_API_KEY, ModelServer

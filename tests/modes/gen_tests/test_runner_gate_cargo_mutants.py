@@ -16,7 +16,7 @@ from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.gen_tests.candidate_runs import Candidate
 from cicd_agent.modes.gen_tests.runner_gaps import changes, measure
 from cicd_agent.modes.gen_tests.runner_gate import judge
-from cicd_agent.runners import tool_mounts
+from cicd_agent.runners.lookups import tool_mounts
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.verify import mutation
 from tests.git_builder import GitRepoBuilder

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.gen_tests.contract_check import Claim, claims
-from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps, rerun
+from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, rerun
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, RunnerVerdict, judge
 from cicd_agent.runners.base import Selection, TestReport
 from cicd_agent.runners.jest.runner import Jest
@@ -32,6 +32,7 @@ from cicd_agent.verify.suggested import against
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool
+from tests.helpers.gen_tests import runner_change
 from tests.helpers.js_report import read_report
 from tests.helpers.sandbox import needs_sandbox
 
@@ -234,13 +235,13 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
             tuple(f"src/{case}.test.js" for case in realm)), timeout=300)))  # fmt: skip
         found["repeated"] = jest.run(sandbox, sandbox.workspace("repeated"), Selection(
             ("src/alternates.test.js",), repeat=5), timeout=300)  # fmt: skip
-        found["ignored"] = rerun(jest, sandbox, ("src/ignored.test.js",), timeout=300,
+        found["ignored"] = rerun(jest, sandbox, ("src/ignored.test.js",), repeats=jest, timeout=300,
                                  budget=300, seed=1, say=_SAID.append)  # fmt: skip
         vitest = Vitest()
         found["vitest"] = vitest.run(sandbox, sandbox.workspace("vitest"), Selection(
             ("vi/sign.test.mjs", "vi/tap.test.mjs"), cover=("vi/sign.mjs",)), timeout=300)  # fmt: skip
         # gen-tests' gate on a candidate the README's contract backs (its two failing runs)
-        gaps = RunnerGaps(RunnerChange(vitest, {"vi/sign.mjs": frozenset({3, 4})}, ()),
+        gaps = RunnerGaps(runner_change(vitest, {"vi/sign.mjs": frozenset({3, 4})}, ()),
                           found["vitest"], None)  # fmt: skip
         found["vitest bug"] = judge(gaps, Candidate("vi/sign.gen.test.mjs", VITEST_BUG), sandbox,
                                     timeout=300, seed=1)  # fmt: skip
@@ -259,7 +260,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
             patch.setattr(pipes, "MAX_EVIDENCE_BYTES", 1 << 16)
             found["vitest cut"] = vitest.run(sandbox, sandbox.workspace("vitest cut"),
                                              Selection(("vi/cut.test.mjs",)), timeout=300)  # fmt: skip
-        found["vitest left out"] = rerun(vitest, sandbox, ("vi/left.test.mjs",), timeout=300,
+        found["vitest left out"] = rerun(vitest, sandbox, ("vi/left.test.mjs",), repeats=vitest, timeout=300,
                                          budget=300, seed=1)  # fmt: skip
         yield found
 

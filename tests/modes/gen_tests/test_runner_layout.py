@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
+from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, _path_problem, judge
 from cicd_agent.modes.gen_tests.runner_prompt import job
 from cicd_agent.runners import layout as test_layout
-from cicd_agent.runners import protocol
 from cicd_agent.runners.base import TestReport
 from cicd_agent.runners.go.runner import GoTest
 from cicd_agent.runners.jest.runner import Jest
@@ -26,6 +25,7 @@ from cicd_agent.runners.js import script as js_script
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.runners.vitest.runner import Vitest
 from tests.helpers.bounded import run_bounded
+from tests.helpers.gen_tests import Runner, runner_change
 
 PROJECT = {
     "package.json": '{"name": "result", "type": "module"}\n',
@@ -62,25 +62,25 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def _gaps(runner: protocol.TestRunner, source: str) -> RunnerGaps:
+def _gaps(runner: Runner, source: str) -> RunnerGaps:
     lines = frozenset({1})
     report = TestReport(runner.name, coverage={source: frozenset()}, measured={source: lines})
-    return RunnerGaps(RunnerChange(runner, {source: lines}, ()), report, None)
+    return RunnerGaps(runner_change(runner, {source: lines}, ()), report, None)
 
 
-def _refused(runner: protocol.TestRunner, root: Path, source: str, path: str) -> str:
+def _refused(runner: Runner, root: Path, source: str, path: str) -> str:
     return _path_problem(_gaps(runner, source), Candidate(path, CHECKED), root, {source: frozenset({1})},
                          js_layout.layout(runner, root))
 
 
-def _proposed(runner: protocol.TestRunner, root: Path, source: str) -> str:
+def _proposed(runner: Runner, root: Path, source: str) -> str:
     return job(_gaps(runner, source), source, root, lambda path: (root / path).exists(),
                js_layout.layout(runner, root)).test_path
 
 
 @pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
 def test_a_candidate_in_the_root_tests_folder_of_the_changed_file_is_judged(
-    project: Path, runner: protocol.TestRunner
+    project: Path, runner: Runner
 ) -> None:
     """Before: "outside the folders of the changed files…" for every candidate of this
     layout. ``tests/index.test.ts`` imports ``src/result.ts`` through ``src/index.ts``;
@@ -96,7 +96,7 @@ def test_a_candidate_in_the_root_tests_folder_of_the_changed_file_is_judged(
 
 @pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
 def test_the_writer_proposes_the_folder_and_naming_of_the_existing_test(
-    project: Path, runner: protocol.TestRunner
+    project: Path, runner: Runner
 ) -> None:
     """Before: ``src/result.generated.test.ts`` beside the code, where this project keeps none."""
     assert _proposed(runner, project, "src/result.ts") == "tests/result.generated.test.ts"
@@ -112,7 +112,7 @@ def test_the_writer_proposes_the_folder_and_naming_of_the_existing_test(
     "tests/package.json", "e2e/result.spec.ts",
 ])  # fmt: skip
 def test_a_candidate_elsewhere_is_still_refused(
-    project: Path, runner: protocol.TestRunner, path: str
+    project: Path, runner: Runner, path: str
 ) -> None:
     """A folder holding no test of the changed file (``tests/unrelated`` tests another file),
     a climb, an existing file, a settings file: refused as before."""
@@ -121,7 +121,7 @@ def test_a_candidate_elsewhere_is_still_refused(
 
 @pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
 def test_attack_a_test_importing_through_a_linked_folder_places_nothing(
-    project: Path, runner: protocol.TestRunner
+    project: Path, runner: Runner
 ) -> None:
     """``spec/inner.test.ts`` imports ``src/deep/inner.ts`` as ``../deeplink/inner``, a link:
     an import is resolved by its words, never through a link, so ``spec/`` is no home."""
@@ -132,7 +132,7 @@ def test_attack_a_test_importing_through_a_linked_folder_places_nothing(
 
 @pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
 def test_attack_a_linked_tests_folder_gives_nothing(
-    tmp_path: Path, runner: protocol.TestRunner
+    tmp_path: Path, runner: Runner
 ) -> None:
     """``tests`` is a link to a folder outside the checkout of tests importing the changed
     file: never walked, read nor written into."""
@@ -321,7 +321,7 @@ NEVERTHROW = {  # the shape of supermacro/neverthrow: every test in a root tests
     (NEVERTHROW, "src/_internals/utils.ts", "tests/utils.generated.test.ts"),
 ], ids=["css-select", "neverthrow"])  # fmt: skip
 def test_a_file_no_test_imports_goes_to_the_projects_root_test_folder(
-    tmp_path: Path, runner: protocol.TestRunner, files: dict[str, str], source: str, home: str
+    tmp_path: Path, runner: Runner, files: dict[str, str], source: str, home: str
 ) -> None:
     """Seen on css-select and neverthrow: no test imports the changed file within
     one re-export step (css-select's tests import ``../src/index.js``, several imports above
@@ -338,7 +338,7 @@ def test_a_file_no_test_imports_goes_to_the_projects_root_test_folder(
 
 @pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
 def test_a_plain_module_is_a_candidate_where_the_project_names_its_tests_so(
-    tmp_path: Path, runner: protocol.TestRunner
+    tmp_path: Path, runner: Runner
 ) -> None:
     """css-select's vitest runs ``test/*.ts``: every test there is a plain module, and the
     held-out set's candidates (``test/lang-right.ts``) were refused as "not a test file by
@@ -364,7 +364,7 @@ def test_a_root_test_folder_is_no_home_for_a_file_a_test_imports(tmp_path: Path)
 
 @pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
 def test_attack_settings_and_set_up_files_in_a_root_test_folder_are_no_tests(
-    tmp_path: Path, runner: protocol.TestRunner
+    tmp_path: Path, runner: Runner
 ) -> None:
     """Attack: every module directly in a root test folder was one of the project's
     tests, so a ``test/`` holding ``jest.config.js``, ``setup.ts`` or ``types.d.ts`` alone made
@@ -384,7 +384,7 @@ def test_attack_settings_and_set_up_files_in_a_root_test_folder_are_no_tests(
 
 @pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
 def test_attack_a_candidate_an_import_would_open_in_place_of_a_module_is_refused(
-    tmp_path: Path, runner: protocol.TestRunner
+    tmp_path: Path, runner: Runner
 ) -> None:
     """Attack: a new file was refused only where it had a name of the repository's, yet
     an import of ``./tools`` opens ``tools.mjs`` or ``tools.js`` before ``tools.ts`` (vite's and
@@ -405,7 +405,7 @@ def test_attack_a_candidate_an_import_would_open_in_place_of_a_module_is_refused
 
 
 @pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
-def test_attack_a_candidate_in_a_mocks_folder_is_refused(tmp_path: Path, runner: protocol.TestRunner) -> None:
+def test_attack_a_candidate_in_a_mocks_folder_is_refused(tmp_path: Path, runner: Runner) -> None:
     """Attack: a root ``__tests__/__mocks__/other.js`` is a test by jest's naming, so
     its folder was a home of a file no test reaches, and ``__tests__/__mocks__/camelcase.js``
     passed the path stage. Seen with jest 29.7 and its default settings: such a file is the
@@ -448,14 +448,14 @@ SCRIPTED = {"src/lone.ts": "export const lone = 1;\n",
 decides which of them ``npm test`` runs."""
 
 
-def _scripted(root: Path, runner: protocol.TestRunner, script: str) -> Path:
+def _scripted(root: Path, runner: Runner, script: str) -> Path:
     package = {"scripts": {"test": script}, "devDependencies": {runner.name: "1"}}
     return _write(root, {**SCRIPTED, "package.json": json.dumps(package)})
 
 
 @pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
 def test_a_bare_test_script_keeps_every_root_test_folder_a_home(
-    tmp_path: Path, runner: protocol.TestRunner
+    tmp_path: Path, runner: Runner
 ) -> None:
     """``"test": "jest"`` (or ``vitest``) runs all the runner's settings run: both root test
     folders stay homes, as before the script was read."""
@@ -484,7 +484,7 @@ def test_a_vitest_script_naming_a_folder_allows_that_folder_alone(tmp_path: Path
                                     "NAME test/unit; NAME test/e2e", "NAME test/unit || true",
                                     "npm run unit", "cross-env CI=1 NAME test/unit"])  # fmt: skip
 def test_a_script_that_is_a_chain_or_another_program_is_no_narrowing(
-    tmp_path: Path, runner: protocol.TestRunner, script: str
+    tmp_path: Path, runner: Runner, script: str
 ) -> None:
     """A shell chain or another program may run any test (``npm run e2e`` after the unit
     tests): such a script is read no narrower than the runner's own settings, as before."""
@@ -494,7 +494,7 @@ def test_a_script_that_is_a_chain_or_another_program_is_no_narrowing(
 
 @pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
 def test_attack_a_hostile_test_script_neither_widens_homes_nor_stalls(
-    tmp_path: Path, runner: protocol.TestRunner
+    tmp_path: Path, runner: Runner
 ) -> None:
     """Attack: the script is the pull request's. A huge one, one with control characters, a
     glob, ``..``, a regular expression built to backtrack, or flags hiding words: each reads

@@ -12,26 +12,27 @@ import pytest
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.model.tokens import TokenCounter
 from cicd_agent.modes.gen_tests.runner_ask import RunnerWriter
-from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
+from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, judge
 from cicd_agent.modes.gen_tests.runner_prompt import RunnerJob, RunnerPrompts, RunnerTest, job
-from cicd_agent.runners import RUNNERS, protocol
 from cicd_agent.runners.base import TestReport
 from cicd_agent.runners.go.runner import GoTest
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.js import layout as js_layout
 from cicd_agent.runners.js import tests as js_tests
 from cicd_agent.runners.pytest.runner import PytestSandbox
+from cicd_agent.runners.table import RUNNERS
 from cicd_agent.runners.vitest.runner import Vitest
+from tests.helpers.gen_tests import Runner, runner_change
 
 
-def _gaps(runner: protocol.TestRunner, source: str, lines: frozenset[int]) -> RunnerGaps:
+def _gaps(runner: Runner, source: str, lines: frozenset[int]) -> RunnerGaps:
     """A suite report that measured ``lines`` of ``source`` and ran none of them."""
     report = TestReport(runner.name, coverage={source: frozenset()}, measured={source: lines})
-    return RunnerGaps(RunnerChange(runner, {source: lines}, ()), report, None)
+    return RunnerGaps(runner_change(runner, {source: lines}, ()), report, None)
 
 
-def _job(tmp_path: Path, runner: protocol.TestRunner, source: str, files: dict[str, str]) -> RunnerJob:
+def _job(tmp_path: Path, runner: Runner, source: str, files: dict[str, str]) -> RunnerJob:
     for name, text in {source: "x\n", **files}.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text, encoding="utf-8")
@@ -48,7 +49,7 @@ def _job(tmp_path: Path, runner: protocol.TestRunner, source: str, files: dict[s
     (Vitest(), "lib/sum.ts", {}, "lib/sum.generated.test.ts"),
 ])  # fmt: skip
 def test_the_test_goes_where_the_repository_keeps_its_tests(
-    tmp_path: Path, runner: protocol.TestRunner, source: str, files: dict[str, str], expected: str
+    tmp_path: Path, runner: Runner, source: str, files: dict[str, str], expected: str
 ) -> None:
     assert _job(tmp_path, runner, source, files).test_path == expected
 
@@ -130,7 +131,7 @@ func TestSignRuns(t *testing.T) {
                                       'it("runs", () => { sign(-1); });\n'), 'the test "runs"'),
 ])  # fmt: skip
 def test_attack_a_candidate_that_asserts_nothing_is_refused_before_it_runs(
-    tmp_path: Path, runner: protocol.TestRunner, source: str, candidate: Candidate, idle: str
+    tmp_path: Path, runner: Runner, source: str, candidate: Candidate, idle: str
 ) -> None:
     """Attack: a test that only calls the code adds coverage and checks nothing; it is refused
     at the assertion stage, with no runner in this job at all (nothing ran)."""

@@ -13,13 +13,14 @@ import pytest
 
 from cicd_agent.modes.gen_tests.decide import _runner, _runners_headline
 from cicd_agent.modes.gen_tests.result import GenTestsResult
-from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps, measure
+from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, measure
 from cicd_agent.runners.base import Selection, TestReport
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool
+from tests.helpers.gen_tests import runner_change
 from tests.helpers.sandbox import needs_sandbox
 
 pytestmark = needs_sandbox
@@ -81,7 +82,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
         found["hidden"] = jest.run(sandbox, sandbox.workspace("settings"), Selection(
             ("src/sign.test.ts",), cover=("src/hidden.ts", "src/quiet.ts", "src/sign.ts",
                                           "src/types.ts")), timeout=300)  # fmt: skip
-        change = RunnerChange(jest, {"src/sign.ts": frozenset({2, 3, 4}),
+        change = runner_change(jest, {"src/sign.ts": frozenset({2, 3, 4}),
                                      "src/types.ts": frozenset({3, 5, 6, 7})}, ())  # fmt: skip
         found["types"] = measure(change, sandbox, suite_timeout=300, timeout=300, budget=300,
                                  seed=1)  # fmt: skip

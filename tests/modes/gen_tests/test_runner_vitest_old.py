@@ -17,7 +17,7 @@ import pytest
 
 from cicd_agent.modes.gen_tests.decide import _runners_headline
 from cicd_agent.modes.gen_tests.result import GenTestsResult, RunnerGapReport
-from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
+from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, RunnerVerdict, judge
 from cicd_agent.runners.base import Selection, TestReport
 from cicd_agent.runners.go.runner import GoTest
@@ -27,7 +27,7 @@ from cicd_agent.runners.vitest.runner import Vitest
 from tests.corpus.build import TOOLS_DIR
 from tests.corpus.tools import Toolbox
 from tests.git_builder import GitRepoBuilder
-from tests.helpers.gen_tests import path_env, run_gen_tests
+from tests.helpers.gen_tests import path_env, run_gen_tests, runner_change
 from tests.helpers.sandbox import needs_sandbox
 
 pytestmark = needs_sandbox
@@ -115,7 +115,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
         found["suite"] = suite = vitest.run(sandbox, space, Selection(cover=("src/index.ts",)),
                                             timeout=300)  # fmt: skip
         found["cache"] = sorted(p.name for p in (space.repo / "vcache").glob("**/*"))
-        gaps = RunnerGaps(RunnerChange(vitest, {"src/index.ts": frozenset(range(7, 12))}, ()),
+        gaps = RunnerGaps(runner_change(vitest, {"src/index.ts": frozenset(range(7, 12))}, ()),
                           suite, None)  # fmt: skip
         found["gaps"] = gaps
         found["right"] = judge(gaps, Candidate("src/statement.spec.ts", RIGHT), sandbox,
@@ -124,7 +124,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
         for runner in (Jest(), GoTest(), vitest):
             said = TestReport(runner.name, problem=f"{runner.name}: it exited with status 1 "
                               "before writing a report")  # fmt: skip
-            failed = RunnerGaps(RunnerChange(runner, {"src/index.ts": frozenset({8})}, ()), said, None)
+            failed = RunnerGaps(runner_change(runner, {"src/index.ts": frozenset({8})}, ()), said, None)
             found[f"{runner.name} failed"] = judge(failed, Candidate("src/index.test.ts", RIGHT),
                                                    sandbox, timeout=300, seed=1)  # fmt: skip
         yield found

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.review import suggestions
-from cicd_agent.runners import failing_tests_pass, for_file
 from cicd_agent.runners.jest.runner import Jest
+from cicd_agent.runners.lookups import for_file
+from cicd_agent.runners.passing import failing_tests_pass
 from cicd_agent.runners.patched_lines import PatchedLines
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.verify.contract import KeepsPassing

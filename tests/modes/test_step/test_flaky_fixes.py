@@ -24,7 +24,7 @@ from cicd_agent.local import test_history
 from cicd_agent.modes.test_step.dependence import Runs
 from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
 from cicd_agent.modes.test_step.mode import NAME
-from cicd_agent.runners import IN_ORDER
+from cicd_agent.runners.table import TABLE
 from cicd_agent.verify.orders import OrderedRuns
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
@@ -271,7 +271,7 @@ def test_a_brittle_test_gets_its_missing_state_setters_statements(tmp_path: Path
     moved into it, and proven as a victim's cleaner's are (here on trusted code: ``verified``)."""
     repo = GitRepoBuilder(tmp_path / "project")
     repo.commit("tests", {**PROJECT, "tests/test_a.py": SETTER, "tests/test_b.py": BRITTLE})
-    orders = IN_ORDER["pytest"]
+    orders = next(row.in_order for row in TABLE if row.in_order is not None)
     command = orders.command(PYTEST)
     assert command is not None
     environ = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}
@@ -296,7 +296,7 @@ def test_an_attack_a_victim_whose_file_is_a_link_gets_no_patch(tmp_path: Path) -
     (repo.path / "tests" / "test_b.py").unlink()
     (repo.path / "tests" / "test_b.py").symlink_to("victim_source.py")
     repo.commit("tests")
-    orders = IN_ORDER["pytest"]
+    orders = next(row.in_order for row in TABLE if row.in_order is not None)
     command = orders.command(PYTEST)
     assert command is not None
     with orders.sandbox(repo.path, {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}) as sandbox:

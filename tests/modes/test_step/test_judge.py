@@ -129,7 +129,8 @@ def _read(tmp_path: Path, report: bytes) -> Attempt:
     (tmp_path / "report.xml").write_bytes(report)
     runner = runner_of(["pytest", "-q"])
     assert runner is not None and runner.name == "pytest"
-    return attempt_of(runner.step_outcomes(tmp_path, "", tmp_path), 1)
+    assert runner.step is not None
+    return attempt_of(runner.step.step_outcomes(tmp_path, "", tmp_path), 1)
 
 
 FAILED = '<failure message="assert False"/>'
@@ -254,4 +255,5 @@ def _vitest(tmp_path: Path, *tests: tuple[str, str]) -> Attempt:
     (tmp_path / "report.json").write_text(json.dumps(report))
     runner = runner_of(["vitest", "run"])
     assert runner is not None and runner.name == "vitest"
-    return attempt_of(runner.step_outcomes(tmp_path, "", tmp_path), 1)
+    assert runner.step is not None
+    return attempt_of(runner.step.step_outcomes(tmp_path, "", tmp_path), 1)

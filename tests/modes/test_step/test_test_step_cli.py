@@ -319,7 +319,7 @@ def test_attack_a_queue_branch_named_as_a_commit_or_a_pull_ref_vouches_for_nothi
 def test_issues_without_a_token_are_one_line_never_the_steps_fate(tmp_path: Path) -> None:
     from cicd_agent.analysis.flaky_stats import FlakyStat
     from cicd_agent.modes.test_step.flaky_issues import own
-    from cicd_agent.runners import file_of_test
+    from cicd_agent.runners.lookups import file_of_test
 
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_s.py").write_text("")
@@ -421,7 +421,7 @@ def test_the_loop_closes_what_the_step_records_analyse_failure_reads_offline(
 
 def test_a_flaky_tests_file_is_found_whichever_runner_named_it(tmp_path: Path) -> None:
     """Its owners come from CODEOWNERS by its file: jest's, JUnit's and go's names find theirs."""
-    from cicd_agent.runners import file_of_test
+    from cicd_agent.runners.lookups import file_of_test
 
     for path in ("src/calc.test.js", "src/test/java/a/BTest.java", "calc/calc_test.go"):
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)

@@ -1,33 +1,37 @@
-"""``cargo test`` through the seam, on tiny crates with no dependency, in the real sandbox with
-the job's cargo, offline: per-test outcomes by file, no shuffle (libtest's needs
+"""``cargo test`` through the seam, all its tests: on tiny crates with no dependency, in the real
+sandbox with the job's cargo, offline, per-test outcomes by file, no shuffle (libtest's needs
 RUSTC_BOOTSTRAP), coverage that "could not run" without cargo-llvm-cov, a test that prints its
-own result, code under test that prints its caller's pass and exits 0,
-and the seam's in-run check in a ``#![no_std]`` crate that denies warnings and missing
-docs, with only integration tests and doctests."""
+own result, code under test that prints its caller's pass and exits 0, and the seam's in-run
+check in a ``#![no_std]`` crate that denies warnings and missing docs, with only integration
+tests and doctests; the launcher of its repeats, its log's forgeries, a huge count in
+libtest's block, the repeats' counts, and the test step's reading of what libtest printed."""
 
 from __future__ import annotations
 
 import io
 import json
 import os
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from cicd_agent.runners import running, tool_mounts
 from cicd_agent.runners.base import Selection, TestReport
 from cicd_agent.runners.cargo.boot import launcher
-from cicd_agent.runners.cargo.repeat import plans, read_frames
+from cicd_agent.runners.cargo.repeat import LAUNCHER, counted, placed_launcher, plans, read_frames
 from cicd_agent.runners.cargo.report import LibtestLog, read_blocks, read_checks, shown_results
 from cicd_agent.runners.cargo.runner import CargoTest, add_in_run_check, crate_roots
+from cicd_agent.runners.lookups import running, tool_mounts
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.sandbox import ToolMount
 from tests.git_builder import GitRepoBuilder
+from tests.helpers.runner_run import run_runner
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_cargo
 
+HUGE = "9" * 5000
 LIB = """pub mod calc;
 
 pub fn add(a: i64, b: i64) -> i64 {
@@ -624,15 +628,14 @@ def test_attack_a_binary_that_ends_before_libtest_starts_is_no_result(tmp_path: 
     The run counts the test binaries cargo built (``--no-run --message-format=json``, cargo's
     word before any of them runs) against the blocks naming our in-run check (cargo's ``Running``
     lines reach only the log, whose tail alone is kept, so a flood could balance them)."""
-    repo = GitRepoBuilder(tmp_path / "hides")
-    repo.commit("start", {"Cargo.toml": '[package]\nname = "hides"\nversion = "0.1.0"\n'
-                          'edition = "2021"\n', "src/lib.rs": HIDES_LIB,
-                          "tests/hidden.rs": EXITS.replace("crate_m::sub_broken", "hides::sub"),
-                          "tests/shown.rs": "#[test]\nfn other() {}\n"})  # fmt: skip
+    crate = {"Cargo.toml": '[package]\nname = "hides"\nversion = "0.1.0"\nedition = "2021"\n',
+             "src/lib.rs": HIDES_LIB,
+             "tests/hidden.rs": EXITS.replace("crate_m::sub_broken", "hides::sub"),
+             "tests/shown.rs": "#[test]\nfn other() {}\n"}  # fmt: skip
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent",
                "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))}
-    with PytestSandbox(repo.path, environ, tools=tool_mounts(environ)) as sandbox:
-        report = CargoTest().run(sandbox, sandbox.workspace("hides"), Selection(()), timeout=300)
+    report = run_runner(CargoTest(), tmp_path / "hides", crate, {"hides": Selection(())},
+                        environ=environ)["hides"]
     assert report.outcomes != {"cargo test › other": "passed"} or report.problem, report.outcomes
 
 
@@ -846,3 +849,121 @@ def test_cargo_names_rustup_s_toolchains_for_the_sandbox_only_where_rustup_is_ou
     assert CargoTest().tool_mounts({"PATH": "bin", "HOME": str(home)}) == ()
     assert tool_mounts({"PATH": str(bin_folder), "HOME": str(home)}) == (
         ToolMount((home / ".rustup").resolve(), "RUSTUP_HOME"),)  # the registry's: cargo's alone
+
+
+# Modules the launcher imports, as a checkout may commit them at its root (the runs' folder).
+SHADOWS = {name: "import sys\nsys.stdout.write('shadowed by the checkout\\n')\nsys.exit(0)\n"
+           for name in ("json.py", "ctypes.py", "subprocess.py", "typing.py")}  # fmt: skip
+
+
+@needs_sandbox
+def test_attack_checkout_code_neither_rewrites_the_launcher_nor_shadows_its_modules(
+    tmp_path: Path,
+) -> None:
+    """A run (a build script would run so) writes over the placed launcher and its folder; then
+    the recorder runs in a copy whose root holds ``json.py`` and ``ctypes.py``: the launcher is
+    still ours, byte for byte, and imports the standard library's modules, not the checkout's."""
+    repo = GitRepoBuilder(tmp_path / "crate")
+    repo.commit("start", {**SHADOWS, "src/lib.rs": "pub fn f() {}\n"})
+    environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
+    with PytestSandbox(repo.path, environ) as sandbox:
+        launcher = placed_launcher(sandbox)
+        space = sandbox.workspace("crate")
+        overwrite = (f"printf 'print(1)' > {launcher}; rm -f {launcher}; "
+                     f"ln -s /bin/true {sandbox.root}/x.py")  # fmt: skip
+        tried = sandbox.run(["/bin/sh", "-c", overwrite], space, timeout=60)
+        assert "Read-only file system" in tried.output, tried.output
+        assert Path(launcher).read_bytes() == LAUNCHER.read_bytes()
+        assert not (sandbox.root / "x.py").exists()
+        assert placed_launcher(sandbox) == launcher
+        # the shadows are live in the runs' folder: an interpreter that puts it on its path
+        # (``-c`` without ``-I``) imports the checkout's json
+        control = sandbox.run([sys.executable, "-c", "import json"], space, timeout=60)
+        recorded = sandbox.run([sys.executable, "-I", launcher, "record", "/bin/true", "--x"],
+                               space, timeout=60)  # fmt: skip
+    assert "shadowed by the checkout" in control.output, control.output
+    assert recorded.returncode == 0, recorded.output
+    line = json.loads(recorded.output.strip().splitlines()[-1])
+    assert line["reason"] == "cicd-agent-runner" and line["argv"] == ["/bin/true", "--x"]
+    assert "shadowed" not in recorded.output
+
+
+FORGE_LOG = """
+        // libtest's own log: its path is the argument after --logfile; it is a FIFO the
+        // seam reads, open for anyone to write
+        let args: Vec<String> = std::env::args().collect();
+        if let Some(at) = args.iter().position(|a| a == "--logfile") {
+            if let Some(path) = args.get(at + 1) {
+                if let Ok(mut log) = std::fs::OpenOptions::new().write(true).open(path) {
+                    let _ = log.write_all(b"ok sub_is_right\\n");
+                }
+            }
+        }
+        let mut real_out = unsafe { std::fs::File::from_raw_fd(real) };"""
+LOG_FORGER = REWRITES_LIB.replace(
+    "\n        let mut real_out = unsafe { std::fs::File::from_raw_fd(real) };", FORGE_LOG
+)
+"""The broken ``sub`` that rewrites libtest's report at exit, and also writes ``ok NAME`` for
+its failing test into libtest's own log before it does."""
+
+
+@pytest.fixture(scope="module")
+def forged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestReport]]:
+    """The forger's run once, and three times under the repeats launcher, on one build."""
+    assert LOG_FORGER != REWRITES_LIB
+    repo = GitRepoBuilder(tmp_path_factory.mktemp("cargo") / "crate")
+    repo.commit("start", {"Cargo.toml": '[package]\nname = "crate_m"\nversion = "0.1.0"\n'
+                          'edition = "2021"\n', "src/lib.rs": LOG_FORGER,
+                          "tests/rewrites.rs": REWRITES})  # fmt: skip
+    environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent",
+               "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))}
+    with PytestSandbox(repo.path, environ, tools=tool_mounts(environ)) as sandbox:
+        space = sandbox.workspace("crate")
+        yield {times: CargoTest().run(sandbox, space, Selection(("tests/rewrites.rs",),
+                                                                repeat=int(times)), timeout=300)
+               for times in ("1", "3")}  # fmt: skip
+
+
+@needs_sandbox
+@needs_cargo
+@pytest.mark.parametrize("times", ["1", "3"])
+def test_attack_code_under_test_that_writes_libtests_log_itself_is_no_result(
+    forged: dict[str, TestReport], times: str
+) -> None:
+    """ATTACK: the failing ``sub_is_right`` must not be reported passed, in one run or in each
+    repetition of the repeats launcher (whose frames are whole: the report is rewritten inside
+    the test's process, before the launcher reads it). The forged ``ok`` matches the report's
+    pass, and libtest's own ``failed`` stays in the log beside it: the two tell different
+    stories, and the run is no result."""
+    report = forged[times]
+    assert report.passed() == frozenset(), (report.outcomes, report.problem,
+                                            report.output[-800:])  # fmt: skip
+    assert f"fails sub_is_right 0 time(s), its own log {times}" in report.problem, report.problem
+
+
+@pytest.mark.parametrize("console", [
+    f"running {HUGE} tests\n",
+    f"running 1 test\ntest a ... ok\n\ntest result: ok. {HUGE} passed; 0 failed; 0 ignored;\n",
+])  # fmt: skip
+def test_attack_a_huge_count_in_libtests_block_is_no_result_not_a_crash(console: str) -> None:
+    outcomes, why = read_blocks(console, 0)
+    assert outcomes == {} or why, (outcomes, why)
+
+
+def test_cargos_runs_keep_each_tests_worst_outcome_and_count_passes_and_failures() -> None:
+    outcomes: dict[str, str] = {}
+    repeats: dict[str, tuple[int, int]] = {}
+    for found in ({"a": "passed", "b": "passed"}, {"a": "failed", "b": "passed"},
+                  {"a": "passed", "b": "skipped"}):  # fmt: skip
+        counted(outcomes, repeats, found)
+    assert outcomes == {"a": "failed", "b": "skipped"}
+    assert repeats == {"a": (2, 1), "b": (2, 0)}
+
+
+def test_attack_a_pass_libtest_prints_after_a_failure_does_not_make_the_step_test_pass() -> None:
+    """libtest shows a failed test's output after its result: a test printing ``ok`` for
+    itself there failed in the run all the same."""
+    from cicd_agent.runners.cargo.runner import CargoTest
+
+    printed = "test broken ... FAILED\n---- broken stdout ----\ntest broken ... ok\ntest ok ... ok\n"
+    assert CargoTest().step_outcomes(Path("/f"), printed, Path("/f")) == {"broken": False, "ok": True}

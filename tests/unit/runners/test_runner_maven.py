@@ -1,18 +1,18 @@
-"""JUnit through Maven behind the seam: where the job's Maven repository does not hold the
-project's plugins offline (this machine's, and any job that did not prepare one), the run
-"could not run" and says what to install; never a pass, never a silent skip. The console
-reader is checked on surefire's own line format."""
+"""JUnit through Maven behind the seam, all its tests: where the job's Maven repository does not
+hold the project's plugins offline (this machine's, and any job that did not prepare one), the
+run "could not run" and says what to install, never a pass nor a silent skip; the console
+reader on surefire's own line format, a huge count in it no result; the test step's retry of
+the failed methods by class and its reading of surefire's reports."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from cicd_agent.runners import running
 from cicd_agent.runners.base import Selection
+from cicd_agent.runners.lookups import running
 from cicd_agent.runners.maven.runner import OFFLINE_FIX, MavenJUnit, read_console
-from cicd_agent.runners.pytest.runner import PytestSandbox
-from tests.git_builder import GitRepoBuilder
+from tests.helpers.runner_run import run_runner
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs
 
@@ -23,18 +23,18 @@ POM = """<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0<
 """
 TEST = ("package m;\nimport org.junit.Test;\nimport static org.junit.Assert.*;\npublic class "
         "CalcTest { @Test public void adds() { assertEquals(3, Calc.add(1, 2)); } }\n")  # fmt: skip
+HUGE = "9" * 5000
 CALC = "package m;\npublic class Calc { public static int add(int a, int b) { return a + b; } }\n"
 
 
 @needs_sandbox
 @needs("mvn")
 def test_without_the_projects_plugins_offline_maven_could_not_run(tmp_path: Path) -> None:
-    repo = GitRepoBuilder(tmp_path / "project")
-    repo.commit("start", {"pom.xml": POM, "src/main/java/m/Calc.java": CALC,
-                          "src/test/java/m/CalcTest.java": TEST})  # fmt: skip
-    with PytestSandbox(repo.path, {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}) as sandbox:
-        report = MavenJUnit().run(sandbox, sandbox.workspace("mvn"),
-                                  Selection(("src/test/java/m/CalcTest.java",)), timeout=300)  # fmt: skip
+    project = {"pom.xml": POM, "src/main/java/m/Calc.java": CALC,
+               "src/test/java/m/CalcTest.java": TEST}  # fmt: skip
+    report = run_runner(MavenJUnit(), tmp_path / "project", project,
+                        {"mvn": Selection(("src/test/java/m/CalcTest.java",))},
+                        environ={"PATH": os.environ["PATH"], "HOME": "/nonexistent"})["mvn"]
     assert report.passed() == frozenset()
     assert report.problem == f"could not run: install {OFFLINE_FIX} before this step", (
         report.problem, report.output[-1500:])
@@ -65,3 +65,28 @@ def test_maven_is_recognised_and_finds_a_classes_tests(tmp_path: Path) -> None:
         "src/test/java/m/CalcIT.java", "src/test/java/m/CalcTest.java")  # fmt: skip
     assert maven.missing(tmp_path, {"PATH": str(tmp_path)}).startswith(
         "could not run: install Maven before this step")
+
+
+def test_attack_a_huge_count_in_mavens_console_is_no_result_not_a_crash() -> None:
+    console = f"Tests run: {HUGE}, Failures: 0, Errors: 0, Skipped: 0, Time elapsed: 1 s - in a.BTest\n"
+    assert read_console(console + "BUILD SUCCESS\n", 0)[0] == {}
+
+
+def test_maven_retries_the_failed_methods_by_class_and_the_step_reads_surefires_reports(
+    tmp_path: Path,
+) -> None:
+    from cicd_agent.runners.junit import outcomes_in_folder
+    from cicd_agent.runners.maven.runner import MavenJUnit
+
+    maven = MavenJUnit()
+    first = maven.step_command(["mvn", "-B", "test"], tmp_path, [])
+    assert first == ["mvn", "-B", "test", f"-Dsurefire.reportsDirectory={tmp_path / 'surefire'}"]
+    again = maven.step_command(["mvn", "test"], tmp_path, ["a.BTest.adds", "a.BTest.subs", "c.DTest.x"])
+    assert again[-2:] == ["-Dtest=a.BTest#adds+subs,c.DTest#x", "-Dsurefire.failIfNoSpecifiedTests=false"]
+    reports = tmp_path / "surefire"
+    reports.mkdir()
+    (reports / "TEST-a.BTest.xml").write_text(
+        '<testsuite><testcase classname="a.BTest" name="adds"/>'
+        '<testcase classname="a.BTest" name="subs"><failure/></testcase></testsuite>')
+    (reports / "TEST-link.xml").symlink_to(reports / "TEST-a.BTest.xml")  # never followed
+    assert outcomes_in_folder(reports) == {"a.BTest.adds": True, "a.BTest.subs": False}

@@ -10,10 +10,11 @@ import subprocess
 from pathlib import Path
 
 from cicd_agent.local.job_tools import Refused, job_tool
-from cicd_agent.runners import RUNNERS, configured, for_file, named, running
 from cicd_agent.runners.base import Selection, TestReport, could_not_run
 from cicd_agent.runners.go.runner import GoTest
+from cicd_agent.runners.lookups import configured, for_file, named, running
 from cicd_agent.runners.maven.runner import MavenJUnit
+from cicd_agent.runners.table import RUNNERS
 
 
 def _checkout(tmp_path: Path, files: dict[str, str]) -> Path:

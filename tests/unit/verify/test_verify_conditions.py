@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.runners import SESSIONS
 from cicd_agent.runners.pytest.runner import PLUGIN
 from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
+from cicd_agent.runners.table import SESSIONS
 from cicd_agent.verify.conditions import PLAIN, Condition, varied
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.reruns import Reruns, TestRuns

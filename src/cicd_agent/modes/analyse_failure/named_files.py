@@ -31,7 +31,6 @@ import re
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.runners import RUNNERS
 from cicd_agent.runners.judge_files import (
     MODULE_NAME,
     Loading,
@@ -40,6 +39,7 @@ from cicd_agent.runners.judge_files import (
     settings,
     shell_words,
 )
+from cicd_agent.runners.table import TABLE
 from cicd_agent.verify.contract import FailingCommand, failing_script
 
 _JUDGE_SUFFIXES = frozenset(
@@ -54,9 +54,10 @@ _SEPARATORS = frozenset({"&&", "||", ";", "|", "&", "!", "then", "do", "else", "
 def named_files(failing: FailingCommand, checkout: Path | None = None) -> tuple[NamedFile, ...]:
     """The files ``failing``'s step loads as a plugin or runs or reads as the failing command's
     settings, and the plugins the settings in ``checkout``'s root load (see the module doc)."""
-    found = [*(file for runner in RUNNERS for file in runner.loads_settings(checkout)),
+    loads = [row.loads for row in TABLE if row.loads is not None]
+    found = [*(file for runner in loads for file in runner.loads_settings(checkout)),
              *_mypy_plugins(checkout)] if checkout is not None else []  # fmt: skip
-    env = [runner.loads_from(dict(failing.env)) for runner in RUNNERS]
+    env = [runner.loads_from(dict(failing.env)) for runner in loads]
     found += [file for loading in env for file in loading.files]
     for line in failing_script(failing).splitlines():
         found += _named_in_command(shell_words(line))
@@ -77,8 +78,8 @@ def _named_in_command(words: list[str]) -> list[NamedFile]:
     found: list[NamedFile] = []
     script_next = False
     loads: dict[int, Loading] = {}
-    for runner in RUNNERS:
-        loads = runner.loads_in(words) | loads
+    for row in TABLE:
+        loads = row.loads.loads_in(words) | loads if row.loads is not None else loads
     for index, word in enumerate(words):
         previous = words[index - 1] if index else ""
         if index in loads:  # what a runner loads by name: its plugin, or its options' words

@@ -5,7 +5,7 @@ What differs per language is its writer (:class:`Writer`): the prompt (the langu
 examples, the previous refusal), where the file goes and how it is judged. Python's is
 :mod:`.ask`'s (pytest modules, the six-stage gate); every other runner's is :mod:`.runner_ask`'s
 (the runner gate, and the runner module's own layout and style:
-:meth:`~cicd_agent.runners.protocol.TestRunner.test_file_for`). So a new runner adds its
+:meth:`~cicd_agent.runners.protocol.WritesTests.test_file_for`). So a new runner adds its
 module's two answers, and a new kind of test a writer, never another loop.
 """
 

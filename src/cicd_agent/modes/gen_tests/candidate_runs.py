@@ -48,7 +48,7 @@ between tests in memory only), so none of them shows it (set 4's cron-parser).""
 
 def repeat_failed(how: str | None, why: str) -> str:
     """Why a candidate failed the repeat stage in any gate, run as ``how`` says (its runner's
-    :attr:`~cicd_agent.runners.protocol.TestRunner.repeats`): a failure there is chance or
+    :attr:`~cicd_agent.runners.protocol.Repeats.repeats`): a failure there is chance or
     state an earlier repetition left (a cache, a counter), and the reason says both, since one
     run cannot tell them apart."""
     return (f"fails 1 or more of {REPEATS} repeated runs in one process ({how}): flaky, or it "
@@ -125,7 +125,7 @@ class CandidateCopy:
         if path in after and _holds(space.repo, path, self.candidate.text):  # cargo's check put it back
             after[path] = before.get(path, after[path])
         wrote = _outside(before, after, PurePosixPath(path).parent,
-                         runner.builds)  # fmt: skip
+                         gaps.change.repeats.builds)  # fmt: skip
         if wrote:
             return None, f"its run changed {wrote[:200]}, outside its own folder"
         mine = {test: outcome for test, outcome in report.outcomes.items()
@@ -197,7 +197,7 @@ def _outside(
     """A file changed, added or removed between two snapshots outside ``folder``'s new files:
     a change inside ``folder`` to a file that was there before counts too ("" when none).
     ``built``: what the runner's build writes in the copy
-    (:attr:`~cicd_agent.runners.protocol.TestRunner.builds`), left out where the copy did not hold
+    (:attr:`~cicd_agent.runners.protocol.Repeats.builds`), left out where the copy did not hold
     it before."""
     for name in sorted(before.keys() | after.keys()):
         if before.get(name) == after.get(name) or (
@@ -219,12 +219,12 @@ def repeated(
     repetition), the label of a candidate its runner could not repeat ("" when it ran), and
     the runs it took (:func:`repeat_failed`)."""
     runner = gaps.change.runner
-    if runner.repeats is None:
+    if gaps.change.repeats.repeats is None:
         return "", f"not repeated: {runner.name} cannot run a test many times in one process", 0
     alone = Selection((candidate.path,), repeat=REPEATS)
     _, why = run_candidate(gaps, candidate, sandbox, alone, timeout)
     if why:
-        return repeat_failed(runner.repeats, why), "", 1
+        return repeat_failed(gaps.change.repeats.repeats, why), "", 1
     return "", "", 1
 
 

@@ -36,8 +36,8 @@ from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, could_not_run
 from cicd_agent.modes.gen_tests.suite import FAILED, failing_said
 from cicd_agent.modes.gen_tests.targets import gaps
 from cicd_agent.modes.gen_tests.types import GenTestsOpinion, GenTestsVerdict
-from cicd_agent.runners import DRIVEN
-from cicd_agent.runners.protocol import TestRunner
+from cicd_agent.runners.protocol import WritesTests
+from cicd_agent.runners.table import DRIVEN
 from cicd_agent.verify.conditions import MAX_REPEAT, varied
 from cicd_agent.verify.reruns import Reruns
 
@@ -195,22 +195,23 @@ def _possible_bugs(
             found[attempt.segment] = _bug(
                 segment=attempt.segment, path=segment.path, line=segment.start,
                 test_path=attempt.test_path, failure=attempt.verdict.possible_bug,
-                rationale=attempt.rationale, test=attempt.source, runner=DRIVEN,
+                rationale=attempt.rationale, test=attempt.source, runner=DRIVEN.runner.name,
+                tests=DRIVEN.tests,
                 contract=contract, redact=redact)
     return list(found.values())
 
 
 def _bug(*, segment: str, path: str, line: int, test_path: str, failure: str, rationale: str,
-         test: str, runner: TestRunner, contract: Contract,
+         test: str, runner: str, tests: WritesTests, contract: Contract,
          redact: Callable[[str], str]) -> PossibleBug:  # fmt: skip
     """A possible bug: the failure, the candidate and the contract it follows, redacted and
     neutralised (the candidate is the model's, the contract the pull request's), with the
-    command that reruns it (the runner's own, :meth:`~cicd_agent.runners.protocol.TestRunner.rerun_file`)."""
+    command that reruns it (the runner's own, :meth:`~cicd_agent.runners.protocol.WritesTests.rerun_file`)."""
     return PossibleBug(segment=segment, path=path, line=line, test_path=test_path,
                        failure=redact(failure), rationale=rationale, test=redact(test),
-                       runner=runner.name, contract=neutralise(redact(contract.describe())),
+                       runner=runner, contract=neutralise(redact(contract.describe())),
                        contract_changed=contract.changed,
-                       reproduce=neutralise(redact(runner.rerun_file(test_path))))  # fmt: skip
+                       reproduce=neutralise(redact(tests.rerun_file(test_path))))  # fmt: skip
 
 
 def _deliver(result: GenTestsResult, patch_path: Path, tests: Sequence[AcceptedTest]) -> None:
@@ -296,7 +297,7 @@ def _written(
     changed: Callable[[str, int], bool],
 ) -> None:  # fmt: skip
     """One runner's candidates, kept files and possible bugs, into ``result``."""
-    runner = written.before.change.runner
+    change = written.before.change
     for attempt in written.attempts:
         verdict = attempt.verdict
         gained = verdict.covered.get(attempt.source, frozenset())
@@ -305,13 +306,14 @@ def _written(
             stopped_at=verdict.stage or None, reason=neutralise(redact(verdict.reason)),
             gained=describe_gain(gained, ()) if verdict.kept else "", rationale=attempt.rationale,
             runs=verdict.runs,
-            seconds=round(attempt.seconds, 2), runner=runner.name))  # fmt: skip
+            seconds=round(attempt.seconds, 2), runner=change.runner.name))  # fmt: skip
         contract = chosen(verdict.contracts, changed)
         if verdict.possible_bug and gained and contract is not None:
             result.possible_bugs.append(_bug(
                 segment=attempt.source, path=attempt.source, line=min(gained),
                 test_path=verdict.path, failure=verdict.possible_bug, rationale=attempt.rationale,
-                test=attempt.text, runner=runner, contract=contract, redact=redact))
+                test=attempt.text, runner=change.runner.name, tests=change.writes,
+                contract=contract, redact=redact))
     result.accepted += [_accepted(test) for test in written.accepted]
 
 

@@ -48,8 +48,8 @@ from cicd_agent.modes.gen_tests.contract_check import Contract
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, TooMuchCoverageData
 from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.modes.gen_tests.suite import ProjectCommand, SuiteBaseline
-from cicd_agent.runners import DRIVEN, SESSIONS
 from cicd_agent.runners.sessions import Evidence
+from cicd_agent.runners.table import DRIVEN, SESSIONS
 from cicd_agent.sandbox.run import RunResult
 from cicd_agent.sandbox.workspace import Workspace, remove_tree
 from cicd_agent.verify import mutants, mutation
@@ -281,7 +281,7 @@ class Gate:
 
     def _imports(self, trial: _Trial) -> tuple[str, str] | None:
         path = trial.test_path
-        result, evidence = self._pytest(trial, *SESSIONS.collecting(path))
+        result, evidence = self._pytest(trial, *DRIVEN.reports.collecting(path))
         if result.timed_out:
             return f"collection {result.describe()}", _tail(result.output)
         if evidence.problem:
@@ -376,7 +376,7 @@ class Gate:
         """The candidate alone, :data:`REPEATS` times in one pytest process."""
         result, evidence = self._pytest(trial, *SESSIONS.repeated([trial.test_path], REPEATS))
         problem = self._judge(trial, result, evidence, compare_baseline=False)
-        return None if problem is None else (repeat_failed(DRIVEN.repeats, problem[0]), problem[1])
+        return None if problem is None else (repeat_failed(DRIVEN.repeats.repeats, problem[0]), problem[1])
 
     def _suite(self, trial: _Trial) -> tuple[str, str] | None:
         if self.command.is_pytest:

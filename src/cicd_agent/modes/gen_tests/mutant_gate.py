@@ -1,5 +1,5 @@
 """The runner gate's stages for a runner judged by mutants rather than coverage
-(:attr:`~cicd_agent.runners.protocol.TestRunner.judged_by`: ``cargo test``), through the same
+(:class:`~cicd_agent.runners.protocol.JudgesByMutants`: ``cargo test``), through the same
 candidate runs (:mod:`.candidate_runs`) as jest's, vitest's and Go's (:mod:`.runner_gate`),
 which hands such a candidate here. No coverage tool runs, so only a mutant of the change's
 lines it fails on shows a candidate runs them; one that no mutant can judge is dropped at
@@ -24,6 +24,7 @@ from cicd_agent.modes.gen_tests.candidate_runs import (
 )
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.runners.base import PASSED, Selection
+from cicd_agent.runners.protocol import JudgesByMutants
 from cicd_agent.sandbox.run import Sandbox
 from cicd_agent.sandbox.workspace import remove_tree
 
@@ -35,15 +36,16 @@ only evidence that it runs the change."""
 
 
 def judge_by_mutants(
-    gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, *, timeout: float
+    gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, mutants: JudgesByMutants, *,
+    timeout: float,
 ) -> RunnerVerdict:
     """The stages: ``path`` (:func:`_path_problem`), ``assertion`` (each test asserts, read
     before anything runs: the runner's
-    :meth:`~cicd_agent.runners.protocol.TestRunner.unasserted`), ``compiles`` (the runner builds
+    :meth:`~cicd_agent.runners.protocol.WritesTests.unasserted`), ``compiles`` (the runner builds
     the test target first: cargo's ``cargo test --no-run --test NAME``), ``pass`` (alone, in a
     fresh copy), ``same_copy`` (once more in that copy, what the first run left kept:
     :data:`~.candidate_runs.AGAIN_HERE`), ``pass_again`` (:data:`RERUNS` more fresh copies, in
-    the runner's order: its :attr:`~cicd_agent.runners.protocol.TestRunner.unshuffled`),
+    the runner's order: its :attr:`~cicd_agent.runners.protocol.Repeats.unshuffled`),
     ``repeat`` (:func:`~.candidate_runs.repeated`: libtest cannot repeat a test in its
     process, so the seam runs the built binary again and again in one sandboxed run,
     :mod:`cicd_agent.runners.cargo.repeat`),
@@ -52,11 +54,11 @@ def judge_by_mutants(
     coverage tool runs, so a mutant it fails on is the only evidence it runs the change; where
     none can be judged it is dropped at ``dependence``, :data:`UNCHECKED`: never kept on
     nothing)."""
-    runner, path = gaps.change.runner, candidate.path
+    path = candidate.path
     refused = _path_problem(gaps, candidate, sandbox.checkout)
     if refused:
         return RunnerVerdict(path, "path", refused)
-    idle = runner.unasserted(sandbox.pristine, path, candidate.text)
+    idle = gaps.change.writes.unasserted(sandbox.pristine, path, candidate.text)
     if idle:
         return RunnerVerdict(path, "assertion", idle)
     alone = Selection((path,))
@@ -64,7 +66,7 @@ def judge_by_mutants(
         first, why = copy.run(alone, timeout)
         left = "" if why else copy.again(timeout)
     if why:
-        unbuilt = runner.build_problem(first, path) if first is not None else ""
+        unbuilt = mutants.build_problem(first, path) if first is not None else ""
         return RunnerVerdict(path, "compiles" if unbuilt else "pass", unbuilt or why, runs=1)
     if left:
         return RunnerVerdict(path, "same_copy", left, runs=2)
@@ -72,7 +74,7 @@ def judge_by_mutants(
         _, why = run_candidate(gaps, candidate, sandbox, alone, timeout)
         if why:
             return RunnerVerdict(path, "pass_again", f"rerun {number + 1} in a fresh copy "
-                                 f"({runner.unshuffled}): {why}", runs=3 + number)  # fmt: skip
+                                 f"({gaps.change.repeats.unshuffled}): {why}", runs=3 + number)  # fmt: skip
     flaky, unrepeated, runs = repeated(gaps, candidate, sandbox, timeout)
     runs += 2 + RERUNS
     if flaky:
@@ -87,13 +89,13 @@ def judge_by_mutants(
         return RunnerVerdict(path, "dependence", f"{UNCHECKED}: {found.label}", runs=runs)
     if found.depends is False:
         return RunnerVerdict(path, "depends", found.label, runs=runs)
-    kept = "; ".join(filter(None, (found.label, runner.unshuffled, unrepeated, UNMEASURED)))
+    kept = "; ".join(filter(None, (found.label, gaps.change.repeats.unshuffled, unrepeated, UNMEASURED)))
     return RunnerVerdict(path, "", kept, runs=runs)
 
 
 def _path_problem(gaps: RunnerGaps, candidate: Candidate, checkout: Path) -> str:
     """Why a candidate may not be written where it asks ("" when it may): the runner's own rule
-    for a new test file (:meth:`~cicd_agent.runners.protocol.TestRunner.new_test_problem`: cargo's,
+    for a new test file (:meth:`~cicd_agent.runners.protocol.WritesTests.new_test_problem`: cargo's,
     a new integration test ``tests/NAME.rs`` of the library crate at the repository's root,
     never a unit test inside ``src/``, whose patch would edit the code's own file), under a name
     no file takes (``tests/NAME/`` and any case of it included)."""
@@ -102,7 +104,7 @@ def _path_problem(gaps: RunnerGaps, candidate: Candidate, checkout: Path) -> str
         return problem
     if not gaps.targets():
         return f"{runner.name} has no changed line of code to test"
-    if refused := runner.new_test_problem(checkout, path):
+    if refused := gaps.change.writes.new_test_problem(checkout, path):
         return refused
     if lexists(checkout, path) or any(twin(checkout, name) for name in (
             PurePosixPath(path), PurePosixPath(path).with_suffix(""))):  # fmt: skip

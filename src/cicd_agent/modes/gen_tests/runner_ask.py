@@ -95,7 +95,7 @@ class RunnerWriter:
             attempts: list[RunnerAttempt] = []
             accepted: list[AcceptedTest] = []
             sources = sorted(uncovered, key=lambda path: (-len(uncovered[path]), path))
-            layout = gaps.change.runner.layout(self.sandbox.pristine)  # one walk
+            layout = gaps.change.writes.layout(self.sandbox.pristine)  # one walk
             for index, source in enumerate(sources, 1):
                 place = f"{gaps.change.runner.name}, file {index} of {len(sources)}"
                 stop = stop or self._file(gaps, source, place, attempts, accepted, layout=layout)

@@ -1,7 +1,7 @@
 """gen-tests beyond Python, through the test-runner seam (:mod:`cicd_agent.runners`):
 what a change to JavaScript/TypeScript (jest or vitest) or Go code leaves untested.
 
-For each runner that exercises a changed file in this job (:func:`~cicd_agent.runners.for_file`),
+For each runner that exercises a changed file in this job (:func:`~cicd_agent.runners.lookups.for_file`),
 in collect's sandbox: the whole suite once, measuring the changed files with the runner's own
 coverage (istanbul's map in jest's or vitest's JSON report, ``go test -coverprofile``); the
 changed lines it counts as code and did not run are the gaps. Then the test files the change
@@ -37,9 +37,10 @@ from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_tex
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_OTHER_RUNS
 from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS, adds_a_test
-from cicd_agent.runners import RUNNERS, for_file
 from cicd_agent.runners.base import PASSED, Reach, Selection, TestReport
-from cicd_agent.runners.protocol import TestRunner
+from cicd_agent.runners.lookups import for_file
+from cicd_agent.runners.protocol import JudgesByMutants, Repeats, Runner, WritesTests
+from cicd_agent.runners.table import RUNNERS, Row
 from cicd_agent.sandbox.run import Sandbox
 from cicd_agent.sandbox.workspace import remove_tree
 from cicd_agent.verify.conditions import MAX_REPEAT, NOISE, ZONES
@@ -64,12 +65,26 @@ class RunnerChange:
     """What a change holds for one runner: its source files with their added lines, and the
     test files it adds or changes."""
 
-    runner: TestRunner
+    runner: Runner
     sources: Mapping[str, frozenset[int]]
     tests: tuple[str, ...]
+    writes: WritesTests
+    """Where and how a test of the runner is written."""
+    repeats: Repeats
+    """How the runner repeats a test, and whether it keeps the suite's order."""
+    mutants: JudgesByMutants | None
+    """How a candidate is judged by mutants (cargo's); None: by the runner's coverage."""
     adds_tests: bool = False
     """Whether the change adds a test (:func:`~.targets.adds_a_test`): only then are the tests
     repeated in each round for its share of the budget; else each runs once a round."""
+
+    @classmethod
+    def of(cls, row: Row, sources: Mapping[str, frozenset[int]], tests: tuple[str, ...],
+           adds_tests: bool = False) -> RunnerChange | None:  # fmt: skip
+        """The change for the runner of ``row``; None when the runner writes no tests."""
+        if row.tests is None or row.repeats is None:
+            return None
+        return cls(row.runner, sources, tests, row.tests, row.repeats, row.mutants, adds_tests)
 
 
 @dataclass(frozen=True)
@@ -116,8 +131,8 @@ class RunnerGaps:
 
     def rerun_order(self) -> str:
         """How the reruns of the change's tests ordered them, as the summary says it."""
-        if self.change.runner.unshuffled:
-            return f"in their order ({self.change.runner.unshuffled})"
+        if self.change.repeats.unshuffled:
+            return f"in their order ({self.change.repeats.unshuffled})"
         seed = self.reruns.seed if self.reruns is not None else 0
         return f"in their order and shuffled by turns (seeds drawn from {seed})"
 
@@ -206,7 +221,7 @@ def changes(
     those no runner gen-tests drives is configured for (uvu, ava, mocha, ``node --test``); a
     Python project's stray .js file is no suite and no warning."""
     diff = checkout.diff(base, head)
-    found: dict[str, tuple[TestRunner, dict[str, frozenset[int]], list[str]]] = {}
+    found: dict[str, tuple[Row, dict[str, frozenset[int]], list[str]]] = {}
     adding: set[str] = set()  # the runners a test of which the change adds
     clauses: list[str] = []
     reaches: dict[str, Callable[[str], Reach]] = {}  # each runner reads the layout once
@@ -223,35 +238,37 @@ def changes(
             if lone and is_file(checkout.root, "package.json") and lone not in clauses:
                 clauses.append(lone)  # a JS project's change is never "no Python files" alone
             continue
-        runner = for_file(path, checkout.root, environ)
-        if isinstance(runner, str):
-            if runner and runner not in clauses:
-                clauses.append(runner)
+        row = for_file(path, checkout.root, environ)
+        if isinstance(row, str):
+            if row and row not in clauses:
+                clauses.append(row)
             continue
-        if not runner.configured(checkout.root):
+        runner, writes = row.runner, row.tests
+        if writes is None or not runner.configured(checkout.root):
             continue
         if runner.name not in reaches:
-            reaches[runner.name] = runner.reach(checkout.root)
+            reaches[runner.name] = writes.reach(checkout.root)
         reached = reaches[runner.name](path)
         if reached == "none":
             continue  # a binary, example, bench or build script: no test of it, none reaches it
         rust = reached == "own"  # code, and its tests' file
-        _, sources, tests = found.setdefault(runner.name, (runner, {}, []))
+        _, sources, tests = found.setdefault(runner.name, (row, {}, []))
         if runner.tests_of(path, (path,)) == (path,) and (
             not rust or _has_tests(checkout.root, path)
         ):
             tests.append(path)
-            if adds_a_test(changed, runner):
+            if adds_a_test(changed, writes):
                 adding.add(runner.name)
             if not rust:
                 continue
         if lines := frozenset(number for number, _ in changed.added_lines()):
             sources[path] = lines
-    return [RunnerChange(runner, sources, tuple(tests), runner.name in adding)
-            for runner, sources, tests in found.values()], clauses  # fmt: skip
+    changes = [RunnerChange.of(row, sources, tuple(tests), row.runner.name in adding)
+               for row, sources, tests in found.values()]  # fmt: skip
+    return [change for change in changes if change is not None], clauses
 
 
-def _unconfigured(path: str, drivers: Sequence[TestRunner]) -> str:
+def _unconfigured(path: str, drivers: Sequence[Runner]) -> str:
     """Why a changed source file was not measured: no runner gen-tests drives for its language
     is configured (a project testing with uvu, ava, mocha or ``node --test``)."""
     names = ", ".join(sorted({r.name for r in drivers}))
@@ -285,8 +302,8 @@ def measure(
         finally:
             remove_tree(space.root)
     unmeasured = changed_code(change, sandbox, suite) if suite is not None else {}
-    reruns = rerun(change.runner, sandbox, change.tests, timeout=timeout, budget=budget,
-                   seed=seed, rounds=rounds or ROUNDS, say=say,
+    reruns = rerun(change.runner, sandbox, change.tests, repeats=change.repeats, timeout=timeout,
+                   budget=budget, seed=seed, rounds=rounds or ROUNDS, say=say,
                    repeat=change.adds_tests) if change.tests else None  # fmt: skip
     return RunnerGaps(change, suite, reruns, unmeasured)
 
@@ -303,7 +320,7 @@ def changed_code(
     change: RunnerChange, sandbox: Sandbox, suite: TestReport
 ) -> dict[str, frozenset[int]]:
     """Where the runner's coverage could not run on a suite that ran, the change's added lines
-    that are code (:meth:`~cicd_agent.runners.protocol.TestRunner.code_lines`: cargo's), read in
+    that are code (:meth:`~cicd_agent.runners.protocol.JudgesByMutants.code_lines`: cargo's), read in
     the sandbox's copy; {} for every other runner or report."""
     if suite.problem or suite.coverage is not None:
         return {}
@@ -313,7 +330,7 @@ def changed_code(
             text = read_text(sandbox.pristine, path)
         except CheckoutFileError:
             continue
-        code = change.runner.code_lines(text)
+        code = change.mutants.code_lines(text) if change.mutants is not None else None
         if code is None:
             return {}
         if code := lines & code:
@@ -322,10 +339,11 @@ def changed_code(
 
 
 def rerun(
-    runner: TestRunner,
+    runner: Runner,
     sandbox: Sandbox,
     tests: Sequence[str],
     *,
+    repeats: Repeats,
     timeout: float,
     budget: float,
     seed: int,
@@ -336,7 +354,7 @@ def rerun(
     """``tests`` (files) run ``rounds`` times in one copy, odd rounds shuffled with a seed
     drawn from ``seed`` and recorded, zones and noise as :data:`ROUNDS` says; each test's
     counts by the runner's report. A runner that repeats a test in one process
-    (:attr:`~cicd_agent.runners.protocol.TestRunner.repeats`, ``go test -count``) runs
+    (:attr:`~cicd_agent.runners.protocol.Repeats.repeats`, ``go test -count``) runs
     each round after the first as often as the round's share of the budget holds at the last
     round's pace (:func:`repeats_next`), no more than enough to show a
     flake of :data:`~cicd_agent.verify.conditions.FLAKE_RATE` under its condition
@@ -387,7 +405,7 @@ def rerun(
                     under.setdefault(test, []).append(said)
                     replays.setdefault(test, f"{runner.name} on {test.split(' › ')[0]}{again}")
             enough.add(_failed_under(report, replace(chosen, repeat=1))[0], ran)
-            if runner.repeats is not None and repeat:  # no more than enough to show a flake
+            if repeats.repeats is not None and repeat:  # no more than enough to show a flake
                 times = enough.cap(repeats_next(times, report.seconds,
                                                 min(timeout, left) / (rounds - runs + 1)))  # fmt: skip
     finally:

@@ -9,9 +9,9 @@ is kept only if, in order:
    in the folder of a changed source file with uncovered lines (or that folder's
    ``__tests__``/``test``/``tests``; for jest and vitest also a folder holding an existing
    test of that file, as a root ``tests/`` beside ``src/``: the runner's
-   :meth:`~cicd_agent.runners.protocol.TestRunner.layout`), no setting of the runner (``go.mod``,
+   :meth:`~cicd_agent.runners.protocol.WritesTests.layout`), no setting of the runner (``go.mod``,
    ``jest.config.*``, ``package.json``), nothing the runner's own rule refuses
-   (:meth:`~cicd_agent.runners.protocol.TestRunner.new_test_problem`: for jest and vitest a file
+   (:meth:`~cicd_agent.runners.protocol.WritesTests.new_test_problem`: for jest and vitest a file
    ``npm test`` never runs, a manual mock, or one an import opens in place of a file it
    holds), no file the checkout already holds (nor one a file system that ignores case or
    Unicode form opens as one: the kept test is delivered there too): a candidate writes one
@@ -19,7 +19,7 @@ is kept only if, in order:
 2. ``assertion``: each of its tests asserts, by a look at its words before anything runs: a Go
    ``TestX`` calls ``t.Error``/``t.Errorf``/``t.Fatal``/``t.Fatalf``/``t.Fail`` (or testify's
    ``assert``/``require``); each JavaScript ``it``/``test`` holds ``expect`` or ``assert``
-   (the runner's :meth:`~cicd_agent.runners.protocol.TestRunner.unasserted`). A test that only
+   (the runner's :meth:`~cicd_agent.runners.protocol.WritesTests.unasserted`). A test that only
    runs the code would add coverage and check nothing.
 3. ``pass``: run alone in a fresh sandbox copy, every one of its tests passed as the runner's
    report says (a report that is no result, a killed or timed-out run is no pass), the tests
@@ -36,7 +36,7 @@ is kept only if, in order:
    recorded seed; where the runner cannot shuffle (jest before 29.5 has no ``--randomize``) in
    order, and the kept candidate says "not shuffled" (:attr:`RunnerVerdict.reason`).
 6. ``repeat``: it passes :data:`~.candidate_runs.REPEATS` more times in one process where the
-   runner can repeat a test (:attr:`~cicd_agent.runners.protocol.TestRunner.repeats`:
+   runner can repeat a test (:attr:`~cicd_agent.runners.protocol.Repeats.repeats`:
    ``go test -count=N``, one build; cargo's binaries, built once, run again in one run; jest's tests
    defined N times in the file's run; vitest's set to repeat by their own ``repeats`` in the
    file's run), a cheap run that catches the flaky candidate its few fresh runs let through by
@@ -53,7 +53,7 @@ no failure either), is a possible bug (:attr:`RunnerVerdict.possible_bug`), neve
 code's contract states what it asserted (:mod:`.contract_check`); without one it is dropped as
 :data:`~.contract_check.NO_CONTRACT`.
 A runner judged by mutants rather than coverage (``cargo test``:
-:attr:`~cicd_agent.runners.protocol.TestRunner.judged_by`) has stages of its own (:mod:`.mutant_gate`).
+:class:`~cicd_agent.runners.protocol.JudgesByMutants`) has stages of its own (:mod:`.mutant_gate`).
 Each run of a candidate and its run against mutants are both gates' (:mod:`.candidate_runs`).
 """
 
@@ -86,8 +86,8 @@ from cicd_agent.modes.gen_tests.contract_check import (
 from cicd_agent.modes.gen_tests.mutant_gate import judge_by_mutants
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.runners import layout as test_layout
-from cicd_agent.runners import settings_problem
 from cicd_agent.runners.base import TEST_FOLDERS, Layout, Selection, TestReport
+from cicd_agent.runners.lookups import settings_problem
 from cicd_agent.sandbox.run import Sandbox
 
 __all__ = ["RERUNS", "Candidate", "RunnerVerdict", "judge"]
@@ -105,15 +105,15 @@ def judge(
     """Stage by stage (module doc), each run in a fresh copy within ``timeout``; ``layout``:
     the existing tests of each file (the writer's one walk; None: walked here)."""
     runner, path = gaps.change.runner, candidate.path
-    if runner.judged_by == "mutants":
-        return judge_by_mutants(gaps, candidate, sandbox, timeout=timeout)
+    if gaps.change.mutants is not None:
+        return judge_by_mutants(gaps, candidate, sandbox, gaps.change.mutants, timeout=timeout)
     uncovered = gaps.uncovered()
     if layout is None:
-        layout = runner.layout(sandbox.pristine)
+        layout = gaps.change.writes.layout(sandbox.pristine)
     refused = _path_problem(gaps, candidate, sandbox.checkout, uncovered, layout)
     if refused:
         return RunnerVerdict(path, "path", refused)
-    idle = runner.unasserted(sandbox.pristine, path, candidate.text)
+    idle = gaps.change.writes.unasserted(sandbox.pristine, path, candidate.text)
     if idle:
         return RunnerVerdict(path, "assertion", idle)
     cover = tuple(sorted(uncovered))
@@ -130,7 +130,7 @@ def judge(
     if left:
         return RunnerVerdict(path, "same_copy", left, runs=2)
     seeds: list[int] = []
-    unshuffled = runner.unshuffled_in(sandbox.checkout)
+    unshuffled = gaps.change.repeats.unshuffled_in(sandbox.checkout)
     for number in range(RERUNS):
         order = None if unshuffled else (seed + number) % 2**31 or 1
         seeds += [] if order is None else [order]
@@ -196,7 +196,7 @@ def _path_problem(
     uncovered: Mapping[str, frozenset[int]], layout: Layout,
 ) -> str:  # fmt: skip
     """Why ``candidate`` may not be written where it asks ("" when it may; stage 1): the
-    runner's own rule (:meth:`~cicd_agent.runners.protocol.TestRunner.new_test_problem`) after
+    runner's own rule (:meth:`~cicd_agent.runners.protocol.WritesTests.new_test_problem`) after
     the folders and its settings."""
     runner, path = gaps.change.runner, candidate.path
     if problem := unfit(candidate):
@@ -212,7 +212,7 @@ def _path_problem(
             "folders and the folders of their existing tests"
     if settings_problem(runner, (path,)):
         return f"{path} is part of {runner.name}'s settings: a candidate writes a test file only"
-    if refused := runner.new_test_problem(checkout, path):
+    if refused := gaps.change.writes.new_test_problem(checkout, path):
         return refused
     if runner.tests_of(path, (path,)) != (path,) and not test_layout.plain_test(runner, layout, path):
         return f"not a test file by {runner.name}'s naming"

@@ -3,11 +3,11 @@ sees for one changed file's uncovered lines, where the repository keeps such tes
 schema of the model's answer.
 
 The layout is the repository's own: the existing test of the changed file nearest to it (by
-:meth:`~cicd_agent.runners.protocol.TestRunner.tests_of`'s naming in its folder, or for jest
+:meth:`~cicd_agent.runners.protocol.Runner.tests_of`'s naming in its folder, or for jest
 and vitest one that imports it, a root ``tests/`` among them: :mod:`cicd_agent.runners.js.layout`),
 else any test of its folder, is shown for style, and
 the runner's module says where the new file goes and how it is written
-(:meth:`~cicd_agent.runners.protocol.TestRunner.test_file_for` and ``test_style``: Go's
+(:meth:`~cicd_agent.runners.protocol.WritesTests.test_file_for` and ``test_style``: Go's
 package and tables, jest's ``describe``/``it``), so a language is its runner's one module.
 
 Everything the model writes is hostile: the path it proposes is only a proposal, confined by the
@@ -36,7 +36,7 @@ from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import CANDIDATE_FOLDERS, Candidate
 from cicd_agent.runners import layout as test_layout
 from cicd_agent.runners.base import Layout, nearest
-from cicd_agent.runners.protocol import TestRunner
+from cicd_agent.runners.protocol import Runner
 
 _SHARES = {"source": 0.4, "tests": 0.25, "previous": 0.15, "reason": 0.05}
 
@@ -78,7 +78,7 @@ def job(
 ) -> RunnerJob:  # fmt: skip
     """The job for ``source`` (a changed file with uncovered lines), read in the sandbox's
     untouched copy (``existing``: the tests of each file,
-    :meth:`~cicd_agent.runners.protocol.TestRunner.layout`); a CheckoutFileError when it cannot be
+    :meth:`~cicd_agent.runners.protocol.WritesTests.layout`); a CheckoutFileError when it cannot be
     read."""
     runner = gaps.change.runner
     text = read_text(pristine, source)
@@ -96,13 +96,13 @@ def job(
             related_text = read_text(pristine, related)
         except CheckoutFileError:
             related = ""
-    path = runner.test_file_for(source, related, taken)
+    path = gaps.change.writes.test_file_for(source, related, taken)
     layout = f", as `{related}` shows" if related else ""
     missing = gaps.targets().get(source, frozenset())
     return RunnerJob(gaps, source, text, missing, path, layout, related, related_text)
 
 
-def _tests_near(runner: TestRunner, source: str, root: Path) -> tuple[str, ...]:
+def _tests_near(runner: Runner, source: str, root: Path) -> tuple[str, ...]:
     """The runner's test files in ``source``'s folder and its test folders (regular files, no
     link followed), nearest first."""
     folder = PurePosixPath(source).parent
@@ -146,7 +146,7 @@ class RunnerPrompts:
     def system(self, work: RunnerJob) -> str:
         return string.Template(template("gen_tests_runner_system")).substitute(
             runner=work.gaps.change.runner.name,
-            style=work.gaps.change.runner.test_style(work.text, work.related_text),
+            style=work.gaps.change.writes.test_style(work.text, work.related_text),
             untrusted_rules=UNTRUSTED_RULES,
         )
 

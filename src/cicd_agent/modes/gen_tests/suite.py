@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.file_names import name_span
-from cicd_agent.runners import SESSIONS
+from cicd_agent.runners.table import SESSIONS
 
 FAILED = frozenset({"failed", "error"})
 """A test's outcomes that are a failure (pytest's ``error`` is one in its set-up or teardown)."""

@@ -24,12 +24,12 @@ from cicd_agent.local.checkout_files import (
     walk_every_name,
 )
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
-from cicd_agent.runners import DRIVEN
+from cicd_agent.runners.table import DRIVEN
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.diff import FileDiff
     from cicd_agent.local.checkout import GitCheckout
-    from cicd_agent.runners.protocol import TestRunner
+    from cicd_agent.runners.protocol import WritesTests
 
 _TEST_FOLDERS = frozenset({"tests", "test", "testing"})
 _NOT_TARGETS = frozenset({"setup.py", "conftest.py", "noxfile.py", "fabfile.py"})
@@ -50,7 +50,7 @@ SKIPPED_FOLDERS = frozenset(
     }
 )
 
-def adds_a_test(changed: FileDiff, runner: TestRunner) -> bool:
+def adds_a_test(changed: FileDiff, runner: WritesTests) -> bool:
     """Whether the change to ``runner``'s test file ``changed`` adds a test: the file is new,
     or a line it adds declares one as the runner's own rule says (its ``declares_a_test``,
     in its folder). The flaky hunt spends its
@@ -166,7 +166,7 @@ def changed_targets(checkout: GitCheckout, base: str, head: str) -> Targets:
             name = PurePosixPath(changed.path).name
             if a_file and (name.startswith("test_") or name.endswith("_test.py")):
                 tests.extend(_changed_tests(checkout.root, changed))
-                adds = adds or adds_a_test(changed, DRIVEN)
+                adds = adds or adds_a_test(changed, DRIVEN.tests)
             continue
         lines = frozenset(number for number, _ in changed.added_lines())
         if lines:

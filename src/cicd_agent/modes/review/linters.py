@@ -118,7 +118,7 @@ def lint_changes(
     if not planned:
         return [], ()
     # The sandbox (about 12 ms of CPU to import): only a review with a linter to run pays for it.
-    from cicd_agent.runners import tool_mounts  # rustup's toolchains, for clippy
+    from cicd_agent.runners.lookups import tool_mounts  # rustup's toolchains, for clippy
     from cicd_agent.sandbox.isolation import find_bwrap, probe_isolation
     from cicd_agent.sandbox.run import Sandbox
     from cicd_agent.sandbox.workspace import ignored_untracked

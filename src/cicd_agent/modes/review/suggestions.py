@@ -67,7 +67,8 @@ def check_suggestions(
         return Checks(why_unchecked=f"no sandbox on this runner ({isolation.detail})")
     # The verifier and its runners (about 0.15 s of CPU to import): only a review with a
     # suggestion to check pays for them.
-    from cicd_agent.runners import SESSIONS, for_file, tool_mounts
+    from cicd_agent.runners.lookups import for_file, tool_mounts
+    from cicd_agent.runners.table import SESSIONS
     from cicd_agent.verify.suggested import PatchChecks
 
     texts = facts.sources.texts([f.path for f in proposed])
@@ -82,7 +83,8 @@ def check_suggestions(
             text = texts.get(finding.path)
             if text is None:
                 continue
-            runner = for_file(finding.path, sandbox.checkout, ctx.environ)
+            row = for_file(finding.path, sandbox.checkout, ctx.environ)
+            runner = row if isinstance(row, str) else row.runner
             verdicts[key_of(finding)] = checks.judge(_claim(finding, text, files, facts, runner))
     return Checks(verdicts)
 
@@ -109,7 +111,7 @@ def _claim(
     tool, _, rule = finding.rule.partition("/")
     gone = rule if finding.source == "deterministic" and any(c.label == tool for c in linters) \
         else ""  # fmt: skip
-    from cicd_agent.runners import RUNNERS
+    from cicd_agent.runners.table import RUNNERS
 
     claim = KeepsPassing(patch(finding, text), (path,), (), linters, gone)
     if isinstance(runner, str):

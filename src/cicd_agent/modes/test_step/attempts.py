@@ -8,19 +8,19 @@ the tests that failed, up to ``retries`` times while any still fails. What the r
 judged by :func:`cicd_agent.modes.test_step.judge.judge_step`; this module only runs and reads.
 
 The runner whose command it is says how, through its part of the
-:class:`~cicd_agent.runners.protocol.TestRunner` protocol: the command with its report written
+:class:`~cicd_agent.runners.protocol.RetriesStep` protocol: the command with its report written
 into the run's folder (pytest's JUnit report, read as the seam reads a judged run's; jest's and
 vitest's JSON, surefire's JUnit) or read from its output (``go test -json``, libtest's result
 lines), and the command that runs only the tests that failed (pytest's cache, a name pattern,
 ``-run``, ``--exact``, ``-Dtest``); a command no runner claims runs once and its failures are
 judged without retries. In the sandbox a runner adds what it needs there (jest's and vitest's
-node options: :meth:`~cicd_agent.runners.protocol.TestRunner.sandboxed`).
+node options: :meth:`~cicd_agent.runners.protocol.RetriesStep.sandboxed`).
 
 Given the change's lines, the runner's tracer, where it has one
-(:meth:`~cicd_agent.runners.protocol.TestRunner.step_tracer`: pytest's loads first into each
+(:meth:`~cicd_agent.runners.protocol.TracesChanges.step_tracer`: pytest's loads first into each
 run), records which tests ran one of them; a run that stopped on how it was called, before any
 test reported, ends the step with the runner's own words on it
-(:meth:`~cicd_agent.runners.protocol.TestRunner.step_stopped`).
+(:meth:`~cicd_agent.runners.protocol.RetriesStep.step_stopped`).
 """
 
 from __future__ import annotations
@@ -34,20 +34,22 @@ from cicd_agent.analysis.changed_lines import Record, Touched
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt
-from cicd_agent.runners import RUNNERS, tool_mounts
-from cicd_agent.runners.node.step import STEPS, NodeStep
-from cicd_agent.runners.protocol import TestRunner
+from cicd_agent.runners.lookups import tool_mounts
 from cicd_agent.runners.step_outcomes import StepOutcomes
+from cicd_agent.runners.table import STEP_ONLY, TABLE, Row, StepRow
 from cicd_agent.sandbox.step import step_place
 
+STEP_ROWS: tuple[Row | StepRow, ...] = (*TABLE, *STEP_ONLY)
+"""Every runner the test step reads, the test step's own last."""
 
-def runner_of(command: Sequence[str]) -> TestRunner | NodeStep | None:
-    """The runner whose test step ``command`` is (its
-    :meth:`~cicd_agent.runners.protocol.TestRunner.step_command`), or None: the command then runs
-    once and its failures are judged without retries."""
-    steps: tuple[TestRunner | NodeStep, ...] = (*RUNNERS, *STEPS)
-    return next((runner for runner in steps
-                 if runner.step_command(command, Path(), None) is not None), None)  # fmt: skip
+
+def runner_of(command: Sequence[str]) -> Row | StepRow | None:
+    """The row of the runner whose test step ``command`` is (its
+    :meth:`~cicd_agent.runners.protocol.RetriesStep.step_command`), the runners the test step
+    alone reads after the others, or None: the command then runs once and its failures are
+    judged without retries."""
+    return next((row for row in STEP_ROWS if row.step is not None
+                 and row.step.step_command(command, Path(), None) is not None), None)  # fmt: skip
 
 
 def run_attempts(
@@ -66,7 +68,8 @@ def run_attempts(
     where :func:`~cicd_agent.sandbox.step.step_place` puts code that is ``trusted`` or not
     (by default, not: in the sandbox), handed ``env`` as it scrubs it there. Each retry is
     announced through ``say`` (the mode's progress line)."""
-    runner = runner_of(command)
+    row = runner_of(command)
+    runner, traces = (row.step, row.tracer) if row is not None else (None, None)
     attempts: list[Attempt] = []
     with (tempfile.TemporaryDirectory(prefix="cicd-agent-step-") as folder,
           step_place(cwd, env, trusted=trusted, own=Path(folder) / "own",
@@ -74,8 +77,8 @@ def run_attempts(
         ours: dict[str, str] = {}
         if runner is not None and place.sandbox is not None and place.space is not None:
             ours = runner.sandboxed(place.sandbox.environment(place.space))
-        tracer = (runner.step_tracer(command, change, place.own, place.cwd, env)
-                  if runner is not None and change is not None else None)  # fmt: skip
+        tracer = (traces.step_tracer(command, change, place.own, place.cwd, env)
+                  if traces is not None and change is not None else None)  # fmt: skip
         native: dict[str, bool] = {}
         most = min(max(retries, 0), MAX_RETRIES) if runner else 0
         for number in range(1 + most):
@@ -107,7 +110,7 @@ def run_attempts(
             record = tracer.record(each, alone) if tracer is not None else None
             attempts.append(attempt_of(native, status, parents, record))
             if runner is None:  # said, never "before any test reported" of a runner not read
-                known = ", ".join([*(r.name for r in RUNNERS), *(s.name for s in STEPS)])
+                known = ", ".join(row.name for row in STEP_ROWS)
                 attempts[-1] = replace(attempts[-1], unread=(
                     f"its command is no runner's cicd-agent reads ({known})"))
             if not attempts[-1].failed() or (attempts[-1].doubt and number):

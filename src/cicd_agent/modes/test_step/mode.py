@@ -44,7 +44,7 @@ from cicd_agent.modes.test_step.quarantine_pr import propose
 from cicd_agent.modes.test_step.result import TestStepResult, decide, fixes_lines, seen_lines
 from cicd_agent.modes.test_step.types import FlakyFix, StepFacts, StepVerdict
 from cicd_agent.plugins import plugin_sections
-from cicd_agent.runners import file_of_test
+from cicd_agent.runners.lookups import file_of_test
 from cicd_agent.sandbox.step import read_change
 
 if TYPE_CHECKING:
@@ -93,9 +93,10 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
     base, head = ((pull.base.sha, pull.head.sha) if pull is not None else
                   (push.before, push.after) if push is not None else
                   (group.base_sha, group.head_sha) if group is not None else (None, None))  # fmt: skip
-    runner = runner_of(options.command)
-    change, unread = (read_change(base, head, ctx.options.repo_dir, runner.step_sees)
-                      if runner is not None else read_change(base, head, ctx.options.repo_dir))  # fmt: skip
+    row = runner_of(options.command)
+    sees = row.tracer.step_sees if row is not None and row.tracer is not None else _sees_nothing
+    change, unread = (read_change(base, head, ctx.options.repo_dir, sees)
+                      if row is not None else read_change(base, head, ctx.options.repo_dir))  # fmt: skip
     started = time.monotonic()
     attempts = run_attempts(options.command, options.retries, cwd=ctx.options.repo_dir,
                             env=ctx.environ, trusted=trust.code_is_proof, change=change,
@@ -103,9 +104,14 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
     spent = round(time.monotonic() - started, 1)
     if not trust.code_is_proof and any(attempt.exit_status for attempt in attempts):
         ctx.note(SANDBOX_PATH)
-    if runner is not None:  # as gen-tests lists its runner; the run's own verdict says the rest
-        ctx.tool(runner.name)
+    if row is not None:  # as gen-tests lists its runner; the run's own verdict says the rest
+        ctx.tool(row.name)
     return StepFacts(trust, unsure, entries, trusted, tuple(attempts), spent, change, unread)
+
+
+def _sees_nothing(path: str) -> bool:
+    """A runner that keeps no record of which tests ran a changed line sees no file's lines."""
+    return False
 
 
 def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict) -> list[FlakyFix]:
@@ -113,19 +119,19 @@ def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict
     the sandbox and, where one depends on another test, fixed with no model (:mod:`.fixer`)."""
     from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky, not_classified
     from cicd_agent.modes.test_step.model_fix import proposer
-    from cicd_agent.runners import IN_ORDER, tool_mounts
+    from cicd_agent.runners.lookups import tool_mounts
     from cicd_agent.sandbox.isolation import find_bwrap, probe_isolation
     from cicd_agent.verify.orders import OrderedRuns
 
     command = ctx.mode_options.command
-    runner = runner_of(command)
-    orders = IN_ORDER.get(runner.name) if runner is not None else None
+    row = runner_of(command)
+    orders = row.in_order if row is not None else None
     words = orders.command(command) if orders is not None else None
     flaky = [*(test for test, _ in verdict.flaky), *_history_flaky(ctx)]
     if not flaky:
         return []
     if orders is None or words is None:
-        name = runner.name if runner is not None else "no known runner"
+        name = row.name if row is not None else "no known runner"
         why = f"{name} does not run tests in orders of the fixer's choosing"
         ctx.note(f"Flaky tests were not classified: {why}.")
         return not_classified(flaky, why)

@@ -61,8 +61,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
-from typing import Literal
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.local.checkout_files import (
     CheckoutFileError,
     is_file,
@@ -71,7 +71,15 @@ from cicd_agent.local.checkout_files import (
     write_output,
 )
 from cicd_agent.local.job_tools import job_tool
-from cicd_agent.runners.base import Reach, Selection, TestReport, could_not_run, on_pipe, unusable
+from cicd_agent.runners.base import (
+    Layout,
+    Reach,
+    Selection,
+    TestReport,
+    could_not_run,
+    on_pipe,
+    unusable,
+)
 from cicd_agent.runners.cargo.crate import (
     code_lines,
     crate_code,
@@ -84,7 +92,6 @@ from cicd_agent.runners.cargo.crate import (
     table,
     unasserted_test,
 )
-from cicd_agent.runners.cargo.log import SHAPE
 from cicd_agent.runners.cargo.repeat import Runs, counted, repeated
 from cicd_agent.runners.cargo.report import (
     LIBTEST,
@@ -96,7 +103,6 @@ from cicd_agent.runners.cargo.report import (
     test_binaries,
 )
 from cicd_agent.runners.layout import generated_name
-from cicd_agent.runners.protocol import RunnerDefaults
 from cicd_agent.runners.step_outcomes import StepOutcomes
 from cicd_agent.sandbox import Sandbox, ToolMount, Workspace, own_path
 
@@ -112,11 +118,10 @@ _ROOTS = re.compile(r"^(.+/)?(src/(lib|main)\.rs|src/bin/[^/]+\.rs|src/bin/[^/]+
 """The crate roots of test binaries cargo finds by itself (after a member's folder)."""
 
 
-class CargoTest(RunnerDefaults):
-    """``cargo test`` (:class:`~..protocol.TestRunner`)."""
+class CargoTest:
+    """``cargo test``: its row of :mod:`~..table` names it for each consumer it serves."""
 
     name = "cargo test"
-    log_shape = SHAPE
     suffixes: tuple[str, ...] = (".rs",)
     declares_a_test = re.compile(r"\s*#\[(?:\w+::)*(?:test|rstest|test_case|quickcheck)\b")
     """``#[test]``, an attribute of a crate's (``#[tokio::test(flavor = ...)]``), rstest's,
@@ -149,6 +154,27 @@ class CargoTest(RunnerDefaults):
             if (result := RESULT.match(line.rstrip("\r"))) is not None and result[2] != "ignored":
                 found.add(result[1], result[2] == "ok")
         return found
+
+
+    def step_shown(self, line: str) -> str:
+        return f"{line}\n"
+
+    def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
+        return {}
+
+    def step_parents(self, test: str) -> tuple[str, ...]:
+        return ()
+
+    def step_stopped(self, status: int, output: str) -> UsageError | None:
+        return None
+
+    def unshuffled_in(self, checkout: Path) -> str:
+        return self.unshuffled
+
+    def layout(self, checkout: Path) -> Layout:
+        """{}: a test file's name says which source it tests."""
+        return {}
+
 
     def configured(self, checkout: Path) -> bool:
         return is_file(checkout, "Cargo.toml")
@@ -190,10 +216,6 @@ class CargoTest(RunnerDefaults):
 
     def code_lines(self, text: str) -> frozenset[int] | None:
         return code_lines(text)
-
-    judged_by: Literal["coverage", "mutants"] = "mutants"
-    """A job seldom has cargo's coverage tools (:data:`COVERAGE_TOOLS`): a candidate is shown
-    to run the change by a mutant it fails on."""
 
     def unasserted(self, checkout: Path, path: str, text: str) -> str:
         idle = unasserted_test(text)

@@ -51,10 +51,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.changed_lines import Touched
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text, walk_files
 from cicd_agent.local.job_tools import job_tool
-from cicd_agent.runners.base import COUNT, Selection, TestReport, on_pipe, unusable
+from cicd_agent.runners.base import COUNT, Layout, Reach, Selection, TestReport, on_pipe, unusable
 from cicd_agent.runners.go import coverage, step
 from cicd_agent.runners.go.build_cache import CACHE, seed
 from cicd_agent.runners.go.coverage import GoTracer
@@ -65,11 +66,9 @@ from cicd_agent.runners.go.in_run_check import (
     passes_by_package,
     read_events,
 )
-from cicd_agent.runners.go.log import SHAPE, go_event
+from cicd_agent.runners.go.log import go_event
 from cicd_agent.runners.go.profile import module_path, read_profile
 from cicd_agent.runners.layout import generated_name
-from cicd_agent.runners.named_files import NamedFiles
-from cicd_agent.runners.protocol import RunnerDefaults
 from cicd_agent.sandbox import Sandbox, Workspace
 
 _COMMAND = re.compile(r"(^|[\s/;&|])go\s+test(\s|$)")
@@ -93,11 +92,10 @@ _NOT_TESTED = frozenset({"vendor", "testdata", "node_modules"})
 """Folders ``./...`` leaves out (``testdata``, ``vendor``), searched for no test file."""
 
 
-class GoTest(RunnerDefaults):
-    """``go test`` (:class:`~..protocol.TestRunner`)."""
+class GoTest:
+    """``go test``: its row of :mod:`~..table` names it for each consumer it serves."""
 
     name = "go test"
-    log_shape = SHAPE
     suffixes: tuple[str, ...] = (".go",)
     declares_a_test = re.compile(r"func\s+(?:Test|Fuzz|Example)\w*\s*\(")
     """A ``Test…``, ``Fuzz…`` or ``Example…`` function: ``go test`` runs all three."""
@@ -105,7 +103,6 @@ class GoTest(RunnerDefaults):
     repeats: str | None = "go test -count=N, one build"
     step_captures = True
     """The test step reads ``go test -json``'s events from its output, showing their text."""
-    named_files = NamedFiles(package="*_test.go")
 
     def step_command(
         self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
@@ -146,6 +143,26 @@ class GoTest(RunnerDefaults):
         line end included."""
         event = go_event(line)
         return str(event.get("Output", "")) if event is not None else f"{line}\n"
+
+    unshuffled = ""
+    builds: tuple[str, ...] = ()
+
+    def step_stopped(self, status: int, output: str) -> UsageError | None:
+        return None
+
+    def unshuffled_in(self, checkout: Path) -> str:
+        return self.unshuffled
+
+    def reach(self, checkout: Path) -> Callable[[str], Reach]:
+        return lambda path: "tests"
+
+    def layout(self, checkout: Path) -> Layout:
+        """{}: a test file's name says which source it tests."""
+        return {}
+
+    def new_test_problem(self, checkout: Path, path: str) -> str:
+        return ""
+
 
     def configured(self, checkout: Path) -> bool:
         return is_file(checkout, "go.mod")

@@ -44,7 +44,7 @@ from cicd_agent.runners.js import script as js_script
 from cicd_agent.runners.js.load_time import SUFFIXES
 from cicd_agent.runners.js.runner import JsRunner
 from cicd_agent.runners.layout import NOT_PLAIN
-from cicd_agent.runners.protocol import TestRunner
+from cicd_agent.runners.protocol import Runner
 
 MAX_ENTRIES = 50_000
 """Entries the walk lists before it gives up (then only the folders beside the code count)."""
@@ -100,7 +100,7 @@ def mock(path: str) -> bool:
     return any(part.lower() == "__mocks__" for part in PurePosixPath(path).parts)
 
 
-def layout(runner: TestRunner, checkout: Path) -> Layout:
+def layout(runner: Runner, checkout: Path) -> Layout:
     """Which existing tests of ``runner`` test each source file of ``checkout``, by one walk;
     nothing when the checkout is too large to walk, or for a runner other than jest and vitest
     (Go's tests sit in the package, cargo's and Maven's where their tools say)."""

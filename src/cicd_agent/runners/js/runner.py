@@ -30,17 +30,25 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.local.job_tools import Refused, job_tool
-from cicd_agent.runners.base import Selection, TestReport, file_word, nearest, on_pipe, unusable
+from cicd_agent.runners.base import (
+    Reach,
+    Selection,
+    TestReport,
+    file_word,
+    nearest,
+    on_pipe,
+    unusable,
+)
 from cicd_agent.runners.js.checks import read_checks
 from cicd_agent.runners.js.istanbul import read_coverage
 from cicd_agent.runners.js.load_time import MAX_CHARS, SUFFIXES
-from cicd_agent.runners.js.log import SHAPE
 from cicd_agent.runners.js.report import (
     CANARY_KEY,
     Canary,
@@ -52,7 +60,6 @@ from cicd_agent.runners.js.report import (
     the_report,
 )
 from cicd_agent.runners.js.type_only import types_only
-from cicd_agent.runners.protocol import RunnerDefaults
 from cicd_agent.sandbox import Sandbox, Workspace
 
 JS_SUFFIXES = SUFFIXES
@@ -150,11 +157,11 @@ def canary_checks(token: str, runs: str = "") -> str:
     return CANARY.replace('"TOKEN"', json.dumps(token)).replace("held(true)RUNS", f"held(true){runs}")
 
 
-class JsRunner(RunnerDefaults):
-    """jest or vitest (:class:`~..protocol.TestRunner`); a subclass names its arguments."""
+class JsRunner:
+    """jest or vitest, each a subclass naming its arguments: its row of :mod:`~..table` names it
+    for each consumer it serves."""
 
     name = ""
-    log_shape = SHAPE
     arguments: tuple[str, ...] = ()
     """Its arguments for a JSON report of the test files that follow, on stdout."""
     suffixes = JS_SUFFIXES
@@ -166,6 +173,27 @@ class JsRunner(RunnerDefaults):
     """Neither jest nor vitest has a repeat count on its command line (vitest's ``--retry``
     reruns a failure until it passes, the opposite): each one's canary repeats the tests
     (``jest/repeat.py``, ``vitest/repeat.py``)."""
+
+    step_captures = False
+    """The test step reads its outcomes from the report its run writes."""
+    unshuffled = ""
+    builds: tuple[str, ...] = ()
+
+    def step_shown(self, line: str) -> str:
+        return f"{line}\n"
+
+    def step_parents(self, test: str) -> tuple[str, ...]:
+        return ()
+
+    def step_stopped(self, status: int, output: str) -> UsageError | None:
+        return None
+
+    def unshuffled_in(self, checkout: Path) -> str:
+        return self.unshuffled
+
+    def reach(self, checkout: Path) -> Callable[[str], Reach]:
+        return lambda path: "tests"
+
 
     def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
         """What a run in the sandbox, whose environment is ``environ``, adds to it: node's

@@ -1,6 +1,6 @@
 """Which test files the repository's own test command gives jest or vitest, read from
 ``package.json``'s ``scripts.test`` (:func:`~.runner.test_script`, as
-:func:`~cicd_agent.runners.running` reads it) without running it: gen-tests keeps a test
+:func:`~cicd_agent.runners.lookups.running` reads it) without running it: gen-tests keeps a test
 only where ``npm test`` runs it. The gate runs a candidate with the runner's own settings, which
 its configuration's ``roots``, ``testMatch`` and ``include`` narrow already; what a bare run loses
 is the script's arguments (``"test": "jest src"`` leaves ``test/e2e/`` to ``npm run e2e``).
@@ -39,7 +39,7 @@ from pathlib import Path
 
 from cicd_agent.analysis.file_names import has_control_characters
 from cicd_agent.runners.js.runner import test_script
-from cicd_agent.runners.protocol import TestRunner
+from cicd_agent.runners.protocol import Runner
 
 MAX_SCRIPT = 2_000
 """Characters of a script read; a longer one is no narrowing."""
@@ -123,7 +123,7 @@ EVERYTHING = Scope()
 """No narrowing: the runner's own settings alone say which tests run."""
 
 
-def scope(runner: TestRunner, checkout: Path) -> Scope:
+def scope(runner: Runner, checkout: Path) -> Scope:
     """What the checkout's ``scripts.test`` gives ``runner`` (:data:`EVERYTHING` when the
     script is none, runs another runner, or cannot be read: module doc)."""
     script = test_script(checkout)

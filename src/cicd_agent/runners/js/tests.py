@@ -1,8 +1,8 @@
 """What a test gen-tests asks a model for looks like in jest and vitest: where the file goes and
-how it is written (:meth:`~..protocol.TestRunner.test_file_for`, :meth:`~..protocol.TestRunner.test_style`),
-where the repository's tests already are (:meth:`~..protocol.TestRunner.layout`), where a new one may
-not go (:meth:`~..protocol.TestRunner.new_test_problem`) and whether each of its tests asserts
-(:meth:`~..protocol.TestRunner.unasserted`), apart from :mod:`cicd_agent.runners.js`, which runs and
+how it is written (:meth:`~..protocol.WritesTests.test_file_for`, :meth:`~..protocol.WritesTests.test_style`),
+where the repository's tests already are (:meth:`~..protocol.WritesTests.layout`), where a new one may
+not go (:meth:`~..protocol.WritesTests.new_test_problem`) and whether each of its tests asserts
+(:meth:`~..protocol.WritesTests.unasserted`), apart from :mod:`cicd_agent.runners.js`, which runs and
 reads the tests.
 
 The layout is the repository's own: the existing test nearest the changed file says whether
@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from cicd_agent.runners.base import Layout
 from cicd_agent.runners.layout import generated_name
-from cicd_agent.runners.protocol import TestRunner
+from cicd_agent.runners.protocol import Runner
 
 STYLE = (
     "Write the tests in the language and module style (`require` or `import`) of the existing "
@@ -33,7 +33,7 @@ class JsTests:
     """jest's and vitest's generated tests (a mixin beside :class:`.runner.JsRunner`)."""
 
     def test_file_for(
-        self: TestRunner, source: str, related: str, taken: Callable[[str], bool]
+        self: Runner, source: str, related: str, taken: Callable[[str], bool]
     ) -> str:
         """``<stem>.generated.test<suffix>`` in the folder ``related`` sits in (beside
         ``source``, its ``__tests__``, or a root ``tests/`` whose test imports it: the gate
@@ -50,13 +50,13 @@ class JsTests:
         """``describe``/``it``/``expect`` in the module style of the tests already there."""
         return STYLE
 
-    def layout(self: TestRunner, checkout: Path) -> Layout:
+    def layout(self: Runner, checkout: Path) -> Layout:
         """The tests that import each file, and a root ``tests/`` (:func:`.layout.layout`)."""
         from cicd_agent.runners.js import layout as js_layout  # gen-tests' alone, as below
 
         return js_layout.layout(self, checkout)
 
-    def new_test_problem(self: TestRunner, checkout: Path, path: str) -> str:
+    def new_test_problem(self: Runner, checkout: Path, path: str) -> str:
         """A test ``npm test`` runs (:func:`.script.scope`), no file of :data:`SETTINGS`, none in
         a ``__mocks__`` folder (:func:`.layout.mock`), and no module an import of the checkout
         could open in place of one it holds (:func:`.layout.import_twin`)."""

@@ -24,13 +24,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.local.checkout_files import is_file
 from cicd_agent.local.job_tools import job_tool
-from cicd_agent.runners.base import COUNT, Selection, TestReport, could_not_run, on_pipe, unusable
+from cicd_agent.runners.base import (
+    COUNT,
+    Layout,
+    Reach,
+    Selection,
+    TestReport,
+    could_not_run,
+    on_pipe,
+    unusable,
+)
 from cicd_agent.runners.junit import outcomes_in_folder
-from cicd_agent.runners.maven.log import SHAPE
-from cicd_agent.runners.named_files import NamedFiles
-from cicd_agent.runners.protocol import RunnerDefaults
 from cicd_agent.sandbox import Sandbox, Workspace
 
 _COMMAND = re.compile(r"(^|[\s/;&|])(mvn|mvnw|\./mvnw)(\s+\S+)*\s+(test|verify|install)(\s|$)")
@@ -43,17 +50,15 @@ OFFLINE_FIX = ("the project's Maven plugins and dependencies where its tests run
 _TEST_NAMES = ("{}Test", "Test{}", "{}Tests", "{}IT")
 
 
-class MavenJUnit(RunnerDefaults):
-    """JUnit through Maven (:class:`~..protocol.TestRunner`)."""
+class MavenJUnit:
+    """JUnit through Maven: its row of :mod:`~..table` names it for each consumer it serves."""
 
     name = "maven"
-    log_shape = SHAPE
     suffixes: tuple[str, ...] = (".java",)
     declares_a_test = re.compile(r"\s*@(?:Test|ParameterizedTest|RepeatedTest|TestFactory)\b")
     """JUnit's annotations of a test method."""
     settings: tuple[str, ...] = ("pom.xml", "maven.config", "jvm.config", "settings.xml")
     repeats: str | None = None
-    named_files = NamedFiles(folders=("src/test/java", "src/test/kotlin"), left_out=".java")
 
     def step_command(
         self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
@@ -73,6 +78,42 @@ class MavenJUnit(RunnerDefaults):
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         """Surefire's JUnit reports (``TEST-*.xml``) in the run's ``surefire`` folder."""
         return outcomes_in_folder(folder / "surefire")
+
+    step_captures = False
+    """The test step reads its outcomes from the report its run writes."""
+    unshuffled = ""
+    builds: tuple[str, ...] = ()
+
+    def step_shown(self, line: str) -> str:
+        return f"{line}\n"
+
+    def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
+        return {}
+
+    def step_parents(self, test: str) -> tuple[str, ...]:
+        return ()
+
+    def step_stopped(self, status: int, output: str) -> UsageError | None:
+        return None
+
+    def unshuffled_in(self, checkout: Path) -> str:
+        return self.unshuffled
+
+    def reach(self, checkout: Path) -> Callable[[str], Reach]:
+        return lambda path: "tests"
+
+    def layout(self, checkout: Path) -> Layout:
+        """{}: a test file's name says which source it tests."""
+        return {}
+
+    def new_test_problem(self, checkout: Path, path: str) -> str:
+        return ""
+
+    def unasserted(self, checkout: Path, path: str, text: str) -> str:
+        """Every candidate refused: without a reading of its tests' assertions, nothing shows
+        that one checks anything."""
+        return f"{self.name} has no reading of what its tests assert, so none is shown to check"
+
 
     def configured(self, checkout: Path) -> bool:
         return is_file(checkout, "pom.xml")

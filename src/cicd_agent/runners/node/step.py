@@ -5,15 +5,11 @@ AVA and uvu are read from what they print, the others from the report they write
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from cicd_agent.actions.errors import UsageError
-from cicd_agent.analysis.changed_lines import Touched
-from cicd_agent.runners.js.runner import JS_SUFFIXES
-from cicd_agent.runners.named_files import NamedFiles
 from cicd_agent.runners.node import ava, mocha, node_test, uvu
-from cicd_agent.runners.protocol import StepTracer
 from cicd_agent.runners.step_outcomes import StepOutcomes
 
 Command = Callable[[Sequence[str], Path, Sequence[str] | None], list[str] | None]
@@ -28,8 +24,6 @@ class NodeStep:
     command: Command
     outcomes: Outcomes
     step_captures: bool = False
-    suffixes: tuple[str, ...] = JS_SUFFIXES
-    named_files: NamedFiles = field(default_factory=NamedFiles)
 
     def step_command(
         self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
@@ -49,15 +43,6 @@ class NodeStep:
         return ()
 
     def step_stopped(self, status: int, output: str) -> UsageError | None:
-        return None
-
-    def step_sees(self, path: str) -> bool:
-        return False
-
-    def step_tracer(
-        self, command: Sequence[str], change: Touched, folder: Path, cwd: Path,
-        environ: Mapping[str, str],
-    ) -> StepTracer | None:
         return None
 
 

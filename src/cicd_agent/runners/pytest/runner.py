@@ -31,18 +31,14 @@ from cicd_agent.analysis.changed_lines import Touched, traced
 from cicd_agent.analysis.known_tools import tools_named
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.local.job_tools import job_tool
-from cicd_agent.runners.base import Selection, TestReport, nearest, unusable
-from cicd_agent.runners.judge_files import Loading, NamedFile
-from cicd_agent.runners.named_files import NamedFiles
+from cicd_agent.runners.base import Layout, Reach, Selection, TestReport, nearest, unusable
+from cicd_agent.runners.junit import REPORT_NAME, read_report, runner_outcomes
 from cicd_agent.runners.patched_lines import PatchedLines
-from cicd_agent.runners.protocol import RunnerDefaults
-from cicd_agent.runners.pytest import plugins
 from cicd_agent.runners.pytest.in_run_records import GUARD_VARIABLE, STREAM_VARIABLE, InRunCheck
-from cicd_agent.runners.pytest.log import SHAPE
 from cicd_agent.runners.pytest.report import parse_evidence, why_no_result
 from cicd_agent.runners.pytest.step import PytestTracer, tracer, usage_error
 from cicd_agent.runners.pytest.watch import PytestWatch
-from cicd_agent.runners.sessions import Evidence, FileRun, Outcomes, Sessions, SessionSandbox
+from cicd_agent.runners.sessions import Evidence, FileRun, Outcomes, SessionSandbox
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 
 _BOOT_FILES = ("sitecustomize.py", "cicd_gentests_plugin.py")
@@ -288,19 +284,49 @@ RETRY_ONLY_FAILED = ("--last-failed", "--last-failed-no-failures", "none")
 """The options that make pytest run again only what failed in its previous run."""
 
 
-class Pytest(RunnerDefaults):
-    """pytest (:class:`~..protocol.TestRunner`)."""
+class Pytest:
+    """pytest: its row of :mod:`~..table` names it for each consumer it serves."""
 
     name = "pytest"
-    log_shape = SHAPE
     suffixes: tuple[str, ...] = (".py",)
     declares_a_test = re.compile(r"\s*(?:async\s+)?def\s+test|\s*class\s+Test")
     """A ``test…`` function or a ``Test…`` class, as pytest collects them by default."""
     repeats: str | None = "pytest --keep-duplicates, each file named N times"
-    named_files = NamedFiles(left_out=".py")
-    sessions: Sessions | None = PytestSessions()
     settings: tuple[str, ...] = ("pytest.ini", "pytest.toml", ".pytest.ini", "tox.ini", "setup.cfg",
                                  "pyproject.toml", "conftest.py")
+
+    step_captures = False
+    """The test step reads its outcomes from the report its run writes."""
+    unshuffled = ""
+    builds: tuple[str, ...] = ()
+
+    def step_shown(self, line: str) -> str:
+        return f"{line}\n"
+
+    def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
+        return {}
+
+    def step_parents(self, test: str) -> tuple[str, ...]:
+        return ()
+
+    def unshuffled_in(self, checkout: Path) -> str:
+        return self.unshuffled
+
+    def reach(self, checkout: Path) -> Callable[[str], Reach]:
+        return lambda path: "tests"
+
+    def layout(self, checkout: Path) -> Layout:
+        """{}: a test file's name says which source it tests."""
+        return {}
+
+    def new_test_problem(self, checkout: Path, path: str) -> str:
+        return ""
+
+    def unasserted(self, checkout: Path, path: str, text: str) -> str:
+        """Every candidate refused: without a reading of its tests' assertions, nothing shows
+        that one checks anything."""
+        return f"{self.name} has no reading of what its tests assert, so none is shown to check"
+
 
     def configured(self, checkout: Path) -> bool:
         for name, inside in _SETTINGS:
@@ -340,17 +366,24 @@ class Pytest(RunnerDefaults):
         """None here: the Python loop's prompt says how a pytest module is written."""
         return ""
 
-    def step_arguments(
-        self, command: Sequence[str], report: Path, *, failed: Sequence[str] | None
-    ) -> tuple[str, ...] | None:
-        """``pytest`` or ``python -m pytest``: its JUnit report (the ``xunit1`` family, which
-        names each test's file: its id as pytest prints it), and on a retry only the tests that
-        failed last time (:data:`RETRY_ONLY_FAILED`: pytest's cache names them)."""
+    def step_command(
+        self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
+    ) -> list[str] | None:
+        """``pytest`` or ``python -m pytest`` with its JUnit report in ``folder`` (the ``xunit1``
+        family, which names each test's file: its id as pytest prints it), and on a retry only
+        the tests that failed last time (:data:`RETRY_ONLY_FAILED`: pytest's cache names them)."""
         words = [Path(word).name for word in command[:3]]
         if words[:1] != ["pytest"] and words[1:3] != ["-m", "pytest"]:
             return None
-        return (*(RETRY_ONLY_FAILED if failed is not None else ()), f"--junitxml={report}",
-                "-o", "junit_family=xunit1")  # fmt: skip
+        return [*command, *(RETRY_ONLY_FAILED if failed is not None else ()),
+                f"--junitxml={folder / REPORT_NAME}", "-o", "junit_family=xunit1"]  # fmt: skip
+
+    def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
+        """The JUnit report :meth:`step_command` named, read as a judged run's is
+        (:func:`~cicd_agent.runners.junit.read_report`: no link, FIFO or huge report), each
+        test by its node id."""
+        written = read_report(folder)
+        return {} if written is None else runner_outcomes(written)
 
     def step_sees(self, path: str) -> bool:
         return traced(path)
@@ -364,15 +397,6 @@ class Pytest(RunnerDefaults):
     ) -> PytestTracer | None:
         """Our changed-lines tracer (:mod:`.step`)."""
         return tracer(change, folder, cwd, environ)
-
-    def loads_in(self, words: Sequence[str]) -> dict[int, Loading]:
-        return plugins.loads_in(words)
-
-    def loads_from(self, environ: Mapping[str, str]) -> Loading:
-        return plugins.loads_from(environ)
-
-    def loads_settings(self, checkout: Path) -> tuple[NamedFile, ...]:
-        return plugins.loads_settings(checkout)
 
     def rerun_file(self, test_path: str) -> str:
         return f"python -m pytest {shlex.quote(test_path)}"

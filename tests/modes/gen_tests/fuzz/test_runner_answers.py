@@ -18,13 +18,14 @@ from pydantic import ValidationError
 
 from cicd_agent.analysis.file_names import folded
 from cicd_agent.local.checkout_files import CheckoutFileError, create_file
-from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
+from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import CANDIDATE_FOLDERS, _path_problem
 from cicd_agent.modes.gen_tests.runner_prompt import RunnerTest
 from cicd_agent.runners.go.runner import GoTest
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.js.load_time import load_time_problem
 from tests.fuzz.hostile import budget, encoded, texts
+from tests.helpers.gen_tests import runner_change
 
 SOURCES = {"src/calc.js": frozenset({2}), "pkg/calc.go": frozenset({3})}
 HELD = ("src/calc.js", "src/calc.test.js", "src/__tests__/a.test.js", "pkg/calc.go",
@@ -58,7 +59,7 @@ def test_any_answer_is_refused_in_words_or_written_inside_the_copy(
         candidate = RunnerTest.model_validate_json(answer).candidate()
     except ValidationError:
         return
-    gaps = RunnerGaps(RunnerChange(GoTest() if go else Jest(), SOURCES, ()), None, None)
+    gaps = RunnerGaps(runner_change(GoTest() if go else Jest(), SOURCES, ()), None, None)
     why = _path_problem(gaps, candidate, checkout, SOURCES, {})
     assert isinstance(why, str)
     if why:

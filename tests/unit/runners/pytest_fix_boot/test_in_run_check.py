@@ -126,10 +126,10 @@ def test_attack_a_test_that_swaps_a_later_tests_code_is_caught(tmp_path: Path) -
     place (its function's ``__code__``, or its item's ``obj``): pytest reports a pass and the
     new code runs, but the test's own code, as collection found it, never does, and the swap
     is written down; the judge refuses the run."""
-    from cicd_agent.runners import (
+    from cicd_agent.runners.pytest.in_run_records import in_run_problem
+    from cicd_agent.runners.table import (
         RUNNERS,  # first: in_run_records -> evidence -> runners -> in_run_records
     )
-    from cicd_agent.runners.pytest.in_run_records import in_run_problem
 
     assert RUNNERS
     (tmp_path / "project").mkdir()

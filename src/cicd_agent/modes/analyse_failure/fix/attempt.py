@@ -28,7 +28,7 @@ from cicd_agent.local.git_ops import differs_from_head, index_entries, resolve_c
 from cicd_agent.modes.analyse_failure.fix.command import failing_command
 from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
 from cicd_agent.modes.analyse_failure.judge import SandboxVerifier
-from cicd_agent.runners import tool_mounts
+from cicd_agent.runners.lookups import tool_mounts
 from cicd_agent.sandbox.isolation import find_bwrap, probe_isolation
 from cicd_agent.sandbox.run import Sandbox
 from cicd_agent.verify.contract import FailingCommand, Verification, Verifier

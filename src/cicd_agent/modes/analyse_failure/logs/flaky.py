@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from cicd_agent.runners import LOG_SHAPES
+from cicd_agent.runners.table import LOG_SHAPES
 
 MAX_EVIDENCE = 5
 MAX_QUOTE = 160

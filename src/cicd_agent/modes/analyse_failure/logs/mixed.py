@@ -33,7 +33,7 @@ from cicd_agent.modes.analyse_failure.logs.runner_reports import (
 )
 from cicd_agent.modes.analyse_failure.logs.signatures import VERDICT_SIGNATURES
 from cicd_agent.modes.analyse_failure.logs.test_messages import Source, with_message
-from cicd_agent.runners import LOG_SHAPES
+from cicd_agent.runners.table import LOG_SHAPES
 
 _NETWORK = next(s for s in VERDICT_SIGNATURES if s.name == "network.error").pattern
 HEADINGS = frozenset(name for shape in LOG_SHAPES for name in shape.headings)

@@ -31,7 +31,7 @@ from cicd_agent.modes.analyse_failure.logs.signatures import (
     Signature,
     SignatureHit,
 )
-from cicd_agent.runners import LOG_SHAPES
+from cicd_agent.runners.table import LOG_SHAPES
 
 CLUSTER_GAP_LINES = 200
 _PASSING = [(shape.started, shape.passed) for shape in LOG_SHAPES if shape.started and shape.passed]

@@ -1,0 +1,95 @@
+"""The questions asked of the runners' table (:mod:`.table`) as a whole: which runner a
+checkout configures, a failed step's command runs, a touched file's tests use; where a failed
+log's file lies; the folders every sandbox mounts for the runners' toolchains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePosixPath
+
+from cicd_agent.runners import named_files
+from cicd_agent.runners.js.runner import PACKAGE_TEST, test_script
+from cicd_agent.runners.protocol import Runner
+from cicd_agent.runners.shape import Place
+from cicd_agent.runners.table import LOG_SHAPES, RUNNERS, TABLE, Row
+from cicd_agent.sandbox import ToolMount
+
+
+def placing(report: Sequence[tuple[int, str]], checkout: Path | None) -> Place:
+    """Where a file a failed job's report (its numbered lines) names lies: the first runner's
+    answer whose log shape places such names (:attr:`RunnerShape.places`; ``OUTSIDE`` for
+    none of the project's), None where none does."""
+    places = [shape.places(report, checkout) for shape in LOG_SHAPES if shape.places]
+
+    def place(file: str, line: int, changed: Sequence[str]) -> str | None:
+        return next((found for each in places if (found := each(file, line, changed)) is not None),
+                    None)  # fmt: skip
+
+    return place
+
+
+def configured(checkout: Path) -> tuple[Runner, ...]:
+    """The runners the repository in ``checkout`` configures."""
+    return tuple(runner for runner in RUNNERS if runner.configured(checkout))
+
+
+def running(command: str, checkout: Path | None = None) -> Runner | None:
+    """The runner a failed step's ``command`` runs (None: no test runner the seam knows); a
+    package manager's ``test`` script (``npm test``, ``yarn test``, ``pnpm test``) runs the one
+    ``package.json``'s ``scripts.test`` names, read in ``checkout`` when given."""
+    found = next((runner for runner in RUNNERS if runner.runs(command)), None)
+    if found is None and checkout is not None and PACKAGE_TEST.search(command):
+        script = test_script(checkout)
+        found = next((runner for runner in RUNNERS if script and runner.runs(script)), None)
+    return found
+
+
+def file_of_test(checkout: Path, test: str) -> str:
+    """The file of ``test`` (a canonical, dotted name, whichever runner named it) in
+    ``checkout``; "" when none is there (:func:`~.named_files.file_of_test`)."""
+    return named_files.file_of_test(checkout, test, [(row.runner.suffixes, row.names) for row in TABLE])
+
+
+def tool_mounts(environ: Mapping[str, str]) -> tuple[ToolMount, ...]:
+    """The folders every runner's toolchain needs in a sandbox of the job whose environment is
+    ``environ`` (:attr:`~.table.Row.mounts`), each once: what every sandbox is built with
+    (review's clippy needs rustup's as ``cargo test`` does)."""
+    return tuple(dict.fromkeys(mount for row in TABLE if row.mounts for mount in row.mounts(environ)))
+
+
+def named(name: str) -> Runner | None:
+    """The runner called ``name``."""
+    return next((runner for runner in RUNNERS if runner.name == name), None)
+
+
+def for_file(path: str, checkout: Path, environ: Mapping[str, str]) -> Row | str:
+    """The row of the runner whose tests exercise ``path`` in this job, or the clause saying why no test
+    runs ("" when no runner knows such files): one installed runner is the one; of several, the
+    one the repository's configuration names (``package.json``'s ``devDependencies`` between
+    jest and vitest); of none, the one it names is the one to install."""
+    mine = [row.runner for row in TABLE if path.endswith(row.runner.suffixes)]
+    ready = [runner for runner in mine if not runner.missing(checkout, environ)]
+    if len(ready) > 1:
+        chosen = [runner for runner in ready if runner.configured(checkout)]
+        if len(chosen) != 1:
+            names = " and ".join(runner.name for runner in ready)
+            return (f"no tests were run: {names} are all installed and the repository's "
+                    "configuration does not choose one")  # fmt: skip
+        ready = chosen
+    if ready:
+        return next(row for row in TABLE if row.runner is ready[0])
+    wanted = [runner for runner in mine if runner.configured(checkout)] or mine
+    return f"no tests were run: {wanted[0].name} {wanted[0].missing(checkout, environ)}" \
+        if wanted else ""  # fmt: skip
+
+
+def settings_problem(runner: Runner, paths: Collection[str]) -> str:
+    """Why a fix judged by ``runner`` may not write ``paths`` ("" when it may): one is among
+    the runner's settings (:attr:`~.protocol.Runner.settings`), which judge, not code."""
+    for path in paths:
+        if any(fnmatchcase(PurePosixPath(path).name, pattern) for pattern in runner.settings):
+            return (f"the patch changes {path[:200]}, part of {runner.name}'s settings: a fix "
+                    "changes code, not what judges it")  # fmt: skip
+    return ""

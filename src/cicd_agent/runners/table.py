@@ -1,0 +1,152 @@
+"""The test runners cicd-agent knows, one row each, and the report shapes of runners whose
+failed logs are read but which are never run.
+
+A row names the object each consumer asks (its protocol in :mod:`.protocol`), or None where the
+runner does not serve that consumer: only pytest drives sessions, runs its tests in chosen
+orders and has the fix judge read what a step loads into it by name; only pytest and go trace
+which tests ran a changed line. Adding a runner is one folder and one row (CONTRIBUTING's
+worked example).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
+
+from cicd_agent.runners import logs_only
+from cicd_agent.runners.cargo import log as cargo_log
+from cicd_agent.runners.cargo.runner import CargoTest
+from cicd_agent.runners.go import log as go_log
+from cicd_agent.runners.go.runner import GoTest
+from cicd_agent.runners.jest.runner import Jest
+from cicd_agent.runners.js import log as js_log
+from cicd_agent.runners.judge_files import LoadsByName
+from cicd_agent.runners.maven import log as maven_log
+from cicd_agent.runners.maven.runner import MavenJUnit
+from cicd_agent.runners.named_files import NamedFiles
+from cicd_agent.runners.node import step as node
+from cicd_agent.runners.orders import RunsInOrder
+from cicd_agent.runners.protocol import (
+    JudgesByMutants,
+    Repeats,
+    RetriesStep,
+    Runner,
+    TracesChanges,
+    WritesTests,
+)
+from cicd_agent.runners.pytest import log as pytest_log
+from cicd_agent.runners.pytest import plugins
+from cicd_agent.runners.pytest.orders import PytestOrders
+from cicd_agent.runners.pytest.runner import Pytest, PytestSessions
+from cicd_agent.runners.sessions import SessionReports, Sessions, WatchesFixes
+from cicd_agent.runners.shape import RunnerShape
+from cicd_agent.runners.vitest.runner import Vitest
+from cicd_agent.sandbox import ToolMount
+
+
+class Row(NamedTuple):
+    """One runner: the object each consumer asks, None where the runner does not serve it."""
+
+    runner: Runner
+    """Is it used here, can it run, its run (every consumer)."""
+    shape: RunnerShape
+    """How its report reads in a failed job's log (analyse-failure)."""
+    step: RetriesStep | None
+    """The test step's run of the job's command and its retry of the failed tests."""
+    repeats: Repeats | None
+    """Its repeated runs, calling a test stable or flaky (gen-tests' candidates)."""
+    tests: WritesTests | None
+    """Where and how gen-tests writes a test of it, and whether the test asserts."""
+    names: NamedFiles = NamedFiles()
+    """Where its tests' dotted names lead (the owners of a flaky test)."""
+    tracer: TracesChanges | None = None
+    """The test step's record of which tests ran a changed line."""
+    mutants: JudgesByMutants | None = None
+    """How gen-tests judges a candidate by mutants where coverage is seldom had (cargo)."""
+    loads: LoadsByName | None = None
+    """What a failed step loads into it by name (the fix judge)."""
+    mounts: Callable[[Mapping[str, str]], tuple[ToolMount, ...]] | None = None
+    """The folders its toolchain needs in every sandbox, from the job's environment."""
+    sessions: Sessions | None = None
+    """How the verifier starts its sessions itself (the flaky hunt, gen-tests' gate)."""
+    reports: SessionReports | None = None
+    """What those sessions' words and reports say."""
+    watches: WatchesFixes | None = None
+    """The fix judge's guarded runs of it and its watch on a failed step's command."""
+    in_order: RunsInOrder | None = None
+    """How the test step's flaky-test fixer runs its tests in chosen orders."""
+
+    @property
+    def name(self) -> str:
+        """The runner's name (``pytest``, ``go test``)."""
+        return self.runner.name
+
+
+_PYTEST, _JEST, _VITEST, _GO, _CARGO, _MAVEN = (
+    Pytest(), Jest(), Vitest(), GoTest(), CargoTest(), MavenJUnit()
+)
+_SESSIONS = PytestSessions()
+
+TABLE: tuple[Row, ...] = (
+    Row(_PYTEST, pytest_log.SHAPE, _PYTEST, _PYTEST, _PYTEST,
+        names=NamedFiles(left_out=".py"), tracer=_PYTEST, loads=plugins, sessions=_SESSIONS,
+        reports=_SESSIONS, watches=_SESSIONS, in_order=PytestOrders()),
+    Row(_JEST, js_log.SHAPE, _JEST, _JEST, _JEST),
+    Row(_VITEST, js_log.SHAPE, _VITEST, _VITEST, _VITEST),
+    Row(_GO, go_log.SHAPE, _GO, _GO, _GO, names=NamedFiles(package="*_test.go"), tracer=_GO),
+    Row(_CARGO, cargo_log.SHAPE, _CARGO, _CARGO, _CARGO, mutants=_CARGO,
+        mounts=_CARGO.tool_mounts),
+    Row(_MAVEN, maven_log.SHAPE, _MAVEN, _MAVEN, _MAVEN,
+        names=NamedFiles(folders=("src/test/java", "src/test/kotlin"), left_out=".java")),
+)  # fmt: skip
+"""Every runner, in the order a checkout is asked which it uses."""
+
+RUNNERS: tuple[Runner, ...] = tuple(row.runner for row in TABLE)
+
+
+class StepRow(NamedTuple):
+    """A runner only the test step reads and retries (node's own, mocha, AVA, uvu): no judged
+    run of ours, no tracer, no orders; its failed logs are read by the shapes of runners only
+    read (:mod:`.logs_only`)."""
+
+    name: str
+    step: RetriesStep
+    tracer: TracesChanges | None = None
+    in_order: RunsInOrder | None = None
+
+
+STEP_ONLY: tuple[StepRow, ...] = tuple(StepRow(step.name, step) for step in node.STEPS)
+"""Asked after :data:`TABLE`, by the test step alone."""
+
+LOG_SHAPES: tuple[RunnerShape, ...] = tuple(
+    dict.fromkeys((*(row.shape for row in TABLE), *logs_only.SHAPES))
+)
+"""Every report shape a failed log is read with, each once (jest and vitest share theirs): the
+runners' first, in their order, then those of runners only read."""
+
+
+class Driven(NamedTuple):
+    """The runner whose sessions the verifier's own loops over Python's tests drive (the flaky
+    hunt's rounds, gen-tests' gate and coverage meter), and what those loops ask of it."""
+
+    runner: Runner
+    tests: WritesTests
+    repeats: Repeats
+    sessions: Sessions
+    """How: every runner's runs are made in its :attr:`~.sessions.Sessions.sandbox`."""
+    reports: SessionReports
+    watches: WatchesFixes
+
+
+def _driven() -> Driven:
+    """The one row that names :attr:`Row.sessions`, with the answers its loops ask."""
+    found = [Driven(row.runner, row.tests, row.repeats, row.sessions, row.reports, row.watches)
+             for row in TABLE if row.sessions is not None and row.tests is not None
+             and row.repeats is not None and row.reports is not None and row.watches is not None]
+    if len(found) != 1 or sum(row.sessions is not None for row in TABLE) != 1:
+        raise LookupError(f"{len(found)} runners declare sessions the verifier drives, not one")
+    return found[0]
+
+
+DRIVEN = _driven()
+SESSIONS = DRIVEN.sessions
