@@ -386,7 +386,7 @@ def test_a_flaky_test_the_sandboxs_run_does_not_hold_gets_a_row_saying_so(tmp_pa
     list was dropped without a word: the step classified nothing and said nothing why."""
     repo = GitRepoBuilder(tmp_path / "project")
     repo.commit("tests", PROJECT)
-    orders = IN_ORDER["pytest"]
+    orders = next(row.in_order for row in TABLE if row.in_order is not None)
     command = orders.command(PYTEST)
     assert command is not None
     with orders.sandbox(repo.path, {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}) as sandbox:
@@ -406,7 +406,7 @@ def test_a_sandbox_run_that_ran_no_test_says_what_it_ran(tmp_path: Path) -> None
     run ran nothing, and what it ran."""
     repo = GitRepoBuilder(tmp_path / "project")
     repo.commit("tests", {**PROJECT, "tests/test_c.py": "import not_installed_anywhere\n"})
-    orders = IN_ORDER["pytest"]
+    orders = next(row.in_order for row in TABLE if row.in_order is not None)
     command = orders.command(PYTEST)
     assert command is not None
     with orders.sandbox(repo.path, {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}) as sandbox:

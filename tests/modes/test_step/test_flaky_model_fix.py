@@ -17,7 +17,7 @@ from cicd_agent.analysis.redact import Redactor
 from cicd_agent.modes.test_step.dependence import reruns_needed
 from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
 from cicd_agent.modes.test_step.model_fix import FlakyAnswer, unredacted, weakened
-from cicd_agent.runners import IN_ORDER
+from cicd_agent.runners.table import TABLE
 from cicd_agent.verify.orders import OrderedRuns
 from tests.git_builder import GitRepoBuilder
 from tests.harness.model_server import TEST_API_KEY
@@ -93,7 +93,7 @@ def test_a_models_fix_that_holds_its_reruns_and_the_mutation_check_is_checked(
 def sandbox_runs(tmp_path_factory: pytest.TempPathFactory) -> Any:
     repo = GitRepoBuilder(tmp_path_factory.mktemp("model-fix") / "project")
     repo.commit("tests", PROJECT)
-    orders = IN_ORDER["pytest"]
+    orders = next(row.in_order for row in TABLE if row.in_order is not None)
     command = orders.command([*PYTEST, "-k", "sometimes or fine"])
     assert command is not None
     with orders.sandbox(repo.path, {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}) as sandbox:
