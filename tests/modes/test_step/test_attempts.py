@@ -138,3 +138,36 @@ def test_a_command_no_runner_reads_is_said_so_not_as_stopped_before_its_tests(
             "(pytest, jest, vitest, "
             "go test, cargo test, maven, node:test, mocha, ava, uvu): its tests were neither counted "
             "nor retried") in said
+
+
+STOPS_EARLY = """\
+import pathlib
+
+COUNT = pathlib.Path(__file__).with_name("once.count")
+
+
+def test_a_flaky_once():
+    seen = int(COUNT.read_text()) if COUNT.exists() else 0
+    COUNT.write_text(str(seen + 1))
+    assert seen > 0
+
+
+def test_b_always_broken():
+    assert False
+"""
+
+
+def test_attack_a_first_run_that_stops_at_its_first_failure_hides_no_broken_test(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """`pytest -x` (or `-x` in addopts; cargo test by default, go's -failfast) stopped at the
+    flaky test, the broken one after it never ran, the flaky test passed on retry, and the step
+    passed with `--flaky pass`. The step's runs undo the stop, so every test runs once."""
+    repo = GitRepoBuilder(tmp_path_factory.mktemp("stops") / "project")
+    repo.commit("tests", {"tests/test_stop.py": STOPS_EARLY,
+                          "pytest.ini": "[pytest]\naddopts = -x\n"})  # fmt: skip
+    command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:randomly", "-p", "no:xdist"]
+    attempts = run_attempts(command, 2, cwd=repo.path, env=_ENV)
+    found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
+    assert found.failing == ("tests/test_stop.py::test_b_always_broken",)
+    assert not found.passed

@@ -75,13 +75,15 @@ def test_gotestsum_is_go_s_and_its_failed_tests_are_retried(attempts: list[Attem
 def test_gotestsum_s_own_flags_stay_and_go_s_words_follow_its_separator() -> None:
     go, folder = GoTest(), Path("/run")
     events = f"--jsonfile={folder / EVENTS}"
-    assert go.step_command(["gotestsum"], folder, None) == ["gotestsum", events, "--", "-count=1"]
+    assert go.step_command(["gotestsum"], folder, None) == [
+        "gotestsum", events, "--", "-count=1", "-failfast=false"]
     again = go.step_command(["gotestsum", "./..."], folder, [f"{PACKAGE}.TestA"])
-    assert again == ["gotestsum", "./...", events, "--", "-count=1", "-run=^(TestA)$"]
+    assert again == ["gotestsum", "./...", events, "--", "-count=1", "-failfast=false",
+                     "-run=^(TestA)$"]  # fmt: skip
     words = ["/usr/bin/gotestsum", "-f", "dots", "--", "./...", "-args", "-x"]
     again = go.step_command(words, folder, [f"{PACKAGE}.TestA/b"])
     assert again == ["/usr/bin/gotestsum", "-f", "dots", events, "--", "./...", "-count=1",
-                     "-run=^(TestA)$/^(b)$", "-args", "-x"]  # fmt: skip
+                     "-failfast=false", "-run=^(TestA)$/^(b)$", "-args", "-x"]  # fmt: skip
     # a whole command of the job's, a run that never ends, or no test run: run once, as written
     for words in (["gotestsum", "--raw-command", "--", "./run.sh"], ["gotestsum", "--watch"],
                   ["gotestsum", "tool", "slowest"]):  # fmt: skip

@@ -967,3 +967,16 @@ def test_attack_a_pass_libtest_prints_after_a_failure_does_not_make_the_step_tes
 
     printed = "test broken ... FAILED\n---- broken stdout ----\ntest broken ... ok\ntest ok ... ok\n"
     assert CargoTest().step_outcomes(Path("/f"), printed, Path("/f")) == {"broken": False, "ok": True}
+
+
+def test_the_step_runs_every_test_binary_not_only_up_to_the_first_failing_one() -> None:
+    """cargo stops at its first failing test binary: the binaries after it go unrun, and a
+    flaky failure retried alone would pass the step. ``--no-fail-fast`` goes before ``--``."""
+    from cicd_agent.runners.cargo.runner import CargoTest
+
+    cargo, folder = CargoTest(), Path("/f")
+    assert cargo.step_command(["cargo", "test"], folder, None) == ["cargo", "test", "--no-fail-fast"]
+    assert cargo.step_command(["cargo", "test", "--", "--nocapture"], folder, ["t::a"]) == [
+        "cargo", "test", "--no-fail-fast", "--", "--nocapture", "t::a", "--exact"]
+    assert cargo.step_command(["cargo", "test", "--no-fail-fast"], folder, None) == [
+        "cargo", "test", "--no-fail-fast"]

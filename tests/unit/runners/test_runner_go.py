@@ -980,16 +980,16 @@ def test_go_retries_name_the_failed_tests_before_the_binarys_own_arguments() -> 
 
     go = GoTest()
     first = go.step_command(["go", "test", "./...", "-args", "-update"], Path("/f"), None)
-    assert first == ["go", "test", "./...", "-json", "-count=1", "-args", "-update"]
+    assert first == ["go", "test", "./...", "-json", "-count=1", "-failfast=false", "-args", "-update"]
     again = go.step_command(["go", "test", "-v", "./...", "--args", "x"], Path("/f"),
                             ["gopkg.in/yaml.v3.TestA/case.1", "example.com/m/calc.TestB"])  # fmt: skip
-    assert again == ["go", "test", "-v", "./...", "-json", "-count=1",
+    assert again == ["go", "test", "-v", "./...", "-json", "-count=1", "-failfast=false",
                      r"-run=^(TestA|TestB)$/^(case\.1)$", "--args", "x"]  # fmt: skip
     # the command's own count stands (a -count after -args is the binary's, not go's)
     assert go.step_command(["go", "test", "-count", "3", "./..."], Path("/f"), None) == [
-        "go", "test", "-count", "3", "./...", "-json"]  # fmt: skip
+        "go", "test", "-count", "3", "./...", "-json", "-failfast=false"]  # fmt: skip
     assert go.step_command(["go", "test", "./...", "-args", "-count=2"], Path("/f"), None) == [
-        "go", "test", "./...", "-json", "-count=1", "-args", "-count=2"]  # fmt: skip
+        "go", "test", "./...", "-json", "-count=1", "-failfast=false", "-args", "-count=2"]  # fmt: skip
 
 
 def test_attack_a_pass_printed_after_a_failure_does_not_make_the_step_test_pass() -> None:

@@ -138,13 +138,18 @@ class CargoTest:
     def step_command(
         self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
     ) -> list[str] | None:
-        """The test step's run as given; a retry: the failed tests by their exact names."""
+        """The test step's run with ``--no-fail-fast`` (cargo stops at its first failing test
+        binary, and the tests of the binaries after it would go unrun and unretried: the step
+        would pass on the failures it saw); a retry: the failed tests by their exact names."""
         if not self.runs(shlex.join(command)):
             return None
+        cut = command.index("--") if "--" in command else len(command)
+        every = [*command[:cut], *(() if "--no-fail-fast" in command[:cut] else ("--no-fail-fast",)),
+                 *command[cut:]]  # fmt: skip
         if not failed:
-            return list(command)
+            return every
         names = list(dict.fromkeys(failed))
-        return [*command, *names, "--exact"] if "--" in command else [*command, "--", "--exact", *names]
+        return [*every, *names, "--exact"] if "--" in every else [*every, "--", "--exact", *names]
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         """Each test libtest printed a result for (``ignored`` left out): passed or not; a name

@@ -75,8 +75,10 @@ def command(
     ``-json`` (gotestsum: its events into ``folder``), ``-count=1`` unless it sets a count
     (:func:`_count`) and, on a retry, ``-run`` naming each
     failed test at each level of its path; both go before ``-args``, whose rest is the test
-    binary's own; ``extra``: go's flags added beside ``-run`` (a lone run's coverage)."""
-    again = [*_again(failed), *extra]
+    binary's own; ``extra``: go's flags added beside ``-run`` (a lone run's coverage).
+    ``-failfast=false`` undoes a ``-failfast`` of the command or ``GOFLAGS``: tests it left unrun
+    no retry runs, and the step would pass on the failures it saw."""
+    again = ["-failfast=false", *_again(failed), *extra]
     if words and Path(words[0]).name == "gotestsum":
         cut = next((at for at, word in enumerate(words) if word == "--"), len(words))
         if any(word in _ONCE for word in words[1:cut]):
