@@ -148,3 +148,21 @@ def test_the_parser_judges_text_and_leaves_what_it_cannot_to_the_caller() -> Non
     assert error is not None and error.lineno == 1
     with pytest.raises(ValueError, match="Error"):  # beyond the parser's own stack
         syntax_error("y = -" + "-" * 200_000 + "1\n")
+
+
+def test_attack_a_broken_file_of_the_change_does_not_excuse_another(tmp_path: Path) -> None:
+    """Attack: a new file that does not parse is judged only when the project's other files
+    parse here; 'other' meant not among the changed files the check took, so a second broken
+    file of the pull request's own, past the files checked (200), made every new file's
+    syntax error go unjudged, and the change passed the build gate. Only files the change
+    leaves alone speak for our interpreter."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"app/enc.py": ENCODING})
+    filler = {f"m/f{number:03d}.py": "x = 1\n" for number in range(199)}
+    head = repo.commit(
+        "new", {"a_new.py": "def f(:\n    pass\n", **filler, "z.py": "def g(:\n    pass\n"}
+    )
+    done = _review(tmp_path, repo, base, head)
+    assert done.document is not None, done.stderr
+    assert [(f[0], f[1], f[2]) for f in _build(done)] == [("python/syntax-error", "a_new.py", 1)]
+    assert done.code == 1

@@ -134,7 +134,7 @@ def parse_changes(
             because = "the base's text parsed"
             done.findings.append(_finding(file.path, error, added[file.path], clean, because))
     if new_files:
-        failing = _other_unparsed(repo, head, {f.path for f in files})
+        failing = _other_unparsed(repo, base, head)
         for path, error in new_files:
             if failing:
                 done.notes.append(
@@ -150,11 +150,13 @@ def parse_changes(
     return done
 
 
-def _other_unparsed(repo: GitCheckout, head: str, changed: set[str]) -> str:
-    """A Python file of ``head`` the change leaves alone that does not parse here (of the
-    first :data:`SAMPLE`), else "": whether this job's Python reads the project's syntax."""
-    listed = repo.git.run("ls-tree", "-r", "-z", "--name-only", "--full-tree", head)
-    others = sorted(p for p in listed.split("\0") if p.endswith(SUFFIXES) and p not in changed)
+def _other_unparsed(repo: GitCheckout, base: str, head: str) -> str:
+    """A Python file the change leaves alone (the same at ``base`` and ``head``) that does not
+    parse here (of the first :data:`SAMPLE`), else "": whether this job's Python reads the
+    project's syntax. A file the change touched speaks for the change, not for our Python,
+    whether or not the check took it (one past :data:`MAX_FILES`, or left out of review)."""
+    kept = _python_blobs(repo, base).items() & _python_blobs(repo, head).items()
+    others = sorted(path for path, _ in kept)
     for path, text in repo.read_texts(head, others[:SAMPLE], MAX_BYTES).items():
         try:
             if syntax_error(text) is not None:
@@ -162,6 +164,17 @@ def _other_unparsed(repo: GitCheckout, head: str, changed: set[str]) -> str:
         except ValueError:
             continue
     return ""
+
+
+def _python_blobs(repo: GitCheckout, commit: str) -> dict[str, str]:
+    """Each Python file of ``commit`` and its blob's id."""
+    listed = repo.git.run("ls-tree", "-r", "-z", "--full-tree", commit)
+    blobs = {}
+    for entry in listed.split("\0"):
+        about, _, path = entry.partition("\t")
+        if path.endswith(SUFFIXES) and about.count(" ") == 2:
+            blobs[path] = about.split(" ")[2]
+    return blobs
 
 
 def _finding(
