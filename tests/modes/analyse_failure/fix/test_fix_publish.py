@@ -3,6 +3,8 @@ suggestion blocks written there."""
 
 from __future__ import annotations
 
+import difflib
+
 from cicd_agent.job.suggested_patch import right_side_lines, suggestions
 
 # Two hunks as the pull request's file list gives them: no file headers, no final newline.
@@ -39,3 +41,40 @@ def test_backticks_in_the_fix_get_a_longer_fence_and_too_many_get_none() -> None
     (comment,) = suggestions(FIX.format(code="````"), {"app.py": {1, 2}}, L)  # type: ignore[misc]
     assert "`````suggestion\n" in comment.body and comment.body.endswith("\n`````")
     assert suggestions(FIX.format(code="`" * 64), {"app.py": {1, 2}}, L) is None
+
+
+def _difflib_patch(old: str, new: str) -> str:
+    """A patch as the test step's fixer writes it (``difflib``: a last line without a line
+    break is written without one, and no 'No newline at end of file' marker)."""
+    return "".join(difflib.unified_diff(old.splitlines(keepends=True),
+                                        new.splitlines(keepends=True), "a/t.py", "b/t.py"))  # fmt: skip
+
+
+def test_attack_a_file_without_a_final_newline_commits_no_fence_into_it() -> None:
+    """Attack: a test file whose last line has no line break (the pull request's to write):
+    the fence closing the suggestion landed on that line, and GitHub's suggestion block, as
+    posted, held ``< 2```` as the last line of code its author would commit."""
+    old = "import random\n\ndef test_a():\n    assert random.random() < 2"
+    new = "import random\n\ndef test_a():\n    random.seed(1)\n    assert random.random() < 2"
+    (comment,) = suggestions(_difflib_patch(old, new), {"t.py": {1, 2, 3, 4}}, L)  # type: ignore[misc]
+    assert comment.body.endswith("    random.seed(1)\n    assert random.random() < 2\n```")
+
+
+def test_attack_a_patch_that_does_not_parse_is_not_suggested_and_no_crash() -> None:
+    """Attack: the last line changed, without a line break: difflib writes the old and the new
+    line as one, which unidiff refuses (``UnidiffParseError``), and the step's publishing
+    ended there. Such a patch is not suggested (the caller shows it whole)."""
+    old = "def test_a():\n    assert f() == 1"
+    new = "def test_a():\n    assert f() == 1  # fixed"
+    assert suggestions(_difflib_patch(old, new), {"t.py": {1, 2}}, L) is None
+
+
+def test_attack_a_suggestion_commits_exactly_the_patchs_lines_or_is_not_posted() -> None:
+    """Attack: a bidirectional control or a lone carriage return in a fixed line (a model's
+    rewrite of a pull request's test file) is shown by neutralising as ``<U+202E>`` or a
+    space, inside the suggestion block too: committing it would write those into the file,
+    not the lines that were checked. Only ``<!--`` was refused; now any block neutralising
+    would change is not suggested."""
+    for code in ("a\u202eb", "a\rb", "<!-- hidden -->"):
+        assert suggestions(FIX.format(code=code), {"app.py": {1, 2}}, L) is None, code
+    assert suggestions(FIX.format(code="@octocat <b>x</b>"), {"app.py": {1, 2}}, L) is not None
