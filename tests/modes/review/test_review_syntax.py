@@ -166,3 +166,18 @@ def test_attack_a_broken_file_of_the_change_does_not_excuse_another(tmp_path: Pa
     assert done.document is not None, done.stderr
     assert [(f[0], f[1], f[2]) for f in _build(done)] == [("python/syntax-error", "a_new.py", 1)]
     assert done.code == 1
+
+
+def test_attack_a_file_with_a_byte_order_mark_is_no_build_error(tmp_path: Path) -> None:
+    """Attack (or a Windows editor): a Python file that starts with UTF-8's byte order mark,
+    which Python reads as it reads any other. Decoded to text, the mark stayed its first
+    character, our parser refused it ('invalid non-printable character U+FEFF'), and the
+    change was a high build error that failed the step by default: a file that runs, said
+    not to parse."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"app/enc.py": ENCODING})
+    head = repo.commit("bom", {"app/new.py": "\ufeffx = 1\n", "app/enc.py": "\ufeff" + ENCODING})
+    done = _review(tmp_path, repo, base, head)
+    assert done.document is not None, done.stderr
+    assert _build(done) == []
+    assert done.code == 0

@@ -50,11 +50,12 @@ class Parsed:
 
 def syntax_error(text: str) -> SyntaxError | None:
     """The error ``text`` does not parse with, None when it parses; a ValueError when our
-    parser cannot judge it (too deep for its stack, too large)."""
+    parser cannot judge it (too deep for its stack, too large). A byte order mark leading the
+    file is skipped, as Python skips it reading the file (decoded, it is the first character)."""
     try:
         with warnings.catch_warnings():  # "invalid escape sequence" and such are not errors
             warnings.simplefilter("ignore")
-            ast.parse(text)
+            ast.parse(text.removeprefix("\ufeff"))
     except SyntaxError as exc:
         return exc
     except (RecursionError, MemoryError) as exc:
