@@ -181,3 +181,22 @@ def test_attack_a_file_with_a_byte_order_mark_is_no_build_error(tmp_path: Path) 
     assert done.document is not None, done.stderr
     assert _build(done) == []
     assert done.code == 0
+
+
+def test_attack_many_large_changed_files_are_parsed_within_a_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Attack: 200 changed files of 1 MiB each (the most the check took) were all parsed in
+    review's own process, at up to 1.5 CPU-seconds and 540 MiB a MiB of hostile text: minutes
+    of review held. The text parsed is bounded in all (here made small), and the files past
+    it are said in a note."""
+    monkeypatch.setattr("cicd_agent.modes.review.syntax.MAX_PARSED", 1000)
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"app/enc.py": ENCODING})
+    head = repo.commit("big", {"app/a.py": "x = 1\n" * 100, "app/b.py": "def g(:\n" * 100})
+    done = _review(tmp_path, repo, base, head)
+    assert done.document is not None, done.stderr
+    assert _build(done) == []
+    assert any("checked 1 of 2 changed Python files" in n for n in done.document["notes"]), (
+        done.document["notes"]
+    )
