@@ -117,8 +117,8 @@ def overrun(start: DiskStart, pid: int, groups: RunGroups, limits: Limits) -> st
     if past:
         return past
     if outside.memory > limits.memory_bytes:
-        held_words = "in memory files or shared memory"
-        return f"it held more than {limits.memory_bytes >> 20} MiB {held_words}"
+        return (f"it held more than {limits.memory_bytes >> 20} MiB in memory files or shared "
+                "memory")  # fmt: skip
     stack = limits.writable_bytes(bounded=groups.memory is not None)
     if outside.stack > stack:
         return f"a process of it mapped more than {stack >> 20} MiB as stack"

@@ -106,7 +106,8 @@ def parse_changes(
         return done
     now = repo.read_texts(head, [f.path for f in files[:MAX_FILES]], MAX_BYTES)
     sizes = [len(now.get(f.path, "")) for f in files[:MAX_FILES]]
-    within = next((n for n, total in enumerate(accumulate(sizes)) if total > MAX_PARSED), len(sizes))
+    totals = enumerate(accumulate(sizes))
+    within = next((n for n, total in totals if total > MAX_PARSED), len(sizes))
     if within < len(files):
         done.notes.append(f"{TOOL} checked {within} of {len(files)} changed Python files (at most "
                           f"{MAX_FILES}, {MAX_PARSED >> 20} MiB of text in all).")  # fmt: skip

@@ -41,7 +41,8 @@ APP = "import os\nx = 1\ny = 2\n"
 
 
 def test_a_hunk_on_the_diff_lines_becomes_a_suggestion_over_its_old_lines() -> None:
-    (comment,) = suggestions(FIX.format(code="y"), {"app.py": _at(APP, 1, 2, 3)}, L)  # type: ignore[misc]
+    found = suggestions(FIX.format(code="y"), {"app.py": _at(APP, 1, 2, 3)}, L)
+    (comment,) = found or []
     assert (comment.path, comment.start_line, comment.line) == ("app.py", 1, 2)
     assert comment.body.startswith(f"{L} (cicd-agent):")
     assert comment.body.endswith("```suggestion\nimport os\nx = 'y'\n```")
@@ -49,7 +50,7 @@ def test_a_hunk_on_the_diff_lines_becomes_a_suggestion_over_its_old_lines() -> N
 
 
 def test_backticks_in_the_fix_get_a_longer_fence_and_too_many_get_none() -> None:
-    (comment,) = suggestions(FIX.format(code="````"), {"app.py": _at(APP, 1, 2)}, L)  # type: ignore[misc]
+    (comment,) = suggestions(FIX.format(code="````"), {"app.py": _at(APP, 1, 2)}, L) or []
     assert "`````suggestion\n" in comment.body and comment.body.endswith("\n`````")
     assert suggestions(FIX.format(code="`" * 64), {"app.py": _at(APP, 1, 2)}, L) is None
 
@@ -57,8 +58,8 @@ def test_backticks_in_the_fix_get_a_longer_fence_and_too_many_get_none() -> None
 def _difflib_patch(old: str, new: str) -> str:
     """A patch as the test step's fixer writes it (``difflib``: a last line without a line
     break is written without one, and no 'No newline at end of file' marker)."""
-    return "".join(difflib.unified_diff(old.splitlines(keepends=True),
-                                        new.splitlines(keepends=True), "a/t.py", "b/t.py"))  # fmt: skip
+    lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    return "".join(difflib.unified_diff(*lines, "a/t.py", "b/t.py"))
 
 
 def test_attack_a_file_without_a_final_newline_commits_no_fence_into_it() -> None:
@@ -67,7 +68,7 @@ def test_attack_a_file_without_a_final_newline_commits_no_fence_into_it() -> Non
     posted, held ``< 2```` as the last line of code its author would commit."""
     old = "import random\n\ndef test_a():\n    assert random.random() < 2"
     new = "import random\n\ndef test_a():\n    random.seed(1)\n    assert random.random() < 2"
-    (comment,) = suggestions(_difflib_patch(old, new), {"t.py": _at(old, 1, 2, 3, 4)}, L)  # type: ignore[misc]
+    (comment,) = suggestions(_difflib_patch(old, new), {"t.py": _at(old, 1, 2, 3, 4)}, L) or []
     assert comment.body.endswith("    random.seed(1)\n    assert random.random() < 2\n```")
 
 
@@ -88,7 +89,8 @@ def test_attack_a_suggestion_commits_exactly_the_patchs_lines_or_is_not_posted()
     would change is not suggested."""
     for code in ("a\u202eb", "a\rb", "<!-- hidden -->"):
         assert suggestions(FIX.format(code=code), {"app.py": _at(APP, 1, 2)}, L) is None, code
-    assert suggestions(FIX.format(code="@octocat <b>x</b>"), {"app.py": _at(APP, 1, 2)}, L) is not None
+    shown = suggestions(FIX.format(code="@octocat <b>x</b>"), {"app.py": _at(APP, 1, 2)}, L)
+    assert shown is not None
 
 
 def test_attack_a_suggestion_lands_only_on_the_lines_its_patch_was_made_against() -> None:
@@ -99,10 +101,9 @@ def test_attack_a_suggestion_lands_only_on_the_lines_its_patch_was_made_against(
     would commit them over other code. A hunk's old lines must read, at the head, as the
     pull request's diff shows them there."""
     head = "@@ -0,0 +1,3 @@\n+import os\n+x = 1\n+y = 2"
-    shifted = (
-        "--- a/app.py\n+++ b/app.py\n@@ -1,2 +1,2 @@\n import sys\n-import os\n+import re\n"
-    )
+    headers = "--- a/app.py\n+++ b/app.py\n"
+    shifted = headers + "@@ -1,2 +1,2 @@\n import sys\n-import os\n+import re\n"
     assert suggestions(shifted, {"app.py": right_side_lines(head)}, L) is None
-    matching = "--- a/app.py\n+++ b/app.py\n@@ -1,2 +1,2 @@\n import os\n-x = 1\n+x = 3\n"
-    (comment,) = suggestions(matching, {"app.py": right_side_lines(head)}, L)  # type: ignore[misc]
+    matching = headers + "@@ -1,2 +1,2 @@\n import os\n-x = 1\n+x = 3\n"
+    (comment,) = suggestions(matching, {"app.py": right_side_lines(head)}, L) or []
     assert comment.body.endswith("```suggestion\nimport os\nx = 3\n```")
