@@ -103,7 +103,8 @@ def overrun(start: DiskStart, pid: int, groups: RunGroups, limits: Limits) -> st
     """Why the run (``pid`` and below) must be killed now: it wrote past its disk limit
     since its ``start`` (:meth:`DiskStart.overrun`: its folders, files its processes hold
     unlinked on their file systems, and blocks its file systems lost that neither shows),
-    or holds more memory files than a process may have memory; "" when neither."""
+    holds more memory files and shared memory than a process may have memory, or a process
+    maps more as stack than it may write (:mod:`.held`); "" when none."""
     writable = start.writable
     with still(pid) as processes:  # nothing renamed, moved or closed while it is measured
         outside = held(pid, start.free.keys(), processes)  # its folders' devices, at start
@@ -116,7 +117,11 @@ def overrun(start: DiskStart, pid: int, groups: RunGroups, limits: Limits) -> st
     if past:
         return past
     if outside.memory > limits.memory_bytes:
-        return f"it held more than {limits.memory_bytes >> 20} MiB in memory files"
+        return (f"it held more than {limits.memory_bytes >> 20} MiB in memory files or shared "
+                "memory")  # fmt: skip
+    stack = limits.writable_bytes(bounded=groups.memory is not None)
+    if outside.stack > stack:
+        return f"a process of it mapped more than {stack >> 20} MiB as stack"
     if groups.out_of_memory():
         return memory_words(limits)
     return ""

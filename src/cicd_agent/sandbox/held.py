@@ -7,6 +7,13 @@ and counts in no address space unless mapped. Each stops at the file limit, but 
 holds hundreds of them and a run 512 processes: unchecked, a test fills the runner's disk or
 memory (the kernel's OOM killer cannot tell whose pages they are, and kills the agent).
 
+A process's memory limit (``RLIMIT_DATA``) counts its private writable mappings only: shared
+memory (``mmap(-1, n)`` in Python, a memory file mapped and its descriptor closed) and
+mappings that grow down as stacks (``MAP_GROWSDOWN``, the main stack under a raised
+``RLIMIT_STACK``) are outside it, and where no memory cgroup bounds the run nothing else
+counts them: 1 GiB of each was filled and held under a 256 MiB limit. Both are read here, the
+shared ones from the mappings as memory files, the stacks from each process's ``VmStk``.
+
 What one measure reads is bounded (:data:`MAX_DESCRIPTORS`, :data:`MAX_MAPPINGS`): each
 descriptor costs a ``stat`` and a ``readlink``, and a run chooses how many it holds (one open
 file copied into every slot the descriptor limit allows, in each of its processes) and how
@@ -44,7 +51,9 @@ class Held:
     disk: int = 0
     """Unlinked files on the run's writable folders' file systems."""
     memory: int = 0
-    """Memory files the run's processes hold open."""
+    """Memory files the run's processes hold open or mapped, and shared memory they map."""
+    stack: int = 0
+    """The most one of the run's processes maps as stacks (its ``VmStk``)."""
     written: int | None = None
     """Bytes the run's processes, live and reaped, wrote to storage (None: one could not be
     read): the most they can hold anywhere."""
@@ -60,12 +69,13 @@ def held(root: int, devices: Collection[int], processes: Sequence[int] | None = 
     and :data:`MAX_MAPPINGS` mappings (past either, :attr:`Held.beyond` says so)."""
     disk: dict[tuple[int, int], int] = {}
     memory: dict[tuple[int, int], int] = {}
-    descriptors, mappings = 0, 0
+    descriptors, mappings, stack = 0, 0, 0
     written: int | None = 0
     marks = [f" {os.major(d):02x}:{os.minor(d):02x} ".encode() for d in devices]
     for pid in _processes_below(root) if processes is None else processes:
         wrote = _write_bytes(pid)
         written = None if wrote is None or written is None else written + wrote
+        stack = max(stack, _stack_bytes(pid))
         folder = f"/proc/{pid}/fd"
         try:
             names = os.listdir(folder)
@@ -92,10 +102,19 @@ def held(root: int, devices: Collection[int], processes: Sequence[int] | None = 
             return Held(beyond=f"more than {MAX_MAPPINGS} memory mappings")
         unlinked, lines = read
         mappings += lines
-        for device, inode, size in unlinked:
-            if device in devices:
-                disk[(device, inode)] = max(disk.get((device, inode), 0), size)
-    return Held(sum(disk.values()), sum(memory.values()), written=written)
+        for device, inode, size, shared_memory in unlinked:
+            found_in = memory if shared_memory else disk if device in devices else None
+            if found_in is not None:  # a file mapped in pieces, or twice, counts once
+                found_in[(device, inode)] = max(found_in.get((device, inode), 0), size)
+    return Held(sum(disk.values()), sum(memory.values()), stack, written)
+
+
+def _stack_bytes(pid: int) -> int:
+    """What process ``pid`` maps as stacks (``VmStk``; 0 once it is gone)."""
+    status = _read(f"/proc/{pid}/status")
+    at = status.find(b"\nVmStk:")
+    fields = status[at + 7 : status.find(b"\n", at + 1)].split() if at >= 0 else []
+    return int(fields[0]) << 10 if fields and fields[0].isdigit() else 0
 
 
 def _write_bytes(pid: int) -> int | None:
@@ -246,16 +265,23 @@ def _parents_below(root: int) -> list[int]:
     return found
 
 
+_SHARED_MEMORY = (b"/dev/zero (deleted)", b"/memfd:")
+"""How ``/proc/PID/maps`` names shared memory (``MAP_SHARED | MAP_ANONYMOUS``) and a memory
+file (the kernel's own tmpfs holds both, on no device of the run's)."""
+
+
 def _unlinked_mappings(
     pid: int, room: int, marks: list[bytes]
-) -> tuple[list[tuple[int, int, int]], int] | None:
-    """``(device, inode, bytes)`` of each mapping of an unlinked file in process ``pid``
-    (a file mapped, closed and unlinked keeps its blocks as long as the mapping), and how
-    many mappings were read; None once more than ``room`` were (the rest is not read). Read
-    in blocks as they come (the run chooses how many lines there are; a path's newline is
-    escaped), only blocks naming an unlinked file and a device ``marks`` gives parsed: shared
-    memory is an unlinked file too, and parsing each of 500,000 lines took 0.7 CPU-s a poll."""
-    found: list[tuple[int, int, int]] = []
+) -> tuple[list[tuple[int, int, int, bool]], int] | None:
+    """``(device, inode, bytes, shared memory or not)`` of each mapping of an unlinked file in
+    process ``pid`` (a file mapped, closed and unlinked keeps its blocks as long as the
+    mapping), and how many mappings were read; None once more than ``room`` were (the rest is
+    not read). Read in blocks as they come (the run chooses how many lines there are; a
+    path's newline is escaped), only blocks naming an unlinked file on a device ``marks``
+    gives, or shared memory, parsed: 500,000 lines of shared memory, parsed, took 0.7 CPU-s a
+    poll (a cost :data:`MAX_MAPPINGS` bounds; an honest process maps a few)."""
+    found: list[tuple[int, int, int, bool]] = []
+    marks = [*marks, *_SHARED_MEMORY]
     lines, rest = 0, b""
     try:
         with open(f"/proc/{pid}/maps", "rb") as handle:
@@ -273,8 +299,9 @@ def _unlinked_mappings(
     return found, lines
 
 
-def _unlinked(line: str) -> tuple[int, int, int] | None:
-    """``(device, inode, bytes)`` of one ``maps`` line naming an unlinked file, else None."""
+def _unlinked(line: str) -> tuple[int, int, int, bool] | None:
+    """``(device, inode, bytes, shared memory or not)`` of one ``maps`` line naming an
+    unlinked file, else None."""
     parts = line.split(maxsplit=5)
     if len(parts) < 6 or not parts[5].endswith(" (deleted)"):
         return None
@@ -282,6 +309,8 @@ def _unlinked(line: str) -> tuple[int, int, int] | None:
     major, _, minor = parts[3].partition(":")
     try:
         device = os.makedev(int(major, 16), int(minor, 16))
-        return device, int(parts[4]), int(end, 16) - int(start, 16)
+        shared = parts[5].encode().startswith(_SHARED_MEMORY)  # its size: at least its end
+        reach = int(end, 16) - int(start, 16) + (int(parts[2], 16) if shared else 0)
+        return device, int(parts[4]), reach, shared
     except ValueError:
         return None

@@ -148,3 +148,55 @@ def test_the_parser_judges_text_and_leaves_what_it_cannot_to_the_caller() -> Non
     assert error is not None and error.lineno == 1
     with pytest.raises(ValueError, match="Error"):  # beyond the parser's own stack
         syntax_error("y = -" + "-" * 200_000 + "1\n")
+
+
+def test_attack_a_broken_file_of_the_change_does_not_excuse_another(tmp_path: Path) -> None:
+    """Attack: a new file that does not parse is judged only when the project's other files
+    parse here; 'other' meant not among the changed files the check took, so a second broken
+    file of the pull request's own, past the files checked (200), made every new file's
+    syntax error go unjudged, and the change passed the build gate. Only files the change
+    leaves alone speak for our interpreter."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"app/enc.py": ENCODING})
+    filler = {f"m/f{number:03d}.py": "x = 1\n" for number in range(199)}
+    head = repo.commit(
+        "new", {"a_new.py": "def f(:\n    pass\n", **filler, "z.py": "def g(:\n    pass\n"}
+    )
+    done = _review(tmp_path, repo, base, head)
+    assert done.document is not None, done.stderr
+    assert [(f[0], f[1], f[2]) for f in _build(done)] == [("python/syntax-error", "a_new.py", 1)]
+    assert done.code == 1
+
+
+def test_attack_a_file_with_a_byte_order_mark_is_no_build_error(tmp_path: Path) -> None:
+    """Attack (or a Windows editor): a Python file that starts with UTF-8's byte order mark,
+    which Python reads as it reads any other. Decoded to text, the mark stayed its first
+    character, our parser refused it ('invalid non-printable character U+FEFF'), and the
+    change was a high build error that failed the step by default: a file that runs, said
+    not to parse."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"app/enc.py": ENCODING})
+    head = repo.commit("bom", {"app/new.py": "\ufeffx = 1\n", "app/enc.py": "\ufeff" + ENCODING})
+    done = _review(tmp_path, repo, base, head)
+    assert done.document is not None, done.stderr
+    assert _build(done) == []
+    assert done.code == 0
+
+
+def test_attack_many_large_changed_files_are_parsed_within_a_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Attack: 200 changed files of 1 MiB each (the most the check took) were all parsed in
+    review's own process, at up to 1.5 CPU-seconds and 540 MiB a MiB of hostile text: minutes
+    of review held. The text parsed is bounded in all (here made small), and the files past
+    it are said in a note."""
+    monkeypatch.setattr("cicd_agent.modes.review.syntax.MAX_PARSED", 1000)
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"app/enc.py": ENCODING})
+    head = repo.commit("big", {"app/a.py": "x = 1\n" * 100, "app/b.py": "def g(:\n" * 100})
+    done = _review(tmp_path, repo, base, head)
+    assert done.document is not None, done.stderr
+    assert _build(done) == []
+    assert any("checked 1 of 2 changed Python files" in n for n in done.document["notes"]), (
+        done.document["notes"]
+    )

@@ -14,6 +14,7 @@ import ast
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from cicd_agent.actions.markdown import neutralise
@@ -34,6 +35,10 @@ MAX_BYTES = 1 << 20
 """A larger file is not parsed (said in a note)."""
 MAX_FILES = 200
 """Changed files parsed, at the most (the rest are counted in a note)."""
+MAX_PARSED = 8 << 20
+"""Characters of changed files parsed, at the most (the files past it are counted in the same
+note): our parser takes up to 1.5 CPU-seconds and 540 MiB a MiB of hostile text, so 200 files
+of 1 MiB held review for minutes in its own process."""
 SAMPLE = 20
 """Other files of the head parsed to learn whether our interpreter reads the project's syntax
 before a new file's syntax error is blamed."""
@@ -50,11 +55,12 @@ class Parsed:
 
 def syntax_error(text: str) -> SyntaxError | None:
     """The error ``text`` does not parse with, None when it parses; a ValueError when our
-    parser cannot judge it (too deep for its stack, too large)."""
+    parser cannot judge it (too deep for its stack, too large). A byte order mark leading the
+    file is skipped, as Python skips it reading the file (decoded, it is the first character)."""
     try:
         with warnings.catch_warnings():  # "invalid escape sequence" and such are not errors
             warnings.simplefilter("ignore")
-            ast.parse(text)
+            ast.parse(text.removeprefix("\ufeff"))
     except SyntaxError as exc:
         return exc
     except (RecursionError, MemoryError) as exc:
@@ -98,10 +104,14 @@ def parse_changes(
              if f.path.endswith(SUFFIXES) and f.status != "deleted" and not f.is_binary]  # fmt: skip
     if not files:
         return done
-    if len(files) > MAX_FILES:
-        done.notes.append(f"{TOOL} checked {MAX_FILES} of {len(files)} changed Python files.")
-        files = files[:MAX_FILES]
-    now = repo.read_texts(head, [f.path for f in files], MAX_BYTES)
+    now = repo.read_texts(head, [f.path for f in files[:MAX_FILES]], MAX_BYTES)
+    sizes = [len(now.get(f.path, "")) for f in files[:MAX_FILES]]
+    totals = enumerate(accumulate(sizes))
+    within = next((n for n, total in totals if total > MAX_PARSED), len(sizes))
+    if within < len(files):
+        done.notes.append(f"{TOOL} checked {within} of {len(files)} changed Python files (at most "
+                          f"{MAX_FILES}, {MAX_PARSED >> 20} MiB of text in all).")  # fmt: skip
+        files = files[:within]
     before_paths = {f.path: f.old_path or f.path for f in files if f.status != "added"}
     before = repo.read_texts(base, sorted(set(before_paths.values())), MAX_BYTES)
     added = {f.path: dict(f.added_lines()) for f in files}
@@ -134,7 +144,7 @@ def parse_changes(
             because = "the base's text parsed"
             done.findings.append(_finding(file.path, error, added[file.path], clean, because))
     if new_files:
-        failing = _other_unparsed(repo, head, {f.path for f in files})
+        failing = _other_unparsed(repo, base, head)
         for path, error in new_files:
             if failing:
                 done.notes.append(
@@ -150,11 +160,13 @@ def parse_changes(
     return done
 
 
-def _other_unparsed(repo: GitCheckout, head: str, changed: set[str]) -> str:
-    """A Python file of ``head`` the change leaves alone that does not parse here (of the
-    first :data:`SAMPLE`), else "": whether this job's Python reads the project's syntax."""
-    listed = repo.git.run("ls-tree", "-r", "-z", "--name-only", "--full-tree", head)
-    others = sorted(p for p in listed.split("\0") if p.endswith(SUFFIXES) and p not in changed)
+def _other_unparsed(repo: GitCheckout, base: str, head: str) -> str:
+    """A Python file the change leaves alone (the same at ``base`` and ``head``) that does not
+    parse here (of the first :data:`SAMPLE`), else "": whether this job's Python reads the
+    project's syntax. A file the change touched speaks for the change, not for our Python,
+    whether or not the check took it (one past :data:`MAX_FILES`, or left out of review)."""
+    kept = _python_blobs(repo, base).items() & _python_blobs(repo, head).items()
+    others = sorted(path for path, _ in kept)
     for path, text in repo.read_texts(head, others[:SAMPLE], MAX_BYTES).items():
         try:
             if syntax_error(text) is not None:
@@ -162,6 +174,17 @@ def _other_unparsed(repo: GitCheckout, head: str, changed: set[str]) -> str:
         except ValueError:
             continue
     return ""
+
+
+def _python_blobs(repo: GitCheckout, commit: str) -> dict[str, str]:
+    """Each Python file of ``commit`` and its blob's id."""
+    listed = repo.git.run("ls-tree", "-r", "-z", "--full-tree", commit)
+    blobs = {}
+    for entry in listed.split("\0"):
+        about, _, path = entry.partition("\t")
+        if path.endswith(SUFFIXES) and about.count(" ") == 2:
+            blobs[path] = about.split(" ")[2]
+    return blobs
 
 
 def _finding(

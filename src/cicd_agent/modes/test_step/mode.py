@@ -306,7 +306,8 @@ def _suggested(ctx: RunContext[TestStepOptions], fixes: Sequence[FlakyFix]) -> l
         lines.append(f"- {code_span(fix.test, 120)}: " + (
             f"{made.count} suggestion(s), {made.url}" if made.count else
             f"not suggested: {prose(made.why_not)}" if made.why_not else
-            "not suggested: its patch changes lines the pull request did not"))  # fmt: skip
+            "not suggested: its patch changes lines the pull request did not, or ones "
+            "that read otherwise at its head or a suggestion cannot hold as they are"))  # fmt: skip
     return lines
 
 
