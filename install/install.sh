@@ -82,3 +82,5 @@ PYTHON
 if [[ -n "${TIKTOKEN_CACHE_DIR:-}" && "${INPUT_PROVIDER:-}" != none ]]; then
     "$UV_PROJECT_ENVIRONMENT/bin/python" -I -m cicd_agent.model.encodings
 fi
+
+echo "install.sh: cicd-agent ($EXTRAS) is installed in $UV_PROJECT_ENVIRONMENT; run $UV_PROJECT_ENVIRONMENT/bin/cicd-agent --help"
