@@ -1,0 +1,33 @@
+"""What a new user's logs met: a compiler warning read as the failure, a syntax error blamed on
+another file, the test step's own retry verdict not read as flakiness. Each log is a real run
+(cargo 1.9x, node 20, pytest and cicd-agent's test step), in tests/fixtures/logs/new_user."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cicd_agent.analysis.log_model import FailureType, LogAnalysis
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.sources import JobLog
+
+LOGS = Path(__file__).parents[2] / "fixtures" / "logs" / "new_user"
+
+
+def _analyse(data: bytes) -> LogAnalysis:
+    return analyse_scans(scan_jobs([JobLog.from_bytes("test", data)]))
+
+
+def test_a_green_cargo_log_with_a_warning_is_no_failure() -> None:
+    analysis = _analyse((LOGS / "cargo_green_warning.txt").read_bytes())
+    assert not analysis.failed_jobs
+    assert "trait_impl.rs" not in analysis.root_cause
+    assert not analysis.responsible_files
+
+
+def test_a_warnings_location_is_not_responsible_for_a_real_failure() -> None:
+    analysis = _analyse((LOGS / "cargo_red_warning.txt").read_bytes())
+    assert analysis.failure_type is FailureType.TEST_FAILURE
+    assert "panicked at tests/trait_impl.rs:64" in analysis.root_cause
+    assert [(f.path, f.lines) for f in analysis.responsible_files] == [
+        ("tests/trait_impl.rs", (64,))
+    ]
