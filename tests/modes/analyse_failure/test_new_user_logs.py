@@ -31,3 +31,17 @@ def test_a_warnings_location_is_not_responsible_for_a_real_failure() -> None:
     assert [(f.path, f.lines) for f in analysis.responsible_files] == [
         ("tests/trait_impl.rs", (64,))
     ]
+
+
+def test_a_node_syntax_error_is_blamed_on_the_file_that_did_not_parse() -> None:
+    analysis = _analyse((LOGS / "node_syntax_error.txt").read_bytes())
+    assert analysis.root_cause.startswith("SyntaxError: Unexpected token")
+    first = analysis.responsible_files[0]
+    assert (first.path, first.lines[:1]) == ("index.js", (39,))
+
+
+def test_a_python_syntax_error_is_blamed_on_its_file_and_line() -> None:
+    analysis = _analyse((LOGS / "pytest_syntax_error.txt").read_bytes())
+    assert "SyntaxError: expected ':'" in analysis.root_cause
+    first = analysis.responsible_files[0]
+    assert (first.path, first.lines[:1]) == ("ordered_set/__init__.py", (318,))
