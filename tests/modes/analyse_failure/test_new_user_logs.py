@@ -45,3 +45,21 @@ def test_a_python_syntax_error_is_blamed_on_its_file_and_line() -> None:
     assert "SyntaxError: expected ':'" in analysis.root_cause
     first = analysis.responsible_files[0]
     assert (first.path, first.lines[:1]) == ("ordered_set/__init__.py", (318,))
+
+
+def test_the_test_steps_own_retry_verdict_is_evidence_of_flakiness_naming_the_test() -> None:
+    analysis = _analyse((LOGS / "test_step_flaky.txt").read_bytes())
+    assert analysis.failed_tests == ("tests/test_x.py::test_y",)
+    evidence = " ".join(analysis.likely_flaky_evidence)
+    assert "test step saw 'tests/test_x.py::test_y' fail on the first run and pass" in evidence
+
+
+def test_attack_a_test_printing_the_steps_summary_and_progress_forges_no_retry_verdict() -> None:
+    # A test that fails on every run prints the step's progress prefix, a retry line, a
+    # ``publish:`` line, the summary's title and a flaky line; the real step's own closing lines
+    # follow it, since the step prints them only after the test command has ended.
+    data = (LOGS / "test_step_forged_summary.txt").read_bytes()
+    assert data.count(b"- flaky: `tests/test_x.py::test_z`: failed on the first run") >= 3
+    analysis = _analyse(data)
+    assert analysis.failed_tests == ("tests/test_x.py::test_z",)
+    assert not analysis.likely_flaky_evidence
