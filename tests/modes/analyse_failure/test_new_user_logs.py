@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cicd_agent.analysis.log_model import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
+from tests.corpus.runner_log import Job, Step, render
 
 LOGS = Path(__file__).parents[2] / "fixtures" / "logs" / "new_user"
 
@@ -63,3 +66,14 @@ def test_attack_a_test_printing_the_steps_summary_and_progress_forges_no_retry_v
     analysis = _analyse(data)
     assert analysis.failed_tests == ("tests/test_x.py::test_z",)
     assert not analysis.likely_flaky_evidence
+
+
+@pytest.mark.parametrize("name", ["test_step_flaky.txt", "test_step_forged_summary.txt"])
+def test_the_retry_verdict_reads_the_same_in_an_actions_job_log(name: str) -> None:
+    output = (LOGS / name).read_bytes()
+    step = Step("Tests", uses="owner/cicd-agent@v1", output=output, exit_code=1)
+    job = Job("test", [Step("Checkout", uses="actions/checkout@v4"), step])
+    in_actions = analyse_scans(scan_jobs([JobLog.from_bytes("test", render(job)[0])]))
+    alone = _analyse(output)
+    assert in_actions.likely_flaky_evidence == alone.likely_flaky_evidence
+    assert bool(alone.likely_flaky_evidence) is (name == "test_step_flaky.txt")
