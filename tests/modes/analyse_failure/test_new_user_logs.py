@@ -36,11 +36,15 @@ def test_a_warnings_location_is_not_responsible_for_a_real_failure() -> None:
     ]
 
 
-def test_a_node_syntax_error_is_blamed_on_the_file_that_did_not_parse() -> None:
-    analysis = _analyse((LOGS / "node_syntax_error.txt").read_bytes())
+@pytest.mark.parametrize(("name", "path"), [
+    ("node_syntax_error.txt", "index.js"),  # required from test/range-parser.js
+    ("node_esm_syntax_error.txt", "index.mjs"),  # imported: node prints a file:// address
+])  # fmt: skip
+def test_a_node_syntax_error_is_blamed_on_the_file_that_did_not_parse(name: str, path: str) -> None:
+    analysis = _analyse((LOGS / name).read_bytes())
     assert analysis.root_cause.startswith("SyntaxError: Unexpected token")
     first = analysis.responsible_files[0]
-    assert (first.path, first.lines[:1]) == ("index.js", (39,))
+    assert (first.path, first.lines[:1]) == (path, (39,))
 
 
 def test_a_python_syntax_error_is_blamed_on_its_file_and_line() -> None:
