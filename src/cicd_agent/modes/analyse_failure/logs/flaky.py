@@ -121,10 +121,13 @@ def step_retry_verdict(lines: Sequence[str]) -> tuple[str, ...]:
 
     Its words and its progress prefix (``test-step [  4.1s]``) are plain text a test can print
     too, so only the step's last word counts: the summary after its last progress line, that
-    line its ``publish:`` one, with a retry of its own above it. The step runs the tests in a
-    sandbox whose processes all end with the test command, and only then prints its own
-    ``analyse:`` and ``publish:`` lines and its summary: a summary a test printed is always
-    followed by the step's real progress lines, so it is never the last word.
+    line its ``publish:`` one, with a retry of its own above it. The step prints its own
+    ``analyse:`` and ``publish:`` lines and its summary only after the test command ended, and
+    it runs code GitHub does not vouch for in a sandbox whose processes all end with that
+    command: a summary such a test printed is always followed by the step's real progress
+    lines, so it is never the last word. (Vouched-for code runs on the host, where a process
+    its tests leave running could print later; its writers could push the change anyway.)
+    The evidence is read as likely, never as proof.
     """
     progress = [(i, found) for i, text in enumerate(lines) if (found := _STEP_PROGRESS.match(text))]
     if not progress or not progress[-1][1]["what"].startswith("publish: "):
