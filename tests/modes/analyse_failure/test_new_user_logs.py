@@ -81,3 +81,13 @@ def test_the_retry_verdict_reads_the_same_in_an_actions_job_log(name: str) -> No
     alone = _analyse(output)
     assert in_actions.likely_flaky_evidence == alone.likely_flaky_evidence
     assert bool(alone.likely_flaky_evidence) is (name == "test_step_flaky.txt")
+
+
+def test_a_build_error_beside_a_warning_is_blamed_on_the_error_alone() -> None:
+    # The warning's block ends where rustc's error starts, with no blank line between.
+    analysis = _analyse((LOGS / "cargo_build_error_warning.txt").read_bytes())
+    assert analysis.failure_type is FailureType.BUILD_ERROR
+    assert analysis.root_cause.startswith("error[E0308]: mismatched types")
+    assert [(f.path, f.lines) for f in analysis.responsible_files] == [
+        ("tests/trait_impl.rs", (64,))
+    ]
