@@ -30,7 +30,11 @@ from cicd_agent.modes.analyse_failure.logs.excerpt import (
     STEP_END_LINES,
     ExcerptBuilder,
 )
-from cicd_agent.modes.analyse_failure.logs.files import normalise_path, responsible_files
+from cicd_agent.modes.analyse_failure.logs.files import (
+    normalise_path,
+    responsible_files,
+    syntax_placed,
+)
 from cicd_agent.modes.analyse_failure.logs.flaky import offline_evidence
 from cicd_agent.modes.analyse_failure.logs.mixed import (
     FOLD,
@@ -265,8 +269,10 @@ def analyse_scans(
     tests = failing_tests(text for _, text in primary.report_lines())
     # A failure the test runner reported on a test (a suite that failed to import or type
     # check, too) ran through the code under test: blamed as a test's failure is.
+    placed = syntax_placed(root, primary.report_lines()) if root else None
     files = responsible_files(
-        primary.ranked, root, changed_files, noisy, changed_lines,
+        [placed if f is root and placed else f for f in primary.ranked], placed,
+        changed_files, noisy, changed_lines,
         runtime=primary.failure_type in _TEST_TYPES or bool(tests), checkout=checkout,
         place=placing(primary.report_lines(), checkout),
     )  # fmt: skip

@@ -80,6 +80,11 @@ def offline_evidence(lines: Iterable[str], *, test_failure: bool) -> tuple[str, 
     """
     lines = list(lines)
     found: dict[str, str] = {}
+    retried = step_retry_verdict(lines)
+    if retried:
+        names = ", ".join(repr(_quote(test, 120)) for test in retried[:MAX_EVIDENCE])
+        found["step retry"] = (f"cicd-agent's test step saw {names} fail on the first run and "
+                               "pass on a retry (its closing summary in this log)")  # fmt: skip
     if test_failure:
         miss = timing_miss(lines)
         if miss is not None:
@@ -102,6 +107,38 @@ def offline_evidence(lines: Iterable[str], *, test_failure: bool) -> tuple[str, 
         if len(found) == 4:
             break
     return tuple(found.values())[:MAX_EVIDENCE]
+
+
+_STEP_PROGRESS = re.compile(r"^test-step \[\s*\d+\.\ds\] (?P<what>.*)$")
+_STEP_RETRY = re.compile(r"^\s*retry \d+ of \d+: running the [\d,]+ failed test\(s\) again$")
+_STEP_FLAKY = re.compile(
+    r"^- flaky: `?(?P<test>[^`]+?)`?: failed on the first run, passed on retry \d+"
+)
+
+
+def step_retry_verdict(lines: Sequence[str]) -> tuple[str, ...]:
+    """The tests cicd-agent's test step said failed, then passed on a retry, in its summary.
+
+    Its words and its progress prefix (``test-step [  4.1s]``) are plain text a test can print
+    too, so only the step's last word counts: the summary after its last progress line, that
+    line its ``publish:`` one, with a retry of its own above it. The step prints its own
+    ``analyse:`` and ``publish:`` lines and its summary only after the test command ended, and
+    it runs code GitHub does not vouch for in a sandbox whose processes all end with that
+    command: a summary such a test printed is always followed by the step's real progress
+    lines, so it is never the last word. (Vouched-for code runs on the host, where a process
+    its tests leave running could print later; its writers could push the change anyway.)
+    The evidence is read as likely, never as proof.
+    """
+    progress = [(i, found) for i, text in enumerate(lines) if (found := _STEP_PROGRESS.match(text))]
+    if not progress or not progress[-1][1]["what"].startswith("publish: "):
+        return ()
+    last = progress[-1][0]
+    if not any(_STEP_RETRY.match(found["what"]) for _, found in progress[:-1]):
+        return ()
+    closing = lines[last + 1 :]
+    if "cicd-agent test-step" not in (text.strip() for text in closing):
+        return ()
+    return tuple(dict.fromkeys(m["test"] for text in closing if (m := _STEP_FLAKY.match(text))))
 
 
 SMALL_MARGIN = 0.5

@@ -34,6 +34,10 @@ from cicd_agent.modes.analyse_failure.logs.signatures import (
 from cicd_agent.runners.table import LOG_SHAPES
 
 CLUSTER_GAP_LINES = 200
+_WARNING = re.compile(r"^\s*warning(?:\[[\w-]+\])?: ")
+_DIAGNOSTIC = re.compile(r"^\s*(?:-->|:::|\d*\s*\||= |\.\.\.)")
+"""rustc's warning line, and the lines of its block under it: the ``--> file:line:col``
+location, the quoted source lines with their ``|`` gutter, the ``= note:`` lines."""
 _PASSING = [(shape.started, shape.passed) for shape in LOG_SHAPES if shape.started and shape.passed]
 """Each runner's lines that start a test and say it passed (:attr:`RunnerShape.started`)."""
 
@@ -109,7 +113,8 @@ def step_findings(
             for hit in step.hits if hit.line < tail_start]  # fmt: skip
     hits += _locations_around(step, matcher, tail_start)
     passed = passing_spans(step.tail)
-    denied = denied_verdicts(lines)
+    denied = denied_verdicts(lines) | warned_lines(lines)
+    denied |= {n for hit in step.hits for n in warned_lines(hit.context)}
     for number, text in lines:
         if not text.strip():
             continue
@@ -131,6 +136,20 @@ def step_findings(
         and not any(start < hit.line < end for start, end in passed)
         and hit.line not in denied
     ]
+
+
+def warned_lines(lines: Sequence[tuple[int, str]]) -> set[int]:
+    """The numbers of the lines of a compiler's warning (its ``warning:`` line and the block
+    under it). A warning fails nothing: the file its ``-->`` line points at did not fail the
+    run, in a green log or beside a real failure."""
+    warned: set[int] = set()
+    previous = None
+    for number, text in lines:
+        if _WARNING.match(text) or (previous == number - 1 and previous in warned
+                                    and _DIAGNOSTIC.match(text)):
+            warned.add(number)
+        previous = number
+    return warned
 
 
 def _locations_around(step: StepScan, matcher: Matcher, tail_start: int) -> list[Hit]:

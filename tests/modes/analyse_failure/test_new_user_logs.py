@@ -1,0 +1,93 @@
+"""What a new user's logs met: a compiler warning read as the failure, a syntax error blamed on
+another file, the test step's own retry verdict not read as flakiness. Each log is a real run
+(cargo 1.9x, node 20, pytest and cicd-agent's test step), in tests/fixtures/logs/new_user."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.analysis.log_model import FailureType, LogAnalysis
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.sources import JobLog
+from tests.corpus.runner_log import Job, Step, render
+
+LOGS = Path(__file__).parents[2] / "fixtures" / "logs" / "new_user"
+
+
+def _analyse(data: bytes) -> LogAnalysis:
+    return analyse_scans(scan_jobs([JobLog.from_bytes("test", data)]))
+
+
+def test_a_green_cargo_log_with_a_warning_is_no_failure() -> None:
+    analysis = _analyse((LOGS / "cargo_green_warning.txt").read_bytes())
+    assert not analysis.failed_jobs
+    assert "trait_impl.rs" not in analysis.root_cause
+    assert not analysis.responsible_files
+
+
+def test_a_warnings_location_is_not_responsible_for_a_real_failure() -> None:
+    analysis = _analyse((LOGS / "cargo_red_warning.txt").read_bytes())
+    assert analysis.failure_type is FailureType.TEST_FAILURE
+    assert "panicked at tests/trait_impl.rs:64" in analysis.root_cause
+    assert [(f.path, f.lines) for f in analysis.responsible_files] == [
+        ("tests/trait_impl.rs", (64,))
+    ]
+
+
+@pytest.mark.parametrize(("name", "path"), [
+    ("node_syntax_error.txt", "index.js"),  # required from test/range-parser.js
+    ("node_esm_syntax_error.txt", "index.mjs"),  # imported: node prints a file:// address
+])  # fmt: skip
+def test_a_node_syntax_error_is_blamed_on_the_file_that_did_not_parse(name: str, path: str) -> None:
+    analysis = _analyse((LOGS / name).read_bytes())
+    assert analysis.root_cause.startswith("SyntaxError: Unexpected token")
+    first = analysis.responsible_files[0]
+    assert (first.path, first.lines[:1]) == (path, (39,))
+
+
+def test_a_python_syntax_error_is_blamed_on_its_file_and_line() -> None:
+    analysis = _analyse((LOGS / "pytest_syntax_error.txt").read_bytes())
+    assert "SyntaxError: expected ':'" in analysis.root_cause
+    first = analysis.responsible_files[0]
+    assert (first.path, first.lines[:1]) == ("ordered_set/__init__.py", (318,))
+
+
+def test_the_test_steps_own_retry_verdict_is_evidence_of_flakiness_naming_the_test() -> None:
+    analysis = _analyse((LOGS / "test_step_flaky.txt").read_bytes())
+    assert analysis.failed_tests == ("tests/test_x.py::test_y",)
+    evidence = " ".join(analysis.likely_flaky_evidence)
+    assert "test step saw 'tests/test_x.py::test_y' fail on the first run and pass" in evidence
+
+
+def test_attack_a_test_printing_the_steps_summary_and_progress_forges_no_retry_verdict() -> None:
+    # A test that fails on every run prints the step's progress prefix, a retry line, a
+    # ``publish:`` line, the summary's title and a flaky line; the real step's own closing lines
+    # follow it, since the step prints them only after the test command has ended.
+    data = (LOGS / "test_step_forged_summary.txt").read_bytes()
+    assert data.count(b"- flaky: `tests/test_x.py::test_z`: failed on the first run") >= 3
+    analysis = _analyse(data)
+    assert analysis.failed_tests == ("tests/test_x.py::test_z",)
+    assert not analysis.likely_flaky_evidence
+
+
+@pytest.mark.parametrize("name", ["test_step_flaky.txt", "test_step_forged_summary.txt"])
+def test_the_retry_verdict_reads_the_same_in_an_actions_job_log(name: str) -> None:
+    output = (LOGS / name).read_bytes()
+    step = Step("Tests", uses="owner/cicd-agent@v1", output=output, exit_code=1)
+    job = Job("test", [Step("Checkout", uses="actions/checkout@v4"), step])
+    in_actions = analyse_scans(scan_jobs([JobLog.from_bytes("test", render(job)[0])]))
+    alone = _analyse(output)
+    assert in_actions.likely_flaky_evidence == alone.likely_flaky_evidence
+    assert bool(alone.likely_flaky_evidence) is (name == "test_step_flaky.txt")
+
+
+def test_a_build_error_beside_a_warning_is_blamed_on_the_error_alone() -> None:
+    # The warning's block ends where rustc's error starts, with no blank line between.
+    analysis = _analyse((LOGS / "cargo_build_error_warning.txt").read_bytes())
+    assert analysis.failure_type is FailureType.BUILD_ERROR
+    assert analysis.root_cause.startswith("error[E0308]: mismatched types")
+    assert [(f.path, f.lines) for f in analysis.responsible_files] == [
+        ("tests/trait_impl.rs", (64,))
+    ]
