@@ -36,7 +36,6 @@ from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt
 from cicd_agent.runners.lookups import tool_mounts
-from cicd_agent.runners.node.step import declined as node_declined
 from cicd_agent.runners.step_outcomes import StepOutcomes
 from cicd_agent.runners.table import STEP_ONLY, TABLE, Row, StepRow
 from cicd_agent.sandbox.step import step_place
@@ -122,7 +121,8 @@ def unread(command: Sequence[str]) -> str:
     """Why no runner reads the run of ``command``, as a clause: the runner it runs and the
     option to drop where the command chose what the step would add (mocha's own reporter),
     else the runners the step reads."""
-    declined = node_declined(command)
+    said = ((row.name, row.declined(command)) for row in STEP_ONLY)
+    declined = next((f"its command runs {name}, but {why}" for name, why in said if why), "")
     ran = next((row.name for row in TABLE if row.runner.runs(shlex.join(command))), None)
     if declined or ran is None:
         known = ", ".join(row.name for row in STEP_ROWS)

@@ -55,10 +55,3 @@ STEPS = (
     NodeStep("ava", ava.step_command, ava.step_outcomes, ava.declined, step_captures=True),
     NodeStep("uvu", uvu.step_command, uvu.step_outcomes, uvu.declined, step_captures=True),
 )
-
-
-def declined(command: Sequence[str]) -> str:
-    """Why ``command``, a run of one of them, is run once as written: its runner's words,
-    naming the option to drop ("" when it runs none of them, or is read)."""
-    said = ((step.name, step.declined(command)) for step in STEPS)
-    return next((f"its command runs {name}, but {why}" for name, why in said if why), "")
