@@ -23,6 +23,7 @@ from cicd_agent.analysis.findings import security_floor
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel, higher, level_for
 from cicd_agent.risk.assessment import Reason, RiskAssessment, RiskFeatures
 from cicd_agent.risk.evidence import NO_EVIDENCE, ChangeEvidence
+from cicd_agent.risk.runs import documentation
 
 NEVER_LOW = (ChangeType.SECURITY, ChangeType.INFRASTRUCTURE)
 DEPENDENCY_TYPES = (ChangeType.DEPENDENCIES, ChangeType.LOCKFILE)
@@ -232,7 +233,7 @@ def _ceilings(
             only(files, ChangeType.DOCS),
             RiskLevel.MEDIUM,
             "docs_ceiling",
-            f"Only documentation changed ({len(files)} file(s)): low risk.",
+            f"Only {documentation(files)} changed ({len(files)} file(s)): low risk.",
         ),
         (
             all(
@@ -247,8 +248,8 @@ def _ceilings(
             unshipped,
             RiskLevel.MEDIUM,
             "unshipped_ceiling",
-            f"Only documentation and tests changed ({len(files)} file(s)): nothing deployed "
-            "changes, so low risk.",
+            f"Only {documentation(files, 'tests')} changed ({len(files)} file(s)): nothing "
+            "deployed changes, so low risk.",
         ),
         (
             _dev_dependencies_only(files, evidence),

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from pygments.token import Comment, String, Text, _TokenType
 
-from cicd_agent.analysis.change_types import ChangeType
+from cicd_agent.analysis.change_types import ChangeType, classify_path
 from cicd_agent.analysis.changes import ChangedFile
 
 if TYPE_CHECKING:
@@ -353,3 +353,14 @@ def effective(
         # a file neither changes is kept as it is, not copied
         out.append(changed if same else replace(changed, added=added, deleted=deleted, types=types))
     return tuple(out)
+
+
+def documentation(files: Iterable[ChangedFile], *also: str) -> str:
+    """What ``files`` read as documentation (:func:`effective`) are, in the words a reason
+    says with ``also`` after them: "documentation", or "comments and documentation" where a
+    code file is among them for its comments, docstrings and whitespace alone (a comment in
+    code is not documentation: only, nothing that runs changed in it)."""
+    quiet = any(ChangeType.DOCS in c.types and ChangeType.DOCS not in classify_path(c.path)
+                for c in files)  # fmt: skip
+    words = ["comments", "documentation", *also] if quiet else ["documentation", *also]
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)

@@ -48,6 +48,7 @@ from cicd_agent.risk.assessment import Reason, RiskAssessment, RiskFeatures
 from cicd_agent.risk.evidence import NO_EVIDENCE, ChangeEvidence
 from cicd_agent.risk.floors import UNKNOWN_AUTHOR, Identity, finish
 from cicd_agent.risk.records import HistoryFeatures, churn_entropy, is_fix, subsystem_of
+from cicd_agent.risk.runs import documentation
 
 MIN_REASON_POINTS = 0.04
 """Contributions below this are kept in the features but not listed as reasons."""
@@ -131,8 +132,9 @@ def assess_change(
     types = sorted({t for changed in files for t in changed.types}, key=list(ChangeType).index)
     floor_reasons: list[Reason] = []
     if only(files, ChangeType.DOCS) or only(files, ChangeType.TESTS):
-        kind = "documentation" if only(files, ChangeType.DOCS) else "tests"
-        factor = weights.docs_only_factor if kind == "documentation" else weights.tests_only_factor
+        docs = only(files, ChangeType.DOCS)
+        kind = documentation(files) if docs else "tests"
+        factor = weights.docs_only_factor if docs else weights.tests_only_factor
         points *= factor
         said = round(said * factor, 3)
         arithmetic += f", × {factor} as only {kind} changed = {said:.3f}"

@@ -10,7 +10,7 @@ worked example).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 from cicd_agent.runners import logs_only
@@ -111,11 +111,16 @@ class StepRow(NamedTuple):
 
     name: str
     step: RetriesStep
+    declined: Callable[[Sequence[str]], str]
+    """Why a run of it is run once as written, naming the option to drop ("" when it is read,
+    or is no run of it): the command chose its own reporter, or uvu's pattern."""
     tracer: TracesChanges | None = None
     in_order: RunsInOrder | None = None
 
 
-STEP_ONLY: tuple[StepRow, ...] = tuple(StepRow(step.name, step) for step in node.STEPS)
+STEP_ONLY: tuple[StepRow, ...] = tuple(
+    StepRow(step.name, step, step.declined) for step in node.STEPS
+)
 """Asked after :data:`TABLE`, by the test step alone."""
 
 LOG_SHAPES: tuple[RunnerShape, ...] = tuple(

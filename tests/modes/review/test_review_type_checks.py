@@ -79,6 +79,23 @@ def test_a_type_error_the_base_already_had_is_counted_not_blamed(tmp_path: Path)
     assert done.code == 0
 
 
+def test_mypy_installed_but_not_configured_is_said_not_run(tmp_path: Path) -> None:
+    """A new user's Python project with mypy in its environment and no mypy settings: Tools
+    showed only "python parse: ran", and nothing said mypy had not type-checked the change."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"pyproject.toml": '[project]\nname = "app"\n',
+                                 "app/encoding.py": ENCODING})  # fmt: skip
+    head = repo.commit("bytes", {"app/encoding.py": ENCODING.replace("repr(obj)", "str(obj)")})
+    done = _review(tmp_path, repo, base, head, path_env())
+    assert done.document is not None, done.stderr
+    assert "mypy" not in [tool["tool"] for tool in done.document["tools"]]
+    assert ("mypy is installed in this job but review did not run it: the repository "
+            "configures it nowhere review looks (mypy.ini, .mypy.ini or [tool.mypy] in "
+            "pyproject.toml); add one to have review run mypy on the change."
+            ) in done.document["notes"], done.document["notes"]  # fmt: skip
+    assert "Incomplete" not in done.document["headline"]
+
+
 QUERY = '''\
 export function limit(value: number): number {
   return Math.max(0, value);

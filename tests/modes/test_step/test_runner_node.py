@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.analysis.history import canonical_test
-from cicd_agent.modes.test_step.attempts import run_attempts, runner_of
+from cicd_agent.modes.test_step.attempts import run_attempts, runner_of, unread
 from cicd_agent.modes.test_step.judge import judge_step
 from cicd_agent.runners.node import ava, mocha, node_test, uvu
 from cicd_agent.runners.node.step import STEPS
@@ -102,6 +102,24 @@ def test_a_command_choosing_its_own_reporter_runs_as_written() -> None:
     assert ava.step_command(["ava", "--tap"], Path("/f"), None) is None
     assert uvu.step_command(["uvu", "tests", "-r", "esm"], Path("/f"), None) is None
     assert uvu.step_command(["uvu", "tests", ".*"], Path("/f"), ["a.js › x"]) is None
+
+
+@pytest.mark.parametrize(("command", "said"), [
+    ("node --test --test-reporter tap", "runs node:test, but it chooses its own reporter "
+     "(--test-reporter tap), beside which node takes none of cicd-agent's: drop "
+     "--test-reporter tap to have its tests counted and retried"),
+    ("npx ava --tap", "runs ava, but it chooses its own reporter (--tap)"),
+    ("npx uvu tests .test.js$", "runs uvu, but it gives uvu its own pattern (.test.js$)"),
+    ("npx uvu tests -r esm", "runs uvu, but it passes uvu -r esm, which leaves cicd-agent"),
+    ("npx mocha -R=dot", "runs mocha, but it chooses its own reporter (-R=dot)"),
+    ("uv run pytest", "runs pytest through another program, where cicd-agent cannot add"),
+    ("make check", "is no runner's cicd-agent reads (pytest, jest, vitest, go test"),
+])  # fmt: skip
+def test_a_command_run_as_written_is_said_so_by_its_runner(command: str, said: str) -> None:
+    """A command of a runner the step reads, run once because it chose what the step would add,
+    was called "no runner's cicd-agent reads", as if the runner were not one of them."""
+    assert runner_of(command.split()) is None
+    assert f"its command {said}" in unread(command.split())
 
 
 def test_a_retry_selects_the_failed_tests_by_their_titles_alone(tmp_path: Path) -> None:
@@ -268,3 +286,21 @@ def test_attack_mochas_bail_in_parallel_hides_no_file_it_left_unrun(tmp_path: Pa
     attempts = run_attempts(command, 2, cwd=_project(tmp_path, files), env=_ENV)
     found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
     assert not found.passed and not found.flaky
+
+
+def test_mocha_with_its_own_reporter_is_run_once_and_says_which_option_to_drop(
+    tmp_path: Path,
+) -> None:
+    """A new user's ``npx mocha --reporter spec``: the step failed saying its command was no
+    runner's cicd-agent reads, naming mocha among those it reads."""
+    files = {"test/calc.test.js": PROJECTS["mocha"][1]["test/calc.test.js"]}
+    command = ["npx", "mocha", "--reporter", "spec", "test/*.test.js"]
+    attempts = run_attempts(command, 2, cwd=_project(tmp_path, files), env=_ENV)
+    assert len(attempts) == 1 and not attempts[0].outcomes
+    found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
+    assert not found.passed
+    (said,) = found.said
+    assert ("its command runs mocha, but it chooses its own reporter (--reporter spec) and "
+            "mocha runs one, so the one cicd-agent reads cannot be added: drop --reporter spec "
+            "to have its tests counted and retried: its tests were neither counted nor "
+            "retried") in said

@@ -77,6 +77,18 @@ def test_a_change_to_comments_alone_is_low_and_says_so(project: Replay, name: st
     assert "all comments, docstrings and whitespace" in messages(document)
 
 
+@pytest.mark.parametrize("name", ["go-comment-only", "docstring-only", "javadoc-only"])
+def test_a_change_to_comments_in_code_is_not_called_documentation(
+    project: Replay, name: str
+) -> None:
+    """A comment in a source file is not documentation: the reasons said "Only documentation
+    changed" and the headline "only CI, documentation or tests changed" of a change to code."""
+    document = project.judge(name)
+    assert "Only documentation" not in messages(document), messages(document)
+    assert "Only comments and documentation changed" in messages(document), messages(document)
+    assert "documentation or comments changed" in document["headline"], document["headline"]
+
+
 @pytest.mark.parametrize(
     "name",
     ["release-please", "release-version", "cargo-own-version", "tool-table", "classifier"],

@@ -44,6 +44,7 @@ from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.python_imports import imports_module, module_name
 from cicd_agent.analysis.scale import OrderedStrEnum, RiskLevel
 from cicd_agent.modes.deploy_gate.windows import ChangeWindow
+from cicd_agent.risk.runs import documentation
 
 
 class Strategy(OrderedStrEnum):
@@ -288,7 +289,7 @@ def _test_routing(
     if not files:
         return TestScope.NONE, [], "nothing changed"
     if only(files, ChangeType.DOCS):
-        return TestScope.NONE, [], "documentation only"
+        return TestScope.NONE, [], f"{documentation(files)} only"
     present = set(tracked)
     changed_tests = [c.path for c in files if ChangeType.TESTS in c.types and c.path in present]
     others = [c for c in files if not c.types <= TARGETABLE]

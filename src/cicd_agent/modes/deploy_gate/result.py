@@ -188,7 +188,8 @@ def headline_for(decision: Decision, level: RiskLevel, score: float, holds: list
     if decision.recommendation is Recommendation.HOLD:
         return f"Hold: {'; '.join(holds)}. Change is {risk}."
     how = {
-        Strategy.NONE: "with nothing to roll out (only CI, documentation or tests changed)",
+        Strategy.NONE: "with nothing to roll out (only CI, tests, documentation or comments "
+        "changed)",
         Strategy.DIRECT: "directly",
         Strategy.ROLLING: "as a rolling update",
         Strategy.CANARY: f"as a canary starting at {decision.canary_percentage}%",

@@ -10,7 +10,9 @@ request's (eslint's is JavaScript that runs). Each run is bounded in time (:data
 and output; the report comes back through the sandbox's evidence pipe and is read as data
 (:mod:`cicd_agent.analysis.lint_reports`): only hits on added lines become findings, with the
 tool's rule id, their text redacted and neutralised. Every tool says whether it ran, or why it
-could not (``ctx.tool``), among them one whose configuration the change removes.
+could not (``ctx.tool``), among them one whose configuration the change removes; one installed
+in the job that the repository does not configure is named in a note, so its silence is not
+read as a clean check.
 """
 
 from __future__ import annotations
@@ -149,12 +151,17 @@ def _plan(
         checking = tool.checking
         if checking is None:
             continue
+        files = [path for path in changed if path.endswith(checking.suffixes)]
         if not configured(checking, checkout):
             if unconfigured(checking, diff):
                 ctx.tool(tool.label, "the pull request removes its configuration, so it did "
                          "not run (its checks still apply to the base branch)")  # fmt: skip
+            elif files and isinstance(job_tool(tool.executable, checkout, ctx.environ,
+                                               installs=True), str):  # fmt: skip
+                ctx.note(f"{tool.label} is installed in this job but review did not run it: the "
+                         f"repository configures it nowhere review looks ({_where(checking)}); "
+                         f"add one to have review run {tool.label} on the change.")  # fmt: skip
             continue
-        files = [path for path in changed if path.endswith(checking.suffixes)]
         if not files:
             continue
         if reconfigured(checking, diff):
@@ -186,6 +193,15 @@ def _plan(
                                   checking.environment, checking.quiet)  # fmt: skip
             planned.append(Planned(tool, command, tuple(same[:MAX_FILES])))
     return planned
+
+
+def _where(checking: Checking) -> str:
+    """The root files and sections where review looks for a tool's configuration, in words
+    (``mypy.ini, .mypy.ini or [tool.mypy] in pyproject.toml``)."""
+    name, start = checking.inside
+    section = f"{start}]" if start.startswith("[") and not start.endswith("]") else start
+    places = [*checking.configs, *([f"{section} in {name}"] if name else [])]
+    return " or ".join([", ".join(places[:-1]), places[-1]] if len(places) > 1 else places)
 
 
 def _as_at_head(repo: GitCheckout, head: str, checkout: Path, files: Sequence[str]) -> list[str]:

@@ -25,6 +25,7 @@ test reported, ends the step with the runner's own words on it
 
 from __future__ import annotations
 
+import shlex
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -110,12 +111,25 @@ def run_attempts(
             record = tracer.record(each, alone) if tracer is not None else None
             attempts.append(attempt_of(native, status, parents, record))
             if runner is None:  # said, never "before any test reported" of a runner not read
-                known = ", ".join(row.name for row in STEP_ROWS)
-                attempts[-1] = replace(attempts[-1], unread=(
-                    f"its command is no runner's cicd-agent reads ({known})"))
+                attempts[-1] = replace(attempts[-1], unread=unread(command))
             if not attempts[-1].failed() or (attempts[-1].doubt and number):
                 break
     return attempts
+
+
+def unread(command: Sequence[str]) -> str:
+    """Why no runner reads the run of ``command``, as a clause: the runner it runs and the
+    option to drop where the command chose what the step would add (mocha's own reporter),
+    else the runners the step reads."""
+    said = ((row.name, row.declined(command)) for row in STEP_ONLY)
+    declined = next((f"its command runs {name}, but {why}" for name, why in said if why), "")
+    ran = next((row.name for row in TABLE if row.runner.runs(shlex.join(command))), None)
+    if declined or ran is None:
+        known = ", ".join(row.name for row in STEP_ROWS)
+        return declined or f"its command is no runner's cicd-agent reads ({known})"
+    return (f"its command runs {ran} through another program, where cicd-agent cannot add the "
+            f"report it reads: make {ran} itself the step's command to have its tests counted "
+            "and retried")
 
 
 def attempt_of(

@@ -30,12 +30,20 @@ def runs(command: Sequence[str]) -> bool:
     return program(command) == "ava"
 
 
+def declined(command: Sequence[str]) -> str:
+    """Why ``command`` is run once as written ("" when ours can be added, or it is no run of
+    AVA): the TAP it is read from is asked for by the step, which would not know its own."""
+    chosen = " ".join(dict.fromkeys(w for w in command if w in ("--tap", "-t") and runs(command)))
+    return (f"it chooses its own reporter ({chosen}), where cicd-agent adds the one it reads: "
+            f"drop {chosen} to have its tests counted and retried" if chosen else "")
+
+
 def step_command(
     command: Sequence[str], folder: Path, failed: Sequence[str] | None
 ) -> list[str] | None:
     """``command`` printing TAP and, on a retry, matching ``failed``; None when it is no run
     of AVA, or it chose its reporter (``--tap``, ``--verbose``) itself."""
-    if not runs(command) or any(word in ("--tap", "-t") for word in command):
+    if not runs(command) or declined(command):
         return None
     names = dict.fromkeys(name for test in failed or ()
                           for name in (test, test.split(SEPARATOR, 1)[-1]))  # fmt: skip

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
-from cicd_agent.runners.node import program
+from cicd_agent.runners.node import own_option, program
 from cicd_agent.runners.step_outcomes import StepOutcomes
 
 SEPARATOR = " › "
@@ -73,13 +73,22 @@ def runs(command: Sequence[str]) -> bool:
     return program(command) in ("mocha", "_mocha")
 
 
+def declined(command: Sequence[str]) -> str:
+    """Why ``command`` is run once as written ("" when ours can be added, or it is no run of
+    mocha): mocha runs one reporter, and the command named its own."""
+    chosen = own_option(command, r"--reporter\b|-R\b") if runs(command) else ""
+    return (f"it chooses its own reporter ({chosen}) and mocha runs one, so the one cicd-agent "
+            f"reads cannot be added: drop {chosen} to have its tests counted and retried"
+            if chosen else "")  # fmt: skip
+
+
 def step_command(
     command: Sequence[str], folder: Path, failed: Sequence[str] | None
 ) -> list[str] | None:
     """``command`` with our reporter writing into ``folder`` (written there when ``folder`` is
     a real one, not the probe's empty path) and, on a retry, the ``--grep`` selecting
     ``failed``; None when it is no run of mocha or chooses its own reporter."""
-    if not runs(command) or any(re.match(r"--reporter\b|-R\b", word) for word in command):
+    if not runs(command) or declined(command):
         return None
     reporter = folder / "reporter.cjs"
     if folder.is_absolute():

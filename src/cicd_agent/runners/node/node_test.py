@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
 from cicd_agent.runners.junit import REPORT_NAME, read_report
+from cicd_agent.runners.node import own_option
 from cicd_agent.runners.step_outcomes import StepOutcomes
 
 SEPARATOR = " › "
@@ -26,13 +27,23 @@ def runs(command: Sequence[str]) -> bool:
     return bool(command) and PurePosixPath(command[0]).name == "node" and "--test" in command
 
 
+def declined(command: Sequence[str]) -> str:
+    """Why ``command`` is run once as written ("" when ours can be added, or it is no run of
+    node's runner): node wants one destination for each reporter, so ours cannot be added
+    beside the command's own."""
+    chosen = own_option(command, "--test-reporter") if runs(command) else ""
+    return (f"it chooses its own reporter ({chosen}), beside which node takes none of "
+            f"cicd-agent's: drop {chosen} to have its tests counted and retried"
+            if chosen else "")  # fmt: skip
+
+
 def step_command(
     command: Sequence[str], folder: Path, failed: Sequence[str] | None
 ) -> list[str] | None:
     """``command`` with node's reporters (spec on the log, JUnit into ``folder``) and, on a
     retry, the pattern that selects ``failed``; None when it is no run of node's runner or
     chooses its own reporters."""
-    if not runs(command) or any(word.startswith("--test-reporter") for word in command):
+    if not runs(command) or declined(command):
         return None
     ours = ["--test-reporter=spec", "--test-reporter-destination=stdout",
             "--test-reporter=junit", f"--test-reporter-destination={folder / REPORT_NAME}"]  # fmt: skip

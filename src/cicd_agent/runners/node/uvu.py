@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
-from cicd_agent.runners.node import program
+from cicd_agent.runners.node import own_option, program
 from cicd_agent.runners.step_outcomes import StepOutcomes
 
 SEPARATOR = " › "
@@ -27,12 +27,30 @@ _COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 _FILE = re.compile(r"^(?P<file>[^\s•].*\.[cm]?[jt]sx?)$")
 _FAIL = re.compile(r"^\s+FAIL\s+(?:(?P<suite>\S(?:.*?\S)?)\s{2,})?\"(?P<title>.*)\"$")
 _COUNT = re.compile(r"^\s+(?P<what>Total|Passed|Skipped):\s+(?P<n>\d{1,9})$")
-_VALUED = ("-i", "--ignore", "-r", "--require", "-C", "--cwd")
+_VALUED = r"(-i|--ignore|-r|--require|-C|--cwd)(=|$)"
 
 
 def runs(command: Sequence[str]) -> bool:
     """Whether ``command`` runs uvu (``uvu``, ``npx uvu``, ``./node_modules/.bin/uvu``)."""
     return program(command) == "uvu"
+
+
+def declined(command: Sequence[str]) -> str:
+    """Why ``command`` is run once as written ("" when a retry can choose its files, or it is
+    no run of uvu): uvu selects tests by its pattern alone, and the command gave one, or an
+    option whose value would leave us guessing where a pattern goes."""
+    if not runs(command):
+        return ""
+    at = 2 if command[0] == "npx" else 1
+    valued = own_option(command[at:], _VALUED)
+    own = [w for w in command[at:] if not w.startswith("-")]
+    if valued:
+        return (f"it passes uvu {valued}, which leaves cicd-agent unsure where a retry's "
+                "pattern of the failed tests' files would go: drop it to have them retried")
+    if len(own) > 1:
+        return (f"it gives uvu its own pattern ({own[1]}), the one place a retry chooses the "
+                f"failed tests' files: drop {own[1]} to have its failed tests retried")
+    return ""
 
 
 def step_command(
@@ -41,12 +59,10 @@ def step_command(
     """``command`` as written and, on a retry, with the failed tests' files as its pattern (the
     ids retried written beside ``folder`` when it is a real one); None when it is no run of uvu,
     or its arguments leave us unsure where its pattern would go."""
-    if not runs(command):
+    if not runs(command) or declined(command):
         return None
     at = 2 if command[0] == "npx" else 1
     own = [w for w in command[at:] if not w.startswith("-")]
-    if len(own) > 1 or any(w in _VALUED or w.split("=")[0] in _VALUED for w in command[at:]):
-        return None
     if not failed:
         return list(command)
     if folder.is_absolute():  # beside the run's folder: its tests can write inside it
