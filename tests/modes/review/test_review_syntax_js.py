@@ -143,3 +143,18 @@ def test_node_judges_text_by_its_suffix_and_reads_js_either_way() -> None:
         assert error("lib/lines.cjs", MODULE) is not None  # a .cjs is never a module
         broken = error("index.js", RANGE.replace(".split(',')", ".split(','"))
         assert broken is not None and broken[0] == 10 and "missing )" in broken[1]
+
+
+def test_attack_a_file_too_deep_for_node_is_said_not_blamed(tmp_path: Path) -> None:
+    """Attack: nesting past node's stack ends ``node --check`` with a RangeError, not a syntax
+    error: no verdict, so no finding and no crash, and the note names the file."""
+    deep = "x = " + "(" * 100_000 + "1" + ")" * 100_000 + "\n"
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"deep.cjs": "x = 1\n"})
+    head = repo.commit("deep", {"deep.cjs": deep})
+    done = _review(tmp_path, repo, base, head, "/usr/bin:/bin")
+    assert done.document is not None, done.stderr
+    assert _build(done) == []
+    assert any("could not judge" in n and "deep.cjs" in n for n in done.document["notes"]), (
+        done.document["notes"]
+    )
