@@ -170,6 +170,9 @@ vitest 0.34 project's runner (blakeembrey/sql-template-tag's, from set 4 of the 
 JS_RUNNER_PACKAGES = ("mocha@10", "ava@6", "uvu@0.5")
 """The JavaScript runners the test step reads beside jest and vitest, in a folder of their own
 (``jsrunners``): their tests run each on a project of its own."""
+OLD_ESLINT_PACKAGES = ("eslint@6.0.1",)
+"""eslint before 6.8 (no ``--no-error-on-unmatched-pattern``), in a folder of its own
+(``eslint6``): jshttp/range-parser's pin, met by a new user."""
 PYTHON_PACKAGES = ("flake8", "black", "isort", "pylint", "yamllint")
 
 
@@ -190,7 +193,8 @@ class Toolbox:
         """Install what is missing of ``halves``; whether they all are installed."""
         how = {"node": (NODE_PACKAGES, self._install_node),
                "vitest0": (OLD_VITEST_PACKAGES, self._install_node),
-               "jsrunners": (JS_RUNNER_PACKAGES, self._install_node)}
+               "jsrunners": (JS_RUNNER_PACKAGES, self._install_node),
+               "eslint6": (OLD_ESLINT_PACKAGES, self._install_node)}
         how["venv"] = (PYTHON_PACKAGES, self._install_python)
         return all([self._install(half, *how[half]) for half in halves])
 

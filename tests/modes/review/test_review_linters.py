@@ -424,7 +424,7 @@ def test_the_linters_a_repository_configures_are_found(
     said = _tools(done)
     assert said[tool].startswith("not installed in this job; "), said
     assert said[tool].endswith(" before this step") and "install it" not in said[tool], said
-    assert set(said) == ({tool, "go vet"} if "go.mod" in files else {tool})
+    assert set(said) == ({tool, "go vet"} if "go.mod" in files else {tool, "node --check"})
 
 
 @needs_sandbox
@@ -438,7 +438,7 @@ def test_a_real_biome_reports_the_changed_lines(tmp_path: Path) -> None:
 
     done = _review(tmp_path, repo, base, head, path)
 
-    assert _tools(done) == {"biome": "ran"}, done.stdout
+    assert _tools(done) == {"biome": "ran", "node --check": "ran"}, done.stdout
     assert sorted(_rules(done)) == [
         ("biome/lint/suspicious/noDebugger", "src/app.js", 2),
         ("biome/lint/suspicious/noDoubleEquals", "src/app.js", 2),

@@ -17,6 +17,7 @@ read as a clean check.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -244,6 +245,9 @@ def _run(
         ctx.tool(name, f"it {run.describe()}, so its findings are missing")
         return []
     if not plan.command.reported(run.evidence, run.returncode):  # a clean run writes ``[]``
+        if old := _too_old(plan, run.output, ctx.options.repo_dir):
+            ctx.tool(name, old)
+            return []
         last = [line for line in run.output.splitlines() if line.strip()][-1:]
         why = f": {clean(last[0][:200])}" if last else ""
         ctx.tool(name, f"it wrote no report (it {run.describe()}{why})")
@@ -283,6 +287,25 @@ def _run(
     else:
         ctx.tool(name)
     return broken + found
+
+
+OLD_ESLINT = re.compile(r"^Invalid option '--(no-)?error-on-unmatched-pattern'", re.MULTILINE)
+"""What eslint before 6.8 answers our run's ``--no-error-on-unmatched-pattern``, which 6.8
+added (an empty list of files is no error with it)."""
+
+
+def _too_old(plan: Planned, output: str, checkout: Path) -> str:
+    """Why the linter could not run when it is an eslint older than our run needs, with the
+    version the checkout installed where the program is the checkout's ("" when not that)."""
+    if plan.tool.name != "eslint" or not OLD_ESLINT.search(output):
+        return ""
+    from cicd_agent.runners.js.runner import installed  # reads one package manifest
+
+    program = Path(plan.command.argv[0])
+    version = installed(checkout, "eslint") if program.is_relative_to(checkout) else ()
+    named = f"eslint {version[0]}.{version[1]}" if version else "this eslint"
+    return (f"{named} is older than 6.8, which cicd-agent's run needs "
+            "(`--error-on-unmatched-pattern`): upgrade it in the project")  # fmt: skip
 
 
 def _fixed_texts(ctx: RunContext[ReviewOptions], hits: Sequence[LintHit]) -> dict[str, str]:

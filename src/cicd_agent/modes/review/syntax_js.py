@@ -1,0 +1,76 @@
+"""How review's parse check reads JavaScript: the job's own ``node --check``, which parses a
+file and runs none of it (no import is followed, no module loaded).
+
+The node is the first on ``PATH`` outside any repository (never one the checkout carries), so
+it runs on the host, started with no environment but ``PATH`` (no ``NODE_OPTIONS`` to preload
+a module). It reads only copies of the texts, which we write into a folder of our own named
+as CommonJS or as an ES module: never the checkout's file, which may be a link to any file of
+the runner (its line would be quoted in the error), and no package manifest decides how it is
+read. A plain JavaScript file parses when it parses as either (what node 22 itself does where
+no module ``type`` is set); a file broken both ways is reported as the reading that got
+further read it.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from cicd_agent.local.processes import host_tool, run
+
+Broken = tuple[int, str]
+"""Where a text does not parse (its line, from 1) and node's words."""
+
+TIMEOUT = 20.0
+"""Seconds node may take over one file (a megabyte parses in well under one)."""
+_WHERE = re.compile(r":(\d+)$")
+
+
+@contextmanager
+def node_parser(
+    environ: Mapping[str, str],
+) -> Iterator[tuple[Callable[[str, str], Broken | None], str]]:
+    """The error a JavaScript file (its path, its text) does not parse with, None when it
+    parses, while the context is open; and why node cannot judge ("" when it can): no node on
+    ``PATH`` outside a repository."""
+    node = host_tool("node", environ) or ""
+    missing = "" if node else "no `node` on PATH (outside the checkout) in this job"
+    path = {"PATH": environ.get("PATH", "")}
+    with tempfile.TemporaryDirectory(prefix="cicd-agent-parse-") as folder:
+
+        def error(name: str, text: str) -> Broken | None:
+            readings = {".mjs": (".mjs",), ".cjs": (".cjs",)}.get(Path(name).suffix)
+            found: list[Broken] = []
+            for suffix in readings or (".cjs", ".mjs"):
+                broken = _check(node, path, Path(folder) / f"changed{suffix}", text)
+                if broken is None:
+                    return None
+                found.append(broken)
+            return max(found, key=lambda broken: broken[0])
+
+        yield error, missing
+
+
+def _check(node: str, env: Mapping[str, str], file: Path, text: str) -> Broken | None:
+    """The error node finds in ``text`` written to ``file``, None when it parses; a ValueError
+    when node gives no verdict (too slow, or it failed some other way)."""
+    file.write_text(text, encoding="utf-8", errors="surrogatepass")
+    try:
+        done = run([node, "--no-warnings", "--check", str(file)], env=env, cwd=file.parent,
+                   check=False, stdin=subprocess.DEVNULL, capture_output=True,
+                   timeout=TIMEOUT)  # fmt: skip
+    except subprocess.TimeoutExpired as exc:
+        raise ValueError(f"node took over {TIMEOUT:.0f} s") from exc
+    if done.returncode == 0:
+        return None
+    said = done.stderr.decode("utf-8", "replace").splitlines()
+    named = [line.removeprefix(str(file)) for line in said if line.startswith(f"{file}:")]
+    lines = [int(m.group(1)) for line in named[:1] if (m := _WHERE.fullmatch(line))]
+    words = [line.removeprefix("SyntaxError: ") for line in said if line.startswith("SyntaxError:")]
+    if not lines or not words:
+        raise ValueError(f"node --check exited {done.returncode} with no syntax error named")
+    return lines[0], words[0]
