@@ -14,13 +14,12 @@ further read it.
 from __future__ import annotations
 
 import re
-import subprocess
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from cicd_agent.local.processes import host_tool, run
+from cicd_agent.local.processes import host_tool, stream
 
 Broken = tuple[int, str]
 """Where a text does not parse (its line, from 1) and node's words."""
@@ -59,18 +58,15 @@ def _check(node: str, env: Mapping[str, str], file: Path, text: str) -> Broken |
     """The error node finds in ``text`` written to ``file``, None when it parses; a ValueError
     when node gives no verdict (too slow, or it failed some other way)."""
     file.write_text(text, encoding="utf-8", errors="surrogatepass")
-    try:
-        done = run([node, "--no-warnings", "--check", str(file)], env=env, cwd=file.parent,
-                   check=False, stdin=subprocess.DEVNULL, capture_output=True,
-                   timeout=TIMEOUT)  # fmt: skip
-    except subprocess.TimeoutExpired as exc:
-        raise ValueError(f"node took over {TIMEOUT:.0f} s") from exc
-    if done.returncode == 0:
+    status, said = stream([node, "--no-warnings", "--check", str(file)], env=env,
+                          on_line=lambda _: None, timeout=TIMEOUT, keep=200)  # fmt: skip
+    if status == -9:
+        raise ValueError(f"node took over {TIMEOUT:.0f} s")
+    if status == 0:
         return None
-    said = done.stderr.decode("utf-8", "replace").splitlines()
     named = [line.removeprefix(str(file)) for line in said if line.startswith(f"{file}:")]
     lines = [int(m.group(1)) for line in named[:1] if (m := _WHERE.fullmatch(line))]
     words = [line.removeprefix("SyntaxError: ") for line in said if line.startswith("SyntaxError:")]
     if not lines or not words:
-        raise ValueError(f"node --check exited {done.returncode} with no syntax error named")
+        raise ValueError(f"node --check exited {status} with no syntax error named")
     return lines[0], words[0]
