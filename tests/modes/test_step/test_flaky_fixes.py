@@ -338,9 +338,10 @@ def test_a_fix_off_the_pull_requests_lines_is_not_suggested() -> None:
     (the test's file untouched by the pull request) is shown, never suggested."""
     patch = ("--- a/tests/test_b.py\n+++ b/tests/test_b.py\n@@ -3,2 +3,3 @@\n \n"
              " def test_victim():\n+    config.reset()\n")  # fmt: skip
-    assert suggestions(patch, {"README.md": {1}}, "Flaky test fix") is None
-    assert suggestions(patch, {"tests/test_b.py": {3}}, "Flaky test fix") is None  # one line short
-    (comment,) = suggestions(patch, {"tests/test_b.py": {3, 4}}, "Flaky test fix") or []
+    head = {3: "", 4: "def test_victim():"}  # the pull request's lines there, as its diff has them
+    assert suggestions(patch, {"README.md": {1: "p"}}, "Flaky test fix") is None
+    assert suggestions(patch, {"tests/test_b.py": {3: ""}}, "Flaky test fix") is None  # one short
+    (comment,) = suggestions(patch, {"tests/test_b.py": head}, "Flaky test fix") or []
     assert (comment.path, comment.line, comment.start_line) == ("tests/test_b.py", 4, 3)
 
 

@@ -7,6 +7,7 @@ recursion limit never passes a failed test."""
 from __future__ import annotations
 
 import os
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -65,17 +66,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list]:  # type: 
     """Each runner's attempts on its project, with two retries."""
     if not Toolbox(TOOLS_DIR).prepare(("jsrunners",)):
         pytest.fail(f"mocha, AVA and uvu could not be installed into {TOOLS_DIR}")
-    found = {}
-    for name, (command, files, _, _) in PROJECTS.items():
-        repo = GitRepoBuilder(tmp_path_factory.mktemp(name.replace(":", "_")) / "project")
-        package = '{"name": "p", "version": "1.0.0", "ava": {"files": ["test/**/*.test.js"]}}\n'
-        repo.commit("tests", {"package.json": package, ".gitignore": "node_modules\n", **files})
-        (repo.path / "node_modules" / ".bin").mkdir(parents=True)
-        for package_name in ("mocha", "ava", "uvu"):  # the project's own install, as npm ci leaves it
-            (repo.path / "node_modules" / package_name).symlink_to(MODULES / package_name)
-            (repo.path / "node_modules" / ".bin" / package_name).symlink_to(MODULES / ".bin" / package_name)
-        found[name] = run_attempts(command, 2, cwd=repo.path, env=_ENV)
-    return found
+    return {name: run_attempts(command, 2, env=_ENV,
+                               cwd=_project(tmp_path_factory.mktemp(name.replace(":", "_")), files))
+            for name, (command, files, _, _) in PROJECTS.items()}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", PROJECTS)
@@ -170,11 +163,18 @@ def _project(path: Path, files: dict[str, str]) -> Path:
     repo = GitRepoBuilder(path / "project")
     package = '{"name": "p", "version": "1.0.0", "ava": {"files": ["test/**/*.test.js"]}}\n'
     repo.commit("tests", {"package.json": package, ".gitignore": "node_modules\n", **files})
-    (repo.path / "node_modules" / ".bin").mkdir(parents=True)
-    for name in ("mocha", "ava", "uvu"):
-        (repo.path / "node_modules" / name).symlink_to(MODULES / name)
-        (repo.path / "node_modules" / ".bin" / name).symlink_to(MODULES / ".bin" / name)
+    # hard links of the toolbox's files, not links to it: the sandbox empties /tmp, where a
+    # clean clone's toolbox may live, and binds only the checkout's own node_modules
+    shutil.copytree(MODULES, repo.path / "node_modules", symlinks=True, copy_function=_link)
     return repo.path
+
+
+def _link(source: str, target: str) -> None:
+    """A hard link of ``source`` (a copy where the two folders are on different devices)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def test_attack_a_line_a_uvu_test_prints_on_retry_never_passes_it(tmp_path: Path) -> None:
