@@ -33,6 +33,9 @@ INNER_BIN = Path(__file__).resolve().parents[2] / ".harness" / "inner" / "bin"
 """The projects' own interpreter (tests/harness/setup.sh): pytest, coverage and pytest-cov only."""
 PROJECT_PYTHON = str(INNER_BIN / "python") if INNER_BIN.is_dir() else sys.executable
 """What a test project's ``python -m pytest`` runs with: that interpreter when set up."""
+PROJECT_PATH = os.pathsep.join([str(INNER_BIN), "/usr/bin", "/bin"])
+"""A plain PATH that names that interpreter's folder first: a clone under ``/tmp``, which the
+sandbox empties, keeps the folder inside the sandbox only as a folder of the run's PATH."""
 
 
 def path_env() -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import subprocess
-import sys
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -28,9 +27,10 @@ from cicd_agent.runners.table import TABLE
 from cicd_agent.verify.orders import OrderedRuns
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
+from tests.helpers.gen_tests import PROJECT_PATH, PROJECT_PYTHON
 
 KEY = ".github/workflows/ci.yml"
-PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
+PYTEST = [PROJECT_PYTHON, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
 CONFIG = '''\
 SETTINGS = {"mode": "normal"}
 
@@ -107,7 +107,7 @@ def _step(
                "GITHUB_WORKSPACE": str(repo.path), "GITHUB_STEP_SUMMARY": str(summary),
                "GITHUB_REF_NAME": "main", "GITHUB_JOB": "tests", "GITHUB_RUN_ID": "41",
                "GITHUB_WORKFLOW_REF": f"octocat/Hello-World/{KEY}@refs/heads/main",
-               "PATH": "/usr/bin:/bin", "RUNNER_TEMP": str(tmp_path), **(github or {})}  # fmt: skip
+               "PATH": PROJECT_PATH, "RUNNER_TEMP": str(tmp_path), **(github or {})}  # fmt: skip
     out = io.StringIO()
     code = main([NAME, "--retries", "1", "--flaky", "pass", "--fix-flaky", "suggest", *extra,
                  "--json", "--", *PYTEST], environ, out)  # fmt: skip
@@ -274,7 +274,7 @@ def test_a_brittle_test_gets_its_missing_state_setters_statements(tmp_path: Path
     orders = next(row.in_order for row in TABLE if row.in_order is not None)
     command = orders.command(PYTEST)
     assert command is not None
-    environ = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}
+    environ = {"PATH": PROJECT_PATH, "HOME": "/nonexistent"}
     with orders.sandbox(repo.path, environ) as sandbox:
         runs = OrderedRuns(orders, sandbox, command, budget=BUDGET)
         fixes, why = fix_flaky(runs, ["tests.test_b.test_brittle"], trusted=True)
@@ -299,7 +299,7 @@ def test_an_attack_a_victim_whose_file_is_a_link_gets_no_patch(tmp_path: Path) -
     orders = next(row.in_order for row in TABLE if row.in_order is not None)
     command = orders.command(PYTEST)
     assert command is not None
-    with orders.sandbox(repo.path, {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}) as sandbox:
+    with orders.sandbox(repo.path, {"PATH": PROJECT_PATH, "HOME": "/nonexistent"}) as sandbox:
         runs = OrderedRuns(orders, sandbox, command, budget=BUDGET)
         assert runs.text("tests/test_b.py") is None
         fixes, _ = fix_flaky(runs, ["tests/test_b.py::test_victim"], trusted=True)
@@ -390,7 +390,7 @@ def test_a_flaky_test_the_sandboxs_run_does_not_hold_gets_a_row_saying_so(tmp_pa
     orders = next(row.in_order for row in TABLE if row.in_order is not None)
     command = orders.command(PYTEST)
     assert command is not None
-    with orders.sandbox(repo.path, {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}) as sandbox:
+    with orders.sandbox(repo.path, {"PATH": PROJECT_PATH, "HOME": "/nonexistent"}) as sandbox:
         runs = OrderedRuns(orders, sandbox, command, budget=BUDGET)
         fixes, why = fix_flaky(runs, ["tests/test_gone.py::test_missing"], trusted=True)
     assert why == ""
@@ -410,7 +410,7 @@ def test_a_sandbox_run_that_ran_no_test_says_what_it_ran(tmp_path: Path) -> None
     orders = next(row.in_order for row in TABLE if row.in_order is not None)
     command = orders.command(PYTEST)
     assert command is not None
-    with orders.sandbox(repo.path, {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}) as sandbox:
+    with orders.sandbox(repo.path, {"PATH": PROJECT_PATH, "HOME": "/nonexistent"}) as sandbox:
         runs = OrderedRuns(orders, sandbox, command, budget=BUDGET)
         fixes, why = fix_flaky(runs, ["tests/test_b.py::test_victim"], trusted=True)
     (row,) = fixes

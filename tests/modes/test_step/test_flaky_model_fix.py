@@ -7,7 +7,6 @@ the test's file reaches the model redacted, inside a fence."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +20,9 @@ from cicd_agent.runners.table import TABLE
 from cicd_agent.verify.orders import OrderedRuns
 from tests.git_builder import GitRepoBuilder
 from tests.harness.model_server import TEST_API_KEY
-from tests.modes.test_step.test_flaky_fixes import _step
+from tests.helpers.gen_tests import PROJECT_PATH
+from tests.modes.test_step.test_flaky_fixes import PYTEST, _step
 
-PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
 SECRET = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z5A"
 CALC = "def add(a, b):\n    return a + b\n"
 FLAKY = '''\
@@ -96,7 +95,7 @@ def sandbox_runs(tmp_path_factory: pytest.TempPathFactory) -> Any:
     orders = next(row.in_order for row in TABLE if row.in_order is not None)
     command = orders.command([*PYTEST, "-k", "sometimes or fine"])
     assert command is not None
-    with orders.sandbox(repo.path, {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}) as sandbox:
+    with orders.sandbox(repo.path, {"PATH": PROJECT_PATH, "HOME": "/nonexistent"}) as sandbox:
         yield OrderedRuns(orders, sandbox, command, budget=BUDGET)
 
 

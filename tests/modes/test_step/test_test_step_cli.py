@@ -26,6 +26,7 @@ from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
 from tests.helpers.eslint import needs_node_tool
+from tests.helpers.gen_tests import PROJECT_PATH, PROJECT_PYTHON
 from tests.modes.test_step.test_test_step_runners import VITEST_TEST
 
 TESTS = """\
@@ -50,13 +51,13 @@ SETTINGS = ("analyse-failure:\n  quarantine:\n    - test: tests/test_s.py::test_
             f"      owner: '@acme/db'\n      expires: '{UNTIL}'\n")  # fmt: skip
 
 
-PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
+PYTEST = [PROJECT_PYTHON, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
 
 
 def _step(tmp_path: Path, event: str, monkeypatch: pytest.MonkeyPatch,
           github: dict[str, str] | None = None, head_files: dict[str, str] | None = None,
           issues: bool = True, *, command: Sequence[str] = PYTEST, settings: str = SETTINGS,
-          tests: Mapping[str, str] | None = None, path: str = "/usr/bin:/bin",
+          tests: Mapping[str, str] | None = None, path: str = PROJECT_PATH,
           moved: Mapping[str, str] | None = None,
           head_ref: str = "") -> tuple[int, str, Path]:  # fmt: skip
     repo = GitRepoBuilder(tmp_path / "project")
