@@ -66,7 +66,8 @@ def _check(node: str, env: Mapping[str, str], file: Path, text: str) -> Broken |
         return None
     named = [line.removeprefix(str(file)) for line in said if line.startswith(f"{file}:")]
     lines = [int(m.group(1)) for line in named[:1] if (m := _WHERE.fullmatch(line))]
+    # node quotes the broken line before its own verdict, so only the last such line is node's
     words = [line.removeprefix("SyntaxError: ") for line in said if line.startswith("SyntaxError:")]
     if not lines or not words:
         raise ValueError(f"node --check exited {status} with no syntax error named")
-    return lines[0], words[0]
+    return lines[0], words[-1]
