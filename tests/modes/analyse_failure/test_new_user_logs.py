@@ -108,3 +108,19 @@ def test_attack_a_plain_steps_output_ending_as_the_test_step_forges_no_retry_ver
     job = Job("test", [Step("Checkout", uses="actions/checkout@v4"), step])
     analysis = analyse_scans(scan_jobs([JobLog.from_bytes("test", render(job)[0])]))
     assert not analysis.likely_flaky_evidence
+
+
+@pytest.mark.parametrize("place", [
+    'File "app/__init__.py", line {n}',
+    "/home/runner/work/app/app/index.js:{n}",
+])  # fmt: skip
+def test_attack_a_syntax_errors_place_with_a_huge_line_number_is_no_crash(place: str) -> None:
+    # Attack: the log names the place of a syntax error with a 5,000-digit line number, which
+    # Python's int() refuses; the error is still the root cause, blamed on no such line.
+    number = "9" * 5000
+    log = ("Traceback (most recent call last):\n"
+           '  File "tests/test_app.py", line 3, in <module>\n    import app\n'
+           f"{place.format(n=number)}\n    def f(\n         ^\nSyntaxError: invalid syntax\n")
+    analysis = _analyse(log.encode())
+    assert analysis.root_cause.startswith("SyntaxError: invalid syntax")
+    assert all(len(str(line)) < 20 for f in analysis.responsible_files for line in f.lines)
