@@ -199,3 +199,21 @@ def test_attack_a_node_the_checkout_puts_on_path_or_in_node_options_never_runs(
     assert done.document is not None, done.stderr
     assert _build(done) == [("javascript/syntax-error", "index.js", 10, "high")]
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("link", ["lib/alias.js", "lib/alias.py"])
+def test_attack_a_file_git_stores_as_a_link_is_not_parsed_as_its_target_name(
+    tmp_path: Path, link: str
+) -> None:
+    """Attack: git stores a link as a blob holding the name it points at (``../index.js``),
+    which neither node nor Python parses: a new link was a high build error that failed the
+    step. A link holds no source to parse, so it is not judged."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"index.js": RANGE, "app.py": "x = 1\n"})
+    (repo.path / "lib").mkdir()
+    os.symlink("../index.js" if link.endswith(".js") else "../app.py", repo.path / link)
+    head = repo.commit("alias")
+    done = _review(tmp_path, repo, base, head, "/usr/bin:/bin")
+    assert done.document is not None, done.stderr
+    assert _build(done) == []
+    assert done.code == 0

@@ -147,9 +147,13 @@ def parse_changes(
     files = _changed(language, diff)
     if not files:
         return done
+    linked = _links(repo, head, [f.path for f in files[:MAX_FILES]])
+    files = [f for f in files if f.path not in linked]
     now = repo.read_texts(head, [f.path for f in files[:MAX_FILES]], MAX_BYTES)
     files = _within_budget(language, files, now, done.notes)
     before_paths = {f.path: f.old_path or f.path for f in files if f.status != "added"}
+    was_linked = _links(repo, base, list(before_paths.values()))
+    before_paths = {now: was for now, was in before_paths.items() if was not in was_linked}
     before = repo.read_texts(base, sorted(set(before_paths.values())), MAX_BYTES)
     added = {f.path: dict(f.added_lines()) for f in files}
     unreadable: list[str] = []
@@ -235,14 +239,27 @@ def _other_unparsed(language: Language, repo: GitCheckout, base: str, head: str)
 
 
 def _blobs(language: Language, repo: GitCheckout, commit: str) -> dict[str, str]:
-    """Each file of ``language`` at ``commit`` and its blob's id."""
+    """Each file of ``language`` at ``commit`` (no link) and its blob's id."""
     listed = repo.git.run("ls-tree", "-r", "-z", "--full-tree", commit)
     blobs = {}
     for entry in listed.split("\0"):
         about, _, path = entry.partition("\t")
-        if path.endswith(language.suffixes) and about.count(" ") == 2:
+        if path.endswith(language.suffixes) and about.count(" ") == 2 and about[:6] != LINK:
             blobs[path] = about.split(" ")[2]
     return blobs
+
+
+LINK = "120000"
+"""git's mode of a symbolic link, whose blob is the name it points at: no source to parse."""
+
+
+def _links(repo: GitCheckout, commit: str, paths: list[str]) -> set[str]:
+    """The ``paths`` git stores as links at ``commit``."""
+    if not paths:
+        return set()
+    listed = repo.git.run("ls-tree", "-z", "--full-tree", commit, "--", *paths)
+    entries = (entry.partition("\t") for entry in listed.split("\0"))
+    return {path for about, _, path in entries if about[:6] == LINK}
 
 
 def _finding(
