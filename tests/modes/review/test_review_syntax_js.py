@@ -217,3 +217,4 @@ def test_attack_a_file_git_stores_as_a_link_is_not_parsed_as_its_target_name(
     assert done.document is not None, done.stderr
     assert _build(done) == []
     assert done.code == 0
+    assert any("links" in n and link in n for n in done.document["notes"]), done.document["notes"]

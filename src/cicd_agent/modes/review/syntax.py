@@ -147,8 +147,7 @@ def parse_changes(
     files = _changed(language, diff)
     if not files:
         return done
-    linked = _links(repo, head, [f.path for f in files[:MAX_FILES]])
-    files = [f for f in files if f.path not in linked]
+    files = _not_links(language, repo, head, files, done.notes)
     now = repo.read_texts(head, [f.path for f in files[:MAX_FILES]], MAX_BYTES)
     files = _within_budget(language, files, now, done.notes)
     before_paths = {f.path: f.old_path or f.path for f in files if f.status != "added"}
@@ -251,6 +250,17 @@ def _blobs(language: Language, repo: GitCheckout, commit: str) -> dict[str, str]
 
 LINK = "120000"
 """git's mode of a symbolic link, whose blob is the name it points at: no source to parse."""
+
+
+def _not_links(
+    language: Language, repo: GitCheckout, head: str, files: list[FileDiff], notes: list[str]
+) -> list[FileDiff]:
+    """``files`` but those git stores as links at ``head`` (said in ``notes``)."""
+    linked = _links(repo, head, [f.path for f in files[:MAX_FILES]])
+    if linked:
+        notes.append(f"{language.tool} did not parse {len(linked)} changed path(s) git stores "
+                     f"as links, such as {name_span(min(linked))}.")  # fmt: skip
+    return [f for f in files if f.path not in linked]
 
 
 def _links(repo: GitCheckout, commit: str, paths: list[str]) -> set[str]:
