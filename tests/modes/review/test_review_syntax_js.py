@@ -218,3 +218,22 @@ def test_attack_a_file_git_stores_as_a_link_is_not_parsed_as_its_target_name(
     assert _build(done) == []
     assert done.code == 0
     assert any("links" in n and link in n for n in done.document["notes"]), done.document["notes"]
+
+
+def test_a_change_bringing_syntax_node_does_not_read_into_a_file_is_not_blamed(
+    tmp_path: Path,
+) -> None:
+    """A React project's ``.js`` files hold JSX, which a bundler reads and node does not: a
+    change adding the first JSX to a file whose base parsed was a high build error, though the
+    project's other files show node cannot read its syntax."""
+    jsx = "export const App = () => <div>hi</div>\n"
+    helper = "export const double = (x) => x * 2\n"
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"src/App.js": jsx, "src/helper.js": helper})
+    head = repo.commit("jsx", {"src/helper.js": helper + "export const B = () => <b>x</b>\n"})
+    done = _review(tmp_path, repo, base, head, "/usr/bin:/bin")
+    assert done.document is not None, done.stderr
+    assert _build(done) == []
+    assert any("src/helper.js" in n and "src/App.js" in n for n in done.document["notes"]), (
+        done.document["notes"]
+    )

@@ -4,9 +4,9 @@ parse is a high build finding even where no type checker or linter is configured
 Parsing runs none of the file's code. Python is parsed here, in our own interpreter (``ast``);
 JavaScript by the job's own ``node --check`` (:mod:`~cicd_agent.modes.review.syntax_js`).
 Either may be older than the project's: a file holding newer syntax does not parse here at the
-base either, so a syntax error is blamed on the change only when the base's text of the file
-parsed; for a new file, only when the other files of its language at the head parse (a sample
-of them). Every file left unchecked is said in a note.
+base either, so a syntax error is blamed on the change only when the other files of its
+language that the change leaves alone parse (a sample of them) and, for a file the base had,
+the base's text of it parsed too. Every file left unchecked is said in a note.
 """
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ def parse_changes(
     before = repo.read_texts(base, sorted(set(before_paths.values())), MAX_BYTES)
     added = {f.path: dict(f.added_lines()) for f in files}
     unreadable: list[str] = []
-    new_files: list[tuple[str, Broken]] = []
+    broken: list[tuple[str, Broken, str]] = []
     for file in files:
         if file.path not in now:
             unreadable.append(file.path)
@@ -173,7 +173,7 @@ def parse_changes(
         if error is None:
             continue
         if file.path not in before_paths:
-            new_files.append((file.path, error))
+            broken.append((file.path, error, "the project's other files parsed"))
         elif was is None:
             unreadable.append(file.path)
         elif base_error is not None:
@@ -183,23 +183,19 @@ def parse_changes(
                 "was not checked."
             )
         else:
-            because = "the base's text parsed"
-            found = _finding(language, file.path, error, added[file.path], clean=clean,
-                             because=because)  # fmt: skip
-            done.findings.append(found)
-    if new_files:
-        failing = _other_unparsed(language, repo, base, head)
-        for path, error in new_files:
-            if failing:
-                done.notes.append(
-                    f"New file {name_span(path)} does not parse with {language.parser}, "
-                    f"nor does {name_span(failing)}, so its syntax was not judged."
-                )
-            else:
-                because = "the project's other files parsed"
-                found = _finding(language, path, error, added[path], clean=clean,
-                                 because=because)  # fmt: skip
-                done.findings.append(found)
+            broken.append((file.path, error, "the base's text and the project's other files "
+                           "parsed"))  # fmt: skip
+    # A project whose untouched files our parser cannot read (JSX, Flow, a newer Python) may
+    # write that syntax anywhere: a file's base parsing shows only that it held none yet.
+    failing = _other_unparsed(language, repo, base, head) if broken else ""
+    for path, error, because in broken:
+        if failing:
+            new = "New file " if path not in before_paths else ""
+            done.notes.append(f"{new}{name_span(path)} does not parse with {language.parser}, "
+                              f"nor does {name_span(failing)}, so its syntax was not judged.")
+        else:
+            done.findings.append(_finding(language, path, error, added[path], clean=clean,
+                                          because=because))  # fmt: skip
     if unreadable:
         done.notes.append(f"{language.tool} did not check {len(unreadable)} file(s) over "
                           f"{MAX_BYTES >> 20} MiB or unreadable at a commit.")  # fmt: skip
