@@ -237,3 +237,17 @@ def test_a_change_bringing_syntax_node_does_not_read_into_a_file_is_not_blamed(
     assert any("src/helper.js" in n and "src/App.js" in n for n in done.document["notes"]), (
         done.document["notes"]
     )
+
+
+@pytest.mark.parametrize("ends", ["\u2028\u2028\u2028", "\r\r\r", "\u2029\r"])
+def test_attack_line_ends_only_javascript_counts_move_no_error_off_its_line(ends: str) -> None:
+    """Attack: JavaScript ends a line at U+2028, U+2029 and a lone carriage return too (inside a
+    string or a comment as well), git and the diff only at a newline: node's line number was
+    taken as the diff's, so the error was said (and placed) lines below where it is."""
+    from cicd_agent.modes.review.syntax_js import node_parser
+
+    lines = RANGE.replace(".split(',')", ".split(','").split("\n")
+    lines[1] = f"var s = '{ends.replace(chr(13), '')}' /* {ends} */"  # no CR in a string
+    with node_parser({"PATH": "/usr/bin:/bin"}) as (error, _):
+        broken = error("index.js", "\n".join(lines))
+    assert broken is not None and broken[0] == 10, broken

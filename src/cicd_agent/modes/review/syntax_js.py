@@ -17,6 +17,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 
 from cicd_agent.local.processes import host_tool, stream
@@ -70,4 +71,15 @@ def _check(node: str, env: Mapping[str, str], file: Path, text: str) -> Broken |
     words = [line.removeprefix("SyntaxError: ") for line in said if line.startswith("SyntaxError:")]
     if not lines or not words:
         raise ValueError(f"node --check exited {status} with no syntax error named")
-    return lines[0], words[-1]
+    return _diff_line(text, lines[0]), words[-1]
+
+
+_JS_LINE_END = re.compile("\r\n|[\n\r\u2028\u2029]")
+
+
+def _diff_line(text: str, line: int) -> int:
+    """JavaScript's line ``line`` of ``text`` as git and the diff count lines (at newlines
+    only): JavaScript also ends one at a lone CR, U+2028 and U+2029, even in a comment."""
+    ends = islice(_JS_LINE_END.finditer(text), max(line - 1, 0))
+    start = max((end.end() for end in ends), default=0)
+    return text.count("\n", 0, start) + 1
