@@ -12,6 +12,7 @@ the base's text of it parsed too. Every file left unchecked is said in a note.
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from cicd_agent.actions.markdown import neutralise
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.severity import Severity
-from cicd_agent.modes.review.syntax_js import Broken, node_parser
+from cicd_agent.modes.review.syntax_js import Broken, diff_line, node_parser
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.diff import Diff, FileDiff
@@ -83,9 +84,14 @@ def syntax_error(text: str) -> SyntaxError | None:
     return None
 
 
+_PYTHON_LINE_END = re.compile(r"\r\n|[\n\r]")
+"""Where Python ends a line: at a lone CR too."""
+
+
 def _python_error(path: str, text: str) -> Broken | None:
     error = syntax_error(text)
-    return None if error is None else (error.lineno or 1, str(error.msg))
+    where = diff_line(text, error.lineno or 1, _PYTHON_LINE_END) if error is not None else 0
+    return None if error is None else (where, str(error.msg))
 
 
 PYTHON = Language("Python", "python parse", "python/syntax-error", (".py", ".pyi"),

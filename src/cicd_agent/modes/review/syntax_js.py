@@ -71,15 +71,16 @@ def _check(node: str, env: Mapping[str, str], file: Path, text: str) -> Broken |
     words = [line.removeprefix("SyntaxError: ") for line in said if line.startswith("SyntaxError:")]
     if not lines or not words:
         raise ValueError(f"node --check exited {status} with no syntax error named")
-    return _diff_line(text, lines[0]), words[-1]
+    return diff_line(text, lines[0], JS_LINE_END), words[-1]
 
 
-_JS_LINE_END = re.compile("\r\n|[\n\r\u2028\u2029]")
+JS_LINE_END = re.compile("\r\n|[\n\r\u2028\u2029]")
+"""Where JavaScript ends a line: at a lone CR, U+2028 and U+2029 too, even in a comment."""
 
 
-def _diff_line(text: str, line: int) -> int:
-    """JavaScript's line ``line`` of ``text`` as git and the diff count lines (at newlines
-    only): JavaScript also ends one at a lone CR, U+2028 and U+2029, even in a comment."""
-    ends = islice(_JS_LINE_END.finditer(text), max(line - 1, 0))
-    start = max((end.end() for end in ends), default=0)
+def diff_line(text: str, line: int, ends: re.Pattern[str]) -> int:
+    """A parser's line ``line`` of ``text``, whose lines end at ``ends``, as git and the diff
+    count lines (at newlines only)."""
+    above = islice(ends.finditer(text), max(line - 1, 0))
+    start = max((end.end() for end in above), default=0)
     return text.count("\n", 0, start) + 1
