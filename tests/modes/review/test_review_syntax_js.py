@@ -251,3 +251,27 @@ def test_attack_line_ends_only_javascript_counts_move_no_error_off_its_line(ends
     with node_parser({"PATH": "/usr/bin:/bin"}) as (error, _):
         broken = error("index.js", "\n".join(lines))
     assert broken is not None and broken[0] == 10, broken
+
+
+def test_attack_a_version_managers_node_does_not_start_in_the_checkout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Attack: the job's node is a version manager's shim (nodenv, asdf), which picks the
+    node it runs by the ``.node-version`` or ``.tool-versions`` of the folder it starts in;
+    review runs in the checkout, so node was started there and the pull request's file chose
+    the program. node starts in review's own folder, which holds only the copy it parses."""
+    seen = tmp_path / "started-in"
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    (shims / "node").write_text(f'#!/bin/sh\npwd > {seen}\nexec /usr/bin/node "$@"\n')
+    (shims / "node").chmod(0o755)
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"index.js": RANGE})
+    head = repo.commit("oops", {"index.js": RANGE.replace(".split(',')", ".split(','"),
+                                ".node-version": "../../evil\n"})  # fmt: skip
+    monkeypatch.chdir(repo.path)  # as on a runner: the workspace is the checkout
+    done = _review(tmp_path, repo, base, head, f"{shims}:/usr/bin:/bin")
+    assert done.document is not None, done.stderr
+    assert _build(done) == [("javascript/syntax-error", "index.js", 10, "high")]
+    started = Path(seen.read_text().strip())
+    assert not started.is_relative_to(repo.path), started

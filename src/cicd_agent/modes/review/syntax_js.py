@@ -3,12 +3,13 @@ file and runs none of it (no import is followed, no module loaded).
 
 The node is the first on ``PATH`` outside any repository (never one the checkout carries), so
 it runs on the host, started with no environment but ``PATH`` (no ``NODE_OPTIONS`` to preload
-a module). It reads only copies of the texts, which we write into a folder of our own named
-as CommonJS or as an ES module: never the checkout's file, which may be a link to any file of
-the runner (its line would be quoted in the error), and no package manifest decides how it is
-read. A plain JavaScript file parses when it parses as either (what node 22 itself does where
-no module ``type`` is set); a file broken both ways is reported as the reading that got
-further read it.
+a module) in our own folder, not the checkout (a version manager's shim picks its node by the
+``.node-version`` of the folder it starts in). It reads only copies of the texts, which we
+write into that folder named as CommonJS or as an ES module: never the checkout's file, which
+may be a link to any file of the runner (its line would be quoted in the error), and no
+package manifest decides how it is read. A plain JavaScript file parses when it parses as
+either (what node 22 itself does where no module ``type`` is set); a file broken both ways is
+reported as the reading that got further read it.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def _check(node: str, env: Mapping[str, str], file: Path, text: str) -> Broken |
     """The error node finds in ``text`` written to ``file``, None when it parses; a ValueError
     when node gives no verdict (too slow, or it failed some other way)."""
     file.write_text(text, encoding="utf-8", errors="surrogatepass")
-    status, said = stream([node, "--no-warnings", "--check", str(file)], env=env,
+    status, said = stream([node, "--no-warnings", "--check", str(file)], env=env, cwd=file.parent,
                           on_line=lambda _: None, timeout=TIMEOUT, keep=200)  # fmt: skip
     if status == -9:
         raise ValueError(f"node took over {TIMEOUT:.0f} s")
