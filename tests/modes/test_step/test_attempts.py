@@ -176,8 +176,9 @@ def test_attack_a_first_run_that_stops_at_its_first_failure_hides_no_broken_test
 @pytest.mark.xfail(strict=True, reason=(
     "open: pytest's stepwise (`--sw` in the checkout's addopts) ends the session at the first "
     "failure whatever --maxfail says, and no option turns it off (`-p no:stepwise` makes the "
-    "`--sw` of addopts a usage error): the step would have to read pytest's 'Interrupted: Test "
-    "failed, continuing from this test next run' as a run that left tests unrun"
+    "`--sw` of addopts a usage error); pytest says so ('Interrupted: Test failed, continuing "
+    "from this test next run') only on its standard output, which the step does not keep for "
+    "pytest (its JUnit report is what it reads), and that report does not show tests unrun"
 ))
 def test_attack_a_stepwise_addopts_stops_the_first_run_past_maxfail(
     tmp_path_factory: pytest.TempPathFactory,
