@@ -132,6 +132,7 @@ def stream(
     timeout: float,
     keep: int = 100,
     pass_fds: Sequence[int] = (),
+    cwd: Path | None = None,
 ) -> tuple[int, list[str]]:
     """Run ``argv`` (found on ``env``'s PATH), stdout and stderr merged, each line handed to
     ``on_line``; its exit status and its last ``keep`` lines. Past ``timeout`` seconds its
@@ -139,12 +140,13 @@ def stream(
     for hours is stopped at its time, not at its next line); a program that cannot start is
     status 127. A line is read :data:`LINE_LIMIT` bytes at a time, and what a longer one holds
     past that is skipped unread into memory: gigabytes written with no newline are not held.
-    ``pass_fds``: descriptors the process keeps (a sandbox's channels to its caller)."""
+    ``pass_fds``: descriptors the process keeps (a sandbox's channels to its caller); ``cwd``:
+    where it starts (None: here)."""
     tail: deque[str] = deque(maxlen=keep)
     try:
         process = start(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                         stderr=subprocess.STDOUT, start_new_session=True,
-                        pass_fds=tuple(pass_fds))  # fmt: skip
+                        pass_fds=tuple(pass_fds), cwd=cwd)  # fmt: skip
     except OSError as exc:
         return 127, [f"{argv[0]} could not start: {exc.strerror or exc}"]
     stopped = threading.Event()

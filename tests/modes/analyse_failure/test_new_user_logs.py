@@ -91,3 +91,36 @@ def test_a_build_error_beside_a_warning_is_blamed_on_the_error_alone() -> None:
     assert [(f.path, f.lines) for f in analysis.responsible_files] == [
         ("tests/trait_impl.rs", (64,))
     ]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "open: the retry verdict is read from any failed step's last word, and a plain step (a "
+    "`run: pytest` of the pull request's code, on the host) can print the test step's whole "
+    "tail; checking the step's header is not enough either, since its output can print a "
+    "header of its own (`::group::Run owner/cicd-agent@v1`, which opens a step in a whole-job "
+    "log): telling the steps apart needs the run-logs zip's per-step files or the job's steps"
+))
+def test_attack_a_plain_steps_output_ending_as_the_test_step_forges_no_retry_verdict() -> None:
+    # Attack: the pull request's conftest prints, as the plain pytest step's last lines, what
+    # cicd-agent's test step prints after a flaky run: its progress, retry, publish and summary.
+    output = (LOGS / "test_step_flaky.txt").read_bytes()
+    step = Step("Tests", run="python -m pytest tests", output=output, exit_code=1)
+    job = Job("test", [Step("Checkout", uses="actions/checkout@v4"), step])
+    analysis = analyse_scans(scan_jobs([JobLog.from_bytes("test", render(job)[0])]))
+    assert not analysis.likely_flaky_evidence
+
+
+@pytest.mark.parametrize("place", [
+    'File "app/__init__.py", line {n}',
+    "/home/runner/work/app/app/index.js:{n}",
+])  # fmt: skip
+def test_attack_a_syntax_errors_place_with_a_huge_line_number_is_no_crash(place: str) -> None:
+    # Attack: the log names the place of a syntax error with a 5,000-digit line number, which
+    # Python's int() refuses; the error is still the root cause, blamed on no such line.
+    number = "9" * 5000
+    log = ("Traceback (most recent call last):\n"
+           '  File "tests/test_app.py", line 3, in <module>\n    import app\n'
+           f"{place.format(n=number)}\n    def f(\n         ^\nSyntaxError: invalid syntax\n")
+    analysis = _analyse(log.encode())
+    assert analysis.root_cause.startswith("SyntaxError: invalid syntax")
+    assert all(len(str(line)) < 20 for f in analysis.responsible_files for line in f.lines)

@@ -45,3 +45,25 @@ def test_an_eslint_older_than_6_8_is_named_with_its_version_and_the_fix(tmp_path
         "eslint 6.0 is older than 6.8, which cicd-agent's run needs "
         "(`--error-on-unmatched-pattern`): upgrade it in the project"
     ), tools
+
+
+@needs_sandbox
+def test_attack_a_manifest_naming_a_newer_version_is_not_called_older(tmp_path: Path) -> None:
+    """Attack: the checkout's node_modules/eslint/package.json (the pull request's install
+    wrote it) names 9.1 while the program refuses the option: the Tools line said 'eslint 9.1
+    is older than 6.8'. A version that is not older is not named."""
+    installed = _old_eslint()
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {".eslintrc.json": '{"rules": {"no-unused-vars": "error"}}\n',
+                                 ".gitignore": "node_modules\n",
+                                 "index.js": "module.exports = 1\n"})  # fmt: skip
+    head = repo.commit("more", {"index.js": "module.exports = 2\n"})
+    shutil.copytree(installed, repo.path / "node_modules", symlinks=True)
+    manifest = repo.path / "node_modules" / "eslint" / "package.json"
+    manifest.write_text(manifest.read_text().replace('"version": "6.0.1"', '"version": "9.1.0"'))
+    argv = ["review", "--provider", "none", "--json",
+            "--repo", str(repo.path), "--base", base, "--head", head]  # fmt: skip
+    done = run_cli(argv, tmp_path, {"PATH": path_env(), "HOME": str(tmp_path / "home")})
+    assert done.document is not None, done.stderr
+    tools = {t["tool"]: t["could_not_run"] for t in done.document["tools"]}
+    assert tools.get("eslint", "").startswith("this eslint is older than 6.8"), tools

@@ -200,3 +200,13 @@ def test_attack_many_large_changed_files_are_parsed_within_a_budget(
     assert any("checked 1 of 2 changed Python files" in n for n in done.document["notes"]), (
         done.document["notes"]
     )
+
+
+def test_attack_a_lone_carriage_return_moves_no_error_off_its_line() -> None:
+    """Attack: Python ends a line at a lone carriage return too (in a comment or a string),
+    git and the diff do not: two of them moved the error two lines below where the diff has
+    it."""
+    from cicd_agent.modes.review.syntax import PYTHON
+
+    text = "x = 1  # a\r\rb\ns = '''c\r\rd'''\ny = (\nz = 2\n"
+    assert PYTHON.error("app.py", text) == (3, "'(' was never closed")

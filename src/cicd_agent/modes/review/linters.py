@@ -314,7 +314,8 @@ def _too_old(plan: Planned, output: str, checkout: Path) -> str:
         return ""
     program = Path(plan.command.argv[0])
     version = _installed_eslint(checkout) if program.is_relative_to(checkout) else ()
-    named = f"eslint {version[0]}.{version[1]}" if version else "this eslint"
+    older = version and version < (6, 8)  # the checkout's manifest may say anything
+    named = f"eslint {version[0]}.{version[1]}" if older else "this eslint"
     return (f"{named} is older than 6.8, which cicd-agent's run needs "
             "(`--error-on-unmatched-pattern`): upgrade it in the project")  # fmt: skip
 

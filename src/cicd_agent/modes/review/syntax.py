@@ -4,14 +4,15 @@ parse is a high build finding even where no type checker or linter is configured
 Parsing runs none of the file's code. Python is parsed here, in our own interpreter (``ast``);
 JavaScript by the job's own ``node --check`` (:mod:`~cicd_agent.modes.review.syntax_js`).
 Either may be older than the project's: a file holding newer syntax does not parse here at the
-base either, so a syntax error is blamed on the change only when the base's text of the file
-parsed; for a new file, only when the other files of its language at the head parse (a sample
-of them). Every file left unchecked is said in a note.
+base either, so a syntax error is blamed on the change only when the other files of its
+language that the change leaves alone parse (a sample of them) and, for a file the base had,
+the base's text of it parsed too. Every file left unchecked is said in a note.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from cicd_agent.actions.markdown import neutralise
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.severity import Severity
-from cicd_agent.modes.review.syntax_js import Broken, node_parser
+from cicd_agent.modes.review.syntax_js import Broken, diff_line, node_parser
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.diff import Diff, FileDiff
@@ -83,9 +84,14 @@ def syntax_error(text: str) -> SyntaxError | None:
     return None
 
 
+_PYTHON_LINE_END = re.compile(r"\r\n|[\n\r]")
+"""Where Python ends a line: at a lone CR too."""
+
+
 def _python_error(path: str, text: str) -> Broken | None:
     error = syntax_error(text)
-    return None if error is None else (error.lineno or 1, str(error.msg))
+    where = diff_line(text, error.lineno or 1, _PYTHON_LINE_END) if error is not None else 0
+    return None if error is None else (where, str(error.msg))
 
 
 PYTHON = Language("Python", "python parse", "python/syntax-error", (".py", ".pyi"),
@@ -147,13 +153,16 @@ def parse_changes(
     files = _changed(language, diff)
     if not files:
         return done
+    files = _not_links(language, repo, head, files, done.notes)
     now = repo.read_texts(head, [f.path for f in files[:MAX_FILES]], MAX_BYTES)
     files = _within_budget(language, files, now, done.notes)
     before_paths = {f.path: f.old_path or f.path for f in files if f.status != "added"}
+    was_linked = _links(repo, base, list(before_paths.values()))
+    before_paths = {now: was for now, was in before_paths.items() if was not in was_linked}
     before = repo.read_texts(base, sorted(set(before_paths.values())), MAX_BYTES)
     added = {f.path: dict(f.added_lines()) for f in files}
     unreadable: list[str] = []
-    new_files: list[tuple[str, Broken]] = []
+    broken: list[tuple[str, Broken, str]] = []
     for file in files:
         if file.path not in now:
             unreadable.append(file.path)
@@ -170,7 +179,7 @@ def parse_changes(
         if error is None:
             continue
         if file.path not in before_paths:
-            new_files.append((file.path, error))
+            broken.append((file.path, error, "the project's other files parsed"))
         elif was is None:
             unreadable.append(file.path)
         elif base_error is not None:
@@ -180,23 +189,19 @@ def parse_changes(
                 "was not checked."
             )
         else:
-            because = "the base's text parsed"
-            found = _finding(language, file.path, error, added[file.path], clean=clean,
-                             because=because)  # fmt: skip
-            done.findings.append(found)
-    if new_files:
-        failing = _other_unparsed(language, repo, base, head)
-        for path, error in new_files:
-            if failing:
-                done.notes.append(
-                    f"New file {name_span(path)} does not parse with {language.parser}, "
-                    f"nor does {name_span(failing)}, so its syntax was not judged."
-                )
-            else:
-                because = "the project's other files parsed"
-                found = _finding(language, path, error, added[path], clean=clean,
-                                 because=because)  # fmt: skip
-                done.findings.append(found)
+            broken.append((file.path, error, "the base's text and the project's other files "
+                           "parsed"))  # fmt: skip
+    # A project whose untouched files our parser cannot read (JSX, Flow, a newer Python) may
+    # write that syntax anywhere: a file's base parsing shows only that it held none yet.
+    failing = _other_unparsed(language, repo, base, head) if broken else ""
+    for path, error, because in broken:
+        if failing:
+            new = "New file " if path not in before_paths else ""
+            done.notes.append(f"{new}{name_span(path)} does not parse with {language.parser}, "
+                              f"nor does {name_span(failing)}, so its syntax was not judged.")
+        else:
+            done.findings.append(_finding(language, path, error, added[path], clean=clean,
+                                          because=because))  # fmt: skip
     if unreadable:
         done.notes.append(f"{language.tool} did not check {len(unreadable)} file(s) over "
                           f"{MAX_BYTES >> 20} MiB or unreadable at a commit.")  # fmt: skip
@@ -235,14 +240,38 @@ def _other_unparsed(language: Language, repo: GitCheckout, base: str, head: str)
 
 
 def _blobs(language: Language, repo: GitCheckout, commit: str) -> dict[str, str]:
-    """Each file of ``language`` at ``commit`` and its blob's id."""
+    """Each file of ``language`` at ``commit`` (no link) and its blob's id."""
     listed = repo.git.run("ls-tree", "-r", "-z", "--full-tree", commit)
     blobs = {}
     for entry in listed.split("\0"):
         about, _, path = entry.partition("\t")
-        if path.endswith(language.suffixes) and about.count(" ") == 2:
+        if path.endswith(language.suffixes) and about.count(" ") == 2 and about[:6] != LINK:
             blobs[path] = about.split(" ")[2]
     return blobs
+
+
+LINK = "120000"
+"""git's mode of a symbolic link, whose blob is the name it points at: no source to parse."""
+
+
+def _not_links(
+    language: Language, repo: GitCheckout, head: str, files: list[FileDiff], notes: list[str]
+) -> list[FileDiff]:
+    """``files`` but those git stores as links at ``head`` (said in ``notes``)."""
+    linked = _links(repo, head, [f.path for f in files[:MAX_FILES]])
+    if linked:
+        notes.append(f"{language.tool} did not parse {len(linked)} changed path(s) git stores "
+                     f"as links, such as {name_span(min(linked))}.")  # fmt: skip
+    return [f for f in files if f.path not in linked]
+
+
+def _links(repo: GitCheckout, commit: str, paths: list[str]) -> set[str]:
+    """The ``paths`` git stores as links at ``commit``."""
+    if not paths:
+        return set()
+    listed = repo.git.run("ls-tree", "-z", "--full-tree", commit, "--", *paths)
+    entries = (entry.partition("\t") for entry in listed.split("\0"))
+    return {path for about, _, path in entries if about[:6] == LINK}
 
 
 def _finding(

@@ -3,12 +3,13 @@ file and runs none of it (no import is followed, no module loaded).
 
 The node is the first on ``PATH`` outside any repository (never one the checkout carries), so
 it runs on the host, started with no environment but ``PATH`` (no ``NODE_OPTIONS`` to preload
-a module). It reads only copies of the texts, which we write into a folder of our own named
-as CommonJS or as an ES module: never the checkout's file, which may be a link to any file of
-the runner (its line would be quoted in the error), and no package manifest decides how it is
-read. A plain JavaScript file parses when it parses as either (what node 22 itself does where
-no module ``type`` is set); a file broken both ways is reported as the reading that got
-further read it.
+a module) in our own folder, not the checkout (a version manager's shim picks its node by the
+``.node-version`` of the folder it starts in). It reads only copies of the texts, which we
+write into that folder named as CommonJS or as an ES module: never the checkout's file, which
+may be a link to any file of the runner (its line would be quoted in the error), and no
+package manifest decides how it is read. A plain JavaScript file parses when it parses as
+either (what node 22 itself does where no module ``type`` is set); a file broken both ways is
+reported as the reading that got further read it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 
 from cicd_agent.local.processes import host_tool, stream
@@ -58,7 +60,7 @@ def _check(node: str, env: Mapping[str, str], file: Path, text: str) -> Broken |
     """The error node finds in ``text`` written to ``file``, None when it parses; a ValueError
     when node gives no verdict (too slow, or it failed some other way)."""
     file.write_text(text, encoding="utf-8", errors="surrogatepass")
-    status, said = stream([node, "--no-warnings", "--check", str(file)], env=env,
+    status, said = stream([node, "--no-warnings", "--check", str(file)], env=env, cwd=file.parent,
                           on_line=lambda _: None, timeout=TIMEOUT, keep=200)  # fmt: skip
     if status == -9:
         raise ValueError(f"node took over {TIMEOUT:.0f} s")
@@ -66,7 +68,20 @@ def _check(node: str, env: Mapping[str, str], file: Path, text: str) -> Broken |
         return None
     named = [line.removeprefix(str(file)) for line in said if line.startswith(f"{file}:")]
     lines = [int(m.group(1)) for line in named[:1] if (m := _WHERE.fullmatch(line))]
+    # node quotes the broken line before its own verdict, so only the last such line is node's
     words = [line.removeprefix("SyntaxError: ") for line in said if line.startswith("SyntaxError:")]
     if not lines or not words:
         raise ValueError(f"node --check exited {status} with no syntax error named")
-    return lines[0], words[0]
+    return diff_line(text, lines[0], JS_LINE_END), words[-1]
+
+
+JS_LINE_END = re.compile("\r\n|[\n\r\u2028\u2029]")
+"""Where JavaScript ends a line: at a lone CR, U+2028 and U+2029 too, even in a comment."""
+
+
+def diff_line(text: str, line: int, ends: re.Pattern[str]) -> int:
+    """A parser's line ``line`` of ``text``, whose lines end at ``ends``, as git and the diff
+    count lines (at newlines only)."""
+    above = islice(ends.finditer(text), max(line - 1, 0))
+    start = max((end.end() for end in above), default=0)
+    return text.count("\n", 0, start) + 1

@@ -83,9 +83,9 @@ def _root_path(findings: Sequence[Finding], root: Finding | None) -> str | None:
 
 
 _SYNTAX = re.compile(r"\b(?:SyntaxError|IndentationError|TabError)\b")
-_SYNTAX_PLACES = (
-    re.compile(r'^\s*(?:E\s+)?File "(?P<path>[^"]+)", line (?P<line>\d+)\s*$'),  # Python's
-    re.compile(r"^(?P<path>\S+\.(?:[cm]?[jt]sx?)):(?P<line>\d+)\s*$"),  # node's
+_SYNTAX_PLACES = (  # a number of more digits names no line (``int`` throws past 4,300)
+    re.compile(r'^\s*(?:E\s+)?File "(?P<path>[^"]+)", line (?P<line>\d{1,9})\s*$'),  # Python's
+    re.compile(r"^(?P<path>\S+\.(?:[cm]?[jt]sx?)):(?P<line>\d{1,9})\s*$"),  # node's
 )
 SYNTAX_PLACE_LINES = 6
 """How far above its error line a syntax error's place is printed (the source line, the caret
