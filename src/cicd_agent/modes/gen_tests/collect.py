@@ -37,7 +37,7 @@ from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.suite import FAILED, ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.targets import changed_targets, source_targets
 from cicd_agent.modes.gen_tests.types import GenTestsFacts
-from cicd_agent.runners.lookups import tool_mounts
+from cicd_agent.runners.sandboxes import opened
 from cicd_agent.runners.sessions import Evidence
 from cicd_agent.runners.sessions import SessionSandbox as Sandbox
 from cicd_agent.runners.table import DRIVEN, SESSIONS
@@ -173,13 +173,7 @@ def _open(
 ) -> tuple[GenTestsFacts, Sandbox]:
     """The sandbox opened, and ``facts`` with how it confines (a warning when it cannot)."""
     sandbox = resources.enter_context(
-        SESSIONS.sandbox(
-            facts.repo,
-            ctx.environ,
-            known_secrets=ctx.redactor.known,
-            secret_names=list(facts.options.secret_names),
-            tools=tool_mounts(ctx.environ),
-        )
+        opened(ctx, facts.repo, SESSIONS.sandbox, secret_names=facts.options.secret_names)
     )
     isolation = sandbox.isolation
     if not isolation.sandboxed:

@@ -122,12 +122,11 @@ def lint_changes(
     if not planned:
         return [], ()
     # The sandbox (about 12 ms of CPU to import): only a review with a linter to run pays for it.
-    from cicd_agent.runners.lookups import tool_mounts  # rustup's toolchains, for clippy
-    from cicd_agent.sandbox.isolation import find_bwrap, probe_isolation
+    from cicd_agent.runners.sandboxes import isolation_of, opened
     from cicd_agent.sandbox.run import Sandbox
     from cicd_agent.sandbox.workspace import ignored_untracked
 
-    isolation = probe_isolation(find_bwrap(ctx.environ))
+    isolation = isolation_of(ctx)
     if not isolation.sandboxed:
         for plan in planned:
             ctx.tool(plan.tool.label, f"no sandbox on this runner ({isolation.detail})")
@@ -136,9 +135,7 @@ def lint_changes(
     added = {f.path: dict(f.added_lines()) for f in diff.files}
     changed = {f.path: changed_words(f) for f in diff.files}
     found: list[Finding] = []
-    with Sandbox(checkout, ctx.environ, known_secrets=ctx.redactor.known, isolation=isolation,
-                 left_out=ignored_untracked(checkout),
-                 tools=tool_mounts(ctx.environ)) as sandbox:  # fmt: skip
+    with opened(ctx, checkout, Sandbox, left_out=ignored_untracked(checkout)) as sandbox:
         for plan in planned:
             found += _run(ctx, sandbox, plan, added, changed)
     return merged(found), tuple(plan.command for plan in planned)
