@@ -68,13 +68,13 @@ def check_suggestions(
     # The verifier and its runners (about 0.15 s of CPU to import): only a review with a
     # suggestion to check pays for them.
     from cicd_agent.runners.lookups import for_file
-    from cicd_agent.runners.table import SESSIONS
+    from cicd_agent.runners.table import PYTEST_SESSIONS
     from cicd_agent.verify.suggested import PatchChecks
 
     texts = facts.sources.texts([f.path for f in proposed])
     ctx.progress.say(f"checking {len(proposed)} suggestion(s) in the sandbox")
     verdicts: dict[SuggestionKey, Kept] = {}
-    with opened(ctx, ctx.options.repo_dir, SESSIONS.sandbox) as sandbox:
+    with opened(ctx, ctx.options.repo_dir, PYTEST_SESSIONS.sandbox) as sandbox:
         files = list(walk_files(sandbox.pristine, frozenset({"node_modules"})))  # not its own
         checks = PatchChecks(sandbox, budget=BUDGET, code_is_proof=ctx.code_is_proof,
                              said=ctx.progress.say)  # fmt: skip
