@@ -374,8 +374,7 @@ class Gate:
 
     def _repeat(self, trial: _Trial) -> tuple[str, str] | None:
         """The candidate alone, :data:`REPEATS` times in one pytest process."""
-        repeated = PYTEST_SESSIONS.repeated([trial.test_path], REPEATS)
-        result, evidence = self._pytest(trial, *repeated)
+        result, evidence = self._pytest(trial, *PYTEST_SESSIONS.repeated([trial.test_path], REPEATS))
         problem = self._judge(trial, result, evidence, compare_baseline=False)
         return None if problem is None else (repeat_failed(PYTEST.repeats.repeats, problem[0]), problem[1])
 
