@@ -1,8 +1,8 @@
 """The one judge of fixes: a patch is offered only if the failed step passes with it, in the sandbox.
 
 :class:`SandboxVerifier` works on copies of the local checkout, which must be the failed run's
-head commit with no tracked file changed (:mod:`.checkout`); otherwise no patch could be said to
-apply to the failed commit. For each patch, in a fresh copy:
+head commit with no tracked file changed (:func:`.fix.attempt.checkout_problem`); otherwise no
+patch could be said to apply to the failed commit. For each patch, in a fresh copy:
 
 1. the policy (:mod:`.policy`) reads the patch text; a refused patch never reaches a copy
    (this is the one place it is enforced; :meth:`SandboxVerifier.refusal` lets a tool loop
@@ -14,11 +14,11 @@ apply to the failed commit. For each patch, in a fresh copy:
    both must pass, and where the log names the failing tests, pytest's report of each run must
    show them run and passed (:mod:`cicd_agent.runners.pytest.evidence`: an exit code is the
    word of the code under test); a failed ``go test``, jest or vitest step counts only where
-   its runner's own report,
-   run through the test-runner seam (:mod:`cicd_agent.runners`) in the same copy, shows the tests the log
-   named passing and none failing; a run with no pytest counts by its exit code only for a known
-   linter or formatter; a patch to the runner's settings (``pyproject.toml``'s part, ``go.mod``,
-   ``jest.config.*``) is refused before any run;
+   its runner's own report, run through the test-runner seam (:mod:`cicd_agent.runners`) in
+   the same copy, shows the tests the log named passing and none failing; a run with no
+   pytest counts by its exit code only for a known linter or formatter; a patch to the
+   runner's settings (``pyproject.toml``'s part, ``go.mod``, ``jest.config.*``) is refused
+   before any run;
 4. the step's other commands run with and without the patch (each after the failing command,
    in a copy at the same path): a patch under which they fail while they pass without it is a
    regression, refused.
