@@ -17,7 +17,6 @@ read as a clean check.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from cicd_agent.analysis.known_tools import TOOLS, Checking, KnownTool
 from cicd_agent.analysis.lint_reports import LintHit, UnreadableReport, lint_findings, read_report
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
 from cicd_agent.local.job_tools import job_tool
+from cicd_agent.local.node_packages import installed
 from cicd_agent.modes.review.build_errors import build_findings, changed_words, merged
 from cicd_agent.verify.contract import LintCommand
 
@@ -292,25 +292,13 @@ OLD_ESLINT = re.compile(r"^Invalid option '--(no-)?error-on-unmatched-pattern'",
 added (an empty list of files is no error with it)."""
 
 
-def _installed_eslint(checkout: Path) -> tuple[int, ...]:
-    """The major and minor version of the checkout's ``node_modules/eslint`` (``()``: none
-    read), read through the checkout's one reader (no link followed, bounded)."""
-    try:
-        manifest = json.loads(read_text(checkout, "node_modules/eslint/package.json"))
-    except (CheckoutFileError, ValueError, RecursionError):
-        return ()
-    version = manifest.get("version") if isinstance(manifest, dict) else None
-    found = re.match(r"(\d{1,12})\.(\d{1,12})\b", version) if isinstance(version, str) else None
-    return (int(found[1]), int(found[2])) if found else ()
-
-
 def _too_old(plan: Planned, output: str, checkout: Path) -> str:
     """Why the linter could not run when it is an eslint older than our run needs, with the
     version the checkout installed where the program is the checkout's ("" when not that)."""
     if plan.tool.name != "eslint" or not OLD_ESLINT.search(output):
         return ""
     program = Path(plan.command.argv[0])
-    version = _installed_eslint(checkout) if program.is_relative_to(checkout) else ()
+    version = installed(checkout, "eslint") if program.is_relative_to(checkout) else ()
     named = f"eslint {version[0]}.{version[1]}" if version else "this eslint"
     return (f"{named} is older than 6.8, which cicd-agent's run needs "
             "(`--error-on-unmatched-pattern`): upgrade it in the project")  # fmt: skip
