@@ -9,7 +9,7 @@ while the fix judge read pytest's runner through its in-run check; a suggestion 
 
 - a sandboxed run's evidence pipe (``evidence=True``) is opened only by the seam's runners,
   the fix judge (the failed step's own command, whose pipe carries the in-run check's records,
-  read by the driven runner's watch, ``DRIVEN.watches.watch``, as its own runs' are), the two places
+  read by the driven runner's watch, ``PYTEST.watches.watch``, as its own runs' are), the two places
   that run linters (their JSON reports: no test outcome) and the test step's sandboxed run
   (its standard output, as a run on the host prints it);
 - the readers of a test report (:data:`READERS`: our plugin's, jest's and vitest's, the

@@ -1,8 +1,8 @@
 """A test runner is one folder (``runners/<name>/``, docs/plugins.md): nothing outside it
 imports its internals. Every other module reaches a runner through the registry
-(``runners/table.py`` and its lookups: ``RUNNERS``, ``named``, ``for_file``, ``SESSIONS``), the
-protocols (``runners/protocol.py``) and the modules every runner shares (``runners/base.py``,
-``runners/sessions.py``…).
+(``runners/table.py`` and its lookups: ``RUNNERS``, ``named``, ``for_file``,
+``PYTEST_SESSIONS``), the protocols (``runners/protocol.py``) and the modules every runner
+shares (``runners/base.py``, ``runners/sessions.py``…).
 
 A module's imports are read, and so is every string in its code (not its docstrings) naming a
 runner's package: ``resources.files("cicd_agent.runners.pytest.boot")`` reads a folder's
@@ -118,7 +118,7 @@ def test_the_reader_sees_each_way_in(code: str) -> None:
 @pytest.mark.parametrize(
     "code",
     [
-        "from cicd_agent.runners.table import RUNNERS, SESSIONS",
+        "from cicd_agent.runners.table import RUNNERS, PYTEST_SESSIONS",
         "from cicd_agent.runners.sessions import Evidence",
         '"""Pytest\'s run (:mod:`cicd_agent.runners.pytest.runner`)."""',
         "from cicd_agent.runners.patched_lines import PatchedLines",

@@ -1,27 +1,46 @@
 """Change risk as the two calls review and deploy-gate make, so both score a change the same
 way: :func:`deepen` (a shallow clone's history fetched, or read from the cache) and
-:func:`change_risk` (the history read, the author GitHub names, the one scorer). What either
-must tell the reader becomes a note on the run."""
+:func:`change_risk` (the history read, the author GitHub names, the one scorer). Each reads
+what the run already knows (its checkout, its GitHub, its cache folder) from the run itself, so
+a caller hands over only what it alone knows; what either must tell the reader becomes a note
+on the run."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
 from cicd_agent.actions.progress import Progress
 from cicd_agent.analysis.changes import ChangeSet
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.local.gitrepo import GitRepo
+from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.risk.assessment import RiskAssessment
 from cicd_agent.risk.checkout import assess_risk, read_history
 from cicd_agent.risk.deepen import Origin, deepen_history
 from cicd_agent.risk.evidence import DiffText
-from cicd_agent.risk.fit import AuthorOfChange, pull_author
+from cicd_agent.risk.fit import pull_author
+from cicd_agent.risk.store import default_cache_dir
+
+
+class NamesAuthors(Protocol):
+    """Who GitHub says opened the pull request of a change (the run's GitHub client is one)."""
+
+    def author_of_change(self, sha: str, base: str) -> tuple[str, tuple[str, ...]] | None: ...
 
 
 class RiskRun(Protocol):
     """What scoring reads of the run (the run context is one)."""
+
+    @property
+    def environ(self) -> Mapping[str, str]: ...
+
+    @property
+    def checkout(self) -> GitCheckout: ...
+
+    @property
+    def github(self) -> NamesAuthors | None: ...
 
     @property
     def server_url(self) -> str: ...
@@ -39,38 +58,48 @@ class RiskRun(Protocol):
 
 
 def deepen(
-    run: RiskRun, repo: GitRepo, commits: Sequence[str | None], now: int, cache: Path | None
+    run: RiskRun, commits: Sequence[str | None], *, now: int | None = None,
+    cache: Path | None = None,
 ) -> bool:
-    """Whether a shallow clone was deepened (:func:`~.deepen.deepen_history`), with the job's
-    token from the run's own repository."""
+    """Whether the run's shallow clone was deepened (:func:`~.deepen.deepen_history`) to hold
+    ``commits`` as of ``now`` (None: the run's time), with the job's token from the run's own
+    repository; ``cache``: the folder the fits are kept in (None: the job's,
+    :func:`~.store.default_cache_dir`)."""
     notes: list[str] = []
     origin = Origin.of(run.server_url, run.repository, run.github_token)
-    deepened = deepen_history(repo, origin, commits, now, cache_dir=cache, notes=notes)
+    when = int(time.time()) if now is None else now
+    deepened = deepen_history(run.checkout.git, origin, commits, when,
+                              cache_dir=cache or default_cache_dir(run.environ),
+                              notes=notes)  # fmt: skip
     _noted(run, notes)
     return deepened
 
 
 def change_risk(
     run: RiskRun,
-    repo: GitRepo,
     change: ChangeSet,
     *,
-    cache: Path | None,
     deepened: bool,
-    now: int,
-    author: AuthorOfChange | None,
+    now: int | None = None,
+    cache: Path | None = None,
     text: DiffText | None = None,
     security: Callable[[], Sequence[Finding]] | None = None,
 ) -> RiskAssessment:
-    """``change`` scored against the repository's history as of ``now`` (the run's time, or
-    the gate's ``deploy-time``: a commit's date is its author's text), its author the one
-    ``author`` (GitHub) names; ``text`` and ``security`` are the caller's own reading of the
-    diff and its secret and workflow findings, when it has them (:func:`~.checkout.assess_risk`)."""
-    history = read_history(repo, change, now=now)
+    """``change`` scored against the history of the run's checkout as of ``now`` (None: the
+    run's time; the gate's ``deploy-time`` otherwise: a commit's date is its author's text), its
+    author the one the run's GitHub names; ``deepened``: what :func:`deepen` answered;
+    ``cache`` as there; ``text`` and ``security`` are the caller's own reading of the diff and
+    its secret and workflow findings, when it has them (:func:`~.checkout.assess_risk`)."""
+    github = run.github
+    author = github.author_of_change if github else None
+    when = int(time.time()) if now is None else now
+    repo = run.checkout.git
+    history = read_history(repo, change, now=when)
     identity = pull_author(author, change, run.note)
     notes: list[str] = []
-    assessment = assess_risk(repo, change, history, cache, identity=identity, deepened=deepened,
-                             now=now, notes=notes, progress=run.progress, text=text,
+    assessment = assess_risk(repo, change, history, cache or default_cache_dir(run.environ),
+                             identity=identity, deepened=deepened, now=when, notes=notes,
+                             progress=run.progress, text=text,
                              security=security() if security else None)  # fmt: skip
     _noted(run, notes)
     return assessment

@@ -153,5 +153,9 @@ def _driven() -> Driven:
     return found[0]
 
 
-DRIVEN = _driven()
-SESSIONS = DRIVEN.sessions
+PYTEST = _driven()
+"""pytest's row, as the verifier's own loops over Python's tests ask it (the one runner with
+sessions: :func:`_driven` checks there is one)."""
+PYTEST_SESSIONS = PYTEST.sessions
+"""pytest's sessions, started by the verifier itself, and the sandbox every runner's runs are
+made in."""

@@ -47,22 +47,11 @@ Where bubblewrap cannot run, :class:`Isolation` says why; a mode then runs no un
 unless the user opts in (``allow-unsandboxed``), and such runs get only the scrubbed
 environment, a temporary copy, the limits and the timeout.
 
-One job a module: :mod:`.environment` (what a run's environment holds), :mod:`.isolation`
-(whether and how bwrap confines, and as whom), :mod:`.mounts` (what a run sees),
-:mod:`.syscalls` (the calls refused), :mod:`.limits` (memory, processes, disk),
-:mod:`.held` (what a run holds that no folder shows), :mod:`.workspace` (the copies, their
-folders opened to the run whatever the checkout's modes), :mod:`.pipes` (a run's fds and
-pipes) and :mod:`.run` (:class:`Sandbox`, which runs a command over them). Callers import from here.
-
-A mode adds what its runs need (gen-tests: its pytest plugin and coverage) by subclassing
-:class:`Sandbox` and overriding :meth:`Sandbox.prepare` and :meth:`Sandbox.python_path`.
-
-What each module holds: ``environment`` (what a run's environment holds), ``isolation`` (whether
-bwrap works, and as whom a run runs), ``mounts`` (what a run sees, and ``ToolMount``, a toolchain's
-folder a runner names: ``Row.mounts`` in ``runners/table.py``), ``limits``, ``workspace`` (the
-copies), ``run``
-(``Sandbox``), ``step`` (where the job's own test step runs: the checkout on the host for code
-GitHub vouches for, else a sandbox's copy).
+A mode opens one for its run through :func:`cicd_agent.runners.sandboxes.opened`, which hands
+it the run's secrets, isolation and toolchains; a runner adds what its runs need (pytest: the
+files each run loads first, and coverage) by subclassing :class:`Sandbox` and overriding
+:meth:`Sandbox.prepare` and :meth:`Sandbox.python_path`. The job's own test step runs where
+:mod:`.step` places it.
 """
 
 from cicd_agent.local.environment import scrub_environment

@@ -22,7 +22,7 @@ import contextlib
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +34,7 @@ from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.local.environment import scrub_environment
 from cicd_agent.local.gitrepo import is_null_sha
-from cicd_agent.sandbox import Sandbox, ToolMount, Workspace
+from cicd_agent.sandbox import Sandbox, Workspace
 
 STEP_TIMEOUT = 6 * 3600.0
 """A sandboxed run's timeout when the step sets none: a GitHub job's own longest."""
@@ -105,19 +105,18 @@ class StepPlace:
 @contextlib.contextmanager
 def step_place(
     cwd: Path, environ: Mapping[str, str], *, trusted: bool, own: Path,
-    tools: Iterable[ToolMount] = (),
+    opens: Callable[[Path], Sandbox],
 ) -> Iterator[StepPlace]:
     """Where the step runs: on code ``trusted``, the checkout ``cwd`` on the host (with ``own``,
-    made here, as our folder); else a sandbox's copy of it and a folder of the sandbox's own,
-    read-only inside, both gone when the block ends (``tools``: the folders the test runners'
-    toolchains need there). Raises :class:`UsageError` when the code
+    made here, as our folder); else a copy of it in the sandbox ``opens`` gives over it (the
+    run's, :func:`cicd_agent.runners.sandboxes.opened`) and a folder of the sandbox's own,
+    read-only inside, both gone when the block ends. Raises :class:`UsageError` when the code
     is not trusted and the sandbox cannot confine on this runner."""
     if trusted:
         own.mkdir()
         yield StepPlace(cwd, own, environ)
         return
-    with Sandbox(cwd, environ, known_secrets=known_secrets_from_env(environ),
-                 tools=tools) as sandbox:  # fmt: skip
+    with opens(cwd) as sandbox:
         if not sandbox.isolation.sandboxed:
             raise UsageError(
                 "the test step does not run code GitHub does not vouch for (a fork's pull "

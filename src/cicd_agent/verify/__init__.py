@@ -1,15 +1,9 @@
-"""The verifier: the one engine that judges what cicd-agent proposes, in the sandbox.
+"""Proof of a patch: what cicd-agent proposes is judged by running it in the sandbox.
 
-Given a checkout, a patch and a claim (this failing command now passes, these tests pass every
-time, this suggestion keeps the tests and linters passing), it returns evidence (what ran, how
-often, what passed, the in-run check's record) or a refusal with its reason. No mode runs the
-sandbox for a claim itself.
-
-What each module holds: ``contract`` (the claim's shapes), ``judge`` (``SandboxVerifier``, the fix
-judge), ``policy`` (with the links to the runner's settings), ``named_files`` and
-``runner_settings`` (what a patch may never touch), ``reruns`` (the reruns of tests) with
-``conditions`` (what they vary), ``suggested`` (review's suggestions), ``fail_to_pass``,
-``mutants`` with ``mutation`` (a generated test's dependence on the code), ``patching``,
-``script``. The in-run checks and each test runner's helpers live in ``runners/``, the tool table
-in ``analysis/known_tools``.
+A claim (this failing command now passes, these tests pass every time, this suggestion keeps
+the tests and linters passing) comes back as evidence (what ran, how often, what passed, the
+in-run check's record) or as the reason it was refused. The pieces live here so that a pass
+means the same in every mode that asks; each test runner's part of a judged run (its in-run
+check, its report) lives in its folder under ``runners/``, and the fix judge, which
+analyse-failure alone asks, in that mode (``modes/analyse_failure/judge.py``).
 """

@@ -20,7 +20,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from cicd_agent.runners.table import DRIVEN, SESSIONS
+from cicd_agent.runners.table import PYTEST, PYTEST_SESSIONS
 from cicd_agent.sandbox import Workspace
 
 ZONES = ("Pacific/Kiritimati", "America/St_Johns", "Asia/Kathmandu", "Pacific/Pago_Pago")
@@ -86,14 +86,14 @@ class Condition:
     def options(self) -> list[str]:
         """The driven runner's words for this condition
         (:meth:`~cicd_agent.runners.sessions.Sessions.varied`)."""
-        return SESSIONS.varied(shuffle=self.shuffle, noise=self.noise, repeat=self.repeat,
+        return PYTEST_SESSIONS.varied(shuffle=self.shuffle, noise=self.noise, repeat=self.repeat,
                                repeat_for=self.repeat_for)  # fmt: skip
 
     def arguments(self, space: Workspace, tests: Sequence[str]) -> list[str]:
         """The session's arguments for a round of ``tests``: the seam's selection (no id on the
         command line) of their files, or of the tests alone, then this condition's options."""
         files = list(dict.fromkeys(test.split("::", 1)[0] for test in tests))
-        return [*SESSIONS.selecting(space, files if self.files else tests), *self.options()]
+        return [*PYTEST_SESSIONS.selecting(space, files if self.files else tests), *self.options()]
 
     def alone(self) -> Condition:
         """This condition over the claimed tests alone (their files' other tests left out): the
@@ -105,7 +105,7 @@ class Condition:
         """A shell command that runs ``test`` again under this condition with the project's
         own toolchain (:meth:`~cicd_agent.runners.sessions.SessionReports.replay`)."""
         target = test.split("::", 1)[0] if self.files else test
-        return DRIVEN.reports.replay(self.environment, self.options(), target)
+        return PYTEST.reports.replay(self.environment, self.options(), target)
 
 
 @dataclass(frozen=True)

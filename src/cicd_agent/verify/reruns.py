@@ -1,6 +1,6 @@
 """The judge of the claim "these tests pass every time" (:class:`.contract.ReliableTests`),
 over the sessions the verifier drives itself through the test-runner seam
-(:data:`cicd_agent.runners.table.SESSIONS`: pytest's, where a run is started, watched by the
+(:data:`cicd_agent.runners.table.PYTEST_SESSIONS`: pytest's, where a run is started, watched by the
 in-run check, and its report read).
 
 :meth:`TestRuns.judge` runs the named tests again and again in one fresh sandbox copy and
@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from cicd_agent.runners.sessions import Evidence, Outcomes, SessionSandbox
-from cicd_agent.runners.table import DRIVEN
+from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 from cicd_agent.verify.conditions import ENOUGH, FLAKE_RATE, PLAIN, SHOWN, Condition, Schedule
 from cicd_agent.verify.contract import ReliableTests
@@ -215,7 +215,7 @@ class TestRuns:
                 )  # fmt: skip
                 runs, seconds = runs + 1, seconds + result.seconds
                 outcomes = evidence.outcomes
-                why = DRIVEN.reports.why_no_result(result, evidence)
+                why = PYTEST.reports.why_no_result(result, evidence)
                 if why and condition.files and _ids(due) and not tally.alone_from:
                     # Their files gave no result (too slow, or another test ended pytest): the
                     # tests alone from the next round on.
@@ -268,7 +268,7 @@ class TestRuns:
                 extra_env=condition.environment,
             )  # fmt: skip
             sessions.append(result.seconds)
-            why = DRIVEN.reports.why_no_result(result, evidence)
+            why = PYTEST.reports.why_no_result(result, evidence)
             if evidence.outcomes is None or why:
                 apart[test] = why or "its run gave no report"
             else:

@@ -13,6 +13,7 @@ import pytest
 from cicd_agent.modes.test_step.attempts import run_attempts, runner_of
 from cicd_agent.modes.test_step.judge import judge_step
 from tests.git_builder import GitRepoBuilder
+from tests.helpers.job_run import JobRun
 
 TESTS = """\
 import atexit
@@ -61,7 +62,7 @@ def attempts(tmp_path_factory: pytest.TempPathFactory) -> list:  # type: ignore[
     repo = GitRepoBuilder(tmp_path_factory.mktemp("step") / "project")
     repo.commit("tests", {"tests/test_step.py": TESTS, "pyproject.toml": "[project]\nname='p'\n"})
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
-    return run_attempts(command, 2, cwd=repo.path, env=_ENV, say=_SAID.append)
+    return run_attempts(command, 2, cwd=repo.path, run=JobRun(_ENV), say=_SAID.append)
 
 
 _SAID: list[str] = []
@@ -111,7 +112,7 @@ def test_a_failed_test_is_named_by_the_id_pytest_prints(tmp_path_factory: pytest
     repo.commit("tests", {"tests/__init__.py": "", "tests/test_keys.py": keys,
                           "tests/test_plain.py": "def test_plain():\n    assert False\n"})  # fmt: skip
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
-    attempts = run_attempts(command, 0, cwd=repo.path, env=_ENV)
+    attempts = run_attempts(command, 0, cwd=repo.path, run=JobRun(_ENV))
     found = judge_step(attempts, (), date(2026, 11, 26), code_is_proof=True)
     assert found.failing == ("tests/test_keys.py::CacheKeysTest::test_hashkey",
                              "tests/test_plain.py::test_plain")  # fmt: skip
@@ -129,7 +130,7 @@ def test_a_command_no_runner_reads_is_said_so_not_as_stopped_before_its_tests(
     script = ("print('index  \u2718 \u2718   (10 / 15)')\nprint('  Total:     15')\n"
               "print('  Passed:    10')\nraise SystemExit(1)\n")  # fmt: skip
     repo.commit("tests", {"run_tests.py": script})
-    (first,) = run_attempts([sys.executable, "run_tests.py"], 2, cwd=repo.path, env=_ENV)
+    (first,) = run_attempts([sys.executable, "run_tests.py"], 2, cwd=repo.path, run=JobRun(_ENV))
     found = judge_step([first], (), date(2026, 11, 26), code_is_proof=True)
     assert not found.passed
     (said,) = found.said
@@ -167,7 +168,7 @@ def test_attack_a_first_run_that_stops_at_its_first_failure_hides_no_broken_test
     repo.commit("tests", {"tests/test_stop.py": STOPS_EARLY,
                           "pytest.ini": "[pytest]\naddopts = -x\n"})  # fmt: skip
     command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:randomly", "-p", "no:xdist"]
-    attempts = run_attempts(command, 2, cwd=repo.path, env=_ENV)
+    attempts = run_attempts(command, 2, cwd=repo.path, run=JobRun(_ENV))
     found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
     assert found.failing == ("tests/test_stop.py::test_b_always_broken",)
     assert not found.passed

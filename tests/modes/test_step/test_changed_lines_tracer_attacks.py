@@ -16,6 +16,7 @@ from cicd_agent.modes.test_step.types import StepVerdict
 from cicd_agent.sandbox.step import read_change
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import PROJECT_PYTHON
+from tests.helpers.job_run import JobRun
 
 COMMAND = [PROJECT_PYTHON, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
 
@@ -91,7 +92,7 @@ def _verdict(root: Path, base: dict[str, str], head: dict[str, str]) -> StepVerd
     second = repo.commit("change", head)
     change, unread = read_change(first, second, repo.path)
     assert unread == "" and change is not None
-    attempts = run_attempts(COMMAND, 0, cwd=repo.path, env={"PATH": "/usr/bin:/bin"},
+    attempts = run_attempts(COMMAND, 0, cwd=repo.path, run=JobRun({"PATH": "/usr/bin:/bin"}),
                             trusted=True, change=change)  # fmt: skip
     verdict = judge_step(attempts, [], date(2026, 1, 1), code_is_proof=True, change=change)
     assert verdict.failing, (verdict.said, attempts[0].output[-600:])  # the change broke it

@@ -19,6 +19,7 @@ from cicd_agent.modes.test_step.types import Attempt
 from cicd_agent.runners.go.coverage import PROFILE, GoTracer, sees
 from cicd_agent.sandbox.step import read_change
 from tests.git_builder import GitRepoBuilder
+from tests.helpers.job_run import JobRun
 from tests.helpers.toolchains import needs_go
 
 BASE = """\
@@ -86,7 +87,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Attempt], Touch
     keep = ("HOME", "GOPATH", "GOMODCACHE")
     env = {"PATH": os.environ.get("PATH", ""), "GOFLAGS": "-mod=mod", "GOPROXY": "off",
            "GOCACHE": str(root / "cache"), **{k: os.environ[k] for k in keep if k in os.environ}}  # fmt: skip
-    return run_attempts(["go", "test", "./..."], 0, cwd=repo.path, env=env, change=change), change
+    attempts = run_attempts(["go", "test", "./..."], 0, cwd=repo.path, run=JobRun(env),
+                            change=change)
+    return attempts, change
 
 
 @needs_go

@@ -17,6 +17,7 @@ from cicd_agent.modes.test_step.attempts import run_attempts
 from cicd_agent.modes.test_step.judge import judge_step
 from cicd_agent.modes.test_step.types import Attempt
 from tests.git_builder import GitRepoBuilder
+from tests.helpers.job_run import JobRun
 from tests.helpers.toolchains import needs_go
 
 GO_TEST = """\
@@ -100,7 +101,7 @@ def attempts(tmp_path_factory: pytest.TempPathFactory) -> list[Attempt]:
     keep = ("HOME", "GOPATH", "GOMODCACHE")
     env = {"PATH": os.environ["PATH"], "GOFLAGS": "-mod=mod", "GOPROXY": "off",
            "GOCACHE": str(root / "cache"), **{k: os.environ[k] for k in keep if k in os.environ}}  # fmt: skip
-    return run_attempts(["go", "test", "./..."], 1, cwd=repo.path, env=env)
+    return run_attempts(["go", "test", "./..."], 1, cwd=repo.path, run=JobRun(env))
 
 
 @needs_go

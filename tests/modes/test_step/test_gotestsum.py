@@ -17,6 +17,7 @@ from cicd_agent.modes.test_step.types import Attempt
 from cicd_agent.runners.go.runner import GoTest
 from cicd_agent.runners.go.step import EVENTS, parents
 from tests.git_builder import GitRepoBuilder
+from tests.helpers.job_run import JobRun
 from tests.helpers.toolchains import needs
 
 needs_gotestsum = needs("gotestsum")
@@ -54,7 +55,7 @@ def attempts(tmp_path_factory: pytest.TempPathFactory) -> list[Attempt]:
     keep = ("HOME", "GOPATH", "GOMODCACHE")
     env = {"PATH": os.environ.get("PATH", ""), "GOFLAGS": "-mod=mod", "GOPROXY": "off",
            "GOCACHE": str(root / "cache"), **{k: os.environ[k] for k in keep if k in os.environ}}  # fmt: skip
-    return run_attempts(COMMAND, 1, cwd=repo.path, env=env)
+    return run_attempts(COMMAND, 1, cwd=repo.path, run=JobRun(env))
 
 
 @needs_gotestsum

@@ -21,6 +21,7 @@ from cicd_agent.runners.node.step import STEPS
 from tests.corpus.build import TOOLS_DIR
 from tests.corpus.tools import Toolbox
 from tests.git_builder import GitRepoBuilder
+from tests.helpers.job_run import JobRun
 
 _ENV = {name: value for name, value in os.environ.items() if name != "PYTEST_ADDOPTS"}
 MODULES = TOOLS_DIR / "jsrunners" / "node_modules"
@@ -66,7 +67,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list]:  # type: 
     """Each runner's attempts on its project, with two retries."""
     if not Toolbox(TOOLS_DIR).prepare(("jsrunners",)):
         pytest.fail(f"mocha, AVA and uvu could not be installed into {TOOLS_DIR}")
-    return {name: run_attempts(command, 2, env=_ENV,
+    return {name: run_attempts(command, 2, run=JobRun(_ENV),
                                cwd=_project(tmp_path_factory.mktemp(name.replace(":", "_")), files))
             for name, (command, files, _, _) in PROJECTS.items()}  # fmt: skip
 
@@ -186,7 +187,8 @@ def test_attack_a_line_a_uvu_test_prints_on_retry_never_passes_it(tmp_path: Path
         "const calc = suite('calc');\ncalc('adds', () => assert.is(1 + 1, 2));\n"
         "calc('broken', () => {\n  if (!firstRun('cache')) console.log('\\nread cache.js');\n"
         "  assert.is(1, 2);\n});\ncalc.run();\n")}  # fmt: skip
-    attempts = run_attempts(["npx", "uvu", "test"], 2, cwd=_project(tmp_path, files), env=_ENV)
+    attempts = run_attempts(["npx", "uvu", "test"], 2, cwd=_project(tmp_path, files),
+                            run=JobRun(_ENV))
     broken = canonical_test("calc.test.js › calc › broken")
     assert attempts[0].outcomes == {broken: False}
     assert all(attempt.outcomes.get(broken) is not True for attempt in attempts)
@@ -206,7 +208,7 @@ def test_attack_a_mocha_hook_that_fails_once_hides_no_test_it_kept_from_running(
         "  it('adds', () => assert.equal(1 + 1, 2));\n"
         "  it('broken', () => assert.equal(1, 2));\n});\n")}  # fmt: skip
     command = ["npx", "mocha", "test/*.test.js"]
-    attempts = run_attempts(command, 2, cwd=_project(tmp_path, files), env=_ENV)
+    attempts = run_attempts(command, 2, cwd=_project(tmp_path, files), run=JobRun(_ENV))
     found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
     assert not found.passed and not found.flaky
     assert attempts[0].outcomes == {}  # unread: the log says which tests did not run
@@ -224,7 +226,7 @@ def test_attack_avas_fail_fast_in_the_projects_settings_hides_no_test_it_left_un
         ONCE + "const test = require('ava');\n"
         "test.serial('sometimes', t => t.false(firstRun('sometimes')));\n"
         "test.serial('broken', t => t.is(1, 2));\n")}  # fmt: skip
-    attempts = run_attempts(["npx", "ava"], 2, cwd=_project(tmp_path, files), env=_ENV)
+    attempts = run_attempts(["npx", "ava"], 2, cwd=_project(tmp_path, files), run=JobRun(_ENV))
     found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
     assert not found.passed and not found.flaky
     assert attempts[0].outcomes == {}
@@ -255,7 +257,7 @@ def test_attack_a_node_test_file_whose_process_exits_is_a_failure(tmp_path: Path
         "const assert = require('assert');\n"
         "it('sometimes', () => assert.ok(!firstRun('sometimes')));\n",
     }
-    attempts = run_attempts(["node", "--test"], 2, cwd=_project(tmp_path, files), env=_ENV)
+    attempts = run_attempts(["node", "--test"], 2, cwd=_project(tmp_path, files), run=JobRun(_ENV))
     assert attempts[0].failed() and all(
         passed is False for test, passed in attempts[0].outcomes.items() if "crash" in test)
     found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
@@ -269,7 +271,7 @@ def test_a_mocharc_naming_a_reporter_output_does_not_move_our_report(tmp_path: P
     files = {".mocharc.json": '{"reporter-option": ["output=elsewhere.json"]}\n',
              "test/calc.test.js": PROJECTS["mocha"][1]["test/calc.test.js"]}  # fmt: skip
     command = ["npx", "mocha", "test/*.test.js"]
-    attempts = run_attempts(command, 1, cwd=_project(tmp_path, files), env=_ENV)
+    attempts = run_attempts(command, 1, cwd=_project(tmp_path, files), run=JobRun(_ENV))
     assert sorted(attempts[0].failed()) == sorted(map(canonical_test, PROJECTS["mocha"][2]))
 
 
@@ -283,7 +285,7 @@ def test_attack_mochas_bail_in_parallel_hides_no_file_it_left_unrun(tmp_path: Pa
              "test/b.test.js": ("it('slow', (done) => { setTimeout(done, 3000); });\n"),
              **{f"test/c{n}.test.js": broken for n in range(3)}}  # fmt: skip
     command = ["npx", "mocha", "--parallel", "--jobs", "2", "--bail", "test/*.test.js"]
-    attempts = run_attempts(command, 2, cwd=_project(tmp_path, files), env=_ENV)
+    attempts = run_attempts(command, 2, cwd=_project(tmp_path, files), run=JobRun(_ENV))
     found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
     assert not found.passed and not found.flaky
 
@@ -295,7 +297,7 @@ def test_mocha_with_its_own_reporter_is_run_once_and_says_which_option_to_drop(
     runner's cicd-agent reads, naming mocha among those it reads."""
     files = {"test/calc.test.js": PROJECTS["mocha"][1]["test/calc.test.js"]}
     command = ["npx", "mocha", "--reporter", "spec", "test/*.test.js"]
-    attempts = run_attempts(command, 2, cwd=_project(tmp_path, files), env=_ENV)
+    attempts = run_attempts(command, 2, cwd=_project(tmp_path, files), run=JobRun(_ENV))
     assert len(attempts) == 1 and not attempts[0].outcomes
     found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
     assert not found.passed

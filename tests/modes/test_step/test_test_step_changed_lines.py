@@ -20,6 +20,7 @@ from cicd_agent.modes.test_step.types import Attempt, StepVerdict
 from cicd_agent.sandbox.step import read_change
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import PROJECT_PYTHON
+from tests.helpers.job_run import JobRun
 
 BASE = """\
 def add(a, b):
@@ -125,8 +126,8 @@ def _judge(attempts: list[Attempt], change: object, *, proof: bool = True) -> St
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Attempt], object]:
     root, change = _project(tmp_path_factory.mktemp("deflaker") / "project")
-    return run_attempts(COMMAND, 1, cwd=root, env={"PATH": "/usr/bin:/bin"}, trusted=True,
-                        change=change), change  # type: ignore[arg-type]  # fmt: skip
+    return run_attempts(COMMAND, 1, cwd=root, run=JobRun({"PATH": "/usr/bin:/bin"}),
+                        trusted=True, change=change), change  # type: ignore[arg-type]  # fmt: skip
 
 
 def test_a_failure_that_ran_no_changed_line_is_likely_flaky_with_its_evidence(
@@ -171,8 +172,8 @@ def test_attack_a_forged_record_excuses_nothing(tmp_path: Path) -> None:
     neither finds it; the label would only describe a failure anyway, and on code from someone
     who cannot push it is not given at all."""
     root, change = _project(tmp_path / "project", forger=True)
-    attempts = run_attempts(COMMAND, 1, cwd=root, env={"PATH": "/usr/bin:/bin"}, trusted=True,
-                            change=change)  # type: ignore[arg-type]  # fmt: skip
+    attempts = run_attempts(COMMAND, 1, cwd=root, run=JobRun({"PATH": "/usr/bin:/bin"}),
+                            trusted=True, change=change)  # type: ignore[arg-type]  # fmt: skip
     assert attempts[0].ran_changed is not None and attempts[0].ran_changed.tests[SUB] is True
     trusted = _judge(attempts, change)
     assert SUB_ID not in dict(trusted.likely_flaky)
@@ -190,8 +191,8 @@ def test_no_failure_is_called_flaky_when_a_changed_line_runs_at_import(tmp_path:
                                 "pyproject.toml": "[project]\nname='p'\n"})  # fmt: skip
     head = repo.commit("change", {"calc.py": "LIMIT = 2\n"})
     change = touched(GitCheckout(repo.path).diff(base, head).files, {"calc.py": "LIMIT = 2\n"})
-    attempts = run_attempts(COMMAND, 0, cwd=repo.path, env={"PATH": "/usr/bin:/bin"}, trusted=True,
-                            change=change)  # fmt: skip
+    attempts = run_attempts(COMMAND, 0, cwd=repo.path, run=JobRun({"PATH": "/usr/bin:/bin"}),
+                            trusted=True, change=change)  # fmt: skip
     verdict = _judge(attempts, change)
     assert verdict.likely_flaky == () and "outside every test" in verdict.said[-1]
 

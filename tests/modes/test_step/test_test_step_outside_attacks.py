@@ -21,6 +21,7 @@ from cicd_agent.modes.test_step.judge import judge_step
 from cicd_agent.runners.go import step
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool
+from tests.helpers.job_run import JobRun
 from tests.helpers.toolchains import needs_go
 from tests.modes.test_step.test_test_step_cli import (
     SETTINGS,
@@ -137,7 +138,7 @@ def test_attack_a_new_go_test_named_to_run_within_a_quarantined_test_is_not_excu
                        "calc/calc_test.go": GO_QUARANTINED, **files})  # fmt: skip
     env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", str(tmp_path)),
            "GOFLAGS": "-mod=mod", "GOPROXY": "off", "GOCACHE": str(tmp_path / "cache")}  # fmt: skip
-    attempts = run_attempts(["go", "test", "./..."], 1, cwd=repo.path, env=env)
+    attempts = run_attempts(["go", "test", "./..."], 1, cwd=repo.path, run=JobRun(env))
     entry = QuarantineEntry("example.com/m/calc.TestQuarantined", "@acme/calc", date(2026, 12, 20))
 
     verdict = judge_step(attempts, [entry], date(2026, 11, 28), code_is_proof=True)

@@ -17,6 +17,7 @@ from cicd_agent.modes.test_step.types import Attempt
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool
+from tests.helpers.job_run import JobRun
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_cargo, needs_go
 
@@ -110,7 +111,7 @@ def test_go_test_retries_only_its_failed_tests(tmp_path: Path) -> None:
     assert getattr(runner_of(command), "name", "") == "go test"
     # the job's GOCACHE, a host folder the sandbox does not show: the step's runs keep their own
     env = {**_env(os.environ["PATH"]), "GOCACHE": str(tmp_path / "host-cache")}
-    attempts = run_attempts(command, 2, cwd=repo.path, env=env)
+    attempts = run_attempts(command, 2, cwd=repo.path, run=JobRun(env))
     assert len(attempts) == 3  # the broken test keeps failing: both retries run
     assert set(attempts[1].outcomes) == {"example.com.m.calc.TestFlakyOnce",
                                          "example.com.m.calc.TestBroken"}  # fmt: skip
@@ -153,7 +154,8 @@ def test_a_pushed_go_test_runs_every_time_never_a_cached_pass_replayed(tmp_path:
                        "calc/calc_test.go": GO_COUNTED % runs})  # fmt: skip
     env = _env(os.environ["PATH"])  # the machine's build cache: warm, and the job's as on a runner
     for _ in range(2):
-        attempts = run_attempts(["go", "test", "./..."], 1, cwd=repo.path, env=env, trusted=True)
+        attempts = run_attempts(["go", "test", "./..."], 1, cwd=repo.path, run=JobRun(env),
+                                trusted=True)
         assert attempts[0].outcomes == {"example.com.m.calc.TestCounted": True}
     assert runs.read_text() == "ran\nran\n"
 
@@ -165,7 +167,7 @@ def test_cargo_test_retries_only_its_failed_tests(tmp_path: Path) -> None:
                           "src/lib.rs": "", "tests/flaky.rs": RUST_TEST})  # fmt: skip
     command = ["cargo", "test", "--offline"]
     assert getattr(runner_of(command), "name", "") == "cargo test"
-    attempts = run_attempts(command, 1, cwd=repo.path, env=_env(os.environ["PATH"]))
+    attempts = run_attempts(command, 1, cwd=repo.path, run=JobRun(_env(os.environ["PATH"])))
     assert set(attempts[1].outcomes) == {"flaky_once", "broken"}
     assert _verdict(attempts) == ({"flaky_once"}, {"broken"})  # as libtest prints them
 
@@ -177,7 +179,7 @@ def test_jest_retries_only_its_failed_tests(tmp_path: Path) -> None:
                         "calc.test.js": JEST_TEST})  # fmt: skip
     command = ["jest", "--ci"]
     assert getattr(runner_of(command), "name", "") == "jest"
-    attempts = run_attempts(command, 1, cwd=repo.path, env=_env(path))
+    attempts = run_attempts(command, 1, cwd=repo.path, run=JobRun(_env(path)))
     assert set(attempts[1].outcomes) == {"calc.test.js.flaky.once", "calc.test.js.broken"}
     assert _verdict(attempts) == ({"calc.test.js › flaky once"}, {"calc.test.js › broken"})
 
@@ -196,7 +198,7 @@ def test_vitest_retries_only_its_failed_tests_in_the_sandbox(tmp_path: Path) -> 
         os.symlink(TOOLS_DIR / "node" / "node_modules" / name, repo.path / "node_modules" / name)
     command = ["vitest", "run"]
     assert getattr(runner_of(command), "name", "") == "vitest"
-    attempts = run_attempts(command, 1, cwd=repo.path, env=_env(path), trusted=False)
+    attempts = run_attempts(command, 1, cwd=repo.path, run=JobRun(_env(path)), trusted=False)
     assert attempts[0].outcomes == {"calc.test.js.ok": True, "calc.test.js.calc.flaky.once": False,
                                     "calc.test.js.broken": False}  # fmt: skip
     assert set(attempts[1].outcomes) == {"calc.test.js.calc.flaky.once", "calc.test.js.broken"}
@@ -214,7 +216,7 @@ def test_attack_a_project_that_fakes_pytests_usage_status_excuses_nothing(tmp_pa
         repo.mkdir()
         (repo / "conftest.py").write_text(fake)
         (repo / "test_x.py").write_text(f"def test_x():\n    {body}\n")
-        attempts = run_attempts(command, 0, cwd=repo, env={"PATH": os.environ["PATH"]},
+        attempts = run_attempts(command, 0, cwd=repo, run=JobRun({"PATH": os.environ["PATH"]}),
                                 trusted=True)  # fmt: skip
         assert attempts[0].exit_status == 4 and attempts[0].outcomes, attempts
         verdict = judge_step(attempts, [], date(2026, 1, 1), code_is_proof=True, policy="pass")

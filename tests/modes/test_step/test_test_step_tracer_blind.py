@@ -16,6 +16,7 @@ from cicd_agent.modes.test_step.types import Attempt, StepVerdict
 from cicd_agent.sandbox.step import read_change
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import PROJECT_PYTHON
+from tests.helpers.job_run import JobRun
 
 BASE = "def sub(a, b):\n    return a - b\n"
 HEAD = "def sub(a, b):\n    return a - b - 1\n"
@@ -111,7 +112,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
 def _run(project: tuple[Path, object], *args: str) -> tuple[list[Attempt], StepVerdict]:
     root, change = project
     attempts = run_attempts([*PYTEST, *args], 0, cwd=root, trusted=True, change=change,  # type: ignore[arg-type]
-                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root)})  # fmt: skip
+                            run=JobRun({"PATH": "/usr/bin:/bin",
+                                        "PYTHONPATH": str(root)}))  # fmt: skip
     return attempts, _judge(attempts, change)
 
 

@@ -21,9 +21,12 @@ import pytest
 
 from cicd_agent.actions.errors import UsageError
 from cicd_agent.cli import main
+from cicd_agent.runners.sandboxes import opened
+from cicd_agent.sandbox.run import Sandbox
 from cicd_agent.sandbox.step import step_place
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
+from tests.helpers.job_run import JobRun
 
 FILE_COMMANDS = ("set_env_1", "set_output_1", "add_path_1", "step_summary_1", "save_state_1")
 
@@ -130,9 +133,12 @@ def test_attack_a_forks_tests_reach_nothing_of_the_runner(tmp_path: Path, github
 def test_where_the_sandbox_cannot_run_untrusted_code_does_not_run(tmp_path: Path) -> None:
     """No bubblewrap: a fork's command never starts on the host; trusted code still does."""
     (tmp_path / "planted").write_text("")
+    planted = {"PATH": str(tmp_path / "planted")}
     with pytest.raises(UsageError, match="bubblewrap cannot run here"), step_place(
-        tmp_path, {"PATH": str(tmp_path / "planted")}, trusted=False, own=tmp_path / "own"
+        tmp_path, planted, trusted=False, own=tmp_path / "own",
+        opens=lambda checkout: opened(JobRun(planted), checkout, Sandbox),
     ):
         pass
-    with step_place(tmp_path, {"PATH": "/usr/bin:/bin"}, trusted=True, own=tmp_path / "ours") as place:
+    with step_place(tmp_path, {"PATH": "/usr/bin:/bin"}, trusted=True, own=tmp_path / "ours",
+                    opens=lambda checkout: opened(JobRun(planted), checkout, Sandbox)) as place:
         assert place.sandbox is None and place.cwd == tmp_path

@@ -26,7 +26,7 @@ from cicd_agent.runners.pytest.runner import Pytest
 from cicd_agent.runners.pytest.set_up import set_up_of, with_set_up
 from cicd_agent.runners.pytest.step import RECORD, USAGE, read_record
 from cicd_agent.runners.pytest.watch import PytestWatch
-from cicd_agent.runners.table import DRIVEN, TABLE
+from cicd_agent.runners.table import PYTEST, TABLE
 from tests.git_builder import GitRepoBuilder
 
 DONOR = '''\
@@ -210,14 +210,14 @@ def _seen(watch: PytestWatch, stream: bytes, folder: Path, repo: Path) -> tuple[
 
 
 def test_the_registry_hands_out_pytest_s_watch_installed_under_a_fresh_name(tmp_path: Path) -> None:
-    first, second = DRIVEN.watches.watch(tmp_path), DRIVEN.watches.watch(tmp_path)
+    first, second = PYTEST.watches.watch(tmp_path), PYTEST.watches.watch(tmp_path)
     assert isinstance(first, PytestWatch)
     assert first.module != second.module
     assert (tmp_path / "fix-boot" / f"{first.module}.py").is_file()
 
 
 def test_a_judged_run_loads_the_check_and_writes_its_report_into_our_folder(tmp_path: Path) -> None:
-    watch = DRIVEN.watches.watch(tmp_path)
+    watch = PYTEST.watches.watch(tmp_path)
     changed = PatchedLines.of(tmp_path / "repo", [("calc.py", "x = 1\n", "x = 2\n")])
     options = watch.environment({"PYTEST_ADDOPTS": "-q"}, "FD", ("t.py::test_a",), (), changed,
                                 folder=tmp_path / "tests")  # fmt: skip
@@ -230,14 +230,14 @@ def test_a_judged_run_loads_the_check_and_writes_its_report_into_our_folder(tmp_
 def test_the_guard_s_reason_comes_first_and_alone(tmp_path: Path) -> None:
     stream = _records({"loaded": True},
                       {"import_guard": {"file": str(tmp_path / "calc.py"), "line": 3}})  # fmt: skip
-    guarded, loaded, problem = _seen(DRIVEN.watches.watch(tmp_path), stream, tmp_path, tmp_path)
+    guarded, loaded, problem = _seen(PYTEST.watches.watch(tmp_path), stream, tmp_path, tmp_path)
     assert guarded.startswith("not verified: line 3 of calc.py, which the patch changes, ran")
     assert loaded
     assert problem == ""
 
 
 def test_no_report_is_no_evidence_and_a_run_without_the_check_is_unloaded(tmp_path: Path) -> None:
-    guarded, loaded, problem = _seen(DRIVEN.watches.watch(tmp_path), b"", tmp_path, tmp_path)
+    guarded, loaded, problem = _seen(PYTEST.watches.watch(tmp_path), b"", tmp_path, tmp_path)
     assert (guarded, loaded) == ("", False)
     assert problem.startswith("not verified: the run gave no per-test evidence (no test report")
 
@@ -246,7 +246,7 @@ def test_a_report_showing_the_test_is_not_enough_without_the_check_s_records(
     tmp_path: Path,
 ) -> None:
     (tmp_path / "report.xml").write_bytes(PASSED)
-    watch = DRIVEN.watches.watch(tmp_path)
+    watch = PYTEST.watches.watch(tmp_path)
     assert watch.passing(tmp_path) == 1
     _guarded, _loaded, problem = _seen(watch, b"", tmp_path, tmp_path)
     assert problem == ("not verified: pytest never loaded the fix step's in-run check (its runs "

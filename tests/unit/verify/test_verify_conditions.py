@@ -15,7 +15,7 @@ import pytest
 
 from cicd_agent.runners.pytest.runner import PLUGIN
 from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
-from cicd_agent.runners.table import SESSIONS
+from cicd_agent.runners.table import PYTEST_SESSIONS
 from cicd_agent.verify.conditions import PLAIN, Condition, varied
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.reruns import Reruns, TestRuns
@@ -211,7 +211,7 @@ def test_the_replay_command_runs_that_condition_outside_the_hunt(
     zone = Condition("zone", hash_seed=5, zone="Asia/Kathmandu", shuffle=3)
     command = zone.replay(UTC)
     assert command == (
-        f"PYTHONHASHSEED=5 TZ=Asia/Kathmandu PYTHONPATH={SESSIONS.boot}${{PYTHONPATH:+:$PYTHONPATH}} "
+        f"PYTHONHASHSEED=5 TZ=Asia/Kathmandu PYTHONPATH={PYTEST_SESSIONS.boot}${{PYTHONPATH:+:$PYTHONPATH}} "
         "python -m pytest -p cicd_gentests_plugin --cicd-shuffle 3 tests/test_zone.py"
     )
     # the project's python: this one's packages (pytest) without site's start-up, so without

@@ -1,15 +1,7 @@
-"""analyse-failure: why a CI run failed, where, what to do, and whether it is flaky (its files
-below).
+"""analyse-failure: why a CI run failed, where, what to do, and whether it is flaky.
 
-Its files: ``mode.py`` (wiring), ``options``, ``types`` (``FailureFacts`` and the run, change and
-jobs it holds, ``ExcerptFit``: how the excerpt is fitted, ``FailureVerdict``, ``FailureOpinion``),
-``collect`` (the logs scanned once, the change, flakiness evidence; ``fit`` builds the
-``ExcerptFit``), ``runs``, ``change``, ``prompt`` (the diagnosis' schema and text), ``ask``
-(``fix``, the fix step without a model between analyse and ask; the diagnosis, then the fix's model
-loop), ``decide`` (the pure steps: ``analyse``, the deterministic verdict, and ``decide``, the
-merge), ``verdict`` (what the verdict is made of: the logs judged with the excerpt's budget, the
-flakiness evidence), ``result``, ``publish``; ``logs/`` reads the logs, ``fix/`` is the optional
-fix step.
+``mode.py`` reads top to bottom (collect, analyse, ask, decide, publish); ``logs/`` (reading the
+failed logs) and ``fix/`` (the optional fix step) are packages because each is a job of its own.
 """
 
 from cicd_agent.plugins import ModePlugin

@@ -1,8 +1,8 @@
 """The one judge of fixes: a patch is offered only if the failed step passes with it, in the sandbox.
 
 :class:`SandboxVerifier` works on copies of the local checkout, which must be the failed run's
-head commit with no tracked file changed (:mod:`.checkout`); otherwise no patch could be said to
-apply to the failed commit. For each patch, in a fresh copy:
+head commit with no tracked file changed (:func:`.fix.attempt.checkout_problem`); otherwise no
+patch could be said to apply to the failed commit. For each patch, in a fresh copy:
 
 1. the policy (:mod:`.policy`) reads the patch text; a refused patch never reaches a copy
    (this is the one place it is enforced; :meth:`SandboxVerifier.refusal` lets a tool loop
@@ -14,11 +14,11 @@ apply to the failed commit. For each patch, in a fresh copy:
    both must pass, and where the log names the failing tests, pytest's report of each run must
    show them run and passed (:mod:`cicd_agent.runners.pytest.evidence`: an exit code is the
    word of the code under test); a failed ``go test``, jest or vitest step counts only where
-   its runner's own report,
-   run through the test-runner seam (:mod:`cicd_agent.runners`) in the same copy, shows the tests the log
-   named passing and none failing; a run with no pytest counts by its exit code only for a known
-   linter or formatter; a patch to the runner's settings (``pyproject.toml``'s part, ``go.mod``,
-   ``jest.config.*``) is refused before any run;
+   its runner's own report, run through the test-runner seam (:mod:`cicd_agent.runners`) in
+   the same copy, shows the tests the log named passing and none failing; a run with no
+   pytest counts by its exit code only for a known linter or formatter; a patch to the
+   runner's settings (``pyproject.toml``'s part, ``go.mod``, ``jest.config.*``) is refused
+   before any run;
 4. the step's other commands run with and without the patch (each after the failing command,
    in a copy at the same path): a patch under which they fail while they pass without it is a
    regression, refused.
@@ -44,7 +44,7 @@ from cicd_agent.runners.import_time import import_time_problem
 from cicd_agent.runners.lookups import running, settings_problem
 from cicd_agent.runners.passing import failing_tests_pass
 from cicd_agent.runners.patched_lines import PatchedLines, cookie_problem, unnamed_by_the_linter
-from cicd_agent.runners.table import DRIVEN
+from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
 from cicd_agent.verify.contract import (
     NOT_PROOF,
@@ -100,20 +100,20 @@ class SandboxVerifier:
         self._redact = redact
         self._failing_tests = tuple(failing_tests)
         self._failed_tests = tuple(failed_tests)
-        self._runs_driven = DRIVEN.runner.runs(failing_script(failing))  # its in-run check watches
-        self._lints = any(tool != DRIVEN.runner.name for tool in tools_named(failing.script))
+        self._runs_driven = PYTEST.runner.runs(failing_script(failing))  # its in-run check watches
+        self._lints = any(tool != PYTEST.runner.name for tool in tools_named(failing.script))
         self._needs_evidence = bool(failed_tests or failing_tests or self._runs_driven)
         seam = running(failing.failing, sandbox.checkout)  # go test, jest: its report judges
         self._seam = seam if seam is not None and not self._runs_driven else None
         # Why a pass in which the driven runner did not run is no evidence ("" for a known linter).
         self._unwatched = (
             ""
-            if any(tool != DRIVEN.runner.name for tool in tools_named(failing.failing))
-            else f"not verified: no {DRIVEN.runner.name} ran, and the failing command is no linter or "
+            if any(tool != PYTEST.runner.name for tool in tools_named(failing.failing))
+            else f"not verified: no {PYTEST.runner.name} ran, and the failing command is no linter or "
             "formatter the fix step knows, so its exit code is the word of the code it runs"
         )
         self._named = named_files(failing, sandbox.checkout)  # its plugins, scripts, settings
-        self._watch = DRIVEN.watches.watch(sandbox.root)  # pytest's in-run check and report
+        self._watch = PYTEST.watches.watch(sandbox.root)  # pytest's in-run check and report
         self.budget = budget
         self._baseline: RunOutcome | None = None
         self._verdicts: dict[str, Verification] = {}
@@ -267,7 +267,7 @@ class SandboxVerifier:
                 why = (
                     f"the fix step's {self.budget:.0f} s for all its runs were spent"
                     if time.monotonic() >= self._ends
-                    else f"not verified: {DRIVEN.runner.name} could not load the fix step's in-run "
+                    else f"not verified: {PYTEST.runner.name} could not load the fix step's in-run "
                     f"check ({attempt} run; a PYTHONPATH the step sets itself replaces the folder it is in)"
                     if self._watch.module in outcome.output
                     else f"the failing command still fails with the patch ({attempt} run, "
@@ -296,7 +296,7 @@ class SandboxVerifier:
         if self._failed_tests or self._failing_tests:
             said = " and its report shows the failing tests passing"
         elif self._runs_driven:
-            said = f" and {DRIVEN.runner.name}'s report shows its tests passing"
+            said = f" and {PYTEST.runner.name}'s report shows its tests passing"
         proof = self.code_is_proof
         said = f"the failing command passes twice with the patch{said}"
         tests = len(self._failed_tests) or self._watch.passing(space.root / "tests-second")

@@ -1,12 +1,7 @@
 """``cicd-agent command``: answer ``/cicd-agent …`` commands written in pull request comments.
 
-Its files: ``mode.py`` (wiring), ``options``, ``types`` (``CommandFacts``, ``CommandVerdict``,
-``CommandOpinion``), ``plan`` (pure: what counts as a command, and what to do with a comment),
-``collect``, ``analyse`` (the answer without a model), ``ask`` (the ask call), ``prompt`` (the
-answer's schema), ``decide`` (pure), ``result`` (``POSTED``: what publishing did), ``publish``
-(runs the mode, replies; what that did goes into ``ctx.posted`` as it is learnt), ``dispatch`` (the
-mode a command runs, found through the registry like any other; its options, context and own runner
-for the pinned head).
+``mode.py`` reads top to bottom (collect, analyse, ask, decide, publish); ``dispatch`` runs the
+mode a command names, found through the registry like any other, so this mode imports none.
 """
 
 from cicd_agent.plugins import ModePlugin

@@ -80,7 +80,7 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
             hint="Give a folder outside the checkout (the action keeps one in $RUNNER_TEMP).",
         )
     named, when = _named_commits(ctx, options), int(moment.timestamp())
-    deepened = deepen(ctx, repo, named, when, cache)
+    deepened = deepen(ctx, named, now=when, cache=cache)
     listing, deployments_reason = _deployments(ctx, options)
     deployments = list(listing.deployments) if listing is not None else None
     base, head = _range(ctx, options, repo, deployments)
@@ -90,8 +90,7 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     )
     if any(c.path.startswith(".github/") for c in change.files):  # what zizmor audits
         ctx.tool("zizmor", "" if zizmor_binary() else ZIZMOR_MISSING)
-    assessment = change_risk(ctx, repo, change, cache=cache, deepened=deepened, now=when,
-                             author=ctx.github.author_of_change if ctx.github else None)  # fmt: skip
+    assessment = change_risk(ctx, change, deepened=deepened, now=when, cache=cache)
     assessment = _with_reports(ctx, assessment, change.head)
     if change.base_note:
         ctx.note(f"Change range: {change.base_note}.")

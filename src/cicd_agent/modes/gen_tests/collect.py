@@ -37,10 +37,10 @@ from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.suite import FAILED, ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.targets import changed_targets, source_targets
 from cicd_agent.modes.gen_tests.types import GenTestsFacts
-from cicd_agent.runners.lookups import tool_mounts
+from cicd_agent.runners.sandboxes import opened
 from cicd_agent.runners.sessions import Evidence
 from cicd_agent.runners.sessions import SessionSandbox as Sandbox
-from cicd_agent.runners.table import DRIVEN, SESSIONS
+from cicd_agent.runners.table import PYTEST, PYTEST_SESSIONS
 from cicd_agent.sandbox.run import RunResult
 from cicd_agent.sandbox.workspace import installed_folders, remove_tree
 from cicd_agent.verify.conditions import varied
@@ -173,13 +173,7 @@ def _open(
 ) -> tuple[GenTestsFacts, Sandbox]:
     """The sandbox opened, and ``facts`` with how it confines (a warning when it cannot)."""
     sandbox = resources.enter_context(
-        SESSIONS.sandbox(
-            facts.repo,
-            ctx.environ,
-            known_secrets=ctx.redactor.known,
-            secret_names=list(facts.options.secret_names),
-            tools=tool_mounts(ctx.environ),
-        )
+        opened(ctx, facts.repo, PYTEST_SESSIONS.sandbox, secret_names=facts.options.secret_names)
     )
     isolation = sandbox.isolation
     if not isolation.sandboxed:
@@ -375,7 +369,7 @@ def cannot_run(command: ProjectCommand, result: RunResult, evidence: Evidence) -
     outcomes = evidence.outcomes
     if command.is_pytest and outcomes is not None:
         # the driven runner ran a session: only its own words on running no test count
-        return DRIVEN.reports.never_ran(outcomes, lines, said)
+        return PYTEST.reports.never_ran(outcomes, lines, said)
     if result.returncode == 127 or (command.is_pytest and outcomes is None):
         return said[-1] if said else (lines[-1] if lines else f"exit {result.returncode}")
     # Another runner (make, tox, a script): only when its last words say it could not start.

@@ -37,7 +37,7 @@ from cicd_agent.modes.gen_tests.suite import FAILED, failing_said
 from cicd_agent.modes.gen_tests.targets import gaps
 from cicd_agent.modes.gen_tests.types import GenTestsOpinion, GenTestsVerdict
 from cicd_agent.runners.protocol import WritesTests
-from cicd_agent.runners.table import DRIVEN
+from cicd_agent.runners.table import PYTEST
 from cicd_agent.verify.conditions import MAX_REPEAT, varied
 from cicd_agent.verify.reruns import Reruns
 
@@ -195,8 +195,8 @@ def _possible_bugs(
             found[attempt.segment] = _bug(
                 segment=attempt.segment, path=segment.path, line=segment.start,
                 test_path=attempt.test_path, failure=attempt.verdict.possible_bug,
-                rationale=attempt.rationale, test=attempt.source, runner=DRIVEN.runner.name,
-                tests=DRIVEN.tests,
+                rationale=attempt.rationale, test=attempt.source, runner=PYTEST.runner.name,
+                tests=PYTEST.tests,
                 contract=contract, redact=redact)
     return list(found.values())
 

@@ -49,7 +49,7 @@ from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, TooMuch
 from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.modes.gen_tests.suite import ProjectCommand, SuiteBaseline
 from cicd_agent.runners.sessions import Evidence
-from cicd_agent.runners.table import DRIVEN, SESSIONS
+from cicd_agent.runners.table import PYTEST, PYTEST_SESSIONS
 from cicd_agent.sandbox.run import RunResult
 from cicd_agent.sandbox.workspace import Workspace, remove_tree
 from cicd_agent.verify import mutants, mutation
@@ -63,7 +63,7 @@ FLAKY_RERUNS = 2
 """Runs, without the candidate, of an existing test that failed with it: one that fails there
 is flaky, never the candidate's fault."""
 FEEDBACK_CHARS = 3_000
-PLUGIN = SESSIONS.plugin
+PLUGIN = PYTEST_SESSIONS.plugin
 _QUIET = ("-q", "--tb=short")
 
 
@@ -281,7 +281,7 @@ class Gate:
 
     def _imports(self, trial: _Trial) -> tuple[str, str] | None:
         path = trial.test_path
-        result, evidence = self._pytest(trial, *DRIVEN.reports.collecting(path))
+        result, evidence = self._pytest(trial, *PYTEST.reports.collecting(path))
         if result.timed_out:
             return f"collection {result.describe()}", _tail(result.output)
         if evidence.problem:
@@ -351,7 +351,7 @@ class Gate:
                 return f"flaky: run {number + 1} of {self.reruns + 1}: {problem[0]}", problem[1]
         seed = int(hashlib.sha256(trial.source.encode()).hexdigest()[:8], 16)
         files = [*trial.existing, trial.test_path]
-        result, evidence = self._pytest(trial, *SESSIONS.varied(shuffle=seed), *files)
+        result, evidence = self._pytest(trial, *PYTEST_SESSIONS.varied(shuffle=seed), *files)
         problem = self._judge(trial, result, evidence, compare_baseline=True)
         if problem is not None:
             return (
@@ -374,9 +374,9 @@ class Gate:
 
     def _repeat(self, trial: _Trial) -> tuple[str, str] | None:
         """The candidate alone, :data:`REPEATS` times in one pytest process."""
-        result, evidence = self._pytest(trial, *SESSIONS.repeated([trial.test_path], REPEATS))
+        result, evidence = self._pytest(trial, *PYTEST_SESSIONS.repeated([trial.test_path], REPEATS))
         problem = self._judge(trial, result, evidence, compare_baseline=False)
-        return None if problem is None else (repeat_failed(DRIVEN.repeats.repeats, problem[0]), problem[1])
+        return None if problem is None else (repeat_failed(PYTEST.repeats.repeats, problem[0]), problem[1])
 
     def _suite(self, trial: _Trial) -> tuple[str, str] | None:
         if self.command.is_pytest:

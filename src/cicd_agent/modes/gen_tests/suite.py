@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.file_names import name_span
-from cicd_agent.runners.table import SESSIONS
+from cicd_agent.runners.table import PYTEST_SESSIONS
 
 FAILED = frozenset({"failed", "error"})
 """A test's outcomes that are a failure (pytest's ``error`` is one in its set-up or teardown)."""
@@ -37,8 +37,8 @@ class ProjectCommand:
             raise UsageError(f"test-command cannot be split into words: {exc}.") from exc
         if not words:
             raise UsageError("test-command is empty.", hint="The default is `python -m pytest`.")
-        own = SESSIONS.own_part(words)
-        return cls(words, SESSIONS.alone, False) if own is None else cls(*own, True)
+        own = PYTEST_SESSIONS.own_part(words)
+        return cls(words, PYTEST_SESSIONS.alone, False) if own is None else cls(*own, True)
 
 
 @dataclass(frozen=True)

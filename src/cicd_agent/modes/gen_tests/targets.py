@@ -24,7 +24,7 @@ from cicd_agent.local.checkout_files import (
     walk_every_name,
 )
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
-from cicd_agent.runners.table import DRIVEN
+from cicd_agent.runners.table import PYTEST
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.diff import FileDiff
@@ -166,7 +166,7 @@ def changed_targets(checkout: GitCheckout, base: str, head: str) -> Targets:
             name = PurePosixPath(changed.path).name
             if a_file and (name.startswith("test_") or name.endswith("_test.py")):
                 tests.extend(_changed_tests(checkout.root, changed))
-                adds = adds or adds_a_test(changed, DRIVEN.tests)
+                adds = adds or adds_a_test(changed, PYTEST.tests)
             continue
         lines = frozenset(number for number, _ in changed.added_lines())
         if lines:

@@ -10,7 +10,6 @@ two pushes ago must still fail the check), but only new ones are posted inline a
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -45,7 +44,6 @@ from cicd_agent.modes.review.types import (
 from cicd_agent.risk.evidence import DiffAtHand
 from cicd_agent.risk.score import assess_change
 from cicd_agent.risk.service import change_risk, deepen
-from cicd_agent.risk.store import default_cache_dir
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.diff import FileDiff
@@ -111,8 +109,7 @@ def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFa
         if pull is None:
             raise
         repo = None
-    cache = default_cache_dir(ctx.environ)
-    deepened = repo is not None and deepen(ctx, repo.git, [base, head], int(time.time()), cache)
+    deepened = repo is not None and deepen(ctx, [base, head])
     if repo is not None and repo.has_commit(base) and repo.has_commit(head):
         ctx.progress.say("reading the diff from the checkout")
         facts = _local_facts(ctx, repo, pull, base, head, history=history, deepened=deepened)
@@ -324,12 +321,8 @@ def local_risk(
     at_hand = diff_at_hand(diff)
     try:
         change = read_change_set(repo.git, head, merge_base, files=at_hand.files)
-        assessment = change_risk(
-            ctx, repo.git, change, cache=default_cache_dir(ctx.environ), deepened=deepened,
-            now=int(time.time()),  # the run's time: a commit's date is its author's text
-            author=ctx.github.author_of_change if ctx.github else None, text=at_hand.text,
-            security=security,
-        )  # fmt: skip
+        assessment = change_risk(ctx, change, deepened=deepened, text=at_hand.text,
+                                 security=security)  # fmt: skip
     except UsageError as exc:
         ctx.note(
             f"The change history could not be read ({exc.message}); risk is from the files alone."

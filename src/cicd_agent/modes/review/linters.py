@@ -17,7 +17,6 @@ read as a clean check.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from cicd_agent.analysis.known_tools import TOOLS, Checking, KnownTool
 from cicd_agent.analysis.lint_reports import LintHit, UnreadableReport, lint_findings, read_report
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
 from cicd_agent.local.job_tools import job_tool
+from cicd_agent.local.node_packages import installed
 from cicd_agent.modes.review.build_errors import build_findings, changed_words, merged
 from cicd_agent.verify.contract import LintCommand
 
@@ -122,12 +122,11 @@ def lint_changes(
     if not planned:
         return [], ()
     # The sandbox (about 12 ms of CPU to import): only a review with a linter to run pays for it.
-    from cicd_agent.runners.lookups import tool_mounts  # rustup's toolchains, for clippy
-    from cicd_agent.sandbox.isolation import find_bwrap, probe_isolation
+    from cicd_agent.runners.sandboxes import isolation_of, opened
     from cicd_agent.sandbox.run import Sandbox
     from cicd_agent.sandbox.workspace import ignored_untracked
 
-    isolation = probe_isolation(find_bwrap(ctx.environ))
+    isolation = isolation_of(ctx)
     if not isolation.sandboxed:
         for plan in planned:
             ctx.tool(plan.tool.label, f"no sandbox on this runner ({isolation.detail})")
@@ -136,9 +135,7 @@ def lint_changes(
     added = {f.path: dict(f.added_lines()) for f in diff.files}
     changed = {f.path: changed_words(f) for f in diff.files}
     found: list[Finding] = []
-    with Sandbox(checkout, ctx.environ, known_secrets=ctx.redactor.known, isolation=isolation,
-                 left_out=ignored_untracked(checkout),
-                 tools=tool_mounts(ctx.environ)) as sandbox:  # fmt: skip
+    with opened(ctx, checkout, Sandbox, left_out=ignored_untracked(checkout)) as sandbox:
         for plan in planned:
             found += _run(ctx, sandbox, plan, added, changed)
     return merged(found), tuple(plan.command for plan in planned)
@@ -295,25 +292,13 @@ OLD_ESLINT = re.compile(r"^Invalid option '--(no-)?error-on-unmatched-pattern'",
 added (an empty list of files is no error with it)."""
 
 
-def _installed_eslint(checkout: Path) -> tuple[int, ...]:
-    """The major and minor version of the checkout's ``node_modules/eslint`` (``()``: none
-    read), read through the checkout's one reader (no link followed, bounded)."""
-    try:
-        manifest = json.loads(read_text(checkout, "node_modules/eslint/package.json"))
-    except (CheckoutFileError, ValueError, RecursionError):
-        return ()
-    version = manifest.get("version") if isinstance(manifest, dict) else None
-    found = re.match(r"(\d{1,12})\.(\d{1,12})\b", version) if isinstance(version, str) else None
-    return (int(found[1]), int(found[2])) if found else ()
-
-
 def _too_old(plan: Planned, output: str, checkout: Path) -> str:
     """Why the linter could not run when it is an eslint older than our run needs, with the
     version the checkout installed where the program is the checkout's ("" when not that)."""
     if plan.tool.name != "eslint" or not OLD_ESLINT.search(output):
         return ""
     program = Path(plan.command.argv[0])
-    version = _installed_eslint(checkout) if program.is_relative_to(checkout) else ()
+    version = installed(checkout, "eslint") if program.is_relative_to(checkout) else ()
     older = version and version < (6, 8)  # the checkout's manifest may say anything
     named = f"eslint {version[0]}.{version[1]}" if older else "this eslint"
     return (f"{named} is older than 6.8, which cicd-agent's run needs "

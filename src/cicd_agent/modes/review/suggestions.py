@@ -60,22 +60,21 @@ def check_suggestions(
     if facts.sources is None:
         return Checks(why_unchecked="there is no checkout of the head to apply them to")
     # the sandbox: as the verifier below
-    from cicd_agent.sandbox.isolation import find_bwrap, probe_isolation
+    from cicd_agent.runners.sandboxes import isolation_of, opened
 
-    isolation = probe_isolation(find_bwrap(ctx.environ))
+    isolation = isolation_of(ctx)
     if not isolation.sandboxed:
         return Checks(why_unchecked=f"no sandbox on this runner ({isolation.detail})")
     # The verifier and its runners (about 0.15 s of CPU to import): only a review with a
     # suggestion to check pays for them.
-    from cicd_agent.runners.lookups import for_file, tool_mounts
-    from cicd_agent.runners.table import SESSIONS
+    from cicd_agent.runners.lookups import for_file
+    from cicd_agent.runners.table import PYTEST_SESSIONS
     from cicd_agent.verify.suggested import PatchChecks
 
     texts = facts.sources.texts([f.path for f in proposed])
     ctx.progress.say(f"checking {len(proposed)} suggestion(s) in the sandbox")
     verdicts: dict[SuggestionKey, Kept] = {}
-    with SESSIONS.sandbox(ctx.options.repo_dir, ctx.environ, known_secrets=ctx.redactor.known,
-                          isolation=isolation, tools=tool_mounts(ctx.environ)) as sandbox:  # fmt: skip
+    with opened(ctx, ctx.options.repo_dir, PYTEST_SESSIONS.sandbox) as sandbox:
         files = list(walk_files(sandbox.pristine, frozenset({"node_modules"})))  # not its own
         checks = PatchChecks(sandbox, budget=BUDGET, code_is_proof=ctx.code_is_proof,
                              said=ctx.progress.say)  # fmt: skip

@@ -35,9 +35,10 @@ from cicd_agent.analysis.changed_lines import Record, Touched
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt
-from cicd_agent.runners.lookups import tool_mounts
+from cicd_agent.runners.sandboxes import Run, opened
 from cicd_agent.runners.step_outcomes import StepOutcomes
 from cicd_agent.runners.table import STEP_ONLY, TABLE, Row, StepRow
+from cicd_agent.sandbox.run import Sandbox
 from cicd_agent.sandbox.step import step_place
 
 STEP_ROWS: tuple[Row | StepRow, ...] = (*TABLE, *STEP_ONLY)
@@ -58,7 +59,7 @@ def run_attempts(
     retries: int,
     *,
     cwd: Path,
-    env: Mapping[str, str],
+    run: Run,
     trusted: bool = False,
     timeout: float | None = None,
     change: Touched | None = None,
@@ -67,18 +68,18 @@ def run_attempts(
     """The step's first run and its retries of the failed tests, each with its report (and,
     given the ``change``'s lines, its record of the tests that ran one); the command runs
     where :func:`~cicd_agent.sandbox.step.step_place` puts code that is ``trusted`` or not
-    (by default, not: in the sandbox), handed ``env`` as it scrubs it there. Each retry is
-    announced through ``say`` (the mode's progress line)."""
+    (by default, not: in the sandbox, ``run``'s), handed ``run``'s environment as it scrubs it
+    there. Each retry is announced through ``say`` (the mode's progress line)."""
     row = runner_of(command)
     runner, traces = (row.step, row.tracer) if row is not None else (None, None)
     attempts: list[Attempt] = []
     with (tempfile.TemporaryDirectory(prefix="cicd-agent-step-") as folder,
-          step_place(cwd, env, trusted=trusted, own=Path(folder) / "own",
-                     tools=tool_mounts(env)) as place):  # fmt: skip
+          step_place(cwd, run.environ, trusted=trusted, own=Path(folder) / "own",
+                     opens=lambda checkout: opened(run, checkout, Sandbox)) as place):  # fmt: skip
         ours: dict[str, str] = {}
         if runner is not None and place.sandbox is not None and place.space is not None:
             ours = runner.sandboxed(place.sandbox.environment(place.space))
-        tracer = (traces.step_tracer(command, change, place.own, place.cwd, env)
+        tracer = (traces.step_tracer(command, change, place.own, place.cwd, run.environ)
                   if traces is not None and change is not None else None)  # fmt: skip
         native: dict[str, bool] = {}
         most = min(max(retries, 0), MAX_RETRIES) if runner else 0

@@ -99,7 +99,7 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
                       if row is not None else read_change(base, head, ctx.options.repo_dir))  # fmt: skip
     started = time.monotonic()
     attempts = run_attempts(options.command, options.retries, cwd=ctx.options.repo_dir,
-                            env=ctx.environ, trusted=trust.code_is_proof, change=change,
+                            run=ctx, trusted=trust.code_is_proof, change=change,
                             say=ctx.progress.say)  # fmt: skip
     spent = round(time.monotonic() - started, 1)
     if not trust.code_is_proof and any(attempt.exit_status for attempt in attempts):
@@ -119,8 +119,7 @@ def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict
     the sandbox and, where one depends on another test, fixed with no model (:mod:`.fixer`)."""
     from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky, not_classified
     from cicd_agent.modes.test_step.model_fix import proposer
-    from cicd_agent.runners.lookups import tool_mounts
-    from cicd_agent.sandbox.isolation import find_bwrap, probe_isolation
+    from cicd_agent.runners.sandboxes import isolation_of, opened
     from cicd_agent.verify.orders import OrderedRuns
 
     command = ctx.mode_options.command
@@ -135,14 +134,12 @@ def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict
         why = f"{name} does not run tests in orders of the fixer's choosing"
         ctx.note(f"Flaky tests were not classified: {why}.")
         return not_classified(flaky, why)
-    isolation = probe_isolation(find_bwrap(ctx.environ))
+    isolation = isolation_of(ctx)
     if not isolation.sandboxed:
         why = f"no sandbox here ({isolation.detail})"
         ctx.note(f"Flaky tests were not classified: {why}.")
         return not_classified(flaky, why)
-    with orders.sandbox(ctx.options.repo_dir, ctx.environ, known_secrets=ctx.redactor.known,
-                        isolation=isolation,
-                        tools=tool_mounts(ctx.environ)) as sandbox:  # fmt: skip
+    with opened(ctx, ctx.options.repo_dir, orders.sandbox) as sandbox:
         driven = OrderedRuns(orders, sandbox, words, budget=BUDGET, say=ctx.progress.say)
         fixes, why = fix_flaky(driven, flaky, trusted=facts.trust.code_is_proof,
                                propose=proposer(ctx))  # fmt: skip

@@ -8,9 +8,10 @@ import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from cicd_agent.local.node_packages import installed
 from cicd_agent.runners.jest.repeat import repeat_counts, repeating
 from cicd_agent.runners.js.report import CHECK_KEY, Canary, Watch
-from cicd_agent.runners.js.runner import CHECK_VARIABLE, JsRunner, canary_checks, installed
+from cicd_agent.runners.js.runner import CHECK_VARIABLE, JsRunner, canary_checks
 from cicd_agent.runners.js.step import step_outcomes, step_retry
 from cicd_agent.runners.js.tests import JsTests
 from cicd_agent.sandbox import Workspace

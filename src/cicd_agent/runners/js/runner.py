@@ -37,6 +37,7 @@ from pathlib import Path, PurePosixPath
 from cicd_agent.actions.errors import UsageError
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.local.job_tools import Refused, job_tool
+from cicd_agent.local.node_packages import package_json
 from cicd_agent.runners.base import (
     Reach,
     Selection,
@@ -116,16 +117,6 @@ PACKAGE_TEST = re.compile(r"^\s*(npm|pnpm|yarn)(\s+run)?\s+test\b|^\s*npm\s+t\b"
 """A failed step that runs the package's ``test`` script: its runner is the one it names."""
 
 
-def package_json(checkout: Path, path: str = "package.json") -> dict[str, object]:
-    """The object in the checkout's ``path`` (a ``package.json``), read through the checkout's
-    one reader (no link followed, bounded); empty when it is missing, too large or no object."""
-    try:
-        document = json.loads(read_text(checkout, path))
-    except (CheckoutFileError, ValueError, RecursionError):
-        return {}
-    return document if isinstance(document, dict) else {}
-
-
 def devdependencies(checkout: Path) -> Mapping[str, object]:
     """``package.json``'s ``devDependencies`` and ``dependencies`` together (empty: none)."""
     document = package_json(checkout)
@@ -134,14 +125,6 @@ def devdependencies(checkout: Path) -> Mapping[str, object]:
         part = document.get(key)
         found.update(part if isinstance(part, dict) else {})
     return found
-
-
-def installed(checkout: Path, package: str) -> tuple[int, ...]:
-    """The version of ``package`` in the checkout's ``node_modules`` (``()``: none read)."""
-    version = package_json(checkout, f"node_modules/{package}/package.json").get("version")
-    # at most 12 digits, as base.COUNT: a longer number is no version, and int() would throw
-    match = re.match(r"(\d{1,12})\.(\d{1,12})\b", version) if isinstance(version, str) else None
-    return (int(match[1]), int(match[2])) if match else ()
 
 
 def test_script(checkout: Path) -> str:

@@ -1,15 +1,11 @@
-"""pytest: its sandboxed run and in-run check (``runner``), its report's shape in a failed log
-(``log``), the files its runs load first (``boot``), and the test step's changed-lines tracer
-(``changed_lines``, handed out as text by :func:`changed_lines_tracer`).
+"""pytest: everything cicd-agent knows of it, in one folder so the rest of the package holds no
+rule of pytest's (``tests/project/test_runner_folders.py``).
 
-Also: ``boot/`` (what every run loads first: coverage started in each process, the gate's
-plugin of outcomes and shuffling, a stand-in for pytest-cov), ``fix_boot/`` (what the verifier's
-watched runs load first: the in-run check and its guards, for the fix judge's runs, every
-session and a fail-to-pass claim) with ``in_run_records`` (what the in-run check recorded),
-``evidence`` (its JUnit report as the fix judge reads it), ``watch`` (the fix judge's watch made of
-the two), ``plugins`` (what a failed step loads into pytest by name), ``log.toml`` (its signature
-rows) and ``step`` (its part of the test step: its retries, its usage error, the changed-lines
-tracer).
+Two of its folders are never imported by a host module, only loaded first into a sandboxed run:
+``boot/`` (every run's: coverage in each process, the gate's plugin of outcomes and shuffling)
+and ``fix_boot/`` (the verifier's watched runs': the in-run check and its guards). The test
+step's changed-lines tracer (``changed_lines.py``) runs in the project's own Python, so it is
+handed out as text (:func:`changed_lines_tracer`).
 """
 
 from importlib import resources

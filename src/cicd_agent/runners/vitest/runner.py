@@ -9,9 +9,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.local.checkout_files import read_text
+from cicd_agent.local.node_packages import installed
 from cicd_agent.runners.base import could_not_run
 from cicd_agent.runners.js.report import Canary, Watch
-from cicd_agent.runners.js.runner import JsRunner, canary_checks, installed
+from cicd_agent.runners.js.runner import JsRunner, canary_checks
 from cicd_agent.runners.js.step import step_outcomes, step_retry
 from cicd_agent.runners.js.tests import JsTests
 from cicd_agent.runners.vitest.repeat import RUNS, repeat_counts, repeating

@@ -28,8 +28,7 @@ from cicd_agent.local.git_ops import differs_from_head, index_entries, resolve_c
 from cicd_agent.modes.analyse_failure.fix.command import failing_command
 from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
 from cicd_agent.modes.analyse_failure.judge import SandboxVerifier
-from cicd_agent.runners.lookups import tool_mounts
-from cicd_agent.sandbox.isolation import find_bwrap, probe_isolation
+from cicd_agent.runners.sandboxes import isolation_of, opened
 from cicd_agent.sandbox.run import Sandbox
 from cicd_agent.verify.contract import FailingCommand, Verification, Verifier
 
@@ -88,13 +87,10 @@ def start(
     problem = checkout_problem(checkout, head_sha)
     if problem:
         return replace(attempt, unavailable=problem), None
-    isolation = probe_isolation(find_bwrap(ctx.environ))
+    isolation = isolation_of(ctx)
     if not isolation.sandboxed:  # before copying the checkout for nothing
         return replace(attempt, unavailable=f"no sandbox on this runner ({isolation.detail})"), None
-    sandbox = resources.enter_context(
-        Sandbox(checkout, ctx.environ, known_secrets=ctx.redactor.known, isolation=isolation,
-                tools=tool_mounts(ctx.environ))
-    )
+    sandbox = resources.enter_context(opened(ctx, checkout, Sandbox))
     verifier = SandboxVerifier(
         sandbox,
         failing,

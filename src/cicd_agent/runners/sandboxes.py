@@ -1,0 +1,52 @@
+"""The one way a mode opens the sandbox for its run's untrusted code.
+
+Each sandbox must know what its run knows: the job's environment, every secret the run holds
+(its redactor's, so none is handed to a run or left in what comes back) and the runners'
+toolchain folders (rustup's, for cargo and clippy alike). A caller that built the sandbox
+itself could leave one out; here none can. It sits beside the runners because those folders
+are theirs, and the sandbox package below imports none of this folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+from cicd_agent.analysis.redact import Redactor
+from cicd_agent.runners.lookups import tool_mounts
+from cicd_agent.sandbox import Isolation, Sandbox, find_bwrap, probe_isolation
+
+SandboxT = TypeVar("SandboxT", bound=Sandbox)
+
+
+class Run(Protocol):
+    """What a run knows that each of its sandboxes must (the run context has both)."""
+
+    @property
+    def environ(self) -> Mapping[str, str]: ...
+
+    @property
+    def redactor(self) -> Redactor: ...
+
+
+def isolation_of(run: Run) -> Isolation:
+    """Whether and how the sandbox confines on this runner (probed once a process): asked
+    before opening one, so a mode that cannot confine copies no checkout for nothing."""
+    return probe_isolation(find_bwrap(run.environ))
+
+
+def opened(
+    run: Run,
+    checkout: Path,
+    kind: type[SandboxT],
+    *,
+    left_out: Iterable[str] = (),
+    secret_names: Iterable[str] = (),
+) -> SandboxT:
+    """A sandbox of ``kind`` (:class:`Sandbox`, or a runner's own that starts its sessions)
+    over ``checkout`` for ``run``, closed by its ``with`` block; ``left_out``: paths of the
+    checkout no run needs, never copied; ``secret_names``: variables the user names secret."""
+    return kind(checkout, run.environ, known_secrets=run.redactor.known, isolation=isolation_of(run),
+                secret_names=secret_names, left_out=left_out,
+                tools=tool_mounts(run.environ))  # fmt: skip
