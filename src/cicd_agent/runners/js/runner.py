@@ -1,30 +1,29 @@
-"""What jest and vitest share behind the seam (:mod:`.base`): the repository's own runner as its
-job installed it, and what the runner's JSON report says passed.
+"""What jest and vitest share behind the seam (:mod:`~cicd_agent.runners.base`): the repository's
+own runner as its job installed it, and what the runner's JSON report says passed.
 
 Only a runner in the checkout's ``node_modules/.bin`` counts (the repository's own, installed by
 ``npm ci``): one on ``PATH`` is nobody's choice for these tests. When both are there,
-``package.json``'s ``devDependencies`` decides. The runner runs in the sandbox like every command
-of the checkout (its configuration is the pull request's code); its report comes back through
-the evidence pipe as its standard output (:func:`.base.on_pipe`: no process below it finds the
-pipe but through that output), and is believed only where the exit status agrees with it: a
-report of passes from a run that failed is no result at all, and so is a second report (a test
-that prints its own JSON). jest runs a lone test file in its own process, where the code under
-test can print a forged report and exit 0 before jest reports (report and status then agree);
-so a runner may add an in-run check of its own (:meth:`JsRunner.in_run_checks`: jest's, a reporter
-loaded before any test, which writes each test's outcome with a token drawn per run through
-what it took as it loaded), and a report counts only where that line came, once, and agrees
-with it. The reporter sees outcomes, not how they were reached: code under test shares the
-test's realm (jest's context, vitest's worker), where ``Object.is = () => true`` or a
-``toBe`` of its own makes every assertion hold. So both runners also run a canary of ours
-first among each test file's setup files (:data:`CANARY`, through a configuration that extends
-the project's own): it fixes ``Object.is``, checks after each test that false assertions still
-throw and true ones hold, and writes per file, with a second token, how many tests it checked;
-a file with a pass counts only where that line came once, held, and covered every test that
-ran, each run of a repeated one too. What it cannot see: code written against this agent (it
-can find either token, or remove and mimic the canary: it runs in the canary's own realm). A
-patched run also starts only where the patch adds no code that runs as its module loads
-(:attr:`~cicd_agent.runners.patched_lines.PatchedLines.refused`).
-"""
+``package.json``'s ``devDependencies`` decides. The runner runs in the sandbox like every
+command of the checkout (its configuration is the pull request's code); its report comes back
+through the evidence pipe as its standard output (:func:`~cicd_agent.runners.base.on_pipe`: no
+process below it finds the pipe but through that output), and is believed only where the exit
+status agrees with it: a report of passes from a run that failed is no result at all, and so is
+a second report (a test that prints its own JSON). jest runs a lone test file in its own
+process, where the code under test can print a forged report and exit 0 before jest reports
+(report and status then agree); so a runner may add an in-run check of its own
+(:meth:`JsRunner.in_run_checks`: jest's, a reporter loaded before any test, which writes each
+test's outcome with a token drawn per run through what it took as it loaded), and a report
+counts only where that line came, once, and agrees with it. The reporter sees outcomes, not how
+they were reached: code under test shares the test's realm (jest's context, vitest's worker),
+where ``Object.is = () => true`` or a ``toBe`` of its own makes every assertion hold. So both
+runners also run a canary of ours first among each test file's setup files (:data:`CANARY`,
+through a configuration that extends the project's own): it fixes ``Object.is``, checks after
+each test that false assertions still throw and true ones hold, and writes per file, with a
+second token, how many tests it checked; a file with a pass counts only where that line came
+once, held, and covered every test that ran, each run of a repeated one too. What it cannot see:
+code written against this agent (it can find either token, or remove and mimic the canary: it
+runs in the canary's own realm). A patched run also starts only where the patch adds no code
+that runs as its module loads (:attr:`~cicd_agent.runners.patched_lines.PatchedLines.refused`)."""
 
 from __future__ import annotations
 
