@@ -11,7 +11,9 @@ handed), ``git`` (the one place a git process starts, hardened:
 ``tests/project/test_git_seam.py``), ``job_tools`` (the job's own tool a runner or fixer runs,
 never a file of the checkout), ``gitrepo`` (reads between commits), ``checkout`` (``GitCheckout``,
 a checkout: diffs, blobs, attributes; ``ctx.checkout`` opens it once per run), ``change_set`` and
-``range_findings`` (a range read from git), ``zizmor`` (the workflow audit's process), ``git_ops``
+``range_findings`` (a range read from git), ``syntax`` (a change's Python and JavaScript
+parsed, the JavaScript by node in ``syntax_js``: review's and deploy-gate's), ``zizmor`` (the
+workflow audit's process), ``git_ops``
 (the git operations other layers ask for, each a named function: nobody else builds git's
 arguments), ``push`` (gen-tests' commit and push), ``cachefile``, ``checkout_files`` (the one way a
 checkout's files are opened on the host: no link followed, never ``.git``, bounded), ``audit`` (the

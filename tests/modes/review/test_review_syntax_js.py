@@ -134,7 +134,7 @@ def test_a_review_with_no_node_says_the_check_could_not_run(tmp_path: Path) -> N
 
 
 def test_node_judges_text_by_its_suffix_and_reads_js_either_way() -> None:
-    from cicd_agent.modes.review.syntax_js import node_parser
+    from cicd_agent.local.syntax_js import node_parser
 
     with node_parser({"PATH": "/usr/bin:/bin"}) as (error, missing):
         assert missing == ""

@@ -9,7 +9,7 @@ the workflow audit, whose zizmor run is a process: ``audit_workflows``; ``collec
 facts, audited, and the rules), ``ask``, ``prompt`` (what the model is shown), ``answer`` (the
 schemas of its answers), ``linters`` (the repository's linters run in the sandbox), ``suggestions``
 (each ``suggestion`` block checked by the verifier before it is kept), ``syntax`` (the changed
-Python and JavaScript parsed, this by node in ``syntax_js``), ``decide`` (the pure steps:
+Python and JavaScript parsed: the core's ``local/syntax``), ``decide`` (the pure steps:
 ``analyse``, the deterministic verdict, and ``decide``, the merge), ``result`` (``POSTED``: the
 fields only publishing fills; the items it lists, ``FileNote`` and ``InlineNote``), ``publish``
 (with ``sarif``: the findings as a SARIF log for code scanning), ``placement`` (each finding on a
