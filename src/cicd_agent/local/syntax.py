@@ -94,6 +94,9 @@ def _python_error(path: str, text: str) -> Broken | None:
 
 PYTHON = Language("Python", "python parse", "python/syntax-error", (".py", ".pyi"),
                   "this job's Python", _python_error)  # fmt: skip
+JS_SUFFIXES = (".js", ".mjs", ".cjs")
+SUFFIXES = (*PYTHON.suffixes, *JS_SUFFIXES)
+"""The files the check parses, by their names' ends."""
 
 
 def parse_check(
@@ -111,7 +114,7 @@ def parse_check(
     found: list[Parsed] = []
     with node_parser(environ) as (node_error, missing):
         js = Language("JavaScript", "node --check", "javascript/syntax-error",
-                      (".js", ".mjs", ".cjs"), "this job's node", node_error)  # fmt: skip
+                      JS_SUFFIXES, "this job's node", node_error)  # fmt: skip
         for language in (PYTHON, js):
             if missing and language is js:
                 if _changed(js, diff):
