@@ -341,8 +341,14 @@ def finish(
     result.notes = list(dict.fromkeys([*ctx.notes, *result.notes]))
     result.tools = list(dict.fromkeys([*ctx.tools, *result.tools]))
     if missing := [tool.tool for tool in result.tools if tool.could_not_run]:
-        # the first thing read never passes for a clean result ("0 findings")
-        result.headline += f" Incomplete: {', '.join(missing)} could not run (see Tools)."
+        # the first thing read never passes for a clean result ("0 findings"); a tool that ran
+        # too left some of its work undone
+        ran = {tool.tool for tool in result.tools if not tool.could_not_run}
+        undone = [f"{', '.join(names)} {verb}" for names, verb in (
+            (dict.fromkeys(t for t in missing if t not in ran), "could not run"),
+            (dict.fromkeys(t for t in missing if t in ran), "did not check everything"),
+        ) if names]  # fmt: skip
+        result.headline += f" Incomplete: {'; '.join(undone)} (see Tools)."
     result.usage = ctx.usage_report()
     ctx.progress.stage("publish: " + ("computing only (dry run)" if ctx.options.dry_run else
                                       "writing the results"))  # fmt: skip
