@@ -72,6 +72,10 @@ class BaseResult(ABC):
     error: str
     """The ``error`` output: why the run could not finish ("" when it did)."""
 
+    FINDINGS_ANNOTATED: ClassVar[bool] = False
+    """Whether the annotations are findings at their own level (review's: a critical or high
+    finding is an ``error`` whether or not the step fails), not why the step failed (an
+    ``error`` then, a ``warning`` on a run that exits 0)."""
     POSTED: ClassVar[frozenset[str]] = frozenset()
     """The fields only posting can fill (where a review or comment went, the commit pushed):
     as decided they are empty (or what was decided to post), and the publish step records
@@ -374,7 +378,9 @@ def finish(
     )
     for annotation in result.annotations():
         ctx.runner.annotate(
-            _at_most_warning(annotation) if exit_code is ExitCode.OK else annotation
+            _at_most_warning(annotation)
+            if exit_code is ExitCode.OK and not result.FINDINGS_ANNOTATED
+            else annotation
         )
     for annotation in final:
         ctx.runner.annotate(annotation)

@@ -168,6 +168,8 @@ class ReviewResult(PlainResult):
     ``COMMENT``): a refused approval goes as ``COMMENT`` while ``decision`` stays ``approve``;
     empty when no review was posted (a dry run, a fork, a commit already reviewed)."""
 
+    FINDINGS_ANNOTATED: ClassVar[bool] = True
+    """A critical or high finding is an ``::error`` in the job log, a step that passes or not."""
     POSTED: ClassVar[frozenset[str]] = frozenset(
         {"review_url", "summary_url", "review_event", "description_in", "comments"}
         | {"body_items", "rejected_comments", "posted_fingerprints"}
