@@ -12,6 +12,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from cicd_agent.modes.test_step.attempts import run_attempts, runner_of
 from cicd_agent.modes.test_step.judge import judge_step
 from cicd_agent.modes.test_step.types import Attempt
@@ -293,3 +295,31 @@ def test_attack_vitest_s_bail_leaves_no_broken_test_unrun(tmp_path: Path) -> Non
         assert "calc.test.js.broken" in attempts[0].outcomes, (name, attempts[0])
         verdict = judge_step(attempts, [], date(2026, 1, 1), code_is_proof=True, policy="pass")
         assert verdict.failing == ("calc.test.js › broken",) and not verdict.passed, name
+
+
+GO_CHATTY = """\
+package calc
+
+import "testing"
+
+func TestQuiet(t *testing.T) { t.Log("a passing test's own log line") }
+
+func TestLoud(t *testing.T) { t.Fatal("the failing test's message") }
+"""
+
+
+@needs_go
+def test_the_step_shows_go_s_failures_and_results_not_every_passing_test(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``-json`` makes go print every test (``=== RUN``, ``--- PASS``, their logs): the step
+    showed all of it. It shows what ``go test`` prints: a failed test's lines, and the
+    package's result."""
+    repo = GitRepoBuilder(tmp_path / "mod")
+    repo.commit("go", {"go.mod": "module example.com/m\n\ngo 1.19\n", "calc/calc_test.go": GO_CHATTY})
+    run_attempts(["go", "test", "./..."], 0, cwd=repo.path, env=_env(os.environ["PATH"]), trusted=True)
+    shown = capsys.readouterr().err
+    assert "the failing test's message" in shown and "--- FAIL: TestLoud" in shown, shown
+    assert "FAIL\texample.com/m/calc" in shown, shown
+    assert "=== RUN" not in shown and "a passing test's own log line" not in shown, shown
+    assert "TestQuiet" not in shown, shown
