@@ -192,8 +192,8 @@ def _plan(
     return planned
 
 
-CHECK_OUT_HEAD = ("check out the pull request's head: "
-                  "`ref: ${{ github.event.pull_request.head.sha }}` on actions/checkout")  # fmt: skip
+CHECK_OUT_HEAD = ("check out the pull request's head: `ref: "
+                  "${{ github.event.pull_request.head.sha }}` on actions/checkout")  # fmt: skip
 """The fix where the checkout is not the reviewed commit (actions/checkout's default for a
 pull request is the merge commit)."""
 
