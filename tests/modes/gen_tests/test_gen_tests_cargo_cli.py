@@ -46,7 +46,7 @@ def test_a_feature_gated_test_file_is_named_where_its_run_is_not_believed(tmp_pa
     in-run check appended to it) out of the build: the run is not believed, and the message
     named neither the file nor why. It names the file and its ``cfg`` first."""
     repo = GitRepoBuilder(tmp_path / "crate")
-    cargo = CARGO_TOML + '\n[features]\nextra = []\n'
+    cargo = CARGO_TOML + "\n[features]\nextra = []\n"
     base = repo.commit("start", {"Cargo.toml": cargo, "src/lib.rs": LIB, "tests/add.rs": TESTS})
     gated = '#![cfg(feature = "extra")]\n' + TESTS.replace("adds", "adds_more")
     head = repo.commit("more", {"src/lib.rs": LIB + SUB, "tests/extra.rs": gated})
@@ -59,7 +59,8 @@ def test_a_feature_gated_test_file_is_named_where_its_run_is_not_believed(tmp_pa
     said = {tool["tool"]: tool["could_not_run"] for tool in done.document["tools"]}
     assert said.get("cargo test", "").startswith(
         "tests/extra.rs is left out of the build by a crate-level `#![cfg(...)]` (a feature not "
-        "enabled)"), said
+        "enabled)"
+    ), said
 
 
 @needs_sandbox
@@ -81,5 +82,6 @@ def test_a_change_tested_by_compile_fail_doctests_alone_names_them(tmp_path: Pat
     said = {tool["tool"]: tool["could_not_run"] for tool in done.document["tools"]}
     assert said.get("cargo test", "").startswith(
         "cargo test ran only doctests (1: src/lib.rs - add (line 3) - compile fail), each its "
-        "own process"), said
+        "own process"
+    ), said
     assert "a compile_fail one passes by not compiling" in said["cargo test"]
