@@ -72,6 +72,10 @@ class BaseResult(ABC):
     error: str
     """The ``error`` output: why the run could not finish ("" when it did)."""
 
+    FINDINGS_ANNOTATED: ClassVar[bool] = False
+    """Whether the annotations are findings at their own level (review's: a critical or high
+    finding is an ``error`` whether or not the step fails), not why the step failed (an
+    ``error`` then, a ``warning`` on a run that exits 0)."""
     POSTED: ClassVar[frozenset[str]] = frozenset()
     """The fields only posting can fill (where a review or comment went, the commit pushed):
     as decided they are empty (or what was decided to post), and the publish step records
@@ -341,8 +345,14 @@ def finish(
     result.notes = list(dict.fromkeys([*ctx.notes, *result.notes]))
     result.tools = list(dict.fromkeys([*ctx.tools, *result.tools]))
     if missing := [tool.tool for tool in result.tools if tool.could_not_run]:
-        # the first thing read never passes for a clean result ("0 findings")
-        result.headline += f" Incomplete: {', '.join(missing)} could not run (see Tools)."
+        # the first thing read never passes for a clean result ("0 findings"); a tool that ran
+        # too left some of its work undone
+        ran = {tool.tool for tool in result.tools if not tool.could_not_run}
+        undone = [f"{', '.join(names)} {verb}" for names, verb in (
+            (dict.fromkeys(t for t in missing if t not in ran), "could not run"),
+            (dict.fromkeys(t for t in missing if t in ran), "did not check everything"),
+        ) if names]  # fmt: skip
+        result.headline += f" Incomplete: {'; '.join(undone)} (see Tools)."
     result.usage = ctx.usage_report()
     ctx.progress.stage("publish: " + ("computing only (dry run)" if ctx.options.dry_run else
                                       "writing the results"))  # fmt: skip
@@ -368,7 +378,9 @@ def finish(
     )
     for annotation in result.annotations():
         ctx.runner.annotate(
-            _at_most_warning(annotation) if exit_code is ExitCode.OK else annotation
+            _at_most_warning(annotation)
+            if exit_code is ExitCode.OK and not result.FINDINGS_ANNOTATED
+            else annotation
         )
     for annotation in final:
         ctx.runner.annotate(annotation)

@@ -98,3 +98,31 @@ def test_attack_a_spec_block_a_passing_test_printed_is_no_failing_test(
     analysis = analysed["forged"]
     assert analysis.failed_tests == ()
     assert "formats hours" not in analysis.root_cause
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [("mocha-wordcount-empty", "expected 0, actual 1"),
+     ("mocha-summarise-width", "expected A very lo…, actual A very lon…")],
+)  # fmt: skip
+def test_a_mocha_assertion_s_root_cause_carries_its_expected_and_actual_values(
+    analysed: dict[str, LogAnalysis], name: str, values: str
+) -> None:
+    """node's assert says only "Expected values to be strictly equal:"; mocha prints the
+    values below it (``+ expected - actual``). The root cause carries them, short."""
+    assert analysed[name].root_cause == (
+        f"AssertionError [ERR_ASSERTION]: Expected values to be strictly equal: {values}"
+    ), analysed[name].root_cause
+
+
+def test_the_values_mocha_prints_are_cut_short() -> None:
+    """A value is the log's text: a few lines of a bounded width each, as any root line."""
+    from cicd_agent.modes.analyse_failure.logs.test_messages import VALUE_LINES, with_values
+
+    lines = [(1, "      AssertionError [ERR_ASSERTION]: Expected values to be deeply equal:"),
+             (2, "      + expected - actual"), (3, ""),
+             *((4 + n, f"      -{'a' * 500} {n}") for n in range(10)),
+             (20, "      +`b`  <!-- @team -->"), (21, ""), (22, "      at Context.<anonymous>")]  # fmt: skip
+    said = with_values(lines[0][1].strip(), 1, lines)
+    assert said.endswith("expected `b` <!-- @team -->, actual " + " / ".join(["a" * 80] * VALUE_LINES))
+    assert with_values("Error: boom", 1, lines) == "Error: boom"

@@ -307,3 +307,12 @@ def test_each_output_counts_what_it_names() -> None:
     counted = [outputs[name] for name in
                ("new_critical_cves", "new_high_cves", "fixed_cves", "verified_advice")]  # fmt: skip
     assert counted == [1, 2, 1, 2]
+
+
+def test_verified_advice_says_exactly_what_it_saves() -> None:
+    """A ``.dockerignore`` leaving out a small file saves a few hundred bytes: the sizes alone
+    read ``120.0 MB → 120.0 MB``, a saving of nothing. The bytes it saves are said."""
+    small = AdviceReport(rule="dockerignore", line=4, status="verified", size_before=120_000_512,
+                         size_after=120_000_000, suggestion=".git\n", why="only .git left out")  # fmt: skip
+    text = BuildResult(headline="h", advice=[small]).summary_markdown()
+    assert "120.0 MB → 120.0 MB, 512 bytes smaller: " in text, text

@@ -600,3 +600,24 @@ def test_a_test_that_imports_the_changed_package_is_its_test(tmp_path: Path) -> 
         "tests/test_cache.py", "tests/test_func.py", "tests/test_keys.py", "tests/test_lru.py"
     ]  # fmt: skip
     assert "no test found" not in summary
+
+
+def test_a_change_that_does_not_parse_is_held_at_critical_and_a_typo_fix_is_not(
+    tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    """The gate proceeded on a Python file that does not parse, with no CI signal at all. It
+    parses the changed files as review does: a file that parsed at the base and no longer
+    does holds the deploy at critical risk, its file and line the evidence (as a failing
+    test report holds it); a fix of a typo in a comment stays low and proceeds."""
+    base = project.head()
+    typo = project.commit("Fix a typo", {"src/shop/orders.py": "# Orders.\n" + SOURCE})
+    _, outputs, _, _ = run(tmp_path, project, "--base", base, "--head", typo)
+    assert (outputs["risk_level"], outputs["recommendation"]) == ("low", "proceed"), outputs
+    broken = project.commit("Speed up", {"src/shop/orders.py": SOURCE.replace("def f3(x):", "def f3(x)")})
+    code, outputs, summary, _ = run(tmp_path, project, "--base", typo, "--head", broken,
+                                    "--fail-on", "hold")  # fmt: skip
+    assert (code, outputs["risk_level"], outputs["recommendation"]) == (1, "critical", "hold")
+    reasons = json.loads(outputs["reasons"])
+    unparsed = next(r for r in reasons if r["signal"] == "syntax")
+    assert unparsed["evidence"][0].startswith("src/shop/orders.py:10: "), unparsed
+    assert "does not parse" in summary

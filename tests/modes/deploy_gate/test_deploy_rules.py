@@ -109,3 +109,33 @@ def test_a_version_only_manifest_change_is_a_bump_not_new_third_party_code(
     _, outputs, summary, _ = run(tmp_path, project, "--base", other, "--head", head)
     assert "dependencies" in json.loads(outputs["change_types"]), name
     assert "third-party code" in summary, name
+
+
+def test_a_change_that_does_not_parse_only_ever_raises_the_risk_and_holds() -> None:
+    """No syntax error: the assessment as it was. Any: critical (a higher score kept), the
+    deploy held whatever the policy, each file and line its evidence."""
+    from cicd_agent.analysis.finding import Finding
+    from cicd_agent.analysis.scale import RiskLevel
+    from cicd_agent.analysis.severity import Severity
+    from cicd_agent.modes.deploy_gate.unparsed import held_unparsed
+    from cicd_agent.risk.assessment import RiskAssessment, RiskFeatures
+
+    features = RiskFeatures(
+        lines_added=1, lines_deleted=0, files=1, directories=1, subsystems=1, entropy=0.0,
+        fix=False, new_files=0, deleted_files=0, renamed_files=0, binary_files=0, submodules=0,
+        commits=1,
+    )  # fmt: skip
+    low = RiskAssessment(risk_score=0.1, risk_level=RiskLevel.LOW, change_types=[], reasons=[],
+                         features=features, arithmetic="risk = 0.10.")  # fmt: skip
+    assert held_unparsed(low, []) is low
+    broken = Finding(rule="python/syntax-error", severity=Severity.HIGH, category="build",
+                     path="app/x.py", line=3, title="python: the change does not parse",
+                     body="expected ':'")  # fmt: skip
+    now = held_unparsed(low, [broken])
+    assert (now.risk_level, now.risk_score) == (RiskLevel.CRITICAL, RiskLevel.CRITICAL.lower_bound)
+    assert now.hold_reasons == ["the change does not parse: `app/x.py` line 3"]
+    assert now.reasons[-1].evidence == ["app/x.py:3: python: the change does not parse"]
+    assert now.arithmetic.startswith("risk = 0.10, raised to 0.85")
+    top = RiskAssessment(risk_score=0.99, risk_level=RiskLevel.CRITICAL, change_types=[],
+                         reasons=[], features=features)  # fmt: skip
+    assert held_unparsed(top, [broken]).risk_score == 0.99

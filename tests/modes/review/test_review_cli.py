@@ -82,13 +82,14 @@ def test_offline_review_writes_outputs_summary_and_sarif(
     summary = (tmp_path / "summary").read_text()
     assert "| critical | `src/billing.py:5` | Possible AWS access key id committed |" in summary
     assert AWS_KEY not in summary + stdout + (tmp_path / "out").read_text()
-    # The step exits 0 (no fail-on), so even a critical finding is a warning: an error
-    # annotation says why a step failed.
+    # The step exits 0 (no fail-on), and a critical or high finding is still an error: a
+    # committed secret printed as a warning.
     annotation = (
-        "::warning title=critical%3A Possible AWS access key id committed,file=src/billing.py"
+        "::error title=critical%3A Possible AWS access key id committed,file=src/billing.py"
     )
     assert f"{annotation},line=5::" in stdout
-    assert "::error" not in stdout
+    assert "::error title=high" in stdout  # the debugger call
+    assert "::warning title=critical" not in stdout and "::warning title=high" not in stdout
 
 
 def test_fail_on_makes_the_step_fail(repo: tuple[GitRepoBuilder, str, str], tmp_path: Path) -> None:

@@ -286,3 +286,20 @@ def test_a_ledger_in_someone_elses_comment_suppresses_nothing(
     assert set(_posted(review)) == {"src/job.py", "src/new.py"}
     assert outputs["findings_new"] == "2" and outputs["findings_resolved"] == "0"
     assert github_api.proxy.calls("PATCH", rf"{REPO}/issues/comments/666") == []
+
+
+def test_a_run_with_no_earlier_review_says_nothing_is_new_since(tmp_path: Path) -> None:
+    """A local review (no pull request on GitHub, so no summary comment of an earlier run)
+    said "Since earlier runs: 1 new": there were none to compare with, and it says so."""
+    from tests.helpers.cli import run_cli
+
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"src/job.py": "def run():\n    return 1\n"})
+    head = repo.commit("debug", {"src/job.py": "def run():\n    breakpoint()\n    return 1\n"})
+    argv = ["review", "--provider", "none", "--report-on", "low", "--json",
+            "--repo", str(repo.path), "--base", base, "--head", head]  # fmt: skip
+    done = run_cli(argv, tmp_path, {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home")})
+    assert done.document is not None and done.document["findings"], done.stderr
+    row = next(line for line in done.summary.splitlines() if "Since earlier runs" in line)
+    assert row == "| Since earlier runs | none to compare with: no earlier review of this pull " \
+        "request was read |", row  # fmt: skip

@@ -233,9 +233,9 @@ def test_fork_pull_request_writes_nothing_and_explains(
     ]
     assert writes == []
     assert "comes from a fork" in summary and "workflow_run" in summary
-    # The findings still show on the diff, as warnings: the step exits 0 (no fail-on).
+    # The findings still show on the diff, a critical one as an error though the step exits 0.
     assert (
-        "::warning title=critical%3A Possible AWS access key id committed,file=src/settings.py"
+        "::error title=critical%3A Possible AWS access key id committed,file=src/settings.py"
         in stdout
     )
     assert outputs["review_url"] == "" and outputs["critical_count"] == "1"

@@ -232,9 +232,37 @@ def test_a_file_the_checkout_holds_in_another_version_is_not_linted(tmp_path: Pa
     # nothing checked is no clean result: the headline says so, the tool says why
     document = done.document or {}
     assert "Incomplete: ruff could not run" in document["headline"], document["headline"]
-    assert {"tool": "ruff", "could_not_run": "the 1 changed file(s) it checks differ in the "
-            f"checkout from the reviewed commit {head[:12]}; check out the pull request's "
-            "head"} in document["tools"], document["tools"]
+    held = repo.head()
+    assert {"tool": "ruff", "could_not_run": "1 of the 1 changed file(s) it checks differ in the "
+            f"checkout (its HEAD is {held[:12]}) from the reviewed commit {head[:12]}, so it did "
+            "not check them; check out the pull request's head: "
+            "`ref: ${{ github.event.pull_request.head.sha }}` on actions/checkout"
+            } in document["tools"], document["tools"]  # fmt: skip
+    assert "`ref: ${{ github.event.pull_request.head.sha }}`" in done.summary
+
+
+@needs_sandbox
+def test_a_file_the_checkout_holds_in_another_version_leaves_no_clean_result(
+    tmp_path: Path,
+) -> None:
+    """actions/checkout's merge commit for a pull request: a changed file the base branch
+    changed too is not the head's text there, and is not linted. The files that are the
+    head's are; the one left out makes the result incomplete, never "no findings", and the
+    tool names the fix (check out the head)."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"pyproject.toml": PYPROJECT, "app/main.py": "x = 1\n",
+                                 "app/other.py": "y = 1\n"})  # fmt: skip
+    head = repo.commit("Import", {"app/main.py": "import os\nx = 1\n",
+                                  "app/other.py": "y = 2\n"})  # fmt: skip
+    repo.commit("Merge", {"app/main.py": "\n\nimport os\nx = 1\n"})  # the base changed it too
+
+    done = _review(tmp_path, repo, base, head, path_env())
+
+    document = done.document or {}
+    assert done.code == 0, done.stderr
+    assert "Incomplete: ruff" in document["headline"], document["headline"]
+    said = [t["could_not_run"] for t in document["tools"] if t["tool"] == "ruff"]
+    assert any(s.startswith("1 of the 2 changed file(s)") and "head.sha" in s for s in said), said
 
 
 def test_a_report_with_an_endless_line_or_deep_nesting_is_unreadable_not_a_crash() -> None:

@@ -141,7 +141,7 @@ def test_fail_on_none_lets_a_build_error_through_and_the_headline_still_names_it
 
 
 def test_the_parser_judges_text_and_leaves_what_it_cannot_to_the_caller() -> None:
-    from cicd_agent.modes.review.syntax import syntax_error
+    from cicd_agent.local.syntax import syntax_error
 
     assert syntax_error("def f():\n    return 1\n") is None
     error = syntax_error("def f(:\n    pass\n")
@@ -190,7 +190,7 @@ def test_attack_many_large_changed_files_are_parsed_within_a_budget(
     review's own process, at up to 1.5 CPU-seconds and 540 MiB a MiB of hostile text: minutes
     of review held. The text parsed is bounded in all (here made small), and the files past
     it are said in a note."""
-    monkeypatch.setattr("cicd_agent.modes.review.syntax.MAX_PARSED", 1000)
+    monkeypatch.setattr("cicd_agent.local.syntax.MAX_PARSED", 1000)
     repo = GitRepoBuilder(tmp_path / "repo")
     base = repo.commit("start", {"app/enc.py": ENCODING})
     head = repo.commit("big", {"app/a.py": "x = 1\n" * 100, "app/b.py": "def g(:\n" * 100})
@@ -206,7 +206,30 @@ def test_attack_a_lone_carriage_return_moves_no_error_off_its_line() -> None:
     """Attack: Python ends a line at a lone carriage return too (in a comment or a string),
     git and the diff do not: two of them moved the error two lines below where the diff has
     it."""
-    from cicd_agent.modes.review.syntax import PYTHON
+    from cicd_agent.local.syntax import PYTHON
 
     text = "x = 1  # a\r\rb\ns = '''c\r\rd'''\ny = (\nz = 2\n"
     assert PYTHON.error("app.py", text) == (3, "'(' was never closed")
+
+
+def test_a_line_a_checker_found_broken_is_not_reported_twice(tmp_path: Path) -> None:
+    """mypy and eslint report a syntax error too: review's parse check keeps its own finding
+    off a line where a checker already found a build error."""
+    from cicd_agent.analysis.finding import Finding
+    from cicd_agent.analysis.severity import Severity
+    from cicd_agent.modes.review.syntax import parse_changed
+    from cicd_agent.plugins import plugin
+    from tests.helpers.context import run_context
+
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"app/enc.py": ENCODING})
+    head = repo.commit("oops", {"app/enc.py": ENCODING.replace("-> bytes:", "-> bytes")})
+    environ = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home")}
+    ctx, _ = run_context("review", ["--provider", "none", "--repo", str(repo.path)], environ,
+                         plugin("review").options())  # fmt: skip
+    diff = ctx.checkout.diff(base, head)
+    ours = parse_changed(ctx, ctx.checkout, diff, (base, head), [])
+    assert [(f.rule, f.path, f.line) for f in ours] == [("python/syntax-error", "app/enc.py", 4)]
+    mypy = Finding(rule="mypy/syntax", severity=Severity.HIGH, category="build",
+                   path="app/enc.py", line=4, title="invalid syntax", body="invalid syntax")  # fmt: skip
+    assert parse_changed(ctx, ctx.checkout, diff, (base, head), [mypy]) == []

@@ -134,7 +134,7 @@ def test_a_review_with_no_node_says_the_check_could_not_run(tmp_path: Path) -> N
 
 
 def test_node_judges_text_by_its_suffix_and_reads_js_either_way() -> None:
-    from cicd_agent.modes.review.syntax_js import node_parser
+    from cicd_agent.local.syntax_js import node_parser
 
     with node_parser({"PATH": "/usr/bin:/bin"}) as (error, missing):
         assert missing == ""
@@ -244,7 +244,7 @@ def test_attack_line_ends_only_javascript_counts_move_no_error_off_its_line(ends
     """Attack: JavaScript ends a line at U+2028, U+2029 and a lone carriage return too (inside a
     string or a comment as well), git and the diff only at a newline: node's line number was
     taken as the diff's, so the error was said (and placed) lines below where it is."""
-    from cicd_agent.modes.review.syntax_js import node_parser
+    from cicd_agent.local.syntax_js import node_parser
 
     lines = RANGE.replace(".split(',')", ".split(','").split("\n")
     lines[1] = f"var s = '{ends.replace(chr(13), '')}' /* {ends} */"  # no CR in a string

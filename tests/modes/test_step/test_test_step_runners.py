@@ -6,10 +6,13 @@ before."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from datetime import date
 from pathlib import Path
+
+import pytest
 
 from cicd_agent.modes.test_step.attempts import run_attempts, runner_of
 from cicd_agent.modes.test_step.judge import judge_step
@@ -222,3 +225,103 @@ def test_attack_a_project_that_fakes_pytests_usage_status_excuses_nothing(tmp_pa
         verdict = judge_step(attempts, [], date(2026, 1, 1), code_is_proof=True, policy="pass")
         assert not verdict.passed, verdict.said
         assert bool(verdict.failing) is failing, verdict
+
+
+FLAKY_FIRST = """\
+// the larger file: with no timings yet, jest runs it first
+const fs = require("fs");
+const path = require("path");
+
+test("flaky once", () => {
+  const seen = path.join(__dirname, "flaky.seen");
+  const first = !fs.existsSync(seen);
+  fs.writeFileSync(seen, "");
+  expect(first).toBe(false);
+});
+"""
+BROKEN_AFTER = 'test("broken", () => { expect(1).toBe(2); });\n'
+
+
+def test_attack_jest_s_bail_leaves_no_broken_test_unrun(tmp_path: Path) -> None:
+    """``jest --bail`` (or ``bail`` in its configuration) stopped after the flaky test's file,
+    the broken test's file never ran, the flaky test passed on retry and the step passed with
+    ``--flaky pass``. The step's runs add ``--no-bail``: every test file runs once."""
+    path = needs_node_tool("jest")
+    for name, command, config in (("cli", ["jest", "--ci", "-i", "--bail"], {}),
+                                  ("count", ["jest", "--ci", "-i", "--bail=1"], {}),
+                                  ("config", ["jest", "--ci", "-i"], {"bail": 1})):  # fmt: skip
+        package = {"name": "p", "version": "1.0.0", **({"jest": config} if config else {})}
+        repo = GitRepoBuilder(tmp_path / name)
+        repo.commit("pkg", {"package.json": json.dumps(package), "a.test.js": FLAKY_FIRST,
+                            "b.test.js": BROKEN_AFTER})  # fmt: skip
+        attempts = run_attempts(command, 1, cwd=repo.path, env=_env(path))
+        assert "b.test.js.broken" in attempts[0].outcomes, (name, attempts[0])
+        verdict = judge_step(attempts, [], date(2026, 1, 1), code_is_proof=True, policy="pass")
+        assert verdict.failing == ("b.test.js › broken",) and not verdict.passed, name
+
+
+VITEST_FLAKY = """\
+import { test, expect } from "vitest";
+import fs from "node:fs";
+
+test("flaky once", () => {
+  const first = !fs.existsSync("flaky.seen");
+  fs.writeFileSync("flaky.seen", "");
+  expect(first).toBe(false);
+});
+
+test("broken", () => { expect(1).toBe(2); });
+"""
+
+
+@needs_sandbox
+def test_attack_vitest_s_bail_leaves_no_broken_test_unrun(tmp_path: Path) -> None:
+    """``vitest run --bail 1`` (or ``bail`` in its configuration) stops at its first failed
+    test: the broken one after the flaky one never ran, and the step passed with ``--flaky
+    pass``. vitest takes one ``--bail`` only: the step's runs put ``--bail=0`` in its place."""
+    path = needs_node_tool("vitest")
+    for name, command, config in (
+        ("cli", ["vitest", "run", "--bail", "1"], ""),
+        ("equals", ["vitest", "run", "--bail=1"], ""),
+        ("config", ["vitest", "run"], "export default { test: { bail: 1 } };\n"),
+    ):
+        repo = GitRepoBuilder(tmp_path / name)
+        files = {".gitignore": "node_modules\n", "calc.test.js": VITEST_FLAKY,
+                 "package.json": '{"name": "p", "type": "module"}\n'}  # fmt: skip
+        repo.commit("pkg", {**files, **({"vitest.config.js": config} if config else {})})
+        (repo.path / "node_modules").mkdir()
+        for module in ("vitest", "@vitest"):  # the project's own install, as npm ci leaves it
+            os.symlink(TOOLS_DIR / "node" / "node_modules" / module,
+                       repo.path / "node_modules" / module)  # fmt: skip
+        attempts = run_attempts(command, 1, cwd=repo.path, env=_env(path), trusted=False)
+        assert "calc.test.js.broken" in attempts[0].outcomes, (name, attempts[0])
+        verdict = judge_step(attempts, [], date(2026, 1, 1), code_is_proof=True, policy="pass")
+        assert verdict.failing == ("calc.test.js › broken",) and not verdict.passed, name
+
+
+GO_CHATTY = """\
+package calc
+
+import "testing"
+
+func TestQuiet(t *testing.T) { t.Log("a passing test's own log line") }
+
+func TestLoud(t *testing.T) { t.Fatal("the failing test's message") }
+"""
+
+
+@needs_go
+def test_the_step_shows_go_s_failures_and_results_not_every_passing_test(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``-json`` makes go print every test (``=== RUN``, ``--- PASS``, their logs): the step
+    showed all of it. It shows what ``go test`` prints: a failed test's lines, and the
+    package's result."""
+    repo = GitRepoBuilder(tmp_path / "mod")
+    repo.commit("go", {"go.mod": "module example.com/m\n\ngo 1.19\n", "calc/calc_test.go": GO_CHATTY})
+    run_attempts(["go", "test", "./..."], 0, cwd=repo.path, env=_env(os.environ["PATH"]), trusted=True)
+    shown = capsys.readouterr().err
+    assert "the failing test's message" in shown and "--- FAIL: TestLoud" in shown, shown
+    assert "FAIL\texample.com/m/calc" in shown, shown
+    assert "=== RUN" not in shown and "a passing test's own log line" not in shown, shown
+    assert "TestQuiet" not in shown, shown

@@ -481,7 +481,7 @@ def test_attack_doctests_alone_are_no_result(lean: dict[str, object]) -> None:
     report = lean["doctests"]
     assert isinstance(report, TestReport)
     assert report.passed() == frozenset()
-    assert "ran only doctests (2)" in report.problem, report.problem
+    assert "ran only doctests (2: " in report.problem, report.problem
 
 
 @needs_sandbox
@@ -525,7 +525,8 @@ def test_a_block_counts_only_where_the_in_run_check_passed_and_was_listed_after_
     empty = "running 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured\n"
     assert read_blocks(empty + good, 0, w) == ({"a": "passed"}, "")
     assert read_blocks(good + DOCTESTS.format(w=w), 0, w) == ({"a": "passed"}, "")
-    assert "ran only doctests (2)" in read_blocks(DOCTESTS.format(w=w), 0, w)[1]
+    assert "ran only doctests (2: src/lib.rs - add (line 5); src/lib.rs - (line 86))" in \
+        read_blocks(DOCTESTS.format(w=w), 0, w)[1]  # each named
     failing = DOCTESTS.format(w=w).replace("add (line 5) ... ok", "add (line 5) ... FAILED").replace(
         "    src/lib.rs - add (line 5)\n", "").replace("ok. 3 passed; 0 failed", "FAILED. 2 passed; 1 failed")
     assert read_blocks(good + failing, 101, w) == (

@@ -313,6 +313,16 @@ PROVEN_ON_ITS_OWN_LINES = (
 """Said above verified advice: the evidence is the pull request's own build."""
 
 
+def _difference(before: int | None, after: int | None) -> str:
+    """The bytes between two sizes, exact: a saving of a few hundred bytes (a ``.dockerignore``
+    leaving out a small file) showed as ``120.0 MB → 120.0 MB``, a saving of nothing."""
+    if before is None or after is None:
+        return ""
+    if before == after:
+        return ", the same size"
+    return f", {abs(before - after):,} bytes {'smaller' if after < before else 'larger'}"
+
+
 def advice(result: BuildResult) -> list[str]:
     """Verified advice as suggestion blocks with their numbers; the rest listed, unproven."""
     verified = [a for a in result.advice if a.status == "verified"]
@@ -321,7 +331,8 @@ def advice(result: BuildResult) -> list[str]:
     for item in verified:
         parts += [
             f"**Advice proven by building: {item.rule}** (line {item.line}): "
-            f"{human(item.size_before)} → {human(item.size_after)}: {prose(item.why)}.",
+            f"{human(item.size_before)} → {human(item.size_after)}"
+            f"{_difference(item.size_before, item.size_after)}: {prose(item.why)}.",
             "",
             *([f"The whole {code_span(item.suggestion_file)}:"] if item.suggestion_file else []),
             code_block(item.suggestion, "text" if item.suggestion_file else "suggestion"),

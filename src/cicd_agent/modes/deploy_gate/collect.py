@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 from cicd_agent.actions.errors import ExternalServiceError, UsageError
 from cicd_agent.analysis.change_types import ChangeType, classify_path
 from cicd_agent.analysis.changes import ChangedFile, ChangeSet
+from cicd_agent.analysis.diff import parse_diff
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.python_imports import imported_modules
 from cicd_agent.github.models import DEPLOYMENTS_READ, DeploymentInfo, DeploymentListing
 from cicd_agent.job.context import RunContext
@@ -27,6 +29,7 @@ from cicd_agent.local.audit import file_digest
 from cicd_agent.local.build_report import read_build_report
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo, is_null_sha
+from cicd_agent.local.syntax import MAX_PARSED, SUFFIXES, parse_check
 from cicd_agent.local.zizmor import MISSING as ZIZMOR_MISSING
 from cicd_agent.local.zizmor import zizmor_binary
 from cicd_agent.modes.deploy_gate import policy as policies
@@ -37,6 +40,7 @@ from cicd_agent.modes.deploy_gate.eval_report import with_eval
 from cicd_agent.modes.deploy_gate.options import DeployOptions
 from cicd_agent.modes.deploy_gate.safety import CoverageReport, PullReview
 from cicd_agent.modes.deploy_gate.types import DeployFacts, DiffExcerpt
+from cicd_agent.modes.deploy_gate.unparsed import held_unparsed
 from cicd_agent.risk.assessment import RiskAssessment
 from cicd_agent.risk.service import change_risk, deepen
 from cicd_agent.risk.store import default_cache_dir
@@ -92,6 +96,7 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
         ctx.tool("zizmor", "" if zizmor_binary() else ZIZMOR_MISSING)
     assessment = change_risk(ctx, change, deepened=deepened, now=when, cache=cache)
     assessment = _with_reports(ctx, assessment, change.head)
+    assessment = held_unparsed(assessment, _unparsed(ctx, change))
     if change.base_note:
         ctx.note(f"Change range: {change.base_note}.")
     if change.commits_truncated:
@@ -361,6 +366,26 @@ def _with_reports(
         if why:
             ctx.note(why)
     return assessment
+
+
+def _unparsed(ctx: RunContext[DeployOptions], change: ChangeSet) -> list[Finding]:
+    """The changed Python and JavaScript files that do not parse at the head where they did
+    at the base (:func:`~cicd_agent.local.syntax.parse_check`, review's check); what it could
+    not check is a note. A first deployment (no base) has no base to hold them to."""
+    files = [c for c in change.files if c.path.endswith(SUFFIXES) and not c.binary]
+    if change.base is None or not files:
+        return []
+    paths = sorted({name for c in files for name in (c.path, c.old_path) if name})
+    diff = parse_diff(ctx.checkout.git.diff_text(change.base, change.head, paths, MAX_PARSED))
+    found: list[Finding] = []
+    for parsed in parse_check(ctx.checkout, diff, (change.base, change.head),
+                              environ=ctx.environ, clean=ctx.redactor.redact):  # fmt: skip
+        if parsed.checked or parsed.missing:
+            ctx.tool(parsed.tool, parsed.missing)
+        for note in parsed.notes:
+            ctx.note(note)
+        found += parsed.findings
+    return found
 
 
 def _test_imports(repo: GitRepo, head: str, tracked: Sequence[str]) -> dict[str, frozenset[str]]:

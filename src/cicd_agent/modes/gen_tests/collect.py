@@ -93,6 +93,11 @@ def collect(
                                            say_unconfigured=not targets.files)
                        if base and options.sources is None else ([], []))  # fmt: skip
     facts.warnings.extend(f"Files of the change were not measured: {clause}." for clause in clauses)
+    if options.command_given and not options.command.is_pytest and others:
+        runners = ", ".join(dict.fromkeys(change.runner.name for change in others))
+        ctx.note(f"test-command ({code_span(shlex.join(options.command.suite))}) was not used "
+                 f"for {runners}: it runs the Python files' tests under coverage.py; each other "
+                 "runner's tests run as gen-tests runs them.")  # fmt: skip
     if not rerun and not targets.files and not runner_gaps.any_work(others):
         return facts, None
     if rerun or targets.files:  # pytest runs: from where?

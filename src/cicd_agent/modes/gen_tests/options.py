@@ -50,6 +50,8 @@ class GenTestsOptions:
     secret_names: tuple[str, ...]
     patch_file: Path | None
     allow_unsandboxed: bool
+    command_given: bool = False
+    """Whether ``test-command`` was given (it runs the Python files' tests alone)."""
 
     @classmethod
     def from_given(cls, given: Given) -> GenTestsOptions:
@@ -65,6 +67,7 @@ class GenTestsOptions:
             base=given.text("base"),
             head=given.text("head"),
             command=ProjectCommand.parse(given.text("test_command") or DEFAULT_TEST_COMMAND),
+            command_given=bool(given.text("test_command")),
             test_dir=_test_dir(given.text("test_dir")),
             sources=tuple(split_list([source])) if source else None,
             whole_files=given.flag("whole_files"),

@@ -182,6 +182,7 @@ def decide(
         findings_open=tracking.still_open,
         findings_resolved=tracking.resolved,
         findings_dismissed=tracking.dismissed,
+        earlier_review=facts.plan.summary is not None,
         fingerprints={
             **tracking.carried,
             **{f.fingerprint: "d" if f.source == "deterministic" else "m" for f in reported},

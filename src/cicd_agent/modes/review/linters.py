@@ -173,17 +173,12 @@ def _plan(
             ctx.tool(tool.label, executable.reason if executable else missing)
             continue
         same = _as_at_head(repo, head, checkout, files)
-        if not same:  # nothing checked: never a clean result ("Incomplete" in the headline)
-            ctx.tool(tool.label, f"the {len(files)} changed file(s) it checks differ in the "
-                     f"checkout from the reviewed commit {head[:12]}; check out the pull "
-                     "request's head")  # fmt: skip
+        if len(same) < len(files):  # never a clean result: "Incomplete" in the headline
+            ctx.tool(tool.label, f"{len(files) - len(same)} of the {len(files)} changed file(s) "
+                     f"it checks differ in the checkout{_holding(repo, head)} from the reviewed "
+                     f"commit {head[:12]}, so it did not check them; {CHECK_OUT_HEAD}")  # fmt: skip
+        if not same:
             continue
-        if len(same) < len(files):
-            ctx.note(
-                f"{len(files) - len(same)} changed file(s) differ in the checkout from the "
-                f"reviewed commit {head[:12]}, so {tool.label} did not check them (check "
-                "out the pull request's head to lint them)."
-            )
         if len(same) > MAX_FILES:
             ctx.note(f"{tool.label} checked {MAX_FILES} of {len(same)} changed file(s).")
         if same:
@@ -192,6 +187,19 @@ def _plan(
                                   checking.environment, checking.quiet)  # fmt: skip
             planned.append(Planned(tool, command, tuple(same[:MAX_FILES])))
     return planned
+
+
+CHECK_OUT_HEAD = ("check out the pull request's head: `ref: "
+                  "${{ github.event.pull_request.head.sha }}` on actions/checkout")  # fmt: skip
+"""The fix where the checkout is not the reviewed commit (actions/checkout's default for a
+pull request is the merge commit)."""
+
+
+def _holding(repo: GitCheckout, head: str) -> str:
+    """`` (its HEAD is <commit>)`` where the checkout's HEAD is another commit than ``head``,
+    else "" (the files were changed in the work tree)."""
+    held = repo.resolve("HEAD")
+    return "" if held == repo.resolve(head) else f" (its HEAD is {held[:12]})"
 
 
 def _where(checking: Checking) -> str:

@@ -152,6 +152,9 @@ class ReviewResult(PlainResult):
     """Findings the last run reported that are gone now."""
     findings_dismissed: int = 0
     """Reported findings not posted again: a writer dismissed their comment with a reaction."""
+    earlier_review: bool = False
+    """Whether an earlier run's record (our summary comment on the pull request) was read:
+    without one no finding is new or resolved since, and the summary says so."""
     fingerprints: dict[str, str] = field(default_factory=dict)
     """Fingerprint → source (``d``/``m``) of each reported finding, for the ledger."""
     posted_fingerprints: list[str] = field(default_factory=list)
@@ -165,6 +168,8 @@ class ReviewResult(PlainResult):
     ``COMMENT``): a refused approval goes as ``COMMENT`` while ``decision`` stays ``approve``;
     empty when no review was posted (a dry run, a fork, a commit already reviewed)."""
 
+    FINDINGS_ANNOTATED: ClassVar[bool] = True
+    """A critical or high finding is an ``::error`` in the job log, a step that passes or not."""
     POSTED: ClassVar[frozenset[str]] = frozenset(
         {"review_url", "summary_url", "review_event", "description_in", "comments"}
         | {"body_items", "rejected_comments", "posted_fingerprints"}
@@ -302,6 +307,8 @@ class ReviewResult(PlainResult):
         tracking = (
             f"{self.findings_new} new, {self.findings_open} still open, "
             f"{self.findings_resolved} resolved"
+            if self.earlier_review
+            else "none to compare with: no earlier review of this pull request was read"
         )
         if self.findings_dismissed:
             tracking += f"; {self.findings_dismissed} dismissed with a reaction (not posted again)"

@@ -113,6 +113,7 @@ def read_blocks(
     verdicts: list[str] = []
     section = ""  # "successes:"/"failures:": the tests' output and names follow, no result
     doctests = 0
+    unheld: list[str] = []  # the doctests whose pass no in-run check witnessed
     checked = 0  # the blocks whose own test binary listed our test passing
     for raw in stream.splitlines():
         line = raw.rstrip()
@@ -145,6 +146,7 @@ def read_blocks(
                 checked += block.get(ours) == "passed"
                 if all(_DOCTEST.match(name) for name in block):  # each its own process:
                     kept = {name: outcome for name, outcome in block.items() if outcome == "failed"}
+                    unheld += [name for name in block if name not in kept and name not in mine]
                     doctests, block = doctests + len(block) - len(kept) - 1, kept  # a fail holds
                 # a root that is also another's module (``mod common;``) brings ours along
                 block = {name: outcome for name, outcome in block.items()
@@ -162,8 +164,10 @@ def read_blocks(
     if (returncode == 0) != all(verdict == "ok" for verdict in verdicts):
         return {}, f"cargo test's report and its exit status {returncode} disagree"
     if doctests and not outcomes:
-        return {}, (f"cargo test ran only doctests ({doctests}), each its own process, which no "
-                    "in-run check of the seam's reaches (one that exits 0 passes)")  # fmt: skip
+        named = "; ".join(name[:120] for name in unheld[:3]) + ("; …" if len(unheld) > 3 else "")
+        return {}, (f"cargo test ran only doctests ({doctests}: {named}), each its own process, "
+                    "which no in-run check of the seam's reaches (one that exits 0 passes; a "
+                    "compile_fail one passes by not compiling)")  # fmt: skip
     return outcomes, ""
 
 

@@ -302,6 +302,10 @@ class CargoTest:
                 why = (f"cargo test did not build with the seam's in-run check added to "
                        f"{', '.join(r for r, _ in written) or 'no crate root'} (the crate's "
                        "own error, or one that refuses the in-run check): never believed")  # fmt: skip
+            if why and (gated := [root for root, text in written if _CRATE_CFG.search(text)]):
+                why = (f"{', '.join(gated)} {'is' if len(gated) == 1 else 'are'} left out of the "
+                       "build by a crate-level `#![cfg(...)]` (a feature not enabled), its tests "
+                       f"and the in-run check with it: {why}")  # fmt: skip
             if why:
                 return replace(said, problem=why)
             shown: Counter[tuple[str, str]] = Counter()
@@ -315,6 +319,11 @@ class CargoTest:
                 return replace(said, problem=why)
         return replace(said, outcomes=outcomes, checks=checks, noise=min(noise, default=0),
                        repeats=repeats if selection.repeat > 1 else {})  # fmt: skip
+
+
+_CRATE_CFG = re.compile(rb"(?m)^[ \t]*#!\[cfg\(")
+"""A crate root's own ``#![cfg(...)]``: when it does not hold (a feature not enabled), the whole
+crate, its tests and the appended in-run check, is left out of the build."""
 
 
 def _once(

@@ -138,11 +138,13 @@ class GoTest:
         write, and go then stops before any test ("failed to initialize build cache")."""
         return {"GOCACHE": str(Path(environ["HOME"]) / CACHE)} if environ.get("HOME") else {}
 
+    def __init__(self) -> None:
+        self._shown = step.Shown()
+
     def step_shown(self, line: str) -> str:
-        """What a person reads of one line of ``-json`` output: the text go would print, its
-        line end included."""
-        event = go_event(line)
-        return str(event.get("Output", "")) if event is not None else f"{line}\n"
+        """What a person reads of one line of ``-json`` output: what ``go test`` would print
+        without ``-v`` (:class:`.step.Shown`: a failed test's lines, the packages' results)."""
+        return self._shown(line)
 
     unshuffled = ""
     builds: tuple[str, ...] = ()

@@ -132,3 +132,39 @@ def outcomes(folder: Path, output: str) -> dict[str, bool]:
     return {test: passed for test, passed in found.items() if passed or test in own
             or test not in within}  # fmt: skip
 
+
+
+_ANNOUNCED = re.compile(r"\s*=== (?:RUN|CONT|PAUSE|NAME)\s")
+"""go's lines announcing a test (``-json`` runs as ``-v``), which ``go test`` alone never prints."""
+
+
+class Shown:
+    """What the job's log shows of a ``go test -json`` run, as ``go test`` prints without
+    ``-v``: a test's own lines only when it fails (held until its end: dropped when it passes
+    or is skipped), the package's lines (``ok``, ``FAIL``, a build error) as they come, and a
+    failed package's lines still held (a panic). Any other line shows as printed."""
+
+    def __init__(self) -> None:
+        self.held: dict[tuple[str, str], list[str]] = {}
+
+    def __call__(self, line: str) -> str:
+        event = go_event(line)
+        if event is None:
+            return f"{line}\n"
+        package, test = str(event.get("Package", "")), str(event.get("Test", ""))
+        action, text = event.get("Action"), str(event.get("Output", ""))
+        if not test:
+            if action == "output":
+                return "" if text.strip() in ("PASS", "FAIL") else text
+            ended = [key for key in self.held if key[0] == package] if action in (
+                "pass", "fail", "skip") else []  # fmt: skip
+            kept = [self.held.pop(key) for key in ended]
+            return "".join(text for lines in kept for text in lines) if action == "fail" else ""
+        if action == "output":
+            if not _ANNOUNCED.match(text):
+                self.held.setdefault((package, test), []).append(text)
+            return ""
+        if action in ("pass", "fail", "skip"):
+            lines = self.held.pop((package, test), [])
+            return "".join(lines) if action == "fail" else ""
+        return ""

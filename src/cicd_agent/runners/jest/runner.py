@@ -88,10 +88,12 @@ class Jest(JsTests, JsRunner):
     def step_command(
         self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
     ) -> list[str] | None:
-        """The test step's run: its JSON report into ``folder``; a retry: ``failed`` alone."""
+        """The test step's run: its JSON report into ``folder``; a retry: ``failed`` alone.
+        ``--no-bail`` undoes a ``--bail`` of the command or its configuration: jest stopped after
+        the first failing file, wrote no report, and the files after it went unrun."""
         if not self.runs(shlex.join(command)):
             return None
-        report = ["--json", f"--outputFile={folder / 'report.json'}"]
+        report = ["--no-bail", "--json", f"--outputFile={folder / 'report.json'}"]
         return [*command, *report, *(step_retry(failed) if failed else ())]
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:

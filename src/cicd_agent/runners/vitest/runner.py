@@ -96,11 +96,13 @@ class Vitest(JsTests, JsRunner):
         self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
     ) -> list[str] | None:
         """The test step's run: its JSON report into ``folder`` beside the console's; a retry:
-        ``failed`` alone."""
+        ``failed`` alone. ``--bail=0`` in place of the command's ``--bail`` (vitest refuses a
+        second) undoes it and its configuration's: vitest stopped at its first failed test,
+        and the tests after it went unrun."""
         if not self.runs(shlex.join(command)):
             return None
         report = ["--reporter=default", "--reporter=json", f"--outputFile.json={folder / 'report.json'}"]
-        return [*command, *report, *(step_retry(failed) if failed else ())]
+        return [*_unbailed(command), "--bail=0", *report, *(step_retry(failed) if failed else ())]
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         return step_outcomes(folder, root)
@@ -206,3 +208,10 @@ def caches_by_switch(checkout: Path) -> bool:
     version = installed(checkout, "vitest")
     return not version or version >= CACHE_SWITCH
 
+
+
+def _unbailed(command: Sequence[str]) -> list[str]:
+    """``command`` without its ``--bail`` (``--bail=N``, or ``--bail`` and its count)."""
+    return [word for at, word in enumerate(command)
+            if word != "--bail" and not word.startswith("--bail=")
+            and not (at and command[at - 1] == "--bail" and word.isdigit())]  # fmt: skip

@@ -57,7 +57,7 @@ from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests
 from cicd_agent.modes.analyse_failure.logs.signatures import Matcher
 from cicd_agent.modes.analyse_failure.logs.source_lines import SourceLines
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog, iter_chunks
-from cicd_agent.modes.analyse_failure.logs.test_messages import Source, with_message
+from cicd_agent.modes.analyse_failure.logs.test_messages import Source, with_message, with_values
 from cicd_agent.runners.lookups import placing
 
 _TEST_TYPES = (FailureType.TEST_FAILURE, FailureType.TIMEOUT)
@@ -204,7 +204,9 @@ def _explained(job: _Judged, root: Finding, source: Source | None) -> str:
     """The root line, completed where cut short, with the failing test's message when the
     line is a runner's verdict on a test (``runners.with_message``; ``source`` reads the
     checkout's lines the message names)."""
-    return with_message(completed_root(root, job.ranked), root.hit.line, job.report_lines(), source)
+    lines = job.report_lines()
+    said = with_message(completed_root(root, job.ranked), root.hit.line, lines, source)
+    return with_values(said, root.hit.line, lines)
 
 
 def analyse_scans(

@@ -141,3 +141,33 @@ def _telling(
     assert shape.failed_words is not None
     words = shape.failed_words
     return next(((i, m) for i, m in found if words.search(m["msg"].partition(": ")[2])), found[-1])
+
+
+_MOCHA_DIFF = re.compile(r"^\s*\+ expected - actual\s*$")
+DIFF_REACH = 12
+"""How many lines below an assertion's message mocha's ``+ expected - actual`` may start."""
+VALUE_LINES = 3
+VALUE_WIDTH = 80
+
+
+def with_values(root: str, line: int, lines: Sequence[tuple[int, str]]) -> str:
+    """``root`` (an ``AssertionError`` line at ``line``) with the expected and actual values
+    mocha prints below it (``+ expected - actual``, then ``-`` lines for the actual value and
+    ``+`` for the expected), each cut to a few short lines; ``root`` itself when none follow."""
+    if "AssertionError" not in root:
+        return root
+    below = [text for number, text in lines if line < number <= line + DIFF_REACH + 40]
+    start = next((i for i, text in enumerate(below[:DIFF_REACH]) if _MOCHA_DIFF.match(text)), None)
+    if start is None:
+        return root
+    values: dict[str, list[str]] = {"+": [], "-": []}
+    for text in below[start + 1 :]:
+        kept = text.strip()
+        if (values["+"] and values["-"] and not kept) or kept.startswith("at "):
+            break
+        if kept[:1] in values and len(values[kept[0]]) < VALUE_LINES:
+            values[kept[0]].append(" ".join(kept[1:].split())[:VALUE_WIDTH])
+    if not values["+"] or not values["-"]:
+        return root
+    expected, actual = (" / ".join(values[sign]) for sign in "+-")
+    return f"{root.rstrip().removesuffix(':')}: expected {expected}, actual {actual}"
