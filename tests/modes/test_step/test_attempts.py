@@ -174,13 +174,6 @@ def test_attack_a_first_run_that_stops_at_its_first_failure_hides_no_broken_test
     assert not found.passed
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "open: pytest's stepwise (`--sw` in the checkout's addopts) ends the session at the first "
-    "failure whatever --maxfail says, and no option turns it off (`-p no:stepwise` makes the "
-    "`--sw` of addopts a usage error); pytest says so ('Interrupted: Test failed, continuing "
-    "from this test next run') only on its standard output, which the step does not keep for "
-    "pytest (its JUnit report is what it reads), and that report does not show tests unrun"
-))
 def test_attack_a_stepwise_addopts_stops_the_first_run_past_maxfail(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
@@ -190,7 +183,7 @@ def test_attack_a_stepwise_addopts_stops_the_first_run_past_maxfail(
     repo.commit("tests", {"tests/test_stop.py": STOPS_EARLY,
                           "pytest.ini": "[pytest]\naddopts = --sw\n"})  # fmt: skip
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
-    attempts = run_attempts(command, 2, cwd=repo.path, env=_ENV)
+    attempts = run_attempts(command, 2, cwd=repo.path, run=JobRun(_ENV))
     found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
     assert found.failing == ("tests/test_stop.py::test_b_always_broken",)
     assert not found.passed

@@ -254,7 +254,7 @@ def test_attack_jest_s_bail_leaves_no_broken_test_unrun(tmp_path: Path) -> None:
         repo = GitRepoBuilder(tmp_path / name)
         repo.commit("pkg", {"package.json": json.dumps(package), "a.test.js": FLAKY_FIRST,
                             "b.test.js": BROKEN_AFTER})  # fmt: skip
-        attempts = run_attempts(command, 1, cwd=repo.path, env=_env(path))
+        attempts = run_attempts(command, 1, cwd=repo.path, run=JobRun(_env(path)))
         assert "b.test.js.broken" in attempts[0].outcomes, (name, attempts[0])
         verdict = judge_step(attempts, [], date(2026, 1, 1), code_is_proof=True, policy="pass")
         assert verdict.failing == ("b.test.js › broken",) and not verdict.passed, name
@@ -293,7 +293,7 @@ def test_attack_vitest_s_bail_leaves_no_broken_test_unrun(tmp_path: Path) -> Non
         for module in ("vitest", "@vitest"):  # the project's own install, as npm ci leaves it
             os.symlink(TOOLS_DIR / "node" / "node_modules" / module,
                        repo.path / "node_modules" / module)  # fmt: skip
-        attempts = run_attempts(command, 1, cwd=repo.path, env=_env(path), trusted=False)
+        attempts = run_attempts(command, 1, cwd=repo.path, run=JobRun(_env(path)), trusted=False)
         assert "calc.test.js.broken" in attempts[0].outcomes, (name, attempts[0])
         verdict = judge_step(attempts, [], date(2026, 1, 1), code_is_proof=True, policy="pass")
         assert verdict.failing == ("calc.test.js › broken",) and not verdict.passed, name
@@ -318,8 +318,10 @@ def test_the_step_shows_go_s_failures_and_results_not_every_passing_test(
     showed all of it. It shows what ``go test`` prints: a failed test's lines, and the
     package's result."""
     repo = GitRepoBuilder(tmp_path / "mod")
-    repo.commit("go", {"go.mod": "module example.com/m\n\ngo 1.19\n", "calc/calc_test.go": GO_CHATTY})
-    run_attempts(["go", "test", "./..."], 0, cwd=repo.path, env=_env(os.environ["PATH"]), trusted=True)
+    repo.commit("go", {"go.mod": "module example.com/m\n\ngo 1.19\n",
+                       "calc/calc_test.go": GO_CHATTY})  # fmt: skip
+    run = JobRun(_env(os.environ["PATH"]))
+    run_attempts(["go", "test", "./..."], 0, cwd=repo.path, run=run, trusted=True)
     shown = capsys.readouterr().err
     assert "the failing test's message" in shown and "--- FAIL: TestLoud" in shown, shown
     assert "FAIL\texample.com/m/calc" in shown, shown

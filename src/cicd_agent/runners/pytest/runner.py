@@ -372,14 +372,16 @@ class Pytest:
         """``pytest`` or ``python -m pytest`` with its JUnit report in ``folder`` (the ``xunit1``
         family, which names each test's file: its id as pytest prints it), and on a retry only
         the tests that failed last time (:data:`RETRY_ONLY_FAILED`: pytest's cache names them).
-        ``--maxfail=0`` undoes a ``-x`` of the command or its ``addopts``: a run that stopped at
-        its first failure left tests unrun that no retry runs, and the step would pass on the
-        failures it saw."""
+        ``--maxfail=0`` undoes a ``-x`` of the command or its ``addopts``, and blocking the
+        plugin ``--sw`` registers undoes a stepwise run (the option stays known, so an
+        ``addopts`` naming it is no usage error): a run that stopped at its first failure left
+        tests unrun that no retry runs, and the step would pass on the failures it saw."""
         words = [Path(word).name for word in command[:3]]
         if words[:1] != ["pytest"] and words[1:3] != ["-m", "pytest"]:
             return None
         return [*command, *(RETRY_ONLY_FAILED if failed is not None else ()), "--maxfail=0",
-                f"--junitxml={folder / REPORT_NAME}", "-o", "junit_family=xunit1"]  # fmt: skip
+                "-p", "no:stepwiseplugin", f"--junitxml={folder / REPORT_NAME}",
+                "-o", "junit_family=xunit1"]  # fmt: skip
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         """The JUnit report :meth:`step_command` named, read as a judged run's is
