@@ -38,6 +38,16 @@ if _TIKTOKEN_CACHE.is_dir():
 _LEAKY_PREFIXES = ("GITHUB_", "INPUT_", "OPENAI_", "RUNNER_", "ACTIONS_", "GH_")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """An expected failure is a failed assertion: an ``xfail`` naming no exception of its own
+    fails on any other error, so a changed signature's TypeError never passes as "still open"."""
+    for item in items:
+        mark = item.get_closest_marker("xfail")
+        if mark is not None and "raises" not in mark.kwargs:
+            kept = pytest.mark.xfail(*mark.args, **mark.kwargs, raises=AssertionError)
+            item.add_marker(kept, append=False)
+
+
 @pytest.fixture(autouse=True)
 def hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Remove the real runner, GitHub and OpenAI variables from every test's environment."""
