@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 from cicd_agent.actions.errors import ModelError
 from cicd_agent.job.pipeline import model_failure_note
 from cicd_agent.model.prompts import fence
-from cicd_agent.modes.analyse_failure import fail_to_pass
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.fix.attempt import model_patches, start
-from cicd_agent.modes.analyse_failure.judge import SandboxVerifier
 from cicd_agent.modes.analyse_failure.prompt import NO_MODEL, TEST_SYSTEM, TestAnswer, build_prompt
 from cicd_agent.modes.analyse_failure.types import FailureOpinion, FailureVerdict
+from cicd_agent.verify import fail_to_pass
 from cicd_agent.verify.contract import FailsThenPasses, Patch, failing_script
+from cicd_agent.verify.judge import SandboxVerifier
 
 if TYPE_CHECKING:
     from contextlib import ExitStack
@@ -101,7 +101,7 @@ def propose_test(
     """The test that comes with a verified fix when no existing test failed before it (a script
     crashed, a type check or a build broke): the model writes one new test file that should fail
     on the failed commit and pass with the fix, and the one verifier judges exactly that claim
-    (:mod:`cicd_agent.modes.analyse_failure.fail_to_pass`). Its verdict, or why none was judged:
+    (:mod:`cicd_agent.verify.fail_to_pass`). Its verdict, or why none was judged:
     a test it refuses is not offered (ModelError is the caller's: it becomes a note)."""
     model = ctx.model
     if model is None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.analysis.unified_diff import file_diff
-from cicd_agent.modes.analyse_failure.policy import MAX_CHANGED_LINES, check_patch
+from cicd_agent.verify.policy import MAX_CHANGED_LINES, check_patch
 
 
 def _edit(path: str) -> str:

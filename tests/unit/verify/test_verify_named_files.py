@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.named_files import named_files
-from cicd_agent.modes.analyse_failure.policy import check_patch
-from cicd_agent.modes.analyse_failure.runner_settings import settings_change
 from cicd_agent.verify.contract import FailingCommand
+from cicd_agent.verify.named_files import named_files
+from cicd_agent.verify.policy import check_patch
+from cicd_agent.verify.runner_settings import settings_change
 
 
 def _edit(path: str) -> str:
