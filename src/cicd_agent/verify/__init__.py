@@ -6,5 +6,6 @@ in-run check's record) or as the reason it was refused. The pieces live here so 
 means the same in every mode that asks; each test runner's part of a judged run (its in-run
 check, its report) lives in its folder under ``runners/``. The fix judge is here too
 (:mod:`.judge`, with :mod:`.policy`, :mod:`.named_files`, :mod:`.runner_settings` and
-:mod:`.fail_to_pass`): whichever mode asks, a patch offered for a failed step is judged alike.
+:mod:`.fail_to_pass`): whichever mode asks, a patch offered for a failed step is judged alike,
+through one call (:func:`.check.check_patch`).
 """

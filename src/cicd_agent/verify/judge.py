@@ -54,7 +54,7 @@ from cicd_agent.verify.contract import (
 )
 from cicd_agent.verify.named_files import named_files
 from cicd_agent.verify.patching import apply_in
-from cicd_agent.verify.policy import PolicyVerdict, check_patch
+from cicd_agent.verify.policy import PolicyVerdict, policy_verdict
 from cicd_agent.verify.runner_settings import settings_change
 from cicd_agent.verify.script import shell_argv
 
@@ -139,7 +139,7 @@ class SandboxVerifier:
         asks, then the proposal and its verification ask again about the same text."""
         known = self._policies.get(diff)
         if known is None:
-            known = self._policies[diff] = check_patch(
+            known = self._policies[diff] = policy_verdict(
                 diff, self.sandbox.checkout, failing_tests=self._failing_tests, named=self._named,
                 linted=self._lints,
             )  # fmt: skip

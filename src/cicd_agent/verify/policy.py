@@ -112,7 +112,7 @@ class PolicyVerdict:
     paths: tuple[str, ...] = ()
 
 
-def check_patch(
+def policy_verdict(
     diff: str,
     checkout: Path,
     *,

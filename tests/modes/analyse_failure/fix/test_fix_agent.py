@@ -375,13 +375,13 @@ def test_the_policy_reads_each_diff_once_however_often_the_loop_asks(
     from cicd_agent.verify import judge as verify
 
     read: list[str] = []
-    real = verify.check_patch
+    real = verify.policy_verdict
 
     def counting(diff: str, *args: Any, **kwargs: Any) -> Any:
         read.append(diff)
         return real(diff, *args, **kwargs)
 
-    monkeypatch.setattr(verify, "check_patch", counting)
+    monkeypatch.setattr(verify, "policy_verdict", counting)
     project = failing_pytest(tmp_path / "project")
     model_server.call_tools(("run_failing_command", {"diff": project.fix_diff}))
     model_server.call_tools(("propose_patch", {"diff": project.fix_diff, "summary": "fix it"}))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests
-from cicd_agent.verify.policy import check_patch
+from cicd_agent.verify.policy import policy_verdict
 from tests.helpers.gen_tests import PROJECT_PYTHON
 from tests.unit.verify.test_verify_policy import FAILING, _edit_lines
 
@@ -110,7 +110,7 @@ def test_the_failing_test_of_a_sub_project_cannot_be_edited(tmp_path: Path) -> N
     diff = _edit_lines(
         "backend/tests/test_total.py", "    assert 1 + 1 == 3", "    assert 1 + 1 == 2"
     )
-    verdict = check_patch(diff, tmp_path, failing_tests=failing)
+    verdict = policy_verdict(diff, tmp_path, failing_tests=failing)
     assert not verdict.allowed
     assert verdict.reason == "the patch edits the failing test itself (backend/tests/test_total.py)"
 
@@ -124,7 +124,7 @@ def test_a_failing_test_is_known_even_when_pytest_prints_no_summary(tmp_path: Pa
     (tmp_path / "tests" / "test_total.py").write_text(FAILING)
     failing = _test_files(_pytest_output(tmp_path))
     diff = _edit_lines("tests/test_total.py", "    assert 1 + 1 == 3", "    assert 1 + 1 == 2")
-    assert not check_patch(diff, tmp_path, failing_tests=failing).allowed
+    assert not policy_verdict(diff, tmp_path, failing_tests=failing).allowed
 
 
 def test_one_failed_test_without_its_file_protects_every_test_file() -> None:
