@@ -18,14 +18,14 @@ from cicd_agent.modes.analyse_failure.types import FailureOpinion, FailureVerdic
 from cicd_agent.verify.check import check_patch
 from cicd_agent.verify.contract import FailsThenPasses, Patch, failing_script
 from cicd_agent.verify.fail_to_pass import new_test_patch
-from cicd_agent.verify.judge import SandboxVerifier
 
 if TYPE_CHECKING:
     from contextlib import ExitStack
 
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
-    from cicd_agent.verify.contract import FailingCommand, Verification, Verifier
+    from cicd_agent.verify.contract import FailingCommand, Verification
+    from cicd_agent.verify.judge import SandboxVerifier
 
 
 def fix(
@@ -49,7 +49,7 @@ def fix(
 def ask(
     ctx: RunContext[AnalyseFailureOptions],
     verdict: FailureVerdict,
-    verifier: Verifier | None = None,
+    verifier: SandboxVerifier | None = None,
 ) -> FailureOpinion | None:
     """The diagnosis first (it is the mode's answer), then the fix step's tool loop through the
     verifier the fix step opened (handed over by the mode's wiring), which runs even when the
@@ -94,7 +94,7 @@ def ask(
 
 def propose_test(
     ctx: RunContext[AnalyseFailureOptions],
-    verifier: Verifier,
+    verifier: SandboxVerifier,
     failing: FailingCommand,
     fix: Patch,
     root_cause: str,
@@ -107,8 +107,6 @@ def propose_test(
     model = ctx.model
     if model is None:
         return NO_MODEL
-    if not isinstance(verifier, SandboxVerifier):
-        return "no test proposed: the verifier cannot run tests here"
     redact = ctx.redactor.redact
     user = "\n\n".join((
         fence("failing command", redact(failing_script(failing))),
