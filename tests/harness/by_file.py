@@ -27,7 +27,6 @@ LONG = (
     # real buildah builds, most of their time spent waiting on the builder and its time limits
     "tests/modes/build/",
     # real toolchains and servers
-    "tests/modes/analyse_failure/test_fix_judge_go.py",
     "tests/modes/analyse_failure/test_analyse_failure_quarantine.py",
     "tests/unit/verify/",
     "tests/modes/analyse_failure/",

@@ -11,20 +11,21 @@ from typing import TYPE_CHECKING
 from cicd_agent.actions.errors import ModelError
 from cicd_agent.job.pipeline import model_failure_note
 from cicd_agent.model.prompts import fence
-from cicd_agent.modes.analyse_failure import fail_to_pass
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.fix.attempt import model_patches, start
-from cicd_agent.modes.analyse_failure.judge import SandboxVerifier
 from cicd_agent.modes.analyse_failure.prompt import NO_MODEL, TEST_SYSTEM, TestAnswer, build_prompt
 from cicd_agent.modes.analyse_failure.types import FailureOpinion, FailureVerdict
+from cicd_agent.verify.check import check_patch
 from cicd_agent.verify.contract import FailsThenPasses, Patch, failing_script
+from cicd_agent.verify.fail_to_pass import new_test_patch
 
 if TYPE_CHECKING:
     from contextlib import ExitStack
 
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
-    from cicd_agent.verify.contract import FailingCommand, Verification, Verifier
+    from cicd_agent.verify.contract import FailingCommand, Verification
+    from cicd_agent.verify.judge import SandboxVerifier
 
 
 def fix(
@@ -48,7 +49,7 @@ def fix(
 def ask(
     ctx: RunContext[AnalyseFailureOptions],
     verdict: FailureVerdict,
-    verifier: Verifier | None = None,
+    verifier: SandboxVerifier | None = None,
 ) -> FailureOpinion | None:
     """The diagnosis first (it is the mode's answer), then the fix step's tool loop through the
     verifier the fix step opened (handed over by the mode's wiring), which runs even when the
@@ -93,7 +94,7 @@ def ask(
 
 def propose_test(
     ctx: RunContext[AnalyseFailureOptions],
-    verifier: Verifier,
+    verifier: SandboxVerifier,
     failing: FailingCommand,
     fix: Patch,
     root_cause: str,
@@ -101,13 +102,11 @@ def propose_test(
     """The test that comes with a verified fix when no existing test failed before it (a script
     crashed, a type check or a build broke): the model writes one new test file that should fail
     on the failed commit and pass with the fix, and the one verifier judges exactly that claim
-    (:mod:`cicd_agent.modes.analyse_failure.fail_to_pass`). Its verdict, or why none was judged:
+    (:func:`cicd_agent.verify.check.check_patch`). Its verdict, or why none was judged:
     a test it refuses is not offered (ModelError is the caller's: it becomes a note)."""
     model = ctx.model
     if model is None:
         return NO_MODEL
-    if not isinstance(verifier, SandboxVerifier):
-        return "no test proposed: the verifier cannot run tests here"
     redact = ctx.redactor.redact
     user = "\n\n".join((
         fence("failing command", redact(failing_script(failing))),
@@ -115,7 +114,7 @@ def propose_test(
         fence("verified patch", redact(fix.diff)),
     ))  # fmt: skip
     answer = model.ask(TestAnswer, system=TEST_SYSTEM, user=user, tier="model", temperature=0.1)
-    patch = fail_to_pass.new_test_patch(answer.path, answer.content, verifier.sandbox.checkout)
+    patch = new_test_patch(answer.path, answer.content, verifier.sandbox.checkout)
     if isinstance(patch, str):
         return f"the model's test was refused: {patch}"
-    return fail_to_pass.judge(verifier, FailsThenPasses(patch, answer.path, fix))
+    return check_patch(verifier, FailsThenPasses(patch, answer.path, fix))

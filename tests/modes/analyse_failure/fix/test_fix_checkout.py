@@ -1,5 +1,5 @@
 """The fix step runs only on the failed commit's checkout, with nothing changed (the verifier
-itself: tests/modes/analyse_failure/test_judge.py)."""
+itself: tests/unit/verify/test_judge.py)."""
 
 from __future__ import annotations
 

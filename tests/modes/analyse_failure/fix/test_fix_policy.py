@@ -1,6 +1,6 @@
 """The fix step's side of the fix policy: the patch read back from the copy (``tree_diff``) and the
 failing tests it must not edit, as the step reads them from the failed log (the policy itself:
-tests/modes/analyse_failure/test_verify_policy.py)."""
+tests/unit/verify/test_verify_policy.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests
-from cicd_agent.modes.analyse_failure.policy import check_patch
+from cicd_agent.verify.policy import policy_verdict
 from tests.helpers.gen_tests import PROJECT_PYTHON
-from tests.modes.analyse_failure.test_verify_policy import FAILING, _edit_lines
+from tests.unit.verify.test_verify_policy import FAILING, _edit_lines
 
 
 def test_a_tree_diff_reads_back_only_what_changed_and_refuses_what_it_cannot_show(
@@ -110,7 +110,7 @@ def test_the_failing_test_of_a_sub_project_cannot_be_edited(tmp_path: Path) -> N
     diff = _edit_lines(
         "backend/tests/test_total.py", "    assert 1 + 1 == 3", "    assert 1 + 1 == 2"
     )
-    verdict = check_patch(diff, tmp_path, failing_tests=failing)
+    verdict = policy_verdict(diff, tmp_path, failing_tests=failing)
     assert not verdict.allowed
     assert verdict.reason == "the patch edits the failing test itself (backend/tests/test_total.py)"
 
@@ -124,7 +124,7 @@ def test_a_failing_test_is_known_even_when_pytest_prints_no_summary(tmp_path: Pa
     (tmp_path / "tests" / "test_total.py").write_text(FAILING)
     failing = _test_files(_pytest_output(tmp_path))
     diff = _edit_lines("tests/test_total.py", "    assert 1 + 1 == 3", "    assert 1 + 1 == 2")
-    assert not check_patch(diff, tmp_path, failing_tests=failing).allowed
+    assert not policy_verdict(diff, tmp_path, failing_tests=failing).allowed
 
 
 def test_one_failed_test_without_its_file_protects_every_test_file() -> None:

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.judge import SandboxVerifier
-from cicd_agent.modes.analyse_failure.policy import check_patch
-from cicd_agent.modes.analyse_failure.runner_settings import settings_change
 from cicd_agent.runners.pytest.evidence import missing_evidence
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.verify.contract import FailingCommand, Patch
+from cicd_agent.verify.judge import SandboxVerifier
+from cicd_agent.verify.policy import policy_verdict
+from cicd_agent.verify.runner_settings import settings_change
 from tests.helpers.fix_projects import (
     CALC,
     CALC_EXIT_ZERO,
@@ -154,7 +154,7 @@ def test_the_runners_settings_set_from_the_tool_table_are_refused(tmp_path: Path
 @pytest.mark.parametrize("path", ["pytest.ini", "tests/pytest.ini", ".pytest.ini", "tox.ini"])
 def test_a_runners_own_settings_file_is_refused_by_the_policy(tmp_path: Path, path: str) -> None:
     diff = f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n@@ -1 +1 @@\n-old\n+new\n"
-    verdict = check_patch(diff, tmp_path, failing_tests=["tests/test_ops.py"])
+    verdict = policy_verdict(diff, tmp_path, failing_tests=["tests/test_ops.py"])
     assert not verdict.allowed
     assert verdict.reason == f"the patch edits the test runner's settings ({path})"
 
@@ -344,7 +344,7 @@ def test_an_entry_point_plugin_added_by_the_patch_is_not_verified(tmp_path: Path
     "path", ["x.egg-info/entry_points.txt", "src/X.Dist-Info/entry_points.txt", "hook.pth"]
 )
 def test_every_package_metadata_path_is_refused(tmp_path: Path, path: str) -> None:
-    verdict = check_patch(_new_file(path, "[pytest11]\nx = x\n"), tmp_path,
+    verdict = policy_verdict(_new_file(path, "[pytest11]\nx = x\n"), tmp_path,
                           failing_tests=["tests/test_ops.py"])  # fmt: skip
     assert not verdict.allowed
     assert verdict.reason.startswith("the patch edits a package's metadata"), verdict.reason
@@ -523,7 +523,7 @@ def test_a_conftest_behind_a_link_pins_its_target(tmp_path: Path) -> None:
     (tmp_path / "qa" / "hooks.py").write_text("X = 1\n")
     (tmp_path / "conftest.py").symlink_to("qa/hooks.py")
     diff = _edit_file("qa/hooks.py", "X = 1\n", "X = 1\n" + PASS_EVERYTHING)
-    verdict = check_patch(diff, tmp_path, failing_tests=["tests/test_ops.py"])
+    verdict = policy_verdict(diff, tmp_path, failing_tests=["tests/test_ops.py"])
     assert not verdict.allowed
     assert verdict.reason == (
         "the patch edits the test runner's settings through a link (conftest.py)"

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.judge import SandboxVerifier
-from cicd_agent.modes.analyse_failure.policy import check_patch
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 from cicd_agent.verify.contract import FailingCommand, Patch, Verification, checked
+from cicd_agent.verify.judge import SandboxVerifier
+from cicd_agent.verify.policy import policy_verdict
 from tests.helpers.fix_projects import (
     CALC,
     CALC_EXIT_ZERO,
@@ -388,13 +388,13 @@ def test_no_conftest_may_change_even_when_the_failing_test_is_known(
     tmp_path: Path, path: str
 ) -> None:
     diff = f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n@@ -1 +1 @@\n-old\n+new\n"
-    assert not check_patch(diff, tmp_path, failing_tests=[FAILING_TEST]).allowed
+    assert not policy_verdict(diff, tmp_path, failing_tests=[FAILING_TEST]).allowed
 
 
 @pytest.mark.parametrize("path", [".gitattributes", "src/.gitattributes"])
 def test_a_fix_never_edits_gitattributes(tmp_path: Path, path: str) -> None:
     diff = f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n@@ -1 +1 @@\n-old\n+new\n"
-    verdict = check_patch(diff, tmp_path, failing_tests=[FAILING_TEST])
+    verdict = policy_verdict(diff, tmp_path, failing_tests=[FAILING_TEST])
     assert not verdict.allowed
     assert verdict.reason == f"the patch edits a file that governs review ({path})"
 
@@ -553,7 +553,7 @@ def test_a_module_that_would_run_in_pytests_place_is_refused(tmp_path: Path, pat
     diff = _new_lines(path, ["def main():", "    return 0"]).replace(
         f"--- a/{path}", "new file mode 100644\n--- /dev/null"
     )
-    verdict = check_patch(diff, tmp_path, failing_tests=[FAILING_TEST])
+    verdict = policy_verdict(diff, tmp_path, failing_tests=[FAILING_TEST])
     assert not verdict.allowed
     assert "would run in pytest's place" in verdict.reason, verdict.reason
 
@@ -784,7 +784,7 @@ def test_a_module_that_runs_before_the_in_run_check_is_refused(tmp_path: Path, p
     diff = _new_lines(path, ["print('before the in-run check')"]).replace(
         f"--- a/{path}", "new file mode 100644\n--- /dev/null"
     )
-    verdict = check_patch(diff, tmp_path, failing_tests=[FAILING_TEST])
+    verdict = policy_verdict(diff, tmp_path, failing_tests=[FAILING_TEST])
     assert not verdict.allowed
     assert "before the fix step's in-run check loads" in verdict.reason, verdict.reason
 
@@ -792,7 +792,7 @@ def test_a_module_that_runs_before_the_in_run_check_is_refused(tmp_path: Path, p
 def test_a_module_named_like_a_library_inside_a_package_may_be_fixed(tmp_path: Path) -> None:
     """``calc/json.py`` is ``calc.json``: no folder on ``sys.path`` makes it ``json``."""
     commit_project(tmp_path, {**CALC, "calc/json.py": ""})
-    verdict = check_patch(_new_lines("calc/json.py", ["X = 1"]), tmp_path)
+    verdict = policy_verdict(_new_lines("calc/json.py", ["X = 1"]), tmp_path)
     assert verdict.allowed, verdict.reason
 
 
@@ -869,7 +869,7 @@ def test_a_lint_failure_is_not_fixed_by_loosening_the_linter(
 )  # fmt: skip
 def test_a_linters_own_settings_file_is_refused(tmp_path: Path, path: str) -> None:
     diff = f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n@@ -1 +1 @@\n-a\n+b\n"
-    verdict = check_patch(diff, tmp_path)
+    verdict = policy_verdict(diff, tmp_path)
     assert not verdict.allowed
     assert verdict.reason.startswith("the patch edits a linter's settings"), verdict.reason
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.analysis.unified_diff import file_diff
-from cicd_agent.modes.analyse_failure.policy import MAX_CHANGED_LINES, check_patch
+from cicd_agent.verify.policy import MAX_CHANGED_LINES, policy_verdict
 
 
 def _edit(path: str) -> str:
@@ -35,7 +35,7 @@ def checkout(tmp_path: Path) -> Path:
 
 
 def test_an_ordinary_edit_is_allowed(checkout: Path) -> None:
-    verdict = check_patch(_edit("src/app.py"), checkout)
+    verdict = policy_verdict(_edit("src/app.py"), checkout)
     assert verdict.allowed and verdict.paths == ("src/app.py",)
 
 
@@ -103,21 +103,21 @@ def test_an_ordinary_edit_is_allowed(checkout: Path) -> None:
     ],
 )
 def test_attacks_are_refused_with_their_reason(checkout: Path, diff: str, reason: str) -> None:
-    verdict = check_patch(diff, checkout)
+    verdict = policy_verdict(diff, checkout)
     assert not verdict.allowed
     assert verdict.reason == reason
 
 
 def test_a_patch_to_the_failing_test_itself_is_refused(checkout: Path) -> None:
     diff = _edit("tests/test_app.py")
-    verdict = check_patch(diff, checkout, failing_tests=["tests/test_app.py"])
+    verdict = policy_verdict(diff, checkout, failing_tests=["tests/test_app.py"])
     assert verdict.reason == "the patch edits the failing test itself (tests/test_app.py)"
 
 
 def test_a_patch_to_another_test_is_refused_too(checkout: Path) -> None:
     """pytest imports every test module before the failing test runs: another test can
     replace the code under test at import, so a fix changes no test at all."""
-    verdict = check_patch(
+    verdict = policy_verdict(
         _edit("tests/test_app.py"), checkout, failing_tests=["tests/test_other.py"]
     )
     assert verdict.reason == (
@@ -142,24 +142,24 @@ def test_no_test_file_changes_when_the_log_names_no_failing_test(checkout: Path,
     """With no failing test known (``-rN``, jest names without a file) any test file may be
     the one the fix is judged by (and any may replace the code under test); a source file may
     still change."""
-    verdict = check_patch(_edit(path), checkout)
+    verdict = policy_verdict(_edit(path), checkout)
     assert verdict.reason == (
         f"the patch edits a test file ({path}): tests judge the fix, and any test module "
         "pytest imports can replace the code under test"
     )
-    assert check_patch(_edit("pkg/app.py"), checkout).allowed
+    assert policy_verdict(_edit("pkg/app.py"), checkout).allowed
 
 
 def test_a_patch_above_the_size_cap_is_refused(checkout: Path) -> None:
     old = "".join(f"line {n}\n" for n in range(MAX_CHANGED_LINES))
     new = "".join(f"line {n} changed\n" for n in range(MAX_CHANGED_LINES))
-    verdict = check_patch(file_diff("src/app.py", old, new), checkout)
+    verdict = policy_verdict(file_diff("src/app.py", old, new), checkout)
     assert not verdict.allowed
     assert verdict.reason == (
         f"the patch changes {2 * MAX_CHANGED_LINES} lines (at most {MAX_CHANGED_LINES} are offered)"
     )
     small = file_diff("src/app.py", old, old.replace("line 7\n", "line seven\n"))
-    assert check_patch(small, checkout).allowed
+    assert policy_verdict(small, checkout).allowed
 
 
 _OPS_FIX = _edit("calc/ops.py")
@@ -206,7 +206,7 @@ _RENAME_TEST = (
     ],
 )
 def test_every_header_git_applies_passes_the_policy(checkout: Path, diff: str, reason: str) -> None:
-    verdict = check_patch(diff, checkout, failing_tests=["tests/test_ops.py"])
+    verdict = policy_verdict(diff, checkout, failing_tests=["tests/test_ops.py"])
     assert not verdict.allowed
     assert verdict.reason == reason
 
@@ -220,7 +220,7 @@ def test_the_paths_are_the_files_git_would_write(checkout: Path) -> None:
         "diff --git a/src/old.py b/src/old.py\ndeleted file mode 100644\n--- a/src/old.py\n"
         "+++ /dev/null\n@@ -1 +0,0 @@\n-old\n"
     )
-    verdict = check_patch(_edit("src/app.py") + created + deleted, checkout)
+    verdict = policy_verdict(_edit("src/app.py") + created + deleted, checkout)
     assert verdict.allowed, verdict.reason
     assert verdict.paths == ("src/app.py", "calc/new.py", "src/old.py")
 
@@ -257,7 +257,7 @@ def _edit_lines(path: str, old: str = "old", new: str = "new") -> str:
 def test_lock_files_of_every_ecosystem_are_refused(tmp_path: Path, lock: str) -> None:
     """Attack: a patch swapping pinned checksums in a lock file the list did not name
     (Terraform's provider hashes, Deno's, pixi's, Bazel's module lock, Julia's manifest)."""
-    verdict = check_patch(_edit_lines(lock), tmp_path)
+    verdict = policy_verdict(_edit_lines(lock), tmp_path)
     assert not verdict.allowed
     assert verdict.reason == f"the patch edits a lock file ({lock})"
 
@@ -271,7 +271,7 @@ def test_a_fix_never_edits_what_governs_review(tmp_path: Path, path: str) -> Non
     a folder) or ``AGENTS.md`` (instructions for the next review). The fix is verified (the
     failing command passes) and offered one click from a merge, which loosens every later
     review; verifying it proves nothing about those files."""
-    assert not check_patch(_edit_lines(path), tmp_path).allowed
+    assert not policy_verdict(_edit_lines(path), tmp_path).allowed
 
 
 def test_a_checkout_git_cannot_list_nested_thousands_deep_gets_a_verdict(tmp_path: Path) -> None:
@@ -288,7 +288,7 @@ def test_a_checkout_git_cannot_list_nested_thousands_deep_gets_a_verdict(tmp_pat
             deep.mkdir()
         (deep / "pytest.ini").symlink_to(tmp_path / "ci.txt")
         diff = "diff --git a/ci.txt b/ci.txt\n--- a/ci.txt\n+++ b/ci.txt\n@@ -1 +1 @@\n-a\n+b\n"
-        verdict = check_patch(diff, tmp_path)
+        verdict = policy_verdict(diff, tmp_path)
     finally:  # a recursive delete of this tree would crash
         remove_tree(tmp_path / "deps")
     assert not verdict.allowed

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.named_files import named_files
-from cicd_agent.modes.analyse_failure.policy import check_patch
-from cicd_agent.modes.analyse_failure.runner_settings import settings_change
 from cicd_agent.verify.contract import FailingCommand
+from cicd_agent.verify.named_files import named_files
+from cicd_agent.verify.policy import policy_verdict
+from cicd_agent.verify.runner_settings import settings_change
 
 
 def _edit(path: str) -> str:
@@ -28,7 +28,7 @@ def _step(script: str, **env: str) -> FailingCommand:
 
 
 def _reason(path: str, failing: FailingCommand, checkout: Path) -> str:
-    verdict = check_patch(_edit(path), checkout, named=named_files(failing, checkout))
+    verdict = policy_verdict(_edit(path), checkout, named=named_files(failing, checkout))
     return "" if verdict.allowed else verdict.reason
 
 
@@ -131,7 +131,7 @@ def test_code_the_step_does_not_name_as_its_judge_stays_a_fixs(
 )  # fmt: skip
 def test_a_build_runners_command_file_is_refused_by_name(tmp_path: Path, path: str) -> None:
     """Whatever the failing command: a script may run ``make`` too."""
-    verdict = check_patch(_edit(path), tmp_path)
+    verdict = policy_verdict(_edit(path), tmp_path)
     assert verdict.reason == (
         f"the patch edits a build runner's file, which defines what CI runs ({path})"
     )
@@ -141,7 +141,7 @@ def test_a_build_runners_file_behind_a_link_pins_its_target(tmp_path: Path) -> N
     (tmp_path / "ci").mkdir()
     (tmp_path / "ci" / "rules.txt").write_text("old\n")
     (tmp_path / "Makefile").symlink_to("ci/rules.txt")
-    verdict = check_patch(_edit("ci/rules.txt"), tmp_path)
+    verdict = policy_verdict(_edit("ci/rules.txt"), tmp_path)
     assert verdict.reason == "the patch edits the test runner's settings through a link (Makefile)"
 
 
@@ -165,7 +165,7 @@ def test_package_json_scripts_are_the_commands_ci_runs() -> None:
 def test_every_test_module_is_refused_even_when_the_failing_test_is_known(
     tmp_path: Path, path: str
 ) -> None:
-    verdict = check_patch(_edit(path), tmp_path, failing_tests=["tests/test_ops.py"])
+    verdict = policy_verdict(_edit(path), tmp_path, failing_tests=["tests/test_ops.py"])
     assert verdict.reason == (
         f"the patch edits a test file ({path}): tests judge the fix, and any test module "
         "pytest imports can replace the code under test"

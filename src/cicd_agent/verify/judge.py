@@ -1,8 +1,8 @@
 """The one judge of fixes: a patch is offered only if the failed step passes with it, in the sandbox.
 
 :class:`SandboxVerifier` works on copies of the local checkout, which must be the failed run's
-head commit with no tracked file changed (:func:`.fix.attempt.checkout_problem`); otherwise no
-patch could be said to apply to the failed commit. For each patch, in a fresh copy:
+head commit with no tracked file changed (the caller checks that before it opens the sandbox);
+otherwise no patch could be said to apply to the failed commit. For each patch, in a fresh copy:
 
 1. the policy (:mod:`.policy`) reads the patch text; a refused patch never reaches a copy
    (this is the one place it is enforced; :meth:`SandboxVerifier.refusal` lets a tool loop
@@ -37,9 +37,6 @@ from pathlib import Path
 
 from cicd_agent.analysis.known_tools import tools_named
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
-from cicd_agent.modes.analyse_failure.named_files import named_files
-from cicd_agent.modes.analyse_failure.policy import PolicyVerdict, check_patch
-from cicd_agent.modes.analyse_failure.runner_settings import settings_change
 from cicd_agent.runners.import_time import import_time_problem
 from cicd_agent.runners.lookups import running, settings_problem
 from cicd_agent.runners.passing import failing_tests_pass
@@ -55,7 +52,10 @@ from cicd_agent.verify.contract import (
     failing_script,
     rest_script,
 )
+from cicd_agent.verify.named_files import named_files
 from cicd_agent.verify.patching import apply_in
+from cicd_agent.verify.policy import PolicyVerdict, policy_verdict
+from cicd_agent.verify.runner_settings import settings_change
 from cicd_agent.verify.script import shell_argv
 
 RUN_TIMEOUT = 300.0
@@ -139,7 +139,7 @@ class SandboxVerifier:
         asks, then the proposal and its verification ask again about the same text."""
         known = self._policies.get(diff)
         if known is None:
-            known = self._policies[diff] = check_patch(
+            known = self._policies[diff] = policy_verdict(
                 diff, self.sandbox.checkout, failing_tests=self._failing_tests, named=self._named,
                 linted=self._lints,
             )  # fmt: skip
