@@ -17,6 +17,7 @@ import pytest
 
 from cicd_agent.analysis.known_tools import TOOLS, KnownTool
 from cicd_agent.local import zizmor
+from cicd_agent.modes.deploy_gate import collect as deploy_gate_collect
 from tests.corpus.runner_log import Job, Step, render
 from tests.fixtures.gentests_project.build import make_repo
 from tests.git_builder import GitRepoBuilder
@@ -97,8 +98,9 @@ def test_zizmor_missing_says_it_could_not_run(
 
     ran = run_cli(argv, tmp_path / "ran", _env(tmp_path))
     monkeypatch.setattr(zizmor, "zizmor_binary", lambda: None)
-    # deploy-gate asks through the API, which holds the name it was given
-    monkeypatch.setattr("cicd_agent.modes.deploy_gate.collect.zizmor_binary", lambda: None)
+    # deploy-gate holds the name it imported (imported above, before the patch: importing it
+    # under the patch bound the missing zizmor for every later test of the process)
+    monkeypatch.setattr(deploy_gate_collect, "zizmor_binary", lambda: None)
     missing = run_cli(argv, tmp_path / "missing", _env(tmp_path))
 
     assert ran.document is not None, ran.stderr
