@@ -43,7 +43,7 @@ def test_an_eslint_older_than_6_8_is_named_with_its_version_and_the_fix(tmp_path
     tools = {t["tool"]: t["could_not_run"] for t in done.document["tools"]}
     assert tools.get("eslint") == (
         "eslint 6.0 is older than 6.8, which cicd-agent's run needs "
-        "(`--error-on-unmatched-pattern`): upgrade it in the project"
+        "(`--no-error-on-unmatched-pattern`): upgrade it in the project"
     ), tools
 
 

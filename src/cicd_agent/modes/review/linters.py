@@ -310,7 +310,7 @@ def _too_old(plan: Planned, output: str, checkout: Path) -> str:
     older = version and version < (6, 8)  # the checkout's manifest may say anything
     named = f"eslint {version[0]}.{version[1]}" if older else "this eslint"
     return (f"{named} is older than 6.8, which cicd-agent's run needs "
-            "(`--error-on-unmatched-pattern`): upgrade it in the project")  # fmt: skip
+            "(`--no-error-on-unmatched-pattern`): upgrade it in the project")  # fmt: skip
 
 
 def _fixed_texts(ctx: RunContext[ReviewOptions], hits: Sequence[LintHit]) -> dict[str, str]:
