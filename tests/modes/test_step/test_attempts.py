@@ -187,3 +187,18 @@ def test_attack_a_stepwise_addopts_stops_the_first_run_past_maxfail(
     found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
     assert found.failing == ("tests/test_stop.py::test_b_always_broken",)
     assert not found.passed
+
+
+def test_a_command_the_shell_cannot_find_is_said_so(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """A new user's `npm tset`: the shell's exit 127 (no such command) was said as "no runner's
+    cicd-agent reads", naming runners, not the typo."""
+    repo = GitRepoBuilder(tmp_path_factory.mktemp("typo") / "project")
+    repo.commit("readme", {"README.md": "x\n"})
+    (first,) = run_attempts(["sh", "-c", "no-such-test-runner --all"], 1, cwd=repo.path,
+                            run=JobRun(_ENV))  # fmt: skip
+    assert first.exit_status == 127
+    said = first.doubt
+    assert "no such command" in said and "check its name" in said, said
+    assert "no runner's cicd-agent reads" not in said

@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from cicd_agent.job.repo_config import QuarantineEntry
 
 
+SHELL_MISSES = {126: "a command it cannot run", 127: "no such command"}
+"""What a POSIX shell's exit statuses 126 and 127 say about the command it was given."""
+
+
 @dataclass(frozen=True)
 class Attempt:
     """One run of the step (the first) or of its failed tests (a retry)."""
@@ -47,6 +51,10 @@ class Attempt:
         failed = [test for test, passed in self.outcomes.items() if not passed]
         if self.exit_status == 0 and failed:
             return f"it exited 0 although its report names {len(failed)} failed test(s)"
+        if self.exit_status in SHELL_MISSES and not self.outcomes:
+            return (f"it exited {self.exit_status}, the shell's status for "
+                    f"{SHELL_MISSES[self.exit_status]}: install it before this step, or check "
+                    "its name (its own output above says which)")  # fmt: skip
         if self.exit_status != 0 and not self.outcomes and self.unread:
             return (f"it exited {self.exit_status}, and {self.unread}: its tests were neither "
                     "counted nor retried (its own output above says what failed)")  # fmt: skip
