@@ -351,6 +351,6 @@ def _inline(line: str, colour: bool) -> str:
         line = f"{BOLD}{line}{RESET}" if colour else line
     line = _STRONG.sub(lambda m: f"{BOLD}{m.group(1)}{RESET}" if colour else m.group(1), line)
     line = _LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})", line)
-    pieces = _CODE.split(line)  # prose, code, prose, …: escapes mean nothing inside code
-    pieces[::2] = [_ESCAPE.sub(r"\1", piece) for piece in pieces[::2]]
-    return html.unescape("".join(pieces)).replace(_ZWSP, "")
+    pieces = _CODE.split(line)  # prose, code, prose, …: escapes and entities mean nothing
+    pieces[::2] = [html.unescape(_ESCAPE.sub(r"\1", piece)) for piece in pieces[::2]]  # in code
+    return "".join(pieces).replace(_ZWSP, "")

@@ -185,3 +185,10 @@ def test_a_local_annotation_the_summary_already_says_is_not_repeated() -> None:
     assert stream.getvalue().endswith("a.py:2: warning: careful\n")
 
 
+
+
+def test_an_entity_inside_code_is_shown_as_written() -> None:
+    """escape-html's failing test: expected `&amp;`, actual `&amp`. GitHub shows a code span's
+    text as written; the terminal decoded both to "&", so the two values read the same."""
+    shown = plain_text("- expected `&amp;`, actual `&amp` (one &amp; two)\n")
+    assert shown == "- expected &amp;, actual &amp (one & two)\n"
