@@ -159,6 +159,10 @@ class GitRepo:
             if not git.installed():  # not "not a repository": the fix is another
                 raise UsageError("git could not run: it is not installed.",
                                  hint="Install git on the runner, on PATH.") from exc  # fmt: skip
+            top = _enclosing_checkout(Path(path))
+            if top is not None:
+                raise UsageError(f"{path} is a folder inside the repository at {top}.",
+                                 hint=f"Point --repo at {top}.") from exc  # fmt: skip
             raise UsageError(
                 f"{path} is not a git repository.",
                 hint="Point --repo (or GITHUB_WORKSPACE) at a checkout with history.",
@@ -409,3 +413,12 @@ class GitRepo:
             return False
         self._commits.clear()
         return done.ok
+
+
+def _enclosing_checkout(path: Path) -> Path | None:
+    """The nearest folder above ``path`` holding a ``.git``, the repository a user who named a
+    folder inside it meant (only named in the error: nothing of it is read)."""
+    for folder in path.absolute().parents:
+        if (folder / ".git").exists():
+            return folder
+    return None

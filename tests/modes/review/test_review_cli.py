@@ -547,3 +547,18 @@ def test_one_secret_scan_serves_the_risk_floor_and_the_findings(
     assert _secret_paths(outputs) == {"src/settings.py"}
     assert outputs["risk_level"] == "critical", summary
     assert len(scans) == 1
+
+
+def test_a_folder_inside_the_repository_names_its_top_folder(
+    repo: tuple[GitRepoBuilder, str, str], tmp_path: Path
+) -> None:
+    """A new user's `--repo ./match`, a folder of the repository: "not a git repository" named
+    no fix; git's search stops at the folder given, so the fix is its top folder."""
+    builder, base, _ = repo
+    inside = builder.path / "sub"
+    inside.mkdir()
+    code, _, stderr = run(["review", "--repo", str(inside), "--base", base, "--provider", "none"],
+                          {}, tmp_path)  # fmt: skip
+    assert code == 2, stderr
+    assert f"{inside} is a folder inside the repository at {builder.path}" in stderr, stderr
+    assert len(stderr.splitlines()) == 1
