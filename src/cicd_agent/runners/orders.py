@@ -1,7 +1,8 @@
 """What the test step's flaky-test fixer asks of a runner (:class:`RunsInOrder`): its tests run
 in an order of the fixer's choosing, in the sandbox, and a set-up moved from one test into
 another, written in the runner's language. A runner that has it implements it in its folder;
-:attr:`cicd_agent.runners.table.Row.in_order` names those that do (pytest's)."""
+:attr:`cicd_agent.runners.table.Row.in_order` names those that do (pytest's, go
+test's)."""
 
 from __future__ import annotations
 
@@ -53,7 +54,8 @@ class RunsInOrder(Protocol):
         ...
 
     def file_of(self, test: str) -> str:
-        """The file ``test`` (an id) is written in, relative to the checkout."""
+        """The file ``test`` (an id) is written in, relative to the checkout; "" when the id
+        does not say (go's names a package): no patch of it is then written."""
         ...
 
     def set_up_of(self, texts: Mapping[str, str], donor: str, victim: str) -> SetUp:
