@@ -1,18 +1,31 @@
-"""The flaky-test fixer's runs of go test, on a real Go module (standard library only), every
-run in the sandbox: chosen tests of a package run in a chosen order in one process (a package
-variable one test sets reaches the next), the command's own ``-shuffle`` switched off."""
+"""The flaky-test fixer on go test, on a real Go module (standard library only), every run in
+the sandbox: chosen tests of a package run in a chosen order in one process (a package
+variable one test sets reaches the next), the command's own ``-shuffle`` switched off; a victim
+of a package variable is ``order-dependent`` with its polluter found by bisection; a test that
+fails at random is ``not-order-dependent`` with its rate; no patch is claimed (go's part of
+the fix is not written) and the row says so."""
 
 from __future__ import annotations
 
+import io
+import json
 import os
 from pathlib import Path
 
-from cicd_agent.modes.test_step.fixer import BUDGET
+import pytest
+
+from cicd_agent.cli import main
+from cicd_agent.local import test_history
+from cicd_agent.modes.test_step.dependence import Runs
+from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
+from cicd_agent.modes.test_step.mode import NAME
 from cicd_agent.runners.go.orders import GoOrders
 from cicd_agent.runners.go.sessions import GoSandbox, package_folder
 from cicd_agent.runners.table import TABLE
 from cicd_agent.verify.orders import OrderedRuns
 from tests.git_builder import GitRepoBuilder
+from tests.harness.payloads import example, write_event
+from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_go
 
 MODE = """package calc
@@ -139,3 +152,86 @@ def test_a_go_package_is_found_only_in_its_own_module() -> None:
     assert package_folder("example.com/m", "example.com/mother/calc") is None
     assert package_folder("example.com/m", "example.com/m/../../etc") is None
     assert package_folder("", "calc") is None
+
+
+@needs_go
+def test_a_go_victim_is_order_dependent_with_its_polluter_found_by_bisection(
+    tmp_path: Path,
+) -> None:
+    """The victim (an external test package's) fails after the polluter (a package variable
+    set) and passes alone: ``order-dependent``, the polluter named by bisection over the tests
+    before it; no patch is claimed and the row says why."""
+    repo, orders = _runs(tmp_path, PROJECT)
+    command = orders.command(["go", "test", "./..."])
+    assert command is not None
+    with orders.sandbox(repo.path, ENVIRON) as sandbox:
+        runs = OrderedRuns(orders, sandbox, command, budget=BUDGET)
+        fixes, why = fix_flaky(runs, [VICTIM_ID], trusted=True)
+    assert why == ""
+    (fixed,) = fixes
+    assert (fixed.test, fixed.kind, fixed.related_test) == (VICTIM_ID, "order-dependent",
+                                                            POLLUTER_ID)  # fmt: skip
+    assert fixed.runs_before == Runs(4, 4, (POLLUTER_ID, VICTIM_ID))
+    assert "found by bisection over the 3 test(s) before it" in fixed.evidence
+    assert (fixed.status, fixed.patch) == ("none", "")
+    assert "no fix: patches of a test" in fixed.evidence
+    assert "not written for go test" in fixed.evidence
+    assert runs.sessions < 30
+
+
+@needs_go
+def test_a_go_test_failing_at_random_is_not_order_dependent_with_its_rate(tmp_path: Path) -> None:
+    """A test that fails one run in two (math/rand seeded by the clock) runs alike alone and
+    after the others: ``not-order-dependent``, its k of N over reruns alone; with a model at
+    hand, the model is not asked (no file of the test is known to rewrite) and the row says
+    so."""
+    repo, orders = _runs(tmp_path, {**PROJECT, "calc/r_test.go": RANDOM})
+    command = orders.command(["go", "test", "./..."])
+    assert command is not None
+    with orders.sandbox(repo.path, ENVIRON) as sandbox:
+        runs = OrderedRuns(orders, sandbox, command, budget=BUDGET)
+        fixes, _ = fix_flaky(runs, ["example.com/m/calc.TestSometimes"], trusted=True,
+                             propose=_never_asked)  # fmt: skip
+    (fixed,) = fixes
+    assert (fixed.kind, fixed.related_test, fixed.status) == ("not-order-dependent", "", "none")
+    assert fixed.runs_before.runs == 20 and 0 < fixed.runs_before.failed < 20, fixed
+    assert f"failed {fixed.runs_before.failed} of 20 rerun(s) alone" in fixed.evidence
+    assert "no model fix: patches of a test" in fixed.evidence  # no file to give the model
+
+
+def _never_asked(test: str, path: str, text: str, said: str) -> tuple[str, str] | None:
+    raise AssertionError(f"the model was asked to rewrite {path!r} for {test}")
+
+
+@needs_go
+@needs_sandbox
+def test_the_test_step_on_go_test_classifies_its_flaky_victim(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``test-step --fix-flaky suggest -- go test ./...`` on a push: the victim fails in the
+    written order, passes on retry (flaky), and its row names the polluter; it said "go test
+    does not run tests in orders of the fixer's choosing" before."""
+    repo = GitRepoBuilder(tmp_path / "mod")
+    base = repo.commit("base", {"README.md": "m\n"})
+    head = repo.commit("go", PROJECT)
+    payload = {**example("push"), "before": base, "after": head}
+    monkeypatch.setattr(test_history, "DEFAULT_FILE", tmp_path / "history.jsonl")
+    summary = tmp_path / "summary.md"
+    keep = {k: os.environ[k] for k in ("GOCACHE", "GOPATH", "GOMODCACHE") if k in os.environ}
+    environ = {"GITHUB_EVENT_NAME": "push", "GITHUB_WORKSPACE": str(repo.path),
+               "GITHUB_EVENT_PATH": str(write_event(tmp_path, payload)),
+               "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_REF_NAME": "main",
+               "GITHUB_WORKFLOW_REF": "octocat/Hello-World/.github/workflows/ci.yml@refs/heads/main",
+               "GITHUB_JOB": "tests", "GITHUB_RUN_ID": "41", "RUNNER_TEMP": str(tmp_path),
+               "PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(tmp_path)),
+               "GOPROXY": "off", **keep}  # fmt: skip
+    out = io.StringIO()
+    code = main([NAME, "--retries", "1", "--flaky", "pass", "--fix-flaky", "suggest", "--json",
+                 "--", "go", "test", "./..."], environ, out)  # fmt: skip
+    text = summary.read_text(encoding="utf-8")
+    assert code == 0, text
+    (row,) = json.loads(out.getvalue())["flaky_fixes"]
+    assert (row["test"], row["kind"], row["related_test"]) == (VICTIM_ID, "order-dependent",
+                                                               POLLUTER_ID), text  # fmt: skip
+    assert row["status"] == "none" and "not written for go test" in row["evidence"]
+    assert "does not run tests in orders" not in text

@@ -24,7 +24,9 @@ suite still passes in its written order, and the mutation check still sees it fa
 copy of the code it calls (a rewrite the check cannot judge is not held); a rewrite that
 checks less, or changes more of the file than the test's own function and its imports (the
 other tests, which nothing here reruns or mutates), is ``refuted``. Never ``verified``: a model
-wrote it. With no model, no fix of it is claimed.
+wrote it. With no model, no fix of it is claimed. A runner whose test names do not say the
+test's file (go test's name its package) is classified alike, and its row says why no patch
+is written (:meth:`~cicd_agent.runners.orders.RunsInOrder.set_up_of`'s reason).
 """
 
 from __future__ import annotations
@@ -107,6 +109,8 @@ def _fixed(runner: OrderedRuns, found: Classified, order: Sequence[str], trusted
                          "a model's patch, held to reruns, and no model was given")  # fmt: skip
         return none
     path = runner.orders.file_of(test)
+    if not path:  # its id names no file (go test's): nothing to patch, no cleaner looked for
+        return _said(none, f"no fix: {_unmovable(runner, found.related, test)}")
     failing = tuple(found.before.order)
     tried: list[str] = []
     refuted: FlakyFix | None = None
@@ -146,6 +150,8 @@ def _model_fixed(
     suite's written order and the mutation check (module doc)."""
     test, path = found.test, runner.orders.file_of(found.test)
     none = FlakyFix(test, found.kind, "", "none", "", found.before, Runs(0, 0), found.evidence)
+    if not path:
+        return _said(none, f"no model fix: {_unmovable(runner, '', test)}")
     needed = reruns_needed(found.before.failed, found.before.runs)
     original = runner.text(path)
     if needed is None or original is None:
@@ -184,6 +190,11 @@ def _model_fixed(
                     "the suite passed in its written order, no other test failing; mutation "
                     f"check: {mutation}; checked, not verified: a model wrote it",
                     files=patched)  # fmt: skip
+
+
+def _unmovable(runner: OrderedRuns, donor: str, test: str) -> str:
+    """Why no patch of ``test`` is written where the runner names no file of it."""
+    return runner.orders.set_up_of({}, donor, test).why_not or "its file is not known"
 
 
 def _said(fix: FlakyFix, more: str) -> FlakyFix:
