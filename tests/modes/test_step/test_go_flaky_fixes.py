@@ -128,6 +128,33 @@ def test_go_runs_the_chosen_tests_of_a_package_in_the_chosen_order_in_one_proces
         assert runs.passes(["example.com/m/calc.TestNoSuch"]) == {}
 
 
+FORGER = """package calc_test
+
+import "testing"
+
+func Test_cicdOrder0123456789abcdef(t *testing.T) {
+\tt.Run("TestVictim", func(t *testing.T) {})
+}
+"""
+
+
+@needs_go
+def test_an_attack_a_test_named_as_our_ordering_test_forges_no_outcome(tmp_path: Path) -> None:
+    """A test of the project named as ours, with a subtest named as the victim that passes, run
+    after the victim (go runs the external test package's tests last, files by name):
+    only the ordering test the session itself wrote gives its subtests their own names, so the
+    suite's own run still shows the victim failing, and a chosen order runs the real one."""
+    repo, orders = _runs(tmp_path, {**PROJECT, "calc/z_test.go": FORGER})
+    command = orders.command(["go", "test", "./..."])
+    assert command is not None
+    with orders.sandbox(repo.path, ENVIRON) as sandbox:
+        runs = OrderedRuns(orders, sandbox, command, budget=BUDGET)
+        own = runs.outcomes([])
+        assert own is not None, runs.problem
+        assert own.tests[VICTIM_ID] == "failed"
+        assert runs.passes([POLLUTER_ID, VICTIM_ID]) == {POLLUTER_ID: True, VICTIM_ID: False}
+
+
 def test_go_orders_command_keeps_the_steps_words_and_declines_what_it_cannot_run() -> None:
     orders = GoOrders()
     assert orders.command(["go", "test", "-run", "TestX", "./calc"]) == (

@@ -4,10 +4,11 @@ read with the in-run check every run of ours has (:mod:`.in_run_check`).
 
 Each session's tests are named as the test step names them (``example.com/m/calc.TestX``), so
 the fixer finds the step's flaky tests among them: a test the fixer's chosen order ran as a
-subtest of ours (:data:`ORDERED`) gets its own name back, its subtests left out (the fixer
-orders top-level tests only). The in-run check's example is left out of these sessions (a
-chosen order's ``-run`` selects only our test); its benchmark, which the testing package runs
-only once every test of the binary passed, still has to agree with go's verdict on each package.
+subtest of ours (the one its ``-run`` names, never a project's test of a name like it) gets
+its own name back, its subtests left out (the fixer orders top-level tests only). The in-run
+check's example is left out of these sessions (a chosen order's ``-run`` selects only our
+test); its benchmark, which the testing package runs only once every test of the binary
+passed, still has to agree with go's verdict on each package.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 
 ORDERED = "Test_cicdOrder"
 """How the name of our test that runs a chosen order starts (a random part follows)."""
-_OURS = re.compile(rf"^{ORDERED}[0-9a-f]{{16}}(?:/|$)")
+_CHOSEN = re.compile(rf"^-run=\^({ORDERED}[0-9a-f]{{16}})\$$")
+"""The ``-run`` word of a chosen order (:meth:`.orders.GoOrders.in_order`), naming our test."""
 _COUNT = re.compile(r"^--?count=(\d+)$")
 _NOT_TESTED = frozenset({"vendor", "testdata", "node_modules"})
 """Folders ``./...`` leaves out, searched for no test file."""
@@ -87,9 +89,10 @@ class GoSandbox(SessionSandbox):
         if why:
             return result, Evidence(None, why)
         repeats = repeat_counts(stream, {}) if count > 1 else {}
+        chosen = next((m.group(1) for word in reversed(words) if (m := _CHOSEN.match(word))), "")
         return result, Evidence(Outcomes(
-            _named(ended), (), (), None if result.timed_out else result.returncode,
-            repeats=_named(repeats)))  # fmt: skip
+            _named(ended, chosen), (), (), None if result.timed_out else result.returncode,
+            repeats=_named(repeats, chosen)))  # fmt: skip
 
 
 def _warm(sandbox: Sandbox, space: Workspace, go: str, own: Mapping[str, str]) -> object:
@@ -98,15 +101,16 @@ def _warm(sandbox: Sandbox, space: Workspace, go: str, own: Mapping[str, str]) -
                        extra_env={**own, "GOCACHE": str(space.home / CACHE)})
 
 
-def _named(found: Mapping[str, _T]) -> dict[str, _T]:
+def _named(found: Mapping[str, _T], chosen: str) -> dict[str, _T]:
     """``found`` (keyed ``package › test``, :func:`.in_run_check.keyed` with no file) by the
-    step's names, ``package.TestX``: our ordering test left out, each test it ran by its own
-    name, subtests left out."""
+    step's names, ``package.TestX``: ``chosen``, the ordering test this session wrote ("":
+    none), left out, each test it ran by its own name; subtests left out. A project's test
+    named as ours is not ours: its subtests stay subtests."""
     named: dict[str, _T] = {}
     for key, value in found.items():
         package, _, test = key.partition(" › ")
-        own = _OURS.sub("", test)
-        if own and "/" not in own:
+        own = test.removeprefix(f"{chosen}/") if chosen else test
+        if own != chosen and "/" not in own:
             named[f"{package}.{own}"] = value
     return named
 
