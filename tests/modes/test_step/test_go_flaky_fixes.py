@@ -89,6 +89,12 @@ func TestSometimes(t *testing.T) {
 \t}
 }
 """
+ROOT = """package m
+
+import "testing"
+
+func TestRoot(t *testing.T) {}
+"""
 PROJECT = {"go.mod": "module example.com/m\n\ngo 1.19\n", "calc/mode.go": MODE,
            "calc/a_test.go": POLLUTER, "calc/b_test.go": VICTIM}  # fmt: skip
 VICTIM_ID, POLLUTER_ID = "example.com/m/calc.TestVictim", "example.com/m/calc.TestPolluter"
@@ -110,15 +116,15 @@ def test_go_runs_the_chosen_tests_of_a_package_in_the_chosen_order_in_one_proces
     """go runs a package's tests in written order whatever ``-run`` says: the victim passes
     before its polluter and fails after it only if the order chosen is the order run, in one
     process (the package variable carries over); the step's ``-shuffle=on`` is switched off."""
-    repo, orders = _runs(tmp_path, PROJECT)
+    repo, orders = _runs(tmp_path, {**PROJECT, "root_test.go": ROOT})
     command = orders.command(["go", "test", "-shuffle=on", "./..."])
     assert command is not None and command[-3:-1] == ("-p=1", "-shuffle=off")
     with orders.sandbox(repo.path, ENVIRON) as sandbox:
         runs = OrderedRuns(orders, sandbox, command, budget=BUDGET)
         own = runs.outcomes([])
         assert own is not None, runs.problem
-        assert list(own.tests) == ["example.com/m/calc.TestCleaner", POLLUTER_ID,
-                                   "example.com/m/calc.TestOther", VICTIM_ID]  # fmt: skip
+        assert list(own.tests) == ["example.com/m.TestRoot", "example.com/m/calc.TestCleaner",
+                                   POLLUTER_ID, "example.com/m/calc.TestOther", VICTIM_ID]  # fmt: skip
         assert own.tests[VICTIM_ID] == "failed"  # written order: the polluter runs first
         assert runs.passes([VICTIM_ID, POLLUTER_ID]) == {VICTIM_ID: True, POLLUTER_ID: True}
         assert runs.passes([POLLUTER_ID, VICTIM_ID]) == {POLLUTER_ID: True, VICTIM_ID: False}
@@ -126,6 +132,8 @@ def test_go_runs_the_chosen_tests_of_a_package_in_the_chosen_order_in_one_proces
         assert (runs.passes(cleaned) or {}).get(VICTIM_ID) is True
         assert runs.reruns(VICTIM_ID, 3) == (0, 3)  # -count=3, one binary
         assert runs.passes(["example.com/m/calc.TestNoSuch"]) == {}
+        apart = ["example.com/m.TestRoot", POLLUTER_ID, VICTIM_ID]  # two packages, two binaries
+        assert runs.passes(apart) == {apart[0]: True, POLLUTER_ID: True, VICTIM_ID: False}
 
 
 FORGER = """package calc_test
