@@ -22,6 +22,7 @@ test calls (the mutation check); their members say so.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from collections.abc import Collection, Mapping, Sequence
@@ -46,6 +47,8 @@ _OWN_ORDER = ("-json", "-count=1", "-p=1", "-shuffle=off", "-failfast=false")
 the tests in their written order, every test run (a ``-failfast`` of the command's undone)."""
 _ONCE = ("-args", "--args", "--raw-command", "--watch", "-c", "-list", "-fuzz")
 """Words after which go's test words would be the binary's, or which run no test of ours."""
+_TEST_FUNC = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.MULTILINE)
+"""A top-level test function, as the test binary lists it."""
 NOT_WRITTEN = ("patches of a test (a set-up moved from another test, a model's rewrite) are not "
                "written for go test")
 
@@ -136,20 +139,19 @@ def _write_order(repo: Path, folder: str, package: str, names: Sequence[str], to
     used = {clauses[name] for name in found}
     alias = f"p{token}"
     external = len(used) > 1
-    clause = next(c for c in used if c.endswith("_test")) if external else used.pop()
+    clause = next((c for c in used if c.endswith("_test")), None) if external else used.pop()
+    if clause is None:  # two packages of other names in one folder: go builds neither
+        return
     calls = "".join(
         f'\tt.Run("{name}", {alias + "." if external and not clauses[name].endswith("_test") else ""}'
         f"{name})\n" for name in found)  # fmt: skip
-    imports = f'\t{alias} "{package}"\n' if external else ""
+    imports = f"\t{alias} {json.dumps(package)}\n" if external else ""  # a Go string literal
     text = (f'package {clause}\n\nimport (\n{imports}\ttesting{token} "testing"\n)\n\n'
             f"func {ORDERED}{token}(t *testing{token}.T) {{\n{calls}}}\n")  # fmt: skip
     try:
         create_file(repo, PurePosixPath(folder) / f"zz_cicd_order_{token}_test.go", text)
     except (CheckoutFileError, OSError):
         return
-
-
-_TEST_FUNC = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.MULTILINE)
 
 
 def _clauses(repo: Path, folder: str) -> dict[str, str]:
