@@ -53,9 +53,9 @@ class RunsInOrder(Protocol):
         """A session's outcomes, or None and why there is nothing to believe."""
         ...
 
-    def file_of(self, test: str) -> str:
-        """The file ``test`` (an id) is written in, relative to the checkout; "" when the id
-        does not say (go's names a package): no patch of it is then written."""
+    def file_of(self, root: Path, test: str) -> str:
+        """The file ``test`` (an id) is written in, relative to the checkout (``root``, its
+        copy, where an id that names no file, go's, is looked up); "" when not found there."""
         ...
 
     def set_up_of(self, texts: Mapping[str, str], donor: str, victim: str) -> SetUp:

@@ -2,8 +2,8 @@
 the sandbox: chosen tests of a package run in a chosen order in one process (a package
 variable one test sets reaches the next), the command's own ``-shuffle`` switched off; a victim
 of a package variable is ``order-dependent`` with its polluter found by bisection; a test that
-fails at random is ``not-order-dependent`` with its rate; no patch is claimed (go's part of
-the fix is not written) and the row says so."""
+fails at random is ``not-order-dependent`` with its rate; a victim gets its cleaner's set-up
+(never its checks) moved into it, proven in every order, alone and by the mutation check."""
 
 from __future__ import annotations
 
@@ -95,6 +95,16 @@ import "testing"
 
 func TestRoot(t *testing.T) {}
 """
+SAME_PACKAGE_VICTIM = """package calc
+
+import "testing"
+
+func TestVictim(t *testing.T) {
+\tif got := Describe(); got != "running normally" {
+\t\tt.Fatalf("got %q", got)
+\t}
+}
+"""
 PROJECT = {"go.mod": "module example.com/m\n\ngo 1.19\n", "calc/mode.go": MODE,
            "calc/a_test.go": POLLUTER, "calc/b_test.go": VICTIM}  # fmt: skip
 VICTIM_ID, POLLUTER_ID = "example.com/m/calc.TestVictim", "example.com/m/calc.TestPolluter"
@@ -174,8 +184,11 @@ def test_go_orders_command_keeps_the_steps_words_and_declines_what_it_cannot_run
     assert orders.command(["go", "test", "./...", "-args", "-flag"]) is None  # the binary's
     assert orders.command(["gotestsum", "--watch"]) is None
     assert orders.command(["python", "-m", "pytest"]) is None
-    assert orders.file_of(VICTIM_ID) == "" and orders.under_test(Path("."), VICTIM_ID) == {}
-    assert "not written for go test" in orders.set_up_of({}, POLLUTER_ID, VICTIM_ID).why_not
+    texts = {"calc/a_test.go": POLLUTER, "calc/b_test.go": VICTIM}
+    assert "another package" in orders.set_up_of(texts, POLLUTER_ID, VICTIM_ID).why_not
+    texts["calc/b_test.go"] = SAME_PACKAGE_VICTIM
+    moved = orders.set_up_of(texts, "example.com/m/calc.TestCleaner", VICTIM_ID)
+    assert moved.statements == ('\tSetMode("normal")',)  # its check stays its own
     assert orders.sandbox is GoSandbox
 
 
@@ -193,10 +206,12 @@ def test_a_go_package_is_found_only_in_its_own_module() -> None:
 def test_a_go_victim_is_order_dependent_with_its_polluter_found_by_bisection(
     tmp_path: Path,
 ) -> None:
-    """The victim (an external test package's) fails after the polluter (a package variable
-    set) and passes alone: ``order-dependent``, the polluter named by bisection over the tests
-    before it; no patch is claimed and the row says why."""
-    repo, orders = _runs(tmp_path, PROJECT)
+    """The victim fails after the polluter (a package variable set) and passes alone:
+    ``order-dependent``, the polluter named by bisection over the tests before it; the
+    cleaner's statement that is no check moved to the victim's top, held in the written
+    order, its reverse, the failing order and alone, and by a mutant of the code it calls
+    that its own check catches: ``verified`` on trusted code."""
+    repo, orders = _runs(tmp_path, {**PROJECT, "calc/b_test.go": SAME_PACKAGE_VICTIM})
     command = orders.command(["go", "test", "./..."])
     assert command is not None
     with orders.sandbox(repo.path, ENVIRON) as sandbox:
@@ -208,18 +223,36 @@ def test_a_go_victim_is_order_dependent_with_its_polluter_found_by_bisection(
                                                             POLLUTER_ID)  # fmt: skip
     assert fixed.runs_before == Runs(4, 4, (POLLUTER_ID, VICTIM_ID))
     assert "found by bisection over the 3 test(s) before it" in fixed.evidence
-    assert (fixed.status, fixed.patch) == ("none", "")
-    assert "no fix: patches of a test" in fixed.evidence
-    assert "not written for go test" in fixed.evidence
-    assert runs.sessions < 30
+    assert fixed.status == "verified", fixed.evidence
+    assert fixed.patch.startswith("--- a/calc/b_test.go\n+++ b/calc/b_test.go\n")
+    assert '+\tSetMode("normal")\n' in fixed.patch and "t.Fatal" not in fixed.patch.replace(
+        '\t\tt.Fatalf("got %q", got)', "")  # the cleaner's check stays its own
+    assert "mutation check: fails when calc/mode.go:" in fixed.evidence
+    assert fixed.runs_after.failed == 0 and fixed.runs_after.runs == 3
+    assert runs.sessions < 45
+
+
+@needs_go
+def test_a_go_victim_in_another_package_than_its_cleaner_gets_no_patch(tmp_path: Path) -> None:
+    """The victim is in the external test package (``calc_test``), its cleaner in ``calc``:
+    the cleaner's statements read its package's names unqualified, so none is moved."""
+    repo, orders = _runs(tmp_path, PROJECT)
+    command = orders.command(["go", "test", "./..."])
+    assert command is not None
+    with orders.sandbox(repo.path, ENVIRON) as sandbox:
+        runs = OrderedRuns(orders, sandbox, command, budget=BUDGET)
+        fixes, _ = fix_flaky(runs, [VICTIM_ID], trusted=True)
+    (fixed,) = fixes
+    assert (fixed.kind, fixed.related_test) == ("order-dependent", POLLUTER_ID)
+    assert (fixed.status, fixed.patch) == ("none", ""), fixed.evidence
 
 
 @needs_go
 def test_a_go_test_failing_at_random_is_not_order_dependent_with_its_rate(tmp_path: Path) -> None:
     """A test that fails one run in two (math/rand seeded by the clock) runs alike alone and
     after the others: ``not-order-dependent``, its k of N over reruns alone; with a model at
-    hand, the model is not asked (no file of the test is known to rewrite) and the row says
-    so."""
+    hand, the model is not asked (what a rewrite may change is read as Python) and the row
+    says so."""
     repo, orders = _runs(tmp_path, {**PROJECT, "calc/r_test.go": RANDOM})
     command = orders.command(["go", "test", "./..."])
     assert command is not None
@@ -231,7 +264,7 @@ def test_a_go_test_failing_at_random_is_not_order_dependent_with_its_rate(tmp_pa
     assert (fixed.kind, fixed.related_test, fixed.status) == ("not-order-dependent", "", "none")
     assert fixed.runs_before.runs == 20 and 0 < fixed.runs_before.failed < 20, fixed
     assert f"failed {fixed.runs_before.failed} of 20 rerun(s) alone" in fixed.evidence
-    assert "no model fix: patches of a test" in fixed.evidence  # no file to give the model
+    assert "no model fix: a model's rewrite is held to checks that read Python" in fixed.evidence
 
 
 def _never_asked(test: str, path: str, text: str, said: str) -> tuple[str, str] | None:
@@ -244,11 +277,11 @@ def test_the_test_step_on_go_test_classifies_its_flaky_victim(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``test-step --fix-flaky suggest -- go test ./...`` on a push: the victim fails in the
-    written order, passes on retry (flaky), and its row names the polluter; it said "go test
-    does not run tests in orders of the fixer's choosing" before."""
+    written order, passes on retry (flaky), its row names the polluter and its fix is
+    verified; it said "go test does not run tests in orders of the fixer's choosing" before."""
     repo = GitRepoBuilder(tmp_path / "mod")
     base = repo.commit("base", {"README.md": "m\n"})
-    head = repo.commit("go", PROJECT)
+    head = repo.commit("go", {**PROJECT, "calc/b_test.go": SAME_PACKAGE_VICTIM})
     payload = {**example("push"), "before": base, "after": head}
     monkeypatch.setattr(test_history, "DEFAULT_FILE", tmp_path / "history.jsonl")
     summary = tmp_path / "summary.md"
@@ -268,5 +301,5 @@ def test_the_test_step_on_go_test_classifies_its_flaky_victim(
     (row,) = json.loads(out.getvalue())["flaky_fixes"]
     assert (row["test"], row["kind"], row["related_test"]) == (VICTIM_ID, "order-dependent",
                                                                POLLUTER_ID), text  # fmt: skip
-    assert row["status"] == "none" and "not written for go test" in row["evidence"]
+    assert row["status"] == "verified" and '+\tSetMode("normal")' in row["patch"], row
     assert "does not run tests in orders" not in text

@@ -24,9 +24,8 @@ suite still passes in its written order, and the mutation check still sees it fa
 copy of the code it calls (a rewrite the check cannot judge is not held); a rewrite that
 checks less, or changes more of the file than the test's own function and its imports (the
 other tests, which nothing here reruns or mutates), is ``refuted``. Never ``verified``: a model
-wrote it. With no model, no fix of it is claimed. A runner whose test names do not say the
-test's file (go test's name its package) is classified alike, and its row says why no patch
-is written (:meth:`~cicd_agent.runners.orders.RunsInOrder.set_up_of`'s reason).
+wrote it. With no model, no fix of it is claimed; a test of another language than Python (go
+test's) gets no model's fix, and its row says so.
 """
 
 from __future__ import annotations
@@ -108,9 +107,9 @@ def _fixed(runner: OrderedRuns, found: Classified, order: Sequence[str], trusted
             return _said(none, "no fix is offered: a fix of a test that fails at random needs "
                          "a model's patch, held to reruns, and no model was given")  # fmt: skip
         return none
-    path = runner.orders.file_of(test)
-    if not path:  # its id names no file (go test's): nothing to patch, no cleaner looked for
-        return _said(none, f"no fix: {_unmovable(runner, found.related, test)}")
+    path = _file_of(runner, test)
+    if not path:  # not found where its id leads: nothing to patch, no cleaner looked for
+        return _said(none, "no fix: its file was not found in the checkout")
     failing = tuple(found.before.order)
     tried: list[str] = []
     refuted: FlakyFix | None = None
@@ -148,10 +147,13 @@ def _model_fixed(
 ) -> FlakyFix:
     """The model's rewrite of a not-order-dependent test's file, held to reruns alone, the
     suite's written order and the mutation check (module doc)."""
-    test, path = found.test, runner.orders.file_of(found.test)
+    test, path = found.test, _file_of(runner, found.test)
     none = FlakyFix(test, found.kind, "", "none", "", found.before, Runs(0, 0), found.evidence)
     if not path:
-        return _said(none, f"no model fix: {_unmovable(runner, '', test)}")
+        return _said(none, "no model fix: its file was not found in the checkout")
+    if not path.endswith(".py"):  # what a rewrite may change is read from Python's syntax
+        return _said(none, "no model fix: a model's rewrite is held to checks that read Python "
+                     "test files only")  # fmt: skip
     needed = reruns_needed(found.before.failed, found.before.runs)
     original = runner.text(path)
     if needed is None or original is None:
@@ -192,9 +194,9 @@ def _model_fixed(
                     files=patched)  # fmt: skip
 
 
-def _unmovable(runner: OrderedRuns, donor: str, test: str) -> str:
-    """Why no patch of ``test`` is written where the runner names no file of it."""
-    return runner.orders.set_up_of({}, donor, test).why_not or "its file is not known"
+def _file_of(runner: OrderedRuns, test: str) -> str:
+    """``test``'s file in the checkout's copy ("" when not found there)."""
+    return runner.orders.file_of(runner.sandbox.pristine, test)
 
 
 def _said(fix: FlakyFix, more: str) -> FlakyFix:
@@ -217,7 +219,7 @@ def _patched(
 ) -> str | None:
     """``test``'s file with as few of ``donor``'s statements as make it pass in the ``failing``
     order; None when none do, or they cannot be moved."""
-    texts = {file: runner.text(file) for file in {path, runner.orders.file_of(donor)}}
+    texts = {file: runner.text(file) for file in {path, _file_of(runner, donor)}}
     if None in texts.values():  # a link, or too large: no patch
         return None
     read = {file: text for file, text in texts.items() if text is not None}

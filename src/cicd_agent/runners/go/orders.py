@@ -15,13 +15,13 @@ test's ``t.Name()`` starts with our test's name. Tests of different packages sha
 process (go runs each package's binary on its own, one at a time here: ``-p 1``), so each
 package's chosen tests run in their given order, the packages in go's own.
 
-What is not written for go test: a patch of a test (a set-up moved into it from another test,
-which a go test's name does not lead to: it names its package, not its file), and the code a
-test calls (the mutation check); their members say so.
+A set-up moved between tests and the code a test calls (the mutation check's) are read from
+the tests' text (:mod:`.set_up`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
@@ -34,6 +34,7 @@ from cicd_agent.local.checkout_files import (
     folder_files,
     read_text,
 )
+from cicd_agent.runners.go import set_up
 from cicd_agent.runners.go.in_run_check import PACKAGE
 from cicd_agent.runners.go.profile import module_path
 from cicd_agent.runners.go.sessions import ORDERED, GoSandbox, package_folder
@@ -49,8 +50,6 @@ _ONCE = ("-args", "--args", "--raw-command", "--watch", "-c", "-list", "-fuzz")
 """Words after which go's test words would be the binary's, or which run no test of ours."""
 _TEST_FUNC = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.MULTILINE)
 """A top-level test function, as the test binary lists it."""
-NOT_WRITTEN = ("patches of a test (a set-up moved from another test, a model's rewrite) are not "
-               "written for go test")
 
 
 class GoOrders:
@@ -102,20 +101,40 @@ class GoOrders:
             return evidence.outcomes, ""
         return None, evidence.problem or f"go test {result.describe()}"
 
-    def file_of(self, test: str) -> str:
-        """"": a go test's name (``example.com/m/calc.TestX``) names its package, not its file,
-        and which file of the package declares it is read only in a copy."""
-        return ""
+    def file_of(self, root: Path, test: str) -> str:
+        """The test file of its package's folder under ``root`` that declares it: a go test's
+        name (``example.com/m/calc.TestX``) names its package, not its file."""
+        package, name = _split(test)
+        folder = package_folder(module_path(root), package) if package else None
+        if folder is None or not name:
+            return ""
+        found = _declared(root, folder).get(name)
+        return (PurePosixPath(folder) / found[0]).as_posix() if found else ""
 
     def set_up_of(self, texts: Mapping[str, str], donor: str, victim: str) -> SetUp:
-        return SetUp(donor, why_not=NOT_WRITTEN)
+        return set_up.set_up_of(texts, donor, victim)
 
-    def with_set_up(self, text: str, victim: str, set_up: SetUp, keep: Collection[int]) -> str:
-        return ""
+    def with_set_up(self, text: str, victim: str, moved: SetUp, keep: Collection[int]) -> str:
+        return set_up.with_set_up(text, victim, moved, keep)
 
     def under_test(self, root: Path, victim: str) -> dict[str, frozenset[int]]:
-        """{}: the code a go test calls is not read here, so no mutant judges it."""
-        return {}
+        """The body lines of the functions of its package's other files (no test file) that
+        it calls by name: what a mutant breaks."""
+        path = self.file_of(root, victim)
+        if not path:
+            return {}
+        folder = PurePosixPath(path).parent
+        try:
+            text = read_text(root, path)
+            names = sorted(folder_files(root, folder))
+        except (CheckoutFileError, OSError):
+            return {}
+        sources: dict[str, str] = {}
+        for name in names:
+            if name.endswith(".go") and not name.endswith("_test.go"):
+                with contextlib.suppress(CheckoutFileError):
+                    sources[(folder / name).as_posix()] = read_text(root, folder / name)
+        return set_up.called_lines(text, victim, sources)
 
 
 def _split(test: str) -> tuple[str, str]:
@@ -132,7 +151,7 @@ def _write_order(repo: Path, folder: str, package: str, names: Sequence[str], to
     test files when all are in one, else in the external test package (``name_test``), which
     reaches the package's own test functions by importing it. No file is written through a
     link or over one there."""
-    clauses = _clauses(repo, folder)
+    clauses = {name: clause for name, (_, clause) in _declared(repo, folder).items()}
     found = [name for name in names if name in clauses]
     if not found:
         return
@@ -154,9 +173,9 @@ def _write_order(repo: Path, folder: str, package: str, names: Sequence[str], to
         return
 
 
-def _clauses(repo: Path, folder: str) -> dict[str, str]:
-    """Each top-level test function of ``folder``'s test files and its file's package."""
-    found: dict[str, str] = {}
+def _declared(repo: Path, folder: str) -> dict[str, tuple[str, str]]:
+    """Each top-level test function of ``folder``'s test files: its file's name and package."""
+    found: dict[str, tuple[str, str]] = {}
     try:
         names = sorted(folder_files(repo, folder))
     except (CheckoutFileError, OSError):
@@ -170,5 +189,5 @@ def _clauses(repo: Path, folder: str) -> dict[str, str]:
             continue
         clause = PACKAGE.search(text)
         if clause is not None:
-            found.update(dict.fromkeys(_TEST_FUNC.findall(text), clause.group(1)))
+            found.update(dict.fromkeys(_TEST_FUNC.findall(text), (name, clause.group(1))))
     return found

@@ -23,6 +23,7 @@ from cicd_agent.local.job_tools import job_tool
 from cicd_agent.runners.base import on_pipe
 from cicd_agent.runners.go.build_cache import CACHE, seed
 from cicd_agent.runners.go.in_run_check import add_in_run_check, passes_by_package, read_events
+from cicd_agent.runners.go.log import go_event
 from cicd_agent.runners.go.profile import module_path
 from cicd_agent.runners.go.runner import ENVIRONMENT, repeat_counts
 from cicd_agent.runners.patched_lines import PatchedLines
@@ -33,6 +34,8 @@ ORDERED = "Test_cicdOrder"
 """How the name of our test that runs a chosen order starts (a random part follows)."""
 _CHOSEN = re.compile(rf"^-run=\^({ORDERED}[0-9a-f]{{16}})\$$")
 """The ``-run`` word of a chosen order (:meth:`.orders.GoOrders.in_order`), naming our test."""
+_MARK = re.compile(r"^\s+[\w.+-]+_test\.go:\d+: .*")
+"""The testing package's mark of a failing check in a test file."""
 _COUNT = re.compile(r"^--?count=(\d+)$")
 _NOT_TESTED = frozenset({"vendor", "testdata", "node_modules"})
 """Folders ``./...`` leaves out, searched for no test file."""
@@ -90,9 +93,10 @@ class GoSandbox(SessionSandbox):
             return result, Evidence(None, why)
         repeats = repeat_counts(stream, {}) if count > 1 else {}
         chosen = next((m.group(1) for word in reversed(words) if (m := _CHOSEN.match(word))), "")
+        named = _named(ended, chosen)
         return result, Evidence(Outcomes(
-            _named(ended, chosen), (), (), None if result.timed_out else result.returncode,
-            repeats=_named(repeats, chosen)))  # fmt: skip
+            named, (), (), None if result.timed_out else result.returncode,
+            checks=_checks(stream, chosen, named), repeats=_named(repeats, chosen)))  # fmt: skip
 
 
 def _warm(sandbox: Sandbox, space: Workspace, go: str, own: Mapping[str, str]) -> object:
@@ -113,6 +117,29 @@ def _named(found: Mapping[str, _T], chosen: str) -> dict[str, _T]:
         if own != chosen and "/" not in own:
             named[f"{package}.{own}"] = value
     return named
+
+
+def _checks(stream: str, chosen: str, tests: Mapping[str, str]) -> dict[str, str]:
+    """Each failed test of ``tests`` that failed by its own check: the testing package's mark
+    of a ``t.Error``/``t.Fatal`` in a test file (``calc_test.go:12: got 1``) among what it or
+    its subtests printed, and no ``panic:`` (a crash, whatever it printed before)."""
+    printed: dict[str, list[str]] = {}
+    for line in stream.splitlines():
+        event = go_event(line)
+        if event is None or event.get("Action") != "output" or not event.get("Test"):
+            continue
+        test = str(event["Test"])
+        own = test.removeprefix(f"{chosen}/") if chosen else test
+        key = f"{event.get('Package', '')}.{own.split('/', 1)[0]}"
+        printed.setdefault(key, []).append(str(event.get("Output", "")))
+    found: dict[str, str] = {}
+    for test, outcome in tests.items():
+        said = printed.get(test, [])
+        marks = [mark.group(0).strip() for line in said if (mark := _MARK.match(line))]
+        if outcome == "failed" and marks and not any(
+                line.lstrip().startswith("panic: ") for line in said):  # fmt: skip
+            found[test] = marks[0][:300]
+    return found
 
 
 def package_folder(module: str, package: str) -> str | None:
