@@ -1,5 +1,6 @@
 """A go test's set-up read from its text with no Go parser (:mod:`cicd_agent.runners.go.set_up`):
-statements end where Go ends them, whatever braces a string or a comment holds; checks and
+statements end where Go ends them, whatever braces a string or a comment holds (a ``//`` in a
+string ends no line's code); checks and
 early ends are never moved; the imports the moved statements use are added; a broken file (a
 pull request's) gives no statement and no crash; the lines a test calls are its package's."""
 
@@ -32,6 +33,9 @@ func TestCleaner(t *testing.T) {
 \t_ = os.Getenv("X") + `}` + str.ToLower("{")
 \tn := 0
 \tn++
+\tu := "http://x"
+\t_ = u +
+\t\t"y"
 \t_ = x + n
 \tdefer SetMode("normal")
 \treturn
@@ -58,7 +62,7 @@ def test_statements_end_where_go_ends_them_and_checks_and_early_ends_stay() -> N
         "\tfor i := 0; i < 2; i++ {\n\t\t_ = i\n\t}",
         "\tx := Add(\n\t\t1,\n\t\t2,\n\t)",
         '\t_ = os.Getenv("X") + `}` + str.ToLower("{")',
-        "\tn := 0", "\tn++", "\t_ = x + n",
+        "\tn := 0", "\tn++", '\tu := "http://x"', '\t_ = u +\n\t\t"y"', "\t_ = x + n",
     )  # fmt: skip
     assert moved.imports == ('"os"', 'str "strings"')
 

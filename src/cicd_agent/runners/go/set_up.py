@@ -23,6 +23,8 @@ _FUNC = r"^func\s+{name}\s*\(\s*(\w+)\s+\*(?:testing\.)?T\s*\)\s*\{{"
 _ENDS_EARLY = re.compile(r"^(?:return|defer|go|goto|break|continue|panic|os\.Exit|runtime\.Goexit|"
                          r"log\.Fatal|log\.Panic)\b")  # fmt: skip
 _IMPORT = re.compile(r'^\s*(?:(\w+|\.)\s+)?("[^"\n]+")\s*$')
+_CONTINUES = frozenset("+-*/%&|^<>=,.([{!:")
+"""What a line ends on when Go reads its statement on into the next line."""
 _CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 _DECLARED = re.compile(r"^func\s+(?:\([^)]*\)\s*)?([A-Za-z_]\w*)\s*[\[(]", re.MULTILINE)
 PACKAGE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
@@ -50,13 +52,16 @@ def find(text: str, name: str) -> Function | None:
 def statements(body: str) -> list[str]:
     """The top-level statements of a function ``body``, each with its own lines."""
     found: list[str] = []
-    start = 0
+    start, last = 0, ""
     for at, depth, char in _scan(body):
-        if char == "\n" and depth == 0 and _ended(body[start:at]):
-            found.append(body[start:at].strip("\n").rstrip())
-            start = at + 1
+        if char == "\n" and depth == 0:
+            if not last or last in ("++", "--") or last[-1] not in _CONTINUES:
+                found.append(body[start:at].strip("\n").rstrip())
+                start, last = at + 1, ""
+        elif not char.isspace():
+            last = (last + char)[-2:]  # a line's last code, its comment left out
     found.append(body[start:].strip("\n").rstrip())
-    return [s for s in found if s.strip() and not s.strip().startswith("//")]
+    return [s for s in found if s.strip() and not s.strip().startswith(("//", "/*"))]
 
 
 def set_up_of(texts: Mapping[str, str], donor: str, victim: str) -> SetUp:
@@ -121,7 +126,8 @@ def called_lines(test_text: str, victim: str, sources: Mapping[str, str]) -> dic
 
 def _scan(text: str) -> Iterator[tuple[int, int, str]]:
     """Each character of ``text`` outside strings and comments, with the bracket depth before
-    it (a comment's end of line is still given: it ends a statement)."""
+    it: a string is its closing quote alone, a comment nothing (its end of line is still given:
+    it ends a statement)."""
     depth, at, size = 0, 0, len(text)
     while at < size:
         char = text[at]
@@ -136,6 +142,7 @@ def _scan(text: str) -> Iterator[tuple[int, int, str]]:
             continue
         if char in "\"'`":
             at = _string_end(text, at)
+            yield at - 1, depth, char  # its closing quote: code that ends a line
             continue
         if char in ")]}":
             depth -= 1
@@ -158,15 +165,6 @@ def _closing(text: str, start: int) -> int | None:
         if char == "}" and depth < 0:
             return start + at
     return None
-
-
-def _ended(piece: str) -> bool:
-    """Whether Go ends a statement at the end of ``piece``'s last line."""
-    code = re.sub(r"//[^\n]*$", "", piece.rstrip()).rstrip()
-    if code.endswith(("++", "--")):
-        return True
-    return not code or not code.endswith(("+", "-", "*", "/", "%", "&", "|", "^", "<", ">",
-                                          "=", ",", ".", "(", "[", "{", "!", ":"))  # fmt: skip
 
 
 def _movable(statement: str, param: str) -> bool:
