@@ -1,7 +1,8 @@
 """What the test step's flaky-test fixer asks of a runner (:class:`RunsInOrder`): its tests run
 in an order of the fixer's choosing, in the sandbox, and a set-up moved from one test into
 another, written in the runner's language. A runner that has it implements it in its folder;
-:attr:`cicd_agent.runners.table.Row.in_order` names those that do (pytest's)."""
+:attr:`cicd_agent.runners.table.Row.in_order` names those that do (pytest's, go
+test's)."""
 
 from __future__ import annotations
 
@@ -52,8 +53,9 @@ class RunsInOrder(Protocol):
         """A session's outcomes, or None and why there is nothing to believe."""
         ...
 
-    def file_of(self, test: str) -> str:
-        """The file ``test`` (an id) is written in, relative to the checkout."""
+    def file_of(self, root: Path, test: str) -> str:
+        """The file ``test`` (an id) is written in, relative to the checkout (``root``, its
+        copy, where an id that names no file, go's, is looked up); "" when not found there."""
         ...
 
     def set_up_of(self, texts: Mapping[str, str], donor: str, victim: str) -> SetUp:

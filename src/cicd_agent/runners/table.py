@@ -2,9 +2,9 @@
 failed logs are read but which are never run.
 
 A row names the object each consumer asks (its protocol in :mod:`.protocol`), or None where the
-runner does not serve that consumer: only pytest drives sessions, runs its tests in chosen
-orders and has the fix judge read what a step loads into it by name; only pytest and go trace
-which tests ran a changed line. Adding a runner is one folder and one row (CONTRIBUTING's
+runner does not serve that consumer: only pytest drives sessions and has the fix judge read
+what a step loads into it by name; only pytest and go run their tests in chosen orders, and
+trace which tests ran a changed line. Adding a runner is one folder and one row (CONTRIBUTING's
 worked example).
 """
 
@@ -17,6 +17,7 @@ from cicd_agent.runners import logs_only
 from cicd_agent.runners.cargo import log as cargo_log
 from cicd_agent.runners.cargo.runner import CargoTest
 from cicd_agent.runners.go import log as go_log
+from cicd_agent.runners.go.orders import GoOrders
 from cicd_agent.runners.go.runner import GoTest
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.js import log as js_log
@@ -93,7 +94,8 @@ TABLE: tuple[Row, ...] = (
         reports=_SESSIONS, watches=_SESSIONS, in_order=PytestOrders()),
     Row(_JEST, js_log.SHAPE, _JEST, _JEST, _JEST),
     Row(_VITEST, js_log.SHAPE, _VITEST, _VITEST, _VITEST),
-    Row(_GO, go_log.SHAPE, _GO, _GO, _GO, names=NamedFiles(package="*_test.go"), tracer=_GO),
+    Row(_GO, go_log.SHAPE, _GO, _GO, _GO, names=NamedFiles(package="*_test.go"), tracer=_GO,
+        in_order=GoOrders()),
     Row(_CARGO, cargo_log.SHAPE, _CARGO, _CARGO, _CARGO, mutants=_CARGO,
         mounts=_CARGO.tool_mounts),
     Row(_MAVEN, maven_log.SHAPE, _MAVEN, _MAVEN, _MAVEN,

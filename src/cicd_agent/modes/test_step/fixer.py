@@ -24,7 +24,8 @@ suite still passes in its written order, and the mutation check still sees it fa
 copy of the code it calls (a rewrite the check cannot judge is not held); a rewrite that
 checks less, or changes more of the file than the test's own function and its imports (the
 other tests, which nothing here reruns or mutates), is ``refuted``. Never ``verified``: a model
-wrote it. With no model, no fix of it is claimed.
+wrote it. With no model, no fix of it is claimed; a test of another language than Python (go
+test's) gets no model's fix, and its row says so.
 """
 
 from __future__ import annotations
@@ -106,7 +107,9 @@ def _fixed(runner: OrderedRuns, found: Classified, order: Sequence[str], trusted
             return _said(none, "no fix is offered: a fix of a test that fails at random needs "
                          "a model's patch, held to reruns, and no model was given")  # fmt: skip
         return none
-    path = runner.orders.file_of(test)
+    path = _file_of(runner, test)
+    if not path:  # not found where its id leads: nothing to patch, no cleaner looked for
+        return _said(none, "no fix: its file was not found in the checkout")
     failing = tuple(found.before.order)
     tried: list[str] = []
     refuted: FlakyFix | None = None
@@ -144,8 +147,13 @@ def _model_fixed(
 ) -> FlakyFix:
     """The model's rewrite of a not-order-dependent test's file, held to reruns alone, the
     suite's written order and the mutation check (module doc)."""
-    test, path = found.test, runner.orders.file_of(found.test)
+    test, path = found.test, _file_of(runner, found.test)
     none = FlakyFix(test, found.kind, "", "none", "", found.before, Runs(0, 0), found.evidence)
+    if not path:
+        return _said(none, "no model fix: its file was not found in the checkout")
+    if not path.endswith(".py"):  # what a rewrite may change is read from Python's syntax
+        return _said(none, "no model fix: a model's rewrite is held to checks that read Python "
+                     "test files only")  # fmt: skip
     needed = reruns_needed(found.before.failed, found.before.runs)
     original = runner.text(path)
     if needed is None or original is None:
@@ -186,6 +194,11 @@ def _model_fixed(
                     files=patched)  # fmt: skip
 
 
+def _file_of(runner: OrderedRuns, test: str) -> str:
+    """``test``'s file in the checkout's copy ("" when not found there)."""
+    return runner.orders.file_of(runner.sandbox.pristine, test)
+
+
 def _said(fix: FlakyFix, more: str) -> FlakyFix:
     return replace(fix, evidence=f"{fix.evidence}; {more}" if fix.evidence else more)
 
@@ -206,7 +219,7 @@ def _patched(
 ) -> str | None:
     """``test``'s file with as few of ``donor``'s statements as make it pass in the ``failing``
     order; None when none do, or they cannot be moved."""
-    texts = {file: runner.text(file) for file in {path, runner.orders.file_of(donor)}}
+    texts = {file: runner.text(file) for file in {path, _file_of(runner, donor)}}
     if None in texts.values():  # a link, or too large: no patch
         return None
     read = {file: text for file, text in texts.items() if text is not None}

@@ -48,7 +48,7 @@ class PytestOrders:
             return []
         chosen = space.scratch("order", ".json")
         chosen.write_text(json.dumps(list(tests)), encoding="utf-8")
-        files = dict.fromkeys(os.path.join(".", self.file_of(test)) for test in tests)
+        files = dict.fromkeys(os.path.join(".", set_up.file_of(test)) for test in tests)
         return [f"--cicd-order={chosen}", *files]
 
     def again(self, times: int) -> list[str]:
@@ -58,7 +58,7 @@ class PytestOrders:
         why = why_no_result(result, evidence)
         return (evidence.outcomes, "") if not why and evidence.outcomes else (None, why)
 
-    def file_of(self, test: str) -> str:
+    def file_of(self, root: Path, test: str) -> str:
         return set_up.file_of(test)
 
     def set_up_of(self, texts: Mapping[str, str], donor: str, victim: str) -> SetUp:

@@ -1,0 +1,207 @@
+"""A set-up moved from one go test into another (the flaky-test fixer's patch), and the code a
+test calls, read from the tests' text with no Go parser: Go's braces, strings and comments are
+scanned (:func:`_scan`), and a function body's statements end where Go ends them, at a line's
+end outside every bracket (its automatic semicolons), unless the line ends on an operator or a
+comma.
+
+What is moved: a donor's statements that are no check and end no test early, none naming its
+``*testing.T`` (``t.Fatal``, ``t.Error``, ``if ... { t.Errorf(...) }``, ``t.Cleanup``), no
+``return``, ``defer``, ``go``, ``panic`` or exit; only between tests of one package (a
+statement of package ``calc`` reads its names unqualified, which ``calc_test`` cannot).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass
+
+from cicd_agent.runners.go.step import levels
+from cicd_agent.runners.orders import SetUp
+
+_FUNC = r"^func\s+{name}\s*\(\s*(\w+)\s+\*(?:testing\.)?T\s*\)\s*\{{"
+_ENDS_EARLY = re.compile(r"^(?:return|defer|go|goto|break|continue|panic|os\.Exit|runtime\.Goexit|"
+                         r"log\.Fatal|log\.Panic)\b")  # fmt: skip
+_IMPORT = re.compile(r'^\s*(?:(\w+|\.)\s+)?("[^"\n]+")\s*$')
+_CONTINUES = frozenset("+-*/%&|^<>=,.([{!:")
+"""What a line ends on when Go reads its statement on into the next line."""
+_CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+_DECLARED = re.compile(r"^func\s+(?:\([^)]*\)\s*)?([A-Za-z_]\w*)\s*[\[(]", re.MULTILINE)
+PACKAGE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Function:
+    """A test function of a file: its ``*testing.T``'s name and its body's span (the text
+    between its braces)."""
+
+    param: str
+    start: int
+    end: int
+
+
+def find(text: str, name: str) -> Function | None:
+    """``name``'s test function in ``text`` (a file), or None."""
+    found = re.search(_FUNC.format(name=re.escape(name)), text, re.MULTILINE) if name else None
+    if found is None:
+        return None
+    end = _closing(text, found.end())
+    return None if end is None else Function(found.group(1), found.end(), end)
+
+
+def statements(body: str) -> list[str]:
+    """The top-level statements of a function ``body``, each with its own lines."""
+    found: list[str] = []
+    start, last = 0, ""
+    for at, depth, char in _scan(body):
+        if char == "\n" and depth == 0:
+            if not last or last in ("++", "--") or last[-1] not in _CONTINUES:
+                found.append(body[start:at].strip("\n").rstrip())
+                start, last = at + 1, ""
+        elif not char.isspace():
+            last = (last + char)[-2:]  # a line's last code, its comment left out
+    found.append(body[start:].strip("\n").rstrip())
+    return [s for s in found if s.strip() and not s.strip().startswith(("//", "/*"))]
+
+
+def set_up_of(texts: Mapping[str, str], donor: str, victim: str) -> SetUp:
+    """``donor``'s movable statements (module doc), and the imports of its file they use."""
+    donor_file = _where(texts, donor)
+    victim_file = _where(texts, victim)
+    if donor_file is None or victim_file is None:
+        return SetUp(donor, why_not="the test's function was not found in its package's files")
+    (donor_text, function), (victim_text, _) = donor_file, victim_file
+    ours, theirs = PACKAGE.search(donor_text), PACKAGE.search(victim_text)
+    if ours is None or theirs is None or ours.group(1) != theirs.group(1):
+        return SetUp(donor, why_not="it is in another package than the failing test (its names "
+                     "would read otherwise there)")  # fmt: skip
+    kept = tuple(s for s in statements(donor_text[function.start : function.end])
+                 if _movable(s, function.param))  # fmt: skip
+    if not kept:
+        return SetUp(donor, why_not="it has no statement that is not a check")
+    return SetUp(donor, kept, tuple(spec for spec in _imports(donor_text)
+                                    if any(_uses(s, spec) for s in kept)))  # fmt: skip
+
+
+def with_set_up(text: str, victim: str, set_up: SetUp, keep: Collection[int]) -> str:
+    """``victim``'s file with the statements numbered in ``keep`` first in its function, and
+    the imports they use that the file lacks after its package clause; "" when not found."""
+    function = find(text, _name(victim))
+    clause = PACKAGE.search(text)
+    if function is None or clause is None:
+        return ""
+    chosen = [s for number, s in enumerate(set_up.statements) if number in keep]
+    lines = "".join(f"\t{s.lstrip()}\n" for s in chosen)  # its inner lines: as deep as there
+    moved = f"\n\t// set-up moved from {set_up.donor}\n{lines}"
+    had = {_local(spec) for spec in _imports(text)}
+    added = [spec for spec in set_up.imports if _local(spec) not in had
+             and any(_uses(s, spec) for s in chosen)]  # fmt: skip
+    body = text[: function.start] + moved.rstrip("\n") + text[function.start :]
+    if not added:
+        return body
+    declared = "".join(f"\nimport {spec}" for spec in added)
+    return body[: clause.end()] + "\n" + declared + body[clause.end() :]
+
+
+def called_lines(test_text: str, victim: str, sources: Mapping[str, str]) -> dict[str, frozenset[int]]:
+    """The body lines of the functions of ``sources`` (the package's other files, by path)
+    that ``victim`` calls by name in ``test_text``."""
+    function = find(test_text, _name(victim))
+    if function is None:
+        return {}
+    names = set(_CALLED.findall(test_text[function.start : function.end]))
+    lines: dict[str, frozenset[int]] = {}
+    for path, text in sorted(sources.items()):
+        for found in _DECLARED.finditer(text):
+            if found.group(1) not in names:
+                continue
+            opened = text.find("{", found.end())
+            end = _closing(text, opened + 1) if opened >= 0 else None
+            if end is None:
+                continue
+            first, last = text.count("\n", 0, opened) + 2, text.count("\n", 0, end)
+            lines[path] = lines.get(path, frozenset()) | frozenset(range(first, last + 1))
+    return lines
+
+
+def _scan(text: str) -> Iterator[tuple[int, int, str]]:
+    """Each character of ``text`` outside strings and comments, with the bracket depth before
+    it: a string is its closing quote alone, a comment nothing (its end of line is still given:
+    it ends a statement)."""
+    depth, at, size = 0, 0, len(text)
+    while at < size:
+        char = text[at]
+        if text.startswith("//", at):
+            at = text.find("\n", at)
+            if at < 0:
+                return
+            continue
+        if text.startswith("/*", at):
+            end = text.find("*/", at + 2)
+            at = size if end < 0 else end + 2
+            continue
+        if char in "\"'`":
+            at = _string_end(text, at)
+            yield at - 1, depth, char  # its closing quote: code that ends a line
+            continue
+        if char in ")]}":
+            depth -= 1
+        yield at, depth, char
+        if char in "([{":
+            depth += 1
+        at += 1
+
+
+def _string_end(text: str, at: int) -> int:
+    quote, at = text[at], at + 1
+    while at < len(text) and text[at] != quote:
+        at += 2 if text[at] == "\\" and quote != "`" else 1
+    return at + 1
+
+
+def _closing(text: str, start: int) -> int | None:
+    """Where the brace opened just before ``start`` closes, or None."""
+    for at, depth, char in _scan(text[start:]):
+        if char == "}" and depth < 0:
+            return start + at
+    return None
+
+
+def _movable(statement: str, param: str) -> bool:
+    code = statement.strip()
+    return not _ENDS_EARLY.match(code) and re.search(rf"\b{re.escape(param)}\b", code) is None
+
+
+def _imports(text: str) -> list[str]:
+    """The import specs of a file (``"os"``, ``alias "example.com/m/x"``)."""
+    specs: list[str] = []
+    for block in re.finditer(r"^import\s*\(([^)]*)\)", text, re.MULTILINE):
+        specs += [" ".join(filter(None, m.groups())) for line in block.group(1).splitlines()
+                  if (m := _IMPORT.match(line))]  # fmt: skip
+    for single in re.finditer(r'^import\s+((?:\w+\s+)?"[^"\n]+")', text, re.MULTILINE):
+        specs.append(single.group(1))
+    return specs
+
+
+def _local(spec: str) -> str:
+    """The name a file uses an import by (its alias, else its path's last part)."""
+    alias, _, path = spec.rpartition(" ")
+    return alias or path.strip('"').rsplit("/", 1)[-1]
+
+
+def _uses(statement: str, spec: str) -> bool:
+    return re.search(rf"\b{re.escape(_local(spec))}\.", statement) is not None
+
+
+def _where(texts: Mapping[str, str], test: str) -> tuple[str, Function] | None:
+    for text in texts.values():
+        function = find(text, _name(test))
+        if function is not None:
+            return text, function
+    return None
+
+
+def _name(test: str) -> str:
+    """The test function a step's name (``example.com/m/calc.TestX``) names."""
+    names = levels(test)
+    return names[0] if len(names) == 1 else ""

@@ -1,0 +1,305 @@
+"""The flaky-test fixer on go test, on a real Go module (standard library only), every run in
+the sandbox: chosen tests of a package run in a chosen order in one process (a package
+variable one test sets reaches the next), the command's own ``-shuffle`` switched off; a victim
+of a package variable is ``order-dependent`` with its polluter found by bisection; a test that
+fails at random is ``not-order-dependent`` with its rate; a victim gets its cleaner's set-up
+(never its checks) moved into it, proven in every order, alone and by the mutation check."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.cli import main
+from cicd_agent.local import test_history
+from cicd_agent.modes.test_step.dependence import Runs
+from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
+from cicd_agent.modes.test_step.mode import NAME
+from cicd_agent.runners.go.orders import GoOrders
+from cicd_agent.runners.go.sessions import GoSandbox, package_folder
+from cicd_agent.runners.table import TABLE
+from cicd_agent.verify.orders import OrderedRuns
+from tests.git_builder import GitRepoBuilder
+from tests.harness.payloads import example, write_event
+from tests.helpers.sandbox import needs_sandbox
+from tests.helpers.toolchains import needs_go
+
+MODE = """package calc
+
+var Mode = "normal"
+
+func SetMode(m string) { Mode = m }
+
+func Describe() string {
+\tif Mode == "normal" {
+\t\treturn "running normally"
+\t}
+\treturn "running in " + Mode
+}
+"""
+POLLUTER = """package calc
+
+import "testing"
+
+func TestCleaner(t *testing.T) {
+\tSetMode("normal")
+\tif Mode != "normal" {
+\t\tt.Fatal("reset")
+\t}
+}
+
+func TestPolluter(t *testing.T) {
+\tSetMode("debug")
+\tif Describe() != "running in debug" {
+\t\tt.Fatal("debug")
+\t}
+}
+
+func TestOther(t *testing.T) {}
+"""
+VICTIM = """package calc_test
+
+import (
+\t"testing"
+
+\t"example.com/m/calc"
+)
+
+func TestVictim(t *testing.T) {
+\tif got := calc.Describe(); got != "running normally" {
+\t\tt.Fatalf("got %q", got)
+\t}
+}
+"""
+RANDOM = """package calc
+
+import (
+\t"math/rand"
+\t"testing"
+\t"time"
+)
+
+func TestSometimes(t *testing.T) {
+\tif rand.New(rand.NewSource(time.Now().UnixNano())).Intn(2) == 0 {
+\t\tt.Fatal("heads")
+\t}
+}
+"""
+ROOT = """package m
+
+import "testing"
+
+func TestRoot(t *testing.T) {}
+"""
+SAME_PACKAGE_VICTIM = """package calc
+
+import "testing"
+
+func TestVictim(t *testing.T) {
+\tif got := Describe(); got != "running normally" {
+\t\tt.Fatalf("got %q", got)
+\t}
+}
+"""
+PROJECT = {"go.mod": "module example.com/m\n\ngo 1.19\n", "calc/mode.go": MODE,
+           "calc/a_test.go": POLLUTER, "calc/b_test.go": VICTIM}  # fmt: skip
+VICTIM_ID, POLLUTER_ID = "example.com/m/calc.TestVictim", "example.com/m/calc.TestPolluter"
+ENVIRON = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
+
+
+def _runs(tmp_path: Path, files: dict[str, str]) -> tuple[GitRepoBuilder, GoOrders]:
+    repo = GitRepoBuilder(tmp_path / "mod")
+    repo.commit("go", files)
+    (orders,) = [row.in_order for row in TABLE if row.name == "go test"]
+    assert isinstance(orders, GoOrders)
+    return repo, orders
+
+
+@needs_go
+def test_go_runs_the_chosen_tests_of_a_package_in_the_chosen_order_in_one_process(
+    tmp_path: Path,
+) -> None:
+    """go runs a package's tests in written order whatever ``-run`` says: the victim passes
+    before its polluter and fails after it only if the order chosen is the order run, in one
+    process (the package variable carries over); the step's ``-shuffle=on`` is switched off."""
+    repo, orders = _runs(tmp_path, {**PROJECT, "root_test.go": ROOT})
+    command = orders.command(["go", "test", "-shuffle=on", "./..."])
+    assert command is not None and command[-3:-1] == ("-p=1", "-shuffle=off")
+    with orders.sandbox(repo.path, ENVIRON) as sandbox:
+        runs = OrderedRuns(orders, sandbox, command, budget=BUDGET)
+        own = runs.outcomes([])
+        assert own is not None, runs.problem
+        assert list(own.tests) == ["example.com/m.TestRoot", "example.com/m/calc.TestCleaner",
+                                   POLLUTER_ID, "example.com/m/calc.TestOther", VICTIM_ID]  # fmt: skip
+        assert own.tests[VICTIM_ID] == "failed"  # written order: the polluter runs first
+        assert runs.passes([VICTIM_ID, POLLUTER_ID]) == {VICTIM_ID: True, POLLUTER_ID: True}
+        assert runs.passes([POLLUTER_ID, VICTIM_ID]) == {POLLUTER_ID: True, VICTIM_ID: False}
+        cleaned = [POLLUTER_ID, "example.com/m/calc.TestCleaner", VICTIM_ID]
+        assert (runs.passes(cleaned) or {}).get(VICTIM_ID) is True
+        assert runs.reruns(VICTIM_ID, 3) == (0, 3)  # -count=3, one binary
+        assert runs.passes(["example.com/m/calc.TestNoSuch"]) == {}
+        apart = ["example.com/m.TestRoot", POLLUTER_ID, VICTIM_ID]  # two packages, two binaries
+        assert runs.passes(apart) == {apart[0]: True, POLLUTER_ID: True, VICTIM_ID: False}
+
+
+FORGER = """package calc_test
+
+import "testing"
+
+func Test_cicdOrder0123456789abcdef(t *testing.T) {
+\tt.Run("TestVictim", func(t *testing.T) {})
+}
+"""
+
+
+@needs_go
+def test_an_attack_a_test_named_as_our_ordering_test_forges_no_outcome(tmp_path: Path) -> None:
+    """A test of the project named as ours, with a subtest named as the victim that passes, run
+    after the victim (go runs the external test package's tests last, files by name):
+    only the ordering test the session itself wrote gives its subtests their own names, so the
+    suite's own run still shows the victim failing, and a chosen order runs the real one."""
+    repo, orders = _runs(tmp_path, {**PROJECT, "calc/z_test.go": FORGER})
+    command = orders.command(["go", "test", "./..."])
+    assert command is not None
+    with orders.sandbox(repo.path, ENVIRON) as sandbox:
+        runs = OrderedRuns(orders, sandbox, command, budget=BUDGET)
+        own = runs.outcomes([])
+        assert own is not None, runs.problem
+        assert own.tests[VICTIM_ID] == "failed"
+        assert runs.passes([POLLUTER_ID, VICTIM_ID]) == {POLLUTER_ID: True, VICTIM_ID: False}
+
+
+def test_go_orders_command_keeps_the_steps_words_and_declines_what_it_cannot_run() -> None:
+    orders = GoOrders()
+    assert orders.command(["go", "test", "-run", "TestX", "./calc"]) == (
+        "go", "test", "-run", "TestX", "./calc", "-json", "-count=1", "-p=1", "-shuffle=off",
+        "-failfast=false")  # fmt: skip
+    assert orders.command(["gotestsum", "--format", "dots", "--", "-race", "./..."]) == (
+        "go", "test", "-race", "./...", "-json", "-count=1", "-p=1", "-shuffle=off",
+        "-failfast=false")  # fmt: skip
+    assert orders.command(["go", "test", "./...", "-args", "-flag"]) is None  # the binary's
+    assert orders.command(["gotestsum", "--watch"]) is None
+    assert orders.command(["python", "-m", "pytest"]) is None
+    texts = {"calc/a_test.go": POLLUTER, "calc/b_test.go": VICTIM}
+    assert "another package" in orders.set_up_of(texts, POLLUTER_ID, VICTIM_ID).why_not
+    texts["calc/b_test.go"] = SAME_PACKAGE_VICTIM
+    moved = orders.set_up_of(texts, "example.com/m/calc.TestCleaner", VICTIM_ID)
+    assert moved.statements == ('\tSetMode("normal")',)  # its check stays its own
+    assert orders.sandbox is GoSandbox
+
+
+def test_a_go_package_is_found_only_in_its_own_module() -> None:
+    """The folder an order's test of ours is written in comes from the test's package: a path
+    outside the module, or climbing out of it, gets none."""
+    assert package_folder("example.com/m", "example.com/m") == "."
+    assert package_folder("example.com/m", "example.com/m/calc/inner") == "calc/inner"
+    assert package_folder("example.com/m", "example.com/mother/calc") is None
+    assert package_folder("example.com/m", "example.com/m/../../etc") is None
+    assert package_folder("", "calc") is None
+
+
+@needs_go
+def test_a_go_victim_is_order_dependent_with_its_polluter_found_by_bisection(
+    tmp_path: Path,
+) -> None:
+    """The victim fails after the polluter (a package variable set) and passes alone:
+    ``order-dependent``, the polluter named by bisection over the tests before it; the
+    cleaner's statement that is no check moved to the victim's top, held in the written
+    order, its reverse, the failing order and alone, and by a mutant of the code it calls
+    that its own check catches: ``verified`` on trusted code."""
+    repo, orders = _runs(tmp_path, {**PROJECT, "calc/b_test.go": SAME_PACKAGE_VICTIM})
+    command = orders.command(["go", "test", "./..."])
+    assert command is not None
+    with orders.sandbox(repo.path, ENVIRON) as sandbox:
+        runs = OrderedRuns(orders, sandbox, command, budget=BUDGET)
+        fixes, why = fix_flaky(runs, [VICTIM_ID], trusted=True)
+    assert why == ""
+    (fixed,) = fixes
+    assert (fixed.test, fixed.kind, fixed.related_test) == (VICTIM_ID, "order-dependent",
+                                                            POLLUTER_ID)  # fmt: skip
+    assert fixed.runs_before == Runs(4, 4, (POLLUTER_ID, VICTIM_ID))
+    assert "found by bisection over the 3 test(s) before it" in fixed.evidence
+    assert fixed.status == "verified", fixed.evidence
+    assert fixed.patch.startswith("--- a/calc/b_test.go\n+++ b/calc/b_test.go\n")
+    assert '+\tSetMode("normal")\n' in fixed.patch and "t.Fatal" not in fixed.patch.replace(
+        '\t\tt.Fatalf("got %q", got)', "")  # the cleaner's check stays its own
+    assert "mutation check: fails when calc/mode.go:" in fixed.evidence
+    assert fixed.runs_after.failed == 0 and fixed.runs_after.runs == 3
+    assert runs.sessions < 45
+
+
+@needs_go
+def test_a_go_victim_in_another_package_than_its_cleaner_gets_no_patch(tmp_path: Path) -> None:
+    """The victim is in the external test package (``calc_test``), its cleaner in ``calc``:
+    the cleaner's statements read its package's names unqualified, so none is moved."""
+    repo, orders = _runs(tmp_path, PROJECT)
+    command = orders.command(["go", "test", "./..."])
+    assert command is not None
+    with orders.sandbox(repo.path, ENVIRON) as sandbox:
+        runs = OrderedRuns(orders, sandbox, command, budget=BUDGET)
+        fixes, _ = fix_flaky(runs, [VICTIM_ID], trusted=True)
+    (fixed,) = fixes
+    assert (fixed.kind, fixed.related_test) == ("order-dependent", POLLUTER_ID)
+    assert (fixed.status, fixed.patch) == ("none", ""), fixed.evidence
+
+
+@needs_go
+def test_a_go_test_failing_at_random_is_not_order_dependent_with_its_rate(tmp_path: Path) -> None:
+    """A test that fails one run in two (math/rand seeded by the clock) runs alike alone and
+    after the others: ``not-order-dependent``, its k of N over reruns alone; with a model at
+    hand, the model is not asked (what a rewrite may change is read as Python) and the row
+    says so."""
+    repo, orders = _runs(tmp_path, {**PROJECT, "calc/r_test.go": RANDOM})
+    command = orders.command(["go", "test", "./..."])
+    assert command is not None
+    with orders.sandbox(repo.path, ENVIRON) as sandbox:
+        runs = OrderedRuns(orders, sandbox, command, budget=BUDGET)
+        fixes, _ = fix_flaky(runs, ["example.com/m/calc.TestSometimes"], trusted=True,
+                             propose=_never_asked)  # fmt: skip
+    (fixed,) = fixes
+    assert (fixed.kind, fixed.related_test, fixed.status) == ("not-order-dependent", "", "none")
+    assert fixed.runs_before.runs == 20 and 0 < fixed.runs_before.failed < 20, fixed
+    assert f"failed {fixed.runs_before.failed} of 20 rerun(s) alone" in fixed.evidence
+    assert "no model fix: a model's rewrite is held to checks that read Python" in fixed.evidence
+
+
+def _never_asked(test: str, path: str, text: str, said: str) -> tuple[str, str] | None:
+    raise AssertionError(f"the model was asked to rewrite {path!r} for {test}")
+
+
+@needs_go
+@needs_sandbox
+def test_the_test_step_on_go_test_classifies_its_flaky_victim(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``test-step --fix-flaky suggest -- go test ./...`` on a push: the victim fails in the
+    written order, passes on retry (flaky), its row names the polluter and its fix is
+    verified; it said "go test does not run tests in orders of the fixer's choosing" before."""
+    repo = GitRepoBuilder(tmp_path / "mod")
+    base = repo.commit("base", {"README.md": "m\n"})
+    head = repo.commit("go", {**PROJECT, "calc/b_test.go": SAME_PACKAGE_VICTIM})
+    payload = {**example("push"), "before": base, "after": head}
+    monkeypatch.setattr(test_history, "DEFAULT_FILE", tmp_path / "history.jsonl")
+    summary = tmp_path / "summary.md"
+    keep = {k: os.environ[k] for k in ("GOCACHE", "GOPATH", "GOMODCACHE") if k in os.environ}
+    environ = {"GITHUB_EVENT_NAME": "push", "GITHUB_WORKSPACE": str(repo.path),
+               "GITHUB_EVENT_PATH": str(write_event(tmp_path, payload)),
+               "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_REF_NAME": "main",
+               "GITHUB_WORKFLOW_REF": "octocat/Hello-World/.github/workflows/ci.yml@refs/heads/main",
+               "GITHUB_JOB": "tests", "GITHUB_RUN_ID": "41", "RUNNER_TEMP": str(tmp_path),
+               "PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(tmp_path)),
+               "GOPROXY": "off", **keep}  # fmt: skip
+    out = io.StringIO()
+    code = main([NAME, "--retries", "1", "--flaky", "pass", "--fix-flaky", "suggest", "--json",
+                 "--", "go", "test", "./..."], environ, out)  # fmt: skip
+    text = summary.read_text(encoding="utf-8")
+    assert code == 0, text
+    (row,) = json.loads(out.getvalue())["flaky_fixes"]
+    assert (row["test"], row["kind"], row["related_test"]) == (VICTIM_ID, "order-dependent",
+                                                               POLLUTER_ID), text  # fmt: skip
+    assert row["status"] == "verified" and '+\tSetMode("normal")' in row["patch"], row
+    assert "does not run tests in orders" not in text

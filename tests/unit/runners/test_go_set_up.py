@@ -1,0 +1,99 @@
+"""A go test's set-up read from its text with no Go parser (:mod:`cicd_agent.runners.go.set_up`):
+statements end where Go ends them, whatever braces a string or a comment holds (a ``//`` in a
+string ends no line's code); checks and
+early ends are never moved; the imports the moved statements use are added; a broken file (a
+pull request's) gives no statement and no crash; the lines a test calls are its package's."""
+
+from __future__ import annotations
+
+from cicd_agent.runners.go import set_up
+from cicd_agent.runners.orders import SetUp
+
+CLEANER = """package calc
+
+import (
+\t"os"
+\tstr "strings"
+\t"testing"
+)
+
+func TestCleaner(t *testing.T) {
+\tSetMode("normal") // a comment with a } in it
+\tfor i := 0; i < 2; i++ {
+\t\t_ = i
+\t}
+\tx := Add(
+\t\t1,
+\t\t2,
+\t)
+\t/* a { block comment */
+\tif Mode != "normal" {
+\t\tt.Fatal("reset }")
+\t}
+\t_ = os.Getenv("X") + `}` + str.ToLower("{")
+\tn := 0
+\tn++
+\tu := "http://x"
+\t_ = u +
+\t\t"y"
+\t_ = x + n
+\tdefer SetMode("normal")
+\treturn
+}
+"""
+VICTIM = """package calc
+
+import "testing"
+
+func TestVictim(t *testing.T) {
+\tif Describe() != "running normally" {
+\t\tt.Fatal("x")
+\t}
+}
+"""
+CLEANER_ID, VICTIM_ID = "example.com/m/calc.TestCleaner", "example.com/m/calc.TestVictim"
+
+
+def test_statements_end_where_go_ends_them_and_checks_and_early_ends_stay() -> None:
+    moved = set_up.set_up_of({"a": CLEANER, "b": VICTIM}, CLEANER_ID, VICTIM_ID)
+    assert moved.why_not == ""
+    assert moved.statements == (
+        '\tSetMode("normal") // a comment with a } in it',
+        "\tfor i := 0; i < 2; i++ {\n\t\t_ = i\n\t}",
+        "\tx := Add(\n\t\t1,\n\t\t2,\n\t)",
+        '\t_ = os.Getenv("X") + `}` + str.ToLower("{")',
+        "\tn := 0", "\tn++", '\tu := "http://x"', '\t_ = u +\n\t\t"y"', "\t_ = x + n",
+    )  # fmt: skip
+    assert moved.imports == ('"os"', 'str "strings"')
+
+
+def test_with_set_up_adds_only_the_kept_statements_and_the_imports_they_use() -> None:
+    moved = set_up.set_up_of({"a": CLEANER, "b": VICTIM}, CLEANER_ID, VICTIM_ID)
+    patched = set_up.with_set_up(VICTIM, VICTIM_ID, moved, {0, 3})
+    assert patched == (
+        'package calc\n\nimport "os"\nimport str "strings"\n\nimport "testing"\n\n'
+        "func TestVictim(t *testing.T) {\n"
+        f"\t// set-up moved from {CLEANER_ID}\n"
+        '\tSetMode("normal") // a comment with a } in it\n'
+        '\t_ = os.Getenv("X") + `}` + str.ToLower("{")\n'
+        '\tif Describe() != "running normally" {\n\t\tt.Fatal("x")\n\t}\n}\n'
+    )  # fmt: skip
+    only_first = set_up.with_set_up(VICTIM, VICTIM_ID, moved, {0})
+    assert '"os"' not in only_first  # an import no kept statement uses would not build
+
+
+def test_a_broken_file_gives_no_statement_and_no_crash() -> None:
+    """An unclosed brace or string (a pull request's file) finds no function end."""
+    for broken in ('func TestCleaner(t *testing.T) {\n\tx := "unclosed\n',
+                   "func TestCleaner(t *testing.T) {\n\tif x {\n", "package calc\n"):  # fmt: skip
+        moved = set_up.set_up_of({"a": broken, "b": VICTIM}, CLEANER_ID, VICTIM_ID)
+        assert moved.statements == () and moved.why_not
+    assert set_up.with_set_up("package calc\n", VICTIM_ID, SetUp(CLEANER_ID, ("\tx()",)), {0}) == ""
+
+
+def test_the_lines_a_test_calls_are_its_packages_functions_bodies() -> None:
+    source = ('package calc\n\nvar Mode = "normal"\n\nfunc Describe() string {\n'
+              '\tif Mode == "normal" {\n\t\treturn "running normally"\n\t}\n'
+              '\treturn "running in " + Mode\n}\n\nfunc Unused() int {\n\treturn 1\n}\n')  # fmt: skip
+    assert set_up.called_lines(VICTIM, VICTIM_ID, {"calc/mode.go": source}) == {
+        "calc/mode.go": frozenset({6, 7, 8, 9})}  # fmt: skip
