@@ -176,3 +176,22 @@ def test_a_python_relative_import_above_the_top_package_runs_the_full_suite(
     test_scope, _, row = scope(tmp_path, webcolors, base, head)
     assert test_scope == "full"
     assert "`src/palette/mix.py` imports from above the repository" in row
+
+
+def test_a_removed_module_runs_the_full_suite(tmp_path: Path, webcolors: GitRepoBuilder) -> None:
+    """Its name matched ``test_html5.py`` alone; every test importing ``webcolors`` may import
+    it, and the head holds no file their imports name."""
+    base = webcolors.head()
+    head = webcolors.commit("Drop html5", remove=("src/webcolors/html5.py",))
+    test_scope, _, row = scope(tmp_path, webcolors, base, head)
+    assert test_scope == "full"
+    assert "`src/webcolors/html5.py` is gone: its importers are not traced" in row
+
+
+def test_a_go_file_with_an_unclosed_comment_is_read_once_and_not_traced() -> None:
+    """The import reader stops at the first place no import declaration holds."""
+    text = "package x\n\nimport (\n" + "/*" * 200_000
+    assert related._go_imports(text) is None
+    assert related._go_imports('package x\nimport f "fmt"; import . "a/b";\nfunc f() {}\n') == [
+        "fmt", "a/b"
+    ]  # fmt: skip

@@ -24,9 +24,9 @@ changed), full otherwise. A test is related when it can reach the changed code: 
 that imports its module or package, or a module that does, directly or through others (or is
 named after it); a Go test of its package or of a package importing it, directly or through
 others (:mod:`~cicd_agent.modes.deploy_gate.related`). Where that cannot be established (other
-languages, an import not resolved, too many files), or every test is related, the scope is
-full. ``build_strategy`` full when
-manifests, lockfiles, Dockerfiles, build configuration or submodules changed.
+languages, an import not resolved, a removed file, too many files), or every test is related,
+the scope is full. ``build_strategy`` full when manifests, lockfiles, Dockerfiles, build
+configuration or submodules changed.
 """
 
 from __future__ import annotations
@@ -320,6 +320,9 @@ def _test_routing(
         if ChangeType.SOURCE not in changed.types:
             continue
         path = changed.path
+        gone = next((p for p in (path, changed.old_path) if p and p not in present), None)
+        if gone is not None:  # its importers' imports no longer name a file at the head
+            return TestScope.FULL, [], f"{name_span(gone)} is gone: its importers are not traced"
         suffix = PurePosixPath(path).suffix
         if suffix not in TRACED:
             return TestScope.FULL, [], f"the tests of {name_span(path)} are not traced ({suffix})"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
@@ -24,6 +24,8 @@ MAX_FILES = 5_000
 """Python or Go files read for the graph; past them the related tests are not established."""
 MAX_BYTES = 500_000
 """A Python or Go file larger than this is not read, and the related tests not established."""
+MAX_DEPTH = 32
+"""Folders a Python file may be in (each dotted tail of its path is a name it may go by)."""
 EVERYTHING = "*"
 """The node a file with a computed import loads: every changed file reaches it."""
 _DYNAMIC = frozenset({"import_module", "__import__", "importorskip"})
@@ -105,6 +107,8 @@ def _python(
     exact: dict[str, set[str]] = {}
     for path in texts:
         parts = _dotted(path)
+        if len(parts) > MAX_DEPTH:
+            return {}, f"{name_span(path)} is too deep in folders to trace its imports"
         for start in range(len(parts)):
             tail = parts[start:]
             exact.setdefault(".".join(tail), set()).add(path)
@@ -208,11 +212,11 @@ def _go(texts: Mapping[str, str], tracked: Sequence[str]) -> tuple[dict[str, fro
                 return {}, f"{name_span(path)} imports {name_span(imported)}, not found here"
             packages.add(f"go:{inside}")
         loads[path] = frozenset(packages)
-    for folder in folders:
-        loads[f"go:{folder}"] = frozenset(
-            p for p in sources if str(PurePosixPath(p).parent) == folder
-            and not p.endswith("_test.go")
-        )  # fmt: skip
+    built: dict[str, set[str]] = {folder: set() for folder in folders}
+    for path in sources:
+        if not path.endswith("_test.go"):
+            built[str(PurePosixPath(path).parent)].add(path)
+    loads.update((f"go:{folder}", frozenset(paths)) for folder, paths in built.items())
     return loads, ""
 
 
@@ -234,22 +238,21 @@ def _in_module(imported: str, roots: Mapping[str, str]) -> str | None:
 
 def _go_imports(text: str) -> list[str] | None:
     """The import paths of a Go file's ``import`` declarations, which follow its ``package``
-    clause; None when they do not read as Go."""
-    tokens = [t for t in _GO_TOKEN.findall(text) if t.strip() and not t.startswith(("//", "/*"))]
-    if len(tokens) < 2 or tokens[0] != "package":
+    clause; None when they do not read as Go. Only the head of the file is read."""
+    words = _go_words(text)
+    if next(words, None) != "package" or next(words, None) is None:
         return None
     found: list[str] = []
-    at = 2
-    while at < len(tokens) and tokens[at] in ("import", ";"):
-        if tokens[at] == ";":
-            at += 1
+    word = next(words, None)
+    while word in ("import", ";"):
+        if word == ";":
+            word = next(words, None)
             continue
-        at += 1
-        grouped = at < len(tokens) and tokens[at] == "("
-        at += grouped
-        while at < len(tokens):
-            word = tokens[at]
-            at += 1
+        word = next(words, None)
+        grouped = word == "("
+        if grouped:
+            word = next(words, None)
+        while word is not None:
             if word[:1] in '"`':
                 found.append(word[1:-1])
                 if not grouped:
@@ -258,4 +261,22 @@ def _go_imports(text: str) -> list[str] | None:
                 break
             elif word not in (";", ".") and not _GO_NAME.fullmatch(word):
                 return None
+            word = next(words, None)
+        if word is None:
+            return None
+        word = next(words, None)
     return found
+
+
+def _go_words(text: str) -> Iterator[str]:
+    """Go's tokens from the start of ``text``, without spaces or comments, until one that
+    no import declaration holds (each pattern is tried once at each place, so an unclosed
+    comment costs one pass)."""
+    at = 0
+    while at < len(text):
+        matched = _GO_TOKEN.match(text, at)
+        if matched is None:
+            return
+        at, word = matched.end(), matched.group()
+        if word.strip() and not word.startswith(("//", "/*")):
+            yield word
