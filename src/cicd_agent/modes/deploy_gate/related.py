@@ -60,7 +60,7 @@ class Graph:
 
 
 def read_graph(repo: GitRepo, head: str, tracked: Sequence[str], suffixes: Iterable[str]) -> Graph:
-    """The graph of the languages of ``suffixes`` (``.py``, ``.go``) at ``head``."""
+    """The graph of the languages of ``suffixes`` (Python, Go) at ``head``."""
     loads: dict[str, frozenset[str]] = {}
     unknown: dict[str, str] = {}
     for suffix in sorted(set(suffixes) & {".py", ".go"}):
