@@ -25,6 +25,7 @@ from cicd_agent.modes.deploy_gate.ask import clean_opinion
 from cicd_agent.modes.deploy_gate.decide import decide
 from cicd_agent.modes.deploy_gate.options import DeployOptions
 from cicd_agent.modes.deploy_gate.policy import Recommendation
+from cicd_agent.modes.deploy_gate.related import Graph
 from cicd_agent.modes.deploy_gate.types import DeployFacts, DeployOpinion
 from cicd_agent.risk.assessment import Reason, RiskAssessment, RiskFeatures
 
@@ -92,7 +93,7 @@ def _facts(
         options=options,
         change=change,
         assessment=assessment,
-        routing=policies.route(change.files, [path], {}),
+        routing=policies.route(change.files, [path], Graph()),
         tests=None,
         coverage_head=None,
         coverage_base=None,
@@ -185,10 +186,10 @@ def test_a_targeted_test_scope_names_its_test_files() -> None:
     """"targeted: 1 related test file(s)" left the reader to guess which: the reason names
     them (a few, then how many more), each as a code span."""
     tracked = ["src/calc.py", "src/util.py", *(f"tests/test_{n}.py" for n in ("calc", "util"))]
-    one = policies.route([ChangedFile("src/calc.py", 1, 0)], tracked, {})
+    one = policies.route([ChangedFile("src/calc.py", 1, 0)], tracked, Graph())
     assert one.test_scope is policies.TestScope.TARGETED
     assert one.test_reason == "1 related test file: `tests/test_calc.py`", one.test_reason
     many = [f"tests/test_m{n}.py" for n in range(5)]
-    wide = policies.route([ChangedFile(p, 1, 0) for p in many], many, {})
+    wide = policies.route([ChangedFile(p, 1, 0) for p in many], [*many, "tests/test_x.py"], Graph())
     assert wide.test_reason.startswith("5 related test files: `tests/test_m0.py`, "), wide
     assert wide.test_reason.endswith(" and 2 more"), wide.test_reason

@@ -170,7 +170,7 @@ def test_workflow_edit_is_ci_and_runs_the_full_suite(
 
 
 def test_source_change_targets_its_tests(tmp_path: Path, project: GitRepoBuilder) -> None:
-    base = project.head()
+    base = project.commit("Misc tests", {"tests/test_misc.py": "def test_misc():\n    pass\n"})
     head = project.commit("Speed up orders", {"src/shop/orders.py": SOURCE + "CACHE = {}\n"})
     _, outputs, _, _ = run(tmp_path, project, "--base", base, "--head", head)
     assert outputs["test_scope"] == "targeted"

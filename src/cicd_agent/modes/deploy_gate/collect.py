@@ -11,18 +11,17 @@ missing). ``inputs`` is what the verdict saw, for the audit record ``publish`` a
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from cicd_agent.actions.errors import ExternalServiceError, UsageError
-from cicd_agent.analysis.change_types import ChangeType, classify_path
+from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangedFile, ChangeSet
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.python_imports import imported_modules
 from cicd_agent.github.models import DEPLOYMENTS_READ, DeploymentInfo, DeploymentListing
 from cicd_agent.job.context import RunContext
 from cicd_agent.local.audit import file_digest
@@ -38,6 +37,7 @@ from cicd_agent.modes.deploy_gate.build_report import raised
 from cicd_agent.modes.deploy_gate.dora import committed, four_keys
 from cicd_agent.modes.deploy_gate.eval_report import with_eval
 from cicd_agent.modes.deploy_gate.options import DeployOptions
+from cicd_agent.modes.deploy_gate.related import read_graph
 from cicd_agent.modes.deploy_gate.safety import CoverageReport, PullReview
 from cicd_agent.modes.deploy_gate.types import DeployFacts, DiffExcerpt
 from cicd_agent.modes.deploy_gate.unparsed import held_unparsed
@@ -102,9 +102,10 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     if change.commits_truncated:
         ctx.note("More than 250 commits in the range: messages and authors of the first 250.")
     tracked = repo.tracked_files(change.head)
-    python = any(c.path.endswith(".py") for c in change.files)  # a test's imports tell its tests
-    imports = _test_imports(repo, change.head, tracked) if python else {}
-    routing = policies.route(change.files, tracked, imports)
+    # The imports of the languages changed tell which tests reach the change.
+    graph = read_graph(repo, change.head, tracked, {PurePosixPath(c.path).suffix
+                                                    for c in change.files})  # fmt: skip
+    routing = policies.route(change.files, tracked, graph)
 
     root = ctx.options.repo_dir
     junit_files = safety.find_reports(options.junit, Path.cwd())  # as any path on a command line
@@ -343,12 +344,6 @@ def _named_commits(ctx: RunContext[DeployOptions], options: DeployOptions) -> li
     return named
 
 
-MAX_TEST_FILES = 2_000
-"""Python test files whose imports are read for the routing; past them no more are."""
-MAX_TEST_BYTES = 200_000
-"""A test file larger than this is not read."""
-
-
 def _with_reports(
     ctx: RunContext[DeployOptions], assessment: RiskAssessment, head: str
 ) -> RiskAssessment:
@@ -386,11 +381,3 @@ def _unparsed(ctx: RunContext[DeployOptions], change: ChangeSet) -> list[Finding
             ctx.note(note)
         found += parsed.findings
     return found
-
-
-def _test_imports(repo: GitRepo, head: str, tracked: Sequence[str]) -> dict[str, frozenset[str]]:
-    """The modules each Python test file at ``head`` imports, read from git (never the
-    checkout's files: no link is followed) and parsed, never run."""
-    tests = [p for p in tracked if p.endswith(".py") and ChangeType.TESTS in classify_path(p)]
-    ids = repo.blob_ids(head, tests[:MAX_TEST_FILES], MAX_TEST_BYTES)
-    return {path: imported_modules(data.decode("utf-8", "replace")) for path, data in repo.blobs(ids)}

@@ -20,16 +20,20 @@ Defaults (each overridable through the ``policy`` input, a JSON object with thes
 
 Routing for the rest of a push pipeline: ``test_scope`` none for docs-only changes, targeted
 when every changed source file has a related test (and nothing but source, tests and docs
-changed), full otherwise; a test is related by its name or, for Python, by importing the
-module or its package (``import pkg`` tests ``pkg/mod.py``); ``build_strategy`` full when
-manifests, lockfiles, Dockerfiles, build configuration or submodules changed.
+changed), full otherwise. A test is related when it can reach the changed code: a Python test
+that imports its module or package, or a module that does, directly or through others (or is
+named after it); a Go test of its package or of a package importing it, directly or through
+others (:mod:`~cicd_agent.modes.deploy_gate.related`). Where that cannot be established (other
+languages, an import not resolved, a removed file, too many files), or every test is related,
+the scope is full. ``build_strategy`` full when manifests, lockfiles, Dockerfiles, build
+configuration or submodules changed.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import PurePosixPath
@@ -41,8 +45,8 @@ from cicd_agent.actions.errors import UsageError, first_problem
 from cicd_agent.analysis.change_types import RUNTIME_TYPES, ChangeType, classify_path
 from cicd_agent.analysis.changes import ChangedFile, only
 from cicd_agent.analysis.file_names import name_span
-from cicd_agent.analysis.python_imports import imports_module, module_name
 from cicd_agent.analysis.scale import OrderedStrEnum, RiskLevel
+from cicd_agent.modes.deploy_gate.related import Graph
 from cicd_agent.modes.deploy_gate.windows import ChangeWindow
 from cicd_agent.risk.runs import documentation
 
@@ -253,7 +257,8 @@ _TEST_AFFIXES = re.compile(
 )
 _BUILD_INFRA = re.compile(r"^(dockerfile|containerfile)|\.dockerfile$", re.IGNORECASE)
 TARGETABLE = frozenset({ChangeType.SOURCE, ChangeType.TESTS, ChangeType.DOCS})
-Imports = Mapping[str, frozenset[str]]  # the modules each Python test file imports
+TRACED = (".py", ".go")
+"""The languages whose imports tell which tests reach a change."""
 
 
 def _stem(path: str) -> str:
@@ -278,13 +283,20 @@ class Routing:
     build_reason: str
 
 
-def route(files: Sequence[ChangedFile], tracked: Sequence[str], imports: Imports) -> Routing:
+def route(files: Sequence[ChangedFile], tracked: Sequence[str], graph: Graph) -> Routing:
     """Which tests and which build the rest of the pipeline needs (module docstring)."""
-    return Routing(*_test_routing(files, tracked, imports), *_build_routing(files))
+    return Routing(*_test_routing(files, tracked, graph), *_build_routing(files))
+
+
+def _runnable(path: str) -> bool:
+    """A test file a runner collects tests from (pytest's ``conftest.py`` and a package's
+    ``__init__.py`` hold none)."""
+    name = PurePosixPath(path).name
+    return ChangeType.TESTS in classify_path(path) and name not in ("conftest.py", "__init__.py")
 
 
 def _test_routing(
-    files: Sequence[ChangedFile], tracked: Sequence[str], imports: Imports
+    files: Sequence[ChangedFile], tracked: Sequence[str], graph: Graph
 ) -> tuple[TestScope, list[str], str]:
     if not files:
         return TestScope.NONE, [], "nothing changed"
@@ -299,21 +311,32 @@ def _test_routing(
             [],
             f"{name_span(others[0].path)} is {', '.join(sorted(others[0].types))}",
         )
+    tests = [path for path in tracked if _runnable(path)]
     by_stem: dict[str, list[str]] = {}
-    for path in tracked:
-        if ChangeType.TESTS in classify_path(path):
-            by_stem.setdefault(_test_stem(path), []).append(path)
+    for path in tests:
+        by_stem.setdefault(_test_stem(path), []).append(path)
     related = set(changed_tests)
     for changed in files:
         if ChangeType.SOURCE not in changed.types:
             continue
-        module = module_name(changed.path) if changed.path.endswith(".py") else ""
-        matches = by_stem.get(_stem(changed.path), []) or [
-            test for test, names in imports.items() if imports_module(names, module)
-        ]
+        path = changed.path
+        gone = next((p for p in (path, changed.old_path) if p and p not in present), None)
+        if gone is not None:  # its importers' imports no longer name a file at the head
+            return TestScope.FULL, [], f"{name_span(gone)} is gone: its importers are not traced"
+        suffix = PurePosixPath(path).suffix
+        if suffix not in TRACED:
+            return TestScope.FULL, [], f"the tests of {name_span(path)} are not traced ({suffix})"
+        if suffix in graph.unknown:
+            return TestScope.FULL, [], graph.unknown[suffix]
+        reaching = graph.reaching(path)
+        matches = [test for test in tests if test in reaching]
+        if suffix == ".py":
+            matches += by_stem.get(_stem(path), [])
         if not matches:
-            return TestScope.FULL, [], f"no test found for {name_span(changed.path)}"
+            return TestScope.FULL, [], f"no test found for {name_span(path)}"
         related.update(matches)
+    if tests and related >= set(tests):
+        return TestScope.FULL, [], "every test file can reach the change"
     paths = sorted(related)
     named = ", ".join(name_span(path) for path in paths[:SHOWN_TESTS])
     more = f" and {len(paths) - SHOWN_TESTS} more" if len(paths) > SHOWN_TESTS else ""
