@@ -344,7 +344,7 @@ def test_on_a_terminal_the_step_runs_and_says_it_cannot_tell_who_wrote_the_code(
     repo.commit("tests", {"tests/test_s.py": TESTS, "pyproject.toml": "[project]\nname='p'\n"})
     out = io.StringIO()
     code = main([NAME, "--retries", "1", "--flaky", "pass", "--", *PYTEST],
-                {"PATH": "/usr/bin:/bin", "GITHUB_WORKSPACE": str(repo.path)}, out, out)  # fmt: skip
+                {"PATH": PROJECT_PATH, "GITHUB_WORKSPACE": str(repo.path)}, out, out)  # fmt: skip
     said = out.getvalue()
     assert code == 1, said
     assert "No event says who wrote this code" in said and "cannot push" not in said
