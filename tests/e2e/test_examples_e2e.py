@@ -406,6 +406,9 @@ def pushes(tmp_path_factory: pytest.TempPathFactory) -> Pushes:
             "src/shop/auth.py": "def login(user, password):\n    return check(user, password)\n",
             "tests/test_orders.py": "from shop.orders import price_2\n\n\n"
             "def test_price_doubles():\n    assert price_2(21) == 42\n",
+            # a test the orders change cannot reach: the targeted set leaves it out
+            "tests/test_auth.py": "from shop import auth\n\n\n"
+            "def test_login_is_there():\n    assert callable(auth.login)\n",
             "README.md": "# Shop\n",
         },
     )

@@ -195,3 +195,23 @@ def test_a_go_file_with_an_unclosed_comment_is_read_once_and_not_traced() -> Non
     assert related._go_imports('package x\nimport f "fmt"; import . "a/b";\nfunc f() {}\n') == [
         "fmt", "a/b"
     ]  # fmt: skip
+
+
+def test_a_module_imported_from_its_package_by_name_reaches_only_itself(tmp_path: Path) -> None:
+    """``from shop import auth`` loads ``shop/__init__.py`` and ``shop/auth.py``, not every
+    module of ``shop``: counting it as the whole package made every test related, so a change
+    to ``shop/orders.py`` ran the full suite. A star import still counts the whole package."""
+    repo = GitRepoBuilder(tmp_path / "shop")
+    base = repo.commit("shop", {
+        "src/shop/__init__.py": "", "src/shop/orders.py": "def price_2(x):\n    return 2 * x\n",
+        "src/shop/auth.py": "def login():\n    return True\n",
+        "tests/test_orders.py": "from shop.orders import price_2\n\n\ndef test_p():\n"
+                                "    assert price_2(1) == 2\n",
+        "tests/test_auth.py": "from shop import auth\n\n\ndef test_a():\n    assert auth.login()\n",
+    })  # fmt: skip
+    head = repo.commit("orders", {"src/shop/orders.py": "def price_2(x):\n    return x + x\n"})
+    assert scope(tmp_path, repo, base, head)[:2] == ("targeted", ["tests/test_orders.py"])
+    star = repo.commit("star", {"tests/test_auth.py": "from shop import *\n\n\ndef test_a():\n"
+                                "    assert True\n"})  # fmt: skip
+    again = repo.commit("orders again", {"src/shop/orders.py": "def price_2(x):\n    return 2*x\n"})
+    assert scope(tmp_path, repo, star, again)[0] == "full"

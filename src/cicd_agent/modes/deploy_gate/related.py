@@ -155,8 +155,12 @@ def _python_imports(path: str, text: str) -> tuple[set[str], str]:
                 return set(), f"{name_span(path)} imports from above the repository"
             base = package[: len(package) - node.level + 1] if node.level else []
             module = ".".join([*base, *(node.module or "").split(".")]).strip(".")
-            found.add(module)
-            found.update(f"{module}.{a.name}".strip(".") for a in node.names if a.name != "*")
+            listed = [alias.name for alias in node.names if alias.name != "*"]
+            if len(listed) < len(node.names):  # a star may bring any module of the package
+                found.add(module)
+            # a name imported from a package is its module if it is one, else the package's
+            # ``__init__`` (what ``module.name``'s parents load), never all it holds
+            found.update(f"{module}.{name}".strip(".") for name in listed)
         elif isinstance(node, ast.Call) and _called(node.func) in _DYNAMIC:
             first = node.args[0] if node.args else None
             named = first.value if isinstance(first, ast.Constant) else None
