@@ -28,7 +28,9 @@ MAX_DEPTH = 32
 """Folders a Python file may be in (each dotted tail of its path is a name it may go by)."""
 EVERYTHING = "*"
 """The node a file with a computed import loads: every changed file reaches it."""
-_DYNAMIC = frozenset({"import_module", "__import__", "importorskip"})
+_DYNAMIC = frozenset({"import_module", "__import__", "importorskip", "run_module"})
+_ANY = frozenset({"exec", "eval", "compile", "run_path", "spec_from_file_location"})
+"""Calls that run code from a string or a file path: what they load is not a module name."""
 
 
 @dataclass(frozen=True)
@@ -162,10 +164,27 @@ def _python_imports(path: str, text: str) -> tuple[set[str], str]:
             # ``__init__`` (what ``module.name``'s parents load), never all it holds
             found.update(f"{module}.{name}".strip(".") for name in listed)
         elif isinstance(node, ast.Call) and _called(node.func) in _DYNAMIC:
-            first = node.args[0] if node.args else None
-            named = first.value if isinstance(first, ast.Constant) else None
-            found.add(named if isinstance(named, str) else EVERYTHING)
+            found.add(_constant_name(node.args[0] if node.args else None))
+        elif isinstance(node, ast.Call) and _called(node.func) in _ANY:
+            found.add(EVERYTHING)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and any(
+            isinstance(t, ast.Name) and t.id == "pytest_plugins" for t in _targets(node)
+        ):  # pytest imports the plugins a module names
+            value = node.value
+            items = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
+            found.update(_constant_name(item) for item in items)
     return {name for name in found if name}, ""
+
+
+def _constant_name(node: ast.expr | None) -> str:
+    """The absolute module name ``node`` spells, else :data:`EVERYTHING` (a computed or a
+    relative name, which the call resolves against a package it may compute)."""
+    named = node.value if isinstance(node, ast.Constant) else None
+    return named if isinstance(named, str) and named[:1] != "." else EVERYTHING
+
+
+def _targets(node: ast.Assign | ast.AnnAssign | ast.AugAssign) -> list[ast.expr]:
+    return node.targets if isinstance(node, ast.Assign) else [node.target]
 
 
 def _called(func: ast.expr) -> str:
