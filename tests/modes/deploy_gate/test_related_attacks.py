@@ -37,3 +37,60 @@ def test_attack_a_test_loading_the_change_without_an_import_statement_is_related
     head = repo.commit("orders", {"src/shop/orders.py": "def price_2(x):\n    return x + x\n"})
     test_scope, paths, row = scope(tmp_path, repo, base, head)
     assert test_scope == "full" or "tests/test_price.py" in paths, row
+
+
+@pytest.mark.parametrize("test_file", [
+    # a newer Python's syntax than the one deploy-gate runs on (type parameters, 3.12)
+    b"from shop.orders import price_2\n\n\ndef first[T](xs: list[T]) -> T:\n    return xs[0]\n"
+    b"\n\ndef test_p():\n    assert price_2(first([1])) == 2\n",
+    # an encoding line Python honours: the name is Latin-1, not UTF-8
+    b"# -*- coding: latin-1 -*-\nfrom shop.orders import price_2\n\ncaf\xe9 = 1\n\n\n"
+    b"def test_p():\n    assert price_2(caf\xe9) == 2\n",
+])  # fmt: skip
+def test_attack_a_test_python_runs_but_the_reader_cannot_parse_is_related(
+    tmp_path: Path, test_file: bytes
+) -> None:
+    """The reader counted a file it could not parse as importing nothing; the project's
+    Python runs it, and it imports the change."""
+    repo = GitRepoBuilder(tmp_path / "shop")
+    base = repo.commit("shop", {**SHOP, "tests/test_price.py": test_file})
+    head = repo.commit("orders", {"src/shop/orders.py": "def price_2(x):\n    return x + x\n"})
+    test_scope, paths, row = scope(tmp_path, repo, base, head)
+    assert test_scope == "full" or "tests/test_price.py" in paths, row
+
+
+def test_attack_a_test_file_stored_as_a_link_is_related_through_its_target(
+    tmp_path: Path,
+) -> None:
+    """pytest runs a linked test file's target; its imports are the target's."""
+    repo = GitRepoBuilder(tmp_path / "shop")
+    repo.write({**SHOP, "checks/price_check.py": "from shop.orders import price_2\n\n\n"
+                "def test_p():\n    assert price_2(1) == 2\n"})  # fmt: skip
+    (repo.path / "tests" / "test_price.py").symlink_to("../checks/price_check.py")
+    base = repo.commit("shop")
+    head = repo.commit("orders", {"src/shop/orders.py": "def price_2(x):\n    return x + x\n"})
+    test_scope, paths, row = scope(tmp_path, repo, base, head)
+    assert test_scope == "full" or "tests/test_price.py" in paths, row
+
+
+def test_attack_two_go_modules_of_one_name_do_not_route_imports_to_the_copy(
+    tmp_path: Path,
+) -> None:
+    """A copy of the module (an example, a template) under a folder of its own, with its
+    own ``go.mod`` of the same name: the root package's import of ``match`` is the root's."""
+    repo = GitRepoBuilder(tmp_path / "glob")
+    module = "module example.com/glob\n\ngo 1.19\n"
+    compiler = ('package compiler\n\nimport "example.com/glob/match"\n\n'
+                "var _ = match.Prefix{}\n")  # fmt: skip
+    test = 'package {0}\n\nimport "testing"\n\nfunc Test{0}(t *testing.T) {{}}\n'
+    files = {"go.mod": module, "compiler/compiler.go": compiler,
+             "compiler/compiler_test.go": test.format("compiler"),
+             "match/prefix.go": "package match\n\ntype Prefix struct{}\n",
+             "match/prefix_test.go": test.format("match"),
+             "other/other.go": "package other\n", "other/other_test.go": test.format("other")}
+    copy = {f"template/{path}": text for path, text in files.items()}
+    base = repo.commit("glob", {**files, **copy})
+    head = repo.commit("Prefix", {"match/prefix.go": "package match\n\n"
+                                  "type Prefix struct{ s string }\n"})  # fmt: skip
+    test_scope, paths, row = scope(tmp_path, repo, base, head)
+    assert test_scope == "full" or "compiler/compiler_test.go" in paths, row

@@ -10,6 +10,7 @@ module whose name it computes can load anything: it loads :data:`EVERYTHING`.
 from __future__ import annotations
 
 import ast
+import posixpath
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -67,9 +68,12 @@ def read_graph(repo: GitRepo, head: str, tracked: Sequence[str], suffixes: Itera
     unknown: dict[str, str] = {}
     for suffix in sorted(set(suffixes) & {".py", ".go"}):
         paths = [p for p in tracked if _read_for(p, suffix)]
-        texts, why = _read(repo, head, paths)
-        if not why:
-            found, why = (_python if suffix == ".py" else _go)(texts, tracked)
+        data, why = _read(repo, head, paths)
+        if not why and suffix == ".py":
+            found, why = _python(data, _links(repo, head, data))
+            loads.update(found)
+        elif not why:
+            found, why = _go({p: d.decode("utf-8", "replace") for p, d in data.items()}, tracked)
             loads.update(found)
         if why:
             unknown[suffix] = why
@@ -86,25 +90,38 @@ def _read_for(path: str, suffix: str) -> bool:
     return (pure.suffix == ".go" or pure.name == "go.mod") and not hidden
 
 
-def _read(repo: GitRepo, head: str, paths: Sequence[str]) -> tuple[dict[str, str], str]:
+def _read(repo: GitRepo, head: str, paths: Sequence[str]) -> tuple[dict[str, bytes], str]:
     if len(paths) > MAX_FILES:
         return {}, f"more than {MAX_FILES:,} files to trace imports through"
     ids = repo.blob_ids(head, paths, MAX_BYTES)
     skipped = next((p for p in paths if p not in ids), None)
     if skipped is not None:
         return {}, f"{name_span(skipped)} is too large to trace its imports"
-    return {p: data.decode("utf-8", "replace") for p, data in repo.blobs(ids)}, ""
+    return dict(repo.blobs(ids)), ""
+
+
+def _links(repo: GitRepo, head: str, data: Mapping[str, bytes]) -> dict[str, str]:
+    """Each of ``data``'s files git stores as a link, to the file it names (the repository
+    path, or :data:`EVERYTHING` for a target outside the files read): Python runs the target."""
+    links: dict[str, str] = {}
+    for record in repo.run("ls-tree", "-r", "-z", "--full-tree", head).split("\0"):
+        meta, _, path = record.partition("\t")
+        if meta.startswith("120000 ") and path in data:
+            named = data[path].decode("utf-8", "replace")
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(path), named))
+            links[path] = target if target in data else EVERYTHING
+    return links
 
 
 # --- Python --------------------------------------------------------------------------------
 
 
 def _python(
-    texts: Mapping[str, str], tracked: Sequence[str]
+    texts: Mapping[str, bytes], links: Mapping[str, str]
 ) -> tuple[dict[str, frozenset[str]], str]:
     """Each file loads the names it imports; a name loads every file it may mean (any dotted
     tail of the file's path, its packages' ``__init__`` and, for a package, all it holds); a
-    test loads the ``conftest.py`` files pytest runs for it."""
+    test loads the ``conftest.py`` files pytest runs for it; a link loads its target."""
     by_prefix: dict[str, set[str]] = {}
     exact: dict[str, set[str]] = {}
     for path in texts:
@@ -120,17 +137,19 @@ def _python(
     loads: dict[str, frozenset[str]] = {}
     names: set[str] = set()
     for path, text in texts.items():
-        imported, why = _python_imports(path, text)
+        imported, why = _python_imports(path, text) if path not in links else (set(), "")
         if why:
             return {}, why
-        names |= imported
+        names |= imported - {EVERYTHING}
         folder = PurePosixPath(path).parent
         runs = {c for c in conftests if folder.is_relative_to(PurePosixPath(c).parent)}
-        loads[path] = frozenset(imported | runs - {path})
-    for name in names - {EVERYTHING}:
+        named = {n if n == EVERYTHING else f"py:{n}" for n in imported}
+        linked = {links[path]} if path in links else set()
+        loads[path] = frozenset((named | runs | linked) - {path})
+    for name in names:
         parents = {".".join(name.split(".")[:end]) for end in range(1, name.count(".") + 1)}
         meant = set(by_prefix.get(name, ())).union(*(exact.get(p, ()) for p in parents))
-        loads[name] = frozenset(meant)
+        loads[f"py:{name}"] = frozenset(meant)
     return loads, ""
 
 
@@ -139,14 +158,15 @@ def _dotted(path: str) -> list[str]:
     return parts[:-1] if parts[-1] == "__init__" and len(parts) > 1 else parts
 
 
-def _python_imports(path: str, text: str) -> tuple[set[str], str]:
+def _python_imports(path: str, text: bytes) -> tuple[set[str], str]:
     """The absolute names ``text`` imports (relative ones resolved against ``path``), and
-    :data:`EVERYTHING` for an import by a computed name. A file that does not parse imports
-    nothing: Python could not run it either."""
+    :data:`EVERYTHING` for an import by a computed name. Python reads the file's encoding
+    line; a file that does not parse here may in the project's newer Python: it loads
+    :data:`EVERYTHING`."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return set(), ""
+        return {EVERYTHING}, ""
     package = _dotted(path) if PurePosixPath(path).name == "__init__.py" else _dotted(path)[:-1]
     found: set[str] = set()
     for node in ast.walk(tree):
