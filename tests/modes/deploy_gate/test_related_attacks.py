@@ -94,3 +94,21 @@ def test_attack_two_go_modules_of_one_name_do_not_route_imports_to_the_copy(
                                   "type Prefix struct{ s string }\n"})  # fmt: skip
     test_scope, paths, row = scope(tmp_path, repo, base, head)
     assert test_scope == "full" or "compiler/compiler_test.go" in paths, row
+
+
+def test_attack_an_import_spelled_as_a_file_name_keeps_that_files_imports(
+    tmp_path: Path,
+) -> None:
+    """``import test_price.py`` (in a ``try``) named the node of the file ``test_price.py``:
+    the name's files replaced the file's own imports, and the test importing the change
+    dropped out of the targeted set."""
+    repo = GitRepoBuilder(tmp_path / "shop")
+    base = repo.commit("shop", {
+        **SHOP, "test_price.py": "from shop.orders import price_2\n\n\ndef test_p():\n"
+        "    assert price_2(1) == 2\n",
+        "tests/test_other.py": "try:\n    import test_price.py\nexcept ImportError:\n    pass\n"
+        "\n\ndef test_o():\n    assert True\n",
+    })  # fmt: skip
+    head = repo.commit("orders", {"src/shop/orders.py": "def price_2(x):\n    return x + x\n"})
+    test_scope, paths, row = scope(tmp_path, repo, base, head)
+    assert test_scope == "full" or "test_price.py" in paths, row
