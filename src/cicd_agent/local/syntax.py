@@ -75,15 +75,17 @@ class Parsed:
 
 def syntax_error(text: str) -> SyntaxError | None:
     """The error ``text`` does not parse with, None when it parses; a ValueError when our
-    parser cannot judge it (too deep for its stack, too large). A byte order mark leading the
-    file is skipped, as Python skips it reading the file (decoded, it is the first character)."""
+    parser cannot judge it (too deep for its stack, too large). ``text`` is a file's bytes read
+    as UTF-8 with the rest kept as surrogates (:func:`_texts`): they are parsed as the bytes,
+    as Python reads a file, by its encoding line and byte order mark."""
     try:
+        source = text.encode("utf-8", "surrogateescape")
         with warnings.catch_warnings():  # "invalid escape sequence" and such are not errors
             warnings.simplefilter("ignore")
-            ast.parse(text.removeprefix("\ufeff"))
+            ast.parse(source)
     except SyntaxError as exc:
         return exc
-    except (RecursionError, MemoryError) as exc:
+    except (RecursionError, MemoryError, UnicodeEncodeError) as exc:
         raise ValueError(type(exc).__name__) from exc
     return None
 
@@ -154,12 +156,12 @@ def parse_changes(
     if not files:
         return Parsed(language.tool)
     files = _not_links(language, repo, head, files, notes)
-    now = repo.read_texts(head, [f.path for f in files[:MAX_FILES]], MAX_BYTES)
+    now = _texts(language, repo, head, [f.path for f in files[:MAX_FILES]])
     files = _within_budget(language, files, now, notes)
     before_paths = {f.path: f.old_path or f.path for f in files if f.status != "added"}
     was_linked = _links(repo, base, list(before_paths.values()))
     before_paths = {now: was for now, was in before_paths.items() if was not in was_linked}
-    before = repo.read_texts(base, sorted(set(before_paths.values())), MAX_BYTES)
+    before = _texts(language, repo, base, sorted(set(before_paths.values())))
     added = {f.path: dict(f.added_lines()) for f in files}
     unreadable: list[str] = []
     broken: list[tuple[str, Broken, str]] = []
@@ -208,6 +210,14 @@ def parse_changes(
     return Parsed(language.tool, tuple(findings), tuple(notes), checked)
 
 
+def _texts(language: Language, repo: GitCheckout, rev: str, paths: list[str]) -> dict[str, str]:
+    """The text of each of ``paths`` at ``rev`` up to :data:`MAX_BYTES`; Python's keeps the
+    bytes that are not UTF-8 as surrogates, so the parser reads the bytes git stores."""
+    errors = "surrogateescape" if language is PYTHON else "replace"
+    blobs = repo.git.blob_ids(repo.resolve(rev), paths, MAX_BYTES)
+    return {path: data.decode("utf-8", errors) for path, data in repo.git.blobs(blobs)}
+
+
 def _within_budget(
     language: Language, files: list[FileDiff], texts: Mapping[str, str], notes: list[str]
 ) -> list[FileDiff]:
@@ -230,7 +240,7 @@ def _other_unparsed(language: Language, repo: GitCheckout, base: str, head: str)
     whether or not the check took it (one past :data:`MAX_FILES`, or left out of review)."""
     kept = _blobs(language, repo, base).items() & _blobs(language, repo, head).items()
     others = sorted(path for path, _ in kept)
-    for path, text in repo.read_texts(head, others[:SAMPLE], MAX_BYTES).items():
+    for path, text in _texts(language, repo, head, others[:SAMPLE]).items():
         try:
             if language.error(path, text) is not None:
                 return path
