@@ -158,7 +158,9 @@ def parse_changes(
     files = _not_links(language, repo, head, files, notes)
     now = _texts(language, repo, head, [f.path for f in files[:MAX_FILES]])
     files = _within_budget(language, files, now, notes)
-    before_paths = {f.path: f.old_path or f.path for f in files if f.status != "added"}
+    # a file renamed from another language's name had no text of this one at the base
+    before_paths = {f.path: f.old_path or f.path for f in files if f.status != "added"
+                    and (f.old_path or f.path).endswith(language.suffixes)}  # fmt: skip
     was_linked = _links(repo, base, list(before_paths.values()))
     before_paths = {now: was for now, was in before_paths.items() if was not in was_linked}
     before = _texts(language, repo, base, sorted(set(before_paths.values())))

@@ -42,3 +42,15 @@ def test_attack_an_encoding_line_python_refuses_holds_the_deploy(
     parsed, and the deploy went ahead."""
     risk, evidence = _risk(tmp_path, b"price = 1\n", head)
     assert risk == "critical" and evidence, (risk, evidence)
+
+
+def test_attack_a_file_renamed_to_python_is_judged_as_new(tmp_path: Path) -> None:
+    """``orders.txt`` renamed ``orders.py``: its base text was never Python, so its failing
+    to parse at the base said nothing, yet it let a file that does not parse ship."""
+    repo = GitRepoBuilder(tmp_path / "shop")
+    broken = "def price_2(x):\n    return x +\n" + "# the price of two\n" * 20
+    base = repo.commit("shop", {**OTHERS, "src/shop/orders.txt": broken})
+    repo.git("mv", "src/shop/orders.txt", "src/shop/orders.py")
+    head = repo.commit("orders", {"src/shop/orders.py": broken + "# moved\n"})
+    _, outputs, _, _ = run(tmp_path, repo, "--base", base, "--head", head)
+    assert outputs["risk_level"] == "critical", outputs["reasons"]
