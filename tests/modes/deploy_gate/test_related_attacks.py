@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.local.gitrepo import GitRepo
+from cicd_agent.modes.deploy_gate import related
 from tests.git_builder import GitRepoBuilder
 from tests.modes.deploy_gate.test_related_tests import scope
 
@@ -112,3 +114,18 @@ def test_attack_an_import_spelled_as_a_file_name_keeps_that_files_imports(
     head = repo.commit("orders", {"src/shop/orders.py": "def price_2(x):\n    return x + x\n"})
     test_scope, paths, row = scope(tmp_path, repo, base, head)
     assert test_scope == "full" or "test_price.py" in paths, row
+
+
+def test_attack_files_each_under_the_size_limit_but_many_are_not_all_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Thousands of files each just under the per-file limit (5,000 of 500 kB, 2.5 GB of
+    text for a parser that takes up to 1.5 CPU-seconds a MiB) held the run for hours: past a
+    total the related tests are not established (here a total of 1 MiB stands in)."""
+    monkeypatch.setattr(related, "MAX_TOTAL", 1 << 20, raising=False)
+    repo = GitRepoBuilder(tmp_path / "shop")
+    big = {f"src/shop/big{n}.py": "x = 1\n" * 70_000 for n in range(3)}  # 420 kB each
+    head = repo.commit("shop", {**SHOP, **big})
+    git = GitRepo.open(repo.path)
+    graph = related.read_graph(git, head, git.tracked_files(head), {".py"})
+    assert graph.unknown == {".py": "more than 1 MiB of files to trace imports through"}

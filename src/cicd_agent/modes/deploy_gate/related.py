@@ -25,6 +25,9 @@ MAX_FILES = 5_000
 """Python or Go files read for the graph; past them the related tests are not established."""
 MAX_BYTES = 500_000
 """A Python or Go file larger than this is not read, and the related tests not established."""
+MAX_TOTAL = 32 << 20
+"""Bytes of Python or Go files read for the graph, in all: Python's parser takes up to 1.5
+CPU-seconds a MiB of hostile text, so the files the other limits allow held a run for hours."""
 MAX_DEPTH = 32
 """Folders a Python file may be in (each dotted tail of its path is a name it may go by)."""
 EVERYTHING = "*"
@@ -97,6 +100,8 @@ def _read(repo: GitRepo, head: str, paths: Sequence[str]) -> tuple[dict[str, byt
     skipped = next((p for p in paths if p not in ids), None)
     if skipped is not None:
         return {}, f"{name_span(skipped)} is too large to trace its imports"
+    if sum(size for _, size in ids.values()) > MAX_TOTAL:
+        return {}, f"more than {MAX_TOTAL >> 20} MiB of files to trace imports through"
     return dict(repo.blobs(ids)), ""
 
 
