@@ -129,3 +129,21 @@ def test_attack_files_each_under_the_size_limit_but_many_are_not_all_parsed(
     git = GitRepo.open(repo.path)
     graph = related.read_graph(git, head, git.tracked_files(head), {".py"})
     assert graph.unknown == {".py": "more than 1 MiB of files to trace imports through"}
+
+
+@pytest.mark.parametrize("helper", ["tests/conftest.py", "tests/helpers.py"])
+def test_attack_a_changed_test_helper_runs_the_tests_that_load_it(
+    tmp_path: Path, helper: str
+) -> None:
+    """A changed ``conftest.py`` or helper module of the tests holds no test: a targeted
+    set of just that file ran nothing, where every test loading it can fail."""
+    repo = GitRepoBuilder(tmp_path / "shop")
+    use = "from helpers import TWO\n" if helper.endswith("helpers.py") else ""
+    base = repo.commit("shop", {
+        **SHOP, "tests/helpers.py": "TWO = 2\n", "tests/conftest.py": "TWO = 2\n",
+        "tests/test_price.py": use + "from shop.orders import price_2\n\n\ndef test_p():\n"
+        "    assert price_2(1) == 2\n",
+    })  # fmt: skip
+    head = repo.commit("helper", {helper: "TWO = 3\n"})
+    test_scope, paths, row = scope(tmp_path, repo, base, head)
+    assert test_scope == "full" or "tests/test_price.py" in paths, row

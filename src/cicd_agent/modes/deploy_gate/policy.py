@@ -23,9 +23,10 @@ when every changed source file has a related test (and nothing but source, tests
 changed), full otherwise. A test is related when it can reach the changed code: a Python test
 that imports its module or package, or a module that does, directly or through others (or is
 named after it); a Go test of its package or of a package importing it, directly or through
-others (:mod:`~cicd_agent.modes.deploy_gate.related`). Where that cannot be established (other
-languages, an import not resolved, a removed file, too many files), or every test is related,
-the scope is full. ``build_strategy`` full when manifests, lockfiles, Dockerfiles, build
+others (:mod:`~cicd_agent.modes.deploy_gate.related`). A changed Python or Go test file is
+traced as source is (a ``conftest.py`` or a helper holds no test, but loads into those that
+do). Where that cannot be established (other languages, an import not resolved, a removed
+file, too many files), or every test is related, the scope is full. ``build_strategy`` full when manifests, lockfiles, Dockerfiles, build
 configuration or submodules changed.
 """
 
@@ -317,9 +318,12 @@ def _test_routing(
         by_stem.setdefault(_test_stem(path), []).append(path)
     related = set(changed_tests)
     for changed in files:
-        if ChangeType.SOURCE not in changed.types:
-            continue
         path = changed.path
+        # a test file other tests may load (a conftest.py, a helper, a base class) is traced
+        # as source is; a test of a language not traced is related as itself
+        traced = PurePosixPath(path).suffix in TRACED
+        if ChangeType.SOURCE not in changed.types and _runnable(path) and not traced:
+            continue
         gone = next((p for p in (path, changed.old_path) if p and p not in present), None)
         if gone is not None:  # its importers' imports no longer name a file at the head
             return TestScope.FULL, [], f"{name_span(gone)} is gone: its importers are not traced"
