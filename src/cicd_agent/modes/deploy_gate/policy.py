@@ -26,8 +26,8 @@ named after it); a Go test of its package or of a package importing it, directly
 others (:mod:`~cicd_agent.modes.deploy_gate.related`). A changed Python or Go test file is
 traced as source is (a ``conftest.py`` or a helper holds no test, but loads into those that
 do). Where that cannot be established (other languages, an import not resolved, a removed
-file, too many files), or every test is related, the scope is full. ``build_strategy`` full when manifests, lockfiles, Dockerfiles, build
-configuration or submodules changed.
+file, too many files), or every test is related, the scope is full. ``build_strategy`` full
+when manifests, lockfiles, Dockerfiles, build configuration or submodules changed.
 """
 
 from __future__ import annotations
