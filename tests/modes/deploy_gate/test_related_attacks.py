@@ -147,3 +147,15 @@ def test_attack_a_changed_test_helper_runs_the_tests_that_load_it(
     head = repo.commit("helper", {helper: "TWO = 3\n"})
     test_scope, paths, row = scope(tmp_path, repo, base, head)
     assert test_scope == "full" or "tests/test_price.py" in paths, row
+
+
+def test_attack_a_test_packages_init_loading_the_change_makes_its_tests_related(
+    tmp_path: Path,
+) -> None:
+    """pytest imports ``tests/test_auth.py`` as ``tests.test_auth`` when ``tests`` holds an
+    ``__init__.py``, which runs first: what it imports reaches every test of the package."""
+    repo = GitRepoBuilder(tmp_path / "shop")
+    base = repo.commit("shop", {**SHOP, "tests/__init__.py": "from shop import orders\n"})
+    head = repo.commit("orders", {"src/shop/orders.py": "def price_2(x):\n    return x + x\n"})
+    test_scope, paths, row = scope(tmp_path, repo, base, head)
+    assert test_scope == "full" or "tests/test_auth.py" in paths, row

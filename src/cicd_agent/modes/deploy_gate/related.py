@@ -126,7 +126,8 @@ def _python(
 ) -> tuple[dict[str, frozenset[str]], str]:
     """Each file loads the names it imports; a name loads every file it may mean (any dotted
     tail of the file's path, its packages' ``__init__`` and, for a package, all it holds); a
-    test loads the ``conftest.py`` files pytest runs for it; a link loads its target."""
+    test loads the ``conftest.py`` files pytest runs for it, a file the ``__init__`` of its
+    folders; a link loads its target."""
     by_prefix: dict[str, set[str]] = {}
     exact: dict[str, set[str]] = {}
     for path in texts:
@@ -150,7 +151,9 @@ def _python(
         runs = {c for c in conftests if folder.is_relative_to(PurePosixPath(c).parent)}
         named = {n if n == EVERYTHING else f"py:{n}" for n in imported}
         linked = {links[path]} if path in links else set()
-        loads[path] = frozenset((named | runs | linked) - {path})
+        # imported as part of its packages (as pytest imports a test), it runs their inits
+        inits = {str(p / "__init__.py") for p in PurePosixPath(path).parents} & texts.keys()
+        loads[path] = frozenset((named | runs | linked | inits) - {path})
     for name in names:
         parents = {".".join(name.split(".")[:end]) for end in range(1, name.count(".") + 1)}
         meant = set(by_prefix.get(name, ())).union(*(exact.get(p, ()) for p in parents))
