@@ -54,3 +54,17 @@ def test_attack_a_file_renamed_to_python_is_judged_as_new(tmp_path: Path) -> Non
     head = repo.commit("orders", {"src/shop/orders.py": broken + "# moved\n"})
     _, outputs, _, _ = run(tmp_path, repo, "--base", base, "--head", head)
     assert outputs["risk_level"] == "critical", outputs["reasons"]
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="open: the parse check judges "
+                   "with this job's Python (3.11 here); a project on a newer Python (its "
+                   "requires-python, 3.12) writing that Python's syntax in a file whose base "
+                   "and sampled siblings parse is held at critical as not parsing")  # fmt: skip
+def test_attack_a_newer_pythons_syntax_the_project_requires_is_not_held(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "shop")
+    project = '[project]\nname = "shop"\nrequires-python = ">=3.12"\n'
+    base = repo.commit("shop", {**OTHERS, "pyproject.toml": project,
+                                "src/shop/orders.py": "PRICE = 1\n"})  # fmt: skip
+    head = repo.commit("orders", {"src/shop/orders.py": "type Price = int\nPRICE = 1\n"})
+    _, outputs, _, _ = run(tmp_path, repo, "--base", base, "--head", head)
+    assert outputs["risk_level"] != "critical", outputs["reasons"]
