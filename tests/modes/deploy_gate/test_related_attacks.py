@@ -159,3 +159,26 @@ def test_attack_a_test_packages_init_loading_the_change_makes_its_tests_related(
     head = repo.commit("orders", {"src/shop/orders.py": "def price_2(x):\n    return x + x\n"})
     test_scope, paths, row = scope(tmp_path, repo, base, head)
     assert test_scope == "full" or "tests/test_auth.py" in paths, row
+
+
+@pytest.mark.parametrize("spec", ['. "example.com/glob/match"', '_ "example.com/glob/match"',
+                                  'm "example.com/glob/match"'])  # fmt: skip
+def test_attack_a_go_external_test_package_importing_the_change_is_related(
+    tmp_path: Path, spec: str
+) -> None:
+    """A ``_test`` package in another folder importing the changed one by a dot, a blank or
+    an alias name still reaches it."""
+    repo = GitRepoBuilder(tmp_path / "glob")
+    test = 'package {0}\n\nimport "testing"\n\nfunc Test{0}(t *testing.T) {{}}\n'
+    base = repo.commit("glob", {
+        "go.mod": "module example.com/glob\n\ngo 1.19\n",
+        "match/prefix.go": "package match\n\ntype Prefix struct{}\n",
+        "match/prefix_test.go": test.format("match"),
+        "other/other.go": "package other\n", "other/other_test.go": test.format("other"),
+        "check/check_test.go": f'package check_test\n\nimport (\n\t"testing"\n\t{spec}\n)\n\n'
+                               "func TestCheck(t *testing.T) {}\n",
+    })  # fmt: skip
+    head = repo.commit("Prefix", {"match/prefix.go": "package match\n\n"
+                                  "type Prefix struct{ s string }\n"})  # fmt: skip
+    test_scope, paths, row = scope(tmp_path, repo, base, head)
+    assert test_scope == "full" or "check/check_test.go" in paths, row
