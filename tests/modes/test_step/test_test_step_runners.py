@@ -327,3 +327,19 @@ def test_the_step_shows_go_s_failures_and_results_not_every_passing_test(
     assert "FAIL\texample.com/m/calc" in shown, shown
     assert "=== RUN" not in shown and "a passing test's own log line" not in shown, shown
     assert "TestQuiet" not in shown, shown
+
+
+def test_attack_a_separator_in_jest_s_command_keeps_no_bail_an_option(tmp_path: Path) -> None:
+    """``jest --bail -- a.test.js b.test.js``: words after ``--`` are test paths to jest, so the
+    step's ``--no-bail`` and report options put after them were read as paths: bail stayed on,
+    the broken test's file went unrun. The step's options go before the separator."""
+    path = needs_node_tool("jest")
+    package = {"name": "p", "version": "1.0.0"}
+    repo = GitRepoBuilder(tmp_path / "separator")
+    repo.commit("pkg", {"package.json": json.dumps(package), "a.test.js": FLAKY_FIRST,
+                        "b.test.js": BROKEN_AFTER})  # fmt: skip
+    command = ["jest", "--ci", "-i", "--bail", "--", "a.test.js", "b.test.js"]
+    attempts = run_attempts(command, 1, cwd=repo.path, run=JobRun(_env(path)))
+    assert "b.test.js.broken" in attempts[0].outcomes, attempts[0]
+    verdict = judge_step(attempts, [], date(2026, 1, 1), code_is_proof=True, policy="pass")
+    assert verdict.failing == ("b.test.js › broken",) and not verdict.passed, verdict

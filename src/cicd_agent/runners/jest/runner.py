@@ -12,7 +12,7 @@ from cicd_agent.local.node_packages import installed
 from cicd_agent.runners.jest.repeat import repeat_counts, repeating
 from cicd_agent.runners.js.report import CHECK_KEY, Canary, Watch
 from cicd_agent.runners.js.runner import CHECK_VARIABLE, JsRunner, canary_checks
-from cicd_agent.runners.js.step import step_outcomes, step_retry
+from cicd_agent.runners.js.step import step_outcomes, step_retry, with_options
 from cicd_agent.runners.js.tests import JsTests
 from cicd_agent.sandbox import Workspace
 
@@ -94,7 +94,7 @@ class Jest(JsTests, JsRunner):
         if not self.runs(shlex.join(command)):
             return None
         report = ["--no-bail", "--json", f"--outputFile={folder / 'report.json'}"]
-        return [*command, *report, *(step_retry(failed) if failed else ())]
+        return with_options(command, [*report, *(step_retry(failed) if failed else ())])
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         return step_outcomes(folder, root)

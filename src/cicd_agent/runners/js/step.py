@@ -46,3 +46,12 @@ def step_retry(failed: Sequence[str]) -> list[str]:
     names = [test.split(SEPARATOR, 1)[-1] for test in failed]
     pattern = "^(" + "|".join(re.escape(name) for name in names) + ")$"
     return [f"--testNamePattern={pattern}", *(f"./{file}" for file in files)]
+
+
+def with_options(command: Sequence[str], options: Sequence[str]) -> list[str]:
+    """``command`` with ``options`` among its own: before its ``--``, where there is one. jest
+    and vitest read every word after ``--`` as a test path or filter, so options put after it
+    (``--no-bail``, the report's) were read as paths: the run kept its bail and wrote no
+    report."""
+    end = command.index("--") if "--" in command else len(command)
+    return [*command[:end], *options, *command[end:]]

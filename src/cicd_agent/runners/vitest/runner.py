@@ -13,7 +13,7 @@ from cicd_agent.local.node_packages import installed
 from cicd_agent.runners.base import could_not_run
 from cicd_agent.runners.js.report import Canary, Watch
 from cicd_agent.runners.js.runner import JsRunner, canary_checks
-from cicd_agent.runners.js.step import step_outcomes, step_retry
+from cicd_agent.runners.js.step import step_outcomes, step_retry, with_options
 from cicd_agent.runners.js.tests import JsTests
 from cicd_agent.runners.vitest.repeat import RUNS, repeat_counts, repeating
 from cicd_agent.sandbox import Workspace
@@ -102,7 +102,8 @@ class Vitest(JsTests, JsRunner):
         if not self.runs(shlex.join(command)):
             return None
         report = ["--reporter=default", "--reporter=json", f"--outputFile.json={folder / 'report.json'}"]
-        return [*_unbailed(command), "--bail=0", *report, *(step_retry(failed) if failed else ())]
+        retry = step_retry(failed) if failed else []
+        return with_options(_unbailed(command), ["--bail=0", *report, *retry])
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         return step_outcomes(folder, root)
