@@ -343,3 +343,15 @@ def test_attack_a_separator_in_jest_s_command_keeps_no_bail_an_option(tmp_path: 
     assert "b.test.js.broken" in attempts[0].outcomes, attempts[0]
     verdict = judge_step(attempts, [], date(2026, 1, 1), code_is_proof=True, policy="pass")
     assert verdict.failing == ("b.test.js › broken",) and not verdict.passed, verdict
+
+
+def test_attack_jest_s_own_output_file_leaves_the_step_its_report(tmp_path: Path) -> None:
+    """``jest --json --outputFile=out.json``, a CI's usual report: the step's own
+    ``--outputFile`` is a second one, and the step still reads each test's outcome."""
+    path = needs_node_tool("jest")
+    repo = GitRepoBuilder(tmp_path / "own")
+    repo.commit("pkg", {"package.json": '{"name": "p", "version": "1.0.0"}',
+                        "a.test.js": FLAKY_FIRST, "b.test.js": BROKEN_AFTER})  # fmt: skip
+    command = ["jest", "--ci", "-i", "--json", "--outputFile=out.json"]
+    attempts = run_attempts(command, 1, cwd=repo.path, run=JobRun(_env(path)))
+    assert "b.test.js.broken" in attempts[0].outcomes, attempts[0]

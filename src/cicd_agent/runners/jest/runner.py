@@ -90,11 +90,12 @@ class Jest(JsTests, JsRunner):
     ) -> list[str] | None:
         """The test step's run: its JSON report into ``folder``; a retry: ``failed`` alone.
         ``--no-bail`` undoes a ``--bail`` of the command or its configuration: jest stopped after
-        the first failing file, wrote no report, and the files after it went unrun."""
+        the first failing file, wrote no report, and the files after it went unrun. The
+        command's own ``--outputFile`` goes (:func:`_unreported`)."""
         if not self.runs(shlex.join(command)):
             return None
         report = ["--no-bail", "--json", f"--outputFile={folder / 'report.json'}"]
-        return with_options(command, [*report, *(step_retry(failed) if failed else ())])
+        return with_options(_unreported(command), [*report, *(step_retry(failed) if failed else ())])
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         return step_outcomes(folder, root)
@@ -150,3 +151,15 @@ class Jest(JsTests, JsRunner):
 
     def coverage_map(self, report: Mapping[str, object], folder: Path, cut: str) -> object:
         return report.get("coverageMap")
+
+
+def _unreported(command: Sequence[str]) -> list[str]:
+    """``command`` without its own ``--outputFile`` (``=X`` or ``X`` after it, either
+    spelling): given twice, jest took both as a list and crashed after the tests, writing no
+    report, so a CI's usual ``--json --outputFile=out.json`` left the step no outcome. The
+    step's runs write its report only; the command's file is not written by them."""
+    names = ("--outputFile", "--output-file")
+    end = command.index("--") if "--" in command else len(command)
+    return [word for at, word in enumerate(command)
+            if at >= end or (word not in names and not word.startswith(tuple(f"{n}=" for n in names))
+                             and not (at and command[at - 1] in names))]  # fmt: skip
