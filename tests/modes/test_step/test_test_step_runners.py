@@ -355,3 +355,21 @@ def test_attack_jest_s_own_output_file_leaves_the_step_its_report(tmp_path: Path
     command = ["jest", "--ci", "-i", "--json", "--outputFile=out.json"]
     attempts = run_attempts(command, 1, cwd=repo.path, run=JobRun(_env(path)))
     assert "b.test.js.broken" in attempts[0].outcomes, attempts[0]
+
+
+@needs_sandbox
+def test_attack_vitest_s_own_output_file_leaves_the_step_its_report(tmp_path: Path) -> None:
+    """``vitest run --reporter=json --outputFile=out.json``: the step's own
+    ``--outputFile.json`` beside it still leaves the step each test's outcome."""
+    path = needs_node_tool("vitest")
+    repo = GitRepoBuilder(tmp_path / "own")
+    repo.commit("pkg", {".gitignore": "node_modules\n", "calc.test.js": VITEST_FLAKY,
+                        "package.json": '{"name": "p", "type": "module"}\n'})  # fmt: skip
+    (repo.path / "node_modules").mkdir()
+    for module in ("vitest", "@vitest"):
+        os.symlink(TOOLS_DIR / "node" / "node_modules" / module,
+                   repo.path / "node_modules" / module)  # fmt: skip
+    for own in (["--outputFile=out.json"], ["--outputFile", "out.json"]):
+        command = ["vitest", "run", "--reporter=json", *own]
+        attempts = run_attempts(command, 1, cwd=repo.path, run=JobRun(_env(path)), trusted=False)
+        assert "calc.test.js.broken" in attempts[0].outcomes, (own, attempts[0])

@@ -12,7 +12,7 @@ from cicd_agent.local.node_packages import installed
 from cicd_agent.runners.jest.repeat import repeat_counts, repeating
 from cicd_agent.runners.js.report import CHECK_KEY, Canary, Watch
 from cicd_agent.runners.js.runner import CHECK_VARIABLE, JsRunner, canary_checks
-from cicd_agent.runners.js.step import step_outcomes, step_retry, with_options
+from cicd_agent.runners.js.step import step_outcomes, step_retry, with_options, without
 from cicd_agent.runners.js.tests import JsTests
 from cicd_agent.sandbox import Workspace
 
@@ -73,6 +73,10 @@ module.exports = async () => {
 ``setupFilesAfterEnv`` (jest's command line would replace the project's list, not add to it)."""
 
 
+_REPORT = ("--outputFile", "--output-file")
+"""jest's option naming its JSON report's file, in either spelling."""
+
+
 class Jest(JsTests, JsRunner):
     """jest: ``--json`` on stdout, the files by path (never a pattern), shuffled by ``--seed``."""
 
@@ -91,11 +95,13 @@ class Jest(JsTests, JsRunner):
         """The test step's run: its JSON report into ``folder``; a retry: ``failed`` alone.
         ``--no-bail`` undoes a ``--bail`` of the command or its configuration: jest stopped after
         the first failing file, wrote no report, and the files after it went unrun. The
-        command's own ``--outputFile`` goes (:func:`_unreported`)."""
+        command's own ``--outputFile`` goes: given twice, jest took both as a list and crashed
+        after the tests, writing no report (the step's runs write the step's report only)."""
         if not self.runs(shlex.join(command)):
             return None
         report = ["--no-bail", "--json", f"--outputFile={folder / 'report.json'}"]
-        return with_options(_unreported(command), [*report, *(step_retry(failed) if failed else ())])
+        retry = step_retry(failed) if failed else []
+        return with_options(without(command, _REPORT), [*report, *retry])
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         return step_outcomes(folder, root)
@@ -152,14 +158,3 @@ class Jest(JsTests, JsRunner):
     def coverage_map(self, report: Mapping[str, object], folder: Path, cut: str) -> object:
         return report.get("coverageMap")
 
-
-def _unreported(command: Sequence[str]) -> list[str]:
-    """``command`` without its own ``--outputFile`` (``=X`` or ``X`` after it, either
-    spelling): given twice, jest took both as a list and crashed after the tests, writing no
-    report, so a CI's usual ``--json --outputFile=out.json`` left the step no outcome. The
-    step's runs write its report only; the command's file is not written by them."""
-    names = ("--outputFile", "--output-file")
-    end = command.index("--") if "--" in command else len(command)
-    return [word for at, word in enumerate(command)
-            if at >= end or (word not in names and not word.startswith(tuple(f"{n}=" for n in names))
-                             and not (at and command[at - 1] in names))]  # fmt: skip
