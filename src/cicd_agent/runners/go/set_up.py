@@ -6,8 +6,9 @@ comma.
 
 What is moved: a donor's statements that are no check and end no test early, none naming its
 ``*testing.T`` (``t.Fatal``, ``t.Error``, ``if ... { t.Errorf(...) }``, ``t.Cleanup``), no
-``return``, ``defer``, ``go``, ``panic`` or exit; only between tests of one package (a
-statement of package ``calc`` reads its names unqualified, which ``calc_test`` cannot).
+``return``, ``defer``, ``go``, ``panic`` or exit anywhere in it (a block's, a closure's); only
+between tests of one package (a statement of package ``calc`` reads its names unqualified,
+which ``calc_test`` cannot).
 """
 
 from __future__ import annotations
