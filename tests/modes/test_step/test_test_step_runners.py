@@ -373,3 +373,16 @@ def test_attack_vitest_s_own_output_file_leaves_the_step_its_report(tmp_path: Pa
         command = ["vitest", "run", "--reporter=json", *own]
         attempts = run_attempts(command, 1, cwd=repo.path, run=JobRun(_env(path)), trusted=False)
         assert "calc.test.js.broken" in attempts[0].outcomes, (own, attempts[0])
+
+
+def test_attack_jest_s_own_name_pattern_leaves_the_retry_its_tests(tmp_path: Path) -> None:
+    """``jest -t flaky``: the retry's ``--testNamePattern`` was a second one, which jest joined
+    to the command's with a comma, a pattern no test matched: the retry ran nothing and a
+    flaky test read as broken. The retry's pattern (full names, inside the command's) alone."""
+    path = needs_node_tool("jest")
+    repo = GitRepoBuilder(tmp_path / "pattern")
+    repo.commit("pkg", {"package.json": '{"name": "p", "version": "1.0.0"}',
+                        "a.test.js": FLAKY_FIRST})  # fmt: skip
+    attempts = run_attempts(["jest", "--ci", "-i", "-t", "flaky"], 1, cwd=repo.path,
+                            run=JobRun(_env(path)))  # fmt: skip
+    assert [a.outcomes.get("a.test.js.flaky.once") for a in attempts] == [False, True], attempts

@@ -75,6 +75,9 @@ module.exports = async () => {
 
 _REPORT = ("--outputFile", "--output-file")
 """jest's option naming its JSON report's file, in either spelling."""
+_PATTERN = ("-t", "--testNamePattern", "--test-name-pattern")
+"""jest's test name filter: a retry's own (full names the command's selected) stands alone,
+as jest joined two with a comma into a pattern no test matched and the retry ran nothing."""
 
 
 class Jest(JsTests, JsRunner):
@@ -101,7 +104,8 @@ class Jest(JsTests, JsRunner):
             return None
         report = ["--no-bail", "--json", f"--outputFile={folder / 'report.json'}"]
         retry = step_retry(failed) if failed else []
-        return with_options(without(command, _REPORT), [*report, *retry])
+        own = without(command, (*_REPORT, *(_PATTERN if failed else ())))
+        return with_options(own, [*report, *retry])
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         return step_outcomes(folder, root)
