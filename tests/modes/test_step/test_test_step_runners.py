@@ -327,3 +327,62 @@ def test_the_step_shows_go_s_failures_and_results_not_every_passing_test(
     assert "FAIL\texample.com/m/calc" in shown, shown
     assert "=== RUN" not in shown and "a passing test's own log line" not in shown, shown
     assert "TestQuiet" not in shown, shown
+
+
+def test_attack_a_separator_in_jest_s_command_keeps_no_bail_an_option(tmp_path: Path) -> None:
+    """``jest --bail -- a.test.js b.test.js``: words after ``--`` are test paths to jest, so the
+    step's ``--no-bail`` and report options put after them were read as paths: bail stayed on,
+    the broken test's file went unrun. The step's options go before the separator."""
+    path = needs_node_tool("jest")
+    package = {"name": "p", "version": "1.0.0"}
+    repo = GitRepoBuilder(tmp_path / "separator")
+    repo.commit("pkg", {"package.json": json.dumps(package), "a.test.js": FLAKY_FIRST,
+                        "b.test.js": BROKEN_AFTER})  # fmt: skip
+    command = ["jest", "--ci", "-i", "--bail", "--", "a.test.js", "b.test.js"]
+    attempts = run_attempts(command, 1, cwd=repo.path, run=JobRun(_env(path)))
+    assert "b.test.js.broken" in attempts[0].outcomes, attempts[0]
+    verdict = judge_step(attempts, [], date(2026, 1, 1), code_is_proof=True, policy="pass")
+    assert verdict.failing == ("b.test.js › broken",) and not verdict.passed, verdict
+
+
+def test_attack_jest_s_own_output_file_leaves_the_step_its_report(tmp_path: Path) -> None:
+    """``jest --json --outputFile=out.json``, a CI's usual report: the step's own
+    ``--outputFile`` is a second one, and the step still reads each test's outcome."""
+    path = needs_node_tool("jest")
+    repo = GitRepoBuilder(tmp_path / "own")
+    repo.commit("pkg", {"package.json": '{"name": "p", "version": "1.0.0"}',
+                        "a.test.js": FLAKY_FIRST, "b.test.js": BROKEN_AFTER})  # fmt: skip
+    command = ["jest", "--ci", "-i", "--json", "--outputFile=out.json"]
+    attempts = run_attempts(command, 1, cwd=repo.path, run=JobRun(_env(path)))
+    assert "b.test.js.broken" in attempts[0].outcomes, attempts[0]
+
+
+@needs_sandbox
+def test_attack_vitest_s_own_output_file_leaves_the_step_its_report(tmp_path: Path) -> None:
+    """``vitest run --reporter=json --outputFile=out.json``: the step's own
+    ``--outputFile.json`` beside it still leaves the step each test's outcome."""
+    path = needs_node_tool("vitest")
+    repo = GitRepoBuilder(tmp_path / "own")
+    repo.commit("pkg", {".gitignore": "node_modules\n", "calc.test.js": VITEST_FLAKY,
+                        "package.json": '{"name": "p", "type": "module"}\n'})  # fmt: skip
+    (repo.path / "node_modules").mkdir()
+    for module in ("vitest", "@vitest"):
+        os.symlink(TOOLS_DIR / "node" / "node_modules" / module,
+                   repo.path / "node_modules" / module)  # fmt: skip
+    for own in (["--outputFile=out.json"], ["--outputFile", "out.json"]):
+        command = ["vitest", "run", "--reporter=json", *own]
+        attempts = run_attempts(command, 1, cwd=repo.path, run=JobRun(_env(path)), trusted=False)
+        assert "calc.test.js.broken" in attempts[0].outcomes, (own, attempts[0])
+
+
+def test_attack_jest_s_own_name_pattern_leaves_the_retry_its_tests(tmp_path: Path) -> None:
+    """``jest -t flaky``: the retry's ``--testNamePattern`` was a second one, which jest joined
+    to the command's with a comma, a pattern no test matched: the retry ran nothing and a
+    flaky test read as broken. The retry's pattern (full names, inside the command's) alone."""
+    path = needs_node_tool("jest")
+    repo = GitRepoBuilder(tmp_path / "pattern")
+    repo.commit("pkg", {"package.json": '{"name": "p", "version": "1.0.0"}',
+                        "a.test.js": FLAKY_FIRST})  # fmt: skip
+    attempts = run_attempts(["jest", "--ci", "-i", "-t", "flaky"], 1, cwd=repo.path,
+                            run=JobRun(_env(path)))  # fmt: skip
+    assert [a.outcomes.get("a.test.js.flaky.once") for a in attempts] == [False, True], attempts

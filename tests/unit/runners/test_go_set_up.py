@@ -97,3 +97,32 @@ def test_the_lines_a_test_calls_are_its_packages_functions_bodies() -> None:
               '\treturn "running in " + Mode\n}\n\nfunc Unused() int {\n\treturn 1\n}\n')  # fmt: skip
     assert set_up.called_lines(VICTIM, VICTIM_ID, {"calc/mode.go": source}) == {
         "calc/mode.go": frozenset({6, 7, 8, 9})}  # fmt: skip
+
+
+EARLY_ENDS = """package calc
+
+import (
+\t"os"
+\t"testing"
+)
+
+func TestCleaner(t *testing.T) {
+\tSetMode("normal")
+\tif Mode == "normal" {
+\t\treturn
+\t}
+\tif err := Reset(); err != nil { panic(err) }
+\tfunc() { os.Exit(0) }()
+\tfor i := 0; i < 1; i++ { runtime.Goexit() }
+\tlog.Fatalf("x %d", 1)
+\t_ = "return panic(x)"
+}
+"""
+
+
+def test_attack_an_early_end_inside_a_statement_is_never_moved() -> None:
+    """``if Mode == "normal" { return }`` moved first into the failing test ended it before
+    its checks: it passed in every order, and its patch read ``verified``. A statement holding
+    an early end anywhere in its code (a block's, a closure's) stays; one in a string moves."""
+    moved = set_up.set_up_of({"a": EARLY_ENDS, "b": VICTIM}, CLEANER_ID, VICTIM_ID)
+    assert moved.statements == ('\tSetMode("normal")', '\t_ = "return panic(x)"'), moved

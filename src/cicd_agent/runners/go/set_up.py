@@ -6,8 +6,9 @@ comma.
 
 What is moved: a donor's statements that are no check and end no test early, none naming its
 ``*testing.T`` (``t.Fatal``, ``t.Error``, ``if ... { t.Errorf(...) }``, ``t.Cleanup``), no
-``return``, ``defer``, ``go``, ``panic`` or exit; only between tests of one package (a
-statement of package ``calc`` reads its names unqualified, which ``calc_test`` cannot).
+``return``, ``defer``, ``go``, ``panic`` or exit anywhere in it (a block's, a closure's); only
+between tests of one package (a statement of package ``calc`` reads its names unqualified,
+which ``calc_test`` cannot).
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from cicd_agent.runners.go.step import levels
 from cicd_agent.runners.orders import SetUp
 
 _FUNC = r"^func\s+{name}\s*\(\s*(\w+)\s+\*(?:testing\.)?T\s*\)\s*\{{"
-_ENDS_EARLY = re.compile(r"^(?:return|defer|go|goto|break|continue|panic|os\.Exit|runtime\.Goexit|"
-                         r"log\.Fatal|log\.Panic)\b")  # fmt: skip
+_ENDS_EARLY = re.compile(r"\b(?:return|defer|go|goto|break|continue|panic|os\.Exit|"
+                         r"runtime\.Goexit|log\.(?:Fatal|Panic)\w*)\b")  # fmt: skip
+"""Words that end a test early or leave it, anywhere in a statement's code: in a block or a
+closure too (``if ready { return }`` moved first into the failing test skipped its checks)."""
 _IMPORT = re.compile(r'^\s*(?:(\w+|\.)\s+)?("[^"\n]+")\s*$')
 _CONTINUES = frozenset("+-*/%&|^<>=,.([{!:")
 """What a line ends on when Go reads its statement on into the next line."""
@@ -168,8 +171,8 @@ def _closing(text: str, start: int) -> int | None:
 
 
 def _movable(statement: str, param: str) -> bool:
-    code = statement.strip()
-    return not _ENDS_EARLY.match(code) and re.search(rf"\b{re.escape(param)}\b", code) is None
+    code = "".join(char for _, _, char in _scan(statement))  # strings and comments left out
+    return not _ENDS_EARLY.search(code) and re.search(rf"\b{re.escape(param)}\b", statement) is None
 
 
 def _imports(text: str) -> list[str]:

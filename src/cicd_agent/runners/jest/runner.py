@@ -12,7 +12,7 @@ from cicd_agent.local.node_packages import installed
 from cicd_agent.runners.jest.repeat import repeat_counts, repeating
 from cicd_agent.runners.js.report import CHECK_KEY, Canary, Watch
 from cicd_agent.runners.js.runner import CHECK_VARIABLE, JsRunner, canary_checks
-from cicd_agent.runners.js.step import step_outcomes, step_retry
+from cicd_agent.runners.js.step import step_outcomes, step_retry, with_options, without
 from cicd_agent.runners.js.tests import JsTests
 from cicd_agent.sandbox import Workspace
 
@@ -73,6 +73,13 @@ module.exports = async () => {
 ``setupFilesAfterEnv`` (jest's command line would replace the project's list, not add to it)."""
 
 
+_REPORT = ("--outputFile", "--output-file")
+"""jest's option naming its JSON report's file, in either spelling."""
+_PATTERN = ("-t", "--testNamePattern", "--test-name-pattern")
+"""jest's test name filter: a retry's own (full names the command's selected) stands alone,
+as jest joined two with a comma into a pattern no test matched and the retry ran nothing."""
+
+
 class Jest(JsTests, JsRunner):
     """jest: ``--json`` on stdout, the files by path (never a pattern), shuffled by ``--seed``."""
 
@@ -90,11 +97,15 @@ class Jest(JsTests, JsRunner):
     ) -> list[str] | None:
         """The test step's run: its JSON report into ``folder``; a retry: ``failed`` alone.
         ``--no-bail`` undoes a ``--bail`` of the command or its configuration: jest stopped after
-        the first failing file, wrote no report, and the files after it went unrun."""
+        the first failing file, wrote no report, and the files after it went unrun. The
+        command's own ``--outputFile`` goes: given twice, jest took both as a list and crashed
+        after the tests, writing no report (the step's runs write the step's report only)."""
         if not self.runs(shlex.join(command)):
             return None
         report = ["--no-bail", "--json", f"--outputFile={folder / 'report.json'}"]
-        return [*command, *report, *(step_retry(failed) if failed else ())]
+        retry = step_retry(failed) if failed else []
+        own = without(command, (*_REPORT, *(_PATTERN if failed else ())))
+        return with_options(own, [*report, *retry])
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         return step_outcomes(folder, root)
@@ -150,3 +161,4 @@ class Jest(JsTests, JsRunner):
 
     def coverage_map(self, report: Mapping[str, object], folder: Path, cut: str) -> object:
         return report.get("coverageMap")
+

@@ -46,3 +46,22 @@ def step_retry(failed: Sequence[str]) -> list[str]:
     names = [test.split(SEPARATOR, 1)[-1] for test in failed]
     pattern = "^(" + "|".join(re.escape(name) for name in names) + ")$"
     return [f"--testNamePattern={pattern}", *(f"./{file}" for file in files)]
+
+
+def with_options(command: Sequence[str], options: Sequence[str]) -> list[str]:
+    """``command`` with ``options`` among its own: before its ``--``, where there is one. jest
+    and vitest read every word after ``--`` as a test path or filter, so options put after it
+    (``--no-bail``, the report's) were read as paths: the run kept its bail and wrote no
+    report."""
+    end = command.index("--") if "--" in command else len(command)
+    return [*command[:end], *options, *command[end:]]
+
+
+def without(command: Sequence[str], names: Sequence[str]) -> list[str]:
+    """``command`` without the options ``names`` (``NAME=X``, or ``NAME`` and the word after
+    it) before its ``--``: options of the command's that the step's runs give their own value."""
+    end = command.index("--") if "--" in command else len(command)
+    given = tuple(f"{name}=" for name in names)
+    return [word for at, word in enumerate(command)
+            if at >= end or (word not in names and not word.startswith(given)
+                             and not (at and command[at - 1] in names))]  # fmt: skip

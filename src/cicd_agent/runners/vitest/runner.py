@@ -13,7 +13,7 @@ from cicd_agent.local.node_packages import installed
 from cicd_agent.runners.base import could_not_run
 from cicd_agent.runners.js.report import Canary, Watch
 from cicd_agent.runners.js.runner import JsRunner, canary_checks
-from cicd_agent.runners.js.step import step_outcomes, step_retry
+from cicd_agent.runners.js.step import step_outcomes, step_retry, with_options, without
 from cicd_agent.runners.js.tests import JsTests
 from cicd_agent.runners.vitest.repeat import RUNS, repeat_counts, repeating
 from cicd_agent.sandbox import Workspace
@@ -98,11 +98,14 @@ class Vitest(JsTests, JsRunner):
         """The test step's run: its JSON report into ``folder`` beside the console's; a retry:
         ``failed`` alone. ``--bail=0`` in place of the command's ``--bail`` (vitest refuses a
         second) undoes it and its configuration's: vitest stopped at its first failed test,
-        and the tests after it went unrun."""
+        and the tests after it went unrun. The command's own ``--outputFile`` (a file's name,
+        or its JSON report's) goes: beside ours, vitest crashed before any test."""
         if not self.runs(shlex.join(command)):
             return None
         report = ["--reporter=default", "--reporter=json", f"--outputFile.json={folder / 'report.json'}"]
-        return [*_unbailed(command), "--bail=0", *report, *(step_retry(failed) if failed else ())]
+        retry = step_retry(failed) if failed else []
+        own = without(_unbailed(command), ("--outputFile", "--outputFile.json"))
+        return with_options(own, ["--bail=0", *report, *retry])
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         return step_outcomes(folder, root)
