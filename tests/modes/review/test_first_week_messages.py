@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 from tests.git_builder import GitRepoBuilder
@@ -52,6 +53,24 @@ def test_a_ref_not_in_the_checkout_is_named_base_or_head(tmp_path: Path) -> None
     assert "the head 'no-such-branch' is not a commit of the checkout at" in done.stderr
     done = _local([*argv, "--base", "nope", "--head", "nada"], tmp_path)
     assert "the base 'nope' and the head 'nada' are not commits of the checkout" in done.stderr
+
+
+def test_a_wrong_name_in_a_whole_history_says_check_the_name_not_fetch_more(
+    tmp_path: Path,
+) -> None:
+    """A typo in ``--base`` on a checkout holding its whole history was told to fetch more
+    history (``fetch-depth: 0``), which cannot help; a shallow clone still is."""
+    repo, _, _ = _repo(tmp_path)
+    done = _local(["review", "--repo", str(repo.path), "--base", "mian"], tmp_path)
+    assert done.code == 2
+    assert "check the name" in done.stderr and "fetch-depth" not in done.stderr, done.stderr
+    shallow = tmp_path / "shallow"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", f"file://{repo.path}", str(shallow)], check=True
+    )
+    done = _local(["review", "--repo", str(shallow), "--base", "HEAD~1"], tmp_path)
+    assert done.code == 2
+    assert "fetch-depth: 0" in done.stderr, done.stderr
 
 
 def test_a_bad_fail_on_in_the_settings_file_names_the_file(tmp_path: Path) -> None:
@@ -102,7 +121,9 @@ def test_a_finding_over_several_lines_has_one_line_number_everywhere(
     )  # fmt: skip
     assert done.code == 1, done.stderr
     row = next(
-        line for line in done.summary.splitlines() if line.startswith("|") and "Sign flipped" in line
+        line
+        for line in done.summary.splitlines()
+        if line.startswith("|") and "Sign flipped" in line
     )
     assert "`app.py:2`" in row, row
     annotation = re.search(

@@ -58,6 +58,10 @@ _SHALLOW_HINT = (
     "Fetch both commits (actions/checkout with `fetch-depth: 0`), or give the job a token so "
     "the diff can be read from the API."
 )
+_NAME_HINT = (
+    "The checkout holds its whole history, so check the name: `git branch -a` and `git log` "
+    "list what it has."
+)
 _STATUS_LETTERS = {"added": "A", "modified": "M", "deleted": "D", "renamed": "R", "copied": "C"}
 RISK_REASONS = 5
 """Reasons of the risk assessment shown in the summary."""
@@ -68,7 +72,9 @@ def collect_review(ctx: RunContext[ReviewOptions]) -> tuple[ReviewFacts, Rules]:
     hands the pure steps (:func:`.types.rules`), with the verifier's check of each suggestion
     in the sandbox (:mod:`.suggestions`), the one effect decide is handed the outcome of."""
     facts = audit_workflows(collect(ctx))
-    return facts, rules(ctx, facts.plan, check=lambda seen, found: check_suggestions(ctx, seen, found))
+    return facts, rules(
+        ctx, facts.plan, check=lambda seen, found: check_suggestions(ctx, seen, found)
+    )
 
 
 def audit_workflows(facts: ReviewFacts) -> ReviewFacts:
@@ -127,7 +133,8 @@ def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFa
             facts = replace(facts, linted=linted, linters=linters)
     elif pull is None or ctx.github is None:
         raise UsageError(
-            _missing_commits(repo, base, head, ctx.options.repo_dir), hint=_SHALLOW_HINT
+            _missing_commits(repo, base, head, ctx.options.repo_dir),
+            hint=_NAME_HINT if repo is not None and not repo.git.is_shallow() else _SHALLOW_HINT,
         )
     else:
         ctx.note(
@@ -200,9 +207,7 @@ def _plan(
         head=head,
         # A fork's own run holds a read-only token; a command's run holds the comment
         # workflow's, which may publish.
-        read_only=pull is not None
-        and pull.is_fork
-        and ctx.event.invoked_by is not Invoker.COMMAND,
+        read_only=pull is not None and pull.is_fork and ctx.event.invoked_by is not Invoker.COMMAND,
         summary=_summary_comment(ctx, pull) if history else None,
     )
     return replace(plan, dismissed=_dismissed(ctx, pull, plan.previous))
