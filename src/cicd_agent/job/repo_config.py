@@ -210,11 +210,7 @@ def parse(
             raise UsageError(f"{CONFIG_PATH}: {section} must be a mapping of settings.", hint=_HINT)
         for key in body or {}:
             if key not in known[section]:
-                raise UsageError(
-                    f"{CONFIG_PATH}: unknown setting {section}.{key!s} "
-                    "(per-run values and secrets cannot be set in this file).",
-                    hint=_HINT,
-                )
+                _unknown_setting(section, key, known[section])
     body = document.get(mode) or {}
     inputs = {
         str(key): _scalar(f"{mode}.{key}", value)
@@ -223,6 +219,20 @@ def parse(
     }
     quarantine = _quarantine(f"{mode}.{QUARANTINE_KEY}", body.get(QUARANTINE_KEY), today)
     return RepoConfig(inputs=inputs, paths=_path_rules(mode, body), quarantine=quarantine)
+
+
+def _unknown_setting(section: str, key: object, known: Collection[str]) -> NoReturn:
+    """A key its section does not take: a near miss of one it does is named (``fial-on`` left
+    a user to find ``fail-on`` in the schema)."""
+    from difflib import get_close_matches  # only for a file with a wrong key
+
+    close = get_close_matches(str(key), list(known), n=1, cutoff=0.75)
+    meant = f": did you mean {section}.{close[0]}?" if close else ""
+    raise UsageError(
+        f"{CONFIG_PATH}: unknown setting {section}.{key!s}{meant} "
+        "(per-run values and secrets cannot be set in this file).",
+        hint=_HINT,
+    )
 
 
 def _unknown_section(section: object, known: Collection[str]) -> None:

@@ -531,6 +531,15 @@ def test_a_typo_of_an_installed_mode_section_is_refused_naming_it() -> None:
         parse("reveiw:\n  fail-on: high\n", "gen-tests", DAY)
 
 
+def test_a_typo_of_a_setting_names_the_one_it_is_close_to() -> None:
+    """``fial-on:`` was "unknown setting" alone, leaving the user to find ``fail-on``."""
+    with pytest.raises(UsageError, match=r"review\.fial-on: did you mean review\.fail-on\?"):
+        parse("review:\n  fial-on: high\n", "review", DAY)
+    with pytest.raises(UsageError) as caught:
+        parse("review:\n  colour: blue\n", "review", DAY)
+    assert "did you mean" not in caught.value.message
+
+
 def test_no_section_takes_an_option_whose_name_says_it_is_a_secret() -> None:
     """A mode of another distribution that forgets ``setting=False`` on its token still cannot
     have it read from a committed file: a secret's name keeps it out of every section."""
