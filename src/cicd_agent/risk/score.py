@@ -41,7 +41,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from cicd_agent.analysis.change_types import ChangeType
+from cicd_agent.analysis.change_types import ChangeType, classify_path
 from cicd_agent.analysis.changes import ChangedFile, CommitInfo, only
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
 from cicd_agent.risk.assessment import Reason, RiskAssessment, RiskFeatures
@@ -249,7 +249,10 @@ def size_reasons(
     added, deleted = counted or running
     said = f"{added + deleted:,} lines changed (+{added:,}/-{deleted:,})"
     if running != (added, deleted):
-        said += f", {lines:,} of them code that runs (+{running[0]:,}/-{running[1]:,}),"
+        # Prose counts as read, not as run: a readme's lines are not "code that runs".
+        prose = sum(c.added + c.deleted for c in files if ChangeType.DOCS in classify_path(c.path))
+        said += f", {lines:,} of them not comments or whitespace (+{running[0]:,}/-{running[1]:,})"
+        said += f", {prose:,} of those documentation," if prose else ","
     largest = sorted(files, key=lambda changed: -changed.churn)[:3]
     reasons = [
         Reason(

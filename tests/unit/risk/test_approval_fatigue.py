@@ -103,7 +103,30 @@ def test_the_size_said_is_gits_numstat(tmp_path: Path) -> None:
     history = read_history(repo, change, now=now)
     assessed = assess_risk(repo, change, history, None, identity=None, deepened=False, now=now)
     [size] = [reason.message for reason in assessed.reasons if reason.signal == "size"]
-    assert size.startswith("212 lines changed (+208/-4), 178 of them code that runs (+176/-2)")
+    assert size.startswith(
+        "212 lines changed (+208/-4), 178 of them not comments or whitespace (+176/-2), 26 of"
+    ), size
+
+
+def test_a_readmes_lines_are_not_called_code_that_runs(tmp_path: Path) -> None:
+    """gobwas/glob's "Fix speed results table formatting." with the CI change before it: the
+    readme's ten lines were said to be "code that runs"; they are said as documentation."""
+    builder = GitRepoBuilder(tmp_path / "repo")
+    ci = "language: go\n# the versions\ngo:\n  - 1.5\n"
+    table = "".join(f"| pattern {n} | {n} ns |\n" for n in range(40))
+    base = builder.commit("base", {"readme.md": "# glob\n", ".travis.yml": ci})
+    head = builder.commit(
+        "Fix table",
+        {"readme.md": "# glob\n" + table, ".travis.yml": ci.replace("the", "our") + "  - 1.6\n"},
+    )
+    repo = GitRepo.open(builder.path)
+    change = read_change_set(repo, head, base)
+    now = repo.commit_time(change.head)
+    history = read_history(repo, change, now=now)
+    assessed = assess_risk(repo, change, history, None, identity=None, deepened=False, now=now)
+    [size] = [reason.message for reason in assessed.reasons if reason.signal == "size"]
+    assert "code that runs" not in size, size
+    assert "of those documentation" in size, size
 
 
 def test_changelog_fragments_with_tests_are_not_shipped_code() -> None:
