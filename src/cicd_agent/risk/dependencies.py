@@ -297,6 +297,6 @@ def changed_entries(path: str, before: str | None, after: str | None) -> tuple[s
             changed.append(f"- {name} {old[name]}".rstrip())
         elif name not in old:
             changed.append(f"+ {name} {new[name]}".rstrip())
-        elif old[name] != new[name]:
-            changed.append(f"{name} {old[name]} → {new[name]}")
+        elif old[name] != new[name]:  # an entry without a version says so, not a blank
+            changed.append(f"{name} {old[name] or 'any version'} → {new[name] or 'any version'}")
     return tuple(changed)

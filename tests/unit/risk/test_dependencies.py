@@ -45,6 +45,16 @@ def test_the_packages_own_version_is_not_a_dependency() -> None:
     assert changed_entries("package.json", json.dumps(package), json.dumps(bumped)) == ()
 
 
+def test_an_entry_that_gains_a_version_says_it_had_none() -> None:
+    """webcolors' build requirement ``setuptools`` pinned to ``>=61.0`` read
+    "setuptools (build)  → >=61.0", a blank where the old version goes."""
+    before = '[build-system]\nrequires = ["setuptools"]\n'
+    after = '[build-system]\nrequires = ["setuptools>=61.0"]\n'
+    [moved] = changed_entries("pyproject.toml", before, after) or ("",)
+    assert moved.endswith("any version → >=61.0"), moved
+    assert "  " not in moved, moved
+
+
 def test_a_property_that_names_a_version_is_a_dependency_change() -> None:
     moved = changed_entries(
         "pom.xml", POM.format(own="1.0", jackson="2.15.0"), POM.format(own="1.0", jackson="2.16.1")
