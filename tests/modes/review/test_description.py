@@ -58,7 +58,33 @@ def test_files_fall_into_groups_by_path() -> None:
 
 def test_functions_touched_come_from_hunk_context_and_changed_definitions() -> None:
     [changed] = parse_diff(EDIT).files
-    assert functions_touched(changed) == ["compute", "Store", "helper"]
+    assert functions_touched(changed) == ["compute", "helper"]
+
+
+GO_ADDED = """diff --git a/glob.go b/glob.go
+index 1111111..2222222 100644
+--- a/glob.go
++++ b/glob.go
+@@ -78,2 +78,7 @@ func QuoteMeta(s string) string {
+ \treturn string(b[:j])
+ }
++
++// MatchAny reports whether any pattern matches.
++func MatchAny(patterns []Glob, s string) bool {
++\treturn false
++}
+@@ -90,2 +95,3 @@ func Other() {
+ \tx := 1
++\t// a comment inside Other
+ \treturn
+"""
+
+
+def test_a_new_functions_blank_and_comment_lines_are_its_own() -> None:
+    """gobwas/glob: a function added after ``QuoteMeta`` with a blank line and a doc comment
+    before it listed ``QuoteMeta`` as touched; a comment inside a function is that one's."""
+    [changed] = parse_diff(GO_ADDED).files
+    assert functions_touched(changed) == ["MatchAny", "Other"]
 
 
 def test_the_rendered_description_shows_risk_groups_and_the_models_words() -> None:
@@ -72,4 +98,4 @@ def test_the_rendered_description_shows_risk_groups_and_the_models_words() -> No
     assert "**Risk: high** — touches &lt;b&gt;auth&lt;/b&gt; code" in text
     assert "**What:** Adds a helper." in text and "compute() counts one more." in text
     assert "| Source | 1 | +5 −1 |" in text and "| Documentation | 1 | +1 −0 |" in text
-    assert "`src/app.py` (modified, +5 −1): `compute`, `Store`, `helper`" in text
+    assert "`src/app.py` (modified, +5 −1): `compute`, `helper`" in text

@@ -153,16 +153,35 @@ def functions_touched(changed: FileDiff) -> list[str]:
 
     A changed line belongs to the nearest definition above it: one in the hunk (on a context
     or changed line), else the one git names on the hunk header. A changed line that is itself
-    a definition names that one. Nesting is not tracked: a top-level line after a function is
-    counted as that function's, which is close enough to say where a change lies."""
+    a definition names that one. A changed blank or comment line belongs to the definition that
+    follows it in the hunk, if one does before any other code: a new function's blank line and
+    doc comment named the function above it (glob's ``QuoteMeta`` for a new ``MatchAny``).
+    Nesting is not tracked: a top-level line after a function is counted as that function's,
+    which is close enough to say where a change lies."""
     seen: dict[str, None] = {}
     for hunk in changed.hunks:
         current = definition_name(hunk.section)
+        waiting = False  # changed blank or comment lines not yet given to a definition
         for line in hunk.lines:
-            current = definition_name(line.text) or current
+            named = definition_name(line.text)
+            if named is None and _quiet(line.text):
+                waiting = waiting or line.kind != " "
+                continue
+            if waiting and named is None and current:
+                seen.setdefault(current, None)
+            waiting = False
+            current = named or current
             if line.kind != " " and current:
                 seen.setdefault(current, None)
+        if waiting and current:
+            seen.setdefault(current, None)
     return list(seen)
+
+
+def _quiet(text: str) -> bool:
+    """A blank line or one that is a comment alone, in the languages review reads."""
+    stripped = text.strip()
+    return not stripped or stripped.startswith(("#", "//", "/*", "*", "--"))
 
 
 FILES_SHOWN = 60
