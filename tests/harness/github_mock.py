@@ -146,6 +146,21 @@ def _end_prism(workdir: Path) -> None:
     shutil.rmtree(workdir, ignore_errors=True)
 
 
+_GUARDED = """
+run=$1; shift
+"$@" & served=$!
+while kill -0 "$run" 2>/dev/null && kill -0 "$served" 2>/dev/null; do sleep 1; done
+kill 0 2>/dev/null
+"""
+"""Prism in a group of its own (a test's signals never reach it) that ends with the run: a
+suite killed from outside left it serving, with no parent, until killed by hand."""
+
+
+def _run_pid(config: pytest.Config) -> int:
+    """The test run's own process: xdist's controller (each worker's parent), or this one."""
+    return os.getppid() if hasattr(config, "workerinput") else os.getpid()
+
+
 def _launch(config: pytest.Config) -> GitHubMock:
     """Start this process's proxy, and Prism unless another worker of the run has (it takes
     seconds and a few CPU-seconds to load the description: one serves the whole run)."""
@@ -162,7 +177,8 @@ def _launch(config: pytest.Config) -> GitHubMock:
             port = _free_port()
             with (workdir / "prism.log").open("wb") as log:
                 process = subprocess.Popen(
-                    [str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), str(spec)],
+                    ["sh", "-c", _GUARDED, "guard", str(_run_pid(config)), str(PRISM), "mock",
+                     "-h", "127.0.0.1", "-p", str(port), str(spec)],
                     stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                     start_new_session=True,
                 )  # fmt: skip
