@@ -270,6 +270,7 @@ def test_offline_gen_tests_on_a_rust_change_names_the_changed_lines_and_reruns_i
     headline = str(document["headline"])
     assert f"could not run: {said}" in headline and "%" not in headline
     assert headline.count("could not run: install") == 1
+    assert "no model is configured, so no tests were written" in headline, headline
     assert {"tool": "cargo test coverage", "could_not_run": said} in document["tools"]  # type: ignore[operator]
 
 

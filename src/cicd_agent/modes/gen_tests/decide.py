@@ -32,7 +32,7 @@ from cicd_agent.modes.gen_tests.result import (
     percent_text,
 )
 from cicd_agent.modes.gen_tests.runner_ask import RunnerOpinion
-from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, could_not_run
+from cicd_agent.modes.gen_tests.runner_gaps import UNMEASURED, RunnerGaps, could_not_run
 from cicd_agent.modes.gen_tests.suite import FAILED, failing_said
 from cicd_agent.modes.gen_tests.targets import gaps
 from cicd_agent.modes.gen_tests.types import GenTestsOpinion, GenTestsVerdict
@@ -361,7 +361,10 @@ def _runners_headline(result: GenTestsResult, *, offline: bool) -> str:
         parts.append(f"the change's tests passed {len(result.pr_tests)} rerun check(s)")
     if not parts:
         return ""
-    missing = any(r.uncovered_lines for r in result.runners) and not result.candidates
+    # unmeasured targets (coverage could not run) are targets too: say why none was written
+    missing = not result.candidates and any(
+        r.uncovered_lines or UNMEASURED in r.problem for r in result.runners
+    )
     why = "no model is configured" if offline else "no candidate was generated"
     return "; ".join(parts) + (f"; {why}, so no tests were written." if missing else ".")
 

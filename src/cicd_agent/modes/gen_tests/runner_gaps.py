@@ -60,6 +60,10 @@ NOT_RUN = frozenset({"skipped", "pending", "todo", "disabled"})
 _LEFT_OUT = SKIPPED_FOLDERS | {"vendor", "testdata"}
 
 
+UNMEASURED = "targets are the changed lines, not measured gaps"
+"""What a runner's problem says where its coverage could not run but the change's lines
+are still targets (a test can be written for them)."""
+
 @dataclass(frozen=True)
 class RunnerChange:
     """What a change holds for one runner: its source files with their added lines, and the
@@ -120,8 +124,7 @@ class RunnerGaps:
         could not run, what to install, and that the targets are not gaps ("" otherwise)."""
         if not self.unmeasured or self.suite is None or self.suite.problem:
             return ""
-        return (f"coverage {self.suite.coverage_problem}; targets are the changed lines, not "
-                "measured gaps")  # fmt: skip
+        return f"coverage {self.suite.coverage_problem}; {UNMEASURED}"
 
     @property
     def could_not_run(self) -> str:
