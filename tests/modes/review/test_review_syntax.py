@@ -122,6 +122,19 @@ def test_a_change_that_does_not_build_fails_the_step_without_fail_on(tmp_path: P
     assert "exit 1" in first and "does not build" in first, done.summary
 
 
+def test_a_change_that_does_not_build_is_never_low_risk(tmp_path: Path) -> None:
+    """A one-character change that does not compile read "risk low" beside its own build
+    error (dtolnay-style one-liners in the fourth trial); the summary says what the scorer,
+    which builds nothing, gave."""
+    repo, base, head = _broken(tmp_path)
+    done = _review(tmp_path, repo, base, head)
+    assert done.document is not None, done.stderr
+    assert done.document["risk_level"] == "high", done.document["headline"]
+    assert "risk high" in str(done.document["headline"])
+    assert "The change does not build (1 build error(s) on changed lines)" in done.summary
+    assert "deploy-gate, which builds nothing, gives the same change low" in done.summary
+
+
 def test_a_change_that_does_not_build_requests_changes_where_allowed(tmp_path: Path) -> None:
     repo, base, head = _broken(tmp_path)
     done = _review(tmp_path, repo, base, head, "--request-changes", "--fail-on", "critical")

@@ -52,6 +52,7 @@ from cicd_agent.modes.review.result import (
     ReviewDecision,
     ReviewResult,
     blocking,
+    does_not_build,
     fitted,
 )
 from cicd_agent.modes.review.types import AuditedWorkflows, Checks, ReviewVerdict, key_of
@@ -99,6 +100,21 @@ def analyse_handoff(facts: HandoffFacts) -> ReviewVerdict:
     return ReviewVerdict(facts.review, facts.with_claims(found))
 
 
+def _built_risk(
+    level: str, reasons: Sequence[str], findings: Sequence[Finding]
+) -> tuple[RiskLevel, list[str], str | None]:
+    """The change's risk, at least high when it does not build: a change that cannot compile
+    read "risk low" beside its own build error. The third value is the level the scorer gave
+    (deploy-gate's, which builds nothing) when this raised it, else None."""
+    risk = RiskLevel(level)
+    broken = sum(does_not_build(f) for f in findings)
+    if not broken or risk.rank >= RiskLevel.HIGH.rank:
+        return risk, list(reasons), None
+    said = (f"The change does not build ({broken} build error(s) on changed lines): at least "
+            "high risk, since it cannot ship as it is.")  # fmt: skip
+    return RiskLevel.HIGH, [said, *reasons], risk.value
+
+
 def proposed(verdict: ReviewVerdict, opinion: ReviewOpinion | None, rules: Rules) -> list[Finding]:
     """The findings with a suggestion :func:`decide` would report, most severe first: what the
     suggestion check is asked about before ``decide`` runs."""
@@ -126,13 +142,14 @@ def decide(
     line_text = line_source(facts.diff, review.texts if review else {})
     findings = sort_findings(fingerprint_findings(found, line_text, rules.redact))
     answers = review.answers if review else []
+    risk, risk_reasons, scored = _built_risk(facts.risk_level, facts.risk_reasons, findings)
     decision = gate(
         findings,
         verdicts=[a.verdict for a in answers],
         complete=review is not None and review.complete,
         fail_on=rules.fail_on,
         request_changes=rules.request_changes,
-        risk=RiskLevel(facts.risk_level),
+        risk=risk,
     )
     reported = [f for f in findings if f.severity >= rules.report_on]
     tracking = track(
@@ -154,8 +171,9 @@ def decide(
         mode="review",
         headline="",
         decision=decision,
-        risk_level=facts.risk_level,
-        risk_reasons=facts.risk_reasons,
+        risk_level=risk.value,
+        risk_reasons=risk_reasons,
+        risk_scored=scored,
         summary=_summary(facts, findings, answers, rules),
         report_on=rules.report_on.label,
         fail_on=str(rules.fail_on) if rules.fail_on else None,

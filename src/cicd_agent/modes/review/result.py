@@ -122,6 +122,8 @@ class ReviewResult(PlainResult):
     decision: ReviewDecision
     risk_level: str
     risk_reasons: list[str] = field(default_factory=list)
+    risk_scored: str | None = None
+    """The scorer's level where the change not building raised it (deploy-gate's), else None."""
     summary: str
     report_on: str
     fail_on: str | None = None
@@ -282,10 +284,16 @@ class ReviewResult(PlainResult):
         )
         if self.risk_reasons:
             lines += ["<details><summary>Why this risk level</summary>", ""]
+            same = (
+                "deploy-gate gives the same change this same level (one scorer: the change "
+                "ranked against the repository's own history)."
+                if self.risk_scored is None
+                else f"deploy-gate, which builds nothing, gives the same change {self.risk_scored} "
+                "(the change ranked against the repository's own history)."
+            )
             lines += [f"- {reason}" for reason in self.risk_reasons] + [
                 "",
-                "deploy-gate gives the same change this same level (one scorer: the change "
-                "ranked against the repository's own history).",
+                same,
                 "",
                 "</details>",
                 "",
