@@ -1,10 +1,12 @@
 """The questions asked of the runners' table (:mod:`.table`) as a whole: which runner a
-checkout configures, a failed step's command runs, a touched file's tests use; where a failed
-log's file lies; the folders every sandbox mounts for the runners' toolchains.
+checkout configures, a failed step's command runs, ``scripts.test`` runs, a touched file's
+tests use; where a failed log's file lies; the folders every sandbox mounts for the runners'
+toolchains.
 """
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Collection, Mapping, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
@@ -13,7 +15,7 @@ from cicd_agent.runners import named_files
 from cicd_agent.runners.js.runner import PACKAGE_TEST, test_script
 from cicd_agent.runners.protocol import Runner
 from cicd_agent.runners.shape import Place
-from cicd_agent.runners.table import LOG_SHAPES, RUNNERS, TABLE, Row
+from cicd_agent.runners.table import LOG_SHAPES, RUNNERS, STEP_ONLY, TABLE, Row
 from cicd_agent.sandbox import ToolMount
 
 
@@ -44,6 +46,17 @@ def running(command: str, checkout: Path | None = None) -> Runner | None:
         script = test_script(checkout)
         found = next((runner for runner in RUNNERS if script and runner.runs(script)), None)
     return found
+
+
+def scripted_step_runner(checkout: Path) -> str:
+    """The name of the runner only the test step reads (uvu, AVA, mocha, ``node --test``) that
+    ``package.json``'s ``scripts.test`` runs ("" for none): each step's own reading of it."""
+    try:
+        words = shlex.split(test_script(checkout))
+    except ValueError:  # an unbalanced quote
+        return ""
+    found = (row.name for row in STEP_ONLY if row.step.step_command(words, checkout, None))
+    return next(found, "") if words else ""
 
 
 def file_of_test(checkout: Path, test: str) -> str:

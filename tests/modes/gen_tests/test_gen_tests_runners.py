@@ -199,7 +199,8 @@ def test_a_js_project_whose_runner_gen_tests_does_not_drive_is_told_so_not_about
     assert document["headline"] == ("No changed source file gen-tests could measure: nothing to "
                                     "do (the warnings say which files were not measured).")
     assert ("Files of the change were not measured: no test runner gen-tests drives for the "
-            "change's .mjs files (jest, vitest) is configured.") in document["warnings"]
+            "change's .mjs files (jest, vitest) is configured; the project tests with uvu "
+            "(package.json's scripts.test), which gen-tests does not drive.") in document["warnings"]
 
 
 def test_a_runner_whose_changed_lines_all_ran_says_so_in_the_headline() -> None:
@@ -230,7 +231,7 @@ def test_coverage_that_could_not_run_is_said_once() -> None:
     """cargo without cargo-llvm-cov, as the gate and Tools said it: "coverage could not run:
     coverage could not run: install …"."""
     from cicd_agent.job.context import ToolRun
-    from cicd_agent.modes.gen_tests.runner_gaps import could_not_run, not_run_reason
+    from cicd_agent.modes.gen_tests.not_run import could_not_run, not_run_reason
 
     problem = ("coverage could not run: install cargo-llvm-cov or cargo-tarpaulin before this "
                "step; targets are the changed lines, not measured gaps (src/lib.rs: line 7)")  # fmt: skip

@@ -33,6 +33,7 @@ from cicd_agent.modes.gen_tests import runner_gaps
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_PR_TEST_RUNS, SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported
 from cicd_agent.modes.gen_tests.gate import PLUGIN
+from cicd_agent.modes.gen_tests.not_run import not_run_reason
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.suite import FAILED, ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.targets import changed_targets, source_targets
@@ -161,14 +162,14 @@ def _other_runners(
                                    seed=seed, rounds=facts.options.pr_test_runs,
                                    say=ctx.progress.say)  # fmt: skip
         if gaps.suite is not None and gaps.suite.problem:  # no result: it did not run as a suite
-            ctx.tool(change.runner.name, runner_gaps.not_run_reason(gaps.problem))
+            ctx.tool(change.runner.name, not_run_reason(gaps.problem))
             found.append(gaps)
             continue
         ctx.tool(change.runner.name)
         if gaps.clause:  # cargo without cargo-llvm-cov: said in Tools too, never a figure
-            ctx.tool(f"{change.runner.name} coverage", runner_gaps.not_run_reason(gaps.clause))
+            ctx.tool(f"{change.runner.name} coverage", not_run_reason(gaps.clause))
         elif gaps.could_not_run:  # a suite that wrote no report (or no map): no figure either
-            ctx.tool(f"{change.runner.name} coverage", runner_gaps.not_run_reason(gaps.problem))
+            ctx.tool(f"{change.runner.name} coverage", not_run_reason(gaps.problem))
         found.append(gaps)
     return replace(facts, runner_gaps=tuple(found))
 

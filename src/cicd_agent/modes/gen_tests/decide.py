@@ -18,6 +18,7 @@ from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET
 from cicd_agent.modes.gen_tests.contract_check import Contract, chosen
 from cicd_agent.modes.gen_tests.coverage_gaps import percent
 from cicd_agent.modes.gen_tests.line_segments import go_functions, line_segments
+from cicd_agent.modes.gen_tests.not_run import could_not_run
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, describe_gain, render_patch
 from cicd_agent.modes.gen_tests.result import (
     AcceptedFile,
@@ -32,7 +33,7 @@ from cicd_agent.modes.gen_tests.result import (
     percent_text,
 )
 from cicd_agent.modes.gen_tests.runner_ask import RunnerOpinion
-from cicd_agent.modes.gen_tests.runner_gaps import UNMEASURED, RunnerGaps, could_not_run
+from cicd_agent.modes.gen_tests.runner_gaps import UNMEASURED, RunnerGaps
 from cicd_agent.modes.gen_tests.suite import FAILED, failing_said
 from cicd_agent.modes.gen_tests.targets import gaps
 from cicd_agent.modes.gen_tests.types import GenTestsOpinion, GenTestsVerdict

@@ -25,7 +25,6 @@ never an empty report.
 from __future__ import annotations
 
 import random
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -35,10 +34,11 @@ from typing import TYPE_CHECKING
 from cicd_agent.analysis.file_names import has_control_characters
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_OTHER_RUNS
+from cicd_agent.modes.gen_tests.not_run import could_not_run, last_words
 from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS, adds_a_test
 from cicd_agent.runners.base import PASSED, Reach, Selection, TestReport
-from cicd_agent.runners.lookups import for_file
+from cicd_agent.runners.lookups import for_file, scripted_step_runner
 from cicd_agent.runners.protocol import JudgesByMutants, Repeats, Runner, WritesTests
 from cicd_agent.runners.table import RUNNERS, Row
 from cicd_agent.sandbox.run import Sandbox
@@ -60,9 +60,7 @@ NOT_RUN = frozenset({"skipped", "pending", "todo", "disabled"})
 _LEFT_OUT = SKIPPED_FOLDERS | {"vendor", "testdata"}
 
 
-UNMEASURED = "targets are the changed lines, not measured gaps"
-"""What a runner's problem says where its coverage could not run but the change's lines
-are still targets (a test can be written for them)."""
+UNMEASURED = "targets are the changed lines, not measured gaps"  # coverage could not run
 
 @dataclass(frozen=True)
 class RunnerChange:
@@ -179,40 +177,6 @@ class RunnerGaps:
         return ran, total
 
 
-LAST_LINES = 3
-"""Lines of a run's output quoted where its report is no result."""
-_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-_FRAME = re.compile(r"^(?:at |❯ |File \"|goroutine |\d+: 0x)|[⎯─━=_*#-]{3}")
-"""A stack frame's line (node's, vitest's, Python's, Go's, Rust's: where, not what) or a
-heading drawn with rules (vitest's ``⎯⎯⎯ Startup Error ⎯⎯⎯``)."""
-_ERROR = re.compile(r"error|panic|cannot|not found", re.IGNORECASE)
-
-
-def last_words(output: str) -> str:
-    """The last lines a run printed, its errors' first (no stack frame, no heading), quoted as
-    the runner's own words ("" when it printed none): why a suite that wrote no report stopped."""
-    lines = [line.strip() for line in _ESCAPE.sub("", output).splitlines()]
-    lines = [line[:200] for line in lines if line and not _FRAME.search(line)]
-    said = ([line for line in lines if _ERROR.search(line)] or lines)[-LAST_LINES:]
-    return f"; its last words: {' / '.join(said)}" if said else ""
-
-
-def could_not_run(problem: str) -> str:
-    """A runner's ``problem`` with its coverage (:attr:`RunnerGaps.problem`) as a
-    clause, "could not run: <why>" ("" for none): a suite that exited before writing a report
-    measured nothing, so no line is said covered or uncovered (vitest 0.34 stopped at an option
-    it lacked, and the gate said "no uncovered changed line")."""
-    return f"could not run: {not_run_reason(problem)}" if problem else ""
-
-
-def not_run_reason(problem: str) -> str:
-    """``problem`` without the words every clause adds in front of it ("coverage could not
-    run: install X" is "install X"): said once, never "could not run: coverage could not run"."""
-    for said in ("coverage could not run: ", "could not run: "):
-        problem = problem.removeprefix(said)
-    return problem
-
-
 def changes(
     checkout: GitCheckout, base: str, head: str, environ: Mapping[str, str],
     *, say_unconfigured: bool = False,
@@ -237,7 +201,7 @@ def changes(
         # only the runners the repository configures: a stray .js or .go file is no suite
         drivers = [r for r in RUNNERS if path.endswith(r.suffixes)]
         if not any(r.configured(checkout.root) for r in drivers):
-            lone = _unconfigured(path, drivers) if say_unconfigured and drivers else ""
+            lone = _unconfigured(path, drivers, checkout.root) if say_unconfigured and drivers else ""
             if lone and is_file(checkout.root, "package.json") and lone not in clauses:
                 clauses.append(lone)  # a JS project's change is never "no Python files" alone
             continue
@@ -271,12 +235,16 @@ def changes(
     return [change for change in changes if change is not None], clauses
 
 
-def _unconfigured(path: str, drivers: Sequence[Runner]) -> str:
+def _unconfigured(path: str, drivers: Sequence[Runner], root: Path) -> str:
     """Why a changed source file was not measured: no runner gen-tests drives for its language
-    is configured (a project testing with uvu, ava, mocha or ``node --test``)."""
+    is configured; the project's own runner named where ``scripts.test`` runs one the test step
+    knows (a mocha user read only "jest, vitest")."""
     names = ", ".join(sorted({r.name for r in drivers}))
     kind = PurePosixPath(path).suffix or path
-    return f"no test runner gen-tests drives for the change's {kind} files ({names}) is configured"
+    said = f"no test runner gen-tests drives for the change's {kind} files ({names}) is configured"
+    own = scripted_step_runner(root) if is_file(root, "package.json") else ""
+    return said + (f"; the project tests with {own} (package.json's scripts.test), which "
+                   "gen-tests does not drive" if own else "")  # fmt: skip
 
 
 def measure(
