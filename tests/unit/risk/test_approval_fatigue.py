@@ -85,6 +85,17 @@ def test_a_cargo_toml_whose_links_moved_counts_once() -> None:
     assert [(reason.signal, reason.points) for reason in owned] == [("build", 0.2)]
 
 
+def _size_reason(builder: GitRepoBuilder, base: str, head: str) -> str:
+    """The size reason of the change ``base..head`` as deploy-gate and review say it."""
+    repo = GitRepo.open(builder.path)
+    change = read_change_set(repo, head, base)
+    now = repo.commit_time(change.head)
+    history = read_history(repo, change, now=now)
+    assessed = assess_risk(repo, change, history, None, identity=None, deepened=False, now=now)
+    [size] = [reason.message for reason in assessed.reasons if reason.signal == "size"]
+    return size
+
+
 def test_the_size_said_is_gits_numstat(tmp_path: Path) -> None:
     """hashicorp/go-version's custom prefixes commit: git counts +208/-4, of which +176/-2
     change what runs; the reason said "178 lines changed (+176/-2)" beside review's
@@ -97,12 +108,7 @@ def test_the_size_said_is_gits_numstat(tmp_path: Path) -> None:
     added = sum(int(line.split("\t")[0]) for line in numstat)
     deleted = sum(int(line.split("\t")[1]) for line in numstat)
     assert (added, deleted) == (208, 4)
-    repo = GitRepo.open(builder.path)
-    change = read_change_set(repo, head, base)
-    now = repo.commit_time(change.head)
-    history = read_history(repo, change, now=now)
-    assessed = assess_risk(repo, change, history, None, identity=None, deepened=False, now=now)
-    [size] = [reason.message for reason in assessed.reasons if reason.signal == "size"]
+    size = _size_reason(builder, base, head)
     assert size.startswith(
         "212 lines changed (+208/-4), 178 of them not comments or whitespace (+176/-2), 26 of"
     ), size
@@ -119,12 +125,7 @@ def test_a_readmes_lines_are_not_called_code_that_runs(tmp_path: Path) -> None:
         "Fix table",
         {"readme.md": "# glob\n" + table, ".travis.yml": ci.replace("the", "our") + "  - 1.6\n"},
     )
-    repo = GitRepo.open(builder.path)
-    change = read_change_set(repo, head, base)
-    now = repo.commit_time(change.head)
-    history = read_history(repo, change, now=now)
-    assessed = assess_risk(repo, change, history, None, identity=None, deepened=False, now=now)
-    [size] = [reason.message for reason in assessed.reasons if reason.signal == "size"]
+    size = _size_reason(builder, base, head)
     assert "code that runs" not in size, size
     assert "of those documentation" in size, size
 
