@@ -152,4 +152,5 @@ def attempt_of(
     return Attempt({key: all(native[t] for t in ids) for key, ids in bearing.items()}, status,
                    ran_changed, {canonical_test(t): t for t in native}, parents or {},
                    {key: ids for key, ids in bearing.items()
-                    if len(ids) > 1 or unsure.intersection(ids)}, uncollected=uncollected)  # fmt: skip
+                    if len(ids) > 1 or unsure.intersection(ids)},
+                   uncollected=uncollected)  # fmt: skip

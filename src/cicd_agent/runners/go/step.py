@@ -125,9 +125,10 @@ def _unbuilt(lines: Sequence[str]) -> str:
     at = next((found.group(1) for line in lines if (found := _AT.match(line))), "")
     where = f", the first error at {at}" if at else ""
     more = f" and {len(failed) - 1} more package(s)" if len(failed) > 1 else ""
-    return (f"go test could not build the tests of {failed[0].group(1)}{more} ({failed[0].group(2)} "
-            f"failed{where}); fix what go prints above (a compile error; a missing module: "
-            "`go mod tidy`, or `go mod init MODULE` where there is no go.mod), then re-run")
+    package, stage = failed[0].group(1), failed[0].group(2)
+    return (f"go test could not build the tests of {package}{more} ({stage} failed{where}); fix "
+            "what go prints above (a compile error; a missing module: `go mod tidy`, or "
+            "`go mod init MODULE` where there is no go.mod), then re-run")
 
 
 def outcomes(folder: Path, output: str) -> StepOutcomes:
