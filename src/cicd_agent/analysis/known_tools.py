@@ -44,6 +44,10 @@ class Checking:
     """A clean run writes nothing at all (go vet, tsc): an empty report with exit 0 is one."""
     install: str = "install it before this step"
     """The fix review names when the job lacks it, one clause (``run `pip install ruff` …``)."""
+    unconfigured: str = ""
+    """Why it cannot run where no file of ``configs`` is found in a changed file's folder or
+    above, with the fix, one clause (go vet builds a module: ``go mod init MODULE``); "" for a
+    linter that is left unrun there, as optional."""
 
 
 @dataclass(frozen=True)

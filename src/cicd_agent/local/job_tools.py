@@ -56,6 +56,18 @@ def job_tool(
     return None if found is None else _the_jobs(found, checkout)
 
 
+def job_python(checkout: Path, environ: Mapping[str, str]) -> str:
+    """The Python a Python project's tests run with: the checkout's own environment (the first
+    of :data:`INSTALLS` holding a ``python`` the pull request did not commit), where review
+    finds the linters the project installed with it (``uv sync``, ``python -m venv .venv``);
+    "" for the job's ``python`` on ``PATH``, which has not the project installed."""
+    for folder in INSTALLS:
+        found = job_tool(f"{folder}/python", checkout, environ)
+        if isinstance(found, str):
+            return f"{folder}/python"
+    return ""
+
+
 def _the_jobs(program: str, checkout: Path) -> str | Refused:
     """``program`` unless a name on its way is tracked by the checkout's index."""
     names = _names_on_the_way(Path(program), checkout)

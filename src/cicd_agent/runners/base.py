@@ -85,6 +85,13 @@ class Selection:
     zone: str = ""
     repeat: int = 1
     noise: int = 0
+    python: str = ""
+    """The interpreter Python's tests run with, a path in the copy (the checkout's
+    ``.venv/bin/python``, :func:`~cicd_agent.local.job_tools.job_python`); "": the sandbox's
+    ``python`` on ``PATH``."""
+    imports_first: tuple[str, ...] = ()
+    """Folders of the copy Python imports from first, after the sandbox's own: a patched
+    package's, which an install in editable mode would otherwise import from the checkout."""
 
     @property
     def environment(self) -> dict[str, str]:

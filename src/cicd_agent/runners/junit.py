@@ -8,6 +8,7 @@ standard library's expat (no external entities, no network), only reports up to
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,14 +50,48 @@ def runner_outcomes(report: bytes) -> StepOutcomes:
     test's failure again (:func:`_teardown_of`), not a second test's."""
     found = StepOutcomes()
     before: TestCase | None = None
+    uncollected: list[TestCase] = []
     for case in _cases(report):
         again, before = _teardown_of(case, before), case
+        if _uncollected(case):
+            uncollected.append(case)
+            continue
         if again or any(isinstance(r, Skipped) for r in case.result):
             continue
         own = _runner_id(case)
         name = own or _name(case.classname or "", case.name or "")
         found.add(name, not _failed(case), placed=bool(own) or not case._elem.get("file"))
+    found.uncollected = _not_collected(uncollected)
     return found
+
+
+_RAISED = re.compile(r"^E\s+(\w{1,80}(?:Error|Exception)\b(?:: No module named '[\w.]{1,100}')?)",
+                     re.M)  # fmt: skip
+"""The error pytest shows under a module it could not import; only a module's name is quoted
+(the rest is the project's text)."""
+
+
+def _uncollected(case: TestCase) -> bool:
+    """Whether ``case`` is pytest's record of a test module it could not collect (an import
+    error): no class path, one error, pytest's own message."""
+    errors = [r for r in case.result if isinstance(r, Error)]
+    return not case.classname and len(errors) == len(case.result) == 1 and \
+        errors[0].message == "collection failure"  # fmt: skip
+
+
+def _not_collected(cases: list[TestCase]) -> str:
+    """The clause for the modules pytest could not collect, naming the first and its error,
+    and the fix ("" for none)."""
+    if not cases:
+        return ""
+    name = cases[0].name or ""
+    shown = name if re.fullmatch(r"[\w.\-/]{1,200}", name) else "a test module"
+    more = f" and {len(cases) - 1} more" if len(cases) > 1 else ""
+    raised = _RAISED.search(str((cases[0].result[0]).text or ""))
+    said = raised.group(1) if raised else "an error while importing it"
+    return (f"pytest could not collect its tests: {shown}{more} raised {said}; install the "
+            "project and its test dependencies before this step (e.g. `pip install -e .`), "
+            "or run the tests with the Python they are installed in")
 
 
 def _teardown_of(case: TestCase, before: TestCase | None) -> bool:

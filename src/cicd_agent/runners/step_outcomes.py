@@ -13,6 +13,9 @@ class StepOutcomes(dict[str, bool]):
     def __init__(self) -> None:
         super().__init__()
         self.unsure: set[str] = set()
+        self.uncollected = ""
+        """Why tests could not even be collected (pytest's error importing a test module), with
+        the fix, as a clause; "" when every one was. Those modules are no tests of the run."""
 
     def add(self, test: str, passed: bool, *, placed: bool = True) -> None:
         """One result of ``test``; ``placed`` false: its report names a file other than the one

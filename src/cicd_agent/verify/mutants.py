@@ -116,7 +116,7 @@ def check(found: Iterable[Mutant], run: Callable[[Mutant], MutantResult]) -> Dep
         runs += 1
         said = run(mutant)
         if said.outcome is Outcome.KILLED:
-            return _controlled(mutant, said.check, run, runs)
+            return _controlled(mutant, f"its check {said.check}", run, runs)
         if said.outcome is Outcome.SURVIVED:
             survived.append(str(mutant))
         elif said.outcome is Outcome.CRASHED:
@@ -135,14 +135,58 @@ def check(found: Iterable[Mutant], run: Callable[[Mutant], MutantResult]) -> Dep
                       f"loaded and ran to an outcome within the timeout{cut}", runs)  # fmt: skip
 
 
-def _controlled(killer: Mutant, failed: str, run: Callable[[Mutant], MutantResult], runs: int) -> Dependence:
-    """The word on a candidate whose check ``failed`` on ``killer``, once it passed
-    :meth:`Mutant.neutral`: one that fails there too fails on any change of the file (it
+def still_fails(
+    found: Iterable[Mutant], before: Callable[[Mutant], MutantResult],
+    after: Callable[[Mutant], MutantResult],
+) -> Dependence:
+    """Whether a patched test (``after``) still fails when the code it tests is broken, asked
+    only of the mutants the test failed before the patch (``before``): a mutant of a line it
+    never runs (a branch it never takes) passes either way, and says nothing about the patch.
+    An error in the code under test counts as failing where the test erred there before the
+    patch too: both showed the same breakage. At most :data:`BUDGET` mutants are run patched,
+    of up to twice as many tried unpatched."""
+    runs, tried, judged, survived = 0, 0, 0, list[str]()
+    for mutant in itertools.islice(found, 2 * BUDGET):
+        if judged == BUDGET:
+            break
+        tried, was = tried + 1, before(mutant)
+        runs += 1
+        if was.outcome not in (Outcome.KILLED, Outcome.CRASHED):
+            continue
+        judged, now = judged + 1, after(mutant)
+        runs += 1
+        if now.outcome is Outcome.KILLED:
+            return _controlled(mutant, f"its check {now.check}", after, runs)
+        if now.outcome is Outcome.CRASHED and was.outcome is Outcome.CRASHED:
+            return _controlled(mutant, f"{now.check} erred in the code under test, as it did "
+                               "before the patch", after, runs)  # fmt: skip
+        if now.outcome is Outcome.SURVIVED:
+            survived.append(str(mutant))
+    if survived:
+        return Dependence(False, "does not depend on the code it tests: passed with "
+                          f"{'; '.join(survived)}, which it failed before the patch", runs)
+    if not tried:
+        return Dependence(None, "could not check dependence: no mutant can be made of the "
+                          "code it calls (comments, imports or names only)")  # fmt: skip
+    if not judged:
+        return Dependence(None, f"could not check dependence: before the patch, the test "
+                          f"failed on none of the {tried} mutant(s) of the code it calls that "
+                          "were tried", runs)  # fmt: skip
+    return Dependence(None, f"could not check dependence: of the {judged} mutant(s) the test "
+                      "failed before the patch, none ran the patched test to a failure of its "
+                      "own check, an error as before, or a pass", runs)  # fmt: skip
+
+
+def _controlled(
+    killer: Mutant, failed: str, run: Callable[[Mutant], MutantResult], runs: int
+) -> Dependence:
+    """The word on a candidate that ``failed`` (how, for the label) on ``killer``, once it
+    passed :meth:`Mutant.neutral`: one that fails there too fails on any change of the file (it
     compares the file's hash, its size or time, or knows a mutant's run by its folder), not
     on what the change computes."""
     control = run(killer.neutral()).outcome
     if control is Outcome.SURVIVED:
-        return Dependence(True, f"fails when {killer} (its check {failed})", runs + 1)
+        return Dependence(True, f"fails when {killer} ({failed})", runs + 1)
     if control in (Outcome.KILLED, Outcome.CRASHED):
         return Dependence(False, f"does not depend on the change: it fails when {killer}, and "
                           f"as well when a blank line is added at the end of {killer.path}, "

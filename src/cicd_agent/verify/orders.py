@@ -8,9 +8,10 @@ order alone. A patch of test files is written into the copy before the session, 
 link of the copy's. All sessions share one budget of seconds; a session past it gives no
 result.
 
-:meth:`OrderedRuns.still_catches` is the mutation check gen-tests' gates use (:mod:`.mutants`),
-for a test the product did not write: a patched test that made its failure go away by no
-longer checking anything passes every mutant of the code it calls as well.
+:meth:`OrderedRuns.still_catches` is the mutation check of gen-tests' gates (:mod:`.mutants`), for
+a test the product did not write: a patched test that made its failure go away by no longer
+checking anything passes the mutants of the code it calls as well. Only mutants the test
+failed before the patch are asked about: one in a branch it never takes says nothing.
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from cicd_agent.sandbox import Workspace
 from cicd_agent.verify.mutants import (
     MutantResult,
     Outcome,
-    check,
     mutated,
     outcome,
     python_root,
+    still_fails,
 )
 from cicd_agent.verify.mutation import Mutant, of_lines
 
@@ -107,25 +108,32 @@ class OrderedRuns:
         except CheckoutFileError:
             return None
 
-    def still_catches(self, test: str, patched: Mapping[str, str]) -> tuple[bool | None, str]:
-        """Whether ``test``, in a copy with ``patched``, fails by its own check on a mutant of
-        the code it calls and passes the mutant's control (:func:`.mutants.check`): True,
-        False, or None when no mutant could judge it; and what showed it."""
-        space = self.sandbox.workspace("mutants")
+    def still_catches(
+        self, test: str, patched: Mapping[str, str], before: Sequence[str]
+    ) -> tuple[bool | None, str]:
+        """Whether ``test``, in a copy with ``patched``, still fails on a mutant of the code it
+        calls that it failed before the patch, run in ``before`` (an order the unpatched test
+        passes in, ending with it), and passes the mutant's control (:func:`.mutants.still_fails`):
+        True, False, or None when no mutant could judge it; and what showed it."""
+        if not before:
+            return None, "could not check dependence: the test passed in no order before the patch"
+        unpatched, space = self.sandbox.workspace("mutants"), self.sandbox.workspace("mutants")
         for path, text in patched.items():
             replace_file(space.repo, path, text.encode())
-        lines = self.orders.under_test(space.repo, test)
+        lines = self.orders.under_test(unpatched.repo, test)
         if not lines:
             return None, "could not check dependence: it calls no function of the code under " \
                          "test by name"
 
-        def judged(mutant: Mutant) -> MutantResult:
-            with mutated(space.repo, mutant):
-                said = self._session(space, [test], 1, python_root(space.repo, mutant.path))
-            return (outcome(said.tests, said.checks) if said is not None
-                    else MutantResult(Outcome.NO_RESULT))  # fmt: skip
+        def judged(copy: Workspace, order: Sequence[str]) -> Callable[[Mutant], MutantResult]:
+            def run(mutant: Mutant) -> MutantResult:
+                with mutated(copy.repo, mutant):
+                    said = self._session(copy, order, 1, python_root(copy.repo, mutant.path))
+                return _of(said, test)
+            return run
 
-        found = check(of_lines(space.repo, lines), judged)
+        found = still_fails(of_lines(unpatched.repo, lines), judged(unpatched, before),
+                            judged(space, [test]))  # fmt: skip
         return found.depends, found.label
 
     def _session(
@@ -152,3 +160,14 @@ class OrderedRuns:
         if said is None:
             self.problem = why or "the session reported nothing"
         return said
+
+
+def _of(said: Outcomes | None, test: str) -> MutantResult:
+    """What one mutant run says of ``test`` alone (the order's other tests are its set-up): a
+    run whose tests could not be collected (the mutant broke an import) erred, as a crash."""
+    if said is None:
+        return MutantResult(Outcome.NO_RESULT)
+    if test not in said.tests and said.collect_errors:
+        return MutantResult(Outcome.CRASHED, f"{test} (not collected: "
+                            f"{said.collect_errors[0][:160]})")  # fmt: skip
+    return outcome({test: said.tests[test]} if test in said.tests else {}, said.checks)

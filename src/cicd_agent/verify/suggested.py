@@ -21,6 +21,7 @@ and the linters' settings are the pull request's own: its conftest can make any 
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -35,6 +36,7 @@ from cicd_agent.runners.lookups import named
 from cicd_agent.runners.patched_lines import PatchedLines
 from cicd_agent.sandbox import Sandbox, Workspace, remove_tree
 from cicd_agent.verify.contract import KeepsPassing, LintCommand, checked
+from cicd_agent.verify.mutants import python_root
 from cicd_agent.verify.patching import apply_in
 from cicd_agent.verify.reruns import quiet
 
@@ -62,6 +64,24 @@ class _Runs:
     passed: frozenset[str]
     rules: Counter[tuple[str, str]]
     problem: str = ""
+    unimportable: str = ""
+    """Why no test could even be imported (the module missing, and the fix); "" otherwise."""
+
+
+_NO_MODULE = re.compile(r"^E\s+(ModuleNotFoundError: No module named '[\w.]{1,100}'|ImportError\b)",
+                        re.M)  # fmt: skip
+"""pytest's word on a test module that cannot be imported; only a module's name is quoted."""
+
+
+def unimportable(output: str, python: str) -> str:
+    """The clause for a run of tests none of which could be imported, naming the missing module
+    and the fix ("" when the run shows no such error)."""
+    found = _NO_MODULE.search(output)
+    if found is None:
+        return ""
+    where = f"the checkout's {python}" if python else "the job's python"
+    return (f"its tests could not be imported with {where} ({found.group(1)}), so no test "
+            "checked it: install the project there before this step (`pip install -e .`)")
 
 
 def lint_argv(command: LintCommand, files: Sequence[str], evidence_variable: str) -> list[str]:
@@ -74,13 +94,17 @@ def lint_argv(command: LintCommand, files: Sequence[str], evidence_variable: str
                    stream=2 if command.stream == "stderr" else 1)
 
 
-def against(claim: KeepsPassing, passed: frozenset[str], *, code_is_proof: bool) -> str:
+def against(
+    claim: KeepsPassing, passed: frozenset[str], *, code_is_proof: bool, unimported: str = ""
+) -> str:
     """The line under a held suggestion: what ran with it (``passed``: its tests that passed
-    without it; none checked nothing, and a test file that ran none is not counted), and how
-    much that proves: code from someone who cannot push ran the checks."""
+    without it; none checked nothing, and a test file that ran none is not counted; where none
+    could be imported, ``unimported`` says so), and how much that proves: code from someone who
+    cannot push ran the checks."""
     if claim.tests and not passed:
-        claim = replace(claim, tests=(), untested=f"no test of its {len(claim.tests)} test file(s) "
-                        "passed without the change, so no test checked it")  # fmt: skip
+        claim = replace(claim, tests=(), untested=unimported or f"no test of its "
+                        f"{len(claim.tests)} test file(s) passed without the change, so no test "
+                        "checked it")  # fmt: skip
     linters = " and ".join(command.label for command in claim.lint)
     if not claim.tests:
         if not linters:
@@ -114,8 +138,11 @@ class PatchChecks:
         budget: float,
         code_is_proof: bool,
         said: Callable[[str], None] = quiet,
+        python: str = "",
     ) -> None:
         self.sandbox = sandbox
+        self.python = python
+        """Python's tests' interpreter (:attr:`~cicd_agent.runners.base.Selection.python`)."""
         self.ends = time.monotonic() + budget
         self.code_is_proof = code_is_proof
         self._said = said
@@ -143,7 +170,8 @@ class PatchChecks:
         if gone and all(after.rules[g] >= before.rules[g] and before.rules[g] for g in gone):
             return Kept(False, f"{claim.gone} is still reported with it",
                         (f"{claim.gone} (still reported)",))  # fmt: skip
-        return Kept(True, against(claim, before.passed, code_is_proof=self.code_is_proof))
+        return Kept(True, against(claim, before.passed, code_is_proof=self.code_is_proof,
+                                  unimported=before.unimportable))  # fmt: skip
 
     def _runs(self, claim: KeepsPassing, diff: str) -> _Runs:
         """The claim's linters, then its tests, in one fresh copy (with ``diff`` applied)."""
@@ -166,11 +194,17 @@ class PatchChecks:
             if runner is None:
                 return _Runs(frozenset(), rules, f"no test runner is called {claim.runner}")
             changed = self._changed(space, claim.paths) if diff else None
-            report = runner.run(self.sandbox, space, Selection(claim.tests, changed=changed),
-                                timeout=min(RUN_TIMEOUT, left))  # fmt: skip
+            first = tuple(dict.fromkeys(
+                str(python_root(space.repo, path).relative_to(space.repo))
+                for path in claim.paths if path.endswith(".py")))  # fmt: skip
+            chosen = Selection(claim.tests, changed=changed, python=self.python,
+                               imports_first=first if self.python else ())  # fmt: skip
+            report = runner.run(self.sandbox, space, chosen, timeout=min(RUN_TIMEOUT, left))
             if report.problem:
                 return _Runs(frozenset(), rules, f"its tests gave no result ({report.problem})")
-            return _Runs(report.passed(), rules)
+            passed = report.passed()
+            why = "" if passed else unimportable(report.output, self.python)
+            return _Runs(passed, rules, unimportable=why)
         finally:
             remove_tree(space.root)
 

@@ -135,3 +135,32 @@ def test_a_change_that_does_not_compile_is_a_high_finding_on_the_changed_line(
     placed = next(f for f in done.document["findings"] if f["rule"] == "go vet/typecheck")
     assert "calc/slice.go:13" in placed["body"]  # the compiler's own line, second
     assert done.code == 1  # fail-on high
+
+
+@needs_go
+def test_a_go_project_without_go_mod_says_go_vet_could_not_run_and_the_fix(tmp_path: Path) -> None:
+    """gobwas/glob before its go.mod, as a new user met it: a change that does not compile read
+    "no findings" with only a note, as if go vet had found nothing. go cannot build a package
+    outside a module: go vet could not run, the headline says "Incomplete", Tools the fix. A
+    go.mod above the changed file (a nested module) still counts as one."""
+    go = shutil.which("go")
+    if go is None:
+        pytest.skip("no go here")
+    where = os.pathsep.join([str(Path(go).parent), path_env()])
+    for name, files in (("flat", {"calc/ok.go": OK}),
+                        ("nested", {"calc/go.mod": GO_MOD, "calc/ok.go": OK})):  # fmt: skip
+        repo = GitRepoBuilder(tmp_path / name)
+        base = repo.commit("start", files)
+        head = repo.commit("Add Sign", {"calc/sign.go": SIGN.replace("fmt.Sprint(n)", "n")})
+        argv = ["review", "--provider", "none", "--json", "--repo", str(repo.path),
+                "--base", base, "--head", head]  # fmt: skip
+        done = run_cli(argv, tmp_path, {"PATH": where, "HOME": str(tmp_path / "home")})
+        assert done.document is not None, done.stderr
+        tools = {t["tool"]: t["could_not_run"] for t in done.document["tools"]}
+        if name == "nested":  # review runs go vet at the root's module only, as before
+            assert "go vet" not in tools, tools
+            continue
+        assert tools.get("go vet", "").startswith("there is no go.mod, so go cannot build the "
+                                                  "changed packages"), tools  # fmt: skip
+        assert "`go mod init MODULE`" in tools["go vet"]
+        assert done.document["headline"].endswith("Incomplete: go vet could not run (see Tools).")

@@ -7,6 +7,7 @@ reaches past the added lines is never offered. Real ruff, real pytest, real sand
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from cicd_agent.modes.review.types import Checks, key_of
 from cicd_agent.verify.suggested import Kept
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
-from tests.helpers.gen_tests import path_env
+from tests.helpers.gen_tests import PROJECT_PYTHON, path_env
 from tests.helpers.sandbox import needs_sandbox
 
 PYPROJECT = '[project]\nname = "app"\n\n[tool.ruff.lint]\nselect = ["F", "I"]\n'
@@ -70,6 +71,77 @@ def test_a_fix_that_breaks_a_test_loses_its_block_and_the_summary_names_the_test
     notes = (done.document or {})["notes"]
     assert ("1 suggestion(s) checked in the sandbox, 1 withheld: they broke "
             "`tests/test_main.py::test_os`.") in notes, notes  # fmt: skip
+
+
+SRC_TESTS = "from app import main\n\n\ndef test_main():\n    assert main.main()\n"
+
+
+def _src_review(tmp_path: Path, *, venv: bool, editable: bool = False, tests: str = "") -> CliRun:
+    """webcolors' layout, as a new user met it: the package under ``src``, importable only where
+    the project is installed; with ``venv``, the checkout's own ``.venv`` has it (a path file,
+    as ``pip install -e .`` writes one: ``editable``, naming the checkout's own ``src``) and
+    pytest, the job's ``python`` on PATH neither."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"pyproject.toml": PYPROJECT, ".gitignore": ".venv/\n",
+                                 "src/app/__init__.py": "", "src/app/main.py": MAIN,
+                                 "tests/test_main.py": SRC_TESTS})  # fmt: skip
+    head = repo.commit("change", {"src/app/main.py": "import os\n" + MAIN,
+                                  "tests/test_main.py": SRC_TESTS + tests})  # fmt: skip
+    if venv:
+        subprocess.run([PROJECT_PYTHON, "-m", "venv", "--without-pip", str(repo.path / ".venv")],
+                       check=True, timeout=120)  # fmt: skip
+        inner = subprocess.run([PROJECT_PYTHON, "-c", "import pytest, os; print(os.path.dirname("
+                                "os.path.dirname(pytest.__file__)))"], check=True, timeout=60,
+                               capture_output=True, text=True).stdout.strip()  # fmt: skip
+        (site,) = (repo.path / ".venv" / "lib").glob("python3*/site-packages")
+        (site / "tools.pth").write_text(inner + "\n", encoding="utf-8")
+        src = f"{repo.path / 'src'}" if editable else "../../../../src"  # else: the copy's own
+        (site / "app.pth").write_text(src + "\n", encoding="utf-8")
+    argv = ["review", "--provider", "none", "--report-on", "low", "--json",
+            "--repo", str(repo.path), "--base", base, "--head", head]  # fmt: skip
+    return run_cli(argv, tmp_path, {"PATH": path_env(), "HOME": str(tmp_path / "home")})
+
+
+@needs_sandbox
+def test_a_suggestions_tests_run_with_the_checkouts_own_python_as_its_linters_do(
+    tmp_path: Path,
+) -> None:
+    """ruff comes from the checkout's ``.venv``, and so does the Python its tests run with: the
+    job's ``python`` on PATH cannot import the project, which read as "no test passed"."""
+    done = _src_review(tmp_path, venv=True)
+    assert done.code == 0, done.stderr
+    finding = _finding(done, "ruff/F401")
+    assert finding["checked"].startswith("Applied to the head in the sandbox and checked: 1 test "
+                                         "passes with it (1 test file(s)"), finding  # fmt: skip
+
+
+@needs_sandbox
+def test_attack_an_editable_install_does_not_test_the_checkout_in_place_of_the_patched_copy(
+    tmp_path: Path,
+) -> None:
+    """``pip install -e .`` names the checkout's own ``src``: the copy with the suggestion applied
+    imported the package from there, unpatched, so a fix that breaks a test read as held."""
+    done = _src_review(tmp_path, venv=True, editable=True,
+                       tests="\n\ndef test_os():\n    assert main.os.sep\n")  # fmt: skip
+    assert done.code == 0, done.stderr
+    finding = _finding(done, "ruff/F401")
+    assert finding["suggestion"] is None and finding["checked"] == "", finding
+    notes = (done.document or {})["notes"]
+    assert ("1 suggestion(s) checked in the sandbox, 1 withheld: they broke "
+            "`tests/test_main.py::test_os`.") in notes, notes  # fmt: skip
+
+
+@needs_sandbox
+def test_a_suggestions_tests_that_cannot_import_the_project_say_so_and_the_fix(
+    tmp_path: Path,
+) -> None:
+    done = _src_review(tmp_path, venv=False)
+    assert done.code == 0, done.stderr
+    checked = _finding(done, "ruff/F401")["checked"]
+    assert ("its tests could not be imported with the job's python (ModuleNotFoundError: No "
+            "module named 'app'), so no test checked it: install the project there before this "
+            "step (`pip install -e .`)") in checked, checked  # fmt: skip
+    assert "passed without the change" not in checked
 
 
 @needs_sandbox

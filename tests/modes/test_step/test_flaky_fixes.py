@@ -220,6 +220,56 @@ def test_a_forks_pull_request_gets_the_patch_checked_never_verified(
     assert fixed["patch"] and "not vouched for by GitHub" in fixed["evidence"]
 
 
+COLOURS = '''\
+NAMES = {"navy": "#000080"}
+
+
+def to_hex(name, spec="css3"):
+    if spec not in ("css3", "html4"):
+        raise ValueError("unknown spec " + spec)
+    found = NAMES.get(name)
+    if found is None:
+        raise ValueError("unknown name " + name)
+    return found
+'''
+SEEN = '''\
+from app.colours import to_hex
+
+_SEEN = set()
+
+
+def test_polluter():
+    _SEEN.add("navy")
+
+
+def test_victim():
+    assert not _SEEN, "state left behind by another test"
+    assert to_hex("navy") == "#000080"
+
+
+def test_cleaner():
+    _SEEN.clear()
+'''
+
+
+def test_a_mutant_in_a_branch_the_victim_never_takes_does_not_refute_its_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """webcolors' victim, as a new user met it: of the code it calls, the first mutant makes it
+    err in that code (before the patch too), the next turns a ``raise`` it never reaches into
+    ``pass`` and survives. Only what the unpatched test fails says anything about the patch,
+    and an error it made before counts as failing: verified, the erring mutant named."""
+    files = {"pyproject.toml": PROJECT["pyproject.toml"], "app/__init__.py": "",
+             "app/colours.py": COLOURS, "tests/test_order.py": SEEN}  # fmt: skip
+    _, document, _ = _step(tmp_path, monkeypatch, files)
+    (fixed,) = document["flaky_fixes"]
+    assert fixed["related_test"] == "tests/test_order.py::test_polluter"
+    assert fixed["status"] == "verified", fixed["evidence"]
+    assert "mutation check: fails when app/colours.py:5 `not` removed (" in fixed["evidence"]
+    assert "erred in the code under test, as it did before the patch" in fixed["evidence"]
+    assert "mutated to `pass`" not in fixed["evidence"]
+
+
 RANDOM = '''\
 import os
 

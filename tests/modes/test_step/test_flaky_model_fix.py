@@ -157,14 +157,17 @@ def test_attack_a_models_fix_the_mutation_check_cannot_judge_is_refuted(
 ) -> None:
     """The mutation check finds the code a test calls by the names it imports: a rewrite that
     calls none of them (the function asserted on a stand-in of its own) left the check with
-    nothing to judge, and a vacuous test passed every rerun and was shown as ``checked``."""
+    nothing to judge, and a vacuous test passed every rerun and was shown as ``checked``. The
+    mutants are drawn from the code the test called before the rewrite: it passes those the
+    old test failed."""
     text = _rewrite("    expected = 5\n").replace(
         "    assert add(2, 3) == expected\n",
         "    check = lambda a, b: 5\n    assert check(2, 3) == expected\n")  # fmt: skip
     fixes, _ = fix_flaky(sandbox_runs, [TEST], trusted=True, propose=lambda *_: (text, "a fix"))
     (fixed,) = fixes
     assert fixed.status == "refuted", fixed.evidence
-    assert "mutation check: could not check dependence" in fixed.evidence
+    assert "mutation check: does not depend on the code it tests: passed with app/calc.py" \
+        in fixed.evidence and "which it failed before the patch" in fixed.evidence
     assert not fixed.files
 
 

@@ -27,6 +27,7 @@ from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
 from tests.helpers.eslint import needs_node_tool
 from tests.helpers.gen_tests import PROJECT_PATH, PROJECT_PYTHON
+from tests.helpers.toolchains import needs_go
 from tests.modes.test_step.test_test_step_runners import VITEST_TEST
 
 TESTS = """\
@@ -470,6 +471,59 @@ def test_a_pytest_usage_error_is_exit_2_quoting_pytests_line(
     assert "pytest stopped on a usage error before running any test: " in line
     assert "unrecognized arguments: --no-such-flag" in line and "Fix the test command" in line
     assert "not believed" not in said
+
+
+def test_tests_pytest_could_not_collect_are_said_so_with_the_error_and_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """webcolors' tests run with a Python the project is not installed in, as a new user met it:
+    each test module's import error was "4 test(s) failed on every run: tests.test_conformance",
+    with no word of why. It is a step that failed as a step does (exit 1, the result written),
+    saying pytest could not collect them, the error and the fix."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    test = "import app\n\n\ndef test_a():\n    assert app.NAME\n"
+    repo.commit("tests", {"src/app/__init__.py": "NAME = 'app'\n", "tests/test_a.py": test,
+                          "tests/test_b.py": test})  # fmt: skip
+    monkeypatch.chdir(repo.path)
+    out = io.StringIO()
+    environ = {"PATH": PROJECT_PATH, "HOME": str(tmp_path)}
+    code = main([NAME, "--repo", str(repo.path), "--provider", "none", "--json", "--",
+                 *PYTEST], environ, out, out)  # fmt: skip
+    said = out.getvalue()
+    assert code == 1, said
+    document = json.loads(said[said.index("{"):])
+    assert document["failing"] == [] and document["passed"] is False, document
+    (line,) = document["said"]
+    assert line.startswith("The step failed: pytest could not collect its tests: tests.test_a "
+                           "and 1 more raised ModuleNotFoundError: No module named 'app'; "
+                           "install the project"), line  # fmt: skip
+    assert "`pip install -e .`" in line and "failed on every run" not in said
+
+
+@needs_go
+def test_go_tests_that_do_not_build_are_said_so_with_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test file that does not compile: go exits 2 naming no test, and the step said its
+    report "is not believed", as if it were forged."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    repo.commit("tests", {"go.mod": "module example.com/calc\n\ngo 1.19\n",
+                          "calc_test.go": "package calc\n\nimport \"testing\"\n\n"
+                          "func TestA(t *testing.T) {\n\tvar x int = \"s\"\n\t_ = x\n}\n"})
+    monkeypatch.chdir(repo.path)
+    out = io.StringIO()
+    keep = ("GOPATH", "GOCACHE", "GOMODCACHE")
+    environ = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "GOFLAGS": "-mod=mod",
+               "GOPROXY": "off", **{k: os.environ[k] for k in keep if k in os.environ}}
+    code = main([NAME, "--repo", str(repo.path), "--provider", "none", "--json", "--", "go",
+                 "test", "./..."], environ, out, out)  # fmt: skip
+    said = out.getvalue()
+    assert code == 1, said
+    document = json.loads(said[said.index("\n{") + 1:])
+    (line,) = document["said"]
+    assert line.startswith("The step failed: go test could not build the tests of "
+                           "example.com/calc (build failed"), line  # fmt: skip
+    assert "not believed" not in said and "`go mod tidy`" in line
 
 
 def test_the_flaky_table_names_a_go_test_as_go_names_it(tmp_path: Path) -> None:

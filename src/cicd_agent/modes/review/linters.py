@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from cicd_agent.actions.markdown import neutralise
@@ -152,11 +152,14 @@ def _plan(
             continue
         files = [path for path in changed if path.endswith(checking.suffixes)]
         if not configured(checking, checkout):
+            installed = files and isinstance(job_tool(tool.executable, checkout, ctx.environ,
+                                                      installs=True), str)  # fmt: skip
             if unconfigured(checking, diff):
                 ctx.tool(tool.label, "the pull request removes its configuration, so it did "
                          "not run (its checks still apply to the base branch)")  # fmt: skip
-            elif files and isinstance(job_tool(tool.executable, checkout, ctx.environ,
-                                               installs=True), str):  # fmt: skip
+            elif installed and checking.unconfigured and not _above(checking, checkout, files):
+                ctx.tool(tool.label, checking.unconfigured)  # never a clean result: Incomplete
+            elif installed:
                 ctx.note(f"{tool.label} is installed in this job but review did not run it: the "
                          f"repository configures it nowhere review looks ({_where(checking)}); "
                          f"add one to have review run {tool.label} on the change.")  # fmt: skip
@@ -193,6 +196,17 @@ CHECK_OUT_HEAD = ("check out the pull request's head: `ref: "
                   "${{ github.event.pull_request.head.sha }}` on actions/checkout")  # fmt: skip
 """The fix where the checkout is not the reviewed commit (actions/checkout's default for a
 pull request is the merge commit)."""
+
+
+def _above(checking: Checking, checkout: Path, files: Sequence[str]) -> bool:
+    """Whether a file of ``checking.configs`` lies in the folder of one of ``files`` or above
+    it (a nested Go module's go.mod, which review does not run go vet in, but which builds)."""
+    for path in files:
+        folder = PurePosixPath(path).parent
+        for place in (folder, *folder.parents):
+            if any(is_file(checkout, place / name) for name in checking.configs):
+                return True
+    return False
 
 
 def _holding(repo: GitCheckout, head: str) -> str:

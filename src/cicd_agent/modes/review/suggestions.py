@@ -10,11 +10,13 @@ linters that check it, the rule it fixes) and the engine returns its word.
 
 The tests are the touched file's as its test runner finds them (:mod:`cicd_agent.runners`:
 pytest's ``test_<module>.py``, jest's ``<name>.test.js``, Go's same-package ``_test.go``, ...):
-review has no coverage baseline to go by. They run with the runner this job installed; without
-one installed, or with no test of its file, a suggestion is checked against its linters alone
-and its line says why. Only regular files of the checkout are tests (no link). Time is
-bounded: at most :data:`MAX_SUGGESTIONS` suggestions, all within :data:`BUDGET` seconds; the
-rest are unchecked and never posted as suggestions.
+review has no coverage baseline to go by. They run with the runner this job installed, Python's
+with the checkout's own environment where it has one (``.venv/bin/python``, where review finds
+the project's linters too), else the job's ``python``; without a runner installed, or with no
+test of its file, a suggestion is checked against its linters alone and its line says why. Only
+regular files of the checkout are tests (no link). Time is bounded: at most
+:data:`MAX_SUGGESTIONS` suggestions, all within :data:`BUDGET` seconds; the rest are unchecked
+and never posted as suggestions.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ def check_suggestions(
         return Checks(why_unchecked=f"no sandbox on this runner ({isolation.detail})")
     # The verifier and its runners (about 0.15 s of CPU to import): only a review with a
     # suggestion to check pays for them.
+    from cicd_agent.local.job_tools import job_python
     from cicd_agent.runners.lookups import for_file
     from cicd_agent.runners.table import PYTEST_SESSIONS
     from cicd_agent.verify.suggested import PatchChecks
@@ -77,7 +80,8 @@ def check_suggestions(
     with opened(ctx, ctx.options.repo_dir, PYTEST_SESSIONS.sandbox) as sandbox:
         files = list(walk_files(sandbox.pristine, frozenset({"node_modules"})))  # not its own
         checks = PatchChecks(sandbox, budget=BUDGET, code_is_proof=ctx.code_is_proof,
-                             said=ctx.progress.say)  # fmt: skip
+                             said=ctx.progress.say,
+                             python=job_python(sandbox.checkout, ctx.environ))  # fmt: skip
         for finding in proposed:
             text = texts.get(finding.path)
             if text is None:

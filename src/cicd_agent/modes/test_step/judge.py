@@ -139,7 +139,8 @@ def _judged(
         return StepVerdict(False, said=("the test step did not run",))
     first = attempts[0]
     if first.doubt:
-        lead = "The step failed" if first.unread else "The step's report is not believed"
+        lead = "The step failed" if first.unread or first.uncollected else \
+            "The step's report is not believed"  # fmt: skip
         return StepVerdict(first.exit_status == 0 and not first.failed(),
                            said=(f"{lead}: {first.doubt}.",))  # fmt: skip
     failed = first.failed()

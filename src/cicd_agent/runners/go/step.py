@@ -27,6 +27,7 @@ from pathlib import Path
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.runners.go.log import go_event
+from cicd_agent.runners.step_outcomes import StepOutcomes
 
 _TOP = re.compile(r"\.((?:Test|Fuzz|Example)[^./]*)(?=/|$)")
 """A test's top-level name in its step id, after its package (whose last part may hold dots,
@@ -109,17 +110,43 @@ def _again(failed: Sequence[str] | None) -> list[str]:
     return [f"-run={pattern}"] if pattern else []
 
 
-def outcomes(folder: Path, output: str) -> dict[str, bool]:
+_UNBUILT = re.compile(r"^FAIL\s+([\w.~/-]{1,200}) \[(build|setup) failed\]\s*$")
+"""go's line for a package whose tests it could not build (a compile error, a missing module)."""
+_AT = re.compile(r"^(\.{0,2}/?[\w.~/-]{1,200}\.go:\d+(?::\d+)?): ")
+"""Where a compile error is (only the place is quoted: the message holds the project's code)."""
+
+
+def _unbuilt(lines: Sequence[str]) -> str:
+    """The clause for the packages whose tests go could not build, the first error's place and
+    the fix ("" for none)."""
+    failed = [found for line in lines if (found := _UNBUILT.match(line))]
+    if not failed:
+        return ""
+    at = next((found.group(1) for line in lines if (found := _AT.match(line))), "")
+    where = f", the first error at {at}" if at else ""
+    more = f" and {len(failed) - 1} more package(s)" if len(failed) > 1 else ""
+    package, stage = failed[0].group(1), failed[0].group(2)
+    return (f"go test could not build the tests of {package}{more} ({stage} failed{where}); fix "
+            "what go prints above (a compile error; a missing module: `go mod tidy`, or "
+            "`go mod init MODULE` where there is no go.mod), then re-run")
+
+
+def outcomes(folder: Path, output: str) -> StepOutcomes:
     """Each test's id and whether every end of it passed (a pass printed after a failure, a test
     can write to the go command's own output, hides nothing), less each failed parent whose
     failure only reflects its failed subtests' (module doc); read from gotestsum's events in
     ``folder`` where it wrote them (bounded, no link followed), else from ``output``."""
+    printed = output
     with suppress(CheckoutFileError, OSError):  # none: no gotestsum run, go's events are what it printed
         output = read_text(folder, EVENTS, MAX_EVENTS_BYTES)
     found: dict[str, bool] = {}
     own: set[str] = set()
-    for line in output.splitlines():
+    plain: list[str] = []  # go's own lines and its events' output, where a build failure shows
+    for line in [*output.splitlines(), *(printed.splitlines() if printed is not output else ())]:
         event = go_event(line)
+        if event is None or (not event.get("Test")
+                              and event.get("Action") in ("output", "build-output")):
+            plain += str(event.get("Output", "")).splitlines() if event else [line]
         if not event or not event.get("Test"):
             continue
         test = f"{event.get('Package', '')}.{event['Test']}"
@@ -129,8 +156,11 @@ def outcomes(folder: Path, output: str) -> dict[str, bool]:
             own.add(test)  # a line of its own: a check, a log, a panic; go's framing is not
     failed = [test for test, passed in found.items() if not passed]
     within = {parent for test in failed for parent in parents(test)}
-    return {test: passed for test, passed in found.items() if passed or test in own
-            or test not in within}  # fmt: skip
+    kept = StepOutcomes()
+    kept.update((test, passed) for test, passed in found.items() if passed or test in own
+                or test not in within)  # fmt: skip
+    kept.uncollected = _unbuilt(plain)
+    return kept
 
 
 

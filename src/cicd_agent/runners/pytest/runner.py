@@ -416,13 +416,18 @@ class Pytest:
             return TestReport(self.name, problem="the sandbox holds no in-run check for pytest")
         if selection.changed is not None and selection.changed.refused:
             return TestReport(self.name, problem=selection.changed.refused)
-        argv = [*COMMAND]
+        argv = [f"./{selection.python}" if selection.python else COMMAND[0], *COMMAND[1:]]
         argv += varied(shuffle=selection.seed)
         chosen = selecting(space, selection.tests) if selection.tests else []
         argv += repeated(chosen, selection.repeat)
+        extra = selection.environment
+        if selection.imports_first:
+            paths = sandbox.environment(space)["PYTHONPATH"].split(os.pathsep)
+            at = len(sandbox.python_path())
+            paths[at:at] = [str(space.repo / folder) for folder in selection.imports_first]
+            extra["PYTHONPATH"] = os.pathsep.join(paths)
         result, evidence = sandbox.session(argv, space, timeout=timeout,
-                                           patched=selection.changed,
-                                           extra_env=selection.environment)  # fmt: skip
+                                           patched=selection.changed, extra_env=extra)  # fmt: skip
         why = why_no_result(result, evidence)
         said = evidence.outcomes if evidence.outcomes is not None and not why else None
         return TestReport(self.name, said.tests if said else {}, why, selection.seed, None,
