@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cicd_agent.analysis.log_model import LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.on_change import ChangePlaces
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 
 LOGS = Path(__file__).parents[2] / "fixtures" / "logs" / "new_user4"
@@ -26,3 +27,28 @@ def test_a_test_file_sharing_the_changed_files_name_is_not_in_the_change() -> No
     files = {f.path: f for f in analysis.responsible_files}
     assert not files["test/index.js"].changed
     assert files["index.js"].changed and files["index.js"].lines[:1] == (52,)
+
+
+def test_the_changes_own_lint_finding_leads_and_an_untouched_files_is_named_so() -> None:
+    # webcolors' change added `import os` at conversion.py:5; ruff lists first a RUF022 of
+    # __init__.py, which the change did not touch (the rule was on before it).
+    analysis = _analyse("ruff_webcolors.txt", {"src/webcolors/conversion.py": [5]})
+    assert "src/webcolors/conversion.py:5" in analysis.root_cause
+    lines = [g.line.split()[0] for g in analysis.failures]
+    assert lines[:2] == ["I001", "F401"] and lines.index("RUF022") > 1
+    untouched = {g.line.split()[0] for g in analysis.failures if g.untouched}
+    assert untouched == {"RUF022", "TRY004", "FURB136", "RUF046"}
+
+
+def test_without_the_change_the_tools_order_stands_and_nothing_is_named_untouched() -> None:
+    analysis = _analyse("ruff_webcolors.txt", {})
+    assert analysis.root_cause.startswith("RUF022")
+    assert not any(g.untouched for g in analysis.failures)
+
+
+def test_a_change_named_from_the_checkouts_folder_places_the_same_findings() -> None:
+    # The change's paths as a step prints them (``./src/...``) are the repository's paths.
+    places = ChangePlaces(["./src/webcolors/conversion.py"])
+    assert places.files == {"src/webcolors/conversion.py"} and not ChangePlaces([]).known()
+    analysis = _analyse("ruff_webcolors.txt", {"./src/webcolors/conversion.py": [5]})
+    assert "src/webcolors/conversion.py:5" in analysis.root_cause
