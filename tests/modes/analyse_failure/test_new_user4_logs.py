@@ -52,3 +52,12 @@ def test_a_change_named_from_the_checkouts_folder_places_the_same_findings() -> 
     assert places.files == {"src/webcolors/conversion.py"} and not ChangePlaces([]).known()
     analysis = _analyse("ruff_webcolors.txt", {"./src/webcolors/conversion.py": [5]})
     assert "src/webcolors/conversion.py:5" in analysis.root_cause
+
+
+def test_pytest_failures_with_one_message_are_one_group_when_the_summary_cut_it() -> None:
+    # pytest's short summary, cut at 80 columns, names two tests with no message and two with
+    # "Type..."; each test's report says the same TypeError.
+    analysis = _analyse("pytest_webcolors.txt", {"src/webcolors/normalization.py": [44]})
+    assert [(g.line, g.count) for g in analysis.failures] == [
+        ("TypeError: expected string or bytes-like object, got 'int'", 4)
+    ]

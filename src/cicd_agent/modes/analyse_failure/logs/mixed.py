@@ -185,10 +185,11 @@ def failed_tests(lines: Sequence[tuple[int, str]], source: Source | None) -> lis
         else:
             shown = verdict
         message = _plain(shown.removeprefix(f"{verdict} - "))
-        if message.endswith("...") and _SUMMARY_ID.match(verdict):
+        bare = shown == verdict  # the test id filled the line: pytest printed no message
+        if (bare or message.endswith("...")) and _SUMMARY_ID.match(verdict):
             reports = _pytest_reports(lines) if reports is None else reports
             whole = reports.get(_pytest_heading(name), "")
-            if whole.startswith(message.removesuffix("...")):
+            if whole and (bare or whole.startswith(message.removesuffix("..."))):
                 message = whole  # pytest cut the summary's message at the terminal's width
         found.append(FailedTest(number, shown, message, name))
     return found
