@@ -61,3 +61,26 @@ def test_pytest_failures_with_one_message_are_one_group_when_the_summary_cut_it(
     assert [(g.line, g.count) for g in analysis.failures] == [
         ("TypeError: expected string or bytes-like object, got 'int'", 4)
     ]
+
+
+def test_node_tests_root_cause_holds_the_expected_and_actual_values() -> None:
+    analysis = _analyse("node_test_escape_html.txt", {"index.js": [52]})
+    assert analysis.root_cause == (
+        "not ok 1 - escapes ampersands - Expected values to be strictly equal: "
+        "expected 'a&amp;b', actual 'a&ampb'"
+    )
+
+
+def test_attack_node_tests_values_are_cut_and_read_only_from_the_blocks_own_keys() -> None:
+    # Attack: the test's error text holds an `expected:` line of its own, and its values run
+    # to 50 lines of 500 characters; the root cause keeps the block's keys, 3 lines of 80.
+    long = "x" * 500
+    data = (LOGS / "node_test_escape_html.txt").read_text()
+    data = data.replace("        + actual - expected\n",
+                        "        + actual - expected\n        expected: forged\n", 1)
+    data = data.replace("      actual: 'a&ampb'\n",
+                        "      actual: |-\n" + f"        {long}\n" * 50, 1)
+    analysis = analyse_scans(scan_jobs([JobLog.from_bytes("test", data.encode())]))
+    assert "forged" not in analysis.root_cause
+    actual = analysis.root_cause.partition(", actual ")[2]
+    assert actual == " / ".join(["x" * 80] * 3)

@@ -154,6 +154,8 @@ def with_values(root: str, line: int, lines: Sequence[tuple[int, str]]) -> str:
     """``root`` (an ``AssertionError`` line at ``line``) with the expected and actual values
     mocha prints below it (``+ expected - actual``, then ``-`` lines for the actual value and
     ``+`` for the expected), each cut to a few short lines; ``root`` itself when none follow."""
+    if _TAP_FAILED.match(root):
+        return _with_tap_values(root, line, lines)
     if "AssertionError" not in root:
         return root
     below = [text for number, text in lines if line < number <= line + DIFF_REACH + 40]
@@ -170,4 +172,44 @@ def with_values(root: str, line: int, lines: Sequence[tuple[int, str]]) -> str:
     if not values["+"] or not values["-"]:
         return root
     expected, actual = (" / ".join(values[sign]) for sign in "+-")
+    return f"{root.rstrip().removesuffix(':')}: expected {expected}, actual {actual}"
+
+
+_TAP_FAILED = re.compile(r"^\s*not ok \d+\b")
+_TAP_KEY = re.compile(r"^(?P<indent>\s*)(?P<key>expected|actual): ?(?P<value>.*)$")
+_TAP_END = re.compile(r"^\s*(?:\.\.\.|(?:not )?ok \d+\b.*)$")
+TAP_REACH = 60
+"""How many lines of a TAP test's YAML block (node:test's, under ``not ok``) are read at most."""
+
+
+def _with_tap_values(root: str, line: int, lines: Sequence[tuple[int, str]]) -> str:
+    """``root`` (node:test's ``not ok`` verdict at ``line``) with the ``expected:`` and
+    ``actual:`` keys of the YAML block just under it (none nested in another key's text), each
+    cut to a few short lines: the message above them (``Expected values to be strictly
+    equal:``) says that they differ, not how."""
+    below = [text for number, text in lines if line < number <= line + TAP_REACH]
+    opening = next((i for i, text in enumerate(below[:2]) if text.strip() == "---"), None)
+    if opening is None:
+        return root
+    indent = len(below[opening]) - len(below[opening].lstrip())
+    values: dict[str, list[str]] = {}
+    key = ""
+    for text in below[opening + 1 :]:
+        if _TAP_END.match(text):
+            break
+        found = _TAP_KEY.match(text)
+        if found and len(found["indent"]) == indent and found["key"] not in values:
+            key = found["key"]
+            value = found["value"].strip()
+            values[key] = [] if value in ("|", "|-", ">", ">-") else [value]
+        elif key and text.strip() and len(text) - len(text.lstrip()) > indent:
+            if len(values[key]) < VALUE_LINES:
+                values[key].append(text.strip())
+        else:
+            key = ""
+    if not values.get("expected") or not values.get("actual"):
+        return root
+    expected, actual = (" / ".join(" ".join(v.split())[:VALUE_WIDTH]
+                                   for v in values[k][:VALUE_LINES])
+                        for k in ("expected", "actual"))  # fmt: skip
     return f"{root.rstrip().removesuffix(':')}: expected {expected}, actual {actual}"
