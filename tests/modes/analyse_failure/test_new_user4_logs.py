@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cicd_agent.analysis.log_model import LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.labels import MAX_LABELS
 from cicd_agent.modes.analyse_failure.logs.on_change import ChangePlaces
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 
@@ -84,3 +85,24 @@ def test_attack_node_tests_values_are_cut_and_read_only_from_the_blocks_own_keys
     assert "forged" not in analysis.root_cause
     actual = analysis.root_cause.partition(", actual ")[2]
     assert actual == " / ".join(["x" * 80] * 3)
+
+
+def test_a_rustc_note_naming_the_changed_line_puts_it_before_the_compilers_own() -> None:
+    # The change made `upper` return String at lib.rs:334; rustc stops at 337, a match arm,
+    # and its note under 334 says why ("expected `String` because of return type").
+    analysis = _analyse("cargo_build_return_type.txt", {"src/lib.rs": [334]})
+    first = analysis.responsible_files[0]
+    assert (first.path, first.lines, first.line_changed) == ("src/lib.rs", (334, 337), True)
+    alone = _analyse("cargo_build_return_type.txt", {})
+    assert alone.responsible_files[0].lines == (337, 334)
+
+
+def test_attack_a_block_of_many_labelled_lines_names_a_few_of_them() -> None:
+    # Attack: a build log prints 5,000 labelled lines under one arrow, and numbers too long
+    # to be a line; the arrow's file keeps its own line and a few labelled ones.
+    for first in (5, 10**12):
+        rows = "".join(f"{n} | x\n    | --- note {n}\n" for n in range(first, first + 5000))
+        log = f"error[E0308]: mismatched types\n   --> src/lib.rs:3:1\n    |\n{rows}\n"
+        analysis = analyse_scans(scan_jobs([JobLog.from_bytes("test", log.encode())]))
+        lines = analysis.responsible_files[0].lines
+        assert lines[0] == 3 and len(lines) <= 1 + MAX_LABELS and all(n < 10**7 for n in lines)

@@ -36,6 +36,7 @@ from cicd_agent.modes.analyse_failure.logs.files import (
     syntax_placed,
 )
 from cicd_agent.modes.analyse_failure.logs.flaky import offline_evidence
+from cicd_agent.modes.analyse_failure.logs.labels import labelled
 from cicd_agent.modes.analyse_failure.logs.mixed import (
     FOLD,
     MAX_GROUPS,
@@ -276,8 +277,9 @@ def analyse_scans(
     # A failure the test runner reported on a test (a suite that failed to import or type
     # check, too) ran through the code under test: blamed as a test's failure is.
     placed = syntax_placed(root, primary.report_lines()) if root else None
+    named = [placed if f is root and placed else f for f in primary.ranked]
     files = responsible_files(
-        [placed if f is root and placed else f for f in primary.ranked], placed,
+        named + labelled(primary.ranked, primary.report_lines()), placed,
         changed_files, noisy, changed_lines,
         runtime=primary.failure_type in _TEST_TYPES or bool(tests), checkout=checkout,
         place=placing(primary.report_lines(), checkout),
