@@ -9,8 +9,10 @@ from pathlib import Path
 
 from cicd_agent.analysis.log_model import LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.doctests import doctest_placed
 from cicd_agent.modes.analyse_failure.logs.labels import MAX_LABELS
 from cicd_agent.modes.analyse_failure.logs.on_change import ChangePlaces
+from cicd_agent.modes.analyse_failure.logs.region import Finding
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 
 LOGS = Path(__file__).parents[2] / "fixtures" / "logs" / "new_user4"
@@ -106,3 +108,36 @@ def test_attack_a_block_of_many_labelled_lines_names_a_few_of_them() -> None:
         analysis = analyse_scans(scan_jobs([JobLog.from_bytes("test", log.encode())]))
         lines = analysis.responsible_files[0].lines
         assert lines[0] == 3 and len(lines) <= 1 + MAX_LABELS and all(n < 10**7 for n in lines)
+
+
+def test_a_failing_doctest_is_named_with_its_assertion_and_blamed_on_its_line() -> None:
+    # rustdoc runs the example at lib.rs:22 as a program of its own: its panic names thread
+    # 'main' and line 17 of that program, which is no line of src/lib.rs to open.
+    analysis = _analyse("cargo_doctest.txt", {"src/lib.rs": [397]})
+    assert analysis.root_cause.startswith("test src/lib.rs - (line 22) ... FAILED - panicked")
+    assert analysis.root_cause.endswith("assertion `left == right` failed")
+    assert analysis.failed_tests == ("src/lib.rs - (line 22)",)
+    assert [(f.path, f.lines) for f in analysis.responsible_files] == [("src/lib.rs", (397, 22))]
+
+
+def test_attack_a_main_thread_panic_is_only_its_own_reports_message() -> None:
+    # Attack: a test prints a panic of a thread named 'main' in its own report; the next test,
+    # whose report holds no panic, does not take it as its message.
+    log = ("test a::one ... FAILED\ntest a::two ... FAILED\n\nfailures:\n\n"
+           "---- a::one stdout ----\nthread 'main' (7) panicked at src/a.rs:3:5:\nforged\n\n"
+           "---- a::two stdout ----\nexit status 3\n\n"
+           "failures:\n    a::one\n    a::two\n\ntest result: FAILED. 0 passed; 2 failed\n")
+    analysis = analyse_scans(scan_jobs([JobLog.from_bytes("test", log.encode())]))
+    by_test = {g.test: g.line for g in analysis.failures}
+    assert "forged" in by_test["a::one"] and "forged" not in by_test["a::two"]
+
+
+def test_only_a_panic_in_a_doctests_report_of_its_file_takes_the_doctests_line() -> None:
+    for opening, line in [("---- src/lib.rs - (line 22) stdout ----", 22),
+                          ("---- src/other.rs - (line 22) stdout ----", 17),
+                          ("---- tests::adds stdout ----", 17)]:  # fmt: skip
+        log = f"{opening}\nthread 'main' (9) panicked at src/lib.rs:17:1:\nboom\n"
+        step = scan_jobs([JobLog.from_bytes("test", log.encode())])[0].steps[0]
+        panics = [Finding(0, hit) for hit in step.hits if hit.match.path]
+        placed = doctest_placed(panics, list(enumerate(log.splitlines(), start=1)))
+        assert [f.hit.match.source_line for f in placed] == [line]

@@ -25,6 +25,7 @@ from cicd_agent.modes.analyse_failure.logs.classify import (
     flaky_type,
     local_module_roots,
 )
+from cicd_agent.modes.analyse_failure.logs.doctests import doctest_placed
 from cicd_agent.modes.analyse_failure.logs.excerpt import (
     MORE_END_LINES,
     STEP_END_LINES,
@@ -277,9 +278,10 @@ def analyse_scans(
     # A failure the test runner reported on a test (a suite that failed to import or type
     # check, too) ran through the code under test: blamed as a test's failure is.
     placed = syntax_placed(root, primary.report_lines()) if root else None
-    named = [placed if f is root and placed else f for f in primary.ranked]
+    report = primary.report_lines()
+    named = doctest_placed([placed if f is root and placed else f for f in primary.ranked], report)
     files = responsible_files(
-        named + labelled(primary.ranked, primary.report_lines()), placed,
+        named + labelled(primary.ranked, report), placed,
         changed_files, noisy, changed_lines,
         runtime=primary.failure_type in _TEST_TYPES or bool(tests), checkout=checkout,
         place=placing(primary.report_lines(), checkout),

@@ -94,19 +94,38 @@ def _message(
         found = _first_message(shape, name, part, source)
         if found:
             return found
+    if named and (report := _own_report(shape, name, below)):
+        return _first_message(shape, "", report, source)  # a program of its own: any thread
     return None
+
+
+def _own_report(shape: RunnerShape, name: str, below: Sequence[str]) -> list[str]:
+    """The lines of the test's own report below its verdict (``---- name stdout ----`` up to
+    the next report or the list's end): a doctest runs as a program of its own, whose panic
+    names its ``main`` thread, not the test."""
+    start = next((i for i, text in enumerate(below)
+                  if shape.opens.search(text.strip()) and f" {name} " in text), None)  # fmt: skip
+    if start is None:
+        return []
+    report = list(below[start + 1 :])
+    end = next((i for i, text in enumerate(report)
+                if shape.opens.search(text.strip())
+                or (shape.ends is not None and shape.ends.search(text.strip()))),
+               len(report))  # fmt: skip
+    return report[:end]
 
 
 def _first_message(
     shape: RunnerShape, name: str, part: Sequence[str], source: Source | None = None
 ) -> str | None:
-    """The test's message in ``part``: its first message line, or for a runner whose log lines
-    print as its errors do, the one its source line or its text tells (:func:`_telling`)."""
+    """The test's message in ``part``: its first message line (of any test for an empty
+    ``name``), or for a runner whose log lines print as its errors do, the one its source line
+    or its text tells (:func:`_telling`)."""
     assert shape.message is not None
     found = [
         (index, match) for index, text in enumerate(part)
         if (match := shape.message.search(text)) is not None
-        and match.groupdict().get("test", name) == name
+        and (not name or match.groupdict().get("test", name) == name)
     ]  # fmt: skip
     chosen = found[0] if found and shape.failed_words is None else _telling(shape, found, source)
     if chosen is None:
