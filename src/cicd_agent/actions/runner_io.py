@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
@@ -286,6 +286,11 @@ _ZWSP = "\u200b"
 _LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
 _SUMMARY_TAG = re.compile(r"<details>\s*<summary>(.*?)</summary>", re.IGNORECASE)
 _TAG = re.compile(r"</?(?:details|summary|sub|sup|b|i|br|code|p)\b[^>]*>", re.IGNORECASE)
+_FENCE = re.compile(r"^(?P<ticks>`{3,})(?P<language>[\w+-]*)")
+_ALERT = re.compile(r"^>\s*\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\s*$", re.IGNORECASE)
+_QUOTED = re.compile(r"^\s*> ?(.*)$")
+CHART_LINE = "  (a chart, left out here: the job summary shows it)"
+"""What a terminal shows for a Mermaid chart's source, which only GitHub draws."""
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
 
 
@@ -301,26 +306,47 @@ def plain_text(markdown: str, *, colour: bool = False) -> str:
     out: list[str] = []
     lines = iter(markdown.splitlines())
     table: list[list[str]] = []
+    alert: str | None = None
+    """In a GitHub alert: its label, until its first line of text says it ("" after)."""
     for line in lines:
         if table and not line.lstrip().startswith("|"):
             out += _table(table, colour)
             table = []
         stripped = line.strip()
-        if stripped.startswith("```"):  # the fence's lines, verbatim, up to its closing fence
-            for code in lines:
-                if code.strip().startswith("```"):
-                    break
-                out.append("  " + code)
+        quoted = _QUOTED.match(line)
+        if (fence := _FENCE.match(stripped)) is not None:  # verbatim, up to its closing fence
+            code = list(_fenced(lines, fence["ticks"]))
+            if fence["language"].lower() == "mermaid":  # chart source: no terminal draws it
+                out.append(CHART_LINE)
+            else:
+                out += ["  " + text for text in code]
+        elif (kind := _ALERT.match(stripped)) is not None:  # GitHub's ``> [!WARNING]`` box
+            alert = f"{kind[1].capitalize()}: "
+        elif alert is not None and quoted is not None:
+            if quoted[1].strip():
+                out.append(_inline(alert + quoted[1], colour))
+                alert = ""
         elif stripped.startswith("|"):
             if not _TABLE_RULE.match(stripped):
                 table.append(_cells(stripped))
         else:
             out.append(_inline(line, colour))
+        if quoted is None:
+            alert = None
     if table:
         out += _table(table, colour)
     text = "\n".join(out)
     text = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
     return text + "\n" if text else ""
+
+
+def _fenced(lines: Iterator[str], ticks: str) -> Iterator[str]:
+    """The lines of a fenced block up to its closing fence: a line of as many backticks or
+    more, and nothing else (a shorter run inside is the block's text)."""
+    for code in lines:
+        if code.strip().startswith(ticks) and not code.strip().strip("`"):
+            return
+        yield code
 
 
 def _cells(row: str) -> list[str]:

@@ -85,6 +85,8 @@ class FailureGroup:
     test: str = ""
     """For failing tests: the first of them to fail with this message, as the runner names it
     (``line`` is then the message alone, ``count`` the tests that failed with it)."""
+    untouched: bool = False
+    """Every time it was seen, it named a file the change did not touch (the change known)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -102,7 +102,7 @@ def test_the_root_cause_is_the_failing_assertion_with_its_message(
         "--- FAIL: TestConstants (0.00s) - uuid_test.go:163: 6: Constant uuid.Variant:0 gives "
         '"Microsft", expected "Microsoft"'
     )
-    assert analysed["node-nanoid"].root_cause.endswith("- '20 == 21'")
+    assert analysed["node-nanoid"].root_cause.endswith("- '20 == 21': expected 21, actual 20")
     assert "AssertionError: 5 != 11" in analysed["unittest-more-itertools"].root_cause
     assert "panicked at lib.rs:185:9: assertion `left == right` failed" in (
         analysed["cargo-fnv"].root_cause

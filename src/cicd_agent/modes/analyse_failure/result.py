@@ -383,6 +383,8 @@ def failures_section(failures: Sequence[FailureGroup], failed_count: int, groups
         what = "infrastructure: a re-run may clear it" if group.infrastructure else (
             group.kind.value.replace("_", " ")
         )  # fmt: skip
+        if group.untouched:
+            what += ", in a file the change did not touch"
         if group.test:
             first = "" if group.count == 1 else f"{group.count} tests, first "
             times = f" ({first}{code_span(group.test, 200)})"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 from cicd_agent.analysis.log_model import FailedJob, FailureType, FlakinessEvidence, LogAnalysis
@@ -25,6 +25,7 @@ from cicd_agent.modes.analyse_failure.logs.classify import (
     flaky_type,
     local_module_roots,
 )
+from cicd_agent.modes.analyse_failure.logs.doctests import doctest_placed
 from cicd_agent.modes.analyse_failure.logs.excerpt import (
     MORE_END_LINES,
     STEP_END_LINES,
@@ -36,6 +37,7 @@ from cicd_agent.modes.analyse_failure.logs.files import (
     syntax_placed,
 )
 from cicd_agent.modes.analyse_failure.logs.flaky import offline_evidence
+from cicd_agent.modes.analyse_failure.logs.labels import labelled
 from cicd_agent.modes.analyse_failure.logs.mixed import (
     FOLD,
     MAX_GROUPS,
@@ -45,6 +47,7 @@ from cicd_agent.modes.analyse_failure.logs.mixed import (
     noise,
     real_first,
 )
+from cicd_agent.modes.analyse_failure.logs.on_change import ChangePlaces
 from cicd_agent.modes.analyse_failure.logs.reader import JobScan, JobScanner, StepScan
 from cicd_agent.modes.analyse_failure.logs.region import (
     Finding,
@@ -167,6 +170,7 @@ def _judge(
     assume_failed: bool,
     baseline: BaselineIndex | None,
     changed_files: Sequence[str],
+    places: ChangePlaces,
 ) -> _Judged | None:
     if scan.conclusion in PASSED_CONCLUSIONS:
         return None
@@ -183,7 +187,7 @@ def _judge(
         for index in steps
         for finding in step_findings(scan.steps[index], index, default_matcher(), keep)
     ]
-    ranked = real_first(rank(findings))
+    ranked = places.first(real_first(rank(findings)))
     paths = [f.hit.match.path for f in findings if f.hit.match.path]
     codes = [code for code in (scan.steps[i].exit_code for i in steps) if code is not None]
     if not (ranked or codes or known_failed or any(scan.steps[i].failed for i in steps)):
@@ -232,6 +236,7 @@ def analyse_scans(
     test's ``t.Log`` line from its ``t.Errorf`` line by the source line each names.
     """
     redact = redact or Redactor().redact
+    places = ChangePlaces(changed_files, changed_lines)
     marked = any(step.failed for scan in scans for step in scan.steps)
     judged = [
         verdict
@@ -243,6 +248,7 @@ def analyse_scans(
                 assume_failed=not marked,
                 baseline=baseline,
                 changed_files=changed_files,
+                places=places,
             )
         )
         is not None
@@ -272,8 +278,10 @@ def analyse_scans(
     # A failure the test runner reported on a test (a suite that failed to import or type
     # check, too) ran through the code under test: blamed as a test's failure is.
     placed = syntax_placed(root, primary.report_lines()) if root else None
+    report = primary.report_lines()
+    named = doctest_placed([placed if f is root and placed else f for f in primary.ranked], report)
     files = responsible_files(
-        [placed if f is root and placed else f for f in primary.ranked], placed,
+        named + labelled(primary.ranked, report), placed,
         changed_files, noisy, changed_lines,
         runtime=primary.failure_type in _TEST_TYPES or bool(tests), checkout=checkout,
         place=placing(primary.report_lines(), checkout),
@@ -285,7 +293,8 @@ def analyse_scans(
     prints = [fingerprint(j.failure_type, j.root.hit.text if j.root else "") for j in judged]
     per_job = [failed_tests(j.report_lines(), source) for j in judged]
     every_group = merge([
-        groups(j.ranked, j.failure_type, job_tests) for j, job_tests in zip(judged, per_job, strict=True)
+        groups(j.ranked, j.failure_type, job_tests, partial(places.untouched, ranked=j.ranked))
+        for j, job_tests in zip(judged, per_job, strict=True)
     ])  # fmt: skip
     failed_jobs = tuple(
         FailedJob(

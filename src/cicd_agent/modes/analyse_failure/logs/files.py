@@ -56,8 +56,10 @@ def normalise_path(path: str) -> str | None:
 
 
 def same_file(path: str, changed: str) -> bool:
-    """Whether two paths name one file, one of them relative to a folder of the other."""
-    return path == changed or path.endswith("/" + changed) or changed.endswith("/" + path)
+    """Whether a path the log names is a file of the change: the whole repository path, never
+    a tail of it. A changed ``index.js`` is not ``test/index.js``; a log's path relative to a
+    step's folder is made the repository's (:func:`_in_checkout`) before it is compared."""
+    return path == changed
 
 
 @dataclass
@@ -383,7 +385,7 @@ def jvm_path(
             break
         package.append(part)
     relative = "/".join([*package, file])
-    fits = [c for c in changed if same_file(c, relative) and c.endswith(relative)]
+    fits = [c for c in changed if c == relative or c.endswith("/" + relative)]
     if not fits:
         stem = PurePosixPath(file).stem
         fits = [p for p in sources().get(stem, ()) if p == relative or p.endswith("/" + relative)]

@@ -20,7 +20,7 @@ message itself, a summary naming the test again) is a failure of its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from cicd_agent.analysis.log_model import FailureGroup, FailureType
@@ -185,10 +185,11 @@ def failed_tests(lines: Sequence[tuple[int, str]], source: Source | None) -> lis
         else:
             shown = verdict
         message = _plain(shown.removeprefix(f"{verdict} - "))
-        if message.endswith("...") and _SUMMARY_ID.match(verdict):
+        bare = shown == verdict  # the test id filled the line: pytest printed no message
+        if (bare or message.endswith("...")) and _SUMMARY_ID.match(verdict):
             reports = _pytest_reports(lines) if reports is None else reports
             whole = reports.get(_pytest_heading(name), "")
-            if whole.startswith(message.removesuffix("...")):
+            if whole and (bare or whole.startswith(message.removesuffix("..."))):
                 message = whole  # pytest cut the summary's message at the terminal's width
         found.append(FailedTest(number, shown, message, name))
     return found
@@ -215,10 +216,14 @@ def _pytest_reports(lines: Sequence[tuple[int, str]]) -> dict[str, str]:
 
 
 def groups(
-    ranked: Sequence[Finding], failure_type: FailureType, tests: Sequence[FailedTest] = ()
+    ranked: Sequence[Finding],
+    failure_type: FailureType,
+    tests: Sequence[FailedTest] = (),
+    untouched: Callable[[Finding], bool] = lambda finding: False,
 ) -> dict[str, FailureGroup]:
     """The distinct failures of one job's ranked findings and failing ``tests`` (each test
-    once, under its message), real ones first, each once: by what tells one from another."""
+    once, under its message), real ones first, each once: by what tells one from another.
+    ``untouched`` says a finding names a file the change did not touch."""
     marked = noise(ranked)
     found: dict[str, FailureGroup] = {}
     noisy = {ranked[index].hit.line for index in marked}
@@ -265,7 +270,8 @@ def groups(
         own = finding.hit.match.signature.failure_type or failure_type
         kind = FailureType.INFRASTRUCTURE if infra else own
         line = finding.hit.text.strip()
-        _count(found, _key(line), FailureGroup(kind=kind, line=line, infrastructure=infra))
+        _count(found, _key(line), FailureGroup(kind=kind, line=line, infrastructure=infra,
+                                               untouched=untouched(finding)))
     return dict(sorted(found.items(), key=lambda item: item[1].infrastructure))
 
 
@@ -287,7 +293,9 @@ def _name_parts(name: str) -> tuple[str, ...]:
 def _count(found: dict[str, FailureGroup], key: str, group: FailureGroup) -> None:
     """``group`` under ``key``, or one more of the group already there."""
     known = found.get(key)
-    found[key] = group if known is None else replace(known, count=known.count + group.count)
+    found[key] = group if known is None else replace(
+        known, count=known.count + group.count, untouched=known.untouched and group.untouched
+    )
 
 
 def merge(per_job: Sequence[dict[str, FailureGroup]]) -> tuple[FailureGroup, ...]:

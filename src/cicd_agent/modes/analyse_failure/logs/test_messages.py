@@ -94,19 +94,38 @@ def _message(
         found = _first_message(shape, name, part, source)
         if found:
             return found
+    if named and (report := _own_report(shape, name, below)):
+        return _first_message(shape, "", report, source)  # a program of its own: any thread
     return None
+
+
+def _own_report(shape: RunnerShape, name: str, below: Sequence[str]) -> list[str]:
+    """The lines of the test's own report below its verdict (``---- name stdout ----`` up to
+    the next report or the list's end): a doctest runs as a program of its own, whose panic
+    names its ``main`` thread, not the test."""
+    start = next((i for i, text in enumerate(below)
+                  if shape.opens.search(text.strip()) and f" {name} " in text), None)  # fmt: skip
+    if start is None:
+        return []
+    report = list(below[start + 1 :])
+    end = next((i for i, text in enumerate(report)
+                if shape.opens.search(text.strip())
+                or (shape.ends is not None and shape.ends.search(text.strip()))),
+               len(report))  # fmt: skip
+    return report[:end]
 
 
 def _first_message(
     shape: RunnerShape, name: str, part: Sequence[str], source: Source | None = None
 ) -> str | None:
-    """The test's message in ``part``: its first message line, or for a runner whose log lines
-    print as its errors do, the one its source line or its text tells (:func:`_telling`)."""
+    """The test's message in ``part``: its first message line (of any test for an empty
+    ``name``), or for a runner whose log lines print as its errors do, the one its source line
+    or its text tells (:func:`_telling`)."""
     assert shape.message is not None
     found = [
         (index, match) for index, text in enumerate(part)
         if (match := shape.message.search(text)) is not None
-        and match.groupdict().get("test", name) == name
+        and (not name or match.groupdict().get("test", name) == name)
     ]  # fmt: skip
     chosen = found[0] if found and shape.failed_words is None else _telling(shape, found, source)
     if chosen is None:
@@ -154,6 +173,8 @@ def with_values(root: str, line: int, lines: Sequence[tuple[int, str]]) -> str:
     """``root`` (an ``AssertionError`` line at ``line``) with the expected and actual values
     mocha prints below it (``+ expected - actual``, then ``-`` lines for the actual value and
     ``+`` for the expected), each cut to a few short lines; ``root`` itself when none follow."""
+    if _TAP_FAILED.match(root):
+        return _with_tap_values(root, line, lines)
     if "AssertionError" not in root:
         return root
     below = [text for number, text in lines if line < number <= line + DIFF_REACH + 40]
@@ -170,4 +191,44 @@ def with_values(root: str, line: int, lines: Sequence[tuple[int, str]]) -> str:
     if not values["+"] or not values["-"]:
         return root
     expected, actual = (" / ".join(values[sign]) for sign in "+-")
+    return f"{root.rstrip().removesuffix(':')}: expected {expected}, actual {actual}"
+
+
+_TAP_FAILED = re.compile(r"^\s*not ok \d+\b")
+_TAP_KEY = re.compile(r"^(?P<indent>\s*)(?P<key>expected|actual): ?(?P<value>.*)$")
+_TAP_END = re.compile(r"^\s*(?:\.\.\.|(?:not )?ok \d+\b.*)$")
+TAP_REACH = 60
+"""How many lines of a TAP test's YAML block (node:test's, under ``not ok``) are read at most."""
+
+
+def _with_tap_values(root: str, line: int, lines: Sequence[tuple[int, str]]) -> str:
+    """``root`` (node:test's ``not ok`` verdict at ``line``) with the ``expected:`` and
+    ``actual:`` keys of the YAML block just under it (none nested in another key's text), each
+    cut to a few short lines: the message above them (``Expected values to be strictly
+    equal:``) says that they differ, not how."""
+    below = [text for number, text in lines if line < number <= line + TAP_REACH]
+    opening = next((i for i, text in enumerate(below[:2]) if text.strip() == "---"), None)
+    if opening is None:
+        return root
+    indent = len(below[opening]) - len(below[opening].lstrip())
+    values: dict[str, list[str]] = {}
+    key = ""
+    for text in below[opening + 1 :]:
+        if _TAP_END.match(text):
+            break
+        found = _TAP_KEY.match(text)
+        if found and len(found["indent"]) == indent and found["key"] not in values:
+            key = found["key"]
+            value = found["value"].strip()
+            values[key] = [] if value in ("|", "|-", ">", ">-") else [value]
+        elif key and text.strip() and len(text) - len(text.lstrip()) > indent:
+            if len(values[key]) < VALUE_LINES:
+                values[key].append(text.strip())
+        else:
+            key = ""
+    if not values.get("expected") or not values.get("actual"):
+        return root
+    expected, actual = (" / ".join(" ".join(v.split())[:VALUE_WIDTH]
+                                   for v in values[k][:VALUE_LINES])
+                        for k in ("expected", "actual"))  # fmt: skip
     return f"{root.rstrip().removesuffix(':')}: expected {expected}, actual {actual}"
