@@ -531,6 +531,8 @@ def test_code_under_test_that_silences_the_runner_is_not_a_verified_fix(
 
 @needs_sandbox
 def test_a_real_fix_still_verifies_under_the_in_run_check(tmp_path: Path) -> None:
+    """The fix in the function's body alone (test_verify_import_time.py's fix that also changes
+    module and class lines is its other half)."""
     verified, reason = _verify_files(tmp_path, CALC, CALC_FIX)
     assert verified, reason
 

@@ -13,7 +13,7 @@ from cicd_agent.runners.patched_lines import function_lines
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.verify.contract import Patch
 from cicd_agent.verify.judge import SandboxVerifier
-from tests.helpers.fix_projects import CALC, CALC_FIX, commit_project, pytest_failure
+from tests.helpers.fix_projects import CALC, commit_project, pytest_failure
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 
@@ -308,15 +308,14 @@ that run as ``calc`` is imported, before the tests."""
 
 
 @needs_sandbox
-@pytest.mark.parametrize("diff", [MODULE_LEVEL_FIX, CALC_FIX], ids=["module-and-class", "body"])
 def test_a_fix_that_changes_module_and_class_lines_the_base_imports_is_verified(
-    tmp_path: Path, diff: str
+    tmp_path: Path,
 ) -> None:
     """Common sense: an added import, a new constant, a class attribute changed run as the
     module is imported, before the tests: the static rule judges them (and allows these), the
-    guard leaves them be (a guard on them refused many real fixes)."""
-    files = MODULE_LEVEL if diff is MODULE_LEVEL_FIX else CALC
-    verified, reason = _verify(tmp_path, files, diff)
+    guard leaves them be (a guard on them refused many real fixes). The same fix in the
+    function's body alone is test_judge.py's real fix under the in-run check (the same run)."""
+    verified, reason = _verify(tmp_path, MODULE_LEVEL, MODULE_LEVEL_FIX)
     assert verified, reason
 
 
