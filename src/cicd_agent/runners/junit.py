@@ -17,7 +17,6 @@ from xml.etree.ElementTree import ParseError
 from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
 
 from cicd_agent.analysis.archive import DAMAGED
-from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
 from cicd_agent.runners.step_outcomes import StepOutcomes
@@ -86,7 +85,7 @@ def _not_collected(cases: list[TestCase]) -> str:
     if not cases:
         return ""
     name = cases[0].name or ""
-    shown = name_span(name, 200) if name else "a test module"  # a web address is no link
+    shown = name if re.fullmatch(r"[\w.\-/]{1,200}", name) else "a test module"
     more = f" and {len(cases) - 1} more" if len(cases) > 1 else ""
     raised = _RAISED.search(str((cases[0].result[0]).text or ""))
     said = raised.group(1) if raised else "an error while importing it"

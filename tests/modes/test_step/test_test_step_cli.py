@@ -494,7 +494,7 @@ def test_tests_pytest_could_not_collect_are_said_so_with_the_error_and_the_fix(
     document = json.loads(said[said.index("{"):])
     assert document["failing"] == [] and document["passed"] is False, document
     (line,) = document["said"]
-    assert line.startswith("The step failed: pytest could not collect its tests: `tests.test_a` "
+    assert line.startswith("The step failed: pytest could not collect its tests: tests.test_a "
                            "and 1 more raised ModuleNotFoundError: No module named 'app'; "
                            "install the project"), line  # fmt: skip
     assert "`pip install -e .`" in line and "failed on every run" not in said
@@ -522,7 +522,7 @@ def test_go_tests_that_do_not_build_are_said_so_with_the_fix(
     document = json.loads(said[said.index("\n{") + 1:])
     (line,) = document["said"]
     assert line.startswith("The step failed: go test could not build the tests of "
-                           "`example.com/calc` (build failed"), line  # fmt: skip
+                           "example.com/calc (build failed"), line  # fmt: skip
     assert "not believed" not in said and "`go mod tidy`" in line
 
 

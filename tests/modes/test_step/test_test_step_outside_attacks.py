@@ -184,24 +184,3 @@ def test_attack_a_go_test_sharing_a_quarantined_subtests_canonical_name_is_not_e
                          code_is_proof=True)  # fmt: skip
 
     assert not verdict.quarantined and not verdict.passed, verdict
-
-
-def test_attack_a_package_or_module_named_as_a_web_address_is_no_link_in_the_summary(
-    tmp_path: Path,
-) -> None:
-    """The pull request names its Go module and its test modules: a collection or build
-    failure's clause quoted the name as it is, and GitHub's Markdown turned
-    ``www.attacker.example/login`` into a link in the job summary. The name is code now."""
-    from cicd_agent.runners.go.step import outcomes
-    from cicd_agent.runners.junit import runner_outcomes
-
-    built = outcomes(tmp_path, "# www.attacker.example/login\n./a_test.go:3:1: bad\n"
-                     "FAIL\twww.attacker.example/login [build failed]\n")  # fmt: skip
-    report = (b'<testsuites><testsuite name="pytest" errors="1" tests="1">'
-              b'<testcase classname="" name="www.attacker.example">'
-              b'<error message="collection failure">E   ImportError: x</error>'
-              b"</testcase></testsuite></testsuites>")  # fmt: skip
-    collected = runner_outcomes(report)
-    for clause in (built.uncollected, collected.uncollected):
-        assert "`www.attacker.example" in clause, clause
-        assert " www.attacker.example" not in clause, clause

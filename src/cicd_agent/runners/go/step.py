@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from contextlib import suppress
 from pathlib import Path
 
-from cicd_agent.analysis.file_names import name_span
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.runners.go.log import go_event
 from cicd_agent.runners.step_outcomes import StepOutcomes
@@ -124,10 +123,9 @@ def _unbuilt(lines: Sequence[str]) -> str:
     if not failed:
         return ""
     at = next((found.group(1) for line in lines if (found := _AT.match(line))), "")
-    where = f", the first error at {name_span(at)}" if at else ""
+    where = f", the first error at {at}" if at else ""
     more = f" and {len(failed) - 1} more package(s)" if len(failed) > 1 else ""
-    # as code: the module's name (``www.attacker.example/login``) is a link in Markdown else
-    package, stage = name_span(failed[0].group(1)), failed[0].group(2)
+    package, stage = failed[0].group(1), failed[0].group(2)
     return (f"go test could not build the tests of {package}{more} ({stage} failed{where}); fix "
             "what go prints above (a compile error; a missing module: `go mod tidy`, or "
             "`go mod init MODULE` where there is no go.mod), then re-run")
