@@ -258,16 +258,17 @@ def test_a_mutant_in_a_branch_the_victim_never_takes_does_not_refute_its_fix(
     """webcolors' victim, as a new user met it: of the code it calls, the first mutant makes it
     err in that code (before the patch too), the next turns a ``raise`` it never reaches into
     ``pass`` and survives. Only what the unpatched test fails says anything about the patch,
-    and an error it made before counts as failing: verified, the erring mutant named."""
+    and an error it made before counts as failing only where no other mutant says more: here
+    the next, its own check failing, is named and the fix verified."""
     files = {"pyproject.toml": PROJECT["pyproject.toml"], "app/__init__.py": "",
              "app/colours.py": COLOURS, "tests/test_order.py": SEEN}  # fmt: skip
     _, document, _ = _step(tmp_path, monkeypatch, files)
     (fixed,) = document["flaky_fixes"]
     assert fixed["related_test"] == "tests/test_order.py::test_polluter"
     assert fixed["status"] == "verified", fixed["evidence"]
-    assert "mutation check: fails when app/colours.py:5 `not` removed (" in fixed["evidence"]
-    assert "erred in the code under test, as it did before the patch" in fixed["evidence"]
-    assert "mutated to `pass`" not in fixed["evidence"]
+    assert "mutation check: fails when app/colours.py:10 `return found` mutated to `pass` " \
+        "(its check tests/test_order.py:14: AssertionError" in fixed["evidence"]
+    assert "`raise ValueError" not in fixed["evidence"]  # the branch it never takes
 
 
 RANDOM = '''\

@@ -199,3 +199,42 @@ def test_attack_a_models_fix_that_loosens_the_assertion_is_refuted(
     fixes, _ = fix_flaky(sandbox_runs, [TEST], trusted=True, propose=lambda *_: (text, "a fix"))
     (fixed,) = fixes
     assert fixed.status == "refuted", fixed.evidence
+
+
+FIRST = '''\
+def first(items, default=None):
+    if not items:
+        if default is None:
+            raise ValueError("no items")
+        return default
+    return items[0] * 1
+'''
+FIRST_FLAKY = FLAKY.replace("from app.calc import add", "from app.calc import first").replace(
+    "assert add(2, 3) == expected", "assert first([5]) == expected").replace(
+    "assert add(1, 1) == 2", "assert first([1]) == 1")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def erring_runs(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    repo = GitRepoBuilder(tmp_path_factory.mktemp("model-fix-erring") / "project")
+    repo.commit("tests", {**PROJECT, "app/calc.py": FIRST, "tests/test_r.py": FIRST_FLAKY})
+    orders = next(row.in_order for row in TABLE if row.in_order is not None)
+    command = orders.command([*PYTEST, "-k", "sometimes or fine"])
+    assert command is not None
+    with orders.sandbox(repo.path, {"PATH": PROJECT_PATH, "HOME": "/nonexistent"}) as sandbox:
+        yield OrderedRuns(orders, sandbox, command, budget=BUDGET)
+
+
+def test_attack_a_vacuous_fix_that_errs_where_the_old_test_erred_is_refuted(
+    erring_runs: OrderedRuns,
+) -> None:
+    """A rewrite asserting the code against itself (as many assertions as before) still errs
+    where the code under test raises on a mutant, as the old test did: an error shows the code
+    ran, not that the test checks it, and the mutants the old test's own check failed, which
+    the rewrite passes, were never looked at once an erring one came first."""
+    text = FIRST_FLAKY.replace("    expected = 5 if seed % 2 else 6  # a wrong expectation, "
+                               "one run in two\n", "    expected = first([5])\n")  # fmt: skip
+    fixes, _ = fix_flaky(erring_runs, [TEST], trusted=True, propose=lambda *_: (text, "a fix"))
+    (fixed,) = fixes
+    assert fixed.status == "refuted", fixed.evidence
+    assert not fixed.files

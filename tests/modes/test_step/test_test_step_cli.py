@@ -556,3 +556,33 @@ def test_a_failure_in_the_sandbox_says_the_tests_ran_at_another_path(
     code, shown, _ = _step(tmp_path, "pull_request", monkeypatch, tests={"tests/test_s.py": own})
     assert code == 1, shown
     assert "copy of the checkout at another path" in shown, shown
+
+
+@needs_go
+def test_attack_a_test_that_prints_go_s_build_failure_line_hides_no_failed_test(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A package that built and ran its tests prints go's own line for one that did not (from
+    its ``TestMain``, outside any test): its real failure was hidden behind "could not build",
+    the failed test named nowhere, not in the summary nor in the outputs. It is named now (the
+    forged line's own words are still shown, beside it)."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    main_go = ("package calc\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\t\"testing\"\n)\n\n"
+               "func TestMain(m *testing.M) {\n"
+               "\tfmt.Println(\"FAIL\\texample.com/ghost [build failed]\")\n"
+               "\tos.Exit(m.Run())\n}\n\n"
+               "func TestBroken(t *testing.T) {\n\tt.Fatal(\"a real failure\")\n}\n")  # fmt: skip
+    repo.commit("tests", {"go.mod": "module example.com/calc\n\ngo 1.19\n",
+                          "calc_test.go": main_go})  # fmt: skip
+    monkeypatch.chdir(repo.path)
+    out = io.StringIO()
+    keep = ("GOPATH", "GOCACHE", "GOMODCACHE")
+    environ = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "GOFLAGS": "-mod=mod",
+               "GOPROXY": "off", **{k: os.environ[k] for k in keep if k in os.environ}}
+    code = main([NAME, "--repo", str(repo.path), "--provider", "none", "--json", "--", "go",
+                 "test", "./..."], environ, out, out)  # fmt: skip
+    said = out.getvalue()
+    assert code == 1, said
+    document = json.loads(said[said.index("\n{") + 1:])
+    assert any("TestBroken" in test for test in document["failing"]), document
+    assert any("TestBroken" in test for test in document["failed_tests"]), document

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from cicd_agent.local.job_tools import Refused, job_tool
@@ -112,3 +113,32 @@ def test_a_report_with_a_problem_holds_no_pass() -> None:
     assert report.passed() == frozenset({"a › t"})
     assert TestReport("jest", {"a › t": "passed"}, problem="forged").passed() == frozenset()
     assert Selection().tests == () and Selection(seed=3).seed == 3
+
+
+def test_attack_a_python_the_pull_request_commits_or_links_to_is_not_the_checkouts_own(
+    tmp_path: Path,
+) -> None:
+    """review runs a suggestion's tests with the checkout's ``.venv/bin/python``: one the pull
+    request commits, one linked to a file it commits, or one under a ``.venv`` it commits as a
+    link is its program, and the job's python runs instead; an untracked one (the job's own
+    ``python -m venv``, linked out of the checkout) is the checkout's."""
+    from cicd_agent.local.job_tools import job_python
+
+    real = shutil.which("python3") or sys.executable
+    committed = _checkout(tmp_path / "committed", {".venv/bin/python": "#!/bin/sh\necho 1 passed\n"})
+    (committed / ".venv/bin/python").chmod(0o755)
+    linked = _checkout(tmp_path / "linked", {"tools/py": "#!/bin/sh\necho 1 passed\n"})
+    (linked / "tools/py").chmod(0o755)
+    (linked / "venv/bin").mkdir(parents=True)
+    (linked / "venv/bin/python").symlink_to("../../tools/py")
+    folder = _checkout(tmp_path / "folder", {})
+    (tmp_path / "elsewhere/bin").mkdir(parents=True)
+    (tmp_path / "elsewhere/bin/python").symlink_to(real)
+    (folder / ".venv").symlink_to(tmp_path / "elsewhere")
+    for checkout in (committed, linked, folder):
+        subprocess.run(["git", "-C", str(checkout), "add", "-f", "."], check=True)
+        assert job_python(checkout, {"PATH": "/usr/bin"}) == "", checkout.name
+    own = _checkout(tmp_path / "own", {})
+    (own / ".venv/bin").mkdir(parents=True)
+    (own / ".venv/bin/python").symlink_to(real)
+    assert job_python(own, {"PATH": "/usr/bin"}) == ".venv/bin/python"
