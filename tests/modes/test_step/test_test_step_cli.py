@@ -500,6 +500,22 @@ def test_tests_pytest_could_not_collect_are_said_so_with_the_error_and_the_fix(
     assert "`pip install -e .`" in line and "failed on every run" not in said
 
 
+def _go_test_step(
+    repo: GitRepoBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, dict[str, Any], str]:
+    """``test-step -- go test ./...`` on ``repo`` with no module proxy: its exit code, its
+    ``--json`` document and all it printed."""
+    monkeypatch.chdir(repo.path)
+    out = io.StringIO()
+    keep = ("GOPATH", "GOCACHE", "GOMODCACHE")
+    environ = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "GOFLAGS": "-mod=mod",
+               "GOPROXY": "off", **{k: os.environ[k] for k in keep if k in os.environ}}
+    code = main([NAME, "--repo", str(repo.path), "--provider", "none", "--json", "--", "go",
+                 "test", "./..."], environ, out, out)  # fmt: skip
+    said = out.getvalue()
+    return code, json.loads(said[said.index("\n{") + 1:]), said
+
+
 @needs_go
 def test_go_tests_that_do_not_build_are_said_so_with_the_fix(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -510,16 +526,8 @@ def test_go_tests_that_do_not_build_are_said_so_with_the_fix(
     repo.commit("tests", {"go.mod": "module example.com/calc\n\ngo 1.19\n",
                           "calc_test.go": "package calc\n\nimport \"testing\"\n\n"
                           "func TestA(t *testing.T) {\n\tvar x int = \"s\"\n\t_ = x\n}\n"})
-    monkeypatch.chdir(repo.path)
-    out = io.StringIO()
-    keep = ("GOPATH", "GOCACHE", "GOMODCACHE")
-    environ = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "GOFLAGS": "-mod=mod",
-               "GOPROXY": "off", **{k: os.environ[k] for k in keep if k in os.environ}}
-    code = main([NAME, "--repo", str(repo.path), "--provider", "none", "--json", "--", "go",
-                 "test", "./..."], environ, out, out)  # fmt: skip
-    said = out.getvalue()
+    code, document, said = _go_test_step(repo, tmp_path, monkeypatch)
     assert code == 1, said
-    document = json.loads(said[said.index("\n{") + 1:])
     (line,) = document["said"]
     assert line.startswith("The step failed: go test could not build the tests of "
                            "example.com/calc (build failed"), line  # fmt: skip
@@ -574,15 +582,7 @@ def test_attack_a_test_that_prints_go_s_build_failure_line_hides_no_failed_test(
                "func TestBroken(t *testing.T) {\n\tt.Fatal(\"a real failure\")\n}\n")  # fmt: skip
     repo.commit("tests", {"go.mod": "module example.com/calc\n\ngo 1.19\n",
                           "calc_test.go": main_go})  # fmt: skip
-    monkeypatch.chdir(repo.path)
-    out = io.StringIO()
-    keep = ("GOPATH", "GOCACHE", "GOMODCACHE")
-    environ = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "GOFLAGS": "-mod=mod",
-               "GOPROXY": "off", **{k: os.environ[k] for k in keep if k in os.environ}}
-    code = main([NAME, "--repo", str(repo.path), "--provider", "none", "--json", "--", "go",
-                 "test", "./..."], environ, out, out)  # fmt: skip
-    said = out.getvalue()
+    code, document, said = _go_test_step(repo, tmp_path, monkeypatch)
     assert code == 1, said
-    document = json.loads(said[said.index("\n{") + 1:])
     assert any("TestBroken" in test for test in document["failing"]), document
     assert any("TestBroken" in test for test in document["failed_tests"]), document
