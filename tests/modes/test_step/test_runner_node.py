@@ -6,6 +6,7 @@ recursion limit never passes a failed test."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from datetime import date
@@ -114,6 +115,19 @@ def test_a_command_run_as_written_is_said_so_by_its_runner(command: str, said: s
     was called "no runner's cicd-agent reads", as if the runner were not one of them."""
     assert runner_of(command.split()) is None
     assert f"its command {said}" in unread(command.split())
+
+
+@pytest.mark.parametrize(("script", "own"), [
+    ("mocha test/", "npx mocha"), ("node --test", "node --test"), ("jest --ci", "npx jest")])
+def test_npm_test_names_the_runner_its_script_runs(tmp_path: Path, script: str, own: str) -> None:
+    """escape-html's `npm test` (mocha) was told "no runner's cicd-agent reads (pytest, jest,
+    …, mocha …)", as if mocha were not one: the script's runner is named, with the command
+    to give instead."""
+    (tmp_path / "package.json").write_text(json.dumps({"scripts": {"test": script}}))
+    said = unread(["npm", "test"], tmp_path)
+    assert "through package.json's scripts.test" in said and f"(`{own}` and its" in said, said
+    (tmp_path / "bare").mkdir()  # no package.json: no runner to name
+    assert "no runner's" in unread(["npm", "test"], tmp_path / "bare")
 
 
 def test_a_retry_selects_the_failed_tests_by_their_titles_alone(tmp_path: Path) -> None:

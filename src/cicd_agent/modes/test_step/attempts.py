@@ -35,6 +35,8 @@ from cicd_agent.analysis.changed_lines import Record, Touched
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt
+from cicd_agent.runners.js.runner import PACKAGE_TEST
+from cicd_agent.runners.lookups import running, scripted_step_runner
 from cicd_agent.runners.sandboxes import Run, opened
 from cicd_agent.runners.step_outcomes import StepOutcomes
 from cicd_agent.runners.table import STEP_ONLY, TABLE, Row, StepRow
@@ -112,19 +114,31 @@ def run_attempts(
             record = tracer.record(each, alone) if tracer is not None else None
             attempts.append(attempt_of(native, status, parents, record))
             if runner is None:  # said, never "before any test reported" of a runner not read
-                attempts[-1] = replace(attempts[-1], unread=unread(command))
+                attempts[-1] = replace(attempts[-1], unread=unread(command, cwd))
             if not attempts[-1].failed() or (attempts[-1].doubt and number):
                 break
     return attempts
 
 
-def unread(command: Sequence[str]) -> str:
+def unread(command: Sequence[str], checkout: Path | None = None) -> str:
     """Why no runner reads the run of ``command``, as a clause: the runner it runs and the
     option to drop where the command chose what the step would add (mocha's own reporter),
-    else the runners the step reads."""
+    the runner a package's ``test`` script runs (read in ``checkout``; ``npm test`` on a mocha
+    project was told only the runners the step reads), else those runners."""
     said = ((row.name, row.declined(command)) for row in STEP_ONLY)
     declined = next((f"its command runs {name}, but {why}" for name, why in said if why), "")
     ran = next((row.name for row in TABLE if row.runner.runs(shlex.join(command))), None)
+    if not declined and ran is None and checkout is not None and PACKAGE_TEST.search(
+        shlex.join(command)
+    ):
+        found = running(shlex.join(command), checkout)
+        ran = found.name if found is not None else scripted_step_runner(checkout) or None
+        if ran is not None:
+            own = "node --test" if ran == "node:test" else f"npx {ran}"
+            return (f"its command runs {ran} through package.json's scripts.test, where "
+                    f"cicd-agent cannot add the report it reads: make the script's own command "
+                    f"(`{own}` and its arguments) the step's command to have its tests counted "
+                    "and retried")  # fmt: skip
     if declined or ran is None:
         known = ", ".join(row.name for row in STEP_ROWS)
         return declined or f"its command is no runner's cicd-agent reads ({known})"
