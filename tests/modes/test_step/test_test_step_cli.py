@@ -501,7 +501,7 @@ def test_tests_pytest_could_not_collect_are_said_so_with_the_error_and_the_fix(
 
 
 def _go_test_step(
-    repo: GitRepoBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    repo: GitRepoBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *flags: str
 ) -> tuple[int, dict[str, Any], str]:
     """``test-step -- go test ./...`` on ``repo`` with no module proxy: its exit code, its
     ``--json`` document and all it printed."""
@@ -510,8 +510,8 @@ def _go_test_step(
     keep = ("GOPATH", "GOCACHE", "GOMODCACHE")
     environ = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "GOFLAGS": "-mod=mod",
                "GOPROXY": "off", **{k: os.environ[k] for k in keep if k in os.environ}}
-    code = main([NAME, "--repo", str(repo.path), "--provider", "none", "--json", "--", "go",
-                 "test", "./..."], environ, out, out)  # fmt: skip
+    code = main([NAME, "--repo", str(repo.path), "--provider", "none", "--json", *flags, "--",
+                 "go", "test", "./..."], environ, out, out)  # fmt: skip
     said = out.getvalue()
     return code, json.loads(said[said.index("\n{") + 1:]), said
 
@@ -586,3 +586,25 @@ def test_attack_a_test_that_prints_go_s_build_failure_line_hides_no_failed_test(
     assert code == 1, said
     assert any("TestBroken" in test for test in document["failing"]), document
     assert any("TestBroken" in test for test in document["failed_tests"]), document
+
+
+@needs_go
+def test_a_panic_that_ends_a_package_never_lets_its_unrun_tests_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test panicking on its first run only ended the package's test binary before a test
+    that always fails ran; the retry ran the panicking test alone, it passed, and the step
+    passed under ``--flaky pass`` with the broken test named nowhere (a new user's trial)."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    calc_test = ("package calc\n\nimport (\n\t\"os\"\n\t\"testing\"\n)\n\n"
+                 "func TestAAAPanicsFirst(t *testing.T) {\n"
+                 "\tif _, err := os.Stat(\"ran\"); err != nil {\n"
+                 "\t\tos.WriteFile(\"ran\", nil, 0o600)\n\t\tpanic(\"first run\")\n\t}\n}\n\n"
+                 "func TestZZZAlwaysFails(t *testing.T) {\n\tt.Fatal(\"always\")\n}\n")  # fmt: skip
+    repo.commit("tests", {"go.mod": "module example.com/calc\n\ngo 1.19\n",
+                          "calc_test.go": calc_test})  # fmt: skip
+    code, document, said = _go_test_step(repo, tmp_path, monkeypatch, "--flaky", "pass")
+    assert code == 1, said
+    assert document["passed"] is False, document
+    said_lines = " ".join(document["said"])
+    assert "ended at a panic in example.com/calc.TestAAAPanicsFirst" in said_lines, said_lines

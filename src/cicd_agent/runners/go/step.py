@@ -141,6 +141,7 @@ def outcomes(folder: Path, output: str) -> StepOutcomes:
         output = read_text(folder, EVENTS, MAX_EVENTS_BYTES)
     found: dict[str, bool] = {}
     own: set[str] = set()
+    ended: dict[str, str] = {}  # package → the test a panic (or go's timeout) ended it in
     plain: list[str] = []  # go's own lines and its events' output, where a build failure shows
     for line in [*output.splitlines(), *(printed.splitlines() if printed is not output else ())]:
         event = go_event(line)
@@ -154,13 +155,28 @@ def outcomes(folder: Path, output: str) -> StepOutcomes:
             found[test] = found.get(test, True) and event["Action"] == "pass"
         elif event.get("Action") == "output" and not _FRAMING.match(str(event.get("Output", ""))):
             own.add(test)  # a line of its own: a check, a log, a panic; go's framing is not
+            if str(event.get("Output", "")).startswith("panic: "):
+                ended.setdefault(str(event.get("Package", "")), test)
     failed = [test for test, passed in found.items() if not passed]
     within = {parent for test in failed for parent in parents(test)}
     kept = StepOutcomes()
     kept.update((test, passed) for test, passed in found.items() if passed or test in own
                 or test not in within)  # fmt: skip
-    kept.uncollected = _unbuilt(plain)
+    kept.uncollected = _unbuilt(plain) or _ended(ended)
     return kept
+
+
+def _ended(ended: dict[str, str]) -> str:
+    """The clause for packages whose test binary a panic ended ("" for none): the tests after
+    the panicking one never ran, and no event names them, so a retry of the failed ones alone
+    would pass the step over a test that always fails."""
+    if not ended:
+        return ""
+    package, test = next(iter(ended.items()))
+    more = f" and {len(ended) - 1} more package(s)" if len(ended) > 1 else ""
+    return (f"go test's run of {package}{more} ended at a panic in {test}, so the package's "
+            "later tests never ran and cannot be counted; make the test fail without panicking "
+            "(t.Fatal), then re-run")
 
 
 
