@@ -48,6 +48,15 @@ def running(command: str, checkout: Path | None = None) -> Runner | None:
     return found
 
 
+def package_script_runner(command: str, checkout: Path) -> str:
+    """The name of the runner a package manager's ``test`` script (``npm test``) runs, read in
+    ``checkout`` ("" when ``command`` is no such script, or its script runs no runner known)."""
+    if not PACKAGE_TEST.search(command):
+        return ""
+    found = running(command, checkout)
+    return found.name if found is not None else scripted_step_runner(checkout)
+
+
 def scripted_step_runner(checkout: Path) -> str:
     """The name of the runner only the test step reads (uvu, AVA, mocha, ``node --test``) that
     ``package.json``'s ``scripts.test`` runs ("" for none): each step's own reading of it."""

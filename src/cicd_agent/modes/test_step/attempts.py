@@ -35,8 +35,7 @@ from cicd_agent.analysis.changed_lines import Record, Touched
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt
-from cicd_agent.runners.js.runner import PACKAGE_TEST
-from cicd_agent.runners.lookups import running, scripted_step_runner
+from cicd_agent.runners.lookups import package_script_runner
 from cicd_agent.runners.sandboxes import Run, opened
 from cicd_agent.runners.step_outcomes import StepOutcomes
 from cicd_agent.runners.table import STEP_ONLY, TABLE, Row, StepRow
@@ -128,11 +127,8 @@ def unread(command: Sequence[str], checkout: Path | None = None) -> str:
     said = ((row.name, row.declined(command)) for row in STEP_ONLY)
     declined = next((f"its command runs {name}, but {why}" for name, why in said if why), "")
     ran = next((row.name for row in TABLE if row.runner.runs(shlex.join(command))), None)
-    if not declined and ran is None and checkout is not None and PACKAGE_TEST.search(
-        shlex.join(command)
-    ):
-        found = running(shlex.join(command), checkout)
-        ran = found.name if found is not None else scripted_step_runner(checkout) or None
+    if not declined and ran is None and checkout is not None:
+        ran = package_script_runner(shlex.join(command), checkout) or None
         if ran is not None:
             own = "node --test" if ran == "node:test" else f"npx {ran}"
             return (f"its command runs {ran} through package.json's scripts.test, where "
