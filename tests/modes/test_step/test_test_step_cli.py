@@ -566,6 +566,19 @@ def test_a_failure_in_the_sandbox_says_the_tests_ran_at_another_path(
     assert "copy of the checkout at another path" in shown, shown
 
 
+def test_a_test_writing_a_fixed_tmp_path_is_told_to_use_tmpdir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new user's flaky test wrote a marker to a literal ``/tmp`` path: in the sandbox it
+    failed on every run with "Permission denied", and nothing said why."""
+    own = ("import tempfile, pathlib\n\n\ndef test_marks():\n"
+           "    pathlib.Path(tempfile.gettempdir(), 'ok').write_text('x')\n"
+           "    pathlib.Path('/tmp/cicd-agent-trial-mark').write_text('x')\n")  # fmt: skip
+    code, shown, _ = _step(tmp_path, "pull_request", monkeypatch, tests={"tests/test_m.py": own})
+    assert code == 1, shown  # the write under TMPDIR passed; the one under /tmp failed
+    assert "`/tmp` cannot be written there" in shown and "`TMPDIR`" in shown, shown
+
+
 @needs_go
 def test_attack_a_test_that_prints_go_s_build_failure_line_hides_no_failed_test(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -58,7 +58,8 @@ NAME = "test-step"
 SANDBOX_PATH = (
     "The tests ran in the sandbox, in a copy of the checkout at another path: a test that "
     "expects its own file's path (a stack trace's, a golden file's) fails there, not on the "
-    "runner."
+    "runner, and so does one writing a fixed `/tmp/...` path (`/tmp` cannot be written there; "
+    "the folder `TMPDIR` names, which each language's temporary-file call uses, can)."
 )
 """Said when a step run in the sandbox failed: the copy is not bound at the checkout's path
 (its linked folders, a virtualenv or ``node_modules``, are links to the checkout's)."""
