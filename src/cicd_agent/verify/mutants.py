@@ -142,34 +142,36 @@ def still_fails(
     """Whether a patched test (``after``) still fails when the code it tests is broken, asked
     only of the mutants the test failed before the patch (``before``): a mutant of a line it
     never runs (a branch it never takes) passes either way, and says nothing about the patch.
-    An error in the code under test counts as failing where the test erred there before the
-    patch too: both showed the same breakage. But an error is no check (module doc): a test
-    made to check nothing errs there as well, so it counts only when no other mutant the test
-    failed before is passed with the patch (or fails its own check: the better evidence). At
-    most :data:`BUDGET` mutants are run patched, of up to twice as many tried unpatched."""
-    runs, tried, judged, survived = 0, 0, 0, list[str]()
-    erred: tuple[Mutant, str] | None = None
+    Every such mutant up to :data:`BUDGET` is judged, not just the first the patch still fails
+    on: a patch that drops one of two assertions still catches the other's mutant, and the one
+    it now passes shows the test weakened. An error in the code under test, before and after,
+    is no check (module doc): a test made to check nothing errs there as well, so it leaves the
+    dependence unjudged. Up to twice :data:`BUDGET` mutants are tried unpatched."""
+    tried, judged, survived, erred = 0, 0, list[str](), list[str]()
+    caught: tuple[Mutant, str] | None = None
     for mutant in itertools.islice(found, 2 * BUDGET):
         if judged == BUDGET:
             break
         tried, was = tried + 1, before(mutant)
-        runs += 1
         if was.outcome not in (Outcome.KILLED, Outcome.CRASHED):
             continue
         judged, now = judged + 1, after(mutant)
-        runs += 1
-        if now.outcome is Outcome.KILLED:
-            return _controlled(mutant, f"its check {now.check}", after, runs)
-        if now.outcome is Outcome.CRASHED and was.outcome is Outcome.CRASHED and erred is None:
-            erred = mutant, now.check
-        if now.outcome is Outcome.SURVIVED:
+        if now.outcome is Outcome.KILLED and caught is None:
+            caught = mutant, now.check
+        elif now.outcome is Outcome.SURVIVED:
             survived.append(str(mutant))
+        elif now.outcome is Outcome.CRASHED and was.outcome is Outcome.CRASHED:
+            erred.append(f"{now.check} erred in the code under test when {mutant}, as it did "
+                         "before the patch")  # fmt: skip
+    runs = tried + judged
     if survived:
         return Dependence(False, "does not depend on the code it tests: passed with "
                           f"{'; '.join(survived)}, which it failed before the patch", runs)
-    if erred is not None:
-        return _controlled(erred[0], f"{erred[1]} erred in the code under test, as it did "
-                           "before the patch", after, runs)  # fmt: skip
+    if caught is not None:
+        return _controlled(caught[0], f"its check {caught[1]}", after, runs)
+    if erred:
+        return Dependence(None, "could not check dependence: " + "; ".join(erred) + ", which "
+                          "shows it runs the code, not that it checks it", runs)  # fmt: skip
     if not tried:
         return Dependence(None, "could not check dependence: no mutant can be made of the "
                           "code it calls (comments, imports or names only)")  # fmt: skip
