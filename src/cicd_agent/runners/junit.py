@@ -61,7 +61,7 @@ def runner_outcomes(report: bytes) -> StepOutcomes:
         own = _runner_id(case)
         name = own or _name(case.classname or "", case.name or "")
         found.add(name, not _failed(case), placed=bool(own) or not case._elem.get("file"))
-    found.uncollected = _not_collected(uncollected)
+    found.incomplete = _not_collected(uncollected)
     return found
 
 

@@ -53,15 +53,20 @@ def package_script_runner(command: str, checkout: Path) -> str:
     ``checkout`` ("" when ``command`` is no such script, or its script runs no runner known)."""
     if not PACKAGE_TEST.search(command):
         return ""
-    found = running(command, checkout)
-    return found.name if found is not None else scripted_step_runner(checkout)
+    script = test_script(checkout)
+    found = next((runner for runner in RUNNERS if script and runner.runs(script)), None)
+    return found.name if found is not None else _step_only(script, checkout)
 
 
 def scripted_step_runner(checkout: Path) -> str:
     """The name of the runner only the test step reads (uvu, AVA, mocha, ``node --test``) that
     ``package.json``'s ``scripts.test`` runs ("" for none): each step's own reading of it."""
+    return _step_only(test_script(checkout), checkout)
+
+
+def _step_only(script: str, checkout: Path) -> str:
     try:
-        words = shlex.split(test_script(checkout))
+        words = shlex.split(script)
     except ValueError:  # an unbalanced quote
         return ""
     found = (row.name for row in STEP_ONLY if row.step.step_command(words, checkout, None))

@@ -13,9 +13,10 @@ class StepOutcomes(dict[str, bool]):
     def __init__(self) -> None:
         super().__init__()
         self.unsure: set[str] = set()
-        self.uncollected = ""
-        """Why tests could not even be collected (pytest's error importing a test module), with
-        the fix, as a clause; "" when every one was. Those modules are no tests of the run."""
+        self.incomplete = ""
+        """Why some of the run's tests never reported, as a clause with the fix ("" when all
+        did): a test module pytest could not import, a Go package that did not build, or one a
+        panic ended before its other tests ran. Those tests are no tests of the run."""
 
     def add(self, test: str, passed: bool, *, placed: bool = True) -> None:
         """One result of ``test``; ``placed`` false: its report names a file other than the one

@@ -155,7 +155,7 @@ def attempt_of(
     marked shared; so is an id the runner could not tie to one test (its
     :attr:`~cicd_agent.runners.step_outcomes.StepOutcomes.unsure`: two results bore it)."""
     unsure = native.unsure if isinstance(native, StepOutcomes) else set()
-    uncollected = native.uncollected if isinstance(native, StepOutcomes) else ""
+    incomplete = native.incomplete if isinstance(native, StepOutcomes) else ""
     bearing: dict[str, tuple[str, ...]] = {}
     for test in native:
         bearing[canonical_test(test)] = (*bearing.get(canonical_test(test), ()), test)
@@ -163,4 +163,4 @@ def attempt_of(
                    ran_changed, {canonical_test(t): t for t in native}, parents or {},
                    {key: ids for key, ids in bearing.items()
                     if len(ids) > 1 or unsure.intersection(ids)},
-                   uncollected=uncollected)  # fmt: skip
+                   incomplete=incomplete)  # fmt: skip

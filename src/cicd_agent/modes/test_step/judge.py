@@ -139,12 +139,12 @@ def _judged(
         return StepVerdict(False, said=("the test step did not run",))
     first = attempts[0]
     if first.doubt:
-        lead = "The step failed" if first.unread or first.uncollected else \
+        lead = "The step failed" if first.unread or first.incomplete else \
             "The step's report is not believed"  # fmt: skip
         # tests that failed beside the ones not collected are named still: a test can print
         # go's line for a package that did not build, and hide its own failure behind it
         return StepVerdict(first.exit_status == 0 and not first.failed(),
-                           failing=tuple(first.failed()) if first.uncollected else (),
+                           failing=tuple(first.failed()) if first.incomplete else (),
                            said=(f"{lead}: {first.doubt}.",))  # fmt: skip
     failed = first.failed()
     if not failed:

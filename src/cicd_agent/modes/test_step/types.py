@@ -44,16 +44,17 @@ class Attempt:
     unread: str = ""
     """Why no runner read the run's tests, as a clause ("" when one did): the command is no
     runner's cicd-agent reads (uvu, ava, a script of its own)."""
-    uncollected: str = ""
-    """Why the runner could not collect tests, with the fix, as a clause ("" when it could):
-    :attr:`~cicd_agent.runners.step_outcomes.StepOutcomes.uncollected`."""
+    incomplete: str = ""
+    """Why some tests never reported (not collected, not built, ended by a panic), with the
+    fix, as a clause ("" when all did):
+    :attr:`~cicd_agent.runners.step_outcomes.StepOutcomes.incomplete`."""
 
     @property
     def doubt(self) -> str:
         """Why this run's report is not believed ("" when it is)."""
         failed = [test for test, passed in self.outcomes.items() if not passed]
-        if self.exit_status != 0 and self.uncollected:
-            return self.uncollected
+        if self.exit_status != 0 and self.incomplete:
+            return self.incomplete
         if self.exit_status == 0 and failed:
             return f"it exited 0 although its report names {len(failed)} failed test(s)"
         if self.exit_status in SHELL_MISSES and not self.outcomes:

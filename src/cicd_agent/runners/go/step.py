@@ -162,7 +162,7 @@ def outcomes(folder: Path, output: str) -> StepOutcomes:
     kept = StepOutcomes()
     kept.update((test, passed) for test, passed in found.items() if passed or test in own
                 or test not in within)  # fmt: skip
-    kept.uncollected = _unbuilt(plain) or _ended(ended)
+    kept.incomplete = _unbuilt(plain) or _ended(ended)
     return kept
 
 
