@@ -111,6 +111,24 @@ class RetriesStep(Protocol):
         its status says nothing of the kind."""
         ...
 
+class PlainStep:
+    """The answers to :class:`RetriesStep` of a runner with nothing of its own to say there:
+    its lines shown as printed, nothing added to the sandbox's environment, no test within
+    another, no usage error of its own. A runner inherits them and overrides what differs."""
+
+    def step_shown(self, line: str) -> str:
+        return f"{line}\n"
+
+    def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
+        return {}
+
+    def step_parents(self, test: str) -> tuple[str, ...]:
+        return ()
+
+    def step_stopped(self, status: int, output: str) -> UsageError | None:
+        return None
+
+
 class TracesChanges(Protocol):
     """What the test step asks to judge a failure by the changed lines it ran: pytest's tracer,
     go's coverage of each failed test run alone."""

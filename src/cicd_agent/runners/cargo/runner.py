@@ -62,7 +62,6 @@ from dataclasses import replace
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.actions.errors import UsageError
 from cicd_agent.local.checkout_files import (
     CheckoutFileError,
     is_file,
@@ -103,6 +102,7 @@ from cicd_agent.runners.cargo.report import (
     test_binaries,
 )
 from cicd_agent.runners.layout import generated_name
+from cicd_agent.runners.protocol import PlainStep
 from cicd_agent.runners.step_outcomes import StepOutcomes
 from cicd_agent.sandbox import Sandbox, ToolMount, Workspace, own_path
 
@@ -118,7 +118,7 @@ _ROOTS = re.compile(r"^(.+/)?(src/(lib|main)\.rs|src/bin/[^/]+\.rs|src/bin/[^/]+
 """The crate roots of test binaries cargo finds by itself (after a member's folder)."""
 
 
-class CargoTest:
+class CargoTest(PlainStep):
     """``cargo test``: its row of :mod:`~..table` names it for each consumer it serves."""
 
     name = "cargo test"
@@ -160,26 +160,12 @@ class CargoTest:
                 found.add(result[1], result[2] == "ok")
         return found
 
-
-    def step_shown(self, line: str) -> str:
-        return f"{line}\n"
-
-    def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
-        return {}
-
-    def step_parents(self, test: str) -> tuple[str, ...]:
-        return ()
-
-    def step_stopped(self, status: int, output: str) -> UsageError | None:
-        return None
-
     def unshuffled_in(self, checkout: Path) -> str:
         return self.unshuffled
 
     def layout(self, checkout: Path) -> Layout:
         """{}: a test file's name says which source it tests."""
         return {}
-
 
     def configured(self, checkout: Path) -> bool:
         return is_file(checkout, "Cargo.toml")

@@ -51,7 +51,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.changed_lines import Touched
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text, walk_files
 from cicd_agent.local.job_tools import job_tool
@@ -69,6 +68,7 @@ from cicd_agent.runners.go.in_run_check import (
 from cicd_agent.runners.go.log import go_event
 from cicd_agent.runners.go.profile import module_path, read_profile
 from cicd_agent.runners.layout import generated_name
+from cicd_agent.runners.protocol import PlainStep
 from cicd_agent.sandbox import Sandbox, Workspace
 
 _COMMAND = re.compile(r"(^|[\s/;&|])go\s+test(\s|$)")
@@ -92,7 +92,7 @@ _NOT_TESTED = frozenset({"vendor", "testdata", "node_modules"})
 """Folders ``./...`` leaves out (``testdata``, ``vendor``), searched for no test file."""
 
 
-class GoTest:
+class GoTest(PlainStep):
     """``go test``: its row of :mod:`~..table` names it for each consumer it serves."""
 
     name = "go test"
@@ -149,9 +149,6 @@ class GoTest:
     unshuffled = ""
     builds: tuple[str, ...] = ()
 
-    def step_stopped(self, status: int, output: str) -> UsageError | None:
-        return None
-
     def unshuffled_in(self, checkout: Path) -> str:
         return self.unshuffled
 
@@ -164,7 +161,6 @@ class GoTest:
 
     def new_test_problem(self, checkout: Path, path: str) -> str:
         return ""
-
 
     def configured(self, checkout: Path) -> bool:
         return is_file(checkout, "go.mod")

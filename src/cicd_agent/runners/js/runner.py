@@ -33,7 +33,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.actions.errors import UsageError
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.local.job_tools import Refused, job_tool
 from cicd_agent.local.node_packages import package_json
@@ -60,6 +59,7 @@ from cicd_agent.runners.js.report import (
     the_report,
 )
 from cicd_agent.runners.js.type_only import types_only
+from cicd_agent.runners.protocol import PlainStep
 from cicd_agent.sandbox import Sandbox, Workspace
 
 JS_SUFFIXES = SUFFIXES
@@ -139,7 +139,7 @@ def canary_checks(token: str, runs: str = "") -> str:
     return CANARY.replace('"TOKEN"', json.dumps(token)).replace("held(true)RUNS", f"held(true){runs}")
 
 
-class JsRunner:
+class JsRunner(PlainStep):
     """jest or vitest, each a subclass naming its arguments: its row of :mod:`~..table` names it
     for each consumer it serves."""
 
@@ -161,21 +161,11 @@ class JsRunner:
     unshuffled = ""
     builds: tuple[str, ...] = ()
 
-    def step_shown(self, line: str) -> str:
-        return f"{line}\n"
-
-    def step_parents(self, test: str) -> tuple[str, ...]:
-        return ()
-
-    def step_stopped(self, status: int, output: str) -> UsageError | None:
-        return None
-
     def unshuffled_in(self, checkout: Path) -> str:
         return self.unshuffled
 
     def reach(self, checkout: Path) -> Callable[[str], Reach]:
         return lambda path: "tests"
-
 
     def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
         """What a run in the sandbox, whose environment is ``environ``, adds to it: node's

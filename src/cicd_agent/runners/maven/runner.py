@@ -24,7 +24,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.actions.errors import UsageError
 from cicd_agent.local.checkout_files import is_file
 from cicd_agent.local.job_tools import job_tool
 from cicd_agent.runners.base import (
@@ -38,6 +37,7 @@ from cicd_agent.runners.base import (
     unusable,
 )
 from cicd_agent.runners.junit import outcomes_in_folder
+from cicd_agent.runners.protocol import PlainStep
 from cicd_agent.sandbox import Sandbox, Workspace
 
 _COMMAND = re.compile(r"(^|[\s/;&|])(mvn|mvnw|\./mvnw)(\s+\S+)*\s+(test|verify|install)(\s|$)")
@@ -50,7 +50,7 @@ OFFLINE_FIX = ("the project's Maven plugins and dependencies where its tests run
 _TEST_NAMES = ("{}Test", "Test{}", "{}Tests", "{}IT")
 
 
-class MavenJUnit:
+class MavenJUnit(PlainStep):
     """JUnit through Maven: its row of :mod:`~..table` names it for each consumer it serves."""
 
     name = "maven"
@@ -84,18 +84,6 @@ class MavenJUnit:
     unshuffled = ""
     builds: tuple[str, ...] = ()
 
-    def step_shown(self, line: str) -> str:
-        return f"{line}\n"
-
-    def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
-        return {}
-
-    def step_parents(self, test: str) -> tuple[str, ...]:
-        return ()
-
-    def step_stopped(self, status: int, output: str) -> UsageError | None:
-        return None
-
     def unshuffled_in(self, checkout: Path) -> str:
         return self.unshuffled
 
@@ -113,7 +101,6 @@ class MavenJUnit:
         """Every candidate refused: without a reading of its tests' assertions, nothing shows
         that one checks anything."""
         return f"{self.name} has no reading of what its tests assert, so none is shown to check"
-
 
     def configured(self, checkout: Path) -> bool:
         return is_file(checkout, "pom.xml")

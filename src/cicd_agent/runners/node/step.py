@@ -4,12 +4,12 @@ AVA and uvu are read from what they print, the others from the report they write
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.actions.errors import UsageError
 from cicd_agent.runners.node import ava, mocha, node_test, uvu
+from cicd_agent.runners.protocol import PlainStep
 from cicd_agent.runners.step_outcomes import StepOutcomes
 
 Command = Callable[[Sequence[str], Path, Sequence[str] | None], list[str] | None]
@@ -18,7 +18,7 @@ Says = Callable[[Sequence[str]], str]
 
 
 @dataclass(frozen=True)
-class NodeStep:
+class NodeStep(PlainStep):
     """One of them, as the test step asks it (:class:`~..protocol.RetriesStep`)."""
 
     name: str
@@ -36,17 +36,9 @@ class NodeStep:
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         return self.outcomes(folder, output, root)
 
-    def step_shown(self, line: str) -> str:
-        return f"{line}\n"
 
-    def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
-        return {}
 
-    def step_parents(self, test: str) -> tuple[str, ...]:
-        return ()
 
-    def step_stopped(self, status: int, output: str) -> UsageError | None:
-        return None
 
 
 STEPS = (

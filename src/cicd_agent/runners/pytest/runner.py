@@ -34,6 +34,7 @@ from cicd_agent.local.job_tools import job_tool
 from cicd_agent.runners.base import Layout, Reach, Selection, TestReport, nearest, unusable
 from cicd_agent.runners.junit import REPORT_NAME, read_report, runner_outcomes
 from cicd_agent.runners.patched_lines import PatchedLines
+from cicd_agent.runners.protocol import PlainStep
 from cicd_agent.runners.pytest.in_run_records import GUARD_VARIABLE, STREAM_VARIABLE, InRunCheck
 from cicd_agent.runners.pytest.report import parse_evidence, why_no_result
 from cicd_agent.runners.pytest.step import PytestTracer, tracer, usage_error
@@ -284,7 +285,7 @@ RETRY_ONLY_FAILED = ("--last-failed", "--last-failed-no-failures", "none")
 """The options that make pytest run again only what failed in its previous run."""
 
 
-class Pytest:
+class Pytest(PlainStep):
     """pytest: its row of :mod:`~..table` names it for each consumer it serves."""
 
     name = "pytest"
@@ -299,15 +300,6 @@ class Pytest:
     """The test step reads its outcomes from the report its run writes."""
     unshuffled = ""
     builds: tuple[str, ...] = ()
-
-    def step_shown(self, line: str) -> str:
-        return f"{line}\n"
-
-    def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
-        return {}
-
-    def step_parents(self, test: str) -> tuple[str, ...]:
-        return ()
 
     def unshuffled_in(self, checkout: Path) -> str:
         return self.unshuffled
@@ -326,7 +318,6 @@ class Pytest:
         """Every candidate refused: without a reading of its tests' assertions, nothing shows
         that one checks anything."""
         return f"{self.name} has no reading of what its tests assert, so none is shown to check"
-
 
     def configured(self, checkout: Path) -> bool:
         for name, inside in _SETTINGS:
