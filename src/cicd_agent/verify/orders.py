@@ -109,12 +109,15 @@ class OrderedRuns:
             return None
 
     def still_catches(
-        self, test: str, patched: Mapping[str, str], before: Sequence[str]
+        self, test: str, patched: Mapping[str, str], before: Sequence[str], *, times: int = 1
     ) -> tuple[bool | None, str]:
         """Whether ``test``, in a copy with ``patched``, still fails on a mutant of the code it
         calls that it failed before the patch, run in ``before`` (an order the unpatched test
         passes in, ending with it), and passes the mutant's control (:func:`.mutants.still_fails`):
-        True, False, or None when no mutant could judge it; and what showed it."""
+        True, False, or None when no mutant could judge it; and what showed it. A test that
+        fails at random is run ``times`` times before the patch, and a mutant counts as failed
+        only when every run failed: one chance failure would make a mutant it never reaches
+        look caught, and the fixed test's pass there look like a weakened check."""
         if not before:
             return None, "could not check dependence: the test passed in no order before the patch"
         unpatched, space = self.sandbox.workspace("mutants"), self.sandbox.workspace("mutants")
@@ -125,14 +128,18 @@ class OrderedRuns:
             return None, "could not check dependence: it calls no function of the code under " \
                          "test by name"
 
-        def judged(copy: Workspace, order: Sequence[str]) -> Callable[[Mutant], MutantResult]:
+        def judged(
+            copy: Workspace, order: Sequence[str], runs: int = 1
+        ) -> Callable[[Mutant], MutantResult]:
             def run(mutant: Mutant) -> MutantResult:
                 with mutated(copy.repo, mutant):
-                    said = self._session(copy, order, 1, python_root(copy.repo, mutant.path))
+                    said = self._session(copy, order, runs, python_root(copy.repo, mutant.path))
+                if runs > 1 and said is not None and said.repeats.get(test, (0, 0))[0]:
+                    return MutantResult(Outcome.NO_RESULT)  # it passed a run: says nothing
                 return _of(said, test)
             return run
 
-        found = still_fails(of_lines(unpatched.repo, lines), judged(unpatched, before),
+        found = still_fails(of_lines(unpatched.repo, lines), judged(unpatched, before, times),
                             judged(space, [test]))  # fmt: skip
         return found.depends, found.label
 

@@ -238,3 +238,43 @@ def test_attack_a_vacuous_fix_that_errs_where_the_old_test_erred_is_refuted(
     (fixed,) = fixes
     assert fixed.status == "refuted", fixed.evidence
     assert not fixed.files
+
+
+GUARDED = "def add(a, b):\n    if a > 100:\n        return 0\n    return a + b\n"
+ALTERNATING = FLAKY.replace("import os\n", "RUNS = []\n").replace(
+    "    seed = os.urandom(1)[0]\n    expected = 5 if seed % 2 else 6  # a wrong expectation, one "
+    "run in two\n",
+    "    RUNS.append(1)\n    expected = 6 if len(RUNS) % 2 else 5  # a process's first run fails\n")
+
+
+@pytest.fixture(scope="module")
+def alternating_runs(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    repo = GitRepoBuilder(tmp_path_factory.mktemp("model-fix-alternating") / "project")
+    repo.commit("tests", {**PROJECT, "app/calc.py": GUARDED, "tests/test_r.py": ALTERNATING})
+    orders = next(row.in_order for row in TABLE if row.in_order is not None)
+    command = orders.command([*PYTEST, "-k", "sometimes or fine"])
+    assert command is not None
+    with orders.sandbox(repo.path, {"PATH": PROJECT_PATH, "HOME": "/nonexistent"}) as sandbox:
+        yield OrderedRuns(orders, sandbox, command, budget=BUDGET)
+
+
+def test_a_chance_failure_before_the_fix_makes_no_mutant_look_caught(
+    alternating_runs: OrderedRuns,
+) -> None:
+    """The flaky test fails on its first run in a process and passes on the next, on the code
+    and on a mutant of the branch it never takes (``return 0`` made ``return 1``) alike. Run once before
+    the patch, that mutant looked caught, and the right fix, which passes there, read as a
+    weakened check (refuted); run as often as its rate needs, a mutant counts only when every
+    run failed, and the fix stands on the mutants it really catches."""
+    fixed = {"tests/test_r.py": _rewrite("    expected = 5\n")}
+    depends, said = alternating_runs.still_catches(TEST, fixed, [TEST], times=2)
+    assert depends is True, said
+    assert said.startswith("fails when app/calc.py:"), said
+    depends, said = alternating_runs.still_catches(TEST, fixed, [TEST])  # once, as before
+    assert depends is False and "app/calc.py:3 `0` mutated to `1`" in said, said
+
+
+def test_the_runs_before_a_fix_make_a_chance_failure_on_every_one_unlikely() -> None:
+    """At the flaky test's old rate, all of them failing by chance is at most 1 in 100."""
+    assert reruns_needed(1, 2) == 7  # fails one run in two: 0.5 ** 7 < 0.01
+    assert reruns_needed(9, 10) == 2  # fails one run in ten

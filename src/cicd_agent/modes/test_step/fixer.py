@@ -183,7 +183,8 @@ def _model_fixed(
         return replace(refuted, evidence=refuted.evidence + "the suite failed in its written "
                        "order with it")  # fmt: skip
     runner.say("flaky tests: running the model's fix against mutants of the code it calls")
-    depends, mutation = runner.still_catches(test, patched, [test])
+    failing_runs = reruns_needed(found.before.runs - found.before.failed, found.before.runs)
+    depends, mutation = runner.still_catches(test, patched, [test], times=failing_runs or 1)
     if depends is not True:  # unjudged too: a model can write a test the check cannot read
         return replace(refuted, evidence=f"{refuted.evidence}mutation check: {mutation}")
     rate = f"{found.before.failed} of {found.before.runs}"
