@@ -10,6 +10,7 @@ import io
 import json
 import subprocess
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,9 @@ from cicd_agent.cli import main
 from cicd_agent.job.suggested_patch import suggestions
 from cicd_agent.local import test_history
 from cicd_agent.modes.test_step.dependence import Runs
-from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
+from cicd_agent.modes.test_step.fixer import BUDGET, _as_named, fix_flaky
 from cicd_agent.modes.test_step.mode import NAME
+from cicd_agent.modes.test_step.types import FlakyFix
 from cicd_agent.runners.table import TABLE
 from cicd_agent.verify.orders import OrderedRuns
 from tests.git_builder import GitRepoBuilder
@@ -468,3 +470,17 @@ def test_a_sandbox_run_that_ran_no_test_says_what_it_ran(tmp_path: Path) -> None
     assert (row.kind, row.status) == ("unclassified", "none")
     assert "ran no test" in row.evidence and "-m pytest" in row.evidence, row.evidence
     assert why and "ran no test" in why
+
+
+
+def test_a_test_the_step_and_the_history_both_name_gets_one_row() -> None:
+    """The step names a flaky test by its id, the history by its dotted name: one test, one
+    row; a subtest classified as the test it runs within gets a row of its own, saying so."""
+    row = FlakyFix("tests/test_r.py::test_a", "not-order-dependent", "", "none", "", Runs(1, 4),
+                   Runs(0, 0), "it fails 1 of 4 runs alone")  # fmt: skip
+    ids = {"tests/test_r.py::test_a": row.test, "tests.test_r.test_a": row.test}
+    assert _as_named([row], ids) == [row]
+    go = replace(row, test="m/calc.TestVictim")
+    (sub,) = _as_named([go], {"m/calc.TestVictim/case_1": go.test})
+    assert sub.test == "m/calc.TestVictim/case_1"
+    assert sub.evidence.startswith("classified as m/calc.TestVictim, the test it runs within")

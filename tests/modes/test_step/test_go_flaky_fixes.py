@@ -95,6 +95,19 @@ import "testing"
 
 func TestRoot(t *testing.T) {}
 """
+SUBTEST_VICTIM = """package calc
+
+import "testing"
+
+func TestVictim(t *testing.T) {
+\tt.Run("normal mode", func(t *testing.T) {
+\t\tif got := Describe(); got != "running normally" {
+\t\t\tt.Fatalf("got %q", got)
+\t\t}
+\t})
+\tt.Run("any", func(t *testing.T) {})
+}
+"""
 SAME_PACKAGE_VICTIM = """package calc
 
 import "testing"
@@ -276,12 +289,13 @@ def _never_asked(test: str, path: str, text: str, said: str) -> tuple[str, str] 
 def test_the_test_step_on_go_test_classifies_its_flaky_victim(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``test-step --fix-flaky suggest -- go test ./...`` on a push: the victim fails in the
-    written order, passes on retry (flaky), its row names the polluter and its fix is
-    verified; it said "go test does not run tests in orders of the fixer's choosing" before."""
+    """``test-step --fix-flaky suggest -- go test ./...`` on a push: the victim, a subtest,
+    fails in the written order, passes on retry (flaky), and is classified and fixed as the
+    top-level test it runs within (go orders those, never subtests: it was "not among the tests
+    of the suite's own run" before); its row names the polluter and its fix is verified."""
     repo = GitRepoBuilder(tmp_path / "mod")
     base = repo.commit("base", {"README.md": "m\n"})
-    head = repo.commit("go", {**PROJECT, "calc/b_test.go": SAME_PACKAGE_VICTIM})
+    head = repo.commit("go", {**PROJECT, "calc/b_test.go": SUBTEST_VICTIM})
     payload = {**example("push"), "before": base, "after": head}
     monkeypatch.setattr(test_history, "DEFAULT_FILE", tmp_path / "history.jsonl")
     summary = tmp_path / "summary.md"
@@ -299,7 +313,8 @@ def test_the_test_step_on_go_test_classifies_its_flaky_victim(
     text = summary.read_text(encoding="utf-8")
     assert code == 0, text
     (row,) = json.loads(out.getvalue())["flaky_fixes"]
-    assert (row["test"], row["kind"], row["related_test"]) == (VICTIM_ID, "order-dependent",
-                                                               POLLUTER_ID), text  # fmt: skip
+    assert (row["test"], row["kind"], row["related_test"]) == (
+        f"{VICTIM_ID}/normal_mode", "order-dependent", POLLUTER_ID), text  # fmt: skip
+    assert row["evidence"].startswith(f"classified as {VICTIM_ID}, the test it runs within"), row
     assert row["status"] == "verified" and '+\tSetMode("normal")' in row["patch"], row
     assert "does not run tests in orders" not in text

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import difflib
 import shlex
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from cicd_agent.analysis.history import canonical_test
@@ -51,12 +51,15 @@ CLEANERS = 3
 
 
 def fix_flaky(
-    runner: OrderedRuns, flaky: Sequence[str], *, trusted: bool, propose: Propose | None = None
+    runner: OrderedRuns, flaky: Sequence[str], *, trusted: bool, propose: Propose | None = None,
+    within: Callable[[str], tuple[str, ...]] = lambda _: (),
 ) -> tuple[list[FlakyFix], str]:
     """Each of ``flaky`` (the runner's ids, or their canonical names) classified and, where it
     depends on one test, fixed, or where it does not, given ``propose`` (the model's), fixed by
     the model and held to reruns; each gets its row, with why it was not classified where it was
-    not; and why none was ("" when the suite ran)."""
+    not; and why none was ("" when the suite ran). A subtest (``within``: the tests it runs
+    within, outermost first) is classified and fixed as its outermost test, the one a runner
+    orders (go orders a package's top-level tests, never their subtests)."""
     runner.say("flaky tests: running the suite in its own order in the sandbox")
     written = runner.outcomes([])
     if written is None:
@@ -69,7 +72,7 @@ def fix_flaky(
                f"{shlex.join(runner.command)[:200]})")  # fmt: skip
         return not_classified(flaky, why), why
     fixes: list[FlakyFix] = []
-    found_ids = {name: _id_of(name, order) for name in dict.fromkeys(flaky)}
+    found_ids = {name: _id_of((within(name) or (name,))[0], order) for name in dict.fromkeys(flaky)}
     tests = list(dict.fromkeys(test for test in found_ids.values() if test is not None))
     for test in tests[:MOST_TESTS]:
         runner.say(f"flaky tests: classifying {test[:100]}")
@@ -80,9 +83,24 @@ def fix_flaky(
     fixes += not_classified(tests[MOST_TESTS:], f"only the first {MOST_TESTS} flaky tests are "
                             "classified in one step")  # fmt: skip
     missing = [name for name, test in found_ids.items() if test is None]
+    fixes = _as_named(fixes, found_ids)
     fixes += not_classified(missing, f"not among the tests of the suite's own run in the "
                             f"sandbox ({len(order)} test(s) ran there)")  # fmt: skip
     return fixes, ""
+
+
+def _as_named(fixes: Sequence[FlakyFix], ids: Mapping[str, str | None]) -> list[FlakyFix]:
+    """``fixes`` by the names the step gave (``ids``: each name's id in the session): a
+    subtest's row is its outermost test's, saying so."""
+    rows: list[FlakyFix] = []
+    for fixed in fixes:
+        named = [name for name, test in ids.items() if test == fixed.test]
+        within = [name for name in named if canonical_test(name) != canonical_test(fixed.test)]
+        rows += [fixed] if len(within) < len(named) or not named else []
+        rows += [replace(fixed, test=name, evidence=(
+            f"classified as {fixed.test}, the test it runs within (its runner orders that, not "
+            f"its subtests): {fixed.evidence}")) for name in within]  # fmt: skip
+    return rows
 
 
 def not_classified(tests: Sequence[str], why: str) -> list[FlakyFix]:

@@ -142,8 +142,10 @@ def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict
         return not_classified(flaky, why)
     with opened(ctx, ctx.options.repo_dir, orders.sandbox) as sandbox:
         driven = OrderedRuns(orders, sandbox, words, budget=BUDGET, say=ctx.progress.say)
+        step = row.step if row is not None else None
         fixes, why = fix_flaky(driven, flaky, trusted=facts.trust.code_is_proof,
-                               propose=proposer(ctx))  # fmt: skip
+                               propose=proposer(ctx),
+                               within=step.step_parents if step is not None else lambda _: ())  # fmt: skip
     if why:
         ctx.note(f"Flaky tests were not classified: {why}.")
     if ctx.mode_options.fix_flaky == "pr":
