@@ -19,6 +19,7 @@ from cicd_agent.local import test_history
 from cicd_agent.modes.test_step.dependence import Runs
 from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
 from cicd_agent.modes.test_step.mode import NAME
+from cicd_agent.runners.go import set_up
 from cicd_agent.runners.go.orders import GoOrders
 from cicd_agent.runners.go.sessions import GoSandbox, package_folder
 from cicd_agent.runners.table import TABLE
@@ -198,7 +199,9 @@ def test_go_orders_command_keeps_the_steps_words_and_declines_what_it_cannot_run
     assert orders.command(["gotestsum", "--watch"]) is None
     assert orders.command(["python", "-m", "pytest"]) is None
     texts = {"calc/a_test.go": POLLUTER, "calc/b_test.go": VICTIM}
-    assert "another package" in orders.set_up_of(texts, POLLUTER_ID, VICTIM_ID).why_not
+    other = {"other/a_test.go": POLLUTER, "calc/b_test.go": VICTIM}  # another folder's
+    assert "another package" in orders.set_up_of(other, "example.com/m/other.TestPolluter",
+                                                 VICTIM_ID).why_not  # fmt: skip
     texts["calc/b_test.go"] = SAME_PACKAGE_VICTIM
     moved = orders.set_up_of(texts, "example.com/m/calc.TestCleaner", VICTIM_ID)
     assert moved.statements == ('\tSetMode("normal")',)  # its check stays its own
@@ -246,9 +249,12 @@ def test_a_go_victim_is_order_dependent_with_its_polluter_found_by_bisection(
 
 
 @needs_go
-def test_a_go_victim_in_another_package_than_its_cleaner_gets_no_patch(tmp_path: Path) -> None:
-    """The victim is in the external test package (``calc_test``), its cleaner in ``calc``:
-    the cleaner's statements read its package's names unqualified, so none is moved."""
+def test_a_go_victim_in_the_external_test_package_gets_its_cleaners_names_qualified(
+    tmp_path: Path,
+) -> None:
+    """The victim is in the external test package (``calc_test``), its cleaner in ``calc``,
+    whose statements read the package's names unqualified: moved, ``SetMode`` becomes
+    ``calc.SetMode`` (no patch was offered before), and the proof holds as for one package."""
     repo, orders = _runs(tmp_path, PROJECT)
     command = orders.command(["go", "test", "./..."])
     assert command is not None
@@ -257,7 +263,28 @@ def test_a_go_victim_in_another_package_than_its_cleaner_gets_no_patch(tmp_path:
         fixes, _ = fix_flaky(runs, [VICTIM_ID], trusted=True)
     (fixed,) = fixes
     assert (fixed.kind, fixed.related_test) == ("order-dependent", POLLUTER_ID)
-    assert (fixed.status, fixed.patch) == ("none", ""), fixed.evidence
+    assert fixed.status == "verified", fixed.evidence
+    assert '+\tcalc.SetMode("normal")' in fixed.patch, fixed.patch
+
+
+def test_a_statement_moved_between_a_package_and_its_external_tests_reads_its_names_there(
+) -> None:
+    """Into ``calc_test``, an exported name used bare is the package's (not one in a string,
+    a comment, a field key or after a dot); out of it, the package's qualifier goes."""
+    into = set_up.set_up_of({"a_test.go": POLLUTER, "b_test.go": VICTIM},
+                            "example.com/m/calc.TestCleaner", VICTIM_ID)  # fmt: skip
+    assert [s.strip() for s in into.statements] == ['calc.SetMode("normal")'], into
+    assert set_up._qualified('x := Config{Name: "Mode"} // Mode\nfmt.Println(x.Mode, Mode)',
+                             "calc") == ('x := calc.Config{Name: "Mode"} // Mode\n'
+                                         "fmt.Println(x.Mode, calc.Mode)")  # fmt: skip
+    donor = VICTIM.replace("TestVictim", "TestSetter").replace(
+        "\tif got := calc.Describe()", '\tcalc.SetMode("normal")\n\tif got := calc.Describe()')
+    out = set_up.set_up_of({"b_test.go": donor, "a_test.go": SAME_PACKAGE_VICTIM},
+                           "example.com/m/calc.TestSetter", VICTIM_ID)  # fmt: skip
+    assert [s.strip() for s in out.statements] == ['SetMode("normal")'] and out.imports == (), out
+    elsewhere = set_up.set_up_of({"a_test.go": POLLUTER, "b_test.go": VICTIM},
+                                 "example.com/m/other.TestCleaner", VICTIM_ID)  # fmt: skip
+    assert elsewhere.why_not.startswith("it is in another package")
 
 
 @needs_go

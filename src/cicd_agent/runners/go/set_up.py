@@ -7,8 +7,10 @@ comma.
 What is moved: a donor's statements that are no check and end no test early, none naming its
 ``*testing.T`` (``t.Fatal``, ``t.Error``, ``if ... { t.Errorf(...) }``, ``t.Cleanup``), no
 ``return``, ``defer``, ``go``, ``panic`` or exit anywhere in it (a block's, a closure's); only
-between tests of one package (a statement of package ``calc`` reads its names unqualified,
-which ``calc_test`` cannot).
+between tests of one folder. Between a package (``calc``) and its external tests (``calc_test``)
+the package's names are qualified or unqualified on the way (``SetMode`` and ``calc.SetMode``):
+a guess from the text (an exported name is the package's), which the proof holds to, since a
+wrong guess does not build.
 """
 
 from __future__ import annotations
@@ -75,15 +77,48 @@ def set_up_of(texts: Mapping[str, str], donor: str, victim: str) -> SetUp:
         return SetUp(donor, why_not="the test's function was not found in its package's files")
     (donor_text, function), (victim_text, _) = donor_file, victim_file
     ours, theirs = PACKAGE.search(donor_text), PACKAGE.search(victim_text)
-    if ours is None or theirs is None or ours.group(1) != theirs.group(1):
+    path = _package_path(donor)
+    if ours is None or theirs is None or path != _package_path(victim) or ours.group(1) not in (
+            theirs.group(1), f"{theirs.group(1)}_test", theirs.group(1).removesuffix("_test")):
         return SetUp(donor, why_not="it is in another package than the failing test (its names "
                      "would read otherwise there)")  # fmt: skip
     kept = tuple(s for s in statements(donor_text[function.start : function.end])
                  if _movable(s, function.param))  # fmt: skip
     if not kept:
         return SetUp(donor, why_not="it has no statement that is not a check")
-    return SetUp(donor, kept, tuple(spec for spec in _imports(donor_text)
-                                    if any(_uses(s, spec) for s in kept)))  # fmt: skip
+    specs = _imports(donor_text)
+    if ours.group(1) != theirs.group(1):
+        kept, specs = _across(kept, specs, path, (ours.group(1), theirs.group(1)), victim_text)
+    return SetUp(donor, kept, tuple(spec for spec in specs if any(_uses(s, spec) for s in kept)))
+
+
+def _across(
+    kept: tuple[str, ...], specs: list[str], path: str, packages: tuple[str, str],
+    victim_text: str,
+) -> tuple[tuple[str, ...], list[str]]:
+    """``kept`` as a test of package ``theirs`` reads it, written in ``ours`` (``packages``;
+    one the other's external tests, ``calc_test``), and the import specs they may then use."""
+    ours, theirs = packages
+    if theirs.endswith("_test"):  # into the external tests: the package's names qualified
+        own = next((spec for spec in _imports(victim_text) if spec.endswith(f'"{path}"')), "")
+        alias = _local(own) if own else ours
+        return tuple(_qualified(s, alias) for s in kept), [*specs, own or f'{ours} "{path}"']
+    alias = next((_local(spec) for spec in specs if spec.endswith(f'"{path}"')), theirs)
+    unqualified = re.compile(rf"(?<![\w.]){re.escape(alias)}\.(?=[A-Z])")
+    return tuple(_in_code(s, unqualified, "") for s in kept), specs
+
+
+def _qualified(statement: str, alias: str) -> str:
+    """``statement`` with each exported name it uses unqualified (no ``x.`` before it, no
+    ``:`` of a field or label after it) read as package ``alias``'s."""
+    return _in_code(statement, re.compile(r"(?<![\w.])(?=[A-Z]\w*\b(?!\s*:(?!=)))"),
+                    f"{alias}.")  # fmt: skip
+
+
+def _in_code(statement: str, pattern: re.Pattern[str], into: str) -> str:
+    """``statement`` with ``pattern``'s matches outside its strings and comments replaced."""
+    code = {at for at, _, char in _scan(statement) if char not in "\"'`"}
+    return pattern.sub(lambda found: into if found.start() in code else found.group(0), statement)
 
 
 def with_set_up(text: str, victim: str, set_up: SetUp, keep: Collection[int]) -> str:
@@ -202,6 +237,12 @@ def _where(texts: Mapping[str, str], test: str) -> tuple[str, Function] | None:
         if function is not None:
             return text, function
     return None
+
+
+def _package_path(test: str) -> str:
+    """The package a step's name (``example.com/m/calc.TestX``) names ("" for none)."""
+    names = levels(test)
+    return test.removesuffix(f".{names[0]}") if len(names) == 1 else ""
 
 
 def _name(test: str) -> str:
