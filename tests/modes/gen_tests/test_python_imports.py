@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cicd_agent.analysis.python_imports import imported_modules, imports_module, module_name
+from cicd_agent.modes.gen_tests.python_imports import imported_modules, imports_module, module_name
 
 
 def test_a_package_import_loads_its_modules_and_a_module_import_its_package() -> None:
