@@ -167,7 +167,7 @@ class ReliableTests:
 @dataclass(frozen=True)
 class FailsThenPasses:
     """The claim "this new test fails on the head and passes with the fix", judged by
-    :mod:`cicd_agent.verify.fail_to_pass`: ``test`` only adds one new test file,
+    :mod:`cicd_agent.modes.analyse_failure.fix.fail_to_pass`: ``test`` only adds one new test file,
     ``fix`` is the verified patch."""
 
     test: Patch
