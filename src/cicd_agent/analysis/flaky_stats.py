@@ -7,8 +7,9 @@ both ran it; its *flip rate* is flips over the chances to flip (runs that ran it
 BuildPulse and Datadog rank flaky tests. The *CI time lost* to a test is the job's length in
 every run it failed, shared among the tests that failed there: someone reran that job. Pure:
 the runs come in as data; whether the test's code changed between two runs is not asked here
-(the flaky verdict on a failed run, :func:`~cicd_agent.analysis.history.flaky_from_history`,
-asks it, with the runs the API lists).
+(analyse-failure's flaky verdict on a failed run,
+:func:`~cicd_agent.modes.analyse_failure.history.flaky_from_history`, asks it, with the runs the
+API lists).
 """
 
 from __future__ import annotations
