@@ -55,9 +55,9 @@ def replay(pair: Pair, kind: str, turns: list[list[ToolCallStep]], counter: Toke
     from cicd_agent.analysis.redact import Redactor
     from cicd_agent.model.client import ModelClient
     from cicd_agent.modes.analyse_failure.fix.agent import FixAgent
+    from cicd_agent.modes.analyse_failure.fix.judge import SandboxVerifier
     from cicd_agent.sandbox.run import Sandbox
     from cicd_agent.verify.contract import FailingCommand
-    from cicd_agent.verify.judge import SandboxVerifier
 
     assert pair.checkout is not None
     server = ModelServer().start()

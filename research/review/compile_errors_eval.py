@@ -33,9 +33,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "src"))
 
-from cicd_agent.analysis.compile_errors import go_type_errors, mypy_errors, tsc_errors  # noqa: E402
-from cicd_agent.analysis.lint_reports import UnreadableReport, read_report  # noqa: E402
-from cicd_agent.modes.review.build_errors import words_of, responsible  # noqa: E402
+from cicd_agent.modes.review.build_errors import responsible, words_of  # noqa: E402
+from cicd_agent.modes.review.compile_errors import go_type_errors, mypy_errors, tsc_errors  # noqa: E402
+from cicd_agent.modes.review.lint_reports import UnreadableReport, read_report  # noqa: E402
 
 Error = tuple[str, int, str, str]
 TYPES = {

@@ -1,8 +1,8 @@
 """Reports a job's own tools wrote, under any content: JUnit XML (analyse-failure's history,
-the fix judge's evidence) and linter reports (review and the suggestion check); deploy-gate's
-pass rate and coverage: tests/modes/deploy_gate/fuzz/test_safety_reports.py. Each reader gives
-its result or its own documented refusal (a usage error, an unreadable report, nothing), never
-another exception.
+the fix judge's evidence); review's linter reports: tests/modes/review/fuzz/test_lint_reports.py;
+deploy-gate's pass rate and coverage: tests/modes/deploy_gate/fuzz/test_safety_reports.py. Each
+reader gives its result or its own documented refusal (a usage error, nothing), never another
+exception.
 
 The code under test writes these reports, so they are the pull request's text: hostile
 attribute values and names, entities, nesting past any parser's limit, cut and non-UTF-8
@@ -11,17 +11,15 @@ bytes, and real-shaped reports with one value made hostile."""
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from xml.sax.saxutils import quoteattr
 
 import pytest
-from hypothesis import example, given
+from hypothesis import given
 from hypothesis import strategies as st
 
-from cicd_agent.analysis.lint_reports import UnreadableReport, fixed_lines, read_report
 from cicd_agent.runners.junit import outcomes, outcomes_in_zip
-from tests.fuzz.hostile import budget, documents, json_values, mutated, texts
+from tests.fuzz.hostile import budget, texts
 
 
 def attribute() -> st.SearchStrategy[str]:
@@ -107,112 +105,3 @@ def test_any_artifact_zip_gives_outcomes_or_nothing(members: list[tuple[str, byt
     whole = archive.getvalue()
     for data in (whole, whole[:cut], whole[cut:]):
         assert isinstance(outcomes_in_zip(data), dict)
-
-
-RUFF = [
-    {
-        "code": "F401",
-        "filename": "/work/src/a.py",
-        "message": "`os` imported but unused",
-        "location": {"row": 1, "column": 8},
-        "end_location": {"row": 1, "column": 10},
-        "fix": {
-            "applicability": "safe",
-            "edits": [
-                {
-                    "content": "",
-                    "location": {"row": 1, "column": 1},
-                    "end_location": {"row": 2, "column": 1},
-                }
-            ],
-        },
-    }
-]
-ESLINT = [
-    {
-        "filePath": "/work/src/a.js",
-        "messages": [
-            {
-                "ruleId": "no-var",
-                "severity": 2,
-                "message": "Unexpected var.",
-                "line": 1,
-                "column": 1,
-                "fix": {"range": [0, 3], "text": "let"},
-            }
-        ],
-    }
-]
-GOLANGCI = {
-    "Issues": [
-        {
-            "FromLinter": "errcheck",
-            "Text": "unchecked",
-            "Severity": "",
-            "Pos": {"Filename": "a.go", "Line": 3, "Column": 2},
-        }
-    ]
-}
-BIOME = {
-    "diagnostics": [
-        {
-            "category": "lint/style",
-            "severity": "error",
-            "message": "m",
-            "location": {"path": {"file": "a.ts"}, "start": {"line": 1, "column": 1}},
-        }
-    ]
-}
-CLIPPY = [
-    {
-        "reason": "compiler-message",
-        "message": {
-            "code": {"code": "clippy::x"},
-            "level": "warning",
-            "message": "m",
-            "spans": [{"is_primary": True, "file_name": "src/lib.rs", "line_start": 2}],
-        },
-    },
-    {"reason": "build-finished", "success": True},
-]
-SEEDS = {
-    "ruff": RUFF,
-    "eslint": ESLINT,
-    "golangci-lint": GOLANGCI,
-    "biome": BIOME,
-    "clippy": CLIPPY,
-}
-
-
-def lint_output(kind: str) -> st.SearchStrategy[str]:
-    def text(document: object) -> str:
-        if kind == "clippy" and isinstance(document, list):
-            return "\n".join(json.dumps(line) for line in document)
-        return json.dumps(document)
-
-    return st.one_of(
-        mutated(SEEDS[kind], edits=2).map(text),
-        mutated(SEEDS[kind], edits=2).map(text),
-        documents().map(lambda data: data.decode("utf-8", "replace")),
-        json_values.map(json.dumps),
-    )
-
-
-@budget(60)
-@given(
-    kind_and_text=st.sampled_from(sorted(SEEDS)).flatmap(
-        lambda k: st.tuples(st.just(k), lint_output(k))
-    ),
-    source=texts(60),
-)
-@example(kind_and_text=("ruff", json.dumps([{**RUFF[0], "location": {"row": 1e999}}])), source="")
-def test_any_linter_report_gives_hits_or_is_unreadable(kind_and_text: tuple[str, str], source: str):
-    kind, text = kind_and_text
-    try:
-        hits = read_report(kind, text, "/work")
-    except UnreadableReport:
-        return
-    for hit in hits:
-        assert isinstance(hit.line, int)
-        if hit.edits:
-            fixed_lines(source, hit.edits)

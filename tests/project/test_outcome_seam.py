@@ -29,9 +29,9 @@ from tests.harness.payloads import REPO_ROOT
 PACKAGE = REPO_ROOT / "src" / "cicd_agent"
 SEAM = Path("runners")
 OPENS_PIPE = {
-    Path("verify/judge.py"): "the fix judge: the failed step's command, watched "
+    Path("modes/analyse_failure/fix/judge.py"): "the fix judge: the failed step's command, watched "
     "by the in-run check",
-    Path("verify/suggested.py"): "its linters' JSON reports (no test outcome)",
+    Path("modes/review/patch_checks.py"): "its linters' JSON reports (no test outcome)",
     Path("modes/review/linters.py"): "the linters' JSON reports (no test outcome)",
     Path("sandbox/step.py"): "the test step's command in the sandbox: its standard output, "
     "as a run on the host prints it (read by the runners' step methods)",
@@ -41,9 +41,10 @@ READERS = {
     "missing_evidence", "guard_problem", "in_run_check_loaded", "outcomes", "named_runs",
 }  # fmt: skip
 """Functions that turn a run's raw report into test outcomes (by name, wherever they live)."""
+LINT_REPORTS = "cicd_agent.modes.review.lint_reports.read_report"
 MAY_READ = {
-    Path("verify/suggested.py"): {"cicd_agent.analysis.lint_reports.read_report"},  # linters
-    Path("modes/review/linters.py"): {"cicd_agent.analysis.lint_reports.read_report"},
+    Path("modes/review/patch_checks.py"): {LINT_REPORTS},  # linters
+    Path("modes/review/linters.py"): {LINT_REPORTS},
 }  # fmt: skip
 """Who may read a raw report other than the seam, and with what: the linters' readers (the fix
 judge reads the failed step's own command through the driven runner's watch)."""
@@ -89,8 +90,9 @@ def test_the_rule_finds_the_reader_review_once_had() -> None:
     """The rule on review's own reading of jest's report before the seam (and on a mode that
     opens a pipe of its own): each is found; the same text inside the seam is not."""
     tree = ast.parse(OLD_SUGGESTED)
-    assert outside_the_seam(tree, Path("verify/suggested.py")) == [
-        "verify/suggested.py:2: reads test outcomes with cicd_agent.verify.js_tests.passed_tests"
+    assert outside_the_seam(tree, Path("modes/review/patch_checks.py")) == [
+        "modes/review/patch_checks.py:2: reads test outcomes with "
+        "cicd_agent.verify.js_tests.passed_tests"
     ]
     assert outside_the_seam(tree, Path("modes/gen_tests/gate.py")) == [
         "modes/gen_tests/gate.py:2: reads test outcomes with cicd_agent.verify.js_tests.passed_tests",

@@ -7,8 +7,9 @@ both ran it; its *flip rate* is flips over the chances to flip (runs that ran it
 BuildPulse and Datadog rank flaky tests. The *CI time lost* to a test is the job's length in
 every run it failed, shared among the tests that failed there: someone reran that job. Pure:
 the runs come in as data; whether the test's code changed between two runs is not asked here
-(the flaky verdict on a failed run, :func:`~cicd_agent.analysis.history.flaky_from_history`,
-asks it, with the runs :func:`as_runs` gives it).
+(analyse-failure's flaky verdict on a failed run,
+:func:`~cicd_agent.modes.analyse_failure.history.flaky_from_history`, asks it, with the runs the
+API lists).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from itertools import pairwise
 from xml.sax.saxutils import escape
 
 from cicd_agent.actions.markdown import code_block
-from cicd_agent.analysis.history import RunTests, canonical_test
+from cicd_agent.analysis.history import canonical_test
 
 WINDOW = 50
 """Runs per job a flip rate looks back over (the API fallback reads 20)."""
@@ -141,21 +142,6 @@ def _histories(runs: Sequence[StoredRun]) -> dict[str, list[tuple[StoredRun, boo
         for test, passed in run.outcomes.items():
             seen.setdefault(test, []).append((run, passed))
     return seen
-
-
-def as_runs(runs: Sequence[StoredRun], size: int = WINDOW) -> list[RunTests]:
-    """The window as the flaky verdict reads a job's default-branch runs: newest first."""
-    return [
-        RunTests(
-            run.run_id,
-            run.attempt,
-            run.head_sha,
-            "the default branch (test history)",
-            run.url,
-            dict(run.outcomes),
-        )
-        for run in reversed(window(runs, size))
-    ]
 
 
 # The report's chart: the job's flaky tests as bars of the CI time each

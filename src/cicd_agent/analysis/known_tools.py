@@ -28,7 +28,7 @@ class Checking:
     argv: tuple[str, ...]
     """Its arguments for a JSON report on standard output; what ``targets`` says follows."""
     report: str
-    """Which reader parses the report (``analysis/lint_reports.py``)."""
+    """Which reader parses the report (``modes/review/lint_reports.py``)."""
     inside: tuple[str, str] = ("", "")
     """A file and the start of a line in it that configure it too (``pyproject.toml``'s
     ``[tool.ruff``, ``package.json``'s ``"xo"``)."""

@@ -6,7 +6,8 @@ listed, at most ``MAX_READS`` failed attempts or runs are read (a JUnit report f
 artifacts when one is uploaded, else the job's log), and at most ``MAX_COMPARES`` compare calls
 answer whether a test's file changed between two runs. A run whose job passed needs no read: all
 its tests passed. How a report or a log becomes outcomes is passed in (``Readers``), so this
-module only knows the REST API; the judgement is ``analysis.history``'s.
+module only knows the REST API; the judgement is analyse-failure's
+(``modes/analyse_failure/history.py``).
 """
 
 from __future__ import annotations

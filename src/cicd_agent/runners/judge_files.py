@@ -1,6 +1,6 @@
 """Files a failed step names as part of its judge (a plugin module it loads by name, a settings
 file or script it reads), as the fix judge refuses a patch to them
-(:mod:`cicd_agent.verify.named_files`), and the readers every runner's own answer
+(:mod:`cicd_agent.modes.analyse_failure.fix.named_files`), and the readers every runner's own answer
 uses: what a runner loads by name is its word (:class:`LoadsByName`)."""
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def shell_words(text: str) -> list[str]:
 def settings(checkout: Path, name: str, key: str, tables: tuple[str, ...]) -> list[object]:
     """The values of ``key`` in ``tables`` of the root's settings file ``name`` (dotted tables
     of a TOML file, sections of an ini file): none when it is missing or unreadable (a link is
-    not followed: :func:`cicd_agent.verify.policy.linked_targets` pins what it
+    not followed: :func:`cicd_agent.modes.analyse_failure.fix.policy.linked_targets` pins what it
     points to)."""
     try:
         text = read_bytes(checkout, name, _SETTINGS_BYTES).decode("utf-8", "replace")
@@ -88,7 +88,7 @@ def settings(checkout: Path, name: str, key: str, tables: tuple[str, ...]) -> li
 
 
 class LoadsByName(Protocol):
-    """What the fix judge asks a runner (:mod:`cicd_agent.verify.named_files`):
+    """What the fix judge asks a runner (:mod:`cicd_agent.modes.analyse_failure.fix.named_files`):
     the modules a failed step loads into it by name, each a plugin whose hooks could report any
     failure as a pass; pytest's alone (its row's ``loads`` in :mod:`.table`)."""
 

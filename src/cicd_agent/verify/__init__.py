@@ -4,8 +4,6 @@ A claim (this failing command now passes, these tests pass every time, this sugg
 the tests and linters passing) comes back as evidence (what ran, how often, what passed, the
 in-run check's record) or as the reason it was refused. The pieces live here so that a pass
 means the same in every mode that asks; each test runner's part of a judged run (its in-run
-check, its report) lives in its folder under ``runners/``. The fix judge is here too
-(:mod:`.judge`, with :mod:`.policy`, :mod:`.named_files`, :mod:`.runner_settings` and
-:mod:`.fail_to_pass`): whichever mode asks, a patch offered for a failed step is judged alike,
-through one call (:func:`.check.check_patch`).
+check, its report) lives in its folder under ``runners/``. The fix judge, which only
+analyse-failure asks, lives in that mode (``modes/analyse_failure/fix/judge.py``).
 """

@@ -167,7 +167,7 @@ class ReliableTests:
 @dataclass(frozen=True)
 class FailsThenPasses:
     """The claim "this new test fails on the head and passes with the fix", judged by
-    :mod:`cicd_agent.verify.fail_to_pass`: ``test`` only adds one new test file,
+    :mod:`cicd_agent.modes.analyse_failure.fix.fail_to_pass`: ``test`` only adds one new test file,
     ``fix`` is the verified patch."""
 
     test: Patch
@@ -201,7 +201,8 @@ class LintCommand:
 class KeepsPassing:
     """The claim "with ``diff`` applied to the head, ``tests`` that passed still pass, ``lint``
     reports nothing new on ``paths``, and the finding the patch answers (``gone``: the rule
-    of the linter that reported it, "" for none) is gone", judged by :mod:`.suggested`.
+    of the linter that reported it, "" for none) is gone", judged by review
+    (:mod:`cicd_agent.modes.review.patch_checks`).
     ``runner``: the name of the test runner that runs ``tests`` (:mod:`cicd_agent.runners`);
     ``untested``: why no tests ran, the clause the posted line carries ("" for the default)."""
 

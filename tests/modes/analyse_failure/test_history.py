@@ -11,10 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.history import (
-    PastRun,
-    RunTests,
-    canonical_test,
+from cicd_agent.analysis.history import PastRun, RunTests, canonical_test
+from cicd_agent.modes.analyse_failure.history import (
     changed_when_flipped,
     flaky_from_history,
     recurrence,

@@ -26,9 +26,7 @@ from cicd_agent.runners.js.report import Watch, changed, split_checks, the_repor
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.runners.vitest.runner import Vitest, on_the_fly
 from cicd_agent.sandbox import pipes
-from cicd_agent.verify.contract import KeepsPassing, checked
 from cicd_agent.verify.reruns import Counts, Reruns
-from cicd_agent.verify.suggested import against
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool
@@ -658,15 +656,12 @@ def test_the_realm_is_shared_so_what_its_tests_pass_is_only_checked(
     arrays jest-circus pushes a failure onto), so the broken ``sign``'s test reads as passing
     with the canary satisfied (the canary stays as the minimum check: it catches the blunter attacks
     above). What a change judged by such a run is told is what the run shows, "checked: N
-    tests pass with it", never verified, even on code from someone who can push."""
+    tests pass with it", never verified, even on code from someone who can push (review's line
+    for such a pass: tests/modes/review/test_review_js_tests.py)."""
     report = runs[case]
     assert isinstance(report, TestReport)
     passed = report.passed()
     assert f"{file} › positive" in passed, report.outcomes  # the realm's limit, as it stands
-    claim = KeepsPassing("", (file.replace(".test", ""),), (file,), runner="jest")
-    said = against(claim, passed, code_is_proof=True)
-    assert said.startswith(f"Applied to the head in the sandbox and {checked(len(passed))} ")
-    assert "verif" not in said.lower()
 
 
 def test_attack_a_canary_prefix_before_the_report_does_not_hide_it() -> None:

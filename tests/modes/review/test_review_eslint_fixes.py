@@ -22,11 +22,17 @@ import pytest
 from cicd_agent.actions.markdown import posted
 from cicd_agent.actions.rendered import code_texts, live_on_github
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.lint_reports import Edit, LintHit, fixed_lines, lint_findings, read_report
+from cicd_agent.modes.review.lint_reports import (
+    Edit,
+    LintHit,
+    fixed_lines,
+    lint_findings,
+    read_report,
+)
+from cicd_agent.modes.review.patch_checks import against
 from cicd_agent.modes.review.suggestions import patch
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.verify.contract import KeepsPassing, LintCommand
-from cicd_agent.verify.suggested import against
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
 from tests.helpers.eslint import needs_eslint

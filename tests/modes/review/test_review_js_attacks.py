@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.review import suggestions
+from cicd_agent.modes.review.patch_checks import PatchChecks
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.lookups import for_file
 from cicd_agent.runners.passing import failing_tests_pass
 from cicd_agent.runners.patched_lines import PatchedLines
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.verify.contract import KeepsPassing
-from cicd_agent.verify.suggested import PatchChecks
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool
 from tests.helpers.js_report import read_report

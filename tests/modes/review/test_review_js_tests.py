@@ -20,10 +20,11 @@ import pytest
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.modes.review import suggestions
 from cicd_agent.modes.review.decide import checked
+from cicd_agent.modes.review.patch_checks import Kept, against
 from cicd_agent.modes.review.types import Checks, key_of
 from cicd_agent.runners.jest.runner import Jest
+from cicd_agent.verify import contract
 from cicd_agent.verify.contract import KeepsPassing
-from cicd_agent.verify.suggested import Kept, against
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
@@ -239,3 +240,17 @@ def test_a_model_suggestion_with_no_linter_says_why_its_tests_did_not_run() -> N
     claim = KeepsPassing("diff", ("a.js",), (), (), "", untested=NOT_INSTALLED)
     assert against(claim, frozenset(), code_is_proof=True) == (
         f"Applied to the head in the sandbox; {NOT_INSTALLED}.")
+
+
+@pytest.mark.parametrize("file", ["src/escapes.test.js", "src/forgets.test.js"])
+def test_a_jest_pass_is_only_checked_even_on_code_from_someone_who_can_push(file: str) -> None:
+    """No in-run check stands outside jest's realm, which the code under test shares, so a
+    broken function's test can read as passing (the runs: tests/modes/gen_tests/test_runner_js.py,
+    ``test_the_realm_is_shared_so_what_its_tests_pass_is_only_checked``). The line under a
+    suggestion such a run held says what the run shows, "checked: N tests pass with it", never
+    verified, even on code from someone who can push."""
+    passed = frozenset({f"{file} › positive"})
+    claim = KeepsPassing("", (file.replace(".test", ""),), (file,), runner="jest")
+    said = against(claim, passed, code_is_proof=True)
+    assert said.startswith(f"Applied to the head in the sandbox and {contract.checked(1)} ")
+    assert "verif" not in said.lower()

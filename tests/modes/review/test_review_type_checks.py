@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.analysis.diff import parse_diff
-from cicd_agent.analysis.lint_reports import UnreadableReport, read_report
 from cicd_agent.analysis.severity import Severity
 from cicd_agent.modes.review.build_errors import Placer, build_findings, changed_words, names
+from cicd_agent.modes.review.lint_reports import UnreadableReport, read_report
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
 from tests.helpers.eslint import needs_node_tool
@@ -232,8 +232,8 @@ def test_one_message_two_checkers_say_on_one_line_is_one_finding_naming_both() -
 
 
 def test_a_linters_finding_in_the_compilers_words_on_its_line_joins_the_build_finding() -> None:
-    from cicd_agent.analysis.lint_reports import LintHit, lint_findings
     from cicd_agent.modes.review.build_errors import merged
+    from cicd_agent.modes.review.lint_reports import LintHit, lint_findings
 
     added = {"src/a.ts": {1: "export function limit(value: number): string {"}}
     said = "Type 'string' is not assignable to type 'number'."

@@ -26,7 +26,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from cicd_agent.analysis.python_imports import module_name
 from cicd_agent.local.checkout_files import create_file
 from cicd_agent.modes.gen_tests.contract_check import (
     NO_CONTRACT,
@@ -36,6 +35,7 @@ from cicd_agent.modes.gen_tests.contract_check import (
     find,
     names_in,
 )
+from cicd_agent.modes.gen_tests.python_imports import module_name
 from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.runners.sessions import Evidence
 from cicd_agent.sandbox.run import RunResult

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cicd_agent.analysis.python_imports import module_name
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.model.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.model.tokens import TokenCounter
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc
+from cicd_agent.modes.gen_tests.python_imports import module_name
 from cicd_agent.modes.gen_tests.segments import Segment
 
 _SHARES = {"segment": 0.35, "tests": 0.2, "imports": 0.05, "previous": 0.15, "output": 0.1}

@@ -18,9 +18,9 @@ from pathlib import Path, PurePosixPath
 
 from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.file_names import has_control_characters
-from cicd_agent.analysis.python_imports import module_name
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text, walk_files
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc
+from cicd_agent.modes.gen_tests.python_imports import module_name
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS
 
 LONG_CLASS_LINES = 60

@@ -8,7 +8,7 @@ pull request commits there), only on the changed files whose text in the checkou
 reviewed head's, and only in the sandbox, as the fix step runs it: its configuration is the pull
 request's (eslint's is JavaScript that runs). Each run is bounded in time (:data:`LINT_TIMEOUT`)
 and output; the report comes back through the sandbox's evidence pipe and is read as data
-(:mod:`cicd_agent.analysis.lint_reports`): only hits on added lines become findings, with the
+(:mod:`cicd_agent.modes.review.lint_reports`): only hits on added lines become findings, with the
 tool's rule id, their text redacted and neutralised. Every tool says whether it ran, or why it
 could not (``ctx.tool``), among them one whose configuration the change removes; one installed
 in the job that the repository does not configure is named in a note, so its silence is not
@@ -25,11 +25,16 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.actions.markdown import neutralise
 from cicd_agent.analysis.known_tools import TOOLS, Checking, KnownTool
-from cicd_agent.analysis.lint_reports import LintHit, UnreadableReport, lint_findings, read_report
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
 from cicd_agent.local.job_tools import job_tool
 from cicd_agent.local.node_packages import installed
 from cicd_agent.modes.review.build_errors import build_findings, changed_words, merged
+from cicd_agent.modes.review.lint_reports import (
+    LintHit,
+    UnreadableReport,
+    lint_findings,
+    read_report,
+)
 from cicd_agent.verify.contract import LintCommand
 
 if TYPE_CHECKING:
@@ -249,8 +254,8 @@ def _run(
     name = plan.tool.label
     # The verifier's runners come with it (about 0.15 s of CPU): only a review that runs a
     # linter pays for them. Imported before the work space is made, so its removal is sure.
+    from cicd_agent.modes.review.patch_checks import lint_argv
     from cicd_agent.sandbox.workspace import remove_tree
-    from cicd_agent.verify.suggested import lint_argv
 
     space = sandbox.workspace(f"lint-{name}")
     try:

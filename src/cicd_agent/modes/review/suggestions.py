@@ -1,6 +1,6 @@
 """The suggestion check: every ``suggestion`` block review would post, the model's or a
 linter's own fix (ruff's safe ones, eslint's), applied to the head in the sandbox and judged by the verifier
-(:class:`~cicd_agent.verify.suggested.PatchChecks`) before ``decide`` may keep it.
+(:class:`~cicd_agent.modes.review.patch_checks.PatchChecks`) before ``decide`` may keep it.
 
 It runs between ``ask`` and ``decide`` (the mode's wiring calls it): the suggestions are known
 only once the model answered, and ``decide`` stays pure, handed each one's verdict. Without a
@@ -38,9 +38,9 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.finding import Finding
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.review.options import ReviewOptions
+    from cicd_agent.modes.review.patch_checks import Kept
     from cicd_agent.modes.review.types import ReviewFacts
     from cicd_agent.runners.protocol import Runner
-    from cicd_agent.verify.suggested import Kept
 
 MAX_SUGGESTIONS = 10
 """Suggestions checked in one review; later ones (by the findings' order) go without a block."""
@@ -70,9 +70,9 @@ def check_suggestions(
     # The verifier and its runners (about 0.15 s of CPU to import): only a review with a
     # suggestion to check pays for them.
     from cicd_agent.local.job_tools import job_python
+    from cicd_agent.modes.review.patch_checks import PatchChecks
     from cicd_agent.runners.lookups import for_file
     from cicd_agent.runners.table import PYTEST_SESSIONS
-    from cicd_agent.verify.suggested import PatchChecks
 
     texts = facts.sources.texts([f.path for f in proposed])
     ctx.progress.say(f"checking {len(proposed)} suggestion(s) in the sandbox")

@@ -12,7 +12,7 @@ leaves no report at all). Its path reaches pytest through ``PYTEST_ADDOPTS``, wh
 of starting pytest in the step reads (``python -m pytest``, ``make test``, a script); each run
 has a fresh cache of its own there too (the sandbox's: no state from the first run steers the
 second, ``--lf``). The project's own ``addopts`` are kept: its suite must run as CI ran it, the
-policy refuses any change to them (:mod:`cicd_agent.verify.runner_settings`),
+policy refuses any change to them (:mod:`cicd_agent.modes.analyse_failure.fix.runner_settings`),
 and an ``addopts`` that hides the tests leaves them out of the report, which this check then
 refuses.
 

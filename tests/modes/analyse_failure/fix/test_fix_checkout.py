@@ -1,5 +1,5 @@
 """The fix step runs only on the failed commit's checkout, with nothing changed (the verifier
-itself: tests/unit/verify/test_judge.py)."""
+itself: tests/modes/analyse_failure/fix/test_fix_judge.py)."""
 
 from __future__ import annotations
 

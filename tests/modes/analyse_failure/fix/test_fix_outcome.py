@@ -113,7 +113,7 @@ def test_only_what_github_says_of_the_commit_is_proof_never_the_events_name() ->
 @pytest.mark.parametrize("tests", [1, 3])
 def test_a_fix_the_verifier_passed_is_labelled_only_checked(tests: int) -> None:
     """A model's patch the sandbox verified, even with proof (a base that senses the patch
-    passes it: tests/unit/verify/test_judge.py), is shown as what it shows: the tests
+    passes it: tests/modes/analyse_failure/fix/test_fix_judge.py), is shown as what it shows: the tests
     passed."""
     outcome = FixOutcome(requested="suggest", status="verified", reason="", source="model",
                          tests=tests)  # fmt: skip

@@ -1,6 +1,6 @@
 """The fix step's side of the fix policy: the patch read back from the copy (``tree_diff``) and the
 failing tests it must not edit, as the step reads them from the failed log (the policy itself:
-tests/unit/verify/test_verify_policy.py)."""
+tests/modes/analyse_failure/fix/test_fix_judge_policy.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.modes.analyse_failure.fix.policy import policy_verdict
 from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests
-from cicd_agent.verify.policy import policy_verdict
 from tests.helpers.gen_tests import PROJECT_PYTHON
-from tests.unit.verify.test_verify_policy import FAILING, _edit_lines
+from tests.modes.analyse_failure.fix.test_fix_judge_policy import FAILING, _edit_lines
 
 
 def test_a_tree_diff_reads_back_only_what_changed_and_refuses_what_it_cannot_show(

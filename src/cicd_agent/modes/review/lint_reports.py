@@ -19,16 +19,16 @@ from pathlib import PurePosixPath
 from typing import Any, NamedTuple
 
 from cicd_agent.actions import bounded_json
-from cicd_agent.analysis.compile_errors import (
+from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.severity import Severity
+from cicd_agent.analysis.unified_diff import git_lines
+from cicd_agent.modes.review.compile_errors import (
     go_type_errors,
     mypy_errors,
     mypy_finished,
     tsc_errors,
     tsc_finished,
 )
-from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.severity import Severity
-from cicd_agent.analysis.unified_diff import git_lines
 
 MAX_FINDINGS_PER_TOOL = 200
 """Findings kept of one tool's report (the review posts at most ``max-findings`` anyway)."""
@@ -63,7 +63,7 @@ class LintHit:
     suggestion review checks before posting."""
     compiles: bool = False
     """The code does not build or type-check here (a compiler's or type checker's error):
-    placed on the changed line it depends on (:mod:`~cicd_agent.analysis.compile_errors`)."""
+    placed on the changed line it depends on (:mod:`~cicd_agent.modes.review.compile_errors`)."""
 
 
 class UnreadableReport(ValueError):

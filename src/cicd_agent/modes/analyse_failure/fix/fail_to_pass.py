@@ -31,15 +31,15 @@ import shlex
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple
 
+from cicd_agent.modes.analyse_failure.fix.policy import written_files
 from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import remove_tree
 from cicd_agent.verify.contract import FailsThenPasses, Patch, RunOutcome, Verification
-from cicd_agent.verify.policy import written_files
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from cicd_agent.verify.judge import SandboxVerifier
+    from cicd_agent.modes.analyse_failure.fix.judge import SandboxVerifier
 
 MAX_TEST_CHARS = 20_000
 _TEST_FILE = re.compile(r"test_[A-Za-z0-9_]+\.py")

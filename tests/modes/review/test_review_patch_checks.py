@@ -1,5 +1,5 @@
 """The verifier's judge of "this suggestion keeps the tests and the linter passing"
-(``verify/suggested.py``), in the real sandbox with real pytest and real ruff.
+(``modes/review/patch_checks.py``), in the real sandbox with real pytest and real ruff.
 
 Attacks: a pull request's conftest that makes every run in the sandbox pass (it
 notices the sandbox) is held at most as "not proof", never verified; a report forged beside
@@ -18,12 +18,12 @@ import pytest
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.known_tools import TOOLS
 from cicd_agent.analysis.unified_diff import file_diff
+from cicd_agent.modes.review.patch_checks import PatchChecks
 from cicd_agent.runners.base import Selection
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.patched_lines import PatchedLines
 from cicd_agent.runners.pytest.runner import Pytest, PytestSandbox
 from cicd_agent.verify.contract import KeepsPassing, LintCommand
-from cicd_agent.verify.suggested import PatchChecks
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cicd_agent.verify import fail_to_pass
+from cicd_agent.modes.analyse_failure.fix import fail_to_pass
 from cicd_agent.verify.contract import FailsThenPasses, Patch, Verification
 
 if TYPE_CHECKING:
-    from cicd_agent.verify.judge import SandboxVerifier
+    from cicd_agent.modes.analyse_failure.fix.judge import SandboxVerifier
 
 
 def check_patch(judge: SandboxVerifier, claim: Patch | FailsThenPasses) -> Verification:

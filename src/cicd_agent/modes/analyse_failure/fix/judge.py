@@ -37,6 +37,9 @@ from pathlib import Path
 
 from cicd_agent.analysis.known_tools import tools_named
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
+from cicd_agent.modes.analyse_failure.fix.named_files import named_files
+from cicd_agent.modes.analyse_failure.fix.policy import PolicyVerdict, policy_verdict
+from cicd_agent.modes.analyse_failure.fix.runner_settings import settings_change
 from cicd_agent.runners.import_time import import_time_problem
 from cicd_agent.runners.lookups import running, settings_problem
 from cicd_agent.runners.passing import failing_tests_pass
@@ -52,10 +55,7 @@ from cicd_agent.verify.contract import (
     failing_script,
     rest_script,
 )
-from cicd_agent.verify.named_files import named_files
 from cicd_agent.verify.patching import apply_in
-from cicd_agent.verify.policy import PolicyVerdict, policy_verdict
-from cicd_agent.verify.runner_settings import settings_change
 from cicd_agent.verify.script import shell_argv
 
 RUN_TIMEOUT = 300.0

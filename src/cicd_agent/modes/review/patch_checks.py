@@ -1,5 +1,6 @@
-"""The judge of :class:`~.contract.KeepsPassing`: a suggested patch, applied to the head in the
-sandbox, keeps the tests of its files and its linters passing (review's suggestions).
+"""The judge of :class:`~cicd_agent.verify.contract.KeepsPassing`: a suggested patch, applied
+to the head in the sandbox, keeps the tests of its files and its linters passing (review's
+suggestions).
 
 For each claim, in fresh copies of the checkout: the claimed tests and linters run once without
 the patch (remembered per set of files), then ``git apply`` (inside the sandbox, all hunks or
@@ -16,7 +17,7 @@ and the claim is *unchecked* (never held), as is one the budget cannot pay.
 A held claim says what it was checked against. On code from someone who cannot push, the tests
 and the linters' settings are the pull request's own: its conftest can make any run pass, its
 ``extend-exclude`` any linter silent, so the line says so and never says verified
-(:data:`.contract.NOT_PROOF`'s rule).
+(:data:`cicd_agent.verify.contract.NOT_PROOF`'s rule).
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.analysis.lint_reports import UnreadableReport, read_report
 from cicd_agent.local.checkout_files import CheckoutFileError
 from cicd_agent.local.checkout_files import read_text as checkout_text
+from cicd_agent.modes.review.lint_reports import UnreadableReport, read_report
 from cicd_agent.runners.base import Selection, on_pipe
 from cicd_agent.runners.lookups import named
 from cicd_agent.runners.patched_lines import PatchedLines
