@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
+import pytest
+
 from cicd_agent.analysis.log_model import FailureGroup, FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.mixed import merge
@@ -55,3 +57,58 @@ def test_a_cut_message_that_begins_two_messages_stays_apart_and_a_chain_of_cuts_
     assert [(g.line, g.count, g.test) for g in chain] == [
         ("ValueError: x y...", 3, "ValueError: x...")
     ]
+
+
+def test_a_doctest_files_frames_and_a_path_through_dot_dot_name_the_file_to_open() -> None:
+    # munch's test_readme runs README.md's examples: doctest names the file
+    # ``/home/runner/work/munch/munch/tests/../README.md`` and each example's frame
+    # ``<doctest README.md[27]>``, line 1 (the example's own line, not the file's).
+    paths = [(f.path, f.lines[:1]) for f in _analyse("py-fail.log").responsible_files]
+    assert ("README.md", (129,)) in paths
+    assert not [p for p, _ in paths if ".." in p or "<doctest" in p]
+
+
+def test_a_local_runs_paths_under_the_checkout_are_its_files(tmp_path: Path) -> None:
+    # The user ran the tests in their own folder: the log names it whole.
+    (tmp_path / "README.md").write_text("# munch\n")
+    log = (LOGS / "py-fail.log").read_text().replace("/home/runner/work/munch/munch", str(tmp_path))
+    scans = scan_jobs([JobLog.from_bytes("test", log.encode())])
+    files = analyse_scans(scans, checkout=tmp_path).responsible_files
+    readme = next(f for f in files if f.path == "README.md")
+    assert readme.lines[:1] == (129,) and not readme.frame
+
+
+def test_attack_a_path_climbing_out_of_the_checkout_is_named_nowhere(tmp_path: Path) -> None:
+    # A test prints frames whose dots climb out of the runner's checkout and the step's folder.
+    log = (
+        'Traceback (most recent call last):\n'
+        '  File "/home/runner/work/r/r/tests/../../../../../etc/passwd", line 3, in <module>\n'
+        '  File "tests/../../secret.py", line 4, in f\n'
+        '  File "tests/./../app.py", line 9, in g\n'
+        "ValueError: boom\n"
+        "FAILED tests/test_x.py::test_x - ValueError: boom\n"
+    )
+    scans = scan_jobs([JobLog.from_bytes("test", log.encode())])
+    paths = [f.path for f in analyse_scans(scans).responsible_files]
+    assert "app.py" in paths
+    assert not [p for p in paths if "passwd" in p or "secret" in p or ".." in p]
+
+
+def test_eslints_stylish_report_names_the_file_over_its_lines() -> None:
+    # eslint's default format prints the file once, then its problems as ``55:22  error``.
+    analysis = _analyse("js-lint.log", {"index.js": [55]})
+    first = analysis.responsible_files[0]
+    assert (first.path, first.lines[:1], first.changed) == ("index.js", (55,), True)
+
+
+@pytest.mark.parametrize("name", ["eslint-two-stylish.log", "eslint-two-unix.log"])
+def test_eslints_problem_on_the_changed_line_leads_in_either_format(name: str) -> None:
+    # eslint 7.32 on bytes.js with a second problem, in test/byte-format.js:7, which the
+    # change wrote; eslint lists index.js:55 first, a file the change did not touch.
+    analysis = _analyse(name, {"test/byte-format.js": [7]})
+    assert analysis.failure_type is FailureType.LINT_ERROR
+    assert "7:30" in analysis.root_cause
+    places = [(f.path, f.lines[:1]) for f in analysis.responsible_files]
+    assert places[:2] == [("test/byte-format.js", (7,)), ("index.js", (55,))]
+    assert [g.untouched for g in analysis.failures] == [False, True]
+
