@@ -13,6 +13,7 @@ from cicd_agent.analysis.log_model import FailureGroup, FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.mixed import merge
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
+from tests.helpers.cli import run_cli
 
 LOGS = Path(__file__).parents[2] / "fixtures" / "logs" / "new_user5"
 
@@ -112,3 +113,27 @@ def test_eslints_problem_on_the_changed_line_leads_in_either_format(name: str) -
     assert places[:2] == [("test/byte-format.js", (7,)), ("index.js", (55,))]
     assert [g.untouched for g in analysis.failures] == [False, True]
 
+
+@pytest.mark.parametrize(
+    ("header", "said"),
+    [
+        ("", "the log holds no `##[group]Run …` header of the failed step"),
+        ("##[group]Run npx eslint .\nnpx eslint .\n##[endgroup]\n",
+         "the failed step's `Run npx eslint .` header has no `shell:` line"),
+        ("##[group]Run actions/setup-node@v4\nwith:\n  node-version: 20\n##[endgroup]\n",
+         "the failed step runs an action (`actions/setup-node@v4`), not a `run:` command"),
+    ],
+)
+def test_fix_from_a_saved_log_says_what_of_the_steps_header_is_missing(
+    tmp_path: Path, header: str, said: str
+) -> None:
+    # The user saved eslint's output with the runner's `Run` header but not its `shell:` line.
+    output = (LOGS / "js-lint.log").read_text().split("##[endgroup]\n", 1)[1]
+    log = tmp_path / "lint.log"
+    log.write_text(header + output)
+    done = run_cli(["analyse-failure", "--provider", "none", "--logs", str(log),
+                    "--repo", str(tmp_path), "--fix", "suggest"], tmp_path, {}, on_runner=False)
+    assert done.code == 0
+    reason = next(line for line in done.stdout.splitlines() if "No fix offered" in line)
+    assert said in reason
+    assert "the job's whole log as the runner wrote it" in reason or "action" in said
