@@ -11,7 +11,7 @@ import pytest
 
 from cicd_agent.analysis.log_model import FailureGroup, FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.mixed import merge
+from cicd_agent.modes.analyse_failure.logs.mixed import MAX_BEGUN, merge
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 from tests.helpers.cli import run_cli
 
@@ -137,3 +137,15 @@ def test_fix_from_a_saved_log_says_what_of_the_steps_header_is_missing(
     reason = next(line for line in done.stdout.splitlines() if "No fix offered" in line)
     assert said in reason
     assert "the job's whole log as the runner wrote it" in reason or "action" in said
+
+
+def test_attack_a_cut_message_beginning_very_many_stays_apart() -> None:
+    # Attack: thousands of failing tests, each its message cut at another length; a cut message
+    # is matched against those it begins, and one that begins more than MAX_BEGUN stays apart
+    # (a log of many stays linear). Below the bound, the chain of cuts joins its longest.
+    def group(line: str) -> FailureGroup:
+        return FailureGroup(kind=FailureType.TEST_FAILURE, line=line)
+
+    chain = [f"Error {'x' * n}..." for n in range(1, MAX_BEGUN + 3)]
+    assert [g.count for g in merge([{k: group(k) for k in chain}])] == [1, MAX_BEGUN + 1]
+    assert [g.count for g in merge([{k: group(k) for k in chain[1:]}])] == [MAX_BEGUN + 1]

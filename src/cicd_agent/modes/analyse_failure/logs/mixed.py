@@ -23,6 +23,7 @@ message itself, a summary naming the test again) is a failure of its own.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 
@@ -82,6 +83,8 @@ _SECTION = re.compile(r"^={3,} .+ ={3,}$")
 _PROGRESS_ID = re.compile(r"^(\S+::\S+) (?:FAILED|ERROR)\b")
 _CUT = re.compile(r"(?:\.\.\.|…)$")
 """How a runner marks a message it cut to fit the terminal."""
+MAX_BEGUN = 50
+"""Messages a cut one may begin and still be looked at: past them it stays apart."""
 """pytest's verbose progress line for the same test, ``tests/x.py::test_a FAILED [ 50%]``."""
 
 
@@ -308,16 +311,21 @@ def _messages(findings: Sequence[Finding], marked: Collection[int]) -> dict[int,
 def _joined(found: dict[str, FailureGroup]) -> dict[str, FailureGroup]:
     """``found`` with each message a runner cut (:data:`_CUT`) counted under the message it
     begins, in the place of the first of them; a cut message that begins several uncut ones
-    stays as it is, since nothing says which it was."""
+    stays as it is, since nothing says which it was, and so does one that begins more than
+    :data:`MAX_BEGUN` (looked up in the sorted messages, so a log of many stays linear)."""
+    ordered = sorted(found)
     target: dict[str, str] = {}
     for key, group in found.items():
         if not _CUT.search(key):
             continue
         stem = _CUT.sub("", key)
+        begun = ordered[bisect_left(ordered, stem):bisect_left(ordered, stem + "\U0010ffff")]
+        if len(begun) > MAX_BEGUN + 1:  # itself among them
+            continue
         alike = [
-            k for k, g in found.items()
-            if k.startswith(stem) and len(_CUT.sub("", k)) > len(stem)
-            and g.kind is group.kind and g.infrastructure == group.infrastructure
+            k for k in begun
+            if len(_CUT.sub("", k)) > len(stem)
+            and found[k].kind is group.kind and found[k].infrastructure == group.infrastructure
         ]  # fmt: skip
         whole = [k for k in alike if not _CUT.search(k)]
         if len(whole) == 1:
