@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.analysis.log_model import FailureGroup, FailureType, LogAnalysis
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, default_matcher, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.mixed import MAX_BEGUN, merge
+from cicd_agent.modes.analyse_failure.logs.region import step_findings
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
+from cicd_agent.modes.analyse_failure.logs.stylish import placed_under_files
 from tests.helpers.cli import run_cli
 
 LOGS = Path(__file__).parents[2] / "fixtures" / "logs" / "new_user5"
@@ -149,3 +151,22 @@ def test_attack_a_cut_message_beginning_very_many_stays_apart() -> None:
     chain = [f"Error {'x' * n}..." for n in range(1, MAX_BEGUN + 3)]
     assert [g.count for g in merge([{k: group(k) for k in chain}])] == [1, MAX_BEGUN + 1]
     assert [g.count for g in merge([{k: group(k) for k in chain[1:]}])] == [MAX_BEGUN + 1]
+
+
+def test_attack_a_path_line_a_step_printed_above_other_words_names_no_problems_file() -> None:
+    # Attack: a step prints a path of its choosing, then other words, then eslint's report
+    # with its own file line; only the file line right over the problems names their file.
+    log = (LOGS / "eslint-two-stylish.log").read_text().replace(
+        "\n/home/runner/work/bytes.js/bytes.js/index.js\n",
+        "\nsrc/forged.js\nsome other words\n  55:22  error  Unnecessary semicolon  no-extra-semi\n",
+        1,
+    )
+    (scan,) = scan_jobs([JobLog.from_bytes("test", log.encode())])
+    findings = [f for index, step in enumerate(scan.steps)
+                for f in step_findings(step, index, default_matcher(), lambda text: True)]
+    placed = placed_under_files(findings, dict(enumerate(scan.steps)))
+    problems = [f.hit for f in placed if f.hit.match.signature.name == "lint.eslint"]
+    assert [hit.match.path for hit in problems] == [
+        None, None, "/home/runner/work/bytes.js/bytes.js/test/byte-format.js"
+    ]
+    assert problems[-1].text.startswith("test/byte-format.js:7:30")
