@@ -277,7 +277,9 @@ def _path_or_none(value: str | None) -> Path | None:
 BOLD, RESET = "\033[1m", "\033[0m"
 _HEADING = re.compile(r"^#{1,6}\s+(.*)$")
 _STRONG = re.compile(r"\*\*(.+?)\*\*")
-_CODE = re.compile(r"(?<!\\)`([^`\n]+)`")
+_CODE = re.compile(r"(?<![\\`])(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+"""A code span: a run of backticks, its text, the same run again (two fence a text holding one:
+``code_span``)."""
 # What the neutraliser escapes in prose (``\[Errno 111\]``): a backslash before ASCII punctuation.
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 # The neutraliser's zero-width space (``http:\u200b//``, ``@\u200bname``) only stops GitHub from
@@ -377,6 +379,11 @@ def _inline(line: str, colour: bool) -> str:
         line = f"{BOLD}{line}{RESET}" if colour else line
     line = _STRONG.sub(lambda m: f"{BOLD}{m.group(1)}{RESET}" if colour else m.group(1), line)
     line = _LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})", line)
-    pieces = _CODE.split(line)  # prose, code, prose, …: escapes and entities mean nothing
-    pieces[::2] = [html.unescape(_ESCAPE.sub(r"\1", piece)) for piece in pieces[::2]]  # in code
+    pieces, start = [], 0  # prose, code, prose, …: escapes and entities mean nothing in code
+    for span in _CODE.finditer(line):
+        pieces.append(html.unescape(_ESCAPE.sub(r"\1", line[start : span.start()])))
+        code = span[2]  # one space each side pads a text that starts or ends with a backtick
+        pieces.append(code[1:-1] if code[:1] == code[-1:] == " " and code.strip() else code)
+        start = span.end()
+    pieces.append(html.unescape(_ESCAPE.sub(r"\1", line[start:])))
     return "".join(pieces).replace(_ZWSP, "")

@@ -82,8 +82,11 @@ def debugger_calls(changed: FileDiff) -> Iterator[Finding]:
     if rule is None:
         return
     _, pattern, severity, effect = rule
-    hits = [(n, t) for n, t in changed.added_lines() if pattern.match(t)]
-    calls = [(n, t) for n, t in hits if not _IMPORT.match(t)]
+    # Each statement of a line (``import pdb; pdb.set_trace()`` is an import and a call).
+    said = [(n, t, t.split(";")) for n, t in changed.added_lines()]
+    hits = [(n, t) for n, t, parts in said if any(pattern.match(part) for part in parts)]
+    calls = [(n, t) for n, t, parts in said
+             if any(pattern.match(part) and not _IMPORT.match(part) for part in parts)]  # fmt: skip
     # `import pdb` is only reported when no call is: one leftover, one comment.
     for number, text in calls or hits:
         yield Finding(

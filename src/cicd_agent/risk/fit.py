@@ -127,11 +127,11 @@ def refitted(
     if model is None:
         return with_note(
             prior,
-            f"priors: too little history to learn from, so general rules score the change "
-            f"({snapshot.commits:,} past commit(s){counted}; {snapshot.reverted:,} reverted, "
-            f"{snapshot.induced:,} fix-inducing, that is, a later fix changed their lines; "
-            f"learning needs {risk_model.MIN_COMMITS:,} commits, {risk_model.MIN_POSITIVES:,} "
-            "of them reverted or fix-inducing).",
+            f"priors: general rules score the change, as {snapshot.commits:,} past commit(s) "
+            f"are too few to learn from: {snapshot.reverted:,} reverted and "
+            f"{snapshot.induced:,} changed by a later fix, where learning needs "
+            f"{risk_model.MIN_COMMITS:,} commits, {risk_model.MIN_POSITIVES:,} of them reverted "
+            f"or fixed ({counted.strip()}).",
         )
     # Experience only from addresses GitHub vouches for; git's text scores as a newcomer.
     authors = who.emails if who.verified else ()

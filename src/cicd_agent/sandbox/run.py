@@ -392,10 +392,19 @@ class Sandbox:
         )  # fmt: skip
 
 
-_STARTED = ("/bin/sh", "-c", 'printf . >&0 && exec "$@" </dev/null', "sh")
+_STARTED = (
+    "/bin/sh", "-c",
+    'printf . >&0 && { command -v -- "$1" >/dev/null || {'
+    ' printf "%s: command not found (on the PATH), so %s did not run\\n" "$1" "$*" >&2;'
+    ' exit 127; }; }'
+    ' && exec "$@" </dev/null',
+    "sh",
+)  # fmt: skip
 """What runs first inside, as the run's user: one byte to the start pipe, given as its
 stdin, then the command in its place with an empty stdin. bwrap's own failures (a mount, its
-``--chdir``) end the run before this, so a run that never wrote the byte never started."""
+``--chdir``) end the run before this, so a run that never wrote the byte never started. A
+command not found is said in its words, not this shell's (``sh: 1: exec: …``): no shell runs
+the command itself; exit 127, as a shell's."""
 
 
 def _bwrap_words(output: str) -> str:

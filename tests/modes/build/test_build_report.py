@@ -186,6 +186,8 @@ def test_verified_advice_says_it_rests_on_the_pull_requests_own_build() -> None:
     without = BuildResult(headline="h", advice=[unproven]).summary_markdown()
     assert "this pull request's own `RUN` lines" in with_verified
     assert "this pull request's own `RUN` lines" not in without
+    # said after the layers' table, it names which sizes it speaks of, not "the numbers below"
+    assert "the sizes this report gives, in its table and its advice" in with_verified
 
 
 def test_the_sbom_is_cyclonedx(tmp_path: Path) -> None:

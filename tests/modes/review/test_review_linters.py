@@ -28,6 +28,7 @@ from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
 from tests.helpers.eslint import needs_eslint, needs_node_tool
 from tests.helpers.gen_tests import path_env
+from tests.helpers.review import pull_request_event
 from tests.helpers.sandbox import needs_sandbox
 
 TOKEN = "ghp_" + "Qm7vT2xLp9RkW4sZ8nB3cY6dF1gH5jK0aEw2"
@@ -240,10 +241,10 @@ def test_a_file_the_checkout_holds_in_another_version_is_not_linted(tmp_path: Pa
     held = repo.head()
     assert {"tool": "ruff", "could_not_run": "1 of the 1 changed file(s) it checks differ in the "
             f"checkout (its HEAD is {held[:12]}) from the reviewed commit {head[:12]}, so it did "
-            "not check them; check out the pull request's head: "
-            "`ref: ${{ github.event.pull_request.head.sha }}` on actions/checkout"
-            } in document["tools"], document["tools"]  # fmt: skip
-    assert "`ref: ${{ github.event.pull_request.head.sha }}`" in done.summary
+            f"not check them; check out the reviewed commit (`git checkout {head[:12]}`) and "
+            "run review again"} in document["tools"], document["tools"]  # fmt: skip
+    # a run without an event is no workflow's: no actions/checkout input is the fix
+    assert "github.event" not in done.summary
 
 
 @needs_sandbox
@@ -261,7 +262,10 @@ def test_a_file_the_checkout_holds_in_another_version_leaves_no_clean_result(
                                   "app/other.py": "y = 2\n"})  # fmt: skip
     repo.commit("Merge", {"app/main.py": "\n\nimport os\nx = 1\n"})  # the base changed it too
 
-    done = _review(tmp_path, repo, base, head, path_env())
+    event = pull_request_event(tmp_path, base, head)  # a workflow's run: actions/checkout's fix
+    done = run_cli(["review", "--provider", "none", "--report-on", "low", "--json",
+                    "--repo", str(repo.path), "--event", str(event), "--event-name",
+                    "pull_request"], tmp_path, {"PATH": path_env(), "HOME": str(tmp_path / "home")})
 
     document = done.document or {}
     assert done.code == 0, done.stderr

@@ -5,6 +5,7 @@ not blamed, and the summary says it was not checked."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -246,3 +247,21 @@ def test_a_line_a_checker_found_broken_is_not_reported_twice(tmp_path: Path) -> 
     mypy = Finding(rule="mypy/syntax", severity=Severity.HIGH, category="build",
                    path="app/enc.py", line=4, title="invalid syntax", body="invalid syntax")  # fmt: skip
     assert parse_changed(ctx, ctx.checkout, diff, (base, head), [mypy]) == []
+
+
+def test_a_linters_parse_error_on_a_line_the_parse_check_names_is_not_a_second_finding() -> None:
+    """A new user's review of bytes.js: node's parse error and eslint's on index.js:55 were two
+    findings (high and medium) for one unexpected token."""
+    from cicd_agent.analysis.finding import Finding
+    from cicd_agent.analysis.severity import Severity
+    from cicd_agent.modes.review.syntax import said_once
+
+    node = Finding(rule="javascript/syntax-error", severity=Severity.HIGH, category="build",
+                   path="index.js", line=55, body="Unexpected token '{'",
+                   title="javascript: the change does not parse: Unexpected token '{'")  # fmt: skip
+    eslint = Finding(rule="eslint/parse-error", severity=Severity.MEDIUM, category="lint",
+                     path="index.js", line=55, body="Parsing error: Unexpected token {",
+                     title="eslint parse-error: Parsing error: Unexpected token {")  # fmt: skip
+    elsewhere = replace(eslint, line=80)
+    semi = replace(eslint, rule="eslint/no-extra-semi", title="eslint no-extra-semi: x")
+    assert said_once([eslint, elsewhere, semi], [node]) == [elsewhere, semi, node]

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cicd_agent.actions.markdown import prose
+from cicd_agent.actions.markdown import code_span, prose
 from cicd_agent.actions.runner_io import BOLD, Annotation, RunnerIO, plain_text, wants_colour
 from tests.git_builder import GitRepoBuilder
 from tests.harness.action_runner import parse_github_output
@@ -192,3 +192,12 @@ def test_an_entity_inside_code_is_shown_as_written() -> None:
     text as written; the terminal decoded both to "&", so the two values read the same."""
     shown = plain_text("- expected `&amp;`, actual `&amp` (one &amp; two)\n")
     assert shown == "- expected &amp;, actual &amp (one & two)\n"
+
+
+def test_a_code_span_holding_backticks_keeps_them() -> None:
+    """A test command with a backtick in it (``-k `echo x```) was echoed without its
+    backticks: a span fenced with two backticks was read as single-backtick spans."""
+    command = "python -m pytest -k `echo x`"
+    assert plain_text(f"Test command: {code_span(command, 200)}") == f"Test command: {command}\n"
+    assert plain_text(f"a {code_span('``')} b and `c`") == "a `` b and c\n"
+    assert plain_text("an escaped \\`tick\\` and `code`") == "an escaped `tick` and code\n"

@@ -34,6 +34,13 @@ def test_a_debugger_call_counts_only_in_its_own_language() -> None:
     assert [f.line for f in debugger_calls(both)] == [2]
 
 
+def test_a_call_after_an_import_on_its_line_is_a_call_of_its_own() -> None:
+    # A new user's change to munch: two calls one under the other, the second after its import.
+    text = "def debug_me(x):\n    breakpoint()\n    import pdb; pdb.set_trace()\n    return x\n"
+    assert [f.line for f in debugger_calls(_file("munch/__init__.py", text))] == [2, 3]
+    assert [f.line for f in debugger_calls(_file("a.py", "x = 1; breakpoint()\n"))] == [1]
+
+
 def test_a_binary_is_reported_from_its_size() -> None:
     small = FileDiff(path="a.png", status="added", is_binary=True, size=LARGE_BINARY_BYTES - 1)
     big = FileDiff(path="a.png", status="added", is_binary=True, size=LARGE_BINARY_BYTES)

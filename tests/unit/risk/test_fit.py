@@ -344,8 +344,9 @@ def test_a_short_history_keeps_the_priors_and_says_so(tmp_path: Path) -> None:
     repo.commit("Add auth", {"app/auth.py": AUTH})
     repo.commit("Tweak", {"app/auth.py": AUTH + "\n# note\n"})
     _, _, document = run(tmp_path, repo.path)
-    assert reasons(document)[0].startswith("priors: too little history to learn from, so "
-                                           "general rules score the change (1 past commit(s)")
+    # one sentence, its figures first: why general rules score it, then which commits count
+    assert reasons(document)[0].startswith("priors: general rules score the change, as 1 past "
+                                           "commit(s) are too few to learn from: 0 reverted")
     # which commits count, and why ("288 past commits; a fit needs 300" on 1,553): here every
     # commit is of this week, so they are counted up to the base, not "before Monday"
     assert "counted: the commits up to the base " in reasons(document)[0]

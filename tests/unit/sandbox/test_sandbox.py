@@ -749,3 +749,17 @@ def _assert_killed_for_disk(tmp_path: Path, spy: str, workspace: str, marker: st
     assert marker in result.output, result.output
     assert not result.timed_out, result.output
     assert result.killed_for.startswith("it wrote more than 1 MiB"), result.describe()
+
+
+def test_a_command_not_found_says_so_with_the_command_and_no_shells_words(tmp_path: Path) -> None:
+    """A new user's test command named a tool not installed: the run printed the start
+    shell's ``sh: 1: exec: nosuchtool: not found``, where the docs say no shell runs it."""
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    with Sandbox(_checkout(tmp_path), env) as box:
+        missing = box.run(["nosuchtool", "-q"], box.workspace("missing"), timeout=60)
+        found = box.run(["sh", "-c", "echo ran"], box.workspace("found"), timeout=60)
+    assert missing.returncode == 127, missing.output
+    said = "nosuchtool: command not found (on the PATH), so nosuchtool -q did not run"
+    assert said in missing.output, missing.output
+    assert "exec" not in missing.output and "sh:" not in missing.output
+    assert found.ok and found.output.strip() == "ran", found.output

@@ -307,10 +307,11 @@ def body(result: BuildResult) -> str:
 
 PROVEN_ON_ITS_OWN_LINES = (
     "These builds ran this pull request's own `RUN` lines, which decide what they write and "
-    "what the builder prints: the numbers below are what its Dockerfile did when built, not "
-    "a check it could not sway."
+    "what the builder prints: the sizes this report gives, in its table and its advice, are "
+    "what its Dockerfile did when built, not a check it could not sway."
 )
-"""Said above verified advice: the evidence is the pull request's own build."""
+"""Said above verified advice, after the layers' table: the evidence of both is the pull
+request's own build."""
 
 
 def _difference(before: int | None, after: int | None) -> str:

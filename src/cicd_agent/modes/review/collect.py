@@ -33,7 +33,7 @@ from cicd_agent.modes.review.linters import lint_changes
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.result import SUMMARY_KEY
 from cicd_agent.modes.review.suggestions import check_suggestions
-from cicd_agent.modes.review.syntax import parse_changed
+from cicd_agent.modes.review.syntax import parse_changed, said_once
 from cicd_agent.modes.review.types import (
     AuditedWorkflows,
     HeadFiles,
@@ -129,7 +129,8 @@ def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFa
             kept = Diff(tuple(f for f in facts.diff.files if f.path not in facts.left_out))
             head = facts.plan.head
             linted, linters = lint_changes(ctx, repo, kept, head)
-            linted += parse_changed(ctx, repo, kept, (repo.merge_base(base, head), head), linted)
+            parsed = parse_changed(ctx, repo, kept, (repo.merge_base(base, head), head), linted)
+            linted = said_once(linted, parsed)
             facts = replace(facts, linted=linted, linters=linters)
     elif pull is None or ctx.github is None:
         raise UsageError(

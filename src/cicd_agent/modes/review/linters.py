@@ -184,7 +184,8 @@ def _plan(
         if len(same) < len(files):  # never a clean result: "Incomplete" in the headline
             ctx.tool(tool.label, f"{len(files) - len(same)} of the {len(files)} changed file(s) "
                      f"it checks differ in the checkout{_holding(repo, head)} from the reviewed "
-                     f"commit {head[:12]}, so it did not check them; {CHECK_OUT_HEAD}")  # fmt: skip
+                     f"commit {head[:12]}, so it did not check them; "
+                     f"{check_out_head(head, ctx.has_event)}")  # fmt: skip
         if not same:
             continue
         if len(same) > MAX_FILES:
@@ -197,10 +198,13 @@ def _plan(
     return planned
 
 
-CHECK_OUT_HEAD = ("check out the pull request's head: `ref: "
-                  "${{ github.event.pull_request.head.sha }}` on actions/checkout")  # fmt: skip
-"""The fix where the checkout is not the reviewed commit (actions/checkout's default for a
-pull request is the merge commit)."""
+def check_out_head(head: str, workflow: bool) -> str:
+    """The fix where the checkout is not the reviewed commit: in a workflow, actions/checkout's
+    input (its default for a pull request is the merge commit); in a terminal, git's command."""
+    if workflow:
+        return ("check out the pull request's head: `ref: "
+                "${{ github.event.pull_request.head.sha }}` on actions/checkout")  # fmt: skip
+    return f"check out the reviewed commit (`git checkout {head[:12]}`) and run review again"
 
 
 def _above(checking: Checking, checkout: Path, files: Sequence[str]) -> bool:

@@ -1,6 +1,8 @@
 """Review's parse check of the changed Python and JavaScript files (the core's
 :func:`~cicd_agent.local.syntax.parse_check`): its findings, but where a checker already
-found a build error on the line; its notes and its lines in the summary's tools."""
+found a build error on the line; its notes and its lines in the summary's tools. A linter
+that could not parse a line the check found broken says the same error in its own words: it
+is left out (:func:`said_once`)."""
 
 from __future__ import annotations
 
@@ -44,3 +46,15 @@ def parse_changed(
         findings += parsed.findings
     broken = {(f.path, f.line) for f in found if f.category == "build"}
     return [f for f in findings if (f.path, f.line) not in broken]
+
+
+LINTERS_PARSE_ERRORS = frozenset({"eslint/parse-error"})
+"""A linter's finding that it could not parse the file (eslint's fatal message, no rule)."""
+
+
+def said_once(found: Sequence[Finding], parsed: Sequence[Finding]) -> list[Finding]:
+    """The checkers' ``found`` and the parse check's ``parsed`` findings, without a linter's
+    parse error on a line the parse check names: one error, one finding."""
+    broken = {(f.path, f.line) for f in parsed}
+    return [f for f in found
+            if f.rule not in LINTERS_PARSE_ERRORS or (f.path, f.line) not in broken] + [*parsed]

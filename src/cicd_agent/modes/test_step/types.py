@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 
 SHELL_MISSES = {126: "a command it cannot run", 127: "no such command"}
-"""What a POSIX shell's exit statuses 126 and 127 say about the command it was given."""
+"""What exit statuses 126 and 127 say about the command (a POSIX shell's, and the sandbox's when
+the step's command is not found)."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class Attempt:
         if self.exit_status == 0 and failed:
             return f"it exited 0 although its report names {len(failed)} failed test(s)"
         if self.exit_status in SHELL_MISSES and not self.outcomes:
-            return (f"it exited {self.exit_status}, the shell's status for "
+            return (f"it exited {self.exit_status}, the status for "
                     f"{SHELL_MISSES[self.exit_status]}: install it before this step, or check "
                     "its name (its own output above says which)")  # fmt: skip
         if self.exit_status != 0 and not self.outcomes and self.unread:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.local.git import GitTimedOut, Place, in_checkout
 from cicd_agent.local.git_ops import differs_from_head, index_entries, resolve_commit
 from cicd_agent.modes.analyse_failure.fix.check import check_patch
-from cicd_agent.modes.analyse_failure.fix.command import failing_command
+from cicd_agent.modes.analyse_failure.fix.command import failing_command, missing_command
 from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
 from cicd_agent.modes.analyse_failure.fix.judge import SandboxVerifier
 from cicd_agent.runners.sandboxes import isolation_of, opened
@@ -75,7 +75,7 @@ def start(
     failing = _failing(scans, analysis)
     attempt = FixAttempt(requested, failing)
     if failing is None:
-        why = "the failed step is not a `run:` step whose command the log shows"
+        why = _missing(scans, analysis)
         return replace(attempt, unavailable=why), None
     checkout = ctx.options.repo_dir
     if not head_sha and not ctx.has_event:
@@ -162,6 +162,13 @@ def _failing(scans: Sequence[JobScan], analysis: LogAnalysis) -> FailingCommand 
         if command is not None:
             return command
     return None
+
+
+def _missing(scans: Sequence[JobScan], analysis: LogAnalysis) -> str:
+    """Why the first failed job's log shows no command to re-run, and how to give one."""
+    failed = [job.name for job in analysis.failed_jobs]
+    first = next((scan for scan in scans if not failed or scan.name == failed[0]), None)
+    return missing_command(first) if first is not None else "no failed job's log was read"
 
 
 def checkout_problem(checkout: Path, head_sha: str) -> str:

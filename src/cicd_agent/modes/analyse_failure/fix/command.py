@@ -65,6 +65,27 @@ def failing_command(job: JobScan) -> FailingCommand | None:
     return None
 
 
+GIVE_WHOLE_LOG = (
+    "give the job's whole log as the runner wrote it (the run-logs zip, or the job's raw log "
+    "from its run page), not a copy of the command's output"
+)
+
+
+def missing_command(job: JobScan) -> str:
+    """Why :func:`failing_command` found no command in ``job``'s log, and how to give one: the
+    runner writes a ``run:`` step's command and its ``shell:`` under ``##[group]Run …``; a log
+    saved from the command's output alone lacks them."""
+    for step in job.steps:
+        if step.failed and step.header_raw:
+            header = [clean_line(line.encode("utf-8", "surrogateescape"))
+                      for line in step.header_raw.decode("utf-8", "replace").split("\n")]
+            named = header[0][len(STEP_RUN_PREFIX):].strip()[:80] if header else ""
+            if "with:" in header and not any(line.startswith("shell: ") for line in header):
+                return f"the failed step runs an action (`{named}`), not a `run:` command"
+            return f"the failed step's `Run {named}` header has no `shell:` line: {GIVE_WHOLE_LOG}"
+    return f"the log holds no `##[group]Run …` header of the failed step: {GIVE_WHOLE_LOG}"
+
+
 def parse_failing_command(job: str, lines: Iterable[str]) -> FailingCommand | None:
     """Read a job's raw log lines (timestamps and colours kept) up to its failed step."""
     group: _Group | None = None

@@ -60,6 +60,7 @@ from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests
 from cicd_agent.modes.analyse_failure.logs.signatures import Matcher
 from cicd_agent.modes.analyse_failure.logs.source_lines import SourceLines
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog, iter_chunks
+from cicd_agent.modes.analyse_failure.logs.stylish import placed_under_files
 from cicd_agent.modes.analyse_failure.logs.test_messages import Source, with_message, with_values
 from cicd_agent.runners.lookups import placing
 
@@ -187,6 +188,7 @@ def _judge(
         for index in steps
         for finding in step_findings(scan.steps[index], index, default_matcher(), keep)
     ]
+    findings = placed_under_files(findings, {index: scan.steps[index] for index in steps})
     ranked = places.first(real_first(rank(findings)))
     paths = [f.hit.match.path for f in findings if f.hit.match.path]
     codes = [code for code in (scan.steps[i].exit_code for i in steps) if code is not None]

@@ -15,6 +15,7 @@ frame of the log names the class's file.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -40,18 +41,25 @@ _FOREIGN = (
     "site-packages/", "dist-packages/", "node_modules/", "/usr/", "/opt/hostedtoolcache/",
     "<frozen", "<string>", "<stdin>", "/rustc/", ".cargo/registry/", "/go/pkg/mod/",
     "/lib/python3", "node:internal", "<anonymous>", "/_temp/", "/.venv/", "venv/lib/",
-    "/gems/", "/vendor/",
+    "/gems/", "/vendor/", "<doctest ",
 )  # fmt: skip
+_DOCTEST = re.compile(r"<doctest (?P<file>[^\s<>\[\]]+\.(?:md|markdown|rst|txt))\[\d+\]>")
+"""The frame of an example of a document's doctest (``<doctest README.md[27]>``): the file is
+the document, the line the example's own, not the file's."""
 
 
 def normalise_path(path: str) -> str | None:
-    """``path`` relative to the checkout, or None for files outside the project."""
+    """``path`` relative to the checkout, or None for files outside the project. Its ``.``
+    and ``..`` are read as a folder's (``tests/../README.md`` is ``README.md``), and a
+    relative path they lead out of its folder is none of the project's files."""
     cleaned = path.strip().strip("'\"`").replace("\\", "/")
     cleaned = _WORKSPACE.sub("", cleaned).removeprefix("file://")
-    while cleaned.startswith("./"):
-        cleaned = cleaned[2:]
     if not cleaned or any(marker in cleaned for marker in _FOREIGN):
         return None
+    if "/." in f"/{cleaned}":
+        cleaned = posixpath.normpath(cleaned)
+        if cleaned == ".." or cleaned.startswith("../") or cleaned == ".":
+            return None
     return cleaned
 
 
@@ -296,6 +304,8 @@ def _placed(
     file: an absolute ``/app/dist/x.js`` is ``dist/x.js``); with the checkout, a path it
     does not hold is the frame as printed, never a file."""
     raw, line = finding.hit.match.path, finding.hit.match.source_line
+    if raw and (doctest := _DOCTEST.fullmatch(raw.strip())):
+        raw, line = doctest["file"], None  # its report's ``File "README.md", line 129`` places it
     path = normalise_path(raw) if raw else None
     frame = finding.hit.match.groups.get("frame")
     if not path:

@@ -10,7 +10,10 @@ Noise yields to any real test, build, lint or type finding; only a run whose eve
 noise stays an infrastructure failure.
 
 The distinct failures are the first lines of the message blocks of the weighty findings, with
-numbers, ids and addresses folded, so the same DNS error in twelve tests is listed once. Where
+numbers, ids and addresses folded, so the same DNS error in twelve tests is listed once; the
+network's lines one after another are one message (npm's ``code``, ``errno`` and request lines
+of one timeout). A message a runner cut at its terminal's width (pytest's ``Type...``) is the
+one message that begins with what is left of it, at whatever length it was cut. Where
 the runner names its failed tests (``runner_reports.failing_verdicts``), each failing test counts
 once, under its message: 155 tests failing on one error are one failure seen 155 times, and no
 other line of a test's report (vitest's ``×`` tree line, a jest file's ``FAIL`` line, the
@@ -20,7 +23,8 @@ message itself, a summary naming the test again) is a failure of its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 
 from cicd_agent.analysis.log_model import FailureGroup, FailureType
@@ -77,6 +81,10 @@ _REPORT_HEADING = re.compile(r"^_{3,} (.+?) _{3,}$")
 _SECTION = re.compile(r"^={3,} .+ ={3,}$")
 """pytest's section line, which ends a test's report."""
 _PROGRESS_ID = re.compile(r"^(\S+::\S+) (?:FAILED|ERROR)\b")
+_CUT = re.compile(r"(?:\.\.\.|…)$")
+"""How a runner marks a message it cut to fit the terminal."""
+MAX_BEGUN = 50
+"""Messages a cut one may begin and still be looked at: past them it stays apart."""
 """pytest's verbose progress line for the same test, ``tests/x.py::test_a FAILED [ 50%]``."""
 
 
@@ -238,11 +246,13 @@ def groups(
     # how a test's other lines name it: vitest's tree line names it without its file
     names = {part for failed in tests[:MAX_MESSAGED] for part in _name_parts(failed.name)}
     starts = _block_starts(ranked)
+    messages = _messages(ranked, marked)
     summarised = {
         m[1] for f in ranked if (m := _SUMMARY_ID.match(_LEAD.sub("", f.hit.text.strip())))
     }
     named_tests = bool(summarised) or any(f.hit.match.signature.name in HEADINGS for f in ranked)
     counted = SameTests()
+    said: set[int] = set()  # the network messages already counted
     for index, finding in enumerate(ranked):
         infra = index in marked
         if index not in starts or not (infra or real(finding)):
@@ -267,12 +277,73 @@ def groups(
             counted.add(test, 0)
         if infra and not _network(finding):
             continue  # a heading of a test the network failed: its message says it
+        if infra and (message := messages[index]) in said:
+            continue  # another line of a network message counted already
+        if infra:
+            said.add(message)
         own = finding.hit.match.signature.failure_type or failure_type
         kind = FailureType.INFRASTRUCTURE if infra else own
         line = finding.hit.text.strip()
         _count(found, _key(line), FailureGroup(kind=kind, line=line, infrastructure=infra,
                                                untouched=untouched(finding)))
-    return dict(sorted(found.items(), key=lambda item: item[1].infrastructure))
+    return dict(sorted(_joined(found).items(), key=lambda item: item[1].infrastructure))
+
+
+def _messages(findings: Sequence[Finding], marked: Collection[int]) -> dict[int, int]:
+    """The message each finding of ``marked`` belongs to, by its first finding: the lines one
+    after another of one step (as :func:`noise` reads a message) until a test's heading or
+    summary line, which begins the next test's message."""
+    found: dict[int, int] = {}
+    previous: Finding | None = None
+    start = 0
+    for index in sorted(marked, key=lambda i: (findings[i].step_index, findings[i].hit.line)):
+        finding = findings[index]
+        names_test = finding.hit.match.signature.name in HEADINGS or bool(
+            _SUMMARY_ID.match(_LEAD.sub("", finding.hit.text.strip()))
+        )
+        if previous is None or names_test or not _reaches(previous, finding, 1):
+            start = index
+        found[index] = start
+        previous = finding
+    return found
+
+
+def _joined(found: dict[str, FailureGroup]) -> dict[str, FailureGroup]:
+    """``found`` with each message a runner cut (:data:`_CUT`) counted under the message it
+    begins, in the place of the first of them; a cut message that begins several uncut ones
+    stays as it is, since nothing says which it was, and so does one that begins more than
+    :data:`MAX_BEGUN` (looked up in the sorted messages, so a log of many stays linear)."""
+    ordered = sorted(found)
+    target: dict[str, str] = {}
+    for key, group in found.items():
+        if not _CUT.search(key):
+            continue
+        stem = _CUT.sub("", key)
+        begun = ordered[bisect_left(ordered, stem):bisect_left(ordered, stem + "\U0010ffff")]
+        if len(begun) > MAX_BEGUN + 1:  # itself among them
+            continue
+        alike = [
+            k for k in begun
+            if len(_CUT.sub("", k)) > len(stem)
+            and found[k].kind is group.kind and found[k].infrastructure == group.infrastructure
+        ]  # fmt: skip
+        whole = [k for k in alike if not _CUT.search(k)]
+        if len(whole) == 1:
+            target[key] = whole[0]
+        elif not whole and alike:
+            longest = max(alike, key=len)
+            if all(_CUT.sub("", longest).startswith(_CUT.sub("", k)) for k in alike):
+                target[key] = longest
+    joined: dict[str, FailureGroup] = {}
+    for key, group in found.items():
+        into = target.get(key, key)
+        while into in target:  # a shorter cut joins a longer cut that joins the whole
+            into = target[into]
+        if into not in joined:  # in the place of its first, said whole, its first test named
+            first = group.test or found[into].test
+            joined[into] = replace(found[into], count=0, untouched=True, test=first)
+        _count(joined, into, group)
+    return joined
 
 
 def _opens_file(text: str) -> bool:
@@ -305,7 +376,7 @@ def merge(per_job: Sequence[dict[str, FailureGroup]]) -> tuple[FailureGroup, ...
     for job_groups in per_job:
         for key, group in job_groups.items():
             _count(found, key, group)
-    return tuple(sorted(found.values(), key=lambda g: g.infrastructure))
+    return tuple(sorted(_joined(found).values(), key=lambda g: g.infrastructure))
 
 
 def _block_starts(findings: Sequence[Finding]) -> set[int]:
