@@ -81,11 +81,11 @@ _REPORT_HEADING = re.compile(r"^_{3,} (.+?) _{3,}$")
 _SECTION = re.compile(r"^={3,} .+ ={3,}$")
 """pytest's section line, which ends a test's report."""
 _PROGRESS_ID = re.compile(r"^(\S+::\S+) (?:FAILED|ERROR)\b")
+"""pytest's verbose progress line for the same test, ``tests/x.py::test_a FAILED [ 50%]``."""
 _CUT = re.compile(r"(?:\.\.\.|…)$")
 """How a runner marks a message it cut to fit the terminal."""
 MAX_BEGUN = 50
 """Messages a cut one may begin and still be looked at: past them it stays apart."""
-"""pytest's verbose progress line for the same test, ``tests/x.py::test_a FAILED [ 50%]``."""
 
 
 def _network(finding: Finding) -> bool:
