@@ -29,7 +29,12 @@ from cicd_agent.analysis.lint_reports import LintHit, UnreadableReport, lint_fin
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
 from cicd_agent.local.job_tools import job_tool
 from cicd_agent.local.node_packages import installed
-from cicd_agent.modes.review.build_errors import build_findings, changed_words, merged
+from cicd_agent.modes.review.build_errors import (
+    BuildError,
+    build_findings,
+    changed_words,
+    merged,
+)
 from cicd_agent.verify.contract import LintCommand
 
 if TYPE_CHECKING:
@@ -288,11 +293,13 @@ def _run(
     found = lint_findings(name, hits, lines, clean, _fixed_texts(ctx, hits))
     # an error that the code does not build lands on the changed line it depends on, in any
     # file: the change to a signature breaks its callers
-    errors = [(h.path, h.line, h.code, h.message) for h in hits if h.compiles and h.path]
+    errors = [BuildError(h.path, h.line, h.code, h.message, h.related)
+              for h in hits if h.compiles and h.path]  # fmt: skip
     broken, unexplained, unplaced = build_findings(name, errors, added, clean, changed)
     if unexplained:
-        ctx.note(f"{name} reports {unexplained} error(s) on lines no change here explains: the "
-                 "base may not build either.")  # fmt: skip
+        ctx.note(f"{name} reports {unexplained} error(s) on lines this change did not touch, "
+                 "and review found no changed line they depend on (whether the base builds was "
+                 f"not checked); see {name}'s own output.")  # fmt: skip
     if unplaced:
         placed = len(errors) - unplaced
         ctx.note(f"{name} reports {unplaced} more error(s) than review places on changed "
