@@ -89,6 +89,9 @@ class StepVerdict:
     likely_flaky: tuple[tuple[str, str], ...] = ()
     """Each first-run failure that ran no line the change touched, with that evidence
     (:mod:`cicd_agent.analysis.changed_lines`): a description, never an excuse."""
+    once: tuple[str, ...] = ()
+    """The failing tests no retry ran again (none was made, or its runner's selection missed
+    them): they failed on their one run, and whether they are flaky is not known."""
 
 
 @dataclass(frozen=True)
