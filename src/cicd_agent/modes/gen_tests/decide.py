@@ -80,7 +80,10 @@ def decide(
     delivered = [test for o in written.values() for test in o.accepted]
     if facts.coverage is None and facts.runner_gaps:
         result.coverage_before, result.coverage_after = _runners_percent(facts.runner_gaps, written)
-        result.headline = _flaky_first(result) + _runners_headline(result, offline=offline)
+        green = {word.change.runner.name for word in facts.runner_gaps
+                 if word.suite is not None and word.suite.returncode == 0}  # fmt: skip
+        result.headline = _flaky_first(result) + _runners_headline(result, offline=offline,
+                                                                   green=green)  # fmt: skip
         result.headline += _failing(result)
         _deliver(result, facts.patch_path, delivered)
         return result
@@ -334,8 +337,11 @@ def _runners_percent(
     return whole(before), whole(after)
 
 
-def _runners_headline(result: GenTestsResult, *, offline: bool) -> str:
-    """The headline of a change with no Python to cover: each other runner's word."""
+def _runners_headline(
+    result: GenTestsResult, *, offline: bool, green: Collection[str] = ()
+) -> str:
+    """The headline of a change with no Python to cover: each other runner's word (``green``:
+    the runners whose suite passed at head), and how the changed files' tests ran again."""
     parts = []
     for report in result.runners:
         lines = sum(len(v) for v in report.uncovered_lines.values())
@@ -347,8 +353,10 @@ def _runners_headline(result: GenTestsResult, *, offline: bool) -> str:
         unshuffled = f" ({len(said)} {said[0]})" if said else ""
         blank = (f"; {len(report.no_code)} changed file(s) hold no code (types alone)"
                  if report.no_code and not report.problem else "")  # fmt: skip
+        passed = "its suite passed, but " if report.runner in green else ""
         parts.append(
-            f"{report.runner}: coverage of the changed files {could_not_run(report.problem[:200])}"
+            f"{report.runner}: {passed}coverage of the changed files "
+            f"{could_not_run(report.problem[:200])}"
             if report.problem
             else f"{report.runner}: {kept} of {len(tried)} generated test(s) passed every gate "
             f"stage{unshuffled}; {coverage} → {percent_text(report.coverage_after or report.coverage)}, "
@@ -358,6 +366,11 @@ def _runners_headline(result: GenTestsResult, *, offline: bool) -> str:
             else f"{report.runner}: every changed line it counts as code ran in its tests ({coverage})"
         )  # fmt: skip
         parts[-1] += blank
+    stable = [row.runs for row in result.pr_tests if row.verdict == "stable"]
+    if parts and stable and len(stable) == len(result.pr_tests):  # what ran, beside what could not
+        parts.append(f"1 test of the changed files passed every one of its {stable[0]:,} runs"
+                     if len(stable) == 1 else f"{len(stable)} tests of the changed files passed "
+                     f"every one of their runs, at least {min(stable):,} each")  # fmt: skip
     if not parts and not result.flaky:
         parts.append(f"the change's tests passed {len(result.pr_tests)} rerun check(s)")
     if not parts:
