@@ -97,11 +97,28 @@ def test_mypy_installed_but_not_configured_is_said_not_run(tmp_path: Path) -> No
     done = _review(tmp_path, repo, base, head, path_env())
     assert done.document is not None, done.stderr
     assert "mypy" not in [tool["tool"] for tool in done.document["tools"]]
-    assert ("mypy is installed in this job but review did not run it: the repository "
-            "configures it nowhere review looks (mypy.ini, .mypy.ini or [tool.mypy] in "
-            "pyproject.toml); add one to have review run mypy on the change."
+    assert ("No type checker ran on the change: mypy is installed in this job, but the "
+            "repository configures it nowhere review looks (mypy.ini, .mypy.ini or [tool.mypy] "
+            "in pyproject.toml); add one to have review run mypy on the change."
             ) in done.document["notes"], done.document["notes"]  # fmt: skip
     assert "Incomplete" not in done.document["headline"]
+
+
+def test_no_type_checker_at_all_is_said_with_the_file_that_turns_one_on(tmp_path: Path) -> None:
+    """A new user's munch review, mypy neither configured nor on the job's PATH: Tools showed
+    only "python parse: ran", and nothing said the change's types went unchecked."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"pyproject.toml": '[project]\nname = "app"\n',
+                                 "app/encoding.py": ENCODING})  # fmt: skip
+    head = repo.commit("bytes", {"app/encoding.py": ENCODING.replace("repr(obj)", "str(obj)")})
+    done = _review(tmp_path, repo, base, head, "/usr/bin:/bin")
+    assert done.document is not None, done.stderr
+    assert ("No type checker ran on the change: the repository configures mypy nowhere review "
+            "looks (mypy.ini, .mypy.ini or [tool.mypy] in pyproject.toml), and mypy is not "
+            "installed in this job; add both to have review run mypy on the change."
+            ) in done.document["notes"], done.document["notes"]  # fmt: skip
+    assert "Incomplete" not in done.document["headline"]
+    assert "No type checker ran" in done.summary
 
 
 QUERY = '''\

@@ -146,6 +146,11 @@ def lint_changes(
     return merged(found), tuple(plan.command for plan in planned)
 
 
+TYPE_CHECKERS = ("mypy", "tsc")
+"""The tools whose absence leaves a change's types unchecked: said in a note when neither
+configured nor run, so silence never reads as types checked."""
+
+
 def _plan(
     ctx: RunContext[ReviewOptions], repo: GitCheckout, diff: Diff, head: str, checkout: Path
 ) -> list[Planned]:
@@ -164,10 +169,20 @@ def _plan(
                          "not run (its checks still apply to the base branch)")  # fmt: skip
             elif installed and checking.unconfigured and not _above(checking, checkout, files):
                 ctx.tool(tool.label, checking.unconfigured)  # never a clean result: Incomplete
+            elif installed and tool.label in TYPE_CHECKERS:
+                ctx.note(f"No type checker ran on the change: {tool.label} is installed in this "
+                         "job, but the repository configures it nowhere review looks "
+                         f"({_where(checking)}); add one to have review run {tool.label} on the "
+                         "change.")  # fmt: skip
             elif installed:
                 ctx.note(f"{tool.label} is installed in this job but review did not run it: the "
                          f"repository configures it nowhere review looks ({_where(checking)}); "
                          f"add one to have review run {tool.label} on the change.")  # fmt: skip
+            elif files and tool.label in TYPE_CHECKERS:
+                ctx.note(f"No type checker ran on the change: the repository configures "
+                         f"{tool.label} nowhere review looks ({_where(checking)}), and "
+                         f"{tool.label} is not installed in this job; add both to have review "
+                         f"run {tool.label} on the change.")  # fmt: skip
             continue
         if not files:
             continue
