@@ -16,6 +16,9 @@ class StepOutcomes(dict[str, bool]):
         self.uncollected = ""
         """Why tests could not even be collected (pytest's error importing a test module), with
         the fix, as a clause; "" when every one was. Those modules are no tests of the run."""
+        self.said: dict[str, str] = {}
+        """Each failed test's message, as its report gives it (the test's own text), where the
+        report holds one (JUnit's ``failure message``)."""
 
     def add(self, test: str, passed: bool, *, placed: bool = True) -> None:
         """One result of ``test``; ``placed`` false: its report names a file other than the one

@@ -47,6 +47,9 @@ class Attempt:
     uncollected: str = ""
     """Why the runner could not collect tests, with the fix, as a clause ("" when it could):
     :attr:`~cicd_agent.runners.step_outcomes.StepOutcomes.uncollected`."""
+    tmp_refused: tuple[str, ...] = ()
+    """The failed tests (as the runner names them) that the run's output names on a line where
+    a write to a ``/tmp`` path was refused (:func:`~.attempts.tmp_refused`)."""
 
     @property
     def doubt(self) -> str:
