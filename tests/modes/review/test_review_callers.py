@@ -120,25 +120,28 @@ def test_a_go_parameter_added_is_high_on_the_signature_its_caller_breaks_on(
 
 
 PY_DOUBLE = "def double(n: int) -> int:\n    return n * 2\n"
-PY_CALLER = "\n\ndef four() -> int:\n    return double(2)\n"
+PY_CALLER = "from app.maths import double\n\n\ndef four() -> int:\n    return double(2)\n"
+PY_SAME = "\n\ndef eight() -> int:\n    return double(4)\n"
 
 
 @needs_sandbox
+@pytest.mark.parametrize("where", ["its own file", "another file"])
 def test_a_python_parameter_added_is_high_on_the_signature_its_caller_breaks_on(
-    tmp_path: Path,
+    tmp_path: Path, where: str
 ) -> None:
-    """munch's shape: ``double`` gains a parameter; mypy reports the unchanged caller below
-    it ('Missing positional argument "m" in call to "double"'). (Review runs mypy on the
-    changed files: a caller in a file the change did not touch is not checked.)"""
-    files = {"pyproject.toml": '[project]\nname = "app"\n\n[tool.mypy]\n',
-             "app/maths.py": PY_DOUBLE + PY_CALLER}  # fmt: skip
-    changed = {"app/maths.py": PY_DOUBLE.replace("n: int)", "n: int, m: int)") + PY_CALLER}
+    """munch's shape: ``double`` gains a parameter; mypy reports the unchanged caller
+    ('Missing positional argument "m" in call to "double"'). A caller in a file the change did
+    not touch was not checked at all (mypy ran on the changed files alone): the change passed."""
+    own = where == "its own file"
+    files = {"pyproject.toml": '[project]\nname = "app"\n\n[tool.mypy]\n', "app/__init__.py": "",
+             "app/maths.py": PY_DOUBLE + (PY_SAME if own else ""), "app/use.py": PY_CALLER}
+    changed = {"app/maths.py": files["app/maths.py"].replace("n: int)", "n: int, m: int)")}
     done = _review(tmp_path, files, changed, {"PATH": path_env()})
 
     assert done.document is not None, done.stderr
     [(path, line, body)] = _high(done)
     assert (path, line) == ("app/maths.py", 1), done.document["findings"]
-    assert "app/maths.py:6" in body, body
+    assert ("app/maths.py:6" if own else "app/use.py:5") in body, body
     assert done.code == 1
 
 

@@ -35,6 +35,7 @@ from cicd_agent.modes.review.build_errors import (
     changed_words,
     merged,
 )
+from cicd_agent.modes.review.callers import importers
 from cicd_agent.verify.contract import LintCommand
 
 if TYPE_CHECKING:
@@ -146,6 +147,9 @@ def lint_changes(
     return merged(found), tuple(plan.command for plan in planned)
 
 
+CALLERS_TOO = ("mypy",)
+"""Checkers run on the changed files that check a caller only when it is named too
+(:mod:`.callers`); tsc, go vet and clippy check the whole project or package."""
 TYPE_CHECKERS = ("mypy", "tsc")
 """The tools whose absence leaves a change's types unchecked: said in a note when neither
 configured nor run, so silence never reads as types checked."""
@@ -204,11 +208,15 @@ def _plan(
             continue
         if len(same) > MAX_FILES:
             ctx.note(f"{tool.label} checked {MAX_FILES} of {len(same)} changed file(s).")
+        same = same[:MAX_FILES]
+        if tool.label in CALLERS_TOO:  # the unchanged files a changed signature breaks
+            same += _as_at_head(repo, head, checkout,
+                                importers(repo, head, same, MAX_FILES - len(same)))  # fmt: skip
         if same:
             command = LintCommand(tool.label, (executable, *checking.argv), checking.report,
                                   checking.suffixes, checking.targets, checking.stream,
                                   checking.environment, checking.quiet)  # fmt: skip
-            planned.append(Planned(tool, command, tuple(same[:MAX_FILES])))
+            planned.append(Planned(tool, command, tuple(same)))
     return planned
 
 
