@@ -50,6 +50,9 @@ def test_a_failure_no_retry_ran_again_is_never_said_to_fail_on_every_run() -> No
                               "they are flaky is not known): the step fails.")  # fmt: skip
     assert decide(alone, ["x"]).headline == (
         "The test step failed: 1 test(s) failed on their one run (not retried).")
+    doubted = judge_step([Attempt({BROKEN: False}, 1), Attempt({}, 1)], (), TODAY,
+                         code_is_proof=True)  # fmt: skip
+    assert "(no retry's report was believed, so" in doubted.said[-1], doubted.said
 
 
 def test_every_failure_flaky_or_quarantined_passes_the_step_saying_which() -> None:

@@ -195,16 +195,17 @@ def _judged(
     retried = [retry for retry in attempts[1:] if not retry.doubt]
     once = tuple(t for t in failing if not any(t in retry.outcomes for retry in retried))
     if failing and not passed:
-        said.append(_failed(len(failing), len(once), retried=bool(attempts[1:])))
+        why = ("no retry ran them again" if retried else "no retry's report was believed"
+               if attempts[1:] else "no retry was made")  # fmt: skip
+        said.append(_failed(len(failing), len(once), why))
     return StepVerdict(passed, failing, tuple(flaky.items()), tuple(quarantined.items()),
                        tuple(said), once=once)  # fmt: skip
 
 
-def _failed(failing: int, once: int, *, retried: bool) -> str:
+def _failed(failing: int, once: int, why: str) -> str:
     """The line on the failing tests: "every run" only of those a retry ran again."""
     if not once:
         return f"{failing} test(s) failed on every run: the step fails."
-    why = "no retry ran them again" if retried else "no retry was made"
     again = f"{failing - once} test(s) failed on every run; " if failing > once else ""
     return (f"{again}{once} test(s) failed on their one run ({why}, so whether they are "
             "flaky is not known): the step fails.")
