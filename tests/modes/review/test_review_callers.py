@@ -184,3 +184,23 @@ def test_an_error_goes_to_the_changed_line_its_compiler_points_at_before_any_nam
     # a pointer at an unchanged line places nothing by itself
     away = error._replace(related=(("src/lib.rs", 7),))
     assert build_findings("clippy", [away], added, str)[:2] == ([], 1)
+
+
+def test_the_files_whose_imports_name_a_changed_module_are_its_callers(tmp_path: Path) -> None:
+    """By the module's last part (a package's for its ``__init__.py``), on import lines only:
+    a file that only says the word elsewhere, or is itself changed, is not one."""
+    from cicd_agent.local.checkout import GitCheckout
+    from cicd_agent.modes.review.callers import importers
+
+    repo = GitRepoBuilder(tmp_path / "repo")
+    head = repo.commit("start", {
+        "app/__init__.py": "", "app/maths.py": PY_DOUBLE,
+        "app/use.py": PY_CALLER, "tests/test_app.py": "import app\n",
+        "app/words.py": "# maths is hard\nMATHS = 'maths'\n",
+        "app/rel.py": "from .maths import double as d\n", "README.md": "import maths\n",
+    })  # fmt: skip
+    checkout = GitCheckout(repo.path)
+    assert importers(checkout, head, ["app/maths.py"], 10) == ["app/rel.py", "app/use.py"]
+    assert importers(checkout, head, ["app/__init__.py"], 10) == ["app/use.py", "tests/test_app.py"]
+    assert importers(checkout, head, ["app/maths.py"], 1) == ["app/rel.py"]
+    assert importers(checkout, head, ["README.md"], 10) == []

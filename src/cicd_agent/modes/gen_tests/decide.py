@@ -80,10 +80,7 @@ def decide(
     delivered = [test for o in written.values() for test in o.accepted]
     if facts.coverage is None and facts.runner_gaps:
         result.coverage_before, result.coverage_after = _runners_percent(facts.runner_gaps, written)
-        green = {word.change.runner.name for word in facts.runner_gaps
-                 if word.suite is not None and word.suite.returncode == 0}  # fmt: skip
-        result.headline = _flaky_first(result) + _runners_headline(result, offline=offline,
-                                                                   green=green)  # fmt: skip
+        result.headline = _flaky_first(result) + _runners_headline(result, offline=offline)
         result.headline += _failing(result)
         _deliver(result, facts.patch_path, delivered)
         return result
@@ -337,12 +334,11 @@ def _runners_percent(
     return whole(before), whole(after)
 
 
-def _runners_headline(
-    result: GenTestsResult, *, offline: bool, green: Collection[str] = ()
-) -> str:
-    """The headline of a change with no Python to cover: each other runner's word (``green``:
-    the runners whose suite passed at head), and how the changed files' tests ran again."""
+def _runners_headline(result: GenTestsResult, *, offline: bool) -> str:
+    """The headline of a change with no Python to cover: each other runner's word (that its
+    suite passed, where every suite did), and how the changed files' tests ran again."""
     parts = []
+    green = result.suite_exit_code == 0 and result.test_command.split("; ")
     for report in result.runners:
         lines = sum(len(v) for v in report.uncovered_lines.values())
         coverage = f"line coverage of the changed files {percent_text(report.coverage)}"
@@ -353,7 +349,7 @@ def _runners_headline(
         unshuffled = f" ({len(said)} {said[0]})" if said else ""
         blank = (f"; {len(report.no_code)} changed file(s) hold no code (types alone)"
                  if report.no_code and not report.problem else "")  # fmt: skip
-        passed = "its suite passed, but " if report.runner in green else ""
+        passed = "its suite passed, but " if green and report.runner in green else ""
         parts.append(
             f"{report.runner}: {passed}coverage of the changed files "
             f"{could_not_run(report.problem[:200])}"
