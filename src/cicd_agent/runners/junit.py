@@ -23,6 +23,8 @@ from cicd_agent.runners.step_outcomes import StepOutcomes
 
 MAX_REPORT_BYTES = 20 * 1024 * 1024
 MAX_REPORTS = 20
+MAX_MESSAGE = 2_000
+"""Characters kept of a failed test's message (:attr:`~.step_outcomes.StepOutcomes.said`)."""
 REPORT_NAME = "report.xml"
 """The file a run's JUnit report is written to, in a fresh folder of ours outside the copy."""
 
@@ -61,6 +63,9 @@ def runner_outcomes(report: bytes) -> StepOutcomes:
         own = _runner_id(case)
         name = own or _name(case.classname or "", case.name or "")
         found.add(name, not _failed(case), placed=bool(own) or not case._elem.get("file"))
+        failures = [r for r in case.result if isinstance(r, Failure | Error)]
+        if failures and name not in found.said:
+            found.said[name] = (failures[0].message or "")[:MAX_MESSAGE]
     found.incomplete = _not_collected(uncollected)
     return found
 

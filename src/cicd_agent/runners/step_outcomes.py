@@ -17,6 +17,9 @@ class StepOutcomes(dict[str, bool]):
         """Why some of the run's tests never reported, as a clause with the fix ("" when all
         did): a test module pytest could not import, a Go package that did not build, or one a
         panic ended before its other tests ran. Those tests are no tests of the run."""
+        self.said: dict[str, str] = {}
+        """Each failed test's message, as its report gives it (the test's own text), where the
+        report holds one (JUnit's ``failure message``)."""
 
     def add(self, test: str, passed: bool, *, placed: bool = True) -> None:
         """One result of ``test``; ``placed`` false: its report names a file other than the one

@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.review.build_errors import MAX_COMPILE_FINDINGS, MAX_WORK, build_findings
+from cicd_agent.modes.review.build_errors import (
+    MAX_COMPILE_FINDINGS,
+    MAX_WORK,
+    BuildError,
+    build_findings,
+)
 from cicd_agent.modes.review.compile_errors import MAX_MESSAGE, mypy_errors, tsc_errors
 from cicd_agent.modes.review.lint_reports import UnreadableReport, read_report
 from tests.git_builder import GitRepoBuilder
@@ -47,7 +52,7 @@ def test_attack_errors_the_pull_request_multiplies_are_placed_within_a_bound() -
     error); the added lines are indexed once, the lines looked at are bounded over the whole
     report, and the errors past the bound are counted, not placed."""
     added = {"src/a.ts": {n: "const shared_name = 1;" for n in range(1, 501)}}
-    errors = [("src/b.ts", n, "TS2304", "Cannot find name 'shared_name'.")
+    errors = [BuildError("src/b.ts", n, "TS2304", "Cannot find name 'shared_name'.")
               for n in range(1, 20_001)]  # fmt: skip
     found, unexplained, unplaced = build_findings("tsc", errors, added, str)
     assert len(found) == MAX_COMPILE_FINDINGS and unexplained == 0

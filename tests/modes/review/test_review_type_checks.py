@@ -13,7 +13,13 @@ import pytest
 
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.severity import Severity
-from cicd_agent.modes.review.build_errors import Placer, build_findings, changed_words, names
+from cicd_agent.modes.review.build_errors import (
+    BuildError,
+    Placer,
+    build_findings,
+    changed_words,
+    names,
+)
 from cicd_agent.modes.review.lint_reports import UnreadableReport, read_report
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
@@ -75,7 +81,9 @@ def test_a_type_error_the_base_already_had_is_counted_not_blamed(tmp_path: Path)
     done = _review(tmp_path, repo, base, head, path_env())
     assert done.document is not None, done.stderr
     assert [f for f in _found(done) if f[0].startswith("mypy/")] == []
-    assert any("no change here explains" in n for n in done.document["notes"])
+    assert ("mypy reports 1 error(s) on lines this change did not touch, and review found no "
+            "changed line they depend on (whether the base builds was not checked); see mypy's "
+            "own output.") in done.document["notes"], done.document["notes"]  # fmt: skip
     assert done.code == 0
 
 
@@ -89,11 +97,28 @@ def test_mypy_installed_but_not_configured_is_said_not_run(tmp_path: Path) -> No
     done = _review(tmp_path, repo, base, head, path_env())
     assert done.document is not None, done.stderr
     assert "mypy" not in [tool["tool"] for tool in done.document["tools"]]
-    assert ("mypy is installed in this job but review did not run it: the repository "
-            "configures it nowhere review looks (mypy.ini, .mypy.ini or [tool.mypy] in "
-            "pyproject.toml); add one to have review run mypy on the change."
+    assert ("No type checker ran on the change: mypy is installed in this job, but the "
+            "repository configures it nowhere review looks (mypy.ini, .mypy.ini or [tool.mypy] "
+            "in pyproject.toml); add one to have review run mypy on the change."
             ) in done.document["notes"], done.document["notes"]  # fmt: skip
     assert "Incomplete" not in done.document["headline"]
+
+
+def test_no_type_checker_at_all_is_said_with_the_file_that_turns_one_on(tmp_path: Path) -> None:
+    """A new user's munch review, mypy neither configured nor on the job's PATH: Tools showed
+    only "python parse: ran", and nothing said the change's types went unchecked."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"pyproject.toml": '[project]\nname = "app"\n',
+                                 "app/encoding.py": ENCODING})  # fmt: skip
+    head = repo.commit("bytes", {"app/encoding.py": ENCODING.replace("repr(obj)", "str(obj)")})
+    done = _review(tmp_path, repo, base, head, "/usr/bin:/bin")
+    assert done.document is not None, done.stderr
+    assert ("No type checker ran on the change: the repository configures mypy nowhere review "
+            "looks (mypy.ini, .mypy.ini or [tool.mypy] in pyproject.toml), and mypy is not "
+            "installed in this job; add both to have review run mypy on the change."
+            ) in done.document["notes"], done.document["notes"]  # fmt: skip
+    assert "Incomplete" not in done.document["headline"]
+    assert "No type checker ran" in done.summary
 
 
 QUERY = '''\
@@ -165,7 +190,7 @@ def test_an_error_is_placed_on_the_added_line_holding_its_names() -> None:
 
 
 def test_a_hostile_message_is_cleaned_and_cut() -> None:
-    errors = [("a.py", 2, "x" * 200, "bad `Name` " + "@everyone " * 100)]
+    errors = [BuildError("a.py", 2, "x" * 200, "bad `Name` " + "@everyone " * 100)]
     (found,), unexplained, _ = build_findings("mypy", errors, {"a.py": {1: "Name = 1"}},
                                            lambda text: text.replace("@", "@\u200b"))
     assert unexplained == 0 and found.line == 1 and found.severity == Severity.HIGH
@@ -222,9 +247,9 @@ def test_one_message_two_checkers_say_on_one_line_is_one_finding_naming_both() -
 
     added = {"main.go": {3: "func parse(s string) int {"}}
     said = "cannot use x (variable of type int) as string value in argument to parse"
-    vet, _, _ = build_findings("go vet", [("main.go", 3, "typecheck", said)], added, str)
-    lint, _, _ = build_findings("golangci-lint", [("main.go", 3, "typecheck", said)], added, str)
-    other, _, _ = build_findings("golangci-lint", [("main.go", 3, "x", "another")], added, str)
+    vet, _, _ = build_findings("go vet", [BuildError("main.go", 3, "typecheck", said)], added, str)
+    lint, _, _ = build_findings("golangci-lint", [BuildError("main.go", 3, "typecheck", said)], added, str)
+    other, _, _ = build_findings("golangci-lint", [BuildError("main.go", 3, "x", "another")], added, str)
     (one, two) = merged([*vet, *lint, *other])
     assert (one.path, one.line) == ("main.go", 3)
     assert "go vet" in one.body and "golangci-lint" in one.body, one.body
@@ -237,7 +262,7 @@ def test_a_linters_finding_in_the_compilers_words_on_its_line_joins_the_build_fi
 
     added = {"src/a.ts": {1: "export function limit(value: number): string {"}}
     said = "Type 'string' is not assignable to type 'number'."
-    tsc, _, _ = build_findings("tsc", [("src/a.ts", 1, "TS2322", said)], added, str)
+    tsc, _, _ = build_findings("tsc", [BuildError("src/a.ts", 1, "TS2322", said)], added, str)
     hit = LintHit("src/a.ts", 1, "@typescript-eslint/no-unsafe-return", said, error=True)
     eslint = lint_findings("eslint", [hit], {"src/a.ts": {1}}, str)
     (one,) = merged([*eslint, *tsc])

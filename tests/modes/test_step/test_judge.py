@@ -33,6 +33,28 @@ def test_only_a_test_that_passed_on_retry_is_flaky_and_the_policy_decides() -> N
     assert not found.passed and found.said[-1] == "1 test(s) failed on every run: the step fails."
 
 
+def test_a_failure_no_retry_ran_again_is_never_said_to_fail_on_every_run() -> None:
+    """A new user's Rust doctest: the retry selected no doctest, so it had one run, yet the
+    step said it "failed on every run"."""
+    from cicd_agent.modes.test_step.result import decide
+
+    missed = judge_step([FIRST, Attempt({FLIP: True, QUIET: False}, 1)], (), TODAY,
+                        code_is_proof=True)  # fmt: skip
+    assert missed.once == (BROKEN,) and set(missed.failing) == {BROKEN, QUIET}
+    assert missed.said[-1] == ("1 test(s) failed on every run; 1 test(s) failed on their one run "
+                               "(no retry ran them again, so whether they are flaky is not "
+                               "known): the step fails.")  # fmt: skip
+    assert "every run" not in decide(missed, ["cargo", "test"]).headline.split(";")[1]
+    alone = judge_step([Attempt({BROKEN: False}, 1)], (), TODAY, code_is_proof=True)
+    assert alone.said[-1] == ("1 test(s) failed on their one run (no retry was made, so whether "
+                              "they are flaky is not known): the step fails.")  # fmt: skip
+    assert decide(alone, ["x"]).headline == (
+        "The test step failed: 1 test(s) failed on their one run (not retried).")
+    doubted = judge_step([Attempt({BROKEN: False}, 1), Attempt({}, 1)], (), TODAY,
+                         code_is_proof=True)  # fmt: skip
+    assert "(no retry's report was believed, so" in doubted.said[-1], doubted.said
+
+
 def test_every_failure_flaky_or_quarantined_passes_the_step_saying_which() -> None:
     first = Attempt({FLIP: False, QUIET: False}, 1)
     retry = Attempt({FLIP: True, QUIET: False}, 1)

@@ -579,6 +579,22 @@ def test_a_test_writing_a_fixed_tmp_path_is_told_to_use_tmpdir(
     assert "`/tmp` cannot be written there" in shown and "`TMPDIR`" in shown, shown
 
 
+def test_the_tests_a_refused_tmp_write_failed_are_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The note on /tmp named no test: the one whose failure is a PermissionError on a /tmp
+    path is named from the runner's report, and the one failing otherwise is not."""
+    own = ("import pathlib\n\n\ndef test_marks():\n"
+           "    pathlib.Path('/tmp/cicd-agent-trial-mark').write_text('x')\n\n\n"
+           "def test_other():\n    assert 1 == 2, '/tmp/elsewhere'\n")  # fmt: skip
+    code, shown, _ = _step(tmp_path, "pull_request", monkeypatch, tests={"tests/test_m.py": own})
+    assert code == 1, shown
+    assert ("1 failed test(s) were refused a write to a fixed `/tmp` path (PermissionError, "
+            "EACCES or EROFS), which the sandbox does not allow: `tests/test_m.py::test_marks`."
+            ) in shown, shown  # fmt: skip
+    assert "`tests/test_m.py::test_other`." not in shown
+
+
 @needs_go
 def test_attack_a_test_that_prints_go_s_build_failure_line_hides_no_failed_test(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

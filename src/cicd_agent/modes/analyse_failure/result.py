@@ -7,6 +7,7 @@ Log text and the model's words only appear in code spans, code blocks or neutral
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
@@ -174,7 +175,8 @@ class FailureResult(PlainResult):
             "true": "it looks flaky",
             "likely": "it may be flaky",
         }.get(self.is_flaky, "it does not look flaky")
-        return f"The run failed with {_kind(self.failure_type)} in {where}; {flaky}."
+        kind = _kind(self.failure_type, self.root_cause)
+        return f"The run failed with {kind} in {where}; {flaky}."
 
     def summary_body(self, *, comment: bool = False) -> str:
         """Everything after the headline, shared by the job summary and the comment."""
@@ -362,7 +364,15 @@ _WORDS = {
 }
 
 
-def _kind(failure_type: str) -> str:
+_KILLED = re.compile(r"SIGKILL|signal: killed|\bKilled\b|\b137\b")
+"""A root cause that shows only the kernel's signal 9 (cargo's, go's, a shell's words, exit
+status 137), not which limit sent it."""
+
+
+def _kind(failure_type: str, root_cause: str = "") -> str:
+    if failure_type == "oom" and _KILLED.search(root_cause):
+        return ("a process killed by signal 9 (SIGKILL; most often the runner's memory limit, "
+                "which the log does not show)")  # fmt: skip
     words = failure_type.replace("_", " ")
     article = "an" if words[:1] in tuple("aeiou") else "a"
     return _WORDS.get(failure_type, f"{article} {words}")

@@ -335,8 +335,10 @@ def _runners_percent(
 
 
 def _runners_headline(result: GenTestsResult, *, offline: bool) -> str:
-    """The headline of a change with no Python to cover: each other runner's word."""
+    """The headline of a change with no Python to cover: each other runner's word (that its
+    suite passed, where every suite did), and how the changed files' tests ran again."""
     parts = []
+    green = result.suite_exit_code == 0 and result.test_command.split("; ")
     for report in result.runners:
         lines = sum(len(v) for v in report.uncovered_lines.values())
         coverage = f"line coverage of the changed files {percent_text(report.coverage)}"
@@ -347,8 +349,10 @@ def _runners_headline(result: GenTestsResult, *, offline: bool) -> str:
         unshuffled = f" ({len(said)} {said[0]})" if said else ""
         blank = (f"; {len(report.no_code)} changed file(s) hold no code (types alone)"
                  if report.no_code and not report.problem else "")  # fmt: skip
+        passed = "its suite passed, but " if green and report.runner in green else ""
         parts.append(
-            f"{report.runner}: coverage of the changed files {could_not_run(report.problem[:200])}"
+            f"{report.runner}: {passed}coverage of the changed files "
+            f"{could_not_run(report.problem[:200])}"
             if report.problem
             else f"{report.runner}: {kept} of {len(tried)} generated test(s) passed every gate "
             f"stage{unshuffled}; {coverage} → {percent_text(report.coverage_after or report.coverage)}, "
@@ -358,6 +362,11 @@ def _runners_headline(result: GenTestsResult, *, offline: bool) -> str:
             else f"{report.runner}: every changed line it counts as code ran in its tests ({coverage})"
         )  # fmt: skip
         parts[-1] += blank
+    stable = [row.runs for row in result.pr_tests if row.verdict == "stable"]
+    if parts and stable and len(stable) == len(result.pr_tests):  # what ran, beside what could not
+        parts.append(f"1 test of the changed files passed every one of its {stable[0]:,} runs"
+                     if len(stable) == 1 else f"{len(stable)} tests of the changed files passed "
+                     f"every one of their runs, at least {min(stable):,} each")  # fmt: skip
     if not parts and not result.flaky:
         parts.append(f"the change's tests passed {len(result.pr_tests)} rerun check(s)")
     if not parts:

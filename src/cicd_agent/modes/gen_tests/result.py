@@ -58,7 +58,8 @@ class SegmentReport:
 
 @dataclass(kw_only=True)
 class PrTestReport:
-    """One test the change adds or changes, run again and again: its counts and verdict."""
+    """One test of the changed files (the change adds or changes it, or it is in a changed
+    file), run again and again: its counts and verdict."""
 
     test: str
     passed: int
@@ -336,7 +337,7 @@ class GenTestsResult(PlainResult):
             f"each{caveat}"
         )  # fmt: skip
         head = (
-            f"**Tests the change adds or changes, run again** ({self.pr_tests_runs}): "
+            f"**Tests of the changed files, run again** ({self.pr_tests_runs}): "
             f"{len(self.flaky)} flaky, {passed}"
         )
         return head + ("\n\n" + "\n".join(rows) if rows else ".")

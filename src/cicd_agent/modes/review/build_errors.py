@@ -2,15 +2,17 @@
 
 A change that does not build is the worst thing a review can pass, and the checker rarely
 names the line the change touched: Go reports the call that no longer fits (line 27) for a
-type changed at line 24, mypy the ``return`` for a signature changed above it. So an error is
-placed on the changed line it depends on: the added line, in the same file first, that holds
-the most of the names the message mentions (quoted names, and words only code has: dotted,
-with a digit or an underscore, mixed case), or whose change brought or took away a word the
-message says (a function renamed: "undefined: parse"), nearest above the error on a tie. The checker's
-own line stays in the finding's text. An error that no changed line explains is counted in a
-note: the base did not build either. The checker prints what the pull request makes it print,
-so the added lines are indexed once and the work over all errors is bounded; errors past the
-bound are counted in a note, not placed.
+type changed at line 24, mypy the ``return`` for a signature changed above it, rustc a call
+given too few arguments in words that name no function. So an error is placed on the changed
+line it depends on: one the checker's own notes point at (rustc's "method defined here"),
+else the added line, in the same file first, that holds the most of the names the message
+mentions (quoted names, and words only code has: dotted, with a digit or an underscore, mixed
+case), or whose change brought or took away a word the message says (a function renamed:
+"undefined: parse"), nearest above the error on a tie. The checker's own line stays in the
+finding's text. An error that no changed line explains is counted in a note, which says no
+more than that: review does not build the base, so it cannot say the base fails too. The
+checker prints what the pull request makes it print, so the added lines are indexed once and
+the work over all errors is bounded; errors past the bound are counted in a note, not placed.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.severity import Severity
@@ -26,17 +28,35 @@ from cicd_agent.analysis.severity import Severity
 if TYPE_CHECKING:
     from cicd_agent.analysis.diff import FileDiff
 
+
+class BuildError(NamedTuple):
+    """One error a compiler or type checker reported (its message whole)."""
+
+    path: str
+    line: int
+    code: str
+    message: str
+    related: tuple[tuple[str, int], ...] = ()
+    """Lines the checker's own notes point at (rustc's "method defined here"): a changed one
+    among them is the line the error depends on, whatever its message names."""
+
+
 MAX_COMPILE_FINDINGS = 50
 """Errors placed on changed lines, at the most, of one checker (the first are the causes)."""
 _QUOTED = re.compile(r"\"([^\"\n]{1,80})\"|'([^'\n]{1,80})'|`([^`\n]{1,80})`")
 _WORD = re.compile(r"[A-Za-z_][\w.]*")
 _CODE_LIKE = re.compile(r"[._\d]|[a-z][A-Z]")
+_CALLED = re.compile(r"\bcall to ([A-Za-z_][\w.]*)")
+"""The function a call that no longer fits names, plain word or not (Go's "not enough arguments
+in call to Format")."""
 
 
 def names(message: str) -> set[str]:
     """The names an error's message mentions that a line of code could hold: what it quotes,
-    and words only code has (``strconv.Atoi``, ``int64``, ``max_len``, ``isValid``)."""
+    words only code has (``strconv.Atoi``, ``int64``, ``max_len``, ``isValid``), and the name
+    after "call to"."""
     quoted = {next(g for g in m.groups() if g) for m in _QUOTED.finditer(message)}
+    quoted |= set(_CALLED.findall(message))
     words = {w for q in quoted for w in _WORD.findall(q)}
     words |= {w for w in _WORD.findall(_QUOTED.sub(" ", message)) if _CODE_LIKE.search(w)}
     parts = {p for w in words for p in w.split(".") if len(p) > 1}
@@ -130,13 +150,19 @@ class Placer:
     def spent(self) -> bool:
         return self.work > MAX_WORK
 
-    def place(self, path: str, line: int, message: str) -> tuple[str, int] | None:
+    def place(
+        self, path: str, line: int, message: str, related: Sequence[tuple[str, int]] = ()
+    ) -> tuple[str, int] | None:
         """The changed line the error at ``path:line`` depends on: itself when the change added
-        it, else the added line (this file first) holding the most of the message's names, or
+        it, else the first of ``related`` (where the checker's notes point) the change added,
+        else the added line (this file first) holding the most of the message's names, or
         whose change brought or took away a word the message says (:func:`changed_words`),
         nearest above the error on a tie; None when no added line does."""
         if line in self.added.get(path, {}):
             return path, line
+        for place in related:
+            if place[1] in self.added.get(place[0], {}):
+                return place
         message = message[:MAX_MESSAGE]
         scores: dict[tuple[str, int], int] = {}
         for table, wanted, score in ((self.holding, names(message), weight),
@@ -159,7 +185,7 @@ class Placer:
 
 def build_findings(
     tool: str,
-    errors: Sequence[tuple[str, int, str, str]],
+    errors: Sequence[BuildError],
     added: Mapping[str, Mapping[int, str]],
     clean: Callable[[str], str],
     changed: Mapping[str, Mapping[int, frozenset[str]]] | None = None,
@@ -167,14 +193,14 @@ def build_findings(
     """High findings for the errors a changed line causes, one on each such line (a signature
     changed breaks every caller: one finding names them all), how many errors no changed line
     explains, and how many were not placed once the work was spent (both for the summary)."""
-    placed: dict[tuple[str, int], list[tuple[str, int, str, str]]] = {}
+    placed: dict[tuple[str, int], list[BuildError]] = {}
     unexplained = unplaced = 0
     placer = Placer(added, changed)
     for done, error in enumerate(errors):
         if placer.spent:
             unplaced = len(errors) - done
             break
-        place = placer.place(error[0], error[1], error[3])
+        place = placer.place(error.path, error.line, error.message, error.related)
         if place is None:
             unexplained += 1
         elif place in placed or len(placed) < MAX_COMPILE_FINDINGS:
@@ -190,15 +216,15 @@ MAX_NAMED = 10
 def _finding(
     tool: str,
     place: tuple[str, int],
-    caused: Sequence[tuple[str, int, str, str]],
+    caused: Sequence[BuildError],
     clean: Callable[[str], str],
 ) -> Finding:
     """The finding on the changed line ``place`` for the errors it causes, the first one's
     words in front."""
-    _, _, code, message = caused[0]
+    code, message = caused[0].code, caused[0].message
     text = clean(" ".join(message.split())[:300]) or "no message"
     rule = re.sub(r"[^\w./@-]", "", code)[:80] or "error"
-    elsewhere = [f"`{clean(p)[:200]}:{n}`" for p, n, _, _ in caused if (p, n) != place]
+    elsewhere = [f"`{clean(e.path)[:200]}:{e.line}`" for e in caused if e[:2] != place]
     where = ""
     if len(caused) > 1:
         more = len(elsewhere) - MAX_NAMED

@@ -64,6 +64,9 @@ class LintHit:
     compiles: bool = False
     """The code does not build or type-check here (a compiler's or type checker's error):
     placed on the changed line it depends on (:mod:`~cicd_agent.modes.review.compile_errors`)."""
+    related: tuple[tuple[str, int], ...] = ()
+    """Lines the compiler's own notes point at (rustc's "method defined here"): where a call
+    that no longer fits looks for what it calls, so a changed signature there is the cause."""
 
 
 class UnreadableReport(ValueError):
@@ -294,7 +297,15 @@ def _clippy(document: object, root: str) -> Iterator[LintHit]:
                 # an error of rustc itself (E0308, or none), not one of clippy's lints denied
                 rustc = hit.error and not str((message.get("code") or {}).get("code") or "")\
                     .startswith("clippy::")  # fmt: skip
-                yield replace(hit, compiles=rustc)
+                yield replace(hit, compiles=rustc, related=_noted(message, root) if rustc else ())
+
+
+def _noted(message: dict[str, Any], root: str) -> tuple[tuple[str, int], ...]:
+    """The places rustc's notes on an error point at, in the checkout (none outside it)."""
+    spans = [span for child in message.get("children") or [] if child["level"] == "note"
+             for span in child["spans"] if span["is_primary"]]  # fmt: skip
+    found = ((_relative(str(span["file_name"]), root), int(span["line_start"])) for span in spans)
+    return tuple(dict.fromkeys(place for place in found if place[0]))
 
 def _first_value(text: str) -> object:
     """The first JSON value of the text (golangci-lint and biome may print more after it)."""

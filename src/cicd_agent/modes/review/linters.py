@@ -28,7 +28,13 @@ from cicd_agent.analysis.known_tools import TOOLS, Checking, KnownTool
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
 from cicd_agent.local.job_tools import job_tool
 from cicd_agent.local.node_packages import installed
-from cicd_agent.modes.review.build_errors import build_findings, changed_words, merged
+from cicd_agent.modes.review.build_errors import (
+    BuildError,
+    build_findings,
+    changed_words,
+    merged,
+)
+from cicd_agent.modes.review.callers import importers
 from cicd_agent.modes.review.lint_reports import (
     LintHit,
     UnreadableReport,
@@ -146,6 +152,14 @@ def lint_changes(
     return merged(found), tuple(plan.command for plan in planned)
 
 
+CALLERS_TOO = ("mypy",)
+"""Checkers run on the changed files that check a caller only when it is named too
+(:mod:`.callers`); tsc, go vet and clippy check the whole project or package."""
+TYPE_CHECKERS = ("mypy", "tsc")
+"""The tools whose absence leaves a change's types unchecked: said in a note when neither
+configured nor run, so silence never reads as types checked."""
+
+
 def _plan(
     ctx: RunContext[ReviewOptions], repo: GitCheckout, diff: Diff, head: str, checkout: Path
 ) -> list[Planned]:
@@ -164,10 +178,20 @@ def _plan(
                          "not run (its checks still apply to the base branch)")  # fmt: skip
             elif installed and checking.unconfigured and not _above(checking, checkout, files):
                 ctx.tool(tool.label, checking.unconfigured)  # never a clean result: Incomplete
+            elif installed and tool.label in TYPE_CHECKERS:
+                ctx.note(f"No type checker ran on the change: {tool.label} is installed in this "
+                         "job, but the repository configures it nowhere review looks "
+                         f"({_where(checking)}); add one to have review run {tool.label} on the "
+                         "change.")  # fmt: skip
             elif installed:
                 ctx.note(f"{tool.label} is installed in this job but review did not run it: the "
                          f"repository configures it nowhere review looks ({_where(checking)}); "
                          f"add one to have review run {tool.label} on the change.")  # fmt: skip
+            elif files and tool.label in TYPE_CHECKERS:
+                ctx.note(f"No type checker ran on the change: the repository configures "
+                         f"{tool.label} nowhere review looks ({_where(checking)}), and "
+                         f"{tool.label} is not installed in this job; add both to have review "
+                         f"run {tool.label} on the change.")  # fmt: skip
             continue
         if not files:
             continue
@@ -190,11 +214,15 @@ def _plan(
             continue
         if len(same) > MAX_FILES:
             ctx.note(f"{tool.label} checked {MAX_FILES} of {len(same)} changed file(s).")
+        same = same[:MAX_FILES]
+        if tool.label in CALLERS_TOO:  # the unchanged files a changed signature breaks
+            same += _as_at_head(repo, head, checkout,
+                                importers(repo, head, same, MAX_FILES - len(same)))  # fmt: skip
         if same:
             command = LintCommand(tool.label, (executable, *checking.argv), checking.report,
                                   checking.suffixes, checking.targets, checking.stream,
                                   checking.environment, checking.quiet)  # fmt: skip
-            planned.append(Planned(tool, command, tuple(same[:MAX_FILES])))
+            planned.append(Planned(tool, command, tuple(same)))
     return planned
 
 
@@ -297,11 +325,13 @@ def _run(
     found = lint_findings(name, hits, lines, clean, _fixed_texts(ctx, hits))
     # an error that the code does not build lands on the changed line it depends on, in any
     # file: the change to a signature breaks its callers
-    errors = [(h.path, h.line, h.code, h.message) for h in hits if h.compiles and h.path]
+    errors = [BuildError(h.path, h.line, h.code, h.message, h.related)
+              for h in hits if h.compiles and h.path]  # fmt: skip
     broken, unexplained, unplaced = build_findings(name, errors, added, clean, changed)
     if unexplained:
-        ctx.note(f"{name} reports {unexplained} error(s) on lines no change here explains: the "
-                 "base may not build either.")  # fmt: skip
+        ctx.note(f"{name} reports {unexplained} error(s) on lines this change did not touch, "
+                 "and review found no changed line they depend on (whether the base builds was "
+                 f"not checked); see {name}'s own output.")  # fmt: skip
     if unplaced:
         placed = len(errors) - unplaced
         ctx.note(f"{name} reports {unplaced} more error(s) than review places on changed "

@@ -25,6 +25,7 @@ test reported, ends the step with the runner's own words on it
 
 from __future__ import annotations
 
+import re
 import shlex
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -112,11 +113,40 @@ def run_attempts(
                                             shown=shown)[1]  # fmt: skip
             record = tracer.record(each, alone) if tracer is not None else None
             attempts.append(attempt_of(native, status, parents, record))
+            if not number and status:
+                failures = [test for test, passed in native.items() if not passed]
+                said = native.said if isinstance(native, StepOutcomes) else {}
+                attempts[-1] = replace(attempts[-1],
+                                       tmp_refused=tmp_refused(output, failures, said))  # fmt: skip
             if runner is None:  # said, never "before any test reported" of a runner not read
                 attempts[-1] = replace(attempts[-1], unread=unread(command, cwd))
             if not attempts[-1].failed() or (attempts[-1].doubt and number):
                 break
     return attempts
+
+
+_REFUSED = re.compile(
+    r"(?:permission ?error|permission denied|eacces|erofs|read-only file system)"
+    r"[^\n]{0,300}?[\s'\"(:=]/tmp/|[\s'\"(:=]/tmp/[^\n]{0,300}?"
+    r"(?:permission denied|eacces|erofs|read-only file system)",
+    re.IGNORECASE,
+)
+"""A line where a write to a ``/tmp`` path was refused, in each language's words (Python's
+``PermissionError``, Go's ``permission denied``, node's ``EACCES``, a read-only file system)."""
+MAX_REFUSED_LINES = 1_000
+"""Lines of refusals compared with the failed tests' names: the tests print what they like."""
+
+
+def tmp_refused(
+    output: str, failed: Sequence[str], said: Mapping[str, str]
+) -> tuple[str, ...]:
+    """The ``failed`` tests whose failure is a write to a ``/tmp`` path refused: their message
+    in the runner's report (``said``: pytest's JUnit ``PermissionError: … '/tmp/…'``) says so,
+    or ``output`` names them on a line that does. The sandbox's ``/tmp`` cannot be written, so
+    their failure there may be the sandbox's, not the code's."""
+    lines = [line for line in output.splitlines() if _REFUSED.search(line)][:MAX_REFUSED_LINES]
+    return tuple(test for test in failed if _REFUSED.search(said.get(test, ""))
+                 or any(test in line for line in lines))  # fmt: skip
 
 
 def unread(command: Sequence[str], checkout: Path | None = None) -> str:

@@ -88,6 +88,7 @@ def judge_step(
         return tuple((names.get(test, test), why) for test, why in pairs)
 
     return replace(verdict, failing=tuple(names.get(t, t) for t in verdict.failing),
+                   once=tuple(names.get(t, t) for t in verdict.once),
                    flaky=shown(verdict.flaky), quarantined=shown(verdict.quarantined),
                    likely_flaky=shown(verdict.likely_flaky))  # fmt: skip
 
@@ -191,10 +192,23 @@ def _judged(
             word for word, there in (("flaky (passed on retry)", flaky),
                                      ("a quarantined test", quarantined)) if there
         ) + ": the step passes.")  # fmt: skip
-    elif failing:
-        said.append(f"{len(failing)} test(s) failed on every run: the step fails.")
+    retried = [retry for retry in attempts[1:] if not retry.doubt]
+    once = tuple(t for t in failing if not any(t in retry.outcomes for retry in retried))
+    if failing and not passed:
+        why = ("no retry ran them again" if retried else "no retry's report was believed"
+               if attempts[1:] else "no retry was made")  # fmt: skip
+        said.append(_failed(len(failing), len(once), why))
     return StepVerdict(passed, failing, tuple(flaky.items()), tuple(quarantined.items()),
-                       tuple(said))  # fmt: skip
+                       tuple(said), once=once)  # fmt: skip
+
+
+def _failed(failing: int, once: int, why: str) -> str:
+    """The line on the failing tests: "every run" only of those a retry ran again."""
+    if not once:
+        return f"{failing} test(s) failed on every run: the step fails."
+    again = f"{failing - once} test(s) failed on every run; " if failing > once else ""
+    return (f"{again}{once} test(s) failed on their one run ({why}, so whether they are "
+            "flaky is not known): the step fails.")
 
 
 def _hidden(attempts: Sequence[Attempt]) -> list[str]:

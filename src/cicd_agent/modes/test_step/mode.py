@@ -105,6 +105,12 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
     spent = round(time.monotonic() - started, 1)
     if not trust.code_is_proof and any(attempt.exit_status for attempt in attempts):
         ctx.note(SANDBOX_PATH)
+        if refused := attempts[0].tmp_refused if attempts else ():
+            named = ", ".join(code_span(test, 200) for test in refused[:5])
+            more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
+            ctx.note(f"{len(refused)} failed test(s) were refused a write to a fixed `/tmp` path "
+                     f"(PermissionError, EACCES or EROFS), which the sandbox does not allow: "
+                     f"{named}{more}.")  # fmt: skip
     if row is not None:  # as gen-tests lists its runner; the run's own verdict says the rest
         ctx.tool(row.name)
     return StepFacts(trust, unsure, entries, trusted, tuple(attempts), spent, change, unread)

@@ -16,7 +16,7 @@ from cicd_agent.modes.test_step.types import FlakyFix, StepVerdict
 
 @dataclass(kw_only=True)
 class TestStepResult(PlainResult):
-    """``passed``: the step's verdict; ``failing``: the tests that failed on every run;
+    """``passed``: the step's verdict; ``failing``: the tests that failed and passed on no retry;
     ``flaky`` and ``quarantined``: each excused (or named) test and why; ``said``: the
     verdict's reasons; ``history``: the job's flaky tests after this run was recorded."""
 
@@ -84,7 +84,9 @@ def decide(
 ) -> TestStepResult:
     """The result the verdict earns (pure)."""
     parts = [said for said, count in (
-        (f"{len(verdict.failing)} test(s) failed on every run", verdict.failing),
+        (f"{len(verdict.failing) - len(verdict.once)} test(s) failed on every run",
+         len(verdict.failing) - len(verdict.once)),
+        (f"{len(verdict.once)} test(s) failed on their one run (not retried)", verdict.once),
         (f"{len(verdict.flaky)} test(s) failed, then passed on retry (flaky, not excused)",
          verdict.flaky),
         (f"{len(verdict.quarantined)} quarantined test(s) failed (not excused)",

@@ -49,6 +49,9 @@ class Attempt:
     """Why some tests never reported (not collected, not built, ended by a panic), with the
     fix, as a clause ("" when all did):
     :attr:`~cicd_agent.runners.step_outcomes.StepOutcomes.incomplete`."""
+    tmp_refused: tuple[str, ...] = ()
+    """The failed tests (as the runner names them) that the run's output names on a line where
+    a write to a ``/tmp`` path was refused (:func:`~.attempts.tmp_refused`)."""
 
     @property
     def doubt(self) -> str:
@@ -91,6 +94,9 @@ class StepVerdict:
     likely_flaky: tuple[tuple[str, str], ...] = ()
     """Each first-run failure that ran no line the change touched, with that evidence
     (:mod:`cicd_agent.analysis.changed_lines`): a description, never an excuse."""
+    once: tuple[str, ...] = ()
+    """The failing tests no retry ran again (none was made, or its runner's selection missed
+    them): they failed on their one run, and whether they are flaky is not known."""
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,7 @@ from cicd_agent.runners.cargo.crate import (
     table,
     unasserted_test,
 )
+from cicd_agent.runners.cargo.doctests import retried, retry_arguments, write_retried
 from cicd_agent.runners.cargo.repeat import Runs, counted, repeated
 from cicd_agent.runners.cargo.report import (
     LIBTEST,
@@ -140,7 +141,8 @@ class CargoTest(PlainStep):
     ) -> list[str] | None:
         """The test step's run with ``--no-fail-fast`` (cargo stops at its first failing test
         binary, and the tests of the binaries after it would go unrun and unretried: the step
-        would pass on the failures it saw); a retry: the failed tests by their exact names."""
+        would pass on the failures it saw); a retry: the failed tests by their exact names, or
+        where one is a doctest, by the parts rustdoc can match (:mod:`.doctests`)."""
         if not self.runs(shlex.join(command)):
             return None
         cut = command.index("--") if "--" in command else len(command)
@@ -148,15 +150,20 @@ class CargoTest(PlainStep):
                  *command[cut:]]  # fmt: skip
         if not failed:
             return every
-        names = list(dict.fromkeys(failed))
-        return [*every, *names, "--exact"] if "--" in every else [*every, "--", "--exact", *names]
+        options, arguments = retry_arguments(list(dict.fromkeys(failed)))
+        if options or "--exact" not in arguments:
+            write_retried(folder, list(dict.fromkeys(failed)))
+        cut = every.index("--") if "--" in every else len(every)
+        return [*every[:cut], *options, "--", *every[cut + 1 :], *arguments]
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
-        """Each test libtest printed a result for (``ignored`` left out): passed or not; a name
-        two test binaries print is :attr:`~..step_outcomes.StepOutcomes.unsure`."""
-        found = StepOutcomes()
+        """Each test libtest printed a result for (``ignored`` left out; on a retry, each one it
+        retried): passed or not; a name two test binaries print is
+        :attr:`~..step_outcomes.StepOutcomes.unsure`."""
+        found, only = StepOutcomes(), retried(folder)
         for line in output.splitlines():
-            if (result := RESULT.match(line.rstrip("\r"))) is not None and result[2] != "ignored":
+            if (result := RESULT.match(line.rstrip("\r"))) is not None and result[2] != "ignored" \
+                    and (only is None or result[1] in only):  # fmt: skip
                 found.add(result[1], result[2] == "ok")
         return found
 

@@ -1,0 +1,43 @@
+"""The Python files that import a changed module, handed to mypy beside the changed files.
+
+mypy checks the files it is named, and the modules they import; never a module that imports
+them. A changed signature breaks its callers, and a caller in a file the change did not touch
+went unchecked: the change that does not type-check passed. So the head's Python files whose
+import lines name a changed module (its last part: ``maths`` of ``app/maths.py``, ``app`` of
+``app/__init__.py``) are checked too. The match is by words, so it may take a file that
+imports another module of that name: that costs time, never a finding (an error there that no
+change explains is only counted). The files read and their size are bounded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import PurePosixPath
+
+from cicd_agent.local.checkout import GitCheckout
+
+MAX_SCANNED = 5_000
+"""Python files of the head read for their imports, at the most."""
+MAX_BYTES = 256 * 1024
+"""A larger file is not read for its imports."""
+
+
+def importers(repo: GitCheckout, head: str, changed: Sequence[str], limit: int) -> list[str]:
+    """Up to ``limit`` of the head's Python files, other than ``changed``, whose import lines
+    name a changed module (module doc)."""
+    names = {_module(path) for path in changed if path.endswith(".py")} - {""}
+    if not names or limit <= 0:
+        return []
+    words = "|".join(re.escape(name) for name in sorted(names))
+    imports = re.compile(rf"^[ \t]*(?:from|import)[ \t][^\n]*\b(?:{words})\b", re.MULTILINE)
+    others = [path for path in repo.git.tracked_files(repo.resolve(head))
+              if path.endswith(".py") and path not in changed][:MAX_SCANNED]  # fmt: skip
+    texts = repo.read_texts(head, others, MAX_BYTES)
+    return sorted(path for path, text in texts.items() if imports.search(text))[:limit]
+
+
+def _module(path: str) -> str:
+    """The last part of the module ``path`` is (its package's for an ``__init__.py``)."""
+    name = PurePosixPath(path)
+    return name.parent.name if name.stem == "__init__" else name.stem
