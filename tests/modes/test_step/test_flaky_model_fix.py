@@ -7,6 +7,7 @@ the test's file reaches the model redacted, inside a fence."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -88,15 +89,20 @@ def test_a_models_fix_that_holds_its_reruns_and_the_mutation_check_is_checked(
     assert "Never delete, skip, weaken" in asked.text("system")
 
 
-@pytest.fixture(scope="module")
-def sandbox_runs(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    repo = GitRepoBuilder(tmp_path_factory.mktemp("model-fix") / "project")
-    repo.commit("tests", PROJECT)
+def _ordered_runs(folder: Path, files: dict[str, str]) -> Iterator[OrderedRuns]:
+    """The project of ``files`` committed in ``folder``, its two tests run in the sandbox."""
+    repo = GitRepoBuilder(folder / "project")
+    repo.commit("tests", files)
     orders = next(row.in_order for row in TABLE if row.in_order is not None)
     command = orders.command([*PYTEST, "-k", "sometimes or fine"])
     assert command is not None
     with orders.sandbox(repo.path, {"PATH": PROJECT_PATH, "HOME": "/nonexistent"}) as sandbox:
         yield OrderedRuns(orders, sandbox, command, budget=BUDGET)
+
+
+@pytest.fixture(scope="module")
+def sandbox_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrderedRuns]:
+    yield from _ordered_runs(tmp_path_factory.mktemp("model-fix"), PROJECT)
 
 
 @pytest.mark.parametrize(("line", "said"), [
@@ -215,14 +221,9 @@ FIRST_FLAKY = FLAKY.replace("from app.calc import add", "from app.calc import fi
 
 
 @pytest.fixture(scope="module")
-def erring_runs(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    repo = GitRepoBuilder(tmp_path_factory.mktemp("model-fix-erring") / "project")
-    repo.commit("tests", {**PROJECT, "app/calc.py": FIRST, "tests/test_r.py": FIRST_FLAKY})
-    orders = next(row.in_order for row in TABLE if row.in_order is not None)
-    command = orders.command([*PYTEST, "-k", "sometimes or fine"])
-    assert command is not None
-    with orders.sandbox(repo.path, {"PATH": PROJECT_PATH, "HOME": "/nonexistent"}) as sandbox:
-        yield OrderedRuns(orders, sandbox, command, budget=BUDGET)
+def erring_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrderedRuns]:
+    yield from _ordered_runs(tmp_path_factory.mktemp("model-fix-erring"),
+                             {**PROJECT, "app/calc.py": FIRST, "tests/test_r.py": FIRST_FLAKY})
 
 
 def test_attack_a_vacuous_fix_that_errs_where_the_old_test_erred_is_refuted(
@@ -248,14 +249,9 @@ ALTERNATING = FLAKY.replace("import os\n", "RUNS = []\n").replace(
 
 
 @pytest.fixture(scope="module")
-def alternating_runs(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    repo = GitRepoBuilder(tmp_path_factory.mktemp("model-fix-alternating") / "project")
-    repo.commit("tests", {**PROJECT, "app/calc.py": GUARDED, "tests/test_r.py": ALTERNATING})
-    orders = next(row.in_order for row in TABLE if row.in_order is not None)
-    command = orders.command([*PYTEST, "-k", "sometimes or fine"])
-    assert command is not None
-    with orders.sandbox(repo.path, {"PATH": PROJECT_PATH, "HOME": "/nonexistent"}) as sandbox:
-        yield OrderedRuns(orders, sandbox, command, budget=BUDGET)
+def alternating_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrderedRuns]:
+    yield from _ordered_runs(tmp_path_factory.mktemp("model-fix-alternating"),
+                             {**PROJECT, "app/calc.py": GUARDED, "tests/test_r.py": ALTERNATING})
 
 
 def test_a_chance_failure_before_the_fix_makes_no_mutant_look_caught(
