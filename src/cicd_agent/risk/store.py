@@ -148,7 +148,7 @@ def _drop_stale(path: Path) -> None:
     ``path``'s ``risk-model-v<version>-<prior>-`` start: no run of this release can use them),
     and all but the :data:`KEPT_FITS` most recently used of this release's: a fit is made
     once a week and the cache is saved after every run, so it would otherwise grow by a fit
-    (2 MB on ansible/awx's 20,000 commits) every week for ever."""
+    (megabytes on a long history) every week for ever."""
     current = path.name[: path.name.rindex("-") + 1]  # this release, prior and repository
     release = current[: current[:-1].rindex("-") + 1]
     cachefile.prune(path.parent.glob("risk-model-v*.json.gz"), release, keep=1 << 30)
