@@ -2,14 +2,13 @@
 
 Every repository has its own rate of reverts and its own kind of risky change, so the hand-set
 weights of :mod:`score` are only the *priors*. Given enough mined past (:mod:`store`), we fit an
-L2-regularised logistic regression (scikit-learn's objective, balanced class weights so a 1 % revert rate
-still moves the weights) on the just-in-time rows of :mod:`jit`, labelled by later reverts
-(:func:`own_labels`: file-level SZZ, :func:`~cicd_agent.risk.jit.fix_inducing`, only
-where the reverts are too few to fit on). A repository's own reverts
-are few, so its fit is blended with a cross-repository model (:mod:`prior`): the change's
-rank among past commits under each, weighted :data:`OWN_WEIGHT` to the rest, both beside
-the rank of its size alone, the backbone (:data:`SIZE_WEIGHT`). With too few reverts for a
-fit of its own, the cross-repository model ranks alone beside size.
+L2-regularised logistic regression (scikit-learn's objective, balanced class weights so a 1 %
+revert rate still moves the weights) on the just-in-time rows of :mod:`jit`, labelled by later
+reverts (and by fix-inducing commits where reverts are too few to fit on: :func:`own_labels`).
+A repository's own reverts are few, so its fit is blended with a cross-repository model
+(:mod:`prior`): the change's rank among past commits under each, weighted :data:`OWN_WEIGHT` to
+the rest, both beside the rank of its size alone, the backbone (:data:`SIZE_WEIGHT`). With too
+few reverts for a fit of its own, the cross-repository model ranks alone beside size.
 
 Calibration: balanced weights inflate probabilities by the class ratio, so the intercept is
 shifted back by ``log(positives / negatives)`` (the prior-shift correction), giving the chance

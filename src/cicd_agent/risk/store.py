@@ -3,11 +3,6 @@
 :mod:`mining` reads from git and caches. Scoring itself (:mod:`model`, :mod:`fit`,
 :mod:`floors`, :mod:`score`) never touches git or a file.
 
-Labels (:mod:`jit`): a commit is *reverted* when a later commit says ``This reverts commit
-<sha>`` (what ``git revert`` writes) or is titled ``Revert "<subject>"`` for its subject, or
-when a later commit reverts the merge that brought it in (``git revert -m 1 <merge>``); it is
-*fix-inducing* when a later fix changed a file it was the last to touch.
-
 The files are shared by concurrent runs and written as :mod:`cachefile` says: a damaged
 snapshot costs a note and a refit, never the run.
 """
