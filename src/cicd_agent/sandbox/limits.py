@@ -255,7 +255,6 @@ def tree_bytes(root: Path) -> int:
 
 
 class _Total(Visitor):
-    """Adds up what each entry takes."""
 
     def __init__(self) -> None:
         super().__init__()
