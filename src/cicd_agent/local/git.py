@@ -111,7 +111,6 @@ class GitTimedOut(Exception):
 
 @dataclass(frozen=True)
 class GitResult:
-    """What one git process returned."""
 
     returncode: int
     stdout: bytes
