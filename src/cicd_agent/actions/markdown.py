@@ -4,10 +4,10 @@ The one place untrusted text is made safe to post. A model steered by a pull req
 ``@team`` mentions, HTML (``<img>``, ``<details>``), links and images to any host, or our own
 hidden ``<!-- cicd-agent:`` markers (which find and trust our comments on the next run), or
 ``#12``, ``GH-12`` or ``owner/repo#12`` references (a "mentioned this" in that issue's timeline,
-in this repository or another). Every
-mode passes what a model wrote through :func:`neutralise` before it reaches a result, so the
-review body, inline comments, summary comment, check run and job summary all show it as plain
-text. Code spans and blocks get a backtick fence longer than any run inside them.
+in this repository or another). Every mode passes what a model wrote through :func:`neutralise`
+before it reaches a result, so the review body, inline comments, summary comment, check run and
+job summary all show it as plain text. Code spans and blocks get a backtick fence longer than
+any run inside them.
 
 Posters take only :class:`Neutral` text, which only this module makes: :func:`posted`
 neutralises a whole text last, after every flattening, cut and table cell (each of which turns
@@ -248,10 +248,10 @@ def posted(
     Our own pieces of HTML (:data:`OUR_TAGS`, exactly, without attributes) stay tags, and a
     link into the repository (``allowed_links``) stays a link; while the text is neutralised
     they are held as characters nobody else may write, so what was untrusted in it is made
-    inert as anywhere else. If the tags, put back, change how the text
-    around them reads (GitHub does not parse Markdown inside an HTML block), the text is
-    judged as GitHub renders it with them (:func:`live_in_post`) and, if anything is live, the
-    tags are shown as text too. A ``#12`` stays a reference only for a ``Reference(12)`` in
+    inert as anywhere else. If the tags, put back, change how the text around them reads
+    (GitHub does not parse Markdown inside an HTML block), the text is judged as GitHub
+    renders it with them (:func:`live_in_post`) and, if anything is live, the tags are shown
+    as text too. A ``#12`` stays a reference only for a ``Reference(12)`` in
     ``references`` (the same words written by the pull request or a model then name the same
     issue, no other); every other one is broken.
     """

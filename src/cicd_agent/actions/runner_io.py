@@ -304,7 +304,6 @@ def wants_colour(stream: TextIO, environ: Mapping[str, str]) -> bool:
 
 
 def plain_text(markdown: str, *, colour: bool = False) -> str:
-    """``markdown`` as a terminal should show it."""
     out: list[str] = []
     lines = iter(markdown.splitlines())
     table: list[list[str]] = []

@@ -65,11 +65,11 @@ def is_ours(client: Transport, comment: _Marked) -> bool:
     """Whether we wrote ``comment``: the one test of "ours" for every comment or issue a marker
     finds (a ledger, run ids, a thread we started, a flaky test's issue, a dismissed finding).
     Anyone can paste a marker into a comment of their own, and we must neither edit nor trust
-    that one. "We" is
-    the token's user when GitHub tells (a personal token), else ``github-actions[bot]`` (the
-    workflow's GITHUB_TOKEN) or the App login the ``bot-login`` input names: never any bot
-    (another App's comment may quote text a pull request wrote, our marker included). Call it
-    only for comments that carry a marker, so the token's user is looked up only then."""
+    that one. "We" is the token's user when GitHub tells (a personal token), else
+    ``github-actions[bot]`` (the workflow's GITHUB_TOKEN) or the App login the ``bot-login``
+    input names: never any bot (another App's comment may quote text a pull request wrote, our
+    marker included). Call it only for comments that carry a marker, so the token's user is
+    looked up only then."""
     if comment.user is None:
         return False
     own_login = client.own_login

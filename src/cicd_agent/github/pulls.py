@@ -237,7 +237,6 @@ def decide(number: int, merged: bool, reviews: Iterable[PullRequestReview]) -> R
 
 
 def review_decisions(client: Transport, sha: str) -> list[ReviewDecision]:
-    """Where the reviews stand on every pull request that contains ``sha``."""
 
     def collect() -> list[ReviewDecision]:
         pulls = client.repository.get_commit(sha).get_pulls()

@@ -71,7 +71,6 @@ def _has_dismissing(comment: PullRequestComment) -> bool:
 def react(
     client: Transport, kind: CommentKind, comment_id: int, content: Reaction
 ) -> WriteOutcome:
-    """Put a reaction on a comment (the acknowledgement GitHub shows at once)."""
     where = "issues" if kind == "issue" else "pulls"
     return client._send(
         f"reacting to comment {comment_id}",

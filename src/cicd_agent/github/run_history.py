@@ -198,7 +198,6 @@ class HistoryReader:
         return RunTests(run_id, attempt, head, where, url, outcomes)
 
     def _junit(self, run_id: int) -> dict[str, bool]:
-        """Outcomes from the run's JUnit report artifacts, if it uploads any."""
         found: dict[str, bool] = {}
         for artifact in runs.list_artifacts(self.client, run_id):
             if artifact.expired or artifact.size_in_bytes > MAX_ARTIFACT_BYTES:

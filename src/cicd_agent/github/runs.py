@@ -112,7 +112,6 @@ class ArtifactInfo:
 
 
 def list_artifacts(client: Transport, run_id: int, limit: int = 50) -> list[ArtifactInfo]:
-    """The run's artifacts, at most ``limit``."""
     return client.read(
         f"listing the artifacts of workflow run {run_id}",
         lambda: [
@@ -123,7 +122,6 @@ def list_artifacts(client: Transport, run_id: int, limit: int = 50) -> list[Arti
 
 
 def download_artifact(client: Transport, artifact_id: int, dest: Path) -> Path:
-    """The zip of one artifact, written to ``dest``."""
     return _download(
         client,
         f"downloading artifact {artifact_id}",
@@ -176,7 +174,6 @@ def list_workflow_runs(
 
 
 def download_job_log(client: Transport, job_id: int, dest: Path) -> Path:
-    """The plain-text log of one job, written to ``dest``."""
     return _download(
         client, f"downloading the log of job {job_id}", f"/actions/jobs/{job_id}/logs", dest
     )

@@ -48,7 +48,6 @@ def thread_start(client: Transport, number: int, comment_id: int) -> ThreadStart
 
 
 def latest_failed_run(client: Transport, head_sha: str) -> WorkflowRunInfo | None:
-    """The newest workflow run of commit ``head_sha`` that failed, or None."""
 
     def find() -> WorkflowRunInfo | None:
         for run in client.repository.get_workflow_runs(head_sha=head_sha, status="failure"):

@@ -1,6 +1,6 @@
 """Whom the code under judgement came from, as GitHub's API answered: the one value of trust.
 
-Two questions used to share one flag. "May this run publish?" depends on the token the workflow
+Two questions must not share one flag. "May this run publish?" depends on the token the workflow
 holds (a comment's workflow holds the base repository's token even for a fork's pull request).
 "Is this code from someone who can push?" depends only on the pull request: whether its head
 lives in the base repository and whether its author has write access, per the API. Every reader

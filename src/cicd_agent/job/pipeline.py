@@ -188,8 +188,7 @@ def fail_on_sentence(fail_on: str | None, reason: str | None, exit_code: int) ->
 
 
 def json_cost(cost_usd: float) -> float:
-    """``cost_usd`` as ``--json`` shows it: the step output's six decimals, as a number (the
-    unrounded float of a cheap call, ``0.0002424``, disagreed with the output ``0.000242``)."""
+    """``cost_usd`` as ``--json`` shows it: the step output's six decimals, so the two agree."""
     return round(cost_usd, 6)
 
 

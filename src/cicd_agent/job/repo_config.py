@@ -113,9 +113,9 @@ def trusted_commit(event: Event, base: str | None) -> str | None:
     """The commit whose settings apply: never one the pull request's author wrote.
 
     A pull request's base (or ``--base`` on a local run), a merge queue group's base; for a
-    push, the commit before it
-    (the pusher has write access, but the base keeps one rule for every event); for other
-    events the default branch as the checkout knows it. None when no such commit is known.
+    push, the commit before it (the pusher has write access, but the base keeps one rule for
+    every event); for other events the default branch as the checkout knows it. None when no
+    such commit is known.
     """
     if base:
         return base
@@ -222,8 +222,7 @@ def parse(
 
 
 def _unknown_setting(section: str, key: object, known: Collection[str]) -> NoReturn:
-    """A key its section does not take: a near miss of one it does is named (``fial-on`` left
-    a user to find ``fail-on`` in the schema)."""
+    """A key its section does not take: a near miss of one it does is named."""
     from difflib import get_close_matches  # only for a file with a wrong key
 
     close = get_close_matches(str(key), list(known), n=1, cutoff=0.75)

@@ -224,7 +224,7 @@ def _apply_settings(
     fail_on_choices: tuple[str, ...],
 ) -> None:
     """Fill what flags and inputs left unset from the settings file; a ``fail-on`` it gives
-    is checked here, so the error names the file (``hihg`` there said nothing of where)."""
+    is checked here, so the error names the file."""
     assert settings.source is not None
     settled = values.get("fail_on") is not None  # by a flag or an input
     source = settings.source

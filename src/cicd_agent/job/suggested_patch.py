@@ -3,9 +3,9 @@ author can commit from the conversation: how a mode proposes a change on the pul
 judged (analyse-failure's fix, test-step's fixed flaky test). A suggestion can only sit on lines
 of the pull request's diff, so a patch with any hunk off them is not suggested at all (the
 mode shows it whole instead), nor one whose lines read otherwise at the head than where the
-patch was made, and none whose block, as posted, would not commit exactly the
-patch's lines (neutralising shows an HTML comment's opening, a control character or a secret
-otherwise, and the author would commit that)."""
+patch was made, and none whose block, as posted, would not commit exactly the patch's lines
+(neutralising shows an HTML comment's opening, a control character or a secret otherwise, and
+the author would commit that)."""
 
 from __future__ import annotations
 

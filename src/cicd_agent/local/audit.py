@@ -31,8 +31,6 @@ AUDIT_FOLDER = "cicd-agent"
 
 
 def default_audit_path(environ: Mapping[str, str], mode: str) -> Path | None:
-    """Where the audit file goes when ``audit-file`` is not given: the runner's temporary
-    folder on Actions, else nowhere (module docstring)."""
     runner_temp = environ.get("RUNNER_TEMP")
     return Path(runner_temp) / AUDIT_FOLDER / f"{mode}-audit.jsonl" if runner_temp else None
 

@@ -1,9 +1,8 @@
 """Cache files that several runs share: written whole under a new name and renamed into place,
 read strictly, and set aside when damaged.
 
-Why: two deploy-gate runs on one repository once appended to the same gzip file at the same
-moment; its CRC broke, and every later run ended in exit 3 until someone deleted the file by
-hand. A cache may cost a run time, never the run. So a writer never changes a file another run
+Why: two runs appending to one gzip file at once break its CRC, and every later run would end
+in exit 3. A cache may cost a run time, never the run. So a writer never changes a file another run
 may be reading (it writes a new file in the same folder and ``os.replace``\\s it, which is
 atomic: a reader sees the old file or the new one, and a run killed mid-write leaves only its
 temporary file, swept later), and a reader that finds damage (a broken CRC, a truncated

@@ -294,7 +294,6 @@ def _text(name: str) -> bool:
 
 @contextmanager
 def _opened(root: Path, path: PurePosixPath) -> Iterator[int]:
-    """The regular file at ``path`` under ``root``, open for reading (see the module docstring)."""
     folder = _folder(root, path, make=False)
     try:
         fd = os.open(path.parts[-1], _FILE, dir_fd=folder)

@@ -4,9 +4,9 @@ Why one seam: every file of a checkout is the pull request's, and git reads some
 instructions. ``.gitattributes`` can make every file "binary" (``* binary``, ``* -diff``) or
 name a diff driver or textconv program, so the review's rules see no added line; ``.mailmap``
 rewrites the authors deploy-gate learns from; and a repository's settings can name hooks, an
-fsmonitor, a pager or an external diff. Each caller used to remember its own subset of flags;
-here they are set once, for every call, so an unhardened git cannot be written (a project test
-fails when a module outside ``local/`` starts a process named git).
+fsmonitor, a pager or an external diff. Here the flags are set once, for every call, so an
+unhardened git cannot be written (a project test fails when a module outside ``local/`` starts a
+process named git).
 
 What every call gets, on the command line (which wins over every configuration file):
 hooks off (``core.hooksPath=/dev/null``), no fsmonitor, no pager, no attributes file of the
@@ -111,7 +111,6 @@ class GitTimedOut(Exception):
 
 @dataclass(frozen=True)
 class GitResult:
-    """What one git process returned."""
 
     returncode: int
     stdout: bytes

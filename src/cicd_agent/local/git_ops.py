@@ -20,9 +20,8 @@ def blobs(
     base: Mapping[str, str] | None = None,
 ) -> dict[str, bytes]:
     """The bytes of each of ``paths`` that is a file as committed in ``commit``, by one ``git
-    cat-file --batch`` (a process each took three more for the settings and guidance files a
-    run reads); a path that is absent there or not a file is left out, and so is every path
-    when git fails."""
+    cat-file --batch``; a path that is absent there or not a file is left out, and so is every
+    path when git fails."""
     asked = "".join(f"{commit}:{path}\n" for path in paths).encode("utf-8", "surrogateescape")
     done = git.run(place, ["cat-file", "--batch"], stdin=asked, timeout=timeout, base=base)
     out = done.stdout if done.ok else b""

@@ -388,9 +388,9 @@ class GitRepo:
         self, url: str, commits: Sequence[str], since: int | None, *, token: str | None = None
     ) -> bool:
         """Fetch the history of ``commits`` (SHAs) since ``since`` (unix seconds; None: all a
-        shallow ``url`` holds) from ``url``
-        (within :data:`DEEPEN_TIMEOUT`; whether it arrived). The job's ``token`` goes in git's
-        environment, never on a command line; no setting of the checkout's is read."""
+        shallow ``url`` holds) from ``url`` (within :data:`DEEPEN_TIMEOUT`; whether it arrived).
+        The job's ``token`` goes in git's environment, never on a command line; no setting of
+        the checkout's is read."""
         scheme = url.partition("://")[0]
         if scheme not in ("https", "file"):
             return False

@@ -13,10 +13,10 @@ that must see even less (the sandbox, a fork's tests) is scrubbed harder before 
 A program is found on the absolute entries of ``PATH`` alone, and a process starts with those
 alone: an empty or relative entry (``PATH=$PATH:``, ``.``) names whatever folder the process
 starts in, and cicd-agent works in the checkout, so a ``git`` the pull request commits at its
-root would run on the host (:func:`program`).
-The one credential a process is meant to hold (git's header for a push or a fetch) is named by
-its caller in ``added``, which is set after the rest. A project test
-(``tests/project/test_process_seam.py``) fails when another module starts a process.
+root would run on the host (:func:`program`). The one credential a process is meant to hold
+(git's header for a push or a fetch) is named by its caller in ``added``, which is set after the
+rest. A project test (``tests/project/test_process_seam.py``) fails when another module starts
+a process.
 """
 
 from __future__ import annotations

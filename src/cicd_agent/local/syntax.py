@@ -278,7 +278,6 @@ def _not_links(
 
 
 def _links(repo: GitCheckout, commit: str, paths: list[str]) -> set[str]:
-    """The ``paths`` git stores as links at ``commit``."""
     if not paths:
         return set()
     listed = repo.git.run("ls-tree", "-z", "--full-tree", commit, "--", *paths)

@@ -72,7 +72,6 @@ def may_record(trust: Trust, branch: str, default_branch: str) -> bool:
 
 
 class FileStore:
-    """The JSON-lines file."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = (path or DEFAULT_FILE).expanduser()
@@ -137,7 +136,6 @@ class DatabaseStore:
 
 
 def store(database_url: str | None, path: Path | None = None) -> HistoryStore:
-    """The database when one is given, else the file."""
     return DatabaseStore(database_url) if database_url else FileStore(path)
 
 

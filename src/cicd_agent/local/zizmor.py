@@ -3,9 +3,9 @@
 Offline, ``--no-config`` and ``--no-ignores`` (the pull request could add a ``zizmor.yml`` or
 ``# zizmor: ignore`` comments to silence it; which comments count is decided by
 :mod:`cicd_agent.analysis.workflows.ignores`, which knows who wrote them), a scrubbed
-environment, a time limit. The pure
-rules (:mod:`cicd_agent.analysis.workflows`) take :func:`audit_each_if_needed` as their
-``WorkflowAuditor``, so the analysis layer starts no process.
+environment, a time limit. The pure rules (:mod:`cicd_agent.analysis.workflows`) take
+:func:`audit_each_if_needed` as their ``WorkflowAuditor``, so the analysis layer starts no
+process.
 """
 
 from __future__ import annotations

@@ -17,13 +17,10 @@ This module adds what a CI step needs around it, with one helper module per job:
 - :meth:`ModelClient.converse` is the tool-calling exchange of an agent loop (one request,
   the model's text and tool calls back); it shares the budget check, usage recording, key
   scrubbing and the hard time limit below, and leaves the loop's caps to its caller;
-- ``model-timeout`` is a wall-clock deadline for each whole call (:func:`.http.run_until`): the
-  SDK's timeout is per socket read, so a server that trickles one byte every 0.25 s never
-  trips it (a ``--model-timeout 5`` call was held for 93 s, then for 31-37 s while the limit
-  was ``timeout * (max_retries + 1)`` plus backoff). One ask, the SDK's retries, their
-  backoff and the repair round included, ends at ``timeout``: the SDK retries only while time
-  is left, and at the deadline the call is abandoned and its connections closed, so no retry
-  starts after it.
+- ``model-timeout`` is a wall-clock deadline for each whole call (:mod:`.http` says why the
+  SDK's own timeout is not one). One ask, the SDK's retries, their backoff and the repair
+  round included, ends at ``timeout``: the SDK retries only while time is left, and at the
+  deadline the call is abandoned and its connections closed, so no retry starts after it.
 
 Modes catch ModelError and keep their deterministic result.
 """
@@ -129,7 +126,6 @@ class ModelClient:
         self.close()
 
     def close(self) -> None:
-        """Close the HTTP connections."""
         self._sdk.close()
 
     def counter(self, tier: Tier = "model") -> TokenCounter:

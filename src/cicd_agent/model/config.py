@@ -50,7 +50,6 @@ class ModelConfig(BaseModel):
         return value.rstrip("/")
 
     def model_for(self, tier: Tier) -> str:
-        """The model name serving ``tier``."""
         return self.fast_model if tier == "fast" else self.model
 
 

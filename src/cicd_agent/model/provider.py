@@ -111,9 +111,8 @@ class ModelChoice:
 def model_choice(given: Given, environ: Mapping[str, str]) -> ModelChoice:
     """The model choice of the run's given values (flags merged over inputs).
 
-    The key comes from the ``openai-api-key`` input, then ``OPENAI_API_KEY`` (see
-    ``resolve_api_key``); ``base-url`` falls back to ``OPENAI_BASE_URL``. An explicit
-    provider that cannot be used is a UsageError here; the settings are checked by
+    ``base-url`` falls back to ``OPENAI_BASE_URL``. An explicit provider that cannot be used
+    is a UsageError here; the settings are checked by
     :func:`cicd_agent.model.config.model_config_from`.
     """
     key = resolve_api_key(input_value(environ, KEY_INPUT), environ)

@@ -2,17 +2,17 @@
 read leniently and judged usable, and the structured call's one repair round.
 
 Sendable (:func:`valid_utf8`): text read from git or a log keeps each byte that was not UTF-8
-as a lone surrogate (``surrogateescape``); the SDK's JSON encoder cannot send one, and a
-Latin-1 line in a diff or a log ended the run in exit 3.
+as a lone surrogate (``surrogateescape``), which the SDK's JSON encoder cannot send.
 
 Repair (:func:`repair_prompt`): an answer that does not fit the schema gets one more chance
 with the errors listed (never the values that failed: they are the model's own text, and may
 be long); a second misfit is a ModelError naming the first problem.
 
-Read leniently: a compatible server may omit fields the OpenAI API always sends, and a failed parse must still
-yield the usage (the call is billed) and the raw content; so only the fields read here are
-modelled, each with a default. Both kinds of exchange of :class:`~.client.ModelClient` (the
-structured question and the tool-calling turn) read their response through this module.
+Read leniently: a compatible server may omit fields the OpenAI API always sends, and a failed
+parse must still yield the usage (the call is billed) and the raw content; so only the fields
+read here are modelled, each with a default. Both kinds of exchange of
+:class:`~.client.ModelClient` (the structured question and the tool-calling turn) read their
+response through this module.
 """
 
 from __future__ import annotations
@@ -55,8 +55,6 @@ class _TokenUsage(BaseModel):
 
 
 class Completion(BaseModel):
-    """The fields we read from a chat completion, parsed leniently so a compatible server
-    that omits others (or a failed parse) still yields the usage and the raw content."""
 
     choices: list[Choice] = []
     usage: _TokenUsage | None = None

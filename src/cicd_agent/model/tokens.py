@@ -52,7 +52,6 @@ MODEL_LIMITS: dict[str, ModelLimits] = {
 
 
 def model_limits(model: str) -> ModelLimits | None:
-    """The published limits of ``model``, or None when the table does not know it."""
     return lookup(MODEL_LIMITS, model)
 
 

@@ -112,7 +112,6 @@ def read_history(repo: GitRepo, change: ChangeSet, *, now: int) -> HistoryFeatur
 
 
 def _file_pass(repo: GitRepo, past: str, change: ChangeSet, since: int) -> FileScan:
-    """One ``git log --name-only`` over the touched subsystems (see the module docstring)."""
     scan = FileScan()
     keys = history_keys(change)
     paths = [*change.paths, *(c.old_path for c in change.files if c.old_path)]
@@ -342,9 +341,8 @@ def assess_risk(
     What the reader must know about the cache (a damaged file set aside) is added to ``notes``.
     ``identity`` is who GitHub says the change is by; None: git's author text, which only
     raises (:data:`~cicd_agent.risk.floors.GIT_TEXT`). A shallow clone is never ranked
-    against the little past it holds (:func:`~cicd_agent.risk.floors.finish`). scikit-learn is
-    imported only to fit (:func:`risk_model.fit`): scoring from a cached fit is plain
-    arithmetic, and importing scikit-learn alone would cost most of such a run."""
+    against the little past it holds (:func:`~cicd_agent.risk.floors.finish`). Scoring from a
+    cached fit is plain arithmetic: scikit-learn is imported only to fit."""
     evidence = read_evidence(repo, change, with_security=True, text=text, security=security)
     # What runs and which dependencies moved, not only how many lines.
     files = runs.effective(change.files, evidence.runs, evidence.moved)

@@ -87,8 +87,7 @@ MAX_DIFF_PATHS = 400
 
 @dataclass(frozen=True)
 class ChangeEvidence:
-    """What the detectors read from the change's own diff text, whichever scorer runs: the
-    inputs of the floors (:func:`~cicd_agent.risk.floors.finish`), read once."""
+    """The inputs of the floors (:func:`~cicd_agent.risk.floors.finish`), read once."""
 
     destructive: tuple[str, ...] = ()
     weakened: tuple[str, ...] = ()
@@ -207,8 +206,8 @@ def weakened_access(diff_text: str) -> list[str]:
 
     One pass, with a regular expression per line only where it can match: the enclosing
     function is looked up (backwards, in the hunk) only for an added ``return True``, and the
-    widening patterns only where their combined pattern matches. Tracking the function on
-    every line cost a quarter of a review of a 5,000-file change."""
+    widening patterns only where their combined pattern matches: tracking the function on
+    every line was a quarter of a large review's cost."""
     found: list[str] = []
     path = ""
     counts = False

@@ -238,9 +238,8 @@ def fit_arithmetic(share: float, score: float, *, listed: bool) -> str:
 
 
 def _counted(snapshot: Snapshot) -> str:
-    """Which commits a fit counts, said where the count is read ("288 past
-    commits; a fit needs 300" on a repository of 1,553 read as a bug): the non-merge commits
-    before this week's checkpoint, as the fit is made once a week."""
+    """Which commits a fit counts, said where the count is read (else it reads as a bug):
+    the non-merge commits before this week's checkpoint, as the fit is made once a week."""
     later = f"; the {snapshot.later:,} since are ranked, not fitted" if snapshot.later else ""
     if snapshot.at_base:
         return (

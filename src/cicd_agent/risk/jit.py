@@ -103,8 +103,7 @@ def _counts_as_revert(subject: str, held: Sequence[str]) -> bool:
 
     A SHA alone is not enough: a squash merge's body quotes the ``This reverts commit``
     lines of reverts made and dropped *inside* the pull request, naming commits the
-    history never held. In the 39 evaluation histories 261 ordinary changes were read as
-    reverts that way (the feature with the largest weight, and a false reason shown)."""
+    history never held."""
     return is_revert(subject) or bool(held)
 
 
@@ -218,7 +217,6 @@ class Replay:
         fix: bool,
         revert: bool,
     ) -> list[float]:
-        """The feature row of a change with ``files`` by ``authors`` at ``time``."""
         added = sum(f.added for f in files)
         deleted = sum(f.deleted for f in files)
         subsystems = {_subsystem(f.path) for f in files}
@@ -272,7 +270,6 @@ class Replay:
         return chosen.commits, recent, sub
 
     def add(self, commit: MinedCommit) -> None:
-        """Add one commit to the state (after its row was taken)."""
         found = self.reverts.reverting(commit)
         for target in found.targets:
             self.authors.setdefault(self.reverts.authors[target], _Author()).reverted += 1

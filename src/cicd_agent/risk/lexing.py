@@ -62,7 +62,7 @@ class _Table(dict[str, list[Step]]):
 
 
 def _steps(rules: list[Rule], flags: int) -> list[Step]:
-    """One state's rules in order, runs of those that join joined (see the module docstring)."""
+    """One state's rules in order, runs of those that join joined."""
     steps: list[Step] = []
     run: list[tuple[int, str, int]] = []  # place, pattern, groups
     for place, (match, _, _) in enumerate(rules):

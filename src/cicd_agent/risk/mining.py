@@ -86,7 +86,6 @@ def mine(
 
 
 def read_commits(repo: GitRepo, shas: list[str]) -> Iterator[MinedCommit]:
-    """Read ``shas`` from git: messages in one stream, files and line counts in another."""
     for start in range(0, len(shas), BATCH):
         batch = shas[start : start + BATCH]
         messages = _messages(repo, batch)
@@ -100,8 +99,7 @@ def _merges_undone(repo: GitRepo, commits: list[MinedCommit]) -> list[MinedCommi
     non-merge commits it brought in (``<merge>^2`` not reachable from ``<merge>^1``).
 
     The miner reads no merges, so a revert of one named a commit the history never held and
-    labelled nothing: 64 later-reverted commits of the 27 fresh evaluation histories went
-    unlabelled that way. The merge must be an ancestor of the reverting commit: a squash
+    labelled nothing. The merge must be an ancestor of the reverting commit: a squash
     merge's body can quote a revert, made inside its pull request, of a merge of the main
     line into the branch, and the main-line commits that merge brought in were never undone.
     A record depends only on the commit and its ancestry, so it is cached as it is."""
@@ -240,7 +238,6 @@ def _cache_file(repo: GitRepo, cache_dir: Path) -> Path:
 
 
 def _drop_other_versions(path: Path) -> None:
-    """Remove this repository's history caches of other versions (:func:`cachefile.prune`)."""
     key = path.name.split("-", 3)[3]
     cachefile.prune(path.parent.glob(f"risk-history-v*-{key}"), path.name)
 

@@ -2,14 +2,13 @@
 
 Every repository has its own rate of reverts and its own kind of risky change, so the hand-set
 weights of :mod:`score` are only the *priors*. Given enough mined past (:mod:`store`), we fit an
-L2-regularised logistic regression (scikit-learn's objective, balanced class weights so a 1 % revert rate
-still moves the weights) on the just-in-time rows of :mod:`jit`, labelled by later reverts
-(:func:`own_labels`: file-level SZZ, :func:`~cicd_agent.risk.jit.fix_inducing`, only
-where the reverts are too few to fit on). A repository's own reverts
-are few, so its fit is blended with a cross-repository model (:mod:`prior`): the change's
-rank among past commits under each, weighted :data:`OWN_WEIGHT` to the rest, both beside
-the rank of its size alone, the backbone (:data:`SIZE_WEIGHT`). With too few reverts for a
-fit of its own, the cross-repository model ranks alone beside size.
+L2-regularised logistic regression (scikit-learn's objective, balanced class weights so a 1 %
+revert rate still moves the weights) on the just-in-time rows of :mod:`jit`, labelled by later
+reverts (and by fix-inducing commits where reverts are too few to fit on: :func:`own_labels`).
+A repository's own reverts are few, so its fit is blended with a cross-repository model
+(:mod:`prior`): the change's rank among past commits under each, weighted :data:`OWN_WEIGHT` to
+the rest, both beside the rank of its size alone, the backbone (:data:`SIZE_WEIGHT`). With too
+few reverts for a fit of its own, the cross-repository model ranks alone beside size.
 
 Calibration: balanced weights inflate probabilities by the class ratio, so the intercept is
 shifted back by ``log(positives / negatives)`` (the prior-shift correction), giving the chance
@@ -112,17 +111,14 @@ def own_labels(
     """The own fit's label of each past commit: later reverted, what the score ranks. Only a
     past with fewer than :data:`MIN_POSITIVES` reverts counts the fix-inducing commits
     (``induced``, SZZ) as well, so it still gets a fit of its own. SZZ marks what later needed
-    a fix, which is mostly not what gets reverted (a prior fitted on both ranked reverts at
-    0.57): labelling with both wherever they exist cost 0.014 pooled AUC on 18 repositories
-    (0.664 against 0.678 by reverts alone), and this rule was never worse on the five sets
-    measured (BENCHMARKS.md)."""
+    a fix, which is mostly not what gets reverted: labelling with both wherever they exist
+    ranks reverts worse (BENCHMARKS.md)."""
     if reverts_suffice(len(reverted)):
         return [sha in reverted for sha in shas]
     return [sha in reverted or sha in induced for sha in shas]
 
 
 def reverts_suffice(reverted: int) -> bool:
-    """Whether ``reverted`` past reverts label the own fit alone (:func:`own_labels`)."""
     return reverted >= MIN_POSITIVES
 
 
@@ -152,7 +148,6 @@ class FittedModel:
 
     @property
     def own(self) -> bool:
-        """Whether the repository's own fit takes part (else the prior ranks alone)."""
         return bool(self.coef)
 
     def assess(self, row: Sequence[float], *, vouched: bool = True) -> Assessment:
@@ -250,7 +245,6 @@ def young_share(share: float, ranked: int, commits: int) -> float:
 
 
 def score_for_percentile(share: float) -> float:
-    """Map the share of past commits scored lower onto the shared 0–1 scale."""
     for (low, low_score), (high, high_score) in itertools.pairwise(LEVEL_PERCENTILES):
         if share < high:
             return round(low_score + (share - low) / (high - low) * (high_score - low_score), 4)
@@ -258,9 +252,7 @@ def score_for_percentile(share: float) -> float:
 
 
 def require_solver() -> None:
-    """Import what a fit uses, numpy and scipy's solver (the ``deploy`` extra), failing clearly
-    when they are not installed. Nothing more: importing scikit-learn only to check it was
-    there took most of a cold fit's time."""
+    """Not scikit-learn: importing it only to check it is there took most of a cold fit."""
     try:
         import numpy  # noqa: F401  (heavy: only before a fit)
         import scipy.optimize  # noqa: F401
@@ -288,7 +280,6 @@ def constrain(coef: Sequence[float]) -> tuple[float, ...]:
 
 
 def bounds() -> list[tuple[float | None, float | None]]:
-    """The bounds :data:`DIRECTIONS` puts on each coefficient, for a constrained fit."""
     return [_LIMITS[DIRECTIONS.get(name)] for name in FEATURES]
 
 

@@ -44,7 +44,6 @@ class CrossRepoPrior:
 
 @lru_cache(maxsize=1)
 def load_prior() -> CrossRepoPrior | None:
-    """The shipped prior (see :func:`parse_prior`)."""
     try:
         return parse_prior(resources.files("cicd_agent").joinpath(PRIOR_FILE).read_text("utf-8"))
     except OSError:
@@ -79,8 +78,8 @@ class Ranks:
 
     Why ranks and not z-scores: the features are counts and ages with long tails, and their
     spread differs from one repository to the next; a weight learnt on one repository's
-    z-scores means something else on another's. Ranks mean the same everywhere (on the
-    evaluation: fresh histories 0.671 against 0.647 pooled AUC, BENCHMARKS.md). Ties take the
+    z-scores means something else on another's. Ranks mean the same everywhere
+    (BENCHMARKS.md). Ties take the
     middle rank, so a flag that is 0 on 90 % of past commits scores 0 as -0.16 and 1 as 1.56
     (times the spread factor), not 0 and 1."""
 
@@ -95,7 +94,6 @@ class Ranks:
         return cls(tuple(tuple(float(v) for v in column) for column in quantiles.T))
 
     def row(self, row: Sequence[float]) -> list[float]:
-        """One row's centred ranks."""
         return [
             _centred((bisect.bisect_left(q, x) + bisect.bisect_right(q, x)) / (2 * len(q)))
             for x, q in zip(row, self.knots, strict=True)

@@ -100,7 +100,6 @@ def saturate(value: float, half: float) -> float:
 
 
 def _points(weight: float, value: float, half: float) -> float:
-    """A reason's points: ``weight`` at saturation, rounded as every reason's points are."""
     return round(weight * saturate(value, half), 4)
 
 

@@ -3,11 +3,6 @@
 :mod:`mining` reads from git and caches. Scoring itself (:mod:`model`, :mod:`fit`,
 :mod:`floors`, :mod:`score`) never touches git or a file.
 
-Labels (:mod:`jit`): a commit is *reverted* when a later commit says ``This reverts commit
-<sha>`` (what ``git revert`` writes) or is titled ``Revert "<subject>"`` for its subject, or
-when a later commit reverts the merge that brought it in (``git revert -m 1 <merge>``); it is
-*fix-inducing* when a later fix changed a file it was the last to touch.
-
 The files are shared by concurrent runs and written as :mod:`cachefile` says: a damaged
 snapshot costs a note and a refit, never the run.
 """
@@ -148,7 +143,7 @@ def _drop_stale(path: Path) -> None:
     ``path``'s ``risk-model-v<version>-<prior>-`` start: no run of this release can use them),
     and all but the :data:`KEPT_FITS` most recently used of this release's: a fit is made
     once a week and the cache is saved after every run, so it would otherwise grow by a fit
-    (2 MB on ansible/awx's 20,000 commits) every week for ever."""
+    (megabytes on a long history) every week for ever."""
     current = path.name[: path.name.rindex("-") + 1]  # this release, prior and repository
     release = current[: current[:-1].rindex("-") + 1]
     cachefile.prune(path.parent.glob("risk-model-v*.json.gz"), release, keep=1 << 30)

@@ -11,18 +11,14 @@ command with and without a candidate fix. Every such run goes through :meth:`San
   session, and killed with its parent; an agent running as root gives each run ``nobody``
   (65534, no groups) instead, so no file root owns outside is its run's (:mod:`.isolation`);
   every run gets a user namespace of its own (nothing of an earlier run's is there); a
-  seccomp filter refuses System V IPC objects (memory no limit sees), the kernel's keyrings
-  (a key outlives its run), ``io_uring``, ``ptrace`` and other calls a test run never
-  needs (:mod:`.syscalls`);
+  seccomp filter refuses calls a test run never needs that slip past a measure
+  (:mod:`.syscalls`);
 - the filesystem is the host's, read-only; ``/tmp``, ``/var/tmp``, ``/run`` and ``/dev/shm`` are
   empty, bounded tmpfs (no host Unix socket is reachable there, and the network namespace hides
   abstract ones; ``/dev/shm`` is writable, for POSIX shared memory);
-  the home folder is hidden whole (an empty read-only tmpfs: no list of credential files can be
-  complete), and only what runs need comes back read-only: our own interpreter's folders, the
-  toolchain folders on our own ``PATH`` that live there (``~/.pyenv``, ``~/.cargo``), the
-  checkout and the sandbox's own folder (on a runner both sit inside HOME); known credential
-  files inside those stay hidden, and so do the checkout's ``.git`` and the runner's temp
-  folder;
+  the home folder is hidden whole (no list of credential files can be complete), and only what
+  runs need comes back read-only (:mod:`.mounts`); the checkout's ``.git`` and the runner's temp
+  folder stay hidden;
 - the only writable place is the workspace's own folder: its copy of the repository, its
   ``HOME`` and ``TMPDIR`` (runs in one workspace share it, so a test that leaves state behind
   fails its reruns); a run that writes more than the disk limit there is killed (measured

@@ -3,7 +3,7 @@
 What a run shows: every entry of its folders (:func:`cicd_agent.sandbox.limits.tree_bytes`)
 and the unlinked files its processes hold open or mapped (:mod:`.held`). What it hides from
 both (an unlinked file whose only descriptor is in flight in a Unix socket, a file mapped one
-page at a time, a process's own program: a run held 128 MiB so under a 4 MiB limit) still
+page at a time, a process's own program) still
 leaves the free count of its file systems (``statvfs``), read against the run's start. A fall
 its counted growth does not explain is blocks it hides, or blocks others wrote meanwhile (a
 parallel test worker, the other jobs of a busy machine: more than 2 GiB beside one run).

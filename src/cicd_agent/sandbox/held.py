@@ -11,7 +11,7 @@ A process's memory limit (``RLIMIT_DATA``) counts its private writable mappings 
 memory (``mmap(-1, n)`` in Python, a memory file mapped and its descriptor closed) and
 mappings that grow down as stacks (``MAP_GROWSDOWN``, the main stack under a raised
 ``RLIMIT_STACK``) are outside it, and where no memory cgroup bounds the run nothing else
-counts them: 1 GiB of each was filled and held under a 256 MiB limit. Both are read here, the
+counts them. Both are read here, the
 shared ones from the mappings as memory files, the stacks from each process's ``VmStk``.
 
 What one measure reads is bounded (:data:`MAX_DESCRIPTORS`, :data:`MAX_MAPPINGS`): each
@@ -142,8 +142,7 @@ def still(root: int) -> Iterator[list[int] | None]:
     the measure: a list reads every process's ``/proc/PID/stat``, ~10 ms beside 400.
 
     A run's folders are walked by name, and a run renaming them back and forth as they are
-    walked (twelve processes, one level of a chain each) made the walk miss what lay below:
-    64 MiB written under a 4 MiB limit were never counted. Stopped, nothing renames, moves,
+    walked hides what lies below from the walk. Stopped, nothing renames, moves,
     writes or closes while it is measured. Each process is signalled through a pidfd opened
     while its parent is still one of the run's (a reaped pid reused outside the run is never
     signalled); one the run had stopped itself is left stopped. A program sees nothing of it

@@ -57,7 +57,7 @@ class Limits:
         joining the run's ``groups`` (:class:`RunGroups`). Memory is bounded as writable
         memory (``RLIMIT_DATA``), not address space: each WebAssembly memory of V8 reserves
         about 10 GiB it never touches, made inaccessible, which an address-space limit counts
-        and refuses (node ran out of Wasm memory at 4 GiB and at 16 GiB). It is the memory
+        and refuses. It is the memory
         limit where no memory group bounds the run, :data:`WRITABLE_FACTOR` times it where one
         does (the group counts what is touched)."""
         bounded = groups.join()
@@ -255,7 +255,6 @@ def tree_bytes(root: Path) -> int:
 
 
 class _Total(Visitor):
-    """Adds up what each entry takes."""
 
     def __init__(self) -> None:
         super().__init__()

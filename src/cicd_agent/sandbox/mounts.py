@@ -282,9 +282,9 @@ class Mounts:
     def _checkout(self, *, as_nobody: bool) -> tuple[Path, ...]:
         """What comes back of the checkout: all of it, or for ``nobody`` when the checkout is
         closed to others (0700, as ``mkdtemp`` makes it) only the folders a copy links to.
-        Bound whole, the closed checkout kept ``nobody`` out of the job's own virtualenv
-        (every tool on its ``PATH`` "Permission denied"); now it is an empty folder they
-        come back into, and nothing else of it (nothing ``nobody`` could read anyway)."""
+        Bound whole, a closed checkout keeps ``nobody`` out of the job's own virtualenv; so it
+        is an empty folder they come back into, and nothing else of it (nothing ``nobody``
+        could read anyway)."""
         try:
             passable = bool(self.checkout.stat().st_mode & stat.S_IXOTH)
         except OSError:

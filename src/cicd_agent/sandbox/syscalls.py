@@ -12,20 +12,18 @@ needs one, and each gives a run something no other measure sees:
 - System V shared memory, semaphores and message queues (``shmget``, ``semget``,
   ``msgget``): a run lives in its own IPC namespace, and the objects it creates there hold
   memory in no process's address space and in no file the host can find (:mod:`.held` counts
-  unlinked files and memfds), until the run ends: a shared memory segment attached, filled and
-  detached held 600 MiB past a 256 MiB limit; 200 sets of 32000 semaphores held 440 MiB of the
-  kernel's memory, 20000 message queues 312 MiB (32000 of each may exist). Test suites share
+  unlinked files and memfds), until the run ends, hundreds of MiB past the memory limit
+  (32000 of each may exist). Test suites share
   memory and semaphores the POSIX way (``/dev/shm``, a bounded tmpfs in the sandbox, and
   ``multiprocessing`` uses nothing else), practically never System V's; so nothing exists to
   attach, lock or send to. (A cost: a server that needs System V objects, PostgreSQL's small
   interlock segment for one, does not start in the sandbox.)
 - the kernel's keyrings (``add_key``, ``keyctl``, ``request_key``): a key outlives the run
   that stored it, in the session keyring the agent's runs inherit or a user's keyring, so a
-  test stored a marker on its first run and passed on every later one (the fix step's
-  baseline "reproduced" the failure, and a comment-only patch was verified);
+  test can pass on every run after its first by a marker it stored;
 - ``memfd_secret``: its files hold memory in no address space, as ``memfd_create``'s do,
   but are not the memory files :mod:`.held` counts (``/secretmem``), and their pages are
-  unevictable: a run held 400 MiB past a 256 MiB limit through a window it mapped in turn;
+  unevictable, past any memory limit;
 - ``io_uring_setup``, ``io_uring_enter``, ``io_uring_register``: a second way to make
   every file and network call, which no other filter here would see, and a frequent source
   of kernel flaws (Docker's and Android's filters refuse it too);
@@ -48,9 +46,8 @@ ordinary suite (processes, threads, POSIX shared memory) passes under the filter
 test keeps true.
 
 Why a hand-built program, not a library: libseccomp's own Python bindings are built against
-the C library and shipped by distributions (``python3-seccomp``), not on the package index;
-what the index holds are a fork's build and small wrappers (one on ctypes over
-``libseccomp.so``, last released in 2021). Any of them adds a dependency, and most a shared
+the C library and shipped by distributions (``python3-seccomp``), not on the package index,
+which holds only forks and small wrappers. Any of them adds a dependency, and most a shared
 library on every runner, to produce what is here a few dozen classic-BPF instructions in the
 kernel's fixed format (``struct sock_filter``, ``<linux/filter.h>``) over
 ``struct seccomp_data`` (``<linux/seccomp.h>``), each one named below; the module imports
@@ -224,5 +221,4 @@ def filter_fd(wanted: bool = True) -> Iterator[int]:
 
 
 def seccomp_option(fd: int) -> tuple[str, ...]:
-    """bwrap's option to install the filter read from ``fd``."""
     return ("--seccomp", str(fd))

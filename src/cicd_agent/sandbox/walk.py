@@ -114,10 +114,8 @@ def _searchable(folder: int) -> bool:
 def _visit_closed(folder: int, name: str, visitor: Visitor) -> None:
     """Visit folder ``name``, open as ``folder``, which may be listed but not searched (no x
     bit for us: an owner may ``chmod 600`` a folder of their own), then close it. The walk's
-    own folder stays open meanwhile: ``..`` cannot be looked up in this one, and going back
-    up that way raised PermissionError (a crash of the disk measure, an empty folder that
-    could not be copied). Each name it lists fails to the visitor, as nothing under it can
-    be looked up."""
+    own folder stays open meanwhile: ``..`` cannot be looked up in this one. Each name it
+    lists fails to the visitor, as nothing under it can be looked up."""
     try:
         visitor.enter(folder, name)
         for entry in reversed(_names(folder, visitor)):

@@ -197,9 +197,8 @@ def ignored_untracked(checkout: Path) -> list[str]:
     caches), relative to it; tracked files are never among them, whatever the ignore files
     say. Empty when git cannot say within ten seconds (a hostile ignore file can hold it: a
     FIFO, or thousands of backtracking patterns), and then the copy is whole, as it was before
-    the listing saved it. A review's linters check tracked files only: a local
-    review of a checkout holding 1.4 GB of ignored downloads copied them twice for one ruff
-    run."""
+    the listing saved it. A review's linters check tracked files only, and ignored downloads
+    can be gigabytes."""
     place = git.in_checkout(checkout, ceiling=checkout.parent)
     try:
         done = git_ops.ignored_untracked(place, timeout=10)
@@ -231,7 +230,6 @@ def _holds_virtualenv(folder: Path) -> bool:
 
 
 def skipped(name: str) -> bool:
-    """Whether a copy leaves out an entry called ``name``, at any depth."""
     return (
         name in SKIPPED_NAMES
         or name.startswith(".coverage")
@@ -264,10 +262,8 @@ def _one_line(name: str) -> str:
 
 
 class _Copy(Visitor):
-    """``shutil.copytree(source, target, symlinks=True)`` by descriptors, as :func:`walk` goes:
-    ``copytree`` recursed once a folder (a file 1200 folders deep raised RecursionError) and
-    named each entry by its whole path (one that fits under the checkout's folder but not
-    under the sandbox's longer one raised ENAMETOOLONG); either way no sandbox could be made.
+    """``shutil.copytree(source, target, symlinks=True)`` by descriptors, as :func:`walk` goes
+    (``copytree`` fails on a tree too deep or paths too long for the sandbox's folder).
 
     Links are copied as links, files with their times, folders get their times once filled;
     what is neither (a FIFO, a socket: never in git) is left out, as reading a FIFO would wait
