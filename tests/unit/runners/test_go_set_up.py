@@ -126,3 +126,36 @@ def test_attack_an_early_end_inside_a_statement_is_never_moved() -> None:
     an early end anywhere in its code (a block's, a closure's) stays; one in a string moves."""
     moved = set_up.set_up_of({"a": EARLY_ENDS, "b": VICTIM}, CLEANER_ID, VICTIM_ID)
     assert moved.statements == ('\tSetMode("normal")', '\t_ = "return panic(x)"'), moved
+
+
+HIDDEN_ENDS = """package calc
+
+import (
+\trt "runtime"
+\t"syscall"
+\t"testing"
+)
+
+var tb skipper
+
+func TestCleaner(t *testing.T) {
+\tSetMode("normal")
+\ttb.SkipNow()
+\tif Mode == "x" { rt.Goexit() }
+\tsyscall.Exit(0)
+\tfunc() { tb.Skipf("done") }()
+\tExit(0)
+}
+"""
+NAMED_TB = VICTIM.replace("TestVictim(t *testing.T)", "TestVictim(tb *testing.T)").replace(
+    "\t\tt.Fatal", "\t\ttb.Fatal"
+)
+
+
+def test_attack_an_early_end_by_another_name_is_never_moved() -> None:
+    """The cleaner's own ``tb`` is a package variable, but the failing test's ``*testing.T`` is
+    named ``tb``: moved first, ``tb.SkipNow()`` skipped its checks. So did an exit through an
+    import's other name (``rt.Goexit``), one no word list named (``syscall.Exit`` ends the test
+    binary with status 0 before any check), and a dot import's ``Exit``."""
+    moved = set_up.set_up_of({"a": HIDDEN_ENDS, "b": NAMED_TB}, CLEANER_ID, VICTIM_ID)
+    assert moved.statements == ('\tSetMode("normal")',), moved

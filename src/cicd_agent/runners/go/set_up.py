@@ -4,13 +4,13 @@ scanned (:func:`_scan`), and a function body's statements end where Go ends them
 end outside every bracket (its automatic semicolons), unless the line ends on an operator or a
 comma.
 
-What is moved: a donor's statements that are no check and end no test early, none naming its
-``*testing.T`` (``t.Fatal``, ``t.Error``, ``if ... { t.Errorf(...) }``, ``t.Cleanup``), no
-``return``, ``defer``, ``go``, ``panic`` or exit anywhere in it (a block's, a closure's); only
-between tests of one folder. Between a package (``calc``) and its external tests (``calc_test``)
-the package's names are qualified or unqualified on the way (``SetMode`` and ``calc.SetMode``):
-a guess from the text (an exported name is the package's), which the proof holds to, since a
-wrong guess does not build.
+What is moved: a donor's statements that are no check and end no test early, none naming
+either test's ``*testing.T`` (``t.Fatal``, ``t.Error``, ``if ... { t.Errorf(...) }``,
+``t.Cleanup``), no ``return``, ``defer``, ``go``, ``panic`` or exit anywhere in it (a block's,
+a closure's); only between tests of one folder. Between a package (``calc``) and its external
+tests (``calc_test``) the package's names are qualified or unqualified on the way (``SetMode``
+and ``calc.SetMode``): a guess from the text (an exported name is the package's), which the
+proof holds to, since a wrong guess does not build.
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ from cicd_agent.runners.go.step import levels
 from cicd_agent.runners.orders import SetUp
 
 _FUNC = r"^func\s+{name}\s*\(\s*(\w+)\s+\*(?:testing\.)?T\s*\)\s*\{{"
-_ENDS_EARLY = re.compile(r"\b(?:return|defer|go|goto|break|continue|panic|os\.Exit|"
-                         r"runtime\.Goexit|log\.(?:Fatal|Panic)\w*)\b")  # fmt: skip
+_ENDS_EARLY = re.compile(r"\b(?:return|defer|go|goto|break|continue|panic)\b|"
+                         r"\b(?:Exit|Goexit|Fatal\w*|Panic\w*|FailNow|Skip\w*)\s*\(")  # fmt: skip
 """Words that end a test early or leave it, anywhere in a statement's code: in a block or a
-closure too (``if ready { return }`` moved first into the failing test skipped its checks)."""
+closure too (``if ready { return }`` moved first into the failing test skipped its checks).
+The calls are matched by their own name whatever names their package or value (``rt.Goexit``
+through an import's other name, ``syscall.Exit``, a dot import's ``Exit``, ``x.SkipNow``)."""
 _IMPORT = re.compile(r'^\s*(?:(\w+|\.)\s+)?("[^"\n]+")\s*$')
 _CONTINUES = frozenset("+-*/%&|^<>=,.([{!:")
 """What a line ends on when Go reads its statement on into the next line."""
@@ -75,7 +77,7 @@ def set_up_of(texts: Mapping[str, str], donor: str, victim: str) -> SetUp:
     victim_file = _where(texts, victim)
     if donor_file is None or victim_file is None:
         return SetUp(donor, why_not="the test's function was not found in its package's files")
-    (donor_text, function), (victim_text, _) = donor_file, victim_file
+    (donor_text, function), (victim_text, victim_function) = donor_file, victim_file
     ours, theirs = PACKAGE.search(donor_text), PACKAGE.search(victim_text)
     path = _package_path(donor)
     if ours is None or theirs is None or path != _package_path(victim) or ours.group(1) not in (
@@ -83,7 +85,7 @@ def set_up_of(texts: Mapping[str, str], donor: str, victim: str) -> SetUp:
         return SetUp(donor, why_not="it is in another package than the failing test (its names "
                      "would read otherwise there)")  # fmt: skip
     kept = tuple(s for s in statements(donor_text[function.start : function.end])
-                 if _movable(s, function.param))  # fmt: skip
+                 if _movable(s, (function.param, victim_function.param)))  # fmt: skip
     if not kept:
         return SetUp(donor, why_not="it has no statement that is not a check")
     specs = _imports(donor_text)
@@ -205,9 +207,13 @@ def _closing(text: str, start: int) -> int | None:
     return None
 
 
-def _movable(statement: str, param: str) -> bool:
+def _movable(statement: str, params: tuple[str, str]) -> bool:
+    """Whether ``statement`` ends no test early and names neither test's ``*testing.T``
+    (``params``: the donor's and the failing test's; a name the donor's package gives something
+    else is the failing test's ``T`` there)."""
     code = "".join(char for _, _, char in _scan(statement))  # strings and comments left out
-    return not _ENDS_EARLY.search(code) and re.search(rf"\b{re.escape(param)}\b", statement) is None
+    named = "|".join(re.escape(param) for param in params)
+    return not _ENDS_EARLY.search(code) and re.search(rf"\b(?:{named})\b", statement) is None
 
 
 def _imports(text: str) -> list[str]:
