@@ -159,3 +159,56 @@ def test_attack_an_early_end_by_another_name_is_never_moved() -> None:
     binary with status 0 before any check), and a dot import's ``Exit``."""
     moved = set_up.set_up_of({"a": HIDDEN_ENDS, "b": NAMED_TB}, CLEANER_ID, VICTIM_ID)
     assert moved.statements == ('\tSetMode("normal")',), moved
+
+
+INSIDE_CLEANER = """package calc
+
+import (
+\t"strings"
+\t"testing"
+)
+
+func TestCleaner(t *testing.T) {
+\treset()
+\tn := len(mode)
+\tSetMode(strings.ToLower("NORMAL"))
+\tlabel := "reset()"
+\t_ = n
+\t_ = Config{name: label}
+}
+"""
+OUTSIDE_VICTIM = """package calc_test
+
+import (
+\t"testing"
+
+\t"example.com/m/calc"
+)
+
+func reset() { calc.SetMode("lenient") }
+
+func TestVictim(t *testing.T) {
+\tif calc.Describe() != "running normally" {
+\t\tt.Fatal("x")
+\t}
+}
+"""
+
+
+def test_attack_an_unexported_name_moved_into_the_external_tests_is_not_read_as_another() -> None:
+    """The cleaner, in package ``calc``, calls its package's ``reset``; the failing test's
+    external package (``calc_test``) declares a ``reset`` of its own, which no package's name
+    can reach across: moved, the cleaner's ``reset()`` built and ran the other one. A statement
+    naming an unexported name it does not declare (nor a builtin, an import, a field's key)
+    reads otherwise there, and stays."""
+    moved = set_up.set_up_of({"a": INSIDE_CLEANER, "b": OUTSIDE_VICTIM}, CLEANER_ID, VICTIM_ID)
+    assert [s.strip() for s in moved.statements] == [
+        'calc.SetMode(strings.ToLower("NORMAL"))', 'label := "reset()"',
+        "_ = calc.Config{name: label}",
+    ], moved
+    donor = OUTSIDE_VICTIM.replace(
+        "func TestVictim(t *testing.T) {",
+        'func TestCleaner(t *testing.T) {\n\treset()\n\tcalc.SetMode("normal")',
+    )
+    out = set_up.set_up_of({"a": donor, "b": VICTIM}, CLEANER_ID, VICTIM_ID)
+    assert [s.strip() for s in out.statements] == ['SetMode("normal")'], out

@@ -10,7 +10,9 @@ either test's ``*testing.T`` (``t.Fatal``, ``t.Error``, ``if ... { t.Errorf(...)
 a closure's); only between tests of one folder. Between a package (``calc``) and its external
 tests (``calc_test``) the package's names are qualified or unqualified on the way (``SetMode``
 and ``calc.SetMode``): a guess from the text (an exported name is the package's), which the
-proof holds to, since a wrong guess does not build.
+proof holds to, since a wrong guess does not build. An unexported name the statement does not
+declare itself is its package's and crosses to neither side, where the same name may be
+another's, which would build and run other code: such a statement is not moved.
 """
 
 from __future__ import annotations
@@ -35,6 +37,21 @@ _CONTINUES = frozenset("+-*/%&|^<>=,.([{!:")
 _CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 _DECLARED = re.compile(r"^func\s+(?:\([^)]*\)\s*)?([A-Za-z_]\w*)\s*[\[(]", re.MULTILINE)
 PACKAGE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
+_LOWER = re.compile(r"(?<![\w.])[a-z_]\w*\b(?!\s*:(?!=))")
+"""An unexported name, or a keyword, not a field's (after a dot) nor a key's or a label's."""
+_DECLARES = re.compile(r"(?<![\w.])([a-z_]\w*(?:\s*,\s*[a-z_]\w*)*)\s*:=|\bvar\s+([a-z_]\w*)")
+"""The names a statement declares (``x, err :=``, ``var x``), its own and those after it."""
+_PREDECLARED = frozenset((
+    "break", "case", "chan", "const", "continue", "default", "defer", "else", "fallthrough",
+    "for", "func", "go", "goto", "if", "import", "interface", "map", "package", "range",
+    "return", "select", "struct", "switch", "type", "var", "append", "cap", "clear", "close",
+    "complex", "copy", "delete", "imag", "len", "make", "max", "min", "new", "panic", "print",
+    "println", "real", "recover", "any", "bool", "byte", "comparable", "complex64",
+    "complex128", "error", "float32", "float64", "int", "int8", "int16", "int32", "int64",
+    "rune", "string", "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "true", "false",
+    "nil", "iota", "_",
+))  # fmt: skip
+"""Go's keywords and predeclared names: the same in every package."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +108,9 @@ def set_up_of(texts: Mapping[str, str], donor: str, victim: str) -> SetUp:
     specs = _imports(donor_text)
     if ours.group(1) != theirs.group(1):
         kept, specs = _across(kept, specs, path, (ours.group(1), theirs.group(1)), victim_text)
+        if not kept:
+            return SetUp(donor, why_not="each of its statements names an unexported name of its "
+                         "package, which the failing test's package does not read")  # fmt: skip
     return SetUp(donor, kept, tuple(spec for spec in specs if any(_uses(s, spec) for s in kept)))
 
 
@@ -99,15 +119,40 @@ def _across(
     victim_text: str,
 ) -> tuple[tuple[str, ...], list[str]]:
     """``kept`` as a test of package ``theirs`` reads it, written in ``ours`` (``packages``;
-    one the other's external tests, ``calc_test``), and the import specs they may then use."""
+    one the other's external tests, ``calc_test``), those naming an unexported name of
+    ``ours`` left out, and the import specs they may then use."""
     ours, theirs = packages
     if theirs.endswith("_test"):  # into the external tests: the package's names qualified
         own = next((spec for spec in _imports(victim_text) if spec.endswith(f'"{path}"')), "")
         alias = _local(own) if own else ours
-        return tuple(_qualified(s, alias) for s in kept), [*specs, own or f'{ours} "{path}"']
-    alias = next((_local(spec) for spec in specs if spec.endswith(f'"{path}"')), theirs)
-    unqualified = re.compile(rf"(?<![\w.]){re.escape(alias)}\.(?=[A-Z])")
-    return tuple(_in_code(s, unqualified, "") for s in kept), specs
+        specs = [*specs, own or f'{ours} "{path}"']
+        moved = [_qualified(s, alias) for s in kept]
+    else:
+        alias = next((_local(spec) for spec in specs if spec.endswith(f'"{path}"')), theirs)
+        unqualified = re.compile(rf"(?<![\w.]){re.escape(alias)}\.(?=[A-Z])")
+        moved = [_in_code(s, unqualified, "") for s in kept]
+    known = {*_PREDECLARED, *(_local(spec) for spec in specs)}
+    alike: list[str] = []
+    for statement in moved:  # a name one declares is known to those after it
+        if not _unexported(statement, known):
+            alike.append(statement)
+            known |= _declared(statement)
+    return tuple(alike), specs
+
+
+def _unexported(statement: str, known: Collection[str]) -> set[str]:
+    """The unexported names ``statement`` uses that are not ``known`` (no builtin, import or
+    name an earlier statement declared), outside its strings, comments and fields' keys: the
+    package's own, which do not cross into the other package, where the same name is another's
+    or none."""
+    code = {at for at, _, char in _scan(statement) if char not in "\"'`"}
+    used = {m.group(0) for m in _LOWER.finditer(statement) if m.start() in code}
+    return used - set(known) - _declared(statement)
+
+
+def _declared(statement: str) -> set[str]:
+    return {name for found in _DECLARES.finditer(statement)
+            for name in re.findall(r"\w+", found.group(1) or found.group(2))}
 
 
 def _qualified(statement: str, alias: str) -> str:
