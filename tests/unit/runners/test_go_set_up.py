@@ -6,6 +6,8 @@ pull request's) gives no statement and no crash; the lines a test calls are its 
 
 from __future__ import annotations
 
+import pytest
+
 from cicd_agent.runners.go import set_up
 from cicd_agent.runners.orders import SetUp
 
@@ -212,3 +214,19 @@ def test_attack_an_unexported_name_moved_into_the_external_tests_is_not_read_as_
     )
     out = set_up.set_up_of({"a": donor, "b": VICTIM}, CLEANER_ID, VICTIM_ID)
     assert [s.strip() for s in out.statements] == ['SetMode("normal")'], out
+
+
+@pytest.mark.timeout(60)
+def test_attack_a_statement_of_very_many_names_is_read_across_packages_in_one_pass() -> None:
+    """The names a statement declares were read by a pattern tried from every name, so a
+    cleaner's call of 100,000 names held the step for many minutes; a name after a line's end is
+    not one the ``:=`` of the next line declares."""
+    many = ", ".join(["a"] * 100_000)
+    cleaner = INSIDE_CLEANER.replace(
+        "\treset()\n",
+        f"\tx, y := 1, 2\n\tSetMode(x, y)\n\tSetMode({many})\n\tif x > 0 {{\n\t\tx = mode\n"
+        "\t\tz := 1\n\t\t_ = z\n\t}\n",
+    )
+    moved = set_up.set_up_of({"a": cleaner, "b": OUTSIDE_VICTIM}, CLEANER_ID, VICTIM_ID)
+    assert [s.strip() for s in moved.statements][:2] == ["x, y := 1, 2", "calc.SetMode(x, y)"]
+    assert not [s for s in moved.statements if "mode" in s or "a, a" in s], moved.statements[2:]

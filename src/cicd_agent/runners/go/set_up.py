@@ -39,8 +39,9 @@ _DECLARED = re.compile(r"^func\s+(?:\([^)]*\)\s*)?([A-Za-z_]\w*)\s*[\[(]", re.MU
 PACKAGE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
 _LOWER = re.compile(r"(?<![\w.])[a-z_]\w*\b(?!\s*:(?!=))")
 """An unexported name, or a keyword, not a field's (after a dot) nor a key's or a label's."""
-_DECLARES = re.compile(r"(?<![\w.])([a-z_]\w*(?:\s*,\s*[a-z_]\w*)*)\s*:=|\bvar\s+([a-z_]\w*)")
-"""The names a statement declares (``x, err :=``, ``var x``), its own and those after it."""
+_NAME = re.compile(r"[A-Za-z_]\w*")
+_TOKEN = re.compile(r"[A-Za-z_]\w*|:=|\S")
+"""A statement's words and signs, read one after another to find the names it declares."""
 _PREDECLARED = frozenset((
     "break", "case", "chan", "const", "continue", "default", "defer", "else", "fallthrough",
     "for", "func", "go", "goto", "if", "import", "interface", "map", "package", "range",
@@ -151,8 +152,21 @@ def _unexported(statement: str, known: Collection[str]) -> set[str]:
 
 
 def _declared(statement: str) -> set[str]:
-    return {name for found in _DECLARES.finditer(statement)
-            for name in re.findall(r"\w+", found.group(1) or found.group(2))}
+    """The names ``statement`` declares (``x, err :=``, ``var x``), its own and those after
+    it: the names and commas just before each ``:=``, read back from it once, so a statement
+    of many commas is read in one pass."""
+    tokens = _TOKEN.findall(statement)
+    names: set[str] = set()
+    for at, word in enumerate(tokens):
+        if word == "var" and at + 1 < len(tokens):
+            names.add(tokens[at + 1])
+        back = at - 1
+        while word == ":=" and back >= 0 and _NAME.fullmatch(tokens[back]):
+            names.add(tokens[back])
+            if back < 1 or tokens[back - 1] != ",":  # a name, a comma, a name...
+                break
+            back -= 2
+    return names
 
 
 def _qualified(statement: str, alias: str) -> str:
