@@ -172,6 +172,7 @@ import (
 
 func TestCleaner(t *testing.T) {
 \treset()
+\tλreset()
 \tn := len(mode)
 \tSetMode(strings.ToLower("NORMAL"))
 \tlabel := "reset()"
@@ -202,7 +203,7 @@ def test_attack_an_unexported_name_moved_into_the_external_tests_is_not_read_as_
     external package (``calc_test``) declares a ``reset`` of its own, which no package's name
     can reach across: moved, the cleaner's ``reset()`` built and ran the other one. A statement
     naming an unexported name it does not declare (nor a builtin, an import, a field's key)
-    reads otherwise there, and stays."""
+    reads otherwise there, and stays; so does one whose first letter is no ASCII one (``λ``)."""
     moved = set_up.set_up_of({"a": INSIDE_CLEANER, "b": OUTSIDE_VICTIM}, CLEANER_ID, VICTIM_ID)
     assert [s.strip() for s in moved.statements] == [
         'calc.SetMode(strings.ToLower("NORMAL"))', 'label := "reset()"',

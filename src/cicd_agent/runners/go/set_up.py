@@ -37,10 +37,12 @@ _CONTINUES = frozenset("+-*/%&|^<>=,.([{!:")
 _CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 _DECLARED = re.compile(r"^func\s+(?:\([^)]*\)\s*)?([A-Za-z_]\w*)\s*[\[(]", re.MULTILINE)
 PACKAGE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
-_LOWER = re.compile(r"(?<![\w.])[a-z_]\w*\b(?!\s*:(?!=))")
-"""An unexported name, or a keyword, not a field's (after a dot) nor a key's or a label's."""
-_NAME = re.compile(r"[A-Za-z_]\w*")
-_TOKEN = re.compile(r"[A-Za-z_]\w*|:=|\S")
+_LOWER = re.compile(r"(?<![\w.])(?![A-Z\d])\w+\b(?!\s*:(?!=))")
+"""An unexported name (one whose first letter is no capital: ``λx`` too; one of another
+script's capitals is taken as one, which only keeps its statement), or a keyword, not a
+field's (after a dot) nor a key's or a label's."""
+_NAME = re.compile(r"(?!\d)\w+")
+_TOKEN = re.compile(r"(?!\d)\w+|:=|\S")
 """A statement's words and signs, read one after another to find the names it declares."""
 _PREDECLARED = frozenset((
     "break", "case", "chan", "const", "continue", "default", "defer", "else", "fallthrough",
