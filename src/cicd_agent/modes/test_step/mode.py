@@ -149,8 +149,26 @@ def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict
     if why:
         ctx.note(f"Flaky tests were not classified: {why}.")
     if ctx.mode_options.fix_flaky == "pr":
-        return [_drafted(ctx, facts, found) for found in fixes]
+        return _drafted_once(ctx, facts, fixes)
     return fixes
+
+
+def _drafted_once(
+    ctx: RunContext[TestStepOptions], facts: StepFacts, fixes: Sequence[FlakyFix]
+) -> list[FlakyFix]:
+    """Each of ``fixes`` proposed by its draft (:func:`_drafted`), each patch once: the flaky
+    subtests of one test are fixed by its one patch, and a second draft of it would conflict
+    with the first once merged."""
+    drafts: dict[str, str] = {}  # a patch's draft
+    rows = []
+    for found in fixes:
+        if found.patch in drafts:
+            rows.append(replace(found, pr_url=drafts[found.patch]))
+            continue
+        rows.append(_drafted(ctx, facts, found))
+        if rows[-1].pr_url:
+            drafts[found.patch] = rows[-1].pr_url
+    return rows
 
 
 def quarantine(
