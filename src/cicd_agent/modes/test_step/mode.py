@@ -311,7 +311,13 @@ def _suggested(ctx: RunContext[TestStepOptions], fixes: Sequence[FlakyFix]) -> l
     if why or client is None:
         return ["", f"The fixes were not suggested on the pull request: {why}."]
     lines = ["", "**Suggested on the pull request:**"]
+    first: dict[str, str] = {}  # each patch's first test: subtests of one test share its patch
     for fix in offered:
+        if fix.patch in first:
+            lines.append(f"- {code_span(fix.test, 120)}: the same fix as "
+                         f"{code_span(first[fix.patch], 120)}'s, suggested once")  # fmt: skip
+            continue
+        first[fix.patch] = fix.test
         label = f"Flaky test fix, {fix.status}"
         lead = (f"{label} (cicd-agent, in a sandbox) for {code_span(fix.test, 120)}: "
                 f"{fix.evidence[:1500]}")  # fmt: skip
