@@ -11,6 +11,7 @@ import io
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -345,3 +346,78 @@ def test_the_test_step_on_go_test_classifies_its_flaky_victim(
     assert row["evidence"].startswith(f"classified as {VICTIM_ID}, the test it runs within"), row
     assert row["status"] == "verified" and '+\tSetMode("normal")' in row["patch"], row
     assert "does not run tests in orders" not in text
+
+
+TWO_SUBTESTS = SUBTEST_VICTIM.replace('t.Run("any", func(t *testing.T) {})', (
+    't.Run("again", func(t *testing.T) {\n\t\tif Describe() != "running normally" {\n'
+    '\t\t\tt.Fatal("again")\n\t\t}\n\t})'))
+
+
+def _two_subtests(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github_api: Any, event: str, fix: str
+) -> tuple[list[dict[str, Any]], str]:
+    """test-step on go, two subtests of one test failing in the written order, on ``event``
+    with ``--fix-flaky fix``: the rows and the summary."""
+    repo = GitRepoBuilder(tmp_path / "mod")
+    base = repo.commit("base", {"README.md": "m\n"})
+    head = repo.commit("go", {**PROJECT, "calc/b_test.go": TWO_SUBTESTS})
+    payload = dict(example(event))
+    if event == "push":
+        payload.update(before=base, after=head)
+    else:
+        pull = payload["pull_request"]
+        payload["pull_request"] = {**pull, "base": {**pull["base"], "sha": base},  # type: ignore[dict-item]
+                                   "head": {**pull["head"], "sha": head}}  # type: ignore[dict-item]
+    monkeypatch.setattr(test_history, "DEFAULT_FILE", tmp_path / "history.jsonl")
+    summary = tmp_path / "summary.md"
+    keep = {k: os.environ[k] for k in ("GOCACHE", "GOPATH", "GOMODCACHE") if k in os.environ}
+    environ = {"GITHUB_EVENT_NAME": event, "GITHUB_WORKSPACE": str(repo.path),
+               "GITHUB_EVENT_PATH": str(write_event(tmp_path, payload)),
+               "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_REF_NAME": "main",
+               "GITHUB_WORKFLOW_REF": "octocat/Hello-World/.github/workflows/ci.yml@refs/heads/main",
+               "GITHUB_JOB": "tests", "GITHUB_RUN_ID": "41", "RUNNER_TEMP": str(tmp_path),
+               "PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(tmp_path)),
+               "GOPROXY": "off", **keep, **github_api.env()}  # fmt: skip
+    out = io.StringIO()
+    code = main([NAME, "--retries", "1", "--flaky", "pass", "--fix-flaky", fix, "--json",
+                 "--", "go", "test", "./..."], environ, out)  # fmt: skip
+    text = summary.read_text(encoding="utf-8")
+    assert code == 0, text
+    rows = json.loads(out.getvalue())["flaky_fixes"]
+    assert sorted(row["test"] for row in rows) == [
+        f"{VICTIM_ID}/again", f"{VICTIM_ID}/normal_mode"], text  # fmt: skip
+    return rows, text
+
+
+@needs_go
+def test_attack_two_flaky_subtests_of_one_test_draft_one_pull_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github_api: Any
+) -> None:
+    """Two subtests of one test fail in the written order and pass on retry: both are fixed as
+    the one test they run within, by the one patch, and each row is theirs; the draft was
+    opened once for each row, two pull requests of one change, the second conflicting with the
+    first once merged. The patch is proposed once, both rows naming its draft."""
+    rows, _ = _two_subtests(tmp_path, monkeypatch, github_api, "push", "pr")
+    assert {row["status"] for row in rows} == {"verified"}, rows
+    pulls = github_api.proxy.calls("POST", r"/repos/[^/]+/[^/]+/pulls")
+    assert len(pulls) == 1, [json.loads(p.body)["title"] for p in pulls]
+    assert rows[0]["pr_url"] and rows[0]["pr_url"] == rows[1]["pr_url"], rows
+
+
+@needs_go
+def test_attack_two_flaky_subtests_of_one_test_are_suggested_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github_api: Any
+) -> None:
+    """The pull request adds the test: the one patch of its two flaky subtests was suggested
+    for each row, two reviews of the same suggestion. It is suggested once, the other row
+    saying whose suggestion holds its fix."""
+    lines = TWO_SUBTESTS.splitlines(keepends=True)
+    added = "".join(f"+{line}" for line in lines)
+    github_api.proxy.script("GET", r"/repos/[^/]+/[^/]+/pulls/2/files", edit=lambda files: [
+        {**files[0], "filename": "calc/b_test.go", "status": "added", "patch":
+         f"@@ -0,0 +1,{len(lines)} @@\n{added}"}])  # fmt: skip
+    rows, text = _two_subtests(tmp_path, monkeypatch, github_api, "pull_request", "suggest")
+    assert all(row["patch"] for row in rows), rows
+    reviews = github_api.proxy.calls("POST", r"/repos/[^/]+/[^/]+/pulls/2/reviews")
+    assert len(reviews) == 1, text
+    assert "1 suggestion(s)" in text and f"the same fix as `{VICTIM_ID}/" in text, text

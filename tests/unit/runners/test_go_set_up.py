@@ -6,6 +6,8 @@ pull request's) gives no statement and no crash; the lines a test calls are its 
 
 from __future__ import annotations
 
+import pytest
+
 from cicd_agent.runners.go import set_up
 from cicd_agent.runners.orders import SetUp
 
@@ -126,3 +128,106 @@ def test_attack_an_early_end_inside_a_statement_is_never_moved() -> None:
     an early end anywhere in its code (a block's, a closure's) stays; one in a string moves."""
     moved = set_up.set_up_of({"a": EARLY_ENDS, "b": VICTIM}, CLEANER_ID, VICTIM_ID)
     assert moved.statements == ('\tSetMode("normal")', '\t_ = "return panic(x)"'), moved
+
+
+HIDDEN_ENDS = """package calc
+
+import (
+\trt "runtime"
+\t"syscall"
+\t"testing"
+)
+
+var tb skipper
+
+func TestCleaner(t *testing.T) {
+\tSetMode("normal")
+\ttb.SkipNow()
+\tif Mode == "x" { rt.Goexit() }
+\tsyscall.Exit(0)
+\tfunc() { tb.Skipf("done") }()
+\tExit(0)
+}
+"""
+NAMED_TB = VICTIM.replace("TestVictim(t *testing.T)", "TestVictim(tb *testing.T)").replace(
+    "\t\tt.Fatal", "\t\ttb.Fatal"
+)
+
+
+def test_attack_an_early_end_by_another_name_is_never_moved() -> None:
+    """The cleaner's own ``tb`` is a package variable, but the failing test's ``*testing.T`` is
+    named ``tb``: moved first, ``tb.SkipNow()`` skipped its checks. So did an exit through an
+    import's other name (``rt.Goexit``), one no word list named (``syscall.Exit`` ends the test
+    binary with status 0 before any check), and a dot import's ``Exit``."""
+    moved = set_up.set_up_of({"a": HIDDEN_ENDS, "b": NAMED_TB}, CLEANER_ID, VICTIM_ID)
+    assert moved.statements == ('\tSetMode("normal")',), moved
+
+
+INSIDE_CLEANER = """package calc
+
+import (
+\t"strings"
+\t"testing"
+)
+
+func TestCleaner(t *testing.T) {
+\treset()
+\tλreset()
+\tn := len(mode)
+\tSetMode(strings.ToLower("NORMAL"))
+\tlabel := "reset()"
+\t_ = n
+\t_ = Config{name: label}
+}
+"""
+OUTSIDE_VICTIM = """package calc_test
+
+import (
+\t"testing"
+
+\t"example.com/m/calc"
+)
+
+func reset() { calc.SetMode("lenient") }
+
+func TestVictim(t *testing.T) {
+\tif calc.Describe() != "running normally" {
+\t\tt.Fatal("x")
+\t}
+}
+"""
+
+
+def test_attack_an_unexported_name_moved_into_the_external_tests_is_not_read_as_another() -> None:
+    """The cleaner, in package ``calc``, calls its package's ``reset``; the failing test's
+    external package (``calc_test``) declares a ``reset`` of its own, which no package's name
+    can reach across: moved, the cleaner's ``reset()`` built and ran the other one. A statement
+    naming an unexported name it does not declare (nor a builtin, an import, a field's key)
+    reads otherwise there, and stays; so does one whose first letter is no ASCII one (``λ``)."""
+    moved = set_up.set_up_of({"a": INSIDE_CLEANER, "b": OUTSIDE_VICTIM}, CLEANER_ID, VICTIM_ID)
+    assert [s.strip() for s in moved.statements] == [
+        'calc.SetMode(strings.ToLower("NORMAL"))', 'label := "reset()"',
+        "_ = calc.Config{name: label}",
+    ], moved
+    donor = OUTSIDE_VICTIM.replace(
+        "func TestVictim(t *testing.T) {",
+        'func TestCleaner(t *testing.T) {\n\treset()\n\tcalc.SetMode("normal")',
+    )
+    out = set_up.set_up_of({"a": donor, "b": VICTIM}, CLEANER_ID, VICTIM_ID)
+    assert [s.strip() for s in out.statements] == ['SetMode("normal")'], out
+
+
+@pytest.mark.timeout(60)
+def test_attack_a_statement_of_very_many_names_is_read_across_packages_in_one_pass() -> None:
+    """The names a statement declares were read by a pattern tried from every name, so a
+    cleaner's call of 100,000 names held the step for many minutes; a name after a line's end is
+    not one the ``:=`` of the next line declares."""
+    many = ", ".join(["a"] * 100_000)
+    cleaner = INSIDE_CLEANER.replace(
+        "\treset()\n",
+        f"\tx, y := 1, 2\n\tSetMode(x, y)\n\tSetMode({many})\n\tif x > 0 {{\n\t\tx = mode\n"
+        "\t\tz := 1\n\t\t_ = z\n\t}\n",
+    )
+    moved = set_up.set_up_of({"a": cleaner, "b": OUTSIDE_VICTIM}, CLEANER_ID, VICTIM_ID)
+    assert [s.strip() for s in moved.statements][:2] == ["x, y := 1, 2", "calc.SetMode(x, y)"]
+    assert not [s for s in moved.statements if "mode" in s or "a, a" in s], moved.statements[2:]

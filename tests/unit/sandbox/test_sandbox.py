@@ -763,3 +763,17 @@ def test_a_command_not_found_says_so_with_the_command_and_no_shells_words(tmp_pa
     assert said in missing.output, missing.output
     assert "exec" not in missing.output and "sh:" not in missing.output
     assert found.ok and found.output.strip() == "ran", found.output
+
+
+def test_attack_a_command_named_as_shell_code_is_not_run_by_the_start_shell(tmp_path: Path) -> None:
+    """The start shell now looks the command up and says when it is not found: a test command
+    (pull request text) named as shell code is not evaluated there (no substitution, no second
+    command), and a shell builtin's name (``exit 0``) is no command, so no pass: 127 each."""
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    names = ["$(touch made)", "true;touch made", "`touch made`", "exit", "-c"]
+    with Sandbox(_checkout(tmp_path), env) as box:
+        for name in names:
+            space = box.workspace("named")
+            result = box.run([name, "0"], space, timeout=60)
+            assert result.returncode == 127, (name, result.output)
+            assert not (space.repo / "made").exists(), name

@@ -155,8 +155,26 @@ def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict
     if why:
         ctx.note(f"Flaky tests were not classified: {why}.")
     if ctx.mode_options.fix_flaky == "pr":
-        return [_drafted(ctx, facts, found) for found in fixes]
+        return _drafted_once(ctx, facts, fixes)
     return fixes
+
+
+def _drafted_once(
+    ctx: RunContext[TestStepOptions], facts: StepFacts, fixes: Sequence[FlakyFix]
+) -> list[FlakyFix]:
+    """Each of ``fixes`` proposed by its draft (:func:`_drafted`), each patch once: the flaky
+    subtests of one test are fixed by its one patch, and a second draft of it would conflict
+    with the first once merged."""
+    drafts: dict[str, str] = {}  # a patch's draft
+    rows = []
+    for found in fixes:
+        if found.patch in drafts:
+            rows.append(replace(found, pr_url=drafts[found.patch]))
+            continue
+        rows.append(_drafted(ctx, facts, found))
+        if rows[-1].pr_url:
+            drafts[found.patch] = rows[-1].pr_url
+    return rows
 
 
 def quarantine(
@@ -299,7 +317,13 @@ def _suggested(ctx: RunContext[TestStepOptions], fixes: Sequence[FlakyFix]) -> l
     if why or client is None:
         return ["", f"The fixes were not suggested on the pull request: {why}."]
     lines = ["", "**Suggested on the pull request:**"]
+    first: dict[str, str] = {}  # each patch's first test: subtests of one test share its patch
     for fix in offered:
+        if fix.patch in first:
+            lines.append(f"- {code_span(fix.test, 120)}: the same fix as "
+                         f"{code_span(first[fix.patch], 120)}'s, suggested once")  # fmt: skip
+            continue
+        first[fix.patch] = fix.test
         label = f"Flaky test fix, {fix.status}"
         lead = (f"{label} (cicd-agent, in a sandbox) for {code_span(fix.test, 120)}: "
                 f"{fix.evidence[:1500]}")  # fmt: skip

@@ -4,13 +4,15 @@ scanned (:func:`_scan`), and a function body's statements end where Go ends them
 end outside every bracket (its automatic semicolons), unless the line ends on an operator or a
 comma.
 
-What is moved: a donor's statements that are no check and end no test early, none naming its
-``*testing.T`` (``t.Fatal``, ``t.Error``, ``if ... { t.Errorf(...) }``, ``t.Cleanup``), no
-``return``, ``defer``, ``go``, ``panic`` or exit anywhere in it (a block's, a closure's); only
-between tests of one folder. Between a package (``calc``) and its external tests (``calc_test``)
-the package's names are qualified or unqualified on the way (``SetMode`` and ``calc.SetMode``):
-a guess from the text (an exported name is the package's), which the proof holds to, since a
-wrong guess does not build.
+What is moved: a donor's statements that are no check and end no test early, none naming
+either test's ``*testing.T`` (``t.Fatal``, ``t.Error``, ``if ... { t.Errorf(...) }``,
+``t.Cleanup``), no ``return``, ``defer``, ``go``, ``panic`` or exit anywhere in it (a block's,
+a closure's); only between tests of one folder. Between a package (``calc``) and its external
+tests (``calc_test``) the package's names are qualified or unqualified on the way (``SetMode``
+and ``calc.SetMode``): a guess from the text (an exported name is the package's), which the
+proof holds to, since a wrong guess does not build. An unexported name the statement does not
+declare itself is its package's and crosses to neither side, where the same name may be
+another's, which would build and run other code: such a statement is not moved.
 """
 
 from __future__ import annotations
@@ -23,16 +25,36 @@ from cicd_agent.runners.go.step import levels
 from cicd_agent.runners.orders import SetUp
 
 _FUNC = r"^func\s+{name}\s*\(\s*(\w+)\s+\*(?:testing\.)?T\s*\)\s*\{{"
-_ENDS_EARLY = re.compile(r"\b(?:return|defer|go|goto|break|continue|panic|os\.Exit|"
-                         r"runtime\.Goexit|log\.(?:Fatal|Panic)\w*)\b")  # fmt: skip
+_ENDS_EARLY = re.compile(r"\b(?:return|defer|go|goto|break|continue|panic)\b|"
+                         r"\b(?:Exit|Goexit|Fatal\w*|Panic\w*|FailNow|Skip\w*)\s*\(")  # fmt: skip
 """Words that end a test early or leave it, anywhere in a statement's code: in a block or a
-closure too (``if ready { return }`` moved first into the failing test skipped its checks)."""
+closure too (``if ready { return }`` moved first into the failing test skipped its checks).
+The calls are matched by their own name whatever names their package or value (``rt.Goexit``
+through an import's other name, ``syscall.Exit``, a dot import's ``Exit``, ``x.SkipNow``)."""
 _IMPORT = re.compile(r'^\s*(?:(\w+|\.)\s+)?("[^"\n]+")\s*$')
 _CONTINUES = frozenset("+-*/%&|^<>=,.([{!:")
 """What a line ends on when Go reads its statement on into the next line."""
 _CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 _DECLARED = re.compile(r"^func\s+(?:\([^)]*\)\s*)?([A-Za-z_]\w*)\s*[\[(]", re.MULTILINE)
 PACKAGE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
+_LOWER = re.compile(r"(?<![\w.])(?![A-Z\d])\w+\b(?!\s*:(?!=))")
+"""An unexported name (one whose first letter is no capital: ``λx`` too; one of another
+script's capitals is taken as one, which only keeps its statement), or a keyword, not a
+field's (after a dot) nor a key's or a label's."""
+_NAME = re.compile(r"(?!\d)\w+")
+_TOKEN = re.compile(r"(?!\d)\w+|:=|\S")
+"""A statement's words and signs, read one after another to find the names it declares."""
+_PREDECLARED = frozenset((
+    "break", "case", "chan", "const", "continue", "default", "defer", "else", "fallthrough",
+    "for", "func", "go", "goto", "if", "import", "interface", "map", "package", "range",
+    "return", "select", "struct", "switch", "type", "var", "append", "cap", "clear", "close",
+    "complex", "copy", "delete", "imag", "len", "make", "max", "min", "new", "panic", "print",
+    "println", "real", "recover", "any", "bool", "byte", "comparable", "complex64",
+    "complex128", "error", "float32", "float64", "int", "int8", "int16", "int32", "int64",
+    "rune", "string", "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "true", "false",
+    "nil", "iota", "_",
+))  # fmt: skip
+"""Go's keywords and predeclared names: the same in every package."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +97,7 @@ def set_up_of(texts: Mapping[str, str], donor: str, victim: str) -> SetUp:
     victim_file = _where(texts, victim)
     if donor_file is None or victim_file is None:
         return SetUp(donor, why_not="the test's function was not found in its package's files")
-    (donor_text, function), (victim_text, _) = donor_file, victim_file
+    (donor_text, function), (victim_text, victim_function) = donor_file, victim_file
     ours, theirs = PACKAGE.search(donor_text), PACKAGE.search(victim_text)
     path = _package_path(donor)
     if ours is None or theirs is None or path != _package_path(victim) or ours.group(1) not in (
@@ -83,12 +105,15 @@ def set_up_of(texts: Mapping[str, str], donor: str, victim: str) -> SetUp:
         return SetUp(donor, why_not="it is in another package than the failing test (its names "
                      "would read otherwise there)")  # fmt: skip
     kept = tuple(s for s in statements(donor_text[function.start : function.end])
-                 if _movable(s, function.param))  # fmt: skip
+                 if _movable(s, (function.param, victim_function.param)))  # fmt: skip
     if not kept:
         return SetUp(donor, why_not="it has no statement that is not a check")
     specs = _imports(donor_text)
     if ours.group(1) != theirs.group(1):
         kept, specs = _across(kept, specs, path, (ours.group(1), theirs.group(1)), victim_text)
+        if not kept:
+            return SetUp(donor, why_not="each of its statements names an unexported name of its "
+                         "package, which the failing test's package does not read")  # fmt: skip
     return SetUp(donor, kept, tuple(spec for spec in specs if any(_uses(s, spec) for s in kept)))
 
 
@@ -97,15 +122,53 @@ def _across(
     victim_text: str,
 ) -> tuple[tuple[str, ...], list[str]]:
     """``kept`` as a test of package ``theirs`` reads it, written in ``ours`` (``packages``;
-    one the other's external tests, ``calc_test``), and the import specs they may then use."""
+    one the other's external tests, ``calc_test``), those naming an unexported name of
+    ``ours`` left out, and the import specs they may then use."""
     ours, theirs = packages
     if theirs.endswith("_test"):  # into the external tests: the package's names qualified
         own = next((spec for spec in _imports(victim_text) if spec.endswith(f'"{path}"')), "")
         alias = _local(own) if own else ours
-        return tuple(_qualified(s, alias) for s in kept), [*specs, own or f'{ours} "{path}"']
-    alias = next((_local(spec) for spec in specs if spec.endswith(f'"{path}"')), theirs)
-    unqualified = re.compile(rf"(?<![\w.]){re.escape(alias)}\.(?=[A-Z])")
-    return tuple(_in_code(s, unqualified, "") for s in kept), specs
+        specs = [*specs, own or f'{ours} "{path}"']
+        moved = [_qualified(s, alias) for s in kept]
+    else:
+        alias = next((_local(spec) for spec in specs if spec.endswith(f'"{path}"')), theirs)
+        unqualified = re.compile(rf"(?<![\w.]){re.escape(alias)}\.(?=[A-Z])")
+        moved = [_in_code(s, unqualified, "") for s in kept]
+    known = {*_PREDECLARED, *(_local(spec) for spec in specs)}
+    alike: list[str] = []
+    for statement in moved:  # a name one declares is known to those after it
+        if not _unexported(statement, known):
+            alike.append(statement)
+            known |= _declared(statement)
+    return tuple(alike), specs
+
+
+def _unexported(statement: str, known: Collection[str]) -> set[str]:
+    """The unexported names ``statement`` uses that are not ``known`` (no builtin, import or
+    name an earlier statement declared), outside its strings, comments and fields' keys: the
+    package's own, which do not cross into the other package, where the same name is another's
+    or none."""
+    code = {at for at, _, char in _scan(statement) if char not in "\"'`"}
+    used = {m.group(0) for m in _LOWER.finditer(statement) if m.start() in code}
+    return used - set(known) - _declared(statement)
+
+
+def _declared(statement: str) -> set[str]:
+    """The names ``statement`` declares (``x, err :=``, ``var x``), its own and those after
+    it: the names and commas just before each ``:=``, read back from it once, so a statement
+    of many commas is read in one pass."""
+    tokens = _TOKEN.findall(statement)
+    names: set[str] = set()
+    for at, word in enumerate(tokens):
+        if word == "var" and at + 1 < len(tokens):
+            names.add(tokens[at + 1])
+        back = at - 1
+        while word == ":=" and back >= 0 and _NAME.fullmatch(tokens[back]):
+            names.add(tokens[back])
+            if back < 1 or tokens[back - 1] != ",":  # a name, a comma, a name...
+                break
+            back -= 2
+    return names
 
 
 def _qualified(statement: str, alias: str) -> str:
@@ -205,9 +268,13 @@ def _closing(text: str, start: int) -> int | None:
     return None
 
 
-def _movable(statement: str, param: str) -> bool:
+def _movable(statement: str, params: tuple[str, str]) -> bool:
+    """Whether ``statement`` ends no test early and names neither test's ``*testing.T``
+    (``params``: the donor's and the failing test's; a name the donor's package gives something
+    else is the failing test's ``T`` there)."""
     code = "".join(char for _, _, char in _scan(statement))  # strings and comments left out
-    return not _ENDS_EARLY.search(code) and re.search(rf"\b{re.escape(param)}\b", statement) is None
+    named = "|".join(re.escape(param) for param in params)
+    return not _ENDS_EARLY.search(code) and re.search(rf"\b(?:{named})\b", statement) is None
 
 
 def _imports(text: str) -> list[str]:
