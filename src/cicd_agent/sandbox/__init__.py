@@ -33,7 +33,8 @@ command with and without a candidate fix. Every such run goes through :meth:`San
   of ours (:data:`HOST_ENVIRONMENT`) and gives the run its environment with ``--clearenv`` and
   ``--setenv``; variables borrowed from a log (a failed step's ``env:``) reach only the inside,
   filtered (:func:`borrowable`), and the folders bound back come from our own ``PATH``;
-- memory, process-count and file-size limits apply, and a timeout kills the whole run;
+- memory, process-count and file-size limits apply from the run's start (:meth:`Limits.start`),
+  and a timeout kills the whole run;
 - its output comes back through a pipe, of which only the tail is kept (never a host file
   outside the disk limit), and the command's first step writes one byte to another, so a
   run bwrap could not start (its mounts, its ``--chdir``) is the sandbox's failure, in

@@ -10,6 +10,7 @@ pipe.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
 import signal
@@ -333,17 +334,20 @@ class Sandbox:
         writable = (space.live, *shared)  # every folder the run may write counts
         start = DiskStart.of(writable, written(writable))  # before it writes a byte
         started = time.monotonic()
+        host_env = HOST_ENVIRONMENT if env is None else env
+        limited = self.limits.start(groups)
+        slow = {} if limited else {"preexec_fn": functools.partial(self.limits.apply, groups)}
         try:
             process = processes.start(
-                argv,
+                [*limited, *_found(argv, host_env, limited)],
                 cwd=space.repo,
-                env=HOST_ENVIRONMENT if env is None else env,
+                env=host_env,
                 stdin=fds.started[1] if fds.started[1] >= 0 else subprocess.DEVNULL,
                 stdout=stdout,
                 stderr=fds.output[1],
                 start_new_session=True,
                 pass_fds=fds.passed,
-                preexec_fn=functools.partial(self.limits.apply, groups),
+                **slow,
             )
         except OSError as exc:
             groups.remove()
@@ -407,9 +411,21 @@ command not found is said in its words, not this shell's (``sh: 1: exec: …``):
 the command itself; exit 127, as a shell's."""
 
 
+def _found(argv: list[str], env: Mapping[str, str], limited: Sequence[str]) -> list[str]:
+    """``argv`` with its program found as :func:`processes.start` finds it, where the limits'
+    ``prlimit`` (``limited``) starts it: not found is then an OSError here, as without them."""
+    if not limited or os.sep in argv[0]:
+        return argv
+    found = processes.program(argv[0], processes.environment(env))
+    if os.sep not in found:
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), argv[0])
+    return [found, *argv[1:]]
+
+
 def _bwrap_words(output: str) -> str:
-    """bwrap's own last error line in a run's output ("" when none)."""
-    said = [line for line in output.splitlines() if line.startswith("bwrap: ")]
+    """bwrap's (or the limits' ``prlimit``'s) own last error line in a run's output ("" when
+    none)."""
+    said = [line for line in output.splitlines() if line.startswith(("bwrap: ", "prlimit: "))]
     return said[-1][:300] if said else ""
 
 
