@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import os
 import shlex
+import stat
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,6 +20,22 @@ from pathlib import Path
 HOST_ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 """The whole environment of the host-side ``bwrap`` process: nothing a run, a log or the job
 chose (``LD_PRELOAD``, ``GCONV_PATH`` and the like would run code there, beside our secrets)."""
+
+
+def system_program(name: str) -> str | None:
+    """``name`` in the system's own folders (:data:`HOST_ENVIRONMENT`'s ``PATH``, never a ``PATH``
+    a job or a checkout extends), a file root owns and no one else may write: what the sandbox
+    runs on the host before a run's own program (its limits, its user namespace). None: none."""
+    for folder in HOST_ENVIRONMENT["PATH"].split(os.pathsep):
+        path = Path(folder, name)
+        try:
+            found = path.stat()
+        except OSError:
+            continue
+        owned = found.st_uid == 0 and not found.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        if stat.S_ISREG(found.st_mode) and owned and os.access(path, os.X_OK):
+            return str(path)
+    return None
 
 # Borrowed variables (a log's ``env:``) a run never gets: the places we set ourselves, and the
 # variables that make a loader, a shell or an interpreter run code it was not asked to run.

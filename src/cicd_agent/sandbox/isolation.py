@@ -6,6 +6,7 @@ who we are (:func:`confinement`): a user lends its own access, root lends nobody
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import shutil
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from cicd_agent.local import processes
-from cicd_agent.sandbox.environment import HOST_ENVIRONMENT
+from cicd_agent.sandbox.environment import HOST_ENVIRONMENT, system_program
 from cicd_agent.sandbox.syscalls import filter_fd, seccomp_option
 
 _PROBE_TIMEOUT = 20.0
@@ -170,7 +171,63 @@ def closed_user_namespace() -> int:
     """An fd of a new user namespace that maps root and ``nobody`` to themselves and in which
     no further user namespace can be made (``user.max_user_namespaces`` 0 there), for bwrap's
     ``--userns`` when we are root: bwrap mounts as root in it, ``setpriv`` drops the run to
-    ``nobody``, and the run cannot make a namespace of its own to undo the mounts from."""
+    ``nobody``, and the run cannot make a namespace of its own to undo the mounts from. Its
+    first process is exec'd (:func:`_exec_namespace`) where the system has util-linux's
+    ``unshare``: a fork of this process would copy its page tables, every run."""
+    tools = namespace_tools()
+    return _exec_namespace(*tools) if tools is not None else _forked_namespace()
+
+
+@cache
+def namespace_tools() -> tuple[str, str] | None:
+    """The system's ``unshare`` and shell (:func:`system_program`); None: either is missing."""
+    unshare = system_program("unshare")
+    shell = system_program("dash") or system_program("sh")
+    return (unshare, shell) if unshare is not None and shell is not None else None
+
+
+_CLOSE = (
+    'printf 1; read -r go && [ "$go" = 1 ] &&'
+    ' exec "$1" -c "echo 0 >/proc/sys/user/max_user_namespaces"'
+)
+"""The namespace's first process, after ``unshare``: it says it is in the namespace, waits
+for its maps, then execs a shell that closes it. Only that second exec makes it the
+namespace's root (an exec before the maps, as the first, leaves a process no capability
+there), and only its root may write the limit."""
+
+
+def _exec_namespace(unshare: str, shell: str) -> int:
+    """:func:`closed_user_namespace` by ``unshare --user`` and :data:`_CLOSE`."""
+    helper = processes.start([unshare, "--user", "--", shell, "-c", _CLOSE, "close", shell],
+                             env=HOST_ENVIRONMENT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    assert helper.stdin is not None and helper.stdout is not None
+    namespace = -1
+    try:
+        if helper.stdout.read(1) != b"1":
+            raise OSError("cannot make a user namespace")
+        _map(helper.pid)
+        namespace = os.open(f"/proc/{helper.pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
+        helper.stdin.write(b"1\n")
+    finally:
+        with contextlib.suppress(OSError):  # it ended early: its status says so
+            helper.stdin.close()
+        helper.stdout.close()
+        code = helper.wait()
+    if code != 0:
+        os.close(namespace)
+        raise OSError("cannot close the user namespace to further ones")
+    return namespace
+
+
+def _map(pid: int) -> None:
+    for name in ("uid_map", "gid_map"):
+        with open(f"/proc/{pid}/{name}", "w") as mapping:
+            mapping.write(f"0 0 1\n{NOBODY} {NOBODY} 1\n")
+
+
+def _forked_namespace() -> int:
+    """:func:`closed_user_namespace` by a fork of this process (no ``unshare`` here)."""
     unshare = ctypes.CDLL(None, use_errno=True).unshare  # looked up before the fork, not in it
     ready_read, ready_write = os.pipe()
     go_read, go_write = os.pipe()
@@ -193,9 +250,7 @@ def closed_user_namespace() -> int:
     try:
         if os.read(ready_read, 1) != b"1":
             raise OSError("cannot make a user namespace")
-        for name in ("uid_map", "gid_map"):
-            with open(f"/proc/{pid}/{name}", "w") as mapping:
-                mapping.write(f"0 0 1\n{NOBODY} {NOBODY} 1\n")
+        _map(pid)
         namespace = os.open(f"/proc/{pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
         os.write(go_write, b"1")
     finally:

@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from cicd_agent.sandbox.environment import system_program
 from cicd_agent.sandbox.walk import Visitor, walk
 
 _GIB = 1 << 30
@@ -107,32 +108,14 @@ the memory group, then ``prlimit`` sets every limit, soft and hard, and execs th
 builtins and quoted expansions: no ``PATH`` look-up, no field splitting (an unconfined run's
 environment, ``IFS`` included, is the job's)."""
 
-_SYSTEM_FOLDERS = ("/usr/bin", "/bin")
-"""Where :func:`limit_tools` looks: the system's own folders, never a ``PATH`` a job or a
-checkout extends."""
-
-
 @functools.cache
 def limit_tools() -> tuple[str, str] | None:
     """The system's shell (``dash`` where there is one: it starts fastest) and ``prlimit``
-    (util-linux), each a file root owns and no one else may write; None when either is
-    missing (a minimal image without util-linux)."""
-    shell = _system_program("dash") or _system_program("sh")
-    prlimit = _system_program("prlimit")
+    (util-linux), found by :func:`system_program`; None when either is missing (a minimal
+    image without util-linux)."""
+    shell = system_program("dash") or system_program("sh")
+    prlimit = system_program("prlimit")
     return (shell, prlimit) if shell is not None and prlimit is not None else None
-
-
-def _system_program(name: str) -> str | None:
-    for folder in _SYSTEM_FOLDERS:
-        path = Path(folder, name)
-        try:
-            found = path.stat()
-        except OSError:
-            continue
-        owned = found.st_uid == 0 and not found.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-        if stat.S_ISREG(found.st_mode) and owned and os.access(path, os.X_OK):
-            return str(path)
-    return None
 
 
 _SHORT = re.compile(

@@ -3,7 +3,8 @@ and under its rlimits (writable memory, processes, file size, no core files) bef
 the checkout's code runs, and the programs that set them must be the system's own, never a
 ``prlimit``, ``sh`` or ``dash`` the pull request commits on the job's ``PATH`` or at its root.
 The limits are read where the run reads them, in ``/proc/self/limits`` and
-``/proc/self/cgroup``; every confined run is real bubblewrap."""
+``/proc/self/cgroup``; every confined run is real bubblewrap. Neither the limits nor, for
+root, the run's closed user namespace may cost a fork of the agent (its page tables copied)."""
 
 from __future__ import annotations
 
@@ -183,3 +184,47 @@ def test_an_unconfined_command_not_found_is_still_said_so(tmp_path: Path) -> Non
     with Sandbox(_checkout(tmp_path), _env(tmp_path), isolation=UNCONFINED) as box:
         result = box.run(["no-such-program-here"], box.workspace("missing"), timeout=60)
     assert result.returncode == 127 and "cannot run no-such-program-here" in result.output
+
+
+_NAMESPACE = (
+    "import pathlib; print('most', pathlib.Path('/proc/sys/user/max_user_namespaces').read_text()"
+    ".strip()); print('uids', pathlib.Path('/proc/self/uid_map').read_text().split())"
+)
+
+
+def _closed_namespace_run(tmp_path: Path) -> RunResult:
+    with Sandbox(_checkout(tmp_path), _env(tmp_path), limits=LIMITS) as box:
+        return box.run([sys.executable, "-c", _NAMESPACE], box.workspace("ns"), timeout=120)
+
+
+@pytest.fixture
+def as_root() -> None:
+    if os.geteuid() != 0:
+        pytest.skip("the sandbox makes the run's user namespace itself for root only")
+
+
+def test_a_run_as_nobody_starts_with_no_fork_of_the_agent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, as_root: None
+) -> None:
+    """Failed before: each run's user namespace was made by a fork of the agent (a pytest
+    worker, in the suite), which copied its page tables each time. The namespace must still
+    be closed: no further one can be made in it, and it maps root and nobody alone."""
+
+    def no_fork() -> int:
+        raise AssertionError("the agent forked itself for a run")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    result = _closed_namespace_run(tmp_path)
+    assert result.ok, (result.describe(), result.output)
+    assert "most 0\n" in result.output, result.output
+    assert "uids ['0', '0', '1', '65534', '65534', '1']" in result.output, result.output
+
+
+def test_without_the_systems_unshare_the_namespace_is_still_closed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, as_root: None
+) -> None:
+    monkeypatch.setattr("cicd_agent.sandbox.isolation.namespace_tools", lambda: None)
+    result = _closed_namespace_run(tmp_path)
+    assert result.ok, (result.describe(), result.output)
+    assert "most 0\n" in result.output, result.output
+    assert "uids ['0', '0', '1', '65534', '65534', '1']" in result.output, result.output
