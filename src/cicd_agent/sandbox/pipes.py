@@ -1,10 +1,12 @@
 """The pipes of one run: its output (only the tail kept, never a host file), its evidence, and
-the byte that says the command started; and the fds bwrap is given, each closed once."""
+the byte that says the command started; the fds bwrap is given, and the one that says the run
+ended, each closed once."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import select
 import threading
 import time
 from typing import NamedTuple
@@ -22,7 +24,8 @@ LINGER = 5.0
 
 class RunFds:
     """The fds one run is given, each closed once: its pipes (read end, write end), the
-    seccomp filter's and its own user namespace's (-1 where unused)."""
+    seccomp filter's and its own user namespace's, and ours of its process (-1 where
+    unused)."""
 
     def __init__(self, stack: contextlib.ExitStack) -> None:
         self._open: set[int] = set()
@@ -32,6 +35,7 @@ class RunFds:
         self.started = (-1, -1)
         self.syscalls = -1
         self.namespace = -1
+        self.process = -1
 
     @classmethod
     def open(
@@ -59,6 +63,20 @@ class RunFds:
         output's)."""
         ends = (self.evidence[1], self.syscalls, self.namespace)
         return tuple(fd for fd in ends if fd >= 0)
+
+    def watch(self, pid: int) -> None:
+        """Hold a pidfd of the started run (our child, so its pid is its own until we reap
+        it): :meth:`until_exit` then wakes as it ends, not at its next poll."""
+        with contextlib.suppress(OSError):  # no pidfd (a kernel before 5.3): polls end it
+            self.process = os.pidfd_open(pid)
+            self._open.add(self.process)
+
+    def until_exit(self, seconds: float) -> None:
+        """Wait ``seconds``, or less when the watched run ends first."""
+        if self.process < 0:
+            time.sleep(seconds)
+        else:
+            select.select([self.process], [], [], seconds)
 
     def read_all(self) -> _Readers:
         """Close our copies of the write ends (the run holds its own) and read every pipe."""

@@ -355,22 +355,23 @@ class Sandbox:
             failure = said if fds.started[0] >= 0 else ""
             return RunResult(tuple(command), 127, False, said, 0.0, sandbox_failure=failure)
         readers = fds.read_all()
+        fds.watch(process.pid)
         timed_out, killed_for = False, ""
         deadline = started + timeout
         while True:
-            try:
-                returncode = process.wait(timeout=_DISK_POLL)
+            fds.until_exit(_DISK_POLL)
+            if (ended := process.poll()) is not None:
+                returncode = ended
                 break
-            except subprocess.TimeoutExpired:
-                if time.monotonic() >= deadline:
-                    timed_out = True
-                else:
-                    killed_for = overrun(start, process.pid, groups, self.limits)
-                    if not killed_for:
-                        continue
-                _kill_group(process.pid)
-                returncode = process.wait()
-                break
+            if time.monotonic() >= deadline:
+                timed_out = True
+            else:
+                killed_for = overrun(start, process.pid, groups, self.limits)
+                if not killed_for:
+                    continue
+            _kill_group(process.pid)
+            returncode = process.wait()
+            break
         if not readers.join(LINGER):  # a daemon of an unconfined run holds the output
             _kill_group(process.pid)
             readers.join(LINGER)

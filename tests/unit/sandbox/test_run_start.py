@@ -1,10 +1,12 @@
-"""Attacks on how a run gets its limits: every run, sandboxed or not, must be in its groups
-and under its rlimits (writable memory, processes, file size, no core files) before any of
-the checkout's code runs, and the programs that set them must be the system's own, never a
-``prlimit``, ``sh`` or ``dash`` the pull request commits on the job's ``PATH`` or at its root.
-The limits are read where the run reads them, in ``/proc/self/limits`` and
-``/proc/self/cgroup``; every confined run is real bubblewrap. Neither the limits nor, for
-root, the run's closed user namespace may cost a fork of the agent (its page tables copied)."""
+"""How a run starts and is seen to end. Attacks on how it gets its limits: every run,
+sandboxed or not, must be in its groups and under its rlimits (writable memory, processes, file
+size, no core files) before any of the checkout's code runs, and the programs that set them
+must be the system's own, never a ``prlimit``, ``sh`` or ``dash`` the pull request commits on
+the job's ``PATH`` or at its root. The limits are read where the run reads them, in
+``/proc/self/limits`` and ``/proc/self/cgroup``; every confined run is real bubblewrap.
+Neither the limits nor, for root, the run's closed user namespace may cost a fork of the agent
+(its page tables copied); its end is seen by its pidfd where the kernel has one, by polling
+where not."""
 
 from __future__ import annotations
 
@@ -228,3 +230,23 @@ def test_without_the_systems_unshare_the_namespace_is_still_closed(
     assert result.ok, (result.describe(), result.output)
     assert "most 0\n" in result.output, result.output
     assert "uids ['0', '0', '1', '65534', '65534', '1']" in result.output, result.output
+
+
+@pytest.mark.parametrize("pidfd", [True, False], ids=["pidfd", "no-pidfd"])
+def test_a_runs_end_is_seen_with_its_status_and_a_timeout_still_kills(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pidfd: bool
+) -> None:
+    """The wait wakes on the run's pidfd as it ends; where the kernel has none (before 5.3) it
+    polls, and both see the status and the timeout alike."""
+    if not pidfd:
+
+        def refused(pid: int, flags: int = 0) -> int:
+            raise OSError("no pidfd here")
+
+        monkeypatch.setattr(os, "pidfd_open", refused)
+    with Sandbox(_checkout(tmp_path), _env(tmp_path), limits=LIMITS) as box:
+        space = box.workspace("end")
+        ended = box.run(["sh", "-c", "exit 3"], space, timeout=60)
+        stuck = box.run(["sleep", "600"], space, timeout=2)
+    assert (ended.returncode, ended.timed_out, ended.sandbox_failure) == (3, False, ""), ended
+    assert stuck.timed_out and not stuck.ok, stuck.describe()
