@@ -37,6 +37,7 @@ def system_program(name: str) -> str | None:
             return str(path)
     return None
 
+
 # Borrowed variables (a log's ``env:``) a run never gets: the places we set ourselves, and the
 # variables that make a loader, a shell or an interpreter run code it was not asked to run.
 # Inside the sandbox the step's own script could set them too, so dropping them costs nothing;

@@ -2,8 +2,8 @@
 
 The child gets them from a small exec'd chain of the system's own programs (:meth:`Limits.
 start`), not from Python code run between fork and exec: that code would forbid the ``vfork``
-start, and each run would copy the whole agent's page tables (35 ms a start in a 400 MB process,
-against under 3 ms). The system shell joins the run's groups, ``prlimit`` sets the limits, and
+start, and each run would copy the whole agent's page tables (25 ms a start in a 400 MB process,
+against 2.5 ms). The system shell joins the run's groups, ``prlimit`` sets the limits, and
 only then is the run's own program exec'd, so nothing of the checkout runs without them.
 
 Processes are capped by ``RLIMIT_NPROC`` and, for root (which the kernel exempts), by a pids
@@ -107,6 +107,7 @@ rlimits alone, as :meth:`RunGroups.join`), the writable-memory limit chosen by w
 the memory group, then ``prlimit`` sets every limit, soft and hard, and execs the command. Only
 builtins and quoted expansions: no ``PATH`` look-up, no field splitting (an unconfined run's
 environment, ``IFS`` included, is the job's)."""
+
 
 @functools.cache
 def limit_tools() -> tuple[str, str] | None:

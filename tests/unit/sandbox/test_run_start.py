@@ -51,7 +51,7 @@ def _limits(output: str) -> dict[str, tuple[str, str]]:
     for line in output.splitlines():
         for name in ("Max data size", "Max processes", "Max file size", "Max core file size"):
             if line.startswith(name):
-                soft, hard = line[len(name):].split()[:2]
+                soft, hard = line[len(name) :].split()[:2]
                 rows[name] = (soft, hard)
     return rows
 
@@ -117,8 +117,9 @@ def test_a_run_is_in_its_groups_with_the_memory_groups_rlimit(
 @pytest.fixture
 def hostile_checkout(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """A checkout whose root and ``bin/`` hold a ``prlimit``, ``sh`` and ``dash`` of its own,
-    both first on the job's ``PATH`` (``.`` and ``bin/``), with the run starting at its root, and
-a shell's start-up file and ``IFS`` in the job's environment (an unconfined run's host side)."""
+    both first on the job's ``PATH`` (``.`` and ``bin/``), with the run starting at its root,
+    and a shell's start-up file and ``IFS`` in the job's environment (an unconfined run's host
+    side)."""
     mark = tmp_path / MARK
     files = {
         f"{folder}{name}": HOSTILE.format(mark=mark)
@@ -158,7 +159,7 @@ def test_a_run_starts_with_no_python_between_fork_and_exec(
 ) -> None:
     """Failed before: the limits were set by a ``preexec_fn``, which forbids CPython's
     ``vfork`` start, so each run copied the page tables of the whole agent (or of a pytest
-    worker: 35 ms a start in a 400 MB process, against under 3 ms)."""
+    worker: 25 ms a start in a 400 MB process, against 2.5 ms)."""
     seen: list[dict[str, Any]] = []
     start = processes.start
 
