@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -204,3 +205,37 @@ def test_the_files_whose_imports_name_a_changed_module_are_its_callers(tmp_path:
     assert importers(checkout, head, ["app/__init__.py"], 10) == ["app/use.py", "tests/test_app.py"]
     assert importers(checkout, head, ["app/maths.py"], 1) == ["app/rel.py"]
     assert importers(checkout, head, ["README.md"], 10) == []
+
+
+def test_attack_the_files_read_for_their_imports_are_bounded_in_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Attack: thousands of Python files just under the per-file bound read whole, one after
+    another, before a single caller was chosen (5,000 of 256 KB: 1.25 GB). Reading stops once
+    the bound on all of them is met, and once as many callers as wanted are found."""
+    from cicd_agent.local.checkout import GitCheckout
+    from cicd_agent.modes.review import callers
+
+    filler = "x = 1\n" * 200  # 1,200 bytes
+    files = {f"app/m{n}.py": f"import maths\n{filler}" for n in range(6)}
+    repo = GitRepoBuilder(tmp_path / "repo")
+    head = repo.commit("start", {"app/maths.py": PY_DOUBLE, **files})
+    checkout = GitCheckout(repo.path)
+    read: list[int] = []
+    original = GitCheckout.read_texts
+
+    def counted(self: GitCheckout, rev: str, paths: Sequence[str], max_bytes: int | None = None
+                ) -> dict[str, str]:  # fmt: skip
+        read.append(len(paths))
+        return original(self, rev, paths, max_bytes)
+
+    monkeypatch.setattr(GitCheckout, "read_texts", counted)
+    monkeypatch.setattr(callers, "CHUNK", 2)
+    monkeypatch.setattr(callers, "MAX_TOTAL", 3_000)  # reached after the second chunk
+    assert callers.importers(checkout, head, ["app/maths.py"], 10) == [
+        "app/m0.py", "app/m1.py", "app/m2.py", "app/m3.py"]
+    assert sum(read) == 4
+    read.clear()
+    monkeypatch.setattr(callers, "MAX_TOTAL", 10**9)
+    assert callers.importers(checkout, head, ["app/maths.py"], 1) == ["app/m0.py"]
+    assert sum(read) == 2  # one chunk held a caller: no more is read

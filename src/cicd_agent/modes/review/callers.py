@@ -6,7 +6,8 @@ went unchecked: the change that does not type-check passed. So the head's Python
 import lines name a changed module (its last part: ``maths`` of ``app/maths.py``, ``app`` of
 ``app/__init__.py``) are checked too. The match is by words, so it may take a file that
 imports another module of that name: that costs time, never a finding (an error there that no
-change explains is only counted). The files read and their size are bounded.
+change explains is only counted). The files read are bounded each and in all, and reading
+stops once enough callers are found: a head of thousands of large files costs a bounded read.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ MAX_SCANNED = 5_000
 """Python files of the head read for their imports, at the most."""
 MAX_BYTES = 256 * 1024
 """A larger file is not read for its imports."""
+MAX_TOTAL = 32 * 1024 * 1024
+"""The files read for their imports, in all: once past it, no more is read."""
+CHUNK = 200
+"""Files read by one ``git cat-file``, between the checks of the bounds."""
 
 
 def importers(repo: GitCheckout, head: str, changed: Sequence[str], limit: int) -> list[str]:
@@ -33,8 +38,15 @@ def importers(repo: GitCheckout, head: str, changed: Sequence[str], limit: int) 
     imports = re.compile(rf"^[ \t]*(?:from|import)[ \t][^\n]*\b(?:{words})\b", re.MULTILINE)
     others = [path for path in repo.git.tracked_files(repo.resolve(head))
               if path.endswith(".py") and path not in changed][:MAX_SCANNED]  # fmt: skip
-    texts = repo.read_texts(head, others, MAX_BYTES)
-    return sorted(path for path, text in texts.items() if imports.search(text))[:limit]
+    found: list[str] = []
+    total = 0
+    for start in range(0, len(others), CHUNK):
+        texts = repo.read_texts(head, others[start : start + CHUNK], MAX_BYTES)
+        found += sorted(path for path, text in texts.items() if imports.search(text))
+        total += sum(len(text) for text in texts.values())
+        if len(found) >= limit or total >= MAX_TOTAL:
+            break
+    return found[:limit]
 
 
 def _module(path: str) -> str:
