@@ -36,7 +36,7 @@ from cicd_agent.job.draft_pull import open_draft_pull
 from cicd_agent.job.pipeline import analysing, begin, finish
 from cicd_agent.job.repo_config import quarantine_at, trusted_commit
 from cicd_agent.job.suggested_patch import suggest_patch
-from cicd_agent.local.test_history import FileStore, history_key, may_record
+from cicd_agent.local.test_history import FileStore, history_file, history_key, may_record
 from cicd_agent.modes.test_step.attempts import run_attempts, runner_of
 from cicd_agent.modes.test_step.flaky_issues import own
 from cicd_agent.modes.test_step.judge import analyse
@@ -238,7 +238,8 @@ def _history_flaky(ctx: RunContext[TestStepOptions]) -> list[str]:
     repository = ctx.event.repository
     if repository is None or not repository.full_name:
         return []
-    history = FileStore().recent(repository.full_name, history_key(ctx.environ))
+    store = FileStore(history_file(ctx.environ, ctx.options.repo_dir))
+    history = store.recent(repository.full_name, history_key(ctx.environ))
     return [stat.test for stat in stats(history) if stat.failures and stat.flips]
 
 
@@ -283,7 +284,8 @@ def publish(ctx: RunContext[TestStepOptions], facts: StepFacts, result: TestStep
     if ctx.options.dry_run:
         ctx.note("Dry run: the outcomes were not added to the test history.")
         return
-    store, key = FileStore(), history_key(ctx.environ)
+    store = FileStore(history_file(ctx.environ, ctx.options.repo_dir))
+    key = history_key(ctx.environ)
     # the commit tested: the runner's, else the push event's head (a step run on a terminal)
     tested = ctx.environ.get("GITHUB_SHA", "") or (push.after if push is not None else "")
     store.add(StoredRun(
