@@ -21,14 +21,16 @@ excuses a failure, and the summary says which it was.
 from __future__ import annotations
 
 import hashlib
+import os
 import shlex
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cicd_agent.actions.errors import CicdError, ExitCode, ExternalServiceError
+from cicd_agent.actions.errors import CicdError, ExitCode, ExternalServiceError, UsageError
 from cicd_agent.actions.markdown import code_span, commit_message, posted, prose
 from cicd_agent.analysis.flaky_stats import StoredRun, stats
 from cicd_agent.github.trust import Trust
@@ -89,6 +91,7 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
     entries = quarantine_at(ctx.options.repo_dir, trusted, ctx.today, plugin_sections())
     trust, unsure = _trust(ctx, event)
     options = ctx.mode_options
+    _named_program(options.command[0], ctx.options.repo_dir)
     ctx.progress.say(f"running {shlex.join(options.command)[:80]}")
     pull, push, group = event.pull_request, event.push, event.merge_group
     base, head = ((pull.base.sha, pull.head.sha) if pull is not None else
@@ -231,6 +234,19 @@ def _drafted(ctx: RunContext[TestStepOptions], facts: StepFacts, fix: FlakyFix) 
     if not drafted.url:
         ctx.note(f"No draft pull request for {code_span(fix.test, 120)}: {drafted.why_not}.")
     return replace(fix, pr_url=drafted.url)
+
+
+def _named_program(program: str, checkout: Path) -> None:
+    """A program named by its path (``./run-tests``) that is no file, relative to the
+    checkout, is a usage error naming that path: no search of the PATH is made for it, so the
+    sandbox's "not found (on the PATH)" would mislead."""
+    if "/" not in program:
+        return
+    where = Path(program) if os.path.isabs(program) else checkout / program
+    if not os.path.lexists(where):
+        raise UsageError(f"The test command's program {program} is no file (looked for "
+                         f"{where}).", hint="Name it by its path from the checkout's root, "
+                         "or by its name alone to have it found on the PATH.")  # fmt: skip
 
 
 def _history_flaky(ctx: RunContext[TestStepOptions]) -> list[str]:
