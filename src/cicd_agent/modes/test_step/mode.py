@@ -223,12 +223,13 @@ def _drafted(ctx: RunContext[TestStepOptions], facts: StepFacts, fix: FlakyFix) 
     if push is None or client is None:
         ctx.note(f"No draft pull request for {code_span(fix.test, 120)}: {why}.")
         return fix
+    test = fix.fixed_test  # a subtest's patch is its parent test's
     drafted = open_draft_pull(
         client, parent=push.after, into=branch,
-        branch=f"cicd-agent/flaky-fix-{hashlib.sha256(fix.test.encode()).hexdigest()[:12]}",
+        branch=f"cicd-agent/flaky-fix-{hashlib.sha256(test.encode()).hexdigest()[:12]}",
         checkout=ctx.options.repo_dir, files=dict(fix.files),
-        message=commit_message(f"Fix the order-dependent test {fix.test}"),
-        title=posted(f"Fix the order-dependent test {fix.test}"),
+        message=commit_message(f"Fix the order-dependent test {test}"),
+        title=posted(f"Fix the order-dependent test {test}"),
         body=posted("\n".join(fixes_lines([fix])), allowed_links=ctx.own_links),
     )  # fmt: skip
     if not drafted.url:
