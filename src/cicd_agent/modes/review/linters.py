@@ -105,10 +105,9 @@ def unconfigured(checking: Checking, diff: Diff) -> bool:
 def reconfigured(checking: Checking, diff: Diff) -> list[str]:
     """The files configuring the tool at the root that the change adds or edits (``noCheck``
     or an ``exclude`` turns it off for the files it would check)."""
-    return [file.path for file in diff.files if file.status != "deleted" and (
-        file.path in checking.configs or any(
-            file.path == name and _in_section(start, file) for name, start in checking.inside
-        ))]  # fmt: skip
+    return [file.path for file in diff.files if file.path in checking.configs or any(
+        file.path == name and _in_section(start, file) for name, start in checking.inside
+    )]  # fmt: skip
 
 
 def _in_section(start: str, file: FileDiff) -> bool:
