@@ -69,8 +69,9 @@ def test_review_with_a_configured_linter_missing_says_it_could_not_run(
     tool: KnownTool, tmp_path: Path
 ) -> None:
     assert tool.checking is not None
-    config = tool.checking.configs[0] if tool.checking.configs else tool.checking.inside[0]
-    files = {config: tool.checking.inside[1] if config == tool.checking.inside[0] else ""}
+    name, start = tool.checking.inside[0] if tool.checking.inside else ("", "")
+    config = tool.checking.configs[0] if tool.checking.configs else name
+    files = {config: start if config == name else ""}
     if tool.checking.targets == "folders":
         files["go.mod"] = "module a\n"
     # go, whose vet review runs, may live in /usr/bin: a PATH of git alone has none of them

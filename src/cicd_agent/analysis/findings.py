@@ -231,7 +231,24 @@ _HEURISTIC_KINDS = frozenset(
         "jwt",
     }
 )
-_SECRET_LABELS = {"assigned secret": "hard-coded secret"}
+_SECRET_LABELS = {
+    "assigned secret": "hard-coded secret",
+    "github-pat": "GitHub personal access token",
+    "github-fine-grained-pat": "GitHub fine-grained personal access token",
+    "github-oauth": "GitHub OAuth access token",
+    "github-app-token": "GitHub App token",
+    "github-refresh-token": "GitHub refresh token",
+}
+"""Names for the kinds whose rule's own name is a slug (gitleaks' ``github-pat``)."""
+
+
+def _words(kind: str) -> str:
+    """A rule's slug in words (``gitlab-pat``: "gitlab personal access token"); our own
+    shapes' names are words already."""
+    if " " in kind or "-" not in kind:
+        return kind
+    return " ".join("personal access token" if word == "pat" else word
+                    for word in kind.split("-"))  # fmt: skip
 _FIXTURE_PATH = re.compile(
     r"(?i)(?:^|/)(?:tests?|testing|spec|specs|__tests__|testdata|fixtures?|docs?|examples?"
     r"|samples?|vendor|_vendor|vendored|third_party|node_modules)/"
@@ -261,7 +278,8 @@ def _secrets(changed: FileDiff) -> Iterator[Finding]:
         index = bisect_right(starts, hit.start) - 1
         line_text = added[index][1]
         local = SecretHit(hit.kind, hit.start - starts[index], hit.end - starts[index])
-        kinds.setdefault(index, set()).add(_specific_kind(line_text, local))
+        kind = _specific_kind(line_text, local)
+        kinds.setdefault(index, set()).add(_sub_kind(kind, line_text[local.start : local.end]))
     for index, found in sorted(kinds.items()):
         number = added[index][0]
         for kind in sorted(found):
@@ -270,7 +288,7 @@ def _secrets(changed: FileDiff) -> Iterator[Finding]:
             severity = Severity.HIGH if kind in _HEURISTIC_KINDS else Severity.CRITICAL
             if fixture:
                 severity = Severity(max(int(severity) - 2, int(Severity.LOW)))
-            label = _SECRET_LABELS.get(kind, kind)
+            label = _SECRET_LABELS.get(kind) or _words(kind)
             article = "an" if label[:1].lower() in "aeiou" else "a"
             yield Finding(
                 rule="secret",
@@ -294,6 +312,32 @@ def _specific_kind(text: str, hit: SecretHit) -> str:
         return hit.kind
     inner = [h.kind for h in find_secrets(text[hit.start : hit.end]) if h.kind != hit.kind]
     return inner[0] if inner else hit.kind
+
+
+_SUB_KINDS: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    kind: tuple((re.compile(rf"(?<![A-Za-z0-9_]){prefix}[A-Za-z0-9]"), name)
+                for prefix, name in names)
+    for kind, names in {
+        "GitHub token": (
+            ("github_pat_", "GitHub fine-grained personal access token"),
+            ("ghp_", "GitHub personal access token"), ("gho_", "GitHub OAuth access token"),
+            ("ghu_", "GitHub App user access token"), ("ghs_", "GitHub App installation token"),
+            ("ghr_", "GitHub refresh token"),
+        ),
+        "Slack token": (
+            ("xoxb-", "Slack bot token"), ("xoxp-", "Slack user token"),
+            ("xoxa-", "Slack app token"), ("xoxr-", "Slack refresh token"),
+            ("xoxs-", "Slack session token"),
+        ),
+    }.items()
+}
+"""Our broad shapes match a vendor's every token by its prefix; the prefix names which token
+it is (a new user's personal access token was called a "GitHub token", as any would be)."""
+
+
+def _sub_kind(kind: str, found: str) -> str:
+    """The token ``kind`` names, by the prefix of the value ``found`` (the matched text)."""
+    return next((name for shape, name in _SUB_KINDS.get(kind, ()) if shape.search(found)), kind)
 
 
 def is_security_finding(finding: Finding) -> bool:

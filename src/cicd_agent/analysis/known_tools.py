@@ -29,9 +29,9 @@ class Checking:
     """Its arguments for a JSON report on standard output; what ``targets`` says follows."""
     report: str
     """Which reader parses the report (``modes/review/lint_reports.py``)."""
-    inside: tuple[str, str] = ("", "")
-    """A file and the start of a line in it that configure it too (``pyproject.toml``'s
-    ``[tool.ruff``, ``package.json``'s ``"xo"``)."""
+    inside: tuple[tuple[str, str], ...] = ()
+    """Files and the start of a line in each that configure it too (``pyproject.toml``'s
+    ``[tool.ruff``, ``package.json``'s ``"xo"``, ``setup.cfg``'s ``[mypy``)."""
     targets: str = "files"
     """What follows ``argv``: the changed ``files`` (``./path``), their ``folders`` (a Go
     package each), or nothing (``crate``: clippy checks the whole crate)."""
@@ -132,9 +132,13 @@ def _tool(raw: dict[str, Any]) -> KnownTool:
 
 
 def _tuples(raw: dict[str, Any]) -> dict[str, Any]:
-    return {key: tuple(value) if isinstance(value, list) else
+    return {key: tuple(_tuple(item) for item in value) if isinstance(value, list) else
             tuple(sorted(value.items())) if isinstance(value, dict) else value
             for key, value in raw.items()}  # fmt: skip
+
+
+def _tuple(item: Any) -> Any:
+    return tuple(item) if isinstance(item, list) else item
 
 
 TOOLS: tuple[KnownTool, ...] = tuple(

@@ -130,6 +130,12 @@ class BaseResult(ABC):
         """Why ``fail-on`` makes this run exit 1, or None. Modes override with their scale."""
         return None
 
+    def gate_value(self) -> str | None:
+        """The loosest ``fail-on`` under which this run would exit 1, where a gate would want
+        to hear of it (review: its worst finding's level; deploy-gate: ``hold``), else None.
+        With no ``fail-on`` set the step exits 0: the summary then says so and names it."""
+        return None
+
     def outputs(self) -> dict[str, str]:
         """Every step output, as strings: the mode's own, the model usage, and ``error`` (empty
         when the run finished), so a later step reads a written value rather than a missing one."""
@@ -185,6 +191,15 @@ def fail_on_sentence(fail_on: str | None, reason: str | None, exit_code: int) ->
     return (
         f"**fail-on {fail_on} was met** ({why}); the step exits {exit_code} for the failure below."
     )
+
+
+def unset_fail_on_sentence(value: str, reason: str | None) -> str:
+    """The summary's first sentence when no ``fail-on`` is set and ``value`` (the result's
+    :meth:`BaseResult.gate_value`) would have failed the step: a user running the step as a
+    gate otherwise sees it green with a critical finding or a hold in its summary."""
+    why = f": {prose(reason).rstrip('.')}" if reason else ""
+    return (f"**Nothing fails this step: fail-on is not set.** `--fail-on {value}` (the "
+            f"action's `fail-on` input) makes it exit 1 here{why}.")  # fmt: skip
 
 
 def json_cost(cost_usd: float) -> float:
@@ -367,6 +382,8 @@ def finish(
         exit_code = ExitCode.POLICY
     # The outcome is known before the summary is written: its first sentence says so.
     first = fail_on_sentence(ctx.options.fail_on, reason, int(exit_code))
+    if not first and not ctx.options.fail_on and (value := result.gate_value()):
+        first = unset_fail_on_sentence(value, result.policy_failure(value))
     ctx.runner.write_summary(
         posted(
             result.summary_markdown(first),

@@ -17,8 +17,10 @@ never fatal: a damaged file loses its bad lines, not the history.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from cicd_agent.github.trust import Trust
 
 DEFAULT_FILE = Path("~/.cache/cicd-agent/test-history.jsonl")
+"""The file on a runner: the path the workflow keeps with ``actions/cache``."""
 MAX_RUNS = 5_000
 """Lines the file keeps (the newest), whatever the workflow does."""
 MAX_FILE_BYTES = 16 << 20
@@ -64,6 +67,20 @@ def workflow_key(path: str) -> str:
     path = path.split("@", 1)[0].strip()
     at = path.find(".github/workflows/")
     return path[at:] if at >= 0 else ""
+
+
+def history_file(environ: Mapping[str, str], checkout: Path) -> Path:
+    """Where the file store keeps a run's history: :data:`DEFAULT_FILE` for a workflow's run
+    (:func:`history_key` names it; analyse-failure reads it there), else, for a run in a
+    terminal, a file of ``checkout``'s own beside it, named by the checkout's path: the home's
+    cache is shared by every project run there, and a push event written for one project and
+    run in another's clone would mix the two histories."""
+    if history_key(environ):
+        return DEFAULT_FILE
+    where = os.path.abspath(checkout)
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", os.path.basename(where))[:40]
+    digest = hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return DEFAULT_FILE.with_name(f"test-history-{name}-{digest}.jsonl")
 
 
 def may_record(trust: Trust, branch: str, default_branch: str) -> bool:

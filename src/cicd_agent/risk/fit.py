@@ -124,14 +124,14 @@ def refitted(
     ranked among the repository's past, with the floors of ``evidence`` and ``who`` applied."""
     model = snapshot.model
     counted = _counted(snapshot)
-    if model is None:
+    if model is None:  # two sentences: why general rules score it, then which commits count
         return with_note(
             prior,
             f"priors: general rules score the change, as {snapshot.commits:,} past commit(s) "
             f"are too few to learn from: {snapshot.reverted:,} reverted and "
             f"{snapshot.induced:,} changed by a later fix, where learning needs "
-            f"{risk_model.MIN_COMMITS:,} commits, {risk_model.MIN_POSITIVES:,} of them reverted "
-            f"or fixed ({counted.strip()}).",
+            f"{risk_model.MIN_COMMITS:,}, {risk_model.MIN_POSITIVES:,} of them reverted or "
+            f"fixed. {_counted_sentence(snapshot)}",
         )
     # Experience only from addresses GitHub vouches for; git's text scores as a newcomer.
     authors = who.emails if who.verified else ()
@@ -251,6 +251,17 @@ def _counted(snapshot: Snapshot) -> str:
         "is learnt once a week, from the last commit before 00:00 UTC on the Monday of the "
         f"base commit's week{later}"
     )
+
+
+def _counted_sentence(snapshot: Snapshot) -> str:
+    """:func:`_counted` as a sentence of its own, where it follows the priors' reason."""
+    if snapshot.at_base:
+        return (f"They are the commits up to the base {snapshot.checkpoint[:12]}, merges left "
+                "out: none is older than this week, and the model is learnt once a week.")  # fmt: skip
+    later = f"; the {snapshot.later:,} since are ranked, not fitted" if snapshot.later else ""
+    return (f"The model is learnt once a week, from the commits up to {snapshot.checkpoint[:12]} "
+            f"(merges left out), the last before 00:00 UTC on the Monday of the base commit's "
+            f"week{later}.")  # fmt: skip
 
 
 AuthorOfChange = Callable[[str, str], "tuple[str, tuple[str, ...]] | None"]

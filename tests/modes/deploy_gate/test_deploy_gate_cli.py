@@ -621,3 +621,21 @@ def test_a_change_that_does_not_parse_is_held_at_critical_and_a_typo_fix_is_not(
     unparsed = next(r for r in reasons if r["signal"] == "syntax")
     assert unparsed["evidence"][0].startswith("src/shop/orders.py:10: "), unparsed
     assert "does not parse" in summary
+
+
+def test_a_hold_with_no_fail_on_says_the_step_stays_green_and_names_the_setting(
+    tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    """A gate that holds exits 0 unless ``fail-on`` says otherwise: its summary's first line
+    says nothing fails the step and which setting makes a hold fail it."""
+    base = project.head()
+    head = project.commit("Speed up orders", {"src/shop/orders.py": SOURCE + "CACHE = {}\n"})
+    (tmp_path / "junit.xml").write_text(JUNIT_FAILING)
+    code, outputs, summary, _ = run(
+        tmp_path, project, "--base", base, "--head", head, "--junit", str(tmp_path / "junit.xml")
+    )
+    assert (code, outputs["recommendation"]) == (0, "hold")
+    assert summary.split("\n\n")[1].startswith(
+        "**Nothing fails this step: fail-on is not set.** `--fail-on hold` (the action's "
+        "`fail-on` input) makes it exit 1 here: the deploy is held: "
+    ), summary

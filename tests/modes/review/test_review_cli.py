@@ -121,7 +121,10 @@ def test_fail_on_makes_the_step_fail(repo: tuple[GitRepoBuilder, str, str], tmp_
     (tmp_path / "summary").write_text("")
     assert run([*args], runner_env(tmp_path), tmp_path)[0] == 0
     summary = (tmp_path / "summary").read_text()
-    assert summary.split("\n\n")[1].startswith("Review decision: comment"), summary
+    # with no fail-on the step stays green, and its first line says so and what would fail it
+    assert summary.split("\n\n")[1].startswith(
+        "**Nothing fails this step: fail-on is not set.** `--fail-on critical`"), summary
+    assert summary.split("\n\n")[2].startswith("Review decision: comment"), summary
 
 
 def test_invalid_severities_are_usage_errors(

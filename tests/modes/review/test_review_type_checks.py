@@ -98,8 +98,9 @@ def test_mypy_installed_but_not_configured_is_said_not_run(tmp_path: Path) -> No
     assert done.document is not None, done.stderr
     assert "mypy" not in [tool["tool"] for tool in done.document["tools"]]
     assert ("No type checker ran on the change: mypy is installed in this job, but the "
-            "repository configures it nowhere review looks (mypy.ini, .mypy.ini or [tool.mypy] "
-            "in pyproject.toml); add one to have review run mypy on the change."
+            "repository configures it nowhere review looks (mypy.ini, .mypy.ini, [tool.mypy] "
+            "in pyproject.toml or [mypy] in setup.cfg); add one to have review run mypy on the "
+            "change."
             ) in done.document["notes"], done.document["notes"]  # fmt: skip
     assert "Incomplete" not in done.document["headline"]
 
@@ -114,7 +115,8 @@ def test_no_type_checker_at_all_is_said_with_the_file_that_turns_one_on(tmp_path
     done = _review(tmp_path, repo, base, head, "/usr/bin:/bin")
     assert done.document is not None, done.stderr
     assert ("No type checker ran on the change: the repository configures mypy nowhere review "
-            "looks (mypy.ini, .mypy.ini or [tool.mypy] in pyproject.toml), and mypy is not "
+            "looks (mypy.ini, .mypy.ini, [tool.mypy] in pyproject.toml or [mypy] in setup.cfg), "
+            "and mypy is not "
             "installed in this job; add both to have review run mypy on the change."
             ) in done.document["notes"], done.document["notes"]  # fmt: skip
     assert "Incomplete" not in done.document["headline"]
@@ -267,3 +269,49 @@ def test_a_linters_finding_in_the_compilers_words_on_its_line_joins_the_build_fi
     eslint = lint_findings("eslint", [hit], {"src/a.ts": {1}}, str)
     (one,) = merged([*eslint, *tsc])
     assert one.rule == "tsc/TS2322" and "eslint" in one.body, one
+
+
+# a new user's pytimeparse change: the settings and the error in one pull request
+TIMEPARSE = "def timeparse(sval):\n    return int(sval)\n"
+LABEL = TIMEPARSE + '\n\ndef _seconds_label(n: int) -> int:\n    return "%d seconds" % n\n'
+
+
+def test_a_change_adding_mypy_ini_reviewed_from_another_checkout_says_check_out_the_head(
+    tmp_path: Path,
+) -> None:
+    """The change added ``mypy.ini`` and a type error, and review ran with the checkout on
+    the base: the note said the repository configures mypy nowhere, add one; the change had."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"pytimeparse/timeparse.py": TIMEPARSE})
+    head = repo.commit("te3", {"mypy.ini": "[mypy]\n", "pytimeparse/timeparse.py": LABEL})
+    repo.git("checkout", "-q", base)
+    done = _review(tmp_path, repo, base, head, path_env())
+    assert done.document is not None, done.stderr
+    (said,) = [t["could_not_run"] for t in done.document["tools"] if t["tool"] == "mypy"]
+    assert said.startswith(f"the change adds or edits its configuration (mypy.ini), which the "
+                           f"checkout (its HEAD is {base[:12]}) does not hold: review reads it "
+                           f"from the checkout, which must be the reviewed commit {head[:12]}; "
+                           f"check out the reviewed commit (`git checkout {head[:12]}`)"), said
+    assert not [n for n in done.document["notes"] if "configures mypy nowhere" in n]
+    assert [n for n in done.document["notes"] if n.startswith(
+        f"The checkout (its HEAD is {base[:12]}) is not the reviewed commit {head[:12]}")]
+    assert "Incomplete: mypy could not run" in done.document["headline"]
+
+
+@needs_sandbox
+@pytest.mark.parametrize("settings", [
+    {"setup.cfg": "[bdist_wheel]\nuniversal=1\n\n[mypy]\n"}, {".mypy.ini": "[mypy]\n"},
+    {"pyproject.toml": '[project]\nname = "app"\n\n[tool.mypy]\n'},
+], ids=["setup.cfg", ".mypy.ini", "pyproject.toml"])  # fmt: skip
+def test_mypy_configured_in_setup_cfg_or_its_other_files_runs(
+    tmp_path: Path, settings: dict[str, str]
+) -> None:
+    """pytimeparse's mypy settings in ``setup.cfg`` (``[mypy]``): review said the repository
+    configures mypy nowhere and never type-checked the change."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {**settings, "pytimeparse/timeparse.py": TIMEPARSE})
+    head = repo.commit("te2", {"pytimeparse/timeparse.py": LABEL})
+    done = _review(tmp_path, repo, base, head, path_env())
+    assert done.document is not None, done.stderr
+    assert {"tool": "mypy", "could_not_run": ""} in done.document["tools"], done.document["tools"]
+    assert ("mypy/return-value", "pytimeparse/timeparse.py", 6, "high") in _found(done)

@@ -484,3 +484,6 @@ def test_a_test_the_step_and_the_history_both_name_gets_one_row() -> None:
     (sub,) = _as_named([go], {"m/calc.TestVictim/case_1": go.test})
     assert sub.test == "m/calc.TestVictim/case_1"
     assert sub.evidence.startswith("classified as m/calc.TestVictim, the test it runs within")
+    # its patch is the parent's, which its draft pull request names (go-homedir's draft for
+    # TestBVictim's patch was titled after its first subtest, cache_empty)
+    assert sub.fixed_test == "m/calc.TestVictim" and row.fixed_test == row.test

@@ -118,14 +118,15 @@ def test_a_command_run_as_written_is_said_so_by_its_runner(command: str, said: s
 
 
 @pytest.mark.parametrize(("script", "own"), [
-    ("mocha test/", "npx mocha"), ("node --test", "node --test"), ("jest --ci", "npx jest")])
+    ("mocha test/", "npx mocha test/"), ("node --test", "node --test"),
+    ("jest --ci", "npx jest --ci")])  # fmt: skip
 def test_npm_test_names_the_runner_its_script_runs(tmp_path: Path, script: str, own: str) -> None:
     """escape-html's `npm test` (mocha) was told "no runner's cicd-agent reads (pytest, jest,
     …, mocha …)", as if mocha were not one: the script's runner is named, with the command
     to give instead."""
     (tmp_path / "package.json").write_text(json.dumps({"scripts": {"test": script}}))
     said = unread(["npm", "test"], tmp_path)
-    assert "through package.json's scripts.test" in said and f"(`{own}` and its" in said, said
+    assert "through package.json's scripts.test" in said and f"make `{own}` the step's" in said
     (tmp_path / "bare").mkdir()  # no package.json: no runner to name
     assert "no runner's" in unread(["npm", "test"], tmp_path / "bare")
 
@@ -318,5 +319,33 @@ def test_mocha_with_its_own_reporter_is_run_once_and_says_which_option_to_drop(
     (said,) = found.said
     assert ("its command runs mocha, but it chooses its own reporter (--reporter spec) and "
             "mocha runs one, so the one cicd-agent reads cannot be added: drop --reporter spec "
-            "to have its tests counted and retried: its tests were neither counted nor "
-            "retried") in said
+            "to have its tests counted and retried (`npx mocha 'test/*.test.js'`): its tests "
+            "were neither counted nor retried") in said
+
+
+# encodeurl's package.json, as a new user ran it
+ENCODEURL_SCRIPTS = {"lint": "eslint .", "test": "mocha --check-leaks --reporter spec",
+                     "test-ci": "nyc --reporter=lcov --reporter=text npm test"}  # fmt: skip
+
+
+@pytest.mark.parametrize("command", [["npm", "test"], ["npx", "mocha", "--check-leaks",
+                                                       "--reporter", "spec"]])  # fmt: skip
+def test_a_refused_command_is_told_the_one_the_step_reads(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """encodeurl's ``npm test`` was told "no runner's cicd-agent reads"; its script's
+    command, then "drop --reporter spec": two rounds to a command the step read. The one line
+    now gives that command, which the step reads as it is."""
+    (tmp_path / "package.json").write_text(json.dumps({"scripts": ENCODEURL_SCRIPTS}))
+    said = unread(command, tmp_path)
+    assert said.count("`npx mocha --check-leaks`") == 1, said
+    assert runner_of(["npx", "mocha", "--check-leaks"]) is not None
+
+
+@pytest.mark.parametrize("script", ["mocha --reporter spec && eslint .", "NODE_ENV=test mocha",
+                                    "mocha $ARGS"])  # fmt: skip
+def test_a_script_of_more_than_one_command_gets_no_command_made_up(
+    tmp_path: Path, script: str
+) -> None:
+    (tmp_path / "package.json").write_text(json.dumps({"scripts": {"test": script}}))
+    assert "make `npx mocha" not in unread(["npm", "test"], tmp_path)

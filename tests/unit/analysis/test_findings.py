@@ -33,7 +33,7 @@ def test_secret_in_added_line_is_critical_and_never_quoted() -> None:
     diff = parse_diff(added_file("app/config.py", f'TOKEN = "{GITHUB_TOKEN}"\nDEBUG = False'))
     [finding] = deterministic_findings(diff, {})
     assert (finding.rule, finding.line, finding.severity) == ("secret", 1, Severity.CRITICAL)
-    assert "GitHub token" in finding.title
+    assert "GitHub personal access token" in finding.title
     assert GITHUB_TOKEN not in json.dumps(finding.to_json())
 
 

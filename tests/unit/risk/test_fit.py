@@ -344,13 +344,16 @@ def test_a_short_history_keeps_the_priors_and_says_so(tmp_path: Path) -> None:
     repo.commit("Add auth", {"app/auth.py": AUTH})
     repo.commit("Tweak", {"app/auth.py": AUTH + "\n# note\n"})
     _, _, document = run(tmp_path, repo.path)
-    # one sentence, its figures first: why general rules score it, then which commits count
-    assert reasons(document)[0].startswith("priors: general rules score the change, as 1 past "
-                                           "commit(s) are too few to learn from: 0 reverted")
+    # two short sentences (a new user read one of 400 characters): why general rules score
+    # it, its figures first, then which commits count
+    first, second = reasons(document)[0].split(". ")
+    assert first.startswith("priors: general rules score the change, as 1 past commit(s) are "
+                            "too few to learn from: 0 reverted")  # fmt: skip
+    assert len(first) < 200 and len(second) < 200, reasons(document)[0]
     # which commits count, and why ("288 past commits; a fit needs 300" on 1,553): here every
-    # commit is of this week, so they are counted up to the base, not "before Monday"
-    assert "counted: the commits up to the base " in reasons(document)[0]
-    assert "before Monday" not in reasons(document)[0]
+    # commit is of this week, so they are counted up to the base, not "before 00:00 UTC"
+    assert second.startswith("They are the commits up to the base ")
+    assert "before 00:00 UTC" not in reasons(document)[0]
 
 
 @pytest.mark.parametrize(

@@ -102,6 +102,9 @@ class DeployResult(PlainResult):
             return f"the change is {self.risk_level.value} risk ({self.risk_score:.2f})"
         return None
 
+    def gate_value(self) -> str | None:
+        return "hold" if self.recommendation is Recommendation.HOLD else None
+
     def references(self) -> tuple[Reference, ...]:
         return tuple(Reference(number) for signal in self.signals for number in signal.pulls)
 

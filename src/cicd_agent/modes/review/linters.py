@@ -73,14 +73,16 @@ def configured(checking: Checking, checkout: Path) -> bool:
     """Whether the repository configures the tool at its root."""
     if any(is_file(checkout, name) for name in checking.configs):
         return True
-    name, start = checking.inside
-    if not name or not is_file(checkout, name):
-        return False
-    try:
-        text = read_text(checkout, name)
-    except CheckoutFileError:
-        return False
-    return any(line.strip().startswith(start) for line in text.splitlines())
+    for name, start in checking.inside:
+        if not is_file(checkout, name):
+            continue
+        try:
+            text = read_text(checkout, name)
+        except CheckoutFileError:
+            continue
+        if any(line.strip().startswith(start) for line in text.splitlines()):
+            return True
+    return False
 
 
 def unconfigured(checking: Checking, diff: Diff) -> bool:
@@ -88,30 +90,29 @@ def unconfigured(checking: Checking, diff: Diff) -> bool:
     one of its files, or removes the line that opens its section (``[tool.mypy]``). A pull
     request that breaks a type and drops the checker's settings with it is not reviewed as if
     the project had no checker."""
-    name, start = checking.inside
     for file in diff.files:
         before = file.old_path or file.path
         if before in checking.configs and (file.status == "deleted" or before != file.path):
             return True
-        if name and file.path == name and any(
+        if any(file.path == name and any(
             line.kind == "-" and line.text.strip().startswith(start)
             for hunk in file.hunks for line in hunk.lines
-        ):  # fmt: skip
+        ) for name, start in checking.inside):  # fmt: skip
             return True
     return False
 
 
-def reconfigured(checking: Checking, diff: Diff) -> bool:
-    """Whether the change edits a file that configures the tool at the root (``noCheck`` or an
-    ``exclude`` turns it off for the files it would check)."""
-    name, _ = checking.inside
-    return any(file.path in checking.configs or (name and file.path == name and _in_section(
-        checking, file)) for file in diff.files)  # fmt: skip
+def reconfigured(checking: Checking, diff: Diff) -> list[str]:
+    """The files configuring the tool at the root that the change adds or edits (``noCheck``
+    or an ``exclude`` turns it off for the files it would check)."""
+    return [file.path for file in diff.files if file.path in checking.configs or any(
+        file.path == name and _in_section(start, file) for name, start in checking.inside
+    )]  # fmt: skip
 
 
-def _in_section(checking: Checking, file: FileDiff) -> bool:
-    """Whether a line the change adds or removes in ``file`` lies in the tool's section."""
-    _, start = checking.inside
+def _in_section(start: str, file: FileDiff) -> bool:
+    """Whether a line the change adds or removes in ``file`` lies in the section whose opening
+    line begins with ``start``."""
     inside = False
     for hunk in file.hunks:
         for line in hunk.lines:
@@ -129,6 +130,11 @@ def lint_changes(
     """Findings of the configured linters on the lines ``diff`` adds (``head``: its commit),
     and the linters that ran (the suggestion check runs them again with each suggestion)."""
     checkout = ctx.options.repo_dir
+    if not _at_head(repo, head):  # one git call: the files below are read from the checkout
+        ctx.note(f"The checkout{_holding(repo, head)} is not the reviewed commit {head[:12]}: "
+                 "review reads the diff from git, but its linters and type checkers read the "
+                 "checkout's files and their configuration, so they check another commit's; "
+                 f"{check_out_head(head, ctx.has_event)}.")  # fmt: skip
     planned = _plan(ctx, repo, diff, head, checkout)
     if not planned:
         return [], ()
@@ -176,6 +182,9 @@ def _plan(
             if unconfigured(checking, diff):
                 ctx.tool(tool.label, "the pull request removes its configuration, so it did "
                          "not run (its checks still apply to the base branch)")  # fmt: skip
+            elif files and (added := reconfigured(checking, diff)):
+                ctx.tool(tool.label, _not_checked_out(ctx, repo, head, tool, added,
+                                                      installed=bool(installed)))
             elif installed and checking.unconfigured and not _above(checking, checkout, files):
                 ctx.tool(tool.label, checking.unconfigured)  # never a clean result: Incomplete
             elif installed and tool.label in TYPE_CHECKERS:
@@ -226,6 +235,21 @@ def _plan(
     return planned
 
 
+def _not_checked_out(
+    ctx: RunContext[ReviewOptions], repo: GitCheckout, head: str, tool: KnownTool,
+    added: Sequence[str], *, installed: bool,
+) -> str:  # fmt: skip
+    """Why a tool whose configuration the change itself adds did not run: review reads the
+    configuration from the checkout, and the checkout is not the reviewed commit (a new user
+    reviewed a change adding mypy.ini from another branch and was told to add one)."""
+    missing = "" if installed else (f"; {tool.label} is not installed in this job either: "
+                                    f"{tool.checking.install if tool.checking else ''}")
+    return (f"the change adds or edits its configuration ({', '.join(added)}), which the "
+            f"checkout{_holding(repo, head)} does not hold: review reads it from the checkout, "
+            f"which must be the reviewed commit {head[:12]}; "
+            f"{check_out_head(head, ctx.has_event)}{missing}")  # fmt: skip
+
+
 def check_out_head(head: str, workflow: bool) -> str:
     """The fix where the checkout is not the reviewed commit: in a workflow, actions/checkout's
     input (its default for a pull request is the merge commit); in a terminal, git's command."""
@@ -246,6 +270,14 @@ def _above(checking: Checking, checkout: Path, files: Sequence[str]) -> bool:
     return False
 
 
+def _at_head(repo: GitCheckout, head: str) -> bool:
+    """Whether the checkout's HEAD is ``head``, or a merge of it (actions/checkout's default
+    for a pull request: the head is its second parent)."""
+    held = repo.resolve("HEAD")
+    head = repo.resolve(head)
+    return held == head or (repo.has_commit("HEAD^2") and repo.resolve("HEAD^2") == head)
+
+
 def _holding(repo: GitCheckout, head: str) -> str:
     """`` (its HEAD is <commit>)`` where the checkout's HEAD is another commit than ``head``,
     else "" (the files were changed in the work tree)."""
@@ -255,11 +287,15 @@ def _holding(repo: GitCheckout, head: str) -> str:
 
 def _where(checking: Checking) -> str:
     """The root files and sections where review looks for a tool's configuration, in words
-    (``mypy.ini, .mypy.ini or [tool.mypy] in pyproject.toml``)."""
-    name, start = checking.inside
-    section = f"{start}]" if start.startswith("[") and not start.endswith("]") else start
-    places = [*checking.configs, *([f"{section} in {name}"] if name else [])]
+    (``mypy.ini, .mypy.ini, [tool.mypy] in pyproject.toml or [mypy] in setup.cfg``)."""
+    places = [*checking.configs, *(f"{_section(start)} in {name}" for name, start in
+                                   checking.inside)]  # fmt: skip
     return " or ".join([", ".join(places[:-1]), places[-1]] if len(places) > 1 else places)
+
+
+def _section(start: str) -> str:
+    """A section's opening line as written (``[tool.mypy]``) from the start review matches."""
+    return f"{start}]" if start.startswith("[") and not start.endswith("]") else start
 
 
 def _as_at_head(repo: GitCheckout, head: str, checkout: Path, files: Sequence[str]) -> list[str]:

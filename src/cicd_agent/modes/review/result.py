@@ -221,6 +221,10 @@ class ReviewResult(PlainResult):
             f"{worst.severity.label} {worst.title} ({worst.where})."
         )
 
+    def gate_value(self) -> str | None:
+        worst = max((f.severity for f in self.findings), default=None)
+        return worst.label if worst else None
+
     def references(self) -> tuple[Reference, ...]:
         return () if self.pull_request is None else (Reference(self.pull_request),)
 

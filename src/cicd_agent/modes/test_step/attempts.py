@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 import shlex
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from cicd_agent.analysis.changed_lines import Record, Touched
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt
+from cicd_agent.runners.js.runner import PACKAGE_TEST, test_script
 from cicd_agent.runners.lookups import package_script_runner
 from cicd_agent.runners.sandboxes import Run, opened
 from cicd_agent.runners.step_outcomes import StepOutcomes
@@ -150,27 +151,81 @@ def tmp_refused(
 
 
 def unread(command: Sequence[str], checkout: Path | None = None) -> str:
-    """Why no runner reads the run of ``command``, as a clause: the runner it runs and the
-    option to drop where the command chose what the step would add (mocha's own reporter),
-    the runner a package's ``test`` script runs (read in ``checkout``; ``npm test`` on a mocha
-    project was told only the runners the step reads), else those runners."""
+    """Why no runner reads the run of ``command``, as a clause, with the command the step
+    would read where there is one: the command without the option to drop where it chose
+    what the step would add (mocha's own reporter), or the runner's own command a package's
+    ``test`` script runs (read in ``checkout``; a new user's ``npm test``, whose script chose
+    mocha's reporter, took two rounds to a command the step read), else the runners it reads."""
     said = ((row.name, row.declined(command)) for row in STEP_ONLY)
     declined = next((f"its command runs {name}, but {why}" for name, why in said if why), "")
+    if declined and (readable := _readable(command)):
+        return f"{declined} (`{shlex.join(readable)}`)"
     ran = next((row.name for row in TABLE if row.runner.runs(shlex.join(command))), None)
     if not declined and ran is None and checkout is not None:
+        script = test_script(checkout) if PACKAGE_TEST.search(shlex.join(command)) else ""
+        if (own := _script_command(script)) and (row := runner_of(own)):
+            return (f"its command runs {row.name} through package.json's scripts.test "
+                    f"(`{script}`), where cicd-agent cannot add the report it reads: make "
+                    f"`{shlex.join(own)}` the step's command to have its tests counted and "
+                    "retried")  # fmt: skip
         ran = package_script_runner(shlex.join(command), checkout) or None
         if ran is not None:
-            own = "node --test" if ran == "node:test" else f"npx {ran}"
+            own_name = "node --test" if ran == "node:test" else f"npx {ran}"
             return (f"its command runs {ran} through package.json's scripts.test, where "
                     f"cicd-agent cannot add the report it reads: make the script's own command "
-                    f"(`{own}` and its arguments) the step's command to have its tests counted "
-                    "and retried")  # fmt: skip
+                    f"(`{own_name}` and its arguments) the step's command to have its tests "
+                    "counted and retried")  # fmt: skip
     if declined or ran is None:
         known = ", ".join(row.name for row in STEP_ROWS)
         return declined or f"its command is no runner's cicd-agent reads ({known})"
     return (f"its command runs {ran} through another program, where cicd-agent cannot add the "
             f"report it reads: make {ran} itself the step's command to have its tests counted "
             "and retried")
+
+
+_SHELL_WORDS = frozenset({"&&", "||", ";", "|", "&"})
+
+
+def _script_command(script: str) -> list[str] | None:
+    """A package's ``test`` script as one command the step reads (``npx`` before a package's
+    program, any option the runner would not take beside ours dropped); None where it is
+    more than one plain command (a ``&&``, a variable, ``NODE_ENV=test``) or none the step
+    reads."""
+    try:
+        words = shlex.split(script)
+    except ValueError:  # an unbalanced quote
+        return None
+    if not words or "=" in words[0] or any(
+        w in _SHELL_WORDS or w.startswith(("<", ">")) or "$" in w for w in words
+    ):  # fmt: skip
+        return None
+    return _readable(words if words[0] in ("node", "npx") else ["npx", *words])
+
+
+def _readable(command: Sequence[str]) -> list[str] | None:
+    """``command`` as the step reads it: as it is, or without the options a runner declined
+    it for (each dropped with its value: ``--reporter spec``); None when no runner reads it
+    either way."""
+    if runner_of(command) is not None:
+        return list(command)
+    for row in STEP_ONLY:
+        words: list[str] | None = list(command)
+        while words is not None and (why := row.declined(words)):
+            words = next((fewer for fewer in _dropped(words) if row.declined(fewer) != why and (
+                row.declined(fewer) or row.step.step_command(fewer, Path(), None) is not None
+            )), None)  # fmt: skip
+        if words and runner_of(words) is not None:
+            return words
+    return None
+
+
+def _dropped(words: list[str]) -> Iterator[list[str]]:
+    """``words`` with one option taken out, with its value first (``--reporter spec``), then
+    alone; never the program."""
+    for at in range(1, len(words)):
+        if at + 1 < len(words) and "=" not in words[at] and not words[at + 1].startswith("-"):
+            yield words[:at] + words[at + 2 :]
+        yield words[:at] + words[at + 1 :]
 
 
 def attempt_of(

@@ -97,7 +97,7 @@ def _as_named(fixes: Sequence[FlakyFix], ids: Mapping[str, str | None]) -> list[
         named = [name for name, test in ids.items() if test == fixed.test]
         within = [name for name in named if canonical_test(name) != canonical_test(fixed.test)]
         rows += [fixed] if len(within) < len(named) or not named else []
-        rows += [replace(fixed, test=name, evidence=(
+        rows += [replace(fixed, test=name, patched=fixed.test, evidence=(
             f"classified as {fixed.test}, the test it runs within (its runner orders that, not "
             f"its subtests): {fixed.evidence}")) for name in within]  # fmt: skip
     return rows

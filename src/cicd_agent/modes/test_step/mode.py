@@ -21,14 +21,16 @@ excuses a failure, and the summary says which it was.
 from __future__ import annotations
 
 import hashlib
+import os
 import shlex
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cicd_agent.actions.errors import CicdError, ExitCode, ExternalServiceError
+from cicd_agent.actions.errors import CicdError, ExitCode, ExternalServiceError, UsageError
 from cicd_agent.actions.markdown import code_span, commit_message, posted, prose
 from cicd_agent.analysis.flaky_stats import StoredRun, stats
 from cicd_agent.github.trust import Trust
@@ -36,7 +38,7 @@ from cicd_agent.job.draft_pull import open_draft_pull
 from cicd_agent.job.pipeline import analysing, begin, finish
 from cicd_agent.job.repo_config import quarantine_at, trusted_commit
 from cicd_agent.job.suggested_patch import suggest_patch
-from cicd_agent.local.test_history import FileStore, history_key, may_record
+from cicd_agent.local.test_history import FileStore, history_file, history_key, may_record
 from cicd_agent.modes.test_step.attempts import run_attempts, runner_of
 from cicd_agent.modes.test_step.flaky_issues import own
 from cicd_agent.modes.test_step.judge import analyse
@@ -89,6 +91,7 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
     entries = quarantine_at(ctx.options.repo_dir, trusted, ctx.today, plugin_sections())
     trust, unsure = _trust(ctx, event)
     options = ctx.mode_options
+    _named_program(options.command[0], ctx.options.repo_dir)
     ctx.progress.say(f"running {shlex.join(options.command)[:80]}")
     pull, push, group = event.pull_request, event.push, event.merge_group
     base, head = ((pull.base.sha, pull.head.sha) if pull is not None else
@@ -220,12 +223,13 @@ def _drafted(ctx: RunContext[TestStepOptions], facts: StepFacts, fix: FlakyFix) 
     if push is None or client is None:
         ctx.note(f"No draft pull request for {code_span(fix.test, 120)}: {why}.")
         return fix
+    test = fix.fixed_test  # a subtest's patch is its parent test's
     drafted = open_draft_pull(
         client, parent=push.after, into=branch,
-        branch=f"cicd-agent/flaky-fix-{hashlib.sha256(fix.test.encode()).hexdigest()[:12]}",
+        branch=f"cicd-agent/flaky-fix-{hashlib.sha256(test.encode()).hexdigest()[:12]}",
         checkout=ctx.options.repo_dir, files=dict(fix.files),
-        message=commit_message(f"Fix the order-dependent test {fix.test}"),
-        title=posted(f"Fix the order-dependent test {fix.test}"),
+        message=commit_message(f"Fix the order-dependent test {test}"),
+        title=posted(f"Fix the order-dependent test {test}"),
         body=posted("\n".join(fixes_lines([fix])), allowed_links=ctx.own_links),
     )  # fmt: skip
     if not drafted.url:
@@ -233,12 +237,26 @@ def _drafted(ctx: RunContext[TestStepOptions], facts: StepFacts, fix: FlakyFix) 
     return replace(fix, pr_url=drafted.url)
 
 
+def _named_program(program: str, checkout: Path) -> None:
+    """A program named by its path (``./run-tests``) that is no file, relative to the
+    checkout, is a usage error naming that path: no search of the PATH is made for it, so the
+    sandbox's "not found (on the PATH)" would mislead."""
+    if "/" not in program:
+        return
+    where = Path(program) if os.path.isabs(program) else checkout / program
+    if not os.path.lexists(where):
+        raise UsageError(f"The test command's program {program} is no file (looked for "
+                         f"{where}).", hint="Name it by its path from the checkout's root, "
+                         "or by its name alone to have it found on the PATH.")  # fmt: skip
+
+
 def _history_flaky(ctx: RunContext[TestStepOptions]) -> list[str]:
     """The tests the history of this workflow on the default branch shows flaky."""
     repository = ctx.event.repository
     if repository is None or not repository.full_name:
         return []
-    history = FileStore().recent(repository.full_name, history_key(ctx.environ))
+    store = FileStore(history_file(ctx.environ, ctx.options.repo_dir))
+    history = store.recent(repository.full_name, history_key(ctx.environ))
     return [stat.test for stat in stats(history) if stat.failures and stat.flips]
 
 
@@ -283,7 +301,8 @@ def publish(ctx: RunContext[TestStepOptions], facts: StepFacts, result: TestStep
     if ctx.options.dry_run:
         ctx.note("Dry run: the outcomes were not added to the test history.")
         return
-    store, key = FileStore(), history_key(ctx.environ)
+    store = FileStore(history_file(ctx.environ, ctx.options.repo_dir))
+    key = history_key(ctx.environ)
     # the commit tested: the runner's, else the push event's head (a step run on a terminal)
     tested = ctx.environ.get("GITHUB_SHA", "") or (push.after if push is not None else "")
     store.add(StoredRun(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -9,6 +10,16 @@ from cicd_agent.actions.errors import UsageError
 
 if TYPE_CHECKING:
     from cicd_agent.job.options import Given
+
+
+SHELL_BUILTINS = frozenset({
+    "exit", "cd", "export", "source", ".", "set", "unset", "alias", "eval", "exec", "return",
+    "shift", "trap", "ulimit", "umask", "read", "wait", "declare", "local", "readonly",
+    "pushd", "popd", "shopt", "[[", "builtin", "typeset", "let",
+})  # fmt: skip
+"""Words a shell runs itself, with no program of the name on a PATH (``test``, ``echo``,
+``true`` and ``kill`` have one): the step runs its command with no shell, so ``exit 3`` would
+fail with the shell's own ``not found``."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +44,13 @@ class TestStepOptions:
                 "test-step needs the test command.",
                 hint="Give it after `--` (`cicd-agent test-step -- pytest -q`) or as the "
                 "action's `command` input.",
+            )
+        if command[0] in SHELL_BUILTINS:
+            words = " ".join(str(word) for word in command)
+            raise UsageError(
+                f"`{command[0]}` is a shell builtin, not a program, and no shell runs the test "
+                "command, so it cannot run.",
+                hint=f"Give it to a shell: `bash -c {shlex.quote(words)}`.",
             )
         retries, runs = given.value("retries"), given.value("stable_runs")
         fixing = given.value("fix_flaky")

@@ -139,3 +139,11 @@ class FlakyFix:
     """The draft pull request that proposes the patch (``--fix-flaky pr``), "" when none."""
     files: Mapping[str, str] = field(default_factory=dict, metadata=NOT_SHOWN)
     """The patched test file's text by its path: what a draft pull request commits."""
+    patched: str = field(default="", metadata=NOT_SHOWN)
+    """The test the patch fixes where it is not :attr:`test`: a subtest's row carries the fix
+    of the test it runs within, which a draft pull request names ("" for :attr:`test`)."""
+
+    @property
+    def fixed_test(self) -> str:
+        """The test the patch fixes: a draft pull request's title names it."""
+        return self.patched or self.test

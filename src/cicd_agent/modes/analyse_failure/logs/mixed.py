@@ -246,6 +246,7 @@ def groups(
     # how a test's other lines name it: vitest's tree line names it without its file
     names = {part for failed in tests[:MAX_MESSAGED] for part in _name_parts(failed.name)}
     starts = _block_starts(ranked)
+    starts -= _named_within(ranked, starts)
     messages = _messages(ranked, marked)
     summarised = {
         m[1] for f in ranked if (m := _SUMMARY_ID.match(_LEAD.sub("", f.hit.text.strip())))
@@ -395,6 +396,28 @@ def _block_starts(findings: Sequence[Finding]) -> set[int]:
             for gap in range(1, CONTINUED_GAP + 1)
         )
     }
+
+
+def _named_within(findings: Sequence[Finding], starts: Collection[int]) -> set[int]:
+    """The ``starts`` of a multi-line message whose block holds a line another kind of finding
+    reads (pytest's ``E`` block of a ``SyntaxError``, which opens on the traceback's ``File
+    "…", line 118`` and ends on the error itself): that finding names the failure, and the
+    block's first line is no failure of its own."""
+    def at(finding: Finding) -> tuple[int, int]:
+        return finding.step_index, finding.hit.line
+
+    continued = {at(f) for f in findings if f.hit.match.signature.name in CONTINUED}
+    others = {at(f) for f in findings if f.hit.match.signature.name not in CONTINUED and real(f)}
+    either = continued | others
+    named: set[int] = set()
+    for index in starts:  # each block walked once, from its start
+        step, line = at(findings[index])
+        while (step, line) in continued and (step, line) not in others:
+            line = next((line + gap for gap in range(1, CONTINUED_GAP + 1)
+                         if (step, line + gap) in either), -1)  # fmt: skip
+        if (step, line) in others and (step, line) != at(findings[index]):
+            named.add(index)
+    return named
 
 
 def _plain(text: str) -> str:

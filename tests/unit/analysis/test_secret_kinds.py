@@ -1,0 +1,31 @@
+"""A secret finding names the kind of token its value is: a new user's committed personal
+access token was called a "GitHub token", as every GitHub token was, whatever its kind."""
+
+from __future__ import annotations
+
+import pytest
+
+from cicd_agent.analysis.diff import parse_diff
+from cicd_agent.analysis.findings import diff_findings
+
+BODY = "Zq3vT8kLmN2pR7sW4xY9aB1cD5eF6gH0jK2m"
+
+
+def _titles(line: str) -> list[str]:
+    text = ("diff --git a/app.py b/app.py\n--- a/app.py\n+++ b/app.py\n@@ -1,1 +1,2 @@\n"
+            f" x = 1\n+{line}\n")  # fmt: skip
+    return [f.title for f in diff_findings(parse_diff(text)) if f.rule == "secret"]
+
+
+@pytest.mark.parametrize(("value", "kind"), [
+    (f"ghp_{BODY}", "GitHub personal access token"),  # pytimeparse's, as committed
+    (f"gho_{BODY}", "GitHub OAuth access token"),
+    (f"ghs_{BODY}", "GitHub App installation token"),
+    (f"github_pat_11ABCDEFG0{BODY}_{BODY}{BODY[:23]}", "GitHub fine-grained personal access token"),
+])  # fmt: skip
+def test_each_github_token_is_named_by_its_kind(value: str, kind: str) -> None:
+    assert _titles(f'GITHUB_TOKEN = "{value}"') == [f"Possible {kind} committed"]
+
+
+def test_a_shape_with_no_kind_of_its_own_keeps_its_name() -> None:
+    assert _titles('KEY = "AKIAZQ3VT8KLMN2PR7SW"') == ["Possible AWS access key id committed"]

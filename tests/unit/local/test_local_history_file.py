@@ -1,0 +1,66 @@
+"""A test step run in a terminal with a push event (a new user's pytimeparse run, no runner)
+added its outcomes to the home's ``~/.cache/cicd-agent/test-history.jsonl``, which every
+project run on that machine shares: one push event written for one project and run in
+another's clone mixes their histories. Off a runner each checkout keeps a file of its own."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.cli import main
+from cicd_agent.local import test_history
+from tests.git_builder import GitRepoBuilder
+from tests.helpers.gen_tests import PROJECT_PATH, PROJECT_PYTHON
+
+FLAKY = """\
+import pathlib
+
+MARK = pathlib.Path(__file__).with_name("ran.mark")
+
+
+def test_sometimes():
+    if not MARK.exists():
+        MARK.write_text("")
+        assert False, "first run fails"
+"""
+PUSH = {"ref": "refs/heads/master", "before": "", "after": "", "repository": {
+    "name": "pytimeparse", "owner": {"login": "wroberts", "name": "wroberts"},
+    "full_name": "wroberts/pytimeparse", "default_branch": "master"}}  # fmt: skip
+
+
+def _terminal_push(tmp_path: Path, name: str) -> Path:
+    repo = GitRepoBuilder(tmp_path / name)
+    before = repo.commit("start", {"pyproject.toml": "[project]\nname='p'\n"})
+    after = repo.commit("flaky", {"pytimeparse/tests/test_flaky.py": FLAKY})
+    event = tmp_path / f"{name}-push.json"
+    event.write_text(json.dumps(PUSH | {"before": before, "after": after}))
+    environ = {"HOME": str(tmp_path / "home"), "PATH": PROJECT_PATH, "GITHUB_EVENT_NAME": "push",
+               "GITHUB_EVENT_PATH": str(event)}  # fmt: skip
+    argv = ["test-step", "--provider", "none", "--repo", str(repo.path), "--retries", "1", "--",
+            PROJECT_PYTHON, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist",
+            "pytimeparse/tests"]  # fmt: skip
+    main(argv, environ, io.StringIO(), io.StringIO())
+    return repo.path
+
+
+def test_terminal_runs_of_two_clones_keep_two_histories_and_leave_the_shared_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = tmp_path / "home" / ".cache" / "cicd-agent" / "test-history.jsonl"
+    monkeypatch.setattr(test_history, "DEFAULT_FILE", shared)
+    first = _terminal_push(tmp_path, "pytimeparse")
+    second = _terminal_push(tmp_path, "fork")
+    assert not shared.exists()
+    files = {test_history.history_file({}, first), test_history.history_file({}, second)}
+    assert len(files) == 2
+    for path in files:
+        assert path.parent == shared.parent and path.name.startswith("test-history-")
+        (line,) = path.read_text().splitlines()
+        assert json.loads(line)["repository"] == "wroberts/pytimeparse"
+    # a workflow's run keeps the file the action caches and analyse-failure reads
+    workflow = {"GITHUB_WORKFLOW_REF": "wroberts/pytimeparse/.github/workflows/ci.yml@refs/h"}
+    assert test_history.history_file(workflow, first) == shared
