@@ -386,3 +386,35 @@ def test_attack_jest_s_own_name_pattern_leaves_the_retry_its_tests(tmp_path: Pat
     attempts = run_attempts(["jest", "--ci", "-i", "-t", "flaky"], 1, cwd=repo.path,
                             run=JobRun(_env(path)))  # fmt: skip
     assert [a.outcomes.get("a.test.js.flaky.once") for a in attempts] == [False, True], attempts
+
+
+@needs_sandbox
+@needs_cargo
+def test_a_crate_built_on_the_host_is_built_again_where_it_names_the_checkouts_path(
+    tmp_path: Path,
+) -> None:
+    """A test built by an earlier ``cargo test`` on the host holds the checkout's own
+    ``target/tmp`` (``CARGO_TARGET_TMPDIR``, read at build time), read-only from the sandbox;
+    its copy, with the same times, was fresh to cargo there: autocfg's 16 tests that write
+    there failed in the sandbox, never on the runner. The same tests pass in both places."""
+    repo = GitRepoBuilder(tmp_path / "crate")
+    repo.commit("crate", {"Cargo.toml": '[package]\nname = "c"\nversion = "0.1.0"\nedition = "2021"\n',
+                          "src/lib.rs": "", "tests/tmp.rs": RUST_TMPDIR_TEST})  # fmt: skip
+    command = ["cargo", "test", "--offline"]
+    env = _env(os.environ["PATH"])
+    on_host = run_attempts(command, 0, cwd=repo.path, run=JobRun(env), trusted=True)
+    assert on_host[0].outcomes == {"writes_its_target_tmpdir": True}, on_host
+    assert (repo.path / "target" / "tmp" / "written").is_file()
+    (repo.path / "target" / "tmp" / "written").unlink()
+    sandboxed = run_attempts(command, 0, cwd=repo.path, run=JobRun(env), trusted=False)
+    assert sandboxed[0].outcomes == {"writes_its_target_tmpdir": True}, sandboxed
+    assert not (repo.path / "target" / "tmp" / "written").exists()  # the copy's own, written
+
+
+RUST_TMPDIR_TEST = """\
+#[test]
+fn writes_its_target_tmpdir() {
+    let tmp = std::path::Path::new(option_env!("CARGO_TARGET_TMPDIR").unwrap());
+    std::fs::write(tmp.join("written"), "").unwrap();
+}
+"""
