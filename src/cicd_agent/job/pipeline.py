@@ -35,6 +35,7 @@ from cicd_agent.actions.errors import (
 from cicd_agent.actions.markdown import Reference, linked, posted, prose
 from cicd_agent.actions.runner_io import SUMMARY_LIMIT_BYTES, Annotation
 from cicd_agent.job.context import RunContext, ToolRun
+from cicd_agent.job.first_sentence import fail_on_sentence, unset_fail_on_sentence
 from cicd_agent.job.flags import validate_fail_on
 from cicd_agent.job.posted import PostedOutputs
 from cicd_agent.model.usage import ModelUsageReport
@@ -146,7 +147,7 @@ class BaseResult(ABC):
         return {name: render_output(value) for name, value in values.items()}
 
     def summary_markdown(self, first: str = "") -> str:
-        """The job summary; ``first`` (:func:`fail_on_sentence`) comes before the headline."""
+        """The job summary; ``first`` (:mod:`.first_sentence`) comes before the headline."""
         parts = [
             f"### cicd-agent {self.mode}",
             "",
@@ -174,32 +175,6 @@ class BaseResult(ABC):
         document["tokens_used"] = self.usage.tokens_used
         document["cost_usd"] = json_cost(self.usage.cost_usd)
         return without_empty(document)
-
-
-def fail_on_sentence(fail_on: str | None, reason: str | None, exit_code: int) -> str:
-    """The summary's first sentence when ``fail-on`` was met (``reason``: the mode's
-    :meth:`BaseResult.policy_failure`): that it was, and the exit code that follows; "" when it
-    was not met. Every mode's summary gets it from here, so a failed step always says why; a
-    mode's policy may fail it with no ``fail-on`` set (review: a change that does not build)."""
-    if not reason:
-        return ""
-    why = prose(reason).rstrip(".")
-    if not fail_on:
-        return f"**This step fails with exit {exit_code}:** {why}."
-    if exit_code == 1:
-        return f"**fail-on {fail_on} was met, so this step fails with exit 1:** {why}."
-    return (
-        f"**fail-on {fail_on} was met** ({why}); the step exits {exit_code} for the failure below."
-    )
-
-
-def unset_fail_on_sentence(value: str, reason: str | None) -> str:
-    """The summary's first sentence when no ``fail-on`` is set and ``value`` (the result's
-    :meth:`BaseResult.gate_value`) would have failed the step: a user running the step as a
-    gate otherwise sees it green with a critical finding or a hold in its summary."""
-    why = f": {prose(reason).rstrip('.')}" if reason else ""
-    return (f"**Nothing fails this step: fail-on is not set.** `--fail-on {value}` (the "
-            f"action's `fail-on` input) makes it exit 1 here{why}.")  # fmt: skip
 
 
 def json_cost(cost_usd: float) -> float:

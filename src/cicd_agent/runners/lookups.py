@@ -48,6 +48,12 @@ def running(command: str, checkout: Path | None = None) -> Runner | None:
     return found
 
 
+def package_test_script(command: str, checkout: Path) -> str:
+    """``package.json``'s ``scripts.test`` in ``checkout`` where ``command`` is a package
+    manager's ``test`` (``npm test``), else ""."""
+    return test_script(checkout) if PACKAGE_TEST.search(command) else ""
+
+
 def package_script_runner(command: str, checkout: Path) -> str:
     """The name of the runner a package manager's ``test`` script (``npm test``) runs, read in
     ``checkout`` ("" when ``command`` is no such script, or its script runs no runner known)."""

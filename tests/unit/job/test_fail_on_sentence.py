@@ -3,7 +3,8 @@ summary gets it from."""
 
 from __future__ import annotations
 
-from cicd_agent.job.pipeline import PlainResult, fail_on_sentence
+from cicd_agent.job.first_sentence import fail_on_sentence
+from cicd_agent.job.pipeline import PlainResult
 
 
 def test_the_sentence_names_the_threshold_the_exit_code_and_why() -> None:

@@ -36,8 +36,7 @@ from cicd_agent.analysis.changed_lines import Record, Touched
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt
-from cicd_agent.runners.js.runner import PACKAGE_TEST, test_script
-from cicd_agent.runners.lookups import package_script_runner
+from cicd_agent.runners.lookups import package_script_runner, package_test_script
 from cicd_agent.runners.sandboxes import Run, opened
 from cicd_agent.runners.step_outcomes import StepOutcomes
 from cicd_agent.runners.table import STEP_ONLY, TABLE, Row, StepRow
@@ -162,7 +161,7 @@ def unread(command: Sequence[str], checkout: Path | None = None) -> str:
         return f"{declined} (`{shlex.join(readable)}`)"
     ran = next((row.name for row in TABLE if row.runner.runs(shlex.join(command))), None)
     if not declined and ran is None and checkout is not None:
-        script = test_script(checkout) if PACKAGE_TEST.search(shlex.join(command)) else ""
+        script = package_test_script(shlex.join(command), checkout)
         if (own := _script_command(script)) and (row := runner_of(own)):
             return (f"its command runs {row.name} through package.json's scripts.test "
                     f"(`{script}`), where cicd-agent cannot add the report it reads: make "

@@ -1,0 +1,35 @@
+"""The first sentence of every mode's summary: whether ``fail-on`` fails the step, and why.
+
+Every mode's summary gets it from here, so a failed step always says why, and a step that a
+gate would fail, run with no ``fail-on``, says that nothing fails it.
+"""
+
+from __future__ import annotations
+
+from cicd_agent.actions.markdown import prose
+
+
+def fail_on_sentence(fail_on: str | None, reason: str | None, exit_code: int) -> str:
+    """The summary's first sentence when ``fail-on`` was met (``reason``: the mode's
+    :meth:`BaseResult.policy_failure`): that it was, and the exit code that follows; "" when it
+    was not met. Every mode's summary gets it from here, so a failed step always says why; a
+    mode's policy may fail it with no ``fail-on`` set (review: a change that does not build)."""
+    if not reason:
+        return ""
+    why = prose(reason).rstrip(".")
+    if not fail_on:
+        return f"**This step fails with exit {exit_code}:** {why}."
+    if exit_code == 1:
+        return f"**fail-on {fail_on} was met, so this step fails with exit 1:** {why}."
+    return (
+        f"**fail-on {fail_on} was met** ({why}); the step exits {exit_code} for the failure below."
+    )
+
+
+def unset_fail_on_sentence(value: str, reason: str | None) -> str:
+    """The summary's first sentence when no ``fail-on`` is set and ``value`` (the result's
+    :meth:`BaseResult.gate_value`) would have failed the step: a user running the step as a
+    gate otherwise sees it green with a critical finding or a hold in its summary."""
+    why = f": {prose(reason).rstrip('.')}" if reason else ""
+    return (f"**Nothing fails this step: fail-on is not set.** `--fail-on {value}` (the "
+            f"action's `fail-on` input) makes it exit 1 here{why}.")  # fmt: skip
