@@ -228,7 +228,6 @@ def _api() -> Any:
 
 
 def install() -> None:
-    """Add the hook (module doc)."""
     test, hidden, checkout, named = _setting()
     status, said = named.get("exit"), named.get("said")
     if not test or not isinstance(status, int) or not isinstance(said, str):
@@ -251,7 +250,7 @@ def install() -> None:
         return False
 
     def attribution(event: str, args: tuple[Any, ...]) -> str:
-        """"": not a read; else how the stack counts (:func:`_asker`)."""
+        """"": not a read; else how the stack counts."""
         if event == "sys._getframe":
             return "callback"
         if (event == "import" and args[0] == "_posixsubprocess") or (
