@@ -9,8 +9,8 @@ whitespace outside quotes dropped, and so are block comments and brackets around
 parsed: brackets pair up ignoring those inside quotes, which is all a call's arguments and a
 condition's two sides need. A Go failure call is read with the ``if`` whose block it opens: a
 condition with a conjunct never true (``err != nil && err.Error() != err.Error()``) never runs
-it either. A disjunction true whatever the code computes (:func:`always_true`: ``h == h || h !=
-h``) is no check in an assertion, nor is its negation a guard that ever runs.
+it either. A disjunction true whatever the code computes (:func:`always_true`:
+``h == h || h != h``) is no check in an assertion, nor is its negation a guard that ever runs.
 """
 
 from __future__ import annotations
@@ -193,7 +193,7 @@ def testify_checks(text: str, bracket: int, member: str) -> bool:
 def go_guarded(text: str, start: int, at: int) -> bool:
     """Whether the Go failure call at ``text[at]``, in the function whose body starts at
     ``start``, may run on a real check: not a ``t.Error…`` that opens a block guarded by
-    ``v != v`` or ``!reflect.DeepEqual(v, v)`` (the module doc)."""
+    ``v != v`` or ``!reflect.DeepEqual(v, v)``."""
     before = text[max(start, at - LIMIT) : at].rstrip()
     head = before[:-1][max(before.rfind("{", 0, -1), before.rfind("}")) + 1 :]
     guard = list(_GO_IF.finditer(head)) if before.endswith("{") else []

@@ -47,9 +47,9 @@ class FlakySigns:
     one saying a test ran past its own time limit (jest's ``Exceeded timeout of 5000 ms``);
     ``report_line`` a line of a failed test's report (pytest's ``E`` lines, a stack's ``at``
     lines), where a word on timing or the network is the test's; ``failed_test`` the lines that
-    open one failed test's report, its name in the group ``name`` (pytest's ``____ test_x
-    ____``); ``clock`` what the runner prints of every test's run time (jest's ``(3 ms)``),
-    which says nothing of what the test checked."""
+    open one failed test's report, its name in the group ``name`` (pytest's
+    ``____ test_x ____``); ``clock`` what the runner prints of every test's run time (jest's
+    ``(3 ms)``), which says nothing of what the test checked."""
 
     reruns: re.Pattern[str] | None = None
     timed_out: re.Pattern[str] | None = None

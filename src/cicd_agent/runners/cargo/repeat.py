@@ -12,7 +12,7 @@ selection takes two runs:
   messages name as a test executable, and each one named must be recorded;
 - the loop: the launcher runs each binary N times in turn, beside the noise processes a
   selection asks for, and frames each run's report with its exit status, as the kernel gave
-  it, on the evidence pipe, which only the launcher can reach (its module doc).
+  it, on the evidence pipe, which only the launcher can reach.
 
 Every repetition is accounted for: the frames must begin and end as the launcher writes them,
 under one token, and hold each repetition of each binary once, in order; a missing, extra or

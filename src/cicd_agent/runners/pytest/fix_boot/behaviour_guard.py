@@ -131,7 +131,7 @@ def _origin(test: frozenset[str], hidden: frozenset[str], checkout: str) -> Any:
 
 
 def _asker(origin: Any) -> Any:
-    """What tells where on a stack the test's code asks ("" where it does not, module doc),
+    """What tells where on a stack the test's code asks ("" where it does not),
     as ``how`` says: ``anywhere`` below the nearest import; ``first``, as the first frame not
     the interpreter's own (the code under test reading its own frames as it logs); as a
     ``callback`` the code under test calls."""
