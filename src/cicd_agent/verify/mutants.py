@@ -124,7 +124,7 @@ def check(found: Iterable[Mutant], run: Callable[[Mutant], MutantResult]) -> Dep
         return Dependence(None, "could not check dependence: " + "; ".join(crashed) + ", which "
                           f"shows it runs the change, not that it checks it{cut}", runs)  # fmt: skip
     # a run cut by its timeout says nothing either (a loaded machine's, or a mutant that loops):
-    # the label names both, never "did not build" alone (seen on a held-out commit at load 30)
+    # the label names both, never "did not build" alone
     return Dependence(None, f"could not check dependence: none of {runs} mutant(s) built, "
                       f"loaded and ran to an outcome within the timeout{cut}", runs)  # fmt: skip
 
