@@ -139,7 +139,7 @@ def _bracket_depth(text: str) -> int:
 
 class _Constructor(yaml.SafeLoader):
     """SafeLoader's data, with no int larger than a decimal one Python can print: ``0x`` and
-    ``0o`` forms have no digit limit, and the first message quoting one crashed the run."""
+    ``0o`` forms have no digit limit, and a message quoting one would crash the run."""
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         value: int = super().construct_yaml_int(node)
@@ -181,7 +181,7 @@ _MAX_INT_BITS = 14_000
 
 def load(text: str, limits: YamlLimits = DEFAULT_LIMITS, *, unique_keys: bool = False) -> object:
     """``yaml.safe_load`` within ``limits``: plain Python data, or YamlLimitError/YAMLError
-    (``unique_keys``: also for a key written twice in one mapping, see :class:`_UniqueKeys`)."""
+    (``unique_keys``: also for a key written twice in one mapping)."""
     node = compose(text, limits)
     if node is None:
         return None

@@ -15,7 +15,7 @@ of confirmed flaky failures, at 1.5 % false alarms). Said only where it can be s
   whole head-side range;
 - the change must be Python alone (documentation aside): a changed data file, template or
   binary is read without any traced line running, so a failure is then never called flaky on
-  this ground (:attr:`Touched.untraced` says which files stop it);
+  this ground;
 - a changed line that ran outside every test (at import, a module constant, a session
   fixture) may have shaped any test, so no failure of that run is called flaky on this ground;
   a definition the change adds whole runs its header at import only to bind a new name, so
@@ -25,8 +25,8 @@ of confirmed flaky failures, at 1.5 % false alarms). Said only where it can be s
   process was started outside a test's own call or another tracer replaced ours;
 - the record is what the run itself says (it is written in the tests' process), so the label only
   ever describes a failure: it never excuses one, the step's verdict comes from its retries
-  and quarantine alone (:mod:`cicd_agent.modes.test_step`), and on code from someone who cannot push no
-  failure is labelled at all.
+  and quarantine alone, and on code from someone who cannot push no failure is labelled at
+  all.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class Touched:
 
 
 def traced(path: str) -> bool:
-    """Whether our Python tracer sees ``path``'s lines run (:func:`touched`'s default)."""
+    """Whether our Python tracer sees ``path``'s lines run."""
     return path.endswith(TRACED)
 
 
@@ -89,7 +89,7 @@ def touched(
 
 
 def _around_removed(hunk: Hunk, code: _Code | None, starts: Mapping[int, int]) -> set[int]:
-    """The head's lines that show whether code ``hunk`` removes would have run (module doc)."""
+    """The head's lines that show whether code ``hunk`` removes would have run."""
     gaps: dict[int, int | None] = {}  # head line a removed run sits before -> its depth
     head = hunk.new_start
     for line in hunk.lines:
@@ -208,7 +208,6 @@ def _new_headers(tree: ast.Module | None, added: set[int]) -> set[int]:
 
 
 def absolute(change: Touched, root: str) -> dict[str, list[int]]:
-    """The tracer's input: each path under ``root`` with its sorted lines."""
     return {posixpath.join(root, path): sorted(found) for path, found in change.lines.items()}
 
 
@@ -235,7 +234,7 @@ class Record:
 
 def likely_flaky(failed: Sequence[str], record: Record | None, change: Touched) -> dict[str, str]:
     """The failures (canonical ids) that ran no changed line, each with its evidence; {}
-    whenever that cannot be shown (module doc): no record, untraced files, a changed line
+    whenever that cannot be shown: no record, untraced files, a changed line
     run outside every test, a run or a failure the tracer could not see, or a failure the
     record does not name."""
     if record is None or change.untraced or record.outside or record.blind or not change.lines:

@@ -1,9 +1,7 @@
 """What changed between two commits: the files (each with its change types), the commits.
 
-:func:`~cicd_agent.local.change_set.read_change_set` reads a :class:`ChangeSet` from git; this
-module only holds the types and the pure parts (``--raw --numstat`` parsing), so it runs on data
-without a repository. What kind of change a path is lives in
-:mod:`cicd_agent.analysis.change_types`.
+Reading them from git is ``local.change_set``'s; this module holds only the types and the pure
+parts (``--raw --numstat`` parsing), so it runs on data without a repository.
 """
 
 from __future__ import annotations

@@ -145,7 +145,6 @@ class FileDiff:
         return ""
 
     def added_lines(self) -> Iterator[tuple[int, str]]:
-        """``(new line number, text)`` of every added line."""
         for hunk in self.hunks:
             for line in hunk.lines:
                 if line.kind == "+" and line.new is not None:
@@ -221,12 +220,10 @@ class Diff:
 
 
 def is_lockfile(path: str) -> bool:
-    """Lockfiles as every mode sees them (:func:`classify_path`)."""
     return ChangeType.LOCKFILE in classify_path(path)
 
 
 def is_test_path(path: str) -> bool:
-    """A test file or a file in a test folder, as every mode sees it (:func:`classify_path`)."""
     return ChangeType.TESTS in classify_path(path)
 
 

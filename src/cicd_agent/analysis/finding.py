@@ -1,8 +1,7 @@
 """One finding: a problem on one file (and line), the value every review renderer shares.
 
-Its own module, not :mod:`cicd_agent.analysis.findings`: the rules there call the workflow
-auditor (:mod:`cicd_agent.analysis.workflows`), which builds findings too, so a shared home
-keeps both importing this one and neither the other.
+Its own module, not ``findings``: the rules there call the workflow auditor, which builds
+findings too, so a shared home keeps both importing this one and neither the other.
 """
 
 from __future__ import annotations

@@ -1,15 +1,13 @@
 """Each test's flakiness over a window of runs: how often it flipped and the CI time it cost.
 
-The input is what the test history store keeps (:mod:`cicd_agent.local.test_history`): one
+The input is what the test history store keeps: one
 :class:`StoredRun` per run of a job on the default branch, its tests' outcomes as JUnit
 reports gave them. A *flip* is a test's outcome changing between two neighbouring runs that
 both ran it; its *flip rate* is flips over the chances to flip (runs that ran it, less one), as
 BuildPulse and Datadog rank flaky tests. The *CI time lost* to a test is the job's length in
 every run it failed, shared among the tests that failed there: someone reran that job. Pure:
 the runs come in as data; whether the test's code changed between two runs is not asked here
-(analyse-failure's flaky verdict on a failed run,
-:func:`~cicd_agent.modes.analyse_failure.history.flaky_from_history`, asks it, with the runs the
-API lists).
+(analyse-failure's flaky verdict on a failed run asks it, with the runs the API lists).
 """
 
 from __future__ import annotations
@@ -41,7 +39,7 @@ class StoredRun:
     recorded: str
     """ISO time the run was recorded (the store's order)."""
     outcomes: Mapping[str, bool] = field(default_factory=dict)
-    """Canonical test name (:func:`canonical_test`) → passed."""
+    """Canonical test name → passed."""
     seconds: Mapping[str, float] = field(default_factory=dict)
     job_seconds: float = 0.0
     url: str = ""
@@ -136,7 +134,6 @@ def stable(
 
 
 def _histories(runs: Sequence[StoredRun]) -> dict[str, list[tuple[StoredRun, bool]]]:
-    """Each test's runs (oldest first), with whether it passed in each."""
     seen: dict[str, list[tuple[StoredRun, bool]]] = {}
     for run in runs:
         for test, passed in run.outcomes.items():

@@ -1,7 +1,6 @@
 """A test's one spelling, and the outcomes of earlier runs as data: the attempts and runs of a
-job (:class:`RunTests`) and a workflow's completed runs (:class:`PastRun`), as the run history
-reads them from the API. Judging them (a flaky test, a recurring failure) is analyse-failure's
-(``modes/analyse_failure/history.py``).
+job and a workflow's completed runs, as the run history reads them from the API. Judging them (a
+flaky test, a recurring failure) is analyse-failure's.
 """
 
 from __future__ import annotations

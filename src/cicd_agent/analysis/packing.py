@@ -84,7 +84,6 @@ class PackedFile:
     tokens: int = 0
 
     def measure(self, count: Counter) -> int:
-        """Render and count the file; returns the change in tokens."""
         before = self.tokens
         self.text = render_file(self.changed, self.hunks, self.heads, self.hunks_left_out)
         self.tokens = count(self.text) + JOIN_MARGIN
@@ -229,8 +228,8 @@ def _fit(
     """Place one file in the first call with room (first fit), opening calls as allowed; a
     file larger than a whole call goes alone into a fresh call with the hunks that fit.
 
-    A file whose lower bound (:func:`least_tokens`) exceeds a whole call is never counted
-    whole: it could not be placed as it is, and counting 5 MB takes tiktoken seconds."""
+    A file whose lower bound exceeds a whole call is never counted whole: it could not be
+    placed as it is, and counting 5 MB takes tiktoken seconds."""
     if _one_hunk_over(changed, room):
         return None
     packed = PackedFile(changed, changed.hunks)
@@ -276,8 +275,8 @@ def _trim(changed: FileDiff, count: Counter, room: int) -> PackedFile | None:
 
 def _one_hunk_over(changed: FileDiff, room: int) -> bool:
     """Whether ``changed`` is one whole hunk that adds lines and whose :func:`least_tokens`
-    exceeds ``room``, told from its text by C-speed counts (what :func:`_trim` would conclude):
-    parsing a 5 MB file into 100,000 lines took 0.4 CPU-s only to leave it out."""
+    exceeds ``room``, told from its text by C-speed counts: parsing a large file into lines
+    only to leave it out costs CPU seconds."""
     text = changed.patch if isinstance(changed.patch, str) else ""
     at = text.find("\n@@ ") + 1  # a header first: git's text, not the API's bare hunks
     head = re.compile(r"@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@.*").match(text, at) if at else None
@@ -293,8 +292,7 @@ def least_tokens(hunk: Hunk) -> int:
 
     Every numbered line (added or context) starts with its number, and tiktoken's encodings
     (like the fallback estimate) never join digits with what follows, so such a line costs at
-    least two tokens. The same bound :func:`_may_fit` relies on; a deletion-only hunk is one
-    line, costed at zero.
+    least two tokens. A deletion-only hunk is one line, costed at zero.
     """
     if hunk.is_deletion_only:
         return 0
@@ -393,7 +391,6 @@ def render_file(
 
 
 def render_hunk(hunk: Hunk, head: Sequence[tuple[int, str]]) -> str:
-    """One hunk: ``NUMBER +|-| TEXT`` per line, number blank for removed lines."""
     section = f" {hunk.section}" if hunk.section else ""
     if hunk.is_deletion_only:
         removed = [ln.text for ln in hunk.lines if ln.kind == "-"]

@@ -24,9 +24,8 @@ the few regexes whose keywords occur.
 Layout (``analysis/secrets/``): ``values`` (entropy, placeholders, stand-ins), ``rule`` (one
 shape), ``request`` (request credentials), ``shapes`` (our other shapes, and vendor token
 formats by their documented prefixes), ``loading`` (the rule set and its keyword index),
-``matcher`` (:func:`find_secrets`). This module holds the run's own values (:class:`KnownValues`:
-found whole, cut short, split across lines or encoded; which names and values count as secret
-is :mod:`cicd_agent.actions.masking`'s rule) and puts the rest together as :class:`Redactor`.
+``matcher``. This module holds the run's own values and puts the rest together as
+:class:`Redactor`.
 """
 
 from __future__ import annotations
@@ -79,7 +78,6 @@ class Redactor:
 
 
 def _replace(text: str, hits: list[SecretHit]) -> str:
-    """``text`` with each of ``hits`` (in order, apart) replaced by its kind's marker."""
     parts: list[str] = []
     position = 0
     for hit in hits:

@@ -2,25 +2,15 @@
 
 Every claim that tests passed (a checked suggestion, a kept generated test, a flaky or stable
 verdict, the reruns of a change's own tests) is read from a :class:`TestReport` that a runner
-made from one sandboxed run of a :class:`Selection`; nothing else reads a runner's output. A
-runner is one folder of this package and one line of :data:`cicd_agent.runners.table.RUNNERS`; what
-each consumer asks of it is :mod:`.protocol`'s. This module holds what a run is (its selection,
-its report) and the helpers every runner's module shares.
+made from one sandboxed run of a :class:`Selection`; nothing else reads a runner's output.
 
 The in-run check. What the code under test writes cannot be its own verdict: each runner reads its
 report from the sandbox's evidence pipe, never from a file the run could write, and believes it
-only where a second channel agrees (pytest: the fix step's in-run check saw pytest's runner
-unchanged and each passing test's own function run; ``go test -json``: the go command, not the
-test binary, writes the pipe, each test ends once, the exit status agrees, our example, run
-after every test, passed and go's verdict is the testing package's own word, which our
-benchmark, run only once every test passed, writes to a file of its own; jest: our reporter,
-loaded before any test, agrees; libtest: counts and the exit status agree and our test, added
-per run, is in the list libtest writes once every test ended; JUnit reports: counts and the
-exit status agree). A report that disagrees is no result at all (:attr:`TestReport.problem`),
-never a pass; each runner's module says what its in-run check cannot see. The shuffle's seed is
-recorded in the report (:attr:`TestReport.seed`) so that an order a test failed in can be
-replayed. Coverage is measured with the language's own tool or is "could not run" with its
-reason (:attr:`TestReport.coverage_problem`), never skipped silently.
+only where a second channel agrees (each runner's module says which, and what it cannot see). A
+report that disagrees is no result at all (:attr:`TestReport.problem`), never a pass. The
+shuffle's seed is recorded so that an order a test failed in can be replayed. Coverage is
+measured with the language's own tool or is "could not run" with its reason, never skipped
+silently.
 """
 
 from __future__ import annotations
@@ -37,24 +27,22 @@ from cicd_agent.runners.patched_lines import PatchedLines
 
 COUNT = r"(\d{1,12})"
 """A count or line number as every runner's reader matches it (one group): a longer run of
-digits a test printed is no number there, never one Python's ``int`` refuses (past 4,300
-digits it throws, and a run that ended the mode on its catch-all once)."""
+digits a test printed is no number there, never one Python's ``int`` refuses (it throws past
+4,300 digits)."""
 
 TEST_FOLDERS = ("__tests__", "test", "tests")
 """The folders beside the code where a project keeps its tests (gen-tests' gate allows these
-and the code's own folder), and for jest and vitest at the root, mirroring the code's folders
-(:mod:`cicd_agent.runners.js.layout`)."""
+and the code's own folder), and for jest and vitest at the root, mirroring the code's folders."""
 
 Reach = Literal["tests", "own", "none"]
-"""How a runner's tests reach a changed file (:meth:`~.protocol.WritesTests.reach`): through test files of
+"""How a runner's tests reach a changed file: through test files of
 their own (``tests``), also through tests in the file itself (``own``: Rust's ``#[cfg(test)]``
 module beside the code), or not at all (``none``: a Rust binary, example, bench or build script,
 which no test of the crate imports)."""
 
 Layout = Mapping[str, tuple[str, ...]]
 """Which existing tests of a runner test each source file, nearest first, and under :data:`ROOT`
-its tests in root-level test folders (:meth:`~.protocol.WritesTests.layout`; its readers in
-:mod:`cicd_agent.runners.layout`)."""
+its tests in root-level test folders."""
 ROOT = ""
 """The key of a :data:`Layout`'s tests in root-level test folders (no file is named "")."""
 
@@ -70,13 +58,10 @@ class Selection:
     own order), ``cover`` (source files whose executed lines to measure; empty: none) and
     ``changed`` (the lines a patch applied to the copy changed: pytest's in-run check stops a run
     in which one of them runs before the tests, and pytest, jest and vitest start no run of a
-    patch its static rule refuses, :attr:`~.patched_lines.PatchedLines.refused`; None: no patch)
-    and ``zone`` (the run's ``TZ``,
-    the flaky hunt's other time zone; "": the job's), ``repeat`` (each selected test run
-    this many times in the one process, where the runner can: :attr:`~.protocol.Repeats.repeats`;
-    a test's outcome is then its worst) and ``noise`` (processes burning CPU and touching
-    fresh memory beside a repeated run, where the runner can make them: the report says how
-    many it ran beside, :attr:`TestReport.noise`)."""
+    patch its static rule refuses; None: no patch), ``zone`` (the run's ``TZ``; "": the job's),
+    ``repeat`` (each selected test run this many times in the one process, where the runner
+    can; a test's outcome is then its worst) and ``noise`` (processes burning CPU and touching
+    fresh memory beside a repeated run, where the runner can make them)."""
 
     tests: tuple[str, ...] = ()
     seed: int | None = None
@@ -87,8 +72,7 @@ class Selection:
     noise: int = 0
     python: str = ""
     """The interpreter Python's tests run with, a path in the copy (the checkout's
-    ``.venv/bin/python``, :func:`~cicd_agent.local.job_tools.job_python`); "": the sandbox's
-    ``python`` on ``PATH``."""
+    ``.venv/bin/python``); "": the sandbox's ``python`` on ``PATH``."""
     imports_first: tuple[str, ...] = ()
     """Folders of the copy Python imports from first, after the sandbox's own: a patched
     package's, which an install in editable mode would otherwise import from the checkout."""
@@ -126,13 +110,11 @@ class TestReport:
     assertion failed: h == 1``): an assertion or explicit failure raised in the test's own
     file, as its runner's module reads that from its report. A failed test not named here
     stopped on an error raised elsewhere (a panic or exception inside the code under test):
-    it crashed, which says nothing of what it checks (gen-tests' ``depends`` stage,
-    :func:`~cicd_agent.verify.mutants.outcome`)."""
+    it crashed, which says nothing of what it checks."""
     repeats: Mapping[str, tuple[int, int]] = field(default_factory=dict)
-    """Each test's passed and failed runs where the run repeated it (:attr:`Selection.repeat`;
-    its outcome is then its worst), every run held to the runner's in-run check; empty: once."""
+    """Each test's passed and failed runs where the run repeated it, every run held to the
+    runner's in-run check; empty: once."""
     noise: int = 0
-    """The noise processes that ran beside the tests (:attr:`Selection.noise`), as run."""
     crashed: tuple[str, ...] = ()
     """Tests seen crashing in a run whose report is no result (go's panic ends its test binary
     before the seam's in-run check): read from what the run printed, so never a pass nor a check,
@@ -148,7 +130,6 @@ class TestReport:
 
 
 def could_not_run(tool: str, why: str = "") -> str:
-    """The clause for a tool the job did not install."""
     return f"could not run: install {tool} before this step{f' ({why})' if why else ''}"
 
 
@@ -164,8 +145,8 @@ def on_pipe(argv: Sequence[str], evidence_variable: str, *, stream: int = 1) -> 
     the run's evidence pipe (its report), everything else to the log. Our own interpreter moves
     the pipe onto that descriptor, closes the pipe's own fd and drops the variable naming it
     before it executes the tool: no process the tool starts finds the pipe but through the
-    output the tool hands it. (dash takes no descriptor above 9 after
-    ``>&``, and /dev/fd/N is not reopened by a run as nobody.)"""
+    output the tool hands it. (dash takes no descriptor above 9 after ``>&``, and /dev/fd/N is
+    not reopened by a run as nobody.)"""
     move = (
         f"import os, sys; fd = int(os.environ.pop(sys.argv[1])); os.dup2(fd, {stream}); "
         "os.close(fd); os.execv(sys.argv[2], sys.argv[2:])"
@@ -184,6 +165,5 @@ def nearest(found: Sequence[str], path: str) -> tuple[str, ...]:
 
 
 def _shared(one: str, other: str) -> int:
-    """How many leading folders two paths share."""
     return len(PurePosixPath(posixpath.commonpath([posixpath.dirname(one),
                                                    posixpath.dirname(other)])).parts)  # fmt: skip

@@ -1,8 +1,7 @@
-"""What a patch may change in a Python module when the fix judge's in-run check
-(:mod:`.pytest.in_run_records`) decides: what runs when the module's code is called, never what runs as it
-is imported.
+"""What a patch may change in a Python module when the fix judge's in-run check decides: what
+runs when the module's code is called, never what runs as it is imported.
 
-:func:`import_time_problem` closes what the in-run check cannot: it runs in the process it judges,
+The in-run check runs in the process it judges,
 so code that runs before the failing test (as a module is imported, during collection) can
 find it in ``sys.modules`` and tell it what to see, or install a tracer that rebinds the test's
 names as it is called. A patched module's import-time code (everything outside function
@@ -11,12 +10,10 @@ or gain imports, definitions and names bound to expressions that call nothing; t
 code then runs only when something calls it, which the in-run check watches.
 
 A body the module's import-time code already calls (a function it calls, a decorator, a class
-it makes) is not read as import-time code here: read by name, that refused three fixes in five
-of real projects (a route's body, a schema's method). The in-run check's import guard judges those
-by what runs: a function's line the patch changed that runs before the tests ends the run
-(:func:`cicd_agent.runners.pytest.in_run_records.guard_problem`). A constant the base's import-time
-code reads is allowed here and not watched there; a tracer it arms is stopped by the guard's audit
-hook. A call that builds a value from literals (:data:`_VALUE_CALLS`) is no import-time change.
+it makes) is not read as import-time code here: read by name, that refuses most real fixes (a
+route's body, a schema's method). The in-run check's import guard judges those by what runs: a
+function's line the patch changed that runs before the tests ends the run. A tracer the base's
+import-time code arms is stopped by the guard's audit hook.
 """
 
 from __future__ import annotations
@@ -29,8 +26,7 @@ from collections import Counter
 
 def import_time_problem(path: str, before: str | None, after: str | None) -> str:
     """Why the patch's change to the Python file ``path`` is refused: it adds a statement
-    that runs as the module is imported (:func:`_import_time`), before the in-run check can see a
-    test run ("" when it adds none)."""
+    that runs as the module is imported ("" when it adds none)."""
     if not path.endswith((".py", ".pyw")) or after is None:
         return ""
     read = _import_time(after)
@@ -167,7 +163,6 @@ def _value_calls(tree: ast.Module) -> frozenset[str]:
 
 
 def _calls(node: ast.AST, values: frozenset[str]) -> bool:
-    """Whether ``node`` calls anything but one of ``values`` on constants."""
     return any(
         isinstance(part, ast.Call) and not _value_call(part, values) for part in ast.walk(node)
     )

@@ -1,7 +1,6 @@
 """Files a failed step names as part of its judge (a plugin module it loads by name, a settings
-file or script it reads), as the fix judge refuses a patch to them
-(:mod:`cicd_agent.modes.analyse_failure.fix.named_files`), and the readers every runner's own answer
-uses: what a runner loads by name is its word (:class:`LoadsByName`)."""
+file or script it reads), as the fix judge refuses a patch to them, and the readers every
+runner's own answer uses: what a runner loads by name is its word."""
 
 from __future__ import annotations
 
@@ -17,7 +16,6 @@ from cicd_agent.analysis import bounded_toml
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
 
 MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
-"""A Python module's dotted name."""
 _SETTINGS_BYTES = 1 << 20
 
 
@@ -34,7 +32,6 @@ class Loading:
     """What a step's command line, or its environment, loads into a runner by name."""
 
     files: tuple[NamedFile, ...] = ()
-    """The files it loads (a plugin's module)."""
     command: tuple[str, ...] = ()
     """Words that are a command line of the runner's own (options set in a variable), read for
     the files they name as the step's own lines are."""
@@ -61,8 +58,7 @@ def shell_words(text: str) -> list[str]:
 def settings(checkout: Path, name: str, key: str, tables: tuple[str, ...]) -> list[object]:
     """The values of ``key`` in ``tables`` of the root's settings file ``name`` (dotted tables
     of a TOML file, sections of an ini file): none when it is missing or unreadable (a link is
-    not followed: :func:`cicd_agent.modes.analyse_failure.fix.policy.linked_targets` pins what it
-    points to)."""
+    not followed: the fix policy pins what it points to)."""
     try:
         text = read_bytes(checkout, name, _SETTINGS_BYTES).decode("utf-8", "replace")
     except CheckoutFileError:
@@ -88,9 +84,8 @@ def settings(checkout: Path, name: str, key: str, tables: tuple[str, ...]) -> li
 
 
 class LoadsByName(Protocol):
-    """What the fix judge asks a runner (:mod:`cicd_agent.modes.analyse_failure.fix.named_files`):
-    the modules a failed step loads into it by name, each a plugin whose hooks could report any
-    failure as a pass; pytest's alone (its row's ``loads`` in :mod:`.table`)."""
+    """What the fix judge asks a runner: the modules a failed step loads into it by name, each
+    a plugin whose hooks could report any failure as a pass; pytest's alone."""
 
     def loads_in(self, words: Sequence[str]) -> dict[int, Loading]:
         """What one command line of the step (its words) loads, by the index of the word that

@@ -1,7 +1,6 @@
-"""How gen-tests reads a runner's :data:`~.base.Layout` (:meth:`~.protocol.WritesTests.layout`): the
-existing tests of a changed file, the project's home for a file no test reaches, the folders a
-new test may sit in, a test named by the project's naming rather than the runner's, and a
-free name for a generated test (:func:`generated_name`)."""
+"""How gen-tests reads a runner's :data:`~.base.Layout`: the existing tests of a changed file,
+the project's home for a file no test reaches, the folders a new test may sit in, a test named
+by the project's naming rather than the runner's, and a free name for a generated test."""
 
 from __future__ import annotations
 
@@ -12,21 +11,17 @@ from cicd_agent.runners.base import ROOT, Layout
 from cicd_agent.runners.protocol import Runner
 
 GENERATED_NAMES = 20
-"""Names tried for a free generated test file (``generated``, ``generated2``…)."""
-
 NOT_PLAIN = ("config", "setup", "teardown", ".d.", "rc.")
-"""Words of a name never taken for a plain test (:func:`plain_test`)."""
 
 
 def tests_of(found: Layout, source: str) -> tuple[str, ...]:
-    """The existing test files that test ``source`` (module doc), nearest first; () when none."""
     return found.get(source, ()) if source != ROOT else ()
 
 
 def elsewhere(found: Layout, source: str) -> tuple[str, ...]:
     """The tests in root-level test folders, shallowest first (the folder the project keeps
-    its tests in, not a sub-folder of one file's), when no test is found for ``source``
-    (:func:`tests_of`); () otherwise: the project's home for a file no test reaches."""
+    its tests in, not a sub-folder of one file's), when no test is found for ``source``; ()
+    otherwise: the project's home for a file no test reaches."""
     if tests_of(found, source):
         return ()
     return tuple(sorted(found.get(ROOT, ()), key=lambda f: (f.count("/"), f)))
@@ -34,8 +29,8 @@ def elsewhere(found: Layout, source: str) -> tuple[str, ...]:
 
 def plain_test(runner: Runner, found: Layout, path: str) -> bool:
     """Whether ``path`` names a test by the project's naming, not the runner's: a module
-    directly in a root-level test folder whose tests are all plain modules (css-select's
-    vitest runs ``include: ["test/*.ts"]``). A name the runner then does not run is dropped
+    directly in a root-level test folder whose tests are all plain modules (a vitest
+    ``include: ["test/*.ts"]``). A name the runner then does not run is dropped
     at its first run, as any; a name of settings, set-up or types (``vitest.config.ts``,
     ``setup.ts``, ``x.d.ts``) never is one."""
     folder, name = PurePosixPath(path).parent, PurePosixPath(path).name.lower()
@@ -47,8 +42,8 @@ def plain_test(runner: Runner, found: Layout, path: str) -> bool:
 
 
 def homes(found: Layout, sources: Iterable[str]) -> frozenset[PurePosixPath]:
-    """The folders holding the existing tests of any of ``sources`` (:func:`tests_of`), or
-    the root-level test folders' for one no test is found for (:func:`elsewhere`)."""
+    """The folders holding the existing tests of any of ``sources``, or the root-level test
+    folders' for one no test is found for."""
     return frozenset(PurePosixPath(test).parent for source in sources
                      for test in tests_of(found, source) or elsewhere(found, source))  # fmt: skip
 

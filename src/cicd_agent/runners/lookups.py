@@ -21,8 +21,7 @@ from cicd_agent.sandbox import ToolMount
 
 def placing(report: Sequence[tuple[int, str]], checkout: Path | None) -> Place:
     """Where a file a failed job's report (its numbered lines) names lies: the first runner's
-    answer whose log shape places such names (:attr:`RunnerShape.places`; ``OUTSIDE`` for
-    none of the project's), None where none does."""
+    answer whose log shape places such names, None where none does."""
     places = [shape.places(report, checkout) for shape in LOG_SHAPES if shape.places]
 
     def place(file: str, line: int, changed: Sequence[str]) -> str | None:
@@ -33,7 +32,6 @@ def placing(report: Sequence[tuple[int, str]], checkout: Path | None) -> Place:
 
 
 def configured(checkout: Path) -> tuple[Runner, ...]:
-    """The runners the repository in ``checkout`` configures."""
     return tuple(runner for runner in RUNNERS if runner.configured(checkout))
 
 
@@ -81,19 +79,18 @@ def _step_only(script: str, checkout: Path) -> str:
 
 def file_of_test(checkout: Path, test: str) -> str:
     """The file of ``test`` (a canonical, dotted name, whichever runner named it) in
-    ``checkout``; "" when none is there (:func:`~.named_files.file_of_test`)."""
+    ``checkout``; "" when none is there."""
     return named_files.file_of_test(checkout, test, [(row.runner.suffixes, row.names) for row in TABLE])
 
 
 def tool_mounts(environ: Mapping[str, str]) -> tuple[ToolMount, ...]:
     """The folders every runner's toolchain needs in a sandbox of the job whose environment is
-    ``environ`` (:attr:`~.table.Row.mounts`), each once: what every sandbox is built with
-    (review's clippy needs rustup's as ``cargo test`` does)."""
+    ``environ``, each once: what every sandbox is built with (review's clippy needs rustup's
+    as ``cargo test`` does)."""
     return tuple(dict.fromkeys(mount for row in TABLE if row.mounts for mount in row.mounts(environ)))
 
 
 def named(name: str) -> Runner | None:
-    """The runner called ``name``."""
     return next((runner for runner in RUNNERS if runner.name == name), None)
 
 
@@ -120,7 +117,7 @@ def for_file(path: str, checkout: Path, environ: Mapping[str, str]) -> Row | str
 
 def settings_problem(runner: Runner, paths: Collection[str]) -> str:
     """Why a fix judged by ``runner`` may not write ``paths`` ("" when it may): one is among
-    the runner's settings (:attr:`~.protocol.Runner.settings`), which judge, not code."""
+    the runner's settings, which judge, not code."""
     for path in paths:
         if any(fnmatchcase(PurePosixPath(path).name, pattern) for pattern in runner.settings):
             return (f"the patch changes {path[:200]}, part of {runner.name}'s settings: a fix "

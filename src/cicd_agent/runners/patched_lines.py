@@ -33,16 +33,11 @@ _ASCII = bytes(range(0x20, 0x7F)) + b"\t\n"
 @dataclass(frozen=True)
 class PatchedLines:
     """The lines a patch leaves new or changed in each Python file's functions, by path
-    relative to ``repo`` (the copy it applied to): what the in-run check's import guard must not see
-    run before the tests (:func:`function_lines`). ``refused``: why no run of the patch can be
-    believed at all ("" when it can): it adds code that runs as its module is imported
-    (:func:`.import_time_problem`: the guard watches functions only, so such a line could
-    replace what judges the tests unseen, ``unittest.TestCase.assertEqual`` set to a no-op),
-    or an encoding declaration that hides code (:func:`cookie_problem`); in a JavaScript or
-    TypeScript file, code that runs as the module loads (:func:`.js.load_time.load_time_problem`:
-    jest's and vitest's tests share its realm, where ``Object.is = () => true`` makes every ``toBe``
-    hold and no in-run check of ours runs). Every run of a patched copy through the seam meets this
-    rule first, as the fix judge's own runs do."""
+    relative to ``repo`` (the copy it applied to): what the in-run check's import guard must not
+    see run before the tests. ``refused``: why no run of the patch can be believed at all (""
+    when it can): it adds code that runs as a Python or JavaScript module loads (the guard
+    watches functions only), or an encoding declaration that hides code. Every run of a patched
+    copy through the seam meets this rule first."""
 
     repo: Path
     lines: dict[str, list[int]]
@@ -87,9 +82,8 @@ def function_lines(before: str, after: str) -> list[int]:
     line on, or a lambda), and the line of each class statement inside a function whose body
     the patch changed outside its methods' bodies (the function's own code makes that class):
     code that starts as a function the patch changed is called. Module and class bodies are
-    left to the static rule (:func:`.import_time_problem`) and the guard's audit hook: a guard
-    on their lines refused many real fixes (an added import, a constant, a new method) for
-    little, as a tracer a changed constant arms stops the run all the same. A text that does
+    left to the static rule and the guard's audit hook: a guard on their lines would refuse
+    many real fixes (an added import, a constant, a new method) for little. A text that does
     not parse, or nests deeper than the walk recurses, keeps every changed line."""
     changed = set(changed_lines(before, after))
     try:
@@ -99,7 +93,6 @@ def function_lines(before: str, after: str) -> list[int]:
 
 
 def _in_functions(tree: ast.AST, changed: set[int]) -> list[int]:
-    """:func:`function_lines` over a parsed text."""
     kept: set[int] = set()
 
     def span(node: ast.stmt | ast.expr, start: int) -> set[int]:

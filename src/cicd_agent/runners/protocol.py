@@ -1,15 +1,5 @@
 """What each consumer asks a test runner, one small protocol per consumer; :mod:`.table` names,
 for each runner, the object that answers each (None where the runner does not serve it).
-
-:class:`Runner` (every consumer: is it used here, can it run, its run of a
-:class:`~.base.Selection` into a :class:`~.base.TestReport`), :class:`RetriesStep` (the test
-step's run of the job's command and its retry of the failed tests), :class:`TracesChanges`
-(the test step's record of which tests ran a changed line, through a :class:`StepTracer`),
-:class:`Repeats` (runs calling a test stable or flaky), :class:`WritesTests` (where and how
-gen-tests writes a test, and whether it asserts) and :class:`JudgesByMutants` (cargo's: a
-candidate judged by mutants, not coverage). The fix judge's
-:class:`~.judge_files.LoadsByName`, the verifier's :class:`~.sessions.Sessions` and the flaky-test
-fixer's :class:`~.orders.RunsInOrder` sit beside the types they use.
 """
 
 from __future__ import annotations
@@ -26,7 +16,7 @@ from cicd_agent.sandbox import Sandbox, Workspace
 
 
 class Runner(Protocol):
-    """What every consumer asks through :mod:`cicd_agent.runners`: the verifier, review, gen-tests."""
+    """What every consumer asks: the verifier, review, gen-tests."""
 
     name: str
     """Its name in Tools and in a report (``pytest``, ``jest``, ``go test``)."""
@@ -39,8 +29,7 @@ class Runner(Protocol):
     ``jest.config.*``): a fix judged by it may not change them."""
 
     def configured(self, checkout: Path) -> bool:
-        """Whether the repository in ``checkout`` uses this runner (its files, read through
-        :mod:`cicd_agent.local.checkout_files`, never following a link)."""
+        """Whether the repository in ``checkout`` uses this runner (read never following a link)."""
         ...
 
     def runs(self, command: str) -> bool:
@@ -60,7 +49,7 @@ class Runner(Protocol):
     def run(
         self, sandbox: Sandbox, space: Workspace, selection: Selection, *, timeout: float
     ) -> TestReport:
-        """Run ``selection`` in ``space`` (a sandbox copy) and read its report (module doc)."""
+        """Run ``selection`` in ``space`` (a sandbox copy) and read its report."""
         ...
 
 class RetriesStep(Protocol):
@@ -130,8 +119,7 @@ class PlainStep:
 
 
 class TracesChanges(Protocol):
-    """What the test step asks to judge a failure by the changed lines it ran: pytest's tracer,
-    go's coverage of each failed test run alone."""
+    """What the test step asks to judge a failure by the changed lines it ran."""
 
     def step_sees(self, path: str) -> bool:
         """Whether this runner's record of which tests ran a changed line (:meth:`step_tracer`)
@@ -151,8 +139,7 @@ class TracesChanges(Protocol):
 
 
 class StepTracer(Protocol):
-    """A runner's record, in each run of the test step, of which tests ran a changed line
-    (:meth:`TracesChanges.step_tracer`)."""
+    """A runner's record, in each run of the test step, of which tests ran a changed line."""
 
     @property
     def arguments(self) -> tuple[str, ...]:
@@ -181,9 +168,9 @@ class Repeats(Protocol):
 
     repeats: str | None
     """How it runs each selected test :attr:`Selection.repeat` times in one process (``go test
-    -count=N``), for the labels that name it; None where it cannot, and its run then runs
-    each test once: a caller says "not repeated" (a flaky candidate passing its few fresh
-    runs by chance is caught cheaply only by many runs in one process)."""
+    -count=N``), for the labels that name it; None where it cannot, and each test then runs
+    once: a caller says "not repeated" (only many runs in one process cheaply catch a flaky
+    candidate passing its few fresh runs by chance)."""
 
     unshuffled: str
     """Why its runs keep the suite's order whatever a selection's seed ("" where a seed
@@ -224,8 +211,7 @@ class WritesTests(Protocol):
         ...
 
     def reach(self, checkout: Path) -> Callable[[str], Reach]:
-        """How this runner's tests reach each changed file of ``checkout`` (:data:`Reach`),
-        the repository's layout read once for every file asked about."""
+        """How this runner's tests reach each changed file of ``checkout``, the layout read once."""
         ...
 
     def layout(self, checkout: Path) -> Layout:

@@ -2,17 +2,15 @@
 
 ``assert_eq!(v, v)``, ``if v != v { t.Error(…) }`` or ``reflect.DeepEqual(v, v)`` checks that
 ``v`` is deterministic, nothing about its value, so a generated test holding only such checks
-asserts nothing. A real candidate made of one was kept on a real commit because a mutant that
-raises counts as a kill. The two sides are compared as written with whitespace outside quotes
-dropped, and so are block comments and brackets around a whole side (``(v) != v`` is
-``v != v``), so one differing character (``v`` and ``V``, ``a.b`` and ``a.c``, ``f(1)`` and
-``f(2)``, ``"a b"`` and ``"a  b"``) keeps the check. Read from the text, not parsed: brackets
-pair up ignoring those inside quotes, which is all a call's arguments and a condition's two
-sides need. A Go failure call is read with the ``if`` whose block it opens: a condition with a
-conjunct never true (``err != nil && err.Error() != err.Error()``, seen in a held-out
-candidate) never runs it either. A disjunction true whatever the code computes
-(:func:`always_true`: ``h == h || h != h``) is no check in an assertion, nor is its negation a
-guard that ever runs.
+asserts nothing (yet kills a mutant that raises). The two sides are compared as written with
+whitespace outside quotes dropped, and so are block comments and brackets around a whole side
+(``(v) != v`` is ``v != v``), so one differing character (``v`` and ``V``, ``a.b`` and ``a.c``,
+``f(1)`` and ``f(2)``, ``"a b"`` and ``"a  b"``) keeps the check. Read from the text, not
+parsed: brackets pair up ignoring those inside quotes, which is all a call's arguments and a
+condition's two sides need. A Go failure call is read with the ``if`` whose block it opens: a
+condition with a conjunct never true (``err != nil && err.Error() != err.Error()``) never runs
+it either. A disjunction true whatever the code computes (:func:`always_true`:
+``h == h || h != h``) is no check in an assertion, nor is its negation a guard that ever runs.
 """
 
 from __future__ import annotations
@@ -29,8 +27,8 @@ _SWAPPED = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
 """The operator that says the same with its sides swapped (``a < b`` is ``b > a``)."""
 _REFLEXIVE = frozenset({"==", "===", "<=", ">="})
 _GO_IF = re.compile(r"\bif\s")
-"""An ``if`` whose block a failure call may open (read back at most 1,000 characters, up to
-the nearest brace: a linear look, whatever the candidate holds)."""
+"""An ``if`` whose block a failure call may open (read back at most :data:`LIMIT` characters,
+up to the nearest brace)."""
 LIMIT = 1_000
 """Characters read for one call's arguments: a longer call counts as a real check, so a
 candidate of many nested calls costs a linear look."""
@@ -128,8 +126,8 @@ def self_compare(expression: str, operators: tuple[str, ...] = _EQUALITIES) -> b
 def always_true(expression: str) -> bool:
     """Whether ``expression`` holds whatever the code computes: ``A == A`` (``===``, ``<=``,
     ``>=``), or a top-level ``||`` one of whose parts is, or two of whose parts are one
-    comparison and its negation (``h == h || h != h``: rust-fnv's candidate on a real commit;
-    ``a < b || a >= b``, ``a > b || b >= a``). Longer than :data:`LIMIT`: a real check."""
+    comparison and its negation (``h == h || h != h``, ``a > b || b >= a``). Longer than
+    :data:`LIMIT`: a real check."""
     if len(expression) > LIMIT:
         return False
     compared = {found for part in _disjuncts(expression) if (found := _comparison(part))}
@@ -166,7 +164,6 @@ def _disjuncts(expression: str) -> list[str]:
 
 
 def _comparison(part: str) -> tuple[str, str, str] | None:
-    """``part`` as its two sides and operator when it is one top-level comparison."""
     operators: list[str] = []
     sides = _parts(part, _COMPARISONS, operators)
     return (sides[0], operators[0], sides[1]) if len(sides) == 2 and "" not in sides else None
@@ -196,7 +193,7 @@ def testify_checks(text: str, bracket: int, member: str) -> bool:
 def go_guarded(text: str, start: int, at: int) -> bool:
     """Whether the Go failure call at ``text[at]``, in the function whose body starts at
     ``start``, may run on a real check: not a ``t.Error…`` that opens a block guarded by
-    ``v != v`` or ``!reflect.DeepEqual(v, v)`` (the module doc)."""
+    ``v != v`` or ``!reflect.DeepEqual(v, v)``."""
     before = text[max(start, at - LIMIT) : at].rstrip()
     head = before[:-1][max(before.rfind("{", 0, -1), before.rfind("}")) + 1 :]
     guard = list(_GO_IF.finditer(head)) if before.endswith("{") else []
@@ -208,13 +205,12 @@ def go_guarded(text: str, start: int, at: int) -> bool:
     parts = _conjuncts(condition)
     if any(self_compare(part, ("!=",)) or (part.startswith("!") and _deep_equal_self(
             part[1:])) for part in parts):  # fmt: skip
-        return False  # a conjunct never true: the block never runs (held-out xid's shape)
+        return False  # a conjunct never true: the block never runs
     whole = _unbracketed(parts[0].removeprefix("!"))
     return not (len(parts) == 1 and (self_compare(whole) or _deep_equal_self(whole)))
 
 
 def _deep_equal_self(condition: str) -> bool:
-    """Whether ``condition`` (whitespace dropped) is ``reflect.DeepEqual(A, A)``."""
     call = "reflect.DeepEqual("
     return condition.startswith(call) and condition.endswith(")") and same_pair(
         condition, len(call) - 1)  # fmt: skip

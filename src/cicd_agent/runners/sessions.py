@@ -1,12 +1,10 @@
-"""The sessions the verifier drives itself (:class:`Sessions`): what one such run
-reported, and the sandbox that runs it.
+"""The sessions the verifier drives itself: what one such run reported, and the sandbox that
+runs it.
 
-Most consumers ask a runner for one :meth:`~.protocol.Runner.run` of a
-:class:`~.base.Selection` and read its :class:`~.base.TestReport`. The verifier's own loops
-over Python's tests (the flaky hunt's rounds, gen-tests' gate and coverage meter) drive the
-runner session by session instead: their own words on its command line, each session's report
-read whole (every test's seconds, its repeated runs, the coverage data). This module holds the
-types of that capability; the runner that has it implements them in its folder.
+The verifier's own loops over Python's tests (the flaky hunt, gen-tests' gate and coverage
+meter) drive the runner session by session rather than through one ``Runner.run``: their own
+words on its command line, each session's report read whole (every test's seconds, its
+repeated runs, the coverage data).
 """
 
 from __future__ import annotations
@@ -48,7 +46,7 @@ class Outcomes:
 @dataclass(frozen=True)
 class FileRun:
     """How the driven runner runs one test file as a shell command of its own, as a
-    fail-to-pass claim runs its new test (:meth:`WatchesFixes.file_run`)."""
+    fail-to-pass claim runs its new test."""
 
     shown: str
     """The command, as a person runs it again."""
@@ -62,7 +60,6 @@ class FileRun:
     """The status the run ends with when a test failed (an import or usage error has another)."""
 
     def failed_in(self, status: int, output: str) -> bool:
-        """Whether a run that ended with ``status`` and printed ``output`` failed as a test does."""
         return status == self.failed_status and self.failed in output
 
     def passed_in(self, output: str) -> bool:
@@ -80,7 +77,7 @@ class Evidence:
 
 class SessionSandbox(Sandbox, ABC):
     """The sandbox every runner's runs are made in, which also starts the driven runner's
-    sessions (its boot files on every run's path: the others need none of it)."""
+    sessions."""
 
     @abstractmethod
     def session(
@@ -112,9 +109,8 @@ class Watched:
 
 
 class StepWatch(Protocol):
-    """The fix judge's watch on a failed step's own command, as written in its shell (the
-    driven runner's in-run check and report, :meth:`WatchesFixes.watch`), installed in
-    one sandbox's own folder."""
+    """The fix judge's watch on a failed step's own command, as written in its shell,
+    installed in one sandbox's own folder."""
 
     @property
     def module(self) -> str:
@@ -162,9 +158,7 @@ class StepWatch(Protocol):
 
 
 class Sessions(Protocol):
-    """How the verifier starts a runner's sessions itself, its own words on the command line
-    (this module): the flaky hunt's rounds, gen-tests' gate and coverage meter. What a session
-    says is :class:`SessionReports`'; the fix judge's part is :class:`WatchesFixes`."""
+    """How the verifier starts a runner's sessions itself, its own words on the command line."""
 
     sandbox: type[SessionSandbox]
     """The sandbox its sessions run in (every other runner's runs may be made in it too)."""
@@ -190,8 +184,6 @@ class Sessions(Protocol):
         ...
 
     def repeated(self, words: Sequence[str], times: int) -> list[str]:
-        """The arguments ``words`` with each test they select run ``times`` times in the one
-        session."""
         ...
 
     def varied(
@@ -205,8 +197,7 @@ class Sessions(Protocol):
 
 
 class SessionReports(Protocol):
-    """What a driven session's words and report say, for those who read them: gen-tests' gate
-    and coverage meter, the flaky hunt (:class:`Sessions` starts the session)."""
+    """What a driven session's words and report say, for those who read them."""
 
     def collecting(self, path: str) -> list[str]:
         """The arguments of a session that imports and collects the test file ``path`` and

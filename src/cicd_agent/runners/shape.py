@@ -1,11 +1,8 @@
 """What one test runner's report looks like: where a test's own lines are, the line that names
 a failing test, and the line that says why it failed.
 
-A runner's shape is its folder's ``log.py`` (``SHAPE``, its row's ``shape`` in :mod:`.table`), its rows of
-the log signature table the TOML file beside it (``log.toml``); a runner whose logs are read
-but which is never run is one module of :mod:`cicd_agent.runners.logs_only` and its TOML file.
-:data:`cicd_agent.runners.table.LOG_SHAPES` lists them all. Patterns are tried on cleaned lines (no
-timestamp, no colours).
+A runner's shape is its folder's ``log.py`` and its rows of the log signature table the
+``log.toml`` beside it. Patterns are tried on cleaned lines (no timestamp, no colours).
 """
 
 from __future__ import annotations
@@ -19,50 +16,40 @@ from pathlib import Path
 
 Place = Callable[[str, int, Sequence[str]], str | None]
 """Where a file a failed log names lies in the checkout: ``(name, log line, changed paths)`` to
-its path (a base name in its package's folder, a trimmed Go frame under its module's folder),
-:data:`OUTSIDE` for a file the runner knows is none of the project's (its toolchain's, a
-dependency's), a :class:`Frame` where two files could be it, None where this runner does not
-place it."""
+its path, :data:`OUTSIDE` for a file the runner knows is none of the project's, a
+:class:`Frame` where two files could be it, None where this runner does not place it."""
 OUTSIDE = ""
-"""A :data:`Place`'s answer for a file that is none of the project's."""
 
 
 class Frame(str):
-    """A :data:`Place`'s answer for a name it cannot tie to one file of the checkout (two files
-    could be it): the frame as printed, shown as a frame and never taken for a file."""
+    """A frame no one file of the checkout is: shown as printed, never taken for a file."""
 
     __slots__ = ()
 
 
 Places = Callable[[Sequence[tuple[int, str]], Path | None], Place]
-"""A runner's :data:`Place` for one failed job's report (its numbered lines) and the checkout
-(None where there is none)."""
+"""A runner's :data:`Place` for one failed job's numbered report lines and checkout."""
 
 NODE_ASSERT = re.compile(
     r"^\s*(?:error: (?:\|-|['\"]))?(?:AssertionError\b|Expected values to be |Expected \"actual\""
     r"|\+ actual - expected$|The expression evaluated to a falsy value)"
 )
-"""Where ``node:assert``'s (and chai's) failed assertion starts, in any node runner's report:
-``AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:``, ``+ actual -
-expected``, TAP's ``error: |-`` over them (a ``RunnerShape.asserts``)."""
+"""Where ``node:assert``'s (and chai's) failed assertion starts, in any node runner's report."""
 EXPECTATION = re.compile(rf"^\s*Failure/Error: (?:expect|is_expected)\b|{NODE_ASSERT.pattern}")
-"""RSpec's failed expectation (``Failure/Error: expect(x).to eq(y)``, the source line it quotes
-and the values it compared below it) or ``node:assert``'s: what a numbered report (RSpec's,
-mocha's) compared."""
+"""RSpec's or ``node:assert``'s failed expectation: what a numbered report compared."""
 
 
 @dataclass(frozen=True)
 class FlakySigns:
-    """What a runner's report shows that makes a failure likely flaky
-    (``modes/analyse_failure/logs/flaky.py``; each None or empty where it shows nothing of it):
-    ``reruns`` matches a line saying the runner (or a plugin of it) ran a failed test again
-    (pytest-rerunfailures' ``RERUN``, jest's ``retryTimes``); ``timed_out`` one saying a test
-    ran past its own time limit (jest's ``Exceeded timeout of 5000 ms``); ``report_line`` a line
-    of a failed test's report (pytest's ``E`` lines, a stack's ``at`` lines), where a word on
-    timing or the network is the test's; ``failed_test`` the lines that open one failed test's
-    report, its name in the group ``name`` (pytest's ``____ test_x ____``); ``clock`` what the
-    runner prints of every test's run time (jest's ``(3 ms)``), which says nothing of what the
-    test checked."""
+    """What a runner's report shows that makes a failure likely flaky (None or empty where it
+    shows nothing of it): ``reruns`` matches a line saying the runner (or a plugin of it) ran a
+    failed test again (pytest-rerunfailures' ``RERUN``, jest's ``retryTimes``); ``timed_out``
+    one saying a test ran past its own time limit (jest's ``Exceeded timeout of 5000 ms``);
+    ``report_line`` a line of a failed test's report (pytest's ``E`` lines, a stack's ``at``
+    lines), where a word on timing or the network is the test's; ``failed_test`` the lines that
+    open one failed test's report, its name in the group ``name`` (pytest's
+    ``____ test_x ____``); ``clock`` what the runner prints of every test's run time (jest's
+    ``(3 ms)``), which says nothing of what the test checked."""
 
     reruns: re.Pattern[str] | None = None
     timed_out: re.Pattern[str] | None = None
@@ -132,19 +119,17 @@ class RunnerShape:
 
     ``failed_words`` is for a runner that prints a test's log lines exactly as its error lines
     (go's ``t.Log`` and ``t.Errorf`` both print ``x_test.go:12: text``): the message is then
-    the first of the test's lines whose text it matches (``got 2, want 3``), else the test's
-    last line (``t.Fatal`` ends the test; a log line is most often printed ahead of the error).
-    With the checkout's source at hand, the line a message names (its ``file`` and ``line``
-    groups) tells more than its text: a line calling ``log_call`` (``t.Logf(``) is never the
-    message, and one calling ``fail_call`` (``t.Errorf(``, ``t.Fatal(``) is it.
+    the first of the test's lines whose text it matches, else the test's last line
+    (``t.Fatal`` ends the test). With the checkout's source at hand, the line a message names
+    (its ``file`` and ``line`` groups) tells more than its text: a line calling ``log_call``
+    (``t.Logf(``) is never the message, and one calling ``fail_call`` (``t.Errorf(``) is it.
 
     ``headings`` names the log signatures that match the heading of one failed test in this
-    runner's report (``go.test``: ``--- FAIL: TestX``): the lines after such a heading, up to
-    the next, are that test's report (``modes/analyse_failure/logs/mixed.py``). ``details``
+    runner's report (``go.test``): the lines after such a heading, up to the next, are that
+    test's report. ``details``
     names those of a failed test's message (``go.test_line``, ``rust.panic``, pytest's ``E``
     lines): part of the failure its heading names, not a failure of their own.
 
-    ``flaky`` is what its report shows of a likely flaky test (:class:`FlakySigns`).
     ``subtests`` is for a runner whose tests hold subtests that fail under their own verdicts
     (:class:`Subtests`): the parent's verdict says only that a subtest failed, so a failure's
     message is its first failing subtest's, and a parent named beside its subtests is no
@@ -152,20 +137,16 @@ class RunnerShape:
 
     ``started`` and ``passed`` are for a runner that prints a line as each test starts and
     another as it passes (go's ``=== RUN TestX`` and ``--- PASS: TestX``, the test's name in
-    group ``name``): the lines between are a passing test's own
-    (``modes/analyse_failure/logs/region``). ``events`` is for a runner that can print its
-    report as JSON events, one a line (``go test -json``): the line of the report an event line
-    carries, None for a line that is no such event; the log reader reads the report that way
-    (``modes/analyse_failure/logs/runner_format``).
+    group ``name``): the lines between are a passing test's own. ``events`` is for a runner
+    that can print its report as JSON events, one a line (``go test -json``): the report line
+    an event line carries, None for a line that is no such event.
 
     ``places`` is for a runner whose messages name a file by its base name alone (go's
     ``version_test.go:12:``) or by a path that is no folder of the checkout (a ``-trimpath``
-    frame's import path): from the report and the checkout, where such a file lies
-    (:data:`Places`; :func:`cicd_agent.runners.lookups.placing` asks each runner's).
+    frame's import path): from the report and the checkout, where such a file lies.
 
     ``signatures`` is the TOML file of the runner's own rows of the log signature table
-    (:func:`beside`; ``modes/analyse_failure/logs/signatures.toml`` says their format and where
-    they are tried), None when it has none: the lines that name its failed tests and those of their reports.
+    (``modes/analyse_failure/logs/signatures.toml`` says their format), None when it has none.
     """
 
     name: str
@@ -201,7 +182,6 @@ class RunnerShape:
 
 
 def beside(module: str) -> Traversable:
-    """The TOML file named like ``module`` in its folder (``runners/go/log.py``: ``log.toml``),
-    read only by the log signature table."""
+    """The TOML file named like ``module`` in its folder (``runners/go/log.py``: ``log.toml``)."""
     package, _, name = module.rpartition(".")
     return resources.files(package).joinpath(f"{name}.toml")

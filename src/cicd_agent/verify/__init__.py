@@ -5,5 +5,5 @@ the tests and linters passing) comes back as evidence (what ran, how often, what
 in-run check's record) or as the reason it was refused. The pieces live here so that a pass
 means the same in every mode that asks; each test runner's part of a judged run (its in-run
 check, its report) lives in its folder under ``runners/``. The fix judge, which only
-analyse-failure asks, lives in that mode (``modes/analyse_failure/fix/judge.py``).
+analyse-failure asks, lives in that mode.
 """

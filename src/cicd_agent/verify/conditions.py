@@ -1,13 +1,12 @@
 """The conditions the flaky hunt runs a change's tests under, round after round.
 
-Ten reruns of a test alone, on an idle sandbox, in one order, named none of 26 real flaky
-tests (``research/gen_tests/flaky_detect.md``): real flakes need their file's other tests, an
-order, load, or another hash seed or time zone. So each round of :meth:`.reruns.TestRuns.judge`
-takes the next :class:`Condition` of a :class:`Schedule`: the tests in their files as written,
-in a shuffled order (FlaPy: most Python flakes are order-dependent), beside CPU and memory
-noise (Shaker, Silva et al. 2020), under another ``PYTHONHASHSEED`` and ``TZ``, alone, and all
-of these at once. Every seed is drawn from the schedule's one recorded seed, so a failing
-round is replayed by the command :meth:`Condition.replay` gives.
+Ten reruns of a test alone, on an idle sandbox, in one order, named none of 26 real flaky tests:
+real flakes need their file's other tests, an order, load, or another hash seed or time zone. So
+each round of the hunt takes the next condition of a :class:`Schedule`: the tests in their files
+as written, in a shuffled order (FlaPy: most Python flakes are order-dependent), beside CPU and
+memory noise (Shaker, Silva et al. 2020), under another ``PYTHONHASHSEED`` and ``TZ``, alone,
+and all of these at once. Every seed is drawn from the schedule's one recorded seed, so a
+failing round can be replayed.
 
 :data:`PLAIN` is the one condition the verifier's other claims keep (the gate's flaky check,
 review's suggestions): the claimed tests alone, in order, nothing beside them.
@@ -39,7 +38,7 @@ ENOUGH = math.ceil(math.log(1 - SHOWN) / math.log(1 - 1 / FLAKE_RATE))
 """Passing runs of a test under one condition after which a flake of :data:`FLAKE_RATE` would
 have failed one with :data:`SHOWN` probability: 299 (0.99 ** 299 < 0.05). While every run of
 the hunt has passed, a round repeats its tests no more than this: more runs under the same
-condition only show rarer flakes, and the budget left is not spent (:mod:`.reruns`)."""
+condition only show rarer flakes, and the budget left is not spent."""
 
 NOISE = 3
 """Noise processes beside the tests."""
@@ -57,8 +56,7 @@ class Condition:
     hash_seed: int | None = None
     zone: str = ""
     repeat: int = 1
-    """Runs of each test in the one session (:meth:`~cicd_agent.runners.sessions.Sessions.varied`),
-    the hunt's count for this round (:meth:`.reruns.TestRuns.judge`)."""
+    """Runs of each test in the one session, the hunt's count for this round."""
     repeat_for: float = 0.0
     """Seconds of the session after which no repetition starts (0: no such bound)."""
 
@@ -84,8 +82,6 @@ class Condition:
         return ", ".join(parts)
 
     def options(self) -> list[str]:
-        """The driven runner's words for this condition
-        (:meth:`~cicd_agent.runners.sessions.Sessions.varied`)."""
         return PYTEST_SESSIONS.varied(shuffle=self.shuffle, noise=self.noise, repeat=self.repeat,
                                repeat_for=self.repeat_for)  # fmt: skip
 
@@ -103,7 +99,7 @@ class Condition:
 
     def replay(self, test: str) -> str:
         """A shell command that runs ``test`` again under this condition with the project's
-        own toolchain (:meth:`~cicd_agent.runners.sessions.SessionReports.replay`)."""
+        own toolchain."""
         target = test.split("::", 1)[0] if self.files else test
         return PYTEST.reports.replay(self.environment, self.options(), target)
 
@@ -112,8 +108,7 @@ class Condition:
 class Schedule:
     """The conditions of successive rounds, cycled, all drawn from one recorded seed;
     ``repeats``: the most runs of each test in one round's session, each round running them as
-    often as its share of the budget allows up to that (:meth:`.reruns.TestRuns.judge`;
-    0: once)."""
+    often as its share of the budget allows up to that (0: once)."""
 
     conditions: tuple[Condition, ...]
     seed: int = 0

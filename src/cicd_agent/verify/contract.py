@@ -49,7 +49,7 @@ class FailingCommand:
     shell: str = "bash -e {0}"
     env: tuple[tuple[str, str], ...] = ()
     commands: tuple[str, ...] = field(init=False, repr=False, compare=False)
-    """``script``'s commands (:func:`split_commands`), split once here: the parser, the fixer,
+    """``script``'s commands, split once here: the parser, the fixer,
     every verifier run and the result all ask about this one step's script."""
     split: InitVar[tuple[str, ...] | None] = None
     """The split the parser already made to find ``failing`` (None: split ``script`` here)."""
@@ -96,8 +96,8 @@ class Verification:
     """A verified patch's result: each path it changes and its new text (None: deleted), read
     back from the verified copy, so a pull request carries exactly what was verified."""
     proof: bool = False
-    """The pass is proof: ``verified`` and the code under test came from someone who can push
-    (:attr:`~cicd_agent.github.trust.Trust.code_is_proof`). A pass on the pull request's own
+    """The pass is proof: ``verified`` and the code under test came from someone who can push. A
+    pass on the pull request's own
     code is :data:`NOT_PROOF`: nothing is opened for it."""
     tests: int = 0
     """How many tests' passes the verdict rests on (0: a linter's or a formatter's word): a
@@ -153,7 +153,7 @@ def rest_script(command: FailingCommand) -> str:
 
 @dataclass(frozen=True)
 class ReliableTests:
-    """The claim "these tests pass every time they run", judged by :mod:`.reruns`.
+    """The claim "these tests pass every time they run".
 
     ``tests`` are pytest node ids or files; each is run ``runs`` times, or (0) as often as its
     first run's length allows: 10 runs under 5 s, 5 under 30 s, 2 under 5 min, none above (the
@@ -166,9 +166,8 @@ class ReliableTests:
 
 @dataclass(frozen=True)
 class FailsThenPasses:
-    """The claim "this new test fails on the head and passes with the fix", judged by
-    :mod:`cicd_agent.modes.analyse_failure.fix.fail_to_pass`: ``test`` only adds one new test file,
-    ``fix`` is the verified patch."""
+    """The claim "this new test fails on the head and passes with the fix": ``test`` only adds
+    one new test file, ``fix`` is the verified patch."""
 
     test: Patch
     path: str
@@ -178,9 +177,8 @@ class FailsThenPasses:
 @dataclass(frozen=True)
 class LintCommand:
     """A linter review ran, as the verifier runs it again on a patched copy: the program and
-    its arguments before the files, how it takes them
-    (:attr:`cicd_agent.analysis.known_tools.Checking.targets`), the files it checks and which
-    reader parses its JSON report."""
+    its arguments before the files, how it takes them, the files it checks and which reader
+    parses its JSON report."""
 
     label: str
     argv: tuple[str, ...]
@@ -201,9 +199,8 @@ class LintCommand:
 class KeepsPassing:
     """The claim "with ``diff`` applied to the head, ``tests`` that passed still pass, ``lint``
     reports nothing new on ``paths``, and the finding the patch answers (``gone``: the rule
-    of the linter that reported it, "" for none) is gone", judged by review
-    (:mod:`cicd_agent.modes.review.patch_checks`).
-    ``runner``: the name of the test runner that runs ``tests`` (:mod:`cicd_agent.runners`);
+    of the linter that reported it, "" for none) is gone", judged by review.
+    ``runner``: the name of the test runner that runs ``tests``;
     ``untested``: why no tests ran, the clause the posted line carries ("" for the default)."""
 
     diff: str

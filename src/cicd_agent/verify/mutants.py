@@ -1,21 +1,16 @@
 """Whether a kept test depends on the change: mutants of a change's lines, for both gates.
 
 A test that passes, runs the changed lines and asserts can still check nothing about them
-(``assert True``, ``expect(1).toBe(1)``, a Go test comparing a constant with itself, a call whose
-result nobody reads). Such a test passes as well when the changed code is wrong, so gen-tests'
-gates (Python's :mod:`~cicd_agent.modes.gen_tests.gate`, the runners'
-:mod:`~cicd_agent.modes.gen_tests.runner_gate`) run it once more against a few mutants of the
-lines it ran, one at a time, each in a sandbox copy (:func:`mutated`): it is kept only if its
-own check fails on one that still builds and it passes the control, the same file with a blank
-line added (:func:`check`): a test that fails on any change of the file (a hash of it, its
-time, the mutant run's folder) is no test of the change. A run that failed only by an error
-raised inside the code under test (Rust's overflow panic, a ``TypeError`` there) crashed: it
-says nothing of what the candidate checks, since a test that checks nothing crashes on such a
-mutant as well (rust-fnv's ``assert!(h == h || h != h)``, a model's ``first([5])``). Which
-failure is a check is each runner's rule, read from its own report
-(:attr:`~cicd_agent.runners.base.TestReport.checks`).
-
-The mutants themselves, made from the change's tokens, are :mod:`.mutation`'s.
+(``assert True``, ``expect(1).toBe(1)``, a Go test comparing a constant with itself, a call
+whose result nobody reads). Such a test passes as well when the changed code is wrong, so
+gen-tests' gates run it once more against a few mutants of the lines it ran, one at a time, each
+in a sandbox copy: it is kept only if its own check fails on one that still builds and it passes
+the control, the same file with a blank line added: a test that fails on any change of the file
+(a hash of it, its time, the mutant run's folder) is no test of the change. A run that failed
+only by an error raised inside the code under test (Rust's overflow panic, a ``TypeError``
+there) crashed: it says nothing of what the candidate checks, since a test that checks nothing
+crashes on such a mutant as well. Which failure is a check is each runner's rule, read from its
+own report.
 """
 
 from __future__ import annotations
@@ -38,7 +33,7 @@ from cicd_agent.verify.mutation import Mutant
 BUDGET = 3
 """Mutant runs per candidate at most: each is one more run of it within the gate's timeout."""
 _SECONDS = itertools.count(2_000_000_000, 2_000_000_000)
-"""Offsets of each mutant's modification time (see :func:`mutated`)."""
+"""Offsets of each mutant's modification time."""
 
 
 class Outcome(Enum):
@@ -48,7 +43,7 @@ class Outcome(Enum):
     """A check of its own failed (an assertion, an explicit failure, in its own file)."""
     SURVIVED = "passed"
     CRASHED = "crashed"
-    """It failed, but by an error raised outside its checks (module doc): it ran, and did not
+    """It failed, but by an error raised outside its checks: it ran, and did not
     tell the mutant apart by what it checks."""
     NO_RESULT = "no result"
     """The mutant did not build or load, or the run is no result: it says nothing."""
@@ -56,7 +51,7 @@ class Outcome(Enum):
 
 @dataclass(frozen=True)
 class MutantResult:
-    """One mutant run's result: its :class:`Outcome` and, killed, the check that failed (``file:line:
+    """One mutant run's result: its outcome and, killed, the check that failed (``file:line:
     what``) or, crashed, the test that crashed; for the label."""
 
     outcome: Outcome
@@ -77,8 +72,7 @@ class Dependence:
 def python_root(root: Path, path: str) -> Path:
     """The folder under ``root`` (a sandbox copy) that holds ``path``'s top package (``src``
     for ``src/shop/pricing.py``): first on a mutant run's ``PYTHONPATH``, as code installed in
-    editable mode is imported from the checkout, where no mutant is (humanize, installed so,
-    passed every mutant)."""
+    editable mode is imported from the checkout, where no mutant is."""
     folder = PurePosixPath(path).parent
     while folder != PurePosixPath(".") and is_file(root, folder / "__init__.py"):
         folder = folder.parent
@@ -105,8 +99,8 @@ def check(found: Iterable[Mutant], run: Callable[[Mutant], MutantResult]) -> Dep
     runs, until a check of its own fails on one. A run that only crashed is no kill, and no
     survival either: a crash shows the changed line ran, not whether the candidate reads what
     it computes. So a mutant it passed drops it; where every run that gave a word crashed, or
-    none gave one, it is kept as "could not check dependence" (set 4's countUp: its one mutant
-    made the constructor throw, and dropping on that dropped its right candidate, first-seen)."""
+    none gave one, it is kept as "could not check dependence" (a mutant that makes a
+    constructor throw would otherwise drop a right candidate)."""
     budget, survived, crashed = BUDGET, list[str](), list[str]()
     runs, left = 0, list(itertools.islice(found, budget + 1))  # one more: was the budget cut?
     if not left:
@@ -130,7 +124,7 @@ def check(found: Iterable[Mutant], run: Callable[[Mutant], MutantResult]) -> Dep
         return Dependence(None, "could not check dependence: " + "; ".join(crashed) + ", which "
                           f"shows it runs the change, not that it checks it{cut}", runs)  # fmt: skip
     # a run cut by its timeout says nothing either (a loaded machine's, or a mutant that loops):
-    # the label names both, never "did not build" alone (seen on a held-out commit at load 30)
+    # the label names both, never "did not build" alone
     return Dependence(None, f"could not check dependence: none of {runs} mutant(s) built, "
                       f"loaded and ran to an outcome within the timeout{cut}", runs)  # fmt: skip
 
@@ -145,7 +139,7 @@ def still_fails(
     Every such mutant up to :data:`BUDGET` is judged, not just the first the patch still fails
     on: a patch that drops one of two assertions still catches the other's mutant, and the one
     it now passes shows the test weakened. An error in the code under test, before and after,
-    is no check (module doc): a test made to check nothing errs there as well, so it leaves the
+    is no check: a test made to check nothing errs there as well, so it leaves the
     dependence unjudged. Up to twice :data:`BUDGET` mutants are tried unpatched."""
     tried, judged, survived, erred = 0, 0, list[str](), list[str]()
     caught: tuple[Mutant, str] | None = None
@@ -206,8 +200,8 @@ def _controlled(
 @contextmanager
 def mutated(root: Path, mutant: Mutant) -> Iterator[None]:
     """``mutant``'s text in place of its file under ``root`` (a sandbox copy, never the
-    checkout), the file's bytes and time restored after. Through :func:`replace_file`: a link
-    on the way is refused, never followed out of the copy. Each mutant gets a modification
+    checkout), the file's bytes and time restored after. A link on the way is refused, never
+    followed out of the copy. Each mutant gets a modification
     time of its own, whole seconds from the file's: Python's compiled copy (``__pycache__``),
     keyed on the source's size and second, is never reused for another text."""
     original, was = read_bytes(root, mutant.path), modified_ns(root, mutant.path)

@@ -1,16 +1,16 @@
-"""The mutants of a change's lines, for the dependence check of :mod:`.mutants`.
+"""The mutants of a change's lines, for the dependence check.
 
 Mutants are made from Pygments' tokens (a dependency already, imported here only when a
 candidate reaches this stage), so a ``>`` inside a string or a comment is never one. The
 strongest kind first: a condition negated (``if not (x):``, ``!(x)``, ``==``/``!=``,
 ``<``/``>=``, ``&&``/``||``, a ``!`` or ``not`` dropped, ``true``/``false``), an arithmetic
-operator swapped, a number changed, the statement deleted, a string changed; one per line
-before a line's second, so three runs reach three lines. A Python mutant that does not parse
-is never run; another language's that does not build says nothing (the caller's ``run``
-reports it) and the next is tried, within :data:`.mutants.BUDGET` runs. So TypeScript's mutants that
-keep its types come before the others (:func:`_keeps_types`): ts-jest type-checks each file it
-compiles, as the repository configured it, and refuses a mutant that does not type-check
-before any test runs (never a kill, and a run spent).
+operator swapped, a number changed, the statement deleted, a string changed; one per line before
+a line's second, so three runs reach three lines. A Python mutant that does not parse is never
+run; another language's that does not build says nothing (the caller's ``run`` reports it) and
+the next is tried, within the check's budget of runs. So TypeScript's mutants that keep its
+types come before the others: ts-jest type-checks each file it compiles, as the repository
+configured it, and refuses a mutant that does not type-check before any test runs (never a kill,
+and a run spent).
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ if TYPE_CHECKING:
 MAX_BYTES = 1_000_000
 """A larger file is not lexed (Pygments' expressions run over the pull request's text)."""
 MAX_LINES = 1_000
-"""Lines of one file mutants are made of, the first ones: :data:`.mutants.BUDGET` runs use a few."""
+"""Lines of one file mutants are made of, the first ones: the check's few runs use a few."""
 MAX_LINE = 1_000
 """A longer line gets no statement's mutant (its tokens' still): the statement patterns
-backtrack over its spaces, quadratic in its length (a 40,000-character ``return``
-line took 6 s, a minified file's line would take hours)."""
+backtrack over its spaces, quadratic in its length (a minified file's line would take
+hours)."""
 
 LEXERS = {".py": "python", ".js": "javascript", ".jsx": "javascript", ".mjs": "javascript",
           ".cjs": "javascript", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
@@ -72,7 +72,7 @@ _DECLARES = re.compile(r"\s*(?:(?:let|const|var)\b|\w+\s*(?:,\s*\w+\s*)*:=)")
 declared above, and deleting it builds (Python's ``x = y`` may be the name's first binding)."""
 _RETURN = re.compile(r"(\s*return\s+)([^;]+?)(;?\s*)")
 _GUARD = re.compile(r"\sif\s")
-"""Where a Rust match arm's guard begins, before its ``=>`` (:func:`_guarded`)."""
+"""Where a Rust match arm's guard begins, before its ``=>``."""
 _PY_CLAUSES = ("elif", "else", "except", "finally", "case")
 _BLOCKS = re.compile(r"[{}]|:=|[,(\[]\s*$|^\s*(?:case|default|else|var|const|type|let|fn|func)\b")
 
@@ -80,8 +80,8 @@ _BLOCKS = re.compile(r"[{}]|:=|[,(\[]\s*$|^\s*(?:case|default|else|var|const|typ
 @dataclass(frozen=True)
 class Mutant:
     """``before`` (a token, or a statement's line) at offset ``at`` of ``source``, the text of
-    ``path``, changed to ``after``; the whole mutated file is made only when asked
-    (:attr:`text`): a change of thousands of lines makes as many mutants, not as many copies."""
+    ``path``, changed to ``after``; the whole mutated file is made only when asked: a change of
+    thousands of lines makes as many mutants, not as many copies."""
 
     path: str
     line: int
@@ -96,8 +96,7 @@ class Mutant:
 
     def neutral(self) -> Mutant:
         """The control of this mutant's file: a blank line added at its end, which changes no
-        behaviour in any language here but the file's bytes, size and time as a mutant does
-        (:func:`check`)."""
+        behaviour in any language here but the file's bytes, size and time as a mutant does."""
         return Mutant(self.path, self.line, "", "\n", len(self.source), self.source)
 
     def __str__(self) -> str:
@@ -144,8 +143,7 @@ def _keeps_types(ranked: tuple[int, Mutant]) -> bool:
     ``true``/``false``, a number, and ``-``, ``*``, ``/``, ``%`` (numbers only, in TypeScript)
     swapped. Not so a ``+`` (a string's ``-`` is an error), ``&&``/``||``/``??`` (their
     operands' types), a ``!`` dropped, a string (a literal type), ``return !(x)`` and a deleted
-    statement (a missing return, a name left unused or unassigned): seen on htmlparser2, whose
-    three mutant runs ts-jest each refused (TS2304, TS6133, TS2322)."""
+    statement (a missing return, a name left unused or unassigned)."""
     rank, mutant = ranked
     if rank == 0:
         return mutant.before not in ("!", "&&", "||")
@@ -236,13 +234,12 @@ def _statements(
     ``if (!(x)) {``, Go's and Rust's ``if x {`` → ``if !(x) {``) or its simple statement
     deleted: Python's replaced by ``pass`` (kept only where it parses), another language's
     when no block, declaration or continued expression is on the line, nor does the line
-    end one (``): number => x;``) or continue a list (:func:`_listed`) (a ``return x`` also
-    negated first, ``return !(x)``). A statement that binds
-    a new name is kept: deleting it fails every caller, a test that checks nothing included.
-    Rust (``rust``), where a mutant that does not build costs a run of :data:`.mutants.BUDGET`: a match
-    arm's guard is negated, then dropped; an ``if let`` is not negated (``!(let …)`` does
-    not build); a line is deleted only when it is a statement, ending in ``;`` (set 4's
-    next_if: its ``pub fn`` line deleted was its one mutant, and never built)."""
+    end one (``): number => x;``) or continue a list (a ``return x`` also negated first,
+    ``return !(x)``). A statement that binds a new name is kept: deleting it fails every
+    caller, a test that checks nothing included. Rust, where a mutant that does not build
+    costs a run of the budget: a match arm's guard is negated, then dropped; an ``if let`` is
+    not negated (``!(let …)`` does not build); a line is deleted only when it is a statement,
+    ending in ``;`` (a ``pub fn`` line deleted never builds)."""
     for number in sorted(wanted):
         line = lines[number - 1] if 0 < number <= len(lines) else ""
         if len(line) > MAX_LINE:  # the patterns below backtrack over a long line's spaces
@@ -277,18 +274,18 @@ def _statements(
 
 def _listed(lines: list[str], number: int) -> bool:
     """Whether line ``number`` continues a list (the code line before it ends with ``(``,
-    ``[`` or ``,``): a parameter or an argument, no statement (htmlparser2's last parameter
-    and last argument, one name a line: deleting either is a reference to nothing, or an
-    unused parameter, which a type check refuses and plain JavaScript throws on)."""
+    ``[`` or ``,``): a parameter or an argument, no statement (deleting one is a reference to
+    nothing, or an unused parameter, which a type check refuses and plain JavaScript throws
+    on)."""
     # by index, never a slice: a thousand wanted lines would each copy the file's lines
     before = next((lines[at].strip() for at in range(number - 2, -1, -1) if lines[at].strip()), "")
     return before.endswith(("(", "[", ","))
 
 
 def _guarded(line: str) -> tuple[str, str, str] | None:
-    """A Rust match arm's pattern, guard and ``=>`` on: ``Some(item) if f(item) => x,`` (set
-    4's next_if). Found by two linear searches, not one pattern: a pattern's lazy parts
-    backtrack over a line's spaces (a 1,000-character line took 119 s)."""
+    """A Rust match arm's pattern, guard and ``=>`` on: ``Some(item) if f(item) => x,``. Found
+    by two linear searches, not one pattern: a pattern's lazy parts backtrack over a line's
+    spaces (minutes on a long line)."""
     arrow = line.find("=>")
     # an arrow in a comment or a string is no arm's (``x += 1; // if cached => skip``): its
     # mutant changed the comment only, survived every candidate and spent the budget

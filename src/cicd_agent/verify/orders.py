@@ -8,7 +8,7 @@ order alone. A patch of test files is written into the copy before the session, 
 link of the copy's. All sessions share one budget of seconds; a session past it gives no
 result.
 
-:meth:`OrderedRuns.still_catches` is the mutation check of gen-tests' gates (:mod:`.mutants`), for
+:meth:`OrderedRuns.still_catches` is the mutation check of gen-tests' gates, for
 a test the product did not write: a patched test that made its failure go away by no longer
 checking anything passes the mutants of the code it calls as well. Only mutants the test
 failed before the patch are asked about: one in a branch it never takes says nothing.
@@ -83,7 +83,7 @@ class OrderedRuns:
         self, order: Sequence[str], patched: Mapping[str, str] | None = None, *,
         again: bool = True,
     ) -> dict[str, bool] | None:
-        """Each test of one session (:meth:`outcomes`) that ran to an outcome, and whether it
+        """Each test of one session that ran to an outcome, and whether it
         passed (a skipped one left out)."""
         said = self.outcomes(order, patched, again=again)
         return None if said is None else {test: outcome == "passed" for test, outcome in
@@ -113,7 +113,7 @@ class OrderedRuns:
     ) -> tuple[bool | None, str]:
         """Whether ``test``, in a copy with ``patched``, still fails on a mutant of the code it
         calls that it failed before the patch, run in ``before`` (an order the unpatched test
-        passes in, ending with it), and passes the mutant's control (:func:`.mutants.still_fails`):
+        passes in, ending with it), and passes the mutant's control:
         True, False, or None when no mutant could judge it; and what showed it. A test that
         fails at random is run ``times`` times before the patch, and a mutant counts as failed
         only when every run failed: one chance failure would make a mutant it never reaches

@@ -1,9 +1,8 @@
-"""The judge of the claim "these tests pass every time" (:class:`.contract.ReliableTests`),
-over the sessions the verifier drives itself through the test-runner seam
-(:data:`cicd_agent.runners.table.PYTEST_SESSIONS`: pytest's, where a run is started, watched by the
-in-run check, and its report read).
+"""The judge of the claim "these tests pass every time", over the sessions the verifier drives
+itself through the test-runner seam (pytest's, where a run is started, watched by the in-run
+check, and its report read).
 
-:meth:`TestRuns.judge` runs the named tests again and again in one fresh sandbox copy and
+It runs the named tests again and again in one fresh sandbox copy and
 counts, per test, the runs it passed and the runs it did not: a test that both passed and
 failed is flaky; one that never passed is failing; one whose runs the budget or the timeout
 cut short is unchecked, never stable; a pass the in-run check did not see is no pass. No node id
@@ -87,7 +86,7 @@ class Reruns:
     seconds: float = 0.0
     stopped: str = ""
     failed_under: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    """Each test's failing runs, by the condition each ran under (:mod:`.conditions`)."""
+    """Each test's failing runs, by the condition each ran under."""
     replays: Mapping[str, str] = field(default_factory=dict)
     """For each test that failed, a command that replays its first failing run."""
     seed: int = 0
@@ -99,15 +98,15 @@ class Reruns:
     """The tests whose own session gave no readable result, with why: not run again."""
     shown: str = ""
     """Where every run passed and each test passed :data:`~.conditions.ENOUGH` runs under a
-    condition, what that shows (:meth:`Enough.said`; "" otherwise)."""
+    condition, what that shows ("" otherwise)."""
 
 
 @dataclass
 class Enough:
     """What a hunt's runs have shown so far, to stop it early where every run passed: each
     test's runs and the conditions it ran under, and those under which it passed
-    :data:`~.conditions.ENOUGH` runs in one round. A round repeats its tests no more than that
-    (:meth:`cap`): while every run passed, more runs under one condition would only show rarer
+    :data:`~.conditions.ENOUGH` runs in one round. A round repeats its tests no more than that:
+    while every run passed, more runs under one condition would only show rarer
     flakes; once one failed, the test is flaky already and more runs would only refine its
     rate, which no verdict reads."""
 
@@ -161,7 +160,7 @@ class TestRuns:
     def once(
         self, space: Workspace, args: Sequence[str], *, timeout: float | None = None
     ) -> tuple[RunResult, Evidence]:
-        """One run of ``pytest`` with ``args`` in ``space`` (:meth:`SessionSandbox.session`)."""
+        """One run of ``pytest`` with ``args`` in ``space``."""
         return self.sandbox.session([*self.pytest, *args], space, timeout=timeout or self.timeout)
 
     def judge(
@@ -178,7 +177,7 @@ class TestRuns:
         the ``schedule``'s next condition; a schedule that ``repeats`` runs the tests in each
         round's one session as often as the round's share of the budget holds (the first
         round once, to measure them), no more than
-        :data:`~.conditions.ENOUGH` (:class:`Enough`, whose claim the evidence carries).
+        :data:`~.conditions.ENOUGH` (whose claim the evidence carries).
         ``said`` gets one line as each round starts (the caller's progress): rounds may take
         minutes."""
         # A node id is the pull request's file and test name: one that reads as an option is

@@ -24,10 +24,9 @@ _LEADING_NAME = "(?i)[\\w.-]{0,50}?"
 """gitleaks' semi-generic rules start with this lazy prefix; it only widens the match to the
 left of the keyword and costs a 50-step attempt at every character, so it is dropped."""
 _LEADING_NAMES = "[\\w.-]{0,50}?(?i:[\\w.-]{0,50}?"
-"""Five (cisco-meraki, cohere, okta, privateai, sumologic-access-id) start with two: 2,500
-splits at every character of a run of word characters, each trying the keyword (64 KB of
-``sumo`` took about a minute). Both go, and the keyword starts the match: the leftmost match
-with them was at the leftmost keyword that succeeds, so the secrets found are the same."""
+"""Five start with two: 2,500 splits at every character of a run of word characters, each trying
+the keyword (minutes on a long run). Both go, and the keyword starts the match: the leftmost
+match with them was at the leftmost keyword that succeeds, so the secrets found are the same."""
 _REACHES = {"curl-auth-header": r"\bcurl\b[^\r\n]*", "curl-auth-user": r"\bcurl\b[^\r\n]*"}
 """gitleaks' rules that run from their keyword to the end of the line and five more
 (``\bcurl\b(?:.*?|.*?(?:[\r\n]{1,2}.*?){1,5})[ \t\n\r](?:-u|…``): every match starts at the
@@ -37,7 +36,7 @@ its end, quadratic)."""
 _ANY_BUT_A_BREAK = r"[^\r\n]"
 """In those two rules ``.`` becomes this. Python's (and Go's) ``.`` takes ``\r``, which the
 rules also count as a line break (``[\r\n]{1,2}``): ``curl`` and 50 carriage returns could be
-split so many ways that the search took 20 s, and each further one doubled it. Go's regexp
+split so many ways that each further one doubles the search. Go's regexp
 is linear whatever the pattern; Python's is not, so here a break is never also a character."""
 
 

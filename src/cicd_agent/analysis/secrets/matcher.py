@@ -30,7 +30,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 _WINDOW = 1 << 20
 """Characters given to the automaton at once: ``find_matches_as_indexes`` keeps about eight
-bytes per character to map its offsets back (a 5 MB diff's added text took 43 MB more)."""
+bytes per character to map its offsets back."""
 
 
 def keywords(
@@ -39,13 +39,12 @@ def keywords(
     """Every (pattern, start, end) ``automaton`` finds in ``text``, overlapping, in its order
     (by end, then start). ``longest`` is the longest pattern's length.
 
-    The automaton reads UTF-8, and text from git or a log keeps each byte that was not UTF-8
-    as a lone surrogate (``surrogateescape``), which UTF-8 cannot encode: one Latin-1 file in a
-    change made deploy-gate exit 3. Such text is matched with each surrogate as U+FFFD, one
-    character for one, so the offsets stay those of ``text`` (the cheap try first: most text
-    holds none). Long text is read in overlapping windows, so memory does not grow with it:
-    a window keeps the matches that start before the next one begins (each lies wholly
-    inside it)."""
+    The automaton reads UTF-8, and text from git or a log keeps each byte that was not UTF-8 as
+    a lone surrogate (``surrogateescape``), which UTF-8 cannot encode. Such text is matched with
+    each surrogate as U+FFFD, one character for one, so the offsets stay those of ``text`` (the
+    cheap try first: most text holds none). Long text is read in overlapping windows, so memory
+    does not grow with it: a window keeps the matches that start before the next one begins
+    (each lies wholly inside it)."""
     if len(text) <= _WINDOW:
         return _keywords_in(automaton, text)
     step = _WINDOW - max(longest - 1, 0)
@@ -192,8 +191,8 @@ header (whose stand-ins, ``$PASS`` or ``<token>``, have their own test)."""
 
 
 def _example(rule: Rule, text: str, match: re.Match[str], span: tuple[int, int]) -> bool:
-    """Whether a URL's password or a header's credential is a documentation example
-    (:func:`example_credential`); a URL's user is what stands between ``://`` and ``:``."""
+    """Whether a URL's password or a header's credential is a documentation example;
+    a URL's user is what stands between ``://`` and ``:``."""
     if rule.kind == "password in URL":
         user = text[match.start() + len("://") : span[0] - 1]
         password = text[span[0] : span[1]]
@@ -230,12 +229,11 @@ _CODE_PLACES = frozenset({"assigned secret", "authorization header"})
 
 
 def _argument(text: str, span: tuple[int, int]) -> bool:
-    """Whether the value is a variable passed in code: a name of lower-case words
-    (:func:`code_name`), right after ``=`` or ``:`` and right before ``)`` or ``,``
-    (``HTTP_AUTHORIZATION=token1_header)``, a test's keyword argument). Unquoted and so ended, a
-    secret would be a syntax error; the same name in a file of settings
-    (``API_TOKEN=ndiawudh1_wdajwoidjajawdeps``) or after a scheme (``Authorization: Bearer
-    correct_horse_battery,``, a log's header) still goes."""
+    """Whether the value is a variable passed in code: a name of lower-case words, right after
+    ``=`` or ``:`` and right before ``)`` or ``,`` (``HTTP_AUTHORIZATION=token1_header)``, a
+    test's keyword argument). Unquoted and so ended, a secret would be a syntax error; the same
+    name in a file of settings (``API_TOKEN=ndiawudh1_wdajwoidjajawdeps``) or after a scheme
+    (``Authorization: Bearer correct_horse_battery,``, a log's header) still goes."""
     start, end = span
     return (
         text[end : end + 1] in (")", ",")
@@ -261,7 +259,7 @@ _CAMEL_WORD = re.compile(r"[A-Z][a-z]{2,}")
 
 
 def _reference(text: str, span: tuple[int, int]) -> bool:
-    """Whether the value is code naming a value (:func:`code_reference`), unquoted."""
+    """Whether the value is code naming a value, unquoted."""
     start, end = span
     value = text[start:end]
     return text[start - 1 : start] not in ("'", '"', "`") and (

@@ -6,8 +6,7 @@ Steps, in order:
    is too large, too deep or alias-bombed is not handed on but reported as not audited (a
    workflow no one can audit is itself a finding — an attacker could hide an injection behind
    a bomb);
-2. zizmor audits a temporary copy of just those files (the caller's ``WorkflowAuditor``,
-   :mod:`cicd_agent.local.zizmor`);
+2. zizmor audits a temporary copy of just those files (the caller's ``WorkflowAuditor``);
 3. a zizmor finding is kept only when its primary location spans a line the change added
    (what was already there is not this change's finding), mapped to our severity
    (``zizmor_map``);
@@ -66,7 +65,7 @@ def audit_workflows(
 ) -> WorkflowAudit:
     """Findings on the lines ``diff`` adds to the workflow files in ``texts`` (head versions),
     ``audit`` running zizmor on them; a zizmor finding an ignore comment exempts under
-    ``exemptions`` (:mod:`.ignores`) is listed apart.
+    ``exemptions`` is listed apart.
 
     Never raises for a file's content: a file that cannot be parsed within limits or a zizmor
     that cannot run becomes a finding, so a skipped audit is always visible.

@@ -1,15 +1,15 @@
 """The two workflow rules that stay ours, beside zizmor's.
 
-The pwn request (:func:`pwn_request`): ``pull_request_target`` with a checkout of the pull
+The pwn request: ``pull_request_target`` with a checkout of the pull
 request's head. zizmor flags the trigger alone (``dangerous-triggers``), so a change that adds
 only ``ref: ${{ github.event.pull_request.head.sha }}`` to such a workflow would otherwise pass
 unnoticed.
 
-A narrow injection check for a file zizmor refused or could not parse (:func:`unread_injections`):
-GitHub runs workflows its own schema accepts but zizmor's refuses (poutine's test workflow with
-a numeric step ``id``); without this, an injection there is only a medium "not audited". The
-check is the narrow one the old rules had: a ``${{ }}`` that reads a field a stranger writes,
-inside a ``run:`` or a github-script ``script:``.
+A narrow injection check for a file zizmor refused or could not parse: GitHub runs workflows its
+own schema accepts but zizmor's refuses (a numeric step ``id``); without this, an injection
+there is only a medium "not audited". The check is the narrow one the old rules had: a
+``${{ }}`` that reads a field a stranger writes, inside a ``run:`` or a github-script
+``script:``.
 """
 
 from __future__ import annotations
@@ -143,11 +143,10 @@ def unread_injections(path: str, root: yaml.Node, text: str, added: set[int]) ->
 def untrusted_field(template: str) -> str | None:
     """The first field of ``template`` a stranger writes, as written, or None.
 
-    In linear time, whatever the template repeats: a list field used to be one pattern,
-    ``commits\\b[^}]*\\.message``, which rescanned the rest of the template from every
-    ``commits`` (a refused workflow with tens of thousands of them stalled the run). Here each
-    list is searched for once per ``}``-free stretch, from its first mention; the field search that follows
-    covers the stretch to its end, so a later mention could find nothing the first did not.
+    In linear time, whatever the template repeats (one pattern per list field would rescan the
+    rest of the template from every mention): each list is searched for once per ``}``-free
+    stretch, from its first mention; the field search that follows covers the stretch to its
+    end, so a later mention could find nothing the first did not.
     No length cap, so a long expression cannot slip past.
     """
     found = [(m.start(), m.end()) for m in [_UNTRUSTED.search(template)] if m is not None]
@@ -170,8 +169,8 @@ def untrusted_field(template: str) -> str | None:
 
 def _templates(line: str) -> Iterator[str]:
     """What each ``${{ ... }}`` of ``line`` holds, up to the first ``}}``. Found with
-    ``str.find``: a lazy pattern rescanned the rest of the line for every unclosed ``${{``, so
-    a 900 KB line of them took twenty minutes."""
+    ``str.find``: a lazy pattern would rescan the rest of the line for every unclosed ``${{``,
+    quadratic in the line."""
     start = line.find("${{")
     while start != -1:
         end = line.find("}}", start + 3)

@@ -1,7 +1,6 @@
-"""What gen-tests reads of a Rust crate beside running it (:mod:`.cargo`): which changed
-lines are code, where coverage could not run, and the names an integration test it writes
-uses and may not take. Read through :mod:`cicd_agent.local.checkout_files`, never following
-a link."""
+"""What gen-tests reads of a Rust crate beside running it: which changed lines are code, where
+coverage could not run, and the names an integration test it writes uses and may not take. Read
+never following a link."""
 
 from __future__ import annotations
 
@@ -125,17 +124,17 @@ def library_root(repo: Path) -> str:
 
 
 def root_of(toml: dict[str, object]) -> str:
-    """The library root the manifest ``toml`` names: its ``[lib] path`` (``lib.rs`` in
-    servo/rust-fnv), else ``src/lib.rs``, cargo's default."""
+    """The library root the manifest ``toml`` names: its ``[lib] path``, else ``src/lib.rs``,
+    cargo's default."""
     path = table(toml, "lib").get("path")
     return str(PurePosixPath(path)) if isinstance(path, str) else "src/lib.rs"
 
 
 @dataclass(frozen=True)
 class Library:
-    """Where the root crate's library code is, and where its other targets are
-    (:func:`library`): the manifest read and its targets gathered once per change, however
-    many files are asked about (a 4 MB manifest parsed per changed file was minutes of CPU)."""
+    """Where the root crate's library code is, and where its other targets are: the manifest
+    read and its targets gathered once per change, however many files are asked about (a large
+    manifest parsed per changed file would cost minutes of CPU)."""
 
     folder: PurePosixPath
     """The library root's folder: its module tree (``src/``; the package for a root ``lib.rs``)."""
@@ -149,7 +148,6 @@ class Library:
 
 
 def library(toml: dict[str, object]) -> Library:
-    """The :class:`Library` of the manifest ``toml`` (:func:`manifest`)."""
     folder = PurePosixPath(root_of(toml)).parent
     paths = [table(toml, "package").get("build")] + [
         target.get("path") for kind in ("bin", "test", "bench", "example")
@@ -177,7 +175,6 @@ _NOT_CODE = frozenset({"tests", "benches", "examples", "target", "src/bin"})
 
 
 def _list(found: object) -> list[object]:
-    """``found`` where it is a TOML array of tables, else nothing."""
     return found if isinstance(found, list) else []
 
 
@@ -194,9 +191,8 @@ def target_names(repo: Path) -> frozenset[str]:
 
 
 def manifest(repo: Path) -> dict[str, object]:
-    """The root ``Cargo.toml``, read ({} where it is missing, a link or no TOML, nested too
-    deeply among them: :mod:`~cicd_agent.analysis.bounded_toml`; the read is size-capped,
-    :mod:`cicd_agent.local.checkout_files`)."""
+    """The root ``Cargo.toml``, read size-capped ({} where it is missing, a link or no TOML,
+    nested too deeply among them)."""
     try:
         return bounded_toml.load(read_text(repo, "Cargo.toml"))
     except (CheckoutFileError, bounded_toml.TomlRefused):
@@ -204,7 +200,6 @@ def manifest(repo: Path) -> dict[str, object]:
 
 
 def table(manifest: dict[str, object], name: str) -> dict[str, object]:
-    """The manifest's table ``name`` ({} where it is missing or not a table)."""
     found = manifest.get(name)
     return found if isinstance(found, dict) else {}
 
@@ -219,7 +214,7 @@ def integration_test_problem(repo: Path, path: str) -> str:
     """Why gen-tests may not write ``path`` as a new integration test of the library crate at
     the repository's root ("" when it may): it is ``tests/NAME.rs`` (never a unit test inside
     ``src/``: the patch would edit the code's own file), the root is a library that finds its
-    tests (no ``autotests = false``), and NAME is no target's name (:func:`target_names`).
+    tests (no ``autotests = false``), and NAME is no target's name.
     Whether the file exists is the gate's look."""
     name = _NAME.fullmatch(path)
     if name is None:
@@ -256,8 +251,7 @@ def unasserted_test(text: str) -> str:
 
 def _checks(code: str, check: re.Match[str]) -> bool:
     """Whether the macro call ``check`` checks something: not ``assert_eq!(v, v)``,
-    ``assert_ne!(v, v)``, ``assert!(v == v)`` nor ``assert!(v == v || v != v)``
-    (:mod:`cicd_agent.runners.same_sides`)."""
+    ``assert_ne!(v, v)``, ``assert!(v == v)`` nor ``assert!(v == v || v != v)``."""
     name = check.group(1)
     if name == "panic":
         return True

@@ -7,7 +7,7 @@ name, so ``--exact`` selects no doctest and one never ran again. A retry holding
 therefore names each test by a part of its name with no space (a doctest by its item,
 ``TryLock::try_lock``, or its file where it documents the crate itself), without ``--exact``:
 the filters then select every test whose name holds one of them, and only the outcomes of the
-tests retried are read (:func:`retried`), so a test the wider filter also ran is no evidence.
+tests retried are read, so a test the wider filter also ran is no evidence.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ the run can write)."""
 
 def retry_arguments(names: Sequence[str]) -> tuple[list[str], list[str]]:
     """cargo's options and libtest's arguments that run ``names`` again: their exact names
-    where none is a doctest, else a part of each without a space (module doc), with ``--doc``
+    where none is a doctest, else a part of each without a space, with ``--doc``
     where all are."""
     found = [DOCTEST.match(name) for name in names]
     if not any(found):

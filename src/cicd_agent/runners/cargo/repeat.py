@@ -3,32 +3,29 @@ sandboxed run.
 
 libtest has no repeat count, and no way to run a test twice in one process; a ``cargo test``
 per repetition costs cargo's start and its look at every unit of the build. So a repeated
-selection (:attr:`~cicd_agent.runners.base.Selection.repeat`) takes two runs:
+selection takes two runs:
 
-- the build: ``cargo test`` with our recorder as cargo's runner (:mod:`.boot.launcher`'s
-  ``record``): cargo builds the binaries with the seam's in-run check in their crate roots and,
-  in place of running each, hands our recorder the binary, its arguments, folder and
-  environment exactly as it would run it (the time zone a selection sets among them). Each
-  binary recorded must be one cargo's JSON messages name as a test executable, and each one
-  named must be recorded (:func:`plans`);
-- the loop: :mod:`.boot.launcher` runs each binary N times in turn, beside the noise processes a
+- the build: ``cargo test`` with our recorder as cargo's runner: cargo builds the binaries
+  with the seam's in-run check in their crate roots and, in place of running each, hands our
+  recorder the binary, its arguments, folder and environment exactly as it would run it (the
+  time zone a selection sets among them). Each binary recorded must be one cargo's JSON
+  messages name as a test executable, and each one named must be recorded;
+- the loop: the launcher runs each binary N times in turn, beside the noise processes a
   selection asks for, and frames each run's report with its exit status, as the kernel gave
-  it, on the evidence pipe, which only the launcher can reach (its module doc).
+  it, on the evidence pipe, which only the launcher can reach.
 
-Every repetition is accounted for (:func:`read_frames`): the frames must begin and end as the
-launcher writes them, under one token, and hold each repetition of each binary once, in
-order; a missing, extra or forged frame is no result, never a pass. Each run's report is then
-read and seen by the in-run check as a lone ``cargo test``'s binary is
-(:func:`~.report.read_blocks`, one binary), and a test's outcome is its worst, its passes and
-failures counted over the runs (:func:`counted`); libtest's own log (:class:`~.report.LibtestLog`,
-its path among the arguments cargo recorded) must show each test ending as the repetitions' reports
-do, as for one run.
-Each run is a process of its own, so the standard library's ``HashMap`` draws a fresh hash
-seed for each repetition, as it does for each run of the suite. Doctests are not repeated
-(rustdoc runs each in a process of its own, where no in-run check reaches them): a repeated run of
-the whole suite runs its test binaries (``--tests``). Where cargo hands no binary to our
-recorder (the project's cargo settings name a runner of their own for the host's target, or
-a cargo before 1.63 knows no ``--config``), the repeated run is no result, and says why.
+Every repetition is accounted for: the frames must begin and end as the launcher writes them,
+under one token, and hold each repetition of each binary once, in order; a missing, extra or
+forged frame is no result, never a pass. Each run's report is then read and seen by the in-run
+check as a lone ``cargo test``'s binary is, and a test's outcome is its worst, its passes and
+failures counted over the runs; libtest's own log (its path among the arguments cargo recorded)
+must show each test ending as the repetitions' reports do, as for one run. Each run is a process
+of its own, so the standard library's ``HashMap`` draws a fresh hash seed for each repetition,
+as it does for each run of the suite. Doctests are not repeated (rustdoc runs each in a process
+of its own, where no in-run check reaches them): a repeated run of the whole suite runs its test
+binaries (``--tests``). Where cargo hands no binary to our recorder (the project's cargo
+settings name a runner of their own for the host's target, or a cargo before 1.63 knows no
+``--config``), the repeated run is no result, and says why.
 """
 
 from __future__ import annotations
@@ -45,7 +42,7 @@ from cicd_agent.runners.cargo.report import Reading, read_blocks, test_executabl
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 
 LAUNCHER = Path(__file__).resolve().parent / "boot" / "launcher.py"
-"""The script the sandbox runs for the build's recorder and the loop (:mod:`.boot.launcher`)."""
+"""The script the sandbox runs for the build's recorder and the loop."""
 MARK = b"cicd-agent-repeat"
 """How each of the launcher's frames begins (its ``MARK``)."""
 MAX_PLAN = 100_000
@@ -54,7 +51,7 @@ kernel takes no longer one)."""
 _CLAIMS = ("failed", "skipped", "passed")
 _START = re.compile(re.escape(MARK) + rb" ([0-9a-f]{32}) start (\d+) (\d+) (\d+) 0\n\n")
 _RUN = re.compile(re.escape(MARK) + rb" ([0-9a-f]{32}) run (\d+) (\d+) (-?\d+) (\d+)\n")
-"""The launcher's frames' header lines (:func:`.boot.launcher.frame`)."""
+"""The launcher's frames' header lines."""
 
 
 def placed_launcher(sandbox: Sandbox) -> str:
@@ -119,7 +116,7 @@ def read_frames(
     stream: bytes, times: int, binaries: int
 ) -> tuple[list[list[tuple[int, str]]], int, str]:
     """Each repetition's runs, each binary's exit status and report in order, from the
-    launcher's frames (module doc), and the noise processes it started beside them; or why
+    launcher's frames, and the noise processes it started beside them; or why
     they are no result."""
     start = _START.match(stream)
     if start is None or start.groups()[1:3] != (b"%d" % times, b"%d" % binaries):
@@ -175,7 +172,7 @@ def repeated(
     timeout: float, noise: int = 0,
 ) -> Runs:  # fmt: skip
     """``target``'s test binaries built and recorded (libtest given ``arguments``), then run
-    ``times`` times each in one loop beside ``noise`` processes (module doc)."""
+    ``times`` times each in one loop beside ``noise`` processes."""
     launcher = placed_launcher(sandbox)
     built = sandbox.run(on_pipe(recording(cargo, target, arguments, launcher),
                                 sandbox.evidence_variable),

@@ -1,7 +1,7 @@
 """libtest's plain report as a ``cargo test`` run writes it on the evidence pipe: each test's
 outcome, believed only where each binary's block agrees with itself, with the exit status,
-with the seam's in-run check and with libtest's own log (:mod:`.runner`'s doc says what the in-run
-check is and what it cannot see), and which failed tests failed on their own check."""
+with the seam's in-run check and with libtest's own log, and which failed tests failed on their
+own check."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
     tests/x.rs:5:9``) was raised in the test's own file (``assert!``, ``assert_eq!``,
     ``panic!``, and an ``unwrap``/``expect`` of a result, which panic at their caller) and is
     none of the language's own runtime panics (overflow, an index out of bounds): a panic in
-    the code under test is a crash (rust-fnv's ``h == h || h != h`` on an overflowing mutant)."""
+    the code under test is a crash."""
     panics: dict[str, tuple[str, str, str]] = {}
     test, section, waiting = "", "", ""
     for raw in stream.splitlines():
@@ -75,12 +75,12 @@ def test_binaries(plan: bytes) -> int:
     """How many libtest binaries ``cargo test --no-run --message-format=json`` built: cargo's
     own word, given before any of them runs (a build script's or a compiler plugin's output
     reaches cargo, not this stream). A ``harness = false`` target counts too, and it never
-    lists our in-run check: such a run is no result, as before."""
+    lists our in-run check: such a run is no result."""
     return len(test_executables(plan))
 
 
 def test_executables(plan: bytes) -> set[str]:
-    """The test binaries cargo's JSON messages ``plan`` say it built (:func:`test_binaries`)."""
+    """The test binaries cargo's JSON messages ``plan`` say it built."""
     found: set[str] = set()
     for line in plan.decode("utf-8", "replace").splitlines():
         try:
@@ -98,11 +98,10 @@ def read_blocks(
     stream: str, returncode: int, in_run_check: str = "", binaries: int = 0
 ) -> tuple[dict[str, str], str]:
     """Each test libtest's plain ``stream`` reports, with its outcome, or why the stream is no
-    result ("" when it is; module doc). ``in_run_check``: our module's name
-    (:func:`.runner.add_in_run_check`): a block of tests whose closing ``successes:`` list does
-    not name our test (or, in rustdoc's block, our doctest) passing is no result, and a doctests'
-    block keeps only its failures ("": a stream read without it, by a test of this reader).
-    ``binaries``: how many test binaries cargo built (:func:`test_binaries`); fewer blocks naming
+    result ("" when it is). ``in_run_check``: our module's name: a block of tests whose closing
+    ``successes:`` list does not name our test (or, in rustdoc's block, our doctest) passing is
+    no result, and a doctests' block keeps only its failures ("": a stream read without it, by a
+    test of this reader). ``binaries``: how many test binaries cargo built; fewer blocks naming
     our test is no result (a binary that ended before libtest started, a static initialiser's
     ``exit(0)``, leaves no block and its failures with it)."""
     ours = f"{in_run_check}::check"
@@ -174,8 +173,8 @@ def read_blocks(
 def shown_results(stream: str) -> Counter[tuple[str, str]]:
     """How often libtest's plain ``stream`` shows each test ending each way (``passed``,
     ``failed``, ``skipped``: ``test x ... ok`` in a block, never in its ``successes:`` or
-    ``failures:`` section), every binary's and every doctest's, ours too, as
-    :class:`LibtestLog` holds them."""
+    ``failures:`` section), every binary's and every doctest's, ours too, as libtest's log
+    holds them."""
     shown: Counter[tuple[str, str]] = Counter()
     section = ""
     for raw in stream.splitlines():
@@ -255,7 +254,7 @@ class LibtestLog:
 
     def belies(self, shown: Counter[tuple[str, str]]) -> str:
         """Why this log belies a report that shows each test ending each way that many times
-        (:func:`shown_results`; "" when it does not): the two must tell the same story, test
+        ("" when it does not): the two must tell the same story, test
         for test. A pass the log does not hold is one the report printed; a line the log holds
         beyond the report's (an ``ok`` beside libtest's own ``failed``) is one the code under
         test wrote there."""

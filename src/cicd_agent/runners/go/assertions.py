@@ -1,19 +1,17 @@
 """Whether a Go test file asserts (gen-tests' assertion stage): each ``TestX(t *testing.T)``
 can report a failure.
 
-A test asserts when its body, or a function of the package's test files it hands ``t`` to,
-holds a failure call on a testing value: ``t.Error``/``Errorf``/``Fatal``/``Fatalf``/``Fail``/
+A test asserts when its body, or a function of the package's test files it hands ``t`` to, holds
+a failure call on a testing value: ``t.Error``/``Errorf``/``Fatal``/``Fatalf``/``Fail``/
 ``FailNow``, or an ``assert.X(t, …)``/``require.X(t, …)`` (testify, gotest.tools; under the
-import's own name too). Go's common styles all assert that way: a helper ``check(t, got,
-want)`` that calls ``t.Errorf``, a table's ``t.Run(name, func(t *testing.T) {…})`` closure, a
-helper in another ``_test.go`` file of the package (bits-and-blooms/bitset's set-4 candidate
-was refused for want of this). A helper reached counts only where the argument at a testing
-parameter's place is a testing value: a same-named function without ``t``, or one shadowed
-by a local ``check := func…``, vouches for nothing. The walk follows calls breadth first, each
-function once, at most :data:`MAX_DEPTH` calls deep and :data:`MAX_FUNCTIONS` functions, so
-helpers that call each other never loop. A failure call guarded by one expression compared
-with itself (``if v != v { t.Error(…) }``, ``assert.Equal(t, v, v)``) checks nothing, read by
-:mod:`cicd_agent.runners.same_sides` in the file that holds it.
+import's own name too). Go's common styles all assert that way: a helper ``check(t, got, want)``
+that calls ``t.Errorf``, a table's ``t.Run(name, func(t *testing.T) {…})`` closure, a helper in
+another ``_test.go`` file of the package. A helper reached counts only where the argument at a
+testing parameter's place is a testing value: a same-named function without ``t``, or one
+shadowed by a local ``check := func…``, vouches for nothing. The walk follows calls breadth
+first, each function once, at most :data:`MAX_DEPTH` calls deep and :data:`MAX_FUNCTIONS`
+functions, so helpers that call each other never loop. A failure call guarded by one expression
+compared with itself (``if v != v { t.Error(…) }``, ``assert.Equal(t, v, v)``) checks nothing.
 
 Read with Pygments' Go lexer: strings and comments hold no call, so ``"t.Error("`` in a string
 or a comment asserts nothing. The package's other test files are read from the pristine copy,
@@ -71,7 +69,6 @@ class _Function:
 
     @property
     def testing(self) -> tuple[bool, ...]:
-        """Per parameter: whether it is of a testing type."""
         return tuple(kind in _TESTING_TYPES for _, kind in self.parameters)
 
 
@@ -231,9 +228,9 @@ def _asserts(
     test: _Function, functions: dict[str, _Function],
     read: dict[tuple[int, int], tuple[bool, tuple[_Function, ...]]],
 ) -> bool:  # fmt: skip
-    """Whether ``test`` or a function it hands a testing value to (breadth first, bounded: the
-    module doc) holds a failure call that checks something; ``read``: each function's word
-    (:func:`_step`) once for all tests."""
+    """Whether ``test`` or a function it hands a testing value to (breadth first, bounded)
+    holds a failure call that checks something; ``read``: each function's word, once for all
+    tests."""
     seen, layer = {test.name}, [test]
     for _ in range(MAX_DEPTH + 1):
         following: list[_Function] = []
@@ -254,9 +251,8 @@ def _step(
     read: dict[tuple[int, int], tuple[bool, tuple[_Function, ...]]],
 ) -> tuple[bool, tuple[_Function, ...]]:  # fmt: skip
     """Whether ``function`` fails on a check itself, else the functions it hands a testing
-    value to, read once per candidate (kept in ``read``): 1,600 tests of a candidate each
-    walking the same 256 helpers of the package's 1 MiB read them anew (0.14 s of
-    CPU a test, minutes in all)."""
+    value to, read once per candidate (kept in ``read``): a candidate of many tests would
+    otherwise walk the same helpers anew for each, minutes in all."""
     key = (id(function.file), function.start)
     if key not in read:
         testing, local = _testing_names(function)
@@ -293,7 +289,7 @@ def _testing_names(function: _Function) -> tuple[frozenset[str], frozenset[str]]
 
 def _fails(function: _Function, testing: frozenset[str]) -> bool:
     """Whether ``function``'s body holds a failure call on a testing value that checks
-    something (:func:`same_sides.go_guarded` reads its guard)."""
+    something."""
     file, tokens = function.file, function.file.tokens
     start = tokens[function.start].at if function.start < len(tokens) else len(file.text)
     for at in range(function.start, max(function.start, function.end - 3)):

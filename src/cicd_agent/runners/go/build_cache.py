@@ -1,14 +1,13 @@
 """A build cache of the standard library, made once per sandbox and copied into each run's home.
 
-Every run has a fresh ``HOME``, so ``go test`` found an empty build cache each time and compiled
-``testing``, ``fmt``, ``os`` and the packages under them again: most of the CPU a small
-package's run costs. So the first Go run of a sandbox starts with one run of our own: a module
-we write (no file of the pull request's), tested with the same flags as every run
-(:meth:`.runner.GoTest.run`'s coverage and in-run check), in a workspace of its own. Its cache,
+Every run has a fresh ``HOME``, so ``go test`` would find an empty build cache each time and
+compile the standard library again: most of the CPU a small package's run costs. So the first Go
+run of a sandbox starts with one run of our own: a module we write (no file of the pull
+request's), tested with the same flags as every run, in a workspace of its own. Its cache,
 which then holds the standard library's compiled packages, is kept in the sandbox's folder (read by
 no run) and each later run's fresh home gets a copy of it. A copy, never a link: what a run writes
 into its cache stays in its own home, so no candidate's run reads another's build, and every
-run's evidence stays its own. Where our run fails (no go, a timeout), runs start empty, as before.
+run's evidence stays its own. Where our run fails (no go, a timeout), runs start empty.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ def sees(path: str) -> bool:
 
 @dataclass(frozen=True)
 class GoTracer:
-    """The lone runs of the failed tests (module doc): ``words``, the job's command (``runs``:
+    """The lone runs of the failed tests: ``words``, the job's command (``runs``:
     whether it is a ``go test`` one), ``change``, the lines to look for, ``root``, where the runs
     work."""
 
@@ -92,7 +92,7 @@ class GoTracer:
         return Record(ran, False, unseen=unseen, blind=outside, evidence=EVIDENCE)
 
     def _code(self, path: str) -> frozenset[int]:
-        """The changed lines of ``path`` that are code (module doc); all of them when its text
+        """The changed lines of ``path`` that are code; all of them when its text
         cannot be read."""
         lines = self.change.lines[path]
         try:

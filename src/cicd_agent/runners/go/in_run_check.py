@@ -1,17 +1,11 @@
-"""go test's in-run check (:mod:`.runner`'s module doc says what it stands for): the file a run
-adds to each tested folder of its copy, and the reading of ``go test -json``'s stream against
-what it left.
+"""go test's in-run check: the file a run adds to each tested folder of its copy, and the
+reading of ``go test -json``'s stream against what it left.
 
-Two in-run checks in that file, both named per run. An example (:data:`EXAMPLE`), which the testing
-package runs after every test of the package: a binary ended early never shows its pass. And a
-benchmark (:data:`MARK`), which the run asks for alone (:meth:`InRunCheck.bench_flags`): the
-testing package runs benchmarks only once every test, fuzz target's seeds and example of the
-binary passed (its ``M.Run`` runs none otherwise), so ours writing a file outside the copy is
-the testing package's own word that the package passed, written by no line of its report and
-whoever owns the package's ``TestMain``. Code under test that owns fd 1 (rewrites ``--- FAIL``
-to ``--- PASS``, ends the binary with status 0 as soon as a line it waits for went by, from its
-package's ``init`` or its own ``TestMain``) leaves a package whose printed pass has no such
-word.
+Two checks in that file, both named per run. An example, which the testing package runs after
+every test of the package: a binary ended early never shows its pass. And a benchmark, which the
+run asks for alone: the testing package runs benchmarks only once every test, fuzz seed and
+example of the binary passed, so ours writing a file outside the copy is the testing package's
+own word that the package passed, whoever owns fd 1 or the package's ``TestMain``.
 """
 
 from __future__ import annotations
@@ -31,10 +25,8 @@ from cicd_agent.runners.go.log import go_event
 EXAMPLE = "Example_cicdCheck"
 """How our example's name starts (a random part follows, per run); never a project's test."""
 MARK = "Benchmark_cicdCheck"
-"""How our benchmark's name starts (the same random part follows)."""
 PACKAGE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
 _PASSED = "passed"
-"""What our benchmark writes."""
 _ENDS = {"pass": "passed", "fail": "failed", "skip": "skipped"}
 _T = TypeVar("_T")
 
@@ -51,7 +43,6 @@ class InRunCheck:
 
     @property
     def name(self) -> str:
-        """Our example's name."""
         return f"{EXAMPLE}{self.token}"
 
     def bench_flags(self) -> list[str]:
@@ -123,12 +114,12 @@ def read_events(
 ) -> tuple[dict[str, str], str]:
     """Each test ``go test -json``'s ``stream`` ends, as ``file › TestName`` (its file from
     ``names``, ``folder/TestName`` → file; a test of no named file keeps ``folder/TestName``),
-    or why the stream is no result ("" when it is; :mod:`.runner`'s doc). ``in_run_check``: our
+    or why the stream is no result ("" when it is). ``in_run_check``: our
     example's name: a package with a test's end but not the example's pass is no result (""; a
     stream read without it, by a test of this reader). ``count``: the run's ``-count``: a test
     ends at most that often (once more is a result it printed), its outcome the worst.
-    ``passes``: whether the testing package said each package given our benchmark passed
-    (:func:`passes_by_package`): go's verdict on such a package must be that."""
+    ``passes``: whether the testing package said each package given our benchmark passed: go's
+    verdict on such a package must be that."""
     ended: dict[tuple[str, str], str] = {}
     ends: dict[tuple[str, str], int] = {}
     packages: dict[str, str] = {}
@@ -184,7 +175,7 @@ def _against_passes(
 
 
 def keyed(ended: Mapping[tuple[str, str], _T], names: Mapping[str, str]) -> dict[str, _T]:
-    """``ended`` by ``file › TestName`` (:func:`read_events`), our in-run check left out. A test
+    """``ended`` by ``file › TestName``, our in-run check left out. A test
     is its own package's: the package's folder is the longest folder of ``names`` its import
     path ends with (the module's own folder, ``.``, where none does), so two packages' tests
     of one name keep their own outcomes."""

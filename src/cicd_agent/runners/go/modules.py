@@ -6,12 +6,11 @@ module path a ``go.mod`` declares stands for that file's folder. A checkout can 
 modules (one at the root, one in ``tools/lint`` declaring ``example.com/lint``, a monorepo's
 ``backend/`` with none at the root): the longest module path the frame starts with names the
 folder. The standard library's frames read ``testing/testing.go`` and a dependency's
-``github.com/x/y@v1.2.3/z.go``: neither is a file of the project (:func:`toolchain_or_dependency`).
+``github.com/x/y@v1.2.3/z.go``: neither is a file of the project.
 
-Every ``go.mod`` and every frame is the pull request's: the files are found and read through
-:mod:`cicd_agent.local.checkout_files` (no link followed, never ``.git``, bounded), a path
-that climbs out with ``..`` is refused, and a frame two modules could hold is placed nowhere
-(:meth:`GoModules.holding`).
+Every ``go.mod`` and every frame is the pull request's: the files are read with no link
+followed, never ``.git``, bounded; a path that climbs out with ``..`` is refused, and a frame
+two modules could hold is placed nowhere.
 """
 
 from __future__ import annotations
@@ -31,7 +30,6 @@ MAX_WALKED = 200_000
 """Entries listed at most looking for ``go.mod`` files: a larger checkout's nested modules
 place nothing (its root module still does)."""
 MAX_MODULES = 200
-"""``go.mod`` files read at most."""
 MAX_GO_MOD = 64 << 10
 MAX_LOOKS = 4_000
 """Checkout files looked for in one run at most placing trimmed frames (many ``go.mod`` files
@@ -78,7 +76,6 @@ class GoModules:
         self._looks = MAX_LOOKS
 
     def modules(self) -> dict[str, list[str]]:
-        """Each module path the checkout's ``go.mod`` files declare, with their folders."""
         if self._modules is None:
             self._modules = {}
             if self.checkout is not None:
@@ -117,7 +114,6 @@ class GoModules:
 
 
 def _inside(folder: str, rest: str) -> str | None:
-    """``rest`` under ``folder`` as a checkout path, None where it climbs out."""
     try:
         return str(checked_path(f"{folder}/{rest}" if folder else rest))
     except CheckoutFileError:

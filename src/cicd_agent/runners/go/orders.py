@@ -1,11 +1,11 @@
-"""go test's part of the test step's flaky-test fixer (:class:`~..orders.RunsInOrder`): chosen
+"""go test's part of the test step's flaky-test fixer: chosen
 tests of a package run in a chosen order, in one test binary, by a test of ours added to the
 copy that runs them one after another as its subtests.
 
 Why that way, and not go's own words: go runs a package's tests in the order they are written
 (files by name, then functions), whatever ``-run`` says, so ``-run`` selects tests and never
 orders them. ``-shuffle=N`` orders them by a seed, but a wanted order of k tests comes from a
-seed once in k! tries (the reverse of a 12-test suite: once in 479 million), and a binary
+seed once in k! tries, and a binary
 built by ``go test -c`` run once per test loses what the fixer looks for: a package variable
 one test leaves set lives in the binary's process, and each run would start a fresh one. A test
 of ours calling ``t.Run("TestB", TestB)`` then ``t.Run("TestA", TestA)`` runs them in that
@@ -14,9 +14,6 @@ package's own), parallel ones paused until the sequential ones end as there. Wha
 test's ``t.Name()`` starts with our test's name. Tests of different packages share no
 process (go runs each package's binary on its own, one at a time here: ``-p 1``), so each
 package's chosen tests run in their given order, the packages in go's own.
-
-A set-up moved between tests and the code a test calls (the mutation check's) are read from
-the tests' text (:mod:`.set_up`).
 """
 
 from __future__ import annotations
@@ -53,7 +50,6 @@ _TEST_FUNC = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.
 
 
 class GoOrders:
-    """go test's :class:`~..orders.RunsInOrder` (module doc)."""
 
     sandbox: type[SessionSandbox] = GoSandbox
 
@@ -75,7 +71,7 @@ class GoOrders:
 
     def in_order(self, space: Workspace, tests: Sequence[str]) -> list[str]:
         """``-run`` naming only a test of ours written into each chosen package's folder of the
-        copy, which runs that package's ``tests`` in this order (module doc); a test whose
+        copy, which runs that package's ``tests`` in this order; a test whose
         function is not found in its package's test files is left out, and shows no outcome."""
         if not tests:
             return []

@@ -1,8 +1,7 @@
 """Which file of the checkout a ``go test`` message names: a test's message names its file by
 its base name alone (``version_test.go:12:``), and the package whose closing line follows it
-(:data:`PACKAGE_RESULT`) places it under the folder of the ``go.mod`` declaring its module; a
-frame of a ``-trimpath`` build names its import path, which the checkout's modules place
-(:mod:`cicd_agent.runners.go.modules`). Both are :func:`go_places`, go's log shape's ``places``.
+places it under the folder of the ``go.mod`` declaring its module; a frame of a ``-trimpath``
+build names its import path, which the checkout's modules place.
 """
 
 from __future__ import annotations
@@ -57,8 +56,8 @@ def go_path(file: str, package: str, changed: Sequence[str], modules: GoModules)
 
 
 def go_packages(lines: Sequence[tuple[int, str]]) -> Callable[[int], str | None]:
-    """For a line of the log, the Go package whose closing ``FAIL``/``ok`` line
-    (:data:`PACKAGE_RESULT`) is the first below it: the package it is output of."""
+    """For a line of the log, the Go package whose closing ``FAIL``/``ok`` line is the first
+    below it: the package it is output of."""
     closing = [(n, m["package"]) for n, t in lines if (m := PACKAGE_RESULT.match(t.strip()))]
     numbers = [number for number, _ in closing]
 
@@ -90,8 +89,8 @@ def trimmed_path(
 
 def go_places(report: Sequence[tuple[int, str]], checkout: Path | None) -> Place:
     """Where a ``.go`` file a log names lies: a base name in the folder of the package whose
-    output holds the line (:func:`go_path`), a path by the checkout's modules
-    (:func:`trimmed_path`); None for any other file, or a base name of no package's output."""
+    output holds the line, a path by the checkout's modules; None for any other file, or a base
+    name of no package's output."""
     package = go_packages(report)
     modules = GoModules(checkout)  # the checkout's go.mod files are read at the first file to place
     placed: dict[tuple[str, str], str | None] = {}

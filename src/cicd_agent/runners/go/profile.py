@@ -21,7 +21,6 @@ Lines = dict[str, frozenset[int]]
 
 
 def module_path(repo: Path) -> str:
-    """The module path ``go.mod`` in ``repo`` names ("" when none)."""
     try:
         found = _MODULE.search(read_text(repo, "go.mod"))
     except CheckoutFileError:
@@ -31,8 +30,7 @@ def module_path(repo: Path) -> str:
 
 def read_profile(path: Path, repo: Path, cover: Sequence[str]) -> tuple[Lines | None, Lines | None, str]:
     """The lines of ``cover`` a ``-coverprofile`` file shows executed (a block's every line)
-    and those of its every block, or why none: the profile is written by the test binary, so
-    it is read without following links, bounded, and only for the files asked."""
+    and those of its every block, or why none."""
     try:
         text = read_text(path.parent, path.name, MAX_PROFILE_BYTES)
     except CheckoutFileError as exc:

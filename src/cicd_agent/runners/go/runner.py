@@ -1,46 +1,22 @@
-"""``go test`` behind the seam (:mod:`..base`).
+"""``go test`` behind the seam.
 
-A Go repository has a ``go.mod``; its tests are the ``_test.go`` files of a source file's own
-folder (one package). A run is ``go test -json -count=1`` over the selected files' packages
-(``./...`` for the whole module), shuffled with ``-shuffle=SEED``, measured with
-``-coverprofile`` (statement blocks, per line here); a repeated one (:attr:`.Selection.repeat`)
-is ``-count=N`` in one build, run only for the selected files' tests and our example (``-run``).
-The go command never reaches a module
-proxy (``GOPROXY=off``, ``GOFLAGS=-mod=mod`` off too: only what the job downloaded builds).
+A run is ``go test -json -count=1`` over the selected files' packages (``./...`` for the whole
+module), shuffled with ``-shuffle=SEED``, measured with ``-coverprofile``; a repeated one is
+``-count=N`` in one build. The go command never reaches a module proxy (``GOPROXY=off``: only
+what the job downloaded builds).
 
-The in-run check: the JSON stream on the evidence pipe is written by the go command itself, which
-runs the test binary with its own pipe (no test process holds ours: :func:`..base.on_pipe`
-closes it before go starts). What a test prints reaches the stream only through go's parser
-of its output (test2json), and a line such as ``--- PASS: TestX`` printed by a test makes
-test2json report an event it did not see. So a report is believed only where each test ends
-once, each package run ends with go's own verdict on it, a test's failure makes its package
-fail, and go's exit status is 0 exactly when every package passed: a forged ``PASS`` of a
-test that failed is a second end of that test, and a package whose tests "passed" while its
-binary failed is no result (a pass printed before the code under test calls ``os.Exit``).
-What stays unseen: a test may print a pass for a test name that never ran in a package that
-passes; only the selected files' test functions are counted (their names read from the
-files), which such a name is not.
+The in-run check: the JSON stream on the evidence pipe is written by the go command itself, not
+the test binary, but a test printing ``--- PASS: TestX`` makes test2json report an event it did
+not see. So a report is believed only where each test ends once, each package ends with go's
+own verdict, a test's failure fails its package, and go's exit status is 0 exactly when every
+package passed. Only the selected files' test functions are counted, so a pass printed for a
+name that never ran counts for nothing. A binary that ends itself with status 0, or owns fd 1
+and rewrites ``--- FAIL``, is caught by our example and benchmark (:mod:`.in_run_check`).
 
-The end of the run, seen by the in-run check: code under test can print every test's pass and end
-the binary with status 0 (``os.Exit(0)`` as its package is initialised, ``syscall.Exit(0)`` in a
-test: go then says ``ok``), and no test ends twice; or it can own the binary's fd 1 (a pipe of its
-own in its place) and rewrite every ``--- FAIL`` the testing package prints, then end the
-binary with status 0 once the lines it waits for went by. So each run adds to every tested
-folder of its copy a test file of our own (:mod:`.in_run_check`): an example, named per run, which
-the testing package runs after every test, so a package counts only where it passed; and a
-benchmark, the one the run asks for, which the testing package runs only once every test and
-example of the binary passed, and which then writes a mark to a file outside the copy (the
-testing package's own word, not a line of its report, whoever owns the package's
-``TestMain``): a package go reports passed counts only where that mark was written, one it
-reports failed only where it was not. What stays open, and no in-run check inside the test binary
-can close: code under test shares that binary's process, so code written against this agent
-can read whatever our benchmark writes its mark with (our file beside the tests, the binary,
-its arguments, environment or memory) and write the mark itself, or reach the list of tests
-the testing package runs (``//go:linkname`` to ``main.tests``) and empty every test's body, so
-that the testing package itself passes them; and within a failing binary, a test's pass is
-read from its report (a failure the code under test turned into a pass next to a real failure
-is believed). A change judged by such a run is "checked", never "verified"
-(:func:`cicd_agent.verify.contract.checked`).
+What stays open: code under test shares the test binary's process, so code written against this
+agent can write our benchmark's mark itself or empty every test's body (``//go:linkname`` to
+``main.tests``), and within a failing binary a test's pass is read from its report. A change
+judged by such a run is "checked", never "verified".
 """
 
 from __future__ import annotations
@@ -87,13 +63,11 @@ _STYLE = (
     "each test `TestXxx(t *testing.T)` and fail with `t.Errorf` or `t.Fatalf` naming the input, "
     "the value got and the value wanted.{table}"
 )
-"""What a generated Go test looks like (:meth:`GoTest.test_style`)."""
 _NOT_TESTED = frozenset({"vendor", "testdata", "node_modules"})
 """Folders ``./...`` leaves out (``testdata``, ``vendor``), searched for no test file."""
 
 
 class GoTest(PlainStep):
-    """``go test``: its row of :mod:`~..table` names it for each consumer it serves."""
 
     name = "go test"
     suffixes: tuple[str, ...] = (".go",)
@@ -108,13 +82,12 @@ class GoTest(PlainStep):
         self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
     ) -> list[str] | None:
         """The test step's run with ``-json`` (or gotestsum's, its events into ``folder``); a
-        retry: the failed tests and subtests (:func:`.step.command`)."""
+        retry: the failed tests and subtests."""
         return step.command(self.runs(shlex.join(command)), command, folder, failed)
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         """Each test's ``package.TestName`` (``example.com/m/calc.TestSign/case``) and whether
-        every end of it passed, a parent whose failure only reflects its subtests' left out
-        (:func:`.step.outcomes`)."""
+        every end of it passed, a parent whose failure only reflects its subtests' left out."""
         return step.outcomes(folder, output)
 
     def step_parents(self, test: str) -> tuple[str, ...]:
@@ -127,15 +100,15 @@ class GoTest(PlainStep):
         self, command: Sequence[str], change: Touched, folder: Path, cwd: Path,
         environ: Mapping[str, str],
     ) -> GoTracer | None:
-        """Each failed test run again alone under go's coverage (:mod:`.coverage`)."""
+        """Each failed test run again alone under go's coverage."""
         if not change.lines:
             return None
         return GoTracer(tuple(command), self.runs(shlex.join(command)), change, cwd)
 
     def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
-        """go's build cache under the run's own home (where :mod:`.build_cache` seeds it): a
-        ``GOCACHE`` the job set names a host folder the sandbox does not show or lets no run
-        write, and go then stops before any test ("failed to initialize build cache")."""
+        """go's build cache under the run's own home: a ``GOCACHE`` the job set names a host
+        folder the sandbox does not show or lets no run write, and go then stops before any test
+        ("failed to initialize build cache")."""
         return {"GOCACHE": str(Path(environ["HOME"]) / CACHE)} if environ.get("HOME") else {}
 
     def __init__(self) -> None:
@@ -143,7 +116,7 @@ class GoTest(PlainStep):
 
     def step_shown(self, line: str) -> str:
         """What a person reads of one line of ``-json`` output: what ``go test`` would print
-        without ``-v`` (:class:`.step.Shown`: a failed test's lines, the packages' results)."""
+        without ``-v`` (a failed test's lines, the packages' results)."""
         return self._shown(line)
 
     unshuffled = ""
@@ -195,7 +168,7 @@ class GoTest(PlainStep):
 
     def unasserted(self, checkout: Path, path: str, text: str) -> str:
         """Its first ``TestX`` that reports no failure, itself or through a helper of its
-        package's other test files (:mod:`.assertions`)."""
+        package's other test files."""
         from cicd_agent.runners.go.assertions import (  # gen-tests' alone: not on review's path
             go_unasserted,
             package_tests,
@@ -300,7 +273,7 @@ def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
     """Each failed test of ``outcomes`` (``file › TestName``) that its own check failed: a Go
     test fails only by its ``t.Error``/``t.Fatal``/``t.Fail`` (or a helper's it calls) or by a
     panic, go's ``panic:`` line (a nil dereference in the code under test, a timeout), which is
-    a crash whatever it printed before; that binary's run is no result anyway (module doc). Named
+    a crash whatever it printed before; that binary's run is no result anyway. Named
     by the testing package's mark of the first such call in the test's own file (``
     calc_test.go:12: want 0``; a ``t.Log`` line is marked alike), else the test's ``t.Fail``."""
     printed = _printed(stream)
@@ -320,14 +293,13 @@ def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
 def panicked(stream: str, names: Mapping[str, str]) -> tuple[str, ...]:
     """The tests of ``names`` (``folder/TestName`` → file) that printed go's ``panic:`` line,
     as ``file › TestName``: a panic ends the test binary before the seam's in-run check, so such a
-    run is no result (:attr:`..base.TestReport.crashed`)."""
+    run is no result."""
     files = {name.rsplit("/", 1)[1]: file for name, file in names.items()}
     return tuple(f"{files[test.split('/', 1)[0]]} › {test}" for test, said in
                  _printed(stream).items() if test.split("/", 1)[0] in files and _panic(said))  # fmt: skip
 
 
 def _printed(stream: str) -> dict[str, list[str]]:
-    """What each test printed, by its name, from go's JSON ``stream``."""
     printed: dict[str, list[str]] = {}
     for line in stream.splitlines():
         event = go_event(line)

@@ -1,6 +1,5 @@
-"""go test's sessions in the sandbox, as the test step's flaky-test fixer drives them
-(:class:`GoSandbox`, :mod:`.orders` chooses their words): one ``go test -json`` over the copy,
-read with the in-run check every run of ours has (:mod:`.in_run_check`).
+"""go test's sessions in the sandbox, as the test step's flaky-test fixer drives them: one
+``go test -json`` over the copy, read with the in-run check every run of ours has.
 
 Each session's tests are named as the test step names them (``example.com/m/calc.TestX``), so
 the fixer finds the step's flaky tests among them: a test the fixer's chosen order ran as a
@@ -33,7 +32,7 @@ from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 ORDERED = "Test_cicdOrder"
 """How the name of our test that runs a chosen order starts (a random part follows)."""
 _CHOSEN = re.compile(rf"^-run=\^({ORDERED}[0-9a-f]{{16}})\$$")
-"""The ``-run`` word of a chosen order (:meth:`.orders.GoOrders.in_order`), naming our test."""
+"""The ``-run`` word of a chosen order, naming our test."""
 _MARK = re.compile(r"^\s+[\w.+-]+_test\.go:\d+: .*")
 """The testing package's mark of a failing check in a test file."""
 _COUNT = re.compile(r"^--?count=(\d+)$")
@@ -46,7 +45,7 @@ WARM = 300.0
 
 class GoSandbox(SessionSandbox):
     """The sandbox of go test's sessions: each run gets a fresh home, with a copy of the build
-    cache of the standard library our own first run left (:mod:`.build_cache`)."""
+    cache of the standard library our own first run left."""
 
     temp_prefix = "cicd-agent-go-orders-"
 
@@ -60,9 +59,9 @@ class GoSandbox(SessionSandbox):
         shared: Sequence[Path] = (),
         patched: PatchedLines | None = None,
     ) -> tuple[RunResult, Evidence]:
-        """Run ``argv`` (``go test`` and its words, :meth:`.orders.GoOrders.command`) in
-        ``space`` with the in-run check's benchmark beside every test file, and read go's
-        events. ``patched`` is not watched: a guard on changed lines is pytest's alone."""
+        """Run ``argv`` (``go test`` and its words) in ``space`` with the in-run check's
+        benchmark beside every test file, and read go's events. ``patched`` is not watched: a
+        guard on changed lines is pytest's alone."""
         environ = self.environment(space)
         go = job_tool("go", self.checkout, environ)
         if not isinstance(go, str):
@@ -100,13 +99,13 @@ class GoSandbox(SessionSandbox):
 
 
 def _warm(sandbox: Sandbox, space: Workspace, go: str, own: Mapping[str, str]) -> object:
-    """Our module's tests (:data:`.build_cache.MODULE`), built as a session builds."""
+    """Our module's tests, built as a session builds."""
     return sandbox.run([go, "test", "-count=1", "./..."], space, timeout=WARM,
                        extra_env={**own, "GOCACHE": str(space.home / CACHE)})
 
 
 def _named(found: Mapping[str, _T], chosen: str) -> dict[str, _T]:
-    """``found`` (keyed ``package › test``, :func:`.in_run_check.keyed` with no file) by the
+    """``found`` (keyed ``package › test``) by the
     step's names, ``package.TestX``: ``chosen``, the ordering test this session wrote ("":
     none), left out, each test it ran by its own name; subtests left out. A project's test
     named as ours is not ours: its subtests stay subtests."""

@@ -1,6 +1,6 @@
 """A set-up moved from one go test into another (the flaky-test fixer's patch), and the code a
 test calls, read from the tests' text with no Go parser: Go's braces, strings and comments are
-scanned (:func:`_scan`), and a function body's statements end where Go ends them, at a line's
+scanned, and a function body's statements end where Go ends them, at a line's
 end outside every bracket (its automatic semicolons), unless the line ends on an operator or a
 comma.
 
@@ -68,7 +68,6 @@ class Function:
 
 
 def find(text: str, name: str) -> Function | None:
-    """``name``'s test function in ``text`` (a file), or None."""
     found = re.search(_FUNC.format(name=re.escape(name)), text, re.MULTILINE) if name else None
     if found is None:
         return None
@@ -92,7 +91,7 @@ def statements(body: str) -> list[str]:
 
 
 def set_up_of(texts: Mapping[str, str], donor: str, victim: str) -> SetUp:
-    """``donor``'s movable statements (module doc), and the imports of its file they use."""
+    """``donor``'s movable statements, and the imports of its file they use."""
     donor_file = _where(texts, donor)
     victim_file = _where(texts, victim)
     if donor_file is None or victim_file is None:
@@ -261,7 +260,6 @@ def _string_end(text: str, at: int) -> int:
 
 
 def _closing(text: str, start: int) -> int | None:
-    """Where the brace opened just before ``start`` closes, or None."""
     for at, depth, char in _scan(text[start:]):
         if char == "}" and depth < 0:
             return start + at
@@ -313,6 +311,5 @@ def _package_path(test: str) -> str:
 
 
 def _name(test: str) -> str:
-    """The test function a step's name (``example.com/m/calc.TestX``) names."""
     names = levels(test)
     return names[0] if len(names) == 1 else ""

@@ -10,12 +10,10 @@ step retries and judges is the subtest: a parent whose failure only reflects its
 dropped from the run's outcomes, and one that printed anything of its own beside go's framing
 (``=== RUN``, ``--- FAIL``: a check's ``x_test.go:12: ...``, a log line, a panic) stays a
 failure of its own. What stays unseen in one run: a parent that fails without a word
-(``t.Fail()``) while a subtest fails; a retry in which its subtests pass shows it, and the
-step's verdict counts such a failure (:mod:`cicd_agent.modes.test_step.judge`).
-A retry runs each failed test's name at each level of its path
-(``-run=^(TestA|TestB)$/^(case_1)$``): go matches every level on its own, so it may run a
-sibling sharing a failed one's name, never fewer than the failed tests. A quarantine entry that
-names a parent covers the subtests it runs (:func:`parents`).
+(``t.Fail()``) while a subtest fails; a retry in which its subtests pass shows it. A retry runs
+each failed test's name at each level of its path (``-run=^(TestA|TestB)$/^(case_1)$``): go
+matches every level on its own, so it may run a sibling sharing a failed one's name, never fewer
+than the failed tests. A quarantine entry that names a parent covers the subtests it runs.
 """
 
 from __future__ import annotations
@@ -34,7 +32,6 @@ _TOP = re.compile(r"\.((?:Test|Fuzz|Example)[^./]*)(?=/|$)")
 ``gopkg.in/yaml.v3``): the first such name that ends the id or a level of it."""
 _ARGS = ("-args", "--args")
 _COUNTED = re.compile(r"^--?count(?:=|$)")
-"""``go test``'s own count flag (``-count=3``, ``-count 3``)."""
 EVENTS = "go-events.json"
 """gotestsum's events, written into the run's folder."""
 MAX_EVENTS_BYTES = 64 << 20
@@ -73,12 +70,12 @@ def command(
     extra: Sequence[str] = (),
 ) -> list[str] | None:
     """The step's run of ``words`` (when it ``runs`` go's tests, or is gotestsum's) with
-    ``-json`` (gotestsum: its events into ``folder``), ``-count=1`` unless it sets a count
-    (:func:`_count`) and, on a retry, ``-run`` naming each
-    failed test at each level of its path; both go before ``-args``, whose rest is the test
-    binary's own; ``extra``: go's flags added beside ``-run`` (a lone run's coverage).
-    ``-failfast=false`` undoes a ``-failfast`` of the command or ``GOFLAGS``: tests it left unrun
-    no retry runs, and the step would pass on the failures it saw."""
+    ``-json`` (gotestsum: its events into ``folder``), ``-count=1`` unless it sets a count and,
+    on a retry, ``-run`` naming each failed test at each level of its path; both go before
+    ``-args``, whose rest is the test binary's own; ``extra``: go's flags added beside ``-run``
+    (a lone run's coverage). ``-failfast=false`` undoes a ``-failfast`` of the command or
+    ``GOFLAGS``: tests it left unrun no retry runs, and the step would pass on the failures it
+    saw."""
     again = ["-failfast=false", *_again(failed), *extra]
     if words and Path(words[0]).name == "gotestsum":
         cut = next((at for at, word in enumerate(words) if word == "--"), len(words))
@@ -102,7 +99,6 @@ def _count(words: Sequence[str]) -> list[str]:
 
 
 def _again(failed: Sequence[str] | None) -> list[str]:
-    """``-run`` naming each of the ``failed`` tests at each level of its path ([] when none)."""
     paths = [names for test in failed or () if (names := levels(test))]
     depth = max((len(names) for names in paths), default=0)
     each = [dict.fromkeys(names[at] for names in paths if len(names) > at) for at in range(depth)]
@@ -134,7 +130,7 @@ def _unbuilt(lines: Sequence[str]) -> str:
 def outcomes(folder: Path, output: str) -> StepOutcomes:
     """Each test's id and whether every end of it passed (a pass printed after a failure, a test
     can write to the go command's own output, hides nothing), less each failed parent whose
-    failure only reflects its failed subtests' (module doc); read from gotestsum's events in
+    failure only reflects its failed subtests'; read from gotestsum's events in
     ``folder`` where it wrote them (bounded, no link followed), else from ``output``."""
     printed = output
     with suppress(CheckoutFileError, OSError):  # none: no gotestsum run, go's events are what it printed

@@ -37,7 +37,7 @@ module.exports = class {{
   }}
 }};
 """
-"""jest's in-run check, a reporter (the pipe is its standard output, :func:`..base.on_pipe`)."""
+"""jest's in-run check, a reporter (the pipe is its standard output)."""
 RANDOMIZE = (29, 5)
 """The first jest that shuffles the tests of a run (``--randomize``)."""
 CANARY = """\"use strict\";
@@ -46,7 +46,7 @@ CANARY = """\"use strict\";
 const writeSync = require("fs").writeSync;
 const { afterAll, afterEach, expect: check } = require("@jest/globals");
 """
-"""The head of jest's canary (:data:`..js.runner.CANARY`): what it writes with, and jest's own
+"""The head of jest's canary: what it writes with, and jest's own
 ``expect`` and hooks from ``@jest/globals`` (jest's runtime answers that name itself, where
 the project sets ``injectGlobals: false`` too)."""
 CONFIG = """\"use strict\";
@@ -74,10 +74,9 @@ module.exports = async () => {
 
 
 _REPORT = ("--outputFile", "--output-file")
-"""jest's option naming its JSON report's file, in either spelling."""
 _PATTERN = ("-t", "--testNamePattern", "--test-name-pattern")
 """jest's test name filter: a retry's own (full names the command's selected) stands alone,
-as jest joined two with a comma into a pattern no test matched and the retry ran nothing."""
+as jest joins two with a comma into a pattern no test matches."""
 
 
 class Jest(JsTests, JsRunner):
@@ -96,10 +95,9 @@ class Jest(JsTests, JsRunner):
         self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
     ) -> list[str] | None:
         """The test step's run: its JSON report into ``folder``; a retry: ``failed`` alone.
-        ``--no-bail`` undoes a ``--bail`` of the command or its configuration: jest stopped after
-        the first failing file, wrote no report, and the files after it went unrun. The
-        command's own ``--outputFile`` goes: given twice, jest took both as a list and crashed
-        after the tests, writing no report (the step's runs write the step's report only)."""
+        ``--no-bail`` undoes a ``--bail`` of the command or its configuration: jest would stop
+        after the first failing file, writing no report. The command's own ``--outputFile``
+        goes: given twice, jest takes both as a list and crashes after the tests."""
         if not self.runs(shlex.join(command)):
             return None
         report = ["--no-bail", "--json", f"--outputFile={folder / 'report.json'}"]
@@ -115,8 +113,7 @@ class Jest(JsTests, JsRunner):
 
     def cannot_shuffle(self, checkout: Path) -> str:
         """``--randomize`` came with jest 29.5 (``--seed`` with 29.2): an older jest stops at
-        the unknown option before any test, which read as a run that wrote no report (seen on
-        typestack/class-transformer's jest 26, where no candidate could pass its reruns)."""
+        the unknown option before any test, which would read as a run that wrote no report."""
         version = installed(checkout, "jest")
         if version and version < RANDOMIZE:
             return (f"could not run shuffled: jest {'.'.join(map(str, version))} cannot shuffle "
@@ -124,7 +121,7 @@ class Jest(JsTests, JsRunner):
         return ""
 
     def unshuffled_in(self, checkout: Path) -> str:
-        """Where the jest installed cannot shuffle (:meth:`cannot_shuffle`), its runs keep the
+        """Where the jest installed cannot shuffle, its runs keep the
         file's order, each in a fresh process: such a run is never called shuffled."""
         if not self.cannot_shuffle(checkout):
             return ""
@@ -136,7 +133,7 @@ class Jest(JsTests, JsRunner):
         """Our reporter beside jest's own, and our canary in each test file's realm through a
         configuration that extends the project's, from files of the workspace (read-only
         inside); the canary's token is another than the reporter's (the realm can read it).
-        The canary defines each test ``repeat`` times (:mod:`.repeat`)."""
+        The canary defines each test ``repeat`` times."""
         reporter = space.scratch("jest-check", ".js")
         reporter.write_text(REPORTER, encoding="utf-8")
         canary, config = space.scratch("jest-canary", ".js"), space.scratch("jest-config", ".js")
@@ -150,7 +147,6 @@ class Jest(JsTests, JsRunner):
         self, report: Mapping[str, object], root: str, tests: Sequence[str], *,
         outcomes: Mapping[str, str], canaries: Mapping[str, Sequence[Canary]], times: int,
     ) -> dict[str, tuple[int, int]]:  # fmt: skip
-        """Each run of a test is a result of jest's report (:mod:`.repeat`)."""
         return repeat_counts(report, root, tests)
 
     def covering(self, files: Sequence[str], folder: Path) -> tuple[str, ...]:

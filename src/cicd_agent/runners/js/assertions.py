@@ -5,13 +5,12 @@ A test that only runs the code adds coverage and checks nothing, and one asserti
 file does not vouch for another beside it. So each ``it(...)``/``test(...)`` call (``.only``,
 ``.concurrent``, ``.each(table)(...)`` and its tagged template alike) must hold ``expect`` or
 ``assert`` in its own arguments, or call a function of the same file whose body does (a helper
-``check(x)`` that expects). Read with Pygments' lexers, as :mod:`cicd_agent.runners.js.load_time`
-reads JavaScript: strings, template literals (their ``${…}`` too), comments and regular
-expressions hold no bracket and no ``expect``, so ``"expect("`` in a string or a comment
-asserts nothing. A check whose two compared sides are the same tokens (``expect(v).toBe(v)``,
-``assert.equal(v, v)``, ``assert(v === v)``; spacing and comments aside) asserts nothing either:
-it checks that ``v`` is deterministic, not its value, and nor does one of a
-disjunction true whatever the code computes (``assert(v === v || x)``,
+``check(x)`` that expects). Read with Pygments' lexers: strings, template literals (their
+``${…}`` too), comments and regular expressions hold no bracket and no ``expect``, so
+``"expect("`` in a string or a comment asserts nothing. A check whose two compared sides are the
+same tokens (``expect(v).toBe(v)``, ``assert.equal(v, v)``, ``assert(v === v)``; spacing and
+comments aside) asserts nothing either: it checks that ``v`` is deterministic, not its value,
+and nor does one of a disjunction true whatever the code computes (``assert(v === v || x)``,
 ``expect(a == b || a != b).toBe(true)``).
 """
 
@@ -84,7 +83,7 @@ def _checks(tokens: list[Token], at: int) -> bool:
 def _true_anyway(tokens: list[Token], at: int, end: int) -> bool:
     """Whether ``expect(X)`` at ``tokens[at]`` (its ``)`` before ``end``) is ``.toBe(true)``,
     ``.toEqual(true)``, ``.toStrictEqual(true)`` or ``.toBeTruthy()`` of an ``X`` true whatever
-    the code computes (:func:`~cicd_agent.runners.same_sides.always_true`)."""
+    the code computes."""
     actual = _arguments(tokens, at + 1)
     matcher = tokens[end + 1][1] if end + 1 < len(tokens) else ""
     expected = _arguments(tokens, end + 2) if _next(tokens, end + 1) == "(" else []
@@ -110,7 +109,6 @@ def _arguments(tokens: list[Token], start: int) -> list[list[Token]]:
 
 
 def _unbracketed(side: list[Token]) -> list[Token]:
-    """``side`` without brackets around the whole of it: ``(v)`` is ``v``."""
     while (len(side) > 1 and side[0] == ("other", "(") and side[-1] == ("other", ")")
            and _close(side, 0) == len(side)):  # fmt: skip
         side = side[1:-1]

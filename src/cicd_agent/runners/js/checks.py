@@ -1,4 +1,4 @@
-"""Which failed jest or vitest test its own check failed (:attr:`..base.TestReport.checks`).
+"""Which failed jest or vitest test its own check failed.
 
 Both runners' JSON reports give each failed test's ``failureMessages``: the error's first line
 and its stack. A check is an error thrown in the test's own file (the stack's first frame
@@ -7,7 +7,7 @@ outside ``node_modules`` and node's own is there: ``expect``, node's ``assert``,
 with the matcher's frames first in vitest's. An error first thrown elsewhere (a ``TypeError``
 inside the code under test), one of the language's own errors wherever it was thrown (a
 property read of the mutant's ``undefined`` in the test), and a test's timeout are crashes:
-they say nothing of what the test checks (:mod:`~cicd_agent.verify.mutants`).
+they say nothing of what the test checks.
 """
 
 from __future__ import annotations
@@ -29,9 +29,8 @@ its file without a line, as no frame can say where it was thrown."""
 def read_checks(
     document: Mapping[str, object], root: str, outcomes: Mapping[str, str]
 ) -> dict[str, str]:
-    """Each failed test of ``outcomes`` (``file › full name``, relative to ``root`` as
-    :func:`.report.outcomes_of` names them) whose first failure message is its own check, as
-    ``file:line: first line``."""
+    """Each failed test of ``outcomes`` (``file › full name``, relative to ``root``) whose first
+    failure message is its own check, as ``file:line: first line``."""
     found: dict[str, str] = {}
     results = document.get("testResults")
     for result in results if isinstance(results, list) else ():

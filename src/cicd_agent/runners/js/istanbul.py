@@ -1,8 +1,6 @@
 """istanbul's coverage map, as jest writes it into its report and vitest's V8 provider into its
-JSON file: which lines of the measured files ran, and which count as code. Apart from
-:mod:`cicd_agent.runners.js`, which runs them and reads their word; nothing here trusts the map more than that
-module does (a file it leaves out is not measured, never covered, unless its source holds no
-code: :mod:`.type_only`)."""
+JSON file: which lines of the measured files ran, and which count as code. A file the map leaves
+out is not measured, never covered, unless its source holds no code."""
 
 from __future__ import annotations
 

@@ -5,28 +5,23 @@ them), and gen-tests' gate lets it sit there.
 An existing test file of the runner tests ``src/a/b.ts`` when it imports it by a relative path
 that resolves to it (``../src/a/b``, ``../src/a/b.js`` for TypeScript's ESM, a folder's
 ``index``, or one hop through a module it imports that re-exports it: ``export * from
-"./result"``), or when its path mirrors the
-source's below the top folder in a root-level ``test``/``tests``/``__tests__``
-(``tests/a/b.test.ts``). A file no test is found for by these (css-select's tests import
-``../src/index.js``, several plain imports above the changed file, and vitest's ``include``
-runs ``test/*.ts`` alone) is at home where the project keeps its tests: the folders of the
-runner's tests in a root-level test folder, and that folder itself where its modules are the
-tests (:func:`~cicd_agent.runners.layout.elsewhere`), shallowest first. Only the tests the
-repository's test script gives the runner count (:func:`~.js_script.scope`: ``"test": "jest
-src"`` leaves ``test/e2e/`` to another command, so no home is there). Plain imports are not
-followed further: every module an index imports would be "tested" by each test of the index,
-which says no more than this.
+"./result"``), or when its path mirrors the source's below the top folder in a root-level
+``test``/``tests``/``__tests__`` (``tests/a/b.test.ts``). A file no test is found for by these
+(tests importing only ``../src/index.js``) is at home where the project keeps its tests: the
+folders of the runner's tests in a root-level test folder, and that folder itself where its
+modules are the tests, shallowest first. Only the tests the repository's test script gives the
+runner count (``"test": "jest src"`` leaves ``test/e2e/`` to another command, so no home is
+there). Plain imports are not followed further: every module an index imports would be "tested"
+by each test of the index, which says no more than this.
 
-Everything read is the pull request's: the files come from one bounded walk
-(:func:`~cicd_agent.local.checkout_files.walk_files`: no link named, no linked folder entered),
-each test read size-capped without following a link, and an import resolved by its words alone
-against the walked files, never through the file system, so a link never makes a test "import"
-the changed file. The walk is made once per runner and change (:func:`layout`), and its answer
-passed down to the writer and the gate, which ask it per file and per candidate.
-The work is bounded whatever the files say: the bytes read in all (:data:`MAX_READ`), the
-imports looked up in all (:data:`MAX_IMPORTS`; git stores a thousand copies of one test dense
-with imports as one blob), the tests found in all (:data:`MAX_FOUND`), and patterns that read
-each byte a bounded number of times.
+Everything read is the pull request's: the files come from one bounded walk (no link named, no
+linked folder entered), each test read size-capped without following a link, and an import
+resolved by its words alone against the walked files, never through the file system, so a link
+never makes a test "import" the changed file. The walk is made once per runner and change. The
+work is bounded whatever the files say: the bytes read in all (:data:`MAX_READ`), the imports
+looked up in all (:data:`MAX_IMPORTS`; git stores a thousand copies of one test dense with
+imports as one blob), the tests found in all (:data:`MAX_FOUND`), and patterns that read each
+byte a bounded number of times.
 """
 
 from __future__ import annotations
@@ -58,7 +53,7 @@ MAX_IMPORTS = 50_000
 """Imports looked up in all (each file's distinct ones); past them no more are."""
 MAX_FOUND = 100_000
 """Tests of a source found in all; past them no more count (a root test mirrors a source of
-each top folder: thousands of top folders made millions)."""
+each top folder, so thousands of top folders make millions)."""
 
 _SPECIFIER = r"""(["'])(\.\.?(?:/[^"'\n]*)?)\1"""
 _IMPORT = re.compile(r"""(?:\bfrom|\bimport|\brequire)\s*\(?\s*""" + _SPECIFIER)
@@ -75,11 +70,9 @@ def import_twin(checkout: Path, path: str) -> bool:
     module, in its place: something beside it with its name, extension aside (``tools.mjs`` or
     ``tools.js`` beside ``tools.ts``: vite and jest try those first; ``shared.ts`` beside a
     folder ``shared/``: a file before a folder's ``index``), case and Unicode form ignored as
-    a macOS or Windows checkout does. With vitest 2.1, ``test/api.ts``'s ``import { t } from
-    "./tools"`` got ``test/tools.mjs``'s once it existed (jest 29.7: ``require("./tools")``
-    got ``tools.js``'s over ``tools.cjs``'s): a kept candidate there would be the helper every
-    such test imports. Read: the names of the one folder, reached without
-    a link by the caller's check."""
+    a macOS or Windows checkout does: a kept candidate there would be the helper every test
+    importing ``./tools`` gets. Read: the names of the one folder, reached without a link by
+    the caller's check."""
     where = PurePosixPath(path)
     if not where.name.endswith(SUFFIXES):
         return False
@@ -94,9 +87,8 @@ def import_twin(checkout: Path, path: str) -> bool:
 
 def mock(path: str) -> bool:
     """Whether ``path`` is in a ``__mocks__`` folder: jest runs such a file in ``__tests__``
-    as a test, yet takes it for the module of its name in every test of the project, unasked
-    (jest 29.7: ``__tests__/__mocks__/camelcase.js`` was what another test's
-    ``require("camelcase")`` got). Never a test to follow nor a home."""
+    as a test, yet takes it for the module of its name in every test of the project, unasked.
+    Never a test to follow nor a home."""
     return any(part.lower() == "__mocks__" for part in PurePosixPath(path).parts)
 
 

@@ -4,32 +4,30 @@ as it loads.
 
 Code under test shares the test's realm there: a line that runs as the module loads
 (``Object.is = () => true``, ``expect.extend(...)``, ``globalThis.expect = …``) makes every
-assertion hold, and no in-run check of ours runs in that realm to see it. :func:`load_time_problem`
-is the static rule that closes it, as :func:`..import_time.import_time_problem` does for Python.
-Each line's load-time code (everything outside function and method bodies, their parameter
-lists, expression-bodied arrows and instance field initialisers, which run when called or
-constructed) is compared with the base's as a multiset, so a line the patch moves out of a
-function counts as new as well as one it writes. A new one must declare, not do (an import,
-``require("…")`` and ``new Map()`` and its kin declare too, as Python's rule lets a fix add an
-import and ``dict()``): no call,
-``new``, tagged template, decorator, assignment (but a declaration's initialiser, a
-``type`` alias and CommonJS's ``exports.x =``), update, ``delete``, ``instanceof`` or ``await``,
-no function inside brackets (handed to a call that may run it); in a class body no static field
-or block and no computed key; no JSX (a call of its factory), no ``import`` of what this rule
-never reads (a ``data:`` URL, a declaration file, ``./hook.txt``: Node's CommonJS loader runs
-any file named whole); no accessor, conversion hook (``valueOf``, ``toString``…) or computed
-key in an object literal or among a class's static members, and no read of ``prototype``
-(which reaches instance members), since a plain read, ``+`` or ``const [a] = o`` calls them.
-A file of any other name than text's is read as a module (``require("./hook")`` runs a
-file named ``hook`` first). Line
-terminators other than ``\n`` are read as JavaScript reads them; a patch adding text
-JavaScript may read otherwise than the lexer (an HTML-like comment, a regular expression where
-JavaScript divides) is refused whole, as its braces may move code out of a function. Not seen:
-a function body the base's own load-time code calls
-(``setup()`` at the top and the patch changing ``setup``), which Python's import guard sees as
-it runs and no in-run check of ours sees in jest's realm. Read with Pygments' lexers
-(strings, template literals, comments and regular expressions hold no brace) and brace depth,
-not a parser. A false refusal leaves a real fix of top-level code unchecked, never blocked.
+assertion hold, and no in-run check of ours runs in that realm to see it. This static rule
+closes it, as ``import_time`` does for Python. Each line's load-time code (everything outside
+function and method bodies, their parameter lists, expression-bodied arrows and instance field
+initialisers, which run when called or constructed) is compared with the base's as a multiset,
+so a line the patch moves out of a function counts as new as well as one it writes. A new one
+must declare, not do (an import, ``require("…")`` and ``new Map()`` and its kin declare too, as
+Python's rule lets a fix add an import and ``dict()``): no call, ``new``, tagged template,
+decorator, assignment (but a declaration's initialiser, a ``type`` alias and CommonJS's
+``exports.x =``), update, ``delete``, ``instanceof`` or ``await``, no function inside brackets
+(handed to a call that may run it); in a class body no static field or block and no computed
+key; no JSX (a call of its factory), no ``import`` of what this rule never reads (a ``data:``
+URL, a declaration file, ``./hook.txt``: Node's CommonJS loader runs any file named whole); no
+accessor, conversion hook (``valueOf``, ``toString``…) or computed key in an object literal or
+among a class's static members, and no read of ``prototype`` (which reaches instance members),
+since a plain read, ``+`` or ``const [a] = o`` calls them. A file of any other name than text's
+is read as a module (``require("./hook")`` runs a file named ``hook`` first). Line terminators
+other than ``\n`` are read as JavaScript reads them; a patch adding text JavaScript may read
+otherwise than the lexer (an HTML-like comment, a regular expression where JavaScript divides)
+is refused whole, as its braces may move code out of a function. Not seen: a function body the
+base's own load-time code calls (``setup()`` at the top and the patch changing ``setup``), which
+Python's import guard sees as it runs and no in-run check of ours sees in jest's realm. Read
+with Pygments' lexers (strings, template literals, comments and regular expressions hold no
+brace) and brace depth, not a parser. A false refusal leaves a real fix of top-level code
+unchecked, never blocked.
 """
 
 from __future__ import annotations
@@ -59,7 +57,7 @@ _OTHERS = (".json", ".md", ".markdown", ".mdx", ".txt", ".rst", ".adoc", ".yml",
            ".pyw", ".go", ".rs", ".java", ".kt", ".scala", ".rb", ".php", ".c", ".h", ".cc",
            ".cpp", ".hpp", ".cs", ".swift", ".sql", ".proto", ".graphql", ".vue", ".svelte")  # fmt: skip
 """Files of text, data or another language, not JavaScript modules: an ``import`` that names one
-whole is refused (:func:`_foreign`), as Node's CommonJS loader, and jest's, run any file named
+whole is refused, as Node's CommonJS loader, and jest's, run any file named
 whole (but JSON) as JavaScript. Every other file is read as a module: ``require("./hook")`` or
 ``"./x.util"`` runs a file of that exact name first. Not read: the ``<script>`` of a ``.vue``
 or ``.svelte`` file, which vitest runs as the component loads."""
@@ -67,10 +65,10 @@ _DECLARATION = re.compile(r"\.d(\.[cm]?ts)?$")
 """A declaration file's name (``x.d.ts``), or how jest's resolver names one (``./x.d``)."""
 MAX_CHARS = 128_000
 """The most of a file read (either side of the patch), as review's what-runs reads a file side:
-a larger one is left unchecked (1 of 1,043 JavaScript and TypeScript files of 16 projects, a test)."""
+a larger one (rare: a generated file) is left unchecked."""
 _RUN = re.compile(r"[\w?.$]{128,}")
 """A run of name characters and dots Pygments' JavaScript lexers read in time quadratic in its
-length (``x.x.x.…``: 40,000 characters took 5 s): such a file is left unchecked."""
+length (``x.x.x.…``): such a file is left unchecked."""
 
 
 def patch_problem(files: Sequence[tuple[str, str | None, str | None]]) -> str:
@@ -84,9 +82,8 @@ def patch_problem(files: Sequence[tuple[str, str | None, str | None]]) -> str:
 
 def load_time_problem(path: str, before: str | None, after: str | None, *, others: bool = True) -> str:
     """Why the patch's change to the JavaScript or TypeScript file ``path`` (with ``others``,
-    any file but text, data and other languages' code, :data:`_OTHERS`) is refused: a line of
-    load-time code it adds does something as the module loads (module doc; "" when none
-    does)."""
+    any file but text, data and other languages' code) is refused: a line of load-time code it
+    adds does something as the module loads ("" when none does)."""
     module = path.endswith(SUFFIXES) or (others and not path.lower().endswith(_OTHERS))
     if not module or after is None or _DECLARATION.search(path):
         return ""  # text or data (an import naming one is refused); types alone
@@ -115,7 +112,6 @@ def load_time_problem(path: str, before: str | None, after: str | None, *, other
 
 
 def _does(token: Token) -> bool:
-    """Whether ``token``, at load time, does something (module doc)."""
     before = token.previous
     if token.allowed and token.text in ("new", "("):
         return False
@@ -146,7 +142,7 @@ def _does(token: Token) -> bool:
 def _foreign(specifier: str) -> bool:
     """Whether an ``import`` or ``require`` of ``specifier`` may run code this rule never
     reads: a ``data:`` URL (Node's ESM runs its text), a declaration file (jest resolves
-    ``./x.d`` to ``x.d.ts``) or another file (:data:`_OTHERS`: ``./hook.txt``) but JSON."""
+    ``./x.d`` to ``x.d.ts``) or another file (``./hook.txt``) but JSON."""
     specifier = specifier.strip()
     if specifier[:5].lower() == "data:":
         return True

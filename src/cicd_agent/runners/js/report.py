@@ -1,8 +1,7 @@
 """jest's and vitest's report on the evidence pipe, and its in-run checks: the JSON report found
-once in the run's output (:func:`the_report`), each test's outcome read from it
-(:func:`outcomes_of`), believed only where the reporter loaded before any test and each test
-file's canary agree (:func:`split_checks`, :func:`changed`, :func:`disagreement`;
-:mod:`.runner`'s doc says what each sees)."""
+once in the run's output, each test's outcome read from it, believed only where the reporter
+loaded before any test and each test file's canary agree (:mod:`.runner`'s doc says what each
+sees)."""
 
 from __future__ import annotations
 
@@ -22,13 +21,12 @@ CANARY_KEY = "cicd_canary"
 CANARY_PREFIX = f'{{"{CANARY_KEY}":'
 """How a canary's line starts on the pipe (one per test file, from the test's realm)."""
 REPORT_KEY = re.compile(r'"testResults"\s*:')
-"""Its report's key (:func:`the_report`), never a JSON string (a test named so): those escape quotes."""
+"""Its report's key, never a JSON string (a test named so): those escape quotes."""
 
 
 class Watch(NamedTuple):
-    """A runner's in-run checks (:meth:`.runner.JsRunner.in_run_checks`): the arguments that load
-    them, the token the reporter's line must carry and the one each canary's line must ("":
-    none)."""
+    """A runner's in-run checks: the arguments that load them, the token the reporter's line
+    must carry and the one each canary's line must ("": none)."""
 
     arguments: tuple[str, ...] = ()
     token: str = ""
@@ -48,7 +46,7 @@ def outcomes_of(
     document: Mapping[str, object], root: str, returncode: int, tests: Sequence[str]
 ) -> tuple[dict[str, str], str]:
     """Each test of the files ``tests`` (every file when empty) a jest or vitest JSON report
-    (``document``, read once by :func:`the_report`) shows, by ``file › full name`` relative to
+    (``document``) shows, by ``file › full name`` relative to
     ``root``, and its status; or why it is no result ("" when it is)."""
     results = document.get("testResults")
     if not isinstance(results, list) or not isinstance(document.get("success"), bool):
@@ -72,10 +70,10 @@ def outcomes_of(
 
 def the_report(text: str, returncode: int) -> tuple[dict[str, object], str]:
     """The runner's JSON report in ``text`` (a run's output, in-run checks' lines left out), or why
-    none. A test may print first (unjs/defu's ``node:test`` TAP), so it is the one JSON object
+    none. A test may print first (a ``node:test`` TAP report), so it is the one JSON object
     holding :data:`REPORT_KEY` (jest's and vitest's reports name that key once), from the start
     of its line: the key's own (one-line reports), else the last line of ``{`` alone above it
-    (vitest before 1 indents its report over many lines, :func:`indented`). A second (a test's own,
+    (vitest before 1 indents its report over many lines). A second (a test's own,
     before or after the runner's), or a report not alone on its lines (a test's unended line
     before it, its text after it), is no result: neither can be told from the runner's."""
     if not text.strip():  # its configuration, a setup file or a missing module stopped it
@@ -164,7 +162,7 @@ def split_checks(
 
 def counted(runs: object) -> tuple[tuple[str, int, int], ...]:
     """A canary line's ``runs`` (each test's full name, passed and failed runs), the entries
-    of that shape (counts of at most 12 digits, as :func:`.runner.installed`'s)."""
+    of that shape (counts of at most 12 digits)."""
     if not isinstance(runs, dict):
         return ()
     return tuple((name, won, lost) for name, pair in runs.items()

@@ -1,29 +1,27 @@
-"""What jest and vitest share behind the seam (:mod:`~cicd_agent.runners.base`): the repository's
-own runner as its job installed it, and what the runner's JSON report says passed.
+"""What jest and vitest share behind the seam: the repository's own runner as its job installed
+it, and what the runner's JSON report says passed.
 
 Only a runner in the checkout's ``node_modules/.bin`` counts (the repository's own, installed by
 ``npm ci``): one on ``PATH`` is nobody's choice for these tests. When both are there,
 ``package.json``'s ``devDependencies`` decides. The runner runs in the sandbox like every
 command of the checkout (its configuration is the pull request's code); its report comes back
-through the evidence pipe as its standard output (:func:`~cicd_agent.runners.base.on_pipe`: no
-process below it finds the pipe but through that output), and is believed only where the exit
-status agrees with it: a report of passes from a run that failed is no result at all, and so is
-a second report (a test that prints its own JSON). jest runs a lone test file in its own
-process, where the code under test can print a forged report and exit 0 before jest reports
-(report and status then agree); so a runner may add an in-run check of its own
-(:meth:`JsRunner.in_run_checks`: jest's, a reporter loaded before any test, which writes each
-test's outcome with a token drawn per run through what it took as it loaded), and a report
-counts only where that line came, once, and agrees with it. The reporter sees outcomes, not how
-they were reached: code under test shares the test's realm (jest's context, vitest's worker),
-where ``Object.is = () => true`` or a ``toBe`` of its own makes every assertion hold. So both
-runners also run a canary of ours first among each test file's setup files (:data:`CANARY`,
-through a configuration that extends the project's own): it fixes ``Object.is``, checks after
-each test that false assertions still throw and true ones hold, and writes per file, with a
-second token, how many tests it checked; a file with a pass counts only where that line came
-once, held, and covered every test that ran, each run of a repeated one too. What it cannot see:
-code written against this agent (it can find either token, or remove and mimic the canary: it
-runs in the canary's own realm). A patched run also starts only where the patch adds no code
-that runs as its module loads (:attr:`~cicd_agent.runners.patched_lines.PatchedLines.refused`)."""
+through the evidence pipe as its standard output, and is believed only where the exit status
+agrees with it: a report of passes from a run that failed is no result at all, and so is a
+second report (a test that prints its own JSON). jest runs a lone test file in its own process,
+where the code under test can print a forged report and exit 0 before jest reports (report and
+status then agree); so a runner may add an in-run check of its own (jest's, a reporter loaded
+before any test, which writes each test's outcome with a token drawn per run through what it
+took as it loaded), and a report counts only where that line came, once, and agrees with it. The
+reporter sees outcomes, not how they were reached: code under test shares the test's realm
+(jest's context, vitest's worker), where ``Object.is = () => true`` or a ``toBe`` of its own
+makes every assertion hold. So both runners also run a canary of ours first among each test
+file's setup files (:data:`CANARY`, through a configuration that extends the project's own): it
+fixes ``Object.is``, checks after each test that false assertions still throw and true ones
+hold, and writes per file, with a second token, how many tests it checked; a file with a pass
+counts only where that line came once, held, and covered every test that ran, each run of a
+repeated one too. What it cannot see: code written against this agent (it can find either token,
+or remove and mimic the canary: it runs in the canary's own realm). A patched run also starts
+only where the patch adds no code that runs as its module loads."""
 
 from __future__ import annotations
 
@@ -109,9 +107,8 @@ afterAll(() => {{
 and ``writeSync``: after each test a false ``toBe`` must throw and a true one hold, at the
 file's end each of its false assertions must throw and true ones hold
 (``expect``'s state restored, so ``expect.assertions`` counts only the test's own); once a
-file's tests are done it writes their count with the run's canary token (module doc), and
-where a runner's canary repeats the tests (vitest's), each test's passes and failures
-(``RUNS``: :func:`canary_checks`)."""
+file's tests are done it writes their count with the run's canary token, and where a runner's
+canary repeats the tests (vitest's), each test's passes and failures (``RUNS``)."""
 PACKAGE_TEST = re.compile(r"^\s*(npm|pnpm|yarn)(\s+run)?\s+test\b|^\s*npm\s+t\b")
 """A failed step that runs the package's ``test`` script: its runner is the one it names."""
 
@@ -127,7 +124,6 @@ def devdependencies(checkout: Path) -> Mapping[str, object]:
 
 
 def test_script(checkout: Path) -> str:
-    """``package.json``'s ``scripts.test`` ("" for none)."""
     scripts = package_json(checkout).get("scripts")
     script = scripts.get("test") if isinstance(scripts, dict) else None
     return script if isinstance(script, str) else ""
@@ -140,8 +136,7 @@ def canary_checks(token: str, runs: str = "") -> str:
 
 
 class JsRunner(PlainStep):
-    """jest or vitest, each a subclass naming its arguments: its row of :mod:`~..table` names it
-    for each consumer it serves."""
+    """jest or vitest, each a subclass naming its arguments."""
 
     name = ""
     arguments: tuple[str, ...] = ()
@@ -153,8 +148,7 @@ class JsRunner(PlainStep):
     settings: tuple[str, ...] = ()
     repeats: str | None = None
     """Neither jest nor vitest has a repeat count on its command line (vitest's ``--retry``
-    reruns a failure until it passes, the opposite): each one's canary repeats the tests
-    (``jest/repeat.py``, ``vitest/repeat.py``)."""
+    reruns a failure until it passes, the opposite): each one's canary repeats the tests."""
 
     step_captures = False
     """The test step reads its outcomes from the report its run writes."""
@@ -182,7 +176,6 @@ class JsRunner(PlainStep):
         return ""
 
     def options(self, checkout: Path) -> tuple[str, ...]:
-        """Its :attr:`arguments` for the version ``checkout`` installed."""
         return self.arguments
 
     def configured(self, checkout: Path) -> bool:
@@ -282,7 +275,7 @@ class JsRunner(PlainStep):
         return ""
 
     def in_run_checks(self, space: Workspace, checkout: Path, repeat: int = 1) -> Watch:
-        """Its in-run checks (module doc), with each test defined ``repeat`` times where the
+        """Its in-run checks, with each test defined ``repeat`` times where the
         runner :attr:`repeats`: none unless a runner has some."""
         return Watch()
 
@@ -309,7 +302,7 @@ class JsRunner(PlainStep):
 
 def blank(checkout: Path, path: str) -> bool:
     """Whether the file ``path`` of ``checkout`` (the sandbox's pristine copy: no run writes
-    it) holds no code that runs (:func:`.type_only.types_only`); unreadable is not blank."""
+    it) holds no code that runs; unreadable is not blank."""
     try:
         return types_only(path, read_text(checkout, path, MAX_CHARS * 4 + 4))
     except CheckoutFileError:

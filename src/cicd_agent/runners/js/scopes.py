@@ -1,8 +1,7 @@
 """A JavaScript or TypeScript module read token by token, each token marked by where it runs:
 as the module loads, or when a function, method or constructor is called. Read with Pygments'
 lexers (strings, template literals, comments and regular expressions hold no brace) and brace
-depth, not a parser; :mod:`.load_time` judges a patch by the lines of load-time code it
-adds.
+depth, not a parser.
 """
 
 from __future__ import annotations
@@ -63,7 +62,6 @@ class Token:
 
     @property
     def value_end(self) -> bool:
-        """Whether this token ends a value (module doc of :data:`_VALUE_END`)."""
         return self.kind in Name or self.kind in Number or (
             self.kind in String and self.kind not in String.Regex) or self.text in _VALUE_END  # fmt: skip
 

@@ -1,8 +1,7 @@
 """Which test files the repository's own test command gives jest or vitest, read from
-``package.json``'s ``scripts.test`` (:func:`~.runner.test_script`, as
-:func:`~cicd_agent.runners.lookups.running` reads it) without running it: gen-tests keeps a test
-only where ``npm test`` runs it. The gate runs a candidate with the runner's own settings, which
-its configuration's ``roots``, ``testMatch`` and ``include`` narrow already; what a bare run loses
+``package.json``'s ``scripts.test`` without running it: gen-tests keeps a test only where
+``npm test`` runs it. The gate runs a candidate with the runner's own settings, which its
+configuration's ``roots``, ``testMatch`` and ``include`` narrow already; what a bare run loses
 is the script's arguments (``"test": "jest src"`` leaves ``test/e2e/`` to ``npm run e2e``).
 
 Read, as the runners read them (jest 29.7 and 30, vitest 1.6 to 4.1):
@@ -45,7 +44,7 @@ MAX_SCRIPT = 2_000
 """Characters of a script read; a longer one is no narrowing."""
 MAX_PATTERNS = 32
 """Distinct patterns read (real scripts name one to three); more are no narrowing: each path of
-the layout walk (up to its 50,000 entries) is searched for every one."""
+the layout walk is searched for every one."""
 _WORD = re.compile(r"[A-Za-z0-9_./@#-]+")
 """A pattern or folder read: literal characters, and ``.`` (any character to jest) alone."""
 _ENV = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
@@ -78,13 +77,13 @@ _FLAGS = {
     },
 }
 """Each runner's flags by what follows them: nothing (a bare word after one is a pattern), one
-value, values up to the next flag, or a meaning no path reading holds (module doc)."""
+value, values up to the next flag, or a meaning no path reading holds."""
 
 
 @dataclass(frozen=True)
 class Scope:
     """The test files a runner's test script runs: under one of ``folders`` (none: anywhere)
-    and matching one of ``patterns`` (none: any), by ``runner``'s rule (module doc)."""
+    and matching one of ``patterns`` (none: any), by ``runner``'s rule."""
 
     runner: str = ""
     folders: tuple[str, ...] = ()
@@ -95,13 +94,12 @@ class Scope:
 
     @cached_property
     def _searched(self) -> re.Pattern[str]:
-        """jest's patterns as one expression, compiled once: hundreds of them, each compiled
-        again per path past ``re``'s cache of 512, took 35 s of CPU on 5,000 paths."""
+        """jest's patterns as one expression, compiled once: hundreds of them would each be
+        compiled again per path past ``re``'s cache of 512."""
         return re.compile("|".join(self.patterns), re.IGNORECASE)  # no "|" in :data:`_WORD`
 
     @cached_property
     def _ignored(self) -> re.Pattern[str]:
-        """:attr:`ignored` as one expression, compiled once (:attr:`_searched`)."""
         return re.compile("|".join(self.ignored))
 
     def runs(self, path: str) -> bool:
@@ -125,7 +123,7 @@ EVERYTHING = Scope()
 
 def scope(runner: Runner, checkout: Path) -> Scope:
     """What the checkout's ``scripts.test`` gives ``runner`` (:data:`EVERYTHING` when the
-    script is none, runs another runner, or cannot be read: module doc)."""
+    script is none, runs another runner, or cannot be read)."""
     script = test_script(checkout)
     if runner.name not in _FLAGS or len(script) > MAX_SCRIPT or has_control_characters(script):
         return EVERYTHING
@@ -159,7 +157,6 @@ def _after_launcher(words: list[str], name: str) -> list[str] | None:
 
 
 def _read(name: str, words: list[str] | None) -> Scope | None:
-    """The scope ``words`` (a runner's arguments) give, None when they cannot be read."""
     if words is None:
         return None
     flags = {kind: frozenset(map(_flag, names.split())) for kind, names in _FLAGS[name].items()}

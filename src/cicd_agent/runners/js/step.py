@@ -1,4 +1,4 @@
-"""jest's and vitest's part of the test step (:mod:`.step`): their JSON report written into the
+"""jest's and vitest's part of the test step: their JSON report written into the
 step's own folder for each run, and a retry that names the failed tests again by their full
 names (``-t``: jest's ``--testNamePattern``, vitest's filter) within their files."""
 
@@ -20,7 +20,7 @@ def step_outcomes(folder: Path, root: Path) -> StepOutcomes:
     """Each test's ``file › full name`` (the file relative to ``root`` where it lies under it)
     and whether it passed, from the JSON report in ``folder``; {} when it is unreadable. The
     full name joins describe titles and the test's own with spaces: a name two tests bear
-    (``calc broken`` beside ``calc`` › ``broken``) is :attr:`~..step_outcomes.StepOutcomes.unsure`."""
+    (``calc broken`` beside ``calc`` › ``broken``) is unsure."""
     try:
         document = json.loads(read_text(folder, "report.json", MAX_STEP_REPORT))
     except (CheckoutFileError, ValueError, RecursionError):
@@ -51,8 +51,7 @@ def step_retry(failed: Sequence[str]) -> list[str]:
 def with_options(command: Sequence[str], options: Sequence[str]) -> list[str]:
     """``command`` with ``options`` among its own: before its ``--``, where there is one. jest
     and vitest read every word after ``--`` as a test path or filter, so options put after it
-    (``--no-bail``, the report's) were read as paths: the run kept its bail and wrote no
-    report."""
+    (``--no-bail``, the report's) would be read as paths."""
     end = command.index("--") if "--" in command else len(command)
     return [*command[:end], *options, *command[end:]]
 

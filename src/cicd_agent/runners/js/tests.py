@@ -1,13 +1,10 @@
 """What a test gen-tests asks a model for looks like in jest and vitest: where the file goes and
-how it is written (:meth:`~..protocol.WritesTests.test_file_for`, :meth:`~..protocol.WritesTests.test_style`),
-where the repository's tests already are (:meth:`~..protocol.WritesTests.layout`), where a new one may
-not go (:meth:`~..protocol.WritesTests.new_test_problem`) and whether each of its tests asserts
-(:meth:`~..protocol.WritesTests.unasserted`), apart from :mod:`cicd_agent.runners.js`, which runs and
-reads the tests.
+how it is written, where the repository's tests already are, where a new one may not go and
+whether each of its tests asserts.
 
 The layout is the repository's own: the existing test nearest the changed file says whether
 tests sit beside the code, in ``__tests__``/``test``/``tests`` or in a root ``tests/`` whose
-tests import it (:mod:`.layout`), and whether they are ``.test`` or ``.spec`` files.
+tests import it, and whether they are ``.test`` or ``.spec`` files.
 """
 
 from __future__ import annotations
@@ -30,7 +27,7 @@ test file is never one."""
 
 
 class JsTests:
-    """jest's and vitest's generated tests (a mixin beside :class:`.runner.JsRunner`)."""
+    """jest's and vitest's generated tests (a mixin beside the runner)."""
 
     def test_file_for(
         self: Runner, source: str, related: str, taken: Callable[[str], bool]
@@ -51,15 +48,14 @@ class JsTests:
         return STYLE
 
     def layout(self: Runner, checkout: Path) -> Layout:
-        """The tests that import each file, and a root ``tests/`` (:func:`.layout.layout`)."""
+        """The tests that import each file, and a root ``tests/``."""
         from cicd_agent.runners.js import layout as js_layout  # gen-tests' alone, as below
 
         return js_layout.layout(self, checkout)
 
     def new_test_problem(self: Runner, checkout: Path, path: str) -> str:
-        """A test ``npm test`` runs (:func:`.script.scope`), no file of :data:`SETTINGS`, none in
-        a ``__mocks__`` folder (:func:`.layout.mock`), and no module an import of the checkout
-        could open in place of one it holds (:func:`.layout.import_twin`)."""
+        """A test ``npm test`` runs, no file of :data:`SETTINGS`, none in a ``__mocks__``
+        folder, and no module an import of the checkout could open in place of one it holds."""
         from cicd_agent.runners.js import layout as js_layout  # not on review's import path
         from cicd_agent.runners.js import script as js_script
 
@@ -77,7 +73,7 @@ class JsTests:
         return ""
 
     def unasserted(self, checkout: Path, path: str, text: str) -> str:
-        """Its first ``it``/``test`` that holds no ``expect`` or ``assert`` (:mod:`.assertions`)."""
+        """Its first ``it``/``test`` that holds no ``expect`` or ``assert``."""
         from cicd_agent.runners.js.assertions import js_unasserted  # gen-tests' alone
 
         idle = js_unasserted(path, text)

@@ -1,6 +1,5 @@
 """Whether a JavaScript or TypeScript file holds no code that runs: types alone, which jest's
-and vitest's coverage maps leave out (ts-pattern's ``src/types/Match.ts``, seen on a real
-commit, made the whole change "not measured" beside the real code it measured).
+and vitest's coverage maps leave out (such a file would make the whole change "not measured").
 
 Read from the source, never from the map's silence: a coverage setting
 (``coveragePathIgnorePatterns``, ``coverage.exclude``, ``/* istanbul ignore file */``) leaves a
@@ -44,7 +43,7 @@ after them runs (typescript's transpileModule and esbuild emit it). The lexer en
 comment at ``\n``, so a CRLF file's comment ends in the ``\r`` of its line's break."""
 _TYPESCRIPT = (".ts", ".mts", ".cts", ".tsx")
 _RUN = re.compile(r"[\w?.$]{128,}")
-"""A run Pygments' lexers read in quadratic time (as :mod:`cicd_agent.runners.js.load_time` says): code."""
+"""A run Pygments' lexers read in quadratic time: code."""
 _BREAKS = re.compile("[\n\r\u2028\u2029]")
 _OPEN, _CLOSE = frozenset("({["), frozenset(")}]")
 _TYPE_OPERATORS = frozenset({"=", "|", "&", "?", ":", "<", ">", ">>", ">>>", "=>", "*", "-",
@@ -79,7 +78,7 @@ class _Token(NamedTuple):
 
 
 def types_only(path: str, text: str) -> bool:
-    """Whether ``path`` (its ``text``) holds no code that runs (module doc); False when unsure."""
+    """Whether ``path`` (its ``text``) holds no code that runs; False when unsure."""
     if len(text) > MAX_CHARS or _RUN.search(text):
         return False
     tokens = _tokens(path, text)
@@ -198,8 +197,8 @@ def _opens_type(tokens: Sequence[_Token], before: int) -> bool:
 
 
 def _code(token: _Token, word: bool) -> bool:
-    """Whether ``token`` is one no type holds (module doc; ``word``: where a word may be code,
-    at the top level and after no dot)."""
+    """Whether ``token`` is one no type holds (``word``: where a word may be code, at the top
+    level and after no dot)."""
     if token.kind in Operator:
         return token.text not in _TYPE_OPERATORS
     return word and token.kind in Keyword and token.text in _CODE_WORDS

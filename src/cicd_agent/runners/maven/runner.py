@@ -1,4 +1,4 @@
-"""JUnit through Maven (``mvn test``) behind the seam (:mod:`..base`), where the job installed
+"""JUnit through Maven (``mvn test``) behind the seam, where the job installed
 Maven and the project's plugins and dependencies are in a repository it can read offline.
 
 A Maven project has a ``pom.xml``; a source file ``src/main/java/a/B.java``'s tests are
@@ -51,7 +51,6 @@ _TEST_NAMES = ("{}Test", "Test{}", "{}Tests", "{}IT")
 
 
 class MavenJUnit(PlainStep):
-    """JUnit through Maven: its row of :mod:`~..table` names it for each consumer it serves."""
 
     name = "maven"
     suffixes: tuple[str, ...] = (".java",)
@@ -176,7 +175,7 @@ def _class_of(test: str) -> str:
 
 def read_console(console: str, returncode: int) -> tuple[dict[str, str], str]:
     """Each test class Maven's ``console`` ends, and its outcome, or why the console is no result
-    ("" when it is; module doc)."""
+    ("" when it is)."""
     if _OFFLINE.search(console):
         return {}, could_not_run(OFFLINE_FIX)
     outcomes: dict[str, str] = {}

@@ -19,7 +19,7 @@ Says = Callable[[Sequence[str]], str]
 
 @dataclass(frozen=True)
 class NodeStep(PlainStep):
-    """One of them, as the test step asks it (:class:`~..protocol.RetriesStep`)."""
+    """One of them, as the test step asks it."""
 
     name: str
     command: Command

@@ -12,12 +12,8 @@ leaves no report at all). Its path reaches pytest through ``PYTEST_ADDOPTS``, wh
 of starting pytest in the step reads (``python -m pytest``, ``make test``, a script); each run
 has a fresh cache of its own there too (the sandbox's: no state from the first run steers the
 second, ``--lf``). The project's own ``addopts`` are kept: its suite must run as CI ran it, the
-policy refuses any change to them (:mod:`cicd_agent.modes.analyse_failure.fix.runner_settings`),
-and an ``addopts`` that hides the tests leaves them out of the report, which this check then
-refuses.
-
-The report is parsed as any JUnit report (:func:`~cicd_agent.runners.junit.outcomes`:
-junitparser over expat, no entities, size-limited) and read without following links.
+policy refuses any change to them, and an ``addopts`` that hides the tests leaves them out of
+the report, which this check then refuses.
 
 What this does not close: code under test runs inside pytest's own process and could write a
 forged report to the path it finds in its environment. That needs a patch written against this
@@ -46,7 +42,6 @@ def pytest_addopts(report: Path, borrowed: str = "") -> str:
 
 
 def passing_tests(folder: Path) -> int:
-    """How many tests passed in the report pytest wrote in ``folder`` (0: none, or no report)."""
     written = read_report(folder)
     return sum(outcomes(written).values()) if written is not None else 0
 

@@ -1,23 +1,19 @@
-"""What the fix step's in-run check saw (:mod:`.fix_boot.in_run_check`): a verified fix needs
-pytest's own machinery to have run the failing tests, not only a report that says they passed.
+"""What the fix step's in-run check saw: a verified fix needs pytest's own machinery to have run
+the failing tests, not only a report that says they passed.
 
-The in-run check is a pytest plugin written into the sandbox's own folder (read-only inside) under
-a module name chosen per sandbox, loaded with ``-p`` before anything of the project: a file
-the patch adds cannot take its place, as it cannot know the name. Its records stream to the
-host as they are written, through the run's evidence pipe (:class:`InRunCheck`), so what the judged
-process writes later (an ``atexit`` hook) comes after them and takes nothing back: a failure
+The in-run check's records stream to the host as they are written, through the run's evidence
+pipe, so what the judged process writes later (an ``atexit`` hook) takes nothing back: a failure
 pytest reported stays one whatever the JUnit report says at the end, and a test counts as run
-only where every record of it says so (a record the code under test writes, first or last,
-adds nothing the in-run check's own denies); :func:`in_run_problem` reads them. A patch is refused
-when pytest's runner or its hooks changed after pytest started (``Function.runtest`` set to a
-no-op, a ``sys.modules`` entry replaced, a function's code swapped), when pytest or pluggy
-came from the checkout, when a file the patch touched implements a hook that runs or reports
-a test, or when the failing test's own function was never entered and left during its call
-(a test without one, a doctest or a plugin's item, is not seen by the in-run check: its runner is
-not among those the in-run check watches, and a no-op there went unseen). :func:`guard_problem`
-reads the in-run check's import guard: a line the patch changed that ran before the tests, a call of
-the checkout's then that could blind the guard, or a guard that did not last refuses the patch
-(:class:`~cicd_agent.runners.patched_lines.PatchedLines` names the lines).
+only where every record of it says so (a record the code under test writes, first or last, adds
+nothing the in-run check's own denies). A patch is refused when pytest's runner or its hooks
+changed after pytest started (``Function.runtest`` set to a no-op, a ``sys.modules`` entry
+replaced, a function's code swapped), when pytest or pluggy came from the checkout, when a file
+the patch touched implements a hook that runs or reports a test, or when the failing test's own
+function was never entered and left during its call (a test without one, a doctest or a plugin's
+item, is not seen by the in-run check: its runner is not among those the in-run check watches,
+so a no-op there would go unseen). From the import guard's records, a line the patch changed
+that ran before the tests, a call of the checkout's then that could blind the guard, or a guard
+that did not last refuses the patch.
 """
 
 from __future__ import annotations
@@ -38,9 +34,8 @@ from cicd_agent.runners.patched_lines import PatchedLines
 from cicd_agent.runners.pytest.evidence import named_runs
 
 STREAM_VARIABLE = "CICD_FIX_CHECK_STREAM"
-"""Names the variable that holds the write end of the run's evidence pipe (the sandbox's
-:attr:`~cicd_agent.sandbox.run.Sandbox.evidence_variable`): the in-run check streams its records
-there."""
+"""Names the variable that holds the write end of the run's evidence pipe, where the in-run
+check streams its records."""
 GUARD_VARIABLE = "CICD_FIX_CHECK_PATCHED"
 """Names the checkout and the lines the patch changed (the in-run check's import guard reads it)."""
 
@@ -121,7 +116,6 @@ def guard_problem(processes: list[list[dict[str, Any]]], repo: Path) -> str:
 
 
 def _stopped(said: dict[str, Any], repo: Path) -> str:
-    """The reason for a run the guard stopped, from its record ``said``."""
     when = "as the tests were set up" if said.get("when") == "setup" else "before the tests started"
     where = str(said.get("file", said.get("read", "")))
     if Path(where).is_absolute() and Path(where).is_relative_to(repo):
@@ -258,6 +252,5 @@ def collection_unreported(processes: list[list[dict[str, Any]]]) -> str:
 
 
 def in_run_check_loaded(processes: list[list[dict[str, Any]]]) -> bool:
-    """Whether a pytest of the run loaded the in-run check (its streamed records say so)."""
     return any(record.get("loaded") for process in processes for record in process)
 

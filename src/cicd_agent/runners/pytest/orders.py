@@ -1,6 +1,6 @@
-"""pytest's part of the test step's flaky-test fixer (:class:`~..orders.RunsInOrder`): chosen
-tests run in a chosen order by our plugin's ``--cicd-order`` (the ids in a file, never on the
-command line), a set-up moved between tests (:mod:`.set_up`), and the code a test calls.
+"""pytest's part of the test step's flaky-test fixer: chosen tests run in a chosen order by our
+plugin's ``--cicd-order`` (the ids in a file, never on the command line), a set-up moved between
+tests, and the code a test calls.
 
 The code a test calls is read from its own text, no run: the functions and classes it calls by
 name that its file imports from a module of the checkout outside the tests. A mutant of their
@@ -32,7 +32,6 @@ plugin that is not installed is no error)."""
 
 
 class PytestOrders:
-    """pytest's :class:`~..orders.RunsInOrder`."""
 
     sandbox: type[SessionSandbox] = PytestSandbox
 
@@ -176,7 +175,6 @@ def _lines_of(
 
 
 def _bounded(lines: Mapping[str, frozenset[int]]) -> dict[str, frozenset[int]]:
-    """At most :data:`MAX_LINES` lines, the first files' first."""
     kept: dict[str, frozenset[int]] = {}
     left = MAX_LINES
     for path in sorted(lines):

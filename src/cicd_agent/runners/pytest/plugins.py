@@ -1,5 +1,5 @@
 """The modules a failed step loads into pytest by name, each a plugin whose hooks can report any
-failure as a pass (:class:`~..judge_files.LoadsByName`): ``PYTEST_PLUGINS`` (module names
+failure as a pass: ``PYTEST_PLUGINS`` (module names
 separated by commas) in the step's ``env:`` or set in its script, ``-p NAME`` in a command that
 runs pytest or in ``PYTEST_ADDOPTS``, and ``addopts = -p NAME`` in the root's settings files."""
 
@@ -26,7 +26,6 @@ _SETTINGS = ("pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "pyproj
 
 
 def loads_in(words: Sequence[str]) -> dict[int, Loading]:
-    """What one command line loads into pytest, by the word that names it."""
     found: dict[int, Loading] = {}
     runs_pytest = any(PurePosixPath(word).name in ("pytest", "py.test") for word in words)
     for index, word in enumerate(words):
@@ -63,7 +62,6 @@ def loads_settings(checkout: Path) -> tuple[NamedFile, ...]:
 
 
 def _in_env(value: str, why: str) -> tuple[NamedFile, ...]:
-    """``PYTEST_PLUGINS``: module names separated by commas, as pytest reads it."""
     names = [name.strip() for name in value.split(",")]
     return tuple(file for name in names if MODULE_NAME.fullmatch(name)
                  for file in modules(name, why.format(name)))  # fmt: skip

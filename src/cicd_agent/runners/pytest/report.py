@@ -1,25 +1,21 @@
 """What one pytest run of the verifier reported (its evidence pipe), and whether it is believed.
 
 Two channels share the run's evidence pipe. Our plugin writes exactly one JSON line at the end
-of the session, then closes its end: each test's outcome and time, collection errors,
-unresolved imports, pytest's exit status and, when coverage was measured, the main process's
-coverage data. The in-run check (:mod:`cicd_agent.runners.pytest.fix_boot.in_run_check`, the fix judge's,
-loaded first with ``-p`` under a name chosen per sandbox) streams its records as the run goes: where
-pytest came from, whether its runner was changed after it started, and, for each test, whether
-its own function was entered and left during its call. The plugin's report is produced inside
-the tests' process, so code under test could rewrite it (``Function.runtest`` set to a no-op
-makes every test "pass"); it is believed only where the in-run check agrees
-(:func:`parse_evidence`): a run whose in-run check never loaded, saw pytest's runner replaced, or
-saw pytest imported from the checkout is no result at all, and a pass whose function the in-run
-check never saw run is ``unseen``, not passed. A run whose pipe carries a second report (written by
-a test), or whose process exits with another status than the one pytest reported, was tampered with
-too.
+of the session, then closes its end: each test's outcome and time, collection errors, unresolved
+imports, pytest's exit status and, when coverage was measured, the main process's coverage data.
+The in-run check streams its records as the run goes: where pytest came from, whether its runner
+was changed after it started, and, for each test, whether its own function was entered and left
+during its call. The plugin's report is produced inside the tests' process, so code under test
+could rewrite it (``Function.runtest`` set to a no-op makes every test "pass"); it is believed
+only where the in-run check agrees: a run whose in-run check never loaded, saw pytest's runner
+replaced, or saw pytest imported from the checkout is no result at all, and a pass whose
+function the in-run check never saw run is ``unseen``, not passed. A run whose pipe carries a
+second report (written by a test), or whose process exits with another status than the one
+pytest reported, was tampered with too.
 
-What the in-run check does not close (as for the fix judge): code written against this agent, in the
-tests' process, can write records of its own to the pipe it finds in its environment; the
-in-run check's import guard (armed with a patch's changed lines,
-:class:`cicd_agent.runners.patched_lines.PatchedLines`) stops the patch's functions running before
-the tests, where such code would have to run.
+What the in-run check does not close: code written against this agent, in the tests' process,
+can write records of its own to the pipe it finds in its environment; the import guard stops
+the patch's functions running before the tests, where such code would have to run.
 """
 
 from __future__ import annotations
@@ -84,7 +80,7 @@ def parse_evidence(
     patched: Collection[str] | None = None,
     installed: Collection[str] = (),
 ) -> Evidence:
-    """Read a run's pipe (module doc); ``returncode`` is the run's exit status (None: killed,
+    """Read a run's pipe; ``returncode`` is the run's exit status (None: killed,
     not compared); ``repo``: the copy it ran in (None: no in-run check asked, a test of this
     parser); ``patched``: the files a patch wrote there, which may implement no hook that runs
     or reports a test, and whose changed lines the in-run check's guard watched (None: no patch)."""
@@ -146,7 +142,6 @@ def _in_run_problem(
     processes: list[list[dict[str, Any]]], repo: Path, patched: Collection[str] | None,
     installed: Collection[str],
 ) -> str:  # fmt: skip
-    """Why the in-run check's records refuse the whole run ("" when they do not)."""
     if not in_run_check_loaded(processes):
         return "pytest never loaded the in-run check, so no outcome it reports was seen"
     guarded = guard_problem(processes, repo) if patched is not None else ""

@@ -1,14 +1,11 @@
-"""pytest behind the test-runner seam (:mod:`..base`): every pytest run the verifier starts.
+"""pytest behind the test-runner seam: every pytest run the verifier starts.
 
 Every pytest run of the verifier (gen-tests' suite and candidates, review's checked
 suggestions, the reruns of a change's tests) is a :class:`PytestSandbox`'s: the shared sandbox
 with our pytest plugin, a private copy of coverage and the fix step's in-run check on
-``PYTHONPATH`` (:mod:`cicd_agent.runners.pytest.boot`, read as package data by name: the
-engine imports no mode), read-only inside the sandbox. :meth:`PytestSandbox.session` is the one
-place such a run starts and its report is read; :class:`PytestSessions` is how the verifier's
-own loops drive it (:class:`~..sessions.Sessions`).
-
-What a run reported is read, and believed or not, by :mod:`.report`.
+``PYTHONPATH`` (read as package data by name: the engine imports no mode), read-only inside the
+sandbox. :meth:`PytestSandbox.session` is the one place such a run starts and its report is
+read.
 """
 
 from __future__ import annotations
@@ -51,14 +48,13 @@ COMMAND = ("python", "-m", "pytest", "-q", "--tb=short", *PLUGIN)
 def _compiled_coverage() -> Path:
     """Our coverage package, copied once per process into a folder of ours and compiled there
     (its sources' times kept, so the compiled files stay valid in each sandbox's copy): a run
-    writes none (``PYTHONDONTWRITEBYTECODE``), and each measured run compiled coverage again.
-    An interpreter of another version compiles it as before."""
+    writes none (``PYTHONDONTWRITEBYTECODE``), so each measured run would compile coverage
+    again."""
     return Path(_coverage_folder().name) / "coverage"
 
 
 @cache
 def _coverage_folder() -> tempfile.TemporaryDirectory[str]:
-    """The folder of :func:`_compiled_coverage`, removed as the process ends."""
     # Imported here: only a sandbox that runs needs coverage, not gen-tests' other steps nor
     # the tests that import this module.
     import coverage
@@ -114,8 +110,8 @@ class PytestSandbox(SessionSandbox):
         """Run ``argv`` (a pytest command with our plugin loaded, or the user's suite) in
         ``space``, watched by the in-run check (its guard on ``patched``'s lines, when given), and
         read its report (a killed run's exit status is not compared with pytest's). pytest-cov
-        is blocked in every run, its options accepted and ignored (:mod:`.boot.pytest_cov_stand_in`
-        of the boot folder): its tracer would pause the coverage ours measures."""
+        is blocked in every run, its options accepted and ignored: its tracer would pause the
+        coverage ours measures."""
         given = {**self.environment(space), **(extra_env or {})}
         # pytest-cov by both its entry-point name and its module's (a `-p pytest_cov.plugin` or
         # a conftest's pytest_plugins loads it by the module's), and no run ends on a project's
@@ -155,7 +151,7 @@ def repeated(words: Sequence[str], times: int) -> list[str]:
     """pytest's arguments ``words`` with each file named ``times`` times, kept apart
     (``--keep-duplicates``): each of its tests runs that often in the one process, the module
     imported once, its fixtures set up afresh each time, at the cost of one start. Our plugin
-    and the in-run check report a test's worst outcome (:func:`.Pytest.run`'s ``repeat``)."""
+    and the in-run check report a test's worst outcome."""
     if times <= 1:
         return list(words)
     options = [word for word in words if word.startswith("-")]
@@ -200,7 +196,6 @@ before any test runs (``Interrupted: 1 error during collection``)."""
 
 
 class PytestSessions:
-    """How the verifier drives pytest's sessions itself (:class:`~..sessions.Sessions`)."""
 
     sandbox: type[SessionSandbox] = PytestSandbox
     plugin: tuple[str, ...] = PLUGIN
@@ -286,7 +281,6 @@ RETRY_ONLY_FAILED = ("--last-failed", "--last-failed-no-failures", "none")
 
 
 class Pytest(PlainStep):
-    """pytest: its row of :mod:`~..table` names it for each consumer it serves."""
 
     name = "pytest"
     suffixes: tuple[str, ...] = (".py",)
@@ -350,7 +344,7 @@ class Pytest(PlainStep):
 
     def test_file_for(self, source: str, related: str, taken: Callable[[str], bool]) -> str:
         """None here: gen-tests' Python loop names pytest's files itself (the ``test-dir``
-        input, :func:`cicd_agent.modes.gen_tests.patch.choose_test_path`)."""
+        input)."""
         return ""
 
     def test_style(self, source_text: str, related_text: str) -> str:
@@ -375,9 +369,8 @@ class Pytest(PlainStep):
                 "-o", "junit_family=xunit1"]  # fmt: skip
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
-        """The JUnit report :meth:`step_command` named, read as a judged run's is
-        (:func:`~cicd_agent.runners.junit.read_report`: no link, FIFO or huge report), each
-        test by its node id."""
+        """The JUnit report :meth:`step_command` named (no link, FIFO or huge report), each test
+        by its node id."""
         written = read_report(folder)
         return {} if written is None else runner_outcomes(written)
 
@@ -391,7 +384,6 @@ class Pytest(PlainStep):
         self, command: Sequence[str], change: Touched, folder: Path, cwd: Path,
         environ: Mapping[str, str],
     ) -> PytestTracer | None:
-        """Our changed-lines tracer (:mod:`.step`)."""
         return tracer(change, folder, cwd, environ)
 
     def rerun_file(self, test_path: str) -> str:

@@ -43,7 +43,6 @@ class Found:
 
 
 def split_id(test: str) -> tuple[str, list[str], str]:
-    """``path::Class::name[param]`` as its path, classes and function name."""
     path, _, rest = test.partition("::")
     parts = rest.partition("[")[0].split("::")
     return path, parts[:-1], parts[-1]
@@ -74,7 +73,6 @@ def _parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
 
 
 def _body(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.stmt]:
-    """The function's statements, its docstring left out."""
     body = function.body
     first = body[0] if body else None
     if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(
@@ -92,7 +90,6 @@ def _ends_test(node: ast.AST) -> bool:
 
 
 def _names(statement: ast.stmt) -> tuple[set[str], set[str]]:
-    """The names ``statement`` reads and those it binds."""
     read, bound = set[str](), set[str]()
     for node in ast.walk(statement):
         if isinstance(node, ast.Name):
@@ -127,7 +124,7 @@ def _module_names(module: ast.Module) -> tuple[dict[str, str], set[str]]:
 
 
 def set_up_of(texts: Mapping[str, str], donor: str, victim: str) -> SetUp:
-    """``donor``'s statements to run first in ``victim`` (:class:`~..orders.SetUp`)."""
+    """``donor``'s statements to run first in ``victim``."""
     donor_path, victim_path = split_id(donor)[0], split_id(victim)[0]
     found = find(texts.get(donor_path, ""), donor)
     target = find(texts.get(victim_path, ""), victim)

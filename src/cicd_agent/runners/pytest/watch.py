@@ -1,6 +1,5 @@
-"""The fix judge's watch on a failed step's own command, pytest's (:class:`~..sessions.StepWatch`):
-the in-run check (:mod:`.in_run_records`) and pytest's own JUnit report (:mod:`.evidence`),
-both asked for through the variables every way of starting pytest reads."""
+"""The fix judge's watch on a failed step's own command, pytest's: the in-run check and pytest's
+own JUnit report, both asked for through the variables every way of starting pytest reads."""
 
 from __future__ import annotations
 
@@ -60,7 +59,7 @@ class PytestWatch:
         installed: Collection[str],
     ) -> Watched:
         """The guard's reason first; the report's and the records' only when it let the run
-        go (:func:`.evidence.missing_evidence`, then :func:`.in_run_records.in_run_problem`)."""
+        go."""
         records = by_process(stream)  # as they streamed in while the run went
         guarded = guard_problem(records, repo)
         problem = "" if guarded else missing_evidence(

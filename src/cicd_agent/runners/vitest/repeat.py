@@ -2,19 +2,17 @@
 ``repeats`` (a test's option, read as the test starts).
 
 vitest's command line has no repeat count for a run (``--retry`` reruns a failure until it
-passes, the opposite of a flaky hunt's need). So a repeated selection
-(:attr:`~cicd_agent.runners.base.Selection.repeat`) adds to our canary, the first setup file
-vitest runs in each test file's realm, a ``beforeAll`` that sets each test of the file to
-repeat N - 1 times more with no retry (a retry that passes would hide the failure hunted), in
-the file's one worker, each repetition with its ``beforeEach`` and ``afterEach`` hooks; a test
-that must fail (``test.fails``) runs once. vitest's report gives a repeated test one outcome,
-failed when any repetition failed, so the canary counts the repetitions: one failed when the
-test's errors grew between its ``beforeEach`` and the next (or the file's end: an error of a
-later hook counts), and writes the counts on its line, with its token. The report vitest's main
-process writes holds what each worker's runner sent, from the test's realm, as the canary's
+passes, the opposite of a flaky hunt's need). So a repeated selection adds to our canary, the
+first setup file vitest runs in each test file's realm, a ``beforeAll`` that sets each test of
+the file to repeat N - 1 times more with no retry (a retry that passes would hide the failure
+hunted), in the file's one worker, each repetition with its ``beforeEach`` and ``afterEach``
+hooks; a test that must fail (``test.fails``) runs once. vitest's report gives a repeated test
+one outcome, failed when any repetition failed, so the canary counts the repetitions: one failed
+when the test's errors grew between its ``beforeEach`` and the next (or the file's end: an error
+of a later hook counts), and writes the counts on its line, with its token. The report vitest's
+main process writes holds what each worker's runner sent, from the test's realm, as the canary's
 line is: the counts are as much the run's word as its outcomes. They are believed only within
-what the run asked (no test counts more than N runs) and as the report says the test ended
-(:func:`repeat_counts`).
+what the run asked (no test counts more than N runs) and as the report says the test ended.
 """
 
 from __future__ import annotations
@@ -67,7 +65,7 @@ const counted = () => {
   return runs;
 };
 """
-"""The canary's repeats (module doc); its line's ``runs`` (:data:`RUNS`) calls ``counted``."""
+"""The canary's repeats; its line's ``runs`` calls ``counted``."""
 RUNS = ", runs: counted()"
 """What the canary's line adds when the tests repeat: each test's passed and failed runs."""
 

@@ -24,24 +24,21 @@ MAX_FAILURES = 4_000
 """Characters of failure messages added to a run's log."""
 NATIVE_LOADER = "--configLoader=native"
 NO_CACHE = "--no-cache"
-"""vitest 1.3+'s switch for its cache (before, ``--no-cache`` stopped the run at its first
-word: "CACError: Unknown option `--cache`" on 0.30.1, 0.34.6, 1.0, 1.1 and 1.2; 1.3–1.6 take
-it). The cache orders a run's
-files by an earlier run's results, from a folder the project's configuration may name
-(``cache.dir``, a file the pull request tracks): it is off in every run, by this switch or by
-``cache: false`` in our configuration (:data:`CONFIG`), which older versions read."""
+"""vitest 1.3+'s switch for its cache (an older vitest stops at it: "Unknown option"). The cache
+orders a run's files by an earlier run's results, from a folder the project's configuration may
+name (``cache.dir``, a file the pull request tracks): it is off in every run, by this switch or
+by ``cache: false`` in our configuration, which older versions read."""
 CACHE_SWITCH = (1, 3)
 OLDEST = (0, 32)
-"""The oldest vitest that runs as we run it, tried with every option we pass (0.32.4, 0.33,
-0.34.6, 1.0–1.6 and the toolbox's 2): vitest 0.30.1 fails to load our canary ("Failed to load
-url vitest … in /vitest-canary.mjs", every file then holds no test), and before 0.32 there is no
-``@vitest/coverage-v8``. An older one is "could not run", never a run that measures nothing."""
+"""The oldest vitest that runs as we run it: an older one fails to load our canary, and before
+0.32 there is no ``@vitest/coverage-v8``. An older one is "could not run", never a run that
+measures nothing."""
 CANARY = """// cicd-agent's canary (runners/js/runner.py), first of the setup files vitest runs in each
 // test file's realm, before the project's own and the test file.
 import { afterAll, afterEach, expect as check } from "vitest";
 import { writeSync } from "node:fs";
 """
-"""The head of vitest's canary (:data:`..js.runner.CANARY`): what it writes with, and ``expect``."""
+"""The head of vitest's canary: what it writes with, and ``expect``."""
 CONFIG = """// cicd-agent's configuration (runners/js/runner.py): the project's own, found as vitest finds it
 // and loaded by the project's vite, with our canary first among its setup files.
 IMPORTS
@@ -67,7 +64,7 @@ EXPORT
 """vitest's configuration for a run: the checkout's own (``vitest.config.*``, else
 ``vite.config.*``, as vitest looks for them) with :data:`CANARY` added first to its
 ``test.setupFiles`` (vitest 2's command line takes no setup file), and its cache off where the
-command line cannot say so (:data:`NO_CACHE`)."""
+command line cannot say so."""
 IMPORTS = {
     ".cjs": ('const { existsSync, realpathSync } = require("node:fs");\n'
              'const { createRequire } = require("node:module");\nconst { join } = require("node:path");\n'
@@ -78,11 +75,11 @@ IMPORTS = {
 }  # fmt: skip
 """The configuration's module forms: CommonJS, which vite's default loader reads without
 writing a bundle beside it (this folder is read-only in the sandbox), and ESM where node itself
-imports it (``--configLoader native``, :meth:`Vitest.options`)."""
+imports it (``--configLoader native``)."""
 
 
 class Vitest(JsTests, JsRunner):
-    """vitest: its JSON reporter on stdout, no cache (:data:`NO_CACHE`)."""
+    """vitest: its JSON reporter on stdout, no cache."""
 
     name = "vitest"
     settings: tuple[str, ...] = ("vitest.config.*", "vitest.workspace.*", "vite.config.*", "package.json")
@@ -97,9 +94,9 @@ class Vitest(JsTests, JsRunner):
     ) -> list[str] | None:
         """The test step's run: its JSON report into ``folder`` beside the console's; a retry:
         ``failed`` alone. ``--bail=0`` in place of the command's ``--bail`` (vitest refuses a
-        second) undoes it and its configuration's: vitest stopped at its first failed test,
-        and the tests after it went unrun. The command's own ``--outputFile`` (a file's name,
-        or its JSON report's) goes: beside ours, vitest crashed before any test."""
+        second) undoes it and its configuration's: the tests after the first failure would go
+        unrun. The command's own ``--outputFile`` (a file's name, or its JSON report's) goes:
+        beside ours, vitest crashes before any test."""
         if not self.runs(shlex.join(command)):
             return None
         report = ["--reporter=default", "--reporter=json", f"--outputFile.json={folder / 'report.json'}"]
@@ -114,7 +111,7 @@ class Vitest(JsTests, JsRunner):
         return f"npx vitest run {shlex.quote(test_path)}"
 
     def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
-        """:meth:`..js.runner.JsRunner.missing`, and a version older than :data:`OLDEST` named."""
+        """The shared answer, and a version older than :data:`OLDEST` named."""
         version = installed(checkout, "vitest")
         if version and version < OLDEST:
             return (f"could not run: vitest {'.'.join(map(str, version))} is older than "
@@ -122,7 +119,7 @@ class Vitest(JsTests, JsRunner):
         return super().missing(checkout, environ)
 
     def options(self, checkout: Path) -> tuple[str, ...]:
-        """Our configuration (:meth:`in_run_checks`) imported by node itself where vite can
+        """Our configuration imported by node itself where vite can
         (``--configLoader native``, vite 6.1+ with vitest 3.1+); :data:`NO_CACHE` where the
         installed version has it (a version not read is taken as new: its own error then
         fails the run, never a run with the cache on)."""
@@ -134,7 +131,7 @@ class Vitest(JsTests, JsRunner):
         """Our canary in each test file's realm, through a configuration that extends the
         project's, from files of the workspace (read-only inside); vitest has no reporter
         in-run check of ours (its tests run in workers, whose exit fails the run). The canary
-        repeats each test ``repeat`` times and counts its runs (:mod:`.repeat`)."""
+        repeats each test ``repeat`` times and counts its runs."""
         runner = on_the_fly(checkout)
         canary = space.scratch("vitest-canary", ".mjs")
         config = space.scratch("vitest-config", ".mjs" if runner else ".cjs")
@@ -152,14 +149,12 @@ class Vitest(JsTests, JsRunner):
         self, report: Mapping[str, object], root: str, tests: Sequence[str], *,
         outcomes: Mapping[str, str], canaries: Mapping[str, Sequence[Canary]], times: int,
     ) -> dict[str, tuple[int, int]]:  # fmt: skip
-        """What each file's one canary line counted (:mod:`.repeat`)."""
         runs = {file: lines[0].runs for file, lines in canaries.items() if len(lines) == 1}
         return repeat_counts(outcomes, runs, times)
 
     def failures(self, report: Mapping[str, object]) -> str:
         """The failure messages (assertion and stack) of the failed tests of its JSON report:
-        its only reporter, so a failed assertion was in no log of a vitest run and gen-tests
-        could compare none."""
+        its only reporter, so a failed assertion would be in no log of a vitest run."""
         results = report.get("testResults")
         found = [str(message) for result in (results if isinstance(results, list) else ())
                  if isinstance(result, dict) and isinstance(result.get("assertionResults"), list)
@@ -183,8 +178,8 @@ class Vitest(JsTests, JsRunner):
         """V8's coverage through ``@vitest/coverage-v8`` (the job's install), its JSON
         reporter into a folder of ``folder`` (vitest empties it first, and could not empty a
         mount); files no test loads are counted too (``all``). Written when a test fails too
-        (``reportOnFailure``, off by default): one slow test of the suite timing out left
-        fb55/entities' whole change "not measured", as jest's map never is."""
+        (``reportOnFailure``, off by default): one slow test timing out would leave the whole
+        change "not measured", as jest's map never does."""
         return ("--coverage.enabled=true", "--coverage.provider=v8", "--coverage.all=true",
                 "--coverage.reportOnFailure=true",
                 "--coverage.reporter=json", f"--coverage.reportsDirectory={folder / 'report'}",
@@ -200,9 +195,9 @@ class Vitest(JsTests, JsRunner):
 def on_the_fly(checkout: Path) -> bool:
     """Whether the project's configuration is loaded on the fly (``runner``, vite 6.1+ and
     vitest 3.1+): vite's default bundles a ``vitest.config.ts`` into ``node_modules/.vite-temp``,
-    read-only in the sandbox, and the run failed before any test (found on a real project,
-    pillarjs/path-to-regexp). Our own configuration, plain JavaScript, node imports itself: a
-    second loader on the fly for it ran out of the sandbox's memory (vitest 4, fb55/css-what)."""
+    read-only in the sandbox, and the run would fail before any test. Our own configuration,
+    plain JavaScript, node imports itself: a second loader on the fly for it can run out of
+    the sandbox's memory."""
     return installed(checkout, "vite") >= (6, 1) and installed(checkout, "vitest") >= (3, 1)
 
 
@@ -214,7 +209,6 @@ def caches_by_switch(checkout: Path) -> bool:
 
 
 def _unbailed(command: Sequence[str]) -> list[str]:
-    """``command`` without its ``--bail`` (``--bail=N``, or ``--bail`` and its count)."""
     return [word for at, word in enumerate(command)
             if word != "--bail" and not word.startswith("--bail=")
             and not (at and command[at - 1] == "--bail" and word.isdigit())]  # fmt: skip

@@ -1,6 +1,5 @@
 """cargo's repeats inside the sandbox: a script our own interpreter runs there, with nothing
-but the standard library (:mod:`cicd_agent.runners.cargo.repeat` says how the host reads what
-it writes).
+but the standard library.
 
 ``record``: cargo's runner (``target.'cfg(all())'.runner``) for one ``cargo test``: in place
 of each test binary, one line of JSON on cargo's standard output naming the binary and its

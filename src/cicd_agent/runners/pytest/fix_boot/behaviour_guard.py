@@ -131,7 +131,7 @@ def _origin(test: frozenset[str], hidden: frozenset[str], checkout: str) -> Any:
 
 
 def _asker(origin: Any) -> Any:
-    """What tells where on a stack the test's code asks ("" where it does not, module doc),
+    """What tells where on a stack the test's code asks ("" where it does not),
     as ``how`` says: ``anywhere`` below the nearest import; ``first``, as the first frame not
     the interpreter's own (the code under test reading its own frames as it logs); as a
     ``callback`` the code under test calls."""
@@ -228,7 +228,6 @@ def _api() -> Any:
 
 
 def install() -> None:
-    """Add the hook (module doc)."""
     test, hidden, checkout, named = _setting()
     status, said = named.get("exit"), named.get("said")
     if not test or not isinstance(status, int) or not isinstance(said, str):
@@ -251,7 +250,7 @@ def install() -> None:
         return False
 
     def attribution(event: str, args: tuple[Any, ...]) -> str:
-        """"": not a read; else how the stack counts (:func:`_asker`)."""
+        """"": not a read; else how the stack counts."""
         if event == "sys._getframe":
             return "callback"
         if (event == "import" and args[0] == "_posixsubprocess") or (

@@ -25,17 +25,17 @@ the project's conftests and modules are imported, and:
   functions (``CICD_FIX_CHECK_PATCHED``): the run ends as one is entered, or the checkout's
   code reads the patch, makes code or starts a process, before the tests or as each is set up.
 
-Records go, one JSON line each with the process's id, to the pipe the judge reads as the run goes
-(its fd in the variable ``CICD_FIX_CHECK_STREAM`` names; the judge reads them:
-:mod:`..in_run_records`), so nothing written later, at exit, changes what it already holds; each
-failure pytest reports is sent too, so a JUnit report rewritten at exit is caught. Code written
-against this plugin can forge its records, in pytest's process or, run by a command of the step
-before pytest, by planting a module of the name it reads in ``PYTEST_ADDOPTS`` where
-``python -m pytest`` looks first: the judge therefore refuses a patch that adds code running
-as a module is imported (``import_time_problem``), and the guard ends a run in which a
-function the patch changed starts before the tests; the guard keeps its state where the
-project's code cannot reach it (an audit hook's closure). The cost: a step that sets its own
-``PYTHONPATH`` drops this module's folder, and no fix verifies there (the verifier says why).
+Records go, one JSON line each with the process's id, to the pipe the judge reads as the run
+goes (its fd in the variable ``CICD_FIX_CHECK_STREAM`` names), so nothing written later, at
+exit, changes what it already holds; each failure pytest reports is sent too, so a JUnit report
+rewritten at exit is caught. Code written against this plugin can forge its records, in pytest's
+process or, run by a command of the step before pytest, by planting a module of the name it
+reads in ``PYTEST_ADDOPTS`` where ``python -m pytest`` looks first: the judge therefore refuses
+a patch that adds code running as a module is imported (``import_time_problem``), and the guard
+ends a run in which a function the patch changed starts before the tests; the guard keeps its
+state where the project's code cannot reach it (an audit hook's closure). The cost: a step that
+sets its own ``PYTHONPATH`` drops this module's folder, and no fix verifies there (the verifier
+says why).
 """
 
 from __future__ import annotations
@@ -145,7 +145,6 @@ _TAKEN = _snapshot()
 
 
 def _changes() -> list[str]:
-    """What differs from the snapshot, in words."""
     found = []
     for (name, path), (module, value, code) in _TAKEN.items():
         if sys.modules.get(name) is not module:
