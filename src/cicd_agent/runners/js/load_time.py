@@ -65,7 +65,7 @@ _DECLARATION = re.compile(r"\.d(\.[cm]?ts)?$")
 """A declaration file's name (``x.d.ts``), or how jest's resolver names one (``./x.d``)."""
 MAX_CHARS = 128_000
 """The most of a file read (either side of the patch), as review's what-runs reads a file side:
-a larger one (rare: a generated file) is left unchecked."""
+a larger one is left unchecked."""
 _RUN = re.compile(r"[\w?.$]{128,}")
 """A run of name characters and dots Pygments' JavaScript lexers read in time quadratic in its
 length (``x.x.x.…``): such a file is left unchecked."""
