@@ -7,7 +7,8 @@ anyway. Then only what runs need comes back, read-only: the checkout, the sandbo
 folder, our interpreter, our own ``PATH``'s tool folders (never one chosen through the
 checkout's links) and the folders the test runners' toolchains name (:class:`ToolMount`:
 rustup's toolchains, for cargo); known credential paths inside those stay hidden;
-the workspace's own folder is the one writable place.
+the workspace's own folder is the one writable place, and the password file shows the run's
+user with the run's ``HOME`` as its home (:func:`users_shown`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from cicd_agent.sandbox.isolation import NOBODY
 
 SHARED_MEMORY = "/dev/shm"  # noqa: S108 - a size-bounded tmpfs of its own per run
 """Emptied like the rest, but writable by every run as on a host (mode 1777): POSIX shared
@@ -277,6 +280,8 @@ class Mounts:
             argv += ["--bind", str(place), str(place)]
         for home in (*hidden_whole, *others):
             argv += ["--remount-ro", str(home)]
+        users = users_shown(workspace, NOBODY if as_nobody else os.getuid()) if workspace else None
+        argv += ["--ro-bind", str(users), str(PASSWD)] if users is not None else []
         return [*argv, "--remount-ro", "/"]  # bwrap's own root: no file a run could add there
 
     def _checkout(self, *, as_nobody: bool) -> tuple[Path, ...]:
@@ -318,6 +323,47 @@ def system_binds() -> list[str]:
         elif entry.is_dir(follow_symlinks=False) or entry.is_file(follow_symlinks=False):
             argv += ["--ro-bind", entry.path, entry.path]
     return argv
+
+
+PASSWD = Path("/etc/passwd")
+MAX_PASSWD = 4 << 20
+"""The largest password file shown with the run's home in it; a larger one is shown as it is."""
+
+
+def users_shown(workspace: Path, uid: int) -> Path | None:
+    """The password file a run in ``workspace`` sees, as user ``uid``: the host's, with that
+    user's home the run's ``HOME`` (a line of its own where the host has none), written once
+    beside the workspace's live folder; None where the host's is not a plain file we can read.
+
+    A home a test reads from the database (go's ``os/user``, Python's ``pwd`` and
+    ``expanduser`` without ``HOME``) was ``nobody``'s ``/nonexistent`` or the hidden real
+    home, while ``HOME`` named the workspace's: go-homedir's tests failed in the sandbox only.
+    The rest of the file is the host's, which every run could read before."""
+    shown, home = workspace / "passwd", str(workspace / "live" / "home")
+    if shown.is_file() or any(mark in home for mark in ":\n"):
+        return shown if shown.is_file() else None
+    try:
+        if not stat.S_ISREG(os.lstat(PASSWD).st_mode) or PASSWD.stat().st_size > MAX_PASSWD:
+            return None
+        lines = PASSWD.read_bytes().decode("utf-8", "surrogateescape").splitlines()
+    except OSError:
+        return None
+    fields = [line.split(":") for line in lines]
+    own = [
+        number for number, found in enumerate(fields) if len(found) == 7 and found[2] == str(uid)
+    ]
+    for number in own:
+        lines[number] = ":".join([*fields[number][:5], home, fields[number][6]])
+    if not own:
+        gid = NOBODY if uid == NOBODY else os.getgid()
+        lines.append(f"cicd-agent:x:{uid}:{gid}::{home}:/bin/sh")
+    text = "".join(f"{line}\n" for line in lines).encode("utf-8", "surrogateescape")
+    made = os.open(
+        shown, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644
+    )
+    with os.fdopen(made, "wb") as file:
+        file.write(text)
+    return shown
 
 
 def _others(workspace: Path | None, root: Path) -> tuple[Path, ...]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from cicd_agent.analysis.file_names import folded
 from cicd_agent.local import git, git_ops, processes
 from cicd_agent.sandbox.environment import HOST_ENVIRONMENT
+from cicd_agent.sandbox.moved_builds import NOTED, forget_moved_builds
 from cicd_agent.sandbox.walk import FOLDER_FLAGS, Visitor, walk
 
 # Never copied into a sandbox: git metadata (it may hold credentials) and caches.
@@ -62,7 +63,8 @@ def copy_repository(
     source: Path, target: Path, hidden: Sequence[str] = (), left_out: Sequence[str] = ()
 ) -> list[Path]:
     """Copy a checkout without git metadata, caches, ``hidden`` paths (a ``CARGO_HOME``
-    cached in it) or ``left_out`` ones; virtual environments are linked, not copied.
+    cached in it) or ``left_out`` ones; virtual environments are linked, not copied; cargo
+    builds its own packages again in the copy (:mod:`.moved_builds`).
 
     ``hidden`` paths are resolved; ``left_out`` ones, relative to ``source``, never are: a
     link left out (an ignored ``latest.log -> app.py``) is left out itself, never what it
@@ -91,6 +93,7 @@ def copy_repository(
         raise CopyFailed(copy.where(), exc) from exc
     finally:
         copy.close()
+    forget_moved_builds(target, copy.noted)
     for name in linked:
         if name == "node_modules":
             _link_entries(source / name, target / name)
@@ -278,6 +281,7 @@ class _Copy(Visitor):
         super().__init__()
         self.source = source
         self.left_out: list[Path] = []
+        self.noted: list[str] = []  # :data:`.moved_builds.NOTED`
         self._linked = linked
         self._hidden = hidden
         self._names: dict[tuple[int, int], tuple[tuple[str, ...], str]] = {}
@@ -298,6 +302,8 @@ class _Copy(Visitor):
         here = "/".join((*self.parts, name))
         if skipped(name) or (here == name and name in self._linked) or here in self._hidden:
             return False
+        if name in NOTED:
+            self.noted.append(here)
         if stat.S_ISLNK(found.st_mode):
             os.symlink(os.readlink(name, dir_fd=folder), name, dir_fd=self._target)
             os.utime(name, ns=_times(found), dir_fd=self._target, follow_symlinks=False)

@@ -11,6 +11,7 @@ import pytest
 from cicd_agent.analysis.log_model import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
+from cicd_agent.modes.analyse_failure.logs.syntax_place import MAX_TAP_NOTES
 from tests.corpus.runner_log import Job, Step, render
 
 LOGS = Path(__file__).parents[2] / "fixtures" / "logs" / "new_user"
@@ -39,12 +40,18 @@ def test_a_warnings_location_is_not_responsible_for_a_real_failure() -> None:
 @pytest.mark.parametrize(("name", "path"), [
     ("node_syntax_error.txt", "index.js"),  # required from test/range-parser.js
     ("node_esm_syntax_error.txt", "index.mjs"),  # imported: node prints a file:// address
+    ("mocha_syntax_error.txt", "index.js"),  # mocha's "Exception during run: " before the place
+    ("node_test_tap_syntax_error.txt", "index.js"),  # node --test's TAP: each line after "# "
 ])  # fmt: skip
 def test_a_node_syntax_error_is_blamed_on_the_file_that_did_not_parse(name: str, path: str) -> None:
+    """encodeurl's ``index.js:56`` did not parse: the place node prints above the error is the
+    file to open; the test that required it (``test/test.js:3``) comes after, if at all."""
     analysis = _analyse((LOGS / name).read_bytes())
-    assert analysis.root_cause.startswith("SyntaxError: Unexpected token")
+    said = "not ok 1 - " if name.startswith("node_test") else "SyntaxError: Unexpected token"
+    assert analysis.root_cause.startswith(said), analysis.root_cause  # TAP's: the file failed
     first = analysis.responsible_files[0]
-    assert (first.path, first.lines[:1]) == (path, (39,))
+    line = 56 if name.startswith(("mocha", "node_test")) else 39
+    assert (first.path, first.lines[:1], first.from_change) == (path, (line,), False)
 
 
 def test_a_python_syntax_error_is_blamed_on_its_file_and_line() -> None:
@@ -124,3 +131,22 @@ def test_attack_a_syntax_errors_place_with_a_huge_line_number_is_no_crash(place:
     analysis = _analyse(log.encode())
     assert analysis.root_cause.startswith("SyntaxError: invalid syntax")
     assert all(len(str(line)) < 20 for f in analysis.responsible_files for line in f.lines)
+
+
+def test_attack_a_syntax_error_printed_apart_from_a_tap_verdict_names_no_file() -> None:
+    """Only the TAP notes right above a file's verdict are what its load printed: a test's own
+    output of a fake node error, then a line of its own, then another file's verdict, blames
+    nothing on the file the fake names."""
+    tap = (LOGS / "node_test_tap_syntax_error.txt").read_text()
+    forged = tap.replace("# Node.js v20.20.2\n", "# Node.js v20.20.2\nok 1 - passes\n")
+    first = [f.path for f in _analyse(forged.encode()).responsible_files][:1]
+    assert first != ["index.js"], first
+    assert "# Node.js v20.20.2\nok 1" in forged  # the forged line is there
+
+
+def test_tap_notes_are_read_only_so_far_above_the_verdict() -> None:
+    tap = (LOGS / "node_test_tap_syntax_error.txt").read_text()
+    far = tap.replace("# Node.js v20.20.2\n", "# Node.js v20.20.2\n" + "# note\n" * MAX_TAP_NOTES)
+    near = tap.replace("# Node.js v20.20.2\n", "# Node.js v20.20.2\n" + "# note\n" * 10)
+    assert [f.path for f in _analyse(near.encode()).responsible_files][:1] == ["index.js"]
+    assert [f.path for f in _analyse(far.encode()).responsible_files][:1] != ["index.js"]

@@ -105,16 +105,21 @@ def test_every_from_of_base_and_head_is_built_from_the_local_image(
     assert "it was not used" not in done.stderr
 
 
-def test_an_image_no_from_names_is_said_unused(tmp_path: Path) -> None:
-    """A typo in a name would build from the registry instead: the run says the image went
-    unused."""
-    dockerfile = "FROM scratch\nCOPY app.py /app/app.py\n"
+@pytest.mark.parametrize("dockerfile", [DOCKERFILE, "FROM scratch\nCOPY app.py /app/app.py\n"])
+def test_an_image_no_from_names_is_a_usage_error_before_any_build(
+    tmp_path: Path, dockerfile: str
+) -> None:
+    """A typo in a name built from the registry instead, and failed there (exit 3, the
+    registry's words): it is exit 2 before any build, naming the name and the FROMs."""
     image = image_as("rootfs", tmp_path / "image")
     done = build(repository(tmp_path, dockerfile), tmp_path / "cache", "--advice", "off",
                  "--image", f"registry.invalid/team/typo:1={image}")  # fmt: skip
-    assert done.code == 0, done.stderr[-3000:]
-    said = "--image registry.invalid/team/typo:1: no FROM of the base or the head names it"
-    assert said in done.summary
+    assert done.code == 2, done.stderr[-3000:]
+    froms = NAME if dockerfile == DOCKERFILE else "none but scratch or a stage"
+    said = (f"--image registry.invalid/team/typo:1: no FROM of the Dockerfile names it "
+            f"(its FROMs: {froms})")  # fmt: skip
+    assert said in done.stderr, done.stderr[-3000:]
+    assert "STEP 1/" not in done.stderr and "pulling" not in done.stderr
 
 
 def test_each_name_its_own_image_by_repeated_flags_or_the_workflows_input(tmp_path: Path) -> None:

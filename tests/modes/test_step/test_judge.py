@@ -279,3 +279,20 @@ def _vitest(tmp_path: Path, *tests: tuple[str, str]) -> Attempt:
     assert runner is not None and runner.name == "vitest"
     assert runner.step is not None
     return attempt_of(runner.step.step_outcomes(tmp_path, "", tmp_path), 1)
+
+
+def test_a_retry_passing_a_name_two_results_bore_calls_neither_flaky() -> None:
+    """Two tests of the first run bore one name (a runner that names no file, cargo under
+    ``--quiet``), one failing: a retry where the name passes cannot say the failing one was
+    flaky (the other may be all that ran again), so with ``flaky: pass`` the step still fails."""
+    from cicd_agent.runners.step_outcomes import StepOutcomes
+
+    first, retry = StepOutcomes(), StepOutcomes()
+    first.add("tests::t", False)
+    first.add("tests::t", True)
+    retry.add("tests::t", True)
+    verdict = judge_step([attempt_of(first, 101), attempt_of(retry, 0)], (), TODAY,
+                         code_is_proof=True, policy="pass")  # fmt: skip
+    assert not verdict.passed and verdict.flaky == (), verdict
+    assert verdict.failing == ("tests::t",)
+    assert "`tests::t`: two or more results bore the name" in " ".join(verdict.said)

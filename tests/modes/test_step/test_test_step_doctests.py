@@ -84,10 +84,11 @@ def test_a_retry_of_a_doctest_and_a_unit_test_reads_only_the_tests_it_retried(
     repo.commit("crate", {"Cargo.toml": CARGO, "src/lib.rs": LIB + BROKEN_UNIT})
     attempts = run_attempts(["cargo", "test", "--offline"], 1, cwd=repo.path, run=JobRun(_env()))
 
-    assert set(attempts[1].names.values()) == {FLAKY, WRONG, "broken"}, attempts[1].names
+    broken = "src/lib.rs › broken"
+    assert set(attempts[1].names.values()) == {FLAKY, WRONG, broken}, attempts[1].names
     verdict = judge_step(attempts, [], date(2026, 1, 1), code_is_proof=True)
     assert [test for test, _ in verdict.flaky] == [FLAKY]
-    assert set(verdict.failing) == {WRONG, "broken"}
+    assert set(verdict.failing) == {WRONG, broken}
 
 
 def test_a_doctest_is_selected_by_a_part_of_its_name_rustdoc_can_match() -> None:

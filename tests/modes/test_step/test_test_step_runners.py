@@ -171,8 +171,9 @@ def test_cargo_test_retries_only_its_failed_tests(tmp_path: Path) -> None:
     command = ["cargo", "test", "--offline"]
     assert getattr(runner_of(command), "name", "") == "cargo test"
     attempts = run_attempts(command, 1, cwd=repo.path, run=JobRun(_env(os.environ["PATH"])))
-    assert set(attempts[1].outcomes) == {"flaky_once", "broken"}
-    assert _verdict(attempts) == ({"flaky_once"}, {"broken"})  # as libtest prints them
+    flaky, broken = "tests/flaky.rs › flaky_once", "tests/flaky.rs › broken"
+    assert set(attempts[1].names.values()) == {flaky, broken}
+    assert _verdict(attempts) == ({flaky}, {broken})
 
 
 def test_jest_retries_only_its_failed_tests(tmp_path: Path) -> None:
@@ -386,3 +387,74 @@ def test_attack_jest_s_own_name_pattern_leaves_the_retry_its_tests(tmp_path: Pat
     attempts = run_attempts(["jest", "--ci", "-i", "-t", "flaky"], 1, cwd=repo.path,
                             run=JobRun(_env(path)))  # fmt: skip
     assert [a.outcomes.get("a.test.js.flaky.once") for a in attempts] == [False, True], attempts
+
+
+@needs_sandbox
+@needs_cargo
+def test_a_crate_built_on_the_host_is_built_again_where_it_names_the_checkouts_path(
+    tmp_path: Path,
+) -> None:
+    """A test built by an earlier ``cargo test`` on the host holds the checkout's own
+    ``target/tmp`` (``CARGO_TARGET_TMPDIR``, read at build time), read-only from the sandbox;
+    its copy, with the same times, was fresh to cargo there: autocfg's 16 tests that write
+    there failed in the sandbox, never on the runner. The same tests pass in both places."""
+    repo = GitRepoBuilder(tmp_path / "crate")
+    repo.commit("crate", {"Cargo.toml": '[package]\nname = "c"\nversion = "0.1.0"\nedition = "2021"\n',
+                          "src/lib.rs": "", "tests/tmp.rs": RUST_TMPDIR_TEST})  # fmt: skip
+    command = ["cargo", "test", "--offline"]
+    env = _env(os.environ["PATH"])
+    on_host = run_attempts(command, 0, cwd=repo.path, run=JobRun(env), trusted=True)
+    assert on_host[0].names == {"tests.tmp.rs.writes_its_target_tmpdir": TMPDIR_TEST}, on_host
+    assert on_host[0].outcomes == {"tests.tmp.rs.writes_its_target_tmpdir": True}, on_host
+    assert (repo.path / "target" / "tmp" / "written").is_file()
+    (repo.path / "target" / "tmp" / "written").unlink()
+    sandboxed = run_attempts(command, 0, cwd=repo.path, run=JobRun(env), trusted=False)
+    assert sandboxed[0].outcomes == {"tests.tmp.rs.writes_its_target_tmpdir": True}, sandboxed
+    assert not (repo.path / "target" / "tmp" / "written").exists()  # the copy's own, written
+
+
+TMPDIR_TEST = "tests/tmp.rs › writes_its_target_tmpdir"
+RUST_TMPDIR_TEST = """\
+#[test]
+fn writes_its_target_tmpdir() {
+    let tmp = std::path::Path::new(option_env!("CARGO_TARGET_TMPDIR").unwrap());
+    std::fs::write(tmp.join("written"), "").unwrap();
+}
+"""
+
+
+SAME_NAME_LIB = """\
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn t() { panic!("always"); }
+}
+"""
+SAME_NAME_OTHER = """\
+mod tests {
+    #[test]
+    fn t() {
+        let seen = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("flaky.seen");
+        if !seen.exists() {
+            std::fs::write(&seen, "").unwrap();
+            panic!("first run");
+        }
+    }
+}
+"""
+
+
+@needs_cargo
+def test_a_cargo_test_is_named_by_its_target_where_two_share_a_name(tmp_path: Path) -> None:
+    """``tests::t`` in the library (failing always) and in ``tests/other.rs`` (failing once):
+    one name for both made one test that failed and kept failing, and the other target's
+    flaky run was never told apart; each is now its own test, named by its target's file."""
+    repo = GitRepoBuilder(tmp_path / "crate")
+    repo.commit("crate", {"Cargo.toml": '[package]\nname = "c"\nversion = "0.1.0"\nedition = "2021"\n',
+                          "src/lib.rs": SAME_NAME_LIB, "tests/other.rs": SAME_NAME_OTHER})  # fmt: skip
+    command = ["cargo", "test", "--offline"]
+    attempts = run_attempts(command, 1, cwd=repo.path, run=JobRun(_env(os.environ["PATH"])),
+                            trusted=True)  # fmt: skip
+    lib, other = "src/lib.rs › tests::t", "tests/other.rs › tests::t"
+    assert set(attempts[0].names.values()) == {lib, other}, attempts[0]
+    assert _verdict(attempts) == ({other}, {lib})

@@ -974,10 +974,35 @@ def test_the_step_runs_every_test_binary_not_only_up_to_the_first_failing_one() 
     """cargo stops at its first failing test binary: the binaries after it go unrun, and a
     flaky failure retried alone would pass the step. ``--no-fail-fast`` goes before ``--``."""
     from cicd_agent.runners.cargo.runner import CargoTest
+    from cicd_agent.runners.cargo.step import merged
 
     cargo, folder = CargoTest(), Path("/f")
-    assert cargo.step_command(["cargo", "test"], folder, None) == ["cargo", "test", "--no-fail-fast"]
-    assert cargo.step_command(["cargo", "test", "--", "--nocapture"], folder, ["t::a"]) == [
-        "cargo", "test", "--no-fail-fast", "--", "--nocapture", "t::a", "--exact"]
-    assert cargo.step_command(["cargo", "test", "--no-fail-fast"], folder, None) == [
-        "cargo", "test", "--no-fail-fast"]
+    assert cargo.step_command(["cargo", "test"], folder, None) == merged(
+        ["cargo", "test", "--no-fail-fast"])
+    assert cargo.step_command(["cargo", "test", "--", "--nocapture"], folder,
+                              ["tests/x.rs › t::a"]) == merged(
+        ["cargo", "test", "--no-fail-fast", "--", "--nocapture", "t::a", "--exact"])
+    assert cargo.step_command(["cargo", "test", "--no-fail-fast"], folder, None) == merged(
+        ["cargo", "test", "--no-fail-fast"])
+
+
+def test_attack_a_running_line_a_test_prints_names_only_its_own_later_results() -> None:
+    """cargo's ``Running`` line names the target of the results after it; a test printing one
+    (on the same output, as the step merges them) moves its own binary's later lines under
+    another name, never a result printed before it, and a line that is not cargo's shape
+    (no binary in brackets) names nothing."""
+    from cicd_agent.runners.cargo.step import outcomes
+
+    output = ("     Running unittests src/lib.rs (target/debug/deps/c-0a)\n"
+              "test tests::t ... FAILED\n"
+              "Running tests/forged.rs\n"
+              "test tests::u ... ok\n"
+              "     Running tests/other.rs (target/debug/deps/other-0b)\n"
+              "test tests::t ... ok\n"
+              "   Doc-tests c\n"
+              "test src/lib.rs - f (line 3) ... ok\n")  # fmt: skip
+    found = outcomes(output, None)
+    assert found == {"src/lib.rs › tests::t": False, "src/lib.rs › tests::u": True,
+                     "tests/other.rs › tests::t": True, "src/lib.rs - f (line 3)": True}
+    assert not found.unsure
+    assert outcomes(output, {"tests/other.rs › tests::t"}) == {"tests/other.rs › tests::t": True}

@@ -325,6 +325,17 @@ def commits(event: Event | None, head: str | None, base: str | None) -> tuple[st
     return head or "HEAD", base or ""
 
 
+def _base_source(
+    ctx: RunContext[BuildOptions], sha: str, folder: Path, local: Mapping[str, images.LocalImage]
+) -> tuple[Source | None, str]:
+    """The base's files and Dockerfile (:func:`source`), or None and which build failed, said."""
+    try:
+        return source(ctx, sha, folder, local), ""
+    except CicdError as exc:
+        ctx.note(f"The base was not built ({exc.message}); the report has no comparison.")
+        return None, f"the base at {sha[:12]}"
+
+
 def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
     options = ctx.mode_options
     started = time.monotonic()
@@ -345,7 +356,6 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
     failed = ""
     trusted = None
     longest = 0.0
-    base_text: str | None = None
     head_src = source(ctx, head, work / "head-src", local)
     vouched = safety.vouched_base(event)
     if vouched and ctx.checkout.has_commit(vouched):
@@ -355,23 +365,25 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
         base_sha = (
             ctx.checkout.merge_base(base_ref, head) if pull else ctx.checkout.resolve(base_ref)
         )
+    base_src = None
+    if base_sha is not None and not options.base_image:
+        base_src, failed = _base_source(ctx, base_sha, work / "base-src", local)
+    base_text = base_src.text if base_src is not None else None
+    images.check_used(local, (head_src.text, base_text or ""), options.build_args)
     if options.base_image:
         outside_checkout(ctx.checkout, options.base_image)
         layout = base_image(ctx, options.base_image, work)
         base = read_built(layout, [], frozenset(), given=options.base_image)
-    elif base_sha is not None:
-        kept = base_sha == trusted
+    elif base_src is not None and base_sha is not None:
         try:
-            base_src = source(ctx, base_sha, work / "base-src", local)
-            base_text = base_src.text
-            what = f"base at {base_sha[:12]}"
             began = time.monotonic()
-            base = build(ctx, builder, base_src, work / "base-image", what, trusted=kept)
+            base = build(ctx, builder, base_src, work / "base-image", f"base at {base_sha[:12]}",
+                         trusted=base_sha == trusted)  # fmt: skip
             longest = time.monotonic() - began
         except CicdError as exc:
             failed = f"the base at {base_sha[:12]}"
             ctx.note(f"The base was not built ({exc.message}); the report has no comparison.")
-    else:
+    elif base_sha is None:
         ctx.note(
             f"The base {base_ref} is not in this checkout (a shallow clone?); the report "
             "has no comparison. Fetch it (fetch-depth: 0) or give --base-image."
@@ -379,9 +391,6 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
     began = time.monotonic()
     built = build(ctx, builder, head_src, work / "head-image", f"head at {head[:12]}", also=failed)
     longest = max(longest, time.monotonic() - began)
-    texts = (head_src.text, base_text or "")
-    for name in images.unused(local, texts, options.build_args):
-        ctx.note(f"--image {name}: no FROM of the base or the head names it; it was not used.")
     return BuildFacts(
         built, base, work / "head-image", head_src, builder, work, trusted, base_text, head,
         started, longest, local,

@@ -121,13 +121,22 @@ def local_digests(
     return {ref: local.digest for ref, local in found.items() if local is not None}
 
 
-def unused(
+def check_used(
     images: Mapping[str, LocalImage], texts: Sequence[str], build_args: Sequence[tuple[str, str]]
-) -> list[str]:
-    """The names of ``images`` no image reference of the Dockerfiles ``texts`` matches (a typo
-    in a name builds from the registry instead)."""
-    named = {_key(ref) for text in texts for ref in registry_images(text, build_args)}
-    return [local.name for key, local in images.items() if key not in named]
+) -> None:
+    """Exit 2 where an image of ``images`` is one no image reference of the Dockerfiles
+    ``texts`` (the head's first) matches: a typo in a name built from the registry instead,
+    and failed there with the registry's words (exit 3). Said before any build."""
+    named = [ref for text in texts if text.strip() for ref in registry_images(text, build_args)]
+    keys = {_key(ref) for ref in named}
+    for key, local in images.items():
+        if key not in keys:
+            froms = ", ".join(dict.fromkeys(named)) or "none but scratch or a stage"
+            raise UsageError(
+                f"--image {local.name}: no FROM of the Dockerfile names it (its FROMs: "
+                f"{froms[:500]})",
+                hint="Give --image NAME as a FROM line of the base or the head writes it.",
+            )
 
 
 def pin_mismatches(

@@ -156,8 +156,8 @@ def _judged(
         if retry.doubt:
             ignored.append(f"retry {number} is not believed: {retry.doubt}")
             continue
-        for test in failed:
-            if test not in flaky and retry.outcomes.get(test) is True:
+        for test in failed:  # one name of two results: its pass says not which was flaky
+            if test not in flaky and test not in first.shared and retry.outcomes.get(test) is True:
                 flaky[test] = f"failed on the first run, passed on retry {number}"
     hidden = _hidden(attempts)
     parents = {**{t: p for retry in attempts[1:] for t, p in retry.parents.items()}, **first.parents}
@@ -172,6 +172,9 @@ def _judged(
     quarantined = {t: why for t, (why, _) in covers.items() if why}
     failing = tuple(t for t in (*failed, *hidden) if t not in flaky and t not in quarantined)
     said = [*(f"{line}." for line in ignored), *(line for _, line in covers.values() if line)]
+    if twins := [names.get(t, t) for t in failed if t in first.shared and t in failing]:
+        said.append(f"{', '.join(f'`{t}`' for t in twins)}: two or more results bore the name "
+                    "on the first run, so no retry can say which one failed: never flaky.")
     if any(t in failing for t in hidden):
         said.append(f"{sum(t in failing for t in hidden)} test(s) the first run named no failure "
                     "of their own (a parent whose subtests failed) failed on a retry.")  # fmt: skip

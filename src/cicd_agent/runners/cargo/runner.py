@@ -95,16 +95,15 @@ from cicd_agent.runners.cargo.doctests import retried, retry_arguments, write_re
 from cicd_agent.runners.cargo.repeat import Runs, counted, repeated
 from cicd_agent.runners.cargo.report import (
     LIBTEST,
-    RESULT,
     LibtestLog,
     read_blocks,
     read_checks,
     shown_results,
     test_binaries,
 )
+from cicd_agent.runners.cargo.step import bare, merged, outcomes
 from cicd_agent.runners.layout import generated_name
 from cicd_agent.runners.protocol import PlainStep
-from cicd_agent.runners.step_outcomes import StepOutcomes
 from cicd_agent.sandbox import Sandbox, ToolMount, Workspace, own_path
 
 _COMMAND = re.compile(r"(^|[\s/;&|])cargo(\s+\+\S+)?\s+test(\s|$)")
@@ -141,31 +140,31 @@ class CargoTest(PlainStep):
     ) -> list[str] | None:
         """The test step's run with ``--no-fail-fast`` (cargo stops at its first failing test
         binary, and the tests of the binaries after it would go unrun and unretried: the step
-        would pass on the failures it saw); a retry: the failed tests by their exact names, or
-        where one is a doctest, by the parts rustdoc can match (:mod:`.doctests`)."""
+        would pass on the failures it saw), its standard error in its output (:mod:`.step`); a
+        retry: the failed tests by their exact names, or where one is a doctest, by the parts
+        rustdoc can match (:mod:`.doctests`), every target running them."""
         if not self.runs(shlex.join(command)):
             return None
         cut = command.index("--") if "--" in command else len(command)
         every = [*command[:cut], *(() if "--no-fail-fast" in command[:cut] else ("--no-fail-fast",)),
                  *command[cut:]]  # fmt: skip
         if not failed:
-            return every
-        options, arguments = retry_arguments(list(dict.fromkeys(failed)))
-        if options or "--exact" not in arguments:
-            write_retried(folder, list(dict.fromkeys(failed)))
+            return merged(every)
+        names = list(dict.fromkeys(failed))
+        options, arguments = retry_arguments(list(dict.fromkeys(map(bare, names))))
+        write_retried(folder, names)
         cut = every.index("--") if "--" in every else len(every)
-        return [*every[:cut], *options, "--", *every[cut + 1 :], *arguments]
+        return merged([*every[:cut], *options, "--", *every[cut + 1 :], *arguments])
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
-        """Each test libtest printed a result for (``ignored`` left out; on a retry, each one it
-        retried): passed or not; a name two test binaries print is
-        :attr:`~..step_outcomes.StepOutcomes.unsure`."""
-        found, only = StepOutcomes(), retried(folder)
-        for line in output.splitlines():
-            if (result := RESULT.match(line.rstrip("\r"))) is not None and result[2] != "ignored" \
-                    and (only is None or result[1] in only):  # fmt: skip
-                found.add(result[1], result[2] == "ok")
-        return found
+        """Each test libtest printed a result for, named by its target (:mod:`.step`); on a
+        retry, each one it retried."""
+        return outcomes(output, retried(folder))
+
+    def step_parents(self, test: str) -> tuple[str, ...]:
+        """The bare name (``tests::t`` of ``tests/other.rs › tests::t``): a quarantine entry
+        written before tests were named by their target covers it in every target, as then."""
+        return (bare(test),) if bare(test) != test else ()
 
     def unshuffled_in(self, checkout: Path) -> str:
         return self.unshuffled

@@ -9,9 +9,10 @@ analyse-failure's alone and the one home for reading a failed run's logs: ``sour
 zip, a folder or a file), ``reader`` (one streaming pass), ``signatures`` (with
 ``signatures.toml``), ``region``, ``mixed``, ``classify`` (with ``failure_advice.json``, the advice
 per failure type: ``advice_for``), ``flaky``, ``files`` (with ``source_maps``: a built JavaScript
-frame's source), ``excerpt``, ``analyse`` (into a ``LogAnalysis``), ``runner_reports`` (what the
-runners' report shapes say: which lines are a test's, which tests failed), ``test_messages`` (why a
-failing test failed, as its report says). What it stands on, from the core: the result types it
-fills (``analysis/log_model``'s), the run history, the runners' log shapes (``LOG_SHAPES``); a
-runner's own log knowledge stays in its folder (``log.py``, ``log.toml``, its shape's ``places``).
+frame's source; ``syntax_place``: the file a syntax error names), ``excerpt``, ``analyse`` (into a
+``LogAnalysis``), ``runner_reports`` (what the runners' report shapes say: which lines are a test's,
+which tests failed), ``test_messages`` (why a failing test failed, as its report says). What it
+stands on, from the core: the result types it fills (``analysis/log_model``'s), the run history, the
+runners' log shapes (``LOG_SHAPES``); a runner's own log knowledge stays in its folder (``log.py``,
+``log.toml``, its shape's ``places``).
 """

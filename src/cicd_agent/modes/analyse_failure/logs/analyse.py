@@ -34,7 +34,6 @@ from cicd_agent.modes.analyse_failure.logs.excerpt import (
 from cicd_agent.modes.analyse_failure.logs.files import (
     normalise_path,
     responsible_files,
-    syntax_placed,
 )
 from cicd_agent.modes.analyse_failure.logs.flaky import offline_evidence
 from cicd_agent.modes.analyse_failure.logs.labels import labelled
@@ -61,6 +60,7 @@ from cicd_agent.modes.analyse_failure.logs.signatures import Matcher
 from cicd_agent.modes.analyse_failure.logs.source_lines import SourceLines
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog, iter_chunks
 from cicd_agent.modes.analyse_failure.logs.stylish import placed_under_files
+from cicd_agent.modes.analyse_failure.logs.syntax_place import syntax_placed
 from cicd_agent.modes.analyse_failure.logs.test_messages import Source, with_message, with_values
 from cicd_agent.runners.lookups import placing
 

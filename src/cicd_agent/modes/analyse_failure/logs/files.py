@@ -18,12 +18,11 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.analysis.log_model import ResponsibleFile
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, walk_files
-from cicd_agent.modes.analyse_failure.logs.reader import Hit
 from cicd_agent.modes.analyse_failure.logs.region import Finding
 from cicd_agent.modes.analyse_failure.logs.source_maps import SourceMaps
 from cicd_agent.runners.shape import OUTSIDE, Frame, Place
@@ -90,32 +89,6 @@ def _root_path(findings: Sequence[Finding], root: Finding | None) -> str | None:
         key=lambda f: f.hit.line,
     )  # fmt: skip
     return next((p for p in (normalise_path(f.hit.match.path or "") for f in after) if p), None)
-
-
-_SYNTAX = re.compile(r"\b(?:SyntaxError|IndentationError|TabError)\b")
-_SYNTAX_PLACES = (  # a number of more digits names no line (``int`` throws past 4,300)
-    re.compile(r'^\s*(?:E\s+)?File "(?P<path>[^"]+)", line (?P<line>\d{1,9})\s*$'),  # Python's
-    re.compile(r"^(?P<path>\S+\.(?:[cm]?[jt]sx?)):(?P<line>\d{1,9})\s*$"),  # node's
-)
-SYNTAX_PLACE_LINES = 6
-"""How far above its error line a syntax error's place is printed (the source line, the caret
-and, in node's, a blank line between)."""
-
-
-def syntax_placed(root: Finding, lines: Sequence[tuple[int, str]]) -> Finding:
-    """``root`` with the file and line it names, when it is a syntax error printed under its
-    place (Python's ``File "x.py", line 318``, node's ``/app/index.js:39``): the file that did
-    not parse is the one to open, not the test or the frames that imported it, which the
-    traceback names too."""
-    if root.hit.match.path or not _SYNTAX.search(root.hit.text):
-        return root
-    text = dict(lines)
-    for number in range(root.hit.line - 1, root.hit.line - SYNTAX_PLACE_LINES - 1, -1):
-        found = next((m for p in _SYNTAX_PLACES if (m := p.match(text.get(number, "")))), None)
-        if found is not None:
-            match = replace(root.hit.match, path=found["path"], source_line=int(found["line"]))
-            return replace(root, hit=Hit(root.hit.line, root.hit.text, match, root.hit.context))
-    return root
 
 
 def responsible_files(

@@ -1,0 +1,55 @@
+"""The copy drops cargo's fingerprints of the checkout's own packages (their builds name the
+checkout's path) and keeps those of packages from elsewhere; nothing outside the copy goes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cicd_agent.sandbox.moved_builds import forget_moved_builds
+from cicd_agent.sandbox.workspace import copy_repository
+
+OWN, MEMBER, REGISTRY = "c-0123456789abcdef", "my-member-fedcba9876543210", "serde-00112233445566aa"
+
+
+def _checkout(root: Path) -> Path:
+    (root / "crates" / "m").mkdir(parents=True)
+    (root / "Cargo.toml").write_text('[package]\nname = "c"\nversion = "0.1.0"\n')
+    (root / "crates" / "m" / "Cargo.toml").write_text('[package]\nname = "my-member"\n')
+    for profile in ("debug", "x86_64-unknown-linux-gnu/release"):
+        for unit in (OWN, MEMBER, REGISTRY):
+            (root / "target" / profile / ".fingerprint" / unit).mkdir(parents=True)
+            (root / "target" / profile / ".fingerprint" / unit / "lib-x.json").write_text("{}")
+    return root
+
+
+def test_the_copy_builds_the_checkouts_own_packages_again(tmp_path: Path) -> None:
+    source = _checkout(tmp_path / "src")
+    copy_repository(source, tmp_path / "copy")
+    for profile in ("debug", "x86_64-unknown-linux-gnu/release"):
+        left = {p.name for p in (tmp_path / "copy" / "target" / profile / ".fingerprint").iterdir()}
+        assert left == {REGISTRY}, profile
+        assert len(list((source / "target" / profile / ".fingerprint").iterdir())) == 3
+
+
+def test_attack_a_fingerprint_folder_linked_out_of_the_copy_is_never_emptied(
+    tmp_path: Path,
+) -> None:
+    """The checkout's ``.fingerprint`` a link to a folder of the host: copied as a link, and
+    nothing is removed through it; a manifest too large, or not TOML, names no package."""
+    host = tmp_path / "host"
+    (host / OWN).mkdir(parents=True)
+    source = tmp_path / "src"
+    (source / "target" / "debug").mkdir(parents=True)
+    (source / "Cargo.toml").write_text('[package]\nname = "c"\n')
+    (source / "target" / "debug" / ".fingerprint").symlink_to(host, target_is_directory=True)
+    copy_repository(source, tmp_path / "copy")
+    assert (host / OWN).is_dir()
+    forget_moved_builds(tmp_path / "copy", ["target/debug/.fingerprint", "Cargo.toml"])
+    assert (host / OWN).is_dir()
+    odd = tmp_path / "odd"
+    (odd / "target" / "debug" / ".fingerprint" / OWN).mkdir(parents=True)
+    (odd / "Cargo.toml").write_text('[package]\nname = "c"\n' + "#" * (1 << 20))
+    forget_moved_builds(odd, ["Cargo.toml", "target/debug/.fingerprint"])
+    (odd / "Cargo.toml").write_bytes(b"[package\n\xff")
+    forget_moved_builds(odd, ["Cargo.toml", "target/debug/.fingerprint"])
+    assert (odd / "target" / "debug" / ".fingerprint" / OWN).is_dir()
