@@ -17,9 +17,10 @@ import os
 import re
 import shutil
 import stat
-import tomllib
 from collections.abc import Callable, Iterable
 from pathlib import Path
+
+from cicd_agent.analysis import bounded_toml
 
 NOTED = frozenset({"Cargo.toml", ".fingerprint"})
 """The names a copy notes as it goes (:func:`forget_moved_builds` reads them)."""
@@ -48,8 +49,8 @@ def _package(manifest: Path) -> str:
     if not _real(manifest, stat.S_ISREG) or manifest.stat().st_size > MAX_MANIFEST:
         return ""
     try:
-        package = tomllib.loads(manifest.read_text("utf-8")).get("package")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        package = bounded_toml.load(manifest.read_text("utf-8")).get("package")
+    except (OSError, UnicodeDecodeError, bounded_toml.TomlRefused):  # nested past recursion too
         return ""
     name = package.get("name") if isinstance(package, dict) else None
     return name if isinstance(name, str) else ""

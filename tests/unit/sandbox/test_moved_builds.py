@@ -53,3 +53,18 @@ def test_attack_a_fingerprint_folder_linked_out_of_the_copy_is_never_emptied(
     (odd / "Cargo.toml").write_bytes(b"[package\n\xff")
     forget_moved_builds(odd, ["Cargo.toml", "target/debug/.fingerprint"])
     assert (odd / "target" / "debug" / ".fingerprint" / OWN).is_dir()
+
+
+def test_attack_a_manifest_nested_past_any_recursion_limit_is_no_crash(tmp_path: Path) -> None:
+    """Failed before: each ``Cargo.toml`` of the checkout was read with ``tomllib``, which
+    recurses once per ``[``, so a manifest of 50,000 of them raised ``RecursionError`` out of
+    the copy: every sandbox of that checkout, and the mode making it, crashed. It names no
+    package; the others' fingerprints still go."""
+    source = _checkout(tmp_path / "src")
+    (source / "crates" / "deep").mkdir()
+    (source / "crates" / "deep" / "Cargo.toml").write_text("a = " + "[" * 50_000)
+    (source / "crates" / "wide").mkdir()
+    (source / "crates" / "wide" / "Cargo.toml").write_text("a = " + "{b=" * 50_000)
+    copy_repository(source, tmp_path / "copy")
+    left = {p.name for p in (tmp_path / "copy" / "target" / "debug" / ".fingerprint").iterdir()}
+    assert left == {REGISTRY}
