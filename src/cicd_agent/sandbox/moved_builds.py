@@ -13,18 +13,23 @@ registry or git, whose paths did not move, stay built (a cache of them is what s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import stat
-import tomllib
 from collections.abc import Callable, Iterable
 from pathlib import Path
+
+from cicd_agent.analysis import bounded_toml
 
 NOTED = frozenset({"Cargo.toml", ".fingerprint"})
 """The names a copy notes as it goes (:func:`forget_moved_builds` reads them)."""
 MAX_MANIFEST = 1 << 20
 """The largest ``Cargo.toml`` read for its package's name; a larger one is left as it is."""
+MAX_MANIFESTS = 8 << 20
+"""The most bytes of manifests read at one copy (each copy reads them again: the sandbox's and
+every run's folder); past it the others name no package, their builds kept."""
 _UNIT = re.compile(r"(.+)-[0-9a-f]{16}")
 """A unit's fingerprint folder: its package's name, then the unit's hash."""
 
@@ -34,22 +39,39 @@ def forget_moved_builds(copy: Path, noted: Iterable[str]) -> None:
     every ``.fingerprint`` folder of it (``noted``: both kinds of path, relative to ``copy``, as
     the copy met them; never a link's)."""
     paths = [copy / path for path in noted]
-    names = {name for path in paths if path.name == "Cargo.toml" and (name := _package(path))}
-    for folder in (path for path in paths if path.name == ".fingerprint"):
-        if names and _real(folder, stat.S_ISDIR):
+    folders = [p for p in paths if p.name == ".fingerprint" and _real(p, stat.S_ISDIR)]
+    if not folders:  # no build to forget: no manifest is read
+        return
+    names: set[str] = set()
+    budget = MAX_MANIFESTS
+    for path in (path for path in paths if path.name == "Cargo.toml"):
+        if (size := _size(path)) > min(budget, MAX_MANIFEST):
+            continue  # left as it is
+        budget -= size
+        if name := _package(path):
+            names.add(name)
+    for folder in folders if names else ():
+        with contextlib.suppress(OSError):  # gone, or closed to us: nothing to forget there
             for entry in os.scandir(folder):
                 unit = _UNIT.fullmatch(entry.name)
                 if unit is not None and unit[1] in names:
                     _remove(Path(entry.path))
 
 
+def _size(path: Path) -> int:
+    try:
+        return os.lstat(path).st_size
+    except OSError:
+        return 0
+
+
 def _package(manifest: Path) -> str:
     """The package name of ``manifest`` ("" when it names none, or cannot be read)."""
-    if not _real(manifest, stat.S_ISREG) or manifest.stat().st_size > MAX_MANIFEST:
+    if not _real(manifest, stat.S_ISREG) or _size(manifest) > MAX_MANIFEST:
         return ""
     try:
-        package = tomllib.loads(manifest.read_text("utf-8")).get("package")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        package = bounded_toml.load(manifest.read_text("utf-8")).get("package")
+    except (OSError, UnicodeDecodeError, bounded_toml.TomlRefused):  # nested past recursion too
         return ""
     name = package.get("name") if isinstance(package, dict) else None
     return name if isinstance(name, str) else ""

@@ -150,3 +150,20 @@ def test_tap_notes_are_read_only_so_far_above_the_verdict() -> None:
     near = tap.replace("# Node.js v20.20.2\n", "# Node.js v20.20.2\n" + "# note\n" * 10)
     assert [f.path for f in _analyse(near.encode()).responsible_files][:1] == ["index.js"]
     assert [f.path for f in _analyse(far.encode()).responsible_files][:1] != ["index.js"]
+
+
+def test_attack_a_syntax_error_a_test_printed_above_its_real_error_names_no_file() -> None:
+    """Failed before: the TAP notes above a file's verdict were read up to the first syntax
+    error, past the error node stopped on: a test file that printed a fake node syntax error
+    (``index.js:56``) and then failed to load with a TypeError of its own had the untouched
+    ``index.js`` blamed as the file that did not parse. The error a load stopped on is the
+    last one printed before its verdict."""
+    tap = (LOGS / "node_test_tap_syntax_error.txt").read_text()
+    real = ("# /home/runner/work/encodeurl/encodeurl/test/test.js:9\n#   foo.bar()\n"
+            "#       ^\n# TypeError: Cannot read properties of undefined (reading 'bar')\n"
+            "#     at Object.<anonymous> (/home/runner/work/encodeurl/encodeurl/test/test.js:9:7)\n"
+            "# Node.js v20.20.2\n")  # fmt: skip
+    forged = tap.replace("# Node.js v20.20.2\n", real)
+    assert forged != tap
+    first = [f.path for f in _analyse(forged.encode()).responsible_files][:1]
+    assert first != ["index.js"], first

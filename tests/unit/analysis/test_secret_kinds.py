@@ -29,3 +29,16 @@ def test_each_github_token_is_named_by_its_kind(value: str, kind: str) -> None:
 
 def test_a_shape_with_no_kind_of_its_own_keeps_its_name() -> None:
     assert _titles('KEY = "AKIAZQ3VT8KLMN2PR7SW"') == ["Possible AWS access key id committed"]
+
+
+@pytest.mark.parametrize(("line", "kind"), [
+    (f'ghp_fallback = "gho_{BODY}"', "GitHub OAuth access token"),
+    (f'xoxb_note = "xoxp-1234567890-1234567890-{BODY[:24]}"', "Slack user token"),
+])  # fmt: skip
+def test_attack_a_name_with_another_kinds_prefix_does_not_name_the_value(
+    line: str, kind: str
+) -> None:
+    """The kind is read from the value's own span, never the name beside it: a variable named
+    ``ghp_…`` must not make an OAuth token a personal access token (the one the reader would
+    revoke). Held when written."""
+    assert _titles(line) == [f"Possible {kind} committed"]

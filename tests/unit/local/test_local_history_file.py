@@ -64,3 +64,19 @@ def test_terminal_runs_of_two_clones_keep_two_histories_and_leave_the_shared_fil
     # a workflow's run keeps the file the action caches and analyse-failure reads
     workflow = {"GITHUB_WORKFLOW_REF": "wroberts/pytimeparse/.github/workflows/ci.yml@refs/h"}
     assert test_history.history_file(workflow, first) == shared
+
+
+@pytest.mark.parametrize("name", ["..", "a\nb", "x" * 300, "-rf", "history.jsonl\u202e", " "])
+def test_attack_a_checkouts_name_keeps_its_history_file_in_the_cache_folder(
+    tmp_path: Path, name: str
+) -> None:
+    """The file is named by the checkout's path, never kept in it (the pull request's own
+    files, a link or a FIFO among them, are no part of it): whatever the folder's name, the
+    file is one plain name in the shared file's folder, and two paths get two files."""
+    shared = test_history.DEFAULT_FILE
+    checkout = tmp_path / "clones" / name
+    found = test_history.history_file({}, checkout)
+    assert found.parent == shared.parent, found
+    assert found.name.startswith("test-history-") and found.suffix == ".jsonl", found
+    assert len(found.name) < 80 and found.name.isprintable() and "/" not in found.name
+    assert "\u202e" not in found.name and found != test_history.history_file({}, tmp_path / name)

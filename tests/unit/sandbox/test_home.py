@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 from cicd_agent.sandbox import Sandbox
+from cicd_agent.sandbox.mounts import users_shown
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_go
@@ -77,3 +78,44 @@ def test_go_sees_its_home_as_the_users_home(tmp_path: Path) -> None:
         result = box.run(["go", "test", "-count=1", "./..."], space, timeout=300,
                          extra_env={"GOCACHE": str(space.tmp / "go-cache")})  # fmt: skip
     assert result.ok, result.output
+
+
+PLANT = """\
+import pathlib, sys
+try:
+    pathlib.Path(sys.argv[1]).write_text("root::0:0:planted:/:/bin/sh\\n")
+    print("planted")
+except OSError as exc:
+    print("refused", exc.errno)
+"""
+
+
+@needs_sandbox
+def test_attack_a_run_cannot_plant_the_password_file_the_next_run_sees(tmp_path: Path) -> None:
+    """The file is written once beside the run's folder and reused by each later run there: a
+    run that could write it would give the next a user of its choosing (a second root). It
+    lies outside the one writable folder, so the write is refused; the next run sees the host's
+    users, its own home set."""
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    (checkout / "plant.py").write_text(PLANT)
+    (checkout / "homes.py").write_text(PYTHON_HOMES)
+    with Sandbox(checkout, {"PATH": path_env(), "HOME": str(tmp_path)}) as box:
+        space = box.workspace("plant")
+        first = box.run([sys.executable, "homes.py"], space, timeout=60)
+        planted = [box.run([sys.executable, "plant.py", str(target)], space, timeout=60)
+                   for target in (space.root / "passwd", Path("/etc/passwd"))]  # fmt: skip
+        after = box.run([sys.executable, "homes.py"], space, timeout=60)
+        shown = (space.root / "passwd").read_text()
+    assert all(run.ok and "refused" in run.output for run in planted), planted
+    assert "planted" not in shown and after.output == first.output, after.output
+
+
+def test_attack_a_workspace_path_that_would_break_a_line_shows_no_file(tmp_path: Path) -> None:
+    """A home with ``:`` or a newline would add fields or a line (a user of its own): no file
+    is made, and the run sees the host's as it is."""
+    for name in ("a:b", "a\nroot::0:0::/:/bin/sh"):
+        workspace = tmp_path / name
+        (workspace / "live").mkdir(parents=True)
+        assert users_shown(workspace, os.getuid()) is None
+        assert not (workspace / "passwd").exists()

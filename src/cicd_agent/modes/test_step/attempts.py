@@ -33,6 +33,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from cicd_agent.analysis.changed_lines import Record, Touched
+from cicd_agent.analysis.file_names import has_control_characters, name_span
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt
@@ -164,8 +165,8 @@ def unread(command: Sequence[str], checkout: Path | None = None) -> str:
         script = package_test_script(shlex.join(command), checkout)
         if (own := _script_command(script)) and (row := runner_of(own)):
             return (f"its command runs {row.name} through package.json's scripts.test "
-                    f"(`{script}`), where cicd-agent cannot add the report it reads: make "
-                    f"`{shlex.join(own)}` the step's command to have its tests counted and "
+                    f"({name_span(script)}), where cicd-agent cannot add the report it reads: "
+                    f"make `{shlex.join(own)}` the step's command to have its tests counted and "
                     "retried")  # fmt: skip
         ran = package_script_runner(shlex.join(command), checkout) or None
         if ran is not None:
@@ -182,21 +183,28 @@ def unread(command: Sequence[str], checkout: Path | None = None) -> str:
             "and retried")
 
 
-_SHELL_WORDS = frozenset({"&&", "||", ";", "|", "&"})
+_SHELL_CODE = re.compile(r"[`$#]")
+"""What makes a script more than the words of one command, whatever it stands beside: a
+substitution, a comment (a newline too: :func:`has_control_characters`)."""
+
+_QUOTED = 200
+"""The longest script the line quotes, with the command it makes of it."""
 
 
 def _script_command(script: str) -> list[str] | None:
     """A package's ``test`` script as one command the step reads (``npx`` before a package's
     program, any option the runner would not take beside ours dropped); None where it is
-    more than one plain command (a ``&&``, a variable, ``NODE_ENV=test``) or none the step
-    reads."""
+    more than one plain command (a ``&&``, a ``;`` joined to a word, a newline, a variable,
+    ``NODE_ENV=test``), longer than a line can quote whole, or none the step reads."""
+    if _SHELL_CODE.search(script) or has_control_characters(script) or len(script) > _QUOTED:
+        return None
+    lexer = shlex.shlex(script, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True  # operators are words of their own, even joined to a word
     try:
-        words = shlex.split(script)
+        words = list(lexer)
     except ValueError:  # an unbalanced quote
         return None
-    if not words or "=" in words[0] or any(
-        w in _SHELL_WORDS or w.startswith(("<", ">")) or "$" in w for w in words
-    ):  # fmt: skip
+    if not words or "=" in words[0] or any(set(w) <= set("();<>|&") for w in words):
         return None
     return _readable(words if words[0] in ("node", "npx") else ["npx", *words])
 

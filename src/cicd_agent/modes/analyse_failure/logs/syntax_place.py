@@ -47,6 +47,9 @@ def syntax_placed(root: Finding, lines: Sequence[tuple[int, str]]) -> Finding:
 
 
 _TAP_SYNTAX = re.compile(r"^# (?:SyntaxError|IndentationError|TabError): ")
+_TAP_ERROR = re.compile(r"^# (?:Uncaught )?[\w$.]*(?:Error|Exception)\b[^:]{0,40}: ")
+"""Any error node prints (``# TypeError: …``, ``# Error [ERR_X]: …``): the last one above a
+verdict is what the file's load stopped on; a syntax error above it is output of its own."""
 MAX_TAP_NOTES = 60
 """Lines of TAP notes (``# ...``) read above a verdict for the error its file stopped on."""
 
@@ -55,13 +58,14 @@ def _load_error(root: Finding, text: Mapping[int, str]) -> int | None:
     """The line of the syntax error a test file stopped on as it loaded, when ``root`` is its
     TAP verdict (``not ok 1 - test/test.js``) and the notes right above it hold one: node
     --test prints the file's standard error there, each line after ``# ``, before the verdict
-    (``# /app/index.js:56``, the source line, the caret, ``# SyntaxError: ...``)."""
+    (``# /app/index.js:56``, the source line, the caret, ``# SyntaxError: ...``), and that
+    error is the last one they print: what the file printed before it stopped is notes too."""
     if root.hit.match.signature.name != "node.tap":
         return None
     for number in range(root.hit.line - 1, root.hit.line - MAX_TAP_NOTES - 1, -1):
         note = text.get(number, "")
         if _TAP_SYNTAX.match(note):
             return number
-        if not note.startswith("#"):
+        if not note.startswith("#") or _TAP_ERROR.match(note):
             return None
     return None
