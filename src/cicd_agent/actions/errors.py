@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from enum import IntEnum
 
+from cicd_agent.actions.bidi import BIDI_CONTROLS
+
 TYPE_CHECKING = False  # not typing's: --help imports this module, and typing is a real share
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -22,12 +24,14 @@ class ExitCode(IntEnum):
     EXTERNAL = 3
 
 
-_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-"""What would end or hide a line: controls, line and paragraph separators, lone surrogates."""
+_BREAKS = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff{BIDI_CONTROLS}]")
+"""What would end, hide or reorder a line: controls, line and paragraph separators, lone
+surrogates, bidirectional controls."""
 
 
 def one_line(text: str) -> str:
-    """``text`` with every character that would break its line shown escaped (``\\n``)."""
+    """``text`` with every character that would break its line, or turn its order around on
+    screen (a bidirectional control), shown escaped (``\\n``, ``\\u202e``)."""
     return _BREAKS.sub(lambda found: repr(found.group())[1:-1], text)
 
 

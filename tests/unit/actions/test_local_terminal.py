@@ -201,3 +201,14 @@ def test_a_code_span_holding_backticks_keeps_them() -> None:
     assert plain_text(f"Test command: {code_span(command, 200)}") == f"Test command: {command}\n"
     assert plain_text(f"a {code_span('``')} b and `c`") == "a `` b and c\n"
     assert plain_text("an escaped \\`tick\\` and `code`") == "an escaped `tick` and code\n"
+
+
+def test_attack_an_error_quoting_a_bidi_override_shows_it_escaped() -> None:
+    """Attack: a Dockerfile's FROM holding U+202E, quoted by build's usage error, turned the rest
+    of the error line around on the terminal and in the step output. Every error's one line
+    now shows Unicode's bidirectional controls escaped, as it shows line breaks."""
+    from cicd_agent.actions.errors import CicdError
+
+    error = CicdError("--image x: no FROM names it (its FROMs: evil\u202etxt.exe)", hint="a\u2066b")
+    assert "\u202e" not in error.message and "\\u202e" in error.message
+    assert "\u2066" not in error.hint and "\\u2066" in error.hint
