@@ -120,6 +120,13 @@ class GitCheckout:
             self.root.resolve()
         )
 
+    def at(self, head: str) -> bool:
+        """Whether the files checked out are commit ``head``'s: HEAD is ``head``, or a merge of
+        it (actions/checkout's default for a pull request, the head its second parent). A mode
+        that reads the checkout's files for the head (linters' settings, coverage) asks first."""
+        held, head = self.resolve("HEAD"), self.resolve(head)
+        return held == head or (self.has_commit("HEAD^2") and self.resolve("HEAD^2") == head)
+
     def has_commit(self, ref: str) -> bool:
         """Whether ``ref`` resolves here (a shallow clone may lack the base)."""
         try:

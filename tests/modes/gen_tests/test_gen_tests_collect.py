@@ -3,6 +3,7 @@ run once under coverage in the sandbox: the baseline every candidate is judged a
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,7 @@ def test_a_change_without_python_source_runs_only_the_tests_it_adds(tmp_path: Pa
     head = repo.commit("Tests", {"tests/test_app.py": "def test(): pass\n"})
     for until, ran in ((docs, None), (head, {"tests/test_app.py::test": "stable"})):
         # twice (not the hunt's twelve, test_gen_tests_pr_tests.py's): run again all the same
+        subprocess.run(["git", "-C", str(repo.path), "checkout", "-q", until], check=True)
         argv = ["--repo", str(repo.path), "--base", base, "--head", until, "--pr-test-runs", "2"]
         ctx = gen_tests_context(tmp_path, argv)
         with ctx.resources:

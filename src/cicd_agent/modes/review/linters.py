@@ -130,7 +130,7 @@ def lint_changes(
     """Findings of the configured linters on the lines ``diff`` adds (``head``: its commit),
     and the linters that ran (the suggestion check runs them again with each suggestion)."""
     checkout = ctx.options.repo_dir
-    if not _at_head(repo, head):  # one git call: the files below are read from the checkout
+    if not repo.at(head):  # one git call: the files below are read from the checkout
         ctx.note(f"The checkout{_holding(repo, head)} is not the reviewed commit {head[:12]}: "
                  "review reads the diff from git, but its linters and type checkers read the "
                  "checkout's files and their configuration, so they check another commit's; "
@@ -268,14 +268,6 @@ def _above(checking: Checking, checkout: Path, files: Sequence[str]) -> bool:
             if any(is_file(checkout, place / name) for name in checking.configs):
                 return True
     return False
-
-
-def _at_head(repo: GitCheckout, head: str) -> bool:
-    """Whether the checkout's HEAD is ``head``, or a merge of it (actions/checkout's default
-    for a pull request: the head is its second parent)."""
-    held = repo.resolve("HEAD")
-    head = repo.resolve(head)
-    return held == head or (repo.has_commit("HEAD^2") and repo.resolve("HEAD^2") == head)
 
 
 def _holding(repo: GitCheckout, head: str) -> str:
