@@ -127,6 +127,12 @@ class GitCheckout:
         held, head = self.resolve("HEAD"), self.resolve(head)
         return held == head or (self.has_commit("HEAD^2") and self.resolve("HEAD^2") == head)
 
+    def holding(self, head: str) -> str:
+        """`` (its HEAD is <commit>)`` where HEAD is another commit than ``head``, else "" (the
+        files were changed in the work tree): said where :meth:`at` is False."""
+        held = self.resolve("HEAD")
+        return "" if held == self.resolve(head) else f" (its HEAD is {held[:12]})"
+
     def has_commit(self, ref: str) -> bool:
         """Whether ``ref`` resolves here (a shallow clone may lack the base)."""
         try:
@@ -321,3 +327,13 @@ class GitCheckout:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
             archive.extractall(folder, filter=inside)  # noqa: S202 - every member through data_filter
         return left_out
+
+
+def check_out_head(head: str, workflow: bool, *, commit: str, mode: str) -> str:
+    """The fix where the checkout is not ``head`` (``commit``: how ``mode`` names it): in a
+    workflow, actions/checkout's input (its default for a pull request is the merge commit); in
+    a terminal, git's command."""
+    if workflow:
+        return ("check out the pull request's head: `ref: "
+                "${{ github.event.pull_request.head.sha }}` on actions/checkout")  # fmt: skip
+    return f"check out {commit} (`git checkout {head[:12]}`) and run {mode} again"

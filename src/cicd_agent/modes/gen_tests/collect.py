@@ -26,7 +26,7 @@ from cicd_agent.actions.errors import UsageError
 from cicd_agent.actions.markdown import code_span
 from cicd_agent.analysis.file_names import escaped, name_span
 from cicd_agent.job.context import RunContext
-from cicd_agent.local.checkout import GitCheckout
+from cicd_agent.local.checkout import GitCheckout, check_out_head
 from cicd_agent.local.checkout_files import is_file
 from cicd_agent.local.gitrepo import is_null_sha
 from cicd_agent.local.job_tools import Refused, job_tool
@@ -65,7 +65,7 @@ def collect(
     if options.sources is not None:
         targets = source_targets(repo, list(options.sources))
     elif base:
-        _refuse_another_commit(ctx.checkout, head)
+        _refuse_another_commit(ctx.checkout, head, ctx.has_event)
         targets = changed_targets(ctx.checkout, base, head or "HEAD")
     else:
         raise UsageError(
@@ -115,16 +115,14 @@ def collect(
     return facts, sandbox
 
 
-def _refuse_another_commit(checkout: GitCheckout, head: str | None) -> None:
+def _refuse_another_commit(checkout: GitCheckout, head: str | None, workflow: bool) -> None:
     """Coverage is measured on the checkout's files: on another commit than ``head`` it is that
     commit's, and the answer for the change would be wrong."""
     if head and not checkout.at(head):
-        held = checkout.resolve("HEAD")[:12]
         raise UsageError(
-            f"gen-tests measures the checkout's files, and the checkout (its HEAD is {held}) is "
-            f"not the head {head[:12]}: the coverage would be another commit's.",
-            hint=f"check out the head (`git checkout {head[:12]}`; in a workflow `ref: "
-            "${{ github.event.pull_request.head.sha }}` on actions/checkout) and run again.",
+            f"gen-tests measures the checkout's files, and the checkout{checkout.holding(head)} "
+            f"is not the head {head[:12]}: the coverage would be another commit's.",
+            hint=check_out_head(head, workflow, commit="the head", mode="gen-tests") + ".",
         )
 
 

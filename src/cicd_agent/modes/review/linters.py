@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.actions.markdown import neutralise
 from cicd_agent.analysis.known_tools import TOOLS, Checking, KnownTool
+from cicd_agent.local.checkout import check_out_head
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
 from cicd_agent.local.job_tools import job_tool
 from cicd_agent.local.node_packages import installed
@@ -131,10 +132,10 @@ def lint_changes(
     and the linters that ran (the suggestion check runs them again with each suggestion)."""
     checkout = ctx.options.repo_dir
     if not repo.at(head):  # one git call: the files below are read from the checkout
-        ctx.note(f"The checkout{_holding(repo, head)} is not the reviewed commit {head[:12]}: "
+        ctx.note(f"The checkout{repo.holding(head)} is not the reviewed commit {head[:12]}: "
                  "review reads the diff from git, but its linters and type checkers read the "
                  "checkout's files and their configuration, so they check another commit's; "
-                 f"{check_out_head(head, ctx.has_event)}.")  # fmt: skip
+                 f"{_check_out(head, ctx.has_event)}.")  # fmt: skip
     planned = _plan(ctx, repo, diff, head, checkout)
     if not planned:
         return [], ()
@@ -216,9 +217,9 @@ def _plan(
         same = _as_at_head(repo, head, checkout, files)
         if len(same) < len(files):  # never a clean result: "Incomplete" in the headline
             ctx.tool(tool.label, f"{len(files) - len(same)} of the {len(files)} changed file(s) "
-                     f"it checks differ in the checkout{_holding(repo, head)} from the reviewed "
+                     f"it checks differ in the checkout{repo.holding(head)} from the reviewed "
                      f"commit {head[:12]}, so it did not check them; "
-                     f"{check_out_head(head, ctx.has_event)}")  # fmt: skip
+                     f"{_check_out(head, ctx.has_event)}")  # fmt: skip
         if not same:
             continue
         if len(same) > MAX_FILES:
@@ -245,18 +246,13 @@ def _not_checked_out(
     missing = "" if installed else (f"; {tool.label} is not installed in this job either: "
                                     f"{tool.checking.install if tool.checking else ''}")
     return (f"the change adds or edits its configuration ({', '.join(added)}), which the "
-            f"checkout{_holding(repo, head)} does not hold: review reads it from the checkout, "
+            f"checkout{repo.holding(head)} does not hold: review reads it from the checkout, "
             f"which must be the reviewed commit {head[:12]}; "
-            f"{check_out_head(head, ctx.has_event)}{missing}")  # fmt: skip
+            f"{_check_out(head, ctx.has_event)}{missing}")  # fmt: skip
 
 
-def check_out_head(head: str, workflow: bool) -> str:
-    """The fix where the checkout is not the reviewed commit: in a workflow, actions/checkout's
-    input (its default for a pull request is the merge commit); in a terminal, git's command."""
-    if workflow:
-        return ("check out the pull request's head: `ref: "
-                "${{ github.event.pull_request.head.sha }}` on actions/checkout")  # fmt: skip
-    return f"check out the reviewed commit (`git checkout {head[:12]}`) and run review again"
+def _check_out(head: str, workflow: bool) -> str:
+    return check_out_head(head, workflow, commit="the reviewed commit", mode="review")
 
 
 def _above(checking: Checking, checkout: Path, files: Sequence[str]) -> bool:
@@ -268,13 +264,6 @@ def _above(checking: Checking, checkout: Path, files: Sequence[str]) -> bool:
             if any(is_file(checkout, place / name) for name in checking.configs):
                 return True
     return False
-
-
-def _holding(repo: GitCheckout, head: str) -> str:
-    """`` (its HEAD is <commit>)`` where the checkout's HEAD is another commit than ``head``,
-    else "" (the files were changed in the work tree)."""
-    held = repo.resolve("HEAD")
-    return "" if held == repo.resolve(head) else f" (its HEAD is {held[:12]})"
 
 
 def _where(checking: Checking) -> str:
