@@ -3,7 +3,7 @@
 A claim (this failing command now passes, these tests pass every time, this suggestion keeps
 the tests and linters passing) comes back as evidence (what ran, how often, what passed, the
 in-run check's record) or as the reason it was refused. The pieces live here so that a pass
-means the same in every mode that asks; each test runner's part of a judged run (its in-run
-check, its report) lives in its folder under ``runners/``. The fix judge, which only
-analyse-failure asks, lives in that mode.
+means the same in every mode that asks; a mode opens a judge with plain values and asks
+:func:`~.check.check_patch`. Each test runner's part of a judged run (its in-run check, its
+report) lives in its folder under ``runners/``.
 """

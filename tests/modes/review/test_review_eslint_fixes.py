@@ -29,10 +29,10 @@ from cicd_agent.modes.review.lint_reports import (
     lint_findings,
     read_report,
 )
-from cicd_agent.modes.review.patch_checks import against
 from cicd_agent.modes.review.suggestions import patch
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.verify.contract import KeepsPassing, LintCommand
+from cicd_agent.verify.keeps_passing import against
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
 from tests.helpers.eslint import needs_eslint

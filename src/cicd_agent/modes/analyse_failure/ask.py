@@ -13,19 +13,19 @@ from cicd_agent.job.pipeline import model_failure_note
 from cicd_agent.model.prompts import fence
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.fix.attempt import model_patches, start
-from cicd_agent.modes.analyse_failure.fix.check import check_patch
-from cicd_agent.modes.analyse_failure.fix.fail_to_pass import new_test_patch
 from cicd_agent.modes.analyse_failure.prompt import NO_MODEL, TEST_SYSTEM, TestAnswer, build_prompt
 from cicd_agent.modes.analyse_failure.types import FailureOpinion, FailureVerdict
+from cicd_agent.verify.check import check_patch
 from cicd_agent.verify.contract import FailsThenPasses, Patch, failing_script
+from cicd_agent.verify.fail_to_pass import new_test_patch
 
 if TYPE_CHECKING:
     from contextlib import ExitStack
 
     from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.analyse_failure.fix.judge import SandboxVerifier
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
     from cicd_agent.verify.contract import FailingCommand, Verification
+    from cicd_agent.verify.fixes import SandboxVerifier
 
 
 def fix(
@@ -102,7 +102,7 @@ def propose_test(
     """The test that comes with a verified fix when no existing test failed before it (a script
     crashed, a type check or a build broke): the model writes one new test file that should fail
     on the failed commit and pass with the fix, and the one verifier judges exactly that claim
-    (:func:`.fix.check.check_patch`). Its verdict, or why none was judged:
+    (:func:`cicd_agent.verify.check.check_patch`). Its verdict, or why none was judged:
     a test it refuses is not offered (ModelError is the caller's: it becomes a note)."""
     model = ctx.model
     if model is None:

@@ -20,12 +20,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from cicd_agent.actions.markdown import neutralise
 from cicd_agent.analysis.known_tools import TOOLS, Checking, KnownTool
-from cicd_agent.local.checkout import check_out_head
+from cicd_agent.local.checkout import GitCheckout, check_out_head
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
 from cicd_agent.local.job_tools import job_tool
 from cicd_agent.local.node_packages import installed
@@ -48,10 +49,10 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.diff import Diff, FileDiff
     from cicd_agent.analysis.finding import Finding
     from cicd_agent.job.context import RunContext
-    from cicd_agent.local.checkout import GitCheckout
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.sandbox.run import Sandbox
 
+_check_out = partial(check_out_head, commit="the reviewed commit", mode="review")
 LINT_TIMEOUT = 120.0
 """Seconds one linter may run over the changed files."""
 MAX_REPORT_BYTES = 16 << 20
@@ -249,10 +250,6 @@ def _not_checked_out(
             f"checkout{repo.holding(head)} does not hold: review reads it from the checkout, "
             f"which must be the reviewed commit {head[:12]}; "
             f"{_check_out(head, ctx.has_event)}{missing}")  # fmt: skip
-
-
-def _check_out(head: str, workflow: bool) -> str:
-    return check_out_head(head, workflow, commit="the reviewed commit", mode="review")
 
 
 def _above(checking: Checking, checkout: Path, files: Sequence[str]) -> bool:

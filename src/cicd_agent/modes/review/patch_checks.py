@@ -1,88 +1,17 @@
-"""The judge of :class:`~cicd_agent.verify.contract.KeepsPassing`: a suggested patch, applied
-to the head in the sandbox, keeps the tests of its files and its linters passing (review's
-suggestions).
-
-For each claim, in fresh copies of the checkout: the claimed tests and linters run once without
-the patch (remembered per set of files), then ``git apply`` (inside the sandbox, all hunks or
-none) and the same runs with it. A test that passed without the patch and does not pass with it
-broke; a linter rule reported more often on the patched files broke; the rule the patch answers
-still reported as often means it did not fix what it claims. The tests run through the
-test-runner seam (:mod:`cicd_agent.runners`), as every other claim that tests passed: its report comes
-through the sandbox's evidence pipe and counts only with its in-run check (pytest's: the fix
-judge's, its guard on the lines the patch changed), so a patch that makes the runner report passes
-without running the tests (``Function.runtest`` set to a no-op as its module is imported) gets
-no result. A run whose report was tampered with, timed out or never started is no result at all,
-and the claim is *unchecked* (never held), as is one the budget cannot pay.
-
-A held claim says what it was checked against. On code from someone who cannot push, the tests
-and the linters' settings are the pull request's own: its conftest can make any run pass, its
-``extend-exclude`` any linter silent, so the line says so and never says verified
-(:data:`cicd_agent.verify.contract.NOT_PROOF`'s rule).
-"""
+"""Review's part of checking a suggestion: how its linters run on a copy and their reports are
+read; the rest is the core's :class:`~cicd_agent.verify.keeps_passing.KeepsPassingJudge`."""
 
 from __future__ import annotations
 
-import re
-import time
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath
+from collections.abc import Sequence
+from pathlib import PurePosixPath
 
-from cicd_agent.local.checkout_files import CheckoutFileError
-from cicd_agent.local.checkout_files import read_text as checkout_text
 from cicd_agent.modes.review.lint_reports import UnreadableReport, read_report
-from cicd_agent.runners.base import Selection, on_pipe
-from cicd_agent.runners.lookups import named
-from cicd_agent.runners.patched_lines import PatchedLines
-from cicd_agent.sandbox import Sandbox, Workspace, remove_tree
-from cicd_agent.verify.contract import KeepsPassing, LintCommand, checked
-from cicd_agent.verify.mutants import python_root
-from cicd_agent.verify.patching import apply_in
-from cicd_agent.verify.reruns import quiet
-
-RUN_TIMEOUT = 120.0
-"""One run of the tests or of one linter (seconds); the caller's budget caps it further."""
-
-
-@dataclass(frozen=True)
-class Kept:
-    """The verifier's word on one claim: ``held`` (it may be posted) and what it was checked
-    against, or why not; ``broke``: the tests and linter rules it broke; ``unchecked``: no run
-    gave a word on it (the budget, a tampered report), which is never a held claim."""
-
-    held: bool
-    said: str
-    broke: tuple[str, ...] = ()
-    unchecked: bool = False
-
-
-@dataclass(frozen=True)
-class _Runs:
-    """What one copy showed: the tests that passed and the linters' rules per file, or why
-    there is no result ("" when there is)."""
-
-    passed: frozenset[str]
-    rules: Counter[tuple[str, str]]
-    problem: str = ""
-    unimportable: str = ""
-    """Why no test could even be imported (the module missing, and the fix); "" otherwise."""
-
-
-_NO_MODULE = re.compile(r"^E\s+(ModuleNotFoundError: No module named '[\w.]{1,100}'|ImportError\b)",
-                        re.M)  # fmt: skip
-"""pytest's word on a test module that cannot be imported; only a module's name is quoted."""
-
-
-def unimportable(output: str, python: str) -> str:
-    """The clause for a run of tests none of which could be imported, naming the missing module
-    and the fix ("" when the run shows no such error)."""
-    found = _NO_MODULE.search(output)
-    if found is None:
-        return ""
-    where = f"the checkout's {python}" if python else "the job's python"
-    return (f"its tests could not be imported with {where} ({found.group(1)}), so no test "
-            "checked it: install the project there before this step (`pip install -e .`)")
+from cicd_agent.runners.base import on_pipe
+from cicd_agent.sandbox import Workspace
+from cicd_agent.verify.contract import LintCommand
+from cicd_agent.verify.keeps_passing import RUN_TIMEOUT, KeepsPassingJudge
 
 
 def lint_argv(command: LintCommand, files: Sequence[str], evidence_variable: str) -> list[str]:
@@ -92,138 +21,20 @@ def lint_argv(command: LintCommand, files: Sequence[str], evidence_variable: str
         "folders": sorted({f"./{PurePosixPath(path).parent}" for path in files}),
     }.get(command.targets, [])
     return on_pipe([*command.argv, *targets], evidence_variable,
-                   stream=2 if command.stream == "stderr" else 1)
+                   stream=2 if command.stream == "stderr" else 1)  # fmt: skip
 
 
-def against(
-    claim: KeepsPassing, passed: frozenset[str], *, code_is_proof: bool, unimported: str = ""
-) -> str:
-    """The line under a held suggestion: what ran with it (``passed``: its tests that passed
-    without it; none checked nothing, and a test file that ran none is not counted; where none
-    could be imported, ``unimported`` says so), and how much that proves: code from someone who
-    cannot push ran the checks."""
-    if claim.tests and not passed:
-        claim = replace(claim, tests=(), untested=unimported or f"no test of its "
-                        f"{len(claim.tests)} test file(s) passed without the change, so no test "
-                        "checked it")  # fmt: skip
-    linters = " and ".join(command.label for command in claim.lint)
-    if not claim.tests:
-        if not linters:
-            return f"Applied to the head in the sandbox; {claim.untested}." if claim.untested \
-                else ("Applied to the head in the sandbox; no test file or linter covers this "
-                      "file, so nothing else was run.")  # fmt: skip
-        why = claim.untested or "no tests were run for this file"
-        said = f"Applied to the head in the sandbox and checked against {linters}; {why}."
-        own = f"{linters} ran this pull request's own configuration"
-    else:
-        files = sum(any(n.startswith((f"{t} › ", f"{t}::")) or n == t for n in passed)
-                    for t in claim.tests)  # fmt: skip
-        rest = len(claim.tests) - files
-        more = f" ({rest} more named after it ran no passing test)" if rest else ""
-        still = f", and {linters} still pass" if linters else ""
-        said = (f"Applied to the head in the sandbox and {checked(len(passed))} "
-                f"({files} test file(s){more}{still}).")  # fmt: skip
-        # a linter reads the pull request's settings too: an exclude silences it on any file
-        own = f"The tests{' and linter settings' if claim.lint else ''} are this pull request's own code"
-    return said if code_is_proof else f"{said} {own}, so this is not proof."
+class PatchChecks(KeepsPassingJudge):
+    """The core's judge of review's suggestions, with review's linters."""
 
-
-class PatchChecks:
-    """Judges :class:`KeepsPassing` claims on copies of ``sandbox``'s checkout, all within
-    ``budget`` seconds from now; each claim's tests run with its runner (:mod:`cicd_agent.runners`)."""
-
-    def __init__(
-        self,
-        sandbox: Sandbox,
-        *,
-        budget: float,
-        code_is_proof: bool,
-        said: Callable[[str], None] = quiet,
-        python: str = "",
-    ) -> None:
-        self.sandbox = sandbox
-        self.python = python
-        """Python's tests' interpreter (:attr:`~cicd_agent.runners.base.Selection.python`)."""
-        self.ends = time.monotonic() + budget
-        self.code_is_proof = code_is_proof
-        self._said = said
-        self._before: dict[tuple[tuple[str, ...], ...], _Runs] = {}
-
-    def judge(self, claim: KeepsPassing) -> Kept:
-        """Run the claim's tests and linters without and with its patch (see module doc)."""
-        if not self.sandbox.isolation.sandboxed:
-            return Kept(False, f"no sandbox on this runner ({self.sandbox.isolation.detail})",
-                        unchecked=True)  # fmt: skip
-        key = (claim.paths, claim.tests, tuple(c.label for c in claim.lint))
-        if key not in self._before:
-            self._said(f"checking suggestions on {', '.join(claim.paths)}: the head's runs")
-            self._before[key] = self._runs(claim, "")
-        before = self._before[key]
-        after = self._runs(claim, claim.diff) if not before.problem else before
-        if before.problem or after.problem:
-            return Kept(False, f"unchecked: {before.problem or after.problem}", unchecked=True)
-        broke = sorted(before.passed - after.passed)
-        broke += [f"{tool} {rule}" for (tool, rule), count in sorted(after.rules.items())
-                  if count > before.rules[tool, rule]]  # fmt: skip
-        if broke:
-            return Kept(False, f"it broke {', '.join(broke[:3])}", tuple(broke))
-        gone = [(c.label, claim.gone) for c in claim.lint if claim.gone]
-        if gone and all(after.rules[g] >= before.rules[g] and before.rules[g] for g in gone):
-            return Kept(False, f"{claim.gone} is still reported with it",
-                        (f"{claim.gone} (still reported)",))  # fmt: skip
-        return Kept(True, against(claim, before.passed, code_is_proof=self.code_is_proof,
-                                  unimported=before.unimportable))  # fmt: skip
-
-    def _runs(self, claim: KeepsPassing, diff: str) -> _Runs:
-        """The claim's linters, then its tests, in one fresh copy (with ``diff`` applied)."""
-        space = self.sandbox.workspace("suggestion")
-        try:
-            if diff and not (applied := apply_in(self.sandbox, space, diff)).ok:
-                why = f"the patch did not apply ({applied.describe()})"
-                return _Runs(frozenset(), Counter(), why)
-            rules: Counter[tuple[str, str]] = Counter()
-            for command in claim.lint:
-                problem = self._lint(space, command, claim.paths, rules)
-                if problem:
-                    return _Runs(frozenset(), rules, problem)
-            if not claim.tests:
-                return _Runs(frozenset(), rules)
-            left = self.ends - time.monotonic()
-            if left <= 0:
-                return _Runs(frozenset(), rules, "the time budget was spent")
-            runner = named(claim.runner)
-            if runner is None:
-                return _Runs(frozenset(), rules, f"no test runner is called {claim.runner}")
-            changed = self._changed(space, claim.paths) if diff else None
-            first = tuple(dict.fromkeys(
-                str(python_root(space.repo, path).relative_to(space.repo))
-                for path in claim.paths if path.endswith(".py")))  # fmt: skip
-            chosen = Selection(claim.tests, changed=changed, python=self.python,
-                               imports_first=first if self.python else ())  # fmt: skip
-            report = runner.run(self.sandbox, space, chosen, timeout=min(RUN_TIMEOUT, left))
-            if report.problem:
-                return _Runs(frozenset(), rules, f"its tests gave no result ({report.problem})")
-            passed = report.passed()
-            why = "" if passed else unimportable(report.output, self.python)
-            return _Runs(passed, rules, unimportable=why)
-        finally:
-            remove_tree(space.root)
-
-    def _changed(self, space: Workspace, paths: tuple[str, ...]) -> PatchedLines:
-        """The lines the patch changed in ``space`` (the in-run check's guard keeps them from
-        running before the tests): each path's text in the checkout and in the patched copy."""
-        return PatchedLines.of(space.repo, ((path, _text(self.sandbox.checkout, path),
-                                             _text(space.repo, path)) for path in paths))  # fmt: skip
-
-    def _lint(
+    def lint(
         self,
         space: Workspace,
         command: LintCommand,
         paths: tuple[str, ...],
         rules: Counter[tuple[str, str]],
     ) -> str:
-        """Count ``command``'s rules on ``paths`` into ``rules``; why it gave no result ("")."""
-        left = self.ends - time.monotonic()
+        left = self.left()
         if left <= 0:
             return "the time budget was spent"
         argv = lint_argv(command, paths, self.sandbox.evidence_variable)
@@ -239,11 +50,3 @@ class PatchChecks:
             return f"{command.label}: {exc}"
         rules.update((command.label, hit.code) for hit in hits if hit.path in paths)
         return ""
-
-
-def _text(root: Path, path: str) -> str | None:
-    """The text of ``path`` below ``root`` (None: none, or none to read)."""
-    try:
-        return checkout_text(root, path)
-    except CheckoutFileError:
-        return None

@@ -1,5 +1,5 @@
 """The one call analyse-failure makes to have a patch judged
-(:func:`~cicd_agent.modes.analyse_failure.fix.check.check_patch`): each claim reaches its engine
+(:func:`~cicd_agent.verify.check.check_patch`): each claim reaches its engine
 and comes back in that engine's own words, on a real project, real git, real pytest, the real
 sandbox."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cicd_agent.modes.analyse_failure.fix.check import check_patch
+from cicd_agent.verify.check import check_patch
 from cicd_agent.verify.contract import Patch
 from tests.helpers.sandbox import needs_sandbox
 from tests.modes.analyse_failure.fix.test_fix_fail_to_pass import (

@@ -11,7 +11,7 @@ the deterministic fixer found nothing: it is the hook where the model's tool loo
 (``propose`` in ``fix/agent.py``), and the attempt with its patches joined (:func:`with_model`,
 a new object) travels in the ask step's answer, leaving the fix step's as it was. Every
 candidate, from either, is judged by the one verifier
-(:func:`.check.check_patch`); the decide step reads the verdicts as data
+(:func:`cicd_agent.verify.check.check_patch`); the decide step reads the verdicts as data
 (:mod:`.outcome`).
 """
 
@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.local.git import GitTimedOut, Place, in_checkout
 from cicd_agent.local.git_ops import differs_from_head, index_entries, resolve_commit
-from cicd_agent.modes.analyse_failure.fix.check import check_patch
 from cicd_agent.modes.analyse_failure.fix.command import failing_command, missing_command
 from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
-from cicd_agent.modes.analyse_failure.fix.judge import SandboxVerifier
 from cicd_agent.runners.sandboxes import isolation_of, opened
 from cicd_agent.sandbox.run import Sandbox
+from cicd_agent.verify.check import check_patch
 from cicd_agent.verify.contract import FailingCommand, Verification, Verifier
+from cicd_agent.verify.fixes import SandboxVerifier
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.log_model import LogAnalysis

@@ -5,7 +5,7 @@ removes.
 The test is one new ``test_*.py`` file and nothing else (:func:`new_test_patch` builds and checks
 it): it may not replace a file, a ``conftest.py`` or anything outside the checkout, so adding it
 changes no other test and no code. It runs with pytest in two fresh copies, as every judged run
-does (:class:`~.judge.SandboxVerifier`'s sandbox, the failed step's shell and environment): on
+does (:class:`~.fixes.SandboxVerifier`'s sandbox, the failed step's shell and environment): on
 the head alone pytest must report the test failed (exit 1, the test named ``FAILED``; an import
 error or a usage error is no failure of the test), and with the fix applied first it must pass.
 The words are pytest's own summary, printed inside the run: on code from someone who cannot
@@ -31,15 +31,13 @@ import shlex
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple
 
-from cicd_agent.modes.analyse_failure.fix.policy import written_files
 from cicd_agent.runners.table import PYTEST
-from cicd_agent.sandbox import remove_tree
 from cicd_agent.verify.contract import FailsThenPasses, Patch, RunOutcome, Verification
+from cicd_agent.verify.fix_policy import written_files
+from cicd_agent.verify.fixes import JUDGED, SandboxVerifier
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    from cicd_agent.modes.analyse_failure.fix.judge import SandboxVerifier
 
 MAX_TEST_CHARS = 20_000
 _TEST_FILE = re.compile(r"test_[A-Za-z0-9_]+\.py")
@@ -142,8 +140,7 @@ def _run(
     """``command`` in a fresh judged copy with ``patches`` applied in order: the engine's own
     copy, apply and run, so this claim runs exactly as a fix's runs do; ``guard``'s folder
     first on ``PYTHONPATH``."""
-    space = verifier.fresh_space()
-    try:
+    with verifier.copy("judged", at=JUDGED) as space:
         for patch in patches:
             failed = verifier.apply(space, patch)
             if failed is not None:
@@ -152,5 +149,3 @@ def _run(
         path = os.pathsep.join(filter(None, [guard.folder, lent.get("PYTHONPATH", "")]))
         extra = {"PYTHONPATH": path, "CICD_F2P_GUARD": guard.watches}
         return verifier.script(space, command, extra_env=extra)
-    finally:
-        remove_tree(space.root)

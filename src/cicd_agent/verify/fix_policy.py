@@ -46,7 +46,7 @@ rejected for each:
 - a build runner's file that defines commands (``Makefile``, ``*.mk``, ``justfile``,
   ``noxfile.py``, ``Taskfile.yml``; a ``package.json``'s ``scripts`` in the verifier): ``make
   test`` runs what it says, so a patch to it can add ``-p plugin`` (:mod:`.runner_settings`);
-- what the failed step names as part of its judge (:mod:`.named_files`): a module it loads as
+- what the failed step names as part of its judge (:mod:`.step_files`): a module it loads as
   a pytest plugin by name (``PYTEST_PLUGINS`` in its ``env:``, ``-p NAME``), the script it runs
   and a settings file it names (``pytest -c pytest-ci.ini``);
 - the failing test itself, and every other test file
@@ -82,14 +82,14 @@ from unidiff.patch import PatchSet
 from cicd_agent.analysis.diff import is_lockfile, is_test_path
 from cicd_agent.analysis.governing import governs_review
 from cicd_agent.local import git, git_ops
-from cicd_agent.modes.analyse_failure.fix.named_files import named_problem
-from cicd_agent.modes.analyse_failure.fix.runner_settings import (
+from cicd_agent.runners.judge_files import NamedFile
+from cicd_agent.verify.runner_settings import (
     SHARED_FILES,
     is_command_file,
     is_linter_file,
     is_runner_file,
 )
-from cicd_agent.runners.judge_files import NamedFile
+from cicd_agent.verify.step_files import named_problem
 
 MAX_CHANGED_LINES = 200
 MAX_FILES = 10
@@ -124,7 +124,7 @@ def policy_verdict(
 
     ``failing_tests`` are the files of the tests that failed (``tests/test_x.py``), relative to
     the checkout root or to where the runner ran (refused with their own reason; every test
-    file is refused). ``named``: what the failed step names as its judge (:mod:`.named_files`);
+    file is refused). ``named``: what the failed step names as its judge (:mod:`.step_files`);
     ``linted``: whether the step runs a linter or formatter, whose settings then judge too.
     """
     if len(diff.encode("utf-8", "surrogateescape")) > MAX_PATCH_BYTES:

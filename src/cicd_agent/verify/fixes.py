@@ -1,15 +1,13 @@
-"""The one judge of fixes: a patch is offered only if the failed step passes with it, in the sandbox.
+"""The judge of fixes: a patch is offered only if the failed step passes with it, in the sandbox.
 
 :class:`SandboxVerifier` works on copies of the local checkout, which must be the failed run's
 head commit with no tracked file changed (the caller checks that before it opens the sandbox);
 otherwise no patch could be said to apply to the failed commit. For each patch, in a fresh copy:
 
-1. the policy (:mod:`.policy`) reads the patch text; a refused patch never reaches a copy
+1. the policy (:mod:`.fix_policy`) reads the patch text; a refused patch never reaches a copy
    (this is the one place it is enforced; :meth:`SandboxVerifier.refusal` lets a tool loop
    ask the same question up front);
-2. ``git apply``, inside the sandbox (no repository around it, an empty ``HOME``: no
-   configuration of the checkout's applies); it applies every hunk or none, so its failure is
-   the check;
+2. ``git apply`` in the sandbox (:meth:`~.judged.JudgedCopies.applied`): its failure is the check;
 3. the failing command (after the step's commands before it) runs twice in the same copy:
    both must pass, and where the log names the failing tests, pytest's report of each run must
    show them run and passed (:mod:`cicd_agent.runners.pytest.evidence`: an exit code is the
@@ -31,21 +29,17 @@ Every command runs in :class:`~cicd_agent.sandbox.Sandbox`; outputs come back re
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Collection
 from pathlib import Path
 
 from cicd_agent.analysis.known_tools import tools_named
-from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
-from cicd_agent.modes.analyse_failure.fix.named_files import named_files
-from cicd_agent.modes.analyse_failure.fix.policy import PolicyVerdict, policy_verdict
-from cicd_agent.modes.analyse_failure.fix.runner_settings import settings_change
+from cicd_agent.local.checkout_files import CheckoutFileError
 from cicd_agent.runners.import_time import import_time_problem
 from cicd_agent.runners.lookups import running, settings_problem
 from cicd_agent.runners.passing import failing_tests_pass
 from cicd_agent.runners.patched_lines import PatchedLines, cookie_problem, unnamed_by_the_linter
 from cicd_agent.runners.table import PYTEST
-from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
+from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 from cicd_agent.verify.contract import (
     NOT_PROOF,
     FailingCommand,
@@ -55,8 +49,11 @@ from cicd_agent.verify.contract import (
     failing_script,
     rest_script,
 )
-from cicd_agent.verify.patching import apply_in
+from cicd_agent.verify.fix_policy import PolicyVerdict, policy_verdict
+from cicd_agent.verify.judged import JudgedCopies, text_of
+from cicd_agent.verify.runner_settings import settings_change
 from cicd_agent.verify.script import shell_argv
+from cicd_agent.verify.step_files import named_files
 
 RUN_TIMEOUT = 300.0
 """One run of the failing command (seconds): the step's own command, as CI ran it."""
@@ -65,12 +62,11 @@ BUDGET = 600.0
 OUTPUT_CHARS = 6_000
 """The tail of a run's output kept in a :class:`RunOutcome` (redacted)."""
 JUDGED = "judged"
-"""The folder (in the sandbox's work folder) of every judged copy, one at a time."""
-READ_BACK_BYTES = 64 << 20
-"""A patched file larger than this is an error, never a deletion."""
+"""The folder (in the sandbox's work folder) of every judged copy, one at a time, the
+baseline's too: a base that tells its folder's name could fail only unpatched."""
 
 
-class SandboxVerifier:
+class SandboxVerifier(JudgedCopies):
     """Judges patches against one failing command on copies of one checkout (see module doc);
     its public methods are :class:`~cicd_agent.verify.contract.Verifier`'s, documented there."""
 
@@ -90,12 +86,9 @@ class SandboxVerifier:
         ``failed_tests``: their names as the log gave them. Either known, or a failing command
         that runs pytest, a verified fix needs pytest's report
         (:mod:`cicd_agent.runners.pytest.evidence`); otherwise (a linter failed) the exit code
-        is the judge. ``budget``: :data:`BUDGET`'s seconds. ``said``:
-        where a line of progress goes as each patch is judged (several runs of the failing
-        command each). ``code_is_proof``: the code under test came from someone who can push
-        (the caller's ``Trust.code_is_proof``, read from GitHub's answer); otherwise no pass is
-        proof."""
-        self.sandbox = sandbox
+        is the judge. ``budget``: :data:`BUDGET`'s seconds; the rest as :class:`JudgedCopies`'s
+        (``code_is_proof``: the caller's ``Trust.code_is_proof``, read from GitHub's answer)."""
+        super().__init__(sandbox, budget=budget, code_is_proof=code_is_proof, said=said)
         self.failing = failing
         self._redact = redact
         self._failing_tests = tuple(failing_tests)
@@ -114,21 +107,9 @@ class SandboxVerifier:
         )
         self._named = named_files(failing, sandbox.checkout)  # its plugins, scripts, settings
         self._watch = PYTEST.watches.watch(sandbox.root)  # pytest's in-run check and report
-        self.budget = budget
         self._baseline: RunOutcome | None = None
         self._verdicts: dict[str, Verification] = {}
         self._policies: dict[str, PolicyVerdict] = {}
-        self._ends = time.monotonic() + budget
-        self._said = said
-        self.code_is_proof = code_is_proof
-
-    @property
-    def usable(self) -> str:
-        """Why no command may run here ("" when runs may go ahead): nothing from the checkout
-        runs outside the sandbox, whoever built this verifier."""
-        if self.sandbox.isolation.sandboxed:
-            return ""
-        return f"no sandbox on this runner ({self.sandbox.isolation.detail})"
 
     def refusal(self, diff: str) -> str:
         verdict = self._policy(diff)
@@ -155,15 +136,12 @@ class SandboxVerifier:
             refused = self.refusal(patch.diff)
             if refused:
                 return RunOutcome(126, f"refused: {refused}")
-        space = self.sandbox.workspace("run")
-        try:
+        with self.copy("run") as space:
             if patch is not None:
                 applied = self.apply(space, patch)
                 if applied is not None:
                     return applied
             return self.script(space, failing_script(self.failing))
-        finally:
-            remove_tree(space.root)
 
     def verify(self, patch: Patch) -> Verification:
         """The same diff is judged once: a tool loop that verified a patch and the step that
@@ -180,11 +158,9 @@ class SandboxVerifier:
         verdict = self._policy(patch.diff)
         if not verdict.allowed:
             return Verification(patch, False, f"refused: {verdict.reason}")
-        if self._said is not None:
-            self._said(f"judging patch {len(self._verdicts) + 1}: the failing command without "
-                       "it, then twice with it, in the sandbox")  # fmt: skip
-        probe = self.fresh_space()  # the lines the guard watches, known before the baseline runs
-        try:
+        self.said(f"judging patch {len(self._verdicts) + 1}: the failing command without it, "
+                  "then twice with it, in the sandbox")  # fmt: skip
+        with self.copy("judged", at=JUDGED) as probe:  # the lines the guard watches, known first
             applied = self.apply(probe, patch)
             if applied is not None:
                 return Verification(patch, False, "the patch does not apply to the failed commit",
@@ -193,34 +169,18 @@ class SandboxVerifier:
                 patched = _read_back(probe, verdict.paths)
             except CheckoutFileError as exc:  # a folder, a FIFO or a huge file where a file was
                 return Verification(patch, False, f"the patched file {exc}")
-        finally:
-            remove_tree(probe.root)
         moved = self._judge_moved(patched)
         if moved:
             return Verification(patch, False, f"refused: {moved}")
-        changed = PatchedLines.of(
-            probe.repo, ((path, self._before(path), after) for path, after in patched)
-        )
+        changed = self.changed(probe, patched)
         baseline, guarded, rest_before = self._judged_baseline(changed)
         if guarded or baseline.passed:
             return Verification(patch, False, guarded or (
                 "the failing command passes in the sandbox without any patch, so no patch can "
                 "be shown to fix it (a flaky failure, or one that needs the network or secrets)"
             ), (baseline,))  # fmt: skip
-        space = self.fresh_space()
-        try:
+        with self.copy("judged", at=JUDGED) as space:
             return self._verify_in(space, patch, (baseline, rest_before), patched, changed)
-        finally:
-            remove_tree(space.root)
-
-    def fresh_space(self) -> Workspace:
-        """A fresh copy at the one path every judged run works in (:data:`JUDGED`), the
-        baseline's too: a base that tells its folder's name could fail only unpatched."""
-        made = self.sandbox.workspace("judged")
-        place = made.root.with_name(JUDGED)
-        remove_tree(place)
-        made.root.rename(place)
-        return Workspace(place)
 
     def _judged_baseline(self, changed: PatchedLines) -> tuple[RunOutcome, str, RunOutcome | None]:
         """The failing command without the patch, watched as the patched runs are, with their
@@ -229,15 +189,12 @@ class SandboxVerifier:
         baseline, so that any patch verifies. Also why the guard stopped it (""), and the
         step's other commands run after it there (None: none), as they run after the patched
         runs: one that fails only in a copy of its own hides every regression."""
-        space = self.fresh_space()
-        try:
+        with self.copy("judged", at=JUDGED) as space:
             outcome, _unproven, guarded = self._judged_run(
                 space, failing_script(self.failing), "baseline", (), changed
             )
             rest = rest_script(self.failing)
             rest_before = self.script(space, rest) if rest and not guarded else None
-        finally:
-            remove_tree(space.root)
         return outcome, guarded, rest_before
 
     def _verify_in(
@@ -266,7 +223,7 @@ class SandboxVerifier:
             if not outcome.passed:
                 why = (
                     f"the fix step's {self.budget:.0f} s for all its runs were spent"
-                    if time.monotonic() >= self._ends
+                    if self.left() <= 0
                     else f"not verified: {PYTEST.runner.name} could not load the fix step's in-run "
                     f"check ({attempt} run; a PYTHONPATH the step sets itself replaces the folder it is in)"
                     if self._watch.module in outcome.output
@@ -322,7 +279,7 @@ class SandboxVerifier:
 
     def _before(self, path: str) -> str | None:
         """The text of ``path`` in the checkout, as the failed commit holds it (None: none)."""
-        return _text(self.sandbox.checkout, path, lenient=True)
+        return text_of(self.sandbox.checkout, path)
 
     def _judged_run(
         self,
@@ -349,7 +306,7 @@ class SandboxVerifier:
         outcome = self.script(space, script, extra_env=options, shared=(folder,), evidence=True)
         folder = folder.rename(space.root / f"tests-{attempt}")  # the next run's is fresh
         if self._seam is not None:
-            left = min(RUN_TIMEOUT, self._ends - time.monotonic())
+            left = min(RUN_TIMEOUT, self.left())
             return outcome, (outcome.passed and failing_tests_pass(
                 self._seam, self.sandbox, space, self._failed_tests, patched=patched,
                 timeout=left, changed=changed)) or "", ""  # fmt: skip
@@ -361,12 +318,11 @@ class SandboxVerifier:
         return outcome, seen.problem, ""
 
     def apply(self, space: Workspace, patch: Patch) -> RunOutcome | None:
-        """Apply ``patch`` in ``space`` (:func:`cicd_agent.verify.patching.apply_in`); the failed
-        run's outcome, or None."""
+        """Apply ``patch`` in ``space``; the failed run's outcome, or None."""
         if self.usable:
             return RunOutcome(126, self.usable)
-        result = apply_in(self.sandbox, space, patch.diff)
-        return None if result.ok else self._outcome(result)
+        failed = self.applied(space, patch.diff)
+        return None if failed is None else self._outcome(failed)
 
     def script(
         self,
@@ -386,7 +342,7 @@ class SandboxVerifier:
         argv = shell_argv(self.failing.shell, script_file)
         if argv is None:
             return RunOutcome(126, f"the step's shell is not one we can run: {self.failing.shell}")
-        left = self._ends - time.monotonic()
+        left = self.left()
         if left <= 0:
             return RunOutcome(124, "the fix step's time budget is spent", timed_out=True)
         timeout = min(RUN_TIMEOUT, left)
@@ -407,20 +363,7 @@ class SandboxVerifier:
 def _read_back(space: Workspace, paths: tuple[str, ...]) -> tuple[tuple[str, str | None], ...]:
     """The patched files' text in the copy, read right after the patch applied (before any run
     could rewrite them)."""
-    return tuple((path, _text(space.repo, path)) for path in paths)
-
-
-def _text(root: Path, path: str, *, lenient: bool = False) -> str | None:
-    """The text of ``path`` below ``root``; None for none (a link anywhere on the way reads as
-    none) and, ``lenient``, for any file it cannot read. Otherwise a folder, a FIFO or a huge
-    file where a file was raises :class:`CheckoutFileError`."""
-    try:
-        data = read_bytes(root, path, READ_BACK_BYTES)
-    except CheckoutFileError as exc:
-        if not lenient and exc.problem not in ("link", "missing"):
-            raise
-        return None
-    return data.decode("utf-8", "surrogateescape")
+    return tuple((path, text_of(space.repo, path, lenient=False)) for path in paths)
 
 
 def _ended(outcome: RunOutcome) -> str:
