@@ -1,49 +1,27 @@
-"""analyse-failure's ask step and the fix step before it: between analyse and ask, the
-deterministic fixer tries the failed command in the sandbox (:func:`fix`, when ``--fix`` asks
-for it and a job failed); then the diagnosis (:mod:`.prompt` builds what the model sees), the
+"""analyse-failure's ask step: the diagnosis (:mod:`.prompt` builds what the model sees), the
 fix step's tool loop when a fix was asked for, and the test that shows a verified fix's bug."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from cicd_agent.actions.errors import ModelError
 from cicd_agent.job.pipeline import model_failure_note
 from cicd_agent.model.prompts import fence
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
-from cicd_agent.modes.analyse_failure.fix.attempt import model_patches, start
+from cicd_agent.modes.analyse_failure.fix.attempt import model_patches
 from cicd_agent.modes.analyse_failure.prompt import NO_MODEL, TEST_SYSTEM, TestAnswer, build_prompt
-from cicd_agent.modes.analyse_failure.types import FailureOpinion, FailureVerdict
+from cicd_agent.modes.analyse_failure.types import FailureOpinion
 from cicd_agent.verify.check import check_patch
 from cicd_agent.verify.contract import FailsThenPasses, Patch, failing_script
 from cicd_agent.verify.fail_to_pass import new_test_patch
 
 if TYPE_CHECKING:
-    from contextlib import ExitStack
-
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
+    from cicd_agent.modes.analyse_failure.types import FailureVerdict
     from cicd_agent.verify.contract import FailingCommand, Verification
     from cicd_agent.verify.fixes import SandboxVerifier
-
-
-def fix(
-    ctx: RunContext[AnalyseFailureOptions], verdict: FailureVerdict, resources: ExitStack
-) -> tuple[FailureVerdict, SandboxVerifier | None]:
-    """The fix step: the verdict with the deterministic fixer's attempt, and the verifier for
-    :func:`ask` (None: no fix asked, no job failed, or no verifier could be opened). The sandbox
-    is entered into ``resources`` (the run's), closed when the run ends, however it ends."""
-    options, facts = ctx.mode_options, verdict.facts
-    if options.fix == "off" or not verdict.analysis.failed_jobs:
-        return verdict, None
-    ctx.progress.stage("fix: the deterministic fixer in the sandbox")
-    head = options.head or (facts.target.head_sha if facts.target else "")
-    attempt, verifier = start(
-        ctx, facts.scans, verdict.analysis, head, facts.log_is_proof,
-        resources=resources, requested=options.fix,
-    )  # fmt: skip
-    return replace(verdict, fix=attempt), verifier
 
 
 def ask(

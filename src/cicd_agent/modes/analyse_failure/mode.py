@@ -1,9 +1,9 @@
 """``cicd-agent analyse-failure``: why a CI run failed, where, what to do, and whether it is flaky.
 
 :func:`run` is the whole mode, read top to bottom; each step is a module of its own
-(``collect``, ``ask``, ``publish``) but the pure two, ``analyse`` and ``decide``, which share
-``decide`` (as review's do), and the deterministic fixer
-(``ask.fix``, when ``--fix`` asks for it) runs between analyse and ask. The excerpt's fit to
+(``collect``, ``fix``, ``ask``, ``publish``) but the pure two, ``analyse`` and ``decide``, which
+share ``decide`` (as review's do); the fix step (the deterministic fixer, when ``--fix`` asks
+for it) runs between analyse and ask. The excerpt's fit to
 the model's budget (``fit``) is what the pure steps are handed from the run; the fix step's
 verifier goes to ask as a local of :func:`run`, never in the verdict, which is data.
 """
@@ -15,9 +15,10 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
-from cicd_agent.modes.analyse_failure.ask import ask, fix
+from cicd_agent.modes.analyse_failure.ask import ask
 from cicd_agent.modes.analyse_failure.collect import collect, fit
 from cicd_agent.modes.analyse_failure.decide import analyse, decide
+from cicd_agent.modes.analyse_failure.fix import fix
 from cicd_agent.modes.analyse_failure.publish import publish
 
 if TYPE_CHECKING:

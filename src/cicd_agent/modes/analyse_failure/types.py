@@ -183,7 +183,7 @@ class FailureVerdict:
     """What the reader must know of how the evidence was weighed (decide passes them on)."""
     fix: FixAttempt | None = None
     """The fix step's failing command and the deterministic fixer's verdicts, filled after
-    analyse by :func:`~cicd_agent.modes.analyse_failure.ask.fix` (None when ``fix``
+    analyse by :func:`~cicd_agent.modes.analyse_failure.fix.fix` (None when ``fix``
     is off or no job failed). The model's patches are the ask step's, in its answer."""
 
 

@@ -7,7 +7,7 @@ from contextlib import ExitStack
 from types import SimpleNamespace
 from typing import Any, cast
 
-from cicd_agent.modes.analyse_failure.ask import fix
+from cicd_agent.modes.analyse_failure.fix import fix
 
 
 def test_no_fix_asked_or_no_failed_job_runs_nothing() -> None:

@@ -1,6 +1,6 @@
 """The fix step's work, before anything is decided: the failing command, candidates, verdicts.
 
-``start`` runs between the analyse and the ask steps (:func:`.ask.fix`), when ``--fix`` asks for
+``start`` runs between the analyse and the ask steps (:func:`.fix`), when ``--fix`` asks for
 it and a job failed: it reads the failed step's command from collect's scans of the logs (each
 log is read once) and the jobs and tests that failed from analyse's verdict, checks that the
 checkout is the failed commit (:func:`checkout_problem`: only then are the verifier's copies
