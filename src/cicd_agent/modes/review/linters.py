@@ -129,12 +129,7 @@ def lint_changes(
 ) -> tuple[list[Finding], tuple[LintCommand, ...]]:
     """Findings of the configured linters on the lines ``diff`` adds (``head``: its commit),
     and the linters that ran (the suggestion check runs them again with each suggestion)."""
-    checkout = ctx.options.repo_dir
-    if not repo.at(head):  # one git call: the files below are read from the checkout
-        ctx.note(f"The checkout{_holding(repo, head)} is not the reviewed commit {head[:12]}: "
-                 "review reads the diff from git, but its linters and type checkers read the "
-                 "checkout's files and their configuration, so they check another commit's; "
-                 f"{check_out_head(head, ctx.has_event)}.")  # fmt: skip
+    checkout = ctx.options.repo_dir  # the head or a merge of it (collect refuses another)
     planned = _plan(ctx, repo, diff, head, checkout)
     if not planned:
         return [], ()
