@@ -328,9 +328,10 @@ def _run(
         if old := _too_old(plan, run.output, ctx.options.repo_dir):
             ctx.tool(name, old)
             return []
-        last = [line for line in run.output.splitlines() if line.strip()][-1:]
-        why = f": {clean(last[0][:200])}" if last else ""
-        ctx.tool(name, f"it wrote no report (it {run.describe()}{why})")
+        said = error_line(run.output)
+        why = f": {clean(said[:200])}" if said else ""
+        crashed = _crashed(plan, run.output, ctx.options.repo_dir)
+        ctx.tool(name, f"it wrote no report (it {run.describe()}{why}){crashed}")
         return []
     if len(run.evidence) > MAX_REPORT_BYTES:
         ctx.tool(name, f"its report is over {MAX_REPORT_BYTES >> 20} MiB, so it was not read")
@@ -374,6 +375,35 @@ def _run(
 OLD_ESLINT = re.compile(r"^Invalid option '--(no-)?error-on-unmatched-pattern'", re.MULTILINE)
 """What eslint before 6.8 answers our run's ``--no-error-on-unmatched-pattern``, which 6.8
 added (an empty list of files is no error with it)."""
+
+
+_THROWN = re.compile(r"^(?:Uncaught )?(?:[A-Z]\w*)?(?:Error|Exception)(?: \[\w+\])?: \S")
+"""An error's own line as node, Python and the JVM print it (``SyntaxError: Cannot use import
+statement outside a module``), not one of the stack frames after it."""
+
+
+def error_line(output: str) -> str:
+    """The line of a tool's output that says what went wrong: its first thrown error's, else
+    its last line ("" for none). A crash's last line is a stack frame, which names a place."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    return next((line for line in lines if _THROWN.match(line)), lines[-1] if lines else "")
+
+
+def _crashed(plan: Planned, output: str, checkout: Path) -> str:
+    """What to do where the project's own eslint threw inside its code or its dependencies
+    (every frame in ``node_modules`` or node's own, none in the project): "" otherwise."""
+    frames = [line for line in map(str.strip, output.splitlines()) if line.startswith("at ")]
+    inside = frames and all("/node_modules/" in f or "(node:" in f or " node:" in f
+                            for f in frames)  # fmt: skip
+    program = Path(plan.command.argv[0])
+    if (plan.tool.name != "eslint" or not inside or not _THROWN.match(error_line(output))
+            or not program.is_relative_to(checkout)):  # fmt: skip
+        return ""
+    version = installed(checkout, "eslint")
+    named = f"eslint {version[0]}.{version[1]}" if version else "eslint"
+    return (f"; the project's {named} failed in its own code before linting, so it cannot run "
+            "as installed, on this job's Node.js: pin an eslint that runs there in "
+            "package.json, or drop eslint from the project")
 
 
 def _too_old(plan: Planned, output: str, checkout: Path) -> str:
