@@ -156,7 +156,8 @@ def _another_commit(ctx: RunContext[ReviewOptions], repo: GitCheckout, head: str
     the head's: actions/checkout's default): the linters, type checkers and build checks read
     the checkout's files, so they would check another commit, and a change that does not
     build would pass in some languages; review refuses, as gen-tests does, in every language."""
-    held, fix = repo.resolve("HEAD")[:12], check_out_head(head, ctx.has_event)
+    held, head = repo.resolve("HEAD")[:12], repo.resolve(head)  # a name may be long: its commit
+    fix = check_out_head(head, ctx.has_event)
     return UsageError(
         f"review checks the checkout's files, and the checkout (its HEAD is {held}) is not the "
         f"reviewed head {head[:12]}: its linters and type checkers would check another commit.",
