@@ -310,3 +310,24 @@ def test_mypy_configured_in_setup_cfg_or_its_other_files_runs(
     assert done.document is not None, done.stderr
     assert {"tool": "mypy", "could_not_run": ""} in done.document["tools"], done.document["tools"]
     assert ("mypy/return-value", "pytimeparse/timeparse.py", 6, "high") in _found(done)
+
+
+@needs_sandbox
+@pytest.mark.parametrize("broken", [True, False], ids=["reports", "silent"])
+def test_the_note_on_the_pull_requests_own_settings_is_said_only_of_a_silent_checker(
+    tmp_path: Path, broken: bool
+) -> None:
+    """A new user's branch configured mypy and added a type error: mypy reported it, and the
+    note beside it still said "its silence here is under the pull request's own settings"."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    pyproject = '[project]\nname = "app"\n\n[tool.mypy]\n'
+    base = repo.commit("start", {"pyproject.toml": pyproject, "app/a.py": "X = 1\n"})
+    added = "def f() -> int:\n    return 'x'\n" if broken else "def f() -> int:\n    return 1\n"
+    head = repo.commit("strict", {"pyproject.toml": pyproject + "strict = true\n",
+                                  "app/a.py": "X = 1\n\n\n" + added})  # fmt: skip
+    done = _review(tmp_path, repo, base, head, path_env())
+    assert done.document is not None, done.stderr
+    assert {"tool": "mypy", "could_not_run": ""} in done.document["tools"], done.document["tools"]
+    assert bool(_found(done)) is broken, _found(done)
+    noted = [n for n in done.document["notes"] if "its silence here" in n]
+    assert bool(noted) is not broken, done.document["notes"]

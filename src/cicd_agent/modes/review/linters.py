@@ -67,6 +67,8 @@ class Planned:
     tool: KnownTool
     command: LintCommand
     files: tuple[str, ...]
+    reconfigured: bool = False
+    """The pull request changes the tool's settings: its silence is under them."""
 
 
 def configured(checking: Checking, checkout: Path) -> bool:
@@ -149,7 +151,15 @@ def lint_changes(
     found: list[Finding] = []
     with opened(ctx, checkout, Sandbox, left_out=ignored_untracked(checkout)) as sandbox:
         for plan in planned:
-            found += _run(ctx, sandbox, plan, added, changed)
+            said = _run(ctx, sandbox, plan, added, changed)
+            silent = not said and not any(t.tool == plan.tool.label and t.could_not_run
+                                          for t in ctx.tools)  # fmt: skip
+            if plan.reconfigured and silent:
+                name = plan.tool.label
+                ctx.note(f"This pull request changes {name}'s configuration, which decides "
+                         f"what {name} checks: its silence here is under the pull request's "
+                         "own settings.")  # fmt: skip
+            found += said
     return merged(found), tuple(plan.command for plan in planned)
 
 
@@ -199,10 +209,6 @@ def _plan(
             continue
         if not files:
             continue
-        if reconfigured(checking, diff):
-            ctx.note(f"This pull request changes {tool.label}'s configuration, which decides "
-                     f"what {tool.label} checks: its silence here is under the pull request's "
-                     "own settings.")  # fmt: skip
         executable = job_tool(tool.executable, checkout, ctx.environ, installs=True)
         if not isinstance(executable, str):
             missing = f"not installed in this job; {checking.install}"
@@ -226,7 +232,7 @@ def _plan(
             command = LintCommand(tool.label, (executable, *checking.argv), checking.report,
                                   checking.suffixes, checking.targets, checking.stream,
                                   checking.environment, checking.quiet)  # fmt: skip
-            planned.append(Planned(tool, command, tuple(same)))
+            planned.append(Planned(tool, command, tuple(same), bool(reconfigured(checking, diff))))
     return planned
 
 
