@@ -104,6 +104,7 @@ def test_a_manifest_edit_that_changes_no_dependency_is_not_a_dependency_change(
     document = project.judge(name)
     signals = {r["signal"] for r in document["reasons"]}
     assert "dependency_floor" not in signals, messages(document)
+    assert "dependencies" not in document["change_types"], document["change_types"]
     assert "dependencies" not in signals and "lockfile" not in signals, messages(document)
 
 
@@ -207,6 +208,7 @@ def test_a_setup_cfg_edit_outside_its_requirements_is_no_dependency_change(
     document = project.score(head_commit, base=base)
     signals = {r["signal"] for r in document["reasons"]}
     assert "dependency_floor" not in signals, messages(document)
+    assert "dependencies" not in document["change_types"], document["change_types"]
 
 
 @pytest.mark.parametrize(
