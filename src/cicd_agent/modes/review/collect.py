@@ -117,7 +117,10 @@ def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFa
         repo = None
     deepened = repo is not None and deepen(ctx, [base, head])
     if repo is not None and repo.has_commit(base) and repo.has_commit(head):
-        if history and not repo.at(head):
+        # A command's run keeps the default branch checked out by design (no pull request
+        # code outside a sandbox; pr-commands.yml): its checkers skip the files not the head's.
+        command = ctx.has_event and ctx.event.invoked_by is Invoker.COMMAND
+        if history and not command and not repo.at(head):
             raise _another_commit(ctx, repo, head)
         ctx.progress.say("reading the diff from the checkout")
         facts = _local_facts(ctx, repo, pull, base, head, history=history, deepened=deepened)
