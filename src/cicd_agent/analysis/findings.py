@@ -231,17 +231,6 @@ _HEURISTIC_KINDS = frozenset(
         "jwt",
     }
 )
-_SECRET_LABELS = {
-    "assigned secret": "hard-coded secret",
-    "github-pat": "GitHub personal access token",
-    "github-fine-grained-pat": "GitHub fine-grained personal access token",
-    "github-oauth": "GitHub OAuth access token",
-    "github-app-token": "GitHub App token",
-    "github-refresh-token": "GitHub refresh token",
-}
-"""Names for the kinds whose rule's own name is a slug (gitleaks' ``github-pat``)."""
-
-
 def _words(kind: str) -> str:
     """A rule's slug in words (``gitlab-pat``: "gitlab personal access token"); our own
     shapes' names are words already."""
@@ -273,22 +262,22 @@ def _secrets(changed: FileDiff) -> Iterator[Finding]:
     added = [*changed.added_lines(), *changed.unshown]
     text = "\n".join(line for _, line in added)
     starts = list(accumulate((len(line) + 1 for _, line in added[:-1]), initial=0))
-    kinds: dict[int, set[str]] = {}
+    kinds: dict[int, set[tuple[str, str]]] = {}
     for hit in find_secrets(text, changed.path):
         index = bisect_right(starts, hit.start) - 1
         line_text = added[index][1]
         local = SecretHit(hit.kind, hit.start - starts[index], hit.end - starts[index])
         kind = _specific_kind(line_text, local)
-        kinds.setdefault(index, set()).add(_sub_kind(kind, line_text[local.start : local.end]))
+        label = _secret_label(kind, line_text[local.start : local.end])
+        kinds.setdefault(index, set()).add((label, kind))
     for index, found in sorted(kinds.items()):
         number = added[index][0]
-        for kind in sorted(found):
+        for label, kind in sorted(found):
             # Shapes with a vendor prefix are almost never false; "password = ..." may be a
             # sample, so it is high rather than critical.
             severity = Severity.HIGH if kind in _HEURISTIC_KINDS else Severity.CRITICAL
             if fixture:
                 severity = Severity(max(int(severity) - 2, int(Severity.LOW)))
-            label = _SECRET_LABELS.get(kind) or _words(kind)
             article = "an" if label[:1].lower() in "aeiou" else "a"
             yield Finding(
                 rule="secret",
@@ -314,30 +303,30 @@ def _specific_kind(text: str, hit: SecretHit) -> str:
     return inner[0] if inner else hit.kind
 
 
-_SUB_KINDS: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
-    kind: tuple((re.compile(rf"(?<![A-Za-z0-9_]){prefix}[A-Za-z0-9]"), name)
-                for prefix, name in names)
-    for kind, names in {
-        "GitHub token": (
-            ("github_pat_", "GitHub fine-grained personal access token"),
-            ("ghp_", "GitHub personal access token"), ("gho_", "GitHub OAuth access token"),
-            ("ghu_", "GitHub App user access token"), ("ghs_", "GitHub App installation token"),
-            ("ghr_", "GitHub refresh token"),
-        ),
-        "Slack token": (
-            ("xoxb-", "Slack bot token"), ("xoxp-", "Slack user token"),
-            ("xoxa-", "Slack app token"), ("xoxr-", "Slack refresh token"),
-            ("xoxs-", "Slack session token"),
-        ),
-    }.items()
-}
-"""Our broad shapes match a vendor's every token by its prefix; the prefix names which token
-it is (a new user's personal access token was called a "GitHub token", as any would be)."""
+_TOKEN_NAMES = tuple(
+    (re.compile(rf"(?<![A-Za-z0-9_]){prefix}[A-Za-z0-9]"), name)
+    for prefix, name in (
+        ("github_pat_", "GitHub fine-grained personal access token"),
+        ("ghp_", "GitHub personal access token"), ("gho_", "GitHub OAuth access token"),
+        ("ghu_", "GitHub App user access token"), ("ghs_", "GitHub App installation token"),
+        ("ghr_", "GitHub refresh token"),
+        ("xoxb-", "Slack bot token"), ("xoxp-", "Slack user token"),
+        ("xoxa-", "Slack app token"), ("xoxr-", "Slack refresh token"),
+        ("xoxs-", "Slack session token"),
+    )
+)  # fmt: skip
+"""The one table of token names: a vendor's token is named by its value's prefix, whichever
+rule found it (our broad "GitHub token" shape, gitleaks' ``github-pat``): a new user's personal
+access token was called a "GitHub token", as any would be."""
 
 
-def _sub_kind(kind: str, found: str) -> str:
-    """The token ``kind`` names, by the prefix of the value ``found`` (the matched text)."""
-    return next((name for shape, name in _SUB_KINDS.get(kind, ()) if shape.search(found)), kind)
+def _secret_label(kind: str, found: str) -> str:
+    """What the reader is told the value ``found`` (the matched text) is: its token's name by
+    prefix, else its rule's kind in words."""
+    named = next((name for shape, name in _TOKEN_NAMES if shape.search(found)), None)
+    if named is not None:
+        return named
+    return "hard-coded secret" if kind == "assigned secret" else _words(kind)
 
 
 def is_security_finding(finding: Finding) -> bool:

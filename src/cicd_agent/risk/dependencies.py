@@ -6,10 +6,11 @@ A release that bumps the package's own version in ``package.json`` and its lockf
 dependency floor must not fire on it. Each reader returns ``name -> requirement`` for the
 entries that bring code: pyproject's ``[project]`` dependencies, optional dependencies,
 dependency groups and build requirements, Poetry's dependency tables, requirements and
-constraints files, package.json's dependency maps, composer.json's requires, go.mod's
-``require`` and ``replace``, Cargo.toml's dependency tables (targets and workspace too), Maven's
-``<dependency>``, ``<plugin>`` and ``<parent>`` (``${property}`` versions resolved from the same
-file's ``<properties>``), and the resolved packages of npm, Cargo, Poetry, uv and Go lockfiles.
+constraints files, setup.cfg's ``[options]`` requirements and extras, package.json's dependency
+maps, composer.json's requires, go.mod's ``require`` and ``replace``, Cargo.toml's dependency
+tables (targets and workspace too), Maven's ``<dependency>``, ``<plugin>`` and ``<parent>``
+(``${property}`` versions resolved from the same file's ``<properties>``), and the resolved
+packages of npm, Cargo, Poetry, uv and Go lockfiles.
 The package's own name and version, scripts and every other table are not read.
 
 Everything here is the pull request's text: each side is read only up to :data:`MAX_BYTES`,
@@ -19,6 +20,7 @@ reader, returns None: the caller keeps the file's dependency type, as before thi
 
 from __future__ import annotations
 
+import configparser
 import hashlib
 import json
 import re
@@ -90,6 +92,38 @@ def _pyproject(text: str) -> Entries:
     for table in tables:
         for name, spec in _table(table).items():
             entries.add(name.lower(), json.dumps(spec, sort_keys=True))
+    return entries
+
+
+_SETUP_CFG_KEYS = ("install_requires", "setup_requires", "tests_require")
+"""``setup.cfg``'s ``[options]`` keys that list what is installed (setuptools' names), read
+with ``python_requires`` and ``dependency_links`` (which Python, where from) and the extras;
+its metadata (classifiers, description) and tools' sections (``[mypy]``, ``[flake8]``) are
+configuration."""
+
+
+def _setup_cfg(text: str) -> Entries:
+    parser = configparser.RawConfigParser(interpolation=None)  # strict: a key read twice fails
+    try:
+        parser.read_string(text)
+    except configparser.Error as exc:
+        raise ValueError(f"setup.cfg does not parse: {exc}") from None
+
+    def lines(section: str, key: str) -> list[str]:
+        value = parser.get(section, key, fallback="")
+        return [line.split("#")[0].strip() for line in value.splitlines()]
+
+    entries = Entries()
+    for key in _SETUP_CFG_KEYS:
+        for name, value in _pep508(lines("options", key)).items():
+            entries.add(f"{name} ({key})", value)
+    for key in ("python_requires", "dependency_links"):
+        if value := " ".join(" ".join(lines("options", key)).split()):
+            entries.add(f"({key})", value)
+    if parser.has_section("options.extras_require"):
+        for extra in parser.options("options.extras_require"):
+            for name, value in _pep508(lines("options.extras_require", extra)).items():
+                entries.add(f"{name} ({extra})", value)
     return entries
 
 
@@ -242,6 +276,7 @@ def _maven(text: str) -> Entries:
 
 READERS: dict[str, Callable[[str], Entries]] = {
     "pyproject.toml": _pyproject,
+    "setup.cfg": _setup_cfg,
     "requirements.txt": _requirements,
     "constraints.txt": _requirements,
     "package.json": _js_manifest,

@@ -176,6 +176,9 @@ def finish(
             if moved
             else f"{len(manifests)} dependency manifest or lock file(s) changed"
         )
+        if unread := [path for path in manifests if path not in evidence.moved]:
+            what += (f" ({', '.join(unread[:3])}: its dependency entries could not be "
+                     "compared, base to head, so it counts as changed)")  # fmt: skip
         at_least(RiskLevel.MEDIUM, "dependency_floor",
                  f"{what}: third-party code that was not running before will, so this is at "
                  "least medium risk and gets a full build, not a cached one.",

@@ -217,3 +217,13 @@ def test_the_build_sandbox_shows_the_machines_programs_only_by_name() -> None:
     for link in ("/bin", "/lib"):
         if Path(link).is_symlink():
             assert argv[argv.index(link) - 2] == "--symlink"
+
+
+def test_one_file_left_out_is_said_in_the_singular() -> None:
+    """A new user's advice read "only the 1 files the .dockerignore names are left out"."""
+    from cicd_agent.modes.build.judge import _ignored
+
+    assert _ignored(["notes.md"], ["*.md"]).why == (
+        "only the file the .dockerignore names is left out; every other file is the same"
+    )
+    assert _ignored(["a.md", "b.md"], ["*.md"]).why.startswith("only the 2 files the ")

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
+from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangedFile, ChangeSet, CommitInfo
 from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.modes.deploy_gate import policy as policies
@@ -193,3 +194,15 @@ def test_a_targeted_test_scope_names_its_test_files() -> None:
     wide = policies.route([ChangedFile(p, 1, 0) for p in many], [*many, "tests/test_x.py"], Graph())
     assert wide.test_reason.startswith("5 related test files: `tests/test_m0.py`, "), wide
     assert wide.test_reason.endswith(" and 2 more"), wide.test_reason
+
+
+def test_the_build_reason_names_no_dependency_change_the_risk_did_not_read() -> None:
+    """python-semanticversion's classifier line: "build: full: setup.cfg (build, dependencies)
+    changed", where no dependency moved."""
+    setup = ChangedFile("setup.cfg", 1, 0)  # build and dependencies, by its name
+    assert {ChangeType.BUILD, ChangeType.DEPENDENCIES} <= setup.types
+    read = [ChangeType.CONFIG, ChangeType.BUILD]
+    assert policies.route([setup], ["setup.cfg"], Graph(), read).build_reason == (
+        "`setup.cfg` (build) changed"
+    )
+    assert "(build, dependencies)" in policies.route([setup], ["setup.cfg"], Graph()).build_reason

@@ -436,3 +436,23 @@ def test_attack_a_compile_error_on_a_changed_line_hides_no_lint_unsaid(tmp_path:
         ("src/lib.rs", 1, "high")], done.document["findings"]  # fmt: skip
     assert any("clippy stopped at the build errors this change makes" in note
                for note in done.document["notes"]), done.document["notes"]  # fmt: skip
+
+
+@needs_sandbox
+def test_a_lint_the_crate_denies_is_said_to_stop_the_build_not_to_fail_to_type_check(
+    tmp_path: Path,
+) -> None:
+    """scoped-tls denies warnings: a new user's unused constants (two AWS keys) were "clippy: the
+    change does not type-check: constant is never used", and the reasons for the critical risk
+    (from the keys) left out that the change does not build."""
+    strict = "#![deny(warnings)]\n" + LIB
+    keys = strict + '\nconst AWS_KEY_ID: &str = "AKIA2E0A8F3B244C9986";\n'
+    done = _review(tmp_path, {"Cargo.toml": CARGO, "src/lib.rs": strict}, {"src/lib.rs": keys})
+
+    assert done.document is not None, done.stderr
+    titles = [f["title"] for f in done.document["findings"] if f["rule"].startswith("clippy/")]
+    assert titles == ["clippy: the change does not build, a lint made an error (`dead_code`): "
+                      "constant `AWS_KEY_ID` is never used"], titles  # fmt: skip
+    assert done.document["risk_level"] == "critical", done.document["risk_level"]
+    assert any(r.startswith("The change does not build (1 build error(s)")
+               for r in done.document["risk_reasons"]), done.document["risk_reasons"]  # fmt: skip

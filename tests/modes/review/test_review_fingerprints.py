@@ -70,6 +70,7 @@ def _review(
     tmp_path: Path, github_api: Any, model_server: Any, pushes: Pushes, head: str, action: str
 ) -> tuple[dict[str, str], dict[str, Any], str]:
     github_api.proxy.reset()
+    pushes.repo.git("checkout", "-q", head)  # each push's run checks out its head
     event = pull_request_event(tmp_path, pushes.base, head, action=action)
     code, outputs, summary, _ = run_review(
         tmp_path, github_api, model_server, pushes.repo, event, provider="none"
@@ -152,6 +153,7 @@ def _review_again(
     summary_body: str,
     provider: str = "none",
 ) -> tuple[dict[str, str], dict[str, Any], str]:
+    pushes.repo.git("checkout", "-q", pushes.second)
     event = pull_request_event(tmp_path, pushes.base, pushes.second, action="synchronize")
     code, outputs, summary, _ = run_review(
         tmp_path, github_api, model_server, pushes.repo, event, provider=provider
@@ -232,6 +234,7 @@ def test_the_models_finding_reworded_on_a_shifted_line_is_the_same_finding(
     tmp_path: Path, github_api: Any, model_server: Any, pushes: Pushes
 ) -> None:
     model_server.answer(answer(model_finding("src/job.py", 3, "Returns a constant", "high")))
+    pushes.repo.git("checkout", "-q", pushes.first)
     event = pull_request_event(tmp_path, pushes.base, pushes.first)
     code, outputs, summary, _ = run_review(tmp_path, github_api, model_server, pushes.repo, event)
     assert code == 0, summary

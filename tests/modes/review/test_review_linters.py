@@ -228,9 +228,12 @@ def test_a_file_the_checkout_holds_in_another_version_is_not_linted(tmp_path: Pa
     """On a pull request the checkout is often the merge commit: a changed file whose text
     there is not the head's would give the linter other line numbers than the diff's."""
     repo = GitRepoBuilder(tmp_path / "repo")
-    base = repo.commit("start", {"pyproject.toml": PYPROJECT, "app/main.py": "x = 1\n"})
-    head = repo.commit("Import", {"app/main.py": "import os\nx = 1\n"})
-    repo.commit("Later", {"app/main.py": "\n\nimport os\nx = 1\n"})
+    main = "x = 1\n\n\ndef f():\n    return 1\n"
+    base = repo.commit("start", {"pyproject.toml": PYPROJECT, "app/main.py": main})
+    head = repo.commit("Import", {"app/main.py": "import os\n" + main})
+    repo.git("checkout", "-q", "-b", "trunk", base)
+    repo.commit("Later", {"app/main.py": main.replace("return 1", "return 2")})
+    repo.git("merge", "-q", "--no-edit", head)  # main.py merged: neither side's text
 
     done = _review(tmp_path, repo, base, head, path_env())
 
@@ -256,11 +259,14 @@ def test_a_file_the_checkout_holds_in_another_version_leaves_no_clean_result(
     head's are; the one left out makes the result incomplete, never "no findings", and the
     tool names the fix (check out the head)."""
     repo = GitRepoBuilder(tmp_path / "repo")
-    base = repo.commit("start", {"pyproject.toml": PYPROJECT, "app/main.py": "x = 1\n",
+    main = "x = 1\n\n\ndef f():\n    return 1\n"
+    base = repo.commit("start", {"pyproject.toml": PYPROJECT, "app/main.py": main,
                                  "app/other.py": "y = 1\n"})  # fmt: skip
-    head = repo.commit("Import", {"app/main.py": "import os\nx = 1\n",
+    head = repo.commit("Import", {"app/main.py": "import os\n" + main,
                                   "app/other.py": "y = 2\n"})  # fmt: skip
-    repo.commit("Merge", {"app/main.py": "\n\nimport os\nx = 1\n"})  # the base changed it too
+    repo.git("checkout", "-q", "-b", "trunk", base)
+    repo.commit("Later", {"app/main.py": main.replace("return 1", "return 2")})
+    repo.git("merge", "-q", "--no-edit", head)  # the base changed main.py too
 
     event = pull_request_event(tmp_path, base, head)  # a workflow's run: actions/checkout's fix
     done = run_cli(["review", "--provider", "none", "--report-on", "low", "--json",

@@ -280,22 +280,17 @@ def test_a_change_adding_mypy_ini_reviewed_from_another_checkout_says_check_out_
     tmp_path: Path,
 ) -> None:
     """The change added ``mypy.ini`` and a type error, and review ran with the checkout on
-    the base: the note said the repository configures mypy nowhere, add one; the change had."""
+    the base: the note said the repository configures mypy nowhere, add one; the change had.
+    Review now refuses a checkout of another commit (exit 2) naming the one to check out."""
     repo = GitRepoBuilder(tmp_path / "repo")
     base = repo.commit("start", {"pytimeparse/timeparse.py": TIMEPARSE})
     head = repo.commit("te3", {"mypy.ini": "[mypy]\n", "pytimeparse/timeparse.py": LABEL})
     repo.git("checkout", "-q", base)
     done = _review(tmp_path, repo, base, head, path_env())
-    assert done.document is not None, done.stderr
-    (said,) = [t["could_not_run"] for t in done.document["tools"] if t["tool"] == "mypy"]
-    assert said.startswith(f"the change adds or edits its configuration (mypy.ini), which the "
-                           f"checkout (its HEAD is {base[:12]}) does not hold: review reads it "
-                           f"from the checkout, which must be the reviewed commit {head[:12]}; "
-                           f"check out the reviewed commit (`git checkout {head[:12]}`)"), said
-    assert not [n for n in done.document["notes"] if "configures mypy nowhere" in n]
-    assert [n for n in done.document["notes"] if n.startswith(
-        f"The checkout (its HEAD is {base[:12]}) is not the reviewed commit {head[:12]}")]
-    assert "Incomplete: mypy could not run" in done.document["headline"]
+    assert done.code == 2, done.stderr
+    assert f"(its HEAD is {base[:12]}) is not the reviewed head {head[:12]}" in done.stderr
+    assert f"git checkout {head[:12]}" in done.stderr
+    assert "configures mypy nowhere" not in done.stderr + done.summary
 
 
 @needs_sandbox
@@ -315,3 +310,24 @@ def test_mypy_configured_in_setup_cfg_or_its_other_files_runs(
     assert done.document is not None, done.stderr
     assert {"tool": "mypy", "could_not_run": ""} in done.document["tools"], done.document["tools"]
     assert ("mypy/return-value", "pytimeparse/timeparse.py", 6, "high") in _found(done)
+
+
+@needs_sandbox
+@pytest.mark.parametrize("broken", [True, False], ids=["reports", "silent"])
+def test_the_note_on_the_pull_requests_own_settings_is_said_only_of_a_silent_checker(
+    tmp_path: Path, broken: bool
+) -> None:
+    """A new user's branch configured mypy and added a type error: mypy reported it, and the
+    note beside it still said "its silence here is under the pull request's own settings"."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    pyproject = '[project]\nname = "app"\n\n[tool.mypy]\n'
+    base = repo.commit("start", {"pyproject.toml": pyproject, "app/a.py": "X = 1\n"})
+    added = "def f() -> int:\n    return 'x'\n" if broken else "def f() -> int:\n    return 1\n"
+    head = repo.commit("strict", {"pyproject.toml": pyproject + "strict = true\n",
+                                  "app/a.py": "X = 1\n\n\n" + added})  # fmt: skip
+    done = _review(tmp_path, repo, base, head, path_env())
+    assert done.document is not None, done.stderr
+    assert {"tool": "mypy", "could_not_run": ""} in done.document["tools"], done.document["tools"]
+    assert bool(_found(done)) is broken, _found(done)
+    noted = [n for n in done.document["notes"] if "its silence here" in n]
+    assert bool(noted) is not broken, done.document["notes"]

@@ -595,6 +595,25 @@ def test_the_tests_a_refused_tmp_write_failed_are_named(
     assert "`tests/test_m.py::test_other`." not in shown
 
 
+def test_a_test_writing_a_host_path_is_told_the_sandbox_keeps_the_host_read_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new user's flaky test wrote a marker to a host path (python-semanticversion's
+    ``markers/py`` folder beside its checkout): "failed on every run", with ``OSError: [Errno 30]
+    Read-only file system``, and only ``/tmp`` named in a note. The path is named, with why
+    and what to do."""
+    marker = "/etc/cicd-agent-trial-mark"
+    own = ("import pathlib\n\n\ndef test_first_run_fails():\n"
+           f"    pathlib.Path({marker!r}).write_text('x')\n")  # fmt: skip
+    code, shown, _ = _step(tmp_path, "pull_request", monkeypatch, tests={"tests/test_f.py": own})
+    assert code == 1, shown
+    assert ("1 failed test(s) were refused a write to a path on the host, which the sandbox "
+            "shows read-only (docs/sandbox.md): `tests/test_f.py::test_first_run_fails` "
+            f"(`{marker}`). Write under the folder the tests run in (a relative path) or the "
+            "one `$TMPDIR` names instead") in shown, shown  # fmt: skip
+    assert "refused a write to a fixed `/tmp` path" not in shown, shown
+
+
 @needs_go
 def test_attack_a_test_that_prints_go_s_build_failure_line_hides_no_failed_test(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -11,10 +11,15 @@ from cicd_agent.analysis.findings import diff_findings
 BODY = "Zq3vT8kLmN2pR7sW4xY9aB1cD5eF6gH0jK2m"
 
 
-def _titles(line: str) -> list[str]:
-    text = ("diff --git a/app.py b/app.py\n--- a/app.py\n+++ b/app.py\n@@ -1,1 +1,2 @@\n"
+def _titles(line: str, path: str = "app.py") -> list[str]:
+    return [title for _, title in _found(line, path)]
+
+
+def _found(line: str, path: str) -> list[tuple[str, str]]:
+    text = (f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n@@ -1,1 +1,2 @@\n"
             f" x = 1\n+{line}\n")  # fmt: skip
-    return [f.title for f in diff_findings(parse_diff(text)) if f.rule == "secret"]
+    found = diff_findings(parse_diff(text))
+    return [(f.severity.label, f.title) for f in found if f.rule == "secret"]
 
 
 @pytest.mark.parametrize(("value", "kind"), [
@@ -42,3 +47,21 @@ def test_attack_a_name_with_another_kinds_prefix_does_not_name_the_value(
     ``ghp_…`` must not make an OAuth token a personal access token (the one the reader would
     revoke). Held when written."""
     assert _titles(line) == [f"Possible {kind} committed"]
+
+
+AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8kx3Lm9a"
+
+
+@pytest.mark.parametrize(("path", "line"), [
+    ("semantic_version/base.py", f'AWS_SECRET_ACCESS_KEY = "{AWS_SECRET}"'),
+    ("quote.go", f'const awsSecret = "{AWS_SECRET}"'),
+    ("index.js", f"var awsSecret = '{AWS_SECRET}'"),
+    ("src/lib.rs", f'const AWS_SECRET: &str = "{AWS_SECRET}";'),
+])  # fmt: skip
+def test_an_aws_secret_key_is_one_kind_and_severity_in_every_language(
+    path: str, line: str
+) -> None:
+    """A new user's one key, committed in four projects: critical "AWS secret access key" in
+    Rust, where only the AWS rule matched, and high "hard-coded secret" in Python, Go and
+    JavaScript, where the assignment rule matched the same span first."""
+    assert _found(line, path) == [("critical", "Possible AWS secret access key committed")]

@@ -70,7 +70,35 @@ def test_each_requirement_line_counts_even_under_one_name() -> None:
     )
 
 
+def test_only_the_dependency_part_of_a_manifest_is_a_dependency_change() -> None:
+    """A description, a comment or a tool's settings are configuration; a requirement is not."""
+    cfg = "[metadata]\ndescription = x\n[options]\ninstall_requires =\n    six\n"
+    assert changed_entries("setup.cfg", cfg, cfg.replace("= x", "= y") + "[mypy]\nx = 1\n") == ()
+    assert changed_entries("setup.cfg", cfg, cfg + "    requests\n") == (
+        "+ requests (install_requires)",
+    )
+    package = {"description": "a", "dependencies": {"ms": "2.1.3"}}
+    described = {**package, "description": "b"}
+    assert changed_entries("package.json", json.dumps(package), json.dumps(described)) == ()
+    assert changed_entries(
+        "package.json", json.dumps(package), json.dumps({**package, "dependencies": {}})
+    ) == ('- ms (dependencies) "2.1.3"',)
+    crate = '[package]\nname = "a"\ndescription = "a"\n[dependencies]\nlog = "0.4"\n'
+    assert changed_entries("Cargo.toml", crate, crate.replace('"a"\n[', '"b"\n[')) == ()
+    assert changed_entries("Cargo.toml", crate, crate.replace("0.4", "0.5")) == (
+        'log (dependencies) "0.4" → "0.5"',
+    )
+    mod = "module m\n\nrequire example.com/a v1.0.0\n"
+    assert changed_entries("go.mod", mod, "// the module\n" + mod) == ()
+    assert changed_entries("go.mod", mod, mod.replace("v1.0.0", "v1.1.0")) == (
+        "example.com/a v1.0.0 → v1.1.0",
+    )
+
+
 HOSTILE = [
+    ("setup.cfg", "[options]\ninstall_requires = a\n[options]\n"),
+    ("setup.cfg", "no section header\n"),
+    ("setup.cfg", "[options]\n" + "install_requires =\n" + "  a\n" * 50_000),
     (
         "pom.xml",
         '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'

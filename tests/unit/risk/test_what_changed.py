@@ -30,11 +30,16 @@ class Replay(Project):
     def replay(self, name: str) -> tuple[str, str]:
         """The case's files at their base text, committed on the history, then at their head
         text; returns (base, head)."""
+        return self.replay_files(CASES[name]["files"], CASES[name]["subject"])
+
+    def replay_files(
+        self, files: dict[str, list[str | None]], subject: str = "Update"
+    ) -> tuple[str, str]:
         self.git("reset", "-q", "--hard", self.head)
         self.git("clean", "-qfdx")
         commits = []
         for side in (0, 1):
-            for path, texts in CASES[name]["files"].items():
+            for path, texts in files.items():
                 target = self.repo / path
                 if texts[side] is None:
                     target.unlink(missing_ok=True)
@@ -44,7 +49,7 @@ class Replay(Project):
             self.git("add", "-A")
             stamp = "2026-11-18T10:00:00+00:00"
             self.git(
-                "commit", "-q", "--no-verify", "--allow-empty", "-m", CASES[name]["subject"],
+                "commit", "-q", "--no-verify", "--allow-empty", "-m", subject,
                 env={"GIT_AUTHOR_NAME": MAINTAINER[0], "GIT_AUTHOR_EMAIL": MAINTAINER[1],
                      "GIT_COMMITTER_NAME": MAINTAINER[0], "GIT_COMMITTER_EMAIL": MAINTAINER[1],
                      "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp},
@@ -99,6 +104,7 @@ def test_a_manifest_edit_that_changes_no_dependency_is_not_a_dependency_change(
     document = project.judge(name)
     signals = {r["signal"] for r in document["reasons"]}
     assert "dependency_floor" not in signals, messages(document)
+    assert "dependencies" not in document["change_types"], document["change_types"]
     assert "dependencies" not in signals and "lockfile" not in signals, messages(document)
 
 
@@ -163,3 +169,66 @@ def test_one_shared_diff_reads_as_git_per_path_set(project: Replay) -> None:
             cut = "".join(parts.text[p] for p in parts.text if p in asked)
             assert cut == repo.diff_text(base, head, subset, 10**9), (name, subset)
     assert shared >= len(CASES) // 2
+
+
+SETUP_CFG = """[metadata]
+name = semantic_version
+classifiers =
+    Programming Language :: Python :: 3
+    Programming Language :: Python :: 3.10
+
+[options]
+packages = semantic_version
+python_requires = >= 2.7
+install_requires =
+
+[options.extras_require]
+doc =
+    Sphinx
+
+[flake8]
+ignore = W503
+"""
+"""python-semanticversion's ``setup.cfg``, cut short: its commit adaed0d added one classifier
+line, and deploy-gate said "1 dependency manifest or lock file(s) changed ... at least medium"."""
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        SETUP_CFG.replace(":: 3.10\n", ":: 3.10\n    Programming Language :: Python :: 3.11\n"),
+        SETUP_CFG + "\n[mypy]\nstrict = true\n",
+    ],
+    ids=["classifier", "mypy-section"],
+)
+def test_a_setup_cfg_edit_outside_its_requirements_is_no_dependency_change(
+    project: Replay, head: str
+) -> None:
+    base, head_commit = project.replay_files({"setup.cfg": [SETUP_CFG, head]})
+    document = project.score(head_commit, base=base)
+    signals = {r["signal"] for r in document["reasons"]}
+    assert "dependency_floor" not in signals, messages(document)
+    assert "dependencies" not in document["change_types"], document["change_types"]
+
+
+@pytest.mark.parametrize(
+    ("head", "named"),
+    [
+        (SETUP_CFG.replace("install_requires =\n", "install_requires =\n    requests>=2\n"),
+         "+ requests (install_requires) >=2"),
+        (SETUP_CFG.replace("    Sphinx\n", "    Sphinx\n    sphinx_rtd_theme\n"),
+         "+ sphinx_rtd_theme (doc)"),
+        (SETUP_CFG + "\n[flake8]\nignore = E501\n", "could not be compared"),
+    ],
+    ids=["install-requires", "extra", "does-not-parse"],
+)  # fmt: skip
+def test_a_setup_cfg_requirement_or_an_unreadable_one_is_a_dependency_change(
+    project: Replay, head: str, named: str
+) -> None:
+    """A section read twice does not parse (setuptools refuses it too): counted as changed,
+    and the reason says so."""
+    base, head_commit = project.replay_files({"setup.cfg": [SETUP_CFG, head]})
+    document = project.score(head_commit, base=base)
+    floor = [r for r in document["reasons"] if r["signal"] == "dependency_floor"]
+    assert floor, messages(document)
+    assert named in floor[0]["message"], floor[0]["message"]

@@ -82,9 +82,9 @@ def find_secrets(
     text: str, path: str | None = None, *, all_rules: bool = False, broad: bool = False
 ) -> list[SecretHit]:
     """Secrets of a known shape in ``text``, in order, without overlaps (overlapping hits
-    become one span, named by the earliest, then longest). ``path`` (a file the text comes
-    from) enables gitleaks' rules that apply to some files only (Terraform, nuget.config…);
-    without it, and without ``all_rules``, they are not tried. ``broad`` adds the
+    become one span, named by the earliest, then longest, then a vendor's rule). ``path`` (a
+    file the text comes from) enables gitleaks' rules that apply to some files only
+    (Terraform, nuget.config…); without it, and without ``all_rules``, they are not tried. ``broad`` adds the
     redaction-only rules and takes any value but a stand-in in a request's credential place
     (redaction wants every likely secret gone; a finding wants to be right)."""
     rules = rule_set()
@@ -99,7 +99,7 @@ def find_secrets(
         cased = rules.rules[number].cased
         if cased:
             starts[number] = [start for start in at if text.startswith(cased, start)]
-    hits: list[SecretHit] = []
+    hits: list[tuple[SecretHit, bool]] = []
     for number in sorted(starts):
         rule = rules.rules[number]
         if rule.cased and not starts[number]:
@@ -112,10 +112,13 @@ def find_secrets(
             start, end = rule.secret_span(match)
             if start < 0 or _allowed(rule, text, match, (start, end), path=path, broad=broad):
                 continue
-            hits.append(SecretHit(rule.kind, start, end))
-    hits.sort(key=lambda hit: (hit.start, -hit.end))
+            hits.append((SecretHit(rule.kind, start, end), rule.plausible))
+    # At one span a rule that names the value's vendor names it, not one that takes any value
+    # assigned to a secret's name: an AWS secret key is one whatever the language's syntax
+    # around it (Rust's ``const AWS_SECRET: &str = "…"`` only the AWS rule matches).
+    hits.sort(key=lambda found: (found[0].start, -found[0].end, found[1]))
     kept: list[SecretHit] = []
-    for hit in hits:
+    for hit, _ in hits:
         if not kept or hit.start >= kept[-1].end:
             kept.append(hit)
         elif hit.end > kept[-1].end:  # overlapping: one span over both, so neither leaks

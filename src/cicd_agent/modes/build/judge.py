@@ -92,7 +92,8 @@ def _fewer(head: Built, after: Built, named: Sequence[str], removed: list[str]) 
     dropped = sorted(set(before) - set(now))
     return Judged(
         True,
-        f"{len(removed)} files of {len(dropped)} packages nobody named are dropped "
+        f"{_count(len(removed), 'file')} of {_count(len(dropped), 'package')} nobody named "
+        f"{'is' if len(removed) == 1 else 'are'} dropped "
         f"({', '.join(dropped[:5])}{', ...' if len(dropped) > 5 else ''}); every file kept is "
         "the same and every package named is installed",
         not removed,
@@ -160,6 +161,10 @@ def _libraries_needed(after: Built, sonames: set[str]) -> list[str]:
     return found
 
 
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}" if number == 1 else f"{number} {word}s"
+
+
 def _ignored(removed: list[str], patterns: list[str]) -> Judged:
     strays = [
         path for path in removed
@@ -169,9 +174,6 @@ def _ignored(removed: list[str], patterns: list[str]) -> Judged:
         return Judged(False, f"{strays[0]} is gone and the .dockerignore does not name it", False)
     if not removed:
         return Judged(False, "the .dockerignore leaves out nothing the image had", True)
-    return Judged(
-        True,
-        f"only the {len(removed)} files the .dockerignore names are left out; every other file "
-        "is the same",
-        False,
-    )
+    left = ("only the file the .dockerignore names is left out" if len(removed) == 1 else
+            f"only the {len(removed)} files the .dockerignore names are left out")  # fmt: skip
+    return Judged(True, f"{left}; every other file is the same", False)

@@ -105,7 +105,7 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     # The imports of the languages changed tell which tests reach the change.
     graph = read_graph(repo, change.head, tracked, {PurePosixPath(c.path).suffix
                                                     for c in change.files})  # fmt: skip
-    routing = policies.route(change.files, tracked, graph)
+    routing = policies.route(change.files, tracked, graph, assessment.change_types)
 
     root = ctx.options.repo_dir
     junit_files = safety.find_reports(options.junit, Path.cwd())  # as any path on a command line

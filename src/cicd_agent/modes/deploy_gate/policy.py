@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import PurePosixPath
@@ -284,9 +284,16 @@ class Routing:
     build_reason: str
 
 
-def route(files: Sequence[ChangedFile], tracked: Sequence[str], graph: Graph) -> Routing:
-    """Which tests and which build the rest of the pipeline needs (module docstring)."""
-    return Routing(*_test_routing(files, tracked, graph), *_build_routing(files))
+def route(
+    files: Sequence[ChangedFile],
+    tracked: Sequence[str],
+    graph: Graph,
+    kinds: Collection[ChangeType] | None = None,
+) -> Routing:
+    """Which tests and which build the rest of the pipeline needs (module docstring); ``kinds``
+    are the change's types as the risk read them (a manifest whose dependencies did not move
+    is no dependency change), which a file's build reason names no more than."""
+    return Routing(*_test_routing(files, tracked, graph), *_build_routing(files, kinds))
 
 
 def _runnable(path: str) -> bool:
@@ -352,14 +359,15 @@ SHOWN_TESTS = 3
 """Related test files the targeted scope's reason names (``test_paths`` holds them all)."""
 
 
-def _build_routing(files: Sequence[ChangedFile]) -> tuple[BuildStrategy, str]:
+def _build_routing(
+    files: Sequence[ChangedFile], read: Collection[ChangeType] | None
+) -> tuple[BuildStrategy, str]:
     for changed in files:
         kinds = changed.types & {ChangeType.DEPENDENCIES, ChangeType.LOCKFILE, ChangeType.BUILD}
         if kinds:
-            return (
-                BuildStrategy.FULL,
-                f"{name_span(changed.path)} ({', '.join(sorted(kinds))}) changed",
-            )
+            said = sorted(kinds & set(read) if read is not None else kinds)
+            what = ", ".join(said) or "a manifest, its dependencies unchanged"
+            return BuildStrategy.FULL, f"{name_span(changed.path)} ({what}) changed"
         if _BUILD_INFRA.search(PurePosixPath(changed.path).name):
             return BuildStrategy.FULL, f"{name_span(changed.path)} (container build) changed"
         if changed.submodule:

@@ -239,7 +239,7 @@ def _finding(
         category="build",
         path=place[0],
         line=place[1],
-        title=f"{tool}{_SAYS}{text}"[:200],
+        title=f"{tool}{_says(tool, rule)}{text}"[:200],
         body=(
             f"{text} (`{rule}`, from the repository's own {tool}, run on the change in the "
             f"sandbox).{where}"
@@ -248,6 +248,18 @@ def _finding(
 
 
 _SAYS = ": the change does not type-check: "
+_RUSTC_ERROR = re.compile(r"E\d{4}|rustc")
+"""rustc's own errors' codes (``E0308``; "rustc" where it gives none): any other code of an
+error clippy reports is a lint the crate makes an error (``dead_code`` under
+``#![deny(warnings)]``)."""
+
+
+def _says(tool: str, code: str) -> str:
+    """What the build error is, between the tool's name and its words: a type error, or a
+    lint the crate denies (it stops the build, but nothing fails to type-check)."""
+    if tool == "clippy" and not _RUSTC_ERROR.fullmatch(code):
+        return f": the change does not build, a lint made an error (`{code[:80]}`): "
+    return _SAYS
 
 
 def merged(found: Sequence[Finding]) -> list[Finding]:
@@ -282,5 +294,6 @@ def _words(finding: Finding) -> str:
     """A finding's message without its checker's name: a build error's after ``tool: the
     change does not type-check:``, a linter's after ``tool code:``."""
     if finding.category == "build":
-        return finding.title.removeprefix(f"{_tool(finding)}{_SAYS}")[:120]
+        title = finding.title.removeprefix(f"{_tool(finding)}{_SAYS}")
+        return title.removeprefix(_says(_tool(finding), finding.rule.partition("/")[2]))[:120]
     return finding.title.partition(": ")[2][:120]

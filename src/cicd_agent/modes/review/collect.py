@@ -25,7 +25,7 @@ from cicd_agent.analysis.workflows.paths import workflow_paths
 from cicd_agent.job.context import ToolRun
 from cicd_agent.job.events import Invoker, described
 from cicd_agent.local.change_set import read_change_set
-from cicd_agent.local.checkout import GitCheckout
+from cicd_agent.local.checkout import GitCheckout, check_out_head
 from cicd_agent.local.range_findings import security_of
 from cicd_agent.local.zizmor import ZizmorAudit
 from cicd_agent.modes.review.ledger import Ledger
@@ -117,6 +117,11 @@ def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFa
         repo = None
     deepened = repo is not None and deepen(ctx, [base, head])
     if repo is not None and repo.has_commit(base) and repo.has_commit(head):
+        # A command's run keeps the default branch checked out by design (no pull request
+        # code outside a sandbox; pr-commands.yml): its checkers skip the files not the head's.
+        command = ctx.has_event and ctx.event.invoked_by is Invoker.COMMAND
+        if history and not command and not repo.at(head):
+            raise _another_commit(ctx, repo, head)
         ctx.progress.say("reading the diff from the checkout")
         facts = _local_facts(ctx, repo, pull, base, head, history=history, deepened=deepened)
         facts = _with_settings(ctx, facts)
@@ -147,6 +152,20 @@ def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFa
         facts = _with_settings(ctx, _api_facts(ctx, pull, history=history, cut=cut))
     ctx.progress.say(f"{len(facts.diff.files):,} changed file(s)")
     return facts
+
+
+def _another_commit(ctx: RunContext[ReviewOptions], repo: GitCheckout, head: str) -> UsageError:
+    """The one rule for a checkout of another commit than the reviewed head (a merge of it is
+    the head's: actions/checkout's default): the linters, type checkers and build checks read
+    the checkout's files, so they would check another commit, and a change that does not
+    build would pass in some languages; review refuses, as gen-tests does, in every language."""
+    held, head = repo.resolve("HEAD")[:12], repo.resolve(head)  # a name may be long: its commit
+    fix = check_out_head(head, ctx.has_event, commit="the reviewed commit", mode="review")
+    return UsageError(
+        f"review checks the checkout's files, and the checkout (its HEAD is {held}) is not the "
+        f"reviewed head {head[:12]}: its linters and type checkers would check another commit.",
+        hint=f"{fix[:1].upper()}{fix[1:]}.",
+    )
 
 
 def ignore_scope(ctx: RunContext[ReviewOptions], pull: PullRequest | None) -> Exemptions:

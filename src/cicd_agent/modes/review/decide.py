@@ -108,10 +108,12 @@ def _built_risk(
     (deploy-gate's, which builds nothing) when this raised it, else None."""
     risk = RiskLevel(level)
     broken = sum(does_not_build(f) for f in findings)
-    if not broken or risk.rank >= RiskLevel.HIGH.rank:
+    if not broken:
         return risk, list(reasons), None
     said = (f"The change does not build ({broken} build error(s) on changed lines): at least "
             "high risk, since it cannot ship as it is.")  # fmt: skip
+    if risk.rank >= RiskLevel.HIGH.rank:  # said still: a secret's critical does not hide it
+        return risk, [said, *reasons], None
     return RiskLevel.HIGH, [said, *reasons], risk.value
 
 

@@ -69,6 +69,8 @@ class Planned:
     tool: KnownTool
     command: LintCommand
     files: tuple[str, ...]
+    reconfigured: bool = False
+    """The pull request changes the tool's settings: its silence is under them."""
 
 
 def configured(checking: Checking, checkout: Path) -> bool:
@@ -131,12 +133,7 @@ def lint_changes(
 ) -> tuple[list[Finding], tuple[LintCommand, ...]]:
     """Findings of the configured linters on the lines ``diff`` adds (``head``: its commit),
     and the linters that ran (the suggestion check runs them again with each suggestion)."""
-    checkout = ctx.options.repo_dir
-    if not repo.at(head):  # one git call: the files below are read from the checkout
-        ctx.note(f"The checkout{repo.holding(head)} is not the reviewed commit {head[:12]}: "
-                 "review reads the diff from git, but its linters and type checkers read the "
-                 "checkout's files and their configuration, so they check another commit's; "
-                 f"{_check_out(head, ctx.has_event)}.")  # fmt: skip
+    checkout = ctx.options.repo_dir  # the head or a merge of it (collect refuses another)
     planned = _plan(ctx, repo, diff, head, checkout)
     if not planned:
         return [], ()
@@ -156,7 +153,15 @@ def lint_changes(
     found: list[Finding] = []
     with opened(ctx, checkout, Sandbox, left_out=ignored_untracked(checkout)) as sandbox:
         for plan in planned:
-            found += _run(ctx, sandbox, plan, added, changed)
+            said = _run(ctx, sandbox, plan, added, changed)
+            silent = not said and not any(t.tool == plan.tool.label and t.could_not_run
+                                          for t in ctx.tools)  # fmt: skip
+            if plan.reconfigured and silent:
+                name = plan.tool.label
+                ctx.note(f"This pull request changes {name}'s configuration, which decides "
+                         f"what {name} checks: its silence here is under the pull request's "
+                         "own settings.")  # fmt: skip
+            found += said
     return merged(found), tuple(plan.command for plan in planned)
 
 
@@ -206,10 +211,6 @@ def _plan(
             continue
         if not files:
             continue
-        if reconfigured(checking, diff):
-            ctx.note(f"This pull request changes {tool.label}'s configuration, which decides "
-                     f"what {tool.label} checks: its silence here is under the pull request's "
-                     "own settings.")  # fmt: skip
         executable = job_tool(tool.executable, checkout, ctx.environ, installs=True)
         if not isinstance(executable, str):
             missing = f"not installed in this job; {checking.install}"
@@ -233,7 +234,7 @@ def _plan(
             command = LintCommand(tool.label, (executable, *checking.argv), checking.report,
                                   checking.suffixes, checking.targets, checking.stream,
                                   checking.environment, checking.quiet)  # fmt: skip
-            planned.append(Planned(tool, command, tuple(same)))
+            planned.append(Planned(tool, command, tuple(same), bool(reconfigured(checking, diff))))
     return planned
 
 
@@ -319,9 +320,10 @@ def _run(
         if old := _too_old(plan, run.output, ctx.options.repo_dir):
             ctx.tool(name, old)
             return []
-        last = [line for line in run.output.splitlines() if line.strip()][-1:]
-        why = f": {clean(last[0][:200])}" if last else ""
-        ctx.tool(name, f"it wrote no report (it {run.describe()}{why})")
+        said = error_line(run.output)
+        why = f": {clean(said[:200])}" if said else ""
+        crashed = _crashed(plan, run.output, ctx.options.repo_dir)
+        ctx.tool(name, f"it wrote no report (it {run.describe()}{why}){crashed}")
         return []
     if len(run.evidence) > MAX_REPORT_BYTES:
         ctx.tool(name, f"its report is over {MAX_REPORT_BYTES >> 20} MiB, so it was not read")
@@ -365,6 +367,35 @@ def _run(
 OLD_ESLINT = re.compile(r"^Invalid option '--(no-)?error-on-unmatched-pattern'", re.MULTILINE)
 """What eslint before 6.8 answers our run's ``--no-error-on-unmatched-pattern``, which 6.8
 added (an empty list of files is no error with it)."""
+
+
+_THROWN = re.compile(r"^(?:Uncaught )?(?:[A-Z]\w*)?(?:Error|Exception)(?: \[\w+\])?: \S")
+"""An error's own line as node, Python and the JVM print it (``SyntaxError: Cannot use import
+statement outside a module``), not one of the stack frames after it."""
+
+
+def error_line(output: str) -> str:
+    """The line of a tool's output that says what went wrong: its first thrown error's, else
+    its last line ("" for none). A crash's last line is a stack frame, which names a place."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    return next((line for line in lines if _THROWN.match(line)), lines[-1] if lines else "")
+
+
+def _crashed(plan: Planned, output: str, checkout: Path) -> str:
+    """What to do where the project's own eslint threw inside its code or its dependencies
+    (every frame in ``node_modules`` or node's own, none in the project): "" otherwise."""
+    frames = [line for line in map(str.strip, output.splitlines()) if line.startswith("at ")]
+    inside = frames and all("/node_modules/" in f or "(node:" in f or " node:" in f
+                            for f in frames)  # fmt: skip
+    program = Path(plan.command.argv[0])
+    if (plan.tool.name != "eslint" or not inside or not _THROWN.match(error_line(output))
+            or not program.is_relative_to(checkout)):  # fmt: skip
+        return ""
+    version = installed(checkout, "eslint")
+    named = f"eslint {version[0]}.{version[1]}" if version else "eslint"
+    return (f"; the project's {named} failed in its own code before linting, so it cannot run "
+            "as installed, on this job's Node.js: pin an eslint that runs there in "
+            "package.json, or drop eslint from the project")
 
 
 def _too_old(plan: Planned, output: str, checkout: Path) -> str:

@@ -118,7 +118,7 @@ def run_attempts(
                 failures = [test for test, passed in native.items() if not passed]
                 said = native.said if isinstance(native, StepOutcomes) else {}
                 attempts[-1] = replace(attempts[-1],
-                                       tmp_refused=tmp_refused(output, failures, said))  # fmt: skip
+                                       refused=refused_writes(output, failures, said))  # fmt: skip
             if runner is None:  # said, never "before any test reported" of a runner not read
                 attempts[-1] = replace(attempts[-1], unread=unread(command, cwd))
             if not attempts[-1].failed() or (attempts[-1].doubt and number):
@@ -128,26 +128,51 @@ def run_attempts(
 
 _REFUSED = re.compile(
     r"(?:permission ?error|permission denied|eacces|erofs|read-only file system)"
-    r"[^\n]{0,300}?[\s'\"(:=]/tmp/|[\s'\"(:=]/tmp/[^\n]{0,300}?"
+    r"[^\n]{0,300}?[\s'\"(:=](?P<after>/[^\s'\"():,]{1,300})"
+    r"|[\s'\"(:=](?P<before>/[^\s'\"():,]{1,300})[^\n]{0,300}?"
     r"(?:permission denied|eacces|erofs|read-only file system)",
     re.IGNORECASE,
 )
-"""A line where a write to a ``/tmp`` path was refused, in each language's words (Python's
-``PermissionError``, Go's ``permission denied``, node's ``EACCES``, a read-only file system)."""
+"""A line where a write to a path was refused, in each language's words (Python's
+``PermissionError`` and ``[Errno 30] Read-only file system``, Go's ``permission denied``,
+node's ``EACCES`` and ``EROFS``), with the path."""
+_READ_ONLY = re.compile(r"erofs|read-only file system", re.IGNORECASE)
 MAX_REFUSED_LINES = 1_000
 """Lines of refusals compared with the failed tests' names: the tests print what they like."""
 
 
-def tmp_refused(
+def in_tmp(path: str) -> bool:
+    """Whether ``path`` is under ``/tmp``, which the sandbox shows empty and unwritable."""
+    return path.startswith("/tmp/")  # noqa: S108 (a path a test named, not one we write)
+
+
+def refused_writes(
     output: str, failed: Sequence[str], said: Mapping[str, str]
-) -> tuple[str, ...]:
-    """The ``failed`` tests whose failure is a write to a ``/tmp`` path refused: their message
-    in the runner's report (``said``: pytest's JUnit ``PermissionError: … '/tmp/…'``) says so,
-    or ``output`` names them on a line that does. The sandbox's ``/tmp`` cannot be written, so
-    their failure there may be the sandbox's, not the code's."""
-    lines = [line for line in output.splitlines() if _REFUSED.search(line)][:MAX_REFUSED_LINES]
-    return tuple(test for test in failed if _REFUSED.search(said.get(test, ""))
-                 or any(test in line for line in lines))  # fmt: skip
+) -> tuple[tuple[str, str], ...]:
+    """``(test, path)`` for the ``failed`` tests whose failure is a write the sandbox refused:
+    to a ``/tmp`` path (the sandbox's ``/tmp`` cannot be written), or to any other path on a
+    read-only file system (the sandbox shows the host read-only); their message in the
+    runner's report (``said``: pytest's JUnit ``OSError: [Errno 30] …``) says so, or
+    ``output`` names them on a line that does. Their failure there may be the sandbox's, not
+    the code's."""
+
+    def path(line: str) -> str:
+        for found in _REFUSED.finditer(line):
+            where = found["after"] or found["before"]
+            if in_tmp(where) or _READ_ONLY.search(found[0]):
+                return where
+        return ""
+
+    lines = [(line, where) for line in output.splitlines() if (where := path(line))]
+    lines = lines[:MAX_REFUSED_LINES]
+    found: list[tuple[str, str]] = []
+    for test in failed:
+        where = path(said.get(test, "")) or next(
+            (where for line, where in lines if test in line), ""
+        )
+        if where:
+            found.append((test, where))
+    return tuple(found)
 
 
 def unread(command: Sequence[str], checkout: Path | None = None) -> str:

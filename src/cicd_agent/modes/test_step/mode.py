@@ -39,7 +39,7 @@ from cicd_agent.job.pipeline import analysing, begin, finish
 from cicd_agent.job.repo_config import quarantine_at, trusted_commit
 from cicd_agent.job.suggested_patch import suggest_patch
 from cicd_agent.local.test_history import FileStore, history_file, history_key, may_record
-from cicd_agent.modes.test_step.attempts import run_attempts, runner_of
+from cicd_agent.modes.test_step.attempts import in_tmp, run_attempts, runner_of
 from cicd_agent.modes.test_step.flaky_issues import own
 from cicd_agent.modes.test_step.judge import analyse
 from cicd_agent.modes.test_step.quarantine_pr import propose
@@ -108,12 +108,21 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
     spent = round(time.monotonic() - started, 1)
     if not trust.code_is_proof and any(attempt.exit_status for attempt in attempts):
         ctx.note(SANDBOX_PATH)
-        if refused := attempts[0].tmp_refused if attempts else ():
-            named = ", ".join(code_span(test, 200) for test in refused[:5])
-            more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
-            ctx.note(f"{len(refused)} failed test(s) were refused a write to a fixed `/tmp` path "
+        refused = attempts[0].refused if attempts else ()
+        if tmp := [test for test, path in refused if in_tmp(path)]:
+            named = ", ".join(code_span(test, 200) for test in tmp[:5])
+            more = f" and {len(tmp) - 5} more" if len(tmp) > 5 else ""
+            ctx.note(f"{len(tmp)} failed test(s) were refused a write to a fixed `/tmp` path "
                      f"(PermissionError, EACCES or EROFS), which the sandbox does not allow: "
                      f"{named}{more}.")  # fmt: skip
+        if host := [(test, path) for test, path in refused if not in_tmp(path)]:
+            named = ", ".join(f"{code_span(t, 200)} ({code_span(p, 200)})" for t, p in host[:5])
+            more = f" and {len(host) - 5} more" if len(host) > 5 else ""
+            ctx.note(f"{len(host)} failed test(s) were refused a write to a path on the host, "
+                     f"which the sandbox shows read-only (docs/sandbox.md): {named}{more}. Write "
+                     "under the folder the tests run in (a relative path) or the one `$TMPDIR` "
+                     "names instead; outside the sandbox the write may pass, and the test with "
+                     "it.")  # fmt: skip
     if row is not None:  # as gen-tests lists its runner; the run's own verdict says the rest
         ctx.tool(row.name)
     return StepFacts(trust, unsure, entries, trusted, tuple(attempts), spent, change, unread)

@@ -49,9 +49,9 @@ class Attempt:
     """Why some tests never reported (not collected, not built, ended by a panic), with the
     fix, as a clause ("" when all did):
     :attr:`~cicd_agent.runners.step_outcomes.StepOutcomes.incomplete`."""
-    tmp_refused: tuple[str, ...] = ()
-    """The failed tests (as the runner names them) that the run's output names on a line where
-    a write to a ``/tmp`` path was refused (:func:`~.attempts.tmp_refused`)."""
+    refused: tuple[tuple[str, str], ...] = ()
+    """``(test, path)``: the failed tests (as the runner names them) whose failure is a write
+    to that path the sandbox refused (:func:`~.attempts.refused_writes`)."""
 
     @property
     def doubt(self) -> str:
