@@ -141,7 +141,7 @@ def still_fails(
     it now passes shows the test weakened. An error in the code under test, before and after,
     is no check: a test made to check nothing errs there as well, so it leaves the
     dependence unjudged. Up to twice :data:`BUDGET` mutants are tried unpatched."""
-    tried, judged, survived, erred = 0, 0, list[str](), list[str]()
+    tried, judged, survived, erred = 0, 0, list[str](), list[tuple[str, str]]()
     caught: tuple[Mutant, str] | None = None
     for mutant in itertools.islice(found, 2 * BUDGET):
         if judged == BUDGET:
@@ -155,8 +155,7 @@ def still_fails(
         elif now.outcome is Outcome.SURVIVED:
             survived.append(str(mutant))
         elif now.outcome is Outcome.CRASHED and was.outcome is Outcome.CRASHED:
-            erred.append(f"{now.check} erred in the code under test when {mutant}, as it did "
-                         "before the patch")  # fmt: skip
+            erred.append((now.check, str(mutant)))
     runs = tried + judged
     if survived:
         return Dependence(False, "does not depend on the code it tests: passed with "
@@ -164,8 +163,9 @@ def still_fails(
     if caught is not None:
         return _controlled(caught[0], f"its check {caught[1]}", after, runs)
     if erred:
-        return Dependence(None, "could not check dependence: " + "; ".join(erred) + ", which "
-                          "shows it runs the code, not that it checks it", runs)  # fmt: skip
+        said = f"{_erred(erred)}, as it did before the patch"
+        return Dependence(None, f"could not check dependence: {said}, which shows it runs the "
+                          "code, not that it checks it", runs)  # fmt: skip
     if not tried:
         return Dependence(None, "could not check dependence: no mutant can be made of the "
                           "code it calls (comments, imports or names only)")  # fmt: skip
@@ -176,6 +176,14 @@ def still_fails(
     return Dependence(None, f"could not check dependence: of the {judged} mutant(s) the test "
                       "failed before the patch, none ran the patched test to a failure of its "
                       "own check, an error as before, or a pass", runs)  # fmt: skip
+
+
+def _erred(erred: list[tuple[str, str]]) -> str:
+    """Each check named once with the mutants it erred under: "t erred in the code under test
+    when a; when b" reads three times longer with the same name and words repeated."""
+    said = {check: [m for c, m in erred if c == check] for check, _ in erred}
+    return "; ".join(f"{check} erred in the code under test when " + "; when ".join(mutants)
+                     for check, mutants in said.items())  # fmt: skip
 
 
 def _controlled(

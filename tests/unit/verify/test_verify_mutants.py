@@ -377,3 +377,21 @@ def test_attack_a_patch_that_weakens_one_of_two_checks_is_refuted(weakened_first
     said = mutants.still_fails(found, before, after)
     assert said.depends is False, said.label
     assert "app/calc.py:2 `*` mutated to `/`" in said.label
+
+
+def test_a_test_that_errs_under_several_mutants_is_named_once() -> None:
+    """A patched test that erred under three mutants is named once with the three, not three
+    times with the same words (a new user's fix-flaky line read it thrice)."""
+    source = "def first(a, b, c):\n    return not a\n    return not b\n    return not c\n"
+    found = [Mutant("app/calc.py", n, "not", "", source.index("not", 20 * (n - 2)), source)
+             for n in (2, 3, 4)]  # fmt: skip
+
+    def erred(mutant: Mutant) -> MutantResult:
+        if mutant.after == "\n":
+            return MutantResult(Outcome.SURVIVED)
+        return MutantResult(Outcome.CRASHED, "tests/test_r.py::test_a")
+
+    label = mutants.still_fails(found, erred, erred).label
+    assert label.count("tests/test_r.py::test_a") == 1, label
+    assert label.count("as it did before the patch") == 1, label
+    assert all(f"app/calc.py:{n} " in label for n in (2, 3, 4)), label
