@@ -56,3 +56,15 @@ def test_a_run_of_mocha_timeouts_alone_is_still_a_timeout() -> None:
     assert analysis.failed_count == 2
     assert any("Timeout of 2000ms exceeded" in e for e in analysis.likely_flaky_evidence)
     assert hung_after_report(analysis.failure_type, analysis.signatures_hit) == ""
+
+
+def test_each_failure_of_nested_mocha_describes_carries_its_error() -> None:
+    """mocha's spec reporter prints a failure's describes and title one per line, indented per
+    depth, then its error: a test two describes deep was read with its first describe for a
+    message (``when requests pipelined``), and ``write after end`` was said nowhere. Each
+    failure now carries its own error line."""
+    analysis = _analysed("js-fail.log")
+    assert analysis.failed_count == 8
+    assert "Uncaught Error [ERR_STREAM_WRITE_AFTER_END]: write after end" in analysis.root_cause
+    lines = [group.line for group in analysis.failures]
+    assert lines and all(line.startswith("Uncaught ") for line in lines), lines

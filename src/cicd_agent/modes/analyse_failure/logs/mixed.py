@@ -28,6 +28,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 
 from cicd_agent.analysis.log_model import FailureGroup, FailureType
+from cicd_agent.modes.analyse_failure.logs.flaky import TEST_TIMEOUT
 from cicd_agent.modes.analyse_failure.logs.region import Finding
 from cicd_agent.modes.analyse_failure.logs.runner_reports import (
     SameTests,
@@ -237,9 +238,10 @@ def groups(
     noisy = {ranked[index].hit.line for index in marked}
     for failed in tests:
         if failed.line not in noisy:  # a test the network failed: its network line says it
+            timed = TEST_TIMEOUT.search(failed.message) is not None  # past its own time limit
             group = FailureGroup(
-                kind=FailureType.TEST_FAILURE, line=failed.message or failed.shown,
-                test=failed.name,
+                kind=FailureType.TIMEOUT if timed else FailureType.TEST_FAILURE,
+                line=failed.message or failed.shown, test=failed.name,
             )  # fmt: skip
             _count(found, failed.key, group)
     tested = set(found)
