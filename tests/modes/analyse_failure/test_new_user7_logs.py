@@ -1,16 +1,19 @@
 """What a seventh new user's logs met: on-finished's mocha run whose tests failed (three on an
 assertion, two past mocha's 2000 ms) and whose process then did not exit, killed by
 ``timeout`` (exit 124); the same run with its assertion failures alone; and with its two
-timeouts alone (tests/fixtures/logs/new_user7, taken from the trial's log)."""
+timeouts alone; a nested mocha spec report; python-semanticversion's pytest run with
+subtests (tests/fixtures/logs/new_user7, taken from the trial's logs)."""
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 from cicd_agent.analysis.log_model import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.classify import hung_after_report
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
+from cicd_agent.modes.analyse_failure.result import failures_section
 
 LOGS = Path(__file__).parents[2] / "fixtures" / "logs" / "new_user7"
 
@@ -68,3 +71,28 @@ def test_each_failure_of_nested_mocha_describes_carries_its_error() -> None:
     assert "Uncaught Error [ERR_STREAM_WRITE_AFTER_END]: write after end" in analysis.root_cause
     lines = [group.line for group in analysis.failures]
     assert lines and all(line.startswith("Uncaught ") for line in lines), lines
+
+
+def test_pytests_own_count_with_its_subtests_is_said_as_it_printed_it() -> None:
+    """python-semanticversion's run: pytest closed on ``223 failed``, 211 of them subtests
+    (``SUBFAILED(text='1.0.0') id``), 12 tests named ``FAILED``; the section said "12 tests
+    failed by the runner's count". It now gives pytest's count as printed, and the subtests."""
+    data = gzip.decompress((LOGS / "py-fail.log.gz").read_bytes())
+    analysis = analyse_scans(scan_jobs([JobLog.from_bytes("test", data)]),
+                             changed_files=[], changed_lines={})  # fmt: skip
+    assert (analysis.runner_failed, analysis.subtests_failed, analysis.failed_count) == (223, 211, 12)
+    said = failures_section(analysis.failures, analysis.failed_count, analysis.failure_groups,
+                            (analysis.runner_failed, analysis.subtests_failed))  # fmt: skip
+    assert "223 failed by the runner's closing count, 211 of them subtests; 12 tests" in said, said
+
+
+def test_a_message_pytests_summary_cut_is_read_whole_from_its_report() -> None:
+    """``FAILED …::test_bump_clean_versions - Assert...``: the report's heading lies 4,000
+    lines above the summary, outside what is kept of the log, but its ``E`` line is kept; it is
+    the report the summary lists before the next heading kept (before: the group said
+    ``Assert...``)."""
+    data = gzip.decompress((LOGS / "py-fail.log.gz").read_bytes())
+    analysis = analyse_scans(scan_jobs([JobLog.from_bytes("test", data)]),
+                             changed_files=[], changed_lines={})  # fmt: skip
+    [group] = [g for g in analysis.failures if g.test.endswith("::test_bump_clean_versions")]
+    assert group.line == "AssertionError: 1 != 0", group

@@ -168,6 +168,8 @@ def decide(
         failures=list(analysis.failures),
         failure_groups=analysis.failure_groups,
         failed_count=analysis.failed_count,
+        runner_failed=analysis.runner_failed,
+        subtests_failed=analysis.subtests_failed,
         explanation=merged.explanation,
         is_flaky="true"
         if merged.is_flaky

@@ -49,6 +49,7 @@ from cicd_agent.modes.analyse_failure.logs.mixed import (
     real_first,
 )
 from cicd_agent.modes.analyse_failure.logs.on_change import ChangePlaces
+from cicd_agent.modes.analyse_failure.logs.pytest_reports import pytest_counts
 from cicd_agent.modes.analyse_failure.logs.reader import JobScan, JobScanner, StepScan
 from cicd_agent.modes.analyse_failure.logs.region import (
     Finding,
@@ -295,6 +296,7 @@ def analyse_scans(
     )
     failure_type = flaky_type(primary.failure_type, is_flaky)
     prints = [fingerprint(j.failure_type, j.root.hit.text if j.root else "") for j in judged]
+    counted = pytest_counts([text for _, text in report])
     per_job = [failed_tests(j.report_lines(), source) for j in judged]
     every_group = merge([
         groups([f for f in j.ranked if f not in late_kills(j.ranked)], j.failure_type, job_tests,
@@ -348,6 +350,8 @@ def analyse_scans(
         ),
         failure_groups=len(every_group),
         failed_count=sum(len(job_tests) for job_tests in per_job),
+        runner_failed=counted[0],
+        subtests_failed=counted[1],
     )
 
 
