@@ -123,6 +123,11 @@ class LogAnalysis:
     failed_count: int = 0
     """Tests the failed jobs' runners name as failed: each test once per job, the runner's
     own count (0 where no runner named a test)."""
+    runner_failed: int = 0
+    """The root-cause job's runner's own count of failures as its closing line prints it (0:
+    none read), which counts a failed subtest as one failure."""
+    subtests_failed: int = 0
+    """How many of ``runner_failed`` are subtests (pytest's ``SUBFAILED`` lines)."""
 
 
 @dataclass(frozen=True, kw_only=True)

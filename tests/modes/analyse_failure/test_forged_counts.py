@@ -11,6 +11,7 @@ import pytest
 
 from cicd_agent.analysis.log_model import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.classify import hung_after_report
 from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from tests.corpus import realruns
@@ -30,13 +31,16 @@ def test_attack_a_count_a_hanging_test_printed_hides_no_failing_test(
 ) -> None:
     """``timeout 8 node --test``: ``✖ adds two numbers`` failed, a later test printed the
     summary's counts (or its ``✖ failing tests:`` list) and hung; the step ended with 124.
-    Still a timeout, still that test (a cut run's printed ``✖`` cannot be told from a real
-    one: it stays, second)."""
+    Still that test (a cut run's printed ``✖`` cannot be told from a real one: it stays,
+    second). A timeout, but where the printed list closes the tests' report, a test failure
+    whose kill is said apart: a failed assertion is no timeout, whoever printed the list."""
     output = (SET / f"node-test-forged-{name}.log").read_text()
     case = realruns.RealRun(name, "node-test", "timeout 8 npm test", 124, "", (), (), {}, output)
     layout = write_layout([case.job()], tmp_path, "zip_steps")
     analysis = analyse_scans(scan_jobs(load_logs(layout)), changed_files=[], changed_lines={})
-    assert analysis.failure_type == FailureType.TIMEOUT
+    listed = name == "list"
+    assert analysis.failure_type == (FailureType.TEST_FAILURE if listed else FailureType.TIMEOUT)
+    assert bool(hung_after_report(analysis.failure_type, analysis.signatures_hit)) == listed
     assert analysis.failed_tests == tests
 
 

@@ -81,7 +81,7 @@ def test_a_change_tested_by_compile_fail_doctests_alone_names_them(tmp_path: Pat
     assert done.document is not None, done.stderr[-2000:]
     said = {tool["tool"]: tool["could_not_run"] for tool in done.document["tools"]}
     assert said.get("cargo test", "").startswith(
-        "cargo test ran only doctests (1: src/lib.rs - add (line 3) - compile fail), each its "
+        "cargo test ran only doctests (1: src/lib.rs - add (line 3)), each its "
         "own process"
     ), said
     assert "a compile_fail one passes by not compiling" in said["cargo test"]

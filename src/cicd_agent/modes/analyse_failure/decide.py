@@ -26,7 +26,11 @@ from cicd_agent.modes.analyse_failure.arguments import NAME
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome
 from cicd_agent.modes.analyse_failure.history import changed_when_flipped
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans
-from cicd_agent.modes.analyse_failure.logs.classify import advice_for, flaky_type
+from cicd_agent.modes.analyse_failure.logs.classify import (
+    advice_for,
+    flaky_type,
+    hung_after_report,
+)
 from cicd_agent.modes.analyse_failure.logs.files import normalise_path, rank_changed, same_file
 from cicd_agent.modes.analyse_failure.prompt import NO_MODEL
 from cicd_agent.modes.analyse_failure.quarantine import QUARANTINED_FLAKY, judge
@@ -90,6 +94,8 @@ def analyse(facts: FailureFacts, fit: ExcerptFit) -> FailureVerdict:
             f"The default branch fails the same way and has not passed since "
             f"({broken[0].html_url or broken[0].run_id}): this change is probably not the cause."
         )
+    if hung := hung_after_report(analysis.failure_type, analysis.signatures_hit):
+        notes.append(hung)
     flaky_tests, recurring = tests_history(facts, analysis)
     flaky_tests = failing_on_base_too(
         flaky_tests, [(recent.run_id, recent.html_url, judged) for recent, judged in recents]
@@ -162,6 +168,8 @@ def decide(
         failures=list(analysis.failures),
         failure_groups=analysis.failure_groups,
         failed_count=analysis.failed_count,
+        runner_failed=analysis.runner_failed,
+        subtests_failed=analysis.subtests_failed,
         explanation=merged.explanation,
         is_flaky="true"
         if merged.is_flaky

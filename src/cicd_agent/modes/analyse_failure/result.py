@@ -79,7 +79,11 @@ class FailureResult(PlainResult):
     failure_groups: int = 0
     """How many distinct failures there are, ``failures`` holding the first of them."""
     failed_count: int = 0
-    """Tests the runners name as failed, their own count (0: no runner named a test)."""
+    """Tests the runners name as failed, each once (0: no runner named a test)."""
+    runner_failed: int = 0
+    """The runner's own count of failures as its closing line prints it (0: none read)."""
+    subtests_failed: int = 0
+    """How many of ``runner_failed`` are subtests."""
     explanation: str = ""
     is_flaky: Literal["true", "likely", "false"] = "false"
     """``true`` with evidence from other runs, ``likely`` from signs in this log alone."""
@@ -217,7 +221,8 @@ class FailureResult(PlainResult):
         return text
 
     def _failures_section(self) -> str:
-        return failures_section(self.failures, self.failed_count, self.failure_groups)
+        return failures_section(self.failures, self.failed_count, self.failure_groups,
+                                (self.runner_failed, self.subtests_failed))  # fmt: skip
 
     def _jobs_table(self) -> str:
         rows = ["| Job | Step | Result | Type |", "|---|---|---|---|"]
@@ -383,9 +388,14 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def failures_section(failures: Sequence[FailureGroup], failed_count: int, groups: int) -> str:
+def failures_section(
+    failures: Sequence[FailureGroup], failed_count: int, groups: int,
+    runner: tuple[int, int] = (0, 0),
+) -> str:  # fmt: skip
     """Every distinct failure when there is more than one, and what a re-run can clear. The
-    runner's own count of failed tests is the count; the rest are groups of them by message."""
+    tests the runner names failed are the count; the rest are groups of them by message.
+    ``runner``: its own closing count of failures and how many of them are subtests, said as
+    it printed them where they are not the tests named (pytest counts each failed subtest)."""
     if len(failures) < 2:
         return ""
     rows = []
@@ -405,7 +415,13 @@ def failures_section(failures: Sequence[FailureGroup], failed_count: int, groups
     shown = f", the first {len(failures)} shown" if groups > len(failures) else ""
     if failed_count:
         tests = f"{failed_count} test" + ("s" if failed_count > 1 else "")
-        text = (f"**Failures**: {tests} failed by the runner's count, in {groups} groups by "
+        failed, subtests = runner
+        counted = f"{tests} failed by the runner's count"
+        if failed and failed != failed_count:
+            parts = f", {subtests} of them subtests" if subtests else ""
+            counted = (f"{failed} failed by the runner's closing count{parts}; {tests} named "
+                       "failed" + (" besides" if subtests else ""))  # fmt: skip
+        text = (f"**Failures**: {counted}, in {groups} groups by "
                 f"their message{shown}; the one to fix first on top:\n\n")  # fmt: skip
     else:
         text = f"**Failures** ({groups} distinct{shown}, the one to fix first on top):\n\n"

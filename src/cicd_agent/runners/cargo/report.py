@@ -21,10 +21,18 @@ from cicd_agent.runners.base import COUNT, PASSED
 
 LIBTEST = ("--format=pretty", "--show-output")
 """libtest's options in every run: its plain report, the passing tests listed at its end."""
+_LOGFILE_WARNING = "warning: `--logfile` is deprecated"
+"""What libtest (Rust 1.95) writes on standard error, with no line end, in every binary
+given ``--logfile``: the seam's own option, so never the project's words."""
 Reading = tuple[str, dict[str, str]]
 """One run's word: its binaries' report as written, and each test's outcome read from it."""
 _RUNNING = re.compile(rf"^running {COUNT} tests?(?: \(shuffle seed: \d+\))?$")
-RESULT = re.compile(r"^test (.+?) \.\.\. (ok|FAILED|ignored(?:, .*)?)$")
+RESULT = re.compile(r"^test (.+?)(?: - (?:should panic|compile fail|compile|allow fail))?"
+                    r" \.\.\. (ok|FAILED|ignored(?:, .*)?)$")
+"""A test's end in libtest's report, its name as its own log and ``failures:`` give it: the
+report puts the test's mode after it (``tests::t - should panic``, a ``no_run`` doctest's
+``src/lib.rs - f (line 9) - compile``, ``… - compile fail``; ``allow fail`` before Rust
+1.57), the log never does, and a retry selects the name without it."""
 _SUMMARY = re.compile(rf"^test result: (ok|FAILED)\. {COUNT} passed; {COUNT} failed; {COUNT} ignored;")
 _OUTCOME = {"ok": "passed", "FAILED": "failed"}
 _CLAIMS = ("failed", "skipped", "passed")
@@ -39,6 +47,13 @@ two integration tests) may each have a ``tests::it_works``."""
 _DOCTEST = re.compile(r"^\S.* - (?:.* )?\(line \d+\)(?: - .+)?$")
 """rustdoc's name for a doctest (``src/lib.rs - add (line 5)``, ``src/lib.rs - (line 86)``,
 ``… (line 9) - compile fail``); a ``#[test]``'s name has no space, nor a line number."""
+
+def without_log_warning(output: str) -> str:
+    """A run's ``output`` without libtest's warning about the ``--logfile`` the seam gave it:
+    repeated once per binary and glued to cargo's next line, it buried a run's own last words
+    (why it stopped) under the seam's."""
+    return output.replace(f"{_LOGFILE_WARNING}\n", "").replace(_LOGFILE_WARNING, "")
+
 
 def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
     """Each failed test of ``outcomes`` (``file › name``) that its own check failed: the last

@@ -100,6 +100,7 @@ from cicd_agent.runners.cargo.report import (
     read_checks,
     shown_results,
     test_binaries,
+    without_log_warning,
 )
 from cicd_agent.runners.cargo.step import bare, merged, outcomes
 from cicd_agent.runners.layout import generated_name
@@ -287,7 +288,8 @@ class CargoTest(PlainStep):
             finally:  # the copy's later runs (reruns) add their own
                 _restore(space.repo, written)
             made, why, last = runs.made, runs.why, runs.made[-1]
-            said = replace(said, returncode=last.returncode, output=last.output,
+            said = replace(said, returncode=last.returncode,
+                           output=without_log_warning(last.output),
                            seconds=said.seconds + last.seconds)  # fmt: skip
             noise.append(runs.noise)
             if why and any("could not compile" in run.output for run in made):

@@ -23,6 +23,8 @@ from cicd_agent.modes.analyse_failure.logs.classify import (
     classify,
     flakiness,
     flaky_type,
+    killed_after_report,
+    late_kills,
     local_module_roots,
 )
 from cicd_agent.modes.analyse_failure.logs.doctests import doctest_placed
@@ -47,6 +49,7 @@ from cicd_agent.modes.analyse_failure.logs.mixed import (
     real_first,
 )
 from cicd_agent.modes.analyse_failure.logs.on_change import ChangePlaces
+from cicd_agent.modes.analyse_failure.logs.pytest_reports import pytest_counts
 from cicd_agent.modes.analyse_failure.logs.reader import JobScan, JobScanner, StepScan
 from cicd_agent.modes.analyse_failure.logs.region import (
     Finding,
@@ -189,7 +192,7 @@ def _judge(
         for finding in step_findings(scan.steps[index], index, default_matcher(), keep)
     ]
     findings = placed_under_files(findings, {index: scan.steps[index] for index in steps})
-    ranked = places.first(real_first(rank(findings)))
+    ranked = killed_after_report(places.first(real_first(rank(findings))))
     paths = [f.hit.match.path for f in findings if f.hit.match.path]
     codes = [code for code in (scan.steps[i].exit_code for i in steps) if code is not None]
     if not (ranked or codes or known_failed or any(scan.steps[i].failed for i in steps)):
@@ -293,9 +296,11 @@ def analyse_scans(
     )
     failure_type = flaky_type(primary.failure_type, is_flaky)
     prints = [fingerprint(j.failure_type, j.root.hit.text if j.root else "") for j in judged]
+    counted = pytest_counts([text for _, text in report])
     per_job = [failed_tests(j.report_lines(), source) for j in judged]
     every_group = merge([
-        groups(j.ranked, j.failure_type, job_tests, partial(places.untouched, ranked=j.ranked))
+        groups([f for f in j.ranked if f not in late_kills(j.ranked)], j.failure_type, job_tests,
+               partial(places.untouched, ranked=j.ranked))
         for j, job_tests in zip(judged, per_job, strict=True)
     ])  # fmt: skip
     failed_jobs = tuple(
@@ -332,7 +337,9 @@ def analyse_scans(
         flaky_evidence=evidence,
         likely_flaky_evidence=tuple(
             redact(item)
-            for item in offline_evidence(lines, test_failure=primary.failure_type in _TEST_TYPES)
+            for item in offline_evidence(
+                lines, test_failure=primary.failure_type in _TEST_TYPES, failed_tests=len(tests)
+            )
         ),
         failed_tests=tuple(redact(name) for name in tests),
         diff_dropped=dropped,
@@ -343,6 +350,8 @@ def analyse_scans(
         ),
         failure_groups=len(every_group),
         failed_count=sum(len(job_tests) for job_tests in per_job),
+        runner_failed=counted[0],
+        subtests_failed=counted[1],
     )
 
 

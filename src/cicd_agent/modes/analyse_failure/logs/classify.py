@@ -17,7 +17,9 @@ from functools import cache
 from pathlib import PurePosixPath
 
 from cicd_agent.analysis.log_model import FailureType, FlakinessEvidence
+from cicd_agent.modes.analyse_failure.logs.flaky import TEST_TIMEOUT
 from cicd_agent.modes.analyse_failure.logs.region import Finding
+from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests
 
 _EXIT_CODE_TYPES = {
     124: FailureType.TIMEOUT,
@@ -63,9 +65,11 @@ def classify(
     ``lines`` (the failed steps' text) tell a linter that speaks through the compiler (clippy)
     from the compiler itself.
     """
+    late = late_kills(ranked)
     for finding in ranked:
-        if finding.hit.match.signature.decisive:
+        if finding.hit.match.signature.decisive and finding not in late:
             return finding.hit.match.signature.failure_type or FailureType.UNKNOWN
+    failed = len(failing_tests(lines))
     for finding in ranked:
         module = finding.hit.match.groups.get("module")
         failure_type = finding.hit.match.signature.failure_type
@@ -78,11 +82,55 @@ def classify(
             return FailureType.LINT_ERROR
         if failure_type in (FailureType.BUILD_ERROR, FailureType.TYPE_ERROR) and _in_config(ranked):
             return FailureType.CONFIG_ERROR
+        if failure_type is FailureType.TIMEOUT and failed > sum(map(_timed_out, lines)):
+            return FailureType.TEST_FAILURE  # a test that failed its assertion is no timeout
         return failure_type
     for code in exit_codes:
         if code in _EXIT_CODE_TYPES:
             return _EXIT_CODE_TYPES[code]
     return _CONCLUSION_TYPES.get(conclusion or "", FailureType.UNKNOWN)
+
+
+def _timed_out(line: str) -> bool:
+    return TEST_TIMEOUT.search(line) is not None
+
+
+def killed_after_report(ranked: Sequence[Finding]) -> list[Finding]:
+    """``ranked`` with a time limit's kill (``timeout``'s exit 124) that
+    came after a test runner's closing count of failed tests (mocha's ``5 failing``) put last:
+    the tests had failed, each on its own message, before the process, which did not exit
+    (mocha without ``--exit`` waits on open handles), was killed. The kill is a fact of its
+    own (:func:`hung_after_report`), not why the tests failed. A hanging test can print such a
+    count too; the failures above it are still failures, and the kill is still said."""
+    late = late_kills(ranked)
+    return [f for f in ranked if f not in late] + late
+
+
+def late_kills(ranked: Sequence[Finding]) -> list[Finding]:
+    """The findings of ``ranked`` that are a time limit's kill after a runner's closing count
+    of failed tests, in the same step: no failure group of their own either."""
+    summaries = {(f.step_index, f.hit.line) for f in ranked if f.hit.match.signature.name
+                 == _SUMMARY}  # fmt: skip
+    return [f for f in ranked if f.hit.match.signature.name in KILLS and any(
+        step == f.step_index and line < f.hit.line for step, line in summaries)]  # fmt: skip
+
+
+KILLS = frozenset({"timeout.exit_124"})
+"""The signature of a time limit that ended the step: the ``timeout`` command's exit 124 (the
+job's own limit still decides the type: it is the runner's, not the step's)."""
+_SUMMARY = "test.summary"
+
+
+def hung_after_report(failure_type: FailureType, signatures: Sequence[str]) -> str:
+    """What a reader is told where a time limit ended a step whose tests had already failed
+    ("" where it did not, or the run is typed a timeout and says so itself)."""
+    if failure_type is FailureType.TIMEOUT or not KILLS & set(signatures):
+        return ""
+    return ("The step was also ended by a time limit (exit 124) after a "
+            "closing count of failed tests was printed: the process did not exit once its tests "
+            "ended (open handles; mocha waits on them unless run with --exit), or a test still "
+            "running printed that count. Either way it is a fault of its own: the tests above "
+            "failed on their own messages, not by time.")
 
 
 def _linted(step_names: Sequence[str], lines: Sequence[str]) -> bool:

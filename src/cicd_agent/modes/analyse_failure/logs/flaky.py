@@ -63,7 +63,9 @@ _NETWORK = re.compile(
     r"|Max retries exceeded with url|Temporary failure in name resolution|timed out"
     r"|Read timed out|connect(?:ion)? timed out|socket hang up|i/o timeout"
 )
-_TEST_TIMEOUT = _any(signs.timed_out for signs in _SIGNS)
+TEST_TIMEOUT = _any(signs.timed_out for signs in _SIGNS)
+"""A runner's line saying one test ran past its own time limit (mocha's ``Timeout of 2000ms
+exceeded``), printed once in each such test's report."""
 _TEST_CONTEXT = _any(signs.report_line for signs in _SIGNS)
 
 
@@ -72,13 +74,19 @@ def _quote(text: str, limit: int = MAX_QUOTE) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def offline_evidence(lines: Iterable[str], *, test_failure: bool) -> tuple[str, ...]:
+def offline_evidence(
+    lines: Iterable[str], *, test_failure: bool, failed_tests: int = 0
+) -> tuple[str, ...]:
     """Why the failure in ``lines`` (a failed step's text) is likely flaky, if it is.
 
     Timing and network shapes count only in a test's failure (``test_failure``, and on a line
     of a test's report): a network error while installing is infrastructure, not a flaky test.
+    A test past its time limit counts only where every one of the ``failed_tests`` the runner
+    reported did so: beside a test that failed its assertion, a slow one does not make the
+    run's failure a matter of luck.
     """
     lines = list(lines)
+    timed_out = sum(1 for text in lines if TEST_TIMEOUT.search(text))
     found: dict[str, str] = {}
     retried = step_retry_verdict(lines)
     if retried:
@@ -94,7 +102,7 @@ def offline_evidence(lines: Iterable[str], *, test_failure: bool) -> tuple[str, 
             found["rerun"] = f"the test runner re-ran a test ({_quote(text)!r})"
         if not test_failure:
             continue
-        if "time limit" not in found and _TEST_TIMEOUT.search(text):
+        if "time limit" not in found and timed_out >= failed_tests and TEST_TIMEOUT.search(text):
             found["time limit"] = f"a test ran past its time limit ({_quote(text)!r})"
         if not _TEST_CONTEXT.search(text):
             continue

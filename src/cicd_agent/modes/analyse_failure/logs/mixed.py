@@ -28,6 +28,8 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 
 from cicd_agent.analysis.log_model import FailureGroup, FailureType
+from cicd_agent.modes.analyse_failure.logs.flaky import TEST_TIMEOUT
+from cicd_agent.modes.analyse_failure.logs.pytest_reports import pytest_heading, pytest_reports
 from cicd_agent.modes.analyse_failure.logs.region import Finding
 from cicd_agent.modes.analyse_failure.logs.runner_reports import (
     SameTests,
@@ -76,10 +78,6 @@ FOLD = re.compile(r"0x[0-9a-fA-F]+|\b[0-9a-f]{7,64}\b|\d+")
 _LEAD = re.compile(r"^(?:E\s+|>\s+|##\[error\]\s*)")
 _SUMMARY_ID = re.compile(r"^(?:FAILED|ERROR) (\S+::\S+)")
 """pytest's short summary line, ``FAILED tests/x.py::test_a - assert 5 == 6``: its test id."""
-_REPORT_HEADING = re.compile(r"^_{3,} (.+?) _{3,}$")
-"""pytest's heading over one test's report, ``____ Case.test_a ____``."""
-_SECTION = re.compile(r"^={3,} .+ ={3,}$")
-"""pytest's section line, which ends a test's report."""
 _PROGRESS_ID = re.compile(r"^(\S+::\S+) (?:FAILED|ERROR)\b")
 """pytest's verbose progress line for the same test, ``tests/x.py::test_a FAILED [ 50%]``."""
 _CUT = re.compile(r"(?:\.\.\.|…)$")
@@ -195,31 +193,11 @@ def failed_tests(lines: Sequence[tuple[int, str]], source: Source | None) -> lis
         message = _plain(shown.removeprefix(f"{verdict} - "))
         bare = shown == verdict  # the test id filled the line: pytest printed no message
         if (bare or message.endswith("...")) and _SUMMARY_ID.match(verdict):
-            reports = _pytest_reports(lines) if reports is None else reports
-            whole = reports.get(_pytest_heading(name), "")
+            reports = pytest_reports(lines) if reports is None else reports
+            whole = reports.get(pytest_heading(name), "")
             if whole and (bare or whole.startswith(message.removesuffix("..."))):
                 message = whole  # pytest cut the summary's message at the terminal's width
         found.append(FailedTest(number, shown, message, name))
-    return found
-
-
-def _pytest_heading(test_id: str) -> str:
-    """The heading pytest gives a test's report: its id past the file, parts joined by dots
-    (``tests/x.py::Case::test_a[1]`` is ``Case.test_a[1]``)."""
-    return ".".join(test_id.split("::")[1:])
-
-
-def _pytest_reports(lines: Sequence[tuple[int, str]]) -> dict[str, str]:
-    """The first ``E`` line of each pytest test report in ``lines``, by the report's heading."""
-    found: dict[str, str] = {}
-    heading = None
-    for _, text in lines:
-        if (match := _REPORT_HEADING.match(text.strip())) is not None:
-            heading = match[1]
-        elif _SECTION.match(text.strip()):
-            heading = None
-        elif heading is not None and heading not in found and text.startswith("E "):
-            found[heading] = text[1:].strip()
     return found
 
 
@@ -237,9 +215,10 @@ def groups(
     noisy = {ranked[index].hit.line for index in marked}
     for failed in tests:
         if failed.line not in noisy:  # a test the network failed: its network line says it
+            timed = TEST_TIMEOUT.search(failed.message) is not None  # past its own time limit
             group = FailureGroup(
-                kind=FailureType.TEST_FAILURE, line=failed.message or failed.shown,
-                test=failed.name,
+                kind=FailureType.TIMEOUT if timed else FailureType.TEST_FAILURE,
+                line=failed.message or failed.shown, test=failed.name,
             )  # fmt: skip
             _count(found, failed.key, group)
     tested = set(found)

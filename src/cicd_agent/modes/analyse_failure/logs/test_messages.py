@@ -79,6 +79,7 @@ def _message(
     named = "test" in shape.message.groupindex
     below = [text for number, text in lines if line < number <= line + MESSAGE_REACH]
     if not named:  # up to the next test's verdict or start
+        below = list(_past_title(below, next((t for n, t in lines if n == line), "")))
         end = next((i for i, t in enumerate(below)
                     if shape.verdict.search(t) or shape.opens.search(t)), len(below))  # fmt: skip
         below = below[:end]
@@ -97,6 +98,28 @@ def _message(
     if named and (report := _own_report(shape, name, below)):
         return _first_message(shape, "", report, source)  # a program of its own: any thread
     return None
+
+
+_TITLES = tuple((shape.verdict, shape.title) for shape in LOG_SHAPES
+                if shape.verdict is not None and shape.title is not None)  # fmt: skip
+
+
+def _past_title(below: Sequence[str], verdict: str) -> Sequence[str]:
+    """``below`` (the lines under a numbered ``verdict``) without those that go on with the
+    test's name, up to the one ending in ``:``: mocha prints each describe and the title one
+    per line, indented per depth (``1) outer`` / ``when x`` / ``should y:``), then the error.
+    Read as a message, a nested test's first describe stood in for its error."""
+    if verdict.rstrip().endswith(":"):
+        return below
+    for numbered, title in _TITLES:
+        if numbered.search(verdict) is None:
+            continue
+        for index, text in enumerate(below[:PARENT_REACH]):
+            if title.search(text) is None:
+                break
+            if text.rstrip().endswith(":"):
+                return below[index + 1 :]
+    return below
 
 
 def _own_report(shape: RunnerShape, name: str, below: Sequence[str]) -> list[str]:
