@@ -12,6 +12,11 @@ from pathlib import Path
 from cicd_agent.analysis.log_model import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.classify import hung_after_report
+from cicd_agent.modes.analyse_failure.logs.pytest_reports import (
+    pytest_counts,
+    pytest_heading,
+    pytest_reports,
+)
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 from cicd_agent.modes.analyse_failure.result import failures_section
 
@@ -96,3 +101,33 @@ def test_a_message_pytests_summary_cut_is_read_whole_from_its_report() -> None:
                              changed_files=[], changed_lines={})  # fmt: skip
     [group] = [g for g in analysis.failures if g.test.endswith("::test_bump_clean_versions")]
     assert group.line == "AssertionError: 1 != 0", group
+
+
+def test_pytests_closing_count_and_its_subtests_are_read_as_printed() -> None:
+    """The count is the last closing line's, and its subtests are the short summary's
+    ``SUBFAILED`` lines, never more than the count; a log without a closing line says 0."""
+    lines = ["SUBFAILED(text='1.0') tests/test_v.py::Case::test_parse - AssertionError",
+             "SUBFAILED(text='2.0') tests/test_v.py::Case::test_parse - AssertionError",
+             "FAILED tests/test_v.py::Case::test_bump - AssertionError: 1 != 0",
+             "=========== 3 failed, 40 passed, 7 subtests passed in 1.20s ==========="]  # fmt: skip
+    assert pytest_counts(lines) == (3, 2)
+    assert pytest_counts(["FAILED tests/test_v.py::test_a", "collected 3 items"]) == (0, 0)
+    assert pytest_counts(["SUBFAILED(x=1) t.py::a", "SUBFAILED(x=2) t.py::a", "1 failed in 2s"]) \
+        == (1, 1)  # fmt: skip
+
+
+def test_a_report_cut_from_a_long_log_is_named_by_the_summarys_order() -> None:
+    """A kept ``E`` line whose heading was cut (a gap in the line numbers) belongs to the test
+    the short summary lists just before the next heading kept; one that follows its heading
+    is that heading's."""
+    lines = [(10, "____ Case.test_a ____"), (11, "E   AssertionError: 1 != 0"),
+             (50, "E   AssertionError: 2 != 3"),
+             (90, "____ Case.test_c ____"), (91, "E   ValueError: bad"),
+             (95, "=========== short test summary info ==========="),
+             (96, "FAILED tests/t.py::Case::test_a - AssertionError: 1 != 0"),
+             (97, "FAILED tests/t.py::Case::test_b - Assert..."),
+             (98, "FAILED tests/t.py::Case::test_c - ValueError: bad")]  # fmt: skip
+    assert pytest_reports(lines) == {"Case.test_a": "AssertionError: 1 != 0",
+                                     "Case.test_b": "AssertionError: 2 != 3",
+                                     "Case.test_c": "ValueError: bad"}  # fmt: skip
+    assert pytest_heading("tests/t.py::Case::test_b[1]") == "Case.test_b[1]"
