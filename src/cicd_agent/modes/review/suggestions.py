@@ -1,6 +1,7 @@
 """The suggestion check: every ``suggestion`` block review would post, the model's or a
-linter's own fix (ruff's safe ones, eslint's), applied to the head in the sandbox and judged by the verifier
-(:func:`~cicd_agent.verify.check.check_patch`) before ``decide`` may keep it.
+linter's own fix (ruff's safe ones, eslint's), applied to the head in the sandbox and judged by
+the verifier (:meth:`~cicd_agent.verify.keeps_passing.KeepsPassingJudge.judge`) before
+``decide`` may keep it.
 
 It runs between ``ask`` and ``decide`` (the mode's wiring calls it): the suggestions are known
 only once the model answered, and ``decide`` stays pure, handed each one's verdict. Without a
@@ -73,7 +74,6 @@ def check_suggestions(
     from cicd_agent.modes.review.patch_checks import PatchChecks
     from cicd_agent.runners.lookups import for_file
     from cicd_agent.runners.table import PYTEST_SESSIONS
-    from cicd_agent.verify.check import check_patch
 
     texts = facts.sources.texts([f.path for f in proposed])
     ctx.progress.say(f"checking {len(proposed)} suggestion(s) in the sandbox")
@@ -89,7 +89,7 @@ def check_suggestions(
                 continue
             row = for_file(finding.path, sandbox.checkout, ctx.environ)
             runner = row if isinstance(row, str) else row.runner
-            verdicts[key_of(finding)] = check_patch(checks, _claim(finding, text, files, facts, runner))
+            verdicts[key_of(finding)] = checks.judge(_claim(finding, text, files, facts, runner))
     return Checks(verdicts)
 
 
