@@ -63,7 +63,7 @@ def check_suggestions(
     if facts.sources is None:
         return Checks(why_unchecked="there is no checkout of the head to apply them to")
     # the sandbox: as the verifier below
-    from cicd_agent.runners.sandboxes import isolation_of, opened
+    from cicd_agent.runners.sandboxes import RUNNERS_SANDBOX, isolation_of, opened
 
     isolation = isolation_of(ctx)
     if not isolation.sandboxed:
@@ -73,12 +73,11 @@ def check_suggestions(
     from cicd_agent.local.job_tools import job_python
     from cicd_agent.modes.review.patch_checks import PatchChecks
     from cicd_agent.runners.lookups import for_file
-    from cicd_agent.runners.table import PYTEST_SESSIONS
 
     texts = facts.sources.texts([f.path for f in proposed])
     ctx.progress.say(f"checking {len(proposed)} suggestion(s) in the sandbox")
     verdicts: dict[SuggestionKey, Kept] = {}
-    with opened(ctx, ctx.options.repo_dir, PYTEST_SESSIONS.sandbox) as sandbox:
+    with opened(ctx, ctx.options.repo_dir, RUNNERS_SANDBOX) as sandbox:
         files = list(walk_files(sandbox.pristine, frozenset({"node_modules"})))  # not its own
         checks = PatchChecks(sandbox, budget=BUDGET, code_is_proof=ctx.code_is_proof,
                              said=ctx.progress.say,
