@@ -122,8 +122,8 @@ def _claim(
         return replace(claim, untested=runner if named else NO_TESTS) if runner else claim
     tests = runner.tests_of(path, files)[:MAX_TEST_FILES]
     if not tests:
-        return replace(claim, runner=runner.name, untested=NO_TESTS)
-    return replace(claim, tests=tests, runner=runner.name)
+        return replace(claim, runner=runner, untested=NO_TESTS)
+    return replace(claim, tests=tests, runner=runner)
 
 
 def patch(finding: Finding, text: str) -> str:
