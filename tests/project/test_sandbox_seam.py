@@ -3,8 +3,9 @@
 Why a project test: a sandbox built by hand could leave out the secrets the run holds (a flag's,
 never in the environment under a secret's name) or the runners' toolchains, and four callers
 once built theirs, each with its own arguments. Building one means calling a class named
-``…Sandbox`` or a runner's ``sandbox`` class (``PYTEST_SESSIONS.sandbox``, a ``RunsInOrder``'s
-``sandbox``); :func:`cicd_agent.runners.sandboxes.opened` alone does, with what the run knows.
+``…Sandbox`` or ``…_SANDBOX`` (``RUNNERS_SANDBOX``) or a runner's ``sandbox`` class (a
+``RunsInOrder``'s ``sandbox``); :func:`cicd_agent.runners.sandboxes.opened` alone does, with what
+the run knows.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ def builds(path: Path) -> list[int]:
         called = node.func
         name = called.id if isinstance(called, ast.Name) else \
             called.attr if isinstance(called, ast.Attribute) else ""  # fmt: skip
-        if name.endswith("Sandbox") or (isinstance(called, ast.Attribute) and name == "sandbox"):
+        if name.endswith(("Sandbox", "_SANDBOX")) or (
+            isinstance(called, ast.Attribute) and name == "sandbox"
+        ):
             found.append(node.lineno)
     return found
 
@@ -52,7 +55,8 @@ def test_the_check_sees_each_way_of_building_one(tmp_path: Path) -> None:
         "run.Sandbox(checkout, environ)\n"
         "PYTEST_SESSIONS.sandbox(checkout, environ)\n"
         "PytestSandbox(checkout, environ)\n"
+        "RUNNERS_SANDBOX(checkout, environ)\n"
         "sandbox(folder, ())\n",  # a local function of that name (build's argv) builds none
         encoding="utf-8",
     )
-    assert builds(sample) == [3, 4, 5, 6]
+    assert builds(sample) == [3, 4, 5, 6, 7]

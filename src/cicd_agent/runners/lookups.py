@@ -90,10 +90,6 @@ def tool_mounts(environ: Mapping[str, str]) -> tuple[ToolMount, ...]:
     return tuple(dict.fromkeys(mount for row in TABLE if row.mounts for mount in row.mounts(environ)))
 
 
-def named(name: str) -> Runner | None:
-    return next((runner for runner in RUNNERS if runner.name == name), None)
-
-
 def for_file(path: str, checkout: Path, environ: Mapping[str, str]) -> Row | str:
     """The row of the runner whose tests exercise ``path`` in this job, or the clause saying why no test
     runs ("" when no runner knows such files): one installed runner is the one; of several, the

@@ -15,9 +15,15 @@ from typing import Protocol, TypeVar
 
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.runners.lookups import tool_mounts
+from cicd_agent.runners.sessions import SessionSandbox
+from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import Isolation, Sandbox, find_bwrap, probe_isolation
 
 SandboxT = TypeVar("SandboxT", bound=Sandbox)
+
+RUNNERS_SANDBOX: type[SessionSandbox] = PYTEST.sessions.sandbox
+"""The sandbox every runner's runs are made in (a jest file's as much as a pytest one's): the
+driven runner's own, since it also starts that runner's sessions."""
 
 
 class Run(Protocol):

@@ -159,5 +159,5 @@ PYTEST = _driven()
 """pytest's row, as the verifier's own loops over Python's tests ask it (the one runner with
 sessions: :func:`_driven` checks there is one)."""
 PYTEST_SESSIONS = PYTEST.sessions
-"""pytest's sessions, started by the verifier itself, and the sandbox every runner's runs are
-made in."""
+"""pytest's sessions, started by the verifier itself (the sandbox they run in is every runner's:
+:data:`~cicd_agent.runners.sandboxes.RUNNERS_SANDBOX`)."""

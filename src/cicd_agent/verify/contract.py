@@ -7,9 +7,12 @@ one judge of them (the sandboxed verifier) depend on data, not on each other.
 from __future__ import annotations
 
 from dataclasses import InitVar, dataclass, field
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from cicd_agent.verify.script import split_commands
+
+if TYPE_CHECKING:
+    from cicd_agent.runners.protocol import Runner
 
 PatchSource = Literal["fixer", "model"]
 NOT_PROOF = (
@@ -200,7 +203,7 @@ class KeepsPassing:
     """The claim "with ``diff`` applied to the head, ``tests`` that passed still pass, ``lint``
     reports nothing new on ``paths``, and the finding the patch answers (``gone``: the rule
     of the linter that reported it, "" for none) is gone", judged by review.
-    ``runner``: the name of the test runner that runs ``tests``;
+    ``runner``: the test runner that runs ``tests`` (none: no tests run);
     ``untested``: why no tests ran, the clause the posted line carries ("" for the default)."""
 
     diff: str
@@ -208,5 +211,5 @@ class KeepsPassing:
     tests: tuple[str, ...]
     lint: tuple[LintCommand, ...] = ()
     gone: str = ""
-    runner: str = "pytest"
+    runner: Runner | None = None
     untested: str = ""

@@ -28,7 +28,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from cicd_agent.runners.base import Selection
-from cicd_agent.runners.lookups import named
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.contract import KeepsPassing, LintCommand, checked
 from cicd_agent.verify.judged import JudgedCopies, text_of
@@ -170,9 +169,9 @@ class KeepsPassingJudge(JudgedCopies, ABC):
             left = self.left()
             if left <= 0:
                 return _Runs(frozenset(), rules, "the time budget was spent")
-            runner = named(claim.runner)
+            runner = claim.runner
             if runner is None:
-                return _Runs(frozenset(), rules, f"no test runner is called {claim.runner}")
+                return _Runs(frozenset(), rules, "no test runner was named for its tests")
             after = ((path, text_of(space.repo, path)) for path in claim.paths)
             changed = self.changed(space, after) if diff else None
             first = tuple(dict.fromkeys(

@@ -240,7 +240,7 @@ def test_attack_a_suggestion_that_stubs_the_assertions_as_its_module_loads_is_ne
             diff = "".join(difflib.unified_diff(APP.splitlines(True), broken.splitlines(True),
                                                 "a/src/app.js", "b/src/app.js"))  # fmt: skip
             kept = checks.judge(KeepsPassing(diff, ("src/app.js",), ("src/app.test.js",),
-                                             runner="jest"))  # fmt: skip
+                                             runner=Jest()))  # fmt: skip
             assert not kept.held and kept.unchecked, kept
             assert kept.said.startswith("unchecked: its tests gave no result (the patch adds code "
                                         "that runs as src/app.js loads (line 2)"), kept  # fmt: skip

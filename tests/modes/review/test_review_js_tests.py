@@ -250,7 +250,7 @@ def test_a_jest_pass_is_only_checked_even_on_code_from_someone_who_can_push(file
     suggestion such a run held says what the run shows, "checked: N tests pass with it", never
     verified, even on code from someone who can push."""
     passed = frozenset({f"{file} › positive"})
-    claim = KeepsPassing("", (file.replace(".test", ""),), (file,), runner="jest")
+    claim = KeepsPassing("", (file.replace(".test", ""),), (file,), runner=Jest())
     said = against(claim, passed, code_is_proof=True)
     assert said.startswith(f"Applied to the head in the sandbox and {contract.checked(1)} ")
     assert "verif" not in said.lower()

@@ -68,7 +68,7 @@ def _claim(root: Path, line: int, new: str, gone: str = "F401") -> KeepsPassing:
     files = [str(p.relative_to(root)) for p in root.rglob("*.py")]
     tests = Pytest().tests_of("app/main.py", files)
     assert tests == ("tests/test_main.py",)
-    return KeepsPassing(patch(finding, MAIN), ("app/main.py",), tests, (_ruff(),), gone)
+    return KeepsPassing(patch(finding, MAIN), ("app/main.py",), tests, (_ruff(),), gone, Pytest())
 
 
 def _judge(root: Path, claim: KeepsPassing, *, proof: bool) -> object:
@@ -96,7 +96,7 @@ def test_a_fix_that_keeps_the_tests_passing_is_held_and_says_what_ran(tmp_path: 
                       line=3, title="t", body="b", suggestion="")  # fmt: skip
     files = [str(p.relative_to(root)) for p in root.rglob("*.py")]
     claim = KeepsPassing(patch(finding, text), ("app/main.py",), Pytest().tests_of("app/main.py", files),
-                         (_ruff(),), "F401")  # fmt: skip
+                         (_ruff(),), "F401", Pytest())  # fmt: skip
     word = _judge(root, claim, proof=True)
     assert word.held, word  # type: ignore[attr-defined]
     assert word.said == (  # type: ignore[attr-defined]

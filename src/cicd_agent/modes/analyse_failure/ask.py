@@ -12,9 +12,8 @@ from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.fix.attempt import model_patches
 from cicd_agent.modes.analyse_failure.prompt import NO_MODEL, TEST_SYSTEM, TestAnswer, build_prompt
 from cicd_agent.modes.analyse_failure.types import FailureOpinion
-from cicd_agent.verify.check import check_patch
 from cicd_agent.verify.contract import FailsThenPasses, Patch, failing_script
-from cicd_agent.verify.fail_to_pass import new_test_patch
+from cicd_agent.verify.fail_to_pass import judge, new_test_patch
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
@@ -80,7 +79,7 @@ def propose_test(
     """The test that comes with a verified fix when no existing test failed before it (a script
     crashed, a type check or a build broke): the model writes one new test file that should fail
     on the failed commit and pass with the fix, and the one verifier judges exactly that claim
-    (:func:`cicd_agent.verify.check.check_patch`). Its verdict, or why none was judged:
+    (:func:`cicd_agent.verify.fail_to_pass.judge`). Its verdict, or why none was judged:
     a test it refuses is not offered (ModelError is the caller's: it becomes a note)."""
     model = ctx.model
     if model is None:
@@ -95,4 +94,4 @@ def propose_test(
     patch = new_test_patch(answer.path, answer.content, verifier.sandbox.checkout)
     if isinstance(patch, str):
         return f"the model's test was refused: {patch}"
-    return check_patch(verifier, FailsThenPasses(patch, answer.path, fix))
+    return judge(verifier, FailsThenPasses(patch, answer.path, fix))

@@ -1,10 +1,10 @@
 """``cicd-agent analyse-failure``: why a CI run failed, where, what to do, and whether it is flaky.
 
-:func:`run` is the whole mode, read top to bottom; each step is a module of its own
-(``collect``, ``fix``, ``ask``, ``publish``) but the pure two, ``analyse`` and ``decide``, which
-share ``decide`` (as review's do); the fix step (the deterministic fixer, when ``--fix`` asks
-for it) runs between analyse and ask. The excerpt's fit to
-the model's budget (``fit``) is what the pure steps are handed from the run; the fix step's
+:func:`run` is the whole mode, read top to bottom. Each step has a module of its own
+(``collect``, ``fix``, ``ask``, ``publish``), except the two pure steps, ``analyse`` and
+``decide``, which are both in the module ``decide`` (as review's are). The fix step (the
+deterministic fixer, when ``--fix`` asks for it) runs between analyse and ask. The excerpt's fit
+to the model's budget (``fit``) is what the pure steps are handed from the run; the fix step's
 verifier goes to ask as a local of :func:`run`, never in the verdict, which is data.
 """
 

@@ -39,10 +39,10 @@ from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.suite import FAILED, ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.targets import changed_targets, source_targets
 from cicd_agent.modes.gen_tests.types import GenTestsFacts
-from cicd_agent.runners.sandboxes import opened
+from cicd_agent.runners.sandboxes import RUNNERS_SANDBOX, opened
 from cicd_agent.runners.sessions import Evidence
 from cicd_agent.runners.sessions import SessionSandbox as Sandbox
-from cicd_agent.runners.table import PYTEST, PYTEST_SESSIONS
+from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox.run import RunResult
 from cicd_agent.sandbox.workspace import installed_folders, remove_tree
 from cicd_agent.verify.conditions import varied
@@ -192,7 +192,7 @@ def _open(
 ) -> tuple[GenTestsFacts, Sandbox]:
     """The sandbox opened, and ``facts`` with how it confines (a warning when it cannot)."""
     sandbox = resources.enter_context(
-        opened(ctx, facts.repo, PYTEST_SESSIONS.sandbox, secret_names=facts.options.secret_names)
+        opened(ctx, facts.repo, RUNNERS_SANDBOX, secret_names=facts.options.secret_names)
     )
     isolation = sandbox.isolation
     if not isolation.sandboxed:

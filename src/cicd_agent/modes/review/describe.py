@@ -7,8 +7,8 @@ Two ways in, one implementation:
 - :func:`describe_pull_request` is the entry point for the ``/cicd-agent describe`` command
   (:func:`describe_change`, which review offers the command mode, collects the facts first).
 
-The deterministic verdict needs no model: file groups, files, lines and functions touched come from the diff
-(:mod:`cicd_agent.modes.review.description`), and the risk is the review's own (deploy-gate's
+What needs no model comes from the diff: the file groups, files, lines and functions it touches
+(:mod:`cicd_agent.modes.review.description`); the risk is the review's own (deploy-gate's
 analysis of the same commits). A model, when there is one, adds a structured "what and why"
 (:class:`~cicd_agent.modes.review.answer.DescriptionAnswer`), redacted and neutralised like
 every model text. It has no field for the risk, so it cannot lower or change it.

@@ -1,8 +1,8 @@
 """A pull request's description from its diff alone: file groups, files, lines, functions,
 and that description as Markdown.
 
-This is the deterministic verdict of ``describe``: it needs no model and is the same on every
-run of the same diff. Groups come from :func:`~cicd_agent.analysis.change_types.classify_path` (the same
+This is the part of ``describe`` that needs no model: the same on every run of the same diff.
+Groups come from :func:`~cicd_agent.analysis.change_types.classify_path` (the same
 classification deploy-gate weighs), so "migrations" or "dependencies" mean the same thing in
 the description as in the risk level. Functions touched are read from the hunks: git's own
 function context on each hunk header, and definitions on added or removed lines.

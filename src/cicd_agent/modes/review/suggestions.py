@@ -1,6 +1,7 @@
 """The suggestion check: every ``suggestion`` block review would post, the model's or a
-linter's own fix (ruff's safe ones, eslint's), applied to the head in the sandbox and judged by the verifier
-(:func:`~cicd_agent.verify.check.check_patch`) before ``decide`` may keep it.
+linter's own fix (ruff's safe ones, eslint's), applied to the head in the sandbox and judged by
+the verifier (:meth:`~cicd_agent.verify.keeps_passing.KeepsPassingJudge.judge`) before
+``decide`` may keep it.
 
 It runs between ``ask`` and ``decide`` (the mode's wiring calls it): the suggestions are known
 only once the model answered, and ``decide`` stays pure, handed each one's verdict. Without a
@@ -62,7 +63,7 @@ def check_suggestions(
     if facts.sources is None:
         return Checks(why_unchecked="there is no checkout of the head to apply them to")
     # the sandbox: as the verifier below
-    from cicd_agent.runners.sandboxes import isolation_of, opened
+    from cicd_agent.runners.sandboxes import RUNNERS_SANDBOX, isolation_of, opened
 
     isolation = isolation_of(ctx)
     if not isolation.sandboxed:
@@ -72,13 +73,11 @@ def check_suggestions(
     from cicd_agent.local.job_tools import job_python
     from cicd_agent.modes.review.patch_checks import PatchChecks
     from cicd_agent.runners.lookups import for_file
-    from cicd_agent.runners.table import PYTEST_SESSIONS
-    from cicd_agent.verify.check import check_patch
 
     texts = facts.sources.texts([f.path for f in proposed])
     ctx.progress.say(f"checking {len(proposed)} suggestion(s) in the sandbox")
     verdicts: dict[SuggestionKey, Kept] = {}
-    with opened(ctx, ctx.options.repo_dir, PYTEST_SESSIONS.sandbox) as sandbox:
+    with opened(ctx, ctx.options.repo_dir, RUNNERS_SANDBOX) as sandbox:
         files = list(walk_files(sandbox.pristine, frozenset({"node_modules"})))  # not its own
         checks = PatchChecks(sandbox, budget=BUDGET, code_is_proof=ctx.code_is_proof,
                              said=ctx.progress.say,
@@ -89,7 +88,7 @@ def check_suggestions(
                 continue
             row = for_file(finding.path, sandbox.checkout, ctx.environ)
             runner = row if isinstance(row, str) else row.runner
-            verdicts[key_of(finding)] = check_patch(checks, _claim(finding, text, files, facts, runner))
+            verdicts[key_of(finding)] = checks.judge(_claim(finding, text, files, facts, runner))
     return Checks(verdicts)
 
 
@@ -123,8 +122,8 @@ def _claim(
         return replace(claim, untested=runner if named else NO_TESTS) if runner else claim
     tests = runner.tests_of(path, files)[:MAX_TEST_FILES]
     if not tests:
-        return replace(claim, runner=runner.name, untested=NO_TESTS)
-    return replace(claim, tests=tests, runner=runner.name)
+        return replace(claim, runner=runner, untested=NO_TESTS)
+    return replace(claim, tests=tests, runner=runner)
 
 
 def patch(finding: Finding, text: str) -> str:

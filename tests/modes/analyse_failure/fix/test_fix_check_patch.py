@@ -1,14 +1,14 @@
-"""The one call analyse-failure makes to have a patch judged
-(:func:`~cicd_agent.verify.check.check_patch`): each claim reaches its engine
-and comes back in that engine's own words, on a real project, real git, real pytest, the real
-sandbox."""
+"""The calls analyse-failure makes to have a patch judged (a fix:
+:meth:`~cicd_agent.verify.fixes.SandboxVerifier.verify`; the test that shows its bug:
+:func:`~cicd_agent.verify.fail_to_pass.judge`): each comes back in its judge's own words, on a
+real project, real git, real pytest, the real sandbox."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from cicd_agent.verify.check import check_patch
 from cicd_agent.verify.contract import Patch
+from cicd_agent.verify.fail_to_pass import judge
 from tests.helpers.sandbox import needs_sandbox
 from tests.modes.analyse_failure.fix.test_fix_fail_to_pass import (
     MEAN_FIX,
@@ -29,7 +29,7 @@ WORKFLOW = Patch(
 def test_a_new_test_that_shows_the_bug_is_judged_by_running_it(tmp_path: Path) -> None:
     verifier = _verifier(tmp_path)
     with verifier.sandbox:
-        verdict = check_patch(verifier, _claim(verifier, SHOWS_THE_BUG))
+        verdict = judge(verifier, _claim(verifier, SHOWS_THE_BUG))
     assert verdict.verified and verdict.proof and verdict.tests == 1, verdict.reason
     assert verdict.reason.endswith("fails on the failed commit and passes with the fix, in the "
                                    "sandbox")  # fmt: skip
@@ -44,7 +44,7 @@ def test_a_fix_the_failing_command_passes_with_is_not_verified_by_its_exit_code(
     code it runs, and the judge says so rather than verifying the fix."""
     verifier = _verifier(tmp_path)
     with verifier.sandbox:
-        verdict = check_patch(verifier, MEAN_FIX)
+        verdict = verifier.verify(MEAN_FIX)
     assert not verdict.verified
     assert verdict.reason.startswith("not verified: no pytest ran, and the failing command is "
                                      "no linter or formatter the fix step knows")  # fmt: skip
@@ -55,7 +55,7 @@ def test_a_fix_the_failing_command_passes_with_is_not_verified_by_its_exit_code(
 def test_a_patch_the_policy_refuses_runs_nothing(tmp_path: Path) -> None:
     verifier = _verifier(tmp_path)
     with verifier.sandbox:
-        verdict = check_patch(verifier, WORKFLOW)
-    assert verdict == check_patch(verifier, WORKFLOW)
+        verdict = verifier.verify(WORKFLOW)
+    assert verdict == verifier.verify(WORKFLOW)
     assert not verdict.verified and not verdict.runs
     assert verdict.reason == "refused: the patch edits a workflow file (.github/workflows/ci.yml)"

@@ -11,8 +11,8 @@ the deterministic fixer found nothing: it is the hook where the model's tool loo
 (``propose`` in ``fix/agent.py``), and the attempt with its patches joined (:func:`with_model`,
 a new object) travels in the ask step's answer, leaving the fix step's as it was. Every
 candidate, from either, is judged by the one verifier
-(:func:`cicd_agent.verify.check.check_patch`); the decide step reads the verdicts as data
-(:mod:`.outcome`).
+(:meth:`~cicd_agent.verify.fixes.SandboxVerifier.verify`); the decide step reads the verdicts as
+data (:mod:`.outcome`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from cicd_agent.modes.analyse_failure.fix.command import failing_command, missin
 from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
 from cicd_agent.runners.sandboxes import isolation_of, opened
 from cicd_agent.sandbox.run import Sandbox
-from cicd_agent.verify.check import check_patch
 from cicd_agent.verify.contract import FailingCommand, Verification, Verifier
 from cicd_agent.verify.fixes import SandboxVerifier
 
@@ -107,7 +106,7 @@ def start(
         ctx.tool(*run.tool)
     if run.patch is None:
         return replace(attempt, notes=(f"No deterministic fix: {run.note}.",)), verifier
-    return replace(attempt, verifications=(check_patch(verifier, run.patch),)), verifier
+    return replace(attempt, verifications=(verifier.verify(run.patch),)), verifier
 
 
 def model_patches(

@@ -1,14 +1,14 @@
 """The deterministic fixer: the repository's own linter or formatter, run in its fixing form.
 
-When the failing command ran a tool with a fixing form in :data:`.known.TOOLS` (ruff, black,
-isort, eslint, prettier), and that tool is installed in this job, the same command with the
-tool's fixing switch (``ruff check --fix``, ``ruff format``, ``black``, ``isort``, ``eslint
---fix``, ``prettier --write``) runs on a copy of the checkout, with the same arguments (so the
-same files and configuration), **in the sandbox**: eslint and prettier configurations are
-JavaScript and run as the tool starts, and any formatter's configuration is the pull
-request's. What changed in the copy, read back as data by :func:`tree_diff` (on our side, in Python:
-``git diff --no-index`` would read attributes and configuration that the copy controls), is
-the patch; the verifier then judges it like any other.
+When the failing command ran a tool with a fixing form in
+:data:`cicd_agent.analysis.known_tools.TOOLS` (ruff, black, isort, eslint, prettier), and that
+tool is installed in this job, the same command with the tool's fixing switch (``ruff check
+--fix``, ``ruff format``, ``black``, ``isort``, ``eslint --fix``, ``prettier --write``) runs on a
+copy of the checkout, with the same arguments (so the same files and configuration), **in the
+sandbox**: eslint and prettier configurations are JavaScript and run as the tool starts, and any
+formatter's configuration is the pull request's. What changed in the copy, read back as data by
+:func:`tree_diff` (on our side, in Python: ``git diff --no-index`` would read attributes and
+configuration that the copy controls), is the patch; the verifier then judges it like any other.
 
 Only files the fixer changed count: a file it created (a cache) is not part of a fix. A command
 with shell syntax (pipes, ``&&``, redirections) is not rewritten: its fixing form is not ours
