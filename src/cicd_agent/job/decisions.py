@@ -9,41 +9,16 @@ password): it is masked before any connection is tried, and no message names it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from cicd_agent import __version__
 
-
-class _Masks(Protocol):
-    def mask(self, secret: str, /) -> None: ...
-
-
-class _Stages(Protocol):
-    def stage(self, what: str, /) -> None: ...
-
-
-class DecisionRun(Protocol):
-    """What recording a decision reads of the run (a run's context has each): which mode,
-    repository and server, the runner's environment, where a secret is masked, where the
-    stage is said, and where a failed write is noted."""
-
-    @property
-    def mode_name(self) -> str: ...
-    @property
-    def repository(self) -> str | None: ...
-    @property
-    def server_url(self) -> str: ...
-    @property
-    def environ(self) -> Mapping[str, str]: ...
-    @property
-    def runner(self) -> _Masks: ...
-    @property
-    def progress(self) -> _Stages: ...
-    def note(self, message: str, /) -> None: ...
+if TYPE_CHECKING:
+    from cicd_agent.job.run import Run
 
 
 def record_decision(
-    ctx: DecisionRun,
+    ctx: Run,
     database_url: str | None,
     *,
     phase: str,
@@ -84,7 +59,7 @@ def record_decision(
         return None
 
 
-def _run_url(ctx: DecisionRun) -> str | None:
+def _run_url(ctx: Run) -> str | None:
     run_id = ctx.environ.get("GITHUB_RUN_ID")
     if not (run_id and ctx.repository):
         return None

@@ -8,14 +8,12 @@ on the run."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING
 
-from cicd_agent.actions.progress import Progress
 from cicd_agent.analysis.changes import ChangeSet
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.risk.assessment import RiskAssessment
 from cicd_agent.risk.checkout import assess_risk, read_history
 from cicd_agent.risk.deepen import Origin, deepen_history
@@ -23,42 +21,12 @@ from cicd_agent.risk.evidence import DiffText
 from cicd_agent.risk.fit import pull_author
 from cicd_agent.risk.store import default_cache_dir
 
-
-class NamesAuthors(Protocol):
-    """Who GitHub says opened the pull request of a change (the run's GitHub client is one)."""
-
-    def author_of_change(self, sha: str, base: str) -> tuple[str, tuple[str, ...]] | None: ...
-
-
-class RiskRun(Protocol):
-    """What scoring reads of the run (the run context is one)."""
-
-    @property
-    def environ(self) -> Mapping[str, str]: ...
-
-    @property
-    def checkout(self) -> GitCheckout: ...
-
-    @property
-    def github(self) -> NamesAuthors | None: ...
-
-    @property
-    def server_url(self) -> str: ...
-
-    @property
-    def repository(self) -> str | None: ...
-
-    @property
-    def github_token(self) -> str | None: ...
-
-    @property
-    def progress(self) -> Progress: ...
-
-    def note(self, text: str) -> None: ...
+if TYPE_CHECKING:
+    from cicd_agent.job.run import Run
 
 
 def deepen(
-    run: RiskRun, commits: Sequence[str | None], *, now: int | None = None,
+    run: Run, commits: Sequence[str | None], *, now: int | None = None,
     cache: Path | None = None,
 ) -> bool:
     """Whether the run's shallow clone was deepened (:func:`~.deepen.deepen_history`) to hold
@@ -76,7 +44,7 @@ def deepen(
 
 
 def change_risk(
-    run: RiskRun,
+    run: Run,
     change: ChangeSet,
     *,
     deepened: bool,
@@ -105,6 +73,6 @@ def change_risk(
     return assessment
 
 
-def _noted(run: RiskRun, notes: Sequence[str]) -> None:
+def _noted(run: Run, notes: Sequence[str]) -> None:
     for note in notes:
         run.note(note)

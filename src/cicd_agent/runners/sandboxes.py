@@ -9,31 +9,23 @@ are theirs, and the sandbox package below imports none of this folder.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from cicd_agent.analysis.redact import Redactor
 from cicd_agent.runners.lookups import tool_mounts
 from cicd_agent.runners.sessions import SessionSandbox
 from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import Isolation, Sandbox, find_bwrap, probe_isolation
+
+if TYPE_CHECKING:
+    from cicd_agent.job.run import Run
 
 SandboxT = TypeVar("SandboxT", bound=Sandbox)
 
 RUNNERS_SANDBOX: type[SessionSandbox] = PYTEST.sessions.sandbox
 """The sandbox every runner's runs are made in (a jest file's as much as a pytest one's): the
 driven runner's own, since it also starts that runner's sessions."""
-
-
-class Run(Protocol):
-    """What a run knows that each of its sandboxes must (the run context has both)."""
-
-    @property
-    def environ(self) -> Mapping[str, str]: ...
-
-    @property
-    def redactor(self) -> Redactor: ...
 
 
 def isolation_of(run: Run) -> Isolation:

@@ -19,7 +19,7 @@ explains the two-workflow pattern that can publish safely.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from cicd_agent.actions.errors import GitHubError
 from cicd_agent.actions.markdown import posted, with_hidden
@@ -28,7 +28,7 @@ from cicd_agent.github.limits import PULL_BODY_MAX
 from cicd_agent.github.models import Annotation as CheckAnnotation
 from cicd_agent.github.models import ReviewComment, ReviewEvent, WriteOutcome
 from cicd_agent.job.change_reader import DescribeOutcome
-from cicd_agent.job.decisions import DecisionRun, record_decision
+from cicd_agent.job.decisions import record_decision
 from cicd_agent.modes.review.ledger import Known, Ledger
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.result import LEVELS, SUMMARY_KEY, InlineNote, ReviewResult
@@ -36,58 +36,11 @@ from cicd_agent.modes.review.sarif import write_sarif
 from cicd_agent.modes.review.types import PublishPlan
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping, Sequence
+    from collections.abc import Collection
 
     from cicd_agent.actions.markdown import Neutral
-    from cicd_agent.analysis.redact import Redactor
     from cicd_agent.github.client import GitHubClient
-    from cicd_agent.job.events import Event
-
-class _Switches(Protocol):
-    @property
-    def dry_run(self) -> bool: ...
-    @property
-    def json(self) -> bool: ...
-    @property
-    def repo_dir(self) -> Path: ...
-
-
-class _Posted(Protocol):
-    @property
-    def values(self) -> Mapping[str, object]: ...
-    def record(self, **values: object) -> None: ...
-
-
-class _Runner(Protocol):
-    def mask(self, secret: str, /) -> None: ...
-    def show_untrusted(self, text: str, /) -> None: ...
-
-
-class Posting(DecisionRun, Protocol):
-    """What publishing reads of the run, and nothing more (the run's context has each): the
-    review's options and the run's switches, the event (a merge group is gated, not reviewed),
-    the GitHub client, the links model text may keep, the redactor, the notes, and the record
-    of what posting learns; with what recording the decision reads (:class:`DecisionRun`)."""
-
-    @property
-    def mode_options(self) -> ReviewOptions: ...
-    @property
-    def options(self) -> _Switches: ...
-    @property
-    def event(self) -> Event: ...
-    @property
-    def github(self) -> GitHubClient | None: ...
-    @property
-    def own_links(self) -> tuple[str, ...]: ...
-    @property
-    def redactor(self) -> Redactor: ...
-    @property
-    def notes(self) -> Sequence[str]: ...
-    @property
-    def posted(self) -> _Posted: ...
-    @property
-    def runner(self) -> _Runner: ...
-
+    from cicd_agent.job.context import RunContext
 
 CHECK_NAME = "cicd-agent / review"
 FORK_NOTE = (
@@ -111,7 +64,7 @@ REFUSED_APPROVAL = (
 )
 
 
-def publish(ctx: Posting, result: ReviewResult, plan: PublishPlan) -> None:
+def publish(ctx: RunContext[ReviewOptions], result: ReviewResult, plan: PublishPlan) -> None:
     """The publish step: the SARIF file, the result file for the fork-safe publishing workflow
     when asked for, then the review on GitHub. What posting learns (addresses, the event
     GitHub took, comments it refused) goes into ``ctx.posted`` as each post lands, so the
@@ -142,7 +95,7 @@ def publish(ctx: Posting, result: ReviewResult, plan: PublishPlan) -> None:
 
 
 def _post(
-    ctx: Posting, result: ReviewResult, plan: PublishPlan, *, handed_off: bool
+    ctx: RunContext[ReviewOptions], result: ReviewResult, plan: PublishPlan, *, handed_off: bool
 ) -> None:
     """Record the verdict and its evidence (when an audit database is configured), whether or
     not anything can be posted (fork, dry run), then show the dry-run Markdown, or post the
@@ -216,7 +169,10 @@ _RECORDED = set(
 
 
 def _close_fixed_threads(
-    ctx: Posting, client: GitHubClient, result: ReviewResult, plan: PublishPlan
+    ctx: RunContext[ReviewOptions],
+    client: GitHubClient,
+    result: ReviewResult,
+    plan: PublishPlan,
 ) -> None:
     """Resolve the threads of the findings this push fixed (reported last run, not now), or
     hide them as outdated where the token may not resolve; the summary says what it could not
@@ -249,7 +205,7 @@ def _close_fixed_threads(
 
 
 def _hide_earlier_reviews(
-    ctx: Posting, client: GitHubClient, number: int, latest: int
+    ctx: RunContext[ReviewOptions], client: GitHubClient, number: int, latest: int
 ) -> None:
     """Hide our earlier review bodies as outdated: the one just posted is the verdict now. A
     failure here costs the hiding, never the summary comment."""
@@ -265,7 +221,7 @@ def _hide_earlier_reviews(
 
 
 def _describe(
-    ctx: Posting,
+    ctx: RunContext[ReviewOptions],
     client: GitHubClient,
     result: ReviewResult,
     plan: PublishPlan,
@@ -322,13 +278,13 @@ def _known(result: ReviewResult, plan: PublishPlan) -> dict[str, Known]:
     }
 
 
-def _report(ctx: Posting, outcome: WriteOutcome) -> None:
+def _report(ctx: RunContext[ReviewOptions], outcome: WriteOutcome) -> None:
     if outcome.status == "skipped":
         ctx.note(f"Skipped {outcome.what}: {outcome.reason}")
 
 
 def _post_review(
-    ctx: Posting,
+    ctx: RunContext[ReviewOptions],
     client: GitHubClient,
     result: ReviewResult,
     plan: PublishPlan,
@@ -365,7 +321,7 @@ def _post_review(
 
 
 def _move_refused_comments(
-    ctx: Posting,
+    ctx: RunContext[ReviewOptions],
     client: GitHubClient,
     result: ReviewResult,
     plan: PublishPlan,
@@ -402,7 +358,9 @@ def _comment(note: InlineNote, links: tuple[str, ...]) -> ReviewComment:
     return ReviewComment(path=note.path, line=note.line, body=body, start_line=note.start_line)
 
 
-def _gate_merge_group(ctx: Posting, result: ReviewResult, plan: PublishPlan) -> None:
+def _gate_merge_group(
+    ctx: RunContext[ReviewOptions], result: ReviewResult, plan: PublishPlan
+) -> None:
     """In a merge queue there is no pull request to review on: the gate is the check run on
     the group's commit (a branch protection rule requires it there too), concluded by
     ``fail-on`` as on the pull request."""

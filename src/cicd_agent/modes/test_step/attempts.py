@@ -31,6 +31,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.changed_lines import Record, Touched
 from cicd_agent.analysis.file_names import has_control_characters, name_span
@@ -38,11 +39,14 @@ from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt
 from cicd_agent.runners.lookups import package_script_runner, package_test_script
-from cicd_agent.runners.sandboxes import Run, opened
+from cicd_agent.runners.sandboxes import opened
 from cicd_agent.runners.step_outcomes import StepOutcomes
 from cicd_agent.runners.table import STEP_ONLY, TABLE, Row, StepRow
 from cicd_agent.sandbox.run import Sandbox
 from cicd_agent.sandbox.step import step_place
+
+if TYPE_CHECKING:
+    from cicd_agent.job.run import Run
 
 STEP_ROWS: tuple[Row | StepRow, ...] = (*TABLE, *STEP_ONLY)
 """Every runner the test step reads, the test step's own last."""
