@@ -102,8 +102,15 @@ its metadata (classifiers, description) and tools' sections (``[mypy]``, ``[flak
 configuration."""
 
 
+class _SetupCfgParser(configparser.RawConfigParser):
+    def optionxform(self, optionstr: str) -> str:
+        """setuptools reads ``install-requires`` as ``install_requires``: so does this, and
+        two keys differing only so clash (a key read twice does not parse)."""
+        return optionstr.lower().replace("-", "_")
+
+
 def _setup_cfg(text: str) -> Entries:
-    parser = configparser.RawConfigParser(interpolation=None)  # strict: a key read twice fails
+    parser = _SetupCfgParser(interpolation=None)  # strict: a key read twice fails
     try:
         parser.read_string(text)
     except configparser.Error as exc:
@@ -111,6 +118,8 @@ def _setup_cfg(text: str) -> Entries:
 
     def lines(section: str, key: str) -> list[str]:
         value = parser.get(section, key, fallback="")
+        if "%" in value:  # setuptools interpolates `%(key)s`: the requirement is elsewhere
+            raise ValueError("setup.cfg interpolates a requirement")
         return [line.split("#")[0].strip() for line in value.splitlines()]
 
     entries = Entries()

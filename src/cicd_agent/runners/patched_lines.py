@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,13 +63,32 @@ class PatchedLines:
         return cls(repo, found, refused)
 
 
+MAX_COMPARED = 1_000_000
+"""Most pairs of lines the line diff compares (lines between the first and the last change
+of the old text times those of the new), as its matcher takes time in their product: past it
+every line between is called changed, which guards more lines, never fewer."""
+
+
 def changed_lines(before: str, after: str) -> list[int]:
     """The lines of ``after`` (from 1) that differ from ``before``; where lines were only
     removed, the lines on either side of the gap (the code object that lost them changed)."""
     old, new = before.splitlines(), after.splitlines()
+    same = 0  # the lines before the first change and after the last are left out of the diff
+    while same < min(len(old), len(new)) and old[same] == new[same]:
+        same += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - same and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    old_middle, new_middle = old[same : len(old) - tail], new[same : len(new) - tail]
+    codes: Sequence[tuple[str, int, int, int, int]] = [
+        ("replace", 0, len(old_middle), 0, len(new_middle))
+    ]
+    if len(old_middle) * len(new_middle) <= MAX_COMPARED:
+        matcher = difflib.SequenceMatcher(None, old_middle, new_middle, autojunk=False)
+        codes = matcher.get_opcodes()
     lines: set[int] = set()
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for tag, _i1, _i2, j1, j2 in matcher.get_opcodes():
+    for tag, _i1, _i2, start, end in codes:
+        j1, j2 = start + same, end + same
         if tag in ("replace", "insert"):
             lines.update(range(j1 + 1, j2 + 1))
         elif tag == "delete":

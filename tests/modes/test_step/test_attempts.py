@@ -10,9 +10,10 @@ from datetime import date
 
 import pytest
 
-from cicd_agent.modes.test_step.attempts import run_attempts, runner_of
+from cicd_agent.modes.test_step.attempts import refused_writes, run_attempts, runner_of
 from cicd_agent.modes.test_step.judge import judge_step
 from tests.git_builder import GitRepoBuilder
+from tests.helpers.bounded import run_bounded
 from tests.helpers.job_run import JobRun
 
 TESTS = """\
@@ -202,3 +203,35 @@ def test_a_command_the_shell_cannot_find_is_said_so(
     said = first.doubt
     assert "no such command" in said and "check its name" in said, said
     assert "no runner's cicd-agent reads" not in said
+
+
+_MANY_PATHS = """
+from cicd_agent.modes.test_step.attempts import refused_writes
+message = (" /" + "a" * 298) * 6 + " erofs"  # JUnit keeps 2,000 characters of a message
+names = [f"t{i}" for i in range(5_000)]
+found = refused_writes(" /a" * 20_000 + "\\n", names, {name: message for name in names})
+print(len(found), found[0][1][:8])
+"""
+
+
+def test_attack_failure_messages_full_of_paths_do_not_stall_the_refused_writes() -> None:
+    """5,000 parametrised tests each failing with a message of paths and one refusal word:
+    each path was tried against 300 characters after it for the word and every length of
+    itself (17 ms a message at load 5, 90 s for the run; a 10,000-test run three minutes)."""
+    done = run_bounded([sys.executable, "-c", _MANY_PATHS])
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["5000", "/aaaaaaa"]
+
+
+@pytest.mark.parametrize(("line", "path"), [
+    ("PermissionError: [Errno 13] Permission denied: '/tmp/x'", "/tmp/x"),
+    ("OSError: [Errno 30] Read-only file system: '/home/u/marker'", "/home/u/marker"),
+    ("open /tmp/x: permission denied", "/tmp/x"),
+    ("EROFS: read-only file system, open '/etc/x'", "/etc/x"),
+    ("PermissionError: [Errno 13] Permission denied: '/home/x'", ""),  # the host's own rights
+    ("open /home/x: PermissionError", ""),
+])  # fmt: skip
+def test_a_refused_write_is_read_with_its_path_either_side_of_the_words(
+    line: str, path: str
+) -> None:
+    assert refused_writes(line, ["t"], {"t": line}) == ((("t", path),) if path else ())

@@ -238,3 +238,26 @@ def test_the_lexer_is_the_one_pygments_gives_for_a_name_of_each_of_its_patterns(
         if runs._lexer_class(name) is not expected:
             differ.append(name)
     assert len(names) > 800 and differ == []
+
+
+SETUP_CFG_BASE = "[metadata]\nname = a\n[DEFAULT]\nextra = six\n[options]\ninstall_requires =\n"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # setuptools interpolates `%(name)s` (its ConfigParser's default): the requirement is
+        # the [DEFAULT] value, which the head changes while the line that names it stays put
+        (SETUP_CFG_BASE + "    %(extra)s\n", SETUP_CFG_BASE.replace("six", "evil") + "  %(extra)s\n"),
+        # setuptools reads `install-requires` in [options] as `install_requires` (a warning)
+        ("[options]\ninstall_requires = six\n", "[options]\ninstall_requires = six\n"
+         "setup-requires = evil\n"),
+    ],
+    ids=["interpolated", "dashed-key"],
+)
+def test_attack_a_setup_cfg_requirement_setuptools_reads_is_never_nothing_moved(
+    before: str, after: str
+) -> None:
+    """Each head here installs ``evil`` under setuptools (65.5's ``Distribution.
+    parse_config_files``); the reader must say so or say it cannot compare, never ``()``."""
+    assert changed_entries("setup.cfg", before, after) != ()

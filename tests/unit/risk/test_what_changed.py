@@ -232,3 +232,21 @@ def test_a_setup_cfg_requirement_or_an_unreadable_one_is_a_dependency_change(
     floor = [r for r in document["reasons"] if r["signal"] == "dependency_floor"]
     assert floor, messages(document)
     assert named in floor[0]["message"], floor[0]["message"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="open: a requirements file setup.cfg names with `file:` (setuptools reads it as "
+    "install_requires) is typed by its path alone, so `deps.in` is no manifest; the change set "
+    "would have to read setup.cfg's `file:` names at the head",
+)
+def test_attack_a_requirement_added_to_a_file_setup_cfg_names_is_a_dependency_change(
+    project: Replay,
+) -> None:
+    cfg = "[metadata]\nname = a\n[options]\ninstall_requires = file: deps.in\n"
+    base, head_commit = project.replay_files(
+        {"setup.cfg": [cfg, cfg], "deps.in": ["six\n", "six\nevil\n"]}
+    )
+    document = project.score(head_commit, base=base)
+    assert "dependencies" in document["change_types"], document["change_types"]

@@ -7,6 +7,7 @@ from the lines libtest 1.95 wrote for scoped-tls."""
 from __future__ import annotations
 
 import os
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from cicd_agent.runners.cargo.step import outcomes
 from cicd_agent.runners.lookups import tool_mounts
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from tests.git_builder import GitRepoBuilder
+from tests.helpers.bounded import run_bounded
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_cargo
 
@@ -155,3 +157,25 @@ def test_read_blocks_counts_a_block_of_tests_with_modes() -> None:
     assert found == {"tests::overflows": "failed", "src/lib.rs - f (line 3)": "passed",
                      "src/lib.rs - g (line 9)": "passed", "tests::plain": "passed"}
     assert Counter(found.values()) == Counter({"passed": 3, "failed": 1})
+
+
+_MANY_SHOULD_PANIC = """
+from collections import Counter
+from pathlib import Path
+from cicd_agent.runners.cargo.report import LibtestLog
+names = [f"tests::t{i}" for i in range(60_000)]
+log = LibtestLog(Path("."))
+log.data = bytearray("".join(f"failed: panic did not contain expected string\\n"
+                             f"      panic message: `\\"boom\\"`,\\n expected substring: `\\"x\\"` {n}\\n"
+                             for n in names).encode())
+print(repr(log.belies(Counter({("failed", n): 1 for n in names}))))
+"""
+
+
+def test_attack_many_should_panic_failures_do_not_stall_the_log_check() -> None:
+    """A macro makes 60,000 ``#[should_panic(expected = "x")]`` tests that panic otherwise: each
+    is a ``failed: WHY NAME`` line in libtest's log, whose name was sought among every test the
+    report names (20,000 of them took 68 s of CPU at load 5; 60,000 ten minutes)."""
+    done = run_bounded([sys.executable, "-c", _MANY_SHOULD_PANIC])
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "''"

@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 import shlex
 import tempfile
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -130,16 +131,15 @@ def run_attempts(
     return attempts
 
 
-_REFUSED = re.compile(
-    r"(?:permission ?error|permission denied|eacces|erofs|read-only file system)"
-    r"[^\n]{0,300}?[\s'\"(:=](?P<after>/[^\s'\"():,]{1,300})"
-    r"|[\s'\"(:=](?P<before>/[^\s'\"():,]{1,300})[^\n]{0,300}?"
-    r"(?:permission denied|eacces|erofs|read-only file system)",
-    re.IGNORECASE,
+_WORDS = re.compile(
+    r"permission ?error|permission denied|eacces|erofs|read-only file system", re.IGNORECASE
 )
-"""A line where a write to a path was refused, in each language's words (Python's
-``PermissionError`` and ``[Errno 30] Read-only file system``, Go's ``permission denied``,
-node's ``EACCES`` and ``EROFS``), with the path."""
+"""A refused write in each language's words (Python's ``PermissionError`` and ``[Errno 30]
+Read-only file system``, Go's ``permission denied``, node's ``EACCES`` and ``EROFS``): before
+the path it names, or after it (where ``PermissionError``, a class's name, never is)."""
+_PATH = re.compile(r"[\s'\"(:=](/[^\s'\"():,]{1,300})")
+_REACH = 300
+"""Characters between a refusal's words and the path they name."""
 _READ_ONLY = re.compile(r"erofs|read-only file system", re.IGNORECASE)
 MAX_REFUSED_LINES = 1_000
 """Lines of refusals compared with the failed tests' names: the tests print what they like."""
@@ -148,6 +148,25 @@ MAX_REFUSED_LINES = 1_000
 def in_tmp(path: str) -> bool:
     """Whether ``path`` is under ``/tmp``, which the sandbox shows empty and unwritable."""
     return path.startswith("/tmp/")  # noqa: S108 (a path a test named, not one we write)
+
+
+def _refused_path(line: str) -> str:
+    """The first path of ``line`` a refusal's words name within :data:`_REACH` characters before
+    or after it (a ``/tmp`` path, or any on a read-only file system), "" for none. Each path is
+    matched once and the words found by their places: one pattern of both tried every length
+    of every path for words, 17 ms for a 2,000-character message of paths."""
+    words = [(found.start(), found.end(), found[0].lower()) for found in _WORDS.finditer(line)]
+    if not words:
+        return ""
+    starts, ends = [start for start, _, _ in words], [end for _, end, _ in words]
+    for found in _PATH.finditer(line):
+        where, delimiter, after = found[1], found.start(), found.end()
+        before = words[bisect_left(ends, delimiter - _REACH) : bisect_right(ends, delimiter)]
+        behind = words[bisect_left(starts, after) : bisect_right(starts, after + _REACH)]
+        near = [w for _, _, w in before] + [w for _, _, w in behind if "error" not in w]
+        if near and (in_tmp(where) or any(_READ_ONLY.search(w) for w in near)):
+            return where
+    return ""
 
 
 def refused_writes(
@@ -160,18 +179,11 @@ def refused_writes(
     ``output`` names them on a line that does. Their failure there may be the sandbox's, not
     the code's."""
 
-    def path(line: str) -> str:
-        for found in _REFUSED.finditer(line):
-            where = found["after"] or found["before"]
-            if in_tmp(where) or _READ_ONLY.search(found[0]):
-                return where
-        return ""
-
-    lines = [(line, where) for line in output.splitlines() if (where := path(line))]
+    lines = [(line, where) for line in output.splitlines() if (where := _refused_path(line))]
     lines = lines[:MAX_REFUSED_LINES]
     found: list[tuple[str, str]] = []
     for test in failed:
-        where = path(said.get(test, "")) or next(
+        where = _refused_path(said.get(test, "")) or next(
             (where for line, where in lines if test in line), ""
         )
         if where:

@@ -311,9 +311,13 @@ def _logged(text: str, names: set[str]) -> tuple[Counter[tuple[str, str]], str]:
         else:
             return Counter(), repr(line)
     logged: Counter[tuple[str, str]] = Counter()
+    # the longest name ending the entry, sought by the names' lengths, not name by name: a
+    # macro's thousands of should_panic failures made that quadratic
+    lengths = sorted({len(n) for n in names if n}, reverse=True)
     for outcome, rest, plain in entries:
-        name = (rest if rest in names else "") if plain else max(
-            (n for n in names if rest.endswith(f" {n}")), key=len, default="")  # fmt: skip
+        name = (rest if rest in names else "") if plain else next(
+            (rest[-size:] for size in lengths if len(rest) > size and rest[-size - 1] == " "
+             and rest[-size:] in names), "")  # fmt: skip
         if not name:
             return Counter(), repr(rest)
         logged[outcome, name] += 1

@@ -21,7 +21,7 @@ SHAPE = RunnerShape(
     signatures=beside(__name__),
     flaky=FlakySigns(
         reruns=re.compile(
-            r"::\S+ RERUN\b|^RERUN \S+::|\b\d+ rerun\b"  # pytest-rerunfailures
+            r"(?<!\S)(?=\S*::\S)\S++ RERUN\b|^RERUN \S+::|\b\d+ rerun\b"  # pytest-rerunfailures
             r"|===Flaky Test Report===|failed \(\d+ runs? remaining out of \d+\)"  # flaky
             r"|passed \d+ out of the required \d+"
         ),
@@ -29,7 +29,7 @@ SHAPE = RunnerShape(
         report_line=re.compile(r"^(?:>\s|E\s|FAILED |ERROR )"),
         failed_test=(
             re.compile(r"^_{3,} (?P<name>\S.*?) _{3,}$"),  # its failure section
-            re.compile(r"^(?:FAILED|ERROR) \S+::(?P<name>\S+)(?: - .*)?$"),  # its summary
+            re.compile(r"^(?:FAILED|ERROR) (?>\S+::)(?P<name>\S+)(?: - .*)?$"),  # its summary
         ),
         clock=re.compile(r"^=+ .* in \d+(?:\.\d+)?s\b"),  # its closing line
     ),

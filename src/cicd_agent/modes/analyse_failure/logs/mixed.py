@@ -78,7 +78,7 @@ FOLD = re.compile(r"0x[0-9a-fA-F]+|\b[0-9a-f]{7,64}\b|\d+")
 _LEAD = re.compile(r"^(?:E\s+|>\s+|##\[error\]\s*)")
 _SUMMARY_ID = re.compile(r"^(?:FAILED|ERROR) (\S+::\S+)")
 """pytest's short summary line, ``FAILED tests/x.py::test_a - assert 5 == 6``: its test id."""
-_PROGRESS_ID = re.compile(r"^(\S+::\S+) (?:FAILED|ERROR)\b")
+_PROGRESS_ID = re.compile(r"^((?>\S+::)\S+) (?:FAILED|ERROR)\b")
 """pytest's verbose progress line for the same test, ``tests/x.py::test_a FAILED [ 50%]``."""
 _CUT = re.compile(r"(?:\.\.\.|…)$")
 """How a runner marks a message it cut to fit the terminal."""
