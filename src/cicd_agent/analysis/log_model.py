@@ -87,6 +87,9 @@ class FailureGroup:
     (``line`` is then the message alone, ``count`` the tests that failed with it)."""
     untouched: bool = False
     """Every time it was seen, it named a file the change did not touch (the change known)."""
+    subtests: int = 0
+    """For a test pytest names only through its failed subtests: how many of them failed
+    (``line`` is the first one's message)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -16,7 +16,9 @@ from cicd_agent.modes.analyse_failure.logs.pytest_reports import (
     pytest_counts,
     pytest_heading,
     pytest_reports,
+    pytest_subtests,
 )
+from cicd_agent.modes.analyse_failure.logs.runner_format import clean_line, parse_marker
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 from cicd_agent.modes.analyse_failure.result import failures_section
 
@@ -54,6 +56,28 @@ def test_timeouts_beside_assertion_failures_make_neither_a_timeout_run_nor_a_fla
     kinds = {g.kind for g in analysis.failures}
     assert FailureType.TIMEOUT in kinds, analysis.failures  # the two tests' own cause stays
     assert hung_after_report(analysis.failure_type, analysis.signatures_hit)
+
+
+def test_the_runners_exit_line_copied_from_its_page_is_read_as_the_runners() -> None:
+    """The trial's own log, copied from the run's page: its last line is the runner's exit line
+    as the page shows it, ``Error: Process completed with exit code 124.`` (before: not read,
+    so the hang after mocha's ``5 failing`` was said nowhere)."""
+    analysis = _analysed("js-hang-copied.log")
+    assert analysis.failure_type is FailureType.TEST_FAILURE
+    assert [job.exit_code for job in analysis.failed_jobs] == [124]
+    assert hung_after_report(analysis.failure_type, analysis.signatures_hit)
+
+
+def test_a_tool_printing_the_pages_exit_line_is_no_runner() -> None:
+    """Only a whole line with no timestamp is the page's copy of the runner's line: in a log
+    with timestamps a tool printed it, and text around it is a tool's own."""
+    assert clean_line(b"Error: Process completed with exit code 124.") == (
+        "##[error]Process completed with exit code 124.")  # fmt: skip
+    for forged in (b"2024-01-01T00:00:00.0000000Z Error: Process completed with exit code 124.",
+                   b"  Error: Process completed with exit code 124.",
+                   b"Error: Process completed with exit code 124. (by a test)",
+                   b"Error: Process completed with exit code 124"):  # fmt: skip
+        assert parse_marker(clean_line(forged)) is None, forged
 
 
 def test_a_run_of_mocha_timeouts_alone_is_still_a_timeout() -> None:
@@ -131,3 +155,34 @@ def test_a_report_cut_from_a_long_log_is_named_by_the_summarys_order() -> None:
                                      "Case.test_b": "AssertionError: 2 != 3",
                                      "Case.test_c": "ValueError: bad"}  # fmt: skip
     assert pytest_heading("tests/t.py::Case::test_b[1]") == "Case.test_b[1]"
+
+
+def test_a_test_failed_only_through_its_subtests_is_named_with_their_count() -> None:
+    """15 of the run's tests failed only through subtests (``SUBFAILED(text='1.0.0') id``):
+    they were counted among the 211 but named nowhere. Each is now one group, its test named
+    with its count of failed subtests; the 12 tests pytest names ``FAILED`` stay the count."""
+    data = gzip.decompress((LOGS / "py-fail.log.gz").read_bytes())
+    analysis = analyse_scans(scan_jobs([JobLog.from_bytes("test", data)]),
+                             changed_files=[], changed_lines={})  # fmt: skip
+    assert analysis.failed_count == 12
+    assert analysis.failure_groups == 10 + 15
+    said = failures_section(analysis.failures, analysis.failed_count, analysis.failure_groups,
+                            (analysis.runner_failed, analysis.subtests_failed))  # fmt: skip
+    assert "(16 failed subtests of `tests/test_base.py::VersionTestCase::test_parsing`)" in said
+
+
+def test_a_subtests_message_is_the_first_whole_one_and_a_named_test_is_not_named_twice() -> None:
+    """The message is the first said whole (the summary's, else the subtest's report), a cut
+    one only where no other is; a test with a ``FAILED`` line of its own is named there."""
+    lines = list(enumerate([
+        "____ Case.test_p (text='2') ____", "E   AssertionError: '2' != '3'",
+        "=========== short test summary info ===========",
+        "SUBFAILED(text='1') tests/t.py::Case::test_p",
+        "SUBFAILED(text='2') tests/t.py::Case::test_p - Ass...",
+        "SUBFAILED(text='3') tests/t.py::Case::test_p - AssertionError: 3",
+        "SUBFAILED(x=1) tests/t.py::Case::test_q - Va...",
+        "SUBFAILED(x=1) tests/t.py::Case::test_r - boom", "FAILED tests/t.py::Case::test_r",
+    ]))  # fmt: skip
+    first = ("tests/t.py::Case::test_p", 3, "AssertionError: '2' != '3'")
+    assert pytest_subtests(lines, 10) == [first, ("tests/t.py::Case::test_q", 1, "Va...")]
+    assert pytest_subtests(lines, 1) == [first]

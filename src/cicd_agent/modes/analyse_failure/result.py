@@ -405,7 +405,10 @@ def failures_section(
         )  # fmt: skip
         if group.untouched:
             what += ", in a file the change did not touch"
-        if group.test:
+        if group.subtests:
+            plural = "s" if group.subtests > 1 else ""
+            times = f" ({group.subtests} failed subtest{plural} of {code_span(group.test, 200)})"
+        elif group.test:
             first = "" if group.count == 1 else f"{group.count} tests, first "
             times = f" ({first}{code_span(group.test, 200)})"
         else:

@@ -349,7 +349,7 @@ def analyse_scans(
             for group in every_group[:MAX_GROUPS]
         ),
         failure_groups=len(every_group),
-        failed_count=sum(len(job_tests) for job_tests in per_job),
+        failed_count=sum(not test.subtests for job_tests in per_job for test in job_tests),
         runner_failed=counted[0],
         subtests_failed=counted[1],
     )

@@ -29,7 +29,11 @@ from dataclasses import dataclass, replace
 
 from cicd_agent.analysis.log_model import FailureGroup, FailureType
 from cicd_agent.modes.analyse_failure.logs.flaky import TEST_TIMEOUT
-from cicd_agent.modes.analyse_failure.logs.pytest_reports import pytest_heading, pytest_reports
+from cicd_agent.modes.analyse_failure.logs.pytest_reports import (
+    pytest_heading,
+    pytest_reports,
+    pytest_subtests,
+)
 from cicd_agent.modes.analyse_failure.logs.region import Finding
 from cicd_agent.modes.analyse_failure.logs.runner_reports import (
     SameTests,
@@ -164,6 +168,8 @@ class FailedTest:
     shown: str
     message: str
     name: str
+    subtests: int = 0
+    """Named only through its failed subtests, this many (``message`` is the first one's)."""
 
     @property
     def key(self) -> str:
@@ -173,7 +179,8 @@ class FailedTest:
 
 def failed_tests(lines: Sequence[tuple[int, str]], source: Source | None) -> list[FailedTest]:
     """Each failing test the report ``lines`` name, once, with its message: a test file that
-    failed before its tests ran (``runner_reports.unrun_errors``) shown as its error."""
+    failed before its tests ran (``runner_reports.unrun_errors``) shown as its error, and last
+    the tests pytest names only through failed subtests, not among the tests it counts."""
     found = []
     unrun = unrun_errors(lines)
     text = dict(lines)
@@ -198,6 +205,8 @@ def failed_tests(lines: Sequence[tuple[int, str]], source: Source | None) -> lis
             if whole and (bare or whole.startswith(message.removesuffix("..."))):
                 message = whole  # pytest cut the summary's message at the terminal's width
         found.append(FailedTest(number, shown, message, name))
+    for name, count, message in pytest_subtests(lines, MAX_MESSAGED):
+        found.append(FailedTest(0, message, message, name, subtests=count))
     return found
 
 
@@ -214,7 +223,10 @@ def groups(
     found: dict[str, FailureGroup] = {}
     noisy = {ranked[index].hit.line for index in marked}
     for failed in tests:
-        if failed.line not in noisy:  # a test the network failed: its network line says it
+        if failed.subtests:  # one group each, said with its count of subtests
+            found[f"\0{failed.name}"] = FailureGroup(kind=FailureType.TEST_FAILURE,
+                line=failed.message, test=failed.name, subtests=failed.subtests)  # fmt: skip
+        elif failed.line not in noisy:  # a test the network failed: its network line says it
             timed = TEST_TIMEOUT.search(failed.message) is not None  # past its own time limit
             group = FailureGroup(
                 kind=FailureType.TIMEOUT if timed else FailureType.TEST_FAILURE,

@@ -47,7 +47,9 @@ def pytest_reports(lines: Sequence[tuple[int, str]]) -> dict[str, str]:
     return found
 
 
-_SUMMARY_ENTRY = re.compile(r"^(?:FAILED|ERROR|SUBFAILED(\(.*?\))) ((?>\S+::)\S*)(?: - .*)?$")
+_SUMMARY_ENTRY = re.compile(
+    r"^(?:FAILED|ERROR|SUBFAILED(\(.*?\))) ((?>\S+::)\S*)(?: - (?P<message>.*))?$"
+)
 """pytest's short summary line of a test or of a subtest (``SUBFAILED(text='1.0') id``). The
 id's part up to its last ``::`` is taken once (an atomic group), never tried again at each
 earlier ``::``: a line of thousands of them took seconds each."""
@@ -58,6 +60,41 @@ def _summary_heading(entry: re.Match[str]) -> str:
     parameters: ``Case.test_parsing (text='1.0')``)."""
     heading = pytest_heading(entry[2])
     return f"{heading} {entry[1]}" if entry[1] else heading
+
+
+def pytest_subtests(lines: Sequence[tuple[int, str]], limit: int) -> list[tuple[str, int, str]]:
+    """Each test pytest's short summary names only through its failed subtests
+    (``SUBFAILED(text='1.0') id``, and no ``FAILED id``), the first ``limit`` of them: its id,
+    how many of its subtests failed, and the first whole message said of them (the summary's,
+    else the first ``E`` line of that subtest's report, which a long log may not have kept),
+    else the first cut one, else its first summary line."""
+    named: set[str] = set()
+    found: dict[str, tuple[int, str]] = {}
+    reports: dict[str, str] | None = None
+    for _, text in lines:
+        if (entry := _SUMMARY_ENTRY.match(text.strip())) is None:
+            continue
+        test = entry[2]
+        if not entry[1]:
+            named.add(test)
+            continue
+        if test not in found and len(found) >= limit:
+            continue
+        count, message = found.get(test, (0, text.strip()))
+        if message.startswith("SUBFAILED(") or message.endswith(_CUT_MARKS):
+            said = (entry["message"] or "").strip()
+            if not said or said.endswith(_CUT_MARKS):
+                reports = pytest_reports(lines) if reports is None else reports
+                said = reports.get(_summary_heading(entry), "") or said
+            if said and (message.startswith("SUBFAILED(") or not said.endswith(_CUT_MARKS)):
+                message = said
+        found[test] = (count + 1, message)
+    return [(test, count, message) for test, (count, message) in found.items()
+            if test not in named]  # fmt: skip
+
+
+_CUT_MARKS = ("...", "…")
+"""How pytest ends a message it cut to the terminal's width."""
 
 
 _CLOSING = re.compile(r"^(?:=+ )?(?:\d{1,9} \w+, )*(?P<n>\d{1,9}) failed\b.* in [\d.]+s\b")

@@ -5,7 +5,8 @@ the first line of a file with a UTF-8 byte-order mark. Tools' colours survive as
 sequences. The runner writes its own lines as ``##[group]``/``##[endgroup]`` (a step's header:
 the command it runs, its shell and env), ``##[error]``/``##[warning]`` (annotations and its own
 verdicts such as ``Process completed with exit code 1.``), and plain lines that open the post
-steps (``Post job cleanup.``) and the job's last step (``Cleaning up orphan processes``).
+steps (``Post job cleanup.``) and the job's last step (``Cleaning up orphan processes``). A log
+copied from the run's page has no timestamps and shows ``##[error]`` as ``Error: ``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ TIMESTAMP = re.compile(r"^\ufeff?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
 _EXIT_CODE = re.compile(r"Process completed with exit code (-?\d{1,12})(?!\d)")
 """A printed exit code of more digits names none (``int`` throws past 4,300)."""
+_COPIED_EXIT = re.compile(r"Error: (Process completed with exit code -?\d{1,12}\.)")
+"""The runner's exit line as the page shows it, and a log copied from the page holds it."""
 
 STEP_RUN_PREFIX = "##[group]Run "
 POST_STEPS_LINE = "Post job cleanup."
@@ -39,14 +42,19 @@ def clean_line(raw: bytes) -> str:
 
     Bytes that are not UTF-8 become U+FFFD rather than failing: logs carry whatever tools print.
     A carriage return inside a line is a progress bar redrawing itself; its last frame stays.
+    The runner's exit line copied from its page is given back in the runner's own form.
     """
-    text = raw.decode("utf-8", errors="replace")
-    text = TIMESTAMP.sub("", text, count=1)
+    text, stamped = TIMESTAMP.subn("", raw.decode("utf-8", errors="replace"), count=1)
     if "\x1b" in text:
         text = _ANSI.sub("", text)
     if "\r" in text:
         frames = [frame for frame in text.split("\r") if frame.strip()]
         text = frames[-1] if frames else ""
+    if not stamped and (copied := _COPIED_EXIT.fullmatch(text)):
+        # The page shows the runner's ``##[error]`` lines as ``Error: ``, without timestamps.
+        # Only a whole line is the runner's, as its own form must open a line; in a log with
+        # timestamps every line is as stored, so there this text is a tool's own output.
+        text = "##[error]" + copied.group(1)
     if text.startswith("{"):  # a runner's JSON event (RunnerShape.events): the line it carries
         text = next((line for read in _EVENTS if (line := read(text)) is not None), text)
     return text
