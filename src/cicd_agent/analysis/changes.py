@@ -27,6 +27,9 @@ class ChangedFile:
     binary: bool = False
     submodule: bool = False
     types: frozenset[ChangeType] = field(default=frozenset())
+    named_by: str = ""
+    """What makes a file a dependency manifest that its path does not (``setup.cfg's
+    install_requires``: :mod:`~cicd_agent.analysis.named_manifests`)."""
 
     def __post_init__(self) -> None:
         if not self.types:

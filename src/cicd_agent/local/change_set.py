@@ -8,11 +8,13 @@ with the other code that touches the machine.
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import replace
 
 from cicd_agent.analysis.change_types import ChangeType, version_only
 from cicd_agent.analysis.changes import ChangedFile, ChangeSet, CommitInfo, parse_raw_numstat
 from cicd_agent.analysis.diff import parse_diff
+from cicd_agent.analysis.named_manifests import CONFIG_NAMES, named_files
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.gitrepo import GitRepo
 
@@ -52,7 +54,7 @@ def read_change_set(
     elif repo.is_empty_tree(base):
         # git's empty tree (what scripts pass for "everything"): the whole tree is new and
         # every commit up to the head is part of the change.
-        whole = files or _read_files(repo, None, head_sha)
+        whole = _named_manifests(repo, None, head_sha, files or _read_files(repo, None, head_sha))
         commits, truncated = _read_commits(repo, None, head_sha, MAX_RANGE_COMMITS + 1)
         note = "base is the empty tree: the whole tree at the head is the change"
         return ChangeSet(head_sha, None, whole, commits[:MAX_RANGE_COMMITS], note, truncated)
@@ -60,7 +62,9 @@ def read_change_set(
         base_sha = repo.resolve_commit(base, "base")
     if files is None:
         files = _read_files(repo, base_sha, head_sha)
-    files = _version_bumps(repo, base_sha, head_sha, files)
+    files = _named_manifests(
+        repo, base_sha, head_sha, _version_bumps(repo, base_sha, head_sha, files)
+    )
     commits, truncated = _read_commits(repo, base_sha, head_sha)
     return ChangeSet(head_sha, base_sha, files, commits, note, truncated)
 
@@ -112,6 +116,50 @@ def _version_bumps(
     return tuple(
         replace(f, types=f.types - {ChangeType.DEPENDENCIES} or frozenset({ChangeType.BUILD}))
         if f.path in bumps
+        else f
+        for f in files
+    )
+
+
+MAX_CONFIG_FOLDERS = 64
+"""Folders whose build configurations are read for the requirement files they name, besides
+the root: those of the changed files and above them, in the order the files come."""
+
+
+def _named_manifests(
+    repo: GitRepo, base: str | None, head: str, files: tuple[ChangedFile, ...]
+) -> tuple[ChangedFile, ...]:
+    """``files`` with each requirement file a ``setup.cfg`` or ``pyproject.toml`` names
+    (:func:`named_files`; at the base or the head, in a folder holding the changed file or
+    above it) a dependency change, saying what names it. The configurations are blobs git
+    reads once per side (a link is its target's text, which names nothing), at most
+    :data:`MAX_MANIFEST_BYTES` each."""
+    candidates = [f for f in files if not f.submodule]
+    if not candidates:
+        return files
+    folders: dict[str, None] = {}
+    for changed in candidates:
+        for path in (changed.path, changed.old_path or changed.path):
+            folder = posixpath.dirname(path)
+            while folder:
+                folders.setdefault(folder)
+                folder = posixpath.dirname(folder)
+    configs = [posixpath.join(d, n) for d in ["", *list(folders)[:MAX_CONFIG_FOLDERS]]
+               for n in CONFIG_NAMES]  # fmt: skip
+    checkout = GitCheckout(repo.path)
+    named: dict[str, str] = {}
+    for rev in (head, base):
+        if rev is not None:
+            for config, text in checkout.read_texts(rev, configs, MAX_MANIFEST_BYTES).items():
+                for path, where in named_files(config, text).items():
+                    named.setdefault(path, where)
+    return tuple(
+        replace(
+            f,
+            types=(f.types - {ChangeType.OTHER}) | {ChangeType.DEPENDENCIES},
+            named_by=named[f.path],
+        )
+        if not f.submodule and f.path in named
         else f
         for f in files
     )

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from cicd_agent.actions.progress import Progress
 from cicd_agent.analysis.change_types import ChangeType
-from cicd_agent.analysis.changes import ChangeSet
+from cicd_agent.analysis.changes import ChangedFile, ChangeSet
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.local.range_findings import security_findings
@@ -258,7 +258,7 @@ def read_what_changed(
     ][:MAX_WHAT_FILES]  # fmt: skip
     manifests = [
         c for c in change.files if not c.binary and c.types & set(DEPENDENCY_TYPES)
-        and dependencies.reader_for(c.path)
+        and (c.named_by or dependencies.reader_for(c.path))
     ][:MAX_WHAT_FILES]  # fmt: skip
     lexed_paths = {c.path for c in lexed}
     wanted = lexed + [c for c in manifests if c.path not in lexed_paths]
@@ -284,13 +284,16 @@ def read_what_changed(
         for c in whole
         if c.path in found and (found[c.path].quiet or found[c.path].raw == c.added + c.deleted)
     }
+    def changed_entries(c: ChangedFile) -> tuple[str, ...] | None:
+        return dependencies.changed_entries(c.path, *sides[c.path], named=bool(c.named_by))
+
     moved = {
         c.path: entries
         for c in manifests
         # both sides that exist came through (a file over the bound is not read as absent)
         if (c.status == "A" or sides[c.path][0] is not None)
         and (c.status == "D" or sides[c.path][1] is not None)
-        and (entries := dependencies.changed_entries(c.path, *sides[c.path])) is not None
+        and (entries := changed_entries(c)) is not None
     }
     return lines, moved
 

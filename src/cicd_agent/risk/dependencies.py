@@ -28,6 +28,8 @@ import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from cicd_agent.analysis.named_manifests import SetupCfgParser
+
 MAX_BYTES = 2_000_000
 """Most bytes of one side of a manifest or lock file read."""
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._\-\[\],]*)\s*(.*)$")
@@ -102,15 +104,8 @@ its metadata (classifiers, description) and tools' sections (``[mypy]``, ``[flak
 configuration."""
 
 
-class _SetupCfgParser(configparser.RawConfigParser):
-    def optionxform(self, optionstr: str) -> str:
-        """setuptools reads ``install-requires`` as ``install_requires``: so does this, and
-        two keys differing only so clash (a key read twice does not parse)."""
-        return optionstr.lower().replace("-", "_")
-
-
 def _setup_cfg(text: str) -> Entries:
-    parser = _SetupCfgParser(interpolation=None)  # strict: a key read twice fails
+    parser = SetupCfgParser(interpolation=None)  # strict: a key read twice fails
     try:
         parser.read_string(text)
     except configparser.Error as exc:
@@ -318,11 +313,14 @@ def _entries(read: Callable[[str], Entries], text: str | None) -> Entries:
     return read(text)
 
 
-def changed_entries(path: str, before: str | None, after: str | None) -> tuple[str, ...] | None:
+def changed_entries(
+    path: str, before: str | None, after: str | None, *, named: bool = False
+) -> tuple[str, ...] | None:
     """The dependency entries of ``path`` that differ between ``before`` and ``after`` (None
     for an absent side), each as ``name old → new`` (``+ name new`` added, ``- name old``
-    removed); None when the format has no reader or a side does not parse."""
-    read = reader_for(path)
+    removed); None when the format has no reader or a side does not parse. ``named``: a
+    requirements file a build configuration names, whatever its name."""
+    read = reader_for(path) or (_requirements if named else None)
     if read is None:
         return None
     try:

@@ -176,6 +176,8 @@ def finish(
             if moved
             else f"{len(manifests)} dependency manifest or lock file(s) changed"
         )
+        if named := [f"{c.path}, named by {c.named_by}" for c in files if c.named_by]:
+            what += f" ({'; '.join(named[:3])}{'; …' if len(named) > 3 else ''})"
         if unread := [path for path in manifests if path not in evidence.moved]:
             what += (f" ({', '.join(unread[:3])}: its dependency entries could not be "
                      "compared, base to head, so it counts as changed)")  # fmt: skip

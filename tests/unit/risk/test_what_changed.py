@@ -234,13 +234,6 @@ def test_a_setup_cfg_requirement_or_an_unreadable_one_is_a_dependency_change(
     assert named in floor[0]["message"], floor[0]["message"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="open: a requirements file setup.cfg names with `file:` (setuptools reads it as "
-    "install_requires) is typed by its path alone, so `deps.in` is no manifest; the change set "
-    "would have to read setup.cfg's `file:` names at the head",
-)
 def test_attack_a_requirement_added_to_a_file_setup_cfg_names_is_a_dependency_change(
     project: Replay,
 ) -> None:
@@ -250,3 +243,48 @@ def test_attack_a_requirement_added_to_a_file_setup_cfg_names_is_a_dependency_ch
     )
     document = project.score(head_commit, base=base)
     assert "dependencies" in document["change_types"], document["change_types"]
+    floor = [r for r in document["reasons"] if r["signal"] == "dependency_floor"]
+    assert floor, messages(document)
+    assert "deps.in, named by setup.cfg's install_requires" in floor[0]["message"], floor
+    assert "+ evil" in floor[0]["message"], floor[0]["message"]
+
+
+PYPROJECT_DYNAMIC = """[project]
+name = "a"
+dynamic = ["dependencies", "optional-dependencies"]
+[tool.setuptools.dynamic]
+dependencies = {file = ["requirements.in"]}
+optional-dependencies.extra = {file = "extra/reqs.in"}
+"""
+
+
+@pytest.mark.parametrize("path", ["requirements.in", "extra/reqs.in"])
+def test_attack_a_requirement_added_to_a_file_pyproject_names_is_a_dependency_change(
+    project: Replay, path: str
+) -> None:
+    base, head_commit = project.replay_files(
+        {"pyproject.toml": [PYPROJECT_DYNAMIC] * 2, path: ["six\n", "six\nevil\n"]}
+    )
+    document = project.score(head_commit, base=base)
+    assert "dependencies" in document["change_types"], document["change_types"]
+    floor = [r for r in document["reasons"] if r["signal"] == "dependency_floor"]
+    assert floor and f"{path}, named by pyproject.toml's" in floor[0]["message"], floor
+
+
+@pytest.mark.parametrize(
+    ("config", "named"),
+    [("setup.cfg", "/deps.in"), ("sub/setup.cfg", "../deps.in"),
+     ("sub/setup.cfg", "x/../../deps.in"), ("sub/setup.cfg", "/deps.in")],
+)  # fmt: skip
+def test_attack_a_file_named_outside_the_configuration_names_nothing(
+    project: Replay, config: str, named: str
+) -> None:
+    """A ``file:`` path out of the configuration's folder (climbing above it, absolute: what
+    setuptools refuses) names no file: ``deps.in`` at the root stays what its path says, and
+    the change set does not fail."""
+    cfg = f"[metadata]\nname = a\n[options]\ninstall_requires = file: {named}\n"
+    base, head_commit = project.replay_files(
+        {config: [cfg, cfg], "deps.in": ["six\n", "six\nevil\n"], "sub/notes": ["a", "b"]}
+    )
+    document = project.score(head_commit, base=base)
+    assert "dependencies" not in document["change_types"], document["change_types"]

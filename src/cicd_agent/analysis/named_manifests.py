@@ -1,0 +1,94 @@
+"""Requirement files a build configuration names: setuptools reads ``install_requires = file:
+deps.in`` in ``setup.cfg`` (and its ``[options.extras_require]`` values), and
+``[tool.setuptools.dynamic] dependencies = {file = [...]}`` (and ``optional-dependencies``) in
+``pyproject.toml``, as the project's requirements. Such a file is a dependency manifest whatever
+its name, which its path alone cannot say.
+
+Everything here is the pull request's text: setup.cfg is read strictly (a key read twice does
+not parse) and pyproject.toml by the bounded TOML reader; text that does not parse names
+nothing. A named path is resolved from the configuration's folder and kept only when it stays
+inside that folder (setuptools refuses the others too): an absolute path or one climbing out
+names nothing.
+"""
+
+from __future__ import annotations
+
+import configparser
+import posixpath
+from collections.abc import Iterable
+
+from cicd_agent.analysis import bounded_toml
+
+CONFIG_NAMES = ("setup.cfg", "pyproject.toml")
+"""The build configurations whose ``file:`` names are read."""
+
+
+class SetupCfgParser(configparser.RawConfigParser):
+    def optionxform(self, optionstr: str) -> str:
+        """setuptools reads ``install-requires`` as ``install_requires``: so does this, and
+        two keys differing only so clash (a key read twice does not parse)."""
+        return optionstr.lower().replace("-", "_")
+
+
+def _inside(folder: str, named: str) -> str | None:
+    """``named`` resolved from ``folder`` (both relative to the repository), or None when it
+    is absolute, empty or climbs out of ``folder``."""
+    named = named.strip()
+    if not named or "\\" in named or "\0" in named or named.startswith("/") or ":" in named:
+        return None
+    resolved = posixpath.normpath(named)
+    if resolved == ".." or resolved.startswith("../") or resolved == ".":
+        return None
+    return posixpath.join(folder, resolved) if folder else resolved
+
+
+def _setup_cfg(text: str) -> Iterable[tuple[str, str]]:
+    parser = SetupCfgParser(interpolation=None)
+    parser.read_string(text)
+    sections = [("options", key) for key in ("install_requires", "setup_requires",
+                                               "tests_require")]  # fmt: skip
+    if parser.has_section("options.extras_require"):
+        sections += [
+            ("options.extras_require", e) for e in parser.options("options.extras_require")
+        ]
+    for section, key in sections:
+        value = parser.get(section, key, fallback="").strip()
+        if value.startswith("file:"):
+            where = key if section == "options" else f"extras_require {key}"
+            for named in value[len("file:") :].split(","):
+                yield named, where
+
+
+def _pyproject(text: str) -> Iterable[tuple[str, str]]:
+    tool = bounded_toml.load(text).get("tool")
+    setuptools = tool.get("setuptools") if isinstance(tool, dict) else None
+    dynamic = setuptools.get("dynamic") if isinstance(setuptools, dict) else None
+    if not isinstance(dynamic, dict):
+        return
+    found: list[tuple[str, object]] = [("dependencies", dynamic.get("dependencies"))]
+    extras = dynamic.get("optional-dependencies")
+    if isinstance(extras, dict):
+        found += [(f"optional-dependencies {name}", spec) for name, spec in extras.items()]
+    for where, spec in found:
+        files = spec.get("file") if isinstance(spec, dict) else None
+        for named in [files] if isinstance(files, str) else files or []:
+            if isinstance(named, str):
+                yield named, f"tool.setuptools.dynamic {where}"
+
+
+def named_files(config: str, text: str) -> dict[str, str]:
+    """``path -> what names it`` (``setup.cfg's install_requires``) for each requirement file
+    the configuration at ``config`` (a repository path) names; nothing for text that does not
+    parse or a configuration of another name."""
+    folder, _, name = config.rpartition("/")
+    read = {"setup.cfg": _setup_cfg, "pyproject.toml": _pyproject}.get(name)
+    found: dict[str, str] = {}
+    if read is None:
+        return found
+    try:
+        for named, where in read(text):
+            if (path := _inside(folder, named)) is not None:
+                found.setdefault(path, f"{config}'s {where}")
+    except (ValueError, configparser.Error, RecursionError):  # TomlRefused is a ValueError
+        return {}
+    return found

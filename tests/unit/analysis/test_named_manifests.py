@@ -1,0 +1,37 @@
+"""The requirement files a setup.cfg or pyproject.toml names: resolved from the configuration's
+folder, kept inside it, and nothing from text that does not parse."""
+
+from __future__ import annotations
+
+import pytest
+
+from cicd_agent.analysis.named_manifests import named_files
+
+
+def test_a_configuration_in_a_folder_names_files_from_that_folder() -> None:
+    cfg = (
+        "[options]\ninstall_requires = file: deps.in, ./more/b.in\n"
+        "[options.extras_require]\ndev = file: dev.in\n"
+    )
+    assert named_files("pkg/setup.cfg", cfg) == {
+        "pkg/deps.in": "pkg/setup.cfg's install_requires",
+        "pkg/more/b.in": "pkg/setup.cfg's install_requires",
+        "pkg/dev.in": "pkg/setup.cfg's extras_require dev",
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[options]\ninstall_requires = file: a.in\ninstall-requires = file: b.in\n",
+        "not a section\n",
+        "[options]\ninstall_requires = file: C:\\a.in\n",
+    ],
+)
+def test_a_setup_cfg_that_does_not_parse_or_escapes_names_nothing(text: str) -> None:
+    assert named_files("setup.cfg", text) == {}
+
+
+def test_a_pyproject_that_does_not_parse_names_nothing() -> None:
+    assert named_files("pyproject.toml", "a = " + "[" * 100_000) == {}
+    assert named_files("pyproject.toml", "[tool.setuptools]\ndynamic = 1\n") == {}
