@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cicd_agent.actions.progress import Progress
-from cicd_agent.analysis.change_types import ChangeType
+from cicd_agent.analysis.change_types import ChangeType, classify_path
 from cicd_agent.analysis.changes import ChangedFile, ChangeSet
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.local.gitrepo import GitRepo
@@ -284,8 +284,14 @@ def read_what_changed(
         for c in whole
         if c.path in found and (found[c.path].quiet or found[c.path].raw == c.added + c.deleted)
     }
+
     def changed_entries(c: ChangedFile) -> tuple[str, ...] | None:
-        return dependencies.changed_entries(c.path, *sides[c.path], named=bool(c.named_by))
+        # Read as a requirements list only a file that is no manifest or lock file by its
+        # path: a lock file of a format no reader knows lists nothing so, and would read as
+        # unchanged where unread it counts as changed.
+        own = classify_path(c.path) & set(DEPENDENCY_TYPES)
+        named = bool(c.named_by) and not own
+        return dependencies.changed_entries(c.path, *sides[c.path], named=named)
 
     moved = {
         c.path: entries

@@ -288,3 +288,31 @@ def test_attack_a_file_named_outside_the_configuration_names_nothing(
     )
     document = project.score(head_commit, base=base)
     assert "dependencies" not in document["change_types"], document["change_types"]
+
+
+COMPOSER_LOCK = """{
+    "packages": [
+        {
+            "name": "monolog/monolog",
+            "version": "%s"
+        }
+    ]
+}
+"""
+
+
+@pytest.mark.parametrize("named", ["composer.lock", "yarn.lock"])
+def test_attack_a_lock_file_a_configuration_names_keeps_its_dependency_floor(
+    project: Replay, named: str
+) -> None:
+    """A configuration the pull request writes can name any file: a lock file of a format no
+    reader knows, read as a requirements list, would list nothing on either side and so read
+    as unchanged, dropping the dependency floor its path alone gives."""
+    cfg = f"[metadata]\nname = a\n[options]\ninstall_requires = file: {named}\n"
+    base, head_commit = project.replay_files(
+        {"setup.cfg": [cfg, cfg], named: [COMPOSER_LOCK % "2.9.1", COMPOSER_LOCK % "6.6.6"]}
+    )
+    document = project.score(head_commit, base=base)
+    floor = [r for r in document["reasons"] if r["signal"] == "dependency_floor"]
+    assert floor, messages(document)
+    assert "could not be compared" in floor[0]["message"], floor[0]["message"]
