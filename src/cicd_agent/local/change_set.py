@@ -121,9 +121,9 @@ def _version_bumps(
     )
 
 
-MAX_CONFIG_FOLDERS = 64
-"""Folders whose build configurations are read for the requirement files they name, besides
-the root: those of the changed files and above them, in the order the files come."""
+MAX_CONFIG_BYTES = 16 << 20
+"""Most bytes of build configurations read per side for the requirement files they name. Only
+configurations that exist count, so changed files in many folders push none of them out."""
 
 
 def _named_manifests(
@@ -132,8 +132,9 @@ def _named_manifests(
     """``files`` with each requirement file a ``setup.cfg`` or ``pyproject.toml`` names
     (:func:`named_files`; at the base or the head, in a folder holding the changed file or
     above it) a dependency change, saying what names it. The configurations are blobs git
-    reads once per side (a link is its target's text, which names nothing), at most
-    :data:`MAX_MANIFEST_BYTES` each."""
+    lists in one ``ls-tree`` and reads once per side (a link is its target's text, which names
+    nothing), at most :data:`MAX_MANIFEST_BYTES` each and :data:`MAX_CONFIG_BYTES` in all; a
+    file of no known type under one left unread counts as named, as it may be."""
     candidates = [f for f in files if not f.submodule]
     if not candidates:
         return files
@@ -144,15 +145,28 @@ def _named_manifests(
             while folder:
                 folders.setdefault(folder)
                 folder = posixpath.dirname(folder)
-    configs = [posixpath.join(d, n) for d in ["", *list(folders)[:MAX_CONFIG_FOLDERS]]
-               for n in CONFIG_NAMES]  # fmt: skip
-    checkout = GitCheckout(repo.path)
+    configs = [posixpath.join(d, n) for d in ["", *folders] for n in CONFIG_NAMES]
     named: dict[str, str] = {}
+    unread: dict[str, str] = {}
     for rev in (head, base):
-        if rev is not None:
-            for config, text in checkout.read_texts(rev, configs, MAX_MANIFEST_BYTES).items():
-                for path, where in named_files(config, text).items():
-                    named.setdefault(path, where)
+        if rev is None:
+            continue
+        found, held, kept = repo.blob_ids(rev, configs), 0, {}
+        for config, blob in found.items():
+            if blob[1] <= MAX_MANIFEST_BYTES and held + blob[1] <= MAX_CONFIG_BYTES:
+                kept[config], held = blob, held + blob[1]
+            else:
+                unread.setdefault(posixpath.dirname(config), config)
+        for config, data in repo.blobs(kept):
+            for path, where in named_files(config, data.decode("utf-8", "replace")).items():
+                named.setdefault(path, where)
+    for changed in candidates:
+        if changed.path not in named and changed.types == {ChangeType.OTHER}:
+            folder = posixpath.dirname(changed.path)
+            while folder not in unread and folder:
+                folder = posixpath.dirname(folder)
+            if folder in unread:
+                named[changed.path] = f"{unread[folder]}, too large to read, which may name it"
     return tuple(
         replace(
             f,

@@ -316,3 +316,19 @@ def test_attack_a_lock_file_a_configuration_names_keeps_its_dependency_floor(
     floor = [r for r in document["reasons"] if r["signal"] == "dependency_floor"]
     assert floor, messages(document)
     assert "could not be compared" in floor[0]["message"], floor[0]["message"]
+
+
+def test_attack_changed_folders_before_a_configuration_do_not_hide_the_file_it_names(
+    project: Replay,
+) -> None:
+    """A pull request that also changes a file in each of many folders sorting first must not
+    push the one configuration that names its requirement file past what is read."""
+    cfg = "[metadata]\nname = a\n[options]\ninstall_requires = file: deps.in\n"
+    decoys: dict[str, list[str | None]] = {f"a{n:03}/notes": ["a", "b"] for n in range(80)}
+    base, head_commit = project.replay_files(
+        {**decoys, "pkg/setup.cfg": [cfg, cfg], "pkg/deps.in": ["six\n", "six\nevil\n"]}
+    )
+    document = project.score(head_commit, base=base)
+    floor = [r for r in document["reasons"] if r["signal"] == "dependency_floor"]
+    assert floor, messages(document)
+    assert "+ evil" in floor[0]["message"], floor[0]["message"]
