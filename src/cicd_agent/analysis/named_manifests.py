@@ -76,6 +76,17 @@ def _pyproject(text: str) -> Iterable[tuple[str, str]]:
                 yield named, f"tool.setuptools.dynamic {where}"
 
 
+MAX_SAID = 160
+"""Most characters of what names a file, as a reason quotes it."""
+
+
+def _one_line(said: str) -> str:
+    """``said`` on one line and at most :data:`MAX_SAID` characters: a path and an extra's name
+    are the pull request's text, and TOML lets a quoted key hold line breaks."""
+    flat = " ".join(said.split())
+    return flat if len(flat) <= MAX_SAID else flat[: MAX_SAID - 1] + "…"
+
+
 def named_files(config: str, text: str) -> dict[str, str]:
     """``path -> what names it`` (``setup.cfg's install_requires``) for each requirement file
     the configuration at ``config`` (a repository path) names; nothing for text that does not
@@ -88,7 +99,7 @@ def named_files(config: str, text: str) -> dict[str, str]:
     try:
         for named, where in read(text):
             if (path := _inside(folder, named)) is not None:
-                found.setdefault(path, f"{config}'s {where}")
+                found.setdefault(path, _one_line(f"{config}'s {where}"))
     except (ValueError, configparser.Error, RecursionError):  # TomlRefused is a ValueError
         return {}
     return found

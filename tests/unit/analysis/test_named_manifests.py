@@ -35,3 +35,17 @@ def test_a_setup_cfg_that_does_not_parse_or_escapes_names_nothing(text: str) -> 
 def test_a_pyproject_that_does_not_parse_names_nothing() -> None:
     assert named_files("pyproject.toml", "a = " + "[" * 100_000) == {}
     assert named_files("pyproject.toml", "[tool.setuptools]\ndynamic = 1\n") == {}
+
+
+def test_attack_an_extra_named_across_lines_says_what_names_a_file_on_one_short_line() -> None:
+    """An extra's name is the pull request's text, and TOML lets a quoted key hold a line break:
+    quoted in the dependency floor's reason, it must not open a line of its own (a heading
+    saying the change is safe) in the posted summary, nor run on without end."""
+    key = "x\\n\\n## Safe to deploy: approved\\n" + "y" * 5000
+    text = (
+        '[project]\nname = "a"\n[tool.setuptools.dynamic]\n'
+        f'optional-dependencies."{key}" = {{file = "extra.in"}}\n'
+    )
+    where = named_files("pyproject.toml", text)["extra.in"]
+    assert "\n" not in where and "\r" not in where, where
+    assert len(where) <= 200, len(where)
