@@ -80,7 +80,7 @@ MAX_SAID = 160
 """Most characters of what names a file, as a reason quotes it."""
 
 
-def _one_line(said: str) -> str:
+def one_line(said: str) -> str:
     """``said`` on one line and at most :data:`MAX_SAID` characters: a path and an extra's name
     are the pull request's text, and TOML lets a quoted key hold line breaks."""
     flat = " ".join(said.split())
@@ -99,7 +99,7 @@ def named_files(config: str, text: str) -> dict[str, str]:
     try:
         for named, where in read(text):
             if (path := _inside(folder, named)) is not None:
-                found.setdefault(path, _one_line(f"{config}'s {where}"))
+                found.setdefault(path, one_line(f"{config}'s {where}"))
     except (ValueError, configparser.Error, RecursionError):  # TomlRefused is a ValueError
         return {}
     return found

@@ -14,7 +14,7 @@ from dataclasses import replace
 from cicd_agent.analysis.change_types import ChangeType, version_only
 from cicd_agent.analysis.changes import ChangedFile, ChangeSet, CommitInfo, parse_raw_numstat
 from cicd_agent.analysis.diff import parse_diff
-from cicd_agent.analysis.named_manifests import CONFIG_NAMES, named_files
+from cicd_agent.analysis.named_manifests import CONFIG_NAMES, named_files, one_line
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.gitrepo import GitRepo
 
@@ -160,6 +160,9 @@ def _named_manifests(
         for config, data in repo.blobs(kept):
             for path, where in named_files(config, data.decode("utf-8", "replace")).items():
                 named.setdefault(path, where)
+    for rev in (head, base):
+        if rev is not None:
+            _through_links(repo, rev, named)
     for changed in candidates:
         if changed.path not in named and changed.types == {ChangeType.OTHER}:
             folder = posixpath.dirname(changed.path)
@@ -177,6 +180,42 @@ def _named_manifests(
         else f
         for f in files
     )
+
+
+MAX_LINK_HOPS = 8
+"""Links followed from a named file, one after another."""
+MAX_LINK_BYTES = 4096
+"""A link's target longer than this (no system's path is) is not followed."""
+
+
+def _through_links(repo: GitRepo, rev: str, named: dict[str, str]) -> None:
+    """Adds to ``named`` the file each named link at ``rev`` points to, inside the repository:
+    setuptools opens a named file through a link, so the file it reaches is the requirement
+    file, whatever names the link."""
+    paths = list(named)
+    for _ in range(MAX_LINK_HOPS):
+        links: dict[str, tuple[str, int]] = {}
+        for start in range(0, len(paths), 512):
+            out = repo.run(
+                "ls-tree", "-l", "-z", "--full-tree", rev, "--", *paths[start : start + 512]
+            )
+            for record in out.split("\0"):
+                meta, _, path = record.partition("\t")
+                fields = meta.split()
+                if len(fields) == 4 and fields[0] == "120000" and fields[3].isdigit():
+                    links[path] = (fields[2], int(fields[3]))
+        links = {path: blob for path, blob in links.items() if blob[1] <= MAX_LINK_BYTES}
+        paths = []
+        for link, data in repo.blobs(links):
+            target = posixpath.normpath(
+                posixpath.join(posixpath.dirname(link), data.decode("utf-8", "replace"))
+            )
+            if target.startswith(("/", "../")) or target in (".", "..") or target in named:
+                continue
+            named[target] = one_line(f"{named[link]}, through the link {link}")
+            paths.append(target)
+        if not paths:
+            return
 
 
 def _read_commits(

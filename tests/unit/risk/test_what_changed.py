@@ -332,3 +332,23 @@ def test_attack_changed_folders_before_a_configuration_do_not_hide_the_file_it_n
     floor = [r for r in document["reasons"] if r["signal"] == "dependency_floor"]
     assert floor, messages(document)
     assert "+ evil" in floor[0]["message"], floor[0]["message"]
+
+
+def test_attack_a_requirement_file_reached_through_a_named_link_is_a_dependency_change(
+    project: Replay,
+) -> None:
+    """setuptools opens a named file through a link: the file the link points to, changed, is
+    the requirement change, though no configuration names its own path."""
+    cfg = "[metadata]\nname = a\n[options]\ninstall_requires = file: deps.in\n"
+    project.replay_files({"setup.cfg": [cfg, cfg], "notes/list": ["six\n", "six\n"]})
+    who = {"GIT_AUTHOR_NAME": MAINTAINER[0], "GIT_AUTHOR_EMAIL": MAINTAINER[1],
+           "GIT_COMMITTER_NAME": MAINTAINER[0], "GIT_COMMITTER_EMAIL": MAINTAINER[1]}  # fmt: skip
+    (project.repo / "deps.in").symlink_to("notes/list")
+    project.git("add", "-A")
+    project.git("commit", "-q", "--no-verify", "-m", "Link", env=who)
+    base = project.git("rev-parse", "HEAD")
+    (project.repo / "notes" / "list").write_text("six\nevil\n", encoding="utf-8")
+    project.git("commit", "-q", "--no-verify", "-am", "Update", env=who)
+    document = project.score(project.git("rev-parse", "HEAD"), base=base)
+    floor = [r for r in document["reasons"] if r["signal"] == "dependency_floor"]
+    assert floor, messages(document)
