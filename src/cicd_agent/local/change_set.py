@@ -161,7 +161,7 @@ def _named_manifests(
             for path, where in named_files(config, data.decode("utf-8", "replace")).items():
                 named.setdefault(path, where)
     for rev in (head, base):
-        if rev is not None:
+        if rev is not None and named:
             _through_links(repo, rev, named)
     for changed in candidates:
         if changed.path not in named and changed.types == {ChangeType.OTHER}:
@@ -189,31 +189,34 @@ MAX_LINK_BYTES = 4096
 
 
 def _through_links(repo: GitRepo, rev: str, named: dict[str, str]) -> None:
-    """Adds to ``named`` the file each named link at ``rev`` points to, inside the repository:
-    setuptools opens a named file through a link, so the file it reaches is the requirement
-    file, whatever names the link."""
-    paths = list(named)
+    """Adds to ``named`` the file each named path at ``rev`` reaches through a link, itself or
+    a folder above it, inside the repository: setuptools opens a named file through links, so
+    the file it reaches is the requirement file, whatever names the path. The tree's links
+    come from one ``ls-tree``; only those a named path passes through are read."""
+    links: dict[str, tuple[str, int]] = {}
+    for record in repo.run("ls-tree", "-r", "-l", "-z", "--full-tree", rev).split("\0"):
+        meta, _, path = record.partition("\t")
+        fields = meta.split()
+        if len(fields) == 4 and fields[0] == "120000" and fields[3].isdigit():
+            links[path] = (fields[2], int(fields[3]))
+    paths = list(named) if links else []
     for _ in range(MAX_LINK_HOPS):
-        links: dict[str, tuple[str, int]] = {}
-        for start in range(0, len(paths), 512):
-            out = repo.run(
-                "ls-tree", "-l", "-z", "--full-tree", rev, "--", *paths[start : start + 512]
-            )
-            for record in out.split("\0"):
-                meta, _, path = record.partition("\t")
-                fields = meta.split()
-                if len(fields) == 4 and fields[0] == "120000" and fields[3].isdigit():
-                    links[path] = (fields[2], int(fields[3]))
-        links = {path: blob for path, blob in links.items() if blob[1] <= MAX_LINK_BYTES}
+        through: dict[str, list[str]] = {}  # each link a named path passes: the paths
+        for path in paths:
+            part = path
+            while part:
+                if part in links and links[part][1] <= MAX_LINK_BYTES:
+                    through.setdefault(part, []).append(path)
+                part = posixpath.dirname(part)
         paths = []
-        for link, data in repo.blobs(links):
-            target = posixpath.normpath(
-                posixpath.join(posixpath.dirname(link), data.decode("utf-8", "replace"))
-            )
-            if target.startswith(("/", "../")) or target in (".", "..") or target in named:
-                continue
-            named[target] = one_line(f"{named[link]}, through the link {link}")
-            paths.append(target)
+        for link, data in repo.blobs({link: links[link] for link in through}):
+            folder = posixpath.join(posixpath.dirname(link), data.decode("utf-8", "replace"))
+            for path in through[link]:
+                target = posixpath.normpath(folder + path[len(link) :])
+                if target.startswith(("/", "../")) or target in (".", "..") or target in named:
+                    continue
+                named[target] = one_line(f"{named[path]}, through the link {link}")
+                paths.append(target)
         if not paths:
             return
 

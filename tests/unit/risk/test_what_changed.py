@@ -352,3 +352,24 @@ def test_attack_a_requirement_file_reached_through_a_named_link_is_a_dependency_
     document = project.score(project.git("rev-parse", "HEAD"), base=base)
     floor = [r for r in document["reasons"] if r["signal"] == "dependency_floor"]
     assert floor, messages(document)
+
+
+def test_attack_a_requirement_file_reached_through_a_linked_folder_is_a_dependency_change(
+    project: Replay,
+) -> None:
+    """A named path whose folder is a link (``reqs/deps.in``, ``reqs -> notes``): setuptools
+    reads ``notes/deps.in``, so its change is the requirement change."""
+    cfg = "[metadata]\nname = a\n[options]\ninstall_requires = file: reqs/deps.in\n"
+    project.replay_files({"setup.cfg": [cfg, cfg], "notes/deps.in": ["six\n", "six\n"]})
+    who = {"GIT_AUTHOR_NAME": MAINTAINER[0], "GIT_AUTHOR_EMAIL": MAINTAINER[1],
+           "GIT_COMMITTER_NAME": MAINTAINER[0], "GIT_COMMITTER_EMAIL": MAINTAINER[1]}  # fmt: skip
+    (project.repo / "reqs").symlink_to("notes")
+    project.git("add", "-A")
+    project.git("commit", "-q", "--no-verify", "-m", "Link", env=who)
+    base = project.git("rev-parse", "HEAD")
+    (project.repo / "notes" / "deps.in").write_text("six\nevil\n", encoding="utf-8")
+    project.git("commit", "-q", "--no-verify", "-am", "Update", env=who)
+    document = project.score(project.git("rev-parse", "HEAD"), base=base)
+    floor = [r for r in document["reasons"] if r["signal"] == "dependency_floor"]
+    assert floor, messages(document)
+    assert "+ evil" in floor[0]["message"], floor[0]["message"]
