@@ -34,7 +34,8 @@ def _inside(folder: str, named: str) -> str | None:
     """``named`` resolved from ``folder`` (both relative to the repository), or None when it
     is absolute, empty or climbs out of ``folder``."""
     named = named.strip()
-    if not named or "\\" in named or "\0" in named or named.startswith("/") or ":" in named:
+    # ``:`` and ``\\`` are a file name's characters on the Linux a build runs on.
+    if not named or "\0" in named or named.startswith("/"):
         return None
     resolved = posixpath.normpath(named)
     if resolved == ".." or resolved.startswith("../") or resolved == ".":

@@ -25,7 +25,6 @@ def test_a_configuration_in_a_folder_names_files_from_that_folder() -> None:
     [
         "[options]\ninstall_requires = file: a.in\ninstall-requires = file: b.in\n",
         "not a section\n",
-        "[options]\ninstall_requires = file: C:\\a.in\n",
     ],
 )
 def test_a_setup_cfg_that_does_not_parse_or_escapes_names_nothing(text: str) -> None:

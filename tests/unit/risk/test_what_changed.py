@@ -373,3 +373,19 @@ def test_attack_a_requirement_file_reached_through_a_linked_folder_is_a_dependen
     floor = [r for r in document["reasons"] if r["signal"] == "dependency_floor"]
     assert floor, messages(document)
     assert "+ evil" in floor[0]["message"], floor[0]["message"]
+
+
+@pytest.mark.parametrize("named", ["deps:1.in", "a\\b.in"])
+def test_attack_a_named_file_with_a_colon_or_backslash_is_a_dependency_change(
+    project: Replay, named: str
+) -> None:
+    """On the Linux a build runs on, ``:`` and ``\\`` are a file name's characters, and
+    setuptools opens such a named file as any other."""
+    cfg = f"[metadata]\nname = a\n[options]\ninstall_requires = file: {named}\n"
+    base, head_commit = project.replay_files(
+        {"setup.cfg": [cfg, cfg], named: ["six\n", "six\nevil\n"]}
+    )
+    document = project.score(head_commit, base=base)
+    floor = [r for r in document["reasons"] if r["signal"] == "dependency_floor"]
+    assert floor, messages(document)
+    assert "+ evil" in floor[0]["message"], floor[0]["message"]
