@@ -33,7 +33,6 @@ class SetupCfgParser(configparser.RawConfigParser):
 def _inside(folder: str, named: str) -> str | None:
     """``named`` resolved from ``folder`` (both relative to the repository), or None when it
     is absolute, empty or climbs out of ``folder``."""
-    named = named.strip()
     # ``:`` and ``\\`` are a file name's characters on the Linux a build runs on.
     if not named or "\0" in named or named.startswith("/"):
         return None
@@ -57,7 +56,7 @@ def _setup_cfg(text: str) -> Iterable[tuple[str, str]]:
         if value.startswith("file:"):
             where = key if section == "options" else f"extras_require {key}"
             for named in value[len("file:") :].split(","):
-                yield named, where
+                yield named.strip(), where  # as setuptools: a pyproject's names are as written
 
 
 def _pyproject(text: str) -> Iterable[tuple[str, str]]:

@@ -48,3 +48,12 @@ def test_attack_an_extra_named_across_lines_says_what_names_a_file_on_one_short_
     where = named_files("pyproject.toml", text)["extra.in"]
     assert "\n" not in where and "\r" not in where, where
     assert len(where) <= 200, len(where)
+
+
+def test_attack_a_pyproject_name_with_spaces_at_its_ends_is_that_file() -> None:
+    """setuptools strips the names of a setup.cfg's ``file:`` list, but opens a pyproject's
+    ``file`` names as written: `` deps.in`` there is a file whose name starts with a space."""
+    text = '[tool.setuptools.dynamic]\ndependencies = {file = [" deps.in", "b.in "]}\n'
+    assert set(named_files("pkg/pyproject.toml", text)) == {"pkg/ deps.in", "pkg/b.in "}
+    cfg = "[options]\ninstall_requires = file:  deps.in , b.in\n"
+    assert set(named_files("setup.cfg", cfg)) == {"deps.in", "b.in"}
