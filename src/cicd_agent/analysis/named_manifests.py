@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import configparser
 import posixpath
+import re
 from collections.abc import Iterable
 
 from cicd_agent.analysis import bounded_toml
@@ -42,6 +43,35 @@ def _inside(folder: str, named: str) -> str | None:
     return posixpath.join(folder, resolved) if folder else resolved
 
 
+_REFERENCE = re.compile(r"%\(([^)]*)\)s|%%")
+MAX_EXPANDED = 1 << 20
+"""Most characters a setup.cfg value expands to: references to references grow fast."""
+
+
+def _expanded(parser: SetupCfgParser, section: str, value: str) -> str:
+    """``value`` with its ``%(key)s`` references expanded, as setuptools' configparser does
+    (at most 10 deep); a value growing past :data:`MAX_EXPANDED` does not parse."""
+    budget = [MAX_EXPANDED]
+
+    def expand(text: str, depth: int) -> str:
+        if depth > 10:
+            raise ValueError("references nested too deep")
+
+        def one(match: re.Match[str]) -> str:
+            if match[0] == "%%":
+                return "%"
+            raw = parser.get(section, parser.optionxform(match[1]))  # a missing key: Error
+            said = expand(raw, depth + 1) if "%" in raw else raw
+            budget[0] -= len(said)
+            if budget[0] < 0:
+                raise ValueError("expands past the bound")
+            return said
+
+        return _REFERENCE.sub(one, text)
+
+    return expand(value, 0) if "%" in value else value
+
+
 def _setup_cfg(text: str) -> Iterable[tuple[str, str]]:
     parser = SetupCfgParser(interpolation=None)
     parser.read_string(text)
@@ -52,7 +82,7 @@ def _setup_cfg(text: str) -> Iterable[tuple[str, str]]:
             ("options.extras_require", e) for e in parser.options("options.extras_require")
         ]
     for section, key in sections:
-        value = parser.get(section, key, fallback="").strip()
+        value = _expanded(parser, section, parser.get(section, key, fallback="")).strip()
         if value.startswith("file:"):
             where = key if section == "options" else f"extras_require {key}"
             for named in value[len("file:") :].split(","):

@@ -57,3 +57,14 @@ def test_attack_a_pyproject_name_with_spaces_at_its_ends_is_that_file() -> None:
     assert set(named_files("pkg/pyproject.toml", text)) == {"pkg/ deps.in", "pkg/b.in "}
     cfg = "[options]\ninstall_requires = file:  deps.in , b.in\n"
     assert set(named_files("setup.cfg", cfg)) == {"deps.in", "b.in"}
+
+
+def test_attack_a_setup_cfg_name_given_through_interpolation_is_that_file() -> None:
+    """setuptools reads setup.cfg with configparser's ``%(key)s`` interpolation: a ``file:``
+    name given through another key is the file it expands to."""
+    cfg = "[options]\nreqs = deps.in\ninstall_requires = file: %(reqs)s\n"
+    assert set(named_files("setup.cfg", cfg)) == {"deps.in"}
+    refs = "".join(f"a{n} = " + f"%(a{n - 1})s" * 100 + "\n" for n in range(1, 10))
+    bomb = f"[options]\na0 = {'x' * 1000}\n{refs}install_requires = file: %(a9)s\n"
+    assert named_files("setup.cfg", bomb) == {}
+    assert named_files("setup.cfg", "[options]\ninstall_requires = file: %(none)s\n") == {}
