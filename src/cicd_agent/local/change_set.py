@@ -191,16 +191,18 @@ MAX_LINK_BYTES = 4096
 def _through_links(repo: GitRepo, rev: str, named: dict[str, str]) -> None:
     """Adds to ``named`` the file each named path at ``rev`` reaches through a link, itself or
     a folder above it, inside the repository: setuptools opens a named file through links, so
-    the file it reaches is the requirement file, whatever names the path. The tree's links
-    come from one ``ls-tree``; only those a named path passes through are read."""
-    links: dict[str, tuple[str, int]] = {}
-    for record in repo.run("ls-tree", "-r", "-l", "-z", "--full-tree", rev).split("\0"):
-        meta, _, path = record.partition("\t")
-        fields = meta.split()
-        if len(fields) == 4 and fields[0] == "120000" and fields[3].isdigit():
-            links[path] = (fields[2], int(fields[3]))
-    paths = list(named) if links else []
+    the file it reaches is the requirement file, whatever names the path. Only the named
+    paths and their folders are listed (a whole tree's listing would be as large as the pull
+    request makes it); only the links among them are read."""
+    paths = list(named)
     for _ in range(MAX_LINK_HOPS):
+        parts: dict[str, None] = {}
+        for path in paths:
+            part = path
+            while part:
+                parts.setdefault(part)
+                part = posixpath.dirname(part)
+        links = repo.link_ids(rev, list(parts))
         through: dict[str, list[str]] = {}  # each link a named path passes: the paths
         for path in paths:
             part = path

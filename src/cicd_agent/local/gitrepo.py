@@ -40,6 +40,8 @@ DEEPEN_TIMEOUT = 180.0
 """Longest a shallow clone's history is fetched for (:meth:`GitRepo.deepen`)."""
 _PATH_BATCH = 500
 """Paths per ``git ls-tree`` call: keeps an argument list far below the system's limit."""
+_LINK_MODE = "120000"
+"""git's mode of a symbolic link."""
 _WHOLE = sys.maxsize
 """A bound on output that no output reaches: read it all."""
 NUL_TEXT_LIMIT = 1 << 20
@@ -333,7 +335,24 @@ class GitRepo:
     ) -> dict[str, tuple[str, int]]:
         """``path -> (blob id, size)`` at ``commit`` from ``git ls-tree -l``; paths that are
         not files there, or larger than ``max_bytes``, are left out."""
-        found: dict[str, tuple[str, int]] = {}
+        return {
+            path: (blob, size)
+            for _, blob, size, path in self._listed(commit, paths)
+            if max_bytes is None or size <= max_bytes
+        }
+
+    def link_ids(self, commit: str, paths: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """``path -> (blob id, size)`` of the symbolic links among ``paths`` at ``commit``
+        (only those paths are listed, never the whole tree)."""
+        return {
+            path: (blob, size)
+            for mode, blob, size, path in self._listed(commit, paths)
+            if mode == _LINK_MODE
+        }
+
+    def _listed(self, commit: str, paths: Sequence[str]) -> Iterator[tuple[str, str, int, str]]:
+        """``(mode, blob id, size, path)`` of each blob (a file or a link) among ``paths``
+        at ``commit``, from ``git ls-tree -l`` in batches."""
         for start in range(0, len(paths), _PATH_BATCH):
             batch = paths[start : start + _PATH_BATCH]
             out = self.run("ls-tree", "-l", "-z", "--full-tree", commit, "--", *batch)
@@ -341,10 +360,7 @@ class GitRepo:
                 meta, _, path = record.partition("\t")
                 fields = meta.split()
                 if len(fields) == 4 and fields[1] == "blob" and fields[3].isdigit():
-                    found[path] = (fields[2], int(fields[3]))
-        return {
-            path: blob for path, blob in found.items() if max_bytes is None or blob[1] <= max_bytes
-        }
+                    yield fields[0], fields[2], int(fields[3]), path
 
     def blobs(self, ids: Mapping[str, tuple[str, int]]) -> Iterator[tuple[str, bytes]]:
         """``(path, bytes)`` of each blob of ``ids`` (:meth:`blob_ids`), by one

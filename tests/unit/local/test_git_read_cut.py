@@ -4,7 +4,9 @@ UTF-8 at the edge included."""
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +56,20 @@ def test_a_diff_git_refuses_is_still_a_usage_error(repo: tuple[GitRepo, str, str
     with pytest.raises(UsageError, match="git diff failed"):
         opened.diff_text(base, "0" * 40, ["src/app.py"], 1000)
 
+
+
+def test_links_are_listed_among_the_paths_asked_only(tmp_path: Path) -> None:
+    """The links a named requirement file passes through are found by listing those paths and
+    their folders, never the whole tree (whose size the pull request sets): a link elsewhere
+    is not listed, a named one and a linked folder are, a file is not a link."""
+    builder = GitRepoBuilder(tmp_path / "repo")
+    builder.write({"notes/list": "six\n", "plain.in": "six\n"})
+    for link, target in (("deps.in", "notes/list"), ("reqs", "notes"), ("other", "notes")):
+        os.symlink(target, builder.path / link)
+    head = builder.commit("links", {})
+    repo = GitRepo.open(builder.path)
+    found = repo.link_ids(head, ["deps.in", "reqs/list", "reqs", "plain.in", "missing"])
+    assert sorted(found) == ["deps.in", "reqs"]
+    assert all(size == len(t) for (_, size), t in zip(
+        (found["deps.in"], found["reqs"]), ("notes/list", "notes"), strict=True))  # fmt: skip
+    assert sorted(repo.blob_ids(head, ["plain.in", "deps.in"])) == ["deps.in", "plain.in"]
