@@ -75,12 +75,23 @@ def history_file(environ: Mapping[str, str], checkout: Path) -> Path:
     terminal, a file of ``checkout``'s own beside it, named by the checkout's path: the home's
     cache is shared by every project run there, and a push event written for one project and
     run in another's clone would mix the two histories."""
+    shared = in_home(DEFAULT_FILE, environ)
     if history_key(environ):
-        return DEFAULT_FILE
+        return shared
     where = os.path.abspath(checkout)
     name = re.sub(r"[^A-Za-z0-9._-]", "_", os.path.basename(where))[:40]
     digest = hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()[:12]
-    return DEFAULT_FILE.with_name(f"test-history-{name}-{digest}.jsonl")
+    return shared.with_name(f"test-history-{name}-{digest}.jsonl")
+
+
+def in_home(path: Path, environ: Mapping[str, str]) -> Path:
+    """``path`` with a leading ``~`` taken as the run's own ``HOME`` (``environ``), not this
+    process's: a run handed another environment (a test, a tool rendering the docs' pictures)
+    must not read or write the history of whoever's machine it runs on."""
+    home = environ.get("HOME")
+    if home and path.parts[:1] == ("~",):
+        return Path(home, *path.parts[1:])
+    return path
 
 
 def may_record(trust: Trust, branch: str, default_branch: str) -> bool:
@@ -89,7 +100,6 @@ def may_record(trust: Trust, branch: str, default_branch: str) -> bool:
 
 
 class FileStore:
-
     def __init__(self, path: Path | None = None) -> None:
         self.path = (path or DEFAULT_FILE).expanduser()
 

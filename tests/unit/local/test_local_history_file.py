@@ -80,3 +80,20 @@ def test_attack_a_checkouts_name_keeps_its_history_file_in_the_cache_folder(
     assert found.name.startswith("test-history-") and found.suffix == ".jsonl", found
     assert len(found.name) < 80 and found.name.isprintable() and "/" not in found.name
     assert "\u202e" not in found.name and found != test_history.history_file({}, tmp_path / name)
+
+
+def test_the_history_file_is_in_the_runs_home_not_this_processs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run handed its own environment (a test, the tool that renders the docs' pictures)
+    read the history of whoever's machine it ran on: ``~`` was this process's ``HOME``."""
+    monkeypatch.setenv("HOME", str(tmp_path / "machine"))
+    run_home = tmp_path / "run"
+    shared = test_history.history_file({"HOME": str(run_home), **WORKFLOW}, tmp_path)
+    assert shared == run_home / ".cache" / "cicd-agent" / "test-history.jsonl"
+    own = test_history.history_file({"HOME": str(run_home)}, tmp_path / "clone")
+    assert own.parent == shared.parent
+
+
+WORKFLOW = {"GITHUB_REPOSITORY": "acme/shop",
+            "GITHUB_WORKFLOW_REF": "acme/shop/.github/workflows/ci.yml@refs/heads/main"}  # fmt: skip
