@@ -1,9 +1,7 @@
 """The test history store: each default-branch run's per-test outcomes, kept between runs.
 
-PostgreSQL where the workflow gives ``audit-database-url`` (the audit database's own
-connection, time limits and migrations, :mod:`cicd_agent.local.audit_db`), else a JSON-lines
-file, one run a line, at :data:`DEFAULT_FILE` unless the settings file names another. The
-file lives outside the checkout, so no pull request's tree holds it; a workflow keeps it
+A JSON-lines file, one run a line, at :data:`DEFAULT_FILE` unless the settings file names
+another. The file lives outside the checkout, so no pull request's tree holds it; a workflow keeps it
 between runs with ``actions/cache`` on that path (docs/modes/test-step.md: its size is
 bounded by :data:`MAX_FILE_BYTES` and :data:`MAX_RUNS`; a cache is kept 7 days after its last
 use). GitHub scopes a cache saved by a pull request's run to that pull request, so a
@@ -21,12 +19,11 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.flaky_stats import WINDOW, StoredRun
-from cicd_agent.local import audit_db
 
 if TYPE_CHECKING:
     from cicd_agent.github.trust import Trust
@@ -39,14 +36,6 @@ MAX_FILE_BYTES = 16 << 20
 """Bytes the file keeps (the newest lines): a run costs each test's name and outcome (28 KB for
 300 tests of 80-character names), so a large suite is bounded here before :data:`MAX_RUNS`."""
 MAX_LINE_BYTES = 1 << 20
-
-
-class HistoryStore(Protocol):
-    """Where runs are kept: add a run, read a job's newest ones (oldest first)."""
-
-    def add(self, run: StoredRun) -> None: ...
-
-    def recent(self, repository: str, job: str, runs: int = WINDOW) -> list[StoredRun]: ...
 
 
 def history_key(environ: Mapping[str, str]) -> str:
@@ -131,39 +120,3 @@ class FileStore:
         if start:
             lines = lines[1:]  # the first is cut at the front
         return [line for line in lines if line.strip() and len(line) < MAX_LINE_BYTES][-MAX_RUNS:]
-
-
-class DatabaseStore:
-    """The audit database's ``cicd_agent_test_runs`` table."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    def add(self, run: StoredRun) -> None:
-        audit_db.write_test_run(self.url, run.repository, run.job, run.to_json())
-
-    def recent(self, repository: str, job: str, runs: int = WINDOW) -> list[StoredRun]:
-        found = []
-        for document in audit_db.read_test_runs(self.url, repository, job, runs):
-            try:
-                found.append(StoredRun.from_json(document))
-            except (ValueError, TypeError, KeyError):
-                continue
-        return sorted(found, key=lambda r: r.recorded)
-
-
-def store(database_url: str | None, path: Path | None = None) -> HistoryStore:
-    return DatabaseStore(database_url) if database_url else FileStore(path)
-
-
-def record_all(target: HistoryStore, runs: Sequence[StoredRun]) -> int:
-    """Add each of ``runs`` the store does not hold yet (by run and attempt); how many."""
-    if not runs:
-        return 0
-    held = {r.identity for r in target.recent(runs[0].repository, runs[0].job, MAX_RUNS)}
-    added = 0
-    for run in runs:
-        if run.identity not in held:
-            target.add(run)
-            added += 1
-    return added
