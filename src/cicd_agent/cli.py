@@ -1,16 +1,13 @@
-"""``cicd-agent MODE [options]``: the console script. ``--version`` and ``--help`` are answered at
-once; any other command line is parsed, its mode run, and every failure turned into one exit path.
+"""``cicd-agent MODE [options]``: the console script, and its one exit path for every failure.
 
-Workflows call the CLI on every job: the version check is the one call that must not pay for
-argparse, pydantic or the SDKs, and ``--help`` pays for argparse and the chosen mode's options
-alone (:mod:`cicd_agent.plugins`), not for the run's machinery. So this module imports ``os`` and
-``sys`` alone at its top, and each function the run's machinery it uses.
+Workflows call it on every job: ``--version`` must not pay for argparse, pydantic or the SDKs, and
+``--help`` pays for argparse and the chosen mode's options alone, so this module imports ``os`` and
+``sys`` alone at its top.
 
-The single error policy (README, "Exit codes"): expected failures (:class:`CicdError`) become
-their exit code with one plain sentence and a fix; anything else is a bug, reported as exit 3
-with a pointer to ``--debug``. Either way the outputs that can be known and the job summary are
-written before the process exits. No traceback unless ``--debug`` or ``RUNNER_DEBUG=1``.
-"""
+The error policy (README, "Exit codes"): a :class:`CicdError` becomes its exit code with one
+plain sentence and a fix; anything else is a bug, exit 3 with a pointer to ``--debug``. Either
+way the knowable outputs and the job summary are written first. No traceback unless ``--debug``
+or ``RUNNER_DEBUG=1``."""
 
 from __future__ import annotations
 
@@ -163,12 +160,9 @@ def _loaded_for_good(own_process: bool) -> None:
 
 
 def console() -> int:
-    """The console script and ``python -m cicd_agent``: :func:`main` in an interpreter closed
-    to the job's Python environment (``-I``: no ``PYTHON*`` variable, user site-packages or
-    current folder on the path), where a checkout's folder on ``PYTHONPATH`` cannot shadow a
-    module or register a mode. The action and the console script that ``install/install.sh``
-    writes start that way; any other start is made again so. The job's variables are left as
-    they are, for the commands the run starts."""
+    """:func:`main` in an interpreter closed to the job's Python environment (``-I``), where a
+    checkout's folder on ``PYTHONPATH`` cannot shadow a module or register a mode; any other
+    start is made again so. The job's variables are kept for the commands the run starts."""
     if sys.flags.isolated:
         return main()
     from cicd_agent.local.processes import restart_isolated
@@ -298,11 +292,9 @@ def _fail(
     wants_json: bool,
     environ: Mapping[str, str],
 ) -> int:
-    """The one exit path for failures: outputs that can be known, an annotation, a summary.
-
-    Outside a runner there are no outputs or summary to write: a terminal gets one line.
-    The run's context is closed by now (or was never made), so the run's redactor is
-    registered again for what this posts: the notes and the hint are shown too."""
+    """The one exit path for failures: outputs that can be known, an annotation, a summary (off a
+    runner, one line). The run's redactor is registered again: the run's context is closed by
+    now, and the notes and hint are shown too."""
     import json
     from contextlib import suppress
     from typing import Any

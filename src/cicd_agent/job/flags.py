@@ -1,11 +1,8 @@
 """The pieces every mode's options are declared with: the parser class, option types, the
-declared :class:`Option` table and the options every mode takes.
+:class:`Option` table and the options every mode takes.
 
-Imports nothing from :mod:`cicd_agent.modes`: a mode's ``arguments`` module and the command
-mode's dispatch build parsers from these, and the registry (:mod:`cicd_agent.plugins`, which
-builds the CLI's parser) loads those modules, so going through the registry here would close a
-circle. Cheap for the same reason as the registry: ``--help``.
-"""
+Imports nothing from :mod:`cicd_agent.modes`: the registry loads the modules built from these, so
+going through it here would close a circle. Cheap for ``--help``'s sake."""
 
 from __future__ import annotations
 
@@ -146,12 +143,9 @@ def at_least(minimum: int) -> Callable[[str], int]:
 
 
 def severity_argument(option: str) -> Callable[[str], Severity]:
-    """An option type for ``--option`` that rejects unknown severities (any but
-    :data:`SEVERITY_NAMES`, which a severity option's help lists).
-
-    It raises UsageError itself (argparse and the input filler only catch ValueError and
-    TypeError), so the flag and the action input give the same message.
-    """
+    """An option type that rejects severities outside :data:`SEVERITY_NAMES`. It raises
+    UsageError itself (argparse and the input filler catch only ValueError and TypeError), so the
+    flag and the input give one message."""
 
     def convert(value: str) -> Severity:
         return parse_severity(value, option=option)
@@ -161,11 +155,9 @@ def severity_argument(option: str) -> Callable[[str], Severity]:
 
 
 class Option:
-    """One option, declared as data: ``--NAME`` on the command line, the setting ``NAME`` of
-    the repository's file (unless ``setting`` is False) and the action input ``NAME`` (where
-    ``action_input``). The parser is built from these (:func:`add_options`) and the run's
-    resolver fills what the command line left from the same declarations, so a flag, its input
-    and its setting are checked by one parser (``kind``) with the same words."""
+    """One option, declared as data: ``--NAME``, the settings file's ``NAME`` (unless ``setting``
+    is False) and the action input ``NAME`` (where ``action_input``), all checked by one parser
+    (``kind``) with the same words."""
 
     __slots__ = (
         "action_input", "choices", "help", "kind", "name", "repeat", "setting", "switch", "trailing"
