@@ -1,17 +1,11 @@
 """Gate decisions in PostgreSQL: one row per verdict, so a team can ask across repositories and
-months how often the gate held, rolled back, or rolled back a release it later promoted.
+months how often the gate held or rolled back (the JSON-lines file is one artifact per job and
+expires with it). Written only when the workflow gives ``audit-database-url``.
 
-Why a database beside the JSON-lines file: the file is one artifact per job and expires with
-the run; the questions worth asking ("rollbacks last month, and how many were false?") span
-every run of every repository. The file stays the default; the database is written only when
-the workflow gives ``audit-database-url``.
-
-The tool owns its schema: every write takes a transaction-scoped advisory lock, brings the
-schema up to :data:`MIGRATIONS` (recorded in ``cicd_agent_schema``) and inserts the row, so
-two jobs starting at once neither race the migration nor see half of it. A database that is
-down, slow or refuses us raises :class:`AuditDatabaseError` with a message that names no
-password; the caller notes it and the decision stands (:mod:`cicd_agent.job.decisions`).
-"""
+Every write takes a transaction-scoped advisory lock and brings the schema up to
+:data:`MIGRATIONS` first, so two jobs starting at once neither race the migration nor see half of
+it. A database that is down, slow or refuses us raises :class:`AuditDatabaseError` naming no
+password; the decision stands (:mod:`cicd_agent.job.decisions`)."""
 
 from __future__ import annotations
 
