@@ -149,10 +149,9 @@ def _whose(mode_name: str | None) -> str:
 
 
 def _loaded_for_good(own_process: bool) -> None:
-    """What the console script (``own_process``) has loaded by the time its mode starts
-    (modules, classes, the run's settings) lives as long as the process: the collector's full
-    passes stop walking it (a review of 5,000 files spent 0.07-0.09 CPU-s less). A run inside
-    another program (a test) freezes nothing."""
+    """What the console script has loaded when its mode starts lives as long as the process, so
+    it is frozen out of the collector's full passes (a 5,000-file review spent 0.07-0.09 CPU-s
+    less). A run inside another program freezes nothing."""
     if own_process:
         import gc
 
@@ -237,10 +236,9 @@ def _expected(exc: CicdError | PluginError) -> tuple[CicdError, ExitCode]:
 
 
 def _asks_json(argv: Sequence[str], environ: Mapping[str, str], mode: str | None) -> bool:
-    """Whether the run asks for ``--json``, known before its options are parsed so a failure
-    on the way still prints its one document: the flag or a prefix argparse takes for it
-    (``--js``), or an input the resolver reads as true (``yes``). The resolved option has
-    the last word (:func:`main`)."""
+    """Whether the run asks for ``--json``, known before its options parse so a failure on the
+    way still prints its one document: the flag, a prefix argparse takes (``--js``), or a true
+    input (``yes``)."""
     from cicd_agent.job.options import TRUE_WORDS
     from cicd_agent.plugins import PluginError, declared_options
 
@@ -256,9 +254,8 @@ def _asks_json(argv: Sequence[str], environ: Mapping[str, str], mode: str | None
 
 
 def _early_input(environ: Mapping[str, str], name: str) -> str | None:
-    """An input read before the run's error path is in place: a malformed
-    ``CICD_AGENT_INPUTS`` counts as none here and is reported by :func:`main` (exit 2, with
-    outputs and a summary), not raised where nothing would catch it."""
+    """An input read before the run's error path is in place: a malformed ``CICD_AGENT_INPUTS``
+    counts as none here, and :func:`main` reports it (exit 2)."""
     from cicd_agent.actions.errors import UsageError
     from cicd_agent.actions.inputs import input_value
 
@@ -392,9 +389,8 @@ def _number(text: str) -> bool | int | float | str:
 
 
 def action_inputs() -> frozenset[str]:
-    """The inputs ``action.yml`` declares: the action's own and each option this project's
-    modes mark as one (:attr:`~cicd_agent.job.flags.Option.action_input`; the action runs no
-    other distribution's mode)."""
+    """The inputs ``action.yml`` declares: the action's own and each option this project's modes
+    mark as one (the action runs no other distribution's mode)."""
     from cicd_agent.job.resolve import ACTION_OWN_INPUTS
     from cicd_agent.plugins import declared_options, own_modes
 

@@ -145,9 +145,9 @@ class ModePlugin:
         return mode
 
     def arguments(self) -> ModeArguments:
-        """Its options declared as data (the ``arguments`` module: constants only). A module
-        that is missing, does not load or lacks ``FAIL_ON_CHOICES`` or ``OPTIONS`` is the
-        plugin's mistake (:class:`PluginError`) and sets the mode aside."""
+        """Its options declared as data (the ``arguments`` module). One missing, not loading or
+        lacking ``FAIL_ON_CHOICES`` or ``OPTIONS`` is the plugin's mistake and sets the mode
+        aside."""
         arguments: ModeArguments = self._loaded("arguments")
         lacking = [part for part in ("FAIL_ON_CHOICES", "OPTIONS") if not hasattr(arguments, part)]
         if lacking:
@@ -193,8 +193,7 @@ class _Registry:
         self._broken: dict[str, str] = {}
 
     def modes(self) -> Mapping[str, ModePlugin]:
-        """Every mode that loads, this project's first, then any other distribution's, each
-        in its declared ``order``, then by name."""
+        """Every mode that loads, in :func:`installed_modes`' order."""
         if self._modes is None:
             self._modes = self._read()
         return self._modes
@@ -205,9 +204,9 @@ class _Registry:
         return self._broken
 
     def set_aside(self, name: str, why: str) -> PluginError:
-        """Take ``name`` out of the modes that run, found broken after the registry was read:
-        one line on stderr names it, every other mode runs on, and choosing it is a usage
-        error naming ``why`` (the error returned, for the caller to raise)."""
+        """Take ``name`` out of the modes that run, found broken after the registry was read: one
+        line on stderr names it, the others run on, and choosing it is the usage error ``why``
+        (returned for the caller to raise)."""
         import sys
 
         if self._modes is not None and self._modes.pop(name, None) is not None:
@@ -245,9 +244,9 @@ _DECLARED_TEXT = ("name", "package", "summary", "builder", "reads_changes")
 
 
 def _unsound(loaded: object, name: str) -> str:
-    """Why ``loaded`` is no declaration of the mode ``name`` ("" when it is one): not a
-    :class:`ModePlugin` of that name, or one whose parts are not of their types (the registry
-    sorts and lists every mode by them, so one wrong part would stop them all)."""
+    """Why ``loaded`` is no declaration of the mode ``name`` (""): not a :class:`ModePlugin` of
+    that name, or one of a wrong part's type, which would stop every mode the registry sorts by
+    it."""
     if not isinstance(loaded, ModePlugin):
         return f"it is not a ModePlugin named {name!r}"
     wrong = [part for part in _DECLARED_TEXT if type(getattr(loaded, part, None)) is not str]
@@ -394,9 +393,8 @@ def selected_mode(argv: list[str]) -> str | None:
 
 
 def plugin_sections() -> dict[str, frozenset[str]]:
-    """The settings-file section of each installed mode this project does not ship: its own
-    options (this project's modes have theirs in the shipped schema). Every run that reads the
-    settings file passes them, the command mode's runs of other modes too."""
+    """The settings-file section of each installed mode this project does not ship (ours are in
+    the shipped schema), passed by every run that reads the settings file."""
     from cicd_agent.job.repo_config import (  # a run's path, not --help's
         QUARANTINE_KEY,
         section_keys,

@@ -36,9 +36,9 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.severity import Severity
 
     class ModeArguments(Protocol):
-        """A mode's ``arguments`` module: its options declared as data, importable without
-        the mode (the common options come first, from :func:`declared`). Here, not in the
-        registry, so what resolves a run types against it without reaching into the modes."""
+        """A mode's ``arguments`` module: its options as data, importable without the mode. Here,
+        not in the registry, so what resolves a run types against it without reaching into the
+        modes."""
 
         FAIL_ON_CHOICES: tuple[str, ...]
         OPTIONS: tuple[OptionGroup, ...]
@@ -116,9 +116,8 @@ def path(text: str) -> Path:
 
 
 def database_url(text: str) -> str:
-    """An option type for ``audit-database-url``: a PostgreSQL URL, or a usage error, so a typo
-    cannot silently turn the decision record off. The value is never echoed (it holds a
-    password)."""
+    """An option type for ``audit-database-url``: a PostgreSQL URL or a usage error, so a typo
+    cannot silently turn the decision record off. Never echoed: it holds a password."""
     if not text.startswith(("postgresql://", "postgres://")):
         raise argparse.ArgumentTypeError(
             "must be a PostgreSQL URL, postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
@@ -324,9 +323,8 @@ def declared(
 
 
 def declared_by(arguments: ModeArguments) -> tuple[OptionGroup, ...]:
-    """Every option the mode whose ``arguments`` module this is takes (:func:`declared`), the
-    model's only when it asks one: ``ASKS_MODEL = False`` there says it never does (a module
-    that does not say asks one)."""
+    """Every option the mode of this ``arguments`` module takes, the model's unless it says
+    ``ASKS_MODEL = False``."""
     asks_model = getattr(arguments, "ASKS_MODEL", True) is not False
     return declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS, asks_model)
 

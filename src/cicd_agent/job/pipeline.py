@@ -109,9 +109,8 @@ class BaseResult(ABC):
         return ()
 
     def posted_references(self) -> tuple[Reference, ...]:
-        """The issues and pull requests behind the links GitHub answered our posts with (the
-        ``*_url`` outputs posting learnt): shown in our own words, they stay links, while the
-        same link written by untrusted text is shown as text."""
+        """The issues and pull requests behind the links GitHub answered our posts with: in our
+        words they stay links, while untrusted text's same link shows as text."""
         outputs = self.outputs()
         found = (linked(outputs[name]) for name in self.posted_outputs() if name.endswith("_url"))
         return tuple(sorted({ref for ref in found if ref is not None}, key=lambda r: r.number))
@@ -155,10 +154,9 @@ class BaseResult(ABC):
         return "\n".join(parts) + "\n"
 
     def to_json(self) -> dict[str, Any]:
-        """The ``--json`` document: every output by name with the value the step output has
-        (``error`` included), plus the full structured result. Numbers are JSON numbers and a
-        list an output renders as ``[]`` stays ``[]``; a value that is empty (``""`` or null)
-        is left out, as its output is empty, so a reader tests for presence."""
+        """The ``--json`` document: every output by name with its step output's value, plus the
+        structured result, typed (numbers as numbers, ``[]`` as a list). An empty value is left
+        out, as its output is empty, so a reader tests for presence."""
         document = self.fields_json()
         document.update({name: _json_value(value) for name, value in self.mode_outputs().items()})
         document["tokens_used"] = self.usage.tokens_used
@@ -194,9 +192,8 @@ def render_output(value: object) -> str:
 
 
 def as_json(value: object) -> Any:
-    """``value`` as ``--json`` shows it: a dataclass as its fields by name (but those
-    :data:`NOT_SHOWN`, or its own ``to_json``), a :class:`Fixed` as its rounded number,
-    containers as lists and objects."""
+    """``value`` as ``--json`` shows it: a dataclass by its fields (but :data:`NOT_SHOWN`, or its
+    own ``to_json``), a :class:`Fixed` as its number, containers as lists and objects."""
     return _json_value(value)
 
 
