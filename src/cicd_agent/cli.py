@@ -1,16 +1,13 @@
-"""``cicd-agent MODE [options]``: the console script. ``--version`` and ``--help`` are answered at
-once; any other command line is parsed, its mode run, and every failure turned into one exit path.
+"""``cicd-agent MODE [options]``: the console script, and its one exit path for every failure.
 
-Workflows call the CLI on every job: the version check is the one call that must not pay for
-argparse, pydantic or the SDKs, and ``--help`` pays for argparse and the chosen mode's options
-alone (:mod:`cicd_agent.plugins`), not for the run's machinery. So this module imports ``os`` and
-``sys`` alone at its top, and each function the run's machinery it uses.
+Workflows call it on every job: ``--version`` must not pay for argparse, pydantic or the SDKs, and
+``--help`` pays for argparse and the chosen mode's options alone, so this module imports ``os`` and
+``sys`` alone at its top.
 
-The single error policy (README, "Exit codes"): expected failures (:class:`CicdError`) become
-their exit code with one plain sentence and a fix; anything else is a bug, reported as exit 3
-with a pointer to ``--debug``. Either way the outputs that can be known and the job summary are
-written before the process exits. No traceback unless ``--debug`` or ``RUNNER_DEBUG=1``.
-"""
+The error policy (README, "Exit codes"): a :class:`CicdError` becomes its exit code with one
+plain sentence and a fix; anything else is a bug, exit 3 with a pointer to ``--debug``. Either
+way the knowable outputs and the job summary are written first. No traceback unless ``--debug``
+or ``RUNNER_DEBUG=1``."""
 
 from __future__ import annotations
 
@@ -152,10 +149,9 @@ def _whose(mode_name: str | None) -> str:
 
 
 def _loaded_for_good(own_process: bool) -> None:
-    """What the console script (``own_process``) has loaded by the time its mode starts
-    (modules, classes, the run's settings) lives as long as the process: the collector's full
-    passes stop walking it (a review of 5,000 files spent 0.07-0.09 CPU-s less). A run inside
-    another program (a test) freezes nothing."""
+    """What the console script has loaded when its mode starts lives as long as the process, so
+    it is frozen out of the collector's full passes (a 5,000-file review spent 0.07-0.09 CPU-s
+    less). A run inside another program freezes nothing."""
     if own_process:
         import gc
 
@@ -163,12 +159,9 @@ def _loaded_for_good(own_process: bool) -> None:
 
 
 def console() -> int:
-    """The console script and ``python -m cicd_agent``: :func:`main` in an interpreter closed
-    to the job's Python environment (``-I``: no ``PYTHON*`` variable, user site-packages or
-    current folder on the path), where a checkout's folder on ``PYTHONPATH`` cannot shadow a
-    module or register a mode. The action and the console script that ``install/install.sh``
-    writes start that way; any other start is made again so. The job's variables are left as
-    they are, for the commands the run starts."""
+    """:func:`main` in an interpreter closed to the job's Python environment (``-I``), where a
+    checkout's folder on ``PYTHONPATH`` cannot shadow a module or register a mode; any other
+    start is made again so. The job's variables are kept for the commands the run starts."""
     if sys.flags.isolated:
         return main()
     from cicd_agent.local.processes import restart_isolated
@@ -243,10 +236,9 @@ def _expected(exc: CicdError | PluginError) -> tuple[CicdError, ExitCode]:
 
 
 def _asks_json(argv: Sequence[str], environ: Mapping[str, str], mode: str | None) -> bool:
-    """Whether the run asks for ``--json``, known before its options are parsed so a failure
-    on the way still prints its one document: the flag or a prefix argparse takes for it
-    (``--js``), or an input the resolver reads as true (``yes``). The resolved option has
-    the last word (:func:`main`)."""
+    """Whether the run asks for ``--json``, known before its options parse so a failure on the
+    way still prints its one document: the flag, a prefix argparse takes (``--js``), or a true
+    input (``yes``)."""
     from cicd_agent.job.options import TRUE_WORDS
     from cicd_agent.plugins import PluginError, declared_options
 
@@ -262,9 +254,8 @@ def _asks_json(argv: Sequence[str], environ: Mapping[str, str], mode: str | None
 
 
 def _early_input(environ: Mapping[str, str], name: str) -> str | None:
-    """An input read before the run's error path is in place: a malformed
-    ``CICD_AGENT_INPUTS`` counts as none here and is reported by :func:`main` (exit 2, with
-    outputs and a summary), not raised where nothing would catch it."""
+    """An input read before the run's error path is in place: a malformed ``CICD_AGENT_INPUTS``
+    counts as none here, and :func:`main` reports it (exit 2)."""
     from cicd_agent.actions.errors import UsageError
     from cicd_agent.actions.inputs import input_value
 
@@ -298,11 +289,9 @@ def _fail(
     wants_json: bool,
     environ: Mapping[str, str],
 ) -> int:
-    """The one exit path for failures: outputs that can be known, an annotation, a summary.
-
-    Outside a runner there are no outputs or summary to write: a terminal gets one line.
-    The run's context is closed by now (or was never made), so the run's redactor is
-    registered again for what this posts: the notes and the hint are shown too."""
+    """The one exit path for failures: outputs that can be known, an annotation, a summary (off a
+    runner, one line). The run's redactor is registered again: the run's context is closed by
+    now, and the notes and hint are shown too."""
     import json
     from contextlib import suppress
     from typing import Any
@@ -400,9 +389,8 @@ def _number(text: str) -> bool | int | float | str:
 
 
 def action_inputs() -> frozenset[str]:
-    """The inputs ``action.yml`` declares: the action's own and each option this project's
-    modes mark as one (:attr:`~cicd_agent.job.flags.Option.action_input`; the action runs no
-    other distribution's mode)."""
+    """The inputs ``action.yml`` declares: the action's own and each option this project's modes
+    mark as one (the action runs no other distribution's mode)."""
     from cicd_agent.job.resolve import ACTION_OWN_INPUTS
     from cicd_agent.plugins import declared_options, own_modes
 

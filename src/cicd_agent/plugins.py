@@ -1,26 +1,18 @@
-"""Modes are plugins: what a plugin declares, the registry that finds the installed ones, and
-the command line's parser built from them.
+"""Modes are plugins: what a plugin declares, the registry that finds the installed ones, and the
+command line's parser built from them.
 
-A mode is a package registered under the entry-point group ``cicd_agent.modes``; the entry
-point names a :class:`ModePlugin` in the package's ``__init__``::
+A mode is a package registered under the entry-point group ``cicd_agent.modes``, naming a
+:class:`ModePlugin` in its ``__init__``::
 
     [project.entry-points."cicd_agent.modes"]
     build = "cicd_agent.modes.build:PLUGIN"
 
-Every first-party mode is registered that way in this project's ``pyproject.toml``, and a third
-party ships one the same way in a distribution of its own (CONTRIBUTING, "A mode of your own").
-The core never imports a mode: it asks :func:`installed_modes`. A mode's ``arguments`` module
-declares its options with the pieces re-exported here (:class:`Option`, :class:`OptionGroup`,
-:func:`at_least`, :func:`path`, :func:`database_url`, :func:`severity_argument`); a mode that
-reads the settings file passes :func:`plugin_sections`. Only those are promised (``__all__``).
+The core never imports a mode: it asks :func:`installed_modes`. Only the names in ``__all__`` are
+promised to a mode's ``arguments`` module (CONTRIBUTING, "A mode of your own").
 
-This module is cheap to import on purpose. ``cicd-agent --help`` loads each plugin's
-declaration and the chosen mode's ``arguments`` module (its options as data, built from
-:mod:`cicd_agent.job.flags`); the run-time API (:mod:`cicd_agent.api`) and the mode's own modules
-are imported only when the mode runs. The parser (:func:`build_parser`) names every installed
-mode and holds the options of the one chosen alone (its ``arguments`` module, never the mode
-itself), so parsing costs little more than starting Python.
-"""
+Cheap to import on purpose: ``cicd-agent --help`` loads each plugin's declaration and the chosen
+mode's ``arguments`` alone, so parsing costs little more than starting Python; the run-time API
+(:mod:`cicd_agent.api`) and the mode's own modules load only when it runs."""
 
 from __future__ import annotations
 
@@ -83,17 +75,13 @@ MODE_PARTS = ("name", "fail_closed_outputs", "run", "failure_outputs")
 
 
 class ModePlugin:
-    """A mode's declaration: its name, the one line ``cicd-agent --help`` shows, the package it
-    lives in, what builds its typed options (``module:attribute`` under that package), and
-    what it offers other modes: ``reads_changes``, its reading of a change (``module:attribute``,
-    a :class:`cicd_agent.job.change_reader.ReadsChanges`; "" when it offers none). ``order``: where
-    ``cicd-agent --help`` lists it among the modes of its own distribution (lower first, then by
-    name).
+    """A mode's declaration. ``builder`` and ``reads_changes`` are ``module:attribute`` under
+    ``package`` (``reads_changes``: a :class:`cicd_agent.job.change_reader.ReadsChanges`, "" when it
+    offers none); ``order`` sorts ``--help``'s list within its distribution.
 
-    The package holds three modules the core imports by name, each on first use:
-    ``arguments`` (the options as data: ``FAIL_ON_CHOICES`` and ``OPTIONS``), ``options`` (or
-    whichever module ``builder`` names) and ``mode`` (the wiring, which declares ``MODE``, a
-    :class:`cicd_agent.job.pipeline.Mode`)."""
+    The core imports three modules of the package by name, each on first use: ``arguments``
+    (``FAIL_ON_CHOICES`` and ``OPTIONS``), the builder's, and ``mode`` (which declares ``MODE``,
+    a :class:`cicd_agent.job.pipeline.Mode`)."""
 
     __slots__ = ("builder", "name", "order", "package", "reads_changes", "summary")
 
@@ -130,10 +118,9 @@ class ModePlugin:
         return found
 
     def _loaded(self, module: str) -> Any:
-        """The package's ``module``. Another distribution's module that is missing or does not
-        load (raises, or ends the process on import) sets the mode aside
-        (:meth:`_Registry.set_aside`); one of ours that raises on import is our bug, and says
-        so."""
+        """The package's ``module``. Another distribution's that does not load sets the mode
+        aside (:meth:`_Registry.set_aside`); one of ours that raises on import is our bug, and
+        says so."""
         try:
             return self._module(module)
         except (Exception, SystemExit) as exc:
@@ -158,9 +145,9 @@ class ModePlugin:
         return mode
 
     def arguments(self) -> ModeArguments:
-        """Its options declared as data (the ``arguments`` module: constants only). A module
-        that is missing, does not load or lacks ``FAIL_ON_CHOICES`` or ``OPTIONS`` is the
-        plugin's mistake (:class:`PluginError`) and sets the mode aside."""
+        """Its options declared as data (the ``arguments`` module). One missing, not loading or
+        lacking ``FAIL_ON_CHOICES`` or ``OPTIONS`` is the plugin's mistake and sets the mode
+        aside."""
         arguments: ModeArguments = self._loaded("arguments")
         lacking = [part for part in ("FAIL_ON_CHOICES", "OPTIONS") if not hasattr(arguments, part)]
         if lacking:
@@ -206,8 +193,7 @@ class _Registry:
         self._broken: dict[str, str] = {}
 
     def modes(self) -> Mapping[str, ModePlugin]:
-        """Every mode that loads, this project's first, then any other distribution's, each
-        in its declared ``order``, then by name."""
+        """Every mode that loads, in :func:`installed_modes`' order."""
         if self._modes is None:
             self._modes = self._read()
         return self._modes
@@ -218,9 +204,9 @@ class _Registry:
         return self._broken
 
     def set_aside(self, name: str, why: str) -> PluginError:
-        """Take ``name`` out of the modes that run, found broken after the registry was read:
-        one line on stderr names it, every other mode runs on, and choosing it is a usage
-        error naming ``why`` (the error returned, for the caller to raise)."""
+        """Take ``name`` out of the modes that run, found broken after the registry was read: one
+        line on stderr names it, the others run on, and choosing it is the usage error ``why``
+        (returned for the caller to raise)."""
         import sys
 
         if self._modes is not None and self._modes.pop(name, None) is not None:
@@ -258,9 +244,9 @@ _DECLARED_TEXT = ("name", "package", "summary", "builder", "reads_changes")
 
 
 def _unsound(loaded: object, name: str) -> str:
-    """Why ``loaded`` is no declaration of the mode ``name`` ("" when it is one): not a
-    :class:`ModePlugin` of that name, or one whose parts are not of their types (the registry
-    sorts and lists every mode by them, so one wrong part would stop them all)."""
+    """Why ``loaded`` is no declaration of the mode ``name`` (""): not a :class:`ModePlugin` of
+    that name, or one of a wrong part's type, which would stop every mode the registry sorts by
+    it."""
     if not isinstance(loaded, ModePlugin):
         return f"it is not a ModePlugin named {name!r}"
     wrong = [part for part in _DECLARED_TEXT if type(getattr(loaded, part, None)) is not str]
@@ -280,19 +266,16 @@ def own_modes() -> tuple[str, ...]:
 
 
 def installed_modes() -> Mapping[str, ModePlugin]:
-    """Every installed mode by name: this project's first, then any other distribution's, each
-    in its declared ``order``, then by name. Read once per process. A registration that does
-    not load (its module raises on import, or it names no ModePlugin of its name) is set aside
-    with its reason (:func:`plugin` names it): one broken distribution stops no other mode."""
+    """Every installed mode by name, this project's first, then by ``order`` and name; read once
+    per process. A registration that does not load is set aside with its reason (:func:`plugin`
+    names it): one broken distribution stops no other mode."""
     return _INSTALLED.modes()
 
 
 def registered(group: str) -> list[tuple[str, str]]:
-    """``(name, "module:attribute")`` of every entry point in ``group`` of the distributions
-    installed where cicd-agent runs (:func:`installation`), in path order: what
-    ``importlib.metadata.entry_points(group=...)`` answers there, read from the
-    ``entry_points.txt`` files directly because importing ``importlib.metadata`` costs 50-65 ms,
-    half of ``cicd-agent --help`` (its scan is 5 ms)."""
+    """``(name, "module:attribute")`` of every entry point in ``group`` of :func:`installation`'s
+    distributions, read from ``entry_points.txt`` directly: importing ``importlib.metadata``
+    costs 50-65 ms, half of ``cicd-agent --help`` (the scan is 5 ms)."""
     import os
 
     points: list[tuple[str, str]] = []
@@ -321,11 +304,9 @@ def registered(group: str) -> list[tuple[str, str]]:
 
 
 def installation() -> list[str]:
-    """The folders of ``sys.path`` that the installation put there, not the job: the console
-    script runs isolated (``python -I``), where that is all of ``sys.path``; a process started
-    open to the environment (a library caller) leaves out what ``PYTHONPATH``, the user's
-    site-packages and the current folder added, so a checkout's folder never registers a
-    mode."""
+    """The folders of ``sys.path`` the installation put there: in a process open to the
+    environment, what ``PYTHONPATH``, user site-packages and the current folder added is left
+    out, so a checkout's folder never registers a mode."""
     import os
     import site
     import sys
@@ -412,9 +393,8 @@ def selected_mode(argv: list[str]) -> str | None:
 
 
 def plugin_sections() -> dict[str, frozenset[str]]:
-    """The settings-file section of each installed mode this project does not ship: its own
-    options (this project's modes have theirs in the shipped schema). Every run that reads the
-    settings file passes them, the command mode's runs of other modes too."""
+    """The settings-file section of each installed mode this project does not ship (ours are in
+    the shipped schema), passed by every run that reads the settings file."""
     from cicd_agent.job.repo_config import (  # a run's path, not --help's
         QUARANTINE_KEY,
         section_keys,

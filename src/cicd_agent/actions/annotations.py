@@ -1,24 +1,17 @@
-"""Text for annotations (workflow-command ``::error`` lines and check-run annotations), made
-safe to show where GitHub shows it.
+"""Text for annotations (``::error`` lines and check-run annotations), made safe where GitHub shows
+it as plain text, so the Markdown neutraliser's escapes would only show. An annotation's texts are
+:class:`AnnotationText`, which only :func:`annotation_text` makes:
 
-GitHub renders no Markdown in an annotation: its message and title are plain text, so the
-Markdown neutraliser (:mod:`cicd_agent.actions.markdown`) would only show its escapes. What a
-pull request controls reaches them all the same (a log line, a file name, a finding's title), so
-an annotation's texts are :class:`AnnotationText`, which only :func:`annotation_text` makes:
+- secrets are redacted first, as in every posted text;
+- a lone surrogate is U+FFFD: a strict UTF-8 stdout raises on it, losing every later annotation and
+  the exit code;
+- control characters (an ANSI escape rewrites the log), line separators and bidirectional controls
+  are U+FFFD;
+- a title is one line, and each text is cut to GitHub's limit, said with "…": a check run's
+  annotation over it is refused, and the whole check run with it.
 
-- secrets are redacted first, as in every posted text (:mod:`cicd_agent.actions.withheld`);
-- a lone surrogate (a byte that was not UTF-8) is U+FFFD: a strict UTF-8 stdout raises on it,
-  losing every later annotation and the step's exit code, and GitHub refuses it in JSON;
-- control characters (an ANSI escape rewrites the terminal or the log), the line separators a
-  reader may take for line ends, and the bidirectional controls that show text in an order
-  other than the one it has are U+FFFD;
-- a title is one line; each text is cut to GitHub's limit (a check run's annotation with a
-  title over 255 characters or a message over 64 KB is refused, and the whole check run with
-  it), the cut said with "…".
-
-The workflow command's own syntax (``%``, CR, LF; ``:`` and ``,`` in properties) is escaped
-when the line is written (:func:`cicd_agent.actions.runner_io.format_command`).
-"""
+The workflow command's own syntax is escaped when the line is written
+(:func:`cicd_agent.actions.runner_io.format_command`)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
-"""The characters that change the order text is shown in: Unicode's bidirectional controls
-(``Bidi_Control``: the embeddings and overrides U+202A–U+202E, the isolates U+2066–U+2069, the
-marks U+200E, U+200F and U+061C). None is visible, and GitHub renders them in code too: an
-override in a quoted log line turns the rest of that line around, so text reads as other text
-than it is. Every text we post shows each one as its code point instead."""
+"""Unicode's bidirectional controls (embeddings and overrides, isolates, the marks U+200E, U+200F
+and U+061C): invisible, and rendered by GitHub in code too, so an override in a quoted log line
+makes text read as other text than it is. Every text we post shows each as its code point."""
 
 from __future__ import annotations
 

@@ -1,21 +1,15 @@
-"""The one JSON reader for text from outside (an event, an artifact, a tool's report, a request's
-body, an input): what it returns holds only what every later step can handle, and every way the
-text can fail is one :class:`JsonRefused` whose message says why in a few words.
+"""The one JSON reader for text from outside: what it returns holds only what every later step can
+handle, and every failure is one :class:`JsonRefused` saying why.
 
-Python's ``json.loads`` alone lets through what breaks code far from the read:
+``json.loads`` alone lets through what breaks code far from the read:
 
-- a lone surrogate (``"\\ud800"``, valid JSON) becomes a ``str`` that raises
-  ``UnicodeEncodeError`` wherever it is encoded later (a comparison of tokens, a log line, an
-  output file): here each one is U+FFFD, as a reader of the bytes would see it, put in the
-  text's place before it is decoded (the same length, so positions in a refusal hold), never
-  by walking what it decoded to (a few MB of ``{}`` is millions of objects to walk);
-- ``1e999`` becomes an infinite float that ``int()`` refuses with ``OverflowError``, and
-  ``NaN``, ``Infinity`` are accepted though they are not JSON: here both are refused;
-- bytes are guessed as UTF-16 or UTF-32 when they start with a NUL; here they must be UTF-8
-  (a byte-order mark is allowed, as GitHub's tools write one now and then);
-- an integer of more digits than ``int()`` reads raises ``ValueError``, and nesting past the
-  interpreter's recursion limit ``RecursionError``: here both are refused by name.
-"""
+- a lone surrogate (``"\\ud800"``) raises ``UnicodeEncodeError`` wherever it is encoded later: here
+  it is U+FFFD, replaced in the text before decoding (same length, so positions hold), never by
+  walking the result (a few MB of ``{}`` is millions of objects);
+- ``1e999`` is an infinite float ``int()`` refuses, and ``NaN`` is no JSON: both refused;
+- bytes starting with a NUL are guessed as UTF-16 or UTF-32: here they must be UTF-8 (a BOM
+  allowed);
+- too many digits for ``int()``, or nesting past the recursion limit: refused by name."""
 
 from __future__ import annotations
 

@@ -1,16 +1,11 @@
-"""Where GitHub's Markdown renders code, found by a CommonMark parser (markdown-it-py).
+"""Where GitHub's Markdown renders code, found by a CommonMark parser (markdown-it-py, GFM tables
+on).
 
-:func:`~cicd_agent.actions.markdown.neutralise` keeps code verbatim and makes everything else
-inert, so what it takes for code must be what GitHub renders as code: a text that *looks* like
-code but is prose to GitHub (a fence line that opens nothing, a span across a paragraph break)
-would carry a live mention, image or link. Regexes cannot know which block constructs end a
-paragraph or open a fence; the parser can. Only what the parser calls code *and* whose place in
-the text is found exactly counts as code; anything the mapping cannot place stays prose (escaped),
-the safe side.
-
-markdown-it-py follows CommonMark (as GitHub's cmark-gfm does) with GFM tables enabled, since a
-``|`` cuts a table cell even inside backticks.
-"""
+:func:`~cicd_agent.actions.markdown.neutralise` keeps code verbatim, so text that looks like code
+but is prose to GitHub (a fence that opens nothing) would carry a live mention or link. Regexes
+cannot know which block constructs end a paragraph; the parser can. Only what the parser calls
+code and whose place is found exactly counts as code: anything else stays prose (escaped), the
+safe side."""
 
 from __future__ import annotations
 

@@ -1,15 +1,9 @@
-"""The run's deadline: a mode that has not finished after ``deadline-minutes`` stops cleanly.
+"""The run's deadline: a mode not finished after ``deadline-minutes`` stops cleanly.
 
-Every network call has its own timeout, but a run is many calls (git, zizmor, GitHub, the
-model, sandboxed tests), and a hostile input can make each one slow without tripping any.
-The deadline is a real-time alarm (``SIGALRM``) armed around the mode: when it rings, the
-work in progress is interrupted (a child process being waited for is killed by
-``subprocess``), and the CLI's one failure path writes the fail-closed outputs, a summary and
-one ``::error::`` line, and exits 3 (the mode could not finish; README "Exit codes").
-
-Signals only reach the main thread, so the alarm is only armed there (the CLI always runs
-there); elsewhere the per-call timeouts are the only bound.
-"""
+Every network call has a timeout, but a hostile input can make each of many calls slow without
+tripping any. So a ``SIGALRM`` is armed around the mode: when it rings, the work is interrupted
+and the CLI's failure path writes the fail-closed outputs and a summary and exits 3. Signals
+reach only the main thread, so elsewhere the per-call timeouts are the only bound."""
 
 from __future__ import annotations
 

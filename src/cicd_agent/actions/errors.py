@@ -1,9 +1,6 @@
 """The one error policy: expected failures carry an exit code and a fix; anything else is a bug.
-
-Exit codes are the same for every mode (see README):
-0 ran, whatever the verdict · 1 a policy threshold the user set was met ·
-2 usage or configuration error · 3 an external service failed and the mode could not finish.
-"""
+Exit codes, the same for every mode (README): 0 ran, whatever the verdict · 1 a threshold the
+user set was met · 2 usage or configuration · 3 an external service failed."""
 
 from __future__ import annotations
 
@@ -93,11 +90,10 @@ MORE_PLACES = 3
 
 
 def first_problem(error: ValidationError, whole: str) -> str:
-    """The first validation problem as ``findings.3.severity: message`` (``whole`` when it is
-    about the whole document), and how many more there are, with where the next few are (a
-    payload missing two fields is fixed in one go). The input is never quoted and a key is
-    shown escaped and cut: an event, an artifact or a policy chose it, and this goes to the
-    log."""
+    """The first validation problem as ``findings.3.severity: message``, and how many more, with
+    where the next few are (two missing fields are fixed in one go). The input is never quoted
+    and a key is shown escaped and cut: an event, artifact or policy chose it, and this goes to
+    the log."""
     problems = error.errors(include_url=False, include_input=False)
 
     def where(loc: tuple[int | str, ...]) -> str:

@@ -1,11 +1,8 @@
 """Action inputs as the runner hands them over: ``INPUT_SOME-NAME`` variables, or all at once.
 
-Our composite action passes every input as ``CICD_AGENT_INPUTS`` (``toJSON(inputs)``), so adding
-an input never needs a new ``env:`` line; ``INPUT_SOME-NAME`` / ``INPUT_SOME_NAME`` win over the
-JSON, and an empty value counts as "not given". Here, in the runner layer, because the model
-layer reads its key and URL inputs too, and it must not import the run's options
-(:mod:`cicd_agent.job.options` builds on this; the model layer is built by the job layer).
-"""
+Our composite action passes every input as ``CICD_AGENT_INPUTS`` (``toJSON(inputs)``), so a new
+input needs no ``env:`` line; ``INPUT_*`` win over the JSON, and an empty value is "not given".
+In the runner layer because the model layer reads its key and URL inputs too."""
 
 from __future__ import annotations
 

@@ -1,27 +1,15 @@
-"""Markdown for text we do not control (log lines, job names, PR text, the model's words).
+"""Markdown for text we do not control (log lines, job names, PR text, the model's words): the one
+place untrusted text is made safe to post.
 
-The one place untrusted text is made safe to post. A model steered by a pull request can write
-``@team`` mentions, HTML (``<img>``, ``<details>``), links and images to any host, or our own
-hidden ``<!-- cicd-agent:`` markers (which find and trust our comments on the next run), or
-``#12``, ``GH-12`` or ``owner/repo#12`` references (a "mentioned this" in that issue's timeline,
-in this repository or another). Every mode passes what a model wrote through :func:`neutralise`
-before it reaches a result, so the review body, inline comments, summary comment, check run and
-job summary all show it as plain text. Code spans and blocks get a backtick fence longer than
-any run inside them.
+A model steered by a pull request can write ``@team`` mentions, HTML, links and images to any host,
+our hidden ``<!-- cicd-agent:`` markers (trusted on the next run), or ``#12``/``owner/repo#12``
+references (a "mentioned this" in that issue's timeline). Posters take only :class:`Neutral` text,
+which only this module makes; our own references are :class:`Reference` values made from a number.
+Secrets are redacted first, whoever built the text.
 
-Posters take only :class:`Neutral` text, which only this module makes: :func:`posted`
-neutralises a whole text last, after every flattening, cut and table cell (each of which turns
-code kept verbatim into prose), :func:`fitted` cuts and neutralises again, :func:`with_hidden`
-adds our markers. Our own references to an issue or pull request are :class:`Reference` values,
-made from a number: :func:`posted` keeps those it is given and breaks every other one.
-
-Both redact first (:mod:`cicd_agent.actions.withheld`): what a text echoes of a secret is gone
-before it is made inert, whoever built the text.
-
-What neutralise keeps verbatim as code is found by a CommonMark parser; GitHub renders with
-cmark-gfm, so the result is read once more as GitHub renders it (:mod:`cicd_agent.actions.rendered`)
-and, where the two parsers disagree, neutralise falls back to text that is inert to both.
-"""
+Code is found by a CommonMark parser; GitHub renders with cmark-gfm, so the result is read again
+as GitHub renders it (:mod:`cicd_agent.actions.rendered`) and, where the two disagree, falls back
+to text inert to both."""
 
 from __future__ import annotations
 
@@ -223,14 +211,10 @@ def _plain(text: str, allowed: tuple[str, ...], own: frozenset[int]) -> str:
 
 
 def neutralise(text: str, *, allowed_links: tuple[str, ...] = ()) -> Neutral:
-    """Model-written Markdown made inert: no mentions, HTML, images, links to hosts outside
-    ``allowed_links`` (URL prefixes, e.g. the repository's), and none of our hidden markers.
-
-    Line breaks and code survive: inside code spans and blocks GitHub renders nothing, so only
-    comment openers are broken there; a block the model left open is closed, so it cannot
-    swallow what we write after it. Text over :data:`NEUTRALISE_LIMIT` is cut there, and the
-    cut is said.
-    """
+    """Model-written Markdown made inert: no mentions, HTML, images, links off ``allowed_links``,
+    or hidden markers of ours. Code survives verbatim (only comment openers are broken there),
+    and a block left open is closed so it cannot swallow what follows. Text over
+    :data:`NEUTRALISE_LIMIT` is cut, and says so."""
     shown = _neutral_text(redacted(text), allowed_links, NEUTRALISE_LIMIT)
     return Neutral(_unshown(shown), _MAKER)
 
@@ -242,19 +226,13 @@ def posted(
     references: Collection[Reference] = (),
     limit: int = NEUTRALISE_LIMIT,
 ) -> Neutral:
-    """A whole text as we post it (a review body, a comment, a check run's output, the job
-    summary), neutralised last, after every flattening, cut and table cell.
+    """A whole text as we post it, neutralised last, after every flattening, cut and table cell.
 
-    Our own pieces of HTML (:data:`OUR_TAGS`, exactly, without attributes) stay tags, and a
-    link into the repository (``allowed_links``) stays a link; while the text is neutralised
-    they are held as characters nobody else may write, so what was untrusted in it is made
-    inert as anywhere else. If the tags, put back, change how the text around them reads
-    (GitHub does not parse Markdown inside an HTML block), the text is judged as GitHub
-    renders it with them (:func:`live_in_post`) and, if anything is live, the tags are shown
-    as text too. A ``#12`` stays a reference only for a ``Reference(12)`` in
-    ``references`` (the same words written by the pull request or a model then name the same
-    issue, no other); every other one is broken.
-    """
+    Our own tags (:data:`OUR_TAGS`) and links into the repository stay live, held while
+    neutralising as characters nobody else may write. If the tags change how the text around them
+    reads (GitHub parses no Markdown inside an HTML block), the text is judged as GitHub renders
+    it (:func:`live_in_post`) and, if anything is live, the tags are shown as text too. ``#12``
+    stays a reference only for a ``Reference(12)`` in ``references``."""
     # Our renderings end lines, cells and list items at "\n" only; GitHub also at a lone "\r",
     # where untrusted text would leave its cell or list item: here it reads as they were built.
     text = _HELD.sub("\ufffd", _REFUSED.sub("\ufffd", redacted(markdown)))
@@ -415,26 +393,19 @@ def _escape_prose(text: str, allowed: tuple[str, ...], own: frozenset[int]) -> s
 
 def unreferenced(text: str) -> str:
     """Plain text GitHub reads for references but not as Markdown (a commit message): every
-    ``#12``, ``GH-12`` and mention broken, nothing else changed. A name from the pull request
-    (``fixes #1.py``) in a commit we push would otherwise close or mention that issue, and so
-    would an address of one, which GitHub links in a commit message (a file
-    ``www.github.com/o/r/issues/12/…``): every address is text. Redacted first and without the
-    bytes GitHub refuses and with bidirectional controls shown, as anything posted."""
+    ``#12``, ``GH-12``, mention and address broken, nothing else changed. A name from the pull
+    request (``fixes #1.py``) in a commit we push would otherwise close or mention that issue."""
     text = _URL.sub(lambda m: _unlink(m.group(0), (), frozenset()), redacted(text))
     text = _REFUSED.sub("\ufffd", shown_bidi(text))
     return _ISSUE_REFERENCE.sub(rf"\1{ZWSP}", _MENTION.sub("@" + ZWSP, text))
 
 
 def commit_message(title: str, body: str = "") -> Neutral:
-    """A commit message GitHub shows, of ``title`` on one line and ``body``, each holding the
-    repository's words (a test's name, a failure's reason), then ``Made by cicd-agent.``
-    (:func:`unreferenced`: a message is not Markdown, so a test id's ``<`` stays itself, while
-    no reference or mention in it is live). Git and GitHub read ``Token: value`` lines of the
-    last paragraph as trailers: a name holding ``Signed-off-by:`` or ``Co-authored-by:`` lines
-    would sign off or credit in our name. So that paragraph is ours, and no line of the body
-    reads as a trailer (a zero-width space ends its token); the title, which a caller starts
-    with its own words (``test: add …`` stays a conventional commit's), is one line: a line
-    break in it (any that GitHub shows as one) would end it where the name chose."""
+    """A commit message of ``title`` and ``body`` (the repository's words), then
+    ``Made by cicd-agent.``, with no live reference. Git and GitHub read ``Token: value`` lines
+    of the last paragraph as trailers, so a name holding ``Signed-off-by:`` would sign off in our
+    name: that paragraph is ours, and no body line reads as a trailer. The title is one line: a
+    break in it would end it where the name chose."""
     line = unreferenced(" ".join(title.split()))
     if len(line) > MAX_COMMIT_TITLE:
         line = line[: MAX_COMMIT_TITLE - 1].rstrip() + "\u2026"

@@ -1,9 +1,7 @@
-"""What this run hides wherever it writes: which variable and input names hold a secret, and
-which secret values are worth hiding. One rule for the runner's log masking, the redactor, the
-API key scrubbed from a model server's errors, the sandbox's environment and the options whose
-values are never echoed. Here, in the runner layer that every other layer may import, and
-importing nothing of ours, so the runner's log writer and ``--help``'s error path can use it
-without loading the secret rules."""
+"""What this run hides wherever it writes: which names hold a secret and which values are worth
+hiding, one rule for log masking, the redactor, a model server's errors, the sandbox's
+environment and unechoed options. It imports nothing of ours, so the log writer and ``--help``'s
+error path can use it without loading the secret rules."""
 
 from __future__ import annotations
 

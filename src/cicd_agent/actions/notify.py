@@ -1,9 +1,6 @@
-"""Chat notifications through a Slack incoming webhook (deploy holds and approvals, new failures).
-
-One POST of ``{"text": …}`` (Slack's documented minimum payload; Mattermost and Rocket.Chat
-accept the same). The webhook URL is a secret: it is masked by the caller and never printed,
-and errors name the host only. Any mode can use :func:`post_message`.
-"""
+"""Chat notifications through a Slack incoming webhook: one POST of ``{"text": …}``, Slack's
+documented minimum (Mattermost and Rocket.Chat accept it). The webhook URL is a secret: masked,
+never printed, errors name the host only."""
 
 from __future__ import annotations
 
@@ -40,14 +37,10 @@ class SlackText(str):
 
 
 def slack_text(*lines: str, link: str = "") -> SlackText:
-    """The one builder of chat text: non-empty ``lines``, each escaped the way Slack asks
-    (``&``, ``<``, ``>``), so no text we pass on (log words, model words, branch names) can
-    ping a channel (``<!channel>``) or forge a link (``<https://…|label>``); a bare URL in
-    them is broken too (Slack links one, and may fetch it to unfurl it). ``link``, a URL we
-    made (the comment, the run), ends the message as the one link. Each line is redacted
-    first, as anything posted (:mod:`cicd_agent.actions.withheld`), a control character or
-    lone surrogate (which the JSON encoder or Slack refuses) is U+FFFD, and a bidirectional
-    control shows as its code point (:mod:`cicd_agent.actions.bidi`)."""
+    """The one builder of chat text: each line redacted and escaped as Slack asks, so no text we
+    pass on can ping a channel (``<!channel>``) or forge a link; a bare URL is broken too (Slack
+    may fetch it to unfurl). ``link``, a URL we made, ends the message. Control characters and
+    lone surrogates are U+FFFD; bidirectional controls show as code points."""
     shown = [_URL.sub(_unlink, _escape(_plain(line))) for line in lines if line]
     return SlackText("\n".join([*shown, *([_escape(link)] if link else [])]), _MAKER)
 

@@ -1,18 +1,10 @@
-"""Progress lines on stderr, so minutes of work are never minutes of silence.
+"""Progress lines on stderr, so minutes of work are never minutes of silence, and ``--json`` keeps
+stdout to its one document.
 
-A run is a few stages (collect, analyse, ask the model, publish); each stage starts with one
-line saying what is being done, and long work inside it says how far it got (``12 of 40
-candidate runs``). The lines go to stderr, never stdout, so ``--json`` keeps stdout to its one
-JSON document. On a terminal and in a plain log they are plain lines; on a GitHub runner
-(``GITHUB_ACTIONS=true``) each stage is a collapsible ``::group::`` of the log.
-
-Off a runner a stage's line waits for the first thing said inside it, or for the next stage:
-a mistake found before any work (a wrong ``--base``, a missing folder) stays one line on the
-terminal, the error alone.
-
-Counts are throttled: the first and the last of a count are always shown, the ones between at
-most every few seconds, so a 20,000-commit history is a handful of lines, not 20,000.
-"""
+Each stage starts with one line (a collapsible ``::group::`` on a runner). Off a runner a stage's
+line waits for the first thing said inside it, so a mistake found before any work stays one line,
+the error alone. Counts are throttled (the first and last always shown), so a 20,000-commit
+history is a handful of lines."""
 
 from __future__ import annotations
 

@@ -1,15 +1,11 @@
 """What GitHub would make live of Markdown we are about to post, judged by GitHub's own parser.
 
-:func:`cicd_agent.actions.markdown.neutralise` decides what is code with a CommonMark parser
-(markdown-it) and keeps code verbatim. GitHub renders with cmark-gfm, and the two read some
-shapes differently (a carriage return, tabs after nested quote markers, a backtick run cmark
-opens no span for): text one calls code can be a paragraph to the other, with its mentions,
-images and links live. So the result is rendered here with cmark-gfm itself (``cmarkgfm``,
-GitHub's fork, safe mode, footnotes on as on GitHub) and read as GitHub's post-processing
-would read it: a link off the allowed prefixes, an image, raw HTML, an ``@mention``, or a
-``#12``, ``GH-12`` or ``owner/repo#12`` reference outside code and links. Anything found
-makes neutralise fall back to a form that is inert by construction.
-"""
+neutralise decides what is code with markdown-it; GitHub renders with cmark-gfm, and the two read
+some shapes differently (a carriage return, tabs after nested quotes), so text one calls code can
+be a live paragraph to the other. The result is rendered here with ``cmarkgfm`` (safe mode,
+footnotes on, as GitHub) and read as GitHub's post-processing would: a link off the allowed
+prefixes, an image, raw HTML, a mention or a reference outside code makes neutralise fall back to
+a form inert by construction."""
 
 from __future__ import annotations
 

@@ -1,14 +1,8 @@
-"""Runner I/O: step outputs, job summary, annotations and masking, the way the Actions runner reads them.
+"""Runner I/O: step outputs, job summary, annotations and masking, the way the Actions runner reads
+them, through one ``RunnerIO`` built from an explicit environment mapping.
 
-Knows nothing of GitHub's REST API or models. Everything goes through one ``RunnerIO`` built from
-an explicit environment mapping, so tests pass a dict and never touch the real process environment.
-
-Outside a runner the job summary goes to a terminal (:func:`plain_text`), where ``###``, ``**``,
-pipe tables and ``<details>`` tags are noise: the small subset of Markdown our summaries use
-(headings, emphasis, code spans and fences, pipe tables, lists, links, backslash escapes and
-the ``details``/``summary``/``sub`` tags) is rendered as aligned plain text, bold only where
-the terminal has colour. It is not a Markdown parser: anything else passes through unchanged.
-"""
+Off a runner the summary goes to a terminal (:func:`plain_text`), where the subset of Markdown
+our summaries use is rendered as aligned plain text; anything else passes through unchanged."""
 
 from __future__ import annotations
 
@@ -43,11 +37,10 @@ AnnotationLevel = Literal["notice", "warning", "error"]
 
 @dataclass(frozen=True, init=False)
 class Annotation:
-    """One annotation: a workflow command (``::error``) here, or a check run's annotation
-    (:class:`cicd_agent.github.models.Annotation`, this one under the Checks API's names);
-    ``file``/``line`` make it show on the diff in the PR. Its texts are made here, and only
-    here, into :class:`AnnotationText` (what a pull request controls reaches them: a log line,
-    a file name, a finding's title). ``raw_details`` only a check run shows."""
+    """One annotation: a workflow command here, or a check run's
+    (:class:`cicd_agent.github.models.Annotation`). Its texts are made here, and only here, into
+    :class:`AnnotationText`: a pull request controls what reaches them. ``raw_details`` only a
+    check run shows."""
 
     level: AnnotationLevel
     message: AnnotationText
@@ -102,11 +95,9 @@ def format_command(command: str, message: str, properties: Mapping[str, str | in
 
 
 def format_output(name: str, value: str) -> str:
-    """Render one ``$GITHUB_OUTPUT`` entry in heredoc form with a fresh random delimiter.
-
-    A fresh delimiter per value means no value, however hostile, can close its own block and
-    inject another output; we still check, because a value is allowed to be anything.
-    """
+    """One ``$GITHUB_OUTPUT`` entry in heredoc form with a fresh random delimiter, so no value
+    can close its own block and inject another output; we still check, since a value may be
+    anything."""
     while True:
         delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
         if delimiter not in value:
@@ -131,13 +122,9 @@ def truncate_summary(markdown: str, limit: int = SUMMARY_LIMIT_BYTES) -> str:
 
 
 class RunnerIO:
-    """Writes what a step hands back to the runner; prints readably when not inside a runner.
-
-    ``commands`` is where workflow commands go: stdout normally, stderr when stdout must carry
-    nothing but a JSON document (the runner reads commands from both streams). Outside a runner
-    (no ``GITHUB_OUTPUT``) a terminal gets the summary as plain text (bold when it is a TTY) and
-    the annotations the summary does not already say; outputs are left to ``--json``.
-    """
+    """Writes what a step hands back to the runner. ``commands``: stdout, or stderr when stdout
+    carries only a JSON document (the runner reads both). Off a runner a terminal gets the
+    summary and the annotations it does not already say; outputs are left to ``--json``."""
 
     def __init__(self, environ: Mapping[str, str], *, commands: TextIO, human: TextIO) -> None:
         self._output_path = _path_or_none(environ.get("GITHUB_OUTPUT"))
@@ -236,11 +223,8 @@ class RunnerIO:
         self._human.write(f"{message}\n")
 
     def show_untrusted(self, text: str) -> None:
-        """Print text that may hold attacker-written lines (a PR body, a diff, a log excerpt).
-
-        Inside a runner, command processing is paused around it with a one-time token, so a line
-        such as ``::add-mask::`` or ``::error::`` in the text stays text.
-        """
+        """Print text that may hold attacker-written lines: on a runner, command processing is
+        paused around it with a one-time token, so an ``::add-mask::`` line in it stays text."""
         if not self.in_runner:
             self._say(plain_text(text, colour=self._colour))
             return

@@ -1,21 +1,12 @@
-"""Secrets withheld from everything we post: the redaction the posting seam applies first.
+"""Secrets withheld from everything we post: every posting path
+(:func:`cicd_agent.actions.markdown.posted`, annotations, chat, commit messages) redacts here before
+it neutralises, so a reply echoing a token cannot post it and no caller has a step to remember.
+Redaction comes first because neutralising changes the text the shapes are read in, and what it
+writes must be made inert too.
 
-Every text that reaches GitHub, Slack or a summary passes
-:func:`cicd_agent.actions.markdown.posted` or :func:`~cicd_agent.actions.markdown.neutralise`
-(an annotation :func:`~cicd_agent.actions.annotations.annotation_text`, a chat message
-:func:`cicd_agent.actions.notify.slack_text`, a commit message
-:func:`~cicd_agent.actions.markdown.unreferenced`), and each redacts here before it neutralises:
-so a reply that echoes a token from a log, a file or a mode's error cannot post it, and no
-caller has a redaction step to remember. Redaction comes first because neutralising changes the
-text the shapes are read in (a zero-width space in a URL's credentials) and because what
-redaction writes (``[REDACTED:…]``) must be made inert too.
-
-A run's context registers its redactor (the run's own secret values and every secret shape,
-:class:`cicd_agent.analysis.redact.Redactor`) for as long as the run is open, as the runner's
-``add-mask`` holds a value for the rest of the job. The redactor is handed in, not imported:
-the runner layer imports no other part. Its known values are held here too (:func:`held`), so
-no process the run starts gets one (:mod:`cicd_agent.local.processes`).
-"""
+A run's context registers its redactor for as long as the run is open, handed in, not imported:
+the runner layer imports no other part. Its known values are held here too (:func:`held`), so no
+process the run starts gets one."""
 
 from __future__ import annotations
 

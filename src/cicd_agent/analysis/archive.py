@@ -1,11 +1,7 @@
-"""Zip archives from outside (a run's logs, an artifact of test reports): what reading one can
-raise when it is damaged, in one place, so every reader refuses the same archives the same way.
-
-``zipfile`` reports a damaged archive with many exceptions besides ``BadZipFile``: a directory
-whose offsets point before the file's start (``ValueError``), a member cut short (``EOFError``,
-``zlib.error``, ``lzma.LZMAError``), an encrypted member (``RuntimeError``), a compression
-method it does not read (``NotImplementedError``), a read past the end (``OSError``).
-"""
+"""Zip archives from outside (a run's logs, an artifact of test reports): every exception reading
+a damaged one can raise, in one place, so every reader refuses the same archives alike.
+``zipfile`` raises many besides ``BadZipFile`` (``ValueError``, ``EOFError``, ``zlib.error``,
+``RuntimeError`` for an encrypted member, ``NotImplementedError``, ``OSError``)."""
 
 from __future__ import annotations
 

@@ -1,20 +1,11 @@
 """The one YAML loader for text a pull request or a user controls: bounded in bytes, nodes and time.
 
-PyYAML composes an alias as a second reference to the anchored node, so a 15-line file of
-nested aliases ("billion laughs") or an alias to its own parent is small as text and as a
-graph, yet every walk over it (ours, pydantic's, a linter's) visits billions of nodes or never
-ends. This loader counts each node as often as aliases would expand it and stops, with
-:class:`YamlLimitError`, as soon as the document is:
-
-- larger than ``max_bytes`` (checked before the scanner reads a character, so a 100 MB line
-  costs nothing),
-- larger than ``max_nodes`` once aliases are expanded, or holds an alias to a node that
-  contains it (a recursive document),
-- nested deeper than ``max_depth`` (PyYAML's composer recurses once per level), or
-- still being parsed after ``max_seconds``.
-
-Every ``yaml.load``/``safe_load``/``compose`` in the package goes through here.
-"""
+PyYAML composes an alias as a second reference to the anchored node, so a 15-line file of nested
+aliases ("billion laughs") or an alias to its own parent is small, yet every walk over it visits
+billions of nodes or never ends. This loader counts each node as often as aliases expand it, and
+raises :class:`YamlLimitError` past ``max_bytes`` (checked before the scanner reads a character),
+``max_nodes`` expanded, a recursive alias, ``max_depth`` (PyYAML's composer recurses per level)
+or ``max_seconds``. Every ``yaml`` load in the package goes through here."""
 
 from __future__ import annotations
 
@@ -127,12 +118,10 @@ def compose(text: str, limits: YamlLimits = DEFAULT_LIMITS) -> yaml.Node | None:
 
 
 def _bracket_depth(text: str) -> int:
-    """The deepest ``[``/``{`` nesting of the raw text, quotes and scripts included.
-
-    PyYAML's scanner looks ahead through every open flow bracket before the composer sees the
-    first node, so 50,000 of them cost seconds before the depth limit can apply. Braces in
-    scripts and strings make this an over-count, hence the generous margin it is checked with.
-    """
+    """The deepest ``[``/``{`` nesting of the raw text: PyYAML's scanner looks ahead through
+    every open flow bracket before the composer sees a node, so 50,000 of them cost seconds
+    before the depth limit applies. Brackets in strings make this an over-count, hence the
+    generous margin."""
     steps = (1 if char in "[{" else -1 for char in _BRACKETS.findall(text))
     return max(accumulate(steps), default=0)
 

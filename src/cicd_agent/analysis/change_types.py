@@ -1,13 +1,7 @@
-"""What kind of change a file is, by its path alone.
-
-Classification is by path only (never by reading file contents), so it is instant on a
-5,000-file commit and means the same thing in every mode: review lists lockfiles and generated
-files instead of sending them, deploy-gate weighs migrations and infrastructure, and both reuse
-:func:`classify_path`. A path may carry several types (``pyproject.toml`` is a dependency
-manifest *and* build configuration); a test or documentation file is only that. One
-exception reads text: :func:`version_only` tells a manifest whose only change is the project's
-own version (git reads the two texts, ``local/change_set.py``).
-"""
+"""What kind of change a file is, by its path alone: instant on a 5,000-file commit, and the same
+in every mode. A path may carry several types (``pyproject.toml`` is a manifest and build
+configuration); a test or documentation file is only that. :func:`version_only` alone reads text
+(a manifest whose only change is the project's own version)."""
 
 from __future__ import annotations
 
@@ -109,11 +103,9 @@ RUNTIME_TYPES = frozenset(
 
 @lru_cache(maxsize=65536)
 def classify_path(path: str) -> frozenset[ChangeType]:
-    """The change types of one repository-relative path (``/``-separated, as git prints it).
-
-    Tests and docs are exclusive (a test of the login page is a test, not security code);
-    everything else may carry several types. Unknown files are ``other``, never dropped.
-    """
+    """The change types of one ``/``-separated repository path. Tests and docs are exclusive (a
+    test of the login page is a test, not security code); an unknown file is ``other``, never
+    dropped."""
     # Split by hand: building a PurePosixPath per path was most of the classification of a
     # large change. Empty and "." parts are dropped as pathlib drops them.
     parts = [part for part in path.split("/") if part and part != "."] or [""]

@@ -1,33 +1,24 @@
 """Whether a failed test ran any line the change touched (DeFlaker, Bell et al. 2018).
 
-A test that fails without running a single line the change touched failed for a reason the
-change did not bring: likely flaky, with no rerun needed to say so (in DeFlaker's study 95.5 %
-of confirmed flaky failures, at 1.5 % false alarms). Said only where it can be shown:
+A test that fails without running a line the change touched failed for a reason the change did not
+bring: likely flaky, with no rerun needed (95.5 % of DeFlaker's confirmed flaky failures, at 1.5 %
+false alarms). Said only where it can be shown:
 
-- the change's lines are the lines its diff adds, with the first line of any statement they
-  sit inside (a long string's inner lines have no code of their own), and, for lines it
-  removes (which cannot run), the code they sat between: the nearest line of code above and
-  below, and the nearest above at the removed lines' own depth or less (the ``if`` of a
-  removed ``else``), each with its statement's first line. The header of the definition a
-  removal sits in is left out (it runs at import, not with its body); a removed definition
-  leaves its neighbours' headers counted, which run at import and so stop the label; a
-  deleted file stops it too; a file whose head text could not be read counts the hunk's
-  whole head-side range;
-- the change must be Python alone (documentation aside): a changed data file, template or
-  binary is read without any traced line running, so a failure is then never called flaky on
-  this ground;
-- a changed line that ran outside every test (at import, a module constant, a session
-  fixture) may have shaped any test, so no failure of that run is called flaky on this ground;
-  a definition the change adds whole runs its header at import only to bind a new name, so
-  its header lines (and a new class's own statements) are left out, its body kept;
-- a test that started a process, or set the tracer itself, ran lines the tracer did not
-  see, so it is never called flaky on this ground; nor is any failure of a run in which a
-  process was started outside a test's own call or another tracer replaced ours;
-- the record is what the run itself says (it is written in the tests' process), so the label only
-  ever describes a failure: it never excuses one, the step's verdict comes from its retries
-  and quarantine alone, and on code from someone who cannot push no failure is labelled at
-  all.
-"""
+- the change's lines are those its diff adds (with the first line of a statement they sit in) and,
+  for removed lines, the code they sat between (the nearest code above and below, and above at
+  their own depth: the ``if`` of a removed ``else``). A definition's header runs at import, so a
+  removal's enclosing header is left out, as is a wholly added definition's. A deleted file stops
+  the label; a file whose head could not be read counts the hunk's whole head-side range;
+- the change must be Python alone (documentation aside): a changed data file or template is read
+  without any traced line running;
+- a changed line that ran outside every test (at import, a session fixture) may have shaped any
+  test, so no failure of that run is labelled;
+- a test that started a process or set the tracer itself ran lines the tracer did not see, and is
+  never labelled; nor is any failure of a run where a process started outside a test or another
+  tracer replaced ours;
+- the record is written in the tests' process, so the label only ever describes a failure: it
+  never excuses one (the step's verdict comes from retries and quarantine), and on code from
+  someone who cannot push nothing is labelled."""
 
 from __future__ import annotations
 

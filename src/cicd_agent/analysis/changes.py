@@ -81,11 +81,8 @@ class ChangeSet:
 
 
 def parse_raw_numstat(output: str) -> list[ChangedFile]:
-    """Parse ``git diff --raw --numstat -z``: raw records first, then numstat, same order.
-
-    Raw records give status and modes (mode 160000 is a submodule); numstat gives line counts,
-    ``-`` for binary files.
-    """
+    """Parse ``git diff --raw --numstat -z``: raw records (status, modes; 160000 is a submodule)
+    first, then numstat (line counts, ``-`` for binary), in the same order."""
     tokens = output.split("\0")
     raws: list[tuple[str, str, str, str | None]] = []
     index = 0

@@ -1,12 +1,8 @@
-"""Who owns a file, by the repository's CODEOWNERS (a flaky test's issue goes to the
-owners of its file).
+"""Who owns a file, by the repository's CODEOWNERS at the base (a flaky test's issue goes to them).
 
-GitHub's rules: each line is a gitignore-style pattern and owners (``@login``,
-``@org/team`` or an e-mail address), the LAST matching line wins, and a matching line with no
-owners leaves the file unowned. The text is the base's (never the pull request's): the caller
-reads it at the trusted commit. Only owners shaped as GitHub names them are kept, so a line
-cannot smuggle markup or another word into an assignment or a post.
-"""
+GitHub's rules: the last matching line wins, and a match with no owners leaves the file unowned.
+Only owners shaped as GitHub names them are kept, so a line cannot smuggle markup or another word
+into an assignment or a post."""
 
 from __future__ import annotations
 

@@ -1,13 +1,10 @@
 """Lines that open a definition (function, class, module, …), in many languages, by one regex.
 
-Two readers share it: the description names what a hunk touches (:func:`definition_name`, only
-definitions led by their keyword, or ``name = (…) =>`` arrow functions), and prompt packing
-looks above a hunk for the head of the definition it sits in (:func:`starts_definition`). The
-latter also takes signatures led by a type (``public static int parse(``, ``fun run(``) and
-any line led by a member's modifier (``private handle(``): in a line alone these cannot be told
-from a call or a field, but packing only asks of lines indented less than the change, where a
-call seldom sits.
-"""
+:func:`definition_name` names what a hunk touches (keyword-led definitions and arrow functions
+only); :func:`starts_definition` finds the head of the definition a hunk sits in for prompt
+packing, and also takes type-led signatures and modifier-led members: alone these look like a
+call or a field, but packing asks only of lines indented less than the change, where a call
+seldom sits."""
 
 from __future__ import annotations
 

@@ -1,17 +1,9 @@
 """A pull request's changes as typed files and hunks, with real new-file line numbers.
 
-Parsing is unidiff's; this module adds what review needs on top: the change status (renames and
-copies read from git's own ``rename from``/``rename to`` lines, so paths with spaces survive),
-and which files are binary, generated or lockfiles (by :func:`classify_path`, so every mode
-agrees, plus generators' own file headers and ``linguist-generated``) — those are listed in a
-review, never sent to a model. Each file is parsed on its own, so only one file's unidiff objects
-are alive at a time and lockfiles are parsed for their counts only: a 5,000-file pull request
-stays small in memory.
-
-Nothing here starts a process: ``cicd_agent.local.checkout.GitCheckout`` reads the same facts from a
-checkout (``base...head``, as GitHub shows a pull request, with rename detection) and hands the
-text to :func:`parse_diff`.
-"""
+Parsing is unidiff's; on top come the change status (renames read from git's own
+``rename from``/``rename to`` lines, so paths with spaces survive) and which files are binary,
+generated or lockfiles, which a review lists and never sends to a model. Each file is parsed on
+its own, and lockfiles for their counts only, so a 5,000-file pull request stays small in memory."""
 
 from __future__ import annotations
 
@@ -92,11 +84,9 @@ class Hunk:
 
 @dataclass(frozen=True)
 class FileDiff:
-    """One changed file. ``path`` is the head path (the old one for a deleted file).
-
-    ``patch`` holds the file's hunks, or the file's raw diff text, which is parsed into hunks on
-    first use of :attr:`hunks`: a review of 5,000 files parses only the files it reads.
-    """
+    """One changed file. ``path`` is the head path (the old one for a deleted file); ``patch`` is
+    parsed into hunks on first use of :attr:`hunks`: a review of 5,000 files parses only those it
+    reads."""
 
     path: str
     status: ChangeStatus
@@ -262,11 +252,9 @@ def _patch_set(text: str, metadata_only: bool) -> PatchSet:
 
 
 def _parse_chunk(chunk: str, single_file: bool) -> list[FileDiff]:
-    """Files of one chunk. A single file's chunk (git's format) has its header (up to the
-    first hunk) parsed by unidiff and its lines counted by their first character (C-speed
-    ``str.count``: the hunks of git's output are contiguous lines of `` ``, ``+``, ``-`` and
-    ``\\``); its lines wait for :attr:`FileDiff.hunks`. A file whose text does not parse
-    (the API's patches can be cut) keeps its name, without lines."""
+    """Files of one chunk. A single file's header is parsed by unidiff and its lines counted by
+    their first character (C-speed ``str.count``); its hunks wait for :attr:`FileDiff.hunks`. A
+    file whose text does not parse (the API cuts patches) keeps its name, without lines."""
     if not single_file:
         patch = _patch_set(chunk, False)
         return [
@@ -396,9 +384,6 @@ def _hunk(hunk: UniHunk) -> Hunk:
 
 
 def clean_text(text: str) -> str:
-    """Text safe to send anywhere: bytes that were not UTF-8 become U+FFFD, not surrogates.
-
-    Git's output is decoded with ``surrogateescape`` (``GitRepo.run``); such strings cannot be
-    encoded as JSON for a model request or the API, so one Latin-1 line must not sink a review.
-    """
+    """Text safe to send anywhere: bytes that were not UTF-8 become U+FFFD. Surrogate-escaped git
+    output cannot be encoded as JSON, and one Latin-1 line must not sink a review."""
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

@@ -1,11 +1,8 @@
 """File names with control characters: the pull request chose every name in the checkout.
 
-A name such as ``calc/evil\\n[run]\\nplugins = x.py`` is a valid Linux file name, and written
-as-is into a line-based file (coverage's configuration, a test file's header comment, a prompt)
-it becomes lines of that file: a second ``[run]`` section (coverage refuses to start, exit 3) or
-an option the attacker picks. Such names are left out wherever a name is written, and shown
-only in the escaped form :func:`escaped` gives (``calc/evil\\n[run]\\nplugins = x.py``, one line).
-"""
+``calc/evil\\n[run]\\nplugins = x.py`` is a valid Linux file name, and written into a line-based
+file (coverage's configuration, a prompt) it becomes lines of that file. Such names are left out
+wherever a name is written, and shown only as :func:`escaped` gives them, on one line."""
 
 from __future__ import annotations
 

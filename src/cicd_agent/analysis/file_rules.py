@@ -1,12 +1,7 @@
-"""The review's rules that read one changed file: what a change leaves in by mistake (merge-
-conflict markers, debugger calls, a large binary) and what it changes that governs later work
-(settings, guidance, CODEOWNERS, the files git reads as settings).
-
-Split from :mod:`cicd_agent.analysis.findings`, which runs them over a diff with the secret and
-workflow rules: each rule here is a function of one :class:`~cicd_agent.analysis.diff.FileDiff`.
-``CONFLICT_WORDS`` and ``DEBUGGER_WORDS`` are the cheap pre-filters that pick the files worth
-parsing.
-"""
+"""The review's rules that read one changed file: what a change leaves in by mistake (conflict
+markers, debugger calls, a large binary) and what it changes that governs later work (settings,
+guidance, CODEOWNERS, git's settings files). :mod:`cicd_agent.analysis.findings` runs them over a
+diff; ``CONFLICT_WORDS`` and ``DEBUGGER_WORDS`` pick the files worth parsing."""
 
 from __future__ import annotations
 
@@ -143,11 +138,10 @@ def _git_reads(path: str) -> bool:
 
 
 def git_settings(changed: FileDiff) -> Finding | None:
-    """A finding for a change to a file git reads as settings (``.gitattributes`` at any depth,
-    ``.mailmap`` and ``.gitmodules`` at the top). Medium, like a governing file: such a change
-    is often routine (``*.png binary``) and needs a maintainer's eye, not a failed check; it
-    is never silent, since ``* -diff`` hides every later change from GitHub's diff view, and a
-    mailmap or submodule URL changes whom a log names and what a recursive checkout fetches."""
+    """A finding for a change to a file git reads as settings (``.gitattributes`` anywhere,
+    ``.mailmap`` and ``.gitmodules`` at the top). Medium: often routine (``*.png binary``), but
+    never silent, since ``* -diff`` hides every later change from GitHub's diff view, and a
+    mailmap or submodule URL changes whom a log names and what a checkout fetches."""
     name = next(
         (
             PurePosixPath(path).name.lower()

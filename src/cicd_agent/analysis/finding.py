@@ -1,8 +1,5 @@
-"""One finding: a problem on one file (and line), the value every review renderer shares.
-
-Its own module, not ``findings``: the rules there call the workflow auditor, which builds
-findings too, so a shared home keeps both importing this one and neither the other.
-"""
+"""One finding, the value every review renderer shares: its own module so ``findings`` and the
+workflow auditor, which both build findings, need not import each other."""
 
 from __future__ import annotations
 
@@ -29,12 +26,9 @@ run (the fork-safe hand-off), whatever that file calls its findings."""
 
 @dataclass(frozen=True, kw_only=True)
 class Finding:
-    """One problem on one file (and line, when it has one). Renders as a comment, an
-    annotation and a SARIF result; ``line`` None means the whole file (a binary).
-
-    Our own value, never read from outside as it is: a model's answer and the hand-off file
-    are validated by their own schemas and then made into findings. ``severity`` may be given
-    as a level's name or number; ``confidence`` is held as a float in [0, 1]."""
+    """One problem on one file (``line`` None: the whole file), rendered as a comment, an
+    annotation and a SARIF result. Never read from outside as it is: a model's answer and the
+    hand-off file are validated by their own schemas first."""
 
     rule: str
     severity: Severity

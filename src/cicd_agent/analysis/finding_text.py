@@ -1,11 +1,6 @@
-"""How a finding reads on GitHub, written and read back in this one module.
-
-A finding's first line is its heading (``**high** · Title``), and an inline comment about it
-ends with a hidden marker naming its fingerprint. Review writes both (``placement``, the review
-body); review reads the marker back to honour a dismissal (review's ``collect``), and command reads
-heading and marker back to tell one of our findings' threads (``command.collect``). Keeping
-writer and readers together means a change to the format cannot leave a reader behind.
-"""
+"""How a finding reads on GitHub (its heading, and the hidden fingerprint marker ending an inline
+comment), written and read back in this one module, so a change to the format cannot leave a
+reader (review's dismissals, command's threads) behind."""
 
 from __future__ import annotations
 

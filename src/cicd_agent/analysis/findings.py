@@ -1,31 +1,18 @@
-"""Deterministic review findings: the deterministic verdict no model answer can lower.
+"""Deterministic review findings: the verdict no model answer can lower.
 
-Each rule looks only at what the pull request *adds* (a secret that was already there is not
-this change's fault, and re-reporting it on every pull request floods reviews):
-
-- secrets of a known shape in added lines (:func:`find_secrets`), never quoting the value;
-- the rules of :mod:`cicd_agent.analysis.file_rules`, each over one changed file:
-- merge-conflict markers left in a file;
-- debugger calls that stop a program (``breakpoint()``, ``pdb.set_trace()``, ``binding.pry``,
-  ``debugger;``…), matched as statements in files of that language only. ``console.log`` is
-  deliberately not one: it is the normal way a Node CLI or script prints, and flagging it
-  would bury real findings;
-- binary files of a size that bloats every clone;
-- a change to a file that governs later reviews (settings, guidance, CODEOWNERS): this run read
-  the base's, but once merged it governs every review after it;
-- workflow and action files, audited by zizmor on the changed lines
-  (:mod:`cicd_agent.analysis.workflows`).
+Each rule looks only at what the pull request adds (a secret already there is not this change's
+fault, and re-reporting it floods every review): secrets of a known shape (never quoting the value),
+the rules of :mod:`cicd_agent.analysis.file_rules`, and workflow files audited by zizmor on the
+changed lines. ``console.log`` is deliberately no debugger call: it is how a Node script prints.
 
 The secrets and workflow findings are also deploy-gate's security floor (:func:`security_floor`):
-review reports every deterministic finding, but deploy-gate once ran none, so a change that
-added a ``ghp_`` token and a pwn-request workflow got "proceed" and a 10 % canary. An added
-secret is at least high (critical for a vendor-shaped token) and holds the deployment: a
-deployed credential stays exposed until it is revoked. A workflow finding of high severity or
-more is at least high (critical for a pwn request).
+deploy-gate once ran none, so a change adding a ``ghp_`` token and a pwn-request workflow got
+"proceed". An added secret is at least high (critical for a vendor-shaped token) and holds the
+deployment: a deployed credential stays exposed until revoked. A workflow finding of high or more is
+at least high (critical for a pwn request).
 
-Scanning 200,000 changed lines line by line with every secret pattern is slow, so each rule
-first asks the file's raw diff text for a cheap pre-filter match and parses only candidates.
-"""
+Scanning 200,000 changed lines with every pattern is slow, so each rule first asks the raw diff
+text for a cheap pre-filter match."""
 
 from __future__ import annotations
 
@@ -146,17 +133,11 @@ def deterministic_audit(
     *,
     found: Sequence[Finding] | None = None,
 ) -> tuple[list[Finding], list[HonouredIgnore]]:
-    """Every deterministic finding of ``diff``, most severe first, and the workflow findings
-    an ignore comment left out under ``exemptions``.
-
-    ``workflow_texts`` holds the head version of the workflow files
-    :func:`~cicd_agent.analysis.workflows.workflow_paths` names: the auditor needs the whole
-    file, not only the added lines. ``audit`` runs zizmor on them
-    (:func:`cicd_agent.local.zizmor.audit_each_if_needed`); it may be left out only when there
-    are no workflow texts, so a workflow audit is never skipped in silence. ``found`` is
-    :func:`diff_findings` of ``diff`` when the caller has read them already (a secret scan of a
-    600,000-line change takes seconds: review's risk and its findings share one).
-    """
+    """Every deterministic finding of ``diff``, most severe first, and the workflow findings an
+    ignore comment left out under ``exemptions``. ``workflow_texts`` holds the head versions of
+    the workflow files (the auditor needs whole files); ``audit`` may be left out only without
+    them, so a workflow audit is never skipped in silence. ``found``: :func:`diff_findings`, when
+    the caller has them (a secret scan of a 600,000-line change takes seconds)."""
     if workflow_texts and audit is None:
         raise ValueError("workflow files to audit, but no auditor to run zizmor on them")
     kept = list(diff_findings(diff) if found is None else found)
@@ -335,11 +316,9 @@ def is_security_finding(finding: Finding) -> bool:
 
 
 def security_floor(findings: Sequence[Finding]) -> tuple[Severity | None, list[str], list[str]]:
-    """(lowest risk the findings allow or None, reason lines, hold reasons).
-
-    Only secrets and workflow findings of high severity or more count; a medium hygiene
-    finding such as an unpinned action is review's business, not a deployment's.
-    """
+    """(lowest risk the findings allow or None, reason lines, hold reasons). Only secrets and
+    workflow findings of high or more count: an unpinned action is review's business, not a
+    deployment's."""
     secrets = [f for f in findings if f.rule == "secret"]
     workflows = [
         f for f in findings if f.rule.startswith("workflow-") and f.severity >= Severity.HIGH

@@ -1,13 +1,9 @@
-"""The GitHub issue a flaky test gets: one per test, found again by its
-key and updated, never opened twice; its owners from CODEOWNERS; its evidence (the runs, the
-flip rate, the CI time lost, the failing output, the command that replays it) and the
-quarantine entry a maintainer can paste into the settings file.
+"""The GitHub issue a flaky test gets: one per test, found again by its key and updated, never
+opened twice, with its evidence and the quarantine entry to paste into the settings file.
 
-Every word of a test's name and output is the test's (a pull request wrote it, and a test
-prints what it likes): the title and body are :class:`Neutral`, made by :func:`posted`, so a
-mention, link, image or issue reference in them is shown as text. The owners are assigned
-through the API from CODEOWNERS at the base, never from the test's words.
-"""
+Every word of a test's name and output is the test's, so the title and body are :class:`Neutral`
+(:func:`posted`): a mention, link or issue reference shows as text. Owners are assigned through
+the API from CODEOWNERS at the base, never from the test's words."""
 
 from __future__ import annotations
 

@@ -1,14 +1,10 @@
-"""Each test's flakiness over a window of runs: how often it flipped and the CI time it cost.
+"""Each test's flakiness over a window of the history's runs: how often it flipped and the CI time
+it cost.
 
-The input is what the test history store keeps: one
-:class:`StoredRun` per run of a job on the default branch, its tests' outcomes as JUnit
-reports gave them. A *flip* is a test's outcome changing between two neighbouring runs that
-both ran it; its *flip rate* is flips over the chances to flip (runs that ran it, less one), as
-BuildPulse and Datadog rank flaky tests. The *CI time lost* to a test is the job's length in
-every run it failed, shared among the tests that failed there: someone reran that job. Pure:
-the runs come in as data; whether the test's code changed between two runs is not asked here
-(analyse-failure's flaky verdict on a failed run asks it, with the runs the API lists).
-"""
+A flip is a test's outcome changing between two neighbouring runs that both ran it; its flip rate
+is flips over the chances to flip, as BuildPulse and Datadog rank flaky tests. The CI time lost
+to a test is the job's length in every run it failed, shared among the tests that failed there:
+someone reran that job."""
 
 from __future__ import annotations
 

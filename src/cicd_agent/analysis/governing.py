@@ -1,12 +1,7 @@
-"""The files that govern how a pull request is reviewed, and who must approve it.
-
-The settings file, the model's guidance (``AGENTS.md``, Copilot's instructions) and CODEOWNERS.
-A run reads them from the base commit, never from the pull request, so a change to one does not
-govern its own review, but it governs every review after it is merged. Review therefore flags
-such a change (:mod:`cicd_agent.analysis.findings`), and the fix step never makes one.
-git's own settings files in the tree (``.gitattributes``, ``.mailmap``, ``.gitmodules``) are
-flagged the same way.
-"""
+"""The files that govern how a pull request is reviewed, and who must approve it: the settings
+file, the model's guidance and CODEOWNERS (and git's own settings files). A run reads them from
+the base, so a change to one does not govern its own review, but governs every review after it is
+merged: review flags such a change, and the fix step never makes one."""
 
 from __future__ import annotations
 

@@ -15,11 +15,9 @@ _SEPARATORS = re.compile(r"\.py::|::|/| › | > |#")
 
 
 def canonical_test(name: str) -> str:
-    """One spelling for a test whether a log or a JUnit report names it.
-
-    ``tests/test_a.py::TestX::test_b[1]`` (pytest's log), ``tests.test_a.TestX.test_b[1]``
-    (its JUnit report), ``calc › adds`` (jest) and ``calc adds`` (jest-junit) meet.
-    """
+    """One spelling for a test whether a log or a JUnit report names it:
+    ``tests/test_a.py::TestX::test_b[1]`` and ``tests.test_a.TestX.test_b[1]``, ``calc › adds``
+    and ``calc adds`` meet."""
     head, bracket, params = name.strip().partition("[")
     head = _SEPARATORS.sub(".", head.removesuffix(".py")).replace(" ", ".")
     return head.strip(".") + bracket + params
@@ -27,11 +25,8 @@ def canonical_test(name: str) -> str:
 
 @dataclass(frozen=True)
 class RunTests:
-    """The test outcomes of one attempt of one run of the job.
-
-    ``outcomes`` maps a test to whether it passed; a run whose job succeeded has
-    ``all_passed`` (every test it ran passed, even those it does not list).
-    """
+    """The test outcomes of one attempt of one run of the job; ``all_passed`` when its job
+    succeeded (every test it ran passed, listed or not)."""
 
     run_id: int
     attempt: int

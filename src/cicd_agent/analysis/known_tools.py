@@ -1,10 +1,6 @@
-"""The tools the fix step knows, one record each: how its failure reads, how a command that runs
-it is recognised, and (for a linter or formatter) its fixing form.
-
-One table (``data/known_tools.toml``), so a tool is added in one place: ``command`` reads the
-first two to tell which command of a step failed; ``fixers`` reads the fixing form to rewrite
-that command. A tool without a fixing form (pytest, mypy) names the failing command; never rewritten.
-"""
+"""The tools the fix step knows (``data/known_tools.toml``, one record each, so a tool is added
+in one place): how its failure reads, how a command running it is recognised, and a linter's
+fixing form. A tool without one (pytest, mypy) names the failing command and is never rewritten."""
 
 from __future__ import annotations
 

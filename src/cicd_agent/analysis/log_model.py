@@ -1,8 +1,5 @@
-"""The result of analysing a failed run's logs, and the evidence about flakiness passed in.
-
-These are the only types the analyse-failure mode needs to render outputs, the comment and
-``--json``: frozen dataclasses, so every rendering reads the same facts.
-"""
+"""The result of analysing a failed run's logs: frozen dataclasses, so every rendering reads the
+same facts."""
 
 from __future__ import annotations
 

@@ -1,15 +1,10 @@
-"""Requirement files a build configuration names: setuptools reads ``install_requires = file:
-deps.in`` in ``setup.cfg`` (and its ``[options.extras_require]`` values), and
-``[tool.setuptools.dynamic] dependencies = {file = [...]}`` (and ``optional-dependencies``) in
-``pyproject.toml``, as the project's requirements. Such a file is a dependency manifest whatever
-its name, which its path alone cannot say.
+"""Requirement files a build configuration names (setuptools' ``file:`` in ``setup.cfg``,
+``dynamic`` ``{file = [...]}`` in ``pyproject.toml``): such a file is a dependency manifest whatever
+its name.
 
-Everything here is the pull request's text: setup.cfg is read strictly (a key read twice does
-not parse) and pyproject.toml by the bounded TOML reader; text that does not parse names
-nothing. A named path is resolved from the configuration's folder and kept only when it stays
-inside that folder (setuptools refuses the others too): an absolute path or one climbing out
-names nothing.
-"""
+Everything here is the pull request's text: setup.cfg is read strictly and pyproject.toml by the
+bounded TOML reader; text that does not parse names nothing. A named path is kept only when it
+stays inside the configuration's folder (setuptools refuses the others too)."""
 
 from __future__ import annotations
 

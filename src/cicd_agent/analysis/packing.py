@@ -1,20 +1,11 @@
 """Fit a pull request's diff into a token budget, across at most ``max_calls`` model calls.
 
-What gets the budget first is what matters most: source before tests before docs, and within
-each the riskier change types (security, migrations, CI, infrastructure…) first, by the same
-:func:`classify_path` that deploy-gate uses. Hunks are rendered with their real new-file line
-numbers, so the model cites file lines, not diff positions. Savings, in order:
-
-- binary, generated and lockfiles are named, never rendered;
-- a hunk that only removes lines becomes one line ("12 lines removed after line 40: `def…`");
-- each hunk shows the signature of its enclosing function, and the whole function head above
-  the hunk when the budget still has room after every file got its turn;
-- files that fit nowhere are named in every call's footer (and in the summary), never dropped
-  silently; a file larger than a whole call keeps the hunks that fit and says how many did not.
-
-Token counts come from the caller's counter (tiktoken when available); each file is counted on
-its own, with a margin per file for the joins.
-"""
+What matters most gets the budget first: source before tests before docs, riskier change types
+first within each (:func:`classify_path`, as deploy-gate). Hunks carry real new-file line
+numbers, so the model cites file lines. Binary, generated and lockfiles are named, never
+rendered; a removal-only hunk is one line; a hunk shows its enclosing function's signature, and
+the whole head when room is left. A file that fits nowhere is named in every call's footer and
+the summary, never dropped silently."""
 
 from __future__ import annotations
 
@@ -70,11 +61,8 @@ def file_rank(changed: FileDiff) -> tuple[int, int, str]:
 
 @dataclass
 class PackedFile:
-    """A file as a call shows it: its hunks, plus any function heads added above them.
-
-    ``text`` is the rendering; once the file is placed it is prepared (secret redaction) and
-    counted again, so it is exactly what is sent.
-    """
+    """A file as a call shows it: its hunks and any function heads above them. Once placed, its
+    ``text`` is redacted and counted again, so it is exactly what is sent."""
 
     changed: FileDiff
     hunks: tuple[Hunk, ...]
@@ -153,12 +141,9 @@ def pack(
     read_sources: SourceReader | None = None,
     prepare: Prepare = str,
 ) -> Packing:
-    """Spread ``diff`` over at most ``max_calls`` calls of ``budget`` tokens each.
-
-    ``prepare`` (the run's redactor) is applied to each file that made it into a call, and
-    that file is counted again, so the budget holds for exactly what is sent; files that were
-    only tried are never prepared (redaction is the slowest step of packing).
-    """
+    """Spread ``diff`` over at most ``max_calls`` calls of ``budget`` tokens. ``prepare`` (the
+    run's redactor, packing's slowest step) runs only on files placed, each counted again, so the
+    budget holds for exactly what is sent."""
     room = budget - FOOTER_TOKENS
     if room <= 0 or max_calls <= 0:
         reviewable = [f for f in diff.files if not f.listed_only]
@@ -225,11 +210,9 @@ def _listed(diff: Diff) -> tuple[LeftOut, ...]:
 def _fit(
     changed: FileDiff, count: Counter, room: int, parts: list[PromptPart], max_calls: int
 ) -> PackedFile | None:
-    """Place one file in the first call with room (first fit), opening calls as allowed; a
-    file larger than a whole call goes alone into a fresh call with the hunks that fit.
-
-    A file whose lower bound exceeds a whole call is never counted whole: it could not be
-    placed as it is, and counting 5 MB takes tiktoken seconds."""
+    """Place one file in the first call with room, opening calls as allowed; one larger than a
+    whole call goes alone with the hunks that fit. A file whose lower bound exceeds a call is
+    never counted whole: counting 5 MB takes tiktoken seconds."""
     if _one_hunk_over(changed, room):
         return None
     packed = PackedFile(changed, changed.hunks)
@@ -288,12 +271,9 @@ def _one_hunk_over(changed: FileDiff, room: int) -> bool:
 
 
 def least_tokens(hunk: Hunk) -> int:
-    """A lower bound of the tokens of the rendered ``hunk``, without rendering or counting it.
-
-    Every numbered line (added or context) starts with its number, and tiktoken's encodings
-    (like the fallback estimate) never join digits with what follows, so such a line costs at
-    least two tokens. A deletion-only hunk is one line, costed at zero.
-    """
+    """A lower bound of the rendered ``hunk``'s tokens, without rendering it: tiktoken's
+    encodings never join a line's leading number with what follows, so each numbered line costs
+    at least two."""
     if hunk.is_deletion_only:
         return 0
     return 2 * sum(1 for line in hunk.lines if line.new is not None)

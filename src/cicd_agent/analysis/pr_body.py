@@ -1,19 +1,11 @@
-"""The description's one marked section in a pull request's body (review writes the Markdown).
+"""The description's one marked section in a pull request's body, which the author otherwise owns
+byte for byte.
 
-The body is the author's. We own exactly one section of it, between a start and an end marker,
-and nothing else: the text before and after it stays byte for byte what the author wrote.
-Markers alone prove nothing (the author, or a template, can write the same HTML comments), so
-a section counts as ours only when
-
-- its start marker carries the SHA-256 of the pull request's number and of the exact text
-  between the markers (so an edited or copied section no longer matches), and
-- that digest is one we recorded ourselves when we placed it (in the review's summary comment,
-  which the pull request cannot write), so a section the author forged with a correct digest
-  is still theirs.
-
-Only such a section is replaced; otherwise ours is appended after the author's text. A section
-of ours the author edited is theirs from then on, and a fresh one is appended.
-"""
+Markers prove nothing (the author or a template can write them), so a section is ours only when
+its start marker carries the SHA-256 of the pull request's number and the exact text between the
+markers, and that digest is one we recorded in the review's summary comment, which the pull
+request cannot write. Only such a section is replaced; otherwise, or once the author edited it,
+ours is appended."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""Ordered string enums: the scales gates compare (risk levels, rollout strategies), and the
-one risk scale every mode shares.
-
-Members are declared from least to most severe or cautious, and ``rank`` is that position, so
-"raise, never lower" is one comparison wherever a floor is enforced.
-"""
+"""Ordered string enums, declared least to most severe or cautious, so "raise, never lower" is
+one comparison of ``rank`` wherever a floor is enforced."""
 
 from __future__ import annotations
 

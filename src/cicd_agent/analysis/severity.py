@@ -1,10 +1,7 @@
-"""The one severity scale: ``low < medium < high < critical``.
-
-Review's ``report-on`` and ``fail-on``, its findings, annotations, SARIF levels and flags all use
-this scale, so a threshold means the same everywhere. An unknown value is rejected with a usage
-error that lists the valid ones: a typo such as ``fail-on: hihg`` must stop the run, not quietly
-turn the gate off (warden drops such values silently; we do not).
-"""
+"""The one severity scale, ``low < medium < high < critical``, for review's thresholds, findings,
+annotations, SARIF levels and flags alike. An unknown value is a usage error listing the valid
+ones: ``fail-on: hihg`` must stop the run, not quietly turn the gate off (warden drops such
+values silently)."""
 
 from __future__ import annotations
 

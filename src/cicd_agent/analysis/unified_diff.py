@@ -1,10 +1,7 @@
-"""One file's change as ``git apply``-able unified diff text, from two texts in memory.
-
-gen-tests writes its accepted test files as a patch and analyse-failure's fix step reads a
-fixer's changes back as one; both go through :func:`file_diff`, so both mark a missing final
-newline and split lines the way git does; review's suggestion blocks count lines with
-:func:`git_lines` too, as GitHub does when it applies one.
-"""
+"""One file's change as ``git apply``-able unified diff text, from two texts in memory:
+gen-tests' patch and the fix step's both come through :func:`file_diff`, so a missing final
+newline and line splits are marked as git marks them (and review's suggestion blocks count lines
+with :func:`git_lines`, as GitHub does)."""
 
 from __future__ import annotations
 

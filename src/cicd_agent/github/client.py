@@ -1,9 +1,5 @@
-"""Construct the GitHub client: the transport with every call of this package bound as a method.
-
-Everything the client needs is passed in (:class:`~cicd_agent.github.settings.GitHubSettings`),
-so tests and GitHub Enterprise Server (``https://HOST/api/v3``) are just other base URLs. The
-error and write policy is the transport's (:mod:`cicd_agent.github.transport`).
-"""
+"""The GitHub client: the transport with every call of this package bound as a method. Everything
+it needs is passed in, so tests and GitHub Enterprise Server are just other base URLs."""
 
 from __future__ import annotations
 

@@ -62,14 +62,11 @@ ACTIONS_BOT = "github-actions[bot]"
 
 
 def is_ours(client: Transport, comment: _Marked) -> bool:
-    """Whether we wrote ``comment``: the one test of "ours" for every comment or issue a marker
-    finds (a ledger, run ids, a thread we started, a flaky test's issue, a dismissed finding).
-    Anyone can paste a marker into a comment of their own, and we must neither edit nor trust
-    that one. "We" is the token's user when GitHub tells (a personal token), else
-    ``github-actions[bot]`` (the workflow's GITHUB_TOKEN) or the App login the ``bot-login``
-    input names: never any bot (another App's comment may quote text a pull request wrote, our
-    marker included). Call it only for comments that carry a marker, so the token's user is
-    looked up only then."""
+    """Whether we wrote ``comment``: the one test of "ours" for everything a marker finds. Anyone
+    can paste a marker, and we must neither edit nor trust that one. "We" is the token's user
+    when GitHub tells, else ``github-actions[bot]`` or the ``bot-login`` App: never any bot
+    (another App's comment may quote a pull request's text, our marker included). Call it only
+    for comments carrying a marker, so the user is looked up only then."""
     if comment.user is None:
         return False
     own_login = client.own_login
@@ -179,11 +176,9 @@ def _upsert(
     noun: str,
     found: Found | None = None,
 ) -> WriteOutcome:
-    """Edit the comment we posted before under ``key``, or post it: never a second copy.
-    ``where`` (``on #7``) and ``noun`` word the run's notes; ``paths``: where to post one and
-    where to edit one (``{id}``). ``found``: it, as this run listed it earlier. Without it the
-    comments are listed right before posting, not trusting an earlier "none": a run that
-    started meanwhile may have posted it since."""
+    """Edit the comment we posted before under ``key``, or post it: never a second copy. Without
+    ``found`` (this run's earlier listing) the comments are listed right before posting: a run
+    that started meanwhile may have posted it."""
     create_path, edit_path = paths
     payload = {"body": with_marker(body, key)}
     existing = None if found is None else found.id

@@ -1,9 +1,7 @@
-"""Turn PyGithub's exceptions into our errors: one plain sentence and a hint saying what to do.
-
-A refused *write* (403 that is not a rate limit, or 404, which is what GitHub answers a token that
-may not see or change the target, e.g. a pull request from a fork) becomes ``GitHubWriteDenied``:
-the facade records it and skips later writes, so the mode degrades instead of failing.
-"""
+"""PyGithub's exceptions as our errors: one plain sentence and a hint. A refused write (a 403
+that is no rate limit, or the 404 GitHub gives a token that may not see the target, as on a
+fork's pull request) is ``GitHubWriteDenied``: later writes are skipped, and the mode degrades
+instead of failing."""
 
 from __future__ import annotations
 

@@ -1,12 +1,6 @@
-"""A flaky test's issue, opened once and updated on every later run.
-
-The issue is found by our hidden marker (:func:`~cicd_agent.github.comments.marker`) at the
-end of its body, among the issues with the flaky label, written by us (a marker pasted into
-someone else's issue is neither edited nor trusted). Found: its title and body are updated and
-a closed one is reopened (the test flaked again). Not found: it is opened with the label and
-the owners who can be assigned. Once its test has passed a set number of runs in a row, the
-open issue is closed with a comment naming those runs.
-"""
+"""A flaky test's issue, opened once and updated on every later run: found by our marker among
+the flaky label's issues we wrote (a pasted marker is neither edited nor trusted), reopened if
+closed, and closed with a comment once its test passed a set number of runs in a row."""
 
 from __future__ import annotations
 
@@ -75,12 +69,10 @@ def upsert_flaky_issue(
 
 
 def _people(client: Transport, owners: Owners) -> tuple[list[str], str]:
-    """The logins to assign: CODEOWNERS' own, then the members of its teams (GitHub assigns
-    people, not teams), at most :data:`MAX_ASSIGNEES`; and what the summary says of the teams.
-    Only a team of the repository's organisation is read (no other team can own its files),
-    and only by a slug GitHub could have made (:data:`_SLUG`), so no name in CODEOWNERS
-    shapes another request. A team whose members the token cannot read is named, not
-    assigned: the workflow's own token cannot read an organisation's teams."""
+    """The logins to assign: CODEOWNERS' own, then its teams' members (GitHub assigns people), at
+    most :data:`MAX_ASSIGNEES`. Only the repository's organisation's teams, by a slug GitHub
+    could have made, so no CODEOWNERS name shapes another request. A team the token cannot read
+    (the workflow's own token cannot) is named, not assigned."""
     people = list(owners.users)
     organisation = client.repo_path.split("/")[2].lower()
     read, unread = [], []

@@ -1,9 +1,6 @@
-"""GitHub's size limits on text we send, and one way to stay under them.
-
-A body over the limit is refused with 422, losing the whole comment; cutting it with a visible
-note keeps the useful start (the verdict comes first in every rendering). The cut text is
-neutralised again (``markdown.fitted``): a cut can leave a code span or block open.
-"""
+"""GitHub's size limits on text we send: a body over one is refused with 422, losing the whole
+comment, so it is cut with a visible note (the verdict comes first in every rendering) and
+neutralised again, as a cut can leave code open."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""Plain data the GitHub facade takes and returns, so modes never handle PyGithub objects.
-
-This module imports nothing from PyGithub: a mode can build review comments or annotations and
-read results without paying for (or depending on) the client library.
-"""
+"""Plain data the GitHub facade takes and returns, importing nothing from PyGithub, so a mode can
+build comments and read results without loading the client library."""
 
 from __future__ import annotations
 

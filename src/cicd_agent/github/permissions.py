@@ -1,11 +1,7 @@
-"""Whether a user may write to the repository, as GitHub's permission API says.
-
-A comment's ``author_association`` does not say it: GitHub gives MEMBER to every member of the
-organisation that owns the repository and COLLABORATOR to collaborators of any permission,
-read-only ones included. ``GET /repos/{owner}/{repo}/collaborators/{username}/permission``
-does: its ``permission`` is the user's highest base role from every grant (repository, teams,
-organisation, enterprise), with ``maintain`` reported as ``write`` and ``triage`` as ``read``.
-"""
+"""Whether a user may write to the repository, as GitHub's permission API says. A comment's
+``author_association`` does not: MEMBER goes to every organisation member and COLLABORATOR to
+read-only collaborators too. The permission API's answer is the user's highest base role from
+every grant (``maintain`` reported as ``write``)."""
 
 from __future__ import annotations
 

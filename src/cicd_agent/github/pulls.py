@@ -59,12 +59,11 @@ _ANSWERED = object()
 
 @dataclass(frozen=True)
 class PullBody:
-    """Pull request ``number``'s description as we write it back: the body GitHub answered
-    (``answered``, read right before the edit: the author's text, kept as it is) with our
-    neutral ``section`` placed in it (:func:`cicd_agent.analysis.pr_body.place`: replacing the
-    one we placed before, whose digests ``placed`` holds, else appended). Only
-    :func:`read_body` builds one, so the text around our section is GitHub's answer and never
-    a caller's string (a model's words passed as ``answered`` would be posted raw)."""
+    """Pull request ``number``'s description as we write it back: the body GitHub answered right
+    before the edit, with our ``section`` placed in it
+    (:func:`cicd_agent.analysis.pr_body.place`). Only :func:`read_body` builds one, so the text
+    around our section is GitHub's answer, never a caller's string (a model's words would be
+    posted raw)."""
 
     number: int
     answered: str
@@ -170,12 +169,9 @@ def create_draft_pull(
 def probe_review_comment(
     client: Transport, number: int, comment: ReviewComment, commit_sha: str
 ) -> bool:
-    """Whether GitHub accepts ``comment``, asked without showing anything to anyone.
-
-    The comment goes into a *pending* review (no ``event``: visible only to its author), which
-    is deleted at once. A 422 means GitHub refuses the comment (usually: the line is not part
-    of the diff). Used after a whole review was refused, to find the comments at fault.
-    """
+    """Whether GitHub accepts ``comment``, asked in a pending review (visible only to its author)
+    deleted at once: a 422 means it refuses the line. Used after a whole review was refused, to
+    find the comments at fault."""
     path = f"{client.repo_path}/pulls/{number}/reviews"
     body = {"commit_id": commit_sha, "body": "", "comments": [comment.payload()]}
     try:
@@ -206,12 +202,9 @@ def pulls_for_commit(client: Transport, sha: str) -> list[PullRequestInfo]:
 
 
 def open_pulls_from(client: Transport, owner: str, branch: str) -> list[PullRequestInfo]:
-    """Open pull requests whose head is ``owner:branch``.
-
-    Why not :func:`pulls_for_commit`: GitHub lists no pull request for a commit that exists only
-    in a fork, and ``workflow_run.pull_requests`` is empty for forks too; the head filter is the
-    one listing that finds a fork's pull request.
-    """
+    """Open pull requests whose head is ``owner:branch``: the one listing that finds a fork's
+    pull request (GitHub lists none for a commit only in a fork, and
+    ``workflow_run.pull_requests`` is empty for forks)."""
     return client.read(
         f"listing the open pull requests from {owner}:{branch}",
         lambda: [
@@ -250,11 +243,10 @@ MAX_AUTHOR_COMMITS = 100
 
 
 def pull_holding(client: Transport, sha: str) -> int | None:
-    """The number of the pull request that brought ``sha`` here, or None: one merged into this
-    repository before any other, then one from this repository, then the first GitHub lists
-    with an author. Anyone can open a pull request, from a fork too, whose head is a commit
-    already merged (against another branch), and GitHub may list it first: its author is not
-    the one whose change this is."""
+    """The pull request that brought ``sha`` here, or None: one merged into this repository
+    first, then one from it, then the first listed with an author. Anyone can open a pull request
+    whose head is an already merged commit, and GitHub may list it first: its author is not the
+    one whose change this is."""
 
     def find() -> int | None:
         listed = [p for p in islice(client.repository.get_commit(sha).get_pulls(), 100) if p.user]

@@ -1,15 +1,7 @@
-"""Reactions: ours, acknowledging a command, and writers' ones on our inline review comments.
-
-``react`` puts one on a comment (the acknowledgement GitHub shows at once); ``dismissed``
-reads them, counted only from people who may write.
-
-A 👎 (``-1``) or 😕 (``confused``) on one of our review comments is how a maintainer says "not
-useful, stop telling me". Anyone who can see a public pull request can react, the author of the
-flagged code included, so a reaction counts only from a user with write access to the
-repository (``admin`` or ``write`` permission; ``maintain`` reports as ``write``). The REST API
-does not say whether a review thread was resolved (only GraphQL does), so resolving a thread is
-not read here.
-"""
+"""Reactions: ours acknowledging a command, and writers' 👎 or 😕 on our review comments, which
+mean "stop telling me". Anyone who can see a public pull request can react, the flagged code's
+author included, so a reaction counts only from a user with write access. Resolving a thread is
+not read: only GraphQL says it."""
 
 from __future__ import annotations
 

@@ -1,13 +1,8 @@
-"""When to repeat a GitHub request, on top of PyGithub's ``GithubRetry``.
-
-``GithubRetry`` already waits out rate limits (403 with ``Retry-After`` or a rate-limit message)
-and retries 5xx. Two rules are added:
+"""When to repeat a GitHub request, on top of PyGithub's ``GithubRetry`` (rate limits and 5xx):
 
 * a POST that failed with 5xx is not repeated: GitHub may have done it anyway, and a second
-  review or comment is worse than a clear failure (PATCH, PUT and reads are safe to repeat);
-* no single wait is longer than ``max_wait_seconds``: an hour-long ``Retry-After`` ends the
-  call at once with GitHub's answer instead of holding the CI job hostage.
-"""
+review or comment is worse than a clear failure; * no single wait is longer than
+``max_wait_seconds``: an hour-long ``Retry-After`` must not hold the CI job hostage."""
 
 from __future__ import annotations
 

@@ -1,18 +1,11 @@
-"""Closing the review threads we started once a later push fixed what they pointed at.
+"""Closing the review threads we started once a later push fixed what they pointed at (GraphQL alone
+resolves a thread or hides a comment as outdated).
 
-Only GitHub's GraphQL API can resolve a thread (``resolveReviewThread``) or hide a comment as
-outdated (``minimizeComment``, classifier ``OUTDATED``); the REST API says who wrote each comment
-and which thread it answers. A thread is ours to close only when its first comment carries our
-marker and :func:`~cicd_agent.github.comments.is_ours` says we wrote it, and nobody else
-replied in it: a person's reply keeps the conversation open. What the token may do is GitHub's
-answer, read with the threads (``viewerCanResolve``, ``viewerCanMinimize``): a thread the token
-may not resolve is hidden as outdated where it may, and left as it is, with the reason, where it
-may do neither. A refusal of one thread never stops the other writes of the run.
-
-Each review run also posts a review whose body is its verdict then; once a later review
-supersedes it, the earlier bodies of ours are hidden as outdated the same way
-(:func:`hide_earlier_reviews`), so the conversation shows one current verdict.
-"""
+A thread is ours to close only when its first comment is ours
+(:func:`~cicd_agent.github.comments.is_ours`) and nobody else replied: a person's reply keeps the
+conversation open. A thread the token may not resolve is hidden where it may, else left with the
+reason; one refusal never stops the run's other writes. Earlier review bodies of ours are hidden
+the same way (:func:`hide_earlier_reviews`), so the conversation shows one current verdict."""
 
 from __future__ import annotations
 
@@ -119,13 +112,10 @@ def open_threads(
 
 
 def hide_earlier_reviews(client: Transport, number: int, latest: int) -> list[WriteOutcome]:
-    """Hide as outdated the bodies of review's reviews on ``number`` (they begin with
-    :data:`REVIEW_HEADING`, which a cut to GitHub's size limit keeps), all but ``latest``
-    (the one this run posted): their verdict and findings were this change's at an earlier
-    head. Only ours (:func:`is_ours`: a person may write the same words), only those posted
-    before ``latest`` (GitHub's ids grow: a run on an older head that posts first and finishes
-    last must not hide the newer head's verdict), never one already hidden; one the token may
-    not hide is skipped with the reason."""
+    """Hide as outdated the bodies of review's earlier reviews on ``number`` (they begin with
+    :data:`REVIEW_HEADING`): only ours (a person may write the same words), only those posted
+    before ``latest`` (a run on an older head finishing last must not hide the newer verdict),
+    never one already hidden."""
 
     def ours() -> set[int]:
         reviews = client.repository.get_pull(number).get_reviews()

@@ -1,14 +1,9 @@
-"""The test outcomes of the runs around a failed one: this run's other attempts, and the same
-job's recent runs on the default branch.
+"""The test outcomes of the runs around a failed one: its other attempts and the job's recent runs
+on the default branch.
 
-Bounded by design, since every read costs API quota and time: at most ``DEFAULT_RUNS`` runs are
-listed, at most ``MAX_READS`` failed attempts or runs are read (a JUnit report from the run's
-artifacts when one is uploaded, else the job's log), and at most ``MAX_COMPARES`` compare calls
-answer whether a test's file changed between two runs. A run whose job passed needs no read: all
-its tests passed. How a report or a log becomes outcomes is passed in (``Readers``), so this
-module only knows the REST API; the judgement is analyse-failure's
-(``modes/analyse_failure/history.py``).
-"""
+Every read costs API quota and time, so at most ``DEFAULT_RUNS`` runs are listed, ``MAX_READS``
+attempts read and ``MAX_COMPARES`` compares made; a run whose job passed needs no read. Reading a
+report or log is passed in (``Readers``), and the judgement is analyse-failure's."""
 
 from __future__ import annotations
 

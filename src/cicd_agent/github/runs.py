@@ -1,10 +1,6 @@
-"""Workflow runs, their jobs and steps, and their logs.
-
-Log endpoints answer 302 to a short-lived, pre-signed blob URL on another host. PyGithub will not
-follow a redirect off its own host, and the token must not travel there anyway, so the blob is
-fetched with a plain ``requests`` session (with the same retry policy) and streamed to disk:
-logs can be far larger than memory should hold.
-"""
+"""Workflow runs, their jobs and steps, and their logs. A log endpoint answers 302 to a
+pre-signed blob URL on another host, where the token must not travel, so the blob is fetched with
+a plain ``requests`` session and streamed to disk: logs can be larger than memory should hold."""
 
 from __future__ import annotations
 
@@ -147,13 +143,10 @@ def list_workflow_runs(
     status: str = "",
     limit: int = 100,
 ) -> list[WorkflowRunInfo]:
-    """Newest first: runs of ``workflow`` (id or file name such as ``ci.yml``), filtered.
-
-    ``branch``: runs of that branch of this repository (GitHub's filter matches a head branch by
-    name: a fork's pull request from its own ``main`` too, dropped here). ``created_since`` is
-    applied while paging (runs come newest first), not with the ``created`` query, which
-    GitHub's description types as one date-time; it must be timezone-aware, as run times are.
-    """
+    """Newest first: runs of ``workflow`` (id or file name). ``branch`` keeps this repository's
+    (GitHub's filter also matches a fork's branch of that name). ``created_since``
+    (timezone-aware) is applied while paging: GitHub types the ``created`` query as one
+    date-time."""
 
     def collect() -> list[WorkflowRunInfo]:
         runs = client.repository.get_workflow(workflow).get_runs(

@@ -1,10 +1,5 @@
-"""How to reach GitHub and how carefully to write: the client's settings, read from the
-runner's environment passed in as a parameter (never from ``os.environ``), so tests and GitHub
-Enterprise Server (``https://HOST/api/v3``) are just other base URLs.
-
-Apart from :mod:`.client`, which makes the calls: settings are checked (a bad value is one
-clear line naming the fix) before any client exists.
-"""
+"""How to reach GitHub and how carefully to write, read from the runner's environment passed in
+as a parameter and checked (a bad value is one line naming the fix) before any client exists."""
 
 from __future__ import annotations
 
@@ -21,11 +16,8 @@ DEFAULT_API_URL = "https://api.github.com"
 
 @dataclass(frozen=True)
 class GitHubSettings:
-    """How to reach GitHub and how carefully to write.
-
-    ``seconds_between_writes`` follows GitHub's advice (one second between mutating requests)
-    against secondary rate limits; reads are not paced because a mode makes them one at a time.
-    """
+    """How to reach GitHub and how carefully to write. ``seconds_between_writes`` follows
+    GitHub's advice against secondary rate limits; reads are made one at a time, so not paced."""
 
     token: str = field(repr=False)
     repo: str
@@ -47,11 +39,9 @@ def settings_from_env(
     repo: str = "",
     dry_run: bool = False,
 ) -> GitHubSettings:
-    """Settings from the runner's variables; explicit ``token``/``repo`` win over the environment.
-
-    ``CICD_AGENT_GITHUB_WRITE_INTERVAL`` and ``CICD_AGENT_GITHUB_MAX_WAIT`` (seconds) tune pacing
-    and the longest retry wait, e.g. to 0 against a local mock server.
-    """
+    """Settings from the runner's variables; explicit ``token``/``repo`` win.
+    ``CICD_AGENT_GITHUB_WRITE_INTERVAL`` and ``CICD_AGENT_GITHUB_MAX_WAIT`` tune pacing and the
+    longest retry wait (0 against a local mock)."""
     resolved_token = token or environ.get("GITHUB_TOKEN", "")
     if not resolved_token:
         raise UsageError(

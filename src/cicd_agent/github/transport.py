@@ -1,11 +1,8 @@
-"""The transport beneath every GitHub call: the repository, and one error and write policy.
-
-Reads raise ``GitHubError``; writes never raise for lack of permission: they return a
-``WriteOutcome`` saying they were skipped, and the mode reports it. Each call module of this
-package (``pulls``, ``runs``, ``comments``, …) is a set of functions of a :class:`Transport`;
-:class:`~cicd_agent.github.client.GitHubClient` binds them as its methods. So the call modules
-stand on this module and never on the client that gathers them.
-"""
+"""The transport beneath every GitHub call: one error and write policy. Reads raise
+``GitHubError``; writes never raise for lack of permission, they return a ``WriteOutcome`` the
+mode reports. The call modules are functions of a :class:`Transport`, bound by
+:class:`~cicd_agent.github.client.GitHubClient`, so they never stand on the client that gathers
+them."""
 
 from __future__ import annotations
 

@@ -1,10 +1,7 @@
-"""What one mode offers another about a pull request's change.
-
-The command mode answers ``ask`` and ``describe`` from review's reading of the change. It
-reaches review through the registry and this seam alone: a mode that offers its reading
-implements :class:`ReadsChanges`, and the values crossing are :class:`ChangeReading` and
-:class:`DescribeOutcome`, never the offering mode's own types.
-"""
+"""What one mode offers another about a pull request's change: the command mode answers ``ask``
+and ``describe`` from review's reading, reached through the registry and this seam alone, so the
+values crossing are :class:`ChangeReading` and :class:`DescribeOutcome`, never the offering
+mode's own types."""
 
 from __future__ import annotations
 

@@ -1,10 +1,7 @@
-"""Where a gate's verdict is recorded beyond its outputs: the one call review, deploy-gate and
-the canary phase make, so no caller can forget the rule that a record never fails a gate.
-
-A database that is down, slow or refuses us is a note in the summary ("not written"), never an
-exit code: the verdict was reached without it and stands. The URL is a secret (it carries a
-password): it is masked before any connection is tried, and no message names it.
-"""
+"""Where a gate's verdict is recorded beyond its outputs: one call for review, deploy-gate and
+the canary, so none can forget that a record never fails a gate. A database that is down or
+refuses us is a note ("not written"), never an exit code. The URL carries a password: it is
+masked before any connection is tried, and no message names it."""
 
 from __future__ import annotations
 

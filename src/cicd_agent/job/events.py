@@ -58,12 +58,9 @@ class Invoker(Enum):
 
 @dataclass(frozen=True)
 class Event:
-    """The run's event: its name, the raw payload, and the typed view for its kind.
-
-    Exactly one of the views is set for the events we understand; none for other events or
-    when there is no event file (a local run with ``--base``/``--head``). ``invoked_by`` is
-    set by whoever builds the event, never by the payload.
-    """
+    """The run's event: its name, the raw payload, and the typed view for its kind (none for
+    other events, or a local run). ``invoked_by`` is set by whoever builds the event, never by
+    the payload."""
 
     name: str | None
     path: Path | None
@@ -83,11 +80,8 @@ class Event:
 
 
 def infer_event_name(raw: dict[str, Any]) -> str | None:
-    """Guess which of our events a payload is from its keys; None when it matches none.
-
-    ``pull_request_target`` payloads look exactly like ``pull_request`` ones and are reported
-    as the latter; only a runner's ``GITHUB_EVENT_NAME`` can tell them apart.
-    """
+    """Which of our events a payload is, from its keys (None: none). A ``pull_request_target``
+    payload reads as ``pull_request``: only ``GITHUB_EVENT_NAME`` tells them apart."""
     keys = raw.keys()
     for name, required, excluded in _SHAPES:
         if required <= keys and not excluded & keys:
@@ -108,10 +102,8 @@ def event_from(name: str | None, path: Path, raw: dict[str, Any]) -> Event:
 
 
 def require(event: Event, kinds: Collection[str], mode: str, *, hint: str = "") -> None:
-    """Fail with a usage error unless the run's event is one of ``kinds``.
-
-    Why here and not in each mode: the message and the exit code must be the same everywhere.
-    """
+    """Fail with a usage error unless the run's event is one of ``kinds``: one message and exit
+    code everywhere."""
     if event.path is None or event.name not in kinds:
         raise _wrong_event(event, kinds, mode, hint)
 

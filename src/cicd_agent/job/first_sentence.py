@@ -1,8 +1,5 @@
-"""The first sentence of every mode's summary: whether ``fail-on`` fails the step, and why.
-
-Every mode's summary gets it from here, so a failed step always says why, and a step that a
-gate would fail, run with no ``fail-on``, says that nothing fails it.
-"""
+"""The first sentence of every mode's summary: whether ``fail-on`` fails the step, and why, so a
+failed step always says why."""
 
 from __future__ import annotations
 
@@ -10,10 +7,9 @@ from cicd_agent.actions.markdown import prose
 
 
 def fail_on_sentence(fail_on: str | None, reason: str | None, exit_code: int) -> str:
-    """The summary's first sentence when ``fail-on`` was met (``reason``: the mode's
-    :meth:`BaseResult.policy_failure`): that it was, and the exit code that follows; "" when it
-    was not met. Every mode's summary gets it from here, so a failed step always says why; a
-    mode's policy may fail it with no ``fail-on`` set (review: a change that does not build)."""
+    """The sentence when ``fail-on`` was met (``reason``: :meth:`BaseResult.policy_failure`),
+    with the exit code that follows; "" when not. A mode's policy may fail with no ``fail-on``
+    set (review: a change that does not build)."""
     if not reason:
         return ""
     why = prose(reason).rstrip(".")

@@ -1,11 +1,8 @@
 """The pieces every mode's options are declared with: the parser class, option types, the
-declared :class:`Option` table and the options every mode takes.
+:class:`Option` table and the options every mode takes.
 
-Imports nothing from :mod:`cicd_agent.modes`: a mode's ``arguments`` module and the command
-mode's dispatch build parsers from these, and the registry (:mod:`cicd_agent.plugins`, which
-builds the CLI's parser) loads those modules, so going through the registry here would close a
-circle. Cheap for the same reason as the registry: ``--help``.
-"""
+Imports nothing from :mod:`cicd_agent.modes`: the registry loads the modules built from these, so
+going through it here would close a circle. Cheap for ``--help``'s sake."""
 
 from __future__ import annotations
 
@@ -39,9 +36,9 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.severity import Severity
 
     class ModeArguments(Protocol):
-        """A mode's ``arguments`` module: its options declared as data, importable without
-        the mode (the common options come first, from :func:`declared`). Here, not in the
-        registry, so what resolves a run types against it without reaching into the modes."""
+        """A mode's ``arguments`` module: its options as data, importable without the mode. Here,
+        not in the registry, so what resolves a run types against it without reaching into the
+        modes."""
 
         FAIL_ON_CHOICES: tuple[str, ...]
         OPTIONS: tuple[OptionGroup, ...]
@@ -119,9 +116,8 @@ def path(text: str) -> Path:
 
 
 def database_url(text: str) -> str:
-    """An option type for ``audit-database-url``: a PostgreSQL URL, or a usage error, so a typo
-    cannot silently turn the decision record off. The value is never echoed (it holds a
-    password)."""
+    """An option type for ``audit-database-url``: a PostgreSQL URL or a usage error, so a typo
+    cannot silently turn the decision record off. Never echoed: it holds a password."""
     if not text.startswith(("postgresql://", "postgres://")):
         raise argparse.ArgumentTypeError(
             "must be a PostgreSQL URL, postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
@@ -146,12 +142,9 @@ def at_least(minimum: int) -> Callable[[str], int]:
 
 
 def severity_argument(option: str) -> Callable[[str], Severity]:
-    """An option type for ``--option`` that rejects unknown severities (any but
-    :data:`SEVERITY_NAMES`, which a severity option's help lists).
-
-    It raises UsageError itself (argparse and the input filler only catch ValueError and
-    TypeError), so the flag and the action input give the same message.
-    """
+    """An option type that rejects severities outside :data:`SEVERITY_NAMES`. It raises
+    UsageError itself (argparse and the input filler catch only ValueError and TypeError), so the
+    flag and the input give one message."""
 
     def convert(value: str) -> Severity:
         return parse_severity(value, option=option)
@@ -161,11 +154,9 @@ def severity_argument(option: str) -> Callable[[str], Severity]:
 
 
 class Option:
-    """One option, declared as data: ``--NAME`` on the command line, the setting ``NAME`` of
-    the repository's file (unless ``setting`` is False) and the action input ``NAME`` (where
-    ``action_input``). The parser is built from these (:func:`add_options`) and the run's
-    resolver fills what the command line left from the same declarations, so a flag, its input
-    and its setting are checked by one parser (``kind``) with the same words."""
+    """One option, declared as data: ``--NAME``, the settings file's ``NAME`` (unless ``setting``
+    is False) and the action input ``NAME`` (where ``action_input``), all checked by one parser
+    (``kind``) with the same words."""
 
     __slots__ = (
         "action_input", "choices", "help", "kind", "name", "repeat", "setting", "switch", "trailing"
@@ -332,9 +323,8 @@ def declared(
 
 
 def declared_by(arguments: ModeArguments) -> tuple[OptionGroup, ...]:
-    """Every option the mode whose ``arguments`` module this is takes (:func:`declared`), the
-    model's only when it asks one: ``ASKS_MODEL = False`` there says it never does (a module
-    that does not say asks one)."""
+    """Every option the mode of this ``arguments`` module takes, the model's unless it says
+    ``ASKS_MODEL = False``."""
     asks_model = getattr(arguments, "ASKS_MODEL", True) is not False
     return declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS, asks_model)
 

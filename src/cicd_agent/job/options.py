@@ -1,10 +1,5 @@
 """The values a run was given (:class:`Given`), and the rule that action inputs fill what flags
-leave; the common options resolved from them are :class:`~cicd_agent.job.resolve.CommonOptions`.
-
-Every option ``--some-name`` is also the action input ``some-name`` (how the runner hands
-inputs over: :mod:`cicd_agent.actions.inputs`). A flag given on the command line always wins
-over an input.
-"""
+leave: ``--some-name`` is also the input ``some-name``, and a flag always wins."""
 
 from __future__ import annotations
 
@@ -104,11 +99,9 @@ def fill_unset(
     lookup: Callable[[str], str | None],
     where: Callable[[str], str],
 ) -> None:
-    """Give every option still unset (None in ``values``) the text ``lookup`` finds for its
-    name, through the option's own parser and choices: an input or a setting is validated
-    exactly like the flag it stands for. ``where(name)`` says where it came from, for the
-    error (``input 'dry-run'``). The run fills from the inputs, then from the settings: the
-    precedence the README promises (a flag, an input, ``.github/cicd-agent.yml``, the default)."""
+    """Give every unset option the text ``lookup`` finds for it, through the option's own parser,
+    so an input or setting is validated exactly like its flag (``where(name)`` names its source
+    for the error). The run fills from inputs, then settings: the README's precedence."""
     for option in options:
         raw = lookup(option.name) if values.get(option.dest) is None else None
         if raw is not None:

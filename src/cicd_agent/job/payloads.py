@@ -1,16 +1,9 @@
-"""Typed views of the webhook payloads the modes read: the shapes ``GITHUB_EVENT_PATH``'s file is
-read into (:func:`cicd_agent.job.events.event_from` reads it into the run's event).
+"""Typed views of the webhook payloads the modes read, from ``GITHUB_EVENT_PATH``'s file.
 
-Why views and not the full schemas: GitHub's payloads carry hundreds of fields, change over time
-and older recordings lack fields newer schemas require. We model only the fields we use, ignore
-the rest (``extra="ignore"``) and default optional ones to ``None``, so a payload from an older
-GitHub Enterprise Server still loads. What we do use is checked strictly: a commit SHA must look
-like one (it is later handed to git as an argument), numbers must be numbers. A file that does not
-fit is a usage error (exit 2) that names the file and the problem, never a traceback.
-
-Its own module: pydantic, which validates the payload, is loaded when an event file is read, and
-a run without one (a local review of two commits) never loads it.
-"""
+Only the fields we use are modelled, the rest ignored and optional ones defaulted, so a payload
+from an older GitHub Enterprise Server still loads; what we use is checked strictly (a SHA must
+look like one: it is handed to git). A file that does not fit is a usage error naming the file
+and the problem. Its own module, so a run without an event file never loads pydantic."""
 
 from __future__ import annotations
 
@@ -81,11 +74,8 @@ class PullRequest(_View):
 
     @property
     def is_fork(self) -> bool:
-        """True when the head lives in another repository (or a deleted one).
-
-        Such a pull request runs with a read-only token and no secrets, so publishing must
-        degrade to outputs, summary and annotations.
-        """
+        """True when the head lives in another repository (or a deleted one): such a run has a
+        read-only token and no secrets, so publishing degrades."""
         return from_other_repository(self.head.repo, self.base.repo)
 
 
@@ -161,11 +151,8 @@ class Issue(_View):
 
 
 class Comment(_View):
-    """A comment in a pull request's conversation or on one of its lines (a review comment).
-
-    ``author_association`` is what GitHub says of the writer's standing in the repository
-    (OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, ...); ``in_reply_to_id`` is set on a reply in a
-    review thread and names the thread's first comment."""
+    """A comment in a pull request's conversation or on one of its lines. ``in_reply_to_id``
+    names a review thread's first comment."""
 
     id: int
     body: str | None = None

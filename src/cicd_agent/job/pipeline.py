@@ -1,21 +1,13 @@
 """The shape every mode shares: collect → analyse → ask → decide → publish.
 
-A mode's wiring calls its steps in that order as plain functions (review's ``mode.run``), and
-the parts that must behave the same everywhere are here: :func:`begin` (options typed and
-``fail-on`` validated before any I/O), :func:`ask_model` (the deterministic result kept when the
-model fails), :func:`finish` (the run's notes first, the decided outputs written before publish
-and what posting learnt after it, one way of reporting a failed publish, the summary and the
-policy exit code). What the CLI sees of a mode is :class:`Mode`: its name, its fail-closed
-outputs and ``run``.
+The parts that must behave the same everywhere are here: :func:`begin` (options and ``fail-on``
+checked before any I/O), :func:`ask_model` (the deterministic result kept when the model fails) and
+:func:`finish` (outputs written before publish, one way of reporting a failed publish, the summary
+and exit code). ``analyse`` and ``decide`` are handed values, not the run, so their notes and tools
+come back in what they return.
 
-``analyse`` and ``decide`` never hold the run: they are handed the values they read (options, a
-redaction, links), so they cannot note or record a tool on the side: their notes and tools come
-back inside what they return, and :func:`finish` puts the run's first.
-
-Where the run ends is here too: :class:`BaseResult`, the one typed result every mode returns,
-and its renderings. Outputs, job summary, annotations and ``--json`` are all views of that one
-object, which :func:`finish` writes, so they can never disagree with each other.
-"""
+:class:`BaseResult` is the one result every mode returns; outputs, summary, annotations and
+``--json`` are all views of it, so they can never disagree."""
 
 from __future__ import annotations
 
@@ -55,11 +47,8 @@ class Fixed:
 
 
 class BaseResult(ABC):
-    """Base of every mode's result. ``headline`` is the one plain sentence a reader sees first.
-
-    A mode's result is a :class:`PlainResult` (dataclasses, so a run's start loads no
-    validation library); it holds the fields below, and everything rendered from a result is
-    written here once."""
+    """Base of every mode's result (dataclasses, so a run's start loads no validation library).
+    ``headline`` is the one plain sentence a reader sees first."""
 
     mode: str
     headline: str
@@ -120,9 +109,8 @@ class BaseResult(ABC):
         return ()
 
     def posted_references(self) -> tuple[Reference, ...]:
-        """The issues and pull requests behind the links GitHub answered our posts with (the
-        ``*_url`` outputs posting learnt): shown in our own words, they stay links, while the
-        same link written by untrusted text is shown as text."""
+        """The issues and pull requests behind the links GitHub answered our posts with: in our
+        words they stay links, while untrusted text's same link shows as text."""
         outputs = self.outputs()
         found = (linked(outputs[name]) for name in self.posted_outputs() if name.endswith("_url"))
         return tuple(sorted({ref for ref in found if ref is not None}, key=lambda r: r.number))
@@ -166,10 +154,9 @@ class BaseResult(ABC):
         return "\n".join(parts) + "\n"
 
     def to_json(self) -> dict[str, Any]:
-        """The ``--json`` document: every output by name with the value the step output has
-        (``error`` included), plus the full structured result. Numbers are JSON numbers and a
-        list an output renders as ``[]`` stays ``[]``; a value that is empty (``""`` or null)
-        is left out, as its output is empty, so a reader tests for presence."""
+        """The ``--json`` document: every output by name with its step output's value, plus the
+        structured result, typed (numbers as numbers, ``[]`` as a list). An empty value is left
+        out, as its output is empty, so a reader tests for presence."""
         document = self.fields_json()
         document.update({name: _json_value(value) for name, value in self.mode_outputs().items()})
         document["tokens_used"] = self.usage.tokens_used
@@ -205,9 +192,8 @@ def render_output(value: object) -> str:
 
 
 def as_json(value: object) -> Any:
-    """``value`` as ``--json`` shows it: a dataclass as its fields by name (but those
-    :data:`NOT_SHOWN`, or its own ``to_json``), a :class:`Fixed` as its rounded number,
-    containers as lists and objects."""
+    """``value`` as ``--json`` shows it: a dataclass by its fields (but :data:`NOT_SHOWN`, or its
+    own ``to_json``), a :class:`Fixed` as its number, containers as lists and objects."""
     return _json_value(value)
 
 
@@ -294,10 +280,9 @@ class Mode(Protocol):
 def begin(
     ctx: RunContext[Any], *, phase: str = "", fail_on_choices: tuple[str, ...] | None = None
 ) -> None:
-    """Before any I/O: every option typed and checked, ``fail-on`` one of the mode's choices
-    (its ``arguments`` declares them; the run holds them). A phase with a scale of its own
-    (deploy-gate's) names itself and gives its choices; an unknown value is a usage error,
-    never silently ignored (a typo must not turn a gate off)."""
+    """Before any I/O: every option typed and ``fail-on`` one of the mode's choices (or a phase's
+    own scale); an unknown value is a usage error, never ignored: a typo must not turn a gate
+    off."""
     _ = ctx.mode_options
     choices = ctx.fail_on_choices if fail_on_choices is None else fail_on_choices
     validate_fail_on(ctx.options.fail_on, choices, phase or ctx.mode_name)
@@ -381,11 +366,9 @@ def finish(
 def _publish(
     publish: Callable[[ResultT], None], ctx: RunContext[Any], decided: ResultT
 ) -> tuple[ResultT, ExitCode]:
-    """The publish step between two writes of the outputs: the decided ones before it (a crash
-    while posting still leaves them for later steps), then, whatever happened, the ones
-    posting learns (:meth:`BaseResult.posted_outputs`, as ``ctx.posted`` holds them) and
-    ``error``. Returns the result as shown (decided, with what was posted) for the summary and
-    ``--json``, and the exit code a failed publish earns."""
+    """The publish step between two writes of the outputs: the decided ones first, so a crash
+    while posting leaves them for later steps, then what posting learnt and ``error``. Returns
+    the result as shown and the exit code a failed publish earns."""
     outputs = decided.outputs()
     learnt = decided.posted_outputs() | {"error"}
     before = {name: value for name, value in outputs.items() if name not in learnt}

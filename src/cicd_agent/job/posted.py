@@ -10,16 +10,11 @@ from typing import Any
 
 @dataclass
 class PostedOutputs:
-    """What only posting learns, by the result field it fills (``review_url``, ``pushed_sha``,
-    ``review_event``, …): the publish step records each fact here as its post lands.
-
-    Why a record of the run and not a value publish returns: the decided result is decide's,
-    and publish returns nothing, so no step hands back a result another made. A failure
-    part-way keeps what was recorded before it, and the pipeline writes the outputs, summary
-    and ``--json`` from the decided result and this record (``BaseResult.shown``) whatever
-    happened. Only the fields the result declares as posted (``BaseResult.POSTED``) are taken,
-    each checked against the field's type (strictly): another name or a value of another type
-    is a bug, refused where it is written rather than rendered wrong."""
+    """What only posting learns (``review_url``, ``pushed_sha``, …), recorded as each post lands:
+    publish returns nothing, so no step hands back a result another made, and a failure part-way
+    keeps what was recorded. Only fields the result declares (``BaseResult.POSTED``) are taken,
+    each type-checked strictly: anything else is a bug, refused where it is written rather than
+    rendered wrong."""
 
     declared: Mapping[str, Any] | None = None
     """The decided result's posted fields, each with its type (``BaseResult.posted_fields``;

@@ -16,10 +16,9 @@ COMMENT_LIMIT = 60_000
 
 
 def comment_on_pull(ctx: RunContext[object], key: str, markdown: str) -> None:
-    """The run's sticky comment ``key`` on its pull request, written or updated in place, its
-    text neutralised for posting (:func:`~cicd_agent.actions.markdown.posted`): nothing on a
-    dry run, a run with no event, pull request or GitHub client. Its address is recorded
-    (``comment_url``, which the result declares posted); why it was not written is a note."""
+    """The run's sticky comment ``key``, written or updated in place and neutralised for posting;
+    nothing on a dry run or without a pull request or client. Its address is recorded
+    (``comment_url``); why it was not written is a note."""
     if ctx.options.dry_run or not ctx.has_event:
         return
     pull, client = ctx.event.pull_request, ctx.github

@@ -1,19 +1,14 @@
 """The repository's own settings, ``.github/cicd-agent.yml``, read from a commit it trusts.
 
-Why a file in the repository: teams keep path filters and per-path guidance beside the code,
-reviewed like code, instead of in every workflow. Why from a trusted commit and never from the
-pull request's head: the head is the author's, and a pull request must not be able to switch
-off, narrow or soften its own review. The same rule holds for the guidance files (``AGENTS.md``,
-``.github/copilot-instructions.md``), which the review prompt shows the model fenced as
-repository text, never as instructions that outrank the deterministic verdict.
+Teams keep path filters and guidance beside the code, reviewed like code. Never from the pull
+request's head, which is the author's: a pull request must not switch off, narrow or soften its own
+review. The same holds for the guidance files, which the review prompt fences as repository text,
+never as instructions that outrank the deterministic verdict.
 
-The file holds one section per mode (``review:``, ``gen-tests:``, ...) whose keys are the
-names of the mode's options the file may set (each option says whether it may:
-:attr:`~cicd_agent.job.flags.Option.setting`), plus ``paths`` / ``paths-ignore``
-(gitignore-style globs) and ``path-instructions`` (glob → text). Precedence: a workflow input or
-flag, then this file, then the built-in default. An unknown key or a bad value is a usage error
-(exit 2) that names the key: a typo must not quietly leave a safety switch at its default.
-"""
+One section per mode, whose keys are the options the file may set
+(:attr:`~cicd_agent.job.flags.Option.setting`), plus ``paths``, ``paths-ignore`` and
+``path-instructions``. An unknown key or bad value is a usage error naming the key: a typo must
+not quietly leave a safety switch at its default."""
 
 from __future__ import annotations
 
@@ -110,13 +105,9 @@ class RepoConfig:
 
 
 def trusted_commit(event: Event, base: str | None) -> str | None:
-    """The commit whose settings apply: never one the pull request's author wrote.
-
-    A pull request's base (or ``--base`` on a local run), a merge queue group's base; for a
-    push, the commit before it (the pusher has write access, but the base keeps one rule for
-    every event); for other events the default branch as the checkout knows it. None when no
-    such commit is known.
-    """
+    """The commit whose settings apply, never one the pull request's author wrote: a pull
+    request's or merge group's base (``--base`` locally), the commit before a push (one rule for
+    every event), else the default branch; None when none is known."""
     if base:
         return base
     if event.pull_request is not None:
@@ -169,11 +160,9 @@ def quarantine_at(
     today: date,
     plugin_sections: Mapping[str, frozenset[str]] | None = None,
 ) -> tuple[QuarantineEntry, ...]:
-    """The quarantined tests at ``commit``, from the sections that keep them: those whose keys
-    take ``quarantine`` (each mode whose ``arguments`` say ``KEEPS_QUARANTINE = True``: ours as
-    the shipped schema records it, another distribution's through ``plugin_sections``), so a
-    reader names no mode. A test listed by two sections is listed once, as the first lists it.
-    Empty when no section keeps one; the whole file is checked as :func:`load` checks it."""
+    """The quarantined tests at ``commit``, from every section whose mode keeps quarantine
+    (``KEEPS_QUARANTINE``), so a reader names no mode; a test two sections list is listed once.
+    The whole file is checked as :func:`load` checks it."""
     known = {**settings_by_section(), **(plugin_sections or {})}
     keepers = [section for section, keys in known.items() if QUARANTINE_KEY in keys]
     listed: dict[str, QuarantineEntry] = {}
@@ -186,16 +175,10 @@ def quarantine_at(
 def parse(
     text: str, mode: str, today: date, plugin_sections: Mapping[str, frozenset[str]] | None = None
 ) -> RepoConfig:
-    """The section of ``mode`` from the file's text; every section's keys are checked.
-
-    The sections are this project's modes (the shipped schema) and ``plugin_sections``: each
-    other installed mode's keys (the command line passes them: :func:`cicd_agent.plugins.plugin_sections`).
-
-    Keys are checked against the shipped schema for every section, so a typo in another mode's
-    section is found on the first run of any mode. Values come back as strings, the form an
-    action input has, so the flag's own type and choices check them exactly as they check the
-    input of the same name.
-    """
+    """The section of ``mode`` from the file's text. Every section's keys are checked (this
+    project's schema and ``plugin_sections``), so a typo in another mode's section is found on
+    the first run of any mode. Values come back as strings, an action input's form, so the flag's
+    own type checks them exactly as it checks that input."""
     document = _safe_yaml(text)
     if document is None:
         return RepoConfig()

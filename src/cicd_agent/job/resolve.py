@@ -1,17 +1,10 @@
-"""Where a run starts: a mode's options, its common options (:class:`CommonOptions`: where the
-event file is, ``--event`` or ``GITHUB_EVENT_PATH``), the repository's settings and the event,
-resolved and read once; the run's context (:class:`~cicd_agent.job.context.RunContext`)
-is made from what this resolves.
+"""Where a run starts: a mode's options, its common options, the repository's settings and the
+event, resolved and read once.
 
-The precedence the README promises is written here once: a flag, then a workflow input, then
-``.github/cicd-agent.yml`` as the trusted commit has it, then the default. The CLI resolves its
-run with :func:`resolve_run`, and so does the command mode for the mode a comment runs (the
-command step's own common options standing in for flags there), so the two cannot drift.
-
-Every value goes through its option's declared parser and choices
-(:class:`~cicd_agent.job.flags.Option`), whichever of the three places it came from, so an input or
-a setting is checked with the same words as the flag it stands for.
-"""
+The README's precedence is written here once: a flag, a workflow input,
+``.github/cicd-agent.yml`` at the trusted commit, the default. The CLI and the command mode (for
+the mode a comment runs) both call :func:`resolve_run`, so the two cannot drift; every value goes
+through its option's own parser, whichever place it came from."""
 
 from __future__ import annotations
 
@@ -158,10 +151,9 @@ def resolve_run(
     today: date | None = None,
     plugin_sections: Mapping[str, frozenset[str]] | None = None,
 ) -> ResolvedRun:
-    """Resolve mode ``mode``'s run: ``flags`` (what the command line gave), then the workflow's
-    inputs in ``environ``, then the repository's settings (from the trusted commit, or where
-    ``settings_for`` says), then the defaults. ``today``: the run's day (a nested run's is its
-    parent's); the clock's, read here once, when not given."""
+    """Resolve ``mode``'s run in the README's order (``settings_for``: where the settings come
+    from, when not the trusted commit). ``today``: the run's day (a nested run's is its
+    parent's), read from the clock once when not given."""
     options = tuple(options_of(declared_by(arguments)))
     values = {option.dest: flags.get(option.dest) for option in options}
     fill_unset(options, values, lambda name: input_value(environ, name), "input {!r}".format)
@@ -188,11 +180,9 @@ def refuse_moved_inputs(
     environ: Mapping[str, str],
     action_inputs: Callable[[], Collection[str]],
 ) -> None:
-    """Exit 2 naming where an input the workflow still gives went: it would otherwise be
-    ignored with no more than the runner's warning. Only the action's own inputs are checked
-    (``INPUT_*`` variables stay the command line's way to pass any option, the canary server's).
-    ``action_inputs``: every input ``action.yml`` declares, asked for only when the workflow
-    gives one that is neither the action's own nor an input of ``mode``."""
+    """Exit 2 naming where an input the workflow still gives went: it would otherwise be ignored
+    with only the runner's warning. Only the action's own inputs are checked (``INPUT_*`` stay
+    the command line's way to pass any option); ``action_inputs`` is asked for only when needed."""
     given = inputs_json(environ)
     ours = ACTION_OWN_INPUTS | {option.name for option in options if option.action_input}
     others = sorted(
@@ -260,14 +250,9 @@ PAYLOAD_HINT = "Point --event (or GITHUB_EVENT_PATH) at the webhook payload JSON
 
 
 def load_event(path: Path | None, event_name: str | None) -> Event:
-    """Read and validate the event file; ``event_name`` is ``GITHUB_EVENT_NAME`` when known.
-
-    ``path`` None means no event (outside a runner without ``--event``): an empty Event is
-    returned and modes that need one say so through :func:`~cicd_agent.job.events.require`.
-    The payload's shapes are :mod:`cicd_agent.job.payloads`; they bring pydantic, which
-    ``--help`` and a run without an event file must not load, so they are imported when a
-    file is read.
-    """
+    """Read and validate the event file (``GITHUB_EVENT_NAME`` as ``event_name`` when known);
+    ``path`` None gives an empty Event, and a mode that needs one says so. The payload's shapes
+    bring pydantic, so they are imported only when a file is read."""
     from cicd_agent.job.events import Event, event_from, infer_event_name
 
     if path is None:

@@ -1,11 +1,7 @@
-"""What a run offers the core's services (recording a decision, scoring a change's risk,
-opening a sandbox), read-only: the run context (:class:`~cicd_agent.job.context.RunContext`)
-is one, and mypy checks it at every call.
-
-A service takes this rather than the run context so it need not import the context (nor the
-context the service), and so a test may hand it a small object with only what that service
-reads. Everything here is named for type checks alone, so importing this module costs nothing.
-"""
+"""What a run offers the core's services (recording a decision, scoring risk, opening a sandbox),
+read-only: the run context is one, and mypy checks it at every call. A service takes this rather
+than the context so neither imports the other, and a test may hand it a small object; named for
+type checks alone, so importing it costs nothing."""
 
 from __future__ import annotations
 
@@ -22,10 +18,9 @@ if TYPE_CHECKING:
 
 
 class Run(Protocol):
-    """One run as its services see it: which mode, its environment, repository and server,
-    its token, GitHub and checkout, every secret it holds (its redactor's: none may reach a
-    sandbox), where a secret is masked and untrusted text shown (its runner), where the
-    stage is said, and where what the reader must know is noted."""
+    """One run as its services see it: its mode, environment, repository, GitHub and checkout,
+    every secret it holds (none may reach a sandbox), and where it masks, shows untrusted text,
+    says its stage and notes what the reader must know."""
 
     @property
     def mode_name(self) -> str: ...

@@ -1,11 +1,9 @@
-"""A patch offered on a pull request as GitHub ``suggestion`` blocks, one per hunk, that its
-author can commit from the conversation: how a mode proposes a change on the pull request it
-judged (analyse-failure's fix, test-step's fixed flaky test). A suggestion can only sit on lines
-of the pull request's diff, so a patch with any hunk off them is not suggested at all (the
-mode shows it whole instead), nor one whose lines read otherwise at the head than where the
-patch was made, and none whose block, as posted, would not commit exactly the patch's lines
-(neutralising shows an HTML comment's opening, a control character or a secret otherwise, and
-the author would commit that)."""
+"""A patch offered on a pull request as GitHub ``suggestion`` blocks, one per hunk, for its
+author to commit from the conversation. A suggestion can sit only on the diff's lines, so a patch
+with any hunk off them, or reading otherwise at the head than where it was made, is not suggested
+(the mode shows it whole), nor one whose block as posted would not commit exactly its lines
+(neutralising shows an HTML comment's opening, a control character or a secret otherwise, and the
+author would commit that)."""
 
 from __future__ import annotations
 
@@ -40,10 +38,9 @@ class Suggested:
 def suggest_patch(
     client: GitHubClient, number: int, head_sha: str, patch: str, *, label: str, lead: str
 ) -> Suggested:
-    """``patch`` as one review of suggestions on pull request ``number``, pinned to
-    ``head_sha``, each headed ``label`` and the review's body ``lead`` (both are posted
-    neutralised). A write the token may not make is said with the client's reason; an error
-    GitHub answers with is raised (``ExternalServiceError``), as every write's."""
+    """``patch`` as one review of suggestions on pull request ``number``, pinned to ``head_sha``
+    (``label`` and ``lead`` are posted neutralised). A refused write is said with the client's
+    reason; an error GitHub answers with is raised, as every write's."""
     files = client.changed_files(number)
     diff_lines = {f.filename: right_side_lines(f.patch) for f in files if f.patch}
     comments = suggestions(patch, diff_lines, label)
@@ -58,15 +55,11 @@ def suggest_patch(
 def suggestions(
     patch: str, diff_lines: dict[str, dict[int, str]], label: str
 ) -> list[ReviewComment] | None:
-    """One ``suggestion`` comment per hunk headed ``label``, or None when any hunk lies off the
-    diff's lines or reads otherwise there (``diff_lines``: each file's head-side lines and
-    their text; the patch was made on the checkout, which for a pull request may be a merge
-    with a base that moved the lines since), or its block as posted would commit other
-    lines, or the patch does not parse (``difflib`` writes a changed last line without a line
-    break into the next one). A hunk replaces the old side's lines ``source_start ..
-    source_start+length-1`` (its context lines included, so an insertion has lines to sit on)
-    with its new lines, each ending its line (a file's last one may not, and the fence must
-    start a line of its own)."""
+    """One ``suggestion`` comment per hunk, or None when a hunk lies off the diff's lines or
+    reads otherwise there (the patch was made on a checkout that may be a merge with a moved
+    base), its block would commit other lines, or the patch does not parse. A hunk replaces its
+    old side's lines, context included so an insertion has lines to sit on, each new line ending
+    its line: the fence must start a line of its own."""
     comments: list[ReviewComment] = []
     try:
         parsed = PatchSet(patch)

@@ -1,16 +1,12 @@
 """An append-only JSON-lines audit trail: one line per run, so a deploy decision can be traced.
 
-Why a file and not only the summary: the summary is per job and disappears with the run's
-retention; the file can be uploaded as an artifact or shipped to a log store. Each line holds
-a digest of the inputs (so two runs can be shown to have seen the same thing), the signals,
-the verdict, and the model and its usage. Secrets never enter it: callers pass only values
-that are already outputs or redacted.
+The summary disappears with the run's retention; the file can be kept as an artifact or shipped to a
+log store. Each line holds a digest of the inputs (two runs can be shown to have seen the same
+thing), the signals, the verdict and the model's usage; callers pass only values already output or
+redacted.
 
-Nothing is written unless asked: the file goes where ``audit-file`` names, else to
-``$RUNNER_TEMP/cicd-agent/`` on a runner (removed with the job), and off a runner nowhere:
-neither the user's repository (not even its git directory) nor the temporary folder keeps a
-file nobody asked for.
-"""
+Nothing is written unless asked: the file goes where ``audit-file`` names, else under
+``$RUNNER_TEMP`` (removed with the job), and off a runner nowhere."""
 
 from __future__ import annotations
 
@@ -69,11 +65,8 @@ def file_digest(path: Path) -> str:
 
 
 def append(path: Path, record: Mapping[str, Any], checkout: Path) -> Path:
-    """Append one JSON line (with time and tool version) to ``path``, creating its folder
-    (never through a link in ``checkout``).
-
-    Raises OSError when the file cannot be written; callers decide whether that is fatal.
-    """
+    """Append one JSON line (with time and tool version) to ``path``, never through a link in
+    ``checkout``. Raises OSError; callers decide whether that is fatal."""
     line = {
         "time": datetime.now(tz=UTC).isoformat(timespec="seconds"),
         "tool": f"cicd-agent {__version__}",

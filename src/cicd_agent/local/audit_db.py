@@ -1,17 +1,11 @@
 """Gate decisions in PostgreSQL: one row per verdict, so a team can ask across repositories and
-months how often the gate held, rolled back, or rolled back a release it later promoted.
+months how often the gate held or rolled back (the JSON-lines file is one artifact per job and
+expires with it). Written only when the workflow gives ``audit-database-url``.
 
-Why a database beside the JSON-lines file: the file is one artifact per job and expires with
-the run; the questions worth asking ("rollbacks last month, and how many were false?") span
-every run of every repository. The file stays the default; the database is written only when
-the workflow gives ``audit-database-url``.
-
-The tool owns its schema: every write takes a transaction-scoped advisory lock, brings the
-schema up to :data:`MIGRATIONS` (recorded in ``cicd_agent_schema``) and inserts the row, so
-two jobs starting at once neither race the migration nor see half of it. A database that is
-down, slow or refuses us raises :class:`AuditDatabaseError` with a message that names no
-password; the caller notes it and the decision stands (:mod:`cicd_agent.job.decisions`).
-"""
+Every write takes a transaction-scoped advisory lock and brings the schema up to
+:data:`MIGRATIONS` first, so two jobs starting at once neither race the migration nor see half of
+it. A database that is down, slow or refuses us raises :class:`AuditDatabaseError` naming no
+password; the decision stands (:mod:`cicd_agent.job.decisions`)."""
 
 from __future__ import annotations
 
@@ -62,8 +56,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ON cicd_agent_decisions (repository, head_sha, phase)",
     ),
     (
-        # The test history: one row per default-branch run of a job, its tests'
-        # outcomes in the record (cicd_agent.local.test_history).
+        # A test history table no run writes (the history is kept in a file): kept, as schema
+        # versions must stay as the databases already migrated hold them.
         """CREATE TABLE cicd_agent_test_runs (
             id bigserial PRIMARY KEY,
             recorded_at timestamptz NOT NULL DEFAULT now(),
@@ -169,50 +163,6 @@ def _write(url: str, decision: Decision, opened: list[Any]) -> int:
     if row is None:  # RETURNING always yields the row; a None would be a driver bug
         raise AuditDatabaseError("the database returned no row id")
     return int(row[0])
-
-
-def write_test_run(url: str, repository: str, job: str, record: Mapping[str, Any]) -> None:
-    """Add one run's test outcomes to the test history (migrating first, as :func:`write`)."""
-    _bounded(url, lambda url, opened: _write_test_run(url, repository, job, record, opened))
-
-
-def read_test_runs(url: str, repository: str, job: str, runs: int) -> list[Mapping[str, Any]]:
-    """The newest ``runs`` records of ``job`` (none when the table is not there yet)."""
-    return _bounded(url, lambda url, opened: _read_test_runs(url, repository, job, runs, opened))
-
-
-def _write_test_run(url: str, repository: str, job: str, record: Mapping[str, Any],
-                    opened: list[Any]) -> None:  # fmt: skip
-    psycopg = _driver()
-    from psycopg.types.json import Jsonb
-
-    try:
-        with _connect(psycopg, url, opened) as conn, conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-            _migrate(conn)
-            conn.execute(
-                "INSERT INTO cicd_agent_test_runs (repository, job, record) VALUES (%s, %s, %s)",
-                (*_storable((repository, job)), Jsonb(_storable(dict(record)))),
-            )
-    except psycopg.Error as exc:
-        raise AuditDatabaseError(_describe(exc, url)) from None
-
-
-def _read_test_runs(url: str, repository: str, job: str, runs: int,
-                    opened: list[Any]) -> list[Mapping[str, Any]]:  # fmt: skip
-    psycopg = _driver()
-    try:
-        with _connect(psycopg, url, opened) as conn:
-            if _current_version(conn) < len(MIGRATIONS):
-                return []
-            rows = conn.execute(
-                "SELECT record FROM cicd_agent_test_runs WHERE repository = %s AND job = %s "
-                "ORDER BY recorded_at DESC, id DESC LIMIT %s",
-                (repository, job, runs),
-            ).fetchall()
-    except psycopg.Error as exc:
-        raise AuditDatabaseError(_describe(exc, url)) from None
-    return [row[0] for row in rows if isinstance(row[0], Mapping)]
 
 
 _COLUMNS = tuple(column.name for column in fields(Decision) if column.name != "record")

@@ -1,15 +1,11 @@
-"""The build mode's report (``cicd-agent-build.json``) as another mode reads it: the fields a
-reader may rely on (the mode that wrote it, the commit it is about, the new vulnerabilities and
-the image's size), read as :class:`BuildEvidence`. The build mode's tests write a report as the
-mode does and read it back here, so a field renamed on either side fails a test.
+"""The build mode's report (``cicd-agent-build.json``) as another mode reads it
+(:class:`BuildEvidence`). The build mode's tests write a report as the mode does and read it back
+here, so a field renamed on either side fails a test.
 
-What a report holds is attacker data: it is read through the one bounded JSON reader,
-vulnerability ids kept only in their usual shape, and a report about another commit is not
-used. Where it lies is attacker data too (a pull request's checkout): a path inside the
-checkout is opened without following a link at any part of it, one the workflow names outside
-it without following a link as its last part, and only a regular file of at most
-:data:`MAX_BYTES` is read.
-"""
+A report is attacker data: read through the bounded JSON reader, ids kept only in their usual
+shape, unused when about another commit. So is where it lies: inside the checkout no link is
+followed at any part of the path, outside it none as its last part, and only a regular file of at
+most :data:`MAX_BYTES` is read."""
 
 from __future__ import annotations
 

@@ -1,15 +1,11 @@
-"""Cache files that several runs share: written whole under a new name and renamed into place,
-read strictly, and set aside when damaged.
+"""Cache files that several runs share: written whole under a new name and renamed into place, read
+strictly, and set aside when damaged.
 
-Why: two runs appending to one gzip file at once break its CRC, and every later run would end
-in exit 3. A cache may cost a run time, never the run. So a writer never changes a file another run
-may be reading (it writes a new file in the same folder and ``os.replace``\\s it, which is
-atomic: a reader sees the old file or the new one, and a run killed mid-write leaves only its
-temporary file, swept later), and a reader that finds damage (a broken CRC, a truncated
-stream, bytes that are not UTF-8, records of another version) keeps what it could read, moves
-the file aside for a person to look at, and says so in a note. Of two runs that write at once
-the last rename wins, and the other's additions are simply read again by a later run.
-"""
+Two runs appending to one gzip file break its CRC, and every later run would end in exit 3: a
+cache may cost a run time, never the run. A reader sees the old file or the new one
+(``os.replace`` is atomic); a damaged file keeps what could be read, is moved aside for a person,
+and a note says so. Of two writers the last rename wins, and the other's additions are read again
+by a later run."""
 
 from __future__ import annotations
 
@@ -118,11 +114,10 @@ def sweep(folder: Path, now: float | None = None) -> None:
 
 
 def prune(candidates: Iterable[Path], current: str, keep: int = 1) -> None:
-    """Remove the cache files of ``candidates`` no run of this release is likely to read
-    again: those whose name does not start with ``current`` (another version, or a fit made
-    with another prior), and all but the ``keep`` most recently used of the rest. The action
-    restores the cache and saves it again after every run, so without this they would be
-    carried for ever."""
+    """Remove the cache files of ``candidates`` no run of this release is likely to read: another
+    version's or prior's (not starting with ``current``), and all but the ``keep`` most recently
+    used. The action saves the cache after every run, so without this they would be carried for
+    ever."""
     kept = []
     for found in candidates:
         if found.name.startswith(current):

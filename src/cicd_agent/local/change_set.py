@@ -1,10 +1,7 @@
 """Read what changed between two commits from git: the files and the commits, as a ChangeSet.
 
-git is asked once for the whole diff (``--raw --numstat -z``: statuses, modes and line counts in
-one pass, robust to any byte in a file name) and once for the commits. The types and the pure
-parsing live in :mod:`cicd_agent.analysis.changes`; this is the part that runs git, so it sits
-with the other code that touches the machine.
-"""
+git is asked once for the whole diff (``--raw --numstat -z``: robust to any byte in a file name)
+and once for the commits; the pure parsing is :mod:`cicd_agent.analysis.changes`."""
 
 from __future__ import annotations
 
@@ -34,13 +31,10 @@ def read_change_set(
     *,
     files: tuple[ChangedFile, ...] | None = None,
 ) -> ChangeSet:
-    """The change from ``base`` to ``head`` in ``repo`` (open it with ``GitRepo.open``).
-
-    ``base`` None means "what ``head`` itself changed": against its first parent, or the empty
-    tree for a root commit (so merges are judged by what they bring into the first parent).
-    Raises :class:`~cicd_agent.actions.errors.UsageError` for a missing commit or a non-repository.
-    ``files``: the change's files when the caller has read this very range's diff already.
-    """
+    """The change from ``base`` to ``head`` in ``repo``; ``base`` None means against ``head``'s
+    first parent (or the empty tree), so a merge is judged by what it brings in. Raises
+    :class:`~cicd_agent.actions.errors.UsageError` for a missing commit or a non-repository.
+    ``files``: this range's diff, when the caller has read it already."""
     head_sha = repo.resolve_commit(head, "head")
     note = ""
     if base is None:

@@ -1,15 +1,9 @@
-"""The run's checkout as the modes read it: the diff of a range (the base's attributes applied,
-and the text of what it shows as binary), blobs and commit messages, with refs resolved before
-any use.
+"""The run's checkout as the modes read it: a range's diff (the base's attributes applied, and the
+text of what git shows as binary), blobs and commit messages, refs resolved before use.
 
-:class:`GitCheckout` is what a mode holds (``ctx.checkout``, opened once per run);
-:class:`~cicd_agent.local.gitrepo.GitRepo` underneath is the git commands themselves with their
-one error policy, which the risk model's history mining also uses (``GitCheckout.git``).
-
-Kept apart from ``analysis.diff``, which only parses text: this module starts processes (through
-``local.gitrepo.GitRepo``), the parsing never does, so the analysis can be tested and
-reasoned about without git, and a layering rule can keep process-running code out of it.
-"""
+:class:`GitCheckout` is what a mode holds (``ctx.checkout``);
+:class:`~cicd_agent.local.gitrepo.GitRepo` underneath runs the git commands with one error
+policy. Apart from ``analysis.diff``, which only parses text, so the analysis needs no git."""
 
 from __future__ import annotations
 

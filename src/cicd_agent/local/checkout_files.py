@@ -1,20 +1,17 @@
 """Open files of a checkout the pull request controls, never following a link it made.
 
-Every file and symbolic link in a checkout is attacker input: ``tests/test_calc.py ->
-../.git/config`` or ``-> /proc/self/environ`` turns an innocent "read the existing tests" into
-sending the checkout's credential header or the agent's environment to a model. So every host-side
-read of a checkout file goes through here, and here:
+Every file and link in a checkout is attacker input: ``tests/test_calc.py -> ../.git/config`` or
+``-> /proc/self/environ`` would send the credential header or the agent's environment to a model. So
+every host-side read goes through here:
 
-- the path is relative, without ``..`` and never names ``.git`` (any case);
-- each folder on the way is opened with ``O_NOFOLLOW | O_DIRECTORY`` relative to the one before
-  (``dir_fd``), and the file itself with ``O_NOFOLLOW``: a link anywhere on the way is refused,
-  so what is opened lies inside the checkout by construction (no ``/proc``, nothing outside);
-- only a regular file is read (``O_NONBLOCK`` keeps a FIFO from hanging the open), and at most
-  ``max_bytes`` of it.
+- the path is relative, without ``..``, and never names ``.git`` (any case);
+- each folder on the way is opened with ``O_NOFOLLOW | O_DIRECTORY`` relative to the one before, and
+  the file with ``O_NOFOLLOW``: what is opened lies inside the checkout by construction;
+- only a regular file is read (``O_NONBLOCK``: a FIFO cannot hang the open), at most ``max_bytes``
+  of it.
 
-A refusal is a :class:`CheckoutFileError` naming the path and the reason in one line. Creating a
-file (:func:`create_file`) follows the same walk and never replaces anything that exists.
-"""
+A refusal is a :class:`CheckoutFileError` naming the path and the reason. :func:`create_file`
+walks the same way and never replaces anything that exists."""
 
 from __future__ import annotations
 
@@ -204,13 +201,10 @@ def modified_ns(root: Path, relative: str | PurePosixPath) -> int:
 
 
 def write_output(checkout: Path, path: Path, data: bytes, *, append: bool = False) -> Path:
-    """Write (``append``: add) ``data`` to ``path``, a file the workflow or its settings named
-    (the SARIF file, the patch, the audit, the result file); returns ``path``.
-
-    Inside the checkout every entry is the pull request's, so there the path is walked as
-    :func:`create_file` walks it: missing folders made, a link on the way or at the name
-    refused, so nothing is written outside through a link it planted. Elsewhere
-    (``RUNNER_TEMP``) the folders are the runner's. Raises OSError (a refused link: ELOOP)."""
+    """Write (``append``: add) ``data`` to ``path``, a file the workflow or settings named;
+    returns ``path``. Inside the checkout the path is walked as :func:`create_file` walks it, so
+    nothing is written outside through a link the pull request planted; elsewhere the folders are
+    the runner's. Raises OSError (a refused link: ELOOP)."""
     root = Path(os.path.abspath(checkout))
     target = Path(os.path.abspath(path))
     flags = os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC
@@ -246,12 +240,11 @@ out) raised RecursionError in every caller. Real trees stop far above it."""
 def walk_files(
     root: Path, pruned: frozenset[str] = frozenset(), max_entries: int | None = None
 ) -> Iterator[str]:
-    """Relative paths of the regular files under ``root``, in sorted order, never entering a
-    linked folder nor naming a link, nor a folder past :data:`MAX_WALK_DEPTH`; ``.git``,
-    hidden folders, ``pruned`` names and names that are not UTF-8 (the file system's escapes,
-    ``\\udcff``, which no report can write) are skipped. With ``max_entries``, a too-large
-    CheckoutFileError once more entries than that were listed: files, links and folders
-    alike, since a checkout of links or empty folders costs the walk as much as one of files."""
+    """Relative paths of the regular files under ``root``, sorted, never entering a linked
+    folder, naming a link or going past :data:`MAX_WALK_DEPTH`; ``.git``, hidden folders,
+    ``pruned`` names and names that are not UTF-8 are skipped. With ``max_entries``,
+    CheckoutFileError once more entries were listed, links and folders counted too: they cost the
+    walk as much as files."""
     return _walk(root, pruned, max_entries, _text)
 
 

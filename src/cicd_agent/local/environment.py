@@ -65,13 +65,10 @@ def scrub_environment(
     secret_names: Iterable[str] = (),
     trusted: bool = False,
 ) -> dict[str, str]:
-    """``environ`` without anything a command must not see.
-
-    Always gone: cicd-agent's own variables (:func:`is_own`), the names in ``secret_names``,
-    and every variable whose value holds one of ``known_secrets`` or of :func:`own_secrets`.
-    Unless ``trusted`` (code GitHub vouches for, or a program of ours), also every
-    secret-named or secret-shaped variable and the runner's, git's and the clouds' (see the
-    module doc): what a generated test, a fork's tests or anything in the sandbox gets."""
+    """``environ`` without anything a command must not see: always cicd-agent's own variables,
+    ``secret_names`` and any variable holding a known secret; unless ``trusted``, also every
+    secret-named or secret-shaped variable and the runner's, git's and the clouds' (the module's
+    docstring)."""
     extra = {name.strip().upper() for name in secret_names if name.strip()}
     known = [value for value in (*known_secrets, *own_secrets(environ)) if value]
     kept: dict[str, str] = {}

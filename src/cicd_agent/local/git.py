@@ -1,39 +1,28 @@
 """The one place this package starts git: every command line and environment is built here.
 
-Why one seam: every file of a checkout is the pull request's, and git reads some of them as
-instructions. ``.gitattributes`` can make every file "binary" (``* binary``, ``* -diff``) or
-name a diff driver or textconv program, so the review's rules see no added line; ``.mailmap``
-rewrites the authors deploy-gate learns from; and a repository's settings can name hooks, an
-fsmonitor, a pager or an external diff. Here the flags are set once, for every call, so an
-unhardened git cannot be written (a project test fails when a module outside ``local/`` starts a
-process named git).
+Every file of a checkout is the pull request's, and git reads some of them as instructions:
+``.gitattributes`` can make every file binary or name a textconv program, so the review's rules see
+no added line; ``.mailmap`` rewrites the authors deploy-gate learns from; settings can name hooks,
+an fsmonitor, a pager or an external diff. The flags are set here once, so an unhardened git cannot
+be written (a project test keeps other modules from starting git).
 
-What every call gets, on the command line (which wins over every configuration file):
-hooks off (``core.hooksPath=/dev/null``), no fsmonitor, no pager, no attributes file of the
-user's, no mailmap file or blob, ``log.mailmap=false``, no signature checks, no replace refs,
-and for the commands that render diffs ``--no-ext-diff --no-textconv
---ignore-submodules=none``; in its environment, no transport (``GIT_ALLOW_PROTOCOL``) unless
-the caller names one, and none of the process's ``GIT_*`` variables. The user's global and
-system configuration still count otherwise: they hold what the job's owner set
-(``safe.directory``, CA bundles). Where the seam ends: git does not re-hash an object it reads,
-so whoever can write the git directory's ``objects/`` (or its refs) decides what a commit
-holds; the settings, ``info/`` and the environment are what this module takes away.
+Every call gets, on the command line: hooks off, no fsmonitor, pager, user attributes file or
+mailmap, no signature checks or replace refs, and for diffs
+``--no-ext-diff --no-textconv --ignore-submodules=none``; in its environment no transport unless
+named, and none of the process's ``GIT_*`` variables. The user's global and system settings still
+count (``safe.directory``, CA bundles). Where the seam ends: git does not re-hash an object it
+reads, so whoever can write ``objects/`` or the refs decides what a commit holds.
 
 Where a call runs (a :class:`Place`):
 
-- :func:`objects_of` reads the object store alone, for diffs, logs and blobs between commits:
-  git runs in an empty working tree with an empty index and a git directory without ``info/``,
-  so no ``.gitattributes``, ``info/attributes`` or ``.mailmap`` exists for it. Attributes are
-  "none": git decides binary files by their bytes, and the base commit's ``-diff`` and
-  ``linguist-generated`` are applied after (:class:`~cicd_agent.local.checkout.GitCheckout`).
-  git 2.40's ``--attr-source`` could read them from the base in one step; 2.39, as Debian 12
-  ships it, has no such option, and one rule for every version keeps runs alike.
-- :func:`in_checkout` sees the working tree, for the few questions about it (is it the failed
-  commit, which links does the index hold): the hardening flags still apply, and a command
-  that reads the tree's files gets every configured filter driver turned off.
-- :func:`nowhere` is outside any repository and any configuration (reading a patch).
-- :func:`sandboxed` is the command line for git inside the sandbox (applying a patch).
-"""
+- :func:`objects_of` reads the object store alone, in an empty working tree and index and a git
+  directory without ``info/``, so no attributes or mailmap exist for it; the base commit's ``-diff``
+  and ``linguist-generated`` are applied after. (git 2.40's ``--attr-source`` could do that in one
+  step; Debian 12's 2.39 has no such option.)
+- :func:`in_checkout` sees the working tree, for the few questions about it, with every filter
+  driver turned off for commands that read its files.
+- :func:`nowhere` is outside any repository and configuration; :func:`sandboxed` is git's command
+  line inside the sandbox."""
 
 from __future__ import annotations
 
@@ -176,12 +165,10 @@ def _settings_of(common_dir: Path) -> str:
 
 
 def _shadow(git_dir: Path, common_dir: Path) -> Path:
-    """A git directory that is ``git_dir`` less its ``info/`` folder: ``info/attributes`` is
-    read whatever the working tree, and whoever ran in the checkout before this job's step (the
-    pull request's build) could have written it. Refs and the shallow list are links to the
-    real ones, the settings a file of its own (:func:`_settings_of`); ``HEAD`` is a copy (a
-    link would be read as a symbolic ref), renewed whenever the real one changed (one small
-    read per call)."""
+    """A git directory that is ``git_dir`` less its ``info/``: ``info/attributes`` is read
+    whatever the working tree, and the pull request's build could have written it. Refs and the
+    shallow list link to the real ones; ``HEAD`` is a copy (a link would read as a symbolic ref),
+    renewed when the real one changes."""
     key = (git_dir, common_dir)
     if key not in _SHADOWS:
         folder = Path(tempfile.mkdtemp(prefix="gitdir-", dir=_scratch()))

@@ -1,15 +1,11 @@
 """The few git commands the change analysis runs, with one error policy.
 
-Why a wrapper: every caller needs the same three guarantees. Refs and paths come from events
-and users, so a ref may never be read as an option and a path never as a pathspec pattern
-(``GIT_LITERAL_PATHSPECS``); a missing commit is a usage error that says how to fix it (a
-shallow clone is the usual cause); and output is decoded the same way everywhere (file names
-with invalid UTF-8 survive as surrogate escapes instead of crashing).
+Refs and paths come from events and users, so a ref is never read as an option nor a path as a
+pathspec pattern (``GIT_LITERAL_PATHSPECS``); a missing commit is a usage error that names the usual
+cause (a shallow clone); and file names with invalid UTF-8 survive as surrogate escapes.
 
-Why ``subprocess`` and not GitPython: what we used of it was ``Git.execute`` (a ``Popen`` with
-an environment) and a ``cat-file --batch`` reader, and importing it cost every run (a fresh
-job has no bytecode) about as much as the whole ``git diff`` of a large change.
-"""
+Not GitPython: we used only ``Git.execute`` and a ``cat-file --batch`` reader, and importing it
+cost a fresh job about as much as the whole ``git diff`` of a large change."""
 
 from __future__ import annotations
 
@@ -206,12 +202,11 @@ class GitRepo:
         return _decode(self.run_bytes(*args))
 
     def base_attributes(self, base: str, paths: Sequence[str]) -> tuple[set[str], set[str]]:
-        """Of ``paths``, those the ``.gitattributes`` of the ``base`` commit mark
-        ``linguist-generated``, and those it marks ``-diff`` (``binary`` sets it), in one
-        ``git check-attr``, reading ``base``'s files alone, never the working tree's: the change
-        under review does not get to say which of its own files the model skips or the rules
-        cannot read. git 2.39 has no ``check-attr --source``, so a throwaway index holds
-        ``base``'s tree and ``--cached`` reads the attributes from it."""
+        """Of ``paths``, those the ``base`` commit's ``.gitattributes`` mark
+        ``linguist-generated`` and ``-diff``, read from ``base``'s files alone: the change under
+        review does not get to say which of its own files the model skips or the rules cannot
+        read. git 2.39 has no ``check-attr --source``, so a throwaway index holds ``base``'s
+        tree."""
         if not paths:
             return set(), set()
         listed = "".join(f"{path}\0" for path in paths).encode("utf-8", "surrogateescape")

@@ -1,12 +1,10 @@
-"""The one answer to "which program runs as this tool": the job's install, never a file of the
-pull request.
+"""The one answer to "which program runs as this tool": the job's install, never a file of the pull
+request.
 
-Every runner, linter and fixer asks :func:`job_tool` (tests/project/test_outcome_seam.py finds
-any other lookup in ``verify/`` and ``modes/``): a committed ``.venv/bin/ruff`` that prints ``[]``, a
-``bin/go`` the job's ``PATH`` names, a link to either, or a file under a committed link to a
-folder would otherwise run as the job's tool and call the change clean or its tests passed.
-The repository's own installs (``npm ci`` into an untracked ``node_modules``) still run.
-"""
+Every runner, linter and fixer asks :func:`job_tool` (tests/project/test_outcome_seam.py): a
+committed ``.venv/bin/ruff`` that prints ``[]``, or a ``bin/go`` on the job's ``PATH``, would
+otherwise call the change clean or its tests passed. The repository's own untracked installs
+(``npm ci``) still run."""
 
 from __future__ import annotations
 
@@ -36,15 +34,12 @@ class Refused:
 def job_tool(
     name: str, checkout: Path, environ: Mapping[str, str], *, installs: bool = False
 ) -> str | Refused | None:
-    """The program to run as ``name`` over ``checkout``: the job's, a :class:`Refused` saying
-    why the one found is not, or None when there is none. A name with a folder is that file
-    (from the checkout's root, where a step runs); else it is looked up on the absolute entries
-    of ``PATH`` (a relative one means wherever the tool runs: inside the pull request's tree),
-    and with ``installs`` in the checkout's :data:`INSTALLS` after them. Every name on the way
-    from the program found to the file that runs is asked of the checkout's index, through the
-    hardened git seam, whatever its case (a case-insensitive file system runs the index's
-    ``BIN/go`` as ``bin/go``, :func:`cicd_agent.analysis.file_names.folded`); when git cannot
-    answer, the tool does not run either."""
+    """The program to run as ``name`` over ``checkout``: the job's, a :class:`Refused` saying why
+    the one found is not, or None. A name with a folder is that file; else it is looked up on
+    ``PATH``'s absolute entries, then (``installs``) in :data:`INSTALLS`. Every name on the way
+    to the file that runs is asked of the checkout's index, whatever its case (a case-insensitive
+    file system runs the index's ``BIN/go`` as ``bin/go``); when git cannot answer, the tool does
+    not run."""
     if "/" in name:
         named = checkout / name
         found = str(named) if named.is_file() and os.access(named, os.X_OK) else None

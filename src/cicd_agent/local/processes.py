@@ -1,23 +1,15 @@
-"""The one place cicd-agent starts a process: git, zizmor, the sandbox's ``bwrap`` and its
-housekeeping, the job's own test step, a container builder (buildah, docker buildx) or an image
-copier (skopeo), which isolate what they run themselves.
+"""The one place cicd-agent starts a process (a project test,
+``tests/project/test_process_seam.py``, fails when another module starts one).
 
-Every start goes through :func:`run` or :func:`start` (:func:`stream` reads a long one's output
-line by line, so long work shows progress), which take the process's environment as a mapping
-(never None, which would hand over this process's whole environment) and start it with that
-environment less the job's own token and keys and every secret value a run open now holds
-(:func:`~cicd_agent.local.environment.scrub_environment` at its trusted strength, with the
-values :func:`~cicd_agent.actions.withheld.held`). So a checkout's program, a fork's test or a
-credential helper gets none of them, whichever caller started it and whatever it forgot; code
-that must see even less (the sandbox, a fork's tests) is scrubbed harder before it gets here.
-A program is found on the absolute entries of ``PATH`` alone, and a process starts with those
-alone: an empty or relative entry (``PATH=$PATH:``, ``.``) names whatever folder the process
-starts in, and cicd-agent works in the checkout, so a ``git`` the pull request commits at its
-root would run on the host (:func:`program`). The one credential a process is meant to hold
-(git's header for a push or a fetch) is named by its caller in ``added``, which is set after the
-rest. A project test (``tests/project/test_process_seam.py``) fails when another module starts
-a process.
-"""
+:func:`run`, :func:`start` and :func:`stream` take the environment as a mapping (never None,
+which would hand over this process's whole environment) and start the process without the job's
+own token and keys and every secret value a run holds
+(:func:`~cicd_agent.local.environment.scrub_environment`, trusted strength), whatever the caller
+forgot; the sandbox and a fork's tests are scrubbed harder before they get here. A program is
+found on the absolute entries of ``PATH`` alone, and starts with those alone: an empty or
+relative entry names the folder it starts in, the checkout, so a ``git`` the pull request commits
+at its root would run on the host. The one credential a process is meant to hold (git's header
+for a push) is named by its caller in ``added``."""
 
 from __future__ import annotations
 
@@ -55,12 +47,10 @@ MAX_LINKS = 40
 
 
 def host_tool(name: str, env: Mapping[str, str]) -> str | None:
-    """The first ``name`` on the absolute entries of ``env``'s ``PATH`` that a repository did
-    not put there: a program cicd-agent itself starts on the host (bubblewrap, the workflow
-    auditor, the Dockerfile linter) runs with cicd-agent's rights, whose environment holds the
-    token and the model key. So one that lies, or whose way through links passes, inside a
-    git work tree or ``GITHUB_WORKSPACE`` (a pull request's commit, or what its dependencies'
-    install wrote there, on a ``PATH`` a step extended) is passed over. None: no other."""
+    """The first ``name`` on the absolute entries of ``env``'s ``PATH`` a repository did not put
+    there: a program cicd-agent starts on the host runs with its rights (the token, the model
+    key), so one lying, or reached through links, inside a git work tree or ``GITHUB_WORKSPACE``
+    is passed over."""
     for entry in absolute_path(env.get("PATH", os.defpath)).split(os.pathsep):
         found = shutil.which(name, path=entry) if entry else None
         if found is not None and not _in_a_repository(found, env):
@@ -134,14 +124,10 @@ def stream(
     pass_fds: Sequence[int] = (),
     cwd: Path | None = None,
 ) -> tuple[int, list[str]]:
-    """Run ``argv`` (found on ``env``'s PATH), stdout and stderr merged, each line handed to
-    ``on_line``; its exit status and its last ``keep`` lines. Past ``timeout`` seconds its
-    process group is killed and the status is -9, whether or not it writes (a process silent
-    for hours is stopped at its time, not at its next line); a program that cannot start is
-    status 127. A line is read :data:`LINE_LIMIT` bytes at a time, and what a longer one holds
-    past that is skipped unread into memory: gigabytes written with no newline are not held.
-    ``pass_fds``: descriptors the process keeps (a sandbox's channels to its caller); ``cwd``:
-    where it starts (None: here)."""
+    """Run ``argv``, stdout and stderr merged, each line to ``on_line``; its exit status and last
+    ``keep`` lines. Past ``timeout`` its process group is killed (status -9) whether or not it
+    writes; a program that cannot start is 127. A line is read :data:`LINE_LIMIT` bytes at a time
+    and the rest skipped unread: gigabytes with no newline are not held."""
     tail: deque[str] = deque(maxlen=keep)
     try:
         process = start(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

@@ -1,15 +1,12 @@
 """The push of a commit made from a patch, with git, leaving the checkout alone.
 
-- The commit is made in a throwaway repository that borrows the checkout's objects read-only
-  (git alternates) and applies the delivered patch file to the head commit's tree in its own
-  index (``git apply --cached``). The user's checkout stays byte-identical, and what is pushed
-  is exactly the patch the run delivered, nothing else.
-- The token never appears in argv, in a remote URL, in a file or in a log. It travels as an
-  HTTP extra header in git's environment-based configuration (``GIT_CONFIG_COUNT``), scoped to
-  the GitHub server's URL, so git sends it to that server only.
+- The commit is made in a throwaway repository that borrows the checkout's objects (git alternates)
+  and applies the patch in its own index, so the checkout stays byte-identical and what is pushed is
+  exactly the patch delivered.
+- The token never appears in argv, a URL, a file or a log: it travels as an HTTP extra header in
+  git's environment configuration, scoped to the GitHub server's URL.
 - The push leases the branch at the pull request's head (``--force-with-lease``): if anyone
-  pushed meanwhile nothing is overwritten, and :class:`BranchMoved` says so.
-"""
+  pushed meanwhile nothing is overwritten (:class:`BranchMoved`)."""
 
 from __future__ import annotations
 

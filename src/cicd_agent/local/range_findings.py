@@ -1,9 +1,6 @@
-"""The secret and workflow findings of a commit range, read from the repository.
-
-The diff and the changed workflow files come from git, so this half of deploy-gate's security
-floor lives with the code that touches the machine; :func:`~cicd_agent.analysis.findings.security_floor`
-keeps the pure half (which findings count, and the minimum risk level they set).
-"""
+"""The secret and workflow findings of a commit range, read from the repository: the half of
+deploy-gate's security floor that runs git (:func:`~cicd_agent.analysis.findings.security_floor`
+keeps the pure half)."""
 
 from __future__ import annotations
 

@@ -1,14 +1,10 @@
-"""The parse check of a change's Python and JavaScript files, the core service review and
-deploy-gate share: a changed file that does not parse is a high build finding even where no
-type checker or linter is configured (review), and never ships (deploy-gate).
+"""The parse check of a change's Python and JavaScript files, which review and deploy-gate share: a
+changed file that does not parse is a high finding even with no linter configured, and never ships.
 
-Parsing runs none of the file's code. Python is parsed here, in our own interpreter (``ast``);
-JavaScript by the job's own ``node --check`` (:mod:`~cicd_agent.local.syntax_js`).
-Either may be older than the project's: a file holding newer syntax does not parse here at the
-base either, so a syntax error is blamed on the change only when the other files of its
-language that the change leaves alone parse (a sample of them) and, for a file the base had,
-the base's text of it parsed too. Every file left unchecked is said in a note.
-"""
+Parsing runs none of the file's code. Our Python or the job's node may be older than the
+project's, so a syntax error is blamed on the change only where a sample of the language's
+untouched files parse and, for a file the base had, the base's text parsed too. Every file left
+unchecked is said in a note."""
 
 from __future__ import annotations
 

@@ -1,16 +1,11 @@
-"""How review's parse check reads JavaScript: the job's own ``node --check``, which parses a
-file and runs none of it (no import is followed, no module loaded).
+"""How the parse check reads JavaScript: the job's own ``node --check``, which runs none of the
+file.
 
-The node is the first on ``PATH`` outside any repository (never one the checkout carries), so
-it runs on the host, started with no environment but ``PATH`` (no ``NODE_OPTIONS`` to preload
-a module) in our own folder, not the checkout (a version manager's shim picks its node by the
-``.node-version`` of the folder it starts in). It reads only copies of the texts, which we
-write into that folder named as CommonJS or as an ES module: never the checkout's file, which
-may be a link to any file of the runner (its line would be quoted in the error), and no
-package manifest decides how it is read. A plain JavaScript file parses when it parses as
-either (what node 22 itself does where no module ``type`` is set); a file broken both ways is
-reported as the reading that got further read it.
-"""
+The node is the first on ``PATH`` outside any repository, started with ``PATH`` alone (no
+``NODE_OPTIONS`` preload) in our own folder (a version manager's shim picks its node by the
+folder it starts in). It reads copies we write there as CommonJS and as an ES module: never the
+checkout's file, which may be a link to any file of the runner (its line would be quoted in the
+error). A plain file parses when either reading does (node 22's rule where no ``type`` is set)."""
 
 from __future__ import annotations
 

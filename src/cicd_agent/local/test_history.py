@@ -1,19 +1,13 @@
 """The test history store: each default-branch run's per-test outcomes, kept between runs.
 
-PostgreSQL where the workflow gives ``audit-database-url`` (the audit database's own
-connection, time limits and migrations, :mod:`cicd_agent.local.audit_db`), else a JSON-lines
-file, one run a line, at :data:`DEFAULT_FILE` unless the settings file names another. The
-file lives outside the checkout, so no pull request's tree holds it; a workflow keeps it
-between runs with ``actions/cache`` on that path (docs/modes/test-step.md: its size is
-bounded by :data:`MAX_FILE_BYTES` and :data:`MAX_RUNS`; a cache is kept 7 days after its last
-use). GitHub scopes a cache saved by a pull request's run to that pull request, so a
-default-branch run never restores one a pull request wrote.
+A JSON-lines file at :data:`DEFAULT_FILE` (unless the settings file names another), outside the
+checkout, kept by the workflow with ``actions/cache`` and bounded by :data:`MAX_FILE_BYTES` and
+:data:`MAX_RUNS`. GitHub scopes a pull request's cache to it, so a default-branch run never restores
+one a pull request wrote.
 
-What is recorded is decided by :func:`may_record`: only pushed code on the default branch
-(the one trust value says so), never a pull request's run, whose tests wrote the reports and
-could name another test failed to flip its history. A line that does not parse is skipped,
-never fatal: a damaged file loses its bad lines, not the history.
-"""
+Only pushed code on the default branch is recorded (:func:`may_record`): a pull request's tests
+write its reports, and could name another test failed to flip its history. A line that does not
+parse is skipped, never fatal."""
 
 from __future__ import annotations
 
@@ -21,12 +15,11 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.flaky_stats import WINDOW, StoredRun
-from cicd_agent.local import audit_db
 
 if TYPE_CHECKING:
     from cicd_agent.github.trust import Trust
@@ -41,20 +34,10 @@ MAX_FILE_BYTES = 16 << 20
 MAX_LINE_BYTES = 1 << 20
 
 
-class HistoryStore(Protocol):
-    """Where runs are kept: add a run, read a job's newest ones (oldest first)."""
-
-    def add(self, run: StoredRun) -> None: ...
-
-    def recent(self, repository: str, job: str, runs: int = WINDOW) -> list[StoredRun]: ...
-
-
 def history_key(environ: Mapping[str, str]) -> str:
-    """The key a workflow's test outcomes are kept under: its file in the repository
-    (``.github/workflows/ci.yml``, from ``GITHUB_WORKFLOW_REF``), the one name both halves
-    know: the test step writing on the job's runner, and analyse-failure reading in the same
-    workflow, in a later ``workflow_run`` (the run's ``path``) or from a log file. "" when the
-    run is in no workflow."""
+    """The key a workflow's test outcomes are kept under: its file (``.github/workflows/ci.yml``,
+    from ``GITHUB_WORKFLOW_REF``), the one name both the test step and analyse-failure know. ""
+    outside a workflow."""
     ref = environ.get("GITHUB_WORKFLOW_REF", "")
     repository = environ.get("GITHUB_REPOSITORY", "")
     path = ref.split("@", 1)[0].removeprefix(f"{repository}/") if ref else ""
@@ -70,11 +53,9 @@ def workflow_key(path: str) -> str:
 
 
 def history_file(environ: Mapping[str, str], checkout: Path) -> Path:
-    """Where the file store keeps a run's history: :data:`DEFAULT_FILE` for a workflow's run
-    (:func:`history_key` names it; analyse-failure reads it there), else, for a run in a
-    terminal, a file of ``checkout``'s own beside it, named by the checkout's path: the home's
-    cache is shared by every project run there, and a push event written for one project and
-    run in another's clone would mix the two histories."""
+    """Where a run's history is kept: :data:`DEFAULT_FILE` for a workflow's run, else a file
+    beside ``checkout`` named by its path: the home's cache is shared by every project, and a
+    push event written for one and run in another's clone would mix two histories."""
     shared = in_home(DEFAULT_FILE, environ)
     if history_key(environ):
         return shared
@@ -141,39 +122,3 @@ class FileStore:
         if start:
             lines = lines[1:]  # the first is cut at the front
         return [line for line in lines if line.strip() and len(line) < MAX_LINE_BYTES][-MAX_RUNS:]
-
-
-class DatabaseStore:
-    """The audit database's ``cicd_agent_test_runs`` table."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    def add(self, run: StoredRun) -> None:
-        audit_db.write_test_run(self.url, run.repository, run.job, run.to_json())
-
-    def recent(self, repository: str, job: str, runs: int = WINDOW) -> list[StoredRun]:
-        found = []
-        for document in audit_db.read_test_runs(self.url, repository, job, runs):
-            try:
-                found.append(StoredRun.from_json(document))
-            except (ValueError, TypeError, KeyError):
-                continue
-        return sorted(found, key=lambda r: r.recorded)
-
-
-def store(database_url: str | None, path: Path | None = None) -> HistoryStore:
-    return DatabaseStore(database_url) if database_url else FileStore(path)
-
-
-def record_all(target: HistoryStore, runs: Sequence[StoredRun]) -> int:
-    """Add each of ``runs`` the store does not hold yet (by run and attempt); how many."""
-    if not runs:
-        return 0
-    held = {r.identity for r in target.recent(runs[0].repository, runs[0].job, MAX_RUNS)}
-    added = 0
-    for run in runs:
-        if run.identity not in held:
-            target.add(run)
-            added += 1
-    return added

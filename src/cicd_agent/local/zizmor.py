@@ -1,12 +1,7 @@
-"""Running zizmor: the one part of the workflow audit that starts a process.
-
-Offline, ``--no-config`` and ``--no-ignores`` (the pull request could add a ``zizmor.yml`` or
-``# zizmor: ignore`` comments to silence it; which comments count is decided by
-:mod:`cicd_agent.analysis.workflows.ignores`, which knows who wrote them), a scrubbed
-environment, a time limit. The pure rules (:mod:`cicd_agent.analysis.workflows`) take
-:func:`audit_each_if_needed` as their ``WorkflowAuditor``, so the analysis layer starts no
-process.
-"""
+"""Running zizmor, the one part of the workflow audit that starts a process: offline,
+``--no-config`` and ``--no-ignores`` (which ``# zizmor: ignore`` comments count is
+:mod:`cicd_agent.analysis.workflows.ignores`' call, which knows who wrote them), a scrubbed
+environment, a time limit."""
 
 from __future__ import annotations
 
@@ -91,12 +86,9 @@ class ZizmorAudit:
 def run_zizmor(
     files: Mapping[str, str], *, timeout: float = ZIZMOR_TIMEOUT_SECONDS
 ) -> tuple[list[dict[str, object]], dict[str, str]]:
-    """zizmor's JSON findings for ``files`` (repository path → text), audited offline, and
-    the files its schema check refused (path → why), which it skips with a warning.
-
-    The files are written to a fresh temporary directory under their repository paths, so
-    zizmor sees nothing else of the checkout; locations come back relative to it.
-    """
+    """zizmor's JSON findings for ``files`` (path → text), and those its schema check refused
+    (path → why). The files are written to a fresh folder, so zizmor sees nothing else of the
+    checkout."""
     binary = zizmor_binary()
     if binary is None:
         raise WorkflowAuditError(f"{MISSING}, so workflow files were not audited")

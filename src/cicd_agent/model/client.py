@@ -1,29 +1,18 @@
 """The model client: one structured question, one typed answer or one ModelError.
 
-The model layer is where ``openai`` is imported (a large SDK that ``--help`` must not load;
-the fix loop's tool schemas also come from it). The SDK
-builds the strict ``json_schema`` request from the pydantic model (``chat.completions.parse``)
-and does the retries: 429, 5xx and timeouts are tried ``max_retries`` more times with backoff.
-This module adds what a CI step needs around it, with one helper module per job:
+``openai`` is imported here alone (``--help`` must not load it). The SDK builds the strict
+``json_schema`` request and retries 429, 5xx and timeouts; around it a CI step needs:
 
-- the prompt is counted before sending and refused locally when over the budget;
-- usage of every response is recorded, failed ones included;
-- refusals, ``finish_reason`` ``length`` or ``content_filter``, and empty answers are a
-  ModelError at once (asking again would hit the same wall; :mod:`.reply` reads them);
-- an answer that does not fit the schema gets one repair round, which sends the
-  validation errors back; a second misfit is a ModelError (:mod:`.reply`);
-- every SDK failure becomes one plain sentence, and the API key is scrubbed from it
-  (:mod:`.failures`); text that is not UTF-8 is made sendable first (:mod:`.reply`);
-- :meth:`ModelClient.converse` is the tool-calling exchange of an agent loop (one request,
-  the model's text and tool calls back); it shares the budget check, usage recording, key
-  scrubbing and the hard time limit below, and leaves the loop's caps to its caller;
-- ``model-timeout`` is a wall-clock deadline for each whole call (:mod:`.http` says why the
-  SDK's own timeout is not one). One ask, the SDK's retries, their backoff and the repair
-  round included, ends at ``timeout``: the SDK retries only while time is left, and at the
-  deadline the call is abandoned and its connections closed, so no retry starts after it.
+- the prompt counted and refused locally when over the budget, and the usage of every response
+  recorded, failed ones included;
+- refusals, a ``length`` or ``content_filter`` finish and empty answers a ModelError at once: asking
+  again would hit the same wall;
+- one repair round for an answer that does not fit the schema (:mod:`.reply`);
+- every SDK failure as one plain sentence with the API key scrubbed (:mod:`.failures`);
+- ``model-timeout`` as a wall-clock deadline for each whole call, retries and repair included
+  (:mod:`.http` says why the SDK's own is none): no retry starts after it.
 
-Modes catch ModelError and keep their deterministic result.
-"""
+Modes catch ModelError and keep their deterministic result."""
 
 from __future__ import annotations
 
@@ -167,12 +156,9 @@ class ModelClient:
         temperature: float | None = None,
         max_output_tokens: int | None = None,
     ) -> T:
-        """The model's answer to ``system`` + ``user``, parsed into ``schema``.
-
-        ``temperature`` is not sent to reasoning models (o-series, gpt-5 and later), which
-        reject anything but their default. Raises ModelError for every way the model can
-        fail to give a usable answer; the deterministic result then stands.
-        """
+        """The model's answer to ``system`` + ``user``, parsed into ``schema``. ``temperature``
+        is not sent to reasoning models, which reject anything but their default. Raises
+        ModelError for every way the answer is unusable."""
         out_tokens = self.output_tokens(tier, max_output_tokens)
         send_temperature = temperature is not None and not is_reasoning_model(
             self.config.model_for(tier)
@@ -315,12 +301,10 @@ class ModelClient:
         presence_penalty: float | None = None,
         frequency_penalty: float | None = None,
     ) -> str:
-        """The raw text of one plain chat completion of ``messages`` by ``model``: no schema, no
-        system prompt of ours, only the sampling settings given (where the request goes and
-        with which key are the client's, never the caller's), for a mode that judges the answer
-        itself (an eval). An empty or cut-off answer is an answer; only a request that got none
-        is a ModelError. Budget, usage, time limit and key scrubbing are :meth:`ask`'s.
-        """
+        """The raw text of one plain chat completion, for a mode that judges the answer itself
+        (an eval): no schema or system prompt of ours, and where the request goes and with which
+        key stay the client's. An empty or cut-off answer is an answer; only a request that got
+        none is a ModelError."""
         sent = list(messages)
         out_tokens = self.output_tokens("model", max_tokens)
 
@@ -362,11 +346,10 @@ class ModelClient:
         *,
         model: str | None = None,
     ) -> Reply:
-        """What :meth:`ask` and :meth:`converse` share around one request: the budget
-        check (``declared``: the schema or tools sent along), the hard time limit, the SDK's
-        errors as plain sentences, the completion read leniently and its usage recorded.
-        ``request(sdk, model)`` sends the request and returns the response body; ``model``,
-        when given, is asked instead of the tier's (the budget is still the tier's)."""
+        """What :meth:`ask` and :meth:`converse` share around one request: the budget check
+        (``declared``: the schema or tools sent), the hard time limit, errors as plain sentences,
+        and usage recorded. ``model``, when given, is asked instead of the tier's, within the
+        tier's budget."""
         model = model or self.config.model_for(tier)
         valid_utf8(messages)
         prompt_tokens = self._prompt_tokens(declared, messages, tier)

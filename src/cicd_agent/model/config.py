@@ -1,11 +1,8 @@
-"""Model settings, validated: how to reach the model once a provider or a model setting is
-given (the provider decision and the key are :mod:`cicd_agent.model.provider`'s).
+"""Model settings, validated once a provider or a model setting is given.
 
-Defaults: ``gpt-5.4`` answers decisions (review, deploy-gate, failure analysis) and
-``gpt-5.4-mini`` does bulk generation. Both are generally available on OpenAI's API with
-no shutdown announced (2026-11); older defaults such as gpt-4o-mini and gpt-5 have
-announced shutdown dates. Any OpenAI-compatible server works through ``base-url``.
-"""
+``gpt-5.4`` answers decisions and ``gpt-5.4-mini`` does bulk generation: both generally available
+with no shutdown announced (2026-11), where gpt-4o-mini and gpt-5 have dates. Any
+OpenAI-compatible server works through ``base-url``."""
 
 from __future__ import annotations
 

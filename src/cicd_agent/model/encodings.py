@@ -1,13 +1,10 @@
-"""Fetch tiktoken's encoding files into ``TIKTOKEN_CACHE_DIR`` before a run needs them.
+"""Fetch tiktoken's encoding files into ``TIKTOKEN_CACHE_DIR`` before a run needs them
+(``python -m cicd_agent.model.encodings``, the action's install step).
 
-Run as ``python -m cicd_agent.model.encodings`` by the action's install step
-(install/install.sh). tiktoken downloads its files on first use and checks each against the
-SHA-256 it pins; the action keeps the folder in actions/cache, so only a cold cache downloads
-them, at set-up, and a run never waits on the network for them. Where they cannot be had (a
-runner without internet), this says so once and exits 0: the run then counts tokens with the
-over-estimate in ``tokens`` and its job summary says the counts are estimates.
-``--strict`` (the Dockerfile) exits 1 instead: an image must carry the files.
-"""
+tiktoken checks each download against its pinned SHA-256; the action caches the folder, so a run
+never waits on the network for them. Without internet this says so and exits 0, and runs count
+with ``tokens``' over-estimate; ``--strict`` (the Dockerfile) exits 1: an image must carry the
+files."""
 
 from __future__ import annotations
 
@@ -44,11 +41,9 @@ def cached(encodings: tuple[str, ...] = ENCODINGS) -> bool:
 
 
 def fetch(encodings: tuple[str, ...] = ENCODINGS, timeout: float = FETCH_TIMEOUT) -> list[str]:
-    """Load each encoding (from the cache, else by download); the names not loaded.
-
-    After the first failure the rest are not tried: the same network would fail them too,
-    and each try may wait ``timeout`` seconds.
-    """
+    """Load each encoding (from the cache, else by download); the names not loaded. After the
+    first failure the rest are not tried: the same network would fail them, each after
+    ``timeout``."""
     for index, name in enumerate(encodings):
         if not TokenCounter(name, load_timeout=timeout).exact:
             return list(encodings[index:])

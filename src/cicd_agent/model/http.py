@@ -1,19 +1,14 @@
-"""The bounds of one call to the model server: what its answer may hold in memory (the HTTP
-client under the openai SDK) and how long it may take (:func:`run_until`).
+"""The bounds of one call to the model server: its answer's size in memory and its time
+(:func:`run_until`).
 
-``model-timeout`` bounds a call's time, not its size: a hostile server (or one the pull
-request's text talked into rambling) can send gigabytes within it, and a gzip body inflates
-1 MiB on the wire to 1 GiB in milliseconds. So every request asks for the body as is
-(``accept-encoding: identity``); an answer in another encoding is refused before a byte of it
-is read (we asked for none, and decoding it is where a bomb goes off), and the body is counted
-as it arrives and refused past :data:`MAX_ANSWER_BYTES`. A completion is kilobytes; the cap is
-far above any real one.
+A hostile server (or one the pull request talked into rambling) can send gigabytes within
+``model-timeout``, and gzip inflates 1 MiB to 1 GiB in milliseconds. So every request asks for
+``accept-encoding: identity``, an answer in another encoding is refused before a byte is read, and
+the body is refused past :data:`MAX_ANSWER_BYTES`.
 
-The time: the SDK's timeout is per socket read, so a server that trickles one byte every
-0.25 s never trips it; only the wall clock bounds a whole call. The call runs in a daemon
-thread: at the deadline the caller gets :class:`Abandoned` and closes the call's connections,
-and the thread is left to die with them.
-"""
+The SDK's timeout is per socket read, so a server trickling one byte every 0.25 s never trips it:
+the call runs in a daemon thread, and at the deadline the caller gets :class:`Abandoned` and
+closes its connections."""
 
 from __future__ import annotations
 

@@ -1,11 +1,7 @@
-"""Model names: one lookup rule shared by the context-window table and the price table, and
-the table itself (``data/models.json``: each model's published limits and prices).
-
-Providers and proxies spell the same model several ways: dated snapshots
-(``gpt-4o-2024-08-06``), router prefixes (``openai/gpt-5.4``), fine-tunes
-(``ft:gpt-4o-mini:org::id``). Both tables must resolve them the same way, or the
-budget and the bill would disagree about which model ran.
-"""
+"""Model names: one lookup rule for the context-window and price tables (``data/models.json``).
+Providers spell a model several ways (``gpt-4o-2024-08-06``, ``openai/gpt-5.4``,
+``ft:gpt-4o-mini:org::id``), and both tables must resolve them alike, or the budget and the bill
+would disagree about which model ran."""
 
 from __future__ import annotations
 
@@ -42,11 +38,9 @@ def normalise(model: str) -> str:
 
 
 def lookup(table: Mapping[str, V], model: str) -> V | None:
-    """The entry for ``model``: exact name first, then the longest ``key-`` prefix.
-
-    The prefix must end at a dash so ``gpt-4o-mini-2024-07-18`` resolves to
-    ``gpt-4o-mini`` (not ``gpt-4o``) and ``gpt-4`` never claims ``gpt-4.1``.
-    """
+    """The entry for ``model``: exact name first, then the longest ``key-`` prefix ending at a
+    dash, so ``gpt-4o-mini-2024-07-18`` is ``gpt-4o-mini`` and ``gpt-4`` never claims
+    ``gpt-4.1``."""
     name = normalise(model)
     if name in table:
         return table[name]
@@ -60,9 +54,7 @@ def is_reasoning_model(model: str) -> bool:
 
 
 def encoding_name(model: str) -> str:
-    """The tiktoken encoding for ``model``: o200k_base for the 4o generation on, else cl100k_base.
-
-    Unknown names (local Ollama or vLLM models) get cl100k_base: their real tokenizer is
-    unknown anyway, and the budget keeps a margin.
-    """
+    """The tiktoken encoding for ``model``: o200k_base from the 4o generation on, else
+    cl100k_base (also for unknown local models, whose tokenizer is unknown anyway; the budget
+    keeps a margin)."""
     return "o200k_base" if _O200K.match(normalise(model)) else "cl100k_base"

@@ -1,15 +1,9 @@
-"""Estimated cost of model calls, from a price table the user can override.
+"""Estimated cost of model calls: USD per 1M tokens, standard tier, as OpenAI published them in
+2026. Discounted and surcharged tiers are not modelled, so the estimate errs high. An unknown model
+costs 0.0 and is flagged, never a crash.
 
-Prices are USD per 1M tokens, standard tier, as published by OpenAI in 2026. Cached-input
-discounts, batch/flex tiers and long-context surcharges are not modelled, so the estimate
-errs high. A model the table does not know costs 0.0 and is flagged, never a crash: the
-user can supply its price with the ``model-prices`` input.
-
-``model-prices`` format (JSON): an object mapping a model name to its input and output
-price, as a pair ``{"my-model": [0.5, 1.5]}`` or spelt out
-``{"my-model": {"input": 0.5, "output": 1.5}}``. Entries override or extend the table and
-use the same lookup (a dated snapshot matches its base name).
-"""
+``model-prices`` (JSON) maps a model name to ``[input, output]`` or
+``{"input": …, "output": …}``, overriding or extending the table with the same lookup."""
 
 from __future__ import annotations
 

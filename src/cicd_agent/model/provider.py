@@ -1,10 +1,6 @@
 """The provider decision, the API key resolver and the model settings a run was given, read
-without validating them: a run with provider ``none`` and no model setting has nothing to
-validate and never loads pydantic; :mod:`cicd_agent.model.config` validates the rest.
-
-Everything arrives as parameters: the CLI passes the action's inputs and the environment
-as mappings, so nothing here reads ``os.environ`` and tests pass plain dicts.
-"""
+without validating them: a run with provider ``none`` and no model setting never loads pydantic.
+Everything arrives as parameters, so nothing here reads ``os.environ``."""
 
 from __future__ import annotations
 
@@ -109,12 +105,8 @@ class ModelChoice:
 
 
 def model_choice(given: Given, environ: Mapping[str, str]) -> ModelChoice:
-    """The model choice of the run's given values (flags merged over inputs).
-
-    ``base-url`` falls back to ``OPENAI_BASE_URL``. An explicit provider that cannot be used
-    is a UsageError here; the settings are checked by
-    :func:`cicd_agent.model.config.model_config_from`.
-    """
+    """The model choice of the run's given values (flags over inputs; ``base-url`` falls back to
+    ``OPENAI_BASE_URL``). An explicit provider that cannot be used is a UsageError here."""
     key = resolve_api_key(input_value(environ, KEY_INPUT), environ)
     choice = choose_provider(given.text("provider"), key)
     settings = {

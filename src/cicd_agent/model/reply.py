@@ -1,19 +1,11 @@
-"""What goes to a chat completion and what comes back: the messages made sendable, the answer
-read leniently and judged usable, and the structured call's one repair round.
+"""What goes to a chat completion and what comes back.
 
-Sendable (:func:`valid_utf8`): text read from git or a log keeps each byte that was not UTF-8
-as a lone surrogate (``surrogateescape``), which the SDK's JSON encoder cannot send.
-
-Repair (:func:`repair_prompt`): an answer that does not fit the schema gets one more chance
-with the errors listed (never the values that failed: they are the model's own text, and may
-be long); a second misfit is a ModelError naming the first problem.
-
-Read leniently: a compatible server may omit fields the OpenAI API always sends, and a failed
-parse must still yield the usage (the call is billed) and the raw content; so only the fields
-read here are modelled, each with a default. Both kinds of exchange of
-:class:`~.client.ModelClient` (the structured question and the tool-calling turn) read their
-response through this module.
-"""
+Text from git or a log keeps non-UTF-8 bytes as lone surrogates, which the SDK's encoder cannot
+send (:func:`valid_utf8`). An answer that does not fit the schema gets one more chance with its
+errors listed, never the values (the model's own, maybe long text); a second misfit is a
+ModelError. Answers are read leniently, only the fields used and each with a default: a
+compatible server may omit fields, and a failed parse must still yield the usage (the call is
+billed)."""
 
 from __future__ import annotations
 

@@ -1,13 +1,9 @@
 """Token counting and the prompt budget.
 
-Counting uses tiktoken with the model's encoding. tiktoken downloads its encoding
-files on first use; on a runner without internet that fails, and behind a firewall
-that drops packets it would wait forever (tiktoken sets no timeout). So the files
-are loaded in a daemon thread with a bound, and when they cannot be had the
-counter falls back to an estimate that over-counts (checked against both encodings
-on code, diffs, logs, hex, base64, digits, CJK and emoji) so a prompt that fits by
-the estimate fits for real. Nothing here imports tiktoken until a count is needed.
-"""
+tiktoken downloads its encodings on first use, and behind a firewall that drops packets it would
+wait forever. So the files load in a daemon thread with a bound, and without them the counter
+falls back to an estimate that over-counts (checked against both encodings on code, diffs, logs,
+hex, base64, CJK and emoji): a prompt that fits by the estimate fits for real."""
 
 from __future__ import annotations
 
@@ -56,12 +52,9 @@ def model_limits(model: str) -> ModelLimits | None:
 
 
 def prompt_budget(model: str, context_override: int | None, reserved_output: int) -> int:
-    """Tokens a prompt (system + user + schema) may use for ``model``.
-
-    The context is ``context_override`` when given (for models the table does not know,
-    or a local server started with a smaller window), else the table's, else
-    ``UNKNOWN_CONTEXT``. The answer's reserved tokens and a framing margin come off it.
-    """
+    """Tokens a prompt (system + user + schema) may use for ``model``: the context
+    (``context_override``, else the table's, else ``UNKNOWN_CONTEXT``) less the answer's reserve
+    and a framing margin."""
     limits = model_limits(model)
     context = context_override or (limits.context if limits else UNKNOWN_CONTEXT)
     budget = context - reserved_output - FRAMING_MARGIN
@@ -149,11 +142,8 @@ _load_lock = threading.Lock()
 
 
 def _load_encoding(name: str, timeout: float) -> Encoding | None:
-    """tiktoken's encoding ``name``, or None when it cannot be had within ``timeout`` seconds.
-
-    The outcome is remembered per encoding and cache folder, so a runner without network
-    pays the wait once per process, not once per count.
-    """
+    """tiktoken's encoding ``name``, or None when not had within ``timeout``; remembered per
+    encoding and folder, so a runner without network waits once per process."""
     # Here: the bounded call's module brings the HTTP client, which a count never needs.
     from cicd_agent.model.http import Abandoned, run_until
 
@@ -198,11 +188,8 @@ class TokenCounter:
         return len(self._encoding.encode(text, disallowed_special=()))
 
     def truncate(self, text: str, max_tokens: int) -> str:
-        """``text`` cut to at most ``max_tokens``, keeping the head and saying what was cut.
-
-        The note counts the dropped tokens. When even the note does not fit, the head is
-        returned without it.
-        """
+        """``text`` cut to at most ``max_tokens``, keeping the head and a note of the tokens cut
+        (the head alone when the note does not fit)."""
         total = self.count(text)
         if total <= max_tokens:
             return text

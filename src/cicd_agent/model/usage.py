@@ -1,10 +1,6 @@
-"""Tokens and estimated cost of a run, accumulated per tier and rendered for the user.
-
-Every request is counted, answered or not (two failed calls are not "0 calls"), and every
-response that reports usage is recorded, failed ones included (a repair round or an answer cut
-off at the length limit is still billed), so the figures match the bill.
-The outputs ``tokens_used`` and ``cost_usd`` and the job-summary line come from here.
-"""
+"""Tokens and estimated cost of a run, per tier. Every request is counted, answered or not, and
+every usage a response reports is recorded, failed ones included (a repair round or a cut-off
+answer is billed), so the figures match the bill."""
 
 from __future__ import annotations
 

@@ -1,25 +1,14 @@
 """The one reader of the checkout for risk: the change's diff text (:func:`read_evidence`), the
-touched files' past (:func:`read_history`; a shallow clone is deepened first, by
-:mod:`.deepen`), and the scorer that puts them together with the fit :mod:`store` keeps
-(:func:`assess_risk`). The scoring itself is pure.
+touched files' past (:func:`read_history`, a shallow clone deepened first) and the scorer that puts
+them together (:func:`assess_risk`).
 
-History features follow just-in-time defect prediction (Kamei et al., TSE 2013; McIntosh &
-Kamei, TSE 2018): the past of the touched files and the experience of the author predict
-which changes break: files many people changed, files with past fixes and reverts, and authors
-new to the code. They are computed as of the change's *base* (never using the change or
-anything after it), so scoring an old commit of a long history gives the answer it would have
-given on the day, which is also what keeps the revert-based evaluation in ``bench/`` honest.
-Two bounded passes, no per-file subprocesses:
-
-1. ``git log --name-only`` over the touched subsystems, within :data:`WINDOW_DAYS` of the base
-   and at most :data:`FILE_WINDOW` commits: per-file changes, authors, age, fixes and reverts
-   for the touched files, and the authors' experience in those subsystems;
-2. ``git log --format=%aE%x1f%at`` over at most :data:`AUTHOR_WINDOW` commits (a rev-walk, no
-   diffs): author experience overall and weighted by recency.
-
-Line counts of past changes are not read: they need blob diffs, the slowest thing git does,
-and none of the features use them.
-"""
+History features follow just-in-time defect prediction (Kamei et al., TSE 2013; McIntosh & Kamei,
+TSE 2018): files many people changed, files with past fixes and reverts, and authors new to the
+code predict which changes break. They are computed as of the change's base, never using anything
+after it, so scoring an old commit gives the answer it would have given on the day, which keeps
+``bench/``'s revert-based evaluation honest. Two bounded ``git log`` passes, no per-file
+processes; past changes' line counts are not read (blob diffs are git's slowest work, and no
+feature uses them)."""
 
 from __future__ import annotations
 
@@ -342,16 +331,12 @@ def assess_risk(
     text: DiffText | None = None,
     security: Sequence[Finding] | None = None,
 ) -> RiskAssessment:
-    """The one risk scorer: review's ``risk_level`` and deploy-gate's are this function of
-    the same change, history, cache, identity and clone, placed in time at ``now`` (when the
-    gate runs, or its ``deploy-time``: a committer date is the author's text) (``text``: the
-    caller's own reading of the diff, the same text git would give; ``security``: its secret
-    and workflow findings, read once by the caller), in the order of the module docstring.
-    What the reader must know about the cache (a damaged file set aside) is added to ``notes``.
-    ``identity`` is who GitHub says the change is by; None: git's author text, which only
-    raises (:data:`~cicd_agent.risk.floors.GIT_TEXT`). A shallow clone is never ranked
-    against the little past it holds (:func:`~cicd_agent.risk.floors.finish`). Scoring from a
-    cached fit is plain arithmetic: scikit-learn is imported only to fit."""
+    """The one risk scorer, review's and deploy-gate's alike, placed in time at ``now`` (a
+    committer date is the author's text). ``text`` and ``security``: the caller's own reading of
+    the diff and its findings; ``identity``: who GitHub says the change is by (None: git's author
+    text, which only raises, :data:`~cicd_agent.risk.floors.GIT_TEXT`). A shallow clone is never
+    ranked against the little past it holds. Scoring from a cached fit is plain arithmetic:
+    scikit-learn is imported only to fit."""
     evidence = read_evidence(repo, change, with_security=True, text=text, security=security)
     # What runs and which dependencies moved, not only how many lines.
     files = runs.effective(change.files, evidence.runs, evidence.moved)

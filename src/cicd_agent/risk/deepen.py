@@ -50,13 +50,10 @@ def deepen_history(
     cache_dir: Path | None = None,
     notes: list[str] | None = None,
 ) -> bool:
-    """Whether a shallow clone was deepened here: the history of ``commits`` (the range's
-    SHAs; names are left out) back :data:`DEEPEN_DAYS` from ``now``, from the history an
-    earlier run kept in ``cache_dir`` (:func:`deepened`: no fetch), else fetched from
-    ``origin`` with the job's token and kept there. Run before the range is read (a depth-1
-    checkout lacks the base itself). False for a full clone (nothing to do) and when neither
-    served: the scorer then falls back to the priors and the shallow floor ("shallow clone:
-    set `fetch-depth: 0`")."""
+    """Whether a shallow clone was deepened here: ``commits``' history back :data:`DEEPEN_DAYS`
+    from ``now``, from an earlier run's cache, else fetched with the job's token and kept. Run
+    before the range is read (a depth-1 checkout lacks the base). False for a full clone and when
+    neither served: the scorer then keeps the priors and the shallow floor."""
     if not repo.is_shallow():
         return False
     wanted = sorted({c for c in commits if c and _SHA.fullmatch(c) and not is_null_sha(c)})
@@ -120,11 +117,10 @@ def keep_history(repo: GitRepo, wanted: list[str], since: int, cache_dir: Path |
 def deepened(
     repo: GitRepo, wanted: list[str], since: int, cache_dir: Path | None, notes: list[str] | None
 ) -> bool:
-    """Whether ``repo`` was deepened from the history :func:`keep_history` cached for
-    ``wanted`` and ``since`` (no fetch). The pack is indexed by git into a scratch repository
-    of ours (every object's name is its hash, so a forged object cannot pass for a wanted
-    commit), which must hold ``wanted`` back to ``since`` or to its first commit; a cut or
-    forged file is set aside with a note, and the caller fetches instead."""
+    """Whether ``repo`` was deepened from the cached history (no fetch). The pack is indexed by
+    git into a scratch repository (every object's name is its hash, so a forged object cannot
+    pass for a wanted commit), which must reach back to ``since``; a cut or forged file is set
+    aside with a note, and the caller fetches."""
     path = _history_path(cache_dir, wanted, since) if cache_dir else None
     if path is None:
         return False

@@ -1,22 +1,15 @@
-"""A dependency change is a changed dependency: the dependency entries of a manifest
-or lock file at the base and at the head, compared entry by entry.
+"""A dependency change is a changed dependency: a manifest's or lock file's dependency entries at
+the base and the head, compared entry by entry.
 
-A release that bumps the package's own version in ``package.json`` and its lockfile, a
-``[tool.ruff]`` table or a classifier in ``pyproject.toml`` brings no third-party code, so the
-dependency floor must not fire on it. Each reader returns ``name -> requirement`` for the
-entries that bring code: pyproject's ``[project]`` dependencies, optional dependencies,
-dependency groups and build requirements, Poetry's dependency tables, requirements and
-constraints files, setup.cfg's ``[options]`` requirements and extras, package.json's dependency
-maps, composer.json's requires, go.mod's ``require`` and ``replace``, Cargo.toml's dependency
-tables (targets and workspace too), Maven's ``<dependency>``, ``<plugin>`` and ``<parent>``
-(``${property}`` versions resolved from the same file's ``<properties>``), and the resolved
-packages of npm, Cargo, Poetry, uv and Go lockfiles.
-The package's own name and version, scripts and every other table are not read.
+A release bumping the package's own version, a ``[tool.ruff]`` table or a classifier brings no
+third-party code, so the dependency floor must not fire on it. Each reader returns
+``name -> requirement`` for the entries that bring code (Python, npm, Composer, Go, Cargo and Maven
+manifests, with ``${property}`` versions resolved, and the npm, Cargo, Poetry, uv and Go lockfiles);
+nothing else is read.
 
-Everything here is the pull request's text: each side is read only up to :data:`MAX_BYTES`,
-XML with no DTD (so no entity can expand), and a file that does not parse, or a format without a
-reader, returns None: the caller keeps the file's dependency type, as before this module.
-"""
+Everything here is the pull request's text: each side read up to :data:`MAX_BYTES`, XML with no
+DTD (no entity can expand); a file that does not parse, or has no reader, returns None and keeps
+its dependency type."""
 
 from __future__ import annotations
 

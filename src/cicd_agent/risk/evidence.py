@@ -1,25 +1,13 @@
 """The detectors that read the change's own diff text, whichever scorer runs: destructive
-migration statements, weakened access checks, Actions pin bumps, and (deploy-gate) added secrets
-and workflow dangers. Their findings are the inputs of the floors; what reads the text is
-:func:`~cicd_agent.risk.checkout.read_evidence`.
+migrations, weakened access checks, Actions pin bumps, and (deploy-gate) added secrets and workflow
+dangers; their findings feed the floors.
 
-Weakened access (:func:`weakened_access`): size-based risk cannot see a one-line change that
-makes ``login`` return ``True``, yet that line ships an open door. The patterns are few and
-specific, so a hit is strong evidence and deploy-gate treats it as at least high risk:
-
-* a check that now always passes: an added ``return True`` (``return true;``) inside a function
-  whose name says it checks identity or permission (``login``, ``authenticate``,
-  ``has_permission``, ``is_admin``, ``can_edit``, ``verify_token`` …);
-* a removed guard: an access-control decorator or annotation (``@login_required``,
-  ``@permission_required``, ``@PreAuthorize``, ``[Authorize]``, ``@UseGuards`` …) deleted and
-  not added back in the same file;
-* a widened list: ``ALLOWED_HOSTS = ['*']``, ``CORS_ALLOW_ALL_ORIGINS = True``,
-  ``permission_classes = [AllowAny]``, an added ``@csrf_exempt``/``[AllowAnonymous]``/
-  ``permitAll()``, a CORS origin of ``*``.
-
-Only added and removed lines of non-test, non-documentation files count; the evidence names
-the file and the line.
-"""
+Size-based risk cannot see a one-line change that makes ``login`` return ``True``, yet it ships
+an open door. :func:`weakened_access`'s patterns are few and specific, so a hit is strong
+evidence (at least high): an added ``return True`` in a function whose name checks identity or
+permission, an access-control decorator removed and not added back in the file, or a widened list
+(``ALLOWED_HOSTS = ['*']``, ``AllowAny``, ``@csrf_exempt``, a CORS origin of ``*``). Only
+non-test, non-documentation files count."""
 
 from __future__ import annotations
 
@@ -118,12 +106,10 @@ class DiffAtHand:
 
 
 def diff_parts(whole: str, paths: Sequence[str]) -> dict[str, str] | None:
-    """``whole`` (one ``git diff`` of ``paths``) cut into each path's part, in git's order, or
-    None when a part does not start with its path's plain ``diff --git a/P b/P`` header. The
-    parts of some paths, joined in that order, are what a ``git diff`` of those paths alone
-    prints, provided no part depends on which other paths are asked for: the caller passes
-    no deleted path (the only rename source under ``-M``). A deploy-gate asks for three path
-    sets; one read saves two git processes."""
+    """``whole`` (one ``git diff`` of ``paths``) cut into each path's part, or None when a part
+    lacks its plain ``diff --git a/P b/P`` header. The caller passes no deleted path (the only
+    rename source under ``-M``), so the parts of some paths are what a diff of those alone
+    prints: a deploy-gate's three path sets cost one git process, not three."""
     headers = {f"diff --git a/{path} b/{path}": path for path in paths}
     parts: dict[str, str] = {}
     for part in _DIFF_PART.split(whole):
@@ -201,13 +187,10 @@ a fast scan; with it, or a pattern's own ``\\b``, each is tried at every charact
 
 
 def weakened_access(diff_text: str) -> list[str]:
-    """Evidence lines (``path: what``) of changes that weaken authentication or authorisation
-    in a unified diff (at most :data:`MAX_FINDINGS`).
-
-    One pass, with a regular expression per line only where it can match: the enclosing
-    function is looked up (backwards, in the hunk) only for an added ``return True``, and the
-    widening patterns only where their combined pattern matches: tracking the function on
-    every line was a quarter of a large review's cost."""
+    """Evidence lines (``path: what``) of changes that weaken authentication or authorisation, at
+    most :data:`MAX_FINDINGS`. The enclosing function is looked up only for an added
+    ``return True``, and the widening patterns tried only where their combined pattern matches:
+    tracking the function on every line was a quarter of a large review's cost."""
     found: list[str] = []
     path = ""
     counts = False
@@ -309,12 +292,9 @@ def _function_name(text: str) -> str | None:
 
 
 def _type_led_name(text: str) -> tuple[int, str] | None:
-    """Where the leftmost signature led by modifiers or whitespace starts, and its name: the
-    word before a ``(`` with no ``;`` after it, led by a run of type characters (words, ``<>``,
-    ``[]``, commas, whitespace) in which a modifier or whitespace starts the signature.
-
-    Each ``(`` is looked at once and only the text back to the ``(`` before it, so the whole
-    line is read a bounded number of times."""
+    """Where the leftmost signature led by modifiers or whitespace starts, and its name. Each
+    ``(`` is looked at once, back to the ``(`` before it, so the line is read a bounded number of
+    times."""
     after = text.rfind(";") + 1
     previous = text.rfind("(", 0, after)
     paren = text.find("(", after)

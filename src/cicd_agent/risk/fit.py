@@ -1,18 +1,10 @@
-"""deploy-gate's risk: the priors of :mod:`score`, refitted to the repository's own history.
-Pure: :mod:`checkout` reads the change and :mod:`store` the fit, and hand them here.
+"""deploy-gate's risk: the priors of :mod:`score`, refitted to the repository's own history. Pure:
+:mod:`checkout` reads the change and :mod:`store` the fit.
 
-The order of the work, and why:
-
-1. the diff-text detectors (:func:`~cicd_agent.risk.checkout.read_evidence`: destructive
-   migrations, weakened access checks, Actions pin bumps, added secrets and workflow dangers)
-   run on the change itself, whichever scorer is used;
-2. the priors score the change (they still word the evidence);
-3. the past reachable from the base (never anything later) is mined, replayed into rows
-   (:mod:`jit`) and fitted (:mod:`model`), all kept by :mod:`store`; a shallow clone, too
-   little history or too few reverts keeps the priors, and the first reason says which
-   (:func:`refitted`);
-4. the floors apply to either score (:func:`~cicd_agent.risk.floors.finish`).
-"""
+The diff-text detectors run on the change whichever scorer is used; the priors score it (and
+still word the evidence); the past reachable from the base, never later, is mined, replayed
+(:mod:`jit`) and fitted (:mod:`model`); a shallow clone or too few reverts keeps the priors, and
+the first reason says which (:func:`refitted`); the floors apply last to either score."""
 
 from __future__ import annotations
 

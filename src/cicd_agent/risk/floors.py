@@ -1,14 +1,10 @@
-"""The floors and ceilings every score keeps, priors or fitted: a change of some kinds is never
-low, and some are at least high; a change that only touches documentation (and tests), only
-moves the version of a development requirement, or only moves development dependencies and
-their lock files, is capped. Ceilings apply first, floors last, so a
-floor (a secret in a README, a huge change by an author with no known history) always wins.
-Each adds its reason.
+"""The floors and ceilings every score keeps, priors or fitted: some changes are never low, some at
+least high; a change touching only docs and tests, or only bumping development dependencies, is
+capped. Ceilings apply first and floors last, so a floor (a secret in a README) always wins.
 
-Every rule here is monotone: adding lines or files to a change can only lift a floor or lift a
-ceiling, never the reverse, and the author's identity only counts when GitHub vouches for it
-(:class:`Identity`): git's author text can add the "first change" floor, never remove it.
-"""
+Every rule is monotone: adding lines or files can only lift a floor or a ceiling. The author's
+identity counts only when GitHub vouches for it (:class:`Identity`): git's author text can add
+the "first change" floor, never remove it."""
 
 from __future__ import annotations
 
@@ -50,13 +46,10 @@ _DEV_ENTRY = re.compile(
 
 @dataclass(frozen=True)
 class Identity:
-    """Who the change is by, and whether anyone vouches for it.
-
-    ``verified`` only when GitHub authenticated it (the pull request's author as the API
-    reports it, ``emails`` the addresses GitHub links to that account in the base's history);
-    git's author, committer and ``Co-authored-by`` are text anyone writes, so an unverified
-    identity never counts as experienced. ``first_change`` says the author has no past commit
-    here GitHub links to them (git's text says nothing either way: :data:`GIT_TEXT`)."""
+    """Who the change is by. ``verified`` only when GitHub authenticated it (``emails``: the
+    addresses GitHub links to the account); git's author, committer and ``Co-authored-by`` are
+    text anyone writes, so an unverified identity never counts as experienced. ``first_change``:
+    no past commit here GitHub links to them."""
 
     source: str
     verified: bool = False
@@ -126,13 +119,11 @@ def finish(
     shallow: bool = False,
     arithmetic: str = "",
 ) -> RiskAssessment:
-    """Apply the ceilings, then the floors every score keeps, priors or fitted: a migration,
-    security or infrastructure change is never low; a destructive migration, a change that
-    weakens authentication or authorisation, an added secret or a dangerous workflow (what
-    ``evidence`` holds), a huge change by an author with no known history is at least high,
-    and a change read from a shallow clone is critical (a secret also holds the deployment).
-    Each adds its reason, and ``arithmetic`` (how the points made ``score``) says what it
-    moved, from what to what."""
+    """Apply the ceilings, then the floors: a migration, security or infrastructure change is
+    never low; a destructive migration, weakened access, an added secret, a dangerous workflow,
+    or a huge change by an author with no known history is at least high; a shallow clone's is
+    critical (a secret also holds the deployment). Each adds its reason, and ``arithmetic`` says
+    what it moved."""
     scored = score
     score, ceiling_reasons = _ceilings(score, files, evidence)
     if score < scored:
@@ -225,13 +216,10 @@ def finish(
 def _ceilings(
     score: float, files: Sequence[ChangedFile], evidence: ChangeEvidence
 ) -> tuple[float, list[Reason]]:
-    """``score`` capped when the change only touches documentation, or nothing but
-    documentation and tests (low: nothing deployed changes; a huge one by an author with no
-    known history, or a secret in a test, is still lifted by the floors after); only replaces
-    lines of development, test or docs requirement files one for one, a version bump
-    (medium); or moves only development dependencies, its lock files regenerated with them
-    (medium: the dependency floor still builds it in full). Adding any other file, or a
-    shipped dependency, lifts the cap, so a bigger change never scores lower."""
+    """``score`` capped for a change of only documentation (and tests): low; of only development,
+    test or docs requirement bumps, or only development dependencies with their regenerated lock
+    files: medium. Any other file lifts the cap, so a bigger change never scores lower; the
+    floors still apply after."""
     unshipped = all(c.types and c.types <= {ChangeType.DOCS, ChangeType.TESTS} for c in files)
     ceilings = (
         (

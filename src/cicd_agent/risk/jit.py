@@ -1,30 +1,18 @@
-"""Just-in-time features of every past commit, replayed in one pass over the mined history, and
-the labels the model learns from them.
+"""Just-in-time features of every past commit, replayed in one pass over the mined history, and the
+labels the model learns from them.
 
-The features are those of :func:`cicd_agent.risk.score.measure` (Kamei et al. 2013): size, diffusion,
-entropy, purpose, the touched files' past (changes, developers, age, fixes, reverts), author
-experience (overall, recent, in the subsystem) and the change types, plus four that the
-revert label itself suggested and a leave-one-repository-out evaluation kept (see
-BENCHMARKS.md): the change undoes a past commit line for line (re-landing is often undone
-again; read from the diff, not the message), the share of
-the author's past commits that were reverted (as known at the time), the days since the
-repository's last revert (reverts cluster in unsettled weeks), and whether the author is new
-to a file the change touches. Each commit's row is taken
-*before* the commit is added to the state, so a row only ever sees its own past; the change
-being scored gets its row from the state after the whole mined past, through the same code, so
-training rows and the scored row mean the same thing.
+The features are :func:`cicd_agent.risk.score.measure`'s (Kamei et al. 2013), plus four a
+leave-one-repository-out evaluation kept (BENCHMARKS.md): the change undoes a past commit line for
+line, the share of the author's past commits reverted, the days since the last revert (reverts
+cluster), and whether the author is new to a touched file. Each row is taken before its commit joins
+the state, so it sees only its own past; the scored change gets its row through the same code.
 
-Differences from the on-the-fly history of :mod:`checkout` (kept there for the evidence): the
-replay has no two-year window (the mined past is already bounded), "past changes" counts
-file-touches rather than distinct commits, and recent experience decays exponentially (one-year
-time constant) so it can be updated in O(1).
+Unlike :mod:`checkout`'s history, the replay has no two-year window, counts file-touches, and decays
+recent experience exponentially (a year's time constant) so it updates in O(1).
 
-Labels: a commit is *reverted* when a later commit of the same history names it (``This reverts
-commit <sha>``, what ``git revert`` writes, possibly abbreviated) or is titled ``Revert
-"<subject>"`` for its subject; it is *fix-inducing* when a later fix changed a runtime file it
-was the last to touch (:func:`fix_inducing`, file-level SZZ). :class:`RevertIndex` keeps what a
-replay needs to tell, commit by commit and in order, which earlier commits a revert undoes.
-"""
+A commit is reverted when a later one names it (``This reverts commit <sha>``) or is titled
+``Revert "<subject>"``; fix-inducing when a later fix changed a runtime file it last touched
+(:func:`fix_inducing`, file-level SZZ)."""
 
 from __future__ import annotations
 
@@ -125,13 +113,10 @@ def reverted(commits: list[MinedCommit], until: int | None = None) -> set[str]:
 
 
 def fix_inducing(commits: list[MinedCommit]) -> set[str]:
-    """SHAs of commits that a later fix commit in ``commits`` (oldest first) repaired, by a
-    file-level SZZ: the last earlier change to each non-test, non-doc file the fix touched.
-
-    Line-level SZZ blames each line a fix deleted; that costs one ``git blame`` per fixed
-    file (slow on a long history), while the file level needs nothing beyond the
-    mined records. It is noisier, so it only adds training positives: evaluation labels are
-    reverts alone."""
+    """SHAs of commits a later fix in ``commits`` repaired, by file-level SZZ: the last earlier
+    change to each non-test, non-doc file the fix touched. Line-level SZZ costs a ``git blame``
+    per fixed file; the file level is noisier, so it only adds training positives: evaluation
+    labels are reverts alone."""
     last: dict[str, str] = {}
     found: set[str] = set()
     for commit in commits:

@@ -1,14 +1,11 @@
-"""The past commits read from git for risk's learning: one record each (:class:`MinedCommit`),
-labelled reverted or fix-inducing (:mod:`jit`), cached per commit in a JSON line file so a new
-run reads only the commits the cache has not seen.
+"""The past commits read from git for risk's learning (:class:`MinedCommit`), cached per commit in a
+JSON-lines file so a run reads only the commits the cache has not seen.
 
-Why our own passes and not PyDriller: PyDriller builds a GitPython ``Commit`` and a diff per
-commit, which for a long history is over the budget of a first fit; two ``git log`` streams
-read the same facts several times faster (``BENCHMARKS.md`` has the measures). Only commits
-reachable from the tip we are given are read (``git rev-list TIP``), so later commits in the
-clone can never leak into a score. A missing object (a partial clone) costs that commit its
-line counts, not the run; a damaged cache file costs a note and a re-read.
-"""
+Not PyDriller: it builds a GitPython ``Commit`` and a diff per commit, over a first fit's budget
+on a long history; two ``git log`` streams read the same facts several times faster
+(``BENCHMARKS.md``). Only commits reachable from the given tip are read, so later commits never
+leak into a score. A missing object costs that commit its line counts, a damaged cache a note and
+a re-read."""
 
 from __future__ import annotations
 

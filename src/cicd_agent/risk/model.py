@@ -1,25 +1,17 @@
 """A risk model fitted to the repository's own history.
 
-Every repository has its own rate of reverts and its own kind of risky change, so the hand-set
-weights of :mod:`score` are only the *priors*. Given enough mined past (:mod:`store`), we fit an
-L2-regularised logistic regression (scikit-learn's objective, balanced class weights so a 1 %
-revert rate still moves the weights) on the just-in-time rows of :mod:`jit`, labelled by later
-reverts (and by fix-inducing commits where reverts are too few to fit on: :func:`own_labels`).
-A repository's own reverts are few, so its fit is blended with a cross-repository model
-(:mod:`prior`): the change's rank among past commits under each, weighted :data:`OWN_WEIGHT` to
-the rest, both beside the rank of its size alone, the backbone (:data:`SIZE_WEIGHT`). With too
-few reverts for a fit of its own, the cross-repository model ranks alone beside size.
+The hand-set weights of :mod:`score` are priors. Given enough mined past, an L2-regularised logistic
+regression (balanced class weights, so a 1 % revert rate still moves the weights) is fitted on
+:mod:`jit`'s rows, labelled by later reverts (and fix-inducing commits where reverts are too few:
+:func:`own_labels`). A repository's own reverts are few, so its rank is blended with a
+cross-repository model's (:mod:`prior`, :data:`OWN_WEIGHT`), beside the rank of size alone
+(:data:`SIZE_WEIGHT`).
 
-Calibration: balanced weights inflate probabilities by the class ratio, so the intercept is
-shifted back by ``log(positives / negatives)`` (the prior-shift correction), giving the chance
-that this change is reverted (or needs a fix, when fix-inducing commits label too). Levels
-keep one meaning in every repository whatever its revert rate: where the change ranks among
-the repository's own past commits (:data:`LEVEL_PERCENTILES`): high is the riskiest 10 %,
-critical the riskiest 3 % (but see :data:`RECENT_RISKIER`).
-
-The fit needs numpy and scipy (the ``deploy`` extra); without them :func:`require_solver` raises
-a usage error that says how to install them.
-"""
+Balanced weights inflate probabilities by the class ratio, so the intercept is shifted back by
+``log(positives / negatives)``. Levels mean the same in every repository: where the change ranks
+among its own past commits (:data:`LEVEL_PERCENTILES`; high is the riskiest 10 %, critical 3 %).
+The fit needs numpy and scipy (the ``deploy`` extra); :func:`require_solver` says how to install
+them."""
 
 from __future__ import annotations
 
@@ -234,12 +226,10 @@ def _share(sorted_values: Sequence[float], value: float) -> float:
 
 
 def young_share(share: float, ranked: int, commits: int) -> float:
-    """The share the level reads: ``share`` of ``ranked`` recent commits, shrunk toward the
-    median by :data:`YOUNG_WEIGHT` pseudo-commits, all of them at a history's first fit and
-    none from :data:`YOUNG` past commits on. A young history's rank among its few recent
-    commits is a coarse estimate (the riskiest 3 % of 150 are 4 commits), so its level needs
-    more evidence: at 300 past commits high needs the riskiest 2 % and critical is out of
-    reach (the floors still apply); the order of changes is the same."""
+    """The share the level reads: ``share`` shrunk toward the median by :data:`YOUNG_WEIGHT`
+    pseudo-commits until :data:`YOUNG` past commits. A young history's rank is coarse (the
+    riskiest 3 % of 150 is 4 commits), so its level needs more evidence; the order of changes is
+    unchanged."""
     pseudo = YOUNG_WEIGHT * max(0, YOUNG - commits) / YOUNG
     return (share * ranked + 0.5 * pseudo) / (ranked + pseudo) if pseudo else share
 
@@ -289,12 +279,10 @@ def fit(
     prior: CrossRepoPrior | None,
     last: FittedModel | None = None,
 ) -> FittedModel | None:
-    """Fit on past rows and labels, blended with ``prior`` (its coefficients made monotone by
-    :func:`constrain`). None when the history is too short to rank against, or has too few
-    positives and there is no prior: the hand-set priors. ``last``, the repository's
-    previous fit, is where the solver starts (a week moves the optimum little; the problem is
-    convex, so the start changes the iterations, not the answer beyond the solver's
-    tolerance)."""
+    """Fit past rows and labels, blended with ``prior`` (made monotone by :func:`constrain`);
+    None when the history is too short or has too few positives and no prior. ``last``, the
+    previous fit, is where the solver starts: the problem is convex, so that changes the
+    iterations, not the answer."""
     positives = sum(1 for label in labels if label)
     own = positives >= MIN_POSITIVES and len(rows) >= MIN_COMMITS
     if len(rows) < MIN_RANKED or not (own or prior):

@@ -1,18 +1,14 @@
 """A cross-repository risk model: the centre a repository's own fit is blended with.
 
-A repository's own history holds few reverts (a handful to a few dozen in 10,000 commits), too
-few to learn many weights; pooled over many public histories there are hundreds. On the
-time-split evaluation (``research/risk/eval.py``, leave-one-repository-out) a logistic regression
-fitted on the *other* repositories ranks a repository's later-reverted commits better than its
-own fit alone, and the two blended better still (figures in ``BENCHMARKS.md``).
+A repository's history holds a handful to a few dozen reverts in 10,000 commits, too few to learn
+many weights; pooled over many public histories there are hundreds. On the leave-one-repository-out
+evaluation (``research/risk/eval.py``) a fit on the other repositories ranks a repository's reverted
+commits better than its own fit, and the blend better still (``BENCHMARKS.md``).
 
-The coefficients ship in ``data/risk_prior.json``: numbers we fitted ourselves with
-``research/risk/prior_fit.py`` (outside the package: nothing in the wheel trains the prior) on
-public histories named in the file's provenance (none of the held-out repositories), not
-fetched data. They act on features ranked within the
-repository's *own* past (:class:`Ranks`), so one set of weights fits repositories of any size,
-age or habit.
-"""
+The coefficients in ``data/risk_prior.json`` are ours, fitted by ``research/risk/prior_fit.py``
+(nothing in the wheel trains the prior) on the public histories its provenance names. They act on
+features ranked within the repository's own past (:class:`Ranks`), so one set of weights fits
+repositories of any size."""
 
 from __future__ import annotations
 
@@ -73,15 +69,10 @@ QUANTILES = 1001
 
 @dataclass(frozen=True)
 class Ranks:
-    """Where a value falls among a repository's own past values of each feature, as a
-    centred score (uniform, mean 0 and spread 1 over the past).
-
-    Why ranks and not z-scores: the features are counts and ages with long tails, and their
-    spread differs from one repository to the next; a weight learnt on one repository's
-    z-scores means something else on another's. Ranks mean the same everywhere
-    (BENCHMARKS.md). Ties take the
-    middle rank, so a flag that is 0 on 90 % of past commits scores 0 as -0.16 and 1 as 1.56
-    (times the spread factor), not 0 and 1."""
+    """A value's place among a repository's own past values of each feature, centred (mean 0,
+    spread 1). Ranks, not z-scores: the features have long tails whose spread differs by
+    repository, so a weight learnt on z-scores means something else elsewhere (BENCHMARKS.md).
+    Ties take the middle rank."""
 
     knots: tuple[tuple[float, ...], ...]  # per feature: QUANTILES sorted order statistics
 

@@ -17,8 +17,8 @@ from pathlib import PurePosixPath
 from cicd_agent.analysis.changes import ChangedFile, ChangeSet, CommitInfo
 
 CACHE_VERSION = 3
-"""The mining cache's record version (:mod:`store`): 2, a named merge is stored as the
-commits it brought in; 3, a bot's metadata block no longer makes a commit a fix."""
+"""The mining cache's record version (:mod:`store`): raised whenever a record's meaning changes,
+so a cache of older records is read again."""
 ROOT_SUBSYSTEM = "(root)"
 # Folders that only contain the real subsystems (``src/api``, ``packages/web``).
 _CONTAINERS = frozenset(

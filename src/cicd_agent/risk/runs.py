@@ -1,26 +1,15 @@
-"""What runs: which changed lines of a file change what the program does, told apart from
-comments, docstrings and whitespace by Pygments' token classes.
+"""Which changed lines of a file change what runs, told apart from comments, docstrings and
+whitespace by Pygments' token classes: a change rewriting 144 lines of Javadoc must not read as 144
+lines of code.
 
-A change that rewrites 144 lines of Javadoc changes nothing that runs, and size-based risk
-must not read it as 144 lines of code. Each changed text file with a lexer is tokenised whole
-at the base and at the head (a line inside a multi-line comment is only known as one from the
-file's start), bounded by :data:`MAX_FILE_BYTES` a side and :data:`MAX_TOTAL_BYTES` a change:
-a file past the bounds, without a lexer, or whose lexer fails counts every changed line, so
-the bounds can only make a change look bigger, never smaller.
-
-A file *changes nothing that runs* when the sequence of its significant tokens (everything but
-comments, docstrings and whitespace; for indentation-sensitive languages, each code line's
-indentation too) is the same at both sides: a reflowed comment or a re-indented C block both
-count zero lines. Otherwise a changed line counts when it holds a significant token on its side.
-Pygments' lexers are regular expressions over attacker text: the byte bounds keep their cost
-small (a 128 KB file tokenises in about a third of a CPU-second). Tokenising is most of what this reading
-costs a gate, so a side is not tokenised when its answer is known without it: two equal texts
-hold equal tokens, and a change that only adds (or only deletes) lines and puts a code token on
-one of them is not quiet. (A contrived change whose added code token only moves an old one
-would read as changing what runs: the shortcut can make a change look bigger, never smaller.)
-A side is also read only as far as its answer needs: through its last changed line, and on to
-the first token where the two sides differ, or to its end when they do not.
-"""
+A file changes nothing that runs when its significant tokens (and, where indentation counts, each
+code line's indentation) are the same at both sides; otherwise a changed line counts when it
+holds a significant token. Pygments' lexers are regular expressions over attacker text, so each
+side is bounded (:data:`MAX_FILE_BYTES`, :data:`MAX_TOTAL_BYTES`: 128 KB tokenises in a third of
+a CPU-second), and a file past the bounds, without a lexer or whose lexer fails counts every
+changed line. Tokenising is most of this reading's cost, so a side is read only as far as its
+answer needs, and not at all when the answer is known (equal texts; an add-only change with a
+code token). Every shortcut and bound can make a change look bigger, never smaller."""
 
 from __future__ import annotations
 
@@ -163,11 +152,9 @@ def _kind(kind: _TokenType) -> int:
 
 
 class _Side:
-    """One side of a file tokenised lazily, as far as an answer needs: its significant tokens
-    (everything but comments, docstrings and whitespace: type and value, and for
-    indentation-sensitive languages each code line's indentation) and the lines (from 1) that
-    hold one. A token's lines are only known once it is read, so a side read :meth:`through` a
-    line has read every token that starts on or before it."""
+    """One side of a file tokenised lazily, as far as an answer needs: its significant tokens and
+    the lines that hold one. A side read :meth:`through` a line has read every token starting on
+    or before it."""
 
     def __init__(self, lexer: Lexer, text: str) -> None:
         self.tokens: list[tuple[object, str]] = []

@@ -1,38 +1,16 @@
 """Change risk: just-in-time defect-prediction features combined into a score, a level and reasons.
 
-The features are those Kamei et al. (TSE 2013) found predictive and later work confirmed
-(McIntosh & Kamei 2018; Zeng et al. 2021 showed a few of them, size above all, carry most of the
-signal): size (lines added and deleted), diffusion (files, directories, subsystems, entropy),
-purpose (a fix), history of the touched files (past changes, developers, fixes, reverts) and
-author experience (overall and in the subsystem). Change types add what the papers cannot see:
-a migration or an auth change is risky at any size.
+The features are those Kamei et al. (TSE 2013) found predictive (McIntosh & Kamei 2018; Zeng et al.
+2021: size carries most of the signal): size, diffusion, purpose, the touched files' history and
+author experience. Change types add what the papers cannot see: a migration or an auth change is
+risky at any size.
 
-Each feature contributes ``points = weight * saturation(value)`` (saturation ``x / (x + half)``:
-the first lines matter more than the thousandth), and the points add up to
-``risk_score = 1 - exp(-points)`` in [0, 1). These hand-set weights, from the papers' effect
-sizes, are the *priors*: deploy-gate refits them to the repository's own history when it has
-enough of it (:mod:`fit`; ``research/risk/eval.py`` measures both on real histories).
-Every contribution big enough to matter becomes a reason naming its evidence (size and
-diffusion, the touched files' past, change types); none rests on what the author writes into
-git (the message, the claimed author): see :mod:`floors` for the author. Floors are
-applied last and say so:
-
-* docs-only and tests-only changes have their points scaled down (they rarely break production)
-  and are low unless the points still say otherwise;
-* a security-sensitive change or an infrastructure change is never low, and neither is a change
-  to a dependency manifest or lock file (new third-party code runs; the policy builds it in full);
-* a schema migration is at least high (it changes the live database once, and redeploying the
-  old code does not undo it; the policy asks a human to approve it), and so is a destructive
-  migration statement (``DROP TABLE``, ``RemoveField`` …) or a change that weakens
-  authentication or authorisation (:mod:`cicd_agent.risk.evidence`);
-* an added secret or a dangerous workflow is at least high
-  (:func:`~cicd_agent.analysis.findings.security_floor`), and a secret also holds the deployment;
-* a change that touches only documentation and tests is low (:mod:`floors`; nothing deployed
-  changes), and one that only moves GitHub Actions pins, or only development dependencies and
-  their lock files, is at most medium.
-
-Each file's kind of change counts once, its weightiest (:func:`type_reasons`).
-"""
+Each feature gives ``points = weight * x / (x + half)`` (the first lines matter more than the
+thousandth), and ``risk_score = 1 - exp(-points)``. These hand-set weights, from the papers'
+effect sizes, are the priors deploy-gate refits to the repository's history (:mod:`fit`). Every
+contribution that matters becomes a reason naming its evidence; none rests on what the author
+writes into git. The floors (:mod:`floors`) apply last and say so. Each file's kind of change
+counts once, its weightiest (:func:`type_reasons`)."""
 
 from __future__ import annotations
 

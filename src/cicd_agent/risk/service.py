@@ -1,9 +1,6 @@
-"""Change risk as the two calls review and deploy-gate make, so both score a change the same
-way: :func:`deepen` (a shallow clone's history fetched, or read from the cache) and
-:func:`change_risk` (the history read, the author GitHub names, the one scorer). Each reads
-what the run already knows (its checkout, its GitHub, its cache folder) from the run itself, so
-a caller hands over only what it alone knows; what either must tell the reader becomes a note
-on the run."""
+"""Change risk as the two calls review and deploy-gate make, so both score a change the same way:
+:func:`deepen` and :func:`change_risk`. Each reads what the run already knows from the run
+itself; what either must tell the reader becomes a note."""
 
 from __future__ import annotations
 
@@ -53,11 +50,9 @@ def change_risk(
     text: DiffText | None = None,
     security: Callable[[], Sequence[Finding]] | None = None,
 ) -> RiskAssessment:
-    """``change`` scored against the history of the run's checkout as of ``now`` (None: the
-    run's time; the gate's ``deploy-time`` otherwise: a commit's date is its author's text), its
-    author the one the run's GitHub names; ``deepened``: what :func:`deepen` answered;
-    ``cache`` as there; ``text`` and ``security`` are the caller's own reading of the diff and
-    its secret and workflow findings, when it has them (:func:`~.checkout.assess_risk`)."""
+    """``change`` scored against the checkout's history as of ``now`` (None: the run's time; a
+    commit's date is its author's text), its author the one the run's GitHub names. ``text`` and
+    ``security``: the caller's own reading of the diff, when it has one."""
     github = run.github
     author = github.author_of_change if github else None
     when = int(time.time()) if now is None else now

@@ -1,11 +1,6 @@
-"""The one place deploy-gate's learning keeps what it fitted: the fit at a weekly checkpoint
-(JSON, gzip), with the replayed state advanced to the base, over the past commits
-:mod:`mining` reads from git and caches. Scoring itself (:mod:`model`, :mod:`fit`,
-:mod:`floors`, :mod:`score`) never touches git or a file.
-
-The files are shared by concurrent runs and written as :mod:`cachefile` says: a damaged
-snapshot costs a note and a refit, never the run.
-"""
+"""The one place deploy-gate's learning keeps its fit: a weekly checkpoint (gzipped JSON) with
+the replayed state advanced to the base. Shared by concurrent runs and written as
+:mod:`cachefile` says: a damaged snapshot costs a note and a refit, never the run."""
 
 from __future__ import annotations
 
@@ -139,11 +134,9 @@ def _save_snapshot(path: Path, snapshot: Snapshot) -> None:
 
 
 def _drop_stale(path: Path) -> None:
-    """Remove the cached fits another snapshot version or another prior made (every name but
-    ``path``'s ``risk-model-v<version>-<prior>-`` start: no run of this release can use them),
-    and all but the :data:`KEPT_FITS` most recently used of this release's: a fit is made
-    once a week and the cache is saved after every run, so it would otherwise grow by a fit
-    (megabytes on a long history) every week for ever."""
+    """Remove the cached fits of another snapshot version or prior, and all but :data:`KEPT_FITS`
+    of this release's: a fit is made weekly and the cache saved after every run, so it would
+    otherwise grow by megabytes every week."""
     current = path.name[: path.name.rindex("-") + 1]  # this release, prior and repository
     release = current[: current[:-1].rindex("-") + 1]
     cachefile.prune(path.parent.glob("risk-model-v*.json.gz"), release, keep=1 << 30)

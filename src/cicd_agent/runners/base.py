@@ -1,17 +1,12 @@
 """The test-runner seam: how the verifier runs a repository's own tests in any language.
 
-Every claim that tests passed (a checked suggestion, a kept generated test, a flaky or stable
-verdict, the reruns of a change's own tests) is read from a :class:`TestReport` that a runner
-made from one sandboxed run of a :class:`Selection`; nothing else reads a runner's output.
-
-The in-run check. What the code under test writes cannot be its own verdict: each runner reads its
-report from the sandbox's evidence pipe, never from a file the run could write, and believes it
-only where a second channel agrees (each runner's module says which, and what it cannot see). A
-report that disagrees is no result at all (:attr:`TestReport.problem`), never a pass. The
-shuffle's seed is recorded so that an order a test failed in can be replayed. Coverage is
-measured with the language's own tool or is "could not run" with its reason, never skipped
-silently.
-"""
+Every claim that tests passed is read from a :class:`TestReport` a runner made from one sandboxed
+run of a :class:`Selection`; nothing else reads a runner's output. What the code under test
+writes cannot be its own verdict: each runner reads its report from the sandbox's evidence pipe,
+never from a file the run could write, and believes it only where a second channel agrees (each
+runner's module says which, and what it cannot see). A report that disagrees is no result
+(:attr:`TestReport.problem`), never a pass. Coverage is measured with the language's own tool or
+is "could not run" with its reason, never skipped silently."""
 
 from __future__ import annotations
 
@@ -53,15 +48,12 @@ PASSED = "passed"
 
 @dataclass(frozen=True)
 class Selection:
-    """What one run runs: ``tests`` (files or ids as the runner names them, relative to the
-    repository; empty: the runner's whole suite), ``seed`` (shuffle with it; None: the runner's
-    own order), ``cover`` (source files whose executed lines to measure; empty: none) and
-    ``changed`` (the lines a patch applied to the copy changed: pytest's in-run check stops a run
-    in which one of them runs before the tests, and pytest, jest and vitest start no run of a
-    patch its static rule refuses; None: no patch), ``zone`` (the run's ``TZ``; "": the job's),
-    ``repeat`` (each selected test run this many times in the one process, where the runner
-    can; a test's outcome is then its worst) and ``noise`` (processes burning CPU and touching
-    fresh memory beside a repeated run, where the runner can make them)."""
+    """What one run runs. ``tests``: files or ids, relative to the repository (empty: the whole
+    suite); ``seed``: None for the runner's own order; ``cover``: the files whose executed lines
+    to measure; ``changed``: a patch's changed lines (pytest's in-run check stops a run in which
+    one runs before the tests; None: no patch); ``zone``: the run's ``TZ``; ``repeat``: runs of
+    each test in one process (its outcome then its worst); ``noise``: CPU- and memory-burning
+    processes beside a repeated run."""
 
     tests: tuple[str, ...] = ()
     seed: int | None = None
@@ -86,12 +78,10 @@ class Selection:
 
 @dataclass(frozen=True)
 class TestReport:
-    """One run's word: each test's outcome (``file › name`` or the runner's own id), or why
-    there is none to believe (``problem``: a forged or unreadable report, a killed run, a
-    runner that could not run). ``seed``: the order's seed, as run. ``coverage``: the executed
-    lines of each file of the selection's ``cover`` (None: not measured, ``coverage_problem``
-    says why); ``measured``: the lines of each such file the tool counts, run or not (its
-    statements: a line in neither is no code to cover)."""
+    """One run's word: each test's outcome, or why none is believed (``problem``: a forged or
+    unreadable report, a killed run). ``coverage``: the executed lines of each ``cover`` file
+    (None: not measured, ``coverage_problem`` says why); ``measured``: the lines the tool counts,
+    run or not."""
 
     __test__ = False  # a name pytest would otherwise collect
 
@@ -141,12 +131,11 @@ def unusable(found: str | Refused | None, tool: str, why: str = "") -> str:
 
 
 def on_pipe(argv: Sequence[str], evidence_variable: str, *, stream: int = 1) -> list[str]:
-    """``argv`` with its standard output (``stream`` 2: its standard error, go vet's report) on
-    the run's evidence pipe (its report), everything else to the log. Our own interpreter moves
-    the pipe onto that descriptor, closes the pipe's own fd and drops the variable naming it
-    before it executes the tool: no process the tool starts finds the pipe but through the
-    output the tool hands it. (dash takes no descriptor above 9 after ``>&``, and /dev/fd/N is
-    not reopened by a run as nobody.)"""
+    """``argv`` with its standard output (``stream`` 2: its standard error) on the evidence pipe,
+    everything else to the log. Our interpreter moves the pipe onto that descriptor and drops the
+    variable naming it before it executes the tool, so no process the tool starts finds the pipe
+    but through its output. (dash takes no descriptor above 9 after ``>&``, and /dev/fd/N is not
+    reopened by a run as nobody.)"""
     move = (
         f"import os, sys; fd = int(os.environ.pop(sys.argv[1])); os.dup2(fd, {stream}); "
         "os.close(fd); os.execv(sys.argv[2], sys.argv[2:])"

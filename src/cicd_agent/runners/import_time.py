@@ -1,20 +1,14 @@
-"""What a patch may change in a Python module when the fix judge's in-run check decides: what
-runs when the module's code is called, never what runs as it is imported.
+"""What a patch may change in a Python module when the fix judge's in-run check decides: what runs
+when the module's code is called, never what runs as it is imported.
 
-The in-run check runs in the process it judges,
-so code that runs before the failing test (as a module is imported, during collection) can
-find it in ``sys.modules`` and tell it what to see, or install a tracer that rebinds the test's
-names as it is called. A patched module's import-time code (everything outside function
-bodies: top-level and class-level statements, decorators, defaults) may only lose statements
-or gain imports, definitions and names bound to expressions that call nothing; the patch's
-code then runs only when something calls it, which the in-run check watches.
+The in-run check runs in the process it judges, so code run at import can find it in ``sys.modules``
+and tell it what to see. A patched module's import-time code may only lose statements or gain
+imports, definitions and names bound to expressions that call nothing; the patch's code then runs
+only when called, which the in-run check watches.
 
-A body the module's import-time code already calls (a function it calls, a decorator, a class
-it makes) is not read as import-time code here: read by name, that refuses most real fixes (a
-route's body, a schema's method). The in-run check's import guard judges those by what runs: a
-function's line the patch changed that runs before the tests ends the run. A tracer the base's
-import-time code arms is stopped by the guard's audit hook.
-"""
+A body the module's import-time code already calls is not read as import-time code here: read by
+name, that refuses most real fixes (a route's body, a schema's method). The import guard judges
+those by what runs, and stops a tracer the base's import-time code arms."""
 
 from __future__ import annotations
 

@@ -41,15 +41,12 @@ def outcomes(report: bytes) -> dict[str, bool]:
 
 
 def runner_outcomes(report: bytes) -> StepOutcomes:
-    """``{test: passed}`` for every test the report ran (skipped ones left out), each named by
-    the id pytest prints (``tests/x.py::Case::test_a``) where the report names its file
-    (``junit_family=xunit1``), else by its canonical name: two tests whose canonical names
-    meet (``tests.py::test_s::test_a`` and ``tests/test_s.py::test_a``) stay apart when
-    their files tell them apart. An id two results bear, and a test whose named file is not
-    the module of its class path (a method inherited from another file's class), are
-    :attr:`~.step_outcomes.StepOutcomes.unsure`. pytest writes a test whose call failed and
-    whose fixture then failed in teardown as two results in a row: the second is that one
-    test's failure again (:func:`_teardown_of`), not a second test's."""
+    """``{test: passed}`` for every test the report ran (skipped ones left out), by the id pytest
+    prints where the report names the file (``xunit1``), else by canonical name, so two tests
+    whose canonical names meet stay apart when their files tell them apart. An id two results
+    bear, or a test whose file is not its class path's module (an inherited method), is
+    :attr:`~.step_outcomes.StepOutcomes.unsure`. A failed call's teardown error, which pytest
+    writes as a second result in a row, is that test's failure again (:func:`_teardown_of`)."""
     found = StepOutcomes()
     before: TestCase | None = None
     uncollected: list[TestCase] = []

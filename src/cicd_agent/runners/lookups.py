@@ -1,8 +1,6 @@
-"""The questions asked of the runners' table (:mod:`.table`) as a whole: which runner a
-checkout configures, a failed step's command runs, ``scripts.test`` runs, a touched file's
-tests use; where a failed log's file lies; the folders every sandbox mounts for the runners'
-toolchains.
-"""
+"""The questions asked of the runners' table as a whole: which runner a checkout, a step's
+command or ``scripts.test`` runs, where a failed log's file lies, the folders every sandbox
+mounts for the toolchains."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
-"""What the test step's flaky-test fixer asks of a runner (:class:`RunsInOrder`): its tests run
-in an order of the fixer's choosing, in the sandbox, and a set-up moved from one test into
-another, written in the runner's language. A runner that has it implements it in its folder;
-:attr:`cicd_agent.runners.table.Row.in_order` names those that do (pytest's, go
-test's)."""
+"""What the test step's flaky-test fixer asks of a runner (:class:`RunsInOrder`): tests run in an
+order of its choosing, in the sandbox, and a set-up moved from one test into another in the
+runner's language. :attr:`cicd_agent.runners.table.Row.in_order` names the runners that have it."""
 
 from __future__ import annotations
 

@@ -24,12 +24,11 @@ def failing_tests_pass(
     timeout: float,
     changed: PatchedLines | None = None,
 ) -> str:
-    """Why ``runner``'s own report of the whole suite in ``space`` does not show each test the
-    log named failing (``failed``: ``TestAdd``, ``suite › test``) run and passed, in a file the
-    patch (its files: ``patched``) leaves alone, and no test failing ("" when it does): a
-    step's exit code is the word of the code it runs, and a fix that edits the failing test's
-    own file (Rust's ``#[cfg(test)]`` module beside the code) proves nothing. ``changed``: the
-    patch's lines, whose static rule the runner applies first (:class:`.base.Selection`)."""
+    """Why ``runner``'s report of the whole suite does not show each test the log named failing
+    run and passed, in a file the patch leaves alone, with no test failing ("" when it does). An
+    exit code is the word of the code it runs, and a fix editing the failing test's own file
+    (Rust's ``#[cfg(test)]`` module) proves nothing. ``changed``: the patch's lines, whose static
+    rule the runner applies first."""
     if not failed:
         return (f"not verified: the log names no failing test, so {runner.name}'s report "
                 "cannot show it passing")  # fmt: skip

@@ -1,16 +1,10 @@
-"""What a patch changes, as every run of a patched copy is told it (:class:`PatchedLines`): the
-lines each Python file's functions hold new or changed, which the in-run check's import guard
-must not see run before the tests, and the static rules every patch meets before any run.
+"""What a patch changes, as every run of a patched copy is told it (:class:`PatchedLines`), and the
+static rules every patch meets before any run.
 
-:func:`cookie_problem` refuses a patch that adds or changes a Python file's encoding
-declaration to anything but UTF-8: ``# coding: utf-7`` turns ``+AAo-`` inside what reads as a
-comment into a new line of code.
-
-:func:`unnamed_by_the_linter` holds a fix judged by a linter's exit code alone to the files that
-linter named as it failed: the exit code is the word of every module the linter loads (a module
-an ``eslint.config.mjs`` imports can set it to 0 as eslint ends), so a patch may change only
-the code the failure is about, never what the linter runs.
-"""
+:func:`cookie_problem`: ``# coding: utf-7`` turns ``+AAo-`` in what reads as a comment into a new
+line of code. :func:`unnamed_by_the_linter`: a linter's exit code is the word of every module it
+loads (an ``eslint.config.mjs`` import can set it to 0), so a patch may change only the files the
+failure is about."""
 
 from __future__ import annotations
 
@@ -32,12 +26,10 @@ _ASCII = bytes(range(0x20, 0x7F)) + b"\t\n"
 
 @dataclass(frozen=True)
 class PatchedLines:
-    """The lines a patch leaves new or changed in each Python file's functions, by path
-    relative to ``repo`` (the copy it applied to): what the in-run check's import guard must not
-    see run before the tests. ``refused``: why no run of the patch can be believed at all (""
-    when it can): it adds code that runs as a Python or JavaScript module loads (the guard
-    watches functions only), or an encoding declaration that hides code. Every run of a patched
-    copy through the seam meets this rule first."""
+    """The lines a patch leaves new or changed in each Python file's functions, by path relative
+    to ``repo``: what the import guard must not see run before the tests. ``refused``: why no run
+    of the patch can be believed (it adds load-time code, which the guard does not watch, or an
+    encoding declaration that hides code)."""
 
     repo: Path
     lines: dict[str, list[int]]
@@ -97,13 +89,11 @@ def changed_lines(before: str, after: str) -> list[int]:
 
 
 def function_lines(before: str, after: str) -> list[int]:
-    """The lines :func:`changed_lines` finds that lie in a function (a ``def``, from its own
-    line on, or a lambda), and the line of each class statement inside a function whose body
-    the patch changed outside its methods' bodies (the function's own code makes that class):
-    code that starts as a function the patch changed is called. Module and class bodies are
-    left to the static rule and the guard's audit hook: a guard on their lines would refuse
-    many real fixes (an added import, a constant, a new method) for little. A text that does
-    not parse, or nests deeper than the walk recurses, keeps every changed line."""
+    """The changed lines that lie in a function, and the line of each class statement inside a
+    function whose body the patch changed: code that starts as a function the patch changed is
+    called. Module and class bodies are left to the static rule and the audit hook: a guard there
+    would refuse many real fixes (an import, a constant, a method) for little. A text that does
+    not parse, or nests too deep, keeps every changed line."""
     changed = set(changed_lines(before, after))
     try:
         return _in_functions(ast.parse(after), changed)
@@ -187,14 +177,12 @@ def _cookie(text: str) -> str | None:
 
 
 def unnamed_by_the_linter(paths: Iterable[str], failed_output: str) -> str:
-    """Why a patch judged by a linter's exit code alone is refused: a file it changes is not
-    one the linter named in its failing run's ``failed_output`` ("" when each is named), as a
-    whole path (relative, or below the sandbox copy's repository folder) where a linter puts
-    the file a report is about: first on a line (or after ruff's ``-->``), followed by
-    ``:line`` or ``(line`` or alone (eslint's file heading), after isort's, black's or
-    prettier's word, or as a GitHub annotation's ``file=``. Anywhere else it is
-    the project's own text the linter quotes (a ``TODO`` pylint echoes, a module path eslint
-    cannot resolve, a string mypy reveals, a line ruff shows), which the pull request writes."""
+    """Why a patch judged by a linter's exit code alone is refused: a file it changes is not one
+    the linter named in ``failed_output`` ("" when each is). Named means as a whole path where a
+    linter puts the file a report is about (first on a line or after ruff's ``-->``, followed by
+    ``:line``, ``(line`` or nothing; after isort's, black's or prettier's word; an annotation's
+    ``file=``). Anywhere else it is the project's own text the linter quotes, which the pull
+    request writes."""
     for path in paths:
         where = rf"(?:\./|\S*/live/repo/)?{re.escape(path)}"
         named = re.compile(

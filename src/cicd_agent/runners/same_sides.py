@@ -1,17 +1,13 @@
 """Whether a check in Go or Rust text compares one expression with itself.
 
-``assert_eq!(v, v)``, ``if v != v { t.Error(…) }`` or ``reflect.DeepEqual(v, v)`` checks that
-``v`` is deterministic, nothing about its value, so a generated test holding only such checks
-asserts nothing (yet kills a mutant that raises). The two sides are compared as written with
-whitespace outside quotes dropped, and so are block comments and brackets around a whole side
-(``(v) != v`` is ``v != v``), so one differing character (``v`` and ``V``, ``a.b`` and ``a.c``,
-``f(1)`` and ``f(2)``, ``"a b"`` and ``"a  b"``) keeps the check. Read from the text, not
-parsed: brackets pair up ignoring those inside quotes, which is all a call's arguments and a
-condition's two sides need. A Go failure call is read with the ``if`` whose block it opens: a
-condition with a conjunct never true (``err != nil && err.Error() != err.Error()``) never runs
-it either. A disjunction true whatever the code computes (:func:`always_true`:
-``h == h || h != h``) is no check in an assertion, nor is its negation a guard that ever runs.
-"""
+``assert_eq!(v, v)`` or ``reflect.DeepEqual(v, v)`` checks that ``v`` is deterministic, nothing
+of its value, so a generated test holding only such checks asserts nothing (yet kills a mutant
+that raises). The sides are compared as written, whitespace outside quotes, block comments and
+brackets around a whole side dropped, so one differing character keeps the check. Read from the
+text, not parsed: brackets pair up ignoring those inside quotes, which is all a call's arguments
+need. A Go failure call is read with the ``if`` whose block it opens, whose condition may be
+never true; a disjunction true whatever the code computes (:func:`always_true`) is no check
+either."""
 
 from __future__ import annotations
 

@@ -1,11 +1,7 @@
-"""The one way a mode opens the sandbox for its run's untrusted code.
-
-Each sandbox must know what its run knows: the job's environment, every secret the run holds
-(its redactor's, so none is handed to a run or left in what comes back) and the runners'
-toolchain folders (rustup's, for cargo and clippy alike). A caller that built the sandbox
-itself could leave one out; here none can. It sits beside the runners because those folders
-are theirs, and the sandbox package below imports none of this folder.
-"""
+"""The one way a mode opens the sandbox for its run's untrusted code, so none can leave out what
+its run knows: the job's environment, every secret the run holds (its redactor's) and the
+runners' toolchain folders. Beside the runners because those folders are theirs; the sandbox
+package imports none of this folder."""
 
 from __future__ import annotations
 

@@ -1,11 +1,6 @@
-"""The sessions the verifier drives itself: what one such run reported, and the sandbox that
-runs it.
-
-The verifier's own loops over Python's tests (the flaky hunt, gen-tests' gate and coverage
-meter) drive the runner session by session rather than through one ``Runner.run``: their own
-words on its command line, each session's report read whole (every test's seconds, its
-repeated runs, the coverage data).
-"""
+"""The sessions the verifier drives itself (the flaky hunt, gen-tests' gate and coverage meter):
+its own words on the runner's command line, and each session's report read whole (every test's
+seconds, its repeated runs, the coverage data)."""
 
 from __future__ import annotations
 
@@ -128,11 +123,9 @@ class StepWatch(Protocol):
         *,
         folder: Path,
     ) -> dict[str, str]:
-        """The variables one judged run gets on top of ``lent`` (its environment as the
-        sandbox gives it): the watch loaded, its records streamed to the fd the variable
-        ``stream`` names, the failing tests it watches (by name, else by file), the lines
-        ``changed`` that must not run before the tests, and the report written into
-        ``folder`` (a fresh folder of ours, shared with the run)."""
+        """The variables one judged run gets on top of ``lent``: the watch loaded, its records
+        streamed to the fd ``stream`` names, the failing tests it watches, the lines ``changed``
+        that must not run before the tests, and the report written into ``folder``."""
         ...
 
     def seen(

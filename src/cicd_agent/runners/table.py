@@ -1,12 +1,7 @@
-"""The test runners cicd-agent knows, one row each, and the report shapes of runners whose
-failed logs are read but which are never run.
-
-A row names the object each consumer asks (its protocol in :mod:`.protocol`), or None where the
-runner does not serve that consumer: only pytest drives sessions and has the fix judge read
-what a step loads into it by name; only pytest and go run their tests in chosen orders, and
-trace which tests ran a changed line. Adding a runner is one folder and one row (CONTRIBUTING's
-worked example).
-"""
+"""The test runners cicd-agent knows, one row each, and the report shapes of runners whose logs
+are read but never run. A row names the object each consumer asks (:mod:`.protocol`), or None
+where the runner does not serve it. Adding a runner is one folder and one row (CONTRIBUTING's
+worked example)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The test history store, as a JSON-lines file and in a real PostgreSQL server: runs go in and
-come back a job's newest first-to-last, the file stays bounded, a damaged line costs only
+"""The test history store, a JSON-lines file: runs go in and come back a job's newest
+first-to-last, the file stays bounded, a damaged line costs only
 itself, and only pushed code on the default branch is recorded (a pull request's reports
 cannot flip another test's history)."""
 
@@ -14,8 +14,7 @@ import pytest
 from cicd_agent.analysis.flaky_stats import StoredRun, stats
 from cicd_agent.github.trust import Trust
 from cicd_agent.local import test_history
-from cicd_agent.local.test_history import DatabaseStore, FileStore, may_record, record_all
-from tests.harness.postgres_server import PostgresServer
+from cicd_agent.local.test_history import FileStore, may_record
 
 
 def _run(number: int, passed: bool, job: str = "tests") -> StoredRun:
@@ -29,8 +28,8 @@ RUNS = [_run(n, passed=n % 2 == 0) for n in range(1, 7)]
 
 def test_the_file_keeps_runs_between_jobs_and_reads_one_jobs_newest(tmp_path: Path) -> None:
     path = tmp_path / "history.jsonl"
-    assert record_all(FileStore(path), RUNS) == 6
-    assert record_all(FileStore(path), [*RUNS, _run(7, True)]) == 1  # a run is kept once
+    for run in [*RUNS, _run(7, True)]:
+        FileStore(path).add(run)
     FileStore(path).add(_run(8, False, job="lint"))
     found = FileStore(path).recent("acme/shop", "tests", runs=4)
     assert [r.run_id for r in found] == [4, 5, 6, 7]
@@ -83,14 +82,3 @@ def test_attack_only_pushed_code_on_the_default_branch_is_recorded() -> None:
     assert not may_record(Trust.pushed(), "feature", "main")
     assert not may_record(Trust.pushed(), "", "")
     assert not may_record(Trust.unknown(), "main", "main")  # no answer from GitHub: nothing
-
-
-def test_the_database_keeps_the_same_history(postgres_server: PostgresServer) -> None:
-    url = postgres_server.database("test_history")
-    store = DatabaseStore(url)
-    assert store.recent("acme/shop", "tests") == []  # no table yet: an empty history
-    assert record_all(store, RUNS) == 6 and record_all(store, RUNS) == 0
-    store.add(_run(9, True, job="lint"))
-    found = store.recent("acme/shop", "tests", runs=3)
-    assert [r.run_id for r in found] == [4, 5, 6] and found[-1] == RUNS[-1]
-    assert test_history.store(url).recent("acme/shop", "lint")[0].run_id == 9

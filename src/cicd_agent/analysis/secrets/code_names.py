@@ -26,15 +26,11 @@ words in capitals, each maybe with one digit (``@ESXI1_PASSWORD``), filled in be
 
 
 def code_reference(value: str, after: str) -> bool:
-    """A value that is code naming a value, not one (``BasicAuth: &config.BasicAuth{``, Go's
-    address of a composite literal; ``ClientSecret: *clientSecret,``, a pointer read;
-    ``token: @user.token``, Ruby's instance variable): a sigil, then a name of words. A
-    qualified name from a package or a variable (``pkg.Type``, ``@user.token``: its first part
-    lower-case), an instance variable of lower-case words joined by ``_``
-    (``@original_min_cost``), or a camel-case name of two words or more that Go's code ends
-    (``&OAuthConfig{``, ``*sasToken,``). A password starting with a sigil is one word with
-    digits (``@Summer2024``), capitalised words (``@SuperSecret``, ``*ProdDbSecret,``) or
-    random, and goes."""
+    """A value that is code naming a value, not one: a sigil, then a name of words
+    (``&config.BasicAuth{``, ``*clientSecret,``, ``@user.token``): a qualified name, an instance
+    variable of lower-case words, or a camel-case name of two words or more. A password starting
+    with a sigil is one word with digits (``@Summer2024``), capitalised words
+    (``*ProdDbSecret,``) or random, and goes."""
     if _TEMPLATE_NAME.fullmatch(value):
         return True
     match = _REFERENCE.fullmatch(value)
@@ -78,9 +74,8 @@ _QUALIFIED = re.compile(r"[a-z][a-z0-9_]{2,}\.([A-Z][A-Za-z0-9]+)")
 
 def qualified_name(value: str) -> bool:
     """A name a package exports, read where code calls it (``storage.AppenderV2AsLimitedV1``,
-    ``proto.GoGoProtoPackageIsVersion3``, ``authority.WithX509SignerFunc``): a lower-case
-    package, a dot, then capitalised words with a few digits (versions, ``X509``) that hold
-    three quarters of its letters. A random part breaks into short pieces."""
+    ``authority.WithX509SignerFunc``): a lower-case package, a dot, then capitalised words with a
+    few digits holding three quarters of its letters. A random part breaks into short pieces."""
     match = _QUALIFIED.fullmatch(value)
     if match is None:
         return False
@@ -95,10 +90,8 @@ _ASSIGNMENT = re.compile(r"[a-z][a-z0-9_]*=(.+)")
 
 
 def argument_list(value: str) -> bool:
-    """A value that is itself ``name=value``, that value a word, a number or a stand-in
-    (``authorized_key: user=root key=…``, an Ansible task's free-form arguments;
-    ``private_key: mode=0600``): arguments, not the key's secret. A secret among them is
-    still matched by its own name (``password=…``), and a random value after any name
-    (``sig=Xk29vQm3…``) stays one."""
+    """A value that is itself ``name=value`` with a word, number or stand-in after it (an Ansible
+    task's ``user=root key=…``, ``mode=0600``): arguments, not the key's secret. A secret among
+    them is still matched by its own name, and a random value after any name stays one."""
     match = _ASSIGNMENT.fullmatch(value)
     return match is not None and (match[1].isdigit() or not plausible_secret(match[1]))

@@ -36,15 +36,13 @@ bytes per character to map its offsets back."""
 def keywords(
     automaton: ahocorasick_rs.AhoCorasick, text: str, longest: int
 ) -> list[tuple[int, int, int]]:
-    """Every (pattern, start, end) ``automaton`` finds in ``text``, overlapping, in its order
-    (by end, then start). ``longest`` is the longest pattern's length.
+    """Every (pattern, start, end) ``automaton`` finds in ``text``, overlapping, by end then start
+    (``longest``: the longest pattern's length).
 
-    The automaton reads UTF-8, and text from git or a log keeps each byte that was not UTF-8 as
-    a lone surrogate (``surrogateescape``), which UTF-8 cannot encode. Such text is matched with
-    each surrogate as U+FFFD, one character for one, so the offsets stay those of ``text`` (the
-    cheap try first: most text holds none). Long text is read in overlapping windows, so memory
-    does not grow with it: a window keeps the matches that start before the next one begins
-    (each lies wholly inside it)."""
+    The automaton reads UTF-8, which a lone surrogate (a non-UTF-8 byte kept by
+    ``surrogateescape``) cannot be, so such text is matched with each as U+FFFD, one character
+    for one, keeping ``text``'s offsets. Long text is read in overlapping windows, so memory does
+    not grow with it."""
     if len(text) <= _WINDOW:
         return _keywords_in(automaton, text)
     step = _WINDOW - max(longest - 1, 0)
@@ -81,12 +79,11 @@ class SecretHit:
 def find_secrets(
     text: str, path: str | None = None, *, all_rules: bool = False, broad: bool = False
 ) -> list[SecretHit]:
-    """Secrets of a known shape in ``text``, in order, without overlaps (overlapping hits
-    become one span, named by the earliest, then longest, then a vendor's rule). ``path`` (a
-    file the text comes from) enables gitleaks' rules that apply to some files only
-    (Terraform, nuget.config…); without it, and without ``all_rules``, they are not tried. ``broad`` adds the
-    redaction-only rules and takes any value but a stand-in in a request's credential place
-    (redaction wants every likely secret gone; a finding wants to be right)."""
+    """Secrets of a known shape in ``text``, in order, overlapping hits made one span (named by
+    the earliest, longest, then a vendor's rule). ``path`` enables gitleaks' rules for some files
+    only (Terraform, nuget.config…), tried without it only with ``all_rules``. ``broad`` adds the
+    redaction-only rules and takes any value but a stand-in in a request's credential place:
+    redaction wants every likely secret gone, a finding wants to be right."""
     rules = rule_set()
     found: dict[int, list[int]] = {}
     for keyword, start, _ in keywords(rules.automaton, text.lower(), rules.longest):
@@ -204,11 +201,10 @@ def _example(rule: Rule, text: str, match: re.Match[str], span: tuple[int, int])
 
 
 def _marked(rule: Rule, secret: str) -> bool:
-    """Whether the secret carries its vendor's mark (one of the rule's keywords, as
-    ``AKIA…``, ``ghp_…``, ``shippo_live_…``): redaction takes it even when the rest is a
-    placeholder or filler (``AKIAZZZZ…``), and gitleaks' global allow list (stop words, runs of
-    the alphabet) does not spare it. A redacted placeholder costs nothing, and such a prefix
-    with anything after it is rare in ordinary code; a finding still wants it real."""
+    """Whether the secret carries its vendor's mark (``AKIA…``, ``ghp_…``): redaction takes it
+    even when the rest is a placeholder or filler, and gitleaks' global allow list does not spare
+    it. A redacted placeholder costs nothing, and such a prefix is rare in ordinary code; a
+    finding still wants it real."""
     lowered = secret.lower()
     return not rule.plausible and any(keyword in lowered for keyword in rule.keywords)
 
@@ -232,11 +228,10 @@ _CODE_PLACES = frozenset({"assigned secret", "authorization header"})
 
 
 def _argument(text: str, span: tuple[int, int]) -> bool:
-    """Whether the value is a variable passed in code: a name of lower-case words, right after
-    ``=`` or ``:`` and right before ``)`` or ``,`` (``HTTP_AUTHORIZATION=token1_header)``, a
-    test's keyword argument). Unquoted and so ended, a secret would be a syntax error; the same
-    name in a file of settings (``API_TOKEN=ndiawudh1_wdajwoidjajawdeps``) or after a scheme
-    (``Authorization: Bearer correct_horse_battery,``, a log's header) still goes."""
+    """Whether the value is a variable passed in code: lower-case words right after ``=`` or
+    ``:`` and right before ``)`` or ``,`` (``HTTP_AUTHORIZATION=token1_header)``); unquoted and
+    so ended, a secret would be a syntax error. The same name in a settings file or after a
+    scheme still goes."""
     start, end = span
     return (
         text[end : end + 1] in (")", ",")

@@ -119,12 +119,9 @@ _PARAM_VALUE = re.compile(r"""([\w-]+)\s*=\s*["']?([^"',\s]*)""")
 
 
 def public_digest(before: str, value: str) -> bool:
-    """Whether an authorisation header's value after the ``Digest`` scheme (``before`` ends in
-    it) holds only :data:`_PUBLIC_PARAMS`: a parameter's name with nothing after it
-    (``username=``, a string that code continues on its next line), or parameters none of
-    which is the client's proof. Only Digest has such parameters (``Bearer username=<token>``
-    is a token), and a user's name that is a random token (``username="<32 random>"``, a key
-    sent as the user) is one."""
+    """Whether a ``Digest`` authorisation header's value holds only :data:`_PUBLIC_PARAMS`, or
+    names with nothing after them: none is the client's proof. Only Digest has such parameters
+    (``Bearer username=<token>`` is a token), and a random-token user name is one."""
     if _DIGEST.search(before) is None:
         return False
     if value.endswith("=") and value[:-1].lower() in _PUBLIC_PARAMS:
@@ -272,10 +269,9 @@ of letters and digits (``[Xk8pQ2vLm9w]+``, ``(?P<Xk8pQ2vLm9w>.)``) is a password
 
 
 def regex_syntax(value: str) -> bool:
-    """A pattern where a URL's password goes (``https?://(.+):(.+)@``, ``(?:[^@]+@)?``,
-    ``(?P<pass>[^:@]+)``): code that parses URLs. Once its classes, named groups and escapes
-    are taken out, only groups, quantifiers, ``.`` and ``:`` are left; any letter or digit
-    outside a class is a password's."""
+    """A pattern where a URL's password goes (``https?://(.+):(.+)@``): code that parses URLs.
+    With classes, named groups and escapes taken out only groups, quantifiers, ``.`` and ``:``
+    are left; any letter or digit outside a class is a password's."""
     if "(" not in value and "[" not in value:
         return False
     rest = _REGEX_PARTS.sub("", value)

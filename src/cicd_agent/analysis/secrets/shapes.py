@@ -42,13 +42,10 @@ code line that is one word, ``continue``, has none)."""
 
 
 def empty_key_block(secret: str) -> bool:
-    """Whether a private-key match holds no key: nothing but line breaks between its BEGIN
-    and its first END marker (``"-----BEGIN PRIVATE KEY-----\\n-----END PRIVATE KEY-----"``, a
-    test's stand-in), and no line of a key's body in the rest of the match. gitleaks' rule,
-    which wants 64 characters between the markers, ran from such a block past its own END to
-    the next key's, taking the code between (thousands of lines of one test file); a key's
-    lines before that next END (a block whose BEGIN was cut or moved) still go. A BEGIN marker
-    alone (a cut log or diff) still counts."""
+    """Whether a private-key match holds no key: only line breaks between its BEGIN and first END
+    marker (a test's stand-in) and no key line in the rest. gitleaks' rule ran from such a block
+    past its own END to the next key's, taking thousands of lines of code between; a key's lines
+    before that END still go, and a BEGIN alone (a cut log) still counts."""
     begin = _KEY_BEGIN.match(secret)
     if begin is None:
         return False

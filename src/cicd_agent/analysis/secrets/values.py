@@ -122,26 +122,22 @@ _STAND_IN = re.compile(
 
 
 def stand_in(value: str) -> bool:
-    """Whether a value in a request's credential place stands in for one: a variable or an
-    expression (``$PASS``, a script's ``$2``, ``${PASS}``, ``${{ secrets.X }}``, ``$(cat f)``,
-    ``%s``, ``%PASSWORD%``), a placeholder or template (``<token>``, ``{password}``, ``{{pw}}``,
-    ``{$pw}``, or a ``{`` the regex cut at a space; not ``{rT8#mQ2…``, a generated password
-    that starts with a brace), the
-    runner's mask (``***``), a library's (``[secure]``), a marker of ours, or a constant's name
-    written where the value goes (``SAS_POLICY_NAME:SAS_KEY@…``). The regexes cut a
-    value at a space or a quote, so only its start is seen."""
+    """Whether a value in a request's credential place stands in for one: a variable or
+    expression (``$PASS``, ``${{ secrets.X }}``, ``$(cat f)``, ``%s``), a placeholder or template
+    (``<token>``, ``{password}``; not ``{rT8#mQ2…``, a generated password), a runner's or
+    library's mask (``***``, ``[secure]``), a marker of ours, or a constant's name
+    (``SAS_POLICY_NAME:SAS_KEY@…``). The regexes cut a value at a space or quote, so only its
+    start is seen."""
     return _STAND_IN.fullmatch(value) is not None
 
 
 def plausible_secret(value: str, *, placeholders: bool = False) -> bool:
     """Whether a value assigned to a secret-named key (or a URL's password) could be a real
-    secret rather than code, a placeholder or a name: ``get_token(s)``, ``${{ secrets.X }}``,
-    ``PASSWORD``, ``AuthType``, ``authenticated_index``, ``AUTH_CLIENT_SECRET`` are not. A
-    value of letters only is a name unless it is long and random-looking (high entropy). Code,
-    a constant's name or a URL with a token's random run in it is a value after all
-    (``pk.eyJ1…``, ``tkn.v1_…``, ``API_KEYN2B1NFN5…``). With ``placeholders``, a filler
-    value (``12345678-ABCD-…``, ``abcd1234…``, one with ``fake`` in it) counts too: redaction
-    takes it, harmlessly; a template or a stand-in (``<token>``, ``your_key_here``) still not."""
+    secret rather than code, a placeholder or a name (``get_token(s)``, ``PASSWORD``,
+    ``AuthType``). Letters only are a name unless long and random-looking; code or a constant's
+    name with a token's random run in it is a value after all (``pk.eyJ1…``). With
+    ``placeholders``, a filler value (``12345678-ABCD-…``) counts too: redaction takes it
+    harmlessly; a template or stand-in still not."""
     if _PLACEHOLDER.search(value) or _PLACEHOLDER_WORDS.match(value) or spelled_stand_in(value):
         return False
     if not any(c.isalnum() for c in value):  # a heading's underline, ``==============``
@@ -182,12 +178,10 @@ def plausible_secret(value: str, *, placeholders: bool = False) -> bool:
 
 def identifier(value: str) -> bool:
     """Letters that read as words (``AdapterAuthenticator``, ``refresh_token_expires``): every
-    camel-case or separated part has three letters or more; or, in camel case, four fifths of
-    the letters are in such parts and two of them have five or more (or one written as a word
-    has eight: ``Transition``, not ``HUSBFLJI``), so a
-    short part or a number between words (``OAuth2PasswordRequestForm``,
-    ``Trunk4C6PCableProfile``, ``vueTransitionE2e``) does not make a class name random. A
-    random string of letters breaks into many one- and two-letter parts."""
+    part three letters or more, or in camel case four fifths of the letters in such parts with
+    two of five or more (or one of eight: ``Transition``, not ``HUSBFLJI``), so a short part or
+    number between words (``OAuth2PasswordRequestForm``) does not make a name random. A random
+    string breaks into many short parts."""
     parts = NAME_PART.findall(value)
     if not parts:
         return False
@@ -235,12 +229,10 @@ _SEPARATORS = re.compile(r"[\s_.+'\"-]+")
 
 
 def spelled_stand_in(value: str) -> bool:
-    """Whether a value assigned to a secret-named key is spelled only from
-    :data:`_STAND_IN_WORDS` and a short number, once its accents, separators and escapes are
-    read back (``pässwörd``, ``pass%2Bword``, ``tes"ting``), or is base64 of such a spelling
-    (``bm90LXNlY3JldA==``, Kubernetes' encoding of ``not-secret``). Those say they are
-    examples; a generated secret is spelled from no words. Digits written for letters are not
-    read back: ``P@ssw0rd`` and ``S3cr3tPassw0rd`` are how people make their own passwords."""
+    """Whether a secret-named key's value is spelled only from :data:`_STAND_IN_WORDS` and a
+    short number once accents, separators and escapes are read back (``pässwörd``,
+    ``pass%2Bword``), or is base64 of one (``bm90LXNlY3JldA==``): those say they are examples.
+    Digits for letters are not read back: ``P@ssw0rd`` is how people make their own passwords."""
     if len(value) % 4 == 0 and len(value) >= 8 and _BASE64.fullmatch(value):
         try:
             decoded = base64.b64decode(value, validate=True).decode("ascii")
@@ -259,14 +251,11 @@ _VALUE_WORD = re.compile(r"[A-Za-z]+|\d+")
 
 
 def names_its_key(key: str, value: str) -> bool:
-    """Whether a value assigned to a secret-named key only spells that key's own words, with
-    a short number or :data:`_STAND_IN_WORDS` beside them (``AUTH_HMAC_SHA1 = 'hmac-sha1'``, an
-    enumeration's choice; ``refresh_token="refresh2"``, ``csrf_token="csrf3"``, a test's
-    numbered stand-in): the value names the place, it holds no secret. A word of the value
-    that the key does not hold (``db_password = "db-Xk8pQ2"``) or a long number
-    (``password = "password2024"``) is a secret's, and so is any number under a password's key
-    (``admin_password = "Admin123"``, ``db_password = "db-password-1"``): a weak password is
-    spelled from the account's name."""
+    """Whether a secret-named key's value only spells the key's own words, with a short number or
+    stand-in words (``AUTH_HMAC_SHA1 = 'hmac-sha1'``, ``csrf_token="csrf3"``): it names the
+    place, it holds no secret. A word the key lacks (``db-Xk8pQ2``), a long number
+    (``password2024``) or any number under a password's key (``Admin123``) is a secret's: a weak
+    password is spelled from the account's name."""
     name = _KEY_NAME_RUN.match(key)
     if name and _PASSWORD_KEY.search(name.group()) and any(c.isdigit() for c in value):
         return False
@@ -293,12 +282,10 @@ _PASSPHRASE = re.compile(r"[a-z]{2,}(?:[- ][a-z]{2,}){3,}|[A-Z][a-z]+(?:-[A-Z][a
 
 
 def passphrase(key: str, value: str) -> bool:
-    """Whether a value assigned to a password key is a passphrase of four or more lower-case
-    words (``correct-horse-battery-staple``), or capitalised words joined by ``-`` as password
-    managers write them (``Correct-Horse-Battery-Staple``), not spelled from stand-in words. Words only read
-    as a name to :func:`plausible_secret` (``client-secret-basic``, a method); a key whose last
-    word is a password's says the words are one, and prose there has capitals, punctuation or
-    fewer words."""
+    """Whether a password key's value is a passphrase: four or more lower-case words
+    (``correct-horse-battery-staple``) or capitalised words joined by ``-`` as password managers
+    write them, not stand-in words. Only a key whose last word is a password's says the words are
+    one; prose has capitals, punctuation or fewer words."""
     name = _KEY_NAME_RUN.match(key)
     return (
         name is not None
@@ -319,14 +306,10 @@ def _bare(word: str) -> str:
 
 def example_credential(value: str, user: str | None = None) -> bool:
     """Whether a URL's password or an authorisation header's credential is a documentation
-    example: the pair ``user:password`` is one of :data:`_EXAMPLE_USERS` with one of
-    :data:`_EXAMPLE_PASSWORDS` (``postgresql://scott:tiger@localhost/test``,
-    ``https://user:pass@host``), a token spelled from :data:`_EXAMPLE_TOKEN`'s words
-    (``Bearer testtoken``), or Basic credentials that decode to such a pair
-    (``dXNlcm5hbWU6cGFzc3dvcmQ=`` is ``username:password``) or to a user with an empty
-    password (``dXNlcjo=`` is ``user:``, ``Og==`` is ``:``). Any other value in those places
-    goes, however weak (``root:password``, ``guest:guest``, ``u:p``, ``Bearer abc``): a real
-    default account's password, or a person's, is still a secret."""
+    example: ``user:password`` from :data:`_EXAMPLE_USERS` and :data:`_EXAMPLE_PASSWORDS`
+    (``scott:tiger``), a token of :data:`_EXAMPLE_TOKEN`'s words (``Bearer testtoken``), or Basic
+    credentials decoding to such a pair or an empty password. Anything else goes, however weak
+    (``root:password``, ``u:p``): a real default account's password is still a secret."""
     if user is not None:
         return _bare(user) in _EXAMPLE_USERS and _bare(value) in _EXAMPLE_PASSWORDS
     if len(value) <= 32 and _EXAMPLE_TOKEN.fullmatch(value):
@@ -387,12 +370,10 @@ _PATTERNED = 8
 
 
 def placeholder(value: str) -> bool:
-    """A value that is not a generated secret: marked as a stand-in (:data:`_MARKED`), or with
-    less randomness in its letters and digits than any generator leaves: one character for
-    half of them (``AKIAZZZZZZZZZZZZZZZZ``, ``glc_1111…``), a short chunk repeated so that at
-    most half of its three-character pieces differ (``abcd1234abcd1234…``, ``GR13489411231231…``),
-    or counting (``abcdefghij…``, ``12345``): half of the neighbours one code point apart.
-    A random token of 8 or more characters meets none of these but by a vanishing chance."""
+    """A value no generator made: marked as a stand-in (:data:`_MARKED`), one character for half
+    of it (``AKIAZZZZ…``), a short chunk repeated (``abcd1234abcd1234…``), or counting
+    (``abcdefghij…``, ``12345``). A random token of 8 or more characters meets none of these but
+    by a vanishing chance."""
     if _MARKED.search(value):
         return True
     chars = "".join(c for c in value if c.isalnum())

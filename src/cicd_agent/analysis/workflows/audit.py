@@ -1,25 +1,13 @@
 """The workflow audit of one change: bounded parsing, zizmor, our rules, one list of findings.
 
-Steps, in order:
+A file the bounded loader refuses (an attacker could hide an injection behind an alias bomb) is not
+handed on but reported as not audited. zizmor's findings are kept only where their primary location
+spans an added line; our own rules (``ours``) take no ignore comment; a zizmor finding an honoured
+ignore comment names is listed apart.
 
-1. each changed workflow or action file is parsed with the bounded loader first: a file that
-   is too large, too deep or alias-bombed is not handed on but reported as not audited (a
-   workflow no one can audit is itself a finding — an attacker could hide an injection behind
-   a bomb);
-2. zizmor audits a temporary copy of just those files (the caller's ``WorkflowAuditor``);
-3. a zizmor finding is kept only when its primary location spans a line the change added
-   (what was already there is not this change's finding), mapped to our severity
-   (``zizmor_map``);
-4. our own rules (``ours``): the pwn request, and for a file zizmor could not read, the narrow
-   injection check;
-5. a zizmor finding that an ignore comment the run trusts names is left out and listed apart
-   (``ignores``: who may exempt what). Our own rules take no ignore comment.
-
-A file that was not audited is high when the bounded parser refused it or zizmor ran out of
-time (shapes built to evade the audit), medium when zizmor could not read it (its schema check
-refused it, a parse error, a crash, or zizmor missing): visible on the pull request either way,
-never a silent pass.
-"""
+A file not audited is high when the bounded parser refused it or zizmor timed out (shapes built
+to evade the audit), medium when zizmor could not read it: visible either way, never a silent
+pass."""
 
 from __future__ import annotations
 
@@ -63,13 +51,10 @@ def workflow_findings(
 def audit_workflows(
     diff: Diff, texts: Mapping[str, str], audit: WorkflowAuditor, exemptions: Exemptions
 ) -> WorkflowAudit:
-    """Findings on the lines ``diff`` adds to the workflow files in ``texts`` (head versions),
-    ``audit`` running zizmor on them; a zizmor finding an ignore comment exempts under
-    ``exemptions`` is listed apart.
-
-    Never raises for a file's content: a file that cannot be parsed within limits or a zizmor
-    that cannot run becomes a finding, so a skipped audit is always visible.
-    """
+    """Findings on the lines ``diff`` adds to the workflow files in ``texts`` (head versions); a
+    zizmor finding an ignore comment exempts under ``exemptions`` is listed apart. Never raises
+    for a file's content: a file not parsed within limits, or a zizmor that cannot run, is a
+    finding."""
     found: list[Finding] = []
     audited: dict[str, str] = {}
     added_by_path: dict[str, set[int]] = {}

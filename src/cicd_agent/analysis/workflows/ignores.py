@@ -1,26 +1,19 @@
 """``# zizmor: ignore[rule]`` comments, and the one rule for when a run honours one.
 
-zizmor runs with ``--no-ignores`` (:mod:`cicd_agent.local.zizmor`): it never decides for us,
-because it cannot know who wrote a comment. An ignore comment is part of the pull request, so a
-stranger's pull request could exempt its own new ``pull_request_target`` workflow. Here:
+zizmor runs with ``--no-ignores``: it cannot know who wrote a comment, and a stranger's pull request
+could exempt its own new ``pull_request_target`` workflow. Here:
 
-- a comment counts only when it is a YAML comment: a ``#`` outside every scalar of the parsed
-  file (one inside a ``run:`` block, a quoted or a plain string is the script's text, not a
-  comment), naming the audit's id as zizmor's own syntax does;
-- :class:`Exemptions` says which comments this run honours: every one (a local run with no
-  event, or a pull request from the repository itself, whose author can push the workflow
-  anyway), only those on lines the change did not add that the base version of the same file
-  holds word for word (anything else: a fork's pull request cannot exempt its own change, but
-  the maintainers' comments already in the base version still hold; "not added" is measured
-  from the merge base, so a comment the maintainers removed since, or one in a file the fork
-  moved here from another path, must be refused by the base's own text), or none;
-- where a comment must sit: on a line of the finding's own locations, as zizmor reads it; for
-  a comment from the base version only the lines the finding marks (its primary and related
-  locations), not the enclosing block zizmor also searches (the whole ``on:`` or job), so an
-  old comment for ``workflow_run`` does not cover a ``pull_request_target`` added beside it.
+- a comment counts only as a YAML comment outside every scalar (a ``#`` in a ``run:`` block is the
+  script's text);
+- :class:`Exemptions` says which comments this run honours: every one (a local run, or a pull
+  request from the repository itself, whose author can push the workflow anyway), only those the
+  base version of the same file holds word for word on lines the change did not add (a fork cannot
+  exempt its own change; a comment the maintainers removed since, or one in a file the fork moved
+  here, is refused by the base's own text), or none;
+- a base comment covers only the lines the finding marks, not the whole block zizmor also searches,
+  so an old comment for ``workflow_run`` does not cover a ``pull_request_target`` added beside it.
 
-Every honoured comment is returned as :class:`HonouredIgnore`, for the summary to list.
-"""
+Every honoured comment is returned as :class:`HonouredIgnore`, for the summary to list."""
 
 from __future__ import annotations
 

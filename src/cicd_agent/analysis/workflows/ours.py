@@ -1,16 +1,12 @@
 """The two workflow rules that stay ours, beside zizmor's.
 
-The pwn request: ``pull_request_target`` with a checkout of the pull
-request's head. zizmor flags the trigger alone (``dangerous-triggers``), so a change that adds
-only ``ref: ${{ github.event.pull_request.head.sha }}`` to such a workflow would otherwise pass
-unnoticed.
+The pwn request: ``pull_request_target`` with a checkout of the pull request's head. zizmor flags
+the trigger alone, so a change adding only ``ref: ${{ github.event.pull_request.head.sha }}`` to
+such a workflow would pass unnoticed.
 
-A narrow injection check for a file zizmor refused or could not parse: GitHub runs workflows its
-own schema accepts but zizmor's refuses (a numeric step ``id``); without this, an injection
-there is only a medium "not audited". The check is the narrow one the old rules had: a
-``${{ }}`` that reads a field a stranger writes, inside a ``run:`` or a github-script
-``script:``.
-"""
+A narrow injection check for a file zizmor refused: GitHub runs workflows its schema accepts but
+zizmor's refuses (a numeric step ``id``), where an injection would otherwise be only a medium
+"not audited"."""
 
 from __future__ import annotations
 
@@ -141,14 +137,10 @@ def unread_injections(path: str, root: yaml.Node, text: str, added: set[int]) ->
 
 
 def untrusted_field(template: str) -> str | None:
-    """The first field of ``template`` a stranger writes, as written, or None.
-
-    In linear time, whatever the template repeats (one pattern per list field would rescan the
-    rest of the template from every mention): each list is searched for once per ``}``-free
-    stretch, from its first mention; the field search that follows covers the stretch to its
-    end, so a later mention could find nothing the first did not.
-    No length cap, so a long expression cannot slip past.
-    """
+    """The first field of ``template`` a stranger writes, or None, in linear time whatever the
+    template repeats: each list is searched for once per ``}``-free stretch (one pattern per
+    field would rescan the rest from every mention). No length cap, so a long expression cannot
+    slip past."""
     found = [(m.start(), m.end()) for m in [_UNTRUSTED.search(template)] if m is not None]
     for names_list, names_field in _LIST_FIELDS:
         at = 0

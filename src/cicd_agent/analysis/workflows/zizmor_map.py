@@ -1,17 +1,11 @@
 """zizmor's JSON findings turned into ours: only changed lines, our severity scale.
 
-Severity mapping (zizmor severity → ours): High → high, Medium → medium, Low, Informational
-and Unknown → low; a Low-confidence finding drops one step (never below low). Hygiene audits
-(pinning, default permissions, persisted credentials, naming) are capped at medium: worth a
-comment, not a blocked merge. A template injection then goes through :func:`writers_only`.
-
-Who writes what a template expands, where our severity parts from zizmor's: zizmor calls an
-expansion of ``inputs.*``, a login, any github property or a whole object
-attacker-controllable. A pull request is blocked only for text an outside contributor can
-write; expansions nobody outside can fill, and values that expand to a fixed word, stay visible
-findings, at medium (:func:`writers_only` says why, and so does the finding's text). Measured on
-the three auditors' fixtures (``research/decisions_heldout.md``).
-"""
+High → high, Medium → medium, the rest low; a Low-confidence finding drops one step. Hygiene
+audits (pinning, permissions, persisted credentials) are capped at medium: worth a comment, not a
+blocked merge. zizmor calls any expansion of ``inputs.*``, a login or a whole object
+attacker-controllable; a pull request is blocked only for text an outside contributor can write
+(:func:`writers_only`), and the rest stay findings at medium. Measured on the three auditors'
+fixtures (``research/decisions_heldout.md``)."""
 
 from __future__ import annotations
 

@@ -14,13 +14,10 @@ from cicd_agent.runners import same_sides
 
 
 def code_lines(text: str) -> frozenset[int]:
-    """The lines of Rust source ``text`` that hold code: not blank, not only comments (``//``,
-    ``///``, ``/* … */``, nested) nor only an attribute (``#[…]``, ``#![…]``, over lines too),
-    and not in a ``#[cfg(test)]`` module.
-    Where no coverage tool runs, gen-tests writes tests for the change's added code lines (a
-    target, never a measured gap): a comment or a ``#[derive]`` is nothing a test runs. Strings
-    are skipped whole, so a ``//`` or ``]`` inside one neither ends nor starts anything (a raw
-    string ``r#"…"#`` holding a ``"`` is not: it may mark a line too many or too few)."""
+    """The lines of Rust ``text`` that hold code: not blank, not only comments or an attribute,
+    and not in a ``#[cfg(test)]`` module. Where no coverage tool runs, gen-tests targets the
+    change's added code lines, and a comment or ``#[derive]`` is nothing a test runs. Strings are
+    skipped whole (a raw string ``r#"…"#`` holding a ``"`` may mark a line too many or too few)."""
     found: set[int] = set()
     line, depth, attribute, index = 1, 0, 0, 0
     while index < len(text):
@@ -101,11 +98,10 @@ def rust_style(source_text: str, related_text: str) -> str:
 
 
 def library_name(repo: Path) -> str | None:
-    """The name an integration test ``use``\\ s the crate at the repository's root by: its
-    ``[lib] name``, else its ``[package] name`` with ``-`` as ``_``; None where that crate has
-    no library (no file at its :func:`library_root`, which cargo cannot build even where a
-    named ``[lib] path`` is missing beside a ``src/lib.rs``) or the root is no package (a bare
-    workspace: its members' tests are not written yet)."""
+    """The name an integration test ``use``\\ s the root crate by: its ``[lib] name``, else its
+    ``[package] name`` with ``-`` as ``_``; None where it has no library file at
+    :func:`library_root`, or the root is a bare workspace (its members' tests are not written
+    yet)."""
     toml = manifest(repo)
     lib, package = table(toml, "lib"), table(toml, "package")
     name = lib.get("name", package.get("name"))

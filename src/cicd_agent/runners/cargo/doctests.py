@@ -1,14 +1,9 @@
 """How a retry of ``cargo test`` selects a failed doctest.
 
-libtest selects the failed tests of a retry by their exact names (``--exact``), but cargo hands
-the same arguments to rustdoc, which splits them at each space: a doctest's name
-(``src/lib.rs - TryLock::try_lock (line 42)``) becomes five filters, none of them its whole
-name, so ``--exact`` selects no doctest and one never ran again. A retry holding a doctest
-therefore names each test by a part of its name with no space (a doctest by its item,
-``TryLock::try_lock``, or its file where it documents the crate itself), without ``--exact``:
-the filters then select every test whose name holds one of them, and only the outcomes of the
-tests retried are read, so a test the wider filter also ran is no evidence.
-"""
+cargo hands libtest's arguments to rustdoc too, which splits them at each space, so ``--exact``
+with a doctest's name (``src/lib.rs - TryLock::try_lock (line 42)``) selects nothing. A retry
+holding a doctest names each test by a part of its name with no space, without ``--exact``; only
+the retried tests' outcomes are read, so a test the wider filter also ran is no evidence."""
 
 from __future__ import annotations
 

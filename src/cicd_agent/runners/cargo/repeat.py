@@ -1,32 +1,16 @@
-"""cargo's repeats: the selected tests' binaries built once and run many times in one
-sandboxed run.
+"""cargo's repeats: the selected tests' binaries built once and run many times in one sandboxed run
+(libtest has no repeat count, and a ``cargo test`` per repetition costs cargo's start each time).
 
-libtest has no repeat count, and no way to run a test twice in one process; a ``cargo test``
-per repetition costs cargo's start and its look at every unit of the build. So a repeated
-selection takes two runs:
-
-- the build: ``cargo test`` with our recorder as cargo's runner: cargo builds the binaries
-  with the seam's in-run check in their crate roots and, in place of running each, hands our
-  recorder the binary, its arguments, folder and environment exactly as it would run it (the
-  time zone a selection sets among them). Each binary recorded must be one cargo's JSON
-  messages name as a test executable, and each one named must be recorded;
-- the loop: the launcher runs each binary N times in turn, beside the noise processes a
-  selection asks for, and frames each run's report with its exit status, as the kernel gave
-  it, on the evidence pipe, which only the launcher can reach.
-
-Every repetition is accounted for: the frames must begin and end as the launcher writes them,
-under one token, and hold each repetition of each binary once, in order; a missing, extra or
-forged frame is no result, never a pass. Each run's report is then read and seen by the in-run
-check as a lone ``cargo test``'s binary is, and a test's outcome is its worst, its passes and
-failures counted over the runs; libtest's own log (its path among the arguments cargo recorded)
-must show each test ending as the repetitions' reports do, as for one run. Each run is a process
-of its own, so the standard library's ``HashMap`` draws a fresh hash seed for each repetition,
-as it does for each run of the suite. Doctests are not repeated (rustdoc runs each in a process
-of its own, where no in-run check reaches them): a repeated run of the whole suite runs its test
-binaries (``--tests``). Where cargo hands no binary to our recorder (the project's cargo
-settings name a runner of their own for the host's target, or a cargo before 1.63 knows no
-``--config``), the repeated run is no result, and says why.
-"""
+The build runs ``cargo test`` with our recorder as cargo's runner, which records each binary's
+arguments, folder and environment as cargo would run it; each must be a test executable cargo's
+JSON names, and each named one must be recorded. The launcher then runs each binary N times
+beside any noise processes and frames each run's report and exit status on the evidence pipe,
+which only it can reach. The frames must hold each repetition of each binary once, in order,
+under one token: a missing, extra or forged frame is no result, never a pass. Each run is read
+and seen by the in-run check as a lone ``cargo test``'s binary, and libtest's own log must agree.
+Doctests are not repeated (rustdoc runs each in a process no in-run check reaches). Where cargo
+hands our recorder no binary (a runner of the project's own for the host, a cargo before 1.63),
+the run is no result and says why."""
 
 from __future__ import annotations
 

@@ -56,13 +56,11 @@ def without_log_warning(output: str) -> str:
 
 
 def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
-    """Each failed test of ``outcomes`` (``file › name``) that its own check failed: the last
-    panic libtest's ``failures:`` section shows for it (``thread 'name' panicked at
-    tests/x.rs:5:9:`` and its words on the next line; before Rust 1.73 ``panicked at 'words',
-    tests/x.rs:5:9``) was raised in the test's own file (``assert!``, ``assert_eq!``,
-    ``panic!``, and an ``unwrap``/``expect`` of a result, which panic at their caller) and is
-    none of the language's own runtime panics (overflow, an index out of bounds): a panic in
-    the code under test is a crash."""
+    """Each failed test of ``outcomes`` that its own check failed: the last panic libtest's
+    ``failures:`` section shows for it was raised in the test's own file (``assert!``,
+    ``panic!``, an ``unwrap`` of a result, which panics at its caller) and is none of the
+    language's runtime panics (overflow, an index out of bounds): a panic in the code under test
+    is a crash."""
     panics: dict[str, tuple[str, str, str]] = {}
     test, section, waiting = "", "", ""
     for raw in stream.splitlines():
@@ -113,12 +111,10 @@ def read_blocks(
     stream: str, returncode: int, in_run_check: str = "", binaries: int = 0
 ) -> tuple[dict[str, str], str]:
     """Each test libtest's plain ``stream`` reports, with its outcome, or why the stream is no
-    result ("" when it is). ``in_run_check``: our module's name: a block of tests whose closing
-    ``successes:`` list does not name our test (or, in rustdoc's block, our doctest) passing is
-    no result, and a doctests' block keeps only its failures ("": a stream read without it, by a
-    test of this reader). ``binaries``: how many test binaries cargo built; fewer blocks naming
-    our test is no result (a binary that ended before libtest started, a static initialiser's
-    ``exit(0)``, leaves no block and its failures with it)."""
+    result. A block whose ``successes:`` list does not name ``in_run_check`` passing is no
+    result, and a doctests' block keeps only its failures. Fewer blocks naming our test than
+    ``binaries`` is no result: a binary that ended before libtest started (a static initialiser's
+    ``exit(0)``) leaves no block and its failures with it."""
     ours = f"{in_run_check}::check"
     outcomes: dict[str, str] = {}
     expected: int | None = None
@@ -204,13 +200,10 @@ def shown_results(stream: str) -> Counter[tuple[str, str]]:
 
 
 class LibtestLog:
-    """libtest's own log of each test's end (``ok NAME``, ``failed NAME``, ``ignored NAME``),
-    which it writes through a descriptor of its own to the file ``--logfile`` names as each test
-    ends: code under test that owns fd 1 and rewrites the report there does not reach it. Every
-    binary cargo starts (and rustdoc, for doctests) opens that file anew, truncating it, so the
-    seam's is a FIFO in the run's temporary folder (:attr:`path`, named per run), read by a
-    thread of ours for as long as the ``with`` block lasts: every binary's lines are kept, in
-    order, bounded."""
+    """libtest's own log of each test's end, written through a descriptor of its own to the file
+    ``--logfile`` names, so code under test that rewrites fd 1 does not reach it. Each binary
+    truncates that file anew, so ours is a FIFO read by a thread of ours for the ``with`` block:
+    every binary's lines are kept, in order, bounded."""
 
     LIMIT = 16 << 20
 

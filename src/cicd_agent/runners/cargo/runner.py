@@ -1,54 +1,30 @@
 """``cargo test`` behind the seam (:mod:`..base`).
 
-A Rust repository has a ``Cargo.toml``; a source file's tests are its own (the ``#[cfg(test)]``
-module in it, run with the library's unit tests) and the crate's ``tests/*.rs`` (each an
-integration test target). Each selected target runs in one ``cargo test`` (``--lib``, or
-``--test NAME``; ``--no-fail-fast``: a failing binary does not leave the next unrun, and
-unseen), offline (``CARGO_NET_OFFLINE``: only what the job fetched builds), with
-libtest's plain report on the evidence pipe. No run is shuffled (:data:`NOT_SHUFFLED`):
-libtest's ``--shuffle-seed`` needs ``-Z unstable-options``, which a stable toolchain accepts
-only where ``RUSTC_BOOTSTRAP`` is set, and that lets the crate and its build scripts take
-nightly paths (``version_check``'s probes read it) the project's own CI never builds: a
-shuffled run would test another build. A selection's seed is not used, and the report's seed
-is None. Coverage needs ``cargo-llvm-cov`` or
-``cargo-tarpaulin``; neither is run by this seam yet, so the stage "could not run" says
-which to install, never a silent skip.
+A source file's tests are its own ``#[cfg(test)]`` module and the crate's ``tests/*.rs``. Each
+selected target runs in one ``cargo test`` (``--no-fail-fast``: a failing binary leaves none unrun),
+offline (only what the job fetched builds), with libtest's plain report on the evidence pipe. No run
+is shuffled (:data:`NOT_SHUFFLED`): ``--shuffle-seed`` needs ``RUSTC_BOOTSTRAP`` on a stable
+toolchain, which lets the crate take nightly paths its own CI never builds. Coverage needs
+``cargo-llvm-cov`` or ``cargo-tarpaulin``, which this seam does not run yet: "could not run" names
+them, never a silent skip.
 
-The in-run check. The test binary writes its report on stdout, where a test can write too (a test
-thread writing to ``std::io::stdout()`` is not captured). So a report is believed only where
-each binary's block agrees with itself and with the exit status: ``running N tests`` is
-followed by exactly N results, no test ends twice, the ``test result:`` line counts what the
-block shows, and cargo exits 0 exactly when every block says ``ok``. A forged ``test x ... ok``
-line is one result too many, or a second end of ``x``.
+The in-run check. A test can write on stdout too, so a report is believed only where each binary's
+block agrees with itself and the exit status: ``running N tests`` followed by exactly N results, no
+test ending twice, the ``test result:`` line counting what the block shows.
 
-The end of the run, seen by the in-run check: code under test can print a whole consistent block in
-place of its binary's and end the binary with ``std::process::exit(0)`` (its caller's ``test … ok``
-and a ``test result:`` line). So each run appends to the copy's crate root of every test binary it
-runs (``src/lib.rs`` or the ``[lib]`` path, ``tests/NAME.rs``; for the whole suite also
-``src/main.rs``, ``src/bin``, the manifest's ``[[bin]]`` and ``[[test]]`` paths and
-workspace members' roots: :func:`crate_roots`) a module of ours, named per run, holding one
-empty test and one empty doctest (:func:`add_in_run_check`;
-restored after the run, so each run builds those binaries anew). Libtest is asked for
-``--show-output``, which lists the passing tests by name only once every test of the binary
-has ended, whatever the order, shuffle or thread count. So a block counts only where our test
-passed and is in that list: a binary ended early never wrote it. A block of no test (a crate
-root compiled out) claims nothing. Doctests are each their own process under rustdoc, where
-code under test that exits 0 passes and no in-run check of ours reaches: their passes are left out,
-never a pass (a failure is kept: a forged one can only refuse), and a run of passing doctests
-alone is no result (our doctest only proves that their block is rustdoc's, whole). The module
-is private, documented and empty, so it builds under ``#![no_std]`` and
-``#![deny(missing_docs, warnings)]``; a crate that does not build with it is no result, said so.
-Code under test that owns its process's fd 1 can write libtest's whole report back at exit
-with ``FAILED`` turned ``ok`` and status 0, the in-run check listed (it really passed). So libtest
-is also asked for its own log (``--logfile``, :class:`.report.LibtestLog`), which it writes as
-each test ends through a descriptor of its own, not fd 1: the report and that log must show
-each test ending each way equally often, so a pass the log does not hold is no result, and so
-is an ``ok`` written into the log (its path is among the binary's arguments) beside libtest's
-own ``failed``. Code written against this agent can still read the in-run check's name from its
-copy's crate root or its own binary and print it, and, owning its process, take the log's
-lines itself (point libtest's descriptor elsewhere, or read them out of the FIFO, whose path is
-in its arguments) and write the log whole.
-"""
+Code under test can print a whole consistent block and ``exit(0)``, so each run appends to the
+copy's crate root of every test binary (:func:`crate_roots`) a module of ours, named per run,
+holding one empty test and one empty doctest (:func:`add_in_run_check`), and asks for
+``--show-output``, which lists passing tests only once every test of the binary ended: a block
+counts only where our test is in that list. Doctests run each in its own rustdoc process that no
+in-run check reaches: their passes are left out (a failure is kept: a forged one can only refuse),
+and passing doctests alone are no result. The module is private, documented and empty, so it builds
+under ``#![no_std]`` and ``#![deny(missing_docs, warnings)]``.
+
+Code owning fd 1 can rewrite the whole report at exit, so libtest's own log (``--logfile``,
+:class:`.report.LibtestLog`), written through a descriptor of its own, must show each test ending
+each way as often as the report. Not closed: code written against this agent can read our
+module's name and, owning its process, take the log's lines itself and write the log whole."""
 
 from __future__ import annotations
 

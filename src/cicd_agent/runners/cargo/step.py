@@ -1,16 +1,11 @@
-"""How the test step names a ``cargo test`` result: by its test binary's target, then its name.
+"""How the test step names a ``cargo test`` result: by its binary's target, then its name.
 
-libtest prints a test's name without its binary (``test tests::t ... ok``), and two targets
-(the library's ``#[cfg(test)]`` module and ``tests/other.rs``) may hold the same name: one id
-for both made them one test, whose flaky run in one target could not be told from a failure
-in the other. cargo names each binary on standard error as it starts it (``Running
-unittests src/lib.rs (target/debug/deps/c-…)``, ``Running tests/other.rs (…)``), so the step's
-run sends standard error into its output (:func:`merged`) and each result is named by the
-last target started, ``tests/other.rs › tests::t``, as jest names a test by its file. A
-doctest's name holds its file already (``Doc-tests`` starts them: no target is put before).
-Where cargo names no binary (``--quiet``), a result keeps its bare name, and a name two
-binaries print is one no quarantine entry excuses (:class:`..step_outcomes.StepOutcomes`).
-"""
+libtest prints a name without its binary, and two targets may hold the same name: one id for both
+would mix a flaky run in one with a failure in the other. cargo names each binary on standard
+error as it starts it, so the step merges standard error (:func:`merged`) and names each result
+by the last target started, ``tests/other.rs › tests::t``, as jest names by file. A doctest's
+name holds its file already. With ``--quiet`` a result keeps its bare name, and a name two
+binaries print is one no quarantine entry excuses."""
 
 from __future__ import annotations
 

@@ -1,14 +1,10 @@
 """jest's repeats: each test a file defines, registered N times in its file's one run.
 
-jest has no repeat count on its command line, and ``jest.retryTimes`` runs a test again only
-after it failed (the opposite of a flaky hunt's need). So a repeated selection adds to our
-canary, the first setup file jest runs in each test file's realm, a wrapper of the global
-``test`` and ``it``: each call defines its test N times over, each a test of its own for jest
-(its hooks run around each, in the file's one process). A test defined through ``test.each`` or
-``test.only``, or with the ``test`` imported from ``@jest/globals``, runs once: its count says
-so. Every run of a test is one result of jest's report, so a test's passes and failures are
-counted from it, its outcome its worst.
-"""
+jest has no repeat count, and ``jest.retryTimes`` reruns only a failure. So our canary wraps the
+global ``test`` and ``it`` to define each test N times over, each a test of its own for jest with
+its hooks around it; one defined through ``test.each``, ``test.only`` or ``@jest/globals`` runs
+once, and its count says so. Passes and failures are counted from jest's report, the outcome the
+worst."""
 
 from __future__ import annotations
 

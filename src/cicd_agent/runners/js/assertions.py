@@ -1,18 +1,12 @@
-"""Whether a JavaScript or TypeScript test file asserts (gen-tests' assertion stage): each
-``it``/``test`` does.
+"""Whether each ``it``/``test`` of a JavaScript or TypeScript test file asserts (gen-tests'
+assertion stage).
 
-A test that only runs the code adds coverage and checks nothing, and one asserting test in a
-file does not vouch for another beside it. So each ``it(...)``/``test(...)`` call (``.only``,
-``.concurrent``, ``.each(table)(...)`` and its tagged template alike) must hold ``expect`` or
-``assert`` in its own arguments, or call a function of the same file whose body does (a helper
-``check(x)`` that expects). Read with Pygments' lexers: strings, template literals (their
-``${…}`` too), comments and regular expressions hold no bracket and no ``expect``, so
-``"expect("`` in a string or a comment asserts nothing. A check whose two compared sides are the
-same tokens (``expect(v).toBe(v)``, ``assert.equal(v, v)``, ``assert(v === v)``; spacing and
-comments aside) asserts nothing either: it checks that ``v`` is deterministic, not its value,
-and nor does one of a disjunction true whatever the code computes (``assert(v === v || x)``,
-``expect(a == b || a != b).toBe(true)``).
-"""
+A test that only runs the code adds coverage and checks nothing, and one asserting test does not
+vouch for another beside it: each call must hold ``expect`` or ``assert`` in its own arguments,
+or call a helper of the same file that does. Read with Pygments' lexers, so ``"expect("`` in a
+string or a comment asserts nothing. A check comparing the same tokens on both sides
+(``expect(v).toBe(v)``) checks that ``v`` is deterministic, not its value, and one of a
+disjunction true whatever the code computes (``assert(v === v || x)``) checks nothing either."""
 
 from __future__ import annotations
 

@@ -1,14 +1,9 @@
 """Which failed jest or vitest test its own check failed.
 
-Both runners' JSON reports give each failed test's ``failureMessages``: the error's first line
-and its stack. A check is an error thrown in the test's own file (the stack's first frame
-outside ``node_modules`` and node's own is there: ``expect``, node's ``assert``, chai's
-``AssertionError``, a ``throw`` of the test's): jest and vitest write ``expect``'s failures so,
-with the matcher's frames first in vitest's. An error first thrown elsewhere (a ``TypeError``
-inside the code under test), one of the language's own errors wherever it was thrown (a
-property read of the mutant's ``undefined`` in the test), and a test's timeout are crashes:
-they say nothing of what the test checks.
-"""
+A check is an error thrown in the test's own file (the stack's first frame outside
+``node_modules`` and node's own is there). An error first thrown elsewhere (a ``TypeError`` in
+the code under test), one of the language's own errors anywhere (a property read of a mutant's
+``undefined``), and a timeout are crashes: they say nothing of what the test checks."""
 
 from __future__ import annotations
 

@@ -13,12 +13,10 @@ Lines = dict[str, frozenset[int]]
 def read_coverage(
     found: object, root: str, cover: Sequence[str], blank: Callable[[str], bool]
 ) -> tuple[Lines | None, Lines | None, str]:
-    """The lines of each file of ``cover`` a coverage map (istanbul's shape, files named by
-    their path under ``root``) shows run, and those it counts (a statement's first line, as
-    istanbul's line coverage reads them), or why none: a file the map leaves out was not
-    measured (the checkout's configuration may ignore it), which is never "covered". One the
-    map leaves out whose source holds no code (``blank``, asked of those alone: types, which
-    jest's and vitest's maps leave out) has no line to count, and none that ran."""
+    """The lines of each file of ``cover`` the map shows run, and those it counts (a statement's
+    first line), or why none. A file the map leaves out was not measured (the checkout's settings
+    may ignore it), which is never "covered"; one whose source holds no code (``blank``: types,
+    which both maps leave out) has no line to count."""
     if not isinstance(found, dict):
         return None, None, "the run left no coverage map (is its coverage provider installed?)"
     entries = {posixpath.relpath(name, root): entry for name, entry in found.items()

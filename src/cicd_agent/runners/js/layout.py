@@ -1,28 +1,17 @@
 """Which existing jest or vitest tests test a changed file, read without running anything, so a
-generated test goes where the repository keeps them (a root ``tests/`` beside ``src/`` among
-them), and gen-tests' gate lets it sit there.
+generated test goes where the repository keeps them and gen-tests' gate lets it sit there.
 
-An existing test file of the runner tests ``src/a/b.ts`` when it imports it by a relative path
-that resolves to it (``../src/a/b``, ``../src/a/b.js`` for TypeScript's ESM, a folder's
-``index``, or one hop through a module it imports that re-exports it: ``export * from
-"./result"``), or when its path mirrors the source's below the top folder in a root-level
-``test``/``tests``/``__tests__`` (``tests/a/b.test.ts``). A file no test is found for by these
-(tests importing only ``../src/index.js``) is at home where the project keeps its tests: the
-folders of the runner's tests in a root-level test folder, and that folder itself where its
-modules are the tests, shallowest first. Only the tests the repository's test script gives the
-runner count (``"test": "jest src"`` leaves ``test/e2e/`` to another command, so no home is
-there). Plain imports are not followed further: every module an index imports would be "tested"
-by each test of the index, which says no more than this.
+A test tests ``src/a/b.ts`` when a relative import of it resolves there (``../src/a/b.js`` for
+TypeScript's ESM, a folder's ``index``, or one hop through a re-export), or when its path mirrors
+the source's in a root-level ``test``/``tests``/``__tests__``. Else the home is where the project
+keeps its tests, shallowest first, among those the repository's test script gives the runner. Plain
+imports are not followed further: each test of an index would "test" every module it imports.
 
-Everything read is the pull request's: the files come from one bounded walk (no link named, no
-linked folder entered), each test read size-capped without following a link, and an import
-resolved by its words alone against the walked files, never through the file system, so a link
-never makes a test "import" the changed file. The walk is made once per runner and change. The
-work is bounded whatever the files say: the bytes read in all (:data:`MAX_READ`), the imports
-looked up in all (:data:`MAX_IMPORTS`; git stores a thousand copies of one test dense with
-imports as one blob), the tests found in all (:data:`MAX_FOUND`), and patterns that read each
-byte a bounded number of times.
-"""
+Everything read is the pull request's: one bounded walk that follows no link, each test read
+size-capped, and imports resolved against the walked names, never the file system, so a link
+never makes a test "import" the changed file. The work is bounded whatever the files say
+(:data:`MAX_READ`, :data:`MAX_IMPORTS`, :data:`MAX_FOUND`: git stores a thousand copies of one
+import-dense test as one blob)."""
 
 from __future__ import annotations
 
@@ -66,13 +55,11 @@ _ESM = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": ("
 
 
 def import_twin(checkout: Path, path: str) -> bool:
-    """Whether an import that opens a file or folder of ``checkout`` could open ``path``, a new
-    module, in its place: something beside it with its name, extension aside (``tools.mjs`` or
-    ``tools.js`` beside ``tools.ts``: vite and jest try those first; ``shared.ts`` beside a
-    folder ``shared/``: a file before a folder's ``index``), case and Unicode form ignored as
-    a macOS or Windows checkout does: a kept candidate there would be the helper every test
-    importing ``./tools`` gets. Read: the names of the one folder, reached without a link by
-    the caller's check."""
+    """Whether an import that opens something of ``checkout`` could open the new module ``path``
+    in its place: a name beside it, extension, case and Unicode form aside (``tools.mjs`` before
+    ``tools.ts``, ``shared.ts`` before ``shared/index``), as on a macOS or Windows checkout: a
+    kept candidate there would be the helper every test importing ``./tools`` gets. Reads the one
+    folder's names."""
     where = PurePosixPath(path)
     if not where.name.endswith(SUFFIXES):
         return False

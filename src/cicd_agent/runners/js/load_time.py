@@ -1,34 +1,22 @@
-"""What a patch may change in a JavaScript or TypeScript module judged by a runner that runs
-it in the tests' own realm (jest, vitest): what runs when its code is called, never what runs
-as it loads.
+"""What a patch may change in a JavaScript or TypeScript module judged by a runner that runs it in
+the tests' own realm (jest, vitest): what runs when its code is called, never what runs as it loads.
 
-Code under test shares the test's realm there: a line that runs as the module loads
-(``Object.is = () => true``, ``expect.extend(...)``, ``globalThis.expect = …``) makes every
-assertion hold, and no in-run check of ours runs in that realm to see it. This static rule
-closes it, as ``import_time`` does for Python. Each line's load-time code (everything outside
-function and method bodies, their parameter lists, expression-bodied arrows and instance field
-initialisers, which run when called or constructed) is compared with the base's as a multiset,
-so a line the patch moves out of a function counts as new as well as one it writes. A new one
-must declare, not do (an import, ``require("…")`` and ``new Map()`` and its kin declare too, as
-Python's rule lets a fix add an import and ``dict()``): no call, ``new``, tagged template,
-decorator, assignment (but a declaration's initialiser, a ``type`` alias and CommonJS's
-``exports.x =``), update, ``delete``, ``instanceof`` or ``await``, no function inside brackets
-(handed to a call that may run it); in a class body no static field or block and no computed
-key; no JSX (a call of its factory), no ``import`` of what this rule never reads (a ``data:``
-URL, a declaration file, ``./hook.txt``: Node's CommonJS loader runs any file named whole); no
-accessor, conversion hook (``valueOf``, ``toString``…) or computed key in an object literal or
-among a class's static members, and no read of ``prototype`` (which reaches instance members),
-since a plain read, ``+`` or ``const [a] = o`` calls them. A file of any other name than text's
-is read as a module (``require("./hook")`` runs a file named ``hook`` first). Line terminators
-other than ``\n`` are read as JavaScript reads them; a patch adding text JavaScript may read
-otherwise than the lexer (an HTML-like comment, a regular expression where JavaScript divides)
-is refused whole, as its braces may move code out of a function. Not seen: a function body the
-base's own load-time code calls (``setup()`` at the top and the patch changing ``setup``), which
-Python's import guard sees as it runs and no in-run check of ours sees in jest's realm. Read
-with Pygments' lexers (strings, template literals, comments and regular expressions hold no
-brace) and brace depth, not a parser. A false refusal leaves a real fix of top-level code
-unchecked, never blocked.
-"""
+A line that runs as the module loads (``Object.is = () => true``, ``expect.extend(...)``) makes
+every assertion hold, and no in-run check of ours runs in that realm to see it; this static rule
+closes it, as ``import_time`` does for Python. Each line's load-time code (outside function bodies,
+parameter lists, arrows and instance field initialisers) is compared with the base's as a multiset,
+so a line moved out of a function counts as new. A new one must declare, not do: an import,
+``require`` and ``new Map()`` declare; a call, ``new``, tagged template, decorator, assignment (but
+a declaration's initialiser, a ``type`` alias, ``exports.x =``), update, ``delete``, ``instanceof``,
+``await``, or a function inside brackets does. So does a static field or block, a computed key, JSX,
+an import of what this rule never reads (a ``data:`` URL, a declaration file, ``./hook.txt``), and
+an accessor, conversion hook or ``prototype`` read, since a plain read or ``+`` calls them. Text
+JavaScript may read otherwise than the lexer (an HTML-like comment, a regular expression where
+JavaScript divides) refuses the patch whole.
+
+Not seen: a function body the base's own load-time code calls (``setup()`` at the top, the patch
+changing ``setup``). Read with Pygments' lexers and brace depth, not a parser: a false refusal
+leaves a real fix of top-level code unchecked, never blocked."""
 
 from __future__ import annotations
 

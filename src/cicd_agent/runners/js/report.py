@@ -69,13 +69,10 @@ def outcomes_of(
 
 
 def the_report(text: str, returncode: int) -> tuple[dict[str, object], str]:
-    """The runner's JSON report in ``text`` (a run's output, in-run checks' lines left out), or why
-    none. A test may print first (a ``node:test`` TAP report), so it is the one JSON object
-    holding :data:`REPORT_KEY` (jest's and vitest's reports name that key once), from the start
-    of its line: the key's own (one-line reports), else the last line of ``{`` alone above it
-    (vitest before 1 indents its report over many lines). A second (a test's own,
-    before or after the runner's), or a report not alone on its lines (a test's unended line
-    before it, its text after it), is no result: neither can be told from the runner's."""
+    """The runner's JSON report in ``text``, or why none. A test may print first, so it is the
+    one JSON object holding :data:`REPORT_KEY` (both runners name it once), from the start of its
+    line, or of the last ``{`` line above it (vitest before 1 indents its report). A second
+    report, or one not alone on its lines, is no result: neither can be told from the runner's."""
     if not text.strip():  # its configuration, a setup file or a missing module stopped it
         return {}, f"it exited with status {returncode} before writing a report"
     keys = list(islice(REPORT_KEY.finditer(text), 2))

@@ -1,27 +1,20 @@
-"""What jest and vitest share behind the seam: the repository's own runner as its job installed
-it, and what the runner's JSON report says passed.
+"""What jest and vitest share behind the seam: the repository's own runner as its job installed it,
+and what its JSON report says passed.
 
-Only a runner in the checkout's ``node_modules/.bin`` counts (the repository's own, installed by
-``npm ci``): one on ``PATH`` is nobody's choice for these tests. When both are there,
-``package.json``'s ``devDependencies`` decides. The runner runs in the sandbox like every
-command of the checkout (its configuration is the pull request's code); its report comes back
-through the evidence pipe as its standard output, and is believed only where the exit status
-agrees with it: a report of passes from a run that failed is no result at all, and so is a
-second report (a test that prints its own JSON). jest runs a lone test file in its own process,
-where the code under test can print a forged report and exit 0 before jest reports (report and
-status then agree); so a runner may add an in-run check of its own (jest's, a reporter loaded
-before any test, which writes each test's outcome with a token drawn per run through what it
-took as it loaded), and a report counts only where that line came, once, and agrees with it. The
-reporter sees outcomes, not how they were reached: code under test shares the test's realm
-(jest's context, vitest's worker), where ``Object.is = () => true`` or a ``toBe`` of its own
-makes every assertion hold. So both runners also run a canary of ours first among each test
-file's setup files (:data:`CANARY`, through a configuration that extends the project's own): it
-fixes ``Object.is``, checks after each test that false assertions still throw and true ones
-hold, and writes per file, with a second token, how many tests it checked; a file with a pass
-counts only where that line came once, held, and covered every test that ran, each run of a
-repeated one too. What it cannot see: code written against this agent (it can find either token,
-or remove and mimic the canary: it runs in the canary's own realm). A patched run also starts
-only where the patch adds no code that runs as its module loads."""
+Only a runner in the checkout's ``node_modules/.bin`` counts (one on ``PATH`` is nobody's choice for
+these tests); ``devDependencies`` decides between both. The report is believed only where the exit
+status agrees, and a second report (a test printing its own) is no result. jest runs a lone file in
+its own process, where the code under test can print a forged report and exit 0, so a runner may add
+an in-run reporter writing each outcome with a token drawn per run, and the report counts only where
+that line came once and agrees. The reporter sees outcomes, not how they were reached: code under
+test shares the test's realm, where ``Object.is = () => true`` makes every assertion hold. So a
+canary of ours (:data:`CANARY`) runs first among each file's setup files: it fixes ``Object.is``,
+checks after each test that false assertions still throw, and writes with a second token how many
+runs it checked; a file with a pass counts only where that line came once, held, and covered every
+run.
+
+Not closed: code written against this agent can find either token, or remove and mimic the
+canary. A patched run starts only where the patch adds no load-time code."""
 
 from __future__ import annotations
 
@@ -293,10 +286,9 @@ class JsRunner(PlainStep):
         raise NotImplementedError
 
     def coverage_map(self, report: Mapping[str, object], folder: Path, cut: str) -> object:
-        """The run's coverage map, read: its ``report``'s ``coverageMap`` (jest; the report is
-        read once, and its text was cut of the copy's folder), else the file its JSON coverage
-        reporter wrote in ``folder`` with ``cut`` (that folder) taken out (vitest 2's report
-        holds none)."""
+        """The run's coverage map: its ``report``'s ``coverageMap`` (jest's, already cut of the
+        copy's folder), else the file its JSON coverage reporter wrote in ``folder`` (vitest 2's
+        report holds none)."""
         raise NotImplementedError
 
 

@@ -1,30 +1,18 @@
 """Which test files the repository's own test command gives jest or vitest, read from
 ``package.json``'s ``scripts.test`` without running it: gen-tests keeps a test only where
-``npm test`` runs it. The gate runs a candidate with the runner's own settings, which its
-configuration's ``roots``, ``testMatch`` and ``include`` narrow already; what a bare run loses
-is the script's arguments (``"test": "jest src"`` leaves ``test/e2e/`` to ``npm run e2e``).
+``npm test`` runs it (``"test": "jest src"`` leaves ``test/e2e/`` to another command).
 
-Read, as the runners read them (jest 29.7 and 30, vitest 1.6 to 4.1):
+Read as jest 29.7 and 30 and vitest 1.6 to 4.1 read them: jest's positional words and
+``--testPathPattern(s)`` are case-insensitive expressions searched in the path, ``--roots`` folders,
+``--testPathIgnorePatterns`` exclusions; vitest's positional filters are case-insensitive substrings
+of the path from ``--dir`` (else ``--root``).
 
-- jest: each positional argument and ``--testPathPattern(s)`` is a case-insensitive regular
-  expression searched in the test's path (jest 29: the absolute path, read here as ``/`` and the
-  path from the checkout's root; jest 30: that or the relative path); ``--roots`` are folders;
-  ``--testPathIgnorePatterns`` leave out what they match (case kept).
-- vitest: each positional filter is a case-insensitive substring of the path from its folder
-  (``run``, ``watch`` and ``dev`` are commands, not filters); ``--dir``, else ``--root``, is the
-  folder its tests are found under.
-
-A script read no narrower than the runner's own settings, never wider (:data:`EVERYTHING`,
-today's homes) when it cannot be read: a chain or another program (``&&``, ``;``, ``|``,
-``npm run x``, ``cross-env``), a shell expansion or glob, a pattern with any character but
-letters, digits and ``_ - . / @ #`` (a regular expression we would have to run: none is) or
-more than :data:`MAX_PATTERNS` of them (each path is searched for every one), an absolute path,
-a flag that makes positional words something else or selects by history (jest's
-``--findRelatedTests``, ``--onlyChanged``, ``--projects``; vitest's ``related``, ``--changed``),
-an unknown flag followed by a bare word (its value or a pattern: not known), a script over
-:data:`MAX_SCRIPT` characters or with a control character. Narrowing only removes: whatever
-the script says, its scope is a subset of the runner's settings.
-"""
+A script read no narrower than the runner's settings, never wider (:data:`EVERYTHING`) when it
+cannot be read: a chain or another program, a shell expansion, a pattern with anything but
+letters, digits and ``_ - . / @ #`` (a regular expression we would have to run), more than
+:data:`MAX_PATTERNS`, an absolute path, a flag that selects by history or changes what words
+mean, an unknown flag before a bare word, or a script over :data:`MAX_SCRIPT` characters.
+Narrowing only removes: whatever the script says, its scope is a subset of the runner's settings."""
 
 from __future__ import annotations
 

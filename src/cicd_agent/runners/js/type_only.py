@@ -1,30 +1,15 @@
-"""Whether a JavaScript or TypeScript file holds no code that runs: types alone, which jest's
-and vitest's coverage maps leave out (such a file would make the whole change "not measured").
+"""Whether a JavaScript or TypeScript file holds no code that runs: types alone, which jest's and
+vitest's coverage maps leave out (such a file would make the whole change "not measured").
 
-Read from the source, never from the map's silence: a coverage setting
-(``coveragePathIgnorePatterns``, ``coverage.exclude``, ``/* istanbul ignore file */``) leaves a
-file of real code out too, and that one stays "not measured". A declaration file
-(``x.d.ts``) is read like any other, never trusted by its name: esbuild (vitest's transform)
-emits the code a file so named holds, and vitest's default ``coverage.exclude`` leaves it out of
-the map that would show it ran. Each file is read with Pygments' lexer for its
-dialect, statement by statement at the top level, and is types alone only when every
-statement is one TypeScript erases:
-
-- ``type``/``interface`` (``export``, ``export default interface``), ``import type``,
-  ``export type {…}``/``export type * from``, an empty ``export {}``;
-- ``declare …`` (ambient: nothing of it is emitted, whatever its body);
-- a function's overload signature (``function f(a: A): B;``, no body);
-- ``import … from "…"`` with bindings (elided where used as types alone; no statement of the
-  coverage map either), comments and blank lines; a comment holding a line terminator the
-  lexer reads as its own (a lone CR, U+2028, U+2029) is code, since what follows it runs.
-
-Anything else is code: ``enum`` and ``const enum`` (emitted under ``isolatedModules``), a
-``namespace`` or ``module`` not declared, a class (``abstract`` too), a decorator, a re-export
-(``export {a} from``, ``export *``), ``import x = require(…)``, a bare ``import "x"`` (it runs
-``x``). A type statement ends at ``;`` or at a line break where neither side goes on (so a
-line of code after ``type A = B`` is read as its own statement), and one holding a token no
-type holds (``return``, ``+=``, a regular expression, a lexer error) is code. Conservative by
-construction: where unsure, it is code and the change stays "not measured"."""
+Read from the source, never from the map's silence: a coverage setting leaves real code out too,
+and that stays "not measured"; a declaration file's name (``x.d.ts``) is not trusted (esbuild
+emits what such a file holds, and vitest's default excludes leave it out of the map). Types alone
+means every top-level statement is one TypeScript erases: ``type``/``interface``,
+``import type``/``export type``, an empty ``export {}``, ``declare …``, an overload signature, an
+``import`` with bindings, comments. Anything else is code (``enum``, a class, a decorator, a
+re-export, a bare ``import "x"``), and so is a type statement holding a token no type holds, or a
+comment holding a line terminator the lexer reads as its own. Where unsure, it is code and the
+change stays "not measured"."""
 
 from __future__ import annotations
 

@@ -1,2 +1,1 @@
-"""Maven (JUnit through Surefire): its sandboxed run (``runner``) and the JVM runners' report
-shape in a failed log (``log``: Surefire, Failsafe, Gradle, the JUnit console launcher)."""
+"""Maven (JUnit through Surefire), and the report shape of the JVM runners' failed logs."""

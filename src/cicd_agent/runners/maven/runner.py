@@ -1,20 +1,11 @@
-"""JUnit through Maven (``mvn test``) behind the seam, where the job installed
-Maven and the project's plugins and dependencies are in a repository it can read offline.
+"""JUnit through Maven (``mvn -o -B test -Dtest=CLASS,...``) behind the seam, where the job
+installed Maven and the project's plugins and dependencies offline.
 
-A Maven project has a ``pom.xml``; a source file ``src/main/java/a/B.java``'s tests are
-``src/test/java/a/BTest.java`` (or ``TestB``, ``BTests``, ``BIT``). A run is ``mvn -o -B test
--Dtest=CLASS,...`` (``-o``: nothing is downloaded; the sandbox has no network anyway) with its
-console on the evidence pipe; a shuffled run asks surefire for ``-Dsurefire.runOrder=random``
-with ``-Dsurefire.runOrder.random.seed=SEED``. Outcomes are read from the console lines the
-Maven process prints as each test class ends (``Tests run: N, Failures: F, Errors: E,
-Skipped: S, ... - in a.BTest``), one outcome per class: passed when it ran a test and none
-failed. Those lines come from Maven's own process, not from the forked JVM the tests run in,
-and the report is believed only where the exit status agrees with them (the ``BUILD
-SUCCESS`` line too). The run's local repository is its own home's
-(the job's ``~/.m2`` stays hidden with the rest of its home), so a project whose plugins or
-dependencies are not there "could not run", saying so, as does a job without ``mvn``; coverage
-(JaCoCo) is not run by this seam and says so.
-"""
+Outcomes come from the console lines Maven's own process prints as each class ends
+(``Tests run: N, Failures: F, …``), one per class, not from the forked JVM the tests run in, and
+are believed only where the exit status and ``BUILD SUCCESS`` agree. The run's local repository
+is its own home's (the job's ``~/.m2`` stays hidden), so a project whose plugins are not there
+"could not run", saying so; JaCoCo coverage is not run and says so."""
 
 from __future__ import annotations
 

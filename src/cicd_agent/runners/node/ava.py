@@ -1,15 +1,13 @@
-"""AVA in the test step, read from the TAP it prints with ``--tap``: each top-level ``ok`` or
-``not ok`` line is a test, named as AVA names it (``file › title`` when the run has several
-files, the title alone otherwise); an indented line (a report's YAML block, a test's own
-output) is never one. AVA's closing ``# pass`` and ``# fail`` counts must be its lines' (to-do
-tests among the failed), or the run is not read: AVA counts as failed the tests a run left
-unrun (``failFast``, a crashed file), which no line names and a retry of the failed tests alone
-would never run; a line a test prints of its own is one too many. A title both passed and
-failed fails. A retry names each failed test by ``--match``, as its full name and its title
-(AVA matches titles, dropping the file only when it printed one). The TAP is small enough to
-read with one pattern; a TAP library would add a dependency for the YAML blocks we do not read.
-A command that chooses ``--tap`` or another reporter itself is run as written and not
-retried."""
+"""AVA in the test step, read from the TAP it prints with ``--tap``: each top-level
+``ok``/``not ok`` line is a test (``file › title`` when the run has several files); an indented line
+never is.
+
+AVA's closing ``# pass`` and ``# fail`` counts must be its lines', or the run is not read: AVA
+counts as failed the tests a run left unrun (``failFast``, a crashed file), which no line names
+and a retry of the failed alone would never run; a line a test prints of its own is one too many.
+A retry names each failed test by ``--match``. One pattern reads the TAP: a TAP library would add
+a dependency for the YAML blocks we do not read. A command that chooses its reporter itself is
+run as written and not retried."""
 
 from __future__ import annotations
 

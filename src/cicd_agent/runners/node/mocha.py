@@ -1,15 +1,12 @@
-"""mocha in the test step. mocha runs one reporter, so the step gives it ours (:data:`REPORTER`,
-written into the step's folder): it prints each test's verdict and error to the job's log, as
-mocha's spec reporter would, and writes every test's file, titles and outcome as JSON beside
-itself, where no ``reporter-option`` of the project's configuration can move it. A test's id is
-its file and titles (``test/math.js › math › adds``). A retry runs the failed tests again by
-one anchored ``--grep`` of their full titles (mocha matches the titles joined by spaces). A
-failing ``beforeEach`` or ``afterEach`` hook fails the test it ran for; mocha then skips the
-rest of its suite (as ``--bail`` skips the rest of the run), and a run that left a selected
-test unrun (in parallel mode, where the reporter sees no tree of the tests, one with a failed
-hook, or a failure under ``--bail``) is not read: a retry of the failed tests alone would let
-them pass with the rest never run. A command that chooses its own reporter is run as written
-and not retried."""
+"""mocha in the test step. mocha runs one reporter, so the step gives it ours (:data:`REPORTER`): it
+prints each verdict to the job's log as the spec reporter would, and writes every test's file,
+titles and outcome as JSON where no ``reporter-option`` of the project can move it. A retry runs the
+failed tests by one anchored ``--grep`` of their full titles.
+
+A run that left a selected test unrun (a failed hook skips the rest of its suite, ``--bail`` the
+rest of the run, and parallel mode shows the reporter no tree) is not read: a retry of the failed
+tests alone would let them pass with the rest never run. A command that chooses its own reporter
+is run as written and not retried."""
 
 from __future__ import annotations
 

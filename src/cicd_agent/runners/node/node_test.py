@@ -1,12 +1,10 @@
-"""``node --test`` in the test step. Node writes two reports at once: its spec reporter to the
-job's log, and a JUnit report into the step's folder (``--test-reporter=junit``, node 20.10 and
-later), read here with its suites nested, so a test's id is its titles from the outermost
-``describe`` down (``math › adds``). The JUnit report names no file: the same titles in two
-files are one id, marked unsure. A retry runs the failed tests' titles, and every title above
-them, as one anchored ``--test-name-pattern``: node runs a test's subtests only when its own
-title matches, and a suite that matches runs all its tests (a failed test's neighbours in its
-suite run again too). A command that chooses its own reporters is run as written and not retried
-(node wants one destination for each reporter, so ours cannot be added beside them)."""
+"""``node --test`` in the test step: its spec reporter to the job's log, and a JUnit report into the
+step's folder (node 20.10 and later), whose nested suites make a test's id (``math › adds``). The
+JUnit report names no file: the same titles in two files are one id, marked unsure.
+
+A retry runs the failed tests' titles, and every title above them, as one anchored
+``--test-name-pattern``: node runs a subtest only when its parent's title matches. A command that
+chooses its own reporters is run as written and not retried."""
 
 from __future__ import annotations
 

@@ -1,14 +1,12 @@
-"""uvu in the test step, read from what it prints: each test file's name on a line of its own,
-then each failed test as ``FAIL  suite  "title"`` after the file's progress, and the run's
-``Total:``, ``Passed:`` and ``Skipped:`` counts. uvu names only its failed tests, and selects
-tests by file alone (``uvu DIR PATTERN``): a retry runs the failed tests' files again, and a
-retried test that no ``FAIL`` line names in a run whose counts add up passed. The ids retried
-are written beside the run's folder (its tests can write inside) for the retry's reading.
-Counts that do not add up (a test that printed a ``FAIL`` line of its own) make the run unread,
-and so does a line a test prints that reads as a file's name (a ``FAIL`` line under it is that
-file's): a file named twice, or on a retry one the retry did not run. A command that passes uvu
-a pattern itself, or an option whose value we would have to guess, is run as written and not
-retried."""
+"""uvu in the test step, read from what it prints: each file's name on a line, each failed test as
+``FAIL  suite  "title"``, and the ``Total:``/``Passed:``/``Skipped:`` counts. uvu selects by file
+alone, so a retry runs the failed tests' files, and a retried test no ``FAIL`` line names, in a run
+whose counts add up, passed; the ids retried are written beside the run's folder, where its tests
+cannot write.
+
+Counts that do not add up (a test printing a ``FAIL`` line of its own), or a printed line that
+reads as a file's name twice, make the run unread. A command that passes its own pattern, or an
+option whose value we would have to guess, is run as written and not retried."""
 
 from __future__ import annotations
 

@@ -1,40 +1,26 @@
-"""A pytest plugin the test step loads (``-p cicd_changed_lines_<drawn for the run>``, from a
-folder of its own on ``PYTHONPATH``): which tests ran a line the change touched (DeFlaker's
-differential coverage).
+"""A pytest plugin the test step loads (``-p cicd_changed_lines_<drawn for the run>``): which tests
+ran a line the change touched (DeFlaker's differential coverage).
 
-It reads the change's lines from the JSON file ``CICD_CHANGED_LINES`` names (``{"path":
-[line, ...]}``, paths absolute) and writes, to the file ``CICD_CHANGED_RECORD`` names (both
-taken out of the environment as it loads, before any code of the project runs), one JSON
-object at the end of the session: ``tests`` (each test's id: whether a changed line ran during
-its setup, call or teardown) and ``outside`` (whether one ran outside every test: at import,
-in collection, in a session fixture's first set-up). A changed line of a test file run as it
-is imported counts for that file's tests instead (it shapes them, not the others). A failed
-test that ran no changed line is run once more at once, in this process, as a fresh item
-reported to nobody, and ``again`` says whether it then passed (DeFlaker's rerun in the same
-process; the step's retries are the clean ones).
+It reads the change's lines from ``CICD_CHANGED_LINES`` (``{"path": [line, ...]}``, absolute) and
+writes to ``CICD_CHANGED_RECORD`` one JSON object at the session's end: ``tests`` (each test's id:
+whether a changed line ran in its setup, call or teardown) and ``outside`` (one ran outside every
+test). Both variables are taken out of the environment as it loads, before any code of the project
+runs. A changed line of a test file run at import counts for that file's tests. A failed test that
+ran no changed line is run once more in this process, reported to nobody, and ``again`` says whether
+it passed (DeFlaker's rerun; the step's retries are the clean ones).
 
-What it cannot see it says: a test during whose call a process was started (the change may
-run there) is named in ``unseen``, and so is one during which the tracer was set by anyone but
-us (turned off and back on); ``blind`` says why no test's record holds when a process was
-started outside a test's own call (a shared fixture's server serves many tests) or another
-tracer replaced ours (a coverage tool). Both are read from Python's audit hooks, which no code
-can remove once added, and from whether our tracer is still in place after each test.
+What it cannot see it says: ``unseen`` names a test during whose call a process was started or the
+tracer was set by anyone but us; ``blind`` says why no record holds (a process started outside a
+test's call, another tracer replacing ours). Both come from audit hooks, which no code can remove
+once added. A thread started through a ``_thread`` starter taken before we wrapped it counts as a
+process from Python 3.12 (whose audit names it) and goes unseen before, as does a thread C code
+starts.
 
-A changed line with no bytecode of its own (the middle of a string or an expression spanning
-lines, an operator alone on its line) never has a ``line`` event: it is read as the lines
-where the parts of the innermost expression holding it begin (:func:`_spread`), which do.
-Threads: ``threading`` gives each new thread our tracer, and ``_thread``'s own starters are
-wrapped so that the threads they start set it first. A thread started through a starter
-taken before this plugin wrapped it is not traced: from Python 3.12, whose audit names each
-thread ``_thread`` starts, it counts as a process started does; before, it goes unseen, as
-does a thread C code starts and calls back into Python from.
-
-Cheap by construction: the tracer set for every call (``sys.settrace``, ``threading.settrace``)
-answers a function of a file the change does not touch with None, so only the changed files'
-functions are traced line by line. It runs in the tests' process, with the standard library
-and pytest alone (the job's Python, not ours): what it writes is the run's own word, as its
-JUnit report is.
-"""
+A changed line with no bytecode of its own never has a ``line`` event: it is read as the lines
+where the innermost expression holding it begins (:func:`_spread`). Cheap by construction: a
+function of a file the change does not touch is not traced line by line. It runs in the tests'
+Python with the standard library and pytest alone: what it writes is the run's own word, as its
+JUnit report is."""
 
 from __future__ import annotations
 
@@ -104,11 +90,9 @@ def _changed(filename: str) -> frozenset[int] | None:
 
 
 def _spread(filename: str, lines: frozenset[int]) -> frozenset[int]:
-    """``lines`` and, for each on which no part of the file's syntax begins (the middle of a
-    string spanning lines, an operator or a comment alone inside an expression), the lines on
-    which the innermost expression holding it and its parts begin (a statement's, outside
-    every expression): only a line where something begins has bytecode, so a ``line`` event.
-    A file Python cannot read keeps its lines as they are."""
+    """``lines`` and, for each on which no syntax begins (inside a string spanning lines, an
+    operator alone), the lines where the innermost expression holding it and its parts begin:
+    only those have bytecode. A file Python cannot read keeps its lines."""
     try:
         with open(filename, "rb") as file:
             tree = ast.parse(file.read())

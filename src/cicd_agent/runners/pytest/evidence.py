@@ -1,24 +1,15 @@
 """Per-test evidence for a fix: the failing tests must be seen to run and pass, not only exit 0.
 
-An exit code is the test runner's word, and the code under test runs before it is given: a
-patch that makes ``calc/__init__.py`` call ``os._exit(0)``, or that adds ``--collect-only`` to
-the runner's settings, makes the failing command "pass" with the bug left in. So when the log
-names the failing tests, a run counts only with pytest's own JUnit report showing each of them
-run and passed.
+The code under test runs before the exit code is given: a patch that calls ``os._exit(0)``, or adds
+``--collect-only`` to the settings, makes the failing command "pass" with the bug left in. So a run
+counts only with pytest's own JUnit report showing each failing test run and passed. The report goes
+to a fresh folder of ours outside the copy (the patch cannot place a file there before the run),
+named through ``PYTEST_ADDOPTS``, which every way of starting pytest reads; each run has a fresh
+cache (no ``--lf`` steering). The project's own ``addopts`` are kept: the policy refuses any change
+to them, and one that hides the tests leaves them out of the report, which is refused.
 
-The report is written to a fresh folder of ours outside the copy (the run may write it; the
-patch cannot place a file there before the run, so a process that exits before pytest reports
-leaves no report at all). Its path reaches pytest through ``PYTEST_ADDOPTS``, which every way
-of starting pytest in the step reads (``python -m pytest``, ``make test``, a script); each run
-has a fresh cache of its own there too (the sandbox's: no state from the first run steers the
-second, ``--lf``). The project's own ``addopts`` are kept: its suite must run as CI ran it, the
-policy refuses any change to them, and an ``addopts`` that hides the tests leaves them out of
-the report, which this check then refuses.
-
-What this does not close: code under test runs inside pytest's own process and could write a
-forged report to the path it finds in its environment. That needs a patch written against this
-agent, and it is visible in the diff the reviewer reads; the cheap attacks above are not.
-"""
+Not closed: code in pytest's process could write a forged report to the path in its environment.
+That needs a patch written against this agent, visible in the diff the reviewer reads."""
 
 from __future__ import annotations
 
@@ -54,14 +45,10 @@ def missing_evidence(
 ) -> str:
     """Why ``report`` does not show the failing tests passing ("" when it does).
 
-    ``failed_tests`` are the names the log failed (``tests/test_x.py::test_y``, a jest name):
-    each must be in the report and have passed. Without names, ``test_files`` (the failing
-    tests' files): each must have a test in the report, and none of them may fail there.
-    Either way (and without either: a pytest run whose log named no test) the report must
-    hold a test and no failure at all: pytest then exits 1, so an exit 0 came from the code
-    under test (``atexit`` calling ``os._exit(0)``), and a process that ends before pytest
-    reports is no pass. ``script`` (what ran) tells why no report came, when it can.
-    """
+    ``failed_tests`` (names the log failed) must each be in the report and have passed; without
+    names, each of ``test_files`` must have a test in the report and none may fail. Either way
+    the report must hold a test and no failure: pytest then exits 1, so an exit 0 came from the
+    code under test, and a process that ends before pytest reports is no pass."""
     if report is None and _OWN_REPORT.search(script):
         return f"{NO_EVIDENCE} (the command sets its own --junitxml, which replaces the " \
             "report the fix step asks pytest for)"  # fmt: skip
@@ -89,15 +76,14 @@ def missing_evidence(
 def named_runs(
     ran: Mapping[str, bool], failed_tests: Collection[str], test_files: Collection[str]
 ) -> list[tuple[str, list[bool]]]:
-    """Each failing test the log named (else each failing test file, as "a test of" it) and
-    what ``ran`` (by canonical name) holds for it: the JUnit report's outcomes, the in-run check's
-    "its own function ran". A runner started in a higher folder names a test with a longer path
-    than the log did, so a longer name ending at a ``.`` boundary is the test too.
+    """Each failing test the log named (else each failing file) and what ``ran`` holds for it. A
+    runner started in a higher folder names a test with a longer path, so a longer name ending at a
+    ``.`` boundary is the test too.
 
-    Never a shorter one: ``test_ops.test_add`` (a new ``test_ops.py`` at the root) is a
-    suffix of ``tests.test_ops.test_add``, and a patch that skips the real test and adds that
-    one would be "verified". A longer one is a file whose path ends with the failing test's,
-    which the policy refuses to change or add as it refuses the failing test."""
+    Never a shorter one: a new root ``test_ops.py`` makes ``test_ops.test_add`` a suffix of
+    ``tests.test_ops.test_add``, and a patch that skips the real test would be "verified". A
+    longer one is a file whose path ends with the failing test's, which the policy refuses to
+    change or add."""
     named = [(name[:200], canonical_test(name), False) for name in failed_tests] or [
         (f"a test of {path[:200]}", canonical_test(str(PurePosixPath(path))), True)
         for path in test_files

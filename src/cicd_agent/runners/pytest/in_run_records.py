@@ -1,20 +1,12 @@
-"""What the fix step's in-run check saw: a verified fix needs pytest's own machinery to have run
-the failing tests, not only a report that says they passed.
+"""What the fix step's in-run check saw: a verified fix needs pytest's own machinery to have run the
+failing tests, not only a report that says they passed.
 
-The in-run check's records stream to the host as they are written, through the run's evidence
-pipe, so what the judged process writes later (an ``atexit`` hook) takes nothing back: a failure
-pytest reported stays one whatever the JUnit report says at the end, and a test counts as run
-only where every record of it says so (a record the code under test writes, first or last, adds
-nothing the in-run check's own denies). A patch is refused when pytest's runner or its hooks
-changed after pytest started (``Function.runtest`` set to a no-op, a ``sys.modules`` entry
-replaced, a function's code swapped), when pytest or pluggy came from the checkout, when a file
-the patch touched implements a hook that runs or reports a test, or when the failing test's own
-function was never entered and left during its call (a test without one, a doctest or a plugin's
-item, is not seen by the in-run check: its runner is not among those the in-run check watches,
-so a no-op there would go unseen). From the import guard's records, a line the patch changed
-that ran before the tests, a call of the checkout's then that could blind the guard, or a guard
-that did not last refuses the patch.
-"""
+The records stream to the host as they are written, so what the judged process writes later (an
+``atexit`` hook) takes nothing back: a reported failure stays one whatever the JUnit report says,
+and a test counts as run only where every record of it says so. The refusals are
+:func:`runner_changed`'s (pytest's runner or hooks changed after it started, or imported from the
+checkout), the failing test's own function never entered and left during its call (a doctest or a
+plugin's item is not watched, so a no-op there would go unseen), and :func:`guard_problem`'s."""
 
 from __future__ import annotations
 
@@ -69,11 +61,10 @@ class InRunCheck:
         test_files: Collection[str],
         changed: PatchedLines,
     ) -> dict[str, str]:
-        """The variables one judged run gets on top of ``lent`` (its environment as the
-        sandbox gives it): our folder first on ``PYTHONPATH``, ``-p`` our module, where the
-        stream's fd is (``stream``: the variable the sandbox sets for a run's evidence), the failing
-        tests it watches (by name, else by file; every test when neither is known), and the
-        lines the patch changed, which must not run before the tests (``changed``)."""
+        """The variables one judged run gets on top of ``lent``: our folder first on
+        ``PYTHONPATH``, ``-p`` our module, the stream's fd, the failing tests it watches (every
+        test when none is known), and the lines the patch changed, which must not run before the
+        tests."""
         path = os.pathsep.join(filter(None, [str(self.folder), lent.get("PYTHONPATH", "")]))
         wanted = {
             "names": [canonical_test(name) for name in failed_tests],

@@ -1,12 +1,9 @@
-"""pytest's part of the test step's flaky-test fixer: chosen tests run in a chosen order by our
-plugin's ``--cicd-order`` (the ids in a file, never on the command line), a set-up moved between
-tests, and the code a test calls.
+"""pytest's part of the flaky-test fixer: tests in a chosen order (``--cicd-order``, ids in a file),
+a set-up moved between tests, and the code a test calls.
 
-The code a test calls is read from its own text, no run: the functions and classes it calls by
-name that its file imports from a module of the checkout outside the tests. A mutant of their
-lines is what shows a patched test still catches a bug; a test that reaches its code only
-through helpers or fixtures gives none, and the fixer then says the check was not made.
-"""
+The code a test calls is read from its text, with no run: what it calls by name and imports from the
+checkout outside the tests. A test that reaches its code only through helpers or fixtures gives
+none, and the fixer says the check was not made."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """The modules a failed step loads into pytest by name, each a plugin whose hooks can report any
-failure as a pass: ``PYTEST_PLUGINS`` (module names
-separated by commas) in the step's ``env:`` or set in its script, ``-p NAME`` in a command that
-runs pytest or in ``PYTEST_ADDOPTS``, and ``addopts = -p NAME`` in the root's settings files."""
+failure as a pass: ``PYTEST_PLUGINS`` in the step's ``env:`` or script, ``-p NAME`` in a command
+or ``PYTEST_ADDOPTS``, and ``addopts = -p NAME`` in the root's settings."""
 
 from __future__ import annotations
 

@@ -1,22 +1,16 @@
 """What one pytest run of the verifier reported (its evidence pipe), and whether it is believed.
 
-Two channels share the run's evidence pipe. Our plugin writes exactly one JSON line at the end
-of the session, then closes its end: each test's outcome and time, collection errors, unresolved
-imports, pytest's exit status and, when coverage was measured, the main process's coverage data.
-The in-run check streams its records as the run goes: where pytest came from, whether its runner
-was changed after it started, and, for each test, whether its own function was entered and left
-during its call. The plugin's report is produced inside the tests' process, so code under test
-could rewrite it (``Function.runtest`` set to a no-op makes every test "pass"); it is believed
-only where the in-run check agrees: a run whose in-run check never loaded, saw pytest's runner
-replaced, or saw pytest imported from the checkout is no result at all, and a pass whose
-function the in-run check never saw run is ``unseen``, not passed. A run whose pipe carries a
-second report (written by a test), or whose process exits with another status than the one
-pytest reported, was tampered with too.
+Our plugin writes one JSON line at the session's end (outcomes, times, collection errors, exit
+status, coverage); the in-run check streams its records as the run goes. The plugin's report is made
+inside the tests' process, so code under test could rewrite it (``Function.runtest`` set to a no-op
+makes every test "pass"): it is believed only where the in-run check agrees. A run whose check never
+loaded, or saw pytest's runner replaced or imported from the checkout, is no result; a pass whose
+function the check never saw run is ``unseen``. A second report on the pipe, or an exit status other
+than pytest's, is tampering too.
 
-What the in-run check does not close: code written against this agent, in the tests' process,
-can write records of its own to the pipe it finds in its environment; the import guard stops
-the patch's functions running before the tests, where such code would have to run.
-"""
+Not closed: code written against this agent can write records of its own to the pipe it finds in
+its environment; the import guard stops the patch's functions running before the tests, where
+such code would have to run."""
 
 from __future__ import annotations
 
@@ -80,10 +74,9 @@ def parse_evidence(
     patched: Collection[str] | None = None,
     installed: Collection[str] = (),
 ) -> Evidence:
-    """Read a run's pipe; ``returncode`` is the run's exit status (None: killed,
-    not compared); ``repo``: the copy it ran in (None: no in-run check asked, a test of this
-    parser); ``patched``: the files a patch wrote there, which may implement no hook that runs
-    or reports a test, and whose changed lines the in-run check's guard watched (None: no patch)."""
+    """``returncode``: None when killed (not compared); ``repo``: None when no in-run check was
+    asked; ``patched``: the files a patch wrote, which may implement no hook that runs or reports
+    a test (None: no patch)."""
     lines = [line for line in raw.split(b"\n") if line.strip()]
     records = [line for line in lines if _is_record(line)]
     lines = [line for line in lines if line not in records]

@@ -1,12 +1,6 @@
-"""pytest behind the test-runner seam: every pytest run the verifier starts.
-
-Every pytest run of the verifier (gen-tests' suite and candidates, review's checked
-suggestions, the reruns of a change's tests) is a :class:`PytestSandbox`'s: the shared sandbox
-with our pytest plugin, a private copy of coverage and the fix step's in-run check on
-``PYTHONPATH`` (read as package data by name: the engine imports no mode), read-only inside the
-sandbox. :meth:`PytestSandbox.session` is the one place such a run starts and its report is
-read.
-"""
+"""pytest behind the test-runner seam: every pytest run the verifier starts is a
+:class:`PytestSandbox`'s, with our plugin, coverage and the in-run check read-only on ``PYTHONPATH``
+(read as package data by name: the engine imports no mode)."""
 
 from __future__ import annotations
 
@@ -46,10 +40,8 @@ COMMAND = ("python", "-m", "pytest", "-q", "--tb=short", *PLUGIN)
 
 
 def _compiled_coverage() -> Path:
-    """Our coverage package, copied once per process into a folder of ours and compiled there
-    (its sources' times kept, so the compiled files stay valid in each sandbox's copy): a run
-    writes none (``PYTHONDONTWRITEBYTECODE``), so each measured run would compile coverage
-    again."""
+    """Compiled once per process, source times kept so the compiled files stay valid in each
+    sandbox's copy: runs write no bytecode, so each measured run would compile coverage again."""
     return Path(_coverage_folder().name) / "coverage"
 
 
@@ -68,8 +60,7 @@ def _coverage_folder() -> tempfile.TemporaryDirectory[str]:
 
 
 class PytestSandbox(SessionSandbox):
-    """The shared sandbox with our pytest plugin, coverage and the in-run check on every run's
-    ``PYTHONPATH``; every runner of the seam runs in one (the others need none of it)."""
+    """The shared sandbox with our plugin, coverage and the in-run check on ``PYTHONPATH``."""
 
     temp_prefix = "cicd-agent-gentests-"
     evidence_variable = "CICD_GENTESTS_EVIDENCE_FD"
@@ -107,11 +98,8 @@ class PytestSandbox(SessionSandbox):
         shared: Sequence[Path] = (),
         patched: PatchedLines | None = None,
     ) -> tuple[RunResult, Evidence]:
-        """Run ``argv`` (a pytest command with our plugin loaded, or the user's suite) in
-        ``space``, watched by the in-run check (its guard on ``patched``'s lines, when given), and
-        read its report (a killed run's exit status is not compared with pytest's). pytest-cov
-        is blocked in every run, its options accepted and ignored: its tracer would pause the
-        coverage ours measures."""
+        """A killed run's exit status is not compared with pytest's. pytest-cov is blocked, its
+        options accepted and ignored: its tracer would pause the coverage ours measures."""
         given = {**self.environment(space), **(extra_env or {})}
         # pytest-cov by both its entry-point name and its module's (a `-p pytest_cov.plugin` or
         # a conftest's pytest_plugins loads it by the module's), and no run ends on a project's
@@ -136,11 +124,10 @@ class PytestSandbox(SessionSandbox):
 
 
 def selecting(space: Workspace, tests: Sequence[str]) -> list[str]:
-    """pytest's arguments that run ``tests`` alone: their files as ``./name`` (never an option
-    nor an ``@file`` of arguments) and the ids in a file our plugin reads; on a command line one
-    id past 128 KiB, or many, would stop the round from starting. The file is named in the
-    option's own word (``--cicd-select=FILE``): pytest counts a bare path word among the paths
-    it finds the root from, and a root above the copy renames every id, so none is selected."""
+    """Test ids go in a file our plugin reads: one id past 128 KiB, or many, on a command line would
+    stop the round from starting. The file is named in the option's own word
+    (``--cicd-select=FILE``): a bare path word counts toward pytest's root, and a root above the
+    copy renames every id, so none is selected."""
     chosen = space.scratch("select", ".json")
     chosen.write_text(json.dumps(list(tests)), encoding="utf-8")
     files = dict.fromkeys(os.path.join(".", test.split("::", 1)[0]) for test in tests)
@@ -148,10 +135,8 @@ def selecting(space: Workspace, tests: Sequence[str]) -> list[str]:
 
 
 def repeated(words: Sequence[str], times: int) -> list[str]:
-    """pytest's arguments ``words`` with each file named ``times`` times, kept apart
-    (``--keep-duplicates``): each of its tests runs that often in the one process, the module
-    imported once, its fixtures set up afresh each time, at the cost of one start. Our plugin
-    and the in-run check report a test's worst outcome."""
+    """Each file named ``times`` times (``--keep-duplicates``): each test runs that often in one
+    process, at the cost of one start. Our plugin and the in-run check report its worst outcome."""
     if times <= 1:
         return list(words)
     options = [word for word in words if word.startswith("-")]
@@ -162,8 +147,7 @@ def repeated(words: Sequence[str], times: int) -> list[str]:
 def varied(
     *, shuffle: int | None = None, noise: int = 0, repeat: int = 1, repeat_for: float = 0.0
 ) -> list[str]:
-    """Our plugin's options: the order a seed draws, noise processes beside the tests, and each
-    test's runs in the one session."""
+    """Our plugin's options: a seed's order, noise processes, runs per test."""
     shuffled = [] if shuffle is None else ["--cicd-shuffle", str(shuffle)]
     repeated = ["--cicd-repeat", str(repeat)] if repeat > 1 else []
     if repeat > 1 and repeat_for > 0:
@@ -172,10 +156,8 @@ def varied(
 
 
 def _without_coverage_run(words: tuple[str, ...]) -> tuple[str, ...]:
-    """``coverage run [OPTIONS] -m pytest ARGS`` (or ``python -m coverage run …``) as
-    ``python -m pytest ARGS``: coverage.py's own tracer, started in the tests' process, would
-    pause the one that measures them (as pytest-cov's would; every run blocks that one). The
-    wrapper measures; it does not choose which tests run."""
+    """``coverage run … -m pytest ARGS`` as ``python -m pytest ARGS``: coverage's tracer in the
+    tests' process would pause the one that measures them."""
     if PurePosixPath(words[0]).name == "coverage" and words[1:2] == ("run",):
         python, rest = "python", words[2:]
     elif words[1:4] == ("-m", "coverage", "run"):
@@ -343,8 +325,7 @@ class Pytest(PlainStep):
         return nearest([f for f in files if PurePosixPath(f).name in wanted], path)
 
     def test_file_for(self, source: str, related: str, taken: Callable[[str], bool]) -> str:
-        """None here: gen-tests' Python loop names pytest's files itself (the ``test-dir``
-        input)."""
+        """None: gen-tests' Python loop names pytest's files itself (the ``test-dir`` input)."""
         return ""
 
     def test_style(self, source_text: str, related_text: str) -> str:
@@ -354,13 +335,11 @@ class Pytest(PlainStep):
     def step_command(
         self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
     ) -> list[str] | None:
-        """``pytest`` or ``python -m pytest`` with its JUnit report in ``folder`` (the ``xunit1``
-        family, which names each test's file: its id as pytest prints it), and on a retry only
-        the tests that failed last time (:data:`RETRY_ONLY_FAILED`: pytest's cache names them).
-        ``--maxfail=0`` undoes a ``-x`` of the command or its ``addopts``, and blocking the
-        plugin ``--sw`` registers undoes a stepwise run (the option stays known, so an
-        ``addopts`` naming it is no usage error): a run that stopped at its first failure left
-        tests unrun that no retry runs, and the step would pass on the failures it saw."""
+        """A JUnit report in ``folder`` (``xunit1``, which names each test's file) and, on a retry,
+        only the tests that failed (pytest's cache names them). ``--maxfail=0`` undoes a ``-x``, and
+        blocking ``--sw``'s plugin (its option stays known for ``addopts``) undoes a stepwise run: a
+        run stopped at its first failure leaves tests no retry runs, and the step would pass on what
+        it saw."""
         words = [Path(word).name for word in command[:3]]
         if words[:1] != ["pytest"] and words[1:3] != ["-m", "pytest"]:
             return None

@@ -1,13 +1,9 @@
-"""A Python test's statements moved into another test, read and written by Python's own parser.
+"""A Python test's statements moved into another test, by Python's own parser: the flaky-test
+fixer's set-up, after iFixFlakies (a donor test whose run makes a failing one pass).
 
-The test step's fixer of order-dependent tests (iFixFlakies' method) finds a test of the suite
-whose run makes a failing test pass (a cleaner, or the state-setter it was missing) and moves
-that test's statements to the top of the failing one. Only statements move: never an
-assertion, nothing that names one of the donor's fixtures the victim does not take, no
-``self`` of another class, no name the donor's file defines for itself unless both tests share
-that file (the imports it needs come along, as local imports). What is written must parse; the
-sandbox's runs then judge whether it works.
-"""
+Only statements move: never an assertion, nothing naming a donor's fixture the victim does not take,
+no ``self`` of another class, no name the donor's file defines unless both share that file. What is
+written must parse; the sandbox's runs judge whether it works."""
 
 from __future__ import annotations
 

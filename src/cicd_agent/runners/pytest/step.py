@@ -1,13 +1,9 @@
 """pytest in the job's test step: the usage error it stops on, and the tracer that records which
 tests ran a line the change touched.
 
-The tracer is copied into a folder of the step's own under a module name drawn afresh for each
-step (so no module of the checkout can take its place), put first on ``PYTHONPATH`` and loaded
-with ``-p``; the change's lines go in a file it reads as it loads, and each run writes its
-record into that run's own folder. A record that is no JSON object of the tracer's shape is no
-record: the record is written in the tests' process, so it is read bounded, without following
-a link, and only ever describes a failure.
-"""
+The tracer's module name is drawn afresh for each step, so no module of the checkout can take its
+place. Its record is written in the tests' process, so it is read bounded, without following a
+link, and only ever describes a failure."""
 
 from __future__ import annotations
 

@@ -58,8 +58,7 @@ class PytestWatch:
         script: str,
         installed: Collection[str],
     ) -> Watched:
-        """The guard's reason first; the report's and the records' only when it let the run
-        go."""
+        """The guard's reason first; the report's and the records' only when it let the run go."""
         records = by_process(stream)  # as they streamed in while the run went
         guarded = guard_problem(records, repo)
         problem = "" if guarded else missing_evidence(

@@ -1,19 +1,12 @@
-"""vitest's repeats: each test of a file run N times in its file's one run, by vitest's own
-``repeats`` (a test's option, read as the test starts).
+"""vitest's repeats: each test of a file run N times in its file's one run, by vitest's own per-test
+``repeats``.
 
-vitest's command line has no repeat count for a run (``--retry`` reruns a failure until it
-passes, the opposite of a flaky hunt's need). So a repeated selection adds to our canary, the
-first setup file vitest runs in each test file's realm, a ``beforeAll`` that sets each test of
-the file to repeat N - 1 times more with no retry (a retry that passes would hide the failure
-hunted), in the file's one worker, each repetition with its ``beforeEach`` and ``afterEach``
-hooks; a test that must fail (``test.fails``) runs once. vitest's report gives a repeated test
-one outcome, failed when any repetition failed, so the canary counts the repetitions: one failed
-when the test's errors grew between its ``beforeEach`` and the next (or the file's end: an error
-of a later hook counts), and writes the counts on its line, with its token. The report vitest's
-main process writes holds what each worker's runner sent, from the test's realm, as the canary's
-line is: the counts are as much the run's word as its outcomes. They are believed only within
-what the run asked (no test counts more than N runs) and as the report says the test ended.
-"""
+vitest has no repeat count (``--retry`` reruns a failure until it passes, the opposite of a flaky
+hunt's need). So our canary, the first setup file in each file's realm, sets each test to repeat
+N - 1 times with no retry (a passing retry would hide the failure hunted); ``test.fails`` runs
+once. vitest reports a repeated test once, so the canary counts the repetitions (one failed when
+the test's errors grew) and writes the counts on its line, with its token: as much the run's word
+as its outcomes, and believed only within what the run asked."""
 
 from __future__ import annotations
 
@@ -78,11 +71,9 @@ def repeating(times: int) -> str:
 def repeat_counts(
     outcomes: Mapping[str, str], runs: Mapping[str, Sequence[tuple[str, int, int]]], times: int
 ) -> dict[str, tuple[int, int]]:
-    """Each test's passed and failed runs, by ``file › full name``: what its file's canary
-    counted (``runs``: each file's tests as full name, passes, failures), for the tests the
-    report shows passed or failed. A test counted more than ``times`` runs is left out (the
-    run never asked for them), and so is a test the report shows failed with no failure
-    counted (its one failed outcome stands): the counts never soften the report's word."""
+    """Each test's passed and failed runs (``file › full name``) as its file's canary counted
+    them. A test counted past ``times`` runs, or shown failed with no failure counted, is left
+    out: the counts never soften the report's word."""
     counts: dict[str, tuple[int, int]] = {}
     for file, tests in runs.items():
         for name, won, lost in tests:

@@ -1,20 +1,15 @@
-"""cargo's repeats inside the sandbox: a script our own interpreter runs there, with nothing
-but the standard library.
+"""cargo's repeats inside the sandbox: a script our own interpreter runs there, standard library
+alone.
 
-``record``: cargo's runner (``target.'cfg(all())'.runner``) for one ``cargo test``: in place
-of each test binary, one line of JSON on cargo's standard output naming the binary and its
-arguments, folder and environment exactly as cargo gives them; the binary is not run.
+``record``: cargo's runner for one ``cargo test``: in place of each test binary, one JSON line
+naming the binary with its arguments, folder and environment exactly as cargo gives them.
 
-``loop VARIABLE TIMES NOISE PLAN...``: each binary a ``record`` line names (a PLAN) run TIMES
-times in turn, with NOISE processes burning CPU and touching fresh memory beside them. The
-evidence pipe (its fd in the environment variable VARIABLE) is taken out of the environment
-and kept from every child, and this process makes itself non-dumpable first, so no test can
-open the pipe through ``/proc`` nor read this process's memory: only this process writes
-there. It writes one frame per run (a header line with a token drawn here, the repetition,
-the binary, its exit status as the kernel gives it, and the length of its standard output,
-then that output), between a first frame (the runs and binaries asked, the noise processes
-started) and a last; a run that ends it (a test killing it, the timeout) leaves no last frame.
-"""
+``loop VARIABLE TIMES NOISE PLAN...``: each recorded binary run TIMES times in turn beside NOISE
+CPU-and-memory burners. The evidence pipe is taken out of the environment and kept from every
+child, and this process makes itself non-dumpable first, so no test can reach the pipe through
+``/proc`` or this process's memory. It writes one frame per run (a header with a token drawn
+here, the repetition, the binary, its exit status as the kernel gives it, its output's length,
+then the output), between a first frame and a last; a run that kills it leaves no last frame."""
 
 from __future__ import annotations
 

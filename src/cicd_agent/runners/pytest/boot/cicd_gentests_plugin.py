@@ -2,29 +2,20 @@
 
 ``sitecustomize`` imports it first (no file of the checkout stands in for it): PYTEST_DONT_REWRITE.
 
-- with ``CICD_GENTESTS_EVIDENCE_FD`` set: write every test's outcome, collection errors, (with
-  ``--cicd-imports``) unresolved imports, the exit status and the process's coverage data as one
-  JSON line to that pipe, then close it, so the gate judges outcomes, not only the exit code (a
-  skipped test is not a passing test), from a channel no file write can reach.
-- ``--cicd-shuffle SEED``: run the collected tests in a random order drawn from ``SEED`` (the
-  order check of stage 4, without installing pytest-randomly in the user's project).
-- ``--cicd-select FILE``: run only the tests (ids or files) the JSON list in FILE names.
-- ``--cicd-order FILE``: run exactly the tests whose ids the JSON list in FILE names, each once,
-  in the list's order (the test step's search for the test another one depends on).
-- pytest's own ``--keep-duplicates`` with a file named N times (gen-tests' repeat stage): a test
-  run N times is reported with its first outcome that was no pass, its worst.
-- ``--cicd-repeat N``: each selected test run N times in this one session (the flaky hunt's
-  repetitions), each time as a fresh item made from its parent (its fixtures set up and torn
-  down afresh), the whole selection repeated in turn (``a b a b``), then shuffled with
-  ``--cicd-shuffle``'s seed when given; each test's passes and failures are counted
-  (``repeats``) beside its worst outcome; ``--cicd-repeat-for S``: no repetition starts
-  after S seconds of the session (each test's first run always does), so a round planned
+- ``CICD_GENTESTS_EVIDENCE_FD``: every test's outcome, collection errors, unresolved imports, the
+  exit status and coverage go as one JSON line to that pipe, a channel no file write can reach, so
+  the gate judges outcomes (a skipped test is not a passing one), not only the exit code.
+- ``--cicd-shuffle SEED``, ``--cicd-select FILE``, ``--cicd-order FILE``: a seeded random order,
+  only the tests a JSON list names, or exactly those in the list's order, each once.
+- ``--keep-duplicates`` with a file named N times: a test is reported with its worst outcome.
+- ``--cicd-repeat N``: each selected test run N times in one session as a fresh item (its fixtures
+  set up afresh), the selection repeated in turn (``a b a b``), passes and failures counted in
+  ``repeats``; ``--cicd-repeat-for S``: no repetition starts after S seconds, so a round planned
   from a faster one's pace still ends with its report.
-- ``--cicd-noise N``: N processes beside the tests for the whole session, each burning CPU and
-  touching fresh memory (Shaker's noise, the flaky hunt's load), ended with the session.
-- ``--cicd-imports FILE``: after collection, check that every import in FILE, including those
-  inside functions, resolves in this environment (stage 1).
-"""
+- ``--cicd-noise N``: N processes burning CPU and touching fresh memory beside the tests (Shaker's
+  noise).
+- ``--cicd-imports FILE``: after collection, every import in FILE, inside functions too, must
+  resolve."""
 
 from __future__ import annotations
 
@@ -137,12 +128,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
-    """A repetition past ``--cicd-repeat-for``'s seconds is not run (True: handled), and
-    reported nowhere; every other item runs as pytest runs it. The item before it kept the
-    fixtures this one would share (its module's, its class's): they are torn down as far as
-    the next item needs, as its own run's end would, or the next test of another file would
-    meet them still set up and error ("previous item was not torn down properly"): a stable
-    test named flaky."""
+    """A repetition past ``--cicd-repeat-for``'s seconds is not run (True: handled) and reported
+    nowhere. The fixtures the item before kept (its module's, its class's) are torn down as far
+    as the next item needs, or the next test of another file would meet them still set up and
+    error: a stable test named flaky."""
     until = item.config.getoption("cicd_repeat_for")
     if until > 0 and id(item) in _COPIES and _STARTED and time.monotonic() - _STARTED[0] > until:
         item.session._setupstate.teardown_exact(nextitem)

@@ -1,16 +1,11 @@
 """pytest-cov's command line, accepted and ignored, in runs where pytest-cov is blocked.
 
-Every pytest run of the verifier measures coverage with its own coverage.py, started at boot
-(``sitecustomize``). pytest-cov, loaded by a project's ``addopts = --cov=pkg``, starts a tracer
-of its own, which pauses ours for the whole session: the run measured nothing. So every run
-blocks it (``-p no:cov``, which also stops it doing ``--cov-fail-under`` on a run of a few
-files) and loads this module instead (``-p``, under a name chosen per sandbox, so no file of the
-project takes its place). It takes pytest-cov's options with the same arity, so the project's
-addopts parse and the same words stay paths, and its ``no_cover`` marker and ``cov`` and
-``no_cover`` fixtures, so the project's tests collect and run as they do under pytest-cov (its
-``cov`` fixture is None when it measures nothing, as here). An option pytest-cov already added
-(a ``-p pytest_cov`` in the project's addopts, loaded before the block) is left as it is.
-"""
+pytest-cov's tracer would pause the coverage our boot starts for the whole session, so every run
+blocks it (``-p no:cov``, which also stops ``--cov-fail-under`` on a run of a few files) and
+loads this module under a name chosen per sandbox. It takes pytest-cov's options with the same
+arity, so the project's addopts parse and the same words stay paths, and its ``no_cover`` marker
+and ``cov``/``no_cover`` fixtures, so the project's tests collect and run. An option pytest-cov
+already added (``-p pytest_cov`` loaded before the block) is left as it is."""
 
 from __future__ import annotations
 

@@ -1,13 +1,9 @@
 """Start coverage in every Python process of a measured run, then hand over to the real one.
 
-Python imports ``sitecustomize`` at start-up from the first folder on ``sys.path`` that has
-one; the sandbox puts its boot folder first on ``PYTHONPATH``. When ``COVERAGE_PROCESS_START``
-names a coverage configuration, coverage starts here, before any project code, and in every
-subprocess the tests start. Nothing is installed in the project's environment: cicd-agent's own
-coverage is offered through the ``covlib`` folder beside this file (so the data is written by
-the same coverage version that reads it); if it cannot load under this interpreter, the
-project's own coverage is used. The project's own ``sitecustomize``, if any, still runs.
-"""
+When ``COVERAGE_PROCESS_START`` names a configuration, coverage starts here, before any project
+code, and in every subprocess. Our coverage comes from the ``covlib`` folder beside this file, so
+the data is written by the version that reads it; if it cannot load under this interpreter, the
+project's own is used. The project's own ``sitecustomize`` still runs."""
 
 from __future__ import annotations
 

@@ -1,59 +1,44 @@
-"""The fail-to-pass test's guard inside pytest: the proposed test may run the code under test,
-never read it.
+"""The fail-to-pass test's guard inside pytest: the proposed test may run the code under test, never
+read it.
 
-A test that tells the fixed code from the unfixed one by its compiled form (a function's
-``__code__.co_consts``, ``dis``, ``gc.get_referents``, the ``.pyc`` on disk, a frame of the
-code it calls) fails without the fix and passes with it, and shows nothing about the bug. No
-rule over the test's text can close that: ``getattr(f, "__co" + "de__")`` reads as a call with
-a string. The interpreter can: it raises an audit event for every way to a code object or a
-frame (``object.__getattr__`` on ``__code__``, ``f_code``, ``tb_frame``, ``gi_code``, …;
-``gc`` and ``marshal``, making code, tracing, ``ctypes``), however the name was built, and an
-audit hook cannot be removed once added.
+A test that tells the fixed code from the unfixed by its compiled form (``__code__.co_consts``,
+``dis``, the ``.pyc``, a frame of the code it calls) fails without the fix and passes with it, and
+shows nothing about the bug. No rule over the test's text can close that
+(``getattr(f, "__co" + "de__")``); the interpreter can: it raises an audit event for every way to a
+code object or a frame, however the name was built, and an audit hook cannot be removed once added.
 
-This plugin is loaded first (``-p``, under a module name chosen per claim, from the sandbox's
-own read-only folder) and adds that hook. ``CICD_F2P_GUARD`` names the test's file, the fixed
-files, and the exit status and line the run ends with when the test's own code:
+This plugin is loaded first, under a module name chosen per claim, and adds that hook.
+``CICD_F2P_GUARD`` names the test's file, the fixed files, and the exit status and line the run ends
+with when the test's own code:
 
-- reads a function, generator, frame or traceback of the code under test (of a file neither
-  the interpreter's nor the test's; a dataclass's generated ``__init__`` is the
-  interpreter's): the test's own where the first frame on the stack that is not the
-  interpreter's is the test's (directly, or through ``dis`` or ``inspect``), or code written
-  since pytest started (a module the test writes and imports); the code under test reading
-  its own frames as it logs is its own business;
+- reads a function, generator, frame or traceback of the code under test: the test's own where the
+  first frame not the interpreter's is the test's (directly, or through ``dis`` or ``inspect``), or
+  code written since pytest started; the code under test reading its own frames as it logs is its
+  own business;
 - asks for a frame (``sys._getframe``) from inside the code under test (a callback it calls);
-- sets a tracer for threads (``threading.settrace``: set as a thread starts, with no frame of
-  the test's on its stack, so any tracer set on a thread but pytest's counts);
-- reads code under test on a thread other than pytest's whose stack holds no frame of the
-  code under test (a pool running ``dis``, text the test compiled, which counts as the
-  interpreter's by its ``<…>`` name);
-- finds objects through ``gc``, makes or unmarshals code, traces, uses ``ctypes``, compiles
-  code under a real file's name, opens, links or moves a compiled file or a process's memory,
-  or starts another process (one without this guard), with a frame of the test's anywhere on
-  the stack.
+- sets a tracer for threads (``threading.settrace``);
+- reads code under test on a thread other than pytest's whose stack holds no frame of the code under
+  test (a pool running ``dis``);
+- finds objects through ``gc``, makes or unmarshals code, traces, uses ``ctypes``, compiles code
+  under a real file's name, opens, links or moves a compiled file or a process's memory, or starts
+  another process, with a frame of the test's anywhere on the stack.
 
-An import lying between (a module the test imports reads itself as it loads) makes an event
-of the last kind the import's, unless the import system is calling a hook the test put in
-``sys.path_hooks`` or ``sys.meta_path``; a read of the code under test is never the
-import's. A function's API is no reading: its signature and whether it is async, as
-``inspect.signature`` and ``mock.patch(autospec=True)`` read them (:func:`_api`); a frame of
-such a reader, whose locals hold the code (a ``Signature`` class of the test's is called from
-it), is the code under test's.
+An import between (a module reading itself as it loads) makes an event of the last kind the
+import's, unless the import system is calling a hook the test installed; a read of the code under
+test is never the import's. A function's API is no reading: its signature and whether it is async,
+as ``inspect.signature`` and ``mock.patch(autospec=True)`` read them (:func:`_api`).
 
-Not closed: a call the test builds from C functions alone (``functools.partial``, ``map``) and
-leaves for later, run on pytest's thread with no frame of the test on the stack (a
-finalizer, an ``atexit`` hook; text the test compiled, too); the code under test's own code
-that reads code, or calls what the test hands it (a C function such as
-``operator.attrgetter``), called by the test; what a function carries besides its code
-(``__doc__``, ``__closure__``, ``__globals__``, a module's new names: ``__defaults__`` is
-audited); line numbers (a traceback's ``tb_lineno``, a warning's or log record's line,
-``faulthandler``'s dump); a compiled file's size (``os.stat`` raises no audit event). A
-process started by ``_posixsubprocess.fork_exec`` (the C function under ``subprocess``, which
-multiprocessing's spawn calls with no event of its own) is stopped: the module's function is
-ours, raising an event first (:func:`_watch_fork_exec`). The cost: a failing Hypothesis
-test is never offered (Hypothesis traces the failing example and reads its traceback), nor
-one that reads ``excinfo.traceback``. Names are taken as the plugin loads: no function the
-test could rebind or swap runs inside the hook.
-"""
+Not closed: a call built from C functions alone (``functools.partial``, ``map``) left for later,
+run with no frame of the test on the stack (a finalizer, an ``atexit`` hook); the code under
+test's own code that reads code, or calls what the test hands it (``operator.attrgetter``); what
+a function carries besides its code (``__doc__``, ``__closure__``, ``__globals__``;
+``__defaults__`` is audited); line numbers (``tb_lineno``, a log record's line,
+``faulthandler``'s dump); a compiled file's size (``os.stat`` raises no event).
+``_posixsubprocess.fork_exec``, which multiprocessing's spawn calls with no event of its own, is
+replaced by ours, which raises one first (:func:`_watch_fork_exec`). The cost: a failing
+Hypothesis test is never offered (Hypothesis reads its traceback), nor one reading
+``excinfo.traceback``. Names are taken as the plugin loads: no function the test could rebind
+runs inside the hook."""
 
 from __future__ import annotations
 

@@ -1,42 +1,27 @@
 """The fix step's in-run check inside pytest: whether pytest's own machinery ran each test.
 
-An exit code and a JUnit report are the word of a process the code under test runs in: a
-patch to ``calc/__init__.py`` that sets ``Function.runtest`` to a no-op makes pytest report
-the failing test passed while ``add`` still subtracts. This plugin is loaded first (``-p``,
-under a module name chosen per sandbox, so no file of the project can take its place), before
-the project's conftests and modules are imported, and:
+An exit code and a JUnit report are the word of a process the code under test runs in: a patch that
+sets ``Function.runtest`` to a no-op makes pytest report the failing test passed. This plugin is
+loaded first, under a module name chosen per sandbox, before the project's conftests, and:
 
-- takes a snapshot of the functions that run and report a test (:data:`WATCHED`) and of
-  their code; at the end of collection and before each test's call it compares, and writes
-  down every function replaced, every code object swapped and every module put in another's
-  place in ``sys.modules``;
-- writes where ``pytest``, ``_pytest`` and ``pluggy`` were imported from (a folder of the
-  project shadowing them is the project's word again);
-- writes the file of every implementation of the hooks that run and report a test;
-- during the call of each failing test (``CICD_FIX_CHECK_TESTS`` names them; every test
-  when it names none), watches for the test function's own code, as collection found it,
-  being entered and left: a no-op runner never runs the test's body, and code put in its
-  place since (by a test that ran before it) is not the test's and is written down. On
-  Python 3.12 and later through ``sys.monitoring``, on that one code object alone (no cost
-  anywhere else); before, through ``sys.setprofile`` (never the tracer a coverage run uses),
-  which slows every call the test makes: hence only the failing tests are watched;
-- before the project is imported, sets the guard (:mod:`.in_run_check_guard`, loaded from this
-  module's folder under this module's name and ``_guard``) on the lines the patch changed in
-  functions (``CICD_FIX_CHECK_PATCHED``): the run ends as one is entered, or the checkout's
-  code reads the patch, makes code or starts a process, before the tests or as each is set up.
+- snapshots the functions that run and report a test (:data:`WATCHED`) and their code, and at the
+  end of collection and before each call writes down every function replaced, code object swapped
+  and ``sys.modules`` entry put in another's place;
+- writes where ``pytest``, ``_pytest`` and ``pluggy`` were imported from, and the file of every
+  implementation of the hooks that run and report a test;
+- during each failing test's call (``CICD_FIX_CHECK_TESTS``; every test when it names none) watches
+  for the test function's own code being entered and left: through ``sys.monitoring`` on that one
+  code object from Python 3.12, else ``sys.setprofile``, which slows every call: hence only the
+  failing tests;
+- sets the guard (:mod:`.in_run_check_guard`) on the lines the patch changed
+  (``CICD_FIX_CHECK_PATCHED``) before the project is imported.
 
-Records go, one JSON line each with the process's id, to the pipe the judge reads as the run
-goes (its fd in the variable ``CICD_FIX_CHECK_STREAM`` names), so nothing written later, at
-exit, changes what it already holds; each failure pytest reports is sent too, so a JUnit report
-rewritten at exit is caught. Code written against this plugin can forge its records, in pytest's
-process or, run by a command of the step before pytest, by planting a module of the name it
-reads in ``PYTEST_ADDOPTS`` where ``python -m pytest`` looks first: the judge therefore refuses
-a patch that adds code running as a module is imported (``import_time_problem``), and the guard
-ends a run in which a function the patch changed starts before the tests; the guard keeps its
-state where the project's code cannot reach it (an audit hook's closure). The cost: a step that
-sets its own ``PYTHONPATH`` drops this module's folder, and no fix verifies there (the verifier
-says why).
-"""
+Records stream to the judge's pipe as the run goes, so nothing written at exit changes what it
+holds. Code written against this plugin can forge records, or plant a module of the name it reads
+where ``python -m pytest`` looks first: the judge therefore refuses a patch that adds import-time
+code (``import_time_problem``), and the guard ends a run in which a patched function starts
+before the tests, keeping its state in an audit hook's closure. A step that sets its own
+``PYTHONPATH`` drops this module's folder, and no fix verifies there (the verifier says why)."""
 
 from __future__ import annotations
 

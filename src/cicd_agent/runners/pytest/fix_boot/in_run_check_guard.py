@@ -1,29 +1,24 @@
 """The in-run check's import guard: nothing of the patch runs, is read or is copied before the
 failing test's call, but through the import system.
 
-Its profile function is ``sys.audit`` bound to a tag (:data:`BRIDGE_TAG`): an object with no
-state of its own, so the project's code that finds it (``sys.getprofile``, however called) has
-nothing to change in place. Every decision and every piece of state lies in the closure of an
-audit hook (:func:`install`), which cannot be removed and which no code reaches but through
-``gc`` or a frame, both audited and stopped. It watches from the in-run check's start to the end of
-collection and again through each test's setup (a conftest's setup hook or a fixture that asks
-a patched body runs while it watches), and ends the process (:data:`GUARD_EXIT`) when, in those
-windows:
+Its profile function is ``sys.audit`` bound to a tag (:data:`BRIDGE_TAG`), an object with no state
+to change in place; every decision and piece of state lies in the closure of an audit hook
+(:func:`install`), which cannot be removed and which no code reaches but through ``gc`` or a frame,
+both audited and stopped. It watches from the in-run check's start to the end of collection and
+again through each test's setup, and ends the process (:data:`GUARD_EXIT`) when in those windows:
 
-- a function's code holding a line the patch changed is entered (by the file a code object
-  names, or its device and inode);
-- the checkout's code reads a patched file other than through the import system (its text
-  compiled under another name), makes a code object (a copy of a patched body under another
-  name), or starts another process (one with no guard, that may import the patch);
-- the checkout's code sets a profile or trace function, adds an audit hook, finds objects
-  through ``gc``, uses ``ctypes``, starts a thread, swaps a function's code or sets a special
-  attribute of the runner's objects.
+- a function's code holding a line the patch changed is entered (by the file its code object names,
+  or its device and inode);
+- the checkout's code reads a patched file other than through the import system, makes a code object
+  (a copy of a patched body), or starts a process (one with no guard);
+- the checkout's code sets a profile or trace function, adds an audit hook, finds objects through
+  ``gc``, uses ``ctypes``, starts a thread, swaps a function's code or sets a special attribute of
+  the runner's objects.
 
-Only the in-run check ends a window (:func:`end`), from its own code on the thread that opened it,
-with no frame of the checkout on the stack; each test the in-run check watches must have had its
-setup watched (:func:`called` writes whether). Records are written with names taken at start:
-no function of a module the project could rebind runs inside the hook.
-"""
+Only the in-run check ends a window (:func:`end`), on the thread that opened it with no frame of
+the checkout on the stack, and each watched test must have had its setup watched
+(:func:`called`). Names are taken at start: no function the project could rebind runs inside the
+hook."""
 
 from __future__ import annotations
 
