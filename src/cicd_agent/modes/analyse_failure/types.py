@@ -129,7 +129,8 @@ class FailureFacts:
     quarantine: tuple[QuarantineEntry, ...] = ()
     """The quarantined tests of the settings file at the trusted commit."""
     log_is_proof: bool = True
-    """The failed commit's code came from someone who can push (:func:`code_trust`): only
+    """The failed commit's code came from someone who can push (collect's ``failed_code``, judged
+    by :func:`~cicd_agent.github.trust.code_trust`): only
     then may what its log says of which tests failed excuse the run, by a quarantine or as flaky
     (its history: a re-run passing, a known flaky test's failure)."""
     stored: tuple[FlakyStat, ...] = ()
