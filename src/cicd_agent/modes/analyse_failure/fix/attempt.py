@@ -29,6 +29,7 @@ from cicd_agent.local.git_ops import differs_from_head, index_entries, resolve_c
 from cicd_agent.modes.analyse_failure.fix.command import failing_command, missing_command
 from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
 from cicd_agent.runners.sandboxes import isolation_of, opened
+from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox.run import Sandbox
 from cicd_agent.verify.contract import FailingCommand, Verification, Verifier
 from cicd_agent.verify.fixes import SandboxVerifier
@@ -95,7 +96,7 @@ def start(
     verifier = SandboxVerifier(
         sandbox,
         failing,
-        redact=ctx.redactor.redact,
+        driven=PYTEST, redact=ctx.redactor.redact,
         failing_tests=test_files(analysis),
         failed_tests=analysis.failed_tests,
         said=ctx.progress.say,
