@@ -92,7 +92,7 @@ def build_prompt(
 
 
 NO_MODEL = "no test proposed: writing one needs a model"
-"""Why a verified fix comes with no test in a run without a model (:func:`.ask.propose_test`)."""
+"""Why a verified fix comes with no test in a run without a model (:func:`.fix.propose_test`)."""
 TEST_SYSTEM = (
     "You write one new pytest test file for a repository. A CI step failed; a patch that makes "
     "it pass was verified. Write a test that fails on the repository as it is (a failing "
