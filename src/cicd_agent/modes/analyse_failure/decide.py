@@ -23,6 +23,7 @@ from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.log_model import FailureType, FlakinessEvidence, LogAnalysis
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.arguments import NAME
+from cicd_agent.modes.analyse_failure.fix import NO_MODEL
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome
 from cicd_agent.modes.analyse_failure.history import changed_when_flipped
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans
@@ -32,7 +33,6 @@ from cicd_agent.modes.analyse_failure.logs.classify import (
     hung_after_report,
 )
 from cicd_agent.modes.analyse_failure.logs.files import normalise_path, rank_changed, same_file
-from cicd_agent.modes.analyse_failure.prompt import NO_MODEL
 from cicd_agent.modes.analyse_failure.quarantine import QUARANTINED_FLAKY, judge
 from cicd_agent.modes.analyse_failure.result import (
     FailureResult,

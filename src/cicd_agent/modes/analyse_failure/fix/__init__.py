@@ -12,7 +12,7 @@ In order, in one sandbox that lives as long as this step:
    interleave (it reads the checkout, runs the failing command, proposes patches, each judged
    as it is proposed);
 3. when a patch is verified and no existing test failed before it, the model writes a test
-   that shows the bug (:func:`propose_test`), judged fail-to-pass
+   that shows the bug (:func:`propose_test`, its prompt and schema here), judged fail-to-pass
    (:mod:`cicd_agent.verify.fail_to_pass`).
 
 What it returns (:class:`~cicd_agent.modes.analyse_failure.types.Checks`) is data: decide reads
@@ -27,10 +27,11 @@ from __future__ import annotations
 from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
+from pydantic import BaseModel, ConfigDict
+
 from cicd_agent.actions.errors import ModelError
-from cicd_agent.model.prompts import fence
+from cicd_agent.model.prompts import UNTRUSTED_RULES, fence
 from cicd_agent.modes.analyse_failure.fix.attempt import start, with_model
-from cicd_agent.modes.analyse_failure.prompt import NO_MODEL, TEST_SYSTEM, TestAnswer
 from cicd_agent.modes.analyse_failure.types import Checks
 from cicd_agent.verify.contract import FailsThenPasses, failing_script
 from cicd_agent.verify.fail_to_pass import judge, new_test_patch
@@ -78,6 +79,28 @@ def check(ctx: RunContext[AnalyseFailureOptions], verdict: FailureVerdict) -> Ch
             except ModelError as exc:
                 test = f"no test proposed: the model failed ({exc})"
     return Checks(attempt, test)
+
+
+NO_MODEL = "no test proposed: writing one needs a model"
+"""Why a verified fix comes with no test in a run without a model (:func:`propose_test`)."""
+TEST_SYSTEM = (
+    "You write one new pytest test file for a repository. A CI step failed; a patch that makes "
+    "it pass was verified. Write a test that fails on the repository as it is (a failing "
+    "assertion or an exception inside the test function, not an import error at module level) "
+    "and passes once the patch is applied. Give a new path `tests/test_<name>.py` (or beside "
+    "the code, named test_*.py) and the whole file. Import what you test inside the test "
+    "function. " + UNTRUSTED_RULES
+)
+
+
+class TestAnswer(BaseModel):
+    """The model's test: one new file."""
+
+    __test__ = False  # a name pytest would otherwise collect
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    path: str
+    content: str
 
 
 def propose_test(
