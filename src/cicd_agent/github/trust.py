@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import InitVar, dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from cicd_agent.github.transport import Transport
@@ -65,6 +65,42 @@ class Trust:
         return cls(is_fork=True, author="", author_can_push=False, issuer=_ISSUER)
 
 
+@dataclass(frozen=True)
+class Code:
+    """The code a run judges, named as GitHub can be asked about it: a pull request
+    (``pull``), else a commit (``sha``) and the branches of this repository that may hold it.
+    ``local``: no event at all, the operator's own checkout. A Code that names nothing (a fork's
+    head, a run GitHub records at another commit than the one it ran) is trusted with nothing."""
+
+    pull: int | None = None
+    sha: str = ""
+    branches: tuple[str, ...] = ()
+    local: bool = False
+
+
+class Answers(Protocol):
+    """Where GitHub's answers come from: the run's reads (``RunContext``), each made once a run
+    and trusted with nothing, with a note, when GitHub cannot be asked."""
+
+    def trust_of(self, number: int | None) -> Trust: ...
+
+    def commit_trust(self, sha: str, branches: Sequence[str]) -> Trust: ...
+
+
+def code_trust(code: Code, answers: Answers) -> Trust:
+    """Whom ``code`` came from: the one decision every reader of trust rests on (the run's own
+    checkout for review's suggestion check, gen-tests and the test step; the failed run whose
+    log analyse-failure reads, for its flakiness, its re-run and its fix's "verified"). GitHub's
+    answer for the pull request, else for the commit on its branches; never the event's name."""
+    if code.local:
+        return Trust.pushed()
+    if code.pull is not None:
+        return answers.trust_of(code.pull)
+    if code.sha:
+        return answers.commit_trust(code.sha, code.branches)
+    return Trust.unknown()
+
+
 def read_trust(client: Transport, number: int) -> Trust:
     """Pull request ``number``'s trust, as the API answers now: the pull request as GitHub
     returns it (its head's repository, its author) and the author's permission. Read by number
@@ -83,7 +119,9 @@ MAX_PULLS = 20
 """Open pull requests of one commit asked about (each costs a read or two)."""
 _BRANCH = re.compile(r"[\w.+/-]{1,255}")
 """A branch name as compare's ``base...head`` may hold it (no ``:``, which names a fork)."""
-_NOT_A_BRANCH = re.compile(r"[0-9a-fA-F]{4,40}|(?:refs|pull|tags|heads|remotes)/.*|[A-Z_]*HEAD|.*\.\..*")
+_NOT_A_BRANCH = re.compile(
+    r"[0-9a-fA-F]{4,40}|(?:refs|pull|tags|heads|remotes)/.*|[A-Z_]*HEAD|.*\.\..*"
+)
 """Names compare resolves as git does, before or instead of a branch: a commit's hex name,
 ``pull/2/head`` (``refs/pull/2/head``, a fork's pushed code) and the other ``refs/`` spaces,
 the server's ``HEAD`` files, a range."""

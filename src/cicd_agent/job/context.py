@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from datetime import date
 
     from cicd_agent.github.client import GitHubClient
-    from cicd_agent.github.trust import Trust
+    from cicd_agent.github.trust import Code, Trust
     from cicd_agent.job.events import Event
     from cicd_agent.job.resolve import CommonOptions, ResolvedRun
     from cicd_agent.model.client import ModelClient
@@ -100,6 +100,7 @@ class RunContext(Generic[OptionsT_co]):
     """What the publish step learnt by posting; the pipeline gives it a fresh record, taking
     the result's posted fields, before publish runs."""
     _commit_trusts: dict[str, Trust] = field(default_factory=dict, repr=False)
+    _pull_trusts: dict[int, Trust] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(
@@ -293,17 +294,24 @@ class RunContext(Generic[OptionsT_co]):
 
     @property
     def code_is_proof(self) -> bool:
-        """Whether the code under judgement came from someone who can push, the run's one answer
-        (review's suggestion check, gen-tests): a pull request's is :attr:`trust`'s, GitHub's
-        answer; on any other event (a push, a dispatch, a comment, a schedule) GitHub's answer for
-        the commit checked out (:meth:`commit_trust`; on a push, only while it is the pushed
-        commit), never the event's name; a local run (no event) judges the operator's own
-        checkout."""
+        """Whether the code the checkout holds came from someone who can push (review's
+        suggestion check, gen-tests): :func:`~cicd_agent.github.trust.code_trust`'s answer."""
+        from cicd_agent.github.trust import code_trust
+
+        return code_trust(self.checkout_code(), self).code_is_proof
+
+    def checkout_code(self) -> Code:
+        """The code the checkout holds, as GitHub can be asked about it: the event's pull
+        request; on any other event (a push, a dispatch, a comment, a schedule) the commit
+        checked out (:attr:`checked_out`; on a push, only while it is the pushed commit) on the
+        event's branches; with no event, the operator's own checkout."""
+        from cicd_agent.github.trust import Code
+
         if not self.has_event:
-            return True
+            return Code(local=True)
         if self.event.pull_request is not None:
-            return self.trust.code_is_proof
-        return self.checkout_trust().code_is_proof
+            return Code(pull=self.event.pull_request.number)
+        return Code(sha=self.checked_out, branches=self._branches())
 
     def checkout_trust(self) -> Trust:
         """GitHub's answer for the commit the checkout holds (:meth:`commit_trust`), asked with
@@ -349,19 +357,21 @@ class RunContext(Generic[OptionsT_co]):
         return *named, (repository.default_branch or "") if repository is not None else ""
 
     def trust_of(self, number: int | None) -> Trust:
-        """Whom pull request ``number`` came from, as GitHub's API answers; trusted with nothing
-        without a number, a token or an answer (the note says which)."""
+        """Whom pull request ``number`` came from, as GitHub's API answers (read once a run per
+        number); trusted with nothing without a number, a token or an answer (the note says
+        which)."""
         from cicd_agent.github.trust import Trust
 
         if number is None or self.github is None:
             return Trust.unknown()
-        try:
-            return self.github.trust(number)
-        except ExternalServiceError as exc:
-            self.note(
-                f"Who opened the pull request is unknown ({exc.message}): trusted with nothing."
-            )
-            return Trust.unknown()
+        if number not in self._pull_trusts:
+            try:
+                self._pull_trusts[number] = self.github.trust(number)
+            except ExternalServiceError as exc:
+                self.note(f"Who opened the pull request is unknown ({exc.message}): "
+                          "trusted with nothing.")  # fmt: skip
+                self._pull_trusts[number] = Trust.unknown()
+        return self._pull_trusts[number]
 
     def commit_trust(self, sha: str, branches: Sequence[str]) -> Trust:
         """Whom commit ``sha``'s code came from, as GitHub's API answers for the commit (read

@@ -31,7 +31,6 @@ import shlex
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple
 
-from cicd_agent.runners.table import PYTEST
 from cicd_agent.verify.contract import FailsThenPasses, Patch, RunOutcome, Verification
 from cicd_agent.verify.fix_policy import written_files
 from cicd_agent.verify.fixes import JUDGED, SandboxVerifier
@@ -76,7 +75,7 @@ def judge(verifier: SandboxVerifier, claim: FailsThenPasses) -> Verification:
     fixed = [f"./{path}" for path in written if path.endswith(".py")]
     hidden = " ".join(map(shlex.quote, fixed))
     guard = _guard(verifier, claim.path, fixed)  # loaded first, before any option
-    runs = PYTEST.watches.file_run(claim.path, guard.module)
+    runs = verifier.driven.watches.file_run(claim.path, guard.module)
     # `|| true`: a file the fix adds is not there to compile in the run without it
     command = (f"python -m compileall -q -b {hidden} || true; rm -f {hidden}; " if hidden
                else "") + runs.guarded  # fmt: skip
@@ -116,7 +115,7 @@ def _guard(verifier: SandboxVerifier, test: str, fixed: list[str]) -> Guard:
     module = f"cicd_f2p_{secrets.token_hex(8)}"
     folder = verifier.sandbox.root / "fix-boot"
     folder.mkdir(exist_ok=True)
-    (folder / f"{module}.py").write_text(PYTEST.watches.reads_code_guard(), "utf-8")
+    (folder / f"{module}.py").write_text(verifier.driven.watches.reads_code_guard(), "utf-8")
     said = {"test": test, "fixed": fixed, "exit": GUARD_EXIT, "said": READS_CODE}
     return Guard(module, str(folder), json.dumps(said))
 

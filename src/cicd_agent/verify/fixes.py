@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from cicd_agent.analysis.known_tools import tools_named
 from cicd_agent.local.checkout_files import CheckoutFileError
@@ -38,7 +39,6 @@ from cicd_agent.runners.import_time import import_time_problem
 from cicd_agent.runners.lookups import running, settings_problem
 from cicd_agent.runners.passing import failing_tests_pass
 from cicd_agent.runners.patched_lines import PatchedLines, cookie_problem, unnamed_by_the_linter
-from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 from cicd_agent.verify.contract import (
     NOT_PROOF,
@@ -55,8 +55,26 @@ from cicd_agent.verify.runner_settings import settings_change
 from cicd_agent.verify.script import shell_argv
 from cicd_agent.verify.step_files import named_files
 
+if TYPE_CHECKING:
+    from cicd_agent.runners.protocol import Runner
+    from cicd_agent.runners.sessions import WatchesFixes
+
 RUN_TIMEOUT = 300.0
 """One run of the failing command (seconds): the step's own command, as CI ran it."""
+
+
+class Watched(Protocol):
+    """The runner the judge watches a failed step with, handed in by its caller (pytest's row,
+    ``cicd_agent.runners.table.PYTEST``, for Python's tests): whether a command runs it, its
+    name in a verdict, and its in-run check (``watches``), so this judge is no one runner's."""
+
+    @property
+    def runner(self) -> Runner: ...
+
+    @property
+    def watches(self) -> WatchesFixes: ...
+
+
 BUDGET = 600.0
 """Every run of one verifier together (seconds): the fix must not cost the run its deadline."""
 OUTPUT_CHARS = 6_000
@@ -75,6 +93,7 @@ class SandboxVerifier(JudgedCopies):
         sandbox: Sandbox,
         failing: FailingCommand,
         *,
+        driven: Watched,
         redact: Callable[[str], str],
         failing_tests: Collection[str] = (),
         failed_tests: Collection[str] = (),
@@ -84,29 +103,31 @@ class SandboxVerifier(JudgedCopies):
     ) -> None:
         """``failing_tests``: the failing tests' files (the policy keeps them unchanged);
         ``failed_tests``: their names as the log gave them. Either known, or a failing command
-        that runs pytest, a verified fix needs pytest's report
-        (:mod:`cicd_agent.runners.pytest.evidence`); otherwise (a linter failed) the exit code
+        that runs the ``driven`` runner, a verified fix needs its report (pytest's:
+        :mod:`cicd_agent.runners.pytest.evidence`); otherwise (a linter failed) the exit code
         is the judge. ``budget``: :data:`BUDGET`'s seconds; the rest as :class:`JudgedCopies`'s
         (``code_is_proof``: the caller's ``Trust.code_is_proof``, read from GitHub's answer)."""
         super().__init__(sandbox, budget=budget, code_is_proof=code_is_proof, said=said)
         self.failing = failing
+        self.driven = driven
+        name = driven.runner.name
         self._redact = redact
         self._failing_tests = tuple(failing_tests)
         self._failed_tests = tuple(failed_tests)
-        self._runs_driven = PYTEST.runner.runs(failing_script(failing))  # its in-run check watches
-        self._lints = any(tool != PYTEST.runner.name for tool in tools_named(failing.script))
+        self._runs_driven = driven.runner.runs(failing_script(failing))  # its in-run check watches
+        self._lints = any(tool != name for tool in tools_named(failing.script))
         self._needs_evidence = bool(failed_tests or failing_tests or self._runs_driven)
         seam = running(failing.failing, sandbox.checkout)  # go test, jest: its report judges
         self._seam = seam if seam is not None and not self._runs_driven else None
         # Why a pass in which the driven runner did not run is no evidence ("" for a known linter).
         self._unwatched = (
             ""
-            if any(tool != PYTEST.runner.name for tool in tools_named(failing.failing))
-            else f"not verified: no {PYTEST.runner.name} ran, and the failing command is no linter or "
+            if any(tool != name for tool in tools_named(failing.failing))
+            else f"not verified: no {name} ran, and the failing command is no linter or "
             "formatter the fix step knows, so its exit code is the word of the code it runs"
         )
         self._named = named_files(failing, sandbox.checkout)  # its plugins, scripts, settings
-        self._watch = PYTEST.watches.watch(sandbox.root)  # pytest's in-run check and report
+        self._watch = driven.watches.watch(sandbox.root)  # the runner's in-run check and report
         self._baseline: RunOutcome | None = None
         self._verdicts: dict[str, Verification] = {}
         self._policies: dict[str, PolicyVerdict] = {}
@@ -224,8 +245,9 @@ class SandboxVerifier(JudgedCopies):
                 why = (
                     f"the fix step's {self.budget:.0f} s for all its runs were spent"
                     if self.left() <= 0
-                    else f"not verified: {PYTEST.runner.name} could not load the fix step's in-run "
-                    f"check ({attempt} run; a PYTHONPATH the step sets itself replaces the folder it is in)"
+                    else f"not verified: {self.driven.runner.name} could not load the fix step's "
+                    f"in-run check ({attempt} run; a PYTHONPATH the step sets itself replaces the "
+                    "folder it is in)"
                     if self._watch.module in outcome.output
                     else f"the failing command still fails with the patch ({attempt} run, "
                     f"{_ended(outcome)})"
@@ -253,7 +275,7 @@ class SandboxVerifier(JudgedCopies):
         if self._failed_tests or self._failing_tests:
             said = " and its report shows the failing tests passing"
         elif self._runs_driven:
-            said = f" and {PYTEST.runner.name}'s report shows its tests passing"
+            said = f" and {self.driven.runner.name}'s report shows its tests passing"
         proof = self.code_is_proof
         said = f"the failing command passes twice with the patch{said}"
         tests = len(self._failed_tests) or self._watch.passing(space.root / "tests-second")

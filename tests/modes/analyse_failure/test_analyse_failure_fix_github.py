@@ -201,7 +201,7 @@ def test_a_fork_whose_code_is_proof_gets_the_suggestion_only(
     fix: FixState, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A fork never gets a branch of ours, even were its code proof (a rule of publishing)."""
-    monkeypatch.setattr(collect, "code_trust", lambda _target, _read=None: Trust.pushed())
+    monkeypatch.setattr(collect, "code_trust", lambda _code, _answers: Trust.pushed())
     code, outputs, summary = fix.run("--fix", "pr", fork=True)
 
     assert code == 0 and outputs["fix_status"] == "verified"

@@ -7,18 +7,16 @@ the code that wrote the log."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from cicd_agent.github.trust import Trust
-from cicd_agent.modes.analyse_failure.collect import code_trust
+from cicd_agent.github.trust import code_trust
+from cicd_agent.modes.analyse_failure.collect import failed_code
 from cicd_agent.modes.analyse_failure.types import RunTarget
+from tests.modes.analyse_failure.fix.test_fix_outcome import NO_RUN, Answers
 
 
 def test_attack_a_dispatched_run_is_judged_as_an_ok_to_test_comments_run() -> None:
-    def read(sha: str, branches: Sequence[str]) -> Trust:
-        return Trust.pushed()  # the default branch holds the commit GitHub recorded
-
+    answers = Answers()  # the default branch holds the commit GitHub recorded
     comment = RunTarget(1, 1, 1, "abc", "main", "issue_comment", "", "main")
     dispatch = RunTarget(1, 1, 1, "abc", "main", "repository_dispatch", "", "main")
-    assert not code_trust(comment, read).code_is_proof
-    assert not code_trust(dispatch, read).code_is_proof
+    assert not code_trust(failed_code(NO_RUN, comment), answers).code_is_proof
+    assert not code_trust(failed_code(NO_RUN, dispatch), answers).code_is_proof
+    assert answers.asked == []

@@ -1,7 +1,8 @@
 """analyse-failure: why a CI run failed, where, what to do, and whether it is flaky.
 
-``mode.py`` reads top to bottom (collect, analyse, ask, decide, publish); ``logs/`` (reading the
-failed logs) and ``fix/`` (the optional fix step) are packages because each is a job of its own.
+``mode.py`` reads top to bottom (collect, analyse, ask, check, decide, publish); ``logs/``
+(reading the failed logs) and ``fix/`` (the check step, judging a fix in the sandbox) are packages
+because each is a job of its own.
 """
 
 from cicd_agent.plugins import ModePlugin

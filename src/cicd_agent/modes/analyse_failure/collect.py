@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.actions.errors import GitHubError, UsageError
 from cicd_agent.analysis.flaky_stats import FlakyStat, stats
+from cicd_agent.github.trust import code_trust
 from cicd_agent.job.events import PULL_REQUEST_EVENTS
 from cicd_agent.job.payloads import from_other_repository
 from cicd_agent.local.git import installed as git_installed
@@ -42,33 +43,27 @@ from cicd_agent.modes.analyse_failure.types import (
 from cicd_agent.modes.analyse_failure.verdict import excerpt_budget
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
-
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import WorkflowRunInfo
-    from cicd_agent.github.trust import Trust
+    from cicd_agent.github.trust import Code
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 
-def code_trust(
-    target: RunTarget | None, read: Callable[[str, Sequence[str]], Trust] | None = None
-) -> Trust:
-    """Whom the failed commit's code came from: the one place analyse-failure decides it.
-
-    GitHub's answer for the commit (``read``: the run's reader of the API,
-    ``RunContext.commit_trust``): the open pull requests that contain it, else whether the
-    run's branch or the default branch of the repository holds it. Never the event's name: a
-    comment's, a ``workflow_run``'s or a dispatch's run may have checked out a fork's head. A
-    fork's commit, or no reader or no answer, is trusted with nothing. A local run (no event)
-    judges the operator's own checkout."""
-    from cicd_agent.github.trust import Trust
+def failed_code(ctx: RunContext[AnalyseFailureOptions], target: RunTarget | None) -> Code:
+    """The code that wrote the failed run's log, as GitHub can be asked about it
+    (:func:`~cicd_agent.github.trust.code_trust` decides): the failed run's head commit on its
+    branch and the repository's default; with no failed run named (``--logs`` from a later step
+    of the job), the code this run's checkout holds (``RunContext.checkout_code``). A fork's
+    head names nothing GitHub could vouch for, nor does a run GitHub records at another commit
+    than the one it checked out (:data:`UNPINNED_EVENTS`)."""
+    from cicd_agent.github.trust import Code
 
     if target is None:
-        return Trust.pushed()
-    if target.from_fork or read is None or target.event in UNPINNED_EVENTS:
-        return Trust.unknown()
-    return read(target.head_sha, (target.branch, target.default_branch))
+        return ctx.checkout_code()
+    if target.from_fork or target.event in UNPINNED_EVENTS:
+        return Code()
+    return Code(sha=target.head_sha, branches=(target.branch, target.default_branch))
 
 
 UNPINNED_EVENTS = frozenset(
@@ -107,7 +102,7 @@ def collect(ctx: RunContext[AnalyseFailureOptions]) -> FailureFacts:
         excerpt_path=str(ctx.runner_file(EXCERPT_NAME.format(run=_run_name(facts.target))) or ""),
         patch_path=temp_path(ctx, PATCH_NAME, facts.target),
         quarantine=ctx.repo_config.quarantine,  # the trusted commit's, never the head's
-        log_is_proof=code_trust(facts.target, ctx.commit_trust).code_is_proof,
+        log_is_proof=code_trust(failed_code(ctx, facts.target), ctx).code_is_proof,
     )
 
 

@@ -2,8 +2,8 @@
 answer lowers (the scanned logs judged, and judged again, not read again, when the runs around
 this one show flakiness: :mod:`.verdict`), and ``decide``: merge the model's opinion with the
 deterministic analysis, under guardrails, into the result. Both pure: ``decide`` reads the
-verdict (with the facts it was judged on) and the opinion only; the fix's verdicts, the
-deterministic fixer's in the verdict with the model's joined by ask, are read here as data.
+verdict (with the facts it was judged on), the opinion and the check step's verdicts on the fix
+(the deterministic fixer's, the model's after them, its test) only, as data.
 
 What the tool reports as fact stays the tool's: ``failure_type`` and ``root_cause`` are the
 deterministic ones (the model's type is used only when the logs gave none), and where the model
@@ -23,6 +23,7 @@ from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.log_model import FailureType, FlakinessEvidence, LogAnalysis
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.arguments import NAME
+from cicd_agent.modes.analyse_failure.fix import NO_MODEL
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome
 from cicd_agent.modes.analyse_failure.history import changed_when_flipped
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans
@@ -32,7 +33,6 @@ from cicd_agent.modes.analyse_failure.logs.classify import (
     hung_after_report,
 )
 from cicd_agent.modes.analyse_failure.logs.files import normalise_path, rank_changed, same_file
-from cicd_agent.modes.analyse_failure.prompt import NO_MODEL
 from cicd_agent.modes.analyse_failure.quarantine import QUARANTINED_FLAKY, judge
 from cicd_agent.modes.analyse_failure.result import (
     FailureResult,
@@ -43,6 +43,7 @@ from cicd_agent.modes.analyse_failure.result import (
 from cicd_agent.modes.analyse_failure.types import (
     ApiJob,
     Change,
+    Checks,
     Evidence,
     ExcerptFit,
     FailureFacts,
@@ -131,14 +132,18 @@ def analyse(facts: FailureFacts, fit: ExcerptFit) -> FailureVerdict:
 
 
 def decide(
-    verdict: FailureVerdict, opinion: FailureOpinion | None, *, redact: Callable[[str], str]
+    verdict: FailureVerdict,
+    opinion: FailureOpinion | None,
+    checks: Checks | None = None,
+    *,
+    redact: Callable[[str], str],
 ) -> FailureResult:
     """The result: the verdict, the model's opinion merged under the guardrails of
-    :class:`Merged`, and the fix step's verdicts read as data; what it words is redacted with
-    ``redact``."""
+    :class:`Merged`, and the check step's verdicts on the fix (``checks``: None when no fix was
+    asked for) read as data; what it words is redacted with ``redact``."""
     facts, analysis = verdict.facts, verdict.analysis
     merged = Merged(analysis, facts.change, verdict.evidence, redact)
-    if opinion is not None and opinion.answer is not None:
+    if opinion is not None:
         merged.apply(opinion.answer)
     target = facts.target
     failed = jobs(analysis, facts.api_jobs)
@@ -205,13 +210,12 @@ def decide(
         logs_read=len(facts.scans),
         service_failure=facts.logs_error or None,
     )
-    if verdict.fix is not None:
-        attempt = opinion.fix if opinion is not None and opinion.fix else verdict.fix
-        test = opinion.test if opinion is not None else None
+    if checks is not None:
+        test = checks.test
         if test is None and not analysis.failed_tests:
-            test = NO_MODEL  # with a model, ask gave its verdict or why there is none
-        result.fix_attempt = fix_outcome(attempt, patch_path=facts.patch_path, redact=redact,
-                                         test=test)  # fmt: skip
+            test = NO_MODEL  # with a model, the check step gave its verdict or why there is none
+        result.fix_attempt = fix_outcome(checks.attempt, patch_path=facts.patch_path,
+                                         redact=redact, test=test)  # fmt: skip
     result.headline = result.make_headline()
     return result
 

@@ -1,11 +1,21 @@
 """``cicd-agent analyse-failure``: why a CI run failed, where, what to do, and whether it is flaky.
 
-:func:`run` is the whole mode, read top to bottom. Each step has a module of its own
-(``collect``, ``fix``, ``ask``, ``publish``), except the two pure steps, ``analyse`` and
-``decide``, which are both in the module ``decide`` (as review's are). The fix step (the
-deterministic fixer, when ``--fix`` asks for it) runs between analyse and ask. The excerpt's fit
-to the model's budget (``fit``) is what the pure steps are handed from the run; the fix step's
-verifier goes to ask as a local of :func:`run`, never in the verdict, which is data.
+:func:`run` is the whole mode, read top to bottom:
+
+- ``collect`` (:mod:`.collect`) reads the failed run: its logs, scanned once, the change it
+  tested, the evidence about flakiness, and whose code wrote the log (``log_is_proof``);
+- ``analyse`` (pure, :mod:`.decide`) makes the deterministic verdict from those facts and the
+  excerpt's fit to the model's budget (``fit``);
+- ``ask`` (:mod:`.ask`) asks the model for its diagnosis, and only asks;
+- ``check`` (:mod:`.fix`, only with ``--fix``) judges every fix claim in the sandbox: the
+  repository's own fixer's patch, the model's patches from its tool loop (the one place asking
+  and running interleave: the model runs the failing command as it works) and the test that
+  shows a verified fix's bug; its sandbox closes when the step ends;
+- ``decide`` (pure, :mod:`.decide`) merges the diagnosis with the verdict under guardrails and
+  reads the check step's verdicts as data;
+- ``publish`` (:mod:`.publish`) writes the comment, the outputs, the fix's patch or pull request.
+
+Review's run has the same shape: its ``check`` judges each suggestion between ask and decide.
 """
 
 from __future__ import annotations
@@ -18,7 +28,7 @@ from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
 from cicd_agent.modes.analyse_failure.ask import ask
 from cicd_agent.modes.analyse_failure.collect import collect, fit
 from cicd_agent.modes.analyse_failure.decide import analyse, decide
-from cicd_agent.modes.analyse_failure.fix import fix
+from cicd_agent.modes.analyse_failure.fix import check
 from cicd_agent.modes.analyse_failure.publish import publish
 
 if TYPE_CHECKING:
@@ -35,9 +45,9 @@ def run(ctx: RunContext[AnalyseFailureOptions]) -> Finished[FailureResult]:
     analysing(ctx)
     fitted = fit(ctx)
     verdict = analyse(facts, fitted)
-    verdict, verifier = fix(ctx, verdict, ctx.resources)  # its sandbox closes with the run
-    opinion = ask_model(ctx, lambda: ask(ctx, verdict, verifier))
-    result = decide(verdict, opinion, redact=fitted.redact)
+    opinion = ask_model(ctx, lambda: ask(ctx, verdict))
+    checks = check(ctx, verdict)
+    result = decide(verdict, opinion, checks, redact=fitted.redact)
     return finish(ctx, result, lambda decided: publish(ctx, facts, decided))
 
 

@@ -1,5 +1,6 @@
-"""What analyse-failure's model is shown: the diagnosis' prompt and its token budget (its schema is
-:mod:`.answer`'s), and the instructions and schema of the test that comes with a verified fix.
+"""What analyse-failure's model is shown for its diagnosis: the prompt and its token budget (its
+schema is :mod:`.answer`'s). The fix step's own prompts are its own (:mod:`.fix`, the test that
+comes with a verified fix; :mod:`.fix.agent`, the tool loop).
 
 Everything the logs or the repository wrote (error lines, job and file names, commit subjects,
 the excerpt) is redacted and fenced as data; only numbers and enums the tool computed go in the
@@ -15,8 +16,6 @@ from collections.abc import Callable
 from string import Template
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict
-
 from cicd_agent.analysis.log_model import LogAnalysis
 from cicd_agent.model.prompts import UNTRUSTED_RULES, Truncate, fence, template
 
@@ -28,6 +27,7 @@ COMMITS_TOKENS = 500
 FINDINGS_TOKENS = 800
 MAX_CHANGED_FILES = 200
 MAX_COMMITS = 50
+
 
 def build_prompt(
     analysis: LogAnalysis,
@@ -89,25 +89,3 @@ def build_prompt(
         excerpt=fence("log excerpt", analysis.excerpt),
     )
     return system, user
-
-
-NO_MODEL = "no test proposed: writing one needs a model"
-"""Why a verified fix comes with no test in a run without a model (:func:`.ask.propose_test`)."""
-TEST_SYSTEM = (
-    "You write one new pytest test file for a repository. A CI step failed; a patch that makes "
-    "it pass was verified. Write a test that fails on the repository as it is (a failing "
-    "assertion or an exception inside the test function, not an import error at module level) "
-    "and passes once the patch is applied. Give a new path `tests/test_<name>.py` (or beside "
-    "the code, named test_*.py) and the whole file. Import what you test inside the test "
-    "function. " + UNTRUSTED_RULES
-)
-
-
-class TestAnswer(BaseModel):
-    """The model's test: one new file."""
-
-    __test__ = False  # a name pytest would otherwise collect
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-    path: str
-    content: str

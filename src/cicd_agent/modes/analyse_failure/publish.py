@@ -71,7 +71,7 @@ def publish(
     if result.excerpt_file:
         text = result.excerpt if result.excerpt.endswith("\n") else result.excerpt + "\n"
         Path(result.excerpt_file).write_text(text, encoding="utf-8")
-    _rerun(ctx, facts.target, result)
+    _rerun(ctx, facts, result)
     fix = result.fix_attempt
     if fix is not None and fix.status != "none":
         # This step's own copy: where each part of the fix went is set on it as it lands, and
@@ -112,15 +112,16 @@ def rerun_refusal(result: FailureResult, target: RunTarget, allowed: int) -> str
 
 
 def _rerun(
-    ctx: RunContext[AnalyseFailureOptions], target: RunTarget | None, result: FailureResult
+    ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts, result: FailureResult
 ) -> None:
     """With ``rerun-infrastructure``, ask GitHub to re-run the failed jobs of a run whose every
-    failure is infrastructure, on code from someone who can push, and say so either way."""
-    allowed = ctx.mode_options.rerun_infrastructure
+    failure is infrastructure, on code from someone who can push (collect's one decision,
+    ``log_is_proof``), and say so either way."""
+    allowed, target = ctx.mode_options.rerun_infrastructure, facts.target
     if not allowed or target is None or target.run_id is None or not result.failed_jobs:
         return
     why_not = rerun_refusal(result, target, allowed)
-    if not why_not and not _pushed_by_a_writer(ctx, target):
+    if not why_not and not facts.log_is_proof:
         why_not = "the failed run's code is not known to come from someone who can push"
     if not why_not and ctx.options.dry_run:
         why_not = "dry run"
@@ -141,16 +142,6 @@ def _rerun(
         ctx.posted.record(rerun_reason="the token may not re-run jobs (actions: write)")
         ctx.note("The failed jobs were not re-run: the token may not (the job needs "
                  "`actions: write`).")  # fmt: skip
-
-
-def _pushed_by_a_writer(ctx: RunContext[AnalyseFailureOptions], target: RunTarget) -> bool:
-    """Whether the failed run's code came from someone who can push: GitHub's answer for its
-    pull request, or for its head commit on its branch."""
-    if target.from_fork:
-        return False
-    if target.pull_requests:
-        return ctx.trust_of(target.pull_requests[0]).code_is_proof
-    return ctx.commit_trust(target.head_sha, (target.branch,) if target.branch else ()).code_is_proof
 
 
 def _comment(

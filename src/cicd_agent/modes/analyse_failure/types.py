@@ -1,6 +1,6 @@
 """analyse-failure's step types: what collection hands to the analysis (plain data, no client
-objects, no open files), what the run tells analyse (:class:`ExcerptFit`), the verdict and the
-model's opinion.
+objects, no open files), what the run tells analyse (:class:`ExcerptFit`), the verdict, the
+model's opinion and the check step's verdicts on the fix.
 
 The logs arrive scanned (:class:`JobScan`, each read once in collect), so nothing after collect
 reads the downloads, which collect deletes. The run under analysis (``RunTarget``) carries
@@ -129,7 +129,8 @@ class FailureFacts:
     quarantine: tuple[QuarantineEntry, ...] = ()
     """The quarantined tests of the settings file at the trusted commit."""
     log_is_proof: bool = True
-    """The failed commit's code came from someone who can push (:func:`code_trust`): only
+    """The failed commit's code came from someone who can push (collect's ``failed_code``, judged
+    by :func:`~cicd_agent.github.trust.code_trust`): only
     then may what its log says of which tests failed excuse the run, by a quarantine or as flaky
     (its history: a re-run passing, a known flaky test's failure)."""
     stored: tuple[FlakyStat, ...] = ()
@@ -171,8 +172,7 @@ class Evidence:
 
 @dataclass(frozen=True)
 class FailureVerdict:
-    """The deterministic analysis and the evidence it was judged with, and the deterministic
-    fixer's attempt."""
+    """The deterministic analysis and the evidence it was judged with."""
 
     facts: FailureFacts
     analysis: LogAnalysis
@@ -181,10 +181,6 @@ class FailureVerdict:
     recurrence: Recurrence | None
     notes: tuple[str, ...] = ()
     """What the reader must know of how the evidence was weighed (decide passes them on)."""
-    fix: FixAttempt | None = None
-    """The fix step's failing command and the deterministic fixer's verdicts, filled after
-    analyse by :func:`~cicd_agent.modes.analyse_failure.fix.fix` (None when ``fix``
-    is off or no job failed). The model's patches are the ask step's, in its answer."""
 
 
 @dataclass(frozen=True)
@@ -199,12 +195,19 @@ class ExcerptFit:
 
 @dataclass(frozen=True)
 class FailureOpinion:
-    """What the ask step produced: the model's diagnosis (None when that call failed) and the
-    fix attempt with the model's patches and the verifier's verdicts joined after the deterministic fixer's
-    (None when the fix step is off, or the deterministic fixer already verified one)."""
+    """What the ask step produced: the model's diagnosis. The model's fix claims are judged in
+    the check step, in :class:`Checks`."""
 
-    answer: FailureAnswer | None
-    fix: FixAttempt | None = None
+    answer: FailureAnswer
+
+
+@dataclass(frozen=True)
+class Checks:
+    """What the check step (:func:`~cicd_agent.modes.analyse_failure.fix.check`) judged: the fix
+    attempt, the deterministic fixer's verdicts and the model's after them, and the test that
+    shows a verified fix's bug (as review's ``Checks`` holds the verdict on each suggestion)."""
+
+    attempt: FixAttempt
     test: Verification | str | None = None
     """The verdict on the test that shows the bug a verified fix removes, or why there is none
-    (None: no test was due: no fix verified, or an existing test failed before it)."""
+    (None: no test was due: no fix verified, an existing test failed before it, or no model)."""

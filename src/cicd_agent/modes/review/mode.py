@@ -5,7 +5,8 @@ what earlier runs left, and runs the workflow audit (zizmor), with the rules the
 pure steps (options, redaction, links, and the verifier's ``check`` of each suggestion:
 :func:`.types.rules`); ``analyse`` makes the deterministic findings, the deterministic verdict,
 from what collect gathered; the model is asked (``ask``; ``prompt`` holds what it is shown
-and its answers' schemas); each suggestion the result would keep is checked; ``decide``
+and its answers' schemas); ``check`` (:mod:`.suggestions`) judges in the sandbox each
+suggestion the result would keep, as analyse-failure's ``check`` judges its fix; ``decide``
 merges the answer with the deterministic verdict under guardrails (handed each suggestion's
 verdict; both pure, in :mod:`.decide`); ``publish`` writes the SARIF file, the hand-off file
 or the review, check run and summary comment; ``result`` renders everything from the one
@@ -31,8 +32,9 @@ from typing import TYPE_CHECKING
 from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
 from cicd_agent.modes.review.ask import ask
 from cicd_agent.modes.review.collect import collect_review
-from cicd_agent.modes.review.decide import analyse, analyse_handoff, decide, proposed
+from cicd_agent.modes.review.decide import analyse, analyse_handoff, decide
 from cicd_agent.modes.review.publish import publish
+from cicd_agent.modes.review.suggestions import check
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -52,9 +54,7 @@ def run(ctx: RunContext[ReviewOptions]) -> Finished[ReviewResult]:
     analysing(ctx)
     verdict = analyse(facts, describe=rules.describe)
     opinion = ask_model(ctx, lambda: ask(ctx.model, facts, verdict, rules, ctx.note))
-    # The suggestion check is effectful (the verifier's sandbox): the run handed it in with the
-    # rules; decide itself stays pure, handed each suggestion's verdict.
-    checks = rules.check(facts, proposed(verdict, opinion, rules)) if rules.check else None
+    checks = check(verdict, opinion, rules)
     result = decide(verdict, opinion, rules, checks)
     return finish(ctx, result, lambda decided: publish(ctx, decided, facts.plan))
 

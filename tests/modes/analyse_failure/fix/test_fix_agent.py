@@ -20,6 +20,7 @@ from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.model.client import ModelClient
 from cicd_agent.model.pricing import Price
 from cicd_agent.modes.analyse_failure.fix.agent import AgentLimits, FixAgent, audit_file_sink
+from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.verify.fixes import SandboxVerifier
 from tests.helpers.fix_agent_projects import (
@@ -53,7 +54,8 @@ def loop(
     sandbox = Sandbox(project.root, {"PATH": os.environ["PATH"], "HOME": str(tmp_path / "home")})
     verifier = CountingVerifier(
         SandboxVerifier(
-            sandbox, project.failing, redact=redact, failing_tests=failing_tests, code_is_proof=True
+            sandbox, project.failing, driven=PYTEST, redact=redact, failing_tests=failing_tests,
+            code_is_proof=True,
         )
     )
     with sandbox, ModelClient(model_server.config(max_retries=0, **config)) as model:
@@ -329,7 +331,7 @@ def test_a_sandbox_that_fails_is_a_refusal_the_model_reads_not_a_crash(
 ) -> None:
     project = failing_pytest(tmp_path / "project")
     sandbox = Sandbox(project.root, {"PATH": os.environ["PATH"], "HOME": str(tmp_path / "home")})
-    verifier = SandboxVerifier(sandbox, project.failing, redact=str)
+    verifier = SandboxVerifier(sandbox, project.failing, driven=PYTEST, redact=str)
     sandbox.close()  # its folder is gone: the next run cannot make a workspace
     model_server.call_tools(("run_failing_command", {}))
     model_server.answer("The sandbox is broken.")

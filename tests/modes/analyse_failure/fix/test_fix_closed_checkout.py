@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
+from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.verify.contract import FailingCommand
 from cicd_agent.verify.fixes import SandboxVerifier
@@ -30,5 +31,5 @@ def test_the_fix_step_fixes_a_lint_failure_in_a_checkout_whose_top_folder_is_070
     with Sandbox(repo, environ) as sandbox:
         run = run_fixer(sandbox, command, environ)
         assert run.patch is not None, run.note
-        verdict = SandboxVerifier(sandbox, command, redact=str).verify(run.patch)
+        verdict = SandboxVerifier(sandbox, command, driven=PYTEST, redact=str).verify(run.patch)
     assert verdict.verified, (verdict.reason, [r.output for r in verdict.runs])

@@ -22,6 +22,7 @@ from cicd_agent.modes.analyse_failure.logs.sources import (
     iter_lines,
     load_logs,
 )
+from cicd_agent.runners.table import PYTEST
 from cicd_agent.verify.contract import FailingCommand, failing_script, rest_script
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
@@ -297,5 +298,5 @@ def test_a_run_that_nests_folders_thousands_deep_loses_no_output(tmp_path: Path)
     )
     sandbox = Sandbox(checkout, {"PATH": path_env(), "HOME": str(tmp_path / "home")})
     with sandbox:
-        outcome = SandboxVerifier(sandbox, failing, redact=str).run_failing(None)
+        outcome = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str).run_failing(None)
     assert outcome.exit_code == 1 and not outcome.passed, outcome.output

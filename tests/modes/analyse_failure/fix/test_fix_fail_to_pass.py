@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.verify.contract import FailingCommand, FailsThenPasses, Patch
 from cicd_agent.verify.fail_to_pass import judge, new_test_patch
@@ -47,7 +48,8 @@ def _verifier(tmp_path: Path, *, code_is_proof: bool = True) -> SandboxVerifier:
     commit_project(checkout, MEAN)
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
     sandbox = Sandbox(checkout, environ, known_secrets=[])
-    return SandboxVerifier(sandbox, CRASH, redact=lambda t: t, code_is_proof=code_is_proof)
+    return SandboxVerifier(sandbox, CRASH, driven=PYTEST, redact=lambda t: t,
+                           code_is_proof=code_is_proof)  # fmt: skip
 
 
 def _claim(verifier: SandboxVerifier, content: str, path: str = "tests/test_mean_empty.py"):  # type: ignore[no-untyped-def]
@@ -208,7 +210,7 @@ def test_attack_a_test_folder_the_checkout_links_elsewhere_is_not_written_throug
     (checkout / "probe").symlink_to(outside)
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
     verifier = SandboxVerifier(Sandbox(checkout, environ, known_secrets=[]), CRASH,
-                               redact=lambda t: t, code_is_proof=True)  # fmt: skip
+                               driven=PYTEST, redact=lambda t: t, code_is_proof=True)  # fmt: skip
     with verifier.sandbox:
         verdict = judge(verifier, _claim(verifier, SHOWS_THE_BUG, "probe/test_mean_empty.py"))
     assert verdict.reason == "the test did not fail as a test does without the fix (exit 1)"
@@ -235,7 +237,7 @@ def test_attack_a_fix_in_a_file_whose_name_git_quotes_is_still_hidden(
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
     reads = READS_THE_FIX.replace("calc/ops.py", name)
     with Sandbox(checkout, environ, known_secrets=[]) as sandbox:
-        verifier = SandboxVerifier(sandbox, CRASH, redact=lambda t: t)
+        verifier = SandboxVerifier(sandbox, CRASH, driven=PYTEST, redact=lambda t: t)
         test = new_test_patch("tests/test_mean_empty.py", reads, checkout)
         assert isinstance(test, Patch), test
         patch = Patch(fix.stdout.decode("utf-8", "surrogateescape"), "model", "fixed")

@@ -17,6 +17,7 @@ import pytest
 
 from cicd_agent.modes.analyse_failure.fix.command import parse_failing_command
 from cicd_agent.modes.analyse_failure.fix.fixers import fixing_command, run_fixer
+from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.verify.contract import FailingCommand, Patch
 from cicd_agent.verify.fixes import SandboxVerifier
@@ -100,7 +101,7 @@ def test_the_floor_fixes_a_real_lint_or_format_failure_and_the_fix_verifies(
         assert run.patch is not None, run.note
         assert run.patch.source == "fixer"
         assert removed in run.patch.diff and added in run.patch.diff
-        verdict = SandboxVerifier(sandbox, command, redact=str).verify(run.patch)
+        verdict = SandboxVerifier(sandbox, command, driven=PYTEST, redact=str).verify(run.patch)
     assert verdict.verified, (verdict.reason, [r.output for r in verdict.runs])
     assert not verdict.runs[0].passed  # it failed before the fix, in the sandbox too
     assert (repo / "app" / "main.py").read_text() == files["app/main.py"]  # checkout untouched
@@ -124,7 +125,8 @@ def test_eslint_fixes_in_the_sandbox_and_its_config_cannot_reach_the_host(tmp_pa
         run = run_fixer(sandbox, command, environ)
         assert run.patch is not None, run.note
         assert "+const x = 1;" in run.patch.diff
-        assert SandboxVerifier(sandbox, command, redact=str).verify(run.patch).verified
+        verifier = SandboxVerifier(sandbox, command, driven=PYTEST, redact=str)
+        assert verifier.verify(run.patch).verified
     assert not planted.exists()
 
 
@@ -247,7 +249,7 @@ def test_a_module_the_eslint_config_imports_cannot_pass_the_lint_step(tmp_path: 
     )
     environ = {"PATH": _path(), "HOME": str(tmp_path / "home")}
     with Sandbox(repo, environ) as sandbox:
-        verdict = SandboxVerifier(sandbox, command, redact=str).verify(
+        verdict = SandboxVerifier(sandbox, command, driven=PYTEST, redact=str).verify(
             Patch(diff=diff, source="model", summary="a fix")
         )
     assert not verdict.verified, verdict.reason

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 from cicd_agent.verify.contract import FailingCommand, Patch, Verification, checked
 from cicd_agent.verify.fix_policy import policy_verdict
@@ -41,7 +42,8 @@ def _verifier(
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "GITHUB_TOKEN": TOKEN}
     sandbox = Sandbox(checkout, environ, known_secrets=[TOKEN])
     return SandboxVerifier(
-        sandbox, failing or pytest_failure(), redact=lambda text: text.replace(TOKEN, "***")
+        sandbox, failing or pytest_failure(), driven=PYTEST,
+        redact=lambda text: text.replace(TOKEN, "***"),
     )
 
 
@@ -90,7 +92,7 @@ def judged(tmp_path_factory: pytest.TempPathFactory) -> _Judged:
     environ = {"PATH": path_env(), "HOME": str(root / "home"), "GITHUB_TOKEN": TOKEN}
     sandbox = _CountingSandbox(checkout, environ, known_secrets=[TOKEN])
     verifier = SandboxVerifier(
-        sandbox, pytest_failure(), redact=lambda text: text.replace(TOKEN, "***")
+        sandbox, pytest_failure(), driven=PYTEST, redact=lambda text: text.replace(TOKEN, "***")
     )
     with sandbox:
         fix = verifier.verify(_patch(CALC_FIX))
@@ -230,7 +232,7 @@ def test_a_known_secret_in_the_steps_env_under_a_harmless_name_never_reaches_the
     )  # fmt: skip
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "DB_PASSWORD": password}
     sandbox = Sandbox(checkout, environ, known_secrets=[password])
-    verifier = SandboxVerifier(sandbox, failing, redact=str)
+    verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str)
     with sandbox:
         outcome = verifier.run_failing(None)
     assert not outcome.passed
@@ -244,7 +246,7 @@ def test_a_spent_time_budget_stops_the_runs_and_offers_nothing(tmp_path: Path) -
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
     slow = FailingCommand("test", "Run tests", "sleep 30", "sleep 30")
     with Sandbox(checkout, environ) as sandbox:
-        verifier = SandboxVerifier(sandbox, slow, redact=str, budget=1)
+        verifier = SandboxVerifier(sandbox, slow, driven=PYTEST, redact=str, budget=1)
         verdict = verifier.verify(_patch(CALC_FIX))
     assert not verdict.verified
     assert verdict.runs[0].timed_out  # the baseline was cut at the budget, not at 300 s
@@ -305,7 +307,7 @@ def test_the_logs_env_never_reaches_the_host_side_nor_chooses_what_is_bound(
     )  # as the fix step reads it from the log
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "GITHUB_TOKEN": TOKEN}
     with Sandbox(checkout, environ, known_secrets=[TOKEN]) as sandbox:
-        verifier = SandboxVerifier(sandbox, failing, redact=str)
+        verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str)
         outcome = verifier.run_failing(None)
     assert not outcome.passed and "assert -1 == 5" in outcome.output, outcome.output
     assert not marker.exists(), marker.read_text()  # never loaded on the host
@@ -322,7 +324,7 @@ def test_a_fix_that_renames_the_failing_test_away_is_not_verified(tmp_path: Path
     commit_project(checkout, {**CALC, "tests/test_other.py": other})
     sandbox = Sandbox(checkout, {"PATH": path_env(), "HOME": str(tmp_path / "home")})
     verifier = SandboxVerifier(
-        sandbox, pytest_failure(), redact=str, failing_tests=["tests/test_ops.py"]
+        sandbox, pytest_failure(), driven=PYTEST, redact=str, failing_tests=["tests/test_ops.py"]
     )
     renamed = CALC_FIX + (
         "diff --git a/calc/__init__.py b/calc/__init__.py\nsimilarity index 100%\n"
@@ -503,7 +505,7 @@ def _verdict(
     commit_project(checkout, files)
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
     sandbox = Sandbox(checkout, environ)
-    verifier = SandboxVerifier(sandbox, pytest_failure(), redact=lambda text: text,
+    verifier = SandboxVerifier(sandbox, pytest_failure(), driven=PYTEST, redact=lambda text: text,
                                failing_tests=[FAILING_TEST], code_is_proof=code_is_proof)  # fmt: skip
     with sandbox:
         return verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
@@ -601,7 +603,8 @@ def test_a_step_that_replaces_pythonpath_leaves_the_fix_unverified_and_says_why(
     script = "PYTHONPATH=. python -m pytest -q -p no:cacheprovider"
     failing = FailingCommand(job="test", step="Run tests", script=script, failing=script)
     with Sandbox(checkout, environ) as sandbox:
-        verifier = SandboxVerifier(sandbox, failing, redact=str, failing_tests=[FAILING_TEST])
+        verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str,
+                                   failing_tests=[FAILING_TEST])  # fmt: skip
         verdict = verifier.verify(Patch(diff=CALC_FIX, source="model", summary="a fix"))
     assert not verdict.verified
     assert verdict.reason.startswith("not verified: pytest could not load the fix step's in-run check")
@@ -692,7 +695,8 @@ def test_an_exit_status_forced_at_exit_does_not_hide_a_failing_test(tmp_path: Pa
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
     with Sandbox(checkout, environ) as sandbox:
         verifier = SandboxVerifier(
-            sandbox, pytest_failure(), redact=str, failed_tests=["tests/test_ops.py::test_add"]
+            sandbox, pytest_failure(), driven=PYTEST, redact=str,
+            failed_tests=["tests/test_ops.py::test_add"],
         )
         verdict = verifier.verify(
             Patch(diff=_new_lines("calc/__init__.py", lines), source="model", summary="a fix")
@@ -733,7 +737,7 @@ def test_a_test_run_whose_log_names_no_test_is_not_judged_by_its_exit_code(
     failing = FailingCommand(job="test", step="Run checks", script=script, failing=script)
     diff = _new_lines("calc/__init__.py", ["import os", "os._exit(0)"])
     with Sandbox(checkout, environ) as sandbox:
-        verifier = SandboxVerifier(sandbox, failing, redact=str)
+        verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str)
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
     assert not verdict.verified, verdict.reason
     assert verdict.reason.startswith("not verified"), verdict.reason
@@ -766,7 +770,7 @@ def test_a_doctest_whose_runner_is_silenced_is_not_a_verified_fix(tmp_path: Path
         "    _doctest.DoctestItem.runtest = lambda self: None",
     ]
     with Sandbox(checkout, environ) as sandbox:
-        verifier = SandboxVerifier(sandbox, failing, redact=str)
+        verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str)
         verdict = verifier.verify(
             Patch(diff=_new_lines("calc/__init__.py", lines), source="model", summary="a fix")
         )
@@ -823,7 +827,7 @@ def test_a_mypy_plugin_that_ends_mypy_is_not_a_verified_fix(tmp_path: Path) -> N
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
     failing = FailingCommand(job="lint", step="Type check", script="mypy app", failing="mypy app")
     with Sandbox(checkout, environ) as sandbox:
-        verifier = SandboxVerifier(sandbox, failing, redact=str)
+        verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str)
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
     assert not verdict.verified, verdict.reason
     assert "loads into mypy" in verdict.reason, verdict.reason
@@ -858,7 +862,7 @@ def test_a_lint_failure_is_not_fixed_by_loosening_the_linter(
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
     failing = FailingCommand(job="lint", step="Lint", script="ruff check .", failing="ruff check .")
     with Sandbox(checkout, environ) as sandbox:
-        verifier = SandboxVerifier(sandbox, failing, redact=str)
+        verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str)
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
     assert not verdict.verified, verdict.reason
     assert verdict.reason.startswith("refused: the patch edits a linter's settings"), verdict.reason

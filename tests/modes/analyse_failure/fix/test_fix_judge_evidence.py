@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.runners.pytest.evidence import missing_evidence
+from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.verify.contract import FailingCommand, Patch
 from cicd_agent.verify.fix_policy import policy_verdict
@@ -75,7 +76,7 @@ def _verifier(
     return SandboxVerifier(
         sandbox,
         failing or pytest_failure(),
-        redact=str,
+        driven=PYTEST, redact=str,
         failing_tests=files,
         failed_tests=failed,
         code_is_proof=True,  # the evidence is judged here, not whom the code came from
@@ -304,7 +305,7 @@ def _verdict(
     verifier = SandboxVerifier(
         sandbox,
         failing or pytest_failure(),
-        redact=str,
+        driven=PYTEST, redact=str,
         failing_tests=files,
         failed_tests=(FAILED,),
     )
@@ -501,7 +502,7 @@ def test_runner_settings_behind_a_symbolic_link_are_still_the_runners(tmp_path: 
     git(checkout, "commit", "-q", "-m", "settings in ci/")
     sandbox = Sandbox(checkout, {"PATH": path_env(), "HOME": str(tmp_path / "home")})
     verifier = SandboxVerifier(
-        sandbox, pytest_failure(), redact=str,
+        sandbox, pytest_failure(), driven=PYTEST, redact=str,
         failing_tests=("tests/test_ops.py",), failed_tests=(FAILED,),
     )  # fmt: skip
     diff = _new_file("fixplug.py", PASS_EVERYTHING) + _edit_file(

@@ -11,6 +11,7 @@ from pathlib import Path
 from cicd_agent.analysis.unified_diff import file_diff
 from cicd_agent.runners.go.runner import GoTest
 from cicd_agent.runners.passing import failing_tests_pass
+from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.verify.contract import FailingCommand, Patch
 from cicd_agent.verify.fixes import SandboxVerifier
@@ -32,7 +33,8 @@ def test_a_go_fix_verifies_by_gos_report_and_a_gomod_patch_is_refused(tmp_path: 
     repo.commit("start", {"go.mod": GO_MOD, "calc/calc.go": BROKEN, "calc/calc_test.go": TEST})
     failing = FailingCommand("test", "Run go test", "go test ./...", "go test ./...")
     with Sandbox(repo.path, {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}) as sandbox:
-        verifier = SandboxVerifier(sandbox, failing, redact=str, failed_tests=("TestSub",),
+        verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str,
+                                   failed_tests=("TestSub",),
                                    code_is_proof=True)  # fmt: skip
         fixed = verifier.verify(Patch(file_diff("calc/calc.go", BROKEN, FIXED), "model", "fix"))
         moved = verifier.verify(Patch(file_diff("go.mod", GO_MOD, f"{GO_MOD}// x\n"), "model", "m"))

@@ -10,6 +10,7 @@ import pytest
 
 from cicd_agent.runners.import_time import import_time_problem
 from cicd_agent.runners.patched_lines import function_lines
+from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.verify.contract import Patch
 from cicd_agent.verify.fixes import SandboxVerifier
@@ -208,7 +209,8 @@ def test_a_body_the_base_already_runs_at_import_is_import_time_code(
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
     with Sandbox(checkout, environ) as sandbox:
         verifier = SandboxVerifier(
-            sandbox, pytest_failure(), redact=str, failing_tests=["tests/test_ops.py"]
+            sandbox, pytest_failure(), driven=PYTEST, redact=str,
+            failing_tests=["tests/test_ops.py"],
         )
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
     assert not verdict.verified, verdict.reason
@@ -245,7 +247,8 @@ def _verify(tmp_path: Path, files: dict[str, str], diff: str) -> tuple[bool, str
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
     with Sandbox(checkout, environ) as sandbox:
         verifier = SandboxVerifier(
-            sandbox, pytest_failure(), redact=str, failing_tests=["tests/test_ops.py"]
+            sandbox, pytest_failure(), driven=PYTEST, redact=str,
+            failing_tests=["tests/test_ops.py"],
         )
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
     return verdict.verified, verdict.reason

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
 from cicd_agent.analysis.redact import Redactor
-from cicd_agent.github.trust import Trust
+from cicd_agent.github.trust import Code, Trust, code_trust
 from cicd_agent.job.pipeline import render_output
-from cicd_agent.modes.analyse_failure.collect import code_trust
+from cicd_agent.modes.analyse_failure.collect import failed_code
 from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, with_model
 from cicd_agent.modes.analyse_failure.fix.outcome import (
     FixOutcome,
@@ -88,26 +89,43 @@ def _target(event: str, pulls: tuple[int, ...] = (), *, fork: bool = False) -> R
     return RunTarget(1, 1, 1, "abc", "main", event, "", "main", pulls, from_fork=fork)
 
 
+class Answers:
+    """GitHub's answers as the run reads them: ``said`` of every commit asked about (pushed:
+    on the branch; unknown: no token, or no answer)."""
+
+    def __init__(self, said: Trust | None = None) -> None:
+        self.said = said or Trust.pushed()
+        self.asked: list[tuple[str, tuple[str, ...]]] = []
+
+    def trust_of(self, number: int | None) -> Trust:
+        raise AssertionError("a failed run's trust is asked of its commit")
+
+    def commit_trust(self, sha: str, branches: Sequence[str]) -> Trust:
+        self.asked.append((sha, tuple(branches)))
+        return self.said
+
+
 def test_only_what_github_says_of_the_commit_is_proof_never_the_events_name() -> None:
     """Common sense: the event's name says nothing of whose code ran (a comment's or a
     dispatch's run may check out a fork's head). Without GitHub's answer for the commit no
     run's code is proof, a push's neither; a local checkout is the operator's own; a fork's is
     never asked about; the answer is asked for the commit, on the run's and default branch."""
-    asked: list[tuple[str, tuple[str, ...]]] = []
-
-    def read(sha: str, branches: Sequence[str]) -> Trust:
-        asked.append((sha, tuple(branches)))
-        return Trust.pushed()
-
+    unanswered = Answers(Trust.unknown())
     for event in ("push", "pull_request", "issue_comment", "workflow_dispatch", "schedule"):
-        assert not code_trust(_target(event)).code_is_proof
-    assert code_trust(None).code_is_proof
-    assert not code_trust(_target("push", fork=True), read).code_is_proof
-    assert code_trust(_target("workflow_dispatch"), read) == Trust.pushed()
-    assert asked == [("abc", ("main", "main"))]
+        assert not code_trust(failed_code(NO_RUN, _target(event)), unanswered).code_is_proof
+    assert code_trust(Code(local=True), unanswered).code_is_proof
+    answers = Answers()
+    assert not code_trust(failed_code(NO_RUN, _target("push", fork=True)), answers).code_is_proof
+    assert code_trust(failed_code(NO_RUN, _target("workflow_dispatch")), answers) == Trust.pushed()
+    assert answers.asked == [("abc", ("main", "main"))]
     # GitHub records these runs at the default branch's commit, whatever they checked out.
     for event in ("issue_comment", "pull_request_target", "workflow_run"):
-        assert not code_trust(_target(event), read).code_is_proof
+        assert not code_trust(failed_code(NO_RUN, _target(event)), answers).code_is_proof
+    assert answers.asked == [("abc", ("main", "main"))]
+
+
+NO_RUN: Any = None
+"""No run context: a failed run that is named never asks the run's own checkout."""
 
 
 @pytest.mark.parametrize("tests", [1, 3])

@@ -1,6 +1,22 @@
-"""analyse-failure's fix step (:func:`fix`): a patch proposed, by the repository's own fixer or
-the model's tool loop, is offered only when the fix judge (:mod:`cicd_agent.verify.fixes`)
-verified it in the sandbox.
+"""analyse-failure's check step (:func:`check`): every fix claim judged in the sandbox, between
+ask and decide, when ``--fix`` asks for one and a job failed. A patch is offered only when the
+fix judge (:mod:`cicd_agent.verify.fixes`) verified it.
+
+In order, in one sandbox that lives as long as this step:
+
+1. :func:`.attempt.start` reads the failed step's command from collect's scans of the logs,
+   checks that the checkout is the failed commit, opens the sandbox and the judge, and lets the
+   repository's own fixer (:mod:`.fixers`) try: its patch is judged;
+2. when that fixer has no verified patch and a model is configured, the model's tool loop
+   (:func:`.agent.propose`): the one place asking the model and running in the sandbox
+   interleave (it reads the checkout, runs the failing command, proposes patches, each judged
+   as it is proposed);
+3. when a patch is verified and no existing test failed before it, the model writes a test
+   that shows the bug (:func:`propose_test`, its prompt and schema here), judged fail-to-pass
+   (:mod:`cicd_agent.verify.fail_to_pass`).
+
+What it returns (:class:`~cicd_agent.modes.analyse_failure.types.Checks`) is data: decide reads
+the verdicts (:mod:`.outcome` words them), publish writes the patch.
 
 A package of its own because it is optional, and the one part of the mode that runs the
 checkout's code.
@@ -8,34 +24,108 @@ checkout's code.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
-from cicd_agent.modes.analyse_failure.fix.attempt import start
+from pydantic import BaseModel, ConfigDict
+
+from cicd_agent.actions.errors import ModelError
+from cicd_agent.model.prompts import UNTRUSTED_RULES, fence
+from cicd_agent.modes.analyse_failure.fix.attempt import start, with_model
+from cicd_agent.modes.analyse_failure.types import Checks
+from cicd_agent.verify.contract import FailsThenPasses, failing_script
+from cicd_agent.verify.fail_to_pass import judge, new_test_patch
 
 if TYPE_CHECKING:
-    from contextlib import ExitStack
-
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
     from cicd_agent.modes.analyse_failure.types import FailureVerdict
+    from cicd_agent.verify.contract import FailingCommand, Patch, Verification
     from cicd_agent.verify.fixes import SandboxVerifier
 
 
-def fix(
-    ctx: RunContext[AnalyseFailureOptions], verdict: FailureVerdict, resources: ExitStack
-) -> tuple[FailureVerdict, SandboxVerifier | None]:
-    """The fix step, between analyse and ask: the verdict with the deterministic fixer's
-    attempt, and the verifier for the ask step (None: no fix asked, no job failed, or no
-    verifier could be opened). The sandbox is entered into ``resources`` (the run's), closed
-    when the run ends, however it ends."""
-    options, facts = ctx.mode_options, verdict.facts
-    if options.fix == "off" or not verdict.analysis.failed_jobs:
-        return verdict, None
-    ctx.progress.stage("fix: the deterministic fixer in the sandbox")
+def check(ctx: RunContext[AnalyseFailureOptions], verdict: FailureVerdict) -> Checks | None:
+    """The fix step's verdicts (None: no fix asked, or no job failed: nothing is opened or run).
+    The model's errors here only ever become notes: the diagnosis stands without a fix."""
+    options, facts, analysis = ctx.mode_options, verdict.facts, verdict.analysis
+    if options.fix == "off" or not analysis.failed_jobs:
+        return None
+    ctx.progress.stage("check: the fix, judged in the sandbox")
     head = options.head or (facts.target.head_sha if facts.target else "")
-    attempt, verifier = start(
-        ctx, facts.scans, verdict.analysis, head, facts.log_is_proof,
-        resources=resources, requested=options.fix,
-    )  # fmt: skip
-    return replace(verdict, fix=attempt), verifier
+    with ExitStack() as resources:  # the sandbox closes when the step ends, however it ends
+        attempt, verifier = start(
+            ctx, facts.scans, analysis, head, facts.log_is_proof,
+            resources=resources, requested=options.fix,
+        )  # fmt: skip
+        failing = attempt.failing
+        if verifier is None or failing is None or ctx.model is None:
+            return Checks(attempt)
+        if attempt.offered is None:
+            # Imported only here: the loop imports the openai SDK, which a run without a model,
+            # or whose own fixer's patch is verified, never pays for.
+            from cicd_agent.modes.analyse_failure.fix.agent import propose
+
+            try:
+                attempt = with_model(attempt, propose(ctx, verifier, failing))
+            except ModelError as exc:
+                ctx.note(f"The model's fix attempt failed ({exc}); the deterministic result "
+                         "stands.")  # fmt: skip
+        test: Verification | str | None = None
+        if attempt.offered is not None and not analysis.failed_tests:
+            # The failing tests already show the bug when there are some.
+            try:
+                test = propose_test(ctx, verifier, failing, attempt.offered.patch,
+                                    analysis.root_cause)  # fmt: skip
+            except ModelError as exc:
+                test = f"no test proposed: the model failed ({exc})"
+    return Checks(attempt, test)
+
+
+NO_MODEL = "no test proposed: writing one needs a model"
+"""Why a verified fix comes with no test in a run without a model (:func:`propose_test`)."""
+TEST_SYSTEM = (
+    "You write one new pytest test file for a repository. A CI step failed; a patch that makes "
+    "it pass was verified. Write a test that fails on the repository as it is (a failing "
+    "assertion or an exception inside the test function, not an import error at module level) "
+    "and passes once the patch is applied. Give a new path `tests/test_<name>.py` (or beside "
+    "the code, named test_*.py) and the whole file. Import what you test inside the test "
+    "function. " + UNTRUSTED_RULES
+)
+
+
+class TestAnswer(BaseModel):
+    """The model's test: one new file."""
+
+    __test__ = False  # a name pytest would otherwise collect
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    path: str
+    content: str
+
+
+def propose_test(
+    ctx: RunContext[AnalyseFailureOptions],
+    verifier: SandboxVerifier,
+    failing: FailingCommand,
+    fix: Patch,
+    root_cause: str,
+) -> Verification | str:
+    """The test that comes with a verified fix when no existing test failed before it (a script
+    crashed, a type check or a build broke): the model writes one new test file that should fail
+    on the failed commit and pass with the fix, and the one verifier judges exactly that claim
+    (:func:`cicd_agent.verify.fail_to_pass.judge`). Its verdict, or why none was judged:
+    a test it refuses is not offered (ModelError is the caller's: it becomes a note)."""
+    model = ctx.model
+    if model is None:
+        return NO_MODEL
+    redact = ctx.redactor.redact
+    user = "\n\n".join((
+        fence("failing command", redact(failing_script(failing))),
+        fence("error", redact(root_cause)),
+        fence("verified patch", redact(fix.diff)),
+    ))  # fmt: skip
+    answer = model.ask(TestAnswer, system=TEST_SYSTEM, user=user, tier="model", temperature=0.1)
+    patch = new_test_patch(answer.path, answer.content, verifier.sandbox.checkout)
+    if isinstance(patch, str):
+        return f"the model's test was refused: {patch}"
+    return judge(verifier, FailsThenPasses(patch, answer.path, fix))

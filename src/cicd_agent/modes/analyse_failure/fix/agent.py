@@ -305,7 +305,8 @@ def audit_file_sink(
 def propose(
     ctx: RunContext[AnalyseFailureOptions], verifier: Verifier, failing: FailingCommand
 ) -> list[Verification]:
-    """The fix step's hook (:func:`~.attempt.model_patches`): run the loop on the run's
+    """The check step's model loop (called by :func:`~cicd_agent.modes.analyse_failure.fix.check`
+    when the repository's own fixer has no verified patch): run the loop on the run's
     checkout and return the verdict on each patch it proposed (at most ``max_proposals``), in
     order, so the result shows every one, not only the verified one; the loop's stop and cost
     become a note.

@@ -1,18 +1,15 @@
-"""The fix step's work, before anything is decided: the failing command, candidates, verdicts.
+"""The fix step's start (:func:`start`, called by :func:`.check`): the failing command, the
+checkout checked, the sandbox and its judge opened, and the repository's own fixer's patch
+judged.
 
-``start`` runs between the analyse and the ask steps (:func:`.fix`), when ``--fix`` asks for
-it and a job failed: it reads the failed step's command from collect's scans of the logs (each
-log is read once) and the jobs and tests that failed from analyse's verdict, checks that the
-checkout is the failed commit (:func:`checkout_problem`: only then are the verifier's copies
-that commit), opens the sandbox (it lives as long as the run, in the run's resources) and lets
-the deterministic fixer (:mod:`.fixers`) try (the fixer it started, or why it could not, goes
-to the run's ``tools``). ``model_patches`` runs in the ask step when a model is configured and
-the deterministic fixer found nothing: it is the hook where the model's tool loop plugs in
-(``propose`` in ``fix/agent.py``), and the attempt with its patches joined (:func:`with_model`,
-a new object) travels in the ask step's answer, leaving the fix step's as it was. Every
-candidate, from either, is judged by the one verifier
-(:meth:`~cicd_agent.verify.fixes.SandboxVerifier.verify`); the decide step reads the verdicts as
-data (:mod:`.outcome`).
+It reads the failed step's command from collect's scans of the logs (each log is read once) and
+the jobs and tests that failed from analyse's verdict, checks that the checkout is the failed
+commit (:func:`checkout_problem`: only then are the verifier's copies that commit), opens the
+sandbox (it lives as long as the check step, in the resources it is handed) and lets the
+deterministic fixer (:mod:`.fixers`) try (the fixer it started, or why it could not, goes to the
+run's ``tools``). What was tried is plain data (:class:`FixAttempt`); the model's patches join
+it later in the step (:func:`with_model`, a new object). Every candidate, from either, is judged
+by the one verifier (:meth:`~cicd_agent.verify.fixes.SandboxVerifier.verify`).
 """
 
 from __future__ import annotations
@@ -29,8 +26,9 @@ from cicd_agent.local.git_ops import differs_from_head, index_entries, resolve_c
 from cicd_agent.modes.analyse_failure.fix.command import failing_command, missing_command
 from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
 from cicd_agent.runners.sandboxes import isolation_of, opened
+from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox.run import Sandbox
-from cicd_agent.verify.contract import FailingCommand, Verification, Verifier
+from cicd_agent.verify.contract import FailingCommand, Verification
 from cicd_agent.verify.fixes import SandboxVerifier
 
 if TYPE_CHECKING:
@@ -43,7 +41,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class FixAttempt:
     """What the fix step tried in this run, and why it could not try more: plain data. The
-    verifier that judged it is no part of it: the mode's wiring hands it to the ask step."""
+    verifier that judged it is no part of it: it closes with the check step."""
 
     requested: FixRequest
     failing: FailingCommand | None = None
@@ -70,7 +68,7 @@ def start(
     requested: FixRequest,
 ) -> tuple[FixAttempt, SandboxVerifier | None]:
     """Read the failing command, open the verifier, and let the deterministic fixer try: the
-    attempt, and the verifier for the ask step (None: none could be opened)."""
+    attempt, and the verifier for the rest of the step (None: none could be opened)."""
     failing = _failing(scans, analysis)
     attempt = FixAttempt(requested, failing)
     if failing is None:
@@ -95,6 +93,7 @@ def start(
     verifier = SandboxVerifier(
         sandbox,
         failing,
+        driven=PYTEST,
         redact=ctx.redactor.redact,
         failing_tests=test_files(analysis),
         failed_tests=analysis.failed_tests,
@@ -109,25 +108,9 @@ def start(
     return replace(attempt, verifications=(verifier.verify(run.patch),)), verifier
 
 
-def model_patches(
-    ctx: RunContext[AnalyseFailureOptions], attempt: FixAttempt, verifier: Verifier | None
-) -> FixAttempt | None:
-    """The attempt with the model's tool loop's patches, when the deterministic fixer has none verified
-    (None: not asked). ``verifier``: the one the fix step opened, handed over by the mode's wiring.
-
-    The loop (``propose`` in ``fix/agent.py``) is imported here, only when a model is asked,
-    because it imports the openai SDK (the mode module must stay light, and a fix with no
-    model, the deterministic fixer, never pays for it)."""
-    if attempt.offered is not None or verifier is None or attempt.failing is None:
-        return None
-    from cicd_agent.modes.analyse_failure.fix.agent import propose
-
-    return with_model(attempt, propose(ctx, verifier, attempt.failing))
-
-
 def with_model(attempt: FixAttempt, verdicts: Sequence[Verification]) -> FixAttempt:
-    """The attempt with the model's patches after the deterministic fixer's (a new object: the collect
-    step's attempt is left as it was), or the note that it proposed none."""
+    """The attempt with the model's patches after the deterministic fixer's (a new object: the
+    fixer's attempt is left as it was), or the note that it proposed none."""
     return replace(
         attempt,
         verifications=(*attempt.verifications, *verdicts),
