@@ -223,6 +223,7 @@ def _target(
             html_url=info.html_url,
             default_branch=default_branch or client.default_branch(),
             pull_requests=info.pull_request_numbers,
+            from_fork=info.from_fork,
         )
     if event is not None and event.workflow_run is not None:
         run = event.workflow_run
