@@ -86,3 +86,56 @@ def test_attack_github_answering_errors_trusts_nothing_and_crashes_nothing(
     state.proxy.fail(method, path, status, "refused")
     summary = _not_re_run(state, state.event(event="push"))
     assert "trusted with nothing" in summary, summary
+
+
+def _pull_request_context(github_api: Any, tmp_path: Path) -> Any:
+    """A ``pull_request`` run's context whose payload says the head is the base repository's
+    own (as a replayed or forged event file would say of a fork's pull request)."""
+    from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
+    from tests.harness import payloads
+    from tests.helpers.context import run_context
+
+    payload = payloads.example("pull_request")
+    pull = payload["pull_request"]
+    pull["head"]["repo"] = pull["base"]["repo"] = payload["repository"]
+    event = payloads.write_event(tmp_path, payload)
+    environ = github_api.env() | {
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_WORKSPACE": str(tmp_path),
+    }
+    argv = ["--provider", "none", "--logs", str(tmp_path)]
+    ctx, _ = run_context("analyse-failure", argv, environ, AnalyseFailureOptions.from_given)
+    return ctx, pull["number"]
+
+
+def test_attack_a_payload_naming_a_forks_head_as_the_repositorys_own_is_not_believed(
+    github_api: Any, tmp_path: Path
+) -> None:
+    """ATTACK: the event file says the pull request's head is the base repository's own; the
+    API, asked by number, says it is a fork's. The checkout's code is GitHub's answer for the
+    pull request, never the payload's word, so it is no proof."""
+    ctx, number = _pull_request_context(github_api, tmp_path)
+
+    def forked(pull: dict[str, Any]) -> dict[str, Any]:
+        head = {**pull["head"], "repo": {**pull["head"]["repo"], **FORK}}
+        return {**pull, "number": number, "head": head}
+
+    github_api.proxy.script("GET", rf"{REPO}/pulls/{number}$", edit=forked)
+    assert ctx.code_is_proof is False
+    assert [c.api_path for c in github_api.proxy.calls("GET", rf"{REPO}/pulls/{number}$")]
+
+
+@pytest.mark.parametrize("status", [404, 500])
+def test_attack_the_pull_request_read_failing_is_no_proof_and_no_crash(
+    github_api: Any, tmp_path: Path, status: int
+) -> None:
+    """ATTACK: GitHub answers the pull request's read with an error: trusted with nothing, a
+    note says why, and asking again asks nothing more (one read a run)."""
+    ctx, number = _pull_request_context(github_api, tmp_path)
+    github_api.proxy.fail("GET", rf"{REPO}/pulls/{number}$", status, "gone")
+    assert ctx.code_is_proof is False
+    reads = len(github_api.proxy.calls("GET", rf"{REPO}/pulls/{number}$"))
+    assert ctx.code_is_proof is False
+    assert len(github_api.proxy.calls("GET", rf"{REPO}/pulls/{number}$")) == reads >= 1
+    assert any("trusted with nothing" in note for note in ctx.notes), ctx.notes
