@@ -229,3 +229,6 @@ class WorkflowRunInfo:
     pull_request_numbers: tuple[int, ...] = ()
     path: str = ""
     """The workflow's file (``.github/workflows/ci.yml``): the test history's key."""
+    from_fork: bool = True
+    """Its head lives in another repository than the run's (a fork's pull request), or in one
+    GitHub no longer names: its code is no one's who can push, whatever branch holds it."""

@@ -37,6 +37,7 @@ _CHUNK = 1 << 20
 
 
 def _run_info(run: WorkflowRun) -> WorkflowRunInfo:
+    head, base = run.head_repository, run.repository  # by id: names move, forks take them
     return WorkflowRunInfo(
         id=run.id,
         name=run.name or "",
@@ -50,6 +51,7 @@ def _run_info(run: WorkflowRun) -> WorkflowRunInfo:
         html_url=run.html_url,
         pull_request_numbers=tuple(p.number for p in run.pull_requests),
         path=run.path or "",
+        from_fork=head is None or base is None or head.id != base.id,
     )
 
 
@@ -158,9 +160,9 @@ def list_workflow_runs(
                 break
             if created_since is not None and run.created_at < created_since:
                 break
-            head, base = run.head_repository, run.repository  # by id: names move, forks take them
-            if not branch or (head is not None and base is not None and head.id == base.id):
-                found.append(_run_info(run))
+            info = _run_info(run)
+            if not branch or not info.from_fork:
+                found.append(info)
         return found
 
     return client.read(f"listing the runs of workflow {workflow}", collect)

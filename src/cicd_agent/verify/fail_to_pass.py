@@ -31,6 +31,7 @@ import shlex
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple
 
+from cicd_agent.local.checkout_files import CheckoutFileError, lexists, unlinked
 from cicd_agent.verify.contract import FailsThenPasses, Patch, RunOutcome, Verification
 from cicd_agent.verify.fix_policy import written_files
 from cicd_agent.verify.fixes import JUDGED, SandboxVerifier
@@ -53,7 +54,12 @@ def new_test_patch(path: str, content: str, checkout: Path) -> Patch | str:
         return f"the test's path {path!r} is not a plain relative path"
     if not _TEST_FILE.fullmatch(parts[-1]):
         return f"the test's file name {parts[-1]!r} is not test_*.py"
-    if (checkout / path).exists() or (checkout / path).is_symlink():
+    try:  # looked at without following a link: the checkout's links may point at the host
+        if len(parts) > 1:
+            unlinked(checkout, PurePosixPath(*parts[:-1]))
+    except CheckoutFileError as refused:
+        return f"the test's folder {refused}: a proposed test only adds a new file"
+    if lexists(checkout, path):
         return f"{path} exists: a proposed test only adds a new file"
     if not content.strip() or len(content) > MAX_TEST_CHARS or "\x00" in content:
         return f"the test is empty or over {MAX_TEST_CHARS} characters"

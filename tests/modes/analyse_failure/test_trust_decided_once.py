@@ -79,3 +79,29 @@ def test_attack_a_comments_failed_run_is_not_re_run_as_pushed_code(
     assert outputs["rerun_reason"] == (
         "the failed run's code is not known to come from someone who can push"
     ), summary
+
+
+@pytest.mark.parametrize("event_name", ["check_suite", "check_run", "status", "deployment_status"])
+def test_attack_a_run_recorded_at_the_default_branch_is_not_pushed_code(
+    github_api: Any, tmp_path: Path, event_name: str
+) -> None:
+    """ATTACK: a workflow on ``check_suite``, ``check_run`` or ``status`` (a fork's
+    pull request's checks finishing; an outside CI's status on a fork's commit) checks out the
+    commit the payload names, a fork's head, and GitHub records its run at the default branch's
+    last commit, as it records ``/ok-to-test``'s ``issue_comment`` run. The failed run's log,
+    written by the fork's code, was judged by that commit: pushed code, so a log that looked
+    like a runner shutting down had the fork's jobs re-run. Only the events whose recorded
+    commit is the code they ran are asked about."""
+    from tests.modes.analyse_failure.test_analyse_failure_github import RERUN, SHUTDOWN_LOG
+
+    state = GitHubState(github_api, tmp_path)
+    state.standard(log=SHUTDOWN_LOG)
+    state.comments(rf"{REPO}/commits/{state.head}/comments")
+    code, outputs, summary, _ = state.analyse(
+        state.event(event=event_name), "--rerun-infrastructure", "1"
+    )
+    assert code == 0 and outputs["failure_type"] == "infrastructure", summary
+    assert state.proxy.calls("POST", RERUN) == []
+    assert outputs["rerun_reason"] == (
+        "the failed run's code is not known to come from someone who can push"
+    ), summary

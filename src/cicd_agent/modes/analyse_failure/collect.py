@@ -55,27 +55,39 @@ def failed_code(ctx: RunContext[AnalyseFailureOptions], target: RunTarget | None
     (:func:`~cicd_agent.github.trust.code_trust` decides): the failed run's head commit on its
     branch and the repository's default; with no failed run named (``--logs`` from a later step
     of the job), the code this run's checkout holds (``RunContext.checkout_code``). A fork's
-    head names nothing GitHub could vouch for, nor does a run GitHub records at another commit
-    than the one it checked out (:data:`UNPINNED_EVENTS`)."""
+    head names nothing GitHub could vouch for, nor does a run of any event but those GitHub
+    records at the commit they run (:data:`PINNED_EVENTS`)."""
     from cicd_agent.github.trust import Code
 
     if target is None:
         return ctx.checkout_code()
-    if target.from_fork or target.event in UNPINNED_EVENTS:
+    if target.from_fork or target.event not in PINNED_EVENTS:
         return Code()
     return Code(sha=target.head_sha, branches=(target.branch, target.default_branch))
 
 
-UNPINNED_EVENTS = frozenset(
-    {"issue_comment", "pull_request_target", "repository_dispatch", "workflow_run"}
+PINNED_EVENTS = frozenset(
+    {
+        "merge_group",
+        "pull_request",
+        "pull_request_review",
+        "pull_request_review_comment",
+        "push",
+        "schedule",
+        "workflow_dispatch",
+    }
 )
-"""Events whose run GitHub records at the default (or base) branch's last commit, whatever its
-workflow checked out (``/ok-to-test`` checks out a fork's head; a chat-ops bot's
-``repository_dispatch`` carries the head's ref in ``client_payload``): the commit asked about
-is then not the code that wrote the log, so the log is trusted with nothing.
-``workflow_dispatch`` is not among them: GitHub records it at the head of the ref a writer
-dispatched, and that commit is asked about; a workflow that checks out another ref from its
-inputs is the residual the threat table names."""
+"""Events whose run GitHub records at the commit their workflow runs unless it checks out
+another ref itself: the pushed commit, the pull request's head (its repository names a fork's),
+the queue's group, the head of the ref a writer dispatched or the schedule's default branch.
+Every other event's run is recorded at the default (or base) branch's last commit whatever it
+checked out, and several name a fork's commit for a workflow to check out: ``issue_comment``
+(``/ok-to-test``), ``repository_dispatch`` (a chat-ops bot's ``client_payload``),
+``check_suite``, ``check_run`` and ``status`` (a fork's checks or an outside CI's status),
+``workflow_run``, ``pull_request_target``. There the commit asked about is not the code that
+wrote the log, so the log is trusted with nothing; a list of the safe events, so an event
+GitHub adds is not trusted by default. A writer's workflow that checks out another ref from
+its inputs (``workflow_dispatch``, ``schedule``) is the residual the threat table names."""
 
 
 _NO_LOGS = (
@@ -211,6 +223,7 @@ def _target(
             html_url=info.html_url,
             default_branch=default_branch or client.default_branch(),
             pull_requests=info.pull_request_numbers,
+            from_fork=info.from_fork,
         )
     if event is not None and event.workflow_run is not None:
         run = event.workflow_run

@@ -125,6 +125,36 @@ def test_a_symbolic_link_at_the_tests_path_is_refused(tmp_path: Path) -> None:
     assert "exists" in str(new_test_patch("tests/test_link.py", SHOWS_THE_BUG, checkout))
 
 
+@pytest.mark.parametrize("there", [True, False])
+def test_attack_a_folder_link_on_the_tests_path_is_not_followed_on_the_host(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, there: bool
+) -> None:
+    """ATTACK: the pull request makes ``probe`` a link to a folder of the host, and the model
+    (told by the log) proposes ``probe/test_id.py``. The check that the test is a new file
+    looked through the link on the host: whether the host's file was there became the verdict
+    ("exists" or a patch), a host read that followed the pull request's link. A link anywhere
+    on the path is refused alike, and nothing of the host is looked at through it."""
+    checkout = tmp_path / "checkout"
+    commit_project(checkout, MEAN)
+    host = tmp_path / "host"
+    host.mkdir()
+    if there:
+        (host / "test_id.py").write_text("")
+    (checkout / "probe").symlink_to(host)
+    looked: list[str] = []
+    stat = Path.stat
+
+    def recorded(self: Path, *args: object, **kwargs: object) -> object:
+        looked.append(str(self))
+        return stat(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "stat", recorded)
+    refused = new_test_patch("probe/test_id.py", SHOWS_THE_BUG, checkout)
+    monkeypatch.undo()
+    assert isinstance(refused, str) and "link" in refused, refused
+    assert not [path for path in looked if "probe/" in path], looked
+
+
 COUNTS_ITS_RUNS = """import os
 import tempfile
 import subprocess
@@ -202,7 +232,9 @@ def test_attack_a_test_folder_the_checkout_links_elsewhere_is_not_written_throug
     tmp_path: Path,
 ) -> None:
     """The pull request commits ``probe`` as a link to a folder outside the checkout: the new
-    test's path under it is a plain relative path, but the test is never written there."""
+    test's path under it is a plain relative path, refused before anything is looked at through
+    the link; and a patch that writes there anyway is never written through (git apply in the
+    sandbox refuses a path beyond a link)."""
     outside = tmp_path / "outside"
     outside.mkdir()
     checkout = tmp_path / "checkout"
@@ -211,8 +243,13 @@ def test_attack_a_test_folder_the_checkout_links_elsewhere_is_not_written_throug
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
     verifier = SandboxVerifier(Sandbox(checkout, environ, known_secrets=[]), CRASH,
                                driven=PYTEST, redact=lambda t: t, code_is_proof=True)  # fmt: skip
+    path = "probe/test_mean_empty.py"
+    refused = new_test_patch(path, SHOWS_THE_BUG, checkout)
+    assert isinstance(refused, str) and "symbolic link (probe)" in refused, refused
+    linked = Patch(diff=_claim(verifier, SHOWS_THE_BUG).test.diff.replace(
+        "tests/test_mean_empty.py", path), source="model", summary=f"new test {path}")  # fmt: skip
     with verifier.sandbox:
-        verdict = judge(verifier, _claim(verifier, SHOWS_THE_BUG, "probe/test_mean_empty.py"))
+        verdict = judge(verifier, FailsThenPasses(linked, path, MEAN_FIX))
     assert verdict.reason == "the test did not fail as a test does without the fix (exit 1)"
     assert "did not apply" in verdict.runs[0].output  # git apply refuses a path beyond a link
     assert list(outside.iterdir()) == []
