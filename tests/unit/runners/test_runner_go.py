@@ -248,9 +248,9 @@ def test_each_run_starts_with_a_copy_of_the_standard_librarys_cache_and_nothing_
     go_sandbox: PytestSandbox, runs: dict[str, TestReport]
 ) -> None:
     """Every run has a fresh home; go's build cache there starts as a copy of the one our own
-    module's run made (the standard library compiled once per sandbox, not once per run), and a
+    module's run made (the standard library compiled once per process, not once per run), and a
     mark one run leaves in its cache is in no other run's: each run's evidence stays its own."""
-    template = go_sandbox.root / build_cache.TEMPLATE
+    (template,) = build_cache.TEMPLATES.values()  # one go, one cache
     made = {path.relative_to(template): path.read_bytes() for path in template.rglob("*")
             if path.is_file()}  # fmt: skip
     assert len(made) > 50, sorted(made)[:5]  # the packages, export data and links of many
@@ -262,6 +262,72 @@ def test_each_run_starts_with_a_copy_of_the_standard_librarys_cache_and_nothing_
         assert all((cache / name).read_bytes() == data for name, data in made.items())
         assert (cache / "cicd-mark").is_file()
     assert not (template / "cicd-mark").exists()
+
+
+SPOILS = """package spoil
+
+import (
+\t"io/fs"
+\t"os"
+\t"path/filepath"
+\t"testing"
+)
+
+func TestSpoil(t *testing.T) {
+\tdir, err := os.UserCacheDir()
+\tif err != nil {
+\t\tt.Fatal(err)
+\t}
+\tspoiled := 0
+\tcache := filepath.Join(dir, "go-build")
+\terr = filepath.WalkDir(cache, func(p string, d fs.DirEntry, err error) error {
+\t\tif err == nil && d.Type().IsRegular() && os.WriteFile(p, []byte("spoiled"), 0o644) == nil {
+\t\t\tspoiled++
+\t\t}
+\t\treturn nil
+\t})
+\tif err != nil || spoiled == 0 {
+\t\tt.Fatal("nothing spoiled", err)
+\t}
+\tif err := os.WriteFile(filepath.Join(cache, "cicd-mark"), nil, 0o644); err != nil {
+\t\tt.Fatal(err)
+\t}
+}
+"""
+"""A test that overwrites every file of its run's build cache and leaves a mark there."""
+
+
+@needs_sandbox
+@needs_go
+def test_attack_a_run_that_spoils_its_build_cache_changes_no_later_sandboxs(
+    go_sandbox: PytestSandbox, runs: dict[str, TestReport], tmp_path: Path
+) -> None:
+    """Attack: the pull request's test overwrites every file of the build cache it was given
+    (the standard library's, which every later run of the process starts from, in any sandbox)
+    and leaves a mark. A later sandbox over another checkout (a trusted run of the base) starts
+    from the cache as our own run made it, and makes none again."""
+    (template,) = build_cache.TEMPLATES.values()
+    made = {path.relative_to(template): path.read_bytes() for path in template.rglob("*")
+            if path.is_file()}  # fmt: skip
+    space = go_sandbox.workspace("spoil")
+    (space.repo / "spoil").mkdir()
+    (space.repo / "spoil" / "spoil_test.go").write_text(SPOILS)
+    spoiled = GoTest().run(go_sandbox, space, Selection(("spoil/spoil_test.go",)), timeout=300)
+    assert spoiled.passed() == {"spoil/spoil_test.go › TestSpoil"}, spoiled.output[-2000:]
+    assert (space.home / build_cache.CACHE / "cicd-mark").is_file()
+    repo = GitRepoBuilder(tmp_path / "base")
+    repo.commit("base", {"go.mod": "module example.com/b\n\ngo 1.19\n",
+                         "mark/mark_test.go": MARKS})  # fmt: skip
+    environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
+    with PytestSandbox(repo.path, environ) as later:
+        fresh = later.workspace("trusted")
+        report = GoTest().run(later, fresh, Selection(("mark/mark_test.go",)), timeout=300)
+        assert report.passed() == {"mark/mark_test.go › TestMark"}, report.output[-2000:]
+        cache = fresh.home / build_cache.CACHE
+        assert all((cache / name).read_bytes() == data for name, data in made.items())
+        assert not list(later.root.glob("go-std-build-cache*")), "made again"
+    assert {path.relative_to(template): path.read_bytes() for path in template.rglob("*")
+            if path.is_file()} == made  # fmt: skip
 
 
 @needs_sandbox

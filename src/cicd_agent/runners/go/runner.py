@@ -196,7 +196,8 @@ class GoTest(PlainStep):
         if not isinstance(go, str):
             return TestReport(self.name, problem=self.missing(sandbox.checkout, environ))
         warm = Selection(cover=("warm/warm.go",))
-        seed(sandbox, space, lambda box, ours: self._test(box, ours, go, warm, timeout=timeout))
+        seed(sandbox, space, go,
+             lambda box, ours: self._test(box, ours, go, warm, timeout=timeout))  # fmt: skip
         return self._test(sandbox, space, go, selection, timeout=timeout)
 
     def _test(

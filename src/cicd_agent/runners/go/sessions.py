@@ -40,12 +40,12 @@ _NOT_TESTED = frozenset({"vendor", "testdata", "node_modules"})
 """Folders ``./...`` leaves out, searched for no test file."""
 _T = TypeVar("_T")
 WARM = 300.0
-"""Seconds the sandbox's one run that fills its standard-library build cache may take."""
+"""Seconds our one run that fills the standard-library build cache may take."""
 
 
 class GoSandbox(SessionSandbox):
     """The sandbox of go test's sessions: each run gets a fresh home, with a copy of the build
-    cache of the standard library our own first run left."""
+    cache of the standard library our own first run with that go left."""
 
     temp_prefix = "cicd-agent-go-orders-"
 
@@ -69,7 +69,7 @@ class GoSandbox(SessionSandbox):
             return RunResult(tuple(argv), 127, False, said, 0.0), Evidence(None, said)
         words = [go, *argv[1:]] if argv and argv[0] == "go" else list(argv)
         own = {**ENVIRONMENT, "GOCACHE": str(space.home / CACHE)}
-        seed(self, space, lambda box, ours: _warm(box, ours, go, own))
+        seed(self, space, go, lambda box, ours: _warm(box, ours, go, own))
         tests = [f for f in walk_files(space.repo, _NOT_TESTED) if f.endswith("_test.go")]
         records = space.scratch("verdicts", "")
         records.mkdir()
