@@ -16,13 +16,13 @@ FixType = Literal[
 
 
 class FixRecommendation(BaseModel):
-    """What to change (every field required: strict structured output)."""
+    """What to change, in words (every field required: strict structured output). No patch: the
+    only patch offered is the fix step's, once checked in the sandbox."""
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
     type: FixType
     description: str
-    patch: str | None
 
 
 class FailureAnswer(BaseModel):

@@ -61,7 +61,6 @@ from cicd_agent.modes.analyse_failure.verdict import (
 
 MAX_RESPONSIBLE = 10
 MAX_MODEL_TEXT = 1_500
-MAX_PATCH = 6_000
 MIN_SHA_PREFIX = 7
 DISAGREEMENT_CONFIDENCE = 0.5
 """Confidence is capped here when the model contradicts the logs' classification."""
@@ -344,12 +343,8 @@ class Merged:
         self.confidence = round(confidence, 2)
         self._files(opinion.responsible_files)
         self._commit(opinion.responsible_commit)
-        patch = self.redact(opinion.fix.patch)[:MAX_PATCH] if opinion.fix.patch else None
         self.fix = Fix(
-            type=opinion.fix.type,
-            description=self._text(opinion.fix.description),
-            patch=patch,
-            source="model",
+            type=opinion.fix.type, description=self._text(opinion.fix.description), source="model"
         )
 
     def _text(self, text: str) -> str:

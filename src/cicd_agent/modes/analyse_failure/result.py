@@ -62,7 +62,6 @@ class Responsible:
 class Fix:
     type: str
     description: str
-    patch: str | None = None
     source: Literal["model", "deterministic"]
 
 
@@ -323,10 +322,7 @@ class FailureResult(PlainResult):
 
     def _fix_section(self, fix: Fix) -> str:
         who = "the model" if fix.source == "model" else "the failure type"
-        text = f"**Suggested fix** ({fix.type}, from {who}): {prose(fix.description)}"
-        if fix.patch:
-            text += "\n\n" + code_block(fix.patch, "diff")
-        return text
+        return f"**Suggested fix** ({fix.type}, from {who}): {prose(fix.description)}"
 
     def annotations(self) -> list[Annotation]:
         if not self.failed_jobs or not self.root_cause:
