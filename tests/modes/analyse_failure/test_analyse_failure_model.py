@@ -82,7 +82,7 @@ def test_an_unusable_answer_leaves_the_deterministic_result(
     assert len(model_server.chat_requests) == 2
     assert outputs["failure_type"] == "test_failure" and outputs["root_cause"] == ROOT_CAUSE
     assert outputs["confidence"] == "0.80"
-    assert document["fix"]["source"] == "deterministic"
+    assert document["advice"]["source"] == "deterministic"
     assert "the deterministic result stands" in summary
 
 
