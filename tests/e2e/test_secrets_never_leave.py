@@ -85,7 +85,7 @@ def echo(mode: str) -> Any:
             "failure_type": "test_failure",
             "responsible_files": ["config/production.env"],
             "responsible_commit": None,
-            "fix": {"type": "code", "description": text[:1500]},
+            "fix": {"type": "code", "description": text[:1500], "patch": text[:6000]},
             "confidence": 0.9,
             "is_flaky": False,
             "flaky_evidence": [text[:300]],

@@ -204,14 +204,15 @@ def test_a_patch_in_the_diagnosis_is_never_posted_unchecked(
     tmp_path: Path, model_server: Any
 ) -> None:
     """Only the fix step's patch, judged in the sandbox, is offered: the diagnosis asks for none,
-    and a model that writes one anyway has it posted nowhere."""
+    and a model that writes one anyway keeps its diagnosis, the patch posted nowhere."""
     answer = opinion().model_dump(mode="json")
     answer["fix"]["patch"] = "--- a/src/app.py\n+++ b/src/app.py\n@@ -1 +1 @@\n-x\n+UNCHECKED\n"
-    model_server.answer(answer, times=2)  # the answer and, if it is refused, its repair
+    model_server.answer(answer)
 
     code, outputs, summary, document = analyse(tmp_path, model_server)
 
-    assert code == 0
+    assert code == 0 and len(model_server.chat_requests) == 1  # taken as it came, no repair
+    assert "the test is wrong" in summary and document["advice"]["source"] == "model"
     fix_schema = model_server.chat_requests[0].response_schema["$defs"]["FixRecommendation"]
     assert "patch" not in fix_schema["properties"]
     assert "UNCHECKED" not in summary and "UNCHECKED" not in json.dumps(document)

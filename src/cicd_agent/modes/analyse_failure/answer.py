@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from cicd_agent.analysis.log_model import FailureType
 
@@ -23,6 +23,15 @@ class FixRecommendation(BaseModel):
 
     type: FixType
     description: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _without_patch(cls, data: object) -> object:
+        """A model that still writes a patch (a provider that does not enforce the schema, or
+        one prompted by an older release) keeps its diagnosis; the unchecked patch is dropped."""
+        if isinstance(data, dict) and "patch" in data:
+            return {key: value for key, value in data.items() if key != "patch"}
+        return data
 
 
 class FailureAnswer(BaseModel):
