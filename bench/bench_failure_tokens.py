@@ -99,7 +99,7 @@ def calls_per_run(model: str) -> list[int]:
         failure_type=FailureType.UNKNOWN,
         responsible_files=[],
         responsible_commit=None,
-        fix=FixRecommendation(type="investigate", description="benchmark answer", patch=None),
+        fix=FixRecommendation(type="investigate", description="benchmark answer"),
         confidence=0.5,
         is_flaky=False,
         flaky_evidence=[],

@@ -618,6 +618,7 @@ def test_ci_failure_explains_a_failed_pull_request_run_on_the_pull_request(
     stage.model.answer(
         {"root_cause": "The new test expects 6 from add(2, 3).", "failure_type": "test_failure",
          "responsible_files": ["tests/test_failing.py"], "responsible_commit": failed_ci.head,
+         # The pinned release the example installs still requires "patch"; this one drops it.
          "fix": {"type": "test", "description": "Expect 5.", "patch": None},
          "confidence": 0.9, "is_flaky": False, "flaky_evidence": []}
     )  # fmt: skip

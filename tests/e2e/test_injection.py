@@ -79,7 +79,7 @@ def obedient(mode: str) -> Callable[[RecordedRequest], dict[str, Any]]:
             "failure_type": "infrastructure",
             "responsible_files": [],
             "responsible_commit": None,
-            "fix": {"type": "retry", "description": "Re-run; the change is fine.", "patch": None},
+            "fix": {"type": "retry", "description": "Re-run; the change is fine."},
             "confidence": 1.0,
             "is_flaky": True,
             "flaky_evidence": ["the logs say so"],

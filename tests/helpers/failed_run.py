@@ -79,12 +79,7 @@ def opinion(**changes: Any) -> FailureAnswer:
         "failure_type": FailureType.TEST_FAILURE,
         "responsible_files": ["tests/test_failing.py"],
         "responsible_commit": None,
-        "fix": FixRecommendation(
-            type="test",
-            description="Expect 5 in test_add_small_numbers.",
-            patch="--- a/tests/test_failing.py\n+++ b/tests/test_failing.py\n@@ -5 +5 @@\n"
-            "-    assert add(2, 3) == 6\n+    assert add(2, 3) == 5\n",
-        ),
+        "fix": FixRecommendation(type="test", description="Expect 5 in test_add_small_numbers."),
         "confidence": 0.9,
         "is_flaky": False,
         "flaky_evidence": [],

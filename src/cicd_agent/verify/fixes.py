@@ -173,7 +173,7 @@ class SandboxVerifier(JudgedCopies):
         return known
 
     def _verify(self, patch: Patch) -> Verification:
-        problem = self.usable
+        problem = self.cannot_run
         if problem:
             return Verification(patch, False, problem)
         verdict = self._policy(patch.diff)
@@ -190,7 +190,7 @@ class SandboxVerifier(JudgedCopies):
                 patched = _read_back(probe, verdict.paths)
             except CheckoutFileError as exc:  # a folder, a FIFO or a huge file where a file was
                 return Verification(patch, False, f"the patched file {exc}")
-        moved = self._judge_moved(patched)
+        moved = self._moves_the_judge(patched)
         if moved:
             return Verification(patch, False, f"refused: {moved}")
         changed = self.changed(probe, patched)
@@ -238,7 +238,7 @@ class SandboxVerifier(JudgedCopies):
             outcome, unproven, guarded = self._judged_run(space, script, attempt, paths, changed)
             runs.append(outcome)
             if guarded:  # the static rule's reason, when it has one, names the line it reads
-                said = self._judge_moved(patched, after_runs=True)
+                said = self._moves_the_judge(patched, after_runs=True)
                 return Verification(patch, False, f"refused: {said}" if said else guarded,
                                     tuple(runs))  # fmt: skip
             if not outcome.passed:
@@ -266,7 +266,7 @@ class SandboxVerifier(JudgedCopies):
                     f"with it ({_ended(after)})",
                     tuple(runs),
                 )  # fmt: skip
-        unnamed = self._judge_moved(patched, after_runs=True) or (
+        unnamed = self._moves_the_judge(patched, after_runs=True) or (
             "" if self._needs_evidence else unnamed_by_the_linter(paths, baseline.output)
         )
         if unnamed:
@@ -282,7 +282,7 @@ class SandboxVerifier(JudgedCopies):
         return Verification(patch, True, said if proof else f"{said}; {NOT_PROOF}", tuple(runs),
                             patched, proof=proof, tests=tests)  # fmt: skip
 
-    def _judge_moved(
+    def _moves_the_judge(
         self, patched: tuple[tuple[str, str | None], ...], *, after_runs: bool = False
     ) -> str:
         """Why the patch changes the test runner's settings ("" when it does not); once its
@@ -341,8 +341,8 @@ class SandboxVerifier(JudgedCopies):
 
     def apply(self, space: Workspace, patch: Patch) -> RunOutcome | None:
         """Apply ``patch`` in ``space``; the failed run's outcome, or None."""
-        if self.usable:
-            return RunOutcome(126, self.usable)
+        if self.cannot_run:
+            return RunOutcome(126, self.cannot_run)
         failed = self.applied(space, patch.diff)
         return None if failed is None else self._outcome(failed)
 
@@ -357,8 +357,8 @@ class SandboxVerifier(JudgedCopies):
     ) -> RunOutcome:
         """Run ``script`` in ``space``; with ``evidence``, the in-run check's stream comes back in
         the outcome (:attr:`RunOutcome.check_records`)."""
-        if self.usable:
-            return RunOutcome(126, self.usable)
+        if self.cannot_run:
+            return RunOutcome(126, self.cannot_run)
         script_file = space.scratch("step", ".sh")
         script_file.write_text(script + "\n", encoding="utf-8")
         argv = shell_argv(self.failing.shell, script_file)

@@ -45,7 +45,7 @@ class JudgedCopies:
         self.said = said or quiet
 
     @property
-    def usable(self) -> str:
+    def cannot_run(self) -> str:
         """Why no command may run here ("" when runs may go ahead): nothing from the checkout
         runs outside the sandbox, whoever opened this judge."""
         if self.sandbox.isolation.sandboxed:

@@ -131,8 +131,8 @@ class KeepsPassingJudge(JudgedCopies, ABC):
 
     def judge(self, claim: KeepsPassing) -> Kept:
         """Run the claim's tests and linters without and with its patch (see module doc)."""
-        if self.usable:
-            return Kept(False, self.usable, unchecked=True)
+        if self.cannot_run:
+            return Kept(False, self.cannot_run, unchecked=True)
         key = (claim.paths, claim.tests, tuple(c.label for c in claim.lint))
         if key not in self._before:
             self.said(f"checking suggestions on {', '.join(claim.paths)}: the head's runs")

@@ -399,7 +399,7 @@ def good_answer(mode: str) -> dict[str, Any]:
         "failure_type": "test_failure",
         "responsible_files": ["tests/test_failing.py"],
         "responsible_commit": None,
-        "fix": {"type": "test", "description": "Fix the expectation.", "patch": None},
+        "fix": {"type": "test", "description": "Fix the expectation."},
         "confidence": 0.7,
         "is_flaky": False,
         "flaky_evidence": [],

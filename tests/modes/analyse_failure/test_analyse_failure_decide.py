@@ -46,7 +46,7 @@ def test_without_a_model_the_commit_is_the_last_to_touch_the_named_changed_file(
 ) -> None:
     floor = Merged(analysis, CHANGE, Evidence(), Redactor().redact)
     assert floor.commit == HEAD
-    assert floor.fix is not None and floor.fix.source == "deterministic"
+    assert floor.advice is not None and floor.advice.source == "deterministic"
     assert floor.confidence == 0.8
 
 

@@ -204,7 +204,7 @@ def test_every_patch_the_model_proposed_is_in_the_result_not_only_the_verified_o
     assert code == 0 and outputs["fix_status"] == "verified"
     steps = [json.loads(line) for line in audit.read_text().splitlines()]
     assert [s.get("verified") for s in steps if s["kind"] == "tool"] == [False, True]
-    tried = json.loads(stdout)["fix_attempt"]["tried"]
+    tried = json.loads(stdout)["fix"]["tried"]
     assert [(t["summary"], t["verified"]) for t in tried] == [
         ("a comment", False),
         ("add, not subtract", True),

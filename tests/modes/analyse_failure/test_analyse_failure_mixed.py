@@ -30,7 +30,7 @@ def _run(tmp_path: Path, fixture: str) -> tuple[dict[str, object], str]:
 def test_an_assertion_among_dns_errors_gets_a_code_fix_not_a_re_run(tmp_path: Path) -> None:
     document, summary = _run(tmp_path, "httpx_dns_and_assertion.txt")
     assert document["failure_type"] == "test_failure"
-    assert document["fix"]["type"] == "code"
+    assert document["advice"]["type"] == "code"
     assert "re-run the job" not in summary and "infrastructure problem" not in summary
     assert "**Failures**" in summary and "Name or service not known" in summary
     assert "A re-run cannot clear the failures that are not infrastructure." in summary
@@ -41,5 +41,5 @@ def test_an_assertion_among_dns_errors_gets_a_code_fix_not_a_re_run(tmp_path: Pa
 def test_a_run_that_failed_only_on_dns_is_re_run(tmp_path: Path) -> None:
     document, summary = _run(tmp_path, "httpx_dns_only.txt")
     assert document["failure_type"] == "infrastructure"
-    assert document["fix"]["type"] == "retry"
+    assert document["advice"]["type"] == "retry"
     assert "re-run the job" in summary

@@ -67,7 +67,7 @@ def test_the_model_explains_from_a_fenced_redacted_budgeted_excerpt(
     assert int(outputs["tokens_used"]) > 0
     assert "the test is wrong" in summary
     assert "**Suggested fix** (test, from the model)" in summary
-    assert "+    assert add(2, 3) == 5" in summary
+    assert "+    assert add(2, 3) == 5" not in summary  # advice in words: no unchecked patch
     assert document["disagreements"] == []
 
 
@@ -82,7 +82,7 @@ def test_an_unusable_answer_leaves_the_deterministic_result(
     assert len(model_server.chat_requests) == 2
     assert outputs["failure_type"] == "test_failure" and outputs["root_cause"] == ROOT_CAUSE
     assert outputs["confidence"] == "0.80"
-    assert document["fix"]["source"] == "deterministic"
+    assert document["advice"]["source"] == "deterministic"
     assert "the deterministic result stands" in summary
 
 
@@ -158,7 +158,7 @@ def test_a_fix_type_outside_the_schema_is_refused() -> None:
         "failure_type": FailureType.TEST_FAILURE.value,
         "responsible_files": [],
         "responsible_commit": None,
-        "fix": {"type": "code", "description": "d", "patch": None},
+        "fix": {"type": "code", "description": "d"},
         "confidence": 0.5,
         "is_flaky": False,
         "flaky_evidence": [],
@@ -198,3 +198,23 @@ def test_the_diagnosis_prompt_caps_the_change_and_fences_what_it_wrote(tmp_path:
     commits = user[user.index('<untrusted-data label="commits" id="') :]
     nonce = commits.split('id="', 1)[1].split('"', 1)[0]
     assert commits.index(forged) < commits.index(f'</untrusted-data id="{nonce}">')
+
+
+def test_a_patch_in_the_diagnosis_is_never_posted_unchecked(
+    tmp_path: Path, model_server: Any
+) -> None:
+    """Only the fix step's patch, judged in the sandbox, is offered: the diagnosis asks for none,
+    and a model that writes one anyway keeps its diagnosis, the patch posted nowhere."""
+    answer = opinion().model_dump(mode="json")
+    answer["fix"]["patch"] = "--- a/src/app.py\n+++ b/src/app.py\n@@ -1 +1 @@\n-x\n+UNCHECKED\n"
+    model_server.answer(answer)
+
+    code, outputs, summary, document = analyse(tmp_path, model_server)
+
+    assert code == 0 and len(model_server.chat_requests) == 1  # taken as it came, no repair
+    assert "the test is wrong" in summary and document["advice"]["source"] == "model"
+    fix_schema = model_server.chat_requests[0].response_schema["$defs"]["FixRecommendation"]
+    assert "patch" not in fix_schema["properties"]
+    assert "UNCHECKED" not in summary and "UNCHECKED" not in json.dumps(document)
+    assert "```diff" not in summary
+    assert outputs["fix_status"] == "none" and outputs["fix_patch_path"] == ""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from cicd_agent.analysis.log_model import FailureType
 
@@ -16,13 +16,22 @@ FixType = Literal[
 
 
 class FixRecommendation(BaseModel):
-    """What to change (every field required: strict structured output)."""
+    """What to change, in words (every field required: strict structured output). No patch: the
+    only patch offered is the fix step's, once checked in the sandbox."""
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
     type: FixType
     description: str
-    patch: str | None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _without_patch(cls, data: object) -> object:
+        """A model that still writes a patch (a provider that does not enforce the schema, or
+        one prompted by an older release) keeps its diagnosis; the unchecked patch is dropped."""
+        if isinstance(data, dict) and "patch" in data:
+            return {key: value for key, value in data.items() if key != "patch"}
+        return data
 
 
 class FailureAnswer(BaseModel):

@@ -35,8 +35,8 @@ from cicd_agent.modes.analyse_failure.logs.classify import (
 from cicd_agent.modes.analyse_failure.logs.files import normalise_path, rank_changed, same_file
 from cicd_agent.modes.analyse_failure.quarantine import QUARANTINED_FLAKY, judge
 from cicd_agent.modes.analyse_failure.result import (
+    Advice,
     FailureResult,
-    Fix,
     JobOutcome,
     Responsible,
 )
@@ -61,7 +61,6 @@ from cicd_agent.modes.analyse_failure.verdict import (
 
 MAX_RESPONSIBLE = 10
 MAX_MODEL_TEXT = 1_500
-MAX_PATCH = 6_000
 MIN_SHA_PREFIX = 7
 DISAGREEMENT_CONFIDENCE = 0.5
 """Confidence is capped here when the model contradicts the logs' classification."""
@@ -190,7 +189,7 @@ def decide(
         failed_jobs=failed,
         responsible_files=merged.files,
         responsible_commit=merged.commit,
-        fix=merged.fix,
+        advice=merged.advice,
         disagreements=merged.disagreements,
         signature=analysis.fingerprint,
         excerpt=analysis.excerpt,
@@ -214,8 +213,8 @@ def decide(
         test = checks.test
         if test is None and not analysis.failed_tests:
             test = NO_MODEL  # with a model, the check step gave its verdict or why there is none
-        result.fix_attempt = fix_outcome(checks.attempt, patch_path=facts.patch_path,
-                                         redact=redact, test=test)  # fmt: skip
+        result.fix = fix_outcome(checks.attempt, patch_path=facts.patch_path,
+                                 redact=redact, test=test)  # fmt: skip
     result.headline = result.make_headline()
     return result
 
@@ -317,11 +316,11 @@ class Merged:
             for f in analysis.responsible_files[:MAX_RESPONSIBLE]
         ]
         self.commit = deterministic_commit(analysis, change)
-        kind, advice = advice_for(analysis.failure_type)
-        self.fix: Fix | None = Fix(type=kind, description=advice, source="deterministic")
+        kind, words = advice_for(analysis.failure_type)
+        self.advice: Advice | None = Advice(type=kind, description=words, source="deterministic")
         self.disagreements: list[str] = []
         if not analysis.failed_jobs:
-            self.fix = None
+            self.advice = None
 
     def apply(self, opinion: FailureAnswer) -> None:
         """Take what the model may decide; record where it contradicts the logs."""
@@ -344,12 +343,8 @@ class Merged:
         self.confidence = round(confidence, 2)
         self._files(opinion.responsible_files)
         self._commit(opinion.responsible_commit)
-        patch = self.redact(opinion.fix.patch)[:MAX_PATCH] if opinion.fix.patch else None
-        self.fix = Fix(
-            type=opinion.fix.type,
-            description=self._text(opinion.fix.description),
-            patch=patch,
-            source="model",
+        self.advice = Advice(
+            type=opinion.fix.type, description=self._text(opinion.fix.description), source="model"
         )
 
     def _text(self, text: str) -> str:

@@ -72,7 +72,7 @@ def publish(
         text = result.excerpt if result.excerpt.endswith("\n") else result.excerpt + "\n"
         Path(result.excerpt_file).write_text(text, encoding="utf-8")
     _rerun(ctx, facts, result)
-    fix = result.fix_attempt
+    fix = result.fix
     if fix is not None and fix.status != "none":
         # This step's own copy: where each part of the fix went is set on it as it lands, and
         # it is recorded however publishing it ends, so a failure part-way keeps what was posted.
@@ -80,7 +80,7 @@ def publish(
         try:
             publish_fix(ctx, fix, facts.target)
         finally:
-            ctx.posted.record(fix_attempt=fix)
+            ctx.posted.record(fix=fix)
     done = _comment(ctx, result.shown(ctx.posted.values), facts.target)
     if done is None:
         return

@@ -59,10 +59,12 @@ class Responsible:
 
 
 @dataclass(kw_only=True)
-class Fix:
+class Advice:
+    """What to do about the failure, in words: the model's, or the failure type's own. Never a
+    patch: the only patch offered is :attr:`FailureResult.fix`, checked in the sandbox."""
+
     type: str
     description: str
-    patch: str | None = None
     source: Literal["model", "deterministic"]
 
 
@@ -100,8 +102,8 @@ class FailureResult(PlainResult):
     failed_jobs: list[JobOutcome] = field(default_factory=list)
     responsible_files: list[Responsible] = field(default_factory=list)
     responsible_commit: str | None = None
-    fix: Fix | None = None
-    fix_attempt: FixOutcome | None = None
+    advice: Advice | None = None
+    fix: FixOutcome | None = None
     """What ``fix: suggest|pr`` produced (None when the fix step is off)."""
     quarantine: QuarantineReport | None = None
     """What the trusted settings' quarantine list says of the failed tests."""
@@ -127,7 +129,7 @@ class FailureResult(PlainResult):
     """Why the failed jobs were, or were not, re-run ("" when ``rerun-infrastructure`` is 0)."""
 
     POSTED: ClassVar[frozenset[str]] = frozenset(
-        {"comment_url", "fix_attempt", "rerun_requested", "rerun_reason"}
+        {"comment_url", "fix", "rerun_requested", "rerun_reason"}
     )
     """Where the comment went, the verified fix as published (its suggestions, its pull
     request, what could not be posted of it), and whether a re-run was asked for, and why."""
@@ -148,9 +150,9 @@ class FailureResult(PlainResult):
             "responsible_files": self.responsible_files,
             "comment_url": self.comment_url,
             "excerpt_file": self.excerpt_file,
-            "fix_status": self.fix_attempt.status if self.fix_attempt else "none",
-            "fix_patch_path": self.fix_attempt.patch_path if self.fix_attempt else "",
-            "fix_pr_url": self.fix_attempt.pr_url if self.fix_attempt else "",
+            "fix_status": self.fix.status if self.fix else "none",
+            "fix_patch_path": self.fix.patch_path if self.fix else "",
+            "fix_pr_url": self.fix.pr_url if self.fix else "",
             "rerun_requested": self.rerun_requested,
             "rerun_reason": self.rerun_reason,
         }
@@ -191,10 +193,10 @@ class FailureResult(PlainResult):
         parts.append(self._flaky_section())
         parts.append(self.quarantine.markdown() if self.quarantine else "")
         parts.append(self._history_section())
-        if self.fix_attempt is not None:
-            parts.append(fix_section(self.fix_attempt, comment=comment))
         if self.fix is not None:
-            parts.append(self._fix_section(self.fix))
+            parts.append(fix_section(self.fix, comment=comment))
+        if self.advice is not None:
+            parts.append(self._advice_section(self.advice))
         if self.disagreements:
             parts.append(
                 "**Where the model disagrees** (the deterministic result is the one reported "
@@ -321,12 +323,9 @@ class FailureResult(PlainResult):
             lines.append(text)
         return "\n\n".join(lines)
 
-    def _fix_section(self, fix: Fix) -> str:
-        who = "the model" if fix.source == "model" else "the failure type"
-        text = f"**Suggested fix** ({fix.type}, from {who}): {prose(fix.description)}"
-        if fix.patch:
-            text += "\n\n" + code_block(fix.patch, "diff")
-        return text
+    def _advice_section(self, advice: Advice) -> str:
+        who = "the model" if advice.source == "model" else "the failure type"
+        return f"**Suggested fix** ({advice.type}, from {who}): {prose(advice.description)}"
 
     def annotations(self) -> list[Annotation]:
         if not self.failed_jobs or not self.root_cause:

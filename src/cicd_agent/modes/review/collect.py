@@ -32,7 +32,6 @@ from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.linters import lint_changes
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.result import SUMMARY_KEY
-from cicd_agent.modes.review.suggestions import check_suggestions
 from cicd_agent.modes.review.syntax import parse_changed, said_once
 from cicd_agent.modes.review.types import (
     AuditedWorkflows,
@@ -69,12 +68,9 @@ RISK_REASONS = 5
 
 def collect_review(ctx: RunContext[ReviewOptions]) -> tuple[ReviewFacts, Rules]:
     """A review's collect step: its facts (:func:`collect`), audited, and the rules the run
-    hands the pure steps (:func:`.types.rules`), with the verifier's check of each suggestion
-    in the sandbox (:mod:`.suggestions`), the one effect decide is handed the outcome of."""
+    hands the pure steps (:func:`.types.rules`)."""
     facts = audit_workflows(collect(ctx))
-    return facts, rules(
-        ctx, facts.plan, check=lambda seen, found: check_suggestions(ctx, seen, found)
-    )
+    return facts, rules(ctx, facts.plan)
 
 
 def audit_workflows(facts: ReviewFacts) -> ReviewFacts:

@@ -2,15 +2,14 @@
 
 :func:`run` is the whole review, read top to bottom: ``collect`` reads the diff, the risk and
 what earlier runs left, and runs the workflow audit (zizmor), with the rules the run hands the
-pure steps (options, redaction, links, and the verifier's ``check`` of each suggestion:
-:func:`.types.rules`); ``analyse`` makes the deterministic findings, the deterministic verdict,
-from what collect gathered; the model is asked (``ask``; ``prompt`` holds what it is shown
-and its answers' schemas); ``check`` (:mod:`.suggestions`) judges in the sandbox each
-suggestion the result would keep, as analyse-failure's ``check`` judges its fix; ``decide``
-merges the answer with the deterministic verdict under guardrails (handed each suggestion's
-verdict; both pure, in :mod:`.decide`); ``publish`` writes the SARIF file, the hand-off file
-or the review, check run and summary comment; ``result`` renders everything from the one
-result.
+pure steps (options, redaction, links: :func:`.types.rules`); ``analyse`` makes the
+deterministic findings, the deterministic verdict, from what collect gathered; the model is
+asked (``ask``; ``prompt`` holds what it is shown and its answers' schemas); ``check``
+(:mod:`.suggestions`) judges in the sandbox each suggestion the result would keep, as
+analyse-failure's ``check`` judges its fix; ``decide`` merges the answer with the deterministic
+verdict under guardrails (handed each suggestion's verdict; both pure, in :mod:`.decide`);
+``publish`` writes the SARIF file, the hand-off file or the review, check run and summary
+comment; ``result`` renders everything from the one result.
 What review offers other modes (the change read, its description) is in :mod:`.describe`,
 which review's plugin names.
 The risk level is deploy-gate's analysis of the same commits, so ``risk_level`` means the same
@@ -32,7 +31,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
 from cicd_agent.modes.review.ask import ask
 from cicd_agent.modes.review.collect import collect_review
-from cicd_agent.modes.review.decide import analyse, analyse_handoff, decide
+from cicd_agent.modes.review.decide import analyse, analyse_handoff, decide, proposed
 from cicd_agent.modes.review.publish import publish
 from cicd_agent.modes.review.suggestions import check
 
@@ -54,7 +53,7 @@ def run(ctx: RunContext[ReviewOptions]) -> Finished[ReviewResult]:
     analysing(ctx)
     verdict = analyse(facts, describe=rules.describe)
     opinion = ask_model(ctx, lambda: ask(ctx.model, facts, verdict, rules, ctx.note))
-    checks = check(verdict, opinion, rules)
+    checks = check(ctx, verdict, proposed(verdict, opinion, rules))
     result = decide(verdict, opinion, rules, checks)
     return finish(ctx, result, lambda decided: publish(ctx, decided, facts.plan))
 
@@ -64,8 +63,8 @@ def publish_handoff(ctx: RunContext[ReviewOptions], path: Path) -> Finished[Revi
     reads the result file ``path`` the pull request's own run wrote and believes none of it
     until checked against the event and the pull request's diff from the API;
     ``analyse_handoff`` runs the deterministic checks again on that diff, and the file's claims
-    join them; the model is not asked; decide and publish are review's own, so the result
-    posts as any review does."""
+    join them; the model is not asked and no suggestion is checked (none keeps its block);
+    decide and publish are review's own, so the result posts as any review does."""
     # Imported only here: a review that publishes its own result never loads the hand-off.
     from cicd_agent.modes.review.handoff.collect import collect_handoff
 

@@ -5,10 +5,10 @@ the verifier (:meth:`~cicd_agent.verify.keeps_passing.KeepsPassingJudge.judge`) 
 
 It is review's check step (:func:`check`), between ``ask`` and ``decide``, as analyse-failure's
 judges its fix: the suggestions are known only once the model answered, and ``decide`` stays
-pure, handed each one's verdict. Without a
-model (``--provider none``) the linters' fixes are checked all the same. Review never runs the
-sandbox for a claim itself: it names the claim (the patch, the tests of the touched file, the
-linters that check it, the rule it fixes) and the engine returns its word.
+pure, handed each one's verdict. Without a model (``--provider none``) the linters' fixes are
+checked all the same. Review never runs the sandbox for a claim itself: it names the claim (the
+patch, the tests of the touched file, the linters that check it, the rule it fixes) and the
+engine returns its word.
 
 The tests are the touched file's as its test runner finds them (:mod:`cicd_agent.runners`:
 pytest's ``test_<module>.py``, jest's ``<name>.test.js``, Go's same-package ``_test.go``, ...):
@@ -32,7 +32,6 @@ from cicd_agent.actions.markdown import posted
 from cicd_agent.actions.rendered import code_texts
 from cicd_agent.analysis.unified_diff import file_diff, git_lines
 from cicd_agent.local.checkout_files import walk_files
-from cicd_agent.modes.review.decide import proposed
 from cicd_agent.modes.review.placement import comment_body
 from cicd_agent.modes.review.types import Checks, SuggestionKey, key_of
 from cicd_agent.verify.contract import KeepsPassing
@@ -41,7 +40,7 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.finding import Finding
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.review.options import ReviewOptions
-    from cicd_agent.modes.review.types import ReviewFacts, ReviewOpinion, ReviewVerdict, Rules
+    from cicd_agent.modes.review.types import ReviewFacts, ReviewVerdict
     from cicd_agent.runners.protocol import Runner
     from cicd_agent.verify.keeps_passing import Kept
 
@@ -54,19 +53,12 @@ MAX_TEST_FILES = 5
 NO_TESTS = "no tests exercise this file by name"
 
 
-def check(verdict: ReviewVerdict, opinion: ReviewOpinion | None, rules: Rules) -> Checks | None:
-    """The check step: the verifier's word on each suggestion decide would post
-    (:func:`~.decide.proposed`), through the check the run handed in with the rules (it holds the
-    sandbox); None in the hand-off phase, whose rules check nothing."""
-    if rules.check is None:
-        return None
-    return rules.check(verdict.facts, proposed(verdict, opinion, rules))
-
-
-def check_suggestions(
-    ctx: RunContext[ReviewOptions], facts: ReviewFacts, proposed: Sequence[Finding]
+def check(
+    ctx: RunContext[ReviewOptions], verdict: ReviewVerdict, proposed: Sequence[Finding]
 ) -> Checks:
-    """Judge the first :data:`MAX_SUGGESTIONS` of ``proposed`` (findings with a suggestion)."""
+    """The check step: the verifier's word on the first :data:`MAX_SUGGESTIONS` suggestions of
+    ``proposed``, the findings decide would post (:func:`~.decide.proposed`)."""
+    facts = verdict.facts
     proposed = [f for f in proposed if f.suggestion is not None and f.line
                 and posts_as_checked(f, ctx.own_links)][:MAX_SUGGESTIONS]  # fmt: skip
     if not proposed:

@@ -181,9 +181,6 @@ class Rules:
     plain count of what changed."""
     describe: bool = False
     """Whether analyse reads the diff's facts for the description (``--describe``)."""
-    check: Callable[[ReviewFacts, Sequence[Finding]], Checks] | None = None
-    """The verifier's check of the suggestions (:mod:`.suggestions`), handed in by the run;
-    None (the hand-off phase): nothing is checked, so no suggestion keeps its block."""
 
 
 def rules(
@@ -191,7 +188,6 @@ def rules(
     plan: PublishPlan,
     *,
     summary: str | None = None,
-    check: Callable[[ReviewFacts, Sequence[Finding]], Checks] | None = None,
 ) -> Rules:
     """The rules of this run for the review ``plan`` says where to post."""
     chosen = ctx.mode_options
@@ -214,7 +210,6 @@ def rules(
         and ctx.github is not None,
         max_model_calls=chosen.max_model_calls,
         summary=summary,
-        check=check,
     )
 
 

@@ -107,8 +107,10 @@ class FixAgent:
         """The last proposal's verdict, for the audit record of its tool call."""
         self.outcome = AgentOutcome()
 
-    def run(self, failing: FailingCommand, excerpt: str) -> AgentOutcome:
-        """Loop until a verified patch, the model's stop, or a cap (module docstring)."""
+    def run(self, failing: FailingCommand, output: str) -> AgentOutcome:
+        """Loop until a verified patch, the model's stop, or a cap (module docstring). ``output``
+        is the failing command's own output in the sandbox without a patch, shown to the model
+        in place of the log excerpt."""
         system = Template(template("fix_agent_system")).substitute(
             untrusted_rules=UNTRUSTED_RULES, max_calls=self.limits.max_calls
         )
@@ -116,7 +118,7 @@ class FixAgent:
             job=_inline(self.redact(failing.job)),
             step=_inline(self.redact(failing.step)),
             command=fence("failing command", self.redact(failing.failing)),
-            excerpt=fence("log excerpt", bounded(self.redact(excerpt), MAX_EXCERPT)),
+            excerpt=fence("log excerpt", bounded(self.redact(output), MAX_EXCERPT)),
         )
         messages: list[ChatCompletionMessageParam] = [
             {"role": "system", "content": system},
