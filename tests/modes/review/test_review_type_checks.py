@@ -81,9 +81,9 @@ def test_a_type_error_the_base_already_had_is_counted_not_blamed(tmp_path: Path)
     done = _review(tmp_path, repo, base, head, path_env())
     assert done.document is not None, done.stderr
     assert [f for f in _found(done) if f[0].startswith("mypy/")] == []
-    assert ("mypy reports 1 error(s) on lines this change did not touch, and review found no "
-            "changed line they depend on (whether the base builds was not checked); see mypy's "
-            "own output.") in done.document["notes"], done.document["notes"]  # fmt: skip
+    assert ("mypy: 1 error(s) were already there at the base (the same check on the base's side "
+            "of these files), so they are not this change's and none is placed on its lines."
+            ) in done.document["notes"], done.document["notes"]  # fmt: skip
     assert done.code == 0
 
 
