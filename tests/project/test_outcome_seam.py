@@ -33,6 +33,7 @@ OPENS_PIPE = {
     "by the in-run check",
     Path("modes/review/patch_checks.py"): "its linters' JSON reports (no test outcome)",
     Path("modes/review/linters.py"): "the linters' JSON reports (no test outcome)",
+    Path("modes/review/base_errors.py"): "a type checker's report at the base (no test outcome)",
     Path("sandbox/step.py"): "the test step's command in the sandbox: its standard output, "
     "as a run on the host prints it (read by the runners' step methods)",
 }
@@ -45,6 +46,7 @@ LINT_REPORTS = "cicd_agent.modes.review.lint_reports.read_report"
 MAY_READ = {
     Path("modes/review/patch_checks.py"): {LINT_REPORTS},  # linters
     Path("modes/review/linters.py"): {LINT_REPORTS},
+    Path("modes/review/base_errors.py"): {LINT_REPORTS},
 }  # fmt: skip
 """Who may read a raw report other than the seam, and with what: the linters' readers (the fix
 judge reads the failed step's own command through the driven runner's watch)."""

@@ -4,7 +4,9 @@ it cost.
 A flip is a test's outcome changing between two neighbouring runs that both ran it; its flip rate
 is flips over the chances to flip, as BuildPulse and Datadog rank flaky tests. The CI time lost
 to a test is the job's length in every run it failed, shared among the tests that failed there:
-someone reran that job."""
+someone reran that job. A test the test step saw fail on the first run and pass on a retry is
+flaky whatever its flips: every run it does so fails first, and the first run's outcomes alone
+never flip."""
 
 from __future__ import annotations
 
@@ -21,6 +23,9 @@ WINDOW = 50
 MIN_FLIPS = 2
 """Flips that make a test flaky here: it failed and passed again. One flip is a test that
 broke (or was fixed) and stayed so."""
+MAX_RETRIED = 200
+"""Tests a row keeps as passed on a retry (written and read): a run's retries are few, and a row
+is read back on every later run."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,9 @@ class StoredRun:
     seconds: Mapping[str, float] = field(default_factory=dict)
     job_seconds: float = 0.0
     url: str = ""
+    retried: tuple[str, ...] = ()
+    """Canonical tests that failed on the first run and passed on a retry in this run (older
+    rows have none: only the first run's outcomes were kept)."""
 
     @property
     def identity(self) -> tuple[int, int | str]:
@@ -47,10 +55,11 @@ class StoredRun:
         return (self.run_id, self.attempt) if self.run_id else (0, self.recorded)
 
     def to_json(self) -> dict[str, object]:
+        retried = {"retried": list(self.retried[:MAX_RETRIED])} if self.retried else {}
         return {"repository": self.repository, "job": self.job, "run_id": self.run_id,
                 "attempt": self.attempt, "head_sha": self.head_sha, "recorded": self.recorded,
                 "outcomes": dict(self.outcomes), "seconds": dict(self.seconds),
-                "job_seconds": self.job_seconds, "url": self.url}  # fmt: skip
+                "job_seconds": self.job_seconds, "url": self.url, **retried}  # fmt: skip
 
     @classmethod
     def from_json(cls, document: Mapping[str, object]) -> StoredRun:
@@ -59,8 +68,11 @@ class StoredRun:
             raise ValueError("a stored run is an object")
         outcomes = document.get("outcomes", {})
         seconds = document.get("seconds", {})
+        retried = document.get("retried", [])
         if not isinstance(outcomes, Mapping) or not isinstance(seconds, Mapping):
             raise ValueError("outcomes and seconds must be objects")
+        if not isinstance(retried, list):
+            raise ValueError("retried must be a list")
         return cls(
             repository=str(document["repository"]), job=str(document["job"]),
             run_id=int(str(document["run_id"])), attempt=int(str(document.get("attempt", 1))),
@@ -69,6 +81,7 @@ class StoredRun:
             seconds={canonical_test(str(k)): float(v) for k, v in seconds.items()},
             job_seconds=float(str(document.get("job_seconds", 0.0))),
             url=str(document.get("url", "")),
+            retried=tuple(canonical_test(str(test)) for test in retried[:MAX_RETRIED]),
         )  # fmt: skip
 
 
@@ -83,6 +96,8 @@ class FlakyStat:
     lost_seconds: float
     last_failed: str = ""
     """The URL (or run id) of the newest run it failed in."""
+    retried: int = 0
+    """Runs of the window in which it failed first and passed on a retry."""
 
     @property
     def flip_rate(self) -> float:
@@ -97,23 +112,27 @@ def window(runs: Sequence[StoredRun], size: int = WINDOW) -> list[StoredRun]:
 
 
 def stats(runs: Sequence[StoredRun], size: int = WINDOW) -> list[FlakyStat]:
-    """Every test that flipped :data:`MIN_FLIPS` times in the window, most CI time lost first,
-    then by flip rate."""
+    """Every test that flipped :data:`MIN_FLIPS` times in the window or passed on a retry in
+    one of its runs, most CI time lost first, then by flip rate."""
     kept = window(runs, size)
     lost: dict[str, float] = {}
+    retried: dict[str, int] = {}
     for run in kept:
+        for test in set(run.retried):
+            retried[test] = retried.get(test, 0) + 1
         failed = [test for test, passed in run.outcomes.items() if not passed]
         for test in failed:
             lost[test] = lost.get(test, 0.0) + run.job_seconds / len(failed)
     found = []
     for test, history in _histories(kept).items():
         flips = sum(was != now for (_, was), (_, now) in pairwise(history))
-        if flips < MIN_FLIPS:
+        if flips < MIN_FLIPS and not retried.get(test):
             continue
         failures = [run for run, passed in history if not passed]
         last = failures[-1].url or str(failures[-1].run_id) if failures else ""
         found.append(FlakyStat(test, len(history), len(failures), flips,
-                               round(lost.get(test, 0.0), 1), last))  # fmt: skip
+                               round(lost.get(test, 0.0), 1), last,
+                               retried.get(test, 0)))  # fmt: skip
     return sorted(found, key=lambda s: (-s.lost_seconds, -s.flip_rate, s.test))
 
 

@@ -194,6 +194,26 @@ def replace_file(
             os.utime(handle.fileno(), ns=(mtime_ns, mtime_ns))
 
 
+def remove_file(root: Path, relative: str | PurePosixPath) -> None:
+    """Take away the entry at ``relative`` (a link itself, never its target), walked as
+    :func:`create_file` walks; nothing there is no error. Raises :class:`CheckoutFileError`
+    for a link or a file on the way (a folder the change made a link)."""
+    path = checked_path(relative)
+    try:
+        fd = _folder(root, path, make=False)
+    except CheckoutFileError as exc:
+        if exc.problem == "missing":
+            return
+        raise
+    try:
+        with suppress(FileNotFoundError):
+            os.unlink(path.parts[-1], dir_fd=fd)
+    except OSError as exc:
+        raise _refusal(exc, str(path)) from None
+    finally:
+        os.close(fd)
+
+
 def modified_ns(root: Path, relative: str | PurePosixPath) -> int:
     """The modification time of the regular file at ``relative``, reached without a link."""
     with _opened(root, checked_path(relative)) as fd:

@@ -234,6 +234,12 @@ def test_the_digest_pin_of_a_local_image_names_its_digest_and_is_built(tmp_path:
     assert pin["suggestion"] == f"FROM {NAME}@{digest}", pin
     assert pin["status"] == "verified", pin
     assert pin["same_files"] is True and pin["size_after"] == pin["size_before"]
+    # a new user pasted the pin of a root file system they had packed themselves: the
+    # registry's image of that name has another digest, and every build pulling it would break
+    assert pin["why"].endswith(
+        "this is the digest of the image --image gave, not of the registry's image of that "
+        "name: pin it only where the build uses that very image, else the digest the registry "
+        "gives"), pin["why"]  # fmt: skip
 
 
 def test_attack_a_fifo_or_a_folder_of_no_image_named_as_the_image_stalls_nothing(

@@ -81,9 +81,9 @@ def test_a_type_error_the_base_already_had_is_counted_not_blamed(tmp_path: Path)
     done = _review(tmp_path, repo, base, head, path_env())
     assert done.document is not None, done.stderr
     assert [f for f in _found(done) if f[0].startswith("mypy/")] == []
-    assert ("mypy reports 1 error(s) on lines this change did not touch, and review found no "
-            "changed line they depend on (whether the base builds was not checked); see mypy's "
-            "own output.") in done.document["notes"], done.document["notes"]  # fmt: skip
+    assert ("mypy: 1 error(s) were already there at the base (the same check on the base's side "
+            "of these files), so they are not this change's and none is placed on its lines."
+            ) in done.document["notes"], done.document["notes"]  # fmt: skip
     assert done.code == 0
 
 
@@ -331,3 +331,19 @@ def test_the_note_on_the_pull_requests_own_settings_is_said_only_of_a_silent_che
     assert bool(_found(done)) is broken, _found(done)
     noted = [n for n in done.document["notes"] if "its silence here" in n]
     assert bool(noted) is not broken, done.document["notes"]
+
+
+def test_mypy_missing_from_the_job_says_the_step_to_add_to_the_workflow(tmp_path: Path) -> None:
+    """A new user copied the shipped review workflow (checkout, then cicd-agent): mypy was not
+    installed, a type error passed with exit 0, and Tools said only to "run pip install mypy",
+    not where: the fix is a step in the workflow, before cicd-agent's."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    pyproject = '[project]\nname = "app"\n\n[tool.mypy]\n'
+    base = repo.commit("start", {"pyproject.toml": pyproject, "app/encoding.py": ENCODING})
+    head = repo.commit("bytes", {"app/encoding.py": ENCODING.replace("repr(obj)", "str(obj)")})
+    done = _review(tmp_path, repo, base, head, "/usr/bin:/bin")
+    assert done.document is not None, done.stderr
+    assert {"tool": "mypy", "could_not_run": (
+        "not installed in this job; add a step `run: pip install mypy -e .` (the mypy the "
+        "project pins, and the project itself, so its imports are typed) to the workflow "
+        "before cicd-agent's step")} in done.document["tools"], done.document["tools"]

@@ -121,6 +121,8 @@ def test_a_push_whose_failures_are_flaky_or_quarantined_passes_and_is_recorded(
     )
     *_, run = test_history.FileStore(store).recent(run_repository(tmp_path), KEY)
     assert run.run_id == 41 and run.outcomes["tests.test_s.test_flaky"] is False
+    # and that it passed on the retry: the first run's outcome alone says only "failed"
+    assert run.retried == ("tests.test_s.test_flaky",)
     # no GITHUB_SHA (a step run on a terminal): the row names the commit the push event names
     assert run.head_sha == GitRepoBuilder(tmp_path / "project").git("rev-parse", "HEAD").strip()
     # Seen: the job's flaky tests over its history (pass, fail, pass, and now fail)

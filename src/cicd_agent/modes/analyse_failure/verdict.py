@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from cicd_agent.analysis.flaky_stats import FlakyStat
+from cicd_agent.analysis.flaky_stats import MIN_FLIPS, FlakyStat
 from cicd_agent.analysis.history import RunTests, canonical_test
 from cicd_agent.analysis.log_model import FlakinessEvidence, FlakyTest, LogAnalysis, Recurrence
 from cicd_agent.modes.analyse_failure.history import flaky_from_history, recurrence
@@ -118,11 +118,16 @@ def _from_store(
         stat = by_name.get(key) or (tails[0] if len(tails) == 1 else None)
         if stat is None or name in named:
             continue
-        found.append(FlakyTest(name=name, verdict="likely", evidence=(
-            f"flipped between pass and fail {stat.flips} time(s) in its last {stat.runs} runs on "
-            f"the default branch (test history; flip rate {stat.flip_rate:.0%}, "
-            f"{stat.lost_seconds:.0f} s of CI lost to its failures)",
-        ), default_branch_failures=stat.failures))  # fmt: skip
+        retried = (f"passed on a retry in {stat.retried} of the last {stat.runs} default-branch "
+                   "runs (test history: the test step saw it fail on the first run and pass when "
+                   "run again, on the same commit)")  # fmt: skip
+        flipped = (f"flipped between pass and fail {stat.flips} time(s) in its last {stat.runs} "
+                   f"runs on the default branch (test history; flip rate {stat.flip_rate:.0%}, "
+                   f"{stat.lost_seconds:.0f} s of CI lost to its failures)")  # fmt: skip
+        evidence = (*([retried] if stat.retried else []),
+                    *([flipped] if stat.flips >= MIN_FLIPS else []))  # fmt: skip
+        found.append(FlakyTest(name=name, verdict="likely", evidence=evidence,
+                               default_branch_failures=stat.failures))  # fmt: skip
     return found
 
 

@@ -57,6 +57,12 @@ UNBUILT = {
     "reads none, so it is not proven here",
 }
 """Checks no build can make, with why."""
+LOCAL_DIGEST = (
+    "this is the digest of the image --image gave, not of the registry's image of that name: "
+    "pin it only where the build uses that very image, else the digest the registry gives"
+)
+"""Said beside a pin to a local image's digest: a root file system packed on the runner, or an
+image built there, has a digest no registry gives, and a build pulling the name breaks on it."""
 WORKERS = 2
 """Candidates built at once, where the process may use as many cores."""
 TIMES = 3.0
@@ -201,7 +207,7 @@ def standing(
     if candidate.check == "pinned":  # a pin saves no byte: it names the image built from
         if after > before:
             return False, "the image grew"
-        return True, judged.why + " from the local image of that digest"
+        return True, (f"{judged.why} from the local image of that digest; {LOCAL_DIGEST}")
     if candidate.cached_step:
         if after > before + MANIFESTS:
             return False, "the image grew"

@@ -9,8 +9,8 @@ else the added line, in the same file first, that holds the most of the names th
 mentions (quoted names, and words only code has: dotted, with a digit or an underscore, mixed
 case), or whose change brought or took away a word the message says (a function renamed:
 "undefined: parse"), nearest above the error on a tie. The checker's own line stays in the
-finding's text. An error that no changed line explains is counted in a note, which says no
-more than that: review does not build the base, so it cannot say the base fails too. The
+finding's text. Errors the base has too are taken away before (``base_errors.py``); one that no
+changed line explains is counted in a note. The
 checker prints what the pull request makes it print, so the added lines are indexed once and
 the work over all errors is bounded; errors past the bound are counted in a note, not placed.
 """

@@ -129,8 +129,9 @@ def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFa
         if history:  # a review, not a question about the change
             kept = Diff(tuple(f for f in facts.diff.files if f.path not in facts.left_out))
             head = facts.plan.head
-            linted, linters = lint_changes(ctx, repo, kept, head)
-            parsed = parse_changed(ctx, repo, kept, (repo.merge_base(base, head), head), linted)
+            start = repo.merge_base(base, head)
+            linted, linters = lint_changes(ctx, repo, kept, head, start)
+            parsed = parse_changed(ctx, repo, kept, (start, head), linted)
             linted = said_once(linted, parsed)
             facts = replace(facts, linted=linted, linters=linters)
     elif pull is None or ctx.github is None:

@@ -30,6 +30,7 @@ from cicd_agent.local.checkout import GitCheckout, check_out_head
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
 from cicd_agent.local.job_tools import job_tool
 from cicd_agent.local.node_packages import installed
+from cicd_agent.modes.review.base_errors import BaseSide, only_new
 from cicd_agent.modes.review.build_errors import (
     BuildError,
     build_findings,
@@ -129,10 +130,11 @@ def _in_section(start: str, file: FileDiff) -> bool:
 
 
 def lint_changes(
-    ctx: RunContext[ReviewOptions], repo: GitCheckout, diff: Diff, head: str
+    ctx: RunContext[ReviewOptions], repo: GitCheckout, diff: Diff, head: str, base: str
 ) -> tuple[list[Finding], tuple[LintCommand, ...]]:
-    """Findings of the configured linters on the lines ``diff`` adds (``head``: its commit),
-    and the linters that ran (the suggestion check runs them again with each suggestion)."""
+    """Findings of the configured linters on the lines ``diff`` adds (``head``: its commit,
+    ``base``: the one it is compared with), and the linters that ran (the suggestion check
+    runs them again with each suggestion)."""
     checkout = ctx.options.repo_dir  # the head or a merge of it (collect refuses another)
     planned = _plan(ctx, repo, diff, head, checkout)
     if not planned:
@@ -151,9 +153,10 @@ def lint_changes(
     added = {f.path: dict(f.added_lines()) for f in diff.files}
     changed = {f.path: changed_words(f) for f in diff.files}
     found: list[Finding] = []
+    side = BaseSide(repo, base, diff)
     with opened(ctx, checkout, Sandbox, left_out=ignored_untracked(checkout)) as sandbox:
         for plan in planned:
-            said = _run(ctx, sandbox, plan, added, changed)
+            said = _run(ctx, sandbox, plan, added, changed, side=side)
             silent = not said and not any(t.tool == plan.tool.label and t.could_not_run
                                           for t in ctx.tools)  # fmt: skip
             if plan.reconfigured and silent:
@@ -294,6 +297,7 @@ def _as_at_head(repo: GitCheckout, head: str, checkout: Path, files: Sequence[st
 def _run(
     ctx: RunContext[ReviewOptions], sandbox: Sandbox, plan: Planned,
     added: dict[str, dict[int, str]], changed: dict[str, dict[int, frozenset[str]]],
+    *, side: BaseSide,
 ) -> list[Finding]:  # fmt: skip
     def clean(text: str) -> str:  # the tool's words, as any untrusted text we post
         return neutralise(ctx.redactor.redact(text), allowed_links=ctx.own_links)
@@ -343,11 +347,16 @@ def _run(
     # file: the change to a signature breaks its callers
     errors = [BuildError(h.path, h.line, h.code, h.message, h.related)
               for h in hits if h.compiles and h.path]  # fmt: skip
+    errors, said, checked = only_new(sandbox, plan.command, plan.files, side, errors,
+                                     timeout=LINT_TIMEOUT)  # fmt: skip
+    if said:
+        ctx.note(clean(said))
     broken, unexplained, unplaced = build_findings(name, errors, added, clean, changed)
     if unexplained:
+        base = "not at the base" if checked else "whether the base builds was not checked"
         ctx.note(f"{name} reports {unexplained} error(s) on lines this change did not touch, "
-                 "and review found no changed line they depend on (whether the base builds was "
-                 f"not checked); see {name}'s own output.")  # fmt: skip
+                 f"and review found no changed line they depend on ({base}); see {name}'s own "
+                 "output.")  # fmt: skip
     if unplaced:
         placed = len(errors) - unplaced
         ctx.note(f"{name} reports {unplaced} more error(s) than review places on changed "

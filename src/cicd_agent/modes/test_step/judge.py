@@ -150,15 +150,10 @@ def _judged(
     failed = first.failed()
     if not failed:
         return StepVerdict(True, said=("Every test passed on the first run.",))
-    flaky: dict[str, str] = {}
-    ignored: list[str] = []
-    for number, retry in enumerate(attempts[1:], start=1):
-        if retry.doubt:
-            ignored.append(f"retry {number} is not believed: {retry.doubt}")
-            continue
-        for test in failed:  # one name of two results: its pass says not which was flaky
-            if test not in flaky and test not in first.shared and retry.outcomes.get(test) is True:
-                flaky[test] = f"failed on the first run, passed on retry {number}"
+    flaky = {test: f"failed on the first run, passed on retry {number}"
+             for test, number in passed_on_retry(attempts).items()}  # fmt: skip
+    ignored = [f"retry {number} is not believed: {retry.doubt}"
+               for number, retry in enumerate(attempts[1:], start=1) if retry.doubt]  # fmt: skip
     hidden = _hidden(attempts)
     parents = {**{t: p for retry in attempts[1:] for t, p in retry.parents.items()}, **first.parents}
     live = [e for e in entries if e.owner and (e.expires - today).days > 0]
@@ -212,6 +207,23 @@ def _failed(failing: int, once: int, why: str) -> str:
     again = f"{failing - once} test(s) failed on every run; " if failing > once else ""
     return (f"{again}{once} test(s) failed on their one run ({why}, so whether they are "
             "flaky is not known): the step fails.")
+
+
+def passed_on_retry(attempts: Sequence[Attempt]) -> dict[str, int]:
+    """Each test that failed on the first run and passed on a retry that is believed, with that
+    retry's number: the step's flaky tests, and what the test history keeps of its retries."""
+    if not attempts or attempts[0].doubt:
+        return {}
+    first = attempts[0]
+    failed = first.failed()
+    found: dict[str, int] = {}
+    for number, retry in enumerate(attempts[1:], start=1):
+        if retry.doubt:
+            continue
+        for test in failed:  # one name of two results: its pass says not which was flaky
+            if test not in found and test not in first.shared and retry.outcomes.get(test) is True:
+                found[test] = number
+    return found
 
 
 def _hidden(attempts: Sequence[Attempt]) -> list[str]:

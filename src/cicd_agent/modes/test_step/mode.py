@@ -41,7 +41,7 @@ from cicd_agent.job.suggested_patch import suggest_patch
 from cicd_agent.local.test_history import FileStore, history_file, history_key, may_record
 from cicd_agent.modes.test_step.attempts import in_tmp, run_attempts, runner_of
 from cicd_agent.modes.test_step.flaky_issues import own
-from cicd_agent.modes.test_step.judge import analyse
+from cicd_agent.modes.test_step.judge import analyse, passed_on_retry
 from cicd_agent.modes.test_step.quarantine_pr import propose
 from cicd_agent.modes.test_step.result import TestStepResult, decide, fixes_lines, seen_lines
 from cicd_agent.modes.test_step.types import FlakyFix, StepFacts, StepVerdict
@@ -295,8 +295,8 @@ def _trust(ctx: RunContext[TestStepOptions], event: Event) -> tuple[Trust, str]:
 
 def publish(ctx: RunContext[TestStepOptions], facts: StepFacts, result: TestStepResult) -> None:
     """On a pull request, each fix of a flaky test suggested on it; a default-branch push's
-    first run into the test history, the job's flaky tests ranked from it, and with ``issues``
-    an issue per flaky test."""
+    first run into the test history (with the tests that passed on a retry), the job's flaky
+    tests ranked from it, and with ``issues`` an issue per flaky test."""
     if suggested := _suggested(ctx, result.flaky_fixes):
         ctx.posted.record(suggested=suggested)
     event = ctx.event
@@ -318,6 +318,7 @@ def publish(ctx: RunContext[TestStepOptions], facts: StepFacts, result: TestStep
         repository.full_name or "", key, int(ctx.environ.get("GITHUB_RUN_ID", "0") or 0),
         int(ctx.environ.get("GITHUB_RUN_ATTEMPT", "1") or 1), tested,
         datetime.now(UTC).isoformat(), attempts[0].outcomes, job_seconds=spent,
+        retried=tuple(passed_on_retry(attempts)),
     ))  # fmt: skip
     history = store.recent(repository.full_name or "", key)
     found = stats(history)

@@ -1,0 +1,70 @@
+"""A test the test step saw fail and then pass on a retry, on the default branch, is flaky by the
+test history: a new user ran google/uuid's test step on four pushes, each saying "flaky:
+TestNothingGeneratedYet: failed on the first run, passed on retry 1", and analyse-failure then
+said "Flaky? No": the history kept only the first run's outcome (failed, four times: no flip).
+The log is that trial's failed run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.analysis.flaky_stats import MAX_RETRIED, StoredRun, stats
+from cicd_agent.analysis.history import canonical_test
+from cicd_agent.modes.analyse_failure.verdict import _from_store
+from tests.helpers.cli import run_cli
+
+LOG = Path(__file__).resolve().parents[2] / "fixtures" / "logs" / "go_uuid_failed_run.log"
+TEST = canonical_test("github.com/google/uuid.TestNothingGeneratedYet")
+OTHER = canonical_test("github.com/google/uuid.TestZeroRandomly")
+KEY = ".github/workflows/ci.yml"
+
+
+def _run(number: int, retried: bool) -> StoredRun:
+    return StoredRun("google/uuid", KEY, number, 1, f"sha{number}", f"2026-11-{number:02d}T00:00Z",
+                     {TEST: False, OTHER: True}, {}, 6.0,
+                     retried=(TEST,) if retried else ())  # fmt: skip
+
+
+def test_a_test_that_passed_on_a_retry_is_flaky_naming_the_retries() -> None:
+    stored = tuple(stats([_run(n, retried=n != 2) for n in range(1, 5)]))
+    (found,) = _from_store(stored, ["TestNothingGeneratedYet", "TestZeroRandomly"], set())
+    assert (found.name, found.verdict) == ("TestNothingGeneratedYet", "likely")
+    assert found.evidence == (
+        "passed on a retry in 3 of the last 4 default-branch runs (test history: the test step "
+        "saw it fail on the first run and pass when run again, on the same commit)",
+    )
+
+
+def test_the_trials_log_and_history_say_flaky(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    history = home / ".cache" / "cicd-agent" / "test-history.jsonl"
+    history.parent.mkdir(parents=True)
+    history.write_text("".join(json.dumps(_run(n, retried=True).to_json()) + "\n"
+                               for n in range(1, 5)))  # fmt: skip
+    argv = ["analyse-failure", "--logs", str(LOG), "--provider", "none", "--json"]
+    done = run_cli(argv, tmp_path, {
+        "HOME": str(home), "GITHUB_REPOSITORY": "google/uuid",
+        "GITHUB_WORKFLOW_REF": f"google/uuid/{KEY}@refs/heads/master"})  # fmt: skip
+    assert done.code == 0, done.stderr
+    document = done.document or {}
+    assert document["is_flaky"] == "likely", document
+    assert "passed on a retry in 4 of the last 4 default-branch runs" in " ".join(
+        document["flaky_evidence"])
+
+
+def test_an_old_row_without_retries_still_reads() -> None:
+    old = _run(1, retried=False).to_json()
+    assert "retried" not in old  # a row with none is written as before
+    assert StoredRun.from_json(old).retried == ()
+
+
+def test_attack_a_row_holding_many_retries_is_cut_and_a_bad_one_is_skipped() -> None:
+    row = {**_run(1, retried=False).to_json(), "retried": [f"t{n}" for n in range(10_000)]}
+    assert len(StoredRun.from_json(row).retried) == MAX_RETRIED
+    with pytest.raises(ValueError):
+        StoredRun.from_json({**row, "retried": "TestNothingGeneratedYet"})
+    many = StoredRun("r", KEY, 1, 1, "", "2026", {}, retried=tuple(f"t{n}" for n in range(999)))
+    assert len(many.to_json()["retried"]) == MAX_RETRIED  # type: ignore[arg-type]
