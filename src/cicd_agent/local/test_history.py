@@ -56,7 +56,7 @@ def history_file(environ: Mapping[str, str], checkout: Path) -> Path:
     """Where a run's history is kept: :data:`DEFAULT_FILE` for a workflow's run, else a file
     beside ``checkout`` named by its path: the home's cache is shared by every project, and a
     push event written for one and run in another's clone would mix two histories."""
-    shared = in_home(DEFAULT_FILE, environ)
+    shared = shared_file(environ)
     if history_key(environ):
         return shared
     where = os.path.abspath(checkout)
@@ -65,14 +65,14 @@ def history_file(environ: Mapping[str, str], checkout: Path) -> Path:
     return shared.with_name(f"test-history-{name}-{digest}.jsonl")
 
 
-def in_home(path: Path, environ: Mapping[str, str]) -> Path:
-    """``path`` with a leading ``~`` taken as the run's own ``HOME`` (``environ``), not this
+def shared_file(environ: Mapping[str, str]) -> Path:
+    """:data:`DEFAULT_FILE` with its ``~`` taken as the run's own ``HOME`` (``environ``), not this
     process's: a run handed another environment (a test, a tool rendering the docs' pictures)
     must not read or write the history of whoever's machine it runs on."""
     home = environ.get("HOME")
-    if home and path.parts[:1] == ("~",):
-        return Path(home, *path.parts[1:])
-    return path
+    if home and DEFAULT_FILE.parts[:1] == ("~",):
+        return Path(home, *DEFAULT_FILE.parts[1:])
+    return DEFAULT_FILE
 
 
 def may_record(trust: Trust, branch: str, default_branch: str) -> bool:

@@ -23,10 +23,9 @@ from cicd_agent.job.payloads import from_other_repository
 from cicd_agent.local.git import installed as git_installed
 from cicd_agent.local.gitrepo import is_null_sha
 from cicd_agent.local.test_history import (
-    DEFAULT_FILE,
     FileStore,
     history_key,
-    in_home,
+    shared_file,
     workflow_key,
 )
 from cicd_agent.modes.analyse_failure import runs
@@ -189,7 +188,7 @@ def _stored(
     workflow's file. None when it holds nothing for this workflow or cannot be read; then,
     where the file is there, what was not read and why (the "Flaky? No" line says it)."""
     key = target.workflow_path if target is not None else history_key(ctx.environ)
-    store = FileStore(in_home(DEFAULT_FILE, ctx.environ))
+    store = FileStore(shared_file(ctx.environ))
     if ctx.repository is None or not key:
         if not store.path.is_file():
             return (), ""
