@@ -204,12 +204,15 @@ def load_fault_matrix(root: Path = ROOT) -> ModuleType:
 
 def reliability_table(matrix: ModuleType) -> str:
     """The fault matrix: a row per fault, a column per mode, each cell the exit code and what
-    the run does; a cell whose test is a known failure says so."""
+    the run does; a cell whose test is a known failure says so. Faults of one group that every
+    mode meets alike (the model's seven ways to fail) share a row: seven equal rows are read as
+    one anyway."""
     modes = matrix.MODES
     rows = [
         "| fault | " + " | ".join(f"`{mode}`" for mode in modes) + " |",
         "|---|" + "---|" * len(modes),
     ]
+    shared: list[tuple[str, list[str], list[str]]] = []  # group, labels, cells
     for fault in matrix.FAULTS:
         cells = []
         for mode in modes:
@@ -219,12 +222,23 @@ def reliability_table(matrix: ModuleType) -> str:
                 continue
             text = f"**{cell.exit_code}** {_cell(cell.behaviour)}"
             cells.append(f"{text} ⚠ *open bug*" if cell.xfail else text)
-        rows.append(f"| {fault.group}: {_cell(fault.label)} | " + " | ".join(cells) + " |")
+        if shared and shared[-1][0] == fault.group and shared[-1][2] == cells:
+            shared[-1][1].append(_cell(fault.label))
+        else:
+            shared.append((fault.group, [_cell(fault.label)], cells))
+    alike = []
+    for group, labels, cells in shared:
+        name = f"{group}: {labels[0]}" + (f" (and {len(labels) - 1} more)" if labels[1:] else "")
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
+        if labels[1:]:
+            alike.append(f"{name}: {', '.join(labels)}")
     tested = [cell for cell in matrix.CELLS if cell.applies]
     known = [cell for cell in tested if cell.xfail]
     bugs = "; ".join(f"`{c.mode}` × {c.fault}: {_cell(c.xfail)}" for c in known)
     rows += [
         "",
+        *(f"- One row for faults met alike: {row}." for row in alike),
+        *([""] if alike else []),
         f"{len(matrix.CELLS)} cells: {len(tested)} tested, {len(matrix.CELLS) - len(tested)} "
         f"that the fault cannot reach; {len(known)} open bug(s){': ' + bugs if bugs else ''}.",
     ]

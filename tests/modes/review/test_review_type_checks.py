@@ -344,6 +344,7 @@ def test_mypy_missing_from_the_job_says_the_step_to_add_to_the_workflow(tmp_path
     done = _review(tmp_path, repo, base, head, "/usr/bin:/bin")
     assert done.document is not None, done.stderr
     assert {"tool": "mypy", "could_not_run": (
-        "not installed in this job; add a step `run: pip install mypy -e .` (the mypy the "
-        "project pins, and the project itself, so its imports are typed) to the workflow "
-        "before cicd-agent's step")} in done.document["tools"], done.document["tools"]
+        "not installed in this job; add a step `run: pip install mypy` (the version the "
+        "project pins; not the project itself, whose install runs the pull request's build "
+        "in the job) to the workflow before cicd-agent's step")} in done.document["tools"], (
+        done.document["tools"])
