@@ -18,6 +18,14 @@ that ran a failed test; the run's folder, named in the summary, holds them.
 
 And a test that leaves a tree deeper than ``DEPTH_LIMIT`` under its ``tmp_path`` gets an error
 naming it, after the tree is deleted: a test that makes deep trees removes them itself.
+
+The run's folder, and ``TMPDIR`` for everything the run starts (``tempfile``, subprocesses,
+sandboxes' scratch), go on the machine's RAM file system (``/dev/shm``) when it is a tmpfs with
+room: the suite makes and deletes many checkouts, caches and sandbox trees, and ext4's journal
+made a third of the suite's CPU time kernel time. ``CICD_AGENT_TEST_TMP=disk`` keeps both where
+they were. A tmpfs counts no writes, so the sandbox measures disk use there differently
+(:mod:`cicd_agent.sandbox.disk`); the tests of the on-disk measure ask for ``disk_tmp_path``,
+a folder on the disk whichever way the run goes, so both paths stay tested.
 """
 
 from __future__ import annotations
@@ -38,6 +46,14 @@ DEPTH_LIMIT = 200
 _OWN_FOLDER = pytest.StashKey[Path]()
 _PASSED = pytest.StashKey[bool]()
 _FAILED = pytest.StashKey[bool]()
+_MEMORY = Path("/dev/shm")
+# Far above the most the heaviest test files' live folders took at once, 164 MiB (see .ci/run).
+MEMORY_NEEDED = 4 << 30
+SWITCH = "CICD_AGENT_TEST_TMP"
+"""``disk``: the run's folders and ``TMPDIR`` stay on the disk."""
+_DISK_FOLDER = "CICD_AGENT_TEST_DISK_TMP"
+"""Where ``disk_tmp_path`` makes its folders; set for the workers by the controller."""
+_SIDE_FOLDERS = pytest.StashKey[list[Path]]()
 _WORKER_SWEEPS = "cicd_agent_worker_sweeps"
 """The key of a worker's input that says the run's folder is this plugin's (not ``--basetemp``)."""
 
@@ -72,14 +88,53 @@ def deepest(root: Path, limit: int = DEPTH_LIMIT) -> tuple[int, Path]:
     return best, where
 
 
+def memory_root(memory: Path = _MEMORY) -> tuple[Path | None, str]:
+    """The RAM file system the run's folders go on, or None and why not. Its room is the
+    smaller of its free space and the memory the machine has available: a tmpfs's size may
+    promise more than the RAM behind it."""
+    if os.environ.get(SWITCH, "").lower() == "disk":
+        return None, f"{SWITCH}=disk"
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8") as table:
+            kinds = {line.split()[4]: line.partition(" - ")[2].split()[0] for line in table}
+        found = os.statvfs(memory)
+        with open("/proc/meminfo", encoding="utf-8") as info:
+            facts = dict(line.split(":", 1) for line in info)
+    except OSError as error:
+        return None, f"{memory} cannot be read ({error.strerror})"
+    if kinds.get(str(memory)) != "tmpfs":
+        return None, f"{memory} is not a tmpfs"
+    available = int(facts.get("MemAvailable", "0 kB").split()[0]) << 10
+    room = min(found.f_bavail * found.f_frsize, available)
+    if room < MEMORY_NEEDED:
+        return None, f"{memory} has {room >> 20} MiB free, less than {MEMORY_NEEDED >> 20} MiB"
+    return memory, ""
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Before pytest's own temporary-folder factory reads ``--basetemp``."""
+    """Before pytest's own temporary-folder factory reads ``--basetemp``, and before xdist
+    starts the workers, which inherit ``TMPDIR``."""
     if config.option.basetemp is not None or hasattr(config, "workerinput"):
         return
-    folder = Path(tempfile.mkdtemp(prefix="cicd-agent-tests-"))
+    disk = Path(tempfile.gettempdir())
+    memory, why_not = memory_root()
+    if why_not and os.environ.get(SWITCH, "").lower() != "disk":
+        print(f"test folders on {disk}, not in memory: {why_not}", flush=True)
+    folder = Path(tempfile.mkdtemp(prefix="cicd-agent-tests-", dir=memory))
     config.option.basetemp = str(folder)
     config.stash[_OWN_FOLDER] = folder
+    config.stash[_SIDE_FOLDERS] = []
+    if memory is None:
+        os.environ[_DISK_FOLDER] = ""
+        return
+    # Beside the run's folder, not in it: pytest empties a given --basetemp on first use.
+    for suffix, variable, root in (("tmp", "TMPDIR", memory), ("disk", _DISK_FOLDER, disk)):
+        side = Path(tempfile.mkdtemp(prefix=f"{folder.name}-{suffix}-", dir=root))
+        side.chmod(0o1777)  # as /tmp: tests that run as another user make folders in both
+        config.stash[_SIDE_FOLDERS].append(side)
+        os.environ[variable] = str(side)
+    tempfile.tempdir = None  # read TMPDIR again
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -106,6 +161,8 @@ def pytest_terminal_summary(
     folder = config.stash.get(_OWN_FOLDER, None)
     if folder is not None and not config.stash.get(_PASSED, False):
         terminalreporter.write_line(f"this run's temporary folders are kept in {folder}")
+        for side in config.stash.get(_SIDE_FOLDERS, []):
+            terminalreporter.write_line(f"and in {side}")
 
 
 @pytest.hookimpl(trylast=True)
@@ -116,6 +173,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         print(f"removing this run's temporary folders ({folder}); a full suite's take a while",
               flush=True)  # fmt: skip
         remove_tree(folder)
+        for side in config.stash.get(_SIDE_FOLDERS, []):
+            remove_tree(side)
         print(f"removed them in {time.monotonic() - started:.1f} s", flush=True)
 
 
@@ -151,3 +210,23 @@ def no_deep_tree_left(request: pytest.FixtureRequest) -> Iterator[None]:
             "(tests.harness.temp_folders.remove_tree), or the next run's clean-up may fail",
             pytrace=False,
         )
+
+
+@pytest.fixture
+def disk_tmp_path(
+    tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """A test's folder on the disk even when the run's are in memory, and ``TMPDIR`` in it
+    for the test (a sandbox's scratch goes there): for tests of what the sandbox measures on
+    a disk (the kernel's write counts), which a tmpfs does not keep. Removed, like a
+    ``tmp_path``, when the test passed."""
+    root = os.environ.get(_DISK_FOLDER, "")
+    if not root:
+        yield tmp_path
+        return
+    folder = Path(tempfile.mkdtemp(prefix=f"{tmp_path.name}-", dir=root))
+    monkeypatch.setenv("TMPDIR", str(folder))
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    yield folder
+    if not request.node.stash.get(_FAILED, False):
+        remove_tree(folder, check=False)

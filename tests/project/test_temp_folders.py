@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness.temp_folders import DEPTH_LIMIT, deepest, remove_tree
+from tests.harness.temp_folders import DEPTH_LIMIT, SWITCH, deepest, memory_root, remove_tree
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,9 +80,13 @@ def _leftovers(temp_root: Path) -> Path:
     return shared
 
 
-def _run(project: Path, temp_root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    project: Path, temp_root: Path, *args: str, where: str = "disk"
+) -> subprocess.CompletedProcess[str]:
+    """pytest in ``project`` with ``TMPDIR`` at ``temp_root``; ``where`` is the switch's value
+    (``disk``: the run's folders in ``temp_root``, as these tests look for them)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
-    env.update(TMPDIR=str(temp_root), PYTHONPATH=str(ROOT))
+    env.update(TMPDIR=str(temp_root), PYTHONPATH=str(ROOT), CICD_AGENT_TEST_TMP=where)
     return subprocess.run(
         [
             sys.executable,
@@ -192,3 +196,78 @@ def test_passed_tests_and_workers_remove_their_folders_and_a_failed_ones_stay(
     assert len(kept) == 1, kept
     assert kept[0].endswith("/test_fails_with_a_folder0/kept"), kept
     assert len(list(folder.iterdir())) == 1, list(folder.iterdir())  # the passing worker's: gone
+
+
+IN_MEMORY = textwrap.dedent(
+    """
+    import os
+    import tempfile
+    from pathlib import Path
+
+    DISK = Path({disk!r})
+
+
+    def test_in_memory(tmp_path):
+        assert tmp_path.is_relative_to("/dev/shm"), tmp_path
+        assert tempfile.gettempdir() == os.environ["TMPDIR"], os.environ["TMPDIR"]
+        assert Path(os.environ["TMPDIR"]).is_relative_to("/dev/shm"), os.environ["TMPDIR"]
+        (Path(tempfile.mkdtemp()) / "left").write_text("x")
+
+
+    def test_on_disk(disk_tmp_path):
+        assert disk_tmp_path.parent.parent == DISK, disk_tmp_path
+        assert tempfile.gettempdir() == os.environ["TMPDIR"] == str(disk_tmp_path)
+        (disk_tmp_path / "file").write_text("x")
+
+
+    def test_fails_on_disk(disk_tmp_path):
+        (disk_tmp_path / "kept").write_text("x")
+        assert {failing}
+    """
+)
+
+
+def test_the_folders_go_in_memory_only_on_a_tmpfs_and_not_when_asked_for_the_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(SWITCH, raising=False)
+    assert memory_root(tmp_path)[0] is None  # a folder, not a tmpfs mounted there
+    monkeypatch.setenv(SWITCH, "disk")
+    assert memory_root() == (None, f"{SWITCH}=disk")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
+def test_in_memory_every_folder_is_removed_after_a_pass_and_named_after_a_failure(
+    tmp_path: Path, temp_root: Path, workers: tuple[str, ...]
+) -> None:
+    """The run's folders and ``TMPDIR`` in ``/dev/shm``, ``disk_tmp_path`` on the disk (here
+    ``temp_root``), for the workers too; all gone when every test passed, all named when not."""
+    if memory_root()[0] is None:
+        pytest.fail(f"/dev/shm is not a tmpfs with room ({memory_root()[1]}): this test needs one")
+    project = _project(tmp_path, failing=False)
+    test_file = project / "test_project.py"
+    test_file.write_text(IN_MEMORY.format(disk=str(temp_root), failing="True"))
+    done = _run(project, temp_root, *workers, where="memory")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "3 passed" in done.stdout, done.stdout[-2000:]
+    said = done.stdout.split("removing this run's temporary folders (", 1)[1].split(")", 1)[0]
+    folder = Path(said)
+    assert folder.parent == Path("/dev/shm"), said
+    assert not list(folder.parent.glob(f"{folder.name}*")), said
+    assert not list(temp_root.iterdir()), list(temp_root.iterdir())
+
+    test_file.write_text(IN_MEMORY.format(disk=str(temp_root), failing="False"))
+    done = _run(project, temp_root, *workers, where="memory")
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
+    kept = [
+        Path(line.rsplit(" ", 1)[1])
+        for line in done.stdout.splitlines()
+        if line.startswith(("this run's temporary folders are kept in ", "and in "))
+    ]
+    try:
+        assert [path.parent for path in kept] == [Path("/dev/shm")] * 2 + [temp_root], kept
+        assert len(list(kept[2].rglob("kept"))) == 1, list(kept[2].rglob("*"))
+    finally:
+        for path in kept:
+            remove_tree(path)

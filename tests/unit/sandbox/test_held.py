@@ -190,10 +190,13 @@ _BLINDS_THE_MEASURE = textwrap.dedent(
 )
 
 
+# On a disk, which the kernel's write counts bound the measure on (a tmpfs has its own test)
 @needs_sandbox
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("way", ["descriptors", "mappings"])
-def test_a_run_cannot_blind_the_disk_measure_with_what_it_holds(tmp_path: Path, way: str) -> None:
+def test_a_run_cannot_blind_the_disk_measure_with_what_it_holds(
+    disk_tmp_path: Path, way: str
+) -> None:
     """Attack: each poll stats and reads the link of every descriptor of every process of the
     run, and reads every line of their memory maps (for unlinked files and memory files).
     Forty processes holding 20000 copies of one descriptor each (the hard limit allows it;
@@ -202,9 +205,9 @@ def test_a_run_cannot_blind_the_disk_measure_with_what_it_holds(tmp_path: Path, 
     and removed it unseen (at disk speed, the runner's whole disk), and its timeout waited
     for the poll. What one poll reads is bounded; a run holding more is killed for it (ten
     processes of 60000 mappings are enough to pass that bound, so the test makes no more)."""
-    checkout = tmp_path / "checkout"
+    checkout = disk_tmp_path / "checkout"
     checkout.mkdir()
-    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    env = {"PATH": path_env(), "HOME": str(disk_tmp_path / "home"), "LANG": "C.UTF-8"}
     # Each child's 60000 mappings are split from one block (a block each cost the test twice
     # the CPU: 17 CPU-s against 9); descriptors cost little, and forty hold more than a
     # measure reads whatever the sandbox's descriptor limit. The timeout is not what is
@@ -242,18 +245,19 @@ _IN_FLIGHT = textwrap.dedent(
 )
 
 
+# On a disk, which the kernel's write counts bound the measure on (a tmpfs has its own test)
 @needs_sandbox
 def test_a_run_cannot_hide_disk_in_descriptors_it_sends_and_never_receives(
-    tmp_path: Path,
+    disk_tmp_path: Path,
 ) -> None:
     """Attack: a run writes 2 MiB files one at a time, unlinks each, sends its descriptor
     through a socket pair without receiving it, and closes it: the kernel keeps each file
     (and its blocks) for the message in the queue. 128 MiB under a 4 MiB limit, unseen; the
     count in flight is bounded only by the descriptor limit, each file by the file limit. The
     blocks leave the file system's free count, which each measure now reads too."""
-    checkout = tmp_path / "checkout"
+    checkout = disk_tmp_path / "checkout"
     checkout.mkdir()
-    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    env = {"PATH": path_env(), "HOME": str(disk_tmp_path / "home"), "LANG": "C.UTF-8"}
     hiding = Limits(disk_bytes=4 << 20, others_bytes=64 << 20)
     with Sandbox(checkout, env, limits=hiding) as box:
         result = box.run([sys.executable, "-c", _IN_FLIGHT], box.workspace("flight"), timeout=240)
@@ -307,15 +311,16 @@ _ONE_PAGE_MAPPED = textwrap.dedent(
 )
 
 
+# On a disk, which the kernel's write counts bound the measure on (a tmpfs has its own test)
 @needs_sandbox
-def test_a_run_cannot_hide_disk_in_a_large_file_it_maps_one_page_of(tmp_path: Path) -> None:
+def test_a_run_cannot_hide_disk_in_a_large_file_it_maps_one_page_of(disk_tmp_path: Path) -> None:
     """Attack: a mapping of an unlinked file keeps the whole file's blocks, but its line in
     ``/proc/PID/maps`` gives the mapping's length, not the file's: four 32 MiB files
     (allocated, not even written), one page of each mapped, the descriptors closed, counted
     16 KiB under a 4 MiB limit. The file system's free count sees the whole files."""
-    checkout = tmp_path / "checkout"
+    checkout = disk_tmp_path / "checkout"
     checkout.mkdir()
-    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    env = {"PATH": path_env(), "HOME": str(disk_tmp_path / "home"), "LANG": "C.UTF-8"}
     hiding = Limits(disk_bytes=4 << 20, others_bytes=64 << 20)
     with Sandbox(checkout, env, limits=hiding) as box:
         script = [sys.executable, "-c", _ONE_PAGE_MAPPED]
@@ -340,10 +345,11 @@ _WAITS_FOR_ANOTHER_WRITER = textwrap.dedent(
 )
 
 
+# On a disk: a tmpfs counts no writes, so there the others' 48 MiB are the run's (sandbox/disk.py)
 @needs_sandbox
 @pytest.mark.parametrize("linger", [1, 0], ids=["measured-while-it-runs", "measured-once-it-ended"])
 def test_another_writer_on_the_same_file_system_does_not_kill_a_run(
-    tmp_path: Path, linger: int
+    disk_tmp_path: Path, linger: int
 ) -> None:
     """Common sense: the file system's free count falls for every writer on it, and a test
     worker beside the run writes too, more than any allowance on a busy machine. A run that
@@ -352,9 +358,9 @@ def test_another_writer_on_the_same_file_system_does_not_kill_a_run(
     runs nor once it ended. The allowance is 8,192 files (a block each): the other test
     workers and jobs of a busy machine create files meanwhile, and 4 MiB (1,024) was too few
     once."""
-    checkout = tmp_path / "checkout"
+    checkout = disk_tmp_path / "checkout"
     checkout.mkdir()
-    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    env = {"PATH": path_env(), "HOME": str(disk_tmp_path / "home"), "LANG": "C.UTF-8"}
     with Sandbox(checkout, env, limits=Limits(disk_bytes=1 << 20, others_bytes=32 << 20)) as box:
         space = box.workspace("beside")
         outside = box.root / "outside"
@@ -408,17 +414,18 @@ _EMPTY_IN_FLIGHT = textwrap.dedent(
 )
 
 
+# On a disk, which the kernel's write counts bound the measure on (a tmpfs has its own test)
 @needs_sandbox
 def test_a_run_cannot_hide_inodes_in_descriptors_it_sends_and_never_receives(
-    tmp_path: Path,
+    disk_tmp_path: Path,
 ) -> None:
     """Attack: the same hiding place with empty files: no blocks leave the free count, but
     each holds an inode, and a file system's inodes are as finite as its blocks (the walk
     counts each entry as one block for that reason). 16000 in flight (the descriptor limit
     bounds them per user, up to a million in some containers) took 16000 inodes unseen."""
-    checkout = tmp_path / "checkout"
+    checkout = disk_tmp_path / "checkout"
     checkout.mkdir()
-    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    env = {"PATH": path_env(), "HOME": str(disk_tmp_path / "home"), "LANG": "C.UTF-8"}
     hiding = Limits(disk_bytes=4 << 20, others_bytes=16 << 20)
     with Sandbox(checkout, env, limits=hiding) as box:
         script = [sys.executable, "-c", _EMPTY_IN_FLIGHT]
@@ -448,9 +455,10 @@ _EVER_NEW_HOLDER = textwrap.dedent(
 )
 
 
+# On a disk, which the kernel's write counts bound the measure on (a tmpfs has its own test)
 @needs_sandbox
 def test_a_run_cannot_hide_what_it_holds_in_processes_forked_while_it_is_stopped(
-    tmp_path: Path,
+    disk_tmp_path: Path,
 ) -> None:
     """Attack: the file a run holds unlinked is held by a process that forks and ends, over
     and over, so the holder is always one forked since the run's processes were last listed:
@@ -458,9 +466,9 @@ def test_a_run_cannot_hide_what_it_holds_in_processes_forked_while_it_is_stopped
     stopped, or an orphan adopted by the run's first process, must be measured in that same
     poll. 16 MiB under a 4 MiB limit (the allowance for others, 64 MiB, hides it from the free
     count); only the measure of what the run holds sees it."""
-    checkout = tmp_path / "checkout"
+    checkout = disk_tmp_path / "checkout"
     checkout.mkdir()
-    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    env = {"PATH": path_env(), "HOME": str(disk_tmp_path / "home"), "LANG": "C.UTF-8"}
     hiding = Limits(disk_bytes=4 << 20, others_bytes=64 << 20)
     with Sandbox(checkout, env, limits=hiding) as box:
         script = [sys.executable, "-c", _EVER_NEW_HOLDER]
