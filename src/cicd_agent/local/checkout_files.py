@@ -104,6 +104,16 @@ def is_file(root: Path, relative: str | PurePosixPath) -> bool:
         return False
 
 
+def python_root(root: Path, path: str) -> Path:
+    """The folder under ``root`` (a sandbox copy) that holds ``path``'s top package (``src``
+    for ``src/shop/pricing.py``): first on a mutant run's ``PYTHONPATH``, as code installed in
+    editable mode is imported from the checkout, where no mutant is."""
+    folder = PurePosixPath(path).parent
+    while folder != PurePosixPath(".") and is_file(root, folder / "__init__.py"):
+        folder = folder.parent
+    return root / folder
+
+
 def lexists(root: Path, relative: str | PurePosixPath) -> bool:
     """Whether ``relative`` is not free for a new file: anything (a link included) sits there,
     a link or something other than a folder is on the way, or the path itself is refused."""

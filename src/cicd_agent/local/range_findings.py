@@ -11,6 +11,7 @@ from cicd_agent.analysis.diff import Diff, parse_diff
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.findings import deterministic_audit, diff_findings, is_security_finding
 from cicd_agent.analysis.workflows import NO_EXEMPTIONS, workflow_paths
+from cicd_agent.analysis.workflows.auditor import WorkflowAuditor
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.zizmor import audit_each_if_needed
 
@@ -31,9 +32,15 @@ def security_findings(
     return security_of(diff, texts, diff_findings(diff))
 
 
-def security_of(diff: Diff, texts: Mapping[str, str], found: Sequence[Finding]) -> list[Finding]:
+def security_of(
+    diff: Diff,
+    texts: Mapping[str, str],
+    found: Sequence[Finding],
+    audit: WorkflowAuditor = audit_each_if_needed,
+) -> list[Finding]:
     """The secret and workflow findings of ``diff`` (no ignore comment honoured), ``found``
     being its :func:`~cicd_agent.analysis.findings.diff_findings`, read once by the caller;
-    ``texts``: the head's workflow files."""
-    audited, _ = deterministic_audit(diff, texts, audit_each_if_needed, NO_EXEMPTIONS, found=found)
+    ``texts``: the head's workflow files; ``audit``: the caller's, when it reads zizmor's
+    results again."""
+    audited, _ = deterministic_audit(diff, texts, audit, NO_EXEMPTIONS, found=found)
     return [f for f in audited if is_security_finding(f)]

@@ -67,16 +67,22 @@ def audit_each_if_needed(
 class ZizmorAudit:
     """:func:`audit_each_if_needed` as one run's auditor, remembering whether zizmor ran:
     ``ran`` is None until a file needs it; ``could_not_run`` says why not, when no file was
-    audited for a reason of zizmor's own (a file its schema check refused was audited)."""
+    audited for a reason of zizmor's own (a file its schema check refused was audited). The
+    same files asked again get the first answer: zizmor runs once on them per run."""
 
     def __init__(self) -> None:
         self.ran: bool | None = None
         self.could_not_run = ""
+        self._answered: tuple[dict[str, str], ZizmorResults] | None = None
 
     def __call__(self, files: Mapping[str, str]) -> ZizmorResults:
         if not files:
             return [], {}
+        if self._answered is not None and self._answered[0] == files:
+            results, refused = self._answered[1]
+            return list(results), dict(refused)
         results, refused = audit_each_if_needed(files)
+        self._answered = (dict(files), (list(results), dict(refused)))
         failed = [why for why in refused.values() if not why.startswith(_SCHEMA)]
         self.ran = results != [] or len(failed) < len(files)
         self.could_not_run = "" if self.ran else failed[0]

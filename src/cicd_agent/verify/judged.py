@@ -18,11 +18,14 @@ from cicd_agent.local import git_ops
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
 from cicd_agent.runners.patched_lines import PatchedLines
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
-from cicd_agent.verify.reruns import quiet
 
 APPLY_TIMEOUT = 60.0
 READ_BACK_BYTES = 64 << 20
 """A patched file larger than this is an error, never a deletion."""
+
+
+def _unheard(line: str) -> None:
+    """Progress nobody reads: a caller that gave no ``said``."""
 
 
 class JudgedCopies:
@@ -42,7 +45,7 @@ class JudgedCopies:
         self.budget = budget
         self.ends = time.monotonic() + budget
         self.code_is_proof = code_is_proof
-        self.said = said or quiet
+        self.said = said or _unheard
 
     @property
     def cannot_run(self) -> str:

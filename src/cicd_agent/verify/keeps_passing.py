@@ -27,11 +27,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from cicd_agent.local.checkout_files import python_root
 from cicd_agent.runners.base import Selection
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.contract import KeepsPassing, LintCommand, checked
 from cicd_agent.verify.judged import JudgedCopies, text_of
-from cicd_agent.verify.mutants import python_root
 
 RUN_TIMEOUT = 120.0
 """One run of the tests or of one linter (seconds); the caller's budget caps it further."""

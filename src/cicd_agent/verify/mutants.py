@@ -20,10 +20,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from cicd_agent.local.checkout_files import (
-    is_file,
     modified_ns,
     read_bytes,
     replace_file,
@@ -67,16 +66,6 @@ class Dependence:
     depends: bool | None
     label: str
     runs: int = 0
-
-
-def python_root(root: Path, path: str) -> Path:
-    """The folder under ``root`` (a sandbox copy) that holds ``path``'s top package (``src``
-    for ``src/shop/pricing.py``): first on a mutant run's ``PYTHONPATH``, as code installed in
-    editable mode is imported from the checkout, where no mutant is."""
-    folder = PurePosixPath(path).parent
-    while folder != PurePosixPath(".") and is_file(root, folder / "__init__.py"):
-        folder = folder.parent
-    return root / folder
 
 
 def outcome(tests: Mapping[str, str], checks: Mapping[str, str]) -> MutantResult:

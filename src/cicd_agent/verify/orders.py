@@ -21,7 +21,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from cicd_agent.local.checkout_files import CheckoutFileError, read_text, replace_file
+from cicd_agent.local.checkout_files import (
+    CheckoutFileError,
+    python_root,
+    read_text,
+    replace_file,
+)
 from cicd_agent.runners.orders import RunsInOrder
 from cicd_agent.runners.sessions import Outcomes, SessionSandbox
 from cicd_agent.sandbox import Workspace
@@ -30,7 +35,6 @@ from cicd_agent.verify.mutants import (
     Outcome,
     mutated,
     outcome,
-    python_root,
     still_fails,
 )
 from cicd_agent.verify.mutation import Mutant, of_lines

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.fix import NO_MODEL
+from cicd_agent.modes.analyse_failure.fix.outcome import NO_MODEL
 from tests.helpers.cli import CliRun, run_cli
 from tests.helpers.failed_run import zip_of
 from tests.helpers.fix_projects import CALC, LINT, commit_project, git, lint_failure_log

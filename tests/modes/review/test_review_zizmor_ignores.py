@@ -342,3 +342,35 @@ def test_zizmor_runs_in_collect_and_analyse_only_reads_what_it_found(
     assert verdict.tools == (ToolRun(tool="zizmor"),)
     with pytest.raises(ValueError, match="collect did not audit them"):
         analyse(replace(facts, workflows=None), describe=False)
+
+
+def test_a_review_audits_its_workflow_files_once(
+    tmp_path: Path, github_api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The risk's security floor and the findings read the same audit: a second zizmor run on
+    the same files costs seconds and could disagree with the first."""
+    from cicd_agent.local import zizmor
+    from cicd_agent.modes.review.collect import collect_review
+    from tests.helpers.review import review_context
+
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"README.md": "# app\n"})
+    unexempted = RUN_ON_WORKFLOW_RUN.replace(" # zizmor: ignore[dangerous-triggers]", " #")
+    head = repo.commit("Triage", {WORKFLOW: unexempted})
+    event = pull_request_event(tmp_path, base, head)
+    ctx = review_context(tmp_path, github_api, repo, event, "--provider", "none")
+    runs: list[object] = []
+    run_zizmor = zizmor.run_zizmor
+
+    def counted(*args: Any, **options: Any) -> Any:
+        runs.append(args[0])
+        return run_zizmor(*args, **options)
+
+    monkeypatch.setattr(zizmor, "run_zizmor", counted)
+    facts, _ = collect_review(ctx)
+
+    assert runs == [{WORKFLOW: unexempted}]
+    assert facts.workflows is not None
+    assert ("workflow-dangerous-triggers", WORKFLOW) in {
+        (f.rule, f.path) for f in facts.workflows.findings
+    }

@@ -13,7 +13,9 @@
   shows a verified fix's bug; its sandbox closes when the step ends;
 - ``decide`` (pure, :mod:`.decide`) merges the diagnosis with the verdict under guardrails and
   reads the check step's verdicts as data;
-- ``publish`` (:mod:`.publish`) writes the comment, the outputs, the fix's patch or pull request.
+- ``publish`` (:mod:`.publish`) writes the excerpt file, the comment, the fix's patch or pull
+  request, the Slack message and the re-run; the outputs and the job summary are written by
+  ``finish`` (:func:`cicd_agent.job.pipeline.finish`) around it, as in every mode.
 
 Review's run has the same shape: its ``check`` judges each suggestion between ask and decide.
 """

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
 
-from cicd_agent.local.checkout_files import create_file
+from cicd_agent.local.checkout_files import create_file, python_root
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
 from cicd_agent.modes.gen_tests.candidate_runs import AGAIN_HERE, REPEATS, repeat_failed
 from cicd_agent.modes.gen_tests.claim_run import NO_BUG, PossibleBug, possible_bug
@@ -436,7 +436,7 @@ class Gate:
             create_file(space.repo, trial.test_path, trial.source)
             ours = self.sandbox.environment(space)["PYTHONPATH"].split(os.pathsep)
             first = len(self.sandbox.python_path())  # the boot folders, then the copy's package
-            ours.insert(first, str(mutants.python_root(space.repo, mutant.path)))
+            ours.insert(first, str(python_root(space.repo, mutant.path)))
             with mutants.mutated(space.repo, mutant):
                 result, evidence = self.sandbox.session(
                     [*self.runs.pytest, trial.test_path], space, timeout=self.timeout,

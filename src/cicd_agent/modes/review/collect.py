@@ -69,16 +69,18 @@ RISK_REASONS = 5
 def collect_review(ctx: RunContext[ReviewOptions]) -> tuple[ReviewFacts, Rules]:
     """A review's collect step: its facts (:func:`collect`), audited, and the rules the run
     hands the pure steps (:func:`.types.rules`)."""
-    facts = audit_workflows(collect(ctx))
+    zizmor = ZizmorAudit()  # one zizmor run, for the risk floor and the findings
+    facts = audit_workflows(collect(ctx, zizmor=zizmor), zizmor)
     return facts, rules(ctx, facts.plan)
 
 
-def audit_workflows(facts: ReviewFacts) -> ReviewFacts:
+def audit_workflows(facts: ReviewFacts, zizmor: ZizmorAudit | None = None) -> ReviewFacts:
     """``facts`` with the audit of their workflow files under their ignore comments' scope:
-    zizmor is a process, so it runs here, and analyse reads what it found."""
+    zizmor is a process, so it runs here (or ran already in ``zizmor``, which remembers), and
+    analyse reads what it found."""
     if not facts.workflow_texts:
         return facts
-    zizmor = ZizmorAudit()
+    zizmor = zizmor or ZizmorAudit()
     found, ignored = deterministic_audit(
         facts.diff, facts.workflow_texts, zizmor, facts.exemptions, found=()
     )
@@ -87,10 +89,13 @@ def audit_workflows(facts: ReviewFacts) -> ReviewFacts:
     return replace(facts, workflows=AuditedWorkflows(found, ignored, ran))
 
 
-def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFacts:
+def collect(
+    ctx: RunContext[ReviewOptions], *, history: bool = True, zizmor: ZizmorAudit | None = None
+) -> ReviewFacts:
     """The facts for this run, from the event and the flags. ``history=False`` leaves out
     what earlier reviews left on GitHub (the ledger in the summary comment, dismissed
-    findings, so also the incremental diff): ``ask`` needs the change, not the review's memory."""
+    findings, so also the incremental diff): ``ask`` needs the change, not the review's memory.
+    ``zizmor``: the run's audit, for :func:`audit_workflows` to reuse."""
     pull = ctx.event.pull_request if ctx.has_event else None
     group = ctx.event.merge_group if ctx.has_event else None  # a merge queue's: its own range
     chosen = ctx.mode_options
@@ -119,7 +124,8 @@ def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFa
         if history and not command and not repo.at(head):
             raise _another_commit(ctx, repo, head)
         ctx.progress.say("reading the diff from the checkout")
-        facts = _local_facts(ctx, repo, pull, base, head, history=history, deepened=deepened)
+        facts = _local_facts(ctx, repo, pull, base, head, history=history, deepened=deepened,
+                             zizmor=zizmor or ZizmorAudit())  # fmt: skip
         facts = _with_settings(ctx, facts)
         exemptions = ignore_scope(ctx, pull)
         if exemptions.scope == "base":  # the base the pull request targets, word for word
@@ -282,6 +288,7 @@ def _local_facts(
     head: str,
     *,
     history: bool,
+    zizmor: ZizmorAudit,
     deepened: bool = False,
 ) -> ReviewFacts:
     head_sha = repo.resolve(head, "head")
@@ -291,8 +298,15 @@ def _local_facts(
     start = _incremental_start(ctx, repo, plan, pull)
     workflow_texts = repo.read_texts(head_sha, workflow_paths(diff))
     found = diff_findings(diff)  # one secret scan, for the risk floor and the findings
-    level, reasons = local_risk(ctx, repo, merge_base, head_sha, diff, deepened=deepened,
-                                security=lambda: security_of(diff, workflow_texts, found))  # fmt: skip
+    level, reasons = local_risk(
+        ctx,
+        repo,
+        merge_base,
+        head_sha,
+        diff,
+        deepened=deepened,
+        security=lambda: security_of(diff, workflow_texts, found, zizmor),
+    )
     return ReviewFacts(
         diff=diff,
         review_diff=repo.diff(start, head_sha, three_dot=False) if start else diff,

@@ -30,6 +30,7 @@ from cicd_agent.actions.errors import ModelError
 from cicd_agent.actions.markdown import posted, with_hidden
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.job.change_reader import ChangeReading, DescribeOutcome, ReadsChanges
+from cicd_agent.local.zizmor import ZizmorAudit
 from cicd_agent.model.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.modes.review.collect import audit_workflows, collect
 from cicd_agent.modes.review.decide import analyse, markdown_of
@@ -216,7 +217,8 @@ def _cannot_edit(ctx: RunContext[object], client: GitHubClient | None) -> str:
 def read_change(run: RunContext[ReviewOptions]) -> ChangeReading:
     """The change at ``run``'s head and the deterministic findings on it, without what earlier
     reviews left (a question is about the diff, not about what was posted before)."""
-    facts = audit_workflows(collect(run, history=False))
+    zizmor = ZizmorAudit()  # one zizmor run, for the risk floor and the findings
+    facts = audit_workflows(collect(run, history=False, zizmor=zizmor), zizmor)
     verdict = analyse(facts, describe=run.mode_options.describe)
     return ChangeReading(
         diff=facts.diff,

@@ -6,9 +6,10 @@ the verifier (:meth:`~cicd_agent.verify.keeps_passing.KeepsPassingJudge.judge`) 
 It is review's check step (:func:`check`), between ``ask`` and ``decide``, as analyse-failure's
 judges its fix: the suggestions are known only once the model answered, and ``decide`` stays
 pure, handed each one's verdict. Without a model (``--provider none``) the linters' fixes are
-checked all the same. Review never runs the sandbox for a claim itself: it names the claim (the
-patch, the tests of the touched file, the linters that check it, the rule it fixes) and the
-engine returns its word.
+checked all the same. Review opens the sandbox and names each claim (the patch, the tests of the
+touched file, the linters that check it, the rule it fixes); the core's judge applies the patch
+and runs the tests in it, and review's :class:`~.patch_checks.PatchChecks` runs its linters
+there, so how a linter is called and its report read stays review's.
 
 The tests are the touched file's as its test runner finds them (:mod:`cicd_agent.runners`:
 pytest's ``test_<module>.py``, jest's ``<name>.test.js``, Go's same-package ``_test.go``, ...):

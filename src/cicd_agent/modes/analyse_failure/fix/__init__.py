@@ -38,6 +38,7 @@ from cicd_agent.verify.fail_to_pass import judge, new_test_patch
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
+    from cicd_agent.model.client import ModelClient
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
     from cicd_agent.modes.analyse_failure.types import FailureVerdict
     from cicd_agent.verify.contract import FailingCommand, Patch, Verification
@@ -58,7 +59,8 @@ def check(ctx: RunContext[AnalyseFailureOptions], verdict: FailureVerdict) -> Ch
             resources=resources, requested=options.fix,
         )  # fmt: skip
         failing = attempt.failing
-        if verifier is None or failing is None or ctx.model is None:
+        model = ctx.model
+        if verifier is None or failing is None or model is None:
             return Checks(attempt)
         if attempt.offered is None:
             # Imported only here: the loop imports the openai SDK, which a run without a model,
@@ -75,14 +77,12 @@ def check(ctx: RunContext[AnalyseFailureOptions], verdict: FailureVerdict) -> Ch
             # The failing tests already show the bug when there are some.
             try:
                 test = propose_test(ctx, verifier, failing, attempt.offered.patch,
-                                    analysis.root_cause)  # fmt: skip
+                                    analysis.root_cause, model=model)  # fmt: skip
             except ModelError as exc:
                 test = f"no test proposed: the model failed ({exc})"
     return Checks(attempt, test)
 
 
-NO_MODEL = "no test proposed: writing one needs a model"
-"""Why a verified fix comes with no test in a run without a model (:func:`propose_test`)."""
 TEST_SYSTEM = (
     "You write one new pytest test file for a repository. A CI step failed; a patch that makes "
     "it pass was verified. Write a test that fails on the repository as it is (a failing "
@@ -109,15 +109,15 @@ def propose_test(
     failing: FailingCommand,
     fix: Patch,
     root_cause: str,
+    *,
+    model: ModelClient,
 ) -> Verification | str:
     """The test that comes with a verified fix when no existing test failed before it (a script
     crashed, a type check or a build broke): the model writes one new test file that should fail
     on the failed commit and pass with the fix, and the one verifier judges exactly that claim
     (:func:`cicd_agent.verify.fail_to_pass.judge`). Its verdict, or why none was judged:
-    a test it refuses is not offered (ModelError is the caller's: it becomes a note)."""
-    model = ctx.model
-    if model is None:
-        return NO_MODEL
+    a test it refuses is not offered (ModelError is the caller's: it becomes a note).
+    ``model``: the run's, which the caller checked it has."""
     redact = ctx.redactor.redact
     user = "\n\n".join((
         fence("failing command", redact(failing_script(failing))),
