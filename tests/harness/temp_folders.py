@@ -50,7 +50,9 @@ _MEMORY = Path("/dev/shm")
 # Far above the most the heaviest test files' live folders took at once, 164 MiB (see .ci/run).
 MEMORY_NEEDED = 4 << 30
 SWITCH = "CICD_AGENT_TEST_TMP"
-"""``disk``: the run's folders and ``TMPDIR`` stay on the disk."""
+"""``memory``: the run's folders and ``TMPDIR`` in ``/dev/shm``; anything else, the disk. Not the
+default: buildah does not see ``/dev/shm``'s files (it mounts its own), so the build tests fail
+there."""
 _DISK_FOLDER = "CICD_AGENT_TEST_DISK_TMP"
 """Where ``disk_tmp_path`` makes its folders; set for the workers by the controller."""
 _SIDE_FOLDERS = pytest.StashKey[list[Path]]()
@@ -92,8 +94,8 @@ def memory_root(memory: Path = _MEMORY) -> tuple[Path | None, str]:
     """The RAM file system the run's folders go on, or None and why not. Its room is the
     smaller of its free space and the memory the machine has available: a tmpfs's size may
     promise more than the RAM behind it."""
-    if os.environ.get(SWITCH, "").lower() == "disk":
-        return None, f"{SWITCH}=disk"
+    if os.environ.get(SWITCH, "").lower() != "memory":
+        return None, f"{SWITCH}={os.environ.get(SWITCH, '')}"
     try:
         with open("/proc/self/mountinfo", encoding="utf-8") as table:
             kinds = {line.split()[4]: line.partition(" - ")[2].split()[0] for line in table}
@@ -119,7 +121,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     disk = Path(tempfile.gettempdir())
     memory, why_not = memory_root()
-    if why_not and os.environ.get(SWITCH, "").lower() != "disk":
+    if why_not and os.environ.get(SWITCH, "").lower() == "memory":
         print(f"test folders on {disk}, not in memory: {why_not}", flush=True)
     folder = Path(tempfile.mkdtemp(prefix="cicd-agent-tests-", dir=memory))
     config.option.basetemp = str(folder)

@@ -230,19 +230,22 @@ IN_MEMORY = textwrap.dedent(
 def test_the_folders_go_in_memory_only_on_a_tmpfs_and_not_when_asked_for_the_disk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv(SWITCH, raising=False)
+    monkeypatch.setenv(SWITCH, "memory")
     assert memory_root(tmp_path)[0] is None  # a folder, not a tmpfs mounted there
     monkeypatch.setenv(SWITCH, "disk")
     assert memory_root() == (None, f"{SWITCH}=disk")
+    monkeypatch.delenv(SWITCH)
+    assert memory_root()[0] is None  # the disk unless asked
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
 def test_in_memory_every_folder_is_removed_after_a_pass_and_named_after_a_failure(
-    tmp_path: Path, temp_root: Path, workers: tuple[str, ...]
+    tmp_path: Path, temp_root: Path, workers: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The run's folders and ``TMPDIR`` in ``/dev/shm``, ``disk_tmp_path`` on the disk (here
     ``temp_root``), for the workers too; all gone when every test passed, all named when not."""
+    monkeypatch.setenv(SWITCH, "memory")
     if memory_root()[0] is None:
         pytest.fail(f"/dev/shm is not a tmpfs with room ({memory_root()[1]}): this test needs one")
     project = _project(tmp_path, failing=False)

@@ -254,20 +254,20 @@ def test_a_daemon_a_test_starts_dies_with_the_run(tmp_path: Path) -> None:
 
 @needs_sandbox
 def test_a_tool_the_job_installed_under_tmp_is_found_inside_the_sandbox_read_only(
-    tmp_path: Path,
+    disk_tmp_path: Path,
 ) -> None:
     """``/tmp`` is emptied inside the sandbox; a virtualenv or ``node_modules`` the job put there
     (its PATH names it) is bound back read-only, libraries beside ``bin`` included, so the job's
     own linter runs and cannot be changed by what it runs over."""
-    assert tmp_path.is_relative_to("/tmp"), "this test needs its folder under /tmp"
-    tools = tmp_path / "job-tools"
+    assert disk_tmp_path.is_relative_to("/tmp"), "this test needs its folder under /tmp"
+    tools = disk_tmp_path / "job-tools"
     (tools / "bin").mkdir(parents=True)
     (tools / "lib.txt").write_text("library beside bin\n")
     tool = tools / "bin" / "job-linter"
     tool.write_text(f"#!/bin/sh\ncat {tools}/lib.txt\n(echo x > {tools}/lib.txt) || echo ro\n")
     tool.chmod(0o755)
     env = _env(PATH=f"{tools / 'bin'}{os.pathsep}{os.environ['PATH']}")
-    with Sandbox(_project(tmp_path), env) as box:
+    with Sandbox(_project(disk_tmp_path), env) as box:
         result = box.run(["job-linter"], box.workspace("lint"), timeout=30)
     assert result.ok, result.output
     assert "library beside bin" in result.output and "ro" in result.output.split()
