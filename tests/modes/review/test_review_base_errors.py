@@ -185,3 +185,37 @@ def test_the_base_is_put_back_without_writing_through_a_link_the_change_made(
     assert not (copy / "lib").is_symlink()
     assert (copy / "a.py").read_text() == "a = 1\n"
 
+
+
+HELPER = 'def name() -> str:\n    return "x"\n'
+USE = '''\
+from vendor.helper import name
+
+
+def shout() -> str:
+    """Shout."""
+    return name().upper()
+'''
+
+
+@needs_sandbox
+def test_a_file_left_out_by_paths_ignore_is_put_back_too_so_its_new_error_stays_new(
+    tmp_path: Path,
+) -> None:
+    # The pull request changes a file the base's paths-ignore leaves out of the review, and
+    # that change breaks an unchanged line of a reviewed file. Left at the head's text in the
+    # base's copy, it made the base report the same error, and the new error was called old.
+    repo = GitRepoBuilder(tmp_path / "repo")
+    settings = "review:\n  paths-ignore: ['vendor/**']\n"
+    base = repo.commit("start", {"pyproject.toml": PYPROJECT, "app/__init__.py": "",
+                                 "app/use.py": USE, "vendor/__init__.py": "",
+                                 "vendor/helper.py": HELPER, ".github/cicd-agent.yml": settings,
+                                 })  # fmt: skip
+    head = repo.commit("tidy", {"vendor/helper.py": "def name() -> int:\n    return 1\n",
+                                "app/use.py": USE.replace("Shout.", "Shout it.")})  # fmt: skip
+    done = _review(tmp_path, repo, base, head)
+    assert done.document is not None, done.stderr
+    notes = done.document["notes"]
+    assert {"tool": "mypy", "could_not_run": ""} in done.document["tools"], done.document["tools"]
+    assert not any("already there at the base" in note for note in notes), notes
+    assert any("(not at the base)" in note for note in notes) or _mypy(done), notes

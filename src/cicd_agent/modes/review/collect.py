@@ -136,7 +136,7 @@ def collect(
             kept = Diff(tuple(f for f in facts.diff.files if f.path not in facts.left_out))
             head = facts.plan.head
             start = repo.merge_base(base, head)
-            linted, linters = lint_changes(ctx, repo, kept, head, start)
+            linted, linters = lint_changes(ctx, repo, kept, head, start, whole=facts.diff)
             parsed = parse_changed(ctx, repo, kept, (start, head), linted)
             linted = said_once(linted, parsed)
             facts = replace(facts, linted=linted, linters=linters)

@@ -130,11 +130,14 @@ def _in_section(start: str, file: FileDiff) -> bool:
 
 
 def lint_changes(
-    ctx: RunContext[ReviewOptions], repo: GitCheckout, diff: Diff, head: str, base: str
-) -> tuple[list[Finding], tuple[LintCommand, ...]]:
+    ctx: RunContext[ReviewOptions], repo: GitCheckout, diff: Diff, head: str, base: str,
+    *, whole: Diff,
+) -> tuple[list[Finding], tuple[LintCommand, ...]]:  # fmt: skip
     """Findings of the configured linters on the lines ``diff`` adds (``head``: its commit,
     ``base``: the one it is compared with), and the linters that ran (the suggestion check
-    runs them again with each suggestion)."""
+    runs them again with each suggestion). ``whole``: every file the change touches, the
+    ones the settings leave out of ``diff`` too: the base's copy must have each of them as
+    the base has it, or a left-out file's change is in both sides and its errors look old."""
     checkout = ctx.options.repo_dir  # the head or a merge of it (collect refuses another)
     planned = _plan(ctx, repo, diff, head, checkout)
     if not planned:
@@ -153,7 +156,7 @@ def lint_changes(
     added = {f.path: dict(f.added_lines()) for f in diff.files}
     changed = {f.path: changed_words(f) for f in diff.files}
     found: list[Finding] = []
-    side = BaseSide(repo, base, diff)
+    side = BaseSide(repo, base, whole)
     with opened(ctx, checkout, Sandbox, left_out=ignored_untracked(checkout)) as sandbox:
         for plan in planned:
             said = _run(ctx, sandbox, plan, added, changed, side=side)
