@@ -219,3 +219,25 @@ def test_a_file_left_out_by_paths_ignore_is_put_back_too_so_its_new_error_stays_
     assert {"tool": "mypy", "could_not_run": ""} in done.document["tools"], done.document["tools"]
     assert not any("already there at the base" in note for note in notes), notes
     assert any("(not at the base)" in note for note in notes) or _mypy(done), notes
+
+
+FIXED = 'def f() -> str:\n    return 1\n\n\ndef p() -> int:\n    return "p"\n'
+
+
+@needs_sandbox
+def test_an_old_error_the_change_fixed_does_not_hide_a_new_one_with_its_words(
+    tmp_path: Path,
+) -> None:
+    # The base has the error on line 2; the change fixes that line and writes the same error
+    # into a new function. The base's error, its line gone, matched the new one "anywhere in
+    # the file", and the new error was called old.
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"pyproject.toml": PYPROJECT, "app/__init__.py": "",
+                                 "app/m.py": FIXED})  # fmt: skip
+    text = FIXED.replace("return 1", 'return "1"') + "\n\ndef g() -> str:\n    return 2\n"
+    head = repo.commit("move it", {"app/m.py": text})
+    done = _review(tmp_path, repo, base, head)
+    assert done.document is not None, done.stderr
+    assert {"tool": "mypy", "could_not_run": ""} in done.document["tools"], done.document["tools"]
+    assert ("mypy/return-value", "app/m.py", 10) in _mypy(done), (_mypy(done),
+                                                                  done.document["notes"])

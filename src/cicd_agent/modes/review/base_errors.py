@@ -10,7 +10,9 @@ the base has it (added ones taken away, renamed ones under their old name, so th
 configuration is the one read). An error at the head is the base's when the base reports one in
 the same file (its head name), with the same code and the same words once line numbers are
 left out, at the line the diff carries the base's to, or else anywhere in that file, each base
-error matching one at the head at most: a second copy of an old error is new. Where the base
+error matching one at the head at most: a second copy of an old error is new. A base error on a
+line the change took away matches none: the change removed it, and an error of the same words
+elsewhere (a new function written with the old mistake) is the change's. Where the base
 cannot be checked, nothing is taken away and the note says why.
 """
 
@@ -85,6 +87,8 @@ def split_new(
         path = renamed.get(error.path, error.path)
         file = files.get(path)
         line = head_line(file, error.line) if file is not None else error.line
+        if line is None:  # its line the change took away: gone, so no head error is it
+            continue
         lines[_key(path, error), line] += 1
         anywhere[_key(path, error)] += 1
     old = [False] * len(head)
