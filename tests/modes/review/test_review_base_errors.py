@@ -241,3 +241,22 @@ def test_an_old_error_the_change_fixed_does_not_hide_a_new_one_with_its_words(
     assert {"tool": "mypy", "could_not_run": ""} in done.document["tools"], done.document["tools"]
     assert ("mypy/return-value", "app/m.py", 10) in _mypy(done), (_mypy(done),
                                                                   done.document["notes"])
+
+
+@needs_sandbox
+def test_an_old_error_fixed_on_another_line_does_not_hide_a_new_one_on_an_added_line(
+    tmp_path: Path,
+) -> None:
+    # As above, but the old error is fixed on the line above it (the return type), so its own
+    # line is still there: an error on a line the change wrote is the change's unless the base
+    # has it at that very line.
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"pyproject.toml": PYPROJECT, "app/__init__.py": "",
+                                 "app/m.py": FIXED})  # fmt: skip
+    text = FIXED.replace("f() -> str", "f() -> int") + "\n\ndef g() -> str:\n    return 2\n"
+    head = repo.commit("move it", {"app/m.py": text})
+    done = _review(tmp_path, repo, base, head)
+    assert done.document is not None, done.stderr
+    assert {"tool": "mypy", "could_not_run": ""} in done.document["tools"], done.document["tools"]
+    assert ("mypy/return-value", "app/m.py", 10) in _mypy(done), (_mypy(done),
+                                                                  done.document["notes"])

@@ -12,7 +12,9 @@ the same file (its head name), with the same code and the same words once line n
 left out, at the line the diff carries the base's to, or else anywhere in that file, each base
 error matching one at the head at most: a second copy of an old error is new. A base error on a
 line the change took away matches none: the change removed it, and an error of the same words
-elsewhere (a new function written with the old mistake) is the change's. Where the base
+elsewhere (a new function written with the old mistake) is the change's; and an error on a
+line the change wrote is the base's only at the line the diff carries a base error to, never
+"anywhere" (the old error fixed on another line, the same words in new code). Where the base
 cannot be checked, nothing is taken away and the note says why.
 """
 
@@ -91,11 +93,13 @@ def split_new(
             continue
         lines[_key(path, error), line] += 1
         anywhere[_key(path, error)] += 1
+    written = {(f.path, n) for f in diff.files for n, _ in f.added_lines()}
     old = [False] * len(head)
     for first in (True, False):
         for index, error in enumerate(head):
             key = _key(error.path, error)
-            if old[index] or anywhere[key] <= 0 or (first and lines[key, error.line] <= 0):
+            exact = first or (error.path, error.line) in written
+            if old[index] or anywhere[key] <= 0 or (exact and lines[key, error.line] <= 0):
                 continue
             old[index] = True
             anywhere[key] -= 1
