@@ -64,6 +64,7 @@ def test_an_application_only_change_takes_its_unchanged_steps_from_the_kept_cach
     cache = tmp_path / "cache"
     first = pushed(repo, tmp_path, cache)
     assert first.code == 0, first.stderr[-3000:]
+    assert (cache / "base-image" / "index.json").is_file(), first.stderr[-3000:]
     written = deps(cache / "base-image")
     assert written is not None and len(written) == 2 * 1024 * 1024
     commit_app(repo, 3)  # the next push, with the same cache folder
