@@ -20,12 +20,13 @@ And a test that leaves a tree deeper than ``DEPTH_LIMIT`` under its ``tmp_path``
 naming it, after the tree is deleted: a test that makes deep trees removes them itself.
 
 The run's folder, and ``TMPDIR`` for everything the run starts (``tempfile``, subprocesses,
-sandboxes' scratch), go on the machine's RAM file system (``/dev/shm``) when it is a tmpfs with
-room: the suite makes and deletes many checkouts, caches and sandbox trees, and ext4's journal
-made a third of the suite's CPU time kernel time. ``CICD_AGENT_TEST_TMP=disk`` keeps both where
-they were. A tmpfs counts no writes, so the sandbox measures disk use there differently
-(:mod:`cicd_agent.sandbox.disk`); the tests of the on-disk measure ask for ``disk_tmp_path``,
-a folder on the disk whichever way the run goes, so both paths stay tested.
+sandboxes' scratch), go on a RAM file system when ``CICD_AGENT_TEST_TMP`` names one with room
+(a tmpfs folder, or ``memory`` for ``/dev/shm``): the suite makes and deletes many checkouts,
+caches and sandbox trees, and ext4's journal made a third of the suite's CPU time kernel time.
+``.ci/run`` mounts a tmpfs of its own for the run (buildah mounts its own ``/dev/shm``, so the
+build tests cannot use the machine's). A tmpfs counts no writes, so the sandbox measures disk
+use there differently (:mod:`cicd_agent.sandbox.disk`); the tests of the on-disk measure ask for
+``disk_tmp_path``, a folder on the disk whichever way the run goes, so both paths stay tested.
 """
 
 from __future__ import annotations
@@ -50,9 +51,8 @@ _MEMORY = Path("/dev/shm")
 # Far above the most the heaviest test files' live folders took at once, 164 MiB (see .ci/run).
 MEMORY_NEEDED = 4 << 30
 SWITCH = "CICD_AGENT_TEST_TMP"
-"""``memory``: the run's folders and ``TMPDIR`` in ``/dev/shm``; anything else, the disk. Not the
-default: buildah does not see ``/dev/shm``'s files (it mounts its own), so the build tests fail
-there."""
+"""A tmpfs folder (an absolute path) for the run's folders and ``TMPDIR``, or ``memory`` for
+``/dev/shm`` (whose files buildah does not see: the build tests fail there); else the disk."""
 _DISK_FOLDER = "CICD_AGENT_TEST_DISK_TMP"
 """Where ``disk_tmp_path`` makes its folders; set for the workers by the controller."""
 _SIDE_FOLDERS = pytest.StashKey[list[Path]]()
@@ -90,11 +90,20 @@ def deepest(root: Path, limit: int = DEPTH_LIMIT) -> tuple[int, Path]:
     return best, where
 
 
-def memory_root(memory: Path = _MEMORY) -> tuple[Path | None, str]:
+def asked_memory() -> Path | None:
+    """The RAM file system the switch names, if it names one."""
+    asked = os.environ.get(SWITCH, "")
+    if asked.lower() == "memory":
+        return _MEMORY
+    return Path(asked) if asked.startswith("/") else None
+
+
+def memory_root(memory: Path | None = None) -> tuple[Path | None, str]:
     """The RAM file system the run's folders go on, or None and why not. Its room is the
     smaller of its free space and the memory the machine has available: a tmpfs's size may
     promise more than the RAM behind it."""
-    if os.environ.get(SWITCH, "").lower() != "memory":
+    memory = memory or asked_memory()
+    if memory is None:
         return None, f"{SWITCH}={os.environ.get(SWITCH, '')}"
     try:
         with open("/proc/self/mountinfo", encoding="utf-8") as table:
@@ -121,7 +130,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     disk = Path(tempfile.gettempdir())
     memory, why_not = memory_root()
-    if why_not and os.environ.get(SWITCH, "").lower() == "memory":
+    if why_not and asked_memory() is not None:
         print(f"test folders on {disk}, not in memory: {why_not}", flush=True)
     folder = Path(tempfile.mkdtemp(prefix="cicd-agent-tests-", dir=memory))
     config.option.basetemp = str(folder)

@@ -236,6 +236,10 @@ def test_the_folders_go_in_memory_only_on_a_tmpfs_and_not_when_asked_for_the_dis
     assert memory_root() == (None, f"{SWITCH}=disk")
     monkeypatch.delenv(SWITCH)
     assert memory_root()[0] is None  # the disk unless asked
+    monkeypatch.setenv(SWITCH, str(tmp_path))
+    assert memory_root() == (None, f"{tmp_path} is not a tmpfs")
+    monkeypatch.setenv(SWITCH, "/dev/shm")  # a tmpfs named by its path, as .ci/run names its own
+    assert memory_root()[0] == Path("/dev/shm"), memory_root()[1]
 
 
 @pytest.mark.slow
