@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.review.base_errors import head_line, put_back, split_new
@@ -225,35 +227,28 @@ FIXED = 'def f() -> str:\n    return 1\n\n\ndef p() -> int:\n    return "p"\n'
 
 
 @needs_sandbox
+@pytest.mark.parametrize(
+    "fix",
+    [
+        # The change fixes line 2 itself: the base's error, its line gone, matched the new one
+        # "anywhere in the file", and the new error was called old.
+        ("return 1", 'return "1"'),
+        # The old error is fixed on the line above it (the return type), so its own line is
+        # still there: an error on a line the change wrote is the change's unless the base has
+        # it at that very line.
+        ("f() -> str", "f() -> int"),
+    ],
+    ids=["on-its-line", "on-another-line"],
+)
 def test_an_old_error_the_change_fixed_does_not_hide_a_new_one_with_its_words(
-    tmp_path: Path,
+    tmp_path: Path, fix: tuple[str, str]
 ) -> None:
-    # The base has the error on line 2; the change fixes that line and writes the same error
-    # into a new function. The base's error, its line gone, matched the new one "anywhere in
-    # the file", and the new error was called old.
+    # The base has the error on line 2; the change fixes it and writes the same error into a
+    # new function.
     repo = GitRepoBuilder(tmp_path / "repo")
     base = repo.commit("start", {"pyproject.toml": PYPROJECT, "app/__init__.py": "",
                                  "app/m.py": FIXED})  # fmt: skip
-    text = FIXED.replace("return 1", 'return "1"') + "\n\ndef g() -> str:\n    return 2\n"
-    head = repo.commit("move it", {"app/m.py": text})
-    done = _review(tmp_path, repo, base, head)
-    assert done.document is not None, done.stderr
-    assert {"tool": "mypy", "could_not_run": ""} in done.document["tools"], done.document["tools"]
-    assert ("mypy/return-value", "app/m.py", 10) in _mypy(done), (_mypy(done),
-                                                                  done.document["notes"])
-
-
-@needs_sandbox
-def test_an_old_error_fixed_on_another_line_does_not_hide_a_new_one_on_an_added_line(
-    tmp_path: Path,
-) -> None:
-    # As above, but the old error is fixed on the line above it (the return type), so its own
-    # line is still there: an error on a line the change wrote is the change's unless the base
-    # has it at that very line.
-    repo = GitRepoBuilder(tmp_path / "repo")
-    base = repo.commit("start", {"pyproject.toml": PYPROJECT, "app/__init__.py": "",
-                                 "app/m.py": FIXED})  # fmt: skip
-    text = FIXED.replace("f() -> str", "f() -> int") + "\n\ndef g() -> str:\n    return 2\n"
+    text = FIXED.replace(*fix) + "\n\ndef g() -> str:\n    return 2\n"
     head = repo.commit("move it", {"app/m.py": text})
     done = _review(tmp_path, repo, base, head)
     assert done.document is not None, done.stderr
