@@ -147,7 +147,7 @@ def test_the_models_what_and_why_is_neutralised_and_cannot_change_the_risk(
     project: tuple[GitRepoBuilder, str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import cicd_agent.modes.review.description as description
+    import cicd_agent.modes.review.diff_description as description
 
     described: list[object] = []  # the diff is described once, for the prompt and the body
 

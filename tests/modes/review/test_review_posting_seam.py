@@ -20,7 +20,7 @@ from cicd_agent.modes.review.answer import (
 )
 from cicd_agent.modes.review.decide import merged_summary, model_findings
 from cicd_agent.modes.review.describe import model_text
-from cicd_agent.modes.review.description import describe_diff, render
+from cicd_agent.modes.review.diff_description import describe_diff, render
 from cicd_agent.modes.review.handoff.collect import _text, vet_claims
 from cicd_agent.modes.review.handoff.file import HandedFinding, HandedResult
 from cicd_agent.modes.review.ledger import Ledger

@@ -8,7 +8,7 @@ from pathlib import Path
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.pr_body import END, find_ours, place
 from cicd_agent.local.checkout import GitCheckout
-from cicd_agent.modes.review.description import describe_diff, render
+from cicd_agent.modes.review.diff_description import describe_diff, render
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.diffs import added_file
 

@@ -1,5 +1,5 @@
 """Review's inputs: the diff (local checkout first, the API when commits are missing), the
-ledger of reviewed commits, deploy-gate's risk of the same change and the workflow audit (its
+ledger of reviewed commits, the core's change risk and the workflow audit (its
 zizmor run is a process, so it is collected here: analyse only reads it).
 
 On ``synchronize`` only the commits since the last reviewed head are sent to the model, as
@@ -351,7 +351,7 @@ def local_risk(
     deepened: bool = False,
     security: Callable[[], list[Finding]] | None = None,
 ) -> tuple[str, list[str]]:
-    """deploy-gate's risk of the same commits (:func:`~cicd_agent.risk.checkout.assess_risk`) from
+    """The core's change risk of the commits (:func:`~cicd_agent.risk.service.change_risk`) from
     ``diff`` (the same range, read once: git is not asked for it again) and ``security``, its
     secret and workflow findings from the review's own scan."""
     at_hand = diff_at_hand(diff)

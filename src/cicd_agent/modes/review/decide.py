@@ -42,7 +42,7 @@ from cicd_agent.analysis.findings import (
 from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.analysis.severity import Severity, parse_severity
 from cicd_agent.analysis.unified_diff import git_lines
-from cicd_agent.modes.review.description import describe_diff, render
+from cicd_agent.modes.review.diff_description import describe_diff, render
 from cicd_agent.modes.review.ledger import Known
 from cicd_agent.modes.review.placement import place
 from cicd_agent.modes.review.result import (
@@ -60,7 +60,7 @@ from cicd_agent.modes.review.types import AuditedWorkflows, Checks, ReviewVerdic
 if TYPE_CHECKING:
     from cicd_agent.analysis.workflows.ignores import HonouredIgnore
     from cicd_agent.modes.review.answer import ModelVerdict, ReviewAnswer
-    from cicd_agent.modes.review.description import ChangeFacts, ModelText
+    from cicd_agent.modes.review.diff_description import ChangeFacts, ModelText
     from cicd_agent.modes.review.types import (
         HandoffFacts,
         ModelReview,
@@ -105,7 +105,7 @@ def _built_risk(
 ) -> tuple[RiskLevel, list[str], str | None]:
     """The change's risk, at least high when it does not build: a change that cannot compile
     read "risk low" beside its own build error. The third value is the level the scorer gave
-    (deploy-gate's, which builds nothing) when this raised it, else None."""
+    (the core's change risk, which builds nothing) when this raised it, else None."""
     risk = RiskLevel(level)
     broken = sum(does_not_build(f) for f in findings)
     if not broken:

@@ -8,10 +8,10 @@ Two ways in, one implementation:
   (:func:`describe_change`, which review offers the command mode, collects the facts first).
 
 What needs no model comes from the diff: the file groups, files, lines and functions it touches
-(:mod:`cicd_agent.modes.review.description`); the risk is the review's own (deploy-gate's
-analysis of the same commits). A model, when there is one, adds a structured "what and why"
-(:class:`~cicd_agent.modes.review.answer.DescriptionAnswer`), redacted and neutralised like
-every model text. It has no field for the risk, so it cannot lower or change it.
+(:mod:`cicd_agent.modes.review.diff_description`); the risk is the review's own (the core's
+change risk, :mod:`cicd_agent.risk.service`). A model, when there is one, adds a structured
+"what and why" (:class:`~cicd_agent.modes.review.answer.DescriptionAnswer`), redacted and
+neutralised like every model text. It has no field for the risk, so it cannot lower or change it.
 
 The description goes into one marked section of the body (:mod:`cicd_agent.analysis.pr_body`
 says how the author's text is kept byte for byte, fake markers included). When the body cannot
@@ -34,7 +34,12 @@ from cicd_agent.local.zizmor import ZizmorAudit
 from cicd_agent.model.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.modes.review.collect import audit_workflows, collect
 from cicd_agent.modes.review.decide import analyse, markdown_of
-from cicd_agent.modes.review.description import GROUP_TITLES, ChangeFacts, ModelText, describe_diff
+from cicd_agent.modes.review.diff_description import (
+    GROUP_TITLES,
+    ChangeFacts,
+    ModelText,
+    describe_diff,
+)
 from cicd_agent.modes.review.ledger import Ledger, parse, strip
 from cicd_agent.modes.review.prompt import pull_fields
 from cicd_agent.modes.review.publish import write_to_body

@@ -12,8 +12,8 @@ verdict under guardrails (handed each suggestion's verdict; both pure, in :mod:`
 comment; ``result`` renders everything from the one result.
 What review offers other modes (the change read, its description) is in :mod:`.describe`,
 which review's plugin names.
-The risk level is deploy-gate's analysis of the same commits, so ``risk_level`` means the same
-in every mode.
+The risk level is the core's change risk (:mod:`cicd_agent.risk.service`), the one deploy-gate
+gives the same commits, so ``risk_level`` means the same in every mode.
 
 ``--publish-from`` runs another phase, the fork hand-off (:func:`publish_handoff`), chosen once
 at the top of :func:`run`.

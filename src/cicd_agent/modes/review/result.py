@@ -123,7 +123,8 @@ class ReviewResult(PlainResult):
     risk_level: str
     risk_reasons: list[str] = field(default_factory=list)
     risk_scored: str | None = None
-    """The scorer's level where the change not building raised it (deploy-gate's), else None."""
+    """The level the core's change risk gave where the change not building raised it, else
+    None."""
     summary: str
     report_on: str
     fail_on: str | None = None

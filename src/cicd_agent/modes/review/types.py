@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext, ToolRun
     from cicd_agent.local.checkout import GitCheckout
     from cicd_agent.modes.review.answer import ReviewAnswer
-    from cicd_agent.modes.review.description import ChangeFacts, ModelText
+    from cicd_agent.modes.review.diff_description import ChangeFacts, ModelText
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.placement import LinkMaker
     from cicd_agent.verify.contract import LintCommand

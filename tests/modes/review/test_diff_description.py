@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cicd_agent.analysis.diff import parse_diff
-from cicd_agent.modes.review.description import (
+from cicd_agent.modes.review.diff_description import (
     ModelText,
     describe_diff,
     functions_touched,
