@@ -248,7 +248,8 @@ def common_options(
     fail_on_choices: tuple[str, ...] = ("",), asks_model: bool = True
 ) -> OptionGroup:
     """The options every mode takes (README: "Common options"); ``fail-on`` only where the
-    mode has a policy (``fail_on_choices`` empty: none), the model's only where it asks one."""
+    mode has a policy (``fail_on_choices`` empty: none), the model's only where it asks one
+    (where it asks none, ``--provider`` alone, unused, so one command line serves every mode)."""
     # Literal defaults in the help: importing model.config here would load pydantic for
     # --help; a test checks them against DEFAULT_MODEL and DEFAULT_FAST_MODEL.
     fail_on: tuple[Option, ...] = ()
@@ -311,7 +312,10 @@ def common_options(
         Option("json", "print the result as one JSON object on stdout", switch=True, setting=False),
         Option("debug", "show tracebacks (also RUNNER_DEBUG=1)", switch=True, setting=False),
     )
-    kept = (option for option in options if asks_model or option.name not in MODEL_OPTIONS)
+    kept = [option for option in options if asks_model or option.name not in MODEL_OPTIONS]
+    if not asks_model:  # one wrapper's --provider serves every mode
+        kept.insert(3, Option("provider", "taken and unused: this mode asks no model",
+                              choices=("openai", "none")))  # fmt: skip
     return OptionGroup("common options", *kept)
 
 

@@ -161,20 +161,24 @@ def test_a_failed_builds_line_names_the_cause_once() -> None:
 def test_help_lists_only_the_options_the_build_mode_reads(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The build mode asks no model (its arguments say so): ``--help`` offers none of the
-    model's options, and a model flag is an unknown flag; a mode that asks one still offers
-    them."""
-    model = ("--provider", "--model", "--fast-model", "--base-url", "--context-tokens",
-             "--model-timeout", "--model-prices")  # fmt: skip
+    """The build mode asks no model: ``--help`` offers none of the model's options but
+    ``--provider``, taken and unused (a new user's wrapper passing ``--provider none`` to
+    every mode works); a model flag is unknown; a mode that asks one offers them all."""
+    model = ("--model", "--fast-model", "--base-url", "--context-tokens", "--model-timeout",
+             "--model-prices")  # fmt: skip
     assert run_cli(["build", "--help"], tmp_path, on_runner=False).code == 0
     shown = capsys.readouterr().out
     assert "--cache-dir" in shown and "--deadline-minutes" in shown and "--fail-on" in shown
     assert [flag for flag in model if f"{flag} " in shown or f"{flag}\n" in shown] == []
+    assert "--provider {openai,none}" in shown and "asks no model" in shown, shown
     refused = run_cli(["build", "--model", "gpt-5.4"], tmp_path, on_runner=False)
     assert refused.code == 2 and "Unrecognized arguments: --model" in refused.stderr
+    offline = run_cli(["build", "--provider", "none", "--repo", str(tmp_path / "none")], tmp_path,
+                      on_runner=False)  # fmt: skip
+    assert "Unrecognized" not in offline.stderr and "--provider" not in offline.stderr, offline
     run_cli(["review", "--help"], tmp_path, on_runner=False)
     review = capsys.readouterr().out
-    assert all(f"{flag} " in review for flag in model)
+    assert all(f"{flag} " in review for flag in ("--provider", *model))
 
 
 def test_the_images_a_build_pulls_are_its_registry_images_with_arguments_put_in() -> None:
