@@ -71,6 +71,7 @@ func TestEveryThirdCall(t *testing.T) {
 }
 """
 THIRD = "calc/third_test.go › TestEveryThirdCall"
+OTHER_TEST = "package calc\n\nimport \"testing\"\n\nfunc TestOther(t *testing.T) {}\n"
 
 
 @needs_sandbox
@@ -80,12 +81,16 @@ def test_an_order_dependent_go_test_is_named_flaky_with_a_replayable_seed(tmp_pa
     repo.commit("start", {"go.mod": "module example.com/m\n\ngo 1.19\n",
                           "calc/order_test.go": ORDER_TEST,
                           "calc/zone_test.go": ZONE_TEST,
-                          "calc/third_test.go": THIRD_TEST})  # fmt: skip
+                          "calc/third_test.go": THIRD_TEST,
+                          "calc/other_test.go": OTHER_TEST})  # fmt: skip
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
     with PytestSandbox(repo.path, environ) as sandbox:
         files = ("calc/order_test.go", "calc/zone_test.go", "calc/third_test.go")
         found = rerun(go := GoTest(), sandbox, files, repeats=go, timeout=120, budget=300, seed=5)
         assert found.stopped == "" and found.runs == ROUNDS
+        # go runs the package's other tests too; they are no test of these files, and a new
+        # user read forty of them listed as "passed 1 of 1 run(s): unchecked"
+        assert [test for test in found.tests if test.split(" › ")[0] not in files] == []
         counts = found.tests[LAST]
         # in its written order it passes (3 runs); shuffled, the others did not all run first
         # (a shuffle keeping A, B, C, D then the last test has odds 1 in 120 a run)

@@ -285,6 +285,8 @@ def _runner_commands(result: GenTestsResult, words: Sequence[RunnerGaps], *, pyt
     change with no Python."""
     ran = [word for word in words if word.suite is not None]
     if not ran:
+        if not python:  # the default pytest command named on a Go change, "not run at head"
+            result.test_command = ""
         return
     names = "; ".join(word.change.runner.name for word in ran)
     result.test_command = f"{result.test_command}; {names}" if python else names
