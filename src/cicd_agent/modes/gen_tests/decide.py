@@ -281,16 +281,12 @@ def _runner(
 
 def _runner_commands(result: GenTestsResult, words: Sequence[RunnerGaps], *, python: bool) -> None:
     """``test_command`` and ``suite_exit_code`` name every suite that ran: pytest's command
-    where Python changed, then each other runner's (``go test``), never pytest's alone on a
-    change with no Python."""
+    where Python changed, then each other runner's (``go test``), never pytest's on a change
+    with no Python (none at all when no suite ran)."""
     ran = [word for word in words if word.suite is not None]
-    if not ran:
-        if not python:  # the default pytest command named on a Go change, "not run at head"
-            result.test_command = ""
-        return
     names = "; ".join(word.change.runner.name for word in ran)
-    result.test_command = f"{result.test_command}; {names}" if python else names
-    if not python:
+    result.test_command = "; ".join(filter(None, (result.test_command if python else "", names)))
+    if ran and not python:
         codes = [word.suite.returncode for word in ran if word.suite is not None]
         result.suite_exit_code = next((code for code in codes if code), codes[0])
 
