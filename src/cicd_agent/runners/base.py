@@ -105,6 +105,9 @@ class TestReport:
     """Each test's passed and failed runs where the run repeated it, every run held to the
     runner's in-run check; empty: once."""
     noise: int = 0
+    command: str = ""
+    """The run as a person types it again in the checkout (shell words; our own flags left
+    out); "" where the runner cannot say it."""
     crashed: tuple[str, ...] = ()
     """Tests seen crashing in a run whose report is no result (go's panic ends its test binary
     before the seam's in-run check): read from what the run printed, so never a pass nor a check,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from pathlib import Path
 
 from cicd_agent.modes.gen_tests.runner_gaps import ROUNDS, rerun
@@ -107,8 +108,14 @@ def test_an_order_dependent_go_test_is_named_flaky_with_a_replayable_seed(tmp_pa
         # every shuffled round, and any round whose repetitions ran it after the others' first
         assert sum(u.startswith("shuffled with seed ") for u in under) == 3
         assert all(u.startswith("shuffled with seed ") or "runs in one process" in u for u in under)
-        match = re.search(r"shuffle seed (\d+)", found.replays[LAST])
+        # the replay is a command a person pastes in the checkout
+        match = re.fullmatch(r"go test -count=\d+ -shuffle=(\d+)( '-run=\^\(\w+(\|\w+)*\)\$')? "
+                             r"\./calc", found.replays[LAST])  # fmt: skip
         assert match is not None, found.replays[LAST]
+        pasted = subprocess.run(["bash", "-c", found.replays[LAST]], cwd=repo.path, text=True,
+                                capture_output=True, timeout=120,
+                                env={**environ, "HOME": str(tmp_path)})  # fmt: skip
+        assert pasted.returncode == 1 and "--- FAIL: TestAfterTheOthers" in pasted.stdout, pasted
         seed = int(match[1])
         # the replay's seed is one the failing runs had, and it fails the test again
         assert any(u.startswith(f"shuffled with seed {seed}") for u in under)
@@ -121,7 +128,7 @@ def test_an_order_dependent_go_test_is_named_flaky_with_a_replayable_seed(tmp_pa
         assert [u.split(", ")[-1] for u in found.failed_under[ZONED]] == [
             "TZ=Pacific/Kiritimati", "TZ=Pacific/Kiritimati", "TZ=America/St_Johns",
             "TZ=America/St_Johns"]  # fmt: skip
-        assert found.replays[ZONED].endswith("TZ=Pacific/Kiritimati")
+        assert found.replays[ZONED].startswith("TZ=Pacific/Kiritimati go test "), found.replays
         replayed = GoTest().run(sandbox, sandbox.workspace("zone"),
                                 Selection(files[1:2], zone="Pacific/Kiritimati"), timeout=120)  # fmt: skip
         assert replayed.outcomes[ZONED] == "failed", replayed.output[-2000:]

@@ -374,7 +374,7 @@ def rerun(
                 if outcome != PASSED:  # the report's seed: a runner that cannot shuffle has none
                     said, again = _failed_under(report, chosen)
                     under.setdefault(test, []).append(said)
-                    replays.setdefault(test, f"{runner.name} on {test.split(' › ')[0]}{again}")
+                    replays.setdefault(test, _replay(report, test, again))
             enough.add(_failed_under(report, replace(chosen, repeat=1))[0], ran)
             if repeats.repeats is not None and repeat:  # no more than enough to show a flake
                 times = enough.cap(repeats_next(times, report.seconds,
@@ -410,6 +410,15 @@ def _failed_under(report: TestReport, chosen: Selection) -> tuple[str, str]:
                        f"{again}, {report.noise} noise processes")  # fmt: skip
     zone = f", TZ={chosen.zone}" if chosen.zone else ""
     return said + zone, again + zone
+
+
+def _replay(report: TestReport, test: str, again: str) -> str:
+    """The command that replays ``report``'s run where the runner says it (the noise beside
+    it in words), else the runner and file with the run's condition in words."""
+    if not report.command:
+        return f"{report.runner} on {test.partition(' › ')[0]}{again}"
+    noise = f" (beside {report.noise} CPU and memory noise processes)" if report.noise else ""
+    return report.command + noise
 
 
 def repeats_next(times: int, took: float, share: float) -> int:

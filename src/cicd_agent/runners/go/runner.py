@@ -208,6 +208,7 @@ class GoTest(PlainStep):
         argv = [go, "test", "-json", f"-count={max(selection.repeat, 1)}"]
         if selection.seed is not None:
             argv.append(f"-shuffle={selection.seed}")
+        shown = ["go", "test", *argv[3:]]  # the count and order, not our -json or coverage
         shared: tuple[Path, ...] = ()
         if selection.cover:
             folder = space.scratch("cover", "")
@@ -222,8 +223,9 @@ class GoTest(PlainStep):
         records.mkdir()
         in_run_check = add_in_run_check(space.repo, tests, records)
         if selection.repeat > 1 and selection.tests:  # the selected files' tests, not the package's
-            chosen = sorted({name.rsplit("/", 1)[1] for name in names} | {in_run_check.name})
-            argv.append(f"-run=^({'|'.join(chosen)})$")
+            theirs = sorted({name.rsplit("/", 1)[1] for name in names})
+            shown.append(f"-run=^({'|'.join(theirs)})$")
+            argv.append(f"-run=^({'|'.join([*theirs, in_run_check.name])})$")
         argv += in_run_check.bench_flags()
         try:
             run = sandbox.run(on_pipe([*argv, *packages], sandbox.evidence_variable), space,
@@ -233,8 +235,10 @@ class GoTest(PlainStep):
         finally:  # a copy's later runs (reruns) add their own
             for path in in_run_check.written:
                 path.unlink(missing_ok=True)
+        zone = [f"TZ={selection.zone}"] if selection.zone else []
         said = TestReport(self.name, seed=selection.seed, returncode=run.returncode,
-                          seconds=run.seconds, output=run.output)  # fmt: skip
+                          seconds=run.seconds, output=run.output,
+                          command=shlex.join([*zone, *shown, *packages]))  # fmt: skip
         if run.timed_out or run.killed_for or run.sandbox_failure:
             return replace(said, problem=f"go test {run.describe()}")
         passes = passes_by_package(in_run_check, module_path(space.repo))
