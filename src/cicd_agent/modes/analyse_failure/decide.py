@@ -33,6 +33,7 @@ from cicd_agent.modes.analyse_failure.logs.classify import (
 )
 from cicd_agent.modes.analyse_failure.logs.files import normalise_path, rank_changed, same_file
 from cicd_agent.modes.analyse_failure.quarantine import QUARANTINED_FLAKY, judge
+from cicd_agent.modes.analyse_failure.rerun import RerunRules, decide_rerun
 from cicd_agent.modes.analyse_failure.result import (
     Advice,
     FailureResult,
@@ -63,6 +64,7 @@ MAX_MODEL_TEXT = 1_500
 MIN_SHA_PREFIX = 7
 DISAGREEMENT_CONFIDENCE = 0.5
 """Confidence is capped here when the model contradicts the logs' classification."""
+NO_RERUN = RerunRules()
 
 
 def analyse(facts: FailureFacts, fit: ExcerptFit) -> FailureVerdict:
@@ -135,10 +137,12 @@ def decide(
     checks: Checks | None = None,
     *,
     redact: Callable[[str], str],
+    rerun: RerunRules = NO_RERUN,
 ) -> FailureResult:
     """The result: the verdict, the model's opinion merged under the guardrails of
     :class:`Merged`, and the check step's verdicts on the fix (``checks``: None when no fix was
-    asked for) read as data; what it words is redacted with ``redact``."""
+    asked for) read as data; what it words is redacted with ``redact``; whether the failed
+    jobs are due a re-run under the settings' ``rerun``."""
     facts, analysis = verdict.facts, verdict.analysis
     merged = Merged(analysis, facts.change, verdict.evidence, redact)
     if opinion is not None:
@@ -214,6 +218,7 @@ def decide(
             test = NO_MODEL  # with a model, the check step gave its verdict or why there is none
         result.fix = fix_outcome(checks.attempt, patch_path=facts.patch_path,
                                  redact=redact, test=test)  # fmt: skip
+    decide_rerun(result, facts, rerun)
     result.headline = result.make_headline()
     return result
 
