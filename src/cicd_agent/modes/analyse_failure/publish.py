@@ -37,6 +37,7 @@ from cicd_agent.actions.notify import slack_text as notify_slack_text
 from cicd_agent.github.comments import Found, marker
 from cicd_agent.job.draft_pull import open_draft_pull
 from cicd_agent.job.suggested_patch import suggest_patch
+from cicd_agent.local.audit import append, default_audit_path
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_label, fix_section
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 from cicd_agent.modes.analyse_failure.rerun import ASKED
@@ -65,13 +66,16 @@ def signature_key(branch: str, signature: str) -> str:
 def publish(
     ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts, result: FailureResult
 ) -> None:
-    """Write the excerpt for later steps, offer a verified fix (as the result holds it), then
-    comment and notify. What publishing learns (the fix's suggestions and pull request, the
-    comment's link) goes into the run's record, ``ctx.posted``, as it lands, never into the
-    decided result; a failure is raised, and what was recorded before it stays."""
+    """Write the excerpt for later steps and the fix loop's steps to the audit file, offer a
+    verified fix (as the result holds it), then comment and notify. What publishing learns (the
+    fix's suggestions and pull request, the comment's link) goes into the run's record,
+    ``ctx.posted``, as it lands, never into the decided result; a failure is raised, and what
+    was recorded before it stays."""
     if result.excerpt_file:
         text = result.excerpt if result.excerpt.endswith("\n") else result.excerpt + "\n"
         Path(result.excerpt_file).write_text(text, encoding="utf-8")
+    if result.fix is not None:
+        _audit(ctx, result.fix)
     _rerun(ctx, facts, result)
     fix = result.fix
     if fix is not None and fix.status != "none":
@@ -98,6 +102,20 @@ def publish(
     if not checked:
         ctx.note("Without GitHub, repeats of a failure cannot be recognised: Slack was notified.")
     post_message(url, slack_text(result.shown(ctx.posted.values)))
+
+
+def _audit(ctx: RunContext[AnalyseFailureOptions], fix: FixOutcome) -> None:
+    """Append the model loop's steps to the analyse-failure audit file (off a runner, nowhere).
+    The audit is a record, not a gate: a write that fails is one note, and the rest is skipped."""
+    path = default_audit_path(ctx.environ, "analyse-failure")
+    if path is None:
+        return
+    for record in fix.audit:
+        try:
+            append(path, record, ctx.checkout.root)
+        except OSError as exc:
+            ctx.note(f"The audit file {path} could not be written: {exc.strerror}.")
+            return
 
 
 def _rerun(

@@ -68,7 +68,8 @@ def check(ctx: RunContext[AnalyseFailureOptions], verdict: FailureVerdict) -> Ch
             from cicd_agent.modes.analyse_failure.fix.agent import propose
 
             try:
-                attempt = with_model(attempt, propose(ctx, verifier, failing))
+                found = propose(ctx, verifier, failing)
+                attempt = with_model(attempt, found.proposals, tuple(found.audit))
             except ModelError as exc:
                 ctx.note(f"The model's fix attempt failed ({exc}); the deterministic result "
                          "stands.")  # fmt: skip
