@@ -29,10 +29,10 @@ def result(*kinds: str) -> FailureResult:
 
 
 def decided(
-    rules: RerunRules, *kinds: str, attempt: int = 1, log_is_proof: bool = True
+    rules: RerunRules, *kinds: str, attempt: int = 1, code_is_proof: bool = True
 ) -> FailureResult:
     facts = FailureFacts(target(attempt), [], [], None, None, date(2026, 11, 30),
-                         log_is_proof=log_is_proof)  # fmt: skip
+                         code_is_proof=code_is_proof)  # fmt: skip
     found = result(*kinds)
     decide_rerun(found, facts, rules)
     return found
@@ -59,7 +59,7 @@ def test_every_infrastructure_failure_on_pushed_code_is_due_a_re_run() -> None:
 def test_a_refused_re_run_says_why_in_the_result(
     rules: RerunRules, kinds: tuple[str, ...], attempt: int, proof: bool, why: str
 ) -> None:
-    found = decided(rules, *kinds, attempt=attempt, log_is_proof=proof)
+    found = decided(rules, *kinds, attempt=attempt, code_is_proof=proof)
     assert not found.rerun_due and found.rerun_reason == why
     assert found.notes == [f"The failed jobs were not re-run (rerun-infrastructure: 1): {why}."]
 

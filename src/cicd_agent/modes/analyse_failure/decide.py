@@ -103,7 +103,7 @@ def analyse(facts: FailureFacts, fit: ExcerptFit) -> FailureVerdict:
     )
     other_attempt = facts.other_attempt_passed
     proven = [t for t in flaky_tests if t.verdict == "true"]
-    if not facts.log_is_proof and (intermittent or proven or other_attempt):
+    if not facts.code_is_proof and (intermittent or proven or other_attempt):
         notes.append(not_excused(facts))
         flaky_tests = [matches(t) if t.verdict == "true" else t for t in flaky_tests]
         intermittent, other_attempt, proven = 0, False, []
@@ -156,7 +156,7 @@ def decide(
             for j in facts.api_jobs
         ]  # fmt: skip
     quarantine = judge(analysis, facts.quarantine, facts.today, verdict.flaky_tests,
-                       log_is_proof=facts.log_is_proof)  # fmt: skip
+                       code_is_proof=facts.code_is_proof)  # fmt: skip
     # a failed test the test history shows flipping: likely flaky, its evidence the history's
     by_history = [f"{t.name} {t.evidence[0]}" for t in verdict.flaky_tests
                   if t.verdict == "likely" and t.evidence][:3]  # fmt: skip
@@ -231,7 +231,7 @@ def sibling_passed(verdict: FailureVerdict, failed: Sequence[str]) -> list[str]:
     facts, analysis = verdict.facts, verdict.analysis
     if analysis.failure_type not in (FailureType.TEST_FAILURE, FailureType.TIMEOUT):
         return []
-    if not facts.log_is_proof:
+    if not facts.code_is_proof:
         return []
     failing = set(failed)
     passed = facts.passed_jobs or tuple(scan.name for scan in facts.scans

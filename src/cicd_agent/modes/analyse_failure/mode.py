@@ -3,7 +3,7 @@
 :func:`run` is the whole mode, read top to bottom:
 
 - ``collect`` (:mod:`.collect`) reads the failed run: its logs, scanned once, the change it
-  tested, the evidence about flakiness, and whose code wrote the log (``log_is_proof``);
+  tested, the evidence about flakiness, and whose code wrote the log (``code_is_proof``);
 - ``analyse`` (pure, :mod:`.decide`) makes the deterministic verdict from those facts and the
   excerpt's fit to the model's budget (``fit``);
 - ``ask`` (:mod:`.ask`) asks the model for its diagnosis, and only asks;

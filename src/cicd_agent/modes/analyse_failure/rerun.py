@@ -54,12 +54,12 @@ def _refusal(result: FailureResult, target: RunTarget, allowed: int) -> str:
 def decide_rerun(result: FailureResult, facts: FailureFacts, rules: RerunRules) -> None:
     """Set ``result.rerun_due``, or why not (``rerun_reason`` and a note): a re-run is asked for
     only of a run whose every failure is infrastructure, on code from someone who can push
-    (collect's one decision, ``log_is_proof``), outside a dry run, with GitHub to ask."""
+    (collect's one decision, ``code_is_proof``), outside a dry run, with GitHub to ask."""
     target = facts.target
     if not rules.allowed or target is None or target.run_id is None or not result.failed_jobs:
         return
     why_not = _refusal(result, target, rules.allowed)
-    if not why_not and not facts.log_is_proof:
+    if not why_not and not facts.code_is_proof:
         why_not = "the failed run's code is not known to come from someone who can push"
     if not why_not and rules.dry_run:
         why_not = "dry run"
