@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
+from cicd_agent.job.pipeline import announce_analyse, ask_model, begin, finish
 from cicd_agent.modes.analyse_failure.ask import ask
 from cicd_agent.modes.analyse_failure.collect import collect, fit
 from cicd_agent.modes.analyse_failure.decide import analyse, decide
@@ -47,7 +47,7 @@ def run(ctx: RunContext[AnalyseFailureOptions]) -> Finished[FailureResult]:
     """Analyse the failed run ``ctx`` names; the result with the exit code it earns."""
     begin(ctx)
     facts = collect(ctx)
-    analysing(ctx)
+    announce_analyse(ctx)
     fitted = fit(ctx)
     verdict = analyse(facts, fitted)
     opinion = ask_model(ctx, lambda: ask(ctx, verdict))

@@ -35,7 +35,7 @@ from cicd_agent.actions.markdown import code_span, commit_message, posted, prose
 from cicd_agent.analysis.flaky_stats import StoredRun, stats
 from cicd_agent.github.trust import Trust
 from cicd_agent.job.draft_pull import open_draft_pull
-from cicd_agent.job.pipeline import analysing, begin, finish
+from cicd_agent.job.pipeline import announce_analyse, begin, finish
 from cicd_agent.job.repo_config import quarantine_at, trusted_commit
 from cicd_agent.job.suggested_patch import suggest_patch
 from cicd_agent.local.test_history import FileStore, history_file, history_key, may_record
@@ -71,7 +71,7 @@ def run(ctx: RunContext[TestStepOptions]) -> tuple[TestStepResult, ExitCode]:
     begin(ctx)
     options = ctx.mode_options
     facts = collect(ctx)
-    analysing(ctx)
+    announce_analyse(ctx)
     verdict = analyse(facts, ctx.today, options.flaky)
     fixes = fix(ctx, facts, verdict) if options.fix_flaky != "off" else []
     if options.quarantine_pr:
