@@ -67,3 +67,10 @@ def test_a_refused_re_run_says_why_in_the_result(
 def test_without_rerun_infrastructure_nothing_is_decided_or_said() -> None:
     found = decided(RerunRules(can_ask=True), "infrastructure")
     assert (found.rerun_due, found.rerun_reason, found.notes) == (False, "", [])
+
+
+def test_publish_learns_the_comment_the_fixs_pull_request_and_the_re_run() -> None:
+    """Written after publish (a crash while posting leaves the decided ones): the re-run's two,
+    derived from the fields publish records, and the fix's pull request."""
+    learnt = result("infrastructure").posted_outputs()
+    assert learnt == {"comment_url", "fix_pr_url", "rerun_requested", "rerun_reason"}

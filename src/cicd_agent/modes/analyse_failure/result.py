@@ -138,7 +138,9 @@ class FailureResult(PlainResult):
     request, what could not be posted of it), and whether a re-run was asked for, and why."""
 
     def posted_outputs(self) -> frozenset[str]:
-        return frozenset({"comment_url", "fix_pr_url", "rerun_requested", "rerun_reason"})
+        # The outputs named as POSTED's fields, and the one output of the published fix that
+        # posting learns (its other outputs, the status and the patch file, are decided).
+        return super().posted_outputs() | {"fix_pr_url"}
 
     def mode_outputs(self) -> dict[str, object]:
         green = bool(self.logs_read) and not self.failed_jobs  # logs were read, none failed
