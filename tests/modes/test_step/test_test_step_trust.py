@@ -17,12 +17,15 @@ from tests.helpers.context import run_context
 PULL = r"/repos/octocat/Hello-World/pulls/\d+$"
 
 
-def test_a_forks_pull_request_gets_what_code_trust_says(
-    tmp_path: Path, github_api: Any
-) -> None:
-    github_api.proxy.script("GET", PULL, edit=lambda pull: {
-        **pull, "head": {**pull["head"], "repo": {**pull["head"]["repo"],
-                                                  "full_name": "mallory/Hello-World"}}})  # fmt: skip
+def test_a_forks_pull_request_gets_what_code_trust_says(tmp_path: Path, github_api: Any) -> None:
+    def forked(pull: dict[str, Any]) -> dict[str, Any]:
+        head = {
+            **pull["head"],
+            "repo": {**pull["head"]["repo"], "full_name": "mallory/Hello-World"},
+        }
+        return {**pull, "head": head}
+
+    github_api.proxy.script("GET", PULL, edit=forked)
     repo = GitRepoBuilder(tmp_path / "project")
     repo.commit("start", {"tests/test_s.py": "def test_s():\n    pass\n"})
     environ = {**github_api.env(), "GITHUB_EVENT_NAME": "pull_request",
