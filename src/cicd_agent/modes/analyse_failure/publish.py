@@ -123,8 +123,11 @@ def _rerun(
 ) -> None:
     """Ask GitHub to re-run the failed jobs ``decide`` found due a re-run (:mod:`.rerun`), and
     record whether GitHub accepted."""
-    target, client = facts.target, ctx.github
-    if not result.rerun_due or target is None or target.run_id is None or client is None:
+    target = facts.target
+    if not result.rerun_due or target is None or target.run_id is None:
+        return
+    client = ctx.github  # asked only now: without a token, its note is for a run that needs it
+    if client is None:
         return
     if client.rerun_failed_jobs(target.run_id):
         ctx.posted.record(rerun_requested=True, rerun_reason=ASKED)
