@@ -70,7 +70,8 @@ def synthetic_diff(seed: int = 7) -> str:
 _CHILD = """
 import json, resource, sys, time
 from cicd_agent.analysis.diff import parse_diff
-from cicd_agent.analysis.findings import deterministic_findings
+from cicd_agent.analysis.findings import deterministic_audit
+from cicd_agent.analysis.workflows import NO_EXEMPTIONS
 from cicd_agent.analysis.packing import pack
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.model.tokens import TokenCounter
@@ -83,7 +84,7 @@ start = time.perf_counter()
 text = open(path, encoding="utf-8").read()
 diff = parse_diff(text)
 parsed = time.perf_counter()
-findings = deterministic_findings(diff, {})
+findings = deterministic_audit(diff, {}, None, NO_EXEMPTIONS)[0]
 checked = time.perf_counter()
 packing = pack(diff, count=counter.count, budget=REVIEW_CALL_TOKENS, max_calls=3,
                prepare=redactor.redact)

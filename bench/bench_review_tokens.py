@@ -39,8 +39,9 @@ from common import (  # noqa: E402
 from tests.git_builder import GitRepoBuilder  # noqa: E402
 
 from cicd_agent.analysis.diff import Diff  # noqa: E402
-from cicd_agent.analysis.findings import deterministic_findings  # noqa: E402
+from cicd_agent.analysis.findings import deterministic_audit  # noqa: E402
 from cicd_agent.analysis.redact import Redactor  # noqa: E402
+from cicd_agent.analysis.workflows import NO_EXEMPTIONS  # noqa: E402
 from cicd_agent.local.checkout import GitCheckout  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
 from cicd_agent.modes.review.answer import ReviewAnswer  # noqa: E402
@@ -194,7 +195,7 @@ def measure(
         commits=repo.commit_messages(repo.merge_base(base, head), head),
         incremental_from=incremental_from,
     )
-    findings = deterministic_findings(full, {})
+    findings = deterministic_audit(full, {}, None, NO_EXEMPTIONS)[0]
     budget = prompt_budget(MODEL, None, RESERVED_OUTPUT)
     prompt, packing, users = prepare_calls(
         facts,

@@ -16,13 +16,12 @@ import pytest
 
 from cicd_agent.analysis import bounded_yaml, workflows
 from cicd_agent.analysis.diff import Diff, DiffLine, FileDiff, Hunk, parse_diff
-from cicd_agent.analysis.findings import deterministic_findings
 from cicd_agent.analysis.severity import Severity
 from cicd_agent.analysis.workflows.audit import workflow_findings
 from cicd_agent.local import zizmor
 from cicd_agent.local.zizmor import audit_each_if_needed
 from tests.helpers.bounded import run_bounded
-from tests.helpers.diffs import added_file
+from tests.helpers.diffs import added_file, all_findings
 
 WORKFLOW = ".github/workflows/ci.yml"
 
@@ -40,7 +39,7 @@ def changed_file(text: str, added: set[int], path: str = WORKFLOW) -> FileDiff:
 
 def audit(text: str, path: str = WORKFLOW) -> list[tuple[str, int | None, str]]:
     """(rule, line, severity) of every finding when ``path`` is added with ``text``."""
-    found = deterministic_findings(
+    found = all_findings(
         parse_diff(added_file(path, text)), {path: text}, audit_each_if_needed
     )
     return [(f.rule, f.line, f.severity.label) for f in found]
@@ -142,7 +141,7 @@ jobs:
 
 def findings_for(text: str, added: set[int]) -> list[tuple[str, int | None, str]]:
     diff = Diff((changed_file(text, added),))
-    found = deterministic_findings(diff, {WORKFLOW: text}, audit_each_if_needed)
+    found = all_findings(diff, {WORKFLOW: text}, audit_each_if_needed)
     return [(f.rule, f.line, f.severity.label) for f in found]
 
 
@@ -201,7 +200,7 @@ def test_a_missing_auditor_is_a_finding_not_a_silent_pass(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(zizmor, "zizmor_binary", lambda: "/nonexistent/zizmor")
-    found = deterministic_findings(
+    found = all_findings(
         parse_diff(added_file(WORKFLOW, GITHUB_SCRIPT)),
         {WORKFLOW: GITHUB_SCRIPT},
         audit_each_if_needed,
@@ -230,7 +229,7 @@ def test_a_file_zizmor_cannot_read_leaves_the_others_audited() -> None:
     diff = parse_diff("".join(added_file(path, text) for path, text in files.items()))
     found = {
         (f.rule, f.path, f.severity.label)
-        for f in deterministic_findings(diff, files, audit_each_if_needed)
+        for f in all_findings(diff, files, audit_each_if_needed)
     }
     assert ("workflow-template-injection", WORKFLOW, "high") in found
     assert ("workflow-not-audited", "tools/a/action.yml", "medium") in found
@@ -297,7 +296,7 @@ def test_a_file_built_to_stall_the_audit_is_reported_not_walked(
         return compose_node(loader, *args)
 
     monkeypatch.setattr(bounded_yaml._BoundedLoader, "compose_node", counted)
-    found = deterministic_findings(
+    found = all_findings(
         parse_diff(added_file(WORKFLOW, text[:2000])), {WORKFLOW: text}, audit_each_if_needed
     )
     assert len(nodes) <= composed
@@ -310,7 +309,7 @@ def test_a_file_built_to_stall_the_audit_is_reported_not_walked(
 def test_two_recursive_files_in_one_change() -> None:
     other = ".github/workflows/other.yml"
     diff = parse_diff(added_file(WORKFLOW, RECURSIVE) + added_file(other, RECURSIVE))
-    found = deterministic_findings(
+    found = all_findings(
         diff, {WORKFLOW: RECURSIVE, other: RECURSIVE}, audit_each_if_needed
     )
     assert sorted(f.path for f in found if f.rule == "workflow-not-audited") == [WORKFLOW, other]
@@ -371,7 +370,7 @@ def test_inputs_and_logins_are_medium_and_say_why_while_issue_text_stays_high() 
     workflow that calls it, and a login cannot hold shell syntax: not what a stranger's pull
     request writes. Visible (medium), not blocking; an issue title still blocks."""
     text = DISPATCH_INPUTS
-    found = deterministic_findings(
+    found = all_findings(
         parse_diff(added_file(WORKFLOW, text)), {WORKFLOW: text}, audit_each_if_needed
     )
     injections = {f.line: f for f in found if f.rule == "workflow-template-injection"}
@@ -437,7 +436,7 @@ def test_a_workflow_zizmor_refuses_is_still_checked_for_injections() -> None:
     assert ("workflow-template-injection", 13, "high") in found
     assert not any(line == 16 for rule, line, _ in found if rule.endswith("injection"))
     text = REFUSED_BY_SCHEMA
-    findings = deterministic_findings(
+    findings = all_findings(
         parse_diff(added_file(WORKFLOW, text)), {WORKFLOW: text}, audit_each_if_needed
     )
     quoted = next(f for f in findings if f.line == 18)
@@ -478,7 +477,7 @@ def test_an_object_or_array_expands_to_a_word_not_to_its_text(
         "on: pull_request\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
         f'    steps:\n      - run: echo "${{{{ {expression} }}}}"\n'
     )
-    found = deterministic_findings(
+    found = all_findings(
         parse_diff(added_file(WORKFLOW, text)), {WORKFLOW: text}, audit_each_if_needed
     )
     [injection] = [f for f in found if f.rule == "workflow-template-injection"]

@@ -42,12 +42,7 @@ from cicd_agent.analysis.governing import governs_review
 from cicd_agent.analysis.redact import SecretHit, find_secrets
 from cicd_agent.analysis.secrets.matcher import keywords
 from cicd_agent.analysis.severity import Severity
-from cicd_agent.analysis.workflows import (
-    NO_EXEMPTIONS,
-    Exemptions,
-    HonouredIgnore,
-    WorkflowAuditor,
-)
+from cicd_agent.analysis.workflows import Exemptions, HonouredIgnore, WorkflowAuditor
 
 RULE_DESCRIPTIONS: dict[str, str] = {
     "secret": "A credential of a known shape was added to the repository",
@@ -116,13 +111,6 @@ def _flagged_text(finding: Finding, line_text: LineText, redact: Callable[[str],
         return f"title:{finding.title}"
     joined = " ".join(" ".join(text.split()) for text in texts if text is not None).strip()
     return f"text:{redact(joined)}" if joined else f"title:{finding.title}"
-
-
-def deterministic_findings(
-    diff: Diff, workflow_texts: Mapping[str, str], audit: WorkflowAuditor | None = None
-) -> list[Finding]:
-    """:func:`deterministic_audit`'s findings, honouring no ignore comment."""
-    return deterministic_audit(diff, workflow_texts, audit, NO_EXEMPTIONS)[0]
 
 
 def deterministic_audit(

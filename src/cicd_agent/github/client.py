@@ -58,6 +58,8 @@ class GitHubClient(Transport):
     upsert_issue_comment = comments.upsert_issue_comment
     upsert_commit_comment = comments.upsert_commit_comment
     upsert_thread_reply = comments.upsert_thread_reply
+
+    # The calls of test-step: an issue per flaky test, and closing those of tests now stable.
     upsert_flaky_issue = issues.upsert_flaky_issue
     close_stable_issues = issues.close_stable_issues
 

@@ -313,11 +313,6 @@ class RunContext(Generic[OptionsT_co]):
             return Code(pull=self.event.pull_request.number)
         return Code(sha=self.checked_out, branches=self._branches())
 
-    def checkout_trust(self) -> Trust:
-        """GitHub's answer for the commit the checkout holds (:meth:`commit_trust`), asked with
-        the event's branch and the repository's default: never the event's name."""
-        return self.commit_trust(self.checked_out, self._branches())
-
     def push_trust(self) -> Trust:
         """A push event's code, on what the event says: someone who can push put the commit
         ``after`` on a branch of this repository (GitHub sends the event for nothing else), so

@@ -289,7 +289,7 @@ def begin(
     ctx.progress.stage("collect: reading what the run is about")
 
 
-def analysing(ctx: RunContext[Any]) -> None:
+def announce_analyse(ctx: RunContext[Any]) -> None:
     """Say on the terminal that the deterministic verdict is being made."""
     ctx.progress.stage("analyse: the deterministic verdict")
 

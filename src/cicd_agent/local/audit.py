@@ -64,11 +64,17 @@ def file_digest(path: Path) -> str:
     return "sha256:" + hasher.hexdigest()
 
 
+def stamp() -> str:
+    """The time an audit line carries: a record kept to be appended later says when it was made."""
+    return datetime.now(tz=UTC).isoformat(timespec="seconds")
+
+
 def append(path: Path, record: Mapping[str, Any], checkout: Path) -> Path:
-    """Append one JSON line (with time and tool version) to ``path``, never through a link in
-    ``checkout``. Raises OSError; callers decide whether that is fatal."""
+    """Append one JSON line (with time and tool version; a ``time`` in ``record`` stands) to
+    ``path``, never through a link in ``checkout``. Raises OSError; callers decide whether that
+    is fatal."""
     line = {
-        "time": datetime.now(tz=UTC).isoformat(timespec="seconds"),
+        "time": stamp(),
         "tool": f"cicd-agent {__version__}",
         **record,
     }

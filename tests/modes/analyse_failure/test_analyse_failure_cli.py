@@ -47,6 +47,8 @@ def test_local_zip_gives_the_json_contract_offline(tmp_path: Path) -> None:
         "### cicd-agent analyse-failure\n\nThe run failed with a test failure"
     )
     assert ROOT_CAUSE in summary
+    # nothing on local logs asks GitHub (a re-run is not due), so no note says it could not be
+    assert "No GitHub token" not in summary
 
 
 def test_excerpt_file_goes_under_runner_temp_never_into_the_checkout(tmp_path: Path) -> None:

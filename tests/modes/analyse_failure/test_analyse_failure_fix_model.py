@@ -11,6 +11,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from cicd_agent.job.context import RunContext
+from cicd_agent.modes.analyse_failure import mode
+from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
+from cicd_agent.modes.analyse_failure.result import FailureResult
+from cicd_agent.modes.analyse_failure.types import FailureFacts
 from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.cli import run_cli
 from tests.helpers.failed_run import opinion, zip_of
@@ -117,6 +124,35 @@ def test_the_model_loop_fixes_a_failing_test_and_the_verified_patch_is_offered(
     ]  # fmt: skip
     assert steps[5]["verified"] is True and steps[0]["mode"] == "analyse-failure"
     assert len(model_server.chat_requests) == 4
+
+
+def test_the_fix_loops_audit_file_is_written_by_publish_not_by_the_check_step(
+    tmp_path: Path, model_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Publish is where every write happens: when it starts, the check step's loop is over and
+    the audit file is not there yet; after it, the file holds every step of the loop."""
+    model_server.answer(opinion())
+    model_server.call_tools(("propose_patch", {"diff": CALC_FIX, "summary": "add, not subtract"}))
+    audit = tmp_path / "runner-temp" / "cicd-agent" / "analyse-failure-audit.jsonl"
+    there_at_publish: list[bool] = []
+    real = mode.publish
+
+    def publish(
+        ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts, decided: FailureResult
+    ) -> None:
+        there_at_publish.append(audit.exists())
+        real(ctx, facts, decided)
+
+    monkeypatch.setattr(mode, "publish", publish)
+    code, outputs, summary, written, _ = _run(tmp_path, model_server)
+
+    assert code == 0 and outputs["fix_status"] == "verified", summary
+    assert written == audit and there_at_publish == [False]
+    steps = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert [(s["kind"], s.get("call")) for s in steps] == [
+        ("model", None), ("tool", "propose_patch"), ("stop", None),
+    ]  # fmt: skip
+    assert all(s["tool"].startswith("cicd-agent ") and s["time"] for s in steps)
 
 
 def test_a_failed_diagnosis_keeps_the_fix_loops_verified_patch(

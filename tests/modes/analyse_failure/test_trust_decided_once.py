@@ -54,7 +54,7 @@ def test_attack_a_forks_checkout_is_no_proof_by_either_path(
         )  # fmt: skip
         argv = ["--provider", "none", "--logs", str(log)]
         ctx, _ = run_context("analyse-failure", argv, environ, AnalyseFailureOptions.from_given)
-        proofs.append((collect(ctx).log_is_proof, ctx.code_is_proof))
+        proofs.append((collect(ctx).code_is_proof, ctx.code_is_proof))
     assert proofs == [(False, False), (True, True)]
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.github.trust import Trust
+from cicd_agent.github.trust import Trust, code_trust
 from cicd_agent.job.context import RunContext
 from cicd_agent.job.payloads import PullRequest
 from cicd_agent.modes.command.dispatch import mode_context
@@ -236,7 +236,7 @@ def test_the_commit_checked_out_is_read_once_a_run(
     monkeypatch.setattr(processes, "run", counted)
     first = (ctx.push_trust(), ctx.code_is_proof)
     ctx.checkout.git._commits.clear()  # as deepening a shallow clone does (risk's history)
-    again = (ctx.push_trust(), ctx.code_is_proof, ctx.checkout_trust())
+    again = (ctx.push_trust(), ctx.code_is_proof, code_trust(ctx.checkout_code(), ctx))
 
     assert first[0].code_is_proof and again[0].code_is_proof  # the pushed commit, on its word
     assert first[1] == again[1] == again[2].code_is_proof

@@ -11,13 +11,9 @@ import pytest
 from cicd_agent.analysis.diff import Diff, FileDiff, parse_diff
 from cicd_agent.analysis.file_rules import HUGE_BINARY_BYTES
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.findings import (
-    deterministic_findings,
-    fingerprint_findings,
-    line_source,
-)
+from cicd_agent.analysis.findings import fingerprint_findings, line_source
 from cicd_agent.analysis.severity import Severity
-from tests.helpers.diffs import added_file
+from tests.helpers.diffs import added_file, all_findings
 
 GITHUB_TOKEN = "ghp_" + "Kq8Vx2Lm9Rt4Wz7Nb3Yc6Pd1Fg5Hj0Ts8Ua2Xe"
 
@@ -25,13 +21,13 @@ GITHUB_TOKEN = "ghp_" + "Kq8Vx2Lm9Rt4Wz7Nb3Yc6Pd1Fg5Hj0Ts8Ua2Xe"
 def findings_of(
     diff_text: str, texts: dict[str, str] | None = None
 ) -> list[tuple[str, str, int | None]]:
-    found = deterministic_findings(parse_diff(diff_text), texts or {})
+    found = all_findings(parse_diff(diff_text), texts or {})
     return [(f.rule, f.path, f.line) for f in found]
 
 
 def test_secret_in_added_line_is_critical_and_never_quoted() -> None:
     diff = parse_diff(added_file("app/config.py", f'TOKEN = "{GITHUB_TOKEN}"\nDEBUG = False'))
-    [finding] = deterministic_findings(diff, {})
+    [finding] = all_findings(diff, {})
     assert (finding.rule, finding.line, finding.severity) == ("secret", 1, Severity.CRITICAL)
     assert "GitHub personal access token" in finding.title
     assert GITHUB_TOKEN not in json.dumps(finding.to_json())
@@ -78,7 +74,7 @@ def test_every_shape_the_redactor_knows_is_a_finding() -> None:
     lines = [
         f"value_{n} = {shape!r}" if "=" not in shape else shape for n, shape in enumerate(SHAPES)
     ]
-    found = deterministic_findings(parse_diff(added_file("leak.txt", "\n".join(lines))), {})
+    found = all_findings(parse_diff(added_file("leak.txt", "\n".join(lines))), {})
     assert sorted({f.line for f in found}) == list(range(1, len(SHAPES) + 1))
 
 
@@ -91,7 +87,7 @@ def test_removed_secret_and_placeholders_are_not_findings() -> None:
 
 
 def test_hard_coded_password_is_high_not_critical() -> None:
-    [finding] = deterministic_findings(
+    [finding] = all_findings(
         parse_diff(added_file("settings.py", 'db_password = "s3cr3t-Passw0rd!"')), {}
     )
     assert (
@@ -129,7 +125,7 @@ def test_import_alone_is_reported_when_no_call_is() -> None:
 def test_large_binary_added_is_a_file_level_finding() -> None:
     big = FileDiff(path="assets/video.mp4", status="added", is_binary=True, size=HUGE_BINARY_BYTES)
     small = FileDiff(path="assets/icon.png", status="added", is_binary=True, size=2048)
-    found = deterministic_findings(Diff((big, small)), {})
+    found = all_findings(Diff((big, small)), {})
     assert [(f.rule, f.path, f.line, f.severity) for f in found] == [
         ("large-binary", "assets/video.mp4", None, Severity.HIGH)
     ]
@@ -155,7 +151,7 @@ ORDINARY = [
 
 def test_type_names_identifiers_and_placeholders_are_not_findings() -> None:
     for path, line in ORDINARY:
-        found = deterministic_findings(parse_diff(added_file(path, line)), {})
+        found = all_findings(parse_diff(added_file(path, line)), {})
         assert found == [], (line, [f.title for f in found])
 
 
@@ -169,17 +165,17 @@ FIXTURE_LINES = [
 
 def test_samples_in_tests_docs_and_vendored_code_are_not_high() -> None:
     for path, line in FIXTURE_LINES:
-        found = deterministic_findings(parse_diff(added_file(path, line)), {})
+        found = all_findings(parse_diff(added_file(path, line)), {})
         assert all(f.severity < Severity.HIGH for f in found), (path, line, found)
 
 
 def test_a_real_looking_key_in_a_test_file_is_reported_lower_not_dropped() -> None:
     key = "ghp_" + _chars(36)
-    [finding] = deterministic_findings(
+    [finding] = all_findings(
         parse_diff(added_file("tests/test_client.py", f'TOKEN = "{key}"')), {}
     )
     assert finding.rule == "secret" and finding.severity is Severity.MEDIUM
-    [in_code] = deterministic_findings(
+    [in_code] = all_findings(
         parse_diff(added_file("src/client.py", f'TOKEN = "{key}"')), {}
     )
     assert in_code.severity is Severity.CRITICAL
@@ -187,14 +183,14 @@ def test_a_real_looking_key_in_a_test_file_is_reported_lower_not_dropped() -> No
 
 def test_the_name_of_the_variable_that_holds_a_secret_is_not_one() -> None:
     line = "      clientSecret: AUTH_MICROSOFT_ENTRA_ID_SECRET,"
-    assert deterministic_findings(parse_diff(added_file("src/auth.ts", line)), {}) == []
+    assert all_findings(parse_diff(added_file("src/auth.ts", line)), {}) == []
 
 
 def test_camel_case_type_names_are_not_secrets_but_random_letters_are() -> None:
     names = "  authenticator: AdapterAuthenticator\n  auth = VerificationTokenDocument"
-    assert deterministic_findings(parse_diff(added_file("src/adapter.ts", names)), {}) == []
+    assert all_findings(parse_diff(added_file("src/adapter.ts", names)), {}) == []
     random_letters = 'api_key = "kQvXzLmRtWnBpYcDfGhJsTuV"'
-    [finding] = deterministic_findings(parse_diff(added_file("src/x.py", random_letters)), {})
+    [finding] = all_findings(parse_diff(added_file("src/x.py", random_letters)), {})
     assert finding.severity is Severity.HIGH
 
 
@@ -203,7 +199,7 @@ def test_camel_case_type_names_are_not_secrets_but_random_letters_are() -> None:
 
 def _anchored(diff_text: str) -> list[Finding]:
     diff = parse_diff(diff_text)
-    found = deterministic_findings(diff, {})
+    found = all_findings(diff, {})
     return fingerprint_findings(found, line_source(diff, {}), lambda text: text)
 
 
@@ -239,7 +235,7 @@ def test_workflow_texts_without_an_auditor_are_refused_not_skipped() -> None:
     path = ".github/workflows/ci.yml"
     text = "on: push\njobs: {}\n"
     with pytest.raises(ValueError, match="no auditor"):
-        deterministic_findings(parse_diff(added_file(path, text)), {path: text})
+        all_findings(parse_diff(added_file(path, text)), {path: text})
 
 
 def test_free_form_arguments_under_a_key_are_not_its_secret() -> None:
@@ -251,15 +247,15 @@ def test_free_form_arguments_under_a_key_are_not_its_secret() -> None:
         'path="{{ output_dir | expanduser }}/authorized_keys"'
     )
     path = "tests/integration/targets/authorized_key/tasks/ssh_dss.yml"
-    assert deterministic_findings(parse_diff(added_file(path, line)), {}) == []
+    assert all_findings(parse_diff(added_file(path, line)), {}) == []
     for code in ("  private_key: mode=0600 owner=root", "api_key: user=deploy"):
-        assert deterministic_findings(parse_diff(added_file("tasks/main.yml", code)), {}) == []
+        assert all_findings(parse_diff(added_file("tasks/main.yml", code)), {}) == []
     inner = "  db_key: user=app password=Xk8pQ2vLm9wRt5Wz"
-    [finding] = deterministic_findings(parse_diff(added_file("tasks/main.yml", inner)), {})
+    [finding] = all_findings(parse_diff(added_file("tasks/main.yml", inner)), {})
     assert finding.rule == "secret"
     signed = "  api_key: sig=Xk29vQm3Lp8Rt5Wz"
-    [finding] = deterministic_findings(parse_diff(added_file("tasks/main.yml", signed)), {})
+    [finding] = all_findings(parse_diff(added_file("tasks/main.yml", signed)), {})
     assert finding.rule == "secret"
     alone = 'api_key: "Xk29vQm3Lp8Rt5Wz"'
-    [finding] = deterministic_findings(parse_diff(added_file("tasks/main.yml", alone)), {})
+    [finding] = all_findings(parse_diff(added_file("tasks/main.yml", alone)), {})
     assert finding.rule == "secret"

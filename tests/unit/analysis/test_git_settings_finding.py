@@ -9,16 +9,15 @@ a recursive checkout fetches.
 from __future__ import annotations
 
 from cicd_agent.analysis.diff import parse_diff
-from cicd_agent.analysis.findings import deterministic_findings
 from cicd_agent.analysis.severity import Severity
-from tests.helpers.diffs import added_file
+from tests.helpers.diffs import added_file, all_findings
 
 
 def _flagged(*paths: str) -> dict[str, str]:
     diff = parse_diff("".join(added_file(path, "* -diff\n") for path in paths))
     return {
         finding.path: finding.title
-        for finding in deterministic_findings(diff, {})
+        for finding in all_findings(diff, {})
         if finding.rule == "git-settings" and finding.severity is Severity.MEDIUM
     }
 
@@ -47,7 +46,7 @@ def test_a_deleted_settings_file_is_flagged_too() -> None:
         "--- a/.mailmap\n+++ /dev/null\n@@ -1 +0,0 @@\n-A <a@b> <c@d>\n"
     )
     [finding] = [
-        f for f in deterministic_findings(parse_diff(text), {}) if f.rule == "git-settings"
+        f for f in all_findings(parse_diff(text), {}) if f.rule == "git-settings"
     ]
     assert "deletes `.mailmap`" in finding.body
 
@@ -72,6 +71,6 @@ def test_a_settings_file_renamed_away_is_flagged() -> None:
         "rename from .gitattributes\nrename to docs/old-attributes\n"
     )
     [finding] = [
-        f for f in deterministic_findings(parse_diff(text), {}) if f.rule == "git-settings"
+        f for f in all_findings(parse_diff(text), {}) if f.rule == "git-settings"
     ]
     assert finding.path == "docs/old-attributes" and "`.gitattributes`" in finding.body

@@ -113,7 +113,7 @@ def collect(ctx: RunContext[AnalyseFailureOptions]) -> FailureFacts:
         excerpt_path=str(ctx.runner_file(EXCERPT_NAME.format(run=_run_name(facts.target))) or ""),
         patch_path=temp_path(ctx, PATCH_NAME, facts.target),
         quarantine=ctx.repo_config.quarantine,  # the trusted commit's, never the head's
-        log_is_proof=code_trust(failed_code(ctx, facts.target), ctx).code_is_proof,
+        code_is_proof=code_trust(failed_code(ctx, facts.target), ctx).code_is_proof,
     )
 
 

@@ -33,6 +33,7 @@ from cicd_agent.modes.analyse_failure.logs.classify import (
 )
 from cicd_agent.modes.analyse_failure.logs.files import normalise_path, rank_changed, same_file
 from cicd_agent.modes.analyse_failure.quarantine import QUARANTINED_FLAKY, judge
+from cicd_agent.modes.analyse_failure.rerun import RerunRules, decide_rerun
 from cicd_agent.modes.analyse_failure.result import (
     Advice,
     FailureResult,
@@ -63,6 +64,7 @@ MAX_MODEL_TEXT = 1_500
 MIN_SHA_PREFIX = 7
 DISAGREEMENT_CONFIDENCE = 0.5
 """Confidence is capped here when the model contradicts the logs' classification."""
+NO_RERUN = RerunRules()
 
 
 def analyse(facts: FailureFacts, fit: ExcerptFit) -> FailureVerdict:
@@ -101,7 +103,7 @@ def analyse(facts: FailureFacts, fit: ExcerptFit) -> FailureVerdict:
     )
     other_attempt = facts.other_attempt_passed
     proven = [t for t in flaky_tests if t.verdict == "true"]
-    if not facts.log_is_proof and (intermittent or proven or other_attempt):
+    if not facts.code_is_proof and (intermittent or proven or other_attempt):
         notes.append(not_excused(facts))
         flaky_tests = [matches(t) if t.verdict == "true" else t for t in flaky_tests]
         intermittent, other_attempt, proven = 0, False, []
@@ -135,10 +137,12 @@ def decide(
     checks: Checks | None = None,
     *,
     redact: Callable[[str], str],
+    rerun: RerunRules = NO_RERUN,
 ) -> FailureResult:
     """The result: the verdict, the model's opinion merged under the guardrails of
     :class:`Merged`, and the check step's verdicts on the fix (``checks``: None when no fix was
-    asked for) read as data; what it words is redacted with ``redact``."""
+    asked for) read as data; what it words is redacted with ``redact``; whether the failed
+    jobs are due a re-run under the settings' ``rerun``."""
     facts, analysis = verdict.facts, verdict.analysis
     merged = Merged(analysis, facts.change, verdict.evidence, redact)
     if opinion is not None:
@@ -152,7 +156,7 @@ def decide(
             for j in facts.api_jobs
         ]  # fmt: skip
     quarantine = judge(analysis, facts.quarantine, facts.today, verdict.flaky_tests,
-                       log_is_proof=facts.log_is_proof)  # fmt: skip
+                       code_is_proof=facts.code_is_proof)  # fmt: skip
     # a failed test the test history shows flipping: likely flaky, its evidence the history's
     by_history = [f"{t.name} {t.evidence[0]}" for t in verdict.flaky_tests
                   if t.verdict == "likely" and t.evidence][:3]  # fmt: skip
@@ -214,6 +218,7 @@ def decide(
             test = NO_MODEL  # with a model, the check step gave its verdict or why there is none
         result.fix = fix_outcome(checks.attempt, patch_path=facts.patch_path,
                                  redact=redact, test=test)  # fmt: skip
+    decide_rerun(result, facts, rerun)
     result.headline = result.make_headline()
     return result
 
@@ -226,7 +231,7 @@ def sibling_passed(verdict: FailureVerdict, failed: Sequence[str]) -> list[str]:
     facts, analysis = verdict.facts, verdict.analysis
     if analysis.failure_type not in (FailureType.TEST_FAILURE, FailureType.TIMEOUT):
         return []
-    if not facts.log_is_proof:
+    if not facts.code_is_proof:
         return []
     failing = set(failed)
     passed = facts.passed_jobs or tuple(scan.name for scan in facts.scans

@@ -3,7 +3,7 @@
 :func:`run` is the whole mode, read top to bottom:
 
 - ``collect`` (:mod:`.collect`) reads the failed run: its logs, scanned once, the change it
-  tested, the evidence about flakiness, and whose code wrote the log (``log_is_proof``);
+  tested, the evidence about flakiness, and whose code wrote the log (``code_is_proof``);
 - ``analyse`` (pure, :mod:`.decide`) makes the deterministic verdict from those facts and the
   excerpt's fit to the model's budget (``fit``);
 - ``ask`` (:mod:`.ask`) asks the model for its diagnosis, and only asks;
@@ -11,11 +11,13 @@
   repository's own fixer's patch, the model's patches from its tool loop (the one place asking
   and running interleave: the model runs the failing command as it works) and the test that
   shows a verified fix's bug; its sandbox closes when the step ends;
-- ``decide`` (pure, :mod:`.decide`) merges the diagnosis with the verdict under guardrails and
-  reads the check step's verdicts as data;
+- ``decide`` (pure, :mod:`.decide`) merges the diagnosis with the verdict under guardrails,
+  reads the check step's verdicts as data and decides whether the failed jobs are due a re-run
+  (:mod:`.rerun`, from the settings ``rerun_rules`` reads);
 - ``publish`` (:mod:`.publish`) writes the excerpt file, the comment, the fix's patch or pull
-  request, the Slack message and the re-run; the outputs and the job summary are written by
-  ``finish`` (:func:`cicd_agent.job.pipeline.finish`) around it, as in every mode.
+  request and the Slack message, and asks for the re-run decide found due; the outputs and the
+  job summary are written by ``finish`` (:func:`cicd_agent.job.pipeline.finish`) around it, as
+  in every mode.
 
 Review's run has the same shape: its ``check`` judges each suggestion between ask and decide.
 """
@@ -26,12 +28,13 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
+from cicd_agent.job.pipeline import announce_analyse, ask_model, begin, finish
 from cicd_agent.modes.analyse_failure.ask import ask
 from cicd_agent.modes.analyse_failure.collect import collect, fit
 from cicd_agent.modes.analyse_failure.decide import analyse, decide
 from cicd_agent.modes.analyse_failure.fix import check
 from cicd_agent.modes.analyse_failure.publish import publish
+from cicd_agent.modes.analyse_failure.rerun import rerun_rules
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
@@ -44,12 +47,12 @@ def run(ctx: RunContext[AnalyseFailureOptions]) -> Finished[FailureResult]:
     """Analyse the failed run ``ctx`` names; the result with the exit code it earns."""
     begin(ctx)
     facts = collect(ctx)
-    analysing(ctx)
+    announce_analyse(ctx)
     fitted = fit(ctx)
     verdict = analyse(facts, fitted)
     opinion = ask_model(ctx, lambda: ask(ctx, verdict))
     checks = check(ctx, verdict)
-    result = decide(verdict, opinion, checks, redact=fitted.redact)
+    result = decide(verdict, opinion, checks, redact=fitted.redact, rerun=rerun_rules(ctx))
     return finish(ctx, result, lambda decided: publish(ctx, facts, decided))
 
 

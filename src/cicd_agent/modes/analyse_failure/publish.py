@@ -37,8 +37,10 @@ from cicd_agent.actions.notify import slack_text as notify_slack_text
 from cicd_agent.github.comments import Found, marker
 from cicd_agent.job.draft_pull import open_draft_pull
 from cicd_agent.job.suggested_patch import suggest_patch
+from cicd_agent.local.audit import append, default_audit_path
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_label, fix_section
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
+from cicd_agent.modes.analyse_failure.rerun import ASKED
 
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
@@ -64,13 +66,16 @@ def signature_key(branch: str, signature: str) -> str:
 def publish(
     ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts, result: FailureResult
 ) -> None:
-    """Write the excerpt for later steps, offer a verified fix (as the result holds it), then
-    comment and notify. What publishing learns (the fix's suggestions and pull request, the
-    comment's link) goes into the run's record, ``ctx.posted``, as it lands, never into the
-    decided result; a failure is raised, and what was recorded before it stays."""
+    """Write the excerpt for later steps and the fix loop's steps to the audit file, offer a
+    verified fix (as the result holds it), then comment and notify. What publishing learns (the
+    fix's suggestions and pull request, the comment's link) goes into the run's record,
+    ``ctx.posted``, as it lands, never into the decided result; a failure is raised, and what
+    was recorded before it stays."""
     if result.excerpt_file:
         text = result.excerpt if result.excerpt.endswith("\n") else result.excerpt + "\n"
         Path(result.excerpt_file).write_text(text, encoding="utf-8")
+    if result.fix is not None:
+        _audit(ctx, result.fix)
     _rerun(ctx, facts, result)
     fix = result.fix
     if fix is not None and fix.status != "none":
@@ -99,42 +104,33 @@ def publish(
     post_message(url, slack_text(result.shown(ctx.posted.values)))
 
 
-def rerun_refusal(result: FailureResult, target: RunTarget, allowed: int) -> str:
-    """Why the failed jobs are not re-run under ``rerun-infrastructure`` ("" when they are):
-    only when every failed job's failure is infrastructure (a test failure, a build error or
-    anything else is never re-run), at most ``allowed`` times a run."""
-    kinds = sorted({job.failure_type for job in result.failed_jobs})
-    if not kinds or kinds != ["infrastructure"]:
-        return f"not every failure is infrastructure ({', '.join(kinds) or 'none found'})"
-    if target.attempt > allowed:
-        return f"attempt {target.attempt} is already a re-run"
-    return ""
+def _audit(ctx: RunContext[AnalyseFailureOptions], fix: FixOutcome) -> None:
+    """Append the model loop's steps to the analyse-failure audit file (off a runner, nowhere).
+    The audit is a record, not a gate: a write that fails is one note, and the rest is skipped."""
+    path = default_audit_path(ctx.environ, "analyse-failure")
+    if path is None:
+        return
+    for record in fix.audit:
+        try:
+            append(path, record, ctx.checkout.root)
+        except OSError as exc:
+            ctx.note(f"The audit file {path} could not be written: {exc.strerror}.")
+            return
 
 
 def _rerun(
     ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts, result: FailureResult
 ) -> None:
-    """With ``rerun-infrastructure``, ask GitHub to re-run the failed jobs of a run whose every
-    failure is infrastructure, on code from someone who can push (collect's one decision,
-    ``log_is_proof``), and say so either way."""
-    allowed, target = ctx.mode_options.rerun_infrastructure, facts.target
-    if not allowed or target is None or target.run_id is None or not result.failed_jobs:
+    """Ask GitHub to re-run the failed jobs ``decide`` found due a re-run (:mod:`.rerun`), and
+    record whether GitHub accepted."""
+    target = facts.target
+    if not result.rerun_due or target is None or target.run_id is None:
         return
-    why_not = rerun_refusal(result, target, allowed)
-    if not why_not and not facts.log_is_proof:
-        why_not = "the failed run's code is not known to come from someone who can push"
-    if not why_not and ctx.options.dry_run:
-        why_not = "dry run"
-    client = ctx.github
-    if not why_not and client is None:
-        why_not = "no GitHub token"
-    if why_not or client is None:
-        ctx.posted.record(rerun_reason=why_not)
-        ctx.note(f"The failed jobs were not re-run (rerun-infrastructure: {allowed}): {why_not}.")
+    client = ctx.github  # asked only now: without a token, its note is for a run that needs it
+    if client is None:
         return
     if client.rerun_failed_jobs(target.run_id):
-        ctx.posted.record(rerun_requested=True, rerun_reason="every failure was infrastructure, "
-                          "on code from someone who can push")  # fmt: skip
+        ctx.posted.record(rerun_requested=True, rerun_reason=ASKED)
         ctx.note(f"Every failure was infrastructure, on code from someone who can push: GitHub "
                  f"was asked to re-run the failed jobs of run {target.run_id} once "
                  "(rerun-infrastructure: 1).")  # fmt: skip

@@ -58,7 +58,7 @@ class QuarantineReport:
 
     applies: bool = False
     """Every failure is a test under a live entry: the run is ``quarantined_flaky``."""
-    log_is_proof: bool = True
+    code_is_proof: bool = True
     """False: the run's code (and so its log) is from someone who cannot push; nothing applies."""
     matched: list[QuarantinedTest] = field(default_factory=list)
     unquarantined: list[str] = field(default_factory=list)
@@ -72,7 +72,7 @@ class QuarantineReport:
         if self.matched and self.unquarantined:
             real = ", ".join(code_span(name, 200) for name in self.unquarantined[:10])
             lines.append(f"- Not quarantined: {real}: the run counts as failed.")
-        if not self.log_is_proof and self.matched:
+        if not self.code_is_proof and self.matched:
             lines.append("- The run's code is from someone who cannot push: the log that names "
                          "the failed tests is its own, so no quarantine excuses it.")  # fmt: skip
         if self.applies:
@@ -104,7 +104,7 @@ def judge(
     today: date,
     flaky: Sequence[FlakyTest] = (),
     *,
-    log_is_proof: bool = True,
+    code_is_proof: bool = True,
 ) -> QuarantineReport | None:
     """What ``entries`` say of the failed tests on ``today``; None when they say nothing."""
     by_test = {entry.test: entry for entry in entries}
@@ -133,8 +133,8 @@ def judge(
     if not matched and not proposed:
         return None
     return QuarantineReport(
-        applies=log_is_proof and bool(live) and not unquarantined and _only_tests(analysis),
-        log_is_proof=log_is_proof,
+        applies=code_is_proof and bool(live) and not unquarantined and _only_tests(analysis),
+        code_is_proof=code_is_proof,
         matched=matched,
         unquarantined=unquarantined if matched else [],
         proposed=proposed,

@@ -123,10 +123,13 @@ class FailureResult(PlainResult):
     """How many job logs were read: with none (the API listed no failed job of a failed run,
     as for a workflow file GitHub could not read), nothing shows the run green."""
 
+    rerun_due: bool = field(default=False, metadata=NOT_SHOWN)
+    """``decide`` found the failed jobs due a re-run (:mod:`.rerun`): publish asks GitHub."""
     rerun_requested: bool = False
-    """GitHub was asked to re-run the failed jobs (``rerun-infrastructure``)."""
+    """GitHub accepted the re-run of the failed jobs (``rerun-infrastructure``)."""
     rerun_reason: str = ""
-    """Why the failed jobs were, or were not, re-run ("" when ``rerun-infrastructure`` is 0)."""
+    """Why the failed jobs were, or were not, re-run ("" when ``rerun-infrastructure`` is 0):
+    ``decide``'s refusal, or what GitHub answered the ask."""
 
     POSTED: ClassVar[frozenset[str]] = frozenset(
         {"comment_url", "fix", "rerun_requested", "rerun_reason"}
@@ -135,7 +138,9 @@ class FailureResult(PlainResult):
     request, what could not be posted of it), and whether a re-run was asked for, and why."""
 
     def posted_outputs(self) -> frozenset[str]:
-        return frozenset({"comment_url", "fix_pr_url", "rerun_requested", "rerun_reason"})
+        # The outputs named as POSTED's fields, and the one output of the published fix that
+        # posting learns (its other outputs, the status and the patch file, are decided).
+        return super().posted_outputs() | {"fix_pr_url"}
 
     def mode_outputs(self) -> dict[str, object]:
         green = bool(self.logs_read) and not self.failed_jobs  # logs were read, none failed

@@ -128,7 +128,7 @@ class FailureFacts:
     by class alone (``logs.files``); None when there is none."""
     quarantine: tuple[QuarantineEntry, ...] = ()
     """The quarantined tests of the settings file at the trusted commit."""
-    log_is_proof: bool = True
+    code_is_proof: bool = True
     """The failed commit's code came from someone who can push (collect's ``failed_code``, judged
     by :func:`~cicd_agent.github.trust.code_trust`): only
     then may what its log says of which tests failed excuse the run, by a quarantine or as flaky

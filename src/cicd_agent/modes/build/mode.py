@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 from cicd_agent.actions.errors import ExitCode
 from cicd_agent.job.context import RunContext
-from cicd_agent.job.pipeline import Mode, analysing, begin, finish
+from cicd_agent.job.pipeline import Mode, announce_analyse, begin, finish
 from cicd_agent.modes.build.advice import prove
 from cicd_agent.modes.build.analyse import analyse, decide
 from cicd_agent.modes.build.collect import collect
@@ -32,7 +32,7 @@ def run(ctx: RunContext[BuildOptions]) -> tuple[BuildResult, ExitCode]:
     found = gather(ctx, facts.head, facts.base, facts.work, facts.trusted)
     advice = prove(ctx, facts) if options.advice else []
     linted = lint(ctx, facts)
-    analysing(ctx)
+    announce_analyse(ctx)
     verdict = analyse(facts.head, facts.base, found)
     result = decide(
         verdict,

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
+from cicd_agent.job.pipeline import announce_analyse, ask_model, begin, finish
 from cicd_agent.modes.command.analyse import analyse
 from cicd_agent.modes.command.ask import ask
 from cicd_agent.modes.command.collect import collect
@@ -40,7 +40,7 @@ def run(ctx: RunContext[CommandOptions]) -> Finished[CommandResult]:
     """Answer the command in ``ctx``'s comment; the result with the exit code it earns."""
     begin(ctx)
     facts = collect(ctx)
-    analysing(ctx)
+    announce_analyse(ctx)
     verdict = analyse(facts)  # the deterministic answer to ``ask``: what review's checks know
     opinion = ask_model(ctx, lambda: ask(ctx, facts))
     result = decide(

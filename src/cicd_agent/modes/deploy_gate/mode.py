@@ -23,7 +23,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, cast
 
 from cicd_agent.actions.errors import UsageError
-from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
+from cicd_agent.job.pipeline import announce_analyse, ask_model, begin, finish
 from cicd_agent.modes.deploy_gate import arguments
 from cicd_agent.modes.deploy_gate.analyse import analyse
 from cicd_agent.modes.deploy_gate.ask import ask
@@ -44,7 +44,7 @@ def deploy(ctx: RunContext[DeployOptions]) -> Finished[DeployResult]:
     routing; the result with the exit code it earns."""
     begin(ctx, phase="deploy-gate --phase deploy", fail_on_choices=arguments.DEPLOY_FAIL_ON)
     facts = collect(ctx)
-    analysing(ctx)
+    announce_analyse(ctx)
     verdict = analyse(facts)
     opinion = ask_model(ctx, lambda: ask(ctx, facts, verdict))
     result = decide(verdict, opinion, redact=ctx.redactor.redact)

@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 from cicd_agent.actions.errors import ExitCode
 from cicd_agent.job.context import RunContext
-from cicd_agent.job.pipeline import Mode, analysing, begin, finish
+from cicd_agent.job.pipeline import Mode, announce_analyse, begin, finish
 from cicd_agent.modes.eval.analyse import analyse, decide
 from cicd_agent.modes.eval.collect import collect
 from cicd_agent.modes.eval.options import EvalOptions
@@ -27,7 +27,7 @@ def run(ctx: RunContext[EvalOptions]) -> tuple[EvalResult, ExitCode]:
     begin(ctx)
     options = ctx.mode_options
     sides = collect(ctx)
-    analysing(ctx)
+    announce_analyse(ctx)
     limits = Limits(options.max_drop, options.max_detectable, options.min_pass_rate)
     judged = analyse(sides, limits, options.must_pass)
     cost = ctx.model.usage.cost_usd if ctx.model is not None else 0.0

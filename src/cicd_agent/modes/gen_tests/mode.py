@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
+from cicd_agent.job.pipeline import announce_analyse, ask_model, begin, finish
 from cicd_agent.modes.gen_tests import NAME
 from cicd_agent.modes.gen_tests.analyse import analyse
 from cicd_agent.modes.gen_tests.ask import ask
@@ -40,7 +40,7 @@ def run(ctx: RunContext[GenTestsOptions]) -> Finished[GenTestsResult]:
     exit code it earns."""
     begin(ctx)
     facts, sandbox = collect(ctx, ctx.resources)  # the sandbox closes with the run
-    analysing(ctx)
+    announce_analyse(ctx)
     verdict = analyse(facts)
     if facts.coverage is not None and facts.isolation is not None:
         ctx.progress.say(verdict.progress_line())

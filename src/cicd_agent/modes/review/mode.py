@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
+from cicd_agent.job.pipeline import announce_analyse, ask_model, begin, finish
 from cicd_agent.modes.review.ask import ask
 from cicd_agent.modes.review.collect import collect_review
 from cicd_agent.modes.review.decide import analyse, analyse_handoff, decide, proposed
@@ -50,7 +50,7 @@ def run(ctx: RunContext[ReviewOptions]) -> Finished[ReviewResult]:
         return publish_handoff(ctx, ctx.mode_options.publish_from)
     begin(ctx)
     facts, rules = collect_review(ctx)
-    analysing(ctx)
+    announce_analyse(ctx)
     verdict = analyse(facts, describe=rules.describe)
     opinion = ask_model(ctx, lambda: ask(ctx.model, facts, verdict, rules, ctx.note))
     checks = check(ctx, verdict, proposed(verdict, opinion, rules))
@@ -70,7 +70,7 @@ def publish_handoff(ctx: RunContext[ReviewOptions], path: Path) -> Finished[Revi
 
     begin(ctx)
     facts, rules = collect_handoff(ctx, path)
-    analysing(ctx)
+    announce_analyse(ctx)
     verdict = analyse_handoff(facts)
     ask_model(ctx, lambda: ctx.note(NOT_ASKED))
     result = decide(verdict, None, rules)

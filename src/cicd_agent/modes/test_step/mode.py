@@ -33,9 +33,9 @@ from typing import TYPE_CHECKING, Any
 from cicd_agent.actions.errors import CicdError, ExitCode, ExternalServiceError, UsageError
 from cicd_agent.actions.markdown import code_span, commit_message, posted, prose
 from cicd_agent.analysis.flaky_stats import StoredRun, stats
-from cicd_agent.github.trust import Trust
+from cicd_agent.github.trust import Trust, code_trust
 from cicd_agent.job.draft_pull import open_draft_pull
-from cicd_agent.job.pipeline import analysing, begin, finish
+from cicd_agent.job.pipeline import announce_analyse, begin, finish
 from cicd_agent.job.repo_config import quarantine_at, trusted_commit
 from cicd_agent.job.suggested_patch import suggest_patch
 from cicd_agent.local.test_history import FileStore, history_file, history_key, may_record
@@ -71,7 +71,7 @@ def run(ctx: RunContext[TestStepOptions]) -> tuple[TestStepResult, ExitCode]:
     begin(ctx)
     options = ctx.mode_options
     facts = collect(ctx)
-    analysing(ctx)
+    announce_analyse(ctx)
     verdict = analyse(facts, ctx.today, options.flaky)
     fixes = fix(ctx, facts, verdict) if options.fix_flaky != "off" else []
     if options.quarantine_pr:
@@ -270,13 +270,19 @@ def _history_flaky(ctx: RunContext[TestStepOptions]) -> list[str]:
 
 
 def _trust(ctx: RunContext[TestStepOptions], event: Event) -> tuple[Trust, str]:
+    """Whom the checkout's code came from, and why it cannot be told ("" when it can). A pull
+    request or a merge group is GitHub's answer, through the one decision every mode's trust
+    rests on (:func:`~cicd_agent.github.trust.code_trust`); a push is the push event's word
+    (``RunContext.push_trust``). Stricter than ``code_trust`` where a failure would be excused:
+    no event, or another event, vouches for nothing (a terminal's checkout is not taken as
+    pushed code, nor a dispatch's checkout as the branch's)."""
     if event.push is not None:
         trust = ctx.push_trust()
         return trust, "" if trust.code_is_proof else "The push event does not vouch for this code"
     if event.merge_group is not None:
         # What a writer queued may be a fork's code, and the workflow may check out any commit:
         # GitHub's answer for the commit checked out (an open pull request's, or the queue's branch).
-        trust = ctx.checkout_trust()
+        trust = code_trust(ctx.checkout_code(), ctx)
         vouched = trust.code_is_proof or bool(trust.author)  # else no pull request or branch has it
         return trust, "" if vouched else "GitHub does not vouch for the merge group's commit"
     if not ctx.has_event:
@@ -288,7 +294,7 @@ def _trust(ctx: RunContext[TestStepOptions], event: Event) -> tuple[Trust, str]:
         return Trust.unknown(), ("Who wrote this pull request's code could not be asked "
                                  "(no GitHub token)")  # fmt: skip
     try:
-        return ctx.trust_of(event.pull_request.number), ""
+        return code_trust(ctx.checkout_code(), ctx), ""
     except CicdError as error:
         return Trust.unknown(), f"GitHub did not answer who wrote this pull request ({error})"
 

@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 
 from cicd_agent.analysis.redact import Redactor
+from cicd_agent.local.audit import append
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.model.client import ModelClient
 from cicd_agent.model.pricing import Price
-from cicd_agent.modes.analyse_failure.fix.agent import AgentLimits, FixAgent, audit_file_sink
+from cicd_agent.modes.analyse_failure.fix.agent import AgentLimits, FixAgent
 from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.verify.fixes import SandboxVerifier
@@ -48,7 +49,7 @@ def loop(
     **config: Any,
 ) -> tuple[FixAgent, CountingVerifier, list[dict[str, Any]]]:
     """Run the loop once against the scripted server with the real sandboxed verifier; the
-    agent, the verifier and the audit lines."""
+    agent, the verifier and the audit lines its outcome holds, as publish appends them."""
     audit = tmp_path / "audit.jsonl"
     redact = Redactor([GITHUB_TOKEN]).redact
     sandbox = Sandbox(project.root, {"PATH": os.environ["PATH"], "HOME": str(tmp_path / "home")})
@@ -65,9 +66,11 @@ def loop(
             GitCheckout(project.root),
             redact=redact,
             limits=limits,
-            audit=audit_file_sink(audit, {"mode": "analyse-failure"}, [], project.root),
+            audit_base={"mode": "analyse-failure"},
         )
-        agent.run(project.failing, excerpt or project.run().stdout)
+        outcome = agent.run(project.failing, excerpt or project.run().stdout)
+    for record in outcome.audit:
+        append(audit, record, project.root)
     lines = [json.loads(line) for line in audit.read_text().splitlines()]
     return agent, verifier, lines
 

@@ -55,7 +55,7 @@ def check(ctx: RunContext[AnalyseFailureOptions], verdict: FailureVerdict) -> Ch
     head = options.head or (facts.target.head_sha if facts.target else "")
     with ExitStack() as resources:  # the sandbox closes when the step ends, however it ends
         attempt, verifier = start(
-            ctx, facts.scans, analysis, head, facts.log_is_proof,
+            ctx, facts.scans, analysis, head, facts.code_is_proof,
             resources=resources, requested=options.fix,
         )  # fmt: skip
         failing = attempt.failing
@@ -68,7 +68,8 @@ def check(ctx: RunContext[AnalyseFailureOptions], verdict: FailureVerdict) -> Ch
             from cicd_agent.modes.analyse_failure.fix.agent import propose
 
             try:
-                attempt = with_model(attempt, propose(ctx, verifier, failing))
+                found = propose(ctx, verifier, failing)
+                attempt = with_model(attempt, found.proposals, tuple(found.audit))
             except ModelError as exc:
                 ctx.note(f"The model's fix attempt failed ({exc}); the deterministic result "
                          "stands.")  # fmt: skip

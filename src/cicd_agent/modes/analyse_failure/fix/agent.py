@@ -15,7 +15,8 @@ shown to the model is redacted, and repository or log text is fenced as data
 The loop stops at the first verified patch, when the model stops calling tools, or at a cap:
 model calls, tokens (the next prompt's size is counted before it is sent) and cost (checked
 after each call, so one call may cross it), proposals and sandbox runs. Every model turn and
-every tool call, refused ones included, goes to the audit sink as one record.
+every tool call, refused ones included, is kept as one audit record in the outcome
+(``AgentOutcome.audit``): publish appends them to the audit file, as it does every write.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from string import Template
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +32,7 @@ from openai.types.chat import ChatCompletionMessageParam
 
 from cicd_agent.actions.errors import ModelError
 from cicd_agent.actions.markdown import prose
-from cicd_agent.local.audit import append, default_audit_path
+from cicd_agent.local.audit import default_audit_path, stamp
 from cicd_agent.model.client import ModelClient
 from cicd_agent.model.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.model.reply import ToolCall
@@ -52,7 +52,6 @@ if TYPE_CHECKING:
     from cicd_agent.local.checkout import GitCheckout
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
-AuditSink = Callable[[Mapping[str, Any]], None]
 MAX_AUDIT_ARGUMENT = 2_000
 """Characters of one tool argument kept in the audit record (the diff's digest is kept whole)."""
 MAX_EXCERPT = 8_000
@@ -80,6 +79,8 @@ class AgentOutcome:
     calls: int = 0
     tokens: int = 0
     cost_usd: float = 0.0
+    audit: list[dict[str, Any]] = field(default_factory=list)
+    """Every step as the audit file keeps it, stamped when it happened, for publish to append."""
 
 
 class FixAgent:
@@ -93,14 +94,15 @@ class FixAgent:
         *,
         redact: Callable[[str], str],
         limits: AgentLimits | None = None,
-        audit: AuditSink | None = None,
+        audit_base: Mapping[str, Any] | None = None,
     ) -> None:
+        """``audit_base``: the fields every audit record starts with (the mode, the job)."""
         self.model = model
         self.verifier = verifier
         self.checkout = Checkout(checkout)
         self.redact = redact
         self.limits = limits or AgentLimits()
-        self._audit = audit
+        self._audit_base = dict(audit_base or {})
         self._steps = 0
         self._runs = 0
         self._verdict: dict[str, Any] = {}
@@ -255,8 +257,8 @@ class FixAgent:
 
     def _record(self, kind: str, **values: Any) -> None:
         self._steps += 1
-        if self._audit is not None:
-            self._audit({"phase": "fix-agent", "step": self._steps, "kind": kind, **values})
+        self.outcome.audit.append({**self._audit_base, "time": stamp(), "phase": "fix-agent",
+                                   "step": self._steps, "kind": kind, **values})  # fmt: skip
 
 
 def _inline(text: str) -> str:
@@ -286,65 +288,37 @@ def _described(ran: RunOutcome, redact: Callable[[str], str]) -> str:
     return f"{status}\n" + fence("command output", bounded(redact(ran.output)[-8_000:]))
 
 
-def audit_file_sink(
-    path: Path | None, base: Mapping[str, Any], failed: list[str], checkout: Path
-) -> AuditSink:
-    """A sink appending each step to the JSON-lines audit file ``path`` (with ``base`` fields);
-    a write that fails is noted in ``failed`` once and the loop goes on (the audit is a record,
-    not a gate)."""
-
-    def sink(record: Mapping[str, Any]) -> None:
-        if failed or path is None:  # off a runner nothing is written unless asked
-            return
-        try:
-            append(path, {**base, **record}, checkout)
-        except OSError as exc:
-            failed.append(f"the audit file {path} could not be written: {exc.strerror}")
-
-    return sink
-
-
 def propose(
     ctx: RunContext[AnalyseFailureOptions], verifier: Verifier, failing: FailingCommand
-) -> list[Verification]:
+) -> AgentOutcome:
     """The check step's model loop (called by :func:`~cicd_agent.modes.analyse_failure.fix.check`
     when the repository's own fixer has no verified patch): run the loop on the run's
-    checkout and return the verdict on each patch it proposed (at most ``max_proposals``), in
-    order, so the result shows every one, not only the verified one; the loop's stop and cost
-    become a note.
+    checkout; its outcome holds the verdict on each patch it proposed (at most
+    ``max_proposals``), in order, so the result shows every one, not only the verified one; the
+    loop's stop and cost become a note.
 
     The loop starts from the failing command's output in the sandbox (the verifier's baseline
-    run), which is fresher than the log excerpt and already redacted. Its steps go to the
-    analyse-failure audit file (``$RUNNER_TEMP/cicd-agent/analyse-failure-audit.jsonl`` on a
-    runner).
+    run), which is fresher than the log excerpt and already redacted. Its steps, in the
+    outcome, are for publish to append to the analyse-failure audit file
+    (``$RUNNER_TEMP/cicd-agent/analyse-failure-audit.jsonl`` on a runner).
     """
     model = ctx.model
     if model is None:
-        return []
-    checkout = ctx.checkout
+        return AgentOutcome()
     path = default_audit_path(ctx.environ, "analyse-failure")
-    failed: list[str] = []
     base = {"mode": "analyse-failure", "repository": ctx.repository, "job": failing.job}
-    agent = FixAgent(
-        model,
-        verifier,
-        checkout,
-        redact=ctx.redactor.redact,
-        audit=audit_file_sink(path, base, failed, checkout.root),
-    )
+    agent = FixAgent(model, verifier, ctx.checkout, redact=ctx.redactor.redact, audit_base=base)
     baseline = verifier.reproduces()  # a gate before any token is spent (not a patch's baseline)
     if baseline.passed:  # nothing to fix here: asking would only spend tokens
         ctx.note(
             "Model fix loop not started: the failing command passes in the sandbox without "
             "any patch."
         )
-        return []
+        return AgentOutcome()
     outcome = agent.run(failing, baseline.output)
     ctx.note(
         f"Model fix loop: {outcome.stop_reason} ({outcome.calls} model call(s), "
         f"{outcome.tokens:,} tokens, {len(outcome.proposals)} patch(es) judged, "
         f"{len(outcome.refusals)} tool call(s) refused; steps in {path})."
     )
-    for problem in failed:
-        ctx.note(f"{problem[0].upper()}{problem[1:]}.")
-    return list(outcome.proposals)
+    return outcome

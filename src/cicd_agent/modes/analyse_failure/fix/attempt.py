@@ -15,11 +15,11 @@ by the one verifier (:meth:`~cicd_agent.verify.fixes.SandboxVerifier.verify`).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cicd_agent.local.git import GitTimedOut, Place, in_checkout
 from cicd_agent.local.git_ops import differs_from_head, index_entries, resolve_commit
@@ -50,6 +50,8 @@ class FixAttempt:
     """Why no patch could be judged at all ("" when the verifier is ready)."""
     notes: tuple[str, ...] = ()
     """Why a producer gave no patch (the deterministic fixer's tool is not installed, …)."""
+    audit: tuple[Mapping[str, Any], ...] = ()
+    """The model loop's steps, for publish to append to the audit file."""
 
     @property
     def offered(self) -> Verification | None:
@@ -108,13 +110,19 @@ def start(
     return replace(attempt, verifications=(verifier.verify(run.patch),)), verifier
 
 
-def with_model(attempt: FixAttempt, verdicts: Sequence[Verification]) -> FixAttempt:
+def with_model(
+    attempt: FixAttempt,
+    verdicts: Sequence[Verification],
+    audit: tuple[Mapping[str, Any], ...] = (),
+) -> FixAttempt:
     """The attempt with the model's patches after the deterministic fixer's (a new object: the
-    fixer's attempt is left as it was), or the note that it proposed none."""
+    fixer's attempt is left as it was), or the note that it proposed none, and the loop's
+    ``audit`` records."""
     return replace(
         attempt,
         verifications=(*attempt.verifications, *verdicts),
         notes=(*attempt.notes, *(() if verdicts else ("The model proposed no patch.",))),
+        audit=(*attempt.audit, *audit),
     )
 
 

@@ -14,9 +14,9 @@ neutralised prose.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from cicd_agent.actions.markdown import code_block, code_span, prose
 from cicd_agent.job.pipeline import NOT_SHOWN
@@ -79,6 +79,9 @@ class FixOutcome:
     """The verified patch's files as they read after it applied (None: deleted): what publish
     puts in the fix's pull request. Never rendered: excluded from ``--json``, the outputs and
     the repr, since only the patch itself is ever shown."""
+    audit: tuple[Mapping[str, Any], ...] = field(default=(), metadata=NOT_SHOWN, repr=False)
+    """The model loop's steps (:attr:`.attempt.FixAttempt.audit`), which publish appends to the
+    audit file; the file is the record, so no rendering shows them."""
 
 
 def fix_outcome(
@@ -101,7 +104,8 @@ def fix_outcome(
     if offered is None or redact(offered.patch.diff) != offered.patch.diff:
         why = "the verified patch holds text shaped like a secret, so it is not offered"
         return FixOutcome(requested=requested, status="none", command=command, tried=tried,
-                          reason=_why_none(attempt) if offered is None else why)  # fmt: skip
+                          reason=_why_none(attempt) if offered is None else why,
+                          audit=attempt.audit)  # fmt: skip
     outcome = FixOutcome(
         requested=requested,
         status="verified" if offered.proof else "passes",
@@ -115,6 +119,7 @@ def fix_outcome(
         patch_path=patch_path,
         tried=tried,
         verified_files=offered.files,
+        audit=attempt.audit,
     )
     return _with_test(outcome, test, redact)
 

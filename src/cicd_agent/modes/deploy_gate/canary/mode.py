@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
+from cicd_agent.job.pipeline import announce_analyse, ask_model, begin, finish
 from cicd_agent.modes.deploy_gate.canary.collect import collect
 from cicd_agent.modes.deploy_gate.canary.decide import decide, judge_samples
 from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
@@ -47,7 +47,7 @@ def run(ctx: RunContext[CanaryOptions]) -> Finished[CanaryResult]:
     code it earns. No model is asked (see the module doc)."""
     begin(ctx, phase=NAME, fail_on_choices=FAIL_ON_CHOICES)
     facts = collect(ctx)
-    analysing(ctx)
+    announce_analyse(ctx)
     verdict = judge_samples(facts.samples, facts.config, facts.state)
     # Asks nothing (returns None), as the phase always did: the run still says which provider
     # it has, and with one configured, that the ask step ran and asked nothing.
