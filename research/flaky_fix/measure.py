@@ -28,8 +28,8 @@ import time
 from pathlib import Path
 
 from cicd_agent.modes.test_step.fixer import BUDGET, MOST_TESTS, fix_flaky
-from cicd_agent.modes.test_step.ordered_runs import OrderedRuns
 from cicd_agent.runners.table import IN_ORDER
+from cicd_agent.verify.orders import OrderedRuns
 
 HERE = Path(__file__).resolve().parent
 ENVIRON = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "LANG": "C.UTF-8"}

@@ -24,9 +24,9 @@ from cicd_agent.local import test_history
 from cicd_agent.modes.test_step.dependence import Runs
 from cicd_agent.modes.test_step.fixer import BUDGET, _as_named, fix_flaky
 from cicd_agent.modes.test_step.mode import NAME
-from cicd_agent.modes.test_step.ordered_runs import OrderedRuns
 from cicd_agent.modes.test_step.types import FlakyFix
 from cicd_agent.runners.table import TABLE
+from cicd_agent.verify.orders import OrderedRuns
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
 from tests.helpers.gen_tests import PROJECT_PATH, PROJECT_PYTHON

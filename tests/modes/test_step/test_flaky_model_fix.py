@@ -17,8 +17,8 @@ from cicd_agent.analysis.redact import Redactor
 from cicd_agent.modes.test_step.dependence import reruns_needed
 from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
 from cicd_agent.modes.test_step.model_fix import FlakyAnswer, unredacted, weakened
-from cicd_agent.modes.test_step.ordered_runs import OrderedRuns
 from cicd_agent.runners.table import TABLE
+from cicd_agent.verify.orders import OrderedRuns
 from tests.git_builder import GitRepoBuilder
 from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.gen_tests import PROJECT_PATH

@@ -20,11 +20,11 @@ from cicd_agent.local import test_history
 from cicd_agent.modes.test_step.dependence import Runs
 from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
 from cicd_agent.modes.test_step.mode import NAME
-from cicd_agent.modes.test_step.ordered_runs import OrderedRuns
 from cicd_agent.runners.go import set_up
 from cicd_agent.runners.go.orders import GoOrders
 from cicd_agent.runners.go.sessions import GoSandbox, package_folder
 from cicd_agent.runners.table import TABLE
+from cicd_agent.verify.orders import OrderedRuns
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
 from tests.helpers.sandbox import needs_sandbox

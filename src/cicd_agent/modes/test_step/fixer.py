@@ -1,7 +1,7 @@
 """The step's flaky tests classified and, where one depends on another test, fixed with no model.
 
 Every run is a session of the runner's in the sandbox, each in a fresh copy of the checkout
-(:class:`~.ordered_runs.OrderedRuns`), so no file a run leaves reaches the next:
+(:class:`~cicd_agent.verify.orders.OrderedRuns`), so no file a run leaves reaches the next:
 the suite in the order it is written (its first session), the flaky test alone and after chosen
 tests (:mod:`.dependence`'s bisections). A victim gets the statements of a cleaner (a test of
 the suite that, run between its polluter and it, makes it pass), a brittle test those of its
@@ -39,8 +39,8 @@ from dataclasses import replace
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.test_step.dependence import Classified, Runs, classify, cleaner, reruns_needed
 from cicd_agent.modes.test_step.model_fix import Propose, beyond, weakened
-from cicd_agent.modes.test_step.ordered_runs import OrderedRuns
 from cicd_agent.modes.test_step.types import FlakyFix
+from cicd_agent.verify.orders import OrderedRuns
 
 BUDGET = 600.0
 """Seconds all the fixer's runs may take in one step."""

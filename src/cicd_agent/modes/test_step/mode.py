@@ -138,8 +138,8 @@ def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict
     the sandbox and, where one depends on another test, fixed with no model (:mod:`.fixer`)."""
     from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky, not_classified
     from cicd_agent.modes.test_step.model_fix import proposer
-    from cicd_agent.modes.test_step.ordered_runs import OrderedRuns
     from cicd_agent.runners.sandboxes import isolation_of, opened
+    from cicd_agent.verify.orders import OrderedRuns
 
     command = ctx.mode_options.command
     row = runner_of(command)
