@@ -11,7 +11,8 @@ Usage (from the repository root; ``DATA`` holds checkouts, venvs, the wheel cach
 flaky_detect.py``: the parent written out of the mirror, one virtualenv per repository, the
 functions expanded into collected ids in the sandbox), then judges ONE claim holding the flaky
 ids and the controls together (half the time of two claims; the files are the same) with
-``TestRuns.judge`` under the hunt's schedule (:func:`cicd_agent.verify.conditions.varied`,
+``TestRuns.judge`` under the hunt's schedule
+(:func:`cicd_agent.modes.gen_tests.conditions.varied`,
 seeded from the fix's sha so a rerun is the same), ``budget=300`` s, gen-tests' options and
 run timeout. The flaky and control ids are scored apart from the same runs, by the frozen
 scoring of ``cases.py``. ``--claim file`` judges instead one claim per test file (the flaky
@@ -41,12 +42,12 @@ from research.flaky.projects import PROJECTS  # noqa: E402
 from research.gen_tests import flaky_detect as first  # noqa: E402
 
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET  # noqa: E402
+from cicd_agent.modes.gen_tests.conditions import PLAIN, varied  # noqa: E402
 from cicd_agent.modes.gen_tests.gate import PLUGIN  # noqa: E402
+from cicd_agent.modes.gen_tests.reruns import TestRuns  # noqa: E402
 from cicd_agent.modes.gen_tests.suite import ProjectCommand  # noqa: E402
 from cicd_agent.runners.pytest.runner import PytestSandbox
-from cicd_agent.verify.conditions import PLAIN, varied  # noqa: E402
 from cicd_agent.verify.contract import ReliableTests  # noqa: E402
-from cicd_agent.verify.reruns import TestRuns  # noqa: E402
 
 first.PROJECTS.update(PROJECTS)
 BUDGET = [float(PR_TESTS_BUDGET)]

@@ -52,14 +52,14 @@ sys.path.insert(0, str(ROOT))
 
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET  # noqa: E402
 from cicd_agent.modes.gen_tests.gate import PLUGIN  # noqa: E402
-from cicd_agent.modes.gen_tests.suite import ProjectCommand  # noqa: E402
-from cicd_agent.sandbox.isolation import Isolation  # noqa: E402
-from cicd_agent.verify.contract import ReliableTests  # noqa: E402
-from cicd_agent.verify.reruns import (  # noqa: E402
+from cicd_agent.modes.gen_tests.reruns import (  # noqa: E402
     PytestSandbox,
     Reruns,
     TestRuns,
 )
+from cicd_agent.modes.gen_tests.suite import ProjectCommand  # noqa: E402
+from cicd_agent.sandbox.isolation import Isolation  # noqa: E402
+from cicd_agent.verify.contract import ReliableTests  # noqa: E402
 
 TEST_TIMEOUT = 120.0
 """gen-tests' default ``test-timeout``: one pytest run's limit."""

@@ -43,7 +43,8 @@ def test_a_module_is_placed_in_its_part() -> None:
     assert part("cicd_agent.api") == "spine"
     assert part("cicd_agent.risk.checkout") == "risk"
     assert part("cicd_agent.runners.pytest") == "proof"
-    assert part("cicd_agent.verify.reruns") == "proof"
+    assert part("cicd_agent.verify.mutants") == "proof"
+    assert part("cicd_agent.modes.gen_tests.reruns") == "mode:gen_tests"
     assert part("cicd_agent.modes.build.tree") == "mode:build"
 
 

@@ -139,11 +139,11 @@ def test_importing_a_modes_wiring_builds_no_model(mode: str) -> None:
 
 
 def test_review_loads_the_modules_it_uses_alone() -> None:
-    """Review's wiring loads no core module it does not use (the build report's reader, the run
-    resolver the command mode uses, the sandbox before a linter or suggestion runs), nor the
-    plain API, which loads every promised name for another distribution's mode."""
+    """Review's wiring loads no core module it does not use (the run resolver the command mode
+    uses, the sandbox before a linter or suggestion runs), nor the plain API, which loads every
+    promised name for another distribution's mode."""
     unused = (
-        "cicd_agent.local.build_report", "cicd_agent.job.resolve", "cicd_agent.sandbox",
+        "cicd_agent.job.resolve", "cicd_agent.sandbox",
         "cicd_agent.github.trust", "cicd_agent.api",
     )  # fmt: skip
     probe = (

@@ -29,8 +29,8 @@ from tests.harness.payloads import REPO_ROOT
 PACKAGE = REPO_ROOT / "src" / "cicd_agent"
 SEAM = Path("runners")
 OPENS_PIPE = {
-    Path("verify/fixes.py"): "the fix judge: the failed step's command, watched "
-    "by the in-run check",
+    Path("modes/analyse_failure/fix/judge/verifier.py"): "the fix judge: the failed step's "
+    "command, watched by the in-run check",
     Path("modes/review/patch_checks.py"): "its linters' JSON reports (no test outcome)",
     Path("modes/review/linters.py"): "the linters' JSON reports (no test outcome)",
     Path("modes/review/base_errors.py"): "a type checker's report at the base (no test outcome)",

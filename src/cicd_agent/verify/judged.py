@@ -1,6 +1,7 @@
 """What every judge of a patch does: fresh copies of the checkout in the sandbox, the patch
 applied to one, runs within one time budget, the patched files read back. The engines
-(:mod:`.fixes`, :mod:`.keeps_passing`) add only their own runs and readings.
+(analyse-failure's fix judge, review's ``keeps_passing``) add only their own runs
+and readings.
 
 ``git apply`` runs inside the sandbox (the patch is the model's or a linter's, the copy the pull
 request's), with nobody's configuration and no repository above the copy to find; it is atomic

@@ -1,19 +1,16 @@
 """The build mode's small pieces a whole build reaches only at its end: the advice's copy of the
-context, the smoke command's absence, its report as another mode reads it, and the two
-storages' settings."""
+context, the smoke command's absence and the two storages' settings (its report as deploy-gate
+reads it: tests/wiring/test_build_report_contract.py)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from cicd_agent.local.build_report import BuildEvidence, read_build_report
 from cicd_agent.modes.build.advice import _context_with
 from cicd_agent.modes.build.dockerfile import qualified, registry_images
 from cicd_agent.modes.build.options import BuildOptions
-from cicd_agent.modes.build.result import BuildResult, VulnerabilityReport
 from cicd_agent.modes.build.smoke import smoke
 from cicd_agent.modes.build.store import beside, store
 from tests.helpers.cli import run_cli
@@ -42,49 +39,6 @@ def test_no_smoke_command_runs_nothing(tmp_path: Path) -> None:
     ctx, _ = run_context("build", [], {}, BuildOptions.from_given)
     with ctx.resources:
         assert smoke(ctx, builder=None, built=None, what="head's image") is None  # type: ignore[arg-type]
-
-
-def test_a_build_report_is_used_only_when_it_is_the_build_modes_about_this_head(
-    tmp_path: Path,
-) -> None:
-    report = tmp_path / "build.json"
-    found = {"mode": "build", "head": HEAD, "image_size": 10, "image_size_delta": -3,
-             "new_vulnerabilities": [{"id": "CVE-2026-1", "severity": "CRITICAL"},
-                                     {"id": "$(rm -rf /)", "severity": "high"}]}  # fmt: skip
-    report.write_text(json.dumps(found))
-    evidence, why = read_build_report(tmp_path, report.name, HEAD)
-    assert why == "" and evidence is not None
-    assert evidence.new_critical == ("CVE-2026-1",)
-    assert evidence.new_high == ("(an id of another shape)",)  # never shown as written
-    assert (evidence.image_size, evidence.size_delta) == (10, -3)
-    for other, said in (({**found, "head": "b" * 40}, "another commit"),
-                        ({**found, "mode": "review"}, "not a report of the build mode")):  # fmt: skip
-        report.write_text(json.dumps(other))
-        assert read_build_report(tmp_path, str(report), HEAD)[0] is None  # absolute: the same
-        assert said in read_build_report(tmp_path, report.name, HEAD)[1]
-    link = tmp_path / "link.json"
-    link.symlink_to(report)
-    assert "symbolic link" in read_build_report(tmp_path, link.name, HEAD)[1]
-
-
-def test_the_report_the_mode_writes_is_what_a_reader_of_it_reads(tmp_path: Path) -> None:
-    """The report as publish writes it, read back by the API's reader: a field renamed on
-    either side (the result's or the reader's) fails here."""
-    result = BuildResult(
-        headline="built", head=HEAD, image_size=120, image_size_delta=35,
-        new_vulnerabilities=[
-            VulnerabilityReport(id="CVE-2026-1", package="pkg:deb/openssl", severity="CRITICAL"),
-            VulnerabilityReport(id="GHSA-aaaa-bbbb-cccc", package="pkg:pypi/flask", severity="high"),
-            VulnerabilityReport(id="CVE-2026-2", package="pkg:pypi/jinja2", severity="low"),
-        ],
-    )  # fmt: skip
-    (tmp_path / "cicd-agent-build.json").write_text(json.dumps(result.to_json(), indent=1))
-    evidence, why = read_build_report(tmp_path, "cicd-agent-build.json", HEAD)
-    assert why == ""
-    assert evidence == BuildEvidence(file="cicd-agent-build.json", head=HEAD,
-                                     new_critical=("CVE-2026-1",),
-                                     new_high=("GHSA-aaaa-bbbb-cccc",),
-                                     image_size=120, size_delta=35)  # fmt: skip
 
 
 def test_the_runs_own_storage_reads_the_kept_one_and_keeps_its_own_settings(

@@ -13,8 +13,8 @@ import pytest
 
 from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.local.audit import file_digest
-from cicd_agent.local.build_report import MAX_BYTES, BuildEvidence, read_build_report
 from cicd_agent.modes.deploy_gate.build_report import raised
+from cicd_agent.modes.deploy_gate.report_files import MAX_BYTES, BuildEvidence, read_build_report
 from cicd_agent.risk.assessment import RiskAssessment, RiskFeatures
 
 HEAD = "a" * 40
@@ -89,3 +89,26 @@ def test_a_report_only_ever_raises_the_risk(
     now = raised(before, evidence)
     assert now.risk_level is after and now.risk_score >= before.risk_score
     assert [r.signal for r in now.reasons] == ["build"] * (3 if critical else 2)
+
+
+def test_a_build_report_is_used_only_when_it_is_the_build_modes_about_this_head(
+    tmp_path: Path,
+) -> None:
+    report = tmp_path / "build.json"
+    found = {"mode": "build", "head": HEAD, "image_size": 10, "image_size_delta": -3,
+             "new_vulnerabilities": [{"id": "CVE-2026-1", "severity": "CRITICAL"},
+                                     {"id": "$(rm -rf /)", "severity": "high"}]}  # fmt: skip
+    report.write_text(json.dumps(found))
+    evidence, why = read_build_report(tmp_path, report.name, HEAD)
+    assert why == "" and evidence is not None
+    assert evidence.new_critical == ("CVE-2026-1",)
+    assert evidence.new_high == ("(an id of another shape)",)  # never shown as written
+    assert (evidence.image_size, evidence.size_delta) == (10, -3)
+    for other, said in (({**found, "head": "b" * 40}, "another commit"),
+                        ({**found, "mode": "review"}, "not a report of the build mode")):  # fmt: skip
+        report.write_text(json.dumps(other))
+        assert read_build_report(tmp_path, str(report), HEAD)[0] is None  # absolute: the same
+        assert said in read_build_report(tmp_path, report.name, HEAD)[1]
+    link = tmp_path / "link.json"
+    link.symlink_to(report)
+    assert "symbolic link" in read_build_report(tmp_path, link.name, HEAD)[1]

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.modes.gen_tests.reruns import Reruns
 from cicd_agent.modes.gen_tests.runner_gaps import rerun
 from cicd_agent.runners.cargo.runner import CargoTest
 from cicd_agent.runners.lookups import tool_mounts
 from cicd_agent.runners.pytest.runner import PytestSandbox
-from cicd_agent.verify.reruns import Reruns
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_cargo

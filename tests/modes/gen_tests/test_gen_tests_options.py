@@ -56,7 +56,7 @@ def test_the_runs_the_help_names_are_the_hunts() -> None:
     """``pr-test-runs``' help gives the count its default stands for: the hunt's schedule,
     each condition once (each round repeating the tests in its session)."""
     from cicd_agent.modes.gen_tests import arguments
-    from cicd_agent.verify.conditions import varied
+    from cicd_agent.modes.gen_tests.conditions import varied
 
     assert len(varied(0).conditions) == arguments.DEFAULT_PR_TEST_RUNS
     assert GenTestsOptions.from_given(Given({"pr_test_runs": 3})).pr_test_runs == 3

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cicd_agent.verify.conditions import varied
+from cicd_agent.modes.gen_tests.conditions import varied
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import run_gen_tests
 from tests.helpers.sandbox import needs_sandbox

@@ -267,10 +267,10 @@ def test_a_flaky_tests_annotation_is_on_its_own_file_or_on_none(tmp_path: Path) 
     package) gets an annotation without a file. Before: the id cut at its first ``::``, so
     jest's ``file › name`` and cargo's ``tests`` were annotated as paths no check run places."""
     from cicd_agent.modes.gen_tests.decide import _runner
+    from cicd_agent.modes.gen_tests.reruns import Counts, Reruns
     from cicd_agent.modes.gen_tests.result import GenTestsResult
     from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
     from cicd_agent.runners.table import RUNNERS
-    from cicd_agent.verify.reruns import Counts, Reruns
 
     flaky = Counts(passed=1, failed=1, planned=2)
     ran = {"jest": ("src/sign.test.js", "src/sign.test.js › every other run"),

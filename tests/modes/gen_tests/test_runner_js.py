@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.gen_tests.contract_check import Claim, claims
+from cicd_agent.modes.gen_tests.reruns import Counts, Reruns
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, rerun
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, RunnerVerdict, judge
 from cicd_agent.runners.base import Selection, TestReport
@@ -26,7 +27,6 @@ from cicd_agent.runners.js.report import Watch, changed, split_checks, the_repor
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.runners.vitest.runner import Vitest, on_the_fly
 from cicd_agent.sandbox import pipes
-from cicd_agent.verify.reruns import Counts, Reruns
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool

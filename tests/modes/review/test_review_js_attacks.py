@@ -20,8 +20,6 @@ from cicd_agent.modes.review import suggestions
 from cicd_agent.modes.review.patch_checks import PatchChecks
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.lookups import for_file
-from cicd_agent.runners.passing import failing_tests_pass
-from cicd_agent.runners.patched_lines import PatchedLines
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.verify.contract import KeepsPassing
 from tests.git_builder import GitRepoBuilder
@@ -223,8 +221,8 @@ def test_attack_a_suggestion_that_stubs_the_assertions_as_its_module_loads_is_ne
     one top-level line that makes every ``toBe`` hold as the test requires the module
     (``Object.is`` replaced, or ``expect`` itself). jest's in-run check cannot see it (the code
     under test shares the test's realm), so the seam's static rule refuses the patched run before it
-    starts; the fix judge's jest verdict reads the same rule. Before: both posted as checked,
-    "1 passing test(s) of 1 test file(s) still pass"."""
+    starts (analyse-failure's fix judge reads the same rule: ``test_fix_judge_jest.py``). Before:
+    posted as checked, "1 passing test(s) of 1 test file(s) still pass"."""
     repo = GitRepoBuilder(tmp_path / "repo")
     package = '{"name": "app", "devDependencies": {"jest": "*"}}\n'
     repo.commit("start", {"package.json": package, "src/app.js": APP, "src/app.test.js": TEST,
@@ -244,8 +242,3 @@ def test_attack_a_suggestion_that_stubs_the_assertions_as_its_module_loads_is_ne
             assert not kept.held and kept.unchecked, kept
             assert kept.said.startswith("unchecked: its tests gave no result (the patch adds code "
                                         "that runs as src/app.js loads (line 2)"), kept  # fmt: skip
-        # the fix judge's jest verdict reads the same rule (analyse-failure's verified fix)
-        changed = PatchedLines.of(repo.path, [("src/app.js", APP, broken)])
-        said = failing_tests_pass(Jest(), sandbox, sandbox.workspace("judged"), ("adds",),
-                                  patched=("src/app.js",), timeout=60, changed=changed)  # fmt: skip
-        assert said.startswith("not verified: the patch adds code that runs as src/app.js loads"), said

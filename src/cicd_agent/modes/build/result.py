@@ -105,7 +105,7 @@ class BuildResult(PlainResult):
     mode: str = "build"
     head: str = ""
     """The commit the head image was built from (a reader uses a report only for its head:
-    :func:`cicd_agent.local.build_report.read_build_report`)."""
+    deploy-gate's ``read_build_report``)."""
     image_size: int = 0
     """Bytes of the files the head's layers hold, uncompressed."""
     image_size_delta: int | None = None

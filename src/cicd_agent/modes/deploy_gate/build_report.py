@@ -1,8 +1,7 @@
-"""The build mode's report, read through the API
-(:func:`cicd_agent.local.build_report.read_build_report`), as evidence about the image this
-change makes: new critical vulnerabilities raise the risk to at least high, and each fact used
-is a reason that names the file and the commit it is about. The report only ever raises the
-risk, so a forged one can add caution and nothing else.
+"""The build mode's report, read by :func:`.report_files.read_build_report`, as evidence
+about the image this change makes: new critical vulnerabilities raise the risk to at least high,
+and each fact used is a reason that names the file and the commit it is about. The report only
+ever raises the risk, so a forged one can add caution and nothing else.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from cicd_agent.analysis.scale import RiskLevel, higher
-from cicd_agent.local.build_report import BuildEvidence
+from cicd_agent.modes.deploy_gate.report_files import BuildEvidence
 from cicd_agent.risk.assessment import Reason, RiskAssessment
 
 SHOWN = 10

@@ -25,7 +25,6 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.github.models import DEPLOYMENTS_READ, DeploymentInfo, DeploymentListing
 from cicd_agent.job.context import RunContext
 from cicd_agent.local.audit import file_digest
-from cicd_agent.local.build_report import read_build_report
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo, is_null_sha
 from cicd_agent.local.syntax import MAX_PARSED, SUFFIXES, parse_check
@@ -38,6 +37,7 @@ from cicd_agent.modes.deploy_gate.dora import committed, four_keys
 from cicd_agent.modes.deploy_gate.eval_report import with_eval
 from cicd_agent.modes.deploy_gate.options import DeployOptions
 from cicd_agent.modes.deploy_gate.related import read_graph
+from cicd_agent.modes.deploy_gate.report_files import read_build_report
 from cicd_agent.modes.deploy_gate.safety import CoverageReport, PullReview
 from cicd_agent.modes.deploy_gate.types import DeployFacts, DiffExcerpt
 from cicd_agent.modes.deploy_gate.unparsed import held_unparsed

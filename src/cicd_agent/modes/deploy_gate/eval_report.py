@@ -1,7 +1,7 @@
-"""The eval mode's report (``cicd-agent-eval.json``), read through the API
-(:func:`cicd_agent.local.build_report.read_mode_report`: the eval mode's, about this head),
-as evidence about the change: ``regressed`` raises the risk to at least high, with a reason
-that names the file, the commit and the drop. Like the build's report it only ever raises the
+"""The eval mode's report (``cicd-agent-eval.json``), read by
+:func:`.report_files.read_mode_report` (the eval mode's, about this head), as evidence about the
+change: ``regressed`` raises the risk to at least high, with a reason that names the file, the
+commit and the drop. Like the build's report it only ever raises the
 risk, so a forged one can add caution and nothing else.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from cicd_agent.analysis.scale import RiskLevel, higher
-from cicd_agent.local.build_report import read_mode_report
+from cicd_agent.modes.deploy_gate.report_files import read_mode_report
 from cicd_agent.risk.assessment import Reason, RiskAssessment
 
 

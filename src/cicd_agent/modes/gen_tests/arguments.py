@@ -13,7 +13,7 @@ DEFAULT_TOKEN_BUDGET = 500_000
 DEFAULT_COST_BUDGET = 1.0
 DEFAULT_PR_TEST_RUNS = 6
 """The flaky hunt's rounds for a pytest test under 5 s: each of its six conditions once
-(:func:`cicd_agent.verify.conditions.varied`), each round one pytest session repeating the test
+(:func:`.conditions.varied`), each round one pytest session repeating the test
 as often as its share of the budget holds; slower tests get fewer. A second turn of the
 conditions would spend the budget on sessions' starts, which the repetitions make needless."""
 DEFAULT_OTHER_RUNS = 6

@@ -36,11 +36,11 @@ from cicd_agent.modes.gen_tests.contract_check import (
     names_in,
 )
 from cicd_agent.modes.gen_tests.python_imports import module_name
+from cicd_agent.modes.gen_tests.reruns import TestRuns
 from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.runners.sessions import Evidence
 from cicd_agent.sandbox.run import RunResult
 from cicd_agent.sandbox.workspace import Workspace, remove_tree
-from cicd_agent.verify.reruns import TestRuns
 
 NOT_CONFIRMED = (
     "fails; the call it claims, run by us alone on the head, does not break the contract"

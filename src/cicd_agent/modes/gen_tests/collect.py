@@ -32,10 +32,12 @@ from cicd_agent.local.gitrepo import is_null_sha
 from cicd_agent.local.job_tools import Refused, job_tool
 from cicd_agent.modes.gen_tests import runner_gaps
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_PR_TEST_RUNS, SUITE_TIMEOUT
+from cicd_agent.modes.gen_tests.conditions import varied
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported
 from cicd_agent.modes.gen_tests.gate import PLUGIN
 from cicd_agent.modes.gen_tests.not_run import not_run_reason
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
+from cicd_agent.modes.gen_tests.reruns import TestRuns
 from cicd_agent.modes.gen_tests.suite import FAILED, ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.targets import changed_targets, source_targets
 from cicd_agent.modes.gen_tests.types import GenTestsFacts
@@ -45,9 +47,7 @@ from cicd_agent.runners.sessions import SessionSandbox as Sandbox
 from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox.run import RunResult
 from cicd_agent.sandbox.workspace import installed_folders, remove_tree
-from cicd_agent.verify.conditions import varied
 from cicd_agent.verify.contract import ReliableTests
-from cicd_agent.verify.reruns import TestRuns
 
 PR_TESTS_BUDGET = 300.0
 """Seconds for all the runs of the tests a pull request adds or changes, however many."""

@@ -3,7 +3,7 @@
 The user's command runs unchanged; coverage starts in every Python process it spawns through
 the boot folder's ``sitecustomize`` and ``COVERAGE_PROCESS_START`` (branch coverage). Only the
 target files are measured. The pytest process hands its data back through the evidence pipe
-(:mod:`cicd_agent.verify.reruns`); a candidate's run counts nothing else, so a coverage file a test drops is
+(:mod:`.reruns`); a candidate's run counts nothing else, so a coverage file a test drops is
 never read. A run of the whole suite also keeps the data files of the processes it spawns, in a
 folder shared with that run alone. The report is computed here, in our own process, through
 coverage.py's API with our own configuration (never by an interpreter started over the

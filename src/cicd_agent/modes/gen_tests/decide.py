@@ -15,11 +15,13 @@ from cicd_agent.actions.markdown import neutralise
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.modes.gen_tests import NAME
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET
+from cicd_agent.modes.gen_tests.conditions import MAX_REPEAT, varied
 from cicd_agent.modes.gen_tests.contract_check import Contract, chosen
 from cicd_agent.modes.gen_tests.coverage_gaps import percent
 from cicd_agent.modes.gen_tests.line_segments import go_functions, line_segments
 from cicd_agent.modes.gen_tests.not_run import could_not_run
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, describe_gain, render_patch
+from cicd_agent.modes.gen_tests.reruns import Reruns
 from cicd_agent.modes.gen_tests.result import (
     AcceptedFile,
     CandidateReport,
@@ -39,8 +41,6 @@ from cicd_agent.modes.gen_tests.targets import gaps
 from cicd_agent.modes.gen_tests.types import GenTestsOpinion, GenTestsVerdict
 from cicd_agent.runners.protocol import WritesTests
 from cicd_agent.runners.table import PYTEST
-from cicd_agent.verify.conditions import MAX_REPEAT, varied
-from cicd_agent.verify.reruns import Reruns
 
 
 def decide(

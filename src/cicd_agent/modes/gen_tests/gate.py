@@ -24,7 +24,7 @@
 Every run happens in a fresh sandbox copy of the candidate's folder (:mod:`sandbox`), started by
 the verifier (:meth:`~cicd_agent.runners.sessions.SessionSandbox.session`). The gate judges
 from pytest's per-test outcomes, which our plugin sends through a pipe
-(:mod:`cicd_agent.verify.reruns`), not only from the exit code; a run whose report was
+(:mod:`cicd_agent.modes.gen_tests.reruns`), not only from the exit code; a run whose report was
 tampered with does not pass.
 """
 
@@ -46,6 +46,7 @@ from cicd_agent.modes.gen_tests.candidate_runs import AGAIN_HERE, REPEATS, repea
 from cicd_agent.modes.gen_tests.claim_run import NO_BUG, PossibleBug, possible_bug
 from cicd_agent.modes.gen_tests.contract_check import Contract
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, TooMuchCoverageData
+from cicd_agent.modes.gen_tests.reruns import TestRuns
 from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.modes.gen_tests.suite import ProjectCommand, SuiteBaseline
 from cicd_agent.runners.sessions import Evidence
@@ -54,7 +55,6 @@ from cicd_agent.sandbox.run import RunResult
 from cicd_agent.sandbox.workspace import Workspace, remove_tree
 from cicd_agent.verify import mutants, mutation
 from cicd_agent.verify.contract import ReliableTests
-from cicd_agent.verify.reruns import TestRuns
 
 RERUNS = 5
 WORKERS = 2

@@ -34,8 +34,10 @@ from typing import TYPE_CHECKING
 from cicd_agent.analysis.file_names import has_control_characters
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_OTHER_RUNS
+from cicd_agent.modes.gen_tests.conditions import MAX_REPEAT, NOISE, ZONES
 from cicd_agent.modes.gen_tests.not_run import could_not_run, last_words
 from cicd_agent.modes.gen_tests.patch import describe_gain
+from cicd_agent.modes.gen_tests.reruns import SHARE_USED, Counts, Enough, Reruns
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS, adds_a_test
 from cicd_agent.runners.base import PASSED, Reach, Selection, TestReport
 from cicd_agent.runners.lookups import for_file, scripted_step_runner
@@ -43,8 +45,6 @@ from cicd_agent.runners.protocol import JudgesByMutants, Repeats, Runner, Writes
 from cicd_agent.runners.table import RUNNERS, Row
 from cicd_agent.sandbox.run import Sandbox
 from cicd_agent.sandbox.workspace import remove_tree
-from cicd_agent.verify.conditions import MAX_REPEAT, NOISE, ZONES
-from cicd_agent.verify.reruns import SHARE_USED, Counts, Enough, Reruns
 
 if TYPE_CHECKING:
     from cicd_agent.local.checkout import GitCheckout
@@ -328,8 +328,8 @@ def rerun(
     (:attr:`~cicd_agent.runners.protocol.Repeats.repeats`, ``go test -count``) runs
     each round after the first as often as the round's share of the budget holds at the last
     round's pace (:func:`repeats_next`), no more than enough to show a
-    flake of :data:`~cicd_agent.verify.conditions.FLAKE_RATE` under its condition
-    (:class:`~cicd_agent.verify.reruns.Enough`, which says what the runs showed); not
+    flake of :data:`~cicd_agent.modes.gen_tests.conditions.FLAKE_RATE` under its condition
+    (:class:`~cicd_agent.modes.gen_tests.reruns.Enough`, which says what the runs showed); not
     ``repeat`` (the change adds no test), once a round. A round whose
     report is no result stops the rounds (the rest stays unchecked). Each round is announced
     through ``say``."""

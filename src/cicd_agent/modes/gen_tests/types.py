@@ -15,13 +15,13 @@ if TYPE_CHECKING:
     from cicd_agent.modes.gen_tests.options import GenTestsOptions
     from cicd_agent.modes.gen_tests.patch import AcceptedTest
     from cicd_agent.modes.gen_tests.prompt import Job
+    from cicd_agent.modes.gen_tests.reruns import Reruns
     from cicd_agent.modes.gen_tests.runner_ask import RunnerOpinion
     from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
     from cicd_agent.modes.gen_tests.segments import Segment
     from cicd_agent.modes.gen_tests.suite import SuiteBaseline
     from cicd_agent.modes.gen_tests.targets import Targets
     from cicd_agent.sandbox.isolation import Isolation
-    from cicd_agent.verify.reruns import Reruns
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Review's part of checking a suggestion: how its linters run on a copy and their reports are
-read; the rest is the core's :class:`~cicd_agent.verify.keeps_passing.KeepsPassingJudge`."""
+read; the rest is :class:`~cicd_agent.modes.review.keeps_passing.KeepsPassingJudge`."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 
+from cicd_agent.modes.review.keeps_passing import RUN_TIMEOUT, KeepsPassingJudge
 from cicd_agent.modes.review.lint_reports import UnreadableReport, read_report
 from cicd_agent.runners.base import on_pipe
 from cicd_agent.sandbox import Workspace
 from cicd_agent.verify.contract import LintCommand
-from cicd_agent.verify.keeps_passing import RUN_TIMEOUT, KeepsPassingJudge
 
 
 def lint_argv(command: LintCommand, files: Sequence[str], evidence_variable: str) -> list[str]:

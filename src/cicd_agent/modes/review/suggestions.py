@@ -1,7 +1,7 @@
 """The suggestion check: every ``suggestion`` block review would post, the model's or a
 linter's own fix (ruff's safe ones, eslint's), applied to the head in the sandbox and judged by
-the verifier (:meth:`~cicd_agent.verify.keeps_passing.KeepsPassingJudge.judge`) before
-``decide`` may keep it.
+the verifier (:meth:`~cicd_agent.modes.review.keeps_passing.KeepsPassingJudge.judge`)
+before ``decide`` may keep it.
 
 It is review's check step (:func:`check`), between ``ask`` and ``decide``, as analyse-failure's
 judges its fix: the suggestions are known only once the model answered, and ``decide`` stays
@@ -40,10 +40,10 @@ from cicd_agent.verify.contract import KeepsPassing
 if TYPE_CHECKING:
     from cicd_agent.analysis.finding import Finding
     from cicd_agent.job.context import RunContext
+    from cicd_agent.modes.review.keeps_passing import Kept
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.types import ReviewFacts, ReviewVerdict
     from cicd_agent.runners.protocol import Runner
-    from cicd_agent.verify.keeps_passing import Kept
 
 MAX_SUGGESTIONS = 10
 """Suggestions checked in one review; later ones (by the findings' order) go without a block."""

@@ -21,9 +21,9 @@ from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.model.client import ModelClient
 from cicd_agent.model.pricing import Price
 from cicd_agent.modes.analyse_failure.fix.agent import AgentLimits, FixAgent
+from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import Sandbox
-from cicd_agent.verify.fixes import SandboxVerifier
 from tests.helpers.fix_agent_projects import (
     TEST_CALC,
     CountingVerifier,
@@ -377,7 +377,7 @@ def test_the_policy_reads_each_diff_once_however_often_the_loop_asks(
     """A diff is run, then proposed: the loop asks the verifier's policy four times about it
     (before the run, in the run, before the proposal, in the verification); the policy's
     verdict is the same each time, so the patch text is parsed once."""
-    from cicd_agent.verify import fixes as verify
+    from cicd_agent.modes.analyse_failure.fix.judge import verifier as verify
 
     read: list[str] = []
     real = verify.policy_verdict

@@ -1,14 +1,15 @@
 """The calls analyse-failure makes to have a patch judged (a fix:
-:meth:`~cicd_agent.verify.fixes.SandboxVerifier.verify`; the test that shows its bug:
-:func:`~cicd_agent.verify.fail_to_pass.judge`): each comes back in its judge's own words, on a
-real project, real git, real pytest, the real sandbox."""
+:meth:`~cicd_agent.modes.analyse_failure.fix.judge.verifier.SandboxVerifier.verify`; the test
+that shows its bug: :func:`~cicd_agent.modes.analyse_failure.fix.judge.fail_to_pass.judge`): each
+comes back in its judge's own words, on a real project, real git, real pytest, the real
+sandbox."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from cicd_agent.modes.analyse_failure.fix.judge.fail_to_pass import judge
 from cicd_agent.verify.contract import Patch
-from cicd_agent.verify.fail_to_pass import judge
 from tests.helpers.sandbox import needs_sandbox
 from tests.modes.analyse_failure.fix.test_fix_fail_to_pass import (
     MEAN_FIX,

@@ -285,9 +285,9 @@ def test_a_run_that_nests_folders_thousands_deep_loses_no_output(tmp_path: Path)
     deleting it after (``shutil.rmtree``, recursive before 3.13, the action's default Python
     being 3.12) raised RecursionError, which ``ignore_errors`` does not cover: the fix step,
     and with it the whole mode, ended in an internal error."""
+    from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
     from cicd_agent.sandbox import Sandbox
     from cicd_agent.verify.contract import FailingCommand
-    from cicd_agent.verify.fixes import SandboxVerifier
 
     checkout = tmp_path / "checkout"
     commit_project(checkout, LINT)

@@ -9,8 +9,8 @@ import pytest
 
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.analyse_failure.fix.attempt import checkout_head, checkout_problem
+from cicd_agent.modes.analyse_failure.fix.judge.policy import linked_targets
 from cicd_agent.modes.analyse_failure.fix.tools import Checkout, GitBlame, GitLog, Search
-from cicd_agent.verify.fix_policy import linked_targets
 from tests.git_builder import GitRepoBuilder
 from tests.unit.local.test_git_seam_paths import Hostile, _plain, _promisor, hostile
 

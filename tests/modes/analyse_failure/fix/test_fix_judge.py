@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.modes.analyse_failure.fix.judge.policy import policy_verdict
+from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 from cicd_agent.verify.contract import FailingCommand, Patch, Verification, checked
-from cicd_agent.verify.fix_policy import policy_verdict
-from cicd_agent.verify.fixes import SandboxVerifier
 from tests.helpers.fix_projects import (
     CALC,
     CALC_EXIT_ZERO,

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.modes.analyse_failure.fix.judge.policy import policy_verdict
+from cicd_agent.modes.analyse_failure.fix.judge.runner_settings import settings_change
+from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 from cicd_agent.runners.pytest.evidence import missing_evidence
 from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.verify.contract import FailingCommand, Patch
-from cicd_agent.verify.fix_policy import policy_verdict
-from cicd_agent.verify.fixes import SandboxVerifier
-from cicd_agent.verify.runner_settings import settings_change
 from tests.helpers.fix_projects import (
     CALC,
     CALC_EXIT_ZERO,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.analysis.unified_diff import file_diff
-from cicd_agent.verify.fix_policy import MAX_CHANGED_LINES, policy_verdict
+from cicd_agent.modes.analyse_failure.fix.judge.policy import MAX_CHANGED_LINES, policy_verdict
 
 
 def _edit(path: str) -> str:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.modes.analyse_failure.fix.judge.policy import policy_verdict
 from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests
-from cicd_agent.verify.fix_policy import policy_verdict
 from tests.helpers.gen_tests import PROJECT_PYTHON
 from tests.modes.analyse_failure.fix.test_fix_judge_policy import FAILING, _edit_lines
 

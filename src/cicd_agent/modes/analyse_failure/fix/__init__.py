@@ -1,6 +1,6 @@
 """analyse-failure's check step (:func:`check`): every fix claim judged in the sandbox, between
 ask and decide, when ``--fix`` asks for one and a job failed. A patch is offered only when the
-fix judge (:mod:`cicd_agent.verify.fixes`) verified it.
+fix judge (:mod:`.judge`) verified it.
 
 In order, in one sandbox that lives as long as this step:
 
@@ -13,7 +13,7 @@ In order, in one sandbox that lives as long as this step:
    as it is proposed);
 3. when a patch is verified and no existing test failed before it, the model writes a test
    that shows the bug (:func:`propose_test`, its prompt and schema here), judged fail-to-pass
-   (:mod:`cicd_agent.verify.fail_to_pass`).
+   (:mod:`.judge.fail_to_pass`).
 
 What it returns (:class:`~cicd_agent.modes.analyse_failure.types.Checks`) is data: decide reads
 the verdicts (:mod:`.outcome` words them), publish writes the patch.
@@ -32,17 +32,17 @@ from pydantic import BaseModel, ConfigDict
 from cicd_agent.actions.errors import ModelError
 from cicd_agent.model.prompts import UNTRUSTED_RULES, fence
 from cicd_agent.modes.analyse_failure.fix.attempt import start, with_model
+from cicd_agent.modes.analyse_failure.fix.judge.fail_to_pass import judge, new_test_patch
 from cicd_agent.modes.analyse_failure.types import Checks
 from cicd_agent.verify.contract import FailsThenPasses, failing_script
-from cicd_agent.verify.fail_to_pass import judge, new_test_patch
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.model.client import ModelClient
+    from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
     from cicd_agent.modes.analyse_failure.types import FailureVerdict
     from cicd_agent.verify.contract import FailingCommand, Patch, Verification
-    from cicd_agent.verify.fixes import SandboxVerifier
 
 
 def check(ctx: RunContext[AnalyseFailureOptions], verdict: FailureVerdict) -> Checks | None:
@@ -116,8 +116,8 @@ def propose_test(
     """The test that comes with a verified fix when no existing test failed before it (a script
     crashed, a type check or a build broke): the model writes one new test file that should fail
     on the failed commit and pass with the fix, and the one verifier judges exactly that claim
-    (:func:`cicd_agent.verify.fail_to_pass.judge`). Its verdict, or why none was judged:
-    a test it refuses is not offered (ModelError is the caller's: it becomes a note).
+    (:func:`.judge.fail_to_pass.judge`). Its verdict, or why none was judged: a test it refuses
+    is not offered (ModelError is the caller's: it becomes a note).
     ``model``: the run's, which the caller checked it has."""
     redact = ctx.redactor.redact
     user = "\n\n".join((

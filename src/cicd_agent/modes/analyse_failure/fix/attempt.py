@@ -9,7 +9,7 @@ sandbox (it lives as long as the check step, in the resources it is handed) and 
 deterministic fixer (:mod:`.fixers`) try (the fixer it started, or why it could not, goes to the
 run's ``tools``). What was tried is plain data (:class:`FixAttempt`); the model's patches join
 it later in the step (:func:`with_model`, a new object). Every candidate, from either, is judged
-by the one verifier (:meth:`~cicd_agent.verify.fixes.SandboxVerifier.verify`).
+by the one verifier (:meth:`~.judge.verifier.SandboxVerifier.verify`).
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ from cicd_agent.local.git import GitTimedOut, Place, in_checkout
 from cicd_agent.local.git_ops import differs_from_head, index_entries, resolve_commit
 from cicd_agent.modes.analyse_failure.fix.command import failing_command, missing_command
 from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
+from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 from cicd_agent.runners.sandboxes import isolation_of, opened
 from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox.run import Sandbox
 from cicd_agent.verify.contract import FailingCommand, Verification
-from cicd_agent.verify.fixes import SandboxVerifier
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.log_model import LogAnalysis

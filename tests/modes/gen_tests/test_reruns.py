@@ -1,7 +1,7 @@
-"""The verifier's judge of "these tests pass every time" (``verify/reruns.py``), in the real
-sandbox: a test that fails every other run is flaky with its counts, a stable one is stable, one
-that always fails is failing, one that sleeps past the budget is unchecked (never stable), and an
-id that reads as an option is never put on the command line."""
+"""gen-tests' judge of "these tests pass every time" (``modes/gen_tests/reruns.py``), in the
+real sandbox: a test that fails every other run is flaky with its counts, a stable one is stable,
+one that always fails is failing, one that sleeps past the budget is unchecked (never stable), and
+an id that reads as an option is never put on the command line."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.modes.gen_tests.conditions import ENOUGH, MAX_REPEAT, Condition, Schedule, varied
+from cicd_agent.modes.gen_tests.reruns import Counts, Enough, TestRuns, _Tally, planned_runs
 from cicd_agent.runners.pytest.runner import PLUGIN
 from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from cicd_agent.sandbox.limits import Limits
-from cicd_agent.verify.conditions import ENOUGH, MAX_REPEAT, Condition, Schedule, varied
 from cicd_agent.verify.contract import ReliableTests
-from cicd_agent.verify.reruns import Counts, Enough, TestRuns, _Tally, planned_runs
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
@@ -316,7 +316,7 @@ def test_attack_a_repeated_tests_reported_passes_count_only_as_the_in_run_check_
 
 
 def test_a_rounds_repetitions_fill_its_share_of_the_budget_after_the_sessions_start() -> None:
-    from cicd_agent.verify.conditions import Condition
+    from cicd_agent.modes.gen_tests.conditions import Condition
 
     tally = _Tally(planned={"t": 6}, counted=1)
     alone = Condition("alone", files=False)

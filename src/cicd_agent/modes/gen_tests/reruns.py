@@ -21,10 +21,17 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from cicd_agent.modes.gen_tests.conditions import (
+    ENOUGH,
+    FLAKE_RATE,
+    PLAIN,
+    SHOWN,
+    Condition,
+    Schedule,
+)
 from cicd_agent.runners.sessions import Evidence, Outcomes, SessionSandbox
 from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
-from cicd_agent.verify.conditions import ENOUGH, FLAKE_RATE, PLAIN, SHOWN, Condition, Schedule
 from cicd_agent.verify.contract import ReliableTests
 
 MAX_TESTS = 10_000

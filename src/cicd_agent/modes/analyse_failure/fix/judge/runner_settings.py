@@ -7,7 +7,7 @@ the failing command pass with the bug left in. The rule is as narrow as closing 
 - ``pytest.toml``, ``.pytest.toml`` (pytest 9 reads them before any other), ``pytest.ini``,
   ``.pytest.ini`` and ``tox.ini``, anywhere (pytest picks an ini file from the
   folders of its arguments, so one added in ``tests/`` counts): the whole file is the runner's,
-  refused by name in :mod:`.fix_policy`, before anything applies;
+  refused by name in :mod:`.policy`, before anything applies;
 - ``pyproject.toml`` and ``setup.cfg``, anywhere: they also hold a project's dependencies,
   version and other tools' settings, which a legitimate fix may change, so only the runner's
   part is compared, parsed, before and after the patch (``[tool.pytest*]`` and ``[tool.tox]``;
@@ -28,7 +28,7 @@ the failing command pass with the bug left in. The rule is as narrow as closing 
   sections and a ``package.json``'s ``eslintConfig`` and ``prettier`` compared parsed): a lint
   step is judged by its exit code, and ``ignore = ["F401"]`` passed it with the code unchanged.
 
-``conftest.py`` is refused by :mod:`.fix_policy` already (its hooks can report a failure as a pass).
+``conftest.py`` is refused by :mod:`.policy` already (its hooks can report a failure as a pass).
 Jest's ``jest.config.*`` is not refused: jest gives no per-test evidence here
 (:mod:`cicd_agent.runners.pytest.evidence`), so such a fix is never verified when tests failed.
 """

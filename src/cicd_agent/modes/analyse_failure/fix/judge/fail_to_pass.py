@@ -5,7 +5,7 @@ removes.
 The test is one new ``test_*.py`` file and nothing else (:func:`new_test_patch` builds and checks
 it): it may not replace a file, a ``conftest.py`` or anything outside the checkout, so adding it
 changes no other test and no code. It runs with pytest in two fresh copies, as every judged run
-does (:class:`~.fixes.SandboxVerifier`'s sandbox, the failed step's shell and environment): on
+does (:class:`~.verifier.SandboxVerifier`'s sandbox, the failed step's shell and environment): on
 the head alone pytest must report the test failed (exit 1, the test named ``FAILED``; an import
 error or a usage error is no failure of the test), and with the fix applied first it must pass.
 The words are pytest's own summary, printed inside the run: on code from someone who cannot
@@ -32,9 +32,9 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple
 
 from cicd_agent.local.checkout_files import CheckoutFileError, lexists, unlinked
+from cicd_agent.modes.analyse_failure.fix.judge.policy import written_files
+from cicd_agent.modes.analyse_failure.fix.judge.verifier import JUDGED, SandboxVerifier
 from cicd_agent.verify.contract import FailsThenPasses, Patch, RunOutcome, Verification
-from cicd_agent.verify.fix_policy import written_files
-from cicd_agent.verify.fixes import JUDGED, SandboxVerifier
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -1,6 +1,7 @@
-"""The build mode's report (``cicd-agent-build.json``) as another mode reads it
-(:class:`BuildEvidence`). The build mode's tests write a report as the mode does and read it back
-here, so a field renamed on either side fails a test.
+"""The build mode's report (``cicd-agent-build.json``) as deploy-gate reads it
+(:class:`BuildEvidence`), and any mode's report about this head (the eval mode's). A wiring test
+writes a report as the build mode does and reads it back here, so a field renamed on either side
+fails a test.
 
 A report is attacker data: read through the bounded JSON reader, ids kept only in their usual
 shape, unused when about another commit. So is where it lies: inside the checkout no link is

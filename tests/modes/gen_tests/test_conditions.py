@@ -1,5 +1,5 @@
-"""The flaky hunt's varied conditions (``verify/conditions.py``) in the real sandbox: flakes
-the old detector (the tests alone, in one order, idle) could not see are found under the
+"""The flaky hunt's varied conditions (``modes/gen_tests/conditions.py``) in the real sandbox:
+flakes the old detector (the tests alone, in one order, idle) could not see are found under the
 condition that shows them, with the counts, that condition's words and a command that replays
 it; a stable test stays stable; and a test that notices the noise and behaves is still caught."""
 
@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.modes.gen_tests.conditions import PLAIN, Condition, varied
+from cicd_agent.modes.gen_tests.reruns import Reruns, TestRuns
 from cicd_agent.runners.pytest.runner import PLUGIN
 from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from cicd_agent.runners.table import PYTEST_SESSIONS
-from cicd_agent.verify.conditions import PLAIN, Condition, varied
 from cicd_agent.verify.contract import ReliableTests
-from cicd_agent.verify.reruns import Reruns, TestRuns
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox

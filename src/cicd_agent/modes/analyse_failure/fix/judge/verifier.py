@@ -4,10 +4,11 @@
 head commit with no tracked file changed (the caller checks that before it opens the sandbox);
 otherwise no patch could be said to apply to the failed commit. For each patch, in a fresh copy:
 
-1. the policy (:mod:`.fix_policy`) reads the patch text; a refused patch never reaches a copy
+1. the policy (:mod:`.policy`) reads the patch text; a refused patch never reaches a copy
    (this is the one place it is enforced; :meth:`SandboxVerifier.refusal` lets a tool loop
    ask the same question up front);
-2. ``git apply`` in the sandbox (:meth:`~.judged.JudgedCopies.applied`): its failure is the check;
+2. ``git apply`` in the sandbox (:meth:`~cicd_agent.verify.judged.JudgedCopies.applied`): its
+   failure is the check;
 3. the failing command (after the step's commands before it) runs twice in the same copy:
    both must pass, and where the log names the failing tests, pytest's report of each run must
    show them run and passed (:mod:`cicd_agent.runners.pytest.evidence`: an exit code is the
@@ -35,9 +36,12 @@ from typing import TYPE_CHECKING, Protocol
 
 from cicd_agent.analysis.known_tools import tools_named
 from cicd_agent.local.checkout_files import CheckoutFileError
+from cicd_agent.modes.analyse_failure.fix.judge.passing import failing_tests_pass
+from cicd_agent.modes.analyse_failure.fix.judge.policy import PolicyVerdict, policy_verdict
+from cicd_agent.modes.analyse_failure.fix.judge.runner_settings import settings_change
+from cicd_agent.modes.analyse_failure.fix.judge.step_files import named_files
 from cicd_agent.runners.import_time import import_time_problem
 from cicd_agent.runners.lookups import running, settings_problem
-from cicd_agent.runners.passing import failing_tests_pass
 from cicd_agent.runners.patched_lines import PatchedLines, cookie_problem, unnamed_by_the_linter
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 from cicd_agent.verify.contract import (
@@ -49,11 +53,8 @@ from cicd_agent.verify.contract import (
     failing_script,
     rest_script,
 )
-from cicd_agent.verify.fix_policy import PolicyVerdict, policy_verdict
 from cicd_agent.verify.judged import JudgedCopies, text_of
-from cicd_agent.verify.runner_settings import settings_change
 from cicd_agent.verify.script import shell_argv
-from cicd_agent.verify.step_files import named_files
 
 if TYPE_CHECKING:
     from cicd_agent.runners.protocol import Runner

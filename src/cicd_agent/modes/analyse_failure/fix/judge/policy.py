@@ -82,14 +82,14 @@ from unidiff.patch import PatchSet
 from cicd_agent.analysis.diff import is_lockfile, is_test_path
 from cicd_agent.analysis.governing import governs_review
 from cicd_agent.local import git, git_ops
-from cicd_agent.runners.judge_files import NamedFile
-from cicd_agent.verify.runner_settings import (
+from cicd_agent.modes.analyse_failure.fix.judge.runner_settings import (
     SHARED_FILES,
     is_command_file,
     is_linter_file,
     is_runner_file,
 )
-from cicd_agent.verify.step_files import named_problem
+from cicd_agent.modes.analyse_failure.fix.judge.step_files import named_problem
+from cicd_agent.runners.judge_files import NamedFile
 
 MAX_CHANGED_LINES = 200
 MAX_FILES = 10

@@ -1,6 +1,6 @@
 """Files the failed step itself names as part of its judge: a fix that edits one moves the judge.
 
-The policy (:mod:`.fix_policy`) refuses ``conftest.py`` and the runner's settings by their names.
+The policy (:mod:`.policy`) refuses ``conftest.py`` and the runner's settings by their names.
 The step can name more files that decide how its tests run, each in its own way:
 
 - a module a test runner loads by name as its plugin, set in the step's ``env:`` (the log's
