@@ -51,8 +51,11 @@ _MEMORY = Path("/dev/shm")
 # Far above the most the heaviest test files' live folders took at once, 164 MiB (see .ci/run).
 MEMORY_NEEDED = 4 << 30
 SWITCH = "CICD_AGENT_TEST_TMP"
-"""A tmpfs folder (an absolute path) for the run's folders and ``TMPDIR``, or ``memory`` for
-``/dev/shm`` (whose files buildah does not see: the build tests fail there); else the disk."""
+"""A tmpfs mounted for the run alone (an absolute path; its root becomes ``TMPDIR``), or
+``memory`` for ``/dev/shm`` (whose files buildah does not see: the build tests fail there); else
+the disk."""
+_DISK_ROOT = "CICD_AGENT_TEST_DISK_ROOT"
+"""Where ``disk_tmp_path``'s folders go when ``TMPDIR`` itself is the tmpfs (``.ci/run``)."""
 _DISK_FOLDER = "CICD_AGENT_TEST_DISK_TMP"
 """Where ``disk_tmp_path`` makes its folders; set for the workers by the controller."""
 _SIDE_FOLDERS = pytest.StashKey[list[Path]]()
@@ -128,7 +131,7 @@ def pytest_configure(config: pytest.Config) -> None:
     starts the workers, which inherit ``TMPDIR``."""
     if config.option.basetemp is not None or hasattr(config, "workerinput"):
         return
-    disk = Path(tempfile.gettempdir())
+    disk = Path(os.environ.get(_DISK_ROOT) or tempfile.gettempdir())
     memory, why_not = memory_root()
     if why_not and asked_memory() is not None:
         print(f"test folders on {disk}, not in memory: {why_not}", flush=True)
@@ -139,8 +142,14 @@ def pytest_configure(config: pytest.Config) -> None:
     if memory is None:
         os.environ[_DISK_FOLDER] = ""
         return
-    # Beside the run's folder, not in it: pytest empties a given --basetemp on first use.
-    for suffix, variable, root in (("tmp", "TMPDIR", memory), ("disk", _DISK_FOLDER, disk)):
+    # Beside the run's folder, not in it: pytest empties a given --basetemp on first use. A
+    # tmpfs the run mounted for itself is TMPDIR whole (.ci/run mounts it over /tmp: a longer
+    # TMPDIR took a sandbox's Unix sockets past the kernel's 108 bytes, black's in a fix check).
+    sides = (("tmp", "TMPDIR", memory), ("disk", _DISK_FOLDER, disk))
+    if memory != _MEMORY:
+        os.environ["TMPDIR"] = str(memory)
+        sides = sides[1:]
+    for suffix, variable, root in sides:
         side = Path(tempfile.mkdtemp(prefix=f"{folder.name}-{suffix}-", dir=root))
         side.chmod(0o1777)  # as /tmp: tests that run as another user make folders in both
         config.stash[_SIDE_FOLDERS].append(side)

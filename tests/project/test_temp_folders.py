@@ -85,7 +85,8 @@ def _run(
 ) -> subprocess.CompletedProcess[str]:
     """pytest in ``project`` with ``TMPDIR`` at ``temp_root``; ``where`` is the switch's value
     (``disk``: the run's folders in ``temp_root``, as these tests look for them)."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("PYTEST_", "CICD_AGENT_TEST_"))}  # fmt: skip
     env.update(TMPDIR=str(temp_root), PYTHONPATH=str(ROOT), CICD_AGENT_TEST_TMP=where)
     return subprocess.run(
         [
