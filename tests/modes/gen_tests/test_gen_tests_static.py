@@ -16,6 +16,7 @@ from cicd_agent.modes.gen_tests.gate import Stage
 from cicd_agent.modes.gen_tests.patch import (
     AcceptedTest,
     choose_test_path,
+    describe_gain,
     render_patch,
     with_header,
 )
@@ -489,3 +490,9 @@ def test_the_change_claims_the_tests_whose_lines_changed_not_their_files(tmp_pat
         "tests/test_bad.py",
         "tests/test_helper.py",
     ]
+
+
+def test_one_gained_line_reads_as_one_line() -> None:
+    # A new user read "(src/lib.rs: lines 36)".
+    assert describe_gain([36], []) == "line 36"
+    assert describe_gain([12, 13, 14, 20], [(11, 12)]) == "lines 12-14, 20; branches 11→12"

@@ -41,11 +41,12 @@ def _ranges(numbers: Iterable[int]) -> str:
 
 
 def describe_gain(lines: Iterable[int], arcs: Iterable[Arc]) -> str:
-    """``lines 12-14, 20; branches 11→12`` (either part left out when empty)."""
+    """``lines 12-14, 20; branches 11→12`` (either part left out when empty; ``line 36``
+    alone)."""
     parts = []
     line_text = _ranges(lines)
     if line_text:
-        parts.append(f"lines {line_text}")
+        parts.append(f"line {line_text}" if line_text.isdigit() else f"lines {line_text}")
     arc_text = ", ".join(f"{a}→{b}" for a, b in sorted(set(arcs)))
     if arc_text:
         parts.append(f"branches {arc_text}")
