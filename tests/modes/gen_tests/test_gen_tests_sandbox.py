@@ -15,6 +15,7 @@ import tempfile
 import textwrap
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -252,22 +253,31 @@ def test_a_daemon_a_test_starts_dies_with_the_run(tmp_path: Path) -> None:
     assert not alive()
 
 
+@pytest.fixture
+def under_tmp() -> Iterator[Path]:
+    """A folder under ``/tmp`` itself, wherever the run's own folders are (``/dev/shm``)."""
+    folder = Path(tempfile.mkdtemp(prefix="cicd-agent-test-", dir="/tmp"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @needs_sandbox
 def test_a_tool_the_job_installed_under_tmp_is_found_inside_the_sandbox_read_only(
-    disk_tmp_path: Path,
+    under_tmp: Path,
 ) -> None:
     """``/tmp`` is emptied inside the sandbox; a virtualenv or ``node_modules`` the job put there
     (its PATH names it) is bound back read-only, libraries beside ``bin`` included, so the job's
     own linter runs and cannot be changed by what it runs over."""
-    assert disk_tmp_path.is_relative_to("/tmp"), "this test needs its folder under /tmp"
-    tools = disk_tmp_path / "job-tools"
+    tools = under_tmp / "job-tools"
     (tools / "bin").mkdir(parents=True)
     (tools / "lib.txt").write_text("library beside bin\n")
     tool = tools / "bin" / "job-linter"
     tool.write_text(f"#!/bin/sh\ncat {tools}/lib.txt\n(echo x > {tools}/lib.txt) || echo ro\n")
     tool.chmod(0o755)
     env = _env(PATH=f"{tools / 'bin'}{os.pathsep}{os.environ['PATH']}")
-    with Sandbox(_project(disk_tmp_path), env) as box:
+    with Sandbox(_project(under_tmp), env) as box:
         result = box.run(["job-linter"], box.workspace("lint"), timeout=30)
     assert result.ok, result.output
     assert "library beside bin" in result.output and "ro" in result.output.split()
