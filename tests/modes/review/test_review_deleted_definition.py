@@ -79,3 +79,15 @@ def test_an_error_no_changed_line_explains_is_the_changed_files_or_its_own() -> 
     assert "`tests/test_tlru.py:3`" in alone.body
     # where the base was not checked, the error may be the base's: counted, not blamed
     assert build_findings("mypy", [error], {}, str, removed=None)[:2] == ([], 1)
+
+
+def test_attack_the_deleted_lines_words_are_cleaned_as_the_checkers_are() -> None:
+    """Attack: the deleted line is the pull request's text (a mention, HTML) quoted into the
+    review body; it passes through the same cleaning as the checker's words."""
+    said = 'Module "pkg" has no attribute "TLRUCache"'
+    error = BuildError("tests/test_tlru.py", 3, "attr-defined", said)
+    hostile = "class TLRUCache(Cache): # @octo-org/admins <img src=x onerror=alert(1)>"
+    removed = {"src/pkg/__init__.py": {11: hostile}}
+    [found], _, _ = build_findings("mypy", [error], {}, lambda t: f"[{t}]", removed=removed)
+    assert f"[{hostile}]" in found.body
+    assert hostile not in found.body.replace(f"[{hostile}]", "")
