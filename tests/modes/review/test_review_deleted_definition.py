@@ -91,3 +91,20 @@ def test_attack_the_deleted_lines_words_are_cleaned_as_the_checkers_are() -> Non
     [found], _, _ = build_findings("mypy", [error], {}, lambda t: f"[{t}]", removed=removed)
     assert f"[{hostile}]" in found.body
     assert hostile not in found.body.replace(f"[{hostile}]", "")
+
+
+def test_errors_of_one_name_deleted_go_to_one_deleted_line() -> None:
+    """go-humanize's shape: deleting ``RelTime`` (its comment and its definition) broke calls on
+    lines above and below where it was; each went to the deleted line nearest its own number,
+    in the head's numbering, and one deletion read as two findings."""
+    said = "undefined: RelTime"
+    errors = [BuildError("times.go", 23, "typecheck", said),
+              BuildError("times_test.go", 80, "typecheck", said)]  # fmt: skip
+    removed = {
+        "times.go": {
+            67: "// RelTime formats a time into a relative string.",
+            74: "func RelTime(a, b time.Time, albl, blbl string) string {",
+        }
+    }
+    [found], _, _ = build_findings("go vet", errors, {}, str, removed=removed)
+    assert "line 67" in found.body and "`times.go:23`, `times_test.go:80`" in found.body

@@ -231,7 +231,8 @@ def build_findings(
         elif place is None and removed is None:
             unexplained += 1
         elif place is None:
-            cause = taken.naming(error.path, error.line, error.message) or (error.path, None)
+            # line 0: the base's numbers are not the error's, so a tie goes to the first line
+            cause = taken.naming(error.path, 0, error.message) or (error.path, None)
             if cause in away or room:
                 away.setdefault(cause, []).append(error)
     found = [_finding(tool, place, caused, clean) for place, caused in placed.items()]
