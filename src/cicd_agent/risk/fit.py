@@ -134,7 +134,7 @@ def refitted(
     if evidence.pins_only and score > (cap := LEVEL_BOUNDS[RiskLevel.HIGH] - 0.01):
         score = cap
     contributions = assessed.contributions
-    prior_note = "size first (its lines added weigh two thirds), " + (
+    prior_note = "size first (its lines added or deleted weigh two thirds), " + (
         "blended with a cross-repository model" if model.prior_coef else "no cross-repository model"
     )
     recent = f"the {len(model.past_blend):,} most recent past commits" + (

@@ -39,9 +39,12 @@ REGULARISATION = 0.05
 """scikit-learn's ``C`` (inverse L2 strength): strong, because positives are few."""
 SIZE_WEIGHT = 2 / 3
 """The share of the blended rank that is the change's size alone: where its lines added rank
-among the repository's own past commits. On defect-inducing commits labelled by B-SZZ, lines
-added alone ranked as well as the fitted blend or better (research/risk/results_102.md), so
-size is the backbone and the fits only reorder changes of like size."""
+among the repository's own past commits, or its lines deleted where those rank higher. On
+defect-inducing commits labelled by B-SZZ, lines added alone ranked as well as the fitted blend
+or better (research/risk/results_102.md), so size is the backbone and the fits only reorder
+changes of like size; but SZZ blames only lines a commit added, so it cannot see a deletion's
+harm, and by lines added alone a commit deleting 129 lines of a package (a public class its
+callers import) ranked below a one-line edit."""
 OWN_WEIGHT = 0.1
 """The own fit's share of the blended rank (the cross-repository prior has the rest). A
 repository's own reverts are few: its own fit alone ranks later reverts at 0.58 pooled AUC, the
@@ -161,7 +164,7 @@ class FittedModel:
 
     def _score(self, ranked: Sequence[float], vouched: bool) -> tuple[float, float | None, float]:
         own, prior = blend_weights(self.own, bool(self.prior_coef))
-        blended = SIZE_WEIGHT * size_share(ranked[_ADDED])
+        blended = SIZE_WEIGHT * size_share(max(ranked[_ADDED], ranked[_DELETED]))
         probability = None
         if own:
             logit = _logit(self.intercept, self.coef, ranked)
@@ -207,12 +210,14 @@ def blend_weights(own: bool, prior: bool) -> tuple[float, float]:
 
 
 _ADDED = FEATURES.index("lines_added")
+_DELETED = FEATURES.index("lines_deleted")
 
 
-def size_share(ranked_added: Any) -> Any:
-    """The share of past commits with fewer lines added, from the centred rank
-    (:class:`~cicd_agent.risk.prior.Ranks`) of lines added."""
-    return ranked_added / math.sqrt(12.0) + 0.5
+def size_share(ranked_size: Any) -> Any:
+    """The share of past commits of a smaller size, from the centred rank
+    (:class:`~cicd_agent.risk.prior.Ranks`) of its size: the higher of its lines added's and
+    its lines deleted's, so more lines of either never rank a change smaller."""
+    return ranked_size / math.sqrt(12.0) + 0.5
 
 
 def _logit(intercept: float, coef: Sequence[float], ranked: Sequence[float]) -> float:
@@ -320,7 +325,7 @@ def fit(
 
     def blend(matrix: Any) -> Any:
         """Each ranked row's blended rank among the past: its size, the own fit, the prior."""
-        out = SIZE_WEIGHT * size_share(matrix[:, _ADDED])
+        out = SIZE_WEIGHT * size_share(np.maximum(matrix[:, _ADDED], matrix[:, _DELETED]))
         if own_weight:
             logits = matrix @ np.asarray(coef) + intercept
             out += own_weight * np.searchsorted(past_own, logits) / len(rows)

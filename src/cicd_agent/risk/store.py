@@ -24,7 +24,7 @@ from cicd_agent.risk.mining import mine, read_commits, repository_key
 WEEK = 7 * 86_400
 MONDAY_EPOCH = 4 * 86_400
 """1970-01-05 00:00 UTC, a Monday: weeks are counted from it."""
-SNAPSHOT_VERSION = 17
+SNAPSHOT_VERSION = 18
 KEPT_FITS = 3
 """Cached fits kept per repository (the most recently used): this week's, and a few for a
 release branch or a base of last week."""

@@ -132,7 +132,7 @@ def test_a_change_that_does_not_build_is_never_low_risk(tmp_path: Path) -> None:
     assert done.document is not None, done.stderr
     assert done.document["risk_level"] == "high", done.document["headline"]
     assert "risk high" in str(done.document["headline"])
-    assert "The change does not build (1 build error(s) on changed lines)" in done.summary
+    assert "The change does not build (1 build error(s) it makes)" in done.summary
     assert "deploy-gate, which builds nothing, gives the same change low" in done.summary
 
 

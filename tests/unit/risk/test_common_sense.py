@@ -305,12 +305,12 @@ def test_raising_any_riskier_feature_never_lowers_the_score(fitted: FittedModel)
 
 def test_within_a_change_type_size_outweighs_everything_else(fitted: FittedModel) -> None:
     """Of two changes of one kind (no change type, neither documentation nor tests only), one
-    whose lines added rank above 80 % of the past ranks above one whose lines added rank
-    below 25 %, even when every other feature of the larger is at its safest and of the
-    smaller at its riskiest: size is the score's backbone (two thirds of the blend, so a gap
-    of more than half the past in size decides)."""
+    whose lines added and deleted rank above 80 % of the past ranks above one whose lines
+    added and deleted rank below 25 %, even when every other feature of the larger is at its
+    safest and of the smaller at its riskiest: size is the score's backbone (two thirds of the
+    blend, so a gap of more than half the past in size decides)."""
     knots = fitted.knots
-    added = FEATURES.index("lines_added")
+    added, deleted = FEATURES.index("lines_added"), FEATURES.index("lines_deleted")
     kind = {FEATURES.index("docs_only"), FEATURES.index("tests_only")} | {
         i for i, name in enumerate(FEATURES) if name.startswith("type_")
     }
@@ -320,7 +320,8 @@ def test_within_a_change_type_size_outweighs_everything_else(fitted: FittedModel
         safest, riskiest = (k[0], k[-1]) if riskier else (k[-1], k[0])
         large.append(0.0 if index in kind else safest)
         small.append(0.0 if index in kind else riskiest)
-    large[added], small[added] = knots[added][810], knots[added][240]
+    for size in (added, deleted):
+        large[size], small[size] = knots[size][810], knots[size][240]
     assert large[added] > small[added]
     assert fitted.score(large)[0] > fitted.score(small)[0]
 

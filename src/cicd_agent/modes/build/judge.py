@@ -40,29 +40,61 @@ PROGRAM_BYTES = 64 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Judged:
-    ok: bool
-    why: str
-    same_files: bool
+    """What comparing two images found. The verdict, the words and the JSON's ``same_files``
+    are all read from these fields, so a verdict cannot say the files are the same while its
+    JSON says they differ."""
+
+    differing: tuple[str, ...] = ()
+    """Files the changed image keeps, writes or lost that the change does not mean to drop
+    (outside what may differ)."""
+    first: str = ""
+    """Said of the first differing file, after its name."""
+    objection: str = ""
+    """Why the change fails its check though the files are the same ("": it passes)."""
+    dropped: str = ""
+    """What the change means to leave out, said before the claim that every other file is the
+    same ("": it leaves out nothing)."""
+    also: str = ""
+    """What the check proved besides the files, said after that claim."""
+
+    @property
+    def same_files(self) -> bool:
+        """Whether every file but those the change means to drop is the head's."""
+        return not self.differing
+
+    @property
+    def ok(self) -> bool:
+        return self.same_files and not self.objection
+
+    @property
+    def why(self) -> str:
+        if self.differing:
+            many = len(self.differing) != 1
+            return f"{_count(len(self.differing), 'file')} differ{'' if many else 's'}, " + (
+                f"the first {self.differing[0]}{self.first}"
+            )
+        if self.objection:
+            return self.objection
+        if not self.dropped:
+            return "it builds the same files" + self.also
+        return f"{self.dropped}; every other file is the same{self.also}"
 
 
 def judge(head: Built, after: Built, candidate: Candidate) -> Judged:
     """``after`` (the head built with ``candidate``) against ``head``."""
     if candidate.check in ("same", "pinned"):
-        differing = entries_differing(head.tree.files, after.tree.files, ALLOWED)
-        if differing:
-            return Judged(False, f"{len(differing)} files differ, the first {differing[0]}", False)
-        return Judged(True, "it builds the same files", True)
+        return Judged(tuple(entries_differing(head.tree.files, after.tree.files, ALLOWED)))
     allowed = (*ALLOWED, *RECORDS)
     changed, removed = _changes(head.tree.files, after.tree.files, allowed)
     if changed:
-        return Judged(False, f"{len(changed)} files differ, the first {changed[0]}", False)
+        return Judged(tuple(changed))
     if candidate.check == "fewer":
         return _fewer(head, after, candidate.packages, removed)
     if candidate.check == "packages":
         return _packages(head, after, removed)
     if candidate.check == "ignored":
         return _ignored(removed, list(candidate.context_files.get(".dockerignore", "").split()))
-    return Judged(False, f"no check named {candidate.check}", False)
+    return Judged(objection=f"no check named {candidate.check}")
 
 
 def _changes(
@@ -85,18 +117,15 @@ def _fewer(head: Built, after: Built, named: Sequence[str], removed: list[str]) 
     before, now = installed(head), installed(after)
     missing = [name for name in named if name in before and name not in now]
     if missing:
-        return Judged(False, f"the package {missing[0]} the Dockerfile names is gone", False)
+        return Judged(objection=f"the package {missing[0]} the Dockerfile names is gone")
     different = [name for name, version in now.items() if before.get(name) != version]
     if different:
-        return Judged(False, f"the package {different[0]} differs from the head's", False)
+        return Judged(objection=f"the package {different[0]} differs from the head's")
     dropped = sorted(set(before) - set(now))
     return Judged(
-        True,
-        f"{_count(len(removed), 'file')} of {_count(len(dropped), 'package')} nobody named "
-        f"{'is' if len(removed) == 1 else 'are'} dropped "
-        f"({', '.join(dropped[:5])}{', ...' if len(dropped) > 5 else ''}); every file kept is "
-        "the same and every package named is installed",
-        not removed,
+        dropped=f"{_count(len(removed), 'file')} of {_count(len(dropped), 'package')} nobody "
+        f"named {'is' if len(removed) == 1 else 'are'} dropped ({_first_five(dropped)})",
+        also=" and every package named is installed",
     )
 
 
@@ -104,22 +133,20 @@ def _packages(head: Built, after: Built, removed: list[str]) -> Judged:
     before, now = installed(head), installed(after)
     different = [name for name, version in now.items() if before.get(name) != version]
     if different:
-        return Judged(False, f"the package {different[0]} differs from the head's", False)
+        return Judged(objection=f"the package {different[0]} differs from the head's")
     dropped = sorted(set(before) - set(now))
     from_packages = _written_by_package_installs(head)
     strays = [path for path in removed if path not in from_packages]
     if strays:
-        return Judged(False, f"{strays[0]} is gone and no package install wrote it", False)
+        return Judged(tuple(strays), " (gone, and no package install wrote it)")
     needed = _libraries_needed(after, {path.rsplit("/", 1)[-1] for path in removed
                                         if SONAME.search(path)})  # fmt: skip
     if needed:
-        return Judged(False, f"a program kept needs {needed[0]}, which went", False)
+        return Judged(objection=f"a program kept needs {needed[0]}, which went")
     return Judged(
-        True,
-        f"{len(removed)} files of {len(dropped)} build packages are dropped "
-        f"({', '.join(dropped[:5])}{', ...' if len(dropped) > 5 else ''}); every file kept is "
-        "the same and no program kept names a library that went",
-        not removed,
+        dropped=f"{len(removed)} files of {len(dropped)} build packages are dropped "
+        f"({_first_five(dropped)})",
+        also=" and no program kept names a library that went",
     )
 
 
@@ -161,6 +188,10 @@ def _libraries_needed(after: Built, sonames: set[str]) -> list[str]:
     return found
 
 
+def _first_five(names: Sequence[str]) -> str:
+    return ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+
+
 def _count(number: int, word: str) -> str:
     return f"{number} {word}" if number == 1 else f"{number} {word}s"
 
@@ -171,9 +202,9 @@ def _ignored(removed: list[str], patterns: list[str]) -> Judged:
         if not any(fnmatch.fnmatch(part, pattern) for part in path.split("/") for pattern in patterns)
     ]  # fmt: skip
     if strays:
-        return Judged(False, f"{strays[0]} is gone and the .dockerignore does not name it", False)
+        return Judged(tuple(strays), " (gone, and the .dockerignore does not name it)")
     if not removed:
-        return Judged(False, "the .dockerignore leaves out nothing the image had", True)
+        return Judged(objection="the .dockerignore leaves out nothing the image had")
     left = ("only the file the .dockerignore names is left out" if len(removed) == 1 else
             f"only the {len(removed)} files the .dockerignore names are left out")  # fmt: skip
-    return Judged(True, f"{left}; every other file is the same", False)
+    return Judged(dropped=left)

@@ -10,7 +10,10 @@ mentions (quoted names, and words only code has: dotted, with a digit or an unde
 case), or whose change brought or took away a word the message says (a function renamed:
 "undefined: parse"), nearest above the error on a tie. The checker's own line stays in the
 finding's text. Errors the base has too are taken away before (``base_errors.py``); one that no
-changed line explains is counted in a note. The
+added line explains is still the change's once the base is checked (a deleted class that a file
+the change did not touch imports): it blocks, on the file of the deleted line that holds its
+names, else on its own file, in the review body; where the base could not be checked it is
+counted in a note. The
 checker prints what the pull request makes it print, so the added lines are indexed once and
 the work over all errors is bounded; errors past the bound are counted in a note, not placed.
 """
@@ -93,6 +96,12 @@ def changed_words(file: FileDiff) -> dict[int, frozenset[str]]:
     return found
 
 
+def taken_lines(file: FileDiff) -> dict[int, str]:
+    """The lines the change takes away from ``file``, by their number at the base."""
+    return {line.old: line.text for hunk in file.hunks for line in hunk.lines
+            if line.kind == "-" and line.old is not None}  # fmt: skip
+
+
 def words_of(text: str) -> set[str]:
     """The words of ``text`` a name can be, each dotted one with its parts."""
     words = set(_WORD.findall(text))
@@ -163,6 +172,11 @@ class Placer:
         for place in related:
             if place[1] in self.added.get(place[0], {}):
                 return place
+        return self.naming(path, line, message)
+
+    def naming(self, path: str, line: int, message: str) -> tuple[str, int] | None:
+        """The indexed line (this file first) holding the most of the message's names or
+        whose change brought or took away a word it says, nearest above ``line`` on a tie."""
         message = message[:MAX_MESSAGE]
         scores: dict[tuple[str, int], int] = {}
         for table, wanted, score in ((self.holding, names(message), weight),
@@ -189,23 +203,41 @@ def build_findings(
     added: Mapping[str, Mapping[int, str]],
     clean: Callable[[str], str],
     changed: Mapping[str, Mapping[int, frozenset[str]]] | None = None,
+    *,
+    removed: Mapping[str, Mapping[int, str]] | None = None,
 ) -> tuple[list[Finding], int, int]:
     """High findings for the errors a changed line causes, one on each such line (a signature
     changed breaks every caller: one finding names them all), how many errors no changed line
-    explains, and how many were not placed once the work was spent (both for the summary)."""
+    explains, and how many were not placed once the work was spent (both for the summary).
+
+    ``removed``, the lines the change took away (by the base's numbers), is given only when
+    the base was checked and had none of ``errors``: each is then the change's even where no
+    added line explains it (a deleted class its callers import), and blocks as the others do,
+    on the file of the deleted line holding its names, else on its own file. It is a finding
+    on a whole file, said in the review body: the line it is on is not in the diff."""
     placed: dict[tuple[str, int], list[BuildError]] = {}
+    away: dict[tuple[str, int | None], list[BuildError]] = {}
     unexplained = unplaced = 0
     placer = Placer(added, changed)
+    taken = Placer(removed or {})
     for done, error in enumerate(errors):
-        if placer.spent:
+        if placer.spent or taken.spent:
             unplaced = len(errors) - done
             break
         place = placer.place(error.path, error.line, error.message, error.related)
-        if place is None:
-            unexplained += 1
-        elif place in placed or len(placed) < MAX_COMPILE_FINDINGS:
+        room = len(placed) + len(away) < MAX_COMPILE_FINDINGS
+        if place is not None and (place in placed or room):
             placed.setdefault(place, []).append(error)
+        elif place is None and removed is None:
+            unexplained += 1
+        elif place is None:
+            # line 0: the base's numbers are not the error's, so a tie goes to the first line
+            cause = taken.naming(error.path, 0, error.message) or (error.path, None)
+            if cause in away or room:
+                away.setdefault(cause, []).append(error)
     found = [_finding(tool, place, caused, clean) for place, caused in placed.items()]
+    found += [_elsewhere(tool, cause, caused, (removed or {}).get(cause[0], {}), clean)
+              for cause, caused in away.items()]  # fmt: skip
     return found, unexplained, unplaced
 
 
@@ -243,6 +275,43 @@ def _finding(
         body=(
             f"{text} (`{rule}`, from the repository's own {tool}, run on the change in the "
             f"sandbox).{where}"
+        ),
+    )
+
+
+def _elsewhere(
+    tool: str,
+    cause: tuple[str, int | None],
+    caused: Sequence[BuildError],
+    taken: Mapping[int, str],
+    clean: Callable[[str], str],
+) -> Finding:
+    """The finding on a whole file for errors in lines the change did not touch that the base
+    does not have: ``cause`` is the deleted line they depend on (its file and base line), or
+    the first error's file (line None) where no deleted line names them."""
+    code, message = caused[0].code, caused[0].message
+    text = clean(" ".join(message.split())[:300]) or "no message"
+    rule = re.sub(r"[^\w./@-]", "", code)[:80] or "error"
+    at = [f"`{clean(e.path)[:200]}:{e.line}`" for e in caused]
+    more = len(at) - MAX_NAMED
+    named = ", ".join(at[:MAX_NAMED]) + (f" and {more} more" if more > 0 else "")
+    path, line = cause
+    if line is None:
+        why = "; no line the change wrote or deleted names what it reports."
+    else:
+        deleted = clean(" ".join(taken.get(line, "").split())[:200])
+        why = (f"; it depends on a line the change deletes, line {line} of the base's "
+               f"`{clean(path)[:200]}`: `{deleted}`.")  # fmt: skip
+    return Finding(
+        rule=f"{tool}/{rule}",
+        severity=Severity.HIGH,
+        category="build",
+        path=path,
+        title=f"{tool}{_says(tool, rule)}{text}"[:200],
+        body=(
+            f"{text} (`{rule}`, from the repository's own {tool}, run on the change in the "
+            f"sandbox). {tool} reports it at {named}, on lines this change did not touch, and "
+            f"not at the base: the change breaks them{why}"
         ),
     )
 

@@ -110,7 +110,7 @@ def _built_risk(
     broken = sum(does_not_build(f) for f in findings)
     if not broken:
         return risk, list(reasons), None
-    said = (f"The change does not build ({broken} build error(s) on changed lines): at least "
+    said = (f"The change does not build ({broken} build error(s) it makes): at least "
             "high risk, since it cannot ship as it is.")  # fmt: skip
     if risk.rank >= RiskLevel.HIGH.rank:  # said still: a secret's critical does not hide it
         return risk, [said, *reasons], None

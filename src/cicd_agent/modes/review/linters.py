@@ -36,6 +36,7 @@ from cicd_agent.modes.review.build_errors import (
     build_findings,
     changed_words,
     merged,
+    taken_lines,
 )
 from cicd_agent.modes.review.callers import importers
 from cicd_agent.modes.review.lint_reports import (
@@ -354,12 +355,14 @@ def _run(
                                      timeout=LINT_TIMEOUT)  # fmt: skip
     if said:
         ctx.note(clean(said))
-    broken, unexplained, unplaced = build_findings(name, errors, added, clean, changed)
-    if unexplained:
-        base = "not at the base" if checked else "whether the base builds was not checked"
+    # proven new: an error no added line explains is the change's too (a definition deleted)
+    removed = {f.old_path or f.path: taken_lines(f) for f in side.diff.files} if checked else None
+    broken, unexplained, unplaced = build_findings(name, errors, added, clean, changed,
+                                                   removed=removed)  # fmt: skip
+    if unexplained:  # only where the base was not checked: they may be the base's
         ctx.note(f"{name} reports {unexplained} error(s) on lines this change did not touch, "
-                 f"and review found no changed line they depend on ({base}); see {name}'s own "
-                 "output.")  # fmt: skip
+                 "and review found no changed line they depend on (whether the base has them "
+                 f"was not checked); see {name}'s own output.")  # fmt: skip
     if unplaced:
         placed = len(errors) - unplaced
         ctx.note(f"{name} reports {unplaced} more error(s) than review places on changed "

@@ -101,8 +101,8 @@ def fail_on_of(value: str | None) -> FailOn:
 
 
 def does_not_build(finding: Finding) -> bool:
-    """Whether ``finding`` is a build error on a changed line: the change does not compile,
-    type-check or parse (a deterministic checker's; a model's word is not a build)."""
+    """Whether ``finding`` is a build error the change makes: it does not compile, type-check
+    or parse (a deterministic checker's; a model's word is not a build)."""
     return finding.category == "build" and finding.source == "deterministic"
 
 
@@ -212,7 +212,7 @@ class ReviewResult(PlainResult):
             return None
         if broken := [f for f in hits if does_not_build(f)]:
             return (
-                f"the change does not build: {len(broken)} build error(s) on changed lines, "
+                f"the change does not build: {len(broken)} build error(s) it makes, "
                 f"which fail the step unless fail-on is none; the first: {broken[0].title} "
                 f"({broken[0].where})."
             )
