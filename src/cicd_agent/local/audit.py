@@ -2,8 +2,8 @@
 
 The summary disappears with the run's retention; the file can be kept as an artifact or shipped to a
 log store. Each line holds a digest of the inputs (two runs can be shown to have seen the same
-thing), the signals, the verdict and the model's usage; callers pass only values already output or
-redacted.
+thing), the signals, the verdict and the model's usage. Every string of a line is redacted as it
+is written (:func:`append`), whatever the caller passed.
 
 Nothing is written unless asked: the file goes where ``audit-file`` names, else under
 ``$RUNNER_TEMP`` (removed with the job), and off a runner nowhere."""
