@@ -248,15 +248,18 @@ IMPORTER = "from pkg.tlru import TLRUCache\n\n\ndef test_ttl() -> None:\n" + (
 
 
 @needs_sandbox
+@pytest.mark.parametrize("mypy", ['mypy_path = "src"', 'files = ["src"]'])
 @pytest.mark.parametrize("change", ["deleted", "renamed"])
 def test_attack_a_module_deleted_or_renamed_away_still_has_its_importers_checked(
-    tmp_path: Path, change: str
+    tmp_path: Path, change: str, mypy: str
 ) -> None:
     """A change whose only edit deletes a module (or renames it) changes no Python file of the
     head, so mypy was never run and its callers' broken imports went unsaid: review stayed
     silent on a change that breaks every importer. The importers of the module's old name are
-    checked as a changed module's are, and mypy's error is said."""
-    files = {"pyproject.toml": '[project]\nname = "pkg"\n\n[tool.mypy]\nmypy_path = "src"\n',
+    checked as a changed module's are, and mypy's error is said. Where only the files mypy is
+    named find the package (``files``, no ``mypy_path``), the base's run names the deleted
+    module too, or the import fails there as well and the error reads as the base's."""
+    files = {"pyproject.toml": f'[project]\nname = "pkg"\n\n[tool.mypy]\n{mypy}\n',
              "src/pkg/__init__.py": '"""Caches."""\n', "src/pkg/tlru.py": MODULE,
              "tests/test_tlru.py": IMPORTER}  # fmt: skip
     repo = GitRepoBuilder(tmp_path / "repo")
