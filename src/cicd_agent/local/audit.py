@@ -2,8 +2,8 @@
 
 The summary disappears with the run's retention; the file can be kept as an artifact or shipped to a
 log store. Each line holds a digest of the inputs (two runs can be shown to have seen the same
-thing), the signals, the verdict and the model's usage; callers pass only values already output or
-redacted.
+thing), the signals, the verdict and the model's usage. Every string of a line is redacted as it
+is written (:func:`append`), whatever the caller passed.
 
 Nothing is written unless asked: the file goes where ``audit-file`` names, else under
 ``$RUNNER_TEMP`` (removed with the job), and off a runner nowhere."""
@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -69,14 +69,32 @@ def stamp() -> str:
     return datetime.now(tz=UTC).isoformat(timespec="seconds")
 
 
-def append(path: Path, record: Mapping[str, Any], checkout: Path) -> Path:
+def append(
+    path: Path, record: Mapping[str, Any], checkout: Path, *, redact: Callable[[str], str]
+) -> Path:
     """Append one JSON line (with time and tool version; a ``time`` in ``record`` stands) to
-    ``path``, never through a link in ``checkout``. Raises OSError; callers decide whether that
-    is fatal."""
+    ``path``, never through a link in ``checkout``. Every string in it, a key as much as a
+    value, passes ``redact`` here, the one writer: a record carries words a model or a log
+    wrote (a tool's name a model made up) that no caller can be trusted to have redacted
+    each. Raises OSError; callers decide whether that is fatal."""
     line = {
         "time": stamp(),
         "tool": f"cicd-agent {__version__}",
         **record,
     }
-    text = json.dumps(line, sort_keys=True, default=str) + "\n"
+    text = json.dumps(_redacted(line, redact), sort_keys=True, default=str) + "\n"
     return write_output(checkout, path, text.encode("utf-8"), append=True)
+
+
+def _redacted(value: object, redact: Callable[[str], str]) -> object:
+    """``value`` with every string in it redacted, however deep (JSON's own shapes; any other
+    value as the JSON line would show it, ``str``)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Mapping):
+        return {redact(str(key)): _redacted(item, redact) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(item, redact) for item in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return redact(str(value))

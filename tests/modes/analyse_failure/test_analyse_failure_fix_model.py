@@ -259,3 +259,27 @@ def test_a_patch_that_exits_zero_on_import_is_not_offered_and_the_summary_says_w
         "none verified (last: not verified: the run gave no per-test evidence (no test report "
         "from pytest" in summary
     ), summary
+
+
+LEAKED = "ghp_" + "Ab1" * 12
+"""A GitHub token as the redactor knows one by its shape (the model writes it; no run gave it)."""
+
+
+def test_attack_a_token_the_model_writes_as_a_tool_name_reaches_no_audit_line(
+    tmp_path: Path, model_server: Any
+) -> None:
+    """Publish appends the loop's steps: every word a model wrote in them is redacted, the name
+    of a tool it calls (refused, and listed in its turn's line) as much as its arguments."""
+    model_server.answer(opinion())
+    model_server.call_tools((LEAKED, {"path": LEAKED}))
+    model_server.call_tools(("propose_patch", {"diff": CALC_FIX, "summary": "add, not subtract"}))
+
+    code, outputs, summary, audit, stdout = _run(tmp_path, model_server)
+
+    assert code == 0 and outputs["fix_status"] == "verified", summary
+    text = audit.read_text()
+    steps = [json.loads(line) for line in text.splitlines()]
+    assert [s["kind"] for s in steps] == ["model", "tool", "model", "tool", "stop"], steps
+    assert steps[1]["refused"], steps[1]
+    assert LEAKED not in text and "[REDACTED" in steps[1]["call"], steps[1]
+    assert LEAKED not in summary + stdout

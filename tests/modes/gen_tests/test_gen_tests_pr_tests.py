@@ -76,7 +76,7 @@ def test_a_test_the_change_adds_that_fails_every_other_run_is_flaky(tmp_path: Pa
     # the condition of its first failing run (the second: its file shuffled) and its replay
     assert f"test_every_other_run` passed {flaky[0]} of {flaky[1]} run(s): flaky; it failed in " \
         "their files, shuffled, order seed " in summary
-    assert "replay: PYTHONPATH=" in summary  # the plugin's folder: no cicd-agent import needed
+    assert "replay: `PYTHONPATH=" in summary  # the plugin's folder: no cicd-agent import needed
     assert "python -m pytest -p cicd_gentests_plugin --cicd-shuffle " in summary
     # how many times each test ran, in how many sessions, and what passing them all shows
     assert f"1 flaky, 1 passed every one of its {stable[1]:,} runs (a test that fails " in summary

@@ -239,3 +239,40 @@ def test_attack_the_files_read_for_their_imports_are_bounded_in_all(
     monkeypatch.setattr(callers, "MAX_TOTAL", 10**9)
     assert callers.importers(checkout, head, ["app/maths.py"], 1) == ["app/m0.py"]
     assert sum(read) == 2  # one chunk held a caller: no more is read
+
+
+MODULE = "class TLRUCache:\n    def ttl(self) -> int:\n        return 1\n"
+IMPORTER = "from pkg.tlru import TLRUCache\n\n\ndef test_ttl() -> None:\n" + (
+    "    assert TLRUCache().ttl() == 1\n"
+)
+
+
+@needs_sandbox
+@pytest.mark.parametrize("mypy", ['mypy_path = "src"', 'files = ["src"]'])
+@pytest.mark.parametrize("change", ["deleted", "renamed"])
+def test_attack_a_module_deleted_or_renamed_away_still_has_its_importers_checked(
+    tmp_path: Path, change: str, mypy: str
+) -> None:
+    """A change whose only edit deletes a module (or renames it) changes no Python file of the
+    head, so mypy was never run and its callers' broken imports went unsaid: review stayed
+    silent on a change that breaks every importer. The importers of the module's old name are
+    checked as a changed module's are, and mypy's error is said. Where only the files mypy is
+    named find the package (``files``, no ``mypy_path``), the base's run names the deleted
+    module too, or the import fails there as well and the error reads as the base's."""
+    files = {"pyproject.toml": f'[project]\nname = "pkg"\n\n[tool.mypy]\n{mypy}\n',
+             "src/pkg/__init__.py": '"""Caches."""\n', "src/pkg/tlru.py": MODULE,
+             "tests/test_tlru.py": IMPORTER}  # fmt: skip
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", files)
+    if change == "renamed":
+        (repo.path / "src/pkg/tlru.py").rename(repo.path / "src/pkg/ttl_cache.py")
+    else:
+        (repo.path / "src/pkg/tlru.py").unlink()
+    head = repo.commit(f"{change} tlru", {})
+    argv = ["review", "--provider", "none", "--json", "--repo", str(repo.path),
+            "--base", base, "--head", head]  # fmt: skip
+    done = run_cli(argv, tmp_path, {"HOME": str(tmp_path / "home"), "PATH": path_env()})
+    assert done.document is not None, done.stderr
+    assert "mypy" in [tool["tool"] for tool in done.document["tools"]], done.document["tools"]
+    notes = "\n".join(done.document["notes"])
+    assert "mypy reports 1 error(s) on lines this change did not touch" in notes, notes

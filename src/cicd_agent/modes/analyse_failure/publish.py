@@ -112,7 +112,7 @@ def _audit(ctx: RunContext[AnalyseFailureOptions], fix: FixOutcome) -> None:
         return
     for record in fix.audit:
         try:
-            append(path, record, ctx.checkout.root)
+            append(path, record, ctx.checkout.root, redact=ctx.redactor.redact)
         except OSError as exc:
             ctx.note(f"The audit file {path} could not be written: {exc.strerror}.")
             return

@@ -100,7 +100,7 @@ def _append(ctx: RunContext[object], explicit: Path | None, record: Mapping[str,
                  "(the audit-file input) names.")  # fmt: skip
         return ""
     try:
-        return str(append(path, record, ctx.options.repo_dir))
+        return str(append(path, record, ctx.options.repo_dir, redact=ctx.redactor.redact))
     except OSError as exc:
         ctx.note(f"The audit file {path} could not be written: {exc.strerror}.")
         return ""

@@ -438,7 +438,8 @@ def _said(report: PrTestReport) -> str:
     said = f"passed {report.passed} of {report.runs} run(s): {report.verdict}"
     if report.verdict != "flaky" or not report.failed_under:
         return said
-    return f"{said}; it failed {report.failed_under}; replay: {report.replay}"
+    # a command is pasted: as code, or GitHub reads a folder ``_x_`` as emphasis (``./x``)
+    return f"{said}; it failed {report.failed_under}; replay: {code_span(report.replay, 4_000)}"
 
 
 def _fixed_percent(value: float | None) -> Fixed | None:

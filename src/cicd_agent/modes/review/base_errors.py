@@ -136,13 +136,17 @@ def base_errors(
     timeout: float,
 ) -> list[BuildError] | str:
     """The errors ``command`` reports at the base on the base's names of ``files`` (those the
-    base has), or why it could not run there."""
+    base has) and the modules the change deletes, or why it could not run there."""
     from cicd_agent.modes.review.patch_checks import lint_argv
     from cicd_agent.sandbox.workspace import remove_tree
 
     renamed = {f.path: f.old_path for f in side.diff.files if f.old_path}
     added = {f.path for f in side.diff.files if f.status == "added"}
     before = [renamed.get(path) or path for path in files if path not in added]
+    # a module the change deletes is named too: where only the files named find a package,
+    # its importers' imports would fail at the base as at the head, and read as the base's
+    before += [f.path for f in side.diff.files if f.status == "deleted"
+               and f.path.endswith(command.suffixes) and f.path not in before]  # fmt: skip
     if not before:
         return []
     space = sandbox.workspace("lint-base")

@@ -3,11 +3,12 @@
 mypy checks the files it is named, and the modules they import; never a module that imports
 them. A changed signature breaks its callers, and a caller in a file the change did not touch
 went unchecked: the change that does not type-check passed. So the head's Python files whose
-import lines name a changed module (its last part: ``maths`` of ``app/maths.py``, ``app`` of
-``app/__init__.py``) are checked too. The match is by words, so it may take a file that
-imports another module of that name: that costs time, never a finding (an error there that no
-change explains is only counted). The files read are bounded each and in all, and reading
-stops once enough callers are found: a head of thousands of large files costs a bounded read.
+import lines name a changed module, or one the change deletes or renames away (its last part:
+``maths`` of ``app/maths.py``, ``app`` of ``app/__init__.py``), are checked too. The match
+is by words, so it may take a file that imports another module of that name: that costs time,
+never a finding (an error there that no change explains is only counted). The files read are
+bounded each and in all, and reading stops once enough callers are found: a head of thousands
+of large files costs a bounded read.
 """
 
 from __future__ import annotations

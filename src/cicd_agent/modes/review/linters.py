@@ -184,6 +184,8 @@ def _plan(
     ctx: RunContext[ReviewOptions], repo: GitCheckout, diff: Diff, head: str, checkout: Path
 ) -> list[Planned]:
     changed = [f.path for f in diff.files if f.status != "deleted" and not f.is_binary]
+    # a module deleted or renamed away breaks its importers as a changed signature does
+    gone = [f.old_path or f.path for f in diff.files if f.status == "deleted" or f.old_path]
     planned: list[Planned] = []
     for tool in TOOLS:
         checking = tool.checking
@@ -216,7 +218,9 @@ def _plan(
                          f"{tool.label} is not installed in this job; add both to have review "
                          f"run {tool.label} on the change.")  # fmt: skip
             continue
-        if not files:
+        callers = tool.label in CALLERS_TOO
+        away = [path for path in gone if callers and path.endswith(checking.suffixes)]
+        if not files and not away:
             continue
         executable = job_tool(tool.executable, checkout, ctx.environ, installs=True)
         if not isinstance(executable, str):
@@ -229,14 +233,14 @@ def _plan(
                      f"it checks differ in the checkout{repo.holding(head)} from the reviewed "
                      f"commit {head[:12]}, so it did not check them; "
                      f"{_check_out(head, ctx.has_event)}")  # fmt: skip
-        if not same:
+        if not same and not away:
             continue
         if len(same) > MAX_FILES:
             ctx.note(f"{tool.label} checked {MAX_FILES} of {len(same)} changed file(s).")
         same = same[:MAX_FILES]
-        if tool.label in CALLERS_TOO:  # the unchanged files a changed signature breaks
-            same += _as_at_head(repo, head, checkout,
-                                importers(repo, head, same, MAX_FILES - len(same)))  # fmt: skip
+        if callers:  # the unchanged files a changed signature or a module gone breaks
+            found = importers(repo, head, [*same, *away], MAX_FILES - len(same))
+            same += _as_at_head(repo, head, checkout, found)
         if same:
             command = LintCommand(tool.label, (executable, *checking.argv), checking.report,
                                   checking.suffixes, checking.targets, checking.stream,

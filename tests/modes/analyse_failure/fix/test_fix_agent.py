@@ -70,7 +70,7 @@ def loop(
         )
         outcome = agent.run(project.failing, excerpt or project.run().stdout)
     for record in outcome.audit:
-        append(audit, record, project.root)
+        append(audit, record, project.root, redact=redact)
     lines = [json.loads(line) for line in audit.read_text().splitlines()]
     return agent, verifier, lines
 
