@@ -6,7 +6,7 @@ Each case of tests/fixtures/logs/runners (real output of pytest, unittest, jest,
 tap, go test, cargo test, rspec, phpunit, eslint, xo, ruff, flake8, mypy, tsc and shellcheck on
 small failing projects, built by ``research/failure/runner_set_build.py``) is wrapped as a GitHub
 Actions job log and analysed as ``--provider none`` would. A case is right when the failure type is
-the expected one and the root-cause line names the failure (``tests/corpus/runner_set``).
+the expected one and the root-cause line names the failure (``tests/modes/analyse_failure/runner_set``).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from common import emit, figure  # noqa: E402
-from tests.corpus import runner_set  # noqa: E402
 from tests.corpus.runner_log import write_layout  # noqa: E402
+from tests.modes.analyse_failure import runner_set  # noqa: E402
 
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs  # noqa: E402
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs  # noqa: E402

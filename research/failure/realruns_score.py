@@ -4,7 +4,7 @@
 
 Each case of tests/fixtures/logs/realruns (or another batch beside it) is wrapped as a GitHub
 Actions job, analysed with the change's lines (as on ``workflow_run`` with a range), and scored
-on type, failing tests, root-cause line and blame (``tests/corpus/realruns``).
+on type, failing tests, root-cause line and blame (``tests/modes/analyse_failure/realruns``).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.corpus import realruns  # noqa: E402
 from tests.corpus.runner_log import write_layout  # noqa: E402
+from tests.modes.analyse_failure import realruns  # noqa: E402
 
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs  # noqa: E402
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs  # noqa: E402

@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def main() -> None:
     sys.path.insert(0, str(ROOT))
-    from tests.corpus.realruns import RealRun
     from tests.corpus.runner_log import write_layout
+    from tests.modes.analyse_failure.realruns import RealRun
 
     from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
     from cicd_agent.modes.analyse_failure.logs.sources import load_logs

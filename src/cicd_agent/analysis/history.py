@@ -9,8 +9,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from cicd_agent.analysis.log_model import Observation
-
 _SEPARATORS = re.compile(r"\.py::|::|/| › | > |#")
 
 
@@ -21,6 +19,20 @@ def canonical_test(name: str) -> str:
     head, bracket, params = name.strip().partition("[")
     head = _SEPARATORS.sub(".", head.removesuffix(".py")).replace(" ", ".")
     return head.strip(".") + bracket + params
+
+
+@dataclass(frozen=True, kw_only=True)
+class Observation:
+    """How one test ended in one run attempt: the evidence behind a flaky verdict."""
+
+    run_id: int
+    attempt: int = 1
+    head_sha: str = ""
+    outcome: str
+    """``passed`` or ``failed``."""
+    url: str = ""
+    where: str = ""
+    """``this run`` (another attempt of it) or the default branch's name."""
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.log_model import FailureType, LogAnalysis
+from cicd_agent.modes.analyse_failure.log_model import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.classify import hung_after_report
 from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
-from tests.corpus import realruns
 from tests.corpus.runner_log import write_layout
 from tests.helpers.bounded import run_bounded
+from tests.modes.analyse_failure import realruns
 
 SET = realruns.SET_DIR.parent / "realruns_b4"
 

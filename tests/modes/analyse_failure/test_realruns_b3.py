@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.log_model import LogAnalysis
+from cicd_agent.modes.analyse_failure.log_model import LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.source_lines import SourceLines
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from cicd_agent.runners.js import log as jest
-from tests.corpus import realruns, runner_set
 from tests.corpus.runner_log import write_layout
+from tests.modes.analyse_failure import realruns, runner_set
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
 CASES = {case.name: case for case in realruns.load(realruns.SET_DIR.parent / "realruns_b3")}

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.log_model import LogAnalysis
+from cicd_agent.modes.analyse_failure.log_model import LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
-from tests.corpus import realruns
 from tests.corpus.runner_log import write_layout
+from tests.modes.analyse_failure import realruns
 
 SET = realruns.SET_DIR.parent / "realruns_b4"
 CASES = {case.name: case for case in realruns.load(SET)}

@@ -16,8 +16,8 @@ import pytest
 
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
-from tests.corpus import runner_set
 from tests.corpus.runner_log import write_layout
+from tests.modes.analyse_failure import runner_set
 
 CASES = runner_set.load()
 TOOLS = sorted({case.tool for case in CASES})

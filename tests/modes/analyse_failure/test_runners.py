@@ -23,8 +23,8 @@ from cicd_agent.runners.logs_only import node_test
 from cicd_agent.runners.maven import log as junit
 from cicd_agent.runners.shape import RunnerShape
 from cicd_agent.runners.table import LOG_SHAPES, TABLE
-from tests.corpus.realruns import RealRun
 from tests.corpus.runner_log import write_layout
+from tests.modes.analyse_failure.realruns import RealRun
 
 
 def test_every_shape_module_is_read_once() -> None:

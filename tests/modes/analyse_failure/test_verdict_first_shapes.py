@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.log_model import FailureType
+from cicd_agent.modes.analyse_failure.log_model import FailureType
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
-from tests.corpus import realruns
 from tests.corpus.runner_log import write_layout
 from tests.helpers.gen_tests import PROJECT_PYTHON
+from tests.modes.analyse_failure import realruns
 from tests.modes.analyse_failure.test_verdict_first import EXAMPLES, _analyse, _escaped
 
 DISK = "OSError: [Errno 28] No space left on device"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
-from tests.corpus.realruns import RealRun
 from tests.corpus.runner_log import write_layout
+from tests.modes.analyse_failure.realruns import RealRun
 
 LOGS = Path(__file__).parents[2] / "fixtures/logs"
 

@@ -20,11 +20,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from cicd_agent.analysis.file_names import escaped
-from cicd_agent.analysis.log_model import FailureType, FlakinessEvidence, LogAnalysis
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.arguments import NAME
 from cicd_agent.modes.analyse_failure.fix.outcome import NO_MODEL, fix_outcome
 from cicd_agent.modes.analyse_failure.history import changed_when_flipped
+from cicd_agent.modes.analyse_failure.log_model import FailureType, FlakinessEvidence, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans
 from cicd_agent.modes.analyse_failure.logs.classify import (
     advice_for,

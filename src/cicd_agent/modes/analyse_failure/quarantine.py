@@ -25,8 +25,8 @@ from typing import Literal
 
 from cicd_agent.actions.markdown import code_block, code_span
 from cicd_agent.analysis.governing import CONFIG_PATH
-from cicd_agent.analysis.log_model import FailureType, FlakyTest, LogAnalysis
 from cicd_agent.job.repo_config import QuarantineEntry, valid_test_id
+from cicd_agent.modes.analyse_failure.log_model import FailureType, FlakyTest, LogAnalysis
 
 QUARANTINED_FLAKY = "quarantined_flaky"
 """The ``failure_type`` of a run whose only failures are tests under a live quarantine."""

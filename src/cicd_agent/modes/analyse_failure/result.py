@@ -15,9 +15,9 @@ from typing import ClassVar, Literal
 from cicd_agent.actions.markdown import code_block, code_span, prose
 from cicd_agent.actions.runner_io import Annotation
 from cicd_agent.analysis.file_names import name_span
-from cicd_agent.analysis.log_model import FailureGroup, FlakyTest, Recurrence
 from cicd_agent.job.pipeline import NOT_SHOWN, Fixed, PlainResult
 from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome, fix_section
+from cicd_agent.modes.analyse_failure.log_model import FailureGroup, FlakyTest, Recurrence
 from cicd_agent.modes.analyse_failure.quarantine import QuarantineReport
 
 CHANGED_SHOWN = 10

@@ -14,8 +14,13 @@ from dataclasses import replace
 
 from cicd_agent.analysis.flaky_stats import MIN_FLIPS, FlakyStat
 from cicd_agent.analysis.history import RunTests, canonical_test
-from cicd_agent.analysis.log_model import FlakinessEvidence, FlakyTest, LogAnalysis, Recurrence
 from cicd_agent.modes.analyse_failure.history import flaky_from_history, recurrence
+from cicd_agent.modes.analyse_failure.log_model import (
+    FlakinessEvidence,
+    FlakyTest,
+    LogAnalysis,
+    Recurrence,
+)
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans
 from cicd_agent.modes.analyse_failure.types import (
     ExcerptFit,

@@ -32,8 +32,8 @@ from cicd_agent.sandbox.run import Sandbox
 from cicd_agent.verify.contract import FailingCommand, Verification
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.log_model import LogAnalysis
     from cicd_agent.job.context import RunContext
+    from cicd_agent.modes.analyse_failure.log_model import LogAnalysis
     from cicd_agent.modes.analyse_failure.logs.reader import JobScan
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions, FixRequest
 

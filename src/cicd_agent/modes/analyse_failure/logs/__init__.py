@@ -12,7 +12,7 @@ per failure type: ``advice_for``), ``flaky``, ``files`` (with ``source_maps``: a
 frame's source; ``syntax_place``: the file a syntax error names), ``excerpt``, ``analyse`` (into a
 ``LogAnalysis``), ``runner_reports`` (what the runners' report shapes say: which lines are a test's,
 which tests failed), ``test_messages`` (why a failing test failed, as its report says). What it
-stands on, from the core: the result types it fills (``analysis/log_model``'s), the run history, the
+stands on: the result types it fills (the mode's ``log_model``), from the core the run history, the
 runners' log shapes (``LOG_SHAPES``); a runner's own log knowledge stays in its folder (``log.py``,
 ``log.toml``, its shape's ``places``).
 """

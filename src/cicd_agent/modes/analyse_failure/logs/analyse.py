@@ -16,8 +16,13 @@ from dataclasses import dataclass, replace
 from functools import cache, partial
 from pathlib import Path
 
-from cicd_agent.analysis.log_model import FailedJob, FailureType, FlakinessEvidence, LogAnalysis
 from cicd_agent.analysis.redact import Redactor
+from cicd_agent.modes.analyse_failure.log_model import (
+    FailedJob,
+    FailureType,
+    FlakinessEvidence,
+    LogAnalysis,
+)
 from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
 from cicd_agent.modes.analyse_failure.logs.classify import (
     classify,

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import PurePosixPath
 
-from cicd_agent.analysis.log_model import FailureType, FlakinessEvidence
+from cicd_agent.modes.analyse_failure.log_model import FailureType, FlakinessEvidence
 from cicd_agent.modes.analyse_failure.logs.flaky import TEST_TIMEOUT
 from cicd_agent.modes.analyse_failure.logs.region import Finding
 from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests

@@ -21,8 +21,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.analysis.log_model import ResponsibleFile
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, walk_files
+from cicd_agent.modes.analyse_failure.log_model import ResponsibleFile
 from cicd_agent.modes.analyse_failure.logs.region import Finding
 from cicd_agent.modes.analyse_failure.logs.source_maps import SourceMaps
 from cicd_agent.runners.shape import OUTSIDE, Frame, Place

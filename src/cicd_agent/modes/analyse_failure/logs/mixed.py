@@ -27,7 +27,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 
-from cicd_agent.analysis.log_model import FailureGroup, FailureType
+from cicd_agent.modes.analyse_failure.log_model import FailureGroup, FailureType
 from cicd_agent.modes.analyse_failure.logs.flaky import TEST_TIMEOUT
 from cicd_agent.modes.analyse_failure.logs.pytest_reports import (
     pytest_heading,

@@ -14,11 +14,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.analysis.log_model import LogAnalysis
+from cicd_agent.modes.analyse_failure.log_model import LogAnalysis
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step
 
-SET_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "logs" / "runners"
+SET_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "logs" / "runners"
 MIN_ROOT = 8
 """Characters a root-cause line needs before it can count as naming a truth line."""
 

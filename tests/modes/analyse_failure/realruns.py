@@ -14,11 +14,11 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cicd_agent.analysis.log_model import LogAnalysis
+from cicd_agent.modes.analyse_failure.log_model import LogAnalysis
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step
 
-SET_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "logs" / "realruns"
+SET_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "logs" / "realruns"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from cicd_agent.analysis.history import Observation
+
 
 class FailureType(StrEnum):
     """Why a run failed, as one word a dashboard can group by."""
@@ -128,20 +130,6 @@ class LogAnalysis:
     none read), which counts a failed subtest as one failure."""
     subtests_failed: int = 0
     """How many of ``runner_failed`` are subtests (pytest's ``SUBFAILED`` lines)."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Observation:
-    """How one test ended in one run attempt: the evidence behind a flaky verdict."""
-
-    run_id: int
-    attempt: int = 1
-    head_sha: str = ""
-    outcome: str
-    """``passed`` or ``failed``."""
-    url: str = ""
-    where: str = ""
-    """``this run`` (another attempt of it) or the default branch's name."""
 
 
 @dataclass(frozen=True, kw_only=True)
