@@ -1,0 +1,45 @@
+"""analyse-failure is two parts a maintainer can own apart (CONTRIBUTING's "Who owns what"): its
+log reading, and its fix step (``fix/``: the model loop, the fixers and the judge in the sandbox).
+The rest of the mode reaches the fix step through three doors only: ``fix.check`` (the check
+step), ``fix.outcome`` (what decide and publish word and post) and ``fix.attempt`` (the type the
+check step hands on). A new import through another door widens what the log reading's owner must
+know of the fix step, and is said here first."""
+
+from __future__ import annotations
+
+from tests.project.test_import_graph import MODULES, imports_of
+
+MODE = "cicd_agent.modes.analyse_failure"
+FIX = f"{MODE}.fix"
+DOORS = {FIX, f"{FIX}.outcome", f"{FIX}.attempt"}
+
+
+def doors_used() -> dict[str, set[str]]:
+    """Each module of the mode outside ``fix/`` with the fix step's modules it imports."""
+    used: dict[str, set[str]] = {}
+    for module in MODULES:
+        if not module.startswith(f"{MODE}.") or module == FIX or module.startswith(f"{FIX}."):
+            continue
+        reached = {name for name in imports_of(module, type_only=True)
+                   if name == FIX or name.startswith(f"{FIX}.")}  # fmt: skip
+        if reached:
+            used[module] = reached
+    return used
+
+
+def test_the_log_reading_reaches_the_fix_step_through_its_three_doors_only() -> None:
+    used = doors_used()
+    assert {f"{MODE}.mode", f"{MODE}.decide", f"{MODE}.publish"} <= used.keys(), used
+    assert {module: sorted(names - DOORS) for module, names in used.items() if names - DOORS} == {}
+
+
+def test_the_fix_step_reads_the_log_through_two_modules_of_the_reading() -> None:
+    # the fix step reads the failing command back from the log, as the runner printed it: the
+    # reading's line reader and its runner formats, never its engine (grouping, blame, verdict)
+    reading = {f"{MODE}.logs.reader", f"{MODE}.logs.runner_format"}
+    wider = {
+        module: sorted(name for name in imports_of(module, type_only=True)
+                       if name.startswith(f"{MODE}.logs") and name not in reading)
+        for module in MODULES if module.startswith(f"{FIX}.")
+    }  # fmt: skip
+    assert {module: names for module, names in wider.items() if names} == {}
