@@ -31,7 +31,7 @@ SEAM = Path("runners")
 OPENS_PIPE = {
     Path("modes/analyse_failure/fix/judge/verifier.py"): "the fix judge: the failed step's "
     "command, watched by the in-run check",
-    Path("modes/review/patch_checks.py"): "its linters' JSON reports (no test outcome)",
+    Path("modes/review/keeps_passing.py"): "its linters' JSON reports (no test outcome)",
     Path("modes/review/linters.py"): "the linters' JSON reports (no test outcome)",
     Path("modes/review/base_errors.py"): "a type checker's report at the base (no test outcome)",
     Path("sandbox/step.py"): "the test step's command in the sandbox: its standard output, "
@@ -44,7 +44,7 @@ READERS = {
 """Functions that turn a run's raw report into test outcomes (by name, wherever they live)."""
 LINT_REPORTS = "cicd_agent.modes.review.lint_reports.read_report"
 MAY_READ = {
-    Path("modes/review/patch_checks.py"): {LINT_REPORTS},  # linters
+    Path("modes/review/keeps_passing.py"): {LINT_REPORTS},  # linters
     Path("modes/review/linters.py"): {LINT_REPORTS},
     Path("modes/review/base_errors.py"): {LINT_REPORTS},
 }  # fmt: skip
@@ -92,8 +92,8 @@ def test_the_rule_finds_the_reader_review_once_had() -> None:
     """The rule on review's own reading of jest's report before the seam (and on a mode that
     opens a pipe of its own): each is found; the same text inside the seam is not."""
     tree = ast.parse(OLD_SUGGESTED)
-    assert outside_the_seam(tree, Path("modes/review/patch_checks.py")) == [
-        "modes/review/patch_checks.py:2: reads test outcomes with "
+    assert outside_the_seam(tree, Path("modes/review/keeps_passing.py")) == [
+        "modes/review/keeps_passing.py:2: reads test outcomes with "
         "cicd_agent.verify.js_tests.passed_tests"
     ]
     assert outside_the_seam(tree, Path("modes/gen_tests/gate.py")) == [

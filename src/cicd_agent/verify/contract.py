@@ -7,12 +7,9 @@ one judge of them (the sandboxed verifier) depend on data, not on each other.
 from __future__ import annotations
 
 from dataclasses import InitVar, dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol
 
 from cicd_agent.verify.script import split_commands
-
-if TYPE_CHECKING:
-    from cicd_agent.runners.protocol import Runner
 
 PatchSource = Literal["fixer", "model"]
 NOT_PROOF = (
@@ -175,41 +172,3 @@ class FailsThenPasses:
     test: Patch
     path: str
     fix: Patch
-
-
-@dataclass(frozen=True)
-class LintCommand:
-    """A linter review ran, as the verifier runs it again on a patched copy: the program and
-    its arguments before the files, how it takes them, the files it checks and which reader
-    parses its JSON report."""
-
-    label: str
-    argv: tuple[str, ...]
-    report: str
-    suffixes: tuple[str, ...]
-    targets: str = "files"
-    stream: str = "stdout"
-    environment: tuple[tuple[str, str], ...] = ()
-    quiet: bool = False
-
-    def reported(self, evidence: bytes, returncode: int) -> bool:
-        """Whether a run wrote its report: any text on the pipe, or (a tool that writes
-        nothing on a clean run: go vet, tsc) nothing there and exit 0."""
-        return bool(evidence.strip()) or (self.quiet and returncode == 0)
-
-
-@dataclass(frozen=True)
-class KeepsPassing:
-    """The claim "with ``diff`` applied to the head, ``tests`` that passed still pass, ``lint``
-    reports nothing new on ``paths``, and the finding the patch answers (``gone``: the rule
-    of the linter that reported it, "" for none) is gone", judged by review.
-    ``runner``: the test runner that runs ``tests`` (none: no tests run);
-    ``untested``: why no tests ran, the clause the posted line carries ("" for the default)."""
-
-    diff: str
-    paths: tuple[str, ...]
-    tests: tuple[str, ...]
-    lint: tuple[LintCommand, ...] = ()
-    gone: str = ""
-    runner: Runner | None = None
-    untested: str = ""

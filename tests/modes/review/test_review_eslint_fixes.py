@@ -23,6 +23,7 @@ from cicd_agent.actions.markdown import posted
 from cicd_agent.actions.rendered import code_texts, live_on_github
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.modes.review.keeps_passing import against
+from cicd_agent.modes.review.lint_command import KeepsPassing, LintCommand
 from cicd_agent.modes.review.lint_reports import (
     Edit,
     LintHit,
@@ -32,7 +33,6 @@ from cicd_agent.modes.review.lint_reports import (
 )
 from cicd_agent.modes.review.suggestions import patch
 from cicd_agent.runners.jest.runner import Jest
-from cicd_agent.verify.contract import KeepsPassing, LintCommand
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
 from tests.helpers.eslint import needs_eslint

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.review import suggestions
-from cicd_agent.modes.review.patch_checks import PatchChecks
+from cicd_agent.modes.review.keeps_passing import KeepsPassingJudge
+from cicd_agent.modes.review.lint_command import KeepsPassing
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.lookups import for_file
 from cicd_agent.runners.pytest.runner import PytestSandbox
-from cicd_agent.verify.contract import KeepsPassing
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool
 from tests.helpers.js_report import read_report
@@ -232,7 +232,7 @@ def test_attack_a_suggestion_that_stubs_the_assertions_as_its_module_loads_is_ne
     os.symlink(NODE_MODULES / "jest", repo.path / "node_modules" / "jest")
     environ = {"PATH": needs_node_tool("jest"), "HOME": "/nonexistent"}
     with PytestSandbox(repo.path, environ) as sandbox:
-        checks = PatchChecks(sandbox, budget=300, code_is_proof=True)  # one baseline for both
+        checks = KeepsPassingJudge(sandbox, budget=300, code_is_proof=True)  # one baseline for both
         for stub in ("Object.is = () => true;", "globalThis.expect = () => ({ toBe() {} });"):
             broken = f"exports.add = (a, b) => a - b;\n{stub}\n"
             diff = "".join(difflib.unified_diff(APP.splitlines(True), broken.splitlines(True),

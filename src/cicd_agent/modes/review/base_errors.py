@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 
     from cicd_agent.analysis.diff import Diff, FileDiff
     from cicd_agent.local.checkout import GitCheckout
+    from cicd_agent.modes.review.lint_command import LintCommand
     from cicd_agent.sandbox.run import Sandbox
-    from cicd_agent.verify.contract import LintCommand
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ def base_errors(
 ) -> list[BuildError] | str:
     """The errors ``command`` reports at the base on the base's names of ``files`` (those the
     base has) and the modules the change deletes, or why it could not run there."""
-    from cicd_agent.modes.review.patch_checks import lint_argv
+    from cicd_agent.modes.review.lint_command import lint_argv
     from cicd_agent.sandbox.workspace import remove_tree
 
     renamed = {f.path: f.old_path for f in side.diff.files if f.old_path}

@@ -1,6 +1,6 @@
-"""The judge of :class:`~cicd_agent.verify.contract.KeepsPassing`: a suggested patch, applied
-to the head in the sandbox, keeps the tests of its files and its linters passing (review's
-suggestions; how a linter runs and its report is read is review's, :meth:`KeepsPassingJudge.lint`).
+"""The judge of :class:`~cicd_agent.modes.review.lint_command.KeepsPassing`: a suggested patch,
+applied to the head in the sandbox, keeps the tests of its files and its linters passing
+(review's suggestions; each linter runs and its report is read in :meth:`KeepsPassingJudge.lint`).
 
 For each claim, in fresh copies of the checkout: the claimed tests and linters run once without the
 patch (remembered per set of files), then with it. A test that passed without the patch and does
@@ -22,15 +22,16 @@ and the linters' settings are the pull request's own: its conftest can make any 
 from __future__ import annotations
 
 import re
-from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from cicd_agent.local.checkout_files import python_root
+from cicd_agent.modes.review.lint_command import KeepsPassing, LintCommand, lint_argv
+from cicd_agent.modes.review.lint_reports import UnreadableReport, read_report
 from cicd_agent.runners.base import Selection
 from cicd_agent.sandbox import Sandbox, Workspace
-from cicd_agent.verify.contract import KeepsPassing, LintCommand, checked
+from cicd_agent.verify.contract import checked
 from cicd_agent.verify.judged import JudgedCopies, text_of
 
 RUN_TIMEOUT = 120.0
@@ -110,10 +111,10 @@ def against(
     return said if code_is_proof else f"{said} {own}, so this is not proof."
 
 
-class KeepsPassingJudge(JudgedCopies, ABC):
+class KeepsPassingJudge(JudgedCopies):
     """Judges :class:`KeepsPassing` claims on copies of ``sandbox``'s checkout, all within
     ``budget`` seconds from now; each claim's tests run with its runner (:mod:`cicd_agent.runners`),
-    each linter as the subclass runs and reads it (:meth:`lint`)."""
+    each linter as review runs and reads it (:meth:`lint`)."""
 
     def __init__(
         self,
@@ -186,7 +187,6 @@ class KeepsPassingJudge(JudgedCopies, ABC):
             why = "" if passed else unimportable(report.output, self.python)
             return _Runs(passed, rules, unimportable=why)
 
-    @abstractmethod
     def lint(
         self,
         space: Workspace,
@@ -196,3 +196,19 @@ class KeepsPassingJudge(JudgedCopies, ABC):
     ) -> str:
         """Run ``command`` on ``paths`` in ``space`` and count its rules there into ``rules``;
         why it gave no result ("")."""
+        left = self.left()
+        if left <= 0:
+            return "the time budget was spent"
+        argv = lint_argv(command, paths, self.sandbox.evidence_variable)
+        run = self.sandbox.run(argv, space, timeout=min(RUN_TIMEOUT, left), evidence=True,
+                               extra_env=dict(command.environment))  # fmt: skip
+        if (run.timed_out or run.killed_for or run.sandbox_failure
+                or not command.reported(run.evidence, run.returncode)):  # fmt: skip
+            return f"{command.label} gave no report (it {run.describe()})"
+        try:
+            hits = read_report(command.report, run.evidence.decode("utf-8", "replace"),
+                               str(space.repo), exited=run.returncode)  # fmt: skip
+        except UnreadableReport as exc:
+            return f"{command.label}: {exc}"
+        rules.update((command.label, hit.code) for hit in hits if hit.path in paths)
+        return ""

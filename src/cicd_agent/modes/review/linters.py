@@ -39,13 +39,13 @@ from cicd_agent.modes.review.build_errors import (
     taken_lines,
 )
 from cicd_agent.modes.review.callers import importers
+from cicd_agent.modes.review.lint_command import LintCommand
 from cicd_agent.modes.review.lint_reports import (
     LintHit,
     UnreadableReport,
     lint_findings,
     read_report,
 )
-from cicd_agent.verify.contract import LintCommand
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.diff import Diff, FileDiff
@@ -65,8 +65,8 @@ MAX_FILES = 500
 
 @dataclass(frozen=True)
 class Planned:
-    """One linter to run: the tool, its command as the verifier runs it again on a checked
-    suggestion (:class:`~cicd_agent.verify.contract.LintCommand`), and the files it checks."""
+    """One linter to run: the tool, its command as the suggestion check runs it again
+    (:class:`~cicd_agent.modes.review.lint_command.LintCommand`), and the files it checks."""
 
     tool: KnownTool
     command: LintCommand
@@ -313,7 +313,7 @@ def _run(
     name = plan.tool.label
     # The verifier's runners come with it (about 0.15 s of CPU): only a review that runs a
     # linter pays for them. Imported before the work space is made, so its removal is sure.
-    from cicd_agent.modes.review.patch_checks import lint_argv
+    from cicd_agent.modes.review.lint_command import lint_argv
     from cicd_agent.sandbox.workspace import remove_tree
 
     space = sandbox.workspace(f"lint-{name}")

@@ -7,9 +7,9 @@ It is review's check step (:func:`check`), between ``ask`` and ``decide``, as an
 judges its fix: the suggestions are known only once the model answered, and ``decide`` stays
 pure, handed each one's verdict. Without a model (``--provider none``) the linters' fixes are
 checked all the same. Review opens the sandbox and names each claim (the patch, the tests of the
-touched file, the linters that check it, the rule it fixes); the core's judge applies the patch
-and runs the tests in it, and review's :class:`~.patch_checks.PatchChecks` runs its linters
-there, so how a linter is called and its report read stays review's.
+touched file, the linters that check it, the rule it fixes); review's
+:class:`~.keeps_passing.KeepsPassingJudge` applies the patch in a copy and runs the tests and the
+linters there.
 
 The tests are the touched file's as its test runner finds them (:mod:`cicd_agent.runners`:
 pytest's ``test_<module>.py``, jest's ``<name>.test.js``, Go's same-package ``_test.go``, ...):
@@ -33,9 +33,9 @@ from cicd_agent.actions.markdown import posted
 from cicd_agent.actions.rendered import code_texts
 from cicd_agent.analysis.unified_diff import file_diff, git_lines
 from cicd_agent.local.checkout_files import walk_files
+from cicd_agent.modes.review.lint_command import KeepsPassing
 from cicd_agent.modes.review.placement import comment_body
 from cicd_agent.modes.review.types import Checks, SuggestionKey, key_of
-from cicd_agent.verify.contract import KeepsPassing
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.finding import Finding
@@ -75,7 +75,7 @@ def check(
     # The verifier and its runners (about 0.15 s of CPU to import): only a review with a
     # suggestion to check pays for them.
     from cicd_agent.local.job_tools import job_python
-    from cicd_agent.modes.review.patch_checks import PatchChecks
+    from cicd_agent.modes.review.keeps_passing import KeepsPassingJudge
     from cicd_agent.runners.lookups import for_file
 
     texts = facts.sources.texts([f.path for f in proposed])
@@ -83,7 +83,7 @@ def check(
     verdicts: dict[SuggestionKey, Kept] = {}
     with opened(ctx, ctx.options.repo_dir, RUNNERS_SANDBOX) as sandbox:
         files = list(walk_files(sandbox.pristine, frozenset({"node_modules"})))  # not its own
-        checks = PatchChecks(sandbox, budget=BUDGET, code_is_proof=ctx.code_is_proof,
+        checks = KeepsPassingJudge(sandbox, budget=BUDGET, code_is_proof=ctx.code_is_proof,
                              said=ctx.progress.say,
                              python=job_python(sandbox.checkout, ctx.environ))  # fmt: skip
         for finding in proposed:

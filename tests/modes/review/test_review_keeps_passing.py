@@ -1,5 +1,5 @@
 """The verifier's judge of "this suggestion keeps the tests and the linter passing"
-(``modes/review/patch_checks.py``), in the real sandbox with real pytest and real ruff.
+(``modes/review/keeps_passing.py``), in the real sandbox with real pytest and real ruff.
 
 Attacks: a pull request's conftest that makes every run in the sandbox pass (it
 notices the sandbox) is held at most as "not proof", never verified; a report forged beside
@@ -18,12 +18,12 @@ import pytest
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.known_tools import TOOLS
 from cicd_agent.analysis.unified_diff import file_diff
-from cicd_agent.modes.review.patch_checks import PatchChecks
+from cicd_agent.modes.review.keeps_passing import KeepsPassingJudge
+from cicd_agent.modes.review.lint_command import KeepsPassing, LintCommand
 from cicd_agent.runners.base import Selection
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.patched_lines import PatchedLines
 from cicd_agent.runners.pytest.runner import Pytest, PytestSandbox
-from cicd_agent.verify.contract import KeepsPassing, LintCommand
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
@@ -73,17 +73,17 @@ def _claim(root: Path, line: int, new: str, gone: str = "F401") -> KeepsPassing:
 
 def _judge(root: Path, claim: KeepsPassing, *, proof: bool) -> object:
     with PytestSandbox(root, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
-        return PatchChecks(sandbox, budget=300, code_is_proof=proof).judge(claim)
+        return KeepsPassingJudge(sandbox, budget=300, code_is_proof=proof).judge(claim)
 
 
 @pytest.fixture(scope="module")
-def head(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, PatchChecks]]:
+def head(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, KeepsPassingJudge]]:
     """The plain project and one judge of it (code from someone who can push), shared by the
     tests that judge a suggestion on it: as in review, one judge runs the head's tests and
     linter once for every claim on the same files, then each claim's own runs."""
     root = _project(tmp_path_factory.mktemp("suggested"))
     with PytestSandbox(root, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
-        yield root, PatchChecks(sandbox, budget=900, code_is_proof=True)
+        yield root, KeepsPassingJudge(sandbox, budget=900, code_is_proof=True)
 
 
 @needs_sandbox
@@ -107,7 +107,7 @@ def test_a_fix_that_keeps_the_tests_passing_is_held_and_says_what_ran(tmp_path: 
 
 @needs_sandbox
 def test_a_fix_that_breaks_a_test_is_withheld_naming_the_test(
-    head: tuple[Path, PatchChecks],
+    head: tuple[Path, KeepsPassingJudge],
 ) -> None:
     root, checks = head
     word = checks.judge(_claim(root, 2, ""))  # removes `import sys`: test_has_sys
@@ -116,7 +116,7 @@ def test_a_fix_that_breaks_a_test_is_withheld_naming_the_test(
 
 
 @needs_sandbox
-def test_a_fix_that_adds_a_linter_error_is_withheld(head: tuple[Path, PatchChecks]) -> None:
+def test_a_fix_that_adds_a_linter_error_is_withheld(head: tuple[Path, KeepsPassingJudge]) -> None:
     root, checks = head
     word = checks.judge(_claim(root, 6, "    return os.sep + nope\n", gone=""))
     assert not word.held and "ruff F821" in word.broke  # type: ignore[attr-defined]
@@ -203,7 +203,7 @@ STUB = "import _pytest.python; _pytest.python.Function.runtest = lambda self: No
 
 @needs_sandbox
 def test_attack_a_suggestion_that_stubs_pytest_is_never_posted_as_checked(
-    head: tuple[Path, PatchChecks],
+    head: tuple[Path, KeepsPassingJudge],
 ) -> None:
     """On code from someone who can push, a model's suggestion breaks ``sep`` and adds
     one line that replaces pytest's ``Function.runtest`` with a no-op as ``app/main.py`` is
@@ -231,7 +231,7 @@ def test_tests_are_found_by_naming_convention_nearest_first() -> None:
 
 @needs_sandbox
 def test_a_fix_that_leaves_its_finding_reported_is_withheld(
-    head: tuple[Path, PatchChecks],
+    head: tuple[Path, KeepsPassingJudge],
 ) -> None:
     root, checks = head  # `import sys` is unused: F401, which this change does not touch
     word = checks.judge(_claim(root, 6, "    return os.sep  # tidy\n"))

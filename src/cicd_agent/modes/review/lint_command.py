@@ -1,0 +1,62 @@
+"""The claim review's suggestion check judges, and how a linter review ran is run again on a
+patched copy: the command, and the claim "with this diff the tests and linters keep passing"."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from cicd_agent.runners.base import on_pipe
+
+if TYPE_CHECKING:
+    from cicd_agent.runners.protocol import Runner
+
+
+@dataclass(frozen=True)
+class LintCommand:
+    """A linter review ran, as the verifier runs it again on a patched copy: the program and
+    its arguments before the files, how it takes them, the files it checks and which reader
+    parses its JSON report."""
+
+    label: str
+    argv: tuple[str, ...]
+    report: str
+    suffixes: tuple[str, ...]
+    targets: str = "files"
+    stream: str = "stdout"
+    environment: tuple[tuple[str, str], ...] = ()
+    quiet: bool = False
+
+    def reported(self, evidence: bytes, returncode: int) -> bool:
+        """Whether a run wrote its report: any text on the pipe, or (a tool that writes
+        nothing on a clean run: go vet, tsc) nothing there and exit 0."""
+        return bool(evidence.strip()) or (self.quiet and returncode == 0)
+
+
+@dataclass(frozen=True)
+class KeepsPassing:
+    """The claim "with ``diff`` applied to the head, ``tests`` that passed still pass, ``lint``
+    reports nothing new on ``paths``, and the finding the patch answers (``gone``: the rule
+    of the linter that reported it, "" for none) is gone", judged by review.
+    ``runner``: the test runner that runs ``tests`` (none: no tests run);
+    ``untested``: why no tests ran, the clause the posted line carries ("" for the default)."""
+
+    diff: str
+    paths: tuple[str, ...]
+    tests: tuple[str, ...]
+    lint: tuple[LintCommand, ...] = ()
+    gone: str = ""
+    runner: Runner | None = None
+    untested: str = ""
+
+
+def lint_argv(command: LintCommand, files: Sequence[str], evidence_variable: str) -> list[str]:
+    """A linter's command line: its report to the evidence pipe, everything else to the log."""
+    targets = {
+        "files": [f"./{path}" for path in files],  # never read as a switch
+        "folders": sorted({f"./{PurePosixPath(path).parent}" for path in files}),
+    }.get(command.targets, [])
+    return on_pipe([*command.argv, *targets], evidence_variable,
+                   stream=2 if command.stream == "stderr" else 1)  # fmt: skip
