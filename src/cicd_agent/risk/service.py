@@ -1,6 +1,7 @@
-"""Change risk as the two calls review and deploy-gate make, so both score a change the same way:
-:func:`deepen` and :func:`change_risk`. Each reads what the run already knows from the run
-itself; what either must tell the reader becomes a note."""
+"""Change risk as the calls review and deploy-gate make, so both score a change the same way:
+:func:`deepen` and :func:`change_risk`, and :func:`files_risk` where no history is at hand. Each
+reads what the run already knows from the run itself; what either must tell the reader becomes a
+note."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.changes import ChangeSet
+from cicd_agent.analysis.changes import ChangedFile, ChangeSet
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.risk.assessment import RiskAssessment
 from cicd_agent.risk.checkout import assess_risk, read_history
 from cicd_agent.risk.deepen import Origin, deepen_history
 from cicd_agent.risk.evidence import DiffText
 from cicd_agent.risk.fit import pull_author
+from cicd_agent.risk.score import assess_change
 from cicd_agent.risk.store import default_cache_dir
 
 if TYPE_CHECKING:
@@ -66,6 +68,13 @@ def change_risk(
                              security=security() if security else None)  # fmt: skip
     _noted(run, notes)
     return assessment
+
+
+def files_risk(files: Sequence[ChangedFile], *, shallow: bool = False) -> RiskAssessment:
+    """The priors and floors of the changed ``files`` alone, for a change whose history is not
+    at hand (the API's diff); ``shallow``: the clone is cut and could not be deepened, so the
+    shallow floor says so."""
+    return assess_change(files, shallow=shallow)
 
 
 def _noted(run: Run, notes: Sequence[str]) -> None:

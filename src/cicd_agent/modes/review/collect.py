@@ -41,8 +41,8 @@ from cicd_agent.modes.review.types import (
     rules,
 )
 from cicd_agent.risk.evidence import DiffAtHand
-from cicd_agent.risk.score import assess_change
 from cicd_agent.risk.service import change_risk, deepen
+from cicd_agent.risk.service import files_risk as risk_of_files
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.diff import FileDiff
@@ -377,7 +377,7 @@ def files_risk(diff: Diff, *, cut: bool = False) -> tuple[str, list[str]]:
     """The priors and floors from the changed files alone (when no history is at hand);
     ``cut``: the checkout is shallow and could not be deepened, so the shallow floor says
     "shallow clone: set `fetch-depth: 0`" as deploy-gate's does."""
-    assessment = assess_change([_changed_file(f) for f in diff.files], shallow=cut)
+    assessment = risk_of_files([_changed_file(f) for f in diff.files], shallow=cut)
     return assessment.risk_level.value, [r.message for r in assessment.reasons[:RISK_REASONS]]
 
 
