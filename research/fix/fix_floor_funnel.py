@@ -144,8 +144,8 @@ def floor(pair: FloorPair, checkout: Path) -> None:
     from cicd_agent.analysis.redact import Redactor
     from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
     from cicd_agent.modes.analyse_failure.fix.judge import SandboxVerifier
+    from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand
     from cicd_agent.sandbox.run import Sandbox
-    from cicd_agent.verify.contract import FailingCommand
 
     environ = {"PATH": tool_env()["PATH"], "HOME": str(checkout.parent)}
     failing = FailingCommand(job="lint", step="Lint", script=pair.command, failing=pair.command)

@@ -56,8 +56,8 @@ def replay(pair: Pair, kind: str, turns: list[list[ToolCallStep]], counter: Toke
     from cicd_agent.model.client import ModelClient
     from cicd_agent.modes.analyse_failure.fix.agent import FixAgent
     from cicd_agent.modes.analyse_failure.fix.judge import SandboxVerifier
+    from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand
     from cicd_agent.sandbox.run import Sandbox
-    from cicd_agent.verify.contract import FailingCommand
 
     assert pair.checkout is not None
     server = ModelServer().start()

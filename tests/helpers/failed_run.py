@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer, FixRecommendation
+from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand
 from cicd_agent.modes.analyse_failure.log_model import FailureType
 from tests.corpus import noise
 from tests.corpus.cases import CASES, Ctx
@@ -86,3 +87,8 @@ def opinion(**changes: Any) -> FailureAnswer:
     }
     values.update(changes)
     return FailureAnswer(**values)
+
+
+def pytest_failure(job: str = "test", step: str = "Run python -m pytest -q") -> FailingCommand:
+    script = "python -m pytest -q -p no:cacheprovider"
+    return FailingCommand(job=job, step=step, script=script, failing=script)

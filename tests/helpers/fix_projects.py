@@ -10,8 +10,6 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from cicd_agent.verify.contract import FailingCommand
-
 _GIT_ENV = {
     "GIT_AUTHOR_NAME": "Dev",
     "GIT_AUTHOR_EMAIL": "dev@example.com",
@@ -75,11 +73,6 @@ CALC_EXIT_ZERO = (
 )
 """A patch that ends pytest's process with status 0 as ``calc`` is imported, before any test
 reports: the bug is still there."""
-
-
-def pytest_failure(job: str = "test", step: str = "Run python -m pytest -q") -> FailingCommand:
-    script = "python -m pytest -q -p no:cacheprovider"
-    return FailingCommand(job=job, step=step, script=script, failing=script)
 
 
 LINT = {

@@ -1,9 +1,10 @@
 """analyse-failure is two parts a maintainer can own apart (CONTRIBUTING's "Who owns what"): its
 log reading, and its fix step (``fix/``: the model loop, the fixers and the judge in the sandbox).
-The rest of the mode reaches the fix step through three doors only: ``fix.check`` (the check
-step), ``fix.outcome`` (what decide and publish word and post) and ``fix.attempt`` (the type the
-check step hands on). A new import through another door widens what the log reading's owner must
-know of the fix step, and is said here first."""
+The rest of the mode reaches the fix step through four doors only: ``fix.check`` (the check
+step), ``fix.outcome`` (what decide and publish word and post), ``fix.attempt`` (the type the
+check step hands on) and ``fix.judge.claims`` (the shapes of a patch and its verdict). A new
+import through another door widens what the log reading's owner must know of the fix step, and
+is said here first."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from tests.project.test_import_graph import MODULES, imports_of
 
 MODE = "cicd_agent.modes.analyse_failure"
 FIX = f"{MODE}.fix"
-DOORS = {FIX, f"{FIX}.outcome", f"{FIX}.attempt"}
+DOORS = {FIX, f"{FIX}.outcome", f"{FIX}.attempt", f"{FIX}.judge.claims"}
 
 
 def doors_used() -> dict[str, set[str]]:
@@ -27,7 +28,7 @@ def doors_used() -> dict[str, set[str]]:
     return used
 
 
-def test_the_log_reading_reaches_the_fix_step_through_its_three_doors_only() -> None:
+def test_the_log_reading_reaches_the_fix_step_through_its_four_doors_only() -> None:
     used = doors_used()
     assert {f"{MODE}.mode", f"{MODE}.decide", f"{MODE}.publish"} <= used.keys(), used
     assert {module: sorted(names - DOORS) for module, names in used.items() if names - DOORS} == {}

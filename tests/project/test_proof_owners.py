@@ -58,18 +58,14 @@ def test_contributing_names_each_judges_owner_and_the_modes_it_reaches() -> None
 
 
 def test_a_mode_is_said_to_use_a_module_its_imports_reach_through_another() -> None:
-    assert "review" in modes_reaching()["script"]  # through contract, which builds on it
-    assert "cicd_agent.verify.script" in reached("cicd_agent.verify.contract")
-    assert not any("cicd_agent.verify.script" in imports_of(module) for module in MODULES
-                   if part(module) == "mode:review")  # fmt: skip
+    assert "test-step" in modes_reaching()["mutants"]  # through orders, which builds on it
+    assert "cicd_agent.verify.mutants" in reached("cicd_agent.verify.orders")
+    assert not any("cicd_agent.verify.mutants" in imports_of(module) for module in MODULES
+                   if part(module) == "mode:test_step")  # fmt: skip
 
 
 def test_reviews_proof_reaches_no_judge_of_gen_tests() -> None:
     """Whoever takes over review owns its own judge and the shared pieces, not gen-tests' engines:
     a helper or no-op borrowed from them would hand review ~1,100 lines it never runs."""
     found = modes_reaching()
-    assert {name for name, modes in found.items() if "review" in modes} == {
-        "judged",
-        "contract",
-        "script",
-    }
+    assert {name for name, modes in found.items() if "review" in modes} == {"judged", "contract"}

@@ -16,10 +16,9 @@ from pathlib import Path
 
 from cicd_agent.modes.gen_tests.conditions import Condition, Schedule
 from cicd_agent.modes.gen_tests.gate import PLUGIN
-from cicd_agent.modes.gen_tests.reruns import TestRuns
+from cicd_agent.modes.gen_tests.reruns import ReliableTests, TestRuns
 from cicd_agent.modes.gen_tests.suite import ProjectCommand
 from cicd_agent.runners.pytest.runner import PytestSandbox
-from cicd_agent.verify.contract import ReliableTests
 
 TESTS = ("tests/test_more.py::MinMaxTests::test_key_matches_builtins",
          "tests/test_recipes.py::PrimeFunctionTests::test_nth_prime_approximate")

@@ -97,7 +97,7 @@ def test_the_failed_steps_script_is_split_into_commands_once_a_run(
     commands; the script is split once, by the failing command that holds it (it was split
     six times for one verified patch, then kept in a process-wide cache)."""
     from cicd_agent.modes.analyse_failure.fix import command
-    from cicd_agent.verify import contract, script
+    from cicd_agent.modes.analyse_failure.fix.judge import claims, script
 
     splits: list[str] = []
 
@@ -105,7 +105,7 @@ def test_the_failed_steps_script_is_split_into_commands_once_a_run(
         splits.append(text)
         return script.split_commands(text)
 
-    for module in (command, contract):
+    for module in (command, claims):
         monkeypatch.setattr(module, "split_commands", counted)
     steps = "ruff format --check .\nruff check ."
     code, outputs, summary, _ = _run(tmp_path, LINT, "--fix", "suggest", script=steps)

@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.gen_tests.conditions import PLAIN, Condition, varied
-from cicd_agent.modes.gen_tests.reruns import Reruns, TestRuns
+from cicd_agent.modes.gen_tests.reruns import ReliableTests, Reruns, TestRuns
 from cicd_agent.runners.pytest.runner import PLUGIN
 from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from cicd_agent.runners.table import PYTEST_SESSIONS
-from cicd_agent.verify.contract import ReliableTests
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox

@@ -15,10 +15,9 @@ from collections.abc import Iterator
 import pytest
 
 from cicd_agent.modes.gen_tests.conditions import Condition, Schedule
-from cicd_agent.modes.gen_tests.reruns import Reruns, TestRuns
+from cicd_agent.modes.gen_tests.reruns import ReliableTests, Reruns, TestRuns
 from cicd_agent.runners.pytest.runner import PLUGIN
 from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
-from cicd_agent.verify.contract import ReliableTests
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox

@@ -11,11 +11,17 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.gen_tests.conditions import ENOUGH, MAX_REPEAT, Condition, Schedule, varied
-from cicd_agent.modes.gen_tests.reruns import Counts, Enough, TestRuns, _Tally, planned_runs
+from cicd_agent.modes.gen_tests.reruns import (
+    Counts,
+    Enough,
+    ReliableTests,
+    TestRuns,
+    _Tally,
+    planned_runs,
+)
 from cicd_agent.runners.pytest.runner import PLUGIN
 from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from cicd_agent.sandbox.limits import Limits
-from cicd_agent.verify.contract import ReliableTests
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox

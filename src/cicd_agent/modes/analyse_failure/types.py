@@ -23,10 +23,10 @@ if TYPE_CHECKING:
     from cicd_agent.job.repo_config import QuarantineEntry
     from cicd_agent.modes.analyse_failure.answer import FailureAnswer
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
+    from cicd_agent.modes.analyse_failure.fix.judge.claims import Verification
     from cicd_agent.modes.analyse_failure.log_model import FlakyTest, LogAnalysis, Recurrence
     from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
     from cicd_agent.modes.analyse_failure.logs.reader import JobScan
-    from cicd_agent.verify.contract import Verification
 
 
 @dataclass(frozen=True)

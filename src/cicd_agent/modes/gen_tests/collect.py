@@ -37,7 +37,7 @@ from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageRepo
 from cicd_agent.modes.gen_tests.gate import PLUGIN
 from cicd_agent.modes.gen_tests.not_run import not_run_reason
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
-from cicd_agent.modes.gen_tests.reruns import TestRuns
+from cicd_agent.modes.gen_tests.reruns import ReliableTests, TestRuns
 from cicd_agent.modes.gen_tests.suite import FAILED, ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.targets import changed_targets, source_targets
 from cicd_agent.modes.gen_tests.types import GenTestsFacts
@@ -47,7 +47,6 @@ from cicd_agent.runners.sessions import SessionSandbox as Sandbox
 from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox.run import RunResult
 from cicd_agent.sandbox.workspace import installed_folders, remove_tree
-from cicd_agent.verify.contract import ReliableTests
 
 PR_TESTS_BUDGET = 300.0
 """Seconds for all the runs of the tests a pull request adds or changes, however many."""

@@ -46,7 +46,7 @@ from cicd_agent.modes.gen_tests.candidate_runs import AGAIN_HERE, REPEATS, repea
 from cicd_agent.modes.gen_tests.claim_run import NO_BUG, PossibleBug, possible_bug
 from cicd_agent.modes.gen_tests.contract_check import Contract
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, TooMuchCoverageData
-from cicd_agent.modes.gen_tests.reruns import TestRuns
+from cicd_agent.modes.gen_tests.reruns import ReliableTests, TestRuns
 from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.modes.gen_tests.suite import ProjectCommand, SuiteBaseline
 from cicd_agent.runners.sessions import Evidence
@@ -54,7 +54,6 @@ from cicd_agent.runners.table import PYTEST, PYTEST_SESSIONS
 from cicd_agent.sandbox.run import RunResult
 from cicd_agent.sandbox.workspace import Workspace, remove_tree
 from cicd_agent.verify import mutants, mutation
-from cicd_agent.verify.contract import ReliableTests
 
 RERUNS = 5
 WORKERS = 2

@@ -32,7 +32,20 @@ from cicd_agent.modes.gen_tests.conditions import (
 from cicd_agent.runners.sessions import Evidence, Outcomes, SessionSandbox
 from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
-from cicd_agent.verify.contract import ReliableTests
+
+
+@dataclass(frozen=True)
+class ReliableTests:
+    """The claim "these tests pass every time they run".
+
+    ``tests`` are pytest node ids or files; each is run ``runs`` times, or (0) as often as its
+    first run's length allows: 10 runs under 5 s, 5 under 30 s, 2 under 5 min, none above (the
+    counts of Datadog's early flake detection), all within ``budget`` seconds (0: no budget)."""
+
+    tests: tuple[str, ...]
+    runs: int = 0
+    budget: float = 0.0
+
 
 MAX_TESTS = 10_000
 """Most tests a claim follows: a report naming more (ids a test forged) stops the rounds."""

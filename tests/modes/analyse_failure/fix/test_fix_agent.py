@@ -24,7 +24,8 @@ from cicd_agent.modes.analyse_failure.fix.agent import AgentLimits, FixAgent
 from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import Sandbox
-from tests.helpers.fix_agent_projects import (
+from tests.helpers.sandbox import needs_sandbox
+from tests.modes.analyse_failure.fix.agent_projects import (
     TEST_CALC,
     CountingVerifier,
     FailingProject,
@@ -32,7 +33,6 @@ from tests.helpers.fix_agent_projects import (
     failing_mypy,
     failing_pytest,
 )
-from tests.helpers.sandbox import needs_sandbox
 
 pytestmark = needs_sandbox
 GITHUB_TOKEN = "ghp_" + "R8x2Lq9ZtY4mN7vK1pW3sD6fH0jB5cA2eG8u"

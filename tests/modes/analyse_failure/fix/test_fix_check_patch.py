@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cicd_agent.modes.analyse_failure.fix.judge.claims import Patch
 from cicd_agent.modes.analyse_failure.fix.judge.fail_to_pass import judge
-from cicd_agent.verify.contract import Patch
 from tests.helpers.sandbox import needs_sandbox
 from tests.modes.analyse_failure.fix.test_fix_fail_to_pass import (
     MEAN_FIX,

@@ -15,9 +15,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from cicd_agent.analysis.change_types import version_only
+from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand
 from cicd_agent.modes.analyse_failure.fix.judge.runner_settings import settings_change
 from cicd_agent.modes.analyse_failure.fix.judge.step_files import named_files
-from cicd_agent.verify.contract import FailingCommand
 from tests.fuzz.hostile import budget, documents, json_values, mutated, texts
 
 PACKAGE = {"name": "x", "version": "1.0.0", "scripts": {"test": "jest"}, "eslintConfig": {}}

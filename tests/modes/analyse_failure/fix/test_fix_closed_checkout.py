@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
+from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand
 from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import Sandbox
-from cicd_agent.verify.contract import FailingCommand
 from tests.helpers.fix_projects import LINT, commit_project
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox

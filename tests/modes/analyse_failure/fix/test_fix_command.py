@@ -12,6 +12,11 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.analyse_failure.fix.command import failing_command, parse_failing_command
+from cicd_agent.modes.analyse_failure.fix.judge.claims import (
+    FailingCommand,
+    failing_script,
+    rest_script,
+)
 from cicd_agent.modes.analyse_failure.logs.analyse import scan_jobs
 from cicd_agent.modes.analyse_failure.logs.reader import TAIL_BYTES
 from cicd_agent.modes.analyse_failure.logs.sources import (
@@ -23,7 +28,6 @@ from cicd_agent.modes.analyse_failure.logs.sources import (
     load_logs,
 )
 from cicd_agent.runners.table import PYTEST
-from cicd_agent.verify.contract import FailingCommand, failing_script, rest_script
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
 from tests.helpers.cli import run_cli
@@ -285,9 +289,9 @@ def test_a_run_that_nests_folders_thousands_deep_loses_no_output(tmp_path: Path)
     deleting it after (``shutil.rmtree``, recursive before 3.13, the action's default Python
     being 3.12) raised RecursionError, which ``ignore_errors`` does not cover: the fix step,
     and with it the whole mode, ended in an internal error."""
+    from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand
     from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
     from cicd_agent.sandbox import Sandbox
-    from cicd_agent.verify.contract import FailingCommand
 
     checkout = tmp_path / "checkout"
     commit_project(checkout, LINT)

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand, FailsThenPasses, Patch
 from cicd_agent.modes.analyse_failure.fix.judge.fail_to_pass import judge, new_test_patch
 from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import Sandbox
-from cicd_agent.verify.contract import FailingCommand, FailsThenPasses, Patch
 from tests.helpers.fix_projects import commit_project
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox

@@ -17,10 +17,10 @@ import pytest
 
 from cicd_agent.modes.analyse_failure.fix.command import parse_failing_command
 from cicd_agent.modes.analyse_failure.fix.fixers import fixing_command, run_fixer
+from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand, Patch
 from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import Sandbox
-from cicd_agent.verify.contract import FailingCommand, Patch
 from tests.corpus.build import TOOLS_DIR
 from tests.corpus.runner_log import Job, Step, render
 from tests.corpus.tools import Toolbox

@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand, Patch, Verification
 from cicd_agent.modes.analyse_failure.fix.judge.policy import policy_verdict
 from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
-from cicd_agent.verify.contract import FailingCommand, Patch, Verification, checked
+from cicd_agent.verify.contract import checked
+from tests.helpers.failed_run import pytest_failure
 from tests.helpers.fix_projects import (
     CALC,
     CALC_EXIT_ZERO,
@@ -25,7 +27,6 @@ from tests.helpers.fix_projects import (
     LINT,
     commit_project,
     git,
-    pytest_failure,
 )
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox

@@ -8,21 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand, Patch
 from cicd_agent.modes.analyse_failure.fix.judge.policy import policy_verdict
 from cicd_agent.modes.analyse_failure.fix.judge.runner_settings import settings_change
 from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 from cicd_agent.runners.pytest.evidence import missing_evidence
 from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import Sandbox
-from cicd_agent.verify.contract import FailingCommand, Patch
-from tests.helpers.fix_projects import (
-    CALC,
-    CALC_EXIT_ZERO,
-    CALC_FIX,
-    commit_project,
-    git,
-    pytest_failure,
-)
+from tests.helpers.failed_run import pytest_failure
+from tests.helpers.fix_projects import CALC, CALC_EXIT_ZERO, CALC_FIX, commit_project, git
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 

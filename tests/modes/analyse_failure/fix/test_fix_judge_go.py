@@ -9,12 +9,12 @@ import os
 from pathlib import Path
 
 from cicd_agent.analysis.unified_diff import file_diff
+from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand, Patch
 from cicd_agent.modes.analyse_failure.fix.judge.passing import failing_tests_pass
 from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 from cicd_agent.runners.go.runner import GoTest
 from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import Sandbox
-from cicd_agent.verify.contract import FailingCommand, Patch
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_go

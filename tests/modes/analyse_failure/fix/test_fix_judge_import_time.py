@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.modes.analyse_failure.fix.judge.claims import Patch
 from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 from cicd_agent.runners.import_time import import_time_problem
 from cicd_agent.runners.patched_lines import function_lines
 from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import Sandbox
-from cicd_agent.verify.contract import Patch
-from tests.helpers.fix_projects import CALC, commit_project, pytest_failure
+from tests.helpers.failed_run import pytest_failure
+from tests.helpers.fix_projects import CALC, commit_project
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand
 from cicd_agent.modes.analyse_failure.fix.judge.policy import policy_verdict
 from cicd_agent.modes.analyse_failure.fix.judge.runner_settings import settings_change
 from cicd_agent.modes.analyse_failure.fix.judge.step_files import named_files
-from cicd_agent.verify.contract import FailingCommand
 
 
 def _edit(path: str) -> str:

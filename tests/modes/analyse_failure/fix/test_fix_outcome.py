@@ -14,6 +14,7 @@ from cicd_agent.github.trust import Code, Trust, code_trust
 from cicd_agent.job.pipeline import render_output
 from cicd_agent.modes.analyse_failure.collect import failed_code
 from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, with_model
+from cicd_agent.modes.analyse_failure.fix.judge.claims import Patch, Verification
 from cicd_agent.modes.analyse_failure.fix.outcome import (
     FixOutcome,
     fix_label,
@@ -21,7 +22,7 @@ from cicd_agent.modes.analyse_failure.fix.outcome import (
     fix_section,
 )
 from cicd_agent.modes.analyse_failure.types import RunTarget
-from cicd_agent.verify.contract import NOT_PROOF, Patch, Verification, checked
+from cicd_agent.verify.contract import NOT_PROOF, checked
 
 DIFF = "--- a/app.py\n+++ b/app.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"
 FILE_TEXT = "x = 2  # the verified file's whole text\n"

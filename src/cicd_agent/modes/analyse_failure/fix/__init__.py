@@ -32,17 +32,21 @@ from pydantic import BaseModel, ConfigDict
 from cicd_agent.actions.errors import ModelError
 from cicd_agent.model.prompts import UNTRUSTED_RULES, fence
 from cicd_agent.modes.analyse_failure.fix.attempt import start, with_model
+from cicd_agent.modes.analyse_failure.fix.judge.claims import FailsThenPasses, failing_script
 from cicd_agent.modes.analyse_failure.fix.judge.fail_to_pass import judge, new_test_patch
 from cicd_agent.modes.analyse_failure.types import Checks
-from cicd_agent.verify.contract import FailsThenPasses, failing_script
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.model.client import ModelClient
+    from cicd_agent.modes.analyse_failure.fix.judge.claims import (
+        FailingCommand,
+        Patch,
+        Verification,
+    )
     from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
     from cicd_agent.modes.analyse_failure.types import FailureVerdict
-    from cicd_agent.verify.contract import FailingCommand, Patch, Verification
 
 
 def check(ctx: RunContext[AnalyseFailureOptions], verdict: FailureVerdict) -> Checks | None:

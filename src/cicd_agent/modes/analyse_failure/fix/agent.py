@@ -3,14 +3,12 @@
 The model is attacker-influenced (it reads the checkout and the log), so it gets no power of its
 own: each call's arguments must fit the tool's typed model (:mod:`.tools`, else the call is
 refused), its tools read the checkout through :class:`~.tools.Checkout` (confined, bounded,
-read only) and its diffs go only to the :class:`~cicd_agent.verify.contract.Verifier`, which
-applies them to a copy in the sandbox. A diff the fix step's policy refuses (a path outside
-the checkout, inside ``.git``, a workflow, a lock file, the failing test) is refused before a
-run is spent, for runs too: the loop asks the verifier
-(:meth:`~cicd_agent.verify.contract.Verifier.refusal`), which enforces the same policy as the
-final gate. Everything
-shown to the model is redacted, and repository or log text is fenced as data
-(:func:`cicd_agent.model.prompts.fence`).
+read only) and its diffs go only to the :class:`~.judge.claims.Verifier`, which applies them to a
+copy in the sandbox. A diff the fix step's policy refuses (a path outside the checkout, inside
+``.git``, a workflow, a lock file, the failing test) is refused before a run is spent, for runs
+too: the loop asks the verifier (:meth:`~.judge.claims.Verifier.refusal`), which enforces the
+same policy as the final gate. Everything shown to the model is redacted, and repository or log
+text is fenced as data (:func:`cicd_agent.model.prompts.fence`).
 
 The loop stops at the first verified patch, when the model stops calling tools, or at a cap:
 model calls, tokens (the next prompt's size is counted before it is sent) and cost (checked
@@ -36,6 +34,13 @@ from cicd_agent.local.audit import default_audit_path, stamp
 from cicd_agent.model.client import ModelClient
 from cicd_agent.model.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.model.reply import ToolCall
+from cicd_agent.modes.analyse_failure.fix.judge.claims import (
+    FailingCommand,
+    Patch,
+    RunOutcome,
+    Verification,
+    Verifier,
+)
 from cicd_agent.modes.analyse_failure.fix.tools import (
     TOOLS,
     Checkout,
@@ -45,7 +50,6 @@ from cicd_agent.modes.analyse_failure.fix.tools import (
     bounded,
     parse_call,
 )
-from cicd_agent.verify.contract import FailingCommand, Patch, RunOutcome, Verification, Verifier
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext

@@ -25,11 +25,11 @@ from cicd_agent.local.git import GitTimedOut, Place, in_checkout
 from cicd_agent.local.git_ops import differs_from_head, index_entries, resolve_commit
 from cicd_agent.modes.analyse_failure.fix.command import failing_command, missing_command
 from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
+from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand, Verification
 from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 from cicd_agent.runners.sandboxes import isolation_of, opened
 from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox.run import Sandbox
-from cicd_agent.verify.contract import FailingCommand, Verification
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext

@@ -20,14 +20,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from cicd_agent.analysis.known_tools import TOOLS, tools_named
+from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand
+from cicd_agent.modes.analyse_failure.fix.judge.script import split_commands
 from cicd_agent.modes.analyse_failure.logs.reader import JobScan
 from cicd_agent.modes.analyse_failure.logs.runner_format import (
     STEP_RUN_PREFIX,
     TIMESTAMP,
     clean_line,
 )
-from cicd_agent.verify.contract import FailingCommand
-from cicd_agent.verify.script import split_commands
 
 _SCRIPT_COLOUR = "\x1b[36;1m"
 _FAILED = re.compile(r"^##\[error\]Process completed with exit code (\d+)")

@@ -30,11 +30,11 @@ from pathlib import Path
 from cicd_agent.analysis.known_tools import TOOLS, KnownTool, base, tools_named
 from cicd_agent.analysis.unified_diff import file_diff
 from cicd_agent.local.job_tools import Refused, job_tool
+from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand, Patch
+from cicd_agent.modes.analyse_failure.fix.judge.script import shell_argv
 from cicd_agent.sandbox.run import Sandbox
 from cicd_agent.sandbox.walk import FOLDER_FLAGS, Visitor, walk
 from cicd_agent.sandbox.workspace import SKIPPED_NAMES, remove_tree
-from cicd_agent.verify.contract import FailingCommand, Patch
-from cicd_agent.verify.script import shell_argv
 
 FIX_TIMEOUT = 300.0
 _POSIX_SHELLS = frozenset({"bash", "sh"})

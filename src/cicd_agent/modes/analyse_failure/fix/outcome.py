@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from cicd_agent.actions.markdown import code_block, code_span, prose
 from cicd_agent.job.pipeline import NOT_SHOWN
-from cicd_agent.verify.contract import NOT_PROOF, Verification, checked, failing_script
+from cicd_agent.modes.analyse_failure.fix.judge.claims import Verification, failing_script
+from cicd_agent.verify.contract import NOT_PROOF, checked
 
 if TYPE_CHECKING:
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt

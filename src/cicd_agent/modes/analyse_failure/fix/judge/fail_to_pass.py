@@ -1,6 +1,5 @@
 """The judge of the claim "this new test fails on the head and passes with the fix"
-(:class:`cicd_agent.verify.contract.FailsThenPasses`): the test that shows the bug a verified fix
-removes.
+(:class:`~.claims.FailsThenPasses`): the test that shows the bug a verified fix removes.
 
 The test is one new ``test_*.py`` file and nothing else (:func:`new_test_patch` builds and checks
 it): it may not replace a file, a ``conftest.py`` or anything outside the checkout, so adding it
@@ -32,9 +31,14 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple
 
 from cicd_agent.local.checkout_files import CheckoutFileError, lexists, unlinked
+from cicd_agent.modes.analyse_failure.fix.judge.claims import (
+    FailsThenPasses,
+    Patch,
+    RunOutcome,
+    Verification,
+)
 from cicd_agent.modes.analyse_failure.fix.judge.policy import written_files
 from cicd_agent.modes.analyse_failure.fix.judge.verifier import JUDGED, SandboxVerifier
-from cicd_agent.verify.contract import FailsThenPasses, Patch, RunOutcome, Verification
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -31,6 +31,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
+from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand, failing_script
 from cicd_agent.runners.judge_files import (
     MODULE_NAME,
     Loading,
@@ -40,7 +41,6 @@ from cicd_agent.runners.judge_files import (
     shell_words,
 )
 from cicd_agent.runners.table import TABLE
-from cicd_agent.verify.contract import FailingCommand, failing_script
 
 _JUDGE_SUFFIXES = frozenset(
     {".ini", ".cfg", ".toml", ".yaml", ".yml", ".json", ".conf", ".mk", ".sh", ".bash", ".zsh"}

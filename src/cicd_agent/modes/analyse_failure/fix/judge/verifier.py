@@ -36,16 +36,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from cicd_agent.analysis.known_tools import tools_named
 from cicd_agent.local.checkout_files import CheckoutFileError
-from cicd_agent.modes.analyse_failure.fix.judge.passing import failing_tests_pass
-from cicd_agent.modes.analyse_failure.fix.judge.policy import PolicyVerdict, policy_verdict
-from cicd_agent.modes.analyse_failure.fix.judge.runner_settings import settings_change
-from cicd_agent.modes.analyse_failure.fix.judge.step_files import named_files
-from cicd_agent.runners.import_time import import_time_problem
-from cicd_agent.runners.lookups import running, settings_problem
-from cicd_agent.runners.patched_lines import PatchedLines, cookie_problem, unnamed_by_the_linter
-from cicd_agent.sandbox import RunResult, Sandbox, Workspace
-from cicd_agent.verify.contract import (
-    NOT_PROOF,
+from cicd_agent.modes.analyse_failure.fix.judge.claims import (
     FailingCommand,
     Patch,
     RunOutcome,
@@ -53,8 +44,17 @@ from cicd_agent.verify.contract import (
     failing_script,
     rest_script,
 )
+from cicd_agent.modes.analyse_failure.fix.judge.passing import failing_tests_pass
+from cicd_agent.modes.analyse_failure.fix.judge.policy import PolicyVerdict, policy_verdict
+from cicd_agent.modes.analyse_failure.fix.judge.runner_settings import settings_change
+from cicd_agent.modes.analyse_failure.fix.judge.script import shell_argv
+from cicd_agent.modes.analyse_failure.fix.judge.step_files import named_files
+from cicd_agent.runners.import_time import import_time_problem
+from cicd_agent.runners.lookups import running, settings_problem
+from cicd_agent.runners.patched_lines import PatchedLines, cookie_problem, unnamed_by_the_linter
+from cicd_agent.sandbox import RunResult, Sandbox, Workspace
+from cicd_agent.verify.contract import NOT_PROOF
 from cicd_agent.verify.judged import JudgedCopies, text_of
-from cicd_agent.verify.script import shell_argv
 
 if TYPE_CHECKING:
     from cicd_agent.runners.protocol import Runner
@@ -87,7 +87,7 @@ baseline's too: a base that tells its folder's name could fail only unpatched.""
 
 class SandboxVerifier(JudgedCopies):
     """Judges patches against one failing command on copies of one checkout (see module doc);
-    its public methods are :class:`~cicd_agent.verify.contract.Verifier`'s, documented there."""
+    its public methods are :class:`~.claims.Verifier`'s, documented there."""
 
     def __init__(
         self,

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.verify.contract import (
+from cicd_agent.modes.analyse_failure.fix.judge.claims import (
     FailingCommand,
     Patch,
     RunOutcome,

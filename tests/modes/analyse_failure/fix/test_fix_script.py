@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cicd_agent.verify.script import shell_argv, split_commands
+from cicd_agent.modes.analyse_failure.fix.judge.script import shell_argv, split_commands
 
 
 def test_a_script_splits_by_line_but_a_compound_one_stays_whole() -> None:
