@@ -365,10 +365,14 @@ def _run(
     if said:
         ctx.note(clean(said))
     # an error no added line explains is the change's too (a definition deleted): proven new,
-    # or the base could not be checked, which the pull request can bring about (fail closed)
+    # or the base check failed, which the pull request can bring about (fail closed)
+    failed = bool(said) and not checked
     removed = {f.old_path or f.path: taken_lines(f) for f in side.diff.files}
-    broken, _, unplaced = build_findings(name, errors, added, clean, changed, removed=removed,
-                                         checked=checked)  # fmt: skip
+    broken, unexplained, unplaced = build_findings(name, errors, added, clean, changed,
+        removed=removed if checked or failed else None, checked=checked)  # fmt: skip
+    if unexplained:  # each on a line the change wrote, but none review placed (a file left out)
+        ctx.note(f"{name} reports {unexplained} error(s) on lines this change wrote that review "
+                 f"placed on none of the lines it reviews; see {name}'s own output.")  # fmt: skip
     if unplaced:
         placed = len(errors) - unplaced
         ctx.note(f"{name} reports {unplaced} more error(s) than review places on changed "
