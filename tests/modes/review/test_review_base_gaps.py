@@ -82,3 +82,25 @@ def test_attack_deleting_the_module_a_test_imports_blocks(tmp_path: Path, whole:
     else:
         head = repo.commit("gut tlru", {"src/pkg/tlru.py": "from pkg import Cache\n"})
     _blocks(_review(tmp_path, repo.path, base, head))
+
+
+@needs_sandbox
+def test_a_package_link_re_pointed_at_an_equal_package_passes(tmp_path: Path) -> None:
+    """For contrast: the link's package is named to mypy on each side where it is one, so a
+    link moved to a package that still has the class breaks no import and blocks nothing."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    repo.commit("start", {"pyproject.toml": PYPROJECT, "src/real/__init__.py": KEPT + DELETED,
+                          "src/real2/__init__.py": KEPT + DELETED,
+                          "tests/test_tlru.py": CALLER})  # fmt: skip
+    os.symlink("real", repo.path / "src" / "pkg")
+    _git(repo.path, "add", "-A")
+    _git(repo.path, "commit", "-qm", "link")
+    base = _git(repo.path, "rev-parse", "HEAD")
+    (repo.path / "src" / "pkg").unlink()
+    os.symlink("real2", repo.path / "src" / "pkg")
+    _git(repo.path, "commit", "-qam", "re-point")
+    done = _review(tmp_path, repo.path, base, _git(repo.path, "rev-parse", "HEAD"))
+    assert done.document is not None, done.stderr
+    ran = {"tool": "mypy", "could_not_run": ""}
+    assert ran in done.document["tools"], done.document["tools"]
+    assert done.document["findings"] == [] and done.code == 0, done.document["findings"]
