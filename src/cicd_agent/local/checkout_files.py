@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -218,6 +219,61 @@ def remove_file(root: Path, relative: str | PurePosixPath) -> None:
     try:
         with suppress(FileNotFoundError):
             os.unlink(path.parts[-1], dir_fd=fd)
+    except OSError as exc:
+        raise _refusal(exc, str(path)) from None
+    finally:
+        os.close(fd)
+
+
+def remove_entry(root: Path, relative: str | PurePosixPath) -> None:
+    """As :func:`remove_file`, but a folder at ``relative`` is taken away with all it holds (a
+    submodule's checked-out tree): removed through the descriptor of the folder holding it,
+    never entering a link, so nothing outside the checkout is touched."""
+    path = checked_path(relative)
+    try:
+        fd = _folder(root, path, make=False)
+    except CheckoutFileError as exc:
+        if exc.problem == "missing":
+            return
+        raise
+    try:
+        found = os.stat(path.parts[-1], dir_fd=fd, follow_symlinks=False)
+        if stat.S_ISDIR(found.st_mode):
+            shutil.rmtree(path.parts[-1], dir_fd=fd)
+        else:
+            os.unlink(path.parts[-1], dir_fd=fd)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise _refusal(exc, str(path)) from None
+    except RecursionError:  # shutil recurses once a level before Python 3.13
+        raise CheckoutFileError(str(path), "too-large", "is nested too deep to take away") from None
+    finally:
+        os.close(fd)
+
+
+def create_link(root: Path, relative: str | PurePosixPath, target: str) -> None:
+    """Make a symbolic link at ``relative`` to ``target``, walked as :func:`create_file` walks
+    (a sandbox copy's link as the base has it): the link is made, never followed here."""
+    path = checked_path(relative)
+    fd = _folder(root, path, make=True)
+    try:
+        os.symlink(target, path.parts[-1], dir_fd=fd)
+    except FileExistsError:
+        raise CheckoutFileError(str(path), "exists", "exists already") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the target
+        raise CheckoutFileError(str(path), "not-a-file", f"cannot be made a link ({exc})") from None
+    finally:
+        os.close(fd)
+
+
+def create_folder(root: Path, relative: str | PurePosixPath) -> None:
+    """Make an empty folder at ``relative`` (a submodule not checked out, as git leaves it),
+    walked as :func:`create_file` walks."""
+    path = checked_path(relative)
+    fd = _folder(root, path, make=True)
+    try:
+        os.mkdir(path.parts[-1], 0o755, dir_fd=fd)
     except OSError as exc:
         raise _refusal(exc, str(path)) from None
     finally:

@@ -38,6 +38,8 @@ _PATH_BATCH = 500
 """Paths per ``git ls-tree`` call: keeps an argument list far below the system's limit."""
 _LINK_MODE = "120000"
 """git's mode of a symbolic link."""
+_GITLINK_MODE = "160000"
+"""git's mode of a submodule's commit."""
 _WHOLE = sys.maxsize
 """A bound on output that no output reaches: read it all."""
 NUL_TEXT_LIMIT = 1 << 20
@@ -344,6 +346,19 @@ class GitRepo:
             for mode, blob, size, path in self._listed(commit, paths)
             if mode == _LINK_MODE
         }
+
+    def gitlinks(self, commit: str, paths: Sequence[str]) -> set[str]:
+        """The submodules (a commit of another repository, mode 160000) among ``paths`` at
+        ``commit``: they hold no blob, and their folder's contents are no file of this tree."""
+        found: set[str] = set()
+        for start in range(0, len(paths), _PATH_BATCH):
+            out = self.run("ls-tree", "-z", "--full-tree", commit, "--",
+                           *paths[start : start + _PATH_BATCH])  # fmt: skip
+            for record in out.split("\0"):
+                meta, _, path = record.partition("\t")
+                if meta.split()[:2] == [_GITLINK_MODE, "commit"]:
+                    found.add(path)
+        return found
 
     def _listed(self, commit: str, paths: Sequence[str]) -> Iterator[tuple[str, str, int, str]]:
         """``(mode, blob id, size, path)`` of each blob (a file or a link) among ``paths``

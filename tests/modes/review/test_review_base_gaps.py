@@ -1,6 +1,6 @@
 """Attacks on review's block of a new error in a file the change did not touch (it rests on the
 base check): a change that makes the base check impossible, a package link re-pointed, a module
-deleted whole. The first two are open: each is marked with what a fix needs."""
+deleted whole."""
 
 from __future__ import annotations
 
@@ -38,10 +38,6 @@ def _blocks(done: CliRun) -> None:
 
 
 @needs_sandbox
-@pytest.mark.xfail(strict=True, reason="open: a gitlink among the changed files makes put_back "
-                   "give up the base check, and an error no added line explains stays a note; "
-                   "fix: leave the submodule's tree out of the base copy, or never let 'base not "
-                   "checked' pass a new error")
 def test_attack_a_submodule_bump_beside_the_deletion_still_blocks(tmp_path: Path) -> None:
     repo = GitRepoBuilder(tmp_path / "repo")
     repo.commit("start", {"pyproject.toml": PYPROJECT, "src/pkg/__init__.py": KEPT + DELETED,
@@ -56,9 +52,6 @@ def test_attack_a_submodule_bump_beside_the_deletion_still_blocks(tmp_path: Path
 
 
 @needs_sandbox
-@pytest.mark.xfail(strict=True, reason="open: a changed link is no changed Python file, so mypy "
-                   "never runs; fix: the plan treats a changed link into a package as a changed "
-                   "module, and put_back recreates links as links")
 def test_attack_a_package_link_re_pointed_at_nothing_blocks(tmp_path: Path) -> None:
     repo = GitRepoBuilder(tmp_path / "repo")
     repo.commit("start", {"pyproject.toml": PYPROJECT, "src/real/__init__.py": KEPT + DELETED,
@@ -89,3 +82,25 @@ def test_attack_deleting_the_module_a_test_imports_blocks(tmp_path: Path, whole:
     else:
         head = repo.commit("gut tlru", {"src/pkg/tlru.py": "from pkg import Cache\n"})
     _blocks(_review(tmp_path, repo.path, base, head))
+
+
+@needs_sandbox
+def test_a_package_link_re_pointed_at_an_equal_package_passes(tmp_path: Path) -> None:
+    """For contrast: the link's package is named to mypy on each side where it is one, so a
+    link moved to a package that still has the class breaks no import and blocks nothing."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    repo.commit("start", {"pyproject.toml": PYPROJECT, "src/real/__init__.py": KEPT + DELETED,
+                          "src/real2/__init__.py": KEPT + DELETED,
+                          "tests/test_tlru.py": CALLER})  # fmt: skip
+    os.symlink("real", repo.path / "src" / "pkg")
+    _git(repo.path, "add", "-A")
+    _git(repo.path, "commit", "-qm", "link")
+    base = _git(repo.path, "rev-parse", "HEAD")
+    (repo.path / "src" / "pkg").unlink()
+    os.symlink("real2", repo.path / "src" / "pkg")
+    _git(repo.path, "commit", "-qam", "re-point")
+    done = _review(tmp_path, repo.path, base, _git(repo.path, "rev-parse", "HEAD"))
+    assert done.document is not None, done.stderr
+    ran = {"tool": "mypy", "could_not_run": ""}
+    assert ran in done.document["tools"], done.document["tools"]
+    assert done.document["findings"] == [] and done.code == 0, done.document["findings"]

@@ -256,9 +256,10 @@ def test_attack_a_module_deleted_or_renamed_away_still_has_its_importers_checked
     """A change whose only edit deletes a module (or renames it) changes no Python file of the
     head, so mypy was never run and its callers' broken imports went unsaid: review stayed
     silent on a change that breaks every importer. The importers of the module's old name are
-    checked as a changed module's are, and mypy's error is said. Where only the files mypy is
-    named find the package (``files``, no ``mypy_path``), the base's run names the deleted
-    module too, or the import fails there as well and the error reads as the base's."""
+    checked as a changed module's are, and mypy's error, which the base does not have, blocks.
+    Where only the files mypy is named find the package (``files``, no ``mypy_path``), the
+    base's run names the deleted module too, or the import fails there as well and the error
+    reads as the base's."""
     files = {"pyproject.toml": f'[project]\nname = "pkg"\n\n[tool.mypy]\n{mypy}\n',
              "src/pkg/__init__.py": '"""Caches."""\n', "src/pkg/tlru.py": MODULE,
              "tests/test_tlru.py": IMPORTER}  # fmt: skip
@@ -274,5 +275,6 @@ def test_attack_a_module_deleted_or_renamed_away_still_has_its_importers_checked
     done = run_cli(argv, tmp_path, {"HOME": str(tmp_path / "home"), "PATH": path_env()})
     assert done.document is not None, done.stderr
     assert "mypy" in [tool["tool"] for tool in done.document["tools"]], done.document["tools"]
-    notes = "\n".join(done.document["notes"])
-    assert "mypy reports 1 error(s) on lines this change did not touch" in notes, notes
+    high = [f for f in done.document["findings"] if f["severity"] == "high"]
+    assert [f["rule"].split("/")[0] for f in high] == ["mypy"], done.document["findings"]
+    assert "tests/test_tlru.py:1" in high[0]["body"] and done.code == 1, high[0]["body"]

@@ -26,7 +26,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cicd_agent.local.checkout_files import CheckoutFileError, create_file, remove_file
+from cicd_agent.local.checkout_files import (
+    CheckoutFileError,
+    create_file,
+    create_folder,
+    create_link,
+    remove_entry,
+)
 from cicd_agent.modes.review.build_errors import BuildError
 from cicd_agent.modes.review.lint_reports import UnreadableReport, read_report
 
@@ -109,23 +115,33 @@ def split_new(
 
 
 def put_back(repo: GitCheckout, commit: str, diff: Diff, root: Path) -> None:
-    """Make the copy of the checkout at ``root`` the base's for every file ``diff`` changes:
-    the head's entries taken away first (a folder the change made a link is gone before
-    anything is written under its name), then the base's texts written without following a
-    link. Raises CheckoutFileError where that cannot be done (a base file git would not read)."""
+    """Make the copy of the checkout at ``root`` the base's for every entry ``diff`` changes:
+    the head's entries taken away first, whole (a folder the change made a link is gone before
+    anything is written under its name; a submodule's checked-out tree is the head's, never
+    the base's), then the base's written without following a link: a file as a file, a link
+    as a link, a submodule as the empty folder git leaves one it did not check out. Raises
+    CheckoutFileError where that cannot be done (a base file git would not read)."""
     before = [f.old_path or f.path for f in diff.files if f.status != "added"]
+    resolved = repo.resolve(commit)
     texts = repo.read_texts(commit, before)
-    missing = [path for path in before if path not in texts]
+    links = repo.git.link_ids(resolved, before)
+    submodules = repo.git.gitlinks(resolved, before)
+    missing = [path for path in before if path not in texts and path not in submodules]
     if missing:
         raise CheckoutFileError(missing[0], "missing", "could not be read at the base")
     for file in diff.files:
         if file.status != "deleted":
-            remove_file(root, file.path)
+            remove_entry(root, file.path)
         if file.old_path:
-            remove_file(root, file.old_path)
+            remove_entry(root, file.old_path)
     for path in before:
-        remove_file(root, path)
-        create_file(root, path, texts[path])
+        remove_entry(root, path)
+        if path in submodules:
+            create_folder(root, path)
+        elif path in links:
+            create_link(root, path, texts[path])
+        else:
+            create_file(root, path, texts[path])
 
 
 def base_errors(
@@ -137,6 +153,7 @@ def base_errors(
 ) -> list[BuildError] | str:
     """The errors ``command`` reports at the base on the base's names of ``files`` (those the
     base has) and the modules the change deletes, or why it could not run there."""
+    from cicd_agent.modes.review.callers import linked_packages
     from cicd_agent.modes.review.lint_command import lint_argv
     from cicd_agent.sandbox.workspace import remove_tree
 
@@ -147,6 +164,11 @@ def base_errors(
     # its importers' imports would fail at the base as at the head, and read as the base's
     before += [f.path for f in side.diff.files if f.status == "deleted"
                and f.path.endswith(command.suffixes) and f.path not in before]  # fmt: skip
+    # a changed link's package is named as the base has it: the head's taken out, the base's in
+    names = {path for f in side.diff.files for path in (f.path, f.old_path) if path}
+    linked = linked_packages(side.repo, side.commit, side.diff)
+    before = [path for path in before if path.rpartition("/")[0] not in names]
+    before += [path for path in linked if path.endswith(command.suffixes)]
     if not before:
         return []
     space = sandbox.workspace("lint-base")

@@ -12,10 +12,11 @@ case), or whose change brought or took away a word the message says (a function 
 finding's text. Errors the base has too are taken away before (``base_errors.py``); one that no
 added line explains is still the change's once the base is checked (a deleted class that a file
 the change did not touch imports): it blocks, on the file of the deleted line that holds its
-names, else on its own file, in the review body; where the base could not be checked it is
-counted in a note. The
-checker prints what the pull request makes it print, so the added lines are indexed once and
-the work over all errors is bounded; errors past the bound are counted in a note, not placed.
+names, else on its own file, in the review body; where the base could not be checked it
+blocks too, saying so (the pull request can make that check fail: passing would be a way
+round it). The checker prints what the pull request makes it print, so the added lines are
+indexed once and the work over all errors is bounded; errors past the bound are counted in a
+note, not placed.
 """
 
 from __future__ import annotations
@@ -205,16 +206,20 @@ def build_findings(
     changed: Mapping[str, Mapping[int, frozenset[str]]] | None = None,
     *,
     removed: Mapping[str, Mapping[int, str]] | None = None,
+    checked: bool = True,
 ) -> tuple[list[Finding], int, int]:
     """High findings for the errors a changed line causes, one on each such line (a signature
     changed breaks every caller: one finding names them all), how many errors no changed line
     explains, and how many were not placed once the work was spent (both for the summary).
 
-    ``removed``, the lines the change took away (by the base's numbers), is given only when
-    the base was checked and had none of ``errors``: each is then the change's even where no
+    ``removed``, the lines the change took away (by the base's numbers), is given when the
+    base was checked and had none of ``errors``: each is then the change's even where no
     added line explains it (a deleted class its callers import), and blocks as the others do,
     on the file of the deleted line holding its names, else on its own file. It is a finding
-    on a whole file, said in the review body: the line it is on is not in the diff."""
+    on a whole file, said in the review body: the line it is on is not in the diff. It is
+    given too, with ``checked`` False, when the base check could not run: the pull request
+    can make it fail (a path the base's copy refuses, a checker timed out), so an error that
+    may be new blocks, its finding saying the base could not be checked, rather than pass."""
     placed: dict[tuple[str, int], list[BuildError]] = {}
     away: dict[tuple[str, int | None], list[BuildError]] = {}
     unexplained = unplaced = 0
@@ -236,8 +241,8 @@ def build_findings(
             if cause in away or room:
                 away.setdefault(cause, []).append(error)
     found = [_finding(tool, place, caused, clean) for place, caused in placed.items()]
-    found += [_elsewhere(tool, cause, caused, (removed or {}).get(cause[0], {}), clean)
-              for cause, caused in away.items()]  # fmt: skip
+    found += [_elsewhere(tool, cause, caused, (removed or {}).get(cause[0], {}), clean,
+                         checked=checked) for cause, caused in away.items()]  # fmt: skip
     return found, unexplained, unplaced
 
 
@@ -285,6 +290,8 @@ def _elsewhere(
     caused: Sequence[BuildError],
     taken: Mapping[int, str],
     clean: Callable[[str], str],
+    *,
+    checked: bool = True,
 ) -> Finding:
     """The finding on a whole file for errors in lines the change did not touch that the base
     does not have: ``cause`` is the deleted line they depend on (its file and base line), or
@@ -296,6 +303,9 @@ def _elsewhere(
     more = len(at) - MAX_NAMED
     named = ", ".join(at[:MAX_NAMED]) + (f" and {more} more" if more > 0 else "")
     path, line = cause
+    breaks = ("not at the base: the change breaks them" if checked else "review could not run "
+              f"{tool} on the base to tell whether it was there before (see the notes), so it "
+              "is held as this change's: it may break them")  # fmt: skip
     if line is None:
         why = "; no line the change wrote or deleted names what it reports."
     else:
@@ -311,7 +321,7 @@ def _elsewhere(
         body=(
             f"{text} (`{rule}`, from the repository's own {tool}, run on the change in the "
             f"sandbox). {tool} reports it at {named}, on lines this change did not touch, and "
-            f"not at the base: the change breaks them{why}"
+            f"{breaks}{why}"
         ),
     )
 

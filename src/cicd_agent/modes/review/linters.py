@@ -38,7 +38,7 @@ from cicd_agent.modes.review.build_errors import (
     merged,
     taken_lines,
 )
-from cicd_agent.modes.review.callers import importers
+from cicd_agent.modes.review.callers import importers, linked_packages
 from cicd_agent.modes.review.lint_command import LintCommand
 from cicd_agent.modes.review.lint_reports import (
     LintHit,
@@ -140,7 +140,7 @@ def lint_changes(
     ones the settings leave out of ``diff`` too: the base's copy must have each of them as
     the base has it, or a left-out file's change is in both sides and its errors look old."""
     checkout = ctx.options.repo_dir  # the head or a merge of it (collect refuses another)
-    planned = _plan(ctx, repo, diff, head, checkout)
+    planned = _plan(ctx, repo, diff, (base, head), checkout)
     if not planned:
         return [], ()
     # The sandbox (about 12 ms of CPU to import): only a review with a linter to run pays for it.
@@ -181,11 +181,16 @@ configured nor run, so silence never reads as types checked."""
 
 
 def _plan(
-    ctx: RunContext[ReviewOptions], repo: GitCheckout, diff: Diff, head: str, checkout: Path
-) -> list[Planned]:
+    ctx: RunContext[ReviewOptions], repo: GitCheckout, diff: Diff, sides: tuple[str, str],
+    checkout: Path,
+) -> list[Planned]:  # fmt: skip
+    head = sides[1]
     changed = [f.path for f in diff.files if f.status != "deleted" and not f.is_binary]
-    # a module deleted or renamed away breaks its importers as a changed signature does
+    # a module deleted, renamed away or linked elsewhere breaks its importers as a changed
+    # signature does
     gone = [f.old_path or f.path for f in diff.files if f.status == "deleted" or f.old_path]
+    linked = linked_packages(repo, head, diff)
+    gone += [*linked, *linked_packages(repo, sides[0], diff)]
     planned: list[Planned] = []
     for tool in TOOLS:
         checking = tool.checking
@@ -240,7 +245,7 @@ def _plan(
         same = same[:MAX_FILES]
         if callers:  # the unchanged files a changed signature or a module gone breaks
             found = importers(repo, head, [*same, *away], MAX_FILES - len(same))
-            same += _as_at_head(repo, head, checkout, found)
+            same += _as_at_head(repo, head, checkout, found) + linked  # a link's: not read
         if same:
             command = LintCommand(tool.label, (executable, *checking.argv), checking.report,
                                   checking.suffixes, checking.targets, checking.stream,
@@ -359,14 +364,15 @@ def _run(
                                      timeout=LINT_TIMEOUT)  # fmt: skip
     if said:
         ctx.note(clean(said))
-    # proven new: an error no added line explains is the change's too (a definition deleted)
-    removed = {f.old_path or f.path: taken_lines(f) for f in side.diff.files} if checked else None
+    # an error no added line explains is the change's too (a definition deleted): proven new,
+    # or the base check failed, which the pull request can bring about (fail closed)
+    failed = bool(said) and not checked
+    removed = {f.old_path or f.path: taken_lines(f) for f in side.diff.files}
     broken, unexplained, unplaced = build_findings(name, errors, added, clean, changed,
-                                                   removed=removed)  # fmt: skip
-    if unexplained:  # only where the base was not checked: they may be the base's
-        ctx.note(f"{name} reports {unexplained} error(s) on lines this change did not touch, "
-                 "and review found no changed line they depend on (whether the base has them "
-                 f"was not checked); see {name}'s own output.")  # fmt: skip
+        removed=removed if checked or failed else None, checked=checked)  # fmt: skip
+    if unexplained:  # each on a line the change wrote, but none review placed (a file left out)
+        ctx.note(f"{name} reports {unexplained} error(s) on lines this change wrote that review "
+                 f"placed on none of the lines it reviews; see {name}'s own output.")  # fmt: skip
     if unplaced:
         placed = len(errors) - unplaced
         ctx.note(f"{name} reports {unplaced} more error(s) than review places on changed "
