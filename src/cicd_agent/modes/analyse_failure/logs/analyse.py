@@ -65,6 +65,7 @@ from cicd_agent.modes.analyse_failure.logs.sources import JobLog, iter_chunks
 from cicd_agent.modes.analyse_failure.logs.stylish import placed_under_files
 from cicd_agent.modes.analyse_failure.logs.syntax_place import syntax_placed
 from cicd_agent.modes.analyse_failure.logs.test_messages import Source, with_message, with_values
+from cicd_agent.runners.go.log import step_ids
 from cicd_agent.runners.lookups import placing
 
 _TEST_TYPES = (FailureType.TEST_FAILURE, FailureType.TIMEOUT)
@@ -280,6 +281,7 @@ def analyse_scans(
     dropped = sum(1 for text in compared if baseline is not None and text in baseline)
     noisy = [primary.ranked[i] for i in noise(primary.ranked)]
     tests = failing_tests(text for _, text in primary.report_lines())
+    go_ids = step_ids(text for _, text in primary.report_lines())
     # A failure the test runner reported on a test (a suite that failed to import or type
     # check, too) ran through the code under test: blamed as a test's failure is.
     placed = syntax_placed(root, primary.report_lines()) if root else None
@@ -342,6 +344,9 @@ def analyse_scans(
             )
         ),
         failed_tests=tuple(redact(name) for name in tests),
+        test_ids=tuple(
+            (redact(name), redact(one)) for name in tests for one in go_ids.get(name, ())
+        ),
         diff_dropped=dropped,
         diff_lines=len(compared) if baseline is not None else 0,
         failures=tuple(
