@@ -109,6 +109,9 @@ class LogAnalysis:
     flaky_evidence: tuple[str, ...] = ()
     likely_flaky_evidence: tuple[str, ...] = ()
     """Shapes in this log alone that make flakiness likely (re-runs, timing, network in tests)."""
+    test_evidence: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """``(failed test, why it is likely flaky)`` from that test's own report in this log: what
+    a test is called flaky for, never another failed test's evidence."""
     failed_tests: tuple[str, ...] = ()
     """Tests the root-cause job's failed steps name as failed, as their runner names them."""
     test_ids: tuple[tuple[str, str], ...] = ()

@@ -73,6 +73,8 @@ class QuarantineReport:
     idle: str = ""
     """The line naming the entries that cover none of the failed tests ("" when all cover one)."""
     proposed: list[str] = field(default_factory=list)
+    proposed_why: list[str] = field(default_factory=list)
+    """For each of ``proposed``, what its history shows, in its own counts ("" when none)."""
     proposed_until: str = ""
 
     def markdown(self) -> str:
@@ -95,16 +97,21 @@ class QuarantineReport:
         return text
 
     def _proposal(self) -> str:
+        """The entries to paste, each test's history said in its own counts: a test that failed
+        every run and passed only on a retry is not called one that flips."""
         entries = "".join(
             f'    - test: {json.dumps(name)}\n      owner: "@OWNER"\n'
             f'      expires: "{self.proposed_until}"\n'
             for name in self.proposed
         )
+        why = "".join(f"\n- {code_span(name, 200)}: {reason}"
+                      for name, reason in zip(self.proposed, self.proposed_why, strict=False)
+                      if reason)  # fmt: skip
         return (
             f"**Quarantine proposal:** {len(self.proposed)} test(s) failed at least "
-            f"{PROPOSE_AFTER} times in the recent runs on the default branch, flipping "
-            f"without a change to their code. To quarantine them, add this to {CONFIG_PATH} "
-            "on the default branch, with the owner who fixes them:\n\n"
+            f"{PROPOSE_AFTER} times in the recent runs on the default branch.{why}\n\n"
+            f"To quarantine them, add this to {CONFIG_PATH} on the default branch, with the "
+            "owner who fixes them:\n\n"
             + code_block(f"analyse-failure:\n  quarantine:\n{entries}", "yaml")
         )
 
@@ -144,13 +151,14 @@ def judge(
     unquarantined = [name for name in ids if name not in live]
     idle = names_none(entries, ids, what="this run's failed tests",
                       within={p for one in go for p in go_parents(one)}) if unquarantined else ""  # fmt: skip
-    proposed = list(dict.fromkeys(
-        one
+    why = {
+        one: test.evidence[0] if test.evidence else ""
         for test in flaky
         if test.default_branch_failures >= PROPOSE_AFTER
         for one in by_name.get(test.name, (test.name,))
         if one not in covered and valid_test_id(one)
-    ))[:5]  # fmt: skip
+    }
+    proposed = list(why)[:5]
     if not matched and not proposed and not idle:
         return None
     return QuarantineReport(
@@ -160,6 +168,7 @@ def judge(
         unquarantined=unquarantined if matched else [],
         idle=idle,
         proposed=proposed,
+        proposed_why=[why[name] for name in proposed],
         proposed_until=(today + timedelta(days=PROPOSED_DAYS)).isoformat() if proposed else "",
     )
 

@@ -37,7 +37,7 @@ from cicd_agent.modes.analyse_failure.logs.files import (
     normalise_path,
     responsible_files,
 )
-from cicd_agent.modes.analyse_failure.logs.flaky import offline_evidence
+from cicd_agent.modes.analyse_failure.logs.flaky import offline_evidence, own_evidence
 from cicd_agent.modes.analyse_failure.logs.labels import labelled
 from cicd_agent.modes.analyse_failure.logs.mixed import (
     FOLD,
@@ -282,6 +282,7 @@ def analyse_scans(
     noisy = [primary.ranked[i] for i in noise(primary.ranked)]
     tests = failing_tests(text for _, text in primary.report_lines())
     go_ids = step_ids(text for _, text in primary.report_lines())
+    testing = primary.failure_type in _TEST_TYPES
     # A failure the test runner reported on a test (a suite that failed to import or type
     # check, too) ran through the code under test: blamed as a test's failure is.
     placed = syntax_placed(root, primary.report_lines()) if root else None
@@ -339,9 +340,11 @@ def analyse_scans(
         flaky_evidence=evidence,
         likely_flaky_evidence=tuple(
             redact(item)
-            for item in offline_evidence(
-                lines, test_failure=primary.failure_type in _TEST_TYPES, failed_tests=len(tests)
-            )
+            for item in offline_evidence(lines, test_failure=testing, failed_tests=len(tests))
+        ),
+        test_evidence=tuple(
+            (redact(test), tuple(redact(item) for item in said))
+            for test, said in own_evidence(lines, tests, test_failure=testing).items()
         ),
         failed_tests=tuple(redact(name) for name in tests),
         test_ids=tuple(
