@@ -106,7 +106,7 @@ def names_none(
 
 def _with_near(name: str, seen: Collection[str]) -> str:
     """``name`` in code, with the one test ``seen`` whose id ends in it after a package or file."""
-    near = sorted(test for test in seen
-                  if any(test.endswith(f"{join}{name}") for join in (".", "::", " › ")))  # fmt: skip
+    tails = tuple(f"{join}{name}" for join in (".", "::", " › "))
+    near = sorted(test for test in seen if test.endswith(tails))
     shown = code_span(name, 200)
     return f"{shown} (this run names {code_span(near[0], 200)})" if len(near) == 1 else shown

@@ -33,7 +33,6 @@ from cicd_agent.analysis.history import canonical_test
 from cicd_agent.analysis.log_model import FailureType, FlakyTest, LogAnalysis
 from cicd_agent.analysis.quarantine_match import covering, names_none
 from cicd_agent.job.repo_config import QuarantineEntry, valid_test_id
-from cicd_agent.runners.go.step import parents as go_parents
 
 QUARANTINED_FLAKY = "quarantined_flaky"
 """The ``failure_type`` of a run whose only failures are tests under a live quarantine."""
@@ -133,10 +132,9 @@ def judge(
     matched: list[QuarantinedTest] = []
     live: set[str] = set()
     covered: set[str] = set()
-    go = {one for _, one in analysis.test_ids}
+    parents = {one: within for _, one, within in analysis.test_ids}
     for name in ids:  # a go test runs within its parents, whose entry covers it (as in test-step)
-        within = go_parents(name) if name in go else ()
-        entry, _, _ = covering(canonical_test(name), name, entries, parents=within)
+        entry, _, _ = covering(canonical_test(name), name, entries, parents=parents.get(name, ()))
         if entry is None:
             continue
         covered.add(name)
@@ -149,8 +147,9 @@ def judge(
         if status != "expired":
             live.add(name)
     unquarantined = [name for name in ids if name not in live]
+    runs_within = {p for each in parents.values() for p in each}
     idle = names_none(entries, ids, what="this run's failed tests",
-                      within={p for one in go for p in go_parents(one)}) if unquarantined else ""  # fmt: skip
+                      within=runs_within) if unquarantined else ""  # fmt: skip
     why = {
         one: test.evidence[0] if test.evidence else ""
         for test in flaky
@@ -177,7 +176,7 @@ def _ids(analysis: LogAnalysis) -> dict[str, tuple[str, ...]]:
     """Each failed test → its ids as the test step names it, where the log gave them
     (:attr:`~cicd_agent.analysis.log_model.LogAnalysis.test_ids`), else its name alone."""
     ids: dict[str, tuple[str, ...]] = {}
-    for name, one in analysis.test_ids:
+    for name, one, _ in analysis.test_ids:
         ids[name] = (*ids.get(name, ()), one)
     return {name: ids.get(name) or (name,) for name in analysis.failed_tests}
 

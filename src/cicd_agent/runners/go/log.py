@@ -61,6 +61,13 @@ def step_ids(lines: Iterable[str]) -> dict[str, tuple[str, ...]]:
     return found
 
 
+def step_parents(test: str) -> tuple[str, ...]:
+    """The tests ``test`` (``package.TestX/a/b``) runs within, as the test step names them."""
+    from cicd_agent.runners.go.step import parents  # step reads go's events with this module
+
+    return parents(test)
+
+
 SHAPE = RunnerShape(
     "go test",
     opens=re.compile(
@@ -91,4 +98,6 @@ SHAPE = RunnerShape(
         failed_test=(re.compile(r"^\s*--- FAIL: (?P<name>\S+)"),),
     ),
     subtests=Subtests(joins="/", indent=4),  # ``--- FAIL: TestX`` over ``    --- FAIL: TestX/case``
+    step_ids=step_ids,
+    step_parents=step_parents,
 )

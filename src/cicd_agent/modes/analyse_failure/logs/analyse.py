@@ -65,8 +65,8 @@ from cicd_agent.modes.analyse_failure.logs.sources import JobLog, iter_chunks
 from cicd_agent.modes.analyse_failure.logs.stylish import placed_under_files
 from cicd_agent.modes.analyse_failure.logs.syntax_place import syntax_placed
 from cicd_agent.modes.analyse_failure.logs.test_messages import Source, with_message, with_values
-from cicd_agent.runners.go.log import step_ids
 from cicd_agent.runners.lookups import placing
+from cicd_agent.runners.table import LOG_SHAPES
 
 _TEST_TYPES = (FailureType.TEST_FAILURE, FailureType.TIMEOUT)
 FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "cancelled", "startup_failure"})
@@ -281,7 +281,8 @@ def analyse_scans(
     dropped = sum(1 for text in compared if baseline is not None and text in baseline)
     noisy = [primary.ranked[i] for i in noise(primary.ranked)]
     tests = failing_tests(text for _, text in primary.report_lines())
-    go_ids = step_ids(text for _, text in primary.report_lines())
+    ids = [(shape, shape.step_ids(text for _, text in primary.report_lines()))
+           for shape in LOG_SHAPES if shape.step_ids is not None]  # fmt: skip
     testing = primary.failure_type in _TEST_TYPES
     # A failure the test runner reported on a test (a suite that failed to import or type
     # check, too) ran through the code under test: blamed as a test's failure is.
@@ -348,7 +349,11 @@ def analyse_scans(
         ),
         failed_tests=tuple(redact(name) for name in tests),
         test_ids=tuple(
-            (redact(name), redact(one)) for name in tests for one in go_ids.get(name, ())
+            (redact(name), redact(one),
+             tuple(map(redact, shape.step_parents(one) if shape.step_parents else ())))
+            for name in tests
+            for shape, found in ids
+            for one in found.get(name, ())
         ),
         diff_dropped=dropped,
         diff_lines=len(compared) if baseline is not None else 0,

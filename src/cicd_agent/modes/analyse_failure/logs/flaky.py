@@ -220,8 +220,8 @@ _HEADERS = (
 
 
 _RANDOM_DRAW = re.compile(
-    r"\brandom\.(?:random|randint|randrange|uniform|choice|choices|sample|shuffle|gauss|getrandbits)"
-    r"\b|\brand\.(?:Float32|Float64|Int|Intn|Int31n|Int63|Int63n|Perm|Shuffle)\b|\bMath\.random\b"
+    r"\brandom\.(?:random|randint|randrange|uniform|choices?|sample|shuffle|gauss|getrandbits)\b"
+    r"|\brand\.(?:Float32|Float64|Int|Intn|Int31n|Int63|Int63n|Perm|Shuffle)\b|\bMath\.random\b"
     r"|\brand::(?:random|thread_rng)\b|\bthread_rng\(\)"
 )
 """A value drawn at random in a failed test's report (its source line as pytest prints it):
