@@ -9,9 +9,9 @@ names decides (a ``t.Errorf(`` call over a ``t.Logf(`` one).
 ``go test -json``'s events are read as the lines their ``Output`` holds (:func:`event_output`)."""
 
 import re
-from collections.abc import Iterable
 
 from cicd_agent.actions.bounded_json import JsonRefused, load
+from cicd_agent.runners.go.names import parents, step_ids
 from cicd_agent.runners.go.paths import go_places
 from cicd_agent.runners.shape import FlakySigns, RunnerShape, Subtests, beside
 
@@ -34,38 +34,6 @@ def event_output(text: str) -> str | None:
         return None
     output = (go_event(text) or {}).get("Output")
     return output.rstrip("\n") if isinstance(output, str) else None
-
-
-_FAILED_TEST = re.compile(r"^\s*--- FAIL: (?P<name>\S+)")
-_PACKAGE_END = re.compile(r"^(?P<how>FAIL|ok)\s+(?P<package>[^\s\[]+)\s+(?:\S|\[)")
-"""go's line closing one package's output (``FAIL\tpkg\t0.04s``, ``ok  \tpkg\t(cached)``,
-``FAIL\tpkg [build failed]``); a bare ``FAIL`` closes the whole run and names none."""
-
-
-def step_ids(lines: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    """Each test a plain ``go test`` log names failed (``--- FAIL: TestX``, no package) → its
-    ids as the test step names it from go's events, ``package.TestX``: the package whose
-    ``FAIL`` line closes the output its verdict is in (go prints each package's output whole).
-    A name that failed in two packages has both ids; one no package line closes has none."""
-    found: dict[str, tuple[str, ...]] = {}
-    pending: list[str] = []
-    for line in lines:
-        if (failed := _FAILED_TEST.match(line)) is not None:
-            pending.append(failed["name"])
-        elif (end := _PACKAGE_END.match(line)) is not None:
-            for name in pending if end["how"] == "FAIL" else ():
-                ids = found.get(name, ())
-                named = f"{end['package']}.{name}"
-                found[name] = ids if named in ids else (*ids, named)
-            pending = []
-    return found
-
-
-def step_parents(test: str) -> tuple[str, ...]:
-    """The tests ``test`` (``package.TestX/a/b``) runs within, as the test step names them."""
-    from cicd_agent.runners.go.step import parents  # step reads go's events with this module
-
-    return parents(test)
 
 
 SHAPE = RunnerShape(
@@ -99,5 +67,5 @@ SHAPE = RunnerShape(
     ),
     subtests=Subtests(joins="/", indent=4),  # ``--- FAIL: TestX`` over ``    --- FAIL: TestX/case``
     step_ids=step_ids,
-    step_parents=step_parents,
+    step_parents=parents,
 )
