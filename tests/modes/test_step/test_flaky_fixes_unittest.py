@@ -12,7 +12,7 @@ import pytest
 
 from tests.modes.test_step.test_flaky_fixes import _step
 
-RANDOM_CASE = '''\
+RANDOM_CASE = """\
 import os
 import unittest
 
@@ -23,7 +23,7 @@ class SharedCacheTest(unittest.TestCase):
 
     def test_fine(self):
         self.assertTrue(True)
-'''
+"""
 
 
 def test_a_testcase_method_is_rerun_alone_as_often_as_a_function(

@@ -349,8 +349,11 @@ def analyse_scans(
         ),
         failed_tests=tuple(redact(name) for name in tests),
         test_ids=tuple(
-            (redact(name), redact(one),
-             tuple(map(redact, shape.step_parents(one) if shape.step_parents else ())))
+            (
+                redact(name),
+                redact(one),
+                tuple(map(redact, shape.step_parents(one) if shape.step_parents else ())),
+            )
             for name in tests
             for shape, found in ids
             for one in found.get(name, ())
