@@ -8,7 +8,7 @@ A runner's shape is its folder's ``log.py`` and its rows of the log signature ta
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -135,6 +135,11 @@ class RunnerShape:
     started: re.Pattern[str] | None = None
     passed: re.Pattern[str] | None = None
     events: Callable[[str], str | None] | None = None
+    step_ids: Callable[[Iterable[str]], dict[str, tuple[str, ...]]] | None = None
+    """Each test the log names failed → its ids as the test step names it, where the log names it
+    less fully (go's ``--- FAIL: TestX``, its package on the package's closing line)."""
+    step_parents: Callable[[str], tuple[str, ...]] | None = None
+    """The tests a test (its step id) runs within, as the test step names them (go's parents)."""
 
 
 def beside(module: str) -> Traversable:

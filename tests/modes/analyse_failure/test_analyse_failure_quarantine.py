@@ -226,7 +226,9 @@ def test_an_entry_matches_its_test_exactly_never_a_neighbour(tmp_path: Path) -> 
     assert analysis.failed_tests == (NET,)
     for wider in ("tests/test_net.py", "tests/test_net.py::test_fetch", "tests", "test_net"):
         config = parse(_entries((wider, "alice", _in(30))), "analyse-failure", TODAY)
-        assert judge(analysis, config.quarantine, TODAY) is None, wider
+        found = judge(analysis, config.quarantine, TODAY)
+        assert found is not None and not found.applies and not found.matched, wider
+        assert f"so they excuse nothing: `{wider}`" in found.idle, found.idle
     config = parse(_entries((NET, "alice", _in(30))), "analyse-failure", TODAY)
     report = judge(analysis, config.quarantine, TODAY)
     assert report is not None and report.applies

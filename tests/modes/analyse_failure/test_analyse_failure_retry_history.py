@@ -53,6 +53,8 @@ def test_the_trials_log_and_history_say_flaky(tmp_path: Path) -> None:
     assert document["is_flaky"] == "likely", document
     assert "passed on a retry in 4 of the last 4 default-branch runs" in " ".join(
         document["flaky_evidence"])
+    # the history said it, not the log: a new user's go-humanize run read "from this log alone"
+    assert "Likely, by the test history: " in done.summary, done.summary
 
 
 def test_an_old_row_without_retries_still_reads() -> None:

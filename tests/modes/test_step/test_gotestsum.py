@@ -14,8 +14,9 @@ import pytest
 from cicd_agent.modes.test_step.attempts import run_attempts, runner_of
 from cicd_agent.modes.test_step.judge import judge_step
 from cicd_agent.modes.test_step.types import Attempt
+from cicd_agent.runners.go.names import parents
 from cicd_agent.runners.go.runner import GoTest
-from cicd_agent.runners.go.step import EVENTS, parents
+from cicd_agent.runners.go.step import EVENTS
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.job_run import JobRun
 from tests.helpers.toolchains import needs

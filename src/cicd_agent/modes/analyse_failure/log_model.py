@@ -111,8 +111,15 @@ class LogAnalysis:
     flaky_evidence: tuple[str, ...] = ()
     likely_flaky_evidence: tuple[str, ...] = ()
     """Shapes in this log alone that make flakiness likely (re-runs, timing, network in tests)."""
+    test_evidence: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """``(failed test, why it is likely flaky)`` from that test's own report in this log: what
+    a test is called flaky for, never another failed test's evidence."""
     failed_tests: tuple[str, ...] = ()
     """Tests the root-cause job's failed steps name as failed, as their runner names them."""
+    test_ids: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    """``(failed test, its id, the tests it runs within)`` where the log names the test less
+    fully than the test step does (go's ``--- FAIL: TestX`` under its package's ``FAIL`` line:
+    ``package.TestX``): the id a quarantine entry names, and the ids whose entry covers it."""
     diff_dropped: int = 0
     """Lines of the failed steps dropped because the last green run printed them too."""
     diff_lines: int = 0

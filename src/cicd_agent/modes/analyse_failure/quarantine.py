@@ -4,14 +4,18 @@ its entry expires.
 The entries come from ``analyse-failure.quarantine`` in the settings file at the trusted commit
 (:mod:`cicd_agent.job.repo_config`), never from the pull request's head: a change must not be
 able to excuse its own failure. An entry names one test exactly as its runner prints it and is
-compared as written: not in the spelling a log and a JUnit report share (``canonical_test``),
-where pytest's ``tests/test_a.py::test_b`` and jest's ``tests › test_a › test_b`` meet; nothing
-in it is a pattern, so an entry cannot cover more than its test. A run counts as quarantined only
-when every failure in it is a test failure and every failed test has a live entry; one test
-without one and the run is a failure that names it. From its expiry day on, an entry counts
-for nothing and says so. The failed tests are what the log says, and the log is written by the
-code that ran: on code from someone who cannot push (a conftest can give a real failure the
-quarantined test's id) no entry excuses the run. Pure: the day and the trust are the facts'.
+compared as written, by the rule test-step shares (:mod:`cicd_agent.analysis.quarantine_match`):
+not in the spelling a log and a JUnit report share (``canonical_test``), where pytest's
+``tests/test_a.py::test_b`` and jest's ``tests › test_a › test_b`` meet; a go test by its
+``package.TestX``, which its log prints on the package's closing line; nothing in it is a
+pattern, so an entry cannot cover more than its test. An entry that covers none of the failed
+tests of a run that counts as failed is said, with the run's name of a test it nearly names.
+A run counts as quarantined only when every failure in it is a test failure and every failed
+test has a live entry; one test without one and the run is a failure that names it. From its
+expiry day on, an entry counts for nothing and says so. The failed tests are what the log says,
+and the log is written by the code that ran: on code from someone who cannot push (a conftest
+can give a real failure the quarantined test's id) no entry excuses the run. Pure: the day and
+the trust are the facts'.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from typing import Literal
 
 from cicd_agent.actions.markdown import code_block, code_span
 from cicd_agent.analysis.governing import CONFIG_PATH
+from cicd_agent.analysis.history import canonical_test
+from cicd_agent.analysis.quarantine_match import covering, names_none
 from cicd_agent.job.repo_config import QuarantineEntry, valid_test_id
 from cicd_agent.modes.analyse_failure.log_model import FailureType, FlakyTest, LogAnalysis
 
@@ -63,7 +69,11 @@ class QuarantineReport:
     matched: list[QuarantinedTest] = field(default_factory=list)
     unquarantined: list[str] = field(default_factory=list)
     """Failed tests with no live entry, named when some other failed test has one."""
+    idle: str = ""
+    """The line naming the entries that cover none of the failed tests ("" when all cover one)."""
     proposed: list[str] = field(default_factory=list)
+    proposed_why: list[str] = field(default_factory=list)
+    """For each of ``proposed``, what its history shows, in its own counts ("" when none)."""
     proposed_until: str = ""
 
     def markdown(self) -> str:
@@ -75,6 +85,8 @@ class QuarantineReport:
         if not self.code_is_proof and self.matched:
             lines.append("- The run's code is from someone who cannot push: the log that names "
                          "the failed tests is its own, so no quarantine excuses it.")  # fmt: skip
+        if self.idle:
+            lines.append(f"- {self.idle}")
         if self.applies:
             lines.insert(0, "Every failure of this run is a quarantined test: not counted as a "
                             "failure (`failure_type` quarantined_flaky).")  # fmt: skip
@@ -84,16 +96,21 @@ class QuarantineReport:
         return text
 
     def _proposal(self) -> str:
+        """The entries to paste, each test's history said in its own counts: a test that failed
+        every run and passed only on a retry is not called one that flips."""
         entries = "".join(
             f'    - test: {json.dumps(name)}\n      owner: "@OWNER"\n'
             f'      expires: "{self.proposed_until}"\n'
             for name in self.proposed
         )
+        why = "".join(f"\n- {code_span(name, 200)}: {reason}"
+                      for name, reason in zip(self.proposed, self.proposed_why, strict=False)
+                      if reason)  # fmt: skip
         return (
             f"**Quarantine proposal:** {len(self.proposed)} test(s) failed at least "
-            f"{PROPOSE_AFTER} times in the recent runs on the default branch, flipping "
-            f"without a change to their code. To quarantine them, add this to {CONFIG_PATH} "
-            "on the default branch, with the owner who fixes them:\n\n"
+            f"{PROPOSE_AFTER} times in the recent runs on the default branch.{why}\n\n"
+            f"To quarantine them, add this to {CONFIG_PATH} on the default branch, with the "
+            "owner who fixes them:\n\n"
             + code_block(f"analyse-failure:\n  quarantine:\n{entries}", "yaml")
         )
 
@@ -106,14 +123,21 @@ def judge(
     *,
     code_is_proof: bool = True,
 ) -> QuarantineReport | None:
-    """What ``entries`` say of the failed tests on ``today``; None when they say nothing."""
-    by_test = {entry.test: entry for entry in entries}
+    """What ``entries`` say of the failed tests on ``today``; None when they say nothing. Each
+    test is matched by its id as the test step names it (go's ``package.TestX``, which the log
+    gives only on its package's line), by the rule test-step shares
+    (:func:`~cicd_agent.analysis.quarantine_match.covering`)."""
+    by_name = _ids(analysis)
+    ids = list(dict.fromkeys(one for name in analysis.failed_tests for one in by_name[name]))
     matched: list[QuarantinedTest] = []
     live: set[str] = set()
-    for name in analysis.failed_tests:
-        entry = by_test.get(name)
+    covered: set[str] = set()
+    parents = {one: within for _, one, within in analysis.test_ids}
+    for name in ids:  # a go test runs within its parents, whose entry covers it (as in test-step)
+        entry, _, _ = covering(canonical_test(name), name, entries, parents=parents.get(name, ()))
         if entry is None:
             continue
+        covered.add(name)
         left = (entry.expires - today).days
         status: Status = (
             "expired" if left <= 0 else "expiring" if left < EXPIRY_WARNING_DAYS else "active"
@@ -122,24 +146,39 @@ def judge(
                                        expires=entry.expires.isoformat(), status=status))  # fmt: skip
         if status != "expired":
             live.add(name)
-    unquarantined = [name for name in analysis.failed_tests if name not in live]
-    proposed = [
-        test.name
+    unquarantined = [name for name in ids if name not in live]
+    runs_within = {p for each in parents.values() for p in each}
+    idle = names_none(entries, ids, what="this run's failed tests",
+                      within=runs_within) if unquarantined else ""  # fmt: skip
+    why = {
+        one: test.evidence[0] if test.evidence else ""
         for test in flaky
         if test.default_branch_failures >= PROPOSE_AFTER
-        and test.name not in by_test
-        and valid_test_id(test.name)
-    ][:5]
-    if not matched and not proposed:
+        for one in by_name.get(test.name, (test.name,))
+        if one not in covered and valid_test_id(one)
+    }
+    proposed = list(why)[:5]
+    if not matched and not proposed and not idle:
         return None
     return QuarantineReport(
         applies=code_is_proof and bool(live) and not unquarantined and _only_tests(analysis),
         code_is_proof=code_is_proof,
         matched=matched,
         unquarantined=unquarantined if matched else [],
+        idle=idle,
         proposed=proposed,
+        proposed_why=[why[name] for name in proposed],
         proposed_until=(today + timedelta(days=PROPOSED_DAYS)).isoformat() if proposed else "",
     )
+
+
+def _ids(analysis: LogAnalysis) -> dict[str, tuple[str, ...]]:
+    """Each failed test → its ids as the test step names it, where the log gave them
+    (:attr:`~cicd_agent.modes.analyse_failure.log_model.LogAnalysis.test_ids`), else its name alone."""
+    ids: dict[str, tuple[str, ...]] = {}
+    for name, one, _ in analysis.test_ids:
+        ids[name] = (*ids.get(name, ()), one)
+    return {name: ids.get(name) or (name,) for name in analysis.failed_tests}
 
 
 def _only_tests(analysis: LogAnalysis) -> bool:

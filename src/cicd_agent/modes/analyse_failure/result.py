@@ -285,7 +285,7 @@ class FailureResult(PlainResult):
                 f"going.{unread}"
             )
         evidence = "; ".join(prose(item) for item in self.flaky_evidence) or "see the notes"
-        history = any("(test history;" in item for item in self.flaky_evidence)  # its runs
+        history = any("(test history" in item for item in self.flaky_evidence)  # its runs
         sibling = any("in another matrix entry" in item for item in self.flaky_evidence)
         verdict = (
             "Yes" if self.is_flaky == "true"

@@ -158,11 +158,11 @@ def tests_history(
         )  # fmt: skip
         recurring = recurrence(analysis.fingerprint, history.past)
     found += _from_store(facts.stored, analysis.failed_tests, {t.name for t in found})
-    if analysis.likely_flaky_evidence:
-        named = {t.name for t in found}
-        found += [
-            FlakyTest(name=name, verdict="likely", evidence=analysis.likely_flaky_evidence)
-            for name in analysis.failed_tests[:20]
-            if name not in named
-        ]
+    own = dict(analysis.test_evidence)  # each test's own: never another failed test's
+    named = {t.name for t in found}
+    found += [
+        FlakyTest(name=name, verdict="likely", evidence=own[name])
+        for name in analysis.failed_tests[:20]
+        if name not in named and own.get(name)
+    ]
     return found, recurring

@@ -30,25 +30,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
-from typing import Literal, Protocol
+from typing import Literal
 
 from cicd_agent.analysis.changed_lines import Touched, likely_flaky, why_not
-from cicd_agent.analysis.history import canonical_test
+from cicd_agent.analysis.quarantine_match import Entry, covering, names_none
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt, StepFacts, StepVerdict
 
 FlakyPolicy = Literal["fail", "pass"]
-
-
-class QuarantineEntry(Protocol):
-    """A quarantine entry as the settings file gives it (``job.repo_config.QuarantineEntry``)."""
-
-    @property
-    def test(self) -> str: ...
-    @property
-    def owner(self) -> str: ...
-    @property
-    def expires(self) -> date: ...
 
 
 def analyse(facts: StepFacts, today: date, policy: FlakyPolicy) -> StepVerdict:
@@ -64,7 +53,7 @@ def analyse(facts: StepFacts, today: date, policy: FlakyPolicy) -> StepVerdict:
 
 def judge_step(
     attempts: Sequence[Attempt],
-    entries: Sequence[QuarantineEntry],
+    entries: Sequence[Entry],
     today: date,
     *,
     code_is_proof: bool,
@@ -83,6 +72,11 @@ def judge_step(
     names: dict[str, str] = {}
     for attempt in reversed(attempts):  # the first run's name of a test, where it says one
         names.update(attempt.names)
+    first = attempts[0] if attempts else None
+    if first and not first.doubt and (idle := names_none(
+            entries, {names.get(t, t) for t in first.outcomes}, what="the tests this run reported",
+            within={p for each in first.parents.values() for p in each})):  # fmt: skip
+        verdict = replace(verdict, said=(*verdict.said, idle))
 
     def shown(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
         return tuple((names.get(test, test), why) for test, why in pairs)
@@ -95,7 +89,7 @@ def judge_step(
 
 def _with_lines(
     attempts: Sequence[Attempt],
-    entries: Sequence[QuarantineEntry],
+    entries: Sequence[Entry],
     today: date,
     *,
     code_is_proof: bool,
@@ -128,7 +122,7 @@ def _with_lines(
 
 def _judged(
     attempts: Sequence[Attempt],
-    entries: Sequence[QuarantineEntry],
+    entries: Sequence[Entry],
     today: date,
     *,
     code_is_proof: bool,
@@ -236,46 +230,17 @@ def _hidden(attempts: Sequence[Attempt]) -> list[str]:
 
 
 def _covered(
-    test: str, own: str, shared: tuple[str, ...], live: Sequence[QuarantineEntry],
+    test: str, own: str, shared: tuple[str, ...], live: Sequence[Entry],
     parents: tuple[str, ...],
 ) -> tuple[str, str]:
-    """The quarantine of ``test`` (canonical; ``own``: its runner's id) and, when an entry
-    names it only by its canonical spelling and that cannot be trusted, why it is not
-    excused (one line; "" otherwise). An entry covers it when it names the test as its
-    runner does; where the runner gives only a canonical name (JUnit's ``classname.name``,
-    no file), when the canonical names meet and no other test of the run bears that name
-    (``shared``: the runner's ids that all bear it, or the one id its runner could not tie
-    to one test; an entry excuses neither). Else, when no other test bears its
-    canonical name, the nearest of the ``parents`` it runs within (as its runner names them)
-    that an entry names as written."""
-    alike = [e for e in live if canonical_test(e.test) == test]
-    exact = canonical_test(own) != own
-    own_entry = next((e for e in alike if not shared and (e.test.strip() == own or not exact)),
-                     None)  # fmt: skip
-    if own_entry is not None:
-        return _entry(own_entry, within=False), ""
-    parent = None if shared else next(
-        (e for p in reversed(parents) for e in live if e.test.strip() == p), None)  # fmt: skip
-    if parent is not None:
-        return _entry(parent, within=True), ""
-    if not alike:
-        return "", ""
-    if len(shared) == 1:
-        return "", (f"`{own}` is not excused by the quarantine entry `{alike[0].test}`: the "
-                    "run's report gives that id to more than one test, or to a test written "
-                    "in another file than the one it names, so the entry cannot tell which "
-                    "test it names.")  # fmt: skip
-    if shared:
-        others = ", ".join(f"`{name}`" for name in shared)
-        return "", (f"`{own}` is not excused by the quarantine entry `{alike[0].test}`: the "
-                    f"tests {others} share its canonical name `{test}`, so the entry cannot "
-                    "tell which it names.")  # fmt: skip
-    return "", (f"`{own}` is not excused by the quarantine entry `{alike[0].test}`: the entry "
-                f"names it only by its canonical spelling `{test}`; an entry excuses a test "
-                "named as its runner names it.")  # fmt: skip
+    """The quarantine of ``test`` (canonical; ``own``: its runner's id) by the rule
+    analyse-failure shares (:func:`~cicd_agent.analysis.quarantine_match.covering`), and why an
+    entry that names it only by its canonical spelling does not excuse it ("" otherwise)."""
+    entry, within, why_not = covering(test, own, live, shared=shared, parents=parents)
+    return (_entry(entry, within=within) if entry is not None else ""), why_not
 
 
-def _entry(entry: QuarantineEntry, *, within: bool) -> str:
+def _entry(entry: Entry, *, within: bool) -> str:
     """The quarantine an ``entry`` gives a test (``within``: of a test it runs within)."""
     named = f" with {entry.test}" if within else ""
     return f"quarantined{named} until {entry.expires.isoformat()}, owner {entry.owner}"

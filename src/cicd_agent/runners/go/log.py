@@ -11,6 +11,7 @@ names decides (a ``t.Errorf(`` call over a ``t.Logf(`` one).
 import re
 
 from cicd_agent.actions.bounded_json import JsonRefused, load
+from cicd_agent.runners.go.names import parents, step_ids
 from cicd_agent.runners.go.paths import go_places
 from cicd_agent.runners.shape import FlakySigns, RunnerShape, Subtests, beside
 
@@ -65,4 +66,6 @@ SHAPE = RunnerShape(
         failed_test=(re.compile(r"^\s*--- FAIL: (?P<name>\S+)"),),
     ),
     subtests=Subtests(joins="/", indent=4),  # ``--- FAIL: TestX`` over ``    --- FAIL: TestX/case``
+    step_ids=step_ids,
+    step_parents=parents,
 )

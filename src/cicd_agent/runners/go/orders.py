@@ -33,9 +33,9 @@ from cicd_agent.local.checkout_files import (
 )
 from cicd_agent.runners.go import set_up
 from cicd_agent.runners.go.in_run_check import PACKAGE
+from cicd_agent.runners.go.names import levels
 from cicd_agent.runners.go.profile import module_path
 from cicd_agent.runners.go.sessions import ORDERED, GoSandbox, package_folder
-from cicd_agent.runners.go.step import levels
 from cicd_agent.runners.orders import SetUp
 from cicd_agent.runners.sessions import Evidence, Outcomes, SessionSandbox
 from cicd_agent.sandbox import RunResult, Workspace

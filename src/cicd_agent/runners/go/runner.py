@@ -42,6 +42,7 @@ from cicd_agent.runners.go.in_run_check import (
     read_events,
 )
 from cicd_agent.runners.go.log import go_event
+from cicd_agent.runners.go.names import parents
 from cicd_agent.runners.go.profile import module_path, read_profile
 from cicd_agent.runners.layout import generated_name
 from cicd_agent.runners.protocol import PlainStep
@@ -91,7 +92,7 @@ class GoTest(PlainStep):
         return step.outcomes(folder, output)
 
     def step_parents(self, test: str) -> tuple[str, ...]:
-        return step.parents(test)
+        return parents(test)
 
     def step_sees(self, path: str) -> bool:
         return coverage.sees(path)

@@ -21,7 +21,7 @@ import re
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 
-from cicd_agent.runners.go.step import levels
+from cicd_agent.runners.go.names import levels
 from cicd_agent.runners.orders import SetUp
 
 _FUNC = r"^func\s+{name}\s*\(\s*(\w+)\s+\*(?:testing\.)?T\s*\)\s*\{{"

@@ -25,11 +25,9 @@ from pathlib import Path
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.runners.go.log import go_event
+from cicd_agent.runners.go.names import levels, parents
 from cicd_agent.runners.step_outcomes import StepOutcomes
 
-_TOP = re.compile(r"\.((?:Test|Fuzz|Example)[^./]*)(?=/|$)")
-"""A test's top-level name in its step id, after its package (whose last part may hold dots,
-``gopkg.in/yaml.v3``): the first such name that ends the id or a level of it."""
 _ARGS = ("-args", "--args")
 _COUNTED = re.compile(r"^--?count(?:=|$)")
 EVENTS = "go-events.json"
@@ -39,30 +37,6 @@ _ONCE = ("--raw-command", "--watch", "tool", "help", "--help", "-h", "--version"
 """gotestsum's words that make a run the step cannot retry (or no test run at all)."""
 _FRAMING = re.compile(r"\s*(?:=== (?:RUN|CONT|PAUSE|NAME)|--- (?:FAIL|PASS|SKIP):)\s")
 """go's own lines around a test's output, which say nothing the test itself printed."""
-
-
-def levels(test: str) -> tuple[str, ...]:
-    """The names of ``test``'s path (``pkg.TestX/a/b``: ``TestX``, ``a``, ``b``); () when the
-    id names no go test."""
-    found = _TOP.search(test)
-    if found is None:
-        return ()
-    rest = test[found.end() :]
-    return (found.group(1), *(rest.split("/")[1:] if rest else ()))
-
-
-def parents(test: str) -> tuple[str, ...]:
-    """The tests ``test`` runs within, outermost first (``pkg.TestX`` and ``pkg.TestX/a`` of
-    ``pkg.TestX/a/b``), from the last level that reads as a test (a quarantine entry covers
-    these): a package's folder may be named ``calc.TestX`` too, and ``m/calc.TestX/sub.TestNew``
-    is then no subtest of ``m/calc.TestX``. A subtest whose level reads as one
-    (``TestX/a.TestY/b``) is seen within fewer tests than it is, never within one it is not."""
-    tops = list(_TOP.finditer(test))
-    if not tops:
-        return ()
-    top, rest = test[: tops[-1].end()], test[tops[-1].end() :]
-    names = rest.split("/")[1:] if rest else []
-    return tuple("/".join((top, *names[:depth])) for depth in range(len(names)))
 
 
 def command(

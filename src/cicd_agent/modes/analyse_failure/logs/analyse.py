@@ -42,7 +42,7 @@ from cicd_agent.modes.analyse_failure.logs.files import (
     normalise_path,
     responsible_files,
 )
-from cicd_agent.modes.analyse_failure.logs.flaky import offline_evidence
+from cicd_agent.modes.analyse_failure.logs.flaky import offline_evidence, own_evidence
 from cicd_agent.modes.analyse_failure.logs.labels import labelled
 from cicd_agent.modes.analyse_failure.logs.mixed import (
     FOLD,
@@ -71,6 +71,7 @@ from cicd_agent.modes.analyse_failure.logs.stylish import placed_under_files
 from cicd_agent.modes.analyse_failure.logs.syntax_place import syntax_placed
 from cicd_agent.modes.analyse_failure.logs.test_messages import Source, with_message, with_values
 from cicd_agent.runners.lookups import placing
+from cicd_agent.runners.table import LOG_SHAPES
 
 _TEST_TYPES = (FailureType.TEST_FAILURE, FailureType.TIMEOUT)
 FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "cancelled", "startup_failure"})
@@ -285,6 +286,9 @@ def analyse_scans(
     dropped = sum(1 for text in compared if baseline is not None and text in baseline)
     noisy = [primary.ranked[i] for i in noise(primary.ranked)]
     tests = failing_tests(text for _, text in primary.report_lines())
+    ids = [(shape, shape.step_ids(text for _, text in primary.report_lines()))
+           for shape in LOG_SHAPES if shape.step_ids is not None]  # fmt: skip
+    testing = primary.failure_type in _TEST_TYPES
     # A failure the test runner reported on a test (a suite that failed to import or type
     # check, too) ran through the code under test: blamed as a test's failure is.
     placed = syntax_placed(root, primary.report_lines()) if root else None
@@ -342,11 +346,23 @@ def analyse_scans(
         flaky_evidence=evidence,
         likely_flaky_evidence=tuple(
             redact(item)
-            for item in offline_evidence(
-                lines, test_failure=primary.failure_type in _TEST_TYPES, failed_tests=len(tests)
-            )
+            for item in offline_evidence(lines, test_failure=testing, failed_tests=len(tests))
+        ),
+        test_evidence=tuple(
+            (redact(test), tuple(redact(item) for item in said))
+            for test, said in own_evidence(lines, tests, test_failure=testing).items()
         ),
         failed_tests=tuple(redact(name) for name in tests),
+        test_ids=tuple(
+            (
+                redact(name),
+                redact(one),
+                tuple(map(redact, shape.step_parents(one) if shape.step_parents else ())),
+            )
+            for name in tests
+            for shape, found in ids
+            for one in found.get(name, ())
+        ),
         diff_dropped=dropped,
         diff_lines=len(compared) if baseline is not None else 0,
         failures=tuple(

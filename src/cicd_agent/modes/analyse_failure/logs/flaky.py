@@ -30,6 +30,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from cicd_agent.analysis.history import canonical_test
 from cicd_agent.runners.table import LOG_SHAPES
 
 MAX_EVIDENCE = 5
@@ -117,6 +118,31 @@ def offline_evidence(
     return tuple(found.values())[:MAX_EVIDENCE]
 
 
+def own_evidence(
+    lines: Sequence[str], tests: Sequence[str], *, test_failure: bool
+) -> dict[str, tuple[str, ...]]:
+    """Each of the failed ``tests`` → why it is likely flaky, from its own report alone (the
+    lines under its header, :func:`offline_evidence` on them) and the test step's summary naming
+    it as passed on a retry: never another failed test's timing bound or draw, so a test that
+    fails by order beside one that fails by chance is not called flaky for it. A report whose
+    header could be more than one of ``tests`` (the same short name) is no one's evidence."""
+    found: dict[str, list[str]] = {}
+    keys = {test: canonical_test(test) for test in tests}
+    for name, block in _blocks(lines):
+        short = canonical_test(name)
+        owners = [t for t, key in keys.items() if key == short or key.endswith(f".{short}")]
+        if len(owners) == 1:
+            found.setdefault(owners[0], []).extend(
+                offline_evidence(block, test_failure=test_failure, failed_tests=1))  # fmt: skip
+    retried = {canonical_test(test) for test in step_retry_verdict(lines)}
+    for test, key in keys.items():
+        if key in retried:
+            found.setdefault(test, []).append(
+                f"cicd-agent's test step saw {_quote(test, 120)!r} fail on the first run and pass "
+                "on a retry (its closing summary in this log)")  # fmt: skip
+    return {test: tuple(dict.fromkeys(said))[:MAX_EVIDENCE] for test, said in found.items()}
+
+
 _STEP_PROGRESS = re.compile(r"^test-step \[\s*\d+\.\ds\] (?P<what>.*)$")
 _STEP_RETRY = re.compile(r"^\s*retry \d+ of \d+: running the [\d,]+ failed test\(s\) again$")
 _STEP_FLAKY = re.compile(
@@ -156,7 +182,7 @@ _BLOCK_LINES = 40
 _TIME_WORDS = re.compile(
     r"(?i)(?<![a-z])(?:time|timed|timer|timing|elapsed|duration|latency|latencies|delay(?:ed|s)?"
     r"|back-?off|backoff|timeout|deadline|wait(?:ed|s|ing)?|sleep|throttl\w*|rate.?limit\w*"
-    r"|debounc\w*|jitter|p9[059]|ms|millis(?:econds)?|seconds?|secs?|monotonic|perf_counter"
+    r"|debounc\w*|p9[059]|ms|millis(?:econds)?|seconds?|secs?|monotonic|perf_counter"
     r"|stopwatch)(?![a-z])"
 )
 _NUM = r"-?\d+(?:\.\d+)?(?:e-?\d+)?"
@@ -193,6 +219,15 @@ _HEADERS = (
 )
 
 
+_RANDOM_DRAW = re.compile(
+    r"\brandom\.(?:random|randint|randrange|uniform|choices?|sample|shuffle|gauss|getrandbits)\b"
+    r"|\brand\.(?:Float32|Float64|Int|Intn|Int31n|Int63|Int63n|Perm|Shuffle)\b|\bMath\.random\b"
+    r"|\brand::(?:random|thread_rng)\b|\bthread_rng\(\)"
+)
+"""A value drawn at random in a failed test's report (its source line as pytest prints it):
+its check passes or fails by chance, whatever words about time sit beside it."""
+
+
 @dataclass(frozen=True)
 class TimingMiss:
     """A failed test that checked a bound on time, and the numbers when the log shows them."""
@@ -202,9 +237,15 @@ class TimingMiss:
     got: float | None = None
     bound: float | None = None
 
+    chance: bool = False
+    """The check is of a value drawn at random, not of a time."""
+
     def reason(self) -> str:
         """Why the test looks flaky, with the margin: how far past the bound the measure was,
         as a fraction of the bound, when the log shows both."""
+        if self.chance:
+            return (f"test {self.test!r} checks a value drawn at random and failed: chance "
+                    f"decides it ({self.line!r})")  # fmt: skip
         got, bound = self.got, self.bound
         margin = abs(got - bound) / abs(bound) if got is not None and bound else None
         if margin is None:
@@ -272,9 +313,14 @@ def _bound_on_time(name: str, block: Sequence[str]) -> bool:
 
 
 def timing_miss(lines: Sequence[str]) -> TimingMiss | None:
-    """The first failed test in ``lines`` that missed a bound on time, if any did."""
+    """The first failed test in ``lines`` that missed a bound on time, if any did, or checked a
+    value drawn at random (said so: a comment about timing beside ``random.random() < 0.6``
+    makes it no bound on time)."""
     for name, report in _blocks(lines):
         block = [text for text in report if not _CLOCK_NOISE.search(text)] or report[:1]
+        drawn = next((text.strip() for text in block if _RANDOM_DRAW.search(text)), None)
+        if drawn is not None:
+            return TimingMiss(name.strip(), _quote(drawn, 120), chance=True)
         words = name + "\n" + "\n".join(block)
         if not _TIME_WORDS.search(words):
             continue

@@ -38,6 +38,7 @@ from typing import Any
 
 import _pytest
 import pytest
+from _pytest.unittest import TestCaseFunction
 
 _MAX_ERROR_CHARS = 4000
 _CAUGHT = ("ImportError", "ModuleNotFoundError", "Exception")
@@ -118,7 +119,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     times = min(max(config.getoption("cicd_repeat"), 1), _MAX_ITEMS // max(len(items), 1))
     if times > 1:
         copies = [_fresh(item) for _ in range(times - 1) for item in items
-                  if type(item) is pytest.Function]  # fmt: skip
+                  if isinstance(item, pytest.Function) and _repeatable(item)]  # fmt: skip
         _COPIES.update(id(copy) for copy in copies)
         items[:] = [*items, *copies]
     seed = config.getoption("cicd_shuffle")
@@ -139,11 +140,19 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     return None
 
 
+def _repeatable(item: pytest.Function) -> bool:
+    """Whether ``item`` can be run again as a fresh item: pytest's own test functions and a
+    ``unittest.TestCase`` method (whose item makes a new instance of its class for each run);
+    an item of another kind (a doctest, a plugin's) keeps state of its own and runs once."""
+    return type(item) is pytest.Function or type(item) is TestCaseFunction
+
+
 def _fresh(item: pytest.Function) -> pytest.Function:
     """Another run of ``item``: a new item of its parent (its own fixture request and, in a
     class, its own instance: every function fixture is set up and torn down again), of the
-    same id. Only pytest's own test functions are repeated: an item of another kind (unittest's,
-    a doctest, a plugin's) keeps state of its own and runs once."""
+    same id. A TestCase method's item is made as pytest's collector makes it, from its name."""
+    if type(item) is TestCaseFunction:
+        return TestCaseFunction.from_parent(item.parent, name=item.name)
     return pytest.Function.from_parent(
         item.parent, name=item.name, callspec=getattr(item, "callspec", None),
         keywords=item.keywords, fixtureinfo=item._fixtureinfo, originalname=item.originalname,

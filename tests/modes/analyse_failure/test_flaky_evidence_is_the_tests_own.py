@@ -1,0 +1,124 @@
+"""A failed test is called likely flaky only for what its own report shows.
+
+A new user's trial (cachetools, go-humanize): ``test_starts_empty`` fails whenever it runs after
+``test_fill`` (order, not chance), ``test_jitter`` fails on ``random.random() < 0.6``. When
+both failed in one run, analyse-failure gave test_jitter's evidence to test_starts_empty too,
+and called a random draw "a bound on time". Real pytest output of a cut-down copy of their
+tests, and go's output as their log has it, through the real CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from tests.corpus import noise
+from tests.corpus.runner_log import Job, Step, write_layout
+from tests.helpers.cli import run_cli
+from tests.helpers.gen_tests import PROJECT_PYTHON
+
+SHARED = """\
+import random
+import unittest
+
+_shared = {}
+
+
+class SharedCacheTest(unittest.TestCase):
+    def test_fill(self):
+        _shared["a"] = 1
+        _shared["b"] = 2
+
+    def test_starts_empty(self):
+        # passes alone, fails after test_fill
+        self.assertEqual(len(_shared), 0)
+
+    def test_jitter(self):
+        # a "timing" test that depends on chance
+        random.seed(0)  # 0.844...: this copy fails on every run
+        self.assertLess(random.random(), 0.6)
+"""
+GO_OUTPUT = b"""\
+--- FAIL: TestSharedStartsEmpty (0.00s)
+    shared_test.go:22: expected no entries, got 2
+--- FAIL: TestJitter (0.00s)
+    shared_test.go:29: jitter 0.9134938184006148 above 0.6
+FAIL
+FAIL\tgithub.com/dustin/go-humanize\t0.045s
+ok  \tgithub.com/dustin/go-humanize/english\t(cached)
+FAIL
+"""
+JITTER = "tests/test_shared_cache.py::SharedCacheTest::test_jitter"
+EMPTY = "tests/test_shared_cache.py::SharedCacheTest::test_starts_empty"
+
+
+def _flaky(tmp_path: Path, run: str, output: bytes) -> tuple[dict[str, Any], str]:
+    """analyse-failure's flaky tests (by name) and its summary of a job whose step printed
+    ``output``."""
+    tmp_path.mkdir(exist_ok=True)
+    step = Step("Test", run=run, output=output, exit_code=1)
+    logs = write_layout([Job("test", [noise.checkout(), step])], tmp_path, "zip_steps")
+    done = run_cli(["analyse-failure", "--provider", "none", "--logs", str(logs), "--json"],
+                   tmp_path)  # fmt: skip
+    assert done.code == 0, done.stdout
+    document = json.loads(done.stdout)
+    return {item["name"]: item for item in document["flaky_tests"]}, done.summary
+
+
+def test_a_test_that_fails_by_order_gets_no_evidence_from_a_random_one(tmp_path: Path) -> None:
+    project = tmp_path / "suite"
+    (project / "tests").mkdir(parents=True)
+    (project / "tests" / "test_shared_cache.py").write_text(SHARED)
+    done = subprocess.run(
+        [PROJECT_PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+         "tests"], cwd=project, capture_output=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert b"2 failed, 1 passed" in done.stdout, done.stdout
+    flaky, summary = _flaky(tmp_path / "run", "python -m pytest -q", done.stdout)
+    assert EMPTY not in flaky, flaky[EMPTY]
+    said = " ".join(flaky[JITTER]["evidence"])
+    assert "drawn at random" in said and "random.random()" in said, said
+    assert "on time" not in said and "timing varies" not in said, said
+    assert "bound on time" not in summary, summary
+
+
+def test_a_go_test_is_not_called_flaky_for_the_test_beside_it(tmp_path: Path) -> None:
+    """``jitter 0.91 above 0.6`` names no time: nothing in the log says chance or a clock."""
+    flaky, summary = _flaky(tmp_path, "go test ./...", GO_OUTPUT)
+    assert "TestSharedStartsEmpty" not in flaky, flaky["TestSharedStartsEmpty"]
+    assert "TestJitter" not in flaky, flaky["TestJitter"]
+    assert "bound on time" not in summary, summary
+
+
+def test_a_quarantine_proposal_says_each_test_s_own_counts(tmp_path: Path) -> None:
+    """Their order-dependent test failed on 5 of 5 default-branch runs, each time passing on
+    the step's retry: 0 flips. The proposal said it was "flipping without a change to their
+    code"; it says the retries now. TestJitter failed every run, never passing on a retry: the
+    history names no flakiness of it, and it is not proposed."""
+    from datetime import date
+
+    from cicd_agent.analysis.flaky_stats import StoredRun, stats
+    from cicd_agent.analysis.history import canonical_test
+    from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
+    from cicd_agent.modes.analyse_failure.logs.sources import JobLog
+    from cicd_agent.modes.analyse_failure.quarantine import judge
+    from cicd_agent.modes.analyse_failure.verdict import _from_store
+    from tests.corpus.runner_log import render
+
+    empty, jitter = (f"github.com/dustin/go-humanize.{name}"
+                     for name in ("TestSharedStartsEmpty", "TestJitter"))  # fmt: skip
+    runs = [StoredRun("dustin/go-humanize", ".github/workflows/ci.yml", n, 1, f"sha{n}",
+                      f"2026-11-{n:02d}T00:00Z", {canonical_test(empty): False,
+                      canonical_test(jitter): False}, {}, 6.0, retried=(canonical_test(empty),))
+            for n in range(1, 6)]  # fmt: skip
+    found = _from_store(tuple(stats(runs)), ["TestSharedStartsEmpty", "TestJitter"], set())
+    step = Step("Run go test ./...", run="go test ./...", output=GO_OUTPUT, exit_code=1)
+    analysis = analyse_scans(scan_jobs([JobLog.from_bytes("t", render(Job("t", [step]))[0])]))
+    report = judge(analysis, (), date(2026, 11, 30), found)
+    assert report is not None and report.proposed == [empty], report
+    text = report.markdown()
+    assert "flipping" not in text, text
+    assert (f"- `{empty}`: passed on a retry in 5 of the last 5 default-branch runs (test "
+            "history:") in text, text  # fmt: skip
