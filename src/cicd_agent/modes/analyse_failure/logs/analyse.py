@@ -63,7 +63,7 @@ from cicd_agent.modes.analyse_failure.logs.region import (
     rank,
     step_findings,
 )
-from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests
+from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests, step_ids
 from cicd_agent.modes.analyse_failure.logs.signatures import Matcher
 from cicd_agent.modes.analyse_failure.logs.source_lines import SourceLines
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog, iter_chunks
@@ -71,7 +71,6 @@ from cicd_agent.modes.analyse_failure.logs.stylish import placed_under_files
 from cicd_agent.modes.analyse_failure.logs.syntax_place import syntax_placed
 from cicd_agent.modes.analyse_failure.logs.test_messages import Source, with_message, with_values
 from cicd_agent.runners.lookups import placing
-from cicd_agent.runners.table import LOG_SHAPES
 
 _TEST_TYPES = (FailureType.TEST_FAILURE, FailureType.TIMEOUT)
 FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "cancelled", "startup_failure"})
@@ -286,8 +285,6 @@ def analyse_scans(
     dropped = sum(1 for text in compared if baseline is not None and text in baseline)
     noisy = [primary.ranked[i] for i in noise(primary.ranked)]
     tests = failing_tests(text for _, text in primary.report_lines())
-    ids = [(shape, shape.step_ids(text for _, text in primary.report_lines()))
-           for shape in LOG_SHAPES if shape.step_ids is not None]  # fmt: skip
     testing = primary.failure_type in _TEST_TYPES
     # A failure the test runner reported on a test (a suite that failed to import or type
     # check, too) ran through the code under test: blamed as a test's failure is.
@@ -354,14 +351,8 @@ def analyse_scans(
         ),
         failed_tests=tuple(redact(name) for name in tests),
         test_ids=tuple(
-            (
-                redact(name),
-                redact(one),
-                tuple(map(redact, shape.step_parents(one) if shape.step_parents else ())),
-            )
-            for name in tests
-            for shape, found in ids
-            for one in found.get(name, ())
+            (redact(name), redact(one), tuple(map(redact, parents)))
+            for name, one, parents in step_ids(primary.report_lines(), tests)
         ),
         diff_dropped=dropped,
         diff_lines=len(compared) if baseline is not None else 0,

@@ -188,6 +188,17 @@ def named_by(match: re.Match[str]) -> str:
     return next((v.strip() for k, v in groups.items() if k.startswith(("name", "file"))), "")
 
 
+def step_ids(
+    lines: Sequence[tuple[int, str]], tests: Sequence[str]
+) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Each failed test's id as the test step names it, read by the runner shapes that say one
+    (go's ``package.TestX``, from its package's closing line), with the tests it runs within."""
+    texts = [text for _, text in lines]
+    found = [(shape, shape.step_ids(texts)) for shape in LOG_SHAPES if shape.step_ids is not None]
+    return [(name, one, tuple(shape.step_parents(one)) if shape.step_parents else ())
+            for name in tests for shape, ids in found for one in ids.get(name, ())]  # fmt: skip
+
+
 def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
     """The distinct failing tests the runners' verdict lines in ``lines`` name, in order: each
     test once, never a suite whose failure is only its children's (TAP's parent, a test
