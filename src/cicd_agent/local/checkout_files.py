@@ -205,30 +205,11 @@ def replace_file(
             os.utime(handle.fileno(), ns=(mtime_ns, mtime_ns))
 
 
-def remove_file(root: Path, relative: str | PurePosixPath) -> None:
-    """Take away the entry at ``relative`` (a link itself, never its target), walked as
-    :func:`create_file` walks; nothing there is no error. Raises :class:`CheckoutFileError`
-    for a link or a file on the way (a folder the change made a link)."""
-    path = checked_path(relative)
-    try:
-        fd = _folder(root, path, make=False)
-    except CheckoutFileError as exc:
-        if exc.problem == "missing":
-            return
-        raise
-    try:
-        with suppress(FileNotFoundError):
-            os.unlink(path.parts[-1], dir_fd=fd)
-    except OSError as exc:
-        raise _refusal(exc, str(path)) from None
-    finally:
-        os.close(fd)
-
-
 def remove_entry(root: Path, relative: str | PurePosixPath) -> None:
-    """As :func:`remove_file`, but a folder at ``relative`` is taken away with all it holds (a
-    submodule's checked-out tree): removed through the descriptor of the folder holding it,
-    never entering a link, so nothing outside the checkout is touched."""
+    """Take away the entry at ``relative`` (a link itself, never its target; a folder with all
+    it holds, as a submodule's checked-out tree), walked as :func:`create_file` walks, removed
+    through the descriptor of the folder holding it, never entering a link; nothing there is no
+    error. Raises :class:`CheckoutFileError` for a link or a file on the way."""
     path = checked_path(relative)
     try:
         fd = _folder(root, path, make=False)
