@@ -34,6 +34,8 @@ from cicd_agent.local.checkout_files import (
     remove_entry,
 )
 from cicd_agent.modes.review.build_errors import BuildError
+from cicd_agent.modes.review.callers import linked_packages
+from cicd_agent.modes.review.lint_command import LintCommand, lint_argv
 from cicd_agent.modes.review.lint_reports import UnreadableReport, read_report
 
 if TYPE_CHECKING:
@@ -41,7 +43,6 @@ if TYPE_CHECKING:
 
     from cicd_agent.analysis.diff import Diff, FileDiff
     from cicd_agent.local.checkout import GitCheckout
-    from cicd_agent.modes.review.lint_command import LintCommand
     from cicd_agent.sandbox.run import Sandbox
 
 
@@ -153,8 +154,6 @@ def base_errors(
 ) -> list[BuildError] | str:
     """The errors ``command`` reports at the base on the base's names of ``files`` (those the
     base has) and the modules the change deletes, or why it could not run there."""
-    from cicd_agent.modes.review.callers import linked_packages
-    from cicd_agent.modes.review.lint_command import lint_argv
     from cicd_agent.sandbox.workspace import remove_tree
 
     renamed = {f.path: f.old_path for f in side.diff.files if f.old_path}

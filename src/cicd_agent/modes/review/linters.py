@@ -39,7 +39,7 @@ from cicd_agent.modes.review.build_errors import (
     taken_lines,
 )
 from cicd_agent.modes.review.callers import importers, linked_packages
-from cicd_agent.modes.review.lint_command import LintCommand
+from cicd_agent.modes.review.lint_command import LintCommand, lint_argv
 from cicd_agent.modes.review.lint_reports import (
     LintHit,
     UnreadableReport,
@@ -318,7 +318,6 @@ def _run(
     name = plan.tool.label
     # The verifier's runners come with it (about 0.15 s of CPU): only a review that runs a
     # linter pays for them. Imported before the work space is made, so its removal is sure.
-    from cicd_agent.modes.review.lint_command import lint_argv
     from cicd_agent.sandbox.workspace import remove_tree
 
     space = sandbox.workspace(f"lint-{name}")
