@@ -51,7 +51,7 @@ class Outcome(Enum):
 @dataclass(frozen=True)
 class MutantResult:
     """One mutant run's result: its outcome and, killed, the check that failed (``file:line:
-    what``) or, crashed, the test that crashed; for the label."""
+    what``), crashed, the test that crashed, or no result, why (when known); for the label."""
 
     outcome: Outcome
     check: str = ""
@@ -182,7 +182,8 @@ def _controlled(
     passed :meth:`Mutant.neutral`: one that fails there too fails on any change of the file (it
     compares the file's hash, its size or time, or knows a mutant's run by its folder), not
     on what the change computes."""
-    control = run(killer.neutral()).outcome
+    result = run(killer.neutral())
+    control = result.outcome
     if control is Outcome.SURVIVED:
         return Dependence(True, f"fails when {killer} ({failed})", runs + 1)
     if control in (Outcome.KILLED, Outcome.CRASHED):
@@ -190,8 +191,10 @@ def _controlled(
                           f"as well when a blank line is added at the end of {killer.path}, "
                           "which changes no behaviour (it checks the file, not the code)",
                           runs + 1)  # fmt: skip
+    why = f" ({result.check})" if result.check else ""
     return Dependence(None, f"could not check dependence: it fails when {killer}, and its "
-                      f"control run ({killer.path} with a blank line added) is no result", runs + 1)
+                      f"control run ({killer.path} with a blank line added) is no result{why}",
+                      runs + 1)  # fmt: skip
 
 
 @contextmanager

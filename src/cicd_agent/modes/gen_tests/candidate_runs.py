@@ -258,7 +258,7 @@ def mutant_result(report: TestReport, path: str) -> mutants.MutantResult:
     crashed = [test for test in report.crashed if test.split(" › ")[0] == path]
     if report.problem:
         return mutants.MutantResult(mutants.Outcome.CRASHED, crashed[0]) if crashed else \
-            mutants.MutantResult(mutants.Outcome.NO_RESULT)  # fmt: skip
+            mutants.MutantResult(mutants.Outcome.NO_RESULT, report.problem[:300])  # fmt: skip
     return mutants.outcome({test: said for test, said in report.outcomes.items()
                             if test.split(" › ")[0] == path}, report.checks)  # fmt: skip
 
