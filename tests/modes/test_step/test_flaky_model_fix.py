@@ -16,7 +16,7 @@ import pytest
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.modes.test_step.dependence import reruns_needed
 from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
-from cicd_agent.modes.test_step.model_fix import FlakyAnswer, unredacted, weakened
+from cicd_agent.modes.test_step.model_fix import FlakyAnswer, loosened, unredacted, weakened
 from cicd_agent.runners.table import TABLE
 from cicd_agent.verify.orders import OrderedRuns
 from tests.git_builder import GitRepoBuilder
@@ -135,6 +135,34 @@ def test_a_rewrite_with_fewer_assertions_or_a_retry_marker_checks_less() -> None
     assert weakened(FLAKY, _rewrite("    expected = 5\n")) == ""
 
 
+@pytest.mark.parametrize(("check", "said"), [
+    ("assert add(2, 3) in (5, 6)", "`in`"),
+    ("assert add(2, 3) >= 5", "`>=`"),
+    ("assert add(2, 3) == 5 or add(2, 3) == 6", "`or`"),
+    ("assert add(2, 3) == pytest.approx(expected, abs=1)", "`pytest.approx`"),
+    ("assert expected in (add(2, 3), 6)", "`in`"),
+    ("self.assertIn(add(2, 3), (5, 6))", "`assertIn`"),
+])  # fmt: skip
+def test_attack_a_rewrite_that_loosens_an_exact_check_checks_less(check: str, said: str) -> None:
+    """An exact check of a value (``==``, ``is``, ``assertEqual``) rewritten to accept other
+    values too (both flaky outcomes) still fails on the mutants that break the code outright,
+    so only reading the check tells it: the label names the check's line and its new form."""
+    loose = FLAKY.replace("    assert add(2, 3) == expected\n", f"    {check}\n")
+    assert loosened(FLAKY, loose, TEST) == (
+        f"it loosens the exact check at line 11 of its file to one that accepts other values "
+        f"({said})")  # fmt: skip
+
+
+@pytest.mark.parametrize("check", [
+    "assert add(2, 3) == 5",  # the expectation fixed, the check as exact
+    "assert sorted([add(2, 3)]) == [5]",  # another exact check of the value
+    "assert add(2, 3) is not None\n    assert add(2, 3) == 5",  # a check added before it
+])  # fmt: skip
+def test_an_exact_check_kept_exact_is_not_loosened(check: str) -> None:
+    kept = FLAKY.replace("    assert add(2, 3) == expected\n", f"    {check}\n")
+    assert loosened(FLAKY, kept, TEST) == ""
+
+
 @pytest.mark.parametrize("rest", [
     FLAKY.replace("assert add(1, 1) == 2", "assert add(1, 1) == add(1, 1)"),  # vacuous, same count
     FLAKY.replace("def test_fine", "def _fine"),  # no longer collected: it runs nothing
@@ -193,11 +221,6 @@ def test_attack_a_secret_over_several_lines_shifts_no_line_of_the_models_answer(
     assert unredacted(answer, original, shown) == original.replace("5 if seed % 2 else 6", "5")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "open: an assertion loosened to accept both of the flaky outcomes (`in (5, 6)`) still "
-    "fails on the mutants the check makes (`+` to `-`), so the rewrite is checked; telling a "
-    "loosened expectation from a fixed one needs the mutants the old test caught when it "
-    "passed, which its flaky runs cannot give"))  # fmt: skip
 def test_attack_a_models_fix_that_loosens_the_assertion_is_refuted(
     sandbox_runs: OrderedRuns,
 ) -> None:
@@ -205,6 +228,8 @@ def test_attack_a_models_fix_that_loosens_the_assertion_is_refuted(
     fixes, _ = fix_flaky(sandbox_runs, [TEST], trusted=True, propose=lambda *_: (text, "a fix"))
     (fixed,) = fixes
     assert fixed.status == "refuted", fixed.evidence
+    assert fixed.evidence.endswith("is refuted: it loosens the exact check at line 11 of its file "
+                                   "to one that accepts other values (`in`)")  # fmt: skip
 
 
 FIRST = '''\
