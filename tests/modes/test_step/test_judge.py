@@ -9,6 +9,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+from cicd_agent.analysis.changed_lines import Touched
 from cicd_agent.job.repo_config import QuarantineEntry, load
 from cicd_agent.modes.test_step.attempts import attempt_of, runner_of
 from cicd_agent.modes.test_step.judge import Attempt, judge_step
@@ -112,6 +113,14 @@ def test_code_nobody_could_vouch_for_is_said_so_not_called_untrusted() -> None:
     assert not found.passed
     assert found.said[-1].startswith("No event says who wrote this code: its own reports")
     assert "cannot push" not in found.said[-1]
+    # with the change's lines too: no line of the summary says the author cannot push
+    change = Touched({"tests/test_a.py": frozenset({1})})
+    found = judge_step([first, retry], ENTRIES[:1], TODAY, code_is_proof=False, policy="pass",
+                       unsure="No event says who wrote this code", change=change)  # fmt: skip
+    assert not [said for said in found.said if "cannot push" in said], found.said
+    assert ("Whether a failed test ran the changed lines was not checked: the record of them is "
+            "written in the tests' process, by code no one vouched for (No event says who wrote "
+            "this code).") in found.said
 
 
 def test_attack_a_quarantine_entry_in_the_pull_requests_tree_changes_nothing(

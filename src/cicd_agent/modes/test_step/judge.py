@@ -103,8 +103,9 @@ def _with_lines(
     if change is None or not attempts or attempts[0].doubt or not attempts[0].failed():
         return verdict
     if not code_is_proof:
+        who = f"no one vouched for ({unsure})" if unsure else "from someone who cannot push"
         said = ("Whether a failed test ran the changed lines was not checked: the record of "
-                "them is written in the tests' process, by code from someone who cannot push.")  # fmt: skip
+                f"them is written in the tests' process, by code {who}.")  # fmt: skip
         return replace(verdict, said=(*verdict.said, said))
     first = attempts[0]
     found = likely_flaky(first.failed(), first.ran_changed, change)
