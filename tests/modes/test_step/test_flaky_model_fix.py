@@ -16,7 +16,8 @@ import pytest
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.modes.test_step.dependence import reruns_needed
 from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
-from cicd_agent.modes.test_step.model_fix import FlakyAnswer, loosened, unredacted, weakened
+from cicd_agent.modes.test_step.model_fix import FlakyAnswer, unredacted, weakened
+from cicd_agent.runners.pytest.loosened import loosened
 from cicd_agent.runners.table import TABLE
 from cicd_agent.verify.orders import OrderedRuns
 from tests.git_builder import GitRepoBuilder

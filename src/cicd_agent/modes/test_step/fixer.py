@@ -38,8 +38,9 @@ from dataclasses import replace
 
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.test_step.dependence import Classified, Runs, classify, cleaner, reruns_needed
-from cicd_agent.modes.test_step.model_fix import Propose, beyond, loosened, weakened
+from cicd_agent.modes.test_step.model_fix import Propose, beyond, weakened
 from cicd_agent.modes.test_step.types import FlakyFix
+from cicd_agent.runners.pytest.loosened import loosened
 from cicd_agent.verify.orders import OrderedRuns
 
 BUDGET = 600.0
