@@ -73,3 +73,27 @@ def test_the_issues_ava_and_xo_runs_on_a_real_project(
     assert analysis.failure_type.value == failure_type
     assert root in analysis.root_cause
     assert analysis.responsible_files[0].path == path
+
+
+@pytest.mark.parametrize(
+    ("fixture", "command", "root", "path"),
+    [
+        ("new_user/uvu_clsx.txt", "npm test", 'FAIL  "shared: starts empty"', "test/shared.js"),
+        ("new_user/uvu_calc.txt", "npx uvu test", 'FAIL  calc  "means"', "test/calc.js"),
+    ],
+)
+def test_a_uvu_failure_is_a_test_failure_of_the_tests_file(
+    fixture: str, command: str, root: str, path: str, tmp_path: Path
+) -> None:
+    """uvu 0.5's own output (lukeed/clsx's ``uvu -r esm test`` with a test made flaky, and a
+    suite of ours): "an error of unknown kind" whose root cause was the job's closing
+    ``##[error]`` line, and no file named. Its ``FAIL`` line is the verdict and the test's own
+    frame (past uvu's in ``node_modules``) the file."""
+    case = runner_set.RunnerCase(fixture, "uvu", command, 1, "test_failure", (),
+                                 (SLUGIFY / fixture).read_text())  # fmt: skip
+    analysis = analyse_scans(
+        scan_jobs(load_logs(write_layout([case.job()], tmp_path, "zip_steps")))
+    )
+    assert analysis.failure_type.value == "test_failure"
+    assert root in analysis.root_cause
+    assert analysis.responsible_files[0].path == path

@@ -95,7 +95,7 @@ def test_a_command_choosing_its_own_reporter_runs_as_written() -> None:
     assert node_test.step_command(["node", "--test", "--test-reporter=tap"], Path("/f"), None) is None
     assert mocha.step_command(["mocha", "-R", "dot"], Path("/f"), None) is None
     assert ava.step_command(["ava", "--tap"], Path("/f"), None) is None
-    assert uvu.step_command(["uvu", "tests", "-r", "esm"], Path("/f"), None) is None
+    assert uvu.step_command(["uvu", "-b", "tests"], Path("/f"), None) is None  # -b's value?
     assert uvu.step_command(["uvu", "tests", ".*"], Path("/f"), ["a.js › x"]) is None
 
 
@@ -105,7 +105,7 @@ def test_a_command_choosing_its_own_reporter_runs_as_written() -> None:
      "--test-reporter tap to have its tests counted and retried"),
     ("npx ava --tap", "runs ava, but it chooses its own reporter (--tap)"),
     ("npx uvu tests .test.js$", "runs uvu, but it gives uvu its own pattern (.test.js$)"),
-    ("npx uvu tests -r esm", "runs uvu, but it passes uvu -r esm, which leaves cicd-agent"),
+    ("npx uvu -b tests", "runs uvu, but it passes uvu -b tests, where uvu may read the word"),
     ("npx mocha -R=dot", "runs mocha, but it chooses its own reporter (-R=dot)"),
     ("uv run pytest", "runs pytest through another program, where cicd-agent cannot add"),
     ("make check", "is no runner's cicd-agent reads (pytest, jest, vitest, go test"),
@@ -141,6 +141,9 @@ def test_a_retry_selects_the_failed_tests_by_their_titles_alone(tmp_path: Path) 
     assert ava.step_command(["ava"], tmp_path, ["t › x"]) == ["ava", "--tap", "--match=t › x", "--match=x"]
     assert uvu.step_command(["uvu", "tests", "-b"], tmp_path, ["a.test.js › s › x"]) == [
         "uvu", "tests", r"^(a\.test\.js)$", "-b"]
+    # how lukeed's own projects run uvu: the value of -r is no folder, and stays the option's
+    assert uvu.step_command(["npx", "uvu", "-r", "esm", "test"], tmp_path, ["a.js › x"]) == [
+        "npx", "uvu", "test", r"^(a\.js)$", "-r", "esm"]
 
 
 def test_attack_a_printed_line_never_passes_a_failed_test(tmp_path: Path) -> None:
@@ -209,6 +212,26 @@ def test_attack_a_line_a_uvu_test_prints_on_retry_never_passes_it(tmp_path: Path
     assert all(attempt.outcomes.get(broken) is not True for attempt in attempts)
     found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
     assert not found.flaky and not found.passed
+
+
+def test_a_uvu_run_that_preloads_a_module_is_retried_with_it(tmp_path: Path) -> None:
+    """``uvu -r esm test`` (clsx, kleur) was run once and not retried, and the advice to drop
+    ``-r esm`` broke the suite, which needs its preload: the retry keeps the preload (here a
+    module the tests need), and the flaky test passes on it."""
+    files = {"test/calc.test.js": (
+        ONCE + "const { suite } = require('uvu');\nconst assert = require('uvu/assert');\n"
+        "const calc = suite('calc');\ncalc('adds', () => assert.is(globalThis.BASE + 1, 3));\n"
+        "calc('sometimes', () => {\n  assert.is(globalThis.BASE, 2);\n"
+        "  assert.not.ok(firstRun('sometimes'));\n});\ncalc.run();\n")}  # fmt: skip
+    project = _project(tmp_path, files)
+    preload = project / "node_modules" / "base-preload"  # uvu requires -r's value by name
+    preload.mkdir()
+    (preload / "index.js").write_text("globalThis.BASE = 2;\n")
+    command = ["npx", "uvu", "-r", "base-preload", "test", "-i", "fixtures"]
+    attempts = run_attempts(command, 2, cwd=project, run=JobRun(_ENV))
+    found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
+    assert [test for test, _ in found.flaky] == ["calc.test.js › calc › sometimes"], found
+    assert found.passed
 
 
 def test_attack_a_mocha_hook_that_fails_once_hides_no_test_it_kept_from_running(

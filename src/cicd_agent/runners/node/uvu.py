@@ -6,7 +6,9 @@ cannot write.
 
 Counts that do not add up (a test printing a ``FAIL`` line of its own), or a printed line that
 reads as a file's name twice, make the run unread. A command that passes its own pattern, or an
-option whose value we would have to guess, is run as written and not retried."""
+option whose value we would have to guess, is run as written and not retried: uvu's options that
+take a value (``-r esm``, how ESM suites are run) are known, and any other flag followed by a word
+might take that word as its value (uvu declares no other option boolean)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
-from cicd_agent.runners.node import own_option, program
+from cicd_agent.runners.node import program
 from cicd_agent.runners.step_outcomes import StepOutcomes
 
 SEPARATOR = " › "
@@ -25,7 +27,10 @@ _COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 _FILE = re.compile(r"^(?P<file>[^\s•].*\.[cm]?[jt]sx?)$")
 _FAIL = re.compile(r"^\s+FAIL\s+(?:(?P<suite>\S(?:.*?\S)?)\s{2,})?\"(?P<title>.*)\"$")
 _COUNT = re.compile(r"^\s+(?P<what>Total|Passed|Skipped):\s+(?P<n>\d{1,9})$")
-_VALUED = r"(-i|--ignore|-r|--require|-C|--cwd)(=|$)"
+_VALUED = frozenset({"-r", "--require", "-i", "--ignore", "-C", "--cwd"})
+"""uvu's options that take the next word as their value."""
+_BOOLEAN = frozenset({"-c", "--color", "--no-color"})
+"""uvu's options that never do (the others might: uvu declares no other boolean)."""
 
 
 def runs(command: Sequence[str]) -> bool:
@@ -33,18 +38,39 @@ def runs(command: Sequence[str]) -> bool:
     return program(command) == "uvu"
 
 
+def _parts(words: Sequence[str]) -> tuple[list[str], list[str], str]:
+    """uvu's ``words`` as its parser reads them: the folder and pattern given, the options with
+    their values (in order), and a flag whose next word might be its value ("" when none)."""
+    own: list[str] = []
+    options: list[str] = []
+    at = 0
+    while at < len(words):
+        word = words[at]
+        following = words[at + 1] if at + 1 < len(words) else ""
+        if not word.startswith("-"):
+            own.append(word)
+        elif word in _VALUED and following:
+            options += [word, following]
+            at += 1
+        elif "=" not in word and word not in _BOOLEAN and following and \
+                not following.startswith("-"):  # fmt: skip
+            return own, options, f"{word} {following}"
+        else:
+            options.append(word)
+        at += 1
+    return own, options, ""
+
+
 def declined(command: Sequence[str]) -> str:
     """Why ``command`` is run once as written ("" when a retry can choose its files, or it is
-    no run of uvu): uvu selects tests by its pattern alone, and the command gave one, or an
-    option whose value would leave us guessing where a pattern goes."""
+    no run of uvu): uvu selects tests by its pattern alone, and the command gave one, or a
+    flag whose value would leave us guessing where a pattern goes."""
     if not runs(command):
         return ""
-    at = 2 if command[0] == "npx" else 1
-    valued = own_option(command[at:], _VALUED)
-    own = [w for w in command[at:] if not w.startswith("-")]
-    if valued:
-        return (f"it passes uvu {valued}, which leaves cicd-agent unsure where a retry's "
-                "pattern of the failed tests' files would go: drop it to have them retried")
+    own, _, unsure = _parts(command[2 if command[0] == "npx" else 1 :])
+    if unsure:
+        return (f"it passes uvu {unsure}, where uvu may read the word after the flag as its "
+                "value: write the flag after the folder to have the failed tests retried")
     if len(own) > 1:
         return (f"it gives uvu its own pattern ({own[1]}), the one place a retry chooses the "
                 f"failed tests' files: drop {own[1]} to have its failed tests retried")
@@ -59,16 +85,15 @@ def step_command(
     or its arguments leave us unsure where its pattern would go."""
     if not runs(command) or declined(command):
         return None
-    at = 2 if command[0] == "npx" else 1
-    own = [w for w in command[at:] if not w.startswith("-")]
     if not failed:
         return list(command)
+    at = 2 if command[0] == "npx" else 1
+    own, options, _ = _parts(command[at:])
     if folder.is_absolute():  # beside the run's folder: its tests can write inside it
         (folder.parent / f"{folder.name}.{RETRIED}").write_text(json.dumps(list(failed)))
     files = dict.fromkeys(test.split(SEPARATOR, 1)[0] for test in failed)
     pattern = "^(" + "|".join(re.escape(file) for file in files) + ")$"
-    return [*command[:at], own[0] if own else ".", pattern,
-            *(w for w in command[at:] if w.startswith("-"))]  # fmt: skip
+    return [*command[:at], own[0] if own else ".", pattern, *options]
 
 
 def step_outcomes(folder: Path, output: str, root: Path) -> StepOutcomes:
