@@ -30,7 +30,8 @@ KNOWN = {
     (Path("runners/patched_lines.py"), "js"): "a patch's static rule for JavaScript is applied where "
     "a patch's changed lines are read, before any runner is chosen",
     (Path("modes/test_step/model_fix.py"), "pytest"): "a model's rewrite of a flaky test is held "
-    "to the test's own function by pytest's reading of a test: the fixer runs pytest alone",
+    "to the test's own function and its exact checks by pytest's reading of a test: the fixer "
+    "runs pytest alone",
 }
 """Modules that still read a runner's internals, and why: each one left is work to do."""
 

@@ -38,9 +38,8 @@ from dataclasses import replace
 
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.test_step.dependence import Classified, Runs, classify, cleaner, reruns_needed
-from cicd_agent.modes.test_step.model_fix import Propose, beyond, weakened
+from cicd_agent.modes.test_step.model_fix import Propose, refused
 from cicd_agent.modes.test_step.types import FlakyFix
-from cicd_agent.runners.pytest.loosened import loosened
 from cicd_agent.verify.orders import OrderedRuns
 
 BUDGET = 600.0
@@ -188,8 +187,7 @@ def _model_fixed(
     patched, diff = {path: text}, _diff(runner, path, text)
     refuted = FlakyFix(test, found.kind, "", "refuted", diff, found.before, Runs(0, 0),
                        f"{found.evidence}. The model's fix ({why}) is refuted: ")  # fmt: skip
-    if less := weakened(original, text) or loosened(original, text, test) or beyond(
-            original, text, test):  # fmt: skip
+    if less := refused(original, text, test):
         return replace(refuted, evidence=refuted.evidence + less)
     runner.say(f"flaky tests: running the model's fix of {test[:80]} {needed} times alone")
     again = runner.reruns(test, needed, patched)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from cicd_agent.actions.errors import ModelError
 from cicd_agent.job.pipeline import model_failure_note
 from cicd_agent.model.prompts import fence
+from cicd_agent.runners.pytest.loosened import loosened
 from cicd_agent.runners.pytest.set_up import find
 
 if TYPE_CHECKING:
@@ -53,6 +54,13 @@ class FlakyAnswer(BaseModel):
 
 WEAKENING = re.compile(r"\b(?:skip|skipif|xfail|flaky|rerun|reruns|retry|retries)\b|\bpytest\.skip\(")
 """Words of a rewrite that marks the test skipped, expected to fail or retried."""
+
+
+def refused(original: str, rewritten: str, test: str) -> str:
+    """Why ``rewritten`` is refused before any run of it ("" when it is not): it checks less at
+    a glance, loosens an exact check of ``test``'s, or changes more than ``test``."""
+    return weakened(original, rewritten) or loosened(original, rewritten, test) or beyond(
+        original, rewritten, test)  # fmt: skip
 
 
 def weakened(original: str, rewritten: str) -> str:
