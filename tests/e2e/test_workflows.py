@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,8 @@ import pytest
 from cicd_agent.analysis import bounded_yaml, workflows
 from cicd_agent.analysis.diff import Diff, DiffLine, FileDiff, Hunk, parse_diff
 from cicd_agent.analysis.severity import Severity
-from cicd_agent.analysis.workflows.audit import workflow_findings
+from cicd_agent.analysis.workflows.audit import audit_workflows
+from cicd_agent.analysis.workflows.ignores import NO_EXEMPTIONS
 from cicd_agent.local import zizmor
 from cicd_agent.local.zizmor import audit_each_if_needed
 from tests.helpers.bounded import run_bounded
@@ -329,7 +331,8 @@ def test_an_audit_out_of_time_is_a_high_finding_and_not_retried_per_file(
         return run_zizmor(*args, **options)
 
     monkeypatch.setattr(zizmor, "run_zizmor", counted)
-    found = workflow_findings(diff, files, lambda texts: audit_each_if_needed(texts, timeout=0.001))
+    hurried = partial(audit_each_if_needed, timeout=0.001)
+    found = audit_workflows(diff, files, hurried, NO_EXEMPTIONS).findings
     assert len(runs) == 1  # out of time once: not again for each file
     assert {(f.rule, f.path, f.severity) for f in found} == {
         ("workflow-not-audited", WORKFLOW, Severity.HIGH),

@@ -59,7 +59,6 @@ class Progress:
             self._pending = line
 
     def say(self, what: str) -> None:
-        """One line within the current stage."""
         self._flush()
         self._write(self._line(what, indent=True))
 

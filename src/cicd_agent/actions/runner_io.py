@@ -85,7 +85,6 @@ def escape_property(value: str) -> str:
 
 
 def format_command(command: str, message: str, properties: Mapping[str, str | int | None]) -> str:
-    """Render ``::command key=value,...::message`` with the documented escaping."""
     props = ",".join(
         f"{key}={escape_property(str(value))}"
         for key, value in properties.items()
@@ -245,7 +244,6 @@ class RunnerIO:
         return ("\n" if self._shown else "") + "\n\n".join(kept) + "\n"
 
     def _say(self, text: str) -> None:
-        """Print to the terminal (outside a runner) and remember it."""
         self._human.write(text)
         self._shown += text
 

@@ -14,7 +14,6 @@ class TomlRefused(ValueError):
 
 
 def load(text: str) -> dict[str, Any]:
-    """The TOML document in ``text``, or :class:`TomlRefused`."""
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

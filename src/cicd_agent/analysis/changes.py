@@ -46,7 +46,6 @@ class CommitInfo:
 
     sha: str
     author_email: str
-    author_name: str
     timestamp: int
     subject: str
     body: str = ""

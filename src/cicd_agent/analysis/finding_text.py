@@ -55,7 +55,6 @@ def marker(fingerprint: str) -> str:
 
 
 def marked(body: str, fingerprint: str) -> str:
-    """An inline comment's text: the finding's Markdown, then its marker."""
     return f"{body}\n\n{marker(fingerprint)}"
 
 

@@ -95,5 +95,4 @@ def closing(test: str, runs: Sequence[StoredRun]) -> Closing:
 
 
 def _yaml(test: str) -> str:
-    """``test`` inside a YAML double-quoted string."""
     return test.replace("\\", "\\\\").replace('"', '\\"')

@@ -24,7 +24,6 @@ class RiskLevel(OrderedStrEnum):
 
     @property
     def lower_bound(self) -> float:
-        """The lowest score of this level."""
         return LEVEL_BOUNDS[self]
 
 
@@ -37,7 +36,6 @@ LEVEL_BOUNDS: dict[RiskLevel, float] = {
 
 
 def level_for(score: float) -> RiskLevel:
-    """The level a score falls in."""
     level = RiskLevel.LOW
     for candidate, bound in LEVEL_BOUNDS.items():
         if score >= bound:

@@ -121,8 +121,6 @@ class ReviewDecision:
     number: int
     merged: bool
     verdict: ReviewVerdict
-    approved_by: tuple[str, ...] = ()
-    changes_requested_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, init=False)

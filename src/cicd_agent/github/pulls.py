@@ -219,14 +219,12 @@ def decide(number: int, merged: bool, reviews: Iterable[PullRequestReview]) -> R
     for review in reviews:
         if review.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED") and review.user:
             latest[review.user.login] = review.state
-    approved = tuple(sorted(u for u, s in latest.items() if s == "APPROVED"))
-    blocking = tuple(sorted(u for u, s in latest.items() if s == "CHANGES_REQUESTED"))
     verdict: ReviewVerdict = "review_required"
-    if blocking:
+    if "CHANGES_REQUESTED" in latest.values():
         verdict = "changes_requested"
-    elif approved:
+    elif "APPROVED" in latest.values():
         verdict = "approved"
-    return ReviewDecision(number, merged, verdict, approved, blocking)
+    return ReviewDecision(number, merged, verdict)
 
 
 def review_decisions(client: Transport, sha: str) -> list[ReviewDecision]:

@@ -101,8 +101,6 @@ def list_jobs(
 
 @dataclass(frozen=True)
 class ArtifactInfo:
-    """An artifact a run uploaded (test reports among them)."""
-
     id: int
     name: str
     size_in_bytes: int

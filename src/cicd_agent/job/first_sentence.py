@@ -27,5 +27,7 @@ def unset_fail_on_sentence(value: str, reason: str | None) -> str:
     :meth:`BaseResult.gate_value`) would have failed the step: a user running the step as a
     gate otherwise sees it green with a critical finding or a hold in its summary."""
     why = f": {prose(reason).rstrip('.')}" if reason else ""
-    return (f"**Nothing fails this step: fail-on is not set.** `--fail-on {value}` (the "
-            f"action's `fail-on` input) makes it exit 1 here{why}.")  # fmt: skip
+    return (
+        f"**Nothing fails this step: fail-on is not set.** `--fail-on {value}` (the "
+        f"action's `fail-on` input) makes it exit 1 here{why}."
+    )

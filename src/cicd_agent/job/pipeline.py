@@ -290,7 +290,6 @@ def begin(
 
 
 def announce_analyse(ctx: RunContext[Any]) -> None:
-    """Say on the terminal that the deterministic verdict is being made."""
     ctx.progress.stage("analyse: the deterministic verdict")
 
 

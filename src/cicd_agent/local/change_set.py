@@ -21,7 +21,7 @@ MAX_RANGE_COMMITS = 250
 MAX_TEXT_DIFF_BYTES = 8 << 20
 """Diff text read to count the lines of files git called binary for a stray NUL byte."""
 
-_COMMIT_FORMAT = "%H%x1f%P%x1f%aE%x1f%aN%x1f%at%x1f%s%x1f%b%x1e"
+_COMMIT_FORMAT = "%H%x1f%P%x1f%aE%x1f%at%x1f%s%x1f%b%x1e"
 
 
 def read_change_set(
@@ -228,11 +228,10 @@ def _read_commits(
 
 
 def _commit(record: str) -> CommitInfo:
-    sha, parents, email, name, when, subject, body = record.strip("\n").split("\x1f", 6)
+    sha, parents, email, when, subject, body = record.strip("\n").split("\x1f", 5)
     return CommitInfo(
         sha=sha,
         author_email=email.lower(),
-        author_name=name,
         timestamp=int(when or 0),
         subject=subject,
         body=body.strip(),

@@ -325,7 +325,6 @@ def walk_every_name(root: Path) -> Iterator[str]:
 def _walk(
     root: Path, pruned: frozenset[str], max_entries: int | None, named: Callable[[str], bool]
 ) -> Iterator[str]:
-    """:func:`walk_files`, keeping the names ``named`` accepts."""
     seen = 0
     for folder, dirs, files, dir_fd in os.fwalk(root, follow_symlinks=False):
         seen += len(dirs) + len(files)

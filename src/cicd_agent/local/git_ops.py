@@ -73,7 +73,6 @@ def read_patch(diff: bytes, flags: Sequence[str], *, timeout: float) -> GitResul
 
 
 def sandboxed_apply(patch_file: Path) -> tuple[list[str], dict[str, str]]:
-    """The command line and environment that apply ``patch_file`` inside the sandbox."""
     return git.sandboxed(["apply", "--", str(patch_file)])
 
 

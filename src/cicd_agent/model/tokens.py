@@ -88,12 +88,7 @@ _PIECE = re.compile(r"[A-Za-z]+|[0-9]+|[ ]+|\s+|[^\sA-Za-z0-9]+")
 
 
 def _piece_cost(piece: str) -> int:
-    """An upper estimate of the tokens in one run of similar characters.
-
-    Plain words cost a token per 4 letters; mixed-case or very long letter runs (base64,
-    hashes) a token per 1.25; digits one per 2; a run of spaces one; other whitespace and
-    ASCII punctuation one per 2 characters; anything outside ASCII one per UTF-8 byte.
-    """
+    """An upper estimate of the tokens in one run of similar characters."""
     first, size = piece[0], len(piece)
     if first.isascii() and first.isalpha():
         wordlike = size <= 16 and (piece.islower() or piece.isupper() or piece[1:].islower())

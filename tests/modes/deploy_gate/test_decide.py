@@ -75,7 +75,7 @@ def _facts(
         head="h" * 40,
         base="b" * 40,
         files=(changed,),
-        commits=(CommitInfo("h" * 40, "dev@example.com", "Dev", 1_763_467_200, "change"),),
+        commits=(CommitInfo("h" * 40, "dev@example.com", 1_763_467_200, "change"),),
     )
     features = RiskFeatures(
         lines_added=12, lines_deleted=3, files=1, directories=1, subsystems=1, entropy=0.0,

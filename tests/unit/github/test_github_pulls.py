@@ -104,32 +104,19 @@ def _reviews(*states: tuple[str, str]):
 
 
 @pytest.mark.parametrize(
-    ("states", "verdict", "approved", "blocking"),
+    ("states", "verdict"),
     [
-        ([("ann", "APPROVED")], "approved", ("ann",), ()),
-        (
-            [("bob", "CHANGES_REQUESTED"), ("ann", "APPROVED")],
-            "changes_requested",
-            ("ann",),
-            ("bob",),
-        ),
-        ([("bob", "CHANGES_REQUESTED"), ("bob", "APPROVED")], "approved", ("bob",), ()),
-        (
-            [("ann", "APPROVED"), ("ann", "DISMISSED"), ("cy", "COMMENTED")],
-            "review_required",
-            (),
-            (),
-        ),
-        ([], "review_required", (), ()),
+        ([("ann", "APPROVED")], "approved"),
+        ([("bob", "CHANGES_REQUESTED"), ("ann", "APPROVED")], "changes_requested"),
+        ([("bob", "CHANGES_REQUESTED"), ("bob", "APPROVED")], "approved"),
+        ([("ann", "APPROVED"), ("ann", "DISMISSED"), ("cy", "COMMENTED")], "review_required"),
+        ([], "review_required"),
     ],
 )
-def test_review_decisions_count_each_reviewers_latest_verdict(
-    github_api, states, verdict, approved, blocking
-) -> None:
+def test_review_decisions_count_each_reviewers_latest_verdict(github_api, states, verdict) -> None:
     github_api.proxy.script("GET", REVIEWS, edit=_reviews(*states))
     (decision,) = review_decisions(connect(github_api.settings()), SHA)
     assert (decision.number, decision.verdict) == (1347, verdict)
-    assert (decision.approved_by, decision.changes_requested_by) == (approved, blocking)
 
 
 def test_pull_requests_of_a_commit_come_without_refetching_each(github_api) -> None:

@@ -124,7 +124,6 @@ def test_change_set_and_history_see_the_real_author(hostile: Hostile) -> None:
     repo = GitRepo.open(hostile.builder.path)
     change = read_change_set(repo, hostile.head, hostile.base)
     assert [c.author_email for c in change.commits] == ["newcomer@elsewhere.example"]
-    assert [c.author_name for c in change.commits] == ["New Comer"]
     assert not next(c for c in change.files if c.path == "src/app.py").binary
     history = read_history(repo, change, now=repo.commit_time(change.head))
     assert history.authors == ("newcomer@elsewhere.example",)

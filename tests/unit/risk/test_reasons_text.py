@@ -11,7 +11,7 @@ from cicd_agent.risk.score import assess_change
 
 
 def _commit(subject: str) -> CommitInfo:
-    return CommitInfo("a" * 40, "dev@example.com", "Dev", 1_700_000_000, subject)
+    return CommitInfo("a" * 40, "dev@example.com", 1_700_000_000, subject)
 
 
 def test_no_reason_quotes_the_subject_and_the_subject_adds_nothing() -> None:

@@ -20,7 +20,7 @@ def files(*specs: tuple[str, int, int]) -> list[ChangedFile]:
 
 
 def commit(subject: str) -> CommitInfo:
-    return CommitInfo("a" * 40, "dev@example.com", "Dev", 1_700_000_000, subject)
+    return CommitInfo("a" * 40, "dev@example.com", 1_700_000_000, subject)
 
 
 def test_docs_only_change_is_low_even_when_large() -> None:

@@ -70,7 +70,6 @@ class _RuleSet:
     by_keyword: tuple[tuple[int, ...], ...]
     automaton: ahocorasick_rs.AhoCorasick
     allow: Allow
-    provenance: str
     longest: int
 
 
@@ -123,8 +122,6 @@ def rule_set() -> _RuleSet:
         # default (a contiguous NFA for this many keywords) took 21 ms; the matches are the same.
         ahocorasick_rs.AhoCorasick(keywords, implementation=ahocorasick_rs.Implementation.DFA),
         _allow({"regexes": glob["regexes"], "stopwords": glob["stopwords"]}),
-        f"gitleaks {data['ref']} ({data['commit'][:12]}), "
-        f"detect-secrets {detect_secrets['ref']} ({detect_secrets['commit'][:12]})",
         max(map(len, keywords), default=0),
     )
 

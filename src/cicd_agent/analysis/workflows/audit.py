@@ -22,7 +22,6 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.severity import Severity
 from cicd_agent.analysis.workflows.auditor import TIMED_OUT, WorkflowAuditor
 from cicd_agent.analysis.workflows.ignores import (
-    NO_EXEMPTIONS,
     Exemptions,
     HonouredIgnore,
     honoured,
@@ -39,13 +38,6 @@ class WorkflowAudit:
 
     findings: list[Finding]
     ignored: list[HonouredIgnore]
-
-
-def workflow_findings(
-    diff: Diff, texts: Mapping[str, str], audit: WorkflowAuditor
-) -> list[Finding]:
-    """:func:`audit_workflows`' findings, honouring no ignore comment."""
-    return audit_workflows(diff, texts, audit, NO_EXEMPTIONS).findings
 
 
 def audit_workflows(

@@ -92,7 +92,6 @@ def plans(built: bytes) -> tuple[list[str], str]:
 def looping(
     variable: str, times: int, noise: int, found: Sequence[str], launcher: str
 ) -> list[str]:
-    """The loop's command: the recorded binaries ``found`` run ``times`` times each."""
     return [sys.executable, "-I", launcher, "loop", variable, str(times), str(noise), *found]
 
 

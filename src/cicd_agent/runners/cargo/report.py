@@ -93,7 +93,6 @@ def test_binaries(plan: bytes) -> int:
 
 
 def test_executables(plan: bytes) -> set[str]:
-    """The test binaries cargo's JSON messages ``plan`` say it built."""
     found: set[str] = set()
     for line in plan.decode("utf-8", "replace").splitlines():
         try:

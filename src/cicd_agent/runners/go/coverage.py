@@ -108,5 +108,4 @@ def _is_code(line: str) -> bool:
 
 
 def _folder(folder: Path, test: str) -> Path:
-    """The lone run's own folder of ``test`` under the first run's ``folder``."""
     return folder / "alone" / hashlib.sha256(test.encode("utf-8", "replace")).hexdigest()[:16]

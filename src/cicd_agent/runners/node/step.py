@@ -19,8 +19,6 @@ Says = Callable[[Sequence[str]], str]
 
 @dataclass(frozen=True)
 class NodeStep(PlainStep):
-    """One of them, as the test step asks it."""
-
     name: str
     command: Command
     outcomes: Outcomes

@@ -7,7 +7,7 @@ from __future__ import annotations
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.severity import Severity
 from cicd_agent.analysis.workflows import workflow_paths
-from cicd_agent.analysis.workflows.audit import audit_workflows, workflow_findings
+from cicd_agent.analysis.workflows.audit import audit_workflows
 from cicd_agent.analysis.workflows.ignores import NO_EXEMPTIONS
 from cicd_agent.local.zizmor import audit_each_if_needed
 from tests.helpers.diffs import added_file
@@ -37,8 +37,8 @@ def test_a_workflow_that_cannot_be_parsed_within_limits_is_a_finding() -> None:
     bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(98 + n)}: &{chr(98 + n)} [{', '.join([f'*{chr(97 + n)}'] * 10)}]\n" for n in range(6)
     )
-    found = workflow_findings(parse_diff(added_file(WORKFLOW, bomb)), {WORKFLOW: bomb},
-                              audit_each_if_needed)  # fmt: skip
+    diff = parse_diff(added_file(WORKFLOW, bomb))
+    found = audit_workflows(diff, {WORKFLOW: bomb}, audit_each_if_needed, NO_EXEMPTIONS).findings
     assert [(f.rule, f.line, f.severity) for f in found] == [
         ("workflow-not-audited", 1, Severity.HIGH)
     ]

@@ -6,7 +6,8 @@ before and was reported as new on every edit inside the job."""
 from __future__ import annotations
 
 from cicd_agent.analysis.diff import parse_diff
-from cicd_agent.analysis.workflows.audit import workflow_findings
+from cicd_agent.analysis.workflows.audit import audit_workflows
+from cicd_agent.analysis.workflows.ignores import NO_EXEMPTIONS
 from cicd_agent.local.zizmor import audit_each_if_needed
 from tests.helpers.diffs import added_file
 
@@ -56,11 +57,17 @@ index 4015ee7..5d4cdab 100644
 
 
 def test_a_finding_on_the_job_around_a_changed_line_is_not_the_changes() -> None:
-    found = workflow_findings(parse_diff(DIFF), {WORKFLOW: HEAD}, audit_each_if_needed)
+    found = audit_workflows(
+        parse_diff(DIFF), {WORKFLOW: HEAD}, audit_each_if_needed, NO_EXEMPTIONS
+    ).findings
     assert {(f.rule, f.line) for f in found} == {
         ("workflow-unpinned-uses", 15),
         ("workflow-artipacked", 15),
     }
-    added = workflow_findings(parse_diff(added_file(WORKFLOW, HEAD)), {WORKFLOW: HEAD},
-                              audit_each_if_needed)  # fmt: skip
+    added = audit_workflows(
+        parse_diff(added_file(WORKFLOW, HEAD)),
+        {WORKFLOW: HEAD},
+        audit_each_if_needed,
+        NO_EXEMPTIONS,
+    ).findings
     assert "workflow-excessive-permissions" in {f.rule for f in added}  # a new job: its own
