@@ -266,7 +266,7 @@ def test_a_mutant_runs_word_is_a_kill_only_by_the_candidates_own_check() -> None
                           crashed=(f"{path} › TestSign",))  # fmt: skip
     assert said(panicked, path) == mutants.MutantResult(mutants.Outcome.CRASHED, f"{path} › TestSign")
     assert said(TestReport("go test", problem="x", crashed=(f"{other} › TestAdd",)), path) == \
-        mutants.MutantResult(mutants.Outcome.NO_RESULT)  # fmt: skip
+        mutants.MutantResult(mutants.Outcome.NO_RESULT, "x")  # fmt: skip  # why, for the label
 
 
 def test_a_go_test_failing_where_it_ran_before_is_dropped_at_same_copy(
