@@ -448,6 +448,23 @@ def test_a_package_with_its_own_test_main_is_checked_and_passes(
 
 @needs_sandbox
 @needs_go
+def test_a_module_declaring_an_old_go_builds_with_our_test_file(tmp_path: Path) -> None:
+    """xxhash's go.mod says ``go 1.11``: our in-run check's file wrote ``0o644``, a literal go
+    accepts from 1.13 on, so no package built and every run of the module was no result (gen-tests
+    called a pull request adding two flaky tests passing)."""
+    repo = GitRepoBuilder(tmp_path / "old")
+    repo.commit("start", {"go.mod": "module example.com/old\n\ngo 1.11\n", "calc/calc.go": CALC,
+                          "calc/calc_test.go": CALC_TEST})  # fmt: skip
+    environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent", "GOCACHE": "/nonexistent/go"}
+    with PytestSandbox(repo.path, environ) as sandbox:
+        report = GoTest().run(sandbox, sandbox.workspace("old"), Selection(("calc/calc_test.go",)),
+                              timeout=300)  # fmt: skip
+    assert report.problem == "", report.problem
+    assert report.outcomes and set(report.outcomes.values()) == {"passed"}, report.outcomes
+
+
+@needs_sandbox
+@needs_go
 @pytest.mark.xfail(strict=True, reason="open: the coverage profile is written by the test "
                    "binary, so a TestMain (or a process it leaves) adds blocks it never ran; "
                    "gen-tests' gate keeps such a Go candidate for coverage it did not earn")  # fmt: skip

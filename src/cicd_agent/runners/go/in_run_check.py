@@ -80,12 +80,13 @@ def add_in_run_check(repo: Path, tests: Sequence[str], records: Path) -> InRunCh
 
 def _source(package: str, token: str, mark: Path) -> str:
     """Our test file: the example, and the benchmark writing its mark to ``mark`` (imports
-    under names of this run, never a name of the package's)."""
+    under names of this run, never a name of the package's), in Go any module's go line accepts
+    (``0644``: a module saying ``go 1.11`` refuses ``0o644``, and then no package builds)."""
     name = f"{EXAMPLE}{token}"
     return (f'package {package}\n\nimport (\n\tfmt{token} "fmt"\n\tos{token} "os"\n'
             f'\ttesting{token} "testing"\n)\n\nfunc {name}() {{\n\tfmt{token}.Println("{name}")\n'
             f"\t// Output: {name}\n}}\n\nfunc {MARK}{token}(b *testing{token}.B) {{\n"
-            f"\t_ = os{token}.WriteFile({json.dumps(str(mark))}, []byte({json.dumps(_PASSED)}), 0o644)\n"
+            f"\t_ = os{token}.WriteFile({json.dumps(str(mark))}, []byte({json.dumps(_PASSED)}), 0644)\n"
             "}\n")  # fmt: skip
 
 
