@@ -20,7 +20,8 @@ from cicd_agent.modes.gen_tests.decide import decide
 from cicd_agent.modes.gen_tests.gate import Stage, Verdict
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.patch import AcceptedTest
-from cicd_agent.modes.gen_tests.result import GenTestsResult
+from cicd_agent.modes.gen_tests.rerun_words import first_sentences, reruns_said
+from cicd_agent.modes.gen_tests.result import GenTestsResult, PrTestReport
 from cicd_agent.modes.gen_tests.types import Attempt, GenTestsOpinion, GenTestsVerdict
 from cicd_agent.verify.contract import NOT_PROOF
 from tests.fixtures.gentests_project.build import make_repo
@@ -229,3 +230,19 @@ def test_a_go_segment_is_named_by_the_function_its_lines_sit_in(tmp_path: Path) 
     segments = line_segments({"bytes.go": [3, 11, 12]}, {}, "not tried", {"bytes.go": functions})
     assert [s.qualname for s in segments] == ["lines 3-3", "parseInt"]
     assert go_functions(tmp_path, "missing.go") == () == go_functions(tmp_path, "a.py")
+
+
+def test_reruns_that_reported_nothing_are_never_called_a_pass() -> None:
+    """xxhash's pull request adding two flaky Go tests: no run built (our check file's literal
+    was too new for its go 1.11), each test unchecked, and the headline said "the change's tests
+    passed 1 rerun check(s)"."""
+    unchecked = PrTestReport(test="cache_test.go", passed=0, runs=0, verdict="unchecked")
+    stable = PrTestReport(test="a_test.go › TestA", passed=6, runs=6, verdict="stable")
+    assert reruns_said([stable]) == "the change's tests passed 1 rerun check(s)"
+    assert reruns_said([stable, unchecked]) == (
+        "of the change's 2 test(s) run again, 1 passed every run, 1 were reported by no run "
+        "(unchecked: no pass)")
+    failing = PrTestReport(test="t.py::test_x", passed=0, runs=1489, verdict="failing")
+    assert first_sentences([stable, failing]) == (
+        "A test the change adds or changes failed every run: `t.py::test_x` failed 1,489 of "
+        "1,489 runs. ")

@@ -88,6 +88,9 @@ def test_a_test_the_change_adds_that_fails_every_other_run_is_flaky(tmp_path: Pa
     assert headline.startswith(
         f"A test the change adds or changes is flaky: `{FLAKY}` failed "
         f"{flaky[1] - flaky[0]:,} of {flaky[1]:,} runs. "
+        # tomli's always-failing test was in the body alone, the headline naming the flaky one
+        "A test the change adds or changes failed every run: "
+        f"`tests/test_added.py::test_always_fails` failed {failing[1]:,} of {failing[1]:,} runs. "
     ), headline
     assert "not covered" in headline or "never imported" in headline, headline
 

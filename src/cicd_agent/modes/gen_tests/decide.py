@@ -12,7 +12,6 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.actions.markdown import neutralise
-from cicd_agent.analysis.file_names import name_span
 from cicd_agent.modes.gen_tests import NAME
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET
 from cicd_agent.modes.gen_tests.conditions import MAX_REPEAT, varied
@@ -21,6 +20,7 @@ from cicd_agent.modes.gen_tests.coverage_gaps import percent
 from cicd_agent.modes.gen_tests.line_segments import go_functions, line_segments
 from cicd_agent.modes.gen_tests.not_run import could_not_run
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, describe_gain, render_patch
+from cicd_agent.modes.gen_tests.rerun_words import first_sentences, reruns_said
 from cicd_agent.modes.gen_tests.reruns import Reruns
 from cicd_agent.modes.gen_tests.result import (
     AcceptedFile,
@@ -80,13 +80,13 @@ def decide(
     delivered = [test for o in written.values() for test in o.accepted]
     if facts.coverage is None and facts.runner_gaps:
         result.coverage_before, result.coverage_after = _runners_percent(facts.runner_gaps, written)
-        result.headline = _flaky_first(result) + _runners_headline(result, offline=offline)
+        result.headline = first_sentences(result.pr_tests) + _runners_headline(result, offline=offline)
         result.headline += _failing(result)
         _deliver(result, facts.patch_path, delivered)
         return result
     if facts.coverage is None:
         unmeasured = " (the warnings say which files were not measured)" if result.warnings else ""
-        result.headline = _flaky_first(result) + (
+        result.headline = first_sentences(result.pr_tests) + (
             f"No changed source file gen-tests could measure: nothing to do{unmeasured}."
         )
         result.test_command = ""  # nothing ran: no command to name
@@ -111,7 +111,7 @@ def decide(
         result.funnel = funnel(a.verdict.stopped_at for a in opinion.attempts)
         result.accepted = [*(_accepted(t) for t in accepted), *result.accepted]
         result.stopped = opinion.stop_reason
-    result.headline = _flaky_first(result) + _headline(result, verdict, offline=offline)
+    result.headline = first_sentences(result.pr_tests) + _headline(result, verdict, offline=offline)
     result.headline += _failing(result)
     return result
 
@@ -120,21 +120,6 @@ def _failing(result: GenTestsResult) -> str:
     """The headline's sentence on existing tests that failed at head ("" when none did)."""
     said = failing_said(result.failing_at_head)
     return f" {said}" if said else ""
-
-
-def _flaky_first(result: GenTestsResult) -> str:
-    """The headline's first sentence when a test the change adds or changes is flaky: the
-    test and its evidence, the one finding a reader must not miss ("" when none is)."""
-    if not result.flaky:
-        return ""
-    first = result.flaky[0]
-    said = f"{name_span(first.test)} failed {first.runs - first.passed:,} of {first.runs:,} runs"
-    if len(result.flaky) == 1:
-        return f"A test the change adds or changes is flaky: {said}. "
-    return (
-        f"{len(result.flaky)} tests the change adds or changes are flaky: {said}, and "
-        f"{len(result.flaky) - 1} more (listed below). "
-    )
 
 
 def _pr_tests(
@@ -366,7 +351,7 @@ def _runners_headline(result: GenTestsResult, *, offline: bool) -> str:
                      if len(stable) == 1 else f"{len(stable)} tests of the changed files passed "
                      f"every one of their runs, at least {min(stable):,} each")  # fmt: skip
     if not parts and not result.flaky:
-        parts.append(f"the change's tests passed {len(result.pr_tests)} rerun check(s)")
+        parts.append(reruns_said(result.pr_tests))
     if not parts:
         return ""
     # unmeasured targets (coverage could not run) are targets too: say why none was written
