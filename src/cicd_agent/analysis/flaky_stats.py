@@ -85,6 +85,10 @@ class StoredRun:
         )  # fmt: skip
 
 
+APART_RUNS = 5
+"""Runs, each failed first and passed on a retry, that show a test fails in the suite only."""
+
+
 @dataclass(frozen=True)
 class FlakyStat:
     """One test's record over the window: runs, failures, flips, the CI time its failures cost."""
@@ -102,6 +106,14 @@ class FlakyStat:
     @property
     def flip_rate(self) -> float:
         return self.flips / (self.runs - 1) if self.runs > 1 else 0.0
+
+    @property
+    def apart_only(self) -> bool:
+        """It failed the first run of every run of the window, at least :data:`APART_RUNS` of
+        them, and passed only when the test step retried it apart from the suite: it depends on
+        the tests run before it, not on chance (a test failing half its runs fails five in a
+        row one time in 32). No retry excuses it."""
+        return self.runs >= APART_RUNS and self.failures == self.runs and self.retried > 0
 
 
 def window(runs: Sequence[StoredRun], size: int = WINDOW) -> list[StoredRun]:

@@ -70,3 +70,29 @@ def test_attack_a_row_holding_many_retries_is_cut_and_a_bad_one_is_skipped() -> 
         StoredRun.from_json({**row, "retried": "TestNothingGeneratedYet"})
     many = StoredRun("r", KEY, 1, 1, "", "2026", {}, retried=tuple(f"t{n}" for n in range(999)))
     assert len(many.to_json()["retried"]) == MAX_RETRIED  # type: ignore[arg-type]
+
+
+def test_a_test_failing_every_first_run_of_five_is_not_flaky_but_apart_only(tmp_path: Path) -> None:
+    """tomli's test_starts_empty failed the first run of every push (a test before it leaves
+    state) and passed each retry: "Likely flaky, by the test history", and a quarantine proposed.
+    Failing every one of five first runs, passing only on retries, it depends on the suite's
+    order: "Flaky? No", naming that evidence; four such runs still read as flaky (above)."""
+    stored = tuple(stats([_run(n, retried=True) for n in range(1, 6)]))
+    assert _from_store(stored, ["TestNothingGeneratedYet"], set()) == []
+    home = tmp_path / "home"
+    history = home / ".cache" / "cicd-agent" / "test-history.jsonl"
+    history.parent.mkdir(parents=True)
+    history.write_text("".join(json.dumps(_run(n, retried=True).to_json()) + "\n"
+                               for n in range(1, 6)))  # fmt: skip
+    argv = ["analyse-failure", "--logs", str(LOG), "--provider", "none", "--json"]
+    done = run_cli(argv, tmp_path, {
+        "HOME": str(home), "GITHUB_REPOSITORY": "google/uuid",
+        "GITHUB_WORKFLOW_REF": f"google/uuid/{KEY}@refs/heads/master"})  # fmt: skip
+    assert done.code == 0, done.stderr
+    document = done.document or {}
+    assert document["is_flaky"] == "false", document
+    assert ("**Flaky?** No: `TestNothingGeneratedYet` failed the first run of each of the last 5 "
+            "default-branch runs and passed only when the test step retried it apart from the "
+            "suite (test history): it depends on the tests run before it, not on chance "
+            "(`test-step --fix-flaky suggest` names the test it depends on).") in done.summary
+    assert "Quarantine proposal" not in done.summary

@@ -311,3 +311,20 @@ def test_a_retry_passing_a_name_two_results_bore_calls_neither_flaky() -> None:
     assert not verdict.passed and verdict.flaky == (), verdict
     assert verdict.failing == ("tests::t",)
     assert "`tests::t`: two or more results bore the name" in " ".join(verdict.said)
+
+
+def test_a_test_the_history_shows_failing_every_full_run_is_not_excused_by_its_retry() -> None:
+    """tomli's test_starts_empty failed every push's first run (a test before it leaves state)
+    and passed each retry, run alone: with ``flaky: pass`` every push went green on a test that
+    never passes in the suite. Its history (12 of 12 first runs failed, each passed on a retry)
+    says order, not chance: it fails, named with that evidence."""
+    first = Attempt({FLIP: False, "tests.test_a.test_ok": True}, 1)
+    retry = Attempt({FLIP: True}, 0)
+    found = judge_step([first, retry], (), TODAY, code_is_proof=True, policy="pass",
+                       apart={FLIP: 12})  # fmt: skip
+    assert not found.passed and not found.flaky and found.failing == (FLIP,)
+    assert (f"`{FLIP}` passed on retry 1, but failed the first run of each of the last 12 runs "
+            "the test history holds, passing only when retried apart from the suite: it depends "
+            "on the tests run before it, not on chance, and no retry excuses it "
+            "(`--fix-flaky suggest` names the test it depends on).") in found.said
+    assert judge_step([first, retry], (), TODAY, code_is_proof=True, policy="pass").passed

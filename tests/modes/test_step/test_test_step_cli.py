@@ -137,6 +137,40 @@ def test_a_push_whose_failures_are_flaky_or_quarantined_passes_and_is_recorded(
     assert "#1 tests/test_s.py::test_flaky" in image.read_text(encoding="utf-8")
 
 
+ORDERED = """\
+SEEN = []
+
+
+def test_a_fills():
+    SEEN.append(1)
+    assert SEEN
+
+
+def test_b_starts_empty():
+    assert SEEN == []
+"""
+"""tomli's order-dependent pair: the second fails in every full run and passes alone."""
+
+
+def test_a_push_whose_retry_passes_a_test_failing_every_full_run_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``flaky: pass``, tomli's test failing every push's first run (its polluter runs
+    first) and passing each retry, run alone, turned every push green. Its history says order,
+    not chance: the step fails, saying so."""
+    victim = "tests.test_s.test_b_starts_empty"
+    store = test_history.FileStore(tmp_path / "history.jsonl")
+    for number in range(30, 35):  # five earlier pushes, each its first run failed, its retry passed
+        store.add(StoredRun(run_repository(tmp_path), KEY, number, 1, "", f"2026-11-1{number - 30}",
+                            {victim: False, "tests.test_s.test_a_fills": True}, job_seconds=60.0,
+                            retried=(victim,)))  # fmt: skip
+    code, said, _ = _step(tmp_path, "push", monkeypatch, tests={"tests/test_s.py": ORDERED})
+    assert code == 1, said
+    assert "- failed: `tests/test_s.py::test_b_starts_empty`" in said
+    assert ("`tests/test_s.py::test_b_starts_empty` passed on retry 1, but failed the first run of "
+            "each of the last 5 runs the test history holds") in said
+
+
 VITEST = {".gitignore": "node_modules\n", "package.json": '{"name": "p", "type": "module"}\n',
           "tests/calc.test.js": VITEST_TEST}  # fmt: skip
 VITEST_SETTINGS = ("analyse-failure:\n  quarantine:\n    - test: tests/calc.test.js › broken\n"

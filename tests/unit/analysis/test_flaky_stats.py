@@ -69,3 +69,20 @@ def test_a_stored_run_round_trips_and_a_malformed_one_is_refused() -> None:
         except (KeyError, ValueError, TypeError):
             continue
         raise AssertionError(f"accepted {bad}")
+
+
+def test_a_test_failing_every_first_run_and_passing_only_on_retries_is_apart_only() -> None:
+    """tomli's test_starts_empty failed 12 of 12 full runs (its polluter runs first) and passed
+    each time the step retried it alone: "flip rate 0%", yet ranked the workflow's first flaky
+    test. Failing the first run of every one of at least five runs, passing only on retries, it
+    depends on the suite's order, not on chance; four such runs are not enough to say so."""
+    runs = [replace(_run(n, {"a.test_apart": False, "a.test_ok": True}), retried=("a.test_apart",))
+            for n in range(1, 6)]  # fmt: skip
+    (found,) = stats(runs)
+    assert (found.runs, found.failures, found.retried, found.apart_only) == (5, 5, 5, True)
+    (fewer,) = stats(runs[:4])
+    assert not fewer.apart_only
+    once_passed = [*runs[:4], replace(runs[4], outcomes={"a.test_apart": True, "a.test_ok": True},
+                                      retried=())]  # fmt: skip
+    (flipping,) = stats(once_passed)
+    assert not flipping.apart_only

@@ -52,6 +52,7 @@ from cicd_agent.modes.analyse_failure.types import (
 )
 from cicd_agent.modes.analyse_failure.verdict import (
     RECENT_BUDGET,
+    apart_only,
     failing_on_base_too,
     judge_logs,
     matches,
@@ -183,6 +184,7 @@ def decide(
         else ("likely" if analysis.likely_flaky_evidence or by_history else "false"),
         flaky_evidence=merged.flaky_evidence or list(analysis.likely_flaky_evidence) or by_history,
         flaky_unread=facts.unread,
+        flaky_apart=apart_only(verdict.facts.stored, analysis.failed_tests),
         flaky_tests=verdict.flaky_tests,
         recurrence=verdict.recurrence,
         diff_dropped=analysis.diff_dropped if analysis.diff_lines else None,

@@ -92,6 +92,9 @@ class FailureResult(PlainResult):
     flaky_evidence: list[str] = field(default_factory=list)
     flaky_unread: str = ""
     """Evidence of flakiness that was there but not read, and why ("" for none)."""
+    flaky_apart: dict[str, int] = field(default_factory=dict)
+    """Failed tests the history shows failing every first run, passing only when retried apart
+    from the suite, and in how many runs: not flaky."""
     flaky_tests: list[FlakyTest] = field(default_factory=list)
     recurrence: Recurrence | None = None
     diff_dropped: int | None = None
@@ -278,6 +281,13 @@ class FailureResult(PlainResult):
         return "\n\n".join(lines)
 
     def _flaky_section(self) -> str:
+        if self.is_flaky == "false" and self.flaky_apart:
+            return "**Flaky?** No: " + "; ".join(
+                f"{code_span(test, 200)} failed the first run of each of the last {runs} "
+                "default-branch runs and passed only when the test step retried it apart from "
+                "the suite (test history): it depends on the tests run before it, not on chance "
+                "(`test-step --fix-flaky suggest` names the test it depends on)"
+                for test, runs in self.flaky_apart.items()) + "."  # fmt: skip
         if self.is_flaky == "false":
             unread = f" Not read: {prose(self.flaky_unread)}." if self.flaky_unread else ""
             return (

@@ -108,20 +108,13 @@ def failing_on_base_too(
 def _from_store(
     stored: Sequence[FlakyStat], failed: Sequence[str], named: set[str]
 ) -> list[FlakyTest]:
-    """The failed tests the test history store shows flipping, as likely flaky: its runs span
-    commits, and whether the test's code changed between them is not known there. A name the
-    log gives without its package (go's plain ``--- FAIL: TestX``; the step records
-    ``example.com/m.TestX``) is the one stored test it ends, where only one does."""
-    by_name = {stat.test: stat for stat in stored}
-    by_tail: dict[str, list[FlakyStat]] = {}
-    for each in stored:
-        by_tail.setdefault(each.test.rsplit(".", 1)[-1], []).append(each)
+    """The failed tests the test history store shows flipping or passing on retries, as likely
+    flaky (never one that passed only on retries, failing every first run: :func:`apart_only`):
+    its runs span commits, and whether the test's code changed between them is not known there."""
     found = []
     for name in failed[:20]:
-        key = canonical_test(name)
-        tails = by_tail.get(key, []) if "." not in key else []
-        stat = by_name.get(key) or (tails[0] if len(tails) == 1 else None)
-        if stat is None or name in named:
+        stat = _stored(stored, name)
+        if stat is None or name in named or stat.apart_only:
             continue
         retried = (f"passed on a retry in {stat.retried} of the last {stat.runs} default-branch "
                    "runs (test history: the test step saw it fail on the first run and pass when "
@@ -134,6 +127,25 @@ def _from_store(
         found.append(FlakyTest(name=name, verdict="likely", evidence=evidence,
                                default_branch_failures=stat.failures))  # fmt: skip
     return found
+
+
+def apart_only(stored: Sequence[FlakyStat], failed: Sequence[str]) -> dict[str, int]:
+    """Each failed test the history shows failing the first run of each of its runs and
+    passing only on retries, with how many runs (never flaky:
+    :attr:`~cicd_agent.analysis.flaky_stats.FlakyStat.apart_only`)."""
+    return {name: stat.runs for name in failed[:20]
+            if (stat := _stored(stored, name)) is not None and stat.apart_only}  # fmt: skip
+
+
+def _stored(stored: Sequence[FlakyStat], name: str) -> FlakyStat | None:
+    """The stored record of the failed test ``name``: by its canonical name, or, for a name the
+    log gives without its package (go's plain ``--- FAIL: TestX``; the step records
+    ``example.com/m.TestX``), the one stored test it ends, where only one does."""
+    key = canonical_test(name)
+    if (stat := next((s for s in stored if s.test == key), None)) is not None or "." in key:
+        return stat
+    tails = [s for s in stored if s.test.rsplit(".", 1)[-1] == key]
+    return tails[0] if len(tails) == 1 else None
 
 
 def tests_history(

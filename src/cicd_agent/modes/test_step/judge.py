@@ -27,7 +27,7 @@ Two rules hold by construction, whatever the reports say:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Literal
@@ -44,7 +44,7 @@ def analyse(facts: StepFacts, today: date, policy: FlakyPolicy) -> StepVerdict:
     """The step's verdict from the run's facts (:func:`judge_step` on them)."""
     verdict = judge_step(facts.attempts, facts.quarantine, today,
                          code_is_proof=facts.trust.code_is_proof, policy=policy,
-                         unsure=facts.unsure, change=facts.change)  # fmt: skip
+                         unsure=facts.unsure, change=facts.change, apart=facts.apart)  # fmt: skip
     if facts.unread and verdict.failing:
         unread = f"Whether a failed test ran the changed lines was not checked: {facts.unread}."
         return replace(verdict, said=(*verdict.said, unread))
@@ -60,15 +60,19 @@ def judge_step(
     policy: FlakyPolicy = "fail",
     unsure: str = "",
     change: Touched | None = None,
+    apart: Mapping[str, int] | None = None,
 ) -> StepVerdict:
     """The step's verdict from its first run and its retries (in order); with the ``change``'s
     lines, the first run's failures that ran none of them are named likely flaky beside it
     (described, never excused: the verdict is the retries' and the quarantine's alone).
     ``unsure``: why the code is not taken as proof when no one could tell who wrote it (no
     event, no answer); "" when it is GitHub's answer that its author cannot push. Each test
-    is named as its runner prints it (``Attempt.names``); the runs are compared canonically."""
+    is named as its runner prints it (``Attempt.names``); the runs are compared canonically.
+    ``apart``: the tests the history shows failing the first run of each of its runs (how
+    many), passing only on retries (:attr:`~cicd_agent.analysis.flaky_stats.FlakyStat.apart_only`):
+    never flaky."""
     verdict = _with_lines(attempts, entries, today, code_is_proof=code_is_proof, policy=policy,
-                          unsure=unsure, change=change)  # fmt: skip
+                          unsure=unsure, change=change, apart=apart or {})  # fmt: skip
     names: dict[str, str] = {}
     for attempt in reversed(attempts):  # the first run's name of a test, where it says one
         names.update(attempt.names)
@@ -96,10 +100,11 @@ def _with_lines(
     policy: FlakyPolicy,
     unsure: str,
     change: Touched | None,
+    apart: Mapping[str, int],
 ) -> StepVerdict:
     """The verdict of the runs (:func:`_judged`) and, given the change, of the lines they ran."""
     verdict = _judged(attempts, entries, today, code_is_proof=code_is_proof, policy=policy,
-                      unsure=unsure)  # fmt: skip
+                      unsure=unsure, apart=apart)  # fmt: skip
     if change is None or not attempts or attempts[0].doubt or not attempts[0].failed():
         return verdict
     if not code_is_proof:
@@ -129,6 +134,7 @@ def _judged(
     code_is_proof: bool,
     policy: FlakyPolicy,
     unsure: str,
+    apart: Mapping[str, int],
 ) -> StepVerdict:
     """The verdict of the runs alone: retries and quarantine."""
     if not attempts:
@@ -145,8 +151,9 @@ def _judged(
     failed = first.failed()
     if not failed:
         return StepVerdict(True, said=("Every test passed on the first run.",))
+    passed_again = passed_on_retry(attempts)
     flaky = {test: f"failed on the first run, passed on retry {number}"
-             for test, number in passed_on_retry(attempts).items()}  # fmt: skip
+             for test, number in passed_again.items() if test not in apart}  # fmt: skip
     ignored = [f"retry {number} is not believed: {retry.doubt}"
                for number, retry in enumerate(attempts[1:], start=1) if retry.doubt]  # fmt: skip
     hidden = _hidden(attempts)
@@ -162,6 +169,11 @@ def _judged(
     quarantined = {t: why for t, (why, _) in covers.items() if why}
     failing = tuple(t for t in (*failed, *hidden) if t not in flaky and t not in quarantined)
     said = [*(f"{line}." for line in ignored), *(line for _, line in covers.values() if line)]
+    said += [f"`{names.get(t, t)}` passed on retry {passed_again[t]}, but failed the first run of each "
+             f"of the last {apart[t]} runs the test history holds, passing only when retried "
+             "apart from the suite: it depends on the tests run before it, not on chance, and no "
+             "retry excuses it (`--fix-flaky suggest` names the test it depends on)."
+             for t in failing if t in passed_again and t in apart]  # fmt: skip
     if twins := [names.get(t, t) for t in failed if t in first.shared and t in failing]:
         said.append(f"{', '.join(f'`{t}`' for t in twins)}: two or more results bore the name "
                     "on the first run, so no retry can say which one failed: never flaky.")

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from cicd_agent.actions.errors import CicdError, ExitCode, ExternalServiceError, UsageError
 from cicd_agent.actions.markdown import code_span, commit_message, posted, prose
-from cicd_agent.analysis.flaky_stats import StoredRun, stats
+from cicd_agent.analysis.flaky_stats import FlakyStat, StoredRun, stats
 from cicd_agent.github.trust import Trust, code_trust
 from cicd_agent.job.draft_pull import open_draft_pull
 from cicd_agent.job.pipeline import announce_analyse, begin, finish
@@ -125,7 +125,8 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
                      "it.")  # fmt: skip
     if row is not None:  # as gen-tests lists its runner; the run's own verdict says the rest
         ctx.tool(row.name)
-    return StepFacts(trust, unsure, entries, trusted, tuple(attempts), spent, change, unread)
+    return StepFacts(trust, unsure, entries, trusted, tuple(attempts), spent, change, unread,
+                     _apart(ctx))  # fmt: skip
 
 
 def _sees_nothing(path: str) -> bool:
@@ -261,12 +262,22 @@ def _named_program(program: str, checkout: Path) -> None:
 
 def _history_flaky(ctx: RunContext[TestStepOptions]) -> list[str]:
     """The tests the history of this workflow on the default branch shows flaky."""
+    return [stat.test for stat in _history(ctx) if stat.failures and stat.flips]
+
+
+def _apart(ctx: RunContext[TestStepOptions]) -> dict[str, int]:
+    """The tests the history shows failing every first run, passing only on retries."""
+    return {stat.test: stat.runs for stat in _history(ctx) if stat.apart_only}
+
+
+def _history(ctx: RunContext[TestStepOptions]) -> list[FlakyStat]:
+    """The flaky report of this workflow's history on the default branch (none without a
+    repository to key it)."""
     repository = ctx.event.repository
     if repository is None or not repository.full_name:
         return []
     store = FileStore(history_file(ctx.environ, ctx.options.repo_dir))
-    history = store.recent(repository.full_name, history_key(ctx.environ))
-    return [stat.test for stat in stats(history) if stat.failures and stat.flips]
+    return stats(store.recent(repository.full_name, history_key(ctx.environ)))
 
 
 def _trust(ctx: RunContext[TestStepOptions], event: Event) -> tuple[Trust, str]:

@@ -116,6 +116,9 @@ class StepFacts:
     """The lines the change touched, when git could read them (which tests ran one)."""
     unread: str = ""
     """Why the change's lines could not be read ("" when they were, or there was no change)."""
+    apart: Mapping[str, int] = field(default_factory=dict)
+    """The tests the workflow's history shows failing every first run, passing only on
+    retries, and in how many runs (never flaky: :func:`.judge.judge_step`)."""
 
 
 @dataclass(frozen=True)
