@@ -50,7 +50,12 @@ from cicd_agent.risk.runs import split_diff
 from cicd_agent.risk.score import assess_change
 
 WINDOW_DAYS = 730
-"""File history and subsystem experience look back this far from the base (two years)."""
+"""File history and subsystem experience look back this far from the base (two years), or
+further where that holds fewer than :data:`WINDOW_COMMITS` commits."""
+WINDOW_COMMITS = 1000
+"""Commits before the base the file history reaches at least: a repository quiet for years
+and changed again today kept none of its files' past in the two years before the base, so a
+change stacked on today's first commit scored below that commit (quick-error, xxhash)."""
 FILE_WINDOW = 5000
 """Most past commits of the touched subsystems read."""
 AUTHOR_WINDOW = 200_000
@@ -69,7 +74,10 @@ def read_history(repo: GitRepo, change: ChangeSet, *, now: int) -> HistoryFeatur
     if past is None:
         return HistoryFeatures.empty(authors)
     when = now
-    since = repo.commit_time(past) - WINDOW_DAYS * SECONDS_PER_DAY
+    reached = repo.run("log", "-1", f"--skip={WINDOW_COMMITS - 1}", "--no-merges", "--format=%at",
+                       past).strip()  # fmt: skip
+    since = min(repo.commit_time(past) - WINDOW_DAYS * SECONDS_PER_DAY,
+                int(reached) if reached.isdigit() else 0)  # fmt: skip
     # The two passes are independent `git log` runs: run side by side, the slower one sets
     # the wall time (most of a cached deploy-gate run's, on a long history).
     with ThreadPoolExecutor(max_workers=2) as pool:
