@@ -10,12 +10,18 @@ test names of regular-expression and quote characters, a test file that is a lin
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
 
+import pytest
+
+from cicd_agent.cli import main
+from cicd_agent.local import test_history
 from cicd_agent.modes.test_step.dependence import Runs
 from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
+from cicd_agent.modes.test_step.mode import NAME
 from cicd_agent.runners.jest import sessions, set_up
 from cicd_agent.runners.jest.orders import JestOrders
 from cicd_agent.runners.js.report import Watch
@@ -24,6 +30,7 @@ from cicd_agent.sandbox import RunResult
 from cicd_agent.verify.orders import OrderedRuns
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
+from tests.harness.payloads import example, write_event
 from tests.helpers.eslint import needs_node_tool
 from tests.helpers.sandbox import needs_sandbox
 
@@ -383,3 +390,37 @@ def test_a_jest_set_up_moves_no_check_and_says_why_it_cannot_move() -> None:
     assert "not found" in set_up.set_up_of(texts, f"{FILE} › no such", VICTIM).why_not
     ending = TESTS.replace('setMode("normal");', 'setMode("normal"); return;')
     assert set_up.set_up_of({FILE: ending}, CLEANER, VICTIM).statements == ('setMode("normal");',)
+
+
+WORKFLOW = "octocat/Hello-World/.github/workflows/ci.yml@refs/heads/main"
+
+
+def test_the_test_step_on_jest_classifies_and_fixes_its_flaky_victim(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``test-step --fix-flaky suggest -- node_modules/.bin/jest`` on a push: the victim fails
+    in the written order and passes on retry (flaky); it is classified, its polluter named,
+    and its fix verified, where test-step said jest ran no tests in orders of its choosing."""
+    repo, _, environ = _project(tmp_path, {"README.md": "app\n", ".gitignore": "node_modules\n"})
+    base = repo.commit("base", {})
+    head = repo.commit("jest", PROJECT)
+    payload = {**example("push"), "before": base, "after": head}
+    monkeypatch.setattr(test_history, "DEFAULT_FILE", tmp_path / "history.jsonl")
+    summary, temp = tmp_path / "summary.md", tmp_path / "runner-temp"  # not the checkout's
+    temp.mkdir()
+    environ = {"GITHUB_EVENT_NAME": "push", "GITHUB_WORKSPACE": str(repo.path),
+               "GITHUB_EVENT_PATH": str(write_event(tmp_path, payload)),
+               "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_REF_NAME": "main",
+               "GITHUB_WORKFLOW_REF": WORKFLOW,
+               "GITHUB_JOB": "tests", "GITHUB_RUN_ID": "41", "RUNNER_TEMP": str(temp),
+               "PATH": environ["PATH"], "HOME": os.environ.get("HOME", str(tmp_path))}  # fmt: skip
+    out = io.StringIO()
+    code = main([NAME, "--retries", "1", "--flaky", "pass", "--fix-flaky", "suggest", "--json",
+                 "--", "node_modules/.bin/jest"], environ, out)  # fmt: skip
+    text = summary.read_text(encoding="utf-8")
+    assert code == 0, text
+    (row,) = json.loads(out.getvalue())["flaky_fixes"]
+    assert (row["test"], row["kind"], row["related_test"]) == (
+        VICTIM, "order-dependent", POLLUTER), text  # fmt: skip
+    assert row["status"] == "verified" and '+  setMode("normal");' in row["patch"], row
+    assert "does not run tests in orders" not in text
