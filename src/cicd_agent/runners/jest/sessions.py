@@ -54,9 +54,9 @@ from cicd_agent.sandbox import RunResult, Workspace
 
 JEST = "jest"
 """The first word of a session's command: the checkout's own jest takes its place."""
-ORDER = "--cicd-order="
+ORDER = "cicd-agent-order="
 """Our word naming the file of a session's chosen tests (never given to jest)."""
-REPEAT = "--cicd-repeat="
+REPEAT = "cicd-agent-repeat="
 """Our word for how many times each chosen test runs (never given to jest)."""
 OPTIONS = ("--ci", "--no-watchman", "--forceExit", "--runInBand", "--no-bail",
            "--passWithNoTests", "--json")  # fmt: skip
