@@ -424,3 +424,25 @@ def test_the_test_step_on_jest_classifies_and_fixes_its_flaky_victim(
         VICTIM, "order-dependent", POLLUTER), text  # fmt: skip
     assert row["status"] == "verified" and '+  setMode("normal");' in row["patch"], row
     assert "does not run tests in orders" not in text
+
+
+def test_a_jest_set_up_from_another_file_of_the_folder_brings_the_imports_it_uses() -> None:
+    """A donor in another test file of the folder: the import lines of its file that bind a
+    name its moved statements use, and that the failing test's file lacks, go to that file's
+    top (after its ``"use strict"``), the statements to its callback's top."""
+    donor = 'const { setMode } = require("./mode");\n\n' + (
+        'test("resets", () => {\n  setMode("normal");\n});\n'
+    )
+    victim = '"use strict";\nconst { describeMode } = require("./mode");\n\n' + (
+        'test("victim", async () => {\n  expect(describeMode()).toBe("running normally");\n});\n'
+    )
+    texts = {"src/a.test.js": donor, "src/b.test.js": victim}
+    moved = set_up.set_up_of(texts, "src/a.test.js › resets", "src/b.test.js › victim")
+    assert moved.imports == ('const { setMode } = require("./mode");',), moved
+    patched = set_up.with_set_up(victim, "src/b.test.js › victim", moved, {0})
+    assert patched == (
+        '"use strict";\nconst { setMode } = require("./mode");\n'
+        'const { describeMode } = require("./mode");\n\ntest("victim", async () => {\n'
+        '  // set-up moved from resets\n  setMode("normal");\n'
+        '  expect(describeMode()).toBe("running normally");\n});\n'
+    ), patched
