@@ -14,6 +14,7 @@ from cicd_agent.runners.cargo.runner import CargoTest
 from cicd_agent.runners.go import log as go_log
 from cicd_agent.runners.go.orders import GoOrders
 from cicd_agent.runners.go.runner import GoTest
+from cicd_agent.runners.jest.orders import JestOrders
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.js import log as js_log
 from cicd_agent.runners.judge_files import LoadsByName
@@ -87,7 +88,7 @@ TABLE: tuple[Row, ...] = (
     Row(_PYTEST, pytest_log.SHAPE, _PYTEST, _PYTEST, _PYTEST,
         names=NamedFiles(left_out=".py"), tracer=_PYTEST, loads=plugins, sessions=_SESSIONS,
         reports=_SESSIONS, watches=_SESSIONS, in_order=PytestOrders()),
-    Row(_JEST, js_log.SHAPE, _JEST, _JEST, _JEST),
+    Row(_JEST, js_log.SHAPE, _JEST, _JEST, _JEST, in_order=JestOrders()),
     Row(_VITEST, js_log.SHAPE, _VITEST, _VITEST, _VITEST),
     Row(_GO, go_log.SHAPE, _GO, _GO, _GO, names=NamedFiles(package="*_test.go"), tracer=_GO,
         in_order=GoOrders()),
