@@ -159,6 +159,8 @@ def test_go_runs_the_chosen_tests_of_a_package_in_the_chosen_order_in_one_proces
         assert runs.passes(["example.com/m/calc.TestNoSuch"]) == {}
         apart = ["example.com/m.TestRoot", POLLUTER_ID, VICTIM_ID]  # two packages, two binaries
         assert runs.passes(apart) == {apart[0]: True, POLLUTER_ID: True, VICTIM_ID: False}
+        # each session's copy, and the build cache in its home, went when it ended
+        assert not list((sandbox.root / "work").iterdir())
 
 
 FORGER = """package calc_test
