@@ -358,6 +358,8 @@ def test_an_attack_a_victim_whose_file_is_a_link_gets_no_patch(tmp_path: Path) -
         fixes, _ = fix_flaky(runs, ["tests/test_b.py::test_victim"], trusted=True)
     (fixed,) = fixes
     assert fixed.kind == "order-dependent" and fixed.status == "none" and fixed.patch == ""
+    assert fixed.evidence.endswith("no fix: its file is a link or too large to read")
+    assert runs.sessions == 18  # its classification's: no cleaner is looked for
 
 
 def test_on_the_pull_request_that_made_a_test_flaky_its_fix_is_a_suggestion_there(

@@ -129,6 +129,8 @@ def _fixed(runner: OrderedRuns, found: Classified, order: Sequence[str], trusted
     path = _file_of(runner, test)
     if not path:  # not found where its id leads: nothing to patch, no cleaner looked for
         return _said(none, "no fix: its file was not found in the checkout")
+    if runner.text(path) is None:  # no patch could be written: no session looks for one
+        return _said(none, "no fix: its file is a link or too large to read")
     failing = tuple(found.before.order)
     tried: list[str] = []
     refuted: FlakyFix | None = None
