@@ -30,6 +30,7 @@ from cicd_agent.local.checkout_files import (
 from cicd_agent.runners.orders import RunsInOrder
 from cicd_agent.runners.sessions import Outcomes, SessionSandbox
 from cicd_agent.sandbox import Workspace
+from cicd_agent.sandbox.workspace import remove_tree
 from cicd_agent.verify.mutants import (
     MutantResult,
     Outcome,
@@ -76,9 +77,12 @@ class OrderedRuns:
         if not again and times == 1 and key in self._seen:
             return self._seen[key]
         space = self.sandbox.workspace("ordered")
-        for path, text in (patched or {}).items():
-            replace_file(space.repo, path, text.encode())
-        said = self._session(space, order, times)
+        try:
+            for path, text in (patched or {}).items():
+                replace_file(space.repo, path, text.encode())
+            said = self._session(space, order, times)
+        finally:  # removed while its files are fresh: a classification runs dozens of them
+            remove_tree(space.root)
         if times == 1:
             self._seen[key] = said
         return said
@@ -125,6 +129,17 @@ class OrderedRuns:
         if not before:
             return None, "could not check dependence: the test passed in no order before the patch"
         unpatched, space = self.sandbox.workspace("mutants"), self.sandbox.workspace("mutants")
+        try:
+            return self._caught(test, patched, before, times, unpatched=unpatched, space=space)
+        finally:  # removed while their files are fresh, as a session's copy is
+            remove_tree(unpatched.root)
+            remove_tree(space.root)
+
+    def _caught(
+        self, test: str, patched: Mapping[str, str], before: Sequence[str], times: int, *,
+        unpatched: Workspace, space: Workspace,
+    ) -> tuple[bool | None, str]:
+        """:meth:`still_catches` in its two copies: ``unpatched``, and ``space`` to patch."""
         for path, text in patched.items():
             replace_file(space.repo, path, text.encode())
         lines = self.orders.under_test(unpatched.repo, test)

@@ -30,10 +30,12 @@ class Suite:
         self.victim, self.polluter, self.cleaners = victim, polluter, set(cleaners)
         self.brittle, self.setter, self.random_test = brittle, setter, random_test
         self.runs = 0
+        self.orders: list[tuple[str, ...]] = []
         self.draw = random.Random(7)
 
     def probe(self, order: Sequence[str]) -> Mapping[str, bool]:
         self.runs += 1
+        self.orders.append(tuple(order))
         said: dict[str, bool] = {}
         dirty = ready = False
         for test in order:
@@ -60,6 +62,21 @@ def test_a_victims_polluter_is_found_by_bisection_in_few_runs() -> None:
     assert (found.kind, found.related, found.role) == ("order-dependent", "t11", "polluter")
     assert found.before == Runs(CONFIRM + 1, CONFIRM + 1, ("t11", "t30"))
     assert suite.runs < 30  # not one run per test before it (30), let alone every pair
+
+
+def test_a_victim_runs_after_its_polluter_as_often_as_its_evidence_says() -> None:
+    """Each run is a sandboxed session of the project's suite: the victim runs after its
+    polluter the :data:`CONFIRM` + 1 times its evidence counts (bisection's last half, which
+    held in its own run, is not run again before the confirming runs), and every order the
+    bisection asks about is asked once."""
+    suite = Suite(victim="t30", polluter="t11")
+    found = classify("t30", [SUITE, SUITE[::-1]], suite.probe, suite.reruns)
+    assert f"t11 ({CONFIRM + 1} of {CONFIRM + 1} runs)" in found.evidence
+    assert suite.orders.count(("t11", "t30")) == CONFIRM + 1
+    searched = [order for order in suite.orders if order not in (("t30",), ("t11", "t30"),
+                                                                  tuple(SUITE[:31]))]  # fmt: skip
+    assert len(searched) == len(set(searched)), searched
+    assert suite.runs == 21
 
 
 def test_a_brittle_tests_state_setter_is_found_the_same_way() -> None:
@@ -104,6 +121,9 @@ def test_the_cleaner_is_found_by_bisection_and_a_tried_one_is_skipped() -> None:
     second = cleaner("t11", "t30", SUITE, suite.probe, skip=[first])
     assert second is not None and second != first
     assert cleaner("t11", "t30", SUITE, suite.probe, skip=["t2", "t35"]) is None
+    suite.orders.clear()
+    assert cleaner("t11", "t30", SUITE, suite.probe, skip=["t35"]) == "t2"
+    assert len(suite.orders) == len(set(suite.orders)), suite.orders  # no half asked twice
 
 
 def test_bisection_names_no_test_when_it_takes_two_together() -> None:

@@ -159,6 +159,8 @@ def test_go_runs_the_chosen_tests_of_a_package_in_the_chosen_order_in_one_proces
         assert runs.passes(["example.com/m/calc.TestNoSuch"]) == {}
         apart = ["example.com/m.TestRoot", POLLUTER_ID, VICTIM_ID]  # two packages, two binaries
         assert runs.passes(apart) == {apart[0]: True, POLLUTER_ID: True, VICTIM_ID: False}
+        # each session's copy, and the build cache in its home, went when it ended
+        assert not list((sandbox.root / "work").iterdir())
 
 
 FORGER = """package calc_test
@@ -246,7 +248,11 @@ def test_a_go_victim_is_order_dependent_with_its_polluter_found_by_bisection(
         '\t\tt.Fatalf("got %q", got)', "")  # the cleaner's check stays its own
     assert "mutation check: fails when calc/mode.go:" in fixed.evidence
     assert fixed.runs_after.failed == 0 and fixed.runs_after.runs == 3
-    assert runs.sessions < 45
+    # The suite; alone and after the 3 before it, 4 times each; bisection's 3 halves and 3
+    # more of the pair; alone 3 more; the cleaner's search (the 3 between, then 1 half); the
+    # patch in the failing order; the written order and its reverse, patched, and the reverse
+    # unpatched; alone patched; the failing order twice over; the mutation check's 9.
+    assert runs.sessions == 35
 
 
 @needs_go

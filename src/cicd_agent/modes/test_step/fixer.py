@@ -129,6 +129,8 @@ def _fixed(runner: OrderedRuns, found: Classified, order: Sequence[str], trusted
     path = _file_of(runner, test)
     if not path:  # not found where its id leads: nothing to patch, no cleaner looked for
         return _said(none, "no fix: its file was not found in the checkout")
+    if runner.text(path) is None:  # no patch could be written: no session looks for one
+        return _said(none, "no fix: its file is a link or too large to read")
     failing = tuple(found.before.order)
     tried: list[str] = []
     refuted: FlakyFix | None = None
@@ -271,11 +273,13 @@ def _proof(
     """The patch held in the suite's order, its reverse, the failing order and alone, and the
     mutation check's word (whether the test fails on a mutant, and its label); None when an
     order breaks. The mutants are judged against the unpatched test in the shortest of these
-    orders it passed in (a victim alone, a brittle test with its state-setter before it)."""
+    orders it passed in (a victim alone, a brittle test with its state-setter before it).
+    A session already run of an order with the same files is not run again: the patch's run
+    in the failing order that chose its statements is that order's."""
     baseline: list[Sequence[str]] = []
     for shown, each in (("written", order), ("reverse", order[::-1]), ("failing", failing),
                         ("alone", [test])):  # fmt: skip
-        before, after = runner.passes(each, again=False), runner.passes(each, patched)
+        before, after = runner.passes(each, again=False), runner.passes(each, patched, again=False)
         if before is None or after is None or after.get(test) is not True:
             runner.say(f"flaky tests: the patch did not hold in the {shown} order")
             return None
