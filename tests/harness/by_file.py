@@ -26,6 +26,10 @@ LONG = (
     "tests/modes/gen_tests/",
     # real buildah builds, most of their time spent waiting on the builder and its time limits
     "tests/modes/build/",
+    # the flaky-test fixer's sessions, 30 to 40 a test, each file on one worker
+    "tests/modes/test_step/test_jest_flaky_fixes.py",
+    "tests/modes/test_step/test_go_flaky_fixes.py",
+    "tests/modes/test_step/test_flaky_fixes.py",
     # real toolchains and servers
     "tests/modes/analyse_failure/test_analyse_failure_quarantine.py",
     "tests/unit/verify/",

@@ -19,7 +19,6 @@ import pytest
 
 from cicd_agent.cli import main
 from cicd_agent.local import test_history
-from cicd_agent.modes.test_step.dependence import Runs
 from cicd_agent.modes.test_step.fixer import BUDGET, fix_flaky
 from cicd_agent.modes.test_step.mode import NAME
 from cicd_agent.runners.jest import sessions, set_up
@@ -111,31 +110,6 @@ def test_jest_runs_the_chosen_tests_in_the_chosen_order_in_one_process(tmp_path:
                                         CLEANER: True}  # fmt: skip
         assert runs.reruns(VICTIM, 3) == (0, 3)
         assert runs.passes([f"{FILE} › no such test"]) == {}
-
-
-def test_a_jest_victim_is_order_dependent_with_its_polluter_found_by_bisection(
-    tmp_path: Path,
-) -> None:
-    """The victim fails after the polluter (a module variable set) and passes alone:
-    ``order-dependent``, the polluter named by bisection over the tests before it; the
-    cleaner's statement that is no check moved to the victim's top, held in the written
-    order, its reverse, the failing order and alone, and by a mutant of the code it calls that
-    its own check catches: ``verified`` on trusted code."""
-    repo, orders, environ = _project(tmp_path, PROJECT)
-    with orders.sandbox(repo.path, environ) as sandbox:
-        runs = OrderedRuns(orders, sandbox, ("jest",), budget=BUDGET)
-        fixes, why = fix_flaky(runs, [VICTIM], trusted=True)
-    assert why == ""
-    (fixed,) = fixes
-    assert (fixed.test, fixed.kind, fixed.related_test) == (VICTIM, "order-dependent", POLLUTER)
-    assert fixed.runs_before == Runs(4, 4, (POLLUTER, VICTIM))
-    assert "found by bisection over the 3 test(s) before it" in fixed.evidence
-    assert fixed.status == "verified", fixed.evidence
-    assert fixed.patch.startswith(f"--- a/{FILE}\n+++ b/{FILE}\n")
-    added = [line for line in fixed.patch.splitlines()[2:] if line.startswith("+")]
-    assert added == ["+  // set-up moved from mode cleaner", '+  setMode("normal");'], fixed.patch
-    assert "mutation check: fails when src/mode.js:" in fixed.evidence
-    assert fixed.runs_after.failed == 0 and fixed.runs_after.runs == 3
 
 
 STORE = """let state = null;
@@ -398,9 +372,13 @@ WORKFLOW = "octocat/Hello-World/.github/workflows/ci.yml@refs/heads/main"
 def test_the_test_step_on_jest_classifies_and_fixes_its_flaky_victim(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``test-step --fix-flaky suggest -- node_modules/.bin/jest`` on a push: the victim fails
-    in the written order and passes on retry (flaky); it is classified, its polluter named,
-    and its fix verified, where test-step said jest ran no tests in orders of its choosing."""
+    """``test-step --fix-flaky suggest -- node_modules/.bin/jest`` on a push, where test-step
+    said jest ran no tests in orders of its choosing: the victim fails in the written order and
+    passes on retry (flaky). It fails after the polluter (a module variable set) and passes
+    alone: ``order-dependent``, the polluter named by bisection over the tests before it; the
+    cleaner's statement that is no check moves to the victim's top, held in the written order,
+    its reverse, the failing order and alone, and by a mutant of the code it calls that its own
+    check catches: ``verified`` on trusted code."""
     repo, _, environ = _project(tmp_path, {"README.md": "app\n", ".gitignore": "node_modules\n"})
     base = repo.commit("base", {})
     head = repo.commit("jest", PROJECT)
@@ -422,7 +400,14 @@ def test_the_test_step_on_jest_classifies_and_fixes_its_flaky_victim(
     (row,) = json.loads(out.getvalue())["flaky_fixes"]
     assert (row["test"], row["kind"], row["related_test"]) == (
         VICTIM, "order-dependent", POLLUTER), text  # fmt: skip
-    assert row["status"] == "verified" and '+  setMode("normal");' in row["patch"], row
+    assert row["status"] == "verified", row
+    assert (row["runs_before"]["failed"], row["runs_before"]["runs"]) == (4, 4), row
+    assert "found by bisection over the 3 test(s) before it" in row["evidence"]
+    assert "mutation check: fails when src/mode.js:" in row["evidence"]
+    assert row["patch"].startswith(f"--- a/{FILE}\n+++ b/{FILE}\n")
+    added = [line for line in row["patch"].splitlines()[2:] if line.startswith("+")]
+    assert added == ["+  // set-up moved from mode cleaner", '+  setMode("normal");'], row
+    assert (row["runs_after"]["failed"], row["runs_after"]["runs"]) == (0, 3), row
     assert "does not run tests in orders" not in text
 
 
