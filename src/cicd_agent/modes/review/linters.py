@@ -393,9 +393,10 @@ OLD_ESLINT = re.compile(r"^Invalid option '--(no-)?error-on-unmatched-pattern'",
 added (an empty list of files is no error with it)."""
 
 
-_THROWN = re.compile(r"^(?:Uncaught )?(?:[A-Z]\w*)?(?:Error|Exception)(?: \[\w+\])?: \S")
+_THROWN = re.compile(r"^(?:Uncaught )?(?:[A-Z]\w*)?(?:Error|Exception)(?: \[\w+\])?: \S|^error: \S")
 """An error's own line as node, Python and the JVM print it (``SyntaxError: Cannot use import
-statement outside a module``), not one of the stack frames after it."""
+statement outside a module``), or cargo (``error: no matching package``), not the frames or
+reminders after it."""
 
 
 def error_line(output: str) -> str:

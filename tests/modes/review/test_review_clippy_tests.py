@@ -1,0 +1,79 @@
+"""review's clippy builds the crate's tests too: a change that breaks ``cargo test``'s build
+(a unit test in ``#[cfg(test)]``, an integration test in ``tests/``) does not build, so it is
+blocked on its line, as go vet's and mypy's type errors in tests are.
+
+Real cargo and clippy from rustup; skipped where they are not installed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cicd_agent.modes.review.lint_reports import read_report
+from tests.helpers.cli import CliRun
+from tests.helpers.sandbox import needs_sandbox
+from tests.modes.review.test_review_clippy import CARGO, LIB, _review
+
+UNIT = LIB + "\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn one() {\n" \
+    "        assert_eq!(super::one(), 1);\n    }\n}\n"  # fmt: skip
+INTEGRATION = "#[test]\nfn one() {\n    assert_eq!(app::one(), 1);\n}\n"
+
+
+def _high(done: CliRun) -> list[tuple[str, int, str]]:
+    document = done.document
+    assert document is not None, done.stderr
+    return [(f["path"], f["line"], f["severity"]) for f in document["findings"]]
+
+
+@needs_sandbox
+def test_a_type_error_in_a_unit_test_blocks_the_change_on_its_line(tmp_path: Path) -> None:
+    """quick-error's shape, as a new user met it: the change's test says
+    ``let shown: u32 = format!(...)``; plain clippy never builds ``#[cfg(test)]``."""
+    broken = UNIT.replace("assert_eq!(super::one(), 1);", 'let shown: u32 = format!("{}", 1);')
+    files = {"Cargo.toml": CARGO, "src/lib.rs": UNIT}
+    done = _review(tmp_path, files, {"src/lib.rs": broken})
+
+    assert _high(done) == [("src/lib.rs", 9, "high")], done.stdout
+    assert done.code == 1, done.stdout
+
+
+@needs_sandbox
+def test_a_type_error_in_an_integration_test_blocks_the_change_on_its_line(
+    tmp_path: Path,
+) -> None:
+    broken = INTEGRATION.replace("assert_eq!(app::one(), 1);", "let two: u32 = app::one();")
+    files = {"Cargo.toml": CARGO, "src/lib.rs": LIB, "tests/it.rs": INTEGRATION}
+    done = _review(tmp_path, files, {"tests/it.rs": broken})
+
+    assert _high(done) == [("tests/it.rs", 3, "high")], done.stdout
+    assert done.code == 1, done.stdout
+
+
+@needs_sandbox
+def test_a_dev_dependency_the_sandbox_lacks_is_said_in_one_line(tmp_path: Path) -> None:
+    """A dev-dependency from a registry (none is fetched in the sandbox): cargo resolves
+    dev-dependencies for every target, the library's too, so clippy could not run and the
+    review says why in cargo's own line, never a clean read."""
+    cargo = CARGO + '\n[dev-dependencies]\nrand = "0.8"\n'
+    done = _review(tmp_path, {"Cargo.toml": cargo, "src/lib.rs": LIB}, {"src/lib.rs": UNIT})
+
+    assert done.document is not None, done.stderr
+    [tool] = done.document["tools"]
+    assert "no matching package named `rand` found" in tool["could_not_run"], tool
+    assert "\n" not in tool["could_not_run"], tool
+    assert "Incomplete: clippy could not run" in done.document["headline"]
+
+
+def test_an_error_inside_a_toolchain_macro_is_placed_on_the_call_the_code_wrote() -> None:
+    """rustc places ``let x: u32 = format!(..)``'s type error in the standard library's
+    ``macros.rs``; the call in the checkout is its expansion's span."""
+    call = '{"file_name":"src/lib.rs","line_start":9,"is_primary":false,"expansion":null}'
+    report = "\n".join([
+        '{"reason":"compiler-message","message":{"message":"mismatched types",'
+        '"code":{"code":"E0308"},"level":"error","spans":[{"file_name":'
+        '"/rustc/abc/library/alloc/src/macros.rs","line_start":114,"is_primary":true,'
+        f'"expansion":{{"span":{call},"macro_decl_name":"format!"}}}}]}}}}',
+        '{"reason":"build-finished","success":true}',
+    ])  # fmt: skip
+    [hit] = read_report("clippy", report, "/w/repo", exited=0)
+    assert (hit.path, hit.line, hit.error, hit.compiles) == ("src/lib.rs", 9, True, True)
