@@ -12,7 +12,7 @@ from pathlib import Path
 from cicd_agent.modes.review.lint_reports import read_report
 from tests.helpers.cli import CliRun
 from tests.helpers.sandbox import needs_sandbox
-from tests.modes.review.test_review_clippy import CARGO, LIB, _review
+from tests.modes.review.test_review_clippy import CARGO, CHANGED, LIB, _review
 
 UNIT = LIB + "\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn one() {\n" \
     "        assert_eq!(super::one(), 1);\n    }\n}\n"  # fmt: skip
@@ -77,3 +77,34 @@ def test_an_error_inside_a_toolchain_macro_is_placed_on_the_call_the_code_wrote(
     ])  # fmt: skip
     [hit] = read_report("clippy", report, "/w/repo", exited=0)
     assert (hit.path, hit.line, hit.error, hit.compiles) == ("src/lib.rs", 9, True, True)
+
+
+NIGHTLY_BENCH = "#![feature(test)]\nextern crate test;\n#[bench]\nfn b(bench: &mut test::Bencher) {\n" \
+    "    bench.iter(|| app::one());\n}\n"  # fmt: skip
+
+
+@needs_sandbox
+def test_a_bench_only_nightly_builds_leaves_clippy_a_clean_run(tmp_path: Path) -> None:
+    """``benches/`` with ``#![feature(test)]`` (older crates') does not build on stable:
+    ``--all-targets`` stopped there, and the review blamed the change for a build error it
+    did not make. The benches are not built; the library, its tests and its examples are."""
+    files = {"Cargo.toml": CARGO, "src/lib.rs": LIB, "benches/b.rs": NIGHTLY_BENCH}
+    done = _review(tmp_path, files, {"src/lib.rs": CHANGED})
+
+    assert done.document is not None, done.stderr
+    assert done.document["tools"] == [{"tool": "clippy", "could_not_run": ""}], done.stdout
+    assert [(f["rule"], f["path"], f["line"]) for f in done.document["findings"]] == [
+        ("clippy/needless_return", "src/lib.rs", 6)], done.stdout  # fmt: skip
+
+
+MAIN = "fn main() {\n    println!(\"{}\", 1);\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n" \
+    "    fn one() {\n        assert_eq!(1, 1);\n    }\n}\n"  # fmt: skip
+
+
+@needs_sandbox
+def test_a_binary_crates_unit_test_is_built_too(tmp_path: Path) -> None:
+    """A crate with no library (cargo refuses ``--lib`` there): its binary's tests build."""
+    broken = MAIN.replace("assert_eq!(1, 1);", 'let shown: u32 = format!("{}", 1);')
+    done = _review(tmp_path, {"Cargo.toml": CARGO, "src/main.rs": MAIN}, {"src/main.rs": broken})
+
+    assert _high(done) == [("src/main.rs", 9, "high")], done.stdout

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from cicd_agent.local.checkout_files import is_file
 from cicd_agent.runners.base import on_pipe
+from cicd_agent.runners.cargo.crate import library_root
 
 if TYPE_CHECKING:
     from cicd_agent.runners.protocol import Runner
@@ -60,3 +62,12 @@ def lint_argv(command: LintCommand, files: Sequence[str], evidence_variable: str
     }.get(command.targets, [])
     return on_pipe([*command.argv, *targets], evidence_variable,
                    stream=2 if command.stream == "stderr" else 1)  # fmt: skip
+
+
+def run_argv(tool: str, argv: Sequence[str], checkout: Path) -> tuple[str, ...]:
+    """The arguments ``tool`` runs with: clippy's with ``--lib`` where the root crate has a
+    library (cargo refuses ``--lib`` for a crate with none, and without it a library with no
+    other target is built only as its unit tests, its ``#[cfg(not(test))]`` code unlinted)."""
+    if tool != "clippy" or not is_file(checkout, library_root(checkout)):
+        return tuple(argv)
+    return (argv[0], "--lib", *argv[1:])
