@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from cicd_agent.local.checkout_files import is_file
 from cicd_agent.runners.base import on_pipe
-from cicd_agent.runners.cargo.crate import library_root
 
 if TYPE_CHECKING:
     from cicd_agent.runners.protocol import Runner
@@ -68,6 +66,11 @@ def run_argv(tool: str, argv: Sequence[str], checkout: Path) -> tuple[str, ...]:
     """The arguments ``tool`` runs with: clippy's with ``--lib`` where the root crate has a
     library (cargo refuses ``--lib`` for a crate with none, and without it a library with no
     other target is built only as its unit tests, its ``#[cfg(not(test))]`` code unlinted)."""
-    if tool != "clippy" or not is_file(checkout, library_root(checkout)):
+    if tool != "clippy":
+        return tuple(argv)
+    # the runners' registry loads the sandbox: a review that runs no clippy pays nothing for it
+    from cicd_agent.runners.lookups import has_rust_library
+
+    if not has_rust_library(checkout):
         return tuple(argv)
     return (argv[0], "--lib", *argv[1:])

@@ -4,11 +4,11 @@ titles and outcome as JSON where no ``reporter-option`` of the project can move 
 failed tests by one anchored ``--grep`` of their full titles.
 
 Every run is given ``--no-bail`` (the last word wins over the command's ``--bail`` or ``-b``
-and a ``.mocharc``'s): a first run that stops at its first failure names no other test, as jest's
-``--bail`` would not. A run that still left a selected test unrun (a failed hook skips the rest
-of its suite; parallel mode shows the reporter no tree) is not read: a retry of the failed tests
-alone would let them pass with the rest never run. A command that chooses its own reporter is
-run as written and not retried."""
+and a mocha configuration file's): a first run that stops at its first failure names no other
+test, as jest's ``--bail`` would not. A run that still left a selected test unrun (a failed
+hook skips the rest of its suite; parallel mode shows the reporter no tree) is not read: a
+retry of the failed tests alone would let them pass with the rest never run. A command that
+chooses its own reporter is run as written and not retried."""
 
 from __future__ import annotations
 
