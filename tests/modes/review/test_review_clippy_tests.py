@@ -108,3 +108,24 @@ def test_a_binary_crates_unit_test_is_built_too(tmp_path: Path) -> None:
     done = _review(tmp_path, {"Cargo.toml": CARGO, "src/main.rs": MAIN}, {"src/main.rs": broken})
 
     assert _high(done) == [("src/main.rs", 9, "high")], done.stdout
+
+
+@needs_sandbox
+def test_a_test_target_broken_before_the_change_blocks_nothing_and_is_said(
+    tmp_path: Path,
+) -> None:
+    """A test target the base already cannot build (here a type error; a nightly feature in
+    another crate) stops cargo there: it is the base's error, said in one note, not a build
+    error of the change; the library's lint on the changed line still counts, and clippy's
+    run is incomplete, never clean."""
+    old = "#[test]\nfn t() {\n    let x: u32 = \"s\";\n}\n"
+    files = {"Cargo.toml": CARGO, "src/lib.rs": LIB, "tests/old.rs": old}
+    done = _review(tmp_path, files, {"src/lib.rs": CHANGED})
+
+    assert done.document is not None, done.stderr
+    assert [(f["rule"], f["path"], f["line"]) for f in done.document["findings"]] == [
+        ("clippy/needless_return", "src/lib.rs", 6)], done.stdout  # fmt: skip
+    assert any(note.startswith("clippy: 1 error(s) were already there at the base")
+               for note in done.document["notes"]), done.document["notes"]  # fmt: skip
+    [tool] = done.document["tools"]
+    assert "did not finish" in tool["could_not_run"], tool
