@@ -173,6 +173,9 @@ JS_RUNNER_PACKAGES = ("mocha@10", "ava@6", "uvu@0.5")
 OLD_ESLINT_PACKAGES = ("eslint@6.0.1",)
 """eslint before 6.8 (no ``--no-error-on-unmatched-pattern``), in a folder of its own
 (``eslint6``): jshttp/range-parser's pin, met by a new user."""
+ESLINT7_PACKAGES = ("eslint@7.14.0", "eslint-plugin-import@2.22.0")
+"""vary's pins, in a folder of their own (``eslint7``): eslint 7 loads v8-compile-cache, which
+throws on an ES module the plugin's dependencies require (``async-function/require.mjs``)."""
 PYTHON_PACKAGES = ("flake8", "black", "isort", "pylint", "yamllint")
 
 
@@ -194,7 +197,8 @@ class Toolbox:
         how = {"node": (NODE_PACKAGES, self._install_node),
                "vitest0": (OLD_VITEST_PACKAGES, self._install_node),
                "jsrunners": (JS_RUNNER_PACKAGES, self._install_node),
-               "eslint6": (OLD_ESLINT_PACKAGES, self._install_node)}
+               "eslint6": (OLD_ESLINT_PACKAGES, self._install_node),
+               "eslint7": (ESLINT7_PACKAGES, self._install_node)}
         how["venv"] = (PYTHON_PACKAGES, self._install_python)
         return all([self._install(half, *how[half]) for half in halves])
 

@@ -45,6 +45,9 @@ MAX_QUARANTINED = 200
 MAX_QUARANTINE_DAYS = 366
 """How far ahead an expiry may be: a quarantine that never ends is a deleted test."""
 MAX_TEST_ID = 300
+PLACEHOLDER_OWNER = "@OWNER"
+"""The owner analyse-failure's quarantine entry says, to be replaced: pasted as it is, nobody
+would own the quarantine."""
 _OWNER = re.compile(r"@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]{1,100})?")
 """A GitHub login or ``org/team``, with or without its ``@``."""
 MAX_CONFIG_BYTES = 64 * 1024
@@ -294,6 +297,9 @@ def _quarantine(name: str, value: object, today: date) -> tuple[QuarantineEntry,
                    "printable characters, no `*` or `?`: an entry matches one test exactly).")
         if not isinstance(owner, str) or not _OWNER.fullmatch(owner):
             refuse(": owner must be a GitHub login or org/team.")
+        if owner.removeprefix("@") == PLACEHOLDER_OWNER.removeprefix("@"):
+            refuse(f": owner must be a GitHub login or org/team; {PLACEHOLDER_OWNER} is the "
+                   "placeholder of the entry analyse-failure gives: name who fixes the test.")
         if isinstance(expires, str) and len(expires) == 10:
             with suppress(ValueError):
                 expires = date.fromisoformat(expires)

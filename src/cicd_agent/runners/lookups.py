@@ -9,7 +9,9 @@ from collections.abc import Collection, Mapping, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
+from cicd_agent.local.checkout_files import is_file
 from cicd_agent.runners import named_files
+from cicd_agent.runners.cargo.crate import library_root
 from cicd_agent.runners.js.runner import PACKAGE_TEST, test_script
 from cicd_agent.runners.protocol import Runner
 from cicd_agent.runners.shape import Place
@@ -117,3 +119,9 @@ def settings_problem(runner: Runner, paths: Collection[str]) -> str:
             return (f"the patch changes {path[:200]}, part of {runner.name}'s settings: a fix "
                     "changes code, not what judges it")  # fmt: skip
     return ""
+
+
+def has_rust_library(checkout: Path) -> bool:
+    """Whether the root crate in ``checkout`` has a library (its ``[lib] path``, else
+    ``src/lib.rs``), a file reached without a link: review's clippy asks cargo for it."""
+    return is_file(checkout, library_root(checkout))

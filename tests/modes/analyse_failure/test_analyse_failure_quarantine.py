@@ -189,6 +189,18 @@ def test_a_bad_entry_is_refused_in_one_line_naming_it(entry: str, says: str) -> 
     assert says in raised.value.message and "\n" not in raised.value.message
 
 
+@pytest.mark.parametrize("owner", ['"@OWNER"', "OWNER"])
+def test_the_snippets_placeholder_owner_is_refused_by_name(owner: str) -> None:
+    """analyse-failure's entry says ``owner: "@OWNER"``; pasted as it is, it was read as a
+    login ("quarantined until …, owner OWNER"): nobody owned the quarantine."""
+    entry = f"    - test: a\n      owner: {owner}\n      expires: {_in(30)}\n"
+    with pytest.raises(UsageError) as raised:
+        parse("analyse-failure:\n  quarantine:\n" + entry, "analyse-failure", TODAY)
+    message = raised.value.message
+    assert "owner must be a GitHub login or org/team" in message and "\n" not in message
+    assert "@OWNER is the placeholder" in message, message
+
+
 def test_a_quarantine_list_in_another_modes_section_is_refused() -> None:
     with pytest.raises(UsageError, match=r"unknown setting review\.quarantine"):
         parse("review:\n  quarantine: []\n", "review", TODAY)

@@ -289,6 +289,9 @@ def test_a_short_image_name_reaches_its_registry_and_a_registry_failure_is_exit_
     assert len(error) == 1, done.stderr[-2000:]
     assert "the registry did not give its base image" in error[0]
     assert "Check the FROM line's image name" in error[0]
+    # re-running does not help a runner that cannot reach the registry: the image file does
+    assert "--image NAME=PATH" in error[0] and "Building with no registry" in error[0], error[0]
+    assert "then re-run" not in error[0], error[0]
     # the base that failed first is named in the error too, not only in a note
     assert "(the base at " in error[0] and "did not build either)" in error[0], error[0]
 

@@ -74,3 +74,37 @@ def test_an_eslint_that_throws_in_its_dependencies_is_named_with_the_fix(tmp_pat
     assert " at " not in said.split("SyntaxError")[0], said
     assert "the project's eslint 8.17 failed in its own code before linting" in said, said
     assert "pin an eslint that runs there in package.json, or drop eslint" in said, said
+
+
+def _install_eslint_behind_the_compile_cache(root: Path) -> None:
+    """eslint 5 to 7 load v8-compile-cache, which compiles every module it requires as a
+    script, unless ``DISABLE_V8_COMPILE_CACHE`` is set (its own switch): vary's eslint 7.14
+    threw on a dependency's ES module so, and ran with the switch set."""
+    _install_broken_eslint(root)
+    (root / "node_modules" / "eslint" / "package.json").write_text(
+        '{"name": "eslint", "version": "7.14.0"}'
+    )
+    (root / "node_modules" / "eslint" / "bin" / "eslint.js").write_text(
+        "#!/usr/bin/env node\nconst fs = require('fs'), vm = require('vm');\n"
+        "if (!process.env.DISABLE_V8_COMPILE_CACHE) {\n"
+        "  const file = require.resolve('async-function/require.mjs');\n"
+        "  new vm.Script('(function (exports, require) { ' + fs.readFileSync(file, 'utf8') + "
+        "'\\n})', {filename: file});\n}\nprocess.stdout.write('[]');\n"
+    )
+
+
+@needs_sandbox
+def test_eslint_runs_with_its_compile_cache_off(tmp_path: Path) -> None:
+    """The cache is a speed-up only: review turns it off, and the project's eslint runs, with
+    no advice to pin another or drop it."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {".eslintrc.json": '{"rules": {"no-unused-vars": "error"}}\n',
+                                 ".gitignore": "node_modules\n",
+                                 "index.js": "module.exports = 1\n"})  # fmt: skip
+    head = repo.commit("typo", {"index.js": "module.exports = 2\n"})
+    _install_eslint_behind_the_compile_cache(repo.path)  # its `npm ci`
+    argv = ["review", "--provider", "none", "--json",
+            "--repo", str(repo.path), "--base", base, "--head", head]  # fmt: skip
+    done = run_cli(argv, tmp_path, {"PATH": path_env(), "HOME": str(tmp_path / "home")})
+    assert done.document is not None, done.stderr
+    assert {"tool": "eslint", "could_not_run": ""} in done.document["tools"], done.document

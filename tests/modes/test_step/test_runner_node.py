@@ -316,7 +316,8 @@ def test_a_mocharc_naming_a_reporter_output_does_not_move_our_report(tmp_path: P
 def test_attack_mochas_bail_in_parallel_hides_no_file_it_left_unrun(tmp_path: Path) -> None:
     """In parallel mode mocha's reporter sees no tree of the run's tests, so the ones
     ``--bail`` left unrun went uncounted: the flaky test, retried alone, passed (the step
-    passing) while the other files' broken tests never ran."""
+    passing) while the other files' broken tests never ran. ``--bail`` is now undone: every
+    file runs, and their broken tests fail the step."""
     broken = "const assert = require('assert');\nit('broken', () => assert.equal(1, 2));\n"
     files = {"test/a.test.js": (ONCE + "const assert = require('assert');\n"
                                 "it('sometimes', () => assert.ok(!firstRun('sometimes')));\n"),
@@ -325,7 +326,8 @@ def test_attack_mochas_bail_in_parallel_hides_no_file_it_left_unrun(tmp_path: Pa
     command = ["npx", "mocha", "--parallel", "--jobs", "2", "--bail", "test/*.test.js"]
     attempts = run_attempts(command, 2, cwd=_project(tmp_path, files), run=JobRun(_ENV))
     found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
-    assert not found.passed and not found.flaky
+    assert not found.passed
+    assert {f"test/c{n}.test.js › broken" for n in range(3)} <= set(found.failing), found
 
 
 def test_mocha_with_its_own_reporter_is_run_once_and_says_which_option_to_drop(

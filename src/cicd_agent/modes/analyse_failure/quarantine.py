@@ -31,7 +31,7 @@ from cicd_agent.actions.markdown import code_block, code_span
 from cicd_agent.analysis.governing import CONFIG_PATH
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.analysis.quarantine_match import covering, names_none
-from cicd_agent.job.repo_config import QuarantineEntry, valid_test_id
+from cicd_agent.job.repo_config import PLACEHOLDER_OWNER, QuarantineEntry, valid_test_id
 from cicd_agent.modes.analyse_failure.log_model import FailureType, FlakyTest, LogAnalysis
 
 QUARANTINED_FLAKY = "quarantined_flaky"
@@ -99,7 +99,7 @@ class QuarantineReport:
         """The entries to paste, each test's history said in its own counts: a test that failed
         every run and passed only on a retry is not called one that flips."""
         entries = "".join(
-            f'    - test: {json.dumps(name)}\n      owner: "@OWNER"\n'
+            f'    - test: {json.dumps(name)}\n      owner: "{PLACEHOLDER_OWNER}"\n'
             f'      expires: "{self.proposed_until}"\n'
             for name in self.proposed
         )

@@ -214,7 +214,9 @@ def build(
                 f"The {what} did not build: the registry did not give its base image: {exc}"
                 f"{either}",
                 hint="Check the FROM line's image name and that the runner reaches its "
-                "registry (docker.io for a short name), then re-run.",
+                "registry (docker.io for a short name); a runner that cannot reach it builds "
+                'from an image file: --image NAME=PATH (docs/modes/build.md, "Building with '
+                'no registry").',
             ) from exc
         raise CicdError(
             f"The {what} did not build: {exc}{either}", hint="The builder's last lines are above."

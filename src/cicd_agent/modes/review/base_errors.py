@@ -189,8 +189,10 @@ def base_errors(
     try:
         hits = read_report(command.report, run.evidence.decode("utf-8", "replace"), root,
                            exited=run.returncode)  # fmt: skip
-    except UnreadableReport as exc:
-        return str(exc)
+    except UnreadableReport as exc:  # a build that stopped at the base's own errors names them
+        if not any(h.compiles and h.path for h in exc.hits):
+            return str(exc)
+        hits = exc.hits
     return [BuildError(h.path, h.line, h.code, h.message, h.related)
             for h in hits if h.compiles and h.path]  # fmt: skip
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from cicd_agent.runners.base import on_pipe
@@ -60,3 +60,17 @@ def lint_argv(command: LintCommand, files: Sequence[str], evidence_variable: str
     }.get(command.targets, [])
     return on_pipe([*command.argv, *targets], evidence_variable,
                    stream=2 if command.stream == "stderr" else 1)  # fmt: skip
+
+
+def run_argv(tool: str, argv: Sequence[str], checkout: Path) -> tuple[str, ...]:
+    """The arguments ``tool`` runs with: clippy's with ``--lib`` where the root crate has a
+    library (cargo refuses ``--lib`` for a crate with none, and without it a library with no
+    other target is built only as its unit tests, its ``#[cfg(not(test))]`` code unlinted)."""
+    if tool != "clippy":
+        return tuple(argv)
+    # the runners' registry loads the sandbox: a review that runs no clippy pays nothing for it
+    from cicd_agent.runners.lookups import has_rust_library
+
+    if not has_rust_library(checkout):
+        return tuple(argv)
+    return (argv[0], "--lib", *argv[1:])

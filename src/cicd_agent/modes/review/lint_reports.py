@@ -285,12 +285,23 @@ def _built(document: object) -> bool:
 
 
 def _clippy(document: object, root: str) -> Iterator[LintHit]:
+    """Each hit once: every target builds the library again (its unit tests), and rustc
+    reports the same lint or error in each."""
+    seen: set[LintHit] = set()
+    for hit in _clippy_each(document, root):
+        if hit not in seen:
+            seen.add(hit)
+            yield hit
+
+
+def _clippy_each(document: object, root: str) -> Iterator[LintHit]:
     for line in document if isinstance(document, list) else []:
         message = line["message"] if line.get("reason") == "compiler-message" else {}
         code = str((message.get("code") or {}).get("code") or "rustc").removeprefix("clippy::")
-        for span in message.get("spans") or []:
-            if span["is_primary"]:  # rustc's own warnings come too, code and all
-                label = span.get("label")  # "expected `u64`, found `u32`": what it is about
+        for primary in message.get("spans") or []:
+            if primary["is_primary"]:  # rustc's own warnings come too, code and all
+                span = _called_from(primary, root)
+                label = primary.get("label")  # "expected `u64`, found `u32`": what it is about
                 said = f"{message['message']}: {label}" if label else message["message"]
                 hit = _hit(root, span["file_name"], span["line_start"], code, said,
                            error=message["level"] == "error")  # fmt: skip
@@ -298,6 +309,14 @@ def _clippy(document: object, root: str) -> Iterator[LintHit]:
                 rustc = hit.error and not str((message.get("code") or {}).get("code") or "")\
                     .startswith("clippy::")  # fmt: skip
                 yield replace(hit, compiles=rustc, related=_noted(message, root) if rustc else ())
+
+
+def _called_from(span: dict[str, Any], root: str) -> dict[str, Any]:
+    """The span in the checkout behind one in a macro of the toolchain's (``format!``'s
+    type error is placed in the standard library's source): the call the code wrote."""
+    while not _relative(str(span["file_name"]), root) and span.get("expansion"):
+        span = span["expansion"]["span"]
+    return span
 
 
 def _noted(message: dict[str, Any], root: str) -> tuple[tuple[str, int], ...]:

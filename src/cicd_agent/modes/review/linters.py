@@ -39,7 +39,7 @@ from cicd_agent.modes.review.build_errors import (
     taken_lines,
 )
 from cicd_agent.modes.review.callers import importers, linked_packages
-from cicd_agent.modes.review.lint_command import LintCommand, lint_argv
+from cicd_agent.modes.review.lint_command import LintCommand, lint_argv, run_argv
 from cicd_agent.modes.review.lint_reports import (
     LintHit,
     UnreadableReport,
@@ -247,7 +247,8 @@ def _plan(
             found = importers(repo, head, [*same, *away], MAX_FILES - len(same))
             same += _as_at_head(repo, head, checkout, found) + linked  # a link's: not read
         if same:
-            command = LintCommand(tool.label, (executable, *checking.argv), checking.report,
+            argv = run_argv(tool.name, checking.argv, checkout)
+            command = LintCommand(tool.label, (executable, *argv), checking.report,
                                   checking.suffixes, checking.targets, checking.stream,
                                   checking.environment, checking.quiet)  # fmt: skip
             planned.append(Planned(tool, command, tuple(same), bool(reconfigured(checking, diff))))
@@ -393,9 +394,10 @@ OLD_ESLINT = re.compile(r"^Invalid option '--(no-)?error-on-unmatched-pattern'",
 added (an empty list of files is no error with it)."""
 
 
-_THROWN = re.compile(r"^(?:Uncaught )?(?:[A-Z]\w*)?(?:Error|Exception)(?: \[\w+\])?: \S")
+_THROWN = re.compile(r"^(?:Uncaught )?(?:[A-Z]\w*)?(?:Error|Exception)(?: \[\w+\])?: \S|^error: \S")
 """An error's own line as node, Python and the JVM print it (``SyntaxError: Cannot use import
-statement outside a module``), not one of the stack frames after it."""
+statement outside a module``), or cargo (``error: no matching package``), not the frames or
+reminders after it."""
 
 
 def error_line(output: str) -> str:

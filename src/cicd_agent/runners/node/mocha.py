@@ -3,10 +3,12 @@ prints each verdict to the job's log as the spec reporter would, and writes ever
 titles and outcome as JSON where no ``reporter-option`` of the project can move it. A retry runs the
 failed tests by one anchored ``--grep`` of their full titles.
 
-A run that left a selected test unrun (a failed hook skips the rest of its suite, ``--bail`` the
-rest of the run, and parallel mode shows the reporter no tree) is not read: a retry of the failed
-tests alone would let them pass with the rest never run. A command that chooses its own reporter
-is run as written and not retried."""
+Every run is given ``--no-bail`` (the last word wins over the command's ``--bail`` or ``-b``
+and a mocha configuration file's): a first run that stops at its first failure names no other
+test, as jest's ``--bail`` would not. A run that still left a selected test unrun (a failed
+hook skips the rest of its suite; parallel mode shows the reporter no tree) is not read: a
+retry of the failed tests alone would let them pass with the rest never run. A command that
+chooses its own reporter is run as written and not retried."""
 
 from __future__ import annotations
 
@@ -90,7 +92,7 @@ def step_command(
     reporter = folder / "reporter.cjs"
     if folder.is_absolute():
         reporter.write_text(REPORTER, encoding="utf-8")
-    ours = ["--reporter", str(reporter)]
+    ours = ["--no-bail", "--reporter", str(reporter)]
     if failed:
         titles = [" ".join(test.split(SEPARATOR)[1:]) for test in failed]
         ours.append("--grep=^(" + "|".join(map(re.escape, titles)) + ")$")
@@ -105,9 +107,13 @@ def step_outcomes(folder: Path, output: str, root: Path) -> StepOutcomes:
         document = json.loads(read_text(folder, REPORT, MAX_REPORT))
     except (CheckoutFileError, ValueError, RecursionError):
         return found
-    if not isinstance(document, dict) or document.get("unrun") != 0:
-        return found  # tests mocha selected that never ran: no retry of the rest speaks for them
+    if not isinstance(document, dict):
+        return found
     tests = document.get("tests")
+    if document.get("unrun") != 0:  # tests it selected never ran: no retry speaks for them
+        found.incomplete = _left_short(tests if isinstance(tests, list) else [],
+                                       document.get("unrun"))  # fmt: skip
+        return found
     for test in tests if isinstance(tests, list) else []:
         if not isinstance(test, dict) or not isinstance(test.get("titles"), list):
             continue
@@ -116,3 +122,19 @@ def step_outcomes(folder: Path, output: str, root: Path) -> StepOutcomes:
         titles = [str(title) for title in test["titles"]]
         found.add(SEPARATOR.join([shown, *titles]), test.get("passed") is True)
     return found
+
+
+def _left_short(tests: list[object], unrun: object) -> str:
+    """What mocha reported of a run that left tests unrun, as the clause the step says."""
+    passing = sum(1 for test in tests if isinstance(test, dict) and test.get("passed") is True)
+    counts = f"{passing} passing, {len(tests) - passing} failing"
+    left = (
+        "some tests may not have run (parallel mode)"
+        if unrun == -1
+        else f"{unrun} test{'' if unrun == 1 else 's'} not run"
+    )
+    return (
+        f"mocha reported {counts} and {left}, as a hook that failed skips the rest of its "
+        "suite: a retry of the failed tests alone would not speak for those, so none was "
+        "made (its own output above names them)"
+    )
