@@ -14,7 +14,7 @@ import pytest
 from cicd_agent.analysis.flaky_stats import MAX_RETRIED, StoredRun, stats
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.analyse_failure.verdict import _from_store
-from tests.helpers.cli import run_cli
+from tests.helpers.cli import CliRun, run_cli
 
 LOG = Path(__file__).resolve().parents[2] / "fixtures" / "logs" / "go_uuid_failed_run.log"
 TEST = canonical_test("github.com/google/uuid.TestNothingGeneratedYet")
@@ -38,17 +38,24 @@ def test_a_test_that_passed_on_a_retry_is_flaky_naming_the_retries() -> None:
     )
 
 
-def test_the_trials_log_and_history_say_flaky(tmp_path: Path) -> None:
+def _analysed(tmp_path: Path, runs: int) -> CliRun:
+    """analyse-failure on the trial's log, the history holding ``runs`` runs each of which
+    failed the test first and passed it on a retry."""
     home = tmp_path / "home"
     history = home / ".cache" / "cicd-agent" / "test-history.jsonl"
     history.parent.mkdir(parents=True)
     history.write_text("".join(json.dumps(_run(n, retried=True).to_json()) + "\n"
-                               for n in range(1, 5)))  # fmt: skip
+                               for n in range(1, runs + 1)))  # fmt: skip
     argv = ["analyse-failure", "--logs", str(LOG), "--provider", "none", "--json"]
     done = run_cli(argv, tmp_path, {
         "HOME": str(home), "GITHUB_REPOSITORY": "google/uuid",
         "GITHUB_WORKFLOW_REF": f"google/uuid/{KEY}@refs/heads/master"})  # fmt: skip
     assert done.code == 0, done.stderr
+    return done
+
+
+def test_the_trials_log_and_history_say_flaky(tmp_path: Path) -> None:
+    done = _analysed(tmp_path, 4)
     document = done.document or {}
     assert document["is_flaky"] == "likely", document
     assert "passed on a retry in 4 of the last 4 default-branch runs" in " ".join(
@@ -79,16 +86,7 @@ def test_a_test_failing_every_first_run_of_five_is_not_flaky_but_apart_only(tmp_
     order: "Flaky? No", naming that evidence; four such runs still read as flaky (above)."""
     stored = tuple(stats([_run(n, retried=True) for n in range(1, 6)]))
     assert _from_store(stored, ["TestNothingGeneratedYet"], set()) == []
-    home = tmp_path / "home"
-    history = home / ".cache" / "cicd-agent" / "test-history.jsonl"
-    history.parent.mkdir(parents=True)
-    history.write_text("".join(json.dumps(_run(n, retried=True).to_json()) + "\n"
-                               for n in range(1, 6)))  # fmt: skip
-    argv = ["analyse-failure", "--logs", str(LOG), "--provider", "none", "--json"]
-    done = run_cli(argv, tmp_path, {
-        "HOME": str(home), "GITHUB_REPOSITORY": "google/uuid",
-        "GITHUB_WORKFLOW_REF": f"google/uuid/{KEY}@refs/heads/master"})  # fmt: skip
-    assert done.code == 0, done.stderr
+    done = _analysed(tmp_path, 5)
     document = done.document or {}
     assert document["is_flaky"] == "false", document
     assert ("**Flaky?** No: `TestNothingGeneratedYet` failed the first run of each of the last 5 "
