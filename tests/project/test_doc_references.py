@@ -121,3 +121,32 @@ def test_a_moved_module_is_found() -> None:
     assert not resolves("cicd_agent.modes.review.prompt.DescriptionAnswer")
     assert resolves("cicd_agent.plugins.installed_modes")
     assert resolves("cicd_agent.modes.review")
+
+
+MODULE_ROLE = re.compile(r":mod:`~?([.\w]+)`")
+
+
+def missing_modules(path: Path, text: str) -> list[str]:
+    """The ``:mod:`` references in ``text`` (of ``path`` under ``src/``) that name no module
+    file. :func:`resolves` takes a name bound in the package's text, and a package's index in
+    prose holds its names as words ("a step's script" kept ``:mod:`.script``` passing)."""
+    module, package = _module_of(path), path.name == "__init__.py"
+    return [
+        f"{path.relative_to(ROOT)}: {name}"
+        for name in sorted(set(MODULE_ROLE.findall(text)))
+        if name.startswith(("cicd_agent.", "."))
+        and not any(_module_file(target) for target in (
+            _anchors(module, package, name) if name.startswith(".") else [name]
+        ))
+    ]  # fmt: skip
+
+
+def test_every_module_reference_names_a_module_file() -> None:
+    assert [found for path in sorted(SRC.rglob("*.py"))
+            for found in missing_modules(path, _text(path))] == []  # fmt: skip
+
+
+def test_a_module_named_in_an_index_but_never_written_is_found() -> None:
+    index = SRC / "cicd_agent" / "verify" / "__init__.py"
+    text = "the judged copies (:mod:`.judged`), a step's script (:mod:`.script`)"
+    assert missing_modules(index, text) == ["src/cicd_agent/verify/__init__.py: .script"]

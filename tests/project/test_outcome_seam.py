@@ -9,8 +9,8 @@ while the fix judge read pytest's runner through its in-run check; a suggestion 
 
 - a sandboxed run's evidence pipe (``evidence=True``) is opened only by the seam's runners,
   the fix judge (the failed step's own command, whose pipe carries the in-run check's records,
-  read by the driven runner's watch, ``PYTEST.watches.watch``, as its own runs' are), the two places
-  that run linters (their JSON reports: no test outcome) and the test step's sandboxed run
+  read by the driven runner's watch, ``PYTEST.watches.watch``, as its own runs' are), the one place
+  that runs linters (their JSON reports: no test outcome) and the test step's sandboxed run
   (its standard output, as a run on the host prints it);
 - the readers of a test report (:data:`READERS`: our plugin's, jest's and vitest's, the
   in-run check's, the JUnit report of a judged run) are imported only by :data:`MAY_READ`.
@@ -31,9 +31,8 @@ SEAM = Path("runners")
 OPENS_PIPE = {
     Path("modes/analyse_failure/fix/judge/verifier.py"): "the fix judge: the failed step's "
     "command, watched by the in-run check",
-    Path("modes/review/keeps_passing.py"): "its linters' JSON reports (no test outcome)",
-    Path("modes/review/linters.py"): "the linters' JSON reports (no test outcome)",
-    Path("modes/review/base_errors.py"): "a type checker's report at the base (no test outcome)",
+    Path("modes/review/lint_command.py"): "the linters' JSON reports, on the head, the base "
+    "and a suggestion's copy (no test outcome)",
     Path("sandbox/step.py"): "the test step's command in the sandbox: its standard output, "
     "as a run on the host prints it (read by the runners' step methods)",
 }
@@ -44,9 +43,7 @@ READERS = {
 """Functions that turn a run's raw report into test outcomes (by name, wherever they live)."""
 LINT_REPORTS = "cicd_agent.modes.review.lint_reports.read_report"
 MAY_READ = {
-    Path("modes/review/keeps_passing.py"): {LINT_REPORTS},  # linters
-    Path("modes/review/linters.py"): {LINT_REPORTS},
-    Path("modes/review/base_errors.py"): {LINT_REPORTS},
+    Path("modes/review/lint_command.py"): {LINT_REPORTS},  # linters
 }  # fmt: skip
 """Who may read a raw report other than the seam, and with what: the linters' readers (the fix
 judge reads the failed step's own command through the driven runner's watch)."""
@@ -92,10 +89,13 @@ def test_the_rule_finds_the_reader_review_once_had() -> None:
     """The rule on review's own reading of jest's report before the seam (and on a mode that
     opens a pipe of its own): each is found; the same text inside the seam is not."""
     tree = ast.parse(OLD_SUGGESTED)
-    assert outside_the_seam(tree, Path("modes/review/keeps_passing.py")) == [
-        "modes/review/keeps_passing.py:2: reads test outcomes with "
+    assert outside_the_seam(tree, Path("modes/review/lint_command.py")) == [
+        "modes/review/lint_command.py:2: reads test outcomes with "
         "cicd_agent.verify.js_tests.passed_tests"
     ]
+    assert "opens a run's evidence pipe" in outside_the_seam(
+        tree, Path("modes/review/keeps_passing.py")
+    )[-1]  # the suggestion check runs its linters through lint_command only
     assert outside_the_seam(tree, Path("modes/gen_tests/gate.py")) == [
         "modes/gen_tests/gate.py:2: reads test outcomes with cicd_agent.verify.js_tests.passed_tests",
         "modes/gen_tests/gate.py:5: opens a run's evidence pipe",

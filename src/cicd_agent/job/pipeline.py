@@ -48,7 +48,9 @@ class Fixed:
 
 class BaseResult(ABC):
     """Base of every mode's result (dataclasses, so a run's start loads no validation library).
-    ``headline`` is the one plain sentence a reader sees first."""
+    ``headline`` is the one plain sentence a reader sees first: decide writes it and
+    :func:`finish` completes it (what could not run), so every rendering, the posted ones too,
+    reads it and never makes it again."""
 
     mode: str
     headline: str

@@ -5,8 +5,9 @@ the tests and linters passing) comes back as evidence (what ran, how often, what
 in-run check's record) or as the reason it was refused. A judge one mode alone asks lives in that
 mode (analyse-failure's ``fix/judge/``, review's ``keeps_passing``, gen-tests' ``reruns``); what
 they share lives here, so a pass means the same in every mode: the claims and verdicts
-(:mod:`.contract`), the judged copies of the checkout (:mod:`.judged`), a step's script
-(:mod:`.script`), and the mutants of a change's lines (:mod:`.mutation`, :mod:`.mutants`).
+(:mod:`.contract`), the judged copies of the checkout (:mod:`.judged`), and the mutants of a
+change's lines (:mod:`.mutation`, :mod:`.mutants`). A step's script is the fix judge's alone
+(``fix/judge/script.py``).
 :mod:`.orders` is the test step's alone but stays here: it holds pytest's own knowledge (its
 ``PYTHONPATH``), which the test step's modules may not (``tests/project/test_runner_knowledge.py``).
 Each test runner's part of a judged run (its in-run check, its report) lives in its folder under

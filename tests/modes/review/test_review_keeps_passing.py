@@ -293,3 +293,26 @@ def test_attack_a_suggestion_that_stubs_unittests_assertions_at_import_gets_no_r
                               timeout=300)  # fmt: skip
     assert report.passed() == frozenset(), report.outcomes
     assert report.problem.startswith("the patch adds code that runs as app/main.py is imported"), report
+
+
+@needs_sandbox
+def test_attack_a_linter_report_too_large_to_read_leaves_the_suggestion_unchecked(
+    tmp_path: Path,
+) -> None:
+    """The linter's settings are the pull request's (eslint's are JavaScript that runs), so its
+    report can be as large as the evidence pipe keeps. Collect never reads one over 16 MiB; the
+    suggestion's check read it whole. Now it is no result: the claim is unchecked, never held."""
+    python = shutil.which("python3", path=path_env())
+    assert python, "python3 is on the test PATH"
+    flood = "import sys; sys.stdout.write('[' + ' ' * (17 << 20) + ']')"  # a clean report
+    linter = LintCommand("flood", (python, "-c", flood), "ruff", (".py",))
+    text = "def sep():\n    return '/'\n"
+    root = _project(tmp_path, {"app/other.py": text})
+    finding = Finding(rule="model-bug", severity="medium", category="bug", path="app/other.py",
+                      line=2, title="t", body="b", suggestion="    return '\\\\'\n",
+                      source="model")  # fmt: skip
+    claim = KeepsPassing(patch(finding, text), ("app/other.py",), (), (linter,))
+    with PytestSandbox(root, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
+        word = KeepsPassingJudge(sandbox, budget=300, code_is_proof=True).judge(claim)
+    assert not word.held and word.unchecked, word
+    assert word.said == "unchecked: flood: its report is over 16 MiB, so it was not read", word

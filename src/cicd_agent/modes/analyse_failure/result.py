@@ -166,6 +166,7 @@ class FailureResult(PlainResult):
         }
 
     def make_headline(self) -> str:
+        """Decide's headline; every rendering reads ``headline``, which finish completes."""
         if self.service_failure:
             return f"The run's logs could not be read: {self.service_failure}"
         if not self.failed_jobs and not self.logs_read:
@@ -360,7 +361,7 @@ class FailureResult(PlainResult):
     def comment_markdown(self, occurrences: Sequence[tuple[int, str]]) -> str:
         """The PR or commit comment: headline, details and where this failure was seen."""
         title = "### cicd-agent: why the run failed"
-        parts = [title, self.make_headline(), self.summary_body(comment=True)]
+        parts = [title, self.headline, self.summary_body(comment=True)]
         if len(occurrences) > 1:
             seen = ", ".join(
                 f"[run {run}]({url})" if url else f"run {run}" for run, url in occurrences

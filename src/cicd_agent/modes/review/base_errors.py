@@ -35,8 +35,7 @@ from cicd_agent.local.checkout_files import (
 )
 from cicd_agent.modes.review.build_errors import BuildError
 from cicd_agent.modes.review.callers import linked_packages
-from cicd_agent.modes.review.lint_command import LintCommand, lint_argv
-from cicd_agent.modes.review.lint_reports import UnreadableReport, read_report
+from cicd_agent.modes.review.lint_command import LintCommand, run_lint
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -176,25 +175,17 @@ def base_errors(
             put_back(side.repo, side.commit, side.diff, space.repo)
         except CheckoutFileError as exc:
             return f"the base's files could not be put in place ({exc})"
-        argv = lint_argv(command, before, sandbox.evidence_variable)
-        run = sandbox.run(argv, space, timeout=timeout, evidence=True,
-                          extra_env=dict(command.environment))  # fmt: skip
-        root = str(space.repo)
+        lint = run_lint(sandbox, space, command, before, timeout=timeout)
     finally:
         remove_tree(space.root)
-    if run.timed_out or run.killed_for or run.sandbox_failure:
-        return f"it {run.describe()}"
-    if not command.reported(run.evidence, run.returncode):
-        return "it wrote no report there"
-    try:
-        hits = read_report(command.report, run.evidence.decode("utf-8", "replace"), root,
-                           exited=run.returncode)  # fmt: skip
-    except UnreadableReport as exc:  # a build that stopped at the base's own errors names them
-        if not any(h.compiles and h.path for h in exc.hits):
-            return str(exc)
-        hits = exc.hits
+    if lint.problem:
+        return lint.problem
+    # a build that stopped at the base's own errors names them: those are the base's; a report
+    # cut short with none is no answer (the note says all are the change's)
+    if lint.stopped and not any(h.compiles and h.path for h in lint.hits):
+        return lint.stopped
     return [BuildError(h.path, h.line, h.code, h.message, h.related)
-            for h in hits if h.compiles and h.path]  # fmt: skip
+            for h in lint.hits if h.compiles and h.path]  # fmt: skip
 
 
 def only_new(

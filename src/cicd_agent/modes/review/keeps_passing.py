@@ -1,6 +1,6 @@
 """The judge of :class:`~cicd_agent.modes.review.lint_command.KeepsPassing`: a suggested patch,
 applied to the head in the sandbox, keeps the tests of its files and its linters passing
-(review's suggestions; each linter runs and its report is read in :meth:`KeepsPassingJudge.lint`).
+(review's suggestions; :meth:`KeepsPassingJudge.lint` runs and reads each linter as collect does).
 
 For each claim, in fresh copies of the checkout: the claimed tests and linters run once without the
 patch (remembered per set of files), then with it. A test that passed without the patch and does
@@ -27,8 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from cicd_agent.local.checkout_files import python_root
-from cicd_agent.modes.review.lint_command import KeepsPassing, LintCommand, lint_argv
-from cicd_agent.modes.review.lint_reports import UnreadableReport, read_report
+from cicd_agent.modes.review.lint_command import KeepsPassing, LintCommand, run_lint
 from cicd_agent.runners.base import Selection
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.contract import checked
@@ -195,20 +194,13 @@ class KeepsPassingJudge(JudgedCopies):
         rules: Counter[tuple[str, str]],
     ) -> str:
         """Run ``command`` on ``paths`` in ``space`` and count its rules there into ``rules``;
-        why it gave no result ("")."""
+        why it gave no result (""). A report read only in part is none: its missing rules
+        would read as ones the patch fixed, or hide ones it broke."""
         left = self.left()
         if left <= 0:
             return "the time budget was spent"
-        argv = lint_argv(command, paths, self.sandbox.evidence_variable)
-        run = self.sandbox.run(argv, space, timeout=min(RUN_TIMEOUT, left), evidence=True,
-                               extra_env=dict(command.environment))  # fmt: skip
-        if (run.timed_out or run.killed_for or run.sandbox_failure
-                or not command.reported(run.evidence, run.returncode)):  # fmt: skip
-            return f"{command.label} gave no report (it {run.describe()})"
-        try:
-            hits = read_report(command.report, run.evidence.decode("utf-8", "replace"),
-                               str(space.repo), exited=run.returncode)  # fmt: skip
-        except UnreadableReport as exc:
-            return f"{command.label}: {exc}"
-        rules.update((command.label, hit.code) for hit in hits if hit.path in paths)
+        lint = run_lint(self.sandbox, space, command, paths, timeout=min(RUN_TIMEOUT, left))
+        if lint.problem or lint.stopped:
+            return f"{command.label}: {lint.problem or lint.stopped}"
+        rules.update((command.label, hit.code) for hit in lint.hits if hit.path in paths)
         return ""

@@ -1,5 +1,6 @@
-"""The claim review's suggestion check judges, and how a linter review ran is run again on a
-patched copy: the command, and the claim "with this diff the tests and linters keep passing"."""
+"""How review runs a linter and reads its report (:func:`run_lint`: on the head, on the base
+and on a patched copy alike, so a failed run means the same everywhere), and the claim its
+suggestion check judges: "with this diff the tests and linters keep passing"."""
 
 from __future__ import annotations
 
@@ -8,10 +9,17 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from cicd_agent.modes.review.lint_reports import LintHit, UnreadableReport, read_report
 from cicd_agent.runners.base import on_pipe
 
 if TYPE_CHECKING:
     from cicd_agent.runners.protocol import Runner
+    from cicd_agent.sandbox.run import RunResult, Sandbox
+    from cicd_agent.sandbox.workspace import Workspace
+
+MAX_REPORT_BYTES = 16 << 20
+"""A larger report is not read (the changed files of one pull request give far less; the pull
+request's settings, eslint's JavaScript among them, could write one as large as the pipe keeps)."""
 
 
 @dataclass(frozen=True)
@@ -74,3 +82,40 @@ def run_argv(tool: str, argv: Sequence[str], checkout: Path) -> tuple[str, ...]:
     if not has_rust_library(checkout):
         return tuple(argv)
     return (argv[0], "--lib", *argv[1:])
+
+
+@dataclass(frozen=True)
+class LintRun:
+    """One run of a linter and what its report held. ``problem``: why there is no report to
+    read ("" when there is); ``silent``: the run ended and wrote none, which its output may
+    explain; ``stopped``: why the report could be read only in part, ``hits`` holding what came
+    before (a caller that compares counts must not count those)."""
+
+    run: RunResult
+    hits: tuple[LintHit, ...] = ()
+    problem: str = ""
+    silent: bool = False
+    stopped: str = ""
+
+
+def run_lint(
+    sandbox: Sandbox, space: Workspace, command: LintCommand, files: Sequence[str], *,
+    timeout: float,
+) -> LintRun:  # fmt: skip
+    """Run ``command`` on ``files`` in ``space`` (a copy of the checkout) and read its report."""
+    argv = lint_argv(command, files, sandbox.evidence_variable)
+    run = sandbox.run(argv, space, timeout=timeout, evidence=True,
+                      extra_env=dict(command.environment))  # fmt: skip
+    if run.timed_out or run.killed_for or run.sandbox_failure:
+        return LintRun(run, problem=f"it {run.describe()}, so its findings are missing")
+    if not command.reported(run.evidence, run.returncode):  # a clean run writes ``[]``
+        return LintRun(run, problem=f"it wrote no report (it {run.describe()})", silent=True)
+    if len(run.evidence) > MAX_REPORT_BYTES:
+        return LintRun(run, problem=f"its report is over {MAX_REPORT_BYTES >> 20} MiB, so it was "
+                       "not read")  # fmt: skip
+    text = run.evidence.decode("utf-8", "replace")
+    try:
+        hits = read_report(command.report, text, str(space.repo), exited=run.returncode)
+    except UnreadableReport as exc:
+        return LintRun(run, tuple(exc.hits), stopped=str(exc))
+    return LintRun(run, tuple(hits))

@@ -39,13 +39,8 @@ from cicd_agent.modes.review.build_errors import (
     taken_lines,
 )
 from cicd_agent.modes.review.callers import importers, linked_packages
-from cicd_agent.modes.review.lint_command import LintCommand, lint_argv, run_argv
-from cicd_agent.modes.review.lint_reports import (
-    LintHit,
-    UnreadableReport,
-    lint_findings,
-    read_report,
-)
+from cicd_agent.modes.review.lint_command import LintCommand, run_argv, run_lint
+from cicd_agent.modes.review.lint_reports import LintHit, lint_findings
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.diff import Diff, FileDiff
@@ -57,8 +52,6 @@ if TYPE_CHECKING:
 _check_out = partial(check_out_head, commit="the reviewed commit", mode="review")
 LINT_TIMEOUT = 120.0
 """Seconds one linter may run over the changed files."""
-MAX_REPORT_BYTES = 16 << 20
-"""A larger report is not read (the changed files of one pull request give far less)."""
 MAX_FILES = 500
 """Changed files handed to one linter (the rest are counted in a note)."""
 
@@ -323,17 +316,11 @@ def _run(
 
     space = sandbox.workspace(f"lint-{name}")
     try:
-
-        argv = lint_argv(plan.command, plan.files, sandbox.evidence_variable)
-        run = sandbox.run(argv, space, timeout=LINT_TIMEOUT, evidence=True,
-                          extra_env=dict(plan.command.environment))  # fmt: skip
-        root = str(space.repo)
+        lint = run_lint(sandbox, space, plan.command, plan.files, timeout=LINT_TIMEOUT)
     finally:
         remove_tree(space.root)
-    if run.timed_out or run.killed_for or run.sandbox_failure:
-        ctx.tool(name, f"it {run.describe()}, so its findings are missing")
-        return []
-    if not plan.command.reported(run.evidence, run.returncode):  # a clean run writes ``[]``
+    run = lint.run
+    if lint.silent:  # its output may say why: quoted, and what to do where we know
         if old := _too_old(plan, run.output, ctx.options.repo_dir):
             ctx.tool(name, old)
             return []
@@ -342,15 +329,10 @@ def _run(
         crashed = _crashed(plan, run.output, ctx.options.repo_dir)
         ctx.tool(name, f"it wrote no report (it {run.describe()}{why}){crashed}")
         return []
-    if len(run.evidence) > MAX_REPORT_BYTES:
-        ctx.tool(name, f"its report is over {MAX_REPORT_BYTES >> 20} MiB, so it was not read")
+    if lint.problem:
+        ctx.tool(name, lint.problem)
         return []
-    stopped = ""
-    try:
-        hits = read_report(plan.command.report, run.evidence.decode("utf-8", "replace"), root,
-                           exited=run.returncode)  # fmt: skip
-    except UnreadableReport as exc:  # what it found still counts; the rest is missing
-        stopped, hits = str(exc), exc.hits
+    hits, stopped = list(lint.hits), lint.stopped  # read in part: what it found still counts
     # only the files planned: a crate's or a package's tool reports on others too, among them
     # a changed file left out as its text here is not the head's (its lines not the diff's)
     # a fix carrying a secret is never offered: the post would change it (posts_as_checked)

@@ -387,7 +387,7 @@ def _check_run(
     return client.publish_check_run(
         name=CHECK_NAME,
         head_sha=plan.head,
-        title=posted(result.make_headline(), allowed_links=links),
+        title=posted(result.headline, allowed_links=links),
         summary=posted(result.summary_body(), allowed_links=links),
         conclusion="failure" if failed else "success",
         annotations=annotations,

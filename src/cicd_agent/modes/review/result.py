@@ -262,6 +262,7 @@ class ReviewResult(PlainResult):
         return f"{len(reported)} finding(s) ({', '.join(levels)})"
 
     def make_headline(self) -> str:
+        """Decide's headline; every rendering reads ``headline``, which finish completes."""
         decision = self.decision.replace("_", " ")
         broken = sum(does_not_build(f) for f in self.findings)
         builds = f"the change does not build ({broken} build error(s)); " if broken else ""
@@ -340,7 +341,7 @@ class ReviewResult(PlainResult):
 
     def review_body(self) -> str:
         """The body of the posted review: verdict, summary, and what could not go inline."""
-        lines = [f"{REVIEW_HEADING} · {self.make_headline()}", "", self.summary]
+        lines = [f"{REVIEW_HEADING} · {self.headline}", "", self.summary]
         if self.body_items:
             lines += ["", f"**Findings not on a changed line** ({len(self.body_items)})", ""]
             lines += self.body_items
@@ -377,7 +378,7 @@ class ReviewResult(PlainResult):
         """The pull request's summary comment, neutralised as a whole (``links``: where it may
         link), with the hidden ledger at its end."""
         notes = [f"- {note}" for note in self.notes]
-        parts = ["### cicd-agent review", "", self.make_headline(), "", self.summary_body()]
+        parts = ["### cicd-agent review", "", self.headline, "", self.summary_body()]
         if self.description and self.description_in == "comment":
             parts += [self.description, ""]
         if notes:
