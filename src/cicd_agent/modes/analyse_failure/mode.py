@@ -33,6 +33,7 @@ from cicd_agent.modes.analyse_failure.ask import ask
 from cicd_agent.modes.analyse_failure.collect import collect, fit
 from cicd_agent.modes.analyse_failure.decide import decide
 from cicd_agent.modes.analyse_failure.fix import check
+from cicd_agent.modes.analyse_failure.fix.attempt import FixHanded
 from cicd_agent.modes.analyse_failure.publish import publish
 from cicd_agent.modes.analyse_failure.rerun import rerun_rules
 from cicd_agent.modes.analyse_failure.verdict import analyse
@@ -51,8 +52,11 @@ def run(ctx: RunContext[AnalyseFailureOptions]) -> Finished[FailureResult]:
     announce_analyse(ctx)
     fitted = fit(ctx)
     verdict = analyse(facts, fitted)
-    opinion = ask_model(ctx, lambda: ask(ctx, verdict))
-    checks = check(ctx, verdict)
+    opinion = ask_model(ctx, lambda: ask(ctx.model, verdict, fitted.redact))
+    handed = FixHanded(
+        ctx.mode_options, ctx.model, ctx.options.repo_dir, local=not ctx.has_event, tool=ctx.tool
+    )
+    checks = check(ctx, verdict, handed)
     result = decide(verdict, opinion, checks, redact=fitted.redact, rerun=rerun_rules(ctx))
     return finish(ctx, result, lambda decided: publish(ctx, facts, decided))
 
