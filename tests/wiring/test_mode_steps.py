@@ -72,11 +72,10 @@ ASK_TAKES_THE_RUN = {
     "and notes why generation stopped, as the loop goes",
     "deploy-gate": "not yet handed its parts: it reads the model and the redactor only (its "
     "prompt builder and clean_opinion take the run for the redactor)",
-    "command": "not yet handed its parts: it reads the model, the redactor and where a note "
-    "goes only",
 }
 """The modes whose ask still takes the run, and why. A mode leaves the list when its ask is
-handed what it reads (the test below then says so); review's and analyse-failure's are."""
+handed what it reads (the test below then says so); review's, analyse-failure's and
+command's are."""
 
 
 def _asks() -> dict[str, Callable[..., object]]:
