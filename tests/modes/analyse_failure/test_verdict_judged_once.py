@@ -42,8 +42,10 @@ def test_the_logs_are_judged_once_when_another_attempt_passed(
     assert result.analysis.flaky_evidence == (
         "another attempt of this run passed on the same commit",
     )
-    again = analyse_scans(facts.scans, budget=ExcerptFit(redact=str).budget, redact=str,
-                          flakiness_evidence=FlakinessEvidence(other_attempt_passed=True))  # fmt: skip
+    passed = FlakinessEvidence(other_attempt_passed=True)
+    again = analyse_scans(
+        facts.scans, budget=ExcerptFit(redact=str).budget, redact=str, flakiness_evidence=passed
+    )
     assert result.analysis == again
 
 
