@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -65,12 +66,48 @@ def test_analyse_and_decide_take_no_run_context(wiring: Path, name: str) -> None
     assert takes_the_run(source, function.__name__) == []
 
 
-def test_reviews_ask_is_handed_what_it_reads() -> None:
-    """review's ask takes the model, its facts, the run's rules and where a note goes: no run."""
-    from cicd_agent.modes.review import ask
+ASK_TAKES_THE_RUN = {
+    "gen-tests": "its ask is the model loop that runs each candidate in the sandbox: between "
+    "calls it reads the run's spent tokens and cost (ctx.usage_report), says its progress "
+    "and notes why generation stopped, as the loop goes",
+    "deploy-gate": "not yet handed its parts: it reads the model and the redactor only (its "
+    "prompt builder and clean_opinion take the run for the redactor)",
+}
+"""The modes whose ask still takes the run, and why. A mode leaves the list when its ask is
+handed what it reads (the test below then says so); review's, analyse-failure's and
+command's are."""
 
-    source = Path(inspect.getsourcefile(ask) or "").read_text(encoding="utf-8")
-    assert takes_the_run(source, "ask") == []
+
+def _asks() -> dict[str, Callable[..., object]]:
+    """Each mode's and phase's ask step, by the mode's name, where its wiring has one."""
+    asks = {}
+    for wiring in WIRINGS:
+        function = step(_wiring(wiring), "ask")
+        if function is not None:
+            asks[wiring.relative_to(MODES_ROOT).parts[0].replace("_", "-")] = function
+    return asks
+
+
+ASKS = _asks()
+
+
+@pytest.mark.parametrize("mode", sorted(ASKS))
+def test_every_modes_ask_is_handed_what_it_reads(mode: str) -> None:
+    """review's ask takes the model, its facts, the run's rules and where a note goes;
+    analyse-failure's the model, its verdict and the redactor: no run. A mode whose ask still
+    takes the run says why in :data:`ASK_TAKES_THE_RUN`."""
+    function = ASKS[mode]
+    source = Path(inspect.getsourcefile(function) or "").read_text(encoding="utf-8")
+    problems = takes_the_run(source, "ask")
+    if mode in ASK_TAKES_THE_RUN:
+        assert problems, f"{mode}'s ask no longer takes the run: take it off ASK_TAKES_THE_RUN"
+    else:
+        assert problems == []
+
+
+def test_the_asks_that_take_the_run_are_modes_that_ask() -> None:
+    assert {"review", "analyse-failure"} <= ASKS.keys()
+    assert ASK_TAKES_THE_RUN.keys() <= ASKS.keys()
 
 
 def test_the_check_catches_a_step_that_takes_the_run() -> None:

@@ -1,6 +1,10 @@
 """The words every judge of a change uses for what a run shows: a pass on a pull request's own
-code is not proof (:data:`NOT_PROOF`), and a change judged by running tests is "checked", never
-"verified" (:func:`checked`). Each mode's claims and judges are its own."""
+code is not proof (:data:`NOT_PROOF`), and a change judged by running tests is shown to a reader
+as "checked", never "verified" (:func:`checked`). Each mode's claims and judges are its own.
+
+"Verified" is still a status, not a word shown for such a change: a judge's yes (the fix judge's
+``verified``, analyse-failure's ``fix_status`` output) means the patch passed every check and
+may be offered; what a reader is told it shows is this module's word."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ judged the run, so a pass proves nothing."""
 
 def checked(tests: int) -> str:
     """How a change judged by running tests is named wherever it is shown: "checked: N tests
-    pass with it", never "verified".
+    pass with it", never "verified", even when the judge's status says ``verified``.
 
     Why not "verified", even on code from someone who can push: the tests run in one process
     with the change they judge (pytest, jest, vitest, go test, cargo), so a change written to

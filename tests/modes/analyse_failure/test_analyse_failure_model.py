@@ -171,8 +171,8 @@ def test_a_fix_type_outside_the_schema_is_refused() -> None:
 
 
 def test_without_a_model_the_ask_step_asks_nothing_and_runs_no_fix_loop() -> None:
-    run, verdict = SimpleNamespace(model=None), SimpleNamespace(analysis=None)
-    assert ask(cast(Any, run), cast(Any, verdict)) is None
+    verdict = SimpleNamespace(analysis=None)
+    assert ask(None, cast(Any, verdict), str) is None
 
 
 def test_the_diagnosis_prompt_caps_the_change_and_fences_what_it_wrote(tmp_path: Path) -> None:

@@ -11,16 +11,18 @@ from cicd_agent.modes.analyse_failure.prompt import build_prompt
 from cicd_agent.modes.analyse_failure.types import FailureOpinion
 
 if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
+    from collections.abc import Callable
+
+    from cicd_agent.model.client import ModelClient
     from cicd_agent.modes.analyse_failure.types import FailureVerdict
 
 
-def ask(ctx: RunContext[AnalyseFailureOptions], verdict: FailureVerdict) -> FailureOpinion | None:
-    """The model's diagnosis of the failed jobs (None: no model, or no job failed). A
-    ModelError is the pipeline's (``ask_model``): it becomes a note, the deterministic result
-    stands."""
-    model = ctx.model
+def ask(
+    model: ModelClient | None, verdict: FailureVerdict, redact: Callable[[str], str]
+) -> FailureOpinion | None:
+    """The model's diagnosis of the failed jobs (None: no model, or no job failed), what it is
+    shown redacted with ``redact`` (the run's). A ModelError is the pipeline's (``ask_model``):
+    it becomes a note, the deterministic result stands."""
     analysis = verdict.analysis
     if model is None or not analysis.failed_jobs:
         return None
@@ -29,7 +31,7 @@ def ask(ctx: RunContext[AnalyseFailureOptions], verdict: FailureVerdict) -> Fail
         analysis,
         facts.change,
         verdict.evidence,
-        redact=ctx.redactor.redact,
+        redact=redact,
         truncate=model.counter("model").truncate,
         attempt=facts.target.attempt if facts.target else 1,
     )

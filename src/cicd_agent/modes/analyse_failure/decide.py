@@ -1,9 +1,7 @@
-"""The pure steps of analyse-failure: ``analyse``, the deterministic verdict, which no model
-answer lowers (the scanned logs judged, and judged again, not read again, when the runs around
-this one show flakiness: :mod:`.verdict`), and ``decide``: merge the model's opinion with the
-deterministic analysis, under guardrails, into the result. Both pure: ``decide`` reads the
-verdict (with the facts it was judged on), the opinion and the check step's verdicts on the fix
-(the deterministic fixer's, the model's after them, its test) only, as data.
+"""analyse-failure's ``decide`` step: merge the model's opinion with the deterministic verdict
+(``analyse``'s, :mod:`.verdict`), under guardrails, into the result. Pure: it reads the verdict
+(with the facts it was judged on), the opinion and the check step's verdicts on the fix (the
+deterministic fixer's, the model's after them, its test) only, as data.
 
 What the tool reports as fact stays the tool's: ``failure_type`` and ``root_cause`` are the
 deterministic ones (the model's type is used only when the logs gave none), and where the model
@@ -23,13 +21,10 @@ from cicd_agent.analysis.file_names import escaped
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.arguments import NAME
 from cicd_agent.modes.analyse_failure.fix.outcome import NO_MODEL, fix_outcome
-from cicd_agent.modes.analyse_failure.history import changed_when_flipped
-from cicd_agent.modes.analyse_failure.log_model import FailureType, FlakinessEvidence, LogAnalysis
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans
+from cicd_agent.modes.analyse_failure.log_model import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.classify import (
     advice_for,
     flaky_type,
-    hung_after_report,
 )
 from cicd_agent.modes.analyse_failure.logs.files import normalise_path, rank_changed, same_file
 from cicd_agent.modes.analyse_failure.quarantine import QUARANTINED_FLAKY, judge
@@ -45,19 +40,11 @@ from cicd_agent.modes.analyse_failure.types import (
     Change,
     Checks,
     Evidence,
-    ExcerptFit,
-    FailureFacts,
     FailureOpinion,
     FailureVerdict,
 )
 from cicd_agent.modes.analyse_failure.verdict import (
-    RECENT_BUDGET,
     apart_only,
-    failing_on_base_too,
-    judge_logs,
-    matches,
-    not_excused,
-    tests_history,
 )
 
 MAX_RESPONSIBLE = 10
@@ -66,70 +53,6 @@ MIN_SHA_PREFIX = 7
 DISAGREEMENT_CONFIDENCE = 0.5
 """Confidence is capped here when the model contradicts the logs' classification."""
 NO_RERUN = RerunRules()
-
-
-def analyse(facts: FailureFacts, fit: ExcerptFit) -> FailureVerdict:
-    """The verdict, with the flakiness evidence of the runs around this one weighed in."""
-    notes: list[str] = []
-    analysis = judge_logs(facts, fit)
-    changed = facts.change.files if facts.change else ()
-    recents = [
-        (recent, analyse_scans(recent.scans, changed_files=changed, budget=RECENT_BUDGET))
-        for recent in facts.recent_failures
-    ]
-    same = [recent for recent, judged in recents if judged.fingerprint == analysis.fingerprint]
-    intermittent = sum(1 for recent in same if recent.recovered)
-    history = facts.history
-    if (
-        intermittent
-        and history is not None
-        and changed_when_flipped(analysis.failed_tests, history.default_branch, history.unchanged)
-    ):
-        notes.append(
-            "The same failure came and went on the default branch, but each time together "
-            "with a change to the failing test's file: that is not counted as flakiness."
-        )
-        intermittent = 0
-    broken = [recent for recent in same if not recent.recovered]
-    if broken and facts.target and facts.target.branch != facts.target.default_branch:
-        notes.append(
-            f"The default branch fails the same way and has not passed since "
-            f"({broken[0].html_url or broken[0].run_id}): this change is probably not the cause."
-        )
-    if hung := hung_after_report(analysis.failure_type, analysis.signatures_hit):
-        notes.append(hung)
-    flaky_tests, recurring = tests_history(facts, analysis)
-    flaky_tests = failing_on_base_too(
-        flaky_tests, [(recent.run_id, recent.html_url, judged) for recent, judged in recents]
-    )
-    other_attempt = facts.other_attempt_passed
-    proven = [t for t in flaky_tests if t.verdict == "true"]
-    if not facts.code_is_proof and (intermittent or proven or other_attempt):
-        notes.append(not_excused(facts))
-        flaky_tests = [matches(t) if t.verdict == "true" else t for t in flaky_tests]
-        intermittent, other_attempt, proven = 0, False, []
-    every_test_flaky = bool(proven) and len(proven) >= len(analysis.failed_tests)
-    evidence = FlakinessEvidence(
-        other_attempt_passed=other_attempt,
-        recent_default_branch_failures=intermittent,
-        flaky_tests=tuple(f"{t.name} {t.evidence[0]}" for t in proven) if every_test_flaky else (),
-    )
-    if evidence.other_attempt_passed or intermittent or evidence.flaky_tests:
-        analysis = judge_logs(facts, fit, evidence)
-    return FailureVerdict(
-        facts,
-        analysis,
-        Evidence(
-            other_attempt_passed=other_attempt,
-            intermittent_on_default_branch=intermittent,
-            broken_on_default_branch=len(broken),
-            touches_changed_files=any(f.changed for f in analysis.responsible_files),
-            flaky_by_test_history=len(proven) if every_test_flaky else 0,
-        ),
-        flaky_tests,
-        recurring,
-        tuple(notes),
-    )
 
 
 def decide(

@@ -4,7 +4,7 @@
 
 - ``collect`` (:mod:`.collect`) reads the failed run: its logs, scanned once, the change it
   tested, the evidence about flakiness, and whose code wrote the log (``code_is_proof``);
-- ``analyse`` (pure, :mod:`.decide`) makes the deterministic verdict from those facts and the
+- ``analyse`` (pure, :mod:`.verdict`) makes the deterministic verdict from those facts and the
   excerpt's fit to the model's budget (``fit``);
 - ``ask`` (:mod:`.ask`) asks the model for its diagnosis, and only asks;
 - ``check`` (:mod:`.fix`, only with ``--fix``) judges every fix claim in the sandbox: the
@@ -31,10 +31,12 @@ from typing import TYPE_CHECKING
 from cicd_agent.job.pipeline import announce_analyse, ask_model, begin, finish
 from cicd_agent.modes.analyse_failure.ask import ask
 from cicd_agent.modes.analyse_failure.collect import collect, fit
-from cicd_agent.modes.analyse_failure.decide import analyse, decide
+from cicd_agent.modes.analyse_failure.decide import decide
 from cicd_agent.modes.analyse_failure.fix import check
+from cicd_agent.modes.analyse_failure.fix.attempt import FixHanded
 from cicd_agent.modes.analyse_failure.publish import publish
 from cicd_agent.modes.analyse_failure.rerun import rerun_rules
+from cicd_agent.modes.analyse_failure.verdict import analyse
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
@@ -50,8 +52,11 @@ def run(ctx: RunContext[AnalyseFailureOptions]) -> Finished[FailureResult]:
     announce_analyse(ctx)
     fitted = fit(ctx)
     verdict = analyse(facts, fitted)
-    opinion = ask_model(ctx, lambda: ask(ctx, verdict))
-    checks = check(ctx, verdict)
+    opinion = ask_model(ctx, lambda: ask(ctx.model, verdict, fitted.redact))
+    handed = FixHanded(
+        ctx.mode_options, ctx.model, ctx.options.repo_dir, local=not ctx.has_event, tool=ctx.tool
+    )
+    checks = check(ctx, verdict, handed)
     result = decide(verdict, opinion, checks, redact=fitted.redact, rerun=rerun_rules(ctx))
     return finish(ctx, result, lambda decided: publish(ctx, facts, decided))
 

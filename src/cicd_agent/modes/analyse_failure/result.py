@@ -21,12 +21,12 @@ from cicd_agent.modes.analyse_failure.log_model import FailureGroup, FlakyTest, 
 from cicd_agent.modes.analyse_failure.quarantine import QuarantineReport
 
 CHANGED_SHOWN = 10
+"""Changed files named in the summary, likeliest culprit first (the outputs have all)."""
 NO_RANGE = (
     "No changed line can be blamed: no change range was given, so the files above are only those"
     " the log names. Give one with `--base REF` (and `--head REF`, else the checkout's commit);"
     " on Actions, `pull_request` and `workflow_run` events carry it."
 )
-"""Changed files named in the summary, likeliest culprit first (the outputs have all)."""
 EXCERPT_LINES_SHOWN = 80
 """Lines of the excerpt shown in the comment and summary (the file output has all of it)."""
 

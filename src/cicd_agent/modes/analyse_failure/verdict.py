@@ -1,9 +1,9 @@
-"""What analyse-failure's deterministic verdict is made of (its step, ``analyse``, is in
-:mod:`.decide`): the scanned logs (collect read each once) judged with the excerpt budget of
-the model that will read the excerpt, if any (:func:`judge_logs`), and the flakiness evidence of the
-runs around this one: another attempt passed, the same failure came and went on the default
-branch, or the failing tests' own history says so. Over the facts alone: no log is read again,
-and nothing here runs a process or goes to the network.
+"""analyse-failure's ``analyse`` step (:func:`analyse`): the deterministic verdict, which no
+model answer lowers. The scanned logs (collect read each once) are judged once, with the excerpt
+budget of the model that will read the excerpt, if any (:func:`judge_logs`); then the flakiness
+evidence of the runs around this one is weighed in: another attempt passed, the same failure
+came and went on the default branch, or the failing tests' own history says so. Pure, over the
+facts alone: no log is read again, and nothing here runs a process or goes to the network.
 """
 
 from __future__ import annotations
@@ -14,7 +14,11 @@ from dataclasses import replace
 
 from cicd_agent.analysis.flaky_stats import MIN_FLIPS, FlakyStat
 from cicd_agent.analysis.history import RunTests, canonical_test
-from cicd_agent.modes.analyse_failure.history import flaky_from_history, recurrence
+from cicd_agent.modes.analyse_failure.history import (
+    changed_when_flipped,
+    flaky_from_history,
+    recurrence,
+)
 from cicd_agent.modes.analyse_failure.log_model import (
     FlakinessEvidence,
     FlakyTest,
@@ -22,9 +26,12 @@ from cicd_agent.modes.analyse_failure.log_model import (
     Recurrence,
 )
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans
+from cicd_agent.modes.analyse_failure.logs.classify import hung_after_report, weighed
 from cicd_agent.modes.analyse_failure.types import (
+    Evidence,
     ExcerptFit,
     FailureFacts,
+    FailureVerdict,
 )
 
 EXCERPT_TOKENS = 2_000
@@ -44,10 +51,9 @@ def excerpt_budget(prompt_budget: int) -> int:
     return max(min(EXCERPT_TOKENS, prompt_budget - FIXED_PROMPT_TOKENS), 200)
 
 
-def judge_logs(
-    facts: FailureFacts, fit: ExcerptFit, evidence: FlakinessEvidence | None = None
-) -> LogAnalysis:
-    """The scanned logs judged once, the excerpt fitted as ``fit`` says."""
+def judge_logs(facts: FailureFacts, fit: ExcerptFit) -> LogAnalysis:
+    """The scanned logs judged, the excerpt fitted as ``fit`` says; no flakiness evidence yet
+    (:func:`analyse` weighs it in after)."""
     return analyse_scans(
         facts.scans,
         changed_files=facts.change.files if facts.change else (),
@@ -56,8 +62,70 @@ def judge_logs(
         budget=fit.budget,
         measure=fit.measure,
         redact=fit.redact,
-        flakiness_evidence=evidence,
         checkout=facts.checkout,
+    )
+
+
+def analyse(facts: FailureFacts, fit: ExcerptFit) -> FailureVerdict:
+    """The verdict, with the flakiness evidence of the runs around this one weighed in."""
+    notes: list[str] = []
+    analysis = judge_logs(facts, fit)
+    changed = facts.change.files if facts.change else ()
+    recents = [
+        (recent, analyse_scans(recent.scans, changed_files=changed, budget=RECENT_BUDGET))
+        for recent in facts.recent_failures
+    ]
+    same = [recent for recent, judged in recents if judged.fingerprint == analysis.fingerprint]
+    intermittent = sum(1 for recent in same if recent.recovered)
+    history = facts.history
+    if (
+        intermittent
+        and history is not None
+        and changed_when_flipped(analysis.failed_tests, history.default_branch, history.unchanged)
+    ):
+        notes.append(
+            "The same failure came and went on the default branch, but each time together "
+            "with a change to the failing test's file: that is not counted as flakiness."
+        )
+        intermittent = 0
+    broken = [recent for recent in same if not recent.recovered]
+    if broken and facts.target and facts.target.branch != facts.target.default_branch:
+        notes.append(
+            f"The default branch fails the same way and has not passed since "
+            f"({broken[0].html_url or broken[0].run_id}): this change is probably not the cause."
+        )
+    if hung := hung_after_report(analysis.failure_type, analysis.signatures_hit):
+        notes.append(hung)
+    flaky_tests, recurring = tests_history(facts, analysis)
+    flaky_tests = failing_on_base_too(
+        flaky_tests, [(recent.run_id, recent.html_url, judged) for recent, judged in recents]
+    )
+    other_attempt = facts.other_attempt_passed
+    proven = [t for t in flaky_tests if t.verdict == "true"]
+    if not facts.code_is_proof and (intermittent or proven or other_attempt):
+        notes.append(not_excused(facts))
+        flaky_tests = [matches(t) if t.verdict == "true" else t for t in flaky_tests]
+        intermittent, other_attempt, proven = 0, False, []
+    every_test_flaky = bool(proven) and len(proven) >= len(analysis.failed_tests)
+    evidence = FlakinessEvidence(
+        other_attempt_passed=other_attempt,
+        recent_default_branch_failures=intermittent,
+        flaky_tests=tuple(f"{t.name} {t.evidence[0]}" for t in proven) if every_test_flaky else (),
+    )
+    analysis = weighed(analysis, evidence)
+    return FailureVerdict(
+        facts,
+        analysis,
+        Evidence(
+            other_attempt_passed=other_attempt,
+            intermittent_on_default_branch=intermittent,
+            broken_on_default_branch=len(broken),
+            touches_changed_files=any(f.changed for f in analysis.responsible_files),
+            flaky_by_test_history=len(proven) if every_test_flaky else 0,
+        ),
+        flaky_tests,
+        recurring,
+        tuple(notes),
     )
 
 

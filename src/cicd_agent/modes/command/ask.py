@@ -11,16 +11,22 @@ from cicd_agent.modes.command.prompt import AskAnswer, build_ask
 from cicd_agent.modes.command.types import CommandFacts, CommandOpinion
 
 if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.command.options import CommandOptions
+    from collections.abc import Callable
+
+    from cicd_agent.model.client import ModelClient
 
 
-def ask(ctx: RunContext[CommandOptions], facts: CommandFacts) -> CommandOpinion | None:
-    """One structured model call; None when there is nothing to ask about."""
+def ask(
+    model: ModelClient | None,
+    facts: CommandFacts,
+    redact: Callable[[str], str],
+    note: Callable[[str], None],
+) -> CommandOpinion | None:
+    """One structured model call; None when there is nothing to ask about. ``redact`` and
+    ``note``: the run's."""
     review = facts.review
     if review is None or facts.pull is None or facts.review_offline:
         return None
-    model = ctx.model
     assert model is not None
     counter = model.counter("model")
     system, user, complete = build_ask(
@@ -35,10 +41,10 @@ def ask(ctx: RunContext[CommandOptions], facts: CommandFacts) -> CommandOpinion 
         count=counter.count,
         truncate=counter.truncate,
         budget=model.prompt_budget("model"),
-        redact=ctx.redactor.redact,
+        redact=redact,
     )
     if not complete:
-        ctx.note("The diff did not fit in one question's budget; the answer saw part of it.")
+        note("The diff did not fit in one question's budget; the answer saw part of it.")
     answer = model.ask(AskAnswer, system=system, user=user, tier="model", temperature=0.2)
     return CommandOpinion(answer.answer, answer.grounded)
 

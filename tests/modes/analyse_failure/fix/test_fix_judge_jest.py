@@ -8,9 +8,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from cicd_agent.analysis.unified_diff import file_diff
+from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand, Patch
 from cicd_agent.modes.analyse_failure.fix.judge.passing import failing_tests_pass
+from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.patched_lines import PatchedLines
+from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import Sandbox
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
@@ -48,3 +52,32 @@ def test_attack_a_fix_that_stubs_the_assertions_as_its_module_loads_is_not_verif
                                       timeout=60, changed=changed)  # fmt: skip
             assert said.startswith("not verified: the patch adds code that runs as src/app.js "
                                    "loads (line 2)"), said  # fmt: skip
+
+
+@needs_sandbox
+def test_attack_a_jest_config_that_maps_the_code_to_a_fixed_copy_is_refused(
+    tmp_path: Path,
+) -> None:
+    """Attack (the judge moved, not the code): the patch adds a correct copy of ``app.js`` and a
+    ``jest.config.js`` whose ``moduleNameMapper`` sends the test's ``require("./app")`` to it.
+    jest would then report the failing test passing with the bug left in. The patch is refused
+    by jest's own settings list (``runners/jest/runner.py``) before any run."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    package = '{"name": "app", "devDependencies": {"jest": "*"}}\n'
+    broken = APP.replace("a + b", "a - b")
+    repo.commit("start", {"package.json": package, "src/app.js": broken, "src/app.test.js": TEST,
+                          ".gitignore": "node_modules\n"})  # fmt: skip
+    (repo.path / "node_modules" / ".bin").mkdir(parents=True)
+    os.symlink(NODE_MODULES / ".bin" / "jest", repo.path / "node_modules" / ".bin" / "jest")
+    os.symlink(NODE_MODULES / "jest", repo.path / "node_modules" / "jest")
+    environ = {"PATH": needs_node_tool("jest"), "HOME": "/nonexistent"}
+    config = 'module.exports = { moduleNameMapper: { "^\\\\./app$": "<rootDir>/src/fixed.js" } };\n'
+    diff = file_diff("src/fixed.js", None, APP) + file_diff("jest.config.js", None, config)
+    failing = FailingCommand("test", "Run jest", "npx jest", "npx jest")
+    with Sandbox(repo.path, environ) as sandbox:
+        verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str,
+                                   failed_tests=("adds",), code_is_proof=True)  # fmt: skip
+        moved = verifier.verify(Patch(diff, "model", "map the app to a fixed copy"))
+    assert not moved.verified
+    assert "jest.config.js, part of jest's settings" in moved.reason, moved.reason
+    assert moved.runs == (), "refused before any run"

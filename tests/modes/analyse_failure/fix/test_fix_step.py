@@ -11,11 +11,11 @@ from cicd_agent.modes.analyse_failure.fix import check
 
 def test_no_fix_asked_or_no_failed_job_runs_nothing() -> None:
     said: list[str] = []
-    progress = SimpleNamespace(stage=said.append)
-    off = SimpleNamespace(mode_options=SimpleNamespace(fix="off"), progress=progress)
-    asked = SimpleNamespace(mode_options=SimpleNamespace(fix="suggest"), progress=progress)
+    run = SimpleNamespace(progress=SimpleNamespace(stage=said.append))
+    off = SimpleNamespace(options=SimpleNamespace(fix="off"))
+    asked = SimpleNamespace(options=SimpleNamespace(fix="suggest"))
     failed = SimpleNamespace(facts=None, analysis=SimpleNamespace(failed_jobs=("tests",)))
     passed = SimpleNamespace(facts=None, analysis=SimpleNamespace(failed_jobs=()))
-    assert check(cast(Any, off), cast(Any, failed)) is None
-    assert check(cast(Any, asked), cast(Any, passed)) is None
+    assert check(cast(Any, run), cast(Any, failed), cast(Any, off)) is None
+    assert check(cast(Any, run), cast(Any, passed), cast(Any, asked)) is None
     assert said == []  # the step never started

@@ -31,13 +31,15 @@ from pydantic import BaseModel, ConfigDict
 
 from cicd_agent.actions.errors import ModelError
 from cicd_agent.model.prompts import UNTRUSTED_RULES, fence
-from cicd_agent.modes.analyse_failure.fix.attempt import start, with_model
+from cicd_agent.modes.analyse_failure.fix.attempt import FixHanded, start, with_model
 from cicd_agent.modes.analyse_failure.fix.judge.claims import FailsThenPasses, failing_script
 from cicd_agent.modes.analyse_failure.fix.judge.fail_to_pass import judge, new_test_patch
 from cicd_agent.modes.analyse_failure.types import Checks
 
 if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
+    from collections.abc import Callable
+
+    from cicd_agent.job.run import Run
     from cicd_agent.model.client import ModelClient
     from cicd_agent.modes.analyse_failure.fix.judge.claims import (
         FailingCommand,
@@ -45,25 +47,26 @@ if TYPE_CHECKING:
         Verification,
     )
     from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
-    from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
     from cicd_agent.modes.analyse_failure.types import FailureVerdict
 
 
-def check(ctx: RunContext[AnalyseFailureOptions], verdict: FailureVerdict) -> Checks | None:
+def check(run: Run, verdict: FailureVerdict, handed: FixHanded) -> Checks | None:
     """The fix step's verdicts (None: no fix asked, or no job failed: nothing is opened or run).
-    The model's errors here only ever become notes: the diagnosis stands without a fix."""
-    options, facts, analysis = ctx.mode_options, verdict.facts, verdict.analysis
+    ``run``: the services the sandbox is opened with, where progress and notes go; ``handed``:
+    the rest it reads of the run. The model's errors here only ever become notes: the diagnosis
+    stands without a fix."""
+    options, facts, analysis = handed.options, verdict.facts, verdict.analysis
     if options.fix == "off" or not analysis.failed_jobs:
         return None
-    ctx.progress.stage("check: the fix, judged in the sandbox")
+    run.progress.stage("check: the fix, judged in the sandbox")
     head = options.head or (facts.target.head_sha if facts.target else "")
     with ExitStack() as resources:  # the sandbox closes when the step ends, however it ends
         attempt, verifier = start(
-            ctx, facts.scans, analysis, head, facts.code_is_proof,
+            run, handed, facts.scans, analysis, head, code_is_proof=facts.code_is_proof,
             resources=resources, requested=options.fix,
         )  # fmt: skip
         failing = attempt.failing
-        model = ctx.model
+        model = handed.model
         if verifier is None or failing is None or model is None:
             return Checks(attempt)
         if attempt.offered is None:
@@ -72,17 +75,18 @@ def check(ctx: RunContext[AnalyseFailureOptions], verdict: FailureVerdict) -> Ch
             from cicd_agent.modes.analyse_failure.fix.agent import propose
 
             try:
-                found = propose(ctx, verifier, failing)
+                found = propose(run, model, verifier, failing)
                 attempt = with_model(attempt, found.proposals, tuple(found.audit))
             except ModelError as exc:
-                ctx.note(f"The model's fix attempt failed ({exc}); the deterministic result "
+                run.note(f"The model's fix attempt failed ({exc}); the deterministic result "
                          "stands.")  # fmt: skip
         test: Verification | str | None = None
         if attempt.offered is not None and not analysis.failed_tests:
             # The failing tests already show the bug when there are some.
             try:
-                test = propose_test(ctx, verifier, failing, attempt.offered.patch,
-                                    analysis.root_cause, model=model)  # fmt: skip
+                test = propose_test(run.redactor.redact, verifier, failing,
+                                    attempt.offered.patch, analysis.root_cause,
+                                    model=model)  # fmt: skip
             except ModelError as exc:
                 test = f"no test proposed: the model failed ({exc})"
     return Checks(attempt, test)
@@ -109,7 +113,7 @@ class TestAnswer(BaseModel):
 
 
 def propose_test(
-    ctx: RunContext[AnalyseFailureOptions],
+    redact: Callable[[str], str],
     verifier: SandboxVerifier,
     failing: FailingCommand,
     fix: Patch,
@@ -122,8 +126,7 @@ def propose_test(
     on the failed commit and pass with the fix, and the one verifier judges exactly that claim
     (:func:`.judge.fail_to_pass.judge`). Its verdict, or why none was judged: a test it refuses
     is not offered (ModelError is the caller's: it becomes a note).
-    ``model``: the run's, which the caller checked it has."""
-    redact = ctx.redactor.redact
+    ``model``: the run's, which the caller checked it has; ``redact``: the run's."""
     user = "\n\n".join((
         fence("failing command", redact(failing_script(failing))),
         fence("error", redact(root_cause)),

@@ -52,9 +52,8 @@ from cicd_agent.modes.analyse_failure.fix.tools import (
 )
 
 if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.run import Run
     from cicd_agent.local.checkout import GitCheckout
-    from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 MAX_AUDIT_ARGUMENT = 2_000
 """Characters of one tool argument kept in the audit record (the diff's digest is kept whole)."""
@@ -293,7 +292,7 @@ def _described(ran: RunOutcome, redact: Callable[[str], str]) -> str:
 
 
 def propose(
-    ctx: RunContext[AnalyseFailureOptions], verifier: Verifier, failing: FailingCommand
+    run: Run, model: ModelClient, verifier: Verifier, failing: FailingCommand
 ) -> AgentOutcome:
     """The check step's model loop (called by :func:`~cicd_agent.modes.analyse_failure.fix.check`
     when the repository's own fixer has no verified patch): run the loop on the run's
@@ -306,21 +305,18 @@ def propose(
     outcome, are for publish to append to the analyse-failure audit file
     (``$RUNNER_TEMP/cicd-agent/analyse-failure-audit.jsonl`` on a runner).
     """
-    model = ctx.model
-    if model is None:
-        return AgentOutcome()
-    path = default_audit_path(ctx.environ, "analyse-failure")
-    base = {"mode": "analyse-failure", "repository": ctx.repository, "job": failing.job}
-    agent = FixAgent(model, verifier, ctx.checkout, redact=ctx.redactor.redact, audit_base=base)
+    path = default_audit_path(run.environ, "analyse-failure")
+    base = {"mode": "analyse-failure", "repository": run.repository, "job": failing.job}
+    agent = FixAgent(model, verifier, run.checkout, redact=run.redactor.redact, audit_base=base)
     baseline = verifier.reproduces()  # a gate before any token is spent (not a patch's baseline)
     if baseline.passed:  # nothing to fix here: asking would only spend tokens
-        ctx.note(
+        run.note(
             "Model fix loop not started: the failing command passes in the sandbox without "
             "any patch."
         )
         return AgentOutcome()
     outcome = agent.run(failing, baseline.output)
-    ctx.note(
+    run.note(
         f"Model fix loop: {outcome.stop_reason} ({outcome.calls} model call(s), "
         f"{outcome.tokens:,} tokens, {len(outcome.proposals)} patch(es) judged, "
         f"{len(outcome.refusals)} tool call(s) refused; steps in {path})."

@@ -32,10 +32,27 @@ from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox.run import Sandbox
 
 if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
+    from collections.abc import Callable
+
+    from cicd_agent.job.run import Run
+    from cicd_agent.model.client import ModelClient
     from cicd_agent.modes.analyse_failure.log_model import LogAnalysis
     from cicd_agent.modes.analyse_failure.logs.reader import JobScan
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions, FixRequest
+
+
+@dataclass(frozen=True)
+class FixHanded:
+    """What the check step reads of the run beyond the services a sandbox is opened with (a
+    :class:`~cicd_agent.job.run.Run`): the mode's options (the fix asked for, ``--head``), the
+    model, the checkout's folder, whether the run is local (no event: the checkout's HEAD is
+    the failed commit when no head is given) and where a tool's run is recorded."""
+
+    options: AnalyseFailureOptions
+    model: ModelClient | None
+    repo_dir: Path
+    local: bool
+    tool: Callable[[str, str], None]
 
 
 @dataclass(frozen=True)
@@ -60,12 +77,13 @@ class FixAttempt:
 
 
 def start(
-    ctx: RunContext[AnalyseFailureOptions],
+    run: Run,
+    handed: FixHanded,
     scans: Sequence[JobScan],
     analysis: LogAnalysis,
     head_sha: str,
-    code_is_proof: bool,
     *,
+    code_is_proof: bool,
     resources: ExitStack,
     requested: FixRequest,
 ) -> tuple[FixAttempt, SandboxVerifier | None]:
@@ -76,38 +94,38 @@ def start(
     if failing is None:
         why = _missing(scans, analysis)
         return replace(attempt, unavailable=why), None
-    checkout = ctx.options.repo_dir
-    if not head_sha and not ctx.has_event:
+    checkout = handed.repo_dir
+    if not head_sha and handed.local:
         # A local run with a log and a checkout: the checkout is the commit that failed.
         head_sha = checkout_head(checkout)
         if head_sha:
-            ctx.note(
+            run.note(
                 f"No --head given: the checkout's HEAD ({head_sha[:12]}) is taken as the "
                 "failed commit."
             )
     problem = checkout_problem(checkout, head_sha)
     if problem:
         return replace(attempt, unavailable=problem), None
-    isolation = isolation_of(ctx)
+    isolation = isolation_of(run)
     if not isolation.sandboxed:  # before copying the checkout for nothing
         return replace(attempt, unavailable=f"no sandbox on this runner ({isolation.detail})"), None
-    sandbox = resources.enter_context(opened(ctx, checkout, Sandbox))
+    sandbox = resources.enter_context(opened(run, checkout, Sandbox))
     verifier = SandboxVerifier(
         sandbox,
         failing,
         driven=PYTEST,
-        redact=ctx.redactor.redact,
+        redact=run.redactor.redact,
         failing_tests=test_files(analysis),
         failed_tests=analysis.failed_tests,
-        said=ctx.progress.say,
+        said=run.progress.say,
         code_is_proof=code_is_proof,
     )
-    run = run_fixer(sandbox, failing, ctx.environ)
-    if run.tool is not None:
-        ctx.tool(*run.tool)
-    if run.patch is None:
-        return replace(attempt, notes=(f"No deterministic fix: {run.note}.",)), verifier
-    return replace(attempt, verifications=(verifier.verify(run.patch),)), verifier
+    fixed = run_fixer(sandbox, failing, run.environ)
+    if fixed.tool is not None:
+        handed.tool(*fixed.tool)
+    if fixed.patch is None:
+        return replace(attempt, notes=(f"No deterministic fix: {fixed.note}.",)), verifier
+    return replace(attempt, verifications=(verifier.verify(fixed.patch),)), verifier
 
 
 def with_model(

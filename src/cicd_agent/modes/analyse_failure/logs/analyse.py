@@ -26,11 +26,10 @@ from cicd_agent.modes.analyse_failure.log_model import (
 from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
 from cicd_agent.modes.analyse_failure.logs.classify import (
     classify,
-    flakiness,
-    flaky_type,
     killed_after_report,
     late_kills,
     local_module_roots,
+    weighed,
 )
 from cicd_agent.modes.analyse_failure.logs.doctests import doctest_placed
 from cicd_agent.modes.analyse_failure.logs.excerpt import (
@@ -88,9 +87,8 @@ def default_matcher() -> Matcher:
 
 
 def scan_jobs(jobs: Iterable[JobLog]) -> list[JobScan]:
-    """Stream each job's log once, every part in order: what :func:`analyse_scans` judges, as
-    often as it is asked (the mode judges a run again when flakiness evidence comes in) without
-    reading it again."""
+    """Stream each job's log once, every part in order: what :func:`analyse_scans` judges,
+    without reading it again."""
     scans = []
     for job in jobs:
         scanner = JobScanner(default_matcher())
@@ -297,10 +295,6 @@ def analyse_scans(
         runtime=primary.failure_type in _TEST_TYPES or bool(tests), checkout=checkout,
         place=placing(primary.report_lines(), checkout),
     )  # fmt: skip
-    is_flaky, evidence = flakiness(
-        flakiness_evidence, touches_changes=any(file.changed for file in files)
-    )
-    failure_type = flaky_type(primary.failure_type, is_flaky)
     prints = [fingerprint(j.failure_type, j.root.hit.text if j.root else "") for j in judged]
     counted = pytest_counts([text for _, text in report])
     per_job = [failed_tests(j.report_lines(), source) for j in judged]
@@ -330,17 +324,15 @@ def analyse_scans(
             if f.weight >= MIN_EXCERPT_WEIGHT
         }
     )
-    return LogAnalysis(
+    judged_alone = LogAnalysis(
         failed_jobs=failed_jobs,
-        failure_type=failure_type,
+        failure_type=primary.failure_type,
         root_cause=root_cause,
         error_line_numbers=tuple(dict.fromkeys(error_lines))[:MAX_ERROR_LINES],
         excerpt=_excerpt(judged, prints, baseline, budget=budget, measure=measure, redact=redact),
         responsible_files=files,
         signatures_hit=tuple(signatures),
         fingerprint=prints[0],
-        is_flaky=is_flaky,
-        flaky_evidence=evidence,
         likely_flaky_evidence=tuple(
             redact(item)
             for item in offline_evidence(lines, test_failure=testing, failed_tests=len(tests))
@@ -365,6 +357,7 @@ def analyse_scans(
         runner_failed=counted[0],
         subtests_failed=counted[1],
     )
+    return weighed(judged_alone, flakiness_evidence)
 
 
 def _excerpt(

@@ -13,10 +13,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from functools import cache
 from pathlib import PurePosixPath
 
-from cicd_agent.modes.analyse_failure.log_model import FailureType, FlakinessEvidence
+from cicd_agent.modes.analyse_failure.log_model import (
+    FailureType,
+    FlakinessEvidence,
+    LogAnalysis,
+)
 from cicd_agent.modes.analyse_failure.logs.flaky import TEST_TIMEOUT
 from cicd_agent.modes.analyse_failure.logs.region import Finding
 from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests
@@ -166,6 +171,19 @@ def flakiness(
         )
     reasons += evidence.flaky_tests
     return bool(reasons), tuple(reasons)
+
+
+def weighed(analysis: LogAnalysis, evidence: FlakinessEvidence | None) -> LogAnalysis:
+    """``analysis`` (judged with no evidence) with the flakiness ``evidence`` of the runs around
+    it weighed in. Only whether it is flaky, why, and so its type depend on the evidence, so
+    evidence found after the logs were judged needs no second judging; a run in which no job
+    failed is left as it is."""
+    if not analysis.failed_jobs:
+        return analysis
+    touches = any(file.changed for file in analysis.responsible_files)
+    is_flaky, reasons = flakiness(evidence, touches_changes=touches)
+    return replace(analysis, is_flaky=is_flaky, flaky_evidence=reasons,
+                   failure_type=flaky_type(analysis.failure_type, is_flaky))  # fmt: skip
 
 
 def flaky_type(failure_type: FailureType, is_flaky: bool) -> FailureType:

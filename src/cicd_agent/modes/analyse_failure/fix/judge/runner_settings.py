@@ -29,8 +29,9 @@ the failing command pass with the bug left in. The rule is as narrow as closing 
   step is judged by its exit code, and ``ignore = ["F401"]`` passed it with the code unchanged.
 
 ``conftest.py`` is refused by :mod:`.policy` already (its hooks can report a failure as a pass).
-Jest's ``jest.config.*`` is not refused: jest gives no per-test evidence here
-(:mod:`cicd_agent.runners.pytest.evidence`), so such a fix is never verified when tests failed.
+The other runners' settings (jest's ``jest.config.*``, go's ``go.mod``, …) are not listed here:
+each runner's own ``settings`` names them, and the verifier refuses a patch to one through
+:func:`cicd_agent.runners.lookups.settings_problem` when that runner's report judges the step.
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ otherwise no patch could be said to apply to the failed commit. For each patch, 
    its runner's own report, run through the test-runner seam (:mod:`cicd_agent.runners`) in
    the same copy, shows the tests the log named passing and none failing; a run with no
    pytest counts by its exit code only for a known linter or formatter; a patch to the
-   runner's settings (``pyproject.toml``'s part, ``go.mod``, ``jest.config.*``) is refused
-   before any run;
+   runner's settings is refused before any run (pytest's, ``pyproject.toml``'s part, by
+   :mod:`.runner_settings`; ``go.mod``, ``jest.config.*`` by that runner's own ``settings``);
 4. the step's other commands run with and without the patch (each after the failing command,
    in a copy at the same path): a patch under which they fail while they pass without it is a
    regression, refused.
