@@ -27,6 +27,7 @@ from cicd_agent.runners.table import TABLE
 from cicd_agent.verify.orders import OrderedRuns
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
+from tests.helpers.flaky_fixes import assert_random_not_model_fixed
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_go
 
@@ -304,18 +305,8 @@ def test_a_go_test_failing_at_random_is_not_order_dependent_with_its_rate(tmp_pa
     command = orders.command(["go", "test", "./..."])
     assert command is not None
     with orders.sandbox(repo.path, ENVIRON) as sandbox:
-        runs = OrderedRuns(orders, sandbox, command, budget=BUDGET)
-        fixes, _ = fix_flaky(runs, ["example.com/m/calc.TestSometimes"], trusted=True,
-                             propose=_never_asked)  # fmt: skip
-    (fixed,) = fixes
-    assert (fixed.kind, fixed.related_test, fixed.status) == ("not-order-dependent", "", "none")
-    assert fixed.runs_before.runs == 20 and 0 < fixed.runs_before.failed < 20, fixed
-    assert f"failed {fixed.runs_before.failed} of 20 rerun(s) alone" in fixed.evidence
-    assert "no model fix: a model's rewrite is held to checks that read Python" in fixed.evidence
-
-
-def _never_asked(test: str, path: str, text: str, said: str) -> tuple[str, str] | None:
-    raise AssertionError(f"the model was asked to rewrite {path!r} for {test}")
+        assert_random_not_model_fixed(OrderedRuns(orders, sandbox, command, budget=BUDGET),
+                                      "example.com/m/calc.TestSometimes")  # fmt: skip
 
 
 @needs_go

@@ -31,6 +31,7 @@ from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
 from tests.helpers.eslint import needs_node_tool
+from tests.helpers.flaky_fixes import assert_random_not_model_fixed
 from tests.helpers.sandbox import needs_sandbox
 
 pytestmark = needs_sandbox
@@ -169,18 +170,8 @@ def test_a_jest_test_failing_at_random_is_not_order_dependent_with_its_rate(
     Python)."""
     repo, orders, environ = _project(tmp_path, {**PROJECT, "src/random.test.js": RANDOM})
     with orders.sandbox(repo.path, environ) as sandbox:
-        runs = OrderedRuns(orders, sandbox, ("jest",), budget=BUDGET)
-        fixes, _ = fix_flaky(runs, ["src/random.test.js › sometimes"], trusted=True,
-                             propose=_never_asked)  # fmt: skip
-    (fixed,) = fixes
-    assert (fixed.kind, fixed.related_test, fixed.status) == ("not-order-dependent", "", "none")
-    assert fixed.runs_before.runs == 20 and 0 < fixed.runs_before.failed < 20, fixed
-    assert f"failed {fixed.runs_before.failed} of 20 rerun(s) alone" in fixed.evidence
-    assert "no model fix: a model's rewrite is held to checks that read Python" in fixed.evidence
-
-
-def _never_asked(test: str, path: str, text: str, said: str) -> tuple[str, str] | None:
-    raise AssertionError(f"the model was asked to rewrite {path!r} for {test}")
+        assert_random_not_model_fixed(OrderedRuns(orders, sandbox, ("jest",), budget=BUDGET),
+                                      "src/random.test.js › sometimes")  # fmt: skip
 
 
 REVERSING = """const { TestEnvironment } = require("jest-environment-node");
