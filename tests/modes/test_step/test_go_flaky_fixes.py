@@ -27,9 +27,9 @@ from cicd_agent.runners.table import TABLE
 from cicd_agent.verify.orders import OrderedRuns
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
-from tests.helpers.flaky_fixes import assert_random_not_model_fixed
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_go
+from tests.modes.test_step.random_flaky import assert_random_not_model_fixed
 
 MODE = """package calc
 

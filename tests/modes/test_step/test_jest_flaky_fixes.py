@@ -31,8 +31,8 @@ from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
 from tests.helpers.eslint import needs_node_tool
-from tests.helpers.flaky_fixes import assert_random_not_model_fixed
 from tests.helpers.sandbox import needs_sandbox
+from tests.modes.test_step.random_flaky import assert_random_not_model_fixed
 
 pytestmark = needs_sandbox
 
