@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -374,3 +375,64 @@ def test_a_script_of_more_than_one_command_gets_no_command_made_up(
 ) -> None:
     (tmp_path / "package.json").write_text(json.dumps({"scripts": {"test": script}}))
     assert "make `npx mocha" not in unread(["npm", "test"], tmp_path)
+
+
+def test_attack_a_uvu_retry_runs_the_folder_uvu_read(tmp_path: Path) -> None:
+    """uvu's parser reads ``--color false`` as the option's value, so its run is of the whole
+    project: a retry that took ``false`` for the folder ran ``false/test/calc.test.js``, a file
+    of the pull request's own printed under the same name, and the broken test passed on it."""
+    broken = (ONCE + "const { suite } = require('uvu');\nconst assert = require('uvu/assert');\n"
+              "const calc = suite('calc');\ncalc('adds', () => assert.is(1 + 1, 2));\n"
+              "calc('broken', () => assert.is(1, 2));\ncalc.run();\n")  # fmt: skip
+    files = {"test/calc.test.js": broken, "false/test/calc.test.js": broken.replace(
+        "assert.is(1, 2)", "assert.is(2, 2)")}
+    attempts = run_attempts(["npx", "uvu", "--color", "false"], 2,
+                            cwd=_project(tmp_path, files), run=JobRun(_ENV))
+    test = canonical_test("test/calc.test.js › calc › broken")
+    assert attempts[0].outcomes == {test: False}, attempts
+    assert all(attempt.outcomes.get(test) is not True for attempt in attempts)
+    found = judge_step(attempts, (), date(2026, 11, 29), code_is_proof=True, policy="pass")
+    assert not found.flaky and not found.passed
+
+
+UVU_READS = """const Module = require('module'); const load = Module._load;
+Module._load = function (request, ...rest) {
+  if (request !== './parse') return load.call(this, request, ...rest);
+  return { parse: async (dir, pattern, opts) => {
+    process.stdout.write(JSON.stringify([dir || '.', pattern || null, { ...opts, _: [] }]));
+    process.exit(0);
+  } };
+};
+process.argv = ['node', 'uvu', ...JSON.parse(process.argv[1])];
+require(process.env.UVU_BIN);"""
+"""uvu's own command line (its bin.js, the parser it declares) reading the words given, stopped
+where it would run: the folder, pattern and options it read, as JSON."""
+
+
+def _uvu_reads(words: list[str]) -> list[object]:
+    """The folder, pattern and options uvu itself reads from ``words``."""
+    if not Toolbox(TOOLS_DIR).prepare(("jsrunners",)):
+        pytest.fail(f"uvu could not be installed into {TOOLS_DIR}")
+    done = subprocess.run(["node", "-e", UVU_READS, json.dumps(words)], capture_output=True,
+                          text=True, check=True, env={**_ENV, "UVU_BIN": str(MODULES / "uvu" /
+                          "bin.js"), "NODE_PATH": str(MODULES)}, timeout=60)  # fmt: skip
+    read: list[object] = json.loads(done.stdout)
+    return read
+
+
+@pytest.mark.parametrize("words", [
+    ["--color", "false"], ["-c", "true"], ["-c", "true", "test"],  # a boolean's own value
+    ["-x=", "test"], ["-r=", "esm", "test"],  # nothing after "=": the next word is the value
+    ["-r", "-b", "test"], ["-r", "esm", "-b"],  # -r before a flag is true; -b takes "test"
+    ["--", "-b"], ["test", "--"],  # after "--" every word is a folder or a pattern
+    ["--no-bail", "test"], ["-c", "test", "-r", "esm"], ["test", "-r", "esm"],
+])
+def test_attack_a_uvu_retry_reads_its_words_as_uvu_does(words: list[str], tmp_path: Path) -> None:
+    """A retry is declined, or uvu reads it as the first run with the failed tests' files for
+    its pattern: the same folder and options, so no other file runs under a retried name."""
+    retry = uvu.step_command(["uvu", *words], tmp_path, ["a.test.js › s › x"])
+    if retry is None:
+        return
+    first, again = _uvu_reads(words), _uvu_reads(retry[1:])
+    assert first[1] is None, first
+    assert (again[0], again[1], again[2]) == (first[0], r"^(a\.test\.js)$", first[2]), retry

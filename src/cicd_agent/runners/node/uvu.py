@@ -8,7 +8,9 @@ Counts that do not add up (a test printing a ``FAIL`` line of its own), or a pri
 reads as a file's name twice, make the run unread. A command that passes its own pattern, or an
 option whose value we would have to guess, is run as written and not retried: uvu's options that
 take a value (``-r esm``, how ESM suites are run) are known, and any other flag followed by a word
-might take that word as its value (uvu declares no other option boolean)."""
+might take that word as its value (uvu declares no other option boolean). A retry's folder and
+options are the ones uvu's parser read from the command, so no other file runs under a failed
+test's name."""
 
 from __future__ import annotations
 
@@ -29,8 +31,10 @@ _FAIL = re.compile(r"^\s+FAIL\s+(?:(?P<suite>\S(?:.*?\S)?)\s{2,})?\"(?P<title>.*
 _COUNT = re.compile(r"^\s+(?P<what>Total|Passed|Skipped):\s+(?P<n>\d{1,9})$")
 _VALUED = frozenset({"-r", "--require", "-i", "--ignore", "-C", "--cwd"})
 """uvu's options that take the next word as their value."""
-_BOOLEAN = frozenset({"-c", "--color", "--no-color"})
-"""uvu's options that never do (the others might: uvu declares no other boolean)."""
+_BOOLEAN = frozenset({"-c", "--color"})
+"""uvu's boolean options: the next word is their value only when it is ``true`` or ``false``
+(the others might take any: uvu declares no other boolean)."""
+_NO = re.compile(r"^-+no-")
 
 
 def runs(command: Sequence[str]) -> bool:
@@ -39,24 +43,32 @@ def runs(command: Sequence[str]) -> bool:
 
 
 def _parts(words: Sequence[str]) -> tuple[list[str], list[str], str]:
-    """uvu's ``words`` as its parser reads them: the folder and pattern given, the options with
-    their values (in order), and a flag whose next word might be its value ("" when none)."""
+    """uvu's ``words`` as its parser (mri) reads them: the folder and pattern given, the options
+    with their values (in order), and where a retry would have to guess ("" when nowhere): a
+    flag whose next word might be its value, or ``--``, after which every word is positional.
+    mri gives a flag the next word whenever it has no value after ``=`` and that word starts
+    with no ``-``; a boolean keeps only ``true`` or ``false`` and leaves any other word
+    positional, and a ``no-`` flag takes none."""
     own: list[str] = []
     options: list[str] = []
     at = 0
     while at < len(words):
         word = words[at]
         following = words[at + 1] if at + 1 < len(words) else ""
+        name, _, value = word.partition("=")
+        takes = bool(following) and not following.startswith("-")
+        if word == "--":
+            return own, options, " ".join(words[at : at + 2])
         if not word.startswith("-"):
             own.append(word)
-        elif word in _VALUED and following:
+        elif value or not takes or _NO.match(word) or (
+                name in _BOOLEAN and following not in ("true", "false")):  # fmt: skip
+            options.append(word)
+        elif name in _VALUED or name in _BOOLEAN:
             options += [word, following]
             at += 1
-        elif "=" not in word and word not in _BOOLEAN and following and \
-                not following.startswith("-"):  # fmt: skip
-            return own, options, f"{word} {following}"
         else:
-            options.append(word)
+            return own, options, f"{word} {following}"
         at += 1
     return own, options, ""
 
@@ -68,6 +80,9 @@ def declined(command: Sequence[str]) -> str:
     if not runs(command):
         return ""
     own, _, unsure = _parts(command[2 if command[0] == "npx" else 1 :])
+    if unsure.split(" ")[0] == "--":
+        return ("it passes uvu --, after which uvu reads every word as a folder or a pattern: "
+                "drop -- to have the failed tests retried")
     if unsure:
         return (f"it passes uvu {unsure}, where uvu may read the word after the flag as its "
                 "value: write the flag after the folder to have the failed tests retried")
