@@ -422,3 +422,20 @@ def test_a_jest_set_up_from_another_file_of_the_folder_brings_the_imports_it_use
         '  // set-up moved from resets\n  setMode("normal");\n'
         '  expect(describeMode()).toBe("running normally");\n});\n'
     ), patched
+
+
+TWIN = TESTS.replace('\ntest("victim"', '\ntest("mode polluter", () => {\n  setMode("normal");\n'
+                     '});\n\ntest("victim"')
+"""The file with a test named as the polluter is in full (``mode polluter``) that cleans."""
+
+
+def test_attack_a_test_named_as_the_chosen_one_runs_in_no_chosen_order(tmp_path: Path) -> None:
+    """jest names a test by its titles joined with spaces: a top-level ``mode polluter`` and
+    the ``polluter`` of ``describe("mode")`` share the name, so a session choosing the polluter
+    ran both, the second cleaning what the first set, and the victim read as passing after its
+    polluter. Two tests of one name in a run are no result, never an order."""
+    repo, orders, environ = _project(tmp_path, {**PROJECT, FILE: TWIN})
+    with orders.sandbox(repo.path, environ) as sandbox:
+        runs = OrderedRuns(orders, sandbox, ("jest",), budget=BUDGET)
+        assert runs.passes([POLLUTER, VICTIM]) is None, runs.problem
+        assert "two tests ran under the name src/mode.test.js › mode polluter" in runs.problem

@@ -22,9 +22,11 @@ state, found on the test's global by its symbol's name: where it is not found (a
 
 What a session believes of the order: the reporter's line lists each test as it ran; unless the
 tests of each file ran exactly as chosen (none not chosen), the session gives no result, never
-one of another order. The configuration is the project's own (jest reads it as it does), with
-our setup file, sequencer and no ``randomize`` put over its own; the reporters are ours and
-jest's default alone (the command line replaces the project's).
+one of another order; nor where two tests ran under one name (jest joins a test's titles with
+spaces), which the order, chosen by name, cannot tell apart. The configuration is the
+project's own (jest reads it as it does), with our setup file, sequencer and no ``randomize``
+put over its own; the reporters are ours and jest's default alone (the command line replaces
+the project's).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from cicd_agent.runners.js.report import (
     Watch,
     changed,
     disagreement,
+    named_twice,
     outcomes_of,
     split_checks,
 )
@@ -239,8 +242,8 @@ def _read(
 ) -> Evidence:
     """What the session's report says, once the reporter's line, each file's canary and the
     order the tests ran in agree with it."""
-    _, seen, canaries = split_checks(run.evidence.decode("utf-8", "replace"),
-                                        watch, root)  # fmt: skip
+    pipe = run.evidence.decode("utf-8", "replace")
+    _, seen, canaries = split_checks(pipe, watch, root)
     try:
         document = json.loads(read_text(folder, "report.json", MAX_STEP_REPORT))
     except (CheckoutFileError, ValueError, RecursionError):
@@ -251,6 +254,9 @@ def _read(
     counted = repeat_counts(document, root, files) if times > 1 and not why else {}
     why = why or disagreement(outcomes, seen, watch.token) or changed(
         outcomes, canaries, watch.canary, counted) or _out_of_order(seen or {}, chosen)  # fmt: skip
+    if not why and (twins := named_twice(pipe, watch, root, times)):
+        why = (f"two tests ran under the name {twins[0][:200]} (jest joins a test's titles with "
+               "spaces), so no order of them can be chosen or read")
     if why:
         return Evidence(None, f"jest: {why}")
     checks = read_checks(document, root, outcomes)

@@ -144,17 +144,42 @@ def split_checks(
             if isinstance(file, str) and type(tests) is int and type(held) is bool:
                 where = posixpath.relpath(file, root) if file.startswith(f"{root}/") else file
                 canaries.setdefault(where, []).append(Canary(tests, held, counted(said.get("runs"))))
+    tests = _reported(found, watch, root)
+    return "\n".join(kept), None if tests is None else dict(tests), canaries
+
+
+def named_twice(text: str, watch: Watch, root: str, times: int = 1) -> list[str]:
+    """The tests the reporter's line of ``text`` (as :func:`split_checks` reads it) shows
+    ending more than ``times`` times (each test's repeats) under one name: jest names a test by
+    its titles joined with spaces, so ``describe("a")``'s ``b c`` and a top-level ``a b c`` are
+    one name."""
+    found = []
+    for line in text.split("\n"):
+        if line.startswith(CHECK_PREFIX):
+            try:
+                found.append(json.loads(line))
+            except (ValueError, RecursionError):
+                found.append(None)
+    reported = _reported(found, watch, root) or []
+    ended = [test for test, said in reported if said in (PASSED, "failed")]
+    return sorted({test for test in ended if ended.count(test) > times})
+
+
+def _reported(found: Sequence[object], watch: Watch, root: str) -> list[tuple[str, str]] | None:
+    """Each test of the one in-run check's line among ``found`` carrying ``watch.token``, as
+    ``file › full name`` (under ``root``) and its status, in the reporter's order; None when
+    the line is missing, repeated or of another token."""
     said = found[0] if len(found) == 1 else None
     tests = said.get("tests") if isinstance(said, dict) and said.get(CHECK_KEY) == watch.token \
         else None  # fmt: skip
     if not isinstance(tests, list):
-        return "\n".join(kept), None, canaries
-    seen: dict[str, str] = {}
+        return None
+    seen: list[tuple[str, str]] = []
     for test in tests:
         if isinstance(test, list) and len(test) == 3 and all(isinstance(t, str) for t in test):
             where = posixpath.relpath(test[0], root) if test[0].startswith(f"{root}/") else test[0]
-            seen[f"{where} › {test[1]}"] = test[2]
-    return "\n".join(kept), seen, canaries
+            seen.append((f"{where} › {test[1]}", test[2]))
+    return seen
 
 
 def counted(runs: object) -> tuple[tuple[str, int, int], ...]:
