@@ -97,3 +97,19 @@ def test_a_uvu_failure_is_a_test_failure_of_the_tests_file(
     assert analysis.failure_type.value == "test_failure"
     assert root in analysis.root_cause
     assert analysis.responsible_files[0].path == path
+
+
+def test_attack_a_uvu_assertions_own_message_types_no_failure(tmp_path: Path) -> None:
+    """uvu ends a failed assertion's message with its operator (``(ok)``), and the message is
+    the test's own words (``assert.ok(x, "...")``): one reading as a DNS failure typed a broken
+    test "infrastructure", as though the runner, not the change, had failed."""
+    fixture = "new_user/uvu_calc.txt"
+    log = (SLUGIFY / fixture).read_text().replace(
+        "Expected values to be deeply equal:  (equal)",
+        "Error: getaddrinfo ENOTFOUND registry.npmjs.org  (ok)")  # fmt: skip
+    case = runner_set.RunnerCase(fixture, "uvu", "npx uvu test", 1, "test_failure", (), log)
+    analysis = analyse_scans(
+        scan_jobs(load_logs(write_layout([case.job()], tmp_path, "zip_steps")))
+    )
+    assert analysis.failure_type.value == "test_failure", analysis.root_cause
+    assert 'FAIL  calc  "means"' in analysis.root_cause
