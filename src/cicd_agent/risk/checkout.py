@@ -114,8 +114,11 @@ def _file_pass(repo: GitRepo, past: str, change: ChangeSet, since: int) -> FileS
     paths = [*change.paths, *(c.old_path for c in change.files if c.old_path)]
     if not paths:
         return scan
-    # Git reads a small number as a day of the month, so no window before 2001.
-    window = [f"--since={since}"] if since > 1_000_000_000 else []
+    # The window is applied here, commit by commit, not by git's --since: git stops walking at
+    # the first commit dated before it, and a commit's dates are whatever its writer set, so
+    # one commit dated 2001 would hide every older one from the files' past. No window before
+    # 2001, as when git read the number (it takes a small one for a day of the month).
+    since = since if since > 1_000_000_000 else 0
     output = repo.run(
         "log",
         f"--max-count={FILE_WINDOW}",
@@ -123,25 +126,25 @@ def _file_pass(repo: GitRepo, past: str, change: ChangeSet, since: int) -> FileS
         "--no-renames",
         "-z",
         "--name-only",
-        *window,
-        "--format=%x1e%H%x1f%at%x1f%aE%x1f%s",
+        "--format=%x1e%H%x1f%at%x1f%ct%x1f%aE%x1f%s",
         past,
         "--",
         *pathspecs_for(paths),
     )
-    sha, subject, timestamp, author = "", "", 0, ""
+    sha, subject, timestamp, author, inside = "", "", 0, "", False
     for token in output.split("\0"):
         if token.startswith("\x1e"):
-            header = token[1:].split("\x1f", 3)
-            if len(header) != 4:
+            header = token[1:].split("\x1f", 4)
+            inside = len(header) == 5 and (int(header[2]) if header[2].isdigit() else 0) >= since
+            if not inside:
                 continue
-            sha, stamp, author, subject = header
+            sha, stamp, _, author, subject = header
             author = author.lower()
             timestamp = int(stamp) if stamp.isdigit() else 0
             scan.subsystem_authors[author] += 1
             continue
         name = token.lstrip("\n")
-        if name in keys:
+        if inside and name in keys:
             record_touch(
                 scan, keys[name], sha=sha, subject=subject, author=author, timestamp=timestamp
             )
