@@ -333,3 +333,17 @@ def test_the_runs_before_a_fix_make_a_chance_failure_on_every_one_unlikely() -> 
     """At the flaky test's old rate, all of them failing by chance is at most 1 in 100."""
     assert reruns_needed(1, 2) == 7  # fails one run in two: 0.5 ** 7 < 0.01
     assert reruns_needed(9, 10) == 2  # fails one run in ten
+
+
+def test_attack_a_large_helper_called_often_is_read_in_moments() -> None:
+    """Helpers are read where the test calls them: a rewrite calling a 17,000-node helper 64
+    times (and the helper itself) is read within a fixed budget of helper nodes, not 64 copies
+    of it on each side (49 s before the budget)."""
+    import time
+
+    helper = "def h(v):\n" + "".join(f"    y{n} = [v, v, v, v, v, v, v, v]\n"
+                                     for n in range(1400)) + "    h(v)\n"  # fmt: skip
+    test = "def test_a():\n" + "    h(1); h(2); h(3); h(4)\n" * 16 + "    assert f() == 5\n"
+    started = time.perf_counter()
+    assert loosened(helper + test, helper + test, "t.py::test_a") == ""
+    assert time.perf_counter() - started < 5

@@ -19,8 +19,9 @@ _GUARDS: dict[type[ast.AST], str] = {
     ast.If: "if", ast.IfExp: "if", ast.While: "while", ast.Try: "try", ast.TryStar: "try",
     ast.Match: "match"}  # fmt: skip
 """Statements under which a check is made only on some runs (or its failure caught)."""
-_MAX_INLINED = 64
-"""The most helper calls read into a test's checks: more is left to the mutation check."""
+_MAX_INLINED = 20_000
+"""The most nodes of helpers read into a test's checks, all calls together (a large helper
+called often would cost minutes): more is left to the mutation check."""
 _MAX_VALUE = 50
 """The most nodes of a value a name is read as (a bigger one stays its name)."""
 
@@ -62,23 +63,29 @@ def _checks(text: str, test: str) -> list[tuple[str, str, int]]:
 
 
 class _Reader:
-    """The checks of a function's statements, with the condition a check is made under."""
+    """The checks of a function's statements, with the condition a check is made under. A
+    helper's statements are read where it is called (``values``: its parameters' arguments,
+    ``line``: the call's line), and never copied: only a check's compared values are."""
 
     def __init__(self, helpers: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> None:
         self.helpers = helpers
         self.checks: list[tuple[str, str, int]] = []
         self.inlined = 0
+        self.sizes: dict[str, int] = {}
 
-    def visit(self, node: ast.AST, guard: str) -> None:
+    def visit(
+        self, node: ast.AST, guard: str, values: dict[str, ast.expr] | None = None, line: int = 0,
+    ) -> None:  # fmt: skip
+        at = line or getattr(node, "lineno", 0)
         if isinstance(node, ast.Assert):
-            self.checks += [(ast.dump(side), guard or kind, node.lineno)
+            self.checks += [(_dumped(side, values), guard or kind, at)
                             for side, kind in _sides(node.test)]  # fmt: skip
         elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
               and node.func.attr.startswith("assert") and len(node.args) >= 2):  # fmt: skip
             kind = "==" if node.func.attr in _EXACT else node.func.attr
-            self.checks += [(ast.dump(side), guard or kind, node.lineno) for side in node.args[:2]]
+            self.checks += [(_dumped(side, values), guard or kind, at) for side in node.args[:2]]
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            self._inline(node, self.helpers.get(node.func.id), guard)
+            self._inline(node, self.helpers.get(node.func.id), guard, values, at)
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
             return  # run only where it is called
         inner = guard or _GUARDS.get(type(node), "")
@@ -88,24 +95,40 @@ class _Reader:
         if isinstance(node, ast.Try | ast.TryStar) and not node.handlers:
             inner = guard  # a try with only a finally swallows no failed check
         for child in ast.iter_child_nodes(node):
-            self.visit(child, inner)
+            self.visit(child, inner, values, line)
 
-    def _inline(self, call: ast.Call, helper: ast.AST | None, guard: str) -> None:
+    def _inline(
+        self, call: ast.Call, helper: ast.AST | None, guard: str,
+        values: dict[str, ast.expr] | None, line: int,
+    ) -> None:  # fmt: skip
         """The checks ``helper`` makes on the values ``call`` hands it, at the call's line."""
         if not isinstance(helper, ast.FunctionDef | ast.AsyncFunctionDef):
             return
-        if self.inlined >= _MAX_INLINED:
+        if helper.name not in self.sizes:
+            self.sizes[helper.name] = sum(1 for _ in ast.walk(helper))
+        size = self.sizes[helper.name]
+        if self.inlined + size > _MAX_INLINED:
             return
-        self.inlined += 1
+        self.inlined += size
         names = [argument.arg for argument in (*helper.args.posonlyargs, *helper.args.args)]
-        values: dict[str, ast.expr] = dict(zip(names, call.args, strict=False))
-        values |= {k.arg: k.value for k in call.keywords if k.arg is not None}
-        body = _Substitute(values).visit(ast.Module(copy.deepcopy(helper.body), []))
-        for statement in ast.walk(body):
-            if isinstance(statement, ast.stmt | ast.expr):
-                statement.lineno = call.lineno
-        for statement in body.body:
-            self.visit(statement, guard)
+        given = dict(zip(names, call.args, strict=False))
+        given |= {k.arg: k.value for k in call.keywords if k.arg is not None}
+        inner = {name: _put(value, values) for name, value in given.items()}
+        for statement in helper.body:
+            self.visit(statement, guard, inner, line)
+
+
+def _put(side: ast.expr, values: dict[str, ast.expr] | None) -> ast.expr:
+    """``side`` with each name in ``values`` read as its value (``side`` itself: none)."""
+    if not values:
+        return side
+    put = _Substitute(values).visit(copy.deepcopy(side))
+    assert isinstance(put, ast.expr)
+    return put
+
+
+def _dumped(side: ast.expr, values: dict[str, ast.expr] | None) -> str:
+    return ast.dump(_put(side, values))
 
 
 class _Substitute(ast.NodeTransformer):
