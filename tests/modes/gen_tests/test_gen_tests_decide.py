@@ -246,3 +246,24 @@ def test_reruns_that_reported_nothing_are_never_called_a_pass() -> None:
     assert first_sentences([stable, failing]) == (
         "A test the change adds or changes failed every run: `t.py::test_x` failed 1,489 of "
         "1,489 runs. ")
+
+
+@pytest.mark.parametrize("name", [
+    "t.py::test_x` @org/team <img src=x> **verified** `",  # closes a single-backtick span
+    "t.py::test_x``` ``` @org/team",  # closes a span of any width
+    "t.py::test_x\n\n**Verdict: verified.** @org/team",  # starts a paragraph of its own
+    "t.py::test_x\\` @org/team",  # a backslash before the backtick
+])  # fmt: skip
+def test_attack_a_test_name_stays_inside_its_code_span_in_the_headline(name: str) -> None:
+    """The name of a test the change adds is the pull request's text: rendered, the headline
+    shows it only as code, so it pings no one, posts no HTML and says no verdict of its own."""
+    from markdown_it import MarkdownIt
+
+    flaky = PrTestReport(test=name, passed=1, runs=5, verdict="flaky")
+    failing = PrTestReport(test=name, passed=0, runs=5, verdict="failing")
+    said = first_sentences([flaky, failing])
+    tokens = MarkdownIt().parseInline(said)[0].children or []
+    text = "".join(token.content for token in tokens if token.type == "text")
+    assert "@org" not in text and "verified" not in text, (said, text)
+    assert [token.type for token in tokens].count("code_inline") == 2, said
+    assert all(token.type in ("text", "code_inline") for token in tokens), said

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cicd_agent.modes.review.lint_command import run_argv
 from cicd_agent.modes.review.lint_reports import read_report
 from tests.helpers.cli import CliRun
 from tests.helpers.sandbox import needs_sandbox
@@ -129,3 +130,21 @@ def test_a_test_target_broken_before_the_change_blocks_nothing_and_is_said(
                for note in done.document["notes"]), done.document["notes"]  # fmt: skip
     [tool] = done.document["tools"]
     assert "did not finish" in tool["could_not_run"], tool
+
+
+def test_attack_a_library_path_that_leaves_the_checkout_is_no_library(tmp_path: Path) -> None:
+    """Whether clippy gets ``--lib`` is read on the host from the pull request's
+    ``Cargo.toml``: a ``[lib] path`` outside the checkout (absolute, ``..``, or a link out of
+    it) is no library there, so no host file's existence decides the command."""
+    outside = tmp_path / "outside.rs"
+    outside.write_text("pub fn secret() {}\n")
+    checkout = tmp_path / "checkout"
+    (checkout / "src").mkdir(parents=True)
+    (checkout / "src" / "link.rs").symlink_to(outside)
+    argv = ("cargo", "clippy", "--tests")
+    for path in (str(outside), "../outside.rs", "src/link.rs", "src/../../outside.rs"):
+        (checkout / "Cargo.toml").write_text(f'[package]\nname = "app"\n\n[lib]\npath = "{path}"\n')
+        assert run_argv("clippy", argv, checkout) == argv, path
+    (checkout / "src" / "lib.rs").write_text("pub fn one() {}\n")
+    (checkout / "Cargo.toml").write_text('[package]\nname = "app"\n')
+    assert run_argv("clippy", argv, checkout) == ("cargo", "--lib", "clippy", "--tests")

@@ -158,10 +158,43 @@ def test_attack_a_rewrite_that_loosens_an_exact_check_checks_less(check: str, sa
     "assert add(2, 3) == 5",  # the expectation fixed, the check as exact
     "assert sorted([add(2, 3)]) == [5]",  # another exact check of the value
     "assert add(2, 3) is not None\n    assert add(2, 3) == 5",  # a check added before it
+    "got = add(2, 3)\n    assert got == 5",  # checked exactly through a name
+    "def check(value):\n        assert value == 5\n\n    check(add(2, 3))",  # in a helper
+    "with pytest.raises(TypeError):\n        add(2)\n    assert add(2, 3) == 5",
 ])  # fmt: skip
 def test_an_exact_check_kept_exact_is_not_loosened(check: str) -> None:
     kept = FLAKY.replace("    assert add(2, 3) == expected\n", f"    {check}\n")
     assert loosened(FLAKY, kept, TEST) == ""
+
+
+@pytest.mark.parametrize("check", [
+    "assert math.isclose(add(2, 3), 5, abs_tol=1)",  # a library's loose compare, no Compare node
+    "got = add(2, 3)\n    assert got in (5, 6)",  # the value checked through a name
+    "def check(value):\n        assert value in (5, 6)\n\n    check(add(2, 3))",  # a helper
+    "try:\n        assert add(2, 3) == 5\n    except AssertionError:\n"
+    "        assert add(2, 3) == 6",  # the failure caught, then the other outcome checked
+    "if add(2, 3) != 6:\n        assert add(2, 3) == 5",  # the exact check made conditional
+    "assert (add(2, 3) == 5) | (add(2, 3) == 6)",  # an or written as a bitwise or
+    "assert add(2, 3) in (5, 6)\n    assert add(2, 3) == add(2, 3)",  # exact, but to itself
+    "with contextlib.suppress(AssertionError):\n        assert add(2, 3) == 5\n"
+    "    assert add(2, 3) in (5, 6)",  # the exact check's failure swallowed
+])  # fmt: skip
+def test_attack_a_loosened_check_in_another_form_checks_less(check: str) -> None:
+    """The exact check loosened in a form the plain reading missed: through a name, a helper
+    the test defines, a caught failure, a condition, ``math.isclose``, a bitwise or, or an
+    exact check beside it that compares the value to itself. Each accepts both flaky outcomes
+    and still fails on the mutants that break ``add`` outright."""
+    loose = FLAKY.replace("    assert add(2, 3) == expected\n", f"    {check}\n")
+    assert loosened(FLAKY, loose, TEST).startswith("it loosens the exact check at line 11"), check
+
+
+def test_attack_a_loosening_calls_name_quotes_no_text_of_the_models() -> None:
+    """The kind of check is quoted in the posted evidence: a call built from a string the
+    model wrote is named only as a call, never by the string's text."""
+    call = "assert (lambda *v: True).__call__(add(2, 3), '`@org/team`')"
+    loose = FLAKY.replace("    assert add(2, 3) == expected\n", f"    {call}\n")
+    said = loosened(FLAKY, loose, TEST)
+    assert said.endswith("(`a call`)") and "@org" not in said, said
 
 
 @pytest.mark.parametrize("rest", [
@@ -300,3 +333,17 @@ def test_the_runs_before_a_fix_make_a_chance_failure_on_every_one_unlikely() -> 
     """At the flaky test's old rate, all of them failing by chance is at most 1 in 100."""
     assert reruns_needed(1, 2) == 7  # fails one run in two: 0.5 ** 7 < 0.01
     assert reruns_needed(9, 10) == 2  # fails one run in ten
+
+
+def test_attack_a_large_helper_called_often_is_read_in_moments() -> None:
+    """Helpers are read where the test calls them: a rewrite calling a 17,000-node helper 64
+    times (and the helper itself) is read within a fixed budget of helper nodes, not 64 copies
+    of it on each side (49 s before the budget)."""
+    import time
+
+    helper = "def h(v):\n" + "".join(f"    y{n} = [v, v, v, v, v, v, v, v]\n"
+                                     for n in range(1400)) + "    h(v)\n"  # fmt: skip
+    test = "def test_a():\n" + "    h(1); h(2); h(3); h(4)\n" * 16 + "    assert f() == 5\n"
+    started = time.perf_counter()
+    assert loosened(helper + test, helper + test, "t.py::test_a") == ""
+    assert time.perf_counter() - started < 5
