@@ -44,7 +44,8 @@ def analyse(facts: StepFacts, today: date, policy: FlakyPolicy) -> StepVerdict:
     """The step's verdict from the run's facts (:func:`judge_step` on them)."""
     verdict = judge_step(facts.attempts, facts.quarantine, today,
                          code_is_proof=facts.trust.code_is_proof, policy=policy,
-                         unsure=facts.unsure, change=facts.change, apart=facts.apart)  # fmt: skip
+                         unsure=facts.unsure, change=facts.change,
+                         apart={s.test: s.runs for s in facts.history if s.apart_only})  # fmt: skip
     if facts.unread and verdict.failing:
         unread = f"Whether a failed test ran the changed lines was not checked: {facts.unread}."
         return replace(verdict, said=(*verdict.said, unread))

@@ -126,7 +126,7 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
     if row is not None:  # as gen-tests lists its runner; the run's own verdict says the rest
         ctx.tool(row.name)
     return StepFacts(trust, unsure, entries, trusted, tuple(attempts), spent, change, unread,
-                     _apart(ctx))  # fmt: skip
+                     tuple(_history(ctx)))  # fmt: skip
 
 
 def _sees_nothing(path: str) -> bool:
@@ -146,7 +146,8 @@ def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict
     row = runner_of(command)
     orders = row.in_order if row is not None else None
     words = orders.command(command) if orders is not None else None
-    flaky = [*(test for test, _ in verdict.flaky), *_history_flaky(ctx)]
+    flaky = [*(test for test, _ in verdict.flaky),
+             *(stat.test for stat in facts.history if stat.failures and stat.flips)]
     if not flaky:
         return []
     if orders is None or words is None:
@@ -258,16 +259,6 @@ def _named_program(program: str, checkout: Path) -> None:
         raise UsageError(f"The test command's program {program} is no file (looked for "
                          f"{where}).", hint="Name it by its path from the checkout's root, "
                          "or by its name alone to have it found on the PATH.")  # fmt: skip
-
-
-def _history_flaky(ctx: RunContext[TestStepOptions]) -> list[str]:
-    """The tests the history of this workflow on the default branch shows flaky."""
-    return [stat.test for stat in _history(ctx) if stat.failures and stat.flips]
-
-
-def _apart(ctx: RunContext[TestStepOptions]) -> dict[str, int]:
-    """The tests the history shows failing every first run, passing only on retries."""
-    return {stat.test: stat.runs for stat in _history(ctx) if stat.apart_only}
 
 
 def _history(ctx: RunContext[TestStepOptions]) -> list[FlakyStat]:

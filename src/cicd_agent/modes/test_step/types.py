@@ -11,6 +11,7 @@ from cicd_agent.modes.test_step.dependence import Runs
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.changed_lines import Record, Touched
+    from cicd_agent.analysis.flaky_stats import FlakyStat
     from cicd_agent.github.trust import Trust
     from cicd_agent.job.repo_config import QuarantineEntry
 
@@ -116,9 +117,9 @@ class StepFacts:
     """The lines the change touched, when git could read them (which tests ran one)."""
     unread: str = ""
     """Why the change's lines could not be read ("" when they were, or there was no change)."""
-    apart: Mapping[str, int] = field(default_factory=dict)
-    """The tests the workflow's history shows failing every first run, passing only on
-    retries, and in how many runs (never flaky: :func:`.judge.judge_step`)."""
+    history: tuple[FlakyStat, ...] = ()
+    """The flaky report of the workflow's history on the default branch, read once: the tests
+    it shows flaky are classified too, and those failing every first run are never flaky."""
 
 
 @dataclass(frozen=True)
