@@ -74,6 +74,19 @@ def test_every_failure_flaky_or_quarantined_passes_the_step_saying_which() -> No
     assert only_quarantined.passed and only_quarantined.quarantined[0][0] == QUIET
 
 
+def test_a_quarantined_test_that_passes_on_retry_stays_quarantined_whatever_the_policy() -> None:
+    """A new user's tomli: with retries on, the quarantined test passed on retry and was shown
+    "flaky (not excused)" with its entry unmentioned, so retries made the step stricter."""
+    first, retry = Attempt({QUIET: False}, 1), Attempt({QUIET: True}, 0)
+    for policy in ("fail", "pass"):
+        found = judge_step([first, retry], ENTRIES, TODAY, code_is_proof=True, policy=policy)
+        assert found.passed and found.flaky == () and found.failing == ()
+        assert found.quarantined == ((QUIET, "quarantined until 2026-12-20, owner "
+                                      "@acme/db-team, passed on retry 1"),)  # fmt: skip
+    forked = judge_step([first, retry], ENTRIES, TODAY, code_is_proof=False, policy="pass")
+    assert not forked.passed and "(not excused)" in forked.quarantined[0][1]
+
+
 def test_an_entry_without_an_owner_excuses_nothing() -> None:
     ownerless = (QuarantineEntry("tests/test_b.py::test_q", "", date(2027, 1, 1)),)
     found = judge_step([Attempt({QUIET: False}, 1)], ownerless, TODAY, code_is_proof=True)

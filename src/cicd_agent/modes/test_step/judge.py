@@ -153,8 +153,6 @@ def _judged(
     if not failed:
         return StepVerdict(True, said=("Every test passed on the first run.",))
     passed_again = passed_on_retry(attempts)
-    flaky = {test: f"failed on the first run, passed on retry {number}"
-             for test, number in passed_again.items() if test not in apart}  # fmt: skip
     ignored = [f"retry {number} is not believed: {retry.doubt}"
                for number, retry in enumerate(attempts[1:], start=1) if retry.doubt]  # fmt: skip
     hidden = _hidden(attempts)
@@ -166,8 +164,13 @@ def _judged(
         names.update(attempt.names)
         shared.update(attempt.shared)
     covers = {t: _covered(t, names.get(t, t), shared.get(t, ()), live, parents.get(t, ()))
-              for t in (*failed, *hidden) if t not in flaky}  # fmt: skip
-    quarantined = {t: why for t, (why, _) in covers.items() if why}
+              for t in (*failed, *hidden)}  # fmt: skip
+    # an entry excuses its test whatever a retry showed: retries may never make a step stricter
+    quarantined = {t: why + (f", passed on retry {passed_again[t]}" if t in passed_again else "")
+                   for t, (why, _) in covers.items() if why}  # fmt: skip
+    flaky = {test: f"failed on the first run, passed on retry {number}"
+             for test, number in passed_again.items()
+             if test not in apart and test not in quarantined}  # fmt: skip
     failing = tuple(t for t in (*failed, *hidden) if t not in flaky and t not in quarantined)
     said = [*(f"{line}." for line in ignored), *(line for _, line in covers.values() if line)]
     said += [f"`{names.get(t, t)}` passed on retry {passed_again[t]}, but failed the first run of each "
