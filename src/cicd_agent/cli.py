@@ -53,9 +53,13 @@ def main(
 
 
 def _run(
-    argv: list[str], environ: Mapping[str, str], stdout: TextIO, stderr: TextIO, *,
+    argv: list[str],
+    environ: Mapping[str, str],
+    stdout: TextIO,
+    stderr: TextIO,
+    *,
     own_process: bool = False,
-) -> int:  # fmt: skip
+) -> int:
     """Parse ``argv``, run its mode, and report any failure through :func:`_fail`;
     ``own_process``: the console script's run, which ends with the process."""
     # The run's machinery, imported once neither --version nor --help answered.
@@ -133,8 +137,18 @@ def _run(
             "and report it.",
         )
         code = ExitCode.EXTERNAL
-    return _fail(runner, ctx, mode, mode_name, error, code=code, stdout=stdout, stderr=stderr,
-                 wants_json=wants_json, environ=environ)  # fmt: skip
+    return _fail(
+        runner,
+        ctx,
+        mode,
+        mode_name,
+        error,
+        code=code,
+        stdout=stdout,
+        stderr=stderr,
+        wants_json=wants_json,
+        environ=environ,
+    )
 
 
 def _whose(mode_name: str | None) -> str:
@@ -323,8 +337,9 @@ def _fail(
         outputs["error"] = f"{message} {hint}".strip()
         title = f"cicd-agent {mode_name or ''}".strip()
         if runner.in_runner:
-            _report_in_runner(runner, ctx, title=title, message=message, hint=hint,
-                              outputs=outputs, code=code)  # fmt: skip
+            _report_in_runner(
+                runner, ctx, title=title, message=message, hint=hint, outputs=outputs, code=code
+            )
         else:
             stderr.write(f"{title}: error: {outputs['error']}\n")
         if wants_json:
@@ -394,6 +409,10 @@ def action_inputs() -> frozenset[str]:
     from cicd_agent.job.resolve import ACTION_OWN_INPUTS
     from cicd_agent.plugins import declared_options, own_modes
 
-    marked = (option.name for name in own_modes() for option in declared_options(name)
-              if option.action_input)  # fmt: skip
+    marked = (
+        option.name
+        for name in own_modes()
+        for option in declared_options(name)
+        if option.action_input
+    )
     return ACTION_OWN_INPUTS | frozenset(marked)

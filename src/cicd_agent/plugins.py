@@ -124,7 +124,9 @@ class ModePlugin:
         try:
             return self._module(module)
         except (Exception, SystemExit) as exc:
-            missing = isinstance(exc, ModuleNotFoundError) and exc.name == f"{self.package}.{module}"
+            missing = (
+                isinstance(exc, ModuleNotFoundError) and exc.name == f"{self.package}.{module}"
+            )
             if self.own and not missing:
                 raise
             why = f"its {module} module does not load ({type(exc).__name__}: {exc})"
@@ -138,8 +140,11 @@ class ModePlugin:
         line calls: a plugin that lacks a part is named now (exit 2), not a crash mid-run."""
         mode: Mode = self._attribute("mode:MODE")
         lacking = [part for part in MODE_PARTS if not hasattr(mode, part)]
-        lacking += [part for part in ("run", "failure_outputs")
-                    if part not in lacking and not callable(getattr(mode, part))]  # fmt: skip
+        lacking += [
+            part
+            for part in ("run", "failure_outputs")
+            if part not in lacking and not callable(getattr(mode, part))
+        ]
         if lacking:
             raise PluginError(self._broken(f"its MODE has no {' or '.join(lacking)}"))
         return mode
@@ -314,12 +319,18 @@ def installation() -> list[str]:
     if sys.flags.isolated:
         return list(sys.path)
     added = {os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p}
-    added |= {os.getcwd(), os.path.abspath(site.getuserbase()), os.path.abspath(site.getusersitepackages())}
+    added |= {
+        os.getcwd(),
+        os.path.abspath(site.getuserbase()),
+        os.path.abspath(site.getusersitepackages()),
+    }
     return [
-        folder for folder in sys.path
-        if folder and os.path.abspath(folder) not in added
+        folder
+        for folder in sys.path
+        if folder
+        and os.path.abspath(folder) not in added
         and not os.path.abspath(folder).startswith(os.path.abspath(site.getuserbase()) + os.sep)
-    ]  # fmt: skip
+    ]
 
 
 def plugin(name: str) -> ModePlugin:
@@ -374,12 +385,21 @@ def declared_groups(mode: str) -> tuple[OptionGroup, ...]:
         for group in groups:  # every caller walks them: a wrong one would stop every mode
             if not isinstance(group, OptionGroup):
                 raise TypeError(f"OPTIONS holds a {type(group).__name__}, not an OptionGroup")
-            wrong = [o for o in group.options if not (isinstance(o, Option)
-                     and isinstance(o.name, str) and _OPTION_NAME.fullmatch(o.name))]  # fmt: skip
+            wrong = [
+                o
+                for o in group.options
+                if not (
+                    isinstance(o, Option)
+                    and isinstance(o.name, str)
+                    and _OPTION_NAME.fullmatch(o.name)
+                )
+            ]
             if wrong:
                 shown = getattr(wrong[0], "name", wrong[0])
-                raise TypeError(f"its group {group.title!r} holds {str(shown)[:80]!r}, which "
-                                "is not an Option named by a lower-case word")  # fmt: skip
+                raise TypeError(
+                    f"its group {group.title!r} holds {str(shown)[:80]!r}, which "
+                    "is not an Option named by a lower-case word"
+                )
         return groups
     except Exception as exc:  # noqa: BLE001 - a plugin's own declarations: any error is its own
         why = f"its options do not build ({type(exc).__name__}: {exc})"

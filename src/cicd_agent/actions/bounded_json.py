@@ -52,8 +52,7 @@ def load(data: bytes | str, *, unique_keys: bool = False, first_value: bool = Fa
     except JsonRefused:
         raise
     except json.JSONDecodeError as exc:
-        raise JsonRefused(f"{exc.msg} at line {exc.lineno} column {exc.colno}") \
-            from None  # fmt: skip
+        raise JsonRefused(f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
         raise JsonRefused("nested too deeply") from None
     except ValueError:  # int() refuses more digits than sys.get_int_max_str_digits()

@@ -8,16 +8,32 @@ from __future__ import annotations
 import re
 import unicodedata
 
-SECRET_NAME_PARTS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "APIKEY",
-                     "PRIVATEKEY", "PRIVKEY", "ACCESSKEY", "SIGNINGKEY", "WEBHOOK", "CREDENTIAL",
-                     "DATABASEURL", "CONNECTIONSTRING", "COOKIE", "BEARER")  # fmt: skip
+SECRET_NAME_PARTS = (
+    "TOKEN",
+    "SECRET",
+    "PASSWORD",
+    "PASSWD",
+    "PASSPHRASE",
+    "APIKEY",
+    "PRIVATEKEY",
+    "PRIVKEY",
+    "ACCESSKEY",
+    "SIGNINGKEY",
+    "WEBHOOK",
+    "CREDENTIAL",
+    "DATABASEURL",
+    "CONNECTIONSTRING",
+    "COOKIE",
+    "BEARER",
+)
 """A variable or input whose name, without separators, contains one of these holds a secret."""
 SECRET_NAME_WORDS = frozenset({"PASS", "PWD", "AUTH", "DSN", "KEY", "CREDS", "PAT"})
 """…or has one of these as a whole word (``DB_PASS``, ``MYSQL_PWD``, ``SENTRY_DSN``, ``DEPLOY_KEY``,
 ``GH_PAT``; not ``BYPASS``, ``KEYBOARD`` or ``PATH``, and not the shell's own ``PWD``/``OLDPWD``,
 which hold the working directory)."""
-_NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD", "CONTEXT_TOKENS", "TOKEN_BUDGET", "SECRET_ENV",
-                               "MIN_PASS_RATE", "MUST_PASS"})  # fmt: skip
+_NOT_SECRET_NAMES = frozenset(
+    {"PWD", "OLDPWD", "CONTEXT_TOKENS", "TOKEN_BUDGET", "SECRET_ENV", "MIN_PASS_RATE", "MUST_PASS"}
+)
 """The shell's working directories, and this action's own inputs that count tokens, name
 secret variables or say what must pass (``INPUT_CONTEXT-TOKENS=120000`` must not turn every
 120000 into a marker)."""

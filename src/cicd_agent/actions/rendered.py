@@ -35,10 +35,39 @@ _CODE = frozenset({"code", "pre"})
 # What cmark-gfm writes for Markdown, and our own tags (``markdown.OUR_TAGS``): any other tag
 # in a text rendered with its HTML kept came from raw HTML.
 _FORMATTING = frozenset(
-    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "li", "pre", "code",
-     "em", "strong", "del", "a", "img", "hr", "br", "table", "thead", "tbody", "tr", "th", "td",
-     "input", "details", "summary", "sub"}
-)  # fmt: skip
+    {
+        "p",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+        "pre",
+        "code",
+        "em",
+        "strong",
+        "del",
+        "a",
+        "img",
+        "hr",
+        "br",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "input",
+        "details",
+        "summary",
+        "sub",
+    }
+)
 
 
 def allowed_link(url: str, allowed: Sequence[str], own: Collection[int] = ()) -> bool:

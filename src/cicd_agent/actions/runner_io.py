@@ -160,8 +160,11 @@ class RunnerIO:
         prints them)."""
         if self._output_path is None:
             return
-        self._append("GITHUB_OUTPUT", self._output_path,
-                     "".join(format_output(name, value) for name, value in outputs.items()))  # fmt: skip
+        self._append(
+            "GITHUB_OUTPUT",
+            self._output_path,
+            "".join(format_output(name, value) for name, value in outputs.items()),
+        )
 
     def write_summary(self, markdown: Neutral) -> None:
         """Append the job summary (neutral Markdown); outside a runner it is printed as plain
@@ -175,8 +178,9 @@ class RunnerIO:
         if self._summary_path is None:
             self._say(self._unsaid(plain_text(text, colour=self._colour)))
             return
-        self._append("GITHUB_STEP_SUMMARY", self._summary_path,
-                     text if text.endswith("\n") else text + "\n")  # fmt: skip
+        self._append(
+            "GITHUB_STEP_SUMMARY", self._summary_path, text if text.endswith("\n") else text + "\n"
+        )
 
     def _append(self, variable: str, path: Path, text: str) -> None:
         """Append to a runner file; the first failure is a :class:`RunnerFileError` naming the

@@ -93,11 +93,18 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 RUNTIME_TYPES = frozenset(
     {
-        ChangeType.SOURCE, ChangeType.CONFIG, ChangeType.INFRASTRUCTURE,
-        ChangeType.DEPENDENCIES, ChangeType.LOCKFILE, ChangeType.BUILD, ChangeType.MIGRATION,
-        ChangeType.SECURITY, ChangeType.API_CONTRACT, ChangeType.OTHER,
+        ChangeType.SOURCE,
+        ChangeType.CONFIG,
+        ChangeType.INFRASTRUCTURE,
+        ChangeType.DEPENDENCIES,
+        ChangeType.LOCKFILE,
+        ChangeType.BUILD,
+        ChangeType.MIGRATION,
+        ChangeType.SECURITY,
+        ChangeType.API_CONTRACT,
+        ChangeType.OTHER,
     }
-)  # fmt: skip
+)
 """Types that change what runs in production (docs, tests, CI and generated files do not)."""
 
 

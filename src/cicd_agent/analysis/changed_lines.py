@@ -231,8 +231,11 @@ def likely_flaky(failed: Sequence[str], record: Record | None, change: Touched) 
     if record is None or change.untraced or record.outside or record.blind or not change.lines:
         return {}
     said = f" ({record.evidence})" if record.evidence else ""
-    return {test: NO_CHANGED_LINE + said + _again(record.again.get(test)) for test in failed
-            if record.tests.get(test) is False and test not in record.unseen}  # fmt: skip
+    return {
+        test: NO_CHANGED_LINE + said + _again(record.again.get(test))
+        for test in failed
+        if record.tests.get(test) is False and test not in record.unseen
+    }
 
 
 def _again(passed: bool | None) -> str:

@@ -66,9 +66,18 @@ _DEBUGGERS = tuple(
 """Per language, the suffixes, the call, its severity and what it does: ``data/debuggers.toml``."""
 _IMPORT = re.compile(r"^\s*(?:import|from)\s")
 DEBUGGER_WORDS = (
-    "breakpoint", "pdb", "pudb", "IPython", "binding.", "byebug", "debugger", "IEx.pry",
-    "runtime.Breakpoint", "xdebug_break", "Psy",
-)  # fmt: skip
+    "breakpoint",
+    "pdb",
+    "pudb",
+    "IPython",
+    "binding.",
+    "byebug",
+    "debugger",
+    "IEx.pry",
+    "runtime.Breakpoint",
+    "xdebug_break",
+    "Psy",
+)
 
 
 def debugger_calls(changed: FileDiff) -> Iterator[Finding]:
@@ -80,8 +89,11 @@ def debugger_calls(changed: FileDiff) -> Iterator[Finding]:
     # Each statement of a line (``import pdb; pdb.set_trace()`` is an import and a call).
     said = [(n, t, t.split(";")) for n, t in changed.added_lines()]
     hits = [(n, t) for n, t, parts in said if any(pattern.match(part) for part in parts)]
-    calls = [(n, t) for n, t, parts in said
-             if any(pattern.match(part) and not _IMPORT.match(part) for part in parts)]  # fmt: skip
+    calls = [
+        (n, t)
+        for n, t, parts in said
+        if any(pattern.match(part) and not _IMPORT.match(part) for part in parts)
+    ]
     # `import pdb` is only reported when no call is: one leftover, one comment.
     for number, text in calls or hits:
         yield Finding(

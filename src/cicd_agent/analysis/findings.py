@@ -200,13 +200,16 @@ _HEURISTIC_KINDS = frozenset(
         "jwt",
     }
 )
+
+
 def _words(kind: str) -> str:
     """A rule's slug in words (``gitlab-pat``: "gitlab personal access token"); our own
     shapes' names are words already."""
     if " " in kind or "-" not in kind:
         return kind
-    return " ".join("personal access token" if word == "pat" else word
-                    for word in kind.split("-"))  # fmt: skip
+    return " ".join("personal access token" if word == "pat" else word for word in kind.split("-"))
+
+
 _FIXTURE_PATH = re.compile(
     r"(?i)(?:^|/)(?:tests?|testing|spec|specs|__tests__|testdata|fixtures?|docs?|examples?"
     r"|samples?|vendor|_vendor|vendored|third_party|node_modules)/"
@@ -276,14 +279,18 @@ _TOKEN_NAMES = tuple(
     (re.compile(rf"(?<![A-Za-z0-9_]){prefix}[A-Za-z0-9]"), name)
     for prefix, name in (
         ("github_pat_", "GitHub fine-grained personal access token"),
-        ("ghp_", "GitHub personal access token"), ("gho_", "GitHub OAuth access token"),
-        ("ghu_", "GitHub App user access token"), ("ghs_", "GitHub App installation token"),
+        ("ghp_", "GitHub personal access token"),
+        ("gho_", "GitHub OAuth access token"),
+        ("ghu_", "GitHub App user access token"),
+        ("ghs_", "GitHub App installation token"),
         ("ghr_", "GitHub refresh token"),
-        ("xoxb-", "Slack bot token"), ("xoxp-", "Slack user token"),
-        ("xoxa-", "Slack app token"), ("xoxr-", "Slack refresh token"),
+        ("xoxb-", "Slack bot token"),
+        ("xoxp-", "Slack user token"),
+        ("xoxa-", "Slack app token"),
+        ("xoxr-", "Slack refresh token"),
         ("xoxs-", "Slack session token"),
     )
-)  # fmt: skip
+)
 """The one table of token names: a vendor's token is named by its value's prefix, whichever
 rule found it (our broad "GitHub token" shape, gitleaks' ``github-pat``): a new user's personal
 access token was called a "GitHub token", as any would be."""

@@ -49,8 +49,10 @@ def issue_body(evidence: FlakyEvidence, owners: Owners, today: date) -> Neutral:
     """The issue's text: the evidence, the owners, the proposed quarantine entry."""
     stat = evidence.stat
     owner = owners.names[0] if owners.names else "@OWNER"
-    entry = (f'analyse-failure:\n  quarantine:\n    - test: "{_yaml(stat.test)}"\n'
-             f'      owner: "{owner}"\n      expires: {today + timedelta(days=QUARANTINE_DAYS)}')  # fmt: skip
+    entry = (
+        f'analyse-failure:\n  quarantine:\n    - test: "{_yaml(stat.test)}"\n'
+        f'      owner: "{owner}"\n      expires: {today + timedelta(days=QUARANTINE_DAYS)}'
+    )
     lines = [
         f"**{code_span(stat.test)}** both passed and failed on the default branch: flip rate "
         f"**{stat.flip_rate:.0%}** ({stat.flips} flips over {stat.runs} runs, of the last "
@@ -67,10 +69,15 @@ def issue_body(evidence: FlakyEvidence, owners: Owners, today: date) -> Neutral:
         lines += ["", "Replay the failure:", "", code_block(evidence.replay, "sh")]
     if evidence.output:
         lines += ["", "Failing output (its end):", "", code_block(evidence.output[-OUTPUT_LIMIT:])]
-    lines += ["", "Proposed quarantine entry (the test step then excuses its failures until the "
-              "date; paste it into the settings file on the default branch):", "",
-              code_block(entry, "yaml"), "",
-              "This issue is updated by cicd-agent on each run that finds the test flaky."]  # fmt: skip
+    lines += [
+        "",
+        "Proposed quarantine entry (the test step then excuses its failures until the "
+        "date; paste it into the settings file on the default branch):",
+        "",
+        code_block(entry, "yaml"),
+        "",
+        "This issue is updated by cicd-agent on each run that finds the test flaky.",
+    ]
     return posted("\n".join(lines))
 
 
@@ -88,10 +95,13 @@ def closing(test: str, runs: Sequence[StoredRun]) -> Closing:
     shown = [code_span(run.url or f"run {run.run_id} attempt {run.attempt}") for run in runs]
     listed = ", ".join(shown[-SHOWN_RUNS:])
     more = f" (the newest {SHOWN_RUNS} shown)" if len(shown) > SHOWN_RUNS else ""
-    return Closing(issue_key(test), posted(
-        f"Closed by cicd-agent: {code_span(test)} passed in each of its last {len(runs)} runs on "
-        f"the default branch{more}: {listed}. It is reopened if it flips again."
-    ))  # fmt: skip
+    return Closing(
+        issue_key(test),
+        posted(
+            f"Closed by cicd-agent: {code_span(test)} passed in each of its last {len(runs)} runs on "
+            f"the default branch{more}: {listed}. It is reopened if it flips again."
+        ),
+    )
 
 
 def _yaml(test: str) -> str:

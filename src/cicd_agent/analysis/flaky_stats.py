@@ -56,10 +56,19 @@ class StoredRun:
 
     def to_json(self) -> dict[str, object]:
         retried = {"retried": list(self.retried[:MAX_RETRIED])} if self.retried else {}
-        return {"repository": self.repository, "job": self.job, "run_id": self.run_id,
-                "attempt": self.attempt, "head_sha": self.head_sha, "recorded": self.recorded,
-                "outcomes": dict(self.outcomes), "seconds": dict(self.seconds),
-                "job_seconds": self.job_seconds, "url": self.url, **retried}  # fmt: skip
+        return {
+            "repository": self.repository,
+            "job": self.job,
+            "run_id": self.run_id,
+            "attempt": self.attempt,
+            "head_sha": self.head_sha,
+            "recorded": self.recorded,
+            "outcomes": dict(self.outcomes),
+            "seconds": dict(self.seconds),
+            "job_seconds": self.job_seconds,
+            "url": self.url,
+            **retried,
+        }
 
     @classmethod
     def from_json(cls, document: Mapping[str, object]) -> StoredRun:
@@ -74,15 +83,18 @@ class StoredRun:
         if not isinstance(retried, list):
             raise ValueError("retried must be a list")
         return cls(
-            repository=str(document["repository"]), job=str(document["job"]),
-            run_id=int(str(document["run_id"])), attempt=int(str(document.get("attempt", 1))),
-            head_sha=str(document.get("head_sha", "")), recorded=str(document["recorded"]),
+            repository=str(document["repository"]),
+            job=str(document["job"]),
+            run_id=int(str(document["run_id"])),
+            attempt=int(str(document.get("attempt", 1))),
+            head_sha=str(document.get("head_sha", "")),
+            recorded=str(document["recorded"]),
             outcomes={canonical_test(str(k)): bool(v) for k, v in outcomes.items()},
             seconds={canonical_test(str(k)): float(v) for k, v in seconds.items()},
             job_seconds=float(str(document.get("job_seconds", 0.0))),
             url=str(document.get("url", "")),
             retried=tuple(canonical_test(str(test)) for test in retried[:MAX_RETRIED]),
-        )  # fmt: skip
+        )
 
 
 APART_RUNS = 5
@@ -142,9 +154,17 @@ def stats(runs: Sequence[StoredRun], size: int = WINDOW) -> list[FlakyStat]:
             continue
         failures = [run for run, passed in history if not passed]
         last = failures[-1].url or str(failures[-1].run_id) if failures else ""
-        found.append(FlakyStat(test, len(history), len(failures), flips,
-                               round(lost.get(test, 0.0), 1), last,
-                               retried.get(test, 0)))  # fmt: skip
+        found.append(
+            FlakyStat(
+                test,
+                len(history),
+                len(failures),
+                flips,
+                round(lost.get(test, 0.0), 1),
+                last,
+                retried.get(test, 0),
+            )
+        )
     return sorted(found, key=lambda s: (-s.lost_seconds, -s.flip_rate, s.test))
 
 
@@ -193,13 +213,15 @@ def mermaid_chart(found: Sequence[FlakyStat]) -> str:
     ranks = ", ".join(f'"#{rank}"' for rank in range(1, len(shown) + 1))
     bars = ", ".join(f"{stat.lost_seconds:.0f}" for stat in shown)
     top = max(1.0, *(stat.lost_seconds for stat in shown))
-    chart = "\n".join([
-        "xychart-beta horizontal",
-        f'    title "CI time lost to flaky tests (last {WINDOW} runs)"',
-        f"    x-axis [{ranks}]",
-        f'    y-axis "seconds" 0 --> {top:.0f}',
-        f"    bar [{bars}]",
-    ])  # fmt: skip
+    chart = "\n".join(
+        [
+            "xychart-beta horizontal",
+            f'    title "CI time lost to flaky tests (last {WINDOW} runs)"',
+            f"    x-axis [{ranks}]",
+            f'    y-axis "seconds" 0 --> {top:.0f}',
+            f"    bar [{bars}]",
+        ]
+    )
     return code_block(chart, "mermaid")
 
 

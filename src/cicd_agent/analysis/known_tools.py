@@ -128,9 +128,14 @@ def _tool(raw: dict[str, Any]) -> KnownTool:
 
 
 def _tuples(raw: dict[str, Any]) -> dict[str, Any]:
-    return {key: tuple(_tuple(item) for item in value) if isinstance(value, list) else
-            tuple(sorted(value.items())) if isinstance(value, dict) else value
-            for key, value in raw.items()}  # fmt: skip
+    return {
+        key: tuple(_tuple(item) for item in value)
+        if isinstance(value, list)
+        else tuple(sorted(value.items()))
+        if isinstance(value, dict)
+        else value
+        for key, value in raw.items()
+    }
 
 
 def _tuple(item: Any) -> Any:

@@ -70,8 +70,7 @@ def _expanded(parser: SetupCfgParser, section: str, value: str) -> str:
 def _setup_cfg(text: str) -> Iterable[tuple[str, str]]:
     parser = SetupCfgParser(interpolation=None)
     parser.read_string(text)
-    sections = [("options", key) for key in ("install_requires", "setup_requires",
-                                               "tests_require")]  # fmt: skip
+    sections = [("options", key) for key in ("install_requires", "setup_requires", "tests_require")]
     if parser.has_section("options.extras_require"):
         sections += [
             ("options.extras_require", e) for e in parser.options("options.extras_require")

@@ -55,27 +55,49 @@ def covering(
     parent an entry names as written."""
     alike = [e for e in entries if canonical_test(e.test) == test]
     exact = canonical_test(own) != own
-    own_entry = next((e for e in alike if not shared and (e.test.strip() == own or not exact)),
-                     None)  # fmt: skip
+    own_entry = next(
+        (e for e in alike if not shared and (e.test.strip() == own or not exact)), None
+    )
     if own_entry is not None:
         return own_entry, False, ""
-    parent = None if shared else next(
-        (e for p in reversed(parents) for e in entries if e.test.strip() == p), None)  # fmt: skip
+    parent = (
+        None
+        if shared
+        else next((e for p in reversed(parents) for e in entries if e.test.strip() == p), None)
+    )
     if parent is not None:
         return parent, True, ""
     if not alike:
         return None, False, ""
     lead = f"`{own}` is not excused by the quarantine entry `{alike[0].test}`: "
     if len(shared) == 1:
-        return None, False, (f"{lead}the run's report gives that id to more than one test, or "
-                             "to a test written in another file than the one it names, so the "
-                             "entry cannot tell which test it names.")  # fmt: skip
+        return (
+            None,
+            False,
+            (
+                f"{lead}the run's report gives that id to more than one test, or "
+                "to a test written in another file than the one it names, so the "
+                "entry cannot tell which test it names."
+            ),
+        )
     if shared:
         others = ", ".join(f"`{name}`" for name in shared)
-        return None, False, (f"{lead}the tests {others} share its canonical name `{test}`, so "
-                             "the entry cannot tell which it names.")  # fmt: skip
-    return None, False, (f"{lead}the entry names it only by its canonical spelling `{test}`; an "
-                         "entry excuses a test named as its runner names it.")  # fmt: skip
+        return (
+            None,
+            False,
+            (
+                f"{lead}the tests {others} share its canonical name `{test}`, so "
+                "the entry cannot tell which it names."
+            ),
+        )
+    return (
+        None,
+        False,
+        (
+            f"{lead}the entry names it only by its canonical spelling `{test}`; an "
+            "entry excuses a test named as its runner names it."
+        ),
+    )
 
 
 def names_none(

@@ -162,8 +162,10 @@ class KnownValues:
                     found.append(span)
         if self.escaped is not None and "%" in text:
             folded = _ESCAPE.sub(_upper, text)
-            found += [(start, end) for _, start, end in keywords(self.escaped, folded,
-                                                                 self.longest_escaped)]  # fmt: skip
+            found += [
+                (start, end)
+                for _, start, end in keywords(self.escaped, folded, self.longest_escaped)
+            ]
         return found
 
     @staticmethod

@@ -133,10 +133,15 @@ def upsert_issue_comment(
     listed it (:func:`find_issue_comment`), edited without listing again."""
     repo, noun = client.repo_path, "reply" if reply else "comment"
     return _upsert(
-        client, f"on #{number}", lambda: client.repository.get_issue(number).get_comments(),
+        client,
+        f"on #{number}",
+        lambda: client.repository.get_issue(number).get_comments(),
         (f"{repo}/issues/{number}/comments", f"{repo}/issues/comments/{{id}}"),
-        key=key, body=body, noun=noun, found=found,
-    )  # fmt: skip
+        key=key,
+        body=body,
+        noun=noun,
+        found=found,
+    )
 
 
 def upsert_thread_reply(
@@ -146,11 +151,14 @@ def upsert_thread_reply(
     comment is ``thread`` (GitHub threads replies under the first comment only)."""
     repo = client.repo_path
     return _upsert(
-        client, f"in a review thread of #{number}",
+        client,
+        f"in a review thread of #{number}",
         lambda: client.repository.get_pull(number).get_review_comments(),
         (f"{repo}/pulls/{number}/comments/{thread}/replies", f"{repo}/pulls/comments/{{id}}"),
-        key=key, body=body, noun="reply",
-    )  # fmt: skip
+        key=key,
+        body=body,
+        noun="reply",
+    )
 
 
 def upsert_commit_comment(
@@ -159,10 +167,15 @@ def upsert_commit_comment(
     """Create or update our comment on commit ``sha`` (``found``: as :func:`upsert_issue_comment`)."""
     repo = client.repo_path
     return _upsert(
-        client, f"on commit {sha[:12]}", lambda: client.repository.get_commit(sha).get_comments(),
+        client,
+        f"on commit {sha[:12]}",
+        lambda: client.repository.get_commit(sha).get_comments(),
         (f"{repo}/commits/{sha}/comments", f"{repo}/comments/{{id}}"),
-        key=key, body=body, noun="comment", found=found,
-    )  # fmt: skip
+        key=key,
+        body=body,
+        noun="comment",
+        found=found,
+    )
 
 
 def _upsert(

@@ -54,17 +54,25 @@ def upsert_flaky_issue(
 
     existing = client.read(f"listing the issues labelled {LABEL}", find)
     if existing is not None:
-        return client._send(f"updating issue #{existing}", "PATCH",
-                            f"{repo}/issues/{existing}", {**payload, "state": "open"},
-                            status="updated")  # fmt: skip
+        return client._send(
+            f"updating issue #{existing}",
+            "PATCH",
+            f"{repo}/issues/{existing}",
+            {**payload, "state": "open"},
+            status="updated",
+        )
     users, said = _people(client, owners)
     assignable = client.read(
         "checking who can be assigned",
         lambda: [user for user in users if client.repository.has_in_assignees(user)],
     )
-    opened = client._send("opening a flaky test's issue", "POST", f"{repo}/issues",
-                          {**payload, "labels": [LABEL], "assignees": assignable},
-                          status="created")  # fmt: skip
+    opened = client._send(
+        "opening a flaky test's issue",
+        "POST",
+        f"{repo}/issues",
+        {**payload, "labels": [LABEL], "assignees": assignable},
+        status="created",
+    )
     return replace(opened, reason="; ".join(filter(None, (opened.reason, said))))
 
 
@@ -87,10 +95,13 @@ def _people(client: Transport, owners: Owners) -> tuple[list[str], str]:
             read.append(name)
         except GitHubError:
             unread.append(name)
-    said = [f"assigned through {', '.join(read)}" if read else "",
-            f"the members of {', '.join(unread)} could not be read (a token with the "
-            "organisation's members: read permission can), so the team was not assigned"
-            if unread else ""]  # fmt: skip
+    said = [
+        f"assigned through {', '.join(read)}" if read else "",
+        f"the members of {', '.join(unread)} could not be read (a token with the "
+        "organisation's members: read permission can), so the team was not assigned"
+        if unread
+        else "",
+    ]
     return list(dict.fromkeys(people))[:MAX_ASSIGNEES], "; ".join(filter(None, said))
 
 
@@ -126,13 +137,23 @@ def close_stable_issues(client: Transport, stable: Sequence[Closing]) -> list[Wr
 
     outcomes = []
     for number, key in client.read(f"listing the open issues labelled {LABEL}", find):
-        said = client._send(f"saying why issue #{number} is closed", "POST",
-                            f"{repo}/issues/{number}/comments", {"body": str(closing[key])},
-                            status="created")  # fmt: skip
+        said = client._send(
+            f"saying why issue #{number} is closed",
+            "POST",
+            f"{repo}/issues/{number}/comments",
+            {"body": str(closing[key])},
+            status="created",
+        )
         if said.status not in ("created", "dry_run"):
             outcomes.append(said)
             continue
-        outcomes.append(client._send(f"closing issue #{number}", "PATCH", f"{repo}/issues/{number}",
-                                     {"state": "closed", "state_reason": "completed"},
-                                     status="updated"))  # fmt: skip
+        outcomes.append(
+            client._send(
+                f"closing issue #{number}",
+                "PATCH",
+                f"{repo}/issues/{number}",
+                {"state": "closed", "state_reason": "completed"},
+                status="updated",
+            )
+        )
     return outcomes

@@ -60,9 +60,7 @@ def _has_dismissing(comment: PullRequestComment) -> bool:
     return any(int(rollup.get(kind) or 0) > 0 for kind in DISMISSING)
 
 
-def react(
-    client: Transport, kind: CommentKind, comment_id: int, content: Reaction
-) -> WriteOutcome:
+def react(client: Transport, kind: CommentKind, comment_id: int, content: Reaction) -> WriteOutcome:
     where = "issues" if kind == "issue" else "pulls"
     return client._send(
         f"reacting to comment {comment_id}",

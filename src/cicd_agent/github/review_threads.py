@@ -119,9 +119,11 @@ def hide_earlier_reviews(client: Transport, number: int, latest: int) -> list[Wr
 
     def ours() -> set[int]:
         reviews = client.repository.get_pull(number).get_reviews()
-        return {r.id for r in reviews
-                if r.id < latest and (r.body or "").startswith(REVIEW_HEADING)
-                and is_ours(client, r)}  # fmt: skip
+        return {
+            r.id
+            for r in reviews
+            if r.id < latest and (r.body or "").startswith(REVIEW_HEADING) and is_ours(client, r)
+        }
 
     earlier = client.read(f"listing the reviews of #{number}", ours)
     what = "hiding an earlier review"

@@ -139,9 +139,13 @@ class HistoryReader:
                 continue
             if run.conclusion == "success":
                 passed = RunTests(
-                    run.id, run.run_attempt or 1, run.head_sha, branch, run.html_url,
+                    run.id,
+                    run.run_attempt or 1,
+                    run.head_sha,
+                    branch,
+                    run.html_url,
                     all_passed=True,
-                )  # fmt: skip
+                )
                 history.default_branch.append(passed)
                 history.past.append(PastRun(run.id, "success", run.head_sha, run.html_url))
                 continue
@@ -167,8 +171,9 @@ class HistoryReader:
             return None, None
         job = jobs[0]
         if job.conclusion == "success":
-            tests = RunTests(run.id, run.run_attempt or 1, run.head_sha, branch, run.html_url,
-                             all_passed=True)  # fmt: skip
+            tests = RunTests(
+                run.id, run.run_attempt or 1, run.head_sha, branch, run.html_url, all_passed=True
+            )
             return tests, None
         self.reads += 1
         outcomes = self._junit(run.id)

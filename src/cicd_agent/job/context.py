@@ -335,8 +335,10 @@ class RunContext(Generic[OptionsT_co]):
             return ""
         push = self.event.push if self.has_event else None
         if push is not None and head != push.after:
-            self.note(f"The checkout holds {head[:12]}, which is not the pushed commit "
-                      f"{push.after[:12]}: its code is trusted with nothing.")  # fmt: skip
+            self.note(
+                f"The checkout holds {head[:12]}, which is not the pushed commit "
+                f"{push.after[:12]}: its code is trusted with nothing."
+            )
             return ""
         return head
 
@@ -363,8 +365,9 @@ class RunContext(Generic[OptionsT_co]):
             try:
                 self._pull_trusts[number] = self.github.trust(number)
             except ExternalServiceError as exc:
-                self.note(f"Who opened the pull request is unknown ({exc.message}): "
-                          "trusted with nothing.")  # fmt: skip
+                self.note(
+                    f"Who opened the pull request is unknown ({exc.message}): trusted with nothing."
+                )
                 self._pull_trusts[number] = Trust.unknown()
         return self._pull_trusts[number]
 
@@ -380,8 +383,9 @@ class RunContext(Generic[OptionsT_co]):
             try:
                 self._commit_trusts[sha] = self.github.commit_trust(sha, branches)
             except ExternalServiceError as exc:
-                self.note(f"Whose commit {sha[:12]} is, is unknown ({exc.message}): "
-                          "trusted with nothing.")  # fmt: skip
+                self.note(
+                    f"Whose commit {sha[:12]} is, is unknown ({exc.message}): trusted with nothing."
+                )
                 self._commit_trusts[sha] = Trust.unknown()
         return self._commit_trusts[sha]
 

@@ -27,9 +27,17 @@ class DraftPull:
 
 
 def open_draft_pull(
-    client: GitHubClient, *, parent: str, into: str, branch: str, checkout: Path,
-    files: Mapping[str, str | None], message: Neutral, title: Neutral, body: Neutral,
-) -> DraftPull:  # fmt: skip
+    client: GitHubClient,
+    *,
+    parent: str,
+    into: str,
+    branch: str,
+    checkout: Path,
+    files: Mapping[str, str | None],
+    message: Neutral,
+    title: Neutral,
+    body: Neutral,
+) -> DraftPull:
     """``files`` (path → text, None: deleted) committed on ``parent`` to the new ``branch``,
     each keeping its mode in the ``checkout`` (the parent's tree), and a draft pull request from
     it into ``into``. A write the token may not make is said with the client's reason; an error

@@ -159,8 +159,16 @@ class Option:
     (``kind``) with the same words."""
 
     __slots__ = (
-        "action_input", "choices", "help", "kind", "name", "repeat", "setting", "switch", "trailing"
-    )  # fmt: skip
+        "action_input",
+        "choices",
+        "help",
+        "kind",
+        "name",
+        "repeat",
+        "setting",
+        "switch",
+        "trailing",
+    )
 
     def __init__(
         self,
@@ -239,7 +247,15 @@ def add_options(parser: argparse.ArgumentParser, groups: Sequence[OptionGroup]) 
 
 
 MODEL_OPTIONS = frozenset(
-    ("provider", "model", "fast-model", "base-url", "context-tokens", "model-timeout", "model-prices")
+    (
+        "provider",
+        "model",
+        "fast-model",
+        "base-url",
+        "context-tokens",
+        "model-timeout",
+        "model-prices",
+    )
 )
 """The common options that choose and bound the model: offered only by a mode that asks one."""
 
@@ -314,8 +330,12 @@ def common_options(
     )
     kept = [option for option in options if asks_model or option.name not in MODEL_OPTIONS]
     if not asks_model:  # one wrapper's --provider serves every mode
-        kept.insert(3, Option("provider", "taken and unused: this mode asks no model",
-                              choices=("openai", "none")))  # fmt: skip
+        kept.insert(
+            3,
+            Option(
+                "provider", "taken and unused: this mode asks no model", choices=("openai", "none")
+            ),
+        )
     return OptionGroup("common options", *kept)
 
 

@@ -323,14 +323,19 @@ def finish(
         # the first thing read never passes for a clean result ("0 findings"); a tool that ran
         # too left some of its work undone
         ran = {tool.tool for tool in result.tools if not tool.could_not_run}
-        undone = [f"{', '.join(names)} {verb}" for names, verb in (
-            (dict.fromkeys(t for t in missing if t not in ran), "could not run"),
-            (dict.fromkeys(t for t in missing if t in ran), "did not check everything"),
-        ) if names]  # fmt: skip
+        undone = [
+            f"{', '.join(names)} {verb}"
+            for names, verb in (
+                (dict.fromkeys(t for t in missing if t not in ran), "could not run"),
+                (dict.fromkeys(t for t in missing if t in ran), "did not check everything"),
+            )
+            if names
+        ]
         result.headline += f" Incomplete: {'; '.join(undone)} (see Tools)."
     result.usage = ctx.usage_report()
-    ctx.progress.stage("publish: " + ("computing only (dry run)" if ctx.options.dry_run else
-                                      "writing the results"))  # fmt: skip
+    ctx.progress.stage(
+        "publish: " + ("computing only (dry run)" if ctx.options.dry_run else "writing the results")
+    )
     result, exit_code = _publish(publish, ctx, result)
     final: list[Annotation] = []
     if result.service_failure and exit_code is ExitCode.OK:

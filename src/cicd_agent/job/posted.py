@@ -30,4 +30,3 @@ class PostedOutputs:
 
         for name, value in values.items():
             self.values[name] = TypeAdapter(kinds[name]).validate_python(value, strict=True)
-

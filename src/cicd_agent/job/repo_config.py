@@ -153,7 +153,9 @@ def load(
             )
         return RepoConfig(guidance=guidance)
     return replace(
-        parse(text, mode, today, plugin_sections), source=f"{CONFIG_PATH} at {commit[:12]}", guidance=guidance
+        parse(text, mode, today, plugin_sections),
+        source=f"{CONFIG_PATH} at {commit[:12]}",
+        guidance=guidance,
     )
 
 
@@ -281,8 +283,11 @@ def _quarantine(name: str, value: object, today: date) -> tuple[QuarantineEntry,
     if value is None:
         return ()
     if not isinstance(value, list) or len(value) > MAX_QUARANTINED:
-        raise UsageError(f"{CONFIG_PATH}: {name} must be a list of at most {MAX_QUARANTINED} "
-                         "entries `{test: ID, owner: '@login', expires: YYYY-MM-DD}`.", hint=_HINT)
+        raise UsageError(
+            f"{CONFIG_PATH}: {name} must be a list of at most {MAX_QUARANTINED} "
+            "entries `{test: ID, owner: '@login', expires: YYYY-MM-DD}`.",
+            hint=_HINT,
+        )
     entries: dict[str, QuarantineEntry] = {}
     for number, item in enumerate(value, 1):
 
@@ -293,21 +298,27 @@ def _quarantine(name: str, value: object, today: date) -> tuple[QuarantineEntry,
             refuse(" must have exactly test, owner and expires.")
         test, owner, expires = item["test"], item["owner"], item["expires"]
         if not isinstance(test, str) or not valid_test_id(test):
-            refuse(f": test must be one test id as the runner prints it (up to {MAX_TEST_ID} "
-                   "printable characters, no `*` or `?`: an entry matches one test exactly).")
+            refuse(
+                f": test must be one test id as the runner prints it (up to {MAX_TEST_ID} "
+                "printable characters, no `*` or `?`: an entry matches one test exactly)."
+            )
         if not isinstance(owner, str) or not _OWNER.fullmatch(owner):
             refuse(": owner must be a GitHub login or org/team.")
         if owner.removeprefix("@") == PLACEHOLDER_OWNER.removeprefix("@"):
-            refuse(f": owner must be a GitHub login or org/team; {PLACEHOLDER_OWNER} is the "
-                   "placeholder of the entry analyse-failure gives: name who fixes the test.")
+            refuse(
+                f": owner must be a GitHub login or org/team; {PLACEHOLDER_OWNER} is the "
+                "placeholder of the entry analyse-failure gives: name who fixes the test."
+            )
         if isinstance(expires, str) and len(expires) == 10:
             with suppress(ValueError):
                 expires = date.fromisoformat(expires)
         if not isinstance(expires, date) or isinstance(expires, datetime):
             refuse(": expires must be a date, YYYY-MM-DD.")
         if (expires - today).days > MAX_QUARANTINE_DAYS:
-            refuse(f": expires {expires} is more than {MAX_QUARANTINE_DAYS} days away; choose a "
-                   "nearer date (it can be renewed).")
+            refuse(
+                f": expires {expires} is more than {MAX_QUARANTINE_DAYS} days away; choose a "
+                "nearer date (it can be renewed)."
+            )
         if test in entries:
             refuse(f": {test!r} is listed twice.")
         entries[test] = QuarantineEntry(test, owner.removeprefix("@"), expires)

@@ -169,8 +169,14 @@ def resolve_run(
         _apply_settings(options, values, settings, mode, arguments.FAIL_ON_CHOICES)
     given = Given(values, stated=stated)
     return ResolvedRun(
-        mode, arguments.FAIL_ON_CHOICES, CommonOptions.from_given(given, environ), given,
-        settings, event, environ, today,
+        mode,
+        arguments.FAIL_ON_CHOICES,
+        CommonOptions.from_given(given, environ),
+        given,
+        settings,
+        event,
+        environ,
+        today,
     )
 
 
@@ -222,8 +228,9 @@ def _apply_settings(
     if not settled and "fail-on" in settings.inputs:
         where = f"setting 'fail-on' in {settings.source}"
         fail_on = values.get("fail_on")
-        validate_fail_on(fail_on if isinstance(fail_on, str) else None, fail_on_choices, mode,
-                         where=where)  # fmt: skip
+        validate_fail_on(
+            fail_on if isinstance(fail_on, str) else None, fail_on_choices, mode, where=where
+        )
 
 
 def _trusted_settings(
@@ -258,6 +265,7 @@ def load_event(path: Path | None, event_name: str | None) -> Event:
     if path is None:
         return Event(name=event_name or None, path=None)
     from pydantic import ValidationError  # the payload's views are read with it
+
     raw = _read_object(path)
     name = event_name or infer_event_name(raw)
     try:
@@ -277,9 +285,7 @@ def _read_object(path: Path) -> dict[str, Any]:
         raise UsageError(f"Event file {path} does not exist.", hint=PAYLOAD_HINT) from err
     except OSError as err:
         reason = err.strerror or type(err).__name__
-        raise UsageError(
-            f"Event file {path} cannot be read: {reason}.", hint=PAYLOAD_HINT
-        ) from err
+        raise UsageError(f"Event file {path} cannot be read: {reason}.", hint=PAYLOAD_HINT) from err
     try:
         raw = bounded_json.load(data)
     except bounded_json.JsonRefused as err:

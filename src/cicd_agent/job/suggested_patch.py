@@ -72,8 +72,9 @@ def suggestions(
         for hunk in patched:
             first, length = hunk.source_start, hunk.source_length
             lines = range(first, first + length)
-            new = "".join(line.value.rstrip("\n") + "\n" for line in hunk
-                          if line.is_added or line.is_context)  # fmt: skip
+            new = "".join(
+                line.value.rstrip("\n") + "\n" for line in hunk if line.is_added or line.is_context
+            )
             at_head = diff_lines.get(path, {})
             old = [line.value.rstrip("\n") for line in hunk if line.is_removed or line.is_context]
             if not length or old != [at_head.get(number) for number in lines]:
@@ -96,5 +97,10 @@ def right_side_lines(patch: str) -> dict[int, str]:
         files = parse_diff(f"--- a/f\n+++ b/f\n{patch}\n").files
     except UsageError:
         return {}
-    return {line.new: line.text for changed in files for hunk in changed.hunks
-            for line in hunk.lines if line.new is not None}  # fmt: skip
+    return {
+        line.new: line.text
+        for changed in files
+        for hunk in changed.hunks
+        for line in hunk.lines
+        if line.new is not None
+    }

@@ -31,8 +31,12 @@ def binary_text(data: bytes) -> str | None:
     UTF-8 whatever NULs it holds are text, a stray byte none of them reads aside: the diff's
     view of a file is git's probe of its first bytes or the base's ``-diff``, and neither may
     keep a committed key from the rules."""
-    marks = {b"\xff\xfe\0\0": "utf-32-le", b"\0\0\xfe\xff": "utf-32-be",
-             b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}  # fmt: skip
+    marks = {
+        b"\xff\xfe\0\0": "utf-32-le",
+        b"\0\0\xfe\xff": "utf-32-be",
+        b"\xff\xfe": "utf-16-le",
+        b"\xfe\xff": "utf-16-be",
+    }
     codec = next((marks[mark] for mark in marks if data.startswith(mark)), None)
     nul = data.count(0)
     if codec is not None:
@@ -223,9 +227,10 @@ class GitCheckout:
         choose which of its files no rule and no model reads. What the base's ``-diff`` marks
         stays binary (``marked``): that is the base's view, as GitHub shows it."""
         candidates = [
-            f for f in files
+            f
+            for f in files
             if f.is_binary and f.path not in marked and not f.submodule and f.status != "deleted"
-        ]  # fmt: skip
+        ]
         found = self.git.text_with_nul(head_sha, [f.path for f in candidates])
         if not found:
             return files
@@ -328,6 +333,8 @@ def check_out_head(head: str, workflow: bool, *, commit: str, mode: str) -> str:
     workflow, actions/checkout's input (its default for a pull request is the merge commit); in
     a terminal, git's command."""
     if workflow:
-        return ("check out the pull request's head: `ref: "
-                "${{ github.event.pull_request.head.sha }}` on actions/checkout")  # fmt: skip
+        return (
+            "check out the pull request's head: `ref: "
+            "${{ github.event.pull_request.head.sha }}` on actions/checkout"
+        )
     return f"check out {commit} (`git checkout {head[:12]}`) and run {mode} again"

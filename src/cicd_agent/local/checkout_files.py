@@ -192,8 +192,12 @@ def replace_file(
     try:
         with suppress(FileNotFoundError):
             os.unlink(path.parts[-1], dir_fd=fd)
-        out = os.open(path.parts[-1], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-                      | os.O_CLOEXEC, 0o644, dir_fd=fd)  # fmt: skip
+        out = os.open(
+            path.parts[-1],
+            os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+            0o644,
+            dir_fd=fd,
+        )
     except OSError as exc:
         raise _refusal(exc, str(path)) from None
     finally:
@@ -290,7 +294,9 @@ def write_output(checkout: Path, path: Path, data: bytes, *, append: bool = Fals
         except OSError as exc:
             if exc.errno != errno.ELOOP:
                 raise
-            raise OSError(errno.ELOOP, "is a symbolic link, which is not followed", str(path)) from None
+            raise OSError(
+                errno.ELOOP, "is a symbolic link, which is not followed", str(path)
+            ) from None
         finally:
             os.close(folder)
     with os.fdopen(fd, "ab" if append else "wb") as handle:

@@ -37,18 +37,27 @@ from pathlib import Path
 from cicd_agent.local import processes
 
 HARDENING: tuple[str, ...] = (
-    "-c", "core.hooksPath=/dev/null",
-    "-c", "core.fsmonitor=false",
-    "-c", "core.attributesFile=/dev/null",
-    "-c", "core.pager=cat",
-    "-c", "log.mailmap=false",
-    "-c", "mailmap.file=/dev/null",
-    "-c", "mailmap.blob=",
-    "-c", "log.showSignature=false",
-    "-c", "core.bigFileThreshold=512m",
+    "-c",
+    "core.hooksPath=/dev/null",
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "core.attributesFile=/dev/null",
+    "-c",
+    "core.pager=cat",
+    "-c",
+    "log.mailmap=false",
+    "-c",
+    "mailmap.file=/dev/null",
+    "-c",
+    "mailmap.blob=",
+    "-c",
+    "log.showSignature=false",
+    "-c",
+    "core.bigFileThreshold=512m",
     "--no-pager",
     "--no-replace-objects",
-)  # fmt: skip
+)
 """Options before the command: each one turns off a way a repository's files or settings make
 git run a program or read the pull request's own words as git's."""
 
@@ -85,11 +94,21 @@ ours can write any variable (``$GITHUB_ENV``), and ``GIT_CONFIG_COUNT``,
 change what git reads, runs or writes. A CA bundle is what GitHub Enterprise Server may need."""
 _INHERITED_OUT = frozenset(
     {
-        "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_NAMESPACE",
-        "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_EXTERNAL_DIFF",
-        "GIT_ATTR_SOURCE", "GIT_DIFF_OPTS", "GIT_PAGER", "PAGER", "GIT_CEILING_DIRECTORIES",
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_COMMON_DIR",
+        "GIT_NAMESPACE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_EXTERNAL_DIFF",
+        "GIT_ATTR_SOURCE",
+        "GIT_DIFF_OPTS",
+        "GIT_PAGER",
+        "PAGER",
+        "GIT_CEILING_DIRECTORIES",
     }
-)  # fmt: skip
+)
 """Variables of an environment the caller built (``base``) that would point git at another
 repository, index or program than the one this call names."""
 
@@ -100,7 +119,6 @@ class GitTimedOut(Exception):
 
 @dataclass(frozen=True)
 class GitResult:
-
     returncode: int
     stdout: bytes
     stderr: bytes
@@ -247,11 +265,14 @@ def command(args: Sequence[str], settings: Sequence[str] = ()) -> list[str]:
 
 _GIT_LFS = frozenset(
     {
-        "clean=git-lfs clean -- %f", "smudge=git-lfs smudge -- %f",
-        "smudge=git-lfs smudge --skip -- %f", "process=git-lfs filter-process",
-        "process=git-lfs filter-process --skip", "required=true",
+        "clean=git-lfs clean -- %f",
+        "smudge=git-lfs smudge -- %f",
+        "smudge=git-lfs smudge --skip -- %f",
+        "process=git-lfs filter-process",
+        "process=git-lfs filter-process --skip",
+        "required=true",
     }
-)  # fmt: skip
+)
 """What ``git lfs install`` writes: the one driver kept, since an LFS checkout's files are not
 the committed pointers and only git-lfs tells that they match. Any other value (a settings file
 that names another program under the same driver) turns the driver off."""
@@ -265,9 +286,14 @@ def _filters_off(place: Place, env: Mapping[str, str], timeout: float | None) ->
     listing = command(["config", "-z", "--get-regexp", r"^filter\."])
     try:
         done = processes.run(
-            listing, capture_output=True, cwd=place.cwd, env=env, timeout=timeout,
-            stdin=subprocess.DEVNULL, check=False,
-        )  # fmt: skip
+            listing,
+            capture_output=True,
+            cwd=place.cwd,
+            env=env,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
     except subprocess.TimeoutExpired as exc:
         raise GitTimedOut(f"git config took longer than {timeout:g} s") from exc
     settings: dict[str, set[str]] = {}
@@ -357,8 +383,14 @@ def read(place: Place, args: Sequence[str], limit: int) -> GitResult:
     then dropped), and that cut read is status 0, whatever the stopped process says."""
     argv, env = _hardened(place, args, None, None)
     with tempfile.TemporaryFile() as errors:  # a file: a pipe nobody reads could stall git
-        process = processes.start(argv, env=env, stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.PIPE, stderr=errors, cwd=place.cwd)  # fmt: skip
+        process = processes.start(
+            argv,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            cwd=place.cwd,
+        )
         with process:
             assert process.stdout is not None
             chunks: list[bytes] = []
@@ -372,4 +404,3 @@ def read(place: Place, args: Sequence[str], limit: int) -> GitResult:
                 return GitResult(0, out, b"")
         errors.seek(0)
         return GitResult(process.returncode, out, errors.read())
-

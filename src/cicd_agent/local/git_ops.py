@@ -76,9 +76,7 @@ def sandboxed_apply(patch_file: Path) -> tuple[list[str], dict[str, str]]:
     return git.sandboxed(["apply", "--", str(patch_file)])
 
 
-def grep(
-    place: Place, pattern: str, *, regex: bool, path: str | None, timeout: float
-) -> GitResult:
+def grep(place: Place, pattern: str, *, regex: bool, path: str | None, timeout: float) -> GitResult:
     """Lines of ``HEAD``'s tracked files matching ``pattern`` (literal unless ``regex``)."""
     argv = ["grep", "-n", "-I", "--no-color", "-E" if regex else "-F", "-e", pattern, "HEAD"]
     return git.run(place, [*argv, "--", path] if path is not None else argv, timeout=timeout)

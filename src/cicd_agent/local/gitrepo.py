@@ -157,12 +157,16 @@ class GitRepo:
             if bare == "true":
                 return cls(Path(path), Path(folder), Path(common), _shallow=shallow)
             if not git.installed():  # not "not a repository": the fix is another
-                raise UsageError("git could not run: it is not installed.",
-                                 hint="Install git on the runner, on PATH.") from exc  # fmt: skip
+                raise UsageError(
+                    "git could not run: it is not installed.",
+                    hint="Install git on the runner, on PATH.",
+                ) from exc
             top = _enclosing_checkout(Path(path))
             if top is not None:
-                raise UsageError(f"{path} is a folder inside the repository at {top}.",
-                                 hint=f"Point --repo at {top}.") from exc  # fmt: skip
+                raise UsageError(
+                    f"{path} is a folder inside the repository at {top}.",
+                    hint=f"Point --repo at {top}.",
+                ) from exc
             raise UsageError(
                 f"{path} is not a git repository.",
                 hint="Point --repo (or GITHUB_WORKSPACE) at a checkout with history.",
@@ -352,8 +356,9 @@ class GitRepo:
         ``commit``: they hold no blob, and their folder's contents are no file of this tree."""
         found: set[str] = set()
         for start in range(0, len(paths), _PATH_BATCH):
-            out = self.run("ls-tree", "-z", "--full-tree", commit, "--",
-                           *paths[start : start + _PATH_BATCH])  # fmt: skip
+            out = self.run(
+                "ls-tree", "-z", "--full-tree", commit, "--", *paths[start : start + _PATH_BATCH]
+            )
             for record in out.split("\0"):
                 meta, _, path = record.partition("\t")
                 if meta.split()[:2] == [_GITLINK_MODE, "commit"]:
@@ -389,9 +394,16 @@ class GitRepo:
         """The unified diff of ``paths``, cut at ``max_bytes`` (for evidence and prompts)."""
         if not paths:
             return ""
-        args = ("diff", "--no-color",
-                "--text",  # callers pass the files the change set holds as text (text_with_nul)
-                "-M", base or self.empty_tree(), head, "--", *paths)  # fmt: skip
+        args = (
+            "diff",
+            "--no-color",
+            "--text",  # callers pass the files the change set holds as text (text_with_nul)
+            "-M",
+            base or self.empty_tree(),
+            head,
+            "--",
+            *paths,
+        )
         # No character decodes from more than four bytes: git stops past those the cut keeps.
         raw = self._asked(args, lambda: _read(self._objects, args, 4 * max_bytes + 4))
         return _decode(raw)[:max_bytes]

@@ -75,8 +75,10 @@ def _the_jobs(program: str, checkout: Path) -> str | Refused:
         done = git.GitResult(-1, b"", str(exc).encode())
     if done.returncode != 0:
         said = done.stderr.decode("utf-8", "replace").strip().splitlines()[:1] or ["no answer"]
-        return Refused(f"git cannot say whether the checkout's {_shown(names[-1])} is a file of "
-                       f"the pull request ({said[0][:200]}), so it does not run")  # fmt: skip
+        return Refused(
+            f"git cannot say whether the checkout's {_shown(names[-1])} is a file of "
+            f"the pull request ({said[0][:200]}), so it does not run"
+        )
     entries = (entry.partition(b"\t")[2] for entry in done.stdout.split(b"\0"))
     tracked = {folded(os.fsdecode(name)): os.fsdecode(name) for name in entries if name}
     owned = next((tracked[folded(n)] for n in names if folded(n) in tracked), None)

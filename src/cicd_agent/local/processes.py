@@ -130,9 +130,16 @@ def stream(
     and the rest skipped unread: gigabytes with no newline are not held."""
     tail: deque[str] = deque(maxlen=keep)
     try:
-        process = start(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                        stderr=subprocess.STDOUT, start_new_session=True,
-                        pass_fds=tuple(pass_fds), cwd=cwd)  # fmt: skip
+        process = start(
+            argv,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            pass_fds=tuple(pass_fds),
+            cwd=cwd,
+        )
     except OSError as exc:
         return 127, [f"{argv[0]} could not start: {exc.strerror or exc}"]
     stopped = threading.Event()

@@ -96,8 +96,14 @@ def _python_error(path: str, text: str) -> Broken | None:
     return None if error is None else (where, str(error.msg))
 
 
-PYTHON = Language("Python", "python parse", "python/syntax-error", (".py", ".pyi"),
-                  "this job's Python", _python_error)  # fmt: skip
+PYTHON = Language(
+    "Python",
+    "python parse",
+    "python/syntax-error",
+    (".py", ".pyi"),
+    "this job's Python",
+    _python_error,
+)
 JS_SUFFIXES = (".js", ".mjs", ".cjs")
 SUFFIXES = (*PYTHON.suffixes, *JS_SUFFIXES)
 """The files the check parses, by their names' ends."""
@@ -117,8 +123,14 @@ def parse_check(
     ``clean``: what makes the parser's words, which quote the change's code, fit to show."""
     found: list[Parsed] = []
     with node_parser(environ) as (node_error, missing):
-        js = Language("JavaScript", "node --check", "javascript/syntax-error",
-                      JS_SUFFIXES, "this job's node", node_error)  # fmt: skip
+        js = Language(
+            "JavaScript",
+            "node --check",
+            "javascript/syntax-error",
+            JS_SUFFIXES,
+            "this job's node",
+            node_error,
+        )
         for language in (PYTHON, js):
             if missing and language is js:
                 if _changed(js, diff):
@@ -129,8 +141,11 @@ def parse_check(
 
 
 def _changed(language: Language, diff: Diff) -> list[FileDiff]:
-    return [f for f in diff.files if f.path.endswith(language.suffixes)
-            and f.status != "deleted" and not f.is_binary]  # fmt: skip
+    return [
+        f
+        for f in diff.files
+        if f.path.endswith(language.suffixes) and f.status != "deleted" and not f.is_binary
+    ]
 
 
 def parse_changes(
@@ -155,8 +170,11 @@ def parse_changes(
     now = _texts(language, repo, head, [f.path for f in files[:MAX_FILES]])
     files = _within_budget(language, files, now, notes)
     # a file renamed from another language's name had no text of this one at the base
-    before_paths = {f.path: f.old_path or f.path for f in files if f.status != "added"
-                    and (f.old_path or f.path).endswith(language.suffixes)}  # fmt: skip
+    before_paths = {
+        f.path: f.old_path or f.path
+        for f in files
+        if f.status != "added" and (f.old_path or f.path).endswith(language.suffixes)
+    }
     was_linked = _links(repo, base, list(before_paths.values()))
     before_paths = {now: was for now, was in before_paths.items() if was not in was_linked}
     before = _texts(language, repo, base, sorted(set(before_paths.values())))
@@ -189,22 +207,28 @@ def parse_changes(
                 "was not checked."
             )
         else:
-            broken.append((file.path, error, "the base's text and the project's other files "
-                           "parsed"))  # fmt: skip
+            broken.append(
+                (file.path, error, "the base's text and the project's other files parsed")
+            )
     # A project whose untouched files our parser cannot read (JSX, Flow, a newer Python) may
     # write that syntax anywhere: a file's base parsing shows only that it held none yet.
     failing = _other_unparsed(language, repo, base, head) if broken else ""
     for path, error, because in broken:
         if failing:
             new = "New file " if path not in before_paths else ""
-            notes.append(f"{new}{name_span(path)} does not parse with {language.parser}, "
-                         f"nor does {name_span(failing)}, so its syntax was not judged.")
+            notes.append(
+                f"{new}{name_span(path)} does not parse with {language.parser}, "
+                f"nor does {name_span(failing)}, so its syntax was not judged."
+            )
         else:
-            findings.append(_finding(language, path, error, added[path], clean=clean,
-                                     because=because))  # fmt: skip
+            findings.append(
+                _finding(language, path, error, added[path], clean=clean, because=because)
+            )
     if unreadable:
-        notes.append(f"{language.tool} did not check {len(unreadable)} file(s) over "
-                          f"{MAX_BYTES >> 20} MiB or unreadable at a commit.")  # fmt: skip
+        notes.append(
+            f"{language.tool} did not check {len(unreadable)} file(s) over "
+            f"{MAX_BYTES >> 20} MiB or unreadable at a commit."
+        )
     return Parsed(language.tool, tuple(findings), tuple(notes), checked)
 
 
@@ -225,9 +249,11 @@ def _within_budget(
     totals = enumerate(accumulate(sizes))
     within = next((n for n, total in totals if total > MAX_PARSED), len(sizes))
     if within < len(files):
-        notes.append(f"{language.tool} checked {within} of {len(files)} changed "
-                     f"{language.name} files (at most {MAX_FILES}, "
-                     f"{MAX_PARSED >> 20} MiB of text in all).")  # fmt: skip
+        notes.append(
+            f"{language.tool} checked {within} of {len(files)} changed "
+            f"{language.name} files (at most {MAX_FILES}, "
+            f"{MAX_PARSED >> 20} MiB of text in all)."
+        )
     return files[:within]
 
 
@@ -268,8 +294,10 @@ def _not_links(
     """``files`` but those git stores as links at ``head`` (said in ``notes``)."""
     linked = _links(repo, head, [f.path for f in files[:MAX_FILES]])
     if linked:
-        notes.append(f"{language.tool} did not parse {len(linked)} changed path(s) git stores "
-                     f"as links, such as {name_span(min(linked))}.")  # fmt: skip
+        notes.append(
+            f"{language.tool} did not parse {len(linked)} changed path(s) git stores "
+            f"as links, such as {name_span(min(linked))}."
+        )
     return [f for f in files if f.path not in linked]
 
 

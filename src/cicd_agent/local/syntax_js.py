@@ -55,8 +55,14 @@ def _check(node: str, env: Mapping[str, str], file: Path, text: str) -> Broken |
     """The error node finds in ``text`` written to ``file``, None when it parses; a ValueError
     when node gives no verdict (too slow, or it failed some other way)."""
     file.write_text(text, encoding="utf-8", errors="surrogatepass")
-    status, said = stream([node, "--no-warnings", "--check", str(file)], env=env, cwd=file.parent,
-                          on_line=lambda _: None, timeout=TIMEOUT, keep=200)  # fmt: skip
+    status, said = stream(
+        [node, "--no-warnings", "--check", str(file)],
+        env=env,
+        cwd=file.parent,
+        on_line=lambda _: None,
+        timeout=TIMEOUT,
+        keep=200,
+    )
     if status == -9:
         raise ValueError(f"node took over {TIMEOUT:.0f} s")
     if status == 0:

@@ -93,8 +93,7 @@ class FileStore:
             while lines and (len(lines) >= MAX_RUNS or size > MAX_FILE_BYTES):
                 size -= len(lines.pop(0).encode()) + 1
             fresh = self.path.with_suffix(".tmp")
-            fresh.write_text("".join(f"{kept}\n" for kept in lines) + line + "\n",
-                             encoding="utf-8")  # fmt: skip
+            fresh.write_text("".join(f"{kept}\n" for kept in lines) + line + "\n", encoding="utf-8")
             os.replace(fresh, self.path)
             return
         with self.path.open("a", encoding="utf-8") as out:

@@ -105,10 +105,21 @@ def run_zizmor(
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
         command = [
-            binary, "--offline", "--no-config", "--no-ignores", "--no-exit-codes",
-            "--no-progress", "--color", "never", "--format", "json", "--persona", "regular",
-            "--", *sorted(files),
-        ]  # fmt: skip
+            binary,
+            "--offline",
+            "--no-config",
+            "--no-ignores",
+            "--no-exit-codes",
+            "--no-progress",
+            "--color",
+            "never",
+            "--format",
+            "json",
+            "--persona",
+            "regular",
+            "--",
+            *sorted(files),
+        ]
         # No token, no proxy, no GITHUB_* variable: zizmor needs none of them offline.
         env = {"PATH": os.defpath, "HOME": folder, "NO_COLOR": "1", "LC_ALL": "C.UTF-8"}
         try:

@@ -47,7 +47,6 @@ class _TokenUsage(BaseModel):
 
 
 class Completion(BaseModel):
-
     choices: list[Choice] = []
     usage: _TokenUsage | None = None
 

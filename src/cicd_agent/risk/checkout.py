@@ -74,10 +74,13 @@ def read_history(repo: GitRepo, change: ChangeSet, *, now: int) -> HistoryFeatur
     if past is None:
         return HistoryFeatures.empty(authors)
     when = now
-    reached = repo.run("log", "-1", f"--skip={WINDOW_COMMITS - 1}", "--no-merges", "--format=%at",
-                       past).strip()  # fmt: skip
-    since = min(repo.commit_time(past) - WINDOW_DAYS * SECONDS_PER_DAY,
-                int(reached) if reached.isdigit() else 0)  # fmt: skip
+    reached = repo.run(
+        "log", "-1", f"--skip={WINDOW_COMMITS - 1}", "--no-merges", "--format=%at", past
+    ).strip()
+    since = min(
+        repo.commit_time(past) - WINDOW_DAYS * SECONDS_PER_DAY,
+        int(reached) if reached.isdigit() else 0,
+    )
     # The two passes are independent `git log` runs: run side by side, the slower one sets
     # the wall time (most of a cached deploy-gate run's, on a long history).
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -250,13 +253,18 @@ def read_what_changed(
     lexed = [
         c
         for c in change.files
-        if not c.binary and not c.submodule and c.status != "D"
+        if not c.binary
+        and not c.submodule
+        and c.status != "D"
         and not c.types & {ChangeType.DOCS, ChangeType.GENERATED, ChangeType.LOCKFILE}
-    ][:MAX_WHAT_FILES]  # fmt: skip
+    ][:MAX_WHAT_FILES]
     manifests = [
-        c for c in change.files if not c.binary and c.types & set(DEPENDENCY_TYPES)
+        c
+        for c in change.files
+        if not c.binary
+        and c.types & set(DEPENDENCY_TYPES)
         and (c.named_by or dependencies.reader_for(c.path))
-    ][:MAX_WHAT_FILES]  # fmt: skip
+    ][:MAX_WHAT_FILES]
     lexed_paths = {c.path for c in lexed}
     wanted = lexed + [c for c in manifests if c.path not in lexed_paths]
     if not wanted:

@@ -77,8 +77,11 @@ def _pyproject(text: str) -> Entries:
         entries.add(f"{name} (build)", value)
     # where the code comes from: a source override, an index, a poetry source
     uv = _table(tool.get("uv"))
-    for key, found in (("uv.sources", uv.get("sources")), ("uv.index", uv.get("index")),
-                       ("poetry.source", _table(tool.get("poetry")).get("source"))):  # fmt: skip
+    for key, found in (
+        ("uv.sources", uv.get("sources")),
+        ("uv.index", uv.get("index")),
+        ("poetry.source", _table(tool.get("poetry")).get("source")),
+    ):
         if found:
             entries.add(f"({key})", json.dumps(found, sort_keys=True, default=str))
     poetry = _table(tool.get("poetry"))
@@ -134,9 +137,18 @@ def _requirements(text: str) -> Entries:
     return entries
 
 
-_JS_MAPS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies",
-            "bundleDependencies", "bundledDependencies", "overrides", "resolutions", "require",
-            "require-dev")  # fmt: skip
+_JS_MAPS = (
+    "dependencies",
+    "devDependencies",
+    "peerDependencies",
+    "optionalDependencies",
+    "bundleDependencies",
+    "bundledDependencies",
+    "overrides",
+    "resolutions",
+    "require",
+    "require-dev",
+)
 
 
 def _js_manifest(text: str) -> Entries:
@@ -166,9 +178,14 @@ def _npm_lock(text: str) -> Entries:
             and (key.startswith("node_modules/") or "packages" not in data)
             and not info.get("link")
         ):
-            entries.add(key.rpartition("node_modules/")[2] or key, _locked(
-                info.get("version", ""), info, besides=("version", "dependencies",
-                                                        "optionalDependencies", "dev")))  # fmt: skip
+            entries.add(
+                key.rpartition("node_modules/")[2] or key,
+                _locked(
+                    info.get("version", ""),
+                    info,
+                    besides=("version", "dependencies", "optionalDependencies", "dev"),
+                ),
+            )
     return entries
 
 
@@ -182,8 +199,12 @@ def _toml_lock(text: str, *, own_without_source: bool = False) -> Entries:
             continue
         if isinstance(source, dict) and ({"editable", "virtual"} & set(source)):
             continue
-        entries.add(str(package.get("name")), _locked(
-            package.get("version", ""), package, besides=("name", "version", "dependencies")))
+        entries.add(
+            str(package.get("name")),
+            _locked(
+                package.get("version", ""), package, besides=("name", "version", "dependencies")
+            ),
+        )
     return entries
 
 

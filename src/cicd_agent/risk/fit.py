@@ -81,8 +81,13 @@ class Snapshot:
 
 
 _VECTORS = (
-    "coef", "prior_coef", "past_logits", "prior_logits", "past_blend", "past_blend_newcomer",
-)  # fmt: skip
+    "coef",
+    "prior_coef",
+    "past_logits",
+    "prior_logits",
+    "past_blend",
+    "past_blend_newcomer",
+)
 
 _FLOOR_SIGNALS = frozenset(
     {"floor", "destructive_migration", "weakened_access", "security_findings"}
@@ -248,12 +253,16 @@ def _counted(snapshot: Snapshot) -> str:
 def _counted_sentence(snapshot: Snapshot) -> str:
     """:func:`_counted` as a sentence of its own, where it follows the priors' reason."""
     if snapshot.at_base:
-        return (f"They are the commits up to the base {snapshot.checkpoint[:12]}, merges left "
-                "out: none is older than this week, and the model is learnt once a week.")  # fmt: skip
+        return (
+            f"They are the commits up to the base {snapshot.checkpoint[:12]}, merges left "
+            "out: none is older than this week, and the model is learnt once a week."
+        )
     later = f"; the {snapshot.later:,} since are ranked, not fitted" if snapshot.later else ""
-    return (f"The model is learnt once a week, from the commits up to {snapshot.checkpoint[:12]} "
-            f"(merges left out), the last before 00:00 UTC on the Monday of the base commit's "
-            f"week{later}.")  # fmt: skip
+    return (
+        f"The model is learnt once a week, from the commits up to {snapshot.checkpoint[:12]} "
+        f"(merges left out), the last before 00:00 UTC on the Monday of the base commit's "
+        f"week{later}."
+    )
 
 
 AuthorOfChange = Callable[[str, str], "tuple[str, tuple[str, ...]] | None"]

@@ -84,15 +84,24 @@ from the claim: a claimed maintainer would otherwise take away the first-change 
 # What each kind of statement does, to say it rightly: an ``AlterField(db_index=True)`` adds an
 # index, and was described as dropping, renaming or rewriting data.
 _STATEMENT_KINDS = (
-    (re.compile(r"\b(drop|truncate|delete\s+from|RemoveField|DeleteModel|remove_column)"
-                r"|dropColumn|dropTable|dropIndex", re.IGNORECASE),
-     "drop or delete a table, column, index or rows"),
-    (re.compile(r"\brename|RenameField|RenameModel|renameColumn", re.IGNORECASE),
-     "rename a table or column (code still running on the old name breaks)"),
-    (re.compile(r"AlterField|alter_column|change_column", re.IGNORECASE),
-     "change a column's definition (its type, index, default or nullability), which can "
-     "rewrite or lock the table while it runs"),
-)  # fmt: skip
+    (
+        re.compile(
+            r"\b(drop|truncate|delete\s+from|RemoveField|DeleteModel|remove_column)"
+            r"|dropColumn|dropTable|dropIndex",
+            re.IGNORECASE,
+        ),
+        "drop or delete a table, column, index or rows",
+    ),
+    (
+        re.compile(r"\brename|RenameField|RenameModel|renameColumn", re.IGNORECASE),
+        "rename a table or column (code still running on the old name breaks)",
+    ),
+    (
+        re.compile(r"AlterField|alter_column|change_column", re.IGNORECASE),
+        "change a column's definition (its type, index, default or nullability), which can "
+        "rewrite or lock the table while it runs",
+    ),
+)
 
 
 def describe_statements(statements: Sequence[str]) -> str:
@@ -143,21 +152,32 @@ def finish(
         at_least(None, "newcomer", f"First change by this author ({identity.source}).", [])
     lines = features.lines_added + features.lines_deleted
     if not identity.known_history and (lines >= HUGE_LINES or len(files) >= HUGE_FILES):
-        at_least(RiskLevel.HIGH, "huge_change_floor",
-                 f"{lines:,} lines in {len(files):,} file(s) by an author with no history "
-                 f"GitHub vouches for ({identity.source}): at least high risk.", [])  # fmt: skip
+        at_least(
+            RiskLevel.HIGH,
+            "huge_change_floor",
+            f"{lines:,} lines in {len(files):,} file(s) by an author with no history "
+            f"GitHub vouches for ({identity.source}): at least high risk.",
+            [],
+        )
     if shallow:
         # Critical, the top: whatever the full history would say, a shallow clone cannot make
         # the gate milder; the fix is one line in the workflow.
-        at_least(RiskLevel.CRITICAL, "shallow_floor",
-                 "shallow clone: set `fetch-depth: 0` (actions/checkout). Without the history "
-                 "the change cannot be ranked against the repository's past, so it is treated "
-                 "as critical until the history is fetched.", [])  # fmt: skip
+        at_least(
+            RiskLevel.CRITICAL,
+            "shallow_floor",
+            "shallow clone: set `fetch-depth: 0` (actions/checkout). Without the history "
+            "the change cannot be ranked against the repository's past, so it is treated "
+            "as critical until the history is fetched.",
+            [],
+        )
     never_low = [t for t in NEVER_LOW if t in types]
     if never_low:
-        at_least(RiskLevel.MEDIUM, "floor",
-                 f"A {', '.join(t.value for t in never_low)} change is never low risk.",
-                 [c.path for c in files if c.types & set(never_low)][:10])  # fmt: skip
+        at_least(
+            RiskLevel.MEDIUM,
+            "floor",
+            f"A {', '.join(t.value for t in never_low)} change is never low risk.",
+            [c.path for c in files if c.types & set(never_low)][:10],
+        )
     manifests = [c.path for c in files if c.types & set(DEPENDENCY_TYPES)]
     moved = [f"{path}: {entry}" for path in manifests for entry in evidence.moved.get(path, ())]
     if manifests:
@@ -170,31 +190,52 @@ def finish(
         if named := [f"{c.path}, named by {c.named_by}" for c in files if c.named_by]:
             what += f" ({'; '.join(named[:3])}{'; …' if len(named) > 3 else ''})"
         if unread := [path for path in manifests if path not in evidence.moved]:
-            what += (f" ({', '.join(unread[:3])}: its dependency entries could not be "
-                     "compared, base to head, so it counts as changed)")  # fmt: skip
-        at_least(RiskLevel.MEDIUM, "dependency_floor",
-                 f"{what}: third-party code that was not running before will, so this is at "
-                 "least medium risk and gets a full build, not a cached one.",
-                 (moved or manifests)[:10])  # fmt: skip
+            what += (
+                f" ({', '.join(unread[:3])}: its dependency entries could not be "
+                "compared, base to head, so it counts as changed)"
+            )
+        at_least(
+            RiskLevel.MEDIUM,
+            "dependency_floor",
+            f"{what}: third-party code that was not running before will, so this is at "
+            "least medium risk and gets a full build, not a cached one.",
+            (moved or manifests)[:10],
+        )
     migrations = [c.path for c in files if ChangeType.MIGRATION in c.types]
     if migrations:
-        at_least(RiskLevel.HIGH, "migration_floor",
-                 f"{len(migrations)} schema migration file(s) changed: a migration runs once "
-                 "against the live database and redeploying the old code does not undo it, so "
-                 "this is at least high risk and needs a human approval.", migrations[:10])  # fmt: skip
+        at_least(
+            RiskLevel.HIGH,
+            "migration_floor",
+            f"{len(migrations)} schema migration file(s) changed: a migration runs once "
+            "against the live database and redeploying the old code does not undo it, so "
+            "this is at least high risk and needs a human approval.",
+            migrations[:10],
+        )
     if destructive := evidence.destructive:
-        at_least(RiskLevel.HIGH, "destructive_migration",
-                 f"{len(destructive)} migration statement(s) {describe_statements(destructive)}; "
-                 "rolling back the code does not undo them.", list(destructive))  # fmt: skip
+        at_least(
+            RiskLevel.HIGH,
+            "destructive_migration",
+            f"{len(destructive)} migration statement(s) {describe_statements(destructive)}; "
+            "rolling back the code does not undo them.",
+            list(destructive),
+        )
     if weakened := evidence.weakened:
-        at_least(RiskLevel.HIGH, "weakened_access",
-                 f"{len(weakened)} change(s) weaken authentication or authorisation: a check "
-                 "that always passes, a removed guard or a widened allow-list.", list(weakened))  # fmt: skip
+        at_least(
+            RiskLevel.HIGH,
+            "weakened_access",
+            f"{len(weakened)} change(s) weaken authentication or authorisation: a check "
+            "that always passes, a removed guard or a widened allow-list.",
+            list(weakened),
+        )
     found_floor, found_lines, holds = security_floor(evidence.security)
     if found_floor is not None:
-        at_least(RiskLevel(found_floor.label), "security_findings",
-                 f"{len(found_lines)} secret or workflow finding(s) make this change at least "
-                 f"{found_floor.label} risk.", found_lines[:10])  # fmt: skip
+        at_least(
+            RiskLevel(found_floor.label),
+            "security_findings",
+            f"{len(found_lines)} secret or workflow finding(s) make this change at least "
+            f"{found_floor.label} risk.",
+            found_lines[:10],
+        )
     floor = reduce(higher, floors, RiskLevel.LOW)
     if floor.lower_bound > score:
         score = floor.lower_bound

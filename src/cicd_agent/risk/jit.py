@@ -142,18 +142,43 @@ def _by_abbreviation(prefix: str, shas: Mapping[str, str]) -> str | None:
 
 YEAR = 365.25 * 86_400
 TYPE_FEATURES = (
-    ChangeType.MIGRATION, ChangeType.SECURITY, ChangeType.INFRASTRUCTURE,
-    ChangeType.API_CONTRACT, ChangeType.DEPENDENCIES, ChangeType.LOCKFILE, ChangeType.CI,
-    ChangeType.BUILD, ChangeType.CONFIG,
-)  # fmt: skip
+    ChangeType.MIGRATION,
+    ChangeType.SECURITY,
+    ChangeType.INFRASTRUCTURE,
+    ChangeType.API_CONTRACT,
+    ChangeType.DEPENDENCIES,
+    ChangeType.LOCKFILE,
+    ChangeType.CI,
+    ChangeType.BUILD,
+    ChangeType.CONFIG,
+)
 FEATURES: tuple[str, ...] = (
-    "lines_added", "lines_deleted", "files", "directories", "subsystems", "entropy", "fix",
-    "new_files", "deleted_files", "binary_files", "past_changes", "developers", "age_days",
-    "past_fixes", "past_reverts", "author_experience", "recent_experience",
-    "subsystem_experience", "docs_only", "tests_only",
+    "lines_added",
+    "lines_deleted",
+    "files",
+    "directories",
+    "subsystems",
+    "entropy",
+    "fix",
+    "new_files",
+    "deleted_files",
+    "binary_files",
+    "past_changes",
+    "developers",
+    "age_days",
+    "past_fixes",
+    "past_reverts",
+    "author_experience",
+    "recent_experience",
+    "subsystem_experience",
+    "docs_only",
+    "tests_only",
     *(f"type_{kind.value}" for kind in TYPE_FEATURES),
-    "revert", "author_reverted_share", "days_since_revert", "new_to_file",
-)  # fmt: skip
+    "revert",
+    "author_reverted_share",
+    "days_since_revert",
+    "new_to_file",
+)
 """Column names of a row (counts enter as log1p, so one huge commit does not dominate)."""
 
 
@@ -214,23 +239,32 @@ class Replay:
         types = {t for f in files for t in f.types}
         kinds = [f.types for f in files]
         return [
-            _log(added), _log(deleted), _log(len(files)),
+            _log(added),
+            _log(deleted),
+            _log(len(files)),
             _log(len({f.path.rpartition("/")[0] for f in files})),
-            _log(len(subsystems)), churn_entropy(files), float(fix),
+            _log(len(subsystems)),
+            churn_entropy(files),
+            float(fix),
             _log(sum(1 for f in files if f.status == "A")),
             _log(sum(1 for f in files if f.status == "D")),
             _log(sum(1 for f in files if f.binary)),
-            _log(sum(p.changes for p in pasts)), _log(len(developers)),
+            _log(sum(p.changes for p in pasts)),
+            _log(len(developers)),
             _log(sum(ages) / len(ages)) if ages else 0.0,
-            _log(sum(p.fixes for p in pasts)), _log(sum(p.reverts for p in pasts)),
-            _log(experience), _log(recent), _log(sub_experience),
+            _log(sum(p.fixes for p in pasts)),
+            _log(sum(p.reverts for p in pasts)),
+            _log(experience),
+            _log(recent),
+            _log(sub_experience),
             float(bool(kinds) and all(k == {ChangeType.DOCS} for k in kinds)),
             float(bool(kinds) and all(k == {ChangeType.TESTS} for k in kinds)),
             *(float(kind in types) for kind in TYPE_FEATURES),
-            float(revert), self._reverted_share(authors),
+            float(revert),
+            self._reverted_share(authors),
             _log((time - self.last_revert) / 86_400) if self.last_revert else NO_REVERT_YET,
             float(any(not (set(authors) & past.authors) for past in pasts)),
-        ]  # fmt: skip
+        ]
 
     def _reverted_share(self, authors: Sequence[str]) -> float:
         """The largest share of an author's past commits later reverted (smoothed by five

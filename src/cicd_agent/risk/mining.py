@@ -160,8 +160,12 @@ def _merges(repo: GitRepo, named: set[str]) -> dict[str, str]:
 def _messages(repo: GitRepo, shas: list[str]) -> dict[str, tuple[str, ...]]:
     output = repo.run_input(
         "\n".join(shas) + "\n",
-        "log", "--no-walk=unsorted", "--stdin", "-z", "--format=%H%x1f%P%x1f%aE%x1f%ct%x1f%B",
-    )  # fmt: skip
+        "log",
+        "--no-walk=unsorted",
+        "--stdin",
+        "-z",
+        "--format=%H%x1f%P%x1f%aE%x1f%ct%x1f%B",
+    )
     found: dict[str, tuple[str, ...]] = {}
     for record in output.split("\0"):
         fields = record.lstrip("\n").split("\x1f", 4)
@@ -178,9 +182,15 @@ def _files(repo: GitRepo, shas: list[str]) -> dict[str, tuple[ChangedFile, ...]]
     while pending:
         output, failed = repo.run_partial(
             "\n".join(pending) + "\n",
-            "log", "--no-walk=unsorted", "--stdin", "-z", "--raw", "--numstat", "--no-renames",
+            "log",
+            "--no-walk=unsorted",
+            "--stdin",
+            "-z",
+            "--raw",
+            "--numstat",
+            "--no-renames",
             "--format=%x1e%H",
-        )  # fmt: skip
+        )
         for chunk in output.split("\x1e")[1:]:
             sha, _, body = chunk.partition("\0")
             try:

@@ -76,18 +76,40 @@ has lasted that long it is the new normal, not news, and the sentence stops. Not
 RISKIER, SAFER, UNUSED = 1, -1, 0
 DIRECTIONS: dict[str, int] = {
     **dict.fromkeys(
-        ("lines_added", "lines_deleted", "past_changes", "developers", "past_fixes",
-         "past_reverts", "new_to_file", *(f"type_{kind.value}" for kind in TYPE_FEATURES)),
+        (
+            "lines_added",
+            "lines_deleted",
+            "past_changes",
+            "developers",
+            "past_fixes",
+            "past_reverts",
+            "new_to_file",
+            *(f"type_{kind.value}" for kind in TYPE_FEATURES),
+        ),
         RISKIER,
     ),
     **dict.fromkeys(("docs_only", "tests_only"), SAFER),
     **dict.fromkeys(
-        ("entropy", "age_days", "fix", "author_reverted_share", "author_experience",
-         "recent_experience", "subsystem_experience", "revert", "days_since_revert", "files",
-         "directories", "subsystems", "new_files", "deleted_files", "binary_files"),
+        (
+            "entropy",
+            "age_days",
+            "fix",
+            "author_reverted_share",
+            "author_experience",
+            "recent_experience",
+            "subsystem_experience",
+            "revert",
+            "days_since_revert",
+            "files",
+            "directories",
+            "subsystems",
+            "new_files",
+            "deleted_files",
+            "binary_files",
+        ),
         UNUSED,
     ),
-}  # fmt: skip
+}
 """How each feature may move the score, so that risk is monotone by construction: a coefficient
 of a ``RISKIER`` feature is never below zero, of a ``SAFER`` one never above, and an ``UNUSED``
 one is zero. A bigger change (more lines; any file that is not documentation or tests;
@@ -259,8 +281,11 @@ def require_solver() -> None:
 
 
 _LIMITS: dict[int | None, tuple[float | None, float | None]] = {
-    RISKIER: (0.0, None), SAFER: (None, 0.0), UNUSED: (0.0, 0.0), None: (None, None)
-}  # fmt: skip
+    RISKIER: (0.0, None),
+    SAFER: (None, 0.0),
+    UNUSED: (0.0, 0.0),
+    None: (None, None),
+}
 """The bounds each of :data:`DIRECTIONS` puts on a coefficient (None: unbounded)."""
 
 

@@ -22,9 +22,27 @@ so a cache of older records is read again."""
 ROOT_SUBSYSTEM = "(root)"
 # Folders that only contain the real subsystems (``src/api``, ``packages/web``).
 _CONTAINERS = frozenset(
-    {"src", "lib", "libs", "app", "apps", "pkg", "packages", "internal", "cmd", "source",
-     "sources", "modules", "services", "components", "main", "python", "go", "java"}
-)  # fmt: skip
+    {
+        "src",
+        "lib",
+        "libs",
+        "app",
+        "apps",
+        "pkg",
+        "packages",
+        "internal",
+        "cmd",
+        "source",
+        "sources",
+        "modules",
+        "services",
+        "components",
+        "main",
+        "python",
+        "go",
+        "java",
+    }
+)
 
 FIX_WORDS = re.compile(
     r"\b(fix(e[sd]|ing)?|bug(s|fix)?|defect|hotfix|crash(es|ed)?|regression|fault|"
@@ -174,12 +192,16 @@ class MinedCommit:
             reverts=tuple(str(s) for s in data["reverts"]),  # type: ignore[attr-defined]
             files=tuple(
                 ChangedFile(
-                    path=str(p), added=int(a), deleted=int(d), status=str(s),
-                    binary=bool(b), submodule=bool(m),
+                    path=str(p),
+                    added=int(a),
+                    deleted=int(d),
+                    status=str(s),
+                    binary=bool(b),
+                    submodule=bool(m),
                 )
                 for p, a, d, s, b, m in files
             ),
-        )  # fmt: skip
+        )
 
 
 def named_reverts(message: str) -> tuple[str, ...]:

@@ -102,10 +102,14 @@ def _lexer_class(name: str) -> type[Lexer] | None:
     pattern the name matches, the highest ``priority``, half a point more for a pattern
     without ``*``, ties to the class name and then the later in Pygments' table."""
     table = _patterns()
-    found = [(place, lexer, 0.0) for place, lexer in table.by_extension.get(
-        name.rpartition(".")[2], []) if "." in name]  # fmt: skip
-    found += [(place, lexer, bonus)
-              for place, lexer, bonus, regex in table.others if regex.match(name)]  # fmt: skip
+    found = [
+        (place, lexer, 0.0)
+        for place, lexer in table.by_extension.get(name.rpartition(".")[2], [])
+        if "." in name
+    ]
+    found += [
+        (place, lexer, bonus) for place, lexer, bonus, regex in table.others if regex.match(name)
+    ]
     from pygments.lexers import find_lexer_class
 
     rated = []
@@ -340,7 +344,8 @@ def documentation(files: Iterable[ChangedFile], *also: str) -> str:
     says with ``also`` after them: "documentation", or "comments and documentation" where a
     code file is among them for its comments, docstrings and whitespace alone (a comment in
     code is not documentation: only, nothing that runs changed in it)."""
-    quiet = any(ChangeType.DOCS in c.types and ChangeType.DOCS not in classify_path(c.path)
-                for c in files)  # fmt: skip
+    quiet = any(
+        ChangeType.DOCS in c.types and ChangeType.DOCS not in classify_path(c.path) for c in files
+    )
     words = ["comments", "documentation", *also] if quiet else ["documentation", *also]
     return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)

@@ -25,7 +25,10 @@ if TYPE_CHECKING:
 
 
 def deepen(
-    run: Run, commits: Sequence[str | None], *, now: int | None = None,
+    run: Run,
+    commits: Sequence[str | None],
+    *,
+    now: int | None = None,
     cache: Path | None = None,
 ) -> bool:
     """Whether the run's shallow clone was deepened (:func:`~.deepen.deepen_history`) to hold
@@ -35,9 +38,14 @@ def deepen(
     notes: list[str] = []
     origin = Origin.of(run.server_url, run.repository, run.github_token)
     when = int(time.time()) if now is None else now
-    deepened = deepen_history(run.checkout.git, origin, commits, when,
-                              cache_dir=cache or default_cache_dir(run.environ),
-                              notes=notes)  # fmt: skip
+    deepened = deepen_history(
+        run.checkout.git,
+        origin,
+        commits,
+        when,
+        cache_dir=cache or default_cache_dir(run.environ),
+        notes=notes,
+    )
     _noted(run, notes)
     return deepened
 
@@ -62,10 +70,19 @@ def change_risk(
     history = read_history(repo, change, now=when)
     identity = pull_author(author, change, run.note)
     notes: list[str] = []
-    assessment = assess_risk(repo, change, history, cache or default_cache_dir(run.environ),
-                             identity=identity, deepened=deepened, now=when, notes=notes,
-                             progress=run.progress, text=text,
-                             security=security() if security else None)  # fmt: skip
+    assessment = assess_risk(
+        repo,
+        change,
+        history,
+        cache or default_cache_dir(run.environ),
+        identity=identity,
+        deepened=deepened,
+        now=when,
+        notes=notes,
+        progress=run.progress,
+        text=text,
+        security=security() if security else None,
+    )
     _noted(run, notes)
     return assessment
 

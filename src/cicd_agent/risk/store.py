@@ -57,9 +57,7 @@ def fitted_at(
     damaged cache file is set aside and rebuilt, with a note in ``notes``."""
     checkpoint = checkpoint_of(repo, base)
     prior = risk_prior.load_prior()
-    path = (
-        _snapshot_path(cache_dir, repository_key(repo), checkpoint, prior) if cache_dir else None
-    )
+    path = _snapshot_path(cache_dir, repository_key(repo), checkpoint, prior) if cache_dir else None
     snapshot = _load_snapshot(path, checkpoint, notes) if path else None
     if snapshot is None:
         if progress is not None:
@@ -72,8 +70,11 @@ def fitted_at(
         labels = reverted(past)
         induced = fix_inducing(past) - labels
         say(f"2/3: {len(labels):,} reverted and {len(induced):,} fix-inducing found")
-        say(f"3/3: loading numpy and scipy, then solving for {len(jit.FEATURES)} weights"
-            if len(rows) >= risk_model.MIN_RANKED else "3/3: too few to fit on")
+        say(
+            f"3/3: loading numpy and scipy, then solving for {len(jit.FEATURES)} weights"
+            if len(rows) >= risk_model.MIN_RANKED
+            else "3/3: too few to fit on"
+        )
         model = risk_model.fit(
             rows,
             risk_model.own_labels([c.sha for c in past], labels, induced),

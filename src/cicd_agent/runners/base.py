@@ -121,7 +121,6 @@ class TestReport:
         return frozenset(test for test, outcome in self.outcomes.items() if outcome == PASSED)
 
 
-
 def could_not_run(tool: str, why: str = "") -> str:
     return f"could not run: install {tool} before this step{f' ({why})' if why else ''}"
 
@@ -157,5 +156,8 @@ def nearest(found: Sequence[str], path: str) -> tuple[str, ...]:
 
 
 def _shared(one: str, other: str) -> int:
-    return len(PurePosixPath(posixpath.commonpath([posixpath.dirname(one),
-                                                   posixpath.dirname(other)])).parts)  # fmt: skip
+    return len(
+        PurePosixPath(
+            posixpath.commonpath([posixpath.dirname(one), posixpath.dirname(other)])
+        ).parts
+    )

@@ -41,9 +41,15 @@ def import_time_problem(path: str, before: str | None, after: str | None) -> str
 
 
 _RUN_WITHOUT_A_CALL = frozenset(
-    {"__getattr__", "__dir__", "__init_subclass__", "__class_getitem__", "__mro_entries__",
-     "__set_name__"}
-)  # fmt: skip
+    {
+        "__getattr__",
+        "__dir__",
+        "__init_subclass__",
+        "__class_getitem__",
+        "__mro_entries__",
+        "__set_name__",
+    }
+)
 """Special methods Python runs on an attribute read, a subscript or a class statement."""
 
 
@@ -94,9 +100,11 @@ def _standard(tree: ast.Module) -> frozenset[str]:
     """Names bound only by ``import`` of a standard library module, and never again."""
     imported = {
         alias.asname or alias.name.partition(".")[0]
-        for node in tree.body if isinstance(node, ast.Import) for alias in node.names
+        for node in tree.body
+        if isinstance(node, ast.Import)
+        for alias in node.names
         if alias.name.partition(".")[0] in sys.stdlib_module_names
-    }  # fmt: skip
+    }
     bound = Counter(
         node.id if isinstance(node, ast.Name) else node.asname or node.name.partition(".")[0]
         for node in ast.walk(tree)
@@ -120,16 +128,33 @@ def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef, values: frozenset[s
     if shown.returns is not None and not _calls(shown.returns, values):
         shown.returns = None
     shown.args.defaults = [d for d in shown.args.defaults if _calls(d, values)]
-    shown.args.kw_defaults = [d if d is not None and _calls(d, values) else None
-                              for d in shown.args.kw_defaults]  # fmt: skip
+    shown.args.kw_defaults = [
+        d if d is not None and _calls(d, values) else None for d in shown.args.kw_defaults
+    ]
     return shown
 
 
 _VALUE_CALLS = frozenset(
-    {"re.compile", "re.escape", "typing.TypeVar", "typing.NewType", "typing.ParamSpec",
-     "collections.namedtuple", "frozenset", "tuple", "set", "dict", "list", "str", "int",
-     "float", "bytes", "range", "object"}
-)  # fmt: skip
+    {
+        "re.compile",
+        "re.escape",
+        "typing.TypeVar",
+        "typing.NewType",
+        "typing.ParamSpec",
+        "collections.namedtuple",
+        "frozenset",
+        "tuple",
+        "set",
+        "dict",
+        "list",
+        "str",
+        "int",
+        "float",
+        "bytes",
+        "range",
+        "object",
+    }
+)
 """Calls that build a value from constants and run no code of the project's: a module-level
 ``re.compile`` or ``frozenset({...})`` is what a real fix adds. The base could have replaced
 ``re.compile`` itself, but code the base runs at import can equally react to a new constant,
@@ -148,12 +173,17 @@ def _value_calls(tree: ast.Module) -> frozenset[str]:
         for node in ast.walk(tree)
         if (isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load))
         or isinstance(node, _Definition)
-    } | {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-         for alias in node.names}  # fmt: skip
+    } | {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
     return frozenset(
-        name for name in _VALUE_CALLS
+        name
+        for name in _VALUE_CALLS
         if (name.partition(".")[0] in standard if "." in name else name not in bound)
-    )  # fmt: skip
+    )
 
 
 def _calls(node: ast.AST, values: frozenset[str]) -> bool:
@@ -165,10 +195,12 @@ def _calls(node: ast.AST, values: frozenset[str]) -> bool:
 def _value_call(call: ast.Call, values: frozenset[str]) -> bool:
     func = call.func
     dotted = (
-        func.id if isinstance(func, ast.Name)
+        func.id
+        if isinstance(func, ast.Name)
         else f"{func.value.id}.{func.attr}"
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else ""
-    )  # fmt: skip
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+        else ""
+    )
     parts = [*call.args, *(keyword.value for keyword in call.keywords)]
     return dotted in values and all(map(_constant, parts)) and all(k.arg for k in call.keywords)
 
@@ -186,9 +218,8 @@ def _constant(node: ast.expr) -> bool:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
         return _constant(node.left) and _constant(node.right)
     return (
-        isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-        and node.attr.isupper()
-    )  # fmt: skip
+        isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.attr.isupper()
+    )
 
 
 def _inert(node: ast.stmt, values: frozenset[str]) -> bool:
@@ -200,8 +231,11 @@ def _inert(node: ast.stmt, values: frozenset[str]) -> bool:
         return True
     if isinstance(node, ast.Assign | ast.AnnAssign):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        names = all(isinstance(part, ast.Name | ast.Tuple | ast.Store) for t in targets
-                    for part in ast.walk(t))  # fmt: skip
+        names = all(
+            isinstance(part, ast.Name | ast.Tuple | ast.Store)
+            for t in targets
+            for part in ast.walk(t)
+        )
         return names and not _calls(node, values)
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return (

@@ -67,8 +67,9 @@ def runner_outcomes(report: bytes) -> StepOutcomes:
     return found
 
 
-_RAISED = re.compile(r"^E\s+(\w{1,80}(?:Error|Exception)\b(?:: No module named '[\w.]{1,100}')?)",
-                     re.M)  # fmt: skip
+_RAISED = re.compile(
+    r"^E\s+(\w{1,80}(?:Error|Exception)\b(?:: No module named '[\w.]{1,100}')?)", re.M
+)
 """The error pytest shows under a module it could not import; only a module's name is quoted
 (the rest is the project's text)."""
 
@@ -77,8 +78,11 @@ def _uncollected(case: TestCase) -> bool:
     """Whether ``case`` is pytest's record of a test module it could not collect (an import
     error): no class path, one error, pytest's own message."""
     errors = [r for r in case.result if isinstance(r, Error)]
-    return not case.classname and len(errors) == len(case.result) == 1 and \
-        errors[0].message == "collection failure"  # fmt: skip
+    return (
+        not case.classname
+        and len(errors) == len(case.result) == 1
+        and errors[0].message == "collection failure"
+    )
 
 
 def _not_collected(cases: list[TestCase]) -> str:
@@ -91,9 +95,11 @@ def _not_collected(cases: list[TestCase]) -> str:
     more = f" and {len(cases) - 1} more" if len(cases) > 1 else ""
     raised = _RAISED.search(str((cases[0].result[0]).text or ""))
     said = raised.group(1) if raised else "an error while importing it"
-    return (f"pytest could not collect its tests: {shown}{more} raised {said}; install the "
-            "project and its test dependencies before this step (e.g. `pip install -e .`), "
-            "or run the tests with the Python they are installed in")
+    return (
+        f"pytest could not collect its tests: {shown}{more} raised {said}; install the "
+        "project and its test dependencies before this step (e.g. `pip install -e .`), "
+        "or run the tests with the Python they are installed in"
+    )
 
 
 def _teardown_of(case: TestCase, before: TestCase | None) -> bool:
@@ -104,8 +110,10 @@ def _teardown_of(case: TestCase, before: TestCase | None) -> bool:
     if before is None or not any(isinstance(r, Failure) for r in before.result):
         return False
     errors = [r for r in case.result if isinstance(r, Error)]
-    same = all(case._elem.get(key) == before._elem.get(key)
-               for key in ("file", "line", "classname", "name"))  # fmt: skip
+    same = all(
+        case._elem.get(key) == before._elem.get(key)
+        for key in ("file", "line", "classname", "name")
+    )
     said = errors[0].message or "" if len(errors) == len(case.result) == 1 else ""
     return same and said.startswith("failed on teardown with ")
 
@@ -165,7 +173,11 @@ def outcomes_in_folder(reports: Path) -> dict[str, bool]:
     followed and none too large."""
     found: dict[str, bool] = {}
     for report in sorted(reports.glob("TEST-*.xml"))[:MAX_REPORTS] if reports.is_dir() else []:
-        if report.is_file() and not report.is_symlink() and report.stat().st_size <= MAX_REPORT_BYTES:
+        if (
+            report.is_file()
+            and not report.is_symlink()
+            and report.stat().st_size <= MAX_REPORT_BYTES
+        ):
             for name, passed in outcomes(report.read_bytes()).items():
                 found[name] = found.get(name, True) and passed
     return found

@@ -37,15 +37,21 @@ def plain_test(runner: Runner, found: Layout, path: str) -> bool:
     if not name.endswith(runner.suffixes) or any(word in name for word in NOT_PLAIN):
         return False
     there = [test for test in found.get(ROOT, ()) if PurePosixPath(test).parent == folder]
-    return (len(folder.parts) == 1 and bool(there)
-            and all(runner.tests_of(test, (test,)) != (test,) for test in there))  # fmt: skip
+    return (
+        len(folder.parts) == 1
+        and bool(there)
+        and all(runner.tests_of(test, (test,)) != (test,) for test in there)
+    )
 
 
 def homes(found: Layout, sources: Iterable[str]) -> frozenset[PurePosixPath]:
     """The folders holding the existing tests of any of ``sources``, or the root-level test
     folders' for one no test is found for."""
-    return frozenset(PurePosixPath(test).parent for source in sources
-                     for test in tests_of(found, source) or elsewhere(found, source))  # fmt: skip
+    return frozenset(
+        PurePosixPath(test).parent
+        for source in sources
+        for test in tests_of(found, source) or elsewhere(found, source)
+    )
 
 
 def generated_name(

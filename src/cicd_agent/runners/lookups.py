@@ -25,8 +25,9 @@ def placing(report: Sequence[tuple[int, str]], checkout: Path | None) -> Place:
     places = [shape.places(report, checkout) for shape in LOG_SHAPES if shape.places]
 
     def place(file: str, line: int, changed: Sequence[str]) -> str | None:
-        return next((found for each in places if (found := each(file, line, changed)) is not None),
-                    None)  # fmt: skip
+        return next(
+            (found for each in places if (found := each(file, line, changed)) is not None), None
+        )
 
     return place
 
@@ -80,14 +81,18 @@ def _step_only(script: str, checkout: Path) -> str:
 def file_of_test(checkout: Path, test: str) -> str:
     """The file of ``test`` (a canonical, dotted name, whichever runner named it) in
     ``checkout``; "" when none is there."""
-    return named_files.file_of_test(checkout, test, [(row.runner.suffixes, row.names) for row in TABLE])
+    return named_files.file_of_test(
+        checkout, test, [(row.runner.suffixes, row.names) for row in TABLE]
+    )
 
 
 def tool_mounts(environ: Mapping[str, str]) -> tuple[ToolMount, ...]:
     """The folders every runner's toolchain needs in a sandbox of the job whose environment is
     ``environ``, each once: what every sandbox is built with (review's clippy needs rustup's
     as ``cargo test`` does)."""
-    return tuple(dict.fromkeys(mount for row in TABLE if row.mounts for mount in row.mounts(environ)))
+    return tuple(
+        dict.fromkeys(mount for row in TABLE if row.mounts for mount in row.mounts(environ))
+    )
 
 
 def for_file(path: str, checkout: Path, environ: Mapping[str, str]) -> Row | str:
@@ -101,14 +106,19 @@ def for_file(path: str, checkout: Path, environ: Mapping[str, str]) -> Row | str
         chosen = [runner for runner in ready if runner.configured(checkout)]
         if len(chosen) != 1:
             names = " and ".join(runner.name for runner in ready)
-            return (f"no tests were run: {names} are all installed and the repository's "
-                    "configuration does not choose one")  # fmt: skip
+            return (
+                f"no tests were run: {names} are all installed and the repository's "
+                "configuration does not choose one"
+            )
         ready = chosen
     if ready:
         return next(row for row in TABLE if row.runner is ready[0])
     wanted = [runner for runner in mine if runner.configured(checkout)] or mine
-    return f"no tests were run: {wanted[0].name} {wanted[0].missing(checkout, environ)}" \
-        if wanted else ""  # fmt: skip
+    return (
+        f"no tests were run: {wanted[0].name} {wanted[0].missing(checkout, environ)}"
+        if wanted
+        else ""
+    )
 
 
 def settings_problem(runner: Runner, paths: Collection[str]) -> str:
@@ -116,8 +126,10 @@ def settings_problem(runner: Runner, paths: Collection[str]) -> str:
     the runner's settings, which judge, not code."""
     for path in paths:
         if any(fnmatchcase(PurePosixPath(path).name, pattern) for pattern in runner.settings):
-            return (f"the patch changes {path[:200]}, part of {runner.name}'s settings: a fix "
-                    "changes code, not what judges it")  # fmt: skip
+            return (
+                f"the patch changes {path[:200]}, part of {runner.name}'s settings: a fix "
+                "changes code, not what judges it"
+            )
     return ""
 
 

@@ -62,7 +62,9 @@ class _Walk:
             whole = self.checkout / path
             if whole.is_file() and path.endswith(self.suffixes):
                 return path
-            if left := next((s for s in self.left_out if (self.checkout / (path + s)).is_file()), ""):
+            if left := next(
+                (s for s in self.left_out if (self.checkout / (path + s)).is_file()), ""
+            ):
                 return path + left
             if whole.is_dir() and not whole.is_symlink():
                 if inner := self.first(path, parts[end:]):

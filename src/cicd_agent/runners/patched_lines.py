@@ -48,10 +48,17 @@ class PatchedLines:
             for path, before, after in files
             if after is not None
         }
-        refused = next((why for path, before, after in files
-                        if (why := cookie_problem(path, before, after)
-                            or import_time_problem(path, before, after))), "") or patch_problem(
-            files)  # fmt: skip
+        refused = next(
+            (
+                why
+                for path, before, after in files
+                if (
+                    why := cookie_problem(path, before, after)
+                    or import_time_problem(path, before, after)
+                )
+            ),
+            "",
+        ) or patch_problem(files)
         return cls(repo, found, refused)
 
 
@@ -142,7 +149,6 @@ def _in_functions(tree: ast.AST, changed: set[int]) -> list[int]:
 
     starts(tree, ())
     return sorted(kept)
-
 
 
 def cookie_problem(path: str, before: str | None, after: str | None) -> str:

@@ -52,6 +52,7 @@ class Runner(Protocol):
         """Run ``selection`` in ``space`` (a sandbox copy) and read its report."""
         ...
 
+
 class RetriesStep(Protocol):
     """What the test step asks: its run of the job's command, and the failed tests' retry."""
 
@@ -100,6 +101,7 @@ class RetriesStep(Protocol):
         its status says nothing of the kind."""
         ...
 
+
 class PlainStep:
     """The answers to :class:`RetriesStep` of a runner with nothing of its own to say there:
     its lines shown as printed, nothing added to the sandbox's environment, no test within
@@ -128,7 +130,11 @@ class TracesChanges(Protocol):
         ...
 
     def step_tracer(
-        self, command: Sequence[str], change: Touched, folder: Path, cwd: Path,
+        self,
+        command: Sequence[str],
+        change: Touched,
+        folder: Path,
+        cwd: Path,
         environ: Mapping[str, str],
     ) -> StepTracer | None:
         """What records, for the step's run of ``command``, which tests ran a line of ``change``

@@ -17,8 +17,16 @@ _PAIRS = {"(": ")", "[": "]", "{": "}"}
 _QUOTES = frozenset("\"'`")
 _EQUALITIES = ("==", "!=")
 _COMPARISONS = ("===", "!==", "==", "!=", "<=", ">=", "<", ">")
-_NEGATION = {"==": "!=", "!=": "==", "===": "!==", "!==": "===", "<": ">=", ">=": "<", ">": "<=",
-             "<=": ">"}  # fmt: skip
+_NEGATION = {
+    "==": "!=",
+    "!=": "==",
+    "===": "!==",
+    "!==": "===",
+    "<": ">=",
+    ">=": "<",
+    ">": "<=",
+    "<=": ">",
+}
 _SWAPPED = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
 """The operator that says the same with its sides swapped (``a < b`` is ``b > a``)."""
 _REFLEXIVE = frozenset({"==", "===", "<=", ">="})
@@ -129,8 +137,11 @@ def always_true(expression: str) -> bool:
     compared = {found for part in _disjuncts(expression) if (found := _comparison(part))}
     for left, operator, right in compared:
         negated = _NEGATION[operator]
-        if (left == right and operator in _REFLEXIVE) or (left, negated, right) in compared \
-                or (right, _SWAPPED.get(negated, negated), left) in compared:  # fmt: skip
+        if (
+            (left == right and operator in _REFLEXIVE)
+            or (left, negated, right) in compared
+            or (right, _SWAPPED.get(negated, negated), left) in compared
+        ):
             return True
     return False
 
@@ -143,8 +154,10 @@ def _never_true(condition: str) -> bool:
     if whole.startswith("!") and always_true(whole[1:]):
         return True
     parts = [_comparison(part) for part in _disjuncts(whole)]
-    return len(parts) > 1 and all(found is not None and found[0] == found[2] and found[1] in
-                                  ("!=", "<", ">") for found in parts)  # fmt: skip
+    return len(parts) > 1 and all(
+        found is not None and found[0] == found[2] and found[1] in ("!=", "<", ">")
+        for found in parts
+    )
 
 
 def _disjuncts(expression: str) -> list[str]:
@@ -199,8 +212,10 @@ def go_guarded(text: str, start: int, at: int) -> bool:
     if _never_true(condition):
         return False
     parts = _conjuncts(condition)
-    if any(self_compare(part, ("!=",)) or (part.startswith("!") and _deep_equal_self(
-            part[1:])) for part in parts):  # fmt: skip
+    if any(
+        self_compare(part, ("!=",)) or (part.startswith("!") and _deep_equal_self(part[1:]))
+        for part in parts
+    ):
         return False  # a conjunct never true: the block never runs
     whole = _unbracketed(parts[0].removeprefix("!"))
     return not (len(parts) == 1 and (self_compare(whole) or _deep_equal_self(whole)))
@@ -208,5 +223,8 @@ def go_guarded(text: str, start: int, at: int) -> bool:
 
 def _deep_equal_self(condition: str) -> bool:
     call = "reflect.DeepEqual("
-    return condition.startswith(call) and condition.endswith(")") and same_pair(
-        condition, len(call) - 1)  # fmt: skip
+    return (
+        condition.startswith(call)
+        and condition.endswith(")")
+        and same_pair(condition, len(call) - 1)
+    )

@@ -41,6 +41,12 @@ def opened(
     """A sandbox of ``kind`` (:class:`Sandbox`, or a runner's own that starts its sessions)
     over ``checkout`` for ``run``, closed by its ``with`` block; ``left_out``: paths of the
     checkout no run needs, never copied; ``secret_names``: variables the user names secret."""
-    return kind(checkout, run.environ, known_secrets=run.redactor.known, isolation=isolation_of(run),
-                secret_names=secret_names, left_out=left_out,
-                tools=tool_mounts(run.environ))  # fmt: skip
+    return kind(
+        checkout,
+        run.environ,
+        known_secrets=run.redactor.known,
+        isolation=isolation_of(run),
+        secret_names=secret_names,
+        left_out=left_out,
+        tools=tool_mounts(run.environ),
+    )

@@ -176,11 +176,14 @@ class Sessions(Protocol):
         command line."""
         ...
 
-    def repeated(self, words: Sequence[str], times: int) -> list[str]:
-        ...
+    def repeated(self, words: Sequence[str], times: int) -> list[str]: ...
 
     def varied(
-        self, *, shuffle: int | None = None, noise: int = 0, repeat: int = 1,
+        self,
+        *,
+        shuffle: int | None = None,
+        noise: int = 0,
+        repeat: int = 1,
         repeat_for: float = 0.0,
     ) -> list[str]:
         """The arguments that run a session's tests in the order the seed ``shuffle`` draws

@@ -80,23 +80,52 @@ class Row(NamedTuple):
 
 
 _PYTEST, _JEST, _VITEST, _GO, _CARGO, _MAVEN = (
-    Pytest(), Jest(), Vitest(), GoTest(), CargoTest(), MavenJUnit()
+    Pytest(),
+    Jest(),
+    Vitest(),
+    GoTest(),
+    CargoTest(),
+    MavenJUnit(),
 )
 _SESSIONS = PytestSessions()
 
 TABLE: tuple[Row, ...] = (
-    Row(_PYTEST, pytest_log.SHAPE, _PYTEST, _PYTEST, _PYTEST,
-        names=NamedFiles(left_out=".py"), tracer=_PYTEST, loads=plugins, sessions=_SESSIONS,
-        reports=_SESSIONS, watches=_SESSIONS, in_order=PytestOrders()),
+    Row(
+        _PYTEST,
+        pytest_log.SHAPE,
+        _PYTEST,
+        _PYTEST,
+        _PYTEST,
+        names=NamedFiles(left_out=".py"),
+        tracer=_PYTEST,
+        loads=plugins,
+        sessions=_SESSIONS,
+        reports=_SESSIONS,
+        watches=_SESSIONS,
+        in_order=PytestOrders(),
+    ),
     Row(_JEST, js_log.SHAPE, _JEST, _JEST, _JEST, in_order=JestOrders()),
     Row(_VITEST, js_log.SHAPE, _VITEST, _VITEST, _VITEST),
-    Row(_GO, go_log.SHAPE, _GO, _GO, _GO, names=NamedFiles(package="*_test.go"), tracer=_GO,
-        in_order=GoOrders()),
-    Row(_CARGO, cargo_log.SHAPE, _CARGO, _CARGO, _CARGO, mutants=_CARGO,
-        mounts=_CARGO.tool_mounts),
-    Row(_MAVEN, maven_log.SHAPE, _MAVEN, _MAVEN, _MAVEN,
-        names=NamedFiles(folders=("src/test/java", "src/test/kotlin"), left_out=".java")),
-)  # fmt: skip
+    Row(
+        _GO,
+        go_log.SHAPE,
+        _GO,
+        _GO,
+        _GO,
+        names=NamedFiles(package="*_test.go"),
+        tracer=_GO,
+        in_order=GoOrders(),
+    ),
+    Row(_CARGO, cargo_log.SHAPE, _CARGO, _CARGO, _CARGO, mutants=_CARGO, mounts=_CARGO.tool_mounts),
+    Row(
+        _MAVEN,
+        maven_log.SHAPE,
+        _MAVEN,
+        _MAVEN,
+        _MAVEN,
+        names=NamedFiles(folders=("src/test/java", "src/test/kotlin"), left_out=".java"),
+    ),
+)
 """Every runner, in the order a checkout is asked which it uses."""
 
 RUNNERS: tuple[Runner, ...] = tuple(row.runner for row in TABLE)
@@ -143,9 +172,15 @@ class Driven(NamedTuple):
 
 def _driven() -> Driven:
     """The one row that names :attr:`Row.sessions`, with the answers its loops ask."""
-    found = [Driven(row.runner, row.tests, row.repeats, row.sessions, row.reports, row.watches)
-             for row in TABLE if row.sessions is not None and row.tests is not None
-             and row.repeats is not None and row.reports is not None and row.watches is not None]
+    found = [
+        Driven(row.runner, row.tests, row.repeats, row.sessions, row.reports, row.watches)
+        for row in TABLE
+        if row.sessions is not None
+        and row.tests is not None
+        and row.repeats is not None
+        and row.reports is not None
+        and row.watches is not None
+    ]
     if len(found) != 1 or sum(row.sessions is not None for row in TABLE) != 1:
         raise LookupError(f"{len(found)} runners declare sessions the verifier drives, not one")
     return found[0]

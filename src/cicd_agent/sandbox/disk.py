@@ -58,7 +58,9 @@ class DiskStart:
         free = free_bytes(writable)
         with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as table:
             kinds = {line.split()[2]: line.partition(" - ")[2][:6] for line in table}  # type, space
-        unwritten = any(kinds.get(f"{os.major(d)}:{os.minor(d)}") in ("tmpfs ", "ramfs ") for d in free)
+        unwritten = any(
+            kinds.get(f"{os.major(d)}:{os.minor(d)}") in ("tmpfs ", "ramfs ") for d in free
+        )
         return cls(tuple(writable), shown, free, unwritten)
 
     def unseen(self, shown: int, written: int | None) -> int:
@@ -117,8 +119,7 @@ def overrun(start: DiskStart, pid: int, groups: RunGroups, limits: Limits) -> st
     if past:
         return past
     if outside.memory > limits.memory_bytes:
-        return (f"it held more than {limits.memory_bytes >> 20} MiB in memory files or shared "
-                "memory")  # fmt: skip
+        return f"it held more than {limits.memory_bytes >> 20} MiB in memory files or shared memory"
     stack = limits.writable_bytes(bounded=groups.memory is not None)
     if outside.stack > stack:
         return f"a process of it mapped more than {stack >> 20} MiB as stack"

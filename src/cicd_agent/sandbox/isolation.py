@@ -198,9 +198,14 @@ there), and only its root may write the limit."""
 
 def _exec_namespace(unshare: str, shell: str) -> int:
     """:func:`closed_user_namespace` by ``unshare --user`` and :data:`_CLOSE`."""
-    helper = processes.start([unshare, "--user", "--", shell, "-c", _CLOSE, "close", shell],
-                             env=HOST_ENVIRONMENT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    helper = processes.start(
+        [unshare, "--user", "--", shell, "-c", _CLOSE, "close", shell],
+        env=HOST_ENVIRONMENT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     assert helper.stdin is not None and helper.stdout is not None
     namespace = -1
     try:

@@ -71,10 +71,22 @@ class Limits:
         shell, prlimit = tools
         memory = str(groups.memory / "cgroup.procs") if groups.memory is not None else ""
         others = [str(group / "cgroup.procs") for group in groups.paths if group != groups.memory]
-        numbers = (self.processes, self.file_bytes, *(self.writable_bytes(bounded=bounded)
-                                                     for bounded in (False, True)))  # fmt: skip
-        return [shell, "-c", _STUB, "cicd-agent-limits", prlimit, *map(str, numbers), memory,
-                *others, "--"]  # fmt: skip
+        numbers = (
+            self.processes,
+            self.file_bytes,
+            *(self.writable_bytes(bounded=bounded) for bounded in (False, True)),
+        )
+        return [
+            shell,
+            "-c",
+            _STUB,
+            "cicd-agent-limits",
+            prlimit,
+            *map(str, numbers),
+            memory,
+            *others,
+            "--",
+        ]
 
     def apply(self, groups: RunGroups) -> None:
         """Set the limits in the calling process (run in the child before exec where
@@ -304,7 +316,6 @@ def tree_bytes(root: Path) -> int:
 
 
 class _Total(Visitor):
-
     def __init__(self) -> None:
         super().__init__()
         self.bytes = 0

@@ -34,10 +34,25 @@ EMPTIED = ("/tmp", "/var/tmp", "/run", SHARED_MEMORY)  # noqa: S108 - hidden, no
 EMPTIED_SIZE = 64 << 20
 
 # Credential files and folders under the real home, hidden inside the sandbox.
-_CREDENTIAL_PATHS = (".ssh", ".gnupg", ".git-credentials", ".gitconfig", ".config/git",
-                     ".config/gh", ".config/gcloud", ".netrc", ".pypirc", ".npmrc", ".yarnrc",
-                     ".docker", ".aws", ".azure", ".kube", ".cargo/credentials",
-                     ".cargo/credentials.toml")  # fmt: skip
+_CREDENTIAL_PATHS = (
+    ".ssh",
+    ".gnupg",
+    ".git-credentials",
+    ".gitconfig",
+    ".config/git",
+    ".config/gh",
+    ".config/gcloud",
+    ".netrc",
+    ".pypirc",
+    ".npmrc",
+    ".yarnrc",
+    ".docker",
+    ".aws",
+    ".azure",
+    ".kube",
+    ".cargo/credentials",
+    ".cargo/credentials.toml",
+)
 # ... and where a variable puts them, in the host's tree (a rust image's /usr/local/cargo)
 _MOVED_BY = {".cargo": "CARGO_HOME", ".docker": "DOCKER_CONFIG", ".gnupg": "GNUPGHOME"}
 
@@ -209,9 +224,12 @@ class Mounts:
 
     @classmethod
     def of(
-        cls, checkout: Path, root: Path, environ: Mapping[str, str],
+        cls,
+        checkout: Path,
+        root: Path,
+        environ: Mapping[str, str],
         tools: Iterable[ToolMount] = (),
-    ) -> Mounts:  # fmt: skip
+    ) -> Mounts:
         home = Path(environ.get("HOME") or Path.home())
         hidden = list(_credential_paths(home, environ))
         hidden += [checkout / ".git", Path("/run/secrets")]

@@ -94,8 +94,11 @@ class RunResult:
             return f"timed out after {self.seconds:.0f} s and was killed"
         if self.killed_for:
             return f"was killed: {self.killed_for}"
-        ended = (f"was killed by signal {-self.returncode}" if self.returncode < 0
-                 else f"exited with status {self.returncode}")  # fmt: skip
+        ended = (
+            f"was killed by signal {-self.returncode}"
+            if self.returncode < 0
+            else f"exited with status {self.returncode}"
+        )
         return f"{ended} ({self.short})" if self.short else ended
 
 
@@ -303,8 +306,12 @@ class Sandbox:
                 stack.callback(remove_tree, cache)
             own_namespace = confined and owner is not None
             try:
-                fds = RunFds.open(stack, evidence=evidence or stdout_evidence, confined=confined,
-                                  namespace=own_namespace)  # fmt: skip
+                fds = RunFds.open(
+                    stack,
+                    evidence=evidence or stdout_evidence,
+                    confined=confined,
+                    namespace=own_namespace,
+                )
             except OSError as exc:  # no pipe, or no user namespace for this run
                 said = f"cannot prepare the run: {exc}"
                 return RunResult(tuple(command), 127, False, said, 0.0, sandbox_failure=said)
@@ -312,8 +319,16 @@ class Sandbox:
                 env[self.evidence_variable] = str(fds.evidence[1])
             argv = self._argv(command, space, shared, env, fds)
             host_env = None if confined else env
-            return self._wait(command, argv, space, shared, host_env, fds=fds, timeout=timeout,
-                              stdout=fds.evidence[1] if stdout_evidence else fds.output[1])  # fmt: skip
+            return self._wait(
+                command,
+                argv,
+                space,
+                shared,
+                host_env,
+                fds=fds,
+                timeout=timeout,
+                stdout=fds.evidence[1] if stdout_evidence else fds.output[1],
+            )
 
     def _wait(
         self,
@@ -389,22 +404,33 @@ class Sandbox:
         failure = ""
         if fds.started[0] >= 0 and not readers.started.data and not timed_out and not killed_for:
             failure = _bwrap_words(output) or f"bwrap exited with status {returncode}"
-        short = "" if returncode == 0 or killed_for or timed_out else short_of_memory(
-            output, self.limits, bounded=bounded)  # fmt: skip
+        short = (
+            ""
+            if returncode == 0 or killed_for or timed_out
+            else short_of_memory(output, self.limits, bounded=bounded)
+        )
         return RunResult(
-            tuple(command), returncode, timed_out, output, time.monotonic() - started,
-            bytes(readers.evidence.data), killed_for, failure, short,
-        )  # fmt: skip
+            tuple(command),
+            returncode,
+            timed_out,
+            output,
+            time.monotonic() - started,
+            bytes(readers.evidence.data),
+            killed_for,
+            failure,
+            short,
+        )
 
 
 _STARTED = (
-    "/bin/sh", "-c",
+    "/bin/sh",
+    "-c",
     'printf . >&0 && { command -v -- "$1" >/dev/null || {'
     ' printf "%s: command not found (on the PATH), so %s did not run\\n" "$1" "$*" >&2;'
-    ' exit 127; }; }'
+    " exit 127; }; }"
     ' && exec "$@" </dev/null',
     "sh",
-)  # fmt: skip
+)
 """What runs first inside, as the run's user: one byte to the start pipe, given as its
 stdin, then the command in its place with an empty stdin. bwrap's own failures (a mount, its
 ``--chdir``) end the run before this, so a run that never wrote the byte never started. A

@@ -85,14 +85,21 @@ class StepPlace:
         if self.sandbox is None or self.space is None:
             env = {**step_environment(self.environ, trusted=True), **ours}
             if shown is None:
-                done = processes.run(argv, cwd=self.cwd, env=env, timeout=timeout, check=False,
-                                     stdout=STDERR)  # fmt: skip
+                done = processes.run(
+                    argv, cwd=self.cwd, env=env, timeout=timeout, check=False, stdout=STDERR
+                )
                 return int(done.returncode), ""
             return _run_read(argv, cwd=self.cwd, env=env, timeout=timeout, shown=shown)
         # one pytest cache for the step's runs (a retry's --last-failed), never the checkout's
-        ran = self.sandbox.run(argv, self.space, timeout=timeout or STEP_TIMEOUT, extra_env=ours,
-                               stdout_evidence=True, shared=(shared,),
-                               pytest_cache=self.space.live / "pytest-cache")  # fmt: skip
+        ran = self.sandbox.run(
+            argv,
+            self.space,
+            timeout=timeout or STEP_TIMEOUT,
+            extra_env=ours,
+            stdout_evidence=True,
+            shared=(shared,),
+            pytest_cache=self.space.live / "pytest-cache",
+        )
         output = ran.evidence.decode("utf-8", "replace")
         for line in output.splitlines():
             sys.stderr.write((shown or _each_line)(line))
@@ -104,7 +111,11 @@ class StepPlace:
 
 @contextlib.contextmanager
 def step_place(
-    cwd: Path, environ: Mapping[str, str], *, trusted: bool, own: Path,
+    cwd: Path,
+    environ: Mapping[str, str],
+    *,
+    trusted: bool,
+    own: Path,
     opens: Callable[[Path], Sandbox],
 ) -> Iterator[StepPlace]:
     """Where the step runs: on code ``trusted``, the checkout ``cwd`` on the host (with ``own``,
@@ -146,8 +157,9 @@ def _run_read(
     and kept; its exit status and output."""
     kept: list[str] = []
     size = 0
-    with processes.start(list(argv), env=env, cwd=cwd, stdout=subprocess.PIPE, text=True,
-                         errors="replace") as process:  # fmt: skip
+    with processes.start(
+        list(argv), env=env, cwd=cwd, stdout=subprocess.PIPE, text=True, errors="replace"
+    ) as process:
         timer = threading.Timer(timeout, process.kill) if timeout else None
         if timer is not None:
             timer.start()
@@ -174,8 +186,9 @@ def read_change(
     try:
         diff = GitCheckout(cwd).diff(base, head)
     except UsageError as error:
-        return None, (f"the change could not be read ({str(error)[:200]}; check out with "
-                      "fetch-depth: 0)")  # fmt: skip
+        return None, (
+            f"the change could not be read ({str(error)[:200]}; check out with fetch-depth: 0)"
+        )
     sources: dict[str, str] = {}
     for changed in diff.files:
         if sees(changed.path):

@@ -89,11 +89,19 @@ _AARCH64 = 0xC00000B7  # AUDIT_ARCH_AARCH64
 _ARM = 0x40000028  # AUDIT_ARCH_ARM
 _X32 = 0x40000000  # __X32_SYSCALL_BIT
 
-_SYSTEM_V = {"x86_64": (29, 64, 68), "i386": (395, 393, 399), "generic": (194, 190, 186),
-             "arm": (307, 299, 303)}  # fmt: skip
+_SYSTEM_V = {
+    "x86_64": (29, 64, 68),
+    "i386": (395, 393, 399),
+    "generic": (194, 190, 186),
+    "arm": (307, 299, 303),
+}
 """``shmget``, ``semget``, ``msgget``."""
-_KEYRINGS = {"x86_64": (248, 249, 250), "i386": (286, 287, 288), "generic": (217, 218, 219),
-             "arm": (309, 310, 311)}  # fmt: skip
+_KEYRINGS = {
+    "x86_64": (248, 249, 250),
+    "i386": (286, 287, 288),
+    "generic": (217, 218, 219),
+    "arm": (309, 310, 311),
+}
 """``add_key``, ``request_key``, ``keyctl``."""
 _IO_URING = (425, 426, 427)
 """``io_uring_setup``, ``io_uring_enter``, ``io_uring_register``: one number everywhere."""
@@ -101,8 +109,12 @@ _FALLOCATE = {"x86_64": 285, "i386": 324, "generic": 47, "arm": 352}
 """``fallocate``, answered :data:`_UNSUPPORTED`."""
 _SECRET_MEMORY = (447,)
 """``memfd_secret``: one number everywhere (unassigned where the kernel lacks it)."""
-_OTHER_PROCESSES = {"x86_64": (101, 310, 311, 438), "i386": (26, 347, 348, 438),
-                    "generic": (117, 270, 271, 438), "arm": (26, 376, 377, 438)}  # fmt: skip
+_OTHER_PROCESSES = {
+    "x86_64": (101, 310, 311, 438),
+    "i386": (26, 347, 348, 438),
+    "generic": (117, 270, 271, 438),
+    "arm": (26, 376, 377, 438),
+}
 """``ptrace``, ``process_vm_readv``, ``process_vm_writev``, ``pidfd_getfd``."""
 _KERNEL = {
     "x86_64": (298, 321, 323, 246, 320, 175, 313, 176, 304),
@@ -117,9 +129,13 @@ on i386), ``init_module``, ``finit_module``, ``delete_module``, ``open_by_handle
 def _numbers(table: str) -> tuple[int, ...]:
     """Every refused call's number in one architecture's table (``generic``: aarch64's)."""
     return (
-        *_SYSTEM_V[table], *_KEYRINGS[table], *_IO_URING, *_SECRET_MEMORY,
-        *_OTHER_PROCESSES[table], *_KERNEL[table],
-    )  # fmt: skip
+        *_SYSTEM_V[table],
+        *_KEYRINGS[table],
+        *_IO_URING,
+        *_SECRET_MEMORY,
+        *_OTHER_PROCESSES[table],
+        *_KERNEL[table],
+    )
 
 
 _I386_CALLS = _numbers("i386")

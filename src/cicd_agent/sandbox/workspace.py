@@ -331,8 +331,9 @@ class _Copy(Visitor):
                 inner = os.open(part, FOLDER_FLAGS, dir_fd=below)
                 os.close(below)
                 below = inner
-            os.link(first_name, name, src_dir_fd=below, dst_dir_fd=self._target,
-                    follow_symlinks=False)  # fmt: skip
+            os.link(
+                first_name, name, src_dir_fd=below, dst_dir_fd=self._target, follow_symlinks=False
+            )
         finally:
             os.close(below)
 

@@ -77,8 +77,10 @@ class JudgedCopies:
     def changed(self, space: Workspace, patched: Iterable[tuple[str, str | None]]) -> PatchedLines:
         """The lines a patch changed in ``space`` (each path with its patched text), which the
         in-run check's guard keeps from running before the tests."""
-        return PatchedLines.of(space.repo, ((path, text_of(self.sandbox.checkout, path), after)
-                                            for path, after in patched))  # fmt: skip
+        return PatchedLines.of(
+            space.repo,
+            ((path, text_of(self.sandbox.checkout, path), after) for path, after in patched),
+        )
 
     def applied(self, space: Workspace, diff: str) -> RunResult | None:
         """``git apply`` of ``diff`` in ``space``, inside the sandbox: None when it applied, or

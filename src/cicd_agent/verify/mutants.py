@@ -93,8 +93,11 @@ def check(found: Iterable[Mutant], run: Callable[[Mutant], MutantResult]) -> Dep
     budget, survived, crashed = BUDGET, list[str](), list[str]()
     runs, left = 0, list(itertools.islice(found, budget + 1))  # one more: was the budget cut?
     if not left:
-        return Dependence(None, "could not check dependence: no mutant can be made of the "
-                          "changed lines it runs (comments, imports or names only)")  # fmt: skip
+        return Dependence(
+            None,
+            "could not check dependence: no mutant can be made of the "
+            "changed lines it runs (comments, imports or names only)",
+        )
     for mutant in left[:budget]:
         runs += 1
         said = run(mutant)
@@ -103,23 +106,34 @@ def check(found: Iterable[Mutant], run: Callable[[Mutant], MutantResult]) -> Dep
         if said.outcome is Outcome.SURVIVED:
             survived.append(str(mutant))
         elif said.outcome is Outcome.CRASHED:
-            crashed.append(f"no check of its failed with {mutant}: {said.check} crashed in the "
-                           "code under test (an error, not its assertion)")  # fmt: skip
+            crashed.append(
+                f"no check of its failed with {mutant}: {said.check} crashed in the "
+                "code under test (an error, not its assertion)"
+            )
     cut = f" (budget: {budget} mutant run{'s' * (budget != 1)})" if len(left) > budget else ""
     if survived:
         named = "; ".join([*crashed, "passed with " + "; ".join(survived)])
         return Dependence(False, f"does not depend on the change: {named}{cut}", runs)
     if crashed:
-        return Dependence(None, "could not check dependence: " + "; ".join(crashed) + ", which "
-                          f"shows it runs the change, not that it checks it{cut}", runs)  # fmt: skip
+        return Dependence(
+            None,
+            "could not check dependence: " + "; ".join(crashed) + ", which "
+            f"shows it runs the change, not that it checks it{cut}",
+            runs,
+        )
     # a run cut by its timeout says nothing either (a loaded machine's, or a mutant that loops):
     # the label names both, never "did not build" alone
-    return Dependence(None, f"could not check dependence: none of {runs} mutant(s) built, "
-                      f"loaded and ran to an outcome within the timeout{cut}", runs)  # fmt: skip
+    return Dependence(
+        None,
+        f"could not check dependence: none of {runs} mutant(s) built, "
+        f"loaded and ran to an outcome within the timeout{cut}",
+        runs,
+    )
 
 
 def still_fails(
-    found: Iterable[Mutant], before: Callable[[Mutant], MutantResult],
+    found: Iterable[Mutant],
+    before: Callable[[Mutant], MutantResult],
     after: Callable[[Mutant], MutantResult],
 ) -> Dependence:
     """Whether a patched test (``after``) still fails when the code it tests is broken, asked
@@ -147,32 +161,53 @@ def still_fails(
             erred.append((now.check, str(mutant)))
     runs = tried + judged
     if survived:
-        return Dependence(False, "does not depend on the code it tests: passed with "
-                          f"{'; '.join(survived)}, which it failed before the patch", runs)
+        return Dependence(
+            False,
+            "does not depend on the code it tests: passed with "
+            f"{'; '.join(survived)}, which it failed before the patch",
+            runs,
+        )
     if caught is not None:
         return _controlled(caught[0], f"its check {caught[1]}", after, runs)
     if erred:
         said = f"{_erred(erred)}, as it did before the patch"
-        return Dependence(None, f"could not check dependence: {said}, which shows it runs the "
-                          "code, not that it checks it", runs)  # fmt: skip
+        return Dependence(
+            None,
+            f"could not check dependence: {said}, which shows it runs the "
+            "code, not that it checks it",
+            runs,
+        )
     if not tried:
-        return Dependence(None, "could not check dependence: no mutant can be made of the "
-                          "code it calls (comments, imports or names only)")  # fmt: skip
+        return Dependence(
+            None,
+            "could not check dependence: no mutant can be made of the "
+            "code it calls (comments, imports or names only)",
+        )
     if not judged:
-        return Dependence(None, f"could not check dependence: before the patch, the test "
-                          f"failed on none of the {tried} mutant(s) of the code it calls that "
-                          "were tried", runs)  # fmt: skip
-    return Dependence(None, f"could not check dependence: of the {judged} mutant(s) the test "
-                      "failed before the patch, none ran the patched test to a failure of its "
-                      "own check, an error as before, or a pass", runs)  # fmt: skip
+        return Dependence(
+            None,
+            f"could not check dependence: before the patch, the test "
+            f"failed on none of the {tried} mutant(s) of the code it calls that "
+            "were tried",
+            runs,
+        )
+    return Dependence(
+        None,
+        f"could not check dependence: of the {judged} mutant(s) the test "
+        "failed before the patch, none ran the patched test to a failure of its "
+        "own check, an error as before, or a pass",
+        runs,
+    )
 
 
 def _erred(erred: list[tuple[str, str]]) -> str:
     """Each check named once with the mutants it erred under: "t erred in the code under test
     when a; when b" reads three times longer with the same name and words repeated."""
     said = {check: [m for c, m in erred if c == check] for check, _ in erred}
-    return "; ".join(f"{check} erred in the code under test when " + "; when ".join(mutants)
-                     for check, mutants in said.items())  # fmt: skip
+    return "; ".join(
+        f"{check} erred in the code under test when " + "; when ".join(mutants)
+        for check, mutants in said.items()
+    )
 
 
 def _controlled(
@@ -187,14 +222,20 @@ def _controlled(
     if control is Outcome.SURVIVED:
         return Dependence(True, f"fails when {killer} ({failed})", runs + 1)
     if control in (Outcome.KILLED, Outcome.CRASHED):
-        return Dependence(False, f"does not depend on the change: it fails when {killer}, and "
-                          f"as well when a blank line is added at the end of {killer.path}, "
-                          "which changes no behaviour (it checks the file, not the code)",
-                          runs + 1)  # fmt: skip
+        return Dependence(
+            False,
+            f"does not depend on the change: it fails when {killer}, and "
+            f"as well when a blank line is added at the end of {killer.path}, "
+            "which changes no behaviour (it checks the file, not the code)",
+            runs + 1,
+        )
     why = f" ({result.check})" if result.check else ""
-    return Dependence(None, f"could not check dependence: it fails when {killer}, and its "
-                      f"control run ({killer.path} with a blank line added) is no result{why}",
-                      runs + 1)  # fmt: skip
+    return Dependence(
+        None,
+        f"could not check dependence: it fails when {killer}, and its "
+        f"control run ({killer.path} with a blank line added) is no result{why}",
+        runs + 1,
+    )
 
 
 @contextmanager

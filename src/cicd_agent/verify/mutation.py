@@ -41,24 +41,102 @@ MAX_LINE = 1_000
 backtrack over its spaces, quadratic in its length (a minified file's line would take
 hours)."""
 
-LEXERS = {".py": "python", ".js": "javascript", ".jsx": "javascript", ".mjs": "javascript",
-          ".cjs": "javascript", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
-          ".cts": "typescript", ".go": "go", ".rs": "rust"}  # fmt: skip
+LEXERS = {
+    ".py": "python",
+    ".js": "javascript",
+    ".jsx": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
+    ".ts": "typescript",
+    ".tsx": "typescript",
+    ".mts": "typescript",
+    ".cts": "typescript",
+    ".go": "go",
+    ".rs": "rust",
+}
 """The languages the gates judge, by file extension, as Pygments names their lexers."""
 
-_NEGATED = {"==": "!=", "!=": "==", "===": "!==", "!==": "===", "<": ">=", ">=": "<",
-            ">": "<=", "<=": ">", "&&": "||", "||": "&&", "and": "or", "or": "and",
-            "true": "false", "false": "true", "True": "False", "False": "True",
-            "!": "", "not": ""}  # fmt: skip
-_ARITHMETIC = {"+": "-", "-": "+", "*": "/", "/": "*", "%": "*", "+=": "-=", "-=": "+=",
-               "*=": "/=", "/=": "*=", "??": "&&"}  # fmt: skip
+_NEGATED = {
+    "==": "!=",
+    "!=": "==",
+    "===": "!==",
+    "!==": "===",
+    "<": ">=",
+    ">=": "<",
+    ">": "<=",
+    "<=": ">",
+    "&&": "||",
+    "||": "&&",
+    "and": "or",
+    "or": "and",
+    "true": "false",
+    "false": "true",
+    "True": "False",
+    "False": "True",
+    "!": "",
+    "not": "",
+}
+_ARITHMETIC = {
+    "+": "-",
+    "-": "+",
+    "*": "/",
+    "/": "*",
+    "%": "*",
+    "+=": "-=",
+    "-=": "+=",
+    "*=": "/=",
+    "/=": "*=",
+    "??": "&&",
+}
 """Swapped operators (``a ?? b`` → ``a && b``: the fallback taken where it was not)."""
 _OPERATORS = sorted(
-    {*_NEGATED, *_ARITHMETIC, "**", "//", "->", "=>", "<<", ">>", ">>>", "<-", ":=", "+=", "-=",
-     "*=", "/=", "%=", "=", "&", "|", "^", "&^", "?", "??", "?.", ":", ".", "...", "++", "--",
-     "|=", "&=", "^=", "<<=", ">>=", "**=", "//=", "&&=", "||=", "??=", "::", "..", "..="},
-    key=len, reverse=True,
-)  # fmt: skip
+    {
+        *_NEGATED,
+        *_ARITHMETIC,
+        "**",
+        "//",
+        "->",
+        "=>",
+        "<<",
+        ">>",
+        ">>>",
+        "<-",
+        ":=",
+        "+=",
+        "-=",
+        "*=",
+        "/=",
+        "%=",
+        "=",
+        "&",
+        "|",
+        "^",
+        "&^",
+        "?",
+        "??",
+        "?.",
+        ":",
+        ".",
+        "...",
+        "++",
+        "--",
+        "|=",
+        "&=",
+        "^=",
+        "<<=",
+        ">>=",
+        "**=",
+        "//=",
+        "&&=",
+        "||=",
+        "??=",
+        "::",
+        "..",
+        "..=",
+    },
+    key=len,
+    reverse=True,
+)
 """Operators split greedily, longest first (Pygments' Rust lexer gives ``>=`` as ``>`` ``=``)."""
 _NUMBER = re.compile(r"(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
 _STRING = re.compile(r"""([a-zA-Z]{0,2})(["'])(.*)\2""", re.S)
@@ -101,8 +179,9 @@ class Mutant:
 
     def __str__(self) -> str:
         # the pull request's text inside a code span: a backtick of its own would end it
-        shown, into = (" ".join(part.split())[:80].replace("`", "'") for part in (self.before,
-                                                                                  self.after))  # fmt: skip
+        shown, into = (
+            " ".join(part.split())[:80].replace("`", "'") for part in (self.before, self.after)
+        )
         where = f"{self.path}:{self.line}"
         return f"{where} `{shown}` mutated to `{into}`" if into else f"{where} `{shown}` removed"
 
@@ -121,9 +200,16 @@ def mutants(path: str, text: str, lines: Iterable[int]) -> Iterator[Mutant]:
     # TypeScript's mutants that keep its types first: a type-checking transform (ts-jest's
     # diagnostics) refuses the others, and a refused run spends the budget saying nothing
     kinds = (True, False) if name == "typescript" else (None,)
-    ordered = [mutant for keeps in kinds for mutant in _interleaved(
-        {line: [pair for pair in found if keeps is None or _keeps_types(pair) is keeps]
-         for line, found in per_line.items()})]  # fmt: skip
+    ordered = [
+        mutant
+        for keeps in kinds
+        for mutant in _interleaved(
+            {
+                line: [pair for pair in found if keeps is None or _keeps_types(pair) is keeps]
+                for line, found in per_line.items()
+            }
+        )
+    ]
     # lazily: a Python mutant is parsed (and built) only when the one before did not do
     yield from (m for m in ordered if name != "python" or _parses(m.text))
 
@@ -132,9 +218,14 @@ def _interleaved(per_line: Mapping[int, list[tuple[int, Mutant]]]) -> list[Mutan
     """Each line's strongest mutant (the strongest kind first, then by line), then each
     line's next."""
     ranked = [sorted(found, key=lambda pair: pair[0]) for _, found in sorted(per_line.items())]
-    return [mutant for depth in range(max(map(len, ranked), default=0))
-            for _, mutant in sorted((found[depth] for found in ranked if depth < len(found)),
-                                    key=lambda pair: (pair[0], pair[1].line))]  # fmt: skip
+    return [
+        mutant
+        for depth in range(max(map(len, ranked), default=0))
+        for _, mutant in sorted(
+            (found[depth] for found in ranked if depth < len(found)),
+            key=lambda pair: (pair[0], pair[1].line),
+        )
+    ]
 
 
 def _keeps_types(ranked: tuple[int, Mutant]) -> bool:
@@ -174,8 +265,12 @@ def _made(
     tokens = list(lexer.get_tokens_unprocessed(text))
     # Lines holding a name, keyword, operator or number: one of comments, strings (Go's import
     # list) or brackets alone gives no mutant.
-    code = {bisect_right(starts, at) for at, kind, value in tokens if not value.isspace()
-            and not any(kind in other for other in (Comment, String, Punctuation, Text))}  # fmt: skip
+    code = {
+        bisect_right(starts, at)
+        for at, kind, value in tokens
+        if not value.isspace()
+        and not any(kind in other for other in (Comment, String, Punctuation, Text))
+    }
 
     def add(rank: int, at: int, before: str, after: str) -> None:
         line = bisect_right(starts, at)
@@ -186,8 +281,11 @@ def _made(
     strings: list[tuple[int, str]] = []
     for at, kind, value in tokens:
         if kind in Operator and not value.isspace():
-            if operators and operators[-1][0] + len(operators[-1][1]) == at and kind not in \
-                    Operator.Word:  # fmt: skip
+            if (
+                operators
+                and operators[-1][0] + len(operators[-1][1]) == at
+                and kind not in Operator.Word
+            ):
                 operators[-1] = (operators[-1][0], operators[-1][1] + value)
             else:
                 operators.append((at, value))
@@ -227,9 +325,14 @@ def _operator(add: Callable[[int, int, str, str], None], text: str, at: int, op:
 
 
 def _statements(
-    add: Callable[[int, int, str, str], None], lines: list[str], starts: list[int],
-    wanted: frozenset[int], python: bool, *, rust: bool = False,
-) -> None:  # fmt: skip
+    add: Callable[[int, int, str, str], None],
+    lines: list[str],
+    starts: list[int],
+    wanted: frozenset[int],
+    python: bool,
+    *,
+    rust: bool = False,
+) -> None:
     """Per line, its condition negated (``if x:`` → ``if not (x):``, ``if (x) {`` →
     ``if (!(x)) {``, Go's and Rust's ``if x {`` → ``if !(x) {``) or its simple statement
     deleted: Python's replaced by ``pass`` (kept only where it parses), another language's
@@ -258,14 +361,21 @@ def _statements(
             head, test, tail = condition.group(1, 2, 3)
             negated = f"not ({test})" if python else f"!({test})"
             add(0, at, line, f"{head}{negated}{tail}")
-        elif not body or (_BINDS if python else _DECLARES).match(line) \
-                or (_BLOCKS.search(line) and not python) \
-                or body.startswith((")", "]", "}")):  # fmt: skip
+        elif (
+            not body
+            or (_BINDS if python else _DECLARES).match(line)
+            or (_BLOCKS.search(line) and not python)
+            or body.startswith((")", "]", "}"))
+        ):
             continue
         elif python and not body.endswith(":") and not body.startswith(_PY_CLAUSES):
             add(3, at, line, indent + "pass")
-        elif not python and not body.endswith((",", "(", "+", "-", "&&", "||", ".", "=")) \
-                and not _listed(lines, number) and (not rust or body.endswith(";")):  # fmt: skip
+        elif (
+            not python
+            and not body.endswith((",", "(", "+", "-", "&&", "||", ".", "="))
+            and not _listed(lines, number)
+            and (not rust or body.endswith(";"))
+        ):
             returned = _RETURN.fullmatch(line)
             if returned:  # Go's last ``return`` cannot go; a ``bool``'s can be negated
                 add(3, at, line, f"{returned.group(1)}!({returned.group(2)}){returned.group(3)}")
@@ -323,4 +433,3 @@ def _parses(text: str) -> bool:
     except (SyntaxError, ValueError):
         return False
     return True
-

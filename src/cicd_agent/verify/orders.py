@@ -52,8 +52,13 @@ class OrderedRuns:
     """``orders``' sessions of the step's ``command`` in ``sandbox``, within ``budget`` seconds."""
 
     def __init__(
-        self, orders: RunsInOrder, sandbox: SessionSandbox, command: Sequence[str], *,
-        budget: float, say: Callable[[str], None] = quiet,
+        self,
+        orders: RunsInOrder,
+        sandbox: SessionSandbox,
+        command: Sequence[str],
+        *,
+        budget: float,
+        say: Callable[[str], None] = quiet,
     ) -> None:
         self.orders = orders
         self.sandbox = sandbox
@@ -66,8 +71,12 @@ class OrderedRuns:
         self._seen: dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...]], Outcomes | None] = {}
 
     def outcomes(
-        self, order: Sequence[str], patched: Mapping[str, str] | None = None, times: int = 1,
-        *, again: bool = True,
+        self,
+        order: Sequence[str],
+        patched: Mapping[str, str] | None = None,
+        times: int = 1,
+        *,
+        again: bool = True,
     ) -> Outcomes | None:
         """One session of ``order`` (empty: the command's own tests, in their own order) in a
         copy with the files of ``patched``, each test run ``times`` times; None: no result, or
@@ -88,15 +97,24 @@ class OrderedRuns:
         return said
 
     def passes(
-        self, order: Sequence[str], patched: Mapping[str, str] | None = None, *,
+        self,
+        order: Sequence[str],
+        patched: Mapping[str, str] | None = None,
+        *,
         again: bool = True,
     ) -> dict[str, bool] | None:
         """Each test of one session that ran to an outcome, and whether it
         passed (a skipped one left out)."""
         said = self.outcomes(order, patched, again=again)
-        return None if said is None else {test: outcome == "passed" for test, outcome in
-                                          said.tests.items()
-                                          if outcome in ("passed", "failed", "error")}  # fmt: skip
+        return (
+            None
+            if said is None
+            else {
+                test: outcome == "passed"
+                for test, outcome in said.tests.items()
+                if outcome in ("passed", "failed", "error")
+            }
+        )
 
     def reruns(
         self, test: str, times: int, patched: Mapping[str, str] | None = None
@@ -136,16 +154,24 @@ class OrderedRuns:
             remove_tree(space.root)
 
     def _caught(
-        self, test: str, patched: Mapping[str, str], before: Sequence[str], times: int, *,
-        unpatched: Workspace, space: Workspace,
+        self,
+        test: str,
+        patched: Mapping[str, str],
+        before: Sequence[str],
+        times: int,
+        *,
+        unpatched: Workspace,
+        space: Workspace,
     ) -> tuple[bool | None, str]:
         """:meth:`still_catches` in its two copies: ``unpatched``, and ``space`` to patch."""
         for path, text in patched.items():
             replace_file(space.repo, path, text.encode())
         lines = self.orders.under_test(unpatched.repo, test)
         if not lines:
-            return None, "could not check dependence: it calls no function of the code under " \
-                         "test by name"
+            return (
+                None,
+                "could not check dependence: it calls no function of the code under test by name",
+            )
 
         def judged(
             copy: Workspace, order: Sequence[str], runs: int = 1
@@ -156,10 +182,12 @@ class OrderedRuns:
                 if runs > 1 and said is not None and said.repeats.get(test, (0, 0))[0]:
                     return MutantResult(Outcome.NO_RESULT)  # it passed a run: says nothing
                 return _of(said, test)
+
             return run
 
-        found = still_fails(of_lines(unpatched.repo, lines), judged(unpatched, before, times),
-                            judged(space, [test]))  # fmt: skip
+        found = still_fails(
+            of_lines(unpatched.repo, lines), judged(unpatched, before, times), judged(space, [test])
+        )
         return found.depends, found.label
 
     def _session(
@@ -172,16 +200,20 @@ class OrderedRuns:
         if left <= 1:
             self.problem = "the time budget was spent"
             return None
-        argv = [*self.command, *self.orders.in_order(space, order),
-                *(self.orders.again(times) if times > 1 else ())]  # fmt: skip
+        argv = [
+            *self.command,
+            *self.orders.in_order(space, order),
+            *(self.orders.again(times) if times > 1 else ()),
+        ]
         extra: dict[str, str] = {}
         if first is not None:
             paths = self.sandbox.environment(space)["PYTHONPATH"].split(os.pathsep)
             paths.insert(len(self.sandbox.python_path()), str(first))
             extra["PYTHONPATH"] = os.pathsep.join(paths)
         self.sessions += 1
-        result, evidence = self.sandbox.session(argv, space, timeout=min(SESSION, left),
-                                                extra_env=extra)  # fmt: skip
+        result, evidence = self.sandbox.session(
+            argv, space, timeout=min(SESSION, left), extra_env=extra
+        )
         said, why = self.orders.read(result, evidence)
         if said is None:
             self.problem = why or "the session reported nothing"
@@ -194,6 +226,7 @@ def _of(said: Outcomes | None, test: str) -> MutantResult:
     if said is None:
         return MutantResult(Outcome.NO_RESULT)
     if test not in said.tests and said.collect_errors:
-        return MutantResult(Outcome.CRASHED, f"{test} (not collected: "
-                            f"{said.collect_errors[0][:160]})")  # fmt: skip
+        return MutantResult(
+            Outcome.CRASHED, f"{test} (not collected: {said.collect_errors[0][:160]})"
+        )
     return outcome({test: said.tests[test]} if test in said.tests else {}, said.checks)

@@ -107,9 +107,21 @@ _CREDENTIAL = r"""(?![a-z]+[ \t]+[A-Za-z])(?=[^\s'"`,;)}\]]*[^\W_])(?P<secret>[^
 """The credential after a scheme, unless it and the next word read as prose (``token has
 expired``) or it holds no letter or digit (``GITHUB_TOKEN ? …``, ``prefix + 'x'``: code)."""
 _PUBLIC_PARAMS = frozenset(
-    {"username", "realm", "nonce", "uri", "qop", "nc", "opaque", "algorithm", "stale", "domain",
-     "charset", "userhash"}
-)  # fmt: skip
+    {
+        "username",
+        "realm",
+        "nonce",
+        "uri",
+        "qop",
+        "nc",
+        "opaque",
+        "algorithm",
+        "stale",
+        "domain",
+        "charset",
+        "userhash",
+    }
+)
 """A Digest exchange's parameters that hold no secret: the user's name and the server's
 challenge. The client's proof is ``response`` (and ``cnonce`` with it)."""
 

@@ -202,13 +202,40 @@ _SNAKE = re.compile(r"[A-Za-z]+(?:_[A-Za-z]+)+")
 
 
 _EXAMPLE_USERS = frozenset(
-    {"scott", "user", "username", "uname", "dbuser", "myuser", "some_user", "testuser", "foo",
-     "example-username", "userid", "usr", "test"}
-)  # fmt: skip
+    {
+        "scott",
+        "user",
+        "username",
+        "uname",
+        "dbuser",
+        "myuser",
+        "some_user",
+        "testuser",
+        "foo",
+        "example-username",
+        "userid",
+        "usr",
+        "test",
+    }
+)
 _EXAMPLE_PASSWORDS = frozenset(
-    {"tiger", "pass", "password", "passwd", "pwd", "pw", "secret", "test", "testing", "bar",
-     "foobar", "some_pass", "example-password", "mypassword"}
-)  # fmt: skip
+    {
+        "tiger",
+        "pass",
+        "password",
+        "passwd",
+        "pwd",
+        "pw",
+        "secret",
+        "test",
+        "testing",
+        "bar",
+        "foobar",
+        "some_pass",
+        "example-password",
+        "mypassword",
+    }
+)
 """The user and password pairs documentation and tests write (``scott:tiger``, Oracle's old
 demo account; ``user:pass``; ``username:password``), case aside and with a number after."""
 _EXAMPLE_TOKEN = re.compile(

@@ -25,13 +25,26 @@ _ZIZMOR_SEVERITY = {
     "informational": Severity.LOW,
     "unknown": Severity.LOW,
 }
-_HYGIENE = frozenset({
-    "unpinned-uses", "unpinned-images", "unpinned-tools", "artipacked",
-    "excessive-permissions", "undocumented-permissions", "stale-action-refs",
-    "anonymous-definition", "concurrency-limits", "superfluous-actions", "misfeature",
-    "ref-version-mismatch", "archived-uses", "dependabot-cooldown", "use-trusted-publishing",
-    "secrets-outside-env",
-})  # fmt: skip
+_HYGIENE = frozenset(
+    {
+        "unpinned-uses",
+        "unpinned-images",
+        "unpinned-tools",
+        "artipacked",
+        "excessive-permissions",
+        "undocumented-permissions",
+        "stale-action-refs",
+        "anonymous-definition",
+        "concurrency-limits",
+        "superfluous-actions",
+        "misfeature",
+        "ref-version-mismatch",
+        "archived-uses",
+        "dependabot-cooldown",
+        "use-trusted-publishing",
+        "secrets-outside-env",
+    }
+)
 """Audits about hardening rather than an exploitable flaw this change makes: capped at medium."""
 
 
@@ -173,15 +186,50 @@ _LOGIN = re.compile(
 )
 
 
-_GITHUB_PROPERTIES = frozenset({
-    "action", "action_path", "action_ref", "action_repository", "action_status", "actor",
-    "actor_id", "api_url", "base_ref", "env", "event", "event_name", "event_path",
-    "graphql_url", "head_ref", "job", "job_workflow_sha", "path", "ref", "ref_name",
-    "ref_protected", "ref_type", "repository", "repository_id", "repository_owner",
-    "repository_owner_id", "repositoryurl", "retention_days", "run_id", "run_number",
-    "run_attempt", "secret_source", "server_url", "sha", "token", "triggering_actor",
-    "workflow", "workflow_ref", "workflow_sha", "workspace",
-})  # fmt: skip
+_GITHUB_PROPERTIES = frozenset(
+    {
+        "action",
+        "action_path",
+        "action_ref",
+        "action_repository",
+        "action_status",
+        "actor",
+        "actor_id",
+        "api_url",
+        "base_ref",
+        "env",
+        "event",
+        "event_name",
+        "event_path",
+        "graphql_url",
+        "head_ref",
+        "job",
+        "job_workflow_sha",
+        "path",
+        "ref",
+        "ref_name",
+        "ref_protected",
+        "ref_type",
+        "repository",
+        "repository_id",
+        "repository_owner",
+        "repository_owner_id",
+        "repositoryurl",
+        "retention_days",
+        "run_id",
+        "run_number",
+        "run_attempt",
+        "secret_source",
+        "server_url",
+        "sha",
+        "token",
+        "triggering_actor",
+        "workflow",
+        "workflow_ref",
+        "workflow_sha",
+        "workspace",
+    }
+)
 """The github context's properties (GitHub's contexts reference); any other is null."""
 _GITHUB_PROPERTY = re.compile(r"^\s*github\.([\w-]+)\s*$")
 _WHOLE_OBJECT = re.compile(

@@ -14,4 +14,3 @@ PLUGIN = ModePlugin(
     "options:AnalyseFailureOptions.from_given",
     order=3,
 )
-

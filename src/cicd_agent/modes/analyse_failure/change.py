@@ -45,10 +45,13 @@ def git_change(checkout: GitCheckout, head: str, base: str | None) -> Change:
     last_touch: dict[str, str] = {}
     lines: dict[str, tuple[int, ...]] = {}
     if change.base is not None:
-        text = repo.diff_text(change.base, change.head, list(paths[:MAX_TOUCH_LOOKUPS]),
-                              MAX_DIFF_BYTES)  # fmt: skip
-        lines = {f.path: tuple(n for n, line in f.added_lines() if not _NO_CODE.match(line))
-                 for f in parse_diff(text).files}  # fmt: skip
+        text = repo.diff_text(
+            change.base, change.head, list(paths[:MAX_TOUCH_LOOKUPS]), MAX_DIFF_BYTES
+        )
+        lines = {
+            f.path: tuple(n for n, line in f.added_lines() if not _NO_CODE.match(line))
+            for f in parse_diff(text).files
+        }
         for path in paths[:MAX_TOUCH_LOOKUPS]:
             sha = repo.run(
                 "log", "-1", "--format=%H", f"{change.base}..{change.head}", "--", path
@@ -58,8 +61,16 @@ def git_change(checkout: GitCheckout, head: str, base: str | None) -> Change:
     written = {path: numbers for path, numbers in lines.items() if numbers}
     first: dict[str, str] = {}
     for path, numbers in written.items():
-        blame = repo.run("blame", "-l", "-s", "-L", f"{numbers[0]},{numbers[0]}",
-                         f"{change.base}..{change.head}", "--", path)  # fmt: skip
+        blame = repo.run(
+            "blame",
+            "-l",
+            "-s",
+            "-L",
+            f"{numbers[0]},{numbers[0]}",
+            f"{change.base}..{change.head}",
+            "--",
+            path,
+        )
         sha = blame.split(" ", 1)[0]
         if re.fullmatch(r"[0-9a-f]{40}", sha):  # "^sha": a line older than the range
             first[path] = sha

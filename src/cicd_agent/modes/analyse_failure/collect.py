@@ -250,8 +250,9 @@ def _job_target(
     """The run this step belongs to (``--logs`` from a later step of the failing job): a pull
     request's, a push's or a merge queue's (the group's commit, made on the queue's base)."""
     event = ctx.event if ctx.has_event else None
-    if event is None or (event.pull_request is None and event.push is None
-                         and event.merge_group is None):  # fmt: skip
+    if event is None or (
+        event.pull_request is None and event.push is None and event.merge_group is None
+    ):
         return None
     run_id = _int(ctx.environ.get("GITHUB_RUN_ID"))
     workflow_id: int | None = None

@@ -75,15 +75,28 @@ def decide(
     failed = jobs(analysis, facts.api_jobs)
     if facts.logs_error and not failed:
         failed = [
-            JobOutcome(name=j.name, failed_step=j.failed_step, conclusion=j.conclusion,
-                       failure_type=analysis.failure_type.value, url=j.html_url)
+            JobOutcome(
+                name=j.name,
+                failed_step=j.failed_step,
+                conclusion=j.conclusion,
+                failure_type=analysis.failure_type.value,
+                url=j.html_url,
+            )
             for j in facts.api_jobs
-        ]  # fmt: skip
-    quarantine = judge(analysis, facts.quarantine, facts.today, verdict.flaky_tests,
-                       code_is_proof=facts.code_is_proof)  # fmt: skip
+        ]
+    quarantine = judge(
+        analysis,
+        facts.quarantine,
+        facts.today,
+        verdict.flaky_tests,
+        code_is_proof=facts.code_is_proof,
+    )
     # a failed test the test history shows flipping: likely flaky, its evidence the history's
-    by_history = [f"{t.name} {t.evidence[0]}" for t in verdict.flaky_tests
-                  if t.verdict == "likely" and t.evidence][:3]  # fmt: skip
+    by_history = [
+        f"{t.name} {t.evidence[0]}"
+        for t in verdict.flaky_tests
+        if t.verdict == "likely" and t.evidence
+    ][:3]
     by_history += sibling_passed(verdict, [job.name for job in failed])
     result = FailureResult(
         mode=NAME,
@@ -141,8 +154,9 @@ def decide(
         test = checks.test
         if test is None and not analysis.failed_tests:
             test = NO_MODEL  # with a model, the check step gave its verdict or why there is none
-        result.fix = fix_outcome(checks.attempt, patch_path=facts.patch_path,
-                                 redact=redact, test=test)  # fmt: skip
+        result.fix = fix_outcome(
+            checks.attempt, patch_path=facts.patch_path, redact=redact, test=test
+        )
     decide_rerun(result, facts, rerun)
     result.headline = result.make_headline()
     return result
@@ -159,14 +173,17 @@ def sibling_passed(verdict: FailureVerdict, failed: Sequence[str]) -> list[str]:
     if not facts.code_is_proof:
         return []
     failing = set(failed)
-    passed = facts.passed_jobs or tuple(scan.name for scan in facts.scans
-                                        if scan.name not in failing)  # fmt: skip
+    passed = facts.passed_jobs or tuple(
+        scan.name for scan in facts.scans if scan.name not in failing
+    )
     for name in failed:
         family = matrix_family(name)
         sibling = next((job for job in passed if family and matrix_family(job) == family), "")
         if sibling:
-            return [f"the same job in another matrix entry, {sibling[:80]}, passed on the same "
-                    "commit (its environment differs: likely, not proven)"]
+            return [
+                f"the same job in another matrix entry, {sibling[:80]}, passed on the same "
+                "commit (its environment differs: likely, not proven)"
+            ]
     return []
 
 

@@ -48,4 +48,3 @@ class AnalyseFailureOptions:
             fix=cast("FixRequest", given.text("fix") or "off"),
             rerun_infrastructure=given.whole("rerun_infrastructure") or 0,
         )
-

@@ -131,13 +131,16 @@ def _rerun(
         return
     if client.rerun_failed_jobs(target.run_id):
         ctx.posted.record(rerun_requested=True, rerun_reason=ASKED)
-        ctx.note(f"Every failure was infrastructure, on code from someone who can push: GitHub "
-                 f"was asked to re-run the failed jobs of run {target.run_id} once "
-                 "(rerun-infrastructure: 1).")  # fmt: skip
+        ctx.note(
+            f"Every failure was infrastructure, on code from someone who can push: GitHub "
+            f"was asked to re-run the failed jobs of run {target.run_id} once "
+            "(rerun-infrastructure: 1)."
+        )
     else:
         ctx.posted.record(rerun_reason="the token may not re-run jobs (actions: write)")
-        ctx.note("The failed jobs were not re-run: the token may not (the job needs "
-                 "`actions: write`).")  # fmt: skip
+        ctx.note(
+            "The failed jobs were not re-run: the token may not (the job needs `actions: write`)."
+        )
 
 
 def _comment(
@@ -267,8 +270,10 @@ def publish_fix(
 
 def _suggest(client: GitHubClient, outcome: FixOutcome, number: int, head_sha: str) -> None:
     label = fix_label(outcome)
-    lead = f"{label} (cicd-agent, in a sandbox): the failing command passes with it. Each " \
-        "suggestion can be committed from here."  # fmt: skip
+    lead = (
+        f"{label} (cicd-agent, in a sandbox): the failing command passes with it. Each "
+        "suggestion can be committed from here."
+    )
     offered = suggest_patch(client, number, head_sha, outcome.patch, label=label, lead=lead)
     if offered.count:
         outcome.suggestions, outcome.suggestions_url = offered.count, offered.url
@@ -289,8 +294,11 @@ def _open_pull(
         return
     run = f"[run {target.run_id}]({target.html_url})" if target.html_url else f"run {target.run_id}"
     drafted = open_draft_pull(
-        client, parent=target.head_sha, into=target.branch,
-        branch=BRANCH.format(run=target.run_id), checkout=ctx.options.repo_dir,
+        client,
+        parent=target.head_sha,
+        into=target.branch,
+        branch=BRANCH.format(run=target.run_id),
+        checkout=ctx.options.repo_dir,
         files=dict(outcome.verified_files),
         message=commit_message(f"Fix the failure of run {target.run_id}", f"{outcome.reason}."),
         title=posted(f"Fix the failure of run {target.run_id}"),
@@ -299,7 +307,7 @@ def _open_pull(
             "in a sandbox.\n\n" + fix_section(outcome, comment=True),
             allowed_links=ctx.own_links,
         ),
-    )  # fmt: skip
+    )
     if drafted.url:
         outcome.pr_url = drafted.url
     else:

@@ -83,13 +83,18 @@ class QuarantineReport:
             real = ", ".join(code_span(name, 200) for name in self.unquarantined[:10])
             lines.append(f"- Not quarantined: {real}: the run counts as failed.")
         if not self.code_is_proof and self.matched:
-            lines.append("- The run's code is from someone who cannot push: the log that names "
-                         "the failed tests is its own, so no quarantine excuses it.")  # fmt: skip
+            lines.append(
+                "- The run's code is from someone who cannot push: the log that names "
+                "the failed tests is its own, so no quarantine excuses it."
+            )
         if self.idle:
             lines.append(f"- {self.idle}")
         if self.applies:
-            lines.insert(0, "Every failure of this run is a quarantined test: not counted as a "
-                            "failure (`failure_type` quarantined_flaky).")  # fmt: skip
+            lines.insert(
+                0,
+                "Every failure of this run is a quarantined test: not counted as a "
+                "failure (`failure_type` quarantined_flaky).",
+            )
         text = ("**Quarantine:**\n" + "\n".join(lines)) if lines else ""
         if self.proposed:
             text += ("\n\n" if text else "") + self._proposal()
@@ -103,9 +108,11 @@ class QuarantineReport:
             f'      expires: "{self.proposed_until}"\n'
             for name in self.proposed
         )
-        why = "".join(f"\n- {code_span(name, 200)}: {reason}"
-                      for name, reason in zip(self.proposed, self.proposed_why, strict=False)
-                      if reason)  # fmt: skip
+        why = "".join(
+            f"\n- {code_span(name, 200)}: {reason}"
+            for name, reason in zip(self.proposed, self.proposed_why, strict=False)
+            if reason
+        )
         return (
             f"**Quarantine proposal:** {len(self.proposed)} test(s) failed at least "
             f"{PROPOSE_AFTER} times in the recent runs on the default branch.{why}\n\n"
@@ -142,14 +149,20 @@ def judge(
         status: Status = (
             "expired" if left <= 0 else "expiring" if left < EXPIRY_WARNING_DAYS else "active"
         )
-        matched.append(QuarantinedTest(test=name, owner=entry.owner,
-                                       expires=entry.expires.isoformat(), status=status))  # fmt: skip
+        matched.append(
+            QuarantinedTest(
+                test=name, owner=entry.owner, expires=entry.expires.isoformat(), status=status
+            )
+        )
         if status != "expired":
             live.add(name)
     unquarantined = [name for name in ids if name not in live]
     runs_within = {p for each in parents.values() for p in each}
-    idle = names_none(entries, ids, what="this run's failed tests",
-                      within=runs_within) if unquarantined else ""  # fmt: skip
+    idle = (
+        names_none(entries, ids, what="this run's failed tests", within=runs_within)
+        if unquarantined
+        else ""
+    )
     why = {
         one: test.evidence[0] if test.evidence else ""
         for test in flaky
@@ -200,6 +213,8 @@ def _entry_line(item: QuarantinedTest) -> str:
     if item.status == "expired":
         return f"- {who}: its quarantine expired on {item.expires}; it counts as a failure again."
     if item.status == "expiring":
-        return (f"- {who}: quarantined until {item.expires}, fewer than {EXPIRY_WARNING_DAYS} "
-                "days from now: fix it or renew the entry.")  # fmt: skip
+        return (
+            f"- {who}: quarantined until {item.expires}, fewer than {EXPIRY_WARNING_DAYS} "
+            "days from now: fix it or renew the entry."
+        )
     return f"- {who}: quarantined until {item.expires}."

@@ -172,13 +172,18 @@ class FailureResult(PlainResult):
         if not self.failed_jobs and not self.logs_read:
             return "No job log was read: nothing here says whether the run failed, or why."
         if not self.failed_jobs:
-            return ("No failure found: no job in the logs is marked failed, and no line of "
-                    "them reads as an error.")
+            return (
+                "No failure found: no job in the logs is marked failed, and no line of "
+                "them reads as an error."
+            )
         if self.quarantine is not None and self.quarantine.applies:
-            owners = ", ".join(dict.fromkeys(code_span("@" + q.owner, 140)
-                                             for q in self.quarantine.matched))  # fmt: skip
-            return (f"The run failed only in quarantined flaky test(s) (owner {owners}): "
-                    "not counted as a failure.")  # fmt: skip
+            owners = ", ".join(
+                dict.fromkeys(code_span("@" + q.owner, 140) for q in self.quarantine.matched)
+            )
+            return (
+                f"The run failed only in quarantined flaky test(s) (owner {owners}): "
+                "not counted as a failure."
+            )
         first = self.failed_jobs[0]
         others = len(self.failed_jobs) - 1
         where = f"job {code_span(first.name, 80)}"
@@ -215,9 +220,12 @@ class FailureResult(PlainResult):
             lines = self.excerpt.splitlines()
             shown = "\n".join(lines[:EXCERPT_LINES_SHOWN])
             more = len(lines) - EXCERPT_LINES_SHOWN
-            kept = ("in the excerpt file (the `excerpt_file` output)" if self.excerpt_file else
-                    "not shown: the whole excerpt is in `--json` (the excerpt file is written "
-                    "only on a runner)")  # fmt: skip
+            kept = (
+                "in the excerpt file (the `excerpt_file` output)"
+                if self.excerpt_file
+                else "not shown: the whole excerpt is in `--json` (the excerpt file is written "
+                "only on a runner)"
+            )
             tail = f"\n\n… {more} more line(s) {kept}." if more > 0 else ""
             parts.append(
                 f"<details><summary>Log excerpt ({len(lines)} lines)</summary>\n\n"
@@ -232,8 +240,12 @@ class FailureResult(PlainResult):
         return text
 
     def _failures_section(self) -> str:
-        return failures_section(self.failures, self.failed_count, self.failure_groups,
-                                (self.runner_failed, self.subtests_failed))  # fmt: skip
+        return failures_section(
+            self.failures,
+            self.failed_count,
+            self.failure_groups,
+            (self.runner_failed, self.subtests_failed),
+        )
 
     def _jobs_table(self) -> str:
         rows = ["| Job | Step | Result | Type |", "|---|---|---|---|"]
@@ -256,13 +268,22 @@ class FailureResult(PlainResult):
             named = []
             for item in self.responsible_files[:8]:
                 where = item.path + (f":{item.lines[0]}" if item.lines else "")
-                marks = [("changed" if item.line_changed or not item.lines
-                          else "in a changed file")] if item.changed else []  # fmt: skip
+                marks = (
+                    [("changed" if item.line_changed or not item.lines else "in a changed file")]
+                    if item.changed
+                    else []
+                )
                 marks += ["named by the model"] if item.source == "model" else []
-                marks += ["not in the log: the failing tests name no source"] if (
-                    item.source == "change") else []  # fmt: skip
-                marks += ["a stack frame: no file of the checkout found"] if (
-                    item.source == "frame") else []  # fmt: skip
+                marks += (
+                    ["not in the log: the failing tests name no source"]
+                    if (item.source == "change")
+                    else []
+                )
+                marks += (
+                    ["a stack frame: no file of the checkout found"]
+                    if (item.source == "frame")
+                    else []
+                )
                 # a log's words or the model's: a name with a newline or an override, escaped
                 named.append(name_span(where, 200) + (f" ({', '.join(marks)})" if marks else ""))
             lines.append("**Likely responsible:** " + ", ".join(named))
@@ -283,12 +304,17 @@ class FailureResult(PlainResult):
 
     def _flaky_section(self) -> str:
         if self.is_flaky == "false" and self.flaky_apart:
-            return "**Flaky?** No: " + "; ".join(
-                f"{code_span(test, 200)} failed the first run of each of the last {runs} "
-                "default-branch runs and passed only when the test step retried it apart from "
-                "the suite (test history): it depends on the tests run before it, not on chance "
-                "(`test-step --fix-flaky suggest` names the test it depends on)"
-                for test, runs in self.flaky_apart.items()) + "."  # fmt: skip
+            return (
+                "**Flaky?** No: "
+                + "; ".join(
+                    f"{code_span(test, 200)} failed the first run of each of the last {runs} "
+                    "default-branch runs and passed only when the test step retried it apart from "
+                    "the suite (test history): it depends on the tests run before it, not on chance "
+                    "(`test-step --fix-flaky suggest` names the test it depends on)"
+                    for test, runs in self.flaky_apart.items()
+                )
+                + "."
+            )
         if self.is_flaky == "false":
             unread = f" Not read: {prose(self.flaky_unread)}." if self.flaky_unread else ""
             return (
@@ -299,11 +325,14 @@ class FailureResult(PlainResult):
         history = any("(test history" in item for item in self.flaky_evidence)  # its runs
         sibling = any("in another matrix entry" in item for item in self.flaky_evidence)
         verdict = (
-            "Yes" if self.is_flaky == "true"
-            else "Likely, by the test history" if history
-            else "Likely, by the run's other jobs" if sibling
+            "Yes"
+            if self.is_flaky == "true"
+            else "Likely, by the test history"
+            if history
+            else "Likely, by the run's other jobs"
+            if sibling
             else "Likely, from this log alone"
-        )  # fmt: skip
+        )
         parts = [f"**Flaky?** {verdict}: {evidence}."]
         for test in self.flaky_tests[:10]:
             runs = ", ".join(
@@ -391,8 +420,10 @@ status 137), not which limit sent it."""
 
 def _kind(failure_type: str, root_cause: str = "") -> str:
     if failure_type == "oom" and _KILLED.search(root_cause):
-        return ("a process killed by signal 9 (SIGKILL; most often the runner's memory limit, "
-                "which the log does not show)")  # fmt: skip
+        return (
+            "a process killed by signal 9 (SIGKILL; most often the runner's memory limit, "
+            "which the log does not show)"
+        )
     words = failure_type.replace("_", " ")
     article = "an" if words[:1] in tuple("aeiou") else "a"
     return _WORDS.get(failure_type, f"{article} {words}")
@@ -404,9 +435,11 @@ def _cell(text: str) -> str:
 
 
 def failures_section(
-    failures: Sequence[FailureGroup], failed_count: int, groups: int,
+    failures: Sequence[FailureGroup],
+    failed_count: int,
+    groups: int,
     runner: tuple[int, int] = (0, 0),
-) -> str:  # fmt: skip
+) -> str:
     """Every distinct failure when there is more than one, and what a re-run can clear. The
     tests the runner names failed are the count; the rest are groups of them by message.
     ``runner``: its own closing count of failures and how many of them are subtests, said as
@@ -415,9 +448,11 @@ def failures_section(
         return ""
     rows = []
     for group in failures:
-        what = "infrastructure: a re-run may clear it" if group.infrastructure else (
-            group.kind.value.replace("_", " ")
-        )  # fmt: skip
+        what = (
+            "infrastructure: a re-run may clear it"
+            if group.infrastructure
+            else (group.kind.value.replace("_", " "))
+        )
         if group.untouched:
             what += ", in a file the change did not touch"
         if group.subtests:
@@ -437,10 +472,14 @@ def failures_section(
         counted = f"{tests} failed by the runner's count"
         if failed and failed != failed_count:
             parts = f", {subtests} of them subtests" if subtests else ""
-            counted = (f"{failed} failed by the runner's closing count{parts}; {tests} named "
-                       "failed" + (" besides" if subtests else ""))  # fmt: skip
-        text = (f"**Failures**: {counted}, in {groups} groups by "
-                f"their message{shown}; the one to fix first on top:\n\n")  # fmt: skip
+            counted = (
+                f"{failed} failed by the runner's closing count{parts}; {tests} named "
+                "failed" + (" besides" if subtests else "")
+            )
+        text = (
+            f"**Failures**: {counted}, in {groups} groups by "
+            f"their message{shown}; the one to fix first on top:\n\n"
+        )
     else:
         text = f"**Failures** ({groups} distinct{shown}, the one to fix first on top):\n\n"
     text += "\n".join(rows)

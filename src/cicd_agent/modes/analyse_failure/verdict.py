@@ -138,9 +138,11 @@ def not_excused(facts: FailureFacts) -> str:
     the failed tests (and, re-run, passes them) is the untrusted code's own."""
     sha = facts.target.head_sha[:12] if facts.target else ""
     code = f"commit {sha}" if sha else "the failed commit"
-    return (f"The failure {MATCHES} (or came and went before), but {code} is not code GitHub "
-            "says someone who can push wrote (a fork's, or no answer): its own log names the "
-            "failed tests and their re-runs, so it is not excused as flaky.")  # fmt: skip
+    return (
+        f"The failure {MATCHES} (or came and went before), but {code} is not code GitHub "
+        "says someone who can push wrote (a fork's, or no answer): its own log names the "
+        "failed tests and their re-runs, so it is not excused as flaky."
+    )
 
 
 def matches(test: FlakyTest) -> FlakyTest:
@@ -160,11 +162,13 @@ def failing_on_base_too(
     out = []
     for test in tests:
         seen = next(
-            (f"run {run_id}" + (f" ({url})" if url else "")
-             for run_id, url, judged in base_runs
-             if key(test.name) in {key(name) for name in judged.failed_tests}),
+            (
+                f"run {run_id}" + (f" ({url})" if url else "")
+                for run_id, url, judged in base_runs
+                if key(test.name) in {key(name) for name in judged.failed_tests}
+            ),
             None,
-        )  # fmt: skip
+        )
         if test.verdict == "likely" and seen is not None:
             more = f"it failed on the default branch too, without this change: {seen}"
             out.append(replace(test, evidence=(more, *test.evidence)))
@@ -184,16 +188,28 @@ def _from_store(
         stat = _stored(stored, name)
         if stat is None or name in named or stat.apart_only:
             continue
-        retried = (f"passed on a retry in {stat.retried} of the last {stat.runs} default-branch "
-                   "runs (test history: the test step saw it fail on the first run and pass when "
-                   "run again, on the same commit)")  # fmt: skip
-        flipped = (f"flipped between pass and fail {stat.flips} time(s) in its last {stat.runs} "
-                   f"runs on the default branch (test history; flip rate {stat.flip_rate:.0%}, "
-                   f"{stat.lost_seconds:.0f} s of CI lost to its failures)")  # fmt: skip
-        evidence = (*([retried] if stat.retried else []),
-                    *([flipped] if stat.flips >= MIN_FLIPS else []))  # fmt: skip
-        found.append(FlakyTest(name=name, verdict="likely", evidence=evidence,
-                               default_branch_failures=stat.failures))  # fmt: skip
+        retried = (
+            f"passed on a retry in {stat.retried} of the last {stat.runs} default-branch "
+            "runs (test history: the test step saw it fail on the first run and pass when "
+            "run again, on the same commit)"
+        )
+        flipped = (
+            f"flipped between pass and fail {stat.flips} time(s) in its last {stat.runs} "
+            f"runs on the default branch (test history; flip rate {stat.flip_rate:.0%}, "
+            f"{stat.lost_seconds:.0f} s of CI lost to its failures)"
+        )
+        evidence = (
+            *([retried] if stat.retried else []),
+            *([flipped] if stat.flips >= MIN_FLIPS else []),
+        )
+        found.append(
+            FlakyTest(
+                name=name,
+                verdict="likely",
+                evidence=evidence,
+                default_branch_failures=stat.failures,
+            )
+        )
     return found
 
 
@@ -201,8 +217,11 @@ def apart_only(stored: Sequence[FlakyStat], failed: Sequence[str]) -> dict[str, 
     """Each failed test the history shows failing the first run of each of its runs and
     passing only on retries, with how many runs (never flaky:
     :attr:`~cicd_agent.analysis.flaky_stats.FlakyStat.apart_only`)."""
-    return {name: stat.runs for name in failed[:20]
-            if (stat := _stored(stored, name)) is not None and stat.apart_only}  # fmt: skip
+    return {
+        name: stat.runs
+        for name in failed[:20]
+        if (stat := _stored(stored, name)) is not None and stat.apart_only
+    }
 
 
 def _stored(stored: Sequence[FlakyStat], name: str) -> FlakyStat | None:
@@ -233,9 +252,12 @@ def tests_history(
             {canonical_test(name): False for name in analysis.failed_tests},
         )
         found = flaky_from_history(
-            analysis.failed_tests, here, history.attempts, history.default_branch,
+            analysis.failed_tests,
+            here,
+            history.attempts,
+            history.default_branch,
             history.unchanged,
-        )  # fmt: skip
+        )
         recurring = recurrence(analysis.fingerprint, history.past)
     found += _from_store(facts.stored, analysis.failed_tests, {t.name for t in found})
     own = dict(analysis.test_evidence)  # each test's own: never another failed test's

@@ -240,8 +240,15 @@ def _measure(
     if candidate.context_files:
         context = _context_with(context, folder / "context", candidate.context_files)
     source = Source(facts.head_source.root, context, dockerfile, text, parsed)
-    after = build(ctx, builder, source, folder / "image", f"advice {candidate.rule}",
-                  said_by=say, timeout=_left(until))  # fmt: skip
+    after = build(
+        ctx,
+        builder,
+        source,
+        folder / "image",
+        f"advice {candidate.rule}",
+        said_by=say,
+        timeout=_left(until),
+    )
     kept: bool | None = None
     if candidate.cached_step is not None:
         changed = _context_with(
@@ -249,10 +256,14 @@ def _measure(
         )
         again = Source(facts.head_source.root, changed, dockerfile, text, parsed)
         rebuilt = build(
-            ctx, builder, again, folder / "image-changed",
-            "advice after an application-only change", said_by=say,
+            ctx,
+            builder,
+            again,
+            folder / "image-changed",
+            "advice after an application-only change",
+            said_by=say,
             timeout=_left(until),
-        )  # fmt: skip
+        )
         seen = any(posixpath.basename(path) == PROBE for path in rebuilt.tree.files)
         kept = candidate.cached_step in rebuilt.cached if seen else None
     return after, kept, builder

@@ -27,10 +27,13 @@ def bars(built: Built) -> tuple[LayerBar, ...]:
     found = [row for row in rows(built) if row.layer is not None]
     own = {row.layer for row in found}
     below = sum(layer.size for layer in built.tree.layers if layer.index not in own)
-    return (LayerBar(label="FROM (base image)", bytes=below), *(
-        LayerBar(label=f"L{row.instruction.line} {row.instruction.keyword}", bytes=row.added)
-        for row in found
-    ))  # fmt: skip
+    return (
+        LayerBar(label="FROM (base image)", bytes=below),
+        *(
+            LayerBar(label=f"L{row.instruction.line} {row.instruction.keyword}", bytes=row.added)
+            for row in found
+        ),
+    )
 
 
 def layer_line(head_rows: Sequence[Row]) -> dict[int, int]:
@@ -86,8 +89,12 @@ def decide(
 ) -> BuildResult:
     size, base = verdict.image_size, verdict.base_size
     delta = size - base if base is not None else None
-    grown = bool(growth_limit and base is not None and delta is not None
-                 and growth_limit.exceeded(base, delta))  # fmt: skip
+    grown = bool(
+        growth_limit
+        and base is not None
+        and delta is not None
+        and growth_limit.exceeded(base, delta)
+    )
     moved = verdict.changes
     headline = (
         f"The image is {human(size)} ({signed(delta)} against the base); "

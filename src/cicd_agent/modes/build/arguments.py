@@ -6,8 +6,12 @@ from __future__ import annotations
 from cicd_agent.plugins import Option, OptionGroup
 
 FAIL_ON_CHOICES: tuple[str, ...] = (
-    "new-critical", "new-high", "size-limit", "growth-limit", "smoke"
-)  # fmt: skip
+    "new-critical",
+    "new-high",
+    "size-limit",
+    "growth-limit",
+    "smoke",
+)
 """``new-critical``: the head brings a critical vulnerability the base did not have;
 ``new-high``: a high or critical one; ``size-limit`` and ``growth-limit``: the image is larger
 than ``--size-limit`` or grew by more than ``--growth-limit``; ``smoke``: the smoke command

@@ -328,8 +328,20 @@ class Buildah:
         tag = f"localhost/cicd-agent-build:{os.getpid()}-{serial}"
         limit = request.timeout or self.timeout
         self.pull(where, registry_images(text, request.build_args), say, request.trusted)
-        argv: list[str] = ["buildah", *where.options, "build", "--isolation", "chroot", "--layers",
-                "--pull=missing", *NETWORK_RIGHTS, "-f", str(request.dockerfile), "-t", tag]  # fmt: skip
+        argv: list[str] = [
+            "buildah",
+            *where.options,
+            "build",
+            "--isolation",
+            "chroot",
+            "--layers",
+            "--pull=missing",
+            *NETWORK_RIGHTS,
+            "-f",
+            str(request.dockerfile),
+            "-t",
+            tag,
+        ]
         if request.target:
             argv += ["--target", request.target]
         for name, value in request.build_args:
@@ -358,8 +370,11 @@ class Buildah:
         sandbox = own_processes(where.folder, where.reads, NONE, (request.output,))
         status, tail = run_tool(
             [*sandbox, *layout_copy(where, tag, request.output)],
-            where.env, say, lambda _: None, limit,
-        )  # fmt: skip
+            where.env,
+            say,
+            lambda _: None,
+            limit,
+        )
         if status != 0:
             raise BuildFailed(f"skopeo copy exited {status}", tail)
         keep_only_referenced(request.output)
@@ -385,8 +400,13 @@ class Buildah:
             if local is not None:  # the workflow's file: no registry, no login
                 say(f"taking {image} from {local.source}")
                 sandbox = own_processes(where.folder, (*where.reads, local.layout))
-                status, tail = run_tool([*sandbox, *load(where, local, image)], where.env, say,
-                                        lambda _: None, self.timeout)  # fmt: skip
+                status, tail = run_tool(
+                    [*sandbox, *load(where, local, image)],
+                    where.env,
+                    say,
+                    lambda _: None,
+                    self.timeout,
+                )
                 if status != 0:
                     raise BuildFailed(f"skopeo copy of {local.source} exited {status}", tail)
                 continue
@@ -397,8 +417,9 @@ class Buildah:
             with own as network:
                 enter, net = (network.enter, network.options) if network else ((), HOST)
                 argv[:0] = [*enter, *own_processes(where.folder, (*where.reads, *logins), net)]
-                status, tail = run_tool(argv, env, say, lambda _: None, self.timeout,
-                                    fds=network.fds if network else ())  # fmt: skip
+                status, tail = run_tool(
+                    argv, env, say, lambda _: None, self.timeout, fds=network.fds if network else ()
+                )
             if status != 0:
                 raise BuildFailed(f"buildah pull of {qualified(image)} exited {status}", tail)
 
@@ -413,13 +434,28 @@ class Buildah:
         name = f"cicd-agent-smoke-{os.getpid()}-{next(SERIAL)}"
         own = beside(self.own)
         buildah = [*own_processes(own.folder, own.reads), "buildah", *own.options]
-        status, tail = run_tool([*buildah, "from", "--pull=never", "--name", name, image],
-                            own.env, lambda _: None, lambda _: None, self.timeout)  # fmt: skip
+        status, tail = run_tool(
+            [*buildah, "from", "--pull=never", "--name", name, image],
+            own.env,
+            lambda _: None,
+            lambda _: None,
+            self.timeout,
+        )
         if status != 0:
             return status, tail
         try:
-            argv = [*buildah, "run", "--isolation", "chroot", *NETWORK_RIGHTS, name, "--", "/bin/sh",
-                    "-c", command]  # fmt: skip
+            argv = [
+                *buildah,
+                "run",
+                "--isolation",
+                "chroot",
+                *NETWORK_RIGHTS,
+                name,
+                "--",
+                "/bin/sh",
+                "-c",
+                command,
+            ]
             return run_tool(argv, own.env, lambda _: None, lambda _: None, timeout)
         finally:
             run_tool([*buildah, "rm", name], own.env, lambda _: None, lambda _: None, self.timeout)
@@ -432,8 +468,14 @@ def layout_copy(where: Store, tag: str, output: Path) -> list[str]:
     always compresses (gzip; its ``--disable-compression`` is ignored there), and compressing
     and then reading back decompressed cost minutes for an image of hundreds of megabytes. A
     layer's blob is then its tar, and its digest its diff ID."""
-    return ["skopeo", "copy", "--quiet", "--dest-oci-accept-uncompressed-layers",
-            where.image(tag), f"oci:{output}:latest"]  # fmt: skip
+    return [
+        "skopeo",
+        "copy",
+        "--quiet",
+        "--dest-oci-accept-uncompressed-layers",
+        where.image(tag),
+        f"oci:{output}:latest",
+    ]
 
 
 def available(name: str, environ: Mapping[str, str]) -> str:

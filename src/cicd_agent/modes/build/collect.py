@@ -379,8 +379,14 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
     elif base_src is not None and base_sha is not None:
         try:
             began = time.monotonic()
-            base = build(ctx, builder, base_src, work / "base-image", f"base at {base_sha[:12]}",
-                         trusted=base_sha == trusted)  # fmt: skip
+            base = build(
+                ctx,
+                builder,
+                base_src,
+                work / "base-image",
+                f"base at {base_sha[:12]}",
+                trusted=base_sha == trusted,
+            )
             longest = time.monotonic() - began
         except CicdError as exc:
             failed = f"the base at {base_sha[:12]}"
@@ -394,6 +400,16 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
     built = build(ctx, builder, head_src, work / "head-image", f"head at {head[:12]}", also=failed)
     longest = max(longest, time.monotonic() - began)
     return BuildFacts(
-        built, base, work / "head-image", head_src, builder, work, trusted, base_text, head,
-        started, longest, local,
-    )  # fmt: skip
+        built,
+        base,
+        work / "head-image",
+        head_src,
+        builder,
+        work,
+        trusted,
+        base_text,
+        head,
+        started,
+        longest,
+        local,
+    )

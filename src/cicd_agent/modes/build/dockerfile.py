@@ -19,9 +19,18 @@ from cicd_agent.modes.build.oci import Step
 TEXT_LIMIT = 1024 * 1024
 """The largest Dockerfile read."""
 TRANSPORTS = frozenset(
-    {"oci", "oci-archive", "docker-archive", "docker-daemon", "dir", "containers-storage",
-     "tarball", "ostree", "sif"}
-)  # fmt: skip
+    {
+        "oci",
+        "oci-archive",
+        "docker-archive",
+        "docker-daemon",
+        "dir",
+        "containers-storage",
+        "tarball",
+        "ostree",
+        "sif",
+    }
+)
 """buildah's transports that read an image from the machine (a folder, a tar, its own storage,
 the docker engine) rather than a registry: ``FROM oci:/path``, ``COPY --from=dir:/path``."""
 PLAIN_NAME = re.compile(r"(?!\.\.?$)[A-Za-z0-9._-]{1,100}")
@@ -169,8 +178,11 @@ def heredocs(text: str) -> list[str]:
     body as an instruction of its own, which no check here reads as one (a body's ``RUN
     --mount`` or ``FROM oci:/path``), and whose history entries shift every pairing
     (:func:`pair`)."""
-    return [command.original.split("\n", 1)[0]
-            for command in dockerfile.parse_string(text) if command.heredocs]  # fmt: skip
+    return [
+        command.original.split("\n", 1)[0]
+        for command in dockerfile.parse_string(text)
+        if command.heredocs
+    ]
 
 
 def _mount(flag: str, known: Mapping[str, str]) -> dict[str, list[str]]:

@@ -41,8 +41,13 @@ from cicd_agent.modes.build.tree import TreeError
 LAYER = "application/vnd.oci.image.layer.v1.tar"
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 CONFIG = "application/vnd.oci.image.config.v1+json"
-ARCHITECTURES = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "ppc64le": "ppc64le",
-                 "s390x": "s390x"}  # fmt: skip
+ARCHITECTURES = {
+    "x86_64": "amd64",
+    "aarch64": "arm64",
+    "armv7l": "arm",
+    "ppc64le": "ppc64le",
+    "s390x": "s390x",
+}
 """The machine's name for its processor → the image config's."""
 LINK_HOPS = 40
 """Links followed from an ``--image`` path (the kernel's own limit); more is refused."""
@@ -243,9 +248,14 @@ def wrap(rootfs: Path, folder: Path) -> Path:
         "schemaVersion": 2,
         "mediaType": MANIFEST,
         "config": {"mediaType": CONFIG, "digest": f"sha256:{config_digest}", "size": config_size},
-        "layers": [{"mediaType": LAYER + ("+gzip" if packed else ""), "digest": f"sha256:{layer}",
-                    "size": (blobs / layer).stat().st_size}],
-    }  # fmt: skip
+        "layers": [
+            {
+                "mediaType": LAYER + ("+gzip" if packed else ""),
+                "digest": f"sha256:{layer}",
+                "size": (blobs / layer).stat().st_size,
+            }
+        ],
+    }
     digest, _ = _put(blobs, json.dumps(manifest, sort_keys=True).encode())
     (folder / "oci-layout").write_text('{"imageLayoutVersion":"1.0.0"}')
     _one_manifest(folder, f"sha256:{digest}")
@@ -258,8 +268,10 @@ def _one_manifest(folder: Path, digest: str) -> None:
     with regular(oci.blob(folder, digest)) as opened:
         body = opened.read(oci.JSON_LIMIT + 1)
     kind = json.loads(body).get("mediaType") if len(body) <= oci.JSON_LIMIT else None
-    index = {"schemaVersion": 2, "manifests": [{"mediaType": str(kind or MANIFEST),
-                                                "digest": digest, "size": len(body)}]}  # fmt: skip
+    index = {
+        "schemaVersion": 2,
+        "manifests": [{"mediaType": str(kind or MANIFEST), "digest": digest, "size": len(body)}],
+    }
     (folder / "index.json").unlink(missing_ok=True)
     (folder / "index.json").write_text(json.dumps(index))
 

@@ -139,8 +139,9 @@ def _packages(head: Built, after: Built, removed: list[str]) -> Judged:
     strays = [path for path in removed if path not in from_packages]
     if strays:
         return Judged(tuple(strays), " (gone, and no package install wrote it)")
-    needed = _libraries_needed(after, {path.rsplit("/", 1)[-1] for path in removed
-                                        if SONAME.search(path)})  # fmt: skip
+    needed = _libraries_needed(
+        after, {path.rsplit("/", 1)[-1] for path in removed if SONAME.search(path)}
+    )
     if needed:
         return Judged(objection=f"a program kept needs {needed[0]}, which went")
     return Judged(
@@ -198,13 +199,19 @@ def _count(number: int, word: str) -> str:
 
 def _ignored(removed: list[str], patterns: list[str]) -> Judged:
     strays = [
-        path for path in removed
-        if not any(fnmatch.fnmatch(part, pattern) for part in path.split("/") for pattern in patterns)
-    ]  # fmt: skip
+        path
+        for path in removed
+        if not any(
+            fnmatch.fnmatch(part, pattern) for part in path.split("/") for pattern in patterns
+        )
+    ]
     if strays:
         return Judged(tuple(strays), " (gone, and the .dockerignore does not name it)")
     if not removed:
         return Judged(objection="the .dockerignore leaves out nothing the image had")
-    left = ("only the file the .dockerignore names is left out" if len(removed) == 1 else
-            f"only the {len(removed)} files the .dockerignore names are left out")  # fmt: skip
+    left = (
+        "only the file the .dockerignore names is left out"
+        if len(removed) == 1
+        else f"only the {len(removed)} files the .dockerignore names are left out"
+    )
     return Judged(dropped=left)

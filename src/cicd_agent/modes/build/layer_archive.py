@@ -172,14 +172,18 @@ def _read_layer(
         if name == OPAQUE:
             members.append(folder + "/")
         elif name == WHITEOUT:
-            raise TreeError(f"layer {index + 1} holds a whiteout that names no file "
-                            f"({WHITEOUT}), which a runtime does not unpack")  # fmt: skip
+            raise TreeError(
+                f"layer {index + 1} holds a whiteout that names no file "
+                f"({WHITEOUT}), which a runtime does not unpack"
+            )
         elif name.startswith(WHITEOUT):
             members.append(posixpath.join(folder, name[len(WHITEOUT) :]))
         else:
-            members.append(_entry(
-                archive, member, path, index=index, budget=budget, reopen=reopen, plain=plain
-            ))  # fmt: skip
+            members.append(
+                _entry(
+                    archive, member, path, index=index, budget=budget, reopen=reopen, plain=plain
+                )
+            )
             size += member.size if member.isreg() else 0
     return Layer(index, tuple(members), size)
 
@@ -217,8 +221,10 @@ def _entry(
     )
     link = member.linkname if kind in (SYMLINK, HARDLINK) else ""
     if len(link.encode(errors="surrogateescape")) > LINK_LIMIT:
-        raise TreeError(f"layer {index + 1} holds a link of more than {LINK_LIMIT} bytes, "
-                        "which a runtime cannot make")  # fmt: skip
+        raise TreeError(
+            f"layer {index + 1} holds a link of more than {LINK_LIMIT} bytes, "
+            "which a runtime cannot make"
+        )
     content, digest, place = None, "", None
     if kind == FILE:
         fits = member.size <= RECORD_LIMIT and budget.records + member.size <= budget.bounds.records

@@ -123,10 +123,16 @@ def hidden_later(tree: ImageTree, layers: Sequence[int]) -> dict[tuple[int, int]
             if entry.kind != FILE:
                 continue
             parts = path.split("/")
-            names = ["/", *("/".join(parts[:n]) + end for n in range(1, len(parts) + 1)
-                            for end in ("", "/"))]  # fmt: skip
-            later = [by[at] for by in map(removing.get, names) if by is not None
-                     if (at := bisect.bisect_right(by, position)) < len(by)]  # fmt: skip
+            names = [
+                "/",
+                *("/".join(parts[:n]) + end for n in range(1, len(parts) + 1) for end in ("", "/")),
+            ]
+            later = [
+                by[at]
+                for by in map(removing.get, names)
+                if by is not None
+                if (at := bisect.bisect_right(by, position)) < len(by)
+            ]
             if later:
                 pair = (index, layers[min(later)])
                 found[pair] = found.get(pair, 0) + entry.size
@@ -167,11 +173,16 @@ def signature(
     if layer is None:
         return frozenset()
     return frozenset(
-        (path, entry.kind, entry.mode & 0o7777, entry.link,
-         entry.digest if hashed else str(entry.size) if entry.kind == FILE else "")
+        (
+            path,
+            entry.kind,
+            entry.mode & 0o7777,
+            entry.link,
+            entry.digest if hashed else str(entry.size) if entry.kind == FILE else "",
+        )
         for path, entry in layer.entries.items()
         if entry.kind != "dir"
-    ) | frozenset((f"-{gone}", "deleted", 0, "", "") for gone in layer.deleted)  # fmt: skip
+    ) | frozenset((f"-{gone}", "deleted", 0, "", "") for gone in layer.deleted)
 
 
 def same_layer_files(first: Layer | None, second: Layer | None) -> bool:

@@ -105,10 +105,19 @@ def run_hadolint(
         if sum(map(len, lines)) < 4_000_000:
             lines.append(line)
 
-    argv = [binary, "--no-fail", "--format", "json", "--disable-ignore-pragma", "--config",
-            str(config), str(dockerfile)]  # fmt: skip
-    status, tail = stream(argv, env=build_environment(environ), on_line=keep,
-                          timeout=timeout, keep=5)  # fmt: skip
+    argv = [
+        binary,
+        "--no-fail",
+        "--format",
+        "json",
+        "--disable-ignore-pragma",
+        "--config",
+        str(config),
+        str(dockerfile),
+    ]
+    status, tail = stream(
+        argv, env=build_environment(environ), on_line=keep, timeout=timeout, keep=5
+    )
     if status != 0:
         raise ValueError(f"hadolint exited {status}: {' | '.join(tail)[-200:]}")
     try:

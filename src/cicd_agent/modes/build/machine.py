@@ -24,16 +24,46 @@ id mappers), where the machine has them."""
 LIBRARIES = ("/usr/lib/*-linux-gnu*", "/lib/*-linux-gnu*", "/usr/lib64", "/lib64")
 """The library folders: the multiarch ones (Debian's), and the loader's (and Fedora's)."""
 LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
-SHARED = ("/usr/share/containers", "/usr/share/zoneinfo", "/sys",
-          "/run/systemd/resolve/stub-resolv.conf", "/run/systemd/resolve/resolv.conf")  # fmt: skip
+SHARED = (
+    "/usr/share/containers",
+    "/usr/share/zoneinfo",
+    "/sys",
+    "/run/systemd/resolve/stub-resolv.conf",
+    "/run/systemd/resolve/resolv.conf",
+)
 """The containers' default settings, the time zones, the kernel's view buildah reads, and the
 files a resolver's ``/etc/resolv.conf`` link may point to; not their folder, which holds
 systemd-resolved's UNIX sockets, a way to a service of the runner no network closes."""
-SETTINGS = tuple(f"/etc/{name}" for name in (
-    "containers", "docker/certs.d", "resolv.conf", "hosts", "hostname", "host.conf", "gai.conf",
-    "nsswitch.conf", "services", "protocols", "passwd", "group", "subuid", "subgid", "localtime",
-    "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "mtab", "ssl/certs",
-    "ssl/cert.pem", "ssl/ca-bundle.pem", "pki/tls/certs", "pki/ca-trust"))  # fmt: skip
+SETTINGS = tuple(
+    f"/etc/{name}"
+    for name in (
+        "containers",
+        "docker/certs.d",
+        "resolv.conf",
+        "hosts",
+        "hostname",
+        "host.conf",
+        "gai.conf",
+        "nsswitch.conf",
+        "services",
+        "protocols",
+        "passwd",
+        "group",
+        "subuid",
+        "subgid",
+        "localtime",
+        "ld.so.cache",
+        "ld.so.conf",
+        "ld.so.conf.d",
+        "alternatives",
+        "mtab",
+        "ssl/certs",
+        "ssl/cert.pem",
+        "ssl/ca-bundle.pem",
+        "pki/tls/certs",
+        "pki/ca-trust",
+    )
+)
 """Of the machine's ``/etc``, what buildah and skopeo read (a traced build and pull, in
 ``research/build/etc-trace.md``; certificates where Go's TLS looks for them): their own
 settings, name resolution, users and the ranges of ids a rootless build maps, the

@@ -73,8 +73,7 @@ class _Merge:
     def add(self, layer: Layer) -> None:
         members = layer.members
         self._work[0] += LINK_WORK * len(members)
-        last = next((n for n in range(len(members) - 1, -1, -1)
-                     if isinstance(members[n], str)), -1)  # fmt: skip
+        last = next((n for n in range(len(members) - 1, -1, -1) if isinstance(members[n], str)), -1)
         twice = Counter(member.path for member in members if isinstance(member, Entry))
         twice.subtract(twice.keys())  # a name the layer writes at most once counts 0
         upper: set[str] = set()  # what it wrote before its last whiteout, and the folders above
@@ -118,8 +117,9 @@ class _Merge:
                 continue
             self._work[0] -= STEP
             if self._work[0] < 0:
-                raise TreeError("a layer's whiteouts walk its own folders too many times to be "
-                                "merged")  # fmt: skip
+                raise TreeError(
+                    "a layer's whiteouts walk its own folders too many times to be merged"
+                )
             pending.extend(self.below.get(path, ()))
         if relinked:
             self._forget()
@@ -157,8 +157,10 @@ class _Merge:
         named = "/".join(part for part in (real, name) if part)
         target = self.files.get(named)
         if target is None or target.kind == DIRECTORY:
-            raise TreeError(f"a hard link names {'a folder' if target else 'nothing'} "
-                            "(a runtime makes no such link)")  # fmt: skip
+            raise TreeError(
+                f"a hard link names {'a folder' if target else 'nothing'} "
+                "(a runtime makes no such link)"
+            )
         if target.kind == SYMLINK:
             self.linked.pop(path, None)
             return replace(entry, kind=SYMLINK, link=target.link)
@@ -184,12 +186,15 @@ def _file(files: dict[str, Entry], below: dict[str, set[str]], path: str, work: 
             return
         work[0] -= STEP
         if work[0] < 0:
-            raise TreeError("the image's layers write and take out folders too many times to "
-                            "be merged")  # fmt: skip
+            raise TreeError(
+                "the image's layers write and take out folders too many times to be merged"
+            )
         above = files.get(folder)
         if above is not None and above.kind != DIRECTORY:
-            raise TreeError(f"a layer writes {path!r} under what is not a folder (a runtime "
-                            "makes no folder there)")  # fmt: skip
+            raise TreeError(
+                f"a layer writes {path!r} under what is not a folder (a runtime "
+                "makes no folder there)"
+            )
         children.add(path)
         path = folder
 

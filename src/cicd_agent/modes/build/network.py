@@ -58,8 +58,18 @@ ALONE = "the build has no network but its own loopback"
 WAIT = 30.0
 """Seconds given to bubblewrap to start the sandbox and to slirp4netns to bring its network
 up; past them the build runs with no network."""
-FENCED = ("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "168.63.129.16/32",
-          "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.168.0.0/16", "224.0.0.0/3")  # fmt: skip
+FENCED = (
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "168.63.129.16/32",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.0.0.0/24",
+    "192.168.0.0/16",
+    "224.0.0.0/3",
+)
 """The IPv4 ranges no packet of a build goes to, beside the machine's own addresses: this
 host, loopback, the private and shared ranges of a runner's neighbours (a cloud's internal
 network, a docker bridge, a VPN), link-local with a cloud's metadata service, the clouds' host
@@ -92,9 +102,21 @@ class OwnNetwork:
         capabilities for the build's bubblewrap, less the network's (:data:`WITHOUT`)."""
         root = os.geteuid() == 0
         rights = ("--cap-add", "ALL") if root else ()
-        return ("bwrap", "--dev-bind", "/", "/", *NONE, *rights, "--info-fd", str(self.info[1]),
-                "--block-fd", str(self.block[0]), "--die-with-parent", "--",
-                *(WITHOUT if root else ()))  # fmt: skip
+        return (
+            "bwrap",
+            "--dev-bind",
+            "/",
+            "/",
+            *NONE,
+            *rights,
+            "--info-fd",
+            str(self.info[1]),
+            "--block-fd",
+            str(self.block[0]),
+            "--die-with-parent",
+            "--",
+            *(WITHOUT if root else ()),
+        )
 
     @property
     def options(self) -> tuple[str, ...]:
@@ -164,9 +186,13 @@ def machine_addresses(env: Mapping[str, str]) -> list[str] | None:
     listed = [route for route in routes if isinstance(route, dict) and "dst" in route]
     out = _ways_out(listed)
     own = {str(route["dst"]) for route in listed if route.get("type") == "local"}
-    links = {str(route["dst"]) for route in listed
-             if route.get("type", "unicast") == "unicast" and route["dst"] != "default"
-             and route.get("dev") not in out}  # fmt: skip
+    links = {
+        str(route["dst"])
+        for route in listed
+        if route.get("type", "unicast") == "unicast"
+        and route["dst"] != "default"
+        and route.get("dev") not in out
+    }
     return sorted(own | links)
 
 
@@ -174,9 +200,12 @@ def _ways_out(routes: Sequence[Mapping[str, object]]) -> set[object]:
     """The links the machine reaches the internet through: those of its default routes and of
     routes as wide as half the addresses (``0.0.0.0/1`` and ``128.0.0.0/1``, which a VPN
     client such as wg-quick or OpenVPN's ``def1`` lays over the default)."""
-    return {route.get("dev") for route in routes
-            if route.get("type", "unicast") == "unicast"
-            and str(route["dst"]) in ("default", "0.0.0.0/0", "0.0.0.0/1", "128.0.0.0/1")}  # fmt: skip
+    return {
+        route.get("dev")
+        for route in routes
+        if route.get("type", "unicast") == "unicast"
+        and str(route["dst"]) in ("default", "0.0.0.0/0", "0.0.0.0/1", "128.0.0.0/1")
+    }
 
 
 def rules(own: Sequence[str]) -> str:
@@ -217,8 +246,15 @@ def fence(pid: int, env: Mapping[str, str]) -> str:
 def slirp(pid: int, ready: int, leave: int) -> list[str]:
     """slirp4netns bringing up ``tap0`` in the network namespace of ``pid``, with no way to
     the machine's loopback; it writes to ``ready`` once up and ends when ``leave`` closes."""
-    argv = ["slirp4netns", "--configure", f"--mtu={MTU}", "--disable-host-loopback",
-            "--enable-sandbox", f"--ready-fd={ready}", f"--exit-fd={leave}"]  # fmt: skip
+    argv = [
+        "slirp4netns",
+        "--configure",
+        f"--mtu={MTU}",
+        "--disable-host-loopback",
+        "--enable-sandbox",
+        f"--ready-fd={ready}",
+        f"--exit-fd={leave}",
+    ]
     return [*argv, str(pid), "tap0"]
 
 
@@ -276,7 +312,9 @@ def own_network(
             say(network.problem)
 
 
-def _keep(argv: Sequence[str], env: Mapping[str, str], fds: tuple[int, ...], timeout: float) -> None:
+def _keep(
+    argv: Sequence[str], env: Mapping[str, str], fds: tuple[int, ...], timeout: float
+) -> None:
     """slirp4netns run until it ends (when the build's network is no longer needed), or
     stopped at the build's time."""
     stream(argv, env=env, on_line=lambda _: None, timeout=timeout, keep=1, pass_fds=fds)

@@ -99,8 +99,9 @@ def check_layers(image: Image, bounds: Bounds = BOUNDS) -> None:
     after the whole is found within ``bounds.bytes``: a layout of another's making (a
     ``base-image`` folder), whose layers are then read as the image's files."""
     if sum(path.stat().st_size for path in image.layers) > bounds.bytes:
-        raise TreeError(f"its layers hold more than {bounds.bytes} bytes; "
-                        "the build mode reads images of fewer")  # fmt: skip
+        raise TreeError(
+            f"its layers hold more than {bounds.bytes} bytes; the build mode reads images of fewer"
+        )
     for path in image.layers:
         check_blob(path)
 

@@ -13,8 +13,16 @@ from cicd_agent.modes.build.mirrors import Mirror, mirrors
 if TYPE_CHECKING:
     from cicd_agent.job.options import Given
 
-UNITS = {"": 1, "B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3,
-         "KIB": 1024, "MIB": 1024**2, "GIB": 1024**3}  # fmt: skip
+UNITS = {
+    "": 1,
+    "B": 1,
+    "KB": 1000,
+    "MB": 1000**2,
+    "GB": 1000**3,
+    "KIB": 1024,
+    "MIB": 1024**2,
+    "GIB": 1024**3,
+}
 SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMG]?I?B?)\s*", re.IGNORECASE)
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 REFERENCE = re.compile(

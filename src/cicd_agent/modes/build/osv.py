@@ -86,8 +86,11 @@ def key(ecosystem: str, name: str) -> tuple[str, str]:
 def wanted_keys(packages: Iterable[Package]) -> set[tuple[str, str]]:
     """The keys a package is matched under: its source package for a distribution (OSV's
     Debian and Alpine records name source packages), its own name elsewhere."""
-    return {key(p.ecosystem, p.source_name if _by_source(p.ecosystem) else p.name)
-            for p in packages if p.ecosystem}  # fmt: skip
+    return {
+        key(p.ecosystem, p.source_name if _by_source(p.ecosystem) else p.name)
+        for p in packages
+        if p.ecosystem
+    }
 
 
 def _by_source(ecosystem: str) -> bool:
@@ -127,8 +130,11 @@ def cached_db(
     wanted = list(packages)
     checked = download({p.ecosystem for p in wanted}, dest, source=source, timeout=timeout)
     refused: list[str] = []
-    documents = (document for path in checked
-                 for document in _members(path, path.relative_to(dest).as_posix(), refused))  # fmt: skip
+    documents = (
+        document
+        for path in checked
+        for document in _members(path, path.relative_to(dest).as_posix(), refused)
+    )
     return _load(documents, wanted, refused)
 
 
@@ -144,20 +150,26 @@ def _load(
     for where, data in documents:
         looked_at += 1
         if looked_at > MAX_MEMBERS:
-            refused.append(f"the OSV folder holds more than {MAX_MEMBERS} records: "
-                           "the rest were not read")  # fmt: skip
+            refused.append(
+                f"the OSV folder holds more than {MAX_MEMBERS} records: the rest were not read"
+            )
             break
         if names is not None and not _names(data) & names:
             continue
         record = _record(where, data, refused)
         if record is None:
             continue
-        keys = {key(str(a["package"]["ecosystem"]), str(a["package"]["name"]))
-                for a in record.get("affected") or () if "package" in a}  # fmt: skip
+        keys = {
+            key(str(a["package"]["ecosystem"]), str(a["package"]["name"]))
+            for a in record.get("affected") or ()
+            if "package" in a
+        }
         keys = keys if wanted is None else keys & wanted
         if keys and count >= MAX_KEPT:
-            refused.append(f"more than {MAX_KEPT} OSV records name the image's packages: "
-                           "the rest were not read")  # fmt: skip
+            refused.append(
+                f"more than {MAX_KEPT} OSV records name the image's packages: "
+                "the rest were not read"
+            )
             break
         count += bool(keys)
         for found in keys:
@@ -236,8 +248,14 @@ def _members(path: Path, shown: str, refused: list[str]) -> Iterator[tuple[str, 
                     continue
                 with archive.open(info) as member:
                     yield where, member.read(MAX_RECORD)
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError,
-            RuntimeError) as exc:  # fmt: skip
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        OSError,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+    ) as exc:
         refused.append(f"{shown} is not a readable zip archive ({exc})")
 
 
@@ -270,8 +288,11 @@ def download(
         folder.mkdir(parents=True, exist_ok=True)
         url = f"{source.rstrip('/')}/{quote(family)}/all.zip"
         # a file larger than any download kept is not the bucket's: not read for its MD5
-        if (target.is_file() and target.stat().st_size <= MAX_DOWNLOAD
-                and _md5(target) in _bucket_md5(url, family, timeout)):  # fmt: skip
+        if (
+            target.is_file()
+            and target.stat().st_size <= MAX_DOWNLOAD
+            and _md5(target) in _bucket_md5(url, family, timeout)
+        ):
             written.append(target)
             continue
         _fetch(url, target, family, timeout)
@@ -345,8 +366,11 @@ def _remove(path: Path) -> None:
 
 def _bound(dest: Path, used: set[Path]) -> None:
     """Remove the families this run did not use, oldest first, while the cache is too big."""
-    found = [p for p in dest.glob("*/all.zip")
-             if p.is_file() and not p.is_symlink() and not p.parent.is_symlink()]  # fmt: skip
+    found = [
+        p
+        for p in dest.glob("*/all.zip")
+        if p.is_file() and not p.is_symlink() and not p.parent.is_symlink()
+    ]
     total = sum(p.stat().st_size for p in found)
     for path in sorted(set(found) - used, key=lambda p: p.stat().st_mtime):
         if total <= MAX_CACHE:

@@ -165,9 +165,10 @@ def _wanted(tree: RecordTree, reader: _Reader) -> Iterator[Wanted]:
             yield path, records.python_metadata, reader.pypi, ""
         elif _is_npm_manifest(path):
             yield path, records.npm_manifest, reader.npm, ""
-        elif path.endswith("/package.json") and (above in modules or (
-            posixpath.basename(above).startswith("@") and posixpath.dirname(above) in modules
-        )):  # fmt: skip
+        elif path.endswith("/package.json") and (
+            above in modules
+            or (posixpath.basename(above).startswith("@") and posixpath.dirname(above) in modules)
+        ):
             real = above if above in modules else posixpath.dirname(above)
             link = modules[real]
             yield link + path[len(real) :], records.npm_manifest, reader.npm, link
@@ -233,12 +234,16 @@ class _Reader:
     def inventory(self) -> Inventory:
         unplaced = sum(1 for p in self.packages if not p.ecosystem)
         if unplaced:
-            self.cut.append(f"{unplaced} distribution packages are not matched against "
-                            "vulnerability data: the image's os-release names no Debian, "
-                            "Ubuntu or Alpine release")  # fmt: skip
+            self.cut.append(
+                f"{unplaced} distribution packages are not matched against "
+                "vulnerability data: the image's os-release names no Debian, "
+                "Ubuntu or Alpine release"
+            )
         if len(self.packages) > MAX_PACKAGES:
-            self.cut.append(f"{len(self.packages) - MAX_PACKAGES} packages past the first "
-                            f"{MAX_PACKAGES} were not read")  # fmt: skip
+            self.cut.append(
+                f"{len(self.packages) - MAX_PACKAGES} packages past the first "
+                f"{MAX_PACKAGES} were not read"
+            )
         return Inventory(tuple(self.packages[:MAX_PACKAGES]), tuple(dict.fromkeys(self.cut)))
 
     def _read(self, entry: RecordEntry, parse: Parse, key: bytes | None = None) -> Listing | None:
@@ -247,14 +252,18 @@ class _Reader:
             self.cut.append(f"{prose(entry.path)} is not a regular file: not read")
             return None
         if entry.size > MAX_RECORD:
-            self.cut.append(f"{prose(entry.path)} holds {entry.size} bytes, past the {MAX_RECORD} "
-                            "read: its packages are not listed")  # fmt: skip
+            self.cut.append(
+                f"{prose(entry.path)} holds {entry.size} bytes, past the {MAX_RECORD} "
+                "read: its packages are not listed"
+            )
             return None
         key = key or self._parse(entry.read(), parse)
         if self._parsed[key].cut and key not in self._said:
             self._said.add(key)
-            self.cut.append(f"{prose(entry.path)} lists more than {records.MAX_ENTRIES} packages: "
-                            "the rest were not read")  # fmt: skip
+            self.cut.append(
+                f"{prose(entry.path)} lists more than {records.MAX_ENTRIES} packages: "
+                "the rest were not read"
+            )
         return self._parsed[key]
 
     def _parse(self, data: bytes, parse: Parse) -> bytes:
@@ -275,8 +284,10 @@ class _Reader:
             for path, parse, purl, link in wanted:
                 taken[link] = taken.get(link, 0) + 1
                 if link and taken[link] > LINKED_RECORDS:
-                    steps.append(f"records past the first {LINKED_RECORDS} under {prose(link)}, "
-                                 "a link, were not read")  # fmt: skip
+                    steps.append(
+                        f"records past the first {LINKED_RECORDS} under {prose(link)}, "
+                        "a link, were not read"
+                    )
                     continue
                 real, entry = self.tree.resolve(path), self.tree.opened(path)
                 if entry is not None and real not in self._read_at:
@@ -284,10 +295,15 @@ class _Reader:
                     steps.append((path, parse, purl, entry))
         except TreeError as exc:  # the image's links cost more to follow than its files allow
             steps.append(f"{exc}: the image's records past that point were not read")
-        read = [(n, step) for n, step in enumerate(steps) if not isinstance(step, str)
-                and step[3].kind == "file" and step[3].size <= MAX_RECORD]  # fmt: skip
-        keys = {read[at][0]: self._parse(data, read[at][1][1])
-                for at, data in read_each([step[3] for _, step in read])}  # fmt: skip
+        read = [
+            (n, step)
+            for n, step in enumerate(steps)
+            if not isinstance(step, str) and step[3].kind == "file" and step[3].size <= MAX_RECORD
+        ]
+        keys = {
+            read[at][0]: self._parse(data, read[at][1][1])
+            for at, data in read_each([step[3] for _, step in read])
+        }
         for number, step in enumerate(steps):
             if isinstance(step, str):
                 self.cut.append(step)
@@ -312,8 +328,10 @@ class _Reader:
             for item in listing.entries if listing else ():
                 before = brought.get((item.name, item.arch))
                 same = before is not None and before[0] == item.version
-                current[item.name, item.arch] = (item.version, before[1] if before and same
-                                                 else entry.layer)  # fmt: skip
+                current[item.name, item.arch] = (
+                    item.version,
+                    before[1] if before and same else entry.layer,
+                )
             brought = current
         final_listing = self._read(final, parse)
         for item in final_listing.entries if final_listing else ():
@@ -328,38 +346,77 @@ class _Reader:
         qualifiers = {"arch": item.arch, "distro": self.distro.distro}
         if item.source != item.name:
             qualifiers["upstream"] = item.source
-        return _package("deb", self.distro.namespace or "debian", item, path=path,
-                        ecosystem=self.distro.ecosystem, qualifiers=qualifiers)  # fmt: skip
+        return _package(
+            "deb",
+            self.distro.namespace or "debian",
+            item,
+            path=path,
+            ecosystem=self.distro.ecosystem,
+            qualifiers=qualifiers,
+        )
 
     def apk(self, item: records.Entry, path: str) -> Package | None:
         qualifiers = {"arch": item.arch, "distro": self.distro.distro}
         if item.source != item.name:
             qualifiers["upstream"] = item.source
-        return _package("apk", self.distro.namespace or "alpine", item, path=path,
-                        ecosystem=self.distro.ecosystem, qualifiers=qualifiers)  # fmt: skip
+        return _package(
+            "apk",
+            self.distro.namespace or "alpine",
+            item,
+            path=path,
+            ecosystem=self.distro.ecosystem,
+            qualifiers=qualifiers,
+        )
 
     def pypi(self, item: records.Entry, path: str) -> Package | None:
         name = re.sub(r"[-_.]+", "-", item.name).lower()
-        return _package("pypi", "", records.Entry(name, item.version),
-                        path=posixpath.dirname(path), ecosystem="PyPI", qualifiers={})  # fmt: skip
+        return _package(
+            "pypi",
+            "",
+            records.Entry(name, item.version),
+            path=posixpath.dirname(path),
+            ecosystem="PyPI",
+            qualifiers={},
+        )
 
     def npm(self, item: records.Entry, path: str) -> Package | None:
-        return _package("npm", "", item, path=posixpath.dirname(path), ecosystem="npm",
-                        qualifiers={})  # fmt: skip
+        return _package(
+            "npm", "", item, path=posixpath.dirname(path), ecosystem="npm", qualifiers={}
+        )
 
 
-def _package(kind: str, namespace: str, item: records.Entry, *, path: str, ecosystem: str,
-             qualifiers: dict[str, str]) -> Package | None:  # fmt: skip
+def _package(
+    kind: str,
+    namespace: str,
+    item: records.Entry,
+    *,
+    path: str,
+    ecosystem: str,
+    qualifiers: dict[str, str],
+) -> Package | None:
     """The package with its purl; None when the name cannot be one (``@scope`` alone)."""
     name, space = item.name, namespace
     if kind == "npm" and name.startswith("@"):
         space, _, name = name.partition("/")
     if not name or "/" in name:
         return None
-    purl = PackageURL(type=kind, namespace=space or None, name=name, version=item.version,
-                      qualifiers={k: v for k, v in qualifiers.items() if v} or None)  # fmt: skip
-    return Package(purl.to_string(), item.name, item.version, ecosystem,
-                   item.source or item.name, path, -1, item.source_version or item.version)  # fmt: skip
+    purl = PackageURL(
+        type=kind,
+        namespace=space or None,
+        name=name,
+        version=item.version,
+        qualifiers={k: v for k, v in qualifiers.items() if v} or None,
+    )
+    return Package(
+        purl.to_string(),
+        item.name,
+        item.version,
+        ecosystem,
+        item.source or item.name,
+        path,
+        -1,
+        item.source_version or item.version,
+    )
 
 
 @dataclass(frozen=True)

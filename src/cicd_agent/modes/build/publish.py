@@ -31,10 +31,15 @@ def write_sbom(path: Path, found: tuple[Package, ...]) -> None:
 
     bom = Bom()
     for package in found:
-        bom.components.add(Component(
-            name=package.name, version=package.version, type=ComponentType.LIBRARY,
-            purl=PackageURL.from_string(package.purl), bom_ref=package.purl,
-        ))  # fmt: skip
+        bom.components.add(
+            Component(
+                name=package.name,
+                version=package.version,
+                type=ComponentType.LIBRARY,
+                purl=PackageURL.from_string(package.purl),
+                bom_ref=package.purl,
+            )
+        )
     bom.register_dependency = _registered(bom)  # type: ignore[method-assign]
     path.write_text(JsonV1Dot5(bom).output_as_string(indent=1), encoding="utf-8")
 

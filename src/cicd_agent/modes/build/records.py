@@ -77,8 +77,15 @@ def dpkg(data: bytes) -> Listing:
         if not name or not version or status[-1:] != ["installed"]:
             continue
         source, source_version = _source(paragraph.get("Source", ""))
-        entries.append(Entry(name, version, _field(paragraph.get("Architecture")),
-                             source or name, source_version or version))  # fmt: skip
+        entries.append(
+            Entry(
+                name,
+                version,
+                _field(paragraph.get("Architecture")),
+                source or name,
+                source_version or version,
+            )
+        )
     return Listing(tuple(entries))
 
 

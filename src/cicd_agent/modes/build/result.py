@@ -291,17 +291,24 @@ def body(result: BuildResult) -> str:
     if result.smoke is not None:
         parts += [
             f"Smoke command {code_span(result.smoke.command)}: "
-            + ("passed." if result.smoke.passed else f"**failed** (exit {result.smoke.exit_code})."),
+            + (
+                "passed." if result.smoke.passed else f"**failed** (exit {result.smoke.exit_code})."
+            ),
             "",
-            *([code_block("\n".join(result.smoke.output[-10:])), ""] if not result.smoke.passed
-              else []),
-        ]  # fmt: skip
+            *(
+                [code_block("\n".join(result.smoke.output[-10:])), ""]
+                if not result.smoke.passed
+                else []
+            ),
+        ]
     parts += advice(result)
     parts += _listed(
         "Lint on the lines this change wrote (hadolint)",
-        [f"- line {f.line}: {code_span(f.code)} {f.level}: {code_span(f.message)}"
-         for f in result.lint],
-    )  # fmt: skip
+        [
+            f"- line {f.line}: {code_span(f.code)} {f.level}: {code_span(f.message)}"
+            for f in result.lint
+        ],
+    )
     return "\n".join(parts)
 
 

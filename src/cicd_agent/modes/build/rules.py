@@ -37,9 +37,23 @@ BUILD_TOOLS = re.compile(
     r"|libtool|pkg-config|pkgconf|[a-z0-9.+-]+-dev)$"
 )
 """Debian packages needed to build software, not to run it."""
-IGNORABLE = (".git", ".github", ".gitlab-ci.yml", ".gitignore", ".vscode", ".idea",
-             "node_modules", ".venv", "venv", "__pycache__", "Dockerfile", "docker-compose.yml",
-             "docker-compose.yaml", "compose.yml", "compose.yaml")  # fmt: skip
+IGNORABLE = (
+    ".git",
+    ".github",
+    ".gitlab-ci.yml",
+    ".gitignore",
+    ".vscode",
+    ".idea",
+    "node_modules",
+    ".venv",
+    "venv",
+    "__pycache__",
+    "Dockerfile",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+    "compose.yml",
+    "compose.yaml",
+)
 """Names in a context's top folder an image almost never needs."""
 MOST_COPIES = 30
 """The most ``COPY --from`` lines a multi-stage proposal writes (more: it is not proposed)."""
@@ -236,14 +250,19 @@ def dependencies_first(
                 break
             copy_first = f"COPY {' '.join(manifests)} {folder}/"
             lines = _lines(text)
-            changed = "\n".join([
-                *lines[: copy.line - 1],
-                copy_first,
-                *_lines(later.text),
-                *lines[copy.line - 1 : copy.end_line],
-                *lines[copy.end_line : later.line - 1],
-                *lines[later.end_line :],
-            ]) + "\n"  # fmt: skip
+            changed = (
+                "\n".join(
+                    [
+                        *lines[: copy.line - 1],
+                        copy_first,
+                        *_lines(later.text),
+                        *lines[copy.line - 1 : copy.end_line],
+                        *lines[copy.end_line : later.line - 1],
+                        *lines[later.end_line :],
+                    ]
+                )
+                + "\n"
+            )
             yield Candidate(
                 "dependencies-before-copy",
                 copy.line,
@@ -378,9 +397,10 @@ def _made_by_runs(head: Built, install: Instruction) -> dict[int, list[str]] | N
     runs = {
         row.layer: row.instruction.line
         for row in rows(head)
-        if row.instruction.keyword == "RUN" and row.instruction.line > install.line
+        if row.instruction.keyword == "RUN"
+        and row.instruction.line > install.line
         and row.layer is not None
-    }  # fmt: skip
+    }
     if not runs:
         return {}
     first = min(runs)

@@ -22,10 +22,19 @@ from cicd_agent.modes.build.vulns import Vulnerability
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://osv.dev/vulnerability/"
 FINGERPRINT_KEY = "cicdAgentImageVulnerability/v1"
-_LEVELS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
-           Severity.LOW: "note", None: "warning"}  # fmt: skip
-_SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5",
-                      Severity.LOW: "2.0"}  # fmt: skip
+_LEVELS = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    None: "warning",
+}
+_SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "2.0",
+}
 
 
 def sarif_log(
@@ -87,12 +96,18 @@ def _rule(vulnerability: Vulnerability) -> dict[str, Any]:
 def _result(
     vulnerability: Vulnerability, rule_index: int, dockerfile: str, lines: Mapping[int, int]
 ) -> dict[str, Any]:
-    fix = (f"; fixed in {vulnerability.fixed_version}" if vulnerability.fixed_version
-           else "; no fixed version known")  # fmt: skip
-    message = (f"{vulnerability.name} {vulnerability.version} has {vulnerability.id} "
-               f"({vulnerability.severity_label}){fix}. Package: {vulnerability.package}")  # fmt: skip
-    place = "\x00".join((vulnerability.id, versions.family(vulnerability.ecosystem),
-                         vulnerability.name))  # fmt: skip
+    fix = (
+        f"; fixed in {vulnerability.fixed_version}"
+        if vulnerability.fixed_version
+        else "; no fixed version known"
+    )
+    message = (
+        f"{vulnerability.name} {vulnerability.version} has {vulnerability.id} "
+        f"({vulnerability.severity_label}){fix}. Package: {vulnerability.package}"
+    )
+    place = "\x00".join(
+        (vulnerability.id, versions.family(vulnerability.ecosystem), vulnerability.name)
+    )
     return {
         "ruleId": vulnerability.id,
         "ruleIndex": rule_index,

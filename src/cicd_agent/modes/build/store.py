@@ -127,8 +127,19 @@ def driver(work: Path, environ: Mapping[str, str], sandbox: Sandbox) -> tuple[st
         context.mkdir()
         (context / "probe").write_text("probe\n")
         (context / "Dockerfile").write_text(PROBE)
-        argv = [*sandbox(probe.folder, ()), "buildah", *probe.options, "build", "--isolation",
-                "chroot", "-f", str(context / "Dockerfile"), "-t", "probe", str(context)]  # fmt: skip
+        argv = [
+            *sandbox(probe.folder, ()),
+            "buildah",
+            *probe.options,
+            "build",
+            "--isolation",
+            "chroot",
+            "-f",
+            str(context / "Dockerfile"),
+            "-t",
+            "probe",
+            str(context),
+        ]
         status, tail = stream(argv, env=probe.env, on_line=lambda _: None, timeout=120, keep=20)
     finally:
         shutil.rmtree(probe.folder, ignore_errors=True)

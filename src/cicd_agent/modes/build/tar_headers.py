@@ -66,9 +66,15 @@ _DECIMAL = re.compile(r"[+-]?[0-9]+")
 """A PAX number as Go's ``strconv.ParseInt`` reads it in base 10 (Python's ``int`` also takes
 spaces around it, ``_`` between digits and digits of other scripts)."""
 HEADER_ONLY = frozenset(
-    {tarfile.LNKTYPE, tarfile.SYMTYPE, tarfile.CHRTYPE, tarfile.BLKTYPE, tarfile.DIRTYPE,
-     tarfile.FIFOTYPE}
-)  # fmt: skip
+    {
+        tarfile.LNKTYPE,
+        tarfile.SYMTYPE,
+        tarfile.CHRTYPE,
+        tarfile.BLKTYPE,
+        tarfile.DIRTYPE,
+        tarfile.FIFOTYPE,
+    }
+)
 """The types whose size says no bytes follow (Go's ``isHeaderOnlyType``): a size below 0 on any
 other is refused."""
 CHECKSUM = NUMERIC[-1]
@@ -218,5 +224,6 @@ def _one_type(header: tarfile.TarInfo) -> None:
 def _sized(header: tarfile.TarInfo) -> None:
     """Refuses a size below 0 or past Go's 63 bits on a member whose bytes follow its header."""
     if header.type not in HEADER_ONLY and not 0 <= header.size < 1 << 63:
-        raise tarfile.ReadError(f"{header.name[:100]!r} has a size of {header.size}; a runtime "
-                                "does not read it")  # fmt: skip
+        raise tarfile.ReadError(
+            f"{header.name[:100]!r} has a size of {header.size}; a runtime does not read it"
+        )

@@ -138,10 +138,13 @@ def _in_range(each: dict[str, Any], ecosystem: str, mine: Version) -> bool:
 
 def _fix_after(affected: dict[str, Any], ecosystem: str, mine: Version) -> str:
     """The lowest ``fixed`` version above ``mine`` in the entry's ranges."""
-    fixes = [(at, text) for each in affected.get("ranges") or ()
-             if each.get("type") in {"ECOSYSTEM", "SEMVER"}
-             for at, kind, text in _events(each, ecosystem)
-             if kind == "fixed" and at is not None and at > mine]  # fmt: skip
+    fixes = [
+        (at, text)
+        for each in affected.get("ranges") or ()
+        if each.get("type") in {"ECOSYSTEM", "SEMVER"}
+        for at, kind, text in _events(each, ecosystem)
+        if kind == "fixed" and at is not None and at > mine
+    ]
     return min(fixes, key=lambda fix: fix[0])[1] if fixes else ""
 
 
@@ -149,12 +152,24 @@ def _vulnerability(
     record: dict[str, Any], affected: dict[str, Any], package: Package, fixed: str
 ) -> Vulnerability:
     aliases = [str(a) for a in [*(record.get("aliases") or ()), *(record.get("upstream") or ())]]
-    severity, score = rating([*(affected.get("severity") or ()), *(record.get("severity") or ())],
-                             _word(affected) or _word(record))  # fmt: skip
+    severity, score = rating(
+        [*(affected.get("severity") or ()), *(record.get("severity") or ())],
+        _word(affected) or _word(record),
+    )
     summary = str(record.get("summary") or record.get("details") or "")[:MAX_SUMMARY]
-    return Vulnerability(str(record["id"]), tuple(dict.fromkeys(aliases)), package.purl,
-                         package.name, package.ecosystem, package.version, severity, score,
-                         fixed, package.layer, summary)  # fmt: skip
+    return Vulnerability(
+        str(record["id"]),
+        tuple(dict.fromkeys(aliases)),
+        package.purl,
+        package.name,
+        package.ecosystem,
+        package.version,
+        severity,
+        score,
+        fixed,
+        package.layer,
+        summary,
+    )
 
 
 def _word(part: dict[str, Any]) -> str:
@@ -166,8 +181,14 @@ def _word(part: dict[str, Any]) -> str:
 
 
 _CVSS = (("CVSS_V4", CVSS4), ("CVSS_V3", CVSS3), ("CVSS_V2", CVSS2))
-_WORDS = {"low": Severity.LOW, "moderate": Severity.MEDIUM, "medium": Severity.MEDIUM,
-          "high": Severity.HIGH, "important": Severity.HIGH, "critical": Severity.CRITICAL}  # fmt: skip
+_WORDS = {
+    "low": Severity.LOW,
+    "moderate": Severity.MEDIUM,
+    "medium": Severity.MEDIUM,
+    "high": Severity.HIGH,
+    "important": Severity.HIGH,
+    "critical": Severity.CRITICAL,
+}
 
 
 def rating(
@@ -223,9 +244,19 @@ def _one(group: list[Vulnerability]) -> Vulnerability:
     fixes = [v.fixed_version for v in group if v.fixed_version]
     known = [(at, f) for f in fixes if (at := versions.parse(first.ecosystem, f)) is not None]
     fix = min(known, key=lambda pair: pair[0])[1] if known else next(iter(fixes), "")
-    return Vulnerability(first.id, tuple(ids), first.package, first.name, first.ecosystem,
-                         first.version, worst.severity, worst.score, fix, first.layer,
-                         first.summary or worst.summary)  # fmt: skip
+    return Vulnerability(
+        first.id,
+        tuple(ids),
+        first.package,
+        first.name,
+        first.ecosystem,
+        first.version,
+        worst.severity,
+        worst.score,
+        fix,
+        first.layer,
+        first.summary or worst.summary,
+    )
 
 
 @dataclass(frozen=True)

@@ -13,4 +13,3 @@ PLUGIN = ModePlugin(
     "options:CommandOptions.from_given",
     order=5,
 )
-

@@ -46,7 +46,6 @@ RUNS_A_MODE = {"review": "review", "gen-tests": "gen-tests", "explain-failure": 
 """The commands that run a mode, and the mode each runs."""
 
 
-
 def runnable(name: str) -> tuple[Mode, ModeArguments, Callable[[Given], object]]:
     """Mode ``name``, its declared options and what builds its typed options, from the
     registry: a command runs another mode through its public entry, never its modules."""

@@ -19,4 +19,3 @@ PLUGIN = ModePlugin(
     "options:phase_options",
     order=4,
 )
-

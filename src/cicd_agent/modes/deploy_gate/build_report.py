@@ -25,23 +25,29 @@ def raised(assessment: RiskAssessment, evidence: BuildEvidence) -> RiskAssessmen
     if evidence.new_critical:
         level = higher(level, RiskLevel.HIGH)
         score = max(score, level.lower_bound)
-        reasons.append(Reason(
-            signal="build",
-            message=f"The image brings {len(evidence.new_critical)} new critical "
-            f"vulnerabilities ({where}): the risk is at least high ({score:.2f}).",
-            evidence=list(evidence.new_critical[:SHOWN]),
-        ))  # fmt: skip
+        reasons.append(
+            Reason(
+                signal="build",
+                message=f"The image brings {len(evidence.new_critical)} new critical "
+                f"vulnerabilities ({where}): the risk is at least high ({score:.2f}).",
+                evidence=list(evidence.new_critical[:SHOWN]),
+            )
+        )
     if evidence.new_high:
-        reasons.append(Reason(
-            signal="build",
-            message=f"The image brings {len(evidence.new_high)} new high vulnerabilities "
-            f"({where}).",
-            evidence=list(evidence.new_high[:SHOWN]),
-        ))  # fmt: skip
+        reasons.append(
+            Reason(
+                signal="build",
+                message=f"The image brings {len(evidence.new_high)} new high vulnerabilities "
+                f"({where}).",
+                evidence=list(evidence.new_high[:SHOWN]),
+            )
+        )
     if evidence.size_delta is not None and evidence.image_size is not None:
-        reasons.append(Reason(
-            signal="build",
-            message=f"The image is {evidence.image_size:,} bytes, {evidence.size_delta:+,} "
-            f"against the base ({where}).",
-        ))  # fmt: skip
+        reasons.append(
+            Reason(
+                signal="build",
+                message=f"The image is {evidence.image_size:,} bytes, {evidence.size_delta:+,} "
+                f"against the base ({where}).",
+            )
+        )
     return replace(assessment, risk_level=level, risk_score=score, reasons=reasons)

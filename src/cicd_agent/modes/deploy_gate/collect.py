@@ -103,8 +103,9 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
         ctx.note("More than 250 commits in the range: messages and authors of the first 250.")
     tracked = repo.tracked_files(change.head)
     # The imports of the languages changed tell which tests reach the change.
-    graph = read_graph(repo, change.head, tracked, {PurePosixPath(c.path).suffix
-                                                    for c in change.files})  # fmt: skip
+    graph = read_graph(
+        repo, change.head, tracked, {PurePosixPath(c.path).suffix for c in change.files}
+    )
     routing = policies.route(change.files, tracked, graph, assessment.change_types)
 
     root = ctx.options.repo_dir
@@ -373,8 +374,13 @@ def _unparsed(ctx: RunContext[DeployOptions], change: ChangeSet) -> list[Finding
     paths = sorted({name for c in files for name in (c.path, c.old_path) if name})
     diff = parse_diff(ctx.checkout.git.diff_text(change.base, change.head, paths, MAX_PARSED))
     found: list[Finding] = []
-    for parsed in parse_check(ctx.checkout, diff, (change.base, change.head),
-                              environ=ctx.environ, clean=ctx.redactor.redact):  # fmt: skip
+    for parsed in parse_check(
+        ctx.checkout,
+        diff,
+        (change.base, change.head),
+        environ=ctx.environ,
+        clean=ctx.redactor.redact,
+    ):
         if parsed.checked or parsed.missing:
             ctx.tool(parsed.tool, parsed.missing)
         for note in parsed.notes:

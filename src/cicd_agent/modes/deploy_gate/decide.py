@@ -95,7 +95,9 @@ def _merge_decisions(deterministic_decision: Decision, final: Decision) -> Decis
     """The model's pass may only add caution: holds and approvals are kept from both passes
     and the more cautious strategy wins."""
     holds = list(dict.fromkeys([*deterministic_decision.hold_reasons, *final.hold_reasons]))
-    approvals = list(dict.fromkeys([*deterministic_decision.approval_reasons, *final.approval_reasons]))
+    approvals = list(
+        dict.fromkeys([*deterministic_decision.approval_reasons, *final.approval_reasons])
+    )
     strategy = max(deterministic_decision.strategy, final.strategy, key=lambda s: s.rank)
     percentage = min(deterministic_decision.canary_percentage, final.canary_percentage)
     return replace(

@@ -28,8 +28,11 @@ def with_eval(
     if verdict != "regressed":
         return assessment, ""
     delta = data.get("delta")
-    drop = (f" by {abs(delta) * 100:.1f} points" if isinstance(delta, float)
-            and math.isfinite(delta) and abs(delta) <= 1 else "")  # fmt: skip
+    drop = (
+        f" by {abs(delta) * 100:.1f} points"
+        if isinstance(delta, float) and math.isfinite(delta) and abs(delta) <= 1
+        else ""
+    )
     level = higher(assessment.risk_level, RiskLevel.HIGH)
     score = max(assessment.risk_score, level.lower_bound)
     reason = Reason(
@@ -37,5 +40,6 @@ def with_eval(
         message=f"The team's evals regressed{drop} ({shown}, head {head[:12]}): the risk is at "
         f"least high ({score:.2f}).",
     )
-    return replace(assessment, risk_level=level, risk_score=score,
-                   reasons=[*assessment.reasons, reason]), ""  # fmt: skip
+    return replace(
+        assessment, risk_level=level, risk_score=score, reasons=[*assessment.reasons, reason]
+    ), ""

@@ -85,9 +85,13 @@ def fail_closed(ctx: RunContext[object]) -> dict[str, str]:
     if written:
         outputs["audit_file"] = written
     record_decision(
-        ctx, ctx.given.text("audit_database_url"), phase="deploy", decision="hold",
-        record=record, environment=ctx.given.text("environment"),
-    )  # fmt: skip
+        ctx,
+        ctx.given.text("audit_database_url"),
+        phase="deploy",
+        decision="hold",
+        record=record,
+        environment=ctx.given.text("environment"),
+    )
     return outputs
 
 
@@ -96,8 +100,10 @@ def _append(ctx: RunContext[object], explicit: Path | None, record: Mapping[str,
     the path written, or "" with a note when there is none or it could not be written."""
     path = explicit or default_audit_path(ctx.environ, "deploy-gate")
     if path is None:
-        ctx.note("No audit file was written: off a runner it is kept only where --audit-file "
-                 "(the audit-file input) names.")  # fmt: skip
+        ctx.note(
+            "No audit file was written: off a runner it is kept only where --audit-file "
+            "(the audit-file input) names."
+        )
         return ""
     try:
         return str(append(path, record, ctx.options.repo_dir, redact=ctx.redactor.redact))

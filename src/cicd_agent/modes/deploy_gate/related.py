@@ -279,8 +279,9 @@ def _module_of(folder: str, roots: Mapping[str, str]) -> str | None:
 
 def _in_module(imported: str, roots: Mapping[str, str]) -> str | None:
     """The folder of the module package ``imported`` names, or None outside every module."""
-    best = max((m for m in roots if imported == m or imported.startswith(m + "/")),
-               key=len, default=None)  # fmt: skip
+    best = max(
+        (m for m in roots if imported == m or imported.startswith(m + "/")), key=len, default=None
+    )
     if best is None:
         return None
     rest = imported[len(best) :].strip("/")

@@ -58,9 +58,13 @@ def read_mode_report(
         return None, shown, f"{shown} is not a report of the {mode} mode: not used."
     about = data.get("head")
     if not isinstance(about, str) or about != head:
-        return None, shown, (
-            f"The {mode} report {shown} is about another commit, not this change's head "
-            f"{head[:12]}: not used."
+        return (
+            None,
+            shown,
+            (
+                f"The {mode} report {shown} is about another commit, not this change's head "
+                f"{head[:12]}: not used."
+            ),
         )
     return data, shown, ""
 

@@ -33,8 +33,15 @@ def held_unparsed(assessment: RiskAssessment, found: Sequence[Finding]) -> RiskA
     hold = f"the change does not parse: {where}{more}"
     arithmetic = assessment.arithmetic
     if arithmetic and score > assessment.risk_score:
-        arithmetic = f"{arithmetic.removesuffix('.')}, raised to {score:.2f}, the lowest " \
-            "critical score, as the change does not parse."  # fmt: skip
-    return replace(assessment, risk_level=RiskLevel.CRITICAL, risk_score=score,
-                   reasons=[*assessment.reasons, reason], arithmetic=arithmetic,
-                   hold_reasons=[*assessment.hold_reasons, hold])  # fmt: skip
+        arithmetic = (
+            f"{arithmetic.removesuffix('.')}, raised to {score:.2f}, the lowest "
+            "critical score, as the change does not parse."
+        )
+    return replace(
+        assessment,
+        risk_level=RiskLevel.CRITICAL,
+        risk_score=score,
+        reasons=[*assessment.reasons, reason],
+        arithmetic=arithmetic,
+        hold_reasons=[*assessment.hold_reasons, hold],
+    )

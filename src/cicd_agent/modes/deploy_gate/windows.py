@@ -64,8 +64,9 @@ def parse_business_hours(text: str | None) -> BusinessHours:
         end = time.fromisoformat(match["h2"].zfill(5))
     except ValueError as exc:
         raise UsageError(f"business-hours {text!r} has an invalid time: {exc}.") from exc
-    return BusinessHours(_DAYS.index(match["d1"].lower()), _DAYS.index(match["d2"].lower()),
-                         start, end)  # fmt: skip
+    return BusinessHours(
+        _DAYS.index(match["d1"].lower()), _DAYS.index(match["d2"].lower()), start, end
+    )
 
 
 def parse_freeze_windows(text: str | None, zone: ZoneInfo) -> list[FreezeWindow]:

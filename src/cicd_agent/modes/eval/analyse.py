@@ -16,8 +16,14 @@ from cicd_agent.modes.eval.types import Judged, Sides
 def row(base: Outcome, head: Outcome) -> CaseRow:
     file, line = head.where
     errors = [f"base: {e}" for e in base.errors] + [f"head: {e}" for e in head.errors]
-    return CaseRow(id=head.key, base_rate=base.rate, head_rate=head.rate, file=file, line=line,
-                   error="; ".join(errors))  # fmt: skip
+    return CaseRow(
+        id=head.key,
+        base_rate=base.rate,
+        head_rate=head.rate,
+        file=file,
+        line=line,
+        error="; ".join(errors),
+    )
 
 
 def must_pass_failures(head: Sequence[Outcome], names: Sequence[str]) -> list[str]:
@@ -39,13 +45,18 @@ def analyse(sides: Sides, limits: Limits, must_pass: Sequence[str]) -> Judged:
     ``passed``."""
     pairs = pair(sides.base, sides.heads)
     binary = all(len(b.passes) == 1 and len(h.passes) == 1 for b, h in pairs.both)
-    comparison = paired([b.rate for b, _ in pairs.both], [h.rate for _, h in pairs.both],
-                        binary=binary)  # fmt: skip
+    comparison = paired(
+        [b.rate for b, _ in pairs.both], [h.rate for _, h in pairs.both], binary=binary
+    )
     failed = tuple(must_pass_failures(sides.heads, must_pass))
-    unsure = (f"{sides.unanswered} of {sides.asked} model requests got no answer (see the "
-              "cases' notes)" if sides.unanswered else "")  # fmt: skip
-    verdict = decide_verdict(comparison, limits, failed_must_pass=failed, stopped=sides.stopped,
-                             unsure=unsure)  # fmt: skip
+    unsure = (
+        f"{sides.unanswered} of {sides.asked} model requests got no answer (see the cases' notes)"
+        if sides.unanswered
+        else ""
+    )
+    verdict = decide_verdict(
+        comparison, limits, failed_must_pass=failed, stopped=sides.stopped, unsure=unsure
+    )
     return Judged(pairs, comparison, verdict, failed)
 
 

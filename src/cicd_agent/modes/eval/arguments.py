@@ -15,26 +15,47 @@ RESULTS_FORMATS = ("promptfoo", "inspect", "junit")
 OPTIONS: tuple[OptionGroup, ...] = (
     OptionGroup(
         "eval options",
-        Option("base", "base commit (default: the event's base)", setting=False,
-               action_input=True),
-        Option("head", "head commit (default: the event's head, else HEAD)", setting=False,
-               action_input=True),
-        Option("config", "the promptfoo config, relative to the repository "
-               "(default promptfooconfig.yaml)"),
+        Option("base", "base commit (default: the event's base)", setting=False, action_input=True),
+        Option(
+            "head",
+            "head commit (default: the event's head, else HEAD)",
+            setting=False,
+            action_input=True,
+        ),
+        Option(
+            "config",
+            "the promptfoo config, relative to the repository (default promptfooconfig.yaml)",
+        ),
         Option("repeats", "samples of each case on each side (default 3)", kind=at_least(1)),
-        Option("max-drop", "the smallest drop in points that counts as a regression (default 2)",
-               kind=float),
-        Option("max-detectable", "insufficient when the suite cannot catch a drop this large, in "
-               "points, 80%% of the time (default 10)", kind=float),
+        Option(
+            "max-drop",
+            "the smallest drop in points that counts as a regression (default 2)",
+            kind=float,
+        ),
+        Option(
+            "max-detectable",
+            "insufficient when the suite cannot catch a drop this large, in "
+            "points, 80%% of the time (default 10)",
+            kind=float,
+        ),
         Option("min-pass-rate", "the head's pass rate must reach this share (0-1)", kind=float),
-        Option("must-pass", "cases (their description) that must pass every sample on the head, "
-               "comma-separated"),
-        Option("max-cost", "stop asking once the run has cost this many dollars (the verdict is "
-               "then insufficient)", kind=float),
+        Option(
+            "must-pass",
+            "cases (their description) that must pass every sample on the head, comma-separated",
+        ),
+        Option(
+            "max-cost",
+            "stop asking once the run has cost this many dollars (the verdict is "
+            "then insufficient)",
+            kind=float,
+        ),
         Option("cache-dir", "where answers are kept by request and sample (errors never are)"),
         Option("base-results", "read the base's results from this file instead of asking"),
         Option("head-results", "read the head's results from this file instead of asking"),
-        Option("results-format", "the results files' format: promptfoo, inspect or junit",
-               choices=RESULTS_FORMATS),
+        Option(
+            "results-format",
+            "the results files' format: promptfoo, inspect or junit",
+            choices=RESULTS_FORMATS,
+        ),
     ),
-)  # fmt: skip
+)

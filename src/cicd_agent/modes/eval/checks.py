@@ -19,8 +19,20 @@ import re2
 
 from cicd_agent.modes.eval.template import render
 
-LOCAL = ("equals", "contains", "icontains", "regex", "starts-with", "is-json", "contains-json",
-         "levenshtein", "contains-any", "contains-all", "icontains-any", "icontains-all")  # fmt: skip
+LOCAL = (
+    "equals",
+    "contains",
+    "icontains",
+    "regex",
+    "starts-with",
+    "is-json",
+    "contains-json",
+    "levenshtein",
+    "contains-any",
+    "contains-all",
+    "icontains-any",
+    "icontains-all",
+)
 GRADED = ("llm-rubric", "model-graded-closedqa")
 JSON_STARTS = 200
 """Places an answer is tried as the start of a JSON value (contains-json)."""
@@ -68,8 +80,10 @@ def read_checks(
             return (), f"the {kind} assert names a schema, which the eval mode does not check"
         threshold = finite(item.get("threshold"))
         if kind == "levenshtein" and (len(str(value)) > MAX_EDITED or (threshold or 5) > MAX_EDITS):
-            return (), (f"the levenshtein assert compares over {MAX_EDITED:,} characters or "
-                        f"allows over {MAX_EDITS} edits, which the eval mode does not judge")  # fmt: skip
+            return (), (
+                f"the levenshtein assert compares over {MAX_EDITED:,} characters or "
+                f"allows over {MAX_EDITS} edits, which the eval mode does not judge"
+            )
         if kind == "regex":
             problem = regex_problem(value)
             if problem:

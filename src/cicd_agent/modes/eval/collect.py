@@ -55,8 +55,10 @@ def collect(ctx: RunContext[EvalOptions]) -> Sides:
     base_ref = base_ref or f"{head}~1"
     base = ctx.checkout.merge_base(base_ref, head) if pull else ctx.checkout.resolve(base_ref)
     given_model = ctx.given.text("model")
-    suites = [Reader(Commit(ctx.checkout, sha), options.config, given_model).suite()
-              for sha in (base, head)]  # fmt: skip
+    suites = [
+        Reader(Commit(ctx.checkout, sha), options.config, given_model).suite()
+        for sha in (base, head)
+    ]
     return ask_both(ctx, suites[0], suites[1], head)
 
 
@@ -87,8 +89,14 @@ def ask_both(ctx: RunContext[EvalOptions], base: Suite, head: Suite, sha: str) -
             hint="Set provider openai with OPENAI_API_KEY (and base-url for another endpoint), "
             "or give --base-results, --head-results and --results-format.",
         )
-    asker = Asker(client, options.repeats, options.cache_dir, options.max_cost,
-                  client.config.base_url, say=ctx.progress.say)  # fmt: skip
+    asker = Asker(
+        client,
+        options.repeats,
+        options.cache_dir,
+        options.max_cost,
+        client.config.base_url,
+        say=ctx.progress.say,
+    )
 
     def sample(case: Case) -> list[tuple[str, str]]:
         return [(s.text, s.error) for s in asker.samples(case)]
@@ -105,15 +113,16 @@ def ask_both(ctx: RunContext[EvalOptions], base: Suite, head: Suite, sha: str) -
             shown = ", ".join(changed[:5]) + (
                 f" and {len(changed) - 5} more" if len(changed) > 5 else ""
             )
-            notes.append(f"The head changes the {what} of {len(changed)} cases ({shown}); {done}, "
-                         "as the base branch's settings are: a pull request does not ease the "
-                         "tests it is judged by.")  # fmt: skip
+            notes.append(
+                f"The head changes the {what} of {len(changed)} cases ({shown}); {done}, "
+                "as the base branch's settings are: a pull request does not ease the "
+                "tests it is judged by."
+            )
     sides: tuple[list[Outcome], list[Outcome]] = ([], [])
     stopped = ""
     try:
         for cases, into in zip((base.cases, heads), sides, strict=True):
-            into.extend(outcome(case, options.repeats, sample, asker.grade)
-                        for case in cases)  # fmt: skip
+            into.extend(outcome(case, options.repeats, sample, asker.grade) for case in cases)
     except Stopped as stop:
         stopped = str(stop)
     return Sides(

@@ -45,8 +45,15 @@ alone is under a megabyte, and a thousand of them compress to little in git)."""
 MAX_NAME = 200
 """Characters of a test's description or a prompt's or provider's label: each is repeated in
 the key of every case it is part of and in every note about it."""
-SAMPLING = ("temperature", "max_tokens", "top_p", "seed", "stop", "presence_penalty",
-            "frequency_penalty")  # fmt: skip
+SAMPLING = (
+    "temperature",
+    "max_tokens",
+    "top_p",
+    "seed",
+    "stop",
+    "presence_penalty",
+    "frequency_penalty",
+)
 """The provider settings passed on: how to sample, never where to send."""
 ROUTING = re.compile(r"api|url|host|key|header|org|project|proxy|endpoint|region|env", re.I)
 CODE_SUFFIXES = (".js", ".cjs", ".mjs", ".ts", ".py", ".sh", ".rb", ".go")
@@ -197,8 +204,10 @@ class Reader:
                 raise Unreadable(f"the config names over {MAX_FILES:,} files; {path} was not read")
             text = self.commit.read(path)
             if self.held + len(text) > MAX_FILES_CHARS:
-                raise Unreadable(f"the files the config names are over {MAX_FILES_CHARS >> 20}M "
-                                 f"characters in all; {path} was not read")  # fmt: skip
+                raise Unreadable(
+                    f"the files the config names are over {MAX_FILES_CHARS >> 20}M "
+                    f"characters in all; {path} was not read"
+                )
             self.held += len(text)
             self.files[path] = text
         return self.files[path]
@@ -227,8 +236,10 @@ class Reader:
                 )
         for ignored in ("env", "outputPath", "sharing", "commandLineOptions", "evaluateOptions"):
             if ignored in document:
-                self.notes.append(f"{self.path}: {ignored} is ignored (the run's settings, "
-                                  "endpoint and key are the action's)")  # fmt: skip
+                self.notes.append(
+                    f"{self.path}: {ignored} is ignored (the run's settings, "
+                    "endpoint and key are the action's)"
+                )
         prompts = list(self.prompts(listed(document.get("prompts"))))
         providers = list(self.providers(listed(document.get("providers", document.get("targets")))))
         if not prompts or not providers:
@@ -247,12 +258,19 @@ class Reader:
                 item = item.get("raw", item.get("id"))
             name = file_name(item)
             if name is None:
-                yield Prompt(label, str(item) if isinstance(item, str) else "",
-                             "" if isinstance(item, str) else "the prompt is not text")  # fmt: skip
+                yield Prompt(
+                    label,
+                    str(item) if isinstance(item, str) else "",
+                    "" if isinstance(item, str) else "the prompt is not text",
+                )
                 continue
             if name.endswith(CODE_SUFFIXES) or ":" in name or "*" in name:
-                yield Prompt(label, "", f"the prompt file://{name} is code or a pattern; "
-                             "only text and chat JSON prompts are read")  # fmt: skip
+                yield Prompt(
+                    label,
+                    "",
+                    f"the prompt file://{name} is code or a pattern; "
+                    "only text and chat JSON prompts are read",
+                )
                 continue
             try:
                 text = self.read(name)
@@ -275,9 +293,13 @@ class Reader:
                 label = named(item)
             found = CHAT_PROVIDER.fullmatch(item) if isinstance(item, str) else None
             if found is None or not isinstance(settings, dict):
-                yield Provider(label, "", error=f"provider {str(item)[:80]!r} is not a plain "
-                               "openai:MODEL; the eval mode asks only the action's model "
-                               "endpoint and runs nothing the config names")  # fmt: skip
+                yield Provider(
+                    label,
+                    "",
+                    error=f"provider {str(item)[:80]!r} is not a plain "
+                    "openai:MODEL; the eval mode asks only the action's model "
+                    "endpoint and runs nothing the config names",
+                )
                 continue
             options = []
             for key, value in settings.items():
@@ -325,26 +347,41 @@ class Reader:
                 raise UsageError(f"{path}:{line}: a test is not a mapping.")
             for unread in ("provider", "options"):
                 if unread in test:
-                    self.notes.append(f"{path}:{line}: the test's {unread} is ignored "
-                                      "(models and graders come from the action's settings)")  # fmt: skip
+                    self.notes.append(
+                        f"{path}:{line}: the test's {unread} is ignored "
+                        "(models and graders come from the action's settings)"
+                    )
             for vars_, error in self.expanded(default.get("vars"), test.get("vars")):
                 name = named(test.get("description") or json.dumps(vars_, sort_keys=True))
                 for prompt, provider in product(prompts, providers):
-                    key = " · ".join([str(name)] + [prompt.key] * (len(prompts) > 1)
-                                     + [provider.key] * (len(providers) > 1))  # fmt: skip
+                    key = " · ".join(
+                        [str(name)]
+                        + [prompt.key] * (len(prompts) > 1)
+                        + [provider.key] * (len(providers) > 1)
+                    )
                     seen[key] = seen.get(key, 0) + 1
                     key += f" #{seen[key]}" if seen[key] > 1 else ""
                     count += 1
                     if count > MAX_CASES:
                         raise UsageError(f"{self.path} makes over {MAX_CASES:,} cases.")
-                    yield self.case(key, (path, line), prompt, provider, test=test,
-                                    default=default, vars_=vars_, error=error)  # fmt: skip
+                    yield self.case(
+                        key,
+                        (path, line),
+                        prompt,
+                        provider,
+                        test=test,
+                        default=default,
+                        vars_=vars_,
+                        error=error,
+                    )
 
     def expanded(self, default: object, given: object) -> Iterator[tuple[dict[str, Any], str]]:
         """The test's variables over ``defaultTest``'s, ``file://`` ones read, one set for each
         combination of the values a list-valued variable takes (as promptfoo expands them)."""
-        merged = {**(default if isinstance(default, dict) else {}),
-                  **(given if isinstance(given, dict) else {})}  # fmt: skip
+        merged = {
+            **(default if isinstance(default, dict) else {}),
+            **(given if isinstance(given, dict) else {}),
+        }
         error = ""
         read: dict[str, list[Any]] = {}
         for name, value in merged.items():
@@ -414,9 +451,11 @@ def chat(text: str) -> tuple[tuple[str, str], ...]:
         except ValueError:
             parsed = None
         if isinstance(parsed, list) and all(
-            isinstance(m, dict) and m.get("role") in ("system", "user", "assistant")
-            and isinstance(m.get("content"), str) for m in parsed
-        ):  # fmt: skip
+            isinstance(m, dict)
+            and m.get("role") in ("system", "user", "assistant")
+            and isinstance(m.get("content"), str)
+            for m in parsed
+        ):
             return tuple((m["role"], m["content"]) for m in parsed)
     return (("user", text),)
 

@@ -100,11 +100,14 @@ def base_tests(base: Sequence[Case], head: Sequence[Case]) -> Trusted:
             judged.seeds.append(given.key)
             case = case.seeded(was.seed)
         if was is not None and (was.checks, was.threshold, was.judge_error) != (
-            given.checks, given.threshold, given.judge_error
-        ):  # fmt: skip
+            given.checks,
+            given.threshold,
+            given.judge_error,
+        ):
             judged.asserts.append(given.key)
-            case = replace(case, checks=was.checks, threshold=was.threshold,
-                           judge_error=was.judge_error)  # fmt: skip
+            case = replace(
+                case, checks=was.checks, threshold=was.threshold, judge_error=was.judge_error
+            )
         judged.cases.append(case)
     return judged
 
@@ -127,13 +130,15 @@ def pair(base: Sequence[Outcome], head: Sequence[Outcome]) -> Pairs:
     failed = [
         Outcome(item.key, item.where, (False,) * max(1, len(item.passes)), (NOT_IN_HEAD,))
         for item in dropped
-    ]  # fmt: skip
+    ]
     return Pairs(
-        (*((by_key[item.key], item) for item in head if item.key in by_key),
-         *zip(dropped, failed, strict=True)),
+        (
+            *((by_key[item.key], item) for item in head if item.key in by_key),
+            *zip(dropped, failed, strict=True),
+        ),
         tuple(item.key for item in dropped),
         tuple(item.key for item in head if item.key not in by_key),
-    )  # fmt: skip
+    )
 
 
 NOT_IN_HEAD = "not in the head: a case the pull request drops or renames counts as failing"

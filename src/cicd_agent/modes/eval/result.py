@@ -102,8 +102,13 @@ class EvalResult(PlainResult):
 
 def regressed(row: CaseRow) -> dict[str, object]:
     """A regressed case as the outputs give it: its id, rates and the config's line."""
-    return {"id": row.id, "base_rate": round(row.base_rate, 4),
-            "head_rate": round(row.head_rate, 4), "file": row.file, "line": row.line}  # fmt: skip
+    return {
+        "id": row.id,
+        "base_rate": round(row.base_rate, 4),
+        "head_rate": round(row.head_rate, 4),
+        "file": row.file,
+        "line": row.line,
+    }
 
 
 def cell(text: str, limit: int) -> str:
@@ -149,11 +154,14 @@ def body(result: EvalResult) -> str:
         if hidden > 0:
             lines.append(f"\nand {hidden} more changed cases (in the JSON report).")
         lines.append("")
-    for title, keys in (("Only in the base", result.base_only),
-                        ("Only in the head", result.head_only)):  # fmt: skip
+    for title, keys in (
+        ("Only in the base", result.base_only),
+        ("Only in the head", result.head_only),
+    ):
         if keys:
             listed = ", ".join(code_span(key, limit=80) for key in keys[:SHOWN])
-            counted = "counted as failing on the head" if keys is result.base_only else (
-                "not counted")  # fmt: skip
+            counted = (
+                "counted as failing on the head" if keys is result.base_only else ("not counted")
+            )
             lines += [f"**{title}** ({counted}): {listed}", ""]
     return "\n".join(lines)

@@ -66,15 +66,17 @@ def promptfoo(document: dict[str, Any], path: Path) -> dict[str, list[bool]]:
         raise _shape(path, "promptfoo")
     rows: list[Any] = body["results"]
     prompts = _listed(body.get("prompts"))
-    providers = {json.dumps(row.get("provider"), sort_keys=True) for row in rows
-                 if isinstance(row, dict)}  # fmt: skip
+    providers = {
+        json.dumps(row.get("provider"), sort_keys=True) for row in rows if isinstance(row, dict)
+    }
     grouped: dict[str, list[bool]] = {}
     for row in rows:
         if not isinstance(row, dict):
             raise _shape(path, "promptfoo")
         test = _mapping(row.get("testCase"))
-        parts = [named(test.get("description") or json.dumps(row.get("vars") or {},
-                                                            sort_keys=True))]  # fmt: skip
+        parts = [
+            named(test.get("description") or json.dumps(row.get("vars") or {}, sort_keys=True))
+        ]
         if len(prompts) > 1:
             parts.append(f"prompt {int(row.get('promptIdx') or 0) + 1}")
         provider = _mapping(row.get("provider"))

@@ -46,7 +46,8 @@ def render(text: str, variables: Mapping[str, Any], limit: int = MAX_FILLED) -> 
         part = value(piece) if index % 2 else piece
         size += len(part)
         if size > limit:
-            raise ValueError(f"the text is over {limit:,} characters once filled in, so it "
-                             "is not used")  # fmt: skip
+            raise ValueError(
+                f"the text is over {limit:,} characters once filled in, so it is not used"
+            )
         filled.append(part)
     return "".join(filled)

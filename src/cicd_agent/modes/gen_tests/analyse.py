@@ -49,6 +49,10 @@ def analyse(facts: GenTestsFacts) -> GenTestsVerdict:
             Job(segment, texts[segment.path], related, tests[related[0]] if related else "")
         )
     return GenTestsVerdict(
-        facts, tuple(segments), tuple(jobs), dict(missing_lines), dict(missing_arcs),
+        facts,
+        tuple(segments),
+        tuple(jobs),
+        dict(missing_lines),
+        dict(missing_arcs),
         tuple(warnings),
-    )  # fmt: skip
+    )

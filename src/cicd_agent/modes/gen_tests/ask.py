@@ -90,8 +90,10 @@ def ask(
             timeout=options.test_timeout,
             report=ctx.progress.say,
         )
-        ctx.progress.say(f"writing tests for the uncovered lines of {len(runners)} other "
-                         f"runner(s), up to {ATTEMPTS} attempt(s) a file")  # fmt: skip
+        ctx.progress.say(
+            f"writing tests for the uncovered lines of {len(runners)} other "
+            f"runner(s), up to {ATTEMPTS} attempt(s) a file"
+        )
         written, stop = writer.run(runners)
         outcome = replace(outcome, runners=tuple(written), stop_reason=stop)
         if stop:
@@ -252,9 +254,15 @@ class Generator:
                 outcome.not_tried[key] = "covered by a test accepted for another segment"
                 continue
             writer = PythonWriter(self, job, segment, system, outcome, missing_lines, missing_arcs)
-            stopped = attempt(writer, f"segment {index} of {len(jobs)}", ask=self.ask,
-                              refuses=self.refuses, counter=self.prompts.counter,
-                              attempts=ATTEMPTS, report=self.report)  # fmt: skip
+            stopped = attempt(
+                writer,
+                f"segment {index} of {len(jobs)}",
+                ask=self.ask,
+                refuses=self.refuses,
+                counter=self.prompts.counter,
+                attempts=ATTEMPTS,
+                report=self.report,
+            )
             if stopped:  # the segment it stopped at says why
                 outcome.not_tried.setdefault(segment.key, stopped.note)
             stop = stopped.why if stopped else None
@@ -281,9 +289,11 @@ class PythonWriter:
         accepted = {test.path for test in self.outcome.accepted}
         pristine = self.generator.gate.sandbox.pristine
         path = choose_test_path(
-            self.segment.path, self.generator.test_dir, self.job.related,
+            self.segment.path,
+            self.generator.test_dir,
+            self.job.related,
             lambda path: path in accepted or lexists(pristine, path),
-        )  # fmt: skip
+        )
         if path is None:
             self.outcome.not_tried[self.segment.key] = (
                 "not tried: no new test file name is free in its folder (is the folder "
@@ -302,16 +312,25 @@ class PythonWriter:
         )
         rationale = self.generator.prompts.redactor.redact(answer.rationale)[:_RATIONALE_CHARS]
         seconds = time.monotonic() - started
-        self.outcome.attempts.append(Attempt(segment.key, number, test_path, verdict,
-                                             neutralise(rationale), seconds,
-                                             source[:_SOURCE_CHARS]))  # fmt: skip
+        self.outcome.attempts.append(
+            Attempt(
+                segment.key,
+                number,
+                test_path,
+                verdict,
+                neutralise(rationale),
+                seconds,
+                source[:_SOURCE_CHARS],
+            )
+        )
         if verdict.accepted:
             self._accept(source, verdict)
             return Judged(True, "accepted", seconds)
         assert verdict.stopped_at is not None
         self.feedback = Feedback(source, verdict.stopped_at.value, verdict.reason, verdict.feedback)
-        return Judged(False, f"rejected at the {FUNNEL_LABELS[verdict.stopped_at.value]} stage",
-                      seconds)  # fmt: skip
+        return Judged(
+            False, f"rejected at the {FUNNEL_LABELS[verdict.stopped_at.value]} stage", seconds
+        )
 
     def _accept(self, source: str, verdict: Verdict) -> None:
         """Keep the module (in the sandbox, for the later segments' runs, and in the opinion)
@@ -328,5 +347,7 @@ class PythonWriter:
                 text=text,
             )
         )
-        self.missing_lines[path] = self.missing_lines.get(path, frozenset()) - verdict.executed_lines
+        self.missing_lines[path] = (
+            self.missing_lines.get(path, frozenset()) - verdict.executed_lines
+        )
         self.missing_arcs[path] = self.missing_arcs.get(path, frozenset()) - verdict.executed_arcs

@@ -159,16 +159,28 @@ def _always_true(node: ast.AST) -> bool:
     )
 
 
-_NEGATION = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE,
-             ast.LtE: ast.Gt, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn,
-             ast.NotIn: ast.In}  # fmt: skip
+_NEGATION = {
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.Lt: ast.GtE,
+    ast.GtE: ast.Lt,
+    ast.Gt: ast.LtE,
+    ast.LtE: ast.Gt,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+}
 
 
 def _negations(values: list[ast.expr]) -> bool:
     """Whether two of an ``or``'s ``values`` are one comparison and its negation (``a == b or
     a != b``, ``a < b or a >= b``): one of them holds whatever the code computes."""
-    compared = {(ast.dump(value.left), type(value.ops[0]), ast.dump(value.comparators[0]))
-                for value in values if isinstance(value, ast.Compare) and len(value.ops) == 1}  # fmt: skip
+    compared = {
+        (ast.dump(value.left), type(value.ops[0]), ast.dump(value.comparators[0]))
+        for value in values
+        if isinstance(value, ast.Compare) and len(value.ops) == 1
+    }
     return any((left, _NEGATION[op], right) in compared for left, op, right in compared)
 
 
@@ -179,8 +191,14 @@ def _self_compare_call(node: ast.Call) -> bool:
     name = _dotted(node.func)[-1].lower().replace("_", "")
     if _COMPARING.fullmatch(name) and len(node.args) > 1 and _same(node.args[0], node.args[1]):
         return True
-    return bool(node.args) and (_self_compare(node.args[0]) or (
-        name == "asserttrue" and isinstance(node.args[0], ast.BoolOp) and _always_true(node.args[0])))
+    return bool(node.args) and (
+        _self_compare(node.args[0])
+        or (
+            name == "asserttrue"
+            and isinstance(node.args[0], ast.BoolOp)
+            and _always_true(node.args[0])
+        )
+    )
 
 
 def has_real_assertion(function: Function, helpers: set[str]) -> bool:

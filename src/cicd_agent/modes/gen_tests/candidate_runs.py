@@ -51,8 +51,10 @@ def repeat_failed(how: str | None, why: str) -> str:
     :attr:`~cicd_agent.runners.protocol.Repeats.repeats`): a failure there is chance or
     state an earlier repetition left (a cache, a counter), and the reason says both, since one
     run cannot tell them apart."""
-    return (f"fails 1 or more of {REPEATS} repeated runs in one process ({how}): flaky, or it "
-            f"depends on what an earlier run left: {why}")  # fmt: skip
+    return (
+        f"fails 1 or more of {REPEATS} repeated runs in one process ({how}): flaky, or it "
+        f"depends on what an earlier run left: {why}"
+    )
 
 
 @dataclass(frozen=True)
@@ -122,14 +124,18 @@ class CandidateCopy:
         if report.problem:
             return report, f"{runner.name}'s report is no result: {report.problem[:300]}"
         after = _snapshot(space.repo)
-        if path in after and _holds(space.repo, path, self.candidate.text):  # cargo's check put it back
+        if path in after and _holds(
+            space.repo, path, self.candidate.text
+        ):  # cargo's check put it back
             after[path] = before.get(path, after[path])
-        wrote = _outside(before, after, PurePosixPath(path).parent,
-                         gaps.change.repeats.builds)  # fmt: skip
+        wrote = _outside(before, after, PurePosixPath(path).parent, gaps.change.repeats.builds)
         if wrote:
             return None, f"its run changed {wrote[:200]}, outside its own folder"
-        mine = {test: outcome for test, outcome in report.outcomes.items()
-                if test.split(" › ")[0] == path}  # fmt: skip
+        mine = {
+            test: outcome
+            for test, outcome in report.outcomes.items()
+            if test.split(" › ")[0] == path
+        }
         if not mine:
             return report, f"{runner.name}'s report shows none of its tests"
         failed = sorted(test for test, outcome in mine.items() if outcome != PASSED)
@@ -183,9 +189,11 @@ def _snapshot(repo: Path) -> Snapshot:
             info = os.lstat(full)
             kind = stat.S_IFMT(info.st_mode)
             scratch = (name == "node_modules" and kind == stat.S_IFDIR) or (
-                packages and kind == stat.S_IFLNK)  # fmt: skip
-            found[os.path.relpath(full, repo)] = (kind, 0, 0) if scratch else (kind, info.st_size,
-                                                  info.st_mtime_ns)  # fmt: skip
+                packages and kind == stat.S_IFLNK
+            )
+            found[os.path.relpath(full, repo)] = (
+                (kind, 0, 0) if scratch else (kind, info.st_size, info.st_mtime_ns)
+            )
             if len(found) > MAX_FILES:
                 return found
     return found
@@ -229,9 +237,12 @@ def repeated(
 
 
 def depends(
-    gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox,
-    gained: Mapping[str, frozenset[int]], timeout: float,
-) -> mutants.Dependence:  # fmt: skip
+    gaps: RunnerGaps,
+    candidate: Candidate,
+    sandbox: Sandbox,
+    gained: Mapping[str, frozenset[int]],
+    timeout: float,
+) -> mutants.Dependence:
     """Stage 6: the candidate alone, in a fresh copy, against mutants of the changed lines it
     ran (:mod:`~cicd_agent.verify.mutants`), one at a time within its timeout."""
     runner, path = gaps.change.runner, candidate.path
@@ -257,10 +268,15 @@ def mutant_result(report: TestReport, path: str) -> mutants.MutantResult:
     in-run check): no kill either, so a crash."""
     crashed = [test for test in report.crashed if test.split(" › ")[0] == path]
     if report.problem:
-        return mutants.MutantResult(mutants.Outcome.CRASHED, crashed[0]) if crashed else \
-            mutants.MutantResult(mutants.Outcome.NO_RESULT, report.problem[:300])  # fmt: skip
-    return mutants.outcome({test: said for test, said in report.outcomes.items()
-                            if test.split(" › ")[0] == path}, report.checks)  # fmt: skip
+        return (
+            mutants.MutantResult(mutants.Outcome.CRASHED, crashed[0])
+            if crashed
+            else mutants.MutantResult(mutants.Outcome.NO_RESULT, report.problem[:300])
+        )
+    return mutants.outcome(
+        {test: said for test, said in report.outcomes.items() if test.split(" › ")[0] == path},
+        report.checks,
+    )
 
 
 def unfit(candidate: Candidate) -> str:

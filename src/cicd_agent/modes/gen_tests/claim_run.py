@@ -171,9 +171,11 @@ def _of_code(callee: str, module: str, qualname: str) -> bool:
     if callee.startswith(module + "."):
         return True
     parts, first = module.split("."), qualname.split(".", maxsplit=1)[0]
-    return any(callee.startswith(".".join(parts[:size]) + f".{first}.") or
-               callee == ".".join(parts[:size]) + f".{first}"
-               for size in range(1, len(parts)))  # fmt: skip
+    return any(
+        callee.startswith(".".join(parts[:size]) + f".{first}.")
+        or callee == ".".join(parts[:size]) + f".{first}"
+        for size in range(1, len(parts))
+    )
 
 
 def held(outcomes: Mapping[str, str] | None, test_path: str) -> bool:
@@ -225,7 +227,8 @@ def _imports(tree: ast.Module) -> dict[str, tuple[str, str]]:
         elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
             for alias in node.names:
                 if alias.name != "*":
-                    bound[alias.asname or alias.name] = (ast.unparse(
-                        ast.ImportFrom(module=node.module, names=[alias], level=0)
-                    ), f"{node.module}.{alias.name}")  # fmt: skip
+                    bound[alias.asname or alias.name] = (
+                        ast.unparse(ast.ImportFrom(module=node.module, names=[alias], level=0)),
+                        f"{node.module}.{alias.name}",
+                    )
     return bound

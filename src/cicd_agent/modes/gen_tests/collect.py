@@ -91,15 +91,21 @@ def collect(
             f"{more}. Rename them to cover them."
         )
     rerun = bool(targets.tests) and options.command.is_pytest
-    others, clauses = (runner_gaps.changes(ctx.checkout, base, head or "HEAD", ctx.environ,
-                                           say_unconfigured=not targets.files)
-                       if base and options.sources is None else ([], []))  # fmt: skip
+    others, clauses = (
+        runner_gaps.changes(
+            ctx.checkout, base, head or "HEAD", ctx.environ, say_unconfigured=not targets.files
+        )
+        if base and options.sources is None
+        else ([], [])
+    )
     facts.warnings.extend(f"Files of the change were not measured: {clause}." for clause in clauses)
     if options.command_given and not options.command.is_pytest and others:
         runners = ", ".join(dict.fromkeys(change.runner.name for change in others))
-        ctx.note(f"test-command ({code_span(shlex.join(options.command.suite))}) was not used "
-                 f"for {runners}: it runs the Python files' tests under coverage.py; each other "
-                 "runner's tests run as gen-tests runs them.")  # fmt: skip
+        ctx.note(
+            f"test-command ({code_span(shlex.join(options.command.suite))}) was not used "
+            f"for {runners}: it runs the Python files' tests under coverage.py; each other "
+            "runner's tests run as gen-tests runs them."
+        )
     if not rerun and not targets.files and not runner_gaps.any_work(others):
         return facts, None
     if rerun or targets.files:  # pytest runs: from where?
@@ -166,13 +172,21 @@ def _other_runners(
     """``facts`` with each other runner's coverage of the change and reruns of its tests."""
     found = []
     for change in others:
-        ctx.progress.say(f"{change.runner.name}: {len(change.sources)} changed file(s) to "
-                         f"measure, {len(change.tests)} test file(s) to run again")  # fmt: skip
+        ctx.progress.say(
+            f"{change.runner.name}: {len(change.sources)} changed file(s) to "
+            f"measure, {len(change.tests)} test file(s) to run again"
+        )
         seed = random.randrange(1, 2**31)  # noqa: S311 - a recorded order seed, not a secret
-        gaps = runner_gaps.measure(change, sandbox, suite_timeout=SUITE_TIMEOUT,
-                                   timeout=facts.options.test_timeout, budget=PR_TESTS_BUDGET,
-                                   seed=seed, rounds=facts.options.pr_test_runs,
-                                   say=ctx.progress.say)  # fmt: skip
+        gaps = runner_gaps.measure(
+            change,
+            sandbox,
+            suite_timeout=SUITE_TIMEOUT,
+            timeout=facts.options.test_timeout,
+            budget=PR_TESTS_BUDGET,
+            seed=seed,
+            rounds=facts.options.pr_test_runs,
+            say=ctx.progress.say,
+        )
         if gaps.suite is not None and gaps.suite.problem:  # no result: it did not run as a suite
             ctx.tool(change.runner.name, not_run_reason(gaps.problem))
             found.append(gaps)
@@ -228,8 +242,9 @@ def _rerun_pr_tests(
     claim = ReliableTests(files, rounds, PR_TESTS_BUDGET)
     schedule = varied()
     if not adds:  # each round's tests once, alone
-        schedule = replace(schedule, conditions=tuple(c.alone() for c in schedule.conditions),
-                           repeats=1)  # fmt: skip
+        schedule = replace(
+            schedule, conditions=tuple(c.alone() for c in schedule.conditions), repeats=1
+        )
     found = runs.judge(claim, said=ctx.progress.say, schedule=schedule)
     return replace(facts, pr_tests=found)
 
@@ -357,7 +372,9 @@ def run_suite(
         flaky = frozenset((passed ^ again.outcomes.passed()) & both)
         passed -= flaky  # held against no candidate: it fails without one
     tests = outcomes.tests if outcomes is not None else {}
-    failed = tuple(sorted(t for t, outcome in tests.items() if outcome in FAILED and t not in flaky))
+    failed = tuple(
+        sorted(t for t, outcome in tests.items() if outcome in FAILED and t not in flaky)
+    )
     baseline = SuiteBaseline(result.returncode, result.seconds, passed, ran, flaky, failed)
     return baseline, coverage, result
 

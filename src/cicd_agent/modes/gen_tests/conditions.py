@@ -82,8 +82,9 @@ class Condition:
         return ", ".join(parts)
 
     def options(self) -> list[str]:
-        return PYTEST_SESSIONS.varied(shuffle=self.shuffle, noise=self.noise, repeat=self.repeat,
-                               repeat_for=self.repeat_for)  # fmt: skip
+        return PYTEST_SESSIONS.varied(
+            shuffle=self.shuffle, noise=self.noise, repeat=self.repeat, repeat_for=self.repeat_for
+        )
 
     def arguments(self, space: Workspace, tests: Sequence[str]) -> list[str]:
         """The session's arguments for a round of ``tests``: the seam's selection (no id on the

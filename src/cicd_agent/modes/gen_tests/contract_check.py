@@ -49,12 +49,17 @@ _LOOKAHEAD = 3
 """Lines after a call where its output may stand (a doctest's next line, an ``// Output:``)."""
 _DOC_SUFFIXES = (".md", ".rst", ".txt", ".markdown")
 _WORD = re.compile(r"[A-Za-z_$][\w$]*")
-_LITERAL = re.compile(r'["\[{]|(?<![\w.])[-+]?\.?\d'
-                      r"|\b(?:true|false|True|False|None|null|nil|undefined|NaN)\b")
+_LITERAL = re.compile(
+    r'["\[{]|(?<![\w.])[-+]?\.?\d'
+    r"|\b(?:true|false|True|False|None|null|nil|undefined|NaN)\b"
+)
 _LOCATION = r"{name}:(\d{{1,7}})\b"
 _JEST = re.compile(r"^\s*Expected(?: value)?:\s*(.+?)\s*$", re.MULTILINE)
-_VITEST = re.compile(r"\bexpected .+? to (?:be|equal|deeply equal|strictly equal) (.+?)"
-                     r"(?:\s+//.*)?\s*$", re.MULTILINE)  # fmt: skip
+_VITEST = re.compile(
+    r"\bexpected .+? to (?:be|equal|deeply equal|strictly equal) (.+?)"
+    r"(?:\s+//.*)?\s*$",
+    re.MULTILINE,
+)
 _GO = re.compile(r'\b(?:want(?:ed)?|expected)\b\s*[:=]?\s*("(?:[^"\\\n]|\\.)*"|[^\s,;)]+)')
 _PYTEST = re.compile(r"^E\s+(?:AssertionError:\s*)?assert (.+?) == (.+?)\s*$", re.MULTILINE)
 _NEGATION = re.compile(r"\b(?:not|never|nor|isn't|doesn't)\b|!=|\.not\.", re.IGNORECASE)
@@ -88,7 +93,9 @@ class Contract:
 
     def describe(self) -> str:
         """The contract as a user reads it (its quoted line is the pull request's text)."""
-        weaker = " (weaker evidence: the pull request itself wrote this line)" if self.changed else ""
+        weaker = (
+            " (weaker evidence: the pull request itself wrote this line)" if self.changed else ""
+        )
         return f"{self.kind} {self.path}:{self.line}: {self.quoted}{weaker}"
 
 
@@ -104,8 +111,11 @@ def claims(output: str, test_path: str, source: str, names: Collection[str]) -> 
     said = [line[:MAX_LINE] for line in output.splitlines() if re.search(name + r":\d", line)][:20]
     if test_path.endswith(".py"):
         return _python_claims(output, source, failing, names)
-    found = _JEST.search(output) or _VITEST.search(output) or next(
-        (match for line in said if (match := _GO.search(line))), None)  # fmt: skip
+    found = (
+        _JEST.search(output)
+        or _VITEST.search(output)
+        or next((match for line in said if (match := _GO.search(line))), None)
+    )
     if found is None:
         return []
     expected = _normal(found.group(1)).removeprefix("+")  # chai's +0
@@ -132,8 +142,10 @@ def _python_claims(
             continue
         if len(compare.ops) != 1 or not isinstance(compare.ops[0], ast.Eq):
             continue
-        for called, value in ((compare.left, compare.comparators[0]),
-                              (compare.comparators[0], compare.left)):  # fmt: skip
+        for called, value in (
+            (compare.left, compare.comparators[0]),
+            (compare.comparators[0], compare.left),
+        ):
             try:
                 expected = _normal(repr(ast.literal_eval(value)))
             except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
@@ -152,7 +164,7 @@ def _calls(texts: Iterable[str], names: Collection[str]) -> list[str]:
     for text in texts:
         for word in _WORD.finditer(text):
             start, end = word.start(), word.end()
-            if word.group() not in names or text[end:end + 1] != "(":
+            if word.group() not in names or text[end : end + 1] != "(":
                 continue
             if start and (text[start - 1].isalnum() or text[start - 1] in "_$"):
                 continue
@@ -228,13 +240,15 @@ def siblings(checkout: Path, folders: Iterable[str], is_test: Callable[[str], bo
             names = sorted(os.listdir(checkout / folder))[:MAX_DOCS]
         except (CheckoutFileError, OSError):
             continue
-        found += [path for name in names if is_test(path := _in(folder, name))
-                  and is_file(checkout, path)]  # fmt: skip
+        found += [
+            path for name in names if is_test(path := _in(folder, name)) and is_file(checkout, path)
+        ]
     return found
 
 
-def find(checkout: Path, found: Sequence[Claim], sources: Sequence[str],
-         tests: Sequence[str]) -> tuple[Contract, ...]:  # fmt: skip
+def find(
+    checkout: Path, found: Sequence[Claim], sources: Sequence[str], tests: Sequence[str]
+) -> tuple[Contract, ...]:
     """The places of the head's contract that state one of ``found``, one a file: the doc lines
     of ``sources`` (docstrings, comments), then the READMEs and ``docs/`` pages, then ``tests``
     (the sibling tests of those sources)."""
@@ -242,14 +256,19 @@ def find(checkout: Path, found: Sequence[Claim], sources: Sequence[str],
         return ()
     contracts: list[Contract] = []
     left = MAX_TOTAL
-    kinds = [*((path, "docstring" if path.endswith(".py") else "doc comment") for path in sources),
-             *((path, "docs") for path in _pages(checkout, sources)),
-             *((path, "sibling test") for path in tests)]  # fmt: skip
+    kinds = [
+        *((path, "docstring" if path.endswith(".py") else "doc comment") for path in sources),
+        *((path, "docs") for path in _pages(checkout, sources)),
+        *((path, "sibling test") for path in tests),
+    ]
     for path, kind in kinds:
         text = _read(checkout, path)[:left]
         left -= len(text)
-        lines = _doc_lines(path, text) if kind in ("docstring", "doc comment") \
-            else list(enumerate(text.splitlines(), 1))  # fmt: skip
+        lines = (
+            _doc_lines(path, text)
+            if kind in ("docstring", "doc comment")
+            else list(enumerate(text.splitlines(), 1))
+        )
         line = next((n for claim in found if (n := _states(lines, claim))), 0)
         if line:
             quoted = next(text for number, text in lines if number == line).strip()[:200]
@@ -260,8 +279,12 @@ def find(checkout: Path, found: Sequence[Claim], sources: Sequence[str],
 def chosen(found: Sequence[Contract], changed: Callable[[str, int], bool]) -> Contract | None:
     """The contract to name: the first the pull request did not write, else the first, marked
     as the change's own (``changed``: whether a line of a file is the change's)."""
-    marked = [replace(contract, changed=changed(contract.path, contract.line)) for contract in found]
-    return next((contract for contract in marked if not contract.changed), marked[0] if marked else None)
+    marked = [
+        replace(contract, changed=changed(contract.path, contract.line)) for contract in found
+    ]
+    return next(
+        (contract for contract in marked if not contract.changed), marked[0] if marked else None
+    )
 
 
 def _read(checkout: Path, path: str) -> str:
@@ -284,9 +307,13 @@ def _doc_lines(path: str, text: str) -> list[tuple[int, str]]:
         return []
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) \
-                and body and isinstance(body[0], ast.Expr) \
-                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+        if (
+            isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
             kept |= set(range(body[0].lineno, (body[0].end_lineno or body[0].lineno) + 1))
     return [(n, lines[n - 1]) for n in sorted(kept) if n <= len(lines)]
 
@@ -294,12 +321,18 @@ def _doc_lines(path: str, text: str) -> list[tuple[int, str]]:
 def _pages(checkout: Path, sources: Sequence[str]) -> list[str]:
     """The READMEs of the root and of the sources' folders, and the pages under ``docs/``."""
     folders = dict.fromkeys([".", *(str(PurePosixPath(s).parent) for s in sources)])
-    found = [_in(folder, name) for folder in folders
-             for name in ("README.md", "README.rst", "README", "README.txt")]  # fmt: skip
+    found = [
+        _in(folder, name)
+        for folder in folders
+        for name in ("README.md", "README.rst", "README", "README.txt")
+    ]
     for top in ("docs", "doc"):
         try:
-            pages = [f"{top}/{p}" for p in walk_files(checkout / top, max_entries=5 * MAX_DOCS)
-                     if p.endswith(_DOC_SUFFIXES)]  # fmt: skip
+            pages = [
+                f"{top}/{p}"
+                for p in walk_files(checkout / top, max_entries=5 * MAX_DOCS)
+                if p.endswith(_DOC_SUFFIXES)
+            ]
         except (CheckoutFileError, OSError):
             continue
         found += pages[:MAX_DOCS]
@@ -323,10 +356,13 @@ def _states(lines: Sequence[tuple[int, str]], claim: Claim) -> int:
         at = text.find(claim.call)
         if at < 0 or (at and (text[at - 1].isalnum() or text[at - 1] in "_$")):
             continue
-        rest = text[at + len(claim.call):]
+        rest = text[at + len(claim.call) :]
         first = _LITERAL.search(rest)
-        if first and _is(rest[first.start():], claim.expected) \
-                and not _denied(text, rest[:first.start()]):  # fmt: skip
+        if (
+            first
+            and _is(rest[first.start() :], claim.expected)
+            and not _denied(text, rest[: first.start()])
+        ):
             return number
         for later in range(number + 1, number + 1 + _LOOKAHEAD):
             after = _normal(_OUTPUT.sub("", _COMMENT.sub("", numbered.get(later, ""))))
@@ -346,6 +382,5 @@ def _denied(line: str, between: str) -> bool:
 
 def _is(text: str, expected: str) -> bool:
     """Whether ``text`` starts with the value ``expected``, whole."""
-    after = text[len(expected):len(expected) + 2]
+    after = text[len(expected) : len(expected) + 2]
     return text.startswith(expected) and not re.match(r"\w|\.\w", after)
-

@@ -202,9 +202,12 @@ class CoverageMeter:
             data_file.parent.mkdir(exist_ok=True)
         config = self._config(space, data_file)
         result, evidence = self.sandbox.session(
-            command, space, timeout=timeout, extra_env={"COVERAGE_PROCESS_START": str(config)},
+            command,
+            space,
+            timeout=timeout,
+            extra_env={"COVERAGE_PROCESS_START": str(config)},
             shared=shared,
-        )  # fmt: skip
+        )
         if not suite:  # never read, but what it leaves would be read in a suite's run
             data_files(data_file.parent)
         blobs = []

@@ -69,18 +69,32 @@ def decide(
     if facts.baseline is not None:
         result.suite_exit_code = facts.baseline.returncode
         result.failing_at_head = [redact(test) for test in sorted(facts.baseline.failed)]
-    _pr_tests(result, facts.pr_tests, facts.options.pr_test_runs, redact,
-              repeated=facts.targets.adds_tests,
-              files={test.split("::", 1)[0] for test in facts.targets.tests})  # pytest's ids
+    _pr_tests(
+        result,
+        facts.pr_tests,
+        facts.options.pr_test_runs,
+        redact,
+        repeated=facts.targets.adds_tests,
+        files={test.split("::", 1)[0] for test in facts.targets.tests},
+    )  # pytest's ids
     written = {o.before.change.runner.name: o for o in (opinion.runners if opinion else ())}
     for word in facts.runner_gaps:
-        _runner(result, word, written.get(word.change.runner.name), redact, facts.targets.written,
-                offline=offline, repo=facts.repo)  # fmt: skip
+        _runner(
+            result,
+            word,
+            written.get(word.change.runner.name),
+            redact,
+            facts.targets.written,
+            offline=offline,
+            repo=facts.repo,
+        )
     _runner_commands(result, facts.runner_gaps, python=facts.coverage is not None)
     delivered = [test for o in written.values() for test in o.accepted]
     if facts.coverage is None and facts.runner_gaps:
         result.coverage_before, result.coverage_after = _runners_percent(facts.runner_gaps, written)
-        result.headline = first_sentences(result.pr_tests) + _runners_headline(result, offline=offline)
+        result.headline = first_sentences(result.pr_tests) + _runners_headline(
+            result, offline=offline
+        )
         result.headline += _failing(result)
         _deliver(result, facts.patch_path, delivered)
         return result
@@ -105,8 +119,10 @@ def decide(
     result.uncovered_branches = {p: sorted(v) for p, v in arcs.items() if v}
     result.segments = [*_segment_reports(verdict, opinion), *result.segments]
     if opinion is not None:
-        result.candidates = [*(candidate_report(a, redact) for a in opinion.attempts),
-                             *result.candidates]  # fmt: skip
+        result.candidates = [
+            *(candidate_report(a, redact) for a in opinion.attempts),
+            *result.candidates,
+        ]
         result.possible_bugs = [*_possible_bugs(verdict, opinion, redact), *result.possible_bugs]
         result.funnel = funnel(a.verdict.stopped_at for a in opinion.attempts)
         result.accepted = [*(_accepted(t) for t in accepted), *result.accepted]
@@ -123,9 +139,14 @@ def _failing(result: GenTestsResult) -> str:
 
 
 def _pr_tests(
-    result: GenTestsResult, found: Reruns | None, runs: int, redact: Callable[[str], str],
-    *, repeated: bool, files: Collection[str],
-) -> None:  # fmt: skip
+    result: GenTestsResult,
+    found: Reruns | None,
+    runs: int,
+    redact: Callable[[str], str],
+    *,
+    repeated: bool,
+    files: Collection[str],
+) -> None:
     """The change's own tests, run again and again (their names are the PR's: redacted), each
     ``runs`` times as ``pr-test-runs`` set it (0: by its length); ``repeated``: each round's
     session repeated them (the change adds a test), else ran each once."""
@@ -133,17 +154,26 @@ def _pr_tests(
         return
     result.pr_tests = _rows(found, redact, files)
     stopped = f"; stopped early: {redact(found.stopped)}" if found.stopped else ""
-    if found.set_apart:  # their own sessions gave no readable result: not run again, the others were
+    if (
+        found.set_apart
+    ):  # their own sessions gave no readable result: not run again, the others were
         test, why = next(iter(found.set_apart.items()))
         more = f" and {len(found.set_apart) - 1} more" if len(found.set_apart) > 1 else ""
         stopped += f"; set apart, unchecked: {redact(test)[:200]} ({redact(why)}){more}"
-    planned = (f"{runs} round(s) a test (pr-test-runs)" if runs else
-               f"{len(varied(0).conditions)} rounds a test, one per condition" if not repeated else
-               f"{len(varied(0).conditions)} rounds for a test under 5 s, 5 under 30 s, 2 under "
-               "5 min, none for a longer one")  # fmt: skip
+    planned = (
+        f"{runs} round(s) a test (pr-test-runs)"
+        if runs
+        else f"{len(varied(0).conditions)} rounds a test, one per condition"
+        if not repeated
+        else f"{len(varied(0).conditions)} rounds for a test under 5 s, 5 under 30 s, 2 under "
+        "5 min, none for a longer one"
+    )
     shown = f"; {found.shown}" if found.shown else ""
-    each = (f"up to {MAX_REPEAT:,} times" if repeated else
-            "once, alone (the change adds no test: a new one is repeated for the budget)")  # fmt: skip
+    each = (
+        f"up to {MAX_REPEAT:,} times"
+        if repeated
+        else "once, alone (the change adds no test: a new one is repeated for the budget)"
+    )
     result.pr_tests_runs = (
         f"{found.runs} round(s) in {found.seconds:.0f} s of a {PR_TESTS_BUDGET:.0f} s budget, "
         f"each a pytest session that runs every test {each} (schedule seed "
@@ -152,19 +182,27 @@ def _pr_tests(
     )
 
 
-def _rows(found: Reruns, redact: Callable[[str], str], files: Collection[str]) -> list[PrTestReport]:
+def _rows(
+    found: Reruns, redact: Callable[[str], str], files: Collection[str]
+) -> list[PrTestReport]:
     """Each rerun test's counts and verdict (its name, condition and replay redacted), and its
     file: the one of ``files`` (the change's test files) its id starts with, as every runner's
     does (``file::name``, ``file › name``); none where the id names none of them (cargo's
     ``module::test``, a Go test named by its package), never a guessed one."""
     return [
-        PrTestReport(test=redact(test), passed=c.passed, runs=c.runs, verdict=c.verdict,
-                     failed_under=redact(found.failed_under.get(test, ("",))[0]),
-                     replay=redact(found.replays.get(test, "")),
-                     file=redact(next((f for f in files if test == f or test.startswith(
-                         (f"{f}::", f"{f} › "))), "")))
+        PrTestReport(
+            test=redact(test),
+            passed=c.passed,
+            runs=c.runs,
+            verdict=c.verdict,
+            failed_under=redact(found.failed_under.get(test, ("",))[0]),
+            replay=redact(found.replays.get(test, "")),
+            file=redact(
+                next((f for f in files if test == f or test.startswith((f"{f}::", f"{f} › "))), "")
+            ),
+        )
         for test, c in found.tests.items()
-    ]  # fmt: skip
+    ]
 
 
 def _possible_bugs(
@@ -176,28 +214,58 @@ def _possible_bugs(
     for attempt in opinion.attempts:
         segment = where.get(attempt.segment)
         contract = chosen(attempt.verdict.contracts, verdict.facts.targets.written)
-        if (attempt.verdict.possible_bug and contract is not None and segment is not None
-                and attempt.segment not in found):  # fmt: skip
+        if (
+            attempt.verdict.possible_bug
+            and contract is not None
+            and segment is not None
+            and attempt.segment not in found
+        ):
             found[attempt.segment] = _bug(
-                segment=attempt.segment, path=segment.path, line=segment.start,
-                test_path=attempt.test_path, failure=attempt.verdict.possible_bug,
-                rationale=attempt.rationale, test=attempt.source, runner=PYTEST.runner.name,
+                segment=attempt.segment,
+                path=segment.path,
+                line=segment.start,
+                test_path=attempt.test_path,
+                failure=attempt.verdict.possible_bug,
+                rationale=attempt.rationale,
+                test=attempt.source,
+                runner=PYTEST.runner.name,
                 tests=PYTEST.tests,
-                contract=contract, redact=redact)
+                contract=contract,
+                redact=redact,
+            )
     return list(found.values())
 
 
-def _bug(*, segment: str, path: str, line: int, test_path: str, failure: str, rationale: str,
-         test: str, runner: str, tests: WritesTests, contract: Contract,
-         redact: Callable[[str], str]) -> PossibleBug:  # fmt: skip
+def _bug(
+    *,
+    segment: str,
+    path: str,
+    line: int,
+    test_path: str,
+    failure: str,
+    rationale: str,
+    test: str,
+    runner: str,
+    tests: WritesTests,
+    contract: Contract,
+    redact: Callable[[str], str],
+) -> PossibleBug:
     """A possible bug: the failure, the candidate and the contract it follows, redacted and
     neutralised (the candidate is the model's, the contract the pull request's), with the
     command that reruns it (the runner's own, :meth:`~cicd_agent.runners.protocol.WritesTests.rerun_file`)."""
-    return PossibleBug(segment=segment, path=path, line=line, test_path=test_path,
-                       failure=redact(failure), rationale=rationale, test=redact(test),
-                       runner=runner, contract=neutralise(redact(contract.describe())),
-                       contract_changed=contract.changed,
-                       reproduce=neutralise(redact(tests.rerun_file(test_path))))  # fmt: skip
+    return PossibleBug(
+        segment=segment,
+        path=path,
+        line=line,
+        test_path=test_path,
+        failure=redact(failure),
+        rationale=rationale,
+        test=redact(test),
+        runner=runner,
+        contract=neutralise(redact(contract.describe())),
+        contract_changed=contract.changed,
+        reproduce=neutralise(redact(tests.rerun_file(test_path))),
+    )
 
 
 def _deliver(result: GenTestsResult, patch_path: Path, tests: Sequence[AcceptedTest]) -> None:
@@ -234,15 +302,27 @@ def _runner(
         shown = {redact(p): sorted(v) for p, v in left.items()}
         suite = word.suite
         if suite is not None and not suite.problem:
-            result.failing_at_head += [redact(test) for test, outcome in sorted(
-                suite.outcomes.items()) if outcome in FAILED]  # fmt: skip
-        result.runners.append(RunnerGapReport(
-            runner=name, coverage=word.percent(), problem=redact(word.problem),
-            coverage_after=after.percent() if after is not None else None,
-            uncovered_lines=shown, no_code=[redact(path) for path in word.no_code()]))  # fmt: skip
+            result.failing_at_head += [
+                redact(test)
+                for test, outcome in sorted(suite.outcomes.items())
+                if outcome in FAILED
+            ]
+        result.runners.append(
+            RunnerGapReport(
+                runner=name,
+                coverage=word.percent(),
+                problem=redact(word.problem),
+                coverage_after=after.percent() if after is not None else None,
+                uncovered_lines=shown,
+                no_code=[redact(path) for path in word.no_code()],
+            )
+        )
         result.uncovered_lines.update(shown)
-        status = ("no model configured" if offline else "not tried") if written is None else (
-            "no candidate passed the gate")  # fmt: skip
+        status = (
+            ("no model configured" if offline else "not tried")
+            if written is None
+            else ("no candidate passed the gate")
+        )
         at_head = {redact(p): sorted(v) for p, v in word.uncovered().items()}
         functions = {redact(p): go_functions(repo, p) for p in word.uncovered()}
         result.segments += line_segments(at_head, shown, status, functions)
@@ -253,14 +333,18 @@ def _runner(
         return
     result.pr_tests += _rows(found, redact, word.change.tests)
     stopped = f"; stopped early: {redact(found.stopped)}" if found.stopped else ""
-    if found.set_apart:  # their own sessions gave no readable result: not run again, the others were
+    if (
+        found.set_apart
+    ):  # their own sessions gave no readable result: not run again, the others were
         test, why = next(iter(found.set_apart.items()))
         more = f" and {len(found.set_apart) - 1} more" if len(found.set_apart) > 1 else ""
         stopped += f"; set apart, unchecked: {redact(test)[:200]} ({redact(why)}){more}"
     stable = f"; {found.shown}" if found.shown else ""
     once = "" if word.change.adds_tests else ", each test once a round (the change adds no test)"
-    said = (f"{name}: {found.runs} round(s) in {found.seconds:.0f} s, {word.rerun_order()}"
-            f"{once}{stopped}{stable}")  # fmt: skip
+    said = (
+        f"{name}: {found.runs} round(s) in {found.seconds:.0f} s, {word.rerun_order()}"
+        f"{once}{stopped}{stable}"
+    )
     result.pr_tests_runs = f"{result.pr_tests_runs}; {said}" if result.pr_tests_runs else said
 
 
@@ -277,27 +361,47 @@ def _runner_commands(result: GenTestsResult, words: Sequence[RunnerGaps], *, pyt
 
 
 def _written(
-    result: GenTestsResult, written: RunnerOpinion, redact: Callable[[str], str],
+    result: GenTestsResult,
+    written: RunnerOpinion,
+    redact: Callable[[str], str],
     changed: Callable[[str, int], bool],
-) -> None:  # fmt: skip
+) -> None:
     """One runner's candidates, kept files and possible bugs, into ``result``."""
     change = written.before.change
     for attempt in written.attempts:
         verdict = attempt.verdict
         gained = verdict.covered.get(attempt.source, frozenset())
-        result.candidates.append(CandidateReport(
-            segment=attempt.source, attempt=attempt.number, test_path=verdict.path,
-            stopped_at=verdict.stage or None, reason=neutralise(redact(verdict.reason)),
-            gained=describe_gain(gained, ()) if verdict.kept else "", rationale=attempt.rationale,
-            runs=verdict.runs,
-            seconds=round(attempt.seconds, 2), runner=change.runner.name))  # fmt: skip
+        result.candidates.append(
+            CandidateReport(
+                segment=attempt.source,
+                attempt=attempt.number,
+                test_path=verdict.path,
+                stopped_at=verdict.stage or None,
+                reason=neutralise(redact(verdict.reason)),
+                gained=describe_gain(gained, ()) if verdict.kept else "",
+                rationale=attempt.rationale,
+                runs=verdict.runs,
+                seconds=round(attempt.seconds, 2),
+                runner=change.runner.name,
+            )
+        )
         contract = chosen(verdict.contracts, changed)
         if verdict.possible_bug and gained and contract is not None:
-            result.possible_bugs.append(_bug(
-                segment=attempt.source, path=attempt.source, line=min(gained),
-                test_path=verdict.path, failure=verdict.possible_bug, rationale=attempt.rationale,
-                test=attempt.text, runner=change.runner.name, tests=change.writes,
-                contract=contract, redact=redact))
+            result.possible_bugs.append(
+                _bug(
+                    segment=attempt.source,
+                    path=attempt.source,
+                    line=min(gained),
+                    test_path=verdict.path,
+                    failure=verdict.possible_bug,
+                    rationale=attempt.rationale,
+                    test=attempt.text,
+                    runner=change.runner.name,
+                    tests=change.writes,
+                    contract=contract,
+                    redact=redact,
+                )
+            )
     result.accepted += [_accepted(test) for test in written.accepted]
 
 
@@ -307,8 +411,15 @@ def _runners_percent(
     """Line coverage of the changed files of every other runner, before and after the
     accepted tests (whole files; None: nothing measured)."""
     before = [gaps.lines() for gaps in found]
-    after = [(opinion.after if (opinion := written.get(gaps.change.runner.name)) is not None
-              and opinion.after is not None else gaps).lines() for gaps in found]  # fmt: skip
+    after = [
+        (
+            opinion.after
+            if (opinion := written.get(gaps.change.runner.name)) is not None
+            and opinion.after is not None
+            else gaps
+        ).lines()
+        for gaps in found
+    ]
 
     def whole(counts: list[tuple[int, int]]) -> float | None:
         total = sum(count for _, count in counts)
@@ -327,11 +438,19 @@ def _runners_headline(result: GenTestsResult, *, offline: bool) -> str:
         coverage = f"line coverage of the changed files {percent_text(report.coverage)}"
         tried = [c for c in result.candidates if c.runner == report.runner]
         kept = sum(c.stopped_at is None for c in tried)
-        said = [part for c in tried if c.stopped_at is None for part in c.reason.split("; ")
-                if part.startswith("not shuffled")]  # a kept one's reason names its mutant too
+        said = [
+            part
+            for c in tried
+            if c.stopped_at is None
+            for part in c.reason.split("; ")
+            if part.startswith("not shuffled")
+        ]  # a kept one's reason names its mutant too
         unshuffled = f" ({len(said)} {said[0]})" if said else ""
-        blank = (f"; {len(report.no_code)} changed file(s) hold no code (types alone)"
-                 if report.no_code and not report.problem else "")  # fmt: skip
+        blank = (
+            f"; {len(report.no_code)} changed file(s) hold no code (types alone)"
+            if report.no_code and not report.problem
+            else ""
+        )
         passed = "its suite passed, but " if green and report.runner in green else ""
         parts.append(
             f"{report.runner}: {passed}coverage of the changed files "
@@ -339,17 +458,22 @@ def _runners_headline(result: GenTestsResult, *, offline: bool) -> str:
             if report.problem
             else f"{report.runner}: {kept} of {len(tried)} generated test(s) passed every gate "
             f"stage{unshuffled}; {coverage} → {percent_text(report.coverage_after or report.coverage)}, "
-            f"{lines} changed line(s) still not covered" if tried
+            f"{lines} changed line(s) still not covered"
+            if tried
             else f"{report.runner}: {lines} changed line(s) in {len(report.uncovered_lines)} "
-            f"file(s) are not covered ({coverage})" if lines
+            f"file(s) are not covered ({coverage})"
+            if lines
             else f"{report.runner}: every changed line it counts as code ran in its tests ({coverage})"
-        )  # fmt: skip
+        )
         parts[-1] += blank
     stable = [row.runs for row in result.pr_tests if row.verdict == "stable"]
     if parts and stable and len(stable) == len(result.pr_tests):  # what ran, beside what could not
-        parts.append(f"1 test of the changed files passed every one of its {stable[0]:,} runs"
-                     if len(stable) == 1 else f"{len(stable)} tests of the changed files passed "
-                     f"every one of their runs, at least {min(stable):,} each")  # fmt: skip
+        parts.append(
+            f"1 test of the changed files passed every one of its {stable[0]:,} runs"
+            if len(stable) == 1
+            else f"{len(stable)} tests of the changed files passed "
+            f"every one of their runs, at least {min(stable):,} each"
+        )
     if not parts and not result.flaky:
         parts.append(reruns_said(result.pr_tests))
     if not parts:

@@ -211,8 +211,9 @@ class Gate:
             gained = (frozenset(), frozenset())
         found = trial.bug if stopped is Stage.PASS else NO_BUG
         reason, bug = found.label(reason)
-        return Verdict(stopped, reason, feedback, *gained, lines, arcs, trial.runs, bug,
-                       found.contracts)  # fmt: skip
+        return Verdict(
+            stopped, reason, feedback, *gained, lines, arcs, trial.runs, bug, found.contracts
+        )
 
     # ------------------------------------------------------------------ running pytest
 
@@ -373,9 +374,15 @@ class Gate:
 
     def _repeat(self, trial: _Trial) -> tuple[str, str] | None:
         """The candidate alone, :data:`REPEATS` times in one pytest process."""
-        result, evidence = self._pytest(trial, *PYTEST_SESSIONS.repeated([trial.test_path], REPEATS))
+        result, evidence = self._pytest(
+            trial, *PYTEST_SESSIONS.repeated([trial.test_path], REPEATS)
+        )
         problem = self._judge(trial, result, evidence, compare_baseline=False)
-        return None if problem is None else (repeat_failed(PYTEST.repeats.repeats, problem[0]), problem[1])
+        return (
+            None
+            if problem is None
+            else (repeat_failed(PYTEST.repeats.repeats, problem[0]), problem[1])
+        )
 
     def _suite(self, trial: _Trial) -> tuple[str, str] | None:
         if self.command.is_pytest:
@@ -390,7 +397,9 @@ class Gate:
         if self.baseline.returncode != 0:
             return "the suite already fails without the candidate, so it cannot be judged", ""
         trial.runs += 1
-        result, _ = self.sandbox.session(self.command.suite, trial.space, timeout=self.suite_timeout)
+        result, _ = self.sandbox.session(
+            self.command.suite, trial.space, timeout=self.suite_timeout
+        )
         if not result.ok:
             return f"the suite {result.describe()} with the candidate", _tail(result.output)
         return None
@@ -438,12 +447,18 @@ class Gate:
             ours.insert(first, str(python_root(space.repo, mutant.path)))
             with mutants.mutated(space.repo, mutant):
                 result, evidence = self.sandbox.session(
-                    [*self.runs.pytest, trial.test_path], space, timeout=self.timeout,
-                    extra_env={"PYTHONPATH": os.pathsep.join(ours)})  # fmt: skip
+                    [*self.runs.pytest, trial.test_path],
+                    space,
+                    timeout=self.timeout,
+                    extra_env={"PYTHONPATH": os.pathsep.join(ours)},
+                )
         finally:
             remove_tree(space.root)
         outcomes = evidence.outcomes
         if result.timed_out or evidence.problem or outcomes is None or outcomes.collect_errors:
-            return mutants.MutantResult(mutants.Outcome.NO_RESULT)  # it did not load, or is no result
-        return mutants.outcome({t: o for t, o in outcomes.tests.items()
-                                if _own(t, trial.test_path)}, outcomes.checks)  # fmt: skip
+            return mutants.MutantResult(
+                mutants.Outcome.NO_RESULT
+            )  # it did not load, or is no result
+        return mutants.outcome(
+            {t: o for t, o in outcomes.tests.items() if _own(t, trial.test_path)}, outcomes.checks
+        )

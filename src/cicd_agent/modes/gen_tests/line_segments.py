@@ -32,8 +32,10 @@ def go_functions(repo: Path, path: str) -> Functions:
     for number, line in enumerate(text.splitlines(), 1):
         if match := _FUNC.match(line):
             opened = (number, f"{match[1]}.{match[2]}" if match[1] else match[2])
-        if opened is not None and line.rstrip().endswith("}") and (
-            line.startswith("}") or number == opened[0]
+        if (
+            opened is not None
+            and line.rstrip().endswith("}")
+            and (line.startswith("}") or number == opened[0])
         ):
             found.append((*opened[:1], number, opened[1]))
             opened = None
@@ -59,10 +61,23 @@ def line_segments(
                 blocks.append([line])
         still = set(left.get(path, ()))
         for block in blocks:
-            name = next((name for first, last, name in functions.get(path, ())
-                         if first <= block[0] <= last), f"lines {block[0]}-{block[-1]}")  # fmt: skip
-            found.append(SegmentReport(
-                path=path, qualname=name, start=block[0],
-                end=block[-1], missing_lines=block, missing_branches=[],
-                status=status if still & set(block) else "accepted a test"))  # fmt: skip
+            name = next(
+                (
+                    name
+                    for first, last, name in functions.get(path, ())
+                    if first <= block[0] <= last
+                ),
+                f"lines {block[0]}-{block[-1]}",
+            )
+            found.append(
+                SegmentReport(
+                    path=path,
+                    qualname=name,
+                    start=block[0],
+                    end=block[-1],
+                    missing_lines=block,
+                    missing_branches=[],
+                    status=status if still & set(block) else "accepted a test",
+                )
+            )
     return found

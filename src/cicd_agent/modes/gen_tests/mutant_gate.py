@@ -36,7 +36,11 @@ only evidence that it runs the change."""
 
 
 def judge_by_mutants(
-    gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, mutants: JudgesByMutants, *,
+    gaps: RunnerGaps,
+    candidate: Candidate,
+    sandbox: Sandbox,
+    mutants: JudgesByMutants,
+    *,
     timeout: float,
 ) -> RunnerVerdict:
     """The stages: ``path`` (:func:`_path_problem`), ``assertion`` (each test asserts, read
@@ -73,8 +77,12 @@ def judge_by_mutants(
     for number in range(RERUNS):
         _, why = run_candidate(gaps, candidate, sandbox, alone, timeout)
         if why:
-            return RunnerVerdict(path, "pass_again", f"rerun {number + 1} in a fresh copy "
-                                 f"({gaps.change.repeats.unshuffled}): {why}", runs=3 + number)  # fmt: skip
+            return RunnerVerdict(
+                path,
+                "pass_again",
+                f"rerun {number + 1} in a fresh copy ({gaps.change.repeats.unshuffled}): {why}",
+                runs=3 + number,
+            )
     flaky, unrepeated, runs = repeated(gaps, candidate, sandbox, timeout)
     runs += 2 + RERUNS
     if flaky:
@@ -89,7 +97,9 @@ def judge_by_mutants(
         return RunnerVerdict(path, "dependence", f"{UNCHECKED}: {found.label}", runs=runs)
     if found.depends is False:
         return RunnerVerdict(path, "depends", found.label, runs=runs)
-    kept = "; ".join(filter(None, (found.label, gaps.change.repeats.unshuffled, unrepeated, UNMEASURED)))
+    kept = "; ".join(
+        filter(None, (found.label, gaps.change.repeats.unshuffled, unrepeated, UNMEASURED))
+    )
     return RunnerVerdict(path, "", kept, runs=runs)
 
 
@@ -106,10 +116,13 @@ def _path_problem(gaps: RunnerGaps, candidate: Candidate, checkout: Path) -> str
         return f"{runner.name} has no changed line of code to test"
     if refused := gaps.change.writes.new_test_problem(checkout, path):
         return refused
-    if lexists(checkout, path) or any(twin(checkout, name) for name in (
-            PurePosixPath(path), PurePosixPath(path).with_suffix(""))):  # fmt: skip
-        return f"{path} is a file the repository already has (or one of its name without " \
-            "the suffix): a new name cannot clash"  # fmt: skip
+    if lexists(checkout, path) or any(
+        twin(checkout, name) for name in (PurePosixPath(path), PurePosixPath(path).with_suffix(""))
+    ):
+        return (
+            f"{path} is a file the repository already has (or one of its name without "
+            "the suffix): a new name cannot clash"
+        )
     return ""
 
 
@@ -125,9 +138,14 @@ def _suite_breaks(gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, time
     finally:
         remove_tree(space.root)
     if report.problem:
-        return f"{gaps.change.runner.name}'s report of the suite with it is no result: " \
-            f"{report.problem[:300]}"  # fmt: skip
+        return (
+            f"{gaps.change.runner.name}'s report of the suite with it is no result: "
+            f"{report.problem[:300]}"
+        )
     before = gaps.suite.passed() if gaps.suite is not None else frozenset()
-    broken = sorted(test for test, outcome in report.outcomes.items()
-                    if outcome == "failed" or (test in before and outcome != PASSED))  # fmt: skip
+    broken = sorted(
+        test
+        for test, outcome in report.outcomes.items()
+        if outcome == "failed" or (test in before and outcome != PASSED)
+    )
     return f"with it, {broken[0][:200]} does not pass" if broken else ""

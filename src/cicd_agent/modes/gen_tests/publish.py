@@ -142,12 +142,18 @@ def commit_message(accepted: Sequence[AcceptedFile]) -> str:
     named = ", ".join(modules[:_SUBJECT_MODULES])
     if len(modules) > _SUBJECT_MODULES:
         named += f" and {len(modules) - _SUBJECT_MODULES} more"
-    body = [" ".join(f"- {item.path} covers {item.target}: {item.gained}".split())
-            for item in accepted]  # fmt: skip
-    return str(made_message(
-        f"test: add generated tests for {named} (cicd-agent)",
-        "Each test passed cicd-agent gen-tests' gate in a sandbox: it passes alone and again in "
-        "fresh runs in random order, keeps the tests it ran with green and adds coverage of the "
-        "change (Python's also: it imports, asserts and keeps the whole suite green).\n\n"
-        + "\n".join(body),
-    )) + "\n"  # fmt: skip
+    body = [
+        " ".join(f"- {item.path} covers {item.target}: {item.gained}".split()) for item in accepted
+    ]
+    return (
+        str(
+            made_message(
+                f"test: add generated tests for {named} (cicd-agent)",
+                "Each test passed cicd-agent gen-tests' gate in a sandbox: it passes alone and again in "
+                "fresh runs in random order, keeps the tests it ran with green and adds coverage of the "
+                "change (Python's also: it imports, asserts and keeps the whole suite green).\n\n"
+                + "\n".join(body),
+            )
+        )
+        + "\n"
+    )

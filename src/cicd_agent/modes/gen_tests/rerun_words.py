@@ -19,11 +19,16 @@ def first_sentences(tests: Sequence[PrTestReport]) -> str:
         if not found:
             continue
         first = found[0]
-        runs = f"{name_span(first.test)} failed {first.runs - first.passed:,} of {first.runs:,} runs"
-        said += (f"A test the change adds or changes {how}: {runs}. " if len(found) == 1 else
-                 f"{len(found)} tests the change adds or changes "
-                 f"{'are flaky' if verdict == 'flaky' else how}: {runs}, and {len(found) - 1} "
-                 "more (listed below). ")  # fmt: skip
+        runs = (
+            f"{name_span(first.test)} failed {first.runs - first.passed:,} of {first.runs:,} runs"
+        )
+        said += (
+            f"A test the change adds or changes {how}: {runs}. "
+            if len(found) == 1
+            else f"{len(found)} tests the change adds or changes "
+            f"{'are flaky' if verdict == 'flaky' else how}: {runs}, and {len(found) - 1} "
+            "more (listed below). "
+        )
     return said
 
 
@@ -33,8 +38,10 @@ def reruns_said(tests: Sequence[PrTestReport]) -> str:
     if stable == len(tests):
         return f"the change's tests passed {len(tests)} rerun check(s)"
     said = [f"{stable} passed every run"]
-    for verdict, how in (("failing", "failed every run"),
-                         ("unchecked", "were reported by no run (unchecked: no pass)")):
+    for verdict, how in (
+        ("failing", "failed every run"),
+        ("unchecked", "were reported by no run (unchecked: no pass)"),
+    ):
         if count := sum(test.verdict == verdict for test in tests):
             said.append(f"{count} {how}")
     return f"of the change's {len(tests)} test(s) run again, " + ", ".join(said)

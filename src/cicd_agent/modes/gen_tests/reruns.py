@@ -158,9 +158,11 @@ class Enough:
         fewest = min(self.runs[test] for test in tests)
         under = min(len(self.ran[test]) for test in tests)
         enough = min(len(self.met[test]) for test in tests)
-        return (f"stable: {fewest:,} runs of each test in {under} conditions, all passed; at "
-                f"least {ENOUGH} in each of {enough}, where a test failing 1 run in {FLAKE_RATE} "
-                f"would have failed one with {SHOWN:.0%} probability")  # fmt: skip
+        return (
+            f"stable: {fewest:,} runs of each test in {under} conditions, all passed; at "
+            f"least {ENOUGH} in each of {enough}, where a test failing 1 run in {FLAKE_RATE} "
+            f"would have failed one with {SHOWN:.0%} probability"
+        )
 
 
 def quiet(line: str) -> None:
@@ -219,8 +221,9 @@ class TestRuns:
                     break
                 condition = tally.condition(schedule.at(runs), runs + 1, due, left)
                 if schedule.repeats > 1:
-                    condition = tally.repeat(condition, due, left, self.timeout,
-                                             tally.enough.cap(schedule.repeats))  # fmt: skip
+                    condition = tally.repeat(
+                        condition, due, left, self.timeout, tally.enough.cap(schedule.repeats)
+                    )
                 varied = f", {condition.label}" if len(schedule.conditions) > 1 else ""
                 times = f", up to {condition.repeat} runs each" if condition.repeat > 1 else ""
                 said(f"{label}: round {runs + 1}, {len(due)} test(s){times}{varied}")
@@ -228,10 +231,11 @@ class TestRuns:
                 # alone if they do not finish.
                 first = condition.files and not tally.files_took and _ids(due)
                 result, evidence = self.sandbox.session(
-                    [*self.pytest, *condition.arguments(space, due)], space,
+                    [*self.pytest, *condition.arguments(space, due)],
+                    space,
                     timeout=min(self.timeout, left / 2 if first else left),
                     extra_env=condition.environment,
-                )  # fmt: skip
+                )
                 runs, seconds = runs + 1, seconds + result.seconds
                 outcomes = evidence.outcomes
                 why = PYTEST.reports.why_no_result(result, evidence)
@@ -258,18 +262,39 @@ class TestRuns:
                 if stopped:
                     break
                 tally.measured(took, outcomes.seconds.values(), condition)
-                tally.add(mine, outcomes.seconds, condition, claim.runs or 0,
-                          len(schedule.conditions), repeats=outcomes.repeats,
-                          repeated=schedule.repeats > 1)  # fmt: skip
-                due = [test for test, count in tally.planned.items()
-                       if count > tally.counted and not _under(test, tuple(apart))]  # fmt: skip
+                tally.add(
+                    mine,
+                    outcomes.seconds,
+                    condition,
+                    claim.runs or 0,
+                    len(schedule.conditions),
+                    repeats=outcomes.repeats,
+                    repeated=schedule.repeats > 1,
+                )
+                due = [
+                    test
+                    for test, count in tally.planned.items()
+                    if count > tally.counted and not _under(test, tuple(apart))
+                ]
         finally:
             remove_tree(space.root)
-        return tally.reruns(claimed, runs=runs + alone_runs, seconds=seconds, stopped=stopped,
-                            seed=schedule.seed, apart=apart)  # fmt: skip
+        return tally.reruns(
+            claimed,
+            runs=runs + alone_runs,
+            seconds=seconds,
+            stopped=stopped,
+            seed=schedule.seed,
+            apart=apart,
+        )
 
-    def _apart(self, space: Workspace, condition: Condition, due: Sequence[str], ends: float,
-               apart: dict[str, str]) -> tuple[Condition, list[float], Outcomes | None]:  # fmt: skip
+    def _apart(
+        self,
+        space: Workspace,
+        condition: Condition,
+        due: Sequence[str],
+        ends: float,
+        apart: dict[str, str],
+    ) -> tuple[Condition, list[float], Outcomes | None]:
         """Each of ``due`` in a session of its own under ``condition`` (alone, when they are
         node ids), within the budget that ``ends``: the condition run, the seconds of each
         session, and the outcomes of those that gave a word to believe, together (None: none
@@ -282,10 +307,11 @@ class TestRuns:
             if left <= 0:
                 break  # the rest stays unchecked, not set apart: it never had its session
             result, evidence = self.sandbox.session(
-                [*self.pytest, *condition.arguments(space, [test])], space,
+                [*self.pytest, *condition.arguments(space, [test])],
+                space,
                 timeout=min(self.timeout, left / (len(due) - number)),
                 extra_env=condition.environment,
-            )  # fmt: skip
+            )
             sessions.append(result.seconds)
             why = PYTEST.reports.why_no_result(result, evidence)
             if evidence.outcomes is None or why:
@@ -294,11 +320,15 @@ class TestRuns:
                 heard.append(evidence.outcomes)
         if not heard:
             return condition, sessions, None
-        return condition, sessions, replace(
-            heard[0],
-            tests={t: o for one in heard for t, o in one.tests.items()},
-            seconds={t: s for one in heard for t, s in one.seconds.items()},
-            repeats={t: r for one in heard for t, r in one.repeats.items()},
+        return (
+            condition,
+            sessions,
+            replace(
+                heard[0],
+                tests={t: o for one in heard for t, o in one.tests.items()},
+                seconds={t: s for one in heard for t, s in one.seconds.items()},
+                repeats={t: r for one in heard for t, r in one.repeats.items()},
+            ),
         )
 
 
@@ -325,8 +355,9 @@ class _Tally:
     """The round from which whole files no longer fit the budget: the tests ran alone."""
     enough: Enough = field(default_factory=Enough)
 
-    def condition(self, condition: Condition, round_: int, due: Sequence[str],
-                  left: float) -> Condition:  # fmt: skip
+    def condition(
+        self, condition: Condition, round_: int, due: Sequence[str], left: float
+    ) -> Condition:
         """``condition`` for round ``round_``, over the tests alone (their other conditions
         kept) once their files' rounds would take more than the ``left`` seconds: node ids can
         run alone, and a test run alone is checked where its whole file would leave it
@@ -337,8 +368,9 @@ class _Tally:
                 self.alone_from = round_
         return condition.alone() if self.alone_from else condition
 
-    def repeat(self, condition: Condition, due: Sequence[str], left: float, timeout: float,
-               most: int) -> Condition:  # fmt: skip
+    def repeat(
+        self, condition: Condition, due: Sequence[str], left: float, timeout: float, most: int
+    ) -> Condition:
         """``condition`` with its runs of each test in the round's one session: what its share
         of the ``left`` seconds (the rounds still due share them, none past ``timeout``) holds
         after the session's start, at the last round's pace, twice over, with the share as the
@@ -366,9 +398,17 @@ class _Tally:
         else:
             self.each_took = max(tests, seconds - self.start_took, MIN_PACE) / condition.repeat
 
-    def add(self, outcomes: Mapping[str, str], took: Mapping[str, float], condition: Condition,
-            runs: int, most: int, *, repeats: Mapping[str, tuple[int, int]],
-            repeated: bool = False) -> None:  # fmt: skip
+    def add(
+        self,
+        outcomes: Mapping[str, str],
+        took: Mapping[str, float],
+        condition: Condition,
+        runs: int,
+        most: int,
+        *,
+        repeats: Mapping[str, tuple[int, int]],
+        repeated: bool = False,
+    ) -> None:
         """One round's ``outcomes`` under ``condition`` (a repeated test's passes and failures
         in ``repeats``): a test's first round plans its rounds (``runs``, else by the seconds
         one run of it ``took``, at least ``most``; a ``repeated`` schedule's, at most ``most``:
@@ -387,29 +427,52 @@ class _Tally:
                 self.replays.setdefault(test, condition.replay(test))
             if test not in self.planned:
                 due = planned_runs(took.get(test, 0) / max(condition.repeat, 1), most)
-                self.planned[test] = runs or (min(due, most) if self.each_took and repeated
-                                              else due)  # fmt: skip
+                self.planned[test] = runs or (
+                    min(due, most) if self.each_took and repeated else due
+                )
         self.enough.add(replace(condition, repeat=1, repeat_for=0.0).said, ran)
 
-    def reruns(self, claimed: Sequence[str], *, runs: int, seconds: float, stopped: str,
-               seed: int, apart: Mapping[str, str]) -> Reruns:  # fmt: skip
+    def reruns(
+        self,
+        claimed: Sequence[str],
+        *,
+        runs: int,
+        seconds: float,
+        stopped: str,
+        seed: int,
+        apart: Mapping[str, str],
+    ) -> Reruns:
         """The evidence: each of ``claimed``'s counts, the rounds' ``runs`` and ``seconds``,
         why they ``stopped`` ("" when they did not), the schedule's ``seed``, the tests set
         ``apart``, and what every run passing showed (none where a test was cut or set apart)."""
         counts = self.counts(claimed)
         failures = {test: tuple(labels) for test, labels in self.under.items()}
         shown = "" if stopped or apart else self.enough.said(counts)
-        return Reruns(counts, runs, seconds, stopped, failures, self.replays, seed,
-                      self.alone_from, dict(apart), shown)  # fmt: skip
+        return Reruns(
+            counts,
+            runs,
+            seconds,
+            stopped,
+            failures,
+            self.replays,
+            seed,
+            self.alone_from,
+            dict(apart),
+            shown,
+        )
 
     def counts(self, claimed: Sequence[str]) -> dict[str, Counts]:
         """Each test's record; a ``claimed`` name no run reported on (a timeout, a spent
         budget, a session set apart) is unchecked."""
         tests = {
-            test: Counts(self.passed.get(test, 0), self.failed.get(test, 0),
-                         self.planned.get(test, 0), self.rounds.get(test, 0))
+            test: Counts(
+                self.passed.get(test, 0),
+                self.failed.get(test, 0),
+                self.planned.get(test, 0),
+                self.rounds.get(test, 0),
+            )
             for test in sorted(self.passed.keys() | self.failed.keys())
-        }  # fmt: skip
+        }
         unheard = [name for name in claimed if not any(_under(test, (name,)) for test in tests)]
         return tests | dict.fromkeys(unheard, Counts())
 
@@ -418,8 +481,10 @@ def _unfollowed(runs: int, mine: Mapping[str, str], planned: Mapping[str, int]) 
     """Why round ``runs``, whose report names ``mine`` of the claimed tests, stops the rounds
     ("" when it does not): more tests than :data:`MAX_TESTS`, or none ever."""
     if len(planned.keys() | mine.keys()) > MAX_TESTS:
-        return (f"run {runs}: its report names {len(mine):,} tests of the change, "
-                f"more than the {MAX_TESTS:,} followed")  # fmt: skip
+        return (
+            f"run {runs}: its report names {len(mine):,} tests of the change, "
+            f"more than the {MAX_TESTS:,} followed"
+        )
     return "" if mine or planned else f"run {runs}: its report names none of the tests"
 
 

@@ -225,17 +225,26 @@ class GenTestsResult(PlainResult):
     def annotations(self) -> list[Annotation]:
         loud = [Annotation("warning", text, title="gen-tests") for text in self.warnings]
         loud += [
-            Annotation("warning", f"{report.test} {_said(report)}", title="gen-tests: flaky test",
-                       file=report.file or None)
+            Annotation(
+                "warning",
+                f"{report.test} {_said(report)}",
+                title="gen-tests: flaky test",
+                file=report.file or None,
+            )
             for report in self.flaky
-        ]  # fmt: skip
+        ]
         loud += [
-            Annotation("warning", f"A generated test failed twice on: {_cell(bug.failure)}, "
-                       f"which the code's contract states ({_cell(bug.contract)}). The code may "
-                       "be wrong, or the test: read it in the summary.",
-                       title="gen-tests: possible bug", file=bug.path, line=bug.line)
+            Annotation(
+                "warning",
+                f"A generated test failed twice on: {_cell(bug.failure)}, "
+                f"which the code's contract states ({_cell(bug.contract)}). The code may "
+                "be wrong, or the test: read it in the summary.",
+                title="gen-tests: possible bug",
+                file=bug.path,
+                line=bug.line,
+            )
             for bug in self.possible_bugs
-        ]  # fmt: skip
+        ]
         return loud + [
             Annotation(
                 "notice",
@@ -328,14 +337,17 @@ class GenTestsResult(PlainResult):
         shown = [r for r in self.pr_tests if r.verdict != "stable"]
         rows = [f"- {name_span(r.test)} {_said(r)}" for r in shown[:_MAX_ROWS]]
         stable = [r.runs for r in self.pr_tests if r.verdict == "stable"]
-        caveat = (" (a test that fails more rarely, or only on another platform, can pass them "
-                  "all too)")  # fmt: skip
+        caveat = (
+            " (a test that fails more rarely, or only on another platform, can pass them all too)"
+        )
         passed = (
-            "none passed every run" if not stable
-            else f"1 passed every one of its {stable[0]:,} runs{caveat}" if len(stable) == 1
+            "none passed every run"
+            if not stable
+            else f"1 passed every one of its {stable[0]:,} runs{caveat}"
+            if len(stable) == 1
             else f"{len(stable)} passed every one of their runs, at least {min(stable):,} "
             f"each{caveat}"
-        )  # fmt: skip
+        )
         head = (
             f"**Tests of the changed files, run again** ({self.pr_tests_runs}): "
             f"{len(self.flaky)} flaky, {passed}"
@@ -375,10 +387,10 @@ def _stage(candidate: CandidateReport) -> str:
 
 def _bug_lines(bug: PossibleBug) -> str:
     """A possible bug: where, the failed assertion, the model's reading, the test to rerun."""
-    weaker = " (weaker evidence: the pull request wrote that contract)" if bug.contract_changed \
-        else ""  # fmt: skip
-    language = {".py": "python", ".go": "go"}.get(PurePosixPath(bug.test_path).suffix,
-                                                 "javascript")  # fmt: skip
+    weaker = (
+        " (weaker evidence: the pull request wrote that contract)" if bug.contract_changed else ""
+    )
+    language = {".py": "python", ".go": "go"}.get(PurePosixPath(bug.test_path).suffix, "javascript")
     return (
         f"**Possible bug in {name_span(bug.segment, 200)}** (line {bug.line}): a generated test "
         f"ran the change's lines and failed on the same assertion twice, alone, in fresh "
@@ -396,14 +408,21 @@ def _runner_lines(report: RunnerGapReport) -> str:
     head = f"**Coverage of the changed files by {report.runner}** (lines, its own coverage)"
     if report.problem:
         return f"{head}: {_cell(report.problem)}"
-    rows = [f"- {name_span(path)}: line(s) {', '.join(map(str, lines[:40]))}"
-            + (" …" if len(lines) > 40 else "")
-            for path, lines in list(report.uncovered_lines.items())[:_MAX_ROWS]]  # fmt: skip
+    rows = [
+        f"- {name_span(path)}: line(s) {', '.join(map(str, lines[:40]))}"
+        + (" …" if len(lines) > 40 else "")
+        for path, lines in list(report.uncovered_lines.items())[:_MAX_ROWS]
+    ]
     count = sum(len(lines) for lines in report.uncovered_lines.values())
-    after = ("" if report.coverage_after is None
-             else f" → {percent_text(report.coverage_after)} with the accepted tests")  # fmt: skip
-    said = (f"{head}: {percent_text(report.coverage)}{after}. Not run by any test: "
-            f"{count} changed line(s).{no_code_text(report.no_code, ' ')}")  # fmt: skip
+    after = (
+        ""
+        if report.coverage_after is None
+        else f" → {percent_text(report.coverage_after)} with the accepted tests"
+    )
+    said = (
+        f"{head}: {percent_text(report.coverage)}{after}. Not run by any test: "
+        f"{count} changed line(s).{no_code_text(report.no_code, ' ')}"
+    )
     return said + ("\n\n" + "\n".join(rows) if rows else "")
 
 

@@ -117,13 +117,25 @@ class RunnerWriter:
         mine = {folded(test.path) for test in accepted}
         pristine = self.sandbox.pristine
         try:
-            work = job(gaps, source, pristine,
-                       lambda path: folded(path) in mine or lexists(pristine, path), layout)  # fmt: skip
+            work = job(
+                gaps,
+                source,
+                pristine,
+                lambda path: folded(path) in mine or lexists(pristine, path),
+                layout,
+            )
         except CheckoutFileError:  # too large, or changed since: its gaps stand
             return None
         writer = FileWriter(self, work, self.prompts.system(work), mine, attempts, accepted, layout)
-        stop = attempt(writer, place, ask=self.ask, refuses=self.refuses,
-                       counter=self.prompts.counter, attempts=self.attempts, report=self.report)  # fmt: skip
+        stop = attempt(
+            writer,
+            place,
+            ask=self.ask,
+            refuses=self.refuses,
+            counter=self.prompts.counter,
+            attempts=self.attempts,
+            report=self.report,
+        )
         return stop.why if stop else None
 
     def _after(self, gaps: RunnerGaps, accepted: Sequence[AcceptedTest]) -> RunnerGaps:
@@ -133,12 +145,12 @@ class RunnerWriter:
             for test in accepted:
                 create_file(space.repo, test.path, test.text)
             cover = tuple(sorted(gaps.change.sources))
-            report = gaps.change.runner.run(self.sandbox, space, Selection(cover=cover),
-                                            timeout=SUITE_TIMEOUT)  # fmt: skip
+            report = gaps.change.runner.run(
+                self.sandbox, space, Selection(cover=cover), timeout=SUITE_TIMEOUT
+            )
         finally:
             remove_tree(space.root)
         return RunnerGaps(gaps.change, report, None)
-
 
 
 @dataclass
@@ -167,23 +179,38 @@ class FileWriter:
         verdict = (
             RunnerVerdict(candidate.path, "path", "a file another accepted test writes")
             if folded(candidate.path) in self.mine
-            else judge(gaps, candidate, self.loop.sandbox, timeout=self.loop.timeout,
-                       seed=random.randrange(1, 2**31),  # noqa: S311 - a recorded order seed
-                       layout=self.layout)
-        )  # fmt: skip
-        rationale = neutralise(self.loop.prompts.redactor.redact(answer.rationale)[:_RATIONALE_CHARS])
+            else judge(
+                gaps,
+                candidate,
+                self.loop.sandbox,
+                timeout=self.loop.timeout,
+                seed=random.randrange(1, 2**31),  # noqa: S311 - a recorded order seed
+                layout=self.layout,
+            )
+        )
+        rationale = neutralise(
+            self.loop.prompts.redactor.redact(answer.rationale)[:_RATIONALE_CHARS]
+        )
         seconds = time.monotonic() - started
-        self.attempts.append(RunnerAttempt(source, number, verdict, rationale,
-                                           candidate.text[:_TEXT_CHARS], seconds))  # fmt: skip
+        self.attempts.append(
+            RunnerAttempt(source, number, verdict, rationale, candidate.text[:_TEXT_CHARS], seconds)
+        )
         if not verdict.kept:
             self.feedback = RunnerFeedback(candidate.text, verdict.stage, verdict.reason)
             return Judged(False, f"refused at the {verdict.stage} stage", seconds)
         lines = verdict.covered.get(source, frozenset())
         text = _with_header(candidate.text, source, lines, gaps.change.runner.name)
-        self.accepted.append(AcceptedTest(path=candidate.path, target=source,
-                                          gained_lines=tuple(sorted(lines)), gained_arcs=(),
-                                          text=text))  # fmt: skip
+        self.accepted.append(
+            AcceptedTest(
+                path=candidate.path,
+                target=source,
+                gained_lines=tuple(sorted(lines)),
+                gained_arcs=(),
+                text=text,
+            )
+        )
         return Judged(True, "accepted", seconds)
+
 
 def _with_header(text: str, source: str, lines: frozenset[int], runner: str) -> str:
     """The kept file with a header naming its target and what it newly covers (a ``//``

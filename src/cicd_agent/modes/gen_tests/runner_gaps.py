@@ -62,6 +62,7 @@ _LEFT_OUT = SKIPPED_FOLDERS | {"vendor", "testdata"}
 
 UNMEASURED = "targets are the changed lines, not measured gaps"  # coverage could not run
 
+
 @dataclass(frozen=True)
 class RunnerChange:
     """What a change holds for one runner: its source files with their added lines, and the
@@ -81,8 +82,13 @@ class RunnerChange:
     repeated in each round for its share of the budget; else each runs once a round."""
 
     @classmethod
-    def of(cls, row: Row, sources: Mapping[str, frozenset[int]], tests: tuple[str, ...],
-           adds_tests: bool = False) -> RunnerChange | None:  # fmt: skip
+    def of(
+        cls,
+        row: Row,
+        sources: Mapping[str, frozenset[int]],
+        tests: tuple[str, ...],
+        adds_tests: bool = False,
+    ) -> RunnerChange | None:
         """The change for the runner of ``row``; None when the runner writes no tests."""
         if row.tests is None or row.repeats is None:
             return None
@@ -109,8 +115,10 @@ class RunnerGaps:
         if self.suite is None:
             return ""
         if self.clause:
-            lines = "; ".join(f"{path}: {describe_gain(lines, ())}"
-                              for path, lines in sorted(self.unmeasured.items()))  # fmt: skip
+            lines = "; ".join(
+                f"{path}: {describe_gain(lines, ())}"
+                for path, lines in sorted(self.unmeasured.items())
+            )
             return f"{self.clause} ({lines})"
         if self.suite.problem:
             return self.suite.problem + last_words(self.suite.output)
@@ -146,9 +154,11 @@ class RunnerGaps:
         suite = self.suite
         if suite is None or self.problem or suite.coverage is None or suite.measured is None:
             return {}
-        found = {path: (suite.measured.get(path, frozenset()) & lines)
-                 - suite.coverage.get(path, frozenset())
-                 for path, lines in self.change.sources.items()}  # fmt: skip
+        found = {
+            path: (suite.measured.get(path, frozenset()) & lines)
+            - suite.coverage.get(path, frozenset())
+            for path, lines in self.change.sources.items()
+        }
         return {path: lines for path, lines in found.items() if lines}
 
     def no_code(self) -> tuple[str, ...]:
@@ -172,14 +182,20 @@ class RunnerGaps:
             return 0, 0
         paths = self.change.sources
         total = sum(len(suite.measured.get(path, ())) for path in paths)
-        ran = sum(len(suite.coverage.get(path, frozenset()) & suite.measured.get(path, frozenset()))
-                  for path in paths)  # fmt: skip
+        ran = sum(
+            len(suite.coverage.get(path, frozenset()) & suite.measured.get(path, frozenset()))
+            for path in paths
+        )
         return ran, total
 
 
 def changes(
-    checkout: GitCheckout, base: str, head: str, environ: Mapping[str, str],
-    *, say_unconfigured: bool = False,
+    checkout: GitCheckout,
+    base: str,
+    head: str,
+    environ: Mapping[str, str],
+    *,
+    say_unconfigured: bool = False,
 ) -> tuple[list[RunnerChange], list[str]]:
     """The change's files by the runner (other than pytest: Python's files are the Python
     loop's, and left out here) whose tests exercise them, and the clauses of the files no
@@ -194,14 +210,20 @@ def changes(
     reaches: dict[str, Callable[[str], Reach]] = {}  # each runner reads the layout once
     for changed in diff.files:
         path = changed.path
-        if (changed.status == "deleted" or path.endswith(".py") or has_control_characters(path)
-                or _LEFT_OUT & set(PurePosixPath(path).parts)
-                or not is_file(checkout.root, path)):  # fmt: skip
+        if (
+            changed.status == "deleted"
+            or path.endswith(".py")
+            or has_control_characters(path)
+            or _LEFT_OUT & set(PurePosixPath(path).parts)
+            or not is_file(checkout.root, path)
+        ):
             continue
         # only the runners the repository configures: a stray .js or .go file is no suite
         drivers = [r for r in RUNNERS if path.endswith(r.suffixes)]
         if not any(r.configured(checkout.root) for r in drivers):
-            lone = _unconfigured(path, drivers, checkout.root) if say_unconfigured and drivers else ""
+            lone = (
+                _unconfigured(path, drivers, checkout.root) if say_unconfigured and drivers else ""
+            )
             if lone and is_file(checkout.root, "package.json") and lone not in clauses:
                 clauses.append(lone)  # a JS project's change is never "no Python files" alone
             continue
@@ -230,8 +252,10 @@ def changes(
                 continue
         if lines := frozenset(number for number, _ in changed.added_lines()):
             sources[path] = lines
-    changes = [RunnerChange.of(row, sources, tuple(tests), row.runner.name in adding)
-               for row, sources, tests in found.values()]  # fmt: skip
+    changes = [
+        RunnerChange.of(row, sources, tuple(tests), row.runner.name in adding)
+        for row, sources, tests in found.values()
+    ]
     return [change for change in changes if change is not None], clauses
 
 
@@ -243,8 +267,12 @@ def _unconfigured(path: str, drivers: Sequence[Runner], root: Path) -> str:
     kind = PurePosixPath(path).suffix or path
     said = f"no test runner gen-tests drives for the change's {kind} files ({names}) is configured"
     own = scripted_step_runner(root) if is_file(root, "package.json") else ""
-    return said + (f"; the project tests with {own} (package.json's scripts.test), which "
-                   "gen-tests does not drive" if own else "")  # fmt: skip
+    return said + (
+        f"; the project tests with {own} (package.json's scripts.test), which "
+        "gen-tests does not drive"
+        if own
+        else ""
+    )
 
 
 def measure(
@@ -268,14 +296,26 @@ def measure(
         space = sandbox.workspace("runner suite")
         try:
             cover = tuple(sorted(change.sources))
-            suite = change.runner.run(sandbox, space, Selection(cover=cover),
-                                      timeout=suite_timeout)  # fmt: skip
+            suite = change.runner.run(sandbox, space, Selection(cover=cover), timeout=suite_timeout)
         finally:
             remove_tree(space.root)
     unmeasured = changed_code(change, sandbox, suite) if suite is not None else {}
-    reruns = rerun(change.runner, sandbox, change.tests, repeats=change.repeats, timeout=timeout,
-                   budget=budget, seed=seed, rounds=rounds or ROUNDS, say=say,
-                   repeat=change.adds_tests) if change.tests else None  # fmt: skip
+    reruns = (
+        rerun(
+            change.runner,
+            sandbox,
+            change.tests,
+            repeats=change.repeats,
+            timeout=timeout,
+            budget=budget,
+            seed=seed,
+            rounds=rounds or ROUNDS,
+            say=say,
+            repeat=change.adds_tests,
+        )
+        if change.tests
+        else None
+    )
     return RunnerGaps(change, suite, reruns, unmeasured)
 
 
@@ -350,24 +390,35 @@ def rerun(
                 break
             order = draw.randrange(1, 2**31) if runs % 2 else None
             zone = ZONES[(runs // 2 - 1) % len(ZONES)] if runs >= 2 else ""
-            chosen = Selection(tuple(tests), seed=order, zone=zone, repeat=times,
-                               noise=NOISE if runs % 3 == 2 else 0)  # fmt: skip
-            say(f"{runner.name} reruns: round {runs + 1} of {rounds}, {len(tests)} test "
-                f"file(s){f', {times:,} runs each' if times > 1 else ''}")  # fmt: skip
+            chosen = Selection(
+                tuple(tests),
+                seed=order,
+                zone=zone,
+                repeat=times,
+                noise=NOISE if runs % 3 == 2 else 0,
+            )
+            say(
+                f"{runner.name} reruns: round {runs + 1} of {rounds}, {len(tests)} test "
+                f"file(s){f', {times:,} runs each' if times > 1 else ''}"
+            )
             report = runner.run(sandbox, space, chosen, timeout=min(timeout, left))
             runs, seconds = runs + 1, seconds + report.seconds
             if report.problem:
                 stopped = f"run {runs}: {report.problem[:300]}"
                 break
             if not any(test.split(" › ")[0] in tests for test in report.outcomes):
-                stopped = (f"run {runs}: {runner.name}'s report shows no test of these files "
-                           "(do its settings leave them out?)")  # fmt: skip
+                stopped = (
+                    f"run {runs}: {runner.name}'s report shows no test of these files "
+                    "(do its settings leave them out?)"
+                )
                 break
             ran: dict[str, tuple[int, int]] = {}
             for test, outcome in report.outcomes.items():
                 if outcome in NOT_RUN or test.split(" › ")[0] not in tests:
                     continue  # go runs a package's other files' tests too: none of these
-                won, lost = ran[test] = report.repeats.get(test, (outcome == PASSED, outcome != PASSED))
+                won, lost = ran[test] = report.repeats.get(
+                    test, (outcome == PASSED, outcome != PASSED)
+                )
                 passed[test] = passed.get(test, 0) + won
                 failed[test] = failed.get(test, 0) + lost
                 rounded[test] = rounded.get(test, 0) + 1
@@ -377,12 +428,15 @@ def rerun(
                     replays.setdefault(test, _replay(report, test, again))
             enough.add(_failed_under(report, replace(chosen, repeat=1))[0], ran)
             if repeats.repeats is not None and repeat:  # no more than enough to show a flake
-                times = enough.cap(repeats_next(times, report.seconds,
-                                                min(timeout, left) / (rounds - runs + 1)))  # fmt: skip
+                times = enough.cap(
+                    repeats_next(times, report.seconds, min(timeout, left) / (rounds - runs + 1))
+                )
     finally:
         remove_tree(space.root)
-    counts = {test: Counts(passed.get(test, 0), failed.get(test, 0), rounds, rounded.get(test, 0))
-              for test in sorted(passed.keys() | failed.keys())}  # fmt: skip
+    counts = {
+        test: Counts(passed.get(test, 0), failed.get(test, 0), rounds, rounded.get(test, 0))
+        for test in sorted(passed.keys() | failed.keys())
+    }
     for file in tests:  # a file no report showed a test of (ignored by its settings?): unchecked
         if not any(test.split(" › ")[0] == file for test in counts):
             counts[file] = Counts()
@@ -404,10 +458,15 @@ def _failed_under(report: TestReport, chosen: Selection) -> tuple[str, str]:
     said = "in their order" if shuffle is None else f"shuffled with seed {shuffle}"
     again = "" if shuffle is None else f", shuffle seed {shuffle}"
     if chosen.repeat > 1:
-        said, again = f"{said}, {chosen.repeat} runs in one process", f"{again}, {chosen.repeat} runs"
+        said, again = (
+            f"{said}, {chosen.repeat} runs in one process",
+            f"{again}, {chosen.repeat} runs",
+        )
     if report.noise:
-        said, again = (f"{said}, beside {report.noise} CPU and memory noise processes",
-                       f"{again}, {report.noise} noise processes")  # fmt: skip
+        said, again = (
+            f"{said}, beside {report.noise} CPU and memory noise processes",
+            f"{again}, {report.noise} noise processes",
+        )
     zone = f", TZ={chosen.zone}" if chosen.zone else ""
     return said + zone, again + zone
 

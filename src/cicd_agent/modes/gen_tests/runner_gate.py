@@ -97,9 +97,13 @@ CANDIDATE_FOLDERS = ("", *TEST_FOLDERS)
 """Where a candidate may sit, under a changed source's folder: in it or its test folders."""
 
 
-
 def judge(
-    gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, *, timeout: float, seed: int,
+    gaps: RunnerGaps,
+    candidate: Candidate,
+    sandbox: Sandbox,
+    *,
+    timeout: float,
+    seed: int,
     layout: Layout | None = None,
 ) -> RunnerVerdict:
     """Stage by stage (module doc), each run in a fresh copy within ``timeout``; ``layout``:
@@ -121,11 +125,16 @@ def judge(
         first, why = copy.run(Selection((path,), cover=cover), timeout)
         gained = _gained(first, uncovered) if first is not None else {}
         if why:
-            return _failed(gaps, candidate, sandbox, (first, why), gained, timeout=timeout,
-                           layout=layout)  # fmt: skip
+            return _failed(
+                gaps, candidate, sandbox, (first, why), gained, timeout=timeout, layout=layout
+            )
         if not gained:  # before the reruns: a candidate that tests nothing new costs one run
-            return RunnerVerdict(path, "coverage_gain", f"{runner.name}'s coverage shows no "
-                                 "uncovered changed line run by it", runs=1)  # fmt: skip
+            return RunnerVerdict(
+                path,
+                "coverage_gain",
+                f"{runner.name}'s coverage shows no uncovered changed line run by it",
+                runs=1,
+            )
         left = copy.again(timeout)
     if left:
         return RunnerVerdict(path, "same_copy", left, runs=2)
@@ -137,26 +146,36 @@ def judge(
         _, why = run_candidate(gaps, candidate, sandbox, Selection((path,), seed=order), timeout)
         if why:
             how = "in order" if order is None else f"seed {order}"
-            return RunnerVerdict(path, "pass_again", f"rerun {number + 1} ({how}): {why}",
-                                 seeds=tuple(seeds), runs=3 + number)  # fmt: skip
+            return RunnerVerdict(
+                path,
+                "pass_again",
+                f"rerun {number + 1} ({how}): {why}",
+                seeds=tuple(seeds),
+                runs=3 + number,
+            )
     flaky, unrepeated, runs = repeated(gaps, candidate, sandbox, timeout)
     runs += 2 + RERUNS
     if flaky:
         return RunnerVerdict(path, "repeat", flaky, seeds=tuple(seeds), runs=runs)
     found = depends(gaps, candidate, sandbox, gained, timeout)
     if found.depends is False:
-        return RunnerVerdict(path, "depends", found.label, seeds=tuple(seeds),
-                             runs=runs + found.runs)  # fmt: skip
+        return RunnerVerdict(
+            path, "depends", found.label, seeds=tuple(seeds), runs=runs + found.runs
+        )
     kept = "; ".join(filter(None, (found.label, unshuffled, unrepeated)))
-    return RunnerVerdict(path, "", kept, covered=gained, seeds=tuple(seeds),
-                         runs=runs + found.runs)  # fmt: skip
+    return RunnerVerdict(path, "", kept, covered=gained, seeds=tuple(seeds), runs=runs + found.runs)
 
 
 def _failed(
-    gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox,
-    first: tuple[TestReport | None, str], gained: Mapping[str, frozenset[int]], *,
-    timeout: float, layout: Layout,
-) -> RunnerVerdict:  # fmt: skip
+    gaps: RunnerGaps,
+    candidate: Candidate,
+    sandbox: Sandbox,
+    first: tuple[TestReport | None, str],
+    gained: Mapping[str, frozenset[int]],
+    *,
+    timeout: float,
+    layout: Layout,
+) -> RunnerVerdict:
     """The verdict on a candidate whose first run is no pass (``first``: its report and why):
     a possible bug where it ran changed lines and failed twice on the same assertion, each
     seen by the in-run check, and a contract states what it asserted; else dropped at ``pass``."""
@@ -166,14 +185,20 @@ def _failed(
     selection = Selection((path,), cover=tuple(sorted(gaps.uncovered())))
     again, why_again = run_candidate(gaps, candidate, sandbox, selection, timeout)
     said = _assertion(report.output, path)
-    if (again is None or again.problem or not said or not why_again
-            or _assertion(again.output, path) != said):  # fmt: skip
+    if (
+        again is None
+        or again.problem
+        or not said
+        or not why_again
+        or _assertion(again.output, path) != said
+    ):
         return RunnerVerdict(path, "pass", why, runs=2)
     contracts = _contracts(gaps, candidate, report.output, sandbox.checkout, layout)
     if not contracts:
         return RunnerVerdict(path, "pass", f"{NO_CONTRACT}: {why}", runs=2)
-    return RunnerVerdict(path, "pass", why, dict(gained), possible_bug=said, runs=2,
-                         contracts=contracts)  # fmt: skip
+    return RunnerVerdict(
+        path, "pass", why, dict(gained), possible_bug=said, runs=2, contracts=contracts
+    )
 
 
 def _contracts(
@@ -192,9 +217,12 @@ def _contracts(
 
 
 def _path_problem(
-    gaps: RunnerGaps, candidate: Candidate, checkout: Path,
-    uncovered: Mapping[str, frozenset[int]], layout: Layout,
-) -> str:  # fmt: skip
+    gaps: RunnerGaps,
+    candidate: Candidate,
+    checkout: Path,
+    uncovered: Mapping[str, frozenset[int]],
+    layout: Layout,
+) -> str:
     """Why ``candidate`` may not be written where it asks ("" when it may; stage 1): the
     runner's own rule (:meth:`~cicd_agent.runners.protocol.WritesTests.new_test_problem`) after
     the folders and its settings."""
@@ -202,23 +230,34 @@ def _path_problem(
     if problem := unfit(candidate):
         return problem
     if not uncovered:
-        return f"{runner.name} coverage {gaps.could_not_run}" if gaps.could_not_run else \
-            f"{runner.name} measured no uncovered changed line to test"  # fmt: skip
+        return (
+            f"{runner.name} coverage {gaps.could_not_run}"
+            if gaps.could_not_run
+            else f"{runner.name} measured no uncovered changed line to test"
+        )
     folder = PurePosixPath(path).parent
-    allowed = {PurePosixPath(source).parent / sub for source in uncovered for sub in CANDIDATE_FOLDERS}
+    allowed = {
+        PurePosixPath(source).parent / sub for source in uncovered for sub in CANDIDATE_FOLDERS
+    }
     allowed |= test_layout.homes(layout, uncovered)  # a root tests/ beside src/
     if folder not in allowed:
-        return "outside the folders of the changed files with uncovered lines, their test " \
+        return (
+            "outside the folders of the changed files with uncovered lines, their test "
             "folders and the folders of their existing tests"
+        )
     if settings_problem(runner, (path,)):
         return f"{path} is part of {runner.name}'s settings: a candidate writes a test file only"
     if refused := gaps.change.writes.new_test_problem(checkout, path):
         return refused
-    if runner.tests_of(path, (path,)) != (path,) and not test_layout.plain_test(runner, layout, path):
+    if runner.tests_of(path, (path,)) != (path,) and not test_layout.plain_test(
+        runner, layout, path
+    ):
         return f"not a test file by {runner.name}'s naming"
     if lexists(checkout, path) or twin(checkout, PurePosixPath(path)):
-        return "a file the repository already holds (under this name, a link on the way, " \
+        return (
+            "a file the repository already holds (under this name, a link on the way, "
             "or one macOS and Windows open as this one)"
+        )
     return ""
 
 

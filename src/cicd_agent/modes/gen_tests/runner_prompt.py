@@ -73,9 +73,12 @@ class RunnerJob:
 
 
 def job(
-    gaps: RunnerGaps, source: str, pristine: Path, taken: Callable[[str], bool],
+    gaps: RunnerGaps,
+    source: str,
+    pristine: Path,
+    taken: Callable[[str], bool],
     existing: Layout,
-) -> RunnerJob:  # fmt: skip
+) -> RunnerJob:
     """The job for ``source`` (a changed file with uncovered lines), read in the sandbox's
     untouched copy (``existing``: the tests of each file,
     :meth:`~cicd_agent.runners.protocol.WritesTests.layout`); a CheckoutFileError when it cannot be
@@ -115,9 +118,11 @@ def _tests_near(runner: Runner, source: str, root: Path) -> tuple[str, ...]:
             continue
         for entry in entries:
             name = (where / entry.name).as_posix()
-            if (stat.S_ISREG(entry.stat(follow_symlinks=False).st_mode)
-                    and name.endswith(runner.suffixes)
-                    and runner.tests_of(name, (name,)) == (name,)):  # fmt: skip
+            if (
+                stat.S_ISREG(entry.stat(follow_symlinks=False).st_mode)
+                and name.endswith(runner.suffixes)
+                and runner.tests_of(name, (name,)) == (name,)
+            ):
                 found.append(name)
     return nearest(sorted(found), source)
 
@@ -152,8 +157,10 @@ class RunnerPrompts:
 
     def user(self, work: RunnerJob, feedback: RunnerFeedback | None) -> str:
         lines = work.text.splitlines()
-        marked = "\n".join(f"{'>>' if number in work.missing else '  '} {number:>4} | {line}"
-                           for number, line in enumerate(lines, 1))  # fmt: skip
+        marked = "\n".join(
+            f"{'>>' if number in work.missing else '  '} {number:>4} | {line}"
+            for number, line in enumerate(lines, 1)
+        )
         tests = (
             f"How the existing tests in `{work.related}` are written (follow their style):\n\n"
             f"{self._fit(work.related, work.related_text, 'tests')}"
@@ -179,4 +186,3 @@ class RunnerPrompts:
             f"{self._fit('previous file', feedback.previous, 'previous')}\n\n"
             "Fix this and answer with the complete corrected file.\n"
         )
-

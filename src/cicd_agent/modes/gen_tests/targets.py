@@ -50,6 +50,7 @@ SKIPPED_FOLDERS = frozenset(
     }
 )
 
+
 def adds_a_test(changed: FileDiff, runner: WritesTests) -> bool:
     """Whether the change to ``runner``'s test file ``changed`` adds a test: the file is new,
     or a line it adds declares one as the runner's own rule says (its ``declares_a_test``,
@@ -153,8 +154,9 @@ def changed_targets(checkout: GitCheckout, base: str, head: str) -> Targets:
     unsafe: list[str] = []
     tests: list[str] = []
     adds = False
-    added = AddedLines({changed.path: changed for changed in diff.files
-                        if changed.status != "deleted"})  # fmt: skip
+    added = AddedLines(
+        {changed.path: changed for changed in diff.files if changed.status != "deleted"}
+    )
     for changed in diff.files:
         if changed.status == "deleted" or not changed.path.endswith(".py"):
             continue
@@ -179,8 +181,7 @@ def _changed_tests(root: Path, changed: FileDiff) -> list[str]:
     flaky hunt run the tests alone when their whole file would outlast its budget."""
     try:
         tree = ast.parse(read_text(root, changed.path))
-    except (CheckoutFileError, SyntaxError, ValueError, RecursionError,
-            MemoryError):  # fmt: skip
+    except (CheckoutFileError, SyntaxError, ValueError, RecursionError, MemoryError):
         return [changed.path]
     lines = _changed_lines(changed)
     names = dict.fromkeys(name for name in _tests_at(tree.body, "", lines))

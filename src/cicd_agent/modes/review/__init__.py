@@ -14,4 +14,3 @@ PLUGIN = ModePlugin(
     reads_changes="describe:READER",
     order=1,
 )
-

@@ -160,8 +160,11 @@ def base_errors(
     before = [renamed.get(path) or path for path in files if path not in added]
     # a module the change deletes is named too: where only the files named find a package,
     # its importers' imports would fail at the base as at the head, and read as the base's
-    before += [f.path for f in side.diff.files if f.status == "deleted"
-               and f.path.endswith(command.suffixes) and f.path not in before]  # fmt: skip
+    before += [
+        f.path
+        for f in side.diff.files
+        if f.status == "deleted" and f.path.endswith(command.suffixes) and f.path not in before
+    ]
     # a changed link's package is named as the base has it: the head's taken out, the base's in
     names = {path for f in side.diff.files for path in (f.path, f.old_path) if path}
     linked = linked_packages(side.repo, side.commit, side.diff)
@@ -184,8 +187,11 @@ def base_errors(
     # cut short with none is no answer (the note says all are the change's)
     if lint.stopped and not any(h.compiles and h.path for h in lint.hits):
         return lint.stopped
-    return [BuildError(h.path, h.line, h.code, h.message, h.related)
-            for h in lint.hits if h.compiles and h.path]  # fmt: skip
+    return [
+        BuildError(h.path, h.line, h.code, h.message, h.related)
+        for h in lint.hits
+        if h.compiles and h.path
+    ]
 
 
 def only_new(
@@ -206,12 +212,24 @@ def only_new(
     tool = command.label
     found = base_errors(sandbox, command, files, side, timeout)
     if isinstance(found, str):
-        return errors, (f"{tool} could not be run on the base to tell its errors from this "
-                        f"change's ({found[:200]}), so every error it reports is placed as "
-                        "this change's."), False  # fmt: skip
+        return (
+            errors,
+            (
+                f"{tool} could not be run on the base to tell its errors from this "
+                f"change's ({found[:200]}), so every error it reports is placed as "
+                "this change's."
+            ),
+            False,
+        )
     new, old = split_new(errors, found, side.diff)
     if not old:
         return new, "", True
-    return new, (f"{tool}: {old} error(s) were already there at the base (the same check on "
-                 "the base's side of these files), so they are not this change's and none is "
-                 "placed on its lines."), True  # fmt: skip
+    return (
+        new,
+        (
+            f"{tool}: {old} error(s) were already there at the base (the same check on "
+            "the base's side of these files), so they are not this change's and none is "
+            "placed on its lines."
+        ),
+        True,
+    )

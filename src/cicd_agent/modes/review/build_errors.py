@@ -99,8 +99,12 @@ def changed_words(file: FileDiff) -> dict[int, frozenset[str]]:
 
 def taken_lines(file: FileDiff) -> dict[int, str]:
     """The lines the change takes away from ``file``, by their number at the base."""
-    return {line.old: line.text for hunk in file.hunks for line in hunk.lines
-            if line.kind == "-" and line.old is not None}  # fmt: skip
+    return {
+        line.old: line.text
+        for hunk in file.hunks
+        for line in hunk.lines
+        if line.kind == "-" and line.old is not None
+    }
 
 
 def words_of(text: str) -> set[str]:
@@ -180,8 +184,10 @@ class Placer:
         whose change brought or took away a word it says, nearest above ``line`` on a tie."""
         message = message[:MAX_MESSAGE]
         scores: dict[tuple[str, int], int] = {}
-        for table, wanted, score in ((self.holding, names(message), weight),
-                                     (self.moving, words_of(message), len)):  # fmt: skip
+        for table, wanted, score in (
+            (self.holding, names(message), weight),
+            (self.moving, words_of(message), len),
+        ):
             for name in wanted:
                 lines = table.get(name, ())
                 self.work += len(lines)
@@ -241,8 +247,10 @@ def build_findings(
             if cause in away or room:
                 away.setdefault(cause, []).append(error)
     found = [_finding(tool, place, caused, clean) for place, caused in placed.items()]
-    found += [_elsewhere(tool, cause, caused, (removed or {}).get(cause[0], {}), clean,
-                         checked=checked) for cause, caused in away.items()]  # fmt: skip
+    found += [
+        _elsewhere(tool, cause, caused, (removed or {}).get(cause[0], {}), clean, checked=checked)
+        for cause, caused in away.items()
+    ]
     return found, unexplained, unplaced
 
 
@@ -266,8 +274,11 @@ def _finding(
     if len(caused) > 1:
         more = len(elsewhere) - MAX_NAMED
         named = ", ".join(elsewhere[:MAX_NAMED]) + (f" and {more} more" if more > 0 else "")
-        where = (f" {tool} reports {len(caused)} errors this changed line causes"
-                 + (f", at {named}" if named else "") + ".")  # fmt: skip
+        where = (
+            f" {tool} reports {len(caused)} errors this changed line causes"
+            + (f", at {named}" if named else "")
+            + "."
+        )
     elif elsewhere:
         where = f" {tool} reports it at {elsewhere[0]}; this changed line is the one it depends on."
     return Finding(
@@ -303,15 +314,21 @@ def _elsewhere(
     more = len(at) - MAX_NAMED
     named = ", ".join(at[:MAX_NAMED]) + (f" and {more} more" if more > 0 else "")
     path, line = cause
-    breaks = ("not at the base: the change breaks them" if checked else "review could not run "
-              f"{tool} on the base to tell whether it was there before (see the notes), so it "
-              "is held as this change's: it may break them")  # fmt: skip
+    breaks = (
+        "not at the base: the change breaks them"
+        if checked
+        else "review could not run "
+        f"{tool} on the base to tell whether it was there before (see the notes), so it "
+        "is held as this change's: it may break them"
+    )
     if line is None:
         why = "; no line the change wrote or deleted names what it reports."
     else:
         deleted = clean(" ".join(taken.get(line, "").split())[:200])
-        why = (f"; it depends on a line the change deletes, line {line} of the base's "
-               f"`{clean(path)[:200]}`: `{deleted}`.")  # fmt: skip
+        why = (
+            f"; it depends on a line the change deletes, line {line} of the base's "
+            f"`{clean(path)[:200]}`: `{deleted}`."
+        )
     return Finding(
         rule=f"{tool}/{rule}",
         severity=Severity.HIGH,

@@ -40,8 +40,11 @@ def importers(repo: GitCheckout, head: str, changed: Sequence[str], limit: int) 
         return []
     words = "|".join(re.escape(name) for name in sorted(names))
     imports = re.compile(rf"^[ \t]*(?:from|import)[ \t][^\n]*\b(?:{words})\b", re.MULTILINE)
-    others = [path for path in repo.git.tracked_files(repo.resolve(head))
-              if path.endswith(".py") and path not in changed][:MAX_SCANNED]  # fmt: skip
+    others = [
+        path
+        for path in repo.git.tracked_files(repo.resolve(head))
+        if path.endswith(".py") and path not in changed
+    ][:MAX_SCANNED]
     found: list[str] = []
     total = 0
     for start in range(0, len(others), CHUNK):
@@ -64,8 +67,14 @@ def linked_packages(repo: GitCheckout, commit: str, diff: Diff) -> list[str]:
     module its importers import): links the diff names whose target, read as a path inside
     the tree (never followed), is a folder holding one there. Only the paths the diff names
     are listed, never the whole tree."""
-    names = sorted({path for f in diff.files for path in (f.path, f.old_path)
-                    if path and PurePosixPath(path).name.isidentifier()})  # fmt: skip
+    names = sorted(
+        {
+            path
+            for f in diff.files
+            for path in (f.path, f.old_path)
+            if path and PurePosixPath(path).name.isidentifier()
+        }
+    )
     if not names:
         return []
     resolved = repo.resolve(commit)

@@ -124,8 +124,16 @@ def collect(
         if history and not command and not repo.at(head):
             raise _another_commit(ctx, repo, head)
         ctx.progress.say("reading the diff from the checkout")
-        facts = _local_facts(ctx, repo, pull, base, head, history=history, deepened=deepened,
-                             zizmor=zizmor or ZizmorAudit())  # fmt: skip
+        facts = _local_facts(
+            ctx,
+            repo,
+            pull,
+            base,
+            head,
+            history=history,
+            deepened=deepened,
+            zizmor=zizmor or ZizmorAudit(),
+        )
         facts = _with_settings(ctx, facts)
         exemptions = ignore_scope(ctx, pull)
         if exemptions.scope == "base":  # the base the pull request targets, word for word
@@ -357,8 +365,9 @@ def local_risk(
     at_hand = diff_at_hand(diff)
     try:
         change = read_change_set(repo.git, head, merge_base, files=at_hand.files)
-        assessment = change_risk(ctx, change, deepened=deepened, text=at_hand.text,
-                                 security=security)  # fmt: skip
+        assessment = change_risk(
+            ctx, change, deepened=deepened, text=at_hand.text, security=security
+        )
     except UsageError as exc:
         ctx.note(
             f"The change history could not be read ({exc.message}); risk is from the files alone."
@@ -417,8 +426,10 @@ def api_diff(client: GitHubClient, number: int, *, base: str, head: str) -> Diff
     """The pull request's diff as GitHub's file list gives it (the fork-safe publishing step
     re-checks an untrusted result against exactly this)."""
     files = client.changed_files(number)
-    text = "".join(_synthesized(f.filename, f.previous_filename, f.status, f.patch,
-                                f.additions + f.deletions) for f in files)  # fmt: skip
+    text = "".join(
+        _synthesized(f.filename, f.previous_filename, f.status, f.patch, f.additions + f.deletions)
+        for f in files
+    )
     return parse_diff(text, base=base, head=head)
 
 

@@ -65,8 +65,9 @@ def tsc_errors(text: str) -> list[tuple[str, int, str, str]]:
     for raw in text.splitlines():
         found = _TSC.match(raw.rstrip())
         if found is not None and found["level"] == "error":
-            errors.append((found["path"], int(found["line"]), f"TS{found['code']}",
-                           found["message"]))  # fmt: skip
+            errors.append(
+                (found["path"], int(found["line"]), f"TS{found['code']}", found["message"])
+            )
         elif found is None and raw.startswith("  ") and errors:
             errors[-1] = _joined(errors[-1], raw.strip())
     return errors

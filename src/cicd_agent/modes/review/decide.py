@@ -110,8 +110,10 @@ def _built_risk(
     broken = sum(does_not_build(f) for f in findings)
     if not broken:
         return risk, list(reasons), None
-    said = (f"The change does not build ({broken} build error(s) it makes): at least "
-            "high risk, since it cannot ship as it is.")  # fmt: skip
+    said = (
+        f"The change does not build ({broken} build error(s) it makes): at least "
+        "high risk, since it cannot ship as it is."
+    )
     if risk.rank >= RiskLevel.HIGH.rank:  # said still: a secret's critical does not hide it
         return risk, [said, *reasons], None
     return RiskLevel.HIGH, [said, *reasons], risk.value
@@ -121,8 +123,11 @@ def proposed(verdict: ReviewVerdict, opinion: ReviewOpinion | None, rules: Rules
     """The findings with a suggestion :func:`decide` would report, most severe first: what the
     suggestion check is asked about before ``decide`` runs."""
     found, _ = _with_model_findings(verdict.findings, opinion.review if opinion else None, rules)
-    return [f for f in sort_findings(found)
-            if f.suggestion is not None and f.severity >= rules.report_on]  # fmt: skip
+    return [
+        f
+        for f in sort_findings(found)
+        if f.suggestion is not None and f.severity >= rules.report_on
+    ]
 
 
 def decide(
@@ -252,13 +257,16 @@ def checked(found: Sequence[Finding], checks: Checks) -> tuple[list[Finding], li
         named = list(dict.fromkeys(broke))  # a test file can hold thousands, named as it likes
         more = f" and {len(named) - 5} more" if len(named) > 5 else ""
         why = f": they broke {', '.join(map(name_span, named[:5]))}{more}" if named else ""
-        notes.append(f"{held + withheld} suggestion(s) checked in the sandbox, {withheld} "
-                     f"withheld{why}.")  # fmt: skip
+        notes.append(
+            f"{held + withheld} suggestion(s) checked in the sandbox, {withheld} withheld{why}."
+        )
     if unchecked:
         why = f" ({checks.why_unchecked})" if checks.why_unchecked else ""
-        notes.append(f"{unchecked} suggestion(s) left unchecked{why} (the check's cap or time "
-                     "budget, no result from their tests, or a text the post would change), so "
-                     "posted without their block.")  # fmt: skip
+        notes.append(
+            f"{unchecked} suggestion(s) left unchecked{why} (the check's cap or time "
+            "budget, no result from their tests, or a text the post would change), so "
+            "posted without their block."
+        )
     return kept, notes
 
 

@@ -177,8 +177,14 @@ def describe_pull_request(
     """
     review = review_run or ctx
     change = describe_diff(facts.diff, facts.left_out)
-    asked = ask_about(review.model, facts, change, redact=review.redactor.redact,
-                      links=review.own_links, note=review.note)  # fmt: skip
+    asked = ask_about(
+        review.model,
+        facts,
+        change,
+        redact=review.redactor.redact,
+        links=review.own_links,
+        note=review.note,
+    )
     markdown = markdown_of(facts, change, asked)
     client = ctx.github
     reason = _cannot_edit(review, client)

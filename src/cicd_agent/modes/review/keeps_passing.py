@@ -61,8 +61,9 @@ class _Runs:
     """Why no test could even be imported (the module missing, and the fix); "" otherwise."""
 
 
-_NO_MODULE = re.compile(r"^E\s+(ModuleNotFoundError: No module named '[\w.]{1,100}'|ImportError\b)",
-                        re.M)  # fmt: skip
+_NO_MODULE = re.compile(
+    r"^E\s+(ModuleNotFoundError: No module named '[\w.]{1,100}'|ImportError\b)", re.M
+)
 """pytest's word on a test module that cannot be imported; only a module's name is quoted."""
 
 
@@ -73,8 +74,10 @@ def unimportable(output: str, python: str) -> str:
     if found is None:
         return ""
     where = f"the checkout's {python}" if python else "the job's python"
-    return (f"its tests could not be imported with {where} ({found.group(1)}), so no test "
-            "checked it: install the project there before this step (`pip install -e .`)")
+    return (
+        f"its tests could not be imported with {where} ({found.group(1)}), so no test "
+        "checked it: install the project there before this step (`pip install -e .`)"
+    )
 
 
 def against(
@@ -85,26 +88,39 @@ def against(
     could be imported, ``unimported`` says so), and how much that proves: code from someone who
     cannot push ran the checks."""
     if claim.tests and not passed:
-        claim = replace(claim, tests=(), untested=unimported or f"no test of its "
-                        f"{len(claim.tests)} test file(s) passed without the change, so no test "
-                        "checked it")  # fmt: skip
+        claim = replace(
+            claim,
+            tests=(),
+            untested=unimported
+            or f"no test of its "
+            f"{len(claim.tests)} test file(s) passed without the change, so no test "
+            "checked it",
+        )
     linters = " and ".join(command.label for command in claim.lint)
     if not claim.tests:
         if not linters:
-            return f"Applied to the head in the sandbox; {claim.untested}." if claim.untested \
-                else ("Applied to the head in the sandbox; no test file or linter covers this "
-                      "file, so nothing else was run.")  # fmt: skip
+            return (
+                f"Applied to the head in the sandbox; {claim.untested}."
+                if claim.untested
+                else (
+                    "Applied to the head in the sandbox; no test file or linter covers this "
+                    "file, so nothing else was run."
+                )
+            )
         why = claim.untested or "no tests were run for this file"
         said = f"Applied to the head in the sandbox and checked against {linters}; {why}."
         own = f"{linters} ran this pull request's own configuration"
     else:
-        files = sum(any(n.startswith((f"{t} › ", f"{t}::")) or n == t for n in passed)
-                    for t in claim.tests)  # fmt: skip
+        files = sum(
+            any(n.startswith((f"{t} › ", f"{t}::")) or n == t for n in passed) for t in claim.tests
+        )
         rest = len(claim.tests) - files
         more = f" ({rest} more named after it ran no passing test)" if rest else ""
         still = f", and {linters} still pass" if linters else ""
-        said = (f"Applied to the head in the sandbox and {checked(len(passed))} "
-                f"({files} test file(s){more}{still}).")  # fmt: skip
+        said = (
+            f"Applied to the head in the sandbox and {checked(len(passed))} "
+            f"({files} test file(s){more}{still})."
+        )
         # a linter reads the pull request's settings too: an exclude silences it on any file
         own = f"The tests{' and linter settings' if claim.lint else ''} are this pull request's own code"
     return said if code_is_proof else f"{said} {own}, so this is not proof."
@@ -142,16 +158,29 @@ class KeepsPassingJudge(JudgedCopies):
         if before.problem or after.problem:
             return Kept(False, f"unchecked: {before.problem or after.problem}", unchecked=True)
         broke = sorted(before.passed - after.passed)
-        broke += [f"{tool} {rule}" for (tool, rule), count in sorted(after.rules.items())
-                  if count > before.rules[tool, rule]]  # fmt: skip
+        broke += [
+            f"{tool} {rule}"
+            for (tool, rule), count in sorted(after.rules.items())
+            if count > before.rules[tool, rule]
+        ]
         if broke:
             return Kept(False, f"it broke {', '.join(broke[:3])}", tuple(broke))
         gone = [(c.label, claim.gone) for c in claim.lint if claim.gone]
         if gone and all(after.rules[g] >= before.rules[g] and before.rules[g] for g in gone):
-            return Kept(False, f"{claim.gone} is still reported with it",
-                        (f"{claim.gone} (still reported)",))  # fmt: skip
-        return Kept(True, against(claim, before.passed, code_is_proof=self.code_is_proof,
-                                  unimported=before.unimportable))  # fmt: skip
+            return Kept(
+                False,
+                f"{claim.gone} is still reported with it",
+                (f"{claim.gone} (still reported)",),
+            )
+        return Kept(
+            True,
+            against(
+                claim,
+                before.passed,
+                code_is_proof=self.code_is_proof,
+                unimported=before.unimportable,
+            ),
+        )
 
     def _runs(self, claim: KeepsPassing, diff: str) -> _Runs:
         """The claim's linters, then its tests, in one fresh copy (with ``diff`` applied)."""
@@ -174,11 +203,19 @@ class KeepsPassingJudge(JudgedCopies):
                 return _Runs(frozenset(), rules, "no test runner was named for its tests")
             after = ((path, text_of(space.repo, path)) for path in claim.paths)
             changed = self.changed(space, after) if diff else None
-            first = tuple(dict.fromkeys(
-                str(python_root(space.repo, path).relative_to(space.repo))
-                for path in claim.paths if path.endswith(".py")))  # fmt: skip
-            chosen = Selection(claim.tests, changed=changed, python=self.python,
-                               imports_first=first if self.python else ())  # fmt: skip
+            first = tuple(
+                dict.fromkeys(
+                    str(python_root(space.repo, path).relative_to(space.repo))
+                    for path in claim.paths
+                    if path.endswith(".py")
+                )
+            )
+            chosen = Selection(
+                claim.tests,
+                changed=changed,
+                python=self.python,
+                imports_first=first if self.python else (),
+            )
             report = runner.run(self.sandbox, space, chosen, timeout=min(RUN_TIMEOUT, left))
             if report.problem:
                 return _Runs(frozenset(), rules, f"its tests gave no result ({report.problem})")

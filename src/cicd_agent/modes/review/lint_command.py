@@ -66,8 +66,9 @@ def lint_argv(command: LintCommand, files: Sequence[str], evidence_variable: str
         "files": [f"./{path}" for path in files],  # never read as a switch
         "folders": sorted({f"./{PurePosixPath(path).parent}" for path in files}),
     }.get(command.targets, [])
-    return on_pipe([*command.argv, *targets], evidence_variable,
-                   stream=2 if command.stream == "stderr" else 1)  # fmt: skip
+    return on_pipe(
+        [*command.argv, *targets], evidence_variable, stream=2 if command.stream == "stderr" else 1
+    )
 
 
 def run_argv(tool: str, argv: Sequence[str], checkout: Path) -> tuple[str, ...]:
@@ -99,20 +100,26 @@ class LintRun:
 
 
 def run_lint(
-    sandbox: Sandbox, space: Workspace, command: LintCommand, files: Sequence[str], *,
+    sandbox: Sandbox,
+    space: Workspace,
+    command: LintCommand,
+    files: Sequence[str],
+    *,
     timeout: float,
-) -> LintRun:  # fmt: skip
+) -> LintRun:
     """Run ``command`` on ``files`` in ``space`` (a copy of the checkout) and read its report."""
     argv = lint_argv(command, files, sandbox.evidence_variable)
-    run = sandbox.run(argv, space, timeout=timeout, evidence=True,
-                      extra_env=dict(command.environment))  # fmt: skip
+    run = sandbox.run(
+        argv, space, timeout=timeout, evidence=True, extra_env=dict(command.environment)
+    )
     if run.timed_out or run.killed_for or run.sandbox_failure:
         return LintRun(run, problem=f"it {run.describe()}, so its findings are missing")
     if not command.reported(run.evidence, run.returncode):  # a clean run writes ``[]``
         return LintRun(run, problem=f"it wrote no report (it {run.describe()})", silent=True)
     if len(run.evidence) > MAX_REPORT_BYTES:
-        return LintRun(run, problem=f"its report is over {MAX_REPORT_BYTES >> 20} MiB, so it was "
-                       "not read")  # fmt: skip
+        return LintRun(
+            run, problem=f"its report is over {MAX_REPORT_BYTES >> 20} MiB, so it was not read"
+        )
     text = run.evidence.decode("utf-8", "replace")
     try:
         hits = read_report(command.report, text, str(space.repo), exited=run.returncode)

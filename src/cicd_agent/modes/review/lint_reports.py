@@ -126,8 +126,11 @@ def _ruff(document: object, root: str) -> Iterator[LintHit]:
 
 def _edit(edit: Mapping[str, Any]) -> Edit:
     start, end = edit["location"], edit["end_location"]
-    return Edit((int(start["row"]), int(start["column"])),
-                (int(end["row"]), int(end["column"])), str(edit["content"]))  # fmt: skip
+    return Edit(
+        (int(start["row"]), int(start["column"])),
+        (int(end["row"]), int(end["column"])),
+        str(edit["content"]),
+    )
 
 
 def fixed_lines(text: str, edits: tuple[Edit, ...]) -> tuple[int, int, str] | None:
@@ -138,14 +141,19 @@ def fixed_lines(text: str, edits: tuple[Edit, ...]) -> tuple[int, int, str] | No
     hold a carriage return (the post reads it as a line end, so the block would not be what
     was checked)."""
     if any("\ufffd" in edit.text for edit in edits):
-        return None  # what the report held there was no character (a lone surrogate, read as U+FFFD)
+        return (
+            None  # what the report held there was no character (a lone surrogate, read as U+FFFD)
+        )
     if any(isinstance(edit.start, tuple) for edit in edits) and "\r" in text.replace("\r\n", ""):
         return None  # ruff also ends a row at a lone ``\r``: its rows are not git's lines there
     lines, starts, astral = _layout(text)
-    found = [(_index(text, starts, astral, e.start), _index(text, starts, astral, e.end), e.text)
-             for e in edits]  # fmt: skip
-    spans = sorted((begin, end, new) for begin, end, new in found
-                   if begin is not None and end is not None)  # fmt: skip
+    found = [
+        (_index(text, starts, astral, e.start), _index(text, starts, astral, e.end), e.text)
+        for e in edits
+    ]
+    spans = sorted(
+        (begin, end, new) for begin, end, new in found if begin is not None and end is not None
+    )
     if not spans or len(spans) < len(found):
         return None
     first = bisect_right(starts, spans[0][0])
@@ -170,8 +178,7 @@ def _layout(text: str) -> tuple[list[str], list[int], list[int] | None]:
     lines = git_lines(text)
     bom = text.startswith("\ufeff")
     astral = [m.start() - bom + k for k, m in enumerate(_ASTRAL.finditer(text))]
-    return lines, list(accumulate(map(len, lines), initial=0)), \
-        None if "\ufffd" in text else astral  # fmt: skip
+    return lines, list(accumulate(map(len, lines), initial=0)), None if "\ufffd" in text else astral
 
 
 def _index(
@@ -193,9 +200,14 @@ def _eslint(document: object, root: str) -> Iterator[LintHit]:
         for message in result["messages"]:
             if "line" not in message:  # a file-wide note (a file ignored by the config)
                 continue
-            hit = _hit(root, result["filePath"], message["line"],
-                       message.get("ruleId") or "parse-error", message["message"],
-                       error=int(message["severity"]) >= 2)  # fmt: skip
+            hit = _hit(
+                root,
+                result["filePath"],
+                message["line"],
+                message.get("ruleId") or "parse-error",
+                message["message"],
+                error=int(message["severity"]) >= 2,
+            )
             fix = message.get("fix")  # its autofix, which ``--fix`` applies; not "suggestions"
             if fix and message.get("ruleId"):
                 begin, end = fix["range"]
@@ -207,8 +219,14 @@ def _golangci(document: object, root: str) -> Iterator[LintHit]:
     issues = document.get("Issues") if isinstance(document, dict) else None
     for issue in issues or []:
         severity = str(issue.get("Severity") or "").lower()
-        yield _hit(root, issue["Pos"]["Filename"], issue["Pos"]["Line"], issue["FromLinter"],
-                   issue["Text"], error=severity not in {"warning", "info", "low"})  # fmt: skip
+        yield _hit(
+            root,
+            issue["Pos"]["Filename"],
+            issue["Pos"]["Line"],
+            issue["FromLinter"],
+            issue["Text"],
+            error=severity not in {"warning", "info", "low"},
+        )
 
 
 def _biome(document: object, root: str) -> Iterator[LintHit]:
@@ -218,8 +236,14 @@ def _biome(document: object, root: str) -> Iterator[LintHit]:
         path = where.get("path")
         path = path.get("file") if isinstance(path, dict) else path  # biome 1 nested it
         if path and where.get("start"):  # not a diagnostic of the run, not of a line
-            yield _hit(root, path, where["start"]["line"], item["category"], item["message"],
-                       error=item["severity"] in ("error", "fatal"))  # fmt: skip
+            yield _hit(
+                root,
+                path,
+                where["start"]["line"],
+                item["category"],
+                item["message"],
+                error=item["severity"] in ("error", "fatal"),
+            )
 
 
 def _go_vet(text: str, root: str) -> list[LintHit]:
@@ -245,8 +269,11 @@ def _go_vet(text: str, root: str) -> list[LintHit]:
         raise UnreadableReport("go vet's output ended inside its JSON report", hits)
     typed = [_compiles(root, *error) for error in go_type_errors(stopped)]
     if len(typed) < len(stopped):
-        raise UnreadableReport(f"go vet did not type-check every package ({stopped[0][:200]}), "
-                               "so it did not check them all", hits + typed)  # fmt: skip
+        raise UnreadableReport(
+            f"go vet did not type-check every package ({stopped[0][:200]}), "
+            "so it did not check them all",
+            hits + typed,
+        )
     return hits + typed
 
 
@@ -303,11 +330,18 @@ def _clippy_each(document: object, root: str) -> Iterator[LintHit]:
                 span = _called_from(primary, root)
                 label = primary.get("label")  # "expected `u64`, found `u32`": what it is about
                 said = f"{message['message']}: {label}" if label else message["message"]
-                hit = _hit(root, span["file_name"], span["line_start"], code, said,
-                           error=message["level"] == "error")  # fmt: skip
+                hit = _hit(
+                    root,
+                    span["file_name"],
+                    span["line_start"],
+                    code,
+                    said,
+                    error=message["level"] == "error",
+                )
                 # an error of rustc itself (E0308, or none), not one of clippy's lints denied
-                rustc = hit.error and not str((message.get("code") or {}).get("code") or "")\
-                    .startswith("clippy::")  # fmt: skip
+                rustc = hit.error and not str(
+                    (message.get("code") or {}).get("code") or ""
+                ).startswith("clippy::")
                 yield replace(hit, compiles=rustc, related=_noted(message, root) if rustc else ())
 
 
@@ -321,10 +355,16 @@ def _called_from(span: dict[str, Any], root: str) -> dict[str, Any]:
 
 def _noted(message: dict[str, Any], root: str) -> tuple[tuple[str, int], ...]:
     """The places rustc's notes on an error point at, in the checkout (none outside it)."""
-    spans = [span for child in message.get("children") or [] if child["level"] == "note"
-             for span in child["spans"] if span["is_primary"]]  # fmt: skip
+    spans = [
+        span
+        for child in message.get("children") or []
+        if child["level"] == "note"
+        for span in child["spans"]
+        if span["is_primary"]
+    ]
     found = ((_relative(str(span["file_name"]), root), int(span["line_start"])) for span in spans)
     return tuple(dict.fromkeys(place for place in found if place[0]))
+
 
 def _first_value(text: str) -> object:
     """The first JSON value of the text (golangci-lint and biome may print more after it)."""

@@ -93,10 +93,15 @@ def unconfigured(checking: Checking, diff: Diff) -> bool:
         before = file.old_path or file.path
         if before in checking.configs and (file.status == "deleted" or before != file.path):
             return True
-        if any(file.path == name and any(
-            line.kind == "-" and line.text.strip().startswith(start)
-            for hunk in file.hunks for line in hunk.lines
-        ) for name, start in checking.inside):  # fmt: skip
+        if any(
+            file.path == name
+            and any(
+                line.kind == "-" and line.text.strip().startswith(start)
+                for hunk in file.hunks
+                for line in hunk.lines
+            )
+            for name, start in checking.inside
+        ):
             return True
     return False
 
@@ -104,9 +109,12 @@ def unconfigured(checking: Checking, diff: Diff) -> bool:
 def reconfigured(checking: Checking, diff: Diff) -> list[str]:
     """The files configuring the tool at the root that the change adds or edits (``noCheck``
     or an ``exclude`` turns it off for the files it would check)."""
-    return [file.path for file in diff.files if file.path in checking.configs or any(
-        file.path == name and _in_section(start, file) for name, start in checking.inside
-    )]  # fmt: skip
+    return [
+        file.path
+        for file in diff.files
+        if file.path in checking.configs
+        or any(file.path == name and _in_section(start, file) for name, start in checking.inside)
+    ]
 
 
 def _in_section(start: str, file: FileDiff) -> bool:
@@ -124,9 +132,14 @@ def _in_section(start: str, file: FileDiff) -> bool:
 
 
 def lint_changes(
-    ctx: RunContext[ReviewOptions], repo: GitCheckout, diff: Diff, head: str, base: str,
-    *, whole: Diff,
-) -> tuple[list[Finding], tuple[LintCommand, ...]]:  # fmt: skip
+    ctx: RunContext[ReviewOptions],
+    repo: GitCheckout,
+    diff: Diff,
+    head: str,
+    base: str,
+    *,
+    whole: Diff,
+) -> tuple[list[Finding], tuple[LintCommand, ...]]:
     """Findings of the configured linters on the lines ``diff`` adds (``head``: its commit,
     ``base``: the one it is compared with), and the linters that ran (the suggestion check
     runs them again with each suggestion). ``whole``: every file the change touches, the
@@ -154,13 +167,16 @@ def lint_changes(
     with opened(ctx, checkout, Sandbox, left_out=ignored_untracked(checkout)) as sandbox:
         for plan in planned:
             said = _run(ctx, sandbox, plan, added, changed, side=side)
-            silent = not said and not any(t.tool == plan.tool.label and t.could_not_run
-                                          for t in ctx.tools)  # fmt: skip
+            silent = not said and not any(
+                t.tool == plan.tool.label and t.could_not_run for t in ctx.tools
+            )
             if plan.reconfigured and silent:
                 name = plan.tool.label
-                ctx.note(f"This pull request changes {name}'s configuration, which decides "
-                         f"what {name} checks: its silence here is under the pull request's "
-                         "own settings.")  # fmt: skip
+                ctx.note(
+                    f"This pull request changes {name}'s configuration, which decides "
+                    f"what {name} checks: its silence here is under the pull request's "
+                    "own settings."
+                )
             found += said
     return merged(found), tuple(plan.command for plan in planned)
 
@@ -174,9 +190,12 @@ configured nor run, so silence never reads as types checked."""
 
 
 def _plan(
-    ctx: RunContext[ReviewOptions], repo: GitCheckout, diff: Diff, sides: tuple[str, str],
+    ctx: RunContext[ReviewOptions],
+    repo: GitCheckout,
+    diff: Diff,
+    sides: tuple[str, str],
     checkout: Path,
-) -> list[Planned]:  # fmt: skip
+) -> list[Planned]:
     head = sides[1]
     changed = [f.path for f in diff.files if f.status != "deleted" and not f.is_binary]
     # a module deleted, renamed away or linked elsewhere breaks its importers as a changed
@@ -191,30 +210,42 @@ def _plan(
             continue
         files = [path for path in changed if path.endswith(checking.suffixes)]
         if not configured(checking, checkout):
-            installed = files and isinstance(job_tool(tool.executable, checkout, ctx.environ,
-                                                      installs=True), str)  # fmt: skip
+            installed = files and isinstance(
+                job_tool(tool.executable, checkout, ctx.environ, installs=True), str
+            )
             if unconfigured(checking, diff):
-                ctx.tool(tool.label, "the pull request removes its configuration, so it did "
-                         "not run (its checks still apply to the base branch)")  # fmt: skip
+                ctx.tool(
+                    tool.label,
+                    "the pull request removes its configuration, so it did "
+                    "not run (its checks still apply to the base branch)",
+                )
             elif files and (added := reconfigured(checking, diff)):
-                ctx.tool(tool.label, _not_checked_out(ctx, repo, head, tool, added,
-                                                      installed=bool(installed)))
+                ctx.tool(
+                    tool.label,
+                    _not_checked_out(ctx, repo, head, tool, added, installed=bool(installed)),
+                )
             elif installed and checking.unconfigured and not _above(checking, checkout, files):
                 ctx.tool(tool.label, checking.unconfigured)  # never a clean result: Incomplete
             elif installed and tool.label in TYPE_CHECKERS:
-                ctx.note(f"No type checker ran on the change: {tool.label} is installed in this "
-                         "job, but the repository configures it nowhere review looks "
-                         f"({_where(checking)}); add one to have review run {tool.label} on the "
-                         "change.")  # fmt: skip
+                ctx.note(
+                    f"No type checker ran on the change: {tool.label} is installed in this "
+                    "job, but the repository configures it nowhere review looks "
+                    f"({_where(checking)}); add one to have review run {tool.label} on the "
+                    "change."
+                )
             elif installed:
-                ctx.note(f"{tool.label} is installed in this job but review did not run it: the "
-                         f"repository configures it nowhere review looks ({_where(checking)}); "
-                         f"add one to have review run {tool.label} on the change.")  # fmt: skip
+                ctx.note(
+                    f"{tool.label} is installed in this job but review did not run it: the "
+                    f"repository configures it nowhere review looks ({_where(checking)}); "
+                    f"add one to have review run {tool.label} on the change."
+                )
             elif files and tool.label in TYPE_CHECKERS:
-                ctx.note(f"No type checker ran on the change: the repository configures "
-                         f"{tool.label} nowhere review looks ({_where(checking)}), and "
-                         f"{tool.label} is not installed in this job; add both to have review "
-                         f"run {tool.label} on the change.")  # fmt: skip
+                ctx.note(
+                    f"No type checker ran on the change: the repository configures "
+                    f"{tool.label} nowhere review looks ({_where(checking)}), and "
+                    f"{tool.label} is not installed in this job; add both to have review "
+                    f"run {tool.label} on the change."
+                )
             continue
         callers = tool.label in CALLERS_TOO
         away = [path for path in gone if callers and path.endswith(checking.suffixes)]
@@ -227,10 +258,13 @@ def _plan(
             continue
         same = _as_at_head(repo, head, checkout, files)
         if len(same) < len(files):  # never a clean result: "Incomplete" in the headline
-            ctx.tool(tool.label, f"{len(files) - len(same)} of the {len(files)} changed file(s) "
-                     f"it checks differ in the checkout{repo.holding(head)} from the reviewed "
-                     f"commit {head[:12]}, so it did not check them; "
-                     f"{_check_out(head, ctx.has_event)}")  # fmt: skip
+            ctx.tool(
+                tool.label,
+                f"{len(files) - len(same)} of the {len(files)} changed file(s) "
+                f"it checks differ in the checkout{repo.holding(head)} from the reviewed "
+                f"commit {head[:12]}, so it did not check them; "
+                f"{_check_out(head, ctx.has_event)}",
+            )
         if not same and not away:
             continue
         if len(same) > MAX_FILES:
@@ -241,26 +275,46 @@ def _plan(
             same += _as_at_head(repo, head, checkout, found) + linked  # a link's: not read
         if same:
             argv = run_argv(tool.name, checking.argv, checkout)
-            command = LintCommand(tool.label, (executable, *argv), checking.report,
-                                  checking.suffixes, checking.targets, checking.stream,
-                                  checking.environment, checking.quiet)  # fmt: skip
+            command = LintCommand(
+                tool.label,
+                (executable, *argv),
+                checking.report,
+                checking.suffixes,
+                checking.targets,
+                checking.stream,
+                checking.environment,
+                checking.quiet,
+            )
             planned.append(Planned(tool, command, tuple(same), bool(reconfigured(checking, diff))))
     return planned
 
 
 def _not_checked_out(
-    ctx: RunContext[ReviewOptions], repo: GitCheckout, head: str, tool: KnownTool,
-    added: Sequence[str], *, installed: bool,
-) -> str:  # fmt: skip
+    ctx: RunContext[ReviewOptions],
+    repo: GitCheckout,
+    head: str,
+    tool: KnownTool,
+    added: Sequence[str],
+    *,
+    installed: bool,
+) -> str:
     """Why a tool whose configuration the change itself adds did not run: review reads the
     configuration from the checkout, and the checkout is not the reviewed commit (a new user
     reviewed a change adding mypy.ini from another branch and was told to add one)."""
-    missing = "" if installed else (f"; {tool.label} is not installed in this job either: "
-                                    f"{tool.checking.install if tool.checking else ''}")
-    return (f"the change adds or edits its configuration ({', '.join(added)}), which the "
-            f"checkout{repo.holding(head)} does not hold: review reads it from the checkout, "
-            f"which must be the reviewed commit {head[:12]}; "
-            f"{_check_out(head, ctx.has_event)}{missing}")  # fmt: skip
+    missing = (
+        ""
+        if installed
+        else (
+            f"; {tool.label} is not installed in this job either: "
+            f"{tool.checking.install if tool.checking else ''}"
+        )
+    )
+    return (
+        f"the change adds or edits its configuration ({', '.join(added)}), which the "
+        f"checkout{repo.holding(head)} does not hold: review reads it from the checkout, "
+        f"which must be the reviewed commit {head[:12]}; "
+        f"{_check_out(head, ctx.has_event)}{missing}"
+    )
 
 
 def _above(checking: Checking, checkout: Path, files: Sequence[str]) -> bool:
@@ -277,8 +331,10 @@ def _above(checking: Checking, checkout: Path, files: Sequence[str]) -> bool:
 def _where(checking: Checking) -> str:
     """The root files and sections where review looks for a tool's configuration, in words
     (``mypy.ini, .mypy.ini, [tool.mypy] in pyproject.toml or [mypy] in setup.cfg``)."""
-    places = [*checking.configs, *(f"{_section(start)} in {name}" for name, start in
-                                   checking.inside)]  # fmt: skip
+    places = [
+        *checking.configs,
+        *(f"{_section(start)} in {name}" for name, start in checking.inside),
+    ]
     return " or ".join([", ".join(places[:-1]), places[-1]] if len(places) > 1 else places)
 
 
@@ -302,10 +358,14 @@ def _as_at_head(repo: GitCheckout, head: str, checkout: Path, files: Sequence[st
 
 
 def _run(
-    ctx: RunContext[ReviewOptions], sandbox: Sandbox, plan: Planned,
-    added: dict[str, dict[int, str]], changed: dict[str, dict[int, frozenset[str]]],
-    *, side: BaseSide,
-) -> list[Finding]:  # fmt: skip
+    ctx: RunContext[ReviewOptions],
+    sandbox: Sandbox,
+    plan: Planned,
+    added: dict[str, dict[int, str]],
+    changed: dict[str, dict[int, frozenset[str]]],
+    *,
+    side: BaseSide,
+) -> list[Finding]:
     def clean(text: str) -> str:  # the tool's words, as any untrusted text we post
         return neutralise(ctx.redactor.redact(text), allowed_links=ctx.own_links)
 
@@ -340,29 +400,46 @@ def _run(
     found = lint_findings(name, hits, lines, clean, _fixed_texts(ctx, hits))
     # an error that the code does not build lands on the changed line it depends on, in any
     # file: the change to a signature breaks its callers
-    errors = [BuildError(h.path, h.line, h.code, h.message, h.related)
-              for h in hits if h.compiles and h.path]  # fmt: skip
-    errors, said, checked = only_new(sandbox, plan.command, plan.files, side, errors,
-                                     timeout=LINT_TIMEOUT)  # fmt: skip
+    errors = [
+        BuildError(h.path, h.line, h.code, h.message, h.related)
+        for h in hits
+        if h.compiles and h.path
+    ]
+    errors, said, checked = only_new(
+        sandbox, plan.command, plan.files, side, errors, timeout=LINT_TIMEOUT
+    )
     if said:
         ctx.note(clean(said))
     # an error no added line explains is the change's too (a definition deleted): proven new,
     # or the base check failed, which the pull request can bring about (fail closed)
     failed = bool(said) and not checked
     removed = {f.old_path or f.path: taken_lines(f) for f in side.diff.files}
-    broken, unexplained, unplaced = build_findings(name, errors, added, clean, changed,
-        removed=removed if checked or failed else None, checked=checked)  # fmt: skip
+    broken, unexplained, unplaced = build_findings(
+        name,
+        errors,
+        added,
+        clean,
+        changed,
+        removed=removed if checked or failed else None,
+        checked=checked,
+    )
     if unexplained:  # each on a line the change wrote, but none review placed (a file left out)
-        ctx.note(f"{name} reports {unexplained} error(s) on lines this change wrote that review "
-                 f"placed on none of the lines it reviews; see {name}'s own output.")  # fmt: skip
+        ctx.note(
+            f"{name} reports {unexplained} error(s) on lines this change wrote that review "
+            f"placed on none of the lines it reviews; see {name}'s own output."
+        )
     if unplaced:
         placed = len(errors) - unplaced
-        ctx.note(f"{name} reports {unplaced} more error(s) than review places on changed "
-                 f"lines (its first {placed} were); see {name}'s own output.")  # fmt: skip
+        ctx.note(
+            f"{name} reports {unplaced} more error(s) than review places on changed "
+            f"lines (its first {placed} were); see {name}'s own output."
+        )
     if stopped and broken:  # it stopped at the build errors the change makes: its findings
         ctx.tool(name)
-        ctx.note(f"{name} stopped at the build errors this change makes (the findings on its "
-                 "changed lines), so it did not check the rest.")  # fmt: skip
+        ctx.note(
+            f"{name} stopped at the build errors this change makes (the findings on its "
+            "changed lines), so it did not check the rest."
+        )
     elif stopped:
         missing = "incomplete" if hits else "missing"
         ctx.tool(name, f"it {run.describe()} and {stopped}, so its findings are {missing}")
@@ -393,17 +470,22 @@ def _crashed(plan: Planned, output: str, checkout: Path) -> str:
     """What to do where the project's own eslint threw inside its code or its dependencies
     (every frame in ``node_modules`` or node's own, none in the project): "" otherwise."""
     frames = [line for line in map(str.strip, output.splitlines()) if line.startswith("at ")]
-    inside = frames and all("/node_modules/" in f or "(node:" in f or " node:" in f
-                            for f in frames)  # fmt: skip
+    inside = frames and all("/node_modules/" in f or "(node:" in f or " node:" in f for f in frames)
     program = Path(plan.command.argv[0])
-    if (plan.tool.name != "eslint" or not inside or not _THROWN.match(error_line(output))
-            or not program.is_relative_to(checkout)):  # fmt: skip
+    if (
+        plan.tool.name != "eslint"
+        or not inside
+        or not _THROWN.match(error_line(output))
+        or not program.is_relative_to(checkout)
+    ):
         return ""
     version = installed(checkout, "eslint")
     named = f"eslint {version[0]}.{version[1]}" if version else "eslint"
-    return (f"; the project's {named} failed in its own code before linting, so it cannot run "
-            "as installed, on this job's Node.js: pin an eslint that runs there in "
-            "package.json, or drop eslint from the project")
+    return (
+        f"; the project's {named} failed in its own code before linting, so it cannot run "
+        "as installed, on this job's Node.js: pin an eslint that runs there in "
+        "package.json, or drop eslint from the project"
+    )
 
 
 def _too_old(plan: Planned, output: str, checkout: Path) -> str:
@@ -415,8 +497,10 @@ def _too_old(plan: Planned, output: str, checkout: Path) -> str:
     version = installed(checkout, "eslint") if program.is_relative_to(checkout) else ()
     older = version and version < (6, 8)  # the checkout's manifest may say anything
     named = f"eslint {version[0]}.{version[1]}" if older else "this eslint"
-    return (f"{named} is older than 6.8, which cicd-agent's run needs "
-            "(`--no-error-on-unmatched-pattern`): upgrade it in the project")  # fmt: skip
+    return (
+        f"{named} is older than 6.8, which cicd-agent's run needs "
+        "(`--no-error-on-unmatched-pattern`): upgrade it in the project"
+    )
 
 
 def _fixed_texts(ctx: RunContext[ReviewOptions], hits: Sequence[LintHit]) -> dict[str, str]:

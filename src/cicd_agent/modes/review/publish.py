@@ -77,8 +77,9 @@ def publish(ctx: RunContext[ReviewOptions], result: ReviewResult, plan: PublishP
             f"`{result.sarif_file}` (upload it with github/codeql-action/upload-sarif)."
         )
     else:
-        ctx.note("No SARIF file was written: off a runner it is written only where --sarif-file "
-                 "names.")  # fmt: skip
+        ctx.note(
+            "No SARIF file was written: off a runner it is written only where --sarif-file names."
+        )
     path = ctx.mode_options.result_file
     if path is not None:
         # Step 1 of the fork-safe pattern: the result as a file for the publishing workflow

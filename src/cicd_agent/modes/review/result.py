@@ -111,8 +111,9 @@ def blocking(findings: Sequence[Finding], fail_on: FailOn) -> list[Finding]:
     that does not build fails the step even with no level set."""
     if fail_on == "none":
         return []
-    return [f for f in findings
-            if does_not_build(f) or (fail_on is not None and f.severity >= fail_on)]  # fmt: skip
+    return [
+        f for f in findings if does_not_build(f) or (fail_on is not None and f.severity >= fail_on)
+    ]
 
 
 @dataclass(kw_only=True)

@@ -60,8 +60,11 @@ def check(
     """The check step: the verifier's word on the first :data:`MAX_SUGGESTIONS` suggestions of
     ``proposed``, the findings decide would post (:func:`~.decide.proposed`)."""
     facts = verdict.facts
-    proposed = [f for f in proposed if f.suggestion is not None and f.line
-                and posts_as_checked(f, ctx.own_links)][:MAX_SUGGESTIONS]  # fmt: skip
+    proposed = [
+        f
+        for f in proposed
+        if f.suggestion is not None and f.line and posts_as_checked(f, ctx.own_links)
+    ][:MAX_SUGGESTIONS]
     if not proposed:
         return Checks()
     if facts.sources is None:
@@ -83,9 +86,13 @@ def check(
     verdicts: dict[SuggestionKey, Kept] = {}
     with opened(ctx, ctx.options.repo_dir, RUNNERS_SANDBOX) as sandbox:
         files = list(walk_files(sandbox.pristine, frozenset({"node_modules"})))  # not its own
-        checks = KeepsPassingJudge(sandbox, budget=BUDGET, code_is_proof=ctx.code_is_proof,
-                             said=ctx.progress.say,
-                             python=job_python(sandbox.checkout, ctx.environ))  # fmt: skip
+        checks = KeepsPassingJudge(
+            sandbox,
+            budget=BUDGET,
+            code_is_proof=ctx.code_is_proof,
+            said=ctx.progress.say,
+            python=job_python(sandbox.checkout, ctx.environ),
+        )
         for finding in proposed:
             text = texts.get(finding.path)
             if text is None:
@@ -108,16 +115,20 @@ def posts_as_checked(finding: Finding, allowed_links: tuple[str, ...]) -> bool:
 
 
 def _claim(
-    finding: Finding, text: str, files: Sequence[str], facts: ReviewFacts,
+    finding: Finding,
+    text: str,
+    files: Sequence[str],
+    facts: ReviewFacts,
     runner: Runner | str,
-) -> KeepsPassing:  # fmt: skip
+) -> KeepsPassing:
     """The claim for ``finding``; ``runner``: its file's test runner, or why none runs ("":
     no runner knows such files)."""
     path = finding.path
     linters = tuple(c for c in facts.linters if path.endswith(c.suffixes))
     tool, _, rule = finding.rule.partition("/")
-    gone = rule if finding.source == "deterministic" and any(c.label == tool for c in linters) \
-        else ""  # fmt: skip
+    gone = (
+        rule if finding.source == "deterministic" and any(c.label == tool for c in linters) else ""
+    )
     from cicd_agent.runners.table import RUNNERS
 
     claim = KeepsPassing(patch(finding, text), (path,), (), linters, gone)

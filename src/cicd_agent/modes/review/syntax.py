@@ -56,5 +56,6 @@ def said_once(found: Sequence[Finding], parsed: Sequence[Finding]) -> list[Findi
     """The checkers' ``found`` and the parse check's ``parsed`` findings, without a linter's
     parse error on a line the parse check names: one error, one finding."""
     broken = {(f.path, f.line) for f in parsed}
-    return [f for f in found
-            if f.rule not in LINTERS_PARSE_ERRORS or (f.path, f.line) not in broken] + [*parsed]
+    return [
+        f for f in found if f.rule not in LINTERS_PARSE_ERRORS or (f.path, f.line) not in broken
+    ] + [*parsed]

@@ -58,8 +58,14 @@ def runner_of(command: Sequence[str]) -> Row | StepRow | None:
     :meth:`~cicd_agent.runners.protocol.RetriesStep.step_command`), the runners the test step
     alone reads after the others, or None: the command then runs once and its failures are
     judged without retries."""
-    return next((row for row in STEP_ROWS if row.step is not None
-                 and row.step.step_command(command, Path(), None) is not None), None)  # fmt: skip
+    return next(
+        (
+            row
+            for row in STEP_ROWS
+            if row.step is not None and row.step.step_command(command, Path(), None) is not None
+        ),
+        None,
+    )
 
 
 def run_attempts(
@@ -81,14 +87,24 @@ def run_attempts(
     row = runner_of(command)
     runner, traces = (row.step, row.tracer) if row is not None else (None, None)
     attempts: list[Attempt] = []
-    with (tempfile.TemporaryDirectory(prefix="cicd-agent-step-") as folder,
-          step_place(cwd, run.environ, trusted=trusted, own=Path(folder) / "own",
-                     opens=lambda checkout: opened(run, checkout, Sandbox)) as place):  # fmt: skip
+    with (
+        tempfile.TemporaryDirectory(prefix="cicd-agent-step-") as folder,
+        step_place(
+            cwd,
+            run.environ,
+            trusted=trusted,
+            own=Path(folder) / "own",
+            opens=lambda checkout: opened(run, checkout, Sandbox),
+        ) as place,
+    ):
         ours: dict[str, str] = {}
         if runner is not None and place.sandbox is not None and place.space is not None:
             ours = runner.sandboxed(place.sandbox.environment(place.space))
-        tracer = (traces.step_tracer(command, change, place.own, place.cwd, run.environ)
-                  if traces is not None and change is not None else None)  # fmt: skip
+        tracer = (
+            traces.step_tracer(command, change, place.own, place.cwd, run.environ)
+            if traces is not None and change is not None
+            else None
+        )
         native: dict[str, bool] = {}
         most = min(max(retries, 0), MAX_RETRIES) if runner else 0
         for number in range(1 + most):
@@ -101,29 +117,33 @@ def run_attempts(
             argv += tracer.arguments if tracer is not None else ()
             traced = {**ours, **tracer.environment(each)} if tracer is not None else ours
             shown = runner.step_shown if runner is not None and runner.step_captures else None
-            status, output = place.run(argv, ours=traced, shared=each, timeout=timeout,
-                                       shown=shown)  # fmt: skip
+            status, output = place.run(argv, ours=traced, shared=each, timeout=timeout, shown=shown)
             native = runner.step_outcomes(each, output, place.cwd) if runner else {}
-            stopped = runner.step_stopped(status, output) if runner is not None and not native else None
+            stopped = (
+                runner.step_stopped(status, output) if runner is not None and not native else None
+            )
             if stopped is not None:
                 raise stopped
-            parents = {canonical_test(t): tuple(runner.step_parents(t))
-                       for t in native} if runner is not None else {}  # fmt: skip
+            parents = (
+                {canonical_test(t): tuple(runner.step_parents(t)) for t in native}
+                if runner is not None
+                else {}
+            )
             alone: dict[str, str] = {}
             if tracer is not None and not number and status != 0:
                 lone = tracer.alone([t for t, passed in native.items() if not passed], each)
                 if lone:
                     say(f"running {len(lone):,} failed test(s) alone, to see which lines each ran")
                 for test, (words, folder_of) in lone.items():
-                    alone[test] = place.run(words, ours=traced, shared=folder_of, timeout=timeout,
-                                            shown=shown)[1]  # fmt: skip
+                    alone[test] = place.run(
+                        words, ours=traced, shared=folder_of, timeout=timeout, shown=shown
+                    )[1]
             record = tracer.record(each, alone) if tracer is not None else None
             attempts.append(attempt_of(native, status, parents, record))
             if not number and status:
                 failures = [test for test, passed in native.items() if not passed]
                 said = native.said if isinstance(native, StepOutcomes) else {}
-                attempts[-1] = replace(attempts[-1],
-                                       refused=refused_writes(output, failures, said))  # fmt: skip
+                attempts[-1] = replace(attempts[-1], refused=refused_writes(output, failures, said))
             if runner is None:  # said, never "before any test reported" of a runner not read
                 attempts[-1] = replace(attempts[-1], unread=unread(command, cwd))
             if not attempts[-1].failed() or (attempts[-1].doubt and number):
@@ -205,23 +225,29 @@ def unread(command: Sequence[str], checkout: Path | None = None) -> str:
     if not declined and ran is None and checkout is not None:
         script = package_test_script(shlex.join(command), checkout)
         if (own := _script_command(script)) and (row := runner_of(own)):
-            return (f"its command runs {row.name} through package.json's scripts.test "
-                    f"({name_span(script)}), where cicd-agent cannot add the report it reads: "
-                    f"make `{shlex.join(own)}` the step's command to have its tests counted and "
-                    "retried")  # fmt: skip
+            return (
+                f"its command runs {row.name} through package.json's scripts.test "
+                f"({name_span(script)}), where cicd-agent cannot add the report it reads: "
+                f"make `{shlex.join(own)}` the step's command to have its tests counted and "
+                "retried"
+            )
         ran = package_script_runner(shlex.join(command), checkout) or None
         if ran is not None:
             own_name = "node --test" if ran == "node:test" else f"npx {ran}"
-            return (f"its command runs {ran} through package.json's scripts.test, where "
-                    f"cicd-agent cannot add the report it reads: make the script's own command "
-                    f"(`{own_name}` and its arguments) the step's command to have its tests "
-                    "counted and retried")  # fmt: skip
+            return (
+                f"its command runs {ran} through package.json's scripts.test, where "
+                f"cicd-agent cannot add the report it reads: make the script's own command "
+                f"(`{own_name}` and its arguments) the step's command to have its tests "
+                "counted and retried"
+            )
     if declined or ran is None:
         known = ", ".join(row.name for row in STEP_ROWS)
         return declined or f"its command is no runner's cicd-agent reads ({known})"
-    return (f"its command runs {ran} through another program, where cicd-agent cannot add the "
-            f"report it reads: make {ran} itself the step's command to have its tests counted "
-            "and retried")
+    return (
+        f"its command runs {ran} through another program, where cicd-agent cannot add the "
+        f"report it reads: make {ran} itself the step's command to have its tests counted "
+        "and retried"
+    )
 
 
 _SHELL_CODE = re.compile(r"[`$#]")
@@ -259,9 +285,18 @@ def _readable(command: Sequence[str]) -> list[str] | None:
     for row in STEP_ONLY:
         words: list[str] | None = list(command)
         while words is not None and (why := row.declined(words)):
-            words = next((fewer for fewer in _dropped(words) if row.declined(fewer) != why and (
-                row.declined(fewer) or row.step.step_command(fewer, Path(), None) is not None
-            )), None)  # fmt: skip
+            words = next(
+                (
+                    fewer
+                    for fewer in _dropped(words)
+                    if row.declined(fewer) != why
+                    and (
+                        row.declined(fewer)
+                        or row.step.step_command(fewer, Path(), None) is not None
+                    )
+                ),
+                None,
+            )
         if words and runner_of(words) is not None:
             return words
     return None
@@ -292,8 +327,12 @@ def attempt_of(
     bearing: dict[str, tuple[str, ...]] = {}
     for test in native:
         bearing[canonical_test(test)] = (*bearing.get(canonical_test(test), ()), test)
-    return Attempt({key: all(native[t] for t in ids) for key, ids in bearing.items()}, status,
-                   ran_changed, {canonical_test(t): t for t in native}, parents or {},
-                   {key: ids for key, ids in bearing.items()
-                    if len(ids) > 1 or unsure.intersection(ids)},
-                   incomplete=incomplete)  # fmt: skip
+    return Attempt(
+        {key: all(native[t] for t in ids) for key, ids in bearing.items()},
+        status,
+        ran_changed,
+        {canonical_test(t): t for t in native},
+        parents or {},
+        {key: ids for key, ids in bearing.items() if len(ids) > 1 or unsure.intersection(ids)},
+        incomplete=incomplete,
+    )

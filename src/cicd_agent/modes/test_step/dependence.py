@@ -111,21 +111,25 @@ def classify(
         before = list(order[: list(order).index(test)])
         after = _passed(probe, [*before, test], test) if before else alone
         if after is None:
-            return Classified(test, "unclassified", evidence="its run in the suite's order "
-                              "gave no result")  # fmt: skip
-        if after == alone or not _steady(probe, [test], before, test, was=alone,
-                                                   after=after):
+            return Classified(
+                test, "unclassified", evidence="its run in the suite's order gave no result"
+            )
+        if after == alone or not _steady(probe, [test], before, test, was=alone, after=after):
             continue  # alike, or one of the two runs differs on its own: no order shown
         role: Literal["polluter", "state-setter"] = "polluter" if alone else "state-setter"
         found = bisect(before, lambda sub: _outcome(probe, [*sub, test], test, not alone))
         named = f"the {len(before):,} test(s) before it"
         if found is None:  # several tests together, or a test that fails at random as well
             shown = "fails after" if alone else "passes only after"
-            return Classified(test, "unclassified", before=Runs(
-                int(alone), 1, (*before, test)), evidence=f"it {shown} {named} and "
+            return Classified(
+                test,
+                "unclassified",
+                before=Runs(int(alone), 1, (*before, test)),
+                evidence=f"it {shown} {named} and "
                 f"{'passes' if alone else 'fails'} alone, {CONFIRM + 1} runs each, but no "
                 "one test among them does it alone: it depends on several, or fails at "
-                "random")  # fmt: skip
+                "random",
+            )
         return _confirmed(test, found, role, probe, named)
     counts = reruns(test, RERUNS)
     if counts is None:
@@ -133,15 +137,30 @@ def classify(
     failed, runs = counts
     shown = ", in the suite's order and in reverse" if len(orders) > 1 else ""
     needed = reruns_needed(failed, runs)
-    bar = (f" (a fix holds once {needed} runs alone all pass: at its rate one would fail with "
-           f"{SHOWN:.0%} probability)" if needed else "")  # fmt: skip
-    return Classified(test, "not-order-dependent", before=Runs(failed, runs), evidence=(
-        f"it ran alike alone and after the tests before it{shown}; failed {failed} of {runs} "
-        f"rerun(s) alone{bar}"))  # fmt: skip
+    bar = (
+        f" (a fix holds once {needed} runs alone all pass: at its rate one would fail with "
+        f"{SHOWN:.0%} probability)"
+        if needed
+        else ""
+    )
+    return Classified(
+        test,
+        "not-order-dependent",
+        before=Runs(failed, runs),
+        evidence=(
+            f"it ran alike alone and after the tests before it{shown}; failed {failed} of {runs} "
+            f"rerun(s) alone{bar}"
+        ),
+    )
 
 
 def _steady(
-    probe: Probe, alone: Sequence[str], before: Sequence[str], test: str, *, was: bool,
+    probe: Probe,
+    alone: Sequence[str],
+    before: Sequence[str],
+    test: str,
+    *,
+    was: bool,
     after: bool,
 ) -> bool:
     """Whether :data:`CONFIRM` more runs alone and after ``before`` each end as the first did: a
@@ -166,21 +185,33 @@ def _confirmed(
     victim = role == "polluter"  # it fails after its polluter; a brittle test fails alone
     pair = [_passed(probe, [found, test], test) for _ in range(CONFIRM)]
     alone = [_passed(probe, [test], test) for _ in range(CONFIRM)]
-    if any(p is None for p in (*pair, *alone)) or any(p is victim for p in pair) or any(
-            a is not victim for a in alone):  # fmt: skip
-        return Classified(test, "unclassified", evidence=(
-            f"bisection over {named} named {found}, but {CONFIRM} more runs of the pair and "
-            "alone did not all agree: it may fail at random as well"))  # fmt: skip
+    if (
+        any(p is None for p in (*pair, *alone))
+        or any(p is victim for p in pair)
+        or any(a is not victim for a in alone)
+    ):
+        return Classified(
+            test,
+            "unclassified",
+            evidence=(
+                f"bisection over {named} named {found}, but {CONFIRM} more runs of the pair and "
+                "alone did not all agree: it may fail at random as well"
+            ),
+        )
     if victim:
         runs = Runs(CONFIRM + 1, CONFIRM + 1, (found, test))
-        said = (f"it fails after {found} ({runs.failed} of {runs.runs} runs) and passes alone "
-                f"({CONFIRM + 1} of {CONFIRM + 1}): {found} leaves state it trips on, found by "
-                f"bisection over {named}")  # fmt: skip
+        said = (
+            f"it fails after {found} ({runs.failed} of {runs.runs} runs) and passes alone "
+            f"({CONFIRM + 1} of {CONFIRM + 1}): {found} leaves state it trips on, found by "
+            f"bisection over {named}"
+        )
     else:
         runs = Runs(CONFIRM + 1, CONFIRM + 1, (test,))
-        said = (f"it fails alone ({runs.failed} of {runs.runs} runs) and passes after {found} "
-                f"({CONFIRM + 1} of {CONFIRM + 1}): {found} sets up state it needs and does not "
-                f"set itself, found by bisection over {named}")  # fmt: skip
+        said = (
+            f"it fails alone ({runs.failed} of {runs.runs} runs) and passes after {found} "
+            f"({CONFIRM + 1} of {CONFIRM + 1}): {found} sets up state it needs and does not "
+            f"set itself, found by bisection over {named}"
+        )
     return Classified(test, "order-dependent", found, role, runs, said)
 
 

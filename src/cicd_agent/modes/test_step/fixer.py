@@ -51,7 +51,11 @@ CLEANERS = 3
 
 
 def fix_flaky(
-    runner: OrderedRuns, flaky: Sequence[str], *, trusted: bool, propose: Propose | None = None,
+    runner: OrderedRuns,
+    flaky: Sequence[str],
+    *,
+    trusted: bool,
+    propose: Propose | None = None,
     within: Callable[[str], tuple[str, ...]] = lambda _: (),
 ) -> tuple[list[FlakyFix], str]:
     """Each of ``flaky`` (the runner's ids, or their canonical names) classified and, where it
@@ -67,9 +71,11 @@ def fix_flaky(
         return not_classified(flaky, why), why
     order = list(written.tests)
     if not order:  # a collection error there stops every test
-        why = (f"the suite's own run in the sandbox ran no test (it runs the step's runner "
-               "with the project's configuration, not the step's own arguments: "
-               f"{shlex.join(runner.command)[:200]})")  # fmt: skip
+        why = (
+            f"the suite's own run in the sandbox ran no test (it runs the step's runner "
+            "with the project's configuration, not the step's own arguments: "
+            f"{shlex.join(runner.command)[:200]})"
+        )
         return not_classified(flaky, why), why
     fixes: list[FlakyFix] = []
     found_ids = {name: _id_of((within(name) or (name,))[0], order) for name in dict.fromkeys(flaky)}
@@ -77,15 +83,21 @@ def fix_flaky(
     for test in tests[:MOST_TESTS]:
         runner.say(f"flaky tests: classifying {test[:100]}")
         found = classify(test, [order, order[::-1]], runner.passes, runner.reruns)
-        fixes.append(_model_fixed(runner, found, order, propose)
-                     if found.kind == "not-order-dependent" and propose is not None
-                     else _fixed(runner, found, order, trusted))  # fmt: skip
-    fixes += not_classified(tests[MOST_TESTS:], f"only the first {MOST_TESTS} flaky tests are "
-                            "classified in one step")  # fmt: skip
+        fixes.append(
+            _model_fixed(runner, found, order, propose)
+            if found.kind == "not-order-dependent" and propose is not None
+            else _fixed(runner, found, order, trusted)
+        )
+    fixes += not_classified(
+        tests[MOST_TESTS:], f"only the first {MOST_TESTS} flaky tests are classified in one step"
+    )
     missing = [name for name, test in found_ids.items() if test is None]
     fixes = _as_named(fixes, found_ids)
-    fixes += not_classified(missing, f"not among the tests of the suite's own run in the "
-                            f"sandbox ({len(order)} test(s) ran there)")  # fmt: skip
+    fixes += not_classified(
+        missing,
+        f"not among the tests of the suite's own run in the "
+        f"sandbox ({len(order)} test(s) ran there)",
+    )
     return fixes, ""
 
 
@@ -97,34 +109,57 @@ def _as_named(fixes: Sequence[FlakyFix], ids: Mapping[str, str | None]) -> list[
         named = [name for name, test in ids.items() if test == fixed.test]
         within = [name for name in named if canonical_test(name) != canonical_test(fixed.test)]
         rows += [fixed] if len(within) < len(named) or not named else []
-        rows += [replace(fixed, test=name, patched=fixed.test, evidence=(
-            f"classified as {fixed.test}, the test it runs within (its runner orders that, not "
-            f"its subtests): {fixed.evidence}")) for name in within]  # fmt: skip
+        rows += [
+            replace(
+                fixed,
+                test=name,
+                patched=fixed.test,
+                evidence=(
+                    f"classified as {fixed.test}, the test it runs within (its runner orders that, not "
+                    f"its subtests): {fixed.evidence}"
+                ),
+            )
+            for name in within
+        ]
     return rows
 
 
 def not_classified(tests: Sequence[str], why: str) -> list[FlakyFix]:
     """A row for each of ``tests`` saying it was not classified, and ``why``."""
-    return [FlakyFix(test, "unclassified", "", "none", "", Runs(0, 0), Runs(0, 0),
-                     f"not classified: {why}") for test in tests]  # fmt: skip
+    return [
+        FlakyFix(
+            test, "unclassified", "", "none", "", Runs(0, 0), Runs(0, 0), f"not classified: {why}"
+        )
+        for test in tests
+    ]
 
 
 def _id_of(name: str, order: Sequence[str]) -> str | None:
     """The session's id of the step's test ``name`` (its id, or its canonical name)."""
     if name in order:
         return name
-    return next((test for test in order if canonical_test(test) == name
-                 or canonical_test(test) == canonical_test(name)), None)  # fmt: skip
+    return next(
+        (
+            test
+            for test in order
+            if canonical_test(test) == name or canonical_test(test) == canonical_test(name)
+        ),
+        None,
+    )
 
 
 def _fixed(runner: OrderedRuns, found: Classified, order: Sequence[str], trusted: bool) -> FlakyFix:
     test = found.test
-    none = FlakyFix(test, found.kind, found.related, "none", "", found.before, Runs(0, 0),
-                    found.evidence)  # fmt: skip
+    none = FlakyFix(
+        test, found.kind, found.related, "none", "", found.before, Runs(0, 0), found.evidence
+    )
     if found.kind != "order-dependent" or not found.related:
         if found.kind == "not-order-dependent":
-            return _said(none, "no fix is offered: a fix of a test that fails at random needs "
-                         "a model's patch, held to reruns, and no model was given")  # fmt: skip
+            return _said(
+                none,
+                "no fix is offered: a fix of a test that fails at random needs "
+                "a model's patch, held to reruns, and no model was given",
+            )
         return none
     path = _file_of(runner, test)
     if not path:  # not found where its id leads: nothing to patch, no cleaner looked for
@@ -134,8 +169,11 @@ def _fixed(runner: OrderedRuns, found: Classified, order: Sequence[str], trusted
     failing = tuple(found.before.order)
     tried: list[str] = []
     refuted: FlakyFix | None = None
-    donors = (_cleaners(runner, found, order, tried) if found.role == "polluter"
-              else iter([found.related]))  # fmt: skip
+    donors = (
+        _cleaners(runner, found, order, tried)
+        if found.role == "polluter"
+        else iter([found.related])
+    )
     for donor in donors:
         tried.append(donor)
         runner.say(f"flaky tests: moving {donor[:80]}'s set-up into {test[:80]}")
@@ -149,18 +187,32 @@ def _fixed(runner: OrderedRuns, found: Classified, order: Sequence[str], trusted
         status = _status(depends, trusted)
         label = _label(found, donor, status, mutation, trusted)
         if status == "refuted":  # never offered: the next cleaner may keep the test's teeth
-            refuted = FlakyFix(test, found.kind, found.related, status, "", found.before, after,
-                               label)  # fmt: skip
+            refuted = FlakyFix(
+                test, found.kind, found.related, status, "", found.before, after, label
+            )
             continue
-        return FlakyFix(test, found.kind, found.related, status, _diff(runner, path, patched),
-                        found.before, after, label, files={path: patched})  # fmt: skip
+        return FlakyFix(
+            test,
+            found.kind,
+            found.related,
+            status,
+            _diff(runner, path, patched),
+            found.before,
+            after,
+            label,
+            files={path: patched},
+        )
     if refuted is not None:
         return refuted
     if not tried:
-        return _said(none, "no test of the suite, run between the two, makes it pass (no "
-                     "cleaner): no fix is offered")  # fmt: skip
-    return _said(none, f"no patch moved from {', '.join(tried)} held in every order: no fix "
-                 "is offered")  # fmt: skip
+        return _said(
+            none,
+            "no test of the suite, run between the two, makes it pass (no "
+            "cleaner): no fix is offered",
+        )
+    return _said(
+        none, f"no patch moved from {', '.join(tried)} held in every order: no fix is offered"
+    )
 
 
 def _model_fixed(
@@ -173,13 +225,18 @@ def _model_fixed(
     if not path:
         return _said(none, "no model fix: its file was not found in the checkout")
     if not path.endswith(".py"):  # what a rewrite may change is read from Python's syntax
-        return _said(none, "no model fix: a model's rewrite is held to checks that read Python "
-                     "test files only")  # fmt: skip
+        return _said(
+            none,
+            "no model fix: a model's rewrite is held to checks that read Python test files only",
+        )
     needed = reruns_needed(found.before.failed, found.before.runs)
     original = runner.text(path)
     if needed is None or original is None:
-        why = "its reruns showed no failure to beat" if needed is None else \
-            "its file is a link or too large to read"  # fmt: skip
+        why = (
+            "its reruns showed no failure to beat"
+            if needed is None
+            else "its file is a link or too large to read"
+        )
         return _said(none, f"no model fix is offered: {why}")
     runner.say(f"flaky tests: asking the model for a fix of {test[:80]}")
     proposed = propose(test, path, original, found.before.said())
@@ -187,33 +244,55 @@ def _model_fixed(
         return _said(none, "no fix is offered: the model proposed no change")
     text, why = proposed
     patched, diff = {path: text}, _diff(runner, path, text)
-    refuted = FlakyFix(test, found.kind, "", "refuted", diff, found.before, Runs(0, 0),
-                       f"{found.evidence}. The model's fix ({why}) is refuted: ")  # fmt: skip
+    refuted = FlakyFix(
+        test,
+        found.kind,
+        "",
+        "refuted",
+        diff,
+        found.before,
+        Runs(0, 0),
+        f"{found.evidence}. The model's fix ({why}) is refuted: ",
+    )
     if less := refused(original, text, test):
         return replace(refuted, evidence=refuted.evidence + less)
     runner.say(f"flaky tests: running the model's fix of {test[:80]} {needed} times alone")
     again = runner.reruns(test, needed, patched)
     if again is None or again[0] or again[1] < needed:
-        said = "its reruns gave no result" if again is None else \
-            f"it failed {again[0]} of {again[1]} reruns alone"  # fmt: skip
+        said = (
+            "its reruns gave no result"
+            if again is None
+            else f"it failed {again[0]} of {again[1]} reruns alone"
+        )
         return replace(refuted, evidence=refuted.evidence + said)
     before, after = runner.passes(order, again=False), runner.passes(order, patched)
-    broken = [t for t, passed in (after or {}).items() if not passed and (before or {}).get(t, False)]
+    broken = [
+        t for t, passed in (after or {}).items() if not passed and (before or {}).get(t, False)
+    ]
     if before is None or after is None or after.get(test) is not True or broken:
-        return replace(refuted, evidence=refuted.evidence + "the suite failed in its written "
-                       "order with it")  # fmt: skip
+        return replace(
+            refuted, evidence=refuted.evidence + "the suite failed in its written order with it"
+        )
     runner.say("flaky tests: running the model's fix against mutants of the code it calls")
     failing_runs = reruns_needed(found.before.runs - found.before.failed, found.before.runs)
     depends, mutation = runner.still_catches(test, patched, [test], times=failing_runs or 1)
     if depends is not True:  # unjudged too: a model can write a test the check cannot read
         return replace(refuted, evidence=f"{refuted.evidence}mutation check: {mutation}")
     rate = f"{found.before.failed} of {found.before.runs}"
-    return FlakyFix(test, found.kind, "", "checked", diff, found.before, Runs(0, again[1]),
-                    f"{found.evidence}. Fix, a model's ({why}): it passed {again[1]} of "
-                    f"{again[1]} reruns alone (at its old rate, {rate}, one would have failed); "
-                    "the suite passed in its written order, no other test failing; mutation "
-                    f"check: {mutation}; checked, not verified: a model wrote it",
-                    files=patched)  # fmt: skip
+    return FlakyFix(
+        test,
+        found.kind,
+        "",
+        "checked",
+        diff,
+        found.before,
+        Runs(0, again[1]),
+        f"{found.evidence}. Fix, a model's ({why}): it passed {again[1]} of "
+        f"{again[1]} reruns alone (at its old rate, {rate}, one would have failed); "
+        "the suite passed in its written order, no other test failing; mutation "
+        f"check: {mutation}; checked, not verified: a model wrote it",
+        files=patched,
+    )
 
 
 def _file_of(runner: OrderedRuns, test: str) -> str:
@@ -267,7 +346,10 @@ def _patched(
 
 
 def _proof(
-    runner: OrderedRuns, test: str, order: Sequence[str], failing: Sequence[str],
+    runner: OrderedRuns,
+    test: str,
+    order: Sequence[str],
+    failing: Sequence[str],
     patched: Mapping[str, str],
 ) -> tuple[Runs, bool | None, str] | None:
     """The patch held in the suite's order, its reverse, the failing order and alone, and the
@@ -277,8 +359,12 @@ def _proof(
     A session already run of an order with the same files is not run again: the patch's run
     in the failing order that chose its statements is that order's."""
     baseline: list[Sequence[str]] = []
-    for shown, each in (("written", order), ("reverse", order[::-1]), ("failing", failing),
-                        ("alone", [test])):  # fmt: skip
+    for shown, each in (
+        ("written", order),
+        ("reverse", order[::-1]),
+        ("failing", failing),
+        ("alone", [test]),
+    ):
         before, after = runner.passes(each, again=False), runner.passes(each, patched, again=False)
         if before is None or after is None or after.get(test) is not True:
             runner.say(f"flaky tests: the patch did not hold in the {shown} order")
@@ -294,7 +380,8 @@ def _proof(
     failed, runs = counted[1], 1 + sum(counted)
     runner.say("flaky tests: running the patched test against mutants of the code it calls")
     return Runs(failed, runs, tuple(failing)), *runner.still_catches(
-        test, patched, min(baseline, key=len, default=()))
+        test, patched, min(baseline, key=len, default=())
+    )
 
 
 def _status(depends: bool | None, trusted: bool) -> str:
@@ -304,21 +391,39 @@ def _status(depends: bool | None, trusted: bool) -> str:
 
 
 def _label(found: Classified, donor: str, status: str, mutation: str, trusted: bool) -> str:
-    moved = (f"the set-up of {donor} (a cleaner: run between the two, the test passes) moved "
-             "into the test" if found.role == "polluter" else
-             f"the set-up of {donor}, the state-setter, moved into the test")  # fmt: skip
-    held = ("it passed in the suite's written order, in reverse, in the failing order and "
-            "alone, no other test failing")  # fmt: skip
+    moved = (
+        f"the set-up of {donor} (a cleaner: run between the two, the test passes) moved "
+        "into the test"
+        if found.role == "polluter"
+        else f"the set-up of {donor}, the state-setter, moved into the test"
+    )
+    held = (
+        "it passed in the suite's written order, in reverse, in the failing order and "
+        "alone, no other test failing"
+    )
     caught = f"mutation check: {mutation}"
-    why = "" if status != "checked" else (
-        "; checked, not verified: " + ("the code is not vouched for by GitHub" if not trusted
-                                       else "the mutation check could not judge it"))  # fmt: skip
+    why = (
+        ""
+        if status != "checked"
+        else (
+            "; checked, not verified: "
+            + (
+                "the code is not vouched for by GitHub"
+                if not trusted
+                else "the mutation check could not judge it"
+            )
+        )
+    )
     return f"{found.evidence}. Fix: {moved}; {held}; {caught}{why}"
 
 
 def _diff(runner: OrderedRuns, path: str, patched: str) -> str:
     original = runner.text(path) or ""
-    return "".join(difflib.unified_diff(original.splitlines(keepends=True),
-                                        patched.splitlines(keepends=True),
-                                        f"a/{path}", f"b/{path}"))  # fmt: skip
-
+    return "".join(
+        difflib.unified_diff(
+            original.splitlines(keepends=True),
+            patched.splitlines(keepends=True),
+            f"a/{path}",
+            f"b/{path}",
+        )
+    )

@@ -30,9 +30,18 @@ MAX_ISSUES = 10
 """Issues opened or updated a run, most CI time lost first (the rest wait for the next run)."""
 
 
-def own(found: Sequence[FlakyStat], runs: Sequence[StoredRun], environ: Mapping[str, str],
-        cwd: Path, *, commit: str | None, command: Sequence[str], today: date,
-        stable_after: int, file_of: Callable[[str], str]) -> list[str]:  # fmt: skip
+def own(
+    found: Sequence[FlakyStat],
+    runs: Sequence[StoredRun],
+    environ: Mapping[str, str],
+    cwd: Path,
+    *,
+    commit: str | None,
+    command: Sequence[str],
+    today: date,
+    stable_after: int,
+    file_of: Callable[[str], str],
+) -> list[str]:
     """The summary's lines for the issues of ``found`` (the job's flaky tests over ``runs``,
     its history): each opened or updated, unless its test has passed its last
     ``stable_after`` runs; the open issue of such a test is closed, naming those runs. Its
@@ -52,9 +61,11 @@ def own(found: Sequence[FlakyStat], runs: Sequence[StoredRun], environ: Mapping[
             owners = owners_of(text, file_of(stat.test))
             evidence = FlakyEvidence(stat, replay=shlex.join(command))
             outcome = client.upsert_flaky_issue(
-                issue_key(stat.test), issue_title(stat.test),
-                issue_body(evidence, owners, today), owners=owners,
-            )  # fmt: skip
+                issue_key(stat.test),
+                issue_title(stat.test),
+                issue_body(evidence, owners, today),
+                owners=owners,
+            )
             why = f" ({outcome.reason})" if outcome.reason else ""
             lines.append(f"- {code_span(stat.test)}: {outcome.status}{why} {outcome.url}".rstrip())
         for done in client.close_stable_issues([closing(t, passed) for t, passed in calm.items()]):

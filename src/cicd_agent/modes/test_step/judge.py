@@ -42,10 +42,16 @@ FlakyPolicy = Literal["fail", "pass"]
 
 def analyse(facts: StepFacts, today: date, policy: FlakyPolicy) -> StepVerdict:
     """The step's verdict from the run's facts (:func:`judge_step` on them)."""
-    verdict = judge_step(facts.attempts, facts.quarantine, today,
-                         code_is_proof=facts.trust.code_is_proof, policy=policy,
-                         unsure=facts.unsure, change=facts.change,
-                         apart={s.test: s.runs for s in facts.history if s.apart_only})  # fmt: skip
+    verdict = judge_step(
+        facts.attempts,
+        facts.quarantine,
+        today,
+        code_is_proof=facts.trust.code_is_proof,
+        policy=policy,
+        unsure=facts.unsure,
+        change=facts.change,
+        apart={s.test: s.runs for s in facts.history if s.apart_only},
+    )
     if facts.unread and verdict.failing:
         unread = f"Whether a failed test ran the changed lines was not checked: {facts.unread}."
         return replace(verdict, said=(*verdict.said, unread))
@@ -72,24 +78,45 @@ def judge_step(
     ``apart``: the tests the history shows failing the first run of each of its runs (how
     many), passing only on retries (:attr:`~cicd_agent.analysis.flaky_stats.FlakyStat.apart_only`):
     never flaky."""
-    verdict = _with_lines(attempts, entries, today, code_is_proof=code_is_proof, policy=policy,
-                          unsure=unsure, change=change, apart=apart or {})  # fmt: skip
+    verdict = _with_lines(
+        attempts,
+        entries,
+        today,
+        code_is_proof=code_is_proof,
+        policy=policy,
+        unsure=unsure,
+        change=change,
+        apart=apart or {},
+    )
     names: dict[str, str] = {}
     for attempt in reversed(attempts):  # the first run's name of a test, where it says one
         names.update(attempt.names)
     first = attempts[0] if attempts else None
-    if first and not first.doubt and (idle := names_none(
-            entries, {names.get(t, t) for t in first.outcomes}, what="the tests this run reported",
-            within={p for each in first.parents.values() for p in each})):  # fmt: skip
+    if (
+        first
+        and not first.doubt
+        and (
+            idle := names_none(
+                entries,
+                {names.get(t, t) for t in first.outcomes},
+                what="the tests this run reported",
+                within={p for each in first.parents.values() for p in each},
+            )
+        )
+    ):
         verdict = replace(verdict, said=(*verdict.said, idle))
 
     def shown(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
         return tuple((names.get(test, test), why) for test, why in pairs)
 
-    return replace(verdict, failing=tuple(names.get(t, t) for t in verdict.failing),
-                   once=tuple(names.get(t, t) for t in verdict.once),
-                   flaky=shown(verdict.flaky), quarantined=shown(verdict.quarantined),
-                   likely_flaky=shown(verdict.likely_flaky))  # fmt: skip
+    return replace(
+        verdict,
+        failing=tuple(names.get(t, t) for t in verdict.failing),
+        once=tuple(names.get(t, t) for t in verdict.once),
+        flaky=shown(verdict.flaky),
+        quarantined=shown(verdict.quarantined),
+        likely_flaky=shown(verdict.likely_flaky),
+    )
 
 
 def _with_lines(
@@ -104,26 +131,39 @@ def _with_lines(
     apart: Mapping[str, int],
 ) -> StepVerdict:
     """The verdict of the runs (:func:`_judged`) and, given the change, of the lines they ran."""
-    verdict = _judged(attempts, entries, today, code_is_proof=code_is_proof, policy=policy,
-                      unsure=unsure, apart=apart)  # fmt: skip
+    verdict = _judged(
+        attempts,
+        entries,
+        today,
+        code_is_proof=code_is_proof,
+        policy=policy,
+        unsure=unsure,
+        apart=apart,
+    )
     if change is None or not attempts or attempts[0].doubt or not attempts[0].failed():
         return verdict
     if not code_is_proof:
         who = f"no one vouched for ({unsure})" if unsure else "from someone who cannot push"
-        said = ("Whether a failed test ran the changed lines was not checked: the record of "
-                f"them is written in the tests' process, by code {who}.")  # fmt: skip
+        said = (
+            "Whether a failed test ran the changed lines was not checked: the record of "
+            f"them is written in the tests' process, by code {who}."
+        )
         return replace(verdict, said=(*verdict.said, said))
     first = attempts[0]
     found = likely_flaky(first.failed(), first.ran_changed, change)
     why = why_not(first.ran_changed, change) or "each ran a line the change touched"
-    said = (f"{len(found)} failure(s) ran no line this change touched: likely flaky "
-            "(DeFlaker's differential coverage; retried, never excused on that ground)."
-            if found else f"No failed test is called likely flaky for running none of the "
-            f"changed lines: {why}.")  # fmt: skip
+    said = (
+        f"{len(found)} failure(s) ran no line this change touched: likely flaky "
+        "(DeFlaker's differential coverage; retried, never excused on that ground)."
+        if found
+        else f"No failed test is called likely flaky for running none of the changed lines: {why}."
+    )
     unseen = [t for t in first.failed() if first.ran_changed and t in first.ran_changed.unseen]
     if unseen and found:
-        said += (f" {len(unseen)} failure(s) could not be judged by what they ran (a process "
-                 "started, or the tracer set, during them).")  # fmt: skip
+        said += (
+            f" {len(unseen)} failure(s) could not be judged by what they ran (a process "
+            "started, or the tracer set, during them)."
+        )
     return replace(verdict, likely_flaky=tuple(found.items()), said=(*verdict.said, said))
 
 
@@ -142,73 +182,117 @@ def _judged(
         return StepVerdict(False, said=("the test step did not run",))
     first = attempts[0]
     if first.doubt:
-        lead = "The step failed" if first.unread or first.incomplete else \
-            "The step's report is not believed"  # fmt: skip
+        lead = (
+            "The step failed"
+            if first.unread or first.incomplete
+            else "The step's report is not believed"
+        )
         # tests that failed beside the ones not collected are named still: a test can print
         # go's line for a package that did not build, and hide its own failure behind it
-        return StepVerdict(first.exit_status == 0 and not first.failed(),
-                           failing=tuple(first.failed()) if first.incomplete else (),
-                           said=(f"{lead}: {first.doubt}.",))  # fmt: skip
+        return StepVerdict(
+            first.exit_status == 0 and not first.failed(),
+            failing=tuple(first.failed()) if first.incomplete else (),
+            said=(f"{lead}: {first.doubt}.",),
+        )
     failed = first.failed()
     if not failed:
         return StepVerdict(True, said=("Every test passed on the first run.",))
     passed_again = passed_on_retry(attempts)
-    ignored = [f"retry {number} is not believed: {retry.doubt}"
-               for number, retry in enumerate(attempts[1:], start=1) if retry.doubt]  # fmt: skip
+    ignored = [
+        f"retry {number} is not believed: {retry.doubt}"
+        for number, retry in enumerate(attempts[1:], start=1)
+        if retry.doubt
+    ]
     hidden = _hidden(attempts)
-    parents = {**{t: p for retry in attempts[1:] for t, p in retry.parents.items()}, **first.parents}
+    parents = {
+        **{t: p for retry in attempts[1:] for t, p in retry.parents.items()},
+        **first.parents,
+    }
     live = [e for e in entries if e.owner and (e.expires - today).days > 0]
     names: dict[str, str] = {}
     shared: dict[str, tuple[str, ...]] = {}
     for attempt in reversed(attempts):  # the first run's name of a test, where it says one
         names.update(attempt.names)
         shared.update(attempt.shared)
-    covers = {t: _covered(t, names.get(t, t), shared.get(t, ()), live, parents.get(t, ()))
-              for t in (*failed, *hidden)}  # fmt: skip
+    covers = {
+        t: _covered(t, names.get(t, t), shared.get(t, ()), live, parents.get(t, ()))
+        for t in (*failed, *hidden)
+    }
     # an entry excuses its test whatever a retry showed: retries may never make a step stricter
-    quarantined = {t: why + (f", passed on retry {passed_again[t]}" if t in passed_again else "")
-                   for t, (why, _) in covers.items() if why}  # fmt: skip
-    flaky = {test: f"failed on the first run, passed on retry {number}"
-             for test, number in passed_again.items()
-             if test not in apart and test not in quarantined}  # fmt: skip
+    quarantined = {
+        t: why + (f", passed on retry {passed_again[t]}" if t in passed_again else "")
+        for t, (why, _) in covers.items()
+        if why
+    }
+    flaky = {
+        test: f"failed on the first run, passed on retry {number}"
+        for test, number in passed_again.items()
+        if test not in apart and test not in quarantined
+    }
     failing = tuple(t for t in (*failed, *hidden) if t not in flaky and t not in quarantined)
     said = [*(f"{line}." for line in ignored), *(line for _, line in covers.values() if line)]
-    said += [f"`{names.get(t, t)}` passed on retry {passed_again[t]}, but failed the first run of each "
-             f"of the last {apart[t]} runs the test history holds, passing only when retried "
-             "apart from the suite: it depends on the tests run before it, not on chance, and no "
-             "retry excuses it (`--fix-flaky suggest` names the test it depends on)."
-             for t in failing if t in passed_again and t in apart]  # fmt: skip
+    said += [
+        f"`{names.get(t, t)}` passed on retry {passed_again[t]}, but failed the first run of each "
+        f"of the last {apart[t]} runs the test history holds, passing only when retried "
+        "apart from the suite: it depends on the tests run before it, not on chance, and no "
+        "retry excuses it (`--fix-flaky suggest` names the test it depends on)."
+        for t in failing
+        if t in passed_again and t in apart
+    ]
     if twins := [names.get(t, t) for t in failed if t in first.shared and t in failing]:
-        said.append(f"{', '.join(f'`{t}`' for t in twins)}: two or more results bore the name "
-                    "on the first run, so no retry can say which one failed: never flaky.")
+        said.append(
+            f"{', '.join(f'`{t}`' for t in twins)}: two or more results bore the name "
+            "on the first run, so no retry can say which one failed: never flaky."
+        )
     if any(t in failing for t in hidden):
-        said.append(f"{sum(t in failing for t in hidden)} test(s) the first run named no failure "
-                    "of their own (a parent whose subtests failed) failed on a retry.")  # fmt: skip
+        said.append(
+            f"{sum(t in failing for t in hidden)} test(s) the first run named no failure "
+            "of their own (a parent whose subtests failed) failed on a retry."
+        )
     excused = bool(flaky) and policy == "pass"
     if not code_is_proof and (flaky or quarantined):
         who = f"{unsure}: " if unsure else "The code is from someone who cannot push: "
-        said.append(f"{who}its own reports could name any test passed or quarantined, so no "
-                    "retry and no quarantine excuses a failure.")  # fmt: skip
-        return StepVerdict(False, failing, _not_excused(flaky), _not_excused(quarantined),
-                           tuple(said))  # fmt: skip
+        said.append(
+            f"{who}its own reports could name any test passed or quarantined, so no "
+            "retry and no quarantine excuses a failure."
+        )
+        return StepVerdict(
+            False, failing, _not_excused(flaky), _not_excused(quarantined), tuple(said)
+        )
     if flaky and not excused:
-        said.append(f"{len(flaky)} test(s) failed and then passed on retry: flaky. The "
-                    "repository's policy (flaky: fail) keeps the step failed.")  # fmt: skip
+        said.append(
+            f"{len(flaky)} test(s) failed and then passed on retry: flaky. The "
+            "repository's policy (flaky: fail) keeps the step failed."
+        )
         flaky = dict(_not_excused(flaky))
     passed = not failing and (not flaky or excused)
     if passed:
-        said.append("Every failure was " + " or ".join(
-            word for word, there in (("flaky (passed on retry)", flaky),
-                                     ("a quarantined test", quarantined)) if there
-        ) + ": the step passes.")  # fmt: skip
+        said.append(
+            "Every failure was "
+            + " or ".join(
+                word
+                for word, there in (
+                    ("flaky (passed on retry)", flaky),
+                    ("a quarantined test", quarantined),
+                )
+                if there
+            )
+            + ": the step passes."
+        )
     retried = [retry for retry in attempts[1:] if not retry.doubt]
     once = tuple(t for t in failing if not any(t in retry.outcomes for retry in retried))
     if failing and not passed:
-        why = ("no retry ran them again" if retried else "no retry's report was believed"
-               if attempts[1:] else "no retry was made")  # fmt: skip
+        why = (
+            "no retry ran them again"
+            if retried
+            else "no retry's report was believed"
+            if attempts[1:]
+            else "no retry was made"
+        )
         said.append(_failed(len(failing), len(once), why))
-    return StepVerdict(passed, failing, tuple(flaky.items()), tuple(quarantined.items()),
-                       tuple(said), once=once)  # fmt: skip
+    return StepVerdict(
+        passed, failing, tuple(flaky.items()), tuple(quarantined.items()), tuple(said), once=once
+    )
 
 
 def _failed(failing: int, once: int, why: str) -> str:
@@ -216,8 +300,10 @@ def _failed(failing: int, once: int, why: str) -> str:
     if not once:
         return f"{failing} test(s) failed on every run: the step fails."
     again = f"{failing - once} test(s) failed on every run; " if failing > once else ""
-    return (f"{again}{once} test(s) failed on their one run ({why}, so whether they are "
-            "flaky is not known): the step fails.")
+    return (
+        f"{again}{once} test(s) failed on their one run ({why}, so whether they are "
+        "flaky is not known): the step fails."
+    )
 
 
 def passed_on_retry(attempts: Sequence[Attempt]) -> dict[str, int]:
@@ -242,12 +328,22 @@ def _hidden(attempts: Sequence[Attempt]) -> list[str]:
     out there, their failure only reflecting their subtests' (go's parents), and a retry in
     which those passed showed a failure of their own."""
     first = attempts[0]
-    return list(dict.fromkeys(t for retry in attempts[1:] if not retry.doubt
-                              for t in retry.failed() if t not in first.outcomes))  # fmt: skip
+    return list(
+        dict.fromkeys(
+            t
+            for retry in attempts[1:]
+            if not retry.doubt
+            for t in retry.failed()
+            if t not in first.outcomes
+        )
+    )
 
 
 def _covered(
-    test: str, own: str, shared: tuple[str, ...], live: Sequence[Entry],
+    test: str,
+    own: str,
+    shared: tuple[str, ...],
+    live: Sequence[Entry],
     parents: tuple[str, ...],
 ) -> tuple[str, str]:
     """The quarantine of ``test`` (canonical; ``own``: its runner's id) by the rule

@@ -94,17 +94,32 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
     _named_program(options.command[0], ctx.options.repo_dir)
     ctx.progress.say(f"running {shlex.join(options.command)[:80]}")
     pull, push, group = event.pull_request, event.push, event.merge_group
-    base, head = ((pull.base.sha, pull.head.sha) if pull is not None else
-                  (push.before, push.after) if push is not None else
-                  (group.base_sha, group.head_sha) if group is not None else (None, None))  # fmt: skip
+    base, head = (
+        (pull.base.sha, pull.head.sha)
+        if pull is not None
+        else (push.before, push.after)
+        if push is not None
+        else (group.base_sha, group.head_sha)
+        if group is not None
+        else (None, None)
+    )
     row = runner_of(options.command)
     sees = row.tracer.step_sees if row is not None and row.tracer is not None else _sees_nothing
-    change, unread = (read_change(base, head, ctx.options.repo_dir, sees)
-                      if row is not None else read_change(base, head, ctx.options.repo_dir))  # fmt: skip
+    change, unread = (
+        read_change(base, head, ctx.options.repo_dir, sees)
+        if row is not None
+        else read_change(base, head, ctx.options.repo_dir)
+    )
     started = time.monotonic()
-    attempts = run_attempts(options.command, options.retries, cwd=ctx.options.repo_dir,
-                            run=ctx, trusted=trust.code_is_proof, change=change,
-                            say=ctx.progress.say)  # fmt: skip
+    attempts = run_attempts(
+        options.command,
+        options.retries,
+        cwd=ctx.options.repo_dir,
+        run=ctx,
+        trusted=trust.code_is_proof,
+        change=change,
+        say=ctx.progress.say,
+    )
     spent = round(time.monotonic() - started, 1)
     if not trust.code_is_proof and any(attempt.exit_status for attempt in attempts):
         ctx.note(SANDBOX_PATH)
@@ -112,21 +127,34 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
         if tmp := [test for test, path in refused if in_tmp(path)]:
             named = ", ".join(code_span(test, 200) for test in tmp[:5])
             more = f" and {len(tmp) - 5} more" if len(tmp) > 5 else ""
-            ctx.note(f"{len(tmp)} failed test(s) were refused a write to a fixed `/tmp` path "
-                     f"(PermissionError, EACCES or EROFS), which the sandbox does not allow: "
-                     f"{named}{more}.")  # fmt: skip
+            ctx.note(
+                f"{len(tmp)} failed test(s) were refused a write to a fixed `/tmp` path "
+                f"(PermissionError, EACCES or EROFS), which the sandbox does not allow: "
+                f"{named}{more}."
+            )
         if host := [(test, path) for test, path in refused if not in_tmp(path)]:
             named = ", ".join(f"{code_span(t, 200)} ({code_span(p, 200)})" for t, p in host[:5])
             more = f" and {len(host) - 5} more" if len(host) > 5 else ""
-            ctx.note(f"{len(host)} failed test(s) were refused a write to a path on the host, "
-                     f"which the sandbox shows read-only (docs/sandbox.md): {named}{more}. Write "
-                     "under the folder the tests run in (a relative path) or the one `$TMPDIR` "
-                     "names instead; outside the sandbox the write may pass, and the test with "
-                     "it.")  # fmt: skip
+            ctx.note(
+                f"{len(host)} failed test(s) were refused a write to a path on the host, "
+                f"which the sandbox shows read-only (docs/sandbox.md): {named}{more}. Write "
+                "under the folder the tests run in (a relative path) or the one `$TMPDIR` "
+                "names instead; outside the sandbox the write may pass, and the test with "
+                "it."
+            )
     if row is not None:  # as gen-tests lists its runner; the run's own verdict says the rest
         ctx.tool(row.name)
-    return StepFacts(trust, unsure, entries, trusted, tuple(attempts), spent, change, unread,
-                     tuple(_history(ctx)))  # fmt: skip
+    return StepFacts(
+        trust,
+        unsure,
+        entries,
+        trusted,
+        tuple(attempts),
+        spent,
+        change,
+        unread,
+        tuple(_history(ctx)),
+    )
 
 
 def _sees_nothing(path: str) -> bool:
@@ -146,8 +174,10 @@ def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict
     row = runner_of(command)
     orders = row.in_order if row is not None else None
     words = orders.command(command) if orders is not None else None
-    flaky = [*(test for test, _ in verdict.flaky),
-             *(stat.test for stat in facts.history if stat.failures and stat.flips)]
+    flaky = [
+        *(test for test, _ in verdict.flaky),
+        *(stat.test for stat in facts.history if stat.failures and stat.flips),
+    ]
     if not flaky:
         return []
     if orders is None or words is None:
@@ -163,9 +193,13 @@ def fix(ctx: RunContext[TestStepOptions], facts: StepFacts, verdict: StepVerdict
     with opened(ctx, ctx.options.repo_dir, orders.sandbox) as sandbox:
         driven = OrderedRuns(orders, sandbox, words, budget=BUDGET, say=ctx.progress.say)
         step = row.step if row is not None else None
-        fixes, why = fix_flaky(driven, flaky, trusted=facts.trust.code_is_proof,
-                               propose=proposer(ctx),
-                               within=step.step_parents if step is not None else lambda _: ())  # fmt: skip
+        fixes, why = fix_flaky(
+            driven,
+            flaky,
+            trusted=facts.trust.code_is_proof,
+            propose=proposer(ctx),
+            within=step.step_parents if step is not None else lambda _: (),
+        )
     if why:
         ctx.note(f"Flaky tests were not classified: {why}.")
     if ctx.mode_options.fix_flaky == "pr":
@@ -205,10 +239,20 @@ def quarantine(
         ctx.note(f"No quarantine pull request: {why}.")
         return
     checkout = ctx.options.repo_dir
-    ctx.note(propose(client, checkout=checkout, commit=push.after, into=branch, tests=tests,
-                     today=ctx.today, file_of=lambda test: file_of_test(checkout, test),
-                     body=lambda entry: f"- {code_span(entry.test, 200)}: owner "
-                     f"@{entry.owner}, until {entry.expires}"))  # fmt: skip
+    ctx.note(
+        propose(
+            client,
+            checkout=checkout,
+            commit=push.after,
+            into=branch,
+            tests=tests,
+            today=ctx.today,
+            file_of=lambda test: file_of_test(checkout, test),
+            body=lambda entry: (
+                f"- {code_span(entry.test, 200)}: owner @{entry.owner}, until {entry.expires}"
+            ),
+        )
+    )
 
 
 def _pull_place(
@@ -218,10 +262,17 @@ def _pull_place(
     and why not (a push GitHub vouches for only, never on a dry run)."""
     push, client = ctx.event.push, ctx.github
     branch = branch_name(ctx.environ, push.ref) if push is not None else ""
-    why = ("it is not from a push GitHub vouches for" if push is None or not facts.trust.code_is_proof
-           else "the push is to no branch" if not branch
-           else "this is a dry run" if ctx.options.dry_run
-           else "there is no GitHub token" if client is None else "")  # fmt: skip
+    why = (
+        "it is not from a push GitHub vouches for"
+        if push is None or not facts.trust.code_is_proof
+        else "the push is to no branch"
+        if not branch
+        else "this is a dry run"
+        if ctx.options.dry_run
+        else "there is no GitHub token"
+        if client is None
+        else ""
+    )
     return (None, None, "", why) if why else (push, client, branch, "")
 
 
@@ -236,13 +287,16 @@ def _drafted(ctx: RunContext[TestStepOptions], facts: StepFacts, fix: FlakyFix) 
         return fix
     test = fix.fixed_test  # a subtest's patch is its parent test's
     drafted = open_draft_pull(
-        client, parent=push.after, into=branch,
+        client,
+        parent=push.after,
+        into=branch,
         branch=f"cicd-agent/flaky-fix-{hashlib.sha256(test.encode()).hexdigest()[:12]}",
-        checkout=ctx.options.repo_dir, files=dict(fix.files),
+        checkout=ctx.options.repo_dir,
+        files=dict(fix.files),
         message=commit_message(f"Fix the order-dependent test {test}"),
         title=posted(f"Fix the order-dependent test {test}"),
         body=posted("\n".join(fixes_lines([fix])), allowed_links=ctx.own_links),
-    )  # fmt: skip
+    )
     if not drafted.url:
         ctx.note(f"No draft pull request for {code_span(fix.test, 120)}: {drafted.why_not}.")
     return replace(fix, pr_url=drafted.url)
@@ -256,9 +310,11 @@ def _named_program(program: str, checkout: Path) -> None:
         return
     where = Path(program) if os.path.isabs(program) else checkout / program
     if not os.path.lexists(where):
-        raise UsageError(f"The test command's program {program} is no file (looked for "
-                         f"{where}).", hint="Name it by its path from the checkout's root, "
-                         "or by its name alone to have it found on the PATH.")  # fmt: skip
+        raise UsageError(
+            f"The test command's program {program} is no file (looked for {where}).",
+            hint="Name it by its path from the checkout's root, "
+            "or by its name alone to have it found on the PATH.",
+        )
 
 
 def _history(ctx: RunContext[TestStepOptions]) -> list[FlakyStat]:
@@ -288,13 +344,18 @@ def _trust(ctx: RunContext[TestStepOptions], event: Event) -> tuple[Trust, str]:
         vouched = trust.code_is_proof or bool(trust.author)  # else no pull request or branch has it
         return trust, "" if vouched else "GitHub does not vouch for the merge group's commit"
     if not ctx.has_event:
-        return Trust.unknown(), ("No event says who wrote this code (a run outside a workflow, "
-                                 "or without --event)")  # fmt: skip
+        return Trust.unknown(), (
+            "No event says who wrote this code (a run outside a workflow, or without --event)"
+        )
     if event.pull_request is None:
-        return Trust.unknown(), f"A {event.name or 'run of this'} event does not say who wrote the code"
+        return (
+            Trust.unknown(),
+            f"A {event.name or 'run of this'} event does not say who wrote the code",
+        )
     if not ctx.github_token:
-        return Trust.unknown(), ("Who wrote this pull request's code could not be asked "
-                                 "(no GitHub token)")  # fmt: skip
+        return Trust.unknown(), (
+            "Who wrote this pull request's code could not be asked (no GitHub token)"
+        )
     try:
         return code_trust(ctx.checkout_code(), ctx), ""
     except CicdError as error:
@@ -322,22 +383,36 @@ def publish(ctx: RunContext[TestStepOptions], facts: StepFacts, result: TestStep
     key = history_key(ctx.environ)
     # the commit tested: the runner's, else the push event's head (a step run on a terminal)
     tested = ctx.environ.get("GITHUB_SHA", "") or (push.after if push is not None else "")
-    store.add(StoredRun(
-        repository.full_name or "", key, int(ctx.environ.get("GITHUB_RUN_ID", "0") or 0),
-        int(ctx.environ.get("GITHUB_RUN_ATTEMPT", "1") or 1), tested,
-        datetime.now(UTC).isoformat(), attempts[0].outcomes, job_seconds=spent,
-        retried=tuple(passed_on_retry(attempts)),
-    ))  # fmt: skip
+    store.add(
+        StoredRun(
+            repository.full_name or "",
+            key,
+            int(ctx.environ.get("GITHUB_RUN_ID", "0") or 0),
+            int(ctx.environ.get("GITHUB_RUN_ATTEMPT", "1") or 1),
+            tested,
+            datetime.now(UTC).isoformat(),
+            attempts[0].outcomes,
+            job_seconds=spent,
+            retried=tuple(passed_on_retry(attempts)),
+        )
+    )
     history = store.recent(repository.full_name or "", key)
     found = stats(history)
     names = {canonical: own for attempt in attempts for canonical, own in attempt.names.items()}
     lines = seen_lines(found, ctx.environ, names)
     if ctx.mode_options.issues:
         checkout = ctx.options.repo_dir
-        lines += own(found, history, ctx.environ, checkout,
-                     commit=facts.trusted_commit, command=list(ctx.mode_options.command),
-                     today=ctx.today, stable_after=ctx.mode_options.stable_runs,
-                     file_of=lambda test: file_of_test(checkout, test))  # fmt: skip
+        lines += own(
+            found,
+            history,
+            ctx.environ,
+            checkout,
+            commit=facts.trusted_commit,
+            command=list(ctx.mode_options.command),
+            today=ctx.today,
+            stable_after=ctx.mode_options.stable_runs,
+            file_of=lambda test: file_of_test(checkout, test),
+        )
     ctx.posted.record(history=lines)
 
 
@@ -349,32 +424,48 @@ def _suggested(ctx: RunContext[TestStepOptions], fixes: Sequence[FlakyFix]) -> l
     offered = [fix for fix in fixes if fix.patch and fix.status in ("verified", "checked")]
     if pull is None or not offered:
         return []
-    why = ("this is a dry run" if ctx.options.dry_run else
-           "there is no GitHub token" if client is None else "")  # fmt: skip
+    why = (
+        "this is a dry run"
+        if ctx.options.dry_run
+        else "there is no GitHub token"
+        if client is None
+        else ""
+    )
     if why or client is None:
         return ["", f"The fixes were not suggested on the pull request: {why}."]
     lines = ["", "**Suggested on the pull request:**"]
     first: dict[str, str] = {}  # each patch's first test: subtests of one test share its patch
     for fix in offered:
         if fix.patch in first:
-            lines.append(f"- {code_span(fix.test, 120)}: the same fix as "
-                         f"{code_span(first[fix.patch], 120)}'s, suggested once")  # fmt: skip
+            lines.append(
+                f"- {code_span(fix.test, 120)}: the same fix as "
+                f"{code_span(first[fix.patch], 120)}'s, suggested once"
+            )
             continue
         first[fix.patch] = fix.test
         label = f"Flaky test fix, {fix.status}"
-        lead = (f"{label} (cicd-agent, in a sandbox) for {code_span(fix.test, 120)}: "
-                f"{fix.evidence[:1500]}")  # fmt: skip
+        lead = (
+            f"{label} (cicd-agent, in a sandbox) for {code_span(fix.test, 120)}: "
+            f"{fix.evidence[:1500]}"
+        )
         try:
-            made = suggest_patch(client, pull.number, pull.head.sha, fix.patch, label=label,
-                                 lead=lead)  # fmt: skip
+            made = suggest_patch(
+                client, pull.number, pull.head.sha, fix.patch, label=label, lead=lead
+            )
         except ExternalServiceError as exc:
             lines.append(f"- {code_span(fix.test, 120)}: not suggested: {prose(str(exc))}")
             continue
-        lines.append(f"- {code_span(fix.test, 120)}: " + (
-            f"{made.count} suggestion(s), {made.url}" if made.count else
-            f"not suggested: {prose(made.why_not)}" if made.why_not else
-            "not suggested: its patch changes lines the pull request did not, or ones "
-            "that read otherwise at its head or a suggestion cannot hold as they are"))  # fmt: skip
+        lines.append(
+            f"- {code_span(fix.test, 120)}: "
+            + (
+                f"{made.count} suggestion(s), {made.url}"
+                if made.count
+                else f"not suggested: {prose(made.why_not)}"
+                if made.why_not
+                else "not suggested: its patch changes lines the pull request did not, or ones "
+                "that read otherwise at its head or a suggestion cannot hold as they are"
+            )
+        )
     return lines
 
 

@@ -52,15 +52,20 @@ class FlakyAnswer(BaseModel):
     why: str
 
 
-WEAKENING = re.compile(r"\b(?:skip|skipif|xfail|flaky|rerun|reruns|retry|retries)\b|\bpytest\.skip\(")
+WEAKENING = re.compile(
+    r"\b(?:skip|skipif|xfail|flaky|rerun|reruns|retry|retries)\b|\bpytest\.skip\("
+)
 """Words of a rewrite that marks the test skipped, expected to fail or retried."""
 
 
 def refused(original: str, rewritten: str, test: str) -> str:
     """Why ``rewritten`` is refused before any run of it ("" when it is not): it checks less at
     a glance, loosens an exact check of ``test``'s, or changes more than ``test``."""
-    return weakened(original, rewritten) or loosened(original, rewritten, test) or beyond(
-        original, rewritten, test)  # fmt: skip
+    return (
+        weakened(original, rewritten)
+        or loosened(original, rewritten, test)
+        or beyond(original, rewritten, test)
+    )
 
 
 def weakened(original: str, rewritten: str) -> str:
@@ -88,14 +93,18 @@ def beyond(original: str, rewritten: str, test: str) -> str:
             return "it changes more than the flaky test: the test is not in it as written"
         holder = found.owner or found.module
         holder.body = [ast.Pass() if node is found.function else node for node in holder.body]
-        found.module.body = [node for node in found.module.body
-                             if not isinstance(node, ast.Import | ast.ImportFrom)]  # fmt: skip
+        found.module.body = [
+            node for node in found.module.body if not isinstance(node, ast.Import | ast.ImportFrom)
+        ]
         try:
             trees.append(ast.dump(found.module))
         except RecursionError:
             return "it changes more than the flaky test: the rewrite is nested too deep to read"
-    return "" if trees[0] == trees[1] else (
-        "it changes more than the flaky test (another test, a fixture or the file's set-up)")
+    return (
+        ""
+        if trees[0] == trees[1]
+        else ("it changes more than the flaky test (another test, a fixture or the file's set-up)")
+    )
 
 
 def proposer(ctx: RunContext[object]) -> Propose | None:
@@ -109,8 +118,9 @@ def proposer(ctx: RunContext[object]) -> Propose | None:
         if len(text) > MAX_FILE:
             return None
         shown = ctx.redactor.redact(text)
-        user = (f"The flaky test: {test}\nIts file: {path}\nHow it fails: {failing}\n\n"
-                + fence(path, shown))  # fmt: skip
+        user = f"The flaky test: {test}\nIts file: {path}\nHow it fails: {failing}\n\n" + fence(
+            path, shown
+        )
         try:
             answer = model.ask(FlakyAnswer, system=SYSTEM, user=user, tier="model", temperature=0)
         except ModelError as exc:
@@ -135,6 +145,8 @@ def unredacted(answer: str, original: str, shown: str) -> str:
             lines.update(zip(seen[i1:i2], had[j1:j2], strict=True))
         elif tag == "replace" and i2 - i1 == 1:
             lines[seen[i1]] = "\n".join(had[j1:j2])
-    kept = [(line.rstrip("\r\n"), line[len(line.rstrip("\r\n")):])
-            for line in answer.splitlines(keepends=True)]  # fmt: skip
+    kept = [
+        (line.rstrip("\r\n"), line[len(line.rstrip("\r\n")) :])
+        for line in answer.splitlines(keepends=True)
+    ]
     return "".join(lines.get(text, text) + end for text, end in kept)

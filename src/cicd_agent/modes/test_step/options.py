@@ -12,11 +12,37 @@ if TYPE_CHECKING:
     from cicd_agent.job.options import Given
 
 
-SHELL_BUILTINS = frozenset({
-    "exit", "cd", "export", "source", ".", "set", "unset", "alias", "eval", "exec", "return",
-    "shift", "trap", "ulimit", "umask", "read", "wait", "declare", "local", "readonly",
-    "pushd", "popd", "shopt", "[[", "builtin", "typeset", "let",
-})  # fmt: skip
+SHELL_BUILTINS = frozenset(
+    {
+        "exit",
+        "cd",
+        "export",
+        "source",
+        ".",
+        "set",
+        "unset",
+        "alias",
+        "eval",
+        "exec",
+        "return",
+        "shift",
+        "trap",
+        "ulimit",
+        "umask",
+        "read",
+        "wait",
+        "declare",
+        "local",
+        "readonly",
+        "pushd",
+        "popd",
+        "shopt",
+        "[[",
+        "builtin",
+        "typeset",
+        "let",
+    }
+)
 """Words a shell runs itself, with no program of the name on a PATH (``test``, ``echo``,
 ``true`` and ``kill`` have one): the step runs its command with no shell, so ``exit 3`` would
 fail with the shell's own ``not found``."""

@@ -33,15 +33,28 @@ _QUARANTINE_LINE = re.compile(r"([ \t]+)quarantine:[ \t]*(#.*)?\r?\n?")
 
 
 def propose(
-    client: GitHubClient, *, checkout: Path, commit: str, into: str, tests: Sequence[str],
-    today: date, file_of: Callable[[str], str], body: Callable[[QuarantineEntry], str],
-) -> str:  # fmt: skip
+    client: GitHubClient,
+    *,
+    checkout: Path,
+    commit: str,
+    into: str,
+    tests: Sequence[str],
+    today: date,
+    file_of: Callable[[str], str],
+    body: Callable[[QuarantineEntry], str],
+) -> str:
     """A draft pull request into ``into`` adding an entry for each of ``tests`` (the runner's
     ids) to the settings file as ``commit`` has it: the summary's line, its address or why none
     (``body``: what each entry's row of the description says of its test)."""
     entries, ownerless = entries_for(tests, codeowners(checkout, commit), file_of, today)
-    alone = (f"; not proposed, as CODEOWNERS names no owner of its file: "
-             f"{', '.join(code_span(test, 120) for test in ownerless)}") if ownerless else ""
+    alone = (
+        (
+            f"; not proposed, as CODEOWNERS names no owner of its file: "
+            f"{', '.join(code_span(test, 120) for test in ownerless)}"
+        )
+        if ownerless
+        else ""
+    )
     if not entries:
         return f"No quarantine pull request{alone}."
     try:
@@ -49,14 +62,20 @@ def propose(
     except UsageError as error:
         return f"No quarantine pull request: {error}{alone}."
     drafted = open_draft_pull(
-        client, parent=commit, into=into, branch=branch_for(entries), checkout=checkout,
+        client,
+        parent=commit,
+        into=into,
+        branch=branch_for(entries),
+        checkout=checkout,
         files={CONFIG_PATH: edited},
         message=commit_message(f"Quarantine {len(entries)} flaky test(s)"),
         title=posted(f"Quarantine {len(entries)} flaky test(s) for 30 days"),
-        body=posted(f"cicd-agent found these tests flaky and could not fix them. Merging this "
-                    f"quarantines each in {CONFIG_PATH} until its expiry, its owner named:\n\n"
-                    + "\n".join(body(entry) for entry in entries)),
-    )  # fmt: skip
+        body=posted(
+            f"cicd-agent found these tests flaky and could not fix them. Merging this "
+            f"quarantines each in {CONFIG_PATH} until its expiry, its owner named:\n\n"
+            + "\n".join(body(entry) for entry in entries)
+        ),
+    )
     if not drafted.url:
         return f"No quarantine pull request: {drafted.why_not}{alone}."
     return f"Quarantine proposed by a draft pull request: {drafted.url}{alone}."
@@ -88,12 +107,16 @@ def with_entries(text: str, entries: Sequence[QuarantineEntry], today: date) -> 
     try:
         parse(edited, SECTION, today)
     except UsageError as error:  # the file is read: it is the edit the reader refuses
-        raise UsageError(f"{CONFIG_PATH} with the new entries added as text would be refused "
-                         f"({error.message.rstrip('.')}); add them by hand") from None  # fmt: skip
+        raise UsageError(
+            f"{CONFIG_PATH} with the new entries added as text would be refused "
+            f"({error.message.rstrip('.')}); add them by hand"
+        ) from None
     old = load_text(text)  # None: no file, or comments only
     if load_text(edited) != _appended({} if old is None else old, entries):
-        raise UsageError(f"{CONFIG_PATH}'s layout could not be extended as text so that it "
-                         "reads back with only the new entries added; add them by hand")  # fmt: skip
+        raise UsageError(
+            f"{CONFIG_PATH}'s layout could not be extended as text so that it "
+            "reads back with only the new entries added; add them by hand"
+        )
     return edited
 
 
@@ -106,8 +129,11 @@ def branch_for(entries: Sequence[QuarantineEntry]) -> str:
 def _block(entries: Sequence[QuarantineEntry], pad: str) -> str:
     # Characters as themselves: JSON escapes one beyond the basic plane as a surrogate pair,
     # which YAML reads as two broken characters.
-    return "".join(f"{pad}- test: {json.dumps(e.test, ensure_ascii=False)}\n{pad}  owner: \"@{e.owner}\"\n"
-                   f"{pad}  expires: \"{e.expires.isoformat()}\"\n" for e in entries)  # fmt: skip
+    return "".join(
+        f'{pad}- test: {json.dumps(e.test, ensure_ascii=False)}\n{pad}  owner: "@{e.owner}"\n'
+        f'{pad}  expires: "{e.expires.isoformat()}"\n'
+        for e in entries
+    )
 
 
 def _edited(text: str, entries: Sequence[QuarantineEntry]) -> str:
@@ -117,8 +143,10 @@ def _edited(text: str, entries: Sequence[QuarantineEntry]) -> str:
     start = next((i for i, line in enumerate(lines) if _SECTION_LINE.fullmatch(line)), None)
     if start is None:
         return "".join(lines) + f"{SECTION}:\n  quarantine:\n" + _block(entries, "    ")
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].strip()
-                and lines[i][0] not in " \t#"), len(lines))  # fmt: skip
+    end = next(
+        (i for i in range(start + 1, len(lines)) if lines[i].strip() and lines[i][0] not in " \t#"),
+        len(lines),
+    )
     found = next((i for i in range(start + 1, end) if _QUARANTINE_LINE.fullmatch(lines[i])), None)
     if found is None:
         child = next((_indent(lines[i]) for i in range(start + 1, end) if _content(lines[i])), "  ")
@@ -147,8 +175,9 @@ def _appended(document: object, entries: Sequence[QuarantineEntry]) -> object:
     listed = section.get("quarantine") or []
     if not isinstance(listed, list):
         return None
-    added = [{"test": e.test, "owner": f"@{e.owner}", "expires": e.expires.isoformat()}
-             for e in entries]  # fmt: skip
+    added = [
+        {"test": e.test, "owner": f"@{e.owner}", "expires": e.expires.isoformat()} for e in entries
+    ]
     return {**document, SECTION: {**section, "quarantine": [*listed, *added]}}
 
 

@@ -47,14 +47,18 @@ class TestStepResult(PlainResult):
         }
 
     def summary_body(self) -> str:
-        lines = [f"Test command: {code_span(shlex.join(self.command), 200)}", "",
-                 *(f"- flaky: {code_span(t)}: {why}" for t, why in self.flaky),
-                 *(f"- likely flaky: {code_span(t)}: {why}" for t, why in self.likely_flaky),
-                 *(f"- quarantined: {code_span(t)}: {why}" for t, why in self.quarantined),
-                 *(f"- failed: {code_span(t)}" for t in self.failing),
-                 *(line for said in self.said for line in ("", said)),  # paragraphs, not items
-                 *fixes_lines(self.flaky_fixes), *self.suggested,
-                 *self.history]  # fmt: skip
+        lines = [
+            f"Test command: {code_span(shlex.join(self.command), 200)}",
+            "",
+            *(f"- flaky: {code_span(t)}: {why}" for t, why in self.flaky),
+            *(f"- likely flaky: {code_span(t)}: {why}" for t, why in self.likely_flaky),
+            *(f"- quarantined: {code_span(t)}: {why}" for t, why in self.quarantined),
+            *(f"- failed: {code_span(t)}" for t in self.failing),
+            *(line for said in self.said for line in ("", said)),  # paragraphs, not items
+            *fixes_lines(self.flaky_fixes),
+            *self.suggested,
+            *self.history,
+        ]
         return "\n".join(lines)
 
 
@@ -65,11 +69,13 @@ def fixes_lines(fixes: Sequence[FlakyFix]) -> list[str]:
         return []
     lines = ["", "**Flaky tests classified** (in the sandbox, each run in a fresh copy):"]
     for fixed in fixes:
-        related = (f", depends on {code_span(fixed.related_test)}" if fixed.related_test
-                   else "")  # fmt: skip
+        related = f", depends on {code_span(fixed.related_test)}" if fixed.related_test else ""
         before = fixed.runs_before
-        lines += ["", f"- {code_span(fixed.test)}: {fixed.kind}{related}; fix: "
-                  f"**{fixed.status}** ({prose(fixed.evidence)})"]  # fmt: skip
+        lines += [
+            "",
+            f"- {code_span(fixed.test)}: {fixed.kind}{related}; fix: "
+            f"**{fixed.status}** ({prose(fixed.evidence)})",
+        ]
         if before.runs:
             lines.append(f"  - before: {prose(before.said())}")
         if fixed.runs_after.runs:
@@ -83,26 +89,43 @@ def decide(
     verdict: StepVerdict, command: Sequence[str], fixes: Sequence[FlakyFix] = ()
 ) -> TestStepResult:
     """The result the verdict earns (pure)."""
-    parts = [said for said, count in (
-        (f"{len(verdict.failing) - len(verdict.once)} test(s) failed on every run",
-         len(verdict.failing) - len(verdict.once)),
-        (f"{len(verdict.once)} test(s) failed on their one run (not retried)", verdict.once),
-        (f"{len(verdict.flaky)} test(s) failed, then passed on retry (flaky, not excused)",
-         verdict.flaky),
-        (f"{len(verdict.quarantined)} quarantined test(s) failed (not excused)",
-         verdict.quarantined),
-    ) if count]  # fmt: skip
+    parts = [
+        said
+        for said, count in (
+            (
+                f"{len(verdict.failing) - len(verdict.once)} test(s) failed on every run",
+                len(verdict.failing) - len(verdict.once),
+            ),
+            (f"{len(verdict.once)} test(s) failed on their one run (not retried)", verdict.once),
+            (
+                f"{len(verdict.flaky)} test(s) failed, then passed on retry (flaky, not excused)",
+                verdict.flaky,
+            ),
+            (
+                f"{len(verdict.quarantined)} quarantined test(s) failed (not excused)",
+                verdict.quarantined,
+            ),
+        )
+        if count
+    ]
     if verdict.passed:
         headline = "The test step passed."
     elif parts:
         headline = f"The test step failed: {'; '.join(parts)}."
     else:
         headline = "The test step failed."
-    return TestStepResult(mode="test-step", headline=headline, passed=verdict.passed,
-                          command=list(command), failing=list(verdict.failing),
-                          flaky=list(verdict.flaky), likely_flaky=list(verdict.likely_flaky),
-                          quarantined=list(verdict.quarantined),
-                          said=list(verdict.said), flaky_fixes=list(fixes))  # fmt: skip
+    return TestStepResult(
+        mode="test-step",
+        headline=headline,
+        passed=verdict.passed,
+        command=list(command),
+        failing=list(verdict.failing),
+        flaky=list(verdict.flaky),
+        likely_flaky=list(verdict.likely_flaky),
+        quarantined=list(verdict.quarantined),
+        said=list(verdict.said),
+        flaky_fixes=list(fixes),
+    )
 
 
 def seen_lines(
@@ -115,20 +138,33 @@ def seen_lines(
     if not found:
         return []
     found = [replace(stat, test=names.get(stat.test, stat.test)) for stat in found]
-    rows = [f"| {rank} | {code_span(stat.test, 120)} | {stat.flip_rate:.0%} | {stat.failures} "
-            f"of {stat.runs} | {stat.lost_seconds:,.0f} s |"
-            for rank, stat in enumerate(found[:TOP], 1)]  # fmt: skip
-    lines = ["", f"**Flaky tests of this workflow** (its last {WINDOW} runs on the default "
-             "branch, most CI time lost first):"]  # fmt: skip
+    rows = [
+        f"| {rank} | {code_span(stat.test, 120)} | {stat.flip_rate:.0%} | {stat.failures} "
+        f"of {stat.runs} | {stat.lost_seconds:,.0f} s |"
+        for rank, stat in enumerate(found[:TOP], 1)
+    ]
+    lines = [
+        "",
+        f"**Flaky tests of this workflow** (its last {WINDOW} runs on the default "
+        "branch, most CI time lost first):",
+    ]
     if chart := mermaid_chart(found):
         lines += ["", chart]
     if folder := environ.get("RUNNER_TEMP"):
         image = Path(folder) / "cicd-agent-flaky-tests.svg"
         try:
             image.write_text(svg_chart(found), encoding="utf-8")
-            lines += ["", f"The chart as an image: {code_span(str(image))} (keep it with "
-                      "`actions/upload-artifact`)."]  # fmt: skip
+            lines += [
+                "",
+                f"The chart as an image: {code_span(str(image))} (keep it with "
+                "`actions/upload-artifact`).",
+            ]
         except OSError as error:
             lines += ["", f"The chart's image was not written: {error.strerror}."]
-    return [*lines, "", "| # | test | flip rate | failed | CI time lost |",
-            "|---:|---|---:|---:|---:|", *rows]  # fmt: skip
+    return [
+        *lines,
+        "",
+        "| # | test | flip rate | failed | CI time lost |",
+        "|---:|---|---:|---:|---:|",
+        *rows,
+    ]

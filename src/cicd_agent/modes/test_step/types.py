@@ -63,15 +63,21 @@ class Attempt:
         if self.exit_status == 0 and failed:
             return f"it exited 0 although its report names {len(failed)} failed test(s)"
         if self.exit_status in SHELL_MISSES and not self.outcomes:
-            return (f"it exited {self.exit_status}, the status for "
-                    f"{SHELL_MISSES[self.exit_status]}: install it before this step, or check "
-                    "its name (its own output above says which)")  # fmt: skip
+            return (
+                f"it exited {self.exit_status}, the status for "
+                f"{SHELL_MISSES[self.exit_status]}: install it before this step, or check "
+                "its name (its own output above says which)"
+            )
         if self.exit_status != 0 and not self.outcomes and self.unread:
-            return (f"it exited {self.exit_status}, and {self.unread}: its tests were neither "
-                    "counted nor retried (its own output above says what failed)")  # fmt: skip
+            return (
+                f"it exited {self.exit_status}, and {self.unread}: its tests were neither "
+                "counted nor retried (its own output above says what failed)"
+            )
         if self.exit_status != 0 and not self.outcomes:
-            return (f"it exited {self.exit_status} before any test reported (a missing tool or "
-                    "package, a build that failed: its own output above says which)")  # fmt: skip
+            return (
+                f"it exited {self.exit_status} before any test reported (a missing tool or "
+                "package, a build that failed: its own output above says which)"
+            )
         if self.exit_status != 0 and not failed:
             return f"it exited {self.exit_status} although its report names no failed test"
         return ""

@@ -21,7 +21,7 @@ def code_lines(text: str) -> frozenset[int]:
     found: set[int] = set()
     line, depth, attribute, index = 1, 0, 0, 0
     while index < len(text):
-        char, rest = text[index], text[index:index + 2]
+        char, rest = text[index], text[index : index + 2]
         if char == "\n":
             line += 1
         elif depth and rest in ("*/", "/*"):
@@ -32,7 +32,7 @@ def code_lines(text: str) -> frozenset[int]:
             depth, index = 1, index + 1
         elif rest == "//":
             index = text.find("\n", index) - 1 if "\n" in text[index:] else len(text)
-        elif char == "#" and text[index + 1:index + 3].lstrip("!").startswith("["):
+        elif char == "#" and text[index + 1 : index + 3].lstrip("!").startswith("["):
             attribute, index = 1, text.index("[", index)
         elif attribute and char in "[]":
             attribute += 1 if char == "[" else -1
@@ -46,7 +46,9 @@ def code_lines(text: str) -> frozenset[int]:
     return frozenset(found) - _test_modules(text)
 
 
-_TEST_MODULE = re.compile(r"^[ \t]*#\[cfg\(test\)\]\s*(?:#\[[^\]]*\]\s*)*(?:pub\s+)?mod\s+\w+\s*\{", re.M)
+_TEST_MODULE = re.compile(
+    r"^[ \t]*#\[cfg\(test\)\]\s*(?:#\[[^\]]*\]\s*)*(?:pub\s+)?mod\s+\w+\s*\{", re.M
+)
 
 
 def _test_modules(text: str) -> set[int]:
@@ -72,7 +74,9 @@ def _string_end(text: str, start: int) -> int:
     return min(index, len(text) - 1)
 
 
-_USED = re.compile(r"^\s*(?:///?!?\s*)?(?:extern\s+crate|use)\s+([a-z_][a-z0-9_]*)\s*(?:;|::)", re.M)
+_USED = re.compile(
+    r"^\s*(?:///?!?\s*)?(?:extern\s+crate|use)\s+([a-z_][a-z0-9_]*)\s*(?:;|::)", re.M
+)
 _NOT_CRATES = frozenset({"std", "core", "alloc", "crate", "self", "super"})
 _STYLE = (
     "Write Rust: an integration test, `path` being `tests/NAME.rs` at the crate's root (not "
@@ -92,8 +96,12 @@ def rust_style(source_text: str, related_text: str) -> str:
     """gen-tests' style sentence for a Rust test, naming the crate as the nearest test or the
     changed file's doc examples ``use`` it (``CRATE`` when neither does: the compile stage's
     error names it for the next attempt)."""
-    used = [name for text in (related_text, source_text) for name in _USED.findall(text)
-            if name not in _NOT_CRATES]  # fmt: skip
+    used = [
+        name
+        for text in (related_text, source_text)
+        for name in _USED.findall(text)
+        if name not in _NOT_CRATES
+    ]
     return _STYLE.format(name=used[0] if used else "CRATE")
 
 
@@ -146,12 +154,18 @@ class Library:
 def library(toml: dict[str, object]) -> Library:
     folder = PurePosixPath(root_of(toml)).parent
     paths = [table(toml, "package").get("build")] + [
-        target.get("path") for kind in ("bin", "test", "bench", "example")
-        for target in _list(toml.get(kind)) if isinstance(target, dict)]  # fmt: skip
+        target.get("path")
+        for kind in ("bin", "test", "bench", "example")
+        for target in _list(toml.get(kind))
+        if isinstance(target, dict)
+    ]
     named = {str(PurePosixPath(path)) for path in paths if isinstance(path, str)}
     folders = {PurePosixPath(f).parent for f in named} - {folder, *folder.parents}
-    return Library(folder, frozenset({"src/main.rs", "build.rs", *named}),
-                   frozenset(folders | {PurePosixPath(f) for f in _NOT_CODE}))  # fmt: skip
+    return Library(
+        folder,
+        frozenset({"src/main.rs", "build.rs", *named}),
+        frozenset(folders | {PurePosixPath(f) for f in _NOT_CODE}),
+    )
 
 
 def crate_code(repo: Path, path: str, crate: Library) -> bool:
@@ -160,10 +174,14 @@ def crate_code(repo: Path, path: str, crate: Library) -> bool:
     output), and not in a folder with its own ``Cargo.toml`` (another package: a workspace
     member's or a vendored crate's)."""
     name, folder = PurePosixPath(path), crate.folder
-    inner = name.parents[:len(name.parents) - len(folder.parents) - 1]
-    return (name.suffix == ".rs" and folder in name.parents and path not in crate.others
-            and not crate.other_folders.intersection(name.parents)
-            and not any(is_file(repo, f"{p}/Cargo.toml") for p in inner))  # fmt: skip
+    inner = name.parents[: len(name.parents) - len(folder.parents) - 1]
+    return (
+        name.suffix == ".rs"
+        and folder in name.parents
+        and path not in crate.others
+        and not crate.other_folders.intersection(name.parents)
+        and not any(is_file(repo, f"{p}/Cargo.toml") for p in inner)
+    )
 
 
 _NOT_CODE = frozenset({"tests", "benches", "examples", "target", "src/bin"})
@@ -181,8 +199,11 @@ def target_names(repo: Path) -> frozenset[str]:
     names = {library_name(repo) or ""}
     for kind in ("test", "bin", "bench", "example"):
         found = toml.get(kind)
-        names |= {str(t.get("name", "")) for t in found if isinstance(t, dict)} \
-            if isinstance(found, list) else set()  # fmt: skip
+        names |= (
+            {str(t.get("name", "")) for t in found if isinstance(t, dict)}
+            if isinstance(found, list)
+            else set()
+        )
     return frozenset(names - {""})
 
 
@@ -214,12 +235,16 @@ def integration_test_problem(repo: Path, path: str) -> str:
     Whether the file exists is the gate's look."""
     name = _NAME.fullmatch(path)
     if name is None:
-        return ("not an integration test: a Rust candidate is tests/NAME.rs at the crate's "
-                "root (NAME in lowercase letters, digits and _); a unit test in src/ would "
-                "edit the code's own file")  # fmt: skip
+        return (
+            "not an integration test: a Rust candidate is tests/NAME.rs at the crate's "
+            "root (NAME in lowercase letters, digits and _); a unit test in src/ would "
+            "edit the code's own file"
+        )
     if library_name(repo) is None:
-        return ("the repository's root is no library crate (src/lib.rs or [lib]) an "
-                "integration test can use")  # fmt: skip
+        return (
+            "the repository's root is no library crate (src/lib.rs or [lib]) an "
+            "integration test can use"
+        )
     if table(manifest(repo), "package").get("autotests") is False:
         return "the crate sets autotests = false: a file under tests/ is no test target"
     if name.group(1) in target_names(repo):
@@ -233,16 +258,31 @@ def unasserted_test(text: str) -> str:
     string made a numbered placeholder first: neither is code, and one string twice is one
     number, so ``assert_eq!(f("a"), f("a"))`` reads as the same sides and ``f("b")`` not)."""
     strings: dict[str, int] = {}
-    code = _NOISE.sub(lambda found: f'"{strings.setdefault(found.group(), len(strings))}"'
-                      if found.group().startswith('"') else "", text)  # fmt: skip
+    code = _NOISE.sub(
+        lambda found: (
+            f'"{strings.setdefault(found.group(), len(strings))}"'
+            if found.group().startswith('"')
+            else ""
+        ),
+        text,
+    )
     found = list(_FN.finditer(code))
-    tests = [(match, end) for match, end in zip(found, [m.start() for m in found[1:]] + [len(code)],
-             strict=True) if re.search(r"#\[test\]", match.group(1))]  # fmt: skip
+    tests = [
+        (match, end)
+        for match, end in zip(found, [m.start() for m in found[1:]] + [len(code)], strict=True)
+        if re.search(r"#\[test\]", match.group(1))
+    ]
     if not tests:
         return "the file holds no #[test] fn, so it"
-    return next((match.group(2) for match, end in tests if "should_panic" not in match.group(1)
-                 and not any(_checks(code, check) for check in
-                             _CHECK.finditer(code, match.end(), end))), "")  # fmt: skip
+    return next(
+        (
+            match.group(2)
+            for match, end in tests
+            if "should_panic" not in match.group(1)
+            and not any(_checks(code, check) for check in _CHECK.finditer(code, match.end(), end))
+        ),
+        "",
+    )
 
 
 def _checks(code: str, check: re.Match[str]) -> bool:
@@ -253,8 +293,10 @@ def _checks(code: str, check: re.Match[str]) -> bool:
         return True
     if name == "assert":
         arguments = same_sides.arguments(code, check.end() - 1)
-        return not (arguments and (same_sides.self_compare(arguments[0])
-                                   or same_sides.always_true(arguments[0])))  # fmt: skip
+        return not (
+            arguments
+            and (same_sides.self_compare(arguments[0]) or same_sides.always_true(arguments[0]))
+        )
     if name == "assert_ne" and "(" in "".join(same_sides.arguments(code, check.end() - 1)[:1]):
         return True  # two calls are two values: assert_ne!(id(), id()) checks they differ
     return not same_sides.same_pair(code, check.end() - 1)
@@ -262,5 +304,7 @@ def _checks(code: str, check: re.Match[str]) -> bool:
 
 def first_error(output: str) -> str:
     """rustc's first error in a build's log (what a model needs to mend its file)."""
-    return next((line.strip()[:300] for line in output.splitlines()
-                 if line.startswith("error")), "see the build's log")  # fmt: skip
+    return next(
+        (line.strip()[:300] for line in output.splitlines() if line.startswith("error")),
+        "see the build's log",
+    )

@@ -19,5 +19,7 @@ SHAPE = RunnerShape(
     headings=("cargo.test",),
     details=("rust.panic",),
     signatures=beside(__name__),
-    flaky=FlakySigns(reruns=re.compile(r"^\s*(?:TRY \d+ (?:PASS|FAIL)|FLAKY \d+/\d+)\b")),  # nextest
+    flaky=FlakySigns(
+        reruns=re.compile(r"^\s*(?:TRY \d+ (?:PASS|FAIL)|FLAKY \d+/\d+)\b")
+    ),  # nextest
 )

@@ -55,9 +55,18 @@ def recording(
     empty), our recorder (``launcher``) as cargo's runner, libtest's ``arguments`` after
     ``--``."""
     runner = json.dumps([sys.executable, "-I", launcher, "record"])
-    return [cargo, "test", "--quiet", "--no-fail-fast", "--message-format=json",
-            *(target or ["--tests"]), "--config", f"target.'cfg(all())'.runner={runner}",
-            "--", *arguments]  # fmt: skip
+    return [
+        cargo,
+        "test",
+        "--quiet",
+        "--no-fail-fast",
+        "--message-format=json",
+        *(target or ["--tests"]),
+        "--config",
+        f"target.'cfg(all())'.runner={runner}",
+        "--",
+        *arguments,
+    ]
 
 
 def plans(built: bytes) -> tuple[list[str], str]:
@@ -79,13 +88,17 @@ def plans(built: bytes) -> tuple[list[str], str]:
         if binary not in executables or binary in ran:
             return [], f"cargo's run of {binary[:120] or 'a binary'} was not one it built, once"
         if len(line) > MAX_PLAN:
-            return [], (f"cargo runs {binary[:120]} with more than {MAX_PLAN:,} characters of "
-                        "arguments and environment, more than the loop's command may hold")  # fmt: skip
+            return [], (
+                f"cargo runs {binary[:120]} with more than {MAX_PLAN:,} characters of "
+                "arguments and environment, more than the loop's command may hold"
+            )
         ran.add(binary)
         found.append(line)
     if ran != executables:
-        return [], (f"cargo handed {len(ran)} of the {len(executables)} test binaries it built "
-                    "to the seam's recorder (a runner of the project's own?): not repeated")  # fmt: skip
+        return [], (
+            f"cargo handed {len(ran)} of the {len(executables)} test binaries it built "
+            "to the seam's recorder (a runner of the project's own?): not repeated"
+        )
     return found, ""
 
 
@@ -112,12 +125,21 @@ def read_frames(
             header = _RUN.match(stream, at)
             size = int(header[5]) if header is not None else 0
             end = at if header is None else header.end() + size
-            if header is None or header.groups()[:3] != (token, b"%d" % repetition, b"%d" % index) \
-                    or stream[end:end + 1] != b"\n":  # fmt: skip
-                return [], 0, (f"the repeat loop's report ends or strays before run {repetition + 1} "
-                            f"of {times} of binary {index + 1} (a test ended the loop, or "
-                            "wrote into its report): no run of it is believed")  # fmt: skip
-            runs[-1].append((int(header[4]), stream[header.end():end].decode("utf-8", "replace")))
+            if (
+                header is None
+                or header.groups()[:3] != (token, b"%d" % repetition, b"%d" % index)
+                or stream[end : end + 1] != b"\n"
+            ):
+                return (
+                    [],
+                    0,
+                    (
+                        f"the repeat loop's report ends or strays before run {repetition + 1} "
+                        f"of {times} of binary {index + 1} (a test ended the loop, or "
+                        "wrote into its report): no run of it is believed"
+                    ),
+                )
+            runs[-1].append((int(header[4]), stream[header.end() : end].decode("utf-8", "replace")))
             at = end + 1
     if stream[at:] != MARK + b" " + token + b" end 0\n\n":
         return [], 0, "the repeat loop's report does not end as the seam's launcher ends it"
@@ -150,16 +172,28 @@ class Runs(NamedTuple):
 
 
 def repeated(
-    sandbox: Sandbox, space: Workspace, cargo: str, target: Sequence[str],
-    extra: Mapping[str, str], *, in_run_check: str, arguments: Sequence[str], times: int,
-    timeout: float, noise: int = 0,
-) -> Runs:  # fmt: skip
+    sandbox: Sandbox,
+    space: Workspace,
+    cargo: str,
+    target: Sequence[str],
+    extra: Mapping[str, str],
+    *,
+    in_run_check: str,
+    arguments: Sequence[str],
+    times: int,
+    timeout: float,
+    noise: int = 0,
+) -> Runs:
     """``target``'s test binaries built and recorded (libtest given ``arguments``), then run
     ``times`` times each in one loop beside ``noise`` processes."""
     launcher = placed_launcher(sandbox)
-    built = sandbox.run(on_pipe(recording(cargo, target, arguments, launcher),
-                                sandbox.evidence_variable),
-                        space, timeout=timeout, extra_env=extra, evidence=True)  # fmt: skip
+    built = sandbox.run(
+        on_pipe(recording(cargo, target, arguments, launcher), sandbox.evidence_variable),
+        space,
+        timeout=timeout,
+        extra_env=extra,
+        evidence=True,
+    )
     if built.timed_out or built.killed_for or built.sandbox_failure or built.returncode:
         return Runs([built], [], f"cargo test's build for the repeats {built.describe()}")
     found, why = plans(built.evidence)

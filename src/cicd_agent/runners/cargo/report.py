@@ -27,19 +27,30 @@ given ``--logfile``: the seam's own option, so never the project's words."""
 Reading = tuple[str, dict[str, str]]
 """One run's word: its binaries' report as written, and each test's outcome read from it."""
 _RUNNING = re.compile(rf"^running {COUNT} tests?(?: \(shuffle seed: \d+\))?$")
-RESULT = re.compile(r"^test (.+?)(?: - (?:should panic|compile fail|compile|allow fail))?"
-                    r" \.\.\. (ok|FAILED|ignored(?:, .*)?)$")
+RESULT = re.compile(
+    r"^test (.+?)(?: - (?:should panic|compile fail|compile|allow fail))?"
+    r" \.\.\. (ok|FAILED|ignored(?:, .*)?)$"
+)
 """A test's end in libtest's report, its name as its own log and ``failures:`` give it: the
 report puts the test's mode after it (``tests::t - should panic``, a ``no_run`` doctest's
 ``src/lib.rs - f (line 9) - compile``, ``… - compile fail``; ``allow fail`` before Rust
 1.57), the log never does, and a retry selects the name without it."""
-_SUMMARY = re.compile(rf"^test result: (ok|FAILED)\. {COUNT} passed; {COUNT} failed; {COUNT} ignored;")
+_SUMMARY = re.compile(
+    rf"^test result: (ok|FAILED)\. {COUNT} passed; {COUNT} failed; {COUNT} ignored;"
+)
 _OUTCOME = {"ok": "passed", "FAILED": "failed"}
 _CLAIMS = ("failed", "skipped", "passed")
 _OWN_OUTPUT = re.compile(r"^---- (.+) stdout ----$")
 _PANICKED = re.compile(rf"^thread '.*' (?:\(\d+\) )?panicked at (?:'(.*)', )?(\S+?):{COUNT}:\d+:?$")
-_RUNTIME_PANICS = ("attempt to ", "index out of bounds", "range start index", "range end index",
-                   "slice index", "byte index", "capacity overflow")  # fmt: skip
+_RUNTIME_PANICS = (
+    "attempt to ",
+    "index out of bounds",
+    "range start index",
+    "range end index",
+    "slice index",
+    "byte index",
+    "capacity overflow",
+)
 """How the language's own panics begin (overflow, division by zero, a bad index or slice):
 raised in a test's own file they are its arithmetic crashing, not a check of its."""
 """Outcomes from the least a test's name claims: two binaries (the library and ``src/main.rs``,
@@ -47,6 +58,7 @@ two integration tests) may each have a ``tests::it_works``."""
 _DOCTEST = re.compile(r"^\S.* - (?:.* )?\(line \d+\)(?: - .+)?$")
 """rustdoc's name for a doctest (``src/lib.rs - add (line 5)``, ``src/lib.rs - (line 86)``,
 ``… (line 9) - compile fail``); a ``#[test]``'s name has no space, nor a line number."""
+
 
 def without_log_warning(output: str) -> str:
     """A run's ``output`` without libtest's warning about the ``--logfile`` the seam gave it:
@@ -78,8 +90,12 @@ def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
     for key, outcome in outcomes.items():
         file, _, name = key.partition(" › ")
         path, number, words = panics.get(name, ("", "", ""))
-        if outcome == "failed" and path and (path == file or file.endswith(f"/{path}")) \
-                and not words.startswith(_RUNTIME_PANICS):  # fmt: skip
+        if (
+            outcome == "failed"
+            and path
+            and (path == file or file.endswith(f"/{path}"))
+            and not words.startswith(_RUNTIME_PANICS)
+        ):
             found[key] = f"{file}:{number}: {words[:160]}"
     return found
 
@@ -99,9 +115,13 @@ def test_executables(plan: bytes) -> set[str]:
             message = json.loads(line)
         except ValueError:
             continue
-        if isinstance(message, dict) and message.get("reason") == "compiler-artifact" and \
-                isinstance(profile := message.get("profile"), dict) and \
-                profile.get("test") is True and isinstance(message.get("executable"), str):  # fmt: skip
+        if (
+            isinstance(message, dict)
+            and message.get("reason") == "compiler-artifact"
+            and isinstance(profile := message.get("profile"), dict)
+            and profile.get("test") is True
+            and isinstance(message.get("executable"), str)
+        ):
             found.add(message["executable"])
     return found
 
@@ -137,29 +157,43 @@ def read_blocks(
         elif (result := RESULT.match(line)) is not None and expected is not None and not section:
             name, said = result.groups()
             if name in block:
-                return {}, f"libtest reported {name[:120]} ending twice (a test printed its own result)"
+                return (
+                    {},
+                    f"libtest reported {name[:120]} ending twice (a test printed its own result)",
+                )
             block[name] = _OUTCOME.get(said, "skipped")
         elif (summary := _SUMMARY.match(line)) is not None and expected is not None:
             verdict, passed, failed, ignored = summary.groups()
             counts = [list(block.values()).count(o) for o in ("passed", "failed", "skipped")]
             if len(block) != expected or counts != [int(passed), int(failed), int(ignored)]:
-                return {}, (f"libtest's block of {expected} test(s) shows {len(block)} result(s) "
-                            "that its summary does not count (a test printed its own)")  # fmt: skip
+                return {}, (
+                    f"libtest's block of {expected} test(s) shows {len(block)} result(s) "
+                    "that its summary does not count (a test printed its own)"
+                )
             if in_run_check and block:
-                mine = [name for name in block if name == ours or (
-                    _DOCTEST.match(name) and f" - {in_run_check} (line " in name)]  # fmt: skip
+                mine = [
+                    name
+                    for name in block
+                    if name == ours
+                    or (_DOCTEST.match(name) and f" - {in_run_check} (line " in name)
+                ]
                 if not any(block[name] == "passed" and name in listed for name in mine):
-                    return {}, ("libtest's binary ended before the seam's in-run check, listed only "
-                                "after every test ended, passed: a pass printed by the code "
-                                "under test")  # fmt: skip
+                    return {}, (
+                        "libtest's binary ended before the seam's in-run check, listed only "
+                        "after every test ended, passed: a pass printed by the code "
+                        "under test"
+                    )
                 checked += block.get(ours) == "passed"
                 if all(_DOCTEST.match(name) for name in block):  # each its own process:
                     kept = {name: outcome for name, outcome in block.items() if outcome == "failed"}
                     unheld += [name for name in block if name not in kept and name not in mine]
                     doctests, block = doctests + len(block) - len(kept) - 1, kept  # a fail holds
                 # a root that is also another's module (``mod common;``) brings ours along
-                block = {name: outcome for name, outcome in block.items()
-                         if name != ours and not name.endswith(f"::{ours}")}  # fmt: skip
+                block = {
+                    name: outcome
+                    for name, outcome in block.items()
+                    if name != ours and not name.endswith(f"::{ours}")
+                }
             for name, outcome in block.items():  # two binaries' same name: the least it claims
                 outcomes[name] = min(outcome, outcomes.get(name, outcome), key=_CLAIMS.index)
             verdicts.append(verdict)
@@ -167,16 +201,20 @@ def read_blocks(
     if expected is not None or not verdicts:
         return {}, "libtest's report ended before its summary (not a cargo test run, or killed)"
     if checked < binaries:
-        return {}, (f"{binaries - checked} of the {binaries} test binaries given the seam's "
-                    "in-run check reported no block naming it (one that ended before libtest "
-                    "started hides its tests): never believed")  # fmt: skip
+        return {}, (
+            f"{binaries - checked} of the {binaries} test binaries given the seam's "
+            "in-run check reported no block naming it (one that ended before libtest "
+            "started hides its tests): never believed"
+        )
     if (returncode == 0) != all(verdict == "ok" for verdict in verdicts):
         return {}, f"cargo test's report and its exit status {returncode} disagree"
     if doctests and not outcomes:
         named = "; ".join(name[:120] for name in unheld[:3]) + ("; …" if len(unheld) > 3 else "")
-        return {}, (f"cargo test ran only doctests ({doctests}: {named}), each its own process, "
-                    "which no in-run check of the seam's reaches (one that exits 0 passes; a "
-                    "compile_fail one passes by not compiling)")  # fmt: skip
+        return {}, (
+            f"cargo test ran only doctests ({doctests}: {named}), each its own process, "
+            "which no in-run check of the seam's reaches (one that exits 0 passes; a "
+            "compile_fail one passes by not compiling)"
+        )
     return outcomes, ""
 
 
@@ -222,11 +260,14 @@ class LibtestLog:
             self._folder = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
             os.mkfifo(self.path.name, 0o600, dir_fd=self._folder)
             # read and write: never blocks us, and a writer's open never waits for a reader
-            self._fd = os.open(self.path.name, os.O_RDWR | os.O_NONBLOCK | os.O_NOFOLLOW,
-                               dir_fd=self._folder)  # fmt: skip
+            self._fd = os.open(
+                self.path.name, os.O_RDWR | os.O_NONBLOCK | os.O_NOFOLLOW, dir_fd=self._folder
+            )
             os.fchmod(self._fd, 0o666)  # a run may be another user's: it only writes there
         except OSError as exc:
-            self.problem = f"libtest's own log could not be made in the run's folder ({exc.strerror})"
+            self.problem = (
+                f"libtest's own log could not be made in the run's folder ({exc.strerror})"
+            )
         else:
             self._thread.start()
         return self
@@ -248,7 +289,10 @@ class LibtestLog:
                 return
 
     def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
     ) -> None:
         self._stop.set()
         if self._fd >= 0:
@@ -271,13 +315,19 @@ class LibtestLog:
             return f"libtest's own log ran past the {self.LIMIT} bytes kept: never believed"
         logged, stray = _logged(self.data.decode("utf-8", "replace"), {name for _, name in shown})
         if stray:
-            return (f"libtest's own log holds a line naming no test of its report "
-                    f"({stray[:120]}): a log written by the code under test")  # fmt: skip
-        for outcome, name in sorted(shown.keys() | logged.keys(), key=lambda k: (k[0] != PASSED, k)):
+            return (
+                f"libtest's own log holds a line naming no test of its report "
+                f"({stray[:120]}): a log written by the code under test"
+            )
+        for outcome, name in sorted(
+            shown.keys() | logged.keys(), key=lambda k: (k[0] != PASSED, k)
+        ):
             if shown[outcome, name] != logged[outcome, name]:
-                return (f"libtest's report {_VERBS[outcome]} {name[:120]} {shown[outcome, name]} "
-                        f"time(s), its own log {logged[outcome, name]}: a report rewritten, or "
-                        "a log written, by the code under test")  # fmt: skip
+                return (
+                    f"libtest's report {_VERBS[outcome]} {name[:120]} {shown[outcome, name]} "
+                    f"time(s), its own log {logged[outcome, name]}: a report rewritten, or "
+                    "a log written, by the code under test"
+                )
         return ""
 
 
@@ -297,7 +347,7 @@ def _logged(text: str, names: set[str]) -> tuple[Counter[tuple[str, str]], str]:
     entries: list[tuple[str, str, bool]] = []  # outcome, the rest, whether it is plain
     for line in text.splitlines():
         if (start := _LOGGED.match(line)) is not None:
-            entries.append((_LOGGED_AS[start[1] or start[2]], line[start.end():], bool(start[2])))
+            entries.append((_LOGGED_AS[start[1] or start[2]], line[start.end() :], bool(start[2])))
         elif entries and not entries[-1][2]:  # the next line of a failure's message
             entries[-1] = (entries[-1][0], f"{entries[-1][1]}\n{line}", False)
         else:
@@ -307,9 +357,18 @@ def _logged(text: str, names: set[str]) -> tuple[Counter[tuple[str, str]], str]:
     # macro's thousands of should_panic failures made that quadratic
     lengths = sorted({len(n) for n in names if n}, reverse=True)
     for outcome, rest, plain in entries:
-        name = (rest if rest in names else "") if plain else next(
-            (rest[-size:] for size in lengths if len(rest) > size and rest[-size - 1] == " "
-             and rest[-size:] in names), "")  # fmt: skip
+        name = (
+            (rest if rest in names else "")
+            if plain
+            else next(
+                (
+                    rest[-size:]
+                    for size in lengths
+                    if len(rest) > size and rest[-size - 1] == " " and rest[-size:] in names
+                ),
+                "",
+            )
+        )
         if not name:
             return Counter(), repr(rest)
         logged[outcome, name] += 1

@@ -90,8 +90,10 @@ NOT_SHUFFLED = "not shuffled: libtest's --shuffle is unstable"
 """What every word on a cargo run's order says (module doc): never that it was shuffled."""
 CHECK_MODULE = "zz_cicd_check_"
 """How our module's name starts (a random part follows, per run); never a project's."""
-_ROOTS = re.compile(r"^(.+/)?(src/(lib|main)\.rs|src/bin/[^/]+\.rs|src/bin/[^/]+/main\.rs"
-                    r"|tests/[^/]+\.rs|tests/[^/]+/main\.rs)$")  # fmt: skip
+_ROOTS = re.compile(
+    r"^(.+/)?(src/(lib|main)\.rs|src/bin/[^/]+\.rs|src/bin/[^/]+/main\.rs"
+    r"|tests/[^/]+\.rs|tests/[^/]+/main\.rs)$"
+)
 """The crate roots of test binaries cargo finds by itself (after a member's folder)."""
 
 
@@ -123,8 +125,11 @@ class CargoTest(PlainStep):
         if not self.runs(shlex.join(command)):
             return None
         cut = command.index("--") if "--" in command else len(command)
-        every = [*command[:cut], *(() if "--no-fail-fast" in command[:cut] else ("--no-fail-fast",)),
-                 *command[cut:]]  # fmt: skip
+        every = [
+            *command[:cut],
+            *(() if "--no-fail-fast" in command[:cut] else ("--no-fail-fast",)),
+            *command[cut:],
+        ]
         if not failed:
             return merged(every)
         names = list(dict.fromkeys(failed))
@@ -164,8 +169,14 @@ class CargoTest(PlainStep):
             return ()
         if name.parts[0] == "tests":
             return (path,)
-        return (path, *sorted(f for f in files if PurePosixPath(f).parent == PurePosixPath("tests")
-                              and f.endswith(".rs")))  # fmt: skip
+        return (
+            path,
+            *sorted(
+                f
+                for f in files
+                if PurePosixPath(f).parent == PurePosixPath("tests") and f.endswith(".rs")
+            ),
+        )
 
     def test_file_for(self, source: str, related: str, taken: Callable[[str], bool]) -> str:
         """An integration test, ``tests/<stem>_generated.rs`` (its own test target, a name no
@@ -193,8 +204,12 @@ class CargoTest(PlainStep):
 
     def unasserted(self, checkout: Path, path: str, text: str) -> str:
         idle = unasserted_test(text)
-        return f"{idle} asserts nothing (a Rust test calls assert!, assert_eq!, assert_ne! or " \
-            "panic!, or is #[should_panic])" if idle else ""  # fmt: skip
+        return (
+            f"{idle} asserts nothing (a Rust test calls assert!, assert_eq!, assert_ne! or "
+            "panic!, or is #[should_panic])"
+            if idle
+            else ""
+        )
 
     def new_test_problem(self, checkout: Path, path: str) -> str:
         return integration_test_problem(checkout, path)
@@ -203,8 +218,10 @@ class CargoTest(PlainStep):
         """What rustc said first, where the candidate's test target did not build."""
         if "did not build" not in report.problem:
             return ""
-        return f"cargo test --no-run --test {PurePosixPath(path).stem} failed: " \
-            f"{first_error(report.output)}"  # fmt: skip
+        return (
+            f"cargo test --no-run --test {PurePosixPath(path).stem} failed: "
+            f"{first_error(report.output)}"
+        )
 
     def rerun_file(self, test_path: str) -> str:
         """An integration test's own target (``tests/x.rs``: ``--test x``); a file of ``src/``
@@ -221,8 +238,11 @@ class CargoTest(PlainStep):
         if shutil.which("rustup", path=own_path(environ)) is None:
             return ()
         home = Path(environ.get("HOME") or Path.home())
-        return (ToolMount(Path(environ.get("RUSTUP_HOME") or home / ".rustup").resolve(),
-                          "RUSTUP_HOME"),)  # fmt: skip
+        return (
+            ToolMount(
+                Path(environ.get("RUSTUP_HOME") or home / ".rustup").resolve(), "RUSTUP_HOME"
+            ),
+        )
 
     def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
         found = job_tool("cargo", checkout, environ)
@@ -235,11 +255,26 @@ class CargoTest(PlainStep):
         cargo = job_tool("cargo", sandbox.checkout, environ)
         if not isinstance(cargo, str):
             return TestReport(self.name, problem=self.missing(sandbox.checkout, environ))
-        tool = next((cover for name in ("cargo-llvm-cov", "cargo-tarpaulin") if isinstance(
-            cover := job_tool(name, sandbox.checkout, environ), str)), None)  # fmt: skip
-        said = TestReport(self.name, coverage_problem=(  # no seed: never shuffled (NOT_SHUFFLED)
-            (f"not measured: the seam does not run {PurePosixPath(tool).name} yet" if tool
-             else could_not_run(COVERAGE_TOOLS)) if selection.cover else ""))  # fmt: skip
+        tool = next(
+            (
+                cover
+                for name in ("cargo-llvm-cov", "cargo-tarpaulin")
+                if isinstance(cover := job_tool(name, sandbox.checkout, environ), str)
+            ),
+            None,
+        )
+        said = TestReport(
+            self.name,
+            coverage_problem=(  # no seed: never shuffled (NOT_SHUFFLED)
+                (
+                    f"not measured: the seam does not run {PurePosixPath(tool).name} yet"
+                    if tool
+                    else could_not_run(COVERAGE_TOOLS)
+                )
+                if selection.cover
+                else ""
+            ),
+        )
         lib = library_root(space.repo)
         targets = _targets(selection.tests, lib)
         extra = {**selection.environment, **ENVIRONMENT}
@@ -255,40 +290,70 @@ class CargoTest(PlainStep):
                 with log:
                     if selection.repeat > 1:
                         runs = repeated(
-                            sandbox, space, cargo, target, extra, in_run_check=in_run_check,
-                            arguments=arguments, times=selection.repeat, noise=selection.noise,
-                            timeout=timeout)  # fmt: skip
+                            sandbox,
+                            space,
+                            cargo,
+                            target,
+                            extra,
+                            in_run_check=in_run_check,
+                            arguments=arguments,
+                            times=selection.repeat,
+                            noise=selection.noise,
+                            timeout=timeout,
+                        )
                     else:
-                        runs = _once(sandbox, space, cargo, target, extra, in_run_check=in_run_check,
-                                     arguments=arguments, timeout=timeout)  # fmt: skip
+                        runs = _once(
+                            sandbox,
+                            space,
+                            cargo,
+                            target,
+                            extra,
+                            in_run_check=in_run_check,
+                            arguments=arguments,
+                            timeout=timeout,
+                        )
             finally:  # the copy's later runs (reruns) add their own
                 _restore(space.repo, written)
             made, why, last = runs.made, runs.why, runs.made[-1]
-            said = replace(said, returncode=last.returncode,
-                           output=without_log_warning(last.output),
-                           seconds=said.seconds + last.seconds)  # fmt: skip
+            said = replace(
+                said,
+                returncode=last.returncode,
+                output=without_log_warning(last.output),
+                seconds=said.seconds + last.seconds,
+            )
             noise.append(runs.noise)
             if why and any("could not compile" in run.output for run in made):
-                why = (f"cargo test did not build with the seam's in-run check added to "
-                       f"{', '.join(r for r, _ in written) or 'no crate root'} (the crate's "
-                       "own error, or one that refuses the in-run check): never believed")  # fmt: skip
+                why = (
+                    f"cargo test did not build with the seam's in-run check added to "
+                    f"{', '.join(r for r, _ in written) or 'no crate root'} (the crate's "
+                    "own error, or one that refuses the in-run check): never believed"
+                )
             if why and (gated := [root for root, text in written if _CRATE_CFG.search(text)]):
-                why = (f"{', '.join(gated)} {'is' if len(gated) == 1 else 'are'} left out of the "
-                       "build by a crate-level `#![cfg(...)]` (a feature not enabled), its tests "
-                       f"and the in-run check with it: {why}")  # fmt: skip
+                why = (
+                    f"{', '.join(gated)} {'is' if len(gated) == 1 else 'are'} left out of the "
+                    "build by a crate-level `#![cfg(...)]` (a feature not enabled), its tests "
+                    f"and the in-run check with it: {why}"
+                )
             if why:
                 return replace(said, problem=why)
             shown: Counter[tuple[str, str]] = Counter()
             for text, found in runs.readings:
                 shown.update(shown_results(text))
-                named = {f"{_file_of(test, file, selection.tests, lib)} › {test}": outcome
-                         for test, outcome in found.items()}  # fmt: skip
+                named = {
+                    f"{_file_of(test, file, selection.tests, lib)} › {test}": outcome
+                    for test, outcome in found.items()
+                }
                 counted(outcomes, repeats, named)
                 checks.update(read_checks(text, named))
             if why := log.belies(shown):
                 return replace(said, problem=why)
-        return replace(said, outcomes=outcomes, checks=checks, noise=min(noise, default=0),
-                       repeats=repeats if selection.repeat > 1 else {})  # fmt: skip
+        return replace(
+            said,
+            outcomes=outcomes,
+            checks=checks,
+            noise=min(noise, default=0),
+            repeats=repeats if selection.repeat > 1 else {},
+        )
 
 
 _CRATE_CFG = re.compile(rb"(?m)^[ \t]*#!\[cfg\(")
@@ -297,17 +362,36 @@ crate, its tests and the appended in-run check, is left out of the build."""
 
 
 def _once(
-    sandbox: Sandbox, space: Workspace, cargo: str, target: Sequence[str],
-    extra: Mapping[str, str], *, in_run_check: str, arguments: Sequence[str], timeout: float,
-) -> Runs:  # fmt: skip
+    sandbox: Sandbox,
+    space: Workspace,
+    cargo: str,
+    target: Sequence[str],
+    extra: Mapping[str, str],
+    *,
+    in_run_check: str,
+    arguments: Sequence[str],
+    timeout: float,
+) -> Runs:
     """One ``cargo test`` of ``target`` after its build (which counts the test binaries),
     libtest given ``arguments``."""
-    built = sandbox.run(on_pipe([cargo, "test", "--no-run", "--quiet", *target,
-                                 "--message-format=json"], sandbox.evidence_variable),
-                        space, timeout=timeout, extra_env=extra, evidence=True)  # fmt: skip
+    built = sandbox.run(
+        on_pipe(
+            [cargo, "test", "--no-run", "--quiet", *target, "--message-format=json"],
+            sandbox.evidence_variable,
+        ),
+        space,
+        timeout=timeout,
+        extra_env=extra,
+        evidence=True,
+    )
     argv = [cargo, "test", "--quiet", "--no-fail-fast", *target, "--", *arguments]
-    run = sandbox.run(on_pipe(argv, sandbox.evidence_variable), space, timeout=timeout,
-                      extra_env=extra, evidence=True)  # fmt: skip
+    run = sandbox.run(
+        on_pipe(argv, sandbox.evidence_variable),
+        space,
+        timeout=timeout,
+        extra_env=extra,
+        evidence=True,
+    )
     if run.timed_out or run.killed_for or run.sandbox_failure:
         return Runs([run], [], f"cargo test {run.describe()}")
     text = run.evidence.decode("utf-8", "replace")
@@ -345,7 +429,9 @@ def crate_roots(repo: Path, target: Sequence[str]) -> list[str]:
     if target:
         return found
     found += [*tests.values(), *bins.values()]  # `[[bin]] path = "crates/core/main.rs"`
-    patterns = [m.rstrip("/") for m in members if isinstance(m, str)] if isinstance(members, list) else []
+    patterns = (
+        [m.rstrip("/") for m in members if isinstance(m, str)] if isinstance(members, list) else []
+    )
     for file in walk_files(repo, frozenset({"target"})):
         root = _ROOTS.match(file)
         folder = root.group(1) if root is not None else None
@@ -357,8 +443,15 @@ def crate_roots(repo: Path, target: Sequence[str]) -> list[str]:
 def _paths(manifest: Mapping[str, object], kind: str) -> dict[str, str]:
     """Each ``[[kind]]`` target's crate root by its name, where the manifest names a path."""
     targets = manifest.get(kind)
-    return {str(t.get("name", "")): t["path"] for t in targets if isinstance(t, dict)
-            and isinstance(t.get("path"), str)} if isinstance(targets, list) else {}  # fmt: skip
+    return (
+        {
+            str(t.get("name", "")): t["path"]
+            for t in targets
+            if isinstance(t, dict) and isinstance(t.get("path"), str)
+        }
+        if isinstance(targets, list)
+        else {}
+    )
 
 
 def add_in_run_check(repo: Path, roots: Sequence[str]) -> tuple[str, list[tuple[str, bytes]]]:
@@ -369,9 +462,11 @@ def add_in_run_check(repo: Path, roots: Sequence[str]) -> tuple[str, list[tuple[
     lists the in-run check (module doc)."""
     name = f"{CHECK_MODULE}{secrets.token_hex(8)}"
     said = "Passes; libtest lists it only once every test of its binary has ended."
-    module = (f"\n\n/// The cicd-agent seam's in-run check, added in its sandbox copy for one run.\n"
-              f"///\n/// ```\n/// // {said}\n/// ```\n#[cfg(any(test, doctest))]\n"
-              f"mod {name} {{\n    /// {said}\n    #[test]\n    fn check() {{}}\n}}\n")
+    module = (
+        f"\n\n/// The cicd-agent seam's in-run check, added in its sandbox copy for one run.\n"
+        f"///\n/// ```\n/// // {said}\n/// ```\n#[cfg(any(test, doctest))]\n"
+        f"mod {name} {{\n    /// {said}\n    #[test]\n    fn check() {{}}\n}}\n"
+    )
     written: list[tuple[str, bytes]] = []
     for root in dict.fromkeys(roots):
         try:

@@ -102,9 +102,12 @@ def unasserted_tests(text: str, siblings: tuple[str, ...] = ()) -> tuple[int, li
             # twin beside it is another build's (fasthttp's round2_32_test.go and _64)
     for name in twice:  # two methods of one name: which one a call reaches is not read here
         del functions[name]
-    tests = [function for function in _functions(candidate)
-             if function.name.startswith("Test")
-             and [kind for _, kind in function.parameters] == ["*testing.T"]]  # fmt: skip
+    tests = [
+        function
+        for function in _functions(candidate)
+        if function.name.startswith("Test")
+        and [kind for _, kind in function.parameters] == ["*testing.T"]
+    ]
     read: dict[tuple[int, int], tuple[bool, tuple[_Function, ...]]] = {}
     return len(tests), [test.name for test in tests if not _asserts(test, functions, read)]
 
@@ -119,7 +122,9 @@ def package_tests(root: Path, path: str) -> tuple[str, ...]:
     except CheckoutFileError:
         return ()
     texts, left = [], MAX_PACKAGE_BYTES
-    wanted = [name for name in names if name.endswith("_test.go") and name != PurePosixPath(path).name]
+    wanted = [
+        name for name in names if name.endswith("_test.go") and name != PurePosixPath(path).name
+    ]
     for name in sorted(wanted)[:MAX_PACKAGE_FILES]:
         if left <= 0:
             break
@@ -135,21 +140,38 @@ def package_tests(root: Path, path: str) -> tuple[str, ...]:
 def same_package(candidate: str, siblings: tuple[str, ...]) -> tuple[str, ...]:
     """The ``siblings`` whose package clause is ``candidate``'s (``x_test`` is another package)."""
     found = _PACKAGE.search(candidate)
-    return tuple(sibling for sibling in siblings if found and (clause := _PACKAGE.search(
-        sibling)) and clause.group(1) == found.group(1))  # fmt: skip
+    return tuple(
+        sibling
+        for sibling in siblings
+        if found and (clause := _PACKAGE.search(sibling)) and clause.group(1) == found.group(1)
+    )
 
 
 def _read(text: str) -> _File:
-    tokens = [_Token(at, "name" if kind in Name else "func" if kind in Keyword and value ==
-                     "func" else "string" if kind in String else "other", value)
-              for at, kind, value in GoLexer().get_tokens_unprocessed(text)
-              if value.strip() and kind not in Comment and kind not in Whitespace]  # fmt: skip
+    tokens = [
+        _Token(
+            at,
+            "name"
+            if kind in Name
+            else "func"
+            if kind in Keyword and value == "func"
+            else "string"
+            if kind in String
+            else "other",
+            value,
+        )
+        for at, kind, value in GoLexer().get_tokens_unprocessed(text)
+        if value.strip() and kind not in Comment and kind not in Whitespace
+    ]
     match, stack = [len(tokens)] * len(tokens), []
     for index, token in enumerate(tokens):
         if token.text in _OPEN:
             stack.append(index)
-        elif token.text in _CLOSE and stack and _OPEN.index(tokens[stack[-1]].text) == \
-                _CLOSE.index(token.text):  # fmt: skip
+        elif (
+            token.text in _CLOSE
+            and stack
+            and _OPEN.index(tokens[stack[-1]].text) == _CLOSE.index(token.text)
+        ):
             match[stack.pop()] = index
             match[index] = index
     checkers = {"assert", "require"}
@@ -198,8 +220,11 @@ def _parameters(file: _File, start: int) -> list[tuple[str, str]]:
             continue
         if first == end:
             continue
-        head = part[0].text if part and part[0].kind == "name" and part[1].text not in (
-            ".", "[") else ""  # fmt: skip
+        head = (
+            part[0].text
+            if part and part[0].kind == "name" and part[1].text not in (".", "[")
+            else ""
+        )
         kind = "".join(token.text for token in part[1 if head else 0 :])
         named += [(name, kind) for name in pending] + [(head, kind)]
         pending = []
@@ -225,9 +250,10 @@ def _single(file: _File, part: tuple[int, int]) -> str:
 
 
 def _asserts(
-    test: _Function, functions: dict[str, _Function],
+    test: _Function,
+    functions: dict[str, _Function],
     read: dict[tuple[int, int], tuple[bool, tuple[_Function, ...]]],
-) -> bool:  # fmt: skip
+) -> bool:
     """Whether ``test`` or a function it hands a testing value to (breadth first, bounded)
     holds a failure call that checks something; ``read``: each function's word, once for all
     tests."""
@@ -247,9 +273,10 @@ def _asserts(
 
 
 def _step(
-    function: _Function, functions: dict[str, _Function],
+    function: _Function,
+    functions: dict[str, _Function],
     read: dict[tuple[int, int], tuple[bool, tuple[_Function, ...]]],
-) -> tuple[bool, tuple[_Function, ...]]:  # fmt: skip
+) -> tuple[bool, tuple[_Function, ...]]:
     """Whether ``function`` fails on a check itself, else the functions it hands a testing
     value to, read once per candidate (kept in ``read``): a candidate of many tests would
     otherwise walk the same helpers anew for each, minutes in all."""
@@ -294,21 +321,30 @@ def _fails(function: _Function, testing: frozenset[str]) -> bool:
     start = tokens[function.start].at if function.start < len(tokens) else len(file.text)
     for at in range(function.start, max(function.start, function.end - 3)):
         value, dot, member, bracket = tokens[at : at + 4]
-        if (tokens[at - 1].text == "." or value.kind != "name" or dot.text != "."
-                or bracket.text != "("):  # fmt: skip
+        if (
+            tokens[at - 1].text == "."
+            or value.kind != "name"
+            or dot.text != "."
+            or bracket.text != "("
+        ):
             continue
         if value.text in testing and member.text in _FAILURES:
             if same_sides.go_guarded(file.text, start, value.at):
                 return True
-        elif (value.text in file.checkers and value.text not in testing
-              and _single(file, _split(file, at + 3)[0]) in testing
-              and same_sides.testify_checks(file.text, bracket.at, member.text)):  # fmt: skip
+        elif (
+            value.text in file.checkers
+            and value.text not in testing
+            and _single(file, _split(file, at + 3)[0]) in testing
+            and same_sides.testify_checks(file.text, bracket.at, member.text)
+        ):
             return True
     return False
 
 
 def _callees(
-    function: _Function, testing: frozenset[str], local: frozenset[str],
+    function: _Function,
+    testing: frozenset[str],
+    local: frozenset[str],
     functions: dict[str, _Function],
 ) -> Iterator[_Function]:
     """The package functions ``function`` hands a testing value to at a testing parameter's
@@ -320,8 +356,12 @@ def _callees(
         token, member = tokens[at], tokens[at - 1].text == "."
         if token.kind != "name" or tokens[at + 1].text != "(":
             continue
-        if token.text == "Run" and member and at - 2 >= function.start and \
-                tokens[at - 2].text in testing:  # fmt: skip
+        if (
+            token.text == "Run"
+            and member
+            and at - 2 >= function.start
+            and tokens[at - 2].text in testing
+        ):
             handed = _split(function.file, at + 1)
             name = _single(function.file, handed[1]) if len(handed) > 1 else ""
             if name in functions and name not in local and any(functions[name].testing):
@@ -331,6 +371,10 @@ def _callees(
         if callee is None or (not member and token.text in local):
             continue
         handed = _split(function.file, at + 1)
-        if any(_single(function.file, part) in testing and index < len(callee.testing)
-               and callee.testing[index] for index, part in enumerate(handed)):  # fmt: skip
+        if any(
+            _single(function.file, part) in testing
+            and index < len(callee.testing)
+            and callee.testing[index]
+            for index, part in enumerate(handed)
+        ):
             yield callee

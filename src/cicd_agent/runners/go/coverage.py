@@ -78,16 +78,23 @@ class GoTracer:
             key, own = canonical_test(test), _folder(folder, test)
             passed = step.outcomes(own, output).get(test)
             if passed is not False:
-                unseen[key] = ("passed when run alone, so the lines its failing run ran are not "
-                               "known" if passed else "not reported when run alone")  # fmt: skip
+                unseen[key] = (
+                    "passed when run alone, so the lines its failing run ran are not known"
+                    if passed
+                    else "not reported when run alone"
+                )
                 continue
             executed, measured, problem = read_profile(own / PROFILE, self.root, files)
             if problem or executed is None or measured is None:
                 unseen[key] = problem or "no coverage profile"
                 continue
             beyond = next((path for path in files if code[path] - measured[path]), "")
-            outside = outside or (f"a changed line of {beyond} lies outside the code go's coverage "
-                                  "counts (a declaration at package level)" if beyond else "")  # fmt: skip
+            outside = outside or (
+                f"a changed line of {beyond} lies outside the code go's coverage "
+                "counts (a declaration at package level)"
+                if beyond
+                else ""
+            )
             ran[key] = any(code[path] & executed[path] for path in files)
         return Record(ran, False, unseen=unseen, blind=outside, evidence=EVIDENCE)
 

@@ -67,8 +67,11 @@ def add_in_run_check(repo: Path, tests: Sequence[str], records: Path) -> InRunCh
             where = repo / folder
             if clause is None or where.resolve() != repo.resolve() / folder:
                 continue
-            made = os.open(where / f"{in_run_check.name.lower()}_test.go",
-                           os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)  # fmt: skip
+            made = os.open(
+                where / f"{in_run_check.name.lower()}_test.go",
+                os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
+                0o644,
+            )
         except (CheckoutFileError, OSError):
             continue
         in_run_check.written.append(where / f"{in_run_check.name.lower()}_test.go")
@@ -83,11 +86,13 @@ def _source(package: str, token: str, mark: Path) -> str:
     under names of this run, never a name of the package's), in Go any module's go line accepts
     (``0644``: a module saying ``go 1.11`` refuses ``0o644``, and then no package builds)."""
     name = f"{EXAMPLE}{token}"
-    return (f'package {package}\n\nimport (\n\tfmt{token} "fmt"\n\tos{token} "os"\n'
-            f'\ttesting{token} "testing"\n)\n\nfunc {name}() {{\n\tfmt{token}.Println("{name}")\n'
-            f"\t// Output: {name}\n}}\n\nfunc {MARK}{token}(b *testing{token}.B) {{\n"
-            f"\t_ = os{token}.WriteFile({json.dumps(str(mark))}, []byte({json.dumps(_PASSED)}), 0644)\n"
-            "}\n")  # fmt: skip
+    return (
+        f'package {package}\n\nimport (\n\tfmt{token} "fmt"\n\tos{token} "os"\n'
+        f'\ttesting{token} "testing"\n)\n\nfunc {name}() {{\n\tfmt{token}.Println("{name}")\n'
+        f"\t// Output: {name}\n}}\n\nfunc {MARK}{token}(b *testing{token}.B) {{\n"
+        f"\t_ = os{token}.WriteFile({json.dumps(str(mark))}, []byte({json.dumps(_PASSED)}), 0644)\n"
+        "}\n"
+    )
 
 
 def passes_by_package(in_run_check: InRunCheck, module: str) -> dict[str, bool]:
@@ -154,8 +159,10 @@ def read_events(
         return {}, f"go test's report and its exit status {returncode} disagree"
     for package in sorted({of for of, _ in ended} if in_run_check else ()):
         if ended.get((package, in_run_check)) != "passed":
-            return {}, (f"go test's binary for {package} ended before the seam's in-run check, run "
-                        "after every test, passed: a pass printed by the code under test")  # fmt: skip
+            return {}, (
+                f"go test's binary for {package} ended before the seam's in-run check, run "
+                "after every test, passed: a pass printed by the code under test"
+            )
     why = _against_passes(ended, packages, passes or {})
     return ({} if why else keyed(ended, names)), why
 
@@ -166,12 +173,16 @@ def _against_passes(
     """Why go's verdicts belie the testing package's own word ("" when none does)."""
     for package in sorted({of for of, _ in ended} & passes.keys()):
         if packages.get(package) == "pass" and not passes[package]:
-            return (f"go test's printed report passes {package}, but the testing package never "
-                    "found its tests passed (the seam's benchmark, run only then, did not run): "
-                    "a report the code under test rewrote or ended")  # fmt: skip
+            return (
+                f"go test's printed report passes {package}, but the testing package never "
+                "found its tests passed (the seam's benchmark, run only then, did not run): "
+                "a report the code under test rewrote or ended"
+            )
         if packages.get(package) != "pass" and passes[package]:
-            return (f"go test's printed report fails {package}, but the testing package found "
-                    "its tests passed: a report rewritten by the code under test")  # fmt: skip
+            return (
+                f"go test's printed report fails {package}, but the testing package found "
+                "its tests passed: a report rewritten by the code under test"
+            )
     return ""
 
 

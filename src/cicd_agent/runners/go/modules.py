@@ -41,13 +41,59 @@ _MODULE_PATH = re.compile(r"[\w~+-][\w.~+-]*(?:/[\w~+-][\w.~+-]*)*")
 """A module path go accepts: slash-separated elements, none empty, none starting with a dot
 (so none is ``.`` or ``..``)."""
 _DEPENDENCY = re.compile(r"@v\d+\.\d+\.\d+")
-STANDARD = frozenset({
-    "archive", "bufio", "builtin", "bytes", "cmp", "compress", "container", "context", "crypto",
-    "database", "debug", "embed", "encoding", "errors", "expvar", "flag", "fmt", "go", "hash",
-    "html", "image", "index", "internal", "io", "iter", "log", "maps", "math", "mime", "net", "os",
-    "path", "plugin", "reflect", "regexp", "runtime", "slices", "sort", "strconv", "strings",
-    "sync", "syscall", "testing", "text", "time", "unicode", "unique", "unsafe", "weak",
-})  # fmt: skip
+STANDARD = frozenset(
+    {
+        "archive",
+        "bufio",
+        "builtin",
+        "bytes",
+        "cmp",
+        "compress",
+        "container",
+        "context",
+        "crypto",
+        "database",
+        "debug",
+        "embed",
+        "encoding",
+        "errors",
+        "expvar",
+        "flag",
+        "fmt",
+        "go",
+        "hash",
+        "html",
+        "image",
+        "index",
+        "internal",
+        "io",
+        "iter",
+        "log",
+        "maps",
+        "math",
+        "mime",
+        "net",
+        "os",
+        "path",
+        "plugin",
+        "reflect",
+        "regexp",
+        "runtime",
+        "slices",
+        "sort",
+        "strconv",
+        "strings",
+        "sync",
+        "syscall",
+        "testing",
+        "text",
+        "time",
+        "unicode",
+        "unique",
+        "unsafe",
+        "weak",
+    }
+)
 """The standard library's top folders: a trimmed frame under one is the toolchain's."""
 
 
@@ -83,7 +129,9 @@ class GoModules:
                     declared = module_path(self.checkout, go_mod)
                     if declared:
                         folder = str(PurePosixPath(go_mod).parent)
-                        self._modules.setdefault(declared, []).append("" if folder == "." else folder)
+                        self._modules.setdefault(declared, []).append(
+                            "" if folder == "." else folder
+                        )
         return self._modules
 
     def file(self, frame: str) -> str | None:
@@ -108,8 +156,11 @@ class GoModules:
         if looks > self._looks:
             return []
         self._looks -= looks
-        found = (_inside(folder, frame[len(module) + 1 :])
-                 for module in fits for folder in self.modules()[module])  # fmt: skip
+        found = (
+            _inside(folder, frame[len(module) + 1 :])
+            for module in fits
+            for folder in self.modules()[module]
+        )
         return list(dict.fromkeys(p for p in found if p and is_file(self.checkout, p)))
 
 

@@ -50,7 +50,6 @@ _TEST_FUNC = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.
 
 
 class GoOrders:
-
     sandbox: type[SessionSandbox] = GoSandbox
 
     def command(self, words: Sequence[str]) -> tuple[str, ...] | None:
@@ -159,10 +158,14 @@ def _write_order(repo: Path, folder: str, package: str, names: Sequence[str], to
         return
     calls = "".join(
         f'\tt.Run("{name}", {alias + "." if external and not clauses[name].endswith("_test") else ""}'
-        f"{name})\n" for name in found)  # fmt: skip
+        f"{name})\n"
+        for name in found
+    )
     imports = f"\t{alias} {json.dumps(package)}\n" if external else ""  # a Go string literal
-    text = (f'package {clause}\n\nimport (\n{imports}\ttesting{token} "testing"\n)\n\n'
-            f"func {ORDERED}{token}(t *testing{token}.T) {{\n{calls}}}\n")  # fmt: skip
+    text = (
+        f'package {clause}\n\nimport (\n{imports}\ttesting{token} "testing"\n)\n\n'
+        f"func {ORDERED}{token}(t *testing{token}.T) {{\n{calls}}}\n"
+    )
     try:
         create_file(repo, PurePosixPath(folder) / f"zz_cicd_order_{token}_test.go", text)
     except (CheckoutFileError, OSError):

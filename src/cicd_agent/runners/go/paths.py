@@ -42,8 +42,12 @@ def go_path(file: str, package: str, changed: Sequence[str], modules: GoModules)
         return Frame(file)
     if held:
         return held[0]
-    fits = [c for c in changed if PurePosixPath(c).name == file
-            and (package + "/").endswith(f"/{PurePosixPath(c).parent}/".replace("/./", "/"))]  # fmt: skip
+    fits = [
+        c
+        for c in changed
+        if PurePosixPath(c).name == file
+        and (package + "/").endswith(f"/{PurePosixPath(c).parent}/".replace("/./", "/"))
+    ]
     if len(fits) == 1:
         return fits[0]
     checkout = modules.checkout
@@ -51,7 +55,9 @@ def go_path(file: str, package: str, changed: Sequence[str], modules: GoModules)
         return file
     # no go.mod found (none, or a checkout too large to walk): the longest tail held
     parts = package.split("/")[1:][-MAX_TAIL_FOLDERS:]
-    held_tail = (r for i in range(len(parts)) if is_file(checkout, r := "/".join([*parts[i:], file])))
+    held_tail = (
+        r for i in range(len(parts)) if is_file(checkout, r := "/".join([*parts[i:], file]))
+    )
     return next(held_tail, file)
 
 
@@ -76,7 +82,11 @@ def trimmed_path(
     :data:`~cicd_agent.runners.shape.OUTSIDE` for the standard library's or a dependency's
     file; None for a path as printed (absolute, changed, or a file of the checkout) or one
     nothing places (shown as the frame it is)."""
-    if frame.startswith("/") or frame in changed or (checkout is not None and is_file(checkout, frame)):
+    if (
+        frame.startswith("/")
+        or frame in changed
+        or (checkout is not None and is_file(checkout, frame))
+    ):
         return None
     found = modules.file(frame)
     if found is not None:

@@ -28,7 +28,9 @@ def module_path(repo: Path) -> str:
     return found.group(1) if found else ""
 
 
-def read_profile(path: Path, repo: Path, cover: Sequence[str]) -> tuple[Lines | None, Lines | None, str]:
+def read_profile(
+    path: Path, repo: Path, cover: Sequence[str]
+) -> tuple[Lines | None, Lines | None, str]:
     """The lines of ``cover`` a ``-coverprofile`` file shows executed (a block's every line)
     and those of its every block, or why none."""
     try:
@@ -52,5 +54,8 @@ def read_profile(path: Path, repo: Path, cover: Sequence[str]) -> tuple[Lines | 
         measured[file].update(range(int(first), int(last) + 1))
         if int(count) > 0:
             executed[file].update(range(int(first), int(last) + 1))
-    return ({file: frozenset(lines) for file, lines in executed.items()},
-            {file: frozenset(lines) for file, lines in measured.items()}, "")  # fmt: skip
+    return (
+        {file: frozenset(lines) for file, lines in executed.items()},
+        {file: frozenset(lines) for file, lines in measured.items()},
+        "",
+    )

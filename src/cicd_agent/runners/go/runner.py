@@ -54,8 +54,13 @@ _CHECK = re.compile(rf"^\s+([\w.+-]+_test\.go):{COUNT}: (.*)")
 """The testing package's mark of a failing ``t.Error``/``t.Fatal``: the file, line and words."""
 
 
-ENVIRONMENT = {"GOPROXY": "off", "GOFLAGS": "", "GONOSUMDB": "", "GOTOOLCHAIN": "local",
-               "CGO_ENABLED": "0"}  # fmt: skip
+ENVIRONMENT = {
+    "GOPROXY": "off",
+    "GOFLAGS": "",
+    "GONOSUMDB": "",
+    "GOTOOLCHAIN": "local",
+    "CGO_ENABLED": "0",
+}
 """Nothing is fetched (the sandbox has no network; this says so before go tries)."""
 _TABLE = re.compile(r"\[\]struct\s*\{")
 _STYLE = (
@@ -69,7 +74,6 @@ _NOT_TESTED = frozenset({"vendor", "testdata", "node_modules"})
 
 
 class GoTest(PlainStep):
-
     name = "go test"
     suffixes: tuple[str, ...] = (".go",)
     declares_a_test = re.compile(r"func\s+(?:Test|Fuzz|Example)\w*\s*\(")
@@ -98,7 +102,11 @@ class GoTest(PlainStep):
         return coverage.sees(path)
 
     def step_tracer(
-        self, command: Sequence[str], change: Touched, folder: Path, cwd: Path,
+        self,
+        command: Sequence[str],
+        change: Touched,
+        folder: Path,
+        cwd: Path,
         environ: Mapping[str, str],
     ) -> GoTracer | None:
         """Each failed test run again alone under go's coverage."""
@@ -149,22 +157,32 @@ class GoTest(PlainStep):
             return ()
         if name.name.endswith("_test.go"):
             return (path,)
-        return tuple(sorted(f for f in files if f.endswith("_test.go")
-                            and PurePosixPath(f).parent == name.parent))  # fmt: skip
+        return tuple(
+            sorted(
+                f
+                for f in files
+                if f.endswith("_test.go") and PurePosixPath(f).parent == name.parent
+            )
+        )
 
     def test_file_for(self, source: str, related: str, taken: Callable[[str], bool]) -> str:
         """``<stem>_generated_test.go`` beside ``source``: a package's tests are its folder's."""
         name = PurePosixPath(source)
         stem = name.name.removesuffix(name.suffix)
-        return generated_name(self, lambda mark: (name.parent / f"{stem}_{mark}_test.go").as_posix(),
-                              taken)  # fmt: skip
+        return generated_name(
+            self, lambda mark: (name.parent / f"{stem}_{mark}_test.go").as_posix(), taken
+        )
 
     def test_style(self, source_text: str, related_text: str) -> str:
         """The package under test (its unexported names in reach), and a table of cases where
         the package's tests use one."""
         package = PACKAGE.search(source_text)
-        table = (" The package's tests are table-driven (a slice of cases looped over with "
-                 "`t.Run`): write yours the same way." if _TABLE.search(related_text) else "")  # fmt: skip
+        table = (
+            " The package's tests are table-driven (a slice of cases looped over with "
+            "`t.Run`): write yours the same way."
+            if _TABLE.search(related_text)
+            else ""
+        )
         return _STYLE.format(package=package.group(1) if package else "…", table=table)
 
     def unasserted(self, checkout: Path, path: str, text: str) -> str:
@@ -177,9 +195,12 @@ class GoTest(PlainStep):
         )
 
         idle = go_unasserted(text, same_package(text, package_tests(checkout, path)))
-        return f"{idle} asserts nothing (no failure it could report: a Go test calls t.Errorf " \
-            "or t.Fatalf, itself or through a helper of its package's tests it hands t to)" \
-            if idle else ""  # fmt: skip
+        return (
+            f"{idle} asserts nothing (no failure it could report: a Go test calls t.Errorf "
+            "or t.Fatalf, itself or through a helper of its package's tests it hands t to)"
+            if idle
+            else ""
+        )
 
     def rerun_file(self, test_path: str) -> str:
         """Its package's tests: ``go test`` runs a package, not a file."""
@@ -197,8 +218,7 @@ class GoTest(PlainStep):
         if not isinstance(go, str):
             return TestReport(self.name, problem=self.missing(sandbox.checkout, environ))
         warm = Selection(cover=("warm/warm.go",))
-        seed(sandbox, space, go,
-             lambda box, ours: self._test(box, ours, go, warm, timeout=timeout))  # fmt: skip
+        seed(sandbox, space, go, lambda box, ours: self._test(box, ours, go, warm, timeout=timeout))
         return self._test(sandbox, space, go, selection, timeout=timeout)
 
     def _test(
@@ -218,7 +238,8 @@ class GoTest(PlainStep):
             argv += [f"-coverprofile={folder / 'cover.out'}", "-coverpkg=./..."]
         # read before the run: what a run writes in its copy names no test
         tests = selection.tests or tuple(
-            f for f in walk_files(space.repo, _NOT_TESTED) if f.endswith("_test.go"))  # fmt: skip
+            f for f in walk_files(space.repo, _NOT_TESTED) if f.endswith("_test.go")
+        )
         names = _test_names(space.repo, tests)
         records = space.scratch("verdicts", "")
         records.mkdir()
@@ -229,33 +250,60 @@ class GoTest(PlainStep):
             argv.append(f"-run=^({'|'.join([*theirs, in_run_check.name])})$")
         argv += in_run_check.bench_flags()
         try:
-            run = sandbox.run(on_pipe([*argv, *packages], sandbox.evidence_variable), space,
-                              timeout=timeout, extra_env={**selection.environment, **ENVIRONMENT,
-                                                          **self.sandboxed({"HOME": str(space.home)})},
-                              evidence=True, shared=(*shared, records))  # fmt: skip
+            run = sandbox.run(
+                on_pipe([*argv, *packages], sandbox.evidence_variable),
+                space,
+                timeout=timeout,
+                extra_env={
+                    **selection.environment,
+                    **ENVIRONMENT,
+                    **self.sandboxed({"HOME": str(space.home)}),
+                },
+                evidence=True,
+                shared=(*shared, records),
+            )
         finally:  # a copy's later runs (reruns) add their own
             for path in in_run_check.written:
                 path.unlink(missing_ok=True)
         zone = [f"TZ={selection.zone}"] if selection.zone else []
-        said = TestReport(self.name, seed=selection.seed, returncode=run.returncode,
-                          seconds=run.seconds, output=run.output,
-                          command=shlex.join([*zone, *shown, *packages]))  # fmt: skip
+        said = TestReport(
+            self.name,
+            seed=selection.seed,
+            returncode=run.returncode,
+            seconds=run.seconds,
+            output=run.output,
+            command=shlex.join([*zone, *shown, *packages]),
+        )
         if run.timed_out or run.killed_for or run.sandbox_failure:
             return replace(said, problem=f"go test {run.describe()}")
         passes = passes_by_package(in_run_check, module_path(space.repo))
-        outcomes, why = read_events(run.evidence.decode("utf-8", "replace"), run.returncode, names,
-                                    in_run_check.name, max(selection.repeat, 1), passes=passes)
+        outcomes, why = read_events(
+            run.evidence.decode("utf-8", "replace"),
+            run.returncode,
+            names,
+            in_run_check.name,
+            max(selection.repeat, 1),
+            passes=passes,
+        )
         coverage, measured, uncovered = (
-            read_profile(shared[0] / "cover.out", space.repo, selection.cover) if shared
+            read_profile(shared[0] / "cover.out", space.repo, selection.cover)
+            if shared
             else (None, None, "")
-        )  # fmt: skip
+        )
         stream = run.evidence.decode("utf-8", "replace")
         counted = repeat_counts(stream, names) if selection.repeat > 1 and not why else {}
-        return replace(said, outcomes=outcomes, problem=why, coverage=coverage, repeats=counted,
-                       measured=measured, coverage_problem=uncovered,
-                       output=run.output + failed_output(stream),
-                       checks=read_checks(stream, outcomes),
-                       crashed=panicked(stream, names) if why else ())  # fmt: skip
+        return replace(
+            said,
+            outcomes=outcomes,
+            problem=why,
+            coverage=coverage,
+            repeats=counted,
+            measured=measured,
+            coverage_problem=uncovered,
+            output=run.output + failed_output(stream),
+            checks=read_checks(stream, outcomes),
+            crashed=panicked(stream, names) if why else (),
+        )
 
 
 def failed_output(stream: str, limit: int = 4_000) -> str:
@@ -289,10 +337,17 @@ def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
         said = printed.get(test, [])
         if outcome != "failed" or _panic(said):
             continue
-        marks = [mark for line in said if (mark := _CHECK.match(line)) is not None
-                 and mark.group(1) == PurePosixPath(file).name]  # fmt: skip
-        found[key] = f"{file}:{marks[0].group(2)}: {marks[0].group(3)[:160]}" if marks \
-            else f"{file}: {test[:120]} failed (t.Fail)"  # fmt: skip
+        marks = [
+            mark
+            for line in said
+            if (mark := _CHECK.match(line)) is not None
+            and mark.group(1) == PurePosixPath(file).name
+        ]
+        found[key] = (
+            f"{file}:{marks[0].group(2)}: {marks[0].group(3)[:160]}"
+            if marks
+            else f"{file}: {test[:120]} failed (t.Fail)"
+        )
     return found
 
 
@@ -301,8 +356,11 @@ def panicked(stream: str, names: Mapping[str, str]) -> tuple[str, ...]:
     as ``file › TestName``: a panic ends the test binary before the seam's in-run check, so such a
     run is no result."""
     files = {name.rsplit("/", 1)[1]: file for name, file in names.items()}
-    return tuple(f"{files[test.split('/', 1)[0]]} › {test}" for test, said in
-                 _printed(stream).items() if test.split("/", 1)[0] in files and _panic(said))  # fmt: skip
+    return tuple(
+        f"{files[test.split('/', 1)[0]]} › {test}"
+        for test, said in _printed(stream).items()
+        if test.split("/", 1)[0] in files and _panic(said)
+    )
 
 
 def _printed(stream: str) -> dict[str, list[str]]:

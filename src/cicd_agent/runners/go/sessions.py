@@ -75,33 +75,54 @@ class GoSandbox(SessionSandbox):
         records.mkdir()
         check = add_in_run_check(space.repo, tests, records)
         try:
-            result = self.run(on_pipe([*words, *check.bench_flags()], self.evidence_variable),
-                              space, timeout=timeout, evidence=True, shared=(*shared, records),
-                              extra_env={**own, **(extra_env or {})})  # fmt: skip
+            result = self.run(
+                on_pipe([*words, *check.bench_flags()], self.evidence_variable),
+                space,
+                timeout=timeout,
+                evidence=True,
+                shared=(*shared, records),
+                extra_env={**own, **(extra_env or {})},
+            )
         finally:  # a copy's later sessions add their own
             for path in check.written:
                 path.unlink(missing_ok=True)
         if result.timed_out or result.killed_for or result.sandbox_failure:
             return result, Evidence(None, f"go test {result.describe()}")
         stream = result.evidence.decode("utf-8", "replace")
-        count = next((int(m.group(1)) for word in reversed(words)
-                      if (m := _COUNT.match(word))), 1)  # fmt: skip
-        ended, why = read_events(stream, result.returncode, {}, "", count,
-                                 passes=passes_by_package(check, module_path(space.repo)))  # fmt: skip
+        count = next((int(m.group(1)) for word in reversed(words) if (m := _COUNT.match(word))), 1)
+        ended, why = read_events(
+            stream,
+            result.returncode,
+            {},
+            "",
+            count,
+            passes=passes_by_package(check, module_path(space.repo)),
+        )
         if why:
             return result, Evidence(None, why)
         repeats = repeat_counts(stream, {}) if count > 1 else {}
         chosen = next((m.group(1) for word in reversed(words) if (m := _CHOSEN.match(word))), "")
         named = _named(ended, chosen)
-        return result, Evidence(Outcomes(
-            named, (), (), None if result.timed_out else result.returncode,
-            checks=_checks(stream, chosen, named), repeats=_named(repeats, chosen)))  # fmt: skip
+        return result, Evidence(
+            Outcomes(
+                named,
+                (),
+                (),
+                None if result.timed_out else result.returncode,
+                checks=_checks(stream, chosen, named),
+                repeats=_named(repeats, chosen),
+            )
+        )
 
 
 def _warm(sandbox: Sandbox, space: Workspace, go: str, own: Mapping[str, str]) -> object:
     """Our module's tests, built as a session builds."""
-    return sandbox.run([go, "test", "-count=1", "./..."], space, timeout=WARM,
-                       extra_env={**own, "GOCACHE": str(space.home / CACHE)})
+    return sandbox.run(
+        [go, "test", "-count=1", "./..."],
+        space,
+        timeout=WARM,
+        extra_env={**own, "GOCACHE": str(space.home / CACHE)},
+    )
 
 
 def _named(found: Mapping[str, _T], chosen: str) -> dict[str, _T]:
@@ -135,8 +156,11 @@ def _checks(stream: str, chosen: str, tests: Mapping[str, str]) -> dict[str, str
     for test, outcome in tests.items():
         said = printed.get(test, [])
         marks = [mark.group(0).strip() for line in said if (mark := _MARK.match(line))]
-        if outcome == "failed" and marks and not any(
-                line.lstrip().startswith("panic: ") for line in said):  # fmt: skip
+        if (
+            outcome == "failed"
+            and marks
+            and not any(line.lstrip().startswith("panic: ") for line in said)
+        ):
             found[test] = marks[0][:300]
     return found
 

@@ -25,8 +25,10 @@ from cicd_agent.runners.go.names import levels
 from cicd_agent.runners.orders import SetUp
 
 _FUNC = r"^func\s+{name}\s*\(\s*(\w+)\s+\*(?:testing\.)?T\s*\)\s*\{{"
-_ENDS_EARLY = re.compile(r"\b(?:return|defer|go|goto|break|continue|panic)\b|"
-                         r"\b(?:Exit|Goexit|Fatal\w*|Panic\w*|FailNow|Skip\w*)\s*\(")  # fmt: skip
+_ENDS_EARLY = re.compile(
+    r"\b(?:return|defer|go|goto|break|continue|panic)\b|"
+    r"\b(?:Exit|Goexit|Fatal\w*|Panic\w*|FailNow|Skip\w*)\s*\("
+)
 """Words that end a test early or leave it, anywhere in a statement's code: in a block or a
 closure too (``if ready { return }`` moved first into the failing test skipped its checks).
 The calls are matched by their own name whatever names their package or value (``rt.Goexit``
@@ -44,16 +46,80 @@ field's (after a dot) nor a key's or a label's."""
 _NAME = re.compile(r"(?!\d)\w+")
 _TOKEN = re.compile(r"(?!\d)\w+|:=|\S")
 """A statement's words and signs, read one after another to find the names it declares."""
-_PREDECLARED = frozenset((
-    "break", "case", "chan", "const", "continue", "default", "defer", "else", "fallthrough",
-    "for", "func", "go", "goto", "if", "import", "interface", "map", "package", "range",
-    "return", "select", "struct", "switch", "type", "var", "append", "cap", "clear", "close",
-    "complex", "copy", "delete", "imag", "len", "make", "max", "min", "new", "panic", "print",
-    "println", "real", "recover", "any", "bool", "byte", "comparable", "complex64",
-    "complex128", "error", "float32", "float64", "int", "int8", "int16", "int32", "int64",
-    "rune", "string", "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "true", "false",
-    "nil", "iota", "_",
-))  # fmt: skip
+_PREDECLARED = frozenset(
+    (
+        "break",
+        "case",
+        "chan",
+        "const",
+        "continue",
+        "default",
+        "defer",
+        "else",
+        "fallthrough",
+        "for",
+        "func",
+        "go",
+        "goto",
+        "if",
+        "import",
+        "interface",
+        "map",
+        "package",
+        "range",
+        "return",
+        "select",
+        "struct",
+        "switch",
+        "type",
+        "var",
+        "append",
+        "cap",
+        "clear",
+        "close",
+        "complex",
+        "copy",
+        "delete",
+        "imag",
+        "len",
+        "make",
+        "max",
+        "min",
+        "new",
+        "panic",
+        "print",
+        "println",
+        "real",
+        "recover",
+        "any",
+        "bool",
+        "byte",
+        "comparable",
+        "complex64",
+        "complex128",
+        "error",
+        "float32",
+        "float64",
+        "int",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "rune",
+        "string",
+        "uint",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "uintptr",
+        "true",
+        "false",
+        "nil",
+        "iota",
+        "_",
+    )
+)
 """Go's keywords and predeclared names: the same in every package."""
 
 
@@ -99,25 +165,42 @@ def set_up_of(texts: Mapping[str, str], donor: str, victim: str) -> SetUp:
     (donor_text, function), (victim_text, victim_function) = donor_file, victim_file
     ours, theirs = PACKAGE.search(donor_text), PACKAGE.search(victim_text)
     path = _package_path(donor)
-    if ours is None or theirs is None or path != _package_path(victim) or ours.group(1) not in (
-            theirs.group(1), f"{theirs.group(1)}_test", theirs.group(1).removesuffix("_test")):
-        return SetUp(donor, why_not="it is in another package than the failing test (its names "
-                     "would read otherwise there)")  # fmt: skip
-    kept = tuple(s for s in statements(donor_text[function.start : function.end])
-                 if _movable(s, (function.param, victim_function.param)))  # fmt: skip
+    if (
+        ours is None
+        or theirs is None
+        or path != _package_path(victim)
+        or ours.group(1)
+        not in (theirs.group(1), f"{theirs.group(1)}_test", theirs.group(1).removesuffix("_test"))
+    ):
+        return SetUp(
+            donor,
+            why_not="it is in another package than the failing test (its names "
+            "would read otherwise there)",
+        )
+    kept = tuple(
+        s
+        for s in statements(donor_text[function.start : function.end])
+        if _movable(s, (function.param, victim_function.param))
+    )
     if not kept:
         return SetUp(donor, why_not="it has no statement that is not a check")
     specs = _imports(donor_text)
     if ours.group(1) != theirs.group(1):
         kept, specs = _across(kept, specs, path, (ours.group(1), theirs.group(1)), victim_text)
         if not kept:
-            return SetUp(donor, why_not="each of its statements names an unexported name of its "
-                         "package, which the failing test's package does not read")  # fmt: skip
+            return SetUp(
+                donor,
+                why_not="each of its statements names an unexported name of its "
+                "package, which the failing test's package does not read",
+            )
     return SetUp(donor, kept, tuple(spec for spec in specs if any(_uses(s, spec) for s in kept)))
 
 
 def _across(
-    kept: tuple[str, ...], specs: list[str], path: str, packages: tuple[str, str],
+    kept: tuple[str, ...],
+    specs: list[str],
+    path: str,
+    packages: tuple[str, str],
     victim_text: str,
 ) -> tuple[tuple[str, ...], list[str]]:
     """``kept`` as a test of package ``theirs`` reads it, written in ``ours`` (``packages``;
@@ -173,8 +256,7 @@ def _declared(statement: str) -> set[str]:
 def _qualified(statement: str, alias: str) -> str:
     """``statement`` with each exported name it uses unqualified (no ``x.`` before it, no
     ``:`` of a field or label after it) read as package ``alias``'s."""
-    return _in_code(statement, re.compile(r"(?<![\w.])(?=[A-Z]\w*\b(?!\s*:(?!=)))"),
-                    f"{alias}.")  # fmt: skip
+    return _in_code(statement, re.compile(r"(?<![\w.])(?=[A-Z]\w*\b(?!\s*:(?!=)))"), f"{alias}.")
 
 
 def _in_code(statement: str, pattern: re.Pattern[str], into: str) -> str:
@@ -194,8 +276,11 @@ def with_set_up(text: str, victim: str, set_up: SetUp, keep: Collection[int]) ->
     lines = "".join(f"\t{s.lstrip()}\n" for s in chosen)  # its inner lines: as deep as there
     moved = f"\n\t// set-up moved from {set_up.donor}\n{lines}"
     had = {_local(spec) for spec in _imports(text)}
-    added = [spec for spec in set_up.imports if _local(spec) not in had
-             and any(_uses(s, spec) for s in chosen)]  # fmt: skip
+    added = [
+        spec
+        for spec in set_up.imports
+        if _local(spec) not in had and any(_uses(s, spec) for s in chosen)
+    ]
     body = text[: function.start] + moved.rstrip("\n") + text[function.start :]
     if not added:
         return body
@@ -203,7 +288,9 @@ def with_set_up(text: str, victim: str, set_up: SetUp, keep: Collection[int]) ->
     return body[: clause.end()] + "\n" + declared + body[clause.end() :]
 
 
-def called_lines(test_text: str, victim: str, sources: Mapping[str, str]) -> dict[str, frozenset[int]]:
+def called_lines(
+    test_text: str, victim: str, sources: Mapping[str, str]
+) -> dict[str, frozenset[int]]:
     """The body lines of the functions of ``sources`` (the package's other files, by path)
     that ``victim`` calls by name in ``test_text``."""
     function = find(test_text, _name(victim))
@@ -279,8 +366,11 @@ def _imports(text: str) -> list[str]:
     """The import specs of a file (``"os"``, ``alias "example.com/m/x"``)."""
     specs: list[str] = []
     for block in re.finditer(r"^import\s*\(([^)]*)\)", text, re.MULTILINE):
-        specs += [" ".join(filter(None, m.groups())) for line in block.group(1).splitlines()
-                  if (m := _IMPORT.match(line))]  # fmt: skip
+        specs += [
+            " ".join(filter(None, m.groups()))
+            for line in block.group(1).splitlines()
+            if (m := _IMPORT.match(line))
+        ]
     for single in re.finditer(r'^import\s+((?:\w+\s+)?"[^"\n]+")', text, re.MULTILINE):
         specs.append(single.group(1))
     return specs

@@ -40,7 +40,10 @@ _FRAMING = re.compile(r"\s*(?:=== (?:RUN|CONT|PAUSE|NAME)|--- (?:FAIL|PASS|SKIP)
 
 
 def command(
-    runs: bool, words: Sequence[str], folder: Path, failed: Sequence[str] | None,
+    runs: bool,
+    words: Sequence[str],
+    folder: Path,
+    failed: Sequence[str] | None,
     extra: Sequence[str] = (),
 ) -> list[str] | None:
     """The step's run of ``words`` (when it ``runs`` go's tests, or is gotestsum's) with
@@ -57,8 +60,15 @@ def command(
             return None
         given = words[cut + 1 :]
         end = next((at for at, word in enumerate(given) if word in _ARGS), len(given))
-        return [*words[:cut], f"--jsonfile={folder / EVENTS}", "--", *given[:end],
-                *_count(given[:end]), *again, *given[end:]]  # fmt: skip
+        return [
+            *words[:cut],
+            f"--jsonfile={folder / EVENTS}",
+            "--",
+            *given[:end],
+            *_count(given[:end]),
+            *again,
+            *given[end:],
+        ]
     if not runs:
         return None
     cut = next((at for at, word in enumerate(words) if word in _ARGS), len(words))
@@ -96,9 +106,11 @@ def _unbuilt(lines: Sequence[str]) -> str:
     where = f", the first error at {at}" if at else ""
     more = f" and {len(failed) - 1} more package(s)" if len(failed) > 1 else ""
     package, stage = failed[0].group(1), failed[0].group(2)
-    return (f"go test could not build the tests of {package}{more} ({stage} failed{where}); fix "
-            "what go prints above (a compile error; a missing module: `go mod tidy`, or "
-            "`go mod init MODULE` where there is no go.mod), then re-run")
+    return (
+        f"go test could not build the tests of {package}{more} ({stage} failed{where}); fix "
+        "what go prints above (a compile error; a missing module: `go mod tidy`, or "
+        "`go mod init MODULE` where there is no go.mod), then re-run"
+    )
 
 
 def outcomes(folder: Path, output: str) -> StepOutcomes:
@@ -107,7 +119,9 @@ def outcomes(folder: Path, output: str) -> StepOutcomes:
     failure only reflects its failed subtests'; read from gotestsum's events in
     ``folder`` where it wrote them (bounded, no link followed), else from ``output``."""
     printed = output
-    with suppress(CheckoutFileError, OSError):  # none: no gotestsum run, go's events are what it printed
+    with suppress(
+        CheckoutFileError, OSError
+    ):  # none: no gotestsum run, go's events are what it printed
         output = read_text(folder, EVENTS, MAX_EVENTS_BYTES)
     found: dict[str, bool] = {}
     own: set[str] = set()
@@ -115,8 +129,9 @@ def outcomes(folder: Path, output: str) -> StepOutcomes:
     plain: list[str] = []  # go's own lines and its events' output, where a build failure shows
     for line in [*output.splitlines(), *(printed.splitlines() if printed is not output else ())]:
         event = go_event(line)
-        if event is None or (not event.get("Test")
-                              and event.get("Action") in ("output", "build-output")):
+        if event is None or (
+            not event.get("Test") and event.get("Action") in ("output", "build-output")
+        ):
             plain += str(event.get("Output", "")).splitlines() if event else [line]
         if not event or not event.get("Test"):
             continue
@@ -130,8 +145,11 @@ def outcomes(folder: Path, output: str) -> StepOutcomes:
     failed = [test for test, passed in found.items() if not passed]
     within = {parent for test in failed for parent in parents(test)}
     kept = StepOutcomes()
-    kept.update((test, passed) for test, passed in found.items() if passed or test in own
-                or test not in within)  # fmt: skip
+    kept.update(
+        (test, passed)
+        for test, passed in found.items()
+        if passed or test in own or test not in within
+    )
     kept.incomplete = _unbuilt(plain) or _ended(ended)
     return kept
 
@@ -144,10 +162,11 @@ def _ended(ended: dict[str, str]) -> str:
         return ""
     package, test = next(iter(ended.items()))
     more = f" and {len(ended) - 1} more package(s)" if len(ended) > 1 else ""
-    return (f"go test's run of {package}{more} ended at a panic in {test}, so the package's "
-            "later tests never ran and cannot be counted; make the test fail without panicking "
-            "(t.Fatal), then re-run")
-
+    return (
+        f"go test's run of {package}{more} ended at a panic in {test}, so the package's "
+        "later tests never ran and cannot be counted; make the test fail without panicking "
+        "(t.Fatal), then re-run"
+    )
 
 
 _ANNOUNCED = re.compile(r"\s*=== (?:RUN|CONT|PAUSE|NAME)\s")
@@ -172,8 +191,11 @@ class Shown:
         if not test:
             if action == "output":
                 return "" if text.strip() in ("PASS", "FAIL") else text
-            ended = [key for key in self.held if key[0] == package] if action in (
-                "pass", "fail", "skip") else []  # fmt: skip
+            ended = (
+                [key for key in self.held if key[0] == package]
+                if action in ("pass", "fail", "skip")
+                else []
+            )
             kept = [self.held.pop(key) for key in ended]
             return "".join(text for lines in kept for text in lines) if action == "fail" else ""
         if action == "output":

@@ -30,8 +30,19 @@ from cicd_agent.runners.orders import SetUp
 from cicd_agent.runners.sessions import Evidence, Outcomes, SessionSandbox
 from cicd_agent.sandbox import RunResult, Workspace
 
-_RESOLVED = ("", ".js", ".cjs", ".mjs", ".ts", ".cts", ".mts", ".jsx", ".tsx", "/index.js",
-             "/index.ts")  # fmt: skip
+_RESOLVED = (
+    "",
+    ".js",
+    ".cjs",
+    ".mjs",
+    ".ts",
+    ".cts",
+    ".mts",
+    ".jsx",
+    ".tsx",
+    "/index.js",
+    "/index.ts",
+)
 """How a relative import names a file of the checkout, as node and jest's resolver try them."""
 
 

@@ -83,8 +83,13 @@ class Jest(JsTests, JsRunner):
     """jest: ``--json`` on stdout, the files by path (never a pattern), shuffled by ``--seed``."""
 
     name = "jest"
-    settings: tuple[str, ...] = ("jest.config.*", "jest.setup.*", "package.json", "babel.config.*",
-                                 ".babelrc*")
+    settings: tuple[str, ...] = (
+        "jest.config.*",
+        "jest.setup.*",
+        "package.json",
+        "babel.config.*",
+        ".babelrc*",
+    )
     arguments = ("--ci", "--json", "--no-watchman", "--forceExit", "--runTestsByPath")
     repeats: str | None = "jest, each test defined N times in its file's run"
 
@@ -116,8 +121,10 @@ class Jest(JsTests, JsRunner):
         the unknown option before any test, which would read as a run that wrote no report."""
         version = installed(checkout, "jest")
         if version and version < RANDOMIZE:
-            return (f"could not run shuffled: jest {'.'.join(map(str, version))} cannot shuffle "
-                    "its tests (`--randomize` needs jest 29.5 or later)")  # fmt: skip
+            return (
+                f"could not run shuffled: jest {'.'.join(map(str, version))} cannot shuffle "
+                "its tests (`--randomize` needs jest 29.5 or later)"
+            )
         return ""
 
     def unshuffled_in(self, checkout: Path) -> str:
@@ -126,8 +133,10 @@ class Jest(JsTests, JsRunner):
         if not self.cannot_shuffle(checkout):
             return ""
         version = ".".join(map(str, installed(checkout, self.name)))
-        return f"not shuffled: {self.name} {version} has no --randomize " \
-            f"({'.'.join(map(str, RANDOMIZE))}+)"  # fmt: skip
+        return (
+            f"not shuffled: {self.name} {version} has no --randomize "
+            f"({'.'.join(map(str, RANDOMIZE))}+)"
+        )
 
     def in_run_checks(self, space: Workspace, checkout: Path, repeat: int = 1) -> Watch:
         """Our reporter beside jest's own, and our canary in each test file's realm through a
@@ -140,21 +149,32 @@ class Jest(JsTests, JsRunner):
         token = secrets.token_hex(16)
         canary.write_text(CANARY + canary_checks(token) + repeating(repeat), encoding="utf-8")
         config.write_text(CONFIG.replace("CANARY", json.dumps(str(canary))), encoding="utf-8")
-        return Watch(("--reporters=default", f"--reporters={reporter}", f"--config={config}"),
-                     secrets.token_hex(16), token)  # fmt: skip
+        return Watch(
+            ("--reporters=default", f"--reporters={reporter}", f"--config={config}"),
+            secrets.token_hex(16),
+            token,
+        )
 
     def repeat_counts(
-        self, report: Mapping[str, object], root: str, tests: Sequence[str], *,
-        outcomes: Mapping[str, str], canaries: Mapping[str, Sequence[Canary]], times: int,
-    ) -> dict[str, tuple[int, int]]:  # fmt: skip
+        self,
+        report: Mapping[str, object],
+        root: str,
+        tests: Sequence[str],
+        *,
+        outcomes: Mapping[str, str],
+        canaries: Mapping[str, Sequence[Canary]],
+        times: int,
+    ) -> dict[str, tuple[int, int]]:
         return repeat_counts(report, root, tests)
 
     def covering(self, files: Sequence[str], folder: Path) -> tuple[str, ...]:
         """istanbul through babel (jest's own), into ``--json``'s ``coverageMap``: no reporter
         writes a file (one the run could have written first)."""
-        return ("--coverage", "--coverageReporters=none",
-                *(f"--collectCoverageFrom={file}" for file in files))  # fmt: skip
+        return (
+            "--coverage",
+            "--coverageReporters=none",
+            *(f"--collectCoverageFrom={file}" for file in files),
+        )
 
     def coverage_map(self, report: Mapping[str, object], folder: Path, cut: str) -> object:
         return report.get("coverageMap")
-

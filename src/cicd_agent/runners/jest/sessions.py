@@ -61,8 +61,15 @@ ORDER = "cicd-agent-order="
 """Our word naming the file of a session's chosen tests (never given to jest)."""
 REPEAT = "cicd-agent-repeat="
 """Our word for how many times each chosen test runs (never given to jest)."""
-OPTIONS = ("--ci", "--no-watchman", "--forceExit", "--runInBand", "--no-bail",
-           "--passWithNoTests", "--json")  # fmt: skip
+OPTIONS = (
+    "--ci",
+    "--no-watchman",
+    "--forceExit",
+    "--runInBand",
+    "--no-bail",
+    "--passWithNoTests",
+    "--json",
+)
 """jest's words for a session: one process, tests one after another, every file run."""
 
 ORDERING = """\"use strict\";
@@ -171,8 +178,9 @@ class JestSandbox(SessionSandbox):
             said = runner.missing(self.checkout, {}) or "there is no jest to run"
             return RunResult(tuple(argv), 127, False, said, 0.0), Evidence(None, said)
         chosen = _chosen(argv)
-        times = next((int(word.removeprefix(REPEAT)) for word in argv
-                      if word.startswith(REPEAT)), 1)  # fmt: skip
+        times = next(
+            (int(word.removeprefix(REPEAT)) for word in argv if word.startswith(REPEAT)), 1
+        )
         files = list(dict.fromkeys(t.split(SEPARATOR, 1)[0] for t in chosen or ()))
         files = [file for file in files if is_file(space.repo, file)]  # a link: not run
         if chosen is not None and not files:
@@ -182,11 +190,18 @@ class JestSandbox(SessionSandbox):
         watch = _checks(space, runner, times, chosen, files)
         paths = ["--runTestsByPath", *(file_word(file) for file in files)] if files else []
         report = f"--outputFile={folder / 'report.json'}"
-        run = self.run(on_pipe([found, *watch.arguments, *OPTIONS, report, *paths],
-                               self.evidence_variable), space, timeout=timeout,
-                       extra_env={**runner.sandboxed(self.environment(space)),
-                                  CHECK_VARIABLE: watch.token, **(extra_env or {})},
-                       evidence=True, shared=(folder, *shared))  # fmt: skip
+        run = self.run(
+            on_pipe([found, *watch.arguments, *OPTIONS, report, *paths], self.evidence_variable),
+            space,
+            timeout=timeout,
+            extra_env={
+                **runner.sandboxed(self.environment(space)),
+                CHECK_VARIABLE: watch.token,
+                **(extra_env or {}),
+            },
+            evidence=True,
+            shared=(folder, *shared),
+        )
         if run.timed_out or run.killed_for or run.sandbox_failure:
             return run, Evidence(None, f"jest {run.describe()}")
         return run, _read(
@@ -200,8 +215,9 @@ def _checks(
     """The in-run checks of :meth:`Jest.in_run_checks` under a configuration over theirs that
     adds our order and sequencer: files of the workspace, read-only inside the sandbox."""
     watch = runner.in_run_checks(space, space.repo, times)
-    base = next(word.removeprefix("--config=") for word in watch.arguments
-                if word.startswith("--config="))  # fmt: skip
+    base = next(
+        word.removeprefix("--config=") for word in watch.arguments if word.startswith("--config=")
+    )
     by_file: dict[str, list[str]] = {}
     for test in chosen or ():
         file, _, name = test.partition(SEPARATOR)
@@ -210,14 +226,21 @@ def _checks(
     ordering = space.scratch("jest-order", ".js")
     ordering.write_text(ORDERING.replace("(ORDER)", f"({json.dumps(by_file)})"), encoding="utf-8")
     sequencer = space.scratch("jest-sequencer", ".js")
-    sequencer.write_text(SEQUENCER.replace("LIST", json.dumps(
-        [str(space.repo / file) for file in files])), encoding="utf-8")  # fmt: skip
+    sequencer.write_text(
+        SEQUENCER.replace("LIST", json.dumps([str(space.repo / file) for file in files])),
+        encoding="utf-8",
+    )
     config = space.scratch("jest-session", ".js")
-    config.write_text(CONFIG.replace("BASE", json.dumps(base)).replace(
-        "SEQUENCER", json.dumps(str(sequencer))).replace(
-        "ORDERING", json.dumps(str(ordering))), encoding="utf-8")  # fmt: skip
-    words = tuple(word if not word.startswith("--config=") else f"--config={config}"
-                  for word in watch.arguments)  # fmt: skip
+    config.write_text(
+        CONFIG.replace("BASE", json.dumps(base))
+        .replace("SEQUENCER", json.dumps(str(sequencer)))
+        .replace("ORDERING", json.dumps(str(ordering))),
+        encoding="utf-8",
+    )
+    words = tuple(
+        word if not word.startswith("--config=") else f"--config={config}"
+        for word in watch.arguments
+    )
     return watch._replace(arguments=words)
 
 
@@ -252,16 +275,23 @@ def _read(
         return Evidence(None, "jest's report is not of its shape")
     outcomes, why = outcomes_of(document, root, run.returncode, files)
     counted = repeat_counts(document, root, files) if times > 1 and not why else {}
-    why = why or disagreement(outcomes, seen, watch.token) or changed(
-        outcomes, canaries, watch.canary, counted) or _out_of_order(seen or {}, chosen)  # fmt: skip
+    why = (
+        why
+        or disagreement(outcomes, seen, watch.token)
+        or changed(outcomes, canaries, watch.canary, counted)
+        or _out_of_order(seen or {}, chosen)
+    )
     if not why and (twins := named_twice(pipe, watch, root, times)):
-        why = (f"two tests ran under the name {twins[0][:200]} (jest joins a test's titles with "
-               "spaces), so no order of them can be chosen or read")
+        why = (
+            f"two tests ran under the name {twins[0][:200]} (jest joins a test's titles with "
+            "spaces), so no order of them can be chosen or read"
+        )
     if why:
         return Evidence(None, f"jest: {why}")
     checks = read_checks(document, root, outcomes)
-    return Evidence(Outcomes(outcomes, _unloaded(document), (), run.returncode, checks=checks,
-                             repeats=counted))  # fmt: skip
+    return Evidence(
+        Outcomes(outcomes, _unloaded(document), (), run.returncode, checks=checks, repeats=counted)
+    )
 
 
 def _out_of_order(seen: Mapping[str, str], chosen: Sequence[str] | None) -> str:
@@ -275,15 +305,20 @@ def _out_of_order(seen: Mapping[str, str], chosen: Sequence[str] | None) -> str:
     files = list(dict.fromkeys(test.split(SEPARATOR, 1)[0] for test in wanted))
     grouped = [test for file in files for test in wanted if test.startswith(file + SEPARATOR)]
     if set(ran) - set(wanted) or ran != [test for test in grouped if test in set(ran)]:
-        return ("its tests did not run in the chosen order (a runner, environment or setup file "
-                "of the project's ran others, or reordered them)")  # fmt: skip
+        return (
+            "its tests did not run in the chosen order (a runner, environment or setup file "
+            "of the project's ran others, or reordered them)"
+        )
     return ""
 
 
 def _unloaded(document: Mapping[str, object]) -> tuple[str, ...]:
     """The messages of test files that failed to load (no test of theirs ran)."""
     results = document.get("testResults")
-    return tuple(str(result.get("message", ""))[:300] for result in
-                 (results if isinstance(results, list) else [])
-                 if isinstance(result, dict) and result.get("status") == "failed"
-                 and not result.get("assertionResults"))  # fmt: skip
+    return tuple(
+        str(result.get("message", ""))[:300]
+        for result in (results if isinstance(results, list) else [])
+        if isinstance(result, dict)
+        and result.get("status") == "failed"
+        and not result.get("assertionResults")
+    )

@@ -36,15 +36,19 @@ _MODIFIERS = frozenset({"only", "skip", "concurrent", "failing"})
 _CHECKS = frozenset({"expect", "assert", "fail", "done", "pending"})
 """Names a moved statement never holds: a check, or the test's own callbacks."""
 _ENDS = frozenset({"return", "throw", "await", "yield"})
-_CONTINUES = frozenset({"(", "[", ".", "?.", ",", "=>", "=", "+", "-", "*", "/", "&&", "||",
-                        "??", "?", ":", "{"})  # fmt: skip
+_CONTINUES = frozenset(
+    {"(", "[", ".", "?.", ",", "=>", "=", "+", "-", "*", "/", "&&", "||", "??", "?", ":", "{"}
+)
 """What a line ends on when JavaScript reads its statement on into the next line."""
-_IMPORT = re.compile(r"^(?:import\b.*\bfrom\s*['\"][^'\"]+['\"]|(?:const|let|var)\s+[^=]+="
-                     r"\s*require\(\s*['\"][^'\"]+['\"]\s*\)(?:\.\w+)?)\s*;?\s*$")  # fmt: skip
+_IMPORT = re.compile(
+    r"^(?:import\b.*\bfrom\s*['\"][^'\"]+['\"]|(?:const|let|var)\s+[^=]+="
+    r"\s*require\(\s*['\"][^'\"]+['\"]\s*\)(?:\.\w+)?)\s*;?\s*$"
+)
 """A line of the file's own imports: ``import … from "x"``, ``const … = require("x")``."""
 _NAME = re.compile(r"[A-Za-z_$][\w$]*")
-_RELATIVE = re.compile(r"""(?:require\(\s*|\bfrom\s*|^import\s*)['"](\.{1,2}/[^'"\n]+)['"]""",
-                       re.MULTILINE)  # fmt: skip
+_RELATIVE = re.compile(
+    r"""(?:require\(\s*|\bfrom\s*|^import\s*)['"](\.{1,2}/[^'"\n]+)['"]""", re.MULTILINE
+)
 
 
 @dataclass(frozen=True)
@@ -72,9 +76,11 @@ class Found:
 
 def tokens(path: str, text: str) -> list[Tok]:
     """The significant tokens of ``text`` (no whitespace, no comment)."""
-    return [Tok(at, value.strip(), kind) for at, kind, value in
-            js_lexer(path).get_tokens_unprocessed(text)
-            if value.strip() and kind not in Comment]  # fmt: skip
+    return [
+        Tok(at, value.strip(), kind)
+        for at, kind, value in js_lexer(path).get_tokens_unprocessed(text)
+        if value.strip() and kind not in Comment
+    ]
 
 
 def tests_of(path: str, text: str) -> list[Found]:
@@ -87,8 +93,11 @@ def tests_of(path: str, text: str) -> list[Found]:
         while scopes and at > scopes[-1][0]:
             scopes.pop()
         word = tok.text
-        if tok.kind not in Name or word not in _TESTS | _BLOCKS or (
-                at and toks[at - 1].text in (".", "?.")):  # fmt: skip
+        if (
+            tok.kind not in Name
+            or word not in _TESTS | _BLOCKS
+            or (at and toks[at - 1].text in (".", "?."))
+        ):
             continue
         call = at + 1
         while call + 1 < len(toks) and toks[call].text == "." and toks[call + 1].text in _MODIFIERS:
@@ -126,10 +135,33 @@ def statements(path: str, body: str) -> list[str]:
         if depth or after is None:
             continue
         line_ends = "\n" in body[tok.at : after.at]
-        if tok.text == ";" or (line_ends and tok.text not in _CONTINUES and
-                               after.text not in (".", "?.", "else", "catch", "finally", "(",
-                                                  "[", "+", "-", "*", "/", "&&", "||", "??",
-                                                  "?", ":", ")", "]", "}", "=>")):  # fmt: skip
+        if tok.text == ";" or (
+            line_ends
+            and tok.text not in _CONTINUES
+            and after.text
+            not in (
+                ".",
+                "?.",
+                "else",
+                "catch",
+                "finally",
+                "(",
+                "[",
+                "+",
+                "-",
+                "*",
+                "/",
+                "&&",
+                "||",
+                "??",
+                "?",
+                ":",
+                ")",
+                "]",
+                "}",
+                "=>",
+            )
+        ):
             found.append(body[start : tok.at + len(tok.text)])
             start = after.at
     if toks:
@@ -142,20 +174,31 @@ def set_up_of(texts: Mapping[str, str], donor: str, victim: str) -> SetUp:
     donor_file, victim_file = _file(donor), _file(victim)
     donor_text, victim_text = texts.get(donor_file), texts.get(victim_file)
     found = find(donor_file, donor_text, donor) if donor_text is not None else None
-    if found is None or donor_text is None or victim_text is None or find(
-            victim_file, victim_text, victim) is None:  # fmt: skip
+    if (
+        found is None
+        or donor_text is None
+        or victim_text is None
+        or find(victim_file, victim_text, victim) is None
+    ):
         return SetUp(donor, why_not="the test was not found in its file by its full name")
     if PurePosixPath(donor_file).parent != PurePosixPath(victim_file).parent:
-        return SetUp(donor, why_not="it is in another folder than the failing test (its "
-                     "imports would read other files there)")  # fmt: skip
+        return SetUp(
+            donor,
+            why_not="it is in another folder than the failing test (its "
+            "imports would read other files there)",
+        )
     body = donor_text[found.start : found.end]
     kept = tuple(s for s in statements(donor_file, body) if _movable(donor_file, s))
     if not kept:
-        return SetUp(donor, why_not="it has no statement that checks nothing and ends no test "
-                     "early")  # fmt: skip
+        return SetUp(
+            donor, why_not="it has no statement that checks nothing and ends no test early"
+        )
     used = {name for s in kept for name in _names(donor_file, s)}
-    imports = tuple(line for line in _imports(donor_text)
-                    if _bound(line) & used and line not in _imports(victim_text))  # fmt: skip
+    imports = tuple(
+        line
+        for line in _imports(donor_text)
+        if _bound(line) & used and line not in _imports(victim_text)
+    )
     return SetUp(donor, kept, imports)
 
 
@@ -171,10 +214,15 @@ def with_set_up(text: str, victim: str, set_up: SetUp, keep: Collection[int]) ->
         return ""
     line_start = text.rfind("\n", 0, found.call) + 1
     indent = re.match(r"[ \t]*", text[line_start:]).group(0) + "  "  # type: ignore[union-attr]
-    moved = "".join(f"\n{indent}{line}" if n else f"\n{indent}{line.lstrip()}"
-                    for s in chosen for n, line in enumerate(s.splitlines()))  # fmt: skip
-    body = (f"{text[: found.start]}\n{indent}// set-up moved from "
-            f"{set_up.donor.split(SEPARATOR, 1)[-1]}{moved}{text[found.start :]}")  # fmt: skip
+    moved = "".join(
+        f"\n{indent}{line}" if n else f"\n{indent}{line.lstrip()}"
+        for s in chosen
+        for n, line in enumerate(s.splitlines())
+    )
+    body = (
+        f"{text[: found.start]}\n{indent}// set-up moved from "
+        f"{set_up.donor.split(SEPARATOR, 1)[-1]}{moved}{text[found.start :]}"
+    )
     added = [line for line in set_up.imports if line not in _imports(text)]
     if not added:
         return body
@@ -189,8 +237,9 @@ def called_names(path: str, text: str, victim: str) -> set[str]:
     if found is None:
         return set()
     toks = tokens(path, text[found.start : found.end])
-    return {tok.text for tok, after in pairwise(toks)
-            if after.text == "(" and _NAME.fullmatch(tok.text)}  # fmt: skip
+    return {
+        tok.text for tok, after in pairwise(toks) if after.text == "(" and _NAME.fullmatch(tok.text)
+    }
 
 
 def relative_imports(text: str) -> list[str]:
@@ -227,8 +276,12 @@ def _declares(toks: list[Tok], at: int, closing: Mapping[int, int]) -> bool:
     if at and toks[at - 1].text == "function":
         return True
     end = closing.get(at + 1)
-    return end is not None and end + 1 < len(toks) and toks[end + 1].text == "{" and (
-        at == 0 or toks[at - 1].text in ("{", "}", ";", ",", "async", "static"))  # fmt: skip
+    return (
+        end is not None
+        and end + 1 < len(toks)
+        and toks[end + 1].text == "{"
+        and (at == 0 or toks[at - 1].text in ("{", "}", ";", ",", "async", "static"))
+    )
 
 
 def _body_start(toks: list[Tok], at: int, closing: Mapping[int, int]) -> int | None:
@@ -289,8 +342,12 @@ def _callback(toks: list[Tok], call: int, closing: Mapping[int, int]) -> tuple[i
     if end is None:
         return None
     for at in range(call + 1, end):
-        if toks[at].text == "{" and toks[at].code and at in closing and (
-                toks[at - 1].text == "=>" or toks[at - 1].text == ")"):  # fmt: skip
+        if (
+            toks[at].text == "{"
+            and toks[at].code
+            and at in closing
+            and (toks[at - 1].text == "=>" or toks[at - 1].text == ")")
+        ):
             return at, closing[at]
     return None
 

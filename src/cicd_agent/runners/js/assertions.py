@@ -33,10 +33,15 @@ and its text."""
 def js_unasserted(path: str, text: str) -> str:
     """The first ``it``/``test`` of a test file that asserts nothing, named by its title ("" when
     each does; a clause ending in "so it" when the file holds none)."""
-    tokens: list[Token] = [("name", value.strip()) if kind in Name
-                           else ("string", value) if kind in String else ("other", value.strip())
-                           for kind, value in js_lexer(path).get_tokens(text)
-                           if value.strip() and kind not in Comment]  # fmt: skip
+    tokens: list[Token] = [
+        ("name", value.strip())
+        if kind in Name
+        else ("string", value)
+        if kind in String
+        else ("other", value.strip())
+        for kind, value in js_lexer(path).get_tokens(text)
+        if value.strip() and kind not in Comment
+    ]
     aliased = _aliased(tokens)
     if aliased:
         return aliased
@@ -46,9 +51,15 @@ def js_unasserted(path: str, text: str) -> str:
         return "the file holds no it() or test() call, so it"
     for title, start, end in blocks:
         body = tokens[start:end]
-        if not any(_checks(body, at) or (body[at] == ("name", body[at][1]) and body[at][1] in
-                                         helpers and _next(body, at) == "(")
-                   for at in range(len(body))):  # fmt: skip
+        if not any(
+            _checks(body, at)
+            or (
+                body[at] == ("name", body[at][1])
+                and body[at][1] in helpers
+                and _next(body, at) == "("
+            )
+            for at in range(len(body))
+        ):
             return f"the test {title[:120]}"
     return ""
 
@@ -70,8 +81,12 @@ def _checks(tokens: list[Token], at: int) -> bool:
     if following != "(":
         return False
     end = _close(tokens, at + 1)
-    return end < len(tokens) and tokens[end][1] in (".", "?.") and not _self_compare(tokens, at) \
-        and not _true_anyway(tokens, at, end)  # fmt: skip
+    return (
+        end < len(tokens)
+        and tokens[end][1] in (".", "?.")
+        and not _self_compare(tokens, at)
+        and not _true_anyway(tokens, at, end)
+    )
 
 
 def _true_anyway(tokens: list[Token], at: int, end: int) -> bool:
@@ -81,9 +96,17 @@ def _true_anyway(tokens: list[Token], at: int, end: int) -> bool:
     actual = _arguments(tokens, at + 1)
     matcher = tokens[end + 1][1] if end + 1 < len(tokens) else ""
     expected = _arguments(tokens, end + 2) if _next(tokens, end + 1) == "(" else []
-    return len(actual) == 1 and (matcher == "toBeTruthy" or (matcher in _SAME_MATCHERS and [
-        [value for _, value in side] for side in expected] == [["true"]])) and \
-        same_sides.always_true("".join(value for _, value in actual[0]))  # fmt: skip
+    return (
+        len(actual) == 1
+        and (
+            matcher == "toBeTruthy"
+            or (
+                matcher in _SAME_MATCHERS
+                and [[value for _, value in side] for side in expected] == [["true"]]
+            )
+        )
+        and same_sides.always_true("".join(value for _, value in actual[0]))
+    )
 
 
 def _arguments(tokens: list[Token], start: int) -> list[list[Token]]:
@@ -91,7 +114,7 @@ def _arguments(tokens: list[Token], start: int) -> list[list[Token]]:
     end = _close(tokens, start)
     found: list[list[Token]] = [[]]
     depth = 0
-    for token in tokens[start + 1:end - 1]:
+    for token in tokens[start + 1 : end - 1]:
         if token[0] != "string":
             depth += token[1] in _OPEN
             depth -= token[1] in _CLOSE
@@ -103,8 +126,12 @@ def _arguments(tokens: list[Token], start: int) -> list[list[Token]]:
 
 
 def _unbracketed(side: list[Token]) -> list[Token]:
-    while (len(side) > 1 and side[0] == ("other", "(") and side[-1] == ("other", ")")
-           and _close(side, 0) == len(side)):  # fmt: skip
+    while (
+        len(side) > 1
+        and side[0] == ("other", "(")
+        and side[-1] == ("other", ")")
+        and _close(side, 0) == len(side)
+    ):
         side = side[1:-1]
     return side
 
@@ -120,12 +147,14 @@ def _self_compare(tokens: list[Token], at: int) -> bool:
                 sides.append([])
             else:
                 sides[-1].append(token)
-        return (len(sides) == 2 and _unbracketed(sides[0]) == _unbracketed(sides[1])) or \
-            same_sides.always_true("".join(value for _, value in _arguments(tokens, at + 1)[0]))
+        return (
+            len(sides) == 2 and _unbracketed(sides[0]) == _unbracketed(sides[1])
+        ) or same_sides.always_true("".join(value for _, value in _arguments(tokens, at + 1)[0]))
     if tokens[at][1] == "assert":
         compared = _arguments(tokens, at + 3) if _next(tokens, at + 2) == "(" else []
-        return tokens[at + 2][1] in _SAME_ASSERTS and len(compared) > 1 and \
-            compared[0] == compared[1]  # fmt: skip
+        return (
+            tokens[at + 2][1] in _SAME_ASSERTS and len(compared) > 1 and compared[0] == compared[1]
+        )
     actual = _arguments(tokens, at + 1)
     at, matcher = _close(tokens, at + 1), "not"
     while matcher in _MODIFIERS and at + 1 < len(tokens) and tokens[at][1] in (".", "?."):
@@ -164,8 +193,15 @@ def _blocks(tokens: list[Token]) -> list[tuple[str, int, int]]:
     arguments."""
     found: list[tuple[str, int, int]] = []
     for index, (kind, value) in enumerate(tokens):
-        if kind != "name" or value not in _TESTS or (index and tokens[index - 1][1] == "." and (
-                index < 2 or tokens[index - 2][1] not in _GLOBALS)):  # ``globalThis.it(`` is one
+        if (
+            kind != "name"
+            or value not in _TESTS
+            or (
+                index
+                and tokens[index - 1][1] == "."
+                and (index < 2 or tokens[index - 2][1] not in _GLOBALS)
+            )
+        ):  # ``globalThis.it(`` is one
             continue
         at = index + 1
         while at + 1 < len(tokens) and tokens[at][1] == "." and tokens[at + 1][0] == "name":
@@ -173,8 +209,11 @@ def _blocks(tokens: list[Token]) -> list[tuple[str, int, int]]:
             if at < len(tokens) and tokens[at][1] == "(" and tokens[at - 1][1] == "each":
                 at = _close(tokens, at)  # the table, then the call itself
             if at < len(tokens) and tokens[at] == ("string", "`"):  # a tagged template's table
-                at = tokens.index(("string", "`"), at + 1) + 1 if ("string", "`") in tokens[at + 1:] \
-                    else len(tokens)  # fmt: skip
+                at = (
+                    tokens.index(("string", "`"), at + 1) + 1
+                    if ("string", "`") in tokens[at + 1 :]
+                    else len(tokens)
+                )
         if at < len(tokens) and tokens[at][1] == "(":
             end = _close(tokens, at)
             title = _title(tokens, at + 1, end)
@@ -189,7 +228,7 @@ def _title(tokens: list[Token], start: int, end: int) -> str:
     if tokens[start][1] != "`":
         return tokens[start][1]
     closing = next((i for i in range(start + 1, end) if tokens[i] == ("string", "`")), end - 1)
-    return "".join(value for _, value in tokens[start:closing + 1])
+    return "".join(value for _, value in tokens[start : closing + 1])
 
 
 def _close(tokens: list[Token], start: int, *, statement: bool = False) -> int:
@@ -226,4 +265,3 @@ def _asserting_helpers(tokens: list[Token]) -> frozenset[str]:
         if any(_checks(tokens, at) for at in range(index + 1, end)):
             found.add(value)
     return frozenset(found)
-

@@ -12,8 +12,10 @@ import re
 from collections.abc import Mapping
 
 _FRAME = re.compile(r"^\s+at (?:.*? \()?(?:file://)?([^\s()]+?):(\d{1,12}):\d{1,12}\)?$")
-_CRASH = re.compile(r"^(?:(?:Type|Reference|Range|Syntax|Eval|URI|Internal)Error\b|thrown: "
-                    r"\"Exceeded timeout|Error: Test timed out)")  # fmt: skip
+_CRASH = re.compile(
+    r"^(?:(?:Type|Reference|Range|Syntax|Eval|URI|Internal)Error\b|thrown: "
+    r"\"Exceeded timeout|Error: Test timed out)"
+)
 """How an error the language or the runner raised begins (jest's and vitest's timeouts)."""
 _MATCHER = re.compile(r"^(?:AssertionError: )?expected ")
 """How a matcher's failure begins in a report that gives no stack (vitest before 1 writes only
@@ -50,10 +52,17 @@ def _own(message: str, file: str, root: str) -> str:
     for line in lines:
         frame = _FRAME.match(line)
         framed = framed or frame is not None
-        if frame is None or "/node_modules/" in frame.group(1) or frame.group(1).startswith(
-                ("node:", "internal/")):  # fmt: skip
+        if (
+            frame is None
+            or "/node_modules/" in frame.group(1)
+            or frame.group(1).startswith(("node:", "internal/"))
+        ):
             continue
-        return f"{file}:{frame.group(2)}: {head[:160]}" if _relative(frame.group(1), root) == file else ""
+        return (
+            f"{file}:{frame.group(2)}: {head[:160]}"
+            if _relative(frame.group(1), root) == file
+            else ""
+        )
     return "" if framed or not _MATCHER.match(head) else f"{file}: {head[:160]}"
 
 

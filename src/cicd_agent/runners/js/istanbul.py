@@ -19,8 +19,11 @@ def read_coverage(
     which both maps leave out) has no line to count."""
     if not isinstance(found, dict):
         return None, None, "the run left no coverage map (is its coverage provider installed?)"
-    entries = {posixpath.relpath(name, root): entry for name, entry in found.items()
-               if isinstance(name, str) and name.startswith(f"{root}/")}  # fmt: skip
+    entries = {
+        posixpath.relpath(name, root): entry
+        for name, entry in found.items()
+        if isinstance(name, str) and name.startswith(f"{root}/")
+    }
     executed: dict[str, frozenset[int]] = {}
     measured: dict[str, frozenset[int]] = {}
     left_out = []

@@ -68,8 +68,14 @@ def import_twin(checkout: Path, path: str) -> bool:
         names = os.listdir(checkout / where.parent)
     except OSError:  # no such folder: nothing beside it
         return False
-    return any(folded(name) == stem or (name.endswith(SUFFIXES) and folded(
-        name.removesuffix(PurePosixPath(name).suffix)) == stem) for name in names)  # fmt: skip
+    return any(
+        folded(name) == stem
+        or (
+            name.endswith(SUFFIXES)
+            and folded(name.removesuffix(PurePosixPath(name).suffix)) == stem
+        )
+        for name in names
+    )
 
 
 def mock(path: str) -> bool:
@@ -145,8 +151,10 @@ class _Reads:
         self.left -= len(text)
         folder = posixpath.dirname(path)
         specifiers = dict.fromkeys(match.group(2) for match in pattern.finditer(text))
-        named = {posixpath.normpath(posixpath.join(folder, specifier))
-                 for specifier in islice(specifiers, self.imports)}  # fmt: skip
+        named = {
+            posixpath.normpath(posixpath.join(folder, specifier))
+            for specifier in islice(specifiers, self.imports)
+        }
         self.imports -= len(named)
         for base in named - self.resolved.keys():
             self.resolved[base] = _resolved(base, self.files)
@@ -160,7 +168,9 @@ def _resolved(base: str, files: frozenset[str]) -> list[str]:
         return []
     stem, suffix = posixpath.splitext(base)
     options = [base, *(stem + other for other in _ESM.get(suffix, ()))]
-    options += [base + s for s in SUFFIXES] + [posixpath.normpath(f"{base}/index{s}") for s in SUFFIXES]
+    options += [base + s for s in SUFFIXES] + [
+        posixpath.normpath(f"{base}/index{s}") for s in SUFFIXES
+    ]
     return [option for option in options if option in files]
 
 

@@ -31,19 +31,95 @@ from cicd_agent.runners.js.scopes import ANGLES, Token, js_lexer, load_lines, re
 
 SUFFIXES = next(t.checking.suffixes for t in TOOLS if t.name == "eslint" and t.checking)
 """The JavaScript and TypeScript files (eslint's suffixes, as the JS runners read them)."""
-_ASSIGN = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "**=", "<<=", ">>=", ">>>=", "&=", "|=",
-                     "^=", "&&=", "||=", "??="})  # fmt: skip
+_ASSIGN = frozenset(
+    {
+        "=",
+        "+=",
+        "-=",
+        "*=",
+        "/=",
+        "%=",
+        "**=",
+        "<<=",
+        ">>=",
+        ">>>=",
+        "&=",
+        "|=",
+        "^=",
+        "&&=",
+        "||=",
+        "??=",
+    }
+)
 _DOES = frozenset({"new", "delete", "instanceof", "await", "yield", "++", "--"})
 _HOOKS = frozenset({"valueOf", "toString", "toJSON", "toLocaleString", "then"})
 """Keys JavaScript calls by itself as it converts or awaits a value: with accessors (``get``,
 ``set``) and computed (``Symbol.…``) keys, what a plain read, ``+`` or ``[a] = o`` runs."""
-_OTHERS = (".json", ".md", ".markdown", ".mdx", ".txt", ".rst", ".adoc", ".yml", ".yaml",
-           ".toml", ".csv", ".tsv", ".xml", ".html", ".htm", ".css", ".scss", ".sass", ".less",
-           ".svg", ".png", ".jpg", ".jpeg", ".gif", ".ico", ".webp", ".map", ".lock", ".log",
-           ".sh", ".gitignore", ".npmignore", ".gitattributes", ".editorconfig", "license",
-           "licence", "makefile", "readme", "changelog", "authors", "notice", ".py", ".pyi",
-           ".pyw", ".go", ".rs", ".java", ".kt", ".scala", ".rb", ".php", ".c", ".h", ".cc",
-           ".cpp", ".hpp", ".cs", ".swift", ".sql", ".proto", ".graphql", ".vue", ".svelte")  # fmt: skip
+_OTHERS = (
+    ".json",
+    ".md",
+    ".markdown",
+    ".mdx",
+    ".txt",
+    ".rst",
+    ".adoc",
+    ".yml",
+    ".yaml",
+    ".toml",
+    ".csv",
+    ".tsv",
+    ".xml",
+    ".html",
+    ".htm",
+    ".css",
+    ".scss",
+    ".sass",
+    ".less",
+    ".svg",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".ico",
+    ".webp",
+    ".map",
+    ".lock",
+    ".log",
+    ".sh",
+    ".gitignore",
+    ".npmignore",
+    ".gitattributes",
+    ".editorconfig",
+    "license",
+    "licence",
+    "makefile",
+    "readme",
+    "changelog",
+    "authors",
+    "notice",
+    ".py",
+    ".pyi",
+    ".pyw",
+    ".go",
+    ".rs",
+    ".java",
+    ".kt",
+    ".scala",
+    ".rb",
+    ".php",
+    ".c",
+    ".h",
+    ".cc",
+    ".cpp",
+    ".hpp",
+    ".cs",
+    ".swift",
+    ".sql",
+    ".proto",
+    ".graphql",
+    ".vue",
+    ".svelte",
+)
 """Files of text, data or another language, not JavaScript modules: an ``import`` that names one
 whole is refused, as Node's CommonJS loader, and jest's, run any file named
 whole (but JSON) as JavaScript. Every other file is read as a module: ``require("./hook")`` or
@@ -64,11 +140,19 @@ def patch_problem(files: Sequence[tuple[str, str | None, str | None]]) -> str:
     :func:`load_time_problem`, every file read as a module when the patch writes one (a patch
     to Python's code alone is not read as JavaScript, its ``setup.cfg`` neither)."""
     modules = any(after is not None and path.endswith(SUFFIXES) for path, _, after in files)
-    return next((why for path, before, after in files
-                 if (why := load_time_problem(path, before, after, others=modules))), "")  # fmt: skip
+    return next(
+        (
+            why
+            for path, before, after in files
+            if (why := load_time_problem(path, before, after, others=modules))
+        ),
+        "",
+    )
 
 
-def load_time_problem(path: str, before: str | None, after: str | None, *, others: bool = True) -> str:
+def load_time_problem(
+    path: str, before: str | None, after: str | None, *, others: bool = True
+) -> str:
     """Why the patch's change to the JavaScript or TypeScript file ``path`` (with ``others``,
     any file but text, data and other languages' code) is refused: a line of load-time code it
     adds does something as the module loads ("" when none does)."""
@@ -76,8 +160,10 @@ def load_time_problem(path: str, before: str | None, after: str | None, *, other
     if not module or after is None or _DECLARATION.search(path):
         return ""  # text or data (an import naming one is refused); types alone
     if any(len(text) > MAX_CHARS or _RUN.search(text) for text in (before or "", after)):
-        return (f"{path} is too large, or holds too long a run of name characters, for this "
-                "check to read what runs as it loads")  # fmt: skip
+        return (
+            f"{path} is too large, or holds too long a run of name characters, for this "
+            "check to read what runs as it loads"
+        )
     lexer = js_lexer(path)
     tokens, base = read_tokens(after, lexer), read_tokens(before or "", lexer)
     hidden = [token for token in tokens if token.hides]
@@ -117,13 +203,19 @@ def _does(token: Token) -> bool:
         return True  # JSX calls its factory; an instance's accessors and hooks are reached
     if token.text == "then" and token.word:
         return True  # exported, it makes the module thenable: ``await import(…)`` calls it
-    if token.kind in String and before and (
-            before.text in ("from", "import") or (before.text == "(" and before.allowed)):  # fmt: skip
+    if (
+        token.kind in String
+        and before
+        and (before.text in ("from", "import") or (before.text == "(" and before.allowed))
+    ):
         return _foreign(token.text[1:-1])
     if token.key and (token.scope == "object" or _static(token)):
         accessor = before is not None and before.text in ("get", "set") and before.key
-        return token.text.strip("'\"") in _HOOKS or token.text == "[" or (
-            accessor and token.text not in ("(", ":", ",", "}", "=", ";", "?", "<"))  # fmt: skip
+        return (
+            token.text.strip("'\"") in _HOOKS
+            or token.text == "["
+            or (accessor and token.text not in ("(", ":", ",", "}", "=", ";", "?", "<"))
+        )
     return token.text == "[" and token.scope == "class"
 
 
@@ -156,8 +248,10 @@ def _calls(before: Token | None) -> bool:
     if before is None or before.called:
         return before is not None
     if before.text in ("?.", ".", "!"):  # ``f?.()`` (lexed ``?`` ``.``), TypeScript's ``f!()``
-        return before.text == "?." or (before.previous is not None and (
-            before.previous.text == "?" if before.text == "." else before.previous.called))  # fmt: skip
+        return before.text == "?." or (
+            before.previous is not None
+            and (before.previous.text == "?" if before.text == "." else before.previous.called)
+        )
     nested, opener = 0, before
     for _step in range(64):
         nested += ANGLES.get(opener.text, 0)
@@ -165,5 +259,10 @@ def _calls(before: Token | None) -> bool:
             break
         opener = opener.previous
     name = opener.previous
-    return nested == 0 and opener.text == "<" and name is not None and name.called and not (
-        name.previous and name.previous.text in ("function", "*"))  # a generic's declaration
+    return (
+        nested == 0
+        and opener.text == "<"
+        and name is not None
+        and name.called
+        and not (name.previous and name.previous.text in ("function", "*"))
+    )  # a generic's declaration

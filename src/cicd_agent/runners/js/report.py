@@ -63,8 +63,9 @@ def outcomes_of(
             if isinstance(case, dict):
                 test = f"{where} › {case.get('fullName', '')}"
                 status = str(case.get("status", ""))
-                outcomes[test] = "failed" if test in outcomes and outcomes[test] != status \
-                    else status  # fmt: skip
+                outcomes[test] = (
+                    "failed" if test in outcomes and outcomes[test] != status else status
+                )
     return outcomes, ""
 
 
@@ -94,14 +95,21 @@ def the_report(text: str, returncode: int) -> tuple[dict[str, object], str]:
     if end <= key:
         return {}, "its report does not start its line (a test's output ran into it)"
     if text[end:].split("\n", 1)[0].strip() or (not pretty and "\n" in text[start:end]):
-        return {}, "an unreadable report (text after it on its line)"  # a one-line report is one line
+        return (
+            {},
+            "an unreadable report (text after it on its line)",
+        )  # a one-line report is one line
     try:  # the encoder is a few frames deeper than the decoder that read it
         aligned = not pretty or indented(text[start:end], document)
     except RecursionError:
         return {}, "an unreadable report (RecursionError)"
     if not aligned:
         return {}, "its report is not indented as its structure (a test's output ran into it)"
-    return (document, "") if isinstance(document, dict) else ({}, "no report of jest's or vitest's shape")
+    return (
+        (document, "")
+        if isinstance(document, dict)
+        else ({}, "no report of jest's or vitest's shape")
+    )
 
 
 def indented(text: str, document: object) -> bool:
@@ -113,7 +121,8 @@ def indented(text: str, document: object) -> bool:
     wanted = json.dumps(document, indent=2).split("\n")
     return len(lines) == len(wanted) and all(
         len(line) - len(line.lstrip(" ")) == len(want) - len(want.lstrip(" "))
-        for line, want in zip(lines, wanted, strict=True))
+        for line, want in zip(lines, wanted, strict=True)
+    )
 
 
 def split_checks(
@@ -143,7 +152,9 @@ def split_checks(
             file, tests, held = said.get("file"), said.get("tests"), said.get("held")
             if isinstance(file, str) and type(tests) is int and type(held) is bool:
                 where = posixpath.relpath(file, root) if file.startswith(f"{root}/") else file
-                canaries.setdefault(where, []).append(Canary(tests, held, counted(said.get("runs"))))
+                canaries.setdefault(where, []).append(
+                    Canary(tests, held, counted(said.get("runs")))
+                )
     tests = _reported(found, watch, root)
     return "\n".join(kept), None if tests is None else dict(tests), canaries
 
@@ -170,8 +181,9 @@ def _reported(found: Sequence[object], watch: Watch, root: str) -> list[tuple[st
     ``file › full name`` (under ``root``) and its status, in the reporter's order; None when
     the line is missing, repeated or of another token."""
     said = found[0] if len(found) == 1 else None
-    tests = said.get("tests") if isinstance(said, dict) and said.get(CHECK_KEY) == watch.token \
-        else None  # fmt: skip
+    tests = (
+        said.get("tests") if isinstance(said, dict) and said.get(CHECK_KEY) == watch.token else None
+    )
     if not isinstance(tests, list):
         return None
     seen: list[tuple[str, str]] = []
@@ -187,16 +199,22 @@ def counted(runs: object) -> tuple[tuple[str, int, int], ...]:
     of that shape (counts of at most 12 digits)."""
     if not isinstance(runs, dict):
         return ()
-    return tuple((name, won, lost) for name, pair in runs.items()
-                 if isinstance(pair, list) and len(pair) == 2
-                 and all(type(n) is int and 0 <= n < 10**12 for n in pair)
-                 for won, lost in (pair,))  # fmt: skip
+    return tuple(
+        (name, won, lost)
+        for name, pair in runs.items()
+        if isinstance(pair, list)
+        and len(pair) == 2
+        and all(type(n) is int and 0 <= n < 10**12 for n in pair)
+        for won, lost in (pair,)
+    )
 
 
 def changed(
-    outcomes: Mapping[str, str], canaries: Mapping[str, Sequence[Canary]], token: str,
+    outcomes: Mapping[str, str],
+    canaries: Mapping[str, Sequence[Canary]],
+    token: str,
     repeats: Mapping[str, tuple[int, int]] | None = None,
-) -> str:  # fmt: skip
+) -> str:
     """Why the report is no result by the files' canaries ("" when it is, or when the runner has
     none: no ``token``): a canary that found a false assertion holding, or a file with a pass
     whose canary did not write one line that held and checked every run the report shows in it
@@ -206,14 +224,23 @@ def changed(
         return ""
     for file, lines in canaries.items():
         if not all(line.held for line in lines):
-            return f"the code under test changed the assertions in {file[:200]}: a false expect held"
-    for file in sorted({test.split(" › ", 1)[0] for test, said in outcomes.items() if said == PASSED}):
-        ran = sum(sum((repeats or {}).get(test, (1, 0))) for test, said in outcomes.items()
-                  if test.startswith(f"{file} › ") and said in (PASSED, "failed"))  # fmt: skip
+            return (
+                f"the code under test changed the assertions in {file[:200]}: a false expect held"
+            )
+    for file in sorted(
+        {test.split(" › ", 1)[0] for test, said in outcomes.items() if said == PASSED}
+    ):
+        ran = sum(
+            sum((repeats or {}).get(test, (1, 0)))
+            for test, said in outcomes.items()
+            if test.startswith(f"{file} › ") and said in (PASSED, "failed")
+        )
         lines = canaries.get(file, ())
         if len(lines) != 1 or lines[0].tests < ran:
-            return (f"the code under test changed the assertions in {file[:200]}: our canary "
-                    f"did not run after every test ({len(lines)} lines)")  # fmt: skip
+            return (
+                f"the code under test changed the assertions in {file[:200]}: our canary "
+                f"did not run after every test ({len(lines)} lines)"
+            )
     return ""
 
 
@@ -224,8 +251,10 @@ def disagreement(outcomes: Mapping[str, str], seen: Mapping[str, str] | None, to
     if not token:
         return ""
     if seen is None:
-        return ("the runner's in-run check never wrote its line: the run ended before the runner "
-                "reported, so its report is the code under test's")  # fmt: skip
+        return (
+            "the runner's in-run check never wrote its line: the run ended before the runner "
+            "reported, so its report is the code under test's"
+        )
     for test, outcome in outcomes.items():
         if outcome == PASSED and seen.get(test) != PASSED:
             return f"its report shows {test[:200]} passing where the runner's in-run check did not"

@@ -125,7 +125,9 @@ def test_script(checkout: Path) -> str:
 def canary_checks(token: str, runs: str = "") -> str:
     """:data:`CANARY` carrying ``token``, its line adding ``runs`` (a repeating canary's
     counts, as ``, runs: ...``; "": none)."""
-    return CANARY.replace('"TOKEN"', json.dumps(token)).replace("held(true)RUNS", f"held(true){runs}")
+    return CANARY.replace('"TOKEN"', json.dumps(token)).replace(
+        "held(true)RUNS", f"held(true){runs}"
+    )
 
 
 class JsRunner(PlainStep):
@@ -175,8 +177,10 @@ class JsRunner(PlainStep):
         return self.name in devdependencies(checkout)
 
     def runs(self, command: str) -> bool:
-        return re.search(rf"(^|[\s/])(npx\s+|pnpm\s+(exec\s+)?|yarn\s+)?{self.name}(\s|$)",
-                         command) is not None  # fmt: skip
+        return (
+            re.search(rf"(^|[\s/])(npx\s+|pnpm\s+(exec\s+)?|yarn\s+)?{self.name}(\s|$)", command)
+            is not None
+        )
 
     def tests_of(self, path: str, files: Sequence[str]) -> tuple[str, ...]:
         """``<stem>.test.<suffix>`` or ``<stem>.spec.<suffix>`` anywhere, ``<stem>.<suffix>`` in
@@ -189,8 +193,12 @@ class JsRunner(PlainStep):
             return (path,)
         own = {f"{stem}{suffix}" for suffix in JS_SUFFIXES}
         wanted = {f"{stem}{kind}{suffix}" for kind in (".test", ".spec") for suffix in JS_SUFFIXES}
-        found = [f for f in files if (test := PurePosixPath(f)).name in wanted
-                 or (test.name in own and "__tests__" in test.parts[:-1])]  # fmt: skip
+        found = [
+            f
+            for f in files
+            if (test := PurePosixPath(f)).name in wanted
+            or (test.name in own and "__tests__" in test.parts[:-1])
+        ]
         return nearest(found, path)
 
     def installed(self, checkout: Path) -> str | Refused | None:
@@ -221,14 +229,30 @@ class JsRunner(PlainStep):
         words = [file_word(test) for test in selection.tests]
         watch = self.in_run_checks(space, sandbox.checkout, selection.repeat if self.repeats else 1)
         # the in-run check first: jest reads every bare word after ``--reporters`` as another one
-        argv = on_pipe([where, *watch.arguments, *self.options(sandbox.checkout), *order, *measure, *words],
-                       sandbox.evidence_variable)  # fmt: skip
-        options = {**selection.environment, **self.sandboxed(sandbox.environment(space)),
-                   **({CHECK_VARIABLE: watch.token} if watch.token else {})}  # fmt: skip
-        run = sandbox.run(argv, space, timeout=timeout, extra_env=options, evidence=True,
-                          shared=(folder,) if folder is not None else ())  # fmt: skip
-        said = TestReport(self.name, seed=selection.seed, returncode=run.returncode,
-                          seconds=run.seconds, output=run.output)  # fmt: skip
+        argv = on_pipe(
+            [where, *watch.arguments, *self.options(sandbox.checkout), *order, *measure, *words],
+            sandbox.evidence_variable,
+        )
+        options = {
+            **selection.environment,
+            **self.sandboxed(sandbox.environment(space)),
+            **({CHECK_VARIABLE: watch.token} if watch.token else {}),
+        }
+        run = sandbox.run(
+            argv,
+            space,
+            timeout=timeout,
+            extra_env=options,
+            evidence=True,
+            shared=(folder,) if folder is not None else (),
+        )
+        said = TestReport(
+            self.name,
+            seed=selection.seed,
+            returncode=run.returncode,
+            seconds=run.seconds,
+            output=run.output,
+        )
         if run.timed_out or run.killed_for or run.sandbox_failure:
             return replace(said, problem=f"{self.name} {run.describe()}")
         # this copy's folder cut: a test named with its path is the same in each, never the host's
@@ -236,28 +260,53 @@ class JsRunner(PlainStep):
         root = f"/{space.repo.relative_to(space.root)}"
         text, seen, canaries = split_checks(text, watch, root)
         document, why = the_report(text, run.returncode)
-        outcomes, why = ({}, why) if why else outcomes_of(document, root, run.returncode, selection.tests)
-        counted = {} if why or selection.repeat <= 1 or not self.repeats else self.repeat_counts(
-            document, root, selection.tests, outcomes=outcomes, canaries=canaries,
-            times=selection.repeat)  # fmt: skip
-        why = why or disagreement(outcomes, seen, watch.token) or changed(outcomes, canaries,
-                                                                          watch.canary, counted)
-        said = replace(said, outcomes=outcomes, problem=f"{self.name}: {why}" if why else "",
-                       output=run.output + ("" if why else self.failures(document)),
-                       checks={} if why else read_checks(document, root, outcomes),
-                       repeats={} if why else counted)  # fmt: skip
+        outcomes, why = (
+            ({}, why) if why else outcomes_of(document, root, run.returncode, selection.tests)
+        )
+        counted = (
+            {}
+            if why or selection.repeat <= 1 or not self.repeats
+            else self.repeat_counts(
+                document,
+                root,
+                selection.tests,
+                outcomes=outcomes,
+                canaries=canaries,
+                times=selection.repeat,
+            )
+        )
+        why = (
+            why
+            or disagreement(outcomes, seen, watch.token)
+            or changed(outcomes, canaries, watch.canary, counted)
+        )
+        said = replace(
+            said,
+            outcomes=outcomes,
+            problem=f"{self.name}: {why}" if why else "",
+            output=run.output + ("" if why else self.failures(document)),
+            checks={} if why else read_checks(document, root, outcomes),
+            repeats={} if why else counted,
+        )
         if folder is None:
             return replace(said, coverage_problem=lacks)
         if why:
-            return replace(said, coverage_problem=f"not measured: {self.name}'s report is no result")
+            return replace(
+                said, coverage_problem=f"not measured: {self.name}'s report is no result"
+            )
         try:
             found = self.coverage_map(document, folder, str(space.root))
         except (CheckoutFileError, ValueError, RecursionError) as exc:
             return replace(said, coverage_problem=f"not measured: no coverage map ({exc})"[:300])
-        executed, measured, unread = read_coverage(found, root, selection.cover,
-                                                   lambda file: blank(sandbox.pristine, file))  # fmt: skip
-        return replace(said, coverage=executed, measured=measured,
-                       coverage_problem=f"not measured: {unread}" if unread else "")  # fmt: skip
+        executed, measured, unread = read_coverage(
+            found, root, selection.cover, lambda file: blank(sandbox.pristine, file)
+        )
+        return replace(
+            said,
+            coverage=executed,
+            measured=measured,
+            coverage_problem=f"not measured: {unread}" if unread else "",
+        )
 
     def failures(self, report: Mapping[str, object]) -> str:
         """What its log lacks of the failed tests of ``report``, read (a jest log has it all)."""
@@ -273,9 +322,15 @@ class JsRunner(PlainStep):
         return Watch()
 
     def repeat_counts(
-        self, report: Mapping[str, object], root: str, tests: Sequence[str], *,
-        outcomes: Mapping[str, str], canaries: Mapping[str, Sequence[Canary]], times: int,
-    ) -> dict[str, tuple[int, int]]:  # fmt: skip
+        self,
+        report: Mapping[str, object],
+        root: str,
+        tests: Sequence[str],
+        *,
+        outcomes: Mapping[str, str],
+        canaries: Mapping[str, Sequence[Canary]],
+        times: int,
+    ) -> dict[str, tuple[int, int]]:
         """Each test's passed and failed runs in a run that repeated each ``times`` times
         (where it :attr:`repeats`): read from its ``report`` (jest's) or its files'
         ``canaries`` (vitest's), for the tests the report's ``outcomes`` show."""

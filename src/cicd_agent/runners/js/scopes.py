@@ -14,8 +14,13 @@ from pygments.lexers.javascript import JavascriptLexer, TypeScriptLexer
 from pygments.lexers.jsx import JsxLexer, TsxLexer
 from pygments.token import Comment, Error, Keyword, Name, Number, Operator, String, _TokenType
 
-_LEXERS: dict[str, type[Lexer]] = {".ts": TypeScriptLexer, ".mts": TypeScriptLexer,
-                                   ".cts": TypeScriptLexer, ".tsx": TsxLexer, ".jsx": JsxLexer}  # fmt: skip
+_LEXERS: dict[str, type[Lexer]] = {
+    ".ts": TypeScriptLexer,
+    ".mts": TypeScriptLexer,
+    ".cts": TypeScriptLexer,
+    ".tsx": TsxLexer,
+    ".jsx": JsxLexer,
+}
 _BLOCK_WORDS = frozenset({"if", "for", "while", "switch", "catch", "with", "await"})
 _EMPTY = frozenset({"Map", "Set", "WeakMap", "WeakSet", "Array", "Object"})
 """``new X()`` of these builds an empty value and runs no code of the module's (as Python's
@@ -57,20 +62,30 @@ class Token:
     def called(self) -> bool:
         """Whether a ``(`` or a template after this token calls it."""
         after_dot = self.previous is not None and self.previous.text in (".", "?.")
-        return self.kind in Name or (after_dot and self.word) or self.text in (
-            "import", "super", ")", "]", "}")  # fmt: skip
+        return (
+            self.kind in Name
+            or (after_dot and self.word)
+            or self.text in ("import", "super", ")", "]", "}")
+        )
 
     @property
     def value_end(self) -> bool:
-        return self.kind in Name or self.kind in Number or (
-            self.kind in String and self.kind not in String.Regex) or self.text in _VALUE_END  # fmt: skip
+        return (
+            self.kind in Name
+            or self.kind in Number
+            or (self.kind in String and self.kind not in String.Regex)
+            or self.text in _VALUE_END
+        )
 
     @property
     def key(self) -> bool:
         """Whether this token stands where an object literal's or class body's key does."""
         before = self.previous
-        return self.scope in ("class", "object") and before is not None and (
-            before.text in _KEY_AFTER or before.line < self.line)  # fmt: skip
+        return (
+            self.scope in ("class", "object")
+            and before is not None
+            and (before.text in _KEY_AFTER or before.line < self.line)
+        )
 
 
 def js_lexer(path: str) -> Lexer:
@@ -113,8 +128,11 @@ def _ends(previous: Token, token: Token) -> bool:
     """Whether a line break between ``previous`` and ``token`` ends the expression."""
     if token.line == previous.line or previous.text in _GOES_ON:
         return False
-    joins = token.kind in Operator and token.kind not in Operator.Word and token.text not in (
-        "++", "--", "!", "~")  # fmt: skip
+    joins = (
+        token.kind in Operator
+        and token.kind not in Operator.Word
+        and token.text not in ("++", "--", "!", "~")
+    )
     return not (joins or previous.kind in Operator or token.text in _GOES_ON - {"{"})
 
 
@@ -134,11 +152,19 @@ def _mark(tokens: list[Token]) -> None:
         previous = tokens[i - 1] if i else None
         scope = stack[-1][1] if stack else "block"
         depth = len(stack)
-        if until is not None and depth == until and previous is not None and (
-                token.text in (";", ",", ")", "]", "}") or _ends(previous, token)):  # fmt: skip
+        if (
+            until is not None
+            and depth == until
+            and previous is not None
+            and (token.text in (";", ",", ")", "]", "}") or _ends(previous, token))
+        ):
             until = None
-        if declaring is not None and depth <= declaring and previous is not None and (
-                token.text in (";", ")", "]", "}") or _ends(previous, token)):  # fmt: skip
+        if (
+            declaring is not None
+            and depth <= declaring
+            and previous is not None
+            and (token.text in (";", ")", "]", "}") or _ends(previous, token))
+        ):
             declaring = None
         token.deferred, token.scope = bool(functions or until is not None), scope
         _allow_values(tokens, i)
@@ -156,8 +182,12 @@ def _mark(tokens: list[Token]) -> None:
             token.allowed = tokens[i - 1].allowed = True  # ``module.exports.prototype =`` binds
         elif token.text == "=" and scope == "class" and static is None and until is None:
             token.allowed, until = True, depth
-        if token.text == "=>" and until is None and not _function_type(tokens, i, match) and (
-                i + 1 < len(tokens) and tokens[i + 1].text != "{"):  # fmt: skip
+        if (
+            token.text == "=>"
+            and until is None
+            and not _function_type(tokens, i, match)
+            and (i + 1 < len(tokens) and tokens[i + 1].text != "{")
+        ):
             until = depth
             _defer_parameters(tokens, i - 1, match)
         if token.kind in String:
@@ -190,8 +220,12 @@ def _allow_values(tokens: list[Token], i: int) -> None:
                     break
         if [t.text for t in tokens[close + 1 : close + 3]] == ["(", ")"]:
             tokens[i].allowed = tokens[close + 1].allowed = True
-    elif tokens[i].text == "require" and len(ahead) == 3 and ahead[0].text == "(" and (
-            ahead[1].kind in String and ahead[1].text[:1] in "'\"" and ahead[2].text == ")"):  # fmt: skip
+    elif (
+        tokens[i].text == "require"
+        and len(ahead) == 3
+        and ahead[0].text == "("
+        and (ahead[1].kind in String and ahead[1].text[:1] in "'\"" and ahead[2].text == ")")
+    ):
         ahead[0].allowed = True
 
 
@@ -290,8 +324,11 @@ def _exports_or_type(tokens: list[Token], i: int) -> bool:
         j = name - 1
     elif chain[:1] != ["exports"] and chain[:3] != ["module", ".", "exports"]:
         return False
-    return j == 0 or tokens[j - 1].text in (";", "}", "{", "export") or (
-        tokens[j - 1].line < tokens[j].line)  # fmt: skip
+    return (
+        j == 0
+        or tokens[j - 1].text in (";", "}", "{", "export")
+        or (tokens[j - 1].line < tokens[j].line)
+    )
 
 
 def load_lines(tokens: list[Token]) -> list[tuple[str, list[Token]]]:

@@ -92,8 +92,9 @@ class Scope:
 
     def runs(self, path: str) -> bool:
         """Whether the script gives the runner ``path`` (a path from the checkout's root)."""
-        if self.folders and not any(folder in (".", path) or path.startswith(f"{folder}/")
-                                    for folder in self.folders):  # fmt: skip
+        if self.folders and not any(
+            folder in (".", path) or path.startswith(f"{folder}/") for folder in self.folders
+        ):
             return False
         if self.ignored and self._ignored.search(f"/{path}"):
             return False
@@ -126,8 +127,11 @@ def scope(runner: Runner, checkout: Path) -> Scope:
     if any(_SHELL.search(word) for word in words):
         return EVERYTHING
     found = _read(runner.name, _after_launcher(words, runner.name))
-    return found if found is not None and (found.folders or found.patterns or found.ignored) \
-        else EVERYTHING  # fmt: skip
+    return (
+        found
+        if found is not None and (found.folders or found.patterns or found.ignored)
+        else EVERYTHING
+    )
 
 
 def _after_launcher(words: list[str], name: str) -> list[str] | None:
@@ -137,7 +141,7 @@ def _after_launcher(words: list[str], name: str) -> list[str] | None:
         words = words[1:]
     for launcher in sorted(_LAUNCHERS, key=len, reverse=True):
         if tuple(words[: len(launcher)]) == launcher:
-            words = words[len(launcher):]
+            words = words[len(launcher) :]
             break
     if not words or (words[0] != name and not words[0].endswith(f"node_modules/.bin/{name}")):
         return None
@@ -157,7 +161,9 @@ def _read(name: str, words: list[str] | None) -> Scope | None:
         if bare:
             positional.append(word)
             continue
-        if word == "--":  # yargs gives jest the words after it; cac keeps them from vitest's filters
+        if (
+            word == "--"
+        ):  # yargs gives jest the words after it; cac keeps them from vitest's filters
             if name == "vitest":
                 return None
             ended = True
@@ -187,7 +193,11 @@ def _read(name: str, words: list[str] | None) -> Scope | None:
         if positional[0] in ("run", "watch", "dev"):
             positional = positional[1:]
     if name == "jest":
-        patterns = [*positional, *given.get("testpathpattern", ()), *given.get("testpathpatterns", ())]
+        patterns = [
+            *positional,
+            *given.get("testpathpattern", ()),
+            *given.get("testpathpatterns", ()),
+        ]
         folders = given.get("roots", [])
         ignored = given.get("testpathignorepatterns", [])
     else:
@@ -201,7 +211,9 @@ def _read(name: str, words: list[str] | None) -> Scope | None:
     read = dict.fromkeys(found for pattern in patterns for found in _patterns(name, pattern))
     if len(read) + len(ignored) > MAX_PATTERNS:
         return None
-    return Scope(name, tuple(posixpath.normpath(folder) for folder in folders), tuple(read), tuple(ignored))
+    return Scope(
+        name, tuple(posixpath.normpath(folder) for folder in folders), tuple(read), tuple(ignored)
+    )
 
 
 def _flag(word: str) -> str:

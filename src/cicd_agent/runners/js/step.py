@@ -61,6 +61,13 @@ def without(command: Sequence[str], names: Sequence[str]) -> list[str]:
     it) before its ``--``: options of the command's that the step's runs give their own value."""
     end = command.index("--") if "--" in command else len(command)
     given = tuple(f"{name}=" for name in names)
-    return [word for at, word in enumerate(command)
-            if at >= end or (word not in names and not word.startswith(given)
-                             and not (at and command[at - 1] in names))]  # fmt: skip
+    return [
+        word
+        for at, word in enumerate(command)
+        if at >= end
+        or (
+            word not in names
+            and not word.startswith(given)
+            and not (at and command[at - 1] in names)
+        )
+    ]

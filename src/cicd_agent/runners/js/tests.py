@@ -29,9 +29,7 @@ test file is never one."""
 class JsTests:
     """jest's and vitest's generated tests (a mixin beside the runner)."""
 
-    def test_file_for(
-        self: Runner, source: str, related: str, taken: Callable[[str], bool]
-    ) -> str:
+    def test_file_for(self: Runner, source: str, related: str, taken: Callable[[str], bool]) -> str:
         """``<stem>.generated.test<suffix>`` in the folder ``related`` sits in (beside
         ``source``, its ``__tests__``, or a root ``tests/`` whose test imports it: the gate
         allows each), beside ``source`` when there is none; ``.spec`` where ``related`` is one
@@ -40,8 +38,9 @@ class JsTests:
         stem, suffix = name.name.removesuffix(name.suffix), name.suffix
         folder = near.parent if related else name.parent
         kind = ".spec" if ".spec." in near.name else ".test"
-        return generated_name(self, lambda mark: (folder / f"{stem}.{mark}{kind}{suffix}").as_posix(),
-                              taken)  # fmt: skip
+        return generated_name(
+            self, lambda mark: (folder / f"{stem}.{mark}{kind}{suffix}").as_posix(), taken
+        )
 
     def test_style(self, source_text: str, related_text: str) -> str:
         """``describe``/``it``/``expect`` in the module style of the tests already there."""
@@ -60,16 +59,22 @@ class JsTests:
         from cicd_agent.runners.js import script as js_script
 
         if not js_script.scope(self, checkout).runs(path):
-            return f"outside the paths package.json's scripts.test gives {self.name}: npm test " \
-                "would never run it"  # fmt: skip
+            return (
+                f"outside the paths package.json's scripts.test gives {self.name}: npm test "
+                "would never run it"
+            )
         if any(PurePosixPath(path).match(pattern) for pattern in SETTINGS):
             return f"{path} is part of {self.name}'s settings: a candidate writes a test file only"
         if js_layout.mock(path):
-            return f"{path} is in a __mocks__ folder: jest takes each file there for the module " \
-                "of its name in every test (a manual mock); a candidate writes a test file only"  # fmt: skip
+            return (
+                f"{path} is in a __mocks__ folder: jest takes each file there for the module "
+                "of its name in every test (a manual mock); a candidate writes a test file only"
+            )
         if js_layout.import_twin(checkout, path):
-            return "a file the repository already holds (one an import opens in its place: a " \
-                "file or folder of its name beside it, extension and case aside)"  # fmt: skip
+            return (
+                "a file the repository already holds (one an import opens in its place: a "
+                "file or folder of its name beside it, extension and case aside)"
+            )
         return ""
 
     def unasserted(self, checkout: Path, path: str, text: str) -> str:
@@ -77,5 +82,9 @@ class JsTests:
         from cicd_agent.runners.js.assertions import js_unasserted  # gen-tests' alone
 
         idle = js_unasserted(path, text)
-        return f"{idle} asserts nothing (no failure it could report: a JavaScript test calls " \
-            "expect or assert)" if idle else ""  # fmt: skip
+        return (
+            f"{idle} asserts nothing (no failure it could report: a JavaScript test calls "
+            "expect or assert)"
+            if idle
+            else ""
+        )

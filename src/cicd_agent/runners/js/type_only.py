@@ -31,24 +31,125 @@ _RUN = re.compile(r"[\w?.$]{128,}")
 """A run Pygments' lexers read in quadratic time: code."""
 _BREAKS = re.compile("[\n\r\u2028\u2029]")
 _OPEN, _CLOSE = frozenset("({["), frozenset(")}]")
-_TYPE_OPERATORS = frozenset({"=", "|", "&", "?", ":", "<", ">", ">>", ">>>", "=>", "*", "-",
-                             "+", ".", "?.", "...", ",", ";", "in", "keyof", "typeof", "is", "void",
-                             "new"})  # fmt: skip
+_TYPE_OPERATORS = frozenset(
+    {
+        "=",
+        "|",
+        "&",
+        "?",
+        ":",
+        "<",
+        ">",
+        ">>",
+        ">>>",
+        "=>",
+        "*",
+        "-",
+        "+",
+        ".",
+        "?.",
+        "...",
+        ",",
+        ";",
+        "in",
+        "keyof",
+        "typeof",
+        "is",
+        "void",
+        "new",
+    }
+)
 """Operators a type holds (``-readonly``, ``[K in keyof T]``, ``x is T``); any other is code."""
-_CODE_WORDS = frozenset({"function", "return", "if", "else", "for", "while", "do", "switch",
-                         "case", "throw", "try", "catch", "finally", "var", "let", "class",
-                         "enum", "await", "yield", "delete", "instanceof", "debugger", "with",
-                         "super", "namespace", "module", "declare", "export", "interface"})  # fmt: skip
+_CODE_WORDS = frozenset(
+    {
+        "function",
+        "return",
+        "if",
+        "else",
+        "for",
+        "while",
+        "do",
+        "switch",
+        "case",
+        "throw",
+        "try",
+        "catch",
+        "finally",
+        "var",
+        "let",
+        "class",
+        "enum",
+        "await",
+        "yield",
+        "delete",
+        "instanceof",
+        "debugger",
+        "with",
+        "super",
+        "namespace",
+        "module",
+        "declare",
+        "export",
+        "interface",
+    }
+)
 """Words no type holds at its top level (in braces, a key may be any word): code."""
-_GOES_ON_AFTER = frozenset({"=", "|", "&", "?", ":", ".", "?.", ",", "<", "(", "[", "{", "=>",
-                            "extends", "keyof", "typeof", "infer", "is", "as", "new", "readonly",
-                            "unique", "asserts", "-", "+", "*", "..."})  # fmt: skip
+_GOES_ON_AFTER = frozenset(
+    {
+        "=",
+        "|",
+        "&",
+        "?",
+        ":",
+        ".",
+        "?.",
+        ",",
+        "<",
+        "(",
+        "[",
+        "{",
+        "=>",
+        "extends",
+        "keyof",
+        "typeof",
+        "infer",
+        "is",
+        "as",
+        "new",
+        "readonly",
+        "unique",
+        "asserts",
+        "-",
+        "+",
+        "*",
+        "...",
+    }
+)
 """A token after which a line break ends no type."""
-_GOES_ON_BEFORE = frozenset({"|", "&", "?", ":", ".", "?.", "=>", ",", ")", "]", "}", ">", ">>",
-                             ">>>", "=", "extends"})  # fmt: skip
+_GOES_ON_BEFORE = frozenset(
+    {"|", "&", "?", ":", ".", "?.", "=>", ",", ")", "]", "}", ">", ">>", ">>>", "=", "extends"}
+)
 """A token no statement starts with: before it, a line break ends no type."""
-_BEFORE_PARENTHESIS = frozenset({"=", "|", "&", "<", ",", "(", "[", ":", "=>", "?", "extends",
-                                 "new", "import", "keyof", "readonly", "..."})  # fmt: skip
+_BEFORE_PARENTHESIS = frozenset(
+    {
+        "=",
+        "|",
+        "&",
+        "<",
+        ",",
+        "(",
+        "[",
+        ":",
+        "=>",
+        "?",
+        "extends",
+        "new",
+        "import",
+        "keyof",
+        "readonly",
+        "...",
+    }
+)
 """Where a ``(`` opens a type (a function type, a group, ``import("x")``) outside braces (a
 method's signature there): after any other token it calls a value, which TypeScript emits."""
 _ANGLES = {">": 1, ">>": 2, ">>>": 3, "<": -1}
@@ -97,14 +198,14 @@ def _tokens(path: str, text: str) -> list[_Token] | None:
 
 def _statement(tokens: Sequence[_Token], at: int) -> int | None:
     """Where the type statement starting at ``at`` ends (the next one's index), or None: code."""
-    words = [token.text for token in tokens[at:at + 4]]
+    words = [token.text for token in tokens[at : at + 4]]
     if words[0] == ";":
         return at + 1
     head = 1 if words[0] == "export" else 0
-    if words[head:head + 2] == ["default", "interface"]:
+    if words[head : head + 2] == ["default", "interface"]:
         head += 1
     first = words[head] if head < len(words) else ""
-    if any(token.broken for token in tokens[at + 1:at + head + 2]):
+    if any(token.broken for token in tokens[at + 1 : at + head + 2]):
         return None  # ``type`` or ``declare`` alone on its line is a name, not a keyword
     if first == "declare":
         return _end(tokens, at + head + 1, checked=False)
@@ -126,14 +227,21 @@ def _statement(tokens: Sequence[_Token], at: int) -> int | None:
 
 def _named(tokens: Sequence[_Token], at: int) -> bool:
     """Whether a name follows on the same line (``type A``, not ``type`` as a name)."""
-    return at < len(tokens) and not tokens[at].broken and (
-        tokens[at].kind in Name or tokens[at].kind in Keyword.Type)  # fmt: skip
+    return (
+        at < len(tokens)
+        and not tokens[at].broken
+        and (tokens[at].kind in Name or tokens[at].kind in Keyword.Type)
+    )
 
 
 def _end(
-    tokens: Sequence[_Token], at: int, *, checked: bool = True, bodiless: bool = False,
+    tokens: Sequence[_Token],
+    at: int,
+    *,
+    checked: bool = True,
+    bodiless: bool = False,
     importing: bool = False,
-) -> int | None:  # fmt: skip
+) -> int | None:
     """The index after a type statement whose rest starts at ``at``: past its ``;`` at the top
     level, or at a line break neither side of which goes on; None where it holds code
     (``checked``: a token no type holds; ``bodiless``: a body, for an overload signature;
@@ -141,9 +249,12 @@ def _end(
     opened: list[str] = []
     for index in range(at, len(tokens)):
         token, depth = tokens[index], len(opened)
-        if depth == 0 and index > at and token.broken and not (
-            tokens[index - 1].text in _GOES_ON_AFTER or token.text in _GOES_ON_BEFORE
-        ):  # fmt: skip
+        if (
+            depth == 0
+            and index > at
+            and token.broken
+            and not (tokens[index - 1].text in _GOES_ON_AFTER or token.text in _GOES_ON_BEFORE)
+        ):
             return index
         if token.kind in String.Regex or token.text.startswith("@"):
             return None
@@ -154,9 +265,13 @@ def _end(
         if token.kind in Punctuation and token.text in _OPEN:
             if bodiless and depth == 0 and token.text == "{":
                 return None
-            if (token.text == "(" and checked and "{" not in opened[-1:]
-                    and not _opens_type(tokens, index - 1)
-                    and not (bodiless and index == at)):  # fmt: skip
+            if (
+                token.text == "("
+                and checked
+                and "{" not in opened[-1:]
+                and not _opens_type(tokens, index - 1)
+                and not (bodiless and index == at)
+            ):
                 return None  # a call (``type A = B |`` then ``f(1)``), not a type
             opened.append(token.text)
         elif token.kind in Punctuation and token.text in _CLOSE:

@@ -12,9 +12,7 @@ SHAPE = RunnerShape(
     "phpunit",
     opens=re.compile(r"^(?:PHPUnit \d+\.\d+\S* by Sebastian Bergmann|\d+\) [\w\\]+::\w+)"),
     ends=re.compile(r"^Time: \d"),
-    verdict=re.compile(
-        r"^\d+\) (?P<name>[\w\\]+::\w+(?: with data set (?:#\d+|\"[^\"]*\"))?)"
-    ),
+    verdict=re.compile(r"^\d+\) (?P<name>[\w\\]+::\w+(?: with data set (?:#\d+|\"[^\"]*\"))?)"),
     after=re.compile(r"^There (?:was|were) \d+ (?:failure|error|warning|risky test)s?:$"),
     message=re.compile(
         r"^(?P<msg>(?:[\w\\]*(?:Error|Exception|Warning)\b:?|Failed asserting\b).*\S)\s*$"

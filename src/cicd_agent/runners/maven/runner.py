@@ -32,17 +32,22 @@ from cicd_agent.runners.protocol import PlainStep
 from cicd_agent.sandbox import Sandbox, Workspace
 
 _COMMAND = re.compile(r"(^|[\s/;&|])(mvn|mvnw|\./mvnw)(\s+\S+)*\s+(test|verify|install)(\s|$)")
-_CLASS = re.compile(rf"Tests run: {COUNT}, Failures: {COUNT}, Errors: {COUNT}, Skipped: {COUNT}"
-                    r".* - in ([\w.$]+)\s*$")  # fmt: skip
-_OFFLINE = re.compile(r"in offline mode|could not be resolved|Could not resolve|has not been "
-                      r"downloaded from it before|Could not create local repository")  # fmt: skip
-OFFLINE_FIX = ("the project's Maven plugins and dependencies where its tests run (nothing is "
-               "downloaded there, and the job's ~/.m2 is not among what the sandbox shows)")  # fmt: skip
+_CLASS = re.compile(
+    rf"Tests run: {COUNT}, Failures: {COUNT}, Errors: {COUNT}, Skipped: {COUNT}"
+    r".* - in ([\w.$]+)\s*$"
+)
+_OFFLINE = re.compile(
+    r"in offline mode|could not be resolved|Could not resolve|has not been "
+    r"downloaded from it before|Could not create local repository"
+)
+OFFLINE_FIX = (
+    "the project's Maven plugins and dependencies where its tests run (nothing is "
+    "downloaded there, and the job's ~/.m2 is not among what the sandbox shows)"
+)
 _TEST_NAMES = ("{}Test", "Test{}", "{}Tests", "{}IT")
 
 
 class MavenJUnit(PlainStep):
-
     name = "maven"
     suffixes: tuple[str, ...] = (".java",)
     declares_a_test = re.compile(r"\s*@(?:Test|ParameterizedTest|RepeatedTest|TestFactory)\b")
@@ -63,7 +68,11 @@ class MavenJUnit(PlainStep):
             owner, _, method = test.rpartition(".")
             by_class.setdefault(owner, []).append(method)
         chosen = ",".join(f"{owner}#{'+'.join(methods)}" for owner, methods in by_class.items())
-        return [*argv, f"-Dtest={chosen}", "-Dsurefire.failIfNoSpecifiedTests=false"] if failed else argv
+        return (
+            [*argv, f"-Dtest={chosen}", "-Dsurefire.failIfNoSpecifiedTests=false"]
+            if failed
+            else argv
+        )
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         """Surefire's JUnit reports (``TEST-*.xml``) in the run's ``surefire`` folder."""
@@ -138,24 +147,49 @@ class MavenJUnit(PlainStep):
         classes = {_class_of(test): test for test in selection.tests}
         # Java's user.home is the password file's (nobody's: /nonexistent), not the run's HOME
         repository = f"-Dmaven.repo.local={environ['HOME']}/.m2/repository"
-        argv = [mvn, "-o", "-B", repository, "test", "-DfailIfNoTests=false",
-                "-Dsurefire.failIfNoSpecifiedTests=false"]  # fmt: skip
+        argv = [
+            mvn,
+            "-o",
+            "-B",
+            repository,
+            "test",
+            "-DfailIfNoTests=false",
+            "-Dsurefire.failIfNoSpecifiedTests=false",
+        ]
         argv += [f"-Dtest={','.join(sorted(classes))}"] if classes else []
         if selection.seed is not None:
-            argv += ["-Dsurefire.runOrder=random",
-                     f"-Dsurefire.runOrder.random.seed={selection.seed}"]  # fmt: skip
-        run = sandbox.run(on_pipe(argv, sandbox.evidence_variable), space, timeout=timeout,
-                          extra_env=selection.environment, evidence=True)  # fmt: skip
-        said = TestReport(self.name, seed=selection.seed, returncode=run.returncode,
-                          seconds=run.seconds, output=run.output, coverage_problem=(
-                              "not measured: the seam does not run JaCoCo" if selection.cover
-                              else ""))  # fmt: skip
+            argv += [
+                "-Dsurefire.runOrder=random",
+                f"-Dsurefire.runOrder.random.seed={selection.seed}",
+            ]
+        run = sandbox.run(
+            on_pipe(argv, sandbox.evidence_variable),
+            space,
+            timeout=timeout,
+            extra_env=selection.environment,
+            evidence=True,
+        )
+        said = TestReport(
+            self.name,
+            seed=selection.seed,
+            returncode=run.returncode,
+            seconds=run.seconds,
+            output=run.output,
+            coverage_problem=(
+                "not measured: the seam does not run JaCoCo" if selection.cover else ""
+            ),
+        )
         if run.timed_out or run.killed_for or run.sandbox_failure:
             return replace(said, problem=f"mvn {run.describe()}")
         outcomes, why = read_console(run.evidence.decode("utf-8", "replace"), run.returncode)
-        return replace(said, outcomes={f"{classes.get(name, name)} › {name.rsplit('.', 1)[-1]}":
-                                       outcome for name, outcome in outcomes.items()},
-                       problem=why)  # fmt: skip
+        return replace(
+            said,
+            outcomes={
+                f"{classes.get(name, name)} › {name.rsplit('.', 1)[-1]}": outcome
+                for name, outcome in outcomes.items()
+            },
+            problem=why,
+        )
 
 
 def _class_of(test: str) -> str:

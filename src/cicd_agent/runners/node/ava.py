@@ -32,8 +32,12 @@ def declined(command: Sequence[str]) -> str:
     """Why ``command`` is run once as written ("" when ours can be added, or it is no run of
     AVA): the TAP it is read from is asked for by the step, which would not know its own."""
     chosen = " ".join(dict.fromkeys(w for w in command if w in ("--tap", "-t") and runs(command)))
-    return (f"it chooses its own reporter ({chosen}), where cicd-agent adds the one it reads: "
-            f"drop {chosen} to have its tests counted and retried" if chosen else "")
+    return (
+        f"it chooses its own reporter ({chosen}), where cicd-agent adds the one it reads: "
+        f"drop {chosen} to have its tests counted and retried"
+        if chosen
+        else ""
+    )
 
 
 def step_command(
@@ -43,8 +47,9 @@ def step_command(
     of AVA, or it chose its reporter (``--tap``, ``--verbose``) itself."""
     if not runs(command) or declined(command):
         return None
-    names = dict.fromkeys(name for test in failed or ()
-                          for name in (test, test.split(SEPARATOR, 1)[-1]))  # fmt: skip
+    names = dict.fromkeys(
+        name for test in failed or () for name in (test, test.split(SEPARATOR, 1)[-1])
+    )
     return [*command, "--tap", *(f"--match={name}" for name in names)]
 
 

@@ -76,9 +76,12 @@ def declined(command: Sequence[str]) -> str:
     """Why ``command`` is run once as written ("" when ours can be added, or it is no run of
     mocha): mocha runs one reporter, and the command named its own."""
     chosen = own_option(command, r"--reporter\b|-R\b") if runs(command) else ""
-    return (f"it chooses its own reporter ({chosen}) and mocha runs one, so the one cicd-agent "
-            f"reads cannot be added: drop {chosen} to have its tests counted and retried"
-            if chosen else "")  # fmt: skip
+    return (
+        f"it chooses its own reporter ({chosen}) and mocha runs one, so the one cicd-agent "
+        f"reads cannot be added: drop {chosen} to have its tests counted and retried"
+        if chosen
+        else ""
+    )
 
 
 def step_command(
@@ -111,8 +114,9 @@ def step_outcomes(folder: Path, output: str, root: Path) -> StepOutcomes:
         return found
     tests = document.get("tests")
     if document.get("unrun") != 0:  # tests it selected never ran: no retry speaks for them
-        found.incomplete = _left_short(tests if isinstance(tests, list) else [],
-                                       document.get("unrun"))  # fmt: skip
+        found.incomplete = _left_short(
+            tests if isinstance(tests, list) else [], document.get("unrun")
+        )
         return found
     for test in tests if isinstance(tests, list) else []:
         if not isinstance(test, dict) or not isinstance(test.get("titles"), list):

@@ -30,9 +30,12 @@ def declined(command: Sequence[str]) -> str:
     node's runner): node wants one destination for each reporter, so ours cannot be added
     beside the command's own."""
     chosen = own_option(command, "--test-reporter") if runs(command) else ""
-    return (f"it chooses its own reporter ({chosen}), beside which node takes none of "
-            f"cicd-agent's: drop {chosen} to have its tests counted and retried"
-            if chosen else "")  # fmt: skip
+    return (
+        f"it chooses its own reporter ({chosen}), beside which node takes none of "
+        f"cicd-agent's: drop {chosen} to have its tests counted and retried"
+        if chosen
+        else ""
+    )
 
 
 def step_command(
@@ -43,8 +46,12 @@ def step_command(
     chooses its own reporters."""
     if not runs(command) or declined(command):
         return None
-    ours = ["--test-reporter=spec", "--test-reporter-destination=stdout",
-            "--test-reporter=junit", f"--test-reporter-destination={folder / REPORT_NAME}"]  # fmt: skip
+    ours = [
+        "--test-reporter=spec",
+        "--test-reporter-destination=stdout",
+        "--test-reporter=junit",
+        f"--test-reporter-destination={folder / REPORT_NAME}",
+    ]
     if failed:
         titles = dict.fromkeys(title for test in failed for title in test.split(SEPARATOR))
         ours.append("--test-name-pattern=^(" + "|".join(map(re.escape, titles)) + ")$")
@@ -81,5 +88,8 @@ def _cases(
         if element.tag == "testcase":
             yield above, element
             continue
-        waiting += [((*above, child.get("name", "")), child) for child in reversed(element)
-                    if child.tag in ("testcase", "testsuite")]  # fmt: skip
+        waiting += [
+            ((*above, child.get("name", "")), child)
+            for child in reversed(element)
+            if child.tag in ("testcase", "testsuite")
+        ]

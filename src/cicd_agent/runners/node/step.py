@@ -35,10 +35,6 @@ class NodeStep(PlainStep):
         return self.outcomes(folder, output, root)
 
 
-
-
-
-
 STEPS = (
     NodeStep("node:test", node_test.step_command, node_test.step_outcomes, node_test.declined),
     NodeStep("mocha", mocha.step_command, mocha.step_outcomes, mocha.declined),

@@ -61,8 +61,12 @@ def _parts(words: Sequence[str]) -> tuple[list[str], list[str], str]:
             return own, options, " ".join(words[at : at + 2])
         if not word.startswith("-"):
             own.append(word)
-        elif value or not takes or _NO.match(word) or (
-                name in _BOOLEAN and following not in ("true", "false")):  # fmt: skip
+        elif (
+            value
+            or not takes
+            or _NO.match(word)
+            or (name in _BOOLEAN and following not in ("true", "false"))
+        ):
             options.append(word)
         elif name in _VALUED or name in _BOOLEAN:
             options += [word, following]
@@ -81,14 +85,20 @@ def declined(command: Sequence[str]) -> str:
         return ""
     own, _, unsure = _parts(command[2 if command[0] == "npx" else 1 :])
     if unsure.split(" ")[0] == "--":
-        return ("it passes uvu --, after which uvu reads every word as a folder or a pattern: "
-                "drop -- to have the failed tests retried")
+        return (
+            "it passes uvu --, after which uvu reads every word as a folder or a pattern: "
+            "drop -- to have the failed tests retried"
+        )
     if unsure:
-        return (f"it passes uvu {unsure}, where uvu may read the word after the flag as its "
-                "value: write the flag after the folder to have the failed tests retried")
+        return (
+            f"it passes uvu {unsure}, where uvu may read the word after the flag as its "
+            "value: write the flag after the folder to have the failed tests retried"
+        )
     if len(own) > 1:
-        return (f"it gives uvu its own pattern ({own[1]}), the one place a retry chooses the "
-                f"failed tests' files: drop {own[1]} to have its failed tests retried")
+        return (
+            f"it gives uvu its own pattern ({own[1]}), the one place a retry chooses the "
+            f"failed tests' files: drop {own[1]} to have its failed tests retried"
+        )
     return ""
 
 

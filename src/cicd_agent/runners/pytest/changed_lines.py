@@ -58,8 +58,17 @@ _CALL: list[str] = []
 _DONE: list[bool] = []
 _RECORD: list[str] = []
 """Where the record goes, out of the environment the tests and their processes see."""
-_PROCESS = frozenset({"subprocess.Popen", "os.system", "os.posix_spawn", "os.spawn", "os.fork",
-                      "os.forkpty", "os.exec"})  # fmt: skip
+_PROCESS = frozenset(
+    {
+        "subprocess.Popen",
+        "os.system",
+        "os.posix_spawn",
+        "os.spawn",
+        "os.fork",
+        "os.forkpty",
+        "os.exec",
+    }
+)
 """Audit events that start a process (or replace this one): lines no tracer of ours sees."""
 _THREAD = frozenset({"_thread.start_new_thread", "_thread.start_joinable_thread"})
 """Audit events (Python 3.12 on) that start a thread: one we did not wrap is unseen."""
@@ -100,19 +109,23 @@ def _spread(filename: str, lines: frozenset[int]) -> frozenset[int]:
         return lines
     nodes = [node for node in ast.walk(tree) if isinstance(node, (ast.expr, ast.stmt))]
     missing = sorted(lines - {node.lineno for node in nodes})
-    inner: dict[int, tuple[bool, int, ast.expr | ast.stmt]] = {}  # each such line's innermost holder
+    inner: dict[
+        int, tuple[bool, int, ast.expr | ast.stmt]
+    ] = {}  # each such line's innermost holder
     for node in nodes:
         if isinstance(node, ast.stmt) and _COMPOUND & set(node._fields):
             continue  # a block's own lines hold its body's: only a simple one's are its own
         size = (isinstance(node, ast.stmt), _end(node) - node.lineno)
-        for line in missing[bisect.bisect_right(missing, node.lineno):
-                            bisect.bisect_right(missing, _end(node))]:  # fmt: skip
+        for line in missing[
+            bisect.bisect_right(missing, node.lineno) : bisect.bisect_right(missing, _end(node))
+        ]:
             if line not in inner or size < inner[line][:2]:
                 inner[line] = (*size, node)
     found = set(lines)
     for _, _, holder in inner.values():
-        found.update(part.lineno for part in ast.walk(holder)
-                     if isinstance(part, ast.expr) or part is holder)  # fmt: skip
+        found.update(
+            part.lineno for part in ast.walk(holder) if isinstance(part, ast.expr) or part is holder
+        )
     return frozenset(found)
 
 
@@ -132,7 +145,9 @@ def _mark(filename: str) -> None:
         _OUTSIDE.append(True)
 
 
-def _call(frame: FrameType, event: str, arg: Any, changed: Any = _changed, mark: Any = _mark) -> Any:
+def _call(
+    frame: FrameType, event: str, arg: Any, changed: Any = _changed, mark: Any = _mark
+) -> Any:
     """The tracer of every call (its helpers bound as it is made: at the interpreter's exit a
     module's globals are gone while a call may still be traced)."""
     lines = changed(frame.f_code.co_filename)
@@ -174,14 +189,18 @@ def _audit(
 
 def _seen(event: str) -> None:
     if event in _PROCESS or event in _THREAD:
-        why = f"it started a {'thread' if event in _THREAD else 'process'} ({event}), whose " \
-            "lines no tracer of ours sees"  # fmt: skip
+        why = (
+            f"it started a {'thread' if event in _THREAD else 'process'} ({event}), whose "
+            "lines no tracer of ours sees"
+        )
         if _CALL:
             _UNSEEN.setdefault(_CALL[-1], why)
         elif not _DONE and not _BLIND:
-            _BLIND.append(f"a {'thread' if event in _THREAD else 'process'} was started "
-                          f"outside a test's own call ({event}, at import or in a fixture), "
-                          "where it may run the change for any test")  # fmt: skip
+            _BLIND.append(
+                f"a {'thread' if event in _THREAD else 'process'} was started "
+                f"outside a test's own call ({event}, at import or in a fixture), "
+                "where it may run the change for any test"
+            )
     elif event == "sys.settrace" and not _DONE and not _ours_to_a_thread():
         if _NOW:
             _UNSEEN.setdefault(_NOW[-1], "the tracer was set by the test (turned off or replaced)")
@@ -194,7 +213,8 @@ def _ours_to_a_thread() -> bool:
     :func:`_traced`'s start."""
     caller = sys._getframe(3)  # above: _seen, _audit
     return caller.f_code is _STARTED or (
-        caller.f_code.co_filename == threading.__file__ and _threads_hook() is _call)
+        caller.f_code.co_filename == threading.__file__ and _threads_hook() is _call
+    )
 
 
 def _traced(function: Any) -> Any:
@@ -223,8 +243,9 @@ def _starter(start: Any) -> Any:
 def _unwrapped_thread(args: tuple[Any, ...]) -> bool:
     """Whether a thread starting (audited) runs what neither ``threading`` nor we traced."""
     function = args[0] if args else None
-    return getattr(function, "__code__", None) is not _STARTED and \
-        getattr(function, "__func__", None) is not getattr(threading.Thread, "_bootstrap", None)  # fmt: skip
+    return getattr(function, "__code__", None) is not _STARTED and getattr(
+        function, "__func__", None
+    ) is not getattr(threading.Thread, "_bootstrap", None)
 
 
 _load()
@@ -266,9 +287,13 @@ def _again(item: pytest.Function, nextitem: pytest.Item | None) -> None:
     the same test, reported to nobody (pytest's report and the JUnit file keep the failure):
     whether it passed goes into the record's ``again``."""
     fresh = pytest.Function.from_parent(
-        item.parent, name=item.name, callspec=getattr(item, "callspec", None),
-        keywords=item.keywords, fixtureinfo=item._fixtureinfo, originalname=item.originalname,
-    )  # fmt: skip
+        item.parent,
+        name=item.name,
+        callspec=getattr(item, "callspec", None),
+        keywords=item.keywords,
+        fixtureinfo=item._fixtureinfo,
+        originalname=item.originalname,
+    )
     _NOW.append(item.nodeid)
     try:
         reports = runtestprotocol(fresh, log=False, nextitem=nextitem)
@@ -290,5 +315,13 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if record and _LINES:
         with open(record, "w", encoding="utf-8") as file:
             tests = {test: ran or _FILES.get(test) in _SHAPED for test, ran in _RAN.items()}
-            json.dump({"tests": tests, "outside": bool(_OUTSIDE), "again": _AGAIN,
-                       "unseen": _UNSEEN, "blind": _BLIND[0] if _BLIND else ""}, file)
+            json.dump(
+                {
+                    "tests": tests,
+                    "outside": bool(_OUTSIDE),
+                    "again": _AGAIN,
+                    "unseen": _UNSEEN,
+                    "blind": _BLIND[0] if _BLIND else "",
+                },
+                file,
+            )

@@ -50,11 +50,15 @@ def missing_evidence(
     the report must hold a test and no failure: pytest then exits 1, so an exit 0 came from the
     code under test, and a process that ends before pytest reports is no pass."""
     if report is None and _OWN_REPORT.search(script):
-        return f"{NO_EVIDENCE} (the command sets its own --junitxml, which replaces the " \
-            "report the fix step asks pytest for)"  # fmt: skip
+        return (
+            f"{NO_EVIDENCE} (the command sets its own --junitxml, which replaces the "
+            "report the fix step asks pytest for)"
+        )
     if report is None:
-        return f"{NO_EVIDENCE} (no test report from pytest: the run ended before pytest " \
-            "reported, or it is not a pytest run)"  # fmt: skip
+        return (
+            f"{NO_EVIDENCE} (no test report from pytest: the run ended before pytest "
+            "reported, or it is not a pytest run)"
+        )
     ran = outcomes(report)
     for name, passed in named_runs(ran, failed_tests, test_files):
         if not passed:
@@ -68,8 +72,10 @@ def missing_evidence(
         return "not verified: the failing command exits 0, but its test report holds no test"
     failing = [name for name, passed in ran.items() if not passed]
     if failing:  # pytest then exits 1: the 0 came from the code under test (``os._exit``)
-        return f"not verified: the failing command exits 0, but its test report shows " \
-            f"{failing[0][:200]} failing"  # fmt: skip
+        return (
+            f"not verified: the failing command exits 0, but its test report shows "
+            f"{failing[0][:200]} failing"
+        )
     return ""
 
 
@@ -89,7 +95,13 @@ def named_runs(
         for path in test_files
     ]
     return [
-        (name, [value for test, value in ran.items()
-                if (f".{key}." in f".{test}" if module else f".{test}".endswith(f".{key}"))])
+        (
+            name,
+            [
+                value
+                for test, value in ran.items()
+                if (f".{key}." in f".{test}" if module else f".{test}".endswith(f".{key}"))
+            ],
+        )
         for name, key, module in named
-    ]  # fmt: skip
+    ]

@@ -47,7 +47,10 @@ class InRunCheck:
         folder = root / "fix-boot"
         folder.mkdir(exist_ok=True)
         boot = resources.files("cicd_agent.runners.pytest.fix_boot")
-        for name, written in (("in_run_check.py", module), ("in_run_check_guard.py", f"{module}_guard")):
+        for name, written in (
+            ("in_run_check.py", module),
+            ("in_run_check_guard.py", f"{module}_guard"),
+        ):
             source = folder / f"{written}.py"
             source.write_text(boot.joinpath(name).read_text("utf-8"), "utf-8")
             compileall.compile_file(source, quiet=2)  # once here: a run writes no bytecode
@@ -70,9 +73,10 @@ class InRunCheck:
             "names": [canonical_test(name) for name in failed_tests],
             "modules": [] if failed_tests else [canonical_test(path) for path in test_files],
         }
-        guarded = {"repo": str(changed.repo), "lines": {
-            str(changed.repo / name): lines for name, lines in changed.lines.items()
-        }}  # fmt: skip
+        guarded = {
+            "repo": str(changed.repo),
+            "lines": {str(changed.repo / name): lines for name, lines in changed.lines.items()},
+        }
         return {
             "PYTHONPATH": path,
             STREAM_VARIABLE: stream,
@@ -80,7 +84,6 @@ class InRunCheck:
             "PYTEST_ADDOPTS": shlex.join(["-p", self.module]),
             GUARD_VARIABLE: json.dumps(guarded),  # every patch: its audit hook watches constants
         }
-
 
 
 def guard_problem(processes: list[list[dict[str, Any]]], repo: Path) -> str:
@@ -168,7 +171,9 @@ def in_run_problem(
     patch writes (relative to it); ``installed``: the job's installs in it (``runner_changed``)."""
     records = [record for process in processes for record in process]
     if not in_run_check_loaded(processes):
-        return "not verified: pytest never loaded the fix step's in-run check (its runs went unseen)"
+        return (
+            "not verified: pytest never loaded the fix step's in-run check (its runs went unseen)"
+        )
     unreported = collection_unreported(processes)
     if unreported:
         return f"not verified: {unreported}"
@@ -183,7 +188,9 @@ def in_run_problem(
         )
     ran: dict[str, bool] = {}
     for record in records:  # every record of a test must say it ran: one the code under test
-        if "test" in record:  # wrote first or last adds nothing the in-run check's own record denies
+        if (
+            "test" in record
+        ):  # wrote first or last adds nothing the in-run check's own record denies
             key = canonical_test(str(record["test"]))
             ran[key] = ran.get(key, True) and bool(record.get("ran") and record.get("function"))
     named = named_runs(ran, failed_tests, test_files) or [("a test", list(ran.values()))]
@@ -198,9 +205,11 @@ def in_run_problem(
 
 
 def runner_changed(
-    records: Iterable[dict[str, Any]], repo: Path, patched: Collection[str],
+    records: Iterable[dict[str, Any]],
+    repo: Path,
+    patched: Collection[str],
     installed: Collection[str] = (),
-) -> str:  # fmt: skip
+) -> str:
     """Why the in-run check's ``records`` show pytest's own runner not as it started ("" when they
     do not): pytest or pluggy imported from the checkout (``repo``) but for its folders
     ``installed`` (the job's virtualenv, ``Sandbox.installed``), a watched function or module
@@ -244,4 +253,3 @@ def collection_unreported(processes: list[list[dict[str, Any]]]) -> str:
 
 def in_run_check_loaded(processes: list[list[dict[str, Any]]]) -> bool:
     return any(record.get("loaded") for process in processes for record in process)
-

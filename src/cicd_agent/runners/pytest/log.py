@@ -25,7 +25,9 @@ SHAPE = RunnerShape(
             r"|===Flaky Test Report===|failed \(\d+ runs? remaining out of \d+\)"  # flaky
             r"|passed \d+ out of the required \d+"
         ),
-        timed_out=re.compile(r"Failed: Timeout \(?>|\+{5,} Timeout \+{5,}"),  # the pytest timeout plugin
+        timed_out=re.compile(
+            r"Failed: Timeout \(?>|\+{5,} Timeout \+{5,}"
+        ),  # the pytest timeout plugin
         report_line=re.compile(r"^(?:>\s|E\s|FAILED |ERROR )"),
         failed_test=(
             re.compile(r"^_{3,} (?P<name>\S.*?) _{3,}$"),  # its failure section

@@ -10,14 +10,37 @@ import copy
 
 from cicd_agent.runners.pytest.set_up import find
 
-_EXACT = frozenset({"assertEqual", "assertEquals", "assertIs", "assertListEqual",
-                    "assertTupleEqual", "assertDictEqual", "assertSetEqual",
-                    "assertSequenceEqual", "assertMultiLineEqual"})
-_SYMBOLS = {ast.In: "in", ast.NotIn: "not in", ast.NotEq: "!=", ast.IsNot: "is not", ast.Lt: "<",
-            ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}  # fmt: skip
+_EXACT = frozenset(
+    {
+        "assertEqual",
+        "assertEquals",
+        "assertIs",
+        "assertListEqual",
+        "assertTupleEqual",
+        "assertDictEqual",
+        "assertSetEqual",
+        "assertSequenceEqual",
+        "assertMultiLineEqual",
+    }
+)
+_SYMBOLS = {
+    ast.In: "in",
+    ast.NotIn: "not in",
+    ast.NotEq: "!=",
+    ast.IsNot: "is not",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+}
 _GUARDS: dict[type[ast.AST], str] = {
-    ast.If: "if", ast.IfExp: "if", ast.While: "while", ast.Try: "try", ast.TryStar: "try",
-    ast.Match: "match"}  # fmt: skip
+    ast.If: "if",
+    ast.IfExp: "if",
+    ast.While: "while",
+    ast.Try: "try",
+    ast.TryStar: "try",
+    ast.Match: "match",
+}
 """Statements under which a check is made only on some runs (or its failure caught)."""
 _MAX_INLINED = 20_000
 """The most nodes of helpers read into a test's checks, all calls together (a large helper
@@ -39,8 +62,10 @@ def loosened(original: str, rewritten: str, test: str) -> str:
     for side, kind, line in _checks(original, test):
         kinds = after.get(side, set())
         if kind == "==" and kinds and "==" not in kinds:
-            return (f"it loosens the exact check at line {line} of its file to one that accepts "
-                    f"other values (`{sorted(kinds)[0]}`)")  # fmt: skip
+            return (
+                f"it loosens the exact check at line {line} of its file to one that accepts "
+                f"other values (`{sorted(kinds)[0]}`)"
+            )
     return ""
 
 
@@ -52,8 +77,11 @@ def _checks(text: str, test: str) -> list[tuple[str, str, int]]:
         found = find(text, test)
         if found is None:
             return []
-        helpers = {node.name: node for node in ast.walk(found.module)
-                   if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}  # fmt: skip
+        helpers = {
+            node.name: node
+            for node in ast.walk(found.module)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        }
         reader = _Reader(helpers)
         for statement in _named(found.function).body:
             reader.visit(statement, "")
@@ -74,14 +102,23 @@ class _Reader:
         self.sizes: dict[str, int] = {}
 
     def visit(
-        self, node: ast.AST, guard: str, values: dict[str, ast.expr] | None = None, line: int = 0,
-    ) -> None:  # fmt: skip
+        self,
+        node: ast.AST,
+        guard: str,
+        values: dict[str, ast.expr] | None = None,
+        line: int = 0,
+    ) -> None:
         at = line or getattr(node, "lineno", 0)
         if isinstance(node, ast.Assert):
-            self.checks += [(_dumped(side, values), guard or kind, at)
-                            for side, kind in _sides(node.test)]  # fmt: skip
-        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-              and node.func.attr.startswith("assert") and len(node.args) >= 2):  # fmt: skip
+            self.checks += [
+                (_dumped(side, values), guard or kind, at) for side, kind in _sides(node.test)
+            ]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr.startswith("assert")
+            and len(node.args) >= 2
+        ):
             kind = "==" if node.func.attr in _EXACT else node.func.attr
             self.checks += [(_dumped(side, values), guard or kind, at) for side in node.args[:2]]
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
@@ -90,7 +127,8 @@ class _Reader:
             return  # run only where it is called
         inner = guard or _GUARDS.get(type(node), "")
         if isinstance(node, ast.With | ast.AsyncWith) and any(
-                "suppress" in ast.unparse(item.context_expr) for item in node.items):  # fmt: skip
+            "suppress" in ast.unparse(item.context_expr) for item in node.items
+        ):
             inner = guard or "suppress"
         if isinstance(node, ast.Try | ast.TryStar) and not node.handlers:
             inner = guard  # a try with only a finally swallows no failed check
@@ -98,9 +136,13 @@ class _Reader:
             self.visit(child, inner, values, line)
 
     def _inline(
-        self, call: ast.Call, helper: ast.AST | None, guard: str,
-        values: dict[str, ast.expr] | None, line: int,
-    ) -> None:  # fmt: skip
+        self,
+        call: ast.Call,
+        helper: ast.AST | None,
+        guard: str,
+        values: dict[str, ast.expr] | None,
+        line: int,
+    ) -> None:
         """The checks ``helper`` makes on the values ``call`` hands it, at the call's line."""
         if not isinstance(helper, ast.FunctionDef | ast.AsyncFunctionDef):
             return
@@ -159,8 +201,11 @@ def _named(
             for name in ast.walk(node.target):
                 if isinstance(name, ast.Name):
                     assigned.setdefault(name.id, []).extend([name, name])
-    values = {name: found[0] for name, found in assigned.items()
-              if len(found) == 1 and sum(1 for _ in ast.walk(found[0])) <= _MAX_VALUE}  # fmt: skip
+    values = {
+        name: found[0]
+        for name, found in assigned.items()
+        if len(found) == 1 and sum(1 for _ in ast.walk(found[0])) <= _MAX_VALUE
+    }
     named = _Substitute(values).visit(copy.deepcopy(function))
     assert isinstance(named, ast.FunctionDef | ast.AsyncFunctionDef)
     return named

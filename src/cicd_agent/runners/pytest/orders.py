@@ -29,7 +29,6 @@ plugin that is not installed is no error)."""
 
 
 class PytestOrders:
-
     sandbox: type[SessionSandbox] = PytestSandbox
 
     def command(self, words: Sequence[str]) -> tuple[str, ...] | None:
@@ -155,10 +154,12 @@ def _lines_of(
     found: dict[str, frozenset[int]] = {}
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and (
-                node.name in names):  # fmt: skip
+            node.name in names
+        ):
             for inner in ast.walk(node):
                 if isinstance(inner, ast.stmt) and not isinstance(
-                        inner, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):  # fmt: skip
+                    inner, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+                ):
                     lines.add(inner.lineno)
     if depth > 0:
         for name, (module, attribute) in _imported(tree, path).items():

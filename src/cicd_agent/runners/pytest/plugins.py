@@ -19,8 +19,15 @@ from cicd_agent.runners.judge_files import (
 )
 
 _ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", re.DOTALL)
-_SETTINGS = ("pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "pyproject.toml",
-             "tox.ini", "setup.cfg")  # fmt: skip
+_SETTINGS = (
+    "pytest.toml",
+    ".pytest.toml",
+    "pytest.ini",
+    ".pytest.ini",
+    "pyproject.toml",
+    "tox.ini",
+    "setup.cfg",
+)
 """The root's files pytest reads ``addopts`` from."""
 
 
@@ -35,16 +42,24 @@ def loads_in(words: Sequence[str]) -> dict[int, Loading]:
         elif assigned and assigned.group(1) == "PYTEST_ADDOPTS":
             found[index] = Loading(command=("pytest", *shell_words(assigned.group(2))))
         elif runs_pytest and (plugin := _plugin_option(words[index - 1] if index else "", word)):
-            found[index] = Loading(tuple(modules(
-                plugin, f"a module the failing command loads as a pytest plugin (-p {plugin})")))  # fmt: skip
+            found[index] = Loading(
+                tuple(
+                    modules(
+                        plugin,
+                        f"a module the failing command loads as a pytest plugin (-p {plugin})",
+                    )
+                )
+            )
     return found
 
 
 def loads_from(environ: Mapping[str, str]) -> Loading:
     """What the step's environment loads into pytest: its plugins, and its options' words."""
     why = "a module the step's env loads as a pytest plugin (PYTEST_PLUGINS={})"
-    return Loading(_in_env(environ.get("PYTEST_PLUGINS", ""), why),
-                   ("pytest", *shell_words(environ.get("PYTEST_ADDOPTS", ""))))  # fmt: skip
+    return Loading(
+        _in_env(environ.get("PYTEST_PLUGINS", ""), why),
+        ("pytest", *shell_words(environ.get("PYTEST_ADDOPTS", ""))),
+    )
 
 
 def loads_settings(checkout: Path) -> tuple[NamedFile, ...]:
@@ -62,8 +77,12 @@ def loads_settings(checkout: Path) -> tuple[NamedFile, ...]:
 
 def _in_env(value: str, why: str) -> tuple[NamedFile, ...]:
     names = [name.strip() for name in value.split(",")]
-    return tuple(file for name in names if MODULE_NAME.fullmatch(name)
-                 for file in modules(name, why.format(name)))  # fmt: skip
+    return tuple(
+        file
+        for name in names
+        if MODULE_NAME.fullmatch(name)
+        for file in modules(name, why.format(name))
+    )
 
 
 def _plugin_option(previous: str, word: str) -> str:
@@ -80,5 +99,8 @@ def _addopts(checkout: Path, name: str) -> str:
     else:
         tables = ("tool:pytest",) if name == "setup.cfg" else ("pytest",)
     values = settings(checkout, name, "addopts", tables)
-    return " ".join(value if isinstance(value, str) else shlex.join(map(str, value))
-                    for value in values if isinstance(value, str | list))  # fmt: skip
+    return " ".join(
+        value if isinstance(value, str) else shlex.join(map(str, value))
+        for value in values
+        if isinstance(value, str | list)
+    )

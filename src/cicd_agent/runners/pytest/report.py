@@ -111,10 +111,17 @@ def parse_evidence(
         if "failed" in record:  # as pytest reported it, before any report of ours was written
             test, once = str(record["failed"]), record.get("when") != "teardown"
             failed[test] = failed.get(test, 0) + (once and not record.get("subtest"))  # a run's
-    tests = {test: "failed" if test in failed else outcome if outcome != "passed"
-             or seen.get(test) else UNSEEN for test, outcome in outcomes.tests.items()}  # fmt: skip
-    return Evidence(replace(outcomes, tests=tests, repeats=_seen_repeats(
-        outcomes.repeats, ran, failed)))
+    tests = {
+        test: "failed"
+        if test in failed
+        else outcome
+        if outcome != "passed" or seen.get(test)
+        else UNSEEN
+        for test, outcome in outcomes.tests.items()
+    }
+    return Evidence(
+        replace(outcomes, tests=tests, repeats=_seen_repeats(outcomes.repeats, ran, failed))
+    )
 
 
 def _seen_repeats(
@@ -132,9 +139,11 @@ def _seen_repeats(
 
 
 def _in_run_problem(
-    processes: list[list[dict[str, Any]]], repo: Path, patched: Collection[str] | None,
+    processes: list[list[dict[str, Any]]],
+    repo: Path,
+    patched: Collection[str] | None,
     installed: Collection[str],
-) -> str:  # fmt: skip
+) -> str:
     if not in_run_check_loaded(processes):
         return "pytest never loaded the in-run check, so no outcome it reports was seen"
     guarded = guard_problem(processes, repo) if patched is not None else ""
@@ -147,7 +156,6 @@ def _in_run_problem(
     return runner_changed(records, repo, patched or (), installed)
 
 
-
 def why_no_result(result: RunResult, evidence: Evidence) -> str:
     """Why a run's report says nothing to believe ("" when it does): the sandbox's word when
     the run ended before its time (killed, timed out, never started), else the report's."""
@@ -155,5 +163,3 @@ def why_no_result(result: RunResult, evidence: Evidence) -> str:
     if not ended and evidence.outcomes is not None and not evidence.problem:
         return ""
     return evidence.problem if evidence.problem and not ended else f"pytest {result.describe()}"
-
-

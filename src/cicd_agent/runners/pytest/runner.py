@@ -53,8 +53,9 @@ def _coverage_folder() -> tempfile.TemporaryDirectory[str]:
 
     folder = tempfile.TemporaryDirectory(prefix="cicd-agent-coverage-", ignore_cleanup_errors=True)
     copy = Path(folder.name) / "coverage"
-    shutil.copytree(Path(coverage.__file__).parent, copy,
-                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    shutil.copytree(
+        Path(coverage.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__")
+    )
     compileall.compile_dir(copy, quiet=2)
     return folder
 
@@ -104,8 +105,18 @@ class PytestSandbox(SessionSandbox):
         # pytest-cov by both its entry-point name and its module's (a `-p pytest_cov.plugin` or
         # a conftest's pytest_plugins loads it by the module's), and no run ends on a project's
         # `required_plugins` naming it (a check of the job's install, not of the tests)
-        ours = ["-p", "no:cov", "-p", "no:pytest_cov.plugin", "-o", "required_plugins=",
-                "-p", self.cov_stand_in, "-p", self.in_run_check.module]  # fmt: skip
+        ours = [
+            "-p",
+            "no:cov",
+            "-p",
+            "no:pytest_cov.plugin",
+            "-o",
+            "required_plugins=",
+            "-p",
+            self.cov_stand_in,
+            "-p",
+            self.in_run_check.module,
+        ]
         watched = {
             STREAM_VARIABLE: self.evidence_variable,
             "PYTEST_ADDOPTS": " ".join(
@@ -113,14 +124,29 @@ class PytestSandbox(SessionSandbox):
             ),
         }
         if patched is not None:
-            watched[GUARD_VARIABLE] = json.dumps({"repo": str(patched.repo), "lines": {
-                str(patched.repo / name): lines for name, lines in patched.lines.items()}})  # fmt: skip
-        result = self.run(argv, space, timeout=timeout, evidence=True,
-                          extra_env={**(extra_env or {}), **watched}, shared=shared)  # fmt: skip
+            watched[GUARD_VARIABLE] = json.dumps(
+                {
+                    "repo": str(patched.repo),
+                    "lines": {
+                        str(patched.repo / name): lines for name, lines in patched.lines.items()
+                    },
+                }
+            )
+        result = self.run(
+            argv,
+            space,
+            timeout=timeout,
+            evidence=True,
+            extra_env={**(extra_env or {}), **watched},
+            shared=shared,
+        )
         return result, parse_evidence(
-            result.evidence, None if result.timed_out else result.returncode, space.repo,
-            patched.lines if patched is not None else None, self.installed,
-        )  # fmt: skip
+            result.evidence,
+            None if result.timed_out else result.returncode,
+            space.repo,
+            patched.lines if patched is not None else None,
+            self.installed,
+        )
 
 
 def selecting(space: Workspace, tests: Sequence[str]) -> list[str]:
@@ -140,8 +166,11 @@ def repeated(words: Sequence[str], times: int) -> list[str]:
     if times <= 1:
         return list(words)
     options = [word for word in words if word.startswith("-")]
-    return ["--keep-duplicates", *options, *[word for word in words if not word.startswith("-")]
-            * times]  # fmt: skip
+    return [
+        "--keep-duplicates",
+        *options,
+        *[word for word in words if not word.startswith("-")] * times,
+    ]
 
 
 def varied(
@@ -178,7 +207,6 @@ before any test runs (``Interrupted: 1 error during collection``)."""
 
 
 class PytestSessions:
-
     sandbox: type[SessionSandbox] = PytestSandbox
     plugin: tuple[str, ...] = PLUGIN
     boot = Path(__file__).resolve().parent / "boot"
@@ -203,7 +231,11 @@ class PytestSessions:
         return repeated(words, times)
 
     def varied(
-        self, *, shuffle: int | None = None, noise: int = 0, repeat: int = 1,
+        self,
+        *,
+        shuffle: int | None = None,
+        noise: int = 0,
+        repeat: int = 1,
         repeat_for: float = 0.0,
     ) -> list[str]:
         return varied(shuffle=shuffle, noise=noise, repeat=repeat, repeat_for=repeat_for)
@@ -217,15 +249,23 @@ class PytestSessions:
         ``PYTHONPATH`` (the project's own path kept after it): cicd-agent need not be there."""
         env = [f"{k}={shlex.quote(v)}" for k, v in sorted(environment.items())]
         env.append(f"PYTHONPATH={shlex.quote(str(self.boot))}${{PYTHONPATH:+:$PYTHONPATH}}")
-        line = [*env, f"python -m pytest {shlex.join(PLUGIN)}", " ".join(words),
-                shlex.quote(target)]  # fmt: skip
+        line = [
+            *env,
+            f"python -m pytest {shlex.join(PLUGIN)}",
+            " ".join(words),
+            shlex.quote(target),
+        ]
         return " ".join(word for word in line if word)
 
     def file_run(self, path: str, first: str) -> FileRun:
         """pytest's own summary: ``-rf`` names each failed test ``FAILED path::name``."""
         options = f"-q -rf {shlex.quote(path)}"
-        return FileRun(f"python -m pytest {options}", f"python -m pytest -p {first} {options}",
-                       f"FAILED {path}::", " passed")  # fmt: skip
+        return FileRun(
+            f"python -m pytest {options}",
+            f"python -m pytest -p {first} {options}",
+            f"FAILED {path}::",
+            " passed",
+        )
 
     def why_no_result(self, result: RunResult, evidence: Evidence) -> str:
         return why_no_result(result, evidence)
@@ -234,28 +274,44 @@ class PytestSessions:
         """Only pytest's own "nothing collected", usage error, or a collection it interrupted
         before any test ran (a test module that cannot be imported)."""
         if outcomes.exitstatus == _NO_TESTS and not outcomes.tests:
-            return next((line for line in reversed(lines) if line.startswith("no tests ran")),
-                        "no tests ran (pytest collected none)")  # fmt: skip
+            return next(
+                (line for line in reversed(lines) if line.startswith("no tests ran")),
+                "no tests ran (pytest collected none)",
+            )
         if outcomes.exitstatus == _USAGE:
             return said[-1] if said else (lines[-1] if lines else "pytest usage error")
         if outcomes.exitstatus == _INTERRUPTED and not outcomes.tests:
-            collecting = next((line.strip(" _") for line in lines if "ERROR collecting" in line), "")
-            why = said[0] if said else next((line for line in reversed(lines)
-                                             if line.startswith("E ")), "")  # fmt: skip
+            collecting = next(
+                (line.strip(" _") for line in lines if "ERROR collecting" in line), ""
+            )
+            why = (
+                said[0]
+                if said
+                else next((line for line in reversed(lines) if line.startswith("E ")), "")
+            )
             where = f" ({collecting})" if collecting else ""
             return f"{why.removeprefix('E').strip() or 'pytest could not collect the tests'}{where}"
         return ""
 
     def reads_code_guard(self) -> str:
-        return resources.files("cicd_agent.runners.pytest.fix_boot").joinpath(
-            "behaviour_guard.py").read_text("utf-8")
+        return (
+            resources.files("cicd_agent.runners.pytest.fix_boot")
+            .joinpath("behaviour_guard.py")
+            .read_text("utf-8")
+        )
 
     def watch(self, root: Path) -> PytestWatch:
         return PytestWatch(InRunCheck.install(root))
 
 
-_SETTINGS = (("pytest.ini", ""), ("pytest.toml", ""), ("pyproject.toml", "[tool.pytest"),
-             ("setup.cfg", "[tool:pytest]"), ("tox.ini", "[pytest]"), ("conftest.py", ""))  # fmt: skip
+_SETTINGS = (
+    ("pytest.ini", ""),
+    ("pytest.toml", ""),
+    ("pyproject.toml", "[tool.pytest"),
+    ("setup.cfg", "[tool:pytest]"),
+    ("tox.ini", "[pytest]"),
+    ("conftest.py", ""),
+)
 
 
 RETRY_ONLY_FAILED = ("--last-failed", "--last-failed-no-failures", "none")
@@ -263,14 +319,20 @@ RETRY_ONLY_FAILED = ("--last-failed", "--last-failed-no-failures", "none")
 
 
 class Pytest(PlainStep):
-
     name = "pytest"
     suffixes: tuple[str, ...] = (".py",)
     declares_a_test = re.compile(r"\s*(?:async\s+)?def\s+test|\s*class\s+Test")
     """A ``test…`` function or a ``Test…`` class, as pytest collects them by default."""
     repeats: str | None = "pytest --keep-duplicates, each file named N times"
-    settings: tuple[str, ...] = ("pytest.ini", "pytest.toml", ".pytest.ini", "tox.ini", "setup.cfg",
-                                 "pyproject.toml", "conftest.py")
+    settings: tuple[str, ...] = (
+        "pytest.ini",
+        "pytest.toml",
+        ".pytest.ini",
+        "tox.ini",
+        "setup.cfg",
+        "pyproject.toml",
+        "conftest.py",
+    )
 
     step_captures = False
     """The test step reads its outcomes from the report its run writes."""
@@ -318,8 +380,11 @@ class Pytest(PlainStep):
             return (path,)
         if name.name == "conftest.py":
             below = name.parent.parts
-            found = [f for f in files if _is_test(PurePosixPath(f)) and
-                     PurePosixPath(f).parts[: len(below)] == below]  # fmt: skip
+            found = [
+                f
+                for f in files
+                if _is_test(PurePosixPath(f)) and PurePosixPath(f).parts[: len(below)] == below
+            ]
             return tuple(sorted(found, key=lambda f: (f.count("/"), f)))
         wanted = {f"test_{name.stem}.py", f"{name.stem}_test.py"}
         return nearest([f for f in files if PurePosixPath(f).name in wanted], path)
@@ -343,9 +408,16 @@ class Pytest(PlainStep):
         words = [Path(word).name for word in command[:3]]
         if words[:1] != ["pytest"] and words[1:3] != ["-m", "pytest"]:
             return None
-        return [*command, *(RETRY_ONLY_FAILED if failed is not None else ()), "--maxfail=0",
-                "-p", "no:stepwiseplugin", f"--junitxml={folder / REPORT_NAME}",
-                "-o", "junit_family=xunit1"]  # fmt: skip
+        return [
+            *command,
+            *(RETRY_ONLY_FAILED if failed is not None else ()),
+            "--maxfail=0",
+            "-p",
+            "no:stepwiseplugin",
+            f"--junitxml={folder / REPORT_NAME}",
+            "-o",
+            "junit_family=xunit1",
+        ]
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         """The JUnit report :meth:`step_command` named (no link, FIFO or huge report), each test
@@ -360,7 +432,11 @@ class Pytest(PlainStep):
         return usage_error(status, output)
 
     def step_tracer(
-        self, command: Sequence[str], change: Touched, folder: Path, cwd: Path,
+        self,
+        command: Sequence[str],
+        change: Touched,
+        folder: Path,
+        cwd: Path,
         environ: Mapping[str, str],
     ) -> PytestTracer | None:
         return tracer(change, folder, cwd, environ)
@@ -388,16 +464,26 @@ class Pytest(PlainStep):
             at = len(sandbox.python_path())
             paths[at:at] = [str(space.repo / folder) for folder in selection.imports_first]
             extra["PYTHONPATH"] = os.pathsep.join(paths)
-        result, evidence = sandbox.session(argv, space, timeout=timeout,
-                                           patched=selection.changed, extra_env=extra)  # fmt: skip
+        result, evidence = sandbox.session(
+            argv, space, timeout=timeout, patched=selection.changed, extra_env=extra
+        )
         why = why_no_result(result, evidence)
         said = evidence.outcomes if evidence.outcomes is not None and not why else None
-        return TestReport(self.name, said.tests if said else {}, why, selection.seed, None,
-                          "coverage of pytest's runs is measured by gen-tests' coverage meter"
-                          if selection.cover else "", result.returncode, result.seconds,
-                          result.output, checks=said.checks if said else {})  # fmt: skip
+        return TestReport(
+            self.name,
+            said.tests if said else {},
+            why,
+            selection.seed,
+            None,
+            "coverage of pytest's runs is measured by gen-tests' coverage meter"
+            if selection.cover
+            else "",
+            result.returncode,
+            result.seconds,
+            result.output,
+            checks=said.checks if said else {},
+        )
 
 
 def _is_test(name: PurePosixPath) -> bool:
     return name.suffix == ".py" and (name.name.startswith("test_") or name.stem.endswith("_test"))
-

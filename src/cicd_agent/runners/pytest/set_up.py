@@ -19,12 +19,33 @@ MAX_STATEMENTS = 12
 """The most statements one donor gives (each is tried out one at a time when the set is made
 smaller)."""
 _BUILTINS = frozenset(dir(builtins))
-_NEVER_MOVED = (ast.Assert, ast.Return, ast.Raise, ast.Yield, ast.YieldFrom, ast.Await,
-                ast.Global, ast.Nonlocal)  # fmt: skip
+_NEVER_MOVED = (
+    ast.Assert,
+    ast.Return,
+    ast.Raise,
+    ast.Yield,
+    ast.YieldFrom,
+    ast.Await,
+    ast.Global,
+    ast.Nonlocal,
+)
 """Statements never moved into another test: an assertion (what the donor checks stays its
 own), and what ends the test early or changes how its body runs."""
-_ENDS = frozenset({"skip", "xfail", "fail", "exit", "_exit", "importorskip", "abort", "raises",
-                   "warns", "deprecated_call", "approx"})  # fmt: skip
+_ENDS = frozenset(
+    {
+        "skip",
+        "xfail",
+        "fail",
+        "exit",
+        "_exit",
+        "importorskip",
+        "abort",
+        "raises",
+        "warns",
+        "deprecated_call",
+        "approx",
+    }
+)
 """Calls that end a test where it stands (``pytest.skip``, ``sys.exit``, ``os._exit``) or
 check something (``pytest.raises``): a statement holding one is never moved."""
 
@@ -58,8 +79,14 @@ def find(text: str, test: str) -> Found | None:
         if owner is None:
             return None
         body = owner.body
-    function = next((n for n in body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
-                     and n.name == name), None)  # fmt: skip
+    function = next(
+        (
+            n
+            for n in body
+            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
+        ),
+        None,
+    )
     return Found(function, owner, module) if function is not None else None
 
 
@@ -71,8 +98,11 @@ def _parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
 def _body(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.stmt]:
     body = function.body
     first = body[0] if body else None
-    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(
-            first.value.value, str):  # fmt: skip
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
         return body[1:]
     return list(body)
 
@@ -128,8 +158,10 @@ def set_up_of(texts: Mapping[str, str], donor: str, victim: str) -> SetUp:
         return SetUp(donor, why_not="its function or the failing test's was not found in the file")
     given = _parameters(target.function)
     if (found.owner is None) != (target.owner is None) or (
-            found.owner is not None and target.owner is not None
-            and (donor_path, found.owner.name) != (victim_path, target.owner.name)):  # fmt: skip
+        found.owner is not None
+        and target.owner is not None
+        and (donor_path, found.owner.name) != (victim_path, target.owner.name)
+    ):
         given.discard("self")
     imported, own = _module_names(found.module)
     lines = texts[donor_path].splitlines()
@@ -155,8 +187,11 @@ def set_up_of(texts: Mapping[str, str], donor: str, victim: str) -> SetUp:
         if len(kept) == MAX_STATEMENTS:
             break
     if not kept:
-        return SetUp(donor, why_not="none of its statements can run in the failing test (only "
-                     "assertions, or names the failing test cannot reach)")  # fmt: skip
+        return SetUp(
+            donor,
+            why_not="none of its statements can run in the failing test (only "
+            "assertions, or names the failing test cannot reach)",
+        )
     return SetUp(donor, tuple(kept), tuple(dict.fromkeys(needs.values())))
 
 
@@ -165,8 +200,9 @@ def _source(lines: Sequence[str], statement: ast.stmt) -> str:
     end = statement.end_lineno or statement.lineno
     chunk = lines[statement.lineno - 1 : end]
     cut = statement.col_offset
-    return "\n".join(line[cut:] if line[:cut].isspace() or not line[:cut] else line.lstrip()
-                     for line in chunk)  # fmt: skip
+    return "\n".join(
+        line[cut:] if line[:cut].isspace() or not line[:cut] else line.lstrip() for line in chunk
+    )
 
 
 def with_set_up(text: str, victim: str, set_up: SetUp, keep: Collection[int]) -> str:
@@ -185,8 +221,11 @@ def with_set_up(text: str, victim: str, set_up: SetUp, keep: Collection[int]) ->
     if not chosen:
         return ""
     donor = set_up.donor.replace("\n", " ")[:200]
-    block = [f"# set-up moved from {donor}: it leaves the state this test needs",
-             *set_up.imports, *chosen]  # fmt: skip
+    block = [
+        f"# set-up moved from {donor}: it leaves the state this test needs",
+        *set_up.imports,
+        *chosen,
+    ]
     added = [indent + line if line else line for part in block for line in part.split("\n")]
     lines = text.splitlines(keepends=True)
     ending = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"

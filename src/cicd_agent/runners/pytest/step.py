@@ -66,7 +66,9 @@ class PytestTracer:
         return read_record(folder / RECORD_NAME)
 
 
-def tracer(change: Touched, folder: Path, cwd: Path, environ: Mapping[str, str]) -> PytestTracer | None:
+def tracer(
+    change: Touched, folder: Path, cwd: Path, environ: Mapping[str, str]
+) -> PytestTracer | None:
     """Our tracer written into ``folder`` for the change's lines (their files under ``cwd``,
     where the runs work), first on ``PYTHONPATH`` before ``environ``'s; None when the change
     has no line a test could run."""
@@ -104,7 +106,8 @@ def read_record(path: Path) -> Record | None:
             return None
         key = canonical_test(str(test))
         ran[key] = ran.get(key, False) or value  # two ids of one spelling: either's run counts
-    rerun = {canonical_test(str(test)): value for test, value in again.items()
-             if isinstance(value, bool)}  # fmt: skip
+    rerun = {
+        canonical_test(str(test)): value for test, value in again.items() if isinstance(value, bool)
+    }
     hidden = {canonical_test(str(test)): str(why)[:300] for test, why in unseen.items()}
     return Record(ran, outside, rerun, hidden, blind[:300])

@@ -61,10 +61,12 @@ class PytestWatch:
         """The guard's reason first; the report's and the records' only when it let the run go."""
         records = by_process(stream)  # as they streamed in while the run went
         guarded = guard_problem(records, repo)
-        problem = "" if guarded else missing_evidence(
-            read_report(folder), failed_tests, test_files, script
-        ) or in_run_problem(records, repo, patched, failed_tests, test_files,
-                            installed=installed)  # fmt: skip
+        problem = (
+            ""
+            if guarded
+            else missing_evidence(read_report(folder), failed_tests, test_files, script)
+            or in_run_problem(records, repo, patched, failed_tests, test_files, installed=installed)
+        )
         return Watched(guarded, in_run_check_loaded(records), problem)
 
     def passing(self, folder: Path) -> int:

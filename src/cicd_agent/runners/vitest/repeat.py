@@ -79,8 +79,10 @@ def repeat_counts(
         for name, won, lost in tests:
             test = f"{file} › {name}"
             outcome = outcomes.get(test)
-            if outcome in (PASSED, "failed") and 0 < won + lost <= times and (
-                lost or outcome == PASSED
+            if (
+                outcome in (PASSED, "failed")
+                and 0 < won + lost <= times
+                and (lost or outcome == PASSED)
             ):
                 counts[test] = (won, lost)
     return counts

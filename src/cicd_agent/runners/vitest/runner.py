@@ -66,13 +66,19 @@ EXPORT
 ``test.setupFiles`` (vitest 2's command line takes no setup file), and its cache off where the
 command line cannot say so."""
 IMPORTS = {
-    ".cjs": ('const { existsSync, realpathSync } = require("node:fs");\n'
-             'const { createRequire } = require("node:module");\nconst { join } = require("node:path");\n'
-             'const { pathToFileURL } = require("node:url");', "module.exports = main;"),
-    ".mjs": ('import { existsSync, realpathSync } from "node:fs";\n'
-             'import { createRequire } from "node:module";\nimport { join } from "node:path";\n'
-             'import { pathToFileURL } from "node:url";', "export default main;"),
-}  # fmt: skip
+    ".cjs": (
+        'const { existsSync, realpathSync } = require("node:fs");\n'
+        'const { createRequire } = require("node:module");\nconst { join } = require("node:path");\n'
+        'const { pathToFileURL } = require("node:url");',
+        "module.exports = main;",
+    ),
+    ".mjs": (
+        'import { existsSync, realpathSync } from "node:fs";\n'
+        'import { createRequire } from "node:module";\nimport { join } from "node:path";\n'
+        'import { pathToFileURL } from "node:url";',
+        "export default main;",
+    ),
+}
 """The configuration's module forms: CommonJS, which vite's default loader reads without
 writing a bundle beside it (this folder is read-only in the sandbox), and ESM where node itself
 imports it (``--configLoader native``)."""
@@ -82,7 +88,12 @@ class Vitest(JsTests, JsRunner):
     """vitest: its JSON reporter on stdout, no cache."""
 
     name = "vitest"
-    settings: tuple[str, ...] = ("vitest.config.*", "vitest.workspace.*", "vite.config.*", "package.json")
+    settings: tuple[str, ...] = (
+        "vitest.config.*",
+        "vitest.workspace.*",
+        "vite.config.*",
+        "package.json",
+    )
     arguments = ("run", "--reporter=json", "--no-color", NO_CACHE)
     repeats: str | None = "vitest, each test's own repeats in its file's run"
 
@@ -99,7 +110,11 @@ class Vitest(JsTests, JsRunner):
         beside ours, vitest crashes before any test."""
         if not self.runs(shlex.join(command)):
             return None
-        report = ["--reporter=default", "--reporter=json", f"--outputFile.json={folder / 'report.json'}"]
+        report = [
+            "--reporter=default",
+            "--reporter=json",
+            f"--outputFile.json={folder / 'report.json'}",
+        ]
         retry = step_retry(failed) if failed else []
         own = without(_unbailed(command), ("--outputFile", "--outputFile.json"))
         return with_options(own, ["--bail=0", *report, *retry])
@@ -114,8 +129,10 @@ class Vitest(JsTests, JsRunner):
         """The shared answer, and a version older than :data:`OLDEST` named."""
         version = installed(checkout, "vitest")
         if version and version < OLDEST:
-            return (f"could not run: vitest {'.'.join(map(str, version))} is older than "
-                    f"{'.'.join(map(str, OLDEST))}, the oldest this agent runs")  # fmt: skip
+            return (
+                f"could not run: vitest {'.'.join(map(str, version))} is older than "
+                f"{'.'.join(map(str, OLDEST))}, the oldest this agent runs"
+            )
         return super().missing(checkout, environ)
 
     def options(self, checkout: Path) -> tuple[str, ...]:
@@ -123,8 +140,11 @@ class Vitest(JsTests, JsRunner):
         (``--configLoader native``, vite 6.1+ with vitest 3.1+); :data:`NO_CACHE` where the
         installed version has it (a version not read is taken as new: its own error then
         fails the run, never a run with the cache on)."""
-        arguments = self.arguments if caches_by_switch(checkout) else \
-            tuple(word for word in self.arguments if word != NO_CACHE)  # fmt: skip
+        arguments = (
+            self.arguments
+            if caches_by_switch(checkout)
+            else tuple(word for word in self.arguments if word != NO_CACHE)
+        )
         return (*arguments, NATIVE_LOADER) if on_the_fly(checkout) else arguments
 
     def in_run_checks(self, space: Workspace, checkout: Path, repeat: int = 1) -> Watch:
@@ -137,18 +157,30 @@ class Vitest(JsTests, JsRunner):
         config = space.scratch("vitest-config", ".mjs" if runner else ".cjs")
         token = secrets.token_hex(16)
         counts = RUNS if repeat > 1 else ""
-        canary.write_text(CANARY + canary_checks(token, counts) + repeating(repeat), encoding="utf-8")
+        canary.write_text(
+            CANARY + canary_checks(token, counts) + repeating(repeat), encoding="utf-8"
+        )
         imports, export = IMPORTS[config.suffix]
-        config.write_text(CONFIG.replace("IMPORTS", imports).replace("EXPORT", export)
-                          .replace("LOADER", '"runner"' if runner else "undefined")
-                          .replace("CACHE", "" if caches_by_switch(checkout) else "cache: false, ")
-                          .replace("[CANARY,", f"[{json.dumps(str(canary))},"), encoding="utf-8")
+        config.write_text(
+            CONFIG.replace("IMPORTS", imports)
+            .replace("EXPORT", export)
+            .replace("LOADER", '"runner"' if runner else "undefined")
+            .replace("CACHE", "" if caches_by_switch(checkout) else "cache: false, ")
+            .replace("[CANARY,", f"[{json.dumps(str(canary))},"),
+            encoding="utf-8",
+        )
         return Watch((f"--config={config}",), "", token)
 
     def repeat_counts(
-        self, report: Mapping[str, object], root: str, tests: Sequence[str], *,
-        outcomes: Mapping[str, str], canaries: Mapping[str, Sequence[Canary]], times: int,
-    ) -> dict[str, tuple[int, int]]:  # fmt: skip
+        self,
+        report: Mapping[str, object],
+        root: str,
+        tests: Sequence[str],
+        *,
+        outcomes: Mapping[str, str],
+        canaries: Mapping[str, Sequence[Canary]],
+        times: int,
+    ) -> dict[str, tuple[int, int]]:
         runs = {file: lines[0].runs for file, lines in canaries.items() if len(lines) == 1}
         return repeat_counts(outcomes, runs, times)
 
@@ -156,17 +188,22 @@ class Vitest(JsTests, JsRunner):
         """The failure messages (assertion and stack) of the failed tests of its JSON report:
         its only reporter, so a failed assertion would be in no log of a vitest run."""
         results = report.get("testResults")
-        found = [str(message) for result in (results if isinstance(results, list) else ())
-                 if isinstance(result, dict) and isinstance(result.get("assertionResults"), list)
-                 for case in result["assertionResults"]
-                 if isinstance(case, dict) and isinstance(case.get("failureMessages"), list)
-                 for message in case["failureMessages"]]  # fmt: skip
+        found = [
+            str(message)
+            for result in (results if isinstance(results, list) else ())
+            if isinstance(result, dict) and isinstance(result.get("assertionResults"), list)
+            for case in result["assertionResults"]
+            if isinstance(case, dict) and isinstance(case.get("failureMessages"), list)
+            for message in case["failureMessages"]
+        ]
         return ("\n" + "\n".join(found))[:MAX_FAILURES] if found else ""
 
     def test_style(self, source_text: str, related_text: str) -> str:
         """jest's, with vitest's own imports unless its tests use the globals."""
-        return (f"{super().test_style(source_text, related_text)} Import `describe`, `it` and "
-                '`expect` from "vitest" unless the existing tests use them as globals.')
+        return (
+            f"{super().test_style(source_text, related_text)} Import `describe`, `it` and "
+            '`expect` from "vitest" unless the existing tests use them as globals.'
+        )
 
     def coverage_missing(self, checkout: Path) -> str:
         """Without its V8 provider installed (``npm ci``), vitest would fail the whole run."""
@@ -180,16 +217,23 @@ class Vitest(JsTests, JsRunner):
         mount); files no test loads are counted too (``all``). Written when a test fails too
         (``reportOnFailure``, off by default): one slow test timing out would leave the whole
         change "not measured", as jest's map never does."""
-        return ("--coverage.enabled=true", "--coverage.provider=v8", "--coverage.all=true",
-                "--coverage.reportOnFailure=true",
-                "--coverage.reporter=json", f"--coverage.reportsDirectory={folder / 'report'}",
-                *(f"--coverage.include={file}" for file in files))  # fmt: skip
+        return (
+            "--coverage.enabled=true",
+            "--coverage.provider=v8",
+            "--coverage.all=true",
+            "--coverage.reportOnFailure=true",
+            "--coverage.reporter=json",
+            f"--coverage.reportsDirectory={folder / 'report'}",
+            *(f"--coverage.include={file}" for file in files),
+        )
 
     def coverage_map(self, report: Mapping[str, object], folder: Path, cut: str) -> object:
         """``coverage-final.json``, written by vitest's main process; read without following a
         link and bounded (a test may write that folder too: a forged map hides gaps, never
         adds a test)."""
-        return json.loads(read_text(folder, "report/coverage-final.json", MAX_MAP_BYTES).replace(cut, ""))
+        return json.loads(
+            read_text(folder, "report/coverage-final.json", MAX_MAP_BYTES).replace(cut, "")
+        )
 
 
 def on_the_fly(checkout: Path) -> bool:
@@ -207,8 +251,11 @@ def caches_by_switch(checkout: Path) -> bool:
     return not version or version >= CACHE_SWITCH
 
 
-
 def _unbailed(command: Sequence[str]) -> list[str]:
-    return [word for at, word in enumerate(command)
-            if word != "--bail" and not word.startswith("--bail=")
-            and not (at and command[at - 1] == "--bail" and word.isdigit())]  # fmt: skip
+    return [
+        word
+        for at, word in enumerate(command)
+        if word != "--bail"
+        and not word.startswith("--bail=")
+        and not (at and command[at - 1] == "--bail" and word.isdigit())
+    ]

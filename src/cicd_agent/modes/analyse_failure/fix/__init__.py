@@ -62,9 +62,15 @@ def check(run: Run, verdict: FailureVerdict, handed: FixHanded) -> Checks | None
     head = options.head or (facts.target.head_sha if facts.target else "")
     with ExitStack() as resources:  # the sandbox closes when the step ends, however it ends
         attempt, verifier = start(
-            run, handed, facts.scans, analysis, head, code_is_proof=facts.code_is_proof,
-            resources=resources, requested=options.fix,
-        )  # fmt: skip
+            run,
+            handed,
+            facts.scans,
+            analysis,
+            head,
+            code_is_proof=facts.code_is_proof,
+            resources=resources,
+            requested=options.fix,
+        )
         failing = attempt.failing
         model = handed.model
         if verifier is None or failing is None or model is None:
@@ -78,15 +84,21 @@ def check(run: Run, verdict: FailureVerdict, handed: FixHanded) -> Checks | None
                 found = propose(run, model, verifier, failing)
                 attempt = with_model(attempt, found.proposals, tuple(found.audit))
             except ModelError as exc:
-                run.note(f"The model's fix attempt failed ({exc}); the deterministic result "
-                         "stands.")  # fmt: skip
+                run.note(
+                    f"The model's fix attempt failed ({exc}); the deterministic result stands."
+                )
         test: Verification | str | None = None
         if attempt.offered is not None and not analysis.failed_tests:
             # The failing tests already show the bug when there are some.
             try:
-                test = propose_test(run.redactor.redact, verifier, failing,
-                                    attempt.offered.patch, analysis.root_cause,
-                                    model=model)  # fmt: skip
+                test = propose_test(
+                    run.redactor.redact,
+                    verifier,
+                    failing,
+                    attempt.offered.patch,
+                    analysis.root_cause,
+                    model=model,
+                )
             except ModelError as exc:
                 test = f"no test proposed: the model failed ({exc})"
     return Checks(attempt, test)
@@ -127,11 +139,13 @@ def propose_test(
     (:func:`.judge.fail_to_pass.judge`). Its verdict, or why none was judged: a test it refuses
     is not offered (ModelError is the caller's: it becomes a note).
     ``model``: the run's, which the caller checked it has; ``redact``: the run's."""
-    user = "\n\n".join((
-        fence("failing command", redact(failing_script(failing))),
-        fence("error", redact(root_cause)),
-        fence("verified patch", redact(fix.diff)),
-    ))  # fmt: skip
+    user = "\n\n".join(
+        (
+            fence("failing command", redact(failing_script(failing))),
+            fence("error", redact(root_cause)),
+            fence("verified patch", redact(fix.diff)),
+        )
+    )
     answer = model.ask(TestAnswer, system=TEST_SYSTEM, user=user, tier="model", temperature=0.1)
     patch = new_test_patch(answer.path, answer.content, verifier.sandbox.checkout)
     if isinstance(patch, str):

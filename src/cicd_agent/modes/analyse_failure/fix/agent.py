@@ -260,8 +260,16 @@ class FixAgent:
 
     def _record(self, kind: str, **values: Any) -> None:
         self._steps += 1
-        self.outcome.audit.append({**self._audit_base, "time": stamp(), "phase": "fix-agent",
-                                   "step": self._steps, "kind": kind, **values})  # fmt: skip
+        self.outcome.audit.append(
+            {
+                **self._audit_base,
+                "time": stamp(),
+                "phase": "fix-agent",
+                "step": self._steps,
+                "kind": kind,
+                **values,
+            }
+        )
 
 
 def _inline(text: str) -> str:

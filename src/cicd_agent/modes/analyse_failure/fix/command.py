@@ -77,9 +77,11 @@ def missing_command(job: JobScan) -> str:
     saved from the command's output alone lacks them."""
     for step in job.steps:
         if step.failed and step.header_raw:
-            header = [clean_line(line.encode("utf-8", "surrogateescape"))
-                      for line in step.header_raw.decode("utf-8", "replace").split("\n")]
-            named = header[0][len(STEP_RUN_PREFIX):].strip()[:80] if header else ""
+            header = [
+                clean_line(line.encode("utf-8", "surrogateescape"))
+                for line in step.header_raw.decode("utf-8", "replace").split("\n")
+            ]
+            named = header[0][len(STEP_RUN_PREFIX) :].strip()[:80] if header else ""
             if "with:" in header and not any(line.startswith("shell: ") for line in header):
                 return f"the failed step runs an action (`{named}`), not a `run:` command"
             return f"the failed step's `Run {named}` header has no `shell:` line: {GIVE_WHOLE_LOG}"

@@ -114,8 +114,10 @@ def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, s
         ran = sandbox.run(argv, space, timeout=FIX_TIMEOUT, borrowed_env=dict(failing.env))
         why = ran.describe() if ran.sandbox_failure else ""
         if ran.returncode in _NOT_STARTED:  # the shell's status: the tool never ran
-            why = (f"it could not start in the sandbox (exit {ran.returncode}: "
-                   f"{_NOT_STARTED[ran.returncode]}); install it where the step's PATH finds it")  # fmt: skip
+            why = (
+                f"it could not start in the sandbox (exit {ran.returncode}: "
+                f"{_NOT_STARTED[ran.returncode]}); install it where the step's PATH finds it"
+            )
         if why:
             return FixerRun(None, f"not attempted: `{command}`: {why}", (command, why))
         try:

@@ -96,17 +96,26 @@ def fix_outcome(
     test that shows its bug (``test``: the verifier's verdict on it, or why there is none)."""
     requested: Literal["suggest", "pr"] = "pr" if attempt.requested == "pr" else "suggest"
     tried = [
-        FixTry(source=v.patch.source, summary=redact(v.patch.summary), verified=v.verified,
-               reason=redact(v.reason))
+        FixTry(
+            source=v.patch.source,
+            summary=redact(v.patch.summary),
+            verified=v.verified,
+            reason=redact(v.reason),
+        )
         for v in attempt.verifications
-    ]  # fmt: skip
+    ]
     command = redact(failing_script(attempt.failing)) if attempt.failing else ""
     offered = attempt.offered
     if offered is None or redact(offered.patch.diff) != offered.patch.diff:
         why = "the verified patch holds text shaped like a secret, so it is not offered"
-        return FixOutcome(requested=requested, status="none", command=command, tried=tried,
-                          reason=_why_none(attempt) if offered is None else why,
-                          audit=attempt.audit)  # fmt: skip
+        return FixOutcome(
+            requested=requested,
+            status="none",
+            command=command,
+            tried=tried,
+            reason=_why_none(attempt) if offered is None else why,
+            audit=attempt.audit,
+        )
     outcome = FixOutcome(
         requested=requested,
         status="verified" if offered.proof else "passes",
@@ -133,8 +142,12 @@ def _with_test(
     if test is None:
         return outcome
     if isinstance(test, str) or not test.verified:
-        return replace(outcome, test_reason=redact(test if isinstance(test, str) else
-                                                   f"no test offered: {test.reason}"))  # fmt: skip
+        return replace(
+            outcome,
+            test_reason=redact(
+                test if isinstance(test, str) else f"no test offered: {test.reason}"
+            ),
+        )
     added = [line[1:] for line in test.patch.diff.splitlines()[5:]]
     return replace(
         outcome,

@@ -138,8 +138,9 @@ class _Judged:
             step = self.scan.steps[index]
             tail_start = step.tail[0][0] if step.tail else step.end_line + 1
             for hit in (h for h in step.hits if h.line < tail_start):
-                lines.update({n: t for n, t in (*hit.context, (hit.line, hit.text))
-                              if n < tail_start})  # fmt: skip
+                lines.update(
+                    {n: t for n, t in (*hit.context, (hit.line, hit.text)) if n < tail_start}
+                )
             lines.update((n, t) for n, t in step.tail if n > step.header_end)
         return sorted(lines.items())
 
@@ -290,19 +291,29 @@ def analyse_scans(
     report = primary.report_lines()
     named = doctest_placed([placed if f is root and placed else f for f in primary.ranked], report)
     files = responsible_files(
-        named + labelled(primary.ranked, report), placed,
-        changed_files, noisy, changed_lines,
-        runtime=primary.failure_type in _TEST_TYPES or bool(tests), checkout=checkout,
+        named + labelled(primary.ranked, report),
+        placed,
+        changed_files,
+        noisy,
+        changed_lines,
+        runtime=primary.failure_type in _TEST_TYPES or bool(tests),
+        checkout=checkout,
         place=placing(primary.report_lines(), checkout),
-    )  # fmt: skip
+    )
     prints = [fingerprint(j.failure_type, j.root.hit.text if j.root else "") for j in judged]
     counted = pytest_counts([text for _, text in report])
     per_job = [failed_tests(j.report_lines(), source) for j in judged]
-    every_group = merge([
-        groups([f for f in j.ranked if f not in late_kills(j.ranked)], j.failure_type, job_tests,
-               partial(places.untouched, ranked=j.ranked))
-        for j, job_tests in zip(judged, per_job, strict=True)
-    ])  # fmt: skip
+    every_group = merge(
+        [
+            groups(
+                [f for f in j.ranked if f not in late_kills(j.ranked)],
+                j.failure_type,
+                job_tests,
+                partial(places.untouched, ranked=j.ranked),
+            )
+            for j, job_tests in zip(judged, per_job, strict=True)
+        ]
+    )
     failed_jobs = tuple(
         FailedJob(
             name=j.scan.name,

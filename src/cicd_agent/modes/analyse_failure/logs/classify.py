@@ -40,9 +40,19 @@ _CONCLUSION_TYPES = {
 _FLAKY_CANDIDATES = (FailureType.TEST_FAILURE, FailureType.TIMEOUT)
 _LINTER_MARKS = ("clippy::", "implied by `-D warnings`", "cargo clippy")
 _CONFIG_FILES = (
-    "Cargo.toml", "package.json", "tsconfig.json", "pom.xml", "pyproject.toml", "setup.cfg",
-    ".yml", ".yaml", ".ini", "go.mod", "build.gradle", "Makefile",
-)  # fmt: skip
+    "Cargo.toml",
+    "package.json",
+    "tsconfig.json",
+    "pom.xml",
+    "pyproject.toml",
+    "setup.cfg",
+    ".yml",
+    ".yaml",
+    ".ini",
+    "go.mod",
+    "build.gradle",
+    "Makefile",
+)
 
 
 def local_module_roots(paths: Iterable[str]) -> set[str]:
@@ -114,10 +124,15 @@ def killed_after_report(ranked: Sequence[Finding]) -> list[Finding]:
 def late_kills(ranked: Sequence[Finding]) -> list[Finding]:
     """The findings of ``ranked`` that are a time limit's kill after a runner's closing count
     of failed tests, in the same step: no failure group of their own either."""
-    summaries = {(f.step_index, f.hit.line) for f in ranked if f.hit.match.signature.name
-                 == _SUMMARY}  # fmt: skip
-    return [f for f in ranked if f.hit.match.signature.name in KILLS and any(
-        step == f.step_index and line < f.hit.line for step, line in summaries)]  # fmt: skip
+    summaries = {
+        (f.step_index, f.hit.line) for f in ranked if f.hit.match.signature.name == _SUMMARY
+    }
+    return [
+        f
+        for f in ranked
+        if f.hit.match.signature.name in KILLS
+        and any(step == f.step_index and line < f.hit.line for step, line in summaries)
+    ]
 
 
 KILLS = frozenset({"timeout.exit_124"})
@@ -131,11 +146,13 @@ def hung_after_report(failure_type: FailureType, signatures: Sequence[str]) -> s
     ("" where it did not, or the run is typed a timeout and says so itself)."""
     if failure_type is FailureType.TIMEOUT or not KILLS & set(signatures):
         return ""
-    return ("The step was also ended by a time limit (exit 124) after a "
-            "closing count of failed tests was printed: the process did not exit once its tests "
-            "ended (open handles; mocha waits on them unless run with --exit), or a test still "
-            "running printed that count. Either way it is a fault of its own: the tests above "
-            "failed on their own messages, not by time.")
+    return (
+        "The step was also ended by a time limit (exit 124) after a "
+        "closing count of failed tests was printed: the process did not exit once its tests "
+        "ended (open handles; mocha waits on them unless run with --exit), or a test still "
+        "running printed that count. Either way it is a fault of its own: the tests above "
+        "failed on their own messages, not by time."
+    )
 
 
 def _linted(step_names: Sequence[str], lines: Sequence[str]) -> bool:
@@ -182,8 +199,12 @@ def weighed(analysis: LogAnalysis, evidence: FlakinessEvidence | None) -> LogAna
         return analysis
     touches = any(file.changed for file in analysis.responsible_files)
     is_flaky, reasons = flakiness(evidence, touches_changes=touches)
-    return replace(analysis, is_flaky=is_flaky, flaky_evidence=reasons,
-                   failure_type=flaky_type(analysis.failure_type, is_flaky))  # fmt: skip
+    return replace(
+        analysis,
+        is_flaky=is_flaky,
+        flaky_evidence=reasons,
+        failure_type=flaky_type(analysis.failure_type, is_flaky),
+    )
 
 
 def flaky_type(failure_type: FailureType, is_flaky: bool) -> FailureType:

@@ -37,10 +37,18 @@ def doctest_placed(findings: Sequence[Finding], lines: Sequence[tuple[int, str]]
     for finding in findings:
         match = finding.hit.match
         doctest = opened.get(finding.hit.line)
-        if (match.signature.name == _PANIC and doctest is not None and match.path
-                and normalise_path(match.path) == normalise_path(doctest[0])):
-            hit = Hit(finding.hit.line, finding.hit.text, replace(match, source_line=doctest[1]),
-                      finding.hit.context)
+        if (
+            match.signature.name == _PANIC
+            and doctest is not None
+            and match.path
+            and normalise_path(match.path) == normalise_path(doctest[0])
+        ):
+            hit = Hit(
+                finding.hit.line,
+                finding.hit.text,
+                replace(match, source_line=doctest[1]),
+                finding.hit.context,
+            )
             placed.append(replace(finding, hit=hit))
         else:
             placed.append(finding)

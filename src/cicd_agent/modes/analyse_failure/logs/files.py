@@ -37,11 +37,27 @@ _WORKSPACE = re.compile(
     r"|[A-Za-z]:[\\/]a)(?:[\\/][^\\/]+[\\/][^\\/]+)?[\\/]"
 )
 _FOREIGN = (
-    "site-packages/", "dist-packages/", "node_modules/", "/usr/", "/opt/hostedtoolcache/",
-    "<frozen", "<string>", "<stdin>", "/rustc/", ".cargo/registry/", "/go/pkg/mod/",
-    "/lib/python3", "node:internal", "<anonymous>", "/_temp/", "/.venv/", "venv/lib/",
-    "/gems/", "/vendor/", "<doctest ",
-)  # fmt: skip
+    "site-packages/",
+    "dist-packages/",
+    "node_modules/",
+    "/usr/",
+    "/opt/hostedtoolcache/",
+    "<frozen",
+    "<string>",
+    "<stdin>",
+    "/rustc/",
+    ".cargo/registry/",
+    "/go/pkg/mod/",
+    "/lib/python3",
+    "node:internal",
+    "<anonymous>",
+    "/_temp/",
+    "/.venv/",
+    "venv/lib/",
+    "/gems/",
+    "/vendor/",
+    "<doctest ",
+)
 _DOCTEST = re.compile(r"<doctest (?P<file>[^\s<>\[\]]+\.(?:md|markdown|rst|txt))\[\d+\]>")
 """The frame of an example of a document's doctest (``<doctest README.md[27]>``): the file is
 the document, the line the example's own, not the file's."""
@@ -84,10 +100,15 @@ def _root_path(findings: Sequence[Finding], root: Finding | None) -> str | None:
     if root.hit.match.path:
         return normalise_path(root.hit.match.path)
     after = sorted(
-        (f for f in findings if f.step_index == root.step_index and f.hit.match.path
-         and 0 < f.hit.line - root.hit.line <= ROOT_LOCATION_LINES),
+        (
+            f
+            for f in findings
+            if f.step_index == root.step_index
+            and f.hit.match.path
+            and 0 < f.hit.line - root.hit.line <= ROOT_LOCATION_LINES
+        ),
         key=lambda f: f.hit.line,
-    )  # fmt: skip
+    )
     return next((p for p in (normalise_path(f.hit.match.path or "") for f in after) if p), None)
 
 
@@ -118,8 +139,11 @@ def responsible_files(
     """
     changed = [c for c in (normalise_path(path) for path in changed_files) if c]
     checkout = checkout if checkout is not None and checkout.is_dir() else None
-    written = {c: sorted(set(n)) for p, n in (changed_lines or {}).items()
-               if (c := normalise_path(p)) and n}  # fmt: skip
+    written = {
+        c: sorted(set(n))
+        for p, n in (changed_lines or {}).items()
+        if (c := normalise_path(p)) and n
+    }
     tallies: dict[str, _Tally] = {}
     root_path = _root_path(findings, root)
     quiet = {id(finding) for finding in noisy}
@@ -134,8 +158,10 @@ def responsible_files(
 
     walked = _Walked(checkout)
     maps = SourceMaps(checkout)
-    named = [(finding, *_placed(finding, changed, walked, maps=maps, place=place, checkout=checkout))
-             for finding in findings]  # fmt: skip
+    named = [
+        (finding, *_placed(finding, changed, walked, maps=maps, place=place, checkout=checkout))
+        for finding in findings
+    ]
     blind = checkout is not None and not walked.holds(changed)
     unplaced: set[str] = set()
     for finding, path, placed, line in named:
@@ -144,8 +170,9 @@ def responsible_files(
         if path:
             count(path, finding, line)
     framed = {PurePosixPath(path).stem for path in tallies}
-    classes = [(f, cls) for f in findings
-               if (cls := f.hit.match.groups.get("cls")) and cls not in framed]  # fmt: skip
+    classes = [
+        (f, cls) for f in findings if (cls := f.hit.match.groups.get("cls")) and cls not in framed
+    ]
     by_class = walked.jvm() if classes else {}
     for finding, cls in classes:
         if len(found := [p for p in by_class.get(cls, []) if _TEST_ROOT.search(p)]) == 1:
@@ -166,8 +193,14 @@ def responsible_files(
     def key(item: tuple[str, _Tally]) -> tuple[bool, bool, bool, int, int, tuple[int, int]]:
         path, tally = item
         in_change = any(same_file(path, c) for c in changed)
-        return (not blamed(path, tally)[1], not in_change, path != root_path, -tally.weight,
-                -tally.mentions, tally.first)  # fmt: skip
+        return (
+            not blamed(path, tally)[1],
+            not in_change,
+            path != root_path,
+            -tally.weight,
+            -tally.mentions,
+            tally.first,
+        )
 
     ranked = sorted(tallies.items(), key=key)[:MAX_FILES]
     files = []
@@ -176,20 +209,35 @@ def responsible_files(
         if line is None and tally.lines:  # no changed line: the line the log names first
             line = next(iter(tally.lines))
         rest = sorted(n for n in tally.lines if n != line)
-        files.append(ResponsibleFile(
-            path=path, lines=tuple([line] if line is not None else []) + tuple(rest[:19]),
-            changed=path not in unplaced and any(same_file(path, c) for c in changed),
-            mentions=tally.mentions, frame=path in unplaced,
-            line_changed=line is not None and line in lines_written(path),
-        ))  # fmt: skip
+        files.append(
+            ResponsibleFile(
+                path=path,
+                lines=tuple([line] if line is not None else []) + tuple(rest[:19]),
+                changed=path not in unplaced and any(same_file(path, c) for c in changed),
+                mentions=tally.mentions,
+                frame=path in unplaced,
+                line_changed=line is not None and line in lines_written(path),
+            )
+        )
     if runtime and not any(f.changed for f in files):
         unresolved = any(_UNRESOLVED.search(finding.hit.text) for finding in findings)
-        sources = [ResponsibleFile(path=path, lines=tuple(lines[:20]), changed=True,
-                                   mentions=0, from_change=True, line_changed=True)
-                   for path, lines in sorted(written.items(),  # a manifest after the code
-                                             key=lambda item: bool(_MANIFEST.search(item[0])))
-                   if not _TEST_PATH.search(path) and not _DOC_PATH.search(path)
-                   and (unresolved or not _MANIFEST.search(path))]  # fmt: skip
+        sources = [
+            ResponsibleFile(
+                path=path,
+                lines=tuple(lines[:20]),
+                changed=True,
+                mentions=0,
+                from_change=True,
+                line_changed=True,
+            )
+            for path, lines in sorted(
+                written.items(),  # a manifest after the code
+                key=lambda item: bool(_MANIFEST.search(item[0])),
+            )
+            if not _TEST_PATH.search(path)
+            and not _DOC_PATH.search(path)
+            and (unresolved or not _MANIFEST.search(path))
+        ]
         files = sources[:MAX_CHANGE_SOURCES] + files
     return tuple(files[:MAX_FILES])
 
@@ -314,7 +362,10 @@ _DRIVE = re.compile(r"[A-Za-z]:/")
 
 
 def _in_checkout(
-    path: str, changed: Sequence[str], checkout: Path, names: Callable[[], Mapping[str, Sequence[str]]]
+    path: str,
+    changed: Sequence[str],
+    checkout: Path,
+    names: Callable[[], Mapping[str, Sequence[str]]],
 ) -> tuple[str, bool]:
     """``path`` as a file of the checkout, and whether it is one: as printed where the checkout
     holds it or the change names it; a path relative to a folder of the checkout (a step's
@@ -334,14 +385,15 @@ def _in_checkout(
         if "/" not in path:
             return path, False
         inside = [c for c in changed if c.endswith("/" + path)] or [
-            p for p in names().get(posix.name, ()) if p.endswith("/" + path)]  # fmt: skip
+            p for p in names().get(posix.name, ()) if p.endswith("/" + path)
+        ]
         if inside:
             return (inside[0], True) if len(inside) == 1 else (path, False)
     fits = [c for c in changed if path.endswith("/" + c)]
     if fits:
         return max(fits, key=len), True
     for folder in dict.fromkeys((checkout.absolute().as_posix(), checkout.resolve().as_posix())):
-        if path.startswith(folder + "/") and is_file(checkout, under := path[len(folder) + 1:]):
+        if path.startswith(folder + "/") and is_file(checkout, under := path[len(folder) + 1 :]):
             return under, True
     parts = posix.parts[1:]
     for start in range(max(len(parts) - MAX_SUFFIXES, 0), len(parts) - 1):  # a folder and a file
@@ -373,7 +425,9 @@ def jvm_path(
         stem = PurePosixPath(file).stem
         fits = [p for p in sources().get(stem, ()) if p == relative or p.endswith("/" + relative)]
     if not fits and not file.endswith(".java"):  # Kotlin's, Scala's files need no package folders
-        fits = [p for p in sources().get(PurePosixPath(file).stem, ()) if PurePosixPath(p).name == file]
+        fits = [
+            p for p in sources().get(PurePosixPath(file).stem, ()) if PurePosixPath(p).name == file
+        ]
     if len(fits) > 1:  # a module's main and test copies: the main source is the frame's
         fits = [p for p in fits if not _TEST_ROOT.search(p)] or fits
     return fits[0] if len(fits) == 1 else None

@@ -43,11 +43,13 @@ def _any(patterns: Iterable[re.Pattern[str] | None]) -> re.Pattern[str]:
 
 
 _SIGNS = [shape.flaky for shape in LOG_SHAPES]
-_RERUN = _any((
-    *(signs.reruns for signs in _SIGNS),
-    re.compile(r"\(retry #\d+\)|^\s*Retry #\d+|^\s*\d+ flaky$"),  # Playwright
-    re.compile(r"\(Attempt \d+ of \d+\)"),  # Cypress
-))  # fmt: skip
+_RERUN = _any(
+    (
+        *(signs.reruns for signs in _SIGNS),
+        re.compile(r"\(retry #\d+\)|^\s*Retry #\d+|^\s*\d+ flaky$"),  # Playwright
+        re.compile(r"\(Attempt \d+ of \d+\)"),  # Cypress
+    )
+)
 _TIMING = re.compile(
     r"(?i)\b(?:assert|expect|should)\b.*\b(?:elapsed|duration|took|latency|runtime|time_?taken"
     r"|timing|seconds|millis)\w*\b.*(?:<|>|less|greater|below|above|within)"
@@ -92,8 +94,10 @@ def offline_evidence(
     retried = step_retry_verdict(lines)
     if retried:
         names = ", ".join(repr(_quote(test, 120)) for test in retried[:MAX_EVIDENCE])
-        found["step retry"] = (f"cicd-agent's test step saw {names} fail on the first run and "
-                               "pass on a retry (its closing summary in this log)")  # fmt: skip
+        found["step retry"] = (
+            f"cicd-agent's test step saw {names} fail on the first run and "
+            "pass on a retry (its closing summary in this log)"
+        )
     if test_failure:
         miss = timing_miss(lines)
         if miss is not None:
@@ -133,13 +137,15 @@ def own_evidence(
         owners = [t for t, key in keys.items() if key == short or key.endswith(f".{short}")]
         if len(owners) == 1:
             found.setdefault(owners[0], []).extend(
-                offline_evidence(block, test_failure=test_failure, failed_tests=1))  # fmt: skip
+                offline_evidence(block, test_failure=test_failure, failed_tests=1)
+            )
     retried = {canonical_test(test) for test in step_retry_verdict(lines)}
     for test, key in keys.items():
         if key in retried:
             found.setdefault(test, []).append(
                 f"cicd-agent's test step saw {_quote(test, 120)!r} fail on the first run and pass "
-                "on a retry (its closing summary in this log)")  # fmt: skip
+                "on a retry (its closing summary in this log)"
+            )
     return {test: tuple(dict.fromkeys(said))[:MAX_EVIDENCE] for test, said in found.items()}
 
 
@@ -193,16 +199,22 @@ _COMPARISONS = (
     re.compile(rf"\bassert (?P<a>{_OPERAND}) == (?P<b>{_NUM}) ± {_NUM}\s*$"),
     # unittest: ``AssertionError: 0.021 not less than 0.001``. The look-behind starts a number
     # only where one starts: tried from every digit of a long run, the search was quadratic.
-    re.compile(rf"(?<![\d.])(?P<a>{_NUM}) not (?P<op>less|greater) than (?:or equal to )?"
-               rf"(?P<b>{_NUM})"),
+    re.compile(
+        rf"(?<![\d.])(?P<a>{_NUM}) not (?P<op>less|greater) than (?:or equal to )?"
+        rf"(?P<b>{_NUM})"
+    ),
     # A test's own duration check: ``Duration of 1203 ms is not close to expected duration
     # 1000 ms`` (the measure and the bound in words, no operator).
-    re.compile(rf"(?<![\d.])(?P<a>{_NUM}) ?ms is not close to (?:the )?expected (?:duration )?"
-               rf"(?P<b>{_NUM}) ?ms"),
+    re.compile(
+        rf"(?<![\d.])(?P<a>{_NUM}) ?ms is not close to (?:the )?expected (?:duration )?"
+        rf"(?P<b>{_NUM}) ?ms"
+    ),
     # vitest/chai: ``expected 165 to be less than 100``
-    re.compile(rf"expected (?P<a>{_NUM}) to be (?:(?P<op>less|greater|below|above) (?:than )?"
-               rf"(?:or equal to )?)(?P<b>{_NUM})"),
-)  # fmt: skip
+    re.compile(
+        rf"expected (?P<a>{_NUM}) to be (?:(?P<op>less|greater|below|above) (?:than )?"
+        rf"(?:or equal to )?)(?P<b>{_NUM})"
+    ),
+)
 _CMP_OK = re.compile(rf"^#\s+'(?P<n>{_NUM})'\s*$|^#\s+(?P<op><=|<|>=|>)\s*$")
 """Test::More's ``cmp_ok`` diagnostics: got, the operator and the bound on three lines."""
 _BOUND_WORDS = re.compile(
@@ -244,8 +256,10 @@ class TimingMiss:
         """Why the test looks flaky, with the margin: how far past the bound the measure was,
         as a fraction of the bound, when the log shows both."""
         if self.chance:
-            return (f"test {self.test!r} checks a value drawn at random and failed: chance "
-                    f"decides it ({self.line!r})")  # fmt: skip
+            return (
+                f"test {self.test!r} checks a value drawn at random and failed: chance "
+                f"decides it ({self.line!r})"
+            )
         got, bound = self.got, self.bound
         margin = abs(got - bound) / abs(bound) if got is not None and bound else None
         if margin is None:
@@ -308,8 +322,7 @@ def _bound_on_time(name: str, block: Sequence[str]) -> bool:
     comparison somewhere, which a plain break shows too (``timer = Timer()`` in its source,
     ``if size < 2:`` three lines down)."""
     named = bool(_TIME_WORDS.search(name))
-    return any(_BOUND_WORDS.search(text) and (named or _TIME_WORDS.search(text))
-               for text in block)  # fmt: skip
+    return any(_BOUND_WORDS.search(text) and (named or _TIME_WORDS.search(text)) for text in block)
 
 
 def timing_miss(lines: Sequence[str]) -> TimingMiss | None:

@@ -56,8 +56,12 @@ def labelled(findings: Sequence[Finding], lines: Sequence[tuple[int, str]]) -> l
             if gutter and _MARKS.match(text.get(number + 1, "")):
                 source_line = int(gutter["line"])
                 if source_line != match.source_line:
-                    hit = Hit(finding.hit.line, finding.hit.text,
-                              replace(match, source_line=source_line), finding.hit.context)
+                    hit = Hit(
+                        finding.hit.line,
+                        finding.hit.text,
+                        replace(match, source_line=source_line),
+                        finding.hit.context,
+                    )
                     found.append(replace(finding, hit=hit))
                     taken += 1
             number += 1

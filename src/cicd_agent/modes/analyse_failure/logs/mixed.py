@@ -54,9 +54,14 @@ BLOCK_LINES = 40
 BEFORE_HEADING = 3
 """A message this close before a heading with none before it is that test's (``go test -v``)."""
 REAL_TYPES = frozenset(
-    {FailureType.TEST_FAILURE, FailureType.BUILD_ERROR, FailureType.LINT_ERROR,
-     FailureType.TYPE_ERROR, FailureType.TIMEOUT}
-)  # fmt: skip
+    {
+        FailureType.TEST_FAILURE,
+        FailureType.BUILD_ERROR,
+        FailureType.LINT_ERROR,
+        FailureType.TYPE_ERROR,
+        FailureType.TIMEOUT,
+    }
+)
 """What a change can cause and a re-run cannot clear. Dependency and configuration errors are
 left out: an unreachable index makes them too."""
 REAL_WEIGHT = 75
@@ -224,14 +229,19 @@ def groups(
     noisy = {ranked[index].hit.line for index in marked}
     for failed in tests:
         if failed.subtests:  # one group each, said with its count of subtests
-            found[f"\0{failed.name}"] = FailureGroup(kind=FailureType.TEST_FAILURE,
-                line=failed.message, test=failed.name, subtests=failed.subtests)  # fmt: skip
+            found[f"\0{failed.name}"] = FailureGroup(
+                kind=FailureType.TEST_FAILURE,
+                line=failed.message,
+                test=failed.name,
+                subtests=failed.subtests,
+            )
         elif failed.line not in noisy:  # a test the network failed: its network line says it
             timed = TEST_TIMEOUT.search(failed.message) is not None  # past its own time limit
             group = FailureGroup(
                 kind=FailureType.TIMEOUT if timed else FailureType.TEST_FAILURE,
-                line=failed.message or failed.shown, test=failed.name,
-            )  # fmt: skip
+                line=failed.message or failed.shown,
+                test=failed.name,
+            )
             _count(found, failed.key, group)
     tested = set(found)
     # how a test's other lines name it: vitest's tree line names it without its file
@@ -251,11 +261,19 @@ def groups(
             continue
         name = finding.hit.match.signature.name
         text = finding.hit.text
-        if tests and not infra and (
-            name in HEADINGS or name in DETAILS or _key(text) in tested
-            or (finding.hit.match.signature.failure_type is FailureType.TEST_FAILURE
-                and (_opens_file(text) or any(part in text for part in names)))
-        ):  # fmt: skip
+        if (
+            tests
+            and not infra
+            and (
+                name in HEADINGS
+                or name in DETAILS
+                or _key(text) in tested
+                or (
+                    finding.hit.match.signature.failure_type is FailureType.TEST_FAILURE
+                    and (_opens_file(text) or any(part in text for part in names))
+                )
+            )
+        ):
             continue  # a line of a failing test's report: the test counts, once
         if named_tests and not infra and name in DETAILS:
             continue  # the message of a test its heading or summary line counts already
@@ -276,8 +294,11 @@ def groups(
         own = finding.hit.match.signature.failure_type or failure_type
         kind = FailureType.INFRASTRUCTURE if infra else own
         line = finding.hit.text.strip()
-        _count(found, _key(line), FailureGroup(kind=kind, line=line, infrastructure=infra,
-                                               untouched=untouched(finding)))
+        _count(
+            found,
+            _key(line),
+            FailureGroup(kind=kind, line=line, infrastructure=infra, untouched=untouched(finding)),
+        )
     return dict(sorted(_joined(found).items(), key=lambda item: item[1].infrastructure))
 
 
@@ -311,14 +332,16 @@ def _joined(found: dict[str, FailureGroup]) -> dict[str, FailureGroup]:
         if not _CUT.search(key):
             continue
         stem = _CUT.sub("", key)
-        begun = ordered[bisect_left(ordered, stem):bisect_left(ordered, stem + "\U0010ffff")]
+        begun = ordered[bisect_left(ordered, stem) : bisect_left(ordered, stem + "\U0010ffff")]
         if len(begun) > MAX_BEGUN + 1:  # itself among them
             continue
         alike = [
-            k for k in begun
+            k
+            for k in begun
             if len(_CUT.sub("", k)) > len(stem)
-            and found[k].kind is group.kind and found[k].infrastructure == group.infrastructure
-        ]  # fmt: skip
+            and found[k].kind is group.kind
+            and found[k].infrastructure == group.infrastructure
+        ]
         whole = [k for k in alike if not _CUT.search(k)]
         if len(whole) == 1:
             target[key] = whole[0]
@@ -356,8 +379,12 @@ def _name_parts(name: str) -> tuple[str, ...]:
 def _count(found: dict[str, FailureGroup], key: str, group: FailureGroup) -> None:
     """``group`` under ``key``, or one more of the group already there."""
     known = found.get(key)
-    found[key] = group if known is None else replace(
-        known, count=known.count + group.count, untouched=known.untouched and group.untouched
+    found[key] = (
+        group
+        if known is None
+        else replace(
+            known, count=known.count + group.count, untouched=known.untouched and group.untouched
+        )
     )
 
 
@@ -394,6 +421,7 @@ def _named_within(findings: Sequence[Finding], starts: Collection[int]) -> set[i
     reads (pytest's ``E`` block of a ``SyntaxError``, which opens on the traceback's ``File
     "…", line 118`` and ends on the error itself): that finding names the failure, and the
     block's first line is no failure of its own."""
+
     def at(finding: Finding) -> tuple[int, int]:
         return finding.step_index, finding.hit.line
 
@@ -404,8 +432,10 @@ def _named_within(findings: Sequence[Finding], starts: Collection[int]) -> set[i
     for index in starts:  # each block walked once, from its start
         step, line = at(findings[index])
         while (step, line) in continued and (step, line) not in others:
-            line = next((line + gap for gap in range(1, CONTINUED_GAP + 1)
-                         if (step, line + gap) in either), -1)  # fmt: skip
+            line = next(
+                (line + gap for gap in range(1, CONTINUED_GAP + 1) if (step, line + gap) in either),
+                -1,
+            )
         if (step, line) in others and (step, line) != at(findings[index]):
             named.add(index)
     return named

@@ -28,8 +28,9 @@ class ChangePlaces:
         changed_lines: Mapping[str, Collection[int]] | None = None,
     ) -> None:
         self.files = {c for c in (normalise_path(p) for p in changed_files) if c}
-        self.lines = {c: set(n) for p, n in (changed_lines or {}).items()
-                      if (c := normalise_path(p))}  # fmt: skip
+        self.lines = {
+            c: set(n) for p, n in (changed_lines or {}).items() if (c := normalise_path(p))
+        }
         self.files |= set(self.lines)
 
     def known(self) -> bool:
@@ -39,10 +40,16 @@ class ChangePlaces:
         """The file and line a finding names: its own, or the arrow line just under it."""
         match = finding.hit.match
         if not match.path:
-            arrow = next((f.hit.match for f in ranked
-                          if f.step_index == finding.step_index
-                          and f.hit.line == finding.hit.line + 1
-                          and f.hit.match.signature.name == _ARROW), None)  # fmt: skip
+            arrow = next(
+                (
+                    f.hit.match
+                    for f in ranked
+                    if f.step_index == finding.step_index
+                    and f.hit.line == finding.hit.line + 1
+                    and f.hit.match.signature.name == _ARROW
+                ),
+                None,
+            )
             if arrow is None or not arrow.path:
                 return None
             match = arrow
@@ -68,9 +75,14 @@ class ChangePlaces:
             return list(ranked)
         top = ranked[0]
         kind = top.hit.match.signature.failure_type
-        size = next((i for i, f in enumerate(ranked)
-                     if (f.weight, f.step_index) != (top.weight, top.step_index)
-                     or f.hit.match.signature.failure_type != kind),
-                    len(ranked))  # fmt: skip
+        size = next(
+            (
+                i
+                for i, f in enumerate(ranked)
+                if (f.weight, f.step_index) != (top.weight, top.step_index)
+                or f.hit.match.signature.failure_type != kind
+            ),
+            len(ranked),
+        )
         head = sorted(ranked[:size], key=lambda f: self.distance(f, ranked))
         return head + list(ranked[size:])

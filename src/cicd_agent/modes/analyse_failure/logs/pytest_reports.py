@@ -89,8 +89,7 @@ def pytest_subtests(lines: Sequence[tuple[int, str]], limit: int) -> list[tuple[
             if said and (message.startswith("SUBFAILED(") or not said.endswith(_CUT_MARKS)):
                 message = said
         found[test] = (count + 1, message)
-    return [(test, count, message) for test, (count, message) in found.items()
-            if test not in named]  # fmt: skip
+    return [(test, count, message) for test, (count, message) in found.items() if test not in named]
 
 
 _CUT_MARKS = ("...", "…")

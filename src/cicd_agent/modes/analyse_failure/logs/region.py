@@ -109,8 +109,11 @@ def step_findings(
     lines = [(n, t) for n, t in step.tail if n > step.header_end]
     spans = spans_of_tests(lines)
     reports = failure_reports(lines, lambda head: _failing(head, matcher))
-    hits = [_demoted(hit, matcher, typed=not reports) if _runs_type(hit, spans, reports) else hit
-            for hit in step.hits if hit.line < tail_start]  # fmt: skip
+    hits = [
+        _demoted(hit, matcher, typed=not reports) if _runs_type(hit, spans, reports) else hit
+        for hit in step.hits
+        if hit.line < tail_start
+    ]
     hits += _locations_around(step, matcher, tail_start)
     passed = passing_spans(step.tail)
     denied = denied_verdicts(lines) | warned_lines(lines)
@@ -145,8 +148,9 @@ def warned_lines(lines: Sequence[tuple[int, str]]) -> set[int]:
     warned: set[int] = set()
     previous = None
     for number, text in lines:
-        if _WARNING.match(text) or (previous == number - 1 and previous in warned
-                                    and _DIAGNOSTIC.match(text)):
+        if _WARNING.match(text) or (
+            previous == number - 1 and previous in warned and _DIAGNOSTIC.match(text)
+        ):
             warned.add(number)
         previous = number
     return warned
@@ -293,11 +297,15 @@ def completed_root(root: Finding, ranked: Sequence[Finding]) -> str:
         # A linter's rule line with the ``--> path:line:col`` line that follows it (ruff's full
         # format, ``ruff format --check``): the file is what a person opens.
         arrow = next(
-            (f for f in ranked
-             if f.step_index == root.step_index and f.hit.line == root.hit.line + 1
-             and f.hit.match.signature.name == "location.arrow"),
+            (
+                f
+                for f in ranked
+                if f.step_index == root.step_index
+                and f.hit.line == root.hit.line + 1
+                and f.hit.match.signature.name == "location.arrow"
+            ),
             None,
-        )  # fmt: skip
+        )
         return f"{text} {arrow.hit.text.strip()}" if arrow is not None else text
     cut = text.endswith(_TRUNCATED) or " - " not in text  # no room left even for "- ..."
     if root.hit.match.signature.name != "pytest.failed" or not cut:

@@ -33,8 +33,12 @@ _EVENTS = [shape.events for shape in LOG_SHAPES if shape.events]
 # :func:`parse_marker` gives a meaning, not every ``##[`` (the runner's own sections and
 # warnings are OTHER and read as nothing: a long job holds them by the hundred thousand).
 MARKER_NEEDLES = (
-    STEP_RUN_PREFIX, "##[endgroup]", "##[error]", POST_STEPS_LINE, COMPLETE_JOB_LINE,
-)  # fmt: skip
+    STEP_RUN_PREFIX,
+    "##[endgroup]",
+    "##[error]",
+    POST_STEPS_LINE,
+    COMPLETE_JOB_LINE,
+)
 
 
 def clean_line(raw: bytes) -> str:

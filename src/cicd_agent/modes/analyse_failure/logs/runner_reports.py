@@ -144,10 +144,12 @@ def denied_verdicts(lines: Sequence[tuple[int, str]]) -> set[int]:
     texts = [text for _, text in lines]
     unlisted = {lines[i][0] for shape in LOG_SHAPES for i in _unlisted(shape, texts)}
     return unlisted | {
-        number for shape in LOG_SHAPES
+        number
+        for shape in LOG_SHAPES
         if shape.verdict is not None and _none_failed(shape, texts)
-        for number, text in lines if shape.verdict.search(text)
-    }  # fmt: skip
+        for number, text in lines
+        if shape.verdict.search(text)
+    }
 
 
 def _unlisted(shape: RunnerShape, text: Sequence[str]) -> set[int]:
@@ -157,7 +159,9 @@ def _unlisted(shape: RunnerShape, text: Sequence[str]) -> set[int]:
     heads = [i for i, line in enumerate(text) if shape.listed and shape.listed.search(line)]
     if shape.verdict is None or not heads or any(_CUT.search(line) for line in text):
         return set()
-    verdicts = [(i, named_by(m)) for i, line in enumerate(text) if (m := shape.verdict.search(line))]
+    verdicts = [
+        (i, named_by(m)) for i, line in enumerate(text) if (m := shape.verdict.search(line))
+    ]
     listed = {name for i, name in verdicts if i > heads[-1]}
     return {i for i, name in verdicts if i < heads[-1] and name not in listed}
 
@@ -195,8 +199,12 @@ def step_ids(
     (go's ``package.TestX``, from its package's closing line), with the tests it runs within."""
     texts = [text for _, text in lines]
     found = [(shape, shape.step_ids(texts)) for shape in LOG_SHAPES if shape.step_ids is not None]
-    return [(name, one, tuple(shape.step_parents(one)) if shape.step_parents else ())
-            for name in tests for shape, ids in found for one in ids.get(name, ())]  # fmt: skip
+    return [
+        (name, one, tuple(shape.step_parents(one)) if shape.step_parents else ())
+        for name in tests
+        for shape, ids in found
+        for one in ids.get(name, ())
+    ]
 
 
 def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
@@ -281,8 +289,10 @@ def _unrun_files(shape: RunnerShape, text: Sequence[str]) -> dict[int, str]:
             found[index] = match["file"]
             headed.add(index)
             continue
-        above = next((i for i in range(index - 1, max(index - PARENT_REACH, 0) - 1, -1)
-                      if text[i].strip()), None)  # fmt: skip
+        above = next(
+            (i for i in range(index - 1, max(index - PARENT_REACH, 0) - 1, -1) if text[i].strip()),
+            None,
+        )
         opened = shape.opens.search(text[above]) if above is not None else None
         if above is not None and opened is not None and opened.groupdict().get("file"):
             found[index] = opened["file"]

@@ -78,8 +78,10 @@ def hit_of(signature: Signature, match: re.Match[str]) -> SignatureHit:
     # Variants of one shape name their groups path, path2… since a regex cannot repeat a name.
     groups = {name: value for name, value in match.groupdict().items() if value is not None}
     path = next((value for name, value in groups.items() if name.startswith("path")), None)
-    line, column = (next((value for name, value in groups.items() if name.startswith(kind)), None)
-                    for kind in ("line", "column"))  # fmt: skip
+    line, column = (
+        next((value for name, value in groups.items() if name.startswith(kind)), None)
+        for kind in ("line", "column")
+    )
     return SignatureHit(signature, path, _number(line), _number(column), groups)
 
 
@@ -109,8 +111,11 @@ def _rows(table: Mapping[str, Any], runners: Sequence[Mapping[str, Any]], part: 
 
 
 _TABLE = tomllib.loads(resources.files(__package__).joinpath("signatures.toml").read_text("utf-8"))
-_RUNNERS = [tomllib.loads(shape.signatures.read_text("utf-8"))
-            for shape in LOG_SHAPES if shape.signatures is not None]  # fmt: skip
+_RUNNERS = [
+    tomllib.loads(shape.signatures.read_text("utf-8"))
+    for shape in LOG_SHAPES
+    if shape.signatures is not None
+]
 VERDICT_SIGNATURES = tuple(
     _signature(row, _TABLE["golangci-linters"]) for row in _rows(_TABLE, _RUNNERS, "verdicts")
 )
@@ -130,14 +135,54 @@ SIGNATURES: tuple[Signature, ...] = (*VERDICT_SIGNATURES, *TOOL_SIGNATURES)
 # (``MarkerKind.OTHER``), every signature of a runner line needs "##[error]", and a job
 # repeats them by the hundred thousand (a third of the candidate lines of a real job's log).
 SCAN_ANCHORS = (
-    "rror", "RROR", "FAIL", "ailed", "ailure", "xception", "not found", "not ok",
-    "No such file", "No space left", "Could not", "Couldn't", "Cannot", "cannot", "timed out",
-    "Timeout", "ECONN", "ENOTFOUND", "ETIMEDOUT", "refused", "reset by peer", "resolve",
-    "Killed", "emory", " 137", "JSON", "YAML", "yaml", "TOML", ".go:", "E  ", 'File "',
-    "--> ", "***", "●", "✕", "✖", "✗", "✘", "npm ERR", "npm error", "panicked",
+    "rror",
+    "RROR",
+    "FAIL",
+    "ailed",
+    "ailure",
+    "xception",
+    "not found",
+    "not ok",
+    "No such file",
+    "No space left",
+    "Could not",
+    "Couldn't",
+    "Cannot",
+    "cannot",
+    "timed out",
+    "Timeout",
+    "ECONN",
+    "ENOTFOUND",
+    "ETIMEDOUT",
+    "refused",
+    "reset by peer",
+    "resolve",
+    "Killed",
+    "emory",
+    " 137",
+    "JSON",
+    "YAML",
+    "yaml",
+    "TOML",
+    ".go:",
+    "E  ",
+    'File "',
+    "--> ",
+    "***",
+    "●",
+    "✕",
+    "✖",
+    "✗",
+    "✘",
+    "npm ERR",
+    "npm error",
+    "panicked",
     "panic: ",
-    "undefined reference", "fatal:", "exceeded", *MARKER_NEEDLES,
-)  # fmt: skip
+    "undefined reference",
+    "fatal:",
+    "exceeded",
+    *MARKER_NEEDLES,
+)
 
 
 class Matcher:

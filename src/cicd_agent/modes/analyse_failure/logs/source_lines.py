@@ -32,8 +32,11 @@ class SourceLines:
     def line(self, name: str, number: int) -> str | None:
         """Line ``number`` of the one file named ``name`` (or whose path ends with it); None
         when no file or several are, or it cannot be read."""
-        found = [p for p in self._names().get(PurePosixPath(name).name, [])
-                 if p == name or p.endswith("/" + name)]  # fmt: skip
+        found = [
+            p
+            for p in self._names().get(PurePosixPath(name).name, [])
+            if p == name or p.endswith("/" + name)
+        ]
         if len(found) != 1:
             return None
         lines = self._read(found[0])

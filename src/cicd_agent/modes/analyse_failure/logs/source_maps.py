@@ -62,8 +62,9 @@ _WEBPACK = re.compile(r"webpack://(?:/|(?![./])[^/]*/)?(.*)", re.DOTALL)
 (webpack 4), its path relative to the folder webpack ran in (group 1)."""
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^[/\\]")
 _PAST = sys.maxsize
-_DIGITS = {c: i for i, c in enumerate(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}  # fmt: skip
+_DIGITS = {
+    c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+}
 
 
 class _Malformed(ValueError):
@@ -219,8 +220,11 @@ def _webpack_source(checkout: Path, folder: str, named: str) -> str | None:
     if not named or _SCHEME.match(named) or "\\" in named:
         return None
     parts = folder.split("/") if folder else []
-    found = {held for depth in range(len(parts), max(len(parts) - MAX_CLIMB, 0) - 1, -1)
-             if (held := _held(checkout, "/".join(parts[:depth]), named))}  # fmt: skip
+    found = {
+        held
+        for depth in range(len(parts), max(len(parts) - MAX_CLIMB, 0) - 1, -1)
+        if (held := _held(checkout, "/".join(parts[:depth]), named))
+    }
     return found.pop() if len(found) == 1 else None
 
 

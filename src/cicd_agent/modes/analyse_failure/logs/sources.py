@@ -130,7 +130,9 @@ def _load_zip(path: Path) -> list[JobLog]:
     try:
         with zipfile.ZipFile(path) as archive:
             # Not ZipInfo.is_dir(): it raises IndexError on a member with an empty name.
-            names = [i.filename for i in archive.infolist() if i.filename.rstrip("/") == i.filename != ""]
+            names = [
+                i.filename for i in archive.infolist() if i.filename.rstrip("/") == i.filename != ""
+            ]
     except DAMAGED as exc:
         raise UsageError(f"{path} is not a readable zip archive ({exc}).", hint=_HINT) from exc
     return _layout(

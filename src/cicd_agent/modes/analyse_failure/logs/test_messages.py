@@ -80,16 +80,25 @@ def _message(
     below = [text for number, text in lines if line < number <= line + MESSAGE_REACH]
     if not named:  # up to the next test's verdict or start
         below = list(_past_title(below, next((t for n, t in lines if n == line), "")))
-        end = next((i for i, t in enumerate(below)
-                    if shape.verdict.search(t) or shape.opens.search(t)), len(below))  # fmt: skip
+        end = next(
+            (i for i, t in enumerate(below) if shape.verdict.search(t) or shape.opens.search(t)),
+            len(below),
+        )
         below = below[:end]
     above = [text for number, text in lines if line - MESSAGE_REACH <= number < line]
-    start = next((i for i in range(len(above) - 1, -1, -1)
-                  if shape.opens.search(above[i]) and name in above[i]), None)  # fmt: skip
+    start = next(
+        (
+            i
+            for i in range(len(above) - 1, -1, -1)
+            if shape.opens.search(above[i]) and name in above[i]
+        ),
+        None,
+    )
     own: list[str] = []
     if start is not None and not named:  # up to the next test's start (a subtest's sibling)
-        end = next((i for i in range(start + 1, len(above))
-                    if shape.opens.search(above[i])), len(above))  # fmt: skip
+        end = next(
+            (i for i in range(start + 1, len(above)) if shape.opens.search(above[i])), len(above)
+        )
         own = above[start:end]
     for part in (below, own):
         found = _first_message(shape, name, part, source)
@@ -100,8 +109,11 @@ def _message(
     return None
 
 
-_TITLES = tuple((shape.verdict, shape.title) for shape in LOG_SHAPES
-                if shape.verdict is not None and shape.title is not None)  # fmt: skip
+_TITLES = tuple(
+    (shape.verdict, shape.title)
+    for shape in LOG_SHAPES
+    if shape.verdict is not None and shape.title is not None
+)
 
 
 def _past_title(below: Sequence[str], verdict: str) -> Sequence[str]:
@@ -126,15 +138,26 @@ def _own_report(shape: RunnerShape, name: str, below: Sequence[str]) -> list[str
     """The lines of the test's own report below its verdict (``---- name stdout ----`` up to
     the next report or the list's end): a doctest runs as a program of its own, whose panic
     names its ``main`` thread, not the test."""
-    start = next((i for i, text in enumerate(below)
-                  if shape.opens.search(text.strip()) and f" {name} " in text), None)  # fmt: skip
+    start = next(
+        (
+            i
+            for i, text in enumerate(below)
+            if shape.opens.search(text.strip()) and f" {name} " in text
+        ),
+        None,
+    )
     if start is None:
         return []
     report = list(below[start + 1 :])
-    end = next((i for i, text in enumerate(report)
-                if shape.opens.search(text.strip())
-                or (shape.ends is not None and shape.ends.search(text.strip()))),
-               len(report))  # fmt: skip
+    end = next(
+        (
+            i
+            for i, text in enumerate(report)
+            if shape.opens.search(text.strip())
+            or (shape.ends is not None and shape.ends.search(text.strip()))
+        ),
+        len(report),
+    )
     return report[:end]
 
 
@@ -146,10 +169,11 @@ def _first_message(
     or its text tells (:func:`_telling`)."""
     assert shape.message is not None
     found = [
-        (index, match) for index, text in enumerate(part)
+        (index, match)
+        for index, text in enumerate(part)
         if (match := shape.message.search(text)) is not None
         and (not name or match.groupdict().get("test", name) == name)
-    ]  # fmt: skip
+    ]
     chosen = found[0] if found and shape.failed_words is None else _telling(shape, found, source)
     if chosen is None:
         return None
@@ -171,8 +195,11 @@ def _telling(
     failure (``failed_words``), else the last."""
     calls = (shape.log_call, shape.fail_call)
     if source is not None and found and calls[0] is not None and calls[1] is not None:
-        text = {i: source(m["file"], int(m["line"])) or "" for i, m in found
-                if m.groupdict().get("file") and m.groupdict().get("line")}  # fmt: skip
+        text = {
+            i: source(m["file"], int(m["line"])) or ""
+            for i, m in found
+            if m.groupdict().get("file") and m.groupdict().get("line")
+        }
         kept = [(i, m) for i, m in found if not calls[0].search(text.get(i, ""))]
         fails = [(i, m) for i, m in kept if calls[1].search(text.get(i, ""))]
         if fails or not kept:
@@ -251,7 +278,8 @@ def _with_tap_values(root: str, line: int, lines: Sequence[tuple[int, str]]) -> 
             key = ""
     if not values.get("expected") or not values.get("actual"):
         return root
-    expected, actual = (" / ".join(" ".join(v.split())[:VALUE_WIDTH]
-                                   for v in values[k][:VALUE_LINES])
-                        for k in ("expected", "actual"))  # fmt: skip
+    expected, actual = (
+        " / ".join(" ".join(v.split())[:VALUE_WIDTH] for v in values[k][:VALUE_LINES])
+        for k in ("expected", "actual")
+    )
     return f"{root.rstrip().removesuffix(':')}: expected {expected}, actual {actual}"

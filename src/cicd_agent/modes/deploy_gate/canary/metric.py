@@ -320,8 +320,13 @@ def judge_metric(
         classification = failing[0].side
     elif len(settled) < len(checks):
         classification = "thin"
-    word = {"pass": "passes", "thin": "evidence still thin", "high": "is worse (higher)",
-            "low": "is worse (lower)", "nodata": ""}[classification]  # fmt: skip
+    word = {
+        "pass": "passes",
+        "thin": "evidence still thin",
+        "high": "is worse (higher)",
+        "low": "is worse (lower)",
+        "nodata": "",
+    }[classification]
     details = "; ".join(_describe(spec, c) for c in checks)
     if judged.steps.dropped:
         left, seen = judged.steps.dropped, judged.steps.dropped + judged.steps.size

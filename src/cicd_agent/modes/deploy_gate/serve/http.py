@@ -238,8 +238,17 @@ def server(handler: Handler, host: str, port: int, limits: Limits) -> uvicorn.Se
     import uvicorn
 
     config = uvicorn.Config(
-        asgi(handler), host=host, port=port, http=protocol(limits), loop="asyncio",
-        lifespan="off", access_log=False, log_level="warning", server_header=False,
-        timeout_keep_alive=5, timeout_graceful_shutdown=5, backlog=2048,
-    )  # fmt: skip
+        asgi(handler),
+        host=host,
+        port=port,
+        http=protocol(limits),
+        loop="asyncio",
+        lifespan="off",
+        access_log=False,
+        log_level="warning",
+        server_header=False,
+        timeout_keep_alive=5,
+        timeout_graceful_shutdown=5,
+        backlog=2048,
+    )
     return uvicorn.Server(config)

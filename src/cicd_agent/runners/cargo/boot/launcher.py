@@ -43,7 +43,12 @@ while os.getppid() == parent:
 
 def record(argv: list[str]) -> None:
     """One line of JSON: the binary cargo would run, as it would run it."""
-    said = {"reason": "cicd-agent-runner", "argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}
+    said = {
+        "reason": "cicd-agent-runner",
+        "argv": argv,
+        "cwd": os.getcwd(),
+        "env": dict(os.environ),
+    }
     sys.stdout.write(json.dumps(said) + "\n")
     sys.stdout.flush()
 
@@ -61,16 +66,26 @@ def loop(variable: str, times: int, noise: int, plans: list[dict[str, object]]) 
         sys.stderr.write("cicd-agent: could not keep the evidence pipe from the tests\n")
         return 2
     token = os.urandom(16).hex()
-    noisy = [subprocess.Popen([sys.executable, "-I", "-c", NOISE], stdin=subprocess.DEVNULL,
-                              stdout=subprocess.DEVNULL) for _ in range(min(max(noise, 0), MAX_NOISE))]
+    noisy = [
+        subprocess.Popen(
+            [sys.executable, "-I", "-c", NOISE], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL
+        )
+        for _ in range(min(max(noise, 0), MAX_NOISE))
+    ]
     with os.fdopen(fd, "wb") as out:
         frame(out, token, f"start {times} {len(plans)} {len(noisy)}")
         for repetition in range(times):
             for index, plan in enumerate(plans):
                 argv, cwd, env = plan["argv"], plan["cwd"], plan["env"]
                 assert isinstance(argv, list) and isinstance(cwd, str) and isinstance(env, dict)
-                run = subprocess.run(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, check=False)  # fmt: skip
+                run = subprocess.run(
+                    argv,
+                    cwd=cwd,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    check=False,
+                )
                 frame(out, token, f"run {repetition} {index} {run.returncode}", run.stdout)
         frame(out, token, "end")
     for process in noisy:
@@ -82,5 +97,11 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["record"]:
         record(sys.argv[2:])
     else:
-        sys.exit(loop(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
-                      [json.loads(plan) for plan in sys.argv[5:]]))  # fmt: skip
+        sys.exit(
+            loop(
+                sys.argv[2],
+                int(sys.argv[3]),
+                int(sys.argv[4]),
+                [json.loads(plan) for plan in sys.argv[5:]],
+            )
+        )

@@ -58,8 +58,13 @@ while os.getppid() == parent:
 
 _NOISY: list[subprocess.Popen[bytes]] = []
 
-_RECORD: dict[str, Any] = {"tests": {}, "seconds": {}, "collect_errors": [], "unresolved": [],
-                           "checks": {}}
+_RECORD: dict[str, Any] = {
+    "tests": {},
+    "seconds": {},
+    "collect_errors": [],
+    "unresolved": [],
+    "checks": {},
+}
 """What this process saw (one per pytest process): the report, but for its exit status and
 coverage data, which come at the end."""
 _REPEATS: dict[str, list[int]] = {}
@@ -94,9 +99,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_sessionstart(session: pytest.Session) -> None:
     _STARTED.append(time.monotonic())
     for _ in range(min(max(session.config.getoption("cicd_noise"), 0), 8)):
-        _NOISY.append(subprocess.Popen([sys.executable, "-c", _NOISE],
-                                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.DEVNULL))  # fmt: skip
+        _NOISY.append(
+            subprocess.Popen(
+                [sys.executable, "-c", _NOISE],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -118,8 +128,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = ordered
     times = min(max(config.getoption("cicd_repeat"), 1), _MAX_ITEMS // max(len(items), 1))
     if times > 1:
-        copies = [_fresh(item) for _ in range(times - 1) for item in items
-                  if isinstance(item, pytest.Function) and _repeatable(item)]  # fmt: skip
+        copies = [
+            _fresh(item)
+            for _ in range(times - 1)
+            for item in items
+            if isinstance(item, pytest.Function) and _repeatable(item)
+        ]
         _COPIES.update(id(copy) for copy in copies)
         items[:] = [*items, *copies]
     seed = config.getoption("cicd_shuffle")
@@ -154,9 +168,13 @@ def _fresh(item: pytest.Function) -> pytest.Function:
     if type(item) is TestCaseFunction:
         return TestCaseFunction.from_parent(item.parent, name=item.name)
     return pytest.Function.from_parent(
-        item.parent, name=item.name, callspec=getattr(item, "callspec", None),
-        keywords=item.keywords, fixtureinfo=item._fixtureinfo, originalname=item.originalname,
-    )  # fmt: skip
+        item.parent,
+        name=item.name,
+        callspec=getattr(item, "callspec", None),
+        keywords=item.keywords,
+        fixtureinfo=item._fixtureinfo,
+        originalname=item.originalname,
+    )
 
 
 def _claimed_as(nodeid: str) -> set[str]:
@@ -182,8 +200,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     Recorded as ``file:line: error``; any other failure (an error raised inside the code under
     test, or an ``AssertionError`` raised there) is none: the gate reads it as a crash."""
     info = call.excinfo
-    if call.when != "call" or info is None or not info.errisinstance(
-            (AssertionError, pytest.fail.Exception)):  # fmt: skip
+    if (
+        call.when != "call"
+        or info is None
+        or not info.errisinstance((AssertionError, pytest.fail.Exception))
+    ):
         return
     inner: TracebackType | None = None
     tb: TracebackType | None = info.tb
@@ -193,17 +214,31 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     module = getattr(item, "module", None)
     # its module's namespace, not only its file's name: code compiled under the test file's
     # name (``compile(src, "test_x.py", "exec")`` in the code under test) passed as the test
-    if inner is not None and module is not None and inner.tb_frame.f_globals is vars(module) \
-            and Path(inner.tb_frame.f_code.co_filename).resolve() == item.path.resolve():  # fmt: skip
+    if (
+        inner is not None
+        and module is not None
+        and inner.tb_frame.f_globals is vars(module)
+        and Path(inner.tb_frame.f_code.co_filename).resolve() == item.path.resolve()
+    ):
         words = " ".join(str(info.value).strip().split("\n", 1)[0].split())[:160]  # its first line
-        _RECORD["checks"][item.nodeid] = (f"{item.nodeid.split('::')[0]}:{inner.tb_lineno}: "
-                                          f"{info.typename}: {words}")  # fmt: skip
+        _RECORD["checks"][item.nodeid] = (
+            f"{item.nodeid.split('::')[0]}:{inner.tb_lineno}: {info.typename}: {words}"
+        )
 
 
-_LIBRARIES = tuple({Path(folder).resolve() for folder in (
-    *(str(sysconfig.get_paths()[key]) for key in ("stdlib", "platstdlib", "purelib", "platlib")),
-    *site.getsitepackages(),
-    *(str(Path(module.__file__ or "").parent) for module in (pytest, _pytest, unittest)))})
+_LIBRARIES = tuple(
+    {
+        Path(folder).resolve()
+        for folder in (
+            *(
+                str(sysconfig.get_paths()[key])
+                for key in ("stdlib", "platstdlib", "purelib", "platlib")
+            ),
+            *site.getsitepackages(),
+            *(str(Path(module.__file__ or "").parent) for module in (pytest, _pytest, unittest)),
+        )
+    }
+)
 """Where installed code lives (Debian's ``dist-packages`` too, wherever pytest and unittest
 are): only its frames may hide themselves, never the checkout's."""
 
@@ -214,9 +249,13 @@ def _hidden(tb: TracebackType) -> bool:
     ``unittest/case.py``). Honoured only for installed code: the code under test marking
     itself so had its own ``AssertionError`` read as the test's check."""
     frame = tb.tb_frame
-    marked = frame.f_locals.get("__tracebackhide__", frame.f_globals.get("__tracebackhide__")) is True \
-        or frame.f_globals.get("__unittest") is True  # fmt: skip
-    return marked and any(root in Path(frame.f_code.co_filename).resolve().parents for root in _LIBRARIES)
+    marked = (
+        frame.f_locals.get("__tracebackhide__", frame.f_globals.get("__tracebackhide__")) is True
+        or frame.f_globals.get("__unittest") is True
+    )
+    return marked and any(
+        root in Path(frame.f_code.co_filename).resolve().parents for root in _LIBRARIES
+    )
 
 
 def is_subtest(report: pytest.TestReport) -> bool:
@@ -283,8 +322,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     _RECORD["tests"].update(_EARLIER)
     repeats = {test: counts for test, counts in _REPEATS.items() if sum(counts)}
-    document = {"exitstatus": int(exitstatus), **_RECORD, "repeats": repeats,
-                "coverage": _coverage_data()}
+    document = {
+        "exitstatus": int(exitstatus),
+        **_RECORD,
+        "repeats": repeats,
+        "coverage": _coverage_data(),
+    }
     with os.fdopen(int(fd), "wb") as pipe:  # closed after: nothing more can be added
         pipe.write(json.dumps(document).encode() + b"\n")
 

@@ -54,11 +54,25 @@ from importlib import _bootstrap, _bootstrap_external
 from typing import Any
 
 _TRACERS = frozenset({"sys.settrace", "sys.setprofile"})
-_CODE = _TRACERS | {"gc.get_objects", "gc.get_referrers", "gc.get_referents", "marshal.dumps",
-                    "marshal.loads", "marshal.load", "code.__new__", "sys._current_frames",
-                    "sys.monitoring.register_callback", "sys.addaudithook", "subprocess.Popen",
-                    "os.system", "os.exec", "os.posix_spawn", "os.spawn", "pty.spawn",
-                    "_posixsubprocess.fork_exec"}  # fmt: skip
+_CODE = _TRACERS | {
+    "gc.get_objects",
+    "gc.get_referrers",
+    "gc.get_referents",
+    "marshal.dumps",
+    "marshal.loads",
+    "marshal.load",
+    "code.__new__",
+    "sys._current_frames",
+    "sys.monitoring.register_callback",
+    "sys.addaudithook",
+    "subprocess.Popen",
+    "os.system",
+    "os.exec",
+    "os.posix_spawn",
+    "os.spawn",
+    "pty.spawn",
+    "_posixsubprocess.fork_exec",
+}
 """Events that reach code or frames, or start a process without the guard."""
 _PATHS = frozenset({"open", "os.link", "os.rename", "os.symlink"})
 """Events whose first argument is a path that may be a compiled file (read, linked, moved)."""
@@ -91,9 +105,20 @@ def _origin(test: frozenset[str], hidden: frozenset[str], checkout: str) -> Any:
     interpreter's and its packages', there before pytest started, or compiled text),
     ``checkout`` (the code under test: there before, or a fixed file) or ``new`` (since)."""
     kind, is_str, stat, started = type, str, os.stat, time.time_ns()
-    trusted = tuple({os.path.join(f(p), "") for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
-                                                      sys.base_exec_prefix, os.path.dirname(__file__))
-                     for f in (str, os.path.realpath)} - {"/"})  # fmt: skip
+    trusted = tuple(
+        {
+            os.path.join(f(p), "")
+            for p in (
+                sys.prefix,
+                sys.base_prefix,
+                sys.exec_prefix,
+                sys.base_exec_prefix,
+                os.path.dirname(__file__),
+            )
+            for f in (str, os.path.realpath)
+        }
+        - {"/"}
+    )
 
     def origin(name: Any) -> str:
         if kind(name) is not is_str:
@@ -122,18 +147,27 @@ def _asker(origin: Any) -> Any:
     ``callback`` the code under test calls."""
     imports = _bootstrap._find_and_load.__code__  # type: ignore[attr-defined]
     finder = _bootstrap_external.PathFinder
-    hooks = tuple(f.__code__ for f in (  # where the import system calls what sys's lists hold
-        getattr(finder, "_path_hooks", None), getattr(finder, "_get_spec", None),
-        getattr(finder, "_legacy_get_spec", None), getattr(_bootstrap, "_find_spec", None),
-        getattr(_bootstrap, "_load_unlocked", None), getattr(_bootstrap, "module_from_spec", None),
-    ) if isinstance(f, types.FunctionType))  # fmt: skip
+    hooks = tuple(
+        f.__code__
+        for f in (  # where the import system calls what sys's lists hold
+            getattr(finder, "_path_hooks", None),
+            getattr(finder, "_get_spec", None),
+            getattr(finder, "_legacy_get_spec", None),
+            getattr(_bootstrap, "_find_spec", None),
+            getattr(_bootstrap, "_load_unlocked", None),
+            getattr(_bootstrap, "module_from_spec", None),
+        )
+        if isinstance(f, types.FunctionType)
+    )
 
     def asks(frame: Any, how: str, thread: bool) -> str:
         found_at, ran = "", False
         # an import is no excuse for a read of the code under test (a module reading itself
         # stops the walk first), nor for a call the import system makes to a hook the test
         # put in `sys.path_hooks` (`functools.partial(getattr, f)`, `io.open_code`)
-        bounded = how != "first" and not (frame is not None and any(frame.f_code is c for c in hooks))
+        bounded = how != "first" and not (
+            frame is not None and any(frame.f_code is c for c in hooks)
+        )
         while frame is not None:
             if frame.f_code is imports and bounded:
                 return ""
@@ -149,8 +183,11 @@ def _asker(origin: Any) -> Any:
             frame = frame.f_back
         # another thread's stack of the interpreter's frames alone (a pool running `dis`, text
         # the test compiled): the test handed it the read, none of its frames is there
-        return "a thread that runs no code under test" if thread and how != "callback" \
-            and not ran else ""  # fmt: skip
+        return (
+            "a thread that runs no code under test"
+            if thread and how != "callback" and not ran
+            else ""
+        )
 
     return asks
 
@@ -194,13 +231,16 @@ def _api() -> Any:
     def code(*readers: object) -> tuple[types.CodeType, ...]:
         return tuple(r.__code__ for r in readers if isinstance(r, types.FunctionType))
 
-    readers = code(getattr(inspect, "_signature_from_function", None),
-                   getattr(mock, "_is_async_func", None),
-                   getattr(mock.NonCallableMock, "_mock_add_spec", None),
-                   getattr(mock, "_copy_func_details", None))  # fmt: skip
+    readers = code(
+        getattr(inspect, "_signature_from_function", None),
+        getattr(mock, "_is_async_func", None),
+        getattr(mock.NonCallableMock, "_mock_add_spec", None),
+        getattr(mock, "_copy_func_details", None),
+    )
     flags = code(getattr(inspect, "_has_code_flag", None))
-    askers = code(inspect.iscoroutinefunction, inspect.isgeneratorfunction,
-                  inspect.isasyncgenfunction)  # fmt: skip
+    askers = code(
+        inspect.iscoroutinefunction, inspect.isgeneratorfunction, inspect.isasyncgenfunction
+    )
 
     def api(frame: Any) -> bool:
         reader = frame.f_code
@@ -218,7 +258,13 @@ def install() -> None:
     if not test or not isinstance(status, int) or not isinstance(said, str):
         return
     exit_now, write, get_frame, ident, err, watched = (
-        os._exit, os.write, sys._getframe, _thread.get_ident, os.dup(2), _watch_fork_exec())  # fmt: skip
+        os._exit,
+        os.write,
+        sys._getframe,
+        _thread.get_ident,
+        os.dup(2),
+        _watch_fork_exec(),
+    )
     origin = _origin(test, hidden, checkout)
     asks, (whose, compiled) = _asker(origin), _reader(origin)
     api, kind = _api(), type
@@ -235,7 +281,7 @@ def install() -> None:
         return False
 
     def attribution(event: str, args: tuple[Any, ...]) -> str:
-        """"": not a read; else how the stack counts."""
+        """ "": not a read; else how the stack counts."""
         if event == "sys._getframe":
             return "callback"
         if (event == "import" and args[0] == "_posixsubprocess") or (

@@ -36,23 +36,38 @@ from typing import Any
 import pytest
 
 WATCHED = (
-    ("_pytest.python", "Function.runtest"), ("_pytest.python", "Function.setup"),
-    ("_pytest.python", "pytest_pyfunc_call"), ("_pytest.unittest", "TestCaseFunction.runtest"),
-    ("_pytest.runner", "pytest_runtest_protocol"), ("_pytest.runner", "runtestprotocol"),
-    ("_pytest.runner", "call_and_report"), ("_pytest.runner", "call_runtest_hook"),
-    ("_pytest.runner", "pytest_runtest_call"), ("_pytest.runner", "pytest_runtest_makereport"),
-    ("_pytest.runner", "CallInfo.from_call"), ("_pytest.reports", "TestReport.from_item_and_call"),
-    ("_pytest.main", "pytest_runtestloop"), ("_pytest.junitxml", "LogXML.pytest_runtest_logreport"),
-    ("_pytest.junitxml", "_NodeReporter.append_pass"), ("pluggy._callers", "_multicall"),
-    ("pluggy._hooks", "HookCaller.__call__"), ("pluggy._hooks", "_HookCaller.__call__"),
+    ("_pytest.python", "Function.runtest"),
+    ("_pytest.python", "Function.setup"),
+    ("_pytest.python", "pytest_pyfunc_call"),
+    ("_pytest.unittest", "TestCaseFunction.runtest"),
+    ("_pytest.runner", "pytest_runtest_protocol"),
+    ("_pytest.runner", "runtestprotocol"),
+    ("_pytest.runner", "call_and_report"),
+    ("_pytest.runner", "call_runtest_hook"),
+    ("_pytest.runner", "pytest_runtest_call"),
+    ("_pytest.runner", "pytest_runtest_makereport"),
+    ("_pytest.runner", "CallInfo.from_call"),
+    ("_pytest.reports", "TestReport.from_item_and_call"),
+    ("_pytest.main", "pytest_runtestloop"),
+    ("_pytest.junitxml", "LogXML.pytest_runtest_logreport"),
+    ("_pytest.junitxml", "_NodeReporter.append_pass"),
+    ("pluggy._callers", "_multicall"),
+    ("pluggy._hooks", "HookCaller.__call__"),
+    ("pluggy._hooks", "_HookCaller.__call__"),
     ("pluggy._manager", "PluginManager._hookexec"),
-)  # fmt: skip
+)
 """What runs a test and reports it, as ``(module, attribute path)``; names an installed pytest
 or pluggy lacks are left out."""
 
-HOOKS = ("pytest_runtest_protocol", "pytest_runtest_setup", "pytest_runtest_call",
-         "pytest_pyfunc_call", "pytest_runtest_makereport", "pytest_runtest_logreport",
-         "pytest_report_teststatus")  # fmt: skip
+HOOKS = (
+    "pytest_runtest_protocol",
+    "pytest_runtest_setup",
+    "pytest_runtest_call",
+    "pytest_pyfunc_call",
+    "pytest_runtest_makereport",
+    "pytest_runtest_logreport",
+    "pytest_report_teststatus",
+)
 _STREAM = os.environ.get(os.environ.get("CICD_FIX_CHECK_STREAM", "") or "-", "")
 """The write end of the pipe the judge reads as the run goes (its number, from the variable the
 sandbox names; "" when none: the records then go nowhere, and the judge sees no in-run check)."""
@@ -160,8 +175,11 @@ def _writer() -> Any:
         fd = -1
     make = getattr(json.encoder, "c_make_encoder", None)
     escape = getattr(json.encoder, "c_encode_basestring_ascii", None)
-    encode = (make(None, str, escape, None, ": ", ", ", False, False, True)
-              if make is not None and escape is not None else None)  # fmt: skip
+    encode = (
+        make(None, str, escape, None, ": ", ", ", False, False, True)
+        if make is not None and escape is not None
+        else None
+    )
     dumps = json.JSONEncoder().encode  # pure Python, only without the C encoder
 
     def write_record(record: dict[str, Any]) -> None:
@@ -174,7 +192,7 @@ def _writer() -> Any:
             # Every byte, however many writes it takes: a write blocked on a full pipe returns
             # part-done when the process is stopped (the sandbox stops a run to measure its disk).
             while line:
-                line = line[write(fd, line):]
+                line = line[write(fd, line) :]
         except OSError:  # closed by the code under test: the judge misses a record, and says so
             pass
 
@@ -189,9 +207,12 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     at exit cannot take back a failure the judge already holds. A subtest's failure (pytest 9
     reports each subtest under its test's id) says so: it fails its test's run, and is none."""
     if report.failed:
-        subtest = any(kind.__name__ in ("SubtestReport", "SubTestReport")
-                      for kind in type(report).__mro__)  # fmt: skip
-        _write({"failed": report.nodeid, "when": report.when, **({"subtest": True} if subtest else {})})
+        subtest = any(
+            kind.__name__ in ("SubtestReport", "SubTestReport") for kind in type(report).__mro__
+        )
+        _write(
+            {"failed": report.nodeid, "when": report.when, **({"subtest": True} if subtest else {})}
+        )
 
 
 def _origin(name: str) -> str:
@@ -308,9 +329,15 @@ def _watch(code: Any) -> Any:
 
 
 _OWN = frozenset([_watch.__code__, *(c for c in _watch.__code__.co_consts if inspect.iscode(c))])
-if _GUARD.install(_STREAM, {id(item) for (_name, path), (module, value, _code) in _TAKEN.items()
-                            for item in (module, value, _resolve(module, path.rpartition(".")[0]))},
-                  _OWN):  # fmt: skip
+if _GUARD.install(
+    _STREAM,
+    {
+        id(item)
+        for (_name, path), (module, value, _code) in _TAKEN.items()
+        for item in (module, value, _resolve(module, path.rpartition(".")[0]))
+    },
+    _OWN,
+):
     _GUARDED.append(True)
 
 

@@ -37,13 +37,28 @@ GUARD_EXIT = 86
 BRIDGE_TAG = "cicd.check.guard"
 _CONTROL = "cicd.check"
 _TRACERS = frozenset({"sys.settrace", "sys.setprofile"})
-_AUDITED = _TRACERS | {"gc.get_objects", "gc.get_referrers", "gc.get_referents",
-                       "object.__setattr__", "object.__delattr__", "sys.addaudithook"}  # fmt: skip
+_AUDITED = _TRACERS | {
+    "gc.get_objects",
+    "gc.get_referrers",
+    "gc.get_referents",
+    "object.__setattr__",
+    "object.__delattr__",
+    "sys.addaudithook",
+}
 """Events that stop the run while the checkout's code is on the stack (``ctypes.`` too)."""
 _MAKES = frozenset({"code.__new__", "marshal.loads", "marshal.load"})
 """Events that make a code object: stopped when the checkout's code makes the call itself."""
-_SPAWNS = frozenset({"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
-                     "os.startfile", "pty.spawn"})  # fmt: skip
+_SPAWNS = frozenset(
+    {
+        "subprocess.Popen",
+        "os.system",
+        "os.exec",
+        "os.posix_spawn",
+        "os.spawn",
+        "os.startfile",
+        "pty.spawn",
+    }
+)
 """Events that start another process (a fork keeps the guard; its exec is seen there)."""
 _READS = ("object.__getattr__", "sys._getframe")  # compared, not hashed: each is a fresh string
 _READS_PATH = frozenset({"open", "os.link", "os.rename", "os.symlink"})
@@ -124,8 +139,15 @@ def _from_checkout(inside: tuple[str, ...]) -> tuple[Any, Any]:
     path, outside ``sys.path`` and the interpreter's folders, or named as it compiled code)."""
     is_str, kind, real = str, type, os.path.realpath
     named: set[Any] = set()
-    trusted = tuple({os.path.join(f(p), "") for p in (*sys.path, sys.prefix, sys.base_prefix)
-                     if os.path.isabs(p) for f in (str, real)} - {"/"})  # fmt: skip
+    trusted = tuple(
+        {
+            os.path.join(f(p), "")
+            for p in (*sys.path, sys.prefix, sys.base_prefix)
+            if os.path.isabs(p)
+            for f in (str, real)
+        }
+        - {"/"}
+    )
 
     def from_checkout(frame: Any, up: bool = True) -> bool:
         while frame is not None:
@@ -143,8 +165,9 @@ def _from_checkout(inside: tuple[str, ...]) -> tuple[Any, Any]:
 def _importing() -> dict[Any, type]:
     """The code that reads a module's source for the import system, and the one loader type
     each trusts (a loader the checkout subclasses may compile the text under any name)."""
-    readers: dict[Any, type] = {machinery.SourceFileLoader.get_code.__code__:
-                                machinery.SourceFileLoader}  # fmt: skip
+    readers: dict[Any, type] = {
+        machinery.SourceFileLoader.get_code.__code__: machinery.SourceFileLoader
+    }
     rewrite = sys.modules.get("_pytest.assertion.rewrite")
     hook = getattr(rewrite, "AssertionRewritingHook", None)
     if hook is not None:
@@ -170,10 +193,12 @@ def _writer(stream: str) -> Any:
         if fd < 0:
             return
         body = ", ".join(encode(name) + ": " + value(item) for name, item in record.items())
-        line = ('\n{"pid": ' + text(pid()) + ", " + encode(key) + ": {" + body + "}}\n").encode("ascii")
+        line = ('\n{"pid": ' + text(pid()) + ", " + encode(key) + ": {" + body + "}}\n").encode(
+            "ascii"
+        )
         try:
             while line:  # every byte: a stopped process's blocked write returns part-done
-                line = line[write(fd, line):]
+                line = line[write(fd, line) :]
         except OSError:  # closed by the checkout's code: the judge misses the record, refuses
             pass
 
@@ -235,8 +260,13 @@ def _controller(state: dict[str, int], bridge: Any, write: Any, stop: Any, check
     """What takes the in-run check's own word: a window opens, ends, or a watched test is called.
     Only :func:`end`, on the thread that set the guard, with no frame of the checkout on the
     stack, ends a window, each in its turn (the first at the end of collection)."""
-    get_profile, set_profile, thread_id, kind, is_str = (sys.getprofile, sys.setprofile,
-                                                         _thread.get_ident, type, str)  # fmt: skip
+    get_profile, set_profile, thread_id, kind, is_str = (
+        sys.getprofile,
+        sys.setprofile,
+        _thread.get_ident,
+        type,
+        str,
+    )
     opener, ends = thread_id(), frozenset({end.__code__})
 
     def control(args: tuple[Any, ...], caller: Any) -> None:
@@ -268,8 +298,17 @@ def _controller(state: dict[str, int], bridge: Any, write: Any, stop: Any, check
     return control
 
 
-def _auditor(state: dict[str, int], stop: Any, control: Any, *, from_checkout: Any, name_code: Any,
-             reads_patch: Any, kept: set[int], own: frozenset[Any]) -> Any:  # fmt: skip
+def _auditor(
+    state: dict[str, int],
+    stop: Any,
+    control: Any,
+    *,
+    from_checkout: Any,
+    name_code: Any,
+    reads_patch: Any,
+    kept: set[int],
+    own: frozenset[Any],
+) -> Any:
     """What reads every audit event but the profile bridge's and the reads of frames: the
     in-run check's word (``control``), and what the checkout's code does (``caller``: the frame
     that raised the event)."""
@@ -327,11 +366,22 @@ def install(stream: str, kept: set[int], own: frozenset[Any]) -> bool:
             exit_now(GUARD_EXIT)
 
     entered, started = _watcher(stop, from_checkout, lines_of), threading.settrace.__code__
-    stops = {getattr(module, name): f"{module.__name__}.{name}" for module, name in _THREADS
-             if hasattr(module, name)}  # fmt: skip
+    stops = {
+        getattr(module, name): f"{module.__name__}.{name}"
+        for module, name in _THREADS
+        if hasattr(module, name)
+    }
     control = _controller(state, bridge, write, stop, from_checkout)
-    other = _auditor(state, stop, control, from_checkout=from_checkout, name_code=name_code,
-                     reads_patch=reads_patch, kept=kept, own=own)  # fmt: skip
+    other = _auditor(
+        state,
+        stop,
+        control,
+        from_checkout=from_checkout,
+        name_code=name_code,
+        reads_patch=reads_patch,
+        kept=kept,
+        own=own,
+    )
 
     def audit(event: str, args: tuple[Any, ...]) -> None:
         if event == BRIDGE_TAG:  # the profile events, most of all: the common case inline
@@ -341,8 +391,13 @@ def install(stream: str, kept: set[int], own: frozenset[Any]) -> bool:
                     code = args[0].f_code
                     name, file = code.co_name, code.co_filename
                     # a function of a file seen to hold no changed line returns here
-                    if kind(file) is not is_str or known.get(file, code) is not None \
-                            or kind(name) is not is_str or name == "<module>" or code is started:  # fmt: skip
+                    if (
+                        kind(file) is not is_str
+                        or known.get(file, code) is not None
+                        or kind(name) is not is_str
+                        or name == "<module>"
+                        or code is started
+                    ):
                         entered(args[0], code)
                 elif what == "c_call":  # a thread started by the checkout's code
                     try:

@@ -87,25 +87,39 @@ def judge(verifier: SandboxVerifier, claim: FailsThenPasses) -> Verification:
     guard = _guard(verifier, claim.path, fixed)  # loaded first, before any option
     runs = verifier.driven.watches.file_run(claim.path, guard.module)
     # `|| true`: a file the fix adds is not there to compile in the run without it
-    command = (f"python -m compileall -q -b {hidden} || true; rm -f {hidden}; " if hidden
-               else "") + runs.guarded  # fmt: skip
+    command = (
+        f"python -m compileall -q -b {hidden} || true; rm -f {hidden}; " if hidden else ""
+    ) + runs.guarded
     before = _run(verifier, (claim.test,), command, guard)
     if _stopped(before):
         return Verification(claim.test, False, _reads_code(before), (before,))
     if not runs.failed_in(before.exit_code, before.output):
         why = "did not fail" if before.passed else "did not fail as a test does"
-        return Verification(claim.test, False, f"the test {why} without the fix "
-                            f"(exit {before.exit_code})", (before,))  # fmt: skip
+        return Verification(
+            claim.test,
+            False,
+            f"the test {why} without the fix (exit {before.exit_code})",
+            (before,),
+        )
     after = _run(verifier, (claim.fix, claim.test), command, guard)
     if _stopped(after):
         return Verification(claim.test, False, _reads_code(after), (before, after))
     if not after.passed or not runs.passed_in(after.output):
-        return Verification(claim.test, False, f"the test did not pass with the fix "
-                            f"(exit {after.exit_code})", (before, after))  # fmt: skip
+        return Verification(
+            claim.test,
+            False,
+            f"the test did not pass with the fix (exit {after.exit_code})",
+            (before, after),
+        )
     proof = verifier.code_is_proof
-    reason = (f"`{runs.shown}` fails on the failed commit and passes with the fix, in the sandbox"
-              + ("" if proof else "; the code under test is the pull request's own, so this is "
-                 "checked, not proof"))  # fmt: skip
+    reason = (
+        f"`{runs.shown}` fails on the failed commit and passes with the fix, in the sandbox"
+        + (
+            ""
+            if proof
+            else "; the code under test is the pull request's own, so this is checked, not proof"
+        )
+    )
     return Verification(claim.test, True, reason, (before, after), proof=proof, tests=1)
 
 
@@ -139,8 +153,10 @@ def _reads_code(run: RunOutcome) -> str:
     """Why a run the guard ended is no evidence, with the event it saw."""
     seen = next((line for line in run.output.splitlines() if line.startswith(READS_CODE)), "")
     event = seen.removeprefix(READS_CODE).strip()
-    return (f"{READS_CODE.removeprefix('cicd-agent: ')}{' ' + event if event else ''}: it "
-            "shows the patch, not the bug")
+    return (
+        f"{READS_CODE.removeprefix('cicd-agent: ')}{' ' + event if event else ''}: it "
+        "shows the patch, not the bug"
+    )
 
 
 def _run(

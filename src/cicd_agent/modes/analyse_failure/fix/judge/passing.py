@@ -30,8 +30,10 @@ def failing_tests_pass(
     (Rust's ``#[cfg(test)]`` module) proves nothing. ``changed``: the patch's lines, whose static
     rule the runner applies first."""
     if not failed:
-        return (f"not verified: the log names no failing test, so {runner.name}'s report "
-                "cannot show it passing")  # fmt: skip
+        return (
+            f"not verified: the log names no failing test, so {runner.name}'s report "
+            "cannot show it passing"
+        )
     report = runner.run(sandbox, space, Selection(changed=changed), timeout=timeout)
     if report.problem:
         return f"not verified: {report.problem}"
@@ -40,12 +42,20 @@ def failing_tests_pass(
         return f"not verified: {runner.name}'s report shows {failing[0][:200]} failing"
     passed = [test.partition(" › ")[::2] for test in report.passed()]
     for name in failed:
-        named = name.replace(" › ", " ")  # jest's log names ``suite › test``, its report "suite test"
-        files = [file for file, test in passed if test in (name, named) or test.endswith(f"/{name}")]
+        named = name.replace(
+            " › ", " "
+        )  # jest's log names ``suite › test``, its report "suite test"
+        files = [
+            file for file, test in passed if test in (name, named) or test.endswith(f"/{name}")
+        ]
         if not files:
-            return (f"not verified: {runner.name}'s report ({len(report.outcomes)} test(s)) "
-                    f"does not show {name[:200]} passing")  # fmt: skip
+            return (
+                f"not verified: {runner.name}'s report ({len(report.outcomes)} test(s)) "
+                f"does not show {name[:200]} passing"
+            )
         if any(file in patched or not PurePosixPath(file).suffix for file in files):
-            return (f"not verified: the patch changes the file of {name[:200]}, or its report "
-                    "does not say which file holds it")  # fmt: skip
+            return (
+                f"not verified: the patch changes the file of {name[:200]}, or its report "
+                "does not say which file holds it"
+            )
     return ""

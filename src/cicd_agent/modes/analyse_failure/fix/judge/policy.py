@@ -161,8 +161,10 @@ def policy_verdict(
         if problem:
             return _no(problem)
         if linted and is_linter_file(path):  # ignore = ["F401"] passes the lint step
-            return _no(f"the patch edits a linter's settings ({path}), and the step's linter "
-                       "judges the fix: a fix changes the code, not the rules that judge it")  # fmt: skip
+            return _no(
+                f"the patch edits a linter's settings ({path}), and the step's linter "
+                "judges the fix: a fix changes the code, not the rules that judge it"
+            )
     linked = linked_targets(checkout, _judges)
     for path in written:
         if path in linked:
@@ -268,8 +270,13 @@ def _shadows_the_runner(lowered: list[str]) -> bool:
 
 
 _LIBRARIES = frozenset(sys.stdlib_module_names) | {
-    "iniconfig", "packaging", "exceptiongroup", "tomli", "colorama", "pygments",
-}  # fmt: skip
+    "iniconfig",
+    "packaging",
+    "exceptiongroup",
+    "tomli",
+    "colorama",
+    "pygments",
+}
 """What ``python -m pytest`` imports before its ``-p`` plugins load (Python's own modules and
 pytest's dependencies), resolved through ``sys.path``, whose first entry is the working folder."""
 

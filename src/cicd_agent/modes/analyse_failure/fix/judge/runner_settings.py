@@ -49,17 +49,30 @@ SHARED_FILES = frozenset({"pyproject.toml", "setup.cfg", "package.json"})
 """Files whose runner's part alone is compared, before and after the patch."""
 COMMAND_FILES = frozenset(
     {
-        "makefile", "gnumakefile", "justfile", ".justfile", "noxfile.py", "taskfile.yml",
-        "taskfile.yaml", "taskfile.dist.yml", "taskfile.dist.yaml",
+        "makefile",
+        "gnumakefile",
+        "justfile",
+        ".justfile",
+        "noxfile.py",
+        "taskfile.yml",
+        "taskfile.yaml",
+        "taskfile.dist.yml",
+        "taskfile.dist.yaml",
     }
-)  # fmt: skip
+)
 """Build runners' files that define the commands a step runs (matched without case)."""
 LINTER_FILES = frozenset(
     {
-        "ruff.toml", ".ruff.toml", ".flake8", "mypy.ini", ".mypy.ini", ".isort.cfg",
-        ".eslintignore", ".prettierignore",
+        "ruff.toml",
+        ".ruff.toml",
+        ".flake8",
+        "mypy.ini",
+        ".mypy.ini",
+        ".isort.cfg",
+        ".eslintignore",
+        ".prettierignore",
     }
-)  # fmt: skip
+)
 """The settings of the linters and formatters a fix is judged by (their exit code), by name."""
 _LINTER_PREFIXES = ("eslint.config.", ".eslintrc", "prettier.config.", ".prettierrc", ".golangci.")
 _LINTER_TABLES = ("ruff", "black", "isort", "mypy")
@@ -111,8 +124,11 @@ def settings_change(
         return ""
     read = _toml_part if name == "pyproject.toml" else _cfg_part
     if read(before) != read(after):
-        part = "[tool.pytest] or [tool.tox]" if name == "pyproject.toml" else \
-            "[tool:pytest], [tox:tox] or [testenv]"  # fmt: skip
+        part = (
+            "[tool.pytest] or [tool.tox]"
+            if name == "pyproject.toml"
+            else "[tool:pytest], [tox:tox] or [testenv]"
+        )
         return f"the patch edits the test runner's settings ({path}: {part})"
     if linted and read(before, linters=True) != read(after, linters=True):
         return f"the patch edits a linter's settings ({path}: ruff, black, isort, mypy, flake8)"

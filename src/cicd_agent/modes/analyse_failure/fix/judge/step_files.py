@@ -55,8 +55,14 @@ def named_files(failing: FailingCommand, checkout: Path | None = None) -> tuple[
     """The files ``failing``'s step loads as a plugin or runs or reads as the failing command's
     settings, and the plugins the settings in ``checkout``'s root load (see the module doc)."""
     loads = [row.loads for row in TABLE if row.loads is not None]
-    found = [*(file for runner in loads for file in runner.loads_settings(checkout)),
-             *_mypy_plugins(checkout)] if checkout is not None else []  # fmt: skip
+    found = (
+        [
+            *(file for runner in loads for file in runner.loads_settings(checkout)),
+            *_mypy_plugins(checkout),
+        ]
+        if checkout is not None
+        else []
+    )
     env = [runner.loads_from(dict(failing.env)) for runner in loads]
     found += [file for loading in env for file in loading.files]
     for line in failing_script(failing).splitlines():
@@ -109,8 +115,12 @@ def _named_in_command(words: list[str]) -> list[NamedFile]:
     return found
 
 
-_MYPY_SETTINGS = (("mypy.ini", "mypy"), (".mypy.ini", "mypy"), ("setup.cfg", "mypy"),
-                  ("pyproject.toml", "tool.mypy"))  # fmt: skip
+_MYPY_SETTINGS = (
+    ("mypy.ini", "mypy"),
+    (".mypy.ini", "mypy"),
+    ("setup.cfg", "mypy"),
+    ("pyproject.toml", "tool.mypy"),
+)
 
 
 def _mypy_plugins(checkout: Path) -> list[NamedFile]:

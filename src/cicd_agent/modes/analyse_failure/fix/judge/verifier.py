@@ -143,9 +143,12 @@ class SandboxVerifier(JudgedCopies):
         known = self._policies.get(diff)
         if known is None:
             known = self._policies[diff] = policy_verdict(
-                diff, self.sandbox.checkout, failing_tests=self._failing_tests, named=self._named,
+                diff,
+                self.sandbox.checkout,
+                failing_tests=self._failing_tests,
+                named=self._named,
                 linted=self._lints,
-            )  # fmt: skip
+            )
         return known
 
     def reproduces(self) -> RunOutcome:
@@ -180,13 +183,16 @@ class SandboxVerifier(JudgedCopies):
         verdict = self._policy(patch.diff)
         if not verdict.allowed:
             return Verification(patch, False, f"refused: {verdict.reason}")
-        self.said(f"judging patch {len(self._verdicts) + 1}: the failing command without it, "
-                  "then twice with it, in the sandbox")  # fmt: skip
+        self.said(
+            f"judging patch {len(self._verdicts) + 1}: the failing command without it, "
+            "then twice with it, in the sandbox"
+        )
         with self.copy("judged", at=JUDGED) as probe:  # the lines the guard watches, known first
             applied = self.apply(probe, patch)
             if applied is not None:
-                return Verification(patch, False, "the patch does not apply to the failed commit",
-                                    (applied,))  # fmt: skip
+                return Verification(
+                    patch, False, "the patch does not apply to the failed commit", (applied,)
+                )
             try:
                 patched = _read_back(probe, verdict.paths)
             except CheckoutFileError as exc:  # a folder, a FIFO or a huge file where a file was
@@ -197,10 +203,16 @@ class SandboxVerifier(JudgedCopies):
         changed = self.changed(probe, patched)
         baseline, guarded, rest_before = self._judged_baseline(changed)
         if guarded or baseline.passed:
-            return Verification(patch, False, guarded or (
-                "the failing command passes in the sandbox without any patch, so no patch can "
-                "be shown to fix it (a flaky failure, or one that needs the network or secrets)"
-            ), (baseline,))  # fmt: skip
+            return Verification(
+                patch,
+                False,
+                guarded
+                or (
+                    "the failing command passes in the sandbox without any patch, so no patch can "
+                    "be shown to fix it (a flaky failure, or one that needs the network or secrets)"
+                ),
+                (baseline,),
+            )
         with self.copy("judged", at=JUDGED) as space:
             return self._verify_in(space, patch, (baseline, rest_before), patched, changed)
 
@@ -231,8 +243,12 @@ class SandboxVerifier(JudgedCopies):
         paths = tuple(path for path, _after in patched)
         applied = self.apply(space, patch)
         if applied is not None or _read_back(space, paths) != patched:
-            return Verification(patch, False, "the patch does not apply to the failed commit",
-                                (baseline, *filter(None, [applied])))  # fmt: skip
+            return Verification(
+                patch,
+                False,
+                "the patch does not apply to the failed commit",
+                (baseline, *filter(None, [applied])),
+            )
         runs = [baseline]
         script = failing_script(self.failing)
         for attempt in ("first", "second"):
@@ -240,8 +256,9 @@ class SandboxVerifier(JudgedCopies):
             runs.append(outcome)
             if guarded:  # the static rule's reason, when it has one, names the line it reads
                 said = self._moves_the_judge(patched, after_runs=True)
-                return Verification(patch, False, f"refused: {said}" if said else guarded,
-                                    tuple(runs))  # fmt: skip
+                return Verification(
+                    patch, False, f"refused: {said}" if said else guarded, tuple(runs)
+                )
             if not outcome.passed:
                 why = (
                     f"the fix step's {self.budget:.0f} s for all its runs were spent"
@@ -262,11 +279,12 @@ class SandboxVerifier(JudgedCopies):
             runs += [before, after]
             if before.passed and not after.passed:
                 return Verification(
-                    patch, False,
+                    patch,
+                    False,
                     f"regression: the step's other commands pass without the patch and fail "
                     f"with it ({_ended(after)})",
                     tuple(runs),
-                )  # fmt: skip
+                )
         unnamed = self._moves_the_judge(patched, after_runs=True) or (
             "" if self._needs_evidence else unnamed_by_the_linter(paths, baseline.output)
         )
@@ -280,8 +298,15 @@ class SandboxVerifier(JudgedCopies):
         proof = self.code_is_proof
         said = f"the failing command passes twice with the patch{said}"
         tests = len(self._failed_tests) or self._watch.passing(space.root / "tests-second")
-        return Verification(patch, True, said if proof else f"{said}; {NOT_PROOF}", tuple(runs),
-                            patched, proof=proof, tests=tests)  # fmt: skip
+        return Verification(
+            patch,
+            True,
+            said if proof else f"{said}; {NOT_PROOF}",
+            tuple(runs),
+            patched,
+            proof=proof,
+            tests=tests,
+        )
 
     def _moves_the_judge(
         self, patched: tuple[tuple[str, str | None], ...], *, after_runs: bool = False
@@ -323,19 +348,45 @@ class SandboxVerifier(JudgedCopies):
         folder = space.root / "tests"  # every judged run's, in its environment and its options
         folder.mkdir()
         lent = self.sandbox.environment(space, borrowed=dict(self.failing.env))  # scrubbed
-        options = self._watch.environment(lent, self.sandbox.evidence_variable,
-                                          self._failed_tests, self._failing_tests, changed,
-                                          folder=folder)  # fmt: skip
+        options = self._watch.environment(
+            lent,
+            self.sandbox.evidence_variable,
+            self._failed_tests,
+            self._failing_tests,
+            changed,
+            folder=folder,
+        )
         outcome = self.script(space, script, extra_env=options, shared=(folder,), evidence=True)
         folder = folder.rename(space.root / f"tests-{attempt}")  # the next run's is fresh
         if self._seam is not None:
             left = min(RUN_TIMEOUT, self.left())
-            return outcome, (outcome.passed and failing_tests_pass(
-                self._seam, self.sandbox, space, self._failed_tests, patched=patched,
-                timeout=left, changed=changed)) or "", ""  # fmt: skip
-        seen = self._watch.seen(outcome.check_records, folder, space.repo, patched=patched,
-                                failed_tests=self._failed_tests, test_files=self._failing_tests,
-                                script=script, installed=self.sandbox.installed)  # fmt: skip
+            return (
+                outcome,
+                (
+                    outcome.passed
+                    and failing_tests_pass(
+                        self._seam,
+                        self.sandbox,
+                        space,
+                        self._failed_tests,
+                        patched=patched,
+                        timeout=left,
+                        changed=changed,
+                    )
+                )
+                or "",
+                "",
+            )
+        seen = self._watch.seen(
+            outcome.check_records,
+            folder,
+            space.repo,
+            patched=patched,
+            failed_tests=self._failed_tests,
+            test_files=self._failing_tests,
+            script=script,
+            installed=self.sandbox.installed,
+        )
         if seen.guarded or (not self._needs_evidence and not seen.loaded):
             return outcome, self._unwatched, seen.guarded
         return outcome, seen.problem, ""
@@ -370,9 +421,14 @@ class SandboxVerifier(JudgedCopies):
             return RunOutcome(124, "the fix step's time budget is spent", timed_out=True)
         timeout = min(RUN_TIMEOUT, left)
         result = self.sandbox.run(
-            argv, space, timeout=timeout, borrowed_env=dict(self.failing.env),
-            extra_env=extra_env, shared=shared, evidence=evidence,
-        )  # fmt: skip
+            argv,
+            space,
+            timeout=timeout,
+            borrowed_env=dict(self.failing.env),
+            extra_env=extra_env,
+            shared=shared,
+            evidence=evidence,
+        )
         return self._outcome(result)
 
     def _outcome(self, result: RunResult) -> RunOutcome:

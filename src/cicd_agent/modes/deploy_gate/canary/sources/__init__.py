@@ -41,7 +41,13 @@ from cicd_agent.modes.deploy_gate.canary.sources.base import (
 )
 
 __all__ = [
-    "Series", "Source", "SourceError", "SourceQueryError", "SourceSettings", "connect", "known",
+    "Series",
+    "Source",
+    "SourceError",
+    "SourceQueryError",
+    "SourceSettings",
+    "connect",
+    "known",
 ]
 
 

@@ -129,9 +129,15 @@ class CloudWatchSource:
         if self.token:
             headers["x-amz-security-token"] = self.token
         headers = sign(
-            "POST", self.url, body, headers, key=self.key, region=self.region,
-            service="monitoring", when=datetime.now(UTC),
-        )  # fmt: skip
+            "POST",
+            self.url,
+            body,
+            headers,
+            key=self.key,
+            region=self.region,
+            service="monitoring",
+            when=datetime.now(UTC),
+        )
         status, answer = self.fetcher.get_json(self.url, {}, post=body, headers=headers)
         kind = str(answer.get("__type", "")) if isinstance(answer, dict) else ""
         if status != 200 and any(word in kind for word in _REFUSED):

@@ -48,9 +48,13 @@ class InfluxSource:
         self.column = str(settings.options.get("column", ""))
         headers = {"Authorization": f"Token {secrets['token']}"} if "token" in secrets else {}
         self.fetcher = fetcher_for(
-            settings, secrets, roles=_ROLES, options=frozenset({"database", "column"}),
-            headers=headers, shown=self.shown,
-        )  # fmt: skip
+            settings,
+            secrets,
+            roles=_ROLES,
+            options=frozenset({"database", "column"}),
+            headers=headers,
+            shown=self.shown,
+        )
 
     def query_range(self, query: str, *, start: float, end: float, step: float) -> list[Series]:
         """Every series of ``query``'s first statement, its window filled in."""

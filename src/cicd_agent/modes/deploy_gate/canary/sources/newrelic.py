@@ -60,9 +60,13 @@ class NewRelicSource:
         if "api_key" not in secrets:
             raise UsageError("source newrelic needs secrets.api_key (e.g. NEW_RELIC_API_KEY).")
         self.fetcher = fetcher_for(
-            settings, secrets, roles=frozenset({"api_key"}), options=frozenset({"account"}),
-            headers={"API-Key": secrets["api_key"]}, shown=self.shown,
-        )  # fmt: skip
+            settings,
+            secrets,
+            roles=frozenset({"api_key"}),
+            options=frozenset({"account"}),
+            headers={"API-Key": secrets["api_key"]},
+            shown=self.shown,
+        )
 
     def query_range(self, query: str, *, start: float, end: float, step: float) -> list[Series]:
         """The one value ``query`` selects, per ``step`` between ``start`` and ``end``."""
