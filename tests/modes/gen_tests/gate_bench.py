@@ -12,8 +12,9 @@ from pathlib import Path
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.gen_tests.collect import run_suite
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport
-from cicd_agent.modes.gen_tests.gate import Gate, Verdict
+from cicd_agent.modes.gen_tests.gate import Gate
 from cicd_agent.modes.gen_tests.segments import Segment, find_segments
+from cicd_agent.modes.gen_tests.stages import Verdict
 from cicd_agent.modes.gen_tests.suite import ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.targets import changed_targets, gaps
 from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox

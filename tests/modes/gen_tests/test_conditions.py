@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.gen_tests.conditions import PLAIN, Condition, varied
-from cicd_agent.modes.gen_tests.reruns import ReliableTests, Reruns, TestRuns
+from cicd_agent.modes.gen_tests.rerun_counts import ReliableTests, Reruns
+from cicd_agent.modes.gen_tests.reruns import TestRuns
 from cicd_agent.runners.pytest.runner import PLUGIN
 from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from cicd_agent.runners.table import PYTEST_SESSIONS

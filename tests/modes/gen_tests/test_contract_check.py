@@ -20,8 +20,8 @@ from cicd_agent.modes.gen_tests.contract_check import (
     claims,
     find,
 )
-from cicd_agent.modes.gen_tests.decide import _bug
-from cicd_agent.modes.gen_tests.result import PossibleBug, _bug_lines
+from cicd_agent.modes.gen_tests.reports import PossibleBug, bug_report
+from cicd_agent.modes.gen_tests.result import _bug_lines
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, _contracts
 from cicd_agent.modes.gen_tests.targets import changed_targets
@@ -157,7 +157,7 @@ def test_attack_a_contract_line_that_mentions_and_posts_html_is_shown_inert() ->
     finding a bot posts: no mention, no HTML, and what the redactor hides stays hidden."""
     contract = Contract("README.md", 3, "sign(0) // => 0 @octocat <img src=x onerror=alert(1)> "
                         "ghp_SECRET", "docs")  # fmt: skip
-    bug = _bug(segment="calc.py::sign", path="calc.py", line=1, test_path="tests/test_gen.py",
+    bug = bug_report(segment="calc.py::sign", path="calc.py", line=1, test_path="tests/test_gen.py",
                failure="AssertionError: assert 1 == 0", rationale="zero", test="assert 0",
                runner="pytest", tests=Pytest(), contract=contract,
                redact=lambda text: text.replace("ghp_SECRET", "[redacted]"))  # fmt: skip
@@ -179,7 +179,7 @@ def test_the_command_that_reproduces_it_is_the_runners_for_that_file(
     runner: Runner, path: str, command: str
 ) -> None:
     assert runner.rerun_file(path) == command
-    assert command in _bug(segment="s", path="p", line=1, test_path=path, failure="f",
+    assert command in bug_report(segment="s", path="p", line=1, test_path=path, failure="f",
                            rationale="r", test="t", runner=runner.name, tests=runner,
                            contract=Contract("p", 1, "l", "docs"),
                            redact=str).reproduce  # fmt: skip

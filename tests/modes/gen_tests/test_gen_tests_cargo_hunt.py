@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.gen_tests.reruns import Reruns
-from cicd_agent.modes.gen_tests.runner_gaps import rerun
+from cicd_agent.modes.gen_tests.rerun_counts import Reruns
+from cicd_agent.modes.gen_tests.runner_reruns import rerun
 from cicd_agent.runners.cargo.runner import CargoTest
 from cicd_agent.runners.lookups import tool_mounts
 from cicd_agent.runners.pytest.runner import PytestSandbox

@@ -27,7 +27,7 @@ from cicd_agent.modes.gen_tests.coverage_gaps import (
     TooMuchCoverageData,
     data_files,
 )
-from cicd_agent.modes.gen_tests.gate import Stage
+from cicd_agent.modes.gen_tests.stages import Stage
 from cicd_agent.modes.gen_tests.suite import ProjectCommand
 from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from tests.fixtures.gentests_project.build import make_repo

@@ -17,11 +17,12 @@ from cicd_agent.job.context import RunContext
 from cicd_agent.modes.gen_tests.analyse import analyse
 from cicd_agent.modes.gen_tests.collect import collect
 from cicd_agent.modes.gen_tests.decide import decide
-from cicd_agent.modes.gen_tests.gate import Stage, Verdict
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.patch import AcceptedTest
+from cicd_agent.modes.gen_tests.reports import PrTestReport
 from cicd_agent.modes.gen_tests.rerun_words import first_sentences, reruns_said
-from cicd_agent.modes.gen_tests.result import GenTestsResult, PrTestReport
+from cicd_agent.modes.gen_tests.result import GenTestsResult
+from cicd_agent.modes.gen_tests.stages import Stage, Verdict
 from cicd_agent.modes.gen_tests.types import Attempt, GenTestsOpinion, GenTestsVerdict
 from cicd_agent.verify.contract import NOT_PROOF
 from tests.fixtures.gentests_project.build import make_repo

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.gen_tests.gate import Stage
+from cicd_agent.modes.gen_tests.stages import Stage
 from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from tests.fixtures.gentests_project.build import make_repo, tree_digest
 from tests.helpers.gen_tests import path_env

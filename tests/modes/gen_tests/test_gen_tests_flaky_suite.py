@@ -21,8 +21,9 @@ from cicd_agent.cli import main
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.gen_tests.collect import run_suite
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter
-from cicd_agent.modes.gen_tests.gate import Gate, Stage
+from cicd_agent.modes.gen_tests.gate import Gate
 from cicd_agent.modes.gen_tests.segments import find_segments
+from cicd_agent.modes.gen_tests.stages import Stage
 from cicd_agent.modes.gen_tests.suite import ProjectCommand
 from cicd_agent.modes.gen_tests.targets import changed_targets, gaps
 from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox

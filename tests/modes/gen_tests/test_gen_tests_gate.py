@@ -15,7 +15,8 @@ import pytest
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.local.checkout_files import create_file
 from cicd_agent.modes.gen_tests.claim_run import NOT_CONFIRMED
-from cicd_agent.modes.gen_tests.gate import Gate, Stage, Verdict, _Trial
+from cicd_agent.modes.gen_tests.gate import Gate, _Trial
+from cicd_agent.modes.gen_tests.stages import Stage, Verdict
 from cicd_agent.sandbox import remove_tree
 from cicd_agent.verify import mutants, mutation
 from tests.modes.gen_tests.gate_bench import PRICING, Bench, gate_bench

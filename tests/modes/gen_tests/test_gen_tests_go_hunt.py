@@ -15,7 +15,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from cicd_agent.modes.gen_tests.runner_gaps import ROUNDS, rerun
+from cicd_agent.modes.gen_tests.runner_reruns import ROUNDS, rerun
 from cicd_agent.runners.base import Selection
 from cicd_agent.runners.go.runner import GoTest
 from cicd_agent.runners.pytest.runner import PytestSandbox

@@ -10,7 +10,8 @@ import pytest
 
 from cicd_agent.actions.markdown import posted
 from cicd_agent.actions.rendered import code_texts
-from cicd_agent.modes.gen_tests.result import CandidateReport, GenTestsResult, PrTestReport
+from cicd_agent.modes.gen_tests.reports import CandidateReport, PrTestReport
+from cicd_agent.modes.gen_tests.result import GenTestsResult
 from tests.unit.actions.test_posting_seam import OWN, _in_a_run, inert
 
 __all__ = ["_in_a_run"]  # autouse: each test runs as in a run

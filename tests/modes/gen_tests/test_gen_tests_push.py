@@ -38,7 +38,7 @@ from cicd_agent.local.push import (
 )
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, render_patch
 from cicd_agent.modes.gen_tests.publish import REMOTE_URL_OVERRIDE, commit_message, refusal
-from cicd_agent.modes.gen_tests.result import AcceptedFile
+from cicd_agent.modes.gen_tests.reports import AcceptedFile
 from tests.fixtures.gentests_project.build import candidate, git, make_repo, tree_digest
 from tests.harness.action_runner import parse_github_output
 from tests.harness.github_mock import GitHubApi, GitHubMock

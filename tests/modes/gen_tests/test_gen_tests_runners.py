@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.local.checkout import GitCheckout
-from cicd_agent.modes.gen_tests.decide import _runners_headline
-from cicd_agent.modes.gen_tests.result import GenTestsResult, RunnerGapReport
+from cicd_agent.modes.gen_tests.decide_runners import runners_headline
+from cicd_agent.modes.gen_tests.reports import RunnerGapReport
+from cicd_agent.modes.gen_tests.result import GenTestsResult
 from cicd_agent.modes.gen_tests.runner_gaps import changes
 from cicd_agent.runners.table import RUNNERS
 from tests.corpus.build import TOOLS_DIR
@@ -207,7 +208,7 @@ def test_a_runner_whose_changed_lines_all_ran_says_so_in_the_headline() -> None:
     """Seen on a real commit: "0 changed line(s) in 0 file(s) are not covered" read as a gap."""
     result = GenTestsResult(mode="gen-tests", headline="", runners=[RunnerGapReport(
         runner="go test", coverage=96.3, uncovered_lines={})])  # fmt: skip
-    assert _runners_headline(result, offline=False).startswith(
+    assert runners_headline(result, offline=False).startswith(
         "go test: every changed line it counts as code ran in its tests (line coverage of the "
         "changed files 96.30%)")  # fmt: skip
 
@@ -266,8 +267,8 @@ def test_a_flaky_tests_annotation_is_on_its_own_file_or_on_none(tmp_path: Path) 
     starts with; a test whose id names no file (cargo's ``module::test``, a Go test known by its
     package) gets an annotation without a file. Before: the id cut at its first ``::``, so
     jest's ``file › name`` and cargo's ``tests`` were annotated as paths no check run places."""
-    from cicd_agent.modes.gen_tests.decide import _runner
-    from cicd_agent.modes.gen_tests.reruns import Counts, Reruns
+    from cicd_agent.modes.gen_tests.decide_runners import add_runner
+    from cicd_agent.modes.gen_tests.rerun_counts import Counts, Reruns
     from cicd_agent.modes.gen_tests.result import GenTestsResult
     from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
     from cicd_agent.runners.table import RUNNERS
@@ -281,7 +282,7 @@ def test_a_flaky_tests_annotation_is_on_its_own_file_or_on_none(tmp_path: Path) 
         if runner.name in ran:
             file, test = ran[runner.name]
             word = RunnerGaps(runner_change(runner, {}, (file,)), None, Reruns({test: flaky}))
-            _runner(result, word, None, str, lambda _path, _line: False, offline=True, repo=tmp_path)
+            add_runner(result, word, None, str, lambda _path, _line: False, offline=True, repo=tmp_path)
 
     placed = {a.message.split(" ", 1)[0]: a.file for a in result.annotations()}
     assert placed == {"src/sign.test.js": "src/sign.test.js", "calc/sign_test.go": "calc/sign_test.go",

@@ -12,7 +12,6 @@ import pytest
 from cicd_agent.actions.errors import UsageError
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageReport, FileCoverage, percent
-from cicd_agent.modes.gen_tests.gate import Stage
 from cicd_agent.modes.gen_tests.patch import (
     AcceptedTest,
     choose_test_path,
@@ -30,6 +29,7 @@ from cicd_agent.modes.gen_tests.segments import (
     module_name,
     related_tests,
 )
+from cicd_agent.modes.gen_tests.stages import Stage
 from cicd_agent.modes.gen_tests.suite import ProjectCommand
 from cicd_agent.modes.gen_tests.targets import Targets, gaps, is_target, source_targets
 
@@ -368,7 +368,8 @@ def test_the_summary_shows_coverage_as_percentages_and_json_as_numbers() -> None
 def test_the_change_s_tests_read_at_a_glance_flaky_failing_unchecked_never_stable() -> None:
     """The summary names every test of the change that is not plainly stable with its counts;
     a name with a space is shown whole; a file no run reported on is unchecked."""
-    from cicd_agent.modes.gen_tests.result import GenTestsResult, PrTestReport
+    from cicd_agent.modes.gen_tests.reports import PrTestReport
+    from cicd_agent.modes.gen_tests.result import GenTestsResult
 
     reports = [
         PrTestReport(test="tests/test_a.py::test_y[a b]", passed=6, runs=10, verdict="flaky",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.modes.gen_tests.decide import _runner_commands
+from cicd_agent.modes.gen_tests.decide_runners import runner_commands
 from cicd_agent.modes.gen_tests.result import GenTestsResult
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
 from cicd_agent.runners.go.runner import GoTest
@@ -25,9 +25,9 @@ def test_a_change_of_go_tests_alone_names_no_pytest_command() -> None:
     go = GoTest()
     change = RunnerChange(go, {}, ("calc/order_test.go",), go, go, None)
     result = GenTestsResult(mode="gen-tests", headline="h", test_command="python -m pytest")
-    _runner_commands(result, [RunnerGaps(change, None, None)], python=False)
+    runner_commands(result, [RunnerGaps(change, None, None)], python=False)
     assert result.test_command == ""
     assert "Test command" not in result.summary_body()
     python = GenTestsResult(mode="gen-tests", headline="h", test_command="python -m pytest")
-    _runner_commands(python, [RunnerGaps(change, None, None)], python=True)
+    runner_commands(python, [RunnerGaps(change, None, None)], python=True)
     assert python.test_command == "python -m pytest"

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 import pytest
 
 from cicd_agent.modes.gen_tests.conditions import Condition, Schedule
-from cicd_agent.modes.gen_tests.reruns import ReliableTests, Reruns, TestRuns
+from cicd_agent.modes.gen_tests.rerun_counts import ReliableTests, Reruns
+from cicd_agent.modes.gen_tests.reruns import TestRuns
 from cicd_agent.runners.pytest.runner import PLUGIN
 from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from tests.git_builder import GitRepoBuilder

@@ -11,14 +11,8 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.gen_tests.conditions import ENOUGH, MAX_REPEAT, Condition, Schedule, varied
-from cicd_agent.modes.gen_tests.reruns import (
-    Counts,
-    Enough,
-    ReliableTests,
-    TestRuns,
-    _Tally,
-    planned_runs,
-)
+from cicd_agent.modes.gen_tests.rerun_counts import Counts, Enough, ReliableTests, planned_runs
+from cicd_agent.modes.gen_tests.reruns import TestRuns, _Tally
 from cicd_agent.runners.pytest.runner import PLUGIN
 from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from cicd_agent.sandbox.limits import Limits

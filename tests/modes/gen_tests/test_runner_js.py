@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.gen_tests.contract_check import Claim, claims
-from cicd_agent.modes.gen_tests.reruns import Counts, Reruns
-from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, rerun
+from cicd_agent.modes.gen_tests.rerun_counts import Counts, Reruns
+from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, RunnerVerdict, judge
+from cicd_agent.modes.gen_tests.runner_reruns import rerun
 from cicd_agent.runners.base import Selection, TestReport
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.js.report import Watch, changed, split_checks, the_report

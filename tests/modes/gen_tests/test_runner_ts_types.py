@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.gen_tests.decide import _runner, _runners_headline
+from cicd_agent.modes.gen_tests.decide_runners import add_runner, runners_headline
 from cicd_agent.modes.gen_tests.result import GenTestsResult
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, measure
 from cicd_agent.runners.base import Selection, TestReport
@@ -120,9 +120,9 @@ def test_the_rows_and_the_headline_name_the_file_of_no_code(
     gaps = runs["types"]
     assert isinstance(gaps, RunnerGaps)
     result = GenTestsResult(mode="gen-tests", headline="")
-    _runner(result, gaps, None, str, lambda path, line: False, offline=True, repo=tmp_path)
+    add_runner(result, gaps, None, str, lambda path, line: False, offline=True, repo=tmp_path)
     assert result.runners[0].no_code == ["src/types.ts"]
-    assert _runners_headline(result, offline=True).startswith(
+    assert runners_headline(result, offline=True).startswith(
         "jest: 1 changed line(s) in 1 file(s) are not covered (line coverage of the changed "
         "files 75.00%); 1 changed file(s) hold no code (types alone)")  # fmt: skip
     assert "No code (types alone, nothing runs): `src/types.ts`." in result.summary_body()

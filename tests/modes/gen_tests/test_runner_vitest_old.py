@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.gen_tests.decide import _runners_headline
-from cicd_agent.modes.gen_tests.result import GenTestsResult, RunnerGapReport
+from cicd_agent.modes.gen_tests.decide_runners import runners_headline
+from cicd_agent.modes.gen_tests.reports import RunnerGapReport
+from cicd_agent.modes.gen_tests.result import GenTestsResult
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, RunnerVerdict, judge
 from cicd_agent.runners.base import Selection, TestReport
@@ -173,7 +174,7 @@ def test_the_headline_says_could_not_run() -> None:
         "go test: it exited with status 1 before writing a report")))
     result.runners.append(RunnerGapReport(runner="vitest", coverage=None, uncovered_lines={}, problem=(
         "could not run: install @vitest/coverage-v8 before this step")))
-    assert _runners_headline(result, offline=True) == (
+    assert runners_headline(result, offline=True) == (
         "go test: coverage of the changed files could not run: go test: it exited with status 1 "
         "before writing a report; vitest: coverage of the changed files could "
         "not run: install @vitest/coverage-v8 before this step.")

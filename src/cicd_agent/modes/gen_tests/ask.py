@@ -34,13 +34,14 @@ from cicd_agent.modes.gen_tests.coverage_gaps import (
     TooMuchCoverageData,
     within,
 )
-from cicd_agent.modes.gen_tests.gate import FUNNEL_LABELS, Gate, Verdict
+from cicd_agent.modes.gen_tests.gate import Gate
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, choose_test_path, with_header
 from cicd_agent.modes.gen_tests.prompt import Feedback, GeneratedTest, Job, Prompts, module_text
 from cicd_agent.modes.gen_tests.runner_ask import RunnerWriter
 from cicd_agent.modes.gen_tests.runner_prompt import RunnerPrompts, RunnerTest
 from cicd_agent.modes.gen_tests.segments import Segment
+from cicd_agent.modes.gen_tests.stages import FUNNEL_LABELS, Verdict
 from cicd_agent.modes.gen_tests.types import (
     Attempt,
     GenTestsFacts,

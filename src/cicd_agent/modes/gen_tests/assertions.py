@@ -278,7 +278,8 @@ def _problems(source: str) -> list[str]:
         if not function.name.startswith("test") and has_real_assertion(function, set())
     }
     return [
-        f"{name} has no assertion that checks the code under test (only constants, builtins or its own mocks)"
+        f"{name} has no assertion that checks the code under test (only constants, builtins "
+        "or its own mocks)"
         for name, function in tests
         if not has_real_assertion(function, helpers)
     ]

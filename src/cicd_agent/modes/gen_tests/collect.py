@@ -37,7 +37,8 @@ from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageRepo
 from cicd_agent.modes.gen_tests.gate import PLUGIN
 from cicd_agent.modes.gen_tests.not_run import not_run_reason
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
-from cicd_agent.modes.gen_tests.reruns import ReliableTests, TestRuns
+from cicd_agent.modes.gen_tests.rerun_counts import ReliableTests
+from cicd_agent.modes.gen_tests.reruns import TestRuns
 from cicd_agent.modes.gen_tests.suite import FAILED, ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.targets import changed_targets, source_targets
 from cicd_agent.modes.gen_tests.types import GenTestsFacts
@@ -292,7 +293,10 @@ def _measure(
     ctx.tool(shlex.join(facts.options.command.suite))  # one that could not run stopped above
     ctx.progress.say(f"the suite {result.describe()} in {baseline.seconds:.1f}s")
     if baseline.flaky:
-        how = "they passed on one of two runs of the suite without any generated test and not on the other"
+        how = (
+            "they passed on one of two runs of the suite without any generated test and not on "
+            "the other"
+        )
         ctx.note(flaky_note(ctx, sorted(baseline.flaky), how))
     # Another copy is what coverage shows only when tests did run: a suite that ran none
     # (or a runner that is not pytest and failed) says nothing about which copy it used.

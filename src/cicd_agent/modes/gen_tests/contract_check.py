@@ -198,7 +198,8 @@ def _closing(text: str, opening: int) -> int:
 
 def _normal(text: str) -> str:
     """``text`` with spaces only between two words and outside strings, its quotes double and no
-    Markdown backtick: ``f( 'a', 2 )`` → ``f("a",2)``, ``assert  f(1) == 2`` → ``assert f(1)==2``."""
+    Markdown backtick: ``f( 'a', 2 )`` → ``f("a",2)``,
+    ``assert  f(1) == 2`` → ``assert f(1)==2``."""
     out: list[str] = []
     quote, space = "", False
     text = text.strip().replace("`", "")

@@ -1,4 +1,5 @@
-"""The gate: a candidate test is kept only if it passes eight stages, and stops at the first it fails.
+"""The gate: a candidate test is kept only if it passes every stage, and stops at the first it
+fails.
 
 1. ``parsed`` and ``imports``: it parses, and every import (also inside functions) resolves in
    the project's environment, checked by pytest's own collection plus our plugin. Nothing is
@@ -12,7 +13,8 @@
    together with the existing tests of the module it targets.
    ``repeat``: it passes :data:`REPEATS` more times in one process (pytest's
    ``--keep-duplicates``, :meth:`~cicd_agent.runners.sessions.Sessions.repeated`): a cheap run that
-   catches the flaky candidate its fresh runs let through by chance (:data:`~.candidate_runs.REPEATS`).
+   catches the flaky candidate its fresh runs let through by chance
+   (:data:`~.candidate_runs.REPEATS`).
 5. ``suite``: the existing suite still passes with it (tests that passed before still pass).
 6. ``coverage_gain``: the run alone executed lines or branches in the segment's missing set —
    a set gain measured by coverage.py, not a percentage.
@@ -37,17 +39,17 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import partial
 
 from cicd_agent.local.checkout_files import create_file, python_root
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
 from cicd_agent.modes.gen_tests.candidate_runs import AGAIN_HERE, REPEATS, repeat_failed
 from cicd_agent.modes.gen_tests.claim_run import NO_BUG, PossibleBug, possible_bug
-from cicd_agent.modes.gen_tests.contract_check import Contract
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, TooMuchCoverageData
-from cicd_agent.modes.gen_tests.reruns import ReliableTests, TestRuns
+from cicd_agent.modes.gen_tests.rerun_counts import ReliableTests
+from cicd_agent.modes.gen_tests.reruns import TestRuns
 from cicd_agent.modes.gen_tests.segments import Segment
+from cicd_agent.modes.gen_tests.stages import Stage, Verdict
 from cicd_agent.modes.gen_tests.suite import ProjectCommand, SuiteBaseline
 from cicd_agent.runners.sessions import Evidence
 from cicd_agent.runners.table import PYTEST, PYTEST_SESSIONS
@@ -64,51 +66,6 @@ is flaky, never the candidate's fault."""
 FEEDBACK_CHARS = 3_000
 PLUGIN = PYTEST_SESSIONS.plugin
 _QUIET = ("-q", "--tb=short")
-
-
-class Stage(StrEnum):
-    """Gate stages in order; the value is the funnel key of those that passed it."""
-
-    PARSED = "parsed"
-    IMPORTS = "imports"
-    ASSERTION = "assertion"
-    PASS = "pass"  # noqa: S105 - a stage name
-    SAME_COPY = "same_copy"
-    PASS_X5 = "pass_x5"  # noqa: S105 - a stage name
-    REPEAT = "repeat"
-    SUITE = "suite"
-    COVERAGE = "coverage_gain"
-    DEPENDS = "depends"
-
-
-FUNNEL_KEYS = ("generated", *(stage.value for stage in Stage), "accepted")
-FUNNEL_LABELS = {key: key.replace("_", " ") for key in FUNNEL_KEYS} | {"pass_x5": "pass ×5"}
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """Where a candidate stopped (None: it passed every stage) and what it gained."""
-
-    stopped_at: Stage | None
-    reason: str
-    feedback: str = ""
-    gained_lines: frozenset[int] = frozenset()
-    gained_arcs: frozenset[Arc] = frozenset()
-    executed_lines: frozenset[int] = frozenset()
-    executed_arcs: frozenset[Arc] = frozenset()
-    runs: int = 0
-    possible_bug: str = ""
-    """The failing assertion of a candidate that ran the segment's missing lines and failed on
-    an assertion alone twice, in fresh processes, where the code's contract states what it
-    asserted: the code may be wrong, not the test (never kept either way; the summary shows it
-    for a person to judge)."""
-    contracts: tuple[Contract, ...] = ()
-    """Where the head's contract states what a possible bug asserted (:mod:`.contract_check`):
-    decide names one, the first the change did not write."""
-
-    @property
-    def accepted(self) -> bool:
-        return self.stopped_at is None
 
 
 @dataclass
@@ -229,7 +186,8 @@ class Gate:
     def _judge(
         self, trial: _Trial, result: RunResult, evidence: Evidence, *, compare_baseline: bool
     ) -> tuple[str, str] | None:
-        """Why a run does not count as passing, with the output to show the model; None if it does."""
+        """Why a run does not count as passing, with the output to show the model; None if it
+        does."""
         if result.timed_out:
             return f"pytest {result.describe()}", _tail(result.output)
         if evidence.problem:

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
-from cicd_agent.modes.gen_tests.result import SegmentReport
+from cicd_agent.modes.gen_tests.reports import SegmentReport
 
 _FUNC = re.compile(r"func\s+(?:\(\s*(?:\w+\s+)?\*?\s*(\w+)(?:\[[^\]]*\])?\s*\)\s*)?(\w+)")
 """A top-level Go function's first line: its receiver's type (a method's) and its name."""

@@ -1,4 +1,5 @@
-"""gen-tests: tests for the uncovered lines of a change, kept only when they pass reliably and add coverage.
+"""gen-tests: tests for the uncovered lines of a change, kept only when they pass reliably and add
+coverage.
 
 :func:`run` is the whole mode, read top to bottom: ``collect`` finds the changed Python files
 (or ``source``) and runs the project's test command under coverage.py in a sandbox; ``analyse``

@@ -25,7 +25,8 @@ from cicd_agent.local.push import (
     git_environment,
     header_scope,
 )
-from cicd_agent.modes.gen_tests.result import AcceptedFile, GenTestsResult
+from cicd_agent.modes.gen_tests.reports import AcceptedFile
+from cicd_agent.modes.gen_tests.result import GenTestsResult
 from cicd_agent.modes.gen_tests.types import GenTestsFacts, GenTestsVerdict
 
 if TYPE_CHECKING:
@@ -149,10 +150,10 @@ def commit_message(accepted: Sequence[AcceptedFile]) -> str:
         str(
             made_message(
                 f"test: add generated tests for {named} (cicd-agent)",
-                "Each test passed cicd-agent gen-tests' gate in a sandbox: it passes alone and again in "
-                "fresh runs in random order, keeps the tests it ran with green and adds coverage of the "
-                "change (Python's also: it imports, asserts and keeps the whole suite green).\n\n"
-                + "\n".join(body),
+                "Each test passed cicd-agent gen-tests' gate in a sandbox: it passes alone and "
+                "again in fresh runs in random order, keeps the tests it ran with green and adds "
+                "coverage of the change (Python's also: it imports, asserts and keeps the whole "
+                "suite green).\n\n" + "\n".join(body),
             )
         )
         + "\n"

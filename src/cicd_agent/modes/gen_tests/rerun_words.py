@@ -4,10 +4,11 @@ what the reruns showed, each verdict counted (a run that reported nothing is no 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from cicd_agent.analysis.file_names import name_span
-from cicd_agent.modes.gen_tests.result import PrTestReport
+from cicd_agent.modes.gen_tests.reports import PrTestReport
+from cicd_agent.modes.gen_tests.rerun_counts import Reruns
 
 
 def first_sentences(tests: Sequence[PrTestReport]) -> str:
@@ -45,3 +46,14 @@ def reruns_said(tests: Sequence[PrTestReport]) -> str:
         if count := sum(test.verdict == verdict for test in tests):
             said.append(f"{count} {how}")
     return f"of the change's {len(tests)} test(s) run again, " + ", ".join(said)
+
+
+def stopped_said(found: Reruns, redact: Callable[[str], str]) -> str:
+    """Why the reruns stopped early, and the tests set apart: their own sessions gave no
+    readable result, so they were not run again while the others were ("" when neither)."""
+    stopped = f"; stopped early: {redact(found.stopped)}" if found.stopped else ""
+    if found.set_apart:
+        test, why = next(iter(found.set_apart.items()))
+        more = f" and {len(found.set_apart) - 1} more" if len(found.set_apart) > 1 else ""
+        stopped += f"; set apart, unchecked: {redact(test)[:200]} ({redact(why)}){more}"
+    return stopped

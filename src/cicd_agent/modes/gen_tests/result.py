@@ -7,7 +7,7 @@ coverage gain → accepted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import ClassVar
@@ -17,112 +17,19 @@ from cicd_agent.actions.runner_io import Annotation
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.job.pipeline import NOT_SHOWN, Fixed, PlainResult
 from cicd_agent.modes.gen_tests import FAIL_ON_UNCOVERED
-from cicd_agent.modes.gen_tests.gate import FUNNEL_KEYS, FUNNEL_LABELS, Stage
 from cicd_agent.modes.gen_tests.patch import describe_gain
-from cicd_agent.modes.gen_tests.types import Attempt
+from cicd_agent.modes.gen_tests.reports import (
+    AcceptedFile,
+    CandidateReport,
+    PossibleBug,
+    PrTestReport,
+    RunnerGapReport,
+    SegmentReport,
+)
+from cicd_agent.modes.gen_tests.stages import FUNNEL_KEYS, FUNNEL_LABELS, Stage
 from cicd_agent.verify.contract import NOT_PROOF, checked
 
 _MAX_ROWS = 60
-
-
-@dataclass(kw_only=True)
-class CandidateReport:
-    """One candidate: its segment, attempt, and the stage that stopped it (None: accepted)."""
-
-    segment: str
-    attempt: int
-    test_path: str
-    stopped_at: str | None
-    reason: str
-    gained: str = ""
-    rationale: str = ""
-    runs: int = 0
-    seconds: float = 0.0
-    runner: str = "pytest"
-    """The runner that judged it: pytest's eight-stage gate, or another runner's (``stopped_at``
-    then one of the runner gate's stages: path, pass, coverage_gain, pass_again, depends)."""
-
-
-@dataclass(kw_only=True)
-class SegmentReport:
-    """A segment of the change that missed coverage at head, and what became of it."""
-
-    path: str
-    qualname: str
-    start: int
-    end: int
-    missing_lines: list[int]
-    missing_branches: list[tuple[int, int]]
-    status: str
-
-
-@dataclass(kw_only=True)
-class PrTestReport:
-    """One test of the changed files (the change adds or changes it, or it is in a changed
-    file), run again and again: its counts and verdict."""
-
-    test: str
-    passed: int
-    runs: int
-    verdict: str
-    """``flaky`` (passed and failed), ``failing``, ``stable`` or ``unchecked``."""
-    failed_under: str = ""
-    """The condition of its first failing run (an order seed, load, a hash seed and zone)."""
-    replay: str = ""
-    """A command that replays that run."""
-    file: str = ""
-    """The test file it is in, one the change holds ("": the runner's id names none, as
-    cargo's ``module::test`` or a Go package's test does not)."""
-
-
-@dataclass(kw_only=True)
-class RunnerGapReport:
-    """Another runner's coverage of the change's files in its language (jest, vitest, go test)."""
-
-    runner: str
-    coverage: float | None
-    """Line coverage of the changed files, whole, by the runner's own tool (None: not measured)."""
-    uncovered_lines: dict[str, list[int]]
-    """Changed lines no test ran: with the accepted tests when any were accepted."""
-    problem: str = ""
-    """Why nothing was measured ("" when it was)."""
-    coverage_after: float | None = None
-    """The same, measured again with every accepted test (None: none was accepted)."""
-    no_code: list[str] = field(default_factory=list)
-    """Changed files with no line the runner counts as code (types alone): no gap, not counted."""
-
-
-@dataclass(kw_only=True)
-class PossibleBug:
-    """A candidate that ran the change's lines and failed on the same assertion twice alone,
-    where the code's own contract states what it asserted (:mod:`.contract_check`)."""
-
-    segment: str
-    path: str
-    line: int
-    test_path: str
-    failure: str
-    """pytest's lines of the failed assertion (the test's output: redacted)."""
-    rationale: str
-    """What the model said its test checks (neutralised): the contract as it read it."""
-    test: str
-    """The candidate's source (model-written: shown in a code block, never run outside the
-    sandbox), to reproduce with ``python -m pytest TEST_PATH`` (or its ``runner``)."""
-    runner: str = "pytest"
-    contract: str = ""
-    """The contract it follows: its kind, ``path:line`` and the quoted line (the pull
-    request's text: redacted and neutralised)."""
-    contract_changed: bool = False
-    """Whether the pull request itself wrote that line: weaker evidence."""
-    reproduce: str = ""
-    """The command that reruns the candidate saved at ``test_path``."""
-
-
-@dataclass(kw_only=True)
-class AcceptedFile:
-    path: str
-    target: str
-    gained: str
 
 
 def funnel(stops: Iterable[Stage | None]) -> dict[str, int]:
@@ -431,23 +338,8 @@ def no_code_text(paths: Sequence[str], before: str) -> str:
     if not paths:
         return ""
     named = ", ".join(name_span(path) for path in paths[:_MAX_ROWS])
-    return f"{before}No code (types alone, nothing runs): {named}{' …' if len(paths) > _MAX_ROWS else ''}."
-
-
-def candidate_report(attempt: Attempt, redact: Callable[[str], str]) -> CandidateReport:
-    """One row of the candidates table (reasons quote test output, so they are redacted)."""
-    verdict = attempt.verdict
-    return CandidateReport(
-        segment=attempt.segment,
-        attempt=attempt.number,
-        test_path=attempt.test_path,
-        stopped_at=None if verdict.stopped_at is None else verdict.stopped_at.value,
-        reason=redact(verdict.reason),
-        gained=describe_gain(verdict.gained_lines, verdict.gained_arcs) if verdict.accepted else "",
-        rationale=attempt.rationale,
-        runs=verdict.runs,
-        seconds=round(attempt.seconds, 2),
-    )
+    more = " …" if len(paths) > _MAX_ROWS else ""
+    return f"{before}No code (types alone, nothing runs): {named}{more}."
 
 
 def _said(report: PrTestReport) -> str:

@@ -1,13 +1,13 @@
 """gen-tests beyond Python, through the test-runner seam (:mod:`cicd_agent.runners`):
 what a change to JavaScript/TypeScript (jest or vitest) or Go code leaves untested.
 
-For each runner that exercises a changed file in this job (:func:`~cicd_agent.runners.lookups.for_file`),
+For each runner that exercises a changed file in this job
+(:func:`~cicd_agent.runners.lookups.for_file`),
 in collect's sandbox: the whole suite once, measuring the changed files with the runner's own
 coverage (istanbul's map in jest's or vitest's JSON report, ``go test -coverprofile``); the
 changed lines it counts as code and did not run are the gaps. Then the test files the change
-adds or changes run again, in their order and shuffled with a recorded seed, in the job's
-time zone and others far from UTC (``TZ``, the hunt's zones), round after round within
-:data:`~.collect.PR_TESTS_BUDGET`: a test that both passed and failed is flaky before it merges.
+adds or changes run again (:mod:`.runner_reruns`), round after round within
+:data:`~.collect.PR_TESTS_BUDGET`.
 Every word comes from the runner's :class:`~cicd_agent.runners.base.TestReport`
 (its in-run check: a report its exit status belies is no result), never from the run's output.
 
@@ -24,22 +24,19 @@ never an empty report.
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.file_names import has_control_characters
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
-from cicd_agent.modes.gen_tests.arguments import DEFAULT_OTHER_RUNS
-from cicd_agent.modes.gen_tests.conditions import MAX_REPEAT, NOISE, ZONES
 from cicd_agent.modes.gen_tests.not_run import could_not_run, last_words
 from cicd_agent.modes.gen_tests.patch import describe_gain
-from cicd_agent.modes.gen_tests.reruns import SHARE_USED, Counts, Enough, Reruns
+from cicd_agent.modes.gen_tests.rerun_counts import Reruns
+from cicd_agent.modes.gen_tests.runner_reruns import ROUNDS, rerun
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS, adds_a_test
-from cicd_agent.runners.base import PASSED, Reach, Selection, TestReport
+from cicd_agent.runners.base import Reach, Selection, TestReport
 from cicd_agent.runners.lookups import for_file, scripted_step_runner
 from cicd_agent.runners.protocol import JudgesByMutants, Repeats, Runner, WritesTests
 from cicd_agent.runners.table import RUNNERS, Row
@@ -49,14 +46,6 @@ from cicd_agent.sandbox.workspace import remove_tree
 if TYPE_CHECKING:
     from cicd_agent.local.checkout import GitCheckout
 
-ROUNDS = DEFAULT_OTHER_RUNS
-"""Runs of the change's own tests unless ``pr-test-runs`` says: in their order, then shuffled,
-alternately, the first two in the job's time zone and each later pair under another, every
-third round beside CPU and memory noise where the runner makes it (cargo's repeats); each test
-is due every round; a round the budget cuts leaves it unchecked, never stable. A round is
-named by what its report says it ran (a runner that cannot shuffle ran it in order)."""
-NOT_RUN = frozenset({"skipped", "pending", "todo", "disabled"})
-"""Outcomes of a test that did not run: neither a pass nor a failure."""
 _LEFT_OUT = SKIPPED_FOLDERS | {"vendor", "testdata"}
 
 
@@ -331,7 +320,8 @@ def changed_code(
     change: RunnerChange, sandbox: Sandbox, suite: TestReport
 ) -> dict[str, frozenset[int]]:
     """Where the runner's coverage could not run on a suite that ran, the change's added lines
-    that are code (:meth:`~cicd_agent.runners.protocol.JudgesByMutants.code_lines`: cargo's), read in
+    that are code (cargo's, :meth:`~cicd_agent.runners.protocol.JudgesByMutants.code_lines`),
+    read in
     the sandbox's copy; {} for every other runner or report."""
     if suite.problem or suite.coverage is not None:
         return {}
@@ -349,141 +339,6 @@ def changed_code(
     return found
 
 
-def rerun(
-    runner: Runner,
-    sandbox: Sandbox,
-    tests: Sequence[str],
-    *,
-    repeats: Repeats,
-    timeout: float,
-    budget: float,
-    seed: int,
-    rounds: int = ROUNDS,
-    say: Callable[[str], None] = lambda _: None,
-    repeat: bool = True,
-) -> Reruns:
-    """``tests`` (files) run ``rounds`` times in one copy, odd rounds shuffled with a seed
-    drawn from ``seed`` and recorded, zones and noise as :data:`ROUNDS` says; each test's
-    counts by the runner's report. A runner that repeats a test in one process
-    (:attr:`~cicd_agent.runners.protocol.Repeats.repeats`, ``go test -count``) runs
-    each round after the first as often as the round's share of the budget holds at the last
-    round's pace (:func:`repeats_next`), no more than enough to show a
-    flake of :data:`~cicd_agent.modes.gen_tests.conditions.FLAKE_RATE` under its condition
-    (:class:`~cicd_agent.modes.gen_tests.reruns.Enough`, which says what the runs showed); not
-    ``repeat`` (the change adds no test), once a round. A round whose
-    report is no result stops the rounds (the rest stays unchecked). Each round is announced
-    through ``say``."""
-    draw = random.Random(seed)  # noqa: S311 - reproducible orders, not secrets
-    ends = time.monotonic() + budget
-    passed: dict[str, int] = {}
-    rounded: dict[str, int] = {}
-    failed: dict[str, int] = {}
-    under: dict[str, list[str]] = {}
-    replays: dict[str, str] = {}
-    runs, seconds, stopped, times = 0, 0.0, "", 1
-    enough = Enough()
-    space = sandbox.workspace("runner reruns")
-    try:
-        while runs < rounds:
-            if (left := ends - time.monotonic()) <= 0:
-                stopped = "the time budget was spent"
-                break
-            order = draw.randrange(1, 2**31) if runs % 2 else None
-            zone = ZONES[(runs // 2 - 1) % len(ZONES)] if runs >= 2 else ""
-            chosen = Selection(
-                tuple(tests),
-                seed=order,
-                zone=zone,
-                repeat=times,
-                noise=NOISE if runs % 3 == 2 else 0,
-            )
-            say(
-                f"{runner.name} reruns: round {runs + 1} of {rounds}, {len(tests)} test "
-                f"file(s){f', {times:,} runs each' if times > 1 else ''}"
-            )
-            report = runner.run(sandbox, space, chosen, timeout=min(timeout, left))
-            runs, seconds = runs + 1, seconds + report.seconds
-            if report.problem:
-                stopped = f"run {runs}: {report.problem[:300]}"
-                break
-            if not any(test.split(" › ")[0] in tests for test in report.outcomes):
-                stopped = (
-                    f"run {runs}: {runner.name}'s report shows no test of these files "
-                    "(do its settings leave them out?)"
-                )
-                break
-            ran: dict[str, tuple[int, int]] = {}
-            for test, outcome in report.outcomes.items():
-                if outcome in NOT_RUN or test.split(" › ")[0] not in tests:
-                    continue  # go runs a package's other files' tests too: none of these
-                won, lost = ran[test] = report.repeats.get(
-                    test, (outcome == PASSED, outcome != PASSED)
-                )
-                passed[test] = passed.get(test, 0) + won
-                failed[test] = failed.get(test, 0) + lost
-                rounded[test] = rounded.get(test, 0) + 1
-                if outcome != PASSED:  # the report's seed: a runner that cannot shuffle has none
-                    said, again = _failed_under(report, chosen)
-                    under.setdefault(test, []).append(said)
-                    replays.setdefault(test, _replay(report, test, again))
-            enough.add(_failed_under(report, replace(chosen, repeat=1))[0], ran)
-            if repeats.repeats is not None and repeat:  # no more than enough to show a flake
-                times = enough.cap(
-                    repeats_next(times, report.seconds, min(timeout, left) / (rounds - runs + 1))
-                )
-    finally:
-        remove_tree(space.root)
-    counts = {
-        test: Counts(passed.get(test, 0), failed.get(test, 0), rounds, rounded.get(test, 0))
-        for test in sorted(passed.keys() | failed.keys())
-    }
-    for file in tests:  # a file no report showed a test of (ignored by its settings?): unchecked
-        if not any(test.split(" › ")[0] == file for test in counts):
-            counts[file] = Counts()
-    failures = {test: tuple(labels) for test, labels in under.items()}
-    shown = "" if stopped else enough.said(counts)
-    return Reruns(counts, runs, seconds, stopped, failures, replays, seed, shown=shown)
-
-
 def any_work(found: Sequence[RunnerChange]) -> bool:
     """Whether a runner has files to measure or tests to run again."""
     return any(change.sources or change.tests for change in found)
-
-
-def _failed_under(report: TestReport, chosen: Selection) -> tuple[str, str]:
-    """A round's condition in words, and the replay's words after the file: its order and
-    noise as the ``report`` says it ran (a runner that cannot shuffle has no seed), the rest
-    as ``chosen``."""
-    shuffle = report.seed
-    said = "in their order" if shuffle is None else f"shuffled with seed {shuffle}"
-    again = "" if shuffle is None else f", shuffle seed {shuffle}"
-    if chosen.repeat > 1:
-        said, again = (
-            f"{said}, {chosen.repeat} runs in one process",
-            f"{again}, {chosen.repeat} runs",
-        )
-    if report.noise:
-        said, again = (
-            f"{said}, beside {report.noise} CPU and memory noise processes",
-            f"{again}, {report.noise} noise processes",
-        )
-    zone = f", TZ={chosen.zone}" if chosen.zone else ""
-    return said + zone, again + zone
-
-
-def _replay(report: TestReport, test: str, again: str) -> str:
-    """The command that replays ``report``'s run where the runner says it (the noise beside
-    it in words), else the runner and file with the run's condition in words."""
-    if not report.command:
-        return f"{report.runner} on {test.partition(' › ')[0]}{again}"
-    noise = f" (beside {report.noise} CPU and memory noise processes)" if report.noise else ""
-    return report.command + noise
-
-
-def repeats_next(times: int, took: float, share: float) -> int:
-    """Runs of each test in the next round's one process: the last round's ``times`` scaled
-    to the round's ``share`` of seconds as if all of the ``took`` seconds grew with the runs
-    (a build and a start do not: the count grows round by round), with a margin."""
-    if took <= 0:
-        return times
-    return max(1, min(MAX_REPEAT, int(times * share * SHARE_USED / took)))

@@ -48,7 +48,8 @@ class SuiteBaseline:
     returncode: int
     seconds: float
     passed: frozenset[str] | None
-    """Tests that passed (None when the test command is not pytest, so only the exit code counts)."""
+    """Tests that passed (None when the test command is not pytest, so only the exit code
+    counts)."""
     tests_run: int | None = None
     """Tests pytest ran, whatever their outcome (None when the command is not pytest)."""
     flaky: frozenset[str] = frozenset()

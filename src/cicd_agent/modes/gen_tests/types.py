@@ -11,14 +11,14 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
-    from cicd_agent.modes.gen_tests.gate import Verdict
     from cicd_agent.modes.gen_tests.options import GenTestsOptions
     from cicd_agent.modes.gen_tests.patch import AcceptedTest
     from cicd_agent.modes.gen_tests.prompt import Job
-    from cicd_agent.modes.gen_tests.reruns import Reruns
+    from cicd_agent.modes.gen_tests.rerun_counts import Reruns
     from cicd_agent.modes.gen_tests.runner_ask import RunnerOpinion
     from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
     from cicd_agent.modes.gen_tests.segments import Segment
+    from cicd_agent.modes.gen_tests.stages import Verdict
     from cicd_agent.modes.gen_tests.suite import SuiteBaseline
     from cicd_agent.modes.gen_tests.targets import Targets
     from cicd_agent.sandbox.isolation import Isolation
@@ -32,7 +32,8 @@ class GenTestsFacts:
     options: GenTestsOptions
     targets: Targets
     patch_path: Path
-    """Where publish writes the accepted tests' patch (``patch-file``, else a name of this run's)."""
+    """Where publish writes the accepted tests' patch (``patch-file``, else a name of this
+    run's)."""
     isolation: Isolation | None = None
     """How the sandbox collect opened confines runs (None: none was opened); the sandbox itself
     and the coverage meter in it go from collect to ask through the mode's wiring."""
