@@ -62,3 +62,7 @@ def test_go_tests_failing_at_head_are_named_as_not_ours(tmp_path: Path) -> None:
     headline = str(document["headline"])
     assert "`calc/old_test.go › TestOld`" in headline and NOT_OURS in headline, headline
     assert "`calc/old_test.go › TestOld`" in summary
+    # why, as its own check says (a new user's Go test failed at head with no reason anywhere)
+    why = document["failing_at_head_why"]
+    assert isinstance(why, dict) and why["calc/old_test.go › TestOld"] == "calc/old_test.go:7: old", why
+    assert f"(`{why['calc/old_test.go › TestOld']}`)" in headline, headline

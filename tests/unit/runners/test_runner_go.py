@@ -465,6 +465,29 @@ def test_a_module_declaring_an_old_go_builds_with_our_test_file(tmp_path: Path) 
 
 @needs_sandbox
 @needs_go
+def test_a_package_using_cgo_builds_as_in_the_job(tmp_path: Path) -> None:
+    """xxhash's dynamic test builds a plugin, which needs cgo: gen-tests turned cgo off, so the
+    test failed at head in gen-tests alone, while the job (and the test step) passed it. go
+    decides cgo as in the job: on where a C compiler is found."""
+    repo = GitRepoBuilder(tmp_path / "cgo")
+    repo.commit("start", {
+        "go.mod": "module example.com/cgo\n\ngo 1.18\n",
+        "calc/calc.go": 'package calc\n\n// int twice(int x) { return 2 * x; }\nimport "C"\n\n'
+                        "func Twice(x int) int { return int(C.twice(C.int(x))) }\n",
+        "calc/calc_test.go": 'package calc\n\nimport "testing"\n\nfunc TestTwice(t *testing.T) '
+                             '{\n\tif Twice(2) != 4 {\n\t\tt.Fatal("twice")\n\t}\n}\n',
+    })
+    environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent", "GOCACHE": "/nonexistent/go"}
+    with PytestSandbox(repo.path, environ) as sandbox:
+        report = GoTest().run(
+            sandbox, sandbox.workspace("cgo"), Selection(("calc/calc_test.go",)), timeout=300
+        )
+    assert report.problem == "", report.problem
+    assert report.outcomes == {"calc/calc_test.go › TestTwice": "passed"}, report.outcomes
+
+
+@needs_sandbox
+@needs_go
 @pytest.mark.xfail(strict=True, reason="open: the coverage profile is written by the test "
                    "binary, so a TestMain (or a process it leaves) adds blocks it never ran; "
                    "gen-tests' gate keeps such a Go candidate for coverage it did not earn")  # fmt: skip

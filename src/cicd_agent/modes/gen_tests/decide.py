@@ -132,7 +132,7 @@ def decide(
 
 def _failing(result: GenTestsResult) -> str:
     """The headline's sentence on existing tests that failed at head ("" when none did)."""
-    said = failing_said(result.failing_at_head)
+    said = failing_said(result.failing_at_head, result.failing_at_head_why)
     return f" {said}" if said else ""
 
 

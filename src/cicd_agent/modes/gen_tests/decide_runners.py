@@ -25,6 +25,9 @@ from cicd_agent.modes.gen_tests.runner_ask import RunnerOpinion
 from cicd_agent.modes.gen_tests.runner_gaps import UNMEASURED, RunnerGaps
 from cicd_agent.modes.gen_tests.suite import FAILED
 
+OUTSIDE_ITS_CHECKS = "it stopped on an error outside its own checks (the suite's output says which)"
+"""Why a test failed at head when no check of its own failed: a crash, a build or set-up error."""
+
 
 def add_runner(
     result: GenTestsResult,
@@ -48,11 +51,12 @@ def add_runner(
         shown = {redact(p): sorted(v) for p, v in left.items()}
         suite = word.suite
         if suite is not None and not suite.problem:
-            result.failing_at_head += [
-                redact(test)
-                for test, outcome in sorted(suite.outcomes.items())
-                if outcome in FAILED
-            ]
+            for test, outcome in sorted(suite.outcomes.items()):
+                if outcome in FAILED:
+                    result.failing_at_head.append(redact(test))
+                    result.failing_at_head_why[redact(test)] = redact(
+                        suite.checks.get(test, OUTSIDE_ITS_CHECKS)
+                    )
         result.runners.append(
             RunnerGapReport(
                 runner=name,

@@ -69,6 +69,9 @@ class GenTestsResult(PlainResult):
     failing_at_head: list[str] = field(default_factory=list)
     """Existing tests that failed at head before any generated test (pytest's node ids, another
     runner's ``file › name``): not this run's doing, and held against no candidate."""
+    failing_at_head_why: dict[str, str] = field(default_factory=dict)
+    """Why each of those failed, where its runner reads it (not pytest's): the place and words of
+    its own failed check, or that it stopped on an error outside its checks (redacted)."""
     isolation: str = ""
     warnings: list[str] = field(default_factory=list)
     """What the reader must not miss (no sandbox; a suite that never imported the change)."""

@@ -5,7 +5,7 @@ candidate alone the same way) and its baseline at head, without any candidate. T
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cicd_agent.actions.errors import UsageError
@@ -60,12 +60,17 @@ class SuiteBaseline:
     (empty when the command is not pytest): none of gen-tests' doing."""
 
 
-def failing_said(tests: Sequence[str]) -> str:
+def failing_said(tests: Sequence[str], why: Mapping[str, str] | None = None) -> str:
     """What the headline says of existing ``tests`` (redacted names) that failed at head
-    before any generated test ran ("" for none): which, and that this run is not why."""
+    before any generated test ran ("" for none): which, why where ``why`` knows, and that this
+    run is not why."""
     if not tests:
         return ""
-    shown = ", ".join(name_span(test) for test in tests[:5])
+    known = why or {}
+    shown = ", ".join(
+        name_span(test) + (f" ({name_span(known[test], 200)})" if test in known else "")
+        for test in tests[:5]
+    )
     more = f" and {len(tests) - 5} more" if len(tests) > 5 else ""
     one = len(tests) == 1
     return (

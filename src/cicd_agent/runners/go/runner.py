@@ -59,9 +59,9 @@ ENVIRONMENT = {
     "GOFLAGS": "",
     "GONOSUMDB": "",
     "GOTOOLCHAIN": "local",
-    "CGO_ENABLED": "0",
 }
-"""Nothing is fetched (the sandbox has no network; this says so before go tries)."""
+"""Nothing is fetched (the sandbox has no network; this says so before go tries). cgo is go's
+own choice, as in the job: on where a C compiler is found."""
 _TABLE = re.compile(r"\[\]struct\s*\{")
 _STYLE = (
     "Write Go: the file starts with `package {package}` (the package under test, so its "
