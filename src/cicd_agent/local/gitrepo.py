@@ -423,12 +423,18 @@ class GitRepo:
         return self._shallow
 
     def deepen(
-        self, url: str, commits: Sequence[str], since: int | None, *, token: str | None = None
+        self,
+        url: str,
+        commits: Sequence[str],
+        since: int | None,
+        *,
+        token: str | None = None,
+        more: int = 0,
     ) -> bool:
         """Fetch the history of ``commits`` (SHAs) since ``since`` (unix seconds; None: all a
-        shallow ``url`` holds) from ``url`` (within :data:`DEEPEN_TIMEOUT`; whether it arrived).
-        The job's ``token`` goes in git's environment, never on a command line; no setting of
-        the checkout's is read."""
+        shallow ``url`` holds), or ``more`` commits past the clone's cut where given, from ``url``
+        (within :data:`DEEPEN_TIMEOUT`; whether it arrived). The job's ``token`` goes in git's
+        environment, never on a command line; no setting of the checkout's is read."""
         scheme = url.partition("://")[0]
         if scheme not in ("https", "file"):
             return False
@@ -442,7 +448,13 @@ class GitRepo:
             }
         if not commits or not all(re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", c) for c in commits):
             return False  # a SHA is never read as an option or a refspec with a destination
-        depth = "--unshallow" if since is None else f"--shallow-since={since}"
+        depth = (
+            f"--deepen={more}"
+            if more
+            else "--unshallow"
+            if since is None
+            else f"--shallow-since={since}"
+        )
         args = ("fetch", "--quiet", "--no-tags", depth, "--", url, *commits)
         self._shallow = None  # the fetch may bring the whole history
         try:

@@ -1,5 +1,6 @@
 """A shallow clone's missing history: fetched from the repository's GitHub server with the job's
-token, bounded to :data:`DEEPEN_DAYS`, and kept beside the fit so a later run deepens without a
+token, bounded to :data:`DEEPEN_DAYS` (or the commits risk reads, where those days hold fewer:
+a repository years quiet), and kept beside the fit so a later run deepens without a
 fetch. Risk reads the touched files' past (:mod:`.checkout`); a depth-1 checkout has none until
 this module has run.
 """
@@ -19,6 +20,7 @@ from cicd_agent.actions.errors import UsageError
 from cicd_agent.local import cachefile
 from cicd_agent.local.gitrepo import GitRepo, is_null_sha
 from cicd_agent.risk import store
+from cicd_agent.risk.checkout import WINDOW_COMMITS
 
 
 @dataclass(frozen=True)
@@ -67,9 +69,22 @@ def deepen_history(
     if deepened(repo, wanted, since, cache_dir, notes):
         return True
     fetched = repo.deepen(origin.url, wanted, since, token=origin.token)
+    if fetched and repo.is_shallow() and _reached(repo, wanted) < WINDOW_COMMITS:
+        # years quiet, then changed today: the days held none of the files' past
+        repo.deepen(origin.url, wanted, None, token=origin.token, more=WINDOW_COMMITS)
     if fetched:
         keep_history(repo, wanted, since, cache_dir)
     return fetched
+
+
+def _reached(repo: GitRepo, wanted: Sequence[str]) -> int:
+    """The fewest commits the clone holds before one of ``wanted`` (up to the window)."""
+    counts = [
+        repo.run("rev-list", "--count", f"--max-count={WINDOW_COMMITS}", c).strip()
+        for c in wanted
+        if _held(repo, c)
+    ]
+    return min((int(n) for n in counts if n.isdigit()), default=0)
 
 
 def _held(repo: GitRepo, sha: str) -> bool:

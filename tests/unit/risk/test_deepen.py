@@ -171,3 +171,26 @@ def test_a_forged_head_date_fetches_the_same_history(tmp_path: Path, years: int)
     repo = GitRepo.open(clone)
     assert deepen_history(repo, Origin(f"file://{origin.path}"), [head], now)
     assert repo.run("rev-list", "--count", head).strip() == "6"
+
+
+def test_a_dormant_repositorys_history_is_fetched_past_the_days_window(tmp_path: Path) -> None:
+    """A new user's quick-error and xxhash: years quiet, then changed today. Deepened by days
+    alone, the clone held today's commits and none of the files' past, so a change stacked on
+    today's first commit lost its files' reverts and authors. The history then reaches at least
+    the commits risk reads (:data:`~cicd_agent.risk.checkout.WINDOW_COMMITS`)."""
+    origin = GitRepoBuilder(tmp_path / "origin")
+    origin.clock = 1_550_000_000  # 2019
+    for number in range(30):
+        origin.commit(f"Change {number}", {"app.py": f"VALUE = {number}\n"})
+    origin.clock = 1_790_000_000  # 2026, after six quiet years
+    for number in range(2):
+        origin.commit(f"Today {number}", {"app.py": f"TODAY = {number}\n"})
+    clone = tmp_path / "clone"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth=1", f"file://{origin.path}", str(clone)],
+        check=True,
+        capture_output=True,
+    )
+    repo = GitRepo.open(clone)
+    assert deepen_history(repo, Origin(f"file://{origin.path}"), [origin.head()], 1_790_010_000)
+    assert repo.run("rev-list", "--count", origin.head()).strip() == "32"
