@@ -234,7 +234,8 @@ class FailureResult(PlainResult):
         return "\n\n".join(part for part in parts if part)
 
     def _root_cause_section(self) -> str:
-        text = f"**Root cause:** {code_span(self.root_cause) if self.root_cause else '(no error line found)'}"
+        cause = code_span(self.root_cause) if self.root_cause else "(no error line found)"
+        text = f"**Root cause:** {cause}"
         if self.explanation:
             text += f"\n\n{prose(self.explanation)}"
         return text
@@ -309,8 +310,8 @@ class FailureResult(PlainResult):
                 + "; ".join(
                     f"{code_span(test, 200)} failed the first run of each of the last {runs} "
                     "default-branch runs and passed only when the test step retried it apart from "
-                    "the suite (test history): it depends on the tests run before it, not on chance "
-                    "(`test-step --fix-flaky suggest` names the test it depends on)"
+                    "the suite (test history): it depends on the tests run before it, not on "
+                    "chance (`test-step --fix-flaky suggest` names the test it depends on)"
                     for test, runs in self.flaky_apart.items()
                 )
                 + "."

@@ -339,7 +339,8 @@ def _trust(ctx: RunContext[TestStepOptions], event: Event) -> tuple[Trust, str]:
         return trust, "" if trust.code_is_proof else "The push event does not vouch for this code"
     if event.merge_group is not None:
         # What a writer queued may be a fork's code, and the workflow may check out any commit:
-        # GitHub's answer for the commit checked out (an open pull request's, or the queue's branch).
+        # GitHub's answer for the commit checked out (an open pull request's, or the queue's
+        # branch).
         trust = code_trust(ctx.checkout_code(), ctx)
         vouched = trust.code_is_proof or bool(trust.author)  # else no pull request or branch has it
         return trust, "" if vouched else "GitHub does not vouch for the merge group's commit"

@@ -229,11 +229,17 @@ def _none(outcome: FixOutcome) -> str:
     if not outcome.tried:
         return text
     rows = [
-        f"- {'passed' if tried.verified else 'not verified'}: "
-        f"{code_span(tried.summary, 120) if tried.source == 'fixer' else prose(tried.summary)[:120]}"
+        f"- {'passed' if tried.verified else 'not verified'}: {_tried_summary(tried)}"
         f" ({tried.source}): {prose(tried.reason)}"
         for tried in outcome.tried[:MAX_TRIES_SHOWN]
     ]
     return f"{text}\n\n<details><summary>Patches tried ({len(outcome.tried)})</summary>\n\n" + (
         "\n".join(rows) + "\n\n</details>"
     )
+
+
+def _tried_summary(tried: FixTry) -> str:
+    """A fixer's summary is its command (a code span); the model's is prose."""
+    if tried.source == "fixer":
+        return code_span(tried.summary, 120)
+    return prose(tried.summary)[:120]
