@@ -49,9 +49,8 @@ from cicd_agent.modes.analyse_failure.logs.mixed import (
     failed_tests,
     groups,
     merge,
-    noise,
-    real_first,
 )
+from cicd_agent.modes.analyse_failure.logs.noise import noise, real_first
 from cicd_agent.modes.analyse_failure.logs.on_change import ChangePlaces
 from cicd_agent.modes.analyse_failure.logs.pytest_reports import pytest_counts
 from cicd_agent.modes.analyse_failure.logs.reader import JobScan, JobScanner, StepScan
