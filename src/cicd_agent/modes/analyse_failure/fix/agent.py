@@ -243,8 +243,8 @@ class FixAgent:
         patch = self._patch(call.diff, call.summary)
         verdict = self.verifier.verify(patch)
         self.outcome.proposals.append(verdict)
-        self._verdict = {"verified": verdict.verified, "reason": self.redact(verdict.reason)}
-        if verdict.verified:
+        self._verdict = {"passed": verdict.passed, "reason": self.redact(verdict.reason)}
+        if verdict.passed:
             self.outcome.offered = verdict
             return "accepted: the patch is verified."
         last = _described(verdict.runs[-1], self.redact) if verdict.runs else ""
