@@ -1,8 +1,9 @@
 """analyse-failure is two parts a maintainer can own apart (CONTRIBUTING's "Who owns what"): its
 log reading, and its fix step (``fix/``: the model loop, the fixers and the judge in the sandbox).
 The rest of the mode reaches the fix step through four doors only: ``fix.check`` (the check
-step), ``fix.outcome`` (what decide and publish word and post), ``fix.attempt`` (the type the
-check step hands on) and ``fix.judge.claims`` (the shapes of a patch and its verdict). A new
+step), ``fix.outcome`` (what decide and publish word and post), ``fix.attempt`` (the check
+step's one input, ``FixInput``, and one output, ``Checks``) and ``fix.judge.claims`` (the shapes
+of a patch and its verdict). A new
 import through another door widens what the log reading's owner must know of the fix step, and
 is said here first."""
 

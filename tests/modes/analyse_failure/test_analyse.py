@@ -10,6 +10,7 @@ from cicd_agent.analysis.redact import Redactor
 from cicd_agent.modes.analyse_failure.log_model import FailureType, FlakinessEvidence
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, fingerprint, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
+from cicd_agent.modes.analyse_failure.logs.classify import weighed
 from cicd_agent.modes.analyse_failure.logs.files import normalise_path
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 from tests.corpus.runner_log import Job, Step, render
@@ -101,18 +102,17 @@ def test_lines_of_the_last_green_run_do_not_count() -> None:
 
 def test_flakiness_needs_evidence_and_only_tests_become_flaky_tests() -> None:
     evidence = FlakinessEvidence(other_attempt_passed=True)
-    flaky = analyse_scans(scan_jobs([_job("test", TRACEBACK)]), flakiness_evidence=evidence)
+    flaky = weighed(analyse_scans(scan_jobs([_job("test", TRACEBACK)])), evidence)
     assert flaky.failure_type is FailureType.FLAKY_TEST
     assert flaky.is_flaky and flaky.flaky_evidence
     assert not analyse_scans(scan_jobs([_job("test", TRACEBACK)])).is_flaky
     lint = b"src/app.py:1:8: F401 [*] `os` imported but unused\nFound 1 error.\n"
-    flaky_lint = analyse_scans(scan_jobs([_job("lint", lint)]), flakiness_evidence=evidence)
+    flaky_lint = weighed(analyse_scans(scan_jobs([_job("lint", lint)])), evidence)
     assert (flaky_lint.failure_type, flaky_lint.is_flaky) == (FailureType.LINT_ERROR, True)
     touched = FlakinessEvidence(recent_default_branch_failures=3)
-    changed = analyse_scans(
-        scan_jobs([_job("test", TRACEBACK)]),
-        changed_files=["src/app/maths.py"],
-        flakiness_evidence=touched,
+    changed = weighed(
+        analyse_scans(scan_jobs([_job("test", TRACEBACK)]), changed_files=["src/app/maths.py"]),
+        touched,
     )
     assert not changed.is_flaky  # the change touches the failing code: not the test's fault
 

@@ -94,7 +94,7 @@ def _one_patch_not_offered(tmp_path: Path, model_server: Any, diff: str, stop: s
     assert code == 0, summary
     assert outputs["fix_status"] == "none" and outputs["fix_patch_path"] == ""
     steps = [json.loads(line) for line in audit.read_text().splitlines()]
-    assert [s.get("verified") for s in steps if s["kind"] == "tool"] == [False]
+    assert [s.get("passed") for s in steps if s["kind"] == "tool"] == [False]
     return summary
 
 
@@ -122,7 +122,7 @@ def test_the_model_loop_fixes_a_failing_test_and_the_verified_patch_is_offered(
         ("model", None), ("tool", "run_failing_command"), ("model", None), ("tool", "read_file"),
         ("model", None), ("tool", "propose_patch"), ("stop", None),
     ]  # fmt: skip
-    assert steps[5]["verified"] is True and steps[0]["mode"] == "analyse-failure"
+    assert steps[5]["passed"] is True and steps[0]["mode"] == "analyse-failure"
     assert len(model_server.chat_requests) == 4
 
 
@@ -239,9 +239,9 @@ def test_every_patch_the_model_proposed_is_in_the_result_not_only_the_verified_o
 
     assert code == 0 and outputs["fix_status"] == "verified"
     steps = [json.loads(line) for line in audit.read_text().splitlines()]
-    assert [s.get("verified") for s in steps if s["kind"] == "tool"] == [False, True]
+    assert [s.get("passed") for s in steps if s["kind"] == "tool"] == [False, True]
     tried = json.loads(stdout)["fix"]["tried"]
-    assert [(t["summary"], t["verified"]) for t in tried] == [
+    assert [(t["summary"], t["passed"]) for t in tried] == [
         ("a comment", False),
         ("add, not subtract", True),
     ]

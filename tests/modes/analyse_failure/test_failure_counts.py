@@ -13,7 +13,7 @@ import pytest
 from cicd_agent.modes.analyse_failure.log_model import LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
-from cicd_agent.modes.analyse_failure.result import failures_section
+from cicd_agent.modes.analyse_failure.summary_sections import failures_section
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
 from tests.modes.analyse_failure import realruns

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.analyse_failure.log_model import ResponsibleFile
-from cicd_agent.modes.analyse_failure.logs import files
+from cicd_agent.modes.analyse_failure.logs import checkout_places
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.files import jvm_path
+from cicd_agent.modes.analyse_failure.logs.checkout_places import jvm_path
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
@@ -115,13 +115,13 @@ def test_attack_a_log_of_many_paths_looks_up_a_bounded_number(
     lines += ['  File "/srv/0/a/b/c/d/e/f/packages/lib/src/calc.py", line 5, in mean'] * 20
     lines += ["ZeroDivisionError: division by zero"]
     calls: list[str] = []
-    real = files.is_file
+    real = checkout_places.is_file
     monkeypatch.setattr(
-        files, "is_file", lambda at, path: calls.append(str(path)) or real(at, path)
+        checkout_places, "is_file", lambda at, path: calls.append(str(path)) or real(at, path)
     )
-    monkeypatch.setattr(files, "MAX_PLACED", 5)
+    monkeypatch.setattr(checkout_places, "MAX_PLACED", 5)
     named = _files("\n".join(lines).encode() + b"\n", tmp_path / "logs", checkout=root)
-    assert len(calls) <= 5 * files.MAX_SUFFIXES, len(calls)
+    assert len(calls) <= 5 * checkout_places.MAX_SUFFIXES, len(calls)
     assert named["packages/lib/src/calc.py"].lines == (5,)
     assert sum(f.frame for f in named.values()) >= 10, named
 

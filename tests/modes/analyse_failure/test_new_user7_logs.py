@@ -20,7 +20,7 @@ from cicd_agent.modes.analyse_failure.logs.pytest_reports import (
 )
 from cicd_agent.modes.analyse_failure.logs.runner_format import clean_line, parse_marker
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
-from cicd_agent.modes.analyse_failure.result import failures_section
+from cicd_agent.modes.analyse_failure.summary_sections import failures_section
 
 LOGS = Path(__file__).parents[2] / "fixtures" / "logs" / "new_user7"
 

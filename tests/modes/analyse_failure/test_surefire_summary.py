@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.analyse_failure.log_model import LogAnalysis
-from cicd_agent.modes.analyse_failure.logs import files
+from cicd_agent.modes.analyse_failure.logs import checkout_places
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 
@@ -161,9 +161,9 @@ def test_a_checkout_past_the_walk_budget_names_no_file(
     results = SUREFIRE[SUREFIRE.index("[INFO] Results:") :]
     checkout = _checkout(tmp_path / "repo", TEST_SOURCE, "a.txt", "b.txt")
     # 8 entries: src, a.txt, b.txt, then test, java, org, x and the source down the path
-    monkeypatch.setattr(files, "MAX_WALKED_FILES", 7)
+    monkeypatch.setattr(checkout_places, "MAX_WALKED_FILES", 7)
     assert _files(results, tmp_path, checkout) == []
-    monkeypatch.setattr(files, "MAX_WALKED_FILES", 8)
+    monkeypatch.setattr(checkout_places, "MAX_WALKED_FILES", 8)
     assert _files(results, tmp_path, checkout) == [(TEST_SOURCE, (21, 11, 16))]
 
 
@@ -181,7 +181,7 @@ def test_attack_a_flood_of_links_or_folders_counts_against_the_walk_budget(
             (checkout / f"l{index}").symlink_to("nowhere")
         else:
             (checkout / f"d{index}").mkdir()
-    monkeypatch.setattr(files, "MAX_WALKED_FILES", 20)
+    monkeypatch.setattr(checkout_places, "MAX_WALKED_FILES", 20)
     assert _files(results, tmp_path, checkout) == []
 
 

@@ -43,8 +43,8 @@ def test_the_logs_are_judged_once_when_another_attempt_passed(
         "another attempt of this run passed on the same commit",
     )
     passed = FlakinessEvidence(other_attempt_passed=True)
-    again = analyse_scans(
-        facts.scans, budget=ExcerptFit(redact=str).budget, redact=str, flakiness_evidence=passed
+    again = weighed(
+        analyse_scans(facts.scans, budget=ExcerptFit(redact=str).budget, redact=str), passed
     )
     assert result.analysis == again
 

@@ -400,7 +400,7 @@ def test_the_command_is_required_and_the_input_is_split_as_a_shell_would(tmp_pat
 
 
 def test_branch_from_ref_when_ref_name_is_missing() -> None:
-    from cicd_agent.modes.test_step.mode import branch_name
+    from cicd_agent.modes.test_step.publish import branch_name
 
     assert branch_name({"GITHUB_REF": "refs/heads/main"}) == "main"
     assert branch_name({"GITHUB_REF": "refs/tags/v1"}) == ""

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.github.trust import code_trust
-from cicd_agent.modes.test_step.mode import _trust
+from cicd_agent.modes.test_step.collect import _trust
 from cicd_agent.modes.test_step.options import TestStepOptions
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event

@@ -16,6 +16,7 @@ default branch); a failure the evidence shows flaky stays flaky whatever the mod
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
@@ -38,7 +39,6 @@ from cicd_agent.modes.analyse_failure.result import (
 from cicd_agent.modes.analyse_failure.types import (
     ApiJob,
     Change,
-    Checks,
     Evidence,
     FailureOpinion,
     FailureVerdict,
@@ -46,6 +46,10 @@ from cicd_agent.modes.analyse_failure.types import (
 from cicd_agent.modes.analyse_failure.verdict import (
     apart_only,
 )
+
+if TYPE_CHECKING:
+    from cicd_agent.modes.analyse_failure.fix.attempt import Checks
+
 
 MAX_RESPONSIBLE = 10
 MAX_MODEL_TEXT = 1_500

@@ -1,25 +1,10 @@
 """``cicd-agent analyse-failure``: why a CI run failed, where, what to do, and whether it is flaky.
 
-:func:`run` is the whole mode, read top to bottom:
-
-- ``collect`` (:mod:`.collect`) reads the failed run: its logs, scanned once, the change it
-  tested, the evidence about flakiness, and whose code wrote the log (``code_is_proof``);
-- ``analyse`` (pure, :mod:`.verdict`) makes the deterministic verdict from those facts and the
-  excerpt's fit to the model's budget (``fit``);
-- ``ask`` (:mod:`.ask`) asks the model for its diagnosis, and only asks;
-- ``check`` (:mod:`.fix`, only with ``--fix``) judges every fix claim in the sandbox: the
-  repository's own fixer's patch, the model's patches from its tool loop (the one place asking
-  and running interleave: the model runs the failing command as it works) and the test that
-  shows a verified fix's bug; its sandbox closes when the step ends;
-- ``decide`` (pure, :mod:`.decide`) merges the diagnosis with the verdict under guardrails,
-  reads the check step's verdicts as data and decides whether the failed jobs are due a re-run
-  (:mod:`.rerun`, from the settings ``rerun_rules`` reads);
-- ``publish`` (:mod:`.publish`) writes the excerpt file, the comment, the fix's patch or pull
-  request and the Slack message, and asks for the re-run decide found due; the outputs and the
-  job summary are written by ``finish`` (:func:`cicd_agent.job.pipeline.finish`) around it, as
-  in every mode.
-
-Review's run has the same shape: its ``check`` judges each suggestion between ask and decide.
+:func:`run` reads top to bottom. Two steps do more than their names say: ``check`` (only with
+``--fix``) is the one place asking the model and running code interleave, as the model's tool
+loop runs the failing command in the sandbox; it is handed one :class:`~.fix.attempt.FixInput`
+and returns one :class:`~.fix.attempt.Checks`. ``decide`` also finds whether the failed jobs are
+due a re-run (:mod:`.rerun`), which ``publish`` asks GitHub for.
 """
 
 from __future__ import annotations
@@ -33,7 +18,7 @@ from cicd_agent.modes.analyse_failure.ask import ask
 from cicd_agent.modes.analyse_failure.collect import collect, fit
 from cicd_agent.modes.analyse_failure.decide import decide
 from cicd_agent.modes.analyse_failure.fix import check
-from cicd_agent.modes.analyse_failure.fix.attempt import FixHanded
+from cicd_agent.modes.analyse_failure.fix.attempt import FixInput
 from cicd_agent.modes.analyse_failure.publish import publish
 from cicd_agent.modes.analyse_failure.rerun import rerun_rules
 from cicd_agent.modes.analyse_failure.verdict import analyse
@@ -53,10 +38,18 @@ def run(ctx: RunContext[AnalyseFailureOptions]) -> Finished[FailureResult]:
     fitted = fit(ctx)
     verdict = analyse(facts, fitted)
     opinion = ask_model(ctx, lambda: ask(ctx.model, verdict, fitted.redact))
-    handed = FixHanded(
-        ctx.mode_options, ctx.model, ctx.options.repo_dir, local=not ctx.has_event, tool=ctx.tool
+    fixing = FixInput(
+        ctx.mode_options.fix,
+        ctx.mode_options.head or (facts.target.head_sha if facts.target else ""),
+        facts.scans,
+        verdict.analysis,
+        facts.code_is_proof,
+        ctx.options.repo_dir,
+        local=not ctx.has_event,
+        model=ctx.model,
+        tool=ctx.tool,
     )
-    checks = check(ctx, verdict, handed)
+    checks = check(ctx, fixing)
     result = decide(verdict, opinion, checks, redact=fitted.redact, rerun=rerun_rules(ctx))
     return finish(ctx, result, lambda decided: publish(ctx, facts, decided))
 

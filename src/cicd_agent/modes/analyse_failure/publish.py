@@ -134,7 +134,7 @@ def _rerun(
         ctx.note(
             f"Every failure was infrastructure, on code from someone who can push: GitHub "
             f"was asked to re-run the failed jobs of run {target.run_id} once "
-            "(rerun-infrastructure: 1)."
+            f"(rerun-infrastructure: {ctx.mode_options.rerun_infrastructure})."
         )
     else:
         ctx.posted.record(rerun_reason="the token may not re-run jobs (actions: write)")

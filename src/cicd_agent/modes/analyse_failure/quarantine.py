@@ -187,7 +187,8 @@ def judge(
 
 def _ids(analysis: LogAnalysis) -> dict[str, tuple[str, ...]]:
     """Each failed test → its ids as the test step names it, where the log gave them
-    (:attr:`~cicd_agent.modes.analyse_failure.log_model.LogAnalysis.test_ids`), else its name alone."""
+    (:attr:`~cicd_agent.modes.analyse_failure.log_model.LogAnalysis.test_ids`), else its name
+    alone."""
     ids: dict[str, tuple[str, ...]] = {}
     for name, one, _ in analysis.test_ids:
         ids[name] = (*ids.get(name, ()), one)

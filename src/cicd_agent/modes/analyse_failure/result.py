@@ -2,7 +2,7 @@
 
 All of them read the same object, so the comment can never say something the outputs do not.
 Log text and the model's words only appear in code spans, code blocks or neutralised prose
-(``failure.markdown``).
+(:mod:`cicd_agent.actions.markdown`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from cicd_agent.job.pipeline import NOT_SHOWN, Fixed, PlainResult
 from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome, fix_section
 from cicd_agent.modes.analyse_failure.log_model import FailureGroup, FlakyTest, Recurrence
 from cicd_agent.modes.analyse_failure.quarantine import QuarantineReport
+from cicd_agent.modes.analyse_failure.summary_sections import failures_section, flaky_section
 
 CHANGED_SHOWN = 10
 """Changed files named in the summary, likeliest culprit first (the outputs have all)."""
@@ -234,7 +235,8 @@ class FailureResult(PlainResult):
         return "\n\n".join(part for part in parts if part)
 
     def _root_cause_section(self) -> str:
-        text = f"**Root cause:** {code_span(self.root_cause) if self.root_cause else '(no error line found)'}"
+        cause = code_span(self.root_cause) if self.root_cause else "(no error line found)"
+        text = f"**Root cause:** {cause}"
         if self.explanation:
             text += f"\n\n{prose(self.explanation)}"
         return text
@@ -303,47 +305,13 @@ class FailureResult(PlainResult):
         return "\n\n".join(lines)
 
     def _flaky_section(self) -> str:
-        if self.is_flaky == "false" and self.flaky_apart:
-            return (
-                "**Flaky?** No: "
-                + "; ".join(
-                    f"{code_span(test, 200)} failed the first run of each of the last {runs} "
-                    "default-branch runs and passed only when the test step retried it apart from "
-                    "the suite (test history): it depends on the tests run before it, not on chance "
-                    "(`test-step --fix-flaky suggest` names the test it depends on)"
-                    for test, runs in self.flaky_apart.items()
-                )
-                + "."
-            )
-        if self.is_flaky == "false":
-            unread = f" Not read: {prose(self.flaky_unread)}." if self.flaky_unread else ""
-            return (
-                "**Flaky?** No: nothing shows this failure passing on a retry or coming and "
-                f"going.{unread}"
-            )
-        evidence = "; ".join(prose(item) for item in self.flaky_evidence) or "see the notes"
-        history = any("(test history" in item for item in self.flaky_evidence)  # its runs
-        sibling = any("in another matrix entry" in item for item in self.flaky_evidence)
-        verdict = (
-            "Yes"
-            if self.is_flaky == "true"
-            else "Likely, by the test history"
-            if history
-            else "Likely, by the run's other jobs"
-            if sibling
-            else "Likely, from this log alone"
+        return flaky_section(
+            self.is_flaky,
+            self.flaky_evidence,
+            self.flaky_tests,
+            unread=self.flaky_unread,
+            apart=self.flaky_apart,
         )
-        parts = [f"**Flaky?** {verdict}: {evidence}."]
-        for test in self.flaky_tests[:10]:
-            runs = ", ".join(
-                f"run {o.run_id} attempt {o.attempt} {o.outcome}" for o in test.outcomes[:6]
-            )
-            parts.append(
-                f"- {code_span(test.name, 200)} ({test.verdict}): "
-                + "; ".join(prose(e) for e in test.evidence[:3])
-                + (f" [{runs}]" if runs else "")
-            )
-        return "\n".join(parts[:1]) + ("\n\n" + "\n".join(parts[1:]) if parts[1:] else "")
 
     def _history_section(self) -> str:
         lines: list[str] = []
@@ -432,57 +400,3 @@ def _kind(failure_type: str, root_cause: str = "") -> str:
 def _cell(text: str) -> str:
     """``text`` inside one table cell: its ``|`` escaped (the span shows them as they were)."""
     return text.replace("|", "\\|")
-
-
-def failures_section(
-    failures: Sequence[FailureGroup],
-    failed_count: int,
-    groups: int,
-    runner: tuple[int, int] = (0, 0),
-) -> str:
-    """Every distinct failure when there is more than one, and what a re-run can clear. The
-    tests the runner names failed are the count; the rest are groups of them by message.
-    ``runner``: its own closing count of failures and how many of them are subtests, said as
-    it printed them where they are not the tests named (pytest counts each failed subtest)."""
-    if len(failures) < 2:
-        return ""
-    rows = []
-    for group in failures:
-        what = (
-            "infrastructure: a re-run may clear it"
-            if group.infrastructure
-            else (group.kind.value.replace("_", " "))
-        )
-        if group.untouched:
-            what += ", in a file the change did not touch"
-        if group.subtests:
-            plural = "s" if group.subtests > 1 else ""
-            times = f" ({group.subtests} failed subtest{plural} of {code_span(group.test, 200)})"
-        elif group.test:
-            first = "" if group.count == 1 else f"{group.count} tests, first "
-            times = f" ({first}{code_span(group.test, 200)})"
-        else:
-            times = f" ×{group.count}" if group.count > 1 else ""
-        rows.append(f"- {code_span(group.line, 200)}{times} ({what})")
-    groups = max(groups, len(failures))
-    shown = f", the first {len(failures)} shown" if groups > len(failures) else ""
-    if failed_count:
-        tests = f"{failed_count} test" + ("s" if failed_count > 1 else "")
-        failed, subtests = runner
-        counted = f"{tests} failed by the runner's count"
-        if failed and failed != failed_count:
-            parts = f", {subtests} of them subtests" if subtests else ""
-            counted = (
-                f"{failed} failed by the runner's closing count{parts}; {tests} named "
-                "failed" + (" besides" if subtests else "")
-            )
-        text = (
-            f"**Failures**: {counted}, in {groups} groups by "
-            f"their message{shown}; the one to fix first on top:\n\n"
-        )
-    else:
-        text = f"**Failures** ({groups} distinct{shown}, the one to fix first on top):\n\n"
-    text += "\n".join(rows)
-    if any(g.infrastructure for g in failures) and not all(g.infrastructure for g in failures):
-        text += "\n\nA re-run cannot clear the failures that are not infrastructure."
-    return text

@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from cicd_agent.github.run_history import History
     from cicd_agent.job.repo_config import QuarantineEntry
     from cicd_agent.modes.analyse_failure.answer import FailureAnswer
-    from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
-    from cicd_agent.modes.analyse_failure.fix.judge.claims import Verification
     from cicd_agent.modes.analyse_failure.log_model import FlakyTest, LogAnalysis, Recurrence
     from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
     from cicd_agent.modes.analyse_failure.logs.reader import JobScan
@@ -196,18 +194,6 @@ class ExcerptFit:
 @dataclass(frozen=True)
 class FailureOpinion:
     """What the ask step produced: the model's diagnosis. The model's fix claims are judged in
-    the check step, in :class:`Checks`."""
+    the check step, in :class:`~cicd_agent.modes.analyse_failure.fix.attempt.Checks`."""
 
     answer: FailureAnswer
-
-
-@dataclass(frozen=True)
-class Checks:
-    """What the check step (:func:`~cicd_agent.modes.analyse_failure.fix.check`) judged: the fix
-    attempt, the deterministic fixer's verdicts and the model's after them, and the test that
-    shows a verified fix's bug (as review's ``Checks`` holds the verdict on each suggestion)."""
-
-    attempt: FixAttempt
-    test: Verification | str | None = None
-    """The verdict on the test that shows the bug a verified fix removes, or why there is none
-    (None: no test was due: no fix verified, an existing test failed before it, or no model)."""

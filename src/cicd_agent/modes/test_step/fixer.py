@@ -115,8 +115,8 @@ def _as_named(fixes: Sequence[FlakyFix], ids: Mapping[str, str | None]) -> list[
                 test=name,
                 patched=fixed.test,
                 evidence=(
-                    f"classified as {fixed.test}, the test it runs within (its runner orders that, not "
-                    f"its subtests): {fixed.evidence}"
+                    f"classified as {fixed.test}, the test it runs within (its runner orders "
+                    f"that, not its subtests): {fixed.evidence}"
                 ),
             )
             for name in within

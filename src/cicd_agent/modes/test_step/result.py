@@ -133,8 +133,9 @@ def seen_lines(
 ) -> list[str]:
     """The job's flaky tests over the history's window, most CI time lost first: a chart
     (drawn in the summary; an SVG file too, on a runner) and a table, ranked alike. A test
-    this run ran is named as its runner printed it (``names``: canonical → the runner's id,
-    go's ``example.com/m/calc.TestSign`` rather than the history's ``example.com.m.calc.TestSign``)."""
+    this run ran is named as its runner printed it (``names``: canonical → the runner's id, go's
+    ``example.com/m/calc.TestSign`` rather than the history's
+    ``example.com.m.calc.TestSign``)."""
     if not found:
         return []
     found = [replace(stat, test=names.get(stat.test, stat.test)) for stat in found]

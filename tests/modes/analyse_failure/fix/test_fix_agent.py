@@ -103,7 +103,7 @@ def test_a_model_that_looks_runs_and_proposes_the_fix_gets_it_verified(
     agent, _verifier, audit = loop(tmp_path, model_server, project)
 
     outcome = agent.outcome
-    assert outcome.offered is not None and outcome.offered.verified
+    assert outcome.offered is not None and outcome.offered.passed
     assert (
         outcome.offered.patch.source == "model" and outcome.offered.patch.diff == project.fix_diff
     )
@@ -128,7 +128,7 @@ def test_a_model_that_looks_runs_and_proposes_the_fix_gets_it_verified(
     reason = "the failing command passes twice with the patch" + (
         " and pytest's report shows its tests passing" if build is failing_pytest else ""
     )
-    assert audit[-2]["verified"] is True and audit[-2]["reason"] == reason
+    assert audit[-2]["passed"] is True and audit[-2]["reason"] == reason
     assert audit[-2]["arguments"]["diff"] == project.fix_diff
 
 
@@ -155,7 +155,7 @@ def test_a_patch_that_fixes_nothing_is_not_offered_and_the_model_hears_why(
         answer.startswith("rejected: the failing command still fails")
         and "assert -1 == 5" in answer
     )
-    assert [line.get("verified") for line in audit if line["kind"] == "tool"] == [False]
+    assert [line.get("passed") for line in audit if line["kind"] == "tool"] == [False]
 
 
 def test_reads_and_edits_outside_the_checkout_or_of_a_workflow_are_refused_and_audited(
@@ -393,7 +393,7 @@ def test_the_policy_reads_each_diff_once_however_often_the_loop_asks(
 
     agent, verifier, _ = loop(tmp_path, model_server, project)
 
-    assert agent.outcome.offered is not None and agent.outcome.offered.verified
+    assert agent.outcome.offered is not None and agent.outcome.offered.passed
     assert verifier.asked == [project.fix_diff] * 2 and len(verifier.runs) == 1
     assert read == [project.fix_diff]
 

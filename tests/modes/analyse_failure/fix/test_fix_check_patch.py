@@ -31,7 +31,7 @@ def test_a_new_test_that_shows_the_bug_is_judged_by_running_it(tmp_path: Path) -
     verifier = _verifier(tmp_path)
     with verifier.sandbox:
         verdict = judge(verifier, _claim(verifier, SHOWS_THE_BUG))
-    assert verdict.verified and verdict.proof and verdict.tests == 1, verdict.reason
+    assert verdict.passed and verdict.proof and verdict.tests == 1, verdict.reason
     assert verdict.reason.endswith("fails on the failed commit and passes with the fix, in the "
                                    "sandbox")  # fmt: skip
     assert [run.exit_code for run in verdict.runs] == [1, 0]
@@ -46,7 +46,7 @@ def test_a_fix_the_failing_command_passes_with_is_not_verified_by_its_exit_code(
     verifier = _verifier(tmp_path)
     with verifier.sandbox:
         verdict = verifier.verify(MEAN_FIX)
-    assert not verdict.verified
+    assert not verdict.passed
     assert verdict.reason.startswith("not verified: no pytest ran, and the failing command is "
                                      "no linter or formatter the fix step knows")  # fmt: skip
     assert not verdict.runs[0].passed  # the baseline still crashes
@@ -58,5 +58,5 @@ def test_a_patch_the_policy_refuses_runs_nothing(tmp_path: Path) -> None:
     with verifier.sandbox:
         verdict = verifier.verify(WORKFLOW)
     assert verdict == verifier.verify(WORKFLOW)
-    assert not verdict.verified and not verdict.runs
+    assert not verdict.passed and not verdict.runs
     assert verdict.reason == "refused: the patch edits a workflow file (.github/workflows/ci.yml)"

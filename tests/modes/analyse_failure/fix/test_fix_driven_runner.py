@@ -81,9 +81,9 @@ def test_the_fail_to_pass_judge_runs_the_runner_it_is_handed(tmp_path: Path) -> 
     patch = new_test_patch(path, SCRIPT_TEST, checkout)
     assert isinstance(patch, Patch), patch
     with sandbox:
-        verdict = judge(verifier, FailsThenPasses(patch, path, MEAN_FIX))
+        verdict = judge(verifier, FailsThenPasses(patch, path, MEAN_FIX, SCRIPT_TEST))
     assert driven.watches.asked == [path]
-    assert verdict.verified and verdict.proof, verdict.reason
+    assert verdict.passed and verdict.proof, verdict.reason
     before, after = verdict.runs
     assert before.exit_code == 1 and "ZeroDivisionError" in before.output, before.output
     assert PASSED in after.output and "passed" not in before.output.replace(PASSED, "")

@@ -7,12 +7,17 @@ whose author cannot push, which is checked, never verified."""
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand, FailsThenPasses, Patch
-from cicd_agent.modes.analyse_failure.fix.judge.fail_to_pass import judge, new_test_patch
+from cicd_agent.modes.analyse_failure.fix.judge.fail_to_pass import (
+    judge,
+    new_test_claim,
+    new_test_patch,
+)
 from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import Sandbox
@@ -53,9 +58,9 @@ def _verifier(tmp_path: Path, *, code_is_proof: bool = True) -> SandboxVerifier:
 
 
 def _claim(verifier: SandboxVerifier, content: str, path: str = "tests/test_mean_empty.py"):  # type: ignore[no-untyped-def]
-    patch = new_test_patch(path, content, verifier.sandbox.checkout)
-    assert isinstance(patch, Patch), patch
-    return FailsThenPasses(patch, path, MEAN_FIX)
+    claim = new_test_claim(path, content, MEAN_FIX, verifier.sandbox.checkout)
+    assert isinstance(claim, FailsThenPasses), claim
+    return claim
 
 
 @needs_sandbox
@@ -63,7 +68,7 @@ def test_a_test_that_fails_without_the_fix_and_passes_with_it_is_verified(tmp_pa
     verifier = _verifier(tmp_path)
     with verifier.sandbox:
         verdict = judge(verifier, _claim(verifier, SHOWS_THE_BUG))
-    assert verdict.verified and verdict.proof, verdict.reason
+    assert verdict.passed and verdict.proof, verdict.reason
     before, after = verdict.runs
     assert before.exit_code == 1 and "ZeroDivisionError" in before.output
     assert after.passed and "1 passed" in after.output
@@ -75,7 +80,7 @@ def test_on_code_whose_author_cannot_push_the_test_is_checked_never_proof(tmp_pa
     verifier = _verifier(tmp_path, code_is_proof=False)
     with verifier.sandbox:
         verdict = judge(verifier, _claim(verifier, SHOWS_THE_BUG))
-    assert verdict.verified and not verdict.proof
+    assert verdict.passed and not verdict.proof
     assert "checked, not proof" in verdict.reason
 
 
@@ -95,7 +100,7 @@ def test_a_test_that_shows_no_bug_is_not_offered(tmp_path: Path, content: str, s
     verifier = _verifier(tmp_path)
     with verifier.sandbox:
         verdict = judge(verifier, _claim(verifier, content))
-    assert not verdict.verified and verdict.reason == says
+    assert not verdict.passed and verdict.reason == says
 
 
 @pytest.mark.parametrize(
@@ -181,7 +186,7 @@ def test_attack_a_test_that_counts_its_runs_is_not_offered(tmp_path: Path) -> No
     verifier = _verifier(tmp_path)
     with verifier.sandbox:
         verdict = judge(verifier, _claim(verifier, COUNTS_ITS_RUNS))
-    assert not verdict.verified, verdict.reason
+    assert not verdict.passed, verdict.reason
 
 
 READS_THE_FIX = (
@@ -223,8 +228,8 @@ def test_a_fix_that_adds_a_module_still_gets_its_test(tmp_path: Path) -> None:
     verifier = _verifier(tmp_path)
     with verifier.sandbox:
         test = _claim(verifier, SHOWS_THE_BUG)
-        verdict = judge(verifier, FailsThenPasses(test.test, test.path, ADDED_MODULE_FIX))
-    assert verdict.verified, verdict.reason
+        verdict = judge(verifier, replace(test, fix=ADDED_MODULE_FIX))
+    assert verdict.passed, verdict.reason
 
 
 @needs_sandbox
@@ -249,7 +254,7 @@ def test_attack_a_test_folder_the_checkout_links_elsewhere_is_not_written_throug
     linked = Patch(diff=_claim(verifier, SHOWS_THE_BUG).test.diff.replace(
         "tests/test_mean_empty.py", path), source="model", summary=f"new test {path}")  # fmt: skip
     with verifier.sandbox:
-        verdict = judge(verifier, FailsThenPasses(linked, path, MEAN_FIX))
+        verdict = judge(verifier, FailsThenPasses(linked, path, MEAN_FIX, SHOWS_THE_BUG))
     assert verdict.reason == "the test did not fail as a test does without the fix (exit 1)"
     assert "did not apply" in verdict.runs[0].output  # git apply refuses a path beyond a link
     assert list(outside.iterdir()) == []
@@ -278,8 +283,8 @@ def test_attack_a_fix_in_a_file_whose_name_git_quotes_is_still_hidden(
         test = new_test_patch("tests/test_mean_empty.py", reads, checkout)
         assert isinstance(test, Patch), test
         patch = Patch(fix.stdout.decode("utf-8", "surrogateescape"), "model", "fixed")
-        verdict = judge(verifier, FailsThenPasses(test, "tests/test_mean_empty.py", patch))
-    assert not verdict.verified, verdict.reason
+        verdict = judge(verifier, FailsThenPasses(test, "tests/test_mean_empty.py", patch, reads))
+    assert not verdict.passed, verdict.reason
     assert all("invalid option" not in run.output for run in verdict.runs)  # a name, never an option
 
 
@@ -301,7 +306,7 @@ def test_attack_a_test_that_reads_the_fixs_compiled_code_is_not_offered(tmp_path
     verifier = _verifier(tmp_path)
     with verifier.sandbox:
         verdict = judge(verifier, _claim(verifier, READS_THE_CODE))
-    assert not verdict.verified and len(verdict.runs) == 1  # stopped in the run without the fix
+    assert not verdict.passed and len(verdict.runs) == 1  # stopped in the run without the fix
     said = "the test reads the code under test instead of running it (object.__getattr__ __code__"
     assert verdict.reason.startswith(said), verdict.reason
     assert "tests/test_mean_empty.py:5)" in verdict.reason  # the test's own line

@@ -102,7 +102,7 @@ def test_the_floor_fixes_a_real_lint_or_format_failure_and_the_fix_verifies(
         assert run.patch.source == "fixer"
         assert removed in run.patch.diff and added in run.patch.diff
         verdict = SandboxVerifier(sandbox, command, driven=PYTEST, redact=str).verify(run.patch)
-    assert verdict.verified, (verdict.reason, [r.output for r in verdict.runs])
+    assert verdict.passed, (verdict.reason, [r.output for r in verdict.runs])
     assert not verdict.runs[0].passed  # it failed before the fix, in the sandbox too
     assert (repo / "app" / "main.py").read_text() == files["app/main.py"]  # checkout untouched
 
@@ -126,7 +126,7 @@ def test_eslint_fixes_in_the_sandbox_and_its_config_cannot_reach_the_host(tmp_pa
         assert run.patch is not None, run.note
         assert "+const x = 1;" in run.patch.diff
         verifier = SandboxVerifier(sandbox, command, driven=PYTEST, redact=str)
-        assert verifier.verify(run.patch).verified
+        assert verifier.verify(run.patch).passed
     assert not planted.exists()
 
 
@@ -252,5 +252,5 @@ def test_a_module_the_eslint_config_imports_cannot_pass_the_lint_step(tmp_path: 
         verdict = SandboxVerifier(sandbox, command, driven=PYTEST, redact=str).verify(
             Patch(diff=diff, source="model", summary="a fix")
         )
-    assert not verdict.verified, verdict.reason
+    assert not verdict.passed, verdict.reason
     assert "and lint/rules.mjs is no file it named as it failed" in verdict.reason, verdict.reason

@@ -80,7 +80,7 @@ def _verifier(
 def _verify(verifier: SandboxVerifier, diff: str) -> tuple[bool, str]:
     with verifier.sandbox:
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
-    return verdict.verified, verdict.reason
+    return verdict.passed, verdict.reason
 
 
 @needs_sandbox
@@ -199,7 +199,7 @@ def test_the_steps_own_pytest_addopts_still_apply_with_the_report(tmp_path: Path
     verifier = _verifier(tmp_path, failing=failing, extra=OTHER_TEST)
     with verifier.sandbox:
         verdict = verifier.verify(Patch(diff=CALC_FIX, source="model", summary="a fix"))
-    assert verdict.verified, verdict.reason
+    assert verdict.passed, verdict.reason
     assert "1 passed, 1 deselected" in verdict.runs[-1].output, verdict.runs[-1].output
 
 
@@ -306,7 +306,7 @@ def _verdict(
     with sandbox:
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
     output = verdict.runs[-1].output if verdict.runs else ""
-    return verdict.verified, verdict.reason, output
+    return verdict.passed, verdict.reason, output
 
 
 ENTRY_POINT_PLUGIN = (
@@ -506,7 +506,7 @@ def test_runner_settings_behind_a_symbolic_link_are_still_the_runners(tmp_path: 
     )
     with sandbox:
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
-    assert not verdict.verified, verdict.reason
+    assert not verdict.passed, verdict.reason
     assert verdict.reason == (
         "refused: the patch edits the test runner's settings through a link (pytest.ini)"
     )

@@ -214,7 +214,7 @@ def test_a_body_the_base_already_runs_at_import_is_import_time_code(
             failing_tests=["tests/test_ops.py"],
         )
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
-    assert not verdict.verified, verdict.reason
+    assert not verdict.passed, verdict.reason
     said = f"not verified: line {line} of calc/plugins.py, which the patch changes, ran before"
     assert verdict.reason.startswith(said), verdict.reason
 
@@ -252,7 +252,7 @@ def _verify(tmp_path: Path, files: dict[str, str], diff: str) -> tuple[bool, str
             failing_tests=["tests/test_ops.py"],
         )
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
-    return verdict.verified, verdict.reason
+    return verdict.passed, verdict.reason
 
 
 FACTORY = {

@@ -40,7 +40,7 @@ def _verified() -> Verification:
 def test_the_models_patches_follow_the_floors_and_the_collected_attempt_is_not_changed() -> None:
     floor = FixAttempt("suggest", verifications=[_refused("a")], notes=["No deterministic fix."])
     joined = with_model(floor, [_verified()])
-    assert [v.verified for v in joined.verifications] == [False, True]
+    assert [v.passed for v in joined.verifications] == [False, True]
     assert joined.offered is not None and joined.offered.patch.source == "model"
     assert (len(floor.verifications), floor.notes, floor.offered) == (
         1,

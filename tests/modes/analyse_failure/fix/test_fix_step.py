@@ -3,19 +3,39 @@ runs nothing when no fix is asked for, or when no job failed: decide gets no che
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
-from cicd_agent.modes.analyse_failure.fix import check
+from cicd_agent.modes.analyse_failure.fix import check, why_no_test
+from cicd_agent.modes.analyse_failure.fix.attempt import FixInput
+from cicd_agent.modes.analyse_failure.fix.judge.claims import Patch, Verification
+from cicd_agent.modes.analyse_failure.options import FixRequest
 
 
-def test_no_fix_asked_or_no_failed_job_runs_nothing() -> None:
+def test_no_fix_asked_or_no_failed_job_runs_nothing(tmp_path: Path) -> None:
     said: list[str] = []
     run = SimpleNamespace(progress=SimpleNamespace(stage=said.append))
-    off = SimpleNamespace(options=SimpleNamespace(fix="off"))
-    asked = SimpleNamespace(options=SimpleNamespace(fix="suggest"))
-    failed = SimpleNamespace(facts=None, analysis=SimpleNamespace(failed_jobs=("tests",)))
-    passed = SimpleNamespace(facts=None, analysis=SimpleNamespace(failed_jobs=()))
-    assert check(cast(Any, run), cast(Any, failed), cast(Any, off)) is None
-    assert check(cast(Any, run), cast(Any, passed), cast(Any, asked)) is None
+
+    def given(requested: FixRequest, failed_jobs: tuple[str, ...]) -> FixInput:
+        analysis = cast(Any, SimpleNamespace(failed_jobs=failed_jobs))
+        return FixInput(
+            requested, "", (), analysis, True, tmp_path, local=True, model=None, tool=print
+        )
+
+    assert check(cast(Any, run), given("off", ("tests",))) is None
+    assert check(cast(Any, run), given("suggest", ())) is None
     assert said == []  # the step never started
+
+
+def test_a_fix_that_changes_no_python_file_gets_no_pytest_test_asked_for() -> None:
+    """The test written with a verified fix is a pytest file: for a fix to a go, jest or cargo
+    project's code it was asked for anyway, and could only be a Python file in a project that has
+    none, or a test of nothing the fix changed."""
+    go = Verification(Patch("diff", "model", "fix"), True, "", files=(("calc/calc.go", "x"),))
+    python = Verification(Patch("diff", "model", "fix"), True, "", files=(("calc/ops.py", "x"),))
+    assert why_no_test(go) == (
+        "no test proposed: the fix changes no Python file, and the test written with a fix is a "
+        "pytest test"
+    )
+    assert why_no_test(python) == ""

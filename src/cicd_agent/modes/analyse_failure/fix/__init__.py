@@ -1,22 +1,22 @@
 """analyse-failure's check step (:func:`check`): every fix claim judged in the sandbox, between
 ask and decide, when ``--fix`` asks for one and a job failed. A patch is offered only when the
-fix judge (:mod:`.judge`) verified it.
+fix judge (:mod:`.judge`) passed it on code that is proof: verified.
 
 In order, in one sandbox that lives as long as this step:
 
 1. :func:`.attempt.start` reads the failed step's command from collect's scans of the logs,
    checks that the checkout is the failed commit, opens the sandbox and the judge, and lets the
    repository's own fixer (:mod:`.fixers`) try: its patch is judged;
-2. when that fixer has no verified patch and a model is configured, the model's tool loop
+2. when the judge passed no patch of that fixer and a model is configured, the model's loop
    (:func:`.agent.propose`): the one place asking the model and running in the sandbox
    interleave (it reads the checkout, runs the failing command, proposes patches, each judged
    as it is proposed);
-3. when a patch is verified and no existing test failed before it, the model writes a test
-   that shows the bug (:func:`propose_test`, its prompt and schema here), judged fail-to-pass
-   (:mod:`.judge.fail_to_pass`).
+3. when a patch passed, no existing test failed before it and the patch changes Python code,
+   the model writes a pytest test that shows the bug (:func:`propose_test`, its prompt and
+   schema here), judged fail-to-pass (:mod:`.judge.fail_to_pass`).
 
-What it returns (:class:`~cicd_agent.modes.analyse_failure.types.Checks`) is data: decide reads
-the verdicts (:mod:`.outcome` words them), publish writes the patch.
+It is handed one :class:`~.attempt.FixInput` and returns one :class:`~.attempt.Checks`, data:
+decide reads the verdicts (:mod:`.outcome` words them), publish writes the patch.
 
 A package of its own because it is optional, and the one part of the mode that runs the
 checkout's code.
@@ -31,10 +31,9 @@ from pydantic import BaseModel, ConfigDict
 
 from cicd_agent.actions.errors import ModelError
 from cicd_agent.model.prompts import UNTRUSTED_RULES, fence
-from cicd_agent.modes.analyse_failure.fix.attempt import FixHanded, start, with_model
-from cicd_agent.modes.analyse_failure.fix.judge.claims import FailsThenPasses, failing_script
-from cicd_agent.modes.analyse_failure.fix.judge.fail_to_pass import judge, new_test_patch
-from cicd_agent.modes.analyse_failure.types import Checks
+from cicd_agent.modes.analyse_failure.fix.attempt import Checks, FixInput, start, with_model
+from cicd_agent.modes.analyse_failure.fix.judge.claims import JudgedTest, failing_script
+from cicd_agent.modes.analyse_failure.fix.judge.fail_to_pass import judge, new_test_claim
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -47,61 +46,53 @@ if TYPE_CHECKING:
         Verification,
     )
     from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
-    from cicd_agent.modes.analyse_failure.types import FailureVerdict
 
 
-def check(run: Run, verdict: FailureVerdict, handed: FixHanded) -> Checks | None:
+def check(run: Run, given: FixInput) -> Checks | None:
     """The fix step's verdicts (None: no fix asked, or no job failed: nothing is opened or run).
-    ``run``: the services the sandbox is opened with, where progress and notes go; ``handed``:
-    the rest it reads of the run. The model's errors here only ever become notes: the diagnosis
-    stands without a fix."""
-    options, facts, analysis = handed.options, verdict.facts, verdict.analysis
-    if options.fix == "off" or not analysis.failed_jobs:
+    ``run``: the services the sandbox is opened with, where progress and notes go. The model's
+    errors here only ever become notes: the diagnosis stands without a fix."""
+    analysis = given.analysis
+    if given.requested == "off" or not analysis.failed_jobs:
         return None
     run.progress.stage("check: the fix, judged in the sandbox")
-    head = options.head or (facts.target.head_sha if facts.target else "")
     with ExitStack() as resources:  # the sandbox closes when the step ends, however it ends
-        attempt, verifier = start(
-            run,
-            handed,
-            facts.scans,
-            analysis,
-            head,
-            code_is_proof=facts.code_is_proof,
-            resources=resources,
-            requested=options.fix,
-        )
+        attempt, verifier = start(run, given, resources=resources)
         failing = attempt.failing
-        model = handed.model
+        model = given.model
         if verifier is None or failing is None or model is None:
             return Checks(attempt)
         if attempt.offered is None:
             # Imported only here: the loop imports the openai SDK, which a run without a model,
-            # or whose own fixer's patch is verified, never pays for.
+            # or whose own fixer's patch is verified, never pays for. The loop ends on a failed
+            # model call itself, and says so in its note.
             from cicd_agent.modes.analyse_failure.fix.agent import propose
 
-            try:
-                found = propose(run, model, verifier, failing)
-                attempt = with_model(attempt, found.proposals, tuple(found.audit))
-            except ModelError as exc:
-                run.note(
-                    f"The model's fix attempt failed ({exc}); the deterministic result stands."
-                )
-        test: Verification | str | None = None
-        if attempt.offered is not None and not analysis.failed_tests:
-            # The failing tests already show the bug when there are some.
-            try:
-                test = propose_test(
-                    run.redactor.redact,
-                    verifier,
-                    failing,
-                    attempt.offered.patch,
-                    analysis.root_cause,
-                    model=model,
-                )
-            except ModelError as exc:
-                test = f"no test proposed: the model failed ({exc})"
-    return Checks(attempt, test)
+            found = propose(run, model, verifier, failing)
+            attempt = with_model(attempt, found.proposals, tuple(found.audit))
+        offered = attempt.offered
+        if offered is None or analysis.failed_tests:  # the failing tests already show the bug
+            return Checks(attempt)
+        if why := why_no_test(offered):
+            return Checks(attempt, why)
+        try:
+            redact = run.redactor.redact
+            cause = analysis.root_cause
+            test = propose_test(redact, verifier, failing, offered.patch, cause, model=model)
+        except ModelError as exc:
+            return Checks(attempt, f"no test proposed: the model failed ({exc})")
+        return Checks(attempt, test)
+
+
+def why_no_test(fix: Verification) -> str:
+    """Why no test is asked for with the verified ``fix`` ("" when one is): the test written
+    with a fix is a pytest test, which shows a bug only in Python code the fix changed."""
+    if any(path.endswith(".py") for path, _ in fix.files):
+        return ""
+    return (
+        "no test proposed: the fix changes no Python file, and the test written with a fix is a "
+        "pytest test"
+    )
 
 
 TEST_SYSTEM = (
@@ -132,7 +123,7 @@ def propose_test(
     root_cause: str,
     *,
     model: ModelClient,
-) -> Verification | str:
+) -> JudgedTest | str:
     """The test that comes with a verified fix when no existing test failed before it (a script
     crashed, a type check or a build broke): the model writes one new test file that should fail
     on the failed commit and pass with the fix, and the one verifier judges exactly that claim
@@ -147,7 +138,7 @@ def propose_test(
         )
     )
     answer = model.ask(TestAnswer, system=TEST_SYSTEM, user=user, tier="model", temperature=0.1)
-    patch = new_test_patch(answer.path, answer.content, verifier.sandbox.checkout)
-    if isinstance(patch, str):
-        return f"the model's test was refused: {patch}"
-    return judge(verifier, FailsThenPasses(patch, answer.path, fix))
+    claim = new_test_claim(answer.path, answer.content, fix, verifier.sandbox.checkout)
+    if isinstance(claim, str):
+        return f"the model's test was refused: {claim}"
+    return JudgedTest(claim, judge(verifier, claim))

@@ -170,7 +170,10 @@ class FixAgent:
     def _cap_reached(self, messages: list[ChatCompletionMessageParam]) -> str:
         limits, outcome = self.limits, self.outcome
         if outcome.calls >= limits.max_calls:
-            return f"the call cap of {limits.max_calls} model calls was reached without a verified patch"
+            return (
+                f"the call cap of {limits.max_calls} model calls was reached without a verified "
+                "patch"
+            )
         if outcome.cost_usd >= limits.max_cost_usd:
             return f"the cost cap of ${limits.max_cost_usd:g} was reached without a verified patch"
         upcoming = self.model.conversation_tokens(messages, TOOLS)
@@ -226,7 +229,8 @@ class FixAgent:
     def _run(self, call: RunFailingCommand) -> str:
         if self._runs >= self.limits.max_runs:
             raise Refused(
-                f"the cap of {self.limits.max_runs} sandbox runs is reached; propose a patch or stop"
+                f"the cap of {self.limits.max_runs} sandbox runs is reached; "
+                "propose a patch or stop"
             )
         patch = None if not call.diff else self._patch(call.diff, "candidate")
         self._runs += 1
@@ -239,8 +243,8 @@ class FixAgent:
         patch = self._patch(call.diff, call.summary)
         verdict = self.verifier.verify(patch)
         self.outcome.proposals.append(verdict)
-        self._verdict = {"verified": verdict.verified, "reason": self.redact(verdict.reason)}
-        if verdict.verified:
+        self._verdict = {"passed": verdict.passed, "reason": self.redact(verdict.reason)}
+        if verdict.passed:
             self.outcome.offered = verdict
             return "accepted: the patch is verified."
         last = _described(verdict.runs[-1], self.redact) if verdict.runs else ""

@@ -25,7 +25,11 @@ from cicd_agent.local.git import GitTimedOut, Place, in_checkout
 from cicd_agent.local.git_ops import differs_from_head, index_entries, resolve_commit
 from cicd_agent.modes.analyse_failure.fix.command import failing_command, missing_command
 from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
-from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand, Verification
+from cicd_agent.modes.analyse_failure.fix.judge.claims import (
+    FailingCommand,
+    JudgedTest,
+    Verification,
+)
 from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 from cicd_agent.runners.sandboxes import isolation_of, opened
 from cicd_agent.runners.table import PYTEST
@@ -38,21 +42,31 @@ if TYPE_CHECKING:
     from cicd_agent.model.client import ModelClient
     from cicd_agent.modes.analyse_failure.log_model import LogAnalysis
     from cicd_agent.modes.analyse_failure.logs.reader import JobScan
-    from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions, FixRequest
+    from cicd_agent.modes.analyse_failure.options import FixRequest
 
 
 @dataclass(frozen=True)
-class FixHanded:
-    """What the check step reads of the run beyond the services a sandbox is opened with (a
-    :class:`~cicd_agent.job.run.Run`): the mode's options (the fix asked for, ``--head``), the
-    model, the checkout's folder, whether the run is local (no event: the checkout's HEAD is
-    the failed commit when no head is given) and where a tool's run is recorded."""
+class FixInput:
+    """The check step's one input: all it reads of the failed run and of this one. The services
+    a sandbox is opened with, where notes and progress go, come apart, as a
+    :class:`~cicd_agent.job.run.Run`."""
 
-    options: AnalyseFailureOptions
-    model: ModelClient | None
-    repo_dir: Path
+    requested: FixRequest
+    head: str
+    """The failed commit as given: ``--head``, else the failed run's head ("": unknown; a local
+    run then takes the checkout's HEAD)."""
+    scans: Sequence[JobScan]
+    """collect's scans of the failed logs: the failing command is read back from them."""
+    analysis: LogAnalysis
+    """The log reading's verdict: the failed jobs and tests, the root cause."""
+    code_is_proof: bool
+    checkout: Path
     local: bool
+    """No event: the run is on a terminal, the checkout the operator's own."""
+    model: ModelClient | None
     tool: Callable[[str, str], None]
+    """Where the fixer this step started, or why it could not, is recorded (the run's
+    ``tools``)."""
 
 
 @dataclass(frozen=True)
@@ -72,30 +86,36 @@ class FixAttempt:
 
     @property
     def offered(self) -> Verification | None:
-        """The first verified patch: the deterministic fixer's when it has one, then the model's."""
-        return next((v for v in self.verifications if v.verified), None)
+        """The first patch the judge passed: the deterministic fixer's when it has one, then the
+        model's (verified only if its pass is proof)."""
+        return next((v for v in self.verifications if v.passed), None)
+
+
+@dataclass(frozen=True)
+class Checks:
+    """The check step's one output (:func:`~cicd_agent.modes.analyse_failure.fix.check`), read
+    by decide as data: the attempt, and the test that shows a verified fix's bug (as review's
+    ``Checks`` holds the verdict on each suggestion)."""
+
+    attempt: FixAttempt
+    test: JudgedTest | str | None = None
+    """The verdict on the test that shows the bug a fix removes, or why there is none (None: no
+    test was due: no patch passed, an existing test failed before it, or no model)."""
 
 
 def start(
-    run: Run,
-    handed: FixHanded,
-    scans: Sequence[JobScan],
-    analysis: LogAnalysis,
-    head_sha: str,
-    *,
-    code_is_proof: bool,
-    resources: ExitStack,
-    requested: FixRequest,
+    run: Run, given: FixInput, *, resources: ExitStack
 ) -> tuple[FixAttempt, SandboxVerifier | None]:
     """Read the failing command, open the verifier, and let the deterministic fixer try: the
     attempt, and the verifier for the rest of the step (None: none could be opened)."""
+    scans, analysis, head_sha = given.scans, given.analysis, given.head
     failing = _failing(scans, analysis)
-    attempt = FixAttempt(requested, failing)
+    attempt = FixAttempt(given.requested, failing)
     if failing is None:
         why = _missing(scans, analysis)
         return replace(attempt, unavailable=why), None
-    checkout = handed.repo_dir
-    if not head_sha and handed.local:
+    checkout = given.checkout
+    if not head_sha and given.local:
         # A local run with a log and a checkout: the checkout is the commit that failed.
         head_sha = checkout_head(checkout)
         if head_sha:
@@ -118,11 +138,11 @@ def start(
         failing_tests=test_files(analysis),
         failed_tests=analysis.failed_tests,
         said=run.progress.say,
-        code_is_proof=code_is_proof,
+        code_is_proof=given.code_is_proof,
     )
     fixed = run_fixer(sandbox, failing, run.environ)
     if fixed.tool is not None:
-        handed.tool(*fixed.tool)
+        given.tool(*fixed.tool)
     if fixed.patch is None:
         return replace(attempt, notes=(f"No deterministic fix: {fixed.note}.",)), verifier
     return replace(attempt, verifications=(verifier.verify(fixed.patch),)), verifier

@@ -80,8 +80,8 @@ def not_installed(
 
 @dataclass(frozen=True)
 class FixerRun:
-    """What the deterministic fixer did: the patch (if any), or why there is none; ``tool``: the fixing
-    command it started and why it could not run ("": it ran), for the run's ``tools``."""
+    """What the deterministic fixer did: the patch (if any), or why there is none; ``tool``: the
+    fixing command it started and why it could not run ("": it ran), for the run's ``tools``."""
 
     patch: Patch | None
     note: str
@@ -89,7 +89,8 @@ class FixerRun:
 
 
 def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, str]) -> FixerRun:
-    """The deterministic fixer's patch for ``failing``: its tool's fixing form, run in a sandboxed copy."""
+    """The deterministic fixer's patch for ``failing``: its tool's fixing form, run in a
+    sandboxed copy."""
     # the program of its ``shell:`` line (``/usr/bin/bash -e {0}``); none is bash, the default
     if base((failing.shell.split() or ["bash"])[0]) not in _POSIX_SHELLS:
         return FixerRun(None, f"the step's shell is not bash or sh ({failing.shell[:80]})")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from cicd_agent.actions.markdown import code_block, code_span, prose
 from cicd_agent.job.pipeline import NOT_SHOWN
-from cicd_agent.modes.analyse_failure.fix.judge.claims import Verification, failing_script
+from cicd_agent.modes.analyse_failure.fix.judge.claims import JudgedTest, failing_script
 from cicd_agent.verify.contract import NOT_PROOF, checked
 
 if TYPE_CHECKING:
@@ -39,7 +39,8 @@ class FixTry:
 
     source: Literal["fixer", "model"]
     summary: str
-    verified: bool
+    passed: bool
+    """The judge passed it; whether that pass is proof is the offered fix's ``status``."""
     reason: str
 
 
@@ -68,9 +69,10 @@ class FixOutcome:
     """False when every hunk went out as a suggestion (the comment then does not repeat it)."""
     publish_notes: list[str] = field(default_factory=list)
     tried: list[FixTry] = field(default_factory=list)
-    test_status: Literal["verified", "checked", "none"] = "none"
+    test_status: Literal["verified", "passes", "none"] = "none"
     """The new test that fails without the fix and passes with it (when no existing test
-    failed): ``verified`` on code from someone who can push, ``checked`` otherwise."""
+    failed): ``verified`` on code from someone who can push, ``passes`` otherwise, as the
+    fix's own ``status``."""
     test_reason: str = ""
     test_path: str = ""
     test: str = ""
@@ -90,7 +92,7 @@ def fix_outcome(
     *,
     patch_path: str,
     redact: Callable[[str], str],
-    test: Verification | str | None = None,
+    test: JudgedTest | str | None = None,
 ) -> FixOutcome:
     """What the result says about the fix: the offered patch, or why there is none, and the
     test that shows its bug (``test``: the verifier's verdict on it, or why there is none)."""
@@ -99,7 +101,7 @@ def fix_outcome(
         FixTry(
             source=v.patch.source,
             summary=redact(v.patch.summary),
-            verified=v.verified,
+            passed=v.passed,
             reason=redact(v.reason),
         )
         for v in attempt.verifications
@@ -107,7 +109,7 @@ def fix_outcome(
     command = redact(failing_script(attempt.failing)) if attempt.failing else ""
     offered = attempt.offered
     if offered is None or redact(offered.patch.diff) != offered.patch.diff:
-        why = "the verified patch holds text shaped like a secret, so it is not offered"
+        why = "the patch that passed holds text shaped like a secret, so it is not offered"
         return FixOutcome(
             requested=requested,
             status="none",
@@ -135,26 +137,25 @@ def fix_outcome(
 
 
 def _with_test(
-    outcome: FixOutcome, test: Verification | str | None, redact: Callable[[str], str]
+    outcome: FixOutcome, test: JudgedTest | str | None, redact: Callable[[str], str]
 ) -> FixOutcome:
     """``outcome`` with the fix's test as the result shows it: only a test the verifier passed
-    is offered."""
+    is offered, its path and text the claim's own."""
     if test is None:
         return outcome
-    if isinstance(test, str) or not test.verified:
+    if isinstance(test, str) or not test.verdict.passed:
         return replace(
             outcome,
             test_reason=redact(
-                test if isinstance(test, str) else f"no test offered: {test.reason}"
+                test if isinstance(test, str) else f"no test offered: {test.verdict.reason}"
             ),
         )
-    added = [line[1:] for line in test.patch.diff.splitlines()[5:]]
     return replace(
         outcome,
-        test_status="verified" if test.proof else "checked",
-        test_reason=redact(test.reason),
-        test_path=test.patch.summary.removeprefix("new test "),
-        test=redact("\n".join(added) + "\n"),
+        test_status="verified" if test.verdict.proof else "passes",
+        test_reason=redact(test.verdict.reason),
+        test_path=test.claim.path,
+        test=redact(test.claim.content),
     )
 
 
@@ -229,11 +230,17 @@ def _none(outcome: FixOutcome) -> str:
     if not outcome.tried:
         return text
     rows = [
-        f"- {'passed' if tried.verified else 'not verified'}: "
-        f"{code_span(tried.summary, 120) if tried.source == 'fixer' else prose(tried.summary)[:120]}"
+        f"- {'passed' if tried.passed else 'not verified'}: {_tried_summary(tried)}"
         f" ({tried.source}): {prose(tried.reason)}"
         for tried in outcome.tried[:MAX_TRIES_SHOWN]
     ]
     return f"{text}\n\n<details><summary>Patches tried ({len(outcome.tried)})</summary>\n\n" + (
         "\n".join(rows) + "\n\n</details>"
     )
+
+
+def _tried_summary(tried: FixTry) -> str:
+    """A fixer's summary is its command (a code span); the model's is prose."""
+    if tried.source == "fixer":
+        return code_span(tried.summary, 120)
+    return prose(tried.summary)[:120]

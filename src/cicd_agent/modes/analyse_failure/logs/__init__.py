@@ -7,12 +7,13 @@ responsible files, a budgeted and redacted excerpt for the model.
 
 analyse-failure's alone and the one home for reading a failed run's logs: ``sources`` (a run-logs
 zip, a folder or a file), ``reader`` (one streaming pass), ``signatures`` (with
-``signatures.toml``), ``region``, ``mixed``, ``classify`` (with ``failure_advice.json``, the advice
-per failure type: ``advice_for``), ``flaky``, ``files`` (with ``source_maps``: a built JavaScript
-frame's source; ``syntax_place``: the file a syntax error names), ``excerpt``, ``analyse`` (into a
-``LogAnalysis``), ``runner_reports`` (what the runners' report shapes say: which lines are a test's,
-which tests failed), ``test_messages`` (why a failing test failed, as its report says). What it
-stands on: the result types it fills (the mode's ``log_model``), from the core the run history, the
-runners' log shapes (``LOG_SHAPES``); a runner's own log knowledge stays in its folder (``log.py``,
-``log.toml``, its shape's ``places``).
+``signatures.toml``), ``region``, ``mixed`` (with ``noise``: the network's lines against a real
+failure), ``classify`` (with ``failure_advice.json``, the advice per failure type: ``advice_for``),
+``flaky``, ``files`` (with ``checkout_places``: where a named path is in the checkout;
+``source_maps``: a built JavaScript frame's source; ``syntax_place``: the file a syntax error
+names), ``excerpt``, ``analyse`` (into a ``LogAnalysis``), ``runner_reports`` (what the runners'
+report shapes say: which lines are a test's, which tests failed), ``test_messages`` (why a failing
+test failed, as its report says). What it stands on: the result types it fills (the mode's
+``log_model``), from the core the run history, the runners' log shapes (``LOG_SHAPES``); a runner's
+own log knowledge stays in its folder (``log.py``, ``log.toml``, its shape's ``places``).
 """

@@ -20,7 +20,6 @@ from cicd_agent.analysis.redact import Redactor
 from cicd_agent.modes.analyse_failure.log_model import (
     FailedJob,
     FailureType,
-    FlakinessEvidence,
     LogAnalysis,
 )
 from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
@@ -29,7 +28,6 @@ from cicd_agent.modes.analyse_failure.logs.classify import (
     killed_after_report,
     late_kills,
     local_module_roots,
-    weighed,
 )
 from cicd_agent.modes.analyse_failure.logs.doctests import doctest_placed
 from cicd_agent.modes.analyse_failure.logs.excerpt import (
@@ -49,9 +47,8 @@ from cicd_agent.modes.analyse_failure.logs.mixed import (
     failed_tests,
     groups,
     merge,
-    noise,
-    real_first,
 )
+from cicd_agent.modes.analyse_failure.logs.noise import noise, real_first
 from cicd_agent.modes.analyse_failure.logs.on_change import ChangePlaces
 from cicd_agent.modes.analyse_failure.logs.pytest_reports import pytest_counts
 from cicd_agent.modes.analyse_failure.logs.reader import JobScan, JobScanner, StepScan
@@ -231,7 +228,6 @@ def analyse_scans(
     budget: int = 8000,
     measure: Callable[[str], int] = len,
     redact: Callable[[str], str] | None = None,
-    flakiness_evidence: FlakinessEvidence | None = None,
     checkout: Path | None = None,
 ) -> LogAnalysis:
     """Find why a run failed from its scanned job logs (:func:`scan_jobs`).
@@ -242,7 +238,9 @@ def analyse_scans(
     defaults to redacting secret-shaped values; the mode passes a ``Redactor`` that also knows
     the run's own secrets. ``checkout`` (the run's checkout, when there is one) lets a test that
     Surefire's summary names by class alone be blamed on its source file, and tells a Go
-    test's ``t.Log`` line from its ``t.Errorf`` line by the source line each names.
+    test's ``t.Log`` line from its ``t.Errorf`` line by the source line each names. Whether
+    the failure is flaky is weighed after, by the analyse step, from the runs around this one
+    (:func:`~.classify.weighed`).
     """
     redact = redact or Redactor().redact
     places = ChangePlaces(changed_files, changed_lines)
@@ -335,7 +333,7 @@ def analyse_scans(
             if f.weight >= MIN_EXCERPT_WEIGHT
         }
     )
-    judged_alone = LogAnalysis(
+    return LogAnalysis(
         failed_jobs=failed_jobs,
         failure_type=primary.failure_type,
         root_cause=root_cause,
@@ -368,7 +366,6 @@ def analyse_scans(
         runner_failed=counted[0],
         subtests_failed=counted[1],
     )
-    return weighed(judged_alone, flakiness_evidence)
 
 
 def _excerpt(

@@ -16,7 +16,8 @@ from cicd_agent.modes.analyse_failure.logs.reader import Hit
 from cicd_agent.modes.analyse_failure.logs.region import Finding
 
 _DOCTEST_REPORT = re.compile(
-    r"^---- (?P<path>\S+) - [^()]*\(line (?P<line>\d{1,7})\)(?: - compile fail)? std(?:out|err) ----$"
+    r"^---- (?P<path>\S+) - [^()]*\(line (?P<line>\d{1,7})\)"
+    r"(?: - compile fail)? std(?:out|err) ----$"
 )
 _REPORT = re.compile(r"^---- .+ std(?:out|err) ----$|^failures:$")
 _PANIC = "rust.panic"

@@ -194,7 +194,8 @@ _TIME_WORDS = re.compile(
 _NUM = r"-?\d+(?:\.\d+)?(?:e-?\d+)?"
 _OPERAND = rf"(?:\(\s*{_NUM}\s*-\s*{_NUM}\s*\)|{_NUM})"
 _COMPARISONS = (
-    # pytest: ``E   assert 0.1405 <= 0.14``, ``assert (2.05 - 1.87) >= 0.2``, ``0.105 == 0.1 ± 0.003``
+    # pytest: ``E   assert 0.1405 <= 0.14``, ``assert (2.05 - 1.87) >= 0.2``,
+    # ``0.105 == 0.1 ± 0.003``
     re.compile(rf"\bassert (?P<a>{_OPERAND}) (?P<op><=|<|>=|>) (?P<b>{_OPERAND})\s*$"),
     re.compile(rf"\bassert (?P<a>{_OPERAND}) == (?P<b>{_NUM}) ± {_NUM}\s*$"),
     # unittest: ``AssertionError: 0.021 not less than 0.001``. The look-behind starts a number
@@ -219,7 +220,8 @@ _CMP_OK = re.compile(rf"^#\s+'(?P<n>{_NUM})'\s*$|^#\s+(?P<op><=|<|>=|>)\s*$")
 """Test::More's ``cmp_ok`` diagnostics: got, the operator and the bound on three lines."""
 _BOUND_WORDS = re.compile(
     r"(?i)(?:(?<=\S) [<>]=? |\bapprox\b|±|\bwithin\b|\bat (?:most|least)\b|\bunder\b"
-    r"|\bbelow\b|\babove\b|\bexceed\w*|\bless than\b|\bgreater than\b|\bbudget\b|toBeLessThan|toBeGreaterThan"
+    r"|\bbelow\b|\babove\b|\bexceed\w*|\bless than\b|\bgreater than\b|\bbudget\b"
+    r"|toBeLessThan|toBeGreaterThan"
     r"|\bassertLess|\bassertGreater|\bactual: false\b)"
 )
 _CLOCK_NOISE = _any(signs.clock for signs in _SIGNS)

@@ -1,13 +1,7 @@
 """Runs that failed in more than one way: the failure a person fixes first, and every distinct one.
 
-A suite run without network fails some tests on DNS or refused connections and, in the same
-run, maybe one on a real assertion. Re-running cannot clear the assertion, so it must be the
-root cause whatever the weight of the network lines. A finding is *noise* when it is the
-network's: a network-shaped line, a line of the same message block (contiguous lines), or the
-heading of a failed test whose report holds such a line (``● suite › test``, ``--- FAIL:``,
-``not ok``, ``1) suite``: the runner's own structure says which lines belong to which test).
-Noise yields to any real test, build, lint or type finding; only a run whose every failure is
-noise stays an infrastructure failure.
+The network's lines are noise (:mod:`.noise`): they yield to any real failure, and only a
+run whose every failure is noise stays an infrastructure failure.
 
 The distinct failures are the first lines of the message blocks of the weighty findings, with
 numbers, ids and addresses folded, so the same DNS error in twelve tests is listed once; the
@@ -29,6 +23,7 @@ from dataclasses import dataclass, replace
 
 from cicd_agent.modes.analyse_failure.log_model import FailureGroup, FailureType
 from cicd_agent.modes.analyse_failure.logs.flaky import TEST_TIMEOUT
+from cicd_agent.modes.analyse_failure.logs.noise import HEADINGS, is_network, noise, reaches, real
 from cicd_agent.modes.analyse_failure.logs.pytest_reports import (
     pytest_heading,
     pytest_reports,
@@ -41,31 +36,9 @@ from cicd_agent.modes.analyse_failure.logs.runner_reports import (
     test_named,
     unrun_errors,
 )
-from cicd_agent.modes.analyse_failure.logs.signatures import VERDICT_SIGNATURES
 from cicd_agent.modes.analyse_failure.logs.test_messages import Source, with_message
 from cicd_agent.runners.table import LOG_SHAPES
 
-_NETWORK = next(s for s in VERDICT_SIGNATURES if s.name == "network.error").pattern
-HEADINGS = frozenset(name for shape in LOG_SHAPES for name in shape.headings)
-"""Signatures of a failed test's heading, each runner's own (``RunnerShape.headings``): the
-lines after it (up to the next) are its report."""
-BLOCK_LINES = 40
-"""How far a test's report reaches after its heading when no other heading comes first."""
-BEFORE_HEADING = 3
-"""A message this close before a heading with none before it is that test's (``go test -v``)."""
-REAL_TYPES = frozenset(
-    {
-        FailureType.TEST_FAILURE,
-        FailureType.BUILD_ERROR,
-        FailureType.LINT_ERROR,
-        FailureType.TYPE_ERROR,
-        FailureType.TIMEOUT,
-    }
-)
-"""What a change can cause and a re-run cannot clear. Dependency and configuration errors are
-left out: an unreachable index makes them too."""
-REAL_WEIGHT = 75
-"""Below this a line is a count or a location (``6 failed``, ``file.py:3``), true of noise too."""
 MAX_GROUPS = 12
 """Distinct failures a summary shows; past them it says how many more there are."""
 MAX_MESSAGED = 200
@@ -93,75 +66,6 @@ _CUT = re.compile(r"(?:\.\.\.|…)$")
 """How a runner marks a message it cut to fit the terminal."""
 MAX_BEGUN = 50
 """Messages a cut one may begin and still be looked at: past them it stays apart."""
-
-
-def _network(finding: Finding) -> bool:
-    signature = finding.hit.match.signature
-    if signature.name.startswith("network."):
-        return True
-    return signature.failure_type is not None and _NETWORK.search(finding.hit.text) is not None
-
-
-def noise(findings: Sequence[Finding]) -> set[int]:
-    """Indexes into ``findings`` of the infrastructure noise (see the module's docstring)."""
-    order = sorted(range(len(findings)), key=lambda i: findings[i].order)
-    marked = {i for i in order if _network(findings[i])}
-    # Contiguous lines are one message: a traceback's E block, a report's lines.
-    for before, after in ((order, order[1:]), (order[::-1], order[::-1][1:])):
-        for previous, current in zip(before, after, strict=False):
-            gap = abs(findings[current].hit.line - findings[previous].hit.line)
-            same_step = findings[current].step_index == findings[previous].step_index
-            if previous in marked and same_step and gap <= 1:
-                marked.add(current)
-    heading: int | None = None
-    for position, index in enumerate(order):
-        finding = findings[index]
-        if finding.hit.match.signature.name in HEADINGS:
-            heading = index
-            continue
-        if index not in marked:
-            continue
-        owner = heading
-        if owner is not None and not _reaches(findings[owner], finding, BLOCK_LINES):
-            owner = None
-        if owner is None:
-            owner = _heading_after(findings, order, position)
-        if owner is not None:
-            marked.add(owner)
-    return marked
-
-
-def _heading_after(findings: Sequence[Finding], order: Sequence[int], position: int) -> int | None:
-    """The heading just after the finding at ``position`` of ``order``, if one is that close;
-    only the next few findings are looked at, so a log of network lines stays linear."""
-    finding = findings[order[position]]
-    for later in range(position + 1, len(order)):
-        index = order[later]
-        if not _reaches(finding, findings[index], BEFORE_HEADING):
-            return None
-        if findings[index].hit.match.signature.name in HEADINGS:
-            return index
-    return None
-
-
-def _reaches(first: Finding, second: Finding, lines: int) -> bool:
-    return first.step_index == second.step_index and 0 <= second.hit.line - first.hit.line <= lines
-
-
-def real(finding: Finding) -> bool:
-    """A weighty finding of a kind a change causes (see ``REAL_TYPES``)."""
-    signature = finding.hit.match.signature
-    return signature.failure_type in REAL_TYPES and finding.weight >= REAL_WEIGHT
-
-
-def real_first(ranked: Sequence[Finding]) -> list[Finding]:
-    """``ranked`` with the noise after every other finding when a real one is among them."""
-    marked = noise(ranked)
-    if not any(real(f) for i, f in enumerate(ranked) if i not in marked):
-        return list(ranked)
-    return [f for i, f in enumerate(ranked) if i not in marked] + [
-        f for i, f in enumerate(ranked) if i in marked
-    ]
 
 
 @dataclass(frozen=True)
@@ -285,7 +189,7 @@ def groups(
                 continue  # a test's summary line after its report: one failure. Never the
                 # other way round: a summary-shaped line a test printed first takes no place
             counted.add(test, 0)
-        if infra and not _network(finding):
+        if infra and not is_network(finding):
             continue  # a heading of a test the network failed: its message says it
         if infra and (message := messages[index]) in said:
             continue  # another line of a network message counted already
@@ -304,7 +208,7 @@ def groups(
 
 def _messages(findings: Sequence[Finding], marked: Collection[int]) -> dict[int, int]:
     """The message each finding of ``marked`` belongs to, by its first finding: the lines one
-    after another of one step (as :func:`noise` reads a message) until a test's heading or
+    after another of one step (as :func:`.noise.noise` reads a message) until a test's heading or
     summary line, which begins the next test's message."""
     found: dict[int, int] = {}
     previous: Finding | None = None
@@ -314,7 +218,7 @@ def _messages(findings: Sequence[Finding], marked: Collection[int]) -> dict[int,
         names_test = finding.hit.match.signature.name in HEADINGS or bool(
             _SUMMARY_ID.match(_LEAD.sub("", finding.hit.text.strip()))
         )
-        if previous is None or names_test or not _reaches(previous, finding, 1):
+        if previous is None or names_test or not reaches(previous, finding, 1):
             start = index
         found[index] = start
         previous = finding

@@ -68,19 +68,22 @@ class RunOutcome:
 
 @dataclass(frozen=True)
 class Verification:
-    """Whether a patch may be offered, and if not, why (one line a user can read)."""
+    """The fix judge's verdict on a patch: whether it passed, and why or why not (one line a
+    user can read). A pass is *verified*, and the patch may be offered, only with ``proof``."""
 
     patch: Patch
-    verified: bool
+    passed: bool
+    """The judge's yes: the policy allows the patch and the failing command passes with it,
+    whoever wrote the code under test."""
     reason: str
     runs: tuple[RunOutcome, ...] = ()
     files: tuple[tuple[str, str | None], ...] = ()
     """A verified patch's result: each path it changes and its new text (None: deleted), read
     back from the verified copy, so a pull request carries exactly what was verified."""
     proof: bool = False
-    """The pass is proof: ``verified`` and the code under test came from someone who can push. A
-    pass on the pull request's own
-    code is :data:`~cicd_agent.verify.contract.NOT_PROOF`: nothing is opened for it."""
+    """The pass is proof: ``passed``, and the code under test came from someone who can push, so
+    the patch is verified. A pass on the pull request's own code is
+    :data:`~cicd_agent.verify.contract.NOT_PROOF`: nothing is opened for it."""
     tests: int = 0
     """How many tests' passes the verdict rests on (0: a linter's or a formatter's word): a
     change they judged is :func:`~cicd_agent.verify.contract.checked`, never called verified."""
@@ -136,8 +139,19 @@ def rest_script(command: FailingCommand) -> str:
 @dataclass(frozen=True)
 class FailsThenPasses:
     """The claim "this new test fails on the head and passes with the fix": ``test`` only adds
-    one new test file, ``fix`` is the verified patch."""
+    one new test file, ``path``, whose text is ``content``; ``fix`` is the verified patch."""
 
     test: Patch
     path: str
     fix: Patch
+    content: str
+    """The new file's text as ``test`` adds it, line by line: what a reader is shown."""
+
+
+@dataclass(frozen=True)
+class JudgedTest:
+    """A new test's claim and the verdict on it: the result shows the test's path and text from
+    the claim, never read back out of its patch."""
+
+    claim: FailsThenPasses
+    verdict: Verification

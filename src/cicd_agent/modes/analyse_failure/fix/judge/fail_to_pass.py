@@ -76,6 +76,16 @@ def new_test_patch(path: str, content: str, checkout: Path) -> Patch | str:
     return Patch(diff=diff, source="model", summary=f"new test {path}")
 
 
+def new_test_claim(path: str, content: str, fix: Patch, checkout: Path) -> FailsThenPasses | str:
+    """The claim that ``content``, as the new test file ``path``, fails without ``fix`` and
+    passes with it, or why the test is refused (:func:`new_test_patch`)."""
+    patch = new_test_patch(path, content, checkout)
+    if isinstance(patch, str):
+        return patch
+    added = "".join(f"{line}\n" for line in content.splitlines())  # as the patch adds it
+    return FailsThenPasses(patch, path, fix, added)
+
+
 def judge(verifier: SandboxVerifier, claim: FailsThenPasses) -> Verification:
     """Whether the test fails without the fix and passes with it, in the sandbox."""
     written = written_files(claim.fix.diff)  # git's names: a quoted or spaced one too

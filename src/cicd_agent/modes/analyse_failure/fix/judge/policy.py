@@ -27,22 +27,24 @@ rejected for each:
   ``usercustomize.py``), in any folder: ``python -m pytest`` puts the working folder first on
   ``sys.path`` and a step's ``PYTHONPATH`` adds others, so the patch's module would run in
   pytest's place and report what it likes (the verifier's in-run check checks where pytest came
-  from too: :mod:`cicd_agent.runners.pytest.in_run_records`); so is a module named like one of Python's own
-  or of pytest's dependencies (``shlex.py``, ``iniconfig.py``) in a folder that is no package:
-  pytest imports them before its ``-p`` plugins, so such a file runs before the in-run check loads;
+  from too: :mod:`cicd_agent.runners.pytest.in_run_records`); so is a module named like one of
+  Python's own or of pytest's dependencies (``shlex.py``, ``iniconfig.py``) in a folder that is
+  no package: pytest imports them before its ``-p`` plugins, so such a file runs before the
+  in-run check loads;
 - the test runner's settings: ``pytest.toml``, ``pytest.ini``, ``tox.ini`` and their dotted
-  names here; the runner's
-  part of ``pyproject.toml`` and ``setup.cfg`` after the patch applies, in the verifier
-  (:mod:`.runner_settings` says why each): a patch to them changes the judge, not the code;
+  names here; the runner's part of ``pyproject.toml`` and ``setup.cfg`` after the patch
+  applies, in the verifier (:mod:`.runner_settings` says why each): a patch to them changes
+  the judge, not the code;
   so does a patch to the target of a committed link with one of these names, or
   ``conftest.py`` (:func:`linked_targets`: pytest reads the target through the link, so
   ``pytest.ini -> ci/settings.txt`` makes ``ci/settings.txt`` the runner's settings under a name
   no rule knows);
-- when the failed step runs a linter or formatter, its settings (``ruff.toml``, ``.flake8``, ``mypy.ini``,
-  ``.isort.cfg``, ``eslint.config.*``, ``.eslintrc*``, ``.prettierrc*``, ``.golangci.*``, their
-  ignore files; the ``[tool.ruff]``, ``[tool.black]``, ``[tool.isort]``, ``[tool.mypy]`` parts of
-  ``pyproject.toml`` and the ``mypy``, ``isort``, ``flake8`` sections of ``setup.cfg`` in the
-  verifier): ``ignore = ["F401"]`` passes a lint step with the code unchanged;
+- when the failed step runs a linter or formatter, its settings (``ruff.toml``, ``.flake8``,
+  ``mypy.ini``, ``.isort.cfg``, ``eslint.config.*``, ``.eslintrc*``, ``.prettierrc*``,
+  ``.golangci.*``, their ignore files; the ``[tool.ruff]``, ``[tool.black]``, ``[tool.isort]``,
+  ``[tool.mypy]`` parts of ``pyproject.toml`` and the ``mypy``, ``isort``, ``flake8`` sections
+  of ``setup.cfg`` in the verifier): ``ignore = ["F401"]`` passes a lint step with the code
+  unchanged;
 - a build runner's file that defines commands (``Makefile``, ``*.mk``, ``justfile``,
   ``noxfile.py``, ``Taskfile.yml``; a ``package.json``'s ``scripts`` in the verifier): ``make
   test`` runs what it says, so a patch to it can add ``-p plugin`` (:mod:`.runner_settings`);

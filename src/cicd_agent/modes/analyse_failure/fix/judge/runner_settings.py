@@ -22,11 +22,12 @@ the failing command pass with the bug left in. The rule is as narrow as closing 
   ``addopts``; and the ``scripts`` of a ``package.json`` (``npm test``), compared parsed, since
   the rest of the file holds dependencies and metadata.
 
-- where the step runs a linter or formatter, their settings (:data:`LINTER_FILES`, ``eslint.config.*``,
-  ``.prettierrc*``, ``.golangci.*`` by name; the ``[tool.ruff]``, ``[tool.black]``,
-  ``[tool.isort]``, ``[tool.mypy]`` tables, ``setup.cfg``'s ``mypy``, ``isort``, ``flake8``
-  sections and a ``package.json``'s ``eslintConfig`` and ``prettier`` compared parsed): a lint
-  step is judged by its exit code, and ``ignore = ["F401"]`` passed it with the code unchanged.
+- where the step runs a linter or formatter, their settings (:data:`LINTER_FILES`,
+  ``eslint.config.*``, ``.prettierrc*``, ``.golangci.*`` by name; the ``[tool.ruff]``,
+  ``[tool.black]``, ``[tool.isort]``, ``[tool.mypy]`` tables, ``setup.cfg``'s ``mypy``,
+  ``isort``, ``flake8`` sections and a ``package.json``'s ``eslintConfig`` and ``prettier``
+  compared parsed): a lint step is judged by its exit code, and ``ignore = ["F401"]`` passed it
+  with the code unchanged.
 
 ``conftest.py`` is refused by :mod:`.policy` already (its hooks can report a failure as a pass).
 The other runners' settings (jest's ``jest.config.*``, go's ``go.mod``, …) are not listed here:

@@ -1,31 +1,24 @@
 """The judge of fixes: a patch is offered only if the failed step passes with it, in the sandbox.
 
-:class:`SandboxVerifier` works on copies of the local checkout, which must be the failed run's
-head commit with no tracked file changed (the caller checks that before it opens the sandbox);
-otherwise no patch could be said to apply to the failed commit. For each patch, in a fresh copy:
+:class:`SandboxVerifier` works on copies of the local checkout, which the caller has checked is
+the failed commit with no tracked file changed: only then does a patch apply to the failed
+commit. For each patch, in a fresh copy:
 
-1. the policy (:mod:`.policy`) reads the patch text; a refused patch never reaches a copy
-   (this is the one place it is enforced; :meth:`SandboxVerifier.refusal` lets a tool loop
-   ask the same question up front);
-2. ``git apply`` in the sandbox (:meth:`~cicd_agent.verify.judged.JudgedCopies.applied`): its
-   failure is the check;
-3. the failing command (after the step's commands before it) runs twice in the same copy:
-   both must pass, and where the log names the failing tests, pytest's report of each run must
-   show them run and passed (:mod:`cicd_agent.runners.pytest.evidence`: an exit code is the
-   word of the code under test); a failed ``go test``, jest or vitest step counts only where
-   its runner's own report, run through the test-runner seam (:mod:`cicd_agent.runners`) in
-   the same copy, shows the tests the log named passing and none failing; a run with no
-   pytest counts by its exit code only for a known linter or formatter; a patch to the
-   runner's settings is refused before any run (pytest's, ``pyproject.toml``'s part, by
-   :mod:`.runner_settings`; ``go.mod``, ``jest.config.*`` by that runner's own ``settings``);
-4. the step's other commands run with and without the patch (each after the failing command,
-   in a copy at the same path): a patch under which they fail while they pass without it is a
-   regression, refused.
+1. the policy (:mod:`.policy`) refuses it before any copy (the one place it is enforced;
+   :meth:`SandboxVerifier.refusal` lets a tool loop ask first);
+2. it must apply (``git apply`` in the sandbox);
+3. the failing command, after the step's commands before it, must pass twice, and the runner's
+   own report must show the tests the log named run and passed, since an exit code is the word
+   of the code under test: pytest's through its in-run check
+   (:mod:`cicd_agent.runners.pytest.evidence`), go test's, jest's or vitest's through the
+   test-runner seam (:mod:`cicd_agent.runners`); an exit code alone counts only for a linter or
+   formatter the fix step knows; a patch to a runner's settings is refused before any run
+   (:mod:`.runner_settings`, each runner's own ``settings``);
+4. the step's other commands must not fail with it where they pass without it (a regression).
 
-Before each patch's runs, the failing command runs without it, watched alike, at their path:
-a failure that does not reproduce (flaky, a tool missing) verifies nothing, and says so.
-
-Every command runs in :class:`~cicd_agent.sandbox.Sandbox`; outputs come back redacted.
+Each patch is measured against the failing command run without it, alike and at the same path:
+a failure that does not reproduce (flaky, a tool missing) verifies nothing, and says so. Every
+command runs in :class:`~cicd_agent.sandbox.Sandbox`; outputs come back redacted.
 """
 
 from __future__ import annotations
