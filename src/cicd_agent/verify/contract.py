@@ -2,8 +2,8 @@
 code is not proof (:data:`NOT_PROOF`), and a change judged by running tests is shown to a reader
 as "checked", never "verified" (:func:`checked`). Each mode's claims and judges are its own.
 
-"Verified" is still a status, not a word shown for such a change: a judge's yes (the fix judge's
-``verified``, analyse-failure's ``fix_status`` output) means the patch passed every check and
+"Verified" is still a status, not a word shown for such a change: analyse-failure's
+``fix_status`` says ``verified`` where the patch passed every check and the code is proof, so it
 may be offered; what a reader is told it shows is this module's word."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ judged the run, so a pass proves nothing."""
 
 def checked(tests: int) -> str:
     """How a change judged by running tests is named wherever it is shown: "checked: N tests
-    pass with it", never "verified", even when the judge's status says ``verified``.
+    pass with it", never "verified", even where a status says ``verified``.
 
     Why not "verified", even on code from someone who can push: the tests run in one process
     with the change they judge (pytest, jest, vitest, go test, cargo), so a change written to
