@@ -2,7 +2,7 @@
 lower; ``decide`` merges the model's answer with it, under guardrails.
 
 ``analyse``: every deterministic finding over the whole pull request (secrets, the workflow
-audit and the repository's own linters, both run by collect: they start processes), kept where
+audit and the repository's own linters, both run by the checkers: they start processes), kept where
 the repository's path settings leave a file in (secrets everywhere), and the diff's facts for
 ``describe``, read once for the model's prompt and for the description.
 
@@ -72,9 +72,9 @@ if TYPE_CHECKING:
 
 def audit(facts: ReviewFacts) -> tuple[list[Finding], list[HonouredIgnore]]:
     """The deterministic findings this run keeps, most severe first, and the workflow
-    findings an ignore comment left out: ``diff``'s own, with the workflow audit collect ran."""
+    findings an ignore comment left out: ``diff``'s own, with the audit the checkers ran."""
     if facts.workflow_texts and facts.workflows is None:
-        raise ValueError("workflow files to audit, but collect did not audit them")
+        raise ValueError("workflow files to audit, but the checkers did not audit them")
     found = diff_findings(facts.diff) if facts.diff_findings is None else facts.diff_findings
     workflows = facts.workflows or AuditedWorkflows([], [])
     kept = [*found, *workflows.findings, *facts.linted]
@@ -216,7 +216,7 @@ def decide(
         posted_fingerprints=(
             [] if rules.posts and facts.plan.already_reviewed else list(placement.posted)
         ),
-        tools=list(verdict.tools),  # zizmor's, when collect started it
+        tools=list(verdict.tools),  # zizmor's, when the checkers started it
     )
     if verdict.change is not None:
         description = opinion.description if opinion else None
