@@ -22,8 +22,8 @@ import pytest
 from cicd_agent.actions.markdown import posted
 from cicd_agent.actions.rendered import code_texts, live_on_github
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.modes.review.keeps_passing import against
-from cicd_agent.modes.review.lint_command import KeepsPassing, LintCommand
+from cicd_agent.modes.review.keeps_passing import KeepsPassing, against
+from cicd_agent.modes.review.lint_command import LintCommand
 from cicd_agent.modes.review.lint_reports import (
     Edit,
     LintHit,
