@@ -34,7 +34,13 @@ from cicd_agent.local.zizmor import ZizmorAudit
 from cicd_agent.modes.review.ask import ask
 from cicd_agent.modes.review.checkers import run_checkers
 from cicd_agent.modes.review.collect import collect_review
-from cicd_agent.modes.review.decide import analyse, analyse_handoff, decide, proposed
+from cicd_agent.modes.review.decide import (
+    analyse,
+    analyse_handoff,
+    decide,
+    proposed,
+    with_model_findings,
+)
 from cicd_agent.modes.review.publish import publish
 from cicd_agent.modes.review.suggestions import check
 
@@ -58,8 +64,9 @@ def run(ctx: RunContext[ReviewOptions]) -> Finished[ReviewResult]:
     announce_analyse(ctx)
     verdict = analyse(facts, describe=rules.describe)
     opinion = ask_model(ctx, lambda: ask(ctx.model, facts, verdict, rules, ctx.note))
-    checks = check(ctx, verdict, proposed(verdict, opinion, rules))
-    result = decide(verdict, opinion, rules, checks)
+    merged = with_model_findings(verdict, opinion, rules)
+    checks = check(ctx, verdict, proposed(merged, rules))
+    result = decide(verdict, opinion, rules, checks, merged)
     return finish(ctx, result, lambda decided: publish(ctx, decided, facts.plan))
 
 

@@ -309,3 +309,13 @@ class Checks:
     verdicts: Mapping[SuggestionKey, Kept] = field(default_factory=dict)
     why_unchecked: str = ""
     """Why suggestions went unchecked as a whole (no sandbox, no checkout; "" when none)."""
+
+
+@dataclass(frozen=True)
+class Merged:
+    """The deterministic verdict's findings with the model's that name a shown file and an
+    existing line, and how many of the model's were ``dropped``: merged once a run, read by the
+    suggestion check (:func:`.decide.proposed`) and by ``decide``."""
+
+    findings: tuple[Finding, ...]
+    dropped: int = 0
