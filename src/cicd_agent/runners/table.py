@@ -34,7 +34,8 @@ from cicd_agent.runners.protocol import (
 from cicd_agent.runners.pytest import log as pytest_log
 from cicd_agent.runners.pytest import plugins
 from cicd_agent.runners.pytest.orders import PytestOrders
-from cicd_agent.runners.pytest.runner import Pytest, PytestSessions
+from cicd_agent.runners.pytest.runner import Pytest
+from cicd_agent.runners.pytest.sessions import PytestSessions
 from cicd_agent.runners.sessions import SessionReports, Sessions, WatchesFixes
 from cicd_agent.runners.shape import RunnerShape
 from cicd_agent.runners.vitest.runner import Vitest
