@@ -4,7 +4,7 @@
 what earlier runs left, with the rules the run hands the pure steps (options, redaction, links:
 :func:`.types.rules`); the checkers (:mod:`.checkers`) run every check that starts a process:
 linters, type checkers, the parse check and the workflow audit (zizmor); ``analyse`` makes the
-deterministic findings, the deterministic verdict, from what collect gathered; the model is
+deterministic findings, the deterministic verdict, from what those two gathered; the model is
 asked (``ask``; ``prompt`` holds what it is shown and its answers' schemas); ``check``
 (:mod:`.suggestions`) judges in the sandbox each suggestion the result would keep, as
 analyse-failure's ``check`` judges its fix; ``decide`` merges the answer with the deterministic
