@@ -61,13 +61,15 @@ class UsageError(CicdError):
 
 
 class ExternalServiceError(CicdError):
-    """GitHub, the model, Prometheus or another service failed and the mode could not finish (exit 3)."""
+    """GitHub, the model, Prometheus or another service failed and the mode could not finish
+    (exit 3)."""
 
     exit_code = ExitCode.EXTERNAL
 
 
 class ModelError(ExternalServiceError):
-    """The model could not give a usable answer; modes catch it and keep the deterministic result."""
+    """The model could not give a usable answer; modes catch it and keep the deterministic
+    result."""
 
 
 class GitHubError(ExternalServiceError):
@@ -79,7 +81,8 @@ class GitHubError(ExternalServiceError):
 
 
 class GitHubWriteDenied(GitHubError):
-    """The token cannot write here (fork PR, read-only token, 403): publish degrades, never fails."""
+    """The token cannot write here (fork PR, read-only token, 403): publish degrades, never
+    fails."""
 
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")

@@ -59,7 +59,8 @@ def issue_body(evidence: FlakyEvidence, owners: Owners, today: date) -> Neutral:
         f"{WINDOW}), {stat.failures} failing run(s), about {stat.lost_seconds:,.0f} s of CI "
         "time lost to reruns.",
         "",
-        f"- Newest failing run: {code_span(stat.last_failed) if stat.last_failed else '(none kept)'}",
+        "- Newest failing run: "
+        + (code_span(stat.last_failed) if stat.last_failed else "(none kept)"),
         "- Owners (CODEOWNERS of the test's file, at the default branch): "
         + (", ".join(code_span(o) for o in owners.names) or "none listed"),
     ]
@@ -98,8 +99,8 @@ def closing(test: str, runs: Sequence[StoredRun]) -> Closing:
     return Closing(
         issue_key(test),
         posted(
-            f"Closed by cicd-agent: {code_span(test)} passed in each of its last {len(runs)} runs on "
-            f"the default branch{more}: {listed}. It is reopened if it flips again."
+            f"Closed by cicd-agent: {code_span(test)} passed in each of its last {len(runs)} "
+            f"runs on the default branch{more}: {listed}. It is reopened if it flips again."
         ),
     )
 

@@ -34,7 +34,8 @@ __all__ = [
 
 
 class Redactor:
-    """Replaces secrets with ``[REDACTED:<kind>]``; one instance per run, built from the run's secrets."""
+    """Replaces secrets with ``[REDACTED:<kind>]``; one instance per run, built from the run's
+    secrets."""
 
     def __init__(self, known_secrets: Iterable[str] = ()) -> None:
         # Longest first, so a secret that contains another is replaced whole.

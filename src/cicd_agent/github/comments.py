@@ -164,7 +164,8 @@ def upsert_thread_reply(
 def upsert_commit_comment(
     client: Transport, sha: str, key: str, body: Neutral, *, found: Found | None = None
 ) -> WriteOutcome:
-    """Create or update our comment on commit ``sha`` (``found``: as :func:`upsert_issue_comment`)."""
+    """Create or update our comment on commit ``sha`` (``found``: as
+    :func:`upsert_issue_comment`)."""
     repo = client.repo_path
     return _upsert(
         client,

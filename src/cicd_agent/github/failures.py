@@ -65,7 +65,9 @@ def translate(exc: GithubException, *, action: str, write: bool) -> GitHubError:
         return GitHubError(
             f"GitHub rejected the token (401 {detail}) while {action}.",
             status=status,
-            hint="Check the github-token input (or GITHUB_TOKEN): it is missing, expired or revoked.",
+            hint=(
+                "Check the github-token input (or GITHUB_TOKEN): it is missing, expired or revoked."
+            ),
         )
     if is_rate_limited(exc):
         wait = _retry_after(exc)

@@ -144,7 +144,8 @@ class RunContext(Generic[OptionsT_co]):
         return self.build_options(self.given)
 
     def note(self, message: str) -> None:
-        """Something the reader must know (a degraded publish, a model failure, a missing signal)."""
+        """Something the reader must know (a degraded publish, a model failure, a missing
+        signal)."""
         if message not in self.notes:
             self.notes.append(message)
 

@@ -270,9 +270,10 @@ class GitCheckout:
         return tuple(replace(f, unshown=added[f.path]) if added.get(f.path) else f for f in files)
 
     def read_blobs(self, rev: str, paths: Sequence[str]) -> Iterator[tuple[str, bytes]]:
-        """``(path, bytes)`` of each ``path`` at commit ``rev`` (a SHA) up to :data:`UNSHOWN_LIMIT` a file
-        (paths that are not files there, or larger, are left out), by ``git cat-file --batch``
-        calls that each hold at most that much: one call's output alive at a time."""
+        """``(path, bytes)`` of each ``path`` at commit ``rev`` (a SHA) up to
+        :data:`UNSHOWN_LIMIT` a file (paths that are not files there, or larger, are left out),
+        by ``git cat-file --batch`` calls that each hold at most that much: one call's output
+        alive at a time."""
         blobs = self.git.blob_ids(rev, paths, UNSHOWN_LIMIT)
         order = list(blobs)
         batch: dict[str, tuple[str, int]] = {}

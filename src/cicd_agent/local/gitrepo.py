@@ -19,6 +19,7 @@ from pathlib import Path
 
 from cicd_agent.actions.errors import UsageError
 from cicd_agent.local import git
+from cicd_agent.local.nul_text import NUL_TEXT_LIMIT, is_text_with_nul
 
 _SHALLOW_HINT = (
     "If this is a shallow clone, fetch the history first (actions/checkout with `fetch-depth: 0`)."
@@ -42,23 +43,6 @@ _GITLINK_MODE = "160000"
 """git's mode of a submodule's commit."""
 _WHOLE = sys.maxsize
 """A bound on output that no output reaches: read it all."""
-NUL_TEXT_LIMIT = 1 << 20
-"""Bytes of a file git called binary that are read to tell whether it is text with a NUL."""
-
-
-def is_text_with_nul(data: bytes) -> bool:
-    """UTF-8 text but for a few NUL bytes (at most one in ten; UTF-16 has one in two): what
-    git calls binary although every line is readable and may run. With no attribute deciding,
-    one NUL in a file's first 8,000 bytes makes git print "Binary files differ", so a pull
-    request could choose which of its files (a script, a migration, a key file) no rule reads."""
-    nul = data.count(0)
-    if not nul or nul * 10 > len(data):
-        return False
-    try:
-        text = data.replace(b"\0", b"").decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return all(ch.isprintable() or ch in "\t\n\r\f\v" for ch in text)
 
 
 def is_null_sha(ref: str | None) -> bool:
@@ -204,7 +188,8 @@ class GitRepo:
             ) from exc
 
     def run(self, *args: str) -> str:
-        """Run ``git ARGS`` and return stdout; a failure becomes a usage error naming the command."""
+        """Run ``git ARGS`` and return stdout; a failure becomes a usage error naming the
+        command."""
         return _decode(self.run_bytes(*args))
 
     def base_attributes(self, base: str, paths: Sequence[str]) -> tuple[set[str], set[str]]:
@@ -326,7 +311,7 @@ class GitRepo:
 
     def text_with_nul(self, commit: str, paths: Sequence[str]) -> set[str]:
         """Of ``paths`` (files git called binary), those whose bytes at ``commit`` are text but
-        for a stray NUL (:func:`is_text_with_nul`); files over :data:`NUL_TEXT_LIMIT` stay
+        for a stray NUL (:func:`.nul_text.is_text_with_nul`); files over ``NUL_TEXT_LIMIT`` stay
         binary. One ``ls-tree`` and one ``cat-file --batch``."""
         small = self.blob_ids(commit, paths, NUL_TEXT_LIMIT)
         return {path for path, data in self.blobs(small) if is_text_with_nul(data)}
@@ -446,7 +431,7 @@ class GitRepo:
                 "GIT_CONFIG_KEY_0": "http.extraHeader",
                 "GIT_CONFIG_VALUE_0": f"AUTHORIZATION: basic {basic}",
             }
-        if not commits or not all(re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", c) for c in commits):
+        if not commits or not all(_FULL_SHA.fullmatch(c) for c in commits):
             return False  # a SHA is never read as an option or a refspec with a destination
         depth = (
             f"--deepen={more}"

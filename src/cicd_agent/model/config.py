@@ -61,9 +61,10 @@ OPTION_NAMES = {
 
 
 def model_config_from(choice: ModelChoice) -> ModelConfig:
-    """The model settings of the run's model choice (:func:`cicd_agent.model.provider.model_choice`),
-    validated: the defaults stand for what was not given (``base-url``: OpenAI's API). Every
-    invalid value is a UsageError naming the option."""
+    """The model settings of the run's model choice
+    (:func:`cicd_agent.model.provider.model_choice`), validated: the defaults stand for what was
+    not given (``base-url``: OpenAI's API). Every invalid value is a UsageError naming the
+    option."""
     try:
         return ModelConfig.model_validate(
             {

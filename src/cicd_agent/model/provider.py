@@ -53,7 +53,8 @@ def missing_key_error() -> UsageError:
     return UsageError(
         "provider openai needs an API key and none was found.",
         hint=(
-            f"Pass the {KEY_INPUT} input (for example `{KEY_INPUT}: ${{{{ secrets.OPENAI_API_KEY }}}}`) "
+            f"Pass the {KEY_INPUT} input "
+            f"(for example `{KEY_INPUT}: ${{{{ secrets.OPENAI_API_KEY }}}}`) "
             f"or set {KEY_ENV}; a local server that needs no key accepts any value. "
             "Or use provider none for deterministic analysis only."
         ),

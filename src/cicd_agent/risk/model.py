@@ -42,9 +42,8 @@ SIZE_WEIGHT = 2 / 3
 among the repository's own past commits, or its lines deleted where those rank higher. On
 defect-inducing commits labelled by B-SZZ, lines added alone ranked as well as the fitted blend
 or better (research/risk/results_102.md), so size is the backbone and the fits only reorder
-changes of like size; but SZZ blames only lines a commit added, so it cannot see a deletion's
-harm, and by lines added alone a commit deleting 129 lines of a package (a public class its
-callers import) ranked below a one-line edit."""
+changes of like size. Lines deleted count too: SZZ blames only lines a commit added, so it cannot
+see a deletion's harm (a package's public class deleted ranked below a one-line edit)."""
 OWN_WEIGHT = 0.1
 """The own fit's share of the blended rank (the cross-repository prior has the rest). A
 repository's own reverts are few: its own fit alone ranks later reverts at 0.58 pooled AUC, the
@@ -126,10 +125,9 @@ def own_labels(
     shas: Sequence[str], reverted: AbstractSet[str], induced: AbstractSet[str]
 ) -> list[bool]:
     """The own fit's label of each past commit: later reverted, what the score ranks. Only a
-    past with fewer than :data:`MIN_POSITIVES` reverts counts the fix-inducing commits
-    (``induced``, SZZ) as well, so it still gets a fit of its own. SZZ marks what later needed
-    a fix, which is mostly not what gets reverted: labelling with both wherever they exist
-    ranks reverts worse (BENCHMARKS.md)."""
+    past with fewer than :data:`MIN_POSITIVES` reverts counts the fix-inducing ones (``induced``,
+    SZZ) too, to get a fit of its own: SZZ marks what later needed a fix, mostly not what gets
+    reverted, so labelling with both wherever they exist ranks reverts worse (BENCHMARKS.md)."""
     if reverts_suffice(len(reverted)):
         return [sha in reverted for sha in shas]
     return [sha in reverted or sha in induced for sha in shas]

@@ -56,8 +56,8 @@ _RUN_WITHOUT_A_CALL = frozenset(
 def _import_time(text: str) -> tuple[Counter[str], dict[str, int]] | None:
     """Each statement of ``text`` that runs as the module is imported, function bodies left
     out, as its ``ast.dump``, and the first line each starts on; imports, docstrings, plain
-    definitions and names bound to what calls nothing are left out. Parsed from the file's bytes, so its
-    encoding declaration is read as Python reads it; None when it does not parse here."""
+    definitions and names bound to what calls nothing are left out. Parsed from the file's bytes, so
+    its encoding declaration is read as Python reads it; None when it does not parse here."""
     found: Counter[str] = Counter()
     lines: dict[str, int] = {}
     try:

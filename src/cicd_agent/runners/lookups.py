@@ -96,8 +96,8 @@ def tool_mounts(environ: Mapping[str, str]) -> tuple[ToolMount, ...]:
 
 
 def for_file(path: str, checkout: Path, environ: Mapping[str, str]) -> Row | str:
-    """The row of the runner whose tests exercise ``path`` in this job, or the clause saying why no test
-    runs ("" when no runner knows such files): one installed runner is the one; of several, the
+    """The row of the runner whose tests exercise ``path`` in this job, or the clause saying why no
+    test runs ("" when no runner knows such files): one installed runner is the one; of several, the
     one the repository's configuration names (``package.json``'s ``devDependencies`` between
     jest and vitest); of none, the one it names is the one to install."""
     mine = [row.runner for row in TABLE if path.endswith(row.runner.suffixes)]

@@ -207,8 +207,9 @@ class WritesTests(Protocol):
         ...
 
     def test_style(self, source_text: str, related_text: str) -> str:
-        """The sentence telling the model how a test for this runner is written, read from the changed file's
-        text and the nearest existing test's ("" when :meth:`test_file_for` never names a file)."""
+        """The sentence telling the model how a test for this runner is written, read from the
+        changed file's text and the nearest existing test's ("" when :meth:`test_file_for` never
+        names a file)."""
         ...
 
     def rerun_file(self, test_path: str) -> str:
@@ -228,9 +229,10 @@ class WritesTests(Protocol):
         ...
 
     def new_test_problem(self, checkout: Path, path: str) -> str:
-        """Why gen-tests may not write a new test file at ``path`` by this runner's own rules (cargo's: an
-        integration test ``tests/NAME.rs`` of the root's library, under a name no target takes); "" when it
-        may. The gate's own checks (folders, settings, names taken) come besides."""
+        """Why gen-tests may not write a new test file at ``path`` by this runner's own rules
+        (cargo's: an integration test ``tests/NAME.rs`` of the root's library, under a name no
+        target takes); "" when it may. The gate's own checks (folders, settings, names taken) come
+        besides."""
         ...
 
     def unasserted(self, checkout: Path, path: str, text: str) -> str:

@@ -19,9 +19,12 @@ if TYPE_CHECKING:
 
 SandboxT = TypeVar("SandboxT", bound=Sandbox)
 
-RUNNERS_SANDBOX: type[SessionSandbox] = PYTEST.sessions.sandbox
-"""The sandbox every runner's runs are made in (a jest file's as much as a pytest one's): the
-driven runner's own, since it also starts that runner's sessions."""
+PYTEST_SANDBOX: type[SessionSandbox] = PYTEST.sessions.sandbox
+"""pytest's session sandbox: a plain :class:`Sandbox` that also starts pytest's sessions, whose
+in-run check a pytest run needs (it refuses any other sandbox). A mode whose runs may be
+pytest's opens it (review's suggestion check, gen-tests), and another runner's runs are made in
+it as in a plain one; a mode that runs no pytest of its own opens a plain :class:`Sandbox`
+(review's linters, analyse-failure's fix judge)."""
 
 
 def isolation_of(run: Run) -> Isolation:

@@ -71,8 +71,9 @@ class Evidence:
 
 
 class SessionSandbox(Sandbox, ABC):
-    """The sandbox every runner's runs are made in, which also starts the driven runner's
-    sessions."""
+    """A sandbox that also starts one runner's sessions (pytest's, jest's, go's: each runner's
+    own subclass), watched by that runner's in-run check; any other run is made in it as in a
+    plain :class:`Sandbox`."""
 
     @abstractmethod
     def session(

@@ -34,7 +34,8 @@ from cicd_agent.runners.protocol import (
 from cicd_agent.runners.pytest import log as pytest_log
 from cicd_agent.runners.pytest import plugins
 from cicd_agent.runners.pytest.orders import PytestOrders
-from cicd_agent.runners.pytest.runner import Pytest, PytestSessions
+from cicd_agent.runners.pytest.runner import Pytest
+from cicd_agent.runners.pytest.sessions import PytestSessions
 from cicd_agent.runners.sessions import SessionReports, Sessions, WatchesFixes
 from cicd_agent.runners.shape import RunnerShape
 from cicd_agent.runners.vitest.runner import Vitest
@@ -165,7 +166,7 @@ class Driven(NamedTuple):
     tests: WritesTests
     repeats: Repeats
     sessions: Sessions
-    """How: every runner's runs are made in its :attr:`~.sessions.Sessions.sandbox`."""
+    """How: the sessions are started by its :attr:`~.sessions.Sessions.sandbox`."""
     reports: SessionReports
     watches: WatchesFixes
 
@@ -190,5 +191,5 @@ PYTEST = _driven()
 """pytest's row, as the verifier's own loops over Python's tests ask it (the one runner with
 sessions: :func:`_driven` checks there is one)."""
 PYTEST_SESSIONS = PYTEST.sessions
-"""pytest's sessions, started by the verifier itself (the sandbox they run in is every runner's:
-:data:`~cicd_agent.runners.sandboxes.RUNNERS_SANDBOX`)."""
+"""pytest's sessions, started by the verifier itself (in pytest's session sandbox:
+:data:`~cicd_agent.runners.sandboxes.PYTEST_SANDBOX`)."""

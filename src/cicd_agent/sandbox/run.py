@@ -10,10 +10,8 @@ pipe.
 from __future__ import annotations
 
 import contextlib
-import errno
 import functools
 import os
-import signal
 import subprocess
 import tempfile
 import time
@@ -45,6 +43,7 @@ from cicd_agent.sandbox.isolation import (
 from cicd_agent.sandbox.limits import Limits, RunGroups, short_of_memory
 from cicd_agent.sandbox.mounts import Mounts, ToolMount
 from cicd_agent.sandbox.pipes import LINGER, MAX_OUTPUT_CHARS, RunFds
+from cicd_agent.sandbox.start import STARTED, bwrap_words, kill_group, program_found
 from cicd_agent.sandbox.syscalls import seccomp_option
 from cicd_agent.sandbox.workspace import (
     CopyFailed,
@@ -251,7 +250,7 @@ class Sandbox:
         """bwrap's argv; the run's environment goes in through ``--clearenv`` and ``--setenv``
         (the host-side process gets :data:`HOST_ENVIRONMENT` only), the seccomp filter
         through the fd ``fds.syscalls``, the run's own user namespace through
-        ``fds.namespace``; the command starts behind :data:`_STARTED`, which tells bwrap's
+        ``fds.namespace``; the command starts behind :data:`STARTED`, which tells bwrap's
         own failures from the command's."""
         if self._confined is None or self._bwrap is None:
             return list(command)
@@ -263,7 +262,7 @@ class Sandbox:
         as_nobody = self._confined.owner is not None
         writable = (space.live, *shared)
         argv += self._mounts.arguments(writable, as_nobody=as_nobody, workspace=space.root)
-        argv += ["--chdir", str(space.repo), "--", *self._confined.prefix, *_STARTED]
+        argv += ["--chdir", str(space.repo), "--", *self._confined.prefix, *STARTED]
         return [*argv, *command]
 
     def run(
@@ -354,7 +353,7 @@ class Sandbox:
         slow = {} if limited else {"preexec_fn": functools.partial(self.limits.apply, groups)}
         try:
             process = processes.start(
-                [*limited, *_found(argv, host_env, limited)],
+                [*limited, *program_found(argv, host_env, limited)],
                 cwd=space.repo,
                 env=host_env,
                 stdin=fds.started[1] if fds.started[1] >= 0 else subprocess.DEVNULL,
@@ -384,11 +383,11 @@ class Sandbox:
                 killed_for = overrun(start, process.pid, groups, self.limits)
                 if not killed_for:
                     continue
-            _kill_group(process.pid)
+            kill_group(process.pid)
             returncode = process.wait()
             break
         if not readers.join(LINGER):  # a daemon of an unconfined run holds the output
-            _kill_group(process.pid)
+            kill_group(process.pid)
             readers.join(LINGER)
         if not killed_for and not timed_out and groups.out_of_memory():
             killed_for = memory_words(self.limits)
@@ -403,7 +402,7 @@ class Sandbox:
         output = bytes(readers.output.data[-MAX_OUTPUT_CHARS:]).decode("utf-8", "replace")
         failure = ""
         if fds.started[0] >= 0 and not readers.started.data and not timed_out and not killed_for:
-            failure = _bwrap_words(output) or f"bwrap exited with status {returncode}"
+            failure = bwrap_words(output) or f"bwrap exited with status {returncode}"
         short = (
             ""
             if returncode == 0 or killed_for or timed_out
@@ -422,40 +421,6 @@ class Sandbox:
         )
 
 
-_STARTED = (
-    "/bin/sh",
-    "-c",
-    'printf . >&0 && { command -v -- "$1" >/dev/null || {'
-    ' printf "%s: command not found (on the PATH), so %s did not run\\n" "$1" "$*" >&2;'
-    " exit 127; }; }"
-    ' && exec "$@" </dev/null',
-    "sh",
-)
-"""What runs first inside, as the run's user: one byte to the start pipe, given as its
-stdin, then the command in its place with an empty stdin. bwrap's own failures (a mount, its
-``--chdir``) end the run before this, so a run that never wrote the byte never started. A
-command not found is said in its words, not this shell's (``sh: 1: exec: …``): no shell runs
-the command itself; exit 127, as a shell's."""
-
-
-def _found(argv: list[str], env: Mapping[str, str], limited: Sequence[str]) -> list[str]:
-    """``argv`` with its program found as :func:`processes.start` finds it, where the limits'
-    ``prlimit`` (``limited``) starts it: not found is then an OSError here, as without them."""
-    if not limited or os.sep in argv[0]:
-        return argv
-    found = processes.program(argv[0], processes.environment(env))
-    if os.sep not in found:
-        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), argv[0])
-    return [found, *argv[1:]]
-
-
-def _bwrap_words(output: str) -> str:
-    """bwrap's (or the limits' ``prlimit``'s) own last error line in a run's output ("" when
-    none)."""
-    said = [line for line in output.splitlines() if line.startswith(("bwrap: ", "prlimit: "))]
-    return said[-1][:300] if said else ""
-
-
 def _copied(source: Path, target: Path, hidden: Sequence[str], left: Iterable[str]) -> list[Path]:
     """:func:`copy_repository`, its failure a :class:`UsageError` naming where and why (the
     checkout's shape is the pull request's: a folder no copy can hold is bad input)."""
@@ -466,10 +431,3 @@ def _copied(source: Path, target: Path, hidden: Sequence[str], left: Iterable[st
             f"the sandbox cannot copy the checkout: {exc.strerror}",
             hint="The runs that need a sandbox (linters, tests, the fix step) did not happen.",
         ) from exc
-
-
-def _kill_group(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        return

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.build.builder import Buildah, Request
+from cicd_agent.modes.build.buildah import Buildah
+from cicd_agent.modes.build.builder import Request
 from tests.helpers.buildah import BUSYBOX, needs_buildah
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.build.builder import Buildah, BuildFailed, Request
+from cicd_agent.modes.build.buildah import Buildah
+from cicd_agent.modes.build.builder import BuildFailed, Request
 from cicd_agent.modes.build.dockerfile import machine_images, mounts_through_the_machine
 from cicd_agent.modes.build.layer_archive import read_tree
 from cicd_agent.modes.build.oci import read_layout

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.build import oci
-from cicd_agent.modes.build.builder import Buildah, BuildFailed, Request
+from cicd_agent.modes.build.buildah import Buildah
+from cicd_agent.modes.build.builder import BuildFailed, Request
 from cicd_agent.modes.build.layer_archive import read_tree
 from cicd_agent.modes.build.oci import read_layout
 from cicd_agent.modes.build.packages import read_packages

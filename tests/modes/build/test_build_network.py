@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.local.processes import stream
-from cicd_agent.modes.build.builder import Buildah, Request
+from cicd_agent.modes.build.buildah import Buildah
+from cicd_agent.modes.build.builder import Request
 from cicd_agent.modes.build.layer_archive import read_tree
 from cicd_agent.modes.build.network import own_network
 from cicd_agent.modes.build.oci import read_layout

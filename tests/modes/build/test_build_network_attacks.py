@@ -21,9 +21,10 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.local.processes import stream
-from cicd_agent.modes.build import builder as builder_module
+from cicd_agent.modes.build import buildah as buildah_module
 from cicd_agent.modes.build import network as network_module
-from cicd_agent.modes.build.builder import Buildah, BuildFailed, Request
+from cicd_agent.modes.build.buildah import Buildah
+from cicd_agent.modes.build.builder import BuildFailed, Request
 from cicd_agent.modes.build.layer_archive import read_tree
 from cicd_agent.modes.build.machine import binds
 from cicd_agent.modes.build.network import own_network
@@ -299,7 +300,7 @@ def test_attack_what_a_run_line_leaves_at_the_storages_context_is_cleared(
     folder.mkdir()
     (folder / "Dockerfile").write_text("FROM scratch\nCOPY Dockerfile /x\n")
     builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
-    monkeypatch.setattr(builder_module, "SERIAL", itertools.count(1))  # the names it will use
+    monkeypatch.setattr(buildah_module, "SERIAL", itertools.count(1))  # the names it will use
     for store, serial in itertools.product((builder.own, builder.kept), (1, 2)):
         context = store.folder / f"context-{serial}"
         if planted == "link":

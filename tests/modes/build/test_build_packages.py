@@ -10,12 +10,8 @@ import pytest
 
 from cicd_agent.modes.build import packages, records, tree
 from cicd_agent.modes.build.layer_archive import from_memory
-from cicd_agent.modes.build.packages import (
-    MAX_RECORD,
-    Package,
-    compare_packages,
-    read_packages,
-)
+from cicd_agent.modes.build.package_changes import compare_packages
+from cicd_agent.modes.build.packages import MAX_RECORD, Package, read_packages
 
 DEBIAN_9 = b'PRETTY_NAME="Debian GNU/Linux 9 (stretch)"\nID=debian\nVERSION_ID="9"\n'
 ALPINE = b'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.18.4\n'

@@ -15,7 +15,8 @@ from typing import ClassVar
 import pytest
 
 from cicd_agent.modes.build import network as network_module
-from cicd_agent.modes.build.builder import Buildah, BuildFailed, Request
+from cicd_agent.modes.build.buildah import Buildah
+from cicd_agent.modes.build.builder import BuildFailed, Request
 from tests.helpers.buildah import outward_address
 from tests.helpers.network import http_serving
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.local.checkout import GitCheckout
-from cicd_agent.modes.build.builder import Buildah, BuildFailed, Request
+from cicd_agent.modes.build.buildah import Buildah
+from cicd_agent.modes.build.builder import BuildFailed, Request
 from cicd_agent.modes.build.findings import assessments
 from cicd_agent.modes.build.layer_archive import read_tree
 from cicd_agent.modes.build.oci import unpack

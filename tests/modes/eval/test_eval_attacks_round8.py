@@ -16,8 +16,9 @@ import pytest
 
 from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.bounded_yaml import load_text as load_yaml
+from cicd_agent.modes.eval.cases import Suite
 from cicd_agent.modes.eval.checks import judge, read_checks
-from cicd_agent.modes.eval.config import Reader, Suite
+from cicd_agent.modes.eval.config import Reader
 from cicd_agent.modes.eval.source import Commit
 from tests.harness.model_server import TEST_API_KEY, ModelServer, RecordedRequest
 from tests.helpers.cli import CliRun, run_cli

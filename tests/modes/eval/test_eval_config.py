@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cicd_agent.modes.eval.cases import Suite
 from cicd_agent.modes.eval.checks import Check
-from cicd_agent.modes.eval.config import Reader, Suite, item_lines
+from cicd_agent.modes.eval.config import Reader, item_lines
 from cicd_agent.modes.eval.source import Commit
 from tests.modes.eval.conftest import Repo
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from cicd_agent.actions.errors import UsageError
+from cicd_agent.modes.eval.cases import Suite
 from cicd_agent.modes.eval.checks import Check, judge
-from cicd_agent.modes.eval.config import Reader, Suite
+from cicd_agent.modes.eval.config import Reader
 from cicd_agent.modes.eval.source import Commit
 from tests.modes.eval.conftest import Repo
 

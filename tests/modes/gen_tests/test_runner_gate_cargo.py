@@ -32,7 +32,8 @@ from cicd_agent.runners.cargo.crate import (
     manifest,
     target_names,
 )
-from cicd_agent.runners.cargo.runner import NOT_SHUFFLED, CargoTest, add_in_run_check, crate_roots
+from cicd_agent.runners.cargo.in_run_check import add_in_run_check, crate_roots
+from cicd_agent.runners.cargo.runner import NOT_SHUFFLED, CargoTest
 from cicd_agent.runners.lookups import tool_mounts
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from tests.git_builder import GitRepoBuilder
@@ -441,7 +442,7 @@ def test_attack_a_library_root_outside_the_copy_or_through_a_link_gets_no_in_run
     tmp_path: Path,
 ) -> None:
     """Attack: the run appends its in-run check to the library root ``[lib] path`` names
-    (:func:`~cicd_agent.runners.cargo.runner.add_in_run_check`), on the host, in the run's copy. A
+    (:func:`~cicd_agent.runners.cargo.in_run_check.add_in_run_check`), on the host, in the run's copy. A
     root outside the copy (``../``, absolute) or reached through a link is never written: held
     before any change here, pinned."""
     outside = tmp_path / "outside"

@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.review import suggestions
-from cicd_agent.modes.review.keeps_passing import KeepsPassingJudge
-from cicd_agent.modes.review.lint_command import KeepsPassing
+from cicd_agent.modes.review.keeps_passing import KeepsPassing, KeepsPassingJudge
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.lookups import for_file
 from cicd_agent.runners.pytest.runner import PytestSandbox

@@ -20,8 +20,7 @@ import pytest
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.modes.review import suggestions
 from cicd_agent.modes.review.decide import checked
-from cicd_agent.modes.review.keeps_passing import Kept, against
-from cicd_agent.modes.review.lint_command import KeepsPassing
+from cicd_agent.modes.review.keeps_passing import KeepsPassing, Kept, against
 from cicd_agent.modes.review.types import Checks, key_of
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.verify import contract

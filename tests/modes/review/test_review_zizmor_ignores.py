@@ -310,16 +310,18 @@ def test_a_renamed_file_does_not_carry_its_old_paths_comments_to_a_fork(tmp_path
     assert "Ignore comments honoured" not in done.summary
 
 
-def test_zizmor_runs_in_collect_and_analyse_only_reads_what_it_found(
+def test_zizmor_runs_in_the_checkers_and_analyse_only_reads_what_it_found(
     tmp_path: Path, github_api: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The audit's process belongs to collect: once collect returns, analyse finds zizmor's
-    finding and its run with every process refused; facts holding workflow files that collect
-    did not audit are refused by analyse, never passed in silence."""
+    """The audit's process belongs to the checkers: once they return, analyse finds zizmor's
+    finding and its run with every process refused; facts holding workflow files that were
+    not audited are refused by analyse, never passed in silence."""
     from dataclasses import replace
 
     from cicd_agent.job.context import ToolRun
     from cicd_agent.local import processes
+    from cicd_agent.local.zizmor import ZizmorAudit
+    from cicd_agent.modes.review.checkers import run_checkers
     from cicd_agent.modes.review.collect import collect_review
     from cicd_agent.modes.review.decide import analyse
     from tests.helpers.review import review_context
@@ -330,7 +332,8 @@ def test_zizmor_runs_in_collect_and_analyse_only_reads_what_it_found(
     head = repo.commit("Triage", {WORKFLOW: unexempted})
     event = pull_request_event(tmp_path, base, head)
     ctx = review_context(tmp_path, github_api, repo, event, "--provider", "none")
-    facts, _ = collect_review(ctx)
+    zizmor = ZizmorAudit()
+    facts = run_checkers(ctx, collect_review(ctx, zizmor)[0], zizmor)
 
     def refused(*argv: object, **options: object) -> None:
         raise AssertionError(f"analyse started a process: {argv}")
@@ -340,7 +343,7 @@ def test_zizmor_runs_in_collect_and_analyse_only_reads_what_it_found(
 
     assert ("workflow-dangerous-triggers", WORKFLOW) in {(f.rule, f.path) for f in verdict.findings}
     assert verdict.tools == (ToolRun(tool="zizmor"),)
-    with pytest.raises(ValueError, match="collect did not audit them"):
+    with pytest.raises(ValueError, match="the checkers did not audit them"):
         analyse(replace(facts, workflows=None), describe=False)
 
 
@@ -350,6 +353,7 @@ def test_a_review_audits_its_workflow_files_once(
     """The risk's security floor and the findings read the same audit: a second zizmor run on
     the same files costs seconds and could disagree with the first."""
     from cicd_agent.local import zizmor
+    from cicd_agent.modes.review.checkers import run_checkers
     from cicd_agent.modes.review.collect import collect_review
     from tests.helpers.review import review_context
 
@@ -367,7 +371,8 @@ def test_a_review_audits_its_workflow_files_once(
         return run_zizmor(*args, **options)
 
     monkeypatch.setattr(zizmor, "run_zizmor", counted)
-    facts, _ = collect_review(ctx)
+    auditor = zizmor.ZizmorAudit()
+    facts = run_checkers(ctx, collect_review(ctx, auditor)[0], auditor)
 
     assert runs == [{WORKFLOW: unexempted}]
     assert facts.workflows is not None

@@ -20,9 +20,10 @@ import pytest
 
 from cicd_agent.runners.base import Selection, TestReport
 from cicd_agent.runners.cargo.boot import launcher
+from cicd_agent.runners.cargo.in_run_check import add_in_run_check, crate_roots
 from cicd_agent.runners.cargo.repeat import LAUNCHER, counted, placed_launcher, plans, read_frames
 from cicd_agent.runners.cargo.report import LibtestLog, read_blocks, read_checks, shown_results
-from cicd_agent.runners.cargo.runner import CargoTest, add_in_run_check, crate_roots
+from cicd_agent.runners.cargo.runner import CargoTest
 from cicd_agent.runners.lookups import running, tool_mounts
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.sandbox import ToolMount

@@ -23,6 +23,7 @@ from cicd_agent.runners.patched_lines import PatchedLines
 from cicd_agent.runners.protocol import RetriesStep, TracesChanges
 from cicd_agent.runners.pytest.orders import PytestOrders
 from cicd_agent.runners.pytest.runner import Pytest
+from cicd_agent.runners.pytest.sessions import PytestSessions
 from cicd_agent.runners.pytest.set_up import set_up_of, with_set_up
 from cicd_agent.runners.pytest.step import RECORD, USAGE, read_record
 from cicd_agent.runners.pytest.watch import PytestWatch
@@ -312,3 +313,15 @@ def test_the_tracer_traces_nothing_unless_the_step_names_the_lines(
     from cicd_agent.runners.pytest import changed_lines as pytest_changed_lines
 
     assert sys.gettrace() is before and pytest_changed_lines._LINES == {}
+
+
+def test_a_coverage_run_of_pytest_runs_its_chosen_files_as_pytest_alone() -> None:
+    """The verifier reruns chosen files with the project's own pytest words, never under the
+    project's ``coverage run`` (whose own settings would measure and report)."""
+    sessions = PytestSessions()
+    words = ["coverage", "run", "-m", "pytest", "tests", "-x"]
+    assert sessions.own_part(words) == (
+        ("python", "-m", "pytest", "tests", "-x"),
+        ("python", "-m", "pytest"),
+    )
+    assert sessions.own_part(["make", "test"]) is None

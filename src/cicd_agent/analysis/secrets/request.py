@@ -184,9 +184,10 @@ _AUTH_TOKEN = Rule(
 """No scheme (``Authorization: <token>``): only what looks like a secret (``Authorization:
 required`` does not, nor does a word in another script, ``authorization: авторизація``, nor a
 header's or type's name, ``X-HTTP_AUTHORIZATION``, ``headers::authorization::{Authorization``)."""
-_PARAMS = r"(?P<secret>[\w-]+=(?![=\s,;]|$|[\"'](?:[\s,;)}}\]]|$))(?:[^\r\n]*(?={closing})|[^\r\n]*))".format(
-    closing=r"(?(inner)(?P=inner)|(?(outer)(?P=outer)|(?!)))(?:[\s,;)}\]]|\Z)"
-)
+_PARAMS = (
+    r"(?P<secret>[\w-]+=(?![=\s,;]|$|[\"'](?:[\s,;)}}\]]|$))"
+    r"(?:[^\r\n]*(?={closing})|[^\r\n]*))"
+).format(closing=r"(?(inner)(?P=inner)|(?(outer)(?P=outer)|(?!)))(?:[\s,;)}\]]|\Z)")
 """Parameters, to the last quote on the line that closes the header's value, else to the end.
 A name and ``=`` with nothing after it is base64's padding (``Basic dXNlcjpwYXNz=``), not a
 parameter."""

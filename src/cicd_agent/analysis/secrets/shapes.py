@@ -35,7 +35,8 @@ _KEY_FILLER = re.compile(r"\\[nr]|[\s\"'+,]")
 """What a stand-in block holds between its markers: line breaks, written or escaped, and the
 quotes and ``+`` of a string continued on the next line."""
 _KEY_LINE = re.compile(
-    r"(?:^|\n|\\n)[ \t\"']*(?=[A-Za-z0-9+/=]*[0-9+/])[A-Za-z0-9+/]{12,}={0,2}[ \t\"',+]*(?=\r?\n|\\n|$)"
+    r"(?:^|\n|\\n)[ \t\"']*(?=[A-Za-z0-9+/=]*[0-9+/])[A-Za-z0-9+/]{12,}={0,2}"
+    r"[ \t\"',+]*(?=\r?\n|\\n|$)"
 )
 """A line of a key's body: base64 alone on its line, with a digit, ``+`` or ``/`` in it (a
 code line that is one word, ``continue``, has none)."""

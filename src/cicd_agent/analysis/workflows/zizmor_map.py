@@ -64,7 +64,8 @@ class _Span:
 
     def template(self, text: str) -> str:
         """What the ``${{ }}`` around the marked expression holds, or "" when it is not in one
-        (zizmor marks the context inside a template: ``github.event`` of ``toJSON(github.event)``)."""
+        (zizmor marks the context inside a template: ``github.event`` of
+        ``toJSON(github.event)``)."""
         if self.offsets is None:
             return ""
         start, end = self.offsets

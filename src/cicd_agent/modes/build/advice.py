@@ -12,8 +12,8 @@ application-only change the context's ``.dockerignore`` left out, is ``unchecked
 
 Two candidates are built at once where the machine has the cores, each by a builder of its
 own (:meth:`.builder.Builder.apart`: with buildah, its own storage and context copy, the
-head's storage read-only); they start only while the mode is within :data:`TIMES` its longest build (base or
-head: what a plain build takes here), and a build still running then is stopped.
+head's storage read-only); they start only while the mode is within :data:`TIMES` its longest
+build (base or head: what a plain build takes here), and a build still running then is stopped.
 """
 
 from __future__ import annotations

@@ -16,16 +16,10 @@ from cicd_agent.actions.errors import CicdError, ExternalServiceError, UsageErro
 from cicd_agent.job.context import RunContext
 from cicd_agent.job.events import Event
 from cicd_agent.local.checkout import GitCheckout
-from cicd_agent.local.processes import stream
+from cicd_agent.local.processes import runs, stream
 from cicd_agent.modes.build import images, oci, safety
-from cicd_agent.modes.build.builder import (
-    Buildah,
-    Builder,
-    BuildFailed,
-    Request,
-    available,
-    build_environment,
-)
+from cicd_agent.modes.build.buildah import Buildah, own_processes
+from cicd_agent.modes.build.builder import Builder, BuildFailed, Request, build_environment
 from cicd_agent.modes.build.buildx import Buildx
 from cicd_agent.modes.build.dockerfile import (
     DockerfileError,
@@ -413,3 +407,17 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
         longest,
         local,
     )
+
+
+def available(name: str, environ: Mapping[str, str]) -> str:
+    """``name`` (auto, docker or buildah) made a builder that works here, or why none does."""
+    env = build_environment(environ)
+    if name in ("auto", "docker") and runs(["docker", "buildx", "version"], env=env):
+        return "docker"
+    if (
+        name in ("auto", "buildah")
+        and runs([*own_processes(), "buildah", "--version"], env=env)
+        and runs(["skopeo", "--version"], env=env)
+    ):
+        return "buildah"
+    return ""

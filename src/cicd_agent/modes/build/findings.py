@@ -15,6 +15,7 @@ from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.build import osv, packages, vex, vulns
 from cicd_agent.modes.build.layers import Built
 from cicd_agent.modes.build.options import BuildOptions
+from cicd_agent.modes.build.package_changes import compare_packages
 from cicd_agent.modes.build.regular import regular
 from cicd_agent.modes.build.result import PackageChange, VulnerabilityReport
 
@@ -78,7 +79,9 @@ def assessments(checkout: GitCheckout, vex_file: Path, trusted: str | None) -> b
             raise UsageError(
                 f"--vex {vex_file} is in the checkout but not in the base commit; a pull request "
                 "cannot bring assessments of its own vulnerabilities.",
-                hint="Commit the OpenVEX file on the base branch, or give one outside the checkout.",
+                hint=(
+                    "Commit the OpenVEX file on the base branch, or give one outside the checkout."
+                ),
             )
         return found[inside][:VEX_LIMIT]
     with regular(where) as opened:
@@ -149,7 +152,7 @@ def changes(
     # without a base every package would read as added: none is said to be; every
     # vulnerability is new, so a gate on new ones errs on the safe side
     base = found.base if found.base is not None else found.head
-    moved = packages.compare_packages(base, found.head)
+    moved = compare_packages(base, found.head)
     compared = vulns.compare(found.base_vulns, found.head_vulns)
     return Changes(
         added=[PackageChange(purl=p.purl, line=head_lines.get(p.layer)) for p in moved.added],

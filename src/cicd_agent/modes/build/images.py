@@ -8,7 +8,7 @@ checkout's file, and a path in the checkout, or reached through a link there, is
 the pull request fills that folder (a link there to ``/etc/shadow`` would have the runner read
 it). Each becomes a layout of this run's own, one manifest, every blob checked against its
 sha256, which the builder copies into its storage under the name the Dockerfile gives
-(:meth:`.builder.Buildah.pull`): a ``FROM`` of that name, in any stage and in both builds, then
+(:meth:`.buildah.Buildah.pull`): a ``FROM`` of that name, in any stage and in both builds, then
 reads it and nothing is pulled. The wrapping is the same bytes every run (no time in it), so the
 image's ID, and with it the kept cache of the steps built on it, holds from one run to the next.
 """

@@ -16,16 +16,16 @@ out (a service container's docker network, whatever its subnet), the loopback, 0
 link-local (169.254.0.0/16: a cloud's metadata service at 169.254.169.254), the private and
 shared ranges a runner's neighbours use (10/8, 172.16/12, 192.168/16, 100.64/10), the clouds'
 host services at public addresses (:data:`FENCED`), multicast and the reserved range, nor
-any IPv6 packet (slirp4netns carries none here). Root sets the rules from outside, in a namespace the
-machine's root owns; the build runs below ``setpriv``, which takes ``CAP_NET_ADMIN`` and
-``CAP_NET_RAW`` out of the bounding set (:attr:`OwnNetwork.enter`): no process of the build,
+any IPv6 packet (slirp4netns carries none here). Root sets the rules from outside, in a
+namespace the machine's root owns; the build runs below ``setpriv``, which takes ``CAP_NET_ADMIN``
+and ``CAP_NET_RAW`` out of the bounding set (:attr:`OwnNetwork.enter`): no process of the build,
 root or not, a file capability's or a new user namespace's, can hold them over that network,
 so a ``RUN`` line cannot change the rules nor send a frame past them. buildah stays root of
 the machine's user namespace (in a user namespace of its own, overlay cannot mark a removed
-folder: a ``RUN`` line taking out a base image's folder failed with an I/O error). Where slirp4netns,
-nftables or the machine's address list is missing, or cicd-agent is not root (:func:`fence`
-says why), the build still gets its own namespace, with its loopback alone: no ``RUN`` line
-reaches the network, and the progress says why.
+folder: a ``RUN`` line taking out a base image's folder failed with an I/O error). Where
+slirp4netns, nftables or the machine's address list is missing, or cicd-agent is not root
+(:func:`fence` says why), the build still gets its own namespace, with its loopback alone: no
+``RUN`` line reaches the network, and the progress says why.
 """
 
 from __future__ import annotations

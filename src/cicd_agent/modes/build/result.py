@@ -212,7 +212,8 @@ def table(result: BuildResult) -> str:
         changed = "" if row.same_files is not False or row.base_added_bytes is None else " ≠"
         rows.append(
             f"| {row.line} | {cell} | {human(row.added_bytes)}{changed} | "
-            f"{human(row.base_added_bytes)} | {human(row.wasted_bytes) if row.wasted_bytes else ''} "
+            f"{human(row.base_added_bytes)} | "
+            f"{human(row.wasted_bytes) if row.wasted_bytes else ''} "
             f"| {'yes' if row.cached else ''} |"
         )
     return "\n".join(rows)

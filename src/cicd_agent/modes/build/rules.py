@@ -224,10 +224,10 @@ def run_then_delete(text: str, head: Built) -> Iterator[Candidate]:
     between = [i for i in head.instructions if one.line < i.line < two.line]
     chain = [one, *between, two] if all(map(_shell, between)) else [one, two]
     new = "RUN " + " \\\n    && ".join(str(_shell(i)) for i in chain)
-    lines = _lines(text)
-    kept = [] if len(chain) > 2 or not between else lines[one.end_line : two.line - 1]
-    changed = [*lines[: one.line - 1], *kept, new, *lines[two.end_line :]]
-    yield Candidate("run-then-delete", one.line, "\n".join(changed) + "\n", new)
+    kept = [] if len(chain) > 2 or not between else _lines(text)[one.end_line : two.line - 1]
+    yield Candidate(
+        "run-then-delete", one.line, _replace(text, one.line, two.end_line, [*kept, new]), new
+    )
 
 
 def dependencies_first(
@@ -249,24 +249,11 @@ def dependencies_first(
             if any(i.keyword not in ("ENV", "ARG", "WORKDIR", "LABEL") for i in between):
                 break
             copy_first = f"COPY {' '.join(manifests)} {folder}/"
-            lines = _lines(text)
-            changed = (
-                "\n".join(
-                    [
-                        *lines[: copy.line - 1],
-                        copy_first,
-                        *_lines(later.text),
-                        *lines[copy.line - 1 : copy.end_line],
-                        *lines[copy.end_line : later.line - 1],
-                        *lines[later.end_line :],
-                    ]
-                )
-                + "\n"
-            )
+            moved = [copy_first, *_lines(later.text), *_lines(text)[copy.line - 1 : later.line - 1]]
             yield Candidate(
                 "dependencies-before-copy",
                 copy.line,
-                changed,
+                _replace(text, copy.line, later.end_line, moved),
                 "\n".join([copy_first, later.text, copy.text]),
                 cached_step=stage.index(copy) + 2,  # the RUN, moved after the COPY
             )

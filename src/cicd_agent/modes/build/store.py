@@ -10,7 +10,7 @@ lines' cache mounts. A ``RUN`` line decides what goes into all three. So there a
   commit, kept between runs (``cache-dir``);
 - the run's own (``run-<random>``): made empty for the run, where the head's build and its
   smoke command run, reading the kept one's images and layers as an additional image store,
-  which it cannot write (it is read-only in the build's :func:`.builder.own_processes`, where
+  which it cannot write (it is read-only in the build's :func:`.buildah.own_processes`, where
   only the build's own storage folder is writable), and removed when the process ends;
 - one of each advice candidate's own (:func:`beside`, another ``run-<random>``), where its
   builds and its smoke command run, reading the run's own and the kept one, both read-only:
@@ -42,7 +42,7 @@ from cicd_agent.modes.build.mirrors import SEARCH
 
 Sandbox = Callable[[Path, Sequence[Path]], list[str]]
 """The sandbox buildah runs in, given the storage it writes and the folders it reads
-(:func:`.builder.own_processes`)."""
+(:func:`.buildah.own_processes`)."""
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,8 @@ Go does, or refuses the layer where Go would not read it either:
 - a size below 0 on a member with bytes (a base-256 field, a PAX ``size`` of ``-1536``) is
   refused, as Go refuses it: Python stepped back by it and read the same headers again until
   the image's bound on files, minutes for a layer of 3 KB; a PAX ``size``, ``uid`` or ``gid``
-  that is not a decimal number Go reads (``1_0``, or a space before it) is refused, where Python read it as
-  another number or 0, and a checksum in base-256, which Go does not read;
+  that is not a decimal number Go reads (``1_0``, or a space before it) is refused, where Python
+  read it as another number or 0, and a checksum in base-256, which Go does not read;
 - a PAX GNU sparse record (``GNU.sparse.*``) is refused: Python applied a lone
   ``GNU.sparse.name``, ``size`` or ``realsize`` that Go leaves aside (another name, a file of
   NULs, a file cut short), found a sparse map's entries inside other records' values, and

@@ -1,9 +1,9 @@
 """An image's files, read from its layers without unpacking anything onto the disk.
 
 An image is a stack of layer archives (tar, maybe gzip-compressed). :func:`.layer_archive.read_tree`
-walks each once, in order, and keeps for every path the version each layer wrote, so a reader can ask what
-the image held after any layer: the merged tree (:attr:`ImageTree.files`), where a path came
-from (:attr:`Entry.layer`), and every version of it (:meth:`ImageTree.versions`, how a package
+walks each once, in order, and keeps for every path the version each layer wrote, so a reader can
+ask what the image held after any layer: the merged tree (:attr:`ImageTree.files`), where a path
+came from (:attr:`Entry.layer`), and every version of it (:meth:`ImageTree.versions`, how a package
 reader finds the layer that first listed a package in a status file rewritten by every layer).
 A file's sha256 (:attr:`Entry.digest`) is taken when a comparison first asks for it, from its
 place in an uncompressed layer (most files are never asked for: a layer two images share is one
@@ -12,8 +12,8 @@ object, and files of different sizes differ); a compressed layer's are taken as 
 Everything in a layer is the pull request's: names are normalised lexically (no ``..`` above the
 root, no leading ``/``), links are followed only inside the image (a layer's entry is placed
 where a runtime unpacking it puts it, through the links lower layers made, within a bound of
-work: :func:`.merge.merge`), contents are kept only for small package records (:data:`RECORD_LIMIT`),
-and a layer of too many entries or bytes stops the read
+work: :func:`.merge.merge`), contents are kept only for small package records
+(:data:`RECORD_LIMIT`), and a layer of too many entries or bytes stops the read
 with :class:`TreeError` (:class:`Bounds`).
 """
 
@@ -39,8 +39,8 @@ RECORDS = frozenset(
 LINK_HOPS = 40
 """The most links followed to open one path (Linux's own bound)."""
 LINK_WORK = 1024
-"""What following links may cost, per entry of the image, when it is merged (:mod:`.merge`): each folder
-looked up costs :data:`STEP` and the bytes of its path (a walk through a link of ten thousand
+"""What following links may cost, per entry of the image, when it is merged (:mod:`.merge`): each
+folder looked up costs :data:`STEP` and the bytes of its path (a walk through a link of ten thousand
 folders is a hundred million bytes)."""
 STEP = 64
 READ_WORK = 4 * LINK_WORK

@@ -1,4 +1,5 @@
-"""command's analyse step: for ``ask``, what the deterministic review knows (the deterministic verdict).
+"""command's analyse step: for ``ask``, what the deterministic review knows (the deterministic
+verdict).
 
 Review's reading of the change and its deterministic checks ran at the pinned head (nothing
 of earlier reviews is read, nothing is published); without a model, or when it fails, the

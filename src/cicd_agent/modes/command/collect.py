@@ -99,7 +99,10 @@ def collect(ctx: RunContext[CommandOptions]) -> CommandFacts:
             plan=Plan(
                 "reply",
                 command=facts.plan.command,
-                text=f"{Reference(number)} is {'merged' if pull.merged else 'closed'}; nothing was run.",
+                text=(
+                    f"{Reference(number)} is {'merged' if pull.merged else 'closed'}; "
+                    "nothing was run."
+                ),
                 reason="the pull request is not open",
             ),
         )

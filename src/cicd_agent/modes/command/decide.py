@@ -27,9 +27,9 @@ def decide(
     offline: bool,
 ) -> CommandResult:
     """The result the plan earns: its status, headline and reply (``ask``'s from the model's
-    answer or the deterministic verdict). A command that runs a mode gets its reply once the mode ran. Pure:
-    ``redact`` and ``own_links`` (the one place a link may point) clean the model's words,
-    ``offline`` says no model was configured."""
+    answer or the deterministic verdict). A command that runs a mode gets its reply once the mode
+    ran. Pure: ``redact`` and ``own_links`` (the one place a link may point) clean the model's
+    words, ``offline`` says no model was configured."""
     facts = verdict.facts
     chosen = facts.plan
     result = CommandResult(

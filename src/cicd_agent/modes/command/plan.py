@@ -166,7 +166,9 @@ def help_text() -> str:
         "review": "review the pull request at its current head",
         "describe": "write a description of the change into the pull request",
         "ask": "answer a question about the pull request's diff (`ask <question>`)",
-        "gen-tests": "write tests for the change's uncovered lines (`gen-tests <sha>`: at that head)",
+        "gen-tests": (
+            "write tests for the change's uncovered lines (`gen-tests <sha>`: at that head)"
+        ),
         "explain-failure": "explain the latest failed workflow run of the head commit",
     }
     lines = [f"- `{PREFIX} {c}`: {words[c]}" for c in COMMANDS if c in words]

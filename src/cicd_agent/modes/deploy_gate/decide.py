@@ -1,8 +1,8 @@
 """deploy-gate's decide step, pure (no context, no I/O: what it needs comes in as arguments).
 
 ``decide`` merges the model's opinion under the
-guardrails: the model may raise the risk, never lower the deterministic verdict, and its pass may only add
-caution (holds and approvals of both passes are kept, the more cautious strategy wins).
+guardrails: the model may raise the risk, never lower the deterministic verdict, and its pass may
+only add caution (holds and approvals of both passes are kept, the more cautious strategy wins).
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ def decide(
     *,
     redact: Callable[[str], str],
 ) -> DeployResult:
-    """The final result: the deterministic verdict, raised (never lowered) by the model's opinion. Pure: what
-    it words is redacted with ``redact``; its notes are its own (the run's come first)."""
+    """The final result: the deterministic verdict, raised (never lowered) by the model's opinion.
+    Pure: what it words is redacted with ``redact``; its notes are its own (the run's come
+    first)."""
     facts = verdict.facts
     deterministic_level = facts.assessment.risk_level
     level, score = deterministic_level, facts.assessment.risk_score

@@ -1,8 +1,8 @@
 """The deploy phase's own options as one frozen, typed object: the only place that reads them.
 
 The run's resolver (:mod:`cicd_agent.job.resolve`) has already checked each value's type; this
-parses what a type cannot (weights, policy, time zone, business hours, freeze windows, deploy time) and
-checks ranges (``approval-confidence`` in [0, 1]), once, before any git, GitHub or model work
+parses what a type cannot (weights, policy, time zone, business hours, freeze windows, deploy time)
+and checks ranges (``approval-confidence`` in [0, 1]), once, before any git, GitHub or model work
 (``DeployGate.run`` builds it first, so a bad value stops the run there with exit 2).
 """
 

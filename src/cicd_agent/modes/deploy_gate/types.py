@@ -1,5 +1,5 @@
-"""deploy-gate's step types: the deploy phase's facts, the verdict (the deterministic verdict) and the model's
-answer, whose schema is the opinion."""
+"""deploy-gate's step types: the deploy phase's facts, the verdict (the deterministic verdict) and
+the model's answer, whose schema is the opinion."""
 
 from __future__ import annotations
 
@@ -65,7 +65,8 @@ class DeployVerdict:
 
 
 class DeployOpinion(BaseModel):
-    """The model's answer (strict schema): it may raise the risk, never lower the deterministic verdict."""
+    """The model's answer (strict schema): it may raise the risk, never lower the deterministic
+    verdict."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 

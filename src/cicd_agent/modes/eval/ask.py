@@ -25,8 +25,8 @@ from cicd_agent.actions.bounded_json import JsonRefused
 from cicd_agent.actions.bounded_json import load as load_json
 from cicd_agent.actions.errors import ModelError
 from cicd_agent.model.prompts import UNTRUSTED_RULES, fence
+from cicd_agent.modes.eval.cases import Case
 from cicd_agent.modes.eval.checks import Check
-from cicd_agent.modes.eval.config import Case
 
 if TYPE_CHECKING:
     from cicd_agent.model.client import ModelClient

@@ -11,7 +11,8 @@ from cicd_agent.actions.errors import UsageError
 from cicd_agent.job.context import RunContext
 from cicd_agent.job.events import Event
 from cicd_agent.modes.eval.ask import Asker, Stopped
-from cicd_agent.modes.eval.config import Case, Reader, Suite
+from cicd_agent.modes.eval.cases import Case, Suite
+from cicd_agent.modes.eval.config import Reader
 from cicd_agent.modes.eval.judge import Outcome, base_tests, outcome
 from cicd_agent.modes.eval.options import EvalOptions
 from cicd_agent.modes.eval.results import read_results

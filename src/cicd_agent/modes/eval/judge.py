@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from cicd_agent.modes.eval.cases import Case
 from cicd_agent.modes.eval.checks import Check, judge
-from cicd_agent.modes.eval.config import Case
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Review's inputs: the diff (local checkout first, the API when commits are missing), the
-ledger of reviewed commits, the core's change risk and the workflow audit (its
-zizmor run is a process, so it is collected here: analyse only reads it).
+ledger of reviewed commits and the core's change risk, whose security floor has the run's
+zizmor auditor read the workflow files (the checkers, :mod:`.checkers`, reuse its answer).
 
 On ``synchronize`` only the commits since the last reviewed head are sent to the model, as
 long as that head is still in the branch's history; after a force-push the whole pull request
@@ -19,27 +19,18 @@ from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.analysis.diff import Diff, parse_diff
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.finding_text import MARKER
-from cicd_agent.analysis.findings import deterministic_audit, diff_findings
+from cicd_agent.analysis.findings import diff_findings
 from cicd_agent.analysis.workflows.ignores import Exemptions, base_ignore_lines
 from cicd_agent.analysis.workflows.paths import workflow_paths
-from cicd_agent.job.context import ToolRun
 from cicd_agent.job.events import Invoker, described
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.checkout import GitCheckout, check_out_head
 from cicd_agent.local.range_findings import security_of
 from cicd_agent.local.zizmor import ZizmorAudit
 from cicd_agent.modes.review.ledger import Ledger
-from cicd_agent.modes.review.linters import lint_changes
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.result import SUMMARY_KEY
-from cicd_agent.modes.review.syntax import parse_changed, said_once
-from cicd_agent.modes.review.types import (
-    AuditedWorkflows,
-    HeadFiles,
-    PublishPlan,
-    ReviewFacts,
-    rules,
-)
+from cicd_agent.modes.review.types import HeadFiles, PublishPlan, ReviewFacts, rules
 from cicd_agent.risk.evidence import DiffAtHand
 from cicd_agent.risk.service import change_risk, deepen
 from cicd_agent.risk.service import files_risk as risk_of_files
@@ -66,27 +57,13 @@ RISK_REASONS = 5
 """Reasons of the risk assessment shown in the summary."""
 
 
-def collect_review(ctx: RunContext[ReviewOptions]) -> tuple[ReviewFacts, Rules]:
-    """A review's collect step: its facts (:func:`collect`), audited, and the rules the run
-    hands the pure steps (:func:`.types.rules`)."""
-    zizmor = ZizmorAudit()  # one zizmor run, for the risk floor and the findings
-    facts = audit_workflows(collect(ctx, zizmor=zizmor), zizmor)
+def collect_review(
+    ctx: RunContext[ReviewOptions], zizmor: ZizmorAudit
+) -> tuple[ReviewFacts, Rules]:
+    """A review's collect step: its facts (:func:`collect`; ``zizmor``, the run's auditor, for
+    the risk floor) and the rules the run hands the pure steps (:func:`.types.rules`)."""
+    facts = collect(ctx, zizmor=zizmor)
     return facts, rules(ctx, facts.plan)
-
-
-def audit_workflows(facts: ReviewFacts, zizmor: ZizmorAudit | None = None) -> ReviewFacts:
-    """``facts`` with the audit of their workflow files under their ignore comments' scope:
-    zizmor is a process, so it runs here (or ran already in ``zizmor``, which remembers), and
-    analyse reads what it found."""
-    if not facts.workflow_texts:
-        return facts
-    zizmor = zizmor or ZizmorAudit()
-    found, ignored = deterministic_audit(
-        facts.diff, facts.workflow_texts, zizmor, facts.exemptions, found=()
-    )
-    said = ToolRun(tool="zizmor", could_not_run=zizmor.could_not_run)
-    ran = () if zizmor.ran is None else (said,)  # None: no file needed it
-    return replace(facts, workflows=AuditedWorkflows(found, ignored, ran))
 
 
 def collect(
@@ -95,7 +72,7 @@ def collect(
     """The facts for this run, from the event and the flags. ``history=False`` leaves out
     what earlier reviews left on GitHub (the ledger in the summary comment, dismissed
     findings, so also the incremental diff): ``ask`` needs the change, not the review's memory.
-    ``zizmor``: the run's audit, for :func:`audit_workflows` to reuse."""
+    ``zizmor``: the run's auditor, which the checkers reuse (:mod:`.checkers`)."""
     pull = ctx.event.pull_request if ctx.has_event else None
     group = ctx.event.merge_group if ctx.has_event else None  # a merge queue's: its own range
     chosen = ctx.mode_options
@@ -140,14 +117,6 @@ def collect(
             texts = repo.read_texts(base, workflow_paths(facts.diff))
             exemptions = replace(exemptions, base_lines=base_ignore_lines(texts))
         facts = replace(facts, exemptions=exemptions)
-        if history:  # a review, not a question about the change
-            kept = Diff(tuple(f for f in facts.diff.files if f.path not in facts.left_out))
-            head = facts.plan.head
-            start = repo.merge_base(base, head)
-            linted, linters = lint_changes(ctx, repo, kept, head, start, whole=facts.diff)
-            parsed = parse_changed(ctx, repo, kept, (start, head), linted)
-            linted = said_once(linted, parsed)
-            facts = replace(facts, linted=linted, linters=linters)
     elif pull is None or ctx.github is None:
         raise UsageError(
             _missing_commits(repo, base, head, ctx.options.repo_dir),

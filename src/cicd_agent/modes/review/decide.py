@@ -2,7 +2,7 @@
 lower; ``decide`` merges the model's answer with it, under guardrails.
 
 ``analyse``: every deterministic finding over the whole pull request (secrets, the workflow
-audit and the repository's own linters, both run by collect: they start processes), kept where
+audit and the repository's own linters, both run by the checkers: they start processes), kept where
 the repository's path settings leave a file in (secrets everywhere), and the diff's facts for
 ``describe``, read once for the model's prompt and for the description.
 
@@ -55,7 +55,7 @@ from cicd_agent.modes.review.result import (
     does_not_build,
     fitted,
 )
-from cicd_agent.modes.review.types import AuditedWorkflows, Checks, ReviewVerdict, key_of
+from cicd_agent.modes.review.types import AuditedWorkflows, Checks, Merged, ReviewVerdict, key_of
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.workflows.ignores import HonouredIgnore
@@ -63,7 +63,6 @@ if TYPE_CHECKING:
     from cicd_agent.modes.review.diff_description import ChangeFacts, ModelText
     from cicd_agent.modes.review.types import (
         HandoffFacts,
-        ModelReview,
         ReviewFacts,
         ReviewOpinion,
         Rules,
@@ -72,9 +71,9 @@ if TYPE_CHECKING:
 
 def audit(facts: ReviewFacts) -> tuple[list[Finding], list[HonouredIgnore]]:
     """The deterministic findings this run keeps, most severe first, and the workflow
-    findings an ignore comment left out: ``diff``'s own, with the workflow audit collect ran."""
+    findings an ignore comment left out: ``diff``'s own, with the audit the checkers ran."""
     if facts.workflow_texts and facts.workflows is None:
-        raise ValueError("workflow files to audit, but collect did not audit them")
+        raise ValueError("workflow files to audit, but the checkers did not audit them")
     found = diff_findings(facts.diff) if facts.diff_findings is None else facts.diff_findings
     workflows = facts.workflows or AuditedWorkflows([], [])
     kept = [*found, *workflows.findings, *facts.linted]
@@ -119,13 +118,12 @@ def _built_risk(
     return RiskLevel.HIGH, [said, *reasons], risk.value
 
 
-def proposed(verdict: ReviewVerdict, opinion: ReviewOpinion | None, rules: Rules) -> list[Finding]:
+def proposed(merged: Merged, rules: Rules) -> list[Finding]:
     """The findings with a suggestion :func:`decide` would report, most severe first: what the
     suggestion check is asked about before ``decide`` runs."""
-    found, _ = _with_model_findings(verdict.findings, opinion.review if opinion else None, rules)
     return [
         f
-        for f in sort_findings(found)
+        for f in sort_findings(merged.findings)
         if f.suggestion is not None and f.severity >= rules.report_on
     ]
 
@@ -135,16 +133,20 @@ def decide(
     opinion: ReviewOpinion | None,
     rules: Rules,
     checks: Checks | None = None,
+    merged: Merged | None = None,
 ) -> ReviewResult:
-    """The review's result from the deterministic verdict and the model's opinion (None without a model);
-    ``checks``: the verifier's word on the suggestions (one without it loses its block)."""
+    """The review's result from the deterministic verdict and the model's opinion (None
+    without a model); ``checks``: the verifier's word on the suggestions (one without it loses
+    its block); ``merged``: the findings :func:`with_model_findings` merged for the check."""
     facts = verdict.facts
     review = opinion.review if opinion else None
-    found, dropped = _with_model_findings(verdict.findings, review, rules)
-    found, notes = checked(found, checks or Checks())
-    if dropped:
+    if merged is None:
+        merged = with_model_findings(verdict, opinion, rules)
+    found, notes = checked(merged.findings, checks or Checks())
+    if merged.dropped:
         notes.append(
-            f"{dropped} model finding(s) named files or lines not in the diff and were dropped."
+            f"{merged.dropped} model finding(s) named files or lines not in the diff and were "
+            "dropped."
         )
     line_text = line_source(facts.diff, review.texts if review else {})
     findings = sort_findings(fingerprint_findings(found, line_text, rules.redact))
@@ -216,7 +218,7 @@ def decide(
         posted_fingerprints=(
             [] if rules.posts and facts.plan.already_reviewed else list(placement.posted)
         ),
-        tools=list(verdict.tools),  # zizmor's, when collect started it
+        tools=list(verdict.tools),  # zizmor's, when the checkers started it
     )
     if verdict.change is not None:
         description = opinion.description if opinion else None
@@ -270,19 +272,19 @@ def checked(found: Sequence[Finding], checks: Checks) -> tuple[list[Finding], li
     return kept, notes
 
 
-def _with_model_findings(
-    deterministic: Sequence[Finding], review: ModelReview | None, rules: Rules
-) -> tuple[list[Finding], int]:
-    """The deterministic verdict's findings plus the model's that name a shown file and an existing line;
-    and how many of the model's were dropped."""
+def with_model_findings(
+    verdict: ReviewVerdict, opinion: ReviewOpinion | None, rules: Rules
+) -> Merged:
+    """The verdict's findings merged with the opinion's (:class:`.types.Merged`)."""
+    review = opinion.review if opinion else None
     if review is None:
-        return list(deterministic), 0
+        return Merged(tuple(verdict.findings))
     extra, dropped = model_findings(review.answers, review.shown, rules.redact, links=rules.links)
     # A line past the end of its file at head was invented: a finding there must neither be
     # linked nor count towards ``fail-on``.
     lengths = {path: len(git_lines(text)) for path, text in review.texts.items()}
     kept = [f for f in extra if f.line is None or f.line <= lengths.get(f.path, f.line)]
-    return [*deterministic, *kept], dropped + len(extra) - len(kept)
+    return Merged((*verdict.findings, *kept), dropped + len(extra) - len(kept))
 
 
 def _summary(

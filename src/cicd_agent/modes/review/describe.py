@@ -32,7 +32,8 @@ from cicd_agent.analysis.file_names import escaped
 from cicd_agent.job.change_reader import ChangeReading, DescribeOutcome, ReadsChanges
 from cicd_agent.local.zizmor import ZizmorAudit
 from cicd_agent.model.prompts import UNTRUSTED_RULES, fence, template
-from cicd_agent.modes.review.collect import audit_workflows, collect
+from cicd_agent.modes.review.checkers import audit_workflows
+from cicd_agent.modes.review.collect import collect
 from cicd_agent.modes.review.decide import analyse, markdown_of
 from cicd_agent.modes.review.diff_description import (
     GROUP_TITLES,

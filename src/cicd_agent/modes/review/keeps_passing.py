@@ -1,6 +1,6 @@
-"""The judge of :class:`~cicd_agent.modes.review.lint_command.KeepsPassing`: a suggested patch,
-applied to the head in the sandbox, keeps the tests of its files and its linters passing
-(review's suggestions; :meth:`KeepsPassingJudge.lint` runs and reads each linter as collect does).
+"""The claim :class:`KeepsPassing` and its judge: a suggested patch, applied to the head in the
+sandbox, keeps the tests of its files and its linters passing (review's suggestions;
+:meth:`KeepsPassingJudge.lint` runs and reads each linter as the checkers do).
 
 For each claim, in fresh copies of the checkout: the claimed tests and linters run once without the
 patch (remembered per set of files), then with it. A test that passed without the patch and does
@@ -25,16 +25,37 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from cicd_agent.local.checkout_files import python_root
-from cicd_agent.modes.review.lint_command import KeepsPassing, LintCommand, run_lint
+from cicd_agent.modes.review.lint_command import LintCommand, run_lint
 from cicd_agent.runners.base import Selection
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.contract import checked
 from cicd_agent.verify.judged import JudgedCopies, text_of
 
+if TYPE_CHECKING:
+    from cicd_agent.runners.protocol import Runner
+
 RUN_TIMEOUT = 120.0
 """One run of the tests or of one linter (seconds); the caller's budget caps it further."""
+
+
+@dataclass(frozen=True)
+class KeepsPassing:
+    """The claim "with ``diff`` applied to the head, ``tests`` that passed still pass, ``lint``
+    reports nothing new on ``paths``, and the finding the patch answers (``gone``: the rule
+    of the linter that reported it, "" for none) is gone", judged by review.
+    ``runner``: the test runner that runs ``tests`` (none: no tests run);
+    ``untested``: why no tests ran, the clause the posted line carries ("" for the default)."""
+
+    diff: str
+    paths: tuple[str, ...]
+    tests: tuple[str, ...]
+    lint: tuple[LintCommand, ...] = ()
+    gone: str = ""
+    runner: Runner | None = None
+    untested: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,7 +143,10 @@ def against(
             f"({files} test file(s){more}{still})."
         )
         # a linter reads the pull request's settings too: an exclude silences it on any file
-        own = f"The tests{' and linter settings' if claim.lint else ''} are this pull request's own code"
+        own = (
+            f"The tests{' and linter settings' if claim.lint else ''} are this pull request's "
+            "own code"
+        )
     return said if code_is_proof else f"{said} {own}, so this is not proof."
 
 

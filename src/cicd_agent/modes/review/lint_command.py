@@ -1,6 +1,5 @@
 """How review runs a linter and reads its report (:func:`run_lint`: on the head, on the base
-and on a patched copy alike, so a failed run means the same everywhere), and the claim its
-suggestion check judges: "with this diff the tests and linters keep passing"."""
+and on a patched copy alike, so a failed run means the same everywhere)."""
 
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ from cicd_agent.modes.review.lint_reports import LintHit, UnreadableReport, read
 from cicd_agent.runners.base import on_pipe
 
 if TYPE_CHECKING:
-    from cicd_agent.runners.protocol import Runner
     from cicd_agent.sandbox.run import RunResult, Sandbox
     from cicd_agent.sandbox.workspace import Workspace
 
@@ -41,23 +39,6 @@ class LintCommand:
         """Whether a run wrote its report: any text on the pipe, or (a tool that writes
         nothing on a clean run: go vet, tsc) nothing there and exit 0."""
         return bool(evidence.strip()) or (self.quiet and returncode == 0)
-
-
-@dataclass(frozen=True)
-class KeepsPassing:
-    """The claim "with ``diff`` applied to the head, ``tests`` that passed still pass, ``lint``
-    reports nothing new on ``paths``, and the finding the patch answers (``gone``: the rule
-    of the linter that reported it, "" for none) is gone", judged by review.
-    ``runner``: the test runner that runs ``tests`` (none: no tests run);
-    ``untested``: why no tests ran, the clause the posted line carries ("" for the default)."""
-
-    diff: str
-    paths: tuple[str, ...]
-    tests: tuple[str, ...]
-    lint: tuple[LintCommand, ...] = ()
-    gone: str = ""
-    runner: Runner | None = None
-    untested: str = ""
 
 
 def lint_argv(command: LintCommand, files: Sequence[str], evidence_variable: str) -> list[str]:

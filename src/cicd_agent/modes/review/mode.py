@@ -1,9 +1,10 @@
 """``cicd-agent review``: a pull-request review that lands on the right lines and gates merges.
 
 :func:`run` is the whole review, read top to bottom: ``collect`` reads the diff, the risk and
-what earlier runs left, and runs the workflow audit (zizmor), with the rules the run hands the
-pure steps (options, redaction, links: :func:`.types.rules`); ``analyse`` makes the
-deterministic findings, the deterministic verdict, from what collect gathered; the model is
+what earlier runs left, with the rules the run hands the pure steps (options, redaction, links:
+:func:`.types.rules`); the checkers (:mod:`.checkers`) run every check that starts a process:
+linters, type checkers, the parse check and the workflow audit (zizmor); ``analyse`` makes the
+deterministic findings, the deterministic verdict, from what those two gathered; the model is
 asked (``ask``; ``prompt`` holds what it is shown and its answers' schemas); ``check``
 (:mod:`.suggestions`) judges in the sandbox each suggestion the result would keep, as
 analyse-failure's ``check`` judges its fix; ``decide`` merges the answer with the deterministic
@@ -29,9 +30,17 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from cicd_agent.job.pipeline import announce_analyse, ask_model, begin, finish
+from cicd_agent.local.zizmor import ZizmorAudit
 from cicd_agent.modes.review.ask import ask
+from cicd_agent.modes.review.checkers import run_checkers
 from cicd_agent.modes.review.collect import collect_review
-from cicd_agent.modes.review.decide import analyse, analyse_handoff, decide, proposed
+from cicd_agent.modes.review.decide import (
+    analyse,
+    analyse_handoff,
+    decide,
+    proposed,
+    with_model_findings,
+)
 from cicd_agent.modes.review.publish import publish
 from cicd_agent.modes.review.suggestions import check
 
@@ -49,12 +58,15 @@ def run(ctx: RunContext[ReviewOptions]) -> Finished[ReviewResult]:
     if ctx.mode_options.publish_from is not None:
         return publish_handoff(ctx, ctx.mode_options.publish_from)
     begin(ctx)
-    facts, rules = collect_review(ctx)
+    zizmor = ZizmorAudit()  # one zizmor run per review: for collect's risk floor and checkers
+    facts, rules = collect_review(ctx, zizmor)
+    facts = run_checkers(ctx, facts, zizmor)
     announce_analyse(ctx)
     verdict = analyse(facts, describe=rules.describe)
     opinion = ask_model(ctx, lambda: ask(ctx.model, facts, verdict, rules, ctx.note))
-    checks = check(ctx, verdict, proposed(verdict, opinion, rules))
-    result = decide(verdict, opinion, rules, checks)
+    merged = with_model_findings(verdict, opinion, rules)
+    checks = check(ctx, verdict, proposed(merged, rules))
+    result = decide(verdict, opinion, rules, checks, merged)
     return finish(ctx, result, lambda decided: publish(ctx, decided, facts.plan))
 
 

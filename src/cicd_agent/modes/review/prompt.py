@@ -89,7 +89,9 @@ def prepare_calls(
     prompt = ReviewPrompt(
         system=Template(template("review_system")).substitute(untrusted_rules=UNTRUSTED_RULES),
         fields={
-            "risk": f"{facts.risk_level} ({'; '.join(facts.risk_reasons[:3]) or 'no notable signal'})",
+            "risk": (
+                f"{facts.risk_level} ({'; '.join(facts.risk_reasons[:3]) or 'no notable signal'})"
+            ),
             "known_findings": fence("automated findings", "\n".join(listed) or "- none"),
             **pull_fields(facts, redact, counter.truncate),
             "guidance": fence("repository guidance", guidance or "(none)"),

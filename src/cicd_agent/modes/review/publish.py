@@ -255,8 +255,8 @@ def write_to_body(
     client: GitHubClient, number: int, markdown: Neutral, placed: Collection[str]
 ) -> DescribeOutcome:
     """Put ``markdown`` (neutral text) into the pull request's body: replace the section we
-    placed before (``placed``: digests from our ledger), else append it. The body is read again right before
-    the edit, so an edit the author made while we worked is kept."""
+    placed before (``placed``: digests from our ledger), else append it. The body is read again
+    right before the edit, so an edit the author made while we worked is kept."""
     body = client.pull_body(number, markdown, placed)
     new = body.placing
     if len(new.body) > PULL_BODY_MAX:

@@ -25,7 +25,8 @@ from cicd_agent.job.pipeline import PlainResult
 from cicd_agent.modes.review.ledger import Ledger
 
 ReviewDecision = Literal["approve", "comment", "request_changes"]
-"""What a review decides, and the event it posts (``modes.deploy_gate.policy.Decision`` is deploy-gate's)."""
+"""What a review decides, and the event it posts (``modes.deploy_gate.policy.Decision`` is
+deploy-gate's)."""
 SUMMARY_KEY = "review-summary"
 """Key of the hidden marker that finds the summary comment again on the next run."""
 LISTED_IN_SUMMARY = 100
@@ -314,7 +315,8 @@ class ReviewResult(PlainResult):
             else "the whole pull request"
         )
         model = (
-            f"{self.reviewed_files} of {self.files_changed} file(s) in {self.model_calls} model call(s)"
+            f"{self.reviewed_files} of {self.files_changed} file(s) in "
+            f"{self.model_calls} model call(s)"
             if self.model_calls
             else "deterministic checks only"
         )

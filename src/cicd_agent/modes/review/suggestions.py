@@ -33,14 +33,13 @@ from cicd_agent.actions.markdown import posted
 from cicd_agent.actions.rendered import code_texts
 from cicd_agent.analysis.unified_diff import file_diff, git_lines
 from cicd_agent.local.checkout_files import walk_files
-from cicd_agent.modes.review.lint_command import KeepsPassing
 from cicd_agent.modes.review.placement import comment_body
 from cicd_agent.modes.review.types import Checks, SuggestionKey, key_of
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.finding import Finding
     from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.review.keeps_passing import Kept
+    from cicd_agent.modes.review.keeps_passing import KeepsPassing, Kept
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.types import ReviewFacts, ReviewVerdict
     from cicd_agent.runners.protocol import Runner
@@ -70,7 +69,7 @@ def check(
     if facts.sources is None:
         return Checks(why_unchecked="there is no checkout of the head to apply them to")
     # the sandbox: as the verifier below
-    from cicd_agent.runners.sandboxes import RUNNERS_SANDBOX, isolation_of, opened
+    from cicd_agent.runners.sandboxes import PYTEST_SANDBOX, isolation_of, opened
 
     isolation = isolation_of(ctx)
     if not isolation.sandboxed:
@@ -84,7 +83,7 @@ def check(
     texts = facts.sources.texts([f.path for f in proposed])
     ctx.progress.say(f"checking {len(proposed)} suggestion(s) in the sandbox")
     verdicts: dict[SuggestionKey, Kept] = {}
-    with opened(ctx, ctx.options.repo_dir, RUNNERS_SANDBOX) as sandbox:
+    with opened(ctx, ctx.options.repo_dir, PYTEST_SANDBOX) as sandbox:
         files = list(walk_files(sandbox.pristine, frozenset({"node_modules"})))  # not its own
         checks = KeepsPassingJudge(
             sandbox,
@@ -105,8 +104,9 @@ def check(
 
 def posts_as_checked(finding: Finding, allowed_links: tuple[str, ...]) -> bool:
     """Whether the block GitHub would apply is the suggestion the check applies, and reads as it:
-    the posting seam breaks what is live in code (a comment opener, a control character, a secret)
-    and cuts a long comment; a format character (bidi, zero-width) shows other text than it commits."""
+    the posting seam breaks what is live in code (a comment opener, a control character, a
+    secret) and cuts a long comment; a format character (bidi, zero-width) shows other text than
+    it commits."""
     if any(unicodedata.category(c) == "Cf" for c in finding.suggestion or ""):
         return False
     body = posted(comment_body(finding, suggestion=True), allowed_links=allowed_links)
@@ -129,6 +129,7 @@ def _claim(
     gone = (
         rule if finding.source == "deterministic" and any(c.label == tool for c in linters) else ""
     )
+    from cicd_agent.modes.review.keeps_passing import KeepsPassing
     from cicd_agent.runners.table import RUNNERS
 
     claim = KeepsPassing(patch(finding, text), (path,), (), linters, gone)

@@ -92,8 +92,9 @@ class PublishPlan:
 
 @dataclass(frozen=True)
 class AuditedWorkflows:
-    """The workflow audit collect ran on the changed workflow files (the pure rules and zizmor's
-    findings, most severe first), the findings an ignore comment left out, and zizmor's run."""
+    """The workflow audit the checkers ran on the changed workflow files (the pure rules and
+    zizmor's findings, most severe first), the findings an ignore comment left out, and
+    zizmor's run."""
 
     findings: list[Finding]
     ignored: list[HonouredIgnore]
@@ -130,7 +131,7 @@ class ReviewFacts:
     diff_findings: list[Finding] | None = None
     """``diff``'s own findings, workflow audits apart, when collect read them (for the risk)."""
     workflows: AuditedWorkflows | None = None
-    """The workflow audit of ``workflow_texts``, which collect runs (zizmor is a process); None
+    """The workflow audit of ``workflow_texts``, which the checkers run (zizmor is a process); None
     when it has not run, and analyse refuses facts holding workflow texts without it."""
 
     def keeps(self, finding: Finding) -> bool:
@@ -308,3 +309,13 @@ class Checks:
     verdicts: Mapping[SuggestionKey, Kept] = field(default_factory=dict)
     why_unchecked: str = ""
     """Why suggestions went unchecked as a whole (no sandbox, no checkout; "" when none)."""
+
+
+@dataclass(frozen=True)
+class Merged:
+    """The deterministic verdict's findings with the model's that name a shown file and an
+    existing line, and how many of the model's were ``dropped``: merged once a run, read by the
+    suggestion check (:func:`.decide.proposed`) and by ``decide``."""
+
+    findings: tuple[Finding, ...]
+    dropped: int = 0

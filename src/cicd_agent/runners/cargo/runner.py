@@ -13,8 +13,9 @@ block agrees with itself and the exit status: ``running N tests`` followed by ex
 test ending twice, the ``test result:`` line counting what the block shows.
 
 Code under test can print a whole consistent block and ``exit(0)``, so each run appends to the
-copy's crate root of every test binary (:func:`crate_roots`) a module of ours, named per run,
-holding one empty test and one empty doctest (:func:`add_in_run_check`), and asks for
+copy's crate root of every test binary (:func:`.in_run_check.crate_roots`) a module of ours, named
+per run, holding one empty test and one empty doctest (:func:`.in_run_check.add_in_run_check`),
+and asks for
 ``--show-output``, which lists passing tests only once every test of the binary ended: a block
 counts only where our test is in that list. Doctests run each in its own rustdoc process that no
 in-run check reaches: their passes are left out (a failure is kept: a forged one can only refuse),
@@ -29,21 +30,15 @@ module's name and, owning its process, take the log's lines itself and write the
 from __future__ import annotations
 
 import re
-import secrets
 import shlex
 import shutil
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import (
-    CheckoutFileError,
     is_file,
-    read_bytes,
-    walk_files,
-    write_output,
 )
 from cicd_agent.local.job_tools import job_tool
 from cicd_agent.runners.base import (
@@ -64,10 +59,15 @@ from cicd_agent.runners.cargo.crate import (
     library_root,
     manifest,
     rust_style,
-    table,
     unasserted_test,
 )
 from cicd_agent.runners.cargo.doctests import retried, retry_arguments, write_retried
+from cicd_agent.runners.cargo.in_run_check import (
+    CRATE_CFG,
+    add_in_run_check,
+    crate_roots,
+    restore,
+)
 from cicd_agent.runners.cargo.repeat import Runs, counted, repeated
 from cicd_agent.runners.cargo.report import (
     LIBTEST,
@@ -88,13 +88,6 @@ ENVIRONMENT = {"CARGO_NET_OFFLINE": "true", "CARGO_TERM_COLOR": "never"}
 COVERAGE_TOOLS = "cargo-llvm-cov or cargo-tarpaulin"
 NOT_SHUFFLED = "not shuffled: libtest's --shuffle is unstable"
 """What every word on a cargo run's order says (module doc): never that it was shuffled."""
-CHECK_MODULE = "zz_cicd_check_"
-"""How our module's name starts (a random part follows, per run); never a project's."""
-_ROOTS = re.compile(
-    r"^(.+/)?(src/(lib|main)\.rs|src/bin/[^/]+\.rs|src/bin/[^/]+/main\.rs"
-    r"|tests/[^/]+\.rs|tests/[^/]+/main\.rs)$"
-)
-"""The crate roots of test binaries cargo finds by itself (after a member's folder)."""
 
 
 class CargoTest(PlainStep):
@@ -313,7 +306,7 @@ class CargoTest(PlainStep):
                             timeout=timeout,
                         )
             finally:  # the copy's later runs (reruns) add their own
-                _restore(space.repo, written)
+                restore(space.repo, written)
             made, why, last = runs.made, runs.why, runs.made[-1]
             said = replace(
                 said,
@@ -328,7 +321,7 @@ class CargoTest(PlainStep):
                     f"{', '.join(r for r, _ in written) or 'no crate root'} (the crate's "
                     "own error, or one that refuses the in-run check): never believed"
                 )
-            if why and (gated := [root for root, text in written if _CRATE_CFG.search(text)]):
+            if why and (gated := [root for root, text in written if CRATE_CFG.search(text)]):
                 why = (
                     f"{', '.join(gated)} {'is' if len(gated) == 1 else 'are'} left out of the "
                     "build by a crate-level `#![cfg(...)]` (a feature not enabled), its tests "
@@ -354,11 +347,6 @@ class CargoTest(PlainStep):
             noise=min(noise, default=0),
             repeats=repeats if selection.repeat > 1 else {},
         )
-
-
-_CRATE_CFG = re.compile(rb"(?m)^[ \t]*#!\[cfg\(")
-"""A crate root's own ``#![cfg(...)]``: when it does not hold (a feature not enabled), the whole
-crate, its tests and the appended in-run check, is left out of the build."""
 
 
 def _once(
@@ -411,81 +399,6 @@ def _targets(tests: Sequence[str], library: str) -> list[tuple[list[str], str]]:
         elif not any(target == ["--lib"] for target, _file in found):
             found.append((["--lib"], library))
     return found or [([], "")]
-
-
-def crate_roots(repo: Path, target: Sequence[str]) -> list[str]:
-    """The crate roots of the test binaries a run of ``target`` (cargo's target options)
-    builds: the library's (``[lib] path``, else ``src/lib.rs``) for ``--lib``, the test's file
-    for ``--test NAME`` (its ``[[test]] path``, else ``tests/NAME.rs``), and for the whole suite
-    those, every ``[[test]]`` and ``[[bin]] path``, and every root cargo finds itself in
-    the package and in the folders ``[workspace] members`` names (never elsewhere: a vendored
-    crate's checksum would no longer hold)."""
-    toml = manifest(repo)
-    tests, bins = _paths(toml, "test"), _paths(toml, "bin")
-    if target[:1] == ["--test"]:
-        return [tests.get(target[1], f"tests/{target[1]}.rs")]
-    members = table(toml, "workspace").get("members")
-    found = [library_root(repo)]
-    if target:
-        return found
-    found += [*tests.values(), *bins.values()]  # `[[bin]] path = "crates/core/main.rs"`
-    patterns = (
-        [m.rstrip("/") for m in members if isinstance(m, str)] if isinstance(members, list) else []
-    )
-    for file in walk_files(repo, frozenset({"target"})):
-        root = _ROOTS.match(file)
-        folder = root.group(1) if root is not None else None
-        if root is not None and (not folder or any(fnmatchcase(folder[:-1], m) for m in patterns)):
-            found.append(file)
-    return found
-
-
-def _paths(manifest: Mapping[str, object], kind: str) -> dict[str, str]:
-    """Each ``[[kind]]`` target's crate root by its name, where the manifest names a path."""
-    targets = manifest.get(kind)
-    return (
-        {
-            str(t.get("name", "")): t["path"]
-            for t in targets
-            if isinstance(t, dict) and isinstance(t.get("path"), str)
-        }
-        if isinstance(targets, list)
-        else {}
-    )
-
-
-def add_in_run_check(repo: Path, roots: Sequence[str]) -> tuple[str, list[tuple[str, bytes]]]:
-    """Append our module, under a name drawn now, to each crate root ``roots`` in the copy
-    ``repo``, and return the name and each root written with its bytes before (to restore).
-    Its test and doctest are empty: nothing in them meets a ``#![no_std]`` or a lint the crate
-    denies. A root that is missing, a link or on a linked path is left alone: its binary never
-    lists the in-run check (module doc)."""
-    name = f"{CHECK_MODULE}{secrets.token_hex(8)}"
-    said = "Passes; libtest lists it only once every test of its binary has ended."
-    module = (
-        f"\n\n/// The cicd-agent seam's in-run check, added in its sandbox copy for one run.\n"
-        f"///\n/// ```\n/// // {said}\n/// ```\n#[cfg(any(test, doctest))]\n"
-        f"mod {name} {{\n    /// {said}\n    #[test]\n    fn check() {{}}\n}}\n"
-    )
-    written: list[tuple[str, bytes]] = []
-    for root in dict.fromkeys(roots):
-        try:
-            original = read_bytes(repo, root)
-            write_output(repo, repo / root, module.encode(), append=True)
-        except (CheckoutFileError, OSError):
-            continue
-        written.append((root, original))
-    return name, written
-
-
-def _restore(repo: Path, written: Sequence[tuple[str, bytes]]) -> None:
-    """Put back each crate root :func:`add_in_run_check` wrote; one the run replaced by a link is
-    left as the run made it (nothing is written through a link)."""
-    for root, original in written:
-        try:
-            write_output(repo, repo / root, original)
-        except OSError:
-            continue
 
 
 def _file_of(test: str, file: str, selected: Sequence[str], library: str) -> str:

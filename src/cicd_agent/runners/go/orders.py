@@ -157,7 +157,8 @@ def _write_order(repo: Path, folder: str, package: str, names: Sequence[str], to
     if clause is None:  # two packages of other names in one folder: go builds neither
         return
     calls = "".join(
-        f'\tt.Run("{name}", {alias + "." if external and not clauses[name].endswith("_test") else ""}'
+        f'\tt.Run("{name}", '
+        f"{alias + '.' if external and not clauses[name].endswith('_test') else ''}"
         f"{name})\n"
         for name in found
     )

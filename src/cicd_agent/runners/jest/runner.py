@@ -17,8 +17,8 @@ from cicd_agent.runners.js.tests import JsTests
 from cicd_agent.sandbox import Workspace
 
 REPORTER = f"""\"use strict\";
-// cicd-agent's in-run check (runners/js/runner.py): loaded by jest before any test, it takes what it
-// writes with now, so a test that replaces them later changes nothing of its line.
+// cicd-agent's in-run check (runners/js/runner.py): loaded by jest before any test, it takes
+// what it writes with now, so a test that replaces them later changes nothing of its line.
 const writeSync = require("fs").writeSync;
 const from = Buffer.from.bind(Buffer);
 const stringify = JSON.stringify;
@@ -28,7 +28,8 @@ module.exports = class {{
   onRunComplete(_contexts, results) {{
     const tests = [];
     for (const file of results.testResults || [])
-      for (const test of file.testResults || []) tests.push([file.testFilePath, test.fullName, test.status]);
+      for (const test of file.testResults || [])
+        tests.push([file.testFilePath, test.fullName, test.status]);
     const line = from("\\n" + stringify({{ {CHECK_KEY}: token, tests }}) + "\\n");
     for (let done = 0; done < line.length; ) {{
       try {{ done += writeSync(1, line, done); }}

@@ -34,7 +34,8 @@ class Watch(NamedTuple):
 
 
 class Canary(NamedTuple):
-    """What a test file's canary wrote: how many tests it checked, and whether it held at the end."""
+    """What a test file's canary wrote: how many tests it checked, and whether it held at the
+    end."""
 
     tests: int
     held: bool

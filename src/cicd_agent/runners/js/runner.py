@@ -73,10 +73,13 @@ const mustPass = [() => check(1).toBe(1), () => check({{ a: [1] }}).toEqual({{ a
 // after each test the first of each (a file's thousands of tests pay little), all at its end
 function held(all) {{
   const state = check.getState();  // the test's own assertion counts stay as they were
-  const counts = {{ assertionCalls: state.assertionCalls, numPassingAsserts: state.numPassingAsserts }};
+  const counts = {{
+    assertionCalls: state.assertionCalls, numPassingAsserts: state.numPassingAsserts }};
   try {{
     const current = globalThis.expect;
-    const fails = (assertion) => {{ try {{ assertion(); return false; }} catch {{ return true; }} }};
+    const fails = (assertion) => {{
+      try {{ assertion(); return false; }} catch {{ return true; }}
+    }};
     return (all ? mustFail : mustFail.slice(0, 1)).every(fails)
       && !(all ? mustPass : mustPass.slice(0, 1)).some(fails)
       && (current === undefined || current === check || fails(() => current(1).toBe(2)));
@@ -88,8 +91,8 @@ afterEach(() => {{
   checked += 1;
 }});
 afterAll(() => {{
-  const line = Buffer.from("\\n" + stringify({{ {CANARY_KEY}: "TOKEN", file: check.getState().testPath,
-    tests: checked, held: held(true)RUNS }}) + "\\n");
+  const line = Buffer.from("\\n" + stringify({{ {CANARY_KEY}: "TOKEN",
+    file: check.getState().testPath, tests: checked, held: held(true)RUNS }}) + "\\n");
   for (let done = 0; done < line.length; ) {{
     try {{ done += writeSync(1, line, done); }}
     catch (error) {{ if (error.code !== "EAGAIN") throw error; }}

@@ -8,5 +8,6 @@ from importlib import resources
 
 
 def changed_lines_tracer() -> str:
-    """The tracer the test step loads into the job's pytest runs: what changed lines each test ran."""
+    """The tracer the test step loads into the job's pytest runs: what changed lines each test
+    ran."""
     return resources.files(__name__).joinpath("changed_lines.py").read_text("utf-8")

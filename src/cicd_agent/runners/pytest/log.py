@@ -15,7 +15,8 @@ SHAPE = RunnerShape(
     output=re.compile(r"^-{3,} Captured (?:stdout|stderr|log) \w+ -{3,}$"),
     asserts=re.compile(r"^E\s+(?:assert\b|AssertionError\b)"),
     verdict=re.compile(
-        r"^(?:FAILED|ERROR) (?P<name>\S+::.+?)(?: - .*)?$|^(?P<name2>\S+\.py::\S+) (?:FAILED|ERROR)\b"
+        r"^(?:FAILED|ERROR) (?P<name>\S+::.+?)(?: - .*)?$"
+        r"|^(?P<name2>\S+\.py::\S+) (?:FAILED|ERROR)\b"
     ),
     details=("pytest.E",),
     signatures=beside(__name__),

@@ -17,7 +17,8 @@ from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_tex
 from cicd_agent.runners.orders import SetUp
 from cicd_agent.runners.pytest import set_up
 from cicd_agent.runners.pytest.report import why_no_result
-from cicd_agent.runners.pytest.runner import PLUGIN, PytestSandbox, PytestSessions, varied
+from cicd_agent.runners.pytest.runner import PLUGIN, PytestSandbox, varied
+from cicd_agent.runners.pytest.sessions import PytestSessions
 from cicd_agent.runners.sessions import Evidence, Outcomes, SessionSandbox
 from cicd_agent.sandbox import RunResult, Workspace
 

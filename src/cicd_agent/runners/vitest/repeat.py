@@ -27,7 +27,8 @@ const fullName = (task) => {  // as vitest's JSON reporter names it
 const settle = (task) => {
   const seen = repeating.get(task);
   if (!seen || seen.begun === null) return;
-  if (!(task.result && task.result.state === "skip")) seen.counts[errorsOf(task) > seen.begun ? 1 : 0] += 1;
+  if (!(task.result && task.result.state === "skip"))
+    seen.counts[errorsOf(task) > seen.begun ? 1 : 0] += 1;
   seen.begun = null;
 };
 beforeAll((file) => {
@@ -53,7 +54,8 @@ const counted = () => {
   for (const [task, seen] of repeating) {
     settle(task);
     const name = fullName(task), had = runs[name] || [0, 0];  // two tests of one name: summed
-    if (seen.counts[0] + seen.counts[1]) runs[name] = [had[0] + seen.counts[0], had[1] + seen.counts[1]];
+    if (seen.counts[0] + seen.counts[1])
+      runs[name] = [had[0] + seen.counts[0], had[1] + seen.counts[1]];
   }
   return runs;
 };

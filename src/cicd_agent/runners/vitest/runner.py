@@ -33,14 +33,14 @@ OLDEST = (0, 32)
 """The oldest vitest that runs as we run it: an older one fails to load our canary, and before
 0.32 there is no ``@vitest/coverage-v8``. An older one is "could not run", never a run that
 measures nothing."""
-CANARY = """// cicd-agent's canary (runners/js/runner.py), first of the setup files vitest runs in each
-// test file's realm, before the project's own and the test file.
+CANARY = """// cicd-agent's canary (runners/js/runner.py), first of the setup files vitest runs in
+// each test file's realm, before the project's own and the test file.
 import { afterAll, afterEach, expect as check } from "vitest";
 import { writeSync } from "node:fs";
 """
 """The head of vitest's canary: what it writes with, and ``expect``."""
-CONFIG = """// cicd-agent's configuration (runners/js/runner.py): the project's own, found as vitest finds it
-// and loaded by the project's vite, with our canary first among its setup files.
+CONFIG = """// cicd-agent's configuration (runners/js/runner.py): the project's own, found as vitest
+// finds it and loaded by the project's vite, with our canary first among its setup files.
 IMPORTS
 const root = process.cwd();
 const from = createRequire(realpathSync(join(root, "node_modules", "vitest", "package.json")));
@@ -51,13 +51,15 @@ const loading = import(pathToFileURL(join(manifest, "..", entry)).href);
 const main = async (env) => {
   const vite = await loading;
   const file = ["vitest.config", "vite.config"]
-    .flatMap((name) => [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"].map((suffix) => name + suffix))
+    .flatMap((name) =>
+      [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"].map((suffix) => name + suffix))
     .find((name) => existsSync(join(root, name)));
   const loaded = file && await vite.loadConfigFromFile(env, join(root, file), root, undefined,
                                                        undefined, LOADER);
   const config = loaded ? loaded.config : {};
   const test = config.test || {};
-  return { ...config, test: { ...test, CACHEsetupFiles: [CANARY, ...[].concat(test.setupFiles || [])] } };
+  const setupFiles = [CANARY, ...[].concat(test.setupFiles || [])];
+  return { ...config, test: { ...test, CACHEsetupFiles: setupFiles } };
 };
 EXPORT
 """
@@ -68,7 +70,8 @@ command line cannot say so."""
 IMPORTS = {
     ".cjs": (
         'const { existsSync, realpathSync } = require("node:fs");\n'
-        'const { createRequire } = require("node:module");\nconst { join } = require("node:path");\n'
+        'const { createRequire } = require("node:module");\n'
+        'const { join } = require("node:path");\n'
         'const { pathToFileURL } = require("node:url");',
         "module.exports = main;",
     ),

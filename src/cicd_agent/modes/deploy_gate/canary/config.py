@@ -63,7 +63,8 @@ _DURATION_SECONDS = {
 
 
 def parse_duration(value: object, *, zero: bool = False) -> float:
-    """Seconds from a Prometheus duration (``15m``, ``1h30m``, ``30s``) or a plain number of seconds.
+    """Seconds from a Prometheus duration (``15m``, ``1h30m``, ``30s``) or a plain number of
+    seconds.
 
     Prometheus' own syntax is accepted so users can copy values between their dashboards, alert
     rules and this gate without translating them. A duration is positive (or zero, in any
@@ -224,7 +225,8 @@ class CanaryThresholds(BaseModel):
             )
         if self.marginal_score > self.pass_score:
             raise ValueError(
-                f"marginal_score ({self.marginal_score}) must not exceed pass_score ({self.pass_score})"
+                f"marginal_score ({self.marginal_score}) must not exceed pass_score "
+                f"({self.pass_score})"
             )
         return self
 

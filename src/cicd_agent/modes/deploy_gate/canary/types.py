@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class CanarySamples:
-    """Every metric's samples per side over one window, or why the metric store could not be read."""
+    """Every metric's samples per side over one window, or why the metric store could not be
+    read."""
 
     baseline: dict[str, tuple[float, ...]]
     canary: dict[str, tuple[float, ...]]

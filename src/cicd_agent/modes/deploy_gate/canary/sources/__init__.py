@@ -98,7 +98,10 @@ def secrets_of(settings: SourceSettings, environ: Mapping[str, str]) -> dict[str
             raise UsageError(
                 f"canary source {settings.type}: its {role} is read from the environment "
                 f"variable {variable}, which is not set.",
-                hint=f"Map the secret to it in the workflow: env: {{{variable}: ${{{{ secrets.… }}}}}}.",
+                hint=(
+                    "Map the secret to it in the workflow: "
+                    f"env: {{{variable}: ${{{{ secrets.… }}}}}}."
+                ),
             )
         grant = variable + GRANT_SUFFIX
         granted = origin(environ.get(grant, ""))

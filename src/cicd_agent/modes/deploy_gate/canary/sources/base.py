@@ -376,8 +376,8 @@ def _connection_problem(error: requests.exceptions.RequestException) -> str:
 
 class SourceSettings(BaseModel):
     """The configuration's ``source``: the store's type (a key of the sources' table, checked by
-    :func:`~cicd_agent.modes.deploy_gate.canary.sources.known` where the configuration is read), its URL,
-    the environment variables holding its credentials (``secrets``: role -> variable name) and
+    :func:`~cicd_agent.modes.deploy_gate.canary.sources.known` where the configuration is read), its
+    URL, the environment variables holding its credentials (``secrets``: role -> variable name) and
     its own options. A bare string is the type alone (``source: datadog``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)

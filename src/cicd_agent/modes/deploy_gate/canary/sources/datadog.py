@@ -3,8 +3,8 @@ query in Datadog's metric syntax): each series' ``pointlist`` of ``[milliseconds
 
 ``url`` is the site's API host (default ``https://api.datadoghq.com``; ``https://api.datadoghq.eu``,
 ``https://api.us5.datadoghq.com`` ...). Credentials: ``secrets: {api_key: DD_API_KEY,
-application_key: DD_APP_KEY_SECRET}``, sent as the ``DD-API-KEY`` and ``DD-APPLICATION-KEY`` headers,
-each granted to the site by the workflow (``DD_API_KEY_ORIGIN``). Datadog picks the points'
+application_key: DD_APP_KEY_SECRET}``, sent as the ``DD-API-KEY`` and ``DD-APPLICATION-KEY``
+headers, each granted to the site by the workflow (``DD_API_KEY_ORIGIN``). Datadog picks the points'
 interval from the window; write ``.rollup(sum, 60)`` in the query to fix it.
 """
 

@@ -1,0 +1,60 @@
+"""Review's checkers, the step between collect and analyse: every check that starts a process on
+the change (the linters and type checkers with their build-error placement, the parse check,
+zizmor's workflow audit). Each is a process, sandboxed where it runs the pull request's code, so
+it runs here and analyse only reads what it found."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from cicd_agent.analysis.diff import Diff
+from cicd_agent.analysis.findings import deterministic_audit
+from cicd_agent.job.context import ToolRun
+from cicd_agent.local.zizmor import ZizmorAudit
+from cicd_agent.modes.review.linters import lint_changes
+from cicd_agent.modes.review.syntax import parse_changed, said_once
+from cicd_agent.modes.review.types import AuditedWorkflows
+
+if TYPE_CHECKING:
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.local.checkout import GitCheckout
+    from cicd_agent.modes.review.options import ReviewOptions
+    from cicd_agent.modes.review.types import ReviewFacts
+
+
+def run_checkers(
+    ctx: RunContext[ReviewOptions], facts: ReviewFacts, zizmor: ZizmorAudit
+) -> ReviewFacts:
+    """``facts`` with what the checkers found: the linters and the parse check only on a diff
+    read from the checkout (one read from the API has no files to check), and the workflow
+    audit by ``zizmor``, the run's auditor, which remembers the files collect's risk floor
+    had it audit."""
+    if facts.sources is not None:
+        facts = _linted(ctx, facts, facts.sources.repo)
+    return audit_workflows(facts, zizmor)
+
+
+def _linted(ctx: RunContext[ReviewOptions], facts: ReviewFacts, repo: GitCheckout) -> ReviewFacts:
+    kept = Diff(tuple(f for f in facts.diff.files if f.path not in facts.left_out))
+    head = facts.plan.head
+    assert facts.diff.base is not None  # a diff read from the checkout names its base commit
+    start = repo.merge_base(facts.diff.base, head)
+    linted, linters = lint_changes(ctx, repo, kept, head, start, whole=facts.diff)
+    parsed = parse_changed(ctx, repo, kept, (start, head), linted)
+    linted = said_once(linted, parsed)
+    return replace(facts, linted=linted, linters=linters)
+
+
+def audit_workflows(facts: ReviewFacts, zizmor: ZizmorAudit | None = None) -> ReviewFacts:
+    """``facts`` with the audit of their workflow files under their ignore comments' scope
+    (``zizmor``: an auditor that may have run already, and remembers)."""
+    if not facts.workflow_texts:
+        return facts
+    zizmor = zizmor or ZizmorAudit()
+    found, ignored = deterministic_audit(
+        facts.diff, facts.workflow_texts, zizmor, facts.exemptions, found=()
+    )
+    said = ToolRun(tool="zizmor", could_not_run=zizmor.could_not_run)
+    ran = () if zizmor.ran is None else (said,)  # None: no file needed it
+    return replace(facts, workflows=AuditedWorkflows(found, ignored, ran))

@@ -1,0 +1,63 @@
+"""Which linters review plans to run (:mod:`cicd_agent.modes.review.lint_plan`): a change that
+takes a tool's configuration away, or edits it, is read from the diff, so the tool's silence is
+never read as a clean check."""
+
+from __future__ import annotations
+
+from cicd_agent.analysis.diff import Diff, parse_diff
+from cicd_agent.analysis.known_tools import TOOLS
+from cicd_agent.modes.review.lint_plan import reconfigured, unconfigured
+
+MYPY = next(tool.checking for tool in TOOLS if tool.name == "mypy" and tool.checking)
+
+
+def _diff(text: str) -> Diff:
+    return parse_diff(text, base="a" * 40, head="b" * 40)
+
+
+DELETED_INI = """diff --git a/mypy.ini b/mypy.ini
+deleted file mode 100644
+--- a/mypy.ini
++++ /dev/null
+@@ -1,2 +0,0 @@
+-[mypy]
+-strict = True
+"""
+
+SECTION_DROPPED = """diff --git a/pyproject.toml b/pyproject.toml
+--- a/pyproject.toml
++++ b/pyproject.toml
+@@ -1,3 +1,1 @@
+ [project]
+-[tool.mypy]
+-strict = true
+"""
+
+EXCLUDE_ADDED = """diff --git a/pyproject.toml b/pyproject.toml
+--- a/pyproject.toml
++++ b/pyproject.toml
+@@ -1,2 +1,3 @@
+ [tool.mypy]
+ strict = true
++exclude = ["src/"]
+"""
+
+OTHER_SECTION = """diff --git a/pyproject.toml b/pyproject.toml
+--- a/pyproject.toml
++++ b/pyproject.toml
+@@ -1,2 +1,3 @@
+ [project]
+ name = "app"
++version = "2"
+"""
+
+
+def test_a_change_that_deletes_or_drops_the_checkers_settings_unconfigures_it() -> None:
+    assert unconfigured(MYPY, _diff(DELETED_INI))
+    assert unconfigured(MYPY, _diff(SECTION_DROPPED))
+    assert not unconfigured(MYPY, _diff(EXCLUDE_ADDED))
+
+
+def test_an_edit_inside_the_checkers_section_reconfigures_it_and_one_outside_does_not() -> None:
+    assert reconfigured(MYPY, _diff(EXCLUDE_ADDED)) == ["pyproject.toml"]
+    assert reconfigured(MYPY, _diff(OTHER_SECTION)) == []
