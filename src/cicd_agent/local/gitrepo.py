@@ -37,10 +37,8 @@ DEEPEN_TIMEOUT = 180.0
 """Longest a shallow clone's history is fetched for (:meth:`GitRepo.deepen`)."""
 _PATH_BATCH = 500
 """Paths per ``git ls-tree`` call: keeps an argument list far below the system's limit."""
-_LINK_MODE = "120000"
-"""git's mode of a symbolic link."""
-_GITLINK_MODE = "160000"
-"""git's mode of a submodule's commit."""
+_LINK_MODE = "120000"  # a symbolic link
+_GITLINK_MODE = "160000"  # a submodule's commit
 _WHOLE = sys.maxsize
 """A bound on output that no output reaches: read it all."""
 
@@ -118,8 +116,7 @@ class GitRepo:
     _times: dict[str, int] = field(default_factory=dict)
     """Committer times of full SHAs read so far."""
     _shallow: bool | None = None
-    """Whether the clone is shallow, as :meth:`open` found it or once asked (:meth:`deepen`'s
-    fetch makes it ask again)."""
+    """Whether the clone is shallow (None: not known, as after :meth:`deepen`'s fetch)."""
 
     @classmethod
     def open(cls, path: Path) -> GitRepo:
@@ -416,10 +413,9 @@ class GitRepo:
         token: str | None = None,
         more: int = 0,
     ) -> bool:
-        """Fetch the history of ``commits`` (SHAs) since ``since`` (unix seconds; None: all a
-        shallow ``url`` holds), or ``more`` commits past the clone's cut where given, from ``url``
-        (within :data:`DEEPEN_TIMEOUT`; whether it arrived). The job's ``token`` goes in git's
-        environment, never on a command line; no setting of the checkout's is read."""
+        """Fetch ``commits``' (SHAs) history since ``since`` (unix seconds; None: all ``url``
+        holds), or ``more`` commits past the cut, within :data:`DEEPEN_TIMEOUT`: whether it came.
+        ``token`` goes in git's environment, not on a command line; no checkout setting is read."""
         scheme = url.partition("://")[0]
         if scheme not in ("https", "file"):
             return False
@@ -433,13 +429,8 @@ class GitRepo:
             }
         if not commits or not all(_FULL_SHA.fullmatch(c) for c in commits):
             return False  # a SHA is never read as an option or a refspec with a destination
-        depth = (
-            f"--deepen={more}"
-            if more
-            else "--unshallow"
-            if since is None
-            else f"--shallow-since={since}"
-        )
+        depth = "--unshallow" if since is None else f"--shallow-since={since}"
+        depth = f"--deepen={more}" if more else depth
         args = ("fetch", "--quiet", "--no-tags", depth, "--", url, *commits)
         self._shallow = None  # the fetch may bring the whole history
         try:
