@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.job.pipeline import BaseResult
+from cicd_agent.job.pipeline import PlainResult
 from tests.fixtures.gentests_project.build import make_repo
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import REPO_ROOT
@@ -74,7 +74,7 @@ def _watched_run(
     seen: list[tuple[dict[str, Any], dict[str, Any], object]] = []
 
     def watched(*args: Any) -> object:
-        [result] = [arg for arg in args if isinstance(arg, BaseResult)]
+        [result] = [arg for arg in args if isinstance(arg, PlainResult)]
         before = result.fields_json()
         returned = real(*args)
         seen.append((before, result.fields_json(), returned))

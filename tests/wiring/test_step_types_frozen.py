@@ -2,7 +2,7 @@
 opinion types are frozen (a frozen dataclass or a frozen pydantic model), so a later step that
 tried to set a field on them would fail under mypy and at run time; publish returns nothing,
 and what it learns by posting goes into the run's record (``ctx.posted``), only under names
-its result declares posted (``BaseResult.POSTED``).
+its result declares posted (``PlainResult.POSTED``).
 
 The types are read from each step's own return annotation (resolving the names its module
 imports only for type checking), so a new mode or a new step type is checked without being
@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from cicd_agent.job.pipeline import BaseResult
+from cicd_agent.job.pipeline import PlainResult
 from cicd_agent.job.posted import PostedOutputs
 from cicd_agent.modes.analyse_failure import mode as ANALYSE_FAILURE
 from cicd_agent.modes.command import mode as COMMAND
@@ -188,7 +188,7 @@ def test_publish_takes_the_decided_result_and_returns_nothing(mode: str) -> None
     so no step hands back a result another step made."""
     steps = STEPS[mode]
     decided = _returned(steps, "decide")
-    assert len(decided) == 1 and issubclass(decided[0], BaseResult), decided
+    assert len(decided) == 1 and issubclass(decided[0], PlainResult), decided
     hints = _hints(steps, "publish")
     assert hints["result"] is decided[0]
     assert hints["return"] is type(None), hints["return"]

@@ -7,7 +7,7 @@ from cicd_agent.actions.markdown import prose
 
 
 def fail_on_sentence(fail_on: str | None, reason: str | None, exit_code: int) -> str:
-    """The sentence when ``fail-on`` was met (``reason``: :meth:`BaseResult.policy_failure`),
+    """The sentence when ``fail-on`` was met (``reason``: :meth:`PlainResult.policy_failure`),
     with the exit code that follows; "" when not. A mode's policy may fail with no ``fail-on``
     set (review: a change that does not build)."""
     if not reason:
@@ -24,7 +24,7 @@ def fail_on_sentence(fail_on: str | None, reason: str | None, exit_code: int) ->
 
 def unset_fail_on_sentence(value: str, reason: str | None) -> str:
     """The summary's first sentence when no ``fail-on`` is set and ``value`` (the result's
-    :meth:`BaseResult.gate_value`) would have failed the step: a user running the step as a
+    :meth:`PlainResult.gate_value`) would have failed the step: a user running the step as a
     gate otherwise sees it green with a critical finding or a hold in its summary."""
     why = f": {prose(reason).rstrip('.')}" if reason else ""
     return (

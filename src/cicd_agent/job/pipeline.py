@@ -6,13 +6,12 @@ checked before any I/O), :func:`ask_model` (the deterministic result kept when t
 and exit code). ``analyse`` and ``decide`` are handed values, not the run, so their notes and tools
 come back in what they return.
 
-:class:`BaseResult` is the one result every mode returns; outputs, summary, annotations and
+:class:`PlainResult` is the one result every mode returns; outputs, summary, annotations and
 ``--json`` are all views of it, so they can never disagree."""
 
 from __future__ import annotations
 
 import json
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from types import MappingProxyType
@@ -46,22 +45,24 @@ class Fixed:
     places: int
 
 
-class BaseResult(ABC):
+@dataclass(kw_only=True)
+class PlainResult:
     """Base of every mode's result (dataclasses, so a run's start loads no validation library).
     ``headline`` is the one plain sentence a reader sees first: decide writes it and
     :func:`finish` completes it (what could not run), so every rendering, the posted ones too,
-    reads it and never makes it again."""
+    reads it and never makes it again. ``--json`` shows each field in order by
+    :func:`_json_value`."""
 
     mode: str
     headline: str
-    notes: list[str]
-    tools: list[ToolRun]
+    notes: list[str] = field(default_factory=list)
+    tools: list[ToolRun] = field(default_factory=list)
     """Every external tool the run started, and whether it ran."""
-    usage: ModelUsageReport
-    service_failure: str | None
+    usage: ModelUsageReport = field(default_factory=ModelUsageReport)
+    service_failure: str | None = None
     """Set when an external service failed but the mode could still give a safe, complete
     answer (e.g. Prometheus down → "continue, unhealthy"): outputs are written, exit code 3."""
-    error: str
+    error: str = ""
     """The ``error`` output: why the run could not finish ("" when it did)."""
 
     FINDINGS_ANNOTATED: ClassVar[bool] = False
@@ -75,19 +76,23 @@ class BaseResult(ABC):
     on this object. The outputs, summary and ``--json`` render :meth:`shown`."""
 
     @classmethod
-    @abstractmethod
     def posted_fields(cls) -> dict[str, Any]:
         """Each field only posting fills (:attr:`POSTED`), with its type: what the run's record
         of posting takes, and nothing else."""
+        hints = get_type_hints(cls)
+        return {item.name: hints[item.name] for item in fields(cls) if item.name in cls.POSTED}
 
-    @abstractmethod
     def shown(self, posted: Mapping[str, object]) -> Self:
         """A copy with what posting learnt (``posted``: field → value) for the renderings after
         publish; this result is left as decided (the copy shares no list of notes with it)."""
+        update: dict[str, Any] = dict(posted)  # each value checked against its field's type
+        shown = replace(self, **update)
+        shown.notes = list(shown.notes)
+        return shown
 
-    @abstractmethod
     def fields_json(self) -> dict[str, Any]:
         """Every field by name, in order, as JSON values: the structured half of ``--json``."""
+        return _fields_json(self)
 
     def posted_outputs(self) -> frozenset[str]:
         """The outputs posting may learn: the pipeline writes them after publish, every other
@@ -224,36 +229,8 @@ def _fields_json(value: Any) -> dict[str, Any]:
     }
 
 
-@dataclass(kw_only=True)
-class PlainResult(BaseResult):
-    """A mode's result of dataclasses: our own values, never read from outside, so importing it
-    loads no validation library. ``--json`` shows each field in order by :func:`_json_value`."""
-
-    mode: str
-    headline: str
-    notes: list[str] = field(default_factory=list)
-    tools: list[ToolRun] = field(default_factory=list)
-    usage: ModelUsageReport = field(default_factory=ModelUsageReport)
-    service_failure: str | None = None
-    error: str = ""
-
-    @classmethod
-    def posted_fields(cls) -> dict[str, Any]:
-        hints = get_type_hints(cls)
-        return {item.name: hints[item.name] for item in fields(cls) if item.name in cls.POSTED}
-
-    def shown(self, posted: Mapping[str, object]) -> Self:
-        update: dict[str, Any] = dict(posted)  # each value checked against its field's type
-        shown = replace(self, **update)
-        shown.notes = list(shown.notes)
-        return shown
-
-    def fields_json(self) -> dict[str, Any]:
-        return _fields_json(self)
-
-
 OpinionT = TypeVar("OpinionT")
-ResultT = TypeVar("ResultT", bound=BaseResult)
+ResultT = TypeVar("ResultT", bound=PlainResult)
 
 Finished = tuple[ResultT, ExitCode]
 """What a mode's run returns, as :func:`finish` makes it: the result and the exit code it earns
@@ -271,7 +248,7 @@ class Mode(Protocol):
     @property
     def fail_closed_outputs(self) -> Mapping[str, str]: ...
 
-    def run(self, ctx: RunContext[Any]) -> Finished[BaseResult]:
+    def run(self, ctx: RunContext[Any]) -> Finished[PlainResult]:
         """Run the mode end to end: its wiring's steps in order (review's ``mode.run``)."""
 
     def failure_outputs(self, ctx: RunContext[Any]) -> dict[str, str]:

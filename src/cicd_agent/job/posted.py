@@ -12,12 +12,12 @@ from typing import Any
 class PostedOutputs:
     """What only posting learns (``review_url``, ``pushed_sha``, …), recorded as each post lands:
     publish returns nothing, so no step hands back a result another made, and a failure part-way
-    keeps what was recorded. Only fields the result declares (``BaseResult.POSTED``) are taken,
+    keeps what was recorded. Only fields the result declares (``PlainResult.POSTED``) are taken,
     each type-checked strictly: anything else is a bug, refused where it is written rather than
     rendered wrong."""
 
     declared: Mapping[str, Any] | None = None
-    """The decided result's posted fields, each with its type (``BaseResult.posted_fields``;
+    """The decided result's posted fields, each with its type (``PlainResult.posted_fields``;
     None: nothing may be recorded, no publish step runs)."""
     values: dict[str, object] = field(default_factory=dict)
 

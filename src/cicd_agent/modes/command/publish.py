@@ -24,7 +24,7 @@ from cicd_agent.modes.command.dispatch import (
 if TYPE_CHECKING:
     from cicd_agent.github.models import PullRequestInfo
     from cicd_agent.job.context import RunContext
-    from cicd_agent.job.pipeline import BaseResult
+    from cicd_agent.job.pipeline import PlainResult
     from cicd_agent.modes.command.options import CommandOptions
     from cicd_agent.modes.command.result import CommandResult
     from cicd_agent.modes.command.types import CommandFacts
@@ -97,7 +97,7 @@ def _run(ctx: RunContext[CommandOptions], result: CommandResult, facts: CommandF
 def _ran_reply(
     ctx: RunContext[CommandOptions],
     target: str,
-    ran: BaseResult,
+    ran: PlainResult,
     pull: PullRequestInfo,
     *,
     details: list[str],
