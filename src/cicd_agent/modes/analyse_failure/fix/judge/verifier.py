@@ -57,7 +57,7 @@ RUN_TIMEOUT = 300.0
 """One run of the failing command (seconds): the step's own command, as CI ran it."""
 
 
-class Watched(Protocol):
+class WatchingRunner(Protocol):
     """The runner the judge watches a failed step with, handed in by its caller (pytest's row,
     ``cicd_agent.runners.table.PYTEST``, for Python's tests): whether a command runs it, its
     name in a verdict, and its in-run check (``watches``), so this judge is no one runner's."""
@@ -87,7 +87,7 @@ class SandboxVerifier(JudgedCopies):
         sandbox: Sandbox,
         failing: FailingCommand,
         *,
-        driven: Watched,
+        driven: WatchingRunner,
         redact: Callable[[str], str],
         failing_tests: Collection[str] = (),
         failed_tests: Collection[str] = (),
