@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import difflib
 import shlex
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from cicd_agent.analysis.history import canonical_test
@@ -48,6 +48,7 @@ MOST_TESTS = 5
 """Flaky tests classified in one step, the first named first."""
 CLEANERS = 3
 """Cleaners tried for one victim before none is offered."""
+_TOO = " (a flaky test of this step too)"
 
 
 def fix_flaky(
@@ -86,7 +87,7 @@ def fix_flaky(
         fixes.append(
             _model_fixed(runner, found, order, propose)
             if found.kind == "not-order-dependent" and propose is not None
-            else _fixed(runner, found, order, trusted)
+            else _fixed(runner, found, order, trusted, flaky)
         )
     fixes += not_classified(
         tests[MOST_TESTS:], f"only the first {MOST_TESTS} flaky tests are classified in one step"
@@ -148,7 +149,15 @@ def _id_of(name: str, order: Sequence[str]) -> str | None:
     )
 
 
-def _fixed(runner: OrderedRuns, found: Classified, order: Sequence[str], trusted: bool) -> FlakyFix:
+def _fixed(
+    runner: OrderedRuns,
+    found: Classified,
+    order: Sequence[str],
+    trusted: bool,
+    flaky: Sequence[str] = (),
+) -> FlakyFix:
+    """``found``'s fix, or why none is offered: what broke each patch tried (``flaky``: the
+    step's flaky tests, called so where one is named)."""
     test = found.test
     none = FlakyFix(
         test, found.kind, found.related, "none", "", found.before, Runs(0, 0), found.evidence
@@ -168,6 +177,7 @@ def _fixed(runner: OrderedRuns, found: Classified, order: Sequence[str], trusted
         return _said(none, "no fix: its file is a link or too large to read")
     failing = tuple(found.before.order)
     tried: list[str] = []
+    broke: list[str] = []
     refuted: FlakyFix | None = None
     donors = (
         _cleaners(runner, found, order, tried)
@@ -180,8 +190,10 @@ def _fixed(runner: OrderedRuns, found: Classified, order: Sequence[str], trusted
         patched = _patched(runner, test, donor, failing, path)
         if patched is None:
             continue
-        held = _proof(runner, test, order, failing, {path: patched})
-        if held is None:
+        held = _proof(runner, test, order, failing, {path: patched}, flaky=flaky)
+        if isinstance(held, str):
+            runner.say(f"flaky tests: {held}")
+            broke.append(held)
             continue
         after, depends, mutation = held
         status = _status(depends, trusted)
@@ -210,8 +222,9 @@ def _fixed(runner: OrderedRuns, found: Classified, order: Sequence[str], trusted
             "no test of the suite, run between the two, makes it pass (no "
             "cleaner): no fix is offered",
         )
+    why = "".join(f": {said}" for said in dict.fromkeys(broke))
     return _said(
-        none, f"no patch moved from {', '.join(tried)} held in every order: no fix is offered"
+        none, f"no patch moved from {', '.join(tried)} held in every order{why}: no fix is offered"
     )
 
 
@@ -351,30 +364,37 @@ def _proof(
     order: Sequence[str],
     failing: Sequence[str],
     patched: Mapping[str, str],
-) -> tuple[Runs, bool | None, str] | None:
+    *,
+    flaky: Collection[str] = (),
+) -> tuple[Runs, bool | None, str] | str:
     """The patch held in the suite's order, its reverse, the failing order and alone, and the
-    mutation check's word (whether the test fails on a mutant, and its label); None when an
-    order breaks. The mutants are judged against the unpatched test in the shortest of these
-    orders it passed in (a victim alone, a brittle test with its state-setter before it).
-    A session already run of an order with the same files is not run again: the patch's run
-    in the failing order that chose its statements is that order's."""
+    mutation check's word (whether the test fails on a mutant, and its label); when an order
+    breaks, what broke there, the tests that failed with the patch named (one of ``flaky``,
+    the step's, called so: its failure may be its own). The mutants are judged against the
+    unpatched test in the shortest of these orders it passed in (a victim alone, a brittle test
+    with its state-setter before it). A session already run of an order with the same files is
+    not run again: the patch's run in the failing order that chose its statements is that
+    order's."""
+    own = {canonical_test(name) for name in flaky}
     baseline: list[Sequence[str]] = []
     for shown, each in (
-        ("written", order),
-        ("reverse", order[::-1]),
-        ("failing", failing),
+        ("in the suite's written order", order),
+        ("in the suite's reverse order", order[::-1]),
+        ("in the failing order", failing),
         ("alone", [test]),
     ):
         before, after = runner.passes(each, again=False), runner.passes(each, patched, again=False)
-        if before is None or after is None or after.get(test) is not True:
-            runner.say(f"flaky tests: the patch did not hold in the {shown} order")
-            return None
+        if before is None or after is None:
+            return f"the runs {shown} gave no result"
+        if after.get(test) is not True:
+            return f"with it, the test itself failed {shown}"
         if before.get(test) is True:
             baseline.append(each)
         broken = [t for t, passed in after.items() if not passed and before.get(t, False)]
         if broken:
-            runner.say(f"flaky tests: the patch broke {len(broken)} test(s) in the {shown} order")
-            return None
+            said = ", ".join(t + (_TOO if canonical_test(t) in own else "") for t in broken[:3])
+            more = f" and {len(broken) - 3} more" if broken[3:] else ""
+            return f"with it, {said}{more} failed {shown}, where without it they passed"
     again = runner.outcomes(failing, patched, times=2)  # the failing order's runs after it
     counted = again.repeats.get(test, (0, 0)) if again is not None else (0, 0)
     failed, runs = counted[1], 1 + sum(counted)

@@ -4,6 +4,7 @@ A doctest's name holds spaces: ``src/lib.rs - Prefix::upper (line 328)``."""
 
 import re
 
+from cicd_agent.runners.cargo.step import step_ids, step_parents
 from cicd_agent.runners.shape import FlakySigns, RunnerShape, beside
 
 _NAME = r"\S+(?: - [^()]*\(line \d{1,7}\)(?: - compile fail)?)?"
@@ -22,4 +23,6 @@ SHAPE = RunnerShape(
     flaky=FlakySigns(
         reruns=re.compile(r"^\s*(?:TRY \d+ (?:PASS|FAIL)|FLAKY \d+/\d+)\b")
     ),  # nextest
+    step_ids=step_ids,
+    step_parents=step_parents,
 )

@@ -78,7 +78,7 @@ from cicd_agent.runners.cargo.report import (
     test_binaries,
     without_log_warning,
 )
-from cicd_agent.runners.cargo.step import bare, merged, outcomes
+from cicd_agent.runners.cargo.step import bare, merged, outcomes, step_parents
 from cicd_agent.runners.layout import generated_name
 from cicd_agent.runners.protocol import PlainStep
 from cicd_agent.sandbox import Sandbox, ToolMount, Workspace, own_path
@@ -139,7 +139,7 @@ class CargoTest(PlainStep):
     def step_parents(self, test: str) -> tuple[str, ...]:
         """The bare name (``tests::t`` of ``tests/other.rs › tests::t``): a quarantine entry
         written before tests were named by their target covers it in every target, as then."""
-        return (bare(test),) if bare(test) != test else ()
+        return step_parents(test)
 
     def unshuffled_in(self, checkout: Path) -> str:
         return self.unshuffled

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from cicd_agent.runners.cargo.report import RESULT
 from cicd_agent.runners.step_outcomes import StepOutcomes
@@ -50,3 +50,50 @@ def outcomes(output: str, only: Collection[str] | None) -> StepOutcomes:
             if only is None or name in only:
                 found.add(name, result[2] == "ok")
     return found
+
+
+_RERUN = re.compile(r"^error: test failed, to rerun pass `--(?:test|bin|bench|example) (\S+)`$")
+"""cargo's last word when one test binary failed: the target to pass again, by its name."""
+_BINARY = re.compile(r"/(?P<stem>[^/()\s]+)-[0-9a-f]{8,}(?:\.exe)?\)$")
+
+
+def step_ids(lines: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Each test a job's log names failed (``test t ... FAILED``) → its id as the test step
+    names it, ``tests/other.rs › t``: by the ``Running`` line before its result, as
+    :func:`outcomes` reads it. A log that holds cargo's standard error after its standard output
+    (the ``Running`` lines last) names the target only when one binary failed: the one whose
+    name cargo's ``to rerun pass `--test name``` gives. A name left unplaced keeps none."""
+    found: dict[str, tuple[str, ...]] = {}
+    unplaced: list[str] = []
+    binaries: dict[str, list[str]] = {}
+    rerun: list[str] = []
+    target: str | None = None
+    for raw in lines:
+        line = raw.rstrip("\r")
+        if (started := _STARTED.match(line)) is not None:
+            target = started["target"]
+            if (binary := _BINARY.search(line)) is not None:
+                binaries.setdefault(binary["stem"], []).append(target)
+        elif _DOCTESTS.match(line):
+            target = ""
+        elif (again := _RERUN.match(line.strip())) is not None:
+            rerun.append(again[1])
+        elif (result := RESULT.match(line)) is not None and result[2] == "FAILED":
+            if target is None:
+                unplaced.append(result[1])
+            elif target:
+                _add(found, result[1], f"{target}{SEPARATOR}{result[1]}")
+    places = binaries.get(rerun[0], []) if len(rerun) == 1 else []
+    for name in unplaced if len(places) == 1 else ():
+        _add(found, name, f"{places[0]}{SEPARATOR}{name}")
+    return found
+
+
+def _add(found: dict[str, tuple[str, ...]], name: str, one: str) -> None:
+    ids = found.get(name, ())
+    found[name] = ids if one in ids else (*ids, one)
+
+
+def step_parents(test: str) -> tuple[str, ...]:
+    """The bare name a test's entry may still be written by (as the runner's own rule says)."""
+    return (bare(test),) if bare(test) != test else ()

@@ -14,7 +14,8 @@ tracer was set by anyone but us; ``blind`` says why no record holds (a process s
 test's call, another tracer replacing ours). Both come from audit hooks, which no code can remove
 once added. A thread started through a ``_thread`` starter taken before we wrapped it counts as a
 process from Python 3.12 (whose audit names it) and goes unseen before, as does a thread C code
-starts.
+starts. At Python's recursion limit our tracer raises too, and Python turns a tracer that raised
+off: the test that went so deep is ``unseen`` and our tracer is set again for the next ones.
 
 A changed line with no bytecode of its own never has a ``line`` event: it is read as the lines
 where the innermost expression holding it begins (:func:`_spread`). Cheap by construction: a
@@ -56,6 +57,11 @@ _BLIND: list[str] = []
 _CALL: list[str] = []
 """The test whose own call (not its fixtures) is running."""
 _DONE: list[bool] = []
+_DEEP: list[bool] = []
+"""Each time Python's recursion limit stopped our tracer (Python turns a tracer that raised
+off): whether a test was running."""
+_SETTING: list[bool] = []
+"""Set while we set our tracer again: that ``sys.settrace`` is ours."""
 _RECORD: list[str] = []
 """Where the record goes, out of the environment the tests and their processes see."""
 _PROCESS = frozenset(
@@ -76,6 +82,14 @@ _COMPOUND = frozenset({"body", "cases"})
 """A statement holding others (a def, class, block, ``match``) has one of these fields."""
 _STARTERS = ("start_new_thread", "start_new", "start_joinable_thread")
 """``_thread``'s functions that start a thread (those this Python has)."""
+_TOO_DEEP = (
+    "it ran Python to its recursion limit, where our tracer could not run either and Python "
+    "turned it off: the lines it ran after are unseen"
+)
+_TOO_DEEP_ELSEWHERE = (
+    "Python's recursion limit was reached outside a test's own thread or run (in another "
+    "thread, at import), where our tracer could not run either and Python turned it off"
+)
 
 
 def _load() -> None:
@@ -182,6 +196,9 @@ def _audit(
         if event in _THREAD and not _unwrapped_thread(args):
             return
         _seen(event)
+    except RecursionError:  # at the limit a call raises again: the one append, judged later
+        if not _DONE:
+            _DEEP.append(bool(_NOW))
     except Exception:  # noqa: BLE001 - at the interpreter's exit, or a frame we cannot read
         if not _DONE:
             _BLIND.append("the tracer's own watch failed")
@@ -201,7 +218,7 @@ def _seen(event: str) -> None:
                 f"outside a test's own call ({event}, at import or in a fixture), "
                 "where it may run the change for any test"
             )
-    elif event == "sys.settrace" and not _DONE and not _ours_to_a_thread():
+    elif event == "sys.settrace" and not _DONE and not _SETTING and not _ours_to_a_thread():
         if _NOW:
             _UNSEEN.setdefault(_NOW[-1], "the tracer was set by the test (turned off or replaced)")
         elif not _BLIND:
@@ -276,10 +293,29 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         yield
     finally:
         _NOW.pop()
+    if _DEEP:
+        _too_deep(item.nodeid)
     if _LINES and (sys.gettrace() is not _call or _threads_hook() is not _call) and not _BLIND:
         _BLIND.append("another tracer replaced ours during a test (a coverage tool?)")
     if item.nodeid in _FAILED and not _RAN[item.nodeid] and type(item) is pytest.Function:
         _again(item, nextitem)
+        if _DEEP:  # its run again went as deep
+            _too_deep(item.nodeid)
+
+
+def _too_deep(test: str) -> None:
+    """The test ran to Python's recursion limit, which turned our tracer off: its record no
+    longer holds, and the next tests' records need our tracer back. Where it was off in another
+    thread, or outside a test, no record holds."""
+    inside = all(_DEEP)
+    _DEEP.clear()
+    if inside and sys.gettrace() is not _call:
+        _UNSEEN.setdefault(test, _TOO_DEEP)
+        _SETTING.append(True)
+        sys.settrace(_call)
+        _SETTING.clear()
+    elif not _BLIND:
+        _BLIND.append(_TOO_DEEP_ELSEWHERE)
 
 
 def _again(item: pytest.Function, nextitem: pytest.Item | None) -> None:
@@ -308,6 +344,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _DEEP and not _BLIND:  # after the last test's run
+        _BLIND.append(_TOO_DEEP_ELSEWHERE)
     _DONE.append(True)
     sys.settrace(None)
     threading.settrace(None)

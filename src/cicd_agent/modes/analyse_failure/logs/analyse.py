@@ -215,7 +215,7 @@ def _explained(job: _Judged, root: Finding, source: Source | None) -> str:
     line is a runner's verdict on a test (``runners.with_message``; ``source`` reads the
     checkout's lines the message names)."""
     lines = job.report_lines()
-    said = with_message(completed_root(root, job.ranked), root.hit.line, lines, source)
+    said = with_message(completed_root(root, job.ranked, lines), root.hit.line, lines, source)
     return with_values(said, root.hit.line, lines)
 
 

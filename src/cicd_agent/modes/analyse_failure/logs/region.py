@@ -282,15 +282,20 @@ def rank(findings: Sequence[Finding]) -> list[Finding]:
 
 _TRUNCATED = (" - ...", "...")
 _PYTEST_DIFF = re.compile(r"^E {2,}[-+?] ")
+_BLANK_E = re.compile(r"^E\s*$")
+"""pytest's ``E`` line with nothing on it, inside a block (``Lists differ``'s): no finding."""
 
 
-def completed_root(root: Finding, ranked: Sequence[Finding]) -> str:
+def completed_root(
+    root: Finding, ranked: Sequence[Finding], lines: Sequence[tuple[int, str]] = ()
+) -> str:
     """The root line, with pytest's crash message when its summary line was cut to ``- ...``.
 
     pytest shortens ``FAILED path::test - message`` to the terminal's width (80 columns on a
     runner), often down to ``- ...`` or to nothing when the test id fills the line. The message
     is the first ``E`` line of the test's last ``E`` block, the one just before the
-    ``path:line: Error`` line that ends its report.
+    ``path:line: Error`` line that ends its report. A blank ``E`` line (``lines``, the log's
+    numbered lines, say which) goes on the block: it is no finding, yet no block ends there.
     """
     text = root.hit.text.strip()
     if root.hit.match.signature.failure_type is FailureType.LINT_ERROR and not root.hit.match.path:
@@ -316,10 +321,13 @@ def completed_root(root: Finding, ranked: Sequence[Finding]) -> str:
         (f for f in ranked if f.step_index == root.step_index and f.hit.line < root.hit.line),
         key=lambda f: f.hit.line,
     )
+    blank = {number for number, line in lines if _BLANK_E.match(line)}
     for finding in same_step:
         name = finding.hit.match.signature.name
         if name == "pytest.E":
-            apart = previous is None or finding.hit.line != previous.hit.line + 1
+            apart = previous is None or any(
+                number not in blank for number in range(previous.hit.line + 1, finding.hit.line)
+            )
             # a diff line goes on the assertion's block, past pytest's blank ``E`` line
             if apart and not (block_start is not None and _PYTEST_DIFF.match(finding.hit.text)):
                 block_start = finding
