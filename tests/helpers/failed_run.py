@@ -16,7 +16,7 @@ from typing import Any
 
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer, FixRecommendation
 from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand
-from cicd_agent.modes.analyse_failure.log_model import FailureType
+from cicd_agent.modes.analyse_failure.log_facts import FailureType
 from tests.corpus import noise
 from tests.corpus.cases import CASES, Ctx
 from tests.corpus.runner_log import Job, render, write_layout

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cicd_agent.modes.analyse_failure.log_model import LogAnalysis
+from cicd_agent.modes.analyse_failure.log_facts import LogAnalysis
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from cicd_agent.analysis.redact import Redactor
-from cicd_agent.modes.analyse_failure.log_model import FailureType, FlakinessEvidence
+from cicd_agent.modes.analyse_failure.log_facts import FailureType, FlakinessEvidence
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, fingerprint, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
 from cicd_agent.modes.analyse_failure.logs.classify import weighed

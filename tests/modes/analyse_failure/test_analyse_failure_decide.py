@@ -13,7 +13,7 @@ import pytest
 from cicd_agent.actions.markdown import code_block, code_span, prose
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.modes.analyse_failure.decide import Merged
-from cicd_agent.modes.analyse_failure.log_model import FailureType, LogAnalysis
+from cicd_agent.modes.analyse_failure.log_facts import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from cicd_agent.modes.analyse_failure.publish import signature_key
@@ -124,7 +124,7 @@ def test_every_failure_type_has_advice_of_a_kind_the_model_may_give() -> None:
     from typing import get_args
 
     from cicd_agent.modes.analyse_failure.answer import FixType
-    from cicd_agent.modes.analyse_failure.log_model import FailureType
+    from cicd_agent.modes.analyse_failure.log_facts import FailureType
     from cicd_agent.modes.analyse_failure.logs.classify import advice_for
 
     for failure_type in FailureType:

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from cicd_agent.model.tokens import TokenCounter
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.ask import ask
-from cicd_agent.modes.analyse_failure.log_model import FailureType
+from cicd_agent.modes.analyse_failure.log_facts import FailureType
 from cicd_agent.modes.analyse_failure.verdict import EXCERPT_TOKENS
 from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.cli import run_cli

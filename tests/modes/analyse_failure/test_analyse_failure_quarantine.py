@@ -21,7 +21,7 @@ import yaml
 
 from cicd_agent.actions.errors import UsageError
 from cicd_agent.job.repo_config import CONFIG_PATH, parse
-from cicd_agent.modes.analyse_failure.log_model import FlakyTest
+from cicd_agent.modes.analyse_failure.log_facts import FlakyTest
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.quarantine import judge
 from tests.corpus import noise

@@ -5,7 +5,7 @@ line (lint, type, compile) is never moved to another line."""
 
 from __future__ import annotations
 
-from cicd_agent.modes.analyse_failure.log_model import LogAnalysis
+from cicd_agent.modes.analyse_failure.log_facts import LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 from tests.corpus.runner_log import Job, Step, render

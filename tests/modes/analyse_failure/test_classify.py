@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.log_model import FailureType, FlakinessEvidence
+from cicd_agent.modes.analyse_failure.log_facts import FailureType, FlakinessEvidence
 from cicd_agent.modes.analyse_failure.logs.classify import (
     classify,
     flakiness,

@@ -4,7 +4,7 @@ between failures; a job's scan finds its failed step and its exit code."""
 
 from __future__ import annotations
 
-from cicd_agent.modes.analyse_failure.log_model import FailureType
+from cicd_agent.modes.analyse_failure.log_facts import FailureType
 from cicd_agent.modes.analyse_failure.logs.analyse import fingerprint, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 

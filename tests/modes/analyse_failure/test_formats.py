@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.log_model import FailureType
+from cicd_agent.modes.analyse_failure.log_facts import FailureType
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 from tests.corpus.runner_log import Job, Step, render

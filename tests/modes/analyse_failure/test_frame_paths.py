@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.log_model import ResponsibleFile
+from cicd_agent.modes.analyse_failure.log_facts import ResponsibleFile
 from cicd_agent.modes.analyse_failure.logs import checkout_places
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.checkout_places import jvm_path

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cicd_agent.modes.analyse_failure.log_model import ResponsibleFile
+from cicd_agent.modes.analyse_failure.log_facts import ResponsibleFile
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from cicd_agent.runners.go.modules import GoModules

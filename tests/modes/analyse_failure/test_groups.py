@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cicd_agent.modes.analyse_failure.log_model import FailureGroup, FailureType
+from cicd_agent.modes.analyse_failure.log_facts import FailureGroup, FailureType
 from cicd_agent.modes.analyse_failure.logs.mixed import groups, merge
 from cicd_agent.modes.analyse_failure.logs.noise import noise, real, real_first
 from cicd_agent.modes.analyse_failure.logs.region import rank

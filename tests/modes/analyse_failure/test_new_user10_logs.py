@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from cicd_agent.job.repo_config import QuarantineEntry, parse
-from cicd_agent.modes.analyse_failure.log_model import FlakyTest, LogAnalysis
+from cicd_agent.modes.analyse_failure.log_facts import FlakyTest, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 from cicd_agent.modes.analyse_failure.quarantine import judge

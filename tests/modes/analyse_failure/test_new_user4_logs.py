@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
-from cicd_agent.modes.analyse_failure.log_model import LogAnalysis
+from cicd_agent.modes.analyse_failure.log_facts import LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.doctests import doctest_placed
 from cicd_agent.modes.analyse_failure.logs.labels import MAX_LABELS

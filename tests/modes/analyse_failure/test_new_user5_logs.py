@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.log_model import FailureGroup, FailureType, LogAnalysis
+from cicd_agent.modes.analyse_failure.log_facts import FailureGroup, FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, default_matcher, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.mixed import MAX_BEGUN, merge
 from cicd_agent.modes.analyse_failure.logs.region import step_findings

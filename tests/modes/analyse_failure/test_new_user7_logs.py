@@ -9,7 +9,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from cicd_agent.modes.analyse_failure.log_model import FailureType, LogAnalysis
+from cicd_agent.modes.analyse_failure.log_facts import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.classify import hung_after_report
 from cicd_agent.modes.analyse_failure.logs.pytest_reports import (

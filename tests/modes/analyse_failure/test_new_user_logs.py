@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.log_model import FailureType, LogAnalysis
+from cicd_agent.modes.analyse_failure.log_facts import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 from cicd_agent.modes.analyse_failure.logs.syntax_place import MAX_TAP_NOTES

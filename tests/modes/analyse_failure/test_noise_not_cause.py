@@ -4,7 +4,7 @@ lines, pytest's ``FAILED`` line and its ``E`` lines)."""
 
 from __future__ import annotations
 
-from cicd_agent.modes.analyse_failure.log_model import FailureType, LogAnalysis
+from cicd_agent.modes.analyse_failure.log_facts import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 from tests.corpus.runner_log import Job, Step, render

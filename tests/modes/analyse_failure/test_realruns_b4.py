@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.log_model import LogAnalysis
+from cicd_agent.modes.analyse_failure.log_facts import LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from tests.corpus.runner_log import write_layout

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.log_model import FailureType
+from cicd_agent.modes.analyse_failure.log_facts import FailureType
 from cicd_agent.modes.analyse_failure.logs.signatures import (
     DECISIVE_WEIGHT,
     SIGNATURES,

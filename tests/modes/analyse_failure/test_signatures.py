@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.log_model import FailureType
+from cicd_agent.modes.analyse_failure.log_facts import FailureType
 from cicd_agent.modes.analyse_failure.logs.signatures import SCAN_ANCHORS, SIGNATURES, Matcher
 
 MATCHER = Matcher()

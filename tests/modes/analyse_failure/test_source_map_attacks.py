@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.actions.runner_io import format_command
-from cicd_agent.modes.analyse_failure.log_model import ResponsibleFile
+from cicd_agent.modes.analyse_failure.log_facts import ResponsibleFile
 from cicd_agent.modes.analyse_failure.logs import source_maps
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.source_maps import SourceMaps

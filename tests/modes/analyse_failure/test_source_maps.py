@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.log_model import LogAnalysis
+from cicd_agent.modes.analyse_failure.log_facts import LogAnalysis
 from cicd_agent.modes.analyse_failure.logs import source_maps
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.source_maps import SourceMaps

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.log_model import FailureType
+from cicd_agent.modes.analyse_failure.log_facts import FailureType
 from tests.helpers.gen_tests import PROJECT_PYTHON
 from tests.modes.analyse_failure.test_verdict_first import _analyse, _escaped
 

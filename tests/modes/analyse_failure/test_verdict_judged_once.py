@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from cicd_agent.modes.analyse_failure import verdict
-from cicd_agent.modes.analyse_failure.log_model import FailureType, FlakinessEvidence
+from cicd_agent.modes.analyse_failure.log_facts import FailureType, FlakinessEvidence
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.classify import weighed
 from cicd_agent.modes.analyse_failure.types import ExcerptFit, FailureFacts

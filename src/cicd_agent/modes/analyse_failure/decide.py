@@ -22,7 +22,7 @@ from cicd_agent.analysis.file_names import escaped
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.arguments import NAME
 from cicd_agent.modes.analyse_failure.fix.outcome import NO_MODEL, fix_outcome
-from cicd_agent.modes.analyse_failure.log_model import FailureType, LogAnalysis
+from cicd_agent.modes.analyse_failure.log_facts import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.classify import (
     advice_for,
     flaky_type,

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from itertools import pairwise
 
 from cicd_agent.analysis.history import Observation, PastRun, RunTests
-from cicd_agent.modes.analyse_failure.log_model import FlakyTest, PastFailure, Recurrence
+from cicd_agent.modes.analyse_failure.log_facts import FlakyTest, PastFailure, Recurrence
 
 Unchanged = Callable[[str, str, str | None], bool | None]
 """``(older_sha, newer_sha, test_file)``: the test's file is the same at both (None: unknown)."""

@@ -17,7 +17,7 @@ from string import Template
 from typing import TYPE_CHECKING
 
 from cicd_agent.model.prompts import UNTRUSTED_RULES, Truncate, fence, template
-from cicd_agent.modes.analyse_failure.log_model import LogAnalysis
+from cicd_agent.modes.analyse_failure.log_facts import LogAnalysis
 
 if TYPE_CHECKING:
     from cicd_agent.modes.analyse_failure.types import Change, Evidence

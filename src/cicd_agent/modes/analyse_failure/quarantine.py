@@ -32,7 +32,7 @@ from cicd_agent.analysis.governing import CONFIG_PATH
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.analysis.quarantine_match import covering, names_none
 from cicd_agent.job.repo_config import PLACEHOLDER_OWNER, QuarantineEntry, valid_test_id
-from cicd_agent.modes.analyse_failure.log_model import FailureType, FlakyTest, LogAnalysis
+from cicd_agent.modes.analyse_failure.log_facts import FailureType, FlakyTest, LogAnalysis
 
 QUARANTINED_FLAKY = "quarantined_flaky"
 """The ``failure_type`` of a run whose only failures are tests under a live quarantine."""
@@ -187,7 +187,7 @@ def judge(
 
 def _ids(analysis: LogAnalysis) -> dict[str, tuple[str, ...]]:
     """Each failed test → its ids as the test step names it, where the log gave them
-    (:attr:`~cicd_agent.modes.analyse_failure.log_model.LogAnalysis.test_ids`), else its name
+    (:attr:`~cicd_agent.modes.analyse_failure.log_facts.LogAnalysis.test_ids`), else its name
     alone."""
     ids: dict[str, tuple[str, ...]] = {}
     for name, one, _ in analysis.test_ids:

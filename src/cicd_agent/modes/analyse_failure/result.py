@@ -17,7 +17,7 @@ from cicd_agent.actions.runner_io import Annotation
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.job.pipeline import NOT_SHOWN, Fixed, PlainResult
 from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome, fix_section
-from cicd_agent.modes.analyse_failure.log_model import FailureGroup, FlakyTest, Recurrence
+from cicd_agent.modes.analyse_failure.log_facts import FailureGroup, FlakyTest, Recurrence
 from cicd_agent.modes.analyse_failure.quarantine import QuarantineReport
 from cicd_agent.modes.analyse_failure.summary_sections import failures_section, flaky_section
 

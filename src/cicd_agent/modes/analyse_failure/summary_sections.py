@@ -1,5 +1,5 @@
 """Two sections of analyse-failure's job summary and comment that read the log analysis's own
-types (:mod:`.log_model`) rather than the result: the distinct failures, and whether the failure
+types (:mod:`.log_facts`) rather than the result: the distinct failures, and whether the failure
 is flaky."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.actions.markdown import code_span, prose
 
 if TYPE_CHECKING:
-    from cicd_agent.modes.analyse_failure.log_model import FailureGroup, FlakyTest
+    from cicd_agent.modes.analyse_failure.log_facts import FailureGroup, FlakyTest
 
 
 def flaky_section(

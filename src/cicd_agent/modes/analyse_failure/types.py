@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from cicd_agent.github.run_history import History
     from cicd_agent.job.repo_config import QuarantineEntry
     from cicd_agent.modes.analyse_failure.answer import FailureAnswer
-    from cicd_agent.modes.analyse_failure.log_model import FlakyTest, LogAnalysis, Recurrence
+    from cicd_agent.modes.analyse_failure.log_facts import FlakyTest, LogAnalysis, Recurrence
     from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
     from cicd_agent.modes.analyse_failure.logs.reader import JobScan
 

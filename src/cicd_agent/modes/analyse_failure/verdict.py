@@ -19,7 +19,7 @@ from cicd_agent.modes.analyse_failure.history import (
     flaky_from_history,
     recurrence,
 )
-from cicd_agent.modes.analyse_failure.log_model import (
+from cicd_agent.modes.analyse_failure.log_facts import (
     FlakinessEvidence,
     FlakyTest,
     LogAnalysis,

@@ -131,7 +131,7 @@ def test_one_failed_test_without_its_file_protects_every_test_file() -> None:
     """Attack: a log with one pytest name (``tests/test_a.py::t``) and one jest name without a
     file; only the named file was protected, so the jest test could be "fixed" by editing it."""
     from cicd_agent.modes.analyse_failure.fix.attempt import test_files
-    from cicd_agent.modes.analyse_failure.log_model import FailureType, LogAnalysis
+    from cicd_agent.modes.analyse_failure.log_facts import FailureType, LogAnalysis
 
     def failed(*tests: str) -> LogAnalysis:
         return LogAnalysis(failed_jobs=(), failure_type=FailureType.TEST_FAILURE, root_cause="",

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from cicd_agent.job.run import Run
     from cicd_agent.model.client import ModelClient
-    from cicd_agent.modes.analyse_failure.log_model import LogAnalysis
+    from cicd_agent.modes.analyse_failure.log_facts import LogAnalysis
     from cicd_agent.modes.analyse_failure.logs.reader import JobScan
     from cicd_agent.modes.analyse_failure.options import FixRequest
 

@@ -14,6 +14,6 @@ failure), ``classify`` (with ``failure_advice.json``, the advice per failure typ
 names), ``excerpt``, ``analyse`` (into a ``LogAnalysis``), ``runner_reports`` (what the runners'
 report shapes say: which lines are a test's, which tests failed), ``test_messages`` (why a failing
 test failed, as its report says). What it stands on: the result types it fills (the mode's
-``log_model``), from the core the run history, the runners' log shapes (``LOG_SHAPES``); a runner's
+``log_facts``), from the core the run history, the runners' log shapes (``LOG_SHAPES``); a runner's
 own log knowledge stays in its folder (``log.py``, ``log.toml``, its shape's ``places``).
 """

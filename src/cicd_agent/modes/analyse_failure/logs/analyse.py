@@ -17,7 +17,7 @@ from functools import cache, partial
 from pathlib import Path
 
 from cicd_agent.analysis.redact import Redactor
-from cicd_agent.modes.analyse_failure.log_model import (
+from cicd_agent.modes.analyse_failure.log_facts import (
     FailedJob,
     FailureType,
     LogAnalysis,

@@ -17,7 +17,7 @@ from dataclasses import replace
 from functools import cache
 from pathlib import PurePosixPath
 
-from cicd_agent.modes.analyse_failure.log_model import (
+from cicd_agent.modes.analyse_failure.log_facts import (
     FailureType,
     FlakinessEvidence,
     LogAnalysis,

@@ -21,7 +21,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.modes.analyse_failure.log_model import ResponsibleFile
+from cicd_agent.modes.analyse_failure.log_facts import ResponsibleFile
 from cicd_agent.modes.analyse_failure.logs.checkout_places import TEST_ROOT, Walked, jvm_path
 from cicd_agent.modes.analyse_failure.logs.region import Finding
 from cicd_agent.modes.analyse_failure.logs.source_maps import SourceMaps

@@ -21,7 +21,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 
-from cicd_agent.modes.analyse_failure.log_model import FailureGroup, FailureType
+from cicd_agent.modes.analyse_failure.log_facts import FailureGroup, FailureType
 from cicd_agent.modes.analyse_failure.logs.flaky import TEST_TIMEOUT
 from cicd_agent.modes.analyse_failure.logs.noise import HEADINGS, is_network, noise, reaches, real
 from cicd_agent.modes.analyse_failure.logs.pytest_reports import (

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cicd_agent.modes.analyse_failure.log_model import FailureType
+from cicd_agent.modes.analyse_failure.log_facts import FailureType
 from cicd_agent.modes.analyse_failure.logs.region import Finding
 from cicd_agent.modes.analyse_failure.logs.signatures import VERDICT_SIGNATURES
 from cicd_agent.runners.table import LOG_SHAPES

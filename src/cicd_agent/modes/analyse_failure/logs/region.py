@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from cicd_agent.modes.analyse_failure.log_model import FailureType
+from cicd_agent.modes.analyse_failure.log_facts import FailureType
 from cicd_agent.modes.analyse_failure.logs.reader import Hit, JobScan, StepScan
 from cicd_agent.modes.analyse_failure.logs.runner_format import MarkerKind, parse_marker
 from cicd_agent.modes.analyse_failure.logs.runner_reports import (

@@ -31,7 +31,7 @@ from typing import Any
 
 import ahocorasick_rs
 
-from cicd_agent.modes.analyse_failure.log_model import FailureType
+from cicd_agent.modes.analyse_failure.log_facts import FailureType
 from cicd_agent.modes.analyse_failure.logs.runner_format import MARKER_NEEDLES
 from cicd_agent.runners.table import LOG_SHAPES
 
