@@ -35,7 +35,7 @@ from cicd_agent.cli import main as cicd_agent  # noqa: E402
 from cicd_agent.model.config import DEFAULT_MAX_OUTPUT_TOKENS  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer, FixRecommendation  # noqa: E402
-from cicd_agent.modes.analyse_failure.log_model import FailureType  # noqa: E402
+from cicd_agent.modes.analyse_failure.log_facts import FailureType  # noqa: E402
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs  # noqa: E402
 from cicd_agent.modes.analyse_failure.logs.runner_format import clean_line  # noqa: E402
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs  # noqa: E402

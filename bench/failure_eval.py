@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from common import emit, figure  # noqa: E402
 from tests.corpus import build  # noqa: E402
 
-from cicd_agent.modes.analyse_failure.log_model import LogAnalysis  # noqa: E402
+from cicd_agent.modes.analyse_failure.log_facts import LogAnalysis  # noqa: E402
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs  # noqa: E402
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs  # noqa: E402
 
