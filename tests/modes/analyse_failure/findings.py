@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from cicd_agent.modes.analyse_failure.logs.analyse import default_matcher
 from cicd_agent.modes.analyse_failure.logs.reader import Hit
-from cicd_agent.modes.analyse_failure.logs.region import Finding
+from cicd_agent.modes.analyse_failure.logs.region import LogFinding
 
 
-def finding(text: str, line: int, step: int = 0) -> Finding:
+def finding(text: str, line: int, step: int = 0) -> LogFinding:
     """The finding of ``text`` at ``line`` of step ``step``, matched by the real signatures."""
     match = default_matcher().match(text, full=True)
     assert match is not None, f"no signature matches {text!r}"
-    return Finding(step, Hit(line, text, match))
+    return LogFinding(step, Hit(line, text, match))

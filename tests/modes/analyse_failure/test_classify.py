@@ -16,14 +16,14 @@ from cicd_agent.modes.analyse_failure.logs.classify import (
     flaky_type,
     local_module_roots,
 )
-from cicd_agent.modes.analyse_failure.logs.region import Finding
+from cicd_agent.modes.analyse_failure.logs.region import LogFinding
 from tests.modes.analyse_failure.findings import finding
 
 T = FailureType
 
 
 def _type(
-    ranked: Sequence[Finding],
+    ranked: Sequence[LogFinding],
     *,
     exit_codes: Sequence[int] = (),
     conclusion: str | None = None,

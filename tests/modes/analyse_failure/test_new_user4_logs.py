@@ -12,7 +12,7 @@ from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jo
 from cicd_agent.modes.analyse_failure.logs.doctests import doctest_placed
 from cicd_agent.modes.analyse_failure.logs.labels import MAX_LABELS
 from cicd_agent.modes.analyse_failure.logs.on_change import ChangePlaces
-from cicd_agent.modes.analyse_failure.logs.region import Finding
+from cicd_agent.modes.analyse_failure.logs.region import LogFinding
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 
 LOGS = Path(__file__).parents[2] / "fixtures" / "logs" / "new_user4"
@@ -138,6 +138,6 @@ def test_only_a_panic_in_a_doctests_report_of_its_file_takes_the_doctests_line()
                           ("---- tests::adds stdout ----", 17)]:  # fmt: skip
         log = f"{opening}\nthread 'main' (9) panicked at src/lib.rs:17:1:\nboom\n"
         step = scan_jobs([JobLog.from_bytes("test", log.encode())])[0].steps[0]
-        panics = [Finding(0, hit) for hit in step.hits if hit.match.path]
+        panics = [LogFinding(0, hit) for hit in step.hits if hit.match.path]
         placed = doctest_placed(panics, list(enumerate(log.splitlines(), start=1)))
         assert [f.hit.match.source_line for f in placed] == [line]

@@ -53,7 +53,7 @@ from cicd_agent.modes.analyse_failure.logs.on_change import ChangePlaces
 from cicd_agent.modes.analyse_failure.logs.pytest_reports import pytest_counts
 from cicd_agent.modes.analyse_failure.logs.reader import JobScan, JobScanner, StepScan
 from cicd_agent.modes.analyse_failure.logs.region import (
-    Finding,
+    LogFinding,
     completed_root,
     failed_steps,
     rank,
@@ -101,7 +101,7 @@ class _Judged:
 
     scan: JobScan
     steps: list[int]
-    ranked: list[Finding]
+    ranked: list[LogFinding]
     failure_type: FailureType
     conclusion: str
     order: int
@@ -109,7 +109,7 @@ class _Judged:
     """The first failed step's exit code that the runner reported."""
 
     @property
-    def root(self) -> Finding | None:
+    def root(self) -> LogFinding | None:
         return self.ranked[0] if self.ranked else None
 
     def step_name(self, index: int) -> str:
@@ -157,7 +157,7 @@ def fingerprint(failure_type: FailureType, root_cause: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def _conclusion(scan: JobScan, ranked: Sequence[Finding], exit_codes: Sequence[int]) -> str:
+def _conclusion(scan: JobScan, ranked: Sequence[LogFinding], exit_codes: Sequence[int]) -> str:
     if scan.conclusion:
         return scan.conclusion
     names = {finding.hit.match.signature.name for finding in ranked}
@@ -210,7 +210,7 @@ def _judge(
     return _Judged(scan, steps, ranked, failure_type, conclusion, order, next(iter(codes), None))
 
 
-def _explained(job: _Judged, root: Finding, source: Source | None) -> str:
+def _explained(job: _Judged, root: LogFinding, source: Source | None) -> str:
     """The root line, completed where cut short, with the failing test's message when the
     line is a runner's verdict on a test (``runners.with_message``; ``source`` reads the
     checkout's lines the message names)."""

@@ -23,7 +23,7 @@ from cicd_agent.modes.analyse_failure.log_facts import (
     LogAnalysis,
 )
 from cicd_agent.modes.analyse_failure.logs.flaky import TEST_TIMEOUT
-from cicd_agent.modes.analyse_failure.logs.region import Finding
+from cicd_agent.modes.analyse_failure.logs.region import LogFinding
 from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests
 
 _EXIT_CODE_TYPES = {
@@ -67,7 +67,7 @@ def local_module_roots(paths: Iterable[str]) -> set[str]:
 
 
 def classify(
-    ranked: Sequence[Finding],
+    ranked: Sequence[LogFinding],
     *,
     exit_codes: Sequence[int],
     conclusion: str | None,
@@ -110,7 +110,7 @@ def _timed_out(line: str) -> bool:
     return TEST_TIMEOUT.search(line) is not None
 
 
-def killed_after_report(ranked: Sequence[Finding]) -> list[Finding]:
+def killed_after_report(ranked: Sequence[LogFinding]) -> list[LogFinding]:
     """``ranked`` with a time limit's kill (``timeout``'s exit 124) that
     came after a test runner's closing count of failed tests (mocha's ``5 failing``) put last:
     the tests had failed, each on its own message, before the process, which did not exit
@@ -121,7 +121,7 @@ def killed_after_report(ranked: Sequence[Finding]) -> list[Finding]:
     return [f for f in ranked if f not in late] + late
 
 
-def late_kills(ranked: Sequence[Finding]) -> list[Finding]:
+def late_kills(ranked: Sequence[LogFinding]) -> list[LogFinding]:
     """The findings of ``ranked`` that are a time limit's kill after a runner's closing count
     of failed tests, in the same step: no failure group of their own either."""
     summaries = {
@@ -162,7 +162,7 @@ def _linted(step_names: Sequence[str], lines: Sequence[str]) -> bool:
     return any(mark in text for text in lines for mark in _LINTER_MARKS)
 
 
-def _in_config(ranked: Sequence[Finding]) -> bool:
+def _in_config(ranked: Sequence[LogFinding]) -> bool:
     """Every file the errors point at is a manifest or configuration file, not source."""
     paths = [f.hit.match.path for f in ranked if f.hit.match.path]
     return bool(paths) and all(path.endswith(_CONFIG_FILES) for path in paths)

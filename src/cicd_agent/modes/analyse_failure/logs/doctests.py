@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from cicd_agent.modes.analyse_failure.logs.files import normalise_path
 from cicd_agent.modes.analyse_failure.logs.reader import Hit
-from cicd_agent.modes.analyse_failure.logs.region import Finding
+from cicd_agent.modes.analyse_failure.logs.region import LogFinding
 
 _DOCTEST_REPORT = re.compile(
     r"^---- (?P<path>\S+) - [^()]*\(line (?P<line>\d{1,7})\)"
@@ -23,7 +23,9 @@ _REPORT = re.compile(r"^---- .+ std(?:out|err) ----$|^failures:$")
 _PANIC = "rust.panic"
 
 
-def doctest_placed(findings: Sequence[Finding], lines: Sequence[tuple[int, str]]) -> list[Finding]:
+def doctest_placed(
+    findings: Sequence[LogFinding], lines: Sequence[tuple[int, str]]
+) -> list[LogFinding]:
     """``findings`` with each panic inside a doctest's report placed on the doctest's line,
     when it names the doctest's file."""
     opened: dict[int, tuple[str, int] | None] = {}

@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 
 from cicd_agent.modes.analyse_failure.log_facts import ResponsibleFile
 from cicd_agent.modes.analyse_failure.logs.checkout_places import TEST_ROOT, Walked, jvm_path
-from cicd_agent.modes.analyse_failure.logs.region import Finding
+from cicd_agent.modes.analyse_failure.logs.region import LogFinding
 from cicd_agent.modes.analyse_failure.logs.source_maps import SourceMaps
 from cicd_agent.runners.shape import OUTSIDE, Frame, Place
 
@@ -95,7 +95,7 @@ class _Tally:
     """The lines named, in the order the log names them."""
 
 
-def _root_path(findings: Sequence[Finding], root: Finding | None) -> str | None:
+def _root_path(findings: Sequence[LogFinding], root: LogFinding | None) -> str | None:
     if root is None:
         return None
     if root.hit.match.path:
@@ -114,10 +114,10 @@ def _root_path(findings: Sequence[Finding], root: Finding | None) -> str | None:
 
 
 def responsible_files(
-    findings: Sequence[Finding],
-    root: Finding | None,
+    findings: Sequence[LogFinding],
+    root: LogFinding | None,
     changed_files: Sequence[str],
-    noisy: Collection[Finding] = (),
+    noisy: Collection[LogFinding] = (),
     changed_lines: Mapping[str, Collection[int]] | None = None,
     *,
     runtime: bool = False,
@@ -149,7 +149,7 @@ def responsible_files(
     root_path = _root_path(findings, root)
     quiet = {id(finding) for finding in noisy}
 
-    def count(path: str, finding: Finding, line: int | None) -> None:
+    def count(path: str, finding: LogFinding, line: int | None) -> None:
         weight = 0 if id(finding) in quiet else finding.weight
         tally = tallies.setdefault(path, _Tally(finding.order, weight))
         tally.mentions += 1
@@ -267,7 +267,7 @@ _DOC_PATH = re.compile(r"\.(?:md|rst|txt|adoc)$|(?:^|/)docs?/|(?:^|/)(?:CHANGELO
 
 
 def _placed(
-    finding: Finding,
+    finding: LogFinding,
     changed: Sequence[str],
     walked: Walked,
     *,

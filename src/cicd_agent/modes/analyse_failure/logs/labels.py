@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from cicd_agent.modes.analyse_failure.logs.reader import Hit
-from cicd_agent.modes.analyse_failure.logs.region import Finding
+from cicd_agent.modes.analyse_failure.logs.region import LogFinding
 
 _ARROW = "location.arrow"
 _GUTTER = re.compile(r"^\s*(?P<line>\d{1,7}) \|")
@@ -38,7 +38,7 @@ MAX_LABELS = 8
 """Labelled lines taken from one block at most."""
 
 
-def labelled(findings: Sequence[Finding], lines: Sequence[tuple[int, str]]) -> list[Finding]:
+def labelled(findings: Sequence[LogFinding], lines: Sequence[tuple[int, str]]) -> list[LogFinding]:
     """A finding for each line a label names in the block under each arrow of ``findings``,
     as the arrow names its file: the arrow's own line is not repeated."""
     text = dict(lines)

@@ -29,7 +29,7 @@ from cicd_agent.modes.analyse_failure.logs.pytest_reports import (
     pytest_reports,
     pytest_subtests,
 )
-from cicd_agent.modes.analyse_failure.logs.region import Finding
+from cicd_agent.modes.analyse_failure.logs.region import LogFinding
 from cicd_agent.modes.analyse_failure.logs.runner_reports import (
     SameTests,
     failing_verdicts,
@@ -120,10 +120,10 @@ def failed_tests(lines: Sequence[tuple[int, str]], source: Source | None) -> lis
 
 
 def groups(
-    ranked: Sequence[Finding],
+    ranked: Sequence[LogFinding],
     failure_type: FailureType,
     tests: Sequence[FailedTest] = (),
-    untouched: Callable[[Finding], bool] = lambda finding: False,
+    untouched: Callable[[LogFinding], bool] = lambda finding: False,
 ) -> dict[str, FailureGroup]:
     """The distinct failures of one job's ranked findings and failing ``tests`` (each test
     once, under its message), real ones first, each once: by what tells one from another.
@@ -206,12 +206,12 @@ def groups(
     return dict(sorted(_joined(found).items(), key=lambda item: item[1].infrastructure))
 
 
-def _messages(findings: Sequence[Finding], marked: Collection[int]) -> dict[int, int]:
+def _messages(findings: Sequence[LogFinding], marked: Collection[int]) -> dict[int, int]:
     """The message each finding of ``marked`` belongs to, by its first finding: the lines one
     after another of one step (as :func:`.noise.noise` reads a message) until a test's heading or
     summary line, which begins the next test's message."""
     found: dict[int, int] = {}
-    previous: Finding | None = None
+    previous: LogFinding | None = None
     start = 0
     for index in sorted(marked, key=lambda i: (findings[i].step_index, findings[i].hit.line)):
         finding = findings[index]
@@ -302,7 +302,7 @@ def merge(per_job: Sequence[dict[str, FailureGroup]]) -> tuple[FailureGroup, ...
     return tuple(sorted(_joined(found).values(), key=lambda g: g.infrastructure))
 
 
-def _block_starts(findings: Sequence[Finding]) -> set[int]:
+def _block_starts(findings: Sequence[LogFinding]) -> set[int]:
     """Findings that begin a message: every one, but a line of a multi-line message (pytest's
     ``E`` block, with its blank ``E`` lines) whose previous line of the same kind is just before.
     Linter lines one after another stay apart: each is its own finding."""
@@ -320,13 +320,13 @@ def _block_starts(findings: Sequence[Finding]) -> set[int]:
     }
 
 
-def _named_within(findings: Sequence[Finding], starts: Collection[int]) -> set[int]:
+def _named_within(findings: Sequence[LogFinding], starts: Collection[int]) -> set[int]:
     """The ``starts`` of a multi-line message whose block holds a line another kind of finding
     reads (pytest's ``E`` block of a ``SyntaxError``, which opens on the traceback's ``File
     "…", line 118`` and ends on the error itself): that finding names the failure, and the
     block's first line is no failure of its own."""
 
-    def at(finding: Finding) -> tuple[int, int]:
+    def at(finding: LogFinding) -> tuple[int, int]:
         return finding.step_index, finding.hit.line
 
     continued = {at(f) for f in findings if f.hit.match.signature.name in CONTINUED}

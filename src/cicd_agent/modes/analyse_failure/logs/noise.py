@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cicd_agent.modes.analyse_failure.log_facts import FailureType
-from cicd_agent.modes.analyse_failure.logs.region import Finding
+from cicd_agent.modes.analyse_failure.logs.region import LogFinding
 from cicd_agent.modes.analyse_failure.logs.signatures import VERDICT_SIGNATURES
 from cicd_agent.runners.table import LOG_SHAPES
 
@@ -42,7 +42,7 @@ REAL_WEIGHT = 75
 """Below this a line is a count or a location (``6 failed``, ``file.py:3``), true of noise too."""
 
 
-def is_network(finding: Finding) -> bool:
+def is_network(finding: LogFinding) -> bool:
     """A line of the network's: a network signature's, or a failure line in the network's words."""
     signature = finding.hit.match.signature
     if signature.name.startswith("network."):
@@ -50,7 +50,7 @@ def is_network(finding: Finding) -> bool:
     return signature.failure_type is not None and _NETWORK.search(finding.hit.text) is not None
 
 
-def noise(findings: Sequence[Finding]) -> set[int]:
+def noise(findings: Sequence[LogFinding]) -> set[int]:
     """Indexes into ``findings`` of the infrastructure noise (see the module's docstring)."""
     order = sorted(range(len(findings)), key=lambda i: findings[i].order)
     marked = {i for i in order if is_network(findings[i])}
@@ -79,7 +79,9 @@ def noise(findings: Sequence[Finding]) -> set[int]:
     return marked
 
 
-def _heading_after(findings: Sequence[Finding], order: Sequence[int], position: int) -> int | None:
+def _heading_after(
+    findings: Sequence[LogFinding], order: Sequence[int], position: int
+) -> int | None:
     """The heading just after the finding at ``position`` of ``order``, if one is that close;
     only the next few findings are looked at, so a log of network lines stays linear."""
     finding = findings[order[position]]
@@ -92,17 +94,17 @@ def _heading_after(findings: Sequence[Finding], order: Sequence[int], position: 
     return None
 
 
-def reaches(first: Finding, second: Finding, lines: int) -> bool:
+def reaches(first: LogFinding, second: LogFinding, lines: int) -> bool:
     return first.step_index == second.step_index and 0 <= second.hit.line - first.hit.line <= lines
 
 
-def real(finding: Finding) -> bool:
+def real(finding: LogFinding) -> bool:
     """A weighty finding of a kind a change causes (see ``REAL_TYPES``)."""
     signature = finding.hit.match.signature
     return signature.failure_type in REAL_TYPES and finding.weight >= REAL_WEIGHT
 
 
-def real_first(ranked: Sequence[Finding]) -> list[Finding]:
+def real_first(ranked: Sequence[LogFinding]) -> list[LogFinding]:
     """``ranked`` with the noise after every other finding when a real one is among them."""
     marked = noise(ranked)
     if not any(real(f) for i, f in enumerate(ranked) if i not in marked):

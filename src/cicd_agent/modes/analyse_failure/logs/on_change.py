@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 
 from cicd_agent.modes.analyse_failure.logs.files import normalise_path
-from cicd_agent.modes.analyse_failure.logs.region import Finding
+from cicd_agent.modes.analyse_failure.logs.region import LogFinding
 
 _ARROW = "location.arrow"
 """ruff's and rustc's ``--> path:line:col`` line, printed right under its rule's line."""
@@ -36,7 +36,9 @@ class ChangePlaces:
     def known(self) -> bool:
         return bool(self.files)
 
-    def place(self, finding: Finding, ranked: Sequence[Finding]) -> tuple[str, int | None] | None:
+    def place(
+        self, finding: LogFinding, ranked: Sequence[LogFinding]
+    ) -> tuple[str, int | None] | None:
         """The file and line a finding names: its own, or the arrow line just under it."""
         match = finding.hit.match
         if not match.path:
@@ -56,19 +58,19 @@ class ChangePlaces:
         path = normalise_path(match.path or "")
         return (path, match.source_line) if path else None
 
-    def distance(self, finding: Finding, ranked: Sequence[Finding]) -> int:
+    def distance(self, finding: LogFinding, ranked: Sequence[LogFinding]) -> int:
         """0 on a line the change wrote, 1 in a file it touched, 2 elsewhere or unknown."""
         place = self.place(finding, ranked)
         if place is None or place[0] not in self.files:
             return 2
         return 0 if place[1] is not None and place[1] in self.lines.get(place[0], ()) else 1
 
-    def untouched(self, finding: Finding, ranked: Sequence[Finding]) -> bool:
+    def untouched(self, finding: LogFinding, ranked: Sequence[LogFinding]) -> bool:
         """Whether the finding names a file and the change, known, did not touch it."""
         place = self.place(finding, ranked)
         return self.known() and place is not None and place[0] not in self.files
 
-    def first(self, ranked: Sequence[Finding]) -> list[Finding]:
+    def first(self, ranked: Sequence[LogFinding]) -> list[LogFinding]:
         """``ranked`` with the findings of the top's weight, kind and step reordered, the
         change's own first (stable: the tool's order otherwise)."""
         if not ranked or not self.known():

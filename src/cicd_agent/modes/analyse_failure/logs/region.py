@@ -43,7 +43,7 @@ _PASSING = [(shape.started, shape.passed) for shape in LOG_SHAPES if shape.start
 
 
 @dataclass(frozen=True)
-class Finding:
+class LogFinding:
     """A hit in a failed step, with the step it belongs to."""
 
     step_index: int
@@ -85,7 +85,7 @@ def failed_steps(scan: JobScan, *, assume_failed: bool) -> list[int]:
 
 def step_findings(
     step: StepScan, step_index: int, matcher: Matcher, keep: Callable[[str], bool]
-) -> list[Finding]:
+) -> list[LogFinding]:
     """Findings of one step: the reader's hits before its tail and a full match of the tail.
 
     ``keep`` drops lines that also appeared in a successful run (see ``baseline``). A line
@@ -132,7 +132,7 @@ def step_findings(
         if match is not None:
             hits.append(Hit(number, text, match))
     return [
-        Finding(step_index, hit)
+        LogFinding(step_index, hit)
         for hit in _errors_not_headers(hits, lines)
         if hit is not None
         and keep(hit.text)
@@ -259,17 +259,17 @@ def passing_spans(lines: Sequence[tuple[int, str]]) -> list[tuple[int, int]]:
     return spans
 
 
-def rank(findings: Sequence[Finding]) -> list[Finding]:
+def rank(findings: Sequence[LogFinding]) -> list[LogFinding]:
     """Findings best first: by weight; among equals the first failed step, in it the last cluster.
 
     The first failed step is the one that failed the job (later ones ran only under
     ``if: always()``); inside a step the last cluster of equally weighty lines is the command
     that stopped it, and that cluster's first line is where its tool's errors begin.
     """
-    groups: dict[tuple[int, int], list[Finding]] = {}
+    groups: dict[tuple[int, int], list[LogFinding]] = {}
     for finding in sorted(findings, key=lambda f: f.order):
         groups.setdefault((-finding.weight, finding.step_index), []).append(finding)
-    ranked: list[Finding] = []
+    ranked: list[LogFinding] = []
     for key in sorted(groups):
         group = groups[key]
         start = 0
@@ -287,7 +287,7 @@ _BLANK_E = re.compile(r"^E\s*$")
 
 
 def completed_root(
-    root: Finding, ranked: Sequence[Finding], lines: Sequence[tuple[int, str]] = ()
+    root: LogFinding, ranked: Sequence[LogFinding], lines: Sequence[tuple[int, str]] = ()
 ) -> str:
     """The root line, with pytest's crash message when its summary line was cut to ``- ...``.
 
@@ -315,8 +315,8 @@ def completed_root(
     cut = text.endswith(_TRUNCATED) or " - " not in text  # no room left even for "- ..."
     if root.hit.match.signature.name != "pytest.failed" or not cut:
         return text
-    block_start: Finding | None = None
-    previous: Finding | None = None
+    block_start: LogFinding | None = None
+    previous: LogFinding | None = None
     same_step = sorted(
         (f for f in ranked if f.step_index == root.step_index and f.hit.line < root.hit.line),
         key=lambda f: f.hit.line,

@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from cicd_agent.modes.analyse_failure.logs.files import normalise_path
 from cicd_agent.modes.analyse_failure.logs.reader import Hit, StepScan
-from cicd_agent.modes.analyse_failure.logs.region import Finding
+from cicd_agent.modes.analyse_failure.logs.region import LogFinding
 
 _PROBLEM = "lint.eslint"
 _ROW = re.compile(r"^\s+\d{1,9}:\d{1,9}\s+(?:error|warning)\s")
@@ -26,7 +26,9 @@ _FILE = re.compile(r"^(?P<path>[^\s:]\S*\.\w{1,12})\s*$")
 """The file's line over its problems: a path at the line's start, alone on it."""
 
 
-def placed_under_files(findings: Sequence[Finding], steps: Mapping[int, StepScan]) -> list[Finding]:
+def placed_under_files(
+    findings: Sequence[LogFinding], steps: Mapping[int, StepScan]
+) -> list[LogFinding]:
     """``findings`` with each eslint problem that names no file given the file over it, where
     every line between them is kept (a step's tail, the lines read around its hits) and is a
     problem of the same file."""

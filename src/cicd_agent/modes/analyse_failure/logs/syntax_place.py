@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from cicd_agent.modes.analyse_failure.logs.reader import Hit
-from cicd_agent.modes.analyse_failure.logs.region import Finding
+from cicd_agent.modes.analyse_failure.logs.region import LogFinding
 
 _SYNTAX = re.compile(r"\b(?:SyntaxError|IndentationError|TabError)\b")
 _SYNTAX_PLACES = (  # a number of more digits names no line (``int`` throws past 4,300)
@@ -28,7 +28,7 @@ SYNTAX_PLACE_LINES = 6
 and, in node's, a blank line between)."""
 
 
-def syntax_placed(root: Finding, lines: Sequence[tuple[int, str]]) -> Finding:
+def syntax_placed(root: LogFinding, lines: Sequence[tuple[int, str]]) -> LogFinding:
     """``root`` with the file and line it names, when it is a syntax error printed under its
     place (Python's ``File "x.py", line 318``, node's ``/app/index.js:39``), or a TAP verdict
     of a test file that failed on one as it loaded (:func:`_load_error`): the file that did
@@ -54,7 +54,7 @@ MAX_TAP_NOTES = 60
 """Lines of TAP notes (``# ...``) read above a verdict for the error its file stopped on."""
 
 
-def _load_error(root: Finding, text: Mapping[int, str]) -> int | None:
+def _load_error(root: LogFinding, text: Mapping[int, str]) -> int | None:
     """The line of the syntax error a test file stopped on as it loaded, when ``root`` is its
     TAP verdict (``not ok 1 - test/test.js``) and the notes right above it hold one: node
     --test prints the file's standard error there, each line after ``# ``, before the verdict
