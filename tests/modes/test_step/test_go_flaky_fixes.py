@@ -111,6 +111,11 @@ func TestVictim(t *testing.T) {
 \tt.Run("any", func(t *testing.T) {})
 }
 """
+EXTERNAL_SUBTEST_VICTIM = SUBTEST_VICTIM.replace(
+    'package calc\n\nimport "testing"\n',
+    'package calc_test\n\nimport (\n\t"testing"\n\n\t"example.com/m/calc"\n)\n',
+).replace("got := Describe()", "got := calc.Describe()")
+"""The subtest victim in the external test package (``calc_test``), its cleaner in ``calc``."""
 SAME_PACKAGE_VICTIM = """package calc
 
 import "testing"
@@ -256,25 +261,6 @@ def test_a_go_victim_is_order_dependent_with_its_polluter_found_by_bisection(
     assert runs.sessions == 35
 
 
-@needs_go
-def test_a_go_victim_in_the_external_test_package_gets_its_cleaners_names_qualified(
-    tmp_path: Path,
-) -> None:
-    """The victim is in the external test package (``calc_test``), its cleaner in ``calc``,
-    whose statements read the package's names unqualified: moved, ``SetMode`` becomes
-    ``calc.SetMode`` (no patch was offered before), and the proof holds as for one package."""
-    repo, orders = _runs(tmp_path, PROJECT)
-    command = orders.command(["go", "test", "./..."])
-    assert command is not None
-    with orders.sandbox(repo.path, ENVIRON) as sandbox:
-        runs = OrderedRuns(orders, sandbox, command, budget=BUDGET)
-        fixes, _ = fix_flaky(runs, [VICTIM_ID], trusted=True)
-    (fixed,) = fixes
-    assert (fixed.kind, fixed.related_test) == ("order-dependent", POLLUTER_ID)
-    assert fixed.status == "verified", fixed.evidence
-    assert '+\tcalc.SetMode("normal")' in fixed.patch, fixed.patch
-
-
 def test_a_statement_moved_between_a_package_and_its_external_tests_reads_its_names_there(
 ) -> None:
     """Into ``calc_test``, an exported name used bare is the package's (not one in a string,
@@ -317,10 +303,13 @@ def test_the_test_step_on_go_test_classifies_its_flaky_victim(
     """``test-step --fix-flaky suggest -- go test ./...`` on a push: the victim, a subtest,
     fails in the written order, passes on retry (flaky), and is classified and fixed as the
     top-level test it runs within (go orders those, never subtests: it was "not among the tests
-    of the suite's own run" before); its row names the polluter and its fix is verified."""
+    of the suite's own run" before); its row names the polluter and its fix is verified. The
+    victim is in the external test package (``calc_test``), its cleaner in ``calc``, whose
+    statements read the package's names unqualified: moved, ``SetMode`` becomes
+    ``calc.SetMode`` (no patch was offered before), and the proof holds as for one package."""
     repo = GitRepoBuilder(tmp_path / "mod")
     base = repo.commit("base", {"README.md": "m\n"})
-    head = repo.commit("go", {**PROJECT, "calc/b_test.go": SUBTEST_VICTIM})
+    head = repo.commit("go", {**PROJECT, "calc/b_test.go": EXTERNAL_SUBTEST_VICTIM})
     payload = {**example("push"), "before": base, "after": head}
     monkeypatch.setattr(test_history, "DEFAULT_FILE", tmp_path / "history.jsonl")
     summary = tmp_path / "summary.md"
@@ -341,7 +330,7 @@ def test_the_test_step_on_go_test_classifies_its_flaky_victim(
     assert (row["test"], row["kind"], row["related_test"]) == (
         f"{VICTIM_ID}/normal_mode", "order-dependent", POLLUTER_ID), text  # fmt: skip
     assert row["evidence"].startswith(f"classified as {VICTIM_ID}, the test it runs within"), row
-    assert row["status"] == "verified" and '+\tSetMode("normal")' in row["patch"], row
+    assert row["status"] == "verified" and '+\tcalc.SetMode("normal")' in row["patch"], row
     assert "does not run tests in orders" not in text
 
 

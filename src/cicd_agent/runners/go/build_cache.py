@@ -70,7 +70,11 @@ def seed(sandbox: Sandbox, space: Workspace, go: str, warm: Warm) -> None:
     template = _template(sandbox, go, warm)
     if template is not None:
         (space.home / CACHE.parts[0]).mkdir()
-        shutil.copytree(template, space.home / CACHE, symlinks=True)
+        # Each file's bytes only: every run makes this copy of some 340 files, and copying each
+        # one's times and mode as well cost a third more CPU (49 ms against 36 a copy); go reads
+        # an entry by its name and bytes, its time only telling when to trim it, days unused.
+        shutil.copytree(template, space.home / CACHE, symlinks=True,
+                        copy_function=shutil.copyfile)  # fmt: skip
 
 
 def _template(sandbox: Sandbox, go: str, warm: Warm) -> Path | None:
