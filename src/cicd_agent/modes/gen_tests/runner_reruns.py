@@ -9,22 +9,14 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_OTHER_RUNS
 from cicd_agent.modes.gen_tests.conditions import MAX_REPEAT, NOISE, ZONES
 from cicd_agent.modes.gen_tests.rerun_counts import SHARE_USED, Counts, Enough, Reruns
-from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS
 from cicd_agent.runners.base import PASSED, Selection, TestReport
 from cicd_agent.runners.protocol import Repeats, Runner
 from cicd_agent.sandbox.run import Sandbox
 from cicd_agent.sandbox.workspace import remove_tree
-
-if TYPE_CHECKING:
-    pass
-
-_LEFT_OUT = SKIPPED_FOLDERS | {"vendor", "testdata"}
-
 
 ROUNDS = DEFAULT_OTHER_RUNS
 """Runs of the change's own tests unless ``pr-test-runs`` says: in their order, then shuffled,

@@ -8,17 +8,6 @@ from enum import StrEnum
 
 from cicd_agent.modes.gen_tests.contract_check import Contract
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc
-from cicd_agent.runners.table import PYTEST_SESSIONS
-
-RERUNS = 5
-WORKERS = 2
-"""The reruns of stage 4 that run at once."""
-FLAKY_RERUNS = 2
-"""Runs, without the candidate, of an existing test that failed with it: one that fails there
-is flaky, never the candidate's fault."""
-FEEDBACK_CHARS = 3_000
-PLUGIN = PYTEST_SESSIONS.plugin
-_QUIET = ("-q", "--tb=short")
 
 
 class Stage(StrEnum):
