@@ -175,12 +175,6 @@ class ModePlugin:
         """Whether this project ships the mode (it lives under :data:`OWN_MODES`)."""
         return self.package.startswith(f"{OWN_MODES}.")
 
-    @property
-    def mode_module(self) -> str:
-        """The module the run imports (``cicd_agent.modes.gen_tests.mode``), for import-cost
-        benches and tests that must not run the mode."""
-        return f"{self.package}.mode"
-
 
 class PluginError(Exception):
     """An installed distribution registers a mode that cannot be loaded: naming that mode is a

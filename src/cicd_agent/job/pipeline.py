@@ -1,10 +1,11 @@
 """The shape every mode shares: collect → analyse → ask → decide → publish.
 
 The parts that must behave the same everywhere are here: :func:`begin` (options and ``fail-on``
-checked before any I/O), :func:`ask_model` (the deterministic result kept when the model fails) and
-:func:`finish` (outputs written before publish, one way of reporting a failed publish, the summary
-and exit code). ``analyse`` and ``decide`` are handed values, not the run, so their notes and tools
-come back in what they return.
+checked before any I/O), :func:`ask_model` and :func:`model_answer` (the one place a failed model
+call is caught: the deterministic result kept) and :func:`finish` (outputs written before
+publish, one way of reporting a failed publish, the summary and exit code). ``analyse`` and
+``decide`` are handed values, not the run, so their notes and tools come back in what they
+return.
 
 :class:`PlainResult` is the one result every mode returns; outputs, summary, annotations and
 ``--json`` are all views of it, so they can never disagree."""
@@ -230,6 +231,7 @@ def _fields_json(value: Any) -> dict[str, Any]:
 
 
 OpinionT = TypeVar("OpinionT")
+AnswerT = TypeVar("AnswerT")
 ResultT = TypeVar("ResultT", bound=PlainResult)
 
 Finished = tuple[ResultT, ExitCode]
@@ -279,10 +281,20 @@ def ask_model(ctx: RunContext[Any], ask: Callable[[], OpinionT | None]) -> Opini
     if model is None:
         return None
     ctx.progress.stage(f"ask: the model ({model.config.model})")
+    return model_answer(ask, ctx.note)
+
+
+def model_answer(ask: Callable[[], AnswerT | None], note: Callable[[str], None]) -> AnswerT | None:
+    """The one place a failed model call is caught: ``ask()``'s answer, or None with a note,
+    so the run goes on with what it had (the deterministic result, or what an ask step made
+    before the call that failed)."""
     try:
         return ask()
     except ModelError as exc:
-        ctx.note(model_failure_note(exc))
+        # the error may quote the model (a refusal, a key its answer should not have had)
+        note(
+            f"The model gave no usable answer ({prose(str(exc))}); the deterministic result stands."
+        )
     return None
 
 
@@ -292,10 +304,7 @@ def finish(
     """Everything after decide, the same in every mode: the run's notes and tools into the
     result, outputs written around ``publish(result)``, the summary, annotations and the exit
     code the result earns under ``fail-on``."""
-    # The one way a note reaches the result: the steps that hold the run (collect, ask) note
-    # on it; analyse and decide return theirs inside what they return, after the run's.
-    result.notes = list(dict.fromkeys([*ctx.notes, *result.notes]))
-    result.tools = list(dict.fromkeys([*ctx.tools, *result.tools]))
+    join_run_notes(ctx, result, decided=True)
     if missing := [tool.tool for tool in result.tools if tool.could_not_run]:
         # the first thing read never passes for a clean result ("0 findings"); a tool that ran
         # too left some of its work undone
@@ -377,18 +386,25 @@ def _publish(
             shown.headline = f"{unfinished} {shown.headline}"
         shown.error = unfinished
         shown.notes.extend(failed)
-        shown.notes.extend(note for note in ctx.notes if note not in shown.notes)
-        shown.tools = [*shown.tools, *(t for t in ctx.tools if t not in shown.tools)]
+        join_run_notes(ctx, shown)
         after = shown.outputs()
         ctx.runner.set_outputs({name: after[name] for name in after if name not in before})
     return shown, exit_code
 
 
-def model_failure_note(exc: ModelError) -> str:
-    """The note for a model call that failed: the run goes on with the deterministic result.
-    An ask step that catches its own failure (to keep what it made before) says the same."""
-    # the error may quote the model (a refusal, a key its answer should not have had)
-    return f"The model gave no usable answer ({prose(str(exc))}); the deterministic result stands."
+def join_run_notes(ctx: RunContext[Any], result: PlainResult, *, decided: bool = False) -> None:
+    """The one place the run's notes and tools join a result, each said once: the steps that
+    hold the run (collect, ask, publish) note on it, analyse and decide return theirs in the
+    result. A result as decide returned it (``decided``, joined by :func:`finish`) holds none of
+    the run's yet: they come first, as collect and ask made them first. On a result that holds
+    them (after publishing, or before a publish step writes a summary of its own), the ones
+    noted since follow what it shows."""
+    if decided:
+        result.notes = list(dict.fromkeys([*ctx.notes, *result.notes]))
+        result.tools = list(dict.fromkeys([*ctx.tools, *result.tools]))
+    else:
+        result.notes = list(dict.fromkeys([*result.notes, *ctx.notes]))
+        result.tools = list(dict.fromkeys([*result.tools, *ctx.tools]))
 
 
 def _at_most_warning(annotation: Annotation) -> Annotation:

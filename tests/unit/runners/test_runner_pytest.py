@@ -1,5 +1,5 @@
 """pytest behind the seam, its tests beside the boot folders' own (``pytest_boot/``,
-``pytest_fix_boot/``, run in processes of their own): its runs in chosen orders and a set-up
+``pytest_in_run/``, run in processes of their own): its runs in chosen orders and a set-up
 moved for the flaky-test fixer; its part of the test step, asked through its row of the
 runners' table (the usage error it stops on, its changed-lines tracer, a teardown's failure
 read as the test's); the fix judge's watch on a failed step's command."""

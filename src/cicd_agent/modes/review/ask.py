@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from cicd_agent.actions.errors import ModelError
-from cicd_agent.job.pipeline import model_failure_note
+from cicd_agent.job.pipeline import model_answer
 from cicd_agent.modes.review.describe import ask_about
 from cicd_agent.modes.review.prompt import prepare_calls
 from cicd_agent.modes.review.types import (
@@ -46,11 +46,7 @@ def ask(
         description = ask_about(
             model, facts, verdict.change, redact=rules.redact, links=rules.links, note=note
         )
-    try:
-        review = _review(model, facts, verdict.findings, rules, note)
-    except ModelError as exc:
-        note(model_failure_note(exc))
-        review = None
+    review = model_answer(lambda: _review(model, facts, verdict.findings, rules, note), note)
     return ReviewOpinion(review, description)
 
 

@@ -3,15 +3,16 @@ sandbox, keeps the tests of its files and its linters passing (review's suggesti
 :meth:`KeepsPassingJudge.lint` runs and reads each linter as the checkers do).
 
 For each claim, in fresh copies of the checkout: the claimed tests and linters run once without the
-patch (remembered per set of files), then with it. A test that passed without the patch and does
-not pass with it broke; a linter rule reported more often on the patched files broke; the rule the
-patch answers still reported as often means it did not fix what it claims. The tests run through
-the test-runner seam (:mod:`cicd_agent.runners`), as every other claim that tests passed: its
-report comes through the sandbox's evidence pipe and counts only with its in-run check (pytest's:
-the fix judge's, its guard on the lines the patch changed), so a patch that makes the runner report
-passes without running the tests (``Function.runtest`` set to a no-op as its module is imported)
-gets no result. A run whose report was tampered with, timed out or never started is no result at
-all, and the claim is *unchecked* (never held), as is one the budget cannot pay.
+patch (remembered per set of files), then with it. A test that passed without the patch and does not
+pass with it broke; a linter rule reported more often on the patched files broke; the rule the patch
+answers still reported as often means it did not fix what it claims. The tests run through the
+test-runner seam (:mod:`cicd_agent.runners`), as every other claim that tests passed: its report
+comes through the sandbox's evidence pipe and counts only with its in-run check (pytest's, in
+:mod:`cicd_agent.runners.pytest.in_run`, with its guard on the lines the patch changed), so a patch
+that makes the runner report passes without running the tests (``Function.runtest`` set to a no-op
+as its module is imported) gets no result. A run whose report was tampered with, timed out or never
+started is no result at all, and the claim is *unchecked* (never held), as is one the budget cannot
+pay.
 
 A held claim says what it was checked against. On code from someone who cannot push, the tests
 and the linters' settings are the pull request's own: its conftest can make any run pass, its

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from cicd_agent.actions.errors import ModelError
-from cicd_agent.job.pipeline import model_failure_note
+from cicd_agent.job.pipeline import model_answer
 from cicd_agent.model.prompts import fence
 from cicd_agent.runners.pytest.loosened import loosened
 from cicd_agent.runners.pytest.set_up import find
@@ -121,12 +120,11 @@ def proposer(ctx: RunContext[object]) -> Propose | None:
         user = f"The flaky test: {test}\nIts file: {path}\nHow it fails: {failing}\n\n" + fence(
             path, shown
         )
-        try:
-            answer = model.ask(FlakyAnswer, system=SYSTEM, user=user, tier="model", temperature=0)
-        except ModelError as exc:
-            ctx.note(model_failure_note(exc))
-            return None
-        if not answer.text.strip():
+        answer = model_answer(
+            lambda: model.ask(FlakyAnswer, system=SYSTEM, user=user, tier="model", temperature=0),
+            ctx.note,
+        )
+        if answer is None or not answer.text.strip():
             return None
         return unredacted(answer.text, text, shown), " ".join(answer.why.split())[:300]
 

@@ -1,7 +1,7 @@
 """pytest: everything cicd-agent knows of it, in one folder
 (``tests/project/test_runner_folders.py``).
 
-``boot/`` and ``fix_boot/`` are never imported by a host module, only loaded first into a sandboxed
+``boot/`` and ``in_run/`` are never imported by a host module, only loaded first into a sandboxed
 run; ``changed_lines.py`` runs in the project's own Python, so it is handed out as text."""
 
 from importlib import resources

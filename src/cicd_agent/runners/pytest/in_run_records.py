@@ -46,7 +46,7 @@ class InRunCheck:
         module = f"cicd_check_{secrets.token_hex(8)}"
         folder = root / "fix-boot"
         folder.mkdir(exist_ok=True)
-        boot = resources.files("cicd_agent.runners.pytest.fix_boot")
+        boot = resources.files("cicd_agent.runners.pytest.in_run")
         for name, written in (
             ("in_run_check.py", module),
             ("in_run_check_guard.py", f"{module}_guard"),

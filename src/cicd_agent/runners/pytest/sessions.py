@@ -112,7 +112,7 @@ class PytestSessions:
 
     def reads_code_guard(self) -> str:
         return (
-            resources.files("cicd_agent.runners.pytest.fix_boot")
+            resources.files("cicd_agent.runners.pytest.in_run")
             .joinpath("behaviour_guard.py")
             .read_text("utf-8")
         )

@@ -296,7 +296,7 @@ READS_THE_CODE = (
 """Fails without the fix and passes with it by reading the fixed function's compiled code (its
 constant ``0.0``), not by calling it: it shows the patch, not the bug. The other ways to the
 code (``dis``, ``gc``, the ``.pyc``, a name built at run time, a frame) are the guard's own
-tests, ``tests/unit/runners/pytest_fix_boot/test_behaviour_guard.py``."""
+tests, ``tests/unit/runners/pytest_in_run/test_behaviour_guard.py``."""
 
 
 @needs_sandbox

@@ -1,4 +1,6 @@
-"""The fix step's in-run check inside pytest: whether pytest's own machinery ran each test.
+"""pytest's in-run check: whether pytest's own machinery ran each test. The fix judge, review's
+suggestion check and every pytest session (:mod:`cicd_agent.runners.pytest.runner`) believe a
+pytest pass only with its records.
 
 An exit code and a JUnit report are the word of a process the code under test runs in: a patch that
 sets ``Function.runtest`` to a no-op makes pytest report the failing test passed. This plugin is

@@ -11,15 +11,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-from cicd_agent.runners.pytest import fix_boot
+from cicd_agent.runners.pytest import in_run
 from tests.helpers.check_stream import streamed
 from tests.helpers.gen_tests import PROJECT_PYTHON
 
 PLUGIN = "in_run_check"
 """Its file in the package's boot folder, alone on ``PYTHONPATH`` (the verifier's copy is a folder
 of its own too), run by the projects' own interpreter: no package of ours is imported first."""
-BOOT = str(Path(fix_boot.__file__).parent)
-MODULE = "cicd_agent.runners.pytest.fix_boot.in_run_check"
+BOOT = str(Path(in_run.__file__).parent)
+MODULE = "cicd_agent.runners.pytest.in_run.in_run_check"
 """The module whose file the runs load by its bare name."""
 
 
@@ -89,7 +89,7 @@ def test_the_guard_knows_a_patched_file_with_no_changed_function_lines(tmp_path:
     """A file the patch writes outside any function (a comment, a data file) is the patch's all
     the same, by its path and by its device and inode: a base that reads it as it is imported
     could pass on any patch. Importing the guard's module sets nothing (only ``install`` does)."""
-    from cicd_agent.runners.pytest.fix_boot.in_run_check_guard import _lines_of
+    from cicd_agent.runners.pytest.in_run.in_run_check_guard import _lines_of
 
     patched, other, link = tmp_path / "notes.txt", tmp_path / "other.txt", tmp_path / "alias"
     patched.write_text("fixed\n")

@@ -19,12 +19,12 @@ LONG = "q" * 300_000
 """Several pipe buffers' worth: the write blocks until the reader drains it."""
 CHILDREN = {
     "in-run check": (
-        "from cicd_agent.runners.pytest.fix_boot import in_run_check\n"
+        "from cicd_agent.runners.pytest.in_run import in_run_check\n"
         f"in_run_check._write({{'test': 'q' * {len(LONG)}}})\n"
     ),
     "guard": (
         "import os\n"
-        "from cicd_agent.runners.pytest.fix_boot.in_run_check_guard import _writer\n"
+        "from cicd_agent.runners.pytest.in_run.in_run_check_guard import _writer\n"
         f"_writer(os.environ['CHECK_FD'])('guard', {{'test': 'q' * {len(LONG)}}})\n"
     ),
 }

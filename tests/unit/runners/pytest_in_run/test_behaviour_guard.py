@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.runners.pytest import fix_boot
+from cicd_agent.runners.pytest import in_run
 from tests.helpers.gen_tests import PROJECT_PYTHON
 
 GUARD = "behaviour_guard"
 """Its file in the package's boot folder, alone on ``PYTHONPATH``, run by the projects' own
 interpreter: no package of ours is imported first."""
-BOOT = str(Path(fix_boot.__file__).parent)
+BOOT = str(Path(in_run.__file__).parent)
 OPS = "import logging\n\n\ndef mean(xs):\n    logging.getLogger('calc').warning('mean')\n" \
       "    return sum(xs) / len(xs)\n"  # fmt: skip
 READS = {
@@ -152,7 +152,7 @@ def test_a_test_that_runs_the_code_with_pytests_usual_tools_is_no_reading(
 def test_without_its_setting_the_guard_adds_no_hook() -> None:
     """Imported here (no ``CICD_F2P_GUARD``), it does nothing: this process keeps no hook."""
     assert "CICD_F2P_GUARD" not in os.environ
-    import cicd_agent.runners.pytest.fix_boot.behaviour_guard as guard  # the import is the test
+    import cicd_agent.runners.pytest.in_run.behaviour_guard as guard  # the import is the test
 
     assert guard.install() is None
 

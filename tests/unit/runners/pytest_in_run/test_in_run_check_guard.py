@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.helpers.check_stream import streamed
 
-GUARD = "cicd_agent.runners.pytest.fix_boot.in_run_check_guard"
+GUARD = "cicd_agent.runners.pytest.in_run.in_run_check_guard"
 CHILD = (
     "import importlib, sys\n"
     "guard = importlib.import_module(sys.argv[1])\n"
