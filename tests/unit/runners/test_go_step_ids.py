@@ -3,13 +3,15 @@ package's closing line names the package, and together they are the test step's 
 
 from __future__ import annotations
 
+from cicd_agent.runners.go.log import SHAPE as GO_SHAPE
 from cicd_agent.runners.table import LOG_SHAPES
 
 
 def test_a_go_log_names_each_failed_test_by_its_package_s_closing_line() -> None:
     """go prints each package's output whole, closed by ``FAIL``/``ok`` and its path; a bare
     ``FAIL`` closes the run and names none; a test no package line closes gets no id."""
-    (shape,) = [shape for shape in LOG_SHAPES if shape.step_ids is not None]
+    shape = GO_SHAPE  # cargo's shape names its tests' targets too
+    assert shape in LOG_SHAPES
     assert shape.step_ids is not None and shape.step_parents is not None
     lines = [
         "--- FAIL: TestA (0.00s)", "    a_test.go:3: no", "FAIL", "FAIL\texample.com/m\t0.01s",
