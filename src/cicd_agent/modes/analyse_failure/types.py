@@ -140,7 +140,7 @@ class FailureFacts:
     passed_jobs: tuple[str, ...] = ()
     """The run's jobs that passed, as the API lists them (the logs read only the failed ones);
     with local logs, the jobs whose logs show no failure. A matrix sibling among them is
-    evidence of flakiness (``decide.sibling_passed``)."""
+    evidence of flakiness (``flakiness.sibling_passed``)."""
 
 
 EXCERPT_CHARS = 8_000
@@ -149,14 +149,22 @@ EXCERPT_CHARS = 8_000
 
 @dataclass(frozen=True)
 class Evidence:
-    """Flakiness facts the tool established, stated to the model as numbers and booleans."""
+    """Flakiness facts the tool established about the runs around this one (the logs alone
+    cannot tell flakiness): what :mod:`.flakiness` weighs, stated to the model as numbers and
+    booleans."""
 
     other_attempt_passed: bool = False
     intermittent_on_default_branch: int = 0
     broken_on_default_branch: int = 0
     touches_changed_files: bool = False
-    flaky_by_test_history: int = 0
-    """Failed tests that passed on the same code in another attempt or default-branch run."""
+    flaky_tests: tuple[str, ...] = ()
+    """Every test that failed here is flaky by its history (it passed on the same code in
+    another attempt or default-branch run): one reason per test; empty otherwise."""
+
+    @property
+    def flaky_by_test_history(self) -> int:
+        """How many failed tests are flaky by their history (what the model is told)."""
+        return len(self.flaky_tests)
 
     @property
     def any(self) -> bool:
