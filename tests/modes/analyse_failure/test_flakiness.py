@@ -82,3 +82,12 @@ def test_only_a_test_failure_or_timeout_becomes_flaky(
     failure_type: FailureType, is_flaky: bool, expected: FailureType
 ) -> None:
     assert flaky_type(failure_type, is_flaky) is expected
+
+
+def test_attack_facts_that_do_not_say_whose_code_failed_excuse_nothing() -> None:
+    """A builder of the facts that forgets whose code failed (only collect judges it) must not
+    have a fork's log trusted by default."""
+    analysis = analyse_scans(scan_jobs([_job("test", TRACEBACK)]))
+    unsaid = FailureFacts(None, [], [], None, None, date(2026, 1, 1), other_attempt_passed=True)
+    evidence, _, note = gathered(unsaid, analysis, [], intermittent=2, broken=0)
+    assert not evidence.any and "not excused as flaky" in note

@@ -20,7 +20,9 @@ from tests.modes.analyse_failure.test_analyse import TRACEBACK, _job
 
 def _facts(**kwargs: Any) -> FailureFacts:
     scans = scan_jobs([_job("test", TRACEBACK)])
-    return FailureFacts(None, scans, [], None, None, date(2026, 1, 1), **kwargs)
+    return FailureFacts(
+        None, scans, [], None, None, date(2026, 1, 1), code_is_proof=True, **kwargs
+    )  # code someone who can push wrote: its log's re-run may excuse it
 
 
 def test_the_logs_are_judged_once_when_another_attempt_passed(

@@ -126,11 +126,12 @@ class FailureFacts:
     by class alone (``logs.files``); None when there is none."""
     quarantine: tuple[QuarantineEntry, ...] = ()
     """The quarantined tests of the settings file at the trusted commit."""
-    code_is_proof: bool = True
+    code_is_proof: bool = False
     """The failed commit's code came from someone who can push (collect's ``failed_code``, judged
     by :func:`~cicd_agent.github.trust.code_trust`): only
     then may what its log says of which tests failed excuse the run, by a quarantine or as flaky
-    (its history: a re-run passing, a known flaky test's failure)."""
+    (its history: a re-run passing, a known flaky test's failure). False unless collect says
+    so, so facts built elsewhere trust no fork's log."""
     stored: tuple[FlakyStat, ...] = ()
     """The flip records of the job's tests in the test history store (its last runs on the
     default branch), read before the API's 20 runs (:mod:`cicd_agent.local.test_history`)."""
