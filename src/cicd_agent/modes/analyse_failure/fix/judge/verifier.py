@@ -4,16 +4,22 @@
 the failed commit with no tracked file changed: only then does a patch apply to the failed
 commit. For each patch, in a fresh copy:
 
-1. the policy (:mod:`.policy`) refuses it before any copy (the one place it is enforced;
-   :meth:`SandboxVerifier.refusal` lets a tool loop ask first);
+1. five gates refuse it. On the patch's text alone, before any copy, the policy
+   (:mod:`.policy`; :meth:`SandboxVerifier.refusal` lets a tool loop ask first). On each
+   patched file's text before and after, in :meth:`SandboxVerifier._moves_the_judge`, since
+   they need the failed commit's text: before any run, a change to the test runner's or a
+   linter's settings (:mod:`.runner_settings`), an encoding declaration that hides code
+   (:func:`cicd_agent.runners.patched_lines.cookie_problem`) and a file among the judging
+   runner's own ``settings`` (:func:`cicd_agent.runners.lookups.settings_problem`); once its
+   runs passed, code that runs as a module is imported
+   (:func:`cicd_agent.runners.import_time.import_time_problem`);
 2. it must apply (``git apply`` in the sandbox);
 3. the failing command, after the step's commands before it, must pass twice, and the runner's
    own report must show the tests the log named run and passed, since an exit code is the word
    of the code under test: pytest's through its in-run check
    (:mod:`cicd_agent.runners.pytest.evidence`), go test's, jest's or vitest's through the
    test-runner seam (:mod:`cicd_agent.runners`); an exit code alone counts only for a linter or
-   formatter the fix step knows; a patch to a runner's settings is refused before any run
-   (:mod:`.runner_settings`, each runner's own ``settings``);
+   formatter the fix step knows;
 4. the step's other commands must not fail with it where they pass without it (a regression).
 
 Each patch is measured against the failing command run without it, alike and at the same path:
@@ -304,8 +310,8 @@ class SandboxVerifier(JudgedCopies):
     def _moves_the_judge(
         self, patched: tuple[tuple[str, str | None], ...], *, after_runs: bool = False
     ) -> str:
-        """Why the patch changes the test runner's settings ("" when it does not); once its
-        runs passed, why it adds code that runs before the tests (:func:`import_time_problem`)."""
+        """Why the gates of step 1 (module docstring) that read the failed commit's text refuse
+        the patch ("" when none does); once its runs passed, only :func:`import_time_problem`."""
         for path, after in patched:
             before = self._before(path)
             if after_runs:
