@@ -62,7 +62,7 @@ def check(run: Run, given: FixInput) -> Checks | None:
         model = given.model
         if verifier is None or failing is None or model is None:
             return Checks(attempt)
-        if attempt.offered is None:
+        if attempt.first_pass is None:
             # Imported only here: the loop imports the openai SDK, which a run without a model,
             # or whose own fixer's patch is verified, never pays for. The loop ends on a failed
             # model call itself, and says so in its note.
@@ -70,7 +70,7 @@ def check(run: Run, given: FixInput) -> Checks | None:
 
             found = propose(run, model, verifier, failing)
             attempt = with_model(attempt, found.proposals, tuple(found.audit))
-        offered = attempt.offered
+        offered = attempt.first_pass
         if offered is None or analysis.failed_tests:  # the failing tests already show the bug
             return Checks(attempt)
         if why := why_no_test(offered):

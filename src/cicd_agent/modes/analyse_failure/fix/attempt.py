@@ -28,6 +28,7 @@ from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
 from cicd_agent.modes.analyse_failure.fix.judge.claims import (
     FailingCommand,
     JudgedTest,
+    Verdict,
     Verification,
 )
 from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
@@ -85,10 +86,10 @@ class FixAttempt:
     """The model loop's steps, for publish to append to the audit file."""
 
     @property
-    def offered(self) -> Verification | None:
-        """The first patch the judge passed: the deterministic fixer's when it has one, then the
-        model's (verified only if its pass is proof)."""
-        return next((v for v in self.verifications if v.passed), None)
+    def first_pass(self) -> Verification | None:
+        """The first patch the judge passed, proof or not (its ``verdict`` says which): the
+        deterministic fixer's when it has one, then the model's."""
+        return next((v for v in self.verifications if v.verdict is not Verdict.REFUSED), None)
 
 
 @dataclass(frozen=True)

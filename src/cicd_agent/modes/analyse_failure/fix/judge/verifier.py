@@ -39,6 +39,7 @@ from cicd_agent.modes.analyse_failure.fix.judge.claims import (
     FailingCommand,
     Patch,
     RunOutcome,
+    Verdict,
     Verification,
     failing_script,
     rest_script,
@@ -178,10 +179,10 @@ class SandboxVerifier(JudgedCopies):
     def _verify(self, patch: Patch) -> Verification:
         problem = self.cannot_run
         if problem:
-            return Verification(patch, False, problem)
+            return Verification(patch, problem)
         verdict = self._policy(patch.diff)
         if not verdict.allowed:
-            return Verification(patch, False, f"refused: {verdict.reason}")
+            return Verification(patch, f"refused: {verdict.reason}")
         self.said(
             f"judging patch {len(self._verdicts) + 1}: the failing command without it, "
             "then twice with it, in the sandbox"
@@ -190,21 +191,22 @@ class SandboxVerifier(JudgedCopies):
             applied = self.apply(probe, patch)
             if applied is not None:
                 return Verification(
-                    patch, False, "the patch does not apply to the failed commit", (applied,)
+                    patch,
+                    "the patch does not apply to the failed commit",
+                    (applied,),
                 )
             try:
                 patched = _read_back(probe, verdict.paths)
             except CheckoutFileError as exc:  # a folder, a FIFO or a huge file where a file was
-                return Verification(patch, False, f"the patched file {exc}")
+                return Verification(patch, f"the patched file {exc}")
         moved = self._moves_the_judge(patched)
         if moved:
-            return Verification(patch, False, f"refused: {moved}")
+            return Verification(patch, f"refused: {moved}")
         changed = self.changed(probe, patched)
         baseline, guarded, rest_before = self._judged_baseline(changed)
         if guarded or baseline.passed:
             return Verification(
                 patch,
-                False,
                 guarded
                 or (
                     "the failing command passes in the sandbox without any patch, so no patch can "
@@ -244,7 +246,6 @@ class SandboxVerifier(JudgedCopies):
         if applied is not None or _read_back(space, paths) != patched:
             return Verification(
                 patch,
-                False,
                 "the patch does not apply to the failed commit",
                 (baseline, *filter(None, [applied])),
             )
@@ -255,9 +256,7 @@ class SandboxVerifier(JudgedCopies):
             runs.append(outcome)
             if guarded:  # the static rule's reason, when it has one, names the line it reads
                 said = self._moves_the_judge(patched, after_runs=True)
-                return Verification(
-                    patch, False, f"refused: {said}" if said else guarded, tuple(runs)
-                )
+                return Verification(patch, f"refused: {said}" if said else guarded, tuple(runs))
             if not outcome.passed:
                 why = (
                     f"the fix step's {self.budget:.0f} s for all its runs were spent"
@@ -269,9 +268,9 @@ class SandboxVerifier(JudgedCopies):
                     else f"the failing command still fails with the patch ({attempt} run, "
                     f"{_ended(outcome)})"
                 )
-                return Verification(patch, False, why, tuple(runs))
+                return Verification(patch, why, tuple(runs))
             if unproven:
-                return Verification(patch, False, f"{unproven} ({attempt} run)", tuple(runs))
+                return Verification(patch, f"{unproven} ({attempt} run)", tuple(runs))
         rest = rest_script(self.failing)
         if rest and before is not None:
             after = self.script(space, rest)
@@ -279,7 +278,6 @@ class SandboxVerifier(JudgedCopies):
             if before.passed and not after.passed:
                 return Verification(
                     patch,
-                    False,
                     f"regression: the step's other commands pass without the patch and fail "
                     f"with it ({_ended(after)})",
                     tuple(runs),
@@ -288,7 +286,7 @@ class SandboxVerifier(JudgedCopies):
             "" if self._needs_evidence else unnamed_by_the_linter(paths, baseline.output)
         )
         if unnamed:
-            return Verification(patch, False, f"refused: {unnamed}", tuple(runs))
+            return Verification(patch, f"refused: {unnamed}", tuple(runs))
         said = ""
         if self._failed_tests or self._failing_tests:
             said = " and its report shows the failing tests passing"
@@ -299,11 +297,10 @@ class SandboxVerifier(JudgedCopies):
         tests = len(self._failed_tests) or self._watch.passing(space.root / "tests-second")
         return Verification(
             patch,
-            True,
             said if proof else f"{said}; {NOT_PROOF}",
             tuple(runs),
             patched,
-            proof=proof,
+            verdict=Verdict.VERIFIED if proof else Verdict.PASSES,
             tests=tests,
         )
 
