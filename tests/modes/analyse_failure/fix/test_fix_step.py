@@ -18,9 +18,18 @@ def test_no_fix_asked_or_no_failed_job_runs_nothing(tmp_path: Path) -> None:
     run = SimpleNamespace(progress=SimpleNamespace(stage=said.append))
 
     def given(requested: FixRequest, failed_jobs: tuple[str, ...]) -> FixInput:
-        analysis = cast(Any, SimpleNamespace(failed_jobs=failed_jobs))
         return FixInput(
-            requested, "", (), analysis, True, tmp_path, local=True, model=None, tool=print
+            requested,
+            "",
+            (),
+            failed_jobs,
+            (),
+            "",
+            True,
+            tmp_path,
+            local=True,
+            model=None,
+            tool=print,
         )
 
     assert check(cast(Any, run), given("off", ("tests",))) is None
