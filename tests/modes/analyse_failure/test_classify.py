@@ -1,7 +1,7 @@
 """One failure type per failed job: runner facts decide outright, then the best typed finding
 with its corrections (network before a resolver error, the project's own module, a linter
 speaking through the compiler, errors only in configuration), then exit codes and the API's
-conclusion. Flakiness comes from other runs' evidence, never from one log."""
+conclusion. Whether a failure is flaky is not classify's: see test_flakiness.py."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ from collections.abc import Sequence
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.log_facts import FailureType, FlakinessEvidence
+from cicd_agent.modes.analyse_failure.log_facts import FailureType
 from cicd_agent.modes.analyse_failure.logs.classify import (
     classify,
-    flakiness,
-    flaky_type,
     local_module_roots,
 )
 from cicd_agent.modes.analyse_failure.logs.region import LogFinding
@@ -89,34 +87,3 @@ def test_without_a_typed_finding_exit_codes_then_the_conclusion_decide(
 ) -> None:
     assert _type([finding("Error: something", 1)], exit_codes=exit_codes,
                  conclusion=conclusion) is expected  # fmt: skip
-
-
-def test_flakiness_needs_evidence_from_other_runs() -> None:
-    assert flakiness(None, touches_changes=False) == (False, ())
-    assert flakiness(FlakinessEvidence(), touches_changes=False) == (False, ())
-    flaky, reasons = flakiness(FlakinessEvidence(other_attempt_passed=True), touches_changes=True)
-    assert flaky and "another attempt" in reasons[0]
-
-
-def test_failing_on_the_default_branch_counts_only_when_this_change_is_elsewhere() -> None:
-    evidence = FlakinessEvidence(recent_default_branch_failures=3)
-    assert flakiness(evidence, touches_changes=True) == (False, ())
-    flaky, (reason,) = flakiness(evidence, touches_changes=False)
-    assert flaky and "in 3 recent run(s)" in reason
-    listed = FlakinessEvidence(flaky_tests=("test_a failed 4 of its last 20 runs",))
-    assert flakiness(listed, touches_changes=True) == (True, listed.flaky_tests)
-
-
-@pytest.mark.parametrize(
-    ("failure_type", "is_flaky", "expected"),
-    [
-        (T.TEST_FAILURE, True, T.FLAKY_TEST),
-        (T.TIMEOUT, True, T.FLAKY_TEST),
-        (T.TEST_FAILURE, False, T.TEST_FAILURE),
-        (T.BUILD_ERROR, True, T.BUILD_ERROR),
-    ],
-)
-def test_only_a_test_failure_or_timeout_becomes_flaky(
-    failure_type: FailureType, is_flaky: bool, expected: FailureType
-) -> None:
-    assert flaky_type(failure_type, is_flaky) is expected

@@ -9,8 +9,9 @@ disagrees both are shown. The model adds an explanation, a fix, files and a comm
 against what it was shown: a file must appear in the excerpt or the change, a commit must be one
 of the change's commits. Flakiness has its own guardrail in the other direction, because calling a
 real failure flaky is the costly mistake: the model may call a failure flaky only when the tool
-found evidence of flakiness (another attempt passed, or the same failure came and went on the
-default branch); a failure the evidence shows flaky stays flaky whatever the model says.
+found evidence of flakiness (another attempt passed, the same failure came and went on the
+default branch, or every failed test is flaky by its test history); a failure the evidence shows
+flaky stays flaky whatever the model says. Both are decided in :mod:`.flakiness`.
 """
 
 from __future__ import annotations
@@ -22,11 +23,9 @@ from cicd_agent.analysis.file_names import escaped
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.arguments import NAME
 from cicd_agent.modes.analyse_failure.fix.outcome import NO_MODEL, fix_outcome
+from cicd_agent.modes.analyse_failure.flakiness import flaky_type, reported, with_model
 from cicd_agent.modes.analyse_failure.log_facts import FailureType, LogAnalysis
-from cicd_agent.modes.analyse_failure.logs.classify import (
-    advice_for,
-    flaky_type,
-)
+from cicd_agent.modes.analyse_failure.logs.classify import advice_for
 from cicd_agent.modes.analyse_failure.logs.files import normalise_path, rank_changed, same_file
 from cicd_agent.modes.analyse_failure.quarantine import QUARANTINED_FLAKY, judge
 from cicd_agent.modes.analyse_failure.rerun import RerunRules, decide_rerun
@@ -95,13 +94,12 @@ def decide(
         verdict.flaky_tests,
         code_is_proof=facts.code_is_proof,
     )
-    # a failed test the test history shows flipping: likely flaky, its evidence the history's
-    by_history = [
-        f"{t.name} {t.evidence[0]}"
-        for t in verdict.flaky_tests
-        if t.verdict == "likely" and t.evidence
-    ][:3]
-    by_history += sibling_passed(verdict, [job.name for job in failed])
+    is_flaky, flaky_evidence = reported(
+        verdict,
+        [job.name for job in failed],
+        is_flaky=merged.is_flaky,
+        evidence=merged.flaky_evidence,
+    )
     result = FailureResult(
         mode=NAME,
         headline="",
@@ -119,10 +117,8 @@ def decide(
         runner_failed=analysis.runner_failed,
         subtests_failed=analysis.subtests_failed,
         explanation=merged.explanation,
-        is_flaky="true"
-        if merged.is_flaky
-        else ("likely" if analysis.likely_flaky_evidence or by_history else "false"),
-        flaky_evidence=merged.flaky_evidence or list(analysis.likely_flaky_evidence) or by_history,
+        is_flaky=is_flaky,
+        flaky_evidence=flaky_evidence,
         flaky_unread=facts.unread,
         flaky_apart=apart_only(verdict.facts.stored, analysis.failed_tests),
         flaky_tests=verdict.flaky_tests,
@@ -164,38 +160,6 @@ def decide(
     decide_rerun(result, facts, rerun)
     result.headline = result.make_headline()
     return result
-
-
-def sibling_passed(verdict: FailureVerdict, failed: Sequence[str]) -> list[str]:
-    """A failed test job whose matrix sibling passed on the same commit: one line of evidence
-    that the failure may be flaky, naming the sibling. Likely, not proven: a matrix entry differs
-    from its sibling in its environment (a version, an operating system). Read only where the
-    log is proof (a fork's tests could fail in one entry on purpose)."""
-    facts, analysis = verdict.facts, verdict.analysis
-    if analysis.failure_type not in (FailureType.TEST_FAILURE, FailureType.TIMEOUT):
-        return []
-    if not facts.code_is_proof:
-        return []
-    failing = set(failed)
-    passed = facts.passed_jobs or tuple(
-        scan.name for scan in facts.scans if scan.name not in failing
-    )
-    for name in failed:
-        family = matrix_family(name)
-        sibling = next((job for job in passed if family and matrix_family(job) == family), "")
-        if sibling:
-            return [
-                f"the same job in another matrix entry, {sibling[:80]}, passed on the same "
-                "commit (its environment differs: likely, not proven)"
-            ]
-    return []
-
-
-def matrix_family(job: str) -> str:
-    """The job's name without its matrix values (``test (3.12, ubuntu)`` → ``test``); "" for a
-    job that is no matrix entry."""
-    name, bracket, rest = job.partition(" (")
-    return name if bracket and rest.endswith(")") else ""
 
 
 def deterministic_confidence(analysis: LogAnalysis) -> float:
@@ -301,25 +265,16 @@ class Merged:
         return self.redact(" ".join(text.split()))[:MAX_MODEL_TEXT]
 
     def _flakiness(self, opinion: FailureAnswer) -> None:
-        if opinion.is_flaky and not self.is_flaky:
-            if self.evidence.any:
-                self.is_flaky = True
-                self.flaky_evidence += [self._text(e) for e in opinion.flaky_evidence[:3]] or [
-                    "the model judged the failure intermittent given the evidence"
-                ]
-                self.failure_type = flaky_type(self.analysis.failure_type, True).value
-            else:
-                self.disagreements.append(
-                    "The model thinks the failure is flaky, but nothing shows it passing on a "
-                    "retry or coming and going on the default branch, so it is reported as a "
-                    "real failure."
-                )
-        elif not opinion.is_flaky and self.is_flaky:
-            self.disagreements.append(
-                "The model thinks the failure is not flaky; it stays flaky because "
-                + "; ".join(self.analysis.flaky_evidence)
-                + "."
-            )
+        said = [self._text(e) for e in opinion.flaky_evidence[:3]]
+        flaky, added, disagreement = with_model(
+            self.analysis, self.evidence, opinion.is_flaky, said
+        )
+        if flaky and not self.is_flaky:
+            self.failure_type = flaky_type(self.analysis.failure_type, True).value
+        self.is_flaky = flaky
+        self.flaky_evidence += added
+        if disagreement:
+            self.disagreements.append(disagreement)
 
     def _files(self, named: list[str]) -> None:
         known = {f.path for f in self.files}

@@ -60,18 +60,6 @@ class ResponsibleFile:
 
 
 @dataclass(frozen=True, kw_only=True)
-class FlakinessEvidence:
-    """What the mode learned from the API about other runs; the logs alone cannot tell flakiness."""
-
-    other_attempt_passed: bool = False
-    """Another attempt of the same run (same commit) passed."""
-    recent_default_branch_failures: int = 0
-    """Recent runs of the workflow on the default branch that failed with the same signature."""
-    flaky_tests: tuple[str, ...] = ()
-    """Every test that failed here is flaky by its history: one reason per test."""
-
-
-@dataclass(frozen=True, kw_only=True)
 class FailureGroup:
     """One distinct failure of the run: its first line, and how many times it was seen."""
 

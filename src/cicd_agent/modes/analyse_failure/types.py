@@ -126,11 +126,12 @@ class FailureFacts:
     by class alone (``logs.files``); None when there is none."""
     quarantine: tuple[QuarantineEntry, ...] = ()
     """The quarantined tests of the settings file at the trusted commit."""
-    code_is_proof: bool = True
+    code_is_proof: bool = False
     """The failed commit's code came from someone who can push (collect's ``failed_code``, judged
     by :func:`~cicd_agent.github.trust.code_trust`): only
     then may what its log says of which tests failed excuse the run, by a quarantine or as flaky
-    (its history: a re-run passing, a known flaky test's failure)."""
+    (its history: a re-run passing, a known flaky test's failure). False unless collect says
+    so, so facts built elsewhere trust no fork's log."""
     stored: tuple[FlakyStat, ...] = ()
     """The flip records of the job's tests in the test history store (its last runs on the
     default branch), read before the API's 20 runs (:mod:`cicd_agent.local.test_history`)."""
@@ -140,7 +141,7 @@ class FailureFacts:
     passed_jobs: tuple[str, ...] = ()
     """The run's jobs that passed, as the API lists them (the logs read only the failed ones);
     with local logs, the jobs whose logs show no failure. A matrix sibling among them is
-    evidence of flakiness (``decide.sibling_passed``)."""
+    evidence of flakiness (``flakiness.sibling_passed``)."""
 
 
 EXCERPT_CHARS = 8_000
@@ -149,14 +150,22 @@ EXCERPT_CHARS = 8_000
 
 @dataclass(frozen=True)
 class Evidence:
-    """Flakiness facts the tool established, stated to the model as numbers and booleans."""
+    """Flakiness facts the tool established about the runs around this one (the logs alone
+    cannot tell flakiness): what :mod:`.flakiness` weighs, stated to the model as numbers and
+    booleans."""
 
     other_attempt_passed: bool = False
     intermittent_on_default_branch: int = 0
     broken_on_default_branch: int = 0
     touches_changed_files: bool = False
-    flaky_by_test_history: int = 0
-    """Failed tests that passed on the same code in another attempt or default-branch run."""
+    flaky_tests: tuple[str, ...] = ()
+    """Every test that failed here is flaky by its history (it passed on the same code in
+    another attempt or default-branch run): one reason per test; empty otherwise."""
+
+    @property
+    def flaky_by_test_history(self) -> int:
+        """How many failed tests are flaky by their history (what the model is told)."""
+        return len(self.flaky_tests)
 
     @property
     def any(self) -> bool:

@@ -1,8 +1,9 @@
 """analyse-failure's ``analyse`` step (:func:`analyse`): the deterministic verdict, which no
 model answer lowers. The scanned logs (collect read each once) are judged once, with the excerpt
 budget of the model that will read the excerpt, if any (:func:`judge_logs`); then the flakiness
-evidence of the runs around this one is weighed in: another attempt passed, the same failure
-came and went on the default branch, or the failing tests' own history says so. Pure, over the
+evidence of the runs around this one is gathered: another attempt passed, the same failure
+came and went on the default branch, or the failing tests' own history says so, and weighed in
+by :mod:`.flakiness`, which alone decides what of it counts. Pure, over the
 facts alone: no log is read again, and nothing here runs a process or goes to the network.
 """
 
@@ -14,21 +15,16 @@ from dataclasses import replace
 
 from cicd_agent.analysis.flaky_stats import MIN_FLIPS, FlakyStat
 from cicd_agent.analysis.history import RunTests, canonical_test
+from cicd_agent.modes.analyse_failure.flakiness import gathered, weighed
 from cicd_agent.modes.analyse_failure.history import (
     changed_when_flipped,
     flaky_from_history,
     recurrence,
 )
-from cicd_agent.modes.analyse_failure.log_facts import (
-    FlakinessEvidence,
-    FlakyTest,
-    LogAnalysis,
-    Recurrence,
-)
+from cicd_agent.modes.analyse_failure.log_facts import FlakyTest, LogAnalysis, Recurrence
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans
-from cicd_agent.modes.analyse_failure.logs.classify import hung_after_report, weighed
+from cicd_agent.modes.analyse_failure.logs.classify import hung_after_report
 from cicd_agent.modes.analyse_failure.types import (
-    Evidence,
     ExcerptFit,
     FailureFacts,
     FailureVerdict,
@@ -100,53 +96,20 @@ def analyse(facts: FailureFacts, fit: ExcerptFit) -> FailureVerdict:
     flaky_tests = failing_on_base_too(
         flaky_tests, [(recent.run_id, recent.html_url, judged) for recent, judged in recents]
     )
-    other_attempt = facts.other_attempt_passed
-    proven = [t for t in flaky_tests if t.verdict == "true"]
-    if not facts.code_is_proof and (intermittent or proven or other_attempt):
-        notes.append(not_excused(facts))
-        flaky_tests = [matches(t) if t.verdict == "true" else t for t in flaky_tests]
-        intermittent, other_attempt, proven = 0, False, []
-    every_test_flaky = bool(proven) and len(proven) >= len(analysis.failed_tests)
-    evidence = FlakinessEvidence(
-        other_attempt_passed=other_attempt,
-        recent_default_branch_failures=intermittent,
-        flaky_tests=tuple(f"{t.name} {t.evidence[0]}" for t in proven) if every_test_flaky else (),
+    evidence, flaky_tests, untrusted = gathered(
+        facts, analysis, flaky_tests, intermittent=intermittent, broken=len(broken)
     )
+    if untrusted:
+        notes.append(untrusted)
     analysis = weighed(analysis, evidence)
     return FailureVerdict(
         facts,
         analysis,
-        Evidence(
-            other_attempt_passed=other_attempt,
-            intermittent_on_default_branch=intermittent,
-            broken_on_default_branch=len(broken),
-            touches_changed_files=any(f.changed for f in analysis.responsible_files),
-            flaky_by_test_history=len(proven) if every_test_flaky else 0,
-        ),
+        evidence,
         flaky_tests,
         recurring,
         tuple(notes),
     )
-
-
-MATCHES = "matches a known flaky test's failure"
-"""What a history's flaky verdict says of code that cannot be trusted with the word."""
-
-
-def not_excused(facts: FailureFacts) -> str:
-    """Why a failure that matches flakiness seen elsewhere is not excused: the log that names
-    the failed tests (and, re-run, passes them) is the untrusted code's own."""
-    sha = facts.target.head_sha[:12] if facts.target else ""
-    code = f"commit {sha}" if sha else "the failed commit"
-    return (
-        f"The failure {MATCHES} (or came and went before), but {code} is not code GitHub "
-        "says someone who can push wrote (a fork's, or no answer): its own log names the "
-        "failed tests and their re-runs, so it is not excused as flaky."
-    )
-
-
-def matches(test: FlakyTest) -> FlakyTest:
-    return replace(test, verdict="matches", evidence=(MATCHES, *test.evidence))
 
 
 def failing_on_base_too(

@@ -207,6 +207,7 @@ class Pytest(PlainStep):
         "pytest.ini",
         "pytest.toml",
         ".pytest.ini",
+        ".pytest.toml",
         "tox.ini",
         "setup.cfg",
         "pyproject.toml",

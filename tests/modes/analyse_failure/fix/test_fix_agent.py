@@ -21,6 +21,7 @@ from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.model.client import ModelClient
 from cicd_agent.model.pricing import Price
 from cicd_agent.modes.analyse_failure.fix.agent import AgentLimits, FixAgent
+from cicd_agent.modes.analyse_failure.fix.judge.claims import Verdict
 from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import Sandbox
@@ -55,7 +56,11 @@ def loop(
     sandbox = Sandbox(project.root, {"PATH": os.environ["PATH"], "HOME": str(tmp_path / "home")})
     verifier = CountingVerifier(
         SandboxVerifier(
-            sandbox, project.failing, driven=PYTEST, redact=redact, failing_tests=failing_tests,
+            sandbox,
+            project.failing,
+            driven=PYTEST,
+            redact=redact,
+            failing_tests=failing_tests,
             code_is_proof=True,
         )
     )
@@ -103,7 +108,7 @@ def test_a_model_that_looks_runs_and_proposes_the_fix_gets_it_verified(
     agent, _verifier, audit = loop(tmp_path, model_server, project)
 
     outcome = agent.outcome
-    assert outcome.offered is not None and outcome.offered.passed
+    assert outcome.offered is not None and outcome.offered.verdict is not Verdict.REFUSED
     assert (
         outcome.offered.patch.source == "model" and outcome.offered.patch.diff == project.fix_diff
     )
@@ -393,7 +398,9 @@ def test_the_policy_reads_each_diff_once_however_often_the_loop_asks(
 
     agent, verifier, _ = loop(tmp_path, model_server, project)
 
-    assert agent.outcome.offered is not None and agent.outcome.offered.passed
+    assert (
+        agent.outcome.offered is not None and agent.outcome.offered.verdict is not Verdict.REFUSED
+    )
     assert verifier.asked == [project.fix_diff] * 2 and len(verifier.runs) == 1
     assert read == [project.fix_diff]
 

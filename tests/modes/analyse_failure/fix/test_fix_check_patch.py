@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cicd_agent.modes.analyse_failure.fix.judge.claims import Patch
+from cicd_agent.modes.analyse_failure.fix.judge.claims import Patch, Verdict
 from cicd_agent.modes.analyse_failure.fix.judge.fail_to_pass import judge
 from tests.helpers.sandbox import needs_sandbox
 from tests.modes.analyse_failure.fix.test_fix_fail_to_pass import (
@@ -31,7 +31,7 @@ def test_a_new_test_that_shows_the_bug_is_judged_by_running_it(tmp_path: Path) -
     verifier = _verifier(tmp_path)
     with verifier.sandbox:
         verdict = judge(verifier, _claim(verifier, SHOWS_THE_BUG))
-    assert verdict.passed and verdict.proof and verdict.tests == 1, verdict.reason
+    assert verdict.verdict is Verdict.VERIFIED and verdict.tests == 1, verdict.reason
     assert verdict.reason.endswith("fails on the failed commit and passes with the fix, in the "
                                    "sandbox")  # fmt: skip
     assert [run.exit_code for run in verdict.runs] == [1, 0]
@@ -46,7 +46,7 @@ def test_a_fix_the_failing_command_passes_with_is_not_verified_by_its_exit_code(
     verifier = _verifier(tmp_path)
     with verifier.sandbox:
         verdict = verifier.verify(MEAN_FIX)
-    assert not verdict.passed
+    assert verdict.verdict is Verdict.REFUSED
     assert verdict.reason.startswith("not verified: no pytest ran, and the failing command is "
                                      "no linter or formatter the fix step knows")  # fmt: skip
     assert not verdict.runs[0].passed  # the baseline still crashes
@@ -58,5 +58,5 @@ def test_a_patch_the_policy_refuses_runs_nothing(tmp_path: Path) -> None:
     with verifier.sandbox:
         verdict = verifier.verify(WORKFLOW)
     assert verdict == verifier.verify(WORKFLOW)
-    assert not verdict.passed and not verdict.runs
+    assert verdict.verdict is Verdict.REFUSED and not verdict.runs
     assert verdict.reason == "refused: the patch edits a workflow file (.github/workflows/ci.yml)"

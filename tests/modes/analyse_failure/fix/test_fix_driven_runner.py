@@ -8,7 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand, FailsThenPasses, Patch
+from cicd_agent.modes.analyse_failure.fix.judge.claims import (
+    FailingCommand,
+    FailsThenPasses,
+    Patch,
+    Verdict,
+)
 from cicd_agent.modes.analyse_failure.fix.judge.fail_to_pass import judge, new_test_patch
 from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 from cicd_agent.runners.sessions import FileRun, StepWatch
@@ -83,7 +88,7 @@ def test_the_fail_to_pass_judge_runs_the_runner_it_is_handed(tmp_path: Path) -> 
     with sandbox:
         verdict = judge(verifier, FailsThenPasses(patch, path, MEAN_FIX, SCRIPT_TEST))
     assert driven.watches.asked == [path]
-    assert verdict.passed and verdict.proof, verdict.reason
+    assert verdict.verdict is Verdict.VERIFIED, verdict.reason
     before, after = verdict.runs
     assert before.exit_code == 1 and "ZeroDivisionError" in before.output, before.output
     assert PASSED in after.output and "passed" not in before.output.replace(PASSED, "")

@@ -12,7 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand, FailsThenPasses, Patch
+from cicd_agent.modes.analyse_failure.fix.judge.claims import (
+    FailingCommand,
+    FailsThenPasses,
+    Patch,
+    Verdict,
+)
 from cicd_agent.modes.analyse_failure.fix.judge.fail_to_pass import (
     judge,
     new_test_claim,
@@ -42,7 +47,9 @@ MEAN_FIX = Patch(
     source="model",
     summary="mean of nothing is 0",
 )
-SHOWS_THE_BUG = "def test_mean_of_nothing():\n    from calc.ops import mean\n\n    assert mean([]) == 0.0\n"
+SHOWS_THE_BUG = (
+    "def test_mean_of_nothing():\n    from calc.ops import mean\n\n    assert mean([]) == 0.0\n"
+)
 CRASH = FailingCommand(job="report", step="Report", script="python -c 'from calc.ops import "
                        "mean; print(mean([]))'", failing="python -c 'from calc.ops import mean; "
                        "print(mean([]))'")  # fmt: skip
@@ -68,7 +75,7 @@ def test_a_test_that_fails_without_the_fix_and_passes_with_it_is_verified(tmp_pa
     verifier = _verifier(tmp_path)
     with verifier.sandbox:
         verdict = judge(verifier, _claim(verifier, SHOWS_THE_BUG))
-    assert verdict.passed and verdict.proof, verdict.reason
+    assert verdict.verdict is Verdict.VERIFIED, verdict.reason
     before, after = verdict.runs
     assert before.exit_code == 1 and "ZeroDivisionError" in before.output
     assert after.passed and "1 passed" in after.output
@@ -80,7 +87,7 @@ def test_on_code_whose_author_cannot_push_the_test_is_checked_never_proof(tmp_pa
     verifier = _verifier(tmp_path, code_is_proof=False)
     with verifier.sandbox:
         verdict = judge(verifier, _claim(verifier, SHOWS_THE_BUG))
-    assert verdict.passed and not verdict.proof
+    assert verdict.verdict is Verdict.PASSES
     assert "checked, not proof" in verdict.reason
 
 
@@ -100,7 +107,7 @@ def test_a_test_that_shows_no_bug_is_not_offered(tmp_path: Path, content: str, s
     verifier = _verifier(tmp_path)
     with verifier.sandbox:
         verdict = judge(verifier, _claim(verifier, content))
-    assert not verdict.passed and verdict.reason == says
+    assert verdict.verdict is Verdict.REFUSED and verdict.reason == says
 
 
 @pytest.mark.parametrize(
@@ -186,7 +193,7 @@ def test_attack_a_test_that_counts_its_runs_is_not_offered(tmp_path: Path) -> No
     verifier = _verifier(tmp_path)
     with verifier.sandbox:
         verdict = judge(verifier, _claim(verifier, COUNTS_ITS_RUNS))
-    assert not verdict.passed, verdict.reason
+    assert verdict.verdict is Verdict.REFUSED, verdict.reason
 
 
 READS_THE_FIX = (
@@ -229,7 +236,7 @@ def test_a_fix_that_adds_a_module_still_gets_its_test(tmp_path: Path) -> None:
     with verifier.sandbox:
         test = _claim(verifier, SHOWS_THE_BUG)
         verdict = judge(verifier, replace(test, fix=ADDED_MODULE_FIX))
-    assert verdict.passed, verdict.reason
+    assert verdict.verdict is not Verdict.REFUSED, verdict.reason
 
 
 @needs_sandbox
@@ -273,7 +280,9 @@ def test_attack_a_fix_in_a_file_whose_name_git_quotes_is_still_hidden(
     files = {**MEAN, name: MEAN["calc/ops.py"]}
     checkout = tmp_path / "checkout"
     commit_project(checkout, files)
-    (checkout / name).write_text(MEAN["calc/ops.py"].replace("len(xs)\n", "len(xs) if xs else 0.0\n"))
+    (checkout / name).write_text(
+        MEAN["calc/ops.py"].replace("len(xs)\n", "len(xs) if xs else 0.0\n")
+    )
     fix = subprocess.run(["git", "diff"], cwd=checkout, capture_output=True, check=True)
     subprocess.run(["git", "checkout", "--", name], cwd=checkout, check=True)
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
@@ -284,9 +293,10 @@ def test_attack_a_fix_in_a_file_whose_name_git_quotes_is_still_hidden(
         assert isinstance(test, Patch), test
         patch = Patch(fix.stdout.decode("utf-8", "surrogateescape"), "model", "fixed")
         verdict = judge(verifier, FailsThenPasses(test, "tests/test_mean_empty.py", patch, reads))
-    assert not verdict.passed, verdict.reason
-    assert all("invalid option" not in run.output for run in verdict.runs)  # a name, never an option
-
+    assert verdict.verdict is Verdict.REFUSED, verdict.reason
+    assert all(
+        "invalid option" not in run.output for run in verdict.runs
+    )  # a name, never an option
 
 
 READS_THE_CODE = (
@@ -306,7 +316,9 @@ def test_attack_a_test_that_reads_the_fixs_compiled_code_is_not_offered(tmp_path
     verifier = _verifier(tmp_path)
     with verifier.sandbox:
         verdict = judge(verifier, _claim(verifier, READS_THE_CODE))
-    assert not verdict.passed and len(verdict.runs) == 1  # stopped in the run without the fix
+    assert (
+        verdict.verdict is Verdict.REFUSED and len(verdict.runs) == 1
+    )  # stopped in the run without the fix
     said = "the test reads the code under test instead of running it (object.__getattr__ __code__"
     assert verdict.reason.startswith(said), verdict.reason
     assert "tests/test_mean_empty.py:5)" in verdict.reason  # the test's own line

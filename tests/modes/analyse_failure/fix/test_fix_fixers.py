@@ -17,7 +17,7 @@ import pytest
 
 from cicd_agent.modes.analyse_failure.fix.command import parse_failing_command
 from cicd_agent.modes.analyse_failure.fix.fixers import fixing_command, run_fixer
-from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand, Patch
+from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand, Patch, Verdict
 from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox import Sandbox
@@ -102,7 +102,10 @@ def test_the_floor_fixes_a_real_lint_or_format_failure_and_the_fix_verifies(
         assert run.patch.source == "fixer"
         assert removed in run.patch.diff and added in run.patch.diff
         verdict = SandboxVerifier(sandbox, command, driven=PYTEST, redact=str).verify(run.patch)
-    assert verdict.passed, (verdict.reason, [r.output for r in verdict.runs])
+    assert verdict.verdict is not Verdict.REFUSED, (
+        verdict.reason,
+        [r.output for r in verdict.runs],
+    )
     assert not verdict.runs[0].passed  # it failed before the fix, in the sandbox too
     assert (repo / "app" / "main.py").read_text() == files["app/main.py"]  # checkout untouched
 
@@ -126,7 +129,7 @@ def test_eslint_fixes_in_the_sandbox_and_its_config_cannot_reach_the_host(tmp_pa
         assert run.patch is not None, run.note
         assert "+const x = 1;" in run.patch.diff
         verifier = SandboxVerifier(sandbox, command, driven=PYTEST, redact=str)
-        assert verifier.verify(run.patch).passed
+        assert verifier.verify(run.patch).verdict is not Verdict.REFUSED
     assert not planted.exists()
 
 
@@ -252,5 +255,5 @@ def test_a_module_the_eslint_config_imports_cannot_pass_the_lint_step(tmp_path: 
         verdict = SandboxVerifier(sandbox, command, driven=PYTEST, redact=str).verify(
             Patch(diff=diff, source="model", summary="a fix")
         )
-    assert not verdict.passed, verdict.reason
+    assert verdict.verdict is Verdict.REFUSED, verdict.reason
     assert "and lint/rules.mjs is no file it named as it failed" in verdict.reason, verdict.reason

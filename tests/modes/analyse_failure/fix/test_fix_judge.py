@@ -12,7 +12,12 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand, Patch, Verification
+from cicd_agent.modes.analyse_failure.fix.judge.claims import (
+    FailingCommand,
+    Patch,
+    Verdict,
+    Verification,
+)
 from cicd_agent.modes.analyse_failure.fix.judge.policy import policy_verdict
 from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 from cicd_agent.runners.table import PYTEST
@@ -43,7 +48,9 @@ def _verifier(
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "GITHUB_TOKEN": TOKEN}
     sandbox = Sandbox(checkout, environ, known_secrets=[TOKEN])
     return SandboxVerifier(
-        sandbox, failing or pytest_failure(), driven=PYTEST,
+        sandbox,
+        failing or pytest_failure(),
+        driven=PYTEST,
         redact=lambda text: text.replace(TOKEN, "***"),
     )
 
@@ -105,7 +112,7 @@ def test_a_patch_that_fixes_the_failing_test_is_verified_by_two_passing_runs(
     judged: _Judged,
 ) -> None:
     verdict = judged.fix
-    assert verdict.passed, verdict.reason
+    assert verdict.verdict is not Verdict.REFUSED, verdict.reason
     baseline, first, second = verdict.runs
     assert not baseline.passed and "assert -1 == 5" in baseline.output
     assert first.passed and second.passed and "1 passed" in second.output
@@ -115,7 +122,7 @@ def test_a_patch_that_changes_something_else_is_not_verified(tmp_path: Path) -> 
     verifier = _verifier(tmp_path, CALC)
     with verifier.sandbox:
         verdict = verifier.verify(_patch(CALC_USELESS_FIX))
-    assert not verdict.passed
+    assert verdict.verdict is Verdict.REFUSED
     assert verdict.reason.startswith("the failing command still fails with the patch (first run")
 
 
@@ -124,7 +131,7 @@ def test_a_patch_that_does_not_apply_to_the_failed_commit_is_not_verified(tmp_pa
     stale = CALC_FIX.replace("-    return a - b", "-    return a * b")
     with verifier.sandbox:
         verdict = verifier.verify(_patch(stale))
-    assert not verdict.passed
+    assert verdict.verdict is Verdict.REFUSED
     assert verdict.reason == "the patch does not apply to the failed commit"
     assert "patch does not apply" in verdict.runs[-1].output
 
@@ -134,7 +141,7 @@ def test_a_patch_is_applied_in_one_sandbox_launch_whose_failure_is_the_check(
 ) -> None:
     applies = [argv for argv in judged.launches if argv[0] == "git" and "apply" in argv]
     assert [argv[-3:-1] for argv in applies] == [["apply", "--"]] * 3  # a probe finds the lines
-    assert judged.fix.passed, judged.fix.reason
+    assert judged.fix.verdict is not Verdict.REFUSED, judged.fix.reason
     verdict = judged.stale
     assert verdict.reason == "the patch does not apply to the failed commit"
     assert "patch does not apply" in verdict.runs[-1].output
@@ -146,7 +153,7 @@ def test_a_patch_is_applied_in_one_sandbox_launch_whose_failure_is_the_check(
 
 
 def test_the_patch_never_touches_the_checkout_itself(judged: _Judged) -> None:
-    assert judged.fix.passed, judged.fix.reason
+    assert judged.fix.verdict is not Verdict.REFUSED, judged.fix.reason
     assert "a - b" in (judged.checkout / "calc" / "ops.py").read_text()
 
 
@@ -157,7 +164,7 @@ def test_a_failure_that_does_not_reproduce_in_the_sandbox_verifies_nothing(
     verifier = _verifier(tmp_path, passing)
     with verifier.sandbox:
         verdict = verifier.verify(_patch(CALC_FIX.replace("a - b", "a + b", 1)))
-    assert not verdict.passed
+    assert verdict.verdict is Verdict.REFUSED
     assert "passes in the sandbox without any patch" in verdict.reason
 
 
@@ -172,9 +179,9 @@ def test_a_patch_that_breaks_the_steps_other_command_is_a_regression(tmp_path: P
         "-add(a, b) returns a + b\n+add(a, b) returns a - b\n"
     )
     with verifier.sandbox:
-        assert verifier.verify(_patch(CALC_FIX)).passed
+        assert verifier.verify(_patch(CALC_FIX)).verdict is not Verdict.REFUSED
         verdict = verifier.verify(_patch(breaks_docs))
-    assert not verdict.passed
+    assert verdict.verdict is Verdict.REFUSED
     assert verdict.reason.startswith("regression: the step's other commands pass without")
 
 
@@ -186,7 +193,7 @@ def test_a_patch_editing_a_workflow_is_refused_before_it_is_applied(tmp_path: Pa
     )
     with verifier.sandbox:
         verdict = verifier.verify(_patch(workflow))
-    assert not verdict.passed
+    assert verdict.verdict is Verdict.REFUSED
     assert verdict.reason == "refused: the patch edits a workflow file (.github/workflows/ci.yml)"
     assert verdict.runs == ()
 
@@ -249,7 +256,7 @@ def test_a_spent_time_budget_stops_the_runs_and_offers_nothing(tmp_path: Path) -
     with Sandbox(checkout, environ) as sandbox:
         verifier = SandboxVerifier(sandbox, slow, driven=PYTEST, redact=str, budget=1)
         verdict = verifier.verify(_patch(CALC_FIX))
-    assert not verdict.passed
+    assert verdict.verdict is Verdict.REFUSED
     assert verdict.runs[0].timed_out  # the baseline was cut at the budget, not at 300 s
     assert verdict.reason == "the fix step's 1 s for all its runs were spent"
 
@@ -333,7 +340,7 @@ def test_a_fix_that_renames_the_failing_test_away_is_not_verified(tmp_path: Path
     )
     with sandbox:
         verdict = verifier.verify(_patch(renamed))
-    assert not verdict.passed
+    assert verdict.verdict is Verdict.REFUSED
     assert verdict.reason.startswith("refused: the patch edits a test file (tests/ops_disabled")
     assert verdict.runs == ()
 
@@ -495,7 +502,7 @@ the reason names the line the static rule reads."""
 
 def _verify_files(tmp_path: Path, files: dict[str, str], diff: str) -> tuple[bool, str]:
     verdict = _verdict(tmp_path, files, diff)
-    return verdict.passed, verdict.reason
+    return verdict.verdict is not Verdict.REFUSED, verdict.reason
 
 
 def _verdict(
@@ -607,8 +614,10 @@ def test_a_step_that_replaces_pythonpath_leaves_the_fix_unverified_and_says_why(
         verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str,
                                    failing_tests=[FAILING_TEST])  # fmt: skip
         verdict = verifier.verify(Patch(diff=CALC_FIX, source="model", summary="a fix"))
-    assert not verdict.passed
-    assert verdict.reason.startswith("not verified: pytest could not load the fix step's in-run check")
+    assert verdict.verdict is Verdict.REFUSED
+    assert verdict.reason.startswith(
+        "not verified: pytest could not load the fix step's in-run check"
+    )
 
 
 # Red team, fourth pass, second attacker: the judge after the in-run check.
@@ -696,13 +705,16 @@ def test_an_exit_status_forced_at_exit_does_not_hide_a_failing_test(tmp_path: Pa
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
     with Sandbox(checkout, environ) as sandbox:
         verifier = SandboxVerifier(
-            sandbox, pytest_failure(), driven=PYTEST, redact=str,
+            sandbox,
+            pytest_failure(),
+            driven=PYTEST,
+            redact=str,
             failed_tests=["tests/test_ops.py::test_add"],
         )
         verdict = verifier.verify(
             Patch(diff=_new_lines("calc/__init__.py", lines), source="model", summary="a fix")
         )
-    assert not verdict.passed, verdict.reason
+    assert verdict.verdict is Verdict.REFUSED, verdict.reason
     assert "test_other" in verdict.reason, verdict.reason
 
 
@@ -740,7 +752,7 @@ def test_a_test_run_whose_log_names_no_test_is_not_judged_by_its_exit_code(
     with Sandbox(checkout, environ) as sandbox:
         verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str)
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
-    assert not verdict.passed, verdict.reason
+    assert verdict.verdict is Verdict.REFUSED, verdict.reason
     assert verdict.reason.startswith("not verified"), verdict.reason
 
 
@@ -775,7 +787,7 @@ def test_a_doctest_whose_runner_is_silenced_is_not_a_verified_fix(tmp_path: Path
         verdict = verifier.verify(
             Patch(diff=_new_lines("calc/__init__.py", lines), source="model", summary="a fix")
         )
-    assert not verdict.passed, verdict.reason
+    assert verdict.verdict is Verdict.REFUSED, verdict.reason
     assert "no function it can watch" in verdict.reason, verdict.reason
 
 
@@ -830,7 +842,7 @@ def test_a_mypy_plugin_that_ends_mypy_is_not_a_verified_fix(tmp_path: Path) -> N
     with Sandbox(checkout, environ) as sandbox:
         verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str)
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
-    assert not verdict.passed, verdict.reason
+    assert verdict.verdict is Verdict.REFUSED, verdict.reason
     assert "loads into mypy" in verdict.reason, verdict.reason
 
 
@@ -865,7 +877,7 @@ def test_a_lint_failure_is_not_fixed_by_loosening_the_linter(
     with Sandbox(checkout, environ) as sandbox:
         verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str)
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
-    assert not verdict.passed, verdict.reason
+    assert verdict.verdict is Verdict.REFUSED, verdict.reason
     assert verdict.reason.startswith("refused: the patch edits a linter's settings"), verdict.reason
 
 
@@ -1523,7 +1535,7 @@ def test_a_base_that_senses_the_patch_passes_it_and_the_fix_says_only_checked(
     someone who can push; what the reader is told is what it shows: the tests passed with it."""
     files = {**CALC, "calc/flags.py": FLAG_BODY, **PATCH_SENSED[how]}
     verdict = _verdict(tmp_path, files, FLAG_BODY_FIX, code_is_proof=True)
-    assert verdict.passed and verdict.proof and verdict.tests >= 1, verdict.reason
+    assert verdict.verdict is Verdict.VERIFIED and verdict.tests >= 1, verdict.reason
     assert checked(verdict.tests) == (  # the word every reader shows (the fix step's label too)
         f"checked: {verdict.tests} test{'s pass' if verdict.tests > 1 else ' passes'} with it"
     )
@@ -1548,7 +1560,7 @@ def test_a_base_whose_other_command_fails_only_in_the_baseline_hides_no_regressi
     )
     with verifier.sandbox:
         verdict = verifier.verify(_patch(breaks_docs))
-    assert not verdict.passed, verdict.reason
+    assert verdict.verdict is Verdict.REFUSED, verdict.reason
     assert verdict.reason.startswith("regression: the step's other commands pass without")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand, Patch
+from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand, Patch, Verdict
 from cicd_agent.modes.analyse_failure.fix.judge.policy import policy_verdict
 from cicd_agent.modes.analyse_failure.fix.judge.runner_settings import settings_change
 from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
@@ -70,7 +70,8 @@ def _verifier(
     return SandboxVerifier(
         sandbox,
         failing or pytest_failure(),
-        driven=PYTEST, redact=str,
+        driven=PYTEST,
+        redact=str,
         failing_tests=files,
         failed_tests=failed,
         code_is_proof=True,  # the evidence is judged here, not whom the code came from
@@ -80,7 +81,7 @@ def _verifier(
 def _verify(verifier: SandboxVerifier, diff: str) -> tuple[bool, str]:
     with verifier.sandbox:
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
-    return verdict.passed, verdict.reason
+    return verdict.verdict is not Verdict.REFUSED, verdict.reason
 
 
 @needs_sandbox
@@ -199,7 +200,7 @@ def test_the_steps_own_pytest_addopts_still_apply_with_the_report(tmp_path: Path
     verifier = _verifier(tmp_path, failing=failing, extra=OTHER_TEST)
     with verifier.sandbox:
         verdict = verifier.verify(Patch(diff=CALC_FIX, source="model", summary="a fix"))
-    assert verdict.passed, verdict.reason
+    assert verdict.verdict is not Verdict.REFUSED, verdict.reason
     assert "1 passed, 1 deselected" in verdict.runs[-1].output, verdict.runs[-1].output
 
 
@@ -299,14 +300,15 @@ def _verdict(
     verifier = SandboxVerifier(
         sandbox,
         failing or pytest_failure(),
-        driven=PYTEST, redact=str,
+        driven=PYTEST,
+        redact=str,
         failing_tests=files,
         failed_tests=(FAILED,),
     )
     with sandbox:
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
     output = verdict.runs[-1].output if verdict.runs else ""
-    return verdict.passed, verdict.reason, output
+    return verdict.verdict is not Verdict.REFUSED, verdict.reason, output
 
 
 ENTRY_POINT_PLUGIN = (
@@ -506,7 +508,7 @@ def test_runner_settings_behind_a_symbolic_link_are_still_the_runners(tmp_path: 
     )
     with sandbox:
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
-    assert not verdict.passed, verdict.reason
+    assert verdict.verdict is Verdict.REFUSED, verdict.reason
     assert verdict.reason == (
         "refused: the patch edits the test runner's settings through a link (pytest.ini)"
     )

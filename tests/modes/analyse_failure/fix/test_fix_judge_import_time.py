@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.fix.judge.claims import Patch
+from cicd_agent.modes.analyse_failure.fix.judge.claims import Patch, Verdict
 from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 from cicd_agent.runners.import_time import import_time_problem
 from cicd_agent.runners.patched_lines import function_lines
@@ -210,11 +210,14 @@ def test_a_body_the_base_already_runs_at_import_is_import_time_code(
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
     with Sandbox(checkout, environ) as sandbox:
         verifier = SandboxVerifier(
-            sandbox, pytest_failure(), driven=PYTEST, redact=str,
+            sandbox,
+            pytest_failure(),
+            driven=PYTEST,
+            redact=str,
             failing_tests=["tests/test_ops.py"],
         )
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
-    assert not verdict.passed, verdict.reason
+    assert verdict.verdict is Verdict.REFUSED, verdict.reason
     said = f"not verified: line {line} of calc/plugins.py, which the patch changes, ran before"
     assert verdict.reason.startswith(said), verdict.reason
 
@@ -248,11 +251,14 @@ def _verify(tmp_path: Path, files: dict[str, str], diff: str) -> tuple[bool, str
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
     with Sandbox(checkout, environ) as sandbox:
         verifier = SandboxVerifier(
-            sandbox, pytest_failure(), driven=PYTEST, redact=str,
+            sandbox,
+            pytest_failure(),
+            driven=PYTEST,
+            redact=str,
             failing_tests=["tests/test_ops.py"],
         )
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
-    return verdict.passed, verdict.reason
+    return verdict.verdict is not Verdict.REFUSED, verdict.reason
 
 
 FACTORY = {

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from cicd_agent.analysis.unified_diff import file_diff
-from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand, Patch
+from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand, Patch, Verdict
 from cicd_agent.modes.analyse_failure.fix.judge.passing import failing_tests_pass
 from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 from cicd_agent.runners.jest.runner import Jest
@@ -78,6 +78,6 @@ def test_attack_a_jest_config_that_maps_the_code_to_a_fixed_copy_is_refused(
         verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str,
                                    failed_tests=("adds",), code_is_proof=True)  # fmt: skip
         moved = verifier.verify(Patch(diff, "model", "map the app to a fixed copy"))
-    assert not moved.passed
+    assert moved.verdict is Verdict.REFUSED
     assert "jest.config.js, part of jest's settings" in moved.reason, moved.reason
     assert moved.runs == (), "refused before any run"

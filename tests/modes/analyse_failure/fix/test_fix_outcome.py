@@ -14,7 +14,7 @@ from cicd_agent.github.trust import Code, Trust, code_trust
 from cicd_agent.job.pipeline import render_output
 from cicd_agent.modes.analyse_failure.collect import failed_code
 from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, with_model
-from cicd_agent.modes.analyse_failure.fix.judge.claims import Patch, Verification
+from cicd_agent.modes.analyse_failure.fix.judge.claims import Patch, Verdict, Verification
 from cicd_agent.modes.analyse_failure.fix.outcome import (
     FixOutcome,
     fix_label,
@@ -29,20 +29,22 @@ FILE_TEXT = "x = 2  # the verified file's whole text\n"
 
 
 def _refused(source: str) -> Verification:
-    return Verification(Patch(DIFF + source, "fixer", "ruff --fix"), False, "still fails")
+    return Verification(Patch(DIFF + source, "fixer", "ruff --fix"), "still fails")
 
 
 def _verified() -> Verification:
     patch = Patch(DIFF, "model", "set x to 2")
-    return Verification(patch, True, "passes twice", files=(("app.py", FILE_TEXT),), proof=True)
+    return Verification(
+        patch, "passes twice", files=(("app.py", FILE_TEXT),), verdict=Verdict.VERIFIED
+    )
 
 
 def test_the_models_patches_follow_the_floors_and_the_collected_attempt_is_not_changed() -> None:
     floor = FixAttempt("suggest", verifications=[_refused("a")], notes=["No deterministic fix."])
     joined = with_model(floor, [_verified()])
-    assert [v.passed for v in joined.verifications] == [False, True]
-    assert joined.offered is not None and joined.offered.patch.source == "model"
-    assert (len(floor.verifications), floor.notes, floor.offered) == (
+    assert [v.verdict for v in joined.verifications] == [Verdict.REFUSED, Verdict.VERIFIED]
+    assert joined.first_pass is not None and joined.first_pass.patch.source == "model"
+    assert (len(floor.verifications), floor.notes, floor.first_pass) == (
         1,
         ["No deterministic fix."],
         None,
@@ -73,7 +75,7 @@ def test_the_verified_files_reach_publish_but_no_rendering_of_the_result() -> No
 
 
 def test_a_pass_that_is_no_proof_is_shown_as_such_never_called_verified() -> None:
-    passed = replace(_verified(), proof=False, reason=f"passes twice; {NOT_PROOF}")
+    passed = replace(_verified(), verdict=Verdict.PASSES, reason=f"passes twice; {NOT_PROOF}")
     outcome = fix_outcome(
         with_model(FixAttempt("pr"), [passed]),
         patch_path="/tmp/fix.patch",

@@ -139,5 +139,5 @@ def test_one_failed_test_without_its_file_protects_every_test_file() -> None:
                            signatures_hit=(), fingerprint="", failed_tests=tests)  # fmt: skip
 
     named = "tests/test_a.py::t"
-    assert test_files(failed(named, "Calc › adds two numbers")) == []
-    assert test_files(failed(named)) == ["tests/test_a.py"]
+    assert test_files(failed(named, "Calc › adds two numbers").failed_tests) == []
+    assert test_files(failed(named).failed_tests) == ["tests/test_a.py"]

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from cicd_agent.modes.analyse_failure.fix import check, why_no_test
 from cicd_agent.modes.analyse_failure.fix.attempt import FixInput
-from cicd_agent.modes.analyse_failure.fix.judge.claims import Patch, Verification
+from cicd_agent.modes.analyse_failure.fix.judge.claims import Patch, Verdict, Verification
 from cicd_agent.modes.analyse_failure.options import FixRequest
 
 
@@ -18,9 +18,18 @@ def test_no_fix_asked_or_no_failed_job_runs_nothing(tmp_path: Path) -> None:
     run = SimpleNamespace(progress=SimpleNamespace(stage=said.append))
 
     def given(requested: FixRequest, failed_jobs: tuple[str, ...]) -> FixInput:
-        analysis = cast(Any, SimpleNamespace(failed_jobs=failed_jobs))
         return FixInput(
-            requested, "", (), analysis, True, tmp_path, local=True, model=None, tool=print
+            requested,
+            "",
+            (),
+            failed_jobs,
+            (),
+            "",
+            True,
+            tmp_path,
+            local=True,
+            model=None,
+            tool=print,
         )
 
     assert check(cast(Any, run), given("off", ("tests",))) is None
@@ -32,8 +41,9 @@ def test_a_fix_that_changes_no_python_file_gets_no_pytest_test_asked_for() -> No
     """The test written with a verified fix is a pytest file: for a fix to a go, jest or cargo
     project's code it was asked for anyway, and could only be a Python file in a project that has
     none, or a test of nothing the fix changed."""
-    go = Verification(Patch("diff", "model", "fix"), True, "", files=(("calc/calc.go", "x"),))
-    python = Verification(Patch("diff", "model", "fix"), True, "", files=(("calc/ops.py", "x"),))
+    passes = Verdict.PASSES
+    go = Verification(Patch("diff", "model", "fix"), "", (), (("calc/calc.go", "x"),), passes)
+    python = Verification(Patch("diff", "model", "fix"), "", (), (("calc/ops.py", "x"),), passes)
     assert why_no_test(go) == (
         "no test proposed: the fix changes no Python file, and the test written with a fix is a "
         "pytest test"

@@ -52,8 +52,7 @@ def check(run: Run, given: FixInput) -> Checks | None:
     """The fix step's verdicts (None: no fix asked, or no job failed: nothing is opened or run).
     ``run``: the services the sandbox is opened with, where progress and notes go. The model's
     errors here only ever become notes: the diagnosis stands without a fix."""
-    analysis = given.analysis
-    if given.requested == "off" or not analysis.failed_jobs:
+    if given.requested == "off" or not given.failed_jobs:
         return None
     run.progress.stage("check: the fix, judged in the sandbox")
     with ExitStack() as resources:  # the sandbox closes when the step ends, however it ends
@@ -62,7 +61,7 @@ def check(run: Run, given: FixInput) -> Checks | None:
         model = given.model
         if verifier is None or failing is None or model is None:
             return Checks(attempt)
-        if attempt.offered is None:
+        if attempt.first_pass is None:
             # Imported only here: the loop imports the openai SDK, which a run without a model,
             # or whose own fixer's patch is verified, never pays for. The loop ends on a failed
             # model call itself, and says so in its note.
@@ -70,14 +69,14 @@ def check(run: Run, given: FixInput) -> Checks | None:
 
             found = propose(run, model, verifier, failing)
             attempt = with_model(attempt, found.proposals, tuple(found.audit))
-        offered = attempt.offered
-        if offered is None or analysis.failed_tests:  # the failing tests already show the bug
+        offered = attempt.first_pass
+        if offered is None or given.failed_tests:  # the failing tests already show the bug
             return Checks(attempt)
         if why := why_no_test(offered):
             return Checks(attempt, why)
         try:
             redact = run.redactor.redact
-            cause = analysis.root_cause
+            cause = given.root_cause
             test = propose_test(redact, verifier, failing, offered.patch, cause, model=model)
         except ModelError as exc:
             return Checks(attempt, f"no test proposed: the model failed ({exc})")

@@ -38,6 +38,7 @@ from cicd_agent.modes.analyse_failure.fix.judge.claims import (
     FailingCommand,
     Patch,
     RunOutcome,
+    Verdict,
     Verification,
     Verifier,
 )
@@ -243,8 +244,9 @@ class FixAgent:
         patch = self._patch(call.diff, call.summary)
         verdict = self.verifier.verify(patch)
         self.outcome.proposals.append(verdict)
-        self._verdict = {"passed": verdict.passed, "reason": self.redact(verdict.reason)}
-        if verdict.passed:
+        passed = verdict.verdict is not Verdict.REFUSED
+        self._verdict = {"passed": passed, "reason": self.redact(verdict.reason)}
+        if passed:
             self.outcome.offered = verdict
             return "accepted: the patch is verified."
         last = _described(verdict.runs[-1], self.redact) if verdict.runs else ""

@@ -28,6 +28,7 @@ from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
 from cicd_agent.modes.analyse_failure.fix.judge.claims import (
     FailingCommand,
     JudgedTest,
+    Verdict,
     Verification,
 )
 from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 
     from cicd_agent.job.run import Run
     from cicd_agent.model.client import ModelClient
-    from cicd_agent.modes.analyse_failure.log_facts import LogAnalysis
     from cicd_agent.modes.analyse_failure.logs.reader import JobScan
     from cicd_agent.modes.analyse_failure.options import FixRequest
 
@@ -57,8 +57,12 @@ class FixInput:
     run then takes the checkout's HEAD)."""
     scans: Sequence[JobScan]
     """collect's scans of the failed logs: the failing command is read back from them."""
-    analysis: LogAnalysis
-    """The log reading's verdict: the failed jobs and tests, the root cause."""
+    failed_jobs: tuple[str, ...]
+    """The names of the jobs the log reading found failed: the failing command is one of theirs."""
+    failed_tests: tuple[str, ...]
+    """The tests the log names as failed: their files are protected, and they show the bug."""
+    root_cause: str
+    """The log's best error line, which the model's test of the bug is asked to reproduce."""
     code_is_proof: bool
     checkout: Path
     local: bool
@@ -85,10 +89,10 @@ class FixAttempt:
     """The model loop's steps, for publish to append to the audit file."""
 
     @property
-    def offered(self) -> Verification | None:
-        """The first patch the judge passed: the deterministic fixer's when it has one, then the
-        model's (verified only if its pass is proof)."""
-        return next((v for v in self.verifications if v.passed), None)
+    def first_pass(self) -> Verification | None:
+        """The first patch the judge passed, proof or not (its ``verdict`` says which): the
+        deterministic fixer's when it has one, then the model's."""
+        return next((v for v in self.verifications if v.verdict is not Verdict.REFUSED), None)
 
 
 @dataclass(frozen=True)
@@ -108,11 +112,11 @@ def start(
 ) -> tuple[FixAttempt, SandboxVerifier | None]:
     """Read the failing command, open the verifier, and let the deterministic fixer try: the
     attempt, and the verifier for the rest of the step (None: none could be opened)."""
-    scans, analysis, head_sha = given.scans, given.analysis, given.head
-    failing = _failing(scans, analysis)
+    scans, head_sha = given.scans, given.head
+    failing = _failing(scans, given.failed_jobs)
     attempt = FixAttempt(given.requested, failing)
     if failing is None:
-        why = _missing(scans, analysis)
+        why = _missing(scans, given.failed_jobs)
         return replace(attempt, unavailable=why), None
     checkout = given.checkout
     if not head_sha and given.local:
@@ -135,8 +139,8 @@ def start(
         failing,
         driven=PYTEST,
         redact=run.redactor.redact,
-        failing_tests=test_files(analysis),
-        failed_tests=analysis.failed_tests,
+        failing_tests=test_files(given.failed_tests),
+        failed_tests=given.failed_tests,
         said=run.progress.say,
         code_is_proof=given.code_is_proof,
     )
@@ -164,13 +168,13 @@ def with_model(
     )
 
 
-def test_files(analysis: LogAnalysis) -> list[str]:
+def test_files(failed_tests: Sequence[str]) -> list[str]:
     """The files of the tests that failed (``tests/test_x.py::test_y`` → ``tests/test_x.py``).
 
     Empty when one failed test is named without its file (jest, unittest): the policy then
     protects every test file, since the unnamed one may be any of them."""
     found: list[str] = []
-    for name in analysis.failed_tests:
+    for name in failed_tests:
         path = name.split("::", 1)[0]
         if path == name or not PurePosixPath(path).suffix:
             return []
@@ -179,9 +183,8 @@ def test_files(analysis: LogAnalysis) -> list[str]:
     return found
 
 
-def _failing(scans: Sequence[JobScan], analysis: LogAnalysis) -> FailingCommand | None:
+def _failing(scans: Sequence[JobScan], failed: Sequence[str]) -> FailingCommand | None:
     """The failing command of the first failed job whose log shows one."""
-    failed = [job.name for job in analysis.failed_jobs]
     ordered = sorted(scans, key=lambda scan: failed.index(scan.name) if scan.name in failed else 99)
     for scan in ordered:
         if failed and scan.name not in failed:
@@ -192,9 +195,8 @@ def _failing(scans: Sequence[JobScan], analysis: LogAnalysis) -> FailingCommand 
     return None
 
 
-def _missing(scans: Sequence[JobScan], analysis: LogAnalysis) -> str:
+def _missing(scans: Sequence[JobScan], failed: Sequence[str]) -> str:
     """Why the first failed job's log shows no command to re-run, and how to give one."""
-    failed = [job.name for job in analysis.failed_jobs]
     first = next((scan for scan in scans if not failed or scan.name == failed[0]), None)
     return missing_command(first) if first is not None else "no failed job's log was read"
 

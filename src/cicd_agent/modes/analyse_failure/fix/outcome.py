@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from cicd_agent.actions.markdown import code_block, code_span, prose
 from cicd_agent.job.pipeline import NOT_SHOWN
-from cicd_agent.modes.analyse_failure.fix.judge.claims import JudgedTest, failing_script
+from cicd_agent.modes.analyse_failure.fix.judge.claims import JudgedTest, Verdict, failing_script
 from cicd_agent.verify.contract import NOT_PROOF, checked
 
 if TYPE_CHECKING:
@@ -101,13 +101,13 @@ def fix_outcome(
         FixTry(
             source=v.patch.source,
             summary=redact(v.patch.summary),
-            passed=v.passed,
+            passed=v.verdict is not Verdict.REFUSED,
             reason=redact(v.reason),
         )
         for v in attempt.verifications
     ]
     command = redact(failing_script(attempt.failing)) if attempt.failing else ""
-    offered = attempt.offered
+    offered = attempt.first_pass
     if offered is None or redact(offered.patch.diff) != offered.patch.diff:
         why = "the patch that passed holds text shaped like a secret, so it is not offered"
         return FixOutcome(
@@ -120,7 +120,7 @@ def fix_outcome(
         )
     outcome = FixOutcome(
         requested=requested,
-        status="verified" if offered.proof else "passes",
+        status="verified" if offered.verdict is Verdict.VERIFIED else "passes",
         reason=offered.reason,
         command=command,
         source=offered.patch.source,
@@ -143,7 +143,7 @@ def _with_test(
     is offered, its path and text the claim's own."""
     if test is None:
         return outcome
-    if isinstance(test, str) or not test.verdict.passed:
+    if isinstance(test, str) or test.verdict.verdict is Verdict.REFUSED:
         return replace(
             outcome,
             test_reason=redact(
@@ -152,7 +152,7 @@ def _with_test(
         )
     return replace(
         outcome,
-        test_status="verified" if test.verdict.proof else "passes",
+        test_status="verified" if test.verdict.verdict is Verdict.VERIFIED else "passes",
         test_reason=redact(test.verdict.reason),
         test_path=test.claim.path,
         test=redact(test.claim.content),

@@ -240,7 +240,7 @@ def analyse_scans(
     Surefire's summary names by class alone be blamed on its source file, and tells a Go
     test's ``t.Log`` line from its ``t.Errorf`` line by the source line each names. Whether
     the failure is flaky is weighed after, by the analyse step, from the runs around this one
-    (:func:`~.classify.weighed`).
+    (:func:`~cicd_agent.modes.analyse_failure.flakiness.weighed`).
     """
     redact = redact or Redactor().redact
     places = ChangePlaces(changed_files, changed_lines)

@@ -6,22 +6,17 @@ it, with two corrections learned from real logs: a resolver error preceded by ne
 the network's fault (pip prints "no matching distribution" for an unreachable index too), and a
 missing Python module that is the project's own is a broken import, not a missing dependency.
 Exit codes and the API's conclusion are the last resort. Flakiness is never guessed from one
-log: it needs evidence about other runs, passed in by the mode.
+log: it needs evidence about other runs, weighed by the mode's ``flakiness`` module.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from functools import cache
 from pathlib import PurePosixPath
 
-from cicd_agent.modes.analyse_failure.log_facts import (
-    FailureType,
-    FlakinessEvidence,
-    LogAnalysis,
-)
+from cicd_agent.modes.analyse_failure.log_facts import FailureType
 from cicd_agent.modes.analyse_failure.logs.flaky import TEST_TIMEOUT
 from cicd_agent.modes.analyse_failure.logs.region import LogFinding
 from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests
@@ -37,7 +32,6 @@ _CONCLUSION_TYPES = {
     "cancelled": FailureType.INFRASTRUCTURE,
     "startup_failure": FailureType.CONFIG_ERROR,
 }
-_FLAKY_CANDIDATES = (FailureType.TEST_FAILURE, FailureType.TIMEOUT)
 _LINTER_MARKS = ("clippy::", "implied by `-D warnings`", "cargo clippy")
 _CONFIG_FILES = (
     "Cargo.toml",
@@ -166,52 +160,6 @@ def _in_config(ranked: Sequence[LogFinding]) -> bool:
     """Every file the errors point at is a manifest or configuration file, not source."""
     paths = [f.hit.match.path for f in ranked if f.hit.match.path]
     return bool(paths) and all(path.endswith(_CONFIG_FILES) for path in paths)
-
-
-def flakiness(
-    evidence: FlakinessEvidence | None, *, touches_changes: bool
-) -> tuple[bool, tuple[str, ...]]:
-    """Whether the failure is flaky, and the evidence for saying so.
-
-    A failure is flaky when the same commit passed on another attempt, or when the same
-    failure also happens on the default branch and the failing code was not touched here.
-    """
-    if evidence is None:
-        return False, ()
-    reasons: list[str] = []
-    if evidence.other_attempt_passed:
-        reasons.append("another attempt of this run passed on the same commit")
-    if evidence.recent_default_branch_failures and not touches_changes:
-        reasons.append(
-            f"the same failure happened in {evidence.recent_default_branch_failures} recent "
-            "run(s) on the default branch, and this change does not touch the failing files"
-        )
-    reasons += evidence.flaky_tests
-    return bool(reasons), tuple(reasons)
-
-
-def weighed(analysis: LogAnalysis, evidence: FlakinessEvidence | None) -> LogAnalysis:
-    """``analysis`` (judged with no evidence) with the flakiness ``evidence`` of the runs around
-    it weighed in. Only whether it is flaky, why, and so its type depend on the evidence, so
-    evidence found after the logs were judged needs no second judging; a run in which no job
-    failed is left as it is."""
-    if not analysis.failed_jobs:
-        return analysis
-    touches = any(file.changed for file in analysis.responsible_files)
-    is_flaky, reasons = flakiness(evidence, touches_changes=touches)
-    return replace(
-        analysis,
-        is_flaky=is_flaky,
-        flaky_evidence=reasons,
-        failure_type=flaky_type(analysis.failure_type, is_flaky),
-    )
-
-
-def flaky_type(failure_type: FailureType, is_flaky: bool) -> FailureType:
-    """``flaky_test`` for a flaky test failure or test timeout; other types stay what they are."""
-    return (
-        FailureType.FLAKY_TEST if is_flaky and failure_type in _FLAKY_CANDIDATES else failure_type
-    )
 
 
 ADVICE_FILE = "failure_advice.json"

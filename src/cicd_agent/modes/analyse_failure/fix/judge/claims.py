@@ -7,6 +7,7 @@ one judge of them (the sandboxed verifier) depend on data, not on each other.
 from __future__ import annotations
 
 from dataclasses import InitVar, dataclass, field
+from enum import Enum
 from typing import Literal, Protocol
 
 from cicd_agent.modes.analyse_failure.fix.judge.script import split_commands
@@ -66,24 +67,30 @@ class RunOutcome:
         return self.exit_code == 0 and not self.timed_out
 
 
+class Verdict(Enum):
+    """The fix judge's one word on a patch; each value is the fix's ``status`` in the output."""
+
+    REFUSED = "none"
+    """Not passed: the policy refused it, or the failing command did not pass with it."""
+    PASSES = "passes"
+    """Passed on code whose pass is no proof (the pull request's own,
+    :data:`~cicd_agent.verify.contract.NOT_PROOF`): shown, never suggested or opened."""
+    VERIFIED = "verified"
+    """Passed on code from someone who can push: the patch may be offered."""
+
+
 @dataclass(frozen=True)
 class Verification:
-    """The fix judge's verdict on a patch: whether it passed, and why or why not (one line a
-    user can read). A pass is *verified*, and the patch may be offered, only with ``proof``."""
+    """The fix judge's verdict on a patch, and why (one line a user can read)."""
 
     patch: Patch
-    passed: bool
-    """The judge's yes: the policy allows the patch and the failing command passes with it,
-    whoever wrote the code under test."""
     reason: str
     runs: tuple[RunOutcome, ...] = ()
     files: tuple[tuple[str, str | None], ...] = ()
-    """A verified patch's result: each path it changes and its new text (None: deleted), read
-    back from the verified copy, so a pull request carries exactly what was verified."""
-    proof: bool = False
-    """The pass is proof: ``passed``, and the code under test came from someone who can push, so
-    the patch is verified. A pass on the pull request's own code is
-    :data:`~cicd_agent.verify.contract.NOT_PROOF`: nothing is opened for it."""
+    """A passed patch's result: each path it changes and its new text (None: deleted), read
+    back from the judged copy, so a pull request carries exactly what was judged."""
+    verdict: Verdict = Verdict.REFUSED
+    """Refused unless the judge says otherwise: a verdict built without one offers nothing."""
     tests: int = 0
     """How many tests' passes the verdict rests on (0: a linter's or a formatter's word): a
     change they judged is :func:`~cicd_agent.verify.contract.checked`, never called verified."""

@@ -35,6 +35,7 @@ from cicd_agent.modes.analyse_failure.fix.judge.claims import (
     FailsThenPasses,
     Patch,
     RunOutcome,
+    Verdict,
     Verification,
 )
 from cicd_agent.modes.analyse_failure.fix.judge.policy import written_files
@@ -90,7 +91,7 @@ def judge(verifier: SandboxVerifier, claim: FailsThenPasses) -> Verification:
     """Whether the test fails without the fix and passes with it, in the sandbox."""
     written = written_files(claim.fix.diff)  # git's names: a quoted or spaced one too
     if isinstance(written, str):
-        return Verification(claim.test, False, written)
+        return Verification(claim.test, written)
     # `./`: git's names are relative, and one starting with `-` is a file, not an option
     fixed = [f"./{path}" for path in written if path.endswith(".py")]
     hidden = " ".join(map(shlex.quote, fixed))
@@ -102,22 +103,20 @@ def judge(verifier: SandboxVerifier, claim: FailsThenPasses) -> Verification:
     ) + runs.guarded
     before = _run(verifier, (claim.test,), command, guard)
     if _stopped(before):
-        return Verification(claim.test, False, _reads_code(before), (before,))
+        return Verification(claim.test, _reads_code(before), (before,))
     if not runs.failed_in(before.exit_code, before.output):
         why = "did not fail" if before.passed else "did not fail as a test does"
         return Verification(
             claim.test,
-            False,
             f"the test {why} without the fix (exit {before.exit_code})",
             (before,),
         )
     after = _run(verifier, (claim.fix, claim.test), command, guard)
     if _stopped(after):
-        return Verification(claim.test, False, _reads_code(after), (before, after))
+        return Verification(claim.test, _reads_code(after), (before, after))
     if not after.passed or not runs.passed_in(after.output):
         return Verification(
             claim.test,
-            False,
             f"the test did not pass with the fix (exit {after.exit_code})",
             (before, after),
         )
@@ -130,7 +129,8 @@ def judge(verifier: SandboxVerifier, claim: FailsThenPasses) -> Verification:
             else "; the code under test is the pull request's own, so this is checked, not proof"
         )
     )
-    return Verification(claim.test, True, reason, (before, after), proof=proof, tests=1)
+    verdict = Verdict.VERIFIED if proof else Verdict.PASSES
+    return Verification(claim.test, reason, (before, after), verdict=verdict, tests=1)
 
 
 class Guard(NamedTuple):

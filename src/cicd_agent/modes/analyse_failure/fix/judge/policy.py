@@ -92,6 +92,7 @@ from cicd_agent.modes.analyse_failure.fix.judge.runner_settings import (
 )
 from cicd_agent.modes.analyse_failure.fix.judge.step_files import named_problem
 from cicd_agent.runners.judge_files import NamedFile
+from cicd_agent.runners.table import PYTEST
 
 MAX_CHANGED_LINES = 200
 MAX_FILES = 10
@@ -246,8 +247,7 @@ def _judges(path: str) -> bool:
     pins its target (:func:`linked_targets`)."""
     name = PurePosixPath(path).name.lower()
     return (
-        name == "conftest.py"
-        or is_runner_file(path)
+        name in PYTEST.runner.settings
         or is_command_file(path)
         or is_linter_file(path)
         or name in SHARED_FILES

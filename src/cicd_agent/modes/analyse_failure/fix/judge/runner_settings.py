@@ -43,11 +43,14 @@ import re
 from pathlib import PurePosixPath
 
 from cicd_agent.analysis import bounded_toml
+from cicd_agent.runners.table import PYTEST
 
-RUNNER_FILES = frozenset({"pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "tox.ini"})
-"""Files that are the test runner's settings and nothing else: never changed by a fix."""
 SHARED_FILES = frozenset({"pyproject.toml", "setup.cfg", "package.json"})
 """Files whose runner's part alone is compared, before and after the patch."""
+RUNNER_FILES = frozenset(PYTEST.runner.settings) - SHARED_FILES - {"conftest.py"}
+"""Files that are the test runner's settings and nothing else: never changed by a fix. Read
+from pytest's own list, less the shared files and ``conftest.py`` (:mod:`.policy` refuses it
+with words of its own)."""
 COMMAND_FILES = frozenset(
     {
         "makefile",

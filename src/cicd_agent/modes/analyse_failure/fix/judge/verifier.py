@@ -4,16 +4,22 @@
 the failed commit with no tracked file changed: only then does a patch apply to the failed
 commit. For each patch, in a fresh copy:
 
-1. the policy (:mod:`.policy`) refuses it before any copy (the one place it is enforced;
-   :meth:`SandboxVerifier.refusal` lets a tool loop ask first);
+1. five gates refuse it. On the patch's text alone, before any copy, the policy
+   (:mod:`.policy`; :meth:`SandboxVerifier.refusal` lets a tool loop ask first). On each
+   patched file's text before and after, in :meth:`SandboxVerifier._moves_the_judge`, since
+   they need the failed commit's text: before any run, a change to the test runner's or a
+   linter's settings (:mod:`.runner_settings`), an encoding declaration that hides code
+   (:func:`cicd_agent.runners.patched_lines.cookie_problem`) and a file among the judging
+   runner's own ``settings`` (:func:`cicd_agent.runners.lookups.settings_problem`); once its
+   runs passed, code that runs as a module is imported
+   (:func:`cicd_agent.runners.import_time.import_time_problem`);
 2. it must apply (``git apply`` in the sandbox);
 3. the failing command, after the step's commands before it, must pass twice, and the runner's
    own report must show the tests the log named run and passed, since an exit code is the word
    of the code under test: pytest's through its in-run check
    (:mod:`cicd_agent.runners.pytest.evidence`), go test's, jest's or vitest's through the
    test-runner seam (:mod:`cicd_agent.runners`); an exit code alone counts only for a linter or
-   formatter the fix step knows; a patch to a runner's settings is refused before any run
-   (:mod:`.runner_settings`, each runner's own ``settings``);
+   formatter the fix step knows;
 4. the step's other commands must not fail with it where they pass without it (a regression).
 
 Each patch is measured against the failing command run without it, alike and at the same path:
@@ -33,6 +39,7 @@ from cicd_agent.modes.analyse_failure.fix.judge.claims import (
     FailingCommand,
     Patch,
     RunOutcome,
+    Verdict,
     Verification,
     failing_script,
     rest_script,
@@ -172,10 +179,10 @@ class SandboxVerifier(JudgedCopies):
     def _verify(self, patch: Patch) -> Verification:
         problem = self.cannot_run
         if problem:
-            return Verification(patch, False, problem)
+            return Verification(patch, problem)
         verdict = self._policy(patch.diff)
         if not verdict.allowed:
-            return Verification(patch, False, f"refused: {verdict.reason}")
+            return Verification(patch, f"refused: {verdict.reason}")
         self.said(
             f"judging patch {len(self._verdicts) + 1}: the failing command without it, "
             "then twice with it, in the sandbox"
@@ -184,21 +191,22 @@ class SandboxVerifier(JudgedCopies):
             applied = self.apply(probe, patch)
             if applied is not None:
                 return Verification(
-                    patch, False, "the patch does not apply to the failed commit", (applied,)
+                    patch,
+                    "the patch does not apply to the failed commit",
+                    (applied,),
                 )
             try:
                 patched = _read_back(probe, verdict.paths)
             except CheckoutFileError as exc:  # a folder, a FIFO or a huge file where a file was
-                return Verification(patch, False, f"the patched file {exc}")
+                return Verification(patch, f"the patched file {exc}")
         moved = self._moves_the_judge(patched)
         if moved:
-            return Verification(patch, False, f"refused: {moved}")
+            return Verification(patch, f"refused: {moved}")
         changed = self.changed(probe, patched)
         baseline, guarded, rest_before = self._judged_baseline(changed)
         if guarded or baseline.passed:
             return Verification(
                 patch,
-                False,
                 guarded
                 or (
                     "the failing command passes in the sandbox without any patch, so no patch can "
@@ -238,7 +246,6 @@ class SandboxVerifier(JudgedCopies):
         if applied is not None or _read_back(space, paths) != patched:
             return Verification(
                 patch,
-                False,
                 "the patch does not apply to the failed commit",
                 (baseline, *filter(None, [applied])),
             )
@@ -249,9 +256,7 @@ class SandboxVerifier(JudgedCopies):
             runs.append(outcome)
             if guarded:  # the static rule's reason, when it has one, names the line it reads
                 said = self._moves_the_judge(patched, after_runs=True)
-                return Verification(
-                    patch, False, f"refused: {said}" if said else guarded, tuple(runs)
-                )
+                return Verification(patch, f"refused: {said}" if said else guarded, tuple(runs))
             if not outcome.passed:
                 why = (
                     f"the fix step's {self.budget:.0f} s for all its runs were spent"
@@ -263,9 +268,9 @@ class SandboxVerifier(JudgedCopies):
                     else f"the failing command still fails with the patch ({attempt} run, "
                     f"{_ended(outcome)})"
                 )
-                return Verification(patch, False, why, tuple(runs))
+                return Verification(patch, why, tuple(runs))
             if unproven:
-                return Verification(patch, False, f"{unproven} ({attempt} run)", tuple(runs))
+                return Verification(patch, f"{unproven} ({attempt} run)", tuple(runs))
         rest = rest_script(self.failing)
         if rest and before is not None:
             after = self.script(space, rest)
@@ -273,7 +278,6 @@ class SandboxVerifier(JudgedCopies):
             if before.passed and not after.passed:
                 return Verification(
                     patch,
-                    False,
                     f"regression: the step's other commands pass without the patch and fail "
                     f"with it ({_ended(after)})",
                     tuple(runs),
@@ -282,7 +286,7 @@ class SandboxVerifier(JudgedCopies):
             "" if self._needs_evidence else unnamed_by_the_linter(paths, baseline.output)
         )
         if unnamed:
-            return Verification(patch, False, f"refused: {unnamed}", tuple(runs))
+            return Verification(patch, f"refused: {unnamed}", tuple(runs))
         said = ""
         if self._failed_tests or self._failing_tests:
             said = " and its report shows the failing tests passing"
@@ -293,19 +297,18 @@ class SandboxVerifier(JudgedCopies):
         tests = len(self._failed_tests) or self._watch.passing(space.root / "tests-second")
         return Verification(
             patch,
-            True,
             said if proof else f"{said}; {NOT_PROOF}",
             tuple(runs),
             patched,
-            proof=proof,
+            verdict=Verdict.VERIFIED if proof else Verdict.PASSES,
             tests=tests,
         )
 
     def _moves_the_judge(
         self, patched: tuple[tuple[str, str | None], ...], *, after_runs: bool = False
     ) -> str:
-        """Why the patch changes the test runner's settings ("" when it does not); once its
-        runs passed, why it adds code that runs before the tests (:func:`import_time_problem`)."""
+        """Why the gates of step 1 (module docstring) that read the failed commit's text refuse
+        the patch ("" when none does); once its runs passed, only :func:`import_time_problem`."""
         for path, after in patched:
             before = self._before(path)
             if after_runs:
