@@ -15,6 +15,7 @@ from cicd_agent.modes.analyse_failure.logs.files import normalise_path
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 from cicd_agent.modes.analyse_failure.types import Evidence
 from tests.corpus.runner_log import Job, Step, render
+from tests.modes.analyse_failure.job_logs import job_log
 
 TRACEBACK = b"""tests/test_api.py::test_total PASSED                                     [ 50%]
 tests/test_api.py::test_ratio FAILED                                     [100%]
@@ -38,7 +39,7 @@ FAILED tests/test_api.py::test_ratio - ZeroDivisionError: division by zero
 
 def _job(name: str, output: bytes, code: int = 1, **kwargs: str) -> JobLog:
     step = Step("Run tests", run="pytest -v", output=output, exit_code=code)
-    return JobLog.from_bytes(name, render(Job(name, [step]))[0], **kwargs)
+    return job_log(name, render(Job(name, [step]))[0], **kwargs)
 
 
 def test_a_test_failure_is_found_named_and_located() -> None:
@@ -116,7 +117,7 @@ def test_green_and_unknown_jobs() -> None:
     green = analyse_scans(scan_jobs([_job("test", b"all good\n", code=0, conclusion="success")]))
     assert (green.failed_jobs, green.failure_type, green.excerpt) == ((), FailureType.UNKNOWN, "")
     plain = analyse_scans(
-        scan_jobs([JobLog.from_bytes("raw", b"compiling\nsrc/a.c:3:1: error: oops\n")])
+        scan_jobs([job_log("raw", b"compiling\nsrc/a.c:3:1: error: oops\n")])
     )
     assert plain.failure_type is FailureType.BUILD_ERROR
     assert plain.root_cause == "src/a.c:3:1: error: oops"

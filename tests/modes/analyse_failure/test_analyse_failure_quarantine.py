@@ -29,6 +29,7 @@ from tests.corpus.runner_log import Job, Step, write_layout
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import run_cli
 from tests.helpers.gen_tests import PROJECT_PYTHON
+from tests.modes.analyse_failure.job_logs import job_log
 
 NET = "tests/test_net.py::test_fetch_retries"
 CALC = "tests/test_calc.py::test_add"
@@ -352,11 +353,10 @@ def test_attack_an_entry_excuses_no_other_test_that_shares_its_canonical_spellin
     test_fetch_retries`` share one canonical spelling (``tests.test_net.test_fetch_retries``),
     the one a log and a JUnit report meet in: a new jest test named so failed, and the pytest
     entry excused it. An entry names one test exactly as its runner prints it."""
-    from cicd_agent.modes.analyse_failure.logs.sources import JobLog
     from tests.corpus.runner_log import render
 
     step = Step("Test", run="npx jest", output=JEST_FAILURE.encode(), exit_code=1)
-    analysis = analyse_scans(scan_jobs([JobLog.from_bytes("test", render(Job("test", [step]))[0])]))
+    analysis = analyse_scans(scan_jobs([job_log("test", render(Job("test", [step]))[0])]))
     assert analysis.failed_tests == ("tests › test_net › test_fetch_retries",)
     entries = parse(_entries((NET, "alice", _in(30))), "analyse-failure", TODAY).quarantine
     report = judge(analysis, entries, TODAY)
@@ -369,7 +369,6 @@ def test_attack_a_module_that_fails_to_collect_is_not_hidden_by_a_quarantined_te
     """Real pytest, ``--continue-on-collection-errors``: the quarantined test fails (its usual
     flake) and another test module no longer imports (a name it imports was removed): a real
     break, which must keep the run a failure."""
-    from cicd_agent.modes.analyse_failure.logs.sources import JobLog
     from tests.corpus.runner_log import render
 
     project = tmp_path / "suite"
@@ -387,7 +386,7 @@ def test_attack_a_module_that_fails_to_collect_is_not_hidden_by_a_quarantined_te
     )  # fmt: skip
     assert b"ERROR tests/test_uses.py" in done.stdout, done.stdout
     step = Step("Test", run="pytest -rfE tests", output=done.stdout, exit_code=1)
-    analysis = analyse_scans(scan_jobs([JobLog.from_bytes("test", render(Job("test", [step]))[0])]))
+    analysis = analyse_scans(scan_jobs([job_log("test", render(Job("test", [step]))[0])]))
     entries = parse(_entries((NET, "alice", _in(30))), "analyse-failure", TODAY).quarantine
     report = judge(analysis, entries, TODAY)
     assert report is None or not report.applies, report

@@ -4,7 +4,7 @@ what varies between runs folded, in a set bounded by the lines read."""
 from __future__ import annotations
 
 from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
-from cicd_agent.modes.analyse_failure.logs.sources import JobLog
+from tests.modes.analyse_failure.job_logs import job_log
 
 
 def test_lines_of_the_green_run_are_dropped_whatever_varies_between_runs() -> None:
@@ -29,5 +29,5 @@ def test_a_green_jobs_log_is_read_without_the_runners_prefixes() -> None:
         b"2026-01-01T00:00:01.0000000Z ##[group]Run pip install\n"
         b"2026-01-01T00:00:02.0000000Z WARNING: Retrying after connection broken\n"
     )
-    index = BaselineIndex.from_jobs([JobLog.from_bytes("test", log)])
+    index = BaselineIndex.from_jobs([job_log("test", log)])
     assert "WARNING: Retrying after connection broken" in index

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from cicd_agent.modes.analyse_failure.log_facts import LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 from tests.corpus.runner_log import Job, Step, render
+from tests.modes.analyse_failure.job_logs import job_log
 
 THROUGH_TWO_LINES = b"""tests/test_calc.py::test_total FAILED                                    [100%]
 
@@ -82,7 +82,7 @@ Found 1 error.
 
 def _analyse(output: bytes, command: str, changed: dict[str, list[int]]) -> LogAnalysis:
     step = Step("Run tests", run=command, output=output, exit_code=1)
-    log = JobLog.from_bytes("test", render(Job("test", [step]))[0])
+    log = job_log("test", render(Job("test", [step]))[0])
     return analyse_scans(scan_jobs([log]), changed_files=list(changed), changed_lines=changed)
 
 
@@ -122,7 +122,7 @@ def test_a_linters_line_stays_where_the_linter_put_it() -> None:
 
 def test_without_the_changes_lines_the_test_line_is_still_named() -> None:
     analysis = analyse_scans(
-        scan_jobs([JobLog.from_bytes("t", render(Job("t", [Step("s", run="pytest", output=ASSERTION_ONLY,
+        scan_jobs([job_log("t", render(Job("t", [Step("s", run="pytest", output=ASSERTION_ONLY,
                                                         exit_code=1)]))[0])]),
         changed_files=["src/calc.py"],
     )  # fmt: skip

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from cicd_agent.modes.analyse_failure.log_facts import FailureType
 from cicd_agent.modes.analyse_failure.logs.analyse import fingerprint, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.sources import JobLog
+from tests.modes.analyse_failure.job_logs import job_log
 
 T = FailureType
 
@@ -39,7 +39,7 @@ def test_a_jobs_scan_finds_its_failed_step_and_exit_code() -> None:
         b"2026-01-01T00:00:05.0000000Z E       assert 5 == 6\n"
         b"2026-01-01T00:00:06.0000000Z ##[error]Process completed with exit code 1.\n"
     )
-    (scan,) = scan_jobs([JobLog.from_bytes("test", log, conclusion="failure")])
+    (scan,) = scan_jobs([job_log("test", log, conclusion="failure")])
     assert (scan.name, scan.conclusion) == ("test", "failure")
     failed = [step for step in scan.steps if step.failed]
     assert [step.name for step in failed] == ["Run pytest"]

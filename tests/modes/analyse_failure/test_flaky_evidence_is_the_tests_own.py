@@ -18,6 +18,7 @@ from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
 from tests.helpers.cli import run_cli
 from tests.helpers.gen_tests import PROJECT_PYTHON
+from tests.modes.analyse_failure.job_logs import job_log
 
 SHARED = """\
 import random
@@ -104,7 +105,6 @@ def test_a_test_failing_every_first_run_is_not_proposed_for_quarantine(tmp_path:
     from cicd_agent.analysis.flaky_stats import StoredRun, stats
     from cicd_agent.analysis.history import canonical_test
     from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-    from cicd_agent.modes.analyse_failure.logs.sources import JobLog
     from cicd_agent.modes.analyse_failure.quarantine import judge
     from cicd_agent.modes.analyse_failure.verdict import _from_store, apart_only
     from tests.corpus.runner_log import render
@@ -120,5 +120,5 @@ def test_a_test_failing_every_first_run_is_not_proposed_for_quarantine(tmp_path:
     assert found == []
     assert apart_only(tuple(stats(runs)), failed) == {"TestSharedStartsEmpty": 5}
     step = Step("Run go test ./...", run="go test ./...", output=GO_OUTPUT, exit_code=1)
-    analysis = analyse_scans(scan_jobs([JobLog.from_bytes("t", render(Job("t", [step]))[0])]))
+    analysis = analyse_scans(scan_jobs([job_log("t", render(Job("t", [step]))[0])]))
     assert judge(analysis, (), date(2026, 11, 30), found) is None

@@ -9,8 +9,8 @@ import pytest
 
 from cicd_agent.modes.analyse_failure.log_facts import FailureType
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 from tests.corpus.runner_log import Job, Step, render
+from tests.modes.analyse_failure.job_logs import job_log
 
 GO_BUILD = """\
 go: downloading github.com/stretchr/testify v1.9.0
@@ -167,7 +167,7 @@ def test_tools_that_cannot_run_here(
     command: str, output: str, code: int, expected: FailureType, line: str
 ) -> None:
     step = Step("Run", run=command, output=output.encode(), exit_code=code)
-    analysis = analyse_scans(scan_jobs([JobLog.from_bytes("ci", render(Job("ci", [step]))[0])]))
+    analysis = analyse_scans(scan_jobs([job_log("ci", render(Job("ci", [step]))[0])]))
     assert analysis.failure_type is expected, analysis.root_cause
     assert line in analysis.excerpt
 
@@ -176,6 +176,6 @@ def test_a_step_timeout_is_a_timeout() -> None:
     message = "The action 'Wait for database' has timed out after 5 minutes."
     step = Step("Wait", run="./wait-for-db.sh", output=STEP_TIMEOUT.encode(),
                 runner_errors=(message,))  # fmt: skip
-    analysis = analyse_scans(scan_jobs([JobLog.from_bytes("ci", render(Job("ci", [step]))[0])]))
+    analysis = analyse_scans(scan_jobs([job_log("ci", render(Job("ci", [step]))[0])]))
     assert analysis.failure_type is FailureType.TIMEOUT
     assert analysis.root_cause == f"##[error]{message}"

@@ -17,11 +17,11 @@ import pytest
 from cicd_agent.job.repo_config import QuarantineEntry, parse
 from cicd_agent.modes.analyse_failure.log_facts import FlakyTest, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 from cicd_agent.modes.analyse_failure.quarantine import judge
 from tests.corpus.runner_log import Job, Step, render
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.toolchains import needs_go
+from tests.modes.analyse_failure.job_logs import job_log
 
 SHARED_TEST = """\
 package {package}
@@ -43,7 +43,7 @@ TODAY = date(2026, 11, 30)
 
 def _read(output: bytes) -> LogAnalysis:
     step = Step("Run go test ./...", run="go test ./...", output=output, exit_code=1)
-    return analyse_scans(scan_jobs([JobLog.from_bytes("test", render(Job("test", [step]))[0])]))
+    return analyse_scans(scan_jobs([job_log("test", render(Job("test", [step]))[0])]))
 
 
 def _go(root: Path, packages: dict[str, str]) -> LogAnalysis:

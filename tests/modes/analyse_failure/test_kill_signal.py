@@ -12,8 +12,8 @@ import pytest
 
 from cicd_agent.modes.analyse_failure.log_facts import FailureType
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 from tests.helpers.cli import run_cli
+from tests.modes.analyse_failure.job_logs import job_log
 
 LOGS = Path(__file__).parents[2] / "fixtures" / "logs" / "new_user"
 
@@ -24,7 +24,7 @@ LOGS = Path(__file__).parents[2] / "fixtures" / "logs" / "new_user"
 ])  # fmt: skip
 def test_a_kill_by_signal_9_is_the_out_of_memory_type(name: str, said: str) -> None:
     data = (LOGS / name).read_bytes()
-    analysis = analyse_scans(scan_jobs([JobLog.from_bytes("test", data)]))
+    analysis = analyse_scans(scan_jobs([job_log("test", data)]))
     assert analysis.failure_type is FailureType.OOM
     assert said in analysis.root_cause
 

@@ -13,18 +13,18 @@ from pathlib import Path
 from cicd_agent.job.repo_config import QuarantineEntry, parse
 from cicd_agent.modes.analyse_failure.log_facts import FlakyTest, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 from cicd_agent.modes.analyse_failure.quarantine import judge
 from tests.corpus.runner_log import Job, Step, render
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.toolchains import needs_cargo
+from tests.modes.analyse_failure.job_logs import job_log
 
 LOGS = Path(__file__).parents[2] / "fixtures" / "logs" / "new_user10"
 
 
 def _analysed(name: str) -> LogAnalysis:
     data = (LOGS / name).read_bytes()
-    return analyse_scans(scan_jobs([JobLog.from_bytes("test", data)]),
+    return analyse_scans(scan_jobs([job_log("test", data)]),
                          changed_files=[], changed_lines={})  # fmt: skip
 
 
@@ -95,7 +95,7 @@ def test_attack_an_entry_for_one_target_excuses_no_other_target_s_test(tmp_path:
     step = Step(
         "Run cargo test", run="cargo test --no-fail-fast", output=done.stdout, exit_code=101
     )
-    analysis = analyse_scans(scan_jobs([JobLog.from_bytes("test", render(Job("test", [step]))[0])]))
+    analysis = analyse_scans(scan_jobs([job_log("test", render(Job("test", [step]))[0])]))
     assert analysis.failed_tests == ("shared",), analysis.failed_tests
     assert [entry.test for entry in _proposed(analysis, ("shared",))] == ["tests/a.rs › shared"]
     other = [QuarantineEntry("tests/b.rs › shared", "nu10", date(2026, 12, 30))]

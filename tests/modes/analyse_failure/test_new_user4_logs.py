@@ -13,14 +13,14 @@ from cicd_agent.modes.analyse_failure.logs.doctests import doctest_placed
 from cicd_agent.modes.analyse_failure.logs.labels import MAX_LABELS
 from cicd_agent.modes.analyse_failure.logs.on_change import ChangePlaces
 from cicd_agent.modes.analyse_failure.logs.region import LogFinding
-from cicd_agent.modes.analyse_failure.logs.sources import JobLog
+from tests.modes.analyse_failure.job_logs import job_log
 
 LOGS = Path(__file__).parents[2] / "fixtures" / "logs" / "new_user4"
 
 
 def _analyse(name: str, changed_lines: Mapping[str, Collection[int]]) -> LogAnalysis:
     data = (LOGS / name).read_bytes()
-    return analyse_scans(scan_jobs([JobLog.from_bytes("test", data)]),
+    return analyse_scans(scan_jobs([job_log("test", data)]),
                          changed_files=list(changed_lines), changed_lines=changed_lines)
 
 
@@ -83,7 +83,7 @@ def test_attack_node_tests_values_are_cut_and_read_only_from_the_blocks_own_keys
                         "        + actual - expected\n        expected: forged\n", 1)
     data = data.replace("      actual: 'a&ampb'\n",
                         "      actual: |-\n" + f"        {long}\n" * 50, 1)
-    analysis = analyse_scans(scan_jobs([JobLog.from_bytes("test", data.encode())]))
+    analysis = analyse_scans(scan_jobs([job_log("test", data.encode())]))
     assert "forged" not in analysis.root_cause
     actual = analysis.root_cause.partition(", actual ")[2]
     assert actual == " / ".join(["x" * 80] * 3)
@@ -105,7 +105,7 @@ def test_attack_a_block_of_many_labelled_lines_names_a_few_of_them() -> None:
     for first in (5, 10**12):
         rows = "".join(f"{n} | x\n    | --- note {n}\n" for n in range(first, first + 5000))
         log = f"error[E0308]: mismatched types\n   --> src/lib.rs:3:1\n    |\n{rows}\n"
-        analysis = analyse_scans(scan_jobs([JobLog.from_bytes("test", log.encode())]))
+        analysis = analyse_scans(scan_jobs([job_log("test", log.encode())]))
         lines = analysis.responsible_files[0].lines
         assert lines[0] == 3 and len(lines) <= 1 + MAX_LABELS and all(n < 10**7 for n in lines)
 
@@ -127,7 +127,7 @@ def test_attack_a_main_thread_panic_is_only_its_own_reports_message() -> None:
            "---- a::one stdout ----\nthread 'main' (7) panicked at src/a.rs:3:5:\nforged\n\n"
            "---- a::two stdout ----\nexit status 3\n\n"
            "failures:\n    a::one\n    a::two\n\ntest result: FAILED. 0 passed; 2 failed\n")
-    analysis = analyse_scans(scan_jobs([JobLog.from_bytes("test", log.encode())]))
+    analysis = analyse_scans(scan_jobs([job_log("test", log.encode())]))
     by_test = {g.test: g.line for g in analysis.failures}
     assert "forged" in by_test["a::one"] and "forged" not in by_test["a::two"]
 
@@ -137,7 +137,7 @@ def test_only_a_panic_in_a_doctests_report_of_its_file_takes_the_doctests_line()
                           ("---- src/other.rs - (line 22) stdout ----", 17),
                           ("---- tests::adds stdout ----", 17)]:  # fmt: skip
         log = f"{opening}\nthread 'main' (9) panicked at src/lib.rs:17:1:\nboom\n"
-        step = scan_jobs([JobLog.from_bytes("test", log.encode())])[0].steps[0]
+        step = scan_jobs([job_log("test", log.encode())])[0].steps[0]
         panics = [LogFinding(0, hit) for hit in step.hits if hit.match.path]
         placed = doctest_placed(panics, list(enumerate(log.splitlines(), start=1)))
         assert [f.hit.match.source_line for f in placed] == [line]

@@ -13,9 +13,9 @@ from cicd_agent.modes.analyse_failure.log_facts import FailureGroup, FailureType
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, default_matcher, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.mixed import MAX_BEGUN, merge
 from cicd_agent.modes.analyse_failure.logs.region import step_findings
-from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 from cicd_agent.modes.analyse_failure.logs.stylish import placed_under_files
 from tests.helpers.cli import run_cli
+from tests.modes.analyse_failure.job_logs import job_log
 
 LOGS = Path(__file__).parents[2] / "fixtures" / "logs" / "new_user5"
 
@@ -26,7 +26,7 @@ def _analyse(
 ) -> LogAnalysis:
     data = (LOGS / name).read_bytes()
     changed = changed_lines or {}
-    return analyse_scans(scan_jobs([JobLog.from_bytes("test", data)]),
+    return analyse_scans(scan_jobs([job_log("test", data)]),
                          changed_files=list(changed), changed_lines=changed, checkout=checkout)
 
 
@@ -75,7 +75,7 @@ def test_a_local_runs_paths_under_the_checkout_are_its_files(tmp_path: Path) -> 
     # The user ran the tests in their own folder: the log names it whole.
     (tmp_path / "README.md").write_text("# munch\n")
     log = (LOGS / "py-fail.log").read_text().replace("/home/runner/work/munch/munch", str(tmp_path))
-    scans = scan_jobs([JobLog.from_bytes("test", log.encode())])
+    scans = scan_jobs([job_log("test", log.encode())])
     files = analyse_scans(scans, checkout=tmp_path).responsible_files
     readme = next(f for f in files if f.path == "README.md")
     assert readme.lines[:1] == (129,) and not readme.frame
@@ -91,7 +91,7 @@ def test_attack_a_path_climbing_out_of_the_checkout_is_named_nowhere(tmp_path: P
         "ValueError: boom\n"
         "FAILED tests/test_x.py::test_x - ValueError: boom\n"
     )
-    scans = scan_jobs([JobLog.from_bytes("test", log.encode())])
+    scans = scan_jobs([job_log("test", log.encode())])
     paths = [f.path for f in analyse_scans(scans).responsible_files]
     assert "app.py" in paths
     assert not [p for p in paths if "passwd" in p or "secret" in p or ".." in p]
@@ -161,7 +161,7 @@ def test_attack_a_path_line_a_step_printed_above_other_words_names_no_problems_f
         "\nsrc/forged.js\nsome other words\n  55:22  error  Unnecessary semicolon  no-extra-semi\n",
         1,
     )
-    (scan,) = scan_jobs([JobLog.from_bytes("test", log.encode())])
+    (scan,) = scan_jobs([job_log("test", log.encode())])
     findings = [f for index, step in enumerate(scan.steps)
                 for f in step_findings(step, index, default_matcher(), lambda text: True)]
     placed = placed_under_files(findings, dict(enumerate(scan.steps)))

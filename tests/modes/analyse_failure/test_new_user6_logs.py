@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.sources import JobLog
+from tests.modes.analyse_failure.job_logs import job_log
 
 LOGS = Path(__file__).parents[2] / "fixtures" / "logs" / "new_user6"
 
@@ -15,7 +15,7 @@ def test_a_traceback_line_of_a_syntax_error_is_no_failure_of_its_own() -> None:
     # pytest's E block opens on the traceback's `File "…", line 118` and ends on the
     # SyntaxError: the File line was listed as a third distinct failure
     data = (LOGS / "py-syntax.log").read_bytes()
-    analysis = analyse_scans(scan_jobs([JobLog.from_bytes("test", data)]),
+    analysis = analyse_scans(scan_jobs([job_log("test", data)]),
                              changed_files=[], changed_lines={})  # fmt: skip
     lines = [g.line for g in analysis.failures]
     assert not [line for line in lines if "File " in line], lines

@@ -19,15 +19,15 @@ from cicd_agent.modes.analyse_failure.logs.pytest_reports import (
     pytest_subtests,
 )
 from cicd_agent.modes.analyse_failure.logs.runner_format import clean_line, parse_marker
-from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 from cicd_agent.modes.analyse_failure.summary_sections import failures_section
+from tests.modes.analyse_failure.job_logs import job_log
 
 LOGS = Path(__file__).parents[2] / "fixtures" / "logs" / "new_user7"
 
 
 def _analysed(name: str) -> LogAnalysis:
     data = (LOGS / name).read_bytes()
-    return analyse_scans(scan_jobs([JobLog.from_bytes("test", data)]),
+    return analyse_scans(scan_jobs([job_log("test", data)]),
                          changed_files=[], changed_lines={})  # fmt: skip
 
 
@@ -107,7 +107,7 @@ def test_pytests_own_count_with_its_subtests_is_said_as_it_printed_it() -> None:
     (``SUBFAILED(text='1.0.0') id``), 12 tests named ``FAILED``; the section said "12 tests
     failed by the runner's count". It now gives pytest's count as printed, and the subtests."""
     data = gzip.decompress((LOGS / "py-fail.log.gz").read_bytes())
-    analysis = analyse_scans(scan_jobs([JobLog.from_bytes("test", data)]),
+    analysis = analyse_scans(scan_jobs([job_log("test", data)]),
                              changed_files=[], changed_lines={})  # fmt: skip
     assert (analysis.runner_failed, analysis.subtests_failed, analysis.failed_count) == (223, 211, 12)
     said = failures_section(analysis.failures, analysis.failed_count, analysis.failure_groups,
@@ -121,7 +121,7 @@ def test_a_message_pytests_summary_cut_is_read_whole_from_its_report() -> None:
     the report the summary lists before the next heading kept (before: the group said
     ``Assert...``)."""
     data = gzip.decompress((LOGS / "py-fail.log.gz").read_bytes())
-    analysis = analyse_scans(scan_jobs([JobLog.from_bytes("test", data)]),
+    analysis = analyse_scans(scan_jobs([job_log("test", data)]),
                              changed_files=[], changed_lines={})  # fmt: skip
     [group] = [g for g in analysis.failures if g.test.endswith("::test_bump_clean_versions")]
     assert group.line == "AssertionError: 1 != 0", group
@@ -162,7 +162,7 @@ def test_a_test_failed_only_through_its_subtests_is_named_with_their_count() -> 
     they were counted among the 211 but named nowhere. Each is now one group, its test named
     with its count of failed subtests; the 12 tests pytest names ``FAILED`` stay the count."""
     data = gzip.decompress((LOGS / "py-fail.log.gz").read_bytes())
-    analysis = analyse_scans(scan_jobs([JobLog.from_bytes("test", data)]),
+    analysis = analyse_scans(scan_jobs([job_log("test", data)]),
                              changed_files=[], changed_lines={})  # fmt: skip
     assert analysis.failed_count == 12
     assert analysis.failure_groups == 10 + 15

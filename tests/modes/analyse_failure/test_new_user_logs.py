@@ -10,15 +10,15 @@ import pytest
 
 from cicd_agent.modes.analyse_failure.log_facts import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 from cicd_agent.modes.analyse_failure.logs.syntax_place import MAX_TAP_NOTES
 from tests.corpus.runner_log import Job, Step, render
+from tests.modes.analyse_failure.job_logs import job_log
 
 LOGS = Path(__file__).parents[2] / "fixtures" / "logs" / "new_user"
 
 
 def _analyse(data: bytes) -> LogAnalysis:
-    return analyse_scans(scan_jobs([JobLog.from_bytes("test", data)]))
+    return analyse_scans(scan_jobs([job_log("test", data)]))
 
 
 def test_a_green_cargo_log_with_a_warning_is_no_failure() -> None:
@@ -84,7 +84,7 @@ def test_the_retry_verdict_reads_the_same_in_an_actions_job_log(name: str) -> No
     output = (LOGS / name).read_bytes()
     step = Step("Tests", uses="owner/cicd-agent@v1", output=output, exit_code=1)
     job = Job("test", [Step("Checkout", uses="actions/checkout@v4"), step])
-    in_actions = analyse_scans(scan_jobs([JobLog.from_bytes("test", render(job)[0])]))
+    in_actions = analyse_scans(scan_jobs([job_log("test", render(job)[0])]))
     alone = _analyse(output)
     assert in_actions.likely_flaky_evidence == alone.likely_flaky_evidence
     assert bool(alone.likely_flaky_evidence) is (name == "test_step_flaky.txt")
@@ -113,7 +113,7 @@ def test_attack_a_plain_steps_output_ending_as_the_test_step_forges_no_retry_ver
     output = (LOGS / "test_step_flaky.txt").read_bytes()
     step = Step("Tests", run="python -m pytest tests", output=output, exit_code=1)
     job = Job("test", [Step("Checkout", uses="actions/checkout@v4"), step])
-    analysis = analyse_scans(scan_jobs([JobLog.from_bytes("test", render(job)[0])]))
+    analysis = analyse_scans(scan_jobs([job_log("test", render(job)[0])]))
     assert not analysis.likely_flaky_evidence
 
 

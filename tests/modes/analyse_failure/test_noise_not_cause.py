@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from cicd_agent.modes.analyse_failure.log_facts import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 from tests.corpus.runner_log import Job, Step, render
+from tests.modes.analyse_failure.job_logs import job_log
 
 GO_PASSING_NOISE_THEN_PANIC = b"""=== RUN   TestUnknownFlagIsReported
 [Debug] [Error] unknown flag: --bogus
@@ -64,7 +64,7 @@ FAILED tests/test_seq.py::test_last - AttributeError: module 'collections' has..
 
 def _analyse(output: bytes, command: str) -> LogAnalysis:
     step = Step("Run tests", run=command, output=output, exit_code=1)
-    return analyse_scans(scan_jobs([JobLog.from_bytes("test", render(Job("test", [step]))[0])]))
+    return analyse_scans(scan_jobs([job_log("test", render(Job("test", [step]))[0])]))
 
 
 def test_a_passing_tests_error_line_is_not_the_cause_and_a_panic_outranks_the_rest() -> None:

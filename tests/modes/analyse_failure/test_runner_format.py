@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cicd_agent.modes.analyse_failure.logs.runner_format import MarkerKind, clean_line, parse_marker
+from tests.modes.analyse_failure.job_logs import job_log
 
 
 def test_timestamp_and_byte_order_mark_are_stripped() -> None:
@@ -75,10 +76,10 @@ def test_attack_a_copied_exit_line_a_test_prints_forges_no_more_than_the_runners
     cut from an over-long line (the rest past the bound has no timestamp) it reads as the
     runner's form does there."""
     from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-    from cicd_agent.modes.analyse_failure.logs.sources import MAX_LINE_BYTES, JobLog
+    from cicd_agent.modes.analyse_failure.logs.sources import MAX_LINE_BYTES
 
     def failure_type(forged: bytes) -> str:
-        job = JobLog.from_bytes("test", _stamped_log(forged))
+        job = job_log("test", _stamped_log(forged))
         analysed = analyse_scans(scan_jobs([job]), changed_files=[], changed_lines={})
         return analysed.failure_type.value
 

@@ -11,7 +11,6 @@ extracted to disk and nothing is read until the analysis streams it.
 from __future__ import annotations
 
 import codecs
-import io
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -56,11 +55,6 @@ class JobLog:
     name: str
     parts: tuple[LogPart, ...]
     conclusion: str | None = None
-
-    @classmethod
-    def from_bytes(cls, name: str, data: bytes, *, conclusion: str | None = None) -> JobLog:
-        """A job log held in memory, such as the API's per-job log response."""
-        return cls(name, (LogPart(lambda: io.BytesIO(data), source=name),), conclusion)
 
     @classmethod
     def from_path(cls, name: str, path: Path, *, conclusion: str | None = None) -> JobLog:
