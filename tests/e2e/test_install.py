@@ -116,7 +116,7 @@ def test_the_core_install_has_no_deploy_extra_and_still_runs_analyse_failure(
     )
     assert missing.stdout.split() == list(DEPLOY_ONLY), missing.stderr
     for mode in CORE_MODES:
-        imported = python_in(core_install.venv, f"import {plugin(mode).mode_module}")
+        imported = python_in(core_install.venv, f"import {plugin(mode).package}.mode")
         assert imported.returncode == 0, imported.stderr
     analysed = subprocess.run(
         [str(core_install.venv / "bin" / "cicd-agent"), "analyse-failure", "--provider", "none",
@@ -135,7 +135,7 @@ def test_importing_a_core_mode_never_imports_numpy_or_scipy() -> None:
         "    importlib.import_module(module)\n"
         "print(*sorted(m for m in ('numpy', 'scipy', 'sklearn') if m in sys.modules))"
     )
-    modules = [plugin(mode).mode_module for mode in CORE_MODES]
+    modules = [f"{plugin(mode).package}.mode" for mode in CORE_MODES]
     modules.append("cicd_agent.modes.analyse_failure.logs.reader")
     done = subprocess.run(
         [sys.executable, "-c", probe, *modules],
