@@ -287,3 +287,30 @@ def test_a_flaky_tests_annotation_is_on_its_own_file_or_on_none(tmp_path: Path) 
     placed = {a.message.split(" ", 1)[0]: a.file for a in result.annotations()}
     assert placed == {"src/sign.test.js": "src/sign.test.js", "calc/sign_test.go": "calc/sign_test.go",
                       "tests::every_other_run": None}  # fmt: skip
+
+
+def test_a_suite_after_that_gave_no_coverage_is_said_and_hides_no_gap(tmp_path: Path) -> None:
+    """The suite run again with the accepted tests can fail to report (a runner stalled by the
+    machine's load): the warnings say why, and the gaps at head stay shown. Before: the after
+    run's problem was dropped, so ``coverage_after`` was missing without a word and every
+    uncovered line read as covered."""
+    from cicd_agent.modes.gen_tests.decide_runners import add_runner
+    from cicd_agent.modes.gen_tests.runner_ask import RunnerOpinion
+    from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
+    from cicd_agent.runners.base import TestReport
+
+    jest = next(runner for runner in RUNNERS if runner.name == "jest")
+    lines = frozenset({1, 2, 3})
+    change = runner_change(jest, {"src/sign.js": lines}, ())
+    before = TestReport(runner="jest", coverage={"src/sign.js": frozenset({1})},
+                        measured={"src/sign.js": lines}, returncode=0)  # fmt: skip
+    stalled = TestReport(runner="jest", problem="jest timed out after 600 s", returncode=None)
+    word = RunnerGaps(change, before, None)
+    written = RunnerOpinion(word, (), (), RunnerGaps(change, stalled, None))
+    result = GenTestsResult(mode="gen-tests", headline="")
+    add_runner(result, word, written, str, lambda _path, _line: False, offline=False, repo=tmp_path)
+
+    assert result.uncovered_lines == {"src/sign.js": [2, 3]}
+    (row,) = result.runners
+    assert row.coverage_after is None and row.coverage == 33.33
+    assert any("jest timed out after 600 s" in text for text in result.warnings), result.warnings

@@ -46,6 +46,12 @@ def add_runner(
     checkout ``repo`` they sit in) as Python's do."""
     name = word.change.runner.name
     after = written.after if written is not None else None
+    if after is not None and after.problem:
+        result.warnings.append(
+            f"{name}: the suite with the accepted tests gave no coverage to read, so the "
+            f"coverage after is not shown: {redact(after.problem)}"
+        )
+        after = None
     if word.change.sources:
         left = (after or word).uncovered()
         shown = {redact(p): sorted(v) for p, v in left.items()}
