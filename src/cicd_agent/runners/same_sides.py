@@ -17,7 +17,7 @@ _PAIRS = {"(": ")", "[": "]", "{": "}"}
 _QUOTES = frozenset("\"'`")
 _EQUALITIES = ("==", "!=")
 _COMPARISONS = ("===", "!==", "==", "!=", "<=", ">=", "<", ">")
-_NEGATION = {
+NEGATION = {
     "==": "!=",
     "!=": "==",
     "===": "!==",
@@ -27,6 +27,8 @@ _NEGATION = {
     ">": "<=",
     "<=": ">",
 }
+"""Each comparison's opposite (``a < b`` is false exactly where ``a >= b`` holds); the
+mutation check negates by it too."""
 _SWAPPED = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
 """The operator that says the same with its sides swapped (``a < b`` is ``b > a``)."""
 _REFLEXIVE = frozenset({"==", "===", "<=", ">="})
@@ -136,7 +138,7 @@ def always_true(expression: str) -> bool:
         return False
     compared = {found for part in _disjuncts(expression) if (found := _comparison(part))}
     for left, operator, right in compared:
-        negated = _NEGATION[operator]
+        negated = NEGATION[operator]
         if (
             (left == right and operator in _REFLEXIVE)
             or (left, negated, right) in compared

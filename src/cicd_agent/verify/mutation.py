@@ -27,6 +27,7 @@ from cicd_agent.local.checkout_files import (
     CheckoutFileError,
     read_bytes,
 )
+from cicd_agent.runners.same_sides import NEGATION
 
 if TYPE_CHECKING:
     from pygments.lexer import Lexer
@@ -57,14 +58,7 @@ LEXERS = {
 """The languages the gates judge, by file extension, as Pygments names their lexers."""
 
 _NEGATED = {
-    "==": "!=",
-    "!=": "==",
-    "===": "!==",
-    "!==": "===",
-    "<": ">=",
-    ">=": "<",
-    ">": "<=",
-    "<=": ">",
+    **NEGATION,
     "&&": "||",
     "||": "&&",
     "and": "or",
