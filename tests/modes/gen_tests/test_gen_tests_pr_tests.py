@@ -21,6 +21,7 @@ from tests.helpers.sandbox import needs_sandbox
 pytestmark = needs_sandbox
 
 ADDED = """\
+import os
 import pathlib
 
 
@@ -38,8 +39,23 @@ def test_every_other_run():
     seen = int(counter.read_text()) if counter.exists() else 0
     counter.write_text(str(seen + 1))
     assert seen % 2 == 0
+
+
+def test_clean_environment():
+    # fails beside the change's other test file, which sets this as it is imported: alone, passes
+    assert "POLLUTED_BY_AN_IMPORT" not in os.environ
+"""
+POLLUTER = """\
+import os
+
+os.environ["POLLUTED_BY_AN_IMPORT"] = "1"
+
+
+def test_sets_at_import():
+    assert True
 """
 FLAKY = "tests/test_added.py::test_every_other_run"
+VICTIM = "tests/test_added.py::test_clean_environment"
 UNCOVERED = "def double(x):\n    return 2 * x\n"
 
 
@@ -53,7 +69,10 @@ def test_a_test_the_change_adds_that_fails_every_other_run_is_flaky(tmp_path: Pa
         },
     )
     # with new code no test runs, as a change often is: the headline's coverage gap is not all
-    head = repo.commit("add tests", {"tests/test_added.py": ADDED, "p.py": UNCOVERED})
+    head = repo.commit(
+        "add tests",
+        {"tests/test_added.py": ADDED, "tests/test_polluter.py": POLLUTER, "p.py": UNCOVERED},
+    )
     # A test timeout of 15 s bounds each round's repetitions to about half of it (its share of
     # the hunt's budget, at most the timeout): the same six rounds, each repeating the tests
     # for seconds, not the default's half-minute (under load, noise beside them all along).
@@ -66,7 +85,12 @@ def test_a_test_the_change_adds_that_fails_every_other_run_is_flaky(tmp_path: Pa
         "tests/test_added.py::test_stable": "stable",
         "tests/test_added.py::test_always_fails": "failing",
         FLAKY: "flaky",
+        VICTIM: "failing",
+        "tests/test_polluter.py::test_sets_at_import": "stable",
     }
+    # run once more alone, the always-failing tests are told apart (as test-step would)
+    alone = {r["test"]: r["alone"] for r in document["pr_tests"]}  # type: ignore[union-attr, index]
+    assert alone[VICTIM] == "passed" and alone["tests/test_added.py::test_always_fails"] == "failed"
     named = ("tests/test_added.py::test_stable", "tests/test_added.py::test_always_fails", FLAKY)
     stable, failing, flaky = (verdicts[test][1:] for test in named)
     assert stable[0] == stable[1] > 6 and failing[0] == 0 < failing[1] and 0 < flaky[0] < flaky[1]
@@ -79,16 +103,21 @@ def test_a_test_the_change_adds_that_fails_every_other_run_is_flaky(tmp_path: Pa
     assert "replay: `PYTHONPATH=" in summary  # the plugin's folder: no cicd-agent import needed
     assert "python -m pytest -p cicd_gentests_plugin --cicd-shuffle " in summary
     # how many times each test ran, in how many sessions, and what passing them all shows
-    assert f"1 flaky, 1 passed every one of its {stable[1]:,} runs (a test that fails " in summary
+    assert "1 flaky, 2 passed every one of their runs" in summary, summary
     assert "ten runs" not in summary
     assert " round(s) in " in summary and "each a pytest session that runs every test" in summary
     assert "test_old" not in summary  # not touched by the change: not run again
+    assert "test_clean_environment` passed 0 of " in summary
+    assert "failing; it passed alone: it fails only after another test (order-dependent)" in summary
+    assert "test_always_fails` passed 0 of " in summary and "failing; it failed alone too" in summary
     # The headline names the flaky test and its evidence first, before the coverage gap.
     headline = str(document["headline"])
     assert headline.startswith(
         f"A test the change adds or changes is flaky: `{FLAKY}` failed "
         f"{flaky[1] - flaky[0]:,} of {flaky[1]:,} runs. "
         # tomli's always-failing test was in the body alone, the headline naming the flaky one
+        "A test the change adds or changes failed every run beside other tests and passed "
+        f"alone: `{VICTIM}` failed {verdicts[VICTIM][2]:,} of {verdicts[VICTIM][2]:,} runs. "
         "A test the change adds or changes failed every run: "
         f"`tests/test_added.py::test_always_fails` failed {failing[1]:,} of {failing[1]:,} runs. "
     ), headline

@@ -62,6 +62,9 @@ class PrTestReport:
     file: str = ""
     """The test file it is in, one the change holds ("": the runner's id names none, as
     cargo's ``module::test`` or a Go package's test does not)."""
+    alone: str = ""
+    """A failing test's one run in a session of its own: ``passed`` (it fails only beside
+    another test: order-dependent), ``failed``, or "" (not run so)."""
 
 
 @dataclass(kw_only=True)
@@ -148,6 +151,7 @@ def pr_test_rows(
             file=redact(
                 next((f for f in files if test == f or test.startswith((f"{f}::", f"{f} › "))), "")
             ),
+            alone=found.alone.get(test, ""),
         )
         for test, c in found.tests.items()
     ]

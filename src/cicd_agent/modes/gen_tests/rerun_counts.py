@@ -104,6 +104,9 @@ class Reruns:
     shown: str = ""
     """Where every run passed and each test passed :data:`~.conditions.ENOUGH` runs under a
     condition, what that shows ("" otherwise)."""
+    alone: Mapping[str, str] = field(default_factory=dict)
+    """Each test that failed every run beside others, run once in a session of its own: the
+    outcome it reported there (``passed``: it fails only after another test)."""
 
 
 @dataclass

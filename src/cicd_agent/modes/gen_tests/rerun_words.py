@@ -15,8 +15,12 @@ def first_sentences(tests: Sequence[PrTestReport]) -> str:
     """The headline's opening on the flaky tests, then those that failed every run ("" when
     none did)."""
     said = ""
-    for verdict, how in (("flaky", "is flaky"), ("failing", "failed every run")):
-        found = [test for test in tests if test.verdict == verdict]
+    for verdict, how in (
+        ("flaky", "is flaky"),
+        ("order-dependent", "failed every run beside other tests and passed alone"),
+        ("failing", "failed every run"),
+    ):
+        found = [test for test in tests if _kind(test) == verdict]
         if not found:
             continue
         first = found[0]
@@ -31,6 +35,13 @@ def first_sentences(tests: Sequence[PrTestReport]) -> str:
             "more (listed below). "
         )
     return said
+
+
+def _kind(test: PrTestReport) -> str:
+    """A test's verdict, a failing one that passed alone told apart as order-dependent."""
+    return (
+        "order-dependent" if test.verdict == "failing" and test.alone == "passed" else test.verdict
+    )
 
 
 def reruns_said(tests: Sequence[PrTestReport]) -> str:

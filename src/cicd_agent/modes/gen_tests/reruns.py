@@ -153,16 +153,43 @@ class TestRuns:
                     for test, count in tally.planned.items()
                     if count > tally.counted and not _under(test, tuple(apart))
                 ]
+            lone = [] if stopped else self._alone(space, tally, ends)
         finally:
             remove_tree(space.root)
         return tally.reruns(
             claimed,
-            runs=runs + alone_runs,
-            seconds=seconds,
+            runs=runs + alone_runs + len(lone),
+            seconds=seconds + sum(lone),
             stopped=stopped,
             seed=schedule.seed,
             apart=apart,
         )
+
+    def _alone(self, space: Workspace, tally: _Tally, ends: float) -> list[float]:
+        """Each test that failed every run beside the others (a node id) once more in a
+        session of its own, at most :data:`ALONE_CHECKS` of them, while the budget lasts: the
+        outcome its run reported goes into ``tally.alone`` (none where the session gave no word
+        to believe); each session's seconds are returned. One that passes alone fails because
+        of a neighbour's state, as the test step's classification would find."""
+        failing = [t for t in tally.failed if not tally.passed.get(t) and _ids([t])]
+        sessions: list[float] = []
+        for test in failing[:ALONE_CHECKS]:
+            left = ends - time.monotonic()
+            if left <= 0:
+                break
+            result, evidence = self.sandbox.session(
+                [*self.pytest, *PLAIN.conditions[0].arguments(space, [test])],
+                space,
+                timeout=min(self.timeout, left),
+            )
+            sessions.append(result.seconds)
+            heard = evidence.outcomes
+            outcome = "" if heard is None else heard.tests.get(test, "")
+            if outcome in ("passed", "failed") and not PYTEST.reports.why_no_result(
+                result, evidence
+            ):
+                tally.alone[test] = outcome
+        return sessions
 
     def _apart(
         self,
@@ -230,6 +257,8 @@ class _Tally:
     """The last whole-files round's seconds."""
     alone_from: int = 0
     """The round from which whole files no longer fit the budget: the tests ran alone."""
+    alone: dict[str, str] = field(default_factory=dict)
+    """The outcome of each always-failing test's one run in a session of its own."""
     enough: Enough = field(default_factory=Enough)
 
     def condition(
@@ -336,6 +365,7 @@ class _Tally:
             self.alone_from,
             dict(apart),
             shown,
+            dict(self.alone),
         )
 
     def counts(self, claimed: Sequence[str]) -> dict[str, Counts]:
@@ -363,6 +393,10 @@ def _unfollowed(runs: int, mine: Mapping[str, str], planned: Mapping[str, int]) 
             f"more than the {MAX_TESTS:,} followed"
         )
     return "" if mine or planned else f"run {runs}: its report names none of the tests"
+
+
+ALONE_CHECKS = 5
+"""The most always-failing tests run once more alone (each is one more session)."""
 
 
 def _ids(tests: Sequence[str]) -> bool:

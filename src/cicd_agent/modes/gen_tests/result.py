@@ -345,11 +345,19 @@ def no_code_text(paths: Sequence[str], before: str) -> str:
     return f"{before}No code (types alone, nothing runs): {named}{more}."
 
 
+_ALONE_SAID = {
+    "passed": "; it passed alone: it fails only after another test (order-dependent)",
+    "failed": "; it failed alone too",
+}
+
+
 def _said(report: PrTestReport) -> str:
     """``passed 6 of 10 run(s): flaky``: a test's counts and what they make it."""
     if not report.runs:  # skipped every time, or its file's first run gave no report
         return "unchecked: no run reported it passing or failing"
     said = f"passed {report.passed} of {report.runs} run(s): {report.verdict}"
+    if report.alone:
+        said += _ALONE_SAID[report.alone]
     if report.verdict != "flaky" or not report.failed_under:
         return said
     # a command is pasted: as code, or GitHub reads a folder ``_x_`` as emphasis (``./x``)
