@@ -45,13 +45,16 @@ class FlakySigns:
     ``reruns``, a line saying a failed test ran again (pytest-rerunfailures' ``RERUN``);
     ``timed_out``, a test past its own time limit; ``report_line``, a line of a failed test's
     report, where a word on timing or the network is the test's; ``failed_test``, the lines
-    opening one failed test's report (group ``name``); ``clock``, what the runner prints of every
-    test's time (jest's ``(3 ms)``), which says nothing of what it checked."""
+    opening one failed test's report (group ``name``); ``name_goes_on``, the lines under such a
+    header that carry on its name (mocha's titles, one a line, the last ending in ``:``: group
+    ``name``, and ``last`` on the last); ``clock``, what the runner prints of every test's time
+    (jest's ``(3 ms)``), which says nothing of what it checked."""
 
     reruns: re.Pattern[str] | None = None
     timed_out: re.Pattern[str] | None = None
     report_line: re.Pattern[str] | None = None
     failed_test: tuple[re.Pattern[str], ...] = ()
+    name_goes_on: re.Pattern[str] | None = None
     clock: re.Pattern[str] | None = None
 
 

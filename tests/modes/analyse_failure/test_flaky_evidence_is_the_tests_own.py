@@ -14,6 +14,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
 from tests.helpers.cli import run_cli
@@ -122,3 +124,115 @@ def test_a_test_failing_every_first_run_is_not_proposed_for_quarantine(tmp_path:
     step = Step("Run go test ./...", run="go test ./...", output=GO_OUTPUT, exit_code=1)
     analysis = analyse_scans(scan_jobs([job_log("t", render(Job("t", [step]))[0])]))
     assert judge(analysis, (), date(2026, 11, 30), found) is None
+
+
+# A new user's trial (xxhash, vary, a Rust crate): each test drew a value and failed on one
+# draw. go test, mocha and cargo print no source line, only where it failed: the draw is read
+# from the checkout, up from that line to the test's start. The logs are their runs' own.
+DRAWS = {
+    "go": ("go test ./...", "TestRandomSeed", "cache_test.go", """\
+package xxhash
+
+import (
+\t"math/rand"
+\t"testing"
+\t"time"
+)
+
+func TestDigestsStartEmpty(t *testing.T) {
+\tif n := 4; n == 0 {
+\t\tt.Fatalf("never")
+\t}
+}
+
+func TestRandomSeed(t *testing.T) {
+\tr := rand.New(rand.NewSource(time.Now().UnixNano()))
+\tn := r.Intn(4)
+\tif n == 0 {
+\t\tt.Fatalf("seed draw %d", n)
+\t}
+}
+""", b"""\
+--- FAIL: TestRandomSeed (0.00s)
+    cache_test.go:19: seed draw 0
+FAIL
+FAIL\tgithub.com/cespare/xxhash/v2\t0.575s
+FAIL
+"""),
+    "mocha": ("npm test", "vary cache should append a random field", "test/cache.js", """\
+const assert = require("assert");
+
+describe("vary cache", function () {
+  it("should append a random field", function () {
+    const n = Math.floor(Math.random() * 4);
+    assert.ok(n !== 0, "drew " + n);
+  });
+});
+""", b"""\
+  vary cache
+    1) should append a random field
+
+
+  0 passing (140ms)
+  1 failing
+
+  1) vary cache
+       should append a random field:
+
+      AssertionError [ERR_ASSERTION]: drew 0
+      + expected - actual
+
+
+      at Context.<anonymous> (test/cache.js:6:12)
+      at process.processImmediate (node:internal/timers:483:21)
+
+"""),
+    "cargo": ("cargo test", "c_random_key", "tests/cache.rs", """\
+use std::time::{SystemTime, UNIX_EPOCH};
+
+#[test]
+fn c_random_key() {
+    let n = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().subsec_nanos() % 4;
+    assert_ne!(n, 0, "drew {}", n);
+}
+""", b"""\
+running 1 test
+test c_random_key ... FAILED
+
+failures:
+
+---- c_random_key stdout ----
+
+thread 'c_random_key' (25101) panicked at tests/cache.rs:6:5:
+assertion `left != right` failed: drew 0
+  left: 0
+ right: 0
+
+failures:
+    c_random_key
+
+test result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s
+"""),
+}
+
+
+@pytest.mark.parametrize("runner", sorted(DRAWS))
+def test_a_draw_in_the_tests_own_source_is_read_from_the_checkout(
+    tmp_path: Path, runner: str
+) -> None:
+    run, test, path, source, output = DRAWS[runner]
+    project = tmp_path / "project"
+    (project / path).parent.mkdir(parents=True)
+    (project / path).write_text(source)
+    step = Step("Test", run=run, output=output, exit_code=1)
+    for folder in ("run", "blind", "seen"):
+        (tmp_path / folder).mkdir()
+    logs = write_layout([Job("test", [noise.checkout(), step])], tmp_path / "run", "zip_steps")
+    argv = ["analyse-failure", "--provider", "none", "--logs", str(logs), "--json"]
+    blind = json.loads(run_cli(argv, tmp_path / "blind").stdout)
+    assert not blind["flaky_tests"], blind["flaky_tests"]  # the log alone says nothing of chance
+    done = run_cli([*argv, "--repo", str(project)], tmp_path / "seen")
+    assert done.code == 0, done.stdout
+    flaky = {item["name"]: item for item in json.loads(done.stdout)["flaky_tests"]}
+    (said,) = [" ".join(item["evidence"]) for name, item in flaky.items() if test in name]
+    assert "drawn at random" in said and ("rand" in said or "subsec_nanos" in said), said

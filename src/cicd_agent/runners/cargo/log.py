@@ -21,8 +21,9 @@ SHAPE = RunnerShape(
     details=("rust.panic",),
     signatures=beside(__name__),
     flaky=FlakySigns(
-        reruns=re.compile(r"^\s*(?:TRY \d+ (?:PASS|FAIL)|FLAKY \d+/\d+)\b")
-    ),  # nextest
+        reruns=re.compile(r"^\s*(?:TRY \d+ (?:PASS|FAIL)|FLAKY \d+/\d+)\b"),  # nextest
+        failed_test=(re.compile(r"^---- (?P<name>\S+) stdout ----$"),),
+    ),
     step_ids=step_ids,
     step_parents=step_parents,
 )

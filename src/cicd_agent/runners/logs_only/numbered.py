@@ -19,5 +19,9 @@ SHAPE = RunnerShape(
     asserts=EXPECTATION,
     headings=("mocha.failure",),
     signatures=beside(__name__),
-    flaky=FlakySigns(timed_out=re.compile(r"Timeout of \d+ ?ms exceeded")),  # mocha
+    flaky=FlakySigns(  # mocha
+        timed_out=re.compile(r"Timeout of \d+ ?ms exceeded"),
+        failed_test=(re.compile(r"^ {2}\d+\) (?P<name>\S.*?):?$"),),
+        name_goes_on=re.compile(r"^ {5,}(?P<name>\S.*?)(?P<last>:)?$"),
+    ),
 )

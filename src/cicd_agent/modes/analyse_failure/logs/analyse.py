@@ -344,11 +344,15 @@ def analyse_scans(
         fingerprint=prints[0],
         likely_flaky_evidence=tuple(
             redact(item)
-            for item in offline_evidence(lines, test_failure=testing, failed_tests=len(tests))
+            for item in offline_evidence(
+                lines, test_failure=testing, failed_tests=len(tests), source=source
+            )
         ),
         test_evidence=tuple(
             (redact(test), tuple(redact(item) for item in said))
-            for test, said in own_evidence(lines, tests, test_failure=testing).items()
+            for test, said in own_evidence(
+                lines, tests, test_failure=testing, source=source
+            ).items()
         ),
         failed_tests=tuple(redact(name) for name in tests),
         test_ids=tuple(

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from cicd_agent.analysis.history import canonical_test
+from cicd_agent.modes.analyse_failure.logs.test_messages import Source
 from cicd_agent.runners.table import LOG_SHAPES
 
 MAX_EVIDENCE = 5
@@ -78,7 +79,11 @@ def _quote(text: str, limit: int = MAX_QUOTE) -> str:
 
 
 def offline_evidence(
-    lines: Iterable[str], *, test_failure: bool, failed_tests: int = 0
+    lines: Iterable[str],
+    *,
+    test_failure: bool,
+    failed_tests: int = 0,
+    source: Source | None = None,
 ) -> tuple[str, ...]:
     """Why the failure in ``lines`` (a failed step's text) is likely flaky, if it is.
 
@@ -99,7 +104,7 @@ def offline_evidence(
             "pass on a retry (its closing summary in this log)"
         )
     if test_failure:
-        miss = timing_miss(lines)
+        miss = timing_miss(lines, source)
         if miss is not None:
             found["timing"] = miss.reason()
     for text in lines:
@@ -123,7 +128,11 @@ def offline_evidence(
 
 
 def own_evidence(
-    lines: Sequence[str], tests: Sequence[str], *, test_failure: bool
+    lines: Sequence[str],
+    tests: Sequence[str],
+    *,
+    test_failure: bool,
+    source: Source | None = None,
 ) -> dict[str, tuple[str, ...]]:
     """Each of the failed ``tests`` → why it is likely flaky, from its own report alone (the
     lines under its header, :func:`offline_evidence` on them) and the test step's summary naming
@@ -137,7 +146,7 @@ def own_evidence(
         owners = [t for t, key in keys.items() if key == short or key.endswith(f".{short}")]
         if len(owners) == 1:
             found.setdefault(owners[0], []).extend(
-                offline_evidence(block, test_failure=test_failure, failed_tests=1)
+                offline_evidence(block, test_failure=test_failure, failed_tests=1, source=source)
             )
     retried = {canonical_test(test) for test in step_retry_verdict(lines)}
     for test, key in keys.items():
@@ -228,18 +237,35 @@ _CLOCK_NOISE = _any(signs.clock for signs in _SIGNS)
 """What runners print about every test's run time (TAP's ``duration_ms``, jest's ``(3 ms)``,
 pytest's closing line): it says nothing of what the test checked."""
 _HEADERS = (
-    *(pattern for signs in _SIGNS for pattern in signs.failed_test),
-    re.compile(r"^#\s+Failed test '(?P<name>.+)'$"),  # Test::More's diagnostics
+    *((pattern, signs.name_goes_on) for signs in _SIGNS for pattern in signs.failed_test),
+    (re.compile(r"^#\s+Failed test '(?P<name>.+)'$"), None),  # Test::More's diagnostics
 )
+"""Each line opening a failed test's report, and the lines under it that carry on its name."""
 
 
 _RANDOM_DRAW = re.compile(
     r"\brandom\.(?:random|randint|randrange|uniform|choices?|sample|shuffle|gauss|getrandbits)\b"
-    r"|\brand\.(?:Float32|Float64|Int|Intn|Int31n|Int63|Int63n|Perm|Shuffle)\b|\bMath\.random\b"
-    r"|\brand::(?:random|thread_rng)\b|\bthread_rng\(\)"
+    r"|\brand\.(?:Float32|Float64|Int|Intn|Int31n|Int63|Int63n|Perm|Shuffle|New|NewSource)\b"
+    r"|\bMath\.random\b|\brand::(?:random|thread_rng)\b|\bthread_rng\(\)"
+    r"|\b(?:subsec_nanos|UnixNano|Nanosecond|nanoTime|hrtime|Date\.now)\(\)[^;]{0,20}%"
 )
-"""A value drawn at random in a failed test's report (its source line as pytest prints it):
-its check passes or fails by chance, whatever words about time sit beside it."""
+"""A value drawn at random in a failed test's report (its source line as pytest prints it), or
+in its own source: its check passes or fails by chance, whatever words about time sit beside
+it. A clock's fine digits taken modulo a number are a draw too (``subsec_nanos() % 4``)."""
+_PLACE = re.compile(
+    r"(?P<file>[\w./-]{1,300}\.(?:go|js|cjs|mjs|ts|cts|mts|jsx|tsx|rs|java|kt|rb|cs)):"
+    r"(?P<line>\d{1,7})\b"
+)
+"""A place in a test's source its report names (``cache_test.go:29:``, ``(test/cache.js:21:12)``,
+``panicked at tests/cache.rs:34:5:``): runners that print no source line print this."""
+_TEST_START = re.compile(
+    r"^\s*(?:func\s+Test|(?:pub\s+)?(?:async\s+)?fn\s|#\[test\]|(?:it|test)\s*\(|@Test\b"
+    r"|(?:public\s+)?void\s+test)"
+)
+READ_BACK = 40
+"""Lines of a test's source read up from the place its report names, at most, to its start."""
+MAX_PLACES = 3
+"""Places of one test's report whose source is read, at most."""
 
 
 @dataclass(frozen=True)
@@ -304,10 +330,11 @@ def _blocks(lines: Sequence[str]) -> list[tuple[str, list[str]]]:
     """Each failed test's name and the lines of its report (the header and what follows)."""
     blocks: list[tuple[str, list[str]]] = []
     for index, text in enumerate(lines):
-        for pattern in _HEADERS:
+        for pattern, goes_on in _HEADERS:
             match = pattern.search(text.rstrip())
             if match is not None:
-                blocks.append((match["name"], [text, *lines[index + 1 : index + _BLOCK_LINES]]))
+                block = [text, *lines[index + 1 : index + _BLOCK_LINES]]
+                blocks.append((_whole_name(match["name"], block[1:], goes_on), block))
                 break
     for position, (name, block) in enumerate(blocks):
         # A report ends where the next one starts.
@@ -316,6 +343,22 @@ def _blocks(lines: Sequence[str]) -> list[tuple[str, list[str]]]:
             del block[block.index(following, 1) :]
         blocks[position] = (name, block)
     return blocks
+
+
+def _whole_name(name: str, after: Sequence[str], goes_on: re.Pattern[str] | None) -> str:
+    """A header's ``name`` with the lines ``after`` it that carry it on (mocha's suite, then
+    each title to the one ending in ``:``); the header's alone where no such last line comes."""
+    if goes_on is None:
+        return name
+    parts = [name]
+    for text in after:
+        more = goes_on.match(text.rstrip())
+        if more is None:
+            break
+        parts.append(more["name"])
+        if more["last"]:
+            return " ".join(parts)
+    return name
 
 
 def _bound_on_time(name: str, block: Sequence[str]) -> bool:
@@ -327,13 +370,36 @@ def _bound_on_time(name: str, block: Sequence[str]) -> bool:
     return any(_BOUND_WORDS.search(text) and (named or _TIME_WORDS.search(text)) for text in block)
 
 
-def timing_miss(lines: Sequence[str]) -> TimingMiss | None:
+def _drawn_in_source(block: Sequence[str], source: Source) -> str | None:
+    """The line of the failed test's own source that draws a value at random, read from the
+    checkout up from a place its report names to the test's start (go test, mocha and cargo
+    print no source line); None where none does or the checkout holds no such file."""
+    places = [match for text in block for match in _PLACE.finditer(text)][:MAX_PLACES]
+    for place in places:
+        number = int(place["line"])
+        for at in range(number, max(number - READ_BACK, 0), -1):
+            line = source(place["file"], at)
+            if line is None:
+                break
+            if _RANDOM_DRAW.search(line):
+                return line.strip()
+            if _TEST_START.search(line):
+                break
+    return None
+
+
+def timing_miss(lines: Sequence[str], source: Source | None = None) -> TimingMiss | None:
     """The first failed test in ``lines`` that missed a bound on time, if any did, or checked a
     value drawn at random (said so: a comment about timing beside ``random.random() < 0.6``
-    makes it no bound on time)."""
+    makes it no bound on time), in its report or, by ``source`` (the checkout's lines), in
+    its own source."""
     for name, report in _blocks(lines):
-        block = [text for text in report if not _CLOCK_NOISE.search(text)] or report[:1]
+        # the runner's own time limit is not a bound the test checks (its rule is apart)
+        kept = [t for t in report if not _CLOCK_NOISE.search(t) and not TEST_TIMEOUT.search(t)]
+        block = kept or report[:1]
         drawn = next((text.strip() for text in block if _RANDOM_DRAW.search(text)), None)
+        if drawn is None and source is not None:
+            drawn = _drawn_in_source(block, source)
         if drawn is not None:
             return TimingMiss(name.strip(), _quote(drawn, 120), chance=True)
         words = name + "\n" + "\n".join(block)
