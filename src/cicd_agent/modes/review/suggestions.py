@@ -34,7 +34,7 @@ from cicd_agent.actions.rendered import code_texts
 from cicd_agent.analysis.unified_diff import file_diff, git_lines
 from cicd_agent.local.checkout_files import walk_files
 from cicd_agent.modes.review.placement import comment_body
-from cicd_agent.modes.review.types import Checks, SuggestionKey, key_of
+from cicd_agent.modes.review.types import SuggestionChecks, SuggestionKey, key_of
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.finding import Finding
@@ -55,7 +55,7 @@ NO_TESTS = "no tests exercise this file by name"
 
 def check(
     ctx: RunContext[ReviewOptions], verdict: ReviewVerdict, proposed: Sequence[Finding]
-) -> Checks:
+) -> SuggestionChecks:
     """The check step: the verifier's word on the first :data:`MAX_SUGGESTIONS` suggestions of
     ``proposed``, the findings decide would post (:func:`~.decide.proposed`)."""
     facts = verdict.facts
@@ -65,15 +65,15 @@ def check(
         if f.suggestion is not None and f.line and posts_as_checked(f, ctx.own_links)
     ][:MAX_SUGGESTIONS]
     if not proposed:
-        return Checks()
+        return SuggestionChecks()
     if facts.sources is None:
-        return Checks(why_unchecked="there is no checkout of the head to apply them to")
+        return SuggestionChecks(why_unchecked="there is no checkout of the head to apply them to")
     # the sandbox: as the verifier below
     from cicd_agent.runners.sandboxes import PYTEST_SANDBOX, isolation_of, opened
 
     isolation = isolation_of(ctx)
     if not isolation.sandboxed:
-        return Checks(why_unchecked=f"no sandbox on this runner ({isolation.detail})")
+        return SuggestionChecks(why_unchecked=f"no sandbox on this runner ({isolation.detail})")
     # The verifier and its runners (about 0.15 s of CPU to import): only a review with a
     # suggestion to check pays for them.
     from cicd_agent.local.job_tools import job_python
@@ -99,7 +99,7 @@ def check(
             row = for_file(finding.path, sandbox.checkout, ctx.environ)
             runner = row if isinstance(row, str) else row.runner
             verdicts[key_of(finding)] = checks.judge(_claim(finding, text, files, facts, runner))
-    return Checks(verdicts)
+    return SuggestionChecks(verdicts)
 
 
 def posts_as_checked(finding: Finding, allowed_links: tuple[str, ...]) -> bool:
