@@ -84,7 +84,8 @@ def publish_handoff(ctx: RunContext[ReviewOptions], path: Path) -> Finished[Revi
     facts, rules = collect_handoff(ctx, path)
     announce_analyse(ctx)
     verdict = analyse_handoff(facts)
-    ask_model(ctx, lambda: ctx.note(NOT_ASKED))
+    if ctx.model is not None:
+        ctx.note(NOT_ASKED)
     result = decide(verdict, None, rules)
     return finish(ctx, result, lambda decided: publish(ctx, decided, facts.review.plan))
 
