@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from cicd_agent.modes.review.keeps_passing import KeepsPassing, Kept
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.types import ReviewFacts, ReviewVerdict
-    from cicd_agent.runners.protocol import Runner
+    from cicd_agent.runners.protocol import ChecksSuggestions
 
 MAX_SUGGESTIONS = 10
 """Suggestions checked in one review; later ones (by the findings' order) go without a block."""
@@ -50,7 +50,6 @@ BUDGET = 300.0
 """Seconds all checks of one review may take together (two runs of a file's tests each)."""
 MAX_TEST_FILES = 5
 """Test files run for one suggested file (the nearest names first)."""
-NO_TESTS = "no tests exercise this file by name"
 
 
 def check(
@@ -78,7 +77,7 @@ def check(
     # suggestion to check pays for them.
     from cicd_agent.local.job_tools import job_python
     from cicd_agent.modes.review.keeps_passing import KeepsPassingJudge
-    from cicd_agent.runners.lookups import for_file
+    from cicd_agent.runners.lookups import file_tests
 
     texts = facts.sources.texts([f.path for f in proposed])
     ctx.progress.say(f"checking {len(proposed)} suggestion(s) in the sandbox")
@@ -96,9 +95,8 @@ def check(
             text = texts.get(finding.path)
             if text is None:
                 continue
-            row = for_file(finding.path, sandbox.checkout, ctx.environ)
-            runner = row if isinstance(row, str) else row.runner
-            verdicts[key_of(finding)] = checks.judge(_claim(finding, text, files, facts, runner))
+            tests = file_tests(finding.path, files, sandbox.checkout, ctx.environ)
+            verdicts[key_of(finding)] = checks.judge(_claim(finding, text, facts, tests))
     return SuggestionChecks(verdicts)
 
 
@@ -117,12 +115,11 @@ def posts_as_checked(finding: Finding, allowed_links: tuple[str, ...]) -> bool:
 def _claim(
     finding: Finding,
     text: str,
-    files: Sequence[str],
     facts: ReviewFacts,
-    runner: Runner | str,
+    tests: tuple[ChecksSuggestions, tuple[str, ...]] | str,
 ) -> KeepsPassing:
-    """The claim for ``finding``; ``runner``: its file's test runner, or why none runs ("":
-    no runner knows such files)."""
+    """The claim for ``finding``; ``tests``: its file's test runner and tests, or why none
+    runs ("": no runner knows such files)."""
     path = finding.path
     linters = tuple(c for c in facts.linters if path.endswith(c.suffixes))
     tool, _, rule = finding.rule.partition("/")
@@ -130,16 +127,12 @@ def _claim(
         rule if finding.source == "deterministic" and any(c.label == tool for c in linters) else ""
     )
     from cicd_agent.modes.review.keeps_passing import KeepsPassing
-    from cicd_agent.runners.table import RUNNERS
 
     claim = KeepsPassing(patch(finding, text), (path,), (), linters, gone)
-    if isinstance(runner, str):
-        named = any(r.tests_of(path, files) for r in RUNNERS if path.endswith(r.suffixes))
-        return replace(claim, untested=runner if named else NO_TESTS) if runner else claim
-    tests = runner.tests_of(path, files)[:MAX_TEST_FILES]
-    if not tests:
-        return replace(claim, runner=runner, untested=NO_TESTS)
-    return replace(claim, tests=tests, runner=runner)
+    if isinstance(tests, str):
+        return replace(claim, untested=tests)
+    runner, files = tests
+    return replace(claim, tests=files[:MAX_TEST_FILES], runner=runner)
 
 
 def patch(finding: Finding, text: str) -> str:
