@@ -138,16 +138,15 @@ def decide(
     verdict: ReviewVerdict,
     opinion: ReviewOpinion | None,
     rules: Rules,
+    merged: Merged,
     checks: SuggestionChecks | None = None,
-    merged: Merged | None = None,
 ) -> ReviewResult:
     """The review's result from the deterministic verdict and the model's opinion (None
-    without a model); ``checks``: the verifier's word on the suggestions (one without it loses
-    its block); ``merged``: the findings :func:`with_model_findings` merged for the check."""
+    without a model); ``merged``: their findings as :func:`with_model_findings` merged them, once
+    a run, for the check too; ``checks``: the verifier's word on the suggestions (one without it
+    loses its block)."""
     facts = verdict.facts
     review = opinion.review if opinion else None
-    if merged is None:
-        merged = with_model_findings(verdict, opinion, rules)
     found, notes = checked(merged.findings, checks or SuggestionChecks())
     if merged.dropped:
         notes.append(
