@@ -1,6 +1,8 @@
-"""The tools the fix step knows (``data/known_tools.toml``, one record each, so a tool is added
-in one place): how its failure reads, how a command running it is recognised, and a linter's
-fixing form. A tool without one (pytest, mypy) names the failing command and is never rewritten."""
+"""The linters and checkers cicd-agent knows (``data/known_tools.toml``, one record each, so a
+tool is added in one place), read by review's linters and by analyse-failure's fix step: how
+review runs one the repository configures, how its failure reads, how a command running it is
+recognised, and a linter's fixing form. A tool without one (pytest, mypy) names the failing
+command and is never rewritten."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from typing import Any
 @dataclass(frozen=True)
 class Checking:
     """How review runs a linter the repository configures over its changed files, read-only
-    (``modes/review/linters.py``): one table with the fix step's, so a tool is added once."""
+    (``modes/review/linters.py``): the same record the fix step reads, so a tool is added once."""
 
     configs: tuple[str, ...]
     """Files at the repository's root that configure it (any one is enough)."""

@@ -13,7 +13,7 @@ from cicd_agent.local.checkout_files import is_file
 from cicd_agent.runners import named_files
 from cicd_agent.runners.cargo.crate import library_root
 from cicd_agent.runners.js.runner import PACKAGE_TEST, test_script
-from cicd_agent.runners.protocol import Runner
+from cicd_agent.runners.protocol import ChecksSuggestions, Runner
 from cicd_agent.runners.shape import Place
 from cicd_agent.runners.table import LOG_SHAPES, RUNNERS, STEP_ONLY, TABLE, Row
 from cicd_agent.sandbox import ToolMount
@@ -95,11 +95,33 @@ def tool_mounts(environ: Mapping[str, str]) -> tuple[ToolMount, ...]:
     )
 
 
+NO_TESTS = "no tests exercise this file by name"
+
+
+def file_tests(
+    path: str, files: Sequence[str], checkout: Path, environ: Mapping[str, str]
+) -> tuple[ChecksSuggestions, tuple[str, ...]] | str:
+    """The runner that runs ``path``'s tests in this job (:func:`for_file`) and those tests
+    among ``files`` (the checkout's), nearest first; or the clause saying why no test runs:
+    :data:`NO_TESTS` when no runner of such files names one after it (whether or not one is
+    installed), else why none can run ("" when no runner knows such files). Review's suggestion
+    check asks this, and only the two members of :class:`ChecksSuggestions` of the answer."""
+    row = for_file(path, checkout, environ)
+    if not row:
+        return ""
+    if isinstance(row, str):
+        named = any(r.tests_of(path, files) for r in RUNNERS if path.endswith(r.suffixes))
+        return row if named else NO_TESTS
+    tests = row.runner.tests_of(path, files)
+    return (row.runner, tests) if tests else NO_TESTS
+
+
 def for_file(path: str, checkout: Path, environ: Mapping[str, str]) -> Row | str:
     """The row of the runner whose tests exercise ``path`` in this job, or the clause saying why no
     test runs ("" when no runner knows such files): one installed runner is the one; of several, the
     one the repository's configuration names (``package.json``'s ``devDependencies`` between
-    jest and vitest); of none, the one it names is the one to install."""
+    jest and vitest); of none, the one it names is the one to install. The whole row, for
+    gen-tests, which writes the tests too; review asks :func:`file_tests`."""
     mine = [row.runner for row in TABLE if path.endswith(row.runner.suffixes)]
     ready = [runner for runner in mine if not runner.missing(checkout, environ)]
     if len(ready) > 1:

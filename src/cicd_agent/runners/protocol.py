@@ -15,8 +15,25 @@ from cicd_agent.runners.base import Layout, Reach, Selection, TestReport
 from cicd_agent.sandbox import Sandbox, Workspace
 
 
-class Runner(Protocol):
-    """What every consumer asks: the verifier, review, gen-tests."""
+class ChecksSuggestions(Protocol):
+    """What review's suggestion check asks: which tests exercise a file, and a run of them
+    (:func:`~cicd_agent.runners.lookups.file_tests` picks the runner)."""
+
+    def tests_of(self, path: str, files: Sequence[str]) -> tuple[str, ...]:
+        """The test files among ``files`` (the checkout's) that exercise ``path``, nearest
+        first; ``path`` itself when it is a test file."""
+        ...
+
+    def run(
+        self, sandbox: Sandbox, space: Workspace, selection: Selection, *, timeout: float
+    ) -> TestReport:
+        """Run ``selection`` in ``space`` (a sandbox copy) and read its report."""
+        ...
+
+
+class Runner(ChecksSuggestions, Protocol):
+    """What every consumer asks: the verifier, review (its part, :class:`ChecksSuggestions`),
+    gen-tests."""
 
     name: str
     """Its name in Tools and in a report (``pytest``, ``jest``, ``go test``)."""
@@ -36,20 +53,9 @@ class Runner(Protocol):
         """Whether ``command`` (one line of a failed step) runs this runner's tests."""
         ...
 
-    def tests_of(self, path: str, files: Sequence[str]) -> tuple[str, ...]:
-        """The test files among ``files`` (the checkout's) that exercise ``path``, nearest
-        first; ``path`` itself when it is a test file."""
-        ...
-
     def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
         """Why this runner cannot run in this job ("could not run: install X before this
         step"), or "" when it can."""
-        ...
-
-    def run(
-        self, sandbox: Sandbox, space: Workspace, selection: Selection, *, timeout: float
-    ) -> TestReport:
-        """Run ``selection`` in ``space`` (a sandbox copy) and read its report."""
         ...
 
 

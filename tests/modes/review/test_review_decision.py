@@ -14,9 +14,17 @@ from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.analysis.severity import Severity, parse_severity
 from cicd_agent.github.comments import Found
 from cicd_agent.modes.review.answer import ModelFinding, ReviewAnswer
-from cicd_agent.modes.review.decide import analyse, decide, gate, merged_summary, model_findings
+from cicd_agent.modes.review.decide import (
+    analyse,
+    decide,
+    gate,
+    merged_summary,
+    model_findings,
+    with_model_findings,
+)
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.prompt import COMMIT_TOKENS, pull_fields
+from cicd_agent.modes.review.result import ReviewResult
 from cicd_agent.modes.review.types import PublishPlan, ReviewFacts, ReviewVerdict, Rules, line_links
 
 
@@ -175,15 +183,20 @@ def _rules(*, posts: bool) -> Rules:
     )
 
 
+def _decided(verdict: ReviewVerdict, rules: Rules) -> ReviewResult:
+    """decide without a model, as review's hand-off runs it."""
+    return decide(verdict, None, rules, with_model_findings(verdict, None, rules))
+
+
 def test_decide_needs_no_run_and_settles_what_publishing_used_to() -> None:
     """decide is pure: a verdict and the rules, no context. Where the description goes and
     whether this run's findings count as posted are known before posting, so decide says."""
-    offline = decide(_verdict(reviewed_before=False), None, _rules(posts=False))
+    offline = _decided(_verdict(reviewed_before=False), _rules(posts=False))
     [debugger] = offline.findings
     assert (debugger.rule, offline.decision) == ("debugger", "request_changes")
     assert offline.description and offline.description_in == ""  # no reader on GitHub sees it
     assert offline.posted_fingerprints == [debugger.fingerprint]
-    again = decide(_verdict(reviewed_before=True), None, _rules(posts=True))
+    again = _decided(_verdict(reviewed_before=True), _rules(posts=True))
     assert again.description_in == "body"
     assert again.posted_fingerprints == []  # this head's review went out before
     assert again.headline == offline.headline
@@ -193,12 +206,12 @@ def test_a_finding_below_report_on_is_said_as_such_beside_the_headlines_count() 
     """The headline counts the findings at or above report-on; the next line counted every
     deterministic one ("6 finding(s) (1 critical, 3 high, 2 medium)" over "7 finding(s) from
     the deterministic checks"), so the two disagreed with no word why."""
-    result = decide(_verdict(reviewed_before=False), None,
-                    replace(_rules(posts=False), report_on=Severity.CRITICAL))  # fmt: skip
+    result = _decided(_verdict(reviewed_before=False),
+                      replace(_rules(posts=False), report_on=Severity.CRITICAL))  # fmt: skip
     assert "no findings at or above critical" in result.headline, result.headline
     assert "1 finding(s) from the deterministic checks (1 below critical, not listed)" in (
         result.summary), result.summary  # fmt: skip
-    shown = decide(_verdict(reviewed_before=False), None, _rules(posts=False))
+    shown = _decided(_verdict(reviewed_before=False), _rules(posts=False))
     assert "1 finding(s) from the deterministic checks; no model review." in shown.summary
 
 

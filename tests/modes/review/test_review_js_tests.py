@@ -21,7 +21,7 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.modes.review import suggestions
 from cicd_agent.modes.review.decide import checked
 from cicd_agent.modes.review.keeps_passing import KeepsPassing, Kept, against
-from cicd_agent.modes.review.types import Checks, key_of
+from cicd_agent.modes.review.types import SuggestionChecks, key_of
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.verify import contract
 from tests.corpus.build import TOOLS_DIR
@@ -228,7 +228,8 @@ def test_attack_thousands_of_broken_tests_are_named_five_at_most() -> None:
     names = tuple(f"src/app.test.js › {i} {'x' * 200}" for i in range(10_000))
     suggested = Finding(rule="eslint/prefer-const", severity="low", category="lint", path="a.js",
                         line=1, title="t", body="b", suggestion="const a = 1;\n")  # fmt: skip
-    _found, notes = checked([suggested], Checks({key_of(suggested): Kept(False, "b", names)}))
+    checks = SuggestionChecks({key_of(suggested): Kept(False, "b", names)})
+    _found, notes = checked([suggested], checks)
     assert notes[0].endswith(" and 9995 more."), notes[0][-200:]
     assert len(notes[0]) < 2_000
 

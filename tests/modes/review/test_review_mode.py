@@ -4,12 +4,14 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from cicd_agent.actions.errors import ExitCode
+from cicd_agent.actions.progress import Progress
 from cicd_agent.modes.review.mode import MODE
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.handoff import ForkProject, publishing_context, review_into_file
@@ -46,15 +48,21 @@ def test_a_run_chains_the_steps_and_fail_on_sets_the_exit_code(
 def test_publish_from_runs_the_hand_off_phase_not_a_review(
     tmp_path: Path, github_api: Any, model_server: Any
 ) -> None:
+    """The phase posts what the review run found: a configured model is never asked, and no
+    stage line says it was (only the note says why not)."""
     project = ForkProject(tmp_path)
     handed = review_into_file(tmp_path / "step-one", project)
     ctx = publishing_context(
         tmp_path, github_api, project, handed, "--dry-run", *_model(model_server)
     )
+    printed = io.StringIO()
+    ctx.progress = Progress(printed, label="review")
     result, exit_code = MODE.run(ctx)
     assert exit_code == ExitCode.OK
     assert NOT_ASKED in result.notes
     assert model_server.chat_requests == []  # a model is configured; the phase never asks it
+    assert "] analyse: " in printed.getvalue()  # its stage lines are written here
+    assert "ask: the model" not in printed.getvalue()
 
 
 def test_a_review_that_could_not_run_leaves_every_output_empty(

@@ -18,7 +18,7 @@ from cicd_agent.modes.review.lint_fixes import Edit, fixed_lines
 from cicd_agent.modes.review.lint_reports import read_report
 from cicd_agent.modes.review.placement import comment_body
 from cicd_agent.modes.review.suggestions import patch
-from cicd_agent.modes.review.types import Checks, key_of
+from cicd_agent.modes.review.types import SuggestionChecks, key_of
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
 from tests.helpers.gen_tests import PROJECT_PYTHON, path_env
@@ -184,7 +184,7 @@ def _suggested(suggestion: str) -> Finding:
 
 def test_decide_keeps_a_block_only_where_the_verifier_held_it() -> None:
     held, broken, unchecked = _suggested("a = 1\n"), _suggested("a = 2\n"), _suggested("a = 3\n")
-    checks = Checks({
+    checks = SuggestionChecks({
         key_of(held): Kept(True, "Checked in the sandbox with this change applied: ruff still pass."),
         key_of(broken): Kept(False, "it broke t", ("tests/test_a.py::test_x",)),
     })  # fmt: skip

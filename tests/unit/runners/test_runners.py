@@ -13,7 +13,7 @@ from pathlib import Path
 from cicd_agent.local.job_tools import Refused, job_tool
 from cicd_agent.runners.base import Selection, TestReport, could_not_run
 from cicd_agent.runners.go.runner import GoTest
-from cicd_agent.runners.lookups import configured, for_file, running
+from cicd_agent.runners.lookups import NO_TESTS, configured, file_tests, for_file, running
 from cicd_agent.runners.maven.runner import MavenJUnit
 from cicd_agent.runners.table import RUNNERS
 
@@ -82,6 +82,27 @@ def test_of_two_installed_runners_the_repositorys_choice_runs(tmp_path: Path) ->
         "with it among the devDependencies)"
     )
     assert for_file("README.md", checkout, {}) == ""
+
+
+def test_a_files_tests_come_with_the_runner_that_runs_them_or_why_none_runs(
+    tmp_path: Path,
+) -> None:
+    """Review's one question: the tests named after a file with the runner chosen for them; a
+    runner that cannot run is said only where it had tests to run, else that none is named."""
+    checkout = _checkout(tmp_path, {"package.json": '{"devDependencies": {"vitest": "1"}}'})
+    named = ["src/a.ts", "src/a.test.ts", "src/b.ts"]
+    missing = file_tests("src/a.ts", named, checkout, {})
+    assert isinstance(missing, str) and missing.startswith("no tests were run: vitest could not")
+    assert file_tests("src/b.ts", named, checkout, {}) == NO_TESTS
+    assert file_tests("README.md", named, checkout, {}) == ""
+    (checkout / "node_modules" / ".bin").mkdir(parents=True)
+    (checkout / "node_modules" / ".bin" / "vitest").write_text("#!/bin/sh\n")
+    (checkout / "node_modules" / ".bin" / "vitest").chmod(0o755)
+    found = file_tests("src/a.ts", named, checkout, {})
+    assert not isinstance(found, str)
+    runner, tests = found
+    assert tests == ("src/a.test.ts",) and getattr(runner, "name", "") == "vitest"
+    assert file_tests("src/b.ts", named, checkout, {}) == NO_TESTS
 
 
 def test_a_tool_the_pull_request_commits_is_not_the_jobs(tmp_path: Path) -> None:

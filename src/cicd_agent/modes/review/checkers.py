@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.diff import Diff
-from cicd_agent.analysis.findings import deterministic_audit
+from cicd_agent.analysis.findings import sort_findings
 from cicd_agent.job.context import ToolRun
 from cicd_agent.local.zizmor import ZizmorAudit
 from cicd_agent.modes.review.linters import lint_changes
@@ -32,7 +32,7 @@ def run_checkers(
     had it audit."""
     if facts.sources is not None:
         facts = _linted(ctx, facts, facts.sources.repo)
-    return audit_workflows(facts, zizmor)
+    return with_workflow_audit(facts, zizmor)
 
 
 def _linted(ctx: RunContext[ReviewOptions], facts: ReviewFacts, repo: GitCheckout) -> ReviewFacts:
@@ -46,15 +46,18 @@ def _linted(ctx: RunContext[ReviewOptions], facts: ReviewFacts, repo: GitCheckou
     return replace(facts, linted=linted, linters=linters)
 
 
-def audit_workflows(facts: ReviewFacts, zizmor: ZizmorAudit | None = None) -> ReviewFacts:
+def with_workflow_audit(facts: ReviewFacts, zizmor: ZizmorAudit | None = None) -> ReviewFacts:
     """``facts`` with the audit of their workflow files under their ignore comments' scope
-    (``zizmor``: an auditor that may have run already, and remembers)."""
+    (``zizmor``: an auditor that may have run already, and remembers); the diff's own findings
+    are analyse's (:func:`.decide.audit`)."""
     if not facts.workflow_texts:
         return facts
+    # YAML's parser comes with the audit: a change that touches no workflow never loads it.
+    from cicd_agent.analysis.workflows.audit import audit_workflows
+
     zizmor = zizmor or ZizmorAudit()
-    found, ignored = deterministic_audit(
-        facts.diff, facts.workflow_texts, zizmor, facts.exemptions, found=()
-    )
+    audited = audit_workflows(facts.diff, facts.workflow_texts, zizmor, facts.exemptions)
     said = ToolRun(tool="zizmor", could_not_run=zizmor.could_not_run)
     ran = () if zizmor.ran is None else (said,)  # None: no file needed it
-    return replace(facts, workflows=AuditedWorkflows(found, ignored, ran))
+    found = sort_findings(audited.findings)
+    return replace(facts, workflows=AuditedWorkflows(found, audited.ignored, ran))

@@ -32,8 +32,7 @@ from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.result import SUMMARY_KEY
 from cicd_agent.modes.review.types import HeadFiles, PublishPlan, ReviewFacts, rules
 from cicd_agent.risk.evidence import DiffAtHand
-from cicd_agent.risk.service import change_risk, deepen
-from cicd_agent.risk.service import files_risk as risk_of_files
+from cicd_agent.risk.service import change_risk, deepen, files_risk
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.diff import FileDiff
@@ -341,7 +340,7 @@ def local_risk(
         ctx.note(
             f"The change history could not be read ({exc.message}); risk is from the files alone."
         )
-        return files_risk(diff)
+        return risk_without_history(diff)
     return assessment.risk_level.value, [r.message for r in assessment.reasons[:RISK_REASONS]]
 
 
@@ -351,11 +350,11 @@ def diff_at_hand(diff: Diff) -> DiffAtHand:
     return DiffAtHand(tuple(_changed_file(f) for f in diff.files), diff.patch_text)
 
 
-def files_risk(diff: Diff, *, cut: bool = False) -> tuple[str, list[str]]:
+def risk_without_history(diff: Diff, *, cut: bool = False) -> tuple[str, list[str]]:
     """The priors and floors from the changed files alone (when no history is at hand);
     ``cut``: the checkout is shallow and could not be deepened, so the shallow floor says
     "shallow clone: set `fetch-depth: 0`" as deploy-gate's does."""
-    assessment = risk_of_files([_changed_file(f) for f in diff.files], shallow=cut)
+    assessment = files_risk([_changed_file(f) for f in diff.files], shallow=cut)
     return assessment.risk_level.value, [r.message for r in assessment.reasons[:RISK_REASONS]]
 
 
@@ -378,7 +377,7 @@ def _api_facts(
 ) -> ReviewFacts:
     assert ctx.github is not None
     diff = api_diff(ctx.github, pull.number, base=pull.base.sha, head=pull.head.sha)
-    level, reasons = files_risk(diff, cut=cut)
+    level, reasons = risk_without_history(diff, cut=cut)
     return ReviewFacts(
         diff=diff,
         review_diff=diff,

@@ -55,7 +55,13 @@ from cicd_agent.modes.review.result import (
     does_not_build,
     fitted,
 )
-from cicd_agent.modes.review.types import AuditedWorkflows, Checks, Merged, ReviewVerdict, key_of
+from cicd_agent.modes.review.types import (
+    AuditedWorkflows,
+    Merged,
+    ReviewVerdict,
+    SuggestionChecks,
+    key_of,
+)
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.workflows.ignores import HonouredIgnore
@@ -132,17 +138,16 @@ def decide(
     verdict: ReviewVerdict,
     opinion: ReviewOpinion | None,
     rules: Rules,
-    checks: Checks | None = None,
-    merged: Merged | None = None,
+    merged: Merged,
+    checks: SuggestionChecks | None = None,
 ) -> ReviewResult:
     """The review's result from the deterministic verdict and the model's opinion (None
-    without a model); ``checks``: the verifier's word on the suggestions (one without it loses
-    its block); ``merged``: the findings :func:`with_model_findings` merged for the check."""
+    without a model); ``merged``: their findings as :func:`with_model_findings` merged them, once
+    a run, for the check too; ``checks``: the verifier's word on the suggestions (one without it
+    loses its block)."""
     facts = verdict.facts
     review = opinion.review if opinion else None
-    if merged is None:
-        merged = with_model_findings(verdict, opinion, rules)
-    found, notes = checked(merged.findings, checks or Checks())
+    found, notes = checked(merged.findings, checks or SuggestionChecks())
     if merged.dropped:
         notes.append(
             f"{merged.dropped} model finding(s) named files or lines not in the diff and were "
@@ -235,7 +240,7 @@ def markdown_of(facts: ReviewFacts, change: ChangeFacts, model: ModelText | None
     return render(change, risk_level=facts.risk_level, risk_reasons=facts.risk_reasons, model=model)
 
 
-def checked(found: Sequence[Finding], checks: Checks) -> tuple[list[Finding], list[str]]:
+def checked(found: Sequence[Finding], checks: SuggestionChecks) -> tuple[list[Finding], list[str]]:
     """``found`` with each suggestion the verifier held labelled with what it was checked
     against, every other suggestion dropped (the finding stays); and the summary's notes."""
     kept: list[Finding] = []

@@ -36,7 +36,7 @@ from cicd_agent.verify.contract import checked
 from cicd_agent.verify.judged import JudgedCopies, text_of
 
 if TYPE_CHECKING:
-    from cicd_agent.runners.protocol import Runner
+    from cicd_agent.runners.protocol import ChecksSuggestions
 
 RUN_TIMEOUT = 120.0
 """One run of the tests or of one linter (seconds); the caller's budget caps it further."""
@@ -55,7 +55,7 @@ class KeepsPassing:
     tests: tuple[str, ...]
     lint: tuple[LintCommand, ...] = ()
     gone: str = ""
-    runner: Runner | None = None
+    runner: ChecksSuggestions | None = None
     untested: str = ""
 
 

@@ -1,7 +1,7 @@
 """The linters the repository configures, run on its changed files in the sandbox (review's
 checkers, :mod:`.checkers`); which tools run on which files is :mod:`.lint_plan`'s.
 
-The fix step's tool table (:data:`~cicd_agent.analysis.known_tools.TOOLS`) says for each linter
+The known tools' table (:data:`~cicd_agent.analysis.known_tools.TOOLS`) says for each linter
 how review runs it (its ``checking`` form): the files that configure it, the files it checks, its
 JSON report. A tool runs only in the sandbox, as the fix step runs it: its configuration is the
 pull request's (eslint's is JavaScript that runs). Each run is bounded in time

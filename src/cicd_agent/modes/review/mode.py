@@ -66,7 +66,7 @@ def run(ctx: RunContext[ReviewOptions]) -> Finished[ReviewResult]:
     opinion = ask_model(ctx, lambda: ask(ctx.model, facts, verdict, rules, ctx.note))
     merged = with_model_findings(verdict, opinion, rules)
     checks = check(ctx, verdict, proposed(merged, rules))
-    result = decide(verdict, opinion, rules, checks, merged)
+    result = decide(verdict, opinion, rules, merged, checks)
     return finish(ctx, result, lambda decided: publish(ctx, decided, facts.plan))
 
 
@@ -84,8 +84,9 @@ def publish_handoff(ctx: RunContext[ReviewOptions], path: Path) -> Finished[Revi
     facts, rules = collect_handoff(ctx, path)
     announce_analyse(ctx)
     verdict = analyse_handoff(facts)
-    ask_model(ctx, lambda: ctx.note(NOT_ASKED))
-    result = decide(verdict, None, rules)
+    if ctx.model is not None:
+        ctx.note(NOT_ASKED)
+    result = decide(verdict, None, rules, with_model_findings(verdict, None, rules))
     return finish(ctx, result, lambda decided: publish(ctx, decided, facts.review.plan))
 
 

@@ -34,7 +34,7 @@ from cicd_agent.actions.rendered import code_texts
 from cicd_agent.analysis.unified_diff import file_diff, git_lines
 from cicd_agent.local.checkout_files import walk_files
 from cicd_agent.modes.review.placement import comment_body
-from cicd_agent.modes.review.types import Checks, SuggestionKey, key_of
+from cicd_agent.modes.review.types import SuggestionChecks, SuggestionKey, key_of
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.finding import Finding
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from cicd_agent.modes.review.keeps_passing import KeepsPassing, Kept
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.types import ReviewFacts, ReviewVerdict
-    from cicd_agent.runners.protocol import Runner
+    from cicd_agent.runners.protocol import ChecksSuggestions
 
 MAX_SUGGESTIONS = 10
 """Suggestions checked in one review; later ones (by the findings' order) go without a block."""
@@ -50,12 +50,11 @@ BUDGET = 300.0
 """Seconds all checks of one review may take together (two runs of a file's tests each)."""
 MAX_TEST_FILES = 5
 """Test files run for one suggested file (the nearest names first)."""
-NO_TESTS = "no tests exercise this file by name"
 
 
 def check(
     ctx: RunContext[ReviewOptions], verdict: ReviewVerdict, proposed: Sequence[Finding]
-) -> Checks:
+) -> SuggestionChecks:
     """The check step: the verifier's word on the first :data:`MAX_SUGGESTIONS` suggestions of
     ``proposed``, the findings decide would post (:func:`~.decide.proposed`)."""
     facts = verdict.facts
@@ -65,20 +64,20 @@ def check(
         if f.suggestion is not None and f.line and posts_as_checked(f, ctx.own_links)
     ][:MAX_SUGGESTIONS]
     if not proposed:
-        return Checks()
+        return SuggestionChecks()
     if facts.sources is None:
-        return Checks(why_unchecked="there is no checkout of the head to apply them to")
+        return SuggestionChecks(why_unchecked="there is no checkout of the head to apply them to")
     # the sandbox: as the verifier below
     from cicd_agent.runners.sandboxes import PYTEST_SANDBOX, isolation_of, opened
 
     isolation = isolation_of(ctx)
     if not isolation.sandboxed:
-        return Checks(why_unchecked=f"no sandbox on this runner ({isolation.detail})")
+        return SuggestionChecks(why_unchecked=f"no sandbox on this runner ({isolation.detail})")
     # The verifier and its runners (about 0.15 s of CPU to import): only a review with a
     # suggestion to check pays for them.
     from cicd_agent.local.job_tools import job_python
     from cicd_agent.modes.review.keeps_passing import KeepsPassingJudge
-    from cicd_agent.runners.lookups import for_file
+    from cicd_agent.runners.lookups import file_tests
 
     texts = facts.sources.texts([f.path for f in proposed])
     ctx.progress.say(f"checking {len(proposed)} suggestion(s) in the sandbox")
@@ -96,10 +95,9 @@ def check(
             text = texts.get(finding.path)
             if text is None:
                 continue
-            row = for_file(finding.path, sandbox.checkout, ctx.environ)
-            runner = row if isinstance(row, str) else row.runner
-            verdicts[key_of(finding)] = checks.judge(_claim(finding, text, files, facts, runner))
-    return Checks(verdicts)
+            tests = file_tests(finding.path, files, sandbox.checkout, ctx.environ)
+            verdicts[key_of(finding)] = checks.judge(_claim(finding, text, facts, tests))
+    return SuggestionChecks(verdicts)
 
 
 def posts_as_checked(finding: Finding, allowed_links: tuple[str, ...]) -> bool:
@@ -117,12 +115,11 @@ def posts_as_checked(finding: Finding, allowed_links: tuple[str, ...]) -> bool:
 def _claim(
     finding: Finding,
     text: str,
-    files: Sequence[str],
     facts: ReviewFacts,
-    runner: Runner | str,
+    tests: tuple[ChecksSuggestions, tuple[str, ...]] | str,
 ) -> KeepsPassing:
-    """The claim for ``finding``; ``runner``: its file's test runner, or why none runs ("":
-    no runner knows such files)."""
+    """The claim for ``finding``; ``tests``: its file's test runner and tests, or why none
+    runs ("": no runner knows such files)."""
     path = finding.path
     linters = tuple(c for c in facts.linters if path.endswith(c.suffixes))
     tool, _, rule = finding.rule.partition("/")
@@ -130,16 +127,12 @@ def _claim(
         rule if finding.source == "deterministic" and any(c.label == tool for c in linters) else ""
     )
     from cicd_agent.modes.review.keeps_passing import KeepsPassing
-    from cicd_agent.runners.table import RUNNERS
 
     claim = KeepsPassing(patch(finding, text), (path,), (), linters, gone)
-    if isinstance(runner, str):
-        named = any(r.tests_of(path, files) for r in RUNNERS if path.endswith(r.suffixes))
-        return replace(claim, untested=runner if named else NO_TESTS) if runner else claim
-    tests = runner.tests_of(path, files)[:MAX_TEST_FILES]
-    if not tests:
-        return replace(claim, runner=runner, untested=NO_TESTS)
-    return replace(claim, tests=tests, runner=runner)
+    if isinstance(tests, str):
+        return replace(claim, untested=tests)
+    runner, files = tests
+    return replace(claim, tests=files[:MAX_TEST_FILES], runner=runner)
 
 
 def patch(finding: Finding, text: str) -> str:

@@ -302,7 +302,7 @@ def key_of(finding: Finding) -> SuggestionKey:
 
 
 @dataclass(frozen=True)
-class Checks:
+class SuggestionChecks:
     """The verifier's word on each suggestion checked (:mod:`.suggestions`); one not in
     ``verdicts`` was not checked, and is never posted as a suggestion."""
 

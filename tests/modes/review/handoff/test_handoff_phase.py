@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.analysis.finding_text import CLAIM_LABEL
-from cicd_agent.modes.review.decide import analyse_handoff, decide
+from cicd_agent.modes.review.decide import analyse_handoff, decide, with_model_findings
 from cicd_agent.modes.review.handoff.collect import collect_handoff
 from cicd_agent.modes.review.mode import publish_handoff
 from cicd_agent.modes.review.types import ReviewVerdict
@@ -50,7 +50,8 @@ def test_the_files_claims_join_the_floor_and_the_model_is_not_asked(
     assert [(f.rule, f.path, f.line) for f in verdict.findings] == [("debugger", "src/app.py", 2)]
     assert told.summary is not None
     assert told.summary.startswith(CLAIM_LABEL + "1 file(s) changed (+1 −0); 1 finding(s)")
-    assert [(c.path, c.line) for c in decide(verdict, None, told).comments] == [("src/app.py", 2)]
+    result = decide(verdict, None, told, with_model_findings(verdict, None, told))
+    assert [(c.path, c.line) for c in result.comments] == [("src/app.py", 2)]
     result, _ = publish_handoff(ctx, ctx.mode_options.publish_from)
     assert "publish-from posts the review run's result; the model was not asked." in result.notes
     assert model_server.chat_requests == []
@@ -77,7 +78,7 @@ def test_a_file_that_drops_the_floors_finding_and_says_approve_does_not_get_its_
     assert ("debugger", "src/app.py", 2, "Leftover debugger call") in found  # recomputed
     assert ("model-correctness", "src/app.py", 2, "Stops in production") in found  # claimed
     assert not any(f.path == "src/elsewhere.py" for f in verdict.findings)
-    result = decide(verdict, None, told)
+    result = decide(verdict, None, told, with_model_findings(verdict, None, told))
     assert result.decision != "approve"
     # its words, labelled as its own, not its verdict
     assert result.summary == CLAIM_LABEL + "The fork's run saw nothing to worry about."
@@ -98,7 +99,7 @@ def test_attack_a_forks_file_cannot_post_a_suggestion_block(
     handed.write_text(json.dumps(document))
     ctx = publishing_context(tmp_path, github_api, project, handed)
     _, told, verdict = _steps(ctx)
-    result = decide(verdict, None, told)
+    result = decide(verdict, None, told, with_model_findings(verdict, None, told))
     bodies = [c.body for c in result.comments]
     assert bodies and not any("```suggestion" in body for body in bodies), bodies
     assert all(f.suggestion is None and not f.checked for f in result.findings)

@@ -32,7 +32,7 @@ from cicd_agent.analysis.finding_text import CLAIM_LABEL
 from cicd_agent.analysis.severity import parse_severity
 from cicd_agent.job.events import PULL_REQUEST_EVENTS, require_workflow_run
 from cicd_agent.job.payloads import WorkflowRun
-from cicd_agent.modes.review.collect import api_diff, files_risk
+from cicd_agent.modes.review.collect import api_diff, risk_without_history
 from cicd_agent.modes.review.handoff.file import (
     BODY_MAX,
     REASON_MAX,
@@ -104,7 +104,7 @@ def collect(ctx: RunContext[ReviewOptions], path: Path) -> HandoffFacts:
         ctx.note(f"Could not read the earlier summary comment ({exc.message}).")
         summary = None
     claims, dropped = vet_claims(handed, diff.by_path, ctx.redactor.redact)
-    level, reasons = files_risk(diff)
+    level, reasons = risk_without_history(diff)
     ctx.note(
         f"The result comes from workflow run {run.id}, an untrusted artifact of the pull "
         f"request's own run: the deterministic checks ran again on pull request "
