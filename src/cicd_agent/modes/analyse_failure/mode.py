@@ -48,8 +48,6 @@ def run(ctx: RunContext[AnalyseFailureOptions]) -> Finished[FailureResult]:
         facts.code_is_proof,
         ctx.options.repo_dir,
         local=not ctx.has_event,
-        model=ctx.model,
-        tool=ctx.tool,
     )
     checks = check(ctx, fixing)
     result = decide(verdict, opinion, checks, redact=fitted.redact, rerun=rerun_rules(ctx))

@@ -50,15 +50,16 @@ if TYPE_CHECKING:
 
 def check(run: Run, given: FixInput) -> Checks | None:
     """The fix step's verdicts (None: no fix asked, or no job failed: nothing is opened or run).
-    ``run``: the services the sandbox is opened with, where progress and notes go. The model's
-    errors here only ever become notes: the diagnosis stands without a fix."""
+    ``run``: the services the sandbox is opened with, where progress and notes go, and its model
+    (None: no model loop, no test). The model's errors here only ever become notes: the diagnosis
+    stands without a fix."""
     if given.requested == "off" or not given.failed_jobs:
         return None
     run.progress.stage("check: the fix, judged in the sandbox")
     with ExitStack() as resources:  # the sandbox closes when the step ends, however it ends
         attempt, verifier = start(run, given, resources=resources)
         failing = attempt.failing
-        model = given.model
+        model = run.model
         if verifier is None or failing is None or model is None:
             return Checks(attempt)
         if attempt.first_pass is None:

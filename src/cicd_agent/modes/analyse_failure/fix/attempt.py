@@ -37,19 +37,16 @@ from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox.run import Sandbox
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from cicd_agent.job.run import Run
-    from cicd_agent.model.client import ModelClient
     from cicd_agent.modes.analyse_failure.logs.reader import JobScan
     from cicd_agent.modes.analyse_failure.options import FixRequest
 
 
 @dataclass(frozen=True)
 class FixInput:
-    """The check step's one input: all it reads of the failed run and of this one. The services
-    a sandbox is opened with, where notes and progress go, come apart, as a
-    :class:`~cicd_agent.job.run.Run`."""
+    """The check step's one input: all it reads of the failed run and of this one. The run's
+    services (the sandbox's environment, where notes, progress and the tools it ran go, the
+    model) come apart, as a :class:`~cicd_agent.job.run.Run`."""
 
     requested: FixRequest
     head: str
@@ -67,10 +64,6 @@ class FixInput:
     checkout: Path
     local: bool
     """No event: the run is on a terminal, the checkout the operator's own."""
-    model: ModelClient | None
-    tool: Callable[[str, str], None]
-    """Where the fixer this step started, or why it could not, is recorded (the run's
-    ``tools``)."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +139,7 @@ def start(
     )
     fixed = run_fixer(sandbox, failing, run.environ)
     if fixed.tool is not None:
-        given.tool(*fixed.tool)
+        run.tool(*fixed.tool)
     if fixed.patch is None:
         return replace(attempt, notes=(f"No deterministic fix: {fixed.note}.",)), verifier
     return replace(attempt, verifications=(verifier.verify(fixed.patch),)), verifier
