@@ -9,6 +9,8 @@ is said here first."""
 
 from __future__ import annotations
 
+import ast
+
 from tests.project.test_import_graph import MODULES, imports_of
 
 MODE = "cicd_agent.modes.analyse_failure"
@@ -45,3 +47,22 @@ def test_the_fix_step_reads_the_log_through_two_modules_of_the_reading() -> None
         for module in MODULES if module.startswith(f"{FIX}.")
     }  # fmt: skip
     assert {module: names for module, names in wider.items() if names} == {}
+
+
+def test_the_fix_step_reaches_the_model_sdk_through_the_model_layer_only() -> None:
+    """The SDK's message and tool shapes are the model layer's (``model/``): a fix step that
+    built them itself would follow the SDK apart from the client that sends them."""
+    sdk = {
+        module: sorted(
+            name
+            for node in ast.walk(ast.parse(MODULES[module].read_text("utf-8")))
+            for name in (
+                [alias.name for alias in node.names] if isinstance(node, ast.Import)
+                else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            )
+            if name.split(".")[0] == "openai"
+        )
+        for module in MODULES
+        if module == FIX or module.startswith(f"{FIX}.")
+    }  # fmt: skip
+    assert {module: names for module, names in sdk.items() if names} == {}
