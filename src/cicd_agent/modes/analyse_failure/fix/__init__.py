@@ -15,8 +15,10 @@ In order, in one sandbox that lives as long as this step:
    the model writes a pytest test that shows the bug (:func:`propose_test`, its prompt and
    schema here), judged fail-to-pass (:mod:`.judge.fail_to_pass`).
 
-It is handed one :class:`~.attempt.FixInput` and returns one :class:`~.attempt.Checks`, data:
-decide reads the verdicts (:mod:`.outcome` words them), publish writes the patch.
+It is handed one :class:`~.attempt.FixInput` and returns one :class:`~.attempt.Checks`, data
+(None when no fix was asked for or no job failed: then nothing is opened, and the result says
+nothing of a fix): decide reads the verdicts (:mod:`.outcome` words them), publish writes the
+patch.
 
 A package of its own because it is optional, and the one part of the mode that runs the
 checkout's code.
