@@ -60,7 +60,7 @@ def loop(
             project.failing,
             driven=PYTEST,
             redact=redact,
-            failing_tests=failing_tests,
+            failing_test_files=failing_tests,
             code_is_proof=True,
         )
     )

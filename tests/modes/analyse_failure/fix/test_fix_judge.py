@@ -332,7 +332,11 @@ def test_a_fix_that_renames_the_failing_test_away_is_not_verified(tmp_path: Path
     commit_project(checkout, {**CALC, "tests/test_other.py": other})
     sandbox = Sandbox(checkout, {"PATH": path_env(), "HOME": str(tmp_path / "home")})
     verifier = SandboxVerifier(
-        sandbox, pytest_failure(), driven=PYTEST, redact=str, failing_tests=["tests/test_ops.py"]
+        sandbox,
+        pytest_failure(),
+        driven=PYTEST,
+        redact=str,
+        failing_test_files=["tests/test_ops.py"],
     )
     renamed = CALC_FIX + (
         "diff --git a/calc/__init__.py b/calc/__init__.py\nsimilarity index 100%\n"
@@ -398,13 +402,13 @@ def test_no_conftest_may_change_even_when_the_failing_test_is_known(
     tmp_path: Path, path: str
 ) -> None:
     diff = f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n@@ -1 +1 @@\n-old\n+new\n"
-    assert not policy_verdict(diff, tmp_path, failing_tests=[FAILING_TEST]).allowed
+    assert not policy_verdict(diff, tmp_path, failing_test_files=[FAILING_TEST]).allowed
 
 
 @pytest.mark.parametrize("path", [".gitattributes", "src/.gitattributes"])
 def test_a_fix_never_edits_gitattributes(tmp_path: Path, path: str) -> None:
     diff = f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n@@ -1 +1 @@\n-old\n+new\n"
-    verdict = policy_verdict(diff, tmp_path, failing_tests=[FAILING_TEST])
+    verdict = policy_verdict(diff, tmp_path, failing_test_files=[FAILING_TEST])
     assert not verdict.allowed
     assert verdict.reason == f"the patch edits a file that governs review ({path})"
 
@@ -513,8 +517,14 @@ def _verdict(
     commit_project(checkout, files)
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
     sandbox = Sandbox(checkout, environ)
-    verifier = SandboxVerifier(sandbox, pytest_failure(), driven=PYTEST, redact=lambda text: text,
-                               failing_tests=[FAILING_TEST], code_is_proof=code_is_proof)  # fmt: skip
+    verifier = SandboxVerifier(
+        sandbox,
+        pytest_failure(),
+        driven=PYTEST,
+        redact=lambda text: text,
+        failing_test_files=[FAILING_TEST],
+        code_is_proof=code_is_proof,
+    )
     with sandbox:
         return verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
 
@@ -565,7 +575,7 @@ def test_a_module_that_would_run_in_pytests_place_is_refused(tmp_path: Path, pat
     diff = _new_lines(path, ["def main():", "    return 0"]).replace(
         f"--- a/{path}", "new file mode 100644\n--- /dev/null"
     )
-    verdict = policy_verdict(diff, tmp_path, failing_tests=[FAILING_TEST])
+    verdict = policy_verdict(diff, tmp_path, failing_test_files=[FAILING_TEST])
     assert not verdict.allowed
     assert "would run in pytest's place" in verdict.reason, verdict.reason
 
@@ -612,7 +622,7 @@ def test_a_step_that_replaces_pythonpath_leaves_the_fix_unverified_and_says_why(
     failing = FailingCommand(job="test", step="Run tests", script=script, failing=script)
     with Sandbox(checkout, environ) as sandbox:
         verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str,
-                                   failing_tests=[FAILING_TEST])  # fmt: skip
+                                   failing_test_files=[FAILING_TEST])  # fmt: skip
         verdict = verifier.verify(Patch(diff=CALC_FIX, source="model", summary="a fix"))
     assert verdict.verdict is Verdict.REFUSED
     assert verdict.reason.startswith(
@@ -709,7 +719,7 @@ def test_an_exit_status_forced_at_exit_does_not_hide_a_failing_test(tmp_path: Pa
             pytest_failure(),
             driven=PYTEST,
             redact=str,
-            failed_tests=["tests/test_ops.py::test_add"],
+            failed_test_names=["tests/test_ops.py::test_add"],
         )
         verdict = verifier.verify(
             Patch(diff=_new_lines("calc/__init__.py", lines), source="model", summary="a fix")
@@ -803,7 +813,7 @@ def test_a_module_that_runs_before_the_in_run_check_is_refused(tmp_path: Path, p
     diff = _new_lines(path, ["print('before the in-run check')"]).replace(
         f"--- a/{path}", "new file mode 100644\n--- /dev/null"
     )
-    verdict = policy_verdict(diff, tmp_path, failing_tests=[FAILING_TEST])
+    verdict = policy_verdict(diff, tmp_path, failing_test_files=[FAILING_TEST])
     assert not verdict.allowed
     assert "before the fix step's in-run check loads" in verdict.reason, verdict.reason
 

@@ -34,7 +34,7 @@ def test_a_go_fix_verifies_by_gos_report_and_a_gomod_patch_is_refused(tmp_path: 
     failing = FailingCommand("test", "Run go test", "go test ./...", "go test ./...")
     with Sandbox(repo.path, {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}) as sandbox:
         verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str,
-                                   failed_tests=("TestSub",),
+                                   failed_test_names=("TestSub",),
                                    code_is_proof=True)  # fmt: skip
         fixed = verifier.verify(Patch(file_diff("calc/calc.go", BROKEN, FIXED), "model", "fix"))
         moved = verifier.verify(Patch(file_diff("go.mod", GO_MOD, f"{GO_MOD}// x\n"), "model", "m"))

@@ -214,7 +214,7 @@ def test_a_body_the_base_already_runs_at_import_is_import_time_code(
             pytest_failure(),
             driven=PYTEST,
             redact=str,
-            failing_tests=["tests/test_ops.py"],
+            failing_test_files=["tests/test_ops.py"],
         )
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
     assert verdict.verdict is Verdict.REFUSED, verdict.reason
@@ -255,7 +255,7 @@ def _verify(tmp_path: Path, files: dict[str, str], diff: str) -> tuple[bool, str
             pytest_failure(),
             driven=PYTEST,
             redact=str,
-            failing_tests=["tests/test_ops.py"],
+            failing_test_files=["tests/test_ops.py"],
         )
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
     return verdict.verdict is not Verdict.REFUSED, verdict.reason

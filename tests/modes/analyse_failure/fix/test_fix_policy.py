@@ -110,7 +110,7 @@ def test_the_failing_test_of_a_sub_project_cannot_be_edited(tmp_path: Path) -> N
     diff = _edit_lines(
         "backend/tests/test_total.py", "    assert 1 + 1 == 3", "    assert 1 + 1 == 2"
     )
-    verdict = policy_verdict(diff, tmp_path, failing_tests=failing)
+    verdict = policy_verdict(diff, tmp_path, failing_test_files=failing)
     assert not verdict.allowed
     assert verdict.reason == "the patch edits the failing test itself (backend/tests/test_total.py)"
 
@@ -124,7 +124,7 @@ def test_a_failing_test_is_known_even_when_pytest_prints_no_summary(tmp_path: Pa
     (tmp_path / "tests" / "test_total.py").write_text(FAILING)
     failing = _test_files(_pytest_output(tmp_path))
     diff = _edit_lines("tests/test_total.py", "    assert 1 + 1 == 3", "    assert 1 + 1 == 2")
-    assert not policy_verdict(diff, tmp_path, failing_tests=failing).allowed
+    assert not policy_verdict(diff, tmp_path, failing_test_files=failing).allowed
 
 
 def test_one_failed_test_without_its_file_protects_every_test_file() -> None:

@@ -132,8 +132,8 @@ def start(
         failing,
         driven=PYTEST,
         redact=run.redactor.redact,
-        failing_tests=test_files(given.failed_tests),
-        failed_tests=given.failed_tests,
+        failing_test_files=test_files(given.failed_tests),
+        failed_test_names=given.failed_tests,
         said=run.progress.say,
         code_is_proof=given.code_is_proof,
     )
