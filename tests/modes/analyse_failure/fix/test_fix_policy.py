@@ -93,7 +93,7 @@ def _pytest_output(root: Path, *args: str) -> list[str]:
 
 
 def _test_files(lines: list[str]) -> list[str]:
-    """The fix step's failing test files, as ``attempt.test_files`` takes them from the names."""
+    """The fix step's failing test files, as ``attempt._test_files`` takes them from the names."""
     return [name.split("::", 1)[0] for name in failing_tests(lines) if "::" in name]
 
 
@@ -130,7 +130,7 @@ def test_a_failing_test_is_known_even_when_pytest_prints_no_summary(tmp_path: Pa
 def test_one_failed_test_without_its_file_protects_every_test_file() -> None:
     """Attack: a log with one pytest name (``tests/test_a.py::t``) and one jest name without a
     file; only the named file was protected, so the jest test could be "fixed" by editing it."""
-    from cicd_agent.modes.analyse_failure.fix.attempt import test_files
+    from cicd_agent.modes.analyse_failure.fix.attempt import _test_files
     from cicd_agent.modes.analyse_failure.log_facts import FailureType, LogAnalysis
 
     def failed(*tests: str) -> LogAnalysis:
@@ -139,5 +139,5 @@ def test_one_failed_test_without_its_file_protects_every_test_file() -> None:
                            signatures_hit=(), fingerprint="", failed_tests=tests)  # fmt: skip
 
     named = "tests/test_a.py::t"
-    assert test_files(failed(named, "Calc › adds two numbers").failed_tests) == []
-    assert test_files(failed(named).failed_tests) == ["tests/test_a.py"]
+    assert _test_files(failed(named, "Calc › adds two numbers").failed_tests) == []
+    assert _test_files(failed(named).failed_tests) == ["tests/test_a.py"]

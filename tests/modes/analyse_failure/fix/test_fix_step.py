@@ -9,8 +9,9 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from cicd_agent.job.run import Run
-from cicd_agent.modes.analyse_failure.fix import check, why_no_test
+from cicd_agent.modes.analyse_failure.fix import check
 from cicd_agent.modes.analyse_failure.fix.attempt import FixInput
+from cicd_agent.modes.analyse_failure.fix.bug_test import why_no_test
 from cicd_agent.modes.analyse_failure.fix.judge.claims import Patch, Verdict, Verification
 from cicd_agent.modes.analyse_failure.options import FixRequest
 
