@@ -81,7 +81,7 @@ def _verifier(
 def _verify(verifier: SandboxVerifier, diff: str) -> tuple[bool, str]:
     with verifier.sandbox:
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
-    return verdict.verdict is not Verdict.REFUSED, verdict.reason
+    return verdict.verdict is not Verdict.NOT_PASSED, verdict.reason
 
 
 @needs_sandbox
@@ -200,7 +200,7 @@ def test_the_steps_own_pytest_addopts_still_apply_with_the_report(tmp_path: Path
     verifier = _verifier(tmp_path, failing=failing, extra=OTHER_TEST)
     with verifier.sandbox:
         verdict = verifier.verify(Patch(diff=CALC_FIX, source="model", summary="a fix"))
-    assert verdict.verdict is not Verdict.REFUSED, verdict.reason
+    assert verdict.verdict is not Verdict.NOT_PASSED, verdict.reason
     assert "1 passed, 1 deselected" in verdict.runs[-1].output, verdict.runs[-1].output
 
 
@@ -308,7 +308,7 @@ def _verdict(
     with sandbox:
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
     output = verdict.runs[-1].output if verdict.runs else ""
-    return verdict.verdict is not Verdict.REFUSED, verdict.reason, output
+    return verdict.verdict is not Verdict.NOT_PASSED, verdict.reason, output
 
 
 ENTRY_POINT_PLUGIN = (
@@ -508,7 +508,7 @@ def test_runner_settings_behind_a_symbolic_link_are_still_the_runners(tmp_path: 
     )
     with sandbox:
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
-    assert verdict.verdict is Verdict.REFUSED, verdict.reason
+    assert verdict.verdict is Verdict.NOT_PASSED, verdict.reason
     assert verdict.reason == (
         "refused: the patch edits the test runner's settings through a link (pytest.ini)"
     )

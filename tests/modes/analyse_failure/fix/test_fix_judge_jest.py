@@ -78,6 +78,6 @@ def test_attack_a_jest_config_that_maps_the_code_to_a_fixed_copy_is_refused(
         verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str,
                                    failed_test_names=("adds",), code_is_proof=True)  # fmt: skip
         moved = verifier.verify(Patch(diff, "model", "map the app to a fixed copy"))
-    assert moved.verdict is Verdict.REFUSED
+    assert moved.verdict is Verdict.NOT_PASSED
     assert "jest.config.js, part of jest's settings" in moved.reason, moved.reason
     assert moved.runs == (), "refused before any run"

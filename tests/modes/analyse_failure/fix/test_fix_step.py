@@ -12,7 +12,7 @@ from cicd_agent.job.run import Run
 from cicd_agent.modes.analyse_failure.fix import check
 from cicd_agent.modes.analyse_failure.fix.attempt import FixInput
 from cicd_agent.modes.analyse_failure.fix.bug_test import why_no_test
-from cicd_agent.modes.analyse_failure.fix.judge.claims import Patch, Verdict, Verification
+from cicd_agent.modes.analyse_failure.fix.judge.claims import Patch, Verdict, Verification, refused
 from cicd_agent.modes.analyse_failure.options import FixRequest
 
 
@@ -58,3 +58,13 @@ def test_the_fix_step_is_handed_the_run_s_services_once() -> None:
     services = {"model", "tool"}
     assert services <= set(dir(Run))
     assert services.isdisjoint(field.name for field in fields(FixInput))
+
+
+def test_a_patch_the_judge_did_not_pass_is_not_called_refused() -> None:
+    """A patch that did not apply, still fails, or met no sandbox or a spent budget was not
+    refused: the verdict says it did not pass (its output word stays ``none``), and only a rule
+    of the judge that refuses a patch words its reason so."""
+    did_not_apply = Verification(Patch("diff", "model", "fix"), "the patch does not apply")
+    assert did_not_apply.verdict is Verdict.NOT_PASSED and Verdict.NOT_PASSED.value == "none"
+    assert "REFUSED" not in Verdict.__members__
+    assert refused("the patch edits a workflow file") == "refused: the patch edits a workflow file"

@@ -243,7 +243,7 @@ class FixAgent:
         patch = self._patch(call.diff, call.summary)
         verdict = self.verifier.verify(patch)
         self.outcome.proposals.append(verdict)
-        passed = verdict.verdict is not Verdict.REFUSED
+        passed = verdict.verdict is not Verdict.NOT_PASSED
         self._verdict = {"passed": passed, "reason": self.redact(verdict.reason)}
         if passed:
             self.outcome.offered = verdict

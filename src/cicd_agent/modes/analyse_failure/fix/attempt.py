@@ -85,7 +85,7 @@ class FixAttempt:
     def first_pass(self) -> Verification | None:
         """The first patch the judge passed, proof or not (its ``verdict`` says which): the
         deterministic fixer's when it has one, then the model's."""
-        return next((v for v in self.verifications if v.verdict is not Verdict.REFUSED), None)
+        return next((v for v in self.verifications if v.verdict is not Verdict.NOT_PASSED), None)
 
 
 @dataclass(frozen=True)

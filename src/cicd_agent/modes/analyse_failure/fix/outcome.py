@@ -101,7 +101,7 @@ def fix_outcome(
         _FixTry(
             source=v.patch.source,
             summary=redact(v.patch.summary),
-            passed=v.verdict is not Verdict.REFUSED,
+            passed=v.verdict is not Verdict.NOT_PASSED,
             reason=redact(v.reason),
         )
         for v in attempt.verifications
@@ -143,7 +143,7 @@ def _with_test(
     is offered, its path and text the claim's own."""
     if test is None:
         return outcome
-    if isinstance(test, str) or test.verdict.verdict is Verdict.REFUSED:
+    if isinstance(test, str) or test.verdict.verdict is Verdict.NOT_PASSED:
         return replace(
             outcome,
             test_reason=redact(

@@ -42,6 +42,7 @@ from cicd_agent.modes.analyse_failure.fix.judge.claims import (
     Verdict,
     Verification,
     failing_script,
+    refused,
     rest_script,
 )
 from cicd_agent.modes.analyse_failure.fix.judge.passing import failing_tests_pass
@@ -158,9 +159,9 @@ class SandboxVerifier(JudgedCopies):
 
     def run_failing(self, patch: Patch | None) -> RunOutcome:
         if patch is not None:
-            refused = self.refusal(patch.diff)
-            if refused:
-                return RunOutcome(126, f"refused: {refused}")
+            refusal = self.refusal(patch.diff)
+            if refusal:
+                return RunOutcome(126, refused(refusal))
         with self.copy("run") as space:
             if patch is not None:
                 applied = self.apply(space, patch)
@@ -182,7 +183,7 @@ class SandboxVerifier(JudgedCopies):
             return Verification(patch, problem)
         verdict = self._policy(patch.diff)
         if not verdict.allowed:
-            return Verification(patch, f"refused: {verdict.reason}")
+            return Verification(patch, refused(verdict.reason))
         self.said(
             f"judging patch {len(self._verdicts) + 1}: the failing command without it, "
             "then twice with it, in the sandbox"
@@ -201,7 +202,7 @@ class SandboxVerifier(JudgedCopies):
                 return Verification(patch, f"the patched file {exc}")
         moved = self._moves_the_judge(patched)
         if moved:
-            return Verification(patch, f"refused: {moved}")
+            return Verification(patch, refused(moved))
         changed = self.changed(probe, patched)
         baseline, guarded, rest_before = self._judged_baseline(changed)
         if guarded or baseline.passed:
@@ -256,7 +257,7 @@ class SandboxVerifier(JudgedCopies):
             runs.append(outcome)
             if guarded:  # the static rule's reason, when it has one, names the line it reads
                 said = self._moves_the_judge(patched, after_runs=True)
-                return Verification(patch, f"refused: {said}" if said else guarded, tuple(runs))
+                return Verification(patch, refused(said) if said else guarded, tuple(runs))
             if not outcome.passed:
                 why = (
                     f"the fix step's {self.budget:.0f} s for all its runs were spent"
@@ -286,7 +287,7 @@ class SandboxVerifier(JudgedCopies):
             "" if self._needs_evidence else unnamed_by_the_linter(paths, baseline.output)
         )
         if unnamed:
-            return Verification(patch, f"refused: {unnamed}", tuple(runs))
+            return Verification(patch, refused(unnamed), tuple(runs))
         said = ""
         if self._failed_test_names or self._failing_test_files:
             said = " and its report shows the failing tests passing"
