@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 from cicd_agent.actions.errors import ModelError, first_problem
 from cicd_agent.model.reply import read_completion, repair_prompt, usable
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
-from cicd_agent.modes.analyse_failure.fix import TestAnswer
+from cicd_agent.modes.analyse_failure.fix.bug_test import TestAnswer
 from cicd_agent.modes.analyse_failure.fix.tools import Refused, parse_call
 from cicd_agent.modes.command.prompt import AskAnswer
 from cicd_agent.modes.deploy_gate.types import DeployOpinion

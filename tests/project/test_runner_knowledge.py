@@ -34,6 +34,18 @@ def test_the_log_reader_holds_no_rule_of_go_s_report() -> None:
     assert not found, found
 
 
+PYTEST_LINES = re.compile(r"\^_\{3,\}|\^=\{3,\}")
+"""pytest's heading over a test's report (``____ test_a ____``) and its section line
+(``==== … ====``): its log shape's ``reports`` and ``ends`` (``runners/pytest/log.py``)."""
+
+
+def test_the_log_reader_reads_pytest_s_report_lines_from_its_shape() -> None:
+    """A copy of pytest's report lines in the log reader would drift from its shape's."""
+    found = {path.name: hits for path in READERS
+             if (hits := [s for s in _code_strings(path) if PYTEST_LINES.search(s)])}  # fmt: skip
+    assert not found, found
+
+
 def test_the_run_s_own_modules_hold_no_runner_s_test_files() -> None:
     """Where go's or Maven's test files lie is their folders' (``named_files``), handed to the
     issues of flaky tests by the caller: job/ imports no runner and names none of their files."""

@@ -15,12 +15,14 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.redact import Redactor
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.local.checkout import GitCheckout
+    from cicd_agent.model.client import ModelClient
 
 
 class Run(Protocol):
-    """One run as its services see it: its mode, environment, repository, GitHub and checkout,
-    every secret it holds (none may reach a sandbox), and where it masks, shows untrusted text,
-    says its stage and notes what the reader must know."""
+    """One run as its services see it: its mode, environment, repository, GitHub, checkout and
+    model (None: offline), every secret it holds (none may reach a sandbox), and where it masks,
+    shows untrusted text, says its stage, notes what the reader must know and records an external
+    tool it ran."""
 
     @property
     def mode_name(self) -> str: ...
@@ -42,4 +44,7 @@ class Run(Protocol):
     def runner(self) -> RunnerIO: ...
     @property
     def progress(self) -> Progress: ...
+    @property
+    def model(self) -> ModelClient | None: ...
     def note(self, message: str, /) -> None: ...
+    def tool(self, name: str, could_not_run: str = "", /) -> None: ...

@@ -5,14 +5,23 @@ not proof excuses nothing; and only a test failure or timeout becomes a flaky te
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.flakiness import flakiness, flaky_type, gathered, weighed
+from cicd_agent.analysis.history import RunTests, canonical_test
+from cicd_agent.github.run_history import History
+from cicd_agent.modes.analyse_failure.flakiness import (
+    flakiness,
+    flaky_type,
+    gathered,
+    recoveries,
+    weighed,
+)
 from cicd_agent.modes.analyse_failure.log_facts import FailureType, FlakyTest
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.types import Evidence, FailureFacts
+from cicd_agent.modes.analyse_failure.types import Evidence, FailureFacts, RecentFailure
 from tests.modes.analyse_failure.test_analyse import TRACEBACK, _job
 
 T = FailureType
@@ -42,6 +51,23 @@ def test_failing_on_the_default_branch_counts_only_when_this_change_is_elsewhere
     touched, _, _ = gathered(proof, here, [], intermittent=3, broken=0)
     assert touched.touches_changed_files and flakiness(touched) == (False, ())
     assert not weighed(here, touched).is_flaky  # the change touches the failing code
+
+
+def test_a_recovery_on_the_default_branch_counts_unless_each_flip_changed_the_test() -> None:
+    """The same failure came and went on the default branch: flakiness, unless every time the
+    failing test flipped there its file changed too (the test fixed, then broken again)."""
+    same = [RecentFailure(n, "", (), recovered=n < 3) for n in (1, 2, 3)]
+    test = "tests/test_api.py::test_fetch"
+    assert recoveries(same, [test], None) == (2, "")
+    shas = ["9" * 40, "a" * 40, "b" * 40]
+    main = [
+        RunTests(n, 1, sha, "main", outcomes={canonical_test(test): n != 2})
+        for n, sha in zip((3, 2, 1), reversed(shas), strict=True)
+    ]
+    flipped = {pair: frozenset({"tests/test_api.py"}) for pair in pairwise(shas)}
+    assert recoveries(same, [test], History(default_branch=main)) == (2, "")  # no compare: counted
+    counted, note = recoveries(same, [test], History(default_branch=main, changed=flipped))
+    assert counted == 0 and "not counted as flakiness" in note
 
 
 def test_code_that_is_not_proof_is_excused_by_nothing_its_log_says() -> None:

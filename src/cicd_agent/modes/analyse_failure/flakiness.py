@@ -11,14 +11,42 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from cicd_agent.modes.analyse_failure.history import changed_when_flipped
 from cicd_agent.modes.analyse_failure.log_facts import FailureType, FlakyTest, LogAnalysis
-from cicd_agent.modes.analyse_failure.types import Evidence, FailureFacts, FailureVerdict
+from cicd_agent.modes.analyse_failure.types import (
+    Evidence,
+    FailureFacts,
+    FailureVerdict,
+    RecentFailure,
+)
+
+if TYPE_CHECKING:
+    from cicd_agent.github.run_history import History
 
 _FLAKY_CANDIDATES = (FailureType.TEST_FAILURE, FailureType.TIMEOUT)
 MATCHES = "matches a known flaky test's failure"
 """What a history's flaky verdict says of code that cannot be trusted with the word."""
+
+
+def recoveries(
+    same: Sequence[RecentFailure], failed_tests: Sequence[str], history: History | None
+) -> tuple[int, str]:
+    """How many of the default branch's recent failures like this one (``same``) came and went,
+    and a note ("" for none) when none counts: every failed test flipped there only together
+    with a change to its file, which is the test being changed, not flakiness."""
+    intermittent = sum(1 for recent in same if recent.recovered)
+    if (
+        intermittent
+        and history is not None
+        and changed_when_flipped(failed_tests, history.default_branch, history.unchanged)
+    ):
+        return 0, (
+            "The same failure came and went on the default branch, but each time together "
+            "with a change to the failing test's file: that is not counted as flakiness."
+        )
+    return intermittent, ""
 
 
 def gathered(

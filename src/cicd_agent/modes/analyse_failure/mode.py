@@ -3,7 +3,8 @@
 :func:`run` reads top to bottom. Two steps do more than their names say: ``check`` (only with
 ``--fix``) is the one place asking the model and running code interleave, as the model's tool
 loop runs the failing command in the sandbox; it is handed one :class:`~.fix.attempt.FixInput`
-and returns one :class:`~.fix.attempt.Checks`. ``decide`` also finds whether the failed jobs are
+and returns one :class:`~.fix.attempt.Checks`, or None when there was nothing to check (no fix
+asked for, or no job failed). ``decide`` also finds whether the failed jobs are
 due a re-run (:mod:`.rerun`), which ``publish`` asks GitHub for.
 """
 
@@ -48,8 +49,6 @@ def run(ctx: RunContext[AnalyseFailureOptions]) -> Finished[FailureResult]:
         facts.code_is_proof,
         ctx.options.repo_dir,
         local=not ctx.has_event,
-        model=ctx.model,
-        tool=ctx.tool,
     )
     checks = check(ctx, fixing)
     result = decide(verdict, opinion, checks, redact=fitted.redact, rerun=rerun_rules(ctx))

@@ -15,12 +15,8 @@ from dataclasses import replace
 
 from cicd_agent.analysis.flaky_stats import MIN_FLIPS, FlakyStat
 from cicd_agent.analysis.history import RunTests, canonical_test
-from cicd_agent.modes.analyse_failure.flakiness import gathered, weighed
-from cicd_agent.modes.analyse_failure.history import (
-    changed_when_flipped,
-    flaky_from_history,
-    recurrence,
-)
+from cicd_agent.modes.analyse_failure.flakiness import gathered, recoveries, weighed
+from cicd_agent.modes.analyse_failure.history import flaky_from_history, recurrence
 from cicd_agent.modes.analyse_failure.log_facts import FlakyTest, LogAnalysis, Recurrence
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans
 from cicd_agent.modes.analyse_failure.logs.classify import hung_after_report
@@ -72,18 +68,9 @@ def analyse(facts: FailureFacts, fit: ExcerptFit) -> FailureVerdict:
         for recent in facts.recent_failures
     ]
     same = [recent for recent, judged in recents if judged.fingerprint == analysis.fingerprint]
-    intermittent = sum(1 for recent in same if recent.recovered)
-    history = facts.history
-    if (
-        intermittent
-        and history is not None
-        and changed_when_flipped(analysis.failed_tests, history.default_branch, history.unchanged)
-    ):
-        notes.append(
-            "The same failure came and went on the default branch, but each time together "
-            "with a change to the failing test's file: that is not counted as flakiness."
-        )
-        intermittent = 0
+    intermittent, flipped = recoveries(same, analysis.failed_tests, facts.history)
+    if flipped:
+        notes.append(flipped)
     broken = [recent for recent in same if not recent.recovered]
     if broken and facts.target and facts.target.branch != facts.target.default_branch:
         notes.append(

@@ -10,7 +10,7 @@ SHAPE = RunnerShape(
     "pytest",
     opens=re.compile(r"^_{3,} .+ _{3,}$|^(?:FAILED|ERROR) \S+::\S+|^\S+\.py::\S+ (?:FAILED|ERROR)"),
     ends=re.compile(r"^={3,} .+ ={3,}$"),
-    reports=re.compile(r"^_{3,} .+ _{3,}$"),
+    reports=re.compile(r"^_{3,} (?P<name>.+?) _{3,}$"),
     quoted=re.compile(r"^(?:\s|>)"),
     output=re.compile(r"^-{3,} Captured (?:stdout|stderr|log) \w+ -{3,}$"),
     asserts=re.compile(r"^E\s+(?:assert\b|AssertionError\b)"),

@@ -60,7 +60,7 @@ def loop(
             project.failing,
             driven=PYTEST,
             redact=redact,
-            failing_tests=failing_tests,
+            failing_test_files=failing_tests,
             code_is_proof=True,
         )
     )
@@ -108,7 +108,7 @@ def test_a_model_that_looks_runs_and_proposes_the_fix_gets_it_verified(
     agent, _verifier, audit = loop(tmp_path, model_server, project)
 
     outcome = agent.outcome
-    assert outcome.offered is not None and outcome.offered.verdict is not Verdict.REFUSED
+    assert outcome.offered is not None and outcome.offered.verdict is not Verdict.NOT_PASSED
     assert (
         outcome.offered.patch.source == "model" and outcome.offered.patch.diff == project.fix_diff
     )
@@ -398,9 +398,8 @@ def test_the_policy_reads_each_diff_once_however_often_the_loop_asks(
 
     agent, verifier, _ = loop(tmp_path, model_server, project)
 
-    assert (
-        agent.outcome.offered is not None and agent.outcome.offered.verdict is not Verdict.REFUSED
-    )
+    offered = agent.outcome.offered
+    assert offered is not None and offered.verdict is not Verdict.NOT_PASSED
     assert verifier.asked == [project.fix_diff] * 2 and len(verifier.runs) == 1
     assert read == [project.fix_diff]
 

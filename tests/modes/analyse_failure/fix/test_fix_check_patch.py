@@ -46,7 +46,7 @@ def test_a_fix_the_failing_command_passes_with_is_not_verified_by_its_exit_code(
     verifier = _verifier(tmp_path)
     with verifier.sandbox:
         verdict = verifier.verify(MEAN_FIX)
-    assert verdict.verdict is Verdict.REFUSED
+    assert verdict.verdict is Verdict.NOT_PASSED
     assert verdict.reason.startswith("not verified: no pytest ran, and the failing command is "
                                      "no linter or formatter the fix step knows")  # fmt: skip
     assert not verdict.runs[0].passed  # the baseline still crashes
@@ -58,5 +58,5 @@ def test_a_patch_the_policy_refuses_runs_nothing(tmp_path: Path) -> None:
     with verifier.sandbox:
         verdict = verifier.verify(WORKFLOW)
     assert verdict == verifier.verify(WORKFLOW)
-    assert verdict.verdict is Verdict.REFUSED and not verdict.runs
+    assert verdict.verdict is Verdict.NOT_PASSED and not verdict.runs
     assert verdict.reason == "refused: the patch edits a workflow file (.github/workflows/ci.yml)"

@@ -107,7 +107,7 @@ def test_a_test_that_shows_no_bug_is_not_offered(tmp_path: Path, content: str, s
     verifier = _verifier(tmp_path)
     with verifier.sandbox:
         verdict = judge(verifier, _claim(verifier, content))
-    assert verdict.verdict is Verdict.REFUSED and verdict.reason == says
+    assert verdict.verdict is Verdict.NOT_PASSED and verdict.reason == says
 
 
 @pytest.mark.parametrize(
@@ -193,7 +193,7 @@ def test_attack_a_test_that_counts_its_runs_is_not_offered(tmp_path: Path) -> No
     verifier = _verifier(tmp_path)
     with verifier.sandbox:
         verdict = judge(verifier, _claim(verifier, COUNTS_ITS_RUNS))
-    assert verdict.verdict is Verdict.REFUSED, verdict.reason
+    assert verdict.verdict is Verdict.NOT_PASSED, verdict.reason
 
 
 READS_THE_FIX = (
@@ -236,7 +236,7 @@ def test_a_fix_that_adds_a_module_still_gets_its_test(tmp_path: Path) -> None:
     with verifier.sandbox:
         test = _claim(verifier, SHOWS_THE_BUG)
         verdict = judge(verifier, replace(test, fix=ADDED_MODULE_FIX))
-    assert verdict.verdict is not Verdict.REFUSED, verdict.reason
+    assert verdict.verdict is not Verdict.NOT_PASSED, verdict.reason
 
 
 @needs_sandbox
@@ -293,7 +293,7 @@ def test_attack_a_fix_in_a_file_whose_name_git_quotes_is_still_hidden(
         assert isinstance(test, Patch), test
         patch = Patch(fix.stdout.decode("utf-8", "surrogateescape"), "model", "fixed")
         verdict = judge(verifier, FailsThenPasses(test, "tests/test_mean_empty.py", patch, reads))
-    assert verdict.verdict is Verdict.REFUSED, verdict.reason
+    assert verdict.verdict is Verdict.NOT_PASSED, verdict.reason
     assert all(
         "invalid option" not in run.output for run in verdict.runs
     )  # a name, never an option
@@ -317,7 +317,7 @@ def test_attack_a_test_that_reads_the_fixs_compiled_code_is_not_offered(tmp_path
     with verifier.sandbox:
         verdict = judge(verifier, _claim(verifier, READS_THE_CODE))
     assert (
-        verdict.verdict is Verdict.REFUSED and len(verdict.runs) == 1
+        verdict.verdict is Verdict.NOT_PASSED and len(verdict.runs) == 1
     )  # stopped in the run without the fix
     said = "the test reads the code under test instead of running it (object.__getattr__ __code__"
     assert verdict.reason.startswith(said), verdict.reason

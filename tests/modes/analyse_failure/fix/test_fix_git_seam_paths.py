@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.local.checkout import GitCheckout
-from cicd_agent.modes.analyse_failure.fix.attempt import checkout_head, checkout_problem
+from cicd_agent.modes.analyse_failure.fix.attempt import _checkout_head, _checkout_problem
 from cicd_agent.modes.analyse_failure.fix.judge.policy import linked_targets
 from cicd_agent.modes.analyse_failure.fix.tools import Checkout, GitBlame, GitLog, Search
 from tests.git_builder import GitRepoBuilder
@@ -19,8 +19,8 @@ __all__ = ["hostile"]
 
 def test_fix_checkout_checks_and_linked_settings(hostile: Hostile) -> None:
     checkout = hostile.builder.path
-    assert checkout_head(checkout) == hostile.head
-    assert checkout_problem(checkout, hostile.head) == ""
+    assert _checkout_head(checkout) == hostile.head
+    assert _checkout_problem(checkout, hostile.head) == ""
     assert linked_targets(checkout, lambda name: name == "conftest.py") == {
         "qa/hooks.py": "conftest.py"
     }
@@ -46,10 +46,10 @@ def test_the_index_cannot_hide_a_changed_file_from_the_fix_steps_check(
     rewritten ``conftest.py`` passed for the failed commit in the copy the judge runs."""
     builder = GitRepoBuilder(tmp_path / "repo")
     head = builder.commit("c", {"conftest.py": "X = 1\n", "src/app.py": "a = 1\n"})
-    assert checkout_problem(builder.path, head) == ""
+    assert _checkout_problem(builder.path, head) == ""
     builder.git("update-index", flag, "conftest.py")
     (builder.path / "conftest.py").write_text("import os\nos._exit(0)\n")
-    assert "assume-unchanged or skip-worktree" in checkout_problem(builder.path, head)
+    assert "assume-unchanged or skip-worktree" in _checkout_problem(builder.path, head)
 
 
 def test_a_fresh_checkout_with_line_ending_attributes_is_the_commit(tmp_path: Path) -> None:
@@ -61,9 +61,9 @@ def test_a_fresh_checkout_with_line_ending_attributes_is_the_commit(tmp_path: Pa
     head = origin.commit("files", {**files, "src/app.py": "a = 1\n"})
     origin.git("clone", "-q", str(origin.path), str(tmp_path / "clone"))
     assert (tmp_path / "clone" / "run.bat").read_bytes() == b"echo 1\r\n"
-    assert checkout_problem(tmp_path / "clone", head) == ""
+    assert _checkout_problem(tmp_path / "clone", head) == ""
     (tmp_path / "clone" / "run.bat").write_bytes(b"echo 2\r\n")
-    assert checkout_problem(tmp_path / "clone", head) == (
+    assert _checkout_problem(tmp_path / "clone", head) == (
         "tracked files in the checkout differ from the failed commit"
     )
 
@@ -73,5 +73,5 @@ def test_a_promisor_remote_runs_no_program_in_the_fix_steps_check(tmp_path: Path
     a promisor remote pointing at a program the pull request wrote runs nothing."""
     builder, base, _, marker = _plain(tmp_path)
     _promisor(builder, builder.git("rev-parse", f"{base}:.github/cicd-agent.yml"), tmp_path, marker)
-    checkout_problem(builder.path, builder.head())
+    _checkout_problem(builder.path, builder.head())
     assert not marker.exists(), marker.read_text()

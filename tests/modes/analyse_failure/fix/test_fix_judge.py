@@ -112,7 +112,7 @@ def test_a_patch_that_fixes_the_failing_test_is_verified_by_two_passing_runs(
     judged: _Judged,
 ) -> None:
     verdict = judged.fix
-    assert verdict.verdict is not Verdict.REFUSED, verdict.reason
+    assert verdict.verdict is not Verdict.NOT_PASSED, verdict.reason
     baseline, first, second = verdict.runs
     assert not baseline.passed and "assert -1 == 5" in baseline.output
     assert first.passed and second.passed and "1 passed" in second.output
@@ -122,7 +122,7 @@ def test_a_patch_that_changes_something_else_is_not_verified(tmp_path: Path) -> 
     verifier = _verifier(tmp_path, CALC)
     with verifier.sandbox:
         verdict = verifier.verify(_patch(CALC_USELESS_FIX))
-    assert verdict.verdict is Verdict.REFUSED
+    assert verdict.verdict is Verdict.NOT_PASSED
     assert verdict.reason.startswith("the failing command still fails with the patch (first run")
 
 
@@ -131,7 +131,7 @@ def test_a_patch_that_does_not_apply_to_the_failed_commit_is_not_verified(tmp_pa
     stale = CALC_FIX.replace("-    return a - b", "-    return a * b")
     with verifier.sandbox:
         verdict = verifier.verify(_patch(stale))
-    assert verdict.verdict is Verdict.REFUSED
+    assert verdict.verdict is Verdict.NOT_PASSED
     assert verdict.reason == "the patch does not apply to the failed commit"
     assert "patch does not apply" in verdict.runs[-1].output
 
@@ -141,7 +141,7 @@ def test_a_patch_is_applied_in_one_sandbox_launch_whose_failure_is_the_check(
 ) -> None:
     applies = [argv for argv in judged.launches if argv[0] == "git" and "apply" in argv]
     assert [argv[-3:-1] for argv in applies] == [["apply", "--"]] * 3  # a probe finds the lines
-    assert judged.fix.verdict is not Verdict.REFUSED, judged.fix.reason
+    assert judged.fix.verdict is not Verdict.NOT_PASSED, judged.fix.reason
     verdict = judged.stale
     assert verdict.reason == "the patch does not apply to the failed commit"
     assert "patch does not apply" in verdict.runs[-1].output
@@ -153,7 +153,7 @@ def test_a_patch_is_applied_in_one_sandbox_launch_whose_failure_is_the_check(
 
 
 def test_the_patch_never_touches_the_checkout_itself(judged: _Judged) -> None:
-    assert judged.fix.verdict is not Verdict.REFUSED, judged.fix.reason
+    assert judged.fix.verdict is not Verdict.NOT_PASSED, judged.fix.reason
     assert "a - b" in (judged.checkout / "calc" / "ops.py").read_text()
 
 
@@ -164,7 +164,7 @@ def test_a_failure_that_does_not_reproduce_in_the_sandbox_verifies_nothing(
     verifier = _verifier(tmp_path, passing)
     with verifier.sandbox:
         verdict = verifier.verify(_patch(CALC_FIX.replace("a - b", "a + b", 1)))
-    assert verdict.verdict is Verdict.REFUSED
+    assert verdict.verdict is Verdict.NOT_PASSED
     assert "passes in the sandbox without any patch" in verdict.reason
 
 
@@ -179,9 +179,9 @@ def test_a_patch_that_breaks_the_steps_other_command_is_a_regression(tmp_path: P
         "-add(a, b) returns a + b\n+add(a, b) returns a - b\n"
     )
     with verifier.sandbox:
-        assert verifier.verify(_patch(CALC_FIX)).verdict is not Verdict.REFUSED
+        assert verifier.verify(_patch(CALC_FIX)).verdict is not Verdict.NOT_PASSED
         verdict = verifier.verify(_patch(breaks_docs))
-    assert verdict.verdict is Verdict.REFUSED
+    assert verdict.verdict is Verdict.NOT_PASSED
     assert verdict.reason.startswith("regression: the step's other commands pass without")
 
 
@@ -193,7 +193,7 @@ def test_a_patch_editing_a_workflow_is_refused_before_it_is_applied(tmp_path: Pa
     )
     with verifier.sandbox:
         verdict = verifier.verify(_patch(workflow))
-    assert verdict.verdict is Verdict.REFUSED
+    assert verdict.verdict is Verdict.NOT_PASSED
     assert verdict.reason == "refused: the patch edits a workflow file (.github/workflows/ci.yml)"
     assert verdict.runs == ()
 
@@ -256,7 +256,7 @@ def test_a_spent_time_budget_stops_the_runs_and_offers_nothing(tmp_path: Path) -
     with Sandbox(checkout, environ) as sandbox:
         verifier = SandboxVerifier(sandbox, slow, driven=PYTEST, redact=str, budget=1)
         verdict = verifier.verify(_patch(CALC_FIX))
-    assert verdict.verdict is Verdict.REFUSED
+    assert verdict.verdict is Verdict.NOT_PASSED
     assert verdict.runs[0].timed_out  # the baseline was cut at the budget, not at 300 s
     assert verdict.reason == "the fix step's 1 s for all its runs were spent"
 
@@ -332,7 +332,11 @@ def test_a_fix_that_renames_the_failing_test_away_is_not_verified(tmp_path: Path
     commit_project(checkout, {**CALC, "tests/test_other.py": other})
     sandbox = Sandbox(checkout, {"PATH": path_env(), "HOME": str(tmp_path / "home")})
     verifier = SandboxVerifier(
-        sandbox, pytest_failure(), driven=PYTEST, redact=str, failing_tests=["tests/test_ops.py"]
+        sandbox,
+        pytest_failure(),
+        driven=PYTEST,
+        redact=str,
+        failing_test_files=["tests/test_ops.py"],
     )
     renamed = CALC_FIX + (
         "diff --git a/calc/__init__.py b/calc/__init__.py\nsimilarity index 100%\n"
@@ -340,7 +344,7 @@ def test_a_fix_that_renames_the_failing_test_away_is_not_verified(tmp_path: Path
     )
     with sandbox:
         verdict = verifier.verify(_patch(renamed))
-    assert verdict.verdict is Verdict.REFUSED
+    assert verdict.verdict is Verdict.NOT_PASSED
     assert verdict.reason.startswith("refused: the patch edits a test file (tests/ops_disabled")
     assert verdict.runs == ()
 
@@ -398,13 +402,13 @@ def test_no_conftest_may_change_even_when_the_failing_test_is_known(
     tmp_path: Path, path: str
 ) -> None:
     diff = f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n@@ -1 +1 @@\n-old\n+new\n"
-    assert not policy_verdict(diff, tmp_path, failing_tests=[FAILING_TEST]).allowed
+    assert not policy_verdict(diff, tmp_path, failing_test_files=[FAILING_TEST]).allowed
 
 
 @pytest.mark.parametrize("path", [".gitattributes", "src/.gitattributes"])
 def test_a_fix_never_edits_gitattributes(tmp_path: Path, path: str) -> None:
     diff = f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n@@ -1 +1 @@\n-old\n+new\n"
-    verdict = policy_verdict(diff, tmp_path, failing_tests=[FAILING_TEST])
+    verdict = policy_verdict(diff, tmp_path, failing_test_files=[FAILING_TEST])
     assert not verdict.allowed
     assert verdict.reason == f"the patch edits a file that governs review ({path})"
 
@@ -502,7 +506,7 @@ the reason names the line the static rule reads."""
 
 def _verify_files(tmp_path: Path, files: dict[str, str], diff: str) -> tuple[bool, str]:
     verdict = _verdict(tmp_path, files, diff)
-    return verdict.verdict is not Verdict.REFUSED, verdict.reason
+    return verdict.verdict is not Verdict.NOT_PASSED, verdict.reason
 
 
 def _verdict(
@@ -513,8 +517,14 @@ def _verdict(
     commit_project(checkout, files)
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
     sandbox = Sandbox(checkout, environ)
-    verifier = SandboxVerifier(sandbox, pytest_failure(), driven=PYTEST, redact=lambda text: text,
-                               failing_tests=[FAILING_TEST], code_is_proof=code_is_proof)  # fmt: skip
+    verifier = SandboxVerifier(
+        sandbox,
+        pytest_failure(),
+        driven=PYTEST,
+        redact=lambda text: text,
+        failing_test_files=[FAILING_TEST],
+        code_is_proof=code_is_proof,
+    )
     with sandbox:
         return verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
 
@@ -565,7 +575,7 @@ def test_a_module_that_would_run_in_pytests_place_is_refused(tmp_path: Path, pat
     diff = _new_lines(path, ["def main():", "    return 0"]).replace(
         f"--- a/{path}", "new file mode 100644\n--- /dev/null"
     )
-    verdict = policy_verdict(diff, tmp_path, failing_tests=[FAILING_TEST])
+    verdict = policy_verdict(diff, tmp_path, failing_test_files=[FAILING_TEST])
     assert not verdict.allowed
     assert "would run in pytest's place" in verdict.reason, verdict.reason
 
@@ -612,9 +622,9 @@ def test_a_step_that_replaces_pythonpath_leaves_the_fix_unverified_and_says_why(
     failing = FailingCommand(job="test", step="Run tests", script=script, failing=script)
     with Sandbox(checkout, environ) as sandbox:
         verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str,
-                                   failing_tests=[FAILING_TEST])  # fmt: skip
+                                   failing_test_files=[FAILING_TEST])  # fmt: skip
         verdict = verifier.verify(Patch(diff=CALC_FIX, source="model", summary="a fix"))
-    assert verdict.verdict is Verdict.REFUSED
+    assert verdict.verdict is Verdict.NOT_PASSED
     assert verdict.reason.startswith(
         "not verified: pytest could not load the fix step's in-run check"
     )
@@ -709,12 +719,12 @@ def test_an_exit_status_forced_at_exit_does_not_hide_a_failing_test(tmp_path: Pa
             pytest_failure(),
             driven=PYTEST,
             redact=str,
-            failed_tests=["tests/test_ops.py::test_add"],
+            failed_test_names=["tests/test_ops.py::test_add"],
         )
         verdict = verifier.verify(
             Patch(diff=_new_lines("calc/__init__.py", lines), source="model", summary="a fix")
         )
-    assert verdict.verdict is Verdict.REFUSED, verdict.reason
+    assert verdict.verdict is Verdict.NOT_PASSED, verdict.reason
     assert "test_other" in verdict.reason, verdict.reason
 
 
@@ -752,7 +762,7 @@ def test_a_test_run_whose_log_names_no_test_is_not_judged_by_its_exit_code(
     with Sandbox(checkout, environ) as sandbox:
         verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str)
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
-    assert verdict.verdict is Verdict.REFUSED, verdict.reason
+    assert verdict.verdict is Verdict.NOT_PASSED, verdict.reason
     assert verdict.reason.startswith("not verified"), verdict.reason
 
 
@@ -787,7 +797,7 @@ def test_a_doctest_whose_runner_is_silenced_is_not_a_verified_fix(tmp_path: Path
         verdict = verifier.verify(
             Patch(diff=_new_lines("calc/__init__.py", lines), source="model", summary="a fix")
         )
-    assert verdict.verdict is Verdict.REFUSED, verdict.reason
+    assert verdict.verdict is Verdict.NOT_PASSED, verdict.reason
     assert "no function it can watch" in verdict.reason, verdict.reason
 
 
@@ -803,7 +813,7 @@ def test_a_module_that_runs_before_the_in_run_check_is_refused(tmp_path: Path, p
     diff = _new_lines(path, ["print('before the in-run check')"]).replace(
         f"--- a/{path}", "new file mode 100644\n--- /dev/null"
     )
-    verdict = policy_verdict(diff, tmp_path, failing_tests=[FAILING_TEST])
+    verdict = policy_verdict(diff, tmp_path, failing_test_files=[FAILING_TEST])
     assert not verdict.allowed
     assert "before the fix step's in-run check loads" in verdict.reason, verdict.reason
 
@@ -842,7 +852,7 @@ def test_a_mypy_plugin_that_ends_mypy_is_not_a_verified_fix(tmp_path: Path) -> N
     with Sandbox(checkout, environ) as sandbox:
         verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str)
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
-    assert verdict.verdict is Verdict.REFUSED, verdict.reason
+    assert verdict.verdict is Verdict.NOT_PASSED, verdict.reason
     assert "loads into mypy" in verdict.reason, verdict.reason
 
 
@@ -877,7 +887,7 @@ def test_a_lint_failure_is_not_fixed_by_loosening_the_linter(
     with Sandbox(checkout, environ) as sandbox:
         verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str)
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
-    assert verdict.verdict is Verdict.REFUSED, verdict.reason
+    assert verdict.verdict is Verdict.NOT_PASSED, verdict.reason
     assert verdict.reason.startswith("refused: the patch edits a linter's settings"), verdict.reason
 
 
@@ -1560,7 +1570,7 @@ def test_a_base_whose_other_command_fails_only_in_the_baseline_hides_no_regressi
     )
     with verifier.sandbox:
         verdict = verifier.verify(_patch(breaks_docs))
-    assert verdict.verdict is Verdict.REFUSED, verdict.reason
+    assert verdict.verdict is Verdict.NOT_PASSED, verdict.reason
     assert verdict.reason.startswith("regression: the step's other commands pass without")
 
 

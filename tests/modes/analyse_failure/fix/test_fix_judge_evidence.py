@@ -72,8 +72,8 @@ def _verifier(
         failing or pytest_failure(),
         driven=PYTEST,
         redact=str,
-        failing_tests=files,
-        failed_tests=failed,
+        failing_test_files=files,
+        failed_test_names=failed,
         code_is_proof=True,  # the evidence is judged here, not whom the code came from
     )
 
@@ -81,7 +81,7 @@ def _verifier(
 def _verify(verifier: SandboxVerifier, diff: str) -> tuple[bool, str]:
     with verifier.sandbox:
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
-    return verdict.verdict is not Verdict.REFUSED, verdict.reason
+    return verdict.verdict is not Verdict.NOT_PASSED, verdict.reason
 
 
 @needs_sandbox
@@ -150,7 +150,7 @@ def test_the_runners_settings_set_from_the_tool_table_are_refused(tmp_path: Path
 @pytest.mark.parametrize("path", ["pytest.ini", "tests/pytest.ini", ".pytest.ini", "tox.ini"])
 def test_a_runners_own_settings_file_is_refused_by_the_policy(tmp_path: Path, path: str) -> None:
     diff = f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n@@ -1 +1 @@\n-old\n+new\n"
-    verdict = policy_verdict(diff, tmp_path, failing_tests=["tests/test_ops.py"])
+    verdict = policy_verdict(diff, tmp_path, failing_test_files=["tests/test_ops.py"])
     assert not verdict.allowed
     assert verdict.reason == f"the patch edits the test runner's settings ({path})"
 
@@ -200,7 +200,7 @@ def test_the_steps_own_pytest_addopts_still_apply_with_the_report(tmp_path: Path
     verifier = _verifier(tmp_path, failing=failing, extra=OTHER_TEST)
     with verifier.sandbox:
         verdict = verifier.verify(Patch(diff=CALC_FIX, source="model", summary="a fix"))
-    assert verdict.verdict is not Verdict.REFUSED, verdict.reason
+    assert verdict.verdict is not Verdict.NOT_PASSED, verdict.reason
     assert "1 passed, 1 deselected" in verdict.runs[-1].output, verdict.runs[-1].output
 
 
@@ -302,13 +302,13 @@ def _verdict(
         failing or pytest_failure(),
         driven=PYTEST,
         redact=str,
-        failing_tests=files,
-        failed_tests=(FAILED,),
+        failing_test_files=files,
+        failed_test_names=(FAILED,),
     )
     with sandbox:
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
     output = verdict.runs[-1].output if verdict.runs else ""
-    return verdict.verdict is not Verdict.REFUSED, verdict.reason, output
+    return verdict.verdict is not Verdict.NOT_PASSED, verdict.reason, output
 
 
 ENTRY_POINT_PLUGIN = (
@@ -342,7 +342,7 @@ def test_an_entry_point_plugin_added_by_the_patch_is_not_verified(tmp_path: Path
 )
 def test_every_package_metadata_path_is_refused(tmp_path: Path, path: str) -> None:
     verdict = policy_verdict(_new_file(path, "[pytest11]\nx = x\n"), tmp_path,
-                          failing_tests=["tests/test_ops.py"])  # fmt: skip
+                          failing_test_files=["tests/test_ops.py"])  # fmt: skip
     assert not verdict.allowed
     assert verdict.reason.startswith("the patch edits a package's metadata"), verdict.reason
 
@@ -499,7 +499,7 @@ def test_runner_settings_behind_a_symbolic_link_are_still_the_runners(tmp_path: 
     sandbox = Sandbox(checkout, {"PATH": path_env(), "HOME": str(tmp_path / "home")})
     verifier = SandboxVerifier(
         sandbox, pytest_failure(), driven=PYTEST, redact=str,
-        failing_tests=("tests/test_ops.py",), failed_tests=(FAILED,),
+        failing_test_files=("tests/test_ops.py",), failed_test_names=(FAILED,),
     )  # fmt: skip
     diff = _new_file("fixplug.py", PASS_EVERYTHING) + _edit_file(
         "ci/settings.txt",
@@ -508,7 +508,7 @@ def test_runner_settings_behind_a_symbolic_link_are_still_the_runners(tmp_path: 
     )
     with sandbox:
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
-    assert verdict.verdict is Verdict.REFUSED, verdict.reason
+    assert verdict.verdict is Verdict.NOT_PASSED, verdict.reason
     assert verdict.reason == (
         "refused: the patch edits the test runner's settings through a link (pytest.ini)"
     )
@@ -520,7 +520,7 @@ def test_a_conftest_behind_a_link_pins_its_target(tmp_path: Path) -> None:
     (tmp_path / "qa" / "hooks.py").write_text("X = 1\n")
     (tmp_path / "conftest.py").symlink_to("qa/hooks.py")
     diff = _edit_file("qa/hooks.py", "X = 1\n", "X = 1\n" + PASS_EVERYTHING)
-    verdict = policy_verdict(diff, tmp_path, failing_tests=["tests/test_ops.py"])
+    verdict = policy_verdict(diff, tmp_path, failing_test_files=["tests/test_ops.py"])
     assert not verdict.allowed
     assert verdict.reason == (
         "the patch edits the test runner's settings through a link (conftest.py)"

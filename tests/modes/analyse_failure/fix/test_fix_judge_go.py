@@ -34,14 +34,15 @@ def test_a_go_fix_verifies_by_gos_report_and_a_gomod_patch_is_refused(tmp_path: 
     failing = FailingCommand("test", "Run go test", "go test ./...", "go test ./...")
     with Sandbox(repo.path, {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}) as sandbox:
         verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str,
-                                   failed_tests=("TestSub",),
+                                   failed_test_names=("TestSub",),
                                    code_is_proof=True)  # fmt: skip
         fixed = verifier.verify(Patch(file_diff("calc/calc.go", BROKEN, FIXED), "model", "fix"))
         moved = verifier.verify(Patch(file_diff("go.mod", GO_MOD, f"{GO_MOD}// x\n"), "model", "m"))
         blind = failing_tests_pass(GoTest(), sandbox, sandbox.workspace("blind"), (),
                                    patched=("calc/calc.go",), timeout=60)  # fmt: skip
-    assert fixed.verdict is not Verdict.REFUSED, fixed.reason
+    assert fixed.verdict is not Verdict.NOT_PASSED, fixed.reason
     assert fixed.reason == "the failing command passes twice with the patch and its report " \
         "shows the failing tests passing"  # fmt: skip
-    assert moved.verdict is Verdict.REFUSED and "go test's settings" in moved.reason, moved.reason
+    assert moved.verdict is Verdict.NOT_PASSED, moved.reason
+    assert "go test's settings" in moved.reason, moved.reason
     assert "the log names no failing test" in blind, blind  # then no report can show it passing

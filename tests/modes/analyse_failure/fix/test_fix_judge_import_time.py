@@ -214,10 +214,10 @@ def test_a_body_the_base_already_runs_at_import_is_import_time_code(
             pytest_failure(),
             driven=PYTEST,
             redact=str,
-            failing_tests=["tests/test_ops.py"],
+            failing_test_files=["tests/test_ops.py"],
         )
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
-    assert verdict.verdict is Verdict.REFUSED, verdict.reason
+    assert verdict.verdict is Verdict.NOT_PASSED, verdict.reason
     said = f"not verified: line {line} of calc/plugins.py, which the patch changes, ran before"
     assert verdict.reason.startswith(said), verdict.reason
 
@@ -255,10 +255,10 @@ def _verify(tmp_path: Path, files: dict[str, str], diff: str) -> tuple[bool, str
             pytest_failure(),
             driven=PYTEST,
             redact=str,
-            failing_tests=["tests/test_ops.py"],
+            failing_test_files=["tests/test_ops.py"],
         )
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
-    return verdict.verdict is not Verdict.REFUSED, verdict.reason
+    return verdict.verdict is not Verdict.NOT_PASSED, verdict.reason
 
 
 FACTORY = {

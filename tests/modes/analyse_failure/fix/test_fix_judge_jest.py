@@ -76,8 +76,8 @@ def test_attack_a_jest_config_that_maps_the_code_to_a_fixed_copy_is_refused(
     failing = FailingCommand("test", "Run jest", "npx jest", "npx jest")
     with Sandbox(repo.path, environ) as sandbox:
         verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str,
-                                   failed_tests=("adds",), code_is_proof=True)  # fmt: skip
+                                   failed_test_names=("adds",), code_is_proof=True)  # fmt: skip
         moved = verifier.verify(Patch(diff, "model", "map the app to a fixed copy"))
-    assert moved.verdict is Verdict.REFUSED
+    assert moved.verdict is Verdict.NOT_PASSED
     assert "jest.config.js, part of jest's settings" in moved.reason, moved.reason
     assert moved.runs == (), "refused before any run"

@@ -110,7 +110,7 @@ def test_attacks_are_refused_with_their_reason(checkout: Path, diff: str, reason
 
 def test_a_patch_to_the_failing_test_itself_is_refused(checkout: Path) -> None:
     diff = _edit("tests/test_app.py")
-    verdict = policy_verdict(diff, checkout, failing_tests=["tests/test_app.py"])
+    verdict = policy_verdict(diff, checkout, failing_test_files=["tests/test_app.py"])
     assert verdict.reason == "the patch edits the failing test itself (tests/test_app.py)"
 
 
@@ -118,7 +118,7 @@ def test_a_patch_to_another_test_is_refused_too(checkout: Path) -> None:
     """pytest imports every test module before the failing test runs: another test can
     replace the code under test at import, so a fix changes no test at all."""
     verdict = policy_verdict(
-        _edit("tests/test_app.py"), checkout, failing_tests=["tests/test_other.py"]
+        _edit("tests/test_app.py"), checkout, failing_test_files=["tests/test_other.py"]
     )
     assert verdict.reason == (
         "the patch edits a test file (tests/test_app.py): tests judge the fix, and any test "
@@ -206,7 +206,7 @@ _RENAME_TEST = (
     ],
 )
 def test_every_header_git_applies_passes_the_policy(checkout: Path, diff: str, reason: str) -> None:
-    verdict = policy_verdict(diff, checkout, failing_tests=["tests/test_ops.py"])
+    verdict = policy_verdict(diff, checkout, failing_test_files=["tests/test_ops.py"])
     assert not verdict.allowed
     assert verdict.reason == reason
 

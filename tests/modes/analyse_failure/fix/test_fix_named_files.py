@@ -165,7 +165,7 @@ def test_package_json_scripts_are_the_commands_ci_runs() -> None:
 def test_every_test_module_is_refused_even_when_the_failing_test_is_known(
     tmp_path: Path, path: str
 ) -> None:
-    verdict = policy_verdict(_edit(path), tmp_path, failing_tests=["tests/test_ops.py"])
+    verdict = policy_verdict(_edit(path), tmp_path, failing_test_files=["tests/test_ops.py"])
     assert verdict.reason == (
         f"the patch edits a test file ({path}): tests judge the fix, and any test module "
         "pytest imports can replace the code under test"

@@ -42,7 +42,7 @@ def _verified() -> Verification:
 def test_the_models_patches_follow_the_floors_and_the_collected_attempt_is_not_changed() -> None:
     floor = FixAttempt("suggest", verifications=[_refused("a")], notes=["No deterministic fix."])
     joined = with_model(floor, [_verified()])
-    assert [v.verdict for v in joined.verifications] == [Verdict.REFUSED, Verdict.VERIFIED]
+    assert [v.verdict for v in joined.verifications] == [Verdict.NOT_PASSED, Verdict.VERIFIED]
     assert joined.first_pass is not None and joined.first_pass.patch.source == "model"
     assert (len(floor.verifications), floor.notes, floor.first_pass) == (
         1,

@@ -93,7 +93,7 @@ def _pytest_output(root: Path, *args: str) -> list[str]:
 
 
 def _test_files(lines: list[str]) -> list[str]:
-    """The fix step's failing test files, as ``attempt.test_files`` takes them from the names."""
+    """The fix step's failing test files, as ``attempt._test_files`` takes them from the names."""
     return [name.split("::", 1)[0] for name in failing_tests(lines) if "::" in name]
 
 
@@ -110,7 +110,7 @@ def test_the_failing_test_of_a_sub_project_cannot_be_edited(tmp_path: Path) -> N
     diff = _edit_lines(
         "backend/tests/test_total.py", "    assert 1 + 1 == 3", "    assert 1 + 1 == 2"
     )
-    verdict = policy_verdict(diff, tmp_path, failing_tests=failing)
+    verdict = policy_verdict(diff, tmp_path, failing_test_files=failing)
     assert not verdict.allowed
     assert verdict.reason == "the patch edits the failing test itself (backend/tests/test_total.py)"
 
@@ -124,13 +124,13 @@ def test_a_failing_test_is_known_even_when_pytest_prints_no_summary(tmp_path: Pa
     (tmp_path / "tests" / "test_total.py").write_text(FAILING)
     failing = _test_files(_pytest_output(tmp_path))
     diff = _edit_lines("tests/test_total.py", "    assert 1 + 1 == 3", "    assert 1 + 1 == 2")
-    assert not policy_verdict(diff, tmp_path, failing_tests=failing).allowed
+    assert not policy_verdict(diff, tmp_path, failing_test_files=failing).allowed
 
 
 def test_one_failed_test_without_its_file_protects_every_test_file() -> None:
     """Attack: a log with one pytest name (``tests/test_a.py::t``) and one jest name without a
     file; only the named file was protected, so the jest test could be "fixed" by editing it."""
-    from cicd_agent.modes.analyse_failure.fix.attempt import test_files
+    from cicd_agent.modes.analyse_failure.fix.attempt import _test_files
     from cicd_agent.modes.analyse_failure.log_facts import FailureType, LogAnalysis
 
     def failed(*tests: str) -> LogAnalysis:
@@ -139,5 +139,5 @@ def test_one_failed_test_without_its_file_protects_every_test_file() -> None:
                            signatures_hit=(), fingerprint="", failed_tests=tests)  # fmt: skip
 
     named = "tests/test_a.py::t"
-    assert test_files(failed(named, "Calc › adds two numbers").failed_tests) == []
-    assert test_files(failed(named).failed_tests) == ["tests/test_a.py"]
+    assert _test_files(failed(named, "Calc › adds two numbers").failed_tests) == []
+    assert _test_files(failed(named).failed_tests) == ["tests/test_a.py"]

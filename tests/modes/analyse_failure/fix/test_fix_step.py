@@ -3,13 +3,16 @@ runs nothing when no fix is asked for, or when no job failed: decide gets no che
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
-from cicd_agent.modes.analyse_failure.fix import check, why_no_test
+from cicd_agent.job.run import Run
+from cicd_agent.modes.analyse_failure.fix import check
 from cicd_agent.modes.analyse_failure.fix.attempt import FixInput
-from cicd_agent.modes.analyse_failure.fix.judge.claims import Patch, Verdict, Verification
+from cicd_agent.modes.analyse_failure.fix.bug_test import why_no_test
+from cicd_agent.modes.analyse_failure.fix.judge.claims import Patch, Verdict, Verification, refused
 from cicd_agent.modes.analyse_failure.options import FixRequest
 
 
@@ -28,8 +31,6 @@ def test_no_fix_asked_or_no_failed_job_runs_nothing(tmp_path: Path) -> None:
             True,
             tmp_path,
             local=True,
-            model=None,
-            tool=print,
         )
 
     assert check(cast(Any, run), given("off", ("tests",))) is None
@@ -49,3 +50,21 @@ def test_a_fix_that_changes_no_python_file_gets_no_pytest_test_asked_for() -> No
         "pytest test"
     )
     assert why_no_test(python) == ""
+
+
+def test_the_fix_step_is_handed_the_run_s_services_once() -> None:
+    """The model and where a tool's run is recorded are the run's: ``check`` reads them from the
+    :class:`Run` it is handed, and its input holds no second copy that could differ."""
+    services = {"model", "tool"}
+    assert services <= set(dir(Run))
+    assert services.isdisjoint(field.name for field in fields(FixInput))
+
+
+def test_a_patch_the_judge_did_not_pass_is_not_called_refused() -> None:
+    """A patch that did not apply, still fails, or met no sandbox or a spent budget was not
+    refused: the verdict says it did not pass (its output word stays ``none``), and only a rule
+    of the judge that refuses a patch words its reason so."""
+    did_not_apply = Verification(Patch("diff", "model", "fix"), "the patch does not apply")
+    assert did_not_apply.verdict is Verdict.NOT_PASSED and Verdict.NOT_PASSED.value == "none"
+    assert "REFUSED" not in Verdict.__members__
+    assert refused("the patch edits a workflow file") == "refused: the patch edits a workflow file"

@@ -26,12 +26,11 @@ from dataclasses import dataclass, field
 from string import Template
 from typing import TYPE_CHECKING, Any
 
-from openai.types.chat import ChatCompletionMessageParam
-
 from cicd_agent.actions.errors import ModelError
 from cicd_agent.actions.markdown import prose
 from cicd_agent.local.audit import default_audit_path, stamp
 from cicd_agent.model.client import ModelClient
+from cicd_agent.model.conversation import Message, assistant_turn
 from cicd_agent.model.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.model.reply import ToolCall
 from cicd_agent.modes.analyse_failure.fix.judge.claims import (
@@ -126,7 +125,7 @@ class FixAgent:
             command=fence("failing command", self.redact(failing.failing)),
             excerpt=fence("log excerpt", bounded(self.redact(output), MAX_EXCERPT)),
         )
-        messages: list[ChatCompletionMessageParam] = [
+        messages: list[Message] = [
             {"role": "system", "content": system},
             {"role": "user", "content": user},
         ]
@@ -156,7 +155,7 @@ class FixAgent:
                 said = prose(self.redact(turn.content))[:300] or "no reason given"
                 outcome.stop_reason = f"the model stopped without a verified patch: {said}"
                 break
-            messages.append(_assistant(turn.content, turn.tool_calls))
+            messages.append(assistant_turn(turn.content, turn.tool_calls))
             for call in turn.tool_calls:
                 messages.append(
                     {"role": "tool", "tool_call_id": call.id, "content": self._call(call)}
@@ -168,7 +167,7 @@ class FixAgent:
 
     # ------------------------------------------------------------------ caps
 
-    def _cap_reached(self, messages: list[ChatCompletionMessageParam]) -> str:
+    def _cap_reached(self, messages: list[Message]) -> str:
         limits, outcome = self.limits, self.outcome
         if outcome.calls >= limits.max_calls:
             return (
@@ -244,7 +243,7 @@ class FixAgent:
         patch = self._patch(call.diff, call.summary)
         verdict = self.verifier.verify(patch)
         self.outcome.proposals.append(verdict)
-        passed = verdict.verdict is not Verdict.REFUSED
+        passed = verdict.verdict is not Verdict.NOT_PASSED
         self._verdict = {"passed": passed, "reason": self.redact(verdict.reason)}
         if passed:
             self.outcome.offered = verdict
@@ -281,22 +280,6 @@ class FixAgent:
 def _inline(text: str) -> str:
     """One line of untrusted text for a code span in the prompt (no backticks, no newlines)."""
     return " ".join(text.replace("`", "'").split())[:200]
-
-
-def _assistant(content: str, calls: tuple[ToolCall, ...]) -> ChatCompletionMessageParam:
-    """The model's turn as it goes back into the conversation."""
-    return {
-        "role": "assistant",
-        "content": content or None,
-        "tool_calls": [
-            {
-                "id": call.id,
-                "type": "function",
-                "function": {"name": call.name, "arguments": call.arguments},
-            }
-            for call in calls
-        ],
-    }
 
 
 def _described(ran: RunOutcome, redact: Callable[[str], str]) -> str:

@@ -4,7 +4,7 @@ judged.
 
 It reads the failed step's command from collect's scans of the logs (each log is read once) and
 the jobs and tests that failed from analyse's verdict, checks that the checkout is the failed
-commit (:func:`checkout_problem`: only then are the verifier's copies that commit), opens the
+commit (:func:`_checkout_problem`: only then are the verifier's copies that commit), opens the
 sandbox (it lives as long as the check step, in the resources it is handed) and lets the
 deterministic fixer (:mod:`.fixers`) try (the fixer it started, or why it could not, goes to the
 run's ``tools``). What was tried is plain data (:class:`FixAttempt`); the model's patches join
@@ -37,19 +37,16 @@ from cicd_agent.runners.table import PYTEST
 from cicd_agent.sandbox.run import Sandbox
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from cicd_agent.job.run import Run
-    from cicd_agent.model.client import ModelClient
     from cicd_agent.modes.analyse_failure.logs.reader import JobScan
     from cicd_agent.modes.analyse_failure.options import FixRequest
 
 
 @dataclass(frozen=True)
 class FixInput:
-    """The check step's one input: all it reads of the failed run and of this one. The services
-    a sandbox is opened with, where notes and progress go, come apart, as a
-    :class:`~cicd_agent.job.run.Run`."""
+    """The check step's one input: all it reads of the failed run and of this one. The run's
+    services (the sandbox's environment, where notes, progress and the tools it ran go, the
+    model) come apart, as a :class:`~cicd_agent.job.run.Run`."""
 
     requested: FixRequest
     head: str
@@ -67,10 +64,6 @@ class FixInput:
     checkout: Path
     local: bool
     """No event: the run is on a terminal, the checkout the operator's own."""
-    model: ModelClient | None
-    tool: Callable[[str, str], None]
-    """Where the fixer this step started, or why it could not, is recorded (the run's
-    ``tools``)."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +85,7 @@ class FixAttempt:
     def first_pass(self) -> Verification | None:
         """The first patch the judge passed, proof or not (its ``verdict`` says which): the
         deterministic fixer's when it has one, then the model's."""
-        return next((v for v in self.verifications if v.verdict is not Verdict.REFUSED), None)
+        return next((v for v in self.verifications if v.verdict is not Verdict.NOT_PASSED), None)
 
 
 @dataclass(frozen=True)
@@ -121,13 +114,13 @@ def start(
     checkout = given.checkout
     if not head_sha and given.local:
         # A local run with a log and a checkout: the checkout is the commit that failed.
-        head_sha = checkout_head(checkout)
+        head_sha = _checkout_head(checkout)
         if head_sha:
             run.note(
                 f"No --head given: the checkout's HEAD ({head_sha[:12]}) is taken as the "
                 "failed commit."
             )
-    problem = checkout_problem(checkout, head_sha)
+    problem = _checkout_problem(checkout, head_sha)
     if problem:
         return replace(attempt, unavailable=problem), None
     isolation = isolation_of(run)
@@ -139,14 +132,14 @@ def start(
         failing,
         driven=PYTEST,
         redact=run.redactor.redact,
-        failing_tests=test_files(given.failed_tests),
-        failed_tests=given.failed_tests,
+        failing_test_files=_test_files(given.failed_tests),
+        failed_test_names=given.failed_tests,
         said=run.progress.say,
         code_is_proof=given.code_is_proof,
     )
     fixed = run_fixer(sandbox, failing, run.environ)
     if fixed.tool is not None:
-        given.tool(*fixed.tool)
+        run.tool(*fixed.tool)
     if fixed.patch is None:
         return replace(attempt, notes=(f"No deterministic fix: {fixed.note}.",)), verifier
     return replace(attempt, verifications=(verifier.verify(fixed.patch),)), verifier
@@ -168,7 +161,7 @@ def with_model(
     )
 
 
-def test_files(failed_tests: Sequence[str]) -> list[str]:
+def _test_files(failed_tests: Sequence[str]) -> list[str]:
     """The files of the tests that failed (``tests/test_x.py::test_y`` → ``tests/test_x.py``).
 
     Empty when one failed test is named without its file (jest, unittest): the policy then
@@ -201,7 +194,7 @@ def _missing(scans: Sequence[JobScan], failed: Sequence[str]) -> str:
     return missing_command(first) if first is not None else "no failed job's log was read"
 
 
-def checkout_problem(checkout: Path, head_sha: str) -> str:
+def _checkout_problem(checkout: Path, head_sha: str) -> str:
     """Why ``checkout`` is not the failed commit as it was built ("" when it is).
 
     ``head_sha`` may be any commit-ish (a SHA, a branch, a tag, ``HEAD~1``): it is resolved in
@@ -246,7 +239,7 @@ def checkout_problem(checkout: Path, head_sha: str) -> str:
     return ""
 
 
-def checkout_head(checkout: Path) -> str:
+def _checkout_head(checkout: Path) -> str:
     """The commit the checkout has checked out ("" when it is not a git checkout)."""
     try:
         return _resolve(in_checkout(checkout), "HEAD") or ""

@@ -26,7 +26,7 @@ from cicd_agent.verify.contract import NOT_PROOF, checked
 if TYPE_CHECKING:
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
 
-MAX_TRIES_SHOWN = 8
+_MAX_TRIES_SHOWN = 8
 
 NO_MODEL = "no test proposed: writing one needs a model"
 """Why a verified fix comes with no test in a run without a model: decide says so, as the
@@ -34,7 +34,7 @@ check step only asks for a test when it has a model."""
 
 
 @dataclass(kw_only=True)
-class FixTry:
+class _FixTry:
     """One candidate patch and the verifier's verdict on it."""
 
     source: Literal["fixer", "model"]
@@ -68,7 +68,7 @@ class FixOutcome:
     shown_in_comment: bool = True
     """False when every hunk went out as a suggestion (the comment then does not repeat it)."""
     publish_notes: list[str] = field(default_factory=list)
-    tried: list[FixTry] = field(default_factory=list)
+    tried: list[_FixTry] = field(default_factory=list)
     test_status: Literal["verified", "passes", "none"] = "none"
     """The new test that fails without the fix and passes with it (when no existing test
     failed): ``verified`` on code from someone who can push, ``passes`` otherwise, as the
@@ -98,10 +98,10 @@ def fix_outcome(
     test that shows its bug (``test``: the verifier's verdict on it, or why there is none)."""
     requested: Literal["suggest", "pr"] = "pr" if attempt.requested == "pr" else "suggest"
     tried = [
-        FixTry(
+        _FixTry(
             source=v.patch.source,
             summary=redact(v.patch.summary),
-            passed=v.verdict is not Verdict.REFUSED,
+            passed=v.verdict is not Verdict.NOT_PASSED,
             reason=redact(v.reason),
         )
         for v in attempt.verifications
@@ -143,7 +143,7 @@ def _with_test(
     is offered, its path and text the claim's own."""
     if test is None:
         return outcome
-    if isinstance(test, str) or test.verdict.verdict is Verdict.REFUSED:
+    if isinstance(test, str) or test.verdict.verdict is Verdict.NOT_PASSED:
         return replace(
             outcome,
             test_reason=redact(
@@ -232,14 +232,14 @@ def _none(outcome: FixOutcome) -> str:
     rows = [
         f"- {'passed' if tried.passed else 'not verified'}: {_tried_summary(tried)}"
         f" ({tried.source}): {prose(tried.reason)}"
-        for tried in outcome.tried[:MAX_TRIES_SHOWN]
+        for tried in outcome.tried[:_MAX_TRIES_SHOWN]
     ]
     return f"{text}\n\n<details><summary>Patches tried ({len(outcome.tried)})</summary>\n\n" + (
         "\n".join(rows) + "\n\n</details>"
     )
 
 
-def _tried_summary(tried: FixTry) -> str:
+def _tried_summary(tried: _FixTry) -> str:
     """A fixer's summary is its command (a code span); the model's is prose."""
     if tried.source == "fixer":
         return code_span(tried.summary, 120)

@@ -2,13 +2,13 @@
 (read a file, search, git log and blame).
 
 Every argument comes from the model, which read attacker text (the checkout and the logs). The
-openai SDK derives each tool's strict JSON schema from its pydantic model
-(:func:`openai.pydantic_function_tool`: every field listed, no other allowed), and every call's
-arguments are parsed into the same model before anything runs: whatever does not fit (not
-JSON, a lone surrogate, a wrong type, a number no line can have, a NUL, a field the tool does
-not take, a tool that does not exist) is :class:`Refused` with one line the model reads back,
-never a crash. Optional fields are nullable rather than absent, as strict schemas require;
-``None`` means the tool's default.
+SDK derives each tool's strict JSON schema from its pydantic model
+(:func:`cicd_agent.model.conversation.function_tool`: every field listed, no other allowed), and
+every call's arguments are parsed into the same model before anything runs: whatever does not
+fit (not JSON, a lone surrogate, a wrong type, a number no line can have, a NUL, a field the
+tool does not take, a tool that does not exist) is :class:`Refused` with one line the model
+reads back, never a crash. Optional fields are nullable rather than absent, as strict schemas
+require; ``None`` means the tool's default.
 
 Each path is checked before use (:mod:`cicd_agent.local.checkout_files`): relative, no ``..``,
 nothing under ``.git``, and no symbolic link on the way, since the pull request made every
@@ -28,8 +28,6 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Annotated, Final
 
-import openai
-from openai.types.chat import ChatCompletionToolParam
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -46,6 +44,7 @@ from cicd_agent.local.git import GitResult, GitTimedOut, Place, objects_of
 from cicd_agent.local.git_ops import blame as git_blame
 from cicd_agent.local.git_ops import grep as git_grep
 from cicd_agent.local.git_ops import log as git_log
+from cicd_agent.model.conversation import Tool, function_tool
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -281,10 +280,7 @@ NAMES: Final[dict[str, type[ToolArguments]]] = {
 """Each tool's name, as the model calls it, and its arguments."""
 
 
-TOOLS: Final[tuple[ChatCompletionToolParam, ...]] = tuple(
-    openai.pydantic_function_tool(model, name=name, description=model.__doc__)
-    for name, model in NAMES.items()
-)
+TOOLS: Final[tuple[Tool, ...]] = tuple(function_tool(model, name) for name, model in NAMES.items())
 """What the model is offered: each tool's strict schema, derived by the SDK from its model."""
 
 

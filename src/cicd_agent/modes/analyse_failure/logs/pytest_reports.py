@@ -6,10 +6,19 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-_REPORT_HEADING = re.compile(r"^_{3,} (.+?) _{3,}$")
-"""pytest's heading over one test's report, ``____ Case.test_a ____``."""
-_SECTION = re.compile(r"^={3,} .+ ={3,}$")
-"""pytest's section line, which ends a test's report."""
+from cicd_agent.runners.table import LOG_SHAPES, PYTEST
+
+
+def _report_lines() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """pytest's heading over one test's report (``____ Case.test_a ____``, group ``name``) and
+    its section line, which ends one: its log shape's, so the two never drift apart."""
+    shape = next(shape for shape in LOG_SHAPES if shape.name == PYTEST.runner.name)
+    if shape.reports is None or shape.ends is None:
+        raise LookupError("pytest's log shape names no report heading or section line")
+    return shape.reports, shape.ends
+
+
+_REPORT_HEADING, _SECTION = _report_lines()
 
 
 def pytest_heading(test_id: str) -> str:
@@ -33,7 +42,7 @@ def pytest_reports(lines: Sequence[tuple[int, str]]) -> dict[str, str]:
             heading = None  # lines were left out here: what follows is no known report's
         previous = number
         if (match := _REPORT_HEADING.match(text.strip())) is not None:
-            heading = match[1]
+            heading = match["name"]
             place = order.index(heading) if heading in order else 0
             if unnamed and place and order[place - 1] not in found:
                 found[order[place - 1]] = unnamed

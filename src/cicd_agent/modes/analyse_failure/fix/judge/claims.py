@@ -70,8 +70,10 @@ class RunOutcome:
 class Verdict(Enum):
     """The fix judge's one word on a patch; each value is the fix's ``status`` in the output."""
 
-    REFUSED = "none"
-    """Not passed: the policy refused it, or the failing command did not pass with it."""
+    NOT_PASSED = "none"
+    """Not passed, for any reason: a rule of the judge refused it (:func:`refused`), it did not
+    apply, the failing command still failed with it, or no run could judge it (no sandbox, the
+    step's time spent)."""
     PASSES = "passes"
     """Passed on code whose pass is no proof (the pull request's own,
     :data:`~cicd_agent.verify.contract.NOT_PROOF`): shown, never suggested or opened."""
@@ -89,11 +91,18 @@ class Verification:
     files: tuple[tuple[str, str | None], ...] = ()
     """A passed patch's result: each path it changes and its new text (None: deleted), read
     back from the judged copy, so a pull request carries exactly what was judged."""
-    verdict: Verdict = Verdict.REFUSED
-    """Refused unless the judge says otherwise: a verdict built without one offers nothing."""
+    verdict: Verdict = Verdict.NOT_PASSED
+    """Not passed unless the judge says otherwise: a verdict built without one offers nothing."""
     tests: int = 0
     """How many tests' passes the verdict rests on (0: a linter's or a formatter's word): a
     change they judged is :func:`~cicd_agent.verify.contract.checked`, never called verified."""
+
+
+def refused(why: str) -> str:
+    """The reason for a patch a rule of the judge refused: its policy, or a gate reading the
+    patched files before or after its runs. Only these say "refused"; a patch that did not apply,
+    still fails or whose pass shows nothing says what happened instead."""
+    return f"refused: {why}"
 
 
 class Verifier(Protocol):

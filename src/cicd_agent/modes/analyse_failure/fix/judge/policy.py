@@ -119,13 +119,13 @@ def policy_verdict(
     diff: str,
     checkout: Path,
     *,
-    failing_tests: Collection[str] = (),
+    failing_test_files: Collection[str] = (),
     named: Collection[NamedFile] = (),
     linted: bool = True,
 ) -> PolicyVerdict:
     """Refuse ``diff`` if it touches anything in the module doc; list the paths git would write.
 
-    ``failing_tests`` are the files of the tests that failed (``tests/test_x.py``), relative to
+    ``failing_test_files`` are the files of the tests that failed (``tests/test_x.py``), relative to
     the checkout root or to where the runner ran (refused with their own reason; every test
     file is refused). ``named``: what the failed step names as its judge (:mod:`.step_files`);
     ``linted``: whether the step runs a linter or formatter, whose settings then judge too.
@@ -151,7 +151,7 @@ def policy_verdict(
         for raw in (patched.source_file, patched.target_file):
             if raw == _DEV_NULL:
                 continue
-            problem, path = _path_problem(raw, checkout, failing_tests, named)
+            problem, path = _path_problem(raw, checkout, failing_test_files, named)
             if problem:
                 return _no(problem)
             pairs[-1].append(path)
@@ -160,7 +160,7 @@ def policy_verdict(
         return _no(git)
     written, summary = git
     for path in written:
-        problem, _ = _path_problem(f"b/{path}", checkout, failing_tests, named)
+        problem, _ = _path_problem(f"b/{path}", checkout, failing_test_files, named)
         if problem:
             return _no(problem)
         if linted and is_linter_file(path):  # ignore = ["F401"] passes the lint step
@@ -299,7 +299,7 @@ def _shadows_a_library(checkout: Path, parts: tuple[str, ...]) -> str:
 
 
 def _path_problem(
-    raw: str, checkout: Path, failing_tests: Collection[str], named: Collection[NamedFile]
+    raw: str, checkout: Path, failing_test_files: Collection[str], named: Collection[NamedFile]
 ) -> tuple[str, str]:
     """Why one path of the patch is refused ("" when it is not), and the path itself."""
     text = raw
@@ -351,7 +351,7 @@ def _path_problem(
     named_by_step = named_problem(text, named)
     if named_by_step:
         return named_by_step, text
-    if any(text == test or text.endswith(f"/{test}") for test in failing_tests):
+    if any(text == test or text.endswith(f"/{test}") for test in failing_test_files):
         # a runner names the test from where it ran (``cd backend && pytest``): any file of
         # that name below a folder of the checkout may be it
         return f"the patch edits the failing test itself ({text})", text

@@ -42,6 +42,7 @@ from cicd_agent.modes.analyse_failure.fix.judge.claims import (
     Verdict,
     Verification,
     failing_script,
+    refused,
     rest_script,
 )
 from cicd_agent.modes.analyse_failure.fix.judge.passing import failing_tests_pass
@@ -96,14 +97,14 @@ class SandboxVerifier(JudgedCopies):
         *,
         driven: WatchingRunner,
         redact: Callable[[str], str],
-        failing_tests: Collection[str] = (),
-        failed_tests: Collection[str] = (),
+        failing_test_files: Collection[str] = (),
+        failed_test_names: Collection[str] = (),
         budget: float = BUDGET,
         said: Callable[[str], None] | None = None,
         code_is_proof: bool = False,
     ) -> None:
-        """``failing_tests``: the failing tests' files (the policy keeps them unchanged);
-        ``failed_tests``: their names as the log gave them. Either known, or a failing command
+        """``failing_test_files``: the failing tests' files (the policy keeps them unchanged);
+        ``failed_test_names``: their names as the log gave them. Either known, or a failing command
         that runs the ``driven`` runner, a verified fix needs its report (pytest's:
         :mod:`cicd_agent.runners.pytest.evidence`); otherwise (a linter failed) the exit code
         is the judge. ``budget``: :data:`BUDGET`'s seconds; the rest as :class:`JudgedCopies`'s
@@ -113,11 +114,11 @@ class SandboxVerifier(JudgedCopies):
         self.driven = driven
         name = driven.runner.name
         self._redact = redact
-        self._failing_tests = tuple(failing_tests)
-        self._failed_tests = tuple(failed_tests)
+        self._failing_test_files = tuple(failing_test_files)
+        self._failed_test_names = tuple(failed_test_names)
         self._runs_driven = driven.runner.runs(failing_script(failing))  # its in-run check watches
         self._lints = any(tool != name for tool in tools_named(failing.script))
-        self._needs_evidence = bool(failed_tests or failing_tests or self._runs_driven)
+        self._needs_evidence = bool(failed_test_names or failing_test_files or self._runs_driven)
         seam = running(failing.failing, sandbox.checkout)  # go test, jest: its report judges
         self._seam = seam if seam is not None and not self._runs_driven else None
         # Why a pass in which the driven runner did not run is no evidence ("" for a known linter).
@@ -145,7 +146,7 @@ class SandboxVerifier(JudgedCopies):
             known = self._policies[diff] = policy_verdict(
                 diff,
                 self.sandbox.checkout,
-                failing_tests=self._failing_tests,
+                failing_test_files=self._failing_test_files,
                 named=self._named,
                 linted=self._lints,
             )
@@ -158,9 +159,9 @@ class SandboxVerifier(JudgedCopies):
 
     def run_failing(self, patch: Patch | None) -> RunOutcome:
         if patch is not None:
-            refused = self.refusal(patch.diff)
-            if refused:
-                return RunOutcome(126, f"refused: {refused}")
+            refusal = self.refusal(patch.diff)
+            if refusal:
+                return RunOutcome(126, refused(refusal))
         with self.copy("run") as space:
             if patch is not None:
                 applied = self.apply(space, patch)
@@ -182,7 +183,7 @@ class SandboxVerifier(JudgedCopies):
             return Verification(patch, problem)
         verdict = self._policy(patch.diff)
         if not verdict.allowed:
-            return Verification(patch, f"refused: {verdict.reason}")
+            return Verification(patch, refused(verdict.reason))
         self.said(
             f"judging patch {len(self._verdicts) + 1}: the failing command without it, "
             "then twice with it, in the sandbox"
@@ -201,7 +202,7 @@ class SandboxVerifier(JudgedCopies):
                 return Verification(patch, f"the patched file {exc}")
         moved = self._moves_the_judge(patched)
         if moved:
-            return Verification(patch, f"refused: {moved}")
+            return Verification(patch, refused(moved))
         changed = self.changed(probe, patched)
         baseline, guarded, rest_before = self._judged_baseline(changed)
         if guarded or baseline.passed:
@@ -256,7 +257,7 @@ class SandboxVerifier(JudgedCopies):
             runs.append(outcome)
             if guarded:  # the static rule's reason, when it has one, names the line it reads
                 said = self._moves_the_judge(patched, after_runs=True)
-                return Verification(patch, f"refused: {said}" if said else guarded, tuple(runs))
+                return Verification(patch, refused(said) if said else guarded, tuple(runs))
             if not outcome.passed:
                 why = (
                     f"the fix step's {self.budget:.0f} s for all its runs were spent"
@@ -286,15 +287,15 @@ class SandboxVerifier(JudgedCopies):
             "" if self._needs_evidence else unnamed_by_the_linter(paths, baseline.output)
         )
         if unnamed:
-            return Verification(patch, f"refused: {unnamed}", tuple(runs))
+            return Verification(patch, refused(unnamed), tuple(runs))
         said = ""
-        if self._failed_tests or self._failing_tests:
+        if self._failed_test_names or self._failing_test_files:
             said = " and its report shows the failing tests passing"
         elif self._runs_driven:
             said = f" and {self.driven.runner.name}'s report shows its tests passing"
         proof = self.code_is_proof
         said = f"the failing command passes twice with the patch{said}"
-        tests = len(self._failed_tests) or self._watch.passing(space.root / "tests-second")
+        tests = len(self._failed_test_names) or self._watch.passing(space.root / "tests-second")
         return Verification(
             patch,
             said if proof else f"{said}; {NOT_PROOF}",
@@ -347,8 +348,8 @@ class SandboxVerifier(JudgedCopies):
         options = self._watch.environment(
             lent,
             self.sandbox.evidence_variable,
-            self._failed_tests,
-            self._failing_tests,
+            self._failed_test_names,
+            self._failing_test_files,
             changed,
             folder=folder,
         )
@@ -364,7 +365,7 @@ class SandboxVerifier(JudgedCopies):
                         self._seam,
                         self.sandbox,
                         space,
-                        self._failed_tests,
+                        self._failed_test_names,
                         patched=patched,
                         timeout=left,
                         changed=changed,
@@ -378,8 +379,8 @@ class SandboxVerifier(JudgedCopies):
             folder,
             space.repo,
             patched=patched,
-            failed_tests=self._failed_tests,
-            test_files=self._failing_tests,
+            failed_tests=self._failed_test_names,
+            test_files=self._failing_test_files,
             script=script,
             installed=self.sandbox.installed,
         )
