@@ -136,6 +136,18 @@ def test_a_change_that_does_not_build_is_never_low_risk(tmp_path: Path) -> None:
     assert "deploy-gate, which builds nothing, gives the same change low" in done.summary
 
 
+def test_the_description_of_a_change_that_does_not_build_says_its_raised_risk(
+    tmp_path: Path,
+) -> None:
+    """The description's footer says its risk is the review's own: it read "Risk: low" in the
+    pull request's body beside ``risk_level: high`` in the outputs."""
+    repo, base, head = _broken(tmp_path)
+    done = _review(tmp_path, repo, base, head, "--describe")
+    assert done.document is not None, done.stderr
+    description = str(done.document["description"])
+    assert "**Risk: high** — The change does not build" in description, description
+
+
 def test_a_change_that_does_not_build_requests_changes_where_allowed(tmp_path: Path) -> None:
     repo, base, head = _broken(tmp_path)
     done = _review(tmp_path, repo, base, head, "--request-changes", "--fail-on", "critical")

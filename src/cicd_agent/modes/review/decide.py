@@ -66,7 +66,6 @@ from cicd_agent.modes.review.types import (
 if TYPE_CHECKING:
     from cicd_agent.analysis.workflows.ignores import HonouredIgnore
     from cicd_agent.modes.review.answer import ModelVerdict, ReviewAnswer
-    from cicd_agent.modes.review.diff_description import ChangeFacts, ModelText
     from cicd_agent.modes.review.types import (
         HandoffFacts,
         ReviewFacts,
@@ -227,17 +226,13 @@ def decide(
     )
     if verdict.change is not None:
         description = opinion.description if opinion else None
-        result.description = markdown_of(facts, verdict.change, description)
+        result.description = render(
+            verdict.change, risk_level=risk.value, risk_reasons=risk_reasons, model=description
+        )
         result.description_in = rules.describe_in if rules.posts else ""
     result.headline = result.make_headline()
     result.notes = notes
     return result
-
-
-def markdown_of(facts: ReviewFacts, change: ChangeFacts, model: ModelText | None) -> str:
-    """The description of what review collected (pure): the deterministic verdict, with the
-    review's own risk, plus the model's words when given."""
-    return render(change, risk_level=facts.risk_level, risk_reasons=facts.risk_reasons, model=model)
 
 
 def checked(found: Sequence[Finding], checks: SuggestionChecks) -> tuple[list[Finding], list[str]]:

@@ -34,12 +34,13 @@ from cicd_agent.local.zizmor import ZizmorAudit
 from cicd_agent.model.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.modes.review.checkers import with_workflow_audit
 from cicd_agent.modes.review.collect import collect
-from cicd_agent.modes.review.decide import analyse, markdown_of
+from cicd_agent.modes.review.decide import analyse
 from cicd_agent.modes.review.diff_description import (
     GROUP_TITLES,
     ChangeFacts,
     ModelText,
     describe_diff,
+    render,
 )
 from cicd_agent.modes.review.ledger import Ledger, parse, strip
 from cicd_agent.modes.review.prompt import pull_fields
@@ -186,7 +187,9 @@ def describe_pull_request(
         links=review.own_links,
         note=review.note,
     )
-    markdown = markdown_of(facts, change, asked)
+    markdown = render(
+        change, risk_level=facts.risk_level, risk_reasons=facts.risk_reasons, model=asked
+    )
     client = ctx.github
     reason = _cannot_edit(review, client)
     if reason or client is None:
