@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from types import MappingProxyType
-from typing import Any, ClassVar, Protocol, Self, TypeVar, get_type_hints
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, TypeVar, get_type_hints
 
 from cicd_agent.actions.errors import (
     ExitCode,
@@ -31,6 +31,9 @@ from cicd_agent.job.first_sentence import fail_on_sentence, unset_fail_on_senten
 from cicd_agent.job.flags import validate_fail_on
 from cicd_agent.job.posted import PostedOutputs
 from cicd_agent.model.usage import ModelUsageReport
+
+if TYPE_CHECKING:
+    from cicd_agent.model.client import ModelClient
 
 NOT_SHOWN: Mapping[str, object] = MappingProxyType({"shown": False})
 """The ``metadata`` of a result's dataclass field that no rendering shows (``--json`` and the
@@ -274,14 +277,16 @@ def announce_analyse(ctx: RunContext[Any]) -> None:
     ctx.progress.stage("analyse: the deterministic verdict")
 
 
-def ask_model(ctx: RunContext[Any], ask: Callable[[], OpinionT | None]) -> OpinionT | None:
-    """The model's opinion (``ask()``), or None when no model is configured or it failed: a
-    failure becomes a note and the deterministic result stands."""
+def ask_model(
+    ctx: RunContext[Any], ask: Callable[[ModelClient], OpinionT | None]
+) -> OpinionT | None:
+    """The model's opinion (``ask(model)``, handed the run's model), or None when no model is
+    configured or it failed: a failure becomes a note and the deterministic result stands."""
     model = ctx.model
     if model is None:
         return None
     ctx.progress.stage(f"ask: the model ({model.config.model})")
-    return model_answer(ask, ctx.note)
+    return model_answer(lambda: ask(model), ctx.note)
 
 
 def model_answer(ask: Callable[[], AnswerT | None], note: Callable[[str], None]) -> AnswerT | None:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import copy
 from dataclasses import replace
+from typing import cast
 
 from cicd_agent.github.models import PullRequestInfo
 from cicd_agent.job.payloads import Comment, User
+from cicd_agent.model.client import ModelClient
 from cicd_agent.modes.command.ask import ask
 from cicd_agent.modes.command.decide import decide
 from cicd_agent.modes.command.plan import Plan
@@ -127,4 +129,5 @@ def test_decide_changes_nothing_it_was_given() -> None:
 def test_the_ask_step_asks_nothing_before_reviews_facts_were_read() -> None:
     # the model is never reached: with no facts of the review there is nothing to ask about
     assert _facts("ask").review is None
-    assert ask(None, _facts("ask"), str, print) is None
+    untouched = cast(ModelClient, object())  # any call on it would raise
+    assert ask(untouched, _facts("ask"), str, print) is None

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.job.context import RunContext
+from cicd_agent.job.pipeline import ask_model
 from cicd_agent.modes.gen_tests.analyse import analyse
 from cicd_agent.modes.gen_tests.ask import ask
 from cicd_agent.modes.gen_tests.collect import collect
@@ -59,7 +60,7 @@ def test_a_passing_test_is_accepted_and_the_coverage_after_is_measured(
     with gate_reruns(1), ctx.resources:  # acceptance and the coverage after, not flakiness
         facts, verdict, sandbox = _coupon_only(ctx)
         before = dict(verdict.missing_lines)
-        opinion = ask(ctx, facts, verdict, sandbox)
+        opinion = ask_model(ctx, lambda model: ask(ctx, model, facts, verdict, sandbox))
     assert opinion is not None
     [accepted] = opinion.accepted
     assert accepted.target == COUPON and accepted.text.endswith(candidate("good"))
@@ -82,7 +83,7 @@ def test_a_failing_test_is_not_kept_and_nothing_is_measured_again(
     ctx = _context(tmp_path, *_model(model_server), readme=README)
     with ctx.resources:
         facts, verdict, sandbox = _coupon_only(ctx)
-        opinion = ask(ctx, facts, verdict, sandbox)
+        opinion = ask_model(ctx, lambda model: ask(ctx, model, facts, verdict, sandbox))
     assert opinion is not None and opinion.accepted == [] and opinion.coverage_after is None
     assert [a.verdict.stopped_at for a in opinion.attempts] == ["pass", "pass", "pass"]
     # it ran the change's lines and failed on the same assertion twice, and the README states
@@ -117,6 +118,8 @@ def test_nothing_is_asked_without_a_model_or_without_a_job(
     with ctx.resources, offline.resources:
         facts, verdict, sandbox = _coupon_only(ctx)
         assert verdict.jobs and sandbox is not None and facts.baseline is not None
-        assert ask(offline, facts, verdict, sandbox) is None
-        assert ask(ctx, facts, dataclasses.replace(verdict, jobs=()), sandbox) is None
+        # no model: the pipeline's ask step calls nothing
+        assert ask_model(offline, lambda model: ask(offline, model, facts, verdict, sandbox)) is None
+        assert ctx.model is not None
+        assert ask(ctx, ctx.model, facts, dataclasses.replace(verdict, jobs=()), sandbox) is None
     assert model_server.chat_requests == []

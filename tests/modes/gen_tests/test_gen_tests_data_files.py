@@ -17,6 +17,7 @@ from typing import Any
 import coverage
 import pytest
 
+from cicd_agent.job.pipeline import ask_model
 from cicd_agent.modes.gen_tests.analyse import analyse
 from cicd_agent.modes.gen_tests.ask import ask
 from cicd_agent.modes.gen_tests.collect import collect, run_suite
@@ -207,7 +208,9 @@ def test_a_run_with_the_accepted_tests_that_leaves_too_many_files_is_not_measure
         facts, sandbox = collect(ctx, ctx.resources)
         verdict = analyse(facts)
         jobs = tuple(job for job in verdict.jobs if job.segment.qualname == "coupon_value")
-        opinion = ask(ctx, facts, dataclasses.replace(verdict, jobs=jobs), sandbox)
+        opinion = ask_model(
+            ctx, lambda model: ask(ctx, model, facts, dataclasses.replace(verdict, jobs=jobs), sandbox)
+        )
     assert opinion is not None and len(opinion.accepted) == 1
     assert opinion.coverage_after is None
     [note] = [note for note in ctx.notes if "coverage after was not measured" in note]
@@ -254,7 +257,9 @@ def test_a_data_file_an_accepted_test_forges_cannot_claim_the_coverage_after(
         facts, sandbox = collect(ctx, ctx.resources)
         verdict = analyse(facts)
         jobs = tuple(job for job in verdict.jobs if job.segment.qualname == "coupon_value")
-        opinion = ask(ctx, facts, dataclasses.replace(verdict, jobs=jobs), sandbox)
+        opinion = ask_model(
+            ctx, lambda model: ask(ctx, model, facts, dataclasses.replace(verdict, jobs=jobs), sandbox)
+        )
     assert opinion is not None and len(opinion.accepted) == 1
     before, after = facts.coverage, opinion.coverage_after
     assert before is not None and after is not None

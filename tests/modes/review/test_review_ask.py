@@ -28,6 +28,7 @@ def _ask(tmp_path: Path, github_api: Any, model_server: Any, *argv: str) -> tupl
     )
     facts = collect(ctx, history=False)
     verdict = analyse(facts, describe=ctx.mode_options.describe)
+    assert ctx.model is not None
     return ctx, ask(ctx.model, facts, verdict, rules(ctx, facts.plan), ctx.note)
 
 

@@ -18,13 +18,13 @@ if TYPE_CHECKING:
 
 
 def ask(
-    model: ModelClient | None, verdict: FailureVerdict, redact: Callable[[str], str]
+    model: ModelClient, verdict: FailureVerdict, redact: Callable[[str], str]
 ) -> FailureOpinion | None:
-    """The model's diagnosis of the failed jobs (None: no model, or no job failed), what it is
+    """The model's diagnosis of the failed jobs (None: no job failed), what it is
     shown redacted with ``redact`` (the run's). A ModelError is the pipeline's (``ask_model``):
     it becomes a note, the deterministic result stands."""
     analysis = verdict.analysis
-    if model is None or not analysis.failed_jobs:
+    if not analysis.failed_jobs:
         return None
     facts = verdict.facts
     system, user = build_prompt(

@@ -38,7 +38,7 @@ def run(ctx: RunContext[AnalyseFailureOptions]) -> Finished[FailureResult]:
     announce_analyse(ctx)
     fitted = fit(ctx)
     verdict = analyse(facts, fitted)
-    opinion = ask_model(ctx, lambda: ask(ctx.model, verdict, fitted.redact))
+    opinion = ask_model(ctx, lambda model: ask(model, verdict, fitted.redact))
     fixing = FixInput(
         ctx.mode_options.fix,
         ctx.mode_options.head or (facts.target.head_sha if facts.target else ""),

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def ask(
-    model: ModelClient | None,
+    model: ModelClient,
     facts: CommandFacts,
     redact: Callable[[str], str],
     note: Callable[[str], None],
@@ -27,7 +27,6 @@ def ask(
     review = facts.review
     if review is None or facts.pull is None or facts.review_offline:
         return None
-    assert model is not None
     counter = model.counter("model")
     system, user, complete = build_ask(
         question=facts.plan.argument,

@@ -42,7 +42,7 @@ def run(ctx: RunContext[CommandOptions]) -> Finished[CommandResult]:
     facts = collect(ctx)
     announce_analyse(ctx)
     verdict = analyse(facts)  # the deterministic answer to ``ask``: what review's checks know
-    opinion = ask_model(ctx, lambda: ask(ctx.model, facts, ctx.redactor.redact, ctx.note))
+    opinion = ask_model(ctx, lambda model: ask(model, facts, ctx.redactor.redact, ctx.note))
     result = decide(
         verdict,
         opinion,

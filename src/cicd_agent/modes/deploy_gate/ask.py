@@ -11,15 +11,14 @@ from cicd_agent.modes.deploy_gate.types import DeployFacts, DeployOpinion, Deplo
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
+    from cicd_agent.model.client import ModelClient
     from cicd_agent.modes.deploy_gate.options import DeployOptions
 
 
 def ask(
-    ctx: RunContext[DeployOptions], facts: DeployFacts, verdict: DeployVerdict
+    ctx: RunContext[DeployOptions], model: ModelClient, facts: DeployFacts, verdict: DeployVerdict
 ) -> DeployOpinion:
     """The model's opinion of the change, cleaned (:func:`clean_opinion`)."""
-    model = ctx.model
-    assert model is not None
     system, user = build_prompt(ctx, facts, verdict, model)
     answer = model.ask(DeployOpinion, system=system, user=user, tier="model", temperature=0)
     return clean_opinion(ctx, answer)

@@ -46,7 +46,7 @@ def deploy(ctx: RunContext[DeployOptions]) -> Finished[DeployResult]:
     facts = collect(ctx)
     announce_analyse(ctx)
     verdict = analyse(facts)
-    opinion = ask_model(ctx, lambda: ask(ctx, facts, verdict))
+    opinion = ask_model(ctx, lambda model: ask(ctx, model, facts, verdict))
     result = decide(verdict, opinion, redact=ctx.redactor.redact)
     return finish(ctx, result, lambda decided: publish(ctx, facts, verdict, decided))
 

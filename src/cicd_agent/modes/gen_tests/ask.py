@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from cicd_agent.actions.markdown import neutralise
 from cicd_agent.job.context import RunContext
@@ -50,12 +51,16 @@ from cicd_agent.modes.gen_tests.types import (
 )
 from cicd_agent.runners.sessions import SessionSandbox
 
+if TYPE_CHECKING:
+    from cicd_agent.model.client import ModelClient
+
 PROMPT_TOKENS = 24_000
 """Most tokens one generation prompt may use, whatever the model's context."""
 
 
 def ask(
     ctx: RunContext[GenTestsOptions],
+    model: ModelClient,
     facts: GenTestsFacts,
     verdict: GenTestsVerdict,
     sandbox: SessionSandbox | None,
@@ -63,10 +68,9 @@ def ask(
     """The generated and accepted tests, judged in ``sandbox`` (collect's), Python's and each
     other runner's; None when there is nothing to ask or no safe place to run what the model
     writes."""
-    model = ctx.model
     runners = [gaps for gaps in facts.runner_gaps if gaps.targets()]
     python = bool(verdict.jobs) and facts.baseline is not None
-    if model is None or sandbox is None or not (python or runners):
+    if sandbox is None or not (python or runners):
         return None
     options = facts.options
     if not sandbox.isolation.sandboxed and not options.allow_unsandboxed:

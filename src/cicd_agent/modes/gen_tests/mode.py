@@ -45,7 +45,7 @@ def run(ctx: RunContext[GenTestsOptions]) -> Finished[GenTestsResult]:
     verdict = analyse(facts)
     if facts.coverage is not None and facts.isolation is not None:
         ctx.progress.say(verdict.progress_line())
-    opinion = ask_model(ctx, lambda: ask(ctx, facts, verdict, sandbox))
+    opinion = ask_model(ctx, lambda model: ask(ctx, model, facts, verdict, sandbox))
     result = decide(verdict, opinion, redact=ctx.redactor.redact, offline=ctx.model is None)
     return finish(ctx, result, lambda decided: publish(ctx, facts, verdict, decided))
 

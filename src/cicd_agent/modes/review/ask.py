@@ -31,16 +31,14 @@ if TYPE_CHECKING:
 
 
 def ask(
-    model: ModelClient | None,
+    model: ModelClient,
     facts: ReviewFacts,
     verdict: ReviewVerdict,
     rules: Rules,
     note: Callable[[str], None],
 ) -> ReviewOpinion:
-    """Both model calls of a review (none without a model). A review call that fails leaves the
-    description standing, as the deterministic result does."""
-    if model is None:
-        return ReviewOpinion(None, None)
+    """Both model calls of a review. A review call that fails leaves the description standing,
+    as the deterministic result does."""
     description = None
     if verdict.change is not None:
         description = ask_about(

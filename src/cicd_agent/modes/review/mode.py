@@ -63,7 +63,7 @@ def run(ctx: RunContext[ReviewOptions]) -> Finished[ReviewResult]:
     facts = run_checkers(ctx, facts, zizmor)
     announce_analyse(ctx)
     verdict = analyse(facts, describe=rules.describe)
-    opinion = ask_model(ctx, lambda: ask(ctx.model, facts, verdict, rules, ctx.note))
+    opinion = ask_model(ctx, lambda model: ask(model, facts, verdict, rules, ctx.note))
     merged = with_model_findings(verdict, opinion, rules)
     checks = check(ctx, verdict, proposed(merged, rules))
     result = decide(verdict, opinion, rules, merged, checks)

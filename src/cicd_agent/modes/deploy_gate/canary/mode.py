@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.job.pipeline import announce_analyse, ask_model, begin, finish
+from cicd_agent.job.pipeline import announce_analyse, begin, finish
 from cicd_agent.modes.deploy_gate.canary.collect import collect
 from cicd_agent.modes.deploy_gate.canary.decide import decide, judge_samples
 from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
@@ -49,9 +49,6 @@ def run(ctx: RunContext[CanaryOptions]) -> Finished[CanaryResult]:
     facts = collect(ctx)
     announce_analyse(ctx)
     verdict = judge_samples(facts.samples, facts.config, facts.state)
-    # Asks nothing (returns None), as the phase always did: the run still says which provider
-    # it has, and with one configured, that the ask step ran and asked nothing.
-    ask_model(ctx, lambda: None)
     result = decide(verdict, redact=ctx.redactor.redact)
     # Nothing to post; the verdict goes to the decision record when one is configured.
     return finish(ctx, result, lambda decided: publish(ctx, decided))
