@@ -10,7 +10,7 @@ from pathlib import Path
 from cicd_agent.runners.pytest import boot
 from tests.helpers.gen_tests import PROJECT_PYTHON
 
-PLUGIN = "cicd_gentests_plugin"
+PLUGIN = "cicd_agent_pytest_plugin"
 """Loaded as the gate loads it: by its name, its boot folder first on ``PYTHONPATH``, in the
 projects' own interpreter (no package of ours imported first)."""
 BOOT = str(Path(boot.__file__).parent)

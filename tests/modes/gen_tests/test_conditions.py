@@ -212,7 +212,7 @@ def test_the_replay_command_runs_that_condition_outside_the_hunt(
     command = zone.replay(UTC)
     assert command == (
         f"PYTHONHASHSEED=5 TZ=Asia/Kathmandu PYTHONPATH={PYTEST_SESSIONS.boot}${{PYTHONPATH:+:$PYTHONPATH}} "
-        "python -m pytest -p cicd_gentests_plugin --cicd-shuffle 3 tests/test_zone.py"
+        "python -m pytest -p cicd_agent_pytest_plugin --cicd-shuffle 3 tests/test_zone.py"
     )
     # the project's python: this one's packages (pytest) without site's start-up, so without
     # the editable install of cicd-agent

@@ -101,7 +101,7 @@ def test_a_test_the_change_adds_that_fails_every_other_run_is_flaky(tmp_path: Pa
     assert f"test_every_other_run` passed {flaky[0]} of {flaky[1]} run(s): flaky; it failed in " \
         "their files, shuffled, order seed " in summary
     assert "replay: `PYTHONPATH=" in summary  # the plugin's folder: no cicd-agent import needed
-    assert "python -m pytest -p cicd_gentests_plugin --cicd-shuffle " in summary
+    assert "python -m pytest -p cicd_agent_pytest_plugin --cicd-shuffle " in summary
     # how many times each test ran, in how many sessions, and what passing them all shows
     assert "1 flaky, 2 passed every one of their runs" in summary, summary
     assert "ten runs" not in summary

@@ -89,9 +89,9 @@ def test_a_test_file_named_like_pytests_argument_file_adds_no_option(tmp_path: P
 
 def _fake_plugin() -> str:
     """Our plugin's own source, every outcome it reports turned into a pass."""
-    from cicd_agent.runners.pytest.boot import cicd_gentests_plugin
+    from cicd_agent.runners.pytest.boot import cicd_agent_pytest_plugin
 
-    real = Path(cicd_gentests_plugin.__file__).read_text(encoding="utf-8")
+    real = Path(cicd_agent_pytest_plugin.__file__).read_text(encoding="utf-8")
     forged = real.replace("= report.outcome", '= "passed"')
     assert forged != real
     return forged
@@ -99,12 +99,12 @@ def _fake_plugin() -> str:
 
 def test_a_module_named_like_our_plugin_does_not_replace_it(tmp_path: Path) -> None:
     """Attack: ``python -m pytest`` puts the copy's root first on ``sys.path``, so a
-    ``cicd_gentests_plugin.py`` the change adds there would be loaded for ours and report
+    ``cicd_agent_pytest_plugin.py`` the change adds there would be loaded for ours and report
     its flaky test as passing every run."""
     repo = GitRepoBuilder(tmp_path / "project")
     base = repo.commit("base", {"pyproject.toml": "[project]\nname='p'\n"})
     head = repo.commit(
-        "add tests", {"tests/test_flaky.py": FLAKY, "cicd_gentests_plugin.py": _fake_plugin()}
+        "add tests", {"tests/test_flaky.py": FLAKY, "cicd_agent_pytest_plugin.py": _fake_plugin()}
     )
     code, document, _, _ = run_gen_tests(  # two runs: the second fails, unless forged
         ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none",
@@ -154,7 +154,7 @@ def test_addopts_that_block_our_plugin_do_not_silence_it(tmp_path: Path) -> None
     still found."""
     repo = GitRepoBuilder(tmp_path / "project")
     base = repo.commit("base", {"pyproject.toml": "[project]\nname='p'\n"})
-    addopts = '[tool.pytest.ini_options]\naddopts = "-p no:cicd_gentests_plugin"\n'
+    addopts = '[tool.pytest.ini_options]\naddopts = "-p no:cicd_agent_pytest_plugin"\n'
     head = repo.commit(
         "add tests",
         {"pyproject.toml": "[project]\nname='p'\n" + addopts, "tests/test_flaky.py": FLAKY},

@@ -32,8 +32,8 @@ from cicd_agent.runners.pytest.step import PytestTracer, tracer, usage_error
 from cicd_agent.runners.sessions import Evidence, SessionSandbox
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 
-_BOOT_FILES = ("sitecustomize.py", "cicd_gentests_plugin.py")
-PLUGIN = ("-p", "cicd_gentests_plugin")
+_BOOT_FILES = ("sitecustomize.py", "cicd_agent_pytest_plugin.py")
+PLUGIN = ("-p", "cicd_agent_pytest_plugin")
 COMMAND = ("python", "-m", "pytest", "-q", "--tb=short", *PLUGIN)
 """pytest as the seam runs it: our plugin loaded (each run's cache is its own: the sandbox's)."""
 

@@ -52,9 +52,9 @@ def _chain() -> None:
 
 
 def _pin_plugin() -> None:
-    """Given ``-p cicd_gentests_plugin``, ours imported now: ``python -m pytest`` puts the
+    """Given ``-p cicd_agent_pytest_plugin``, ours imported now: ``python -m pytest`` puts the
     copy's root first on ``sys.path``, where a file of that name would be loaded for it."""
-    name = "cicd_gentests_plugin"
+    name = "cicd_agent_pytest_plugin"
     spec = importlib.util.spec_from_file_location(name, os.path.join(_HERE, f"{name}.py"))
     if name not in getattr(sys, "orig_argv", sys.argv) or spec is None or spec.loader is None:
         return

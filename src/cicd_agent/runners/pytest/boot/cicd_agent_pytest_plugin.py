@@ -1,4 +1,5 @@
-"""A pytest plugin the gate loads with ``-p cicd_gentests_plugin``: outcomes, shuffling, imports.
+"""The pytest plugin every pytest session of ours loads (``-p``: the gate, reruns, the fixers,
+review's suggestion check): outcomes, shuffling, imports.
 
 ``sitecustomize`` imports it first (no file of the checkout stands in for it): PYTEST_DONT_REWRITE.
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.runners.pytest.boot.cicd_gentests_plugin import unresolved_imports
+from cicd_agent.runners.pytest.boot.cicd_agent_pytest_plugin import unresolved_imports
 from tests.helpers.gen_tests import PROJECT_PYTHON
 from tests.helpers.plugin_run import BOOT, PLUGIN, plugin_evidence
 
