@@ -142,7 +142,7 @@ def decide(
 ) -> ReviewResult:
     """The review's result from the deterministic verdict and the model's opinion (None
     without a model); ``merged``: their findings as :func:`with_model_findings` merged them, once
-    a run, for the check too; ``checks``: the verifier's word on the suggestions (one without it
+    a run, for the check too; ``checks``: the judge's word on the suggestions (one without it
     loses its block)."""
     facts = verdict.facts
     review = opinion.review if opinion else None
@@ -236,7 +236,7 @@ def decide(
 
 
 def checked(found: Sequence[Finding], checks: SuggestionChecks) -> tuple[list[Finding], list[str]]:
-    """``found`` with each suggestion the verifier held labelled with what it was checked
+    """``found`` with each suggestion the judge held labelled with what it was checked
     against, every other suggestion dropped (the finding stays); and the summary's notes."""
     kept: list[Finding] = []
     held, withheld, unchecked = 0, 0, 0

@@ -61,7 +61,7 @@ class KeepsPassing:
 
 @dataclass(frozen=True)
 class Kept:
-    """The verifier's word on one claim: ``held`` (it may be posted) and what it was checked
+    """The judge's word on one claim: ``held`` (it may be posted) and what it was checked
     against, or why not; ``broke``: the tests and linter rules it broke; ``unchecked``: no run
     gave a word on it (the budget, a tampered report), which is never a held claim."""
 

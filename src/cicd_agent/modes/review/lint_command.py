@@ -22,7 +22,7 @@ request's settings, eslint's JavaScript among them, could write one as large as 
 
 @dataclass(frozen=True)
 class LintCommand:
-    """A linter review ran, as the verifier runs it again on a patched copy: the program and
+    """A linter review ran, as the judge runs it again on a patched copy: the program and
     its arguments before the files, how it takes them, the files it checks and which reader
     parses its JSON report."""
 

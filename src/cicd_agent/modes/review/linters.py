@@ -108,7 +108,7 @@ def _run(
         return neutralise(ctx.redactor.redact(text), allowed_links=ctx.own_links)
 
     name = plan.tool.label
-    # The verifier's runners come with it (about 0.15 s of CPU): only a review that runs a
+    # The judge's runners come with it (about 0.15 s of CPU): only a review that runs a
     # linter pays for them. Imported before the work space is made, so its removal is sure.
     from cicd_agent.sandbox.workspace import remove_tree
 

@@ -1,7 +1,7 @@
 """The suggestion check: every ``suggestion`` block review would post, the model's or a
-linter's own fix (ruff's safe ones, eslint's), applied to the head in the sandbox and judged by
-the verifier (:meth:`~cicd_agent.modes.review.keeps_passing.KeepsPassingJudge.judge`)
-before ``decide`` may keep it.
+linter's own fix (ruff's safe ones, eslint's), applied to the head in the sandbox and judged
+(:meth:`~cicd_agent.modes.review.keeps_passing.KeepsPassingJudge.judge`) before ``decide`` may
+keep it.
 
 It is review's check step (:func:`check`), between ``ask`` and ``decide``, as analyse-failure's
 judges its fix: the suggestions are known only once the model answered, and ``decide`` stays
@@ -55,7 +55,7 @@ MAX_TEST_FILES = 5
 def check(
     ctx: RunContext[ReviewOptions], verdict: ReviewVerdict, proposed: Sequence[Finding]
 ) -> SuggestionChecks:
-    """The check step: the verifier's word on the first :data:`MAX_SUGGESTIONS` suggestions of
+    """The check step: the judge's word on the first :data:`MAX_SUGGESTIONS` suggestions of
     ``proposed``, the findings decide would post (:func:`~.decide.proposed`)."""
     facts = verdict.facts
     proposed = [
@@ -67,13 +67,13 @@ def check(
         return SuggestionChecks()
     if facts.sources is None:
         return SuggestionChecks(why_unchecked="there is no checkout of the head to apply them to")
-    # the sandbox: as the verifier below
+    # the sandbox: as the judge below
     from cicd_agent.runners.sandboxes import PYTEST_SANDBOX, isolation_of, opened
 
     isolation = isolation_of(ctx)
     if not isolation.sandboxed:
         return SuggestionChecks(why_unchecked=f"no sandbox on this runner ({isolation.detail})")
-    # The verifier and its runners (about 0.15 s of CPU to import): only a review with a
+    # The judge and its runners (about 0.15 s of CPU to import): only a review with a
     # suggestion to check pays for them.
     from cicd_agent.local.job_tools import job_python
     from cicd_agent.modes.review.keeps_passing import KeepsPassingJudge

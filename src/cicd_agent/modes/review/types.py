@@ -303,7 +303,7 @@ def key_of(finding: Finding) -> SuggestionKey:
 
 @dataclass(frozen=True)
 class SuggestionChecks:
-    """The verifier's word on each suggestion checked (:mod:`.suggestions`); one not in
+    """The judge's word on each suggestion checked (:mod:`.suggestions`); one not in
     ``verdicts`` was not checked, and is never posted as a suggestion."""
 
     verdicts: Mapping[SuggestionKey, Kept] = field(default_factory=dict)
