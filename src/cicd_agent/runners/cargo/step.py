@@ -37,7 +37,9 @@ def bare(test: str) -> str:
 
 def outcomes(output: str, only: Collection[str] | None) -> StepOutcomes:
     """Each test libtest printed a result for (``ignored`` left out; given ``only``, the tests
-    a retry ran again), named by its target where cargo named it, and whether it passed."""
+    a retry ran again), named by its target where cargo named it, and whether it passed. A
+    test prints into the output too: where it wrote cargo's or libtest's own lines
+    (:func:`_forged`), the run is incomplete, said so, and none of its results is believed."""
     found, target = StepOutcomes(), ""
     for raw in output.splitlines():
         line = raw.rstrip("\r")
@@ -49,6 +51,8 @@ def outcomes(output: str, only: Collection[str] | None) -> StepOutcomes:
             name = f"{target}{SEPARATOR}{result[1]}" if target else result[1]
             if only is None or name in only:
                 found.add(name, result[2] == "ok")
+    if found and _forged(output.splitlines()):
+        found.incomplete = _FORGED
     return found
 
 
@@ -67,24 +71,21 @@ def step_ids(lines: Iterable[str]) -> dict[str, tuple[str, ...]]:
     A test prints into the log too (a process it starts writes there uncaptured), so a result is
     placed only from a block read whole, ``running N tests`` to a summary counting its results;
     and cargo's own lines (a binary started, a block begun, the rerun hint) inside a block, a
-    summary that does not count its block, or a target started twice, are a test's: then no name
-    is placed, for none can be told from a forged one."""
+    summary that does not count its block (:func:`_forged`), or a target started twice, are a
+    test's: then no name is placed, for none can be told from a forged one."""
+    read = [raw.rstrip("\r") for raw in lines]
+    targets = [begun["target"] for line in read if (begun := _STARTED.match(line))]
+    if _forged(read, gaps=True) or len(set(targets)) < len(targets):
+        return {}  # a test printed cargo's words, or a target started twice: no name is placed
     found: dict[str, dict[str, None]] = {}
     unplaced: list[str] = []
     binaries: dict[str, list[str]] = {}
     rerun: list[str] = []
     target: str | None = None
-    started: set[str] = set()
     block: _Block | None = None
-    for raw in lines:
-        line = raw.rstrip("\r")
-        if block is not None and _outside_blocks(line):
-            return {}  # a test's output, in cargo's words
+    for line in read:
         if (begun := _STARTED.match(line)) is not None:
             target = begun["target"]
-            if target in started:
-                return {}
-            started.add(target)
             if (binary := _BINARY.search(line)) is not None:
                 binaries.setdefault(binary["stem"], []).append(target)
         elif _DOCTESTS.match(line):
@@ -94,8 +95,6 @@ def step_ids(lines: Iterable[str]) -> dict[str, tuple[str, ...]]:
         elif (opened := BLOCK_START.match(line)) is not None:
             block = _Block(int(opened[1]))
         elif block is not None and block.read(line):
-            if not block.whole:
-                return {}  # a summary that does not count its block: printed by a test
             for name in block.failed():
                 if target is None:
                     unplaced.append(name)
@@ -106,6 +105,35 @@ def step_ids(lines: Iterable[str]) -> dict[str, tuple[str, ...]]:
     for name in unplaced if len(places) == 1 else ():
         found.setdefault(name, {})[f"{places[0]}{SEPARATOR}{name}"] = None
     return {name: tuple(ids) for name, ids in found.items()}
+
+
+_FORGED = (
+    "a test printed cargo's or libtest's own lines (a binary started, a block begun or ended) "
+    "inside a binary's results, so no result can be told from one a test wrote: find the test "
+    "that prints them"
+)
+
+
+def _forged(lines: Sequence[str], *, gaps: bool = False) -> bool:
+    """Whether a test wrote cargo's or libtest's own lines into ``lines``: one of those written
+    only between binaries' blocks inside a block, or (where results are listed, not dots) a
+    summary that does not count its block. ``gaps``: lines may be missing (a log's kept lines),
+    so a block whose start was not read is not judged."""
+    listed = any(RESULT.match(line) for line in lines)
+    block: _Block | None = None
+    for line in lines:
+        if block is None:
+            opened = BLOCK_START.match(line)
+            block = _Block(int(opened[1])) if opened is not None else None
+            if block is None and not gaps and BLOCK_END.match(line) and listed:
+                return True  # a summary no block opened
+        elif _outside_blocks(line):
+            return True
+        elif block.read(line):
+            if listed and not block.whole:
+                return True
+            block = None
+    return False
 
 
 def _outside_blocks(line: str) -> bool:
