@@ -414,7 +414,7 @@ class GitRepo:
         more: int = 0,
     ) -> bool:
         """Fetch ``commits``' (SHAs) history since ``since`` (unix seconds; None: all ``url``
-        holds), or ``more`` commits past the cut, within :data:`DEEPEN_TIMEOUT`: whether it came.
+        holds), or ``more`` deep from each, within :data:`DEEPEN_TIMEOUT`: whether it came.
         ``token`` goes in git's environment, not on a command line; no checkout setting is read."""
         scheme = url.partition("://")[0]
         if scheme not in ("https", "file"):
@@ -430,7 +430,7 @@ class GitRepo:
         if not commits or not all(_FULL_SHA.fullmatch(c) for c in commits):
             return False  # a SHA is never read as an option or a refspec with a destination
         depth = "--unshallow" if since is None else f"--shallow-since={since}"
-        depth = f"--deepen={more}" if more else depth
+        depth = f"--depth={more}" if more else depth
         args = ("fetch", "--quiet", "--no-tags", depth, "--", url, *commits)
         self._shallow = None  # the fetch may bring the whole history
         try:

@@ -49,13 +49,19 @@ def deepen_history(
     commits: Sequence[str | None],
     now: int,
     *,
+    past: Sequence[str | None] = (),
     cache_dir: Path | None = None,
     notes: list[str] | None = None,
 ) -> bool:
     """Whether a shallow clone was deepened here: ``commits``' history back :data:`DEEPEN_DAYS`
     from ``now``, from an earlier run's cache, else fetched with the job's token and kept. Run
     before the range is read (a depth-1 checkout lacks the base). False for a full clone and when
-    neither served: the scorer then keeps the priors and the shallow floor."""
+    neither served: the scorer then keeps the priors and the shallow floor.
+
+    ``past``: those of ``commits`` whose past risk reads (the base, never a change's head): one
+    the days hold fewer commits of than the window is fetched that many commits deep. Only
+    these: a change's author dates its commits, so a head merging a thousand branches dated
+    years back is cut at each, and a fetch deepening every cut brings a window down each."""
     if not repo.is_shallow():
         return False
     wanted = sorted({c for c in commits if c and _SHA.fullmatch(c) and not is_null_sha(c)})
@@ -69,22 +75,22 @@ def deepen_history(
     if deepened(repo, wanted, since, cache_dir, notes):
         return True
     fetched = repo.deepen(origin.url, wanted, since, token=origin.token)
-    if fetched and repo.is_shallow() and _reached(repo, wanted) < WINDOW_COMMITS:
+    bases = sorted({c for c in past if c in wanted}) if fetched and repo.is_shallow() else []
+    short = [c for c in bases if _reached(repo, c) < WINDOW_COMMITS]
+    if short:
         # years quiet, then changed today: the days held none of the files' past
-        repo.deepen(origin.url, wanted, None, token=origin.token, more=WINDOW_COMMITS)
+        repo.deepen(origin.url, short, None, token=origin.token, more=WINDOW_COMMITS)
     if fetched:
         keep_history(repo, wanted, since, cache_dir)
     return fetched
 
 
-def _reached(repo: GitRepo, wanted: Sequence[str]) -> int:
-    """The fewest commits the clone holds before one of ``wanted`` (up to the window)."""
-    counts = [
-        repo.run("rev-list", "--count", f"--max-count={WINDOW_COMMITS}", c).strip()
-        for c in wanted
-        if _held(repo, c)
-    ]
-    return min((int(n) for n in counts if n.isdigit()), default=0)
+def _reached(repo: GitRepo, sha: str) -> int:
+    """The commits the clone holds of ``sha``'s past (up to the window; none when not held)."""
+    if not _held(repo, sha):
+        return WINDOW_COMMITS
+    counted = repo.run("rev-list", "--count", f"--max-count={WINDOW_COMMITS}", sha).strip()
+    return int(counted) if counted.isdigit() else 0
 
 
 def _held(repo: GitRepo, sha: str) -> bool:

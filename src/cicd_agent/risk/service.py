@@ -28,13 +28,14 @@ def deepen(
     run: Run,
     commits: Sequence[str | None],
     *,
+    past: Sequence[str | None] = (),
     now: int | None = None,
     cache: Path | None = None,
 ) -> bool:
     """Whether the run's shallow clone was deepened (:func:`~.deepen.deepen_history`) to hold
     ``commits`` as of ``now`` (None: the run's time), with the job's token from the run's own
-    repository; ``cache``: the folder the fits are kept in (None: the job's,
-    :func:`~.store.default_cache_dir`)."""
+    repository; ``past``: those whose past risk reads (the base); ``cache``: the folder the fits
+    are kept in (None: the job's, :func:`~.store.default_cache_dir`)."""
     notes: list[str] = []
     origin = Origin.of(run.server_url, run.repository, run.github_token)
     when = int(time.time()) if now is None else now
@@ -43,6 +44,7 @@ def deepen(
         origin,
         commits,
         when,
+        past=past,
         cache_dir=cache or default_cache_dir(run.environ),
         notes=notes,
     )

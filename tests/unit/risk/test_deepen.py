@@ -192,5 +192,6 @@ def test_a_dormant_repositorys_history_is_fetched_past_the_days_window(tmp_path:
         capture_output=True,
     )
     repo = GitRepo.open(clone)
-    assert deepen_history(repo, Origin(f"file://{origin.path}"), [origin.head()], 1_790_010_000)
-    assert repo.run("rev-list", "--count", origin.head()).strip() == "32"
+    head = origin.head()
+    assert deepen_history(repo, Origin(f"file://{origin.path}"), [head], 1_790_010_000, past=[head])
+    assert repo.run("rev-list", "--count", head).strip() == "32"

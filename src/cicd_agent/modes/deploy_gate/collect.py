@@ -84,7 +84,7 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
             hint="Give a folder outside the checkout (the action keeps one in $RUNNER_TEMP).",
         )
     named, when = _named_commits(ctx, options), int(moment.timestamp())
-    deepened = deepen(ctx, named, now=when, cache=cache)
+    deepened = deepen(ctx, named, past=_bases(ctx, options), now=when, cache=cache)
     listing, deployments_reason = _deployments(ctx, options)
     deployments = list(listing.deployments) if listing is not None else None
     base, head = _range(ctx, options, repo, deployments)
@@ -343,6 +343,18 @@ def _named_commits(ctx: RunContext[DeployOptions], options: DeployOptions) -> li
         if event.merge_group is not None:
             named += [event.merge_group.base_sha, event.merge_group.head_sha]
     return named
+
+
+def _bases(ctx: RunContext[DeployOptions], options: DeployOptions) -> list[str | None]:
+    """The named commits a range may start from, whose past risk reads (never a head: a
+    change's author dates its commits, and its history is not the one scored against)."""
+    bases: list[str | None] = [options.base]
+    if ctx.has_event:
+        event = ctx.event
+        bases += [event.push.before if event.push is not None else None]
+        bases += [event.pull_request.base.sha if event.pull_request is not None else None]
+        bases += [event.merge_group.base_sha if event.merge_group is not None else None]
+    return bases
 
 
 def _with_reports(

@@ -92,7 +92,7 @@ def collect(
         if pull is None:
             raise
         repo = None
-    deepened = repo is not None and deepen(ctx, [base, head])
+    deepened = repo is not None and deepen(ctx, [base, head], past=[base])
     if repo is not None and repo.has_commit(base) and repo.has_commit(head):
         # A command's run keeps the default branch checked out by design (no pull request
         # code outside a sandbox; pr-commands.yml): its checkers skip the files not the head's.

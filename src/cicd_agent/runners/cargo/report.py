@@ -26,7 +26,7 @@ _LOGFILE_WARNING = "warning: `--logfile` is deprecated"
 given ``--logfile``: the seam's own option, so never the project's words."""
 Reading = tuple[str, dict[str, str]]
 """One run's word: its binaries' report as written, and each test's outcome read from it."""
-_RUNNING = re.compile(rf"^running {COUNT} tests?(?: \(shuffle seed: \d+\))?$")
+BLOCK_START = re.compile(rf"^running {COUNT} tests?(?: \(shuffle seed: \d+\))?$")
 RESULT = re.compile(
     r"^test (.+?)(?: - (?:should panic|compile fail|compile|allow fail))?"
     r" \.\.\. (ok|FAILED|ignored(?:, .*)?)$"
@@ -35,7 +35,7 @@ RESULT = re.compile(
 report puts the test's mode after it (``tests::t - should panic``, a ``no_run`` doctest's
 ``src/lib.rs - f (line 9) - compile``, ``… - compile fail``; ``allow fail`` before Rust
 1.57), the log never does, and a retry selects the name without it."""
-_SUMMARY = re.compile(
+BLOCK_END = re.compile(
     rf"^test result: (ok|FAILED)\. {COUNT} passed; {COUNT} failed; {COUNT} ignored;"
 )
 _OUTCOME = {"ok": "passed", "FAILED": "failed"}
@@ -77,7 +77,7 @@ def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
     test, section, waiting = "", "", ""
     for raw in stream.splitlines():
         line = raw.rstrip()
-        if line in ("successes:", "failures:") or _RUNNING.match(line):
+        if line in ("successes:", "failures:") or BLOCK_START.match(line):
             section, test = line, ""
         elif (heading := _OWN_OUTPUT.match(line)) is not None and section == "failures:":
             test = heading.group(1)
@@ -146,7 +146,7 @@ def read_blocks(
     checked = 0  # the blocks whose own test binary listed our test passing
     for raw in stream.splitlines():
         line = raw.rstrip()
-        if (started := _RUNNING.match(line)) is not None:
+        if (started := BLOCK_START.match(line)) is not None:
             if expected is not None:
                 return {}, "libtest began a block before the last one ended (a forged report)"
             expected, block, listed, section = int(started.group(1)), {}, set(), ""
@@ -162,7 +162,7 @@ def read_blocks(
                     f"libtest reported {name[:120]} ending twice (a test printed its own result)",
                 )
             block[name] = _OUTCOME.get(said, "skipped")
-        elif (summary := _SUMMARY.match(line)) is not None and expected is not None:
+        elif (summary := BLOCK_END.match(line)) is not None and expected is not None:
             verdict, passed, failed, ignored = summary.groups()
             counts = [list(block.values()).count(o) for o in ("passed", "failed", "skipped")]
             if len(block) != expected or counts != [int(passed), int(failed), int(ignored)]:
@@ -227,7 +227,7 @@ def shown_results(stream: str) -> Counter[tuple[str, str]]:
     section = ""
     for raw in stream.splitlines():
         line = raw.rstrip()
-        if _RUNNING.match(line):
+        if BLOCK_START.match(line):
             section = ""
         elif line in ("successes:", "failures:"):
             section = line
