@@ -23,7 +23,12 @@ from cicd_agent.analysis.file_names import escaped
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.arguments import NAME
 from cicd_agent.modes.analyse_failure.fix.outcome import NO_MODEL, fix_outcome
-from cicd_agent.modes.analyse_failure.flakiness import flaky_type, reported, with_model
+from cicd_agent.modes.analyse_failure.flakiness import (
+    apart_only,
+    flaky_type,
+    reported,
+    with_model,
+)
 from cicd_agent.modes.analyse_failure.log_facts import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.classify import advice_for
 from cicd_agent.modes.analyse_failure.logs.files import normalise_path, rank_changed, same_file
@@ -41,9 +46,6 @@ from cicd_agent.modes.analyse_failure.types import (
     Evidence,
     FailureOpinion,
     FailureVerdict,
-)
-from cicd_agent.modes.analyse_failure.verdict import (
-    apart_only,
 )
 
 if TYPE_CHECKING:
