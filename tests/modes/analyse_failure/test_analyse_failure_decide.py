@@ -12,7 +12,7 @@ import pytest
 
 from cicd_agent.actions.markdown import code_block, code_span, prose
 from cicd_agent.analysis.redact import Redactor
-from cicd_agent.modes.analyse_failure.decide import Merged
+from cicd_agent.modes.analyse_failure.decide import ModelFields
 from cicd_agent.modes.analyse_failure.log_facts import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
@@ -35,8 +35,8 @@ def analysis() -> LogAnalysis:
     return analyse_scans(scan_jobs(load_logs(failed_run().zip_path)), changed_files=CHANGE.files)
 
 
-def merged(analysis: LogAnalysis, evidence: Evidence | None = None, **changes: Any) -> Merged:
-    result = Merged(analysis, CHANGE, evidence or Evidence(), Redactor().redact)
+def merged(analysis: LogAnalysis, evidence: Evidence | None = None, **changes: Any) -> ModelFields:
+    result = ModelFields(analysis, CHANGE, evidence or Evidence(), Redactor().redact)
     result.apply(opinion(**changes))
     return result
 
@@ -44,7 +44,7 @@ def merged(analysis: LogAnalysis, evidence: Evidence | None = None, **changes: A
 def test_without_a_model_the_commit_is_the_last_to_touch_the_named_changed_file(
     analysis: LogAnalysis,
 ) -> None:
-    floor = Merged(analysis, CHANGE, Evidence(), Redactor().redact)
+    floor = ModelFields(analysis, CHANGE, Evidence(), Redactor().redact)
     assert floor.commit == HEAD
     assert floor.advice is not None and floor.advice.source == "deterministic"
     assert floor.confidence == 0.8

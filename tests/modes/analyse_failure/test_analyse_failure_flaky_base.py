@@ -3,8 +3,8 @@ names the default branch's run (the analyse step weighs the runs around this one
 
 from __future__ import annotations
 
+from cicd_agent.modes.analyse_failure.flakiness import failing_on_base_too
 from cicd_agent.modes.analyse_failure.log_facts import FlakyTest
-from cicd_agent.modes.analyse_failure.verdict import failing_on_base_too
 from tests.modes.analyse_failure.test_noise_not_cause import _analyse, _ava
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from cicd_agent.analysis.flaky_stats import MAX_RETRIED, StoredRun, stats
 from cicd_agent.analysis.history import canonical_test
-from cicd_agent.modes.analyse_failure.verdict import _from_store
+from cicd_agent.modes.analyse_failure.flakiness import _from_store
 from tests.helpers.cli import CliRun, run_cli
 
 LOG = Path(__file__).resolve().parents[2] / "fixtures" / "logs" / "go_uuid_failed_run.log"

@@ -11,7 +11,7 @@ import pytest
 
 from cicd_agent.analysis.flaky_stats import StoredRun, stats
 from cicd_agent.analysis.history import canonical_test
-from cicd_agent.modes.analyse_failure.verdict import _from_store
+from cicd_agent.modes.analyse_failure.flakiness import _from_store
 from tests.helpers.cli import run_cli
 
 

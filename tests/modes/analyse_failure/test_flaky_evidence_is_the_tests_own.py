@@ -106,9 +106,9 @@ def test_a_test_failing_every_first_run_is_not_proposed_for_quarantine(tmp_path:
 
     from cicd_agent.analysis.flaky_stats import StoredRun, stats
     from cicd_agent.analysis.history import canonical_test
+    from cicd_agent.modes.analyse_failure.flakiness import _from_store, apart_only
     from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
     from cicd_agent.modes.analyse_failure.quarantine import judge
-    from cicd_agent.modes.analyse_failure.verdict import _from_store, apart_only
     from tests.corpus.runner_log import render
 
     empty, jitter = (f"github.com/dustin/go-humanize.{name}"

@@ -23,7 +23,12 @@ from cicd_agent.analysis.file_names import escaped
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.arguments import NAME
 from cicd_agent.modes.analyse_failure.fix.outcome import NO_MODEL, fix_outcome
-from cicd_agent.modes.analyse_failure.flakiness import flaky_type, reported, with_model
+from cicd_agent.modes.analyse_failure.flakiness import (
+    apart_only,
+    flaky_type,
+    reported,
+    with_model,
+)
 from cicd_agent.modes.analyse_failure.log_facts import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.classify import advice_for
 from cicd_agent.modes.analyse_failure.logs.files import normalise_path, rank_changed, same_file
@@ -41,9 +46,6 @@ from cicd_agent.modes.analyse_failure.types import (
     Evidence,
     FailureOpinion,
     FailureVerdict,
-)
-from cicd_agent.modes.analyse_failure.verdict import (
-    apart_only,
 )
 
 if TYPE_CHECKING:
@@ -67,11 +69,11 @@ def decide(
     rerun: RerunRules = NO_RERUN,
 ) -> FailureResult:
     """The result: the verdict, the model's opinion merged under the guardrails of
-    :class:`Merged`, and the check step's verdicts on the fix (``checks``: None when no fix was
+    :class:`ModelFields`, and the check step's verdicts on the fix (``checks``: None when no fix was
     asked for) read as data; what it words is redacted with ``redact``; whether the failed
     jobs are due a re-run under the settings' ``rerun``."""
     facts, analysis = verdict.facts, verdict.analysis
-    merged = Merged(analysis, facts.change, verdict.evidence, redact)
+    merged = ModelFields(analysis, facts.change, verdict.evidence, redact)
     if opinion is not None:
         merged.apply(opinion.answer)
     target = facts.target
@@ -199,7 +201,7 @@ def deterministic_commit(analysis: LogAnalysis, change: Change | None) -> str | 
     return next((sha for named in changed for path, sha in touched if same_file(path, named)), None)
 
 
-class Merged:
+class ModelFields:
     """The fields of the result that the model may influence, after the guardrails."""
 
     def __init__(

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from copy import deepcopy
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -79,13 +79,12 @@ def publish(
     _rerun(ctx, facts, result)
     fix = result.fix
     if fix is not None and fix.status != "none":
-        # This step's own copy: where each part of the fix went is set on it as it lands, and
-        # it is recorded however publishing it ends, so a failure part-way keeps what was posted.
-        fix = deepcopy(fix)
+        # Recorded however publishing it ends, so a failure part-way keeps what was posted.
+        learnt = FixPosted()
         try:
-            publish_fix(ctx, fix, facts.target)
+            publish_fix(ctx, fix, facts.target, learnt)
         finally:
-            ctx.posted.record(fix=fix)
+            ctx.posted.record(fix=learnt.on(fix))
     done = _comment(ctx, result.shown(ctx.posted.values), facts.target)
     if done is None:
         return
@@ -230,10 +229,37 @@ def slack_text(result: FailureResult) -> SlackText:
 BRANCH = "cicd-agent/fix-{run}"
 
 
+@dataclass
+class FixPosted:
+    """What posting the fix learns, set as each part of it lands: publish's own value, never
+    the decided fix (:class:`~.fix.outcome.FixOutcome` is frozen)."""
+
+    pr_url: str = ""
+    suggestions: int = 0
+    suggestions_url: str = ""
+    shown_in_comment: bool = True
+    notes: list[str] = field(default_factory=list)
+
+    def on(self, fix: FixOutcome) -> FixOutcome:
+        """``fix`` as published: the decided fix with what posting it learnt."""
+        return replace(
+            fix,
+            pr_url=self.pr_url,
+            suggestions=self.suggestions,
+            suggestions_url=self.suggestions_url,
+            shown_in_comment=self.shown_in_comment,
+            publish_notes=tuple(self.notes),
+        )
+
+
 def publish_fix(
-    ctx: RunContext[AnalyseFailureOptions], outcome: FixOutcome, target: RunTarget | None
+    ctx: RunContext[AnalyseFailureOptions],
+    outcome: FixOutcome,
+    target: RunTarget | None,
+    learnt: FixPosted,
 ) -> None:
-    """Write the patch file, then suggest and open what ``outcome.requested`` asks for.
+    """Write the patch file, then suggest and open what ``outcome.requested`` asks for, setting
+    what lands on ``learnt``.
 
     The pull request's tree is ``outcome.verified_files``: the verified files' text (None:
     deleted), a field no rendering of the result shows."""
@@ -242,33 +268,35 @@ def publish_fix(
     if target is None or not target.head_sha:
         return
     if outcome.status != "verified":  # the pull request's own code passed: no proof
-        outcome.publish_notes.append(
+        learnt.notes.append(
             "No suggestion or pull request was opened: the pass is no proof on the pull "
             "request's own code."
         )
         return
     if ctx.options.dry_run:
-        outcome.publish_notes.append("Dry run: no suggestion or pull request was posted.")
+        learnt.notes.append("Dry run: no suggestion or pull request was posted.")
         return
     client = ctx.github
     if client is None:
         return
     try:
         if target.pull_requests:
-            _suggest(client, outcome, target.pull_requests[0], target.head_sha)
+            _suggest(client, outcome, target.pull_requests[0], target.head_sha, learnt)
         if outcome.requested != "pr":
             return
         if target.from_fork:
-            outcome.publish_notes.append(
+            learnt.notes.append(
                 "The failed commit comes from a fork: the fix is offered as a suggestion only."
             )
             return
-        _open_pull(ctx, client, outcome, target)
+        _open_pull(ctx, client, outcome, target, learnt)
     except ExternalServiceError as exc:  # the analysis comment still goes out, saying so
-        outcome.publish_notes.append(f"Publishing the fix failed: {exc}")
+        learnt.notes.append(f"Publishing the fix failed: {exc}")
 
 
-def _suggest(client: GitHubClient, outcome: FixOutcome, number: int, head_sha: str) -> None:
+def _suggest(
+    client: GitHubClient, outcome: FixOutcome, number: int, head_sha: str, learnt: FixPosted
+) -> None:
     label = fix_label(outcome)
     lead = (
         f"{label} (cicd-agent, in a sandbox): the failing command passes with it. Each "
@@ -276,10 +304,10 @@ def _suggest(client: GitHubClient, outcome: FixOutcome, number: int, head_sha: s
     )
     offered = suggest_patch(client, number, head_sha, outcome.patch, label=label, lead=lead)
     if offered.count:
-        outcome.suggestions, outcome.suggestions_url = offered.count, offered.url
-        outcome.shown_in_comment = False
+        learnt.suggestions, learnt.suggestions_url = offered.count, offered.url
+        learnt.shown_in_comment = False
     elif offered.why_not:
-        outcome.publish_notes.append(f"The suggestions were not posted: {offered.why_not}")
+        learnt.notes.append(f"The suggestions were not posted: {offered.why_not}")
 
 
 def _open_pull(
@@ -287,10 +315,12 @@ def _open_pull(
     client: GitHubClient,
     outcome: FixOutcome,
     target: RunTarget,
+    learnt: FixPosted,
 ) -> None:
-    """A new branch from the failed commit with the verified files, and a draft pull request."""
+    """A new branch from the failed commit with the verified files, and a draft pull request
+    whose body shows the fix as posted so far."""
     if target.run_id is None or not target.branch:
-        outcome.publish_notes.append("No pull request: the failed run has no id or branch.")
+        learnt.notes.append("No pull request: the failed run has no id or branch.")
         return
     run = f"[run {target.run_id}]({target.html_url})" if target.html_url else f"run {target.run_id}"
     drafted = open_draft_pull(
@@ -304,11 +334,11 @@ def _open_pull(
         title=posted(f"Fix the failure of run {target.run_id}"),
         body=posted(
             f"{fix_label(outcome)}: cicd-agent's patch for the failure of {run}, judged "
-            "in a sandbox.\n\n" + fix_section(outcome, comment=True),
+            "in a sandbox.\n\n" + fix_section(learnt.on(outcome), comment=True),
             allowed_links=ctx.own_links,
         ),
     )
     if drafted.url:
-        outcome.pr_url = drafted.url
+        learnt.pr_url = drafted.url
     else:
-        outcome.publish_notes.append(f"No pull request: {drafted.why_not}.")
+        learnt.notes.append(f"No pull request: {drafted.why_not}.")

@@ -1,6 +1,6 @@
 """analyse-failure's step types: what collection hands to the analysis (plain data, no client
-objects, no open files), what the run tells analyse (:class:`ExcerptFit`), the verdict, the
-model's opinion and the check step's verdicts on the fix.
+objects, no open files), what the run tells analyse (:class:`ExcerptFit`), the verdict and the
+model's opinion (the check step's verdicts on the fix are :class:`.fix.attempt.Checks`).
 
 The logs arrive scanned (:class:`JobScan`, each read once in collect), so nothing after collect
 reads the downloads, which collect deletes. The run under analysis (``RunTarget``) carries

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cicd_agent.analysis.unified_diff import file_diff
 from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand, Patch, Verdict
-from cicd_agent.modes.analyse_failure.fix.judge.passing import failing_tests_pass
+from cicd_agent.modes.analyse_failure.fix.judge.passing import why_failing_tests_do_not_pass
 from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 from cicd_agent.runners.go.runner import GoTest
 from cicd_agent.runners.table import PYTEST
@@ -38,8 +38,9 @@ def test_a_go_fix_verifies_by_gos_report_and_a_gomod_patch_is_refused(tmp_path: 
                                    code_is_proof=True)  # fmt: skip
         fixed = verifier.verify(Patch(file_diff("calc/calc.go", BROKEN, FIXED), "model", "fix"))
         moved = verifier.verify(Patch(file_diff("go.mod", GO_MOD, f"{GO_MOD}// x\n"), "model", "m"))
-        blind = failing_tests_pass(GoTest(), sandbox, sandbox.workspace("blind"), (),
-                                   patched=("calc/calc.go",), timeout=60)  # fmt: skip
+        blind = why_failing_tests_do_not_pass(
+            GoTest(), sandbox, sandbox.workspace("blind"), (), patched=("calc/calc.go",),
+            timeout=60)  # fmt: skip
     assert fixed.verdict is not Verdict.NOT_PASSED, fixed.reason
     assert fixed.reason == "the failing command passes twice with the patch and its report " \
         "shows the failing tests passing"  # fmt: skip

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cicd_agent.analysis.unified_diff import file_diff
 from cicd_agent.modes.analyse_failure.fix.judge.claims import FailingCommand, Patch, Verdict
-from cicd_agent.modes.analyse_failure.fix.judge.passing import failing_tests_pass
+from cicd_agent.modes.analyse_failure.fix.judge.passing import why_failing_tests_do_not_pass
 from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.patched_lines import PatchedLines
@@ -48,8 +48,9 @@ def test_attack_a_fix_that_stubs_the_assertions_as_its_module_loads_is_not_verif
             broken = f"exports.add = (a, b) => a - b;\n{stub}\n"
             changed = PatchedLines.of(repo.path, [("src/app.js", APP, broken)])
             space = sandbox.workspace(f"judged-{n}")
-            said = failing_tests_pass(Jest(), sandbox, space, ("adds",), patched=("src/app.js",),
-                                      timeout=60, changed=changed)  # fmt: skip
+            said = why_failing_tests_do_not_pass(
+                Jest(), sandbox, space, ("adds",), patched=("src/app.js",), timeout=60,
+                changed=changed)  # fmt: skip
             assert said.startswith("not verified: the patch adds code that runs as src/app.js "
                                    "loads (line 2)"), said  # fmt: skip
 

@@ -4,7 +4,7 @@ attempt collect made left as it was, and the verified files carried to publish b
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import FrozenInstanceError, replace
 from typing import Any
 
 import pytest
@@ -49,6 +49,17 @@ def test_the_models_patches_follow_the_floors_and_the_collected_attempt_is_not_c
         ["No deterministic fix."],
         None,
     )
+
+
+def test_the_decided_fix_cannot_take_what_posting_learns() -> None:
+    """Publish records the fix as posted (its pull request, suggestions and notes) as a value of
+    its own: the fix decide returned stays as decided, whatever posting does."""
+    attempt = FixAttempt("pr", verifications=[_verified()])
+    decided = fix_outcome(attempt, patch_path="/tmp/fix.patch", redact=Redactor().redact)
+    with pytest.raises(FrozenInstanceError):
+        decided.pr_url = "https://github.com/o/r/pull/9"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        decided.publish_notes.append("posted")  # type: ignore[attr-defined]
 
 
 def test_the_model_proposing_nothing_is_said_in_the_reason() -> None:

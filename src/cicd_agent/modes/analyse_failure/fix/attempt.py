@@ -92,7 +92,7 @@ class FixAttempt:
 class Checks:
     """The check step's one output (:func:`~cicd_agent.modes.analyse_failure.fix.check`), read
     by decide as data: the attempt, and the test that shows a verified fix's bug (as review's
-    ``Checks`` holds the verdict on each suggestion)."""
+    ``SuggestionChecks`` holds the verdict on each suggestion)."""
 
     attempt: FixAttempt
     test: JudgedTest | str | None = None

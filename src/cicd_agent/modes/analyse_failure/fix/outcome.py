@@ -44,10 +44,13 @@ class _FixTry:
     reason: str
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class FixOutcome:
     """The fix step's answer: a verified patch (``status: verified``), one that passes on code
-    whose pass is no proof (``passes``: shown, never suggested or opened), or why there is none."""
+    whose pass is no proof (``passes``: shown, never suggested or opened), or why there is none.
+
+    Decide leaves the fields posting learns (``pr_url`` to ``publish_notes``) empty; publish
+    records a fix of its own with them filled, so the decided one never changes."""
 
     requested: Literal["suggest", "pr"]
     status: Literal["verified", "passes", "none"]
@@ -67,7 +70,7 @@ class FixOutcome:
     suggestions_url: str = ""
     shown_in_comment: bool = True
     """False when every hunk went out as a suggestion (the comment then does not repeat it)."""
-    publish_notes: list[str] = field(default_factory=list)
+    publish_notes: tuple[str, ...] = ()
     tried: list[_FixTry] = field(default_factory=list)
     test_status: Literal["verified", "passes", "none"] = "none"
     """The new test that fails without the fix and passes with it (when no existing test

@@ -6,15 +6,32 @@ alone, and no test failing.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from cicd_agent.modes.analyse_failure.fix.judge.claims import RunOutcome
 from cicd_agent.runners.base import Selection
 from cicd_agent.runners.patched_lines import PatchedLines
 from cicd_agent.runners.protocol import Runner
 from cicd_agent.sandbox import Sandbox, Workspace
 
 
-def failing_tests_pass(
+@dataclass(frozen=True)
+class JudgedRun:
+    """One watched run of the failing command, and what its watchers made of it: the runner's
+    report (:func:`why_failing_tests_do_not_pass`) or the in-run check
+    (:meth:`~cicd_agent.runners.sessions.WatchesFixes.seen`)."""
+
+    outcome: RunOutcome
+    unproven: str = ""
+    """Why its pass proves nothing ("" when it does): the report or the check does not show the
+    failing tests run and passed, or no test runner ran a command that is no known linter."""
+    guarded: str = ""
+    """Why the in-run check's import guard refused the run: a line the patch changed ran
+    before the tests ("" when none did)."""
+
+
+def why_failing_tests_do_not_pass(
     runner: Runner,
     sandbox: Sandbox,
     space: Workspace,

@@ -45,7 +45,10 @@ from cicd_agent.modes.analyse_failure.fix.judge.claims import (
     refused,
     rest_script,
 )
-from cicd_agent.modes.analyse_failure.fix.judge.passing import failing_tests_pass
+from cicd_agent.modes.analyse_failure.fix.judge.passing import (
+    JudgedRun,
+    why_failing_tests_do_not_pass,
+)
 from cicd_agent.modes.analyse_failure.fix.judge.policy import PolicyVerdict, policy_verdict
 from cicd_agent.modes.analyse_failure.fix.judge.runner_settings import settings_change
 from cicd_agent.modes.analyse_failure.fix.judge.script import shell_argv
@@ -204,34 +207,32 @@ class SandboxVerifier(JudgedCopies):
         if moved:
             return Verification(patch, refused(moved))
         changed = self.changed(probe, patched)
-        baseline, guarded, rest_before = self._judged_baseline(changed)
-        if guarded or baseline.passed:
+        baseline, rest_before = self._judged_baseline(changed)
+        if baseline.guarded or baseline.outcome.passed:
             return Verification(
                 patch,
-                guarded
+                baseline.guarded
                 or (
                     "the failing command passes in the sandbox without any patch, so no patch can "
                     "be shown to fix it (a flaky failure, or one that needs the network or secrets)"
                 ),
-                (baseline,),
+                (baseline.outcome,),
             )
         with self.copy("judged", at=JUDGED) as space:
-            return self._verify_in(space, patch, (baseline, rest_before), patched, changed)
+            return self._verify_in(space, patch, (baseline.outcome, rest_before), patched, changed)
 
-    def _judged_baseline(self, changed: PatchedLines) -> tuple[RunOutcome, str, RunOutcome | None]:
+    def _judged_baseline(self, changed: PatchedLines) -> tuple[JudgedRun, RunOutcome | None]:
         """The failing command without the patch, watched as the patched runs are, with their
         very environment (the lines ``changed`` names included) in a copy at their path: the
         base is the pull request's, and one that sees which run it is in can fail only in the
-        baseline, so that any patch verifies. Also why the guard stopped it (""), and the
-        step's other commands run after it there (None: none), as they run after the patched
-        runs: one that fails only in a copy of its own hides every regression."""
+        baseline, so that any patch verifies. Also the step's other commands run after it there
+        (None: none), as they run after the patched runs: one that fails only in a copy of its
+        own hides every regression."""
         with self.copy("judged", at=JUDGED) as space:
-            outcome, _unproven, guarded = self._judged_run(
-                space, failing_script(self.failing), "baseline", (), changed
-            )
+            run = self._judged_run(space, failing_script(self.failing), "baseline", (), changed)
             rest = rest_script(self.failing)
-            rest_before = self.script(space, rest) if rest and not guarded else None
-        return outcome, guarded, rest_before
+            rest_before = self.script(space, rest) if rest and not run.guarded else None
+        return run, rest_before
 
     def _verify_in(
         self,
@@ -253,11 +254,12 @@ class SandboxVerifier(JudgedCopies):
         runs = [baseline]
         script = failing_script(self.failing)
         for attempt in ("first", "second"):
-            outcome, unproven, guarded = self._judged_run(space, script, attempt, paths, changed)
+            run = self._judged_run(space, script, attempt, paths, changed)
+            outcome = run.outcome
             runs.append(outcome)
-            if guarded:  # the static rule's reason, when it has one, names the line it reads
+            if run.guarded:  # the static rule's reason, when it has one, names the line it reads
                 said = self._moves_the_judge(patched, after_runs=True)
-                return Verification(patch, refused(said) if said else guarded, tuple(runs))
+                return Verification(patch, refused(said) if said else run.guarded, tuple(runs))
             if not outcome.passed:
                 why = (
                     f"the fix step's {self.budget:.0f} s for all its runs were spent"
@@ -270,8 +272,8 @@ class SandboxVerifier(JudgedCopies):
                     f"{_ended(outcome)})"
                 )
                 return Verification(patch, why, tuple(runs))
-            if unproven:
-                return Verification(patch, f"{unproven} ({attempt} run)", tuple(runs))
+            if run.unproven:
+                return Verification(patch, f"{run.unproven} ({attempt} run)", tuple(runs))
         rest = rest_script(self.failing)
         if rest and before is not None:
             after = self.script(space, rest)
@@ -333,14 +335,10 @@ class SandboxVerifier(JudgedCopies):
         attempt: str,
         patched: tuple[str, ...],
         changed: PatchedLines,
-    ) -> tuple[RunOutcome, str, str]:
-        """Run the failing command, always watched (a script can hide its pytest from the log);
-        also why its report and the in-run check
-        (:meth:`~cicd_agent.runners.sessions.WatchesFixes.watch`) do not show pytest itself
-        running the failing tests and passing ("" when they do), and why the in-run check's
-        import guard refused the run (a line of ``changed`` ran before the tests; ""
-        when not). With no pytest in the run, its exit code counts only for a known linter or
-        formatter: any other command's is the word of the code it runs (``os._exit(0)`` as unittest
+    ) -> JudgedRun:
+        """Run the failing command, always watched (a script can hide its pytest from the log).
+        With no pytest in the run, its exit code counts only for a known linter or formatter:
+        any other command's is the word of the code it runs (``os._exit(0)`` as unittest
         imports ``calc``)."""
         folder = space.root / "tests"  # every judged run's, in its environment and its options
         folder.mkdir()
@@ -356,24 +354,18 @@ class SandboxVerifier(JudgedCopies):
         outcome = self.script(space, script, extra_env=options, shared=(folder,), evidence=True)
         folder = folder.rename(space.root / f"tests-{attempt}")  # the next run's is fresh
         if self._seam is not None:
-            left = min(RUN_TIMEOUT, self.left())
-            return (
-                outcome,
-                (
-                    outcome.passed
-                    and failing_tests_pass(
-                        self._seam,
-                        self.sandbox,
-                        space,
-                        self._failed_test_names,
-                        patched=patched,
-                        timeout=left,
-                        changed=changed,
-                    )
-                )
-                or "",
-                "",
+            if not outcome.passed:
+                return JudgedRun(outcome)
+            unproven = why_failing_tests_do_not_pass(
+                self._seam,
+                self.sandbox,
+                space,
+                self._failed_test_names,
+                patched=patched,
+                timeout=min(RUN_TIMEOUT, self.left()),
+                changed=changed,
             )
+            return JudgedRun(outcome, unproven)
         seen = self._watch.seen(
             outcome.check_records,
             folder,
@@ -385,8 +377,8 @@ class SandboxVerifier(JudgedCopies):
             installed=self.sandbox.installed,
         )
         if seen.guarded or (not self._needs_evidence and not seen.loaded):
-            return outcome, self._unwatched, seen.guarded
-        return outcome, seen.problem, ""
+            return JudgedRun(outcome, self._unwatched, seen.guarded)
+        return JudgedRun(outcome, seen.problem)
 
     def apply(self, space: Workspace, patch: Patch) -> RunOutcome | None:
         """Apply ``patch`` in ``space``; the failed run's outcome, or None."""
