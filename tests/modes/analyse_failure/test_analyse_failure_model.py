@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 from pydantic import ValidationError
 
+from cicd_agent.model.client import ModelClient
 from cicd_agent.model.tokens import TokenCounter
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
+from cicd_agent.modes.analyse_failure.ask import ask
 from cicd_agent.modes.analyse_failure.log_facts import FailureType
 from cicd_agent.modes.analyse_failure.verdict import EXCERPT_TOKENS
 from tests.harness.model_server import TEST_API_KEY
@@ -166,6 +169,13 @@ def test_a_fix_type_outside_the_schema_is_refused() -> None:
         FailureAnswer.model_validate({**answer, "fix": {**answer["fix"], "type": "reboot"}})
     with pytest.raises(ValidationError):
         FailureAnswer.model_validate({**answer, "extra": 1})
+
+
+def test_the_ask_step_asks_nothing_where_no_job_failed() -> None:
+    """With no failed job there is nothing to diagnose: the model handed in is never touched."""
+    untouched = cast(ModelClient, object())  # any call on it would raise
+    verdict = SimpleNamespace(analysis=SimpleNamespace(failed_jobs=()))
+    assert ask(untouched, cast(Any, verdict), str) is None
 
 
 def test_the_diagnosis_prompt_caps_the_change_and_fences_what_it_wrote(tmp_path: Path) -> None:
