@@ -34,12 +34,10 @@ from cicd_agent.modes.analyse_failure.logs.analyse import scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from cicd_agent.modes.analyse_failure.types import (
     Change,
-    ExcerptFit,
     FailureFacts,
     RecentFailure,
     RunTarget,
 )
-from cicd_agent.modes.analyse_failure.verdict import excerpt_budget
 
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
@@ -115,15 +113,6 @@ def collect(ctx: RunContext[AnalyseFailureOptions]) -> FailureFacts:
         quarantine=ctx.repo_config.quarantine,  # the trusted commit's, never the head's
         code_is_proof=code_trust(failed_code(ctx, facts.target), ctx).code_is_proof,
     )
-
-
-def fit(ctx: RunContext[AnalyseFailureOptions]) -> ExcerptFit:
-    """The excerpt fitted to the budget of the model that will read it, if any."""
-    model = ctx.model
-    if model is None:
-        return ExcerptFit(ctx.redactor.redact)
-    budget = excerpt_budget(model.prompt_budget("model"))
-    return ExcerptFit(ctx.redactor.redact, budget, model.counter("model").count)
 
 
 def temp_path(

@@ -16,19 +16,20 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.job.pipeline import announce_analyse, ask_model, begin, finish
 from cicd_agent.modes.analyse_failure.ask import ask
-from cicd_agent.modes.analyse_failure.collect import collect, fit
+from cicd_agent.modes.analyse_failure.collect import collect
 from cicd_agent.modes.analyse_failure.decide import decide
 from cicd_agent.modes.analyse_failure.fix import check
 from cicd_agent.modes.analyse_failure.fix.attempt import FixInput
 from cicd_agent.modes.analyse_failure.publish import publish
 from cicd_agent.modes.analyse_failure.rerun import rerun_rules
-from cicd_agent.modes.analyse_failure.verdict import analyse
+from cicd_agent.modes.analyse_failure.verdict import analyse, fit
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.pipeline import Finished, Mode
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
     from cicd_agent.modes.analyse_failure.result import FailureResult
+    from cicd_agent.modes.analyse_failure.types import FailureFacts, FailureVerdict
 
 
 def run(ctx: RunContext[AnalyseFailureOptions]) -> Finished[FailureResult]:
@@ -39,20 +40,28 @@ def run(ctx: RunContext[AnalyseFailureOptions]) -> Finished[FailureResult]:
     fitted = fit(ctx)
     verdict = analyse(facts, fitted)
     opinion = ask_model(ctx, lambda model: ask(model, verdict, fitted.redact))
-    fixing = FixInput(
+    checks = check(ctx, fix_input(ctx, facts, verdict))
+    result = decide(verdict, opinion, checks, redact=fitted.redact, rerun=rerun_rules(ctx))
+    return finish(ctx, result, lambda decided: publish(ctx, facts, decided))
+
+
+def fix_input(
+    ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts, verdict: FailureVerdict
+) -> FixInput:
+    """What the check step reads of the failed run (the log's failed jobs and tests, its root
+    cause, the failing command's scans) and of this one (the options, whose code it is)."""
+    analysis = verdict.analysis
+    return FixInput(
         ctx.mode_options.fix,
         ctx.mode_options.head or (facts.target.head_sha if facts.target else ""),
         facts.scans,
-        tuple(job.name for job in verdict.analysis.failed_jobs),
-        verdict.analysis.failed_tests,
-        verdict.analysis.root_cause,
+        tuple(job.name for job in analysis.failed_jobs),
+        analysis.failed_tests,
+        analysis.root_cause,
         facts.code_is_proof,
         ctx.options.repo_dir,
         local=not ctx.has_event,
     )
-    checks = check(ctx, fixing)
-    result = decide(verdict, opinion, checks, redact=fitted.redact, rerun=rerun_rules(ctx))
-    return finish(ctx, result, lambda decided: publish(ctx, facts, decided))
 
 
 class AnalyseFailure:

@@ -5,15 +5,22 @@
 as asked) into a ``LogAnalysis``: failed jobs and steps, failure type, root-cause line,
 responsible files, a budgeted and redacted excerpt for the model.
 
-analyse-failure's alone and the one home for reading a failed run's logs: ``sources`` (a run-logs
-zip, a folder or a file), ``reader`` (one streaming pass), ``signatures`` (with
-``signatures.toml``), ``region``, ``mixed`` (with ``noise``: the network's lines against a real
-failure), ``classify`` (with ``failure_advice.json``, the advice per failure type: ``advice_for``),
-``flaky``, ``files`` (with ``checkout_places``: where a named path is in the checkout;
-``source_maps``: a built JavaScript frame's source; ``syntax_place``: the file a syntax error
-names), ``excerpt``, ``analyse`` (into a ``LogAnalysis``), ``runner_reports`` (what the runners'
-report shapes say: which lines are a test's, which tests failed), ``test_messages`` (why a failing
-test failed, as its report says). What it stands on: the result types it fills (the mode's
+analyse-failure's alone and the one home for reading a failed run's logs:
+- reading: ``sources`` (a run-logs zip, a folder or a file), ``runner_format`` (the runner's
+  line prefixes and step markers), ``reader`` (one streaming pass), ``baseline`` (the last green
+  run's lines, dropped);
+- finding: ``signatures`` (with ``signatures.toml``), ``region``, ``mixed`` (with ``noise``: the
+  network's lines against a real failure), ``classify`` (with ``failure_advice.json``, the advice
+  per failure type: ``advice_for``), ``flaky``;
+- placing: ``files`` (with ``checkout_places``: where a named path is in the checkout;
+  ``source_maps``: a built JavaScript frame's source; ``syntax_place``: the file a syntax error
+  names; ``labels``: the lines a compiler's labels name; ``doctests``: a doctest's line;
+  ``stylish``: eslint's file-over-lines report; ``on_change``: a finding against the change);
+- the tests: ``runner_reports`` (which lines are a test's, which tests failed),
+  ``pytest_reports`` (pytest's own report order and count), ``test_messages`` (why a failing test
+  failed, as its report says), ``source_lines`` (the checkout's line a log names);
+- ``excerpt``, and ``analyse`` (all of it into a ``LogAnalysis``).
+What it stands on: the result types it fills (the mode's
 ``log_facts``), from the core the run history, the runners' log shapes (``LOG_SHAPES``); a runner's
 own log knowledge stays in its folder (``log.py``, ``log.toml``, its shape's ``places``).
 """
