@@ -14,8 +14,8 @@ import pytest
 from cicd_agent.analysis.history import PastRun, RunTests, canonical_test
 from cicd_agent.modes.analyse_failure.history import (
     changed_when_flipped,
-    flaky_from_history,
     recurrence,
+    shown_by_history,
 )
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex, diff_key
@@ -174,8 +174,8 @@ HERE = _run(9, "c" * 40, False, where="this run")
 
 def test_a_test_that_passed_in_another_attempt_of_the_same_commit_is_flaky() -> None:
     other = RunTests(9, 2, "c" * 40, "this run", all_passed=True)
-    (flaky,) = flaky_from_history([TEST], HERE, [other], [], lambda *_: None)
-    assert flaky.verdict == "true" and "attempt 2 of run 9" in flaky.evidence[0]
+    (flaky,) = shown_by_history([TEST], HERE, [other], [], lambda *_: None)
+    assert "attempt 2 of run 9" in flaky.evidence[0]
     assert [(o.attempt, o.outcome) for o in flaky.outcomes] == [(1, "failed"), (2, "passed")]
 
 
@@ -185,11 +185,11 @@ def test_flips_on_main_count_only_without_a_change_to_the_test_file() -> None:
     def untouched(older: str, newer: str, path: str | None) -> bool | None:
         return path == "tests/test_api.py"
 
-    (flaky,) = flaky_from_history([TEST], HERE, [], main, untouched)
+    (flaky,) = shown_by_history([TEST], HERE, [], main, untouched)
     assert "flipped between pass and fail 2 time(s) on main" in flaky.evidence[0]
     assert flaky.default_branch_failures == 1  # what a quarantine proposal waits for (3)
-    assert flaky_from_history([TEST], HERE, [], main, lambda *_: False) == []
-    assert flaky_from_history([TEST], HERE, [], main, lambda *_: None) == []  # unknown ≠ evidence
+    assert shown_by_history([TEST], HERE, [], main, lambda *_: False) == []
+    assert shown_by_history([TEST], HERE, [], main, lambda *_: None) == []  # unknown ≠ evidence
     assert changed_when_flipped([TEST], main, lambda *_: False) is True
     assert changed_when_flipped([TEST], main, untouched) is False
 
@@ -198,17 +198,17 @@ def test_failures_on_main_are_counted_only_when_the_test_flipped_there() -> None
     """Three failures among passes on unchanged code: a quarantine proposal's count. A test
     that only passed in another attempt flipped nowhere on main: it counts none."""
     main = [_run(n, f"{n:040x}", n % 2 == 0) for n in range(6, 0, -1)]
-    (flaky,) = flaky_from_history([TEST], HERE, [], main, lambda *_: True)
+    (flaky,) = shown_by_history([TEST], HERE, [], main, lambda *_: True)
     assert flaky.default_branch_failures == 3
     other = RunTests(9, 2, "c" * 40, "this run", all_passed=True)
     steady = [_run(n, f"{n:040x}", False) for n in range(6, 0, -1)]
-    (flaky,) = flaky_from_history([TEST], HERE, [other], steady, lambda *_: True)
+    (flaky,) = shown_by_history([TEST], HERE, [other], steady, lambda *_: True)
     assert flaky.default_branch_failures == 0
 
 
 def test_a_test_another_run_did_not_report_is_no_evidence() -> None:
     main = [_run(3, "b" * 40, None), _run(2, "a" * 40, False)]
-    assert flaky_from_history([TEST], HERE, [], main, lambda *_: True) == []
+    assert shown_by_history([TEST], HERE, [], main, lambda *_: True) == []
 
 
 def test_a_recurring_failure_links_earlier_runs_and_the_commit_after_which_it_stopped() -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 from cicd_agent.analysis.flaky_stats import MIN_FLIPS, FlakyStat
 from cicd_agent.analysis.history import RunTests, canonical_test
-from cicd_agent.modes.analyse_failure.history import changed_when_flipped, flaky_from_history
+from cicd_agent.modes.analyse_failure.history import changed_when_flipped, shown_by_history
 from cicd_agent.modes.analyse_failure.log_facts import FailureType, FlakyTest, LogAnalysis
 from cicd_agent.modes.analyse_failure.types import (
     Evidence,
@@ -328,13 +328,24 @@ def tests_history(facts: FailureFacts, analysis: LogAnalysis) -> list[FlakyTest]
             target.html_url,
             {canonical_test(name): False for name in analysis.failed_tests},
         )
-        found = flaky_from_history(
+        shown = shown_by_history(
             analysis.failed_tests,
             here,
             history.attempts,
             history.default_branch,
             history.unchanged,
         )
+        # passed on the same code: flaky, the strongest word (whose code it is is weighed after)
+        found = [
+            FlakyTest(
+                name=s.name,
+                verdict="true",
+                evidence=s.evidence,
+                outcomes=s.outcomes,
+                default_branch_failures=s.default_branch_failures,
+            )
+            for s in shown
+        ]
     found += _from_store(facts.stored, analysis.failed_tests, {t.name for t in found})
     own = dict(analysis.test_evidence)  # each test's own: never another failed test's
     named = {t.name for t in found}

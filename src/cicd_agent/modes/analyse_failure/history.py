@@ -1,7 +1,8 @@
-"""Flaky tests and recurring failures, judged from the outcomes of earlier runs.
+"""What earlier runs show of a failed test (it passed on the same code) and of a recurring
+failure; whether that makes the run flaky is :mod:`.flakiness`'s word.
 
-The way flaky-test tools (Trunk, BuildPulse) decide: a test is flaky when it both failed and
-passed on the same code. Two histories show that: this run's other attempts (a re-run builds the
+The evidence flaky-test tools (Trunk, BuildPulse) decide by: a test both failed and passed on
+the same code. Two histories show that: this run's other attempts (a re-run builds the
 same commit), and the recent runs of the same job on the default branch, where a test that flips
 between pass and fail while its file did not change is flaky. Whether a file changed between two
 commits is asked through ``unchanged`` (the caller's git or API read), so this module stays pure;
@@ -14,10 +15,11 @@ one, that run's commit is where the failure stopped last time (a candidate fix t
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 
 from cicd_agent.analysis.history import Observation, PastRun, RunTests
-from cicd_agent.modes.analyse_failure.log_facts import FlakyTest, PastFailure, Recurrence
+from cicd_agent.modes.analyse_failure.log_facts import PastFailure, Recurrence
 
 Unchanged = Callable[[str, str, str | None], bool | None]
 """``(older_sha, newer_sha, test_file)``: the test's file is the same at both (None: unknown)."""
@@ -43,19 +45,32 @@ def _short(sha: str) -> str:
     return sha[:10] if sha else "?"
 
 
-def flaky_from_history(
+@dataclass(frozen=True)
+class Shown:
+    """A failed test that passed in another run on the same code: what shows it, the runs'
+    outcomes, and its recent default-branch failures where it flipped there (what a quarantine
+    proposal waits for)."""
+
+    name: str
+    evidence: tuple[str, ...]
+    outcomes: tuple[Observation, ...]
+    default_branch_failures: int
+
+
+def shown_by_history(
     failed_here: Sequence[str],
     here: RunTests,
     attempts: Sequence[RunTests],
     default_branch: Sequence[RunTests],
     unchanged: Unchanged,
-) -> list[FlakyTest]:
-    """The tests that failed here and that history shows flaky, with the runs that show it.
+) -> list[Shown]:
+    """The tests that failed here and passed in another run on the same code, with the runs
+    that show it.
 
     ``attempts`` are this run's other attempts; ``default_branch`` the job's recent runs on
     the default branch, newest first (as the API lists them).
     """
-    flaky: list[FlakyTest] = []
+    flaky: list[Shown] = []
     for test in failed_here[: MAX_FLAKY_TESTS * 5]:
         evidence: list[str] = []
         shown: list[Observation] = []
@@ -91,15 +106,8 @@ def flaky_from_history(
         if evidence:
             mine = here.observe(test)
             outcomes = ([mine] if mine is not None else []) + shown
-            flaky.append(
-                FlakyTest(
-                    name=test,
-                    verdict="true",
-                    evidence=tuple(evidence),
-                    outcomes=tuple(outcomes[:MAX_OUTCOMES]),
-                    default_branch_failures=sum(not passed for _, passed in known) if flips else 0,
-                )
-            )
+            failures = sum(not passed for _, passed in known) if flips else 0
+            flaky.append(Shown(test, tuple(evidence), tuple(outcomes[:MAX_OUTCOMES]), failures))
         if len(flaky) >= MAX_FLAKY_TESTS:
             break
     return flaky
