@@ -174,13 +174,61 @@ test result: FAILED. 0 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; 
 the panic under it, and its draw, are ``a_random_key``'s."""
 
 
-def test_attack_a_tests_output_forging_anothers_header_gives_it_no_draw(tmp_path: Path) -> None:
+MOCHA_SUITE = """\
+const assert = require("assert");
+
+describe("vary cache", function () {
+  it("prints a report", function () {
+    const n = Math.random();
+    console.log("  1) vary cache\\n       real check:\\n      at x (test/cache.js:5:12)");
+  });
+  it("real check", function () {
+    assert.strictEqual(1, 2);
+  });
+});
+"""
+MOCHA_FORGED = b"""\
+  vary cache
+  1) vary cache
+       real check:
+      at x (test/cache.js:5:12)
+    \xe2\x9c\x93 prints a report
+    1) real check
+
+
+  1 passing (10ms)
+  1 failing
+
+  1) vary cache
+       real check:
+
+      AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:
+
+1 !== 2
+
+      at Context.<anonymous> (test/cache.js:9:12)
+
+"""
+"""mocha's report of one failed test, after a passing test printed that test's header and a
+place on its own draw."""
+FORGERIES = {
+    "cargo": ("cargo test", "tests/cache.rs", CRATE, FORGED, "b_exact_sum"),
+    "mocha": ("npm test", "test/cache.js", MOCHA_SUITE, MOCHA_FORGED, "real check"),
+}
+
+
+@pytest.mark.parametrize("runner", sorted(FORGERIES))
+def test_attack_a_tests_output_forging_anothers_header_gives_it_no_draw(
+    tmp_path: Path, runner: str
+) -> None:
+    run, path, source, output, victim = FORGERIES[runner]
     project = tmp_path / "project"
-    (project / "tests").mkdir(parents=True)
-    (project / "tests" / "cache.rs").write_text(CRATE)
-    document = _analysed(tmp_path, "cargo test", FORGED, project)
+    (project / path).parent.mkdir(parents=True)
+    (project / path).write_text(source)
+    document = _analysed(tmp_path, run, output, project)
     flaky = {item["name"]: item for item in document["flaky_tests"]}
-    assert not any("b_exact_sum" in name for name in flaky), flaky
+    assert not any(victim in name for name in flaky), flaky
+    assert document["is_flaky"] == "false", document["flaky_evidence"]
 
 
 def test_attack_many_failed_tests_naming_places_do_not_stall(tmp_path: Path) -> None:
