@@ -264,3 +264,17 @@ def test_attack_many_failed_tests_naming_places_do_not_stall(tmp_path: Path) -> 
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout)["failed_count"] >= 40
+
+
+def test_attack_a_draw_in_the_pull_requests_own_source_excuses_nothing(tmp_path: Path) -> None:
+    """A pull request may put ``Math.random`` above its failing assertion to be called flaky:
+    one log and its own source make the failure ``likely`` at most, named by the line it
+    quotes; its type stays a test failure, not ``flaky_test``, and no re-run is asked."""
+    project = tmp_path / "project"
+    (project / "test").mkdir(parents=True)
+    (project / "test" / "cache.js").write_text(DRAWN)
+    document = _analysed(tmp_path, "npm test", _mocha("test/cache.js"), project)
+    assert document["is_flaky"] == "likely", document
+    assert "Math.random" in " ".join(document["flaky_evidence"]), document["flaky_evidence"]
+    assert document["failure_type"] == "test_failure", document["failure_type"]
+    assert not document.get("rerun_requested"), document
