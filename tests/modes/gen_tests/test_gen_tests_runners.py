@@ -314,3 +314,34 @@ def test_a_suite_after_that_gave_no_coverage_is_said_and_hides_no_gap(tmp_path: 
     (row,) = result.runners
     assert row.coverage_after is None and row.coverage == 33.33
     assert any("jest timed out after 600 s" in text for text in result.warnings), result.warnings
+
+
+def test_attack_a_suite_afters_last_words_are_posted_inert(tmp_path: Path) -> None:
+    """The suite run again with the accepted (model-written) tests stopped: its problem quotes
+    the suite's last words, which the change's tests and the model's print. The warning carries
+    them into the job summary, where a mention, a link, an image or HTML stays text."""
+    from cicd_agent.actions.markdown import posted
+    from cicd_agent.actions.rendered import live_in_post
+    from cicd_agent.modes.gen_tests.decide_runners import add_runner
+    from cicd_agent.modes.gen_tests.runner_ask import RunnerOpinion
+    from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
+    from cicd_agent.runners.base import TestReport
+
+    jest = next(runner for runner in RUNNERS if runner.name == "jest")
+    lines = frozenset({1, 2})
+    change = runner_change(jest, {"src/sign.js": lines}, ())
+    before = TestReport(runner="jest", coverage={"src/sign.js": frozenset({1})},
+                        measured={"src/sign.js": lines}, returncode=0)  # fmt: skip
+    words = ("Error: @octo-org/admins merge now [click](https://evil.example/x) "
+             "![x](https://evil.example/i.png) <img src=x onerror=alert(1)> <details open>\u2028"
+             "### cicd-agent gen-tests\rall covered")  # fmt: skip
+    stalled = TestReport(runner="jest", problem="jest exited with status 1", returncode=1,
+                         output=words)  # fmt: skip
+    word = RunnerGaps(change, before, None)
+    written = RunnerOpinion(word, (), (), RunnerGaps(change, stalled, None))
+    result = GenTestsResult(mode="gen-tests", headline="")
+    add_runner(result, word, written, str, lambda _path, _line: False, offline=False, repo=tmp_path)
+    assert any("evil.example" in text for text in result.warnings), result.warnings
+    shown = posted(result.summary_markdown())
+    assert live_in_post(str(shown)) == [], live_in_post(str(shown))
+    assert "\n### cicd-agent gen-tests" not in str(shown)

@@ -29,12 +29,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.analyse_failure.logs.test_messages import Source
 from cicd_agent.runners.table import LOG_SHAPES
 
 MAX_EVIDENCE = 5
+_K = TypeVar("_K")
+_T = TypeVar("_T")
 MAX_QUOTE = 160
 
 
@@ -138,16 +141,21 @@ def own_evidence(
     lines under its header, :func:`offline_evidence` on them) and the test step's summary naming
     it as passed on a retry: never another failed test's timing bound or draw, so a test that
     fails by order beside one that fails by chance is not called flaky for it. A report whose
-    header could be more than one of ``tests`` (the same short name) is no one's evidence."""
+    header could be more than one of ``tests`` (the same short name) is no one's evidence, nor
+    what only some of one test's reports say (:func:`_agreed`)."""
     found: dict[str, list[str]] = {}
     keys = {test: canonical_test(test) for test in tests}
-    for name, block in _blocks(lines):
+    said: list[tuple[tuple[int, str], tuple[str, ...]]] = []
+    for kind, name, block in _blocks(lines):
         short = canonical_test(name)
         owners = [t for t, key in keys.items() if key == short or key.endswith(f".{short}")]
         if len(owners) == 1:
-            found.setdefault(owners[0], []).extend(
-                offline_evidence(block, test_failure=test_failure, failed_tests=1, source=source)
+            evidence = offline_evidence(
+                block, test_failure=test_failure, failed_tests=1, source=source
             )
+            said.append(((kind, owners[0]), evidence))
+    for (_, owner), evidence in _agreed(said).items():
+        found.setdefault(owner, []).extend(evidence)
     retried = {canonical_test(test) for test in step_retry_verdict(lines)}
     for test, key in keys.items():
         if key in retried:
@@ -326,23 +334,34 @@ def _numbers(block: Sequence[str]) -> tuple[float, float, str] | None:
     return None
 
 
-def _blocks(lines: Sequence[str]) -> list[tuple[str, list[str]]]:
-    """Each failed test's name and the lines of its report (the header and what follows)."""
-    blocks: list[tuple[str, list[str]]] = []
+def _blocks(lines: Sequence[str]) -> list[tuple[int, str, list[str]]]:
+    """Each failed test's report: its header's kind (its place in ``_HEADERS``), the test's
+    name and the report's lines (the header and what follows)."""
+    blocks: list[tuple[int, str, list[str]]] = []
     for index, text in enumerate(lines):
-        for pattern, goes_on in _HEADERS:
+        for kind, (pattern, goes_on) in enumerate(_HEADERS):
             match = pattern.search(text.rstrip())
             if match is not None:
                 block = [text, *lines[index + 1 : index + _BLOCK_LINES]]
-                blocks.append((_whole_name(match["name"], block[1:], goes_on), block))
+                blocks.append((kind, _whole_name(match["name"], block[1:], goes_on), block))
                 break
-    for position, (name, block) in enumerate(blocks):
+    for position, (_, _, block) in enumerate(blocks):
         # A report ends where the next one starts.
-        following = blocks[position + 1][1][0] if position + 1 < len(blocks) else None
+        following = blocks[position + 1][2][0] if position + 1 < len(blocks) else None
         if following is not None and following in block[1:]:
             del block[block.index(following, 1) :]
-        blocks[position] = (name, block)
     return blocks
+
+
+def _agreed(said: Sequence[tuple[_K, tuple[_T, ...]]]) -> dict[_K, tuple[_T, ...]]:
+    """Each test's header kind and name → what every report it opens says. A runner prints a
+    test's report once (jest's summary repeats it whole); a test printing another's header
+    opens a report the other never printed, and only what the other's own report says too is
+    the other's."""
+    agreed: dict[_K, tuple[_T, ...]] = {}
+    for key, items in said:
+        agreed[key] = tuple(i for i in agreed[key] if i in items) if key in agreed else items
+    return agreed
 
 
 def _whole_name(name: str, after: Sequence[str], goes_on: re.Pattern[str] | None) -> str:
@@ -392,22 +411,26 @@ def timing_miss(lines: Sequence[str], source: Source | None = None) -> TimingMis
     """The first failed test in ``lines`` that missed a bound on time, if any did, or checked a
     value drawn at random (said so: a comment about timing beside ``random.random() < 0.6``
     makes it no bound on time), in its report or, by ``source`` (the checkout's lines), in
-    its own source."""
-    for name, report in _blocks(lines):
-        # the runner's own time limit is not a bound the test checks (its rule is apart)
-        kept = [t for t in report if not _CLOCK_NOISE.search(t) and not TEST_TIMEOUT.search(t)]
-        block = kept or report[:1]
-        drawn = next((text.strip() for text in block if _RANDOM_DRAW.search(text)), None)
-        if drawn is None and source is not None:
-            drawn = _drawn_in_source(block, source)
-        if drawn is not None:
-            return TimingMiss(name.strip(), _quote(drawn, 120), chance=True)
-        words = name + "\n" + "\n".join(block)
-        if not _TIME_WORDS.search(words):
-            continue
-        numbers = _numbers(block)
-        if numbers is None and not _bound_on_time(name, block):
-            continue
-        got, bound, line = numbers if numbers else (None, None, block[0].strip())
-        return TimingMiss(name.strip(), _quote(line, 120), got, bound)
-    return None
+    its own source. A test's miss counts where each of its reports shows it (:func:`_agreed`)."""
+    said = [((kind, name), _missed(name, report, source)) for kind, name, report in _blocks(lines)]
+    agreed = _agreed(said)
+    return next((agreed[key][0] for key, _ in said if agreed[key]), None)
+
+
+def _missed(name: str, report: Sequence[str], source: Source | None) -> tuple[TimingMiss, ...]:
+    """The bound on time one failed test's ``report`` shows it missed, or its draw, if any."""
+    # the runner's own time limit is not a bound the test checks (its rule is apart)
+    kept = [t for t in report if not _CLOCK_NOISE.search(t) and not TEST_TIMEOUT.search(t)]
+    block = kept or list(report[:1])
+    drawn = next((text.strip() for text in block if _RANDOM_DRAW.search(text)), None)
+    if drawn is None and source is not None:
+        drawn = _drawn_in_source(block, source)
+    if drawn is not None:
+        return (TimingMiss(name.strip(), _quote(drawn, 120), chance=True),)
+    if not _TIME_WORDS.search(name + "\n" + "\n".join(block)):
+        return ()
+    numbers = _numbers(block)
+    if numbers is None and not _bound_on_time(name, block):
+        return ()
+    got, bound, line = numbers if numbers else (None, None, block[0].strip())
+    return (TimingMiss(name.strip(), _quote(line, 120), got, bound),)
