@@ -102,7 +102,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestRuns]:
 def test_a_test_failing_every_other_run_is_flaky_with_its_counts(runs: TestRuns) -> None:
     said: list[str] = []
     found = runs.judge(ReliableTests((PASSES, FAILS, ALTERNATES)), said=said.append)
-    assert found.runs == 10  # fast tests (by pytest's own clock): ten runs, as Datadog's
+    # fast tests (by pytest's own clock): ten rounds, as Datadog's; then the test that failed
+    # every round once more alone, where it fails too (it fails whatever runs beside it)
+    assert found.runs == 11 and found.alone == {FAILS: "failed"}
     # each round says so as it starts (a judge may run for minutes: never silent between)
     assert said[0] == "reruns: round 1, 3 test(s)" and said[-1].startswith("reruns: round 10, ")
     assert len(said) == 10
@@ -265,7 +267,9 @@ def test_a_forged_report_never_puts_an_option_on_the_next_command_line(
     assert "--version" not in found.tests
     forged = found.tests["tests/test_forge.py::test_forges_the_report"]
     assert forged == Counts(failed=2, planned=2, rounds=2)
-    assert found.runs == 2
+    # two rounds, then the test once alone: its forged pass there is no pass either
+    assert found.runs == 3
+    assert found.alone.get("tests/test_forge.py::test_forges_the_report") != "passed"
 
 
 LATE_WRITER = """\
