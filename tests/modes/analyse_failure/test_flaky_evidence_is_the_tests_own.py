@@ -235,4 +235,7 @@ def test_a_draw_in_the_tests_own_source_is_read_from_the_checkout(
     assert done.code == 0, done.stdout
     flaky = {item["name"]: item for item in json.loads(done.stdout)["flaky_tests"]}
     (said,) = [" ".join(item["evidence"]) for name, item in flaky.items() if test in name]
-    assert "drawn at random" in said and ("rand" in said or "subsec_nanos" in said), said
+    assert "drawn at random in its own source" in said and f"{path}:" in said, said
+    assert "rand" in said or "subsec_nanos" in said, said
+    # the summary says where the word came from: not the log alone
+    assert "Likely, from this log and the test's source" in done.summary, done.summary

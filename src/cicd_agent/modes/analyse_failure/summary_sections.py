@@ -45,6 +45,7 @@ def flaky_section(
     evidence = "; ".join(prose(item) for item in evidence_said) or "see the notes"
     history = any("(test history" in item for item in evidence_said)  # its runs
     sibling = any("in another matrix entry" in item for item in evidence_said)
+    source = any("drawn at random in its own source" in item for item in evidence_said)
     verdict = (
         "Yes"
         if is_flaky == "true"
@@ -52,6 +53,8 @@ def flaky_section(
         if history
         else "Likely, by the run's other jobs"
         if sibling
+        else "Likely, from this log and the test's source"
+        if source
         else "Likely, from this log alone"
     )
     parts = [f"**Flaky?** {verdict}: {evidence}."]

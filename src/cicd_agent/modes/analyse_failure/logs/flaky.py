@@ -287,13 +287,16 @@ class TimingMiss:
 
     chance: bool = False
     """The check is of a value drawn at random, not of a time."""
+    in_source: bool = False
+    """The draw was read from the test's source in the checkout, not from the log."""
 
     def reason(self) -> str:
         """Why the test looks flaky, with the margin: how far past the bound the measure was,
         as a fraction of the bound, when the log shows both."""
         if self.chance:
+            where = " in its own source" if self.in_source else ""
             return (
-                f"test {self.test!r} checks a value drawn at random and failed: chance "
+                f"test {self.test!r} checks a value drawn at random{where} and failed: chance "
                 f"decides it ({self.line!r})"
             )
         got, bound = self.got, self.bound
@@ -401,7 +404,7 @@ def _drawn_in_source(block: Sequence[str], source: Source) -> str | None:
             if line is None:
                 break
             if _RANDOM_DRAW.search(line):
-                return line.strip()
+                return f"{place['file']}:{at}: {line.strip()}"
             if _TEST_START.search(line):
                 break
     return None
@@ -423,10 +426,11 @@ def _missed(name: str, report: Sequence[str], source: Source | None) -> tuple[Ti
     kept = [t for t in report if not _CLOCK_NOISE.search(t) and not TEST_TIMEOUT.search(t)]
     block = kept or list(report[:1])
     drawn = next((text.strip() for text in block if _RANDOM_DRAW.search(text)), None)
-    if drawn is None and source is not None:
-        drawn = _drawn_in_source(block, source)
     if drawn is not None:
         return (TimingMiss(name.strip(), _quote(drawn, 120), chance=True),)
+    read = _drawn_in_source(block, source) if source is not None else None
+    if read is not None:
+        return (TimingMiss(name.strip(), _quote(read, 120), chance=True, in_source=True),)
     if not _TIME_WORDS.search(name + "\n" + "\n".join(block)):
         return ()
     numbers = _numbers(block)
