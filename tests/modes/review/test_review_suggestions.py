@@ -14,8 +14,8 @@ from typing import Any
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.modes.review.decide import checked
 from cicd_agent.modes.review.keeps_passing import Kept
-from cicd_agent.modes.review.lint_fixes import Edit, fixed_lines
-from cicd_agent.modes.review.lint_reports import read_report
+from cicd_agent.modes.review.lint.lint_fixes import Edit, fixed_lines
+from cicd_agent.modes.review.lint.lint_reports import read_report
 from cicd_agent.modes.review.placement import comment_body
 from cicd_agent.modes.review.suggestions import patch
 from cicd_agent.modes.review.types import SuggestionChecks, key_of
