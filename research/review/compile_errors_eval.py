@@ -12,7 +12,7 @@ declaration line (a return type, a parameter's, a ``make``) and a function renam
 defined (its callers break). It keeps those that make the checker report a new error and
 writes them to ``OUT/frozen.jsonl`` (outside this repository: the lines are the projects').
 ``score`` replays each and asks, of the new errors the checker reports, whether review's
-placing (``modes/review/build_errors.responsible``) puts the first on the changed line, against
+placing (``modes/review/lint/build_errors.responsible``) puts the first on the changed line, against
 the checker's own line alone.
 """
 
@@ -33,9 +33,13 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "src"))
 
-from cicd_agent.modes.review.build_errors import responsible, words_of  # noqa: E402
-from cicd_agent.modes.review.compile_errors import go_type_errors, mypy_errors, tsc_errors  # noqa: E402
-from cicd_agent.modes.review.lint_reports import UnreadableReport, read_report  # noqa: E402
+from cicd_agent.modes.review.lint.build_errors import responsible, words_of  # noqa: E402
+from cicd_agent.modes.review.lint.compile_errors import (  # noqa: E402
+    go_type_errors,
+    mypy_errors,
+    tsc_errors,
+)
+from cicd_agent.modes.review.lint.lint_reports import UnreadableReport, read_report  # noqa: E402
 
 Error = tuple[str, int, str, str]
 TYPES = {

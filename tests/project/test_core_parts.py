@@ -1,8 +1,9 @@
 """The core is three parts a maintainer can own apart, as CONTRIBUTING's "Who owns what" says:
-the spine every mode stands on, the proof (the test runners and the verifier) and the risk
-model. The spine imports neither of the others, and they import nothing of each other: each
-reaches the spine alone. Which parts each mode uses is the table CONTRIBUTING shows, so a mode
-that starts to use another part changes what its owner must know, and says so there."""
+the spine every mode stands on, the proof (the test runners, and what the judges of a patch
+share) and the risk model. The spine imports neither of the others, and they import nothing of
+each other: each reaches the spine alone. Which parts each mode uses is the table CONTRIBUTING
+shows, so a mode that starts to use another part changes what its owner must know, and says so
+there."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from tests.project.test_import_graph import MODULES, imports_of
 PARTS = {"runners": "proof", "verify": "proof", "risk": "risk"}
 """The core's packages outside the spine, by the part they belong to."""
 ROW = re.compile(r"^\| `(\w[\w-]*)` \| ([^|]+) \|", re.MULTILINE)
-SIZE = re.compile(r"^\| `(\w[\w-]*)` \|[^\n]*\| about ([\d,]+) \|$", re.MULTILINE)
 SECTION = re.compile(r"^## Who owns what\n(.*?)^## ", re.MULTILINE | re.DOTALL)
 
 

@@ -31,7 +31,7 @@ SEAM = Path("runners")
 OPENS_PIPE = {
     Path("modes/analyse_failure/fix/judge/verifier.py"): "the fix judge: the failed step's "
     "command, watched by the in-run check",
-    Path("modes/review/lint_command.py"): "the linters' JSON reports, on the head, the base "
+    Path("modes/review/lint/lint_command.py"): "the linters' JSON reports, on the head, the base "
     "and a suggestion's copy (no test outcome)",
     Path("sandbox/step.py"): "the test step's command in the sandbox: its standard output, "
     "as a run on the host prints it (read by the runners' step methods)",
@@ -41,9 +41,9 @@ READERS = {
     "missing_evidence", "guard_problem", "in_run_check_loaded", "outcomes", "named_runs",
 }  # fmt: skip
 """Functions that turn a run's raw report into test outcomes (by name, wherever they live)."""
-LINT_REPORTS = "cicd_agent.modes.review.lint_reports.read_report"
+LINT_REPORTS = "cicd_agent.modes.review.lint.lint_reports.read_report"
 MAY_READ = {
-    Path("modes/review/lint_command.py"): {LINT_REPORTS},  # linters
+    Path("modes/review/lint/lint_command.py"): {LINT_REPORTS},  # linters
 }  # fmt: skip
 """Who may read a raw report other than the seam, and with what: the linters' readers (the fix
 judge reads the failed step's own command through the driven runner's watch)."""
@@ -89,8 +89,8 @@ def test_the_rule_finds_the_reader_review_once_had() -> None:
     """The rule on review's own reading of jest's report before the seam (and on a mode that
     opens a pipe of its own): each is found; the same text inside the seam is not."""
     tree = ast.parse(OLD_SUGGESTED)
-    assert outside_the_seam(tree, Path("modes/review/lint_command.py")) == [
-        "modes/review/lint_command.py:2: reads test outcomes with "
+    assert outside_the_seam(tree, Path("modes/review/lint/lint_command.py")) == [
+        "modes/review/lint/lint_command.py:2: reads test outcomes with "
         "cicd_agent.verify.js_tests.passed_tests"
     ]
     assert "opens a run's evidence pipe" in outside_the_seam(

@@ -40,7 +40,7 @@ class Finding:
     body: str
     suggestion: str | None = None
     checked: str = ""
-    """What the verifier ran with ``suggestion`` applied (review's suggestion check): the line
+    """What review's suggestion check ran with ``suggestion`` applied: the line
     under a posted suggestion block; "" for one that was not checked."""
     confidence: float = 1.0
     source: FindingSource = "deterministic"

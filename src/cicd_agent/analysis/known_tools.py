@@ -17,7 +17,8 @@ from typing import Any
 @dataclass(frozen=True)
 class Checking:
     """How review runs a linter the repository configures over its changed files, read-only
-    (``modes/review/linters.py``): the same record the fix step reads, so a tool is added once."""
+    (``modes/review/lint/linters.py``): the same record the fix step reads, so a tool is added
+    once."""
 
     configs: tuple[str, ...]
     """Files at the repository's root that configure it (any one is enough)."""
@@ -26,7 +27,7 @@ class Checking:
     argv: tuple[str, ...]
     """Its arguments for a JSON report on standard output; what ``targets`` says follows."""
     report: str
-    """Which reader parses the report (``modes/review/lint_reports.py``)."""
+    """Which reader parses the report (``modes/review/lint/lint_reports.py``)."""
     inside: tuple[tuple[str, str], ...] = ()
     """Files and the start of a line in each that configure it too (``pyproject.toml``'s
     ``[tool.ruff``, ``package.json``'s ``"xo"``, ``setup.cfg``'s ``[mypy``)."""

@@ -1,4 +1,4 @@
-"""The test-runner seam: how the verifier runs a repository's own tests in any language.
+"""The test-runner seam: how a judge runs a repository's own tests in any language.
 
 Every claim that tests passed is read from a :class:`TestReport` a runner made from one sandboxed
 run of a :class:`Selection`; nothing else reads a runner's output. What the code under test

@@ -32,8 +32,8 @@ class ChecksSuggestions(Protocol):
 
 
 class Runner(ChecksSuggestions, Protocol):
-    """What every consumer asks: the verifier, review (its part, :class:`ChecksSuggestions`),
-    gen-tests."""
+    """What every consumer asks: analyse-failure's ``SandboxVerifier``, review (its part,
+    :class:`ChecksSuggestions`), gen-tests."""
 
     name: str
     """Its name in Tools and in a report (``pytest``, ``jest``, ``go test``)."""

@@ -1,4 +1,4 @@
-"""The sessions the verifier drives itself (the flaky hunt, gen-tests' gate and coverage meter):
+"""The sessions we drive ourselves (the flaky hunt, gen-tests' gate and coverage meter):
 its own words on the runner's command line, and each session's report read whole (every test's
 seconds, its repeated runs, the coverage data)."""
 
@@ -152,7 +152,7 @@ class StepWatch(Protocol):
 
 
 class Sessions(Protocol):
-    """How the verifier starts a runner's sessions itself, its own words on the command line."""
+    """How we start a runner's sessions ourselves, our own words on the command line."""
 
     sandbox: type[SessionSandbox]
     """The sandbox its sessions run in (every other runner's runs may be made in it too)."""
@@ -231,7 +231,7 @@ class WatchesFixes(Protocol):
     def reads_code_guard(self) -> str:
         """The source of the plugin that ends a run as soon as the test's own code reaches a
         code object or a frame (the fix's compiled code read, not run): a fail-to-pass claim's
-        guard, written by the verifier under a name of its own."""
+        guard, written by the judge under a name of its own."""
         ...
 
     def watch(self, root: Path) -> StepWatch:

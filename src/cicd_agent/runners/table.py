@@ -66,7 +66,7 @@ class Row(NamedTuple):
     mounts: Callable[[Mapping[str, str]], tuple[ToolMount, ...]] | None = None
     """The folders its toolchain needs in every sandbox, from the job's environment."""
     sessions: Sessions | None = None
-    """How the verifier starts its sessions itself (the flaky hunt, gen-tests' gate)."""
+    """How we start its sessions ourselves (the flaky hunt, gen-tests' gate)."""
     reports: SessionReports | None = None
     """What those sessions' words and reports say."""
     watches: WatchesFixes | None = None
@@ -159,7 +159,7 @@ runners' first, in their order, then those of runners only read."""
 
 
 class Driven(NamedTuple):
-    """The runner whose sessions the verifier's own loops over Python's tests drive (the flaky
+    """The runner whose sessions our own loops over Python's tests drive (the flaky
     hunt's rounds, gen-tests' gate and coverage meter), and what those loops ask of it."""
 
     runner: Runner
@@ -183,13 +183,13 @@ def _driven() -> Driven:
         and row.watches is not None
     ]
     if len(found) != 1 or sum(row.sessions is not None for row in TABLE) != 1:
-        raise LookupError(f"{len(found)} runners declare sessions the verifier drives, not one")
+        raise LookupError(f"{len(found)} runners declare sessions we drive, not one")
     return found[0]
 
 
 PYTEST = _driven()
-"""pytest's row, as the verifier's own loops over Python's tests ask it (the one runner with
+"""pytest's row, as our own loops over Python's tests ask it (the one runner with
 sessions: :func:`_driven` checks there is one)."""
 PYTEST_SESSIONS = PYTEST.sessions
-"""pytest's sessions, started by the verifier itself (in pytest's session sandbox:
+"""pytest's sessions, started by us (in pytest's session sandbox:
 :data:`~cicd_agent.runners.sandboxes.PYTEST_SANDBOX`)."""

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from cicd_agent.analysis.severity import Severity
 from cicd_agent.local.checkout import GitCheckout
-from cicd_agent.modes.review.base_errors import put_back
-from cicd_agent.modes.review.build_errors import BuildError, build_findings
-from cicd_agent.modes.review.callers import linked_packages
+from cicd_agent.modes.review.lint.base_errors import put_back
+from cicd_agent.modes.review.lint.build_errors import BuildError, build_findings
+from cicd_agent.modes.review.lint.callers import linked_packages
 from tests.git_builder import GitRepoBuilder
 
 SUB_A = "1" * 40

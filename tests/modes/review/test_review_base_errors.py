@@ -14,8 +14,8 @@ import pytest
 
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.local.checkout import GitCheckout
-from cicd_agent.modes.review.base_errors import head_line, put_back, split_new
-from cicd_agent.modes.review.build_errors import BuildError
+from cicd_agent.modes.review.lint.base_errors import head_line, put_back, split_new
+from cicd_agent.modes.review.lint.build_errors import BuildError
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
 from tests.helpers.gen_tests import path_env

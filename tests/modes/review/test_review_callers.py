@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.review.build_errors import BuildError, build_findings
-from cicd_agent.modes.review.lint_reports import UnreadableReport, read_report
+from cicd_agent.modes.review.lint.build_errors import BuildError, build_findings
+from cicd_agent.modes.review.lint.lint_reports import UnreadableReport, read_report
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
 from tests.helpers.gen_tests import path_env
@@ -191,7 +191,7 @@ def test_the_files_whose_imports_name_a_changed_module_are_its_callers(tmp_path:
     """By the module's last part (a package's for its ``__init__.py``), on import lines only:
     a file that only says the word elsewhere, or is itself changed, is not one."""
     from cicd_agent.local.checkout import GitCheckout
-    from cicd_agent.modes.review.callers import importers
+    from cicd_agent.modes.review.lint.callers import importers
 
     repo = GitRepoBuilder(tmp_path / "repo")
     head = repo.commit("start", {
@@ -214,7 +214,7 @@ def test_attack_the_files_read_for_their_imports_are_bounded_in_all(
     another, before a single caller was chosen (5,000 of 256 KB: 1.25 GB). Reading stops once
     the bound on all of them is met, and once as many callers as wanted are found."""
     from cicd_agent.local.checkout import GitCheckout
-    from cicd_agent.modes.review import callers
+    from cicd_agent.modes.review.lint import callers
 
     filler = "x = 1\n" * 200  # 1,200 bytes
     files = {f"app/m{n}.py": f"import maths\n{filler}" for n in range(6)}

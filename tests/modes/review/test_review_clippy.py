@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.review import linters
-from cicd_agent.modes.review.lint_reports import LintHit, UnreadableReport, read_report
+from cicd_agent.modes.review.lint import linters
+from cicd_agent.modes.review.lint.lint_reports import LintHit, UnreadableReport, read_report
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
 from tests.helpers.gen_tests import path_env

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cicd_agent.modes.review.lint_command import run_argv
-from cicd_agent.modes.review.lint_reports import read_report
+from cicd_agent.modes.review.lint.lint_command import run_argv
+from cicd_agent.modes.review.lint.lint_reports import read_report
 from tests.helpers.cli import CliRun
 from tests.helpers.sandbox import needs_sandbox
 from tests.modes.review.test_review_clippy import CARGO, CHANGED, LIB, _review

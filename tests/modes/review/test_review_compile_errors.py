@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.review.compile_errors import go_type_errors, mypy_errors, mypy_finished
+from cicd_agent.modes.review.lint.compile_errors import go_type_errors, mypy_errors, mypy_finished
 from tests.helpers.toolchains import needs_go
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cicd_agent.modes.review.build_errors import BuildError, build_findings
+from cicd_agent.modes.review.lint.build_errors import BuildError, build_findings
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
 from tests.helpers.gen_tests import path_env

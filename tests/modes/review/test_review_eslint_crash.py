@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cicd_agent.modes.review.linters import error_line
+from cicd_agent.modes.review.lint.linters import error_line
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import run_cli
 from tests.helpers.gen_tests import path_env

@@ -23,9 +23,9 @@ from cicd_agent.actions.markdown import posted
 from cicd_agent.actions.rendered import code_texts, live_on_github
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.modes.review.keeps_passing import KeepsPassing, against
-from cicd_agent.modes.review.lint_command import LintCommand
-from cicd_agent.modes.review.lint_fixes import Edit, fixed_lines
-from cicd_agent.modes.review.lint_reports import LintHit, lint_findings, read_report
+from cicd_agent.modes.review.lint.lint_command import LintCommand
+from cicd_agent.modes.review.lint.lint_fixes import Edit, fixed_lines
+from cicd_agent.modes.review.lint.lint_reports import LintHit, lint_findings, read_report
 from cicd_agent.modes.review.suggestions import patch
 from cicd_agent.runners.jest.runner import Jest
 from tests.git_builder import GitRepoBuilder

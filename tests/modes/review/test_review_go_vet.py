@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.review.lint_reports import UnreadableReport, read_report
+from cicd_agent.modes.review.lint.lint_reports import UnreadableReport, read_report
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import run_cli
 from tests.helpers.gen_tests import path_env

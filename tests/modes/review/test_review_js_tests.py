@@ -19,7 +19,7 @@ import pytest
 
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.modes.review import suggestions
-from cicd_agent.modes.review.decide import checked
+from cicd_agent.modes.review.decide import keep_held_suggestions
 from cicd_agent.modes.review.keeps_passing import KeepsPassing, Kept, against
 from cicd_agent.modes.review.types import SuggestionChecks, key_of
 from cicd_agent.runners.jest.runner import Jest
@@ -229,7 +229,7 @@ def test_attack_thousands_of_broken_tests_are_named_five_at_most() -> None:
     suggested = Finding(rule="eslint/prefer-const", severity="low", category="lint", path="a.js",
                         line=1, title="t", body="b", suggestion="const a = 1;\n")  # fmt: skip
     checks = SuggestionChecks({key_of(suggested): Kept(False, "b", names)})
-    _found, notes = checked([suggested], checks)
+    _found, notes = keep_held_suggestions([suggested], checks)
     assert notes[0].endswith(" and 9995 more."), notes[0][-200:]
     assert len(notes[0]) < 2_000
 

@@ -19,7 +19,7 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.known_tools import TOOLS
 from cicd_agent.analysis.unified_diff import file_diff
 from cicd_agent.modes.review.keeps_passing import KeepsPassing, KeepsPassingJudge
-from cicd_agent.modes.review.lint_command import LintCommand
+from cicd_agent.modes.review.lint.lint_command import LintCommand
 from cicd_agent.runners.base import Selection
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.patched_lines import PatchedLines

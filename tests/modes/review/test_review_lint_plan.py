@@ -1,4 +1,4 @@
-"""Which linters review plans to run (:mod:`cicd_agent.modes.review.lint_plan`): a change that
+"""Which linters review plans to run (:mod:`cicd_agent.modes.review.lint.lint_plan`): a change that
 takes a tool's configuration away, or edits it, is read from the diff, so the tool's silence is
 never read as a clean check."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from cicd_agent.analysis.diff import Diff, parse_diff
 from cicd_agent.analysis.known_tools import TOOLS
-from cicd_agent.modes.review.lint_plan import reconfigured, unconfigured
+from cicd_agent.modes.review.lint.lint_plan import reconfigured, unconfigured
 
 MYPY = next(tool.checking for tool in TOOLS if tool.name == "mypy" and tool.checking)
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.review import linters
-from cicd_agent.modes.review.lint_reports import (
+from cicd_agent.modes.review.lint import linters
+from cicd_agent.modes.review.lint.lint_reports import (
     LintHit,
     UnreadableReport,
     lint_findings,
@@ -492,7 +492,7 @@ def test_every_linter_the_tool_table_names_has_a_reader_and_every_reader_a_linte
     """One typed table of readers: a linter added to ``known_tools.toml`` without its reader,
     or a reader left behind when its linter goes, fails here, not on a pull request."""
     from cicd_agent.analysis.known_tools import TOOLS
-    from cicd_agent.modes.review.lint_reports import READERS
+    from cicd_agent.modes.review.lint.lint_reports import READERS
 
     named = {tool.checking.report for tool in TOOLS if tool.checking is not None}
     assert named == set(READERS)

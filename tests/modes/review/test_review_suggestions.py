@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.modes.review.decide import checked
+from cicd_agent.modes.review.decide import keep_held_suggestions
 from cicd_agent.modes.review.keeps_passing import Kept
-from cicd_agent.modes.review.lint_fixes import Edit, fixed_lines
-from cicd_agent.modes.review.lint_reports import read_report
+from cicd_agent.modes.review.lint.lint_fixes import Edit, fixed_lines
+from cicd_agent.modes.review.lint.lint_reports import read_report
 from cicd_agent.modes.review.placement import comment_body
 from cicd_agent.modes.review.suggestions import patch
 from cicd_agent.modes.review.types import SuggestionChecks, key_of
@@ -188,7 +188,7 @@ def test_decide_keeps_a_block_only_where_the_verifier_held_it() -> None:
         key_of(held): Kept(True, "Checked in the sandbox with this change applied: ruff still pass."),
         key_of(broken): Kept(False, "it broke t", ("tests/test_a.py::test_x",)),
     })  # fmt: skip
-    found, notes = checked([held, broken, unchecked], checks)
+    found, notes = keep_held_suggestions([held, broken, unchecked], checks)
     assert [f.suggestion for f in found] == ["a = 1\n", None, None]
     assert found[0].checked.startswith("Checked in the sandbox")
     assert notes == [

@@ -243,7 +243,7 @@ def test_a_line_a_checker_found_broken_is_not_reported_twice(tmp_path: Path) -> 
     off a line where a checker already found a build error."""
     from cicd_agent.analysis.finding import Finding
     from cicd_agent.analysis.severity import Severity
-    from cicd_agent.modes.review.syntax import parse_changed
+    from cicd_agent.modes.review.lint.syntax import parse_changed
     from cicd_agent.plugins import plugin
     from tests.helpers.context import run_context
 
@@ -266,7 +266,7 @@ def test_a_linters_parse_error_on_a_line_the_parse_check_names_is_not_a_second_f
     findings (high and medium) for one unexpected token."""
     from cicd_agent.analysis.finding import Finding
     from cicd_agent.analysis.severity import Severity
-    from cicd_agent.modes.review.syntax import said_once
+    from cicd_agent.modes.review.lint.syntax import said_once
 
     node = Finding(rule="javascript/syntax-error", severity=Severity.HIGH, category="build",
                    path="index.js", line=55, body="Unexpected token '{'",

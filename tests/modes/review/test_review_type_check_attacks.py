@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.review.build_errors import (
+from cicd_agent.modes.review.lint.build_errors import (
     MAX_COMPILE_FINDINGS,
     MAX_WORK,
     BuildError,
     build_findings,
 )
-from cicd_agent.modes.review.compile_errors import MAX_MESSAGE, mypy_errors, tsc_errors
-from cicd_agent.modes.review.lint_reports import UnreadableReport, read_report
+from cicd_agent.modes.review.lint.compile_errors import MAX_MESSAGE, mypy_errors, tsc_errors
+from cicd_agent.modes.review.lint.lint_reports import UnreadableReport, read_report
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import run_cli
 from tests.helpers.eslint import needs_node_tool

@@ -13,14 +13,14 @@ import pytest
 
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.severity import Severity
-from cicd_agent.modes.review.build_errors import (
+from cicd_agent.modes.review.lint.build_errors import (
     BuildError,
     Placer,
     build_findings,
     changed_words,
     names,
 )
-from cicd_agent.modes.review.lint_reports import UnreadableReport, read_report
+from cicd_agent.modes.review.lint.lint_reports import UnreadableReport, read_report
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
 from tests.helpers.eslint import needs_node_tool
@@ -245,7 +245,7 @@ def test_errors_one_change_causes_are_one_finding_on_its_line(tmp_path: Path) ->
 
 
 def test_one_message_two_checkers_say_on_one_line_is_one_finding_naming_both() -> None:
-    from cicd_agent.modes.review.build_errors import merged
+    from cicd_agent.modes.review.lint.build_errors import merged
 
     added = {"main.go": {3: "func parse(s string) int {"}}
     said = "cannot use x (variable of type int) as string value in argument to parse"
@@ -259,8 +259,8 @@ def test_one_message_two_checkers_say_on_one_line_is_one_finding_naming_both() -
 
 
 def test_a_linters_finding_in_the_compilers_words_on_its_line_joins_the_build_finding() -> None:
-    from cicd_agent.modes.review.build_errors import merged
-    from cicd_agent.modes.review.lint_reports import LintHit, lint_findings
+    from cicd_agent.modes.review.lint.build_errors import merged
+    from cicd_agent.modes.review.lint.lint_reports import LintHit, lint_findings
 
     added = {"src/a.ts": {1: "export function limit(value: number): string {"}}
     said = "Type 'string' is not assignable to type 'number'."

@@ -8,7 +8,7 @@ memory noise (Shaker, Silva et al. 2020), under another ``PYTHONHASHSEED`` and `
 and all of these at once. Every seed is drawn from the schedule's one recorded seed, so a
 failing round can be replayed.
 
-:data:`PLAIN` is the one condition the verifier's other claims keep (the gate's flaky check,
+:data:`PLAIN` is the one condition the other judges' claims keep (the gate's flaky check,
 review's suggestions): the claimed tests alone, in order, nothing beside them.
 """
 

@@ -24,7 +24,7 @@ fails.
    them; where no mutant can be made or built it is kept, "could not check dependence".
 
 Every run happens in a fresh sandbox copy of the candidate's folder (:mod:`sandbox`), started by
-the verifier (:meth:`~cicd_agent.runners.sessions.SessionSandbox.session`). The gate judges
+the gate itself (:meth:`~cicd_agent.runners.sessions.SessionSandbox.session`). The gate judges
 from pytest's per-test outcomes, which our plugin sends through a pipe
 (:mod:`cicd_agent.modes.gen_tests.reruns`), not only from the exit code; a run whose report was
 tampered with does not pass.

@@ -1,4 +1,4 @@
-"""The judge of the claim "these tests pass every time", over the sessions the verifier drives
+"""The judge of the claim "these tests pass every time", over the sessions gen-tests drives
 itself through the test-runner seam (pytest's, where a run is started, watched by the in-run
 check, and its report read).
 

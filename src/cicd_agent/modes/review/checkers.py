@@ -12,8 +12,8 @@ from cicd_agent.analysis.diff import Diff
 from cicd_agent.analysis.findings import sort_findings
 from cicd_agent.job.context import ToolRun
 from cicd_agent.local.zizmor import ZizmorAudit
-from cicd_agent.modes.review.linters import lint_changes
-from cicd_agent.modes.review.syntax import parse_changed, said_once
+from cicd_agent.modes.review.lint.linters import lint_changes
+from cicd_agent.modes.review.lint.syntax import parse_changed, said_once
 from cicd_agent.modes.review.types import AuditedWorkflows
 
 if TYPE_CHECKING:

@@ -146,7 +146,7 @@ def decide(
     loses its block)."""
     facts = verdict.facts
     review = opinion.review if opinion else None
-    found, notes = checked(merged.findings, checks or SuggestionChecks())
+    found, notes = keep_held_suggestions(merged.findings, checks or SuggestionChecks())
     if merged.dropped:
         notes.append(
             f"{merged.dropped} model finding(s) named files or lines not in the diff and were "
@@ -235,7 +235,9 @@ def decide(
     return result
 
 
-def checked(found: Sequence[Finding], checks: SuggestionChecks) -> tuple[list[Finding], list[str]]:
+def keep_held_suggestions(
+    found: Sequence[Finding], checks: SuggestionChecks
+) -> tuple[list[Finding], list[str]]:
     """``found`` with each suggestion the judge held labelled with what it was checked
     against, every other suggestion dropped (the finding stays); and the summary's notes."""
     kept: list[Finding] = []

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from cicd_agent.local.checkout_files import python_root
-from cicd_agent.modes.review.lint_command import LintCommand, run_lint
+from cicd_agent.modes.review.lint.lint_command import LintCommand, run_lint
 from cicd_agent.runners.base import Selection
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.contract import checked

@@ -2,7 +2,8 @@
 
 The run's resolver (:mod:`cicd_agent.job.resolve`) has already checked each value's type and
 range; this turns the values into typed fields with their defaults applied, once, before any git,
-GitHub or model work (``Review.run`` builds it first, so a bad combination stops the run there).
+GitHub or model work (the core's ``begin`` builds it first, so a bad combination stops the run
+there).
 """
 
 from __future__ import annotations

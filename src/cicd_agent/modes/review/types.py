@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from cicd_agent.modes.review.answer import ReviewAnswer
     from cicd_agent.modes.review.diff_description import ChangeFacts, ModelText
     from cicd_agent.modes.review.keeps_passing import Kept
-    from cicd_agent.modes.review.lint_command import LintCommand
+    from cicd_agent.modes.review.lint.lint_command import LintCommand
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.placement import LinkMaker
 

@@ -1,4 +1,4 @@
-"""What one pytest run of the verifier reported (its evidence pipe), and whether it is believed.
+"""What one pytest run we started reported (its evidence pipe), and whether it is believed.
 
 Our plugin writes one JSON line at the session's end (outcomes, times, collection errors, exit
 status, coverage); the in-run check streams its records as the run goes. The plugin's report is made

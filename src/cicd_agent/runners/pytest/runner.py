@@ -1,4 +1,4 @@
-"""pytest behind the test-runner seam: every pytest run the verifier starts is a
+"""pytest behind the test-runner seam: every pytest run we start is a
 :class:`PytestSandbox`'s, with our plugin, coverage and the in-run check read-only on ``PYTHONPATH``
 (read as package data by name: the engine imports no mode)."""
 

@@ -1,4 +1,4 @@
-"""pytest's sessions as the verifier drives them (:class:`~cicd_agent.runners.sessions.Sessions`):
+"""pytest's sessions as we drive them (:class:`~cicd_agent.runners.sessions.Sessions`):
 its words on a command line, the collection and the replay a reader can run, and why a session
 ran no test."""
 

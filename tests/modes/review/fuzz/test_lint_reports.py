@@ -12,8 +12,8 @@ import json
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from cicd_agent.modes.review.lint_fixes import fixed_lines
-from cicd_agent.modes.review.lint_reports import UnreadableReport, read_report
+from cicd_agent.modes.review.lint.lint_fixes import fixed_lines
+from cicd_agent.modes.review.lint.lint_reports import UnreadableReport, read_report
 from tests.fuzz.hostile import budget, documents, json_values, mutated, texts
 
 RUFF = [

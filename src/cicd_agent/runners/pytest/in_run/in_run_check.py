@@ -23,7 +23,8 @@ holds. Code written against this plugin can forge records, or plant a module of 
 where ``python -m pytest`` looks first: the judge therefore refuses a patch that adds import-time
 code (``import_time_problem``), and the guard ends a run in which a patched function starts
 before the tests, keeping its state in an audit hook's closure. A step that sets its own
-``PYTHONPATH`` drops this module's folder, and no fix verifies there (the verifier says why)."""
+``PYTHONPATH`` drops this module's folder, and no fix verifies there (the fix step's judge says
+why)."""
 
 from __future__ import annotations
 

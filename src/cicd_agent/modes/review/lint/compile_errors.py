@@ -4,7 +4,7 @@ code, message)``, its message whole (mypy's notes and tsc's chain of reasons joi
 
 The reports are attacker text (the checker runs the pull request's configuration and code);
 nothing in them is trusted beyond the shape read here; review places each error on the changed
-line it depends on (``modes/review/build_errors.py``).
+line it depends on (``modes/review/lint/build_errors.py``).
 """
 
 from __future__ import annotations

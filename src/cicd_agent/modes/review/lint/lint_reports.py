@@ -18,14 +18,14 @@ from typing import Any
 from cicd_agent.actions import bounded_json
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.severity import Severity
-from cicd_agent.modes.review.compile_errors import (
+from cicd_agent.modes.review.lint.compile_errors import (
     go_type_errors,
     mypy_errors,
     mypy_finished,
     tsc_errors,
     tsc_finished,
 )
-from cicd_agent.modes.review.lint_fixes import Edit, fixed_lines
+from cicd_agent.modes.review.lint.lint_fixes import Edit, fixed_lines
 
 MAX_FINDINGS_PER_TOOL = 200
 """Findings kept of one tool's report (the review posts at most ``max-findings`` anyway)."""
@@ -48,7 +48,8 @@ class LintHit:
     suggestion review checks before posting."""
     compiles: bool = False
     """The code does not build or type-check here (a compiler's or type checker's error):
-    placed on the changed line it depends on (:mod:`~cicd_agent.modes.review.compile_errors`)."""
+    placed on the changed line it depends on
+    (:mod:`~cicd_agent.modes.review.lint.compile_errors`)."""
     related: tuple[tuple[str, int], ...] = ()
     """Lines the compiler's own notes point at (rustc's "method defined here"): where a call
     that no longer fits looks for what it calls, so a changed signature there is the cause."""

@@ -1,12 +1,13 @@
 """The linters the repository configures, run on its changed files in the sandbox (review's
-checkers, :mod:`.checkers`); which tools run on which files is :mod:`.lint_plan`'s.
+checkers, :mod:`cicd_agent.modes.review.checkers`); which tools run on which files is
+:mod:`.lint_plan`'s.
 
 The known tools' table (:data:`~cicd_agent.analysis.known_tools.TOOLS`) says for each linter
 how review runs it (its ``checking`` form): the files that configure it, the files it checks, its
 JSON report. A tool runs only in the sandbox, as the fix step runs it: its configuration is the
 pull request's (eslint's is JavaScript that runs). Each run is bounded in time
 (:data:`LINT_TIMEOUT`) and output; the report comes back through the sandbox's evidence pipe and
-is read as data (:mod:`cicd_agent.modes.review.lint_reports`): only hits on added lines become
+is read as data (:mod:`cicd_agent.modes.review.lint.lint_reports`): only hits on added lines become
 findings, with the tool's rule id, their text redacted and neutralised. Every tool says whether
 it ran, or why it could not (``ctx.tool``).
 """
@@ -22,17 +23,17 @@ from cicd_agent.actions.markdown import neutralise
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.local.node_packages import installed
-from cicd_agent.modes.review.base_errors import BaseSide, only_new
-from cicd_agent.modes.review.build_errors import (
+from cicd_agent.modes.review.lint.base_errors import BaseSide, only_new
+from cicd_agent.modes.review.lint.build_errors import (
     BuildError,
     build_findings,
     changed_words,
     merged,
     taken_lines,
 )
-from cicd_agent.modes.review.lint_command import LintCommand, run_lint
-from cicd_agent.modes.review.lint_plan import Planned, plan_linters
-from cicd_agent.modes.review.lint_reports import LintHit, lint_findings
+from cicd_agent.modes.review.lint.lint_command import LintCommand, run_lint
+from cicd_agent.modes.review.lint.lint_plan import Planned, plan_linters
+from cicd_agent.modes.review.lint.lint_reports import LintHit, lint_findings
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.diff import Diff

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from cicd_agent.modes.review.lint_reports import LintHit, UnreadableReport, read_report
+from cicd_agent.modes.review.lint.lint_reports import LintHit, UnreadableReport, read_report
 from cicd_agent.runners.base import on_pipe
 
 if TYPE_CHECKING:

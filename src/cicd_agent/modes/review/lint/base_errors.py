@@ -33,9 +33,9 @@ from cicd_agent.local.checkout_files import (
     create_link,
     remove_entry,
 )
-from cicd_agent.modes.review.build_errors import BuildError
-from cicd_agent.modes.review.callers import linked_packages
-from cicd_agent.modes.review.lint_command import LintCommand, run_lint
+from cicd_agent.modes.review.lint.build_errors import BuildError
+from cicd_agent.modes.review.lint.callers import linked_packages
+from cicd_agent.modes.review.lint.lint_command import LintCommand, run_lint
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -17,8 +17,8 @@ from cicd_agent.analysis.known_tools import TOOLS, Checking, KnownTool
 from cicd_agent.local.checkout import GitCheckout, check_out_head
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
 from cicd_agent.local.job_tools import job_tool
-from cicd_agent.modes.review.callers import importers, linked_packages
-from cicd_agent.modes.review.lint_command import LintCommand, run_argv
+from cicd_agent.modes.review.lint.callers import importers, linked_packages
+from cicd_agent.modes.review.lint.lint_command import LintCommand, run_argv
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.diff import Diff, FileDiff
@@ -33,7 +33,7 @@ MAX_FILES = 500
 @dataclass(frozen=True)
 class Planned:
     """One linter to run: the tool, its command as the suggestion check runs it again
-    (:class:`~cicd_agent.modes.review.lint_command.LintCommand`), and the files it checks."""
+    (:class:`~cicd_agent.modes.review.lint.lint_command.LintCommand`), and the files it checks."""
 
     tool: KnownTool
     command: LintCommand
