@@ -1,4 +1,4 @@
-"""The fix step's model loop, driven over real HTTP by the local model server's scripted tool
+"""The fix step's model loop, watched over real HTTP by the local model server's scripted tool
 calls, on real failing projects (pytest, mypy, ruff) whose commands really run.
 
 The scripted model is not smart: each test scripts what a model could do (look, run, propose;
@@ -58,7 +58,7 @@ def loop(
         SandboxVerifier(
             sandbox,
             project.failing,
-            driven=PYTEST,
+            watched=PYTEST,
             redact=redact,
             failing_test_files=failing_tests,
             code_is_proof=True,
@@ -339,7 +339,7 @@ def test_a_sandbox_that_fails_is_a_refusal_the_model_reads_not_a_crash(
 ) -> None:
     project = failing_pytest(tmp_path / "project")
     sandbox = Sandbox(project.root, {"PATH": os.environ["PATH"], "HOME": str(tmp_path / "home")})
-    verifier = SandboxVerifier(sandbox, project.failing, driven=PYTEST, redact=str)
+    verifier = SandboxVerifier(sandbox, project.failing, watched=PYTEST, redact=str)
     sandbox.close()  # its folder is gone: the next run cannot make a workspace
     model_server.call_tools(("run_failing_command", {}))
     model_server.answer("The sandbox is broken.")

@@ -31,7 +31,7 @@ def test_the_fix_step_fixes_a_lint_failure_in_a_checkout_whose_top_folder_is_070
     with Sandbox(repo, environ) as sandbox:
         run = run_fixer(sandbox, command, environ)
         assert run.patch is not None, run.note
-        verdict = SandboxVerifier(sandbox, command, driven=PYTEST, redact=str).verify(run.patch)
+        verdict = SandboxVerifier(sandbox, command, watched=PYTEST, redact=str).verify(run.patch)
     assert verdict.verdict is not Verdict.NOT_PASSED, (
         verdict.reason,
         [r.output for r in verdict.runs],

@@ -302,5 +302,5 @@ def test_a_run_that_nests_folders_thousands_deep_loses_no_output(tmp_path: Path)
     )
     sandbox = Sandbox(checkout, {"PATH": path_env(), "HOME": str(tmp_path / "home")})
     with sandbox:
-        outcome = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str).run_failing(None)
+        outcome = SandboxVerifier(sandbox, failing, watched=PYTEST, redact=str).run_failing(None)
     assert outcome.exit_code == 1 and not outcome.passed, outcome.output

@@ -1,4 +1,4 @@
-"""The fix judge runs a claim with the runner its caller hands it (``driven``), not with
+"""The fix judge runs a claim with the runner its caller hands it (``watched``), not with
 pytest's row by name: a runner that runs a test file as a plain script, with a guard of its
 own, is judged fail-to-pass exactly as pytest is, its words and its command in the verdict."""
 
@@ -80,14 +80,14 @@ def test_the_fail_to_pass_judge_runs_the_runner_it_is_handed(tmp_path: Path) -> 
     checkout = tmp_path / "checkout"
     commit_project(checkout, MEAN)
     sandbox = Sandbox(checkout, {"PATH": path_env(), "HOME": str(tmp_path / "home")})
-    driven = Script()
-    verifier = SandboxVerifier(sandbox, CRASH, driven=driven, redact=str, code_is_proof=True)
+    watched = Script()
+    verifier = SandboxVerifier(sandbox, CRASH, watched=watched, redact=str, code_is_proof=True)
     path = "tests/test_mean_script.py"
     patch = new_test_patch(path, SCRIPT_TEST, checkout)
     assert isinstance(patch, Patch), patch
     with sandbox:
         verdict = judge(verifier, FailsThenPasses(patch, path, MEAN_FIX, SCRIPT_TEST))
-    assert driven.watches.asked == [path]
+    assert watched.watches.asked == [path]
     assert verdict.verdict is Verdict.VERIFIED, verdict.reason
     before, after = verdict.runs
     assert before.exit_code == 1 and "ZeroDivisionError" in before.output, before.output

@@ -60,7 +60,7 @@ def _verifier(tmp_path: Path, *, code_is_proof: bool = True) -> SandboxVerifier:
     commit_project(checkout, MEAN)
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
     sandbox = Sandbox(checkout, environ, known_secrets=[])
-    return SandboxVerifier(sandbox, CRASH, driven=PYTEST, redact=lambda t: t,
+    return SandboxVerifier(sandbox, CRASH, watched=PYTEST, redact=lambda t: t,
                            code_is_proof=code_is_proof)  # fmt: skip
 
 
@@ -254,7 +254,7 @@ def test_attack_a_test_folder_the_checkout_links_elsewhere_is_not_written_throug
     (checkout / "probe").symlink_to(outside)
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
     verifier = SandboxVerifier(Sandbox(checkout, environ, known_secrets=[]), CRASH,
-                               driven=PYTEST, redact=lambda t: t, code_is_proof=True)  # fmt: skip
+                               watched=PYTEST, redact=lambda t: t, code_is_proof=True)  # fmt: skip
     path = "probe/test_mean_empty.py"
     refused = new_test_patch(path, SHOWS_THE_BUG, checkout)
     assert isinstance(refused, str) and "symbolic link (probe)" in refused, refused
@@ -288,7 +288,7 @@ def test_attack_a_fix_in_a_file_whose_name_git_quotes_is_still_hidden(
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
     reads = READS_THE_FIX.replace("calc/ops.py", name)
     with Sandbox(checkout, environ, known_secrets=[]) as sandbox:
-        verifier = SandboxVerifier(sandbox, CRASH, driven=PYTEST, redact=lambda t: t)
+        verifier = SandboxVerifier(sandbox, CRASH, watched=PYTEST, redact=lambda t: t)
         test = new_test_patch("tests/test_mean_empty.py", reads, checkout)
         assert isinstance(test, Patch), test
         patch = Patch(fix.stdout.decode("utf-8", "surrogateescape"), "model", "fixed")

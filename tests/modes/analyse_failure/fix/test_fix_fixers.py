@@ -101,7 +101,7 @@ def test_the_floor_fixes_a_real_lint_or_format_failure_and_the_fix_verifies(
         assert run.patch is not None, run.note
         assert run.patch.source == "fixer"
         assert removed in run.patch.diff and added in run.patch.diff
-        verdict = SandboxVerifier(sandbox, command, driven=PYTEST, redact=str).verify(run.patch)
+        verdict = SandboxVerifier(sandbox, command, watched=PYTEST, redact=str).verify(run.patch)
     assert verdict.verdict is not Verdict.NOT_PASSED, (
         verdict.reason,
         [r.output for r in verdict.runs],
@@ -128,7 +128,7 @@ def test_eslint_fixes_in_the_sandbox_and_its_config_cannot_reach_the_host(tmp_pa
         run = run_fixer(sandbox, command, environ)
         assert run.patch is not None, run.note
         assert "+const x = 1;" in run.patch.diff
-        verifier = SandboxVerifier(sandbox, command, driven=PYTEST, redact=str)
+        verifier = SandboxVerifier(sandbox, command, watched=PYTEST, redact=str)
         assert verifier.verify(run.patch).verdict is not Verdict.NOT_PASSED
     assert not planted.exists()
 
@@ -252,7 +252,7 @@ def test_a_module_the_eslint_config_imports_cannot_pass_the_lint_step(tmp_path: 
     )
     environ = {"PATH": _path(), "HOME": str(tmp_path / "home")}
     with Sandbox(repo, environ) as sandbox:
-        verdict = SandboxVerifier(sandbox, command, driven=PYTEST, redact=str).verify(
+        verdict = SandboxVerifier(sandbox, command, watched=PYTEST, redact=str).verify(
             Patch(diff=diff, source="model", summary="a fix")
         )
     assert verdict.verdict is Verdict.NOT_PASSED, verdict.reason

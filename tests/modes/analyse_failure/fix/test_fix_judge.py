@@ -50,7 +50,7 @@ def _verifier(
     return SandboxVerifier(
         sandbox,
         failing or pytest_failure(),
-        driven=PYTEST,
+        watched=PYTEST,
         redact=lambda text: text.replace(TOKEN, "***"),
     )
 
@@ -100,7 +100,7 @@ def judged(tmp_path_factory: pytest.TempPathFactory) -> _Judged:
     environ = {"PATH": path_env(), "HOME": str(root / "home"), "GITHUB_TOKEN": TOKEN}
     sandbox = _CountingSandbox(checkout, environ, known_secrets=[TOKEN])
     verifier = SandboxVerifier(
-        sandbox, pytest_failure(), driven=PYTEST, redact=lambda text: text.replace(TOKEN, "***")
+        sandbox, pytest_failure(), watched=PYTEST, redact=lambda text: text.replace(TOKEN, "***")
     )
     with sandbox:
         fix = verifier.verify(_patch(CALC_FIX))
@@ -240,7 +240,7 @@ def test_a_known_secret_in_the_steps_env_under_a_harmless_name_never_reaches_the
     )  # fmt: skip
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "DB_PASSWORD": password}
     sandbox = Sandbox(checkout, environ, known_secrets=[password])
-    verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str)
+    verifier = SandboxVerifier(sandbox, failing, watched=PYTEST, redact=str)
     with sandbox:
         outcome = verifier.run_failing(None)
     assert not outcome.passed
@@ -254,7 +254,7 @@ def test_a_spent_time_budget_stops_the_runs_and_offers_nothing(tmp_path: Path) -
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
     slow = FailingCommand("test", "Run tests", "sleep 30", "sleep 30")
     with Sandbox(checkout, environ) as sandbox:
-        verifier = SandboxVerifier(sandbox, slow, driven=PYTEST, redact=str, budget=1)
+        verifier = SandboxVerifier(sandbox, slow, watched=PYTEST, redact=str, budget=1)
         verdict = verifier.verify(_patch(CALC_FIX))
     assert verdict.verdict is Verdict.NOT_PASSED
     assert verdict.runs[0].timed_out  # the baseline was cut at the budget, not at 300 s
@@ -315,7 +315,7 @@ def test_the_logs_env_never_reaches_the_host_side_nor_chooses_what_is_bound(
     )  # as the fix step reads it from the log
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "GITHUB_TOKEN": TOKEN}
     with Sandbox(checkout, environ, known_secrets=[TOKEN]) as sandbox:
-        verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str)
+        verifier = SandboxVerifier(sandbox, failing, watched=PYTEST, redact=str)
         outcome = verifier.run_failing(None)
     assert not outcome.passed and "assert -1 == 5" in outcome.output, outcome.output
     assert not marker.exists(), marker.read_text()  # never loaded on the host
@@ -334,7 +334,7 @@ def test_a_fix_that_renames_the_failing_test_away_is_not_verified(tmp_path: Path
     verifier = SandboxVerifier(
         sandbox,
         pytest_failure(),
-        driven=PYTEST,
+        watched=PYTEST,
         redact=str,
         failing_test_files=["tests/test_ops.py"],
     )
@@ -520,7 +520,7 @@ def _verdict(
     verifier = SandboxVerifier(
         sandbox,
         pytest_failure(),
-        driven=PYTEST,
+        watched=PYTEST,
         redact=lambda text: text,
         failing_test_files=[FAILING_TEST],
         code_is_proof=code_is_proof,
@@ -621,7 +621,7 @@ def test_a_step_that_replaces_pythonpath_leaves_the_fix_unverified_and_says_why(
     script = "PYTHONPATH=. python -m pytest -q -p no:cacheprovider"
     failing = FailingCommand(job="test", step="Run tests", script=script, failing=script)
     with Sandbox(checkout, environ) as sandbox:
-        verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str,
+        verifier = SandboxVerifier(sandbox, failing, watched=PYTEST, redact=str,
                                    failing_test_files=[FAILING_TEST])  # fmt: skip
         verdict = verifier.verify(Patch(diff=CALC_FIX, source="model", summary="a fix"))
     assert verdict.verdict is Verdict.NOT_PASSED
@@ -717,7 +717,7 @@ def test_an_exit_status_forced_at_exit_does_not_hide_a_failing_test(tmp_path: Pa
         verifier = SandboxVerifier(
             sandbox,
             pytest_failure(),
-            driven=PYTEST,
+            watched=PYTEST,
             redact=str,
             failed_test_names=["tests/test_ops.py::test_add"],
         )
@@ -760,7 +760,7 @@ def test_a_test_run_whose_log_names_no_test_is_not_judged_by_its_exit_code(
     failing = FailingCommand(job="test", step="Run checks", script=script, failing=script)
     diff = _new_lines("calc/__init__.py", ["import os", "os._exit(0)"])
     with Sandbox(checkout, environ) as sandbox:
-        verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str)
+        verifier = SandboxVerifier(sandbox, failing, watched=PYTEST, redact=str)
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
     assert verdict.verdict is Verdict.NOT_PASSED, verdict.reason
     assert verdict.reason.startswith("not verified"), verdict.reason
@@ -793,7 +793,7 @@ def test_a_doctest_whose_runner_is_silenced_is_not_a_verified_fix(tmp_path: Path
         "    _doctest.DoctestItem.runtest = lambda self: None",
     ]
     with Sandbox(checkout, environ) as sandbox:
-        verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str)
+        verifier = SandboxVerifier(sandbox, failing, watched=PYTEST, redact=str)
         verdict = verifier.verify(
             Patch(diff=_new_lines("calc/__init__.py", lines), source="model", summary="a fix")
         )
@@ -850,7 +850,7 @@ def test_a_mypy_plugin_that_ends_mypy_is_not_a_verified_fix(tmp_path: Path) -> N
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
     failing = FailingCommand(job="lint", step="Type check", script="mypy app", failing="mypy app")
     with Sandbox(checkout, environ) as sandbox:
-        verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str)
+        verifier = SandboxVerifier(sandbox, failing, watched=PYTEST, redact=str)
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
     assert verdict.verdict is Verdict.NOT_PASSED, verdict.reason
     assert "loads into mypy" in verdict.reason, verdict.reason
@@ -885,7 +885,7 @@ def test_a_lint_failure_is_not_fixed_by_loosening_the_linter(
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
     failing = FailingCommand(job="lint", step="Lint", script="ruff check .", failing="ruff check .")
     with Sandbox(checkout, environ) as sandbox:
-        verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str)
+        verifier = SandboxVerifier(sandbox, failing, watched=PYTEST, redact=str)
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
     assert verdict.verdict is Verdict.NOT_PASSED, verdict.reason
     assert verdict.reason.startswith("refused: the patch edits a linter's settings"), verdict.reason

@@ -70,7 +70,7 @@ def _verifier(
     return SandboxVerifier(
         sandbox,
         failing or pytest_failure(),
-        driven=PYTEST,
+        watched=PYTEST,
         redact=str,
         failing_test_files=files,
         failed_test_names=failed,
@@ -300,7 +300,7 @@ def _verdict(
     verifier = SandboxVerifier(
         sandbox,
         failing or pytest_failure(),
-        driven=PYTEST,
+        watched=PYTEST,
         redact=str,
         failing_test_files=files,
         failed_test_names=(FAILED,),
@@ -498,7 +498,7 @@ def test_runner_settings_behind_a_symbolic_link_are_still_the_runners(tmp_path: 
     git(checkout, "commit", "-q", "-m", "settings in ci/")
     sandbox = Sandbox(checkout, {"PATH": path_env(), "HOME": str(tmp_path / "home")})
     verifier = SandboxVerifier(
-        sandbox, pytest_failure(), driven=PYTEST, redact=str,
+        sandbox, pytest_failure(), watched=PYTEST, redact=str,
         failing_test_files=("tests/test_ops.py",), failed_test_names=(FAILED,),
     )  # fmt: skip
     diff = _new_file("fixplug.py", PASS_EVERYTHING) + _edit_file(

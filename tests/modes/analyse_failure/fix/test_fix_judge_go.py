@@ -33,7 +33,7 @@ def test_a_go_fix_verifies_by_gos_report_and_a_gomod_patch_is_refused(tmp_path: 
     repo.commit("start", {"go.mod": GO_MOD, "calc/calc.go": BROKEN, "calc/calc_test.go": TEST})
     failing = FailingCommand("test", "Run go test", "go test ./...", "go test ./...")
     with Sandbox(repo.path, {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}) as sandbox:
-        verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str,
+        verifier = SandboxVerifier(sandbox, failing, watched=PYTEST, redact=str,
                                    failed_test_names=("TestSub",),
                                    code_is_proof=True)  # fmt: skip
         fixed = verifier.verify(Patch(file_diff("calc/calc.go", BROKEN, FIXED), "model", "fix"))

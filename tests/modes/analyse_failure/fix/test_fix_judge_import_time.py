@@ -212,7 +212,7 @@ def test_a_body_the_base_already_runs_at_import_is_import_time_code(
         verifier = SandboxVerifier(
             sandbox,
             pytest_failure(),
-            driven=PYTEST,
+            watched=PYTEST,
             redact=str,
             failing_test_files=["tests/test_ops.py"],
         )
@@ -253,7 +253,7 @@ def _verify(tmp_path: Path, files: dict[str, str], diff: str) -> tuple[bool, str
         verifier = SandboxVerifier(
             sandbox,
             pytest_failure(),
-            driven=PYTEST,
+            watched=PYTEST,
             redact=str,
             failing_test_files=["tests/test_ops.py"],
         )

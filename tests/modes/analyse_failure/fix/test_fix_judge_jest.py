@@ -76,7 +76,7 @@ def test_attack_a_jest_config_that_maps_the_code_to_a_fixed_copy_is_refused(
     diff = file_diff("src/fixed.js", None, APP) + file_diff("jest.config.js", None, config)
     failing = FailingCommand("test", "Run jest", "npx jest", "npx jest")
     with Sandbox(repo.path, environ) as sandbox:
-        verifier = SandboxVerifier(sandbox, failing, driven=PYTEST, redact=str,
+        verifier = SandboxVerifier(sandbox, failing, watched=PYTEST, redact=str,
                                    failed_test_names=("adds",), code_is_proof=True)  # fmt: skip
         moved = verifier.verify(Patch(diff, "model", "map the app to a fixed copy"))
     assert moved.verdict is Verdict.NOT_PASSED

@@ -130,7 +130,7 @@ def start(
     verifier = SandboxVerifier(
         sandbox,
         failing,
-        driven=PYTEST,
+        watched=PYTEST,
         redact=run.redactor.redact,
         failing_test_files=_test_files(given.failed_tests),
         failed_test_names=given.failed_tests,

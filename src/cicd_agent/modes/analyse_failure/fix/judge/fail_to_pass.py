@@ -14,7 +14,7 @@ In both runs the Python files the fix writes are there only as compiled code (``
 -b``, then the source removed): the test can import and run them, never read their text. A
 test that looks for the fix's words in its file fails with and without the fix, so it is not
 offered: it shows the patch, not the bug. Nor may it read their compiled code: our guard (the
-driven runner's :meth:`~cicd_agent.runners.sessions.WatchesFixes.reads_code_guard`, loaded first
+watched runner's :meth:`~cicd_agent.runners.sessions.WatchesFixes.reads_code_guard`, loaded first
 with ``-p`` under a name chosen per claim) ends either run when the test's own code reaches a
 code object or a frame (``__code__``, ``dis``, ``gc``, a ``.pyc``), however it spells the
 name, and such a test is not offered either.
@@ -96,7 +96,7 @@ def judge(verifier: SandboxVerifier, claim: FailsThenPasses) -> Verification:
     fixed = [f"./{path}" for path in written if path.endswith(".py")]
     hidden = " ".join(map(shlex.quote, fixed))
     guard = _guard(verifier, claim.path, fixed)  # loaded first, before any option
-    runs = verifier.driven.watches.file_run(claim.path, guard.module)
+    runs = verifier.watched.watches.file_run(claim.path, guard.module)
     # `|| true`: a file the fix adds is not there to compile in the run without it
     command = (
         f"python -m compileall -q -b {hidden} || true; rm -f {hidden}; " if hidden else ""
@@ -149,7 +149,7 @@ def _guard(verifier: SandboxVerifier, test: str, fixed: list[str]) -> Guard:
     module = f"cicd_f2p_{secrets.token_hex(8)}"
     folder = verifier.sandbox.root / "fix-boot"
     folder.mkdir(exist_ok=True)
-    (folder / f"{module}.py").write_text(verifier.driven.watches.reads_code_guard(), "utf-8")
+    (folder / f"{module}.py").write_text(verifier.watched.watches.reads_code_guard(), "utf-8")
     said = {"test": test, "fixed": fixed, "exit": GUARD_EXIT, "said": READS_CODE}
     return Guard(module, str(folder), json.dumps(said))
 

@@ -98,7 +98,7 @@ class SandboxVerifier(JudgedCopies):
         sandbox: Sandbox,
         failing: FailingCommand,
         *,
-        driven: WatchingRunner,
+        watched: WatchingRunner,
         redact: Callable[[str], str],
         failing_test_files: Collection[str] = (),
         failed_test_names: Collection[str] = (),
@@ -108,23 +108,25 @@ class SandboxVerifier(JudgedCopies):
     ) -> None:
         """``failing_test_files``: the failing tests' files (the policy keeps them unchanged);
         ``failed_test_names``: their names as the log gave them. Either known, or a failing command
-        that runs the ``driven`` runner, a verified fix needs its report (pytest's:
+        that runs the ``watched`` runner, a verified fix needs its report (pytest's:
         :mod:`cicd_agent.runners.pytest.evidence`); otherwise (a linter failed) the exit code
         is the judge. ``budget``: :data:`BUDGET`'s seconds; the rest as :class:`JudgedCopies`'s
         (``code_is_proof``: the caller's ``Trust.code_is_proof``, read from GitHub's answer)."""
         super().__init__(sandbox, budget=budget, code_is_proof=code_is_proof, said=said)
         self.failing = failing
-        self.driven = driven
-        name = driven.runner.name
+        self.watched = watched
+        name = watched.runner.name
         self._redact = redact
         self._failing_test_files = tuple(failing_test_files)
         self._failed_test_names = tuple(failed_test_names)
-        self._runs_driven = driven.runner.runs(failing_script(failing))  # its in-run check watches
+        self._runs_watched = watched.runner.runs(
+            failing_script(failing)
+        )  # its in-run check watches
         self._lints = any(tool != name for tool in tools_named(failing.script))
-        self._needs_evidence = bool(failed_test_names or failing_test_files or self._runs_driven)
+        self._needs_evidence = bool(failed_test_names or failing_test_files or self._runs_watched)
         seam = running(failing.failing, sandbox.checkout)  # go test, jest: its report judges
-        self._seam = seam if seam is not None and not self._runs_driven else None
-        # Why a pass in which the driven runner did not run is no evidence ("" for a known linter).
+        self._seam = seam if seam is not None and not self._runs_watched else None
+        # Why a pass in which the watched runner did not run is no evidence ("" for a known linter).
         self._unwatched = (
             ""
             if any(tool != name for tool in tools_named(failing.failing))
@@ -132,7 +134,7 @@ class SandboxVerifier(JudgedCopies):
             "formatter the fix step knows, so its exit code is the word of the code it runs"
         )
         self._named = named_files(failing, sandbox.checkout)  # its plugins, scripts, settings
-        self._watch = driven.watches.watch(sandbox.root)  # the runner's in-run check and report
+        self._watch = watched.watches.watch(sandbox.root)  # the runner's in-run check and report
         self._baseline: RunOutcome | None = None
         self._verdicts: dict[str, Verification] = {}
         self._policies: dict[str, PolicyVerdict] = {}
@@ -264,7 +266,7 @@ class SandboxVerifier(JudgedCopies):
                 why = (
                     f"the fix step's {self.budget:.0f} s for all its runs were spent"
                     if self.left() <= 0
-                    else f"not verified: {self.driven.runner.name} could not load the fix step's "
+                    else f"not verified: {self.watched.runner.name} could not load the fix step's "
                     f"in-run check ({attempt} run; a PYTHONPATH the step sets itself replaces the "
                     "folder it is in)"
                     if self._watch.module in outcome.output
@@ -293,8 +295,8 @@ class SandboxVerifier(JudgedCopies):
         said = ""
         if self._failed_test_names or self._failing_test_files:
             said = " and its report shows the failing tests passing"
-        elif self._runs_driven:
-            said = f" and {self.driven.runner.name}'s report shows its tests passing"
+        elif self._runs_watched:
+            said = f" and {self.watched.runner.name}'s report shows its tests passing"
         proof = self.code_is_proof
         said = f"the failing command passes twice with the patch{said}"
         tests = len(self._failed_test_names) or self._watch.passing(space.root / "tests-second")
