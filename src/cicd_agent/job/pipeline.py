@@ -1,8 +1,8 @@
 """The shape every mode shares: collect → analyse → ask → decide → publish.
 
 The parts that must behave the same everywhere are here: :func:`begin` (options and ``fail-on``
-checked before any I/O), :func:`ask_model` and :func:`model_answer` (the one place a failed model
-call is caught: the deterministic result kept) and :func:`finish` (outputs written before
+checked before any I/O), :func:`ask_model` and :func:`model_answer` (where a failed ask step is
+caught: the deterministic result kept) and :func:`finish` (outputs written before
 publish, one way of reporting a failed publish, the summary and exit code). ``analyse`` and
 ``decide`` are handed values, not the run, so their notes and tools come back in what they
 return.
@@ -290,9 +290,10 @@ def ask_model(
 
 
 def model_answer(ask: Callable[[], AnswerT | None], note: Callable[[str], None]) -> AnswerT | None:
-    """The one place a failed model call is caught: ``ask()``'s answer, or None with a note,
-    so the run goes on with what it had (the deterministic result, or what an ask step made
-    before the call that failed)."""
+    """Where a failed ask step is caught: ``ask()``'s answer, or None with a note, so the run
+    goes on with the deterministic result. A step that keeps part of its work past one failed
+    call (a review's other calls, the description, a fix's test) catches that call itself and
+    says what it kept."""
     try:
         return ask()
     except ModelError as exc:
