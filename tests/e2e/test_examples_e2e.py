@@ -1064,6 +1064,9 @@ def test_build_reports_the_image_of_a_pull_request_in_its_comment(
         {
             "Dockerfile": "FROM scratch\nCOPY busybox /bin/sh\nCOPY app.txt /app/app.txt\n",
             "app.txt": "1\n",
+            # as the example's header says: fail-on new-critical needs vulnerability data (a
+            # scratch image has no packages, so nothing is downloaded)
+            ".github/cicd-agent.yml": "build:\n  vuln-db: osv\n",
         },
     )
     head = builder.commit("head", {"app.txt": "2\n"})

@@ -185,3 +185,17 @@ def test_one_file_left_out_is_said_in_the_singular() -> None:
         "only the file the .dockerignore names is left out; every other file is the same"
     )
     assert _ignored(["a.md", "b.md"], ["*.md"]).why.startswith("only the 2 files the ")
+
+
+def test_a_vulnerability_gate_with_no_vulnerability_data_is_exit_2(tmp_path: Path) -> None:
+    """A new user's build.yml: ``fail-on: new-critical`` with the default ``vuln-db: none``
+    passed every image, ``new_critical_cves: 0`` reading as clean. Now it is exit 2 naming the
+    setting, before any build; with data given the gate stands."""
+    done = run_cli(["build", "--repo", str(tmp_path), "--fail-on", "new-critical"], tmp_path)
+    assert done.code == 2, done.stdout
+    said = done.stdout + str(done.outputs.get("error", ""))
+    assert "needs vulnerability data" in said and "vuln-db: osv" in said, said
+    for gate in ("new-critical", "new-high"):
+        ctx, _ = run_context("build", ["--fail-on", gate, "--vuln-db", "osv"], {},
+                             BuildOptions.from_given)  # fmt: skip
+        assert ctx.mode_options.vuln_db == "osv"

@@ -44,7 +44,8 @@ OPTIONS: tuple[OptionGroup, ...] = (
         ),
         Option(
             "vuln-db",
-            "osv (download OSV data), a folder of OSV records outside the checkout, or none",
+            "osv (download OSV data), a folder of OSV records outside the checkout, or none "
+            "(the default: nothing checked, and fail-on new-critical or new-high exits 2)",
         ),
         Option("vex", "an OpenVEX file: vulnerabilities the team assessed as not affecting"),
         Option(

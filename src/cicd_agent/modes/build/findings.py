@@ -98,6 +98,10 @@ def gather(
     every = [*read_head.packages, *(read_base.packages if read_base else ())]
     db = _database(ctx, every, work)
     if db is None:
+        ctx.note(
+            "Vulnerabilities were not checked (vuln-db: none): new_critical_cves and "
+            "new_high_cves count nothing. Set vuln-db: osv to check them."
+        )
         return Findings(
             read_head.packages, read_base.packages if read_base else None, notes=tuple(notes)
         )

@@ -127,6 +127,13 @@ class BuildOptions:
     @classmethod
     def from_given(cls, given: Given) -> BuildOptions:
         limit, grown = given.text("size_limit"), given.text("growth_limit")
+        vuln_db = given.text("vuln_db") or "none"
+        if vuln_db == "none" and given.text("fail_on") in ("new-critical", "new-high"):
+            # a gate on vulnerabilities nothing looks for would pass every image
+            raise UsageError(
+                f"fail-on {given.text('fail_on')} needs vulnerability data, and vuln-db is none.",
+                hint="Set vuln-db: osv (OSV's data, downloaded) or a folder of OSV records.",
+            )
         return cls(
             base=given.text("base") or None,
             head=given.text("head") or None,
@@ -135,7 +142,7 @@ class BuildOptions:
             target=given.text("target") or None,
             build_args=build_args(given.text("build_arg") or ""),
             builder=given.text("builder") or "auto",
-            vuln_db=given.text("vuln_db") or "none",
+            vuln_db=vuln_db,
             vex=given.path("vex"),
             base_image=given.text("base_image") or None,
             size_limit=size(limit, "size-limit") if limit else None,
