@@ -239,3 +239,53 @@ def test_a_draw_in_the_tests_own_source_is_read_from_the_checkout(
     assert "rand" in said or "subsec_nanos" in said, said
     # the summary says where the word came from: not the log alone
     assert "Likely, from this log and the test's source" in done.summary, done.summary
+
+
+def _go_verbose_source() -> str:
+    lines = ["package version", "", "import (", '\t"math/rand"', '\t"testing"', '\t"time"', ")"]
+    lines += ["", 'var sharedVersions = []string{"1.2.0"}', ""]
+    lines += ["func TestSortInPlace(t *testing.T) {", '\tsharedVersions[0] = "1.0.0"', "}"]
+    lines += [""] * (20 - len(lines) - 1)
+    lines += ["func TestFixtureOrder(t *testing.T) {", '\tif sharedVersions[0] != "1.2.0" {',
+              '\t\tt.Fatalf("fixture changed: %v", sharedVersions)', "\t}", "}", "", ""]  # fmt: skip
+    lines += ["func TestRandomPrerelease(t *testing.T) {",
+              "\tr := rand.New(rand.NewSource(time.Now().UnixNano()))", "\tn := r.Intn(10)",
+              "\tif n > 6 {", '\t\tt.Fatalf("prerelease rc%d too high", n)', "\t}", "}"]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+GO_VERBOSE = b"""\
+=== RUN   TestSortInPlace
+--- PASS: TestSortInPlace (0.00s)
+=== RUN   TestFixtureOrder
+    version_sort_test.go:22: fixture changed: [1.0.0 1.1.0 1.2.0]
+--- FAIL: TestFixtureOrder (0.00s)
+=== RUN   TestRandomPrerelease
+    version_sort_test.go:31: prerelease rc7 too high
+--- FAIL: TestRandomPrerelease (0.00s)
+FAIL
+FAIL\tgithub.com/hashicorp/go-version\t0.012s
+FAIL
+"""
+
+
+def test_go_verbose_lines_are_the_test_they_ran_under(tmp_path: Path) -> None:
+    """A new user's go-version run with ``go test -v``: each test's lines come between its
+    ``=== RUN`` and its ``--- FAIL``, the next test's after. The order-dependent test was called
+    a random draw for the next test's line, and the random test got nothing."""
+    project = tmp_path / "project"
+    project.mkdir()
+    source = _go_verbose_source()
+    assert source.splitlines()[21].strip().startswith('t.Fatalf("fixture')
+    assert "rand.New" in source.splitlines()[27] and "Fatalf" in source.splitlines()[30]
+    (project / "version_sort_test.go").write_text(source)
+    step = Step("Test", run="go test -v ./...", output=GO_VERBOSE, exit_code=1)
+    for folder in ("run", "seen"):
+        (tmp_path / folder).mkdir()
+    logs = write_layout([Job("test", [noise.checkout(), step])], tmp_path / "run", "zip_steps")
+    argv = ["analyse-failure", "--provider", "none", "--logs", str(logs), "--json"]
+    done = run_cli([*argv, "--repo", str(project)], tmp_path / "seen")
+    flaky = {item["name"]: item for item in json.loads(done.stdout)["flaky_tests"]}
+    assert not [name for name in flaky if "TestFixtureOrder" in name], flaky
+    (said,) = [" ".join(i["evidence"]) for name, i in flaky.items() if "TestRandomPrerelease" in name]
+    assert "version_sort_test.go:28: r := rand.New(" in said, said

@@ -16,7 +16,8 @@ analyse-failure's alone and the one home for reading a failed run's logs:
   ``source_maps``: a built JavaScript frame's source; ``syntax_place``: the file a syntax error
   names; ``labels``: the lines a compiler's labels name; ``doctests``: a doctest's line;
   ``stylish``: eslint's file-over-lines report; ``on_change``: a finding against the change);
-- the tests: ``runner_reports`` (which lines are a test's, which tests failed),
+- the tests: ``runner_reports`` (which lines are a test's, which tests failed), ``test_blocks``
+  (each failed test's report as its runner opens it),
   ``pytest_reports`` (pytest's own report order and count), ``test_messages`` (why a failing test
   failed, as its report says), ``source_lines`` (the checkout's line a log names);
 - ``excerpt``, and ``analyse`` (all of it into a ``LogAnalysis``).

@@ -30,15 +30,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import TypeVar
 
 from cicd_agent.analysis.history import canonical_test
+from cicd_agent.modes.analyse_failure.logs.test_blocks import agreed, blocks
 from cicd_agent.modes.analyse_failure.logs.test_messages import Source
 from cicd_agent.runners.table import LOG_SHAPES
 
 MAX_EVIDENCE = 5
-_K = TypeVar("_K")
-_T = TypeVar("_T")
 MAX_QUOTE = 160
 
 
@@ -143,11 +141,11 @@ def own_evidence(
     it as passed on a retry: never another failed test's timing bound or draw, so a test that
     fails by order beside one that fails by chance is not called flaky for it. A report whose
     header could be more than one of ``tests`` (the same short name) is no one's evidence, nor
-    what only some of one test's reports say (:func:`_agreed`)."""
+    what only some of one test's reports say (:func:`~.test_blocks.agreed`)."""
     found: dict[str, list[str]] = {}
     keys = {test: canonical_test(test) for test in tests}
     said: list[tuple[tuple[int, str], tuple[str, ...]]] = []
-    for kind, name, block in _blocks(lines):
+    for kind, name, block in blocks(lines):
         short = canonical_test(name)
         owners = [t for t, key in keys.items() if key == short or key.endswith(f".{short}")]
         if len(owners) == 1:
@@ -155,7 +153,7 @@ def own_evidence(
                 block, test_failure=test_failure, failed_tests=1, source=source
             )
             said.append(((kind, owners[0]), evidence))
-    for (_, owner), evidence in _agreed(said).items():
+    for (_, owner), evidence in agreed(said).items():
         found.setdefault(owner, []).extend(evidence)
     retried = {canonical_test(test) for test in step_retry_verdict(lines)}
     for test, key in keys.items():
@@ -201,7 +199,6 @@ def step_retry_verdict(lines: Sequence[str]) -> tuple[str, ...]:
 
 SMALL_MARGIN = 0.5
 """A miss up to half the bound is called small in the reason."""
-_BLOCK_LINES = 40
 
 _TIME_WORDS = re.compile(
     r"(?i)(?<![a-z])(?:time|timed|timer|timing|elapsed|duration|latency|latencies|delay(?:ed|s)?"
@@ -245,11 +242,6 @@ _BOUND_WORDS = re.compile(
 _CLOCK_NOISE = _any(signs.clock for signs in _SIGNS)
 """What runners print about every test's run time (TAP's ``duration_ms``, jest's ``(3 ms)``,
 pytest's closing line): it says nothing of what the test checked."""
-_HEADERS = (
-    *((pattern, signs.name_goes_on) for signs in _SIGNS for pattern in signs.failed_test),
-    (re.compile(r"^#\s+Failed test '(?P<name>.+)'$"), None),  # Test::More's diagnostics
-)
-"""Each line opening a failed test's report, and the lines under it that carry on its name."""
 
 
 _RANDOM_DRAW = re.compile(
@@ -340,52 +332,6 @@ def _numbers(block: Sequence[str]) -> tuple[float, float, str] | None:
     return None
 
 
-def _blocks(lines: Sequence[str]) -> list[tuple[int, str, list[str]]]:
-    """Each failed test's report: its header's kind (its place in ``_HEADERS``), the test's
-    name and the report's lines (the header and what follows)."""
-    blocks: list[tuple[int, str, list[str]]] = []
-    for index, text in enumerate(lines):
-        for kind, (pattern, goes_on) in enumerate(_HEADERS):
-            match = pattern.search(text.rstrip())
-            if match is not None:
-                block = [text, *lines[index + 1 : index + _BLOCK_LINES]]
-                blocks.append((kind, _whole_name(match["name"], block[1:], goes_on), block))
-                break
-    for position, (_, _, block) in enumerate(blocks):
-        # A report ends where the next one starts.
-        following = blocks[position + 1][2][0] if position + 1 < len(blocks) else None
-        if following is not None and following in block[1:]:
-            del block[block.index(following, 1) :]
-    return blocks
-
-
-def _agreed(said: Sequence[tuple[_K, tuple[_T, ...]]]) -> dict[_K, tuple[_T, ...]]:
-    """Each test's header kind and name → what every report it opens says. A runner prints a
-    test's report once (jest's summary repeats it whole); a test printing another's header
-    opens a report the other never printed, and only what the other's own report says too is
-    the other's."""
-    agreed: dict[_K, tuple[_T, ...]] = {}
-    for key, items in said:
-        agreed[key] = tuple(i for i in agreed[key] if i in items) if key in agreed else items
-    return agreed
-
-
-def _whole_name(name: str, after: Sequence[str], goes_on: re.Pattern[str] | None) -> str:
-    """A header's ``name`` with the lines ``after`` it that carry it on (mocha's suite, then
-    each title to the one ending in ``:``); the header's alone where no such last line comes."""
-    if goes_on is None:
-        return name
-    parts = [name]
-    for text in after:
-        more = goes_on.match(text.rstrip())
-        if more is None:
-            break
-        parts.append(more["name"])
-        if more["last"]:
-            return " ".join(parts)
-    return name
-
-
 def _bound_on_time(name: str, block: Sequence[str]) -> bool:
     """Whether one line of the report (or the test's name with one) states a bound on time: a
     time word and a bound word together. Apart they are a test that uses a clock and a
@@ -417,10 +363,11 @@ def timing_miss(lines: Sequence[str], source: Source | None = None) -> TimingMis
     """The first failed test in ``lines`` that missed a bound on time, if any did, or checked a
     value drawn at random (said so: a comment about timing beside ``random.random() < 0.6``
     makes it no bound on time), in its report or, by ``source`` (the checkout's lines), in
-    its own source. A test's miss counts where each of its reports shows it (:func:`_agreed`)."""
-    said = [((kind, name), _missed(name, report, source)) for kind, name, report in _blocks(lines)]
-    agreed = _agreed(said)
-    return next((agreed[key][0] for key, _ in said if agreed[key]), None)
+    its own source. A test's miss counts where each of its reports shows it
+    (:func:`~.test_blocks.agreed`)."""
+    said = [((kind, name), _missed(name, report, source)) for kind, name, report in blocks(lines)]
+    kept = agreed(said)
+    return next((kept[key][0] for key, _ in said if kept[key]), None)
 
 
 def _missed(name: str, report: Sequence[str], source: Source | None) -> tuple[TimingMiss, ...]:
