@@ -15,9 +15,12 @@ import pytest
 
 from cicd_agent.job.context import RunContext
 from cicd_agent.modes.analyse_failure import mode
+from cicd_agent.modes.analyse_failure import publish as mode_publish
+from cicd_agent.modes.analyse_failure.fix import publish as fix_publish
+from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 from cicd_agent.modes.analyse_failure.result import FailureResult
-from cicd_agent.modes.analyse_failure.types import FailureFacts
+from cicd_agent.modes.analyse_failure.types import FailureFacts, RunTarget
 from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.cli import run_cli
 from tests.helpers.failed_run import opinion, zip_of
@@ -130,7 +133,8 @@ def test_the_fix_loops_audit_file_is_written_by_publish_not_by_the_check_step(
     tmp_path: Path, model_server: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Publish is where every write happens: when it starts, the check step's loop is over and
-    the audit file is not there yet; after it, the file holds every step of the loop."""
+    the audit file is not there yet; the fix step's own publishing writes it, and after it the
+    file holds every step of the loop."""
     model_server.answer(opinion())
     model_server.call_tools(("propose_patch", {"diff": CALC_FIX, "summary": "add, not subtract"}))
     audit = tmp_path / "runner-temp" / "cicd-agent" / "analyse-failure-audit.jsonl"
@@ -143,11 +147,22 @@ def test_the_fix_loops_audit_file_is_written_by_publish_not_by_the_check_step(
         there_at_publish.append(audit.exists())
         real(ctx, facts, decided)
 
+    there_around_the_fix: list[bool] = []
+
+    def publish_fix(
+        ctx: RunContext[AnalyseFailureOptions], fix: FixOutcome, target: RunTarget | None
+    ) -> None:
+        there_around_the_fix.append(audit.exists())
+        fix_publish.publish_fix(ctx, fix, target)
+        there_around_the_fix.append(audit.exists())
+
     monkeypatch.setattr(mode, "publish", publish)
+    monkeypatch.setattr(mode_publish, "publish_fix", publish_fix)
     code, outputs, summary, written, _ = _run(tmp_path, model_server)
 
     assert code == 0 and outputs["fix_status"] == "verified", summary
     assert written == audit and there_at_publish == [False]
+    assert there_around_the_fix == [False, True]
     steps = [json.loads(line) for line in audit.read_text().splitlines()]
     assert [(s["kind"], s.get("call")) for s in steps] == [
         ("model", None), ("tool", "propose_patch"), ("stop", None),

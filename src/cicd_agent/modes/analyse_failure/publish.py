@@ -8,44 +8,28 @@ adding another comment: no alert floods). On a pull request the comment goes on 
 request; otherwise on the head commit, and the commits of the branch's red runs since it last
 passed are searched for an earlier comment to update.
 
-A verified fix (:func:`publish_fix`) is only written here; what to write was decided before
-(:mod:`.fix.outcome`). In order:
-
-- the patch file under ``RUNNER_TEMP`` (``fix_patch_path``), always;
-- on a pull request, one review whose comments are GitHub ``suggestion`` blocks, one per hunk
-  whose lines all lie on the pull request's diff (GitHub only takes comments there); when any
-  hunk does not, the comment shows the whole patch collapsed instead (:mod:`.fix.outcome`);
-- with ``fix: pr``, a new branch ``cicd-agent/fix-<run id>`` made from the failed commit
-  through the Git Data API (blobs, tree, commit, ref), holding exactly the verified files, and
-  a draft pull request against the failed branch. Nothing is ever pushed to an existing
-  branch: when the branch exists the run says so and opens nothing. A fork's pull request
-  gets the suggestion only (its branch is not ours to open pull requests from).
+A verified fix is only written here, by the fix step's own publishing
+(:func:`.fix.publish.publish_fix`): what to write was decided before (:mod:`.fix.outcome`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.actions.errors import ExternalServiceError
-from cicd_agent.actions.markdown import commit_message, posted, with_hidden
+from cicd_agent.actions.markdown import posted, with_hidden
 from cicd_agent.actions.notify import SlackText, post_message
 from cicd_agent.actions.notify import slack_text as notify_slack_text
 from cicd_agent.github.comments import Found, marker
-from cicd_agent.job.draft_pull import open_draft_pull
-from cicd_agent.job.suggested_patch import suggest_patch
-from cicd_agent.local.audit import append, default_audit_path
-from cicd_agent.modes.analyse_failure.fix.outcome import fix_label, fix_section
+from cicd_agent.modes.analyse_failure.fix.publish import publish_fix
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 from cicd_agent.modes.analyse_failure.rerun import ASKED
 
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome
     from cicd_agent.modes.analyse_failure.result import FailureResult
     from cicd_agent.modes.analyse_failure.types import FailureFacts, RunTarget
 
@@ -75,16 +59,8 @@ def publish(
         text = result.excerpt if result.excerpt.endswith("\n") else result.excerpt + "\n"
         Path(result.excerpt_file).write_text(text, encoding="utf-8")
     if result.fix is not None:
-        _audit(ctx, result.fix)
+        publish_fix(ctx, result.fix, facts.target)
     _rerun(ctx, facts, result)
-    fix = result.fix
-    if fix is not None and fix.status != "none":
-        # Recorded however publishing it ends, so a failure part-way keeps what was posted.
-        learnt = FixPosted()
-        try:
-            publish_fix(ctx, fix, facts.target, learnt)
-        finally:
-            ctx.posted.record(fix=learnt.on(fix))
     done = _comment(ctx, result.shown(ctx.posted.values), facts.target)
     if done is None:
         return
@@ -101,20 +77,6 @@ def publish(
     if not checked:
         ctx.note("Without GitHub, repeats of a failure cannot be recognised: Slack was notified.")
     post_message(url, slack_text(result.shown(ctx.posted.values)))
-
-
-def _audit(ctx: RunContext[AnalyseFailureOptions], fix: FixOutcome) -> None:
-    """Append the model loop's steps to the analyse-failure audit file (off a runner, nowhere).
-    The audit is a record, not a gate: a write that fails is one note, and the rest is skipped."""
-    path = default_audit_path(ctx.environ, "analyse-failure")
-    if path is None:
-        return
-    for record in fix.audit:
-        try:
-            append(path, record, ctx.checkout.root, redact=ctx.redactor.redact)
-        except OSError as exc:
-            ctx.note(f"The audit file {path} could not be written: {exc.strerror}.")
-            return
 
 
 def _rerun(
@@ -224,121 +186,3 @@ def slack_text(result: FailureResult) -> SlackText:
         result.root_cause,
         link=result.comment_url or result.run_url,
     )
-
-
-BRANCH = "cicd-agent/fix-{run}"
-
-
-@dataclass
-class FixPosted:
-    """What posting the fix learns, set as each part of it lands: publish's own value, never
-    the decided fix (:class:`~.fix.outcome.FixOutcome` is frozen)."""
-
-    pr_url: str = ""
-    suggestions: int = 0
-    suggestions_url: str = ""
-    shown_in_comment: bool = True
-    notes: list[str] = field(default_factory=list)
-
-    def on(self, fix: FixOutcome) -> FixOutcome:
-        """``fix`` as published: the decided fix with what posting it learnt."""
-        return replace(
-            fix,
-            pr_url=self.pr_url,
-            suggestions=self.suggestions,
-            suggestions_url=self.suggestions_url,
-            shown_in_comment=self.shown_in_comment,
-            publish_notes=tuple(self.notes),
-        )
-
-
-def publish_fix(
-    ctx: RunContext[AnalyseFailureOptions],
-    outcome: FixOutcome,
-    target: RunTarget | None,
-    learnt: FixPosted,
-) -> None:
-    """Write the patch file, then suggest and open what ``outcome.requested`` asks for, setting
-    what lands on ``learnt``.
-
-    The pull request's tree is ``outcome.verified_files``: the verified files' text (None:
-    deleted), a field no rendering of the result shows."""
-    if outcome.patch_path:
-        Path(outcome.patch_path).write_text(outcome.patch, encoding="utf-8")
-    if target is None or not target.head_sha:
-        return
-    if outcome.status != "verified":  # the pull request's own code passed: no proof
-        learnt.notes.append(
-            "No suggestion or pull request was opened: the pass is no proof on the pull "
-            "request's own code."
-        )
-        return
-    if ctx.options.dry_run:
-        learnt.notes.append("Dry run: no suggestion or pull request was posted.")
-        return
-    client = ctx.github
-    if client is None:
-        return
-    try:
-        if target.pull_requests:
-            _suggest(client, outcome, target.pull_requests[0], target.head_sha, learnt)
-        if outcome.requested != "pr":
-            return
-        if target.from_fork:
-            learnt.notes.append(
-                "The failed commit comes from a fork: the fix is offered as a suggestion only."
-            )
-            return
-        _open_pull(ctx, client, outcome, target, learnt)
-    except ExternalServiceError as exc:  # the analysis comment still goes out, saying so
-        learnt.notes.append(f"Publishing the fix failed: {exc}")
-
-
-def _suggest(
-    client: GitHubClient, outcome: FixOutcome, number: int, head_sha: str, learnt: FixPosted
-) -> None:
-    label = fix_label(outcome)
-    lead = (
-        f"{label} (cicd-agent, in a sandbox): the failing command passes with it. Each "
-        "suggestion can be committed from here."
-    )
-    offered = suggest_patch(client, number, head_sha, outcome.patch, label=label, lead=lead)
-    if offered.count:
-        learnt.suggestions, learnt.suggestions_url = offered.count, offered.url
-        learnt.shown_in_comment = False
-    elif offered.why_not:
-        learnt.notes.append(f"The suggestions were not posted: {offered.why_not}")
-
-
-def _open_pull(
-    ctx: RunContext[AnalyseFailureOptions],
-    client: GitHubClient,
-    outcome: FixOutcome,
-    target: RunTarget,
-    learnt: FixPosted,
-) -> None:
-    """A new branch from the failed commit with the verified files, and a draft pull request
-    whose body shows the fix as posted so far."""
-    if target.run_id is None or not target.branch:
-        learnt.notes.append("No pull request: the failed run has no id or branch.")
-        return
-    run = f"[run {target.run_id}]({target.html_url})" if target.html_url else f"run {target.run_id}"
-    drafted = open_draft_pull(
-        client,
-        parent=target.head_sha,
-        into=target.branch,
-        branch=BRANCH.format(run=target.run_id),
-        checkout=ctx.options.repo_dir,
-        files=dict(outcome.verified_files),
-        message=commit_message(f"Fix the failure of run {target.run_id}", f"{outcome.reason}."),
-        title=posted(f"Fix the failure of run {target.run_id}"),
-        body=posted(
-            f"{fix_label(outcome)}: cicd-agent's patch for the failure of {run}, judged "
-            "in a sandbox.\n\n" + fix_section(learnt.on(outcome), comment=True),
-            allowed_links=ctx.own_links,
-        ),
-    )
-    if drafted.url:
-        learnt.pr_url = drafted.url
-    else:
-        learnt.notes.append(f"No pull request: {drafted.why_not}.")

@@ -17,8 +17,8 @@ In order, in one sandbox that lives as long as this step:
 
 It is handed one :class:`~.attempt.FixInput` and returns one :class:`~.attempt.Checks`, data
 (None when no fix was asked for or no job failed: then nothing is opened, and the result says
-nothing of a fix): decide reads the verdicts (:mod:`.outcome` words them), publish writes the
-patch.
+nothing of a fix): decide reads the verdicts (:mod:`.outcome` words them), and publish hands
+the decided fix back to :func:`.publish.publish_fix`, which writes the patch.
 
 A package of its own because it is optional, and the one part of the mode that runs the
 checkout's code.

@@ -14,7 +14,8 @@ The loop stops at the first verified patch, when the model stops calling tools, 
 model calls, tokens (the next prompt's size is counted before it is sent) and cost (checked
 after each call, so one call may cross it), proposals and sandbox runs. Every model turn and
 every tool call, refused ones included, is kept as one audit record in the outcome
-(``AgentOutcome.audit``): publish appends them to the audit file, as it does every write.
+(``AgentOutcome.audit``): :mod:`.publish` appends them to the audit file in the mode's
+publish step, where every write happens.
 """
 
 from __future__ import annotations
@@ -299,7 +300,7 @@ def propose(
 
     The loop starts from the failing command's output in the sandbox (the verifier's baseline
     run), which is fresher than the log excerpt and already redacted. Its steps, in the
-    outcome, are for publish to append to the analyse-failure audit file
+    outcome, are for :mod:`.publish` to append to the analyse-failure audit file
     (``$RUNNER_TEMP/cicd-agent/analyse-failure-audit.jsonl`` on a runner).
     """
     path = default_audit_path(run.environ, "analyse-failure")
