@@ -289,3 +289,16 @@ def test_go_verbose_lines_are_the_test_they_ran_under(tmp_path: Path) -> None:
     assert not [name for name in flaky if "TestFixtureOrder" in name], flaky
     (said,) = [" ".join(i["evidence"]) for name, i in flaky.items() if "TestRandomPrerelease" in name]
     assert "version_sort_test.go:28: r := rand.New(" in said, said
+
+
+def test_a_go_verbose_report_is_its_tests_lines_alone() -> None:
+    """Each go -v test's report holds the lines since its ``=== RUN`` and none past the next."""
+    from cicd_agent.modes.analyse_failure.logs.test_blocks import blocks
+
+    found = {name: lines[1:] for _, name, lines in blocks(GO_VERBOSE.decode().splitlines())}
+    assert found["TestFixtureOrder"] == [
+        "    version_sort_test.go:22: fixture changed: [1.0.0 1.1.0 1.2.0]"
+    ], found
+    # the last test's report runs on to the package's closing lines, no test's own
+    assert found["TestRandomPrerelease"][0] == "    version_sort_test.go:31: prerelease rc7 too high"
+    assert not any("_test.go" in line for line in found["TestRandomPrerelease"][1:]), found

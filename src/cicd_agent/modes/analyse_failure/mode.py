@@ -22,7 +22,8 @@ from cicd_agent.modes.analyse_failure.fix import check
 from cicd_agent.modes.analyse_failure.fix.attempt import FixInput
 from cicd_agent.modes.analyse_failure.publish import publish
 from cicd_agent.modes.analyse_failure.rerun import rerun_rules
-from cicd_agent.modes.analyse_failure.verdict import analyse, fit
+from cicd_agent.modes.analyse_failure.types import ExcerptFit
+from cicd_agent.modes.analyse_failure.verdict import analyse, excerpt_budget
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
@@ -43,6 +44,16 @@ def run(ctx: RunContext[AnalyseFailureOptions]) -> Finished[FailureResult]:
     checks = check(ctx, fix_input(ctx, facts, verdict))
     result = decide(verdict, opinion, checks, redact=fitted.redact, rerun=rerun_rules(ctx))
     return finish(ctx, result, lambda decided: publish(ctx, facts, decided))
+
+
+def fit(ctx: RunContext[AnalyseFailureOptions]) -> ExcerptFit:
+    """The excerpt fitted to the budget of the model that will read it, if any (the run's
+    model and redactor: the wiring's, as ``analyse`` takes no run)."""
+    model = ctx.model
+    if model is None:
+        return ExcerptFit(ctx.redactor.redact)
+    budget = excerpt_budget(model.prompt_budget("model"))
+    return ExcerptFit(ctx.redactor.redact, budget, model.counter("model").count)
 
 
 def fix_input(

@@ -193,7 +193,7 @@ class FailureVerdict:
 @dataclass(frozen=True)
 class ExcerptFit:
     """How the excerpt is fitted: to the model's budget in its tokens, or in characters
-    without a model, and redacted (:func:`cicd_agent.modes.analyse_failure.collect.fit`)."""
+    without a model, and redacted (:func:`cicd_agent.modes.analyse_failure.mode.fit`)."""
 
     redact: Callable[[str], str]
     budget: int = EXCERPT_CHARS

@@ -9,8 +9,6 @@ facts alone: no log is read again, and nothing here runs a process or goes to th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from cicd_agent.modes.analyse_failure.flakiness import (
     failing_on_base_too,
     gathered,
@@ -28,10 +26,6 @@ from cicd_agent.modes.analyse_failure.types import (
     FailureVerdict,
 )
 
-if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
-
 EXCERPT_TOKENS = 2_000
 """Tokens of log excerpt sent at most (about 8 KB of log): the error region with context fits
 with room to spare, and more log mostly adds cost, not answers."""
@@ -46,15 +40,6 @@ compared, and the fingerprint does not depend on the excerpt."""
 def excerpt_budget(prompt_budget: int) -> int:
     """Tokens the excerpt may take in a prompt whose whole budget is ``prompt_budget``."""
     return max(min(EXCERPT_TOKENS, prompt_budget - FIXED_PROMPT_TOKENS), 200)
-
-
-def fit(ctx: RunContext[AnalyseFailureOptions]) -> ExcerptFit:
-    """The excerpt fitted to the budget of the model that will read it, if any."""
-    model = ctx.model
-    if model is None:
-        return ExcerptFit(ctx.redactor.redact)
-    budget = excerpt_budget(model.prompt_budget("model"))
-    return ExcerptFit(ctx.redactor.redact, budget, model.counter("model").count)
 
 
 def judge_logs(facts: FailureFacts, fit: ExcerptFit) -> LogAnalysis:
