@@ -296,8 +296,9 @@ class ReviewResult(PlainResult):
                 "deploy-gate gives the same change this same level (one scorer: the change "
                 "ranked against the repository's own history)."
                 if self.risk_scored is None
-                else f"deploy-gate, which builds nothing, gives the same change {self.risk_scored} "
-                "(the change ranked against the repository's own history)."
+                else f"Before its build errors the change scored {self.risk_scored} (ranked "
+                "against the repository's own history); deploy-gate, which builds nothing but "
+                "parses the changed files, may give it another level."
             )
             lines += [f"- {reason}" for reason in self.risk_reasons] + [
                 "",
