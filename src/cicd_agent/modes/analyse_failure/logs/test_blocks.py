@@ -26,14 +26,16 @@ _HEADERS = (
     (re.compile(r"^#\s+Failed test '(?P<name>.+)'$"), None, None),  # Test::More's diagnostics
 )
 """Each line opening a failed test's report, the lines under it that carry on its name, and the
-line that starts a test where the runner prints it (go's ``=== RUN``: with ``-v`` a test's
-lines come between its start and its ``--- FAIL``, and the next test's after)."""
+line that starts a test where the runner prints it (go's ``=== RUN``: with ``-v`` the next
+test's lines follow a ``--- FAIL``, after that test's start)."""
 
 
 def blocks(lines: Sequence[str]) -> list[tuple[int, str, list[str]]]:
     """Each failed test's report: its header's kind (its place in ``_HEADERS``), the test's
-    name and the report's lines (the header and what follows; where the runner prints a test's
-    start, the lines since it started too, and none past the next test's start)."""
+    name and the report's lines (the header and what follows, and none past the next test's
+    start where the runner prints one). Lines above a header are never read: a test can print
+    another's start line (go's ``=== RUN``, ``=== NAME``) over its own draw, so what comes
+    before a header is no one's for sure."""
     found: list[tuple[int, str, list[str]]] = []
     for index, text in enumerate(lines):
         for kind, (pattern, goes_on, started) in enumerate(_HEADERS):
@@ -41,11 +43,9 @@ def blocks(lines: Sequence[str]) -> list[tuple[int, str, list[str]]]:
             if match is not None:
                 after = list(lines[index + 1 : index + BLOCK_LINES])
                 name = _whole_name(match["name"], after, goes_on)
-                before: list[str] = []
                 if started is not None:
                     after = _until(after, started)
-                    before = _since_started(lines, index, match["name"], started)
-                found.append((kind, name, [text, *before, *after]))
+                found.append((kind, name, [text, *after]))
                 break
     for position, (_, _, block) in enumerate(found):
         # A report ends where the next one starts.
@@ -53,18 +53,6 @@ def blocks(lines: Sequence[str]) -> list[tuple[int, str, list[str]]]:
         if following is not None and following in block[1:]:
             del block[block.index(following, 1) :]
     return found
-
-
-def _since_started(
-    lines: Sequence[str], header: int, name: str, started: re.Pattern[str]
-) -> list[str]:
-    """The lines between the line that started test ``name`` and its header at ``header`` (none
-    where another test started in between, or none started within :data:`BLOCK_LINES`)."""
-    for at in range(header - 1, max(header - BLOCK_LINES, -1), -1):
-        found = started.search(lines[at])
-        if found is not None:
-            return list(lines[at + 1 : header]) if found["name"] == name else []
-    return []
 
 
 def _until(after: Sequence[str], started: re.Pattern[str]) -> list[str]:
