@@ -320,9 +320,7 @@ def test_zizmor_runs_in_the_checkers_and_analyse_only_reads_what_it_found(
 
     from cicd_agent.job.context import ToolRun
     from cicd_agent.local import processes
-    from cicd_agent.local.zizmor import ZizmorAudit
-    from cicd_agent.modes.review.checkers import run_checkers
-    from cicd_agent.modes.review.collect import collect_review
+    from cicd_agent.modes.review.checkers import checked_facts
     from cicd_agent.modes.review.decide import analyse
     from tests.helpers.review import review_context
 
@@ -332,8 +330,7 @@ def test_zizmor_runs_in_the_checkers_and_analyse_only_reads_what_it_found(
     head = repo.commit("Triage", {WORKFLOW: unexempted})
     event = pull_request_event(tmp_path, base, head)
     ctx = review_context(tmp_path, github_api, repo, event, "--provider", "none")
-    zizmor = ZizmorAudit()
-    facts = run_checkers(ctx, collect_review(ctx, zizmor)[0], zizmor)
+    facts = checked_facts(ctx)
 
     def refused(*argv: object, **options: object) -> None:
         raise AssertionError(f"analyse started a process: {argv}")
@@ -353,8 +350,7 @@ def test_a_review_audits_its_workflow_files_once(
     """The risk's security floor and the findings read the same audit: a second zizmor run on
     the same files costs seconds and could disagree with the first."""
     from cicd_agent.local import zizmor
-    from cicd_agent.modes.review.checkers import run_checkers
-    from cicd_agent.modes.review.collect import collect_review
+    from cicd_agent.modes.review.checkers import checked_facts
     from tests.helpers.review import review_context
 
     repo = GitRepoBuilder(tmp_path / "repo")
@@ -371,8 +367,7 @@ def test_a_review_audits_its_workflow_files_once(
         return run_zizmor(*args, **options)
 
     monkeypatch.setattr(zizmor, "run_zizmor", counted)
-    auditor = zizmor.ZizmorAudit()
-    facts = run_checkers(ctx, collect_review(ctx, auditor)[0], auditor)
+    facts = checked_facts(ctx)
 
     assert runs == [{WORKFLOW: unexempted}]
     assert facts.workflows is not None

@@ -12,6 +12,7 @@ from cicd_agent.analysis.diff import Diff
 from cicd_agent.analysis.findings import sort_findings
 from cicd_agent.job.context import ToolRun
 from cicd_agent.local.zizmor import ZizmorAudit
+from cicd_agent.modes.review.collect import collect
 from cicd_agent.modes.review.lint.linters import lint_changes
 from cicd_agent.modes.review.lint.syntax import parse_changed, said_once
 from cicd_agent.modes.review.types import AuditedWorkflows
@@ -23,16 +24,19 @@ if TYPE_CHECKING:
     from cicd_agent.modes.review.types import ReviewFacts
 
 
-def run_checkers(
-    ctx: RunContext[ReviewOptions], facts: ReviewFacts, zizmor: ZizmorAudit
+def checked_facts(
+    ctx: RunContext[ReviewOptions], *, history: bool = True, lint: bool = True
 ) -> ReviewFacts:
-    """``facts`` with what the checkers found: the linters and the parse check only on a diff
-    read from the checkout (one read from the API has no files to check), and the workflow
-    audit by ``zizmor``, the run's auditor, which remembers the files collect's risk floor
-    had it audit."""
-    if facts.sources is not None:
+    """The facts collect reads (``history``: :func:`.collect.collect`'s) with what the checkers
+    found on them, one zizmor run serving collect's risk floor and the workflow audit. The
+    linters and the parse check run only when ``lint`` says so and the diff came from the
+    checkout (one read from the API has no files to check): reading a change for another mode
+    leaves them out (:func:`.describe.read_change`)."""
+    zizmor = ZizmorAudit()
+    facts = collect(ctx, history=history, zizmor=zizmor)
+    if lint and facts.sources is not None:
         facts = _linted(ctx, facts, facts.sources.repo)
-    return with_workflow_audit(facts, zizmor)
+    return _with_workflow_audit(facts, zizmor)
 
 
 def _linted(ctx: RunContext[ReviewOptions], facts: ReviewFacts, repo: GitCheckout) -> ReviewFacts:
@@ -46,7 +50,7 @@ def _linted(ctx: RunContext[ReviewOptions], facts: ReviewFacts, repo: GitCheckou
     return replace(facts, linted=linted, linters=linters)
 
 
-def with_workflow_audit(facts: ReviewFacts, zizmor: ZizmorAudit | None = None) -> ReviewFacts:
+def _with_workflow_audit(facts: ReviewFacts, zizmor: ZizmorAudit) -> ReviewFacts:
     """``facts`` with the audit of their workflow files under their ignore comments' scope
     (``zizmor``: an auditor that may have run already, and remembers); the diff's own findings
     are analyse's (:func:`.decide.audit`)."""
@@ -55,7 +59,6 @@ def with_workflow_audit(facts: ReviewFacts, zizmor: ZizmorAudit | None = None) -
     # YAML's parser comes with the audit: a change that touches no workflow never loads it.
     from cicd_agent.analysis.workflows.audit import audit_workflows
 
-    zizmor = zizmor or ZizmorAudit()
     audited = audit_workflows(facts.diff, facts.workflow_texts, zizmor, facts.exemptions)
     said = ToolRun(tool="zizmor", could_not_run=zizmor.could_not_run)
     ran = () if zizmor.ran is None else (said,)  # None: no file needed it

@@ -30,10 +30,8 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from cicd_agent.job.pipeline import announce_analyse, ask_model, begin, finish
-from cicd_agent.local.zizmor import ZizmorAudit
 from cicd_agent.modes.review.ask import ask
-from cicd_agent.modes.review.checkers import run_checkers
-from cicd_agent.modes.review.collect import collect_review
+from cicd_agent.modes.review.checkers import checked_facts
 from cicd_agent.modes.review.decide import (
     analyse,
     analyse_handoff,
@@ -43,6 +41,7 @@ from cicd_agent.modes.review.decide import (
 )
 from cicd_agent.modes.review.publish import publish
 from cicd_agent.modes.review.suggestions import check
+from cicd_agent.modes.review.types import rules as rules_of
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -58,9 +57,8 @@ def run(ctx: RunContext[ReviewOptions]) -> Finished[ReviewResult]:
     if ctx.mode_options.publish_from is not None:
         return publish_handoff(ctx, ctx.mode_options.publish_from)
     begin(ctx)
-    zizmor = ZizmorAudit()  # one zizmor run per review: for collect's risk floor and checkers
-    facts, rules = collect_review(ctx, zizmor)
-    facts = run_checkers(ctx, facts, zizmor)
+    facts = checked_facts(ctx)
+    rules = rules_of(ctx, facts.plan)
     announce_analyse(ctx)
     verdict = analyse(facts, describe=rules.describe)
     opinion = ask_model(ctx, lambda model: ask(model, facts, verdict, rules, ctx.note))
