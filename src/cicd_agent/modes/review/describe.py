@@ -231,8 +231,9 @@ def _cannot_edit(ctx: RunContext[object], client: GitHubClient | None) -> str:
 def read_change(run: RunContext[ReviewOptions]) -> ChangeReading:
     """The change at ``run``'s head and the deterministic findings on it, without what earlier
     reviews left (a question is about the diff, not about what was posted before)."""
-    facts = checked_facts(run, history=False, lint=False)
-    verdict = analyse(facts, describe=run.mode_options.describe)
+    checked = checked_facts(run, history=False, lint=False)
+    facts = checked.facts
+    verdict = analyse(checked, describe=run.mode_options.describe)
     return ChangeReading(
         diff=facts.diff,
         shown_diff=facts.review_diff,

@@ -57,10 +57,11 @@ def run(ctx: RunContext[ReviewOptions]) -> Finished[ReviewResult]:
     if ctx.mode_options.publish_from is not None:
         return publish_handoff(ctx, ctx.mode_options.publish_from)
     begin(ctx)
-    facts = checked_facts(ctx)
+    checked = checked_facts(ctx)
+    facts = checked.facts
     rules = rules_of(ctx, facts.plan)
     announce_analyse(ctx)
-    verdict = analyse(facts, describe=rules.describe)
+    verdict = analyse(checked, describe=rules.describe)
     opinion = ask_model(ctx, lambda model: ask(model, facts, verdict, rules, ctx.note))
     merged = with_model_findings(verdict, opinion, rules)
     checks = check(ctx, verdict, proposed(merged, rules))
