@@ -69,7 +69,7 @@ def check(
     if facts.sources is None:
         return SuggestionChecks(why_unchecked="there is no checkout of the head to apply them to")
     # the sandbox: as the judge below
-    from cicd_agent.runners.sandboxes import PYTEST_SANDBOX, isolation_of, opened
+    from cicd_agent.runners.sandboxes import SESSION_SANDBOX, isolation_of, opened
 
     isolation = isolation_of(ctx)
     if not isolation.sandboxed:
@@ -83,7 +83,7 @@ def check(
     texts = facts.sources.texts([f.path for f in proposed])
     ctx.progress.say(f"checking {len(proposed)} suggestion(s) in the sandbox")
     verdicts: dict[SuggestionKey, Kept] = {}
-    with opened(ctx, ctx.options.repo_dir, PYTEST_SANDBOX) as sandbox:
+    with opened(ctx, ctx.options.repo_dir, SESSION_SANDBOX) as sandbox:
         files = list(walk_files(sandbox.pristine, frozenset({"node_modules"})))  # not its own
         checks = KeepsPassingJudge(
             sandbox,
