@@ -175,8 +175,8 @@ def _with_settings(ctx: RunContext[ReviewOptions], facts: ReviewFacts) -> Review
 
 
 def _missing_commits(repo: GitCheckout | None, base: str, head: str, where: object) -> str:
-    """Which of the base and the head the checkout lacks, by name: "the base or head commit"
-    left a user to find out which of the two was wrong."""
+    """Which of the base and the head the checkout lacks, each by name, so the user knows
+    which of the two to fix."""
     if repo is None:
         return f"{where} is not a git checkout, so the base {base[:40]} cannot be read."
     missing = [

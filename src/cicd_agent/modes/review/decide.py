@@ -109,9 +109,9 @@ def analyse_handoff(facts: HandoffFacts) -> ReviewVerdict:
 def _built_risk(
     level: str, reasons: Sequence[str], findings: Sequence[Finding]
 ) -> tuple[RiskLevel, list[str], str | None]:
-    """The change's risk, at least high when it does not build: a change that cannot compile
-    read "risk low" beside its own build error. The third value is the level the scorer gave
-    (the core's change risk, which builds nothing) when this raised it, else None."""
+    """The change's risk, at least high when it does not build, since it cannot ship as it is.
+    The third value is the level the scorer gave (the core's change risk, which builds nothing)
+    when this raised it, else None."""
     risk = RiskLevel(level)
     broken = sum(does_not_build(f) for f in findings)
     if not broken:

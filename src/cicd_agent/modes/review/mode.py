@@ -1,23 +1,18 @@
 """``cicd-agent review``: a pull-request review that lands on the right lines and gates merges.
 
-:func:`run` is the whole review, read top to bottom: ``collect`` reads the diff, the risk and
-what earlier runs left, with the rules the run hands the pure steps (options, redaction, links:
-:func:`.types.rules`); the checkers (:mod:`.checkers`) run every check that starts a process:
-linters, type checkers, the parse check and the workflow audit (zizmor); ``analyse`` makes the
-deterministic findings, the deterministic verdict, from what those two gathered; the model is
-asked (``ask``; ``prompt`` holds what it is shown and its answers' schemas); ``check``
-(:mod:`.suggestions`) judges in the sandbox each suggestion the result would keep, as
-analyse-failure's ``check`` judges its fix; ``decide`` merges the answer with the deterministic
-verdict under guardrails (handed each suggestion's verdict; both pure, in :mod:`.decide`);
-``publish`` writes the SARIF file, the hand-off file or the review, check run and summary
-comment; ``result`` renders everything from the one result.
+:func:`run` is the whole review, read top to bottom; each step's module says what it does.
+Only the checkers start processes on the change, and analyse takes what they return
+(:func:`.checkers.checked_facts`), so it cannot run before them. analyse and decide are pure
+(:mod:`.decide`): handed values and the run's :class:`~.types.Rules`, never the run. The
+model's answer is advice that decide merges under guardrails, and a suggestion is posted only
+once the sandbox has judged it (:mod:`.suggestions`).
+The risk level starts as the core's change risk (:mod:`cicd_agent.risk.service`), the one
+deploy-gate gives the same commits; decide raises it to high when the change does not build.
 What review offers other modes (the change read, its description) is in :mod:`.describe`,
 which review's plugin names.
-The risk level is the core's change risk (:mod:`cicd_agent.risk.service`), the one deploy-gate
-gives the same commits, so ``risk_level`` means the same in every mode.
 
-``--publish-from`` runs another phase, the fork hand-off (:func:`publish_handoff`), chosen once
-at the top of :func:`run`.
+``--publish-from`` runs the fork hand-off instead (:func:`publish_handoff`), chosen once at the
+top of :func:`run`.
 
 This module is imported only when review runs (the registry loads it then; ``--help`` reads
 ``arguments`` alone), so it imports its steps at the top.
