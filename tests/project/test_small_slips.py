@@ -49,8 +49,8 @@ def test_no_module_is_over_the_length_a_reader_takes_in() -> None:
 
 
 def test_no_line_of_src_is_kept_from_the_formatter() -> None:
-    """The module cap is met by splitting, never by packing lines past ``ruff format``: two cold
-    readers found 1,098 such markers in src, the cap met by filling it."""
+    """The module cap is met by splitting, never by packing lines past ``ruff format``: a
+    formatter marker lets a module hold more than the cap allows."""
     marker = "fmt: " + "skip"
     packed = [
         f"{path.relative_to(ROOT)}:{number}"

@@ -73,11 +73,11 @@ def _type_checking_names(module: types.ModuleType) -> dict[str, Any]:
 
 
 ALSO_NAMED = {
-    "collect": ("collect_handoff", "collect_review"),
+    "collect": ("collect_handoff", "checked_facts"),
     "analyse": ("judge_samples", "analyse_handoff"),
 }
 """Steps named for what they do (the canary's judge, the hand-off's collect, review's collect
-with the rules it hands the pure steps)."""
+with its checkers)."""
 
 
 def step(steps: object, method: str) -> Any:

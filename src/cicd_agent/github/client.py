@@ -30,13 +30,6 @@ class GitHubClient(Transport):
     """The repository a mode works on: the transport's policy, with every call of this package
     as a method."""
 
-    # The calls of deploy-gate and command, each written in its module (pulls, runs, threads,
-    # comments, reactions, permissions) as a function of the client: a read is bound here as a
-    # method, so a mode holding the client imports none of those modules itself. A writer is
-    # bound the same way: the inspection of every writer's parameters follows the binding to
-    # its module (tests/project/test_posting_typing.py).
-    review_decisions = pulls.review_decisions
-
     def author_of_change(self, sha: str, base: str) -> tuple[str, tuple[str, ...]] | None:
         """Who GitHub says opened the pull request that landed ``sha``, with the addresses
         that author's commits landed on ``base`` use; None without one. Only the author:
@@ -45,6 +38,12 @@ class GitHubClient(Transport):
         author = pulls.get_pull_request(self, number).author if number is not None else ""
         return (author, pulls.landed_emails(self, author, base)) if author else None
 
+    # The calls of deploy-gate and command, each written in its module (pulls, runs, threads,
+    # comments, reactions, permissions) as a function of the client: a read is bound here as a
+    # method, so a mode holding the client imports none of those modules itself. A writer is
+    # bound the same way: the inspection of every writer's parameters follows the binding to
+    # its module (tests/project/test_posting_typing.py).
+    review_decisions = pulls.review_decisions
     get_pull_request = pulls.get_pull_request
     workflow_runs = runs.list_workflow_runs
     recent_deployments = runs.recent_deployments

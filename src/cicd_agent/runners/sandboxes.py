@@ -19,14 +19,11 @@ if TYPE_CHECKING:
 
 SandboxT = TypeVar("SandboxT", bound=Sandbox)
 
-PYTEST_SANDBOX: type[SessionSandbox] = PYTEST.sessions.sandbox
-"""pytest's session sandbox: a plain :class:`Sandbox` that also starts pytest's sessions, whose
-in-run check a pytest run needs (it refuses any other sandbox). A mode whose runs may be pytest's
-opens it (review's suggestion check, gen-tests), and another runner's runs are made in it as in a
-plain one; a mode that starts no pytest session opens a plain :class:`Sandbox`: review's linters,
-and analyse-failure's fix judge, which runs the job's own failing command (pytest's or another
-runner's) and watches it with that runner's in-run check
-(:class:`~cicd_agent.runners.sessions.WatchesFixes`), set up in the plain sandbox."""
+SESSION_SANDBOX: type[SessionSandbox] = PYTEST.sessions.sandbox
+"""A plain :class:`Sandbox` that also starts pytest's sessions, whose in-run check a pytest run
+needs (it refuses any other sandbox); any other runner's runs are made in it as in a plain one.
+Open it wherever a run may be pytest's, whatever the language; a plain :class:`Sandbox` where
+none can be."""
 
 
 def isolation_of(run: Run) -> Isolation:

@@ -191,5 +191,5 @@ PYTEST = _driven()
 """pytest's row, as our own loops over Python's tests ask it (the one runner with
 sessions: :func:`_driven` checks there is one)."""
 PYTEST_SESSIONS = PYTEST.sessions
-"""pytest's sessions, started by us (in pytest's session sandbox:
-:data:`~cicd_agent.runners.sandboxes.PYTEST_SANDBOX`)."""
+"""pytest's sessions, started by us (in the session sandbox:
+:data:`~cicd_agent.runners.sandboxes.SESSION_SANDBOX`)."""

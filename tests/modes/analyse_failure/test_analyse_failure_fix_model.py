@@ -118,6 +118,7 @@ def test_the_model_loop_fixes_a_failing_test_and_the_verified_patch_is_offered(
     assert re.search(r"\*\*Fix checked: \d+ tests? pass(es)? with it\*\*", summary), summary
     assert "Verified fix" not in summary and "add, not subtract" in summary
     assert "Model fix loop: a patch passed the judge in the sandbox (3 model call(s)" in summary
+    assert f"steps in {audit})" in summary  # the note names the file publish wrote
     # The loop saw the sandbox's real failure output, and every step is in the audit file.
     assert "assert -1 == 5" in model_server.chat_requests[0].text("user")
     steps = [json.loads(line) for line in audit.read_text().splitlines()]

@@ -11,7 +11,7 @@ from typing import Any
 
 from cicd_agent.modes.review.answer import DescriptionAnswer, GroupSummary
 from cicd_agent.modes.review.ask import ask
-from cicd_agent.modes.review.collect import collect
+from cicd_agent.modes.review.checkers import checked_facts
 from cicd_agent.modes.review.decide import analyse
 from cicd_agent.modes.review.types import ReviewOpinion, rules
 from tests.git_builder import GitRepoBuilder
@@ -26,8 +26,9 @@ def _ask(tmp_path: Path, github_api: Any, model_server: Any, *argv: str) -> tupl
     ctx = review_context(
         tmp_path, github_api, repo, pull_request_event(tmp_path, base, head), *model, *argv
     )
-    facts = collect(ctx, history=False)
-    verdict = analyse(facts, describe=ctx.mode_options.describe)
+    checked = checked_facts(ctx, history=False, lint=False)
+    facts = checked.facts
+    verdict = analyse(checked, describe=ctx.mode_options.describe)
     assert ctx.model is not None
     return ctx, ask(ctx.model, facts, verdict, rules(ctx, facts.plan), ctx.note)
 

@@ -25,7 +25,15 @@ from cicd_agent.modes.review.decide import (
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.prompt import COMMIT_TOKENS, pull_fields
 from cicd_agent.modes.review.result import ReviewResult
-from cicd_agent.modes.review.types import PublishPlan, ReviewFacts, ReviewVerdict, Rules, line_links
+from cicd_agent.modes.review.types import (
+    AuditedWorkflows,
+    CheckedFacts,
+    PublishPlan,
+    ReviewFacts,
+    ReviewVerdict,
+    Rules,
+    line_links,
+)
 
 
 def finding(severity: str, source: str = "deterministic") -> Finding:
@@ -164,7 +172,8 @@ def _verdict(*, reviewed_before: bool) -> ReviewVerdict:
     diff = parse_diff(DEBUGGER_DIFF, base="a" * 40, head=HEAD)
     ledger = Ledger(heads=(HEAD,) if reviewed_before else ()).render()
     plan = PublishPlan(number=7, head=HEAD, summary=Found(1, f"earlier review\n{ledger}"))
-    return analyse(ReviewFacts(diff=diff, review_diff=diff, plan=plan, sources=None), describe=True)
+    facts = ReviewFacts(diff=diff, review_diff=diff, plan=plan, sources=None)
+    return analyse(CheckedFacts(facts, AuditedWorkflows([], [])), describe=True)
 
 
 def _rules(*, posts: bool) -> Rules:

@@ -314,15 +314,11 @@ def test_zizmor_runs_in_the_checkers_and_analyse_only_reads_what_it_found(
     tmp_path: Path, github_api: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The audit's process belongs to the checkers: once they return, analyse finds zizmor's
-    finding and its run with every process refused; facts holding workflow files that were
-    not audited are refused by analyse, never passed in silence."""
-    from dataclasses import replace
-
+    finding and its run with every process refused. (That analyse takes nothing but what the
+    checkers return is mypy's to check: ``tests/project/test_mode_typing.py``.)"""
     from cicd_agent.job.context import ToolRun
     from cicd_agent.local import processes
-    from cicd_agent.local.zizmor import ZizmorAudit
-    from cicd_agent.modes.review.checkers import run_checkers
-    from cicd_agent.modes.review.collect import collect_review
+    from cicd_agent.modes.review.checkers import checked_facts
     from cicd_agent.modes.review.decide import analyse
     from tests.helpers.review import review_context
 
@@ -332,19 +328,16 @@ def test_zizmor_runs_in_the_checkers_and_analyse_only_reads_what_it_found(
     head = repo.commit("Triage", {WORKFLOW: unexempted})
     event = pull_request_event(tmp_path, base, head)
     ctx = review_context(tmp_path, github_api, repo, event, "--provider", "none")
-    zizmor = ZizmorAudit()
-    facts = run_checkers(ctx, collect_review(ctx, zizmor)[0], zizmor)
+    checked = checked_facts(ctx)
 
     def refused(*argv: object, **options: object) -> None:
         raise AssertionError(f"analyse started a process: {argv}")
 
     monkeypatch.setattr(processes, "run", refused)
-    verdict = analyse(facts, describe=False)
+    verdict = analyse(checked, describe=False)
 
     assert ("workflow-dangerous-triggers", WORKFLOW) in {(f.rule, f.path) for f in verdict.findings}
     assert verdict.tools == (ToolRun(tool="zizmor"),)
-    with pytest.raises(ValueError, match="the checkers did not audit them"):
-        analyse(replace(facts, workflows=None), describe=False)
 
 
 def test_a_review_audits_its_workflow_files_once(
@@ -353,8 +346,7 @@ def test_a_review_audits_its_workflow_files_once(
     """The risk's security floor and the findings read the same audit: a second zizmor run on
     the same files costs seconds and could disagree with the first."""
     from cicd_agent.local import zizmor
-    from cicd_agent.modes.review.checkers import run_checkers
-    from cicd_agent.modes.review.collect import collect_review
+    from cicd_agent.modes.review.checkers import checked_facts
     from tests.helpers.review import review_context
 
     repo = GitRepoBuilder(tmp_path / "repo")
@@ -371,11 +363,9 @@ def test_a_review_audits_its_workflow_files_once(
         return run_zizmor(*args, **options)
 
     monkeypatch.setattr(zizmor, "run_zizmor", counted)
-    auditor = zizmor.ZizmorAudit()
-    facts = run_checkers(ctx, collect_review(ctx, auditor)[0], auditor)
+    checked = checked_facts(ctx)
 
     assert runs == [{WORKFLOW: unexempted}]
-    assert facts.workflows is not None
     assert ("workflow-dangerous-triggers", WORKFLOW) in {
-        (f.rule, f.path) for f in facts.workflows.findings
+        (f.rule, f.path) for f in checked.workflows.findings
     }

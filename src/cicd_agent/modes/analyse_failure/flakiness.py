@@ -264,7 +264,7 @@ def _from_store(
     its runs span commits, and whether the test's code changed between them is not known there."""
     found = []
     for name in failed[:20]:
-        stat = _stored(stored, name)
+        stat = _stat_of(stored, name)
         if stat is None or name in named or stat.apart_only:
             continue
         retried = (
@@ -299,11 +299,11 @@ def apart_only(stored: Sequence[FlakyStat], failed: Sequence[str]) -> dict[str, 
     return {
         name: stat.runs
         for name in failed[:20]
-        if (stat := _stored(stored, name)) is not None and stat.apart_only
+        if (stat := _stat_of(stored, name)) is not None and stat.apart_only
     }
 
 
-def _stored(stored: Sequence[FlakyStat], name: str) -> FlakyStat | None:
+def _stat_of(stored: Sequence[FlakyStat], name: str) -> FlakyStat | None:
     """The stored record of the failed test ``name``: by its canonical name, or, for a name the
     log gives without its package (go's plain ``--- FAIL: TestX``; the step records
     ``example.com/m.TestX``), the one stored test it ends, where only one does."""

@@ -1,7 +1,7 @@
 """analyse-failure's own options as one frozen, typed object: the only place that reads them.
 
 The run's resolver (:mod:`cicd_agent.job.resolve`) has already checked each value's type; this
-turns the values into typed fields, once, before any GitHub or model work (``AnalyseFailure.run``
+turns the values into typed fields, once, before any GitHub or model work (the core's ``begin``
 builds it first, so a bad value stops the run there).
 """
 

@@ -5,59 +5,66 @@ it runs here and analyse only reads what it found."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.diff import Diff
 from cicd_agent.analysis.findings import sort_findings
 from cicd_agent.job.context import ToolRun
 from cicd_agent.local.zizmor import ZizmorAudit
+from cicd_agent.modes.review.collect import collect
 from cicd_agent.modes.review.lint.linters import lint_changes
 from cicd_agent.modes.review.lint.syntax import parse_changed, said_once
-from cicd_agent.modes.review.types import AuditedWorkflows
+from cicd_agent.modes.review.types import AuditedWorkflows, CheckedFacts
 
 if TYPE_CHECKING:
+    from cicd_agent.analysis.finding import Finding
     from cicd_agent.job.context import RunContext
     from cicd_agent.local.checkout import GitCheckout
+    from cicd_agent.modes.review.lint.lint_command import LintCommand
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.types import ReviewFacts
 
 
-def run_checkers(
-    ctx: RunContext[ReviewOptions], facts: ReviewFacts, zizmor: ZizmorAudit
-) -> ReviewFacts:
-    """``facts`` with what the checkers found: the linters and the parse check only on a diff
-    read from the checkout (one read from the API has no files to check), and the workflow
-    audit by ``zizmor``, the run's auditor, which remembers the files collect's risk floor
-    had it audit."""
-    if facts.sources is not None:
-        facts = _linted(ctx, facts, facts.sources.repo)
-    return with_workflow_audit(facts, zizmor)
+def checked_facts(
+    ctx: RunContext[ReviewOptions], *, history: bool = True, lint: bool = True
+) -> CheckedFacts:
+    """The facts collect reads (``history``: :func:`.collect.collect`'s) with what the checkers
+    found on them, one zizmor run serving collect's risk floor and the workflow audit. The
+    linters and the parse check run only when ``lint`` says so and the diff came from the
+    checkout (one read from the API has no files to check): reading a change for another mode
+    leaves them out (:func:`.describe.read_change`)."""
+    zizmor = ZizmorAudit()
+    facts = collect(ctx, history=history, zizmor=zizmor)
+    linted: list[Finding] = []
+    linters: tuple[LintCommand, ...] = ()
+    if lint and facts.sources is not None:
+        linted, linters = _linted(ctx, facts, facts.sources.repo)
+    return CheckedFacts(facts, _audited_workflows(facts, zizmor), linted, linters)
 
 
-def _linted(ctx: RunContext[ReviewOptions], facts: ReviewFacts, repo: GitCheckout) -> ReviewFacts:
+def _linted(
+    ctx: RunContext[ReviewOptions], facts: ReviewFacts, repo: GitCheckout
+) -> tuple[list[Finding], tuple[LintCommand, ...]]:
     kept = Diff(tuple(f for f in facts.diff.files if f.path not in facts.left_out))
     head = facts.plan.head
     assert facts.diff.base is not None  # a diff read from the checkout names its base commit
     start = repo.merge_base(facts.diff.base, head)
     linted, linters = lint_changes(ctx, repo, kept, head, start, whole=facts.diff)
     parsed = parse_changed(ctx, repo, kept, (start, head), linted)
-    linted = said_once(linted, parsed)
-    return replace(facts, linted=linted, linters=linters)
+    return said_once(linted, parsed), linters
 
 
-def with_workflow_audit(facts: ReviewFacts, zizmor: ZizmorAudit | None = None) -> ReviewFacts:
-    """``facts`` with the audit of their workflow files under their ignore comments' scope
-    (``zizmor``: an auditor that may have run already, and remembers); the diff's own findings
-    are analyse's (:func:`.decide.audit`)."""
+def _audited_workflows(facts: ReviewFacts, zizmor: ZizmorAudit) -> AuditedWorkflows:
+    """The audit of ``facts``' workflow files under their ignore comments' scope (``zizmor``:
+    an auditor that may have run already, and remembers); the diff's own findings are
+    analyse's (:func:`.decide.audit`)."""
     if not facts.workflow_texts:
-        return facts
+        return AuditedWorkflows([], [])
     # YAML's parser comes with the audit: a change that touches no workflow never loads it.
     from cicd_agent.analysis.workflows.audit import audit_workflows
 
-    zizmor = zizmor or ZizmorAudit()
     audited = audit_workflows(facts.diff, facts.workflow_texts, zizmor, facts.exemptions)
     said = ToolRun(tool="zizmor", could_not_run=zizmor.could_not_run)
     ran = () if zizmor.ran is None else (said,)  # None: no file needed it
     found = sort_findings(audited.findings)
-    return replace(facts, workflows=AuditedWorkflows(found, audited.ignored, ran))
+    return AuditedWorkflows(found, audited.ignored, ran)

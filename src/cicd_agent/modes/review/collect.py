@@ -30,7 +30,7 @@ from cicd_agent.local.zizmor import ZizmorAudit
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.result import SUMMARY_KEY
-from cicd_agent.modes.review.types import HeadFiles, PublishPlan, ReviewFacts, rules
+from cicd_agent.modes.review.types import HeadFiles, PublishPlan, ReviewFacts
 from cicd_agent.risk.evidence import DiffAtHand
 from cicd_agent.risk.service import change_risk, deepen, files_risk
 
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from cicd_agent.github.comments import Found
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.payloads import PullRequest
-    from cicd_agent.modes.review.types import Rules
 
 _SHALLOW_HINT = (
     "Fetch both commits (actions/checkout with `fetch-depth: 0`), or give the job a token so "
@@ -54,15 +53,6 @@ _NAME_HINT = (
 _STATUS_LETTERS = {"added": "A", "modified": "M", "deleted": "D", "renamed": "R", "copied": "C"}
 RISK_REASONS = 5
 """Reasons of the risk assessment shown in the summary."""
-
-
-def collect_review(
-    ctx: RunContext[ReviewOptions], zizmor: ZizmorAudit
-) -> tuple[ReviewFacts, Rules]:
-    """A review's collect step: its facts (:func:`collect`; ``zizmor``, the run's auditor, for
-    the risk floor) and the rules the run hands the pure steps (:func:`.types.rules`)."""
-    facts = collect(ctx, zizmor=zizmor)
-    return facts, rules(ctx, facts.plan)
 
 
 def collect(
@@ -185,8 +175,8 @@ def _with_settings(ctx: RunContext[ReviewOptions], facts: ReviewFacts) -> Review
 
 
 def _missing_commits(repo: GitCheckout | None, base: str, head: str, where: object) -> str:
-    """Which of the base and the head the checkout lacks, by name: "the base or head commit"
-    left a user to find out which of the two was wrong."""
+    """Which of the base and the head the checkout lacks, each by name, so the user knows
+    which of the two to fix."""
     if repo is None:
         return f"{where} is not a git checkout, so the base {base[:40]} cannot be read."
     missing = [

@@ -57,6 +57,7 @@ from cicd_agent.modes.review.result import (
 )
 from cicd_agent.modes.review.types import (
     AuditedWorkflows,
+    CheckedFacts,
     Merged,
     ReviewVerdict,
     SuggestionChecks,
@@ -74,42 +75,43 @@ if TYPE_CHECKING:
     )
 
 
-def audit(facts: ReviewFacts) -> tuple[list[Finding], list[HonouredIgnore]]:
+def audit(checked: CheckedFacts) -> tuple[list[Finding], list[HonouredIgnore]]:
     """The deterministic findings this run keeps, most severe first, and the workflow
-    findings an ignore comment left out: ``diff``'s own, with the audit the checkers ran."""
-    if facts.workflow_texts and facts.workflows is None:
-        raise ValueError("workflow files to audit, but the checkers did not audit them")
+    findings an ignore comment left out: ``diff``'s own, with what the checkers found."""
+    facts = checked.facts
     found = diff_findings(facts.diff) if facts.diff_findings is None else facts.diff_findings
-    workflows = facts.workflows or AuditedWorkflows([], [])
-    kept = [*found, *workflows.findings, *facts.linted]
-    return sort_findings(f for f in kept if facts.keeps(f)), workflows.ignored
+    kept = [*found, *checked.workflows.findings, *checked.linted]
+    return sort_findings(f for f in kept if facts.keeps(f)), checked.workflows.ignored
 
 
-def analyse(facts: ReviewFacts, *, describe: bool) -> ReviewVerdict:
+def analyse(checked: CheckedFacts, *, describe: bool) -> ReviewVerdict:
     """The verdict of a review; ``describe`` also reads the diff's facts for the description."""
-    found, ignored = audit(facts)
+    facts = checked.facts
+    found, ignored = audit(checked)
     return ReviewVerdict(
         facts,
         found,
         [i for i in ignored if i.path not in facts.left_out],
         describe_diff(facts.diff, facts.left_out) if describe else None,
-        facts.workflows.tools if facts.workflows else (),
+        checked.workflows.tools,
+        checked.linters,
     )
 
 
 def analyse_handoff(facts: HandoffFacts) -> ReviewVerdict:
     """The hand-off phase's deterministic verdict: the checks run again on the pull request's own
-    diff, with the result file's claims joined to what they found."""
-    found, _ = audit(facts.review)
+    diff, with the result file's claims joined to what they found. Its facts come from the API
+    (no checkout, no workflow texts read), so no checker has anything to run on."""
+    found, _ = audit(CheckedFacts(facts.review, AuditedWorkflows([], [])))
     return ReviewVerdict(facts.review, facts.with_claims(found))
 
 
 def _built_risk(
     level: str, reasons: Sequence[str], findings: Sequence[Finding]
 ) -> tuple[RiskLevel, list[str], str | None]:
-    """The change's risk, at least high when it does not build: a change that cannot compile
-    read "risk low" beside its own build error. The third value is the level the scorer gave
-    (the core's change risk, which builds nothing) when this raised it, else None."""
+    """The change's risk, at least high when it does not build, since it cannot ship as it is.
+    The third value is the level the scorer gave (the core's change risk, which builds nothing)
+    when this raised it, else None."""
     risk = RiskLevel(level)
     broken = sum(does_not_build(f) for f in findings)
     if not broken:

@@ -1,23 +1,18 @@
 """``cicd-agent review``: a pull-request review that lands on the right lines and gates merges.
 
-:func:`run` is the whole review, read top to bottom: ``collect`` reads the diff, the risk and
-what earlier runs left, with the rules the run hands the pure steps (options, redaction, links:
-:func:`.types.rules`); the checkers (:mod:`.checkers`) run every check that starts a process:
-linters, type checkers, the parse check and the workflow audit (zizmor); ``analyse`` makes the
-deterministic findings, the deterministic verdict, from what those two gathered; the model is
-asked (``ask``; ``prompt`` holds what it is shown and its answers' schemas); ``check``
-(:mod:`.suggestions`) judges in the sandbox each suggestion the result would keep, as
-analyse-failure's ``check`` judges its fix; ``decide`` merges the answer with the deterministic
-verdict under guardrails (handed each suggestion's verdict; both pure, in :mod:`.decide`);
-``publish`` writes the SARIF file, the hand-off file or the review, check run and summary
-comment; ``result`` renders everything from the one result.
+:func:`run` is the whole review, read top to bottom; each step's module says what it does.
+Only the checkers start processes on the change, and analyse takes what they return
+(:func:`.checkers.checked_facts`), so it cannot run before them. analyse and decide are pure
+(:mod:`.decide`): handed values and the run's :class:`~.types.Rules`, never the run. The
+model's answer is advice that decide merges under guardrails, and a suggestion is posted only
+once the sandbox has judged it (:mod:`.suggestions`).
+The risk level starts as the core's change risk (:mod:`cicd_agent.risk.service`), the one
+deploy-gate gives the same commits; decide raises it to high when the change does not build.
 What review offers other modes (the change read, its description) is in :mod:`.describe`,
 which review's plugin names.
-The risk level is the core's change risk (:mod:`cicd_agent.risk.service`), the one deploy-gate
-gives the same commits, so ``risk_level`` means the same in every mode.
 
-``--publish-from`` runs another phase, the fork hand-off (:func:`publish_handoff`), chosen once
-at the top of :func:`run`.
+``--publish-from`` runs the fork hand-off instead (:func:`publish_handoff`), chosen once at the
+top of :func:`run`.
 
 This module is imported only when review runs (the registry loads it then; ``--help`` reads
 ``arguments`` alone), so it imports its steps at the top.
@@ -30,10 +25,8 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from cicd_agent.job.pipeline import announce_analyse, ask_model, begin, finish
-from cicd_agent.local.zizmor import ZizmorAudit
 from cicd_agent.modes.review.ask import ask
-from cicd_agent.modes.review.checkers import run_checkers
-from cicd_agent.modes.review.collect import collect_review
+from cicd_agent.modes.review.checkers import checked_facts
 from cicd_agent.modes.review.decide import (
     analyse,
     analyse_handoff,
@@ -43,6 +36,7 @@ from cicd_agent.modes.review.decide import (
 )
 from cicd_agent.modes.review.publish import publish
 from cicd_agent.modes.review.suggestions import check
+from cicd_agent.modes.review.types import rules as rules_of
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -58,11 +52,11 @@ def run(ctx: RunContext[ReviewOptions]) -> Finished[ReviewResult]:
     if ctx.mode_options.publish_from is not None:
         return publish_handoff(ctx, ctx.mode_options.publish_from)
     begin(ctx)
-    zizmor = ZizmorAudit()  # one zizmor run per review: for collect's risk floor and checkers
-    facts, rules = collect_review(ctx, zizmor)
-    facts = run_checkers(ctx, facts, zizmor)
+    checked = checked_facts(ctx)
+    facts = checked.facts
+    rules = rules_of(ctx, facts.plan)
     announce_analyse(ctx)
-    verdict = analyse(facts, describe=rules.describe)
+    verdict = analyse(checked, describe=rules.describe)
     opinion = ask_model(ctx, lambda model: ask(model, facts, verdict, rules, ctx.note))
     merged = with_model_findings(verdict, opinion, rules)
     checks = check(ctx, verdict, proposed(merged, rules))

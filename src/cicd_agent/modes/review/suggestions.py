@@ -40,8 +40,9 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.finding import Finding
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.review.keeps_passing import KeepsPassing, Kept
+    from cicd_agent.modes.review.lint.lint_command import LintCommand
     from cicd_agent.modes.review.options import ReviewOptions
-    from cicd_agent.modes.review.types import ReviewFacts, ReviewVerdict
+    from cicd_agent.modes.review.types import ReviewVerdict
     from cicd_agent.runners.protocol import ChecksSuggestions
 
 MAX_SUGGESTIONS = 10
@@ -68,7 +69,7 @@ def check(
     if facts.sources is None:
         return SuggestionChecks(why_unchecked="there is no checkout of the head to apply them to")
     # the sandbox: as the judge below
-    from cicd_agent.runners.sandboxes import PYTEST_SANDBOX, isolation_of, opened
+    from cicd_agent.runners.sandboxes import SESSION_SANDBOX, isolation_of, opened
 
     isolation = isolation_of(ctx)
     if not isolation.sandboxed:
@@ -82,7 +83,7 @@ def check(
     texts = facts.sources.texts([f.path for f in proposed])
     ctx.progress.say(f"checking {len(proposed)} suggestion(s) in the sandbox")
     verdicts: dict[SuggestionKey, Kept] = {}
-    with opened(ctx, ctx.options.repo_dir, PYTEST_SANDBOX) as sandbox:
+    with opened(ctx, ctx.options.repo_dir, SESSION_SANDBOX) as sandbox:
         files = list(walk_files(sandbox.pristine, frozenset({"node_modules"})))  # not its own
         checks = KeepsPassingJudge(
             sandbox,
@@ -96,7 +97,7 @@ def check(
             if text is None:
                 continue
             tests = file_tests(finding.path, files, sandbox.checkout, ctx.environ)
-            verdicts[key_of(finding)] = checks.judge(_claim(finding, text, facts, tests))
+            verdicts[key_of(finding)] = checks.judge(_claim(finding, text, verdict.linters, tests))
     return SuggestionChecks(verdicts)
 
 
@@ -115,13 +116,13 @@ def posts_as_checked(finding: Finding, allowed_links: tuple[str, ...]) -> bool:
 def _claim(
     finding: Finding,
     text: str,
-    facts: ReviewFacts,
+    ran: tuple[LintCommand, ...],
     tests: tuple[ChecksSuggestions, tuple[str, ...]] | str,
 ) -> KeepsPassing:
-    """The claim for ``finding``; ``tests``: its file's test runner and tests, or why none
-    runs ("": no runner knows such files)."""
+    """The claim for ``finding``; ``ran``: the linters the checkers ran; ``tests``: its file's
+    test runner and tests, or why none runs ("": no runner knows such files)."""
     path = finding.path
-    linters = tuple(c for c in facts.linters if path.endswith(c.suffixes))
+    linters = tuple(c for c in ran if path.endswith(c.suffixes))
     tool, _, rule = finding.rule.partition("/")
     gone = (
         rule if finding.source == "deterministic" and any(c.label == tool for c in linters) else ""

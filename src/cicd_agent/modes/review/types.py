@@ -124,20 +124,27 @@ class ReviewFacts:
     """Changed files ``paths`` / ``paths-ignore`` leave out of the review."""
     exemptions: Exemptions = NO_EXEMPTIONS
     """Which ``# zizmor: ignore`` comments count (:func:`ignore_scope`)."""
-    linted: list[Finding] = field(default_factory=list)
-    """The repository's own linters' findings on the added lines (``linters``)."""
-    linters: tuple[LintCommand, ...] = ()
-    """The linters that ran: the suggestion check runs them again with each suggestion."""
     diff_findings: list[Finding] | None = None
     """``diff``'s own findings, workflow audits apart, when collect read them (for the risk)."""
-    workflows: AuditedWorkflows | None = None
-    """The workflow audit of ``workflow_texts``, which the checkers run (zizmor is a process); None
-    when it has not run, and analyse refuses facts holding workflow texts without it."""
 
     def keeps(self, finding: Finding) -> bool:
         """Whether a finding stays: secrets are reported wherever they are, anything else only
         on files the repository's path settings leave in."""
         return finding.rule == "secret" or finding.path not in self.left_out
+
+
+@dataclass(frozen=True)
+class CheckedFacts:
+    """The collected facts with what the checkers found on them (:mod:`.checkers`): analyse
+    takes only this, so a wiring that calls it before the checkers ran does not type-check."""
+
+    facts: ReviewFacts
+    workflows: AuditedWorkflows
+    """The workflow audit of the facts' ``workflow_texts`` (zizmor is a process)."""
+    linted: list[Finding] = field(default_factory=list)
+    """The repository's own linters' findings on the added lines (``linters``)."""
+    linters: tuple[LintCommand, ...] = ()
+    """The linters that ran: the suggestion check runs them again with each suggestion."""
 
 
 @dataclass(frozen=True)
@@ -245,6 +252,8 @@ class ReviewVerdict:
     """The diff's facts for ``describe`` (None when not describing)."""
     tools: tuple[ToolRun, ...] = ()
     """zizmor's run, when the audit started it: back in the result, never noted on the run."""
+    linters: tuple[LintCommand, ...] = ()
+    """The linters that ran (:attr:`CheckedFacts.linters`), for the suggestion check."""
 
 
 @dataclass(frozen=True)

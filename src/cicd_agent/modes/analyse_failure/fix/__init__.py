@@ -57,7 +57,7 @@ def check(run: Run, given: FixInput) -> Checks | None:
             # model call itself, and says so in its note.
             from cicd_agent.modes.analyse_failure.fix.agent import propose
 
-            found = propose(run, model, verifier, failing)
+            found = propose(run, model, verifier, failing, attempt.audit_file)
             attempt = with_model(attempt, found.proposals, tuple(found.audit))
         offered = attempt.first_pass
         if offered is None or given.failed_tests:  # the failing tests already show the bug

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from cicd_agent.actions.errors import ModelError
 from cicd_agent.actions.markdown import prose
-from cicd_agent.local.audit import default_audit_path, stamp
+from cicd_agent.local.audit import stamp
 from cicd_agent.model.client import ModelClient
 from cicd_agent.model.conversation import Message, assistant_turn
 from cicd_agent.model.prompts import UNTRUSTED_RULES, fence, template
@@ -53,6 +53,8 @@ from cicd_agent.modes.analyse_failure.fix.tools import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from cicd_agent.job.run import Run
     from cicd_agent.local.checkout import GitCheckout
 
@@ -290,7 +292,11 @@ def _described(ran: RunOutcome, redact: Callable[[str], str]) -> str:
 
 
 def propose(
-    run: Run, model: ModelClient, verifier: Verifier, failing: FailingCommand
+    run: Run,
+    model: ModelClient,
+    verifier: Verifier,
+    failing: FailingCommand,
+    audit_file: Path | None,
 ) -> AgentOutcome:
     """The check step's model loop (called by :func:`~cicd_agent.modes.analyse_failure.fix.check`
     when the repository's own fixer has no verified patch): run the loop on the run's
@@ -300,10 +306,8 @@ def propose(
 
     The loop starts from the failing command's output in the sandbox (the verifier's baseline
     run), which is fresher than the log excerpt and already redacted. Its steps, in the
-    outcome, are for :mod:`.publish` to append to the analyse-failure audit file
-    (``$RUNNER_TEMP/cicd-agent/analyse-failure-audit.jsonl`` on a runner).
+    outcome, are for :mod:`.publish` to append to ``audit_file``, which the note names.
     """
-    path = default_audit_path(run.environ, "analyse-failure")
     base = {"mode": "analyse-failure", "repository": run.repository, "job": failing.job}
     agent = FixAgent(model, verifier, run.checkout, redact=run.redactor.redact, audit_base=base)
     baseline = verifier.reproduces()  # a gate before any token is spent (not a patch's baseline)
@@ -317,6 +321,6 @@ def propose(
     run.note(
         f"Model fix loop: {outcome.stop_reason} ({outcome.calls} model call(s), "
         f"{outcome.tokens:,} tokens, {len(outcome.proposals)} patch(es) judged, "
-        f"{len(outcome.refusals)} tool call(s) refused; steps in {path})."
+        f"{len(outcome.refusals)} tool call(s) refused; steps in {audit_file})."
     )
     return outcome

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from cicd_agent.local.audit import default_audit_path
 from cicd_agent.local.git import GitTimedOut, Place, in_checkout
 from cicd_agent.local.git_ops import differs_from_head, index_entries, resolve_commit
 from cicd_agent.modes.analyse_failure.fix.command import failing_command, missing_command
@@ -80,6 +81,9 @@ class FixAttempt:
     """Why a producer gave no patch (the deterministic fixer's tool is not installed, …)."""
     audit: tuple[Mapping[str, Any], ...] = ()
     """The model loop's steps, for publish to append to the audit file."""
+    audit_file: Path | None = None
+    """That file (off a runner, none): named once, so the loop's note names the file publish
+    writes."""
 
     @property
     def first_pass(self) -> Verification | None:
@@ -107,7 +111,8 @@ def start(
     attempt, and the verifier for the rest of the step (None: none could be opened)."""
     scans, head_sha = given.scans, given.head
     failing = _failing(scans, given.failed_jobs)
-    attempt = FixAttempt(given.requested, failing)
+    audit_file = default_audit_path(run.environ, "analyse-failure")
+    attempt = FixAttempt(given.requested, failing, audit_file=audit_file)
     if failing is None:
         why = _missing(scans, given.failed_jobs)
         return replace(attempt, unavailable=why), None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from cicd_agent.actions.markdown import code_block, code_span, prose
@@ -88,6 +89,8 @@ class FixOutcome:
     audit: tuple[Mapping[str, Any], ...] = field(default=(), metadata=NOT_SHOWN, repr=False)
     """The model loop's steps (:attr:`.attempt.FixAttempt.audit`), which publish appends to the
     audit file; the file is the record, so no rendering shows them."""
+    audit_file: Path | None = field(default=None, metadata=NOT_SHOWN, repr=False)
+    """That file (:attr:`.attempt.FixAttempt.audit_file`; off a runner, none)."""
 
 
 def fix_outcome(
@@ -120,6 +123,7 @@ def fix_outcome(
             tried=tried,
             reason=_why_none(attempt) if offered is None else why,
             audit=attempt.audit,
+            audit_file=attempt.audit_file,
         )
     outcome = FixOutcome(
         requested=requested,
@@ -135,6 +139,7 @@ def fix_outcome(
         tried=tried,
         verified_files=offered.files,
         audit=attempt.audit,
+        audit_file=attempt.audit_file,
     )
     return _with_test(outcome, test, redact)
 

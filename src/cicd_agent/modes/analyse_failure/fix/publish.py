@@ -24,7 +24,7 @@ from cicd_agent.actions.errors import ExternalServiceError
 from cicd_agent.actions.markdown import commit_message, posted
 from cicd_agent.job.draft_pull import open_draft_pull
 from cicd_agent.job.suggested_patch import suggest_patch
-from cicd_agent.local.audit import append, default_audit_path
+from cicd_agent.local.audit import append
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_label, fix_section
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
@@ -54,7 +54,7 @@ def publish_fix(
 def _audit(ctx: RunContext[AnalyseFailureOptions], fix: FixOutcome) -> None:
     """Append the model loop's steps to the analyse-failure audit file (off a runner, nowhere).
     The audit is a record, not a gate: a write that fails is one note, and the rest is skipped."""
-    path = default_audit_path(ctx.environ, "analyse-failure")
+    path = fix.audit_file
     if path is None:
         return
     for record in fix.audit:
