@@ -52,10 +52,14 @@ def _failure_log() -> bytes:
 
 
 def _run(
-    tmp_path: Path, model_server: Any, *extra: str, fixed_since: bool = False
+    tmp_path: Path,
+    model_server: Any,
+    *extra: str,
+    fixed_since: bool = False,
+    on_runner: bool = True,
 ) -> tuple[int, dict[str, str], str, Path, str]:
     """analyse-failure --fix suggest over a real pytest failure's log; with ``fixed_since`` the
-    checkout is a later commit where the test passes."""
+    checkout is a later commit where the test passes; without ``on_runner``, no RUNNER_TEMP."""
     checkout = tmp_path / "checkout"
     sha = commit_project(checkout, CALC)
     logs = tmp_path / "logs.zip"
@@ -70,7 +74,7 @@ def _run(
     environ = {
         "PATH": path_env(),
         "HOME": str(tmp_path / "home"),
-        "RUNNER_TEMP": str(runner_temp),
+        **({"RUNNER_TEMP": str(runner_temp)} if on_runner else {}),
         "GITHUB_OUTPUT": str(tmp_path / "outputs"),
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
         "OPENAI_API_KEY": TEST_API_KEY,
@@ -78,7 +82,7 @@ def _run(
     done = run_cli(
         ["analyse-failure", "--provider", "openai", "--base-url", model_server.base_url,
          "--logs", str(logs), "--repo", str(checkout), "--head", sha, "--fix", "suggest", *extra],
-        tmp_path, environ,
+        tmp_path, environ, on_runner=on_runner,
     )  # fmt: skip
     assert "Traceback" not in done.stderr, done.stderr
     audit = runner_temp / "cicd-agent" / "analyse-failure-audit.jsonl"
@@ -169,6 +173,20 @@ def test_the_fix_loops_audit_file_is_written_by_publish_not_by_the_check_step(
         ("model", None), ("tool", "propose_patch"), ("stop", None),
     ]  # fmt: skip
     assert all(s["tool"].startswith("cicd-agent ") and s["time"] for s in steps)
+
+
+def test_off_a_runner_the_loops_note_says_its_steps_were_not_kept(
+    tmp_path: Path, model_server: Any
+) -> None:
+    """With no RUNNER_TEMP there is no audit file: the note says so, never "steps in None"."""
+    model_server.answer(opinion())
+    model_server.call_tools(("propose_patch", {"diff": CALC_FIX, "summary": "add, not subtract"}))
+
+    code, outputs, summary, audit, _ = _run(tmp_path, model_server, on_runner=False)
+
+    assert code == 0 and outputs["fix_status"] == "verified", summary
+    assert "steps in None" not in summary and not audit.exists()
+    assert "steps not kept: no RUNNER_TEMP, so no audit file)" in summary, summary
 
 
 def test_a_failed_diagnosis_keeps_the_fix_loops_verified_patch(

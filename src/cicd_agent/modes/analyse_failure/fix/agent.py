@@ -318,9 +318,14 @@ def propose(
         )
         return AgentOutcome()
     outcome = agent.run(failing, baseline.output)
+    kept = (
+        f"steps in {audit_file}"
+        if audit_file
+        else "steps not kept: no RUNNER_TEMP, so no audit file"
+    )
     run.note(
         f"Model fix loop: {outcome.stop_reason} ({outcome.calls} model call(s), "
         f"{outcome.tokens:,} tokens, {len(outcome.proposals)} patch(es) judged, "
-        f"{len(outcome.refusals)} tool call(s) refused; steps in {audit_file})."
+        f"{len(outcome.refusals)} tool call(s) refused; {kept})."
     )
     return outcome
