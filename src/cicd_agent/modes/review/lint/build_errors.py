@@ -50,15 +50,21 @@ MAX_COMPILE_FINDINGS = 50
 _QUOTED = re.compile(r"\"([^\"\n]{1,80})\"|'([^'\n]{1,80})'|`([^`\n]{1,80})`")
 _WORD = re.compile(r"[A-Za-z_][\w.]*")
 _CODE_LIKE = re.compile(r"[._\d]|[a-z][A-Z]")
-_CALLED = re.compile(r"\bcall to ([A-Za-z_][\w.]*)")
-"""The function a call that no longer fits names, plain word or not (Go's "not enough arguments
-in call to Format")."""
+_CALLED = re.compile(r"\b(?:call to|undeclared name:|undefined:) ([A-Za-z_][\w.]*)")
+"""The name after Go's own words, plain word or not: the function a call that no longer fits
+names ("not enough arguments in call to Format"), and a name no longer declared ("undeclared
+name: Collection", "undefined: Collection")."""
+_DECLARES = re.compile(
+    r"\b(?:type|func|class|def|struct|enum|trait|fn|interface|const|var|let)\s+"
+    r"(?:\([^)\n]{0,200}\)\s*)?([A-Za-z_]\w*)"
+)
+"""A declaration's keyword and the name it declares (a Go method's receiver passed over)."""
 
 
 def names(message: str) -> set[str]:
     """The names an error's message mentions that a line of code could hold: what it quotes,
     words only code has (``strconv.Atoi``, ``int64``, ``max_len``, ``isValid``), and the name
-    after "call to"."""
+    after Go's "call to", "undeclared name:" and "undefined:"."""
     quoted = {next(g for g in m.groups() if g) for m in _QUOTED.finditer(message)}
     quoted |= set(_CALLED.findall(message))
     words = {w for q in quoted for w in _WORD.findall(q)}
@@ -148,8 +154,11 @@ class Placer:
         self,
         added: Mapping[str, Mapping[int, str]],
         changed: Mapping[str, Mapping[int, frozenset[str]]] | None = None,
+        *,
+        declarations_first: bool = False,
     ) -> None:
         self.added = added
+        self.declarations_first = declarations_first
         self.work = 0
         self.holding: dict[str, list[tuple[str, int]]] = {}
         self.moving: dict[str, list[tuple[str, int]]] = {}
@@ -181,11 +190,13 @@ class Placer:
 
     def naming(self, path: str, line: int, message: str) -> tuple[str, int] | None:
         """The indexed line (this file first) holding the most of the message's names or
-        whose change brought or took away a word it says, nearest above ``line`` on a tie."""
+        whose change brought or took away a word it says, nearest above ``line`` on a tie
+        (with ``declarations_first``, a line declaring one of the names before any other)."""
         message = message[:MAX_MESSAGE]
         scores: dict[tuple[str, int], int] = {}
+        named = names(message)
         for table, wanted, score in (
-            (self.holding, names(message), weight),
+            (self.holding, named, weight),
             (self.moving, words_of(message), len),
         ):
             for name in wanted:
@@ -196,12 +207,17 @@ class Placer:
         if not scores:
             return None
 
-        def rank(place: tuple[str, int]) -> tuple[bool, int, int, tuple[str, int]]:
+        def rank(place: tuple[str, int]) -> tuple[bool, int, bool, int, tuple[str, int]]:
             number = place[1]
             distance = line - number if number < line else 10**6 + number
-            return place[0] != path, -scores[place], distance, place
+            declared = self.declarations_first and self._declares(place, named)
+            return place[0] != path, -scores[place], not declared, distance, place
 
         return min(scores, key=rank)
+
+    def _declares(self, place: tuple[str, int], named: set[str]) -> bool:
+        text = self.added.get(place[0], {}).get(place[1], "")[:MAX_MESSAGE]
+        return any(found in named for found in _DECLARES.findall(text))
 
 
 def build_findings(
@@ -230,7 +246,8 @@ def build_findings(
     away: dict[tuple[str, int | None], list[BuildError]] = {}
     unexplained = unplaced = 0
     placer = Placer(added, changed)
-    taken = Placer(removed or {})
+    # The deleted lines have no number near the error's: the declaration names it best.
+    taken = Placer(removed or {}, declarations_first=True)
     for done, error in enumerate(errors):
         if placer.spent or taken.spent:
             unplaced = len(errors) - done
