@@ -241,18 +241,27 @@ def build_findings(
     on a whole file, said in the review body: the line it is on is not in the diff. It is
     given too, with ``checked`` False, when the base check could not run: the pull request
     can make it fail (a path the base's copy refuses, a checker timed out), so an error that
-    may be new blocks, its finding saying the base could not be checked, rather than pass."""
+    may be new blocks, its finding saying the base could not be checked, rather than pass.
+    A parser's later errors in a file (code ``syntax``, mypy's) follow from its first and join
+    its finding."""
     placed: dict[tuple[str, int], list[BuildError]] = {}
     away: dict[tuple[str, int | None], list[BuildError]] = {}
     unexplained = unplaced = 0
     placer = Placer(added, changed)
+    parsed: dict[str, tuple[str, int]] = {}  # each file's first syntax error's place
     # The deleted lines have no number near the error's: the declaration names it best.
     taken = Placer(removed or {}, declarations_first=True)
     for done, error in enumerate(errors):
         if placer.spent or taken.spent:
             unplaced = len(errors) - done
             break
-        place = placer.place(error.path, error.line, error.message, error.related)
+        if error.code == "syntax" and error.path in parsed:
+            # A parser's later errors in a file follow from its first: one finding.
+            place: tuple[str, int] | None = parsed[error.path]
+        else:
+            place = placer.place(error.path, error.line, error.message, error.related)
+        if error.code == "syntax" and place is not None:
+            parsed.setdefault(error.path, place)
         room = len(placed) + len(away) < MAX_COMPILE_FINDINGS
         if place is not None and (place in placed or room):
             placed.setdefault(place, []).append(error)
@@ -365,6 +374,8 @@ _RUSTC_ERROR = re.compile(r"E\d{4}|rustc")
 """rustc's own errors' codes (``E0308``; "rustc" where it gives none): any other code of an
 error clippy reports is a lint the crate makes an error (``dead_code`` under
 ``#![deny(warnings)]``)."""
+_BORROW_CHECK = re.compile(r"E0(?:373|38[124]|499|50[0-35-9]|51[05]|52[14]|59[467]|626|71[236])")
+"""rustc's borrow checker's codes: the types fit, what the code does with a value does not."""
 
 
 def _says(tool: str, code: str) -> str:
@@ -372,6 +383,8 @@ def _says(tool: str, code: str) -> str:
     lint the crate denies (it stops the build, but nothing fails to type-check)."""
     if tool == "clippy" and not _RUSTC_ERROR.fullmatch(code):
         return f": the change does not build, a lint made an error (`{code[:80]}`): "
+    if tool == "clippy" and _BORROW_CHECK.fullmatch(code):
+        return ": the change does not compile, the borrow checker refuses it: "
     return _SAYS
 
 
