@@ -402,7 +402,15 @@ def assess_risk(
         counted=(sum(c.added for c in change.files), sum(c.deleted for c in change.files)),
         beside=scored is not change,
     )
-    prior = replace(prior, reasons=[*prior.reasons, *_left_out(change, scored)])
+    # The change's types are all its files', tests and documentation too: only its size left
+    # them out.
+    whole = runs.effective(change.files, evidence.runs, evidence.moved)
+    kinds = {kind for changed in whole for kind in changed.types}
+    prior = replace(
+        prior,
+        change_types=[kind for kind in ChangeType if kind in kinds],
+        reasons=[*prior.reasons, *_left_out(change, scored)],
+    )
     if shallow:
         return with_note(
             prior, "priors: the clone is shallow, so the repository's past is not known."

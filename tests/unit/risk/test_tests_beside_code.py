@@ -46,6 +46,8 @@ def test_tests_or_docs_beside_a_code_change_never_raise_its_risk(
     assert both["requires_approval"] <= alone["requires_approval"]
     said = " ".join(r["message"] for r in both["reasons"])
     assert "left out of the size" in said, said
+    # only the size leaves them out: the change's types are all its files'
+    assert set(both["change_types"]) > set(alone["change_types"]), both["change_types"]
 
 
 def test_more_code_beside_the_same_tests_still_scores_higher(project: Project) -> None:
