@@ -46,6 +46,7 @@ from cicd_agent.risk.records import (
     pathspecs_for,
     record_touch,
 )
+from cicd_agent.risk.removed_api import removed_names
 from cicd_agent.risk.runs import split_diff
 from cicd_agent.risk.score import assess_change
 
@@ -236,9 +237,11 @@ def read_evidence(
     ]
     workflows = [c.path for c in files if c.path.startswith(".github/")]
     lines, moved = read_what_changed(repo, change, diff_text)
+    running = diff_text(runtime[:MAX_DIFF_PATHS], MAX_DIFF_BYTES)
     return ChangeEvidence(
         destructive=tuple(destructive_statements(diff_text(migrations[:200], MAX_DIFF_BYTES))),
-        weakened=tuple(weakened_access(diff_text(runtime[:MAX_DIFF_PATHS], MAX_DIFF_BYTES))),
+        weakened=tuple(weakened_access(running)),
+        removed=tuple(f"{path}: {name}" for path, name in removed_names(running)),
         pins_only=len(workflows) == len(files)
         and action_pins_only(files, diff_text(workflows[:50], 200_000)),
         security=()
