@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cicd_agent.actions.progress import Progress
@@ -25,7 +25,7 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.local.range_findings import security_findings
 from cicd_agent.risk import dependencies, runs, store
-from cicd_agent.risk.assessment import RiskAssessment
+from cicd_agent.risk.assessment import Reason, RiskAssessment
 from cicd_agent.risk.evidence import (
     MAX_DIFF_BYTES,
     MAX_DIFF_PATHS,
@@ -46,6 +46,7 @@ from cicd_agent.risk.records import (
     pathspecs_for,
     record_touch,
 )
+from cicd_agent.risk.removed_api import removed_names
 from cicd_agent.risk.runs import split_diff
 from cicd_agent.risk.score import assess_change
 
@@ -84,7 +85,7 @@ def read_history(repo: GitRepo, change: ChangeSet, *, now: int) -> HistoryFeatur
     # The two passes are independent `git log` runs: run side by side, the slower one sets
     # the wall time (most of a cached deploy-gate run's, on a long history).
     with ThreadPoolExecutor(max_workers=2) as pool:
-        files_pass = pool.submit(_file_pass, repo, past, change, since)
+        files_pass = pool.submit(_file_pass, repo, past, measured(change), since)
         author_pass = pool.submit(_experience, repo, past, authors, when)
         scan = files_pass.result()
         experience, recent = author_pass.result()
@@ -109,6 +110,38 @@ def read_history(repo: GitRepo, change: ChangeSet, *, now: int) -> HistoryFeatur
         recent_experience=recent,
         subsystem_experience=min((scan.subsystem_authors[a] for a in authors), default=0),
     )
+
+
+_BESIDE = frozenset({ChangeType.TESTS, ChangeType.DOCS})
+
+
+def measured(change: ChangeSet) -> ChangeSet:
+    """``change`` as its size and its files' past are read: a change to anything else is read
+    without its test and documentation files, so writing tests or docs beside a change never
+    makes it riskier than the same change without them (as a comment in code counts no line).
+    A change of only tests or documentation is read whole: the rules for those scale it down."""
+    kept = tuple(c for c in change.files if not (c.types and c.types <= _BESIDE))
+    if not kept or len(kept) == len(change.files):
+        return change
+    return replace(change, files=kept)
+
+
+def _left_out(change: ChangeSet, scored: ChangeSet) -> list[Reason]:
+    """The sentence that says which files :func:`measured` left out, if any."""
+    kept = {c.path for c in scored.files}
+    out = [c for c in change.files if c.path not in kept]
+    if not out:
+        return []
+    added, deleted = sum(c.added for c in out), sum(c.deleted for c in out)
+    return [
+        Reason(
+            signal="scope",
+            message=f"Tests and documentation beside the change ({len(out):,} file(s), "
+            f"+{added:,}/-{deleted:,}) are left out of the size and the files' past: writing "
+            "them never makes a change riskier.",
+            evidence=[c.path for c in out[:5]],
+        )
+    ]
 
 
 def _file_pass(repo: GitRepo, past: str, change: ChangeSet, since: int) -> FileScan:
@@ -204,9 +237,11 @@ def read_evidence(
     ]
     workflows = [c.path for c in files if c.path.startswith(".github/")]
     lines, moved = read_what_changed(repo, change, diff_text)
+    running = diff_text(runtime[:MAX_DIFF_PATHS], MAX_DIFF_BYTES)
     return ChangeEvidence(
         destructive=tuple(destructive_statements(diff_text(migrations[:200], MAX_DIFF_BYTES))),
-        weakened=tuple(weakened_access(diff_text(runtime[:MAX_DIFF_PATHS], MAX_DIFF_BYTES))),
+        weakened=tuple(weakened_access(running)),
+        removed=tuple(f"{path}: {name}" for path, name in removed_names(running)),
         pins_only=len(workflows) == len(files)
         and action_pins_only(files, diff_text(workflows[:50], 200_000)),
         security=()
@@ -354,8 +389,9 @@ def assess_risk(
     ranked against the little past it holds. Scoring from a cached fit is plain arithmetic:
     scikit-learn is imported only to fit."""
     evidence = read_evidence(repo, change, with_security=True, text=text, security=security)
+    scored = measured(change)
     # What runs and which dependencies moved, not only how many lines.
-    files = runs.effective(change.files, evidence.runs, evidence.moved)
+    files = runs.effective(scored.files, evidence.runs, evidence.moved)
     who = identity or GIT_TEXT
     # Deepened (:func:`deepen_history`): the past is there back to the bound, as mined.
     shallow = not deepened and repo.is_shallow()
@@ -367,6 +403,16 @@ def assess_risk(
         identity=who,
         shallow=shallow,
         counted=(sum(c.added for c in change.files), sum(c.deleted for c in change.files)),
+        beside=scored is not change,
+    )
+    # The change's types are all its files', tests and documentation too: only its size left
+    # them out.
+    whole = runs.effective(change.files, evidence.runs, evidence.moved)
+    kinds = {kind for changed in whole for kind in changed.types}
+    prior = replace(
+        prior,
+        change_types=[kind for kind in ChangeType if kind in kinds],
+        reasons=[*prior.reasons, *_left_out(change, scored)],
     )
     if shallow:
         return with_note(

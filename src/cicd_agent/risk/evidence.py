@@ -86,6 +86,9 @@ class ChangeEvidence:
     moved: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """By manifest or lock file read, the dependency entries it moves (``requests 2.31 →
     2.32``); a file left out could not be read (:mod:`~cicd_agent.risk.dependencies`)."""
+    removed: tuple[str, ...] = ()
+    """Exported names deleted and not declared again, as ``path: name``
+    (:mod:`~cicd_agent.risk.removed_api`)."""
 
 
 NO_EVIDENCE = ChangeEvidence()

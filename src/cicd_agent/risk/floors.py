@@ -2,7 +2,9 @@
 least high; a change touching only docs and tests, or only bumping development dependencies, is
 capped. Ceilings apply first and floors last, so a floor (a secret in a README) always wins.
 
-Every rule is monotone: adding lines or files can only lift a floor or a ceiling. The author's
+Every rule is monotone: adding lines or files can only lift a floor or a ceiling, but for one: an
+exported name deleted is no floor where the change declares it again (then it moves or rewrites
+the name, not removes it). The author's
 identity counts only when GitHub vouches for it (:class:`Identity`): git's author text can add
 the "first change" floor, never remove it."""
 
@@ -128,11 +130,11 @@ def finish(
     shallow: bool = False,
     arithmetic: str = "",
 ) -> RiskAssessment:
-    """Apply the ceilings, then the floors: a migration, security or infrastructure change is
-    never low; a destructive migration, weakened access, an added secret, a dangerous workflow,
-    or a huge change by an author with no known history is at least high; a shallow clone's is
-    critical (a secret also holds the deployment). Each adds its reason, and ``arithmetic`` says
-    what it moved."""
+    """Apply the ceilings, then the floors: a migration, security or infrastructure change, or
+    one deleting an exported name, is never low; a destructive migration, weakened access, an
+    added secret, a dangerous workflow, or a huge change by an author with no known history is
+    at least high; a shallow clone's is critical (a secret also holds the deployment). Each adds
+    its reason, and ``arithmetic`` says what it moved."""
     scored = score
     score, ceiling_reasons = _ceilings(score, files, evidence)
     if score < scored:
@@ -201,6 +203,8 @@ def finish(
             "least medium risk and gets a full build, not a cached one.",
             (moved or manifests)[:10],
         )
+    if removed := evidence.removed:
+        at_least(RiskLevel.MEDIUM, "removed_api", _removed_sentence(removed), list(removed[:10]))
     migrations = [c.path for c in files if ChangeType.MIGRATION in c.types]
     if migrations:
         at_least(
@@ -299,6 +303,16 @@ def _ceilings(
             evidence_paths = [c.path for c in files[:5]]
             return cap, [Reason(signal=signal, message=message, evidence=evidence_paths)]
     return score, []
+
+
+def _removed_sentence(removed: Sequence[str]) -> str:
+    """What deleting the exported names ``removed`` (``path: name``) risks, naming them."""
+    names = ", ".join(entry.rpartition(": ")[2] for entry in removed[:5])
+    return (
+        f"{len(removed)} exported name(s) deleted and not declared again in the change "
+        f"({names}{', …' if len(removed) > 5 else ''}): code outside the change that uses "
+        "them no longer builds, so this is at least medium risk."
+    )
 
 
 def _dev_dependencies_only(files: Sequence[ChangedFile], evidence: ChangeEvidence) -> bool:

@@ -91,14 +91,16 @@ def assess_change(
     identity: Identity = UNKNOWN_AUTHOR,
     shallow: bool = False,
     counted: tuple[int, int] | None = None,
+    beside: bool = False,
 ) -> RiskAssessment:
     """Score a change with the priors, with the floors of ``evidence`` (what the detectors
     read in its diff text). Review mode calls this with its own files to get the same risk
     level. ``counted`` is git's count of the lines added and deleted, where ``files`` count
-    only the lines that change what runs (``runs.effective``): the size reason says both."""
+    only the lines that change what runs (``runs.effective``): the size reason says both.
+    ``beside``: tests and documentation beside the change were left out of ``files``."""
     features = measure(files, commits, history)
     reasons = [
-        *size_reasons(files, features, weights, counted),
+        *size_reasons(files, features, weights, counted, beside=beside),
         *history_reasons(history, features, weights),
         *type_reasons(files, weights),
     ]
@@ -218,9 +220,12 @@ def size_reasons(
     features: RiskFeatures,
     weights: Weights,
     counted: tuple[int, int] | None = None,
+    *,
+    beside: bool = False,
 ) -> list[Reason]:
     """Size and diffusion; ``counted`` (git's lines added and deleted) is the figure said
-    first, as every other summary says it, with the lines that run beside it if fewer."""
+    first, as every other summary says it, with the lines that run beside it if fewer
+    (``beside``: fewer also because tests and documentation beside the change are left out)."""
     lines = features.lines_added + features.lines_deleted
     running = (features.lines_added, features.lines_deleted)
     added, deleted = counted or running
@@ -228,7 +233,8 @@ def size_reasons(
     if running != (added, deleted):
         # Prose counts as read, not as run: a readme's lines are not "code that runs".
         prose = sum(c.added + c.deleted for c in files if ChangeType.DOCS in classify_path(c.path))
-        said += f", {lines:,} of them not comments or whitespace (+{running[0]:,}/-{running[1]:,})"
+        left = ", whitespace, tests or documentation" if beside else " or whitespace"
+        said += f", {lines:,} of them not comments{left} (+{running[0]:,}/-{running[1]:,})"
         said += f", {prose:,} of those documentation," if prose else ","
     largest = sorted(files, key=lambda changed: -changed.churn)[:3]
     reasons = [

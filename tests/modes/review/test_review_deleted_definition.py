@@ -96,7 +96,8 @@ def test_attack_the_deleted_lines_words_are_cleaned_as_the_checkers_are() -> Non
 def test_errors_of_one_name_deleted_go_to_one_deleted_line() -> None:
     """go-humanize's shape: deleting ``RelTime`` (its comment and its definition) broke calls on
     lines above and below where it was; each went to the deleted line nearest its own number,
-    in the head's numbering, and one deletion read as two findings."""
+    in the head's numbering, and one deletion read as two findings. The one finding quotes the
+    deleted definition, not the comment above it."""
     said = "undefined: RelTime"
     errors = [BuildError("times.go", 23, "typecheck", said),
               BuildError("times_test.go", 80, "typecheck", said)]  # fmt: skip
@@ -107,4 +108,4 @@ def test_errors_of_one_name_deleted_go_to_one_deleted_line() -> None:
         }
     }
     [found], _, _ = build_findings("go vet", errors, {}, str, removed=removed)
-    assert "line 67" in found.body and "`times.go:23`, `times_test.go:80`" in found.body
+    assert "line 74" in found.body and "`times.go:23`, `times_test.go:80`" in found.body

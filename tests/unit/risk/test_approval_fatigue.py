@@ -97,9 +97,9 @@ def _size_reason(builder: GitRepoBuilder, base: str, head: str) -> str:
 
 
 def test_the_size_said_is_gits_numstat(tmp_path: Path) -> None:
-    """hashicorp/go-version's custom prefixes commit: git counts +208/-4, of which +176/-2
-    change what runs; the reason said "178 lines changed (+176/-2)" beside review's
-    "+208 −4"."""
+    """hashicorp/go-version's custom prefixes commit: git counts +208/-4, of which +34/-2
+    change what runs outside its tests and documentation; the reason said "178 lines changed
+    (+176/-2)" beside review's "+208 −4"."""
     case = CASES["go-code-and-comments"]
     builder = GitRepoBuilder(tmp_path / "repo")
     base = builder.commit("base", {path: texts[0] for path, texts in case["texts"].items()})
@@ -110,13 +110,15 @@ def test_the_size_said_is_gits_numstat(tmp_path: Path) -> None:
     assert (added, deleted) == (208, 4)
     size = _size_reason(builder, base, head)
     assert size.startswith(
-        "212 lines changed (+208/-4), 178 of them not comments or whitespace (+176/-2), 26 of"
+        "212 lines changed (+208/-4), 36 of them not comments, whitespace, tests or "
+        "documentation (+34/-2)"
     ), size
 
 
 def test_a_readmes_lines_are_not_called_code_that_runs(tmp_path: Path) -> None:
     """gobwas/glob's "Fix speed results table formatting." with the CI change before it: the
-    readme's ten lines were said to be "code that runs"; they are said as documentation."""
+    readme's ten lines were said to be "code that runs"; beside the CI change they are left
+    out of its size, and a reason says so."""
     builder = GitRepoBuilder(tmp_path / "repo")
     ci = "language: go\n# the versions\ngo:\n  - 1.5\n"
     table = "".join(f"| pattern {n} | {n} ns |\n" for n in range(40))
@@ -125,9 +127,15 @@ def test_a_readmes_lines_are_not_called_code_that_runs(tmp_path: Path) -> None:
         "Fix table",
         {"readme.md": "# glob\n" + table, ".travis.yml": ci.replace("the", "our") + "  - 1.6\n"},
     )
-    size = _size_reason(builder, base, head)
-    assert "code that runs" not in size, size
-    assert "of those documentation" in size, size
+    repo = GitRepo.open(builder.path)
+    change = read_change_set(repo, head, base)
+    now = repo.commit_time(change.head)
+    history = read_history(repo, change, now=now)
+    assessed = assess_risk(repo, change, history, None, identity=None, deepened=False, now=now)
+    said = [reason.message for reason in assessed.reasons]
+    assert not any("code that runs" in message for message in said), said
+    [left_out] = [r for r in assessed.reasons if "left out of the size" in r.message]
+    assert left_out.evidence == ["readme.md"]
 
 
 def test_changelog_fragments_with_tests_are_not_shipped_code() -> None:

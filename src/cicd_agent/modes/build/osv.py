@@ -308,8 +308,8 @@ _MD5 = re.compile(r"md5=([A-Za-z0-9+/=]{24})")
 
 def _failed(family: str, why: str) -> ExternalServiceError:
     return ExternalServiceError(
-        f"OSV data for {family} could not be downloaded: {why}",
-        hint="use --vuln-db DIR with a folder of OSV records, or --vuln-db none",
+        f"OSV data for {family} could not be downloaded: {why}.",
+        hint="Use --vuln-db DIR with a folder of OSV records, or --vuln-db none.",
     )
 
 

@@ -243,7 +243,7 @@ def analyse_scans(
     (:func:`~cicd_agent.modes.analyse_failure.flakiness.weighed`).
     """
     redact = redact or Redactor().redact
-    places = ChangePlaces(changed_files, changed_lines)
+    places = ChangePlaces(changed_files, changed_lines, checkout)
     marked = any(step.failed for scan in scans for step in scan.steps)
     judged = [
         verdict

@@ -10,7 +10,9 @@ is never put first when one of the change's own stands beside it.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
 
 from cicd_agent.modes.analyse_failure.logs.files import normalise_path
 from cicd_agent.modes.analyse_failure.logs.region import LogFinding
@@ -26,7 +28,15 @@ class ChangePlaces:
         self,
         changed_files: Sequence[str],
         changed_lines: Mapping[str, Collection[int]] | None = None,
+        checkout: Path | None = None,
     ) -> None:
+        # The checkout's folder as given and with its links resolved: a tool run on this
+        # machine prints either. The log's path is only compared, never followed.
+        self.roots = (
+            tuple(dict.fromkeys((checkout.absolute().as_posix(), checkout.resolve().as_posix())))
+            if checkout is not None
+            else ()
+        )
         self.files = {c for c in (normalise_path(p) for p in changed_files) if c}
         self.lines = {
             c: set(n) for p, n in (changed_lines or {}).items() if (c := normalise_path(p))
@@ -55,8 +65,20 @@ class ChangePlaces:
             if arrow is None or not arrow.path:
                 return None
             match = arrow
-        path = normalise_path(match.path or "")
+        path = normalise_path(self._under_checkout(match.path or ""))
         return (path, match.source_line) if path else None
+
+    def _under_checkout(self, path: str) -> str:
+        """``path`` relative to the checkout where it is an absolute path inside it (``cicd-agent
+        --repo ../app`` reading eslint's ``/home/me/app/index.js``), else as printed: one whose
+        dots lead out of the checkout is not inside it."""
+        if not path.startswith("/"):
+            return path
+        plain = posixpath.normpath(path)
+        for root in self.roots:
+            if plain.startswith(root.rstrip("/") + "/"):
+                return plain[len(root.rstrip("/")) + 1 :]
+        return path
 
     def distance(self, finding: LogFinding, ranked: Sequence[LogFinding]) -> int:
         """0 on a line the change wrote, 1 in a file it touched, 2 elsewhere or unknown."""

@@ -50,15 +50,21 @@ MAX_COMPILE_FINDINGS = 50
 _QUOTED = re.compile(r"\"([^\"\n]{1,80})\"|'([^'\n]{1,80})'|`([^`\n]{1,80})`")
 _WORD = re.compile(r"[A-Za-z_][\w.]*")
 _CODE_LIKE = re.compile(r"[._\d]|[a-z][A-Z]")
-_CALLED = re.compile(r"\bcall to ([A-Za-z_][\w.]*)")
-"""The function a call that no longer fits names, plain word or not (Go's "not enough arguments
-in call to Format")."""
+_CALLED = re.compile(r"\b(?:call to|undeclared name:|undefined:) ([A-Za-z_][\w.]*)")
+"""The name after Go's own words, plain word or not: the function a call that no longer fits
+names ("not enough arguments in call to Format"), and a name no longer declared ("undeclared
+name: Collection", "undefined: Collection")."""
+_DECLARES = re.compile(
+    r"\b(?:type|func|class|def|struct|enum|trait|fn|interface|const|var|let)\s+"
+    r"(?:\([^)\n]{0,200}\)\s*)?([A-Za-z_]\w*)"
+)
+"""A declaration's keyword and the name it declares (a Go method's receiver passed over)."""
 
 
 def names(message: str) -> set[str]:
     """The names an error's message mentions that a line of code could hold: what it quotes,
     words only code has (``strconv.Atoi``, ``int64``, ``max_len``, ``isValid``), and the name
-    after "call to"."""
+    after Go's "call to", "undeclared name:" and "undefined:"."""
     quoted = {next(g for g in m.groups() if g) for m in _QUOTED.finditer(message)}
     quoted |= set(_CALLED.findall(message))
     words = {w for q in quoted for w in _WORD.findall(q)}
@@ -148,8 +154,11 @@ class Placer:
         self,
         added: Mapping[str, Mapping[int, str]],
         changed: Mapping[str, Mapping[int, frozenset[str]]] | None = None,
+        *,
+        declarations_first: bool = False,
     ) -> None:
         self.added = added
+        self.declarations_first = declarations_first
         self.work = 0
         self.holding: dict[str, list[tuple[str, int]]] = {}
         self.moving: dict[str, list[tuple[str, int]]] = {}
@@ -181,11 +190,13 @@ class Placer:
 
     def naming(self, path: str, line: int, message: str) -> tuple[str, int] | None:
         """The indexed line (this file first) holding the most of the message's names or
-        whose change brought or took away a word it says, nearest above ``line`` on a tie."""
+        whose change brought or took away a word it says, nearest above ``line`` on a tie
+        (with ``declarations_first``, a line declaring one of the names before any other)."""
         message = message[:MAX_MESSAGE]
         scores: dict[tuple[str, int], int] = {}
+        named = names(message)
         for table, wanted, score in (
-            (self.holding, names(message), weight),
+            (self.holding, named, weight),
             (self.moving, words_of(message), len),
         ):
             for name in wanted:
@@ -196,12 +207,17 @@ class Placer:
         if not scores:
             return None
 
-        def rank(place: tuple[str, int]) -> tuple[bool, int, int, tuple[str, int]]:
+        def rank(place: tuple[str, int]) -> tuple[bool, int, bool, int, tuple[str, int]]:
             number = place[1]
             distance = line - number if number < line else 10**6 + number
-            return place[0] != path, -scores[place], distance, place
+            declared = self.declarations_first and self._declares(place, named)
+            return place[0] != path, -scores[place], not declared, distance, place
 
         return min(scores, key=rank)
+
+    def _declares(self, place: tuple[str, int], named: set[str]) -> bool:
+        text = self.added.get(place[0], {}).get(place[1], "")[:MAX_MESSAGE]
+        return any(found in named for found in _DECLARES.findall(text))
 
 
 def build_findings(
@@ -225,17 +241,27 @@ def build_findings(
     on a whole file, said in the review body: the line it is on is not in the diff. It is
     given too, with ``checked`` False, when the base check could not run: the pull request
     can make it fail (a path the base's copy refuses, a checker timed out), so an error that
-    may be new blocks, its finding saying the base could not be checked, rather than pass."""
+    may be new blocks, its finding saying the base could not be checked, rather than pass.
+    A parser's later errors in a file (code ``syntax``, mypy's) follow from its first and join
+    its finding."""
     placed: dict[tuple[str, int], list[BuildError]] = {}
     away: dict[tuple[str, int | None], list[BuildError]] = {}
     unexplained = unplaced = 0
     placer = Placer(added, changed)
-    taken = Placer(removed or {})
+    parsed: dict[str, tuple[str, int]] = {}  # each file's first syntax error's place
+    # The deleted lines have no number near the error's: the declaration names it best.
+    taken = Placer(removed or {}, declarations_first=True)
     for done, error in enumerate(errors):
         if placer.spent or taken.spent:
             unplaced = len(errors) - done
             break
-        place = placer.place(error.path, error.line, error.message, error.related)
+        if error.code == "syntax" and error.path in parsed:
+            # A parser's later errors in a file follow from its first: one finding.
+            place: tuple[str, int] | None = parsed[error.path]
+        else:
+            place = placer.place(error.path, error.line, error.message, error.related)
+        if error.code == "syntax" and place is not None:
+            parsed.setdefault(error.path, place)
         room = len(placed) + len(away) < MAX_COMPILE_FINDINGS
         if place is not None and (place in placed or room):
             placed.setdefault(place, []).append(error)
@@ -348,6 +374,8 @@ _RUSTC_ERROR = re.compile(r"E\d{4}|rustc")
 """rustc's own errors' codes (``E0308``; "rustc" where it gives none): any other code of an
 error clippy reports is a lint the crate makes an error (``dead_code`` under
 ``#![deny(warnings)]``)."""
+_BORROW_CHECK = re.compile(r"E0(?:373|38[124]|499|50[0-35-9]|51[05]|52[14]|59[467]|626|71[236])")
+"""rustc's borrow checker's codes: the types fit, what the code does with a value does not."""
 
 
 def _says(tool: str, code: str) -> str:
@@ -355,6 +383,8 @@ def _says(tool: str, code: str) -> str:
     lint the crate denies (it stops the build, but nothing fails to type-check)."""
     if tool == "clippy" and not _RUSTC_ERROR.fullmatch(code):
         return f": the change does not build, a lint made an error (`{code[:80]}`): "
+    if tool == "clippy" and _BORROW_CHECK.fullmatch(code):
+        return ": the change does not compile, the borrow checker refuses it: "
     return _SAYS
 
 

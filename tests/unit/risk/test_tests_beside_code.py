@@ -1,0 +1,102 @@
+"""Tests and documentation written beside a code change never make it riskier than the same
+change without them (a new user's finding: a five-line change scored low alone and medium
+with a 122-line test file or 60 README lines beside it), on a real project's history rebuilt
+(twine, fitted) and on a short one (the general rules), through the CLI as a user runs it."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.analysis.scale import RiskLevel
+from tests.unit.risk.test_common_sense import Project, deploy_gate_json, lines
+
+CODE = {"twine/utils.py": lines(5)}
+TESTS = "".join(f"def test_{i}():\n    assert {i} == {i}\n\n" for i in range(40))
+PROSE = "".join(f"A sentence of the guide, number {i}.\n" for i in range(60))
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
+    yield Project(tmp_path_factory.mktemp("risk-beside"))
+
+
+@pytest.mark.parametrize(
+    "beside",
+    [
+        {"tests/test_beside.py": TESTS},
+        {"tests/test_utils.py": TESTS},
+        {"README.rst": PROSE},
+        {"docs/index.rst": PROSE, "tests/test_beside.py": TESTS},
+    ],
+    ids=["a new test file", "a test file with a past", "readme lines", "docs and tests"],
+)
+def test_tests_or_docs_beside_a_code_change_never_raise_its_risk(
+    project: Project, beside: dict[str, str]
+) -> None:
+    alone = project.score(project.change(CODE))
+    head = project.change({**CODE, **beside})
+    assert all((project.repo / name).is_file() for name in beside)
+    both = project.score(head)
+    assert both["risk_score"] <= alone["risk_score"], (alone["risk_score"], both["risk_score"])
+    assert RiskLevel(both["risk_level"]).rank <= RiskLevel(alone["risk_level"]).rank
+    assert both["requires_approval"] <= alone["requires_approval"]
+    said = " ".join(r["message"] for r in both["reasons"])
+    assert "left out of the size" in said, said
+    # only the size leaves them out: the change's types are all its files'
+    assert set(both["change_types"]) > set(alone["change_types"]), both["change_types"]
+
+
+def test_more_code_beside_the_same_tests_still_scores_higher(project: Project) -> None:
+    """The monotone rule holds with tests beside: more lines of code never score lower."""
+    beside = {"tests/test_beside.py": TESTS}
+    small = project.score(project.change({**CODE, **beside}))
+    large = project.score(project.change({"twine/utils.py": lines(300), **beside}))
+    assert large["risk_score"] >= small["risk_score"]
+    assert large["risk_score"] > small["risk_score"] or large["risk_level"] == "critical"
+
+
+def git(repo: Path, *args: str) -> str:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(repo.parent), "GIT_AUTHOR_NAME": "a",
+           "GIT_AUTHOR_EMAIL": "a@example.org", "GIT_COMMITTER_NAME": "a",
+           "GIT_COMMITTER_EMAIL": "a@example.org"}  # fmt: skip
+    done = subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True, env=env
+    )
+    return done.stdout.strip()
+
+
+def test_a_short_history_scored_by_the_general_rules_keeps_the_same_promise(
+    tmp_path: Path,
+) -> None:
+    """Below 150 past commits the hand-set rules score the change: the same promise holds."""
+    repo = tmp_path / "short"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    for number in range(12):
+        (repo / "lib.py").write_text(lines(10 + number))
+        (repo / "test_lib.py").write_text(lines(5 + number, "t"))
+        git(repo, "add", "-A")
+        git(repo, "commit", "-qm", f"step {number}")
+    base = git(repo, "rev-parse", "HEAD")
+
+    def head(extra: dict[str, str]) -> str:
+        git(repo, "checkout", "-q", "-B", "work", base)
+        with (repo / "lib.py").open("a") as handle:
+            handle.write(lines(5, "new"))
+        for name, text in extra.items():
+            with (repo / name).open("a") as handle:
+                handle.write(text)
+        git(repo, "add", "-A")
+        git(repo, "commit", "-qm", "change")
+        return git(repo, "rev-parse", "HEAD")
+
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    alone = deploy_gate_json(repo, base, head({}), tmp_path / "cache", runs)
+    for extra in ({"test_lib.py": TESTS}, {"README.md": PROSE}):
+        both = deploy_gate_json(repo, base, head(extra), tmp_path / "cache", runs)
+        assert both["risk_score"] <= alone["risk_score"], (extra, both["risk_score"])
