@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 
 from cicd_agent.actions.progress import Progress
@@ -25,7 +26,8 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.local.range_findings import security_findings
 from cicd_agent.risk import dependencies, runs, store
-from cicd_agent.risk.assessment import Reason, RiskAssessment
+from cicd_agent.risk.assessment import RiskAssessment
+from cicd_agent.risk.beside import at_least, beside_part, left_out, measured
 from cicd_agent.risk.evidence import (
     MAX_DIFF_BYTES,
     MAX_DIFF_PATHS,
@@ -36,7 +38,7 @@ from cicd_agent.risk.evidence import (
     diff_parts,
     weakened_access,
 )
-from cicd_agent.risk.fit import refitted, with_note
+from cicd_agent.risk.fit import Snapshot, refitted, with_note
 from cicd_agent.risk.floors import DEPENDENCY_TYPES, GIT_TEXT, Identity
 from cicd_agent.risk.records import (
     FileScan,
@@ -110,38 +112,6 @@ def read_history(repo: GitRepo, change: ChangeSet, *, now: int) -> HistoryFeatur
         recent_experience=recent,
         subsystem_experience=min((scan.subsystem_authors[a] for a in authors), default=0),
     )
-
-
-_BESIDE = frozenset({ChangeType.TESTS, ChangeType.DOCS})
-
-
-def measured(change: ChangeSet) -> ChangeSet:
-    """``change`` as its size and its files' past are read: a change to anything else is read
-    without its test and documentation files, so writing tests or docs beside a change never
-    makes it riskier than the same change without them (as a comment in code counts no line).
-    A change of only tests or documentation is read whole: the rules for those scale it down."""
-    kept = tuple(c for c in change.files if not (c.types and c.types <= _BESIDE))
-    if not kept or len(kept) == len(change.files):
-        return change
-    return replace(change, files=kept)
-
-
-def _left_out(change: ChangeSet, scored: ChangeSet) -> list[Reason]:
-    """The sentence that says which files :func:`measured` left out, if any."""
-    kept = {c.path for c in scored.files}
-    out = [c for c in change.files if c.path not in kept]
-    if not out:
-        return []
-    added, deleted = sum(c.added for c in out), sum(c.deleted for c in out)
-    return [
-        Reason(
-            signal="scope",
-            message=f"Tests and documentation beside the change ({len(out):,} file(s), "
-            f"+{added:,}/-{deleted:,}) are left out of the size and the files' past: writing "
-            "them never makes a change riskier.",
-            evidence=[c.path for c in out[:5]],
-        )
-    ]
 
 
 def _file_pass(repo: GitRepo, past: str, change: ChangeSet, since: int) -> FileScan:
@@ -387,9 +357,45 @@ def assess_risk(
     the diff and its findings; ``identity``: who GitHub says the change is by (None: git's author
     text, which only raises, :data:`~cicd_agent.risk.floors.GIT_TEXT`). A shallow clone is never
     ranked against the little past it holds. Scoring from a cached fit is plain arithmetic:
-    scikit-learn is imported only to fit."""
-    evidence = read_evidence(repo, change, with_security=True, text=text, security=security)
+    scikit-learn is imported only to fit.
+
+    Tests and documentation beside a code change leave its size and past (:mod:`.beside`), and
+    the change is then never scored below those files alone: adding a line is never safer."""
     scored = measured(change)
+
+    @cache
+    def fitted() -> Snapshot:  # the past of one base, fitted once for both parts
+        return store.fitted_at(repo, change.base or "", cache_dir, notes, progress)
+
+    assessed = _assessed(
+        repo, change, scored, history, fitted, identity=identity, deepened=deepened, now=now,
+        text=text, security=security,
+    )  # fmt: skip
+    if scored is change:
+        return assessed
+    rest = beside_part(change, scored)
+    alone = _assessed(
+        repo, rest, rest, read_history(repo, rest, now=now), fitted, identity=identity,
+        deepened=deepened, now=now, text=None, security=security,
+    )  # fmt: skip
+    return at_least(assessed, alone)
+
+
+def _assessed(
+    repo: GitRepo,
+    change: ChangeSet,
+    scored: ChangeSet,
+    history: HistoryFeatures,
+    fitted: Callable[[], Snapshot],
+    *,
+    identity: Identity | None,
+    deepened: bool,
+    now: int,
+    text: DiffText | None,
+    security: Sequence[Finding] | None,
+) -> RiskAssessment:
+    """:func:`assess_risk` of ``change`` with the size and past of its part ``scored``."""
+    evidence = read_evidence(repo, change, with_security=True, text=text, security=security)
     # What runs and which dependencies moved, not only how many lines.
     files = runs.effective(scored.files, evidence.runs, evidence.moved)
     who = identity or GIT_TEXT
@@ -412,7 +418,7 @@ def assess_risk(
     prior = replace(
         prior,
         change_types=[kind for kind in ChangeType if kind in kinds],
-        reasons=[*prior.reasons, *_left_out(change, scored)],
+        reasons=[*prior.reasons, *left_out(change, scored)],
     )
     if shallow:
         return with_note(
@@ -422,7 +428,7 @@ def assess_risk(
         return with_note(
             prior, "priors: no history before the base (a root commit or the empty tree)."
         )
-    snapshot = store.fitted_at(repo, change.base, cache_dir, notes, progress)
+    snapshot = fitted()
     return refitted(
         prior,
         snapshot,
