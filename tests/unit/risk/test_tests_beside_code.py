@@ -120,3 +120,17 @@ def test_a_line_of_code_added_to_a_large_tests_change_never_makes_it_safer(
     both = project.score(project.change({"twine/utils.py": lines(1), **tests}))
     assert both["risk_score"] >= alone["risk_score"], (alone["risk_score"], both["risk_score"])
     assert RiskLevel(both["risk_level"]).rank >= RiskLevel(alone["risk_level"]).rank
+
+
+def test_the_raised_score_says_which_part_decided_it(project: Project) -> None:
+    """Where the tests alone decide, the reasons and the arithmetic say so; elsewhere nothing."""
+    from cicd_agent.risk.beside import at_least
+
+    many = "".join(f"def test_big_{i}():\n    assert {i} + 1 == {i + 1}\n\n" for i in range(900))
+    both = project.score(project.change({"twine/utils.py": lines(1), "tests/test_x.py": many}))
+    said = " ".join(r["message"] for r in both["reasons"])
+    assert "Its tests and documentation alone score" in said, said
+    assert "Its tests and documentation alone score" in both["risk_arithmetic"]
+    small = project.score(project.change({**CODE, "tests/test_beside.py": TESTS[:40]}))
+    assert "alone score" not in " ".join(r["message"] for r in small["reasons"])
+    assert callable(at_least)
