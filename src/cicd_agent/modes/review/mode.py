@@ -1,8 +1,10 @@
 """``cicd-agent review``: a pull-request review that lands on the right lines and gates merges.
 
 :func:`run` is the whole review, read top to bottom; each step's module says what it does.
-Only the checkers start processes on the change, and analyse takes what they return
-(:func:`.checkers.lint`), so it cannot run before them. analyse and decide are pure
+Two steps start processes on the change: collect, whose risk floor may have zizmor audit the
+workflow files, and the checkers (:func:`.checkers.lint`: the linters and the workflow audit,
+which reads that same zizmor run through the one auditor both are handed). analyse takes only
+what lint returns, so it cannot run before them. analyse and decide are pure
 (:mod:`.decide`): handed values and the run's :class:`~.types.Rules`, never the run. The
 model's answer is advice that decide merges under guardrails, and a suggestion is posted only
 once the sandbox has judged it (:mod:`.suggestions`).
