@@ -11,7 +11,7 @@ from pathlib import Path
 from cicd_agent.runners.base import Selection, TestReport
 from cicd_agent.runners.lookups import tool_mounts
 from cicd_agent.runners.protocol import Runner
-from cicd_agent.runners.sandboxes import SESSION_SANDBOX
+from cicd_agent.runners.sandboxes import PYTEST_SESSION_SANDBOX
 from tests.git_builder import GitRepoBuilder
 
 
@@ -33,7 +33,7 @@ def run_runner(
     repo.commit("start", dict(files))
     job = dict(environ) if environ is not None else {
         "PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/nonexistent")}
-    with SESSION_SANDBOX(repo.path, job, tools=tool_mounts(job)) as sandbox:
+    with PYTEST_SESSION_SANDBOX(repo.path, job, tools=tool_mounts(job)) as sandbox:
         shared = sandbox.workspace(runner.name) if one_copy else None
         return {name: runner.run(sandbox, shared or sandbox.workspace(name), selection,
                                  timeout=timeout)

@@ -53,7 +53,8 @@ REVIEW = """
 from __future__ import annotations
 
 from cicd_agent.job.context import RunContext
-from cicd_agent.modes.review.checkers import checked_facts
+from cicd_agent.local.zizmor import ZizmorAudit
+from cicd_agent.modes.review.checkers import lint
 from cicd_agent.modes.review.collect import collect
 from cicd_agent.modes.review.decide import analyse
 from cicd_agent.modes.review.options import ReviewOptions
@@ -64,7 +65,10 @@ def verdict(ctx: RunContext[ReviewOptions]) -> ReviewVerdict:
     return analyse(FACTS, describe=False)
 """
 
-REVIEW_TOYS = {"toy_review_checked": "checked_facts(ctx)", "toy_review_early": "collect(ctx)"}
+REVIEW_TOYS = {
+    "toy_review_linted": "lint(ctx, collect(ctx), ZizmorAudit())",
+    "toy_review_early": "collect(ctx)",
+}
 """Toy review wirings: what each hands analyse."""
 
 
@@ -96,6 +100,6 @@ def test_review_analyses_only_what_its_checkers_return(toy_mypy: ToyReport) -> N
     collect, before the checkers ran, do not type-check, so no wiring can call it too early
     and lose those findings in silence."""
     report = toy_mypy.report
-    assert toy_mypy.errors("toy_review_checked") == [], report
+    assert toy_mypy.errors("toy_review_linted") == [], report
     early = "\n".join(toy_mypy.errors("toy_review_early"))
     assert 'Argument 1 to "analyse" has incompatible type "ReviewFacts"' in early, report

@@ -16,7 +16,7 @@ NAMED = {
     "cicd_agent.runners.protocol": {"ChecksSuggestions"},
     "cicd_agent.runners.base": {"Selection", "on_pipe"},
     "cicd_agent.runners.lookups": {"file_tests", "has_rust_library"},
-    "cicd_agent.runners.sandboxes": {"SESSION_SANDBOX", "isolation_of", "opened"},
+    "cicd_agent.runners.sandboxes": {"PYTEST_SESSION_SANDBOX", "isolation_of", "opened"},
 }
 """The runners' names review imports, by module (type-only imports count: a reader follows
 them all the same)."""

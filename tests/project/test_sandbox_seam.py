@@ -3,9 +3,9 @@
 Why a project test: a sandbox built by hand could leave out the secrets the run holds (a flag's,
 never in the environment under a secret's name) or the runners' toolchains, and four callers
 once built theirs, each with its own arguments. Building one means calling a class named
-``…Sandbox`` or ``…_SANDBOX`` (``SESSION_SANDBOX``) or a runner's ``sandbox`` class (a
-``RunsInOrder``'s ``sandbox``); :func:`cicd_agent.runners.sandboxes.opened` alone does, with what
-the run knows.
+``…Sandbox`` or ``…_SANDBOX`` (``PYTEST_SESSION_SANDBOX``) or a runner's ``sandbox`` class
+(a ``RunsInOrder``'s ``sandbox``); :func:`cicd_agent.runners.sandboxes.opened` alone does, with
+what the run knows.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def test_the_check_sees_each_way_of_building_one(tmp_path: Path) -> None:
         "run.Sandbox(checkout, environ)\n"
         "PYTEST_SESSIONS.sandbox(checkout, environ)\n"
         "PytestSandbox(checkout, environ)\n"
-        "SESSION_SANDBOX(checkout, environ)\n"
+        "PYTEST_SESSION_SANDBOX(checkout, environ)\n"
         "sandbox(folder, ())\n",  # a local function of that name (build's argv) builds none
         encoding="utf-8",
     )

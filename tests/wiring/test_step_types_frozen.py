@@ -54,7 +54,7 @@ STEPS: dict[str, Any] = {
     "deploy-gate canary": CANARY,
     "command": COMMAND,
 }
-HANDED_ON = ("collect", "analyse", "ask")
+HANDED_ON = ("collect", "lint", "analyse", "ask")
 """The steps whose value later steps read (decide's result is the pipeline's to finish)."""
 
 
@@ -73,11 +73,10 @@ def _type_checking_names(module: types.ModuleType) -> dict[str, Any]:
 
 
 ALSO_NAMED = {
-    "collect": ("collect_handoff", "checked_facts"),
+    "collect": ("collect_handoff",),
     "analyse": ("judge_samples", "analyse_handoff"),
 }
-"""Steps named for what they do (the canary's judge, the hand-off's collect, review's collect
-with its checkers)."""
+"""Steps named for what they do (the canary's judge, the hand-off's collect)."""
 
 
 def step(steps: object, method: str) -> Any:

@@ -19,11 +19,12 @@ if TYPE_CHECKING:
 
 SandboxT = TypeVar("SandboxT", bound=Sandbox)
 
-SESSION_SANDBOX: type[SessionSandbox] = PYTEST.sessions.sandbox
-"""A plain :class:`Sandbox` that also starts pytest's sessions, whose in-run check a pytest run
-needs (it refuses any other sandbox); any other runner's runs are made in it as in a plain one.
-Open it wherever a run may be pytest's, whatever the language; a plain :class:`Sandbox` where
-none can be."""
+PYTEST_SESSION_SANDBOX: type[SessionSandbox] = PYTEST.sessions.sandbox
+"""pytest's session sandbox: a plain :class:`Sandbox` that can also start pytest's sessions,
+whose in-run check a pytest run needs (it refuses any other sandbox). Any other runner's runs
+are made in it as in a plain one, so one sandbox serves runs of several languages (review's
+suggestions share one). Open it wherever a run may be pytest's, whatever the language; a plain
+:class:`Sandbox` where none can be."""
 
 
 def isolation_of(run: Run) -> Isolation:

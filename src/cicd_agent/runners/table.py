@@ -192,4 +192,4 @@ PYTEST = _driven()
 sessions: :func:`_driven` checks there is one)."""
 PYTEST_SESSIONS = PYTEST.sessions
 """pytest's sessions, started by us (in the session sandbox:
-:data:`~cicd_agent.runners.sandboxes.SESSION_SANDBOX`)."""
+:data:`~cicd_agent.runners.sandboxes.PYTEST_SESSION_SANDBOX`)."""

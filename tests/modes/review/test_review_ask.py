@@ -9,9 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cicd_agent.local.zizmor import ZizmorAudit
 from cicd_agent.modes.review.answer import DescriptionAnswer, GroupSummary
 from cicd_agent.modes.review.ask import ask
-from cicd_agent.modes.review.checkers import checked_facts
+from cicd_agent.modes.review.checkers import lint
+from cicd_agent.modes.review.collect import collect
 from cicd_agent.modes.review.decide import analyse
 from cicd_agent.modes.review.types import ReviewOpinion, rules
 from tests.git_builder import GitRepoBuilder
@@ -26,9 +28,9 @@ def _ask(tmp_path: Path, github_api: Any, model_server: Any, *argv: str) -> tupl
     ctx = review_context(
         tmp_path, github_api, repo, pull_request_event(tmp_path, base, head), *model, *argv
     )
-    checked = checked_facts(ctx, history=False, lint=False)
-    facts = checked.facts
-    verdict = analyse(checked, describe=ctx.mode_options.describe)
+    zizmor = ZizmorAudit()
+    facts = collect(ctx, history=False, zizmor=zizmor)
+    verdict = analyse(lint(ctx, facts, zizmor, linters=False), describe=ctx.mode_options.describe)
     assert ctx.model is not None
     return ctx, ask(ctx.model, facts, verdict, rules(ctx, facts.plan), ctx.note)
 

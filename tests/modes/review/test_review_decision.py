@@ -27,7 +27,7 @@ from cicd_agent.modes.review.prompt import COMMIT_TOKENS, pull_fields
 from cicd_agent.modes.review.result import ReviewResult
 from cicd_agent.modes.review.types import (
     AuditedWorkflows,
-    CheckedFacts,
+    LintedFacts,
     PublishPlan,
     ReviewFacts,
     ReviewVerdict,
@@ -173,7 +173,7 @@ def _verdict(*, reviewed_before: bool) -> ReviewVerdict:
     ledger = Ledger(heads=(HEAD,) if reviewed_before else ()).render()
     plan = PublishPlan(number=7, head=HEAD, summary=Found(1, f"earlier review\n{ledger}"))
     facts = ReviewFacts(diff=diff, review_diff=diff, plan=plan, sources=None)
-    return analyse(CheckedFacts(facts, AuditedWorkflows([], [])), describe=True)
+    return analyse(LintedFacts(facts, AuditedWorkflows([], [])), describe=True)
 
 
 def _rules(*, posts: bool) -> Rules:

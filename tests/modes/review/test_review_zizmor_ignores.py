@@ -318,7 +318,9 @@ def test_zizmor_runs_in_the_checkers_and_analyse_only_reads_what_it_found(
     checkers return is mypy's to check: ``tests/project/test_mode_typing.py``.)"""
     from cicd_agent.job.context import ToolRun
     from cicd_agent.local import processes
-    from cicd_agent.modes.review.checkers import checked_facts
+    from cicd_agent.local.zizmor import ZizmorAudit
+    from cicd_agent.modes.review.checkers import lint
+    from cicd_agent.modes.review.collect import collect
     from cicd_agent.modes.review.decide import analyse
     from tests.helpers.review import review_context
 
@@ -328,13 +330,14 @@ def test_zizmor_runs_in_the_checkers_and_analyse_only_reads_what_it_found(
     head = repo.commit("Triage", {WORKFLOW: unexempted})
     event = pull_request_event(tmp_path, base, head)
     ctx = review_context(tmp_path, github_api, repo, event, "--provider", "none")
-    checked = checked_facts(ctx)
+    zizmor = ZizmorAudit()
+    linted = lint(ctx, collect(ctx, zizmor=zizmor), zizmor)
 
     def refused(*argv: object, **options: object) -> None:
         raise AssertionError(f"analyse started a process: {argv}")
 
     monkeypatch.setattr(processes, "run", refused)
-    verdict = analyse(checked, describe=False)
+    verdict = analyse(linted, describe=False)
 
     assert ("workflow-dangerous-triggers", WORKFLOW) in {(f.rule, f.path) for f in verdict.findings}
     assert verdict.tools == (ToolRun(tool="zizmor"),)
@@ -344,17 +347,16 @@ def test_a_review_audits_its_workflow_files_once(
     tmp_path: Path, github_api: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The risk's security floor and the findings read the same audit: a second zizmor run on
-    the same files costs seconds and could disagree with the first."""
+    the same files costs seconds and could disagree with the first. A whole review, so the
+    wiring that hands collect and lint one auditor is what is tested."""
     from cicd_agent.local import zizmor
-    from cicd_agent.modes.review.checkers import checked_facts
-    from tests.helpers.review import review_context
+    from tests.helpers.review import run_review
 
     repo = GitRepoBuilder(tmp_path / "repo")
     base = repo.commit("start", {"README.md": "# app\n"})
     unexempted = RUN_ON_WORKFLOW_RUN.replace(" # zizmor: ignore[dangerous-triggers]", " #")
     head = repo.commit("Triage", {WORKFLOW: unexempted})
     event = pull_request_event(tmp_path, base, head)
-    ctx = review_context(tmp_path, github_api, repo, event, "--provider", "none")
     runs: list[object] = []
     run_zizmor = zizmor.run_zizmor
 
@@ -363,9 +365,8 @@ def test_a_review_audits_its_workflow_files_once(
         return run_zizmor(*args, **options)
 
     monkeypatch.setattr(zizmor, "run_zizmor", counted)
-    checked = checked_facts(ctx)
+    _, outputs, summary, _ = run_review(tmp_path, github_api, None, repo, event, provider="none")
 
     assert runs == [{WORKFLOW: unexempted}]
-    assert ("workflow-dangerous-triggers", WORKFLOW) in {
-        (f.rule, f.path) for f in checked.workflows.findings
-    }
+    assert outputs["high_count"] == "1", outputs  # zizmor's finding, read from that one run
+    assert f"`{WORKFLOW}:3` | Workflow: use of fundamentally insecure" in summary

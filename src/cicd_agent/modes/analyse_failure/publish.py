@@ -1,5 +1,5 @@
-"""The publish step of analyse-failure: the excerpt file, a verified fix, one comment per
-failure on the branch, and a Slack message per new one.
+"""The publish step of analyse-failure: the excerpt file, the fix, one comment per failure on
+the branch, and a Slack message per new one.
 
 The comment carries two kinds of hidden marker: one per run that reported into it (a re-run of
 the same run finds it and updates it) and one for the failure's signature on its branch (the
@@ -8,8 +8,11 @@ adding another comment: no alert floods). On a pull request the comment goes on 
 request; otherwise on the head commit, and the commits of the branch's red runs since it last
 passed are searched for an earlier comment to update.
 
-A verified fix is only written here, by the fix step's own publishing
-(:func:`.fix.publish.publish_fix`): what to write was decided before (:mod:`.fix.outcome`).
+A fix is written only from here, by the fix step's own publishing
+(:func:`.fix.publish.publish_fix`): it appends the fix loop's steps to the audit file and
+writes the patch file for a verified fix and for one that passes without proof; only a
+verified fix is suggested or opened as a pull request. What to write was decided before
+(:mod:`.fix.outcome`).
 """
 
 from __future__ import annotations
@@ -50,8 +53,9 @@ def signature_key(branch: str, signature: str) -> str:
 def publish(
     ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts, result: FailureResult
 ) -> None:
-    """Write the excerpt for later steps and the fix loop's steps to the audit file, offer a
-    verified fix (as the result holds it), then comment and notify. What publishing learns (the
+    """Write the excerpt for later steps, hand the fix (as the result holds it) to the fix
+    step's own publishing (its audit records, its patch file, a verified fix's suggestion or
+    pull request), then comment and notify. What publishing learns (the
     fix's suggestions and pull request, the comment's link) goes into the run's record,
     ``ctx.posted``, as it lands, never into the decided result; a failure is raised, and what
     was recorded before it stays."""

@@ -42,7 +42,7 @@ from cicd_agent.modes.gen_tests.reruns import TestRuns
 from cicd_agent.modes.gen_tests.suite import FAILED, ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.targets import changed_targets, source_targets
 from cicd_agent.modes.gen_tests.types import GenTestsFacts
-from cicd_agent.runners.sandboxes import SESSION_SANDBOX, opened
+from cicd_agent.runners.sandboxes import PYTEST_SESSION_SANDBOX, opened
 from cicd_agent.runners.sessions import Evidence
 from cicd_agent.runners.sessions import SessionSandbox as Sandbox
 from cicd_agent.runners.table import PYTEST
@@ -206,7 +206,7 @@ def _open(
 ) -> tuple[GenTestsFacts, Sandbox]:
     """The sandbox opened, and ``facts`` with how it confines (a warning when it cannot)."""
     sandbox = resources.enter_context(
-        opened(ctx, facts.repo, SESSION_SANDBOX, secret_names=facts.options.secret_names)
+        opened(ctx, facts.repo, PYTEST_SESSION_SANDBOX, secret_names=facts.options.secret_names)
     )
     isolation = sandbox.isolation
     if not isolation.sandboxed:

@@ -1,7 +1,8 @@
-"""Review's checkers, the step between collect and analyse: every check that starts a process on
-the change (the linters and type checkers with their build-error placement, the parse check,
-zizmor's workflow audit). Each is a process, sandboxed where it runs the pull request's code, so
-it runs here and analyse only reads what it found."""
+"""Review's checkers, the step between collect and analyse (:func:`lint`): the linters and type
+checkers with their build-error placement, the parse check and zizmor's workflow audit (which
+shares collect's auditor: its risk floor may have asked zizmor first). Each is a process,
+sandboxed where it runs the pull request's code, so it runs here and analyse only reads what it
+found."""
 
 from __future__ import annotations
 
@@ -10,36 +11,37 @@ from typing import TYPE_CHECKING
 from cicd_agent.analysis.diff import Diff
 from cicd_agent.analysis.findings import sort_findings
 from cicd_agent.job.context import ToolRun
-from cicd_agent.local.zizmor import ZizmorAudit
-from cicd_agent.modes.review.collect import collect
 from cicd_agent.modes.review.lint.linters import lint_changes
 from cicd_agent.modes.review.lint.syntax import parse_changed, said_once
-from cicd_agent.modes.review.types import AuditedWorkflows, CheckedFacts
+from cicd_agent.modes.review.types import AuditedWorkflows, LintedFacts
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.finding import Finding
     from cicd_agent.job.context import RunContext
     from cicd_agent.local.checkout import GitCheckout
+    from cicd_agent.local.zizmor import ZizmorAudit
     from cicd_agent.modes.review.lint.lint_command import LintCommand
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.types import ReviewFacts
 
 
-def checked_facts(
-    ctx: RunContext[ReviewOptions], *, history: bool = True, lint: bool = True
-) -> CheckedFacts:
-    """The facts collect reads (``history``: :func:`.collect.collect`'s) with what the checkers
-    found on them, one zizmor run serving collect's risk floor and the workflow audit. The
-    linters and the parse check run only when ``lint`` says so and the diff came from the
-    checkout (one read from the API has no files to check): reading a change for another mode
-    leaves them out (:func:`.describe.read_change`)."""
-    zizmor = ZizmorAudit()
-    facts = collect(ctx, history=history, zizmor=zizmor)
+def lint(
+    ctx: RunContext[ReviewOptions],
+    facts: ReviewFacts,
+    zizmor: ZizmorAudit,
+    *,
+    linters: bool = True,
+) -> LintedFacts:
+    """``facts`` with what the checkers found on them: the workflow audit, by the ``zizmor``
+    auditor collect's risk floor may have run already (it remembers, so zizmor runs once), and
+    the repository's linters and the parse check when ``linters`` says so and the diff came
+    from the checkout (one read from the API has no files to check). Reading a change for
+    another mode leaves the linters out (:func:`.describe.read_change`)."""
     linted: list[Finding] = []
-    linters: tuple[LintCommand, ...] = ()
-    if lint and facts.sources is not None:
-        linted, linters = _linted(ctx, facts, facts.sources.repo)
-    return CheckedFacts(facts, _audited_workflows(facts, zizmor), linted, linters)
+    ran: tuple[LintCommand, ...] = ()
+    if linters and facts.sources is not None:
+        linted, ran = _linted(ctx, facts, facts.sources.repo)
+    return LintedFacts(facts, _audited_workflows(facts, zizmor), linted, ran)
 
 
 def _linted(

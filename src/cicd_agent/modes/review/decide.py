@@ -2,9 +2,10 @@
 lower; ``decide`` merges the model's answer with it, under guardrails.
 
 ``analyse``: every deterministic finding over the whole pull request (secrets, the workflow
-audit and the repository's own linters, both run by the checkers: they start processes), kept where
-the repository's path settings leave a file in (secrets everywhere), and the diff's facts for
-``describe``, read once for the model's prompt and for the description.
+audit and the repository's own linters, both run by the checkers, :func:`.checkers.lint`: they
+start processes), kept where the repository's path settings leave a file in (secrets
+everywhere), and the diff's facts for ``describe``, read once for the model's prompt and for
+the description.
 
 ``decide`` is pure over its inputs: the verdict (which holds the collected facts), the model's
 opinion and the run's :class:`~cicd_agent.modes.review.types.Rules` (options, redaction,
@@ -57,7 +58,7 @@ from cicd_agent.modes.review.result import (
 )
 from cicd_agent.modes.review.types import (
     AuditedWorkflows,
-    CheckedFacts,
+    LintedFacts,
     Merged,
     ReviewVerdict,
     SuggestionChecks,
@@ -75,26 +76,26 @@ if TYPE_CHECKING:
     )
 
 
-def audit(checked: CheckedFacts) -> tuple[list[Finding], list[HonouredIgnore]]:
+def audit(after_lint: LintedFacts) -> tuple[list[Finding], list[HonouredIgnore]]:
     """The deterministic findings this run keeps, most severe first, and the workflow
     findings an ignore comment left out: ``diff``'s own, with what the checkers found."""
-    facts = checked.facts
+    facts = after_lint.facts
     found = diff_findings(facts.diff) if facts.diff_findings is None else facts.diff_findings
-    kept = [*found, *checked.workflows.findings, *checked.linted]
-    return sort_findings(f for f in kept if facts.keeps(f)), checked.workflows.ignored
+    kept = [*found, *after_lint.workflows.findings, *after_lint.linted]
+    return sort_findings(f for f in kept if facts.keeps(f)), after_lint.workflows.ignored
 
 
-def analyse(checked: CheckedFacts, *, describe: bool) -> ReviewVerdict:
+def analyse(after_lint: LintedFacts, *, describe: bool) -> ReviewVerdict:
     """The verdict of a review; ``describe`` also reads the diff's facts for the description."""
-    facts = checked.facts
-    found, ignored = audit(checked)
+    facts = after_lint.facts
+    found, ignored = audit(after_lint)
     return ReviewVerdict(
         facts,
         found,
         [i for i in ignored if i.path not in facts.left_out],
         describe_diff(facts.diff, facts.left_out) if describe else None,
-        checked.workflows.tools,
-        checked.linters,
+        after_lint.workflows.tools,
+        after_lint.linters,
     )
 
 
@@ -102,7 +103,7 @@ def analyse_handoff(facts: HandoffFacts) -> ReviewVerdict:
     """The hand-off phase's deterministic verdict: the checks run again on the pull request's own
     diff, with the result file's claims joined to what they found. Its facts come from the API
     (no checkout, no workflow texts read), so no checker has anything to run on."""
-    found, _ = audit(CheckedFacts(facts.review, AuditedWorkflows([], [])))
+    found, _ = audit(LintedFacts(facts.review, AuditedWorkflows([], [])))
     return ReviewVerdict(facts.review, facts.with_claims(found))
 
 

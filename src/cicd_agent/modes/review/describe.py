@@ -30,8 +30,9 @@ from cicd_agent.actions.errors import ModelError
 from cicd_agent.actions.markdown import posted, with_hidden
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.job.change_reader import ChangeReading, DescribeOutcome, ReadsChanges
+from cicd_agent.local.zizmor import ZizmorAudit
 from cicd_agent.model.prompts import UNTRUSTED_RULES, fence, template
-from cicd_agent.modes.review.checkers import checked_facts
+from cicd_agent.modes.review.checkers import lint
 from cicd_agent.modes.review.collect import collect
 from cicd_agent.modes.review.decide import analyse
 from cicd_agent.modes.review.diff_description import (
@@ -231,9 +232,9 @@ def _cannot_edit(ctx: RunContext[object], client: GitHubClient | None) -> str:
 def read_change(run: RunContext[ReviewOptions]) -> ChangeReading:
     """The change at ``run``'s head and the deterministic findings on it, without what earlier
     reviews left (a question is about the diff, not about what was posted before)."""
-    checked = checked_facts(run, history=False, lint=False)
-    facts = checked.facts
-    verdict = analyse(checked, describe=run.mode_options.describe)
+    zizmor = ZizmorAudit()
+    facts = collect(run, history=False, zizmor=zizmor)
+    verdict = analyse(lint(run, facts, zizmor, linters=False), describe=run.mode_options.describe)
     return ChangeReading(
         diff=facts.diff,
         shown_diff=facts.review_diff,

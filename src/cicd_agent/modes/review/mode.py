@@ -1,8 +1,10 @@
 """``cicd-agent review``: a pull-request review that lands on the right lines and gates merges.
 
 :func:`run` is the whole review, read top to bottom; each step's module says what it does.
-Only the checkers start processes on the change, and analyse takes what they return
-(:func:`.checkers.checked_facts`), so it cannot run before them. analyse and decide are pure
+Two steps start processes on the change: collect, whose risk floor may have zizmor audit the
+workflow files, and the checkers (:func:`.checkers.lint`: the linters and the workflow audit,
+which reads that same zizmor run through the one auditor both are handed). analyse takes only
+what lint returns, so it cannot run before them. analyse and decide are pure
 (:mod:`.decide`): handed values and the run's :class:`~.types.Rules`, never the run. The
 model's answer is advice that decide merges under guardrails, and a suggestion is posted only
 once the sandbox has judged it (:mod:`.suggestions`).
@@ -25,8 +27,10 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from cicd_agent.job.pipeline import announce_analyse, ask_model, begin, finish
+from cicd_agent.local.zizmor import ZizmorAudit
 from cicd_agent.modes.review.ask import ask
-from cicd_agent.modes.review.checkers import checked_facts
+from cicd_agent.modes.review.checkers import lint
+from cicd_agent.modes.review.collect import collect
 from cicd_agent.modes.review.decide import (
     analyse,
     analyse_handoff,
@@ -52,11 +56,12 @@ def run(ctx: RunContext[ReviewOptions]) -> Finished[ReviewResult]:
     if ctx.mode_options.publish_from is not None:
         return publish_handoff(ctx, ctx.mode_options.publish_from)
     begin(ctx)
-    checked = checked_facts(ctx)
-    facts = checked.facts
+    zizmor = ZizmorAudit()  # one auditor: collect's risk floor and lint's audit share its run
+    facts = collect(ctx, zizmor=zizmor)
+    linted = lint(ctx, facts, zizmor)
     rules = rules_of(ctx, facts.plan)
     announce_analyse(ctx)
-    verdict = analyse(checked, describe=rules.describe)
+    verdict = analyse(linted, describe=rules.describe)
     opinion = ask_model(ctx, lambda model: ask(model, facts, verdict, rules, ctx.note))
     merged = with_model_findings(verdict, opinion, rules)
     checks = check(ctx, verdict, proposed(merged, rules))

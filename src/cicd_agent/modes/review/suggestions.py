@@ -69,7 +69,7 @@ def check(
     if facts.sources is None:
         return SuggestionChecks(why_unchecked="there is no checkout of the head to apply them to")
     # the sandbox: as the judge below
-    from cicd_agent.runners.sandboxes import SESSION_SANDBOX, isolation_of, opened
+    from cicd_agent.runners.sandboxes import PYTEST_SESSION_SANDBOX, isolation_of, opened
 
     isolation = isolation_of(ctx)
     if not isolation.sandboxed:
@@ -83,7 +83,9 @@ def check(
     texts = facts.sources.texts([f.path for f in proposed])
     ctx.progress.say(f"checking {len(proposed)} suggestion(s) in the sandbox")
     verdicts: dict[SuggestionKey, Kept] = {}
-    with opened(ctx, ctx.options.repo_dir, SESSION_SANDBOX) as sandbox:
+    # One sandbox for every suggestion, whatever its language: pytest's, since a file's tests
+    # may be pytest's (which needs its sessions); other runners run in it as in a plain one.
+    with opened(ctx, ctx.options.repo_dir, PYTEST_SESSION_SANDBOX) as sandbox:
         files = list(walk_files(sandbox.pristine, frozenset({"node_modules"})))  # not its own
         checks = KeepsPassingJudge(
             sandbox,

@@ -134,7 +134,7 @@ class ReviewFacts:
 
 
 @dataclass(frozen=True)
-class CheckedFacts:
+class LintedFacts:
     """The collected facts with what the checkers found on them (:mod:`.checkers`): analyse
     takes only this, so a wiring that calls it before the checkers ran does not type-check."""
 
@@ -253,7 +253,7 @@ class ReviewVerdict:
     tools: tuple[ToolRun, ...] = ()
     """zizmor's run, when the audit started it: back in the result, never noted on the run."""
     linters: tuple[LintCommand, ...] = ()
-    """The linters that ran (:attr:`CheckedFacts.linters`), for the suggestion check."""
+    """The linters that ran (:attr:`LintedFacts.linters`), for the suggestion check."""
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
-"""Where a verified fix goes (:func:`publish_fix`, called by the mode's publish step): the fix
+"""Where a fix goes (:func:`publish_fix`, called by the mode's publish step): the fix
 step's owner owns it, so a change to what the fix writes or opens stays in ``fix/``. What to
 write was decided before (:mod:`.outcome`); in order:
 
 - the model loop's steps appended to the analyse-failure audit file (off a runner, nowhere);
-- the patch file under ``RUNNER_TEMP`` (``fix_patch_path``), always;
+- the patch file under ``RUNNER_TEMP`` (``fix_patch_path``), always, a fix that passes
+  without proof too (``status: passes``); what follows is for a verified fix only:
 - on a pull request, one review whose comments are GitHub ``suggestion`` blocks, one per hunk
   whose lines all lie on the pull request's diff (GitHub only takes comments there); when any
   hunk does not, the comment shows the whole patch collapsed instead (:mod:`.outcome`);
