@@ -32,6 +32,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Literal
 
+from cicd_agent.actions.markdown import code_span
 from cicd_agent.analysis.changed_lines import Touched, likely_flaky, why_not
 from cicd_agent.analysis.quarantine_match import Entry, covering, names_none
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
@@ -109,9 +110,18 @@ def judge_step(
     def shown(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
         return tuple((names.get(test, test), why) for test, why in pairs)
 
+    failing = tuple(names.get(t, t) for t in verdict.failing)
+    unloaded = first.unloaded if first else {}
+    said = [
+        f"{code_span(test, 200)} failed to load: {code_span(unloaded[test], 300)} (its runner's "
+        "output)."
+        for test in failing
+        if test in unloaded
+    ]
     return replace(
         verdict,
-        failing=tuple(names.get(t, t) for t in verdict.failing),
+        said=(*verdict.said, *said),
+        failing=failing,
         once=tuple(names.get(t, t) for t in verdict.once),
         flaky=shown(verdict.flaky),
         quarantined=shown(verdict.quarantined),
