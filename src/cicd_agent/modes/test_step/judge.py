@@ -161,7 +161,7 @@ def _with_lines(
         return replace(verdict, said=(*verdict.said, said))
     first = attempts[0]
     found = likely_flaky(first.failed(), first.ran_changed, change)
-    why = why_not(first.ran_changed, change) or "each ran a line the change touched"
+    why = why_not(first.ran_changed, change) or _checked(first)
     said = (
         f"{len(found)} failure(s) ran no line this change touched: likely flaky "
         "(DeFlaker's differential coverage; retried, never excused on that ground)."
@@ -376,3 +376,20 @@ def _not_excused(found: dict[str, str]) -> tuple[tuple[str, str], ...]:
 
 
 __all__ = ["MAX_RETRIES", "Attempt", "StepVerdict", "analyse", "judge_step"]
+
+
+def _checked(first: Attempt) -> str:
+    """What the record showed of the first run's failures when none ran no changed line: each
+    ran one, or what kept a failure from being judged (it passed alone, so what its failing run
+    ran is not known; the record names it not)."""
+    record = first.ran_changed
+    unseen = record.unseen if record is not None else {}
+    tests = record.tests if record is not None else {}
+    said = [
+        f"{first.names.get(test, test)} {unseen[test]}"
+        if test in unseen
+        else f"{first.names.get(test, test)} is not in the record of what each test ran"
+        for test in first.failed()
+        if tests.get(test) is not True
+    ]
+    return "; ".join(said[:5]) if said else "each ran a line the change touched"
