@@ -65,4 +65,5 @@ def test_a_hunts_replay_is_a_command_and_a_long_round_says_how_long(hunt: Reruns
     replay = hunt.replays[test]
     assert replay.startswith("cargo test --test alternates"), replay
     assert SAID[0] == "cargo test reruns: round 1 of 3, 1 test file(s)", SAID
-    assert all(re.search(r", about \d[\d,]* s at the last round's pace$", line) for line in SAID[1:])
+    paced = re.compile(r", about \d[\d,]* s at the last round's pace$")
+    assert all(paced.search(line) for line in SAID[1:]), SAID

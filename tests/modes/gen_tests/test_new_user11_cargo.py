@@ -32,7 +32,9 @@ def test_a_whole_suite_runs_failure_on_its_own_assert_is_its_own_check() -> None
 
 
 def test_attack_a_panic_in_the_crates_code_is_no_check_of_a_test_of_no_file() -> None:
-    moved = _cargo_output().replace("panicked at tests/shared.rs:15:5", "panicked at src/lib.rs:15:5")
+    moved = _cargo_output().replace(
+        "panicked at tests/shared.rs:15:5", "panicked at src/lib.rs:15:5"
+    )
     assert read_checks(moved, {"cargo test › b_starts_empty": "failed"}) == {}
 
 

@@ -29,8 +29,9 @@ def test_node_tests_are_named_by_their_file_and_a_file_that_failed_to_load_says_
     tmp_path: Path,
 ) -> None:
     repo = GitRepoBuilder(tmp_path / "project")
-    repo.commit("tests", {"package.json": '{"name": "p"}\n', "test/calc.test.js": NODE_TEST,
-                          "test/other.test.js": NODE_TEST, "test/mocha_style.js": MOCHA})  # fmt: skip
+    files = {"package.json": '{"name": "p"}\n', "test/calc.test.js": NODE_TEST,
+             "test/other.test.js": NODE_TEST, "test/mocha_style.js": MOCHA}  # fmt: skip
+    repo.commit("tests", files)
     attempts = run_attempts(["node", "--test"], 1, cwd=repo.path, run=JobRun(_ENV))
     first = attempts[0]
     assert sorted(first.names.values()) == [
