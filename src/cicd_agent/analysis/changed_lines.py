@@ -11,6 +11,8 @@ false alarms). Said only where it can be shown:
   the label; a file whose head could not be read counts the hunk's whole head-side range;
 - the change must be Python alone (documentation aside): a changed data file or template is read
   without any traced line running;
+- a blank or ``//`` comment line of another language than Python runs in no test (a Python
+  comment never shows run in the tracer's record);
 - a changed line that ran outside every test (at import, a session fixture) may have shaped any
   test, so no failure of that run is labelled;
 - a test that started a process or set the tracer itself ran lines the tracer did not see, and is
@@ -74,9 +76,24 @@ def touched(
         code = _Code.of(text) if text is not None and removes else None
         for hunk in changed.hunks:
             found.update(_around_removed(hunk, code, starts))
+        if text is not None and not changed.path.endswith(TRACED):
+            found = _runnable(found, text)
         if found:
             lines[changed.path] = frozenset(found)
     return Touched(lines, tuple(untraced))
+
+
+def _runnable(found: set[int], text: str) -> set[int]:
+    """The lines of ``found`` that can run in a file of a language commented by ``//`` (go,
+    Rust, JavaScript): a blank or comment line is none, and a change of only such lines
+    touches nothing a test runs."""
+    lines = text.split("\n")
+    return {
+        number
+        for number in found
+        if number > len(lines)
+        or ((stripped := lines[number - 1].strip()) and not stripped.startswith("//"))
+    }
 
 
 def _around_removed(hunk: Hunk, code: _Code | None, starts: Mapping[int, int]) -> set[int]:

@@ -23,6 +23,8 @@ WINDOW = 50
 MIN_FLIPS = 2
 """Flips that make a test flaky here: it failed and passed again. One flip is a test that
 broke (or was fixed) and stayed so."""
+MAX_NAME = 500
+"""Characters of a test's name a row keeps where it is shown, not matched."""
 MAX_RETRIED = 200
 """Tests a row keeps as passed on a retry (written and read): a run's retries are few, and a row
 is read back on every later run."""
@@ -47,6 +49,9 @@ class StoredRun:
     retried: tuple[str, ...] = ()
     """Canonical tests that failed on the first run and passed on a retry in this run (older
     rows have none: only the first run's outcomes were kept)."""
+    order_dependent: Mapping[str, str] = field(default_factory=dict)
+    """Canonical test → the test it fails after, as its runner names it: the test step's
+    ``--fix-flaky`` classified it so in this run, failing after that test and passing alone."""
 
     @property
     def identity(self) -> tuple[int, int | str]:
@@ -56,6 +61,8 @@ class StoredRun:
 
     def to_json(self) -> dict[str, object]:
         retried = {"retried": list(self.retried[:MAX_RETRIED])} if self.retried else {}
+        depends = dict(list(self.order_dependent.items())[:MAX_RETRIED])
+        classified = {"order_dependent": depends} if depends else {}
         return {
             "repository": self.repository,
             "job": self.job,
@@ -68,6 +75,7 @@ class StoredRun:
             "job_seconds": self.job_seconds,
             "url": self.url,
             **retried,
+            **classified,
         }
 
     @classmethod
@@ -78,8 +86,11 @@ class StoredRun:
         outcomes = document.get("outcomes", {})
         seconds = document.get("seconds", {})
         retried = document.get("retried", [])
+        depends = document.get("order_dependent", {})
         if not isinstance(outcomes, Mapping) or not isinstance(seconds, Mapping):
             raise ValueError("outcomes and seconds must be objects")
+        if not isinstance(depends, Mapping):
+            raise ValueError("order_dependent must be an object")
         if not isinstance(retried, list):
             raise ValueError("retried must be a list")
         return cls(
@@ -94,11 +105,18 @@ class StoredRun:
             job_seconds=float(str(document.get("job_seconds", 0.0))),
             url=str(document.get("url", "")),
             retried=tuple(canonical_test(str(test)) for test in retried[:MAX_RETRIED]),
+            order_dependent={
+                canonical_test(str(test)): str(after)[:MAX_NAME]
+                for test, after in list(depends.items())[:MAX_RETRIED]
+            },
         )
 
 
 APART_RUNS = 5
 """Runs, each failed first and passed on a retry, that show a test fails in the suite only."""
+EVERY_RUN = 3
+"""Runs, each failed first, that show a test failing every time rather than now and then: as
+many as a quarantine proposal waits for, so none is proposed for a test that never passed."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +132,10 @@ class FlakyStat:
     """The URL (or run id) of the newest run it failed in."""
     retried: int = 0
     """Runs of the window in which it failed first and passed on a retry."""
+    depends_on: str = ""
+    """The test the newest run classifying it found it failing after ("" for none)."""
+    classified_in: str = ""
+    """That run: its id, else (a run outside a workflow) when it was recorded."""
 
     @property
     def flip_rate(self) -> float:
@@ -126,6 +148,13 @@ class FlakyStat:
         the tests run before it, not on chance (a test failing half its runs fails five in a
         row one time in 32). No retry excuses it."""
         return self.runs >= APART_RUNS and self.failures == self.runs and self.retried > 0
+
+    @property
+    def every_run(self) -> bool:
+        """It failed the first run of each of at least :data:`EVERY_RUN` runs and passed only
+        on retries: no run shows it passing in the suite, so a retry's pass is no sign of
+        chance."""
+        return self.runs >= EVERY_RUN and self.failures == self.runs and self.retried > 0
 
 
 def window(runs: Sequence[StoredRun], size: int = WINDOW) -> list[StoredRun]:
@@ -141,7 +170,10 @@ def stats(runs: Sequence[StoredRun], size: int = WINDOW) -> list[FlakyStat]:
     kept = window(runs, size)
     lost: dict[str, float] = {}
     retried: dict[str, int] = {}
+    depends: dict[str, tuple[str, str]] = {}  # the newest run classifying each test
     for run in kept:
+        for test, after in run.order_dependent.items():
+            depends[test] = (after, str(run.run_id) if run.run_id else run.recorded)
         for test in set(run.retried):
             retried[test] = retried.get(test, 0) + 1
         failed = [test for test, passed in run.outcomes.items() if not passed]
@@ -163,6 +195,7 @@ def stats(runs: Sequence[StoredRun], size: int = WINDOW) -> list[FlakyStat]:
                 round(lost.get(test, 0.0), 1),
                 last,
                 retried.get(test, 0),
+                *depends.get(test, ("", "")),
             )
         )
     return sorted(found, key=lambda s: (-s.lost_seconds, -s.flip_rate, s.test))

@@ -20,6 +20,9 @@ class StepOutcomes(dict[str, bool]):
         self.said: dict[str, str] = {}
         """Each failed test's message, as its report gives it (the test's own text), where the
         report holds one (JUnit's ``failure message``)."""
+        self.unloaded: dict[str, str] = {}
+        """Each failed test that is a file which failed to load, with the error line the
+        runner's output gave (node's ``ReferenceError: describe is not defined``)."""
 
     def add(self, test: str, passed: bool, *, placed: bool = True) -> None:
         """One result of ``test``; ``placed`` false: its report names a file other than the one

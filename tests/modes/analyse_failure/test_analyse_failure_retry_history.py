@@ -22,14 +22,14 @@ OTHER = canonical_test("github.com/google/uuid.TestZeroRandomly")
 KEY = ".github/workflows/ci.yml"
 
 
-def _run(number: int, retried: bool) -> StoredRun:
+def _run(number: int, retried: bool, passed: bool = False) -> StoredRun:
     return StoredRun("google/uuid", KEY, number, 1, f"sha{number}", f"2026-11-{number:02d}T00:00Z",
-                     {TEST: False, OTHER: True}, {}, 6.0,
+                     {TEST: passed, OTHER: True}, {}, 6.0,
                      retried=(TEST,) if retried else ())  # fmt: skip
 
 
 def test_a_test_that_passed_on_a_retry_is_flaky_naming_the_retries() -> None:
-    stored = tuple(stats([_run(n, retried=n != 2) for n in range(1, 5)]))
+    stored = tuple(stats([_run(n, retried=n != 4, passed=n == 4) for n in range(1, 5)]))
     (found,) = _from_store(stored, ["TestNothingGeneratedYet", "TestZeroRandomly"], set())
     assert (found.name, found.verdict) == ("TestNothingGeneratedYet", "likely")
     assert found.evidence == (
@@ -38,13 +38,13 @@ def test_a_test_that_passed_on_a_retry_is_flaky_naming_the_retries() -> None:
     )
 
 
-def _analysed(tmp_path: Path, runs: int) -> CliRun:
+def _analysed(tmp_path: Path, runs: int, passed: int = 0) -> CliRun:
     """analyse-failure on the trial's log, the history holding ``runs`` runs each of which
-    failed the test first and passed it on a retry."""
+    failed the test first and passed it on a retry, but run ``passed``, where it passed."""
     home = tmp_path / "home"
     history = home / ".cache" / "cicd-agent" / "test-history.jsonl"
     history.parent.mkdir(parents=True)
-    history.write_text("".join(json.dumps(_run(n, retried=True).to_json()) + "\n"
+    history.write_text("".join(json.dumps(_run(n, n != passed, n == passed).to_json()) + "\n"
                                for n in range(1, runs + 1)))  # fmt: skip
     argv = ["analyse-failure", "--logs", str(LOG), "--provider", "none", "--json"]
     done = run_cli(argv, tmp_path, {
@@ -55,10 +55,10 @@ def _analysed(tmp_path: Path, runs: int) -> CliRun:
 
 
 def test_the_trials_log_and_history_say_flaky(tmp_path: Path) -> None:
-    done = _analysed(tmp_path, 4)
+    done = _analysed(tmp_path, 5, passed=3)  # it passed once in the suite: flaky
     document = done.document or {}
     assert document["is_flaky"] == "likely", document
-    assert "passed on a retry in 4 of the last 4 default-branch runs" in " ".join(
+    assert "passed on a retry in 4 of the last 5 default-branch runs" in " ".join(
         document["flaky_evidence"])
     # the history said it, not the log: a new user's go-humanize run read "from this log alone"
     assert "Likely, by the test history: " in done.summary, done.summary
@@ -83,14 +83,19 @@ def test_a_test_failing_every_first_run_of_five_is_not_flaky_but_apart_only(tmp_
     """tomli's test_starts_empty failed the first run of every push (a test before it leaves
     state) and passed each retry: "Likely flaky, by the test history", and a quarantine proposed.
     Failing every one of five first runs, passing only on retries, it depends on the suite's
-    order: "Flaky? No", naming that evidence; four such runs still read as flaky (above)."""
+    order: "Flaky? No", naming that evidence; from three such runs it fails every time
+    (test_new_user11_history.py), and below three it still reads as flaky."""
     stored = tuple(stats([_run(n, retried=True) for n in range(1, 6)]))
     assert _from_store(stored, ["TestNothingGeneratedYet"], set()) == []
     done = _analysed(tmp_path, 5)
     document = done.document or {}
     assert document["is_flaky"] == "false", document
-    assert ("**Flaky?** No: `TestNothingGeneratedYet` failed the first run of each of the last 5 "
-            "default-branch runs and passed only when the test step retried it apart from the "
-            "suite (test history): it depends on the tests run before it, not on chance "
-            "(`test-step --fix-flaky suggest` names the test it depends on).") in done.summary
+    assert ("**Flaky?** No: `TestNothingGeneratedYet`: it fails every time: it failed the first "
+            "run of each of the last 5 default-branch runs of the test history and passed only "
+            "when the test step retried it apart from the suite, so it depends on the tests run "
+            "before it, not on chance (test-step --fix-flaky suggest names the test it depends "
+            "on).") in done.summary
     assert "Quarantine proposal" not in done.summary
+    two = tuple(stats([_run(n, retried=True) for n in range(1, 3)]))
+    (found,) = _from_store(two, ["TestNothingGeneratedYet"], set())  # two runs: chance can
+    assert found.verdict == "likely"

@@ -4,6 +4,7 @@ real cargo (the runner's own runs: tests/unit/runners/test_runner_cargo.py)."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_cargo
 from tests.unit.runners.test_runner_cargo import ALTERNATES
 
+SAID: list[str] = []
+"""The hunt's lines of progress."""
+
 
 @pytest.fixture(scope="module")
 def hunt(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reruns]:
@@ -30,7 +34,8 @@ def hunt(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reruns]:
                "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))}
     with PytestSandbox(repo.path, environ, tools=tool_mounts(environ)) as sandbox:
         yield rerun(cargo := CargoTest(), sandbox, ["tests/alternates.rs"], repeats=cargo,
-                    timeout=300, budget=120, seed=1, rounds=3)  # fmt: skip
+                    timeout=300, budget=120, seed=1, rounds=3, say=SAID.append,
+                    rerun_file=cargo.rerun_file)  # fmt: skip
 
 
 @needs_sandbox
@@ -48,3 +53,17 @@ def test_a_hunt_of_cargos_tests_names_each_round_as_it_ran(hunt: Reruns) -> None
     assert labels and not any("shuffled" in label for label in labels), labels
     assert any("beside 3 CPU and memory noise processes, TZ=Pacific/Kiritimati" in label
                for label in labels), labels  # fmt: skip
+
+
+@needs_sandbox
+@needs_cargo
+def test_a_hunts_replay_is_a_command_and_a_long_round_says_how_long(hunt: Reruns) -> None:
+    """A new user's hunt over servo/rust-fnv's tests said "replay: cargo test on tests/shared.rs"
+    (no command) and ran its last round, 88 runs each in one process, for 121 s after a line
+    that said nothing of how long: each round after the first says its pace."""
+    test = "tests/alternates.rs › every_other_run"
+    replay = hunt.replays[test]
+    assert replay.startswith("cargo test --test alternates"), replay
+    assert SAID[0] == "cargo test reruns: round 1 of 3, 1 test file(s)", SAID
+    paced = re.compile(r", about \d[\d,]* s at the last round's pace$")
+    assert all(paced.search(line) for line in SAID[1:]), SAID

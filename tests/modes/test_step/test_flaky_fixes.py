@@ -83,7 +83,7 @@ PROJECT = {"pyproject.toml": "[tool.pytest.ini_options]\ntestpaths = ['tests']\n
 def _step(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: Mapping[str, str], *,
     event: str = "push", extra: Sequence[str] = (), flaky_before: str = "",
-    github: Mapping[str, str] | None = None,
+    github: Mapping[str, str] | None = None, to_default: bool = False,
 ) -> tuple[int, dict[str, Any], str]:
     repo = GitRepoBuilder(tmp_path / "project")
     base = repo.commit("base", {"README.md": "p\n"})
@@ -98,6 +98,10 @@ def _step(
             "base": {**pull["base"], "sha": base},  # type: ignore[index, dict-item]
             "head": {**pull["head"], "sha": head},
         }
+    if to_default:  # a push to the default branch: its outcomes enter the test history
+        payload.update(ref="refs/heads/main")
+        repository = dict(payload["repository"])  # type: ignore[call-overload]
+        payload["repository"] = {**repository, "default_branch": "main"}
     store = tmp_path / "history.jsonl"
     monkeypatch.setattr(test_history, "DEFAULT_FILE", store)
     for number, passed in ((38, True), (39, False), (40, True)) if flaky_before else ():
@@ -125,13 +129,17 @@ def test_a_victim_is_classified_fixed_by_a_cleaners_set_up_and_verified_on_a_pus
     draft into the pushed branch, no ref moved. One run for both: the rows and the summary are
     the same whichever way the fix is published (``pr`` only adds the draft)."""
     code, document, summary = _step(tmp_path, monkeypatch, PROJECT, extra=["--fix-flaky", "pr"],
-                                    github=github_api.env())  # fmt: skip
+                                    github=github_api.env(), to_default=True)  # fmt: skip
     assert code == 0, summary
     (fixed,) = document["flaky_fixes"]
     assert fixed["test"] == "tests/test_b.py::test_victim"
     assert fixed["kind"] == "order-dependent"
     assert fixed["related_test"] == "tests/test_a.py::test_polluter"  # by bisection
     assert fixed["status"] == "verified", fixed["evidence"]
+    # the history keeps the classification, with the run that found it (analyse-failure says it)
+    (row,) = [json.loads(line) for line in (tmp_path / "history.jsonl").read_text().splitlines()]
+    assert (row["run_id"], row["order_dependent"]) == (
+        41, {"tests.test_b.test_victim": "tests/test_a.py::test_polluter"})  # fmt: skip
     assert fixed["runs_before"] == {"failed": 4, "runs": 4, "order": [
         "tests/test_a.py::test_polluter", "tests/test_b.py::test_victim"]}  # fmt: skip
     assert fixed["runs_after"]["failed"] == 0 and fixed["runs_after"]["runs"] == 3

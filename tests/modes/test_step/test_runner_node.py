@@ -40,7 +40,8 @@ PROJECTS = {
         "it('adds', () => assert.equal(1 + 1, 2));\n"  # outside: a matching suite runs all its tests
         "describe('calc', () => {\n  it('sometimes', () => assert.ok(!firstRun('sometimes')));\n"
         "  it('broken', () => assert.equal(1, 2));\n});\n")},
-        ["calc › sometimes", "calc › broken"], "adds"),
+        ["test/calc.test.js › calc › sometimes", "test/calc.test.js › calc › broken"],
+        "test/calc.test.js › adds"),
     "mocha": (["npx", "mocha", "test/*.test.js"], {"test/calc.test.js": (
         ONCE + "const assert = require('assert');\n"
         "describe('calc', () => {\n  it('adds', () => assert.equal(1 + 1, 2));\n"
@@ -133,7 +134,7 @@ def test_npm_test_names_the_runner_its_script_runs(tmp_path: Path, script: str, 
 
 
 def test_a_retry_selects_the_failed_tests_by_their_titles_alone(tmp_path: Path) -> None:
-    again = node_test.step_command(["node", "--test", "t/"], tmp_path, ["calc › a (b|c)*"])
+    again = node_test.step_command(["node", "--test", "t/"], tmp_path, ["t/x.js › calc › a (b|c)*"])
     assert again is not None and again[-2:] == ["--test", "t/"]  # ours before node's files
     assert r"--test-name-pattern=^(calc|a\ \(b\|c\)\*)$" in again
     mocha_again = mocha.step_command(["mocha"], tmp_path, ["t.js › calc › a.b"])
@@ -166,14 +167,20 @@ def test_attack_a_printed_line_never_passes_a_failed_test(tmp_path: Path) -> Non
     assert uvu.step_outcomes(retry, printed.split("  Total")[0], tmp_path) == {}
 
 
-def test_attack_a_report_nested_past_any_recursion_limit_is_read(tmp_path: Path) -> None:
-    depth = 20_000
-    report = "<testsuites>" + '<testsuite name="s">' * depth + '<testcase name="t"><failure/></testcase>'
-    (tmp_path / "report.xml").write_text(report + "</testsuite>" * depth + "</testsuites>")
+def test_attack_a_report_line_that_is_no_test_is_skipped(tmp_path: Path) -> None:
+    """Our reporter's lines, each read alone: one nested past any recursion limit, one that is
+    no object, one with no titles are skipped, never fatal; a file's printed error line names
+    why it failed to load only for that file's own failure."""
+    deep = "[" * 20_000 + "]" * 20_000
+    file = str(tmp_path / "t" / "a.test.js")
+    rows = [deep, "7", json.dumps({"file": file}),
+            json.dumps({"file": file, "output": "TypeError: x is not a function\n"}),
+            json.dumps({"file": file, "titles": ["s", "x"], "passed": False}),
+            json.dumps({"file": file, "titles": [file], "passed": False})]  # fmt: skip
+    (tmp_path / node_test.REPORT).write_text("\n".join(rows))
     read = node_test.step_outcomes(tmp_path, "", tmp_path)
-    assert list(read.values()) == [False]
-    (tmp_path / "report.xml").write_text('<!DOCTYPE a [<!ENTITY x "y">]><testsuites/>')
-    assert node_test.step_outcomes(tmp_path, "", tmp_path) == {}
+    assert read == {"t/a.test.js › s › x": False, "t/a.test.js": False}
+    assert read.unloaded == {"t/a.test.js": "TypeError: x is not a function"}
 
 
 def _project(path: Path, files: dict[str, str]) -> Path:

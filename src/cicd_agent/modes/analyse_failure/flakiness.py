@@ -260,12 +260,12 @@ def _from_store(
     stored: Sequence[FlakyStat], failed: Sequence[str], named: set[str]
 ) -> list[FlakyTest]:
     """The failed tests the test history store shows flipping or passing on retries, as likely
-    flaky (never one that passed only on retries, failing every first run: :func:`apart_only`):
+    flaky (never one failing every first run, or classified order-dependent: :func:`apart_only`):
     its runs span commits, and whether the test's code changed between them is not known there."""
     found = []
     for name in failed[:20]:
         stat = _stat_of(stored, name)
-        if stat is None or name in named or stat.apart_only:
+        if stat is None or name in named or stat.every_run or stat.depends_on:
             continue
         retried = (
             f"passed on a retry in {stat.retried} of the last {stat.runs} default-branch "
@@ -292,15 +292,33 @@ def _from_store(
     return found
 
 
-def apart_only(stored: Sequence[FlakyStat], failed: Sequence[str]) -> dict[str, int]:
-    """Each failed test the history shows failing the first run of each of its runs and
-    passing only on retries, with how many runs (never flaky:
-    :attr:`~cicd_agent.analysis.flaky_stats.FlakyStat.apart_only`)."""
-    return {
-        name: stat.runs
-        for name in failed[:20]
-        if (stat := _stat_of(stored, name)) is not None and stat.apart_only
-    }
+def apart_only(stored: Sequence[FlakyStat], failed: Sequence[str]) -> dict[str, str]:
+    """Each failed test the history shows is not flaky, with what shows it: the test step
+    classified it order-dependent, or it failed the first run of each of its runs and passed
+    only on retries (:attr:`~cicd_agent.analysis.flaky_stats.FlakyStat.every_run`)."""
+    found = {}
+    for name in failed[:20]:
+        if (stat := _stat_of(stored, name)) is None:
+            continue
+        read = f"the last {stat.runs} default-branch runs of the test history"
+        if stat.depends_on:
+            found[name] = (
+                f"order-dependent: the test step (--fix-flaky) found it failing after "
+                f"{stat.depends_on} and passing alone in run {stat.classified_in}; it failed "
+                f"{stat.failures} of {read}"
+            )
+        elif stat.every_run:
+            found[name] = (
+                f"it fails every time: it failed the first run of each of {read} and passed "
+                "only when the test step retried it apart from the suite"
+                + (
+                    ", so it depends on the tests run before it, not on chance"
+                    if stat.apart_only
+                    else ""
+                )
+                + " (test-step --fix-flaky suggest names the test it depends on)"
+            )
+    return found
 
 
 def _stat_of(stored: Sequence[FlakyStat], name: str) -> FlakyStat | None:

@@ -93,9 +93,9 @@ class FailureResult(PlainResult):
     flaky_evidence: list[str] = field(default_factory=list)
     flaky_unread: str = ""
     """Evidence of flakiness that was there but not read, and why ("" for none)."""
-    flaky_apart: dict[str, int] = field(default_factory=dict)
-    """Failed tests the history shows failing every first run, passing only when retried apart
-    from the suite, and in how many runs: not flaky."""
+    flaky_apart: dict[str, str] = field(default_factory=dict)
+    """Failed tests the history shows are not flaky (failing every first run, passing only when
+    retried apart from the suite; or classified order-dependent), with what shows it."""
     flaky_tests: list[FlakyTest] = field(default_factory=list)
     recurrence: Recurrence | None = None
     diff_dropped: int | None = None

@@ -19,23 +19,15 @@ def flaky_section(
     tests: Sequence[FlakyTest],
     *,
     unread: str,
-    apart: Mapping[str, int],
+    apart: Mapping[str, str],
 ) -> str:
     """The "Flaky?" paragraph: the verdict and its evidence, and each flaky test's runs.
-    ``apart``: the failed tests the history shows passing only when retried apart from the
-    suite, which are not flaky; ``unread``: evidence there was but not read, and why."""
+    ``apart``: the failed tests the history shows are not flaky (failing every time, or
+    classified order-dependent), with what shows it, named whatever the verdict; ``unread``:
+    evidence there was but not read, and why."""
+    steady = "; ".join(f"{code_span(test, 200)}: {prose(why)}" for test, why in apart.items())
     if is_flaky == "false" and apart:
-        return (
-            "**Flaky?** No: "
-            + "; ".join(
-                f"{code_span(test, 200)} failed the first run of each of the last {runs} "
-                "default-branch runs and passed only when the test step retried it apart from "
-                "the suite (test history): it depends on the tests run before it, not on "
-                "chance (`test-step --fix-flaky suggest` names the test it depends on)"
-                for test, runs in apart.items()
-            )
-            + "."
-        )
+        return f"**Flaky?** No: {steady}."
     if is_flaky == "false":
         not_read = f" Not read: {prose(unread)}." if unread else ""
         return (
@@ -67,6 +59,8 @@ def flaky_section(
             + "; ".join(prose(e) for e in test.evidence[:3])
             + (f" [{runs}]" if runs else "")
         )
+    if apart:
+        parts.append(f"- Not flaky by the test history: {steady}.")
     return "\n".join(parts[:1]) + ("\n\n" + "\n".join(parts[1:]) if parts[1:] else "")
 
 

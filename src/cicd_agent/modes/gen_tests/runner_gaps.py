@@ -301,6 +301,7 @@ def measure(
             rounds=rounds or ROUNDS,
             say=say,
             repeat=change.adds_tests,
+            rerun_file=change.writes.rerun_file,
         )
         if change.tests
         else None

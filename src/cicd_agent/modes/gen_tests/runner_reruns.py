@@ -42,6 +42,7 @@ def rerun(
     rounds: int = ROUNDS,
     say: Callable[[str], None] = lambda _: None,
     repeat: bool = True,
+    rerun_file: Callable[[str], str] | None = None,
 ) -> Reruns:
     """``tests`` (files) run ``rounds`` times in one copy, odd rounds shuffled with a seed
     drawn from ``seed`` and recorded, zones and noise as :data:`ROUNDS` says; each test's
@@ -51,9 +52,11 @@ def rerun(
     round's pace (:func:`repeats_next`), no more than enough to show a
     flake of :data:`~cicd_agent.modes.gen_tests.conditions.FLAKE_RATE` under its condition
     (:class:`~cicd_agent.modes.gen_tests.reruns.Enough`, which says what the runs showed); not
-    ``repeat`` (the change adds no test), once a round. A round whose
+    ``repeat`` (the change adds no test), once a round. A failure's replay is the command the
+    runner's report gives, else ``rerun_file``'s for the test's file. A round whose
     report is no result stops the rounds (the rest stays unchecked). Each round is announced
-    through ``say``."""
+    through ``say``, after the first with how long it takes at the last round's pace: a round
+    of many runs in one process says nothing more until it ends."""
     draw = random.Random(seed)  # noqa: S311 - reproducible orders, not secrets
     ends = time.monotonic() + budget
     passed: dict[str, int] = {}
@@ -61,7 +64,8 @@ def rerun(
     failed: dict[str, int] = {}
     under: dict[str, list[str]] = {}
     replays: dict[str, str] = {}
-    runs, seconds, stopped, times = 0, 0.0, "", 1
+    # the last round's seconds and runs of each test: the next one's pace
+    runs, seconds, stopped, times, last = 0, 0.0, "", 1, (0.0, 1)
     enough = Enough()
     space = sandbox.workspace("runner reruns")
     try:
@@ -79,11 +83,12 @@ def rerun(
                 noise=NOISE if runs % 3 == 2 else 0,
             )
             say(
-                f"{runner.name} reruns: round {runs + 1} of {rounds}, {len(tests)} test "
-                f"file(s){f', {times:,} runs each' if times > 1 else ''}"
+                _round_said(
+                    runner.name, runs + 1, rounds=rounds, files=len(tests), times=times, last=last
+                )
             )
             report = runner.run(sandbox, space, chosen, timeout=min(timeout, left))
-            runs, seconds = runs + 1, seconds + report.seconds
+            runs, seconds, last = runs + 1, seconds + report.seconds, (report.seconds, times)
             if report.problem:
                 stopped = f"run {runs}: {report.problem[:300]}"
                 break
@@ -106,7 +111,7 @@ def rerun(
                 if outcome != PASSED:  # the report's seed: a runner that cannot shuffle has none
                     said, again = _failed_under(report, chosen)
                     under.setdefault(test, []).append(said)
-                    replays.setdefault(test, _replay(report, test, again))
+                    replays.setdefault(test, _replay(report, test, again, rerun_file))
             enough.add(_failed_under(report, replace(chosen, repeat=1))[0], ran)
             if repeats.repeats is not None and repeat:  # no more than enough to show a flake
                 times = enough.cap(
@@ -124,6 +129,16 @@ def rerun(
     failures = {test: tuple(labels) for test, labels in under.items()}
     shown = "" if stopped else enough.said(counts)
     return Reruns(counts, runs, seconds, stopped, failures, replays, seed, shown=shown)
+
+
+def _round_said(
+    name: str, number: int, *, rounds: int, files: int, times: int, last: tuple[float, int]
+) -> str:
+    """A round's line of progress; after the first, how long it takes at the ``last`` round's
+    pace (its seconds and runs of each test)."""
+    pace = f", about {last[0] * times / last[1]:,.0f} s at the last round's pace" if last[0] else ""
+    each = f", {times:,} runs each" if times > 1 else ""
+    return f"{name} reruns: round {number} of {rounds}, {files} test file(s){each}{pace}"
 
 
 def _failed_under(report: TestReport, chosen: Selection) -> tuple[str, str]:
@@ -147,11 +162,19 @@ def _failed_under(report: TestReport, chosen: Selection) -> tuple[str, str]:
     return said + zone, again + zone
 
 
-def _replay(report: TestReport, test: str, again: str) -> str:
+def _replay(report: TestReport, test: str, again: str, rerun: Callable[[str], str] | None) -> str:
     """The command that replays ``report``'s run where the runner says it (the noise beside
-    it in words), else the runner and file with the run's condition in words."""
-    if not report.command:
+    it in words), else the runner's command for the test's file (``rerun``: cargo's
+    ``cargo test --test shared``), its zone before it and the rest of the condition after it
+    in words."""
+    if not report.command and rerun is None:
         return f"{report.runner} on {test.partition(' › ')[0]}{again}"
+    if not report.command and rerun is not None:
+        words = [word for word in again.split(", ") if word]
+        zone = [word for word in words if word.startswith("TZ=")]
+        rest = [word for word in words if not word.startswith("TZ=")]
+        command = " ".join([*zone, rerun(test.partition(" › ")[0])])
+        return command + (f" ({', '.join(rest)})" if rest else "")
     noise = f" (beside {report.noise} CPU and memory noise processes)" if report.noise else ""
     return report.command + noise
 

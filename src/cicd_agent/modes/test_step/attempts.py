@@ -335,4 +335,5 @@ def attempt_of(
         parents or {},
         {key: ids for key, ids in bearing.items() if len(ids) > 1 or unsure.intersection(ids)},
         incomplete=incomplete,
+        unloaded=dict(native.unloaded) if isinstance(native, StepOutcomes) else {},
     )

@@ -32,6 +32,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Literal
 
+from cicd_agent.actions.markdown import code_span
 from cicd_agent.analysis.changed_lines import Touched, likely_flaky, why_not
 from cicd_agent.analysis.quarantine_match import Entry, covering, names_none
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
@@ -109,9 +110,18 @@ def judge_step(
     def shown(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
         return tuple((names.get(test, test), why) for test, why in pairs)
 
+    failing = tuple(names.get(t, t) for t in verdict.failing)
+    unloaded = first.unloaded if first else {}
+    said = [
+        f"{code_span(test, 200)} failed to load: {code_span(unloaded[test], 300)} (its runner's "
+        "output)."
+        for test in failing
+        if test in unloaded
+    ]
     return replace(
         verdict,
-        failing=tuple(names.get(t, t) for t in verdict.failing),
+        said=(*verdict.said, *said),
+        failing=failing,
         once=tuple(names.get(t, t) for t in verdict.once),
         flaky=shown(verdict.flaky),
         quarantined=shown(verdict.quarantined),
@@ -151,7 +161,7 @@ def _with_lines(
         return replace(verdict, said=(*verdict.said, said))
     first = attempts[0]
     found = likely_flaky(first.failed(), first.ran_changed, change)
-    why = why_not(first.ran_changed, change) or "each ran a line the change touched"
+    why = why_not(first.ran_changed, change) or _checked(first)
     said = (
         f"{len(found)} failure(s) ran no line this change touched: likely flaky "
         "(DeFlaker's differential coverage; retried, never excused on that ground)."
@@ -366,3 +376,20 @@ def _not_excused(found: dict[str, str]) -> tuple[tuple[str, str], ...]:
 
 
 __all__ = ["MAX_RETRIES", "Attempt", "StepVerdict", "analyse", "judge_step"]
+
+
+def _checked(first: Attempt) -> str:
+    """What the record showed of the first run's failures when none ran no changed line: each
+    ran one, or what kept a failure from being judged (it passed alone, so what its failing run
+    ran is not known; the record names it not)."""
+    record = first.ran_changed
+    unseen = record.unseen if record is not None else {}
+    tests = record.tests if record is not None else {}
+    said = [
+        f"{first.names.get(test, test)} {unseen[test]}"
+        if test in unseen
+        else f"{first.names.get(test, test)} is not in the record of what each test ran"
+        for test in first.failed()
+        if tests.get(test) is not True
+    ]
+    return "; ".join(said[:5]) if said else "each ran a line the change touched"

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.actions.errors import ExternalServiceError
 from cicd_agent.actions.markdown import code_span, prose
 from cicd_agent.analysis.flaky_stats import StoredRun, stats
+from cicd_agent.analysis.history import canonical_test
 from cicd_agent.job.suggested_patch import suggest_patch
 from cicd_agent.local.test_history import FileStore, history_file, history_key, may_record
 from cicd_agent.modes.test_step.flaky_issues import own
@@ -57,6 +58,7 @@ def publish(ctx: RunContext[TestStepOptions], facts: StepFacts, result: TestStep
             attempts[0].outcomes,
             job_seconds=spent,
             retried=tuple(passed_on_retry(attempts)),
+            order_dependent=_order_dependent(result.flaky_fixes),
         )
     )
     history = store.recent(repository.full_name or "", key)
@@ -77,6 +79,16 @@ def publish(ctx: RunContext[TestStepOptions], facts: StepFacts, result: TestStep
             file_of=lambda test: file_of_test(checkout, test),
         )
     ctx.posted.record(history=lines)
+
+
+def _order_dependent(fixes: Sequence[FlakyFix]) -> dict[str, str]:
+    """Each test this run's ``--fix-flaky`` found failing after another and passing alone, with
+    that test: analyse-failure names it from the history rather than calling it flaky."""
+    return {
+        canonical_test(fix.test): fix.related_test
+        for fix in fixes
+        if fix.kind == "order-dependent" and fix.related_test
+    }
 
 
 def _suggested(ctx: RunContext[TestStepOptions], fixes: Sequence[FlakyFix]) -> list[str]:

@@ -168,4 +168,26 @@ def seen_lines(
         "| # | test | flip rate | failed | CI time lost |",
         "|---:|---|---:|---:|---:|",
         *rows,
+        *_not_flaky(found[:TOP]),
     ]
+
+
+def _not_flaky(found: Sequence[FlakyStat]) -> list[str]:
+    """A line for each test of the table the history shows is not flaky, as analyse-failure
+    says it: ``--fix-flaky`` classified it order-dependent, or it never passed in the suite."""
+    said = []
+    for stat in found:
+        name = code_span(stat.test, 120)
+        if stat.depends_on:
+            said.append(
+                f"Not flaky: {name} is order-dependent: `--fix-flaky` found it failing after "
+                f"{code_span(stat.depends_on, 120)} and passing alone in run "
+                f"{prose(stat.classified_in)}."
+            )
+        elif stat.every_run:
+            said.append(
+                f"Not flaky: {name} failed the first run of each of its {stat.runs} runs here "
+                "and passed only when retried apart from the suite: it fails every time "
+                "(`--fix-flaky suggest` names the test it depends on)."
+            )
+    return ["", *said] if said else []

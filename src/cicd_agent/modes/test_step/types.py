@@ -50,6 +50,9 @@ class Attempt:
     """Why some tests never reported (not collected, not built, ended by a panic), with the
     fix, as a clause ("" when all did):
     :attr:`~cicd_agent.runners.step_outcomes.StepOutcomes.incomplete`."""
+    unloaded: Mapping[str, str] = field(default_factory=dict)
+    """Each failed test that is a file which failed to load (as the runner names it), with the
+    error line its output gave: :attr:`~cicd_agent.runners.step_outcomes.StepOutcomes.unloaded`."""
     refused: tuple[tuple[str, str], ...] = ()
     """``(test, path)``: the failed tests (as the runner names them) whose failure is a write
     to that path the sandbox refused (:func:`~.attempts.refused_writes`)."""

@@ -14,11 +14,13 @@ import select
 import threading
 from collections import Counter
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import TracebackType
 
 from cicd_agent.runners.base import COUNT, PASSED
 
+NO_FILE = "cargo test"
+"""What names the file of a test whose target is not known (a run of every target)."""
 LIBTEST = ("--format=pretty", "--show-output")
 """libtest's options in every run: its plain report, the passing tests listed at its end."""
 _LOGFILE_WARNING = "warning: `--logfile` is deprecated"
@@ -72,7 +74,8 @@ def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
     ``failures:`` section shows for it was raised in the test's own file (``assert!``,
     ``panic!``, an ``unwrap`` of a result, which panics at its caller) and is none of the
     language's runtime panics (overflow, an index out of bounds): a panic in the code under test
-    is a crash."""
+    is a crash. A test of a run of every target is named by no file (:data:`NO_FILE`): a panic
+    in an integration test's folder (``tests/``) is its own, one in the crate's code is not."""
     panics: dict[str, tuple[str, str, str]] = {}
     test, section, waiting = "", "", ""
     for raw in stream.splitlines():
@@ -93,10 +96,14 @@ def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
         if (
             outcome == "failed"
             and path
-            and (path == file or file.endswith(f"/{path}"))
+            and (
+                path == file
+                or file.endswith(f"/{path}")
+                or (file in ("", NO_FILE) and PurePosixPath(path).parts[:1] == ("tests",))
+            )
             and not words.startswith(_RUNTIME_PANICS)
         ):
-            found[key] = f"{file}:{number}: {words[:160]}"
+            found[key] = f"{path if file in ('', NO_FILE) else file}:{number}: {words[:160]}"
     return found
 
 

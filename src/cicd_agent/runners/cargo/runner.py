@@ -71,6 +71,7 @@ from cicd_agent.runners.cargo.in_run_check import (
 from cicd_agent.runners.cargo.repeat import Runs, counted, repeated
 from cicd_agent.runners.cargo.report import (
     LIBTEST,
+    NO_FILE,
     LibtestLog,
     read_blocks,
     read_checks,
@@ -406,7 +407,7 @@ def _file_of(test: str, file: str, selected: Sequence[str], library: str) -> str
     source file whose module path starts its name (``calc::tests::adds`` → ``src/calc.rs``),
     else the target's."""
     if file != library:
-        return file or "cargo test"
+        return file or NO_FILE
     best, folder = ("", file), PurePosixPath(library).parent
     for path in selected:
         name = PurePosixPath(path).with_suffix("")

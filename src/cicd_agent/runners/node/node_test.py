@@ -1,6 +1,9 @@
-"""``node --test`` in the test step: its spec reporter to the job's log, and a JUnit report into the
-step's folder (node 20.10 and later), whose nested suites make a test's id (``math › adds``). The
-JUnit report names no file: the same titles in two files are one id, marked unsure.
+"""``node --test`` in the test step: its spec reporter to the job's log, and a reporter of ours
+(:data:`REPORTER`) writing each test's file, titles and outcome as JSON lines into the step's
+folder. A test is named as the other runners name theirs: its file relative to where it ran, then
+its titles (``test/calc.test.js › math › adds``), so the sandbox's path and the runner's give one
+id, and the same titles in two files are two tests. A file that failed to load is one failed test
+named by its file, with the error its output gave (``ReferenceError: describe is not defined``).
 
 A retry runs the failed tests' titles, and every title above them, as one anchored
 ``--test-name-pattern``: node runs a subtest only when its parent's title matches. A command that
@@ -8,16 +11,44 @@ chooses its own reporters is run as written and not retried."""
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
-from xml.etree import ElementTree
 
-from cicd_agent.runners.junit import REPORT_NAME, read_report
+from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.runners.node import own_option
 from cicd_agent.runners.step_outcomes import StepOutcomes
 
 SEPARATOR = " › "
+REPORT = "node-tests.jsonl"
+MAX_REPORT = 64 << 20
+MAX_SAID = 300
+"""Characters of a file's load error kept: its first line is the reason."""
+REPORTER = r"""// cicd-agent: each test's file, titles and outcome, and each file's error output
+const titles = new Map();
+export default async function* report(source) {
+  for await (const event of source) {
+    const data = event.data || {};
+    const file = typeof data.file === 'string' ? data.file : '';
+    if (event.type === 'test:start') {
+      const above = (titles.get(file) || []).slice(0, data.nesting);
+      titles.set(file, [...above, String(data.name)]);
+    } else if (event.type === 'test:stderr' || event.type === 'test:stdout') {
+      yield JSON.stringify({file, output: String(data.message).slice(0, 4096)}) + '\n';
+    } else if (event.type === 'test:pass' || event.type === 'test:fail') {
+      const above = (titles.get(file) || []).slice(0, data.nesting);
+      const details = data.details || {};
+      yield JSON.stringify({file, titles: [...above, String(data.name)],
+        passed: event.type === 'test:pass', skipped: Boolean(data.skip || data.todo),
+        suite: details.type === 'suite'}) + '\n';
+    }
+  }
+}
+"""
+_ERROR = re.compile(r"^(?:[A-Z]\w*)?Error(?: \[\w+\])?: .+|^\w+Error$")
+"""The line naming a file's load error in node's output (``ReferenceError: describe is not
+defined``, ``SyntaxError: Unexpected token``)."""
 
 
 def runs(command: Sequence[str]) -> bool:
@@ -46,50 +77,71 @@ def step_command(
     chooses its own reporters."""
     if not runs(command) or declined(command):
         return None
+    reporter = folder / "reporter.mjs"
+    if folder.is_absolute():  # not the probe's empty path
+        reporter.write_text(REPORTER, encoding="utf-8")
     ours = [
         "--test-reporter=spec",
         "--test-reporter-destination=stdout",
-        "--test-reporter=junit",
-        f"--test-reporter-destination={folder / REPORT_NAME}",
+        f"--test-reporter={reporter}",
+        f"--test-reporter-destination={folder / REPORT}",
     ]
-    if failed:
-        titles = dict.fromkeys(title for test in failed for title in test.split(SEPARATOR))
+    titles = dict.fromkeys(title for test in failed or () for title in test.split(SEPARATOR)[1:])
+    if titles:
         ours.append("--test-name-pattern=^(" + "|".join(map(re.escape, titles)) + ")$")
     return [command[0], *ours, *command[1:]]
 
 
 def step_outcomes(folder: Path, output: str, root: Path) -> StepOutcomes:
-    """Each test node's JUnit report in ``folder`` ended, by its titles, and whether it passed
-    (skipped ones left out); none when the report is missing, too large or does not parse."""
+    """Each test our reporter wrote into ``folder`` by its file (relative to ``root``, where it
+    ran) and titles, and whether it passed (skipped ones and suites left out: a suite fails by
+    its tests); a file that failed to load with the error line its output gave. None when the
+    report is missing or too large."""
     found = StepOutcomes()
-    report = read_report(folder)
-    if report is None or b"<!DOCTYPE" in report.upper():
-        return found
-    # No DTD (refused above), so no entity can expand or reach outside: what defusedxml guards.
     try:
-        document = ElementTree.fromstring(report)  # noqa: S314
-    except ElementTree.ParseError:
+        lines = read_text(folder, REPORT, MAX_REPORT).splitlines()
+    except CheckoutFileError:
         return found
-    for titles, case in _cases(document, ()):
-        results = {child.tag for child in case}
-        if "skipped" not in results:
-            found.add(SEPARATOR.join(titles), not results & {"failure", "error"})
+    results: list[tuple[str, tuple[str, ...], bool]] = []
+    printed: dict[str, list[str]] = {}
+    for line in lines:
+        try:
+            row = json.loads(line)
+        except (ValueError, RecursionError):
+            continue
+        if not isinstance(row, dict):
+            continue
+        file = str(row.get("file", ""))
+        if isinstance(said := row.get("output"), str):
+            printed.setdefault(file, []).append(said)
+        elif isinstance(titles := row.get("titles"), list) and not row.get("skipped"):
+            if row.get("suite"):  # a suite fails by its tests
+                continue
+            results.append((file, tuple(map(str, titles)), row.get("passed") is True))
+    above = {(file, titles[:end]) for file, titles, _ in results for end in range(len(titles))}
+    for file, titles, passed in results:
+        if (file, titles) in above:  # a test with subtests: its subtests are the tests
+            continue
+        shown = _relative(file, root)
+        whole = titles == (file,)  # the file itself: it failed to load or its process ended
+        test = SEPARATOR.join([shown] if whole or not shown else [shown, *titles])
+        found.add(test, passed)
+        if whole and not passed and (why := _load_error("".join(printed.get(file, [])))):
+            found.unloaded[test] = why
     return found
 
 
-def _cases(
-    root: ElementTree.Element, titles: tuple[str, ...]
-) -> Iterator[tuple[tuple[str, ...], ElementTree.Element]]:
-    """Each ``testcase`` under ``root`` with its titles, outermost suite first (``testsuites``
-    has none of its own), in the report's order; a loop, not recursion: no nesting is too deep."""
-    waiting = [(titles, root)]
-    while waiting:
-        above, element = waiting.pop()
-        if element.tag == "testcase":
-            yield above, element
-            continue
-        waiting += [
-            ((*above, child.get("name", "")), child)
-            for child in reversed(element)
-            if child.tag in ("testcase", "testsuite")
-        ]
+def _relative(file: str, root: Path) -> str:
+    """``file`` relative to ``root`` where it lies under it, else its own name ("" for none)."""
+    if not file:
+        return ""
+    path = Path(file)
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+
+
+def _load_error(output: str) -> str:
+    """The first line of ``output`` naming an error, as node printed it ("" for none)."""
+    return next(
+        (line.strip()[:MAX_SAID] for line in output.splitlines() if _ERROR.match(line.strip())),
+        "",
+    )

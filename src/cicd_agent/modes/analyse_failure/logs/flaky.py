@@ -252,7 +252,16 @@ _RANDOM_DRAW = re.compile(
 )
 """A value drawn at random in a failed test's report (its source line as pytest prints it), or
 in its own source: its check passes or fails by chance, whatever words about time sit beside
-it. A clock's fine digits taken modulo a number are a draw too (``subsec_nanos() % 4``)."""
+it. A clock's fine digits taken modulo a number are a draw too (``subsec_nanos() % 4``), and so
+is a value read from the clock that the failed check draws from (:func:`_clock_drawn`)."""
+_CLOCK_VALUE = re.compile(
+    r"\b(?P<name>[A-Za-z_]\w*)\s*(?::\s*[\w<>]+\s*)?:?=[^=;]*?\b"
+    r"(?P<call>subsec_(?:nanos|micros|millis)|Nanosecond|UnixNano|nanoTime|hrtime|Date\.now)\("
+)
+"""A value read from the clock into a name (``let nanos = …subsec_nanos();``, ``n :=
+time.Now().UnixNano()``): a draw where the failed check takes it modulo a number, or, for a
+fraction of the current second, uses it at all; a clock read to time something is none."""
+_FRACTION = ("subsec_nanos", "subsec_micros", "subsec_millis", "Nanosecond")
 _PLACE = re.compile(
     r"(?<![\w./-])(?P<file>[\w./-]{1,300}\.(?:go|js|cjs|mjs|ts|cts|mts|jsx|tsx|rs|java|kt|rb|cs)):"
     r"(?P<line>\d{1,7})\b"
@@ -348,15 +357,26 @@ def _drawn_in_source(block: Sequence[str], source: Source) -> str | None:
     places = islice((match for text in block for match in _PLACE.finditer(text)), MAX_PLACES)
     for place in places:
         number = int(place["line"])
+        checked = source(place["file"], number) or ""
         for at in range(number, max(number - READ_BACK, 0), -1):
             line = source(place["file"], at)
             if line is None:
                 break
-            if _RANDOM_DRAW.search(line):
+            if _RANDOM_DRAW.search(line) or _clock_drawn(line, checked):
                 return f"{place['file']}:{at}: {line.strip()}"
             if _TEST_START.search(line):
                 break
     return None
+
+
+def _clock_drawn(line: str, checked: str) -> bool:
+    """Whether ``line`` reads the clock into a name the failed check ``checked`` draws from
+    (:data:`_CLOCK_VALUE`)."""
+    read = _CLOCK_VALUE.search(line)
+    if read is None or not re.search(rf"\b{re.escape(read['name'])}\b", checked):
+        return False
+    modulo = re.search(rf"\b{re.escape(read['name'])}\s*%", checked) is not None
+    return modulo or read["call"] in _FRACTION
 
 
 def timing_miss(lines: Sequence[str], source: Source | None = None) -> TimingMiss | None:
