@@ -17,10 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.corpus import noise
-from tests.corpus.runner_log import Job, Step, write_layout
 from tests.helpers.bounded import run_bounded
-from tests.helpers.cli import run_cli
+from tests.modes.analyse_failure.job_logs import step_cli, step_logs
 
 DRAWN = """\
 const assert = require("assert");
@@ -61,15 +59,8 @@ def _mocha(place: str) -> bytes:
 def _analysed(tmp_path: Path, run: str, output: bytes, project: Path) -> dict[str, Any]:
     """analyse-failure's JSON for a job whose test step printed ``output``, read with the
     checkout ``project``."""
-    for folder in ("run", "cli"):
-        (tmp_path / folder).mkdir()
-    step = Step("Test", run=run, output=output, exit_code=1)
-    logs = write_layout([Job("test", [noise.checkout(), step])], tmp_path / "run", "zip_steps")
-    argv = ["analyse-failure", "--provider", "none", "--logs", str(logs), "--json",
-            "--repo", str(project)]  # fmt: skip
-    done = run_cli(argv, tmp_path / "cli")
+    done, document = step_cli(tmp_path, run, output, "--repo", str(project))
     assert done.code == 0, done.stdout + done.stderr
-    document: dict[str, Any] = json.loads(done.stdout)
     return document
 
 
@@ -254,9 +245,7 @@ def test_attack_many_failed_tests_naming_places_do_not_stall(tmp_path: Path) -> 
     dotted = "    f1_test.go:9: " + "a." * 4080 + "\n"
     report = "".join(f"--- FAIL: TestLong{n} (0.00s)\n" + dotted * 30 for n in range(40)) + report
     output = (report + "FAIL\nFAIL\texample.com/p\t0.045s\nFAIL\n").encode()
-    step = Step("Test", run="go test ./...", output=output, exit_code=1)
-    (tmp_path / "run").mkdir()
-    logs = write_layout([Job("test", [noise.checkout(), step])], tmp_path / "run", "zip_steps")
+    logs = step_logs(tmp_path / "run", "go test ./...", output)
     done = run_bounded(
         [sys.executable, "-m", "cicd_agent", "analyse-failure", "--provider", "none",
          "--logs", str(logs), "--json", "--repo", str(project)],

@@ -8,7 +8,6 @@ attack is a log as ``go test`` (plain and ``-v``) prints it; the broken ones are
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -16,9 +15,7 @@ import pytest
 
 from cicd_agent.modes.analyse_failure.logs.flaky import own_evidence
 from cicd_agent.modes.analyse_failure.logs.test_blocks import blocks
-from tests.corpus import noise
-from tests.corpus.runner_log import Job, Step, write_layout
-from tests.helpers.cli import run_cli
+from tests.modes.analyse_failure.job_logs import step_cli
 
 FORGED_DRAW = "    order_test.go:9: n := rand.Intn(10) drew 7"
 """A draw line printed by another test under TestOrder's name."""
@@ -50,14 +47,9 @@ def test_a_forged_start_above_a_plain_fail_gives_no_draw() -> None:
 
 def test_a_forged_start_above_a_plain_fail_through_the_cli(tmp_path: Path) -> None:
     """The same plain log through analyse-failure: TestOrder is listed as likely flaky."""
-    step = Step("Test", run="go test ./...", output=PLAIN_FORGED_START.encode(), exit_code=1)
-    for folder in ("run", "seen"):
-        (tmp_path / folder).mkdir()
-    logs = write_layout([Job("test", [noise.checkout(), step])], tmp_path / "run", "zip_steps")
-    argv = ["analyse-failure", "--provider", "none", "--logs", str(logs), "--json"]
-    done = run_cli(argv, tmp_path / "seen")
+    done, document = step_cli(tmp_path, "go test ./...", PLAIN_FORGED_START.encode())
     assert done.code == 0, done.stdout
-    flaky = {item["name"] for item in json.loads(done.stdout)["flaky_tests"]}
+    flaky = {item["name"] for item in document["flaky_tests"]}
     assert not [name for name in flaky if "TestOrder" in name], flaky
 
 

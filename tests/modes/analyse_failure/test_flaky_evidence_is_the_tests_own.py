@@ -9,18 +9,15 @@ tests, and go's output as their log has it, through the real CLI.
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.corpus import noise
-from tests.corpus.runner_log import Job, Step, write_layout
-from tests.helpers.cli import run_cli
+from tests.corpus.runner_log import Job, Step
 from tests.helpers.gen_tests import PROJECT_PYTHON
-from tests.modes.analyse_failure.job_logs import job_log
+from tests.modes.analyse_failure.job_logs import job_log, step_cli
 
 SHARED = """\
 import random
@@ -60,13 +57,8 @@ EMPTY = "tests/test_shared_cache.py::SharedCacheTest::test_starts_empty"
 def _flaky(tmp_path: Path, run: str, output: bytes) -> tuple[dict[str, Any], str]:
     """analyse-failure's flaky tests (by name) and its summary of a job whose step printed
     ``output``."""
-    tmp_path.mkdir(exist_ok=True)
-    step = Step("Test", run=run, output=output, exit_code=1)
-    logs = write_layout([Job("test", [noise.checkout(), step])], tmp_path, "zip_steps")
-    done = run_cli(["analyse-failure", "--provider", "none", "--logs", str(logs), "--json"],
-                   tmp_path)  # fmt: skip
+    done, document = step_cli(tmp_path, run, output)
     assert done.code == 0, done.stdout
-    document = json.loads(done.stdout)
     return {item["name"]: item for item in document["flaky_tests"]}, done.summary
 
 
@@ -224,16 +216,11 @@ def test_a_draw_in_the_tests_own_source_is_read_from_the_checkout(
     project = tmp_path / "project"
     (project / path).parent.mkdir(parents=True)
     (project / path).write_text(source)
-    step = Step("Test", run=run, output=output, exit_code=1)
-    for folder in ("run", "blind", "seen"):
-        (tmp_path / folder).mkdir()
-    logs = write_layout([Job("test", [noise.checkout(), step])], tmp_path / "run", "zip_steps")
-    argv = ["analyse-failure", "--provider", "none", "--logs", str(logs), "--json"]
-    blind = json.loads(run_cli(argv, tmp_path / "blind").stdout)
+    _, blind = step_cli(tmp_path / "blind", run, output)
     assert not blind["flaky_tests"], blind["flaky_tests"]  # the log alone says nothing of chance
-    done = run_cli([*argv, "--repo", str(project)], tmp_path / "seen")
+    done, document = step_cli(tmp_path / "seen", run, output, "--repo", str(project))
     assert done.code == 0, done.stdout
-    flaky = {item["name"]: item for item in json.loads(done.stdout)["flaky_tests"]}
+    flaky = {item["name"]: item for item in document["flaky_tests"]}
     (said,) = [" ".join(item["evidence"]) for name, item in flaky.items() if test in name]
     assert "drawn at random in its own source" in said and f"{path}:" in said, said
     assert "rand" in said or "subsec_nanos" in said, said
@@ -279,13 +266,8 @@ def test_go_verbose_lines_are_the_test_they_ran_under(tmp_path: Path) -> None:
     assert source.splitlines()[21].strip().startswith('t.Fatalf("fixture')
     assert "rand.New" in source.splitlines()[27] and "Fatalf" in source.splitlines()[30]
     (project / "version_sort_test.go").write_text(source)
-    step = Step("Test", run="go test -v ./...", output=GO_VERBOSE, exit_code=1)
-    for folder in ("run", "seen"):
-        (tmp_path / folder).mkdir()
-    logs = write_layout([Job("test", [noise.checkout(), step])], tmp_path / "run", "zip_steps")
-    argv = ["analyse-failure", "--provider", "none", "--logs", str(logs), "--json"]
-    done = run_cli([*argv, "--repo", str(project)], tmp_path / "seen")
-    flaky = {item["name"]: item for item in json.loads(done.stdout)["flaky_tests"]}
+    _, document = step_cli(tmp_path, "go test -v ./...", GO_VERBOSE, "--repo", str(project))
+    flaky = {item["name"]: item for item in document["flaky_tests"]}
     assert not [name for name in flaky if "TestFixtureOrder" in name], flaky
     # the random test's draw is printed above its FAIL, where a test could forge another's
     # start line: not read, so it is missed (less said, never another test's word)

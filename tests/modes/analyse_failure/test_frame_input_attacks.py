@@ -12,19 +12,14 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.analyse_failure.logs import source_maps
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.source_maps import SourceMaps
-from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from cicd_agent.runners.go import modules
-from tests.corpus import noise
-from tests.corpus.runner_log import Job, Step, write_layout
+from tests.modes.analyse_failure.job_logs import step_analysis
 
 
 def _responsible(tmp_path: Path, run: str, log: str, repo: Path) -> list[str]:
-    step = Step("Test", run=run, output=log.encode(), exit_code=1)
-    (tmp_path / "logs").mkdir()
-    logs = load_logs(write_layout([Job("test", [noise.checkout(), step])], tmp_path / "logs", "zip_steps"))
-    return [f.path for f in analyse_scans(scan_jobs(logs), checkout=repo).responsible_files]
+    analysis = step_analysis(tmp_path / "logs", run, log.encode(), checkout=repo)
+    return [f.path for f in analysis.responsible_files]
 
 
 def test_attack_a_go_event_carrying_a_lone_surrogate_crashes_nothing(tmp_path: Path) -> None:

@@ -16,21 +16,15 @@ import pytest
 
 from cicd_agent.modes.analyse_failure.log_facts import ResponsibleFile
 from cicd_agent.modes.analyse_failure.logs import checkout_places
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.checkout_places import jvm_path
-from cicd_agent.modes.analyse_failure.logs.sources import load_logs
-from tests.corpus import noise
-from tests.corpus.runner_log import Job, Step, write_layout
+from tests.modes.analyse_failure.job_logs import step_analysis
 
 CALC = "import os\n\n\ndef mean(values):\n    return sum(values) / len(values)\n"
 RUN = "import sys\nsys.path.insert(0, 'src')\nfrom calc import mean\nmean([])\n"
 
 
 def _files(output: bytes, dest: Path, **given: object) -> dict[str, ResponsibleFile]:
-    dest.mkdir()
-    step = Step("Test", run="make test", output=output, exit_code=1)
-    logs = load_logs(write_layout([Job("test", [noise.checkout(), step])], dest, "zip_steps"))
-    analysis = analyse_scans(scan_jobs(logs), **given)  # type: ignore[arg-type]
+    analysis = step_analysis(dest, "make test", output, **given)
     return {f.path: f for f in analysis.responsible_files}
 
 

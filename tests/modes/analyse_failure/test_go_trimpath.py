@@ -15,11 +15,8 @@ import json
 from pathlib import Path
 
 from cicd_agent.modes.analyse_failure.log_facts import ResponsibleFile
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from cicd_agent.runners.go.modules import GoModules
-from tests.corpus import noise
-from tests.corpus.runner_log import Job, Step, write_layout
+from tests.modes.analyse_failure.job_logs import step_analysis
 
 CASE = json.loads(
     (Path(__file__).resolve().parents[2] / "fixtures" / "logs" / "go_trimpath.json").read_text()
@@ -37,11 +34,8 @@ def _checkout(root: Path, folder: str = "") -> Path:
 def _files(
     output: str, dest: Path, checkout: Path | None, changed: dict[str, list[int]] | None = None
 ) -> dict[str, ResponsibleFile]:
-    dest.mkdir()
-    step = Step("Test", run=CASE["command"], output=output.encode(), exit_code=1)
-    logs = load_logs(write_layout([Job("test", [noise.checkout(), step])], dest, "zip_steps"))
-    analysis = analyse_scans(scan_jobs(logs), checkout=checkout, changed_files=list(changed or {}),
-                             changed_lines=changed or {})  # fmt: skip
+    analysis = step_analysis(dest, CASE["command"], output.encode(), checkout=checkout,
+                             changed_files=list(changed or {}), changed_lines=changed or {})  # fmt: skip
     return {f.path: f for f in analysis.responsible_files}
 
 

@@ -17,12 +17,9 @@ import pytest
 from cicd_agent.actions.runner_io import format_command
 from cicd_agent.modes.analyse_failure.log_facts import ResponsibleFile
 from cicd_agent.modes.analyse_failure.logs import source_maps
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.source_maps import SourceMaps
-from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from cicd_agent.modes.analyse_failure.result import FailureResult, JobOutcome, Responsible
-from tests.corpus import noise
-from tests.corpus.runner_log import Job, Step, write_layout
+from tests.modes.analyse_failure.job_logs import step_analysis
 
 
 def _bundle(root: Path, mappings: str, sources: list[str]) -> Path:
@@ -39,10 +36,8 @@ def _bundle(root: Path, mappings: str, sources: list[str]) -> Path:
 
 
 def _files(output: bytes, dest: Path, checkout: Path) -> dict[str, ResponsibleFile]:
-    dest.mkdir()
-    step = Step("Test", run="node --test", output=output, exit_code=1)
-    logs = load_logs(write_layout([Job("test", [noise.checkout(), step])], dest, "zip_steps"))
-    return {f.path: f for f in analyse_scans(scan_jobs(logs), checkout=checkout).responsible_files}
+    analysis = step_analysis(dest, "node --test", output, checkout=checkout)
+    return {f.path: f for f in analysis.responsible_files}
 
 
 def test_attack_a_column_of_thousands_of_digits_raises_nothing(tmp_path: Path) -> None:

@@ -21,15 +21,14 @@ import pytest
 
 from cicd_agent.modes.analyse_failure.log_facts import LogAnalysis
 from cicd_agent.modes.analyse_failure.logs import source_maps
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.source_maps import SourceMaps
-from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
 from tests.corpus.tools import run
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
 from tests.helpers.eslint import NODE_BIN, needs_node_tool
+from tests.modes.analyse_failure.job_logs import step_analysis
 
 CALC_TS = """export interface Totals {
   count: number;
@@ -115,10 +114,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 
 def _analyse(log: str, checkout: Path | None, dest: Path) -> LogAnalysis:
-    step = Step("Test", run="node --test nt/", output=log.encode(), exit_code=1)
-    dest.mkdir(exist_ok=True)
-    logs = load_logs(write_layout([Job("test", [noise.checkout(), step])], dest, "zip_steps"))
-    return analyse_scans(scan_jobs(logs), checkout=checkout)
+    return step_analysis(dest, "node --test nt/", log.encode(), checkout=checkout)
 
 
 def _copy(built: Built, dest: Path) -> Path:

@@ -15,11 +15,8 @@ import shutil
 from pathlib import Path
 
 from cicd_agent.modes.analyse_failure.log_facts import ResponsibleFile
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.source_maps import SourceMaps
-from cicd_agent.modes.analyse_failure.logs.sources import load_logs
-from tests.corpus import noise
-from tests.corpus.runner_log import Job, Step, write_layout
+from tests.modes.analyse_failure.job_logs import step_analysis
 
 FROZEN = Path(__file__).resolve().parents[2] / "fixtures" / "logs" / "webpack"
 LOG = (FROZEN / "node_test.txt").read_text()
@@ -38,10 +35,8 @@ def _project(root: Path, map_name: str = "main.js.map", folder: str = "") -> Pat
 
 
 def _files(log: str, dest: Path, checkout: Path) -> dict[str, ResponsibleFile]:
-    dest.mkdir()
-    step = Step("Test", run="node --test test/", output=log.encode(), exit_code=1)
-    logs = load_logs(write_layout([Job("test", [noise.checkout(), step])], dest, "zip_steps"))
-    return {f.path: f for f in analyse_scans(scan_jobs(logs), checkout=checkout).responsible_files}
+    analysis = step_analysis(dest, "node --test test/", log.encode(), checkout=checkout)
+    return {f.path: f for f in analysis.responsible_files}
 
 
 def _with(root: Path, **changes: object) -> Path:
