@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.cli import main
+from cicd_agent.risk.evidence import weakened_access
 from cicd_agent.risk.removed_api import MAX_NAMES, removed_names
 from tests.unit.risk.test_common_sense import deploy_gate_json
 from tests.unit.risk.test_removed_api import diff, git
@@ -168,3 +169,15 @@ def test_attack_a_removals_path_reaches_the_summary_neutralised(tmp_path: Path, 
     outside_code = re.sub(r"`[^`]*`", "", text)
     assert "@octocat" not in outside_code and "<img" not in outside_code, outside_code
     assert "](https:" not in outside_code and "<b>" not in outside_code, outside_code
+
+
+@pytest.mark.parametrize(
+    "header",
+    ['+++ "b/app/s\\303\\251ttings.py"', "+++ b/app/my settings.py\t"],
+    ids=["quoted by git", "a space, so git ends the line with a tab"],
+)
+def test_attack_a_path_git_quotes_or_spaces_does_not_hide_weakened_access(header: str) -> None:
+    """The same header reading serves the access detector: its file's language is found."""
+    diff = f"diff --git a/x b/x\n--- a/x\n{header}\n@@ -1 +1 @@\n+@csrf_exempt\n"
+    [found] = weakened_access(diff)
+    assert found.startswith(("app/séttings.py: CSRF", "app/my settings.py: CSRF")), found
