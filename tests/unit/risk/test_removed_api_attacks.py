@@ -181,3 +181,40 @@ def test_attack_a_path_git_quotes_or_spaces_does_not_hide_weakened_access(header
     diff = f"diff --git a/x b/x\n--- a/x\n{header}\n@@ -1 +1 @@\n+@csrf_exempt\n"
     [found] = weakened_access(diff)
     assert found.startswith(("app/séttings.py: CSRF", "app/my settings.py: CSRF")), found
+
+
+@pytest.mark.parametrize(
+    ("removal", "decoy"),
+    [
+        pytest.param(
+            diff("parse.py", "def parse(text):"),
+            diff("scratch.py", "", "def parse(text):\n    pass"),
+            id="another python module",
+        ),
+        pytest.param(
+            diff("version/parse.go", "func Parse() {}"),
+            diff("tools/gen/main.go", "", "func Parse() {}"),
+            id="another go package",
+        ),
+        pytest.param(
+            diff("index.js", "export function parse(obj) {"),
+            diff("lib/other.js", "", "export function parse() {}"),
+            id="another js module",
+        ),
+    ],
+)
+def test_attack_a_decoy_declared_in_another_module_does_not_hide_a_removal(
+    removal: str, decoy: str
+) -> None:
+    """Code importing ``parse`` from its module (or a Go package's ``Parse``) breaks though a
+    file elsewhere declares a name alike: only its own module (Go: its package's folder)
+    declaring it again keeps the name."""
+    assert removed_names(removal + decoy), "the removal was hidden"
+
+
+def test_a_go_name_moved_within_its_package_or_a_python_name_rewritten_is_kept() -> None:
+    moved = diff("version/a.go", "type Collection []*Version") + diff(
+        "version/b.go", "", "type Collection []*Version"
+    )
+    rewritten = diff("pkg/parse.py", "def parse(text):", "def parse(text, strict=False):")
+    assert removed_names(moved) == () and removed_names(rewritten) == ()
