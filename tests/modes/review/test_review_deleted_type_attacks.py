@@ -60,3 +60,11 @@ def test_attack_a_raw_string_line_reading_as_the_declaration_does_not_take_the_b
     }
     path, _, body = _placed(removed)
     assert path == "version_collection.go", (path, body)
+
+
+def test_attack_a_declaration_of_the_name_in_another_language_does_not_take_the_blame() -> None:
+    """Go code cannot use a Python class: a deleted ``class Collection`` (sorted first) is not
+    what left ``Collection`` undefined."""
+    removed = {"a_tools.py": {1: "class Collection:"}, HERE: dict(DECLARATION)}
+    path, _, body = _placed(removed)
+    assert path == HERE and "`type Collection []*Version`" in body, (path, body)

@@ -212,12 +212,19 @@ class Placer:
         if not scores:
             return None
 
+        language = _suffix(path)
+
         def rank(place: tuple[str, int]) -> tuple[bool, bool, int, int, tuple[str, int]]:
             number = place[1]
             distance = line - number if number < line else 10**6 + number
-            declared = self.declarations_first and self._declares(place, named)
-            # A deleted declaration goes before any line that only names it, the error's own
-            # file's too: deleting a use or a comment never makes a name undefined.
+            # A deleted declaration in the error's language goes before any line that only
+            # names it, the error's own file's too: deleting a use, a comment or another
+            # language's class never makes a name undefined.
+            declared = (
+                self.declarations_first
+                and _suffix(place[0]) == language
+                and self._declares(place, named)
+            )
             return not declared, place[0] != path, -scores[place], distance, place
 
         return min(scores, key=rank)
@@ -225,6 +232,12 @@ class Placer:
     def _declares(self, place: tuple[str, int], named: set[str]) -> bool:
         found = _DECLARES.match(self.added.get(place[0], {}).get(place[1], "")[:MAX_MESSAGE])
         return found is not None and found[1] in named
+
+
+def _suffix(path: str) -> str:
+    """A file's language as its name says it (``.go``; "" for none)."""
+    name = path.rpartition("/")[2]
+    return name[name.rfind(".") :] if "." in name else ""
 
 
 def build_findings(
