@@ -132,14 +132,35 @@ def test_attack_a_file_name_git_quotes_does_not_hide_its_removal(tmp_path: Path)
 
 @pytest.mark.xfail(
     strict=True,
-    reason="open: the runtime files' diff is read as one text cut at MAX_DIFF_BYTES, so a "
-    "large file sorted first pushes a later file's deletions out of what is read",
+    reason="open (read_evidence in risk/checkout.py): the runtime files' diff is read as one "
+    "text cut at MAX_DIFF_BYTES, so a large file sorted first pushes a later file's deletions "
+    "out of what is read (on go-version: low 0.08, where the deletion alone is medium 0.30)",
 )
 def test_attack_a_large_file_before_it_does_not_hide_a_removal(tmp_path: Path) -> None:
-    """Comments do not run, so the padding adds little to the size; it fills the diff read."""
-    padding = "package version\n\n" + "// padding line that says nothing at all\n" * 60_000
+    """One comment line of 2.1 MB: one line to the size, and it fills the diff read."""
+    padding = "package version\n\n// " + "x" * 2_100_000 + "\n"
     said = _removal_said(tmp_path, "version.go", {"aaa_padding.go": padding})
     assert said == ["version.go: Collection"], said
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open (read_evidence in risk/checkout.py): the diff is asked for the new paths only, "
+    "so git cannot pair a renamed file with its old path and reads it as added: a declaration "
+    "deleted while renaming its file is never seen",
+)
+def test_attack_renaming_the_file_does_not_hide_a_removal(tmp_path: Path) -> None:
+    body = GO + "".join(f"\nfunc keep{i}() int {{ return {i} }}\n" for i in range(30))
+    repo = tmp_path / "version"
+    base = _short_history(repo, {"version.go": body})
+    git(repo, "mv", "version.go", "collection.go")
+    (repo / "collection.go").write_text(body.replace("type Collection []*Version\n", ""))
+    git(repo, "commit", "-qam", "rename, and remove collection")
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    head = git(repo, "rev-parse", "HEAD")
+    document = deploy_gate_json(repo, base, head, tmp_path / "c", runs)
+    assert document["risk_level"] != "low", document["risk_score"]
 
 
 @pytest.mark.parametrize(
