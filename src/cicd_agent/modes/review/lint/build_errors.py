@@ -235,7 +235,7 @@ class Placer:
 
 
 def _suffix(path: str) -> str:
-    """A file's language as its name says it (``.go``; "" for none)."""
+    """A file's language as its name says it: the name from its last dot on ("" for none)."""
     name = path.rpartition("/")[2]
     return name[name.rfind(".") :] if "." in name else ""
 
