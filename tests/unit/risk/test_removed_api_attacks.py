@@ -239,3 +239,21 @@ def test_a_go_name_moved_within_its_package_or_a_python_name_rewritten_is_kept()
     )
     rewritten = diff("pkg/parse.py", "def parse(text):", "def parse(text, strict=False):")
     assert removed_names(moved) == () and removed_names(rewritten) == ()
+
+
+def test_attack_removed_names_reach_the_summary_as_code(tmp_path: Path) -> None:
+    """A JavaScript name may hold ``_`` and ``$``: raw in the sentence, ``_shout_`` is emphasis
+    and ``$x$`` is math on GitHub. Each name the reason says is inline code."""
+    names = ("_shout_", "$x$", "plain")
+    script = "".join(f"export const {name} = 1\n" for name in names)
+    repo = tmp_path / "app"
+    base = _short_history(repo, {"index.js": script + "export const kept = 2\n"})
+    (repo / "index.js").write_text("export const kept = 2\n")
+    git(repo, "commit", "-qam", "remove three")
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    document = deploy_gate_json(repo, base, git(repo, "rev-parse", "HEAD"), tmp_path / "c", runs)
+    [said] = [r["message"] for r in document["reasons"] if r["signal"] == "removed_api"]
+    outside_code = re.sub(r"`[^`]*`", "", said)
+    assert "_shout_" not in outside_code and "$x$" not in outside_code, said
+    assert all(f"`{name}`" in said for name in names), said
