@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.analysis.change_types import ChangeType, classify_path
 from cicd_agent.analysis.scale import RiskLevel
 from tests.unit.risk.test_common_sense import MAINTAINER, Project, lines
 
@@ -210,3 +211,25 @@ def test_attack_a_forged_identity_or_message_moves_a_change_with_tests_beside(
         document = project.score(head)
         assert document["risk_score"] == newcomer["risk_score"], head
         assert document["risk_level"] == newcomer["risk_level"]
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("api/spec/openapi.yaml", ChangeType.API_CONTRACT),
+        ("migrations/fixtures/0001_init.sql", ChangeType.MIGRATION),
+        ("docs/migrations/0001_init.sql", ChangeType.MIGRATION),
+        ("site/settings.py", ChangeType.CONFIG),
+        ("app/e2e/server.ts", ChangeType.SOURCE),
+    ],
+)
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: a folder named like tests (spec, fixtures, e2e) or docs (docs, site) makes "
+    "any file under it a test or a document first, so an API contract, a migration or a "
+    "server there loses its own type and its floor (change_types.toml test-dirs, doc-dirs)",
+)
+def test_attack_a_file_under_a_test_or_docs_folder_keeps_its_own_type(
+    path: str, kind: ChangeType
+) -> None:
+    assert kind in classify_path(path), classify_path(path)
