@@ -161,7 +161,11 @@ def _is_test(name: str, dirs: list[str]) -> bool:
 
 
 def _is_doc(name: str, dirs: list[str]) -> bool:
-    if _DOC_FILES.match(name) or _is_changelog_entry(name, dirs):
+    # A source file named like a document (``security.py``, ``history.go``) is code: read as a
+    # document, it left the change's size and capped a code change as prose.
+    if _DOC_FILES.match(name) and not name.endswith(_SOURCE_ENDINGS):
+        return True
+    if _is_changelog_entry(name, dirs):
         return True
     if (
         name in _BUILD_FILES

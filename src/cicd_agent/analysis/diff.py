@@ -361,6 +361,20 @@ def unquote(path: str) -> str:
     return _QUOTED_OCTAL.sub(one, raw).decode("utf-8", "replace")
 
 
+def header_path(line: str) -> str | None:
+    """The path a ``--- a/`` or ``+++ b/`` line of ``git diff`` names ("" for ``/dev/null``),
+    None for any other line. git quotes an unusual path (``+++ "b/versi\\303\\263n.go"``) and
+    ends one holding a space with a tab: read as printed, either hid the file's lines from the
+    detectors that find a file's language by its suffix."""
+    if not line.startswith(("--- ", "+++ ")):
+        return None
+    named = unquote(line[4:].removesuffix("\t"))
+    if named == "/dev/null":
+        return ""
+    side = "a/" if line[0] == "-" else "b/"
+    return named[2:] if named.startswith(side) else None
+
+
 def _hunk(hunk: UniHunk) -> Hunk:
     lines = tuple(
         DiffLine(

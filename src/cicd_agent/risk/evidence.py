@@ -21,6 +21,7 @@ from itertools import accumulate
 
 from cicd_agent.analysis.change_types import ChangeType, classify_path
 from cicd_agent.analysis.changes import ChangedFile
+from cicd_agent.analysis.diff import header_path
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.risk.runs import Lines
 
@@ -41,7 +42,7 @@ def destructive_statements(diff_text: str) -> list[str]:
     path = ""
     for line in diff_text.splitlines():
         if line.startswith("+++ "):
-            path = line[6:] if line.startswith("+++ b/") else line[4:]
+            path = header_path(line) or line[4:]
         elif line.startswith("+") and _DESTRUCTIVE.search(line):
             found.append(f"{path}: {line[1:].strip()[:120]}")
             if len(found) >= 10:
@@ -204,7 +205,7 @@ def weakened_access(diff_text: str) -> list[str]:
     widened = _maybe_widened(lines)
     for index, line in enumerate(lines):
         if line.startswith("+++ "):
-            path = line[6:] if line.startswith("+++ b/") else line[4:]
+            path = header_path(line) or line[4:]
             counts = _counts(path)
             hunk = _Hunk("")
             continue

@@ -17,6 +17,7 @@ from functools import reduce
 
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangedFile, only
+from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.findings import security_floor
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel, higher, level_for
 from cicd_agent.risk.assessment import Reason, RiskAssessment, RiskFeatures
@@ -306,8 +307,9 @@ def _ceilings(
 
 
 def _removed_sentence(removed: Sequence[str]) -> str:
-    """What deleting the exported names ``removed`` (``path: name``) risks, naming them."""
-    names = ", ".join(entry.rpartition(": ")[2] for entry in removed[:5])
+    """What deleting the exported names ``removed`` (``path: name``) risks, naming them, each as
+    inline code: a name is the pull request's text, and ``_x_`` or ``$x$`` is Markdown."""
+    names = ", ".join(name_span(entry.rpartition(": ")[2]) for entry in removed[:5])
     return (
         f"{len(removed)} exported name(s) deleted and not declared again in the change "
         f"({names}{', …' if len(removed) > 5 else ''}): code outside the change that uses "

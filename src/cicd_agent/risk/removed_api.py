@@ -6,15 +6,20 @@ An exported declaration, by the file's suffix: in Go a top-level ``func`` (a met
 ``type``, ``var`` or ``const`` whose name starts with a capital letter; in Python a top-level
 ``def`` or ``class`` whose name does not start with ``_``; in JavaScript and TypeScript an
 ``export``-ed declaration, or ``exports.name =``; in Rust a ``pub`` item (not ``pub(crate)``).
-A name some added line of the change declares exported again (moved to another file, its
-signature rewritten) is no removal. The names are read line by line, not parsed: a declaration
-inside a Go ``type ( … )`` block or re-exported from elsewhere is not seen, so this only finds
-removals, never proves there are none. The diff is the pull request's text: each line is cut to
-:data:`MAX_LINE` characters before it is matched, and at most :data:`MAX_NAMES` are kept."""
+A name some added line of the change declares exported again where its users still find it, is
+no removal: in the same file (its signature rewritten), or for Go in another file of the same
+package's folder (moved). A Python, JavaScript or Rust name moved to another module is one: its
+importers name the old module (a re-export is not seen). The names are read line by line, not
+parsed: a declaration inside a Go ``type ( … )`` block or re-exported from elsewhere is not seen,
+so this only finds removals, never proves there are none. The diff is the pull request's text:
+each line is cut to :data:`MAX_LINE` characters before it is matched, and at most
+:data:`MAX_NAMES` are kept."""
 
 from __future__ import annotations
 
 import re
+
+from cicd_agent.analysis.diff import header_path
 
 MAX_LINE = 400
 """Characters of a line matched at most (a declaration's name comes early)."""
@@ -49,8 +54,8 @@ _BY_SUFFIX = {
 def removed_names(diff_text: str) -> tuple[tuple[str, str], ...]:
     """``(path, name)`` of each exported name ``diff_text`` (a unified diff of one or more
     files) deletes and no added line declares again, sorted."""
-    deleted: dict[tuple[str, str], None] = {}
-    declared: set[str] = set()
+    deleted: set[tuple[str, str]] = set()
+    declared: set[tuple[str, str]] = set()
     path, in_header = "", False
     patterns: tuple[re.Pattern[str], ...] = ()
     for line in diff_text.splitlines():
@@ -60,8 +65,8 @@ def removed_names(diff_text: str) -> tuple[tuple[str, str], ...]:
         if in_header:
             if line.startswith("@@"):
                 in_header = False
-            elif line.startswith("+++ b/") or (line.startswith("--- a/") and not path):
-                path = line[6:]  # the new side's; the old side's for a deleted file
+            elif (named := header_path(line)) and (line[0] == "+" or not path):
+                path = named  # the new side's; the old side's for a deleted file
                 patterns = _patterns(path)
             continue
         if not patterns or not line.startswith(("-", "+")):
@@ -69,11 +74,18 @@ def removed_names(diff_text: str) -> tuple[tuple[str, str], ...]:
         for pattern in patterns:
             found = pattern.match(line[1:MAX_LINE])
             if found and line[0] == "-":
-                deleted.setdefault((path, found[1]), None)
+                deleted.add((path, found[1]))
             elif found:
-                declared.add(found[1])
-    removed = sorted(place for place in deleted if place[1] not in declared)
+                declared.add((_scope(path), found[1]))
+    # Declared again where its users look: a class of another module, or of another language,
+    # does not stand in for it.
+    removed = sorted(place for place in deleted if (_scope(place[0]), place[1]) not in declared)
     return tuple(removed[:MAX_NAMES])
+
+
+def _scope(path: str) -> str:
+    """Where code using a name of ``path`` finds it: a Go package's folder, else the file."""
+    return path.rpartition("/")[0] + "/*.go" if path.endswith(".go") else path
 
 
 def _patterns(path: str) -> tuple[re.Pattern[str], ...]:

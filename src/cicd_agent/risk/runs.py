@@ -24,6 +24,7 @@ from pygments.token import Comment, String, Text, _TokenType
 
 from cicd_agent.analysis.change_types import ChangeType, classify_path
 from cicd_agent.analysis.changes import ChangedFile
+from cicd_agent.analysis.diff import header_path
 
 if TYPE_CHECKING:
     from pygments.lexer import Lexer
@@ -304,8 +305,8 @@ def split_diff(diff: str, paths: Iterable[str]) -> dict[str, str]:
         head, _, _ = chunk.partition("\n@@")
         name = None
         for header in head.splitlines():
-            if header.startswith("+++ b/") or header.startswith("--- a/"):
-                name = header[6:]
+            if named := header_path(header):
+                name = named
                 if header.startswith("+++"):
                     break
         if name in wanted:

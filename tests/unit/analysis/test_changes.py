@@ -65,6 +65,13 @@ BODY = "".join(f"print({i})\n" for i in range(10))
         ("gen/orders_pb2.py", {T.GENERATED}),
         ("static/app.min.js", {T.GENERATED}),
         ("assets/logo.png", {T.OTHER}),
+        # a source file named like a document is code (it left a change's size as prose)
+        ("app/security.py", {T.SOURCE, T.SECURITY}),
+        ("twine/history.py", {T.SOURCE}),
+        ("pkg/changes.go", {T.SOURCE}),
+        ("templates/support.html", {T.SOURCE}),
+        ("SECURITY.md", {T.DOCS}),
+        ("LICENSE", {T.DOCS}),
     ],
 )
 def test_classify_path(path: str, expected: set[ChangeType]) -> None:

@@ -62,7 +62,7 @@ def test_an_exported_declaration_deleted_is_named(
     assert all(where == path for where, _ in found)
 
 
-def test_a_name_declared_again_anywhere_in_the_change_is_not_removed() -> None:
+def test_a_name_declared_again_in_its_go_package_or_its_file_is_not_removed() -> None:
     moved = diff("a.go", "type Collection []*Version") + diff("b.go", "", "type Collection []*V")
     rewritten = diff("parse.py", "def parse(text):", "def parse(text, strict=False):")
     assert removed_names(moved) == () and removed_names(rewritten) == ()

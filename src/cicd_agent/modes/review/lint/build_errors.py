@@ -55,10 +55,14 @@ _CALLED = re.compile(r"\b(?:call to|undeclared name:|undefined:) ([A-Za-z_][\w.]
 names ("not enough arguments in call to Format"), and a name no longer declared ("undeclared
 name: Collection", "undefined: Collection")."""
 _DECLARES = re.compile(
-    r"\b(?:type|func|class|def|struct|enum|trait|fn|interface|const|var|let)\s+"
+    r"\s*(?:(?:pub(?:\([\w:\s]{0,40}\))?|export|default|declare|abstract|async|public|private"
+    r"|protected|internal|static|final|unsafe|extern|open|sealed|data|inline)\s+){0,6}"
+    r"(?:type|func|class|def|struct|enum|trait|fn|interface|const|var|let)\s+"
     r"(?:\([^)\n]{0,200}\)\s*)?([A-Za-z_]\w*)"
 )
-"""A declaration's keyword and the name it declares (a Go method's receiver passed over)."""
+"""A declaration's keyword opening a line (indented, after modifiers such as ``pub`` or
+``export``) and the name it declares (a Go method's receiver passed over): a comment or a string
+that only names one declares nothing."""
 
 
 def names(message: str) -> set[str]:
@@ -191,7 +195,8 @@ class Placer:
     def naming(self, path: str, line: int, message: str) -> tuple[str, int] | None:
         """The indexed line (this file first) holding the most of the message's names or
         whose change brought or took away a word it says, nearest above ``line`` on a tie
-        (with ``declarations_first``, a line declaring one of the names before any other)."""
+        (with ``declarations_first``, a line declaring one of the names before any other, in
+        any file)."""
         message = message[:MAX_MESSAGE]
         scores: dict[tuple[str, int], int] = {}
         named = names(message)
@@ -207,17 +212,32 @@ class Placer:
         if not scores:
             return None
 
-        def rank(place: tuple[str, int]) -> tuple[bool, int, bool, int, tuple[str, int]]:
+        language = _suffix(path)
+
+        def rank(place: tuple[str, int]) -> tuple[bool, bool, int, int, tuple[str, int]]:
             number = place[1]
             distance = line - number if number < line else 10**6 + number
-            declared = self.declarations_first and self._declares(place, named)
-            return place[0] != path, -scores[place], not declared, distance, place
+            # A deleted declaration in the error's language goes before any line that only
+            # names it, the error's own file's too: deleting a use, a comment or another
+            # language's class never makes a name undefined.
+            declared = (
+                self.declarations_first
+                and _suffix(place[0]) == language
+                and self._declares(place, named)
+            )
+            return not declared, place[0] != path, -scores[place], distance, place
 
         return min(scores, key=rank)
 
     def _declares(self, place: tuple[str, int], named: set[str]) -> bool:
-        text = self.added.get(place[0], {}).get(place[1], "")[:MAX_MESSAGE]
-        return any(found in named for found in _DECLARES.findall(text))
+        found = _DECLARES.match(self.added.get(place[0], {}).get(place[1], "")[:MAX_MESSAGE])
+        return found is not None and found[1] in named
+
+
+def _suffix(path: str) -> str:
+    """A file's language as its name says it: the name from its last dot on ("" for none)."""
+    name = path.rpartition("/")[2]
+    return name[name.rfind(".") :] if "." in name else ""
 
 
 def build_findings(
