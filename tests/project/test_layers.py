@@ -125,11 +125,11 @@ def test_risk_imports_no_mode_github_or_model_and_analysis_imports_no_risk() -> 
     assert offenders == set()
 
 
-RISK_READERS = ("checkout", "deepen", "mining", "service", "store")
+RISK_READERS = ("checkout", "deepen", "mining", "service", "store", "what_changed")
 """The modules of risk/ that reach the world: ``mining`` reads the past and caches it, ``store``
 keeps the fits, ``deepen`` fetches a shallow clone's missing history, ``checkout`` reads the
-change, ``service`` is the call the modes make to the two; every other module of risk/ is pure
-scoring."""
+change (``what_changed`` its files' contents), ``service`` is the call the modes make to the two;
+every other module of risk/ is pure scoring."""
 RISK_SCORING = tuple(
     sorted(path.stem for path in (PACKAGE / "risk").glob("*.py") if path.stem not in RISK_READERS)
 )

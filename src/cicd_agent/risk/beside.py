@@ -5,20 +5,37 @@ change never makes it safer (a large tests-only change, plus one line of code, k
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from cicd_agent.analysis.change_types import ChangeType
-from cicd_agent.analysis.changes import ChangeSet
+from cicd_agent.analysis.changes import ChangedFile, ChangeSet
 from cicd_agent.risk.assessment import Reason, RiskAssessment
 
 _BESIDE = frozenset({ChangeType.TESTS, ChangeType.DOCS})
+_TEST_FILE = re.compile(
+    r"(?:^|/)(?:test_[^/]*\.py|[^/]*_test\.py|conftest\.py|[^/]*_test\.go"
+    r"|[^/]*\.(?:test|spec)\.[cm]?[jt]sx?|tests/[^/]*\.rs)$"
+)
+"""A file its runner collects as tests by its name, which the app does not import (go and cargo
+build none into the program): a helper in a test folder may be code the app runs."""
+_DOC_FILE = re.compile(r"\.(?:md|markdown|rst|adoc|txt)$", re.IGNORECASE)
+
+
+def _beside(changed: ChangedFile) -> bool:
+    """Whether ``changed`` is a test or a page of prose: typed so (by its folder or name) and
+    named as one, so code placed in a test or docs folder keeps its size."""
+    if not changed.types or not changed.types <= _BESIDE:
+        return False
+    named = _TEST_FILE if ChangeType.TESTS in changed.types else _DOC_FILE
+    return named.search(changed.path) is not None
 
 
 def measured(change: ChangeSet) -> ChangeSet:
     """``change`` as its size and its files' past are read: a change to anything else is read
     without its test and documentation files (as a comment in code counts no line). A change of
     only tests or documentation is read whole: the rules for those scale it down."""
-    kept = tuple(c for c in change.files if not (c.types and c.types <= _BESIDE))
+    kept = tuple(c for c in change.files if not _beside(c))
     if not kept or len(kept) == len(change.files):
         return change
     return replace(change, files=kept)

@@ -43,12 +43,6 @@ def _at_least(placed: dict[str, Any], elsewhere: dict[str, Any]) -> None:
             "testing.helpers",
             "twine/testing/helpers.py",
             id="a testing package",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="open (assess_risk's measured): a file under a folder named testing, "
-                "tests, fixtures or spec is left out of a code change's size whatever imports "
-                "it, so 200 lines the app runs scored 0.23 beside 0.59 in twine/helpers.py",
-            ),
         ),
         pytest.param("history", "twine/history.py", id="a module named like a changelog"),
         pytest.param("security", "twine/security.py", id="a module named like SECURITY.md"),
@@ -56,12 +50,6 @@ def _at_least(placed: dict[str, Any], elsewhere: dict[str, Any]) -> None:
             "fixtures.data",
             "twine/fixtures/data.py",
             id="a fixtures package",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="open: any folder named fixtures, testing or spec anywhere in a path "
-                "makes its code a test, shipped or not (change_types.toml test-dirs), and a test "
-                "beside code is left out of its size (assess_risk's measured)",
-            ),
         ),
     ],
 )
@@ -77,22 +65,12 @@ def test_attack_code_the_app_imports_named_like_tests_or_docs(
     _at_least(placed, elsewhere)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: a top folder named site, website, docs, doc or man is documentation whatever "
-    "source it holds (change_types.toml doc-dirs), so a server kept in site/ reads as prose",
-)
 def test_attack_code_in_a_folder_named_like_the_docs_site(project: Project) -> None:
     elsewhere = project.score(project.change({**CODE, "server/app.py": lines(200)}))
     placed = project.score(project.change({**CODE, "site/app.py": lines(200)}))
     _at_least(placed, elsewhere)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: a file under a test folder is a test whatever imports it; risk reads no "
-    "imports, so code the app imports from tests/ is left out of the change's size",
-)
 def test_attack_code_the_app_imports_from_the_tests_folder(project: Project) -> None:
     uses = "from tests.helpers import *  # noqa: F403\n"
     elsewhere = project.score(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -389,3 +390,28 @@ def test_attack_a_named_file_with_a_colon_or_backslash_is_a_dependency_change(
     floor = [r for r in document["reasons"] if r["signal"] == "dependency_floor"]
     assert floor, messages(document)
     assert "+ evil" in floor[0]["message"], floor[0]["message"]
+
+
+def test_the_contents_read_are_bounded_and_a_manifest_beyond_the_bound_is_not_read(
+    tmp_path: Path,
+) -> None:
+    """At most ``MAX_WHAT_FILES`` files' contents are read: a requirement the first files move
+    is read, and a file past the bound is left out (counted as git does, never read as
+    unchanged)."""
+    from cicd_agent.local.change_set import read_change_set
+    from cicd_agent.local.gitrepo import GitRepo
+    from cicd_agent.risk.what_changed import MAX_WHAT_FILES, read_what_changed
+    from tests.git_builder import GitRepoBuilder
+
+    builder = GitRepoBuilder(tmp_path / "repo")
+    base = builder.commit("base", {"requirements.txt": "requests==2.31\n"})
+    many = {f"a{n:03}/requirements.txt": "flask==3.0\n" for n in range(MAX_WHAT_FILES)}
+    head = builder.commit("bump", {"requirements.txt": "requests==2.32\n", **many})
+    repo = GitRepo.open(builder.path)
+    change = read_change_set(repo, head, base)
+    _, moved = read_what_changed(
+        repo, change, lambda paths, limit: repo.diff_text(base, head, list(paths), limit)
+    )
+    assert len(moved) == MAX_WHAT_FILES, len(moved)
+    assert "requirements.txt" not in moved  # sorted after a199/: past the bound, not read
+    assert all(entries for entries in moved.values())
