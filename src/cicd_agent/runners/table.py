@@ -1,14 +1,12 @@
-"""The test runners cicd-agent knows, one row each, and the report shapes of runners whose logs
-are read but never run. A row names the object each consumer asks (:mod:`.protocol`), or None
-where the runner does not serve it. Adding a runner is one folder and one row (CONTRIBUTING's
-worked example)."""
+"""The test runners cicd-agent knows, one row each. A row names the object each consumer asks
+(:mod:`.protocol`), or None where the runner does not serve it. Adding a runner is one folder,
+one row and its shape in :mod:`.shapes` (CONTRIBUTING's worked example)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
-from cicd_agent.runners import logs_only
 from cicd_agent.runners.cargo import log as cargo_log
 from cicd_agent.runners.cargo.runner import CargoTest
 from cicd_agent.runners.go import log as go_log
@@ -150,12 +148,6 @@ STEP_ONLY: tuple[StepRow, ...] = tuple(
     StepRow(step.name, step, step.declined) for step in node.STEPS
 )
 """Asked after :data:`TABLE`, by the test step alone."""
-
-LOG_SHAPES: tuple[RunnerShape, ...] = tuple(
-    dict.fromkeys((*(row.shape for row in TABLE), *logs_only.SHAPES))
-)
-"""Every report shape a failed log is read with, each once (jest and vitest share theirs): the
-runners' first, in their order, then those of runners only read."""
 
 
 class Driven(NamedTuple):
