@@ -215,7 +215,7 @@ class ModelFields:
         self.failure_type = analysis.failure_type.value
         self.model_failure_type: str | None = None
         self.explanation = ""
-        self.is_flaky = analysis.is_flaky
+        self.is_flaky = analysis.flaky_by_evidence
         self.flaky_evidence = list(analysis.flaky_evidence)
         self.confidence = deterministic_confidence(analysis)
         self.files = [
