@@ -46,12 +46,13 @@ from cicd_agent.modes.analyse_failure.logs.test_messages import with_message
 from cicd_agent.runners.lookups import for_file, running
 from cicd_agent.runners.shapes import LOG_SHAPES
 from cicd_agent.runners.table import TABLE
+from cicd_agent.runners.dotnet import log as dotnet_log
 from cicd_agent.runners.dotnet.runner import DotnetTest
 from cicd_agent.modes.test_step.attempts import runner_of
 
 row = TABLE[-1]
 runner = row.runner
-assert isinstance(runner, DotnetTest) and row.shape in LOG_SHAPES
+assert isinstance(runner, DotnetTest) and dotnet_log.SHAPE in LOG_SHAPES
 assert isinstance(running("dotnet test --no-build"), DotnetTest)
 said = for_file("src/Calc/Add.cs", Path.cwd(), {"PATH": "/nonexistent"})
 assert said == "no tests were run: dotnet test could not run: install dotnet before this step", said
@@ -101,7 +102,6 @@ def test_the_worked_example_of_a_runner_is_picked_up(tmp_path: Path) -> None:
     table.write_text(
         head.replace("from __future__ import annotations\n",
                      "from __future__ import annotations\n\n"
-                     "from cicd_agent.runners.dotnet import log as dotnet_log\n"
                      "from cicd_agent.runners.dotnet.runner import DotnetTest\n", 1)
         + "\nDOTNET = DotnetTest()\nTABLE: tuple"
         + tail.replace("\n)", f"\n{row.group(1)}\n)", 1),

@@ -1,8 +1,8 @@
 """Every report shape a failed log is read with, and where a file such a log names lies. The
 log reading asks only these, so it loads each runner's ``log.py`` and :mod:`.logs_only`, never
-the runners themselves (:mod:`.table` loads every runner's run, sessions and step). A runner's
-row in the table names its shape too; ``tests/modes/analyse_failure/test_runners.py`` holds the
-two to one list."""
+the runners themselves (:mod:`.table` loads every runner's run, sessions and step), and every
+runner's shape is here, not in its row (``tests/modes/analyse_failure/test_runners.py`` finds
+each ``log.py``)."""
 
 from __future__ import annotations
 

@@ -26,7 +26,6 @@ from cicd_agent.runners.logs_only import node_test
 from cicd_agent.runners.maven import log as junit
 from cicd_agent.runners.shape import RunnerShape
 from cicd_agent.runners.shapes import LOG_SHAPES
-from cicd_agent.runners.table import TABLE
 from tests.corpus.runner_log import write_layout
 from tests.harness.payloads import REPO_ROOT
 from tests.modes.analyse_failure.realruns import RealRun
@@ -40,7 +39,6 @@ def test_every_shape_module_is_read_once() -> None:
     shapes = {importlib.import_module(name).SHAPE for name in logs}
     assert all(isinstance(shape, RunnerShape) for shape in shapes)
     assert shapes == set(LOG_SHAPES) and len({s.name for s in LOG_SHAPES}) == len(LOG_SHAPES)
-    assert {row.shape for row in TABLE} <= shapes
     assert go_log.SHAPE in shapes and node_test.SHAPE in shapes
 
 
