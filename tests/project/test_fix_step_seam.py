@@ -1,6 +1,6 @@
 """analyse-failure is two parts a maintainer can own apart (CONTRIBUTING's "Who owns what"): its
 log reading, and its fix step (``fix/``: the model loop, the fixers and the judge in the sandbox).
-The rest of the mode reaches the fix step through four doors and eight names only (``SEAM``):
+The rest of the mode reaches the fix step through four doors and seven names only (``SEAM``):
 ``fix.check`` (the check step), ``fix.attempt`` (its one input, ``FixInput``, and one output,
 ``Checks``), ``fix.outcome`` (what decide and publish word and post) and ``fix.publish`` (where
 the fix's patch, suggestions and pull request go, called by the mode's publish step). A new name
@@ -18,7 +18,7 @@ FIX = f"{MODE}.fix"
 SEAM = {
     FIX: {"check"},
     f"{FIX}.attempt": {"FixInput", "Checks"},
-    f"{FIX}.outcome": {"fix_outcome", "NO_MODEL", "FixOutcome", "fix_section"},
+    f"{FIX}.outcome": {"fix_outcome", "FixOutcome", "fix_section"},
     f"{FIX}.publish": {"publish_fix"},
 }
 """Each door of the fix step and the names the rest of the mode imports through it."""

@@ -1,6 +1,6 @@
 """A test runner is one folder (``runners/<name>/``, docs/plugins.md): nothing outside it
 imports its internals. Every other module reaches a runner through the registry
-(``runners/table.py`` and its lookups: ``RUNNERS``, ``named``, ``for_file``,
+(``runners/table.py``, ``runners/shapes.py`` and the lookups: ``RUNNERS``, ``named``, ``for_file``,
 ``PYTEST_SESSIONS``), the protocols (``runners/protocol.py``) and the modules every runner
 shares (``runners/base.py``, ``runners/sessions.py``…).
 
@@ -21,9 +21,9 @@ from tests.harness.payloads import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "src" / "cicd_agent"
 RUNNERS = PACKAGE / "runners"
-REGISTRY = {Path("runners/table.py"), Path("runners/lookups.py")}
-"""The table names each runner's objects; its lookups read a package manager's ``test`` script
-for the JavaScript family."""
+REGISTRY = {Path("runners/table.py"), Path("runners/shapes.py"), Path("runners/lookups.py")}
+"""The table names each runner's objects, and ``shapes`` their log shapes; the lookups read a
+package manager's ``test`` script for the JavaScript family."""
 FAMILY = {"jest": {"js"}, "vitest": {"js"}}
 """A runner's folder that builds on another's: jest's and vitest's on the JavaScript family's."""
 KNOWN = {

@@ -22,6 +22,8 @@ FILE = re.compile(r"\*\*src/cicd_agent/(runners/dotnet/[\w\\]+\.(?:py|toml))\*\*
                   r"(?:[^\n]+\n)*?\n```(?:python|toml)\n(.*?)```", re.DOTALL)  # fmt: skip
 ROW = re.compile(r"```python\n(    Row\(DOTNET.*?\),)\n```", re.DOTALL)
 """The runner's row of the table, as CONTRIBUTING gives it."""
+SHAPE_LINE = re.compile(r"```python\n(    dotnet_log\.SHAPE,)\n```")
+"""The runner's line of ``RUN_SHAPES``, as CONTRIBUTING gives it."""
 SAMPLE = """\
 Starting test execution, please wait...
 A total of 1 test files matched the specified pattern.
@@ -42,13 +44,15 @@ from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests
 from cicd_agent.modes.analyse_failure.logs.signatures import Matcher
 from cicd_agent.modes.analyse_failure.logs.test_messages import with_message
 from cicd_agent.runners.lookups import for_file, running
-from cicd_agent.runners.table import LOG_SHAPES, TABLE
+from cicd_agent.runners.shapes import LOG_SHAPES
+from cicd_agent.runners.table import TABLE
+from cicd_agent.runners.dotnet import log as dotnet_log
 from cicd_agent.runners.dotnet.runner import DotnetTest
 from cicd_agent.modes.test_step.attempts import runner_of
 
 row = TABLE[-1]
 runner = row.runner
-assert isinstance(runner, DotnetTest) and row.shape in LOG_SHAPES
+assert isinstance(runner, DotnetTest) and dotnet_log.SHAPE in LOG_SHAPES
 assert isinstance(running("dotnet test --no-build"), DotnetTest)
 said = for_file("src/Calc/Add.cs", Path.cwd(), {"PATH": "/nonexistent"})
 assert said == "no tests were run: dotnet test could not run: install dotnet before this step", said
@@ -98,10 +102,22 @@ def test_the_worked_example_of_a_runner_is_picked_up(tmp_path: Path) -> None:
     table.write_text(
         head.replace("from __future__ import annotations\n",
                      "from __future__ import annotations\n\n"
-                     "from cicd_agent.runners.dotnet import log as dotnet_log\n"
                      "from cicd_agent.runners.dotnet.runner import DotnetTest\n", 1)
         + "\nDOTNET = DotnetTest()\nTABLE: tuple"
         + tail.replace("\n)", f"\n{row.group(1)}\n)", 1),
+        encoding="utf-8",
+    )  # fmt: skip
+    line = SHAPE_LINE.search(section.group(1))
+    assert line, "CONTRIBUTING lost the runner's line of RUN_SHAPES"
+    shapes = copy / "runners" / "shapes.py"
+    source = shapes.read_text(encoding="utf-8")
+    assert "\nRUN_SHAPES: tuple" in source, "RUN_SHAPES is no longer one tuple"
+    head, tail = source.split("\nRUN_SHAPES: tuple", 1)
+    shapes.write_text(
+        head.replace("from __future__ import annotations\n",
+                     "from __future__ import annotations\n\n"
+                     "from cicd_agent.runners.dotnet import log as dotnet_log\n", 1)
+        + "\nRUN_SHAPES: tuple" + tail.replace("\n)", f"\n{line.group(1)}\n)", 1),
         encoding="utf-8",
     )  # fmt: skip
     environ = {**os.environ, "PYTHONPATH": str(tmp_path / "src")}

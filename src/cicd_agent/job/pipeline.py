@@ -55,7 +55,7 @@ class PlainResult:
     ``headline`` is the one plain sentence a reader sees first: decide writes it and
     :func:`finish` completes it (what could not run), so every rendering, the posted ones too,
     reads it and never makes it again. ``--json`` shows each field in order by
-    :func:`_json_value`."""
+    :func:`as_json`."""
 
     mode: str
     headline: str
@@ -169,7 +169,7 @@ class PlainResult:
         structured result, typed (numbers as numbers, ``[]`` as a list). An empty value is left
         out, as its output is empty, so a reader tests for presence."""
         document = self.fields_json()
-        document.update({name: _json_value(value) for name, value in self.mode_outputs().items()})
+        document.update({name: as_json(value) for name, value in self.mode_outputs().items()})
         document["tokens_used"] = self.usage.tokens_used
         document["cost_usd"] = json_cost(self.usage.cost_usd)
         return without_empty(document)
@@ -198,36 +198,32 @@ def render_output(value: object) -> str:
     if isinstance(value, list | tuple | dict) or (
         is_dataclass(value) and not isinstance(value, type)
     ):
-        return json.dumps(_json_value(value), separators=(",", ":"), sort_keys=False)
+        return json.dumps(as_json(value), separators=(",", ":"), sort_keys=False)
     return str(value)
 
 
 def as_json(value: object) -> Any:
     """``value`` as ``--json`` shows it: a dataclass by its fields (but :data:`NOT_SHOWN`, or its
     own ``to_json``), a :class:`Fixed` as its number, containers as lists and objects."""
-    return _json_value(value)
-
-
-def _json_value(value: object) -> Any:
     if isinstance(value, Fixed):
         return round(value.value, value.places)
     if hasattr(value, "model_dump"):  # a model's answer, as pydantic read it
         return value.model_dump(mode="json")
     if is_dataclass(value) and not isinstance(value, type):
         if hasattr(value, "to_json"):  # a finding (its severity by name), a tool's run
-            return _json_value(value.to_json())
+            return as_json(value.to_json())
         return _fields_json(value)
     if isinstance(value, Mapping):
-        return {str(key): _json_value(item) for key, item in value.items()}
+        return {str(key): as_json(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_json_value(item) for item in value]
+        return [as_json(item) for item in value]
     return value
 
 
 def _fields_json(value: Any) -> dict[str, Any]:
     """A dataclass's fields by name, in order, as JSON values, but those :data:`NOT_SHOWN`."""
     return {
-        item.name: _json_value(getattr(value, item.name))
+        item.name: as_json(getattr(value, item.name))
         for item in fields(value)
         if item.metadata.get("shown", True)
     }

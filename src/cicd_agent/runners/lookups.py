@@ -1,6 +1,5 @@
 """The questions asked of the runners' table as a whole: which runner a checkout, a step's
-command or ``scripts.test`` runs, where a failed log's file lies, the folders every sandbox
-mounts for the toolchains."""
+command or ``scripts.test`` runs, the folders every sandbox mounts for the toolchains."""
 
 from __future__ import annotations
 
@@ -14,22 +13,8 @@ from cicd_agent.runners import named_files
 from cicd_agent.runners.cargo.crate import library_root
 from cicd_agent.runners.js.runner import PACKAGE_TEST, test_script
 from cicd_agent.runners.protocol import ChecksSuggestions, Runner
-from cicd_agent.runners.shape import Place
-from cicd_agent.runners.table import LOG_SHAPES, RUNNERS, STEP_ONLY, TABLE, Row
+from cicd_agent.runners.table import RUNNERS, STEP_ONLY, TABLE, Row
 from cicd_agent.sandbox import ToolMount
-
-
-def placing(report: Sequence[tuple[int, str]], checkout: Path | None) -> Place:
-    """Where a file a failed job's report (its numbered lines) names lies: the first runner's
-    answer whose log shape places such names, None where none does."""
-    places = [shape.places(report, checkout) for shape in LOG_SHAPES if shape.places]
-
-    def place(file: str, line: int, changed: Sequence[str]) -> str | None:
-        return next(
-            (found for each in places if (found := each(file, line, changed)) is not None), None
-        )
-
-    return place
 
 
 def configured(checkout: Path) -> tuple[Runner, ...]:

@@ -1,24 +1,19 @@
-"""The test runners cicd-agent knows, one row each, and the report shapes of runners whose logs
-are read but never run. A row names the object each consumer asks (:mod:`.protocol`), or None
-where the runner does not serve it. Adding a runner is one folder and one row (CONTRIBUTING's
-worked example)."""
+"""The test runners cicd-agent knows, one row each. A row names the object each consumer asks
+(:mod:`.protocol`), or None where the runner does not serve it. Its log shape is no column: the
+log reading finds it in :mod:`.shapes` without loading any runner. Adding a runner is one folder,
+one row and that line (CONTRIBUTING's worked example)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
-from cicd_agent.runners import logs_only
-from cicd_agent.runners.cargo import log as cargo_log
 from cicd_agent.runners.cargo.runner import CargoTest
-from cicd_agent.runners.go import log as go_log
 from cicd_agent.runners.go.orders import GoOrders
 from cicd_agent.runners.go.runner import GoTest
 from cicd_agent.runners.jest.orders import JestOrders
 from cicd_agent.runners.jest.runner import Jest
-from cicd_agent.runners.js import log as js_log
 from cicd_agent.runners.judge_files import LoadsByName
-from cicd_agent.runners.maven import log as maven_log
 from cicd_agent.runners.maven.runner import MavenJUnit
 from cicd_agent.runners.named_files import NamedFiles
 from cicd_agent.runners.node import step as node
@@ -31,13 +26,11 @@ from cicd_agent.runners.protocol import (
     TracesChanges,
     WritesTests,
 )
-from cicd_agent.runners.pytest import log as pytest_log
 from cicd_agent.runners.pytest import plugins
 from cicd_agent.runners.pytest.orders import PytestOrders
 from cicd_agent.runners.pytest.runner import Pytest
 from cicd_agent.runners.pytest.sessions import PytestSessions
 from cicd_agent.runners.sessions import SessionReports, Sessions, WatchesFixes
-from cicd_agent.runners.shape import RunnerShape
 from cicd_agent.runners.vitest.runner import Vitest
 from cicd_agent.sandbox import ToolMount
 
@@ -47,8 +40,6 @@ class Row(NamedTuple):
 
     runner: Runner
     """Is it used here, can it run, its run (every consumer)."""
-    shape: RunnerShape
-    """How its report reads in a failed job's log (analyse-failure)."""
     step: RetriesStep | None
     """The test step's run of the job's command and its retry of the failed tests."""
     repeats: Repeats | None
@@ -93,7 +84,6 @@ _SESSIONS = PytestSessions()
 TABLE: tuple[Row, ...] = (
     Row(
         _PYTEST,
-        pytest_log.SHAPE,
         _PYTEST,
         _PYTEST,
         _PYTEST,
@@ -105,11 +95,10 @@ TABLE: tuple[Row, ...] = (
         watches=_SESSIONS,
         in_order=PytestOrders(),
     ),
-    Row(_JEST, js_log.SHAPE, _JEST, _JEST, _JEST, in_order=JestOrders()),
-    Row(_VITEST, js_log.SHAPE, _VITEST, _VITEST, _VITEST),
+    Row(_JEST, _JEST, _JEST, _JEST, in_order=JestOrders()),
+    Row(_VITEST, _VITEST, _VITEST, _VITEST),
     Row(
         _GO,
-        go_log.SHAPE,
         _GO,
         _GO,
         _GO,
@@ -117,10 +106,9 @@ TABLE: tuple[Row, ...] = (
         tracer=_GO,
         in_order=GoOrders(),
     ),
-    Row(_CARGO, cargo_log.SHAPE, _CARGO, _CARGO, _CARGO, mutants=_CARGO, mounts=_CARGO.tool_mounts),
+    Row(_CARGO, _CARGO, _CARGO, _CARGO, mutants=_CARGO, mounts=_CARGO.tool_mounts),
     Row(
         _MAVEN,
-        maven_log.SHAPE,
         _MAVEN,
         _MAVEN,
         _MAVEN,
@@ -150,12 +138,6 @@ STEP_ONLY: tuple[StepRow, ...] = tuple(
     StepRow(step.name, step, step.declined) for step in node.STEPS
 )
 """Asked after :data:`TABLE`, by the test step alone."""
-
-LOG_SHAPES: tuple[RunnerShape, ...] = tuple(
-    dict.fromkeys((*(row.shape for row in TABLE), *logs_only.SHAPES))
-)
-"""Every report shape a failed log is read with, each once (jest and vitest share theirs): the
-runners' first, in their order, then those of runners only read."""
 
 
 class Driven(NamedTuple):

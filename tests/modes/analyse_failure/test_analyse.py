@@ -106,11 +106,11 @@ def test_flakiness_needs_evidence_and_only_tests_become_flaky_tests() -> None:
     evidence = Evidence(other_attempt_passed=True)
     flaky = weighed(analyse_scans(scan_jobs([_job("test", TRACEBACK)])), evidence)
     assert flaky.failure_type is FailureType.FLAKY_TEST
-    assert flaky.is_flaky and flaky.flaky_evidence
-    assert not analyse_scans(scan_jobs([_job("test", TRACEBACK)])).is_flaky
+    assert flaky.flaky_by_evidence and flaky.flaky_evidence
+    assert not analyse_scans(scan_jobs([_job("test", TRACEBACK)])).flaky_by_evidence
     lint = b"src/app.py:1:8: F401 [*] `os` imported but unused\nFound 1 error.\n"
     flaky_lint = weighed(analyse_scans(scan_jobs([_job("lint", lint)])), evidence)
-    assert (flaky_lint.failure_type, flaky_lint.is_flaky) == (FailureType.LINT_ERROR, True)
+    assert (flaky_lint.failure_type, flaky_lint.flaky_by_evidence) == (FailureType.LINT_ERROR, True)
 
 
 def test_green_and_unknown_jobs() -> None:

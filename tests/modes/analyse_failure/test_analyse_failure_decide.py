@@ -134,7 +134,7 @@ def test_every_failure_type_has_advice_of_a_kind_the_model_may_give() -> None:
 
 def test_decide_names_no_module_of_the_fix_engine_but_its_outcome() -> None:
     """decide reads what the check step found; the engine (its prompts, its sandbox) is the
-    check step's, and a string decide needs lives beside the outcome it reads."""
+    check step's."""
     from tests.project.test_import_graph import imports_of
 
     fix = "cicd_agent.modes.analyse_failure.fix"

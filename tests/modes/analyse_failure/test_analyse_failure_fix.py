@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.fix.outcome import NO_MODEL
+from cicd_agent.modes.analyse_failure import mode
+from cicd_agent.modes.analyse_failure.fix.attempt import Checks
+from cicd_agent.modes.analyse_failure.fix.bug_test import NO_MODEL
 from tests.helpers.cli import CliRun, run_cli
 from tests.helpers.failed_run import zip_of
 from tests.helpers.fix_projects import CALC, LINT, commit_project, git, lint_failure_log
@@ -55,6 +57,26 @@ def _done(tmp_path: Path, files: dict[str, str], *extra: str, script: str = "ruf
     )  # fmt: skip
     assert "Traceback" not in done.stderr, done.stderr
     return done, checkout
+
+
+@needs_sandbox
+def test_the_check_step_says_a_test_needs_a_model_and_decide_does_not_guess_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a model a verified fix has no test: the check step, which knows it had no model,
+    hands decide that reason, rather than decide inferring it from a missing test."""
+    handed: list[object] = []
+    decide = mode.decide
+
+    def deciding(*args: Any, **kwargs: Any) -> Any:
+        handed.append(args[2])
+        return decide(*args, **kwargs)
+
+    monkeypatch.setattr(mode, "decide", deciding)
+    code, outputs, summary, _ = _run(tmp_path, LINT, "--fix", "suggest")
+    assert code == 0 and outputs["fix_status"] == "verified", summary
+    (checks,) = handed
+    assert isinstance(checks, Checks) and checks.test == NO_MODEL, checks
 
 
 @needs_sandbox

@@ -50,7 +50,7 @@ def test_failing_on_the_default_branch_counts_only_when_this_change_is_elsewhere
     assert weighed(elsewhere, evidence).failure_type is T.FLAKY_TEST
     touched, _, _ = gathered(proof, here, [], intermittent=3, broken=0)
     assert touched.touches_changed_files and flakiness(touched) == (False, ())
-    assert not weighed(here, touched).is_flaky  # the change touches the failing code
+    assert not weighed(here, touched).flaky_by_evidence  # the change touches the failing code
 
 
 def test_a_recovery_on_the_default_branch_counts_unless_each_flip_changed_the_test() -> None:
@@ -92,7 +92,7 @@ def test_code_that_is_not_proof_is_excused_by_nothing_its_log_says() -> None:
     )
     assert not fork.any and fork.broken_on_default_branch == 1
     assert [t.verdict for t in tests] == ["matches"] and "not excused as flaky" in note
-    assert not weighed(analysis, fork).is_flaky
+    assert not weighed(analysis, fork).flaky_by_evidence
 
 
 @pytest.mark.parametrize(

@@ -82,7 +82,7 @@ def test_tap_and_pytest_reports_of_a_missed_time_bound_are_likely_flaky(
 ) -> None:
     analysis = _analyse((FIXTURES / fixture).read_text(), tmp_path)
     assert analysis.failure_type == "test_failure"
-    assert not analysis.is_flaky  # one log: likely, never proven
+    assert not analysis.flaky_by_evidence  # one log: likely, never proven
     (reason,) = analysis.likely_flaky_evidence
     assert repr(test) in reason and margin in reason, reason
 

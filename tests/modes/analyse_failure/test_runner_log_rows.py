@@ -10,7 +10,7 @@ from cicd_agent.modes.analyse_failure.logs.signatures import (
     VERDICT_SIGNATURES,
 )
 from cicd_agent.runners.pytest.log import SHAPE as PYTEST
-from cicd_agent.runners.table import LOG_SHAPES
+from cicd_agent.runners.shapes import LOG_SHAPES
 
 
 def test_the_rows_a_shape_names_are_rows_of_the_table() -> None:

@@ -5,7 +5,10 @@ test's lines, its verdict, its parent, its message)."""
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
+import subprocess
+import sys
 from pathlib import Path
 
 from cicd_agent import runners
@@ -22,8 +25,9 @@ from cicd_agent.runners.go import log as go_log
 from cicd_agent.runners.logs_only import node_test
 from cicd_agent.runners.maven import log as junit
 from cicd_agent.runners.shape import RunnerShape
-from cicd_agent.runners.table import LOG_SHAPES, TABLE
+from cicd_agent.runners.shapes import LOG_SHAPES
 from tests.corpus.runner_log import write_layout
+from tests.harness.payloads import REPO_ROOT
 from tests.modes.analyse_failure.realruns import RealRun
 
 
@@ -35,8 +39,19 @@ def test_every_shape_module_is_read_once() -> None:
     shapes = {importlib.import_module(name).SHAPE for name in logs}
     assert all(isinstance(shape, RunnerShape) for shape in shapes)
     assert shapes == set(LOG_SHAPES) and len({s.name for s in LOG_SHAPES}) == len(LOG_SHAPES)
-    assert {row.shape for row in TABLE} <= shapes
     assert go_log.SHAPE in shapes and node_test.SHAPE in shapes
+
+
+def test_reading_a_log_loads_no_runners_run() -> None:
+    """The log reading stands on the shapes alone: the table (every runner's run, sessions and
+    step) is never loaded by it."""
+    check = ("import sys, cicd_agent.modes.analyse_failure.logs as logs, "
+             "cicd_agent.modes.analyse_failure.logs.analyse\n"
+             "print(sorted(m for m in sys.modules if m in {'cicd_agent.runners.table', "
+             "'cicd_agent.runners.lookups', 'cicd_agent.runners.pytest.runner'}))")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
+                          check=True, env={**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")})  # fmt: skip
+    assert done.stdout.strip() == "[]", done.stdout
 
 
 def test_a_pytest_tests_lines_run_from_its_header_to_the_next_section() -> None:

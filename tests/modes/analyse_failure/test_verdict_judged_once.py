@@ -55,4 +55,4 @@ def test_a_run_with_no_failed_job_is_not_called_flaky_by_evidence() -> None:
     """Judging again never made a run with no failed job flaky; weighing keeps that."""
     green = analyse_scans(scan_jobs([_job("test", b"all good\n", code=0, conclusion="success")]))
     assert weighed(green, Evidence(other_attempt_passed=True)) == green
-    assert replace(green, is_flaky=True) != green  # the comparison above can tell them apart
+    assert replace(green, flaky_by_evidence=True) != green  # the comparison above can tell them apart

@@ -10,6 +10,7 @@ import pytest
 from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.findings import diff_findings
 from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.analysis.severity import Severity, parse_severity
 from cicd_agent.github.comments import Found
@@ -172,7 +173,8 @@ def _verdict(*, reviewed_before: bool) -> ReviewVerdict:
     diff = parse_diff(DEBUGGER_DIFF, base="a" * 40, head=HEAD)
     ledger = Ledger(heads=(HEAD,) if reviewed_before else ()).render()
     plan = PublishPlan(number=7, head=HEAD, summary=Found(1, f"earlier review\n{ledger}"))
-    facts = ReviewFacts(diff=diff, review_diff=diff, plan=plan, sources=None)
+    facts = ReviewFacts(diff=diff, review_diff=diff, plan=plan, sources=None,
+                        diff_findings=diff_findings(diff))  # fmt: skip
     return analyse(LintedFacts(facts, AuditedWorkflows([], [])), describe=True)
 
 
@@ -230,7 +232,7 @@ def test_the_pull_requests_own_words_reach_the_prompt_redacted_cut_and_fenced() 
     diff = parse_diff(DEBUGGER_DIFF, base="a" * 40, head=HEAD)
     facts = ReviewFacts(
         diff=diff, review_diff=diff, plan=PublishPlan(number=7, head=HEAD), sources=None,
-        title="Fix it", body="token hunter2 inside", commits=["first", "x" * 500],
+        diff_findings=[], title="Fix it", body="token hunter2 inside", commits=["first", "x" * 500],
     )  # fmt: skip
     fields = pull_fields(facts, lambda text: text.replace("hunter2", "[REDACTED]"),
                          lambda text, budget: text[:budget])  # fmt: skip
@@ -239,5 +241,5 @@ def test_the_pull_requests_own_words_reach_the_prompt_redacted_cut_and_fenced() 
     assert "x" * (COMMIT_TOKENS + 1) not in fields["commits"]
     assert fields["commits"].count("x") <= COMMIT_TOKENS
     empty = ReviewFacts(diff=diff, review_diff=diff, plan=PublishPlan(number=7, head=HEAD),
-                        sources=None)  # fmt: skip
+                        sources=None, diff_findings=[])  # fmt: skip
     assert "(no title or description)" in pull_fields(empty, str, lambda t, b: t)["pull_request"]

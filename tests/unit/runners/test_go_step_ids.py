@@ -4,7 +4,7 @@ package's closing line names the package, and together they are the test step's 
 from __future__ import annotations
 
 from cicd_agent.runners.go.log import SHAPE as GO_SHAPE
-from cicd_agent.runners.table import LOG_SHAPES
+from cicd_agent.runners.shapes import LOG_SHAPES
 
 
 def test_a_go_log_names_each_failed_test_by_its_package_s_closing_line() -> None:

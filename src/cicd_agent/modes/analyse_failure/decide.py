@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.arguments import NAME
-from cicd_agent.modes.analyse_failure.fix.outcome import NO_MODEL, fix_outcome
+from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome
 from cicd_agent.modes.analyse_failure.flakiness import (
     apart_only,
     flaky_type,
@@ -153,11 +153,8 @@ def decide(
         service_failure=facts.logs_error or None,
     )
     if checks is not None:
-        test = checks.test
-        if test is None and not analysis.failed_tests:
-            test = NO_MODEL  # with a model, the check step gave its verdict or why there is none
         result.fix = fix_outcome(
-            checks.attempt, patch_path=facts.patch_path, redact=redact, test=test
+            checks.attempt, patch_path=facts.patch_path, redact=redact, test=checks.test
         )
     decide_rerun(result, facts, rerun)
     result.headline = result.make_headline()
@@ -218,7 +215,7 @@ class ModelFields:
         self.failure_type = analysis.failure_type.value
         self.model_failure_type: str | None = None
         self.explanation = ""
-        self.is_flaky = analysis.is_flaky
+        self.is_flaky = analysis.flaky_by_evidence
         self.flaky_evidence = list(analysis.flaky_evidence)
         self.confidence = deterministic_confidence(analysis)
         self.files = [

@@ -127,7 +127,7 @@ def weighed(analysis: LogAnalysis, evidence: Evidence) -> LogAnalysis:
     is_flaky, reasons = flakiness(evidence)
     return replace(
         analysis,
-        is_flaky=is_flaky,
+        flaky_by_evidence=is_flaky,
         flaky_evidence=reasons,
         failure_type=flaky_type(analysis.failure_type, is_flaky),
     )
@@ -200,7 +200,7 @@ def with_model(
     (another attempt passed, the same failure came and went on the default branch, every failed
     test is flaky by its history); a failure the evidence shows flaky stays flaky whatever the
     model says."""
-    if model_says and not analysis.is_flaky:
+    if model_says and not analysis.flaky_by_evidence:
         if evidence.any:
             added = list(model_evidence) or [
                 "the model judged the failure intermittent given the evidence"
@@ -215,7 +215,7 @@ def with_model(
                 "real failure."
             ),
         )
-    if not model_says and analysis.is_flaky:
+    if not model_says and analysis.flaky_by_evidence:
         return (
             True,
             [],
@@ -225,7 +225,7 @@ def with_model(
                 + "."
             ),
         )
-    return analysis.is_flaky, [], ""
+    return analysis.flaky_by_evidence, [], ""
 
 
 def failing_on_base_too(

@@ -95,7 +95,9 @@ class LogAnalysis:
     signatures_hit: tuple[str, ...]
     fingerprint: str
     """Stable id of this failure (type and normalised root cause) to find repeats of it."""
-    is_flaky: bool = False
+    flaky_by_evidence: bool = False
+    """Flaky by the runs around this one (:attr:`flaky_evidence` says why): the step output
+    ``is_flaky`` is then ``true``, whatever the model says."""
     flaky_evidence: tuple[str, ...] = ()
     likely_flaky_evidence: tuple[str, ...] = ()
     """Shapes in this log alone that make flakiness likely (re-runs, timing, network in tests)."""

@@ -44,7 +44,7 @@ def build_prompt(
     )
     facts = {
         "failure_type": analysis.failure_type.value,
-        "is_flaky": analysis.is_flaky,
+        "is_flaky": analysis.flaky_by_evidence,
         "likely_flaky_signs_in_log": len(analysis.likely_flaky_evidence),
         "failed_jobs": len(analysis.failed_jobs),
         "run_attempt": attempt,

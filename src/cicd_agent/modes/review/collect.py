@@ -373,6 +373,7 @@ def _api_facts(
         review_diff=diff,
         plan=_plan(ctx, pull, pull.head.sha, history),
         sources=None,
+        diff_findings=diff_findings(diff),
         title=pull.title,
         body=pull.body or "",
         risk_level=level,

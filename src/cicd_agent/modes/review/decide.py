@@ -35,7 +35,6 @@ from cicd_agent.actions.markdown import neutralise
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.findings import (
-    diff_findings,
     fingerprint_findings,
     line_source,
     sort_findings,
@@ -80,8 +79,7 @@ def audit(after_lint: LintedFacts) -> tuple[list[Finding], list[HonouredIgnore]]
     """The deterministic findings this run keeps, most severe first, and the workflow
     findings an ignore comment left out: ``diff``'s own, with what the checkers found."""
     facts = after_lint.facts
-    found = diff_findings(facts.diff) if facts.diff_findings is None else facts.diff_findings
-    kept = [*found, *after_lint.workflows.findings, *after_lint.linted]
+    kept = [*facts.diff_findings, *after_lint.workflows.findings, *after_lint.linted]
     return sort_findings(f for f in kept if facts.keeps(f)), after_lint.workflows.ignored
 
 

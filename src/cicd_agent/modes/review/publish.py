@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.actions.errors import GitHubError
 from cicd_agent.actions.markdown import posted, with_hidden
-from cicd_agent.analysis.finding_text import MARKER, annotation_heading, body_item
+from cicd_agent.analysis.finding_text import MARKER, body_item
 from cicd_agent.github.limits import PULL_BODY_MAX
 from cicd_agent.github.models import Annotation as CheckAnnotation
 from cicd_agent.github.models import ReviewComment, ReviewEvent, WriteOutcome
@@ -32,7 +32,7 @@ from cicd_agent.job.decisions import record_decision
 from cicd_agent.job.pipeline import join_run_notes
 from cicd_agent.modes.review.ledger import Known, Ledger
 from cicd_agent.modes.review.options import ReviewOptions
-from cicd_agent.modes.review.result import LEVELS, SUMMARY_KEY, InlineNote, ReviewResult
+from cicd_agent.modes.review.result import SUMMARY_KEY, InlineNote, ReviewResult
 from cicd_agent.modes.review.sarif import write_sarif
 from cicd_agent.modes.review.types import PublishPlan
 
@@ -375,22 +375,28 @@ def _check_run(
     client: GitHubClient, result: ReviewResult, plan: PublishPlan, links: tuple[str, ...]
 ) -> WriteOutcome:
     failed = result.policy_failure(result.fail_on)
-    annotations = [
-        CheckAnnotation(
-            path=f.path,
-            start_line=f.start_line or f.line or 1,
-            end_line=f.line or 1,
-            level="failure" if (level := LEVELS[f.severity]) == "error" else level,
-            message=f.body,
-            title=annotation_heading(f),
-        )
-        for f in result.reported
-    ]
     return client.publish_check_run(
         name=CHECK_NAME,
         head_sha=plan.head,
         title=posted(result.headline, allowed_links=links),
         summary=posted(result.summary_body(), allowed_links=links),
         conclusion="failure" if failed else "success",
-        annotations=annotations,
+        annotations=check_annotations(result),
     )
+
+
+def check_annotations(result: ReviewResult) -> list[CheckAnnotation]:
+    """The step's annotations (:meth:`ReviewResult.annotations`) as a check run takes them: the
+    Checks API needs a line, so a whole file's is on line 1. Their texts, already made safe, are
+    made again unchanged (cutting and redacting what is cut and redacted changes nothing)."""
+    return [
+        CheckAnnotation(
+            path=each.file or "",
+            start_line=each.line or 1,
+            end_line=each.end_line or each.line or 1,
+            level="failure" if each.level == "error" else each.level,
+            message=each.message,
+            title=each.title or "",
+        )
+        for each in result.annotations()
+    ]

@@ -111,6 +111,9 @@ class ReviewFacts:
     plan: PublishPlan
     sources: HeadFiles | None
     """The head's files (None when the diff came from the API: there is no checkout)."""
+    diff_findings: list[Finding]
+    """``diff``'s own findings (secrets, debugger calls), workflow audits apart: collect scans
+    the diff once, wherever it came from, for the risk floor and the findings."""
     title: str = ""
     body: str = ""
     commits: list[str] = field(default_factory=list)
@@ -124,8 +127,6 @@ class ReviewFacts:
     """Changed files ``paths`` / ``paths-ignore`` leave out of the review."""
     exemptions: Exemptions = NO_EXEMPTIONS
     """Which ``# zizmor: ignore`` comments count (:func:`ignore_scope`)."""
-    diff_findings: list[Finding] | None = None
-    """``diff``'s own findings, workflow audits apart, when collect read them (for the risk)."""
 
     def keeps(self, finding: Finding) -> bool:
         """Whether a finding stays: secrets are reported wherever they are, anything else only

@@ -73,7 +73,9 @@ def test_a_file_that_drops_the_floors_finding_and_says_approve_does_not_get_its_
     )
     handed.write_text(json.dumps(document))
     ctx = publishing_context(tmp_path, github_api, project, handed)
-    _, told, verdict = _steps(ctx)
+    facts, told, verdict = _steps(ctx)
+    # collect scanned the API's diff once, and analyse reads that scan rather than its own
+    assert [(f.rule, f.path) for f in facts.review.diff_findings] == [("debugger", "src/app.py")]
     found = {(f.rule, f.path, f.line, f.title) for f in verdict.findings}
     assert ("debugger", "src/app.py", 2, "Leftover debugger call") in found  # recomputed
     assert ("model-correctness", "src/app.py", 2, "Stops in production") in found  # claimed

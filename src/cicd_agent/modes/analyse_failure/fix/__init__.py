@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.actions.errors import ModelError
 from cicd_agent.modes.analyse_failure.fix.attempt import Checks, FixInput, start, with_model
-from cicd_agent.modes.analyse_failure.fix.bug_test import propose_test, why_no_test
+from cicd_agent.modes.analyse_failure.fix.bug_test import NO_MODEL, propose_test, why_no_test
 
 if TYPE_CHECKING:
     from cicd_agent.job.run import Run
@@ -49,8 +49,11 @@ def check(run: Run, given: FixInput) -> Checks | None:
         attempt, verifier = start(run, given, resources=resources)
         failing = attempt.failing
         model = run.model
-        if verifier is None or failing is None or model is None:
+        if verifier is None or failing is None:
             return Checks(attempt)
+        if model is None:  # a passed patch would be due a test only a model can write
+            due = attempt.first_pass is not None and not given.failed_tests
+            return Checks(attempt, NO_MODEL if due else None)
         if attempt.first_pass is None:
             # Imported only here: the loop imports the openai SDK, which a run without a model,
             # or whose own fixer's patch is verified, never pays for. The loop ends on a failed

@@ -101,7 +101,7 @@ class Checks:
     attempt: FixAttempt
     test: JudgedTest | str | None = None
     """The verdict on the test that shows the bug a fix removes, or why there is none (None: no
-    test was due: no patch passed, an existing test failed before it, or no model)."""
+    test was due: no patch passed, or an existing test failed before it)."""
 
 
 def start(

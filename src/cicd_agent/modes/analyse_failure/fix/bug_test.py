@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from cicd_agent.modes.analyse_failure.fix.judge.verifier import SandboxVerifier
 
 
+NO_MODEL = "no test proposed: writing one needs a model"
+"""Why a verified fix comes with no test in a run without a model."""
+
+
 def why_no_test(fix: Verification) -> str:
     """Why no test is asked for with the verified ``fix`` ("" when one is): the test written
     with a fix is a pytest test, which shows a bug only in Python code the fix changed."""

@@ -29,10 +29,6 @@ if TYPE_CHECKING:
 
 _MAX_TRIES_SHOWN = 8
 
-NO_MODEL = "no test proposed: writing one needs a model"
-"""Why a verified fix comes with no test in a run without a model: decide says so, as the
-check step only asks for a test when it has a model."""
-
 
 @dataclass(kw_only=True)
 class _FixTry:

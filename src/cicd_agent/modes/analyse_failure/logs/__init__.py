@@ -22,6 +22,7 @@ analyse-failure's alone and the one home for reading a failed run's logs:
   failed, as its report says), ``source_lines`` (the checkout's line a log names);
 - ``excerpt``, and ``analyse`` (all of it into a ``LogAnalysis``).
 What it stands on: the result types it fills (the mode's
-``log_facts``), from the core the run history, the runners' log shapes (``LOG_SHAPES``); a runner's
-own log knowledge stays in its folder (``log.py``, ``log.toml``, its shape's ``places``).
+``log_facts``), from the core the run history, the runners' log shapes (``runners/shapes.py``,
+which loads no runner's run); a runner's own log knowledge stays in its folder (``log.py``,
+``log.toml``, its shape's ``places``).
 """

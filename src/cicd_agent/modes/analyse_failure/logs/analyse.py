@@ -66,7 +66,7 @@ from cicd_agent.modes.analyse_failure.logs.sources import JobLog, iter_chunks
 from cicd_agent.modes.analyse_failure.logs.stylish import placed_under_files
 from cicd_agent.modes.analyse_failure.logs.syntax_place import syntax_placed
 from cicd_agent.modes.analyse_failure.logs.test_messages import Source, with_message, with_values
-from cicd_agent.runners.lookups import placing
+from cicd_agent.runners.shapes import placing
 
 _TEST_TYPES = (FailureType.TEST_FAILURE, FailureType.TIMEOUT)
 FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "cancelled", "startup_failure"})

@@ -34,7 +34,7 @@ from itertools import islice
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.analyse_failure.logs.test_blocks import agreed, blocks
 from cicd_agent.modes.analyse_failure.logs.test_messages import Source
-from cicd_agent.runners.table import LOG_SHAPES
+from cicd_agent.runners.shapes import LOG_SHAPES
 
 MAX_EVIDENCE = 5
 MAX_QUOTE = 160

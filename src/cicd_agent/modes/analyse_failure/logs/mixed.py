@@ -37,7 +37,7 @@ from cicd_agent.modes.analyse_failure.logs.runner_reports import (
     unrun_errors,
 )
 from cicd_agent.modes.analyse_failure.logs.test_messages import Source, with_message
-from cicd_agent.runners.table import LOG_SHAPES
+from cicd_agent.runners.shapes import LOG_SHAPES
 
 MAX_GROUPS = 12
 """Distinct failures a summary shows; past them it says how many more there are."""

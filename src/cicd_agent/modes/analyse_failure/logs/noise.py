@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from cicd_agent.modes.analyse_failure.log_facts import FailureType
 from cicd_agent.modes.analyse_failure.logs.region import LogFinding
 from cicd_agent.modes.analyse_failure.logs.signatures import VERDICT_SIGNATURES
-from cicd_agent.runners.table import LOG_SHAPES
+from cicd_agent.runners.shapes import LOG_SHAPES
 
 _NETWORK = next(s for s in VERDICT_SIGNATURES if s.name == "network.error").pattern
 HEADINGS = frozenset(name for shape in LOG_SHAPES for name in shape.headings)

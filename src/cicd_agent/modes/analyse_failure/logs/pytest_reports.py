@@ -6,16 +6,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from cicd_agent.runners.table import LOG_SHAPES, PYTEST
+from cicd_agent.runners.shapes import PYTEST_SHAPE
 
 
 def _report_lines() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """pytest's heading over one test's report (``____ Case.test_a ____``, group ``name``) and
     its section line, which ends one: its log shape's, so the two never drift apart."""
-    shape = next(shape for shape in LOG_SHAPES if shape.name == PYTEST.runner.name)
-    if shape.reports is None or shape.ends is None:
+    if PYTEST_SHAPE.reports is None or PYTEST_SHAPE.ends is None:
         raise LookupError("pytest's log shape names no report heading or section line")
-    return shape.reports, shape.ends
+    return PYTEST_SHAPE.reports, PYTEST_SHAPE.ends
 
 
 _REPORT_HEADING, _SECTION = _report_lines()

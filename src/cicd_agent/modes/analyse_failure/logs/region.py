@@ -31,7 +31,7 @@ from cicd_agent.modes.analyse_failure.logs.signatures import (
     Signature,
     SignatureHit,
 )
-from cicd_agent.runners.table import LOG_SHAPES
+from cicd_agent.runners.shapes import LOG_SHAPES
 
 CLUSTER_GAP_LINES = 200
 _WARNING = re.compile(r"^\s*warning(?:\[[\w-]+\])?: ")

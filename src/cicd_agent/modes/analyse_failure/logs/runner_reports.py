@@ -5,7 +5,7 @@ Text inside a test's lines is evidence about that test, never the runner's verdi
 a failing test whose message reads ``No space left on device`` is a failing test, not a full
 disk. The root cause of a failed test is its verdict with its assertion's message, never a diff
 line or a header. Each runner's report shape is its folder's ``log.py`` under
-:mod:`cicd_agent.runners` (:data:`~cicd_agent.runners.table.LOG_SHAPES`).
+:mod:`cicd_agent.runners` (:data:`~cicd_agent.runners.shapes.LOG_SHAPES`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 
 from cicd_agent.runners.shape import RunnerShape
-from cicd_agent.runners.table import LOG_SHAPES
+from cicd_agent.runners.shapes import LOG_SHAPES
 
 PARENT_REACH = 8
 _JOINS = tuple(dict.fromkeys(s.subtests.joins for s in LOG_SHAPES if s.subtests is not None))

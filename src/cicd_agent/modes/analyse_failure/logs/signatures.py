@@ -33,7 +33,7 @@ import ahocorasick_rs
 
 from cicd_agent.modes.analyse_failure.log_facts import FailureType
 from cicd_agent.modes.analyse_failure.logs.runner_format import MARKER_NEEDLES
-from cicd_agent.runners.table import LOG_SHAPES
+from cicd_agent.runners.shapes import LOG_SHAPES
 
 DECISIVE_WEIGHT = 100
 _TEST_TYPES = (None, FailureType.TEST_FAILURE, FailureType.TIMEOUT)

@@ -1,6 +1,6 @@
 """Why a failing test failed: the message its runner's report gives for it, below its verdict
 (or above it, where ``go test -v`` prints a test's log first), found with the runner's report
-shape (:data:`~cicd_agent.runners.table.LOG_SHAPES`)."""
+shape (:data:`~cicd_agent.runners.shapes.LOG_SHAPES`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 from cicd_agent.modes.analyse_failure.logs.runner_reports import PARENT_REACH, named_by
 from cicd_agent.runners.shape import RunnerShape
-from cicd_agent.runners.table import LOG_SHAPES
+from cicd_agent.runners.shapes import LOG_SHAPES
 
 MESSAGE_REACH = 400
 """How many lines after a failing test's verdict its message may come (cargo prints the

@@ -29,6 +29,7 @@ from cicd_agent.actions.errors import GitHubError, UsageError
 from cicd_agent.actions.markdown import Reference
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.finding_text import CLAIM_LABEL
+from cicd_agent.analysis.findings import diff_findings
 from cicd_agent.analysis.severity import parse_severity
 from cicd_agent.job.events import PULL_REQUEST_EVENTS, require_workflow_run
 from cicd_agent.job.payloads import WorkflowRun
@@ -122,6 +123,7 @@ def collect(ctx: RunContext[ReviewOptions], path: Path) -> HandoffFacts:
         review_diff=diff,
         plan=PublishPlan(number=pull.number, head=run.head_sha, summary=summary),
         sources=None,
+        diff_findings=diff_findings(diff),  # the fork's file cannot leave a secret out
         title=pull.title,
         risk_level=max(level, handed.risk_level, key=RISK_RANK.__getitem__),
         risk_reasons=_reasons(handed, level, reasons, ctx.redactor.redact),
