@@ -19,8 +19,8 @@ def _one_line(message: str) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class Reason:
-    """Why the risk is what it is: the signal, a sentence (held on one line), and the evidence
-    it rests on."""
+    """Why the risk is what it is: the signal, a sentence and the evidence it rests on (each
+    held on one line, a name git could not decode escaped)."""
 
     signal: str
     message: str
@@ -29,7 +29,7 @@ class Reason:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "message", _one_line(self.message))
-        object.__setattr__(self, "evidence", list(self.evidence))
+        object.__setattr__(self, "evidence", [_one_line(item) for item in self.evidence])
         object.__setattr__(self, "points", float(self.points))
 
     def to_json(self) -> dict[str, object]:
