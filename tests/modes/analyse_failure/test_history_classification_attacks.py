@@ -1,0 +1,79 @@
+"""Attacks on what the test history says of a test: the test step records the test an
+order-dependent test fails after (its polluter, as its runner names it) and the run that found
+it, and analyse-failure and the test step's table say it. Every test name is the code's own
+words, and the history file is read back as it lies: a name or a run's record holding
+mentions, links, HTML, backticks or lines reaches a summary inert, and a classification only
+ever withholds "likely flaky", never excuses a failure."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from cicd_agent.analysis.flaky_stats import StoredRun, stats
+from cicd_agent.analysis.history import canonical_test
+from cicd_agent.modes.test_step.result import seen_lines
+from tests.helpers.cli import CliRun, run_cli
+from tests.helpers.markdown_spans import outside_code_spans
+
+LOG = Path(__file__).parents[2] / "fixtures" / "logs" / "new_user11" / "py-failed-run.log"
+KEY = ".github/workflows/ci.yml"
+VICTIM = "tests/test_months.py::test_months_map_is_complete"
+HOSTILE = (
+    "t`` @admin <img src=x onerror=alert(1)> [a](http://evil.example)\n# heading "
+    "<!-- cicd-agent:failure:x --> ::error::forged"
+)
+LIVE = ("@admin", "<img", "[a](http://", "\n# heading", "<!--", "\n::error")
+
+
+def _row(number: int, *, polluter: str = "", recorded: str = "") -> StoredRun:
+    victim = canonical_test(VICTIM)
+    row = StoredRun("newuser/parse", KEY, number, 1, f"sha{number}",
+                    recorded or f"2026-11-30T19:{number:02d}:00Z", {victim: False}, {}, 5.0,
+                    retried=(victim,))  # fmt: skip
+    return replace(row, order_dependent={victim: polluter}) if polluter else row
+
+
+def _analysed(tmp_path: Path, rows: list[StoredRun]) -> CliRun:
+    home = tmp_path / "home"
+    history = home / ".cache" / "cicd-agent" / "test-history.jsonl"
+    history.parent.mkdir(parents=True)
+    history.write_text("".join(json.dumps(row.to_json()) + "\n" for row in rows))
+    argv = ["analyse-failure", "--logs", str(LOG), "--provider", "none", "--json"]
+    environ = {"HOME": str(home), "GITHUB_REPOSITORY": "newuser/parse",
+               "GITHUB_WORKFLOW_REF": f"newuser/parse/{KEY}@refs/heads/main"}  # fmt: skip
+    done = run_cli(argv, tmp_path, environ)
+    assert done.code == 0, done.stderr
+    return done
+
+
+def test_attack_a_hostile_polluter_and_run_reach_the_test_steps_table_inert() -> None:
+    rows = [_row(1), _row(0, polluter=HOSTILE, recorded=HOSTILE)]  # no run id: its record
+    lines = seen_lines(stats(rows), {}, {})
+    said = [line for line in lines if line.startswith("Not flaky")]
+    assert said, lines
+    live = outside_code_spans("\n".join(lines))
+    for word in LIVE:
+        assert word not in live, (word, live)
+
+
+def test_attack_a_hostile_polluter_reaches_analyse_failures_summary_inert(tmp_path: Path) -> None:
+    rows = [_row(1), _row(2, polluter=HOSTILE), _row(3)]
+    done = _analysed(tmp_path, rows)
+    assert "order-dependent" in done.summary, done.summary
+    live = outside_code_spans(done.summary)
+    for word in LIVE:
+        assert word not in live, (word, live)
+
+
+def test_attack_a_classification_withholds_likely_and_excuses_nothing(tmp_path: Path) -> None:
+    """A row that says every failed test is order-dependent: the verdict can only be as strict
+    as without it, never flaky."""
+    plain = _analysed(tmp_path / "plain", [_row(1), _row(2)])
+    forged = _analysed(tmp_path / "forged", [_row(1), _row(2, polluter="tests/x.py::t")])
+    before, after = plain.document or {}, forged.document or {}
+    assert after["is_flaky"] in ("false", before["is_flaky"]), (before, after)
+    assert after.get("failure_type") == before.get("failure_type") or (
+        before.get("failure_type") == "flaky_test"
+    ), (before, after)
