@@ -12,6 +12,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from cicd_agent.job.repo_config import QuarantineEntry
 from cicd_agent.modes.test_step.attempts import run_attempts
 from cicd_agent.modes.test_step.judge import judge_step
 from cicd_agent.modes.test_step.result import TestStepResult
@@ -21,6 +22,7 @@ from tests.helpers.bounded import PRLIMIT, run_bounded
 from tests.helpers.job_run import JobRun
 from tests.helpers.markdown_spans import outside_code_spans
 
+LATER = date(2027, 1, 1)
 _ENV = {name: value for name, value in os.environ.items() if name != "PYTEST_ADDOPTS"}
 HOSTILE = (
     "const { describe, it } = require('node:test');\nconst assert = require('assert');\n"
@@ -67,6 +69,17 @@ def test_attack_hostile_titles_stay_one_tests_each_inside_the_repo_and_in_code_s
     assert "test/evil.test.js › /tmp/cicd-agent-sandbox-x/repo/test/other.test.js" in names, names
     found = judge_step(attempts, (), date(2026, 11, 30), code_is_proof=True)
     assert "test/other.test.js › calc › broken" in found.failing
+    # an entry for one file's test excuses no same-titled test of another, and an entry for
+    # the id two tests bear excuses neither
+    entries = [
+        QuarantineEntry(test=f"test/{file}.test.js › calc › broken", owner="a", expires=LATER)
+        for file in ("other", "evil")
+    ]
+    judged = judge_step(attempts, entries[:1], date(2026, 11, 30), code_is_proof=True)
+    assert [test for test, _ in judged.quarantined] == ["test/other.test.js › calc › broken"]
+    assert "test/evil.test.js › calc › broken" in judged.failing
+    judged = judge_step(attempts, entries[1:], date(2026, 11, 30), code_is_proof=True)
+    assert not judged.quarantined and "test/evil.test.js › calc › broken" in judged.failing
     result = TestStepResult(mode="test-step", headline="", passed=False, command=["node"],
                             failing=list(found.failing), said=list(found.said))  # fmt: skip
     body = outside_code_spans(result.summary_body())
