@@ -21,7 +21,8 @@ HOSTILE = ["a;touch pwned", "$(touch pwned)", "`touch pwned`", "a'b\"c", "a\ntou
 @pytest.mark.parametrize("name", HOSTILE)
 def test_attack_a_hostile_test_file_is_one_quoted_target(name: str) -> None:
     report = TestReport("cargo test", returncode=101)
-    said = _replay(report, f"tests/{name}.rs › {name}", ", TZ=Asia/Kolkata", CargoTest().rerun_file)
+    rerun = CargoTest().rerun_file
+    said = _replay(report, f"tests/{name}.rs › {name}", ", TZ=Asia/Kolkata", rerun)
     assert shlex.split(said) == ["TZ=Asia/Kolkata", "cargo", "test", "--test", name], said
     shown = code_span(said, 4_000).strip("`").strip()  # as the summary prints it, on one line
     assert shlex.split(shown)[:4] == shlex.split(said)[:4], shown

@@ -23,6 +23,8 @@ from tests.helpers.job_run import JobRun
 from tests.helpers.markdown_spans import outside_code_spans
 
 LATER = date(2027, 1, 1)
+MARKUP = "x\n# heading @admin <img src=x> [a](http:evil)"
+"""A file name, as a pull request may add one."""
 _ENV = {name: value for name, value in os.environ.items() if name != "PYTEST_ADDOPTS"}
 HOSTILE = (
     "const { describe, it } = require('node:test');\nconst assert = require('assert');\n"
@@ -47,16 +49,17 @@ def test_attack_hostile_titles_stay_one_tests_each_inside_the_repo_and_in_code_s
 ) -> None:
     repo = GitRepoBuilder(tmp_path / "project")
     repo.commit("tests", {"package.json": '{"name": "p"}\n', "test/evil.test.js": HOSTILE,
-                          "test/other.test.js": OTHER})  # fmt: skip
+                          "test/other.test.js": OTHER,
+                          f"test/{MARKUP}.test.js": OTHER})  # fmt: skip
     started = time.monotonic()
     attempts = run_attempts(["node", "--test"], 1, cwd=repo.path, run=JobRun(_ENV))
     print(f"node --test, two files: {time.monotonic() - started:.1f} s, load {os.getloadavg()}")
     first = attempts[0]
     names = sorted(first.names.values())
     # every test is named by its own file, so no title reaches another file's test
-    assert all(
-        name.startswith("test/evil.test.js › ") for name in names if "other" not in name[:16]
-    )
+    evil = [name for name in names if name.startswith("test/evil")]
+    assert len(evil) == 5 and all(name.startswith("test/evil.test.js › ") for name in evil), names
+    assert f"test/{MARKUP}.test.js › calc › broken" in names, names
     assert [name for name in names if name.startswith("test/other.test.js")] == [
         "test/other.test.js › calc › broken"
     ], names
