@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tests.helpers.bounded import run_bounded
 from tests.helpers.cli import CliRun, run_cli
+from tests.helpers.markdown_spans import outside_code_spans
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "logs" / "new_user11"
 NEVER = '    assert!(nanos >= 1_000_000_000, "bucket {}", nanos % 10);'
@@ -89,3 +90,16 @@ def test_attack_many_failures_at_one_line_of_long_lines_read_it_once(tmp_path: P
     print(f"800 failures, one place: {done.stdout.strip()} CPU-s, load {os.getloadavg()}")
     assert done.returncode == 0, done.stderr[-2000:]
     assert float(done.stdout) < 3, done.stdout
+
+
+def test_attack_the_quoted_clock_read_is_inert_in_the_summary(tmp_path: Path) -> None:
+    """The draw's line is quoted as evidence: it is the pull request's text."""
+    clock = (
+        "    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().subsec_nanos();"
+        " // @admin <img src=x> [a](http://evil.example)"
+    )
+    done = _analysed(tmp_path, clock, '    assert!(nanos % 10 < 7, "bucket {}", nanos % 10);')
+    assert "tests/shared.rs:20: let nanos" in done.summary, done.summary
+    live = outside_code_spans(done.summary)
+    for word in ("@admin", "<img", "[a](http://"):
+        assert word not in live, (word, live)
