@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from cicd_agent.job.repo_config import QuarantineEntry
 from cicd_agent.modes.test_step.attempts import run_attempts
@@ -21,6 +25,8 @@ from tests.git_builder import GitRepoBuilder
 from tests.helpers.bounded import PRLIMIT, run_bounded
 from tests.helpers.job_run import JobRun
 from tests.helpers.markdown_spans import outside_code_spans
+from tests.helpers.sandbox import needs_sandbox
+from tests.modes.test_step.test_test_step_cli import UNTIL, _step
 
 LATER = date(2027, 1, 1)
 MARKUP = "x\n# heading @admin <img src=x> [a](http:evil)"
@@ -150,3 +156,37 @@ def test_attack_failed_titles_too_long_for_one_argument_still_give_a_verdict(
     print(f"400 long titles, a retry: {time.monotonic() - started:.1f} s, load {os.getloadavg()}")
     found = judge_step(attempts, (), date(2026, 11, 30), code_is_proof=True)
     assert len(found.failing) == 400, found.failing[:3]
+
+
+QUARANTINED = (
+    "analyse-failure:\n  quarantine:\n    - test: test/other.test.js › calc › broken\n"
+    f"      owner: '@acme/db'\n      expires: '{UNTIL}'\n"
+)
+
+
+@needs_sandbox
+def test_attack_a_forks_same_titled_test_in_the_sandbox_is_not_excused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github_api: Any
+) -> None:
+    """A fork's run goes in the sandbox, at another path: its new file's test titled as the
+    base's quarantined one is named by its own file and fails the step, its hostile titles in
+    code spans."""
+
+    def forked(pull: dict[str, Any]) -> dict[str, Any]:
+        head = pull["head"]
+        return {**pull, "head": {**head, "repo": {**head["repo"], "full_name": "mallory/r"}}}
+
+    github_api.proxy.script("GET", r"/repos/octocat/Hello-World/pulls/\d+$", edit=forked)
+    tests = {"package.json": '{"name": "p"}\n', "test/evil.test.js": HOSTILE}
+    node = Path(shutil.which("node") or "node").parent
+    started = time.monotonic()
+    code, said, _ = _step(tmp_path, "pull_request", monkeypatch, github_api.env(), issues=False,
+                          command=["node", "--test"], settings=QUARANTINED, tests=tests,
+                          path=f"{node}:/usr/bin:/bin")  # fmt: skip
+    print(f"a fork's node run in the sandbox: {time.monotonic() - started:.1f} s")
+    assert code == 1, said
+    assert "- failed: `test/evil.test.js › calc › broken`" in said, said
+    assert "cicd-agent-sandbox" not in said.replace("/tmp/cicd-agent-sandbox-x", ""), said
+    live = outside_code_spans(said)
+    for word in ("@admin", "<img", "](http://evil", "\n# heading"):
+        assert word not in live, (word, live)
