@@ -68,6 +68,6 @@ def test_a_failure_that_passed_alone_says_its_lines_are_not_known(tmp_path: Path
     said = _judged(tmp_path, CODE.replace("a + b", "b + a"))
     assert (
         "No failed test is called likely flaky for running none of the changed lines: "
-        "example.com/m/calc.TestBVictim passed when run alone, so the lines its failing run ran "
+        "`example.com/m/calc.TestBVictim` passed when run alone, so the lines its failing run ran "
         "are not known."
     ) in said, said

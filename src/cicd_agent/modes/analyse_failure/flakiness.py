@@ -321,13 +321,20 @@ def apart_only(stored: Sequence[FlakyStat], failed: Sequence[str]) -> dict[str, 
     return found
 
 
+_GO_TOP_LEVEL = re.compile(r"(?:Test|Benchmark|Fuzz|Example)(?![a-z])\w*")
+"""A go top-level test's name: go runs only ``TestXxx`` whose ``Xxx`` starts with no lowercase."""
+
+
 def _stat_of(stored: Sequence[FlakyStat], name: str) -> FlakyStat | None:
     """The stored record of the failed test ``name``: by its canonical name, or, for a name the
     log gives without its package (go's plain ``--- FAIL: TestX``; the step records
-    ``example.com/m.TestX``), the one stored test it ends, where only one does."""
+    ``example.com/m.TestX``), the one stored test it ends, where only one does. Only a name
+    shaped as go's is read so: node's log names a test by its title alone, and the history by
+    its file too, so a new test of another file would borrow a same-titled test's runs."""
     key = canonical_test(name)
-    if (stat := next((s for s in stored if s.test == key), None)) is not None or "." in key:
-        return stat
+    found = next((s for s in stored if s.test == key), None)
+    if found is not None or "." in key or not _GO_TOP_LEVEL.fullmatch(key):
+        return found
     tails = [s for s in stored if s.test.rsplit(".", 1)[-1] == key]
     return tails[0] if len(tails) == 1 else None
 

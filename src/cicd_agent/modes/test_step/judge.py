@@ -32,7 +32,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Literal
 
-from cicd_agent.actions.markdown import code_span
+from cicd_agent.actions.markdown import code_span, prose
 from cicd_agent.analysis.changed_lines import Touched, likely_flaky, why_not
 from cicd_agent.analysis.quarantine_match import Entry, covering, names_none
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
@@ -386,9 +386,8 @@ def _checked(first: Attempt) -> str:
     unseen = record.unseen if record is not None else {}
     tests = record.tests if record is not None else {}
     said = [
-        f"{first.names.get(test, test)} {unseen[test]}"
-        if test in unseen
-        else f"{first.names.get(test, test)} is not in the record of what each test ran"
+        f"{code_span(first.names.get(test, test), 200)} "
+        + (prose(unseen[test]) if test in unseen else "is not in the record of what each test ran")
         for test in first.failed()
         if tests.get(test) is not True
     ]

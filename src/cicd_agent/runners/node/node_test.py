@@ -24,6 +24,12 @@ SEPARATOR = " › "
 REPORT = "node-tests.jsonl"
 MAX_REPORT = 64 << 20
 MAX_SAID = 300
+MAX_DEPTH = 64
+"""Titles of a test's name kept, outermost first: the report is in a folder the tests can
+reach, and a name's every shorter run of titles is looked up, so a row of thousands would
+take the step's memory. Tests cut to the same titles share one name: an id no entry excuses."""
+MAX_TITLE = 500
+"""Characters of each title kept: a failed test's titles go into the retry's one argument."""
 """Characters of a file's load error kept: its first line is the reason."""
 REPORTER = r"""// cicd-agent: each test's file, titles and outcome, and each file's error output
 const titles = new Map();
@@ -117,7 +123,8 @@ def step_outcomes(folder: Path, output: str, root: Path) -> StepOutcomes:
         elif isinstance(titles := row.get("titles"), list) and not row.get("skipped"):
             if row.get("suite"):  # a suite fails by its tests
                 continue
-            results.append((file, tuple(map(str, titles)), row.get("passed") is True))
+            kept = tuple(str(title)[:MAX_TITLE] for title in titles[:MAX_DEPTH])
+            results.append((file, kept, row.get("passed") is True))
     above = {(file, titles[:end]) for file, titles, _ in results for end in range(len(titles))}
     for file, titles, passed in results:
         if (file, titles) in above:  # a test with subtests: its subtests are the tests

@@ -350,22 +350,40 @@ def _bound_on_time(name: str, block: Sequence[str]) -> bool:
     return any(_BOUND_WORDS.search(text) and (named or _TIME_WORDS.search(text)) for text in block)
 
 
-def _drawn_in_source(block: Sequence[str], source: Source) -> str | None:
+_Draws = dict[tuple[str, int], str | None]
+"""Each place a failed test's report named (file, line) → the draw read up from it, if any."""
+
+
+def _drawn_in_source(
+    block: Sequence[str], source: Source, seen: _Draws | None = None
+) -> str | None:
     """The line of the failed test's own source that draws a value at random, read from the
     checkout up from a place its report names to the test's start (go test, mocha and cargo
-    print no source line); None where none does or the checkout holds no such file."""
+    print no source line); None where none does or the checkout holds no such file. ``seen``:
+    the places the log's other failed tests named, read once for all of them (a thousand
+    failures at one line of a file of long lines read up through the same lines)."""
+    seen = {} if seen is None else seen
     places = islice((match for text in block for match in _PLACE.finditer(text)), MAX_PLACES)
     for place in places:
-        number = int(place["line"])
-        checked = source(place["file"], number) or ""
-        for at in range(number, max(number - READ_BACK, 0), -1):
-            line = source(place["file"], at)
-            if line is None:
-                break
-            if _RANDOM_DRAW.search(line) or _clock_drawn(line, checked):
-                return f"{place['file']}:{at}: {line.strip()}"
-            if _TEST_START.search(line):
-                break
+        where = (place["file"], int(place["line"]))
+        if where not in seen:
+            seen[where] = _drawn_above(*where, source)
+        if seen[where] is not None:
+            return seen[where]
+    return None
+
+
+def _drawn_above(file: str, number: int, source: Source) -> str | None:
+    """The draw read up from line ``number`` of ``file`` to its test's start, if any."""
+    checked = source(file, number) or ""
+    for at in range(number, max(number - READ_BACK, 0), -1):
+        line = source(file, at)
+        if line is None:
+            break
+        if _RANDOM_DRAW.search(line) or _clock_drawn(line, checked):
+            return f"{file}:{at}: {line.strip()}"
+        if _TEST_START.search(line):
+            break
     return None
 
 
@@ -385,12 +403,17 @@ def timing_miss(lines: Sequence[str], source: Source | None = None) -> TimingMis
     makes it no bound on time), in its report or, by ``source`` (the checkout's lines), in
     its own source. A test's miss counts where each of its reports shows it
     (:func:`~.test_blocks.agreed`)."""
-    said = [((kind, name), _missed(name, report, source)) for kind, name, report in blocks(lines)]
+    seen: _Draws = {}
+    said = [
+        ((kind, name), _missed(name, report, source, seen)) for kind, name, report in blocks(lines)
+    ]
     kept = agreed(said)
     return next((kept[key][0] for key, _ in said if kept[key]), None)
 
 
-def _missed(name: str, report: Sequence[str], source: Source | None) -> tuple[TimingMiss, ...]:
+def _missed(
+    name: str, report: Sequence[str], source: Source | None, seen: _Draws
+) -> tuple[TimingMiss, ...]:
     """The bound on time one failed test's ``report`` shows it missed, or its draw, if any."""
     # the runner's own time limit is not a bound the test checks (its rule is apart)
     kept = [t for t in report if not _CLOCK_NOISE.search(t) and not TEST_TIMEOUT.search(t)]
@@ -398,7 +421,7 @@ def _missed(name: str, report: Sequence[str], source: Source | None) -> tuple[Ti
     drawn = next((text.strip() for text in block if _RANDOM_DRAW.search(text)), None)
     if drawn is not None:
         return (TimingMiss(name.strip(), _quote(drawn, 120), chance=True),)
-    read = _drawn_in_source(block, source) if source is not None else None
+    read = _drawn_in_source(block, source, seen) if source is not None else None
     if read is not None:
         return (TimingMiss(name.strip(), _quote(read, 120), chance=True, in_source=True),)
     if not _TIME_WORDS.search(name + "\n" + "\n".join(block)):
