@@ -53,7 +53,6 @@ REVIEW = """
 from __future__ import annotations
 
 from cicd_agent.job.context import RunContext
-from cicd_agent.local.zizmor import ZizmorAudit
 from cicd_agent.modes.review.checkers import lint
 from cicd_agent.modes.review.collect import collect
 from cicd_agent.modes.review.decide import analyse
@@ -66,7 +65,7 @@ def verdict(ctx: RunContext[ReviewOptions]) -> ReviewVerdict:
 """
 
 REVIEW_TOYS = {
-    "toy_review_linted": "lint(ctx, collect(ctx), ZizmorAudit())",
+    "toy_review_linted": "lint(ctx, collect(ctx))",
     "toy_review_early": "collect(ctx)",
 }
 """Toy review wirings: what each hands analyse."""

@@ -1,6 +1,6 @@
 """The secret and workflow findings of a commit range, read from the repository: the half of
-deploy-gate's security floor that runs git (:func:`~cicd_agent.analysis.findings.security_floor`
-keeps the pure half)."""
+the security floor (deploy-gate's gate, review's risk) that runs git
+(:func:`~cicd_agent.analysis.findings.security_floor` keeps the pure half)."""
 
 from __future__ import annotations
 

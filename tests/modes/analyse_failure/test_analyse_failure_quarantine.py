@@ -390,3 +390,26 @@ def test_attack_a_module_that_fails_to_collect_is_not_hidden_by_a_quarantined_te
     entries = parse(_entries((NET, "alice", _in(30))), "analyse-failure", TODAY).quarantine
     report = judge(analysis, entries, TODAY)
     assert report is None or not report.applies, report
+
+
+def test_the_verdict_reads_the_quarantine_before_the_model_and_decide_keeps_it() -> None:
+    """The quarantine list is the analyse step's to read, with the facts alone: the verdict
+    carries it, and a model answer calling the failure a real one does not undo it."""
+    from cicd_agent.job.repo_config import QuarantineEntry
+    from cicd_agent.modes.analyse_failure import verdict
+    from cicd_agent.modes.analyse_failure.decide import decide
+    from cicd_agent.modes.analyse_failure.types import ExcerptFit, FailureFacts, FailureOpinion
+    from tests.helpers.failed_run import opinion
+    from tests.modes.analyse_failure.test_analyse import TRACEBACK, _job
+
+    entry = QuarantineEntry("tests/test_api.py::test_ratio", "alice", TODAY + timedelta(days=30))
+    scans = scan_jobs([_job("test", TRACEBACK)])
+    facts = FailureFacts(
+        None, scans, [], None, None, TODAY, quarantine=(entry,), code_is_proof=True
+    )
+    judged = verdict.analyse(facts, ExcerptFit(redact=str))
+
+    assert judged.quarantine is not None and judged.quarantine.applies
+    result = decide(judged, FailureOpinion(opinion(is_flaky=False)), redact=str)
+    assert result.failure_type == "quarantined_flaky"
+    assert result.quarantine is judged.quarantine

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cicd_agent.local.zizmor import ZizmorAudit
 from cicd_agent.modes.review.answer import DescriptionAnswer, GroupSummary
 from cicd_agent.modes.review.ask import ask
 from cicd_agent.modes.review.checkers import lint
@@ -28,9 +27,8 @@ def _ask(tmp_path: Path, github_api: Any, model_server: Any, *argv: str) -> tupl
     ctx = review_context(
         tmp_path, github_api, repo, pull_request_event(tmp_path, base, head), *model, *argv
     )
-    zizmor = ZizmorAudit()
-    facts = collect(ctx, history=False, zizmor=zizmor)
-    verdict = analyse(lint(ctx, facts, zizmor, linters=False), describe=ctx.mode_options.describe)
+    facts = collect(ctx, history=False)
+    verdict = analyse(lint(ctx, facts, linters=False), describe=ctx.mode_options.describe)
     assert ctx.model is not None
     return ctx, ask(ctx.model, facts, verdict, rules(ctx, facts.plan), ctx.note)
 

@@ -318,7 +318,6 @@ def test_zizmor_runs_in_the_checkers_and_analyse_only_reads_what_it_found(
     checkers return is mypy's to check: ``tests/project/test_mode_typing.py``.)"""
     from cicd_agent.job.context import ToolRun
     from cicd_agent.local import processes
-    from cicd_agent.local.zizmor import ZizmorAudit
     from cicd_agent.modes.review.checkers import lint
     from cicd_agent.modes.review.collect import collect
     from cicd_agent.modes.review.decide import analyse
@@ -330,8 +329,7 @@ def test_zizmor_runs_in_the_checkers_and_analyse_only_reads_what_it_found(
     head = repo.commit("Triage", {WORKFLOW: unexempted})
     event = pull_request_event(tmp_path, base, head)
     ctx = review_context(tmp_path, github_api, repo, event, "--provider", "none")
-    zizmor = ZizmorAudit()
-    linted = lint(ctx, collect(ctx, zizmor=zizmor), zizmor)
+    linted = lint(ctx, collect(ctx))
 
     def refused(*argv: object, **options: object) -> None:
         raise AssertionError(f"analyse started a process: {argv}")
@@ -348,7 +346,7 @@ def test_a_review_audits_its_workflow_files_once(
 ) -> None:
     """The risk's security floor and the findings read the same audit: a second zizmor run on
     the same files costs seconds and could disagree with the first. A whole review, so the
-    wiring that hands collect and lint one auditor is what is tested."""
+    wiring, where lint reads the auditor collect keeps on the facts, is what is tested."""
     from cicd_agent.local import zizmor
     from tests.helpers.review import run_review
 

@@ -32,7 +32,7 @@ from cicd_agent.modes.analyse_failure.flakiness import (
 from cicd_agent.modes.analyse_failure.log_facts import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.classify import advice_for
 from cicd_agent.modes.analyse_failure.logs.files import normalise_path, rank_changed, same_file
-from cicd_agent.modes.analyse_failure.quarantine import QUARANTINED_FLAKY, judge
+from cicd_agent.modes.analyse_failure.quarantine import QUARANTINED_FLAKY
 from cicd_agent.modes.analyse_failure.rerun import RerunRules, decide_rerun
 from cicd_agent.modes.analyse_failure.result import (
     Advice,
@@ -89,13 +89,7 @@ def decide(
             )
             for j in facts.api_jobs
         ]
-    quarantine = judge(
-        analysis,
-        facts.quarantine,
-        facts.today,
-        verdict.flaky_tests,
-        code_is_proof=facts.code_is_proof,
-    )
+    quarantine = verdict.quarantine
     is_flaky, flaky_evidence = reported(
         verdict,
         [job.name for job in failed],

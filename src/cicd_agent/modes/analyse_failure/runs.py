@@ -18,12 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from cicd_agent.actions.errors import GitHubError, UsageError
-from cicd_agent.modes.analyse_failure.logs.analyse import (
-    FAILED_CONCLUSIONS,
-    analyse_scans,
-    scan_jobs,
-)
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
+from cicd_agent.modes.analyse_failure.logs.judge import FAILED_CONCLUSIONS
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog, load_logs
 from cicd_agent.modes.analyse_failure.types import ApiJob, RecentFailure, RunTarget
 from cicd_agent.runners.junit import outcomes_in_zip

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from cicd_agent.modes.analyse_failure.log_facts import FlakyTest, LogAnalysis, Recurrence
     from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
     from cicd_agent.modes.analyse_failure.logs.reader import JobScan
+    from cicd_agent.modes.analyse_failure.quarantine import QuarantineReport
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,9 @@ class FailureVerdict:
     evidence: Evidence
     flaky_tests: list[FlakyTest]
     recurrence: Recurrence | None
+    quarantine: QuarantineReport | None
+    """What the repository's quarantine list says of the failed tests (None: nothing); no
+    model answer changes it."""
     notes: tuple[str, ...] = ()
     """What the reader must know of how the evidence was weighed (decide passes them on)."""
 

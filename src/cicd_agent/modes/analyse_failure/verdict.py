@@ -3,8 +3,9 @@ model answer lowers. The scanned logs (collect read each once) are judged once, 
 budget of the model that will read the excerpt, if any (:func:`judge_logs`); then the flakiness
 evidence of the runs around this one is gathered: another attempt passed, the same failure
 came and went on the default branch, or the failing tests' own history says so, and weighed in
-by :mod:`.flakiness`, which alone decides what of it counts. Pure, over the
-facts alone: no log is read again, and nothing here runs a process or goes to the network.
+by :mod:`.flakiness`, which alone decides what of it counts; last, the repository's quarantine
+list is read against the failed tests (:func:`~.quarantine.judge`). Pure, over the facts
+alone: no log is read again, and nothing here runs a process or goes to the network.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from cicd_agent.modes.analyse_failure.history import recurrence
 from cicd_agent.modes.analyse_failure.log_facts import LogAnalysis, Recurrence
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans
 from cicd_agent.modes.analyse_failure.logs.classify import hung_after_report
+from cicd_agent.modes.analyse_failure.quarantine import judge
 from cicd_agent.modes.analyse_failure.types import (
     ExcerptFit,
     FailureFacts,
@@ -58,7 +60,8 @@ def judge_logs(facts: FailureFacts, fit: ExcerptFit) -> LogAnalysis:
 
 
 def analyse(facts: FailureFacts, fit: ExcerptFit) -> FailureVerdict:
-    """The verdict, with the flakiness evidence of the runs around this one weighed in."""
+    """The verdict, with the flakiness evidence of the runs around this one weighed in and
+    what the quarantine list says of the failed tests."""
     notes: list[str] = []
     analysis = judge_logs(facts, fit)
     changed = facts.change.files if facts.change else ()
@@ -89,12 +92,16 @@ def analyse(facts: FailureFacts, fit: ExcerptFit) -> FailureVerdict:
     if untrusted:
         notes.append(untrusted)
     analysis = weighed(analysis, evidence)
+    quarantine = judge(
+        analysis, facts.quarantine, facts.today, flaky_tests, code_is_proof=facts.code_is_proof
+    )
     return FailureVerdict(
         facts,
         analysis,
         evidence,
         flaky_tests,
         recurring,
+        quarantine,
         tuple(notes),
     )
 

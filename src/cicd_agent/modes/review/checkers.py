@@ -1,8 +1,8 @@
 """Review's checkers, the step between collect and analyse (:func:`lint`): the linters and type
-checkers with their build-error placement, the parse check and zizmor's workflow audit (which
-shares collect's auditor: its risk floor may have asked zizmor first). Each is a process,
-sandboxed where it runs the pull request's code, so it runs here and analyse only reads what it
-found."""
+checkers with their build-error placement, the parse check and zizmor's workflow audit (by
+the auditor collect keeps on the facts: its risk floor may have asked zizmor first). Each is
+a process, sandboxed where it runs the pull request's code, so it runs here and analyse only
+reads what it found."""
 
 from __future__ import annotations
 
@@ -19,29 +19,24 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.finding import Finding
     from cicd_agent.job.context import RunContext
     from cicd_agent.local.checkout import GitCheckout
-    from cicd_agent.local.zizmor import ZizmorAudit
     from cicd_agent.modes.review.lint.lint_command import LintCommand
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.types import ReviewFacts
 
 
 def lint(
-    ctx: RunContext[ReviewOptions],
-    facts: ReviewFacts,
-    zizmor: ZizmorAudit,
-    *,
-    linters: bool = True,
+    ctx: RunContext[ReviewOptions], facts: ReviewFacts, *, linters: bool = True
 ) -> LintedFacts:
-    """``facts`` with what the checkers found on them: the workflow audit, by the ``zizmor``
-    auditor collect's risk floor may have run already (it remembers, so zizmor runs once), and
-    the repository's linters and the parse check when ``linters`` says so and the diff came
-    from the checkout (one read from the API has no files to check). Reading a change for
-    another mode leaves the linters out (:func:`.describe.read_change`)."""
+    """``facts`` with what the checkers found on them: the workflow audit, by the facts'
+    auditor, which collect's risk floor may have run already (it remembers, so zizmor runs
+    once), and the repository's linters and the parse check when ``linters`` says so and the
+    diff came from the checkout (one read from the API has no files to check). Reading a
+    change for another mode leaves the linters out (:func:`.describe.read_change`)."""
     linted: list[Finding] = []
     ran: tuple[LintCommand, ...] = ()
     if linters and facts.sources is not None:
         linted, ran = _linted(ctx, facts, facts.sources.repo)
-    return LintedFacts(facts, _audited_workflows(facts, zizmor), linted, ran)
+    return LintedFacts(facts, _audited_workflows(facts), linted, ran)
 
 
 def _linted(
@@ -56,15 +51,15 @@ def _linted(
     return said_once(linted, parsed), linters
 
 
-def _audited_workflows(facts: ReviewFacts, zizmor: ZizmorAudit) -> AuditedWorkflows:
-    """The audit of ``facts``' workflow files under their ignore comments' scope (``zizmor``:
-    an auditor that may have run already, and remembers); the diff's own findings are
-    analyse's (:func:`.decide.audit`)."""
+def _audited_workflows(facts: ReviewFacts) -> AuditedWorkflows:
+    """The audit of ``facts``' workflow files under their ignore comments' scope; the diff's
+    own findings are analyse's (:func:`.decide.audit`)."""
     if not facts.workflow_texts:
         return AuditedWorkflows([], [])
     # YAML's parser comes with the audit: a change that touches no workflow never loads it.
     from cicd_agent.analysis.workflows.audit import audit_workflows
 
+    zizmor = facts.auditor
     audited = audit_workflows(facts.diff, facts.workflow_texts, zizmor, facts.exemptions)
     said = ToolRun(tool="zizmor", could_not_run=zizmor.could_not_run)
     ran = () if zizmor.ran is None else (said,)  # None: no file needed it

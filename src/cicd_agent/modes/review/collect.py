@@ -1,6 +1,7 @@
 """Review's inputs: the diff (local checkout first, the API when commits are missing), the
 ledger of reviewed commits and the core's change risk, whose security floor has the run's
-zizmor auditor read the workflow files (the checkers, :mod:`.checkers`, reuse its answer).
+zizmor auditor read the workflow files (kept on the facts: the checkers, :mod:`.checkers`,
+reuse its answer).
 
 On ``synchronize`` only the commits since the last reviewed head are sent to the model, as
 long as that head is still in the branch's history; after a force-push the whole pull request
@@ -55,13 +56,10 @@ RISK_REASONS = 5
 """Reasons of the risk assessment shown in the summary."""
 
 
-def collect(
-    ctx: RunContext[ReviewOptions], *, history: bool = True, zizmor: ZizmorAudit | None = None
-) -> ReviewFacts:
+def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFacts:
     """The facts for this run, from the event and the flags. ``history=False`` leaves out
     what earlier reviews left on GitHub (the ledger in the summary comment, dismissed
-    findings, so also the incremental diff): ``ask`` needs the change, not the review's memory.
-    ``zizmor``: the run's auditor, which the checkers reuse (:mod:`.checkers`)."""
+    findings, so also the incremental diff): ``ask`` needs the change, not the review's memory."""
     pull = ctx.event.pull_request if ctx.has_event else None
     group = ctx.event.merge_group if ctx.has_event else None  # a merge queue's: its own range
     chosen = ctx.mode_options
@@ -90,16 +88,7 @@ def collect(
         if history and not command and not repo.at(head):
             raise _another_commit(ctx, repo, head)
         ctx.progress.say("reading the diff from the checkout")
-        facts = _local_facts(
-            ctx,
-            repo,
-            pull,
-            base,
-            head,
-            history=history,
-            deepened=deepened,
-            zizmor=zizmor or ZizmorAudit(),
-        )
+        facts = _local_facts(ctx, repo, pull, base, head, history=history, deepened=deepened)
         facts = _with_settings(ctx, facts)
         exemptions = ignore_scope(ctx, pull)
         if exemptions.scope == "base":  # the base the pull request targets, word for word
@@ -254,7 +243,6 @@ def _local_facts(
     head: str,
     *,
     history: bool,
-    zizmor: ZizmorAudit,
     deepened: bool = False,
 ) -> ReviewFacts:
     head_sha = repo.resolve(head, "head")
@@ -264,6 +252,7 @@ def _local_facts(
     start = _incremental_start(ctx, repo, plan, pull)
     workflow_texts = repo.read_texts(head_sha, workflow_paths(diff))
     found = diff_findings(diff)  # one secret scan, for the risk floor and the findings
+    zizmor = ZizmorAudit()  # kept on the facts: the checkers' audit reads the same run
     level, reasons = local_risk(
         ctx,
         repo,
@@ -286,6 +275,7 @@ def _local_facts(
         incremental_from=start,
         risk_level=level,
         risk_reasons=reasons,
+        auditor=zizmor,
     )
 
 

@@ -30,7 +30,6 @@ from cicd_agent.actions.errors import ModelError
 from cicd_agent.actions.markdown import posted, with_hidden
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.job.change_reader import ChangeReading, DescribeOutcome, ReadsChanges
-from cicd_agent.local.zizmor import ZizmorAudit
 from cicd_agent.model.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.modes.review.checkers import lint
 from cicd_agent.modes.review.collect import collect
@@ -232,9 +231,8 @@ def _cannot_edit(ctx: RunContext[object], client: GitHubClient | None) -> str:
 def read_change(run: RunContext[ReviewOptions]) -> ChangeReading:
     """The change at ``run``'s head and the deterministic findings on it, without what earlier
     reviews left (a question is about the diff, not about what was posted before)."""
-    zizmor = ZizmorAudit()
-    facts = collect(run, history=False, zizmor=zizmor)
-    verdict = analyse(lint(run, facts, zizmor, linters=False), describe=run.mode_options.describe)
+    facts = collect(run, history=False)
+    verdict = analyse(lint(run, facts, linters=False), describe=run.mode_options.describe)
     return ChangeReading(
         diff=facts.diff,
         shown_diff=facts.review_diff,

@@ -3,7 +3,7 @@
 :func:`run` is the whole review, read top to bottom; each step's module says what it does.
 Two steps start processes on the change: collect, whose risk floor may have zizmor audit the
 workflow files, and the checkers (:func:`.checkers.lint`: the linters and the workflow audit,
-which reads that same zizmor run through the one auditor both are handed). analyse takes only
+which reads that same zizmor run through the auditor collect keeps on the facts). analyse takes only
 what lint returns, so it cannot run before them. analyse and decide are pure
 (:mod:`.decide`): handed values and the run's :class:`~.types.Rules`, never the run. The
 model's answer is advice that decide merges under guardrails, and a suggestion is posted only
@@ -27,7 +27,6 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from cicd_agent.job.pipeline import announce_analyse, ask_model, begin, finish
-from cicd_agent.local.zizmor import ZizmorAudit
 from cicd_agent.modes.review.ask import ask
 from cicd_agent.modes.review.checkers import lint
 from cicd_agent.modes.review.collect import collect
@@ -56,9 +55,8 @@ def run(ctx: RunContext[ReviewOptions]) -> Finished[ReviewResult]:
     if ctx.mode_options.publish_from is not None:
         return publish_handoff(ctx, ctx.mode_options.publish_from)
     begin(ctx)
-    zizmor = ZizmorAudit()  # one auditor: collect's risk floor and lint's audit share its run
-    facts = collect(ctx, zizmor=zizmor)
-    linted = lint(ctx, facts, zizmor)
+    facts = collect(ctx)
+    linted = lint(ctx, facts)
     rules = rules_of(ctx, facts.plan)
     announce_analyse(ctx)
     verdict = analyse(linted, describe=rules.describe)

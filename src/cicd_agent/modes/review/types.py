@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from cicd_agent.analysis.findings import sort_findings
 from cicd_agent.analysis.workflows.ignores import NO_EXEMPTIONS
+from cicd_agent.local.zizmor import ZizmorAudit
 from cicd_agent.modes.review import arguments
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.ledger import parse as parse_ledger
@@ -127,6 +128,9 @@ class ReviewFacts:
     """Changed files ``paths`` / ``paths-ignore`` leave out of the review."""
     exemptions: Exemptions = NO_EXEMPTIONS
     """Which ``# zizmor: ignore`` comments count (:func:`ignore_scope`)."""
+    auditor: ZizmorAudit = field(default_factory=ZizmorAudit, compare=False, repr=False)
+    """The run's zizmor auditor: collect's risk floor may have asked it about the workflow
+    files, and the checkers ask it again; it remembers the answer, so zizmor runs once."""
 
     def keeps(self, finding: Finding) -> bool:
         """Whether a finding stays: secrets are reported wherever they are, anything else only

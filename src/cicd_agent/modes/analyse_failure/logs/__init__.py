@@ -20,7 +20,8 @@ analyse-failure's alone and the one home for reading a failed run's logs:
   (each failed test's report as its runner opens it),
   ``pytest_reports`` (pytest's own report order and count), ``test_messages`` (why a failing test
   failed, as its report says), ``source_lines`` (the checkout's line a log names);
-- ``excerpt``, and ``analyse`` (all of it into a ``LogAnalysis``).
+- ``excerpt``, ``judge`` (one job's log judged on its own) and ``analyse`` (all of it into a
+  ``LogAnalysis``, stage by stage).
 What it stands on: the result types it fills (the mode's
 ``log_facts``), from the core the run history, the runners' log shapes (``runners/shapes.py``,
 which loads no runner's run); a runner's own log knowledge stays in its folder (``log.py``,

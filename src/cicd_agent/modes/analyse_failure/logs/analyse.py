@@ -19,15 +19,14 @@ from pathlib import Path
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.modes.analyse_failure.log_facts import (
     FailedJob,
+    FailureGroup,
     FailureType,
     LogAnalysis,
+    ResponsibleFile,
 )
 from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
 from cicd_agent.modes.analyse_failure.logs.classify import (
-    classify,
-    killed_after_report,
     late_kills,
-    local_module_roots,
 )
 from cicd_agent.modes.analyse_failure.logs.doctests import doctest_placed
 from cicd_agent.modes.analyse_failure.logs.excerpt import (
@@ -40,6 +39,7 @@ from cicd_agent.modes.analyse_failure.logs.files import (
     responsible_files,
 )
 from cicd_agent.modes.analyse_failure.logs.flaky import offline_evidence, own_evidence
+from cicd_agent.modes.analyse_failure.logs.judge import Judged, judge
 from cicd_agent.modes.analyse_failure.logs.labels import labelled
 from cicd_agent.modes.analyse_failure.logs.mixed import (
     FOLD,
@@ -48,29 +48,23 @@ from cicd_agent.modes.analyse_failure.logs.mixed import (
     groups,
     merge,
 )
-from cicd_agent.modes.analyse_failure.logs.noise import noise, real_first
+from cicd_agent.modes.analyse_failure.logs.noise import noise
 from cicd_agent.modes.analyse_failure.logs.on_change import ChangePlaces
 from cicd_agent.modes.analyse_failure.logs.pytest_reports import pytest_counts
 from cicd_agent.modes.analyse_failure.logs.reader import JobScan, JobScanner, StepScan
 from cicd_agent.modes.analyse_failure.logs.region import (
     LogFinding,
     completed_root,
-    failed_steps,
-    rank,
-    step_findings,
 )
 from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests, step_ids
 from cicd_agent.modes.analyse_failure.logs.signatures import Matcher
 from cicd_agent.modes.analyse_failure.logs.source_lines import SourceLines
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog, iter_chunks
-from cicd_agent.modes.analyse_failure.logs.stylish import placed_under_files
 from cicd_agent.modes.analyse_failure.logs.syntax_place import syntax_placed
 from cicd_agent.modes.analyse_failure.logs.test_messages import Source, with_message, with_values
 from cicd_agent.runners.shapes import placing
 
 _TEST_TYPES = (FailureType.TEST_FAILURE, FailureType.TIMEOUT)
-FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "cancelled", "startup_failure"})
-PASSED_CONCLUSIONS = frozenset({"success", "skipped", "neutral"})
 MIN_EXCERPT_WEIGHT = 30
 RECOGNISED_WEIGHT = 85
 MAX_LISTED_JOBS = 10
@@ -95,60 +89,6 @@ def scan_jobs(jobs: Iterable[JobLog]) -> list[JobScan]:
     return scans
 
 
-@dataclass
-class _Judged:
-    """One failed job, judged."""
-
-    scan: JobScan
-    steps: list[int]
-    ranked: list[LogFinding]
-    failure_type: FailureType
-    conclusion: str
-    order: int
-    exit_code: int | None
-    """The first failed step's exit code that the runner reported."""
-
-    @property
-    def root(self) -> LogFinding | None:
-        return self.ranked[0] if self.ranked else None
-
-    def step_name(self, index: int) -> str:
-        name = self.scan.steps[index].name
-        return name or ("Set up job" if len(self.scan.steps) > 1 else "log")
-
-    def failed_lines(self) -> list[str]:
-        """The failed steps' text as kept: the hits before each tail, then the tail."""
-        lines: list[str] = []
-        for index in self.steps:
-            step = self.scan.steps[index]
-            tail_start = step.tail[0][0] if step.tail else step.end_line + 1
-            lines += [hit.text for hit in step.hits if hit.line < tail_start]
-            lines += [text for number, text in step.tail if number > step.header_end]
-        return lines
-
-    def report_lines(self) -> list[tuple[int, str]]:
-        """The failed steps' lines a runner's report can be read from: each hit before a
-        step's tail with the lines kept around it (a verbose runner's failures can sit far
-        above the tail), then the tail."""
-        lines: dict[int, str] = {}
-        for index in self.steps:
-            step = self.scan.steps[index]
-            tail_start = step.tail[0][0] if step.tail else step.end_line + 1
-            for hit in (h for h in step.hits if h.line < tail_start):
-                lines.update(
-                    {n: t for n, t in (*hit.context, (hit.line, hit.text)) if n < tail_start}
-                )
-            lines.update((n, t) for n, t in step.tail if n > step.header_end)
-        return sorted(lines.items())
-
-    def sort_key(self) -> tuple[bool, bool, int, int]:
-        """Cancelled jobs last, then those that failed on the runner or the network: a job
-        that broke a test is the one to fix, whatever a sibling's network lines weigh."""
-        weight = self.root.weight if self.root else 0
-        infra = self.failure_type is FailureType.INFRASTRUCTURE
-        return (self.conclusion == "cancelled", infra, -weight, self.order)
-
-
 def fingerprint(failure_type: FailureType, root_cause: str) -> str:
     """A stable id for a failure: its type and its root line with numbers and ids folded."""
     words = (normalise_path(word) or word if "/" in word else word for word in root_cause.split())
@@ -157,60 +97,7 @@ def fingerprint(failure_type: FailureType, root_cause: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def _conclusion(scan: JobScan, ranked: Sequence[LogFinding], exit_codes: Sequence[int]) -> str:
-    if scan.conclusion:
-        return scan.conclusion
-    names = {finding.hit.match.signature.name for finding in ranked}
-    if "runner.timeout" in names:
-        return "timed_out"
-    if "runner.canceled" in names and not exit_codes:
-        return "cancelled"
-    return "failure"
-
-
-def _judge(
-    scan: JobScan,
-    order: int,
-    *,
-    assume_failed: bool,
-    baseline: BaselineIndex | None,
-    changed_files: Sequence[str],
-    places: ChangePlaces,
-) -> _Judged | None:
-    if scan.conclusion in PASSED_CONCLUSIONS:
-        return None
-    known_failed = scan.conclusion in FAILED_CONCLUSIONS
-    steps = failed_steps(scan, assume_failed=assume_failed or known_failed)
-    if not steps:
-        return None
-
-    def keep(text: str) -> bool:
-        return baseline is None or text.startswith("##[") or text not in baseline
-
-    findings = [
-        finding
-        for index in steps
-        for finding in step_findings(scan.steps[index], index, default_matcher(), keep)
-    ]
-    findings = placed_under_files(findings, {index: scan.steps[index] for index in steps})
-    ranked = killed_after_report(places.first(real_first(rank(findings))))
-    paths = [f.hit.match.path for f in findings if f.hit.match.path]
-    codes = [code for code in (scan.steps[i].exit_code for i in steps) if code is not None]
-    if not (ranked or codes or known_failed or any(scan.steps[i].failed for i in steps)):
-        return None  # a plain log with nothing error-shaped is green, not an unknown error
-    failure_type = classify(
-        ranked,
-        exit_codes=codes,
-        conclusion=scan.conclusion,
-        step_names=[scan.steps[i].name for i in steps],
-        local_roots=local_module_roots([*paths, *changed_files]),
-        lines=[text for index in steps for _, text in scan.steps[index].tail],
-    )
-    conclusion = _conclusion(scan, ranked, codes)
-    return _Judged(scan, steps, ranked, failure_type, conclusion, order, next(iter(codes), None))
-
-
-def _explained(job: _Judged, root: LogFinding, source: Source | None) -> str:
+def _explained(job: Judged, root: LogFinding, source: Source | None) -> str:
     """The root line, completed where cut short, with the failing test's message when the
     line is a runner's verdict on a test (``runners.with_message``; ``source`` reads the
     checkout's lines the message names)."""
@@ -244,23 +131,7 @@ def analyse_scans(
     """
     redact = redact or Redactor().redact
     places = ChangePlaces(changed_files, changed_lines, checkout)
-    marked = any(step.failed for scan in scans for step in scan.steps)
-    judged = [
-        verdict
-        for order, scan in enumerate(scans)
-        if (
-            verdict := _judge(
-                scan,
-                order,
-                assume_failed=not marked,
-                baseline=baseline,
-                changed_files=changed_files,
-                places=places,
-            )
-        )
-        is not None
-    ]
-    judged.sort(key=_Judged.sort_key)
+    judged = _judged_jobs(scans, baseline, changed_files, places)
     if not judged:
         return LogAnalysis(
             failed_jobs=(),
@@ -273,45 +144,80 @@ def analyse_scans(
             fingerprint=fingerprint(FailureType.UNKNOWN, ""),
         )
     primary = judged[0]
-    root = primary.root
     source = SourceLines(checkout).line if checkout is not None else None
-    root_cause = redact(_explained(primary, root, source)) if root else ""
-    lines = primary.failed_lines()
-    # How many of the failed steps' lines the green run printed too, of how many compared.
-    compared = [text for text in lines if text.strip() and not text.startswith("##[")]
-    dropped = sum(1 for text in compared if baseline is not None and text in baseline)
-    noisy = [primary.ranked[i] for i in noise(primary.ranked)]
     tests = failing_tests(text for _, text in primary.report_lines())
-    testing = primary.failure_type in _TEST_TYPES
-    # A failure the test runner reported on a test (a suite that failed to import or type
-    # check, too) ran through the code under test: blamed as a test's failure is.
-    placed = syntax_placed(root, primary.report_lines()) if root else None
-    report = primary.report_lines()
-    named = doctest_placed([placed if f is root and placed else f for f in primary.ranked], report)
-    files = responsible_files(
-        named + labelled(primary.ranked, report),
-        placed,
-        changed_files,
-        noisy,
-        changed_lines,
-        runtime=primary.failure_type in _TEST_TYPES or bool(tests),
-        checkout=checkout,
-        place=placing(primary.report_lines(), checkout),
-    )
     prints = [fingerprint(j.failure_type, j.root.hit.text if j.root else "") for j in judged]
-    counted = pytest_counts([text for _, text in report])
-    per_job = [failed_tests(j.report_lines(), source) for j in judged]
-    every_group = merge(
-        [
-            groups(
-                [f for f in j.ranked if f not in late_kills(j.ranked)],
-                j.failure_type,
-                job_tests,
-                partial(places.untouched, ranked=j.ranked),
-            )
-            for j, job_tests in zip(judged, per_job, strict=True)
-        ]
+    found = _root_causes(judged, source, redact)
+    evidence = _test_evidence(primary, tests, baseline, source, redact)
+    grouped = _groups(judged, places, source, redact)
+    return LogAnalysis(
+        failed_jobs=found.failed_jobs,
+        failure_type=primary.failure_type,
+        root_cause=found.root_cause,
+        error_line_numbers=found.error_lines,
+        excerpt=_excerpt(judged, prints, baseline, budget=budget, measure=measure, redact=redact),
+        responsible_files=_blamed_files(primary, tests, changed_files, changed_lines, checkout),
+        signatures_hit=found.signatures,
+        fingerprint=prints[0],
+        likely_flaky_evidence=evidence.likely_flaky,
+        test_evidence=evidence.per_test,
+        failed_tests=evidence.failed_tests,
+        test_ids=evidence.test_ids,
+        diff_dropped=evidence.diff_dropped,
+        diff_lines=evidence.diff_lines,
+        failures=grouped.failures,
+        failure_groups=grouped.count,
+        failed_count=grouped.failed_count,
+        runner_failed=grouped.runner_failed,
+        subtests_failed=grouped.subtests_failed,
     )
+
+
+def _judged_jobs(
+    scans: Sequence[JobScan],
+    baseline: BaselineIndex | None,
+    changed_files: Sequence[str],
+    places: ChangePlaces,
+) -> list[Judged]:
+    """The jobs that failed, judged each on its own and ordered: the first is the root cause's.
+    With no runner marker of a failed step in any log, every job's end is read as failed."""
+    marked = any(step.failed for scan in scans for step in scan.steps)
+    judged = [
+        verdict
+        for order, scan in enumerate(scans)
+        if (
+            verdict := judge(
+                scan,
+                order,
+                assume_failed=not marked,
+                baseline=baseline,
+                changed_files=changed_files,
+                places=places,
+                matcher=default_matcher(),
+            )
+        )
+        is not None
+    ]
+    judged.sort(key=Judged.sort_key)
+    return judged
+
+
+@dataclass(frozen=True)
+class _RootCauses:
+    root_cause: str
+    failed_jobs: tuple[FailedJob, ...]
+    error_lines: tuple[int, ...]
+    signatures: tuple[str, ...]
+
+
+def _root_causes(
+    judged: Sequence[Judged], source: Source | None, redact: Callable[[str], str]
+) -> _RootCauses:
+    """The root cause, each failed job's own, the root job's error lines and the signatures
+    every job hit."""
+    primary = judged[0]
+    root = primary.root
+    root_cause = redact(_explained(primary, root, source)) if root else ""
     failed_jobs = tuple(
         FailedJob(
             name=j.scan.name,
@@ -333,22 +239,72 @@ def analyse_scans(
             if f.weight >= MIN_EXCERPT_WEIGHT
         }
     )
-    return LogAnalysis(
-        failed_jobs=failed_jobs,
-        failure_type=primary.failure_type,
-        root_cause=root_cause,
-        error_line_numbers=tuple(dict.fromkeys(error_lines))[:MAX_ERROR_LINES],
-        excerpt=_excerpt(judged, prints, baseline, budget=budget, measure=measure, redact=redact),
-        responsible_files=files,
-        signatures_hit=tuple(signatures),
-        fingerprint=prints[0],
-        likely_flaky_evidence=tuple(
+    return _RootCauses(
+        root_cause,
+        failed_jobs,
+        tuple(dict.fromkeys(error_lines))[:MAX_ERROR_LINES],
+        tuple(signatures),
+    )
+
+
+def _blamed_files(
+    primary: Judged,
+    tests: Sequence[str],
+    changed_files: Sequence[str],
+    changed_lines: Mapping[str, Collection[int]] | None,
+    checkout: Path | None,
+) -> tuple[ResponsibleFile, ...]:
+    """The files the root job's failure is blamed on. A failure the test runner reported on a
+    test (a suite that failed to import or type check, too) ran through the code under test:
+    blamed as a test's failure is."""
+    root = primary.root
+    noisy = [primary.ranked[i] for i in noise(primary.ranked)]
+    report = primary.report_lines()
+    placed = syntax_placed(root, report) if root else None
+    named = doctest_placed([placed if f is root and placed else f for f in primary.ranked], report)
+    return responsible_files(
+        named + labelled(primary.ranked, report),
+        placed,
+        changed_files,
+        noisy,
+        changed_lines,
+        runtime=primary.failure_type in _TEST_TYPES or bool(tests),
+        checkout=checkout,
+        place=placing(report, checkout),
+    )
+
+
+@dataclass(frozen=True)
+class _TestEvidence:
+    likely_flaky: tuple[str, ...]
+    per_test: tuple[tuple[str, tuple[str, ...]], ...]
+    failed_tests: tuple[str, ...]
+    test_ids: tuple[tuple[str, str, tuple[str, ...]], ...]
+    diff_dropped: int
+    diff_lines: int
+
+
+def _test_evidence(
+    primary: Judged,
+    tests: Sequence[str],
+    baseline: BaselineIndex | None,
+    source: Source | None,
+    redact: Callable[[str], str],
+) -> _TestEvidence:
+    """The root job's failed tests, their ids and what its log says of flakiness, and how
+    many of its failed steps' lines the green run printed too, of how many compared."""
+    lines = primary.failed_lines()
+    compared = [text for text in lines if text.strip() and not text.startswith("##[")]
+    dropped = sum(1 for text in compared if baseline is not None and text in baseline)
+    testing = primary.failure_type in _TEST_TYPES
+    return _TestEvidence(
+        likely_flaky=tuple(
             redact(item)
             for item in offline_evidence(
                 lines, test_failure=testing, failed_tests=len(tests), source=source
             )
         ),
-        test_evidence=tuple(
+        per_test=tuple(
             (redact(test), tuple(redact(item) for item in said))
             for test, said in own_evidence(
                 lines, tests, test_failure=testing, source=source
@@ -361,11 +317,45 @@ def analyse_scans(
         ),
         diff_dropped=dropped,
         diff_lines=len(compared) if baseline is not None else 0,
+    )
+
+
+@dataclass(frozen=True)
+class _Groups:
+    failures: tuple[FailureGroup, ...]
+    count: int
+    failed_count: int
+    runner_failed: int
+    subtests_failed: int
+
+
+def _groups(
+    judged: Sequence[Judged],
+    places: ChangePlaces,
+    source: Source | None,
+    redact: Callable[[str], str],
+) -> _Groups:
+    """Every job's failures grouped by cause across the run, with the failed tests counted
+    per job and the root job's runner's own counts."""
+    counted = pytest_counts([text for _, text in judged[0].report_lines()])
+    per_job = [failed_tests(j.report_lines(), source) for j in judged]
+    every_group = merge(
+        [
+            groups(
+                [f for f in j.ranked if f not in late_kills(j.ranked)],
+                j.failure_type,
+                job_tests,
+                partial(places.untouched, ranked=j.ranked),
+            )
+            for j, job_tests in zip(judged, per_job, strict=True)
+        ]
+    )
+    return _Groups(
         failures=tuple(
             replace(group, line=redact(group.line), test=redact(group.test))
             for group in every_group[:MAX_GROUPS]
         ),
-        failure_groups=len(every_group),
+        count=len(every_group),
         failed_count=sum(not test.subtests for job_tests in per_job for test in job_tests),
         runner_failed=counted[0],
         subtests_failed=counted[1],
@@ -373,7 +363,7 @@ def analyse_scans(
 
 
 def _excerpt(
-    judged: Sequence[_Judged],
+    judged: Sequence[Judged],
     prints: Sequence[str],
     baseline: BaselineIndex | None,
     *,
@@ -401,7 +391,7 @@ def _excerpt(
 
 
 def _offer_job(
-    builder: ExcerptBuilder, job: _Judged, job_rank: int, baseline: BaselineIndex | None
+    builder: ExcerptBuilder, job: Judged, job_rank: int, baseline: BaselineIndex | None
 ) -> None:
     """Offer a failed job's lines and windows to the excerpt, ranked by how telling they are.
 
