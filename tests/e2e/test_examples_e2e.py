@@ -999,7 +999,7 @@ def test_the_node_test_step_names_a_pull_requests_failing_test(stage: Stage, tmp
     run = played.step("tests").run
     assert run.exit_code == 1, run.log
     assert run.outputs["step_result"] == "failed", run.log
-    assert json.loads(run.outputs["failed_tests"]) == ["calc › broken"], run.log
+    assert json.loads(run.outputs["failed_tests"]) == ["test/calc.test.js › calc › broken"], run.log
     assert played.jobs["tests"].result == "failure"
 
 
