@@ -71,10 +71,16 @@ def test_a_history_left_unread_is_named_in_the_flaky_line(
     assert done.code == 0, done.stderr
     document = done.document or {}
     assert document["is_flaky"] == "false"
+    api = (
+        "the run's other attempts and the default branch's recent runs (no workflow run and "
+        "token were given)"
+    )
     assert document["flaky_unread"] == (
-        "the test history, as GITHUB_WORKFLOW_REF is not set (it names whose runs to read)"
+        "the test history, as GITHUB_WORKFLOW_REF is not set (it names whose runs to read); "
+        + api
     )
     assert "Not read: the test history, as GITHUB_WORKFLOW_REF is not set" in done.summary
-    history.unlink()  # no file: nothing to name
+    history.unlink()  # no file: the history is not named, the run's other attempts still are
     quiet = run_cli(argv, tmp_path, {"HOME": str(home), "GITHUB_REPOSITORY": "acme/shop"})
-    assert "flaky_unread" not in (quiet.document or {})  # --json leaves an empty value out
+    assert (quiet.document or {})["flaky_unread"] == api
+    assert f"going. Not read: {api}." in quiet.summary, quiet.summary

@@ -164,7 +164,13 @@ def _collect(
     stored, unread = _stored(ctx, target)  # the file: with or without the API
     facts = replace(facts, stored=stored, unread=unread)
     if client is None or target is None:
-        return replace(facts, change=_change(ctx, options, target, None, None))
+        # what a "No" rests on: this log, not the run's other attempts or the branch's runs
+        api = (
+            "the run's other attempts and the default branch's recent runs (no workflow run and "
+            "token were given)"
+        )
+        unread = f"{unread}; {api}" if unread else api
+        return replace(facts, unread=unread, change=_change(ctx, options, target, None, None))
     ctx.progress.say("reading the run's history: other attempts, recent runs, the change")
     return _gather_history(ctx, options, client, target, facts, dest=dest)
 
