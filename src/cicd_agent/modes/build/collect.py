@@ -310,14 +310,19 @@ def commits(event: Event | None, head: str | None, base: str | None) -> tuple[st
     """The head and base to build, as given, else as the event says: a pull request's, or a
     merge queue's group (its commit, and ``base_sha``, which GitHub's webhook schema calls the
     group's parent commit: the target branch's, or with two pull requests queued the first's
-    group, so the report shows what this group adds). Without either, ``HEAD`` and "" (its
+    group, so the report shows what this group adds), or a push's ``after`` and ``before``
+    (the commit the kept storage may be written by: a push of several commits has another
+    parent, and a checkout left elsewhere another head). Without any, ``HEAD`` and "" (its
     parent)."""
     pull = event.pull_request if event is not None else None
     group = event.merge_group if event is not None else None
+    push = event.push if event is not None else None
     if pull is not None:
         return head or pull.head.sha, base or pull.base.sha
     if group is not None:
         return head or group.head_sha, base or group.base_sha
+    if push is not None and safety.vouched_base(event) and set(push.after) != {"0"}:
+        return head or push.after, base or push.before
     return head or "HEAD", base or ""
 
 
