@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from cicd_agent.modes.build.layer_archive import read_tree
-from cicd_agent.modes.build.oci import read_layout
-from tests.helpers.buildah import BUSYBOX, git, needs_buildah
+from tests.helpers.buildah import needs_buildah
 from tests.modes.build.test_build_base_trust import event_file, sha
-from tests.modes.build.test_build_skips_work import DOCKERFILE, commit_app
+from tests.modes.build.test_build_skips_work import app_repo, commit_app, deps
 
 
 def pushed(repo: Path, tmp_path: Path, cache: Path, before: str, name: str) -> dict[str, object]:
@@ -45,23 +42,11 @@ def pushed(repo: Path, tmp_path: Path, cache: Path, before: str, name: str) -> d
     return report
 
 
-def deps(layout: Path) -> bytes | None:
-    return read_tree(read_layout(layout).layers).read("deps")
-
-
 @needs_buildah
 def test_a_push_of_two_commits_fills_the_kept_cache_the_next_jobs_push_reads(
     tmp_path: Path,
 ) -> None:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    assert BUSYBOX is not None
-    shutil.copy(BUSYBOX, repo / "busybox")
-    (repo / "requirements.txt").write_text("flask==3.0\n")
-    (repo / "Dockerfile").write_text(DOCKERFILE)
-    git(repo, "init", "-q", "-b", "main")
-    for version in (1, 2, 3):
-        commit_app(repo, version)
+    repo = app_repo(tmp_path, 3)
     cache = tmp_path / "cache"
     pushed(repo, tmp_path, cache, "main~2", "push-1")  # two commits: before is main~2
     written = deps(cache / "base-image")

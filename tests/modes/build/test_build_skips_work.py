@@ -44,6 +44,21 @@ def pushed(repo: Path, tmp_path: Path, cache: Path) -> CliRun:
     return run_cli(argv, tmp_path, {"PATH": os.environ["PATH"], **push})
 
 
+def app_repo(tmp_path: Path, versions: int) -> Path:
+    """A project of busybox, a requirements file and :data:`DOCKERFILE`, with ``versions``
+    commits each changing only the application."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    assert BUSYBOX is not None
+    shutil.copy(BUSYBOX, repo / "busybox")
+    (repo / "requirements.txt").write_text("flask==3.0\n")
+    (repo / "Dockerfile").write_text(DOCKERFILE)
+    git(repo, "init", "-q", "-b", "main")
+    for version in range(1, versions + 1):
+        commit_app(repo, version)
+    return repo
+
+
 def deps(layout: Path) -> bytes | None:
     return read_tree(read_layout(layout).layers).read("deps")
 
@@ -52,15 +67,7 @@ def deps(layout: Path) -> bytes | None:
 def test_an_application_only_change_takes_its_unchanged_steps_from_the_kept_cache(
     tmp_path: Path,
 ) -> None:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    assert BUSYBOX is not None
-    shutil.copy(BUSYBOX, repo / "busybox")
-    (repo / "requirements.txt").write_text("flask==3.0\n")
-    (repo / "Dockerfile").write_text(DOCKERFILE)
-    git(repo, "init", "-q", "-b", "main")
-    for version in (1, 2):
-        commit_app(repo, version)
+    repo = app_repo(tmp_path, 2)
     cache = tmp_path / "cache"
     first = pushed(repo, tmp_path, cache)
     assert first.code == 0, first.stderr[-3000:]
