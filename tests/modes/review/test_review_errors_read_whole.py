@@ -5,13 +5,15 @@ output (go vet, mypy, tsc), never on text written by hand."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.review.lint.build_errors import BuildError, build_findings
+from cicd_agent.analysis.diff import parse_diff
+from cicd_agent.modes.review.lint.build_errors import BuildError, build_findings, changed_words
 from cicd_agent.modes.review.lint.compile_errors import go_type_errors
 from cicd_agent.modes.review.lint.lint_reports import read_report
 from tests.git_builder import GitRepoBuilder
@@ -90,6 +92,21 @@ def test_a_one_letter_function_whose_signature_changed_holds_its_callers_error(
     assert done.code == 1
 
 
+@needs_go
+@needs_sandbox
+def test_a_one_letter_function_renamed_holds_its_callers_error(tmp_path: Path) -> None:
+    """``func F`` renamed ``func Parse``: go vet says "undefined: F" at the caller, and the line
+    that took the name away is the one it depends on (a longer name's rename was placed so;
+    one of a letter was held on the whole file, as if only deleted)."""
+    where = os.pathsep.join([str(Path(_go()).parent), path_env()])
+    renamed = {"a.go": ROWS.replace("func F(a int)", "func Parse(a int)")}
+    done = _review(tmp_path, {"go.mod": GO_MOD, "a.go": ROWS}, renamed, where)
+    found = _build(done, "go vet/typecheck")
+    assert (found["path"], found["line"], found["severity"]) == ("a.go", 3, "high")
+    body = str(found["body"])  # go 1.19 says "undeclared name: F", later ones "undefined: F"
+    assert re.match(r"(undeclared name|undefined): F ", body) and "`a.go:6`" in body, body
+
+
 def test_attack_a_line_that_only_holds_the_letter_does_not_take_the_error() -> None:
     """ATTACK: the pull request adds lines holding the letter the error names, in a comment,
     a string, a field, a call and a longer name: none of them declares the function, so the
@@ -99,6 +116,15 @@ def test_attack_a_line_that_only_holds_the_letter_does_not_take_the_error() -> N
     error = BuildError("a.go", 20, "typecheck", "not enough arguments in call to F")
     found, unexplained, _ = build_findings("go vet", [error], {"a.go": decoys}, str)
     assert (found, unexplained) == ([], 1)
+    # nor a line whose change only took the letter away or brought it (a comment's, a call's)
+    diff = parse_diff(
+        "diff --git a/a.go b/a.go\n--- a/a.go\n+++ b/a.go\n@@ -1,2 +1,2 @@\n"
+        "-// F reads a row\n-var y = F(2)\n+// Parse reads a row\n+var y = Parse(2)\n"
+    )
+    (file,) = diff.files
+    changed = {"a.go": changed_words(file)}
+    moved = {"a.go": dict(file.added_lines())}
+    assert build_findings("go vet", [error], moved, str, changed)[:2] == ([], 1)
     declared = {"b.go": {3: "func F(a, b int) int {"}}
     (finding,), _, _ = build_findings("go vet", [error], {"a.go": decoys, **declared}, str)
     assert (finding.path, finding.line) == ("b.go", 3)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.severity import Severity
-from cicd_agent.modes.review.lint.placer import Placer, words_of
+from cicd_agent.modes.review.lint.placer import Placer, declared_letter, words_of
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.diff import FileDiff
@@ -45,15 +45,15 @@ MAX_COMPILE_FINDINGS = 50
 def changed_words(file: FileDiff) -> dict[int, frozenset[str]]:
     """Each added line's words that the change brought or took away: those of the added line
     that the lines it replaced did not hold, and theirs that it does not (a renamed function's
-    old name, a type changed from ``int`` to ``bool``)."""
+    old name, a type changed from ``int`` to ``bool``; a function of one letter renamed)."""
     found: dict[int, frozenset[str]] = {}
     removed: list[str] = []
     added: list[tuple[int, str]] = []
 
     def settle() -> None:
-        before: set[str] = set().union(*(words_of(text) for text in removed))
+        before: set[str] = set().union(*(_words_of(text) for text in removed))
         for number, text in added:
-            now = words_of(text)
+            now = _words_of(text)
             found[number] = frozenset((now - before) | (before - now))
         removed.clear()
         added.clear()
@@ -70,6 +70,12 @@ def changed_words(file: FileDiff) -> dict[int, frozenset[str]]:
                 settle()
         settle()
     return found
+
+
+def _words_of(text: str) -> set[str]:
+    """The words of ``text`` a name can be, and the name of one letter it declares (a letter
+    it only holds may be anything: a comment's, a string's, a field's)."""
+    return words_of(text) | declared_letter(text)
 
 
 def taken_lines(file: FileDiff) -> dict[int, str]:

@@ -58,6 +58,12 @@ def letters(message: str) -> set[str]:
     return {name for name in quoted | called if len(name) == 1 and name.isalpha()}
 
 
+def declared_letter(text: str) -> set[str]:
+    """The name of one letter a line of code declares (``func F(a int)``), if it does."""
+    declared = _DECLARES.match(text[:MAX_MESSAGE])
+    return {declared[1]} if declared is not None and len(declared[1]) == 1 else set()
+
+
 def words_of(text: str) -> set[str]:
     """The words of ``text`` a name can be, each dotted one with its parts."""
     words = set(_WORD.findall(text))
@@ -112,9 +118,8 @@ class Placer:
             for number, text in added[path].items():
                 for name in heads(text):
                     self.holding.setdefault(name, []).append((path, number))
-                declared = _DECLARES.match(text[:MAX_MESSAGE])
-                if declared is not None and len(declared[1]) == 1:
-                    self.declaring.setdefault(declared[1], []).append((path, number))
+                for letter in declared_letter(text):
+                    self.declaring.setdefault(letter, []).append((path, number))
                 for word in (changed or {}).get(path, {}).get(number, frozenset()):
                     self.moving.setdefault(word, []).append((path, number))
 
@@ -149,7 +154,7 @@ class Placer:
         for table, wanted, score in (
             (self.holding, named, weight),
             (self.declaring, letters(message), weight),
-            (self.moving, words_of(message), len),
+            (self.moving, words_of(message) | letters(message), len),
         ):
             for name in wanted:
                 lines = table.get(name, ())
