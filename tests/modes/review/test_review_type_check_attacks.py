@@ -11,12 +11,12 @@ import pytest
 
 from cicd_agent.modes.review.lint.build_errors import (
     MAX_COMPILE_FINDINGS,
-    MAX_WORK,
     BuildError,
     build_findings,
 )
 from cicd_agent.modes.review.lint.compile_errors import MAX_MESSAGE, mypy_errors, tsc_errors
 from cicd_agent.modes.review.lint.lint_reports import UnreadableReport, read_report
+from cicd_agent.modes.review.lint.placer import MAX_WORK
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import run_cli
 from tests.helpers.eslint import needs_node_tool

@@ -13,14 +13,9 @@ import pytest
 
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.severity import Severity
-from cicd_agent.modes.review.lint.build_errors import (
-    BuildError,
-    Placer,
-    build_findings,
-    changed_words,
-    names,
-)
+from cicd_agent.modes.review.lint.build_errors import BuildError, build_findings, changed_words
 from cicd_agent.modes.review.lint.lint_reports import UnreadableReport, read_report
+from cicd_agent.modes.review.lint.placer import Placer, names
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
 from tests.helpers.eslint import needs_node_tool

@@ -14,7 +14,8 @@ its module (no name is re-exported here):
 Its modules: ``lint_plan`` (which tools run on which files), ``lint_command`` (one run and its
 report), ``lint_reports`` (the JSON reports read as data, hits on added lines as findings),
 ``lint_fixes`` (a linter's own fix as whole lines), ``compile_errors`` (a compiler's or type
-checker's errors read as data), ``build_errors`` (each error placed on the changed line it
-depends on), ``base_errors`` (errors the base has too are not the change's), ``callers``
-(the files that import a changed module, handed to mypy), ``syntax`` and ``linters``.
+checker's errors read as data), ``placer`` (the changed line each error depends on),
+``build_errors`` (the findings of the errors so placed), ``base_errors`` (errors the base has
+too are not the change's), ``callers`` (the files that import a changed module, handed to
+mypy), ``syntax`` and ``linters``.
 """

@@ -1,22 +1,14 @@
-"""Review's placing of a compiler's or type checker's errors on the changed line each depends on.
+"""Review's findings for a compiler's or type checker's errors, each on the changed line it
+depends on (``placer.py`` finds it).
 
-A change that does not build is the worst thing a review can pass, and the checker rarely
-names the line the change touched: Go reports the call that no longer fits (line 27) for a
-type changed at line 24, mypy the ``return`` for a signature changed above it, rustc a call
-given too few arguments in words that name no function. So an error is placed on the changed
-line it depends on: one the checker's own notes point at (rustc's "method defined here"),
-else the added line, in the same file first, that holds the most of the names the message
-mentions (quoted names, and words only code has: dotted, with a digit or an underscore, mixed
-case), or whose change brought or took away a word the message says (a function renamed:
-"undefined: parse"), nearest above the error on a tie. The checker's own line stays in the
-finding's text. Errors the base has too are taken away before (``base_errors.py``); one that no
-added line explains is still the change's once the base is checked (a deleted class that a file
-the change did not touch imports): it blocks, on the file of the deleted line that holds its
-names, else on its own file, in the review body; where the base could not be checked it
-blocks too, saying so (the pull request can make that check fail: passing would be a way
-round it). The checker prints what the pull request makes it print, so the added lines are
-indexed once and the work over all errors is bounded; errors past the bound are counted in a
-note, not placed.
+A change that does not build is the worst thing a review can pass. The checker's own line
+stays in the finding's text. Errors the base has too are taken away before
+(``base_errors.py``); one that no added line explains is still the change's once the base is
+checked (a deleted class that a file the change did not touch imports): it blocks, on the file
+of the deleted line that holds its names, else on its own file, in the review body; where the
+base could not be checked it blocks too, saying so (the pull request can make that check fail:
+passing would be a way round it). Errors past the bound of the placing's work are counted in
+a note, not placed.
 """
 
 from __future__ import annotations
@@ -28,6 +20,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.severity import Severity
+from cicd_agent.modes.review.lint.placer import Placer, declared_letter, words_of
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.diff import FileDiff
@@ -47,48 +40,20 @@ class BuildError(NamedTuple):
 
 MAX_COMPILE_FINDINGS = 50
 """Errors placed on changed lines, at the most, of one checker (the first are the causes)."""
-_QUOTED = re.compile(r"\"([^\"\n]{1,80})\"|'([^'\n]{1,80})'|`([^`\n]{1,80})`")
-_WORD = re.compile(r"[A-Za-z_][\w.]*")
-_CODE_LIKE = re.compile(r"[._\d]|[a-z][A-Z]")
-_CALLED = re.compile(r"\b(?:call to|undeclared name:|undefined:) ([A-Za-z_][\w.]*)")
-"""The name after Go's own words, plain word or not: the function a call that no longer fits
-names ("not enough arguments in call to Format"), and a name no longer declared ("undeclared
-name: Collection", "undefined: Collection")."""
-_DECLARES = re.compile(
-    r"\s*(?:(?:pub(?:\([\w:\s]{0,40}\))?|export|default|declare|abstract|async|public|private"
-    r"|protected|internal|static|final|unsafe|extern|open|sealed|data|inline)\s+){0,6}"
-    r"(?:type|func|class|def|struct|enum|trait|fn|interface|const|var|let)\s+"
-    r"(?:\([^)\n]{0,200}\)\s*)?([A-Za-z_]\w*)"
-)
-"""A declaration's keyword opening a line (indented, after modifiers such as ``pub`` or
-``export``) and the name it declares (a Go method's receiver passed over): a comment or a string
-that only names one declares nothing."""
-
-
-def names(message: str) -> set[str]:
-    """The names an error's message mentions that a line of code could hold: what it quotes,
-    words only code has (``strconv.Atoi``, ``int64``, ``max_len``, ``isValid``), and the name
-    after Go's "call to", "undeclared name:" and "undefined:"."""
-    quoted = {next(g for g in m.groups() if g) for m in _QUOTED.finditer(message)}
-    quoted |= set(_CALLED.findall(message))
-    words = {w for q in quoted for w in _WORD.findall(q)}
-    words |= {w for w in _WORD.findall(_QUOTED.sub(" ", message)) if _CODE_LIKE.search(w)}
-    parts = {p for w in words for p in w.split(".") if len(p) > 1}
-    return {w.strip(".") for w in words | parts if len(w.strip(".")) > 1}
 
 
 def changed_words(file: FileDiff) -> dict[int, frozenset[str]]:
     """Each added line's words that the change brought or took away: those of the added line
     that the lines it replaced did not hold, and theirs that it does not (a renamed function's
-    old name, a type changed from ``int`` to ``bool``)."""
+    old name, a type changed from ``int`` to ``bool``; a function of one letter renamed)."""
     found: dict[int, frozenset[str]] = {}
     removed: list[str] = []
     added: list[tuple[int, str]] = []
 
     def settle() -> None:
-        before: set[str] = set().union(*(words_of(text) for text in removed))
+        before: set[str] = set().union(*(_words_of(text) for text in removed))
         for number, text in added:
-            now = words_of(text)
+            now = _words_of(text)
             found[number] = frozenset((now - before) | (before - now))
         removed.clear()
         added.clear()
@@ -107,6 +72,12 @@ def changed_words(file: FileDiff) -> dict[int, frozenset[str]]:
     return found
 
 
+def _words_of(text: str) -> set[str]:
+    """The words of ``text`` a name can be, and the name of one letter it declares (a letter
+    it only holds may be anything: a comment's, a string's, a field's)."""
+    return words_of(text) | declared_letter(text)
+
+
 def taken_lines(file: FileDiff) -> dict[int, str]:
     """The lines the change takes away from ``file``, by their number at the base."""
     return {
@@ -115,129 +86,6 @@ def taken_lines(file: FileDiff) -> dict[int, str]:
         for line in hunk.lines
         if line.kind == "-" and line.old is not None
     }
-
-
-def words_of(text: str) -> set[str]:
-    """The words of ``text`` a name can be, each dotted one with its parts."""
-    words = set(_WORD.findall(text))
-    return {part for word in words for part in (word, *word.split(".")) if len(part) > 1}
-
-
-_HEAD = re.compile(r"(?<![\w.])[A-Za-z_][\w.]*")
-"""A word of a line where a message's name can match: not after a word character or a dot."""
-MAX_MESSAGE = 2_000
-"""Characters of a message whose names place it (the finding shows 300)."""
-MAX_WORK = 2_000_000
-"""Added lines looked at, over all the errors of one checker: a checker prints what the pull
-request's code and configuration make it print (a type of 100,000 members, untruncated, on
-each of 20,000 errors), and placing them must not outlast the checker's own time limit."""
-
-
-def heads(text: str) -> set[str]:
-    """The names ``text`` holds where a message's name matches it whole: each word not after a
-    word character or a dot, and each of its leading dotted parts (``a.b.c``: ``a``, ``a.b``,
-    ``a.b.c``), as the name ``a.b`` matches ``a.b.c`` and ``b`` does not."""
-    found: set[str] = set()
-    for word in _HEAD.findall(text):
-        parts = word.split(".")
-        found.update(".".join(parts[: i + 1]) for i in range(len(parts)))
-    return {name.strip(".") for name in found if len(name.strip(".")) > 1}
-
-
-def weight(name: str) -> int:
-    """What a name found on a line counts for: longer names say more."""
-    return len(re.escape(name)) + 18
-
-
-class Placer:
-    """Places errors on the changed lines they depend on, from indexes of the added lines made
-    once: the work of an error is the added lines that hold its names, never every added line
-    for every name (:data:`MAX_WORK` over all of them)."""
-
-    def __init__(
-        self,
-        added: Mapping[str, Mapping[int, str]],
-        changed: Mapping[str, Mapping[int, frozenset[str]]] | None = None,
-        *,
-        declarations_first: bool = False,
-    ) -> None:
-        self.added = added
-        self.declarations_first = declarations_first
-        self.work = 0
-        self.holding: dict[str, list[tuple[str, int]]] = {}
-        self.moving: dict[str, list[tuple[str, int]]] = {}
-        for path in sorted(added):
-            for number, text in added[path].items():
-                for name in heads(text):
-                    self.holding.setdefault(name, []).append((path, number))
-                for word in (changed or {}).get(path, {}).get(number, frozenset()):
-                    self.moving.setdefault(word, []).append((path, number))
-
-    @property
-    def spent(self) -> bool:
-        return self.work > MAX_WORK
-
-    def place(
-        self, path: str, line: int, message: str, related: Sequence[tuple[str, int]] = ()
-    ) -> tuple[str, int] | None:
-        """The changed line the error at ``path:line`` depends on: itself when the change added
-        it, else the first of ``related`` (where the checker's notes point) the change added,
-        else the added line (this file first) holding the most of the message's names, or
-        whose change brought or took away a word the message says (:func:`changed_words`),
-        nearest above the error on a tie; None when no added line does."""
-        if line in self.added.get(path, {}):
-            return path, line
-        for place in related:
-            if place[1] in self.added.get(place[0], {}):
-                return place
-        return self.naming(path, line, message)
-
-    def naming(self, path: str, line: int, message: str) -> tuple[str, int] | None:
-        """The indexed line (this file first) holding the most of the message's names or
-        whose change brought or took away a word it says, nearest above ``line`` on a tie
-        (with ``declarations_first``, a line declaring one of the names before any other, in
-        any file)."""
-        message = message[:MAX_MESSAGE]
-        scores: dict[tuple[str, int], int] = {}
-        named = names(message)
-        for table, wanted, score in (
-            (self.holding, named, weight),
-            (self.moving, words_of(message), len),
-        ):
-            for name in wanted:
-                lines = table.get(name, ())
-                self.work += len(lines)
-                for place in lines:
-                    scores[place] = scores.get(place, 0) + score(name)
-        if not scores:
-            return None
-
-        language = _suffix(path)
-
-        def rank(place: tuple[str, int]) -> tuple[bool, bool, int, int, tuple[str, int]]:
-            number = place[1]
-            distance = line - number if number < line else 10**6 + number
-            # A deleted declaration in the error's language goes before any line that only
-            # names it, the error's own file's too: deleting a use, a comment or another
-            # language's class never makes a name undefined.
-            declared = (
-                self.declarations_first
-                and _suffix(place[0]) == language
-                and self._declares(place, named)
-            )
-            return not declared, place[0] != path, -scores[place], distance, place
-
-        return min(scores, key=rank)
-
-    def _declares(self, place: tuple[str, int], named: set[str]) -> bool:
-        found = _DECLARES.match(self.added.get(place[0], {}).get(place[1], "")[:MAX_MESSAGE])
-        return found is not None and found[1] in named
-
-
-def _suffix(path: str) -> str:
-    """A file's language as its name says it: the name from its last dot on ("" for none)."""
-    name = path.rpartition("/")[2]
-    return name[name.rfind(".") :] if "." in name else ""
 
 
 def build_findings(

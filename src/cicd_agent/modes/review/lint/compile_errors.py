@@ -94,6 +94,19 @@ def tsc_finished(text: str) -> bool:
 
 def go_type_errors(lines: Sequence[str]) -> list[tuple[str, int, str, str]]:
     """``(path, line, code, message)`` of the lines where Go says a package does not type-check
-    (``vet: ./x.go:27:17: cannot use …``, or a build's ``./x.go:27:17: …``)."""
-    found = (_GO.match(line.strip()) for line in lines)
-    return [(m["path"], int(m["line"]), "typecheck", m["message"]) for m in found if m]
+    (``vet: ./x.go:27:17: cannot use …``, or a build's ``./x.go:27:17: …``); the lines indented
+    under one (:func:`go_note`: "have (number)", "want (int, int)") are part of its message."""
+    errors: list[tuple[str, int, str, str]] = []
+    for line in lines:
+        found = _GO.match(line.strip())
+        if found is not None:
+            errors.append((found["path"], int(found["line"]), "typecheck", found["message"]))
+        elif go_note(line) and errors:
+            errors[-1] = _joined(errors[-1], line.strip())
+    return errors
+
+
+def go_note(line: str) -> bool:
+    """Whether ``line`` is indented under a Go error as its details, a call's "have" and
+    "want" or a type's missing method (Go indents them by a tab)."""
+    return line.startswith("\t") and bool(line.strip())

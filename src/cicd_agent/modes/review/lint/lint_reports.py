@@ -19,6 +19,7 @@ from cicd_agent.actions import bounded_json
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.severity import Severity
 from cicd_agent.modes.review.lint.compile_errors import (
+    go_note,
     go_type_errors,
     mypy_errors,
     mypy_finished,
@@ -174,8 +175,8 @@ def _go_vet(text: str, root: str) -> list[LintHit]:
     """go vet's ``-json`` output on standard error: each package's ``# name`` line, then its
     JSON object (``{package: {analyzer: [{posn, message}]}}``, the object's braces alone on
     their lines; ``{}`` on one line for a package with no finding), or, for a package that
-    does not type-check, its ``vet: path:line:col: error`` line (go's own complaints,
-    ``go: …``, alike); nothing at all where it checked no package."""
+    does not type-check, its ``vet: path:line:col: error`` line and the lines indented under
+    it (go's own complaints, ``go: …``, alike); nothing at all where it checked no package."""
     hits: list[LintHit] = []
     stopped: list[str] = []
     block: list[str] | None = None
@@ -187,12 +188,14 @@ def _go_vet(text: str, root: str) -> list[LintHit]:
             if line.rstrip().endswith("}") and (line == "}" or len(block) == 1):  # or ``{}``
                 hits += _go_vet_package(block, root)
                 block = None
+        elif go_note(line):
+            stopped.append(line)  # read with the error above it
         elif line.strip() and not line.startswith("# "):
             stopped.append(line.strip().removeprefix("vet: "))
     if block is not None:
         raise UnreadableReport("go vet's output ended inside its JSON report", hits)
     typed = [_compiles(root, *error) for error in go_type_errors(stopped)]
-    if len(typed) < len(stopped):
+    if len(typed) < len([line for line in stopped if not go_note(line)]):
         raise UnreadableReport(
             f"go vet did not type-check every package ({stopped[0][:200]}), "
             "so it did not check them all",
