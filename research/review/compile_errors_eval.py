@@ -12,7 +12,7 @@ declaration line (a return type, a parameter's, a ``make``) and a function renam
 defined (its callers break). It keeps those that make the checker report a new error and
 writes them to ``OUT/frozen.jsonl`` (outside this repository: the lines are the projects').
 ``score`` replays each and asks, of the new errors the checker reports, whether review's
-placing (``modes/review/lint/build_errors.responsible``) puts the first on the changed line, against
+placing (``modes/review/lint/placer.Placer``) puts the first on the changed line, against
 the checker's own line alone.
 """
 
@@ -33,7 +33,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "src"))
 
-from cicd_agent.modes.review.lint.build_errors import responsible, words_of  # noqa: E402
+from cicd_agent.modes.review.lint.placer import Placer, words_of  # noqa: E402
 from cicd_agent.modes.review.lint.compile_errors import (  # noqa: E402
     go_type_errors,
     mypy_errors,
@@ -221,7 +221,7 @@ def score(out: Path, again: bool) -> None:
         added = {row["path"]: {row["line"]: new}}
         changed = {row["path"]: {row["line"]: frozenset(words_of(new) ^ words_of(old))}}
         path, line, _, message = errors[0]
-        placed = responsible(path, line, message, added, changed) == (row["path"], row["line"])
+        placed = Placer(added, changed).place(path, line, message) == (row["path"], row["line"])
         own = (path, line) == (row["path"], row["line"])
         by.setdefault(row["language"], []).append((placed, own))
         if not placed:
