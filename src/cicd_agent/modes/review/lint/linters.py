@@ -61,7 +61,7 @@ def lint_changes(
     ones the settings leave out of ``diff`` too: the base's copy must have each of them as
     the base has it, or a left-out file's change is in both sides and its errors look old."""
     checkout = ctx.options.repo_dir  # the head or a merge of it (collect refuses another)
-    planned = plan_linters(ctx, repo, diff, (base, head), checkout)
+    planned = plan_linters(ctx, repo, diff, (base, head), checkout, whole=whole)
     if not planned:
         return [], ()
     # The sandbox (about 12 ms of CPU to import): only a review with a linter to run pays for it.
@@ -82,15 +82,13 @@ def lint_changes(
     with opened(ctx, checkout, Sandbox, left_out=ignored_untracked(checkout)) as sandbox:
         for plan in planned:
             said = _run(ctx, sandbox, plan, added, changed, side=side)
-            silent = not said and not any(
-                t.tool == plan.tool.label and t.could_not_run for t in ctx.tools
-            )
-            if plan.reconfigured and silent:
+            ran = not any(t.tool == plan.tool.label and t.could_not_run for t in ctx.tools)
+            if plan.reconfigured and ran:  # what it found, or its silence, is under the base's
                 name = plan.tool.label
                 ctx.note(
-                    f"This pull request changes {name}'s configuration, which decides "
-                    f"what {name} checks: its silence here is under the pull request's "
-                    "own settings."
+                    f"This pull request changes {name}'s configuration: review ran {name} "
+                    "with the base branch's settings, not the pull request's; the new "
+                    "settings apply to pull requests after this one is merged."
                 )
             found += said
     return merged(found), tuple(plan.command for plan in planned)
@@ -119,6 +117,9 @@ def _run(
     finally:
         remove_tree(space.root)
     run = lint.run
+    if run is None:  # it did not start
+        ctx.tool(name, lint.problem)
+        return []
     if lint.silent:  # its output may say why: quoted, and what to do where we know
         if old := _too_old(plan, run.output, ctx.options.repo_dir):
             ctx.tool(name, old)
