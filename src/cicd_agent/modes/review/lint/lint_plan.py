@@ -116,10 +116,10 @@ def _in_section(start: str, file: FileDiff) -> bool:
     return False
 
 
-CALLERS_TOO = ("mypy",)
+CALLERS_TOO = ("mypy", "pyright")
 """Checkers run on the changed files that check a caller only when it is named too
 (:mod:`.callers`); tsc, go vet and clippy check the whole project or package."""
-TYPE_CHECKERS = ("mypy", "tsc")
+TYPE_CHECKERS = ("mypy", "pyright", "tsc")
 """The tools whose absence leaves a change's types unchecked: said in a note when neither
 configured nor run, so silence never reads as types checked."""
 
@@ -255,7 +255,7 @@ def _unplanned(
 
 def _typed_otherwise(tool: KnownTool, at_base: dict[str, bool]) -> bool:
     """Whether ``tool`` is a type checker and the base configures another for the same files
-    (one where another is not): its absence then leaves no change's types unchecked."""
+    (pyright where mypy is not): its absence then leaves no change's types unchecked."""
     if tool.label not in TYPE_CHECKERS or tool.checking is None:
         return False
     suffixes = set(tool.checking.suffixes)
