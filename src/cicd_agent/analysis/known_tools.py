@@ -53,6 +53,10 @@ class Checking:
     A build's manifest is not among them (go.mod, Cargo.toml): the base's would not build the
     head's code, a new dependency read as the change's error."""
 
+    fallback: tuple[str, ...] = ()
+    """The program and subcommand run in its place where it is not installed, with the same
+    report and switches (clippy's ``cargo check``: rustc's errors without clippy's lints)."""
+
     def setting_files(self) -> tuple[str, ...]:
         """The names of the files review reads from the base (:attr:`settings`)."""
         if self.settings is not None:

@@ -165,14 +165,20 @@ def plan_linters(
         if not files and not away:
             continue
         executable = job_tool(tool.executable, checkout, ctx.environ, installs=True)
+        label, checks = tool.label, checking.argv
         if not isinstance(executable, str):
             missing = f"not installed in this job; {checking.install}"
             ctx.tool(tool.label, executable.reason if executable else missing)
-            continue
+            if not checking.fallback:
+                continue
+            executable = job_tool(checking.fallback[0], checkout, ctx.environ, installs=True)
+            if not isinstance(executable, str):
+                continue
+            label, checks = " ".join(checking.fallback), (checking.fallback[1], *checks[1:])
         same = _as_at_head(repo, head, checkout, files)
         if len(same) < len(files):  # never a clean result: "Incomplete" in the headline
             ctx.tool(
-                tool.label,
+                label,
                 f"{len(files) - len(same)} of the {len(files)} changed file(s) "
                 f"it checks differ in the checkout{repo.holding(head)} from the reviewed "
                 f"commit {head[:12]}, so it did not check them; "
@@ -181,16 +187,16 @@ def plan_linters(
         if not same and not away:
             continue
         if len(same) > MAX_FILES:
-            ctx.note(f"{tool.label} checked {MAX_FILES} of {len(same)} changed file(s).")
+            ctx.note(f"{label} checked {MAX_FILES} of {len(same)} changed file(s).")
         same = same[:MAX_FILES]
         if callers:  # the unchanged files a changed signature or a module gone breaks
             found = importers(repo, head, [*same, *away], MAX_FILES - len(same))
             same += _as_at_head(repo, head, checkout, found) + linked  # a link's: not read
         if same:
-            argv = run_argv(tool.name, checking.argv, checkout)
+            argv = run_argv(tool.name, checks, checkout)
             settings = tuple(base_settings(repo, base, checking, whole))
             command = LintCommand(
-                tool.label,
+                label,
                 (executable, *argv),
                 checking.report,
                 checking.suffixes,

@@ -72,9 +72,9 @@ def lint_changes(
     isolation = isolation_of(ctx)
     if not isolation.sandboxed:
         for plan in planned:
-            ctx.tool(plan.tool.label, f"no sandbox on this runner ({isolation.detail})")
+            ctx.tool(plan.command.label, f"no sandbox on this runner ({isolation.detail})")
         return [], ()
-    ctx.progress.say(f"running {', '.join(p.tool.label for p in planned)} in the sandbox")
+    ctx.progress.say(f"running {', '.join(p.command.label for p in planned)} in the sandbox")
     added = {f.path: dict(f.added_lines()) for f in diff.files}
     changed = {f.path: changed_words(f) for f in diff.files}
     found: list[Finding] = []
@@ -82,9 +82,9 @@ def lint_changes(
     with opened(ctx, checkout, Sandbox, left_out=ignored_untracked(checkout)) as sandbox:
         for plan in planned:
             said = _run(ctx, sandbox, plan, added, changed, side=side)
-            ran = not any(t.tool == plan.tool.label and t.could_not_run for t in ctx.tools)
+            ran = not any(t.tool == plan.command.label and t.could_not_run for t in ctx.tools)
             if plan.reconfigured and ran:  # what it found, or its silence, is under the base's
-                name = plan.tool.label
+                name = plan.command.label
                 ctx.note(
                     f"This pull request changes {name}'s configuration: review ran {name} "
                     "with the base branch's settings, not the pull request's; the new "
@@ -106,7 +106,7 @@ def _run(
     def clean(text: str) -> str:  # the tool's words, as any untrusted text we post
         return neutralise(ctx.redactor.redact(text), allowed_links=ctx.own_links)
 
-    name = plan.tool.label
+    name = plan.command.label
     # The judge's runners come with it (about 0.15 s of CPU): only a review that runs a
     # linter pays for them. Imported before the work space is made, so its removal is sure.
     from cicd_agent.sandbox.workspace import remove_tree
