@@ -4,8 +4,9 @@ checkers, :mod:`cicd_agent.modes.review.checkers`); which tools run on which fil
 
 The known tools' table (:data:`~cicd_agent.analysis.known_tools.TOOLS`) says for each linter
 how review runs it (its ``checking`` form): the files that configure it, the files it checks, its
-JSON report. A tool runs only in the sandbox, as the fix step runs it: its configuration is the
-pull request's (eslint's is JavaScript that runs). Each run is bounded in time
+JSON report. A tool runs only in the sandbox, as the fix step runs it: its settings are the base
+branch's (:func:`~.lint_plan.base_settings`), but the code it builds is the pull request's
+(clippy runs its ``build.rs``). Each run is bounded in time
 (:data:`LINT_TIMEOUT`) and output; the report comes back through the sandbox's evidence pipe and
 is read as data (:mod:`cicd_agent.modes.review.lint.lint_reports`): only hits on added lines become
 findings, with the tool's rule id, their text redacted and neutralised. Every tool says whether
