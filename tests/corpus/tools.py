@@ -176,6 +176,9 @@ OLD_ESLINT_PACKAGES = ("eslint@6.0.1",)
 ESLINT7_PACKAGES = ("eslint@7.14.0", "eslint-plugin-import@2.22.0")
 """vary's pins, in a folder of their own (``eslint7``): eslint 7 loads v8-compile-cache, which
 throws on an ES module the plugin's dependencies require (``async-function/require.mjs``)."""
+PYRIGHT_PACKAGES = ("pyright@1.1.414",)
+"""pyright, in a folder of its own (``pyright``, 38 MB, one package with no dependencies):
+review's type check of a project that declares it; apart, so adding it reinstalled nothing."""
 PYTHON_PACKAGES = ("flake8", "black", "isort", "pylint", "yamllint")
 
 
@@ -198,7 +201,8 @@ class Toolbox:
                "vitest0": (OLD_VITEST_PACKAGES, self._install_node),
                "jsrunners": (JS_RUNNER_PACKAGES, self._install_node),
                "eslint6": (OLD_ESLINT_PACKAGES, self._install_node),
-               "eslint7": (ESLINT7_PACKAGES, self._install_node)}
+               "eslint7": (ESLINT7_PACKAGES, self._install_node),
+               "pyright": (PYRIGHT_PACKAGES, self._install_node)}
         how["venv"] = (PYTHON_PACKAGES, self._install_python)
         return all([self._install(half, *how[half]) for half in halves])
 

@@ -220,12 +220,12 @@ expressions() {
 }
 
 # The corpus toolbox (tests/corpus/tools.py: typescript, eslint (9, and 6.0 and 7.14 apart), vitest (2, and 0.34 apart), jest
-# and ts-jest, and mocha, AVA and uvu apart, from npm; flake8, black, isort, pylint and yamllint from PyPI). Inside pytest, the first test that needed it
+# and ts-jest, and mocha, AVA, uvu and pyright apart, from npm; flake8, black, isort, pylint and yamllint from PyPI). Inside pytest, the first test that needed it
 # installed it while the other workers' tests waited on its lock; here it installs beside the
 # other lanes, its npm and PyPI halves side by side. Idempotent through its own stamps; the
 # tests' prepare() then only reads them.
 toolbox_node() {
-    "$PYTHON" -m tests.corpus.tools node vitest0 jsrunners eslint6 eslint7
+    "$PYTHON" -m tests.corpus.tools node vitest0 jsrunners eslint6 eslint7 pyright
 }
 
 toolbox_python() {

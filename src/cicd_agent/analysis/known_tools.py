@@ -47,6 +47,21 @@ class Checking:
     """Why it cannot run where no file of ``configs`` is found in a changed file's folder or
     above, with the fix, one clause (go vet builds a module: ``go mod init MODULE``); "" for a
     linter that is left unrun there, as optional."""
+    settings: tuple[str, ...] | None = None
+    """The files whose base version review's run gets in place of the pull request's, so a
+    change cannot loosen the check of its own code; None: ``configs`` and the ``inside`` files.
+    A build's manifest is not among them (go.mod, Cargo.toml): the base's would not build the
+    head's code, a new dependency read as the change's error."""
+
+    fallback: tuple[str, ...] = ()
+    """The program and subcommand run in its place where it is not installed, with the same
+    report and switches (clippy's ``cargo check``: rustc's errors without clippy's lints)."""
+
+    def setting_files(self) -> tuple[str, ...]:
+        """The names of the files review reads from the base (:attr:`settings`)."""
+        if self.settings is not None:
+            return self.settings
+        return (*self.configs, *(name for name, _ in self.inside if name not in self.configs))
 
 
 @dataclass(frozen=True)

@@ -28,15 +28,15 @@ BROKEN = 'export const limit: number = "none";\n'
 
 @needs_sandbox
 def test_attack_a_tsconfig_that_gives_tsc_no_inputs_is_not_a_clean_run(tmp_path: Path) -> None:
-    """ATTACK: the head's tsconfig.json includes no file, so tsc prints only its own error
-    (TS18003, no path) and checks none of the change's code; read as a report with no error,
-    review said tsc ran clean on a change that does not type-check."""
+    """ATTACK: the tsconfig.json includes no file, so tsc prints only its own error (TS18003,
+    no path) and checks none of the change's code; read as a report with no error, review said
+    tsc ran clean on a change that does not type-check. (tsc reads the base's tsconfig.json,
+    so the base's is the one that includes nothing; a head's edit to it is not read.)"""
     where = needs_node_tool("tsc")
     repo = GitRepoBuilder(tmp_path / "repo")
-    config = '{"compilerOptions": {"strict": true, "noEmit": true}, "include": ["src"]}\n'
+    config = '{"compilerOptions": {"strict": true, "noEmit": true}, "include": ["nothing"]}\n'
     base = repo.commit("start", {"tsconfig.json": config, "src/query.ts": "export {};\n"})
-    head = repo.commit("narrow", {"tsconfig.json": config.replace('"src"', '"nothing"'),
-                                  "src/query.ts": BROKEN})  # fmt: skip
+    head = repo.commit("break", {"src/query.ts": BROKEN})
     argv = ["review", "--provider", "none", "--json", "--repo", str(repo.path), "--base", base,
             "--head", head]  # fmt: skip
     done = run_cli(argv, tmp_path, {"PATH": where, "HOME": str(tmp_path / "home")})
@@ -113,7 +113,8 @@ def test_attack_a_head_that_removes_mypys_settings_does_not_skip_it_silently(
 ) -> None:
     """ATTACK: the head deletes ``[tool.mypy]`` from pyproject.toml in the change that breaks
     a type: mypy was no longer configured at the head, so it was not run and not listed, and
-    the review read as if the project had no type checker. It is listed as not run, and why."""
+    the review read as if the project had no type checker. It runs with the base's settings
+    and finds the error."""
     repo = GitRepoBuilder(tmp_path / "repo")
     pyproject = '[project]\nname = "app"\n\n[tool.mypy]\nstrict = true\n'
     base = repo.commit("start", {"pyproject.toml": pyproject, "app/x.py": "LIMIT: int = 1\n"})
@@ -123,25 +124,29 @@ def test_attack_a_head_that_removes_mypys_settings_does_not_skip_it_silently(
             "--head", head]  # fmt: skip
     done = run_cli(argv, tmp_path, {"PATH": path_env(), "HOME": str(tmp_path / "home")})
     assert done.document is not None, done.stderr
-    (mypy,) = [tool for tool in done.document["tools"] if tool["tool"] == "mypy"]
-    assert "removes its configuration" in mypy["could_not_run"], done.document["tools"]
+    assert {"tool": "mypy", "could_not_run": ""} in done.document["tools"], done.document["tools"]
+    found = [(f["rule"], f["path"], f["line"], f["severity"]) for f in done.document["findings"]]
+    assert ("mypy/assignment", "app/x.py", 1, "high") in found, found
 
 
 @needs_sandbox
 def test_attack_a_head_that_turns_tscs_checks_off_is_said(tmp_path: Path) -> None:
-    """ATTACK: the head sets ``noCheck`` in tsconfig.json with a change that breaks a type; tsc
-    runs the pull request's settings, checks nothing and says nothing, and the review read as
-    a clean type check. Its silence is said to be under settings the change itself made."""
+    """ATTACK: the head sets ``noCheck``, ``skipLibCheck`` and ``"strict": false`` in
+    tsconfig.json with a change that breaks a type; tsc ran the pull request's settings,
+    checked nothing and said nothing, and the review read as a clean type check. tsc runs with
+    the base's tsconfig.json and finds the error, and a note says the settings changed."""
     where = needs_node_tool("tsc")
     repo = GitRepoBuilder(tmp_path / "repo")
     config = '{"compilerOptions": {"strict": true, "noEmit": true}, "include": ["src"]}\n'
     base = repo.commit("start", {"tsconfig.json": config, "src/query.ts": "export {};\n"})
-    head = repo.commit("off", {"tsconfig.json": config.replace('"strict"', '"noCheck": true, '
-                                                                '"strict"'),
-                               "src/query.ts": BROKEN})  # fmt: skip
+    weak = config.replace('"strict": true', '"strict": false, "noCheck": true, '
+                          '"skipLibCheck": true')  # fmt: skip
+    head = repo.commit("off", {"tsconfig.json": weak, "src/query.ts": BROKEN})
     argv = ["review", "--provider", "none", "--json", "--repo", str(repo.path), "--base", base,
             "--head", head]  # fmt: skip
     done = run_cli(argv, tmp_path, {"PATH": where, "HOME": str(tmp_path / "home")})
     assert done.document is not None, done.stderr
-    assert any("changes tsc's configuration" in note for note in done.document["notes"]), (
-        done.document["notes"])  # fmt: skip
+    found = [(f["rule"], f["path"], f["line"], f["severity"]) for f in done.document["findings"]]
+    assert ("tsc/TS2322", "src/query.ts", 1, "high") in found, found
+    said = [n for n in done.document["notes"] if "changes tsc's configuration" in n]
+    assert said and "with the base branch's settings" in said[0], done.document["notes"]

@@ -309,23 +309,26 @@ def test_mypy_configured_in_setup_cfg_or_its_other_files_runs(
 
 @needs_sandbox
 @pytest.mark.parametrize("broken", [True, False], ids=["reports", "silent"])
-def test_the_note_on_the_pull_requests_own_settings_is_said_only_of_a_silent_checker(
+def test_the_note_on_the_pull_requests_own_settings_says_the_base_s_were_run(
     tmp_path: Path, broken: bool
 ) -> None:
     """A new user's branch configured mypy and added a type error: mypy reported it, and the
-    note beside it still said "its silence here is under the pull request's own settings"."""
+    note beside it still said "its silence here is under the pull request's own settings".
+    mypy runs with the base's settings, and the note says so whether it found something or
+    not (its ``strict = true`` applies once merged: the untyped ``g`` is not reported)."""
     repo = GitRepoBuilder(tmp_path / "repo")
     pyproject = '[project]\nname = "app"\n\n[tool.mypy]\n'
     base = repo.commit("start", {"pyproject.toml": pyproject, "app/a.py": "X = 1\n"})
     added = "def f() -> int:\n    return 'x'\n" if broken else "def f() -> int:\n    return 1\n"
+    added += "\n\ndef g(x):\n    return x\n"
     head = repo.commit("strict", {"pyproject.toml": pyproject + "strict = true\n",
                                   "app/a.py": "X = 1\n\n\n" + added})  # fmt: skip
     done = _review(tmp_path, repo, base, head, path_env())
     assert done.document is not None, done.stderr
     assert {"tool": "mypy", "could_not_run": ""} in done.document["tools"], done.document["tools"]
     assert bool(_found(done)) is broken, _found(done)
-    noted = [n for n in done.document["notes"] if "its silence here" in n]
-    assert bool(noted) is not broken, done.document["notes"]
+    noted = [n for n in done.document["notes"] if "changes mypy's configuration" in n]
+    assert noted and "ran mypy with the base branch's settings" in noted[0], done.document["notes"]
 
 
 def test_mypy_missing_from_the_job_says_the_step_to_add_to_the_workflow(tmp_path: Path) -> None:

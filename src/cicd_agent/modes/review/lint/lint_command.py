@@ -6,8 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
+from cicd_agent.local.checkout_files import (
+    CheckoutFileError,
+    create_file,
+    create_link,
+    remove_entry,
+)
 from cicd_agent.modes.review.lint.lint_reports import LintHit, UnreadableReport, read_report
 from cicd_agent.runners.base import on_pipe
 
@@ -18,6 +24,15 @@ if TYPE_CHECKING:
 MAX_REPORT_BYTES = 16 << 20
 """A larger report is not read (the changed files of one pull request give far less; the pull
 request's settings, eslint's JavaScript among them, could write one as large as the pipe keeps)."""
+
+
+class Setting(NamedTuple):
+    """One of a checker's settings files as the base has it: its text (a link's target), or
+    None where the base has none, so the run reads no file the pull request added."""
+
+    path: str
+    text: str | None
+    link: bool = False
 
 
 @dataclass(frozen=True)
@@ -34,6 +49,9 @@ class LintCommand:
     stream: str = "stdout"
     environment: tuple[tuple[str, str], ...] = ()
     quiet: bool = False
+    settings: tuple[Setting, ...] = ()
+    """Put in place of the copy's before every run (head, base, a patched copy): a pull
+    request's edit to the checker's settings does not change what is checked on its code."""
 
     def reported(self, evidence: bytes, returncode: int) -> bool:
         """Whether a run wrote its report: any text on the pipe, or (a tool that writes
@@ -73,7 +91,8 @@ class LintRun:
     explain; ``stopped``: why the report could be read only in part, ``hits`` holding what came
     before (a caller that compares counts must not count those)."""
 
-    run: RunResult
+    run: RunResult | None
+    """None: it did not start (``problem`` says why)."""
     hits: tuple[LintHit, ...] = ()
     problem: str = ""
     silent: bool = False
@@ -89,6 +108,10 @@ def run_lint(
     timeout: float,
 ) -> LintRun:
     """Run ``command`` on ``files`` in ``space`` (a copy of the checkout) and read its report."""
+    try:
+        put_settings(space.repo, command.settings)
+    except CheckoutFileError as exc:
+        return LintRun(None, problem=f"the base's settings could not be put in place ({exc})")
     argv = lint_argv(command, files, sandbox.evidence_variable)
     run = sandbox.run(
         argv, space, timeout=timeout, evidence=True, extra_env=dict(command.environment)
@@ -107,3 +130,17 @@ def run_lint(
     except UnreadableReport as exc:
         return LintRun(run, tuple(exc.hits), stopped=str(exc))
     return LintRun(run, tuple(hits))
+
+
+def put_settings(root: Path, settings: Sequence[Setting]) -> None:
+    """Make each settings file in the copy at ``root`` the base's: the copy's entry taken
+    away (a link itself, never followed), the base's written where it has one. Raises
+    CheckoutFileError where that cannot be done (a folder on the way that is a link)."""
+    for setting in settings:
+        remove_entry(root, setting.path)
+        if setting.text is None:
+            continue
+        if setting.link:
+            create_link(root, setting.path, setting.text)
+        else:
+            create_file(root, setting.path, setting.text)

@@ -1,9 +1,10 @@
 """Which of the linters the repository configures review runs, on which changed files
-(:func:`plan_linters`): a tool runs only when the repository configures it at its root and it
-is installed in this job, only on the changed files whose text in the checkout is the reviewed
-head's; a tool that will not run says why, among them one whose configuration the change
-removes, and one installed that the repository does not configure is named in a note, so its
-silence is not read as a clean check."""
+(:func:`plan_linters`): a tool runs only when the base configures it at its root and it is
+installed in this job, only on the changed files whose text in the checkout is the reviewed
+head's, and always with the base's settings (:func:`base_settings`): a pull request neither
+switches a checker on for itself nor loosens it, nor turns it off by removing its settings. A
+tool that will not run says why, and one installed that the repository does not configure is
+named in a note, so its silence is not read as a clean check."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from cicd_agent.local.checkout import GitCheckout, check_out_head
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
 from cicd_agent.local.job_tools import job_tool
 from cicd_agent.modes.review.lint.callers import importers, linked_packages
-from cicd_agent.modes.review.lint.lint_command import LintCommand, run_argv
+from cicd_agent.modes.review.lint.lint_command import LintCommand, Setting, run_argv
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.diff import Diff, FileDiff
@@ -39,11 +40,11 @@ class Planned:
     command: LintCommand
     files: tuple[str, ...]
     reconfigured: bool = False
-    """The pull request changes the tool's settings: its silence is under them."""
+    """The pull request changes the tool's settings, which its run did not read."""
 
 
 def configured(checking: Checking, checkout: Path) -> bool:
-    """Whether the repository configures the tool at its root."""
+    """Whether the checkout configures the tool at its root."""
     if any(is_file(checkout, name) for name in checking.configs):
         return True
     for name, start in checking.inside:
@@ -53,31 +54,41 @@ def configured(checking: Checking, checkout: Path) -> bool:
             text = read_text(checkout, name)
         except CheckoutFileError:
             continue
-        if any(line.strip().startswith(start) for line in text.splitlines()):
+        if _opens(text, start):
             return True
     return False
 
 
-def unconfigured(checking: Checking, diff: Diff) -> bool:
-    """Whether the change takes away the tool's configuration at the root: deletes or renames
-    one of its files, or removes the line that opens its section (``[tool.mypy]``). A pull
-    request that breaks a type and drops the checker's settings with it is not reviewed as if
-    the project had no checker."""
-    for file in diff.files:
-        before = file.old_path or file.path
-        if before in checking.configs and (file.status == "deleted" or before != file.path):
-            return True
-        if any(
-            file.path == name
-            and any(
-                line.kind == "-" and line.text.strip().startswith(start)
-                for hunk in file.hunks
-                for line in hunk.lines
-            )
-            for name, start in checking.inside
-        ):
-            return True
-    return False
+def configured_at(repo: GitCheckout, commit: str, checking: Checking) -> bool:
+    """Whether ``commit`` (the base) configures the tool at its root."""
+    texts = repo.read_texts(commit, [*checking.configs, *(name for name, _ in checking.inside)])
+    return any(name in texts for name in checking.configs) or any(
+        _opens(texts.get(name, ""), start) for name, start in checking.inside
+    )
+
+
+def _opens(text: str, start: str) -> bool:
+    return any(line.strip().startswith(start) for line in text.splitlines())
+
+
+def base_settings(repo: GitCheckout, commit: str, checking: Checking, whole: Diff) -> list[Setting]:
+    """The tool's settings files as ``commit`` (the base) has them, for its run to read in
+    place of the pull request's: those at the root, and those the change touches in any folder
+    (ruff and eslint read the nearest), each None where the base has none."""
+    names = checking.setting_files()
+    touched = {
+        path
+        for file in whole.files
+        for path in (file.path, file.old_path)
+        if path and PurePosixPath(path).name in names
+    }
+    paths = sorted({*names, *touched})
+    if not paths:
+        return []
+    resolved = repo.resolve(commit)
+    texts = repo.read_texts(resolved, paths)
+    links = repo.git.link_ids(resolved, paths)
+    return [Setting(path, texts.get(path), path in links) for path in paths]
 
 
 def reconfigured(checking: Checking, diff: Diff) -> list[str]:
@@ -105,10 +116,10 @@ def _in_section(start: str, file: FileDiff) -> bool:
     return False
 
 
-CALLERS_TOO = ("mypy",)
+CALLERS_TOO = ("mypy", "pyright")
 """Checkers run on the changed files that check a caller only when it is named too
 (:mod:`.callers`); tsc, go vet and clippy check the whole project or package."""
-TYPE_CHECKERS = ("mypy", "tsc")
+TYPE_CHECKERS = ("mypy", "pyright", "tsc")
 """The tools whose absence leaves a change's types unchecked: said in a note when neither
 configured nor run, so silence never reads as types checked."""
 
@@ -119,10 +130,15 @@ def plan_linters(
     diff: Diff,
     sides: tuple[str, str],
     checkout: Path,
+    *,
+    whole: Diff | None = None,
 ) -> list[Planned]:
     """The linters to run on ``diff`` between ``sides`` (base, head), each with the files it
-    checks; every tool that will not run says why (``ctx.tool``), or a note names it."""
-    head = sides[1]
+    checks; every tool that will not run says why (``ctx.tool``), or a note names it.
+    ``whole``: every file the change touches (``diff`` by default), a settings file the
+    review's own settings leave out of ``diff`` among them."""
+    base, head = sides
+    whole = whole or diff
     changed = [f.path for f in diff.files if f.status != "deleted" and not f.is_binary]
     # a module deleted, renamed away or linked elsewhere breaks its importers as a changed
     # signature does
@@ -130,62 +146,39 @@ def plan_linters(
     linked = linked_packages(repo, head, diff)
     gone += [*linked, *linked_packages(repo, sides[0], diff)]
     planned: list[Planned] = []
+    at_base = {
+        tool.label: configured_at(repo, base, tool.checking) for tool in TOOLS if tool.checking
+    }
+    untyped: set[str] = set()  # the suffixes a note already says no type checker checks
     for tool in TOOLS:
         checking = tool.checking
         if checking is None:
             continue
         files = [path for path in changed if path.endswith(checking.suffixes)]
-        if not configured(checking, checkout):
-            installed = files and isinstance(
-                job_tool(tool.executable, checkout, ctx.environ, installs=True), str
-            )
-            if unconfigured(checking, diff):
-                ctx.tool(
-                    tool.label,
-                    "the pull request removes its configuration, so it did "
-                    "not run (its checks still apply to the base branch)",
-                )
-            elif files and (added := reconfigured(checking, diff)):
-                ctx.tool(
-                    tool.label,
-                    _not_checked_out(ctx, repo, head, tool, added, installed=bool(installed)),
-                )
-            elif installed and checking.unconfigured and not _above(checking, checkout, files):
-                ctx.tool(tool.label, checking.unconfigured)  # never a clean result: Incomplete
-            elif installed and tool.label in TYPE_CHECKERS:
-                ctx.note(
-                    f"No type checker ran on the change: {tool.label} is installed in this "
-                    "job, but the repository configures it nowhere review looks "
-                    f"({_where(checking)}); add one to have review run {tool.label} on the "
-                    "change."
-                )
-            elif installed:
-                ctx.note(
-                    f"{tool.label} is installed in this job but review did not run it: the "
-                    f"repository configures it nowhere review looks ({_where(checking)}); "
-                    f"add one to have review run {tool.label} on the change."
-                )
-            elif files and tool.label in TYPE_CHECKERS:
-                ctx.note(
-                    f"No type checker ran on the change: the repository configures "
-                    f"{tool.label} nowhere review looks ({_where(checking)}), and "
-                    f"{tool.label} is not installed in this job; add both to have review "
-                    f"run {tool.label} on the change."
-                )
+        if not at_base[tool.label]:
+            if _typed_otherwise(tool, at_base):  # the other checker runs or says why
+                continue
+            _unplanned(ctx, tool, files, (checkout, whole), untyped)
             continue
         callers = tool.label in CALLERS_TOO
         away = [path for path in gone if callers and path.endswith(checking.suffixes)]
         if not files and not away:
             continue
         executable = job_tool(tool.executable, checkout, ctx.environ, installs=True)
+        label, checks = tool.label, checking.argv
         if not isinstance(executable, str):
             missing = f"not installed in this job; {checking.install}"
             ctx.tool(tool.label, executable.reason if executable else missing)
-            continue
+            if not checking.fallback:
+                continue
+            executable = job_tool(checking.fallback[0], checkout, ctx.environ, installs=True)
+            if not isinstance(executable, str):
+                continue
+            label, checks = " ".join(checking.fallback), (checking.fallback[1], *checks[1:])
         same = _as_at_head(repo, head, checkout, files)
         if len(same) < len(files):  # never a clean result: "Incomplete" in the headline
             ctx.tool(
-                tool.label,
+                label,
                 f"{len(files) - len(same)} of the {len(files)} changed file(s) "
                 f"it checks differ in the checkout{repo.holding(head)} from the reviewed "
                 f"commit {head[:12]}, so it did not check them; "
@@ -194,15 +187,16 @@ def plan_linters(
         if not same and not away:
             continue
         if len(same) > MAX_FILES:
-            ctx.note(f"{tool.label} checked {MAX_FILES} of {len(same)} changed file(s).")
+            ctx.note(f"{label} checked {MAX_FILES} of {len(same)} changed file(s).")
         same = same[:MAX_FILES]
         if callers:  # the unchanged files a changed signature or a module gone breaks
             found = importers(repo, head, [*same, *away], MAX_FILES - len(same))
             same += _as_at_head(repo, head, checkout, found) + linked  # a link's: not read
         if same:
-            argv = run_argv(tool.name, checking.argv, checkout)
+            argv = run_argv(tool.name, checks, checkout)
+            settings = tuple(base_settings(repo, base, checking, whole))
             command = LintCommand(
-                tool.label,
+                label,
                 (executable, *argv),
                 checking.report,
                 checking.suffixes,
@@ -210,36 +204,74 @@ def plan_linters(
                 checking.stream,
                 checking.environment,
                 checking.quiet,
+                settings,
             )
-            planned.append(Planned(tool, command, tuple(same), bool(reconfigured(checking, diff))))
+            planned.append(Planned(tool, command, tuple(same), bool(reconfigured(checking, whole))))
     return planned
 
 
-def _not_checked_out(
+def _unplanned(
     ctx: RunContext[ReviewOptions],
-    repo: GitCheckout,
-    head: str,
     tool: KnownTool,
-    added: Sequence[str],
-    *,
-    installed: bool,
-) -> str:
-    """Why a tool whose configuration the change itself adds did not run: review reads the
-    configuration from the checkout, and the checkout is not the reviewed commit (a new user
-    reviewed a change adding mypy.ini from another branch and was told to add one)."""
-    missing = (
-        ""
-        if installed
-        else (
-            f"; {tool.label} is not installed in this job either: "
-            f"{tool.checking.install if tool.checking else ''}"
-        )
+    files: Sequence[str],
+    sides: tuple[Path, Diff],
+    untyped: set[str],
+) -> None:
+    """Say why ``tool``, which the base does not configure, did not run, where it matters:
+    the change configures it first, it is installed, or no type checker checks ``files``
+    (said once for their suffixes: ``untyped``). ``sides``: the checkout, the whole change."""
+    checkout, whole = sides
+    checking = tool.checking
+    if checking is None:
+        return
+    installed = files and isinstance(
+        job_tool(tool.executable, checkout, ctx.environ, installs=True), str
     )
-    return (
-        f"the change adds or edits its configuration ({', '.join(added)}), which the "
-        f"checkout{repo.holding(head)} does not hold: review reads it from the checkout, "
-        f"which must be the reviewed commit {head[:12]}; "
-        f"{_check_out(head, ctx.has_event)}{missing}"
+    if files and (configured(checking, checkout) or reconfigured(checking, whole)):
+        ctx.note(
+            f"This pull request adds {tool.label}'s configuration, which the base "
+            f"branch does not have: review runs each checker with the base branch's "
+            f"settings, so {tool.label} did not run on this change; it runs on pull "
+            "requests after this one is merged."
+        )
+    elif installed and checking.unconfigured and not _above(checking, checkout, files):
+        ctx.tool(tool.label, checking.unconfigured)  # never a clean result: Incomplete
+    elif installed and tool.label in TYPE_CHECKERS:
+        ctx.note(
+            f"No type checker ran on the change: {tool.label} is installed in this "
+            "job, but the repository configures it nowhere review looks "
+            f"({_where(checking)}); add one to have review run {tool.label} on the "
+            "change."
+        )
+    elif installed:
+        ctx.note(
+            f"{tool.label} is installed in this job but review did not run it: the "
+            f"repository configures it nowhere review looks ({_where(checking)}); "
+            f"add one to have review run {tool.label} on the change."
+        )
+    elif files and tool.label in TYPE_CHECKERS and not untyped >= set(checking.suffixes):
+        untyped.update(checking.suffixes)
+        ctx.note(
+            f"No type checker ran on the change: the repository configures "
+            f"{tool.label} nowhere review looks ({_where(checking)}), and "
+            f"{tool.label} is not installed in this job; add both to have review "
+            f"run {tool.label} on the change."
+        )
+
+
+def _typed_otherwise(tool: KnownTool, at_base: dict[str, bool]) -> bool:
+    """Whether ``tool`` is a type checker and the base configures another for the same files
+    (pyright where mypy is not): its absence then leaves no change's types unchecked."""
+    if tool.label not in TYPE_CHECKERS or tool.checking is None:
+        return False
+    suffixes = set(tool.checking.suffixes)
+    return any(
+        other.label != tool.label
+        and other.label in TYPE_CHECKERS
+        and at_base.get(other.label)
+        and other.checking is not None
+        and suffixes & set(other.checking.suffixes)
+        for other in TOOLS
     )
 
 

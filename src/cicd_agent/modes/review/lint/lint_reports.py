@@ -19,6 +19,7 @@ from cicd_agent.actions import bounded_json
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.severity import Severity
 from cicd_agent.modes.review.lint.compile_errors import (
+    MAX_MESSAGE,
     go_note,
     go_type_errors,
     mypy_errors,
@@ -216,6 +217,28 @@ def _tsc(text: str, root: str) -> list[LintHit]:
     return [_compiles(root, *error) for error in tsc_errors(text)]
 
 
+def _pyright(document: object, root: str) -> Iterator[LintHit]:
+    """pyright's ``--outputjson``: an error does not type-check, as mypy's (placed on the
+    changed line it depends on); a warning is a lint on its line; an information is neither.
+    Its lines count from 0."""
+    diagnostics = document["generalDiagnostics"] if isinstance(document, dict) else []
+    for item in diagnostics:
+        if item["severity"] not in ("error", "warning"):
+            continue
+        line = int(item["range"]["start"]["line"]) + 1
+        code = item.get("rule") or "error"  # a syntax or import error may have no rule
+        message = str(item["message"])[:MAX_MESSAGE]
+        hit = _hit(root, item["file"], line, code, message, error=item["severity"] == "error")
+        yield replace(hit, compiles=hit.error)
+
+
+def _analysed(document: object) -> bool:
+    """pyright checked a file: a configuration that leaves every named file out analyses none,
+    and says nothing of the code."""
+    summary = document.get("summary") if isinstance(document, dict) else None
+    return isinstance(summary, dict) and int(summary.get("filesAnalyzed", 0)) > 0
+
+
 def _go_vet_package(block: list[str], root: str) -> list[LintHit]:
     try:
         document = bounded_json.load("\n".join(block))
@@ -348,6 +371,12 @@ READERS: Mapping[str, ReportReader] = {
         finished=lambda text: mypy_finished(str(text)),
         unfinished="mypy stopped before it checked every file (no closing line: a crash, a switch "
         "it does not know; or a blocking error, such as a module found twice)",
+    ),
+    "pyright": ReportReader(
+        _pyright,
+        finished=_analysed,
+        unfinished="pyright analysed no file (its configuration left the changed files out, or "
+        "it stopped on an error of its own), so it did not check the code",
     ),
     "tsc": ReportReader(
         _tsc,

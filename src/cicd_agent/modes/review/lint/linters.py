@@ -4,8 +4,9 @@ checkers, :mod:`cicd_agent.modes.review.checkers`); which tools run on which fil
 
 The known tools' table (:data:`~cicd_agent.analysis.known_tools.TOOLS`) says for each linter
 how review runs it (its ``checking`` form): the files that configure it, the files it checks, its
-JSON report. A tool runs only in the sandbox, as the fix step runs it: its configuration is the
-pull request's (eslint's is JavaScript that runs). Each run is bounded in time
+JSON report. A tool runs only in the sandbox, as the fix step runs it: its settings are the base
+branch's (:func:`~.lint_plan.base_settings`), but the code it builds is the pull request's
+(clippy runs its ``build.rs``). Each run is bounded in time
 (:data:`LINT_TIMEOUT`) and output; the report comes back through the sandbox's evidence pipe and
 is read as data (:mod:`cicd_agent.modes.review.lint.lint_reports`): only hits on added lines become
 findings, with the tool's rule id, their text redacted and neutralised. Every tool says whether
@@ -61,7 +62,7 @@ def lint_changes(
     ones the settings leave out of ``diff`` too: the base's copy must have each of them as
     the base has it, or a left-out file's change is in both sides and its errors look old."""
     checkout = ctx.options.repo_dir  # the head or a merge of it (collect refuses another)
-    planned = plan_linters(ctx, repo, diff, (base, head), checkout)
+    planned = plan_linters(ctx, repo, diff, (base, head), checkout, whole=whole)
     if not planned:
         return [], ()
     # The sandbox (about 12 ms of CPU to import): only a review with a linter to run pays for it.
@@ -72,9 +73,9 @@ def lint_changes(
     isolation = isolation_of(ctx)
     if not isolation.sandboxed:
         for plan in planned:
-            ctx.tool(plan.tool.label, f"no sandbox on this runner ({isolation.detail})")
+            ctx.tool(plan.command.label, f"no sandbox on this runner ({isolation.detail})")
         return [], ()
-    ctx.progress.say(f"running {', '.join(p.tool.label for p in planned)} in the sandbox")
+    ctx.progress.say(f"running {', '.join(p.command.label for p in planned)} in the sandbox")
     added = {f.path: dict(f.added_lines()) for f in diff.files}
     changed = {f.path: changed_words(f) for f in diff.files}
     found: list[Finding] = []
@@ -82,15 +83,13 @@ def lint_changes(
     with opened(ctx, checkout, Sandbox, left_out=ignored_untracked(checkout)) as sandbox:
         for plan in planned:
             said = _run(ctx, sandbox, plan, added, changed, side=side)
-            silent = not said and not any(
-                t.tool == plan.tool.label and t.could_not_run for t in ctx.tools
-            )
-            if plan.reconfigured and silent:
-                name = plan.tool.label
+            ran = not any(t.tool == plan.command.label and t.could_not_run for t in ctx.tools)
+            if plan.reconfigured and ran:  # what it found, or its silence, is under the base's
+                name = plan.command.label
                 ctx.note(
-                    f"This pull request changes {name}'s configuration, which decides "
-                    f"what {name} checks: its silence here is under the pull request's "
-                    "own settings."
+                    f"This pull request changes {name}'s configuration: review ran {name} "
+                    "with the base branch's settings, not the pull request's; the new "
+                    "settings apply to pull requests after this one is merged."
                 )
             found += said
     return merged(found), tuple(plan.command for plan in planned)
@@ -108,7 +107,7 @@ def _run(
     def clean(text: str) -> str:  # the tool's words, as any untrusted text we post
         return neutralise(ctx.redactor.redact(text), allowed_links=ctx.own_links)
 
-    name = plan.tool.label
+    name = plan.command.label
     # The judge's runners come with it (about 0.15 s of CPU): only a review that runs a
     # linter pays for them. Imported before the work space is made, so its removal is sure.
     from cicd_agent.sandbox.workspace import remove_tree
@@ -119,6 +118,9 @@ def _run(
     finally:
         remove_tree(space.root)
     run = lint.run
+    if run is None:  # it did not start
+        ctx.tool(name, lint.problem)
+        return []
     if lint.silent:  # its output may say why: quoted, and what to do where we know
         if old := _too_old(plan, run.output, ctx.options.repo_dir):
             ctx.tool(name, old)
