@@ -123,6 +123,21 @@ def test_attack_a_flood_of_go_notes_stalls_nothing_and_loses_no_error(tmp_path: 
     assert took < 10, took  # about 1 s on a loaded machine
 
 
+def test_attack_a_flood_of_go_notes_is_placed_in_bounded_time(tmp_path: Path) -> None:
+    """ATTACK: the flood's twenty thousand errors, each message grown by its notes, placed over
+    a diff declaring every function they name: the placing ends in bounded time, its findings
+    bounded (fifty: the first are the causes), the two errors no line explains counted."""
+    hits = read_report("go vet", _flood(20_000, 4, 60), str(tmp_path))
+    errors = [BuildError(h.path, h.line, h.code, h.message) for h in hits]
+    added = {"d.go": {n + 1: f"func F{n}(a, b int) {{}}" for n in range(20_000)}}
+    started = time.monotonic()
+    found, unexplained, unplaced = build_findings("go vet", errors, added, _clean)
+    took = time.monotonic() - started
+    # the last two name no declared function: on no line, and counted
+    assert (len(found), unexplained, unplaced) == (50, 2, 0)
+    assert took < 20, took  # about 3 s on a loaded machine
+
+
 def test_attack_a_note_shaped_like_an_error_does_not_hide_an_unread_line() -> None:
     """ATTACK: every line go vet prints that is neither its report nor an error it reads means
     a package went unchecked. A line indented as a note is read as the error above it: one
