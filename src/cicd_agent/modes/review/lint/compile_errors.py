@@ -95,10 +95,12 @@ def tsc_finished(text: str) -> bool:
 def go_type_errors(lines: Sequence[str]) -> list[tuple[str, int, str, str]]:
     """``(path, line, code, message)`` of the lines where Go says a package does not type-check
     (``vet: ./x.go:27:17: cannot use …``, or a build's ``./x.go:27:17: …``); the lines indented
-    under one (:func:`go_note`: "have (number)", "want (int, int)") are part of its message."""
+    under one (:func:`go_note`: "have (number)", "want (int, int)") are part of its message.
+    A note is never an error of its own, whatever it says: go vet's reader counts the errors
+    read against the lines, and a note shaped like one would make up for a line not read."""
     errors: list[tuple[str, int, str, str]] = []
     for line in lines:
-        found = _GO.match(line.strip())
+        found = None if go_note(line) else _GO.match(line.strip())
         if found is not None:
             errors.append((found["path"], int(found["line"]), "typecheck", found["message"]))
         elif go_note(line) and errors:
