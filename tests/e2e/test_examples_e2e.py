@@ -743,6 +743,47 @@ def test_reusable_review_hands_its_decision_to_the_caller(stage: Stage, tmp_path
     played.assert_least_privilege_suffices()
 
 
+INSTALL_STEP = "Install the project under test"
+
+
+@exercises(("reusable.yml", "run"))
+def test_reusable_review_installs_the_project_when_asked_and_only_then(
+    stage: Stage, tmp_path: Path
+) -> None:
+    """A review caller whose type checker needs the project installed names ``install``; the
+    install runs the pull request's code, so its steps get no secret. Without ``install`` a
+    review job installs nothing, as before."""
+    source = tmp_path / "shop"
+    base, head = make_repo(source)
+    workspace, merge = merge_checkout(source, tmp_path / "workspace", base, head)
+    install = "python -m pip install -e . mypy"
+    runs = {}
+    for given in ({"install": install, "setup": "python"}, {}):
+        stage.model.answer(
+            ReviewAnswer(summary="Clean pricing helpers.", verdict="approve", findings=[])
+        )
+        played = stage.play(
+            "reusable.yml", event_name="pull_request", payload=pull_request_event(base, head),
+            workspace=workspace, sha=merge, ref=f"refs/pull/{PR_NUMBER}/merge",
+            inputs={"mode": "review", **given}, secrets={"openai-api-key": TEST_API_KEY},
+            caller_permissions=caller_grants("review"),
+        )  # fmt: skip
+        assert played.step("run").run.exit_code == 0, played.step("run").run.log
+        runs[bool(given)] = played.jobs["run"]
+
+    asked = runs[True]
+    agent = asked.steps_run.index("agent")
+    assert asked.steps_run.index(INSTALL_STEP) < agent
+    assert any(s.startswith("actions/setup-python@") for s in asked.steps_run[:agent])
+    assert asked.rendered[INSTALL_STEP] == {"env.INSTALL": install}
+    for label in asked.steps_run[:agent]:
+        assert TEST_API_KEY not in json.dumps(asked.rendered[label]), label
+    assert TEST_API_KEY in json.dumps(asked.rendered["agent"])  # the key goes to the agent alone
+    unasked = runs[False]
+    assert INSTALL_STEP not in unasked.steps_run
+    assert not any(s.startswith("actions/setup-") for s in unasked.steps_run)
+
+
 # --- what can be checked without running anything ---------------------------------------------
 
 
