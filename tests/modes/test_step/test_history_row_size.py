@@ -5,15 +5,13 @@ apart."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.history_rows import page_claim
 from tests.modes.test_step.test_test_step_cli import KEY, _step
 
-PAGE = Path(__file__).resolve().parents[3] / "docs" / "modes" / "test-step.md"
-CLAIM = re.compile(r"a row costs about ([\d,]+) bytes a run and ([\d,]+) bytes a test")
 CLASS = "class TestBasketTotals:\n" + "".join(
     f"    def test_case_number_{n:03}(self):\n        assert {n % 7}\n\n" for n in range(300)
 )
@@ -31,14 +29,6 @@ def _row_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tests: int) -> i
     *_, row = store.read_bytes().splitlines(keepends=True)
     assert KEY.encode() in row and row.count(b"test_case_number_") >= tests
     return len(row)
-
-
-def page_claim() -> tuple[int, int]:
-    """The bytes a run and a test the page gives a row."""
-    claim = CLAIM.search(" ".join(PAGE.read_text(encoding="utf-8").split()))
-    assert claim, f"{PAGE.name} gives no row size"
-    per_run, per_test = (int(g.replace(",", "")) for g in claim.groups())
-    return per_run, per_test
 
 
 def test_a_rows_size_is_what_the_page_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

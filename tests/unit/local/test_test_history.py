@@ -15,7 +15,7 @@ from cicd_agent.analysis.flaky_stats import StoredRun, stats
 from cicd_agent.github.trust import Trust
 from cicd_agent.local import test_history
 from cicd_agent.local.test_history import FileStore, may_record
-from tests.modes.test_step.test_history_row_size import page_claim
+from tests.helpers.history_rows import page_claim
 
 
 def _run(number: int, passed: bool, job: str = "tests") -> StoredRun:
