@@ -30,6 +30,7 @@ from tests.harness.action_runner import ACTION_DIR, ActionRunner
 from tests.harness.example_stage import (
     PR_NUMBER,
     PROMETHEUS_TOKEN,
+    SECRETS,
     BearerGateway,
     Played,
     Stage,
@@ -44,12 +45,14 @@ from tests.harness.model_server import TEST_API_KEY, ModelServer, RecordedReques
 from tests.harness.pinned import action_tree, the_pin
 from tests.harness.prometheus_server import PrometheusServer, free_port
 from tests.harness.workflows import (
+    OtherStep,
     StepRun,
     Workflow,
     all_examples,
     usage_comment,
     workflow_call_outputs,
 )
+from tests.helpers import kubectl_recorder
 from tests.helpers.action import shared_runner
 from tests.helpers.buildah import BUSYBOX, needs_buildah
 from tests.helpers.gen_tests import path_env
@@ -544,15 +547,40 @@ def prometheus_gateway(prometheus_server: PrometheusServer) -> Iterator[BearerGa
     gateway.close()
 
 
+def rollback_runner(stage: Stage, bin_dir: Path) -> tuple[OtherStep, Path]:
+    """Runs deploy.yml's rollback job's own shell script, as written in the YAML, with bash as
+    the runner does (``bash -e``), its rendered ``env:``, and a recording ``kubectl`` first on
+    PATH; returns the file the recorder writes its calls to."""
+    log = kubectl_recorder.install(bin_dir)
+
+    def run(job_id: str, step: dict[str, Any], rendered: dict[str, str]) -> None:
+        if job_id != "rollback" or "run" not in step:
+            return
+        env = {k.removeprefix("env."): v for k, v in rendered.items() if k.startswith("env.")}
+        env |= {"PATH": f"{bin_dir}:/usr/bin:/bin", "RUNNER_TEMP": str(stage.runner.runner_temp)}
+        done = subprocess.run(["bash", "-e", "-c", step["run"]], env=env, capture_output=True,
+                              text=True, timeout=60, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+
+    return run, log
+
+
 @exercises(("deploy.yml", "analyse"), ("deploy.yml", "canary"))
 def test_deploy_canaries_a_security_change_and_rolls_back_a_slow_canary(
     stage: Stage, pushes: Pushes, prometheus_gateway: BearerGateway
 ) -> None:
+    """The canary judge says rollback and the rollback job's own step runs ``kubectl rollout
+    undo`` then ``rollout status`` on the deployment the workflow names; when the judge cannot
+    judge, that step does not run. There is no cluster here, so ``kubectl`` is a recorder that
+    answers as kubectl does; the real kubectl (``--help``, which reaches no cluster) checks
+    that the arguments it was given parse."""
     github_holds_green_history(stage)
     stage.model.answer(deploy_opinion())
+    rollback, kubectl_calls = rollback_runner(stage, stage.tmp_path / "kubectl-bin")
     played = play_deploy(
-        stage, pushes, pushes.orders, pushes.auth, vars={"PROMETHEUS_URL": prometheus_gateway.url}
-    )
+        stage, pushes, pushes.orders, pushes.auth, vars={"PROMETHEUS_URL": prometheus_gateway.url},
+        other_step=rollback,
+    )  # fmt: skip
 
     outputs = gate_outputs(played)
     assert outputs["strategy"] == "canary" and outputs["canary_percentage"] == "25"
@@ -565,6 +593,13 @@ def test_deploy_canaries_a_security_change_and_rolls_back_a_slow_canary(
     assert played.jobs["canary"].outputs == {"rollback": "true", "verdict": "rollback"}
     assert played.jobs["canary"].result == "failure"
     assert played.jobs["rollback"].result == "success"
+    undo, status = kubectl_recorder.calls(kubectl_calls)
+    assert undo["argv"] == ["--namespace", "production", "rollout", "undo", "deployment/app"]
+    assert status["argv"] == ["--namespace", "production", "rollout", "status", "deployment/app",
+                              "--timeout=5m"]  # fmt: skip
+    for call in (undo, status):  # the secret's kubeconfig, readable by the job's user alone
+        assert call["kubeconfig"] == SECRETS["KUBECONFIG"] and call["mode"] == "0o600"
+        assert kubectl_recorder.real_kubectl_accepts(call["argv"]) == "", call["argv"]
     assert prometheus_gateway.authorized > 0  # the token from secrets.PROMETHEUS_TOKEN was sent
     # The token is registered with the runner's masking, and shows nowhere else.
     shown = [line for line in (judge.log + judge.summary).splitlines() if PROMETHEUS_TOKEN in line]
@@ -575,13 +610,14 @@ def test_deploy_canaries_a_security_change_and_rolls_back_a_slow_canary(
     dead = f"http://127.0.0.1:{free_port()}"
     blind = play_deploy(
         stage, pushes, pushes.orders, pushes.auth, vars={"PROMETHEUS_URL": dead},
-        replay={"analyse": StepRun(played.step("analyse").run.outputs, 0)},
+        replay={"analyse": StepRun(played.step("analyse").run.outputs, 0)}, other_step=rollback,
     )  # fmt: skip
     judge = blind.step("canary").run
     assert judge.exit_code == 3, judge.log
     assert judge.outputs["verdict"] == "continue" and judge.outputs["healthy"] == "false"
     assert blind.jobs["canary"].outputs == {"rollback": "false", "verdict": "continue"}
     assert blind.jobs["rollback"].result == "skipped"
+    assert len(kubectl_recorder.calls(kubectl_calls)) == 2  # no third call: nothing rolled back
     assert judge.summary.splitlines()[0].strip()  # one plain sentence first
 
 
@@ -741,6 +777,47 @@ def test_reusable_review_hands_its_decision_to_the_caller(stage: Stage, tmp_path
     (posted,) = stage.github.proxy.calls("POST", rf"{REPO_API}/pulls/{PR_NUMBER}/reviews")
     assert posted.json()["event"] == "APPROVE"
     played.assert_least_privilege_suffices()
+
+
+INSTALL_STEP = "Install the project under test"
+
+
+@exercises(("reusable.yml", "run"))
+def test_reusable_review_installs_the_project_when_asked_and_only_then(
+    stage: Stage, tmp_path: Path
+) -> None:
+    """A review caller whose type checker needs the project installed names ``install``; the
+    install runs the pull request's code, so its steps get no secret. Without ``install`` a
+    review job installs nothing, as before."""
+    source = tmp_path / "shop"
+    base, head = make_repo(source)
+    workspace, merge = merge_checkout(source, tmp_path / "workspace", base, head)
+    install = "python -m pip install -e . mypy"
+    runs = {}
+    for given in ({"install": install, "setup": "python"}, {}):
+        stage.model.answer(
+            ReviewAnswer(summary="Clean pricing helpers.", verdict="approve", findings=[])
+        )
+        played = stage.play(
+            "reusable.yml", event_name="pull_request", payload=pull_request_event(base, head),
+            workspace=workspace, sha=merge, ref=f"refs/pull/{PR_NUMBER}/merge",
+            inputs={"mode": "review", **given}, secrets={"openai-api-key": TEST_API_KEY},
+            caller_permissions=caller_grants("review"),
+        )  # fmt: skip
+        assert played.step("run").run.exit_code == 0, played.step("run").run.log
+        runs[bool(given)] = played.jobs["run"]
+
+    asked = runs[True]
+    agent = asked.steps_run.index("agent")
+    assert asked.steps_run.index(INSTALL_STEP) < agent
+    assert any(s.startswith("actions/setup-python@") for s in asked.steps_run[:agent])
+    assert asked.rendered[INSTALL_STEP] == {"env.INSTALL": install}
+    for label in asked.steps_run[:agent]:
+        assert TEST_API_KEY not in json.dumps(asked.rendered[label]), label
+    assert TEST_API_KEY in json.dumps(asked.rendered["agent"])  # the key goes to the agent alone
+    unasked = runs[False]
+    assert INSTALL_STEP not in unasked.steps_run
+    assert not any(s.startswith("actions/setup-") for s in unasked.steps_run)
 
 
 # --- what can be checked without running anything ---------------------------------------------

@@ -112,10 +112,12 @@ class Stage:
         secrets: dict[str, str] | None = None,
         replay: dict[str, StepRun] | None = None,
         caller_permissions: dict[str, str] | None = None,
+        other_step: OtherStep | None = None,
     ) -> Played:
         """Run workflow ``name`` for this event; ``replay`` gives steps' results by job instead
         of running them again (a later scenario of the same push). A job without ``permissions:``
-        of its own (a reusable workflow's) runs with ``caller_permissions``, the calling job's."""
+        of its own (a reusable workflow's) runs with ``caller_permissions``, the calling job's.
+        ``other_step`` is called for every step that is not cicd-agent's, after the artifacts'."""
         workflow = Workflow.load(name)
         _assert_triggers(workflow, event_name, payload)
         event_path = payloads.write_event(self.tmp_path, payload, f"{workflow.path.stem}.json")
@@ -176,7 +178,14 @@ class Stage:
             )
             return StepRun(run.outputs, run.exit_code)
 
-        played.jobs = simulate(workflow, contexts, run_agent, self.artifact_steps(workspace))
+        artifacts = self.artifact_steps(workspace)
+
+        def others(job_id: str, step: dict[str, Any], rendered: dict[str, str]) -> None:
+            artifacts(job_id, step, rendered)
+            if other_step is not None:
+                other_step(job_id, step, rendered)
+
+        played.jobs = simulate(workflow, contexts, run_agent, others)
         return played
 
     def artifact_steps(self, workspace: Path) -> OtherStep:

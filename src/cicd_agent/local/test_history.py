@@ -29,8 +29,8 @@ DEFAULT_FILE = Path("~/.cache/cicd-agent/test-history.jsonl")
 MAX_RUNS = 5_000
 """Lines the file keeps (the newest), whatever the workflow does."""
 MAX_FILE_BYTES = 16 << 20
-"""Bytes the file keeps (the newest lines): a run costs each test's name and outcome (28 KB for
-300 tests of 80-character names), so a large suite is bounded here before :data:`MAX_RUNS`."""
+"""Bytes the file keeps (the newest lines): a run costs each test's name and outcome (25 KB for
+300 tests of 75-character names), so a large suite is bounded here before :data:`MAX_RUNS`."""
 MAX_LINE_BYTES = 1 << 20
 
 

@@ -143,6 +143,13 @@ class RunnerShape:
     less fully (go's ``--- FAIL: TestX``, its package on the package's closing line)."""
     step_parents: Callable[[str], tuple[str, ...]] | None = None
     """The tests a test (its step id) runs within, as the test step names them (go's parents)."""
+    located: re.Pattern[str] | None = None
+    """A line of a failed test's report that gives its file (group ``path``, node TAP's
+    ``location: '/abs/test/x.js:5:3'``): the test is then named ``file › suites › test``, as
+    the test step names it, where that file is in the checkout."""
+    nested: re.Pattern[str] | None = None
+    """A line opening a test or suite, its indent (group ``indent``) saying what it holds
+    (group ``name``): TAP's ``# Subtest: calc``. The suites a located test runs within."""
 
 
 def beside(module: str) -> Traversable:

@@ -49,7 +49,9 @@ class RealRun:
         """``type``, ``tests``, ``root`` and ``blame`` right or not."""
         found = analysis.failed_tests
         wanted = list(dict.fromkeys(self.failing_tests))  # a test's subtests or repeats: once
-        tests = len(found) == len(wanted) and all(
+        # the truth names tests bare: two of one title in two suites are one of its tests
+        titles = dict.fromkeys(name.rsplit(" › ", 1)[-1] for name in found)
+        tests = len(titles) == len(wanted) and all(
             any(_tail(name) in got for got in found) for name in wanted
         )
         first = analysis.responsible_files[0] if analysis.responsible_files else None
@@ -72,7 +74,9 @@ class RealRun:
 
 
 def _tail(name: str) -> str:
-    """The part of a test's name every runner prints: its own name, without suite or class."""
+    """The part of a test's name every runner prints: its own name, without file (node's
+    ``test/x.js › suite › test``), suite or class."""
+    name = name.rsplit(" › ", 1)[-1]
     return name.rsplit(".", 1)[-1].rsplit("::", 1)[-1].rsplit("/", 1)[-1]
 
 

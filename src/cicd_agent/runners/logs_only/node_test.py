@@ -6,7 +6,8 @@ summary's ``ℹ fail 0`` says no test failed (a passing test printed it); its me
 error under it (``AssertionError [ERR_ASSERTION]: …``, TAP's ``error:``). node 18.15 to 22
 print spec on a terminal and TAP otherwise, node 23 on spec everywhere. ``node:assert``'s
 message (``Expected values to be strictly equal:``, ``+ actual - expected``) opens what the
-assertion compared."""
+assertion compared. TAP's ``location:`` under a failed test gives its file, and the
+``# Subtest:`` lines it is indented under its suites: the test step's ``file › suite › test``."""
 
 import re
 
@@ -27,6 +28,8 @@ SHAPE = RunnerShape(
     suite=re.compile(r"^\s*▶ (?P<name>\S.*?)\s*$"),
     listed=re.compile(r"^✖ failing tests:$"),
     asserts=NODE_ASSERT,
+    located=re.compile(r"^\s+location: '(?P<path>[^']+?):\d+:\d+'$"),
+    nested=re.compile(r"^(?P<indent> *)# Subtest: (?P<name>\S(?:.*\S)?)\s*$"),
     headings=("node.tap", "node.spec"),
     signatures=beside(__name__),
     flaky=FlakySigns(

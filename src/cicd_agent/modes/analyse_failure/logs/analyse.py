@@ -145,11 +145,11 @@ def analyse_scans(
         )
     primary = judged[0]
     source = SourceLines(checkout).line if checkout is not None else None
-    tests = failing_tests(text for _, text in primary.report_lines())
+    tests = failing_tests((text for _, text in primary.report_lines()), checkout)
     prints = [fingerprint(j.failure_type, j.root.hit.text if j.root else "") for j in judged]
     found = _root_causes(judged, source, redact)
     evidence = _test_evidence(primary, tests, baseline, source, redact)
-    grouped = _groups(judged, places, source, redact)
+    grouped = _groups(judged, places, source, redact, checkout)
     return LogAnalysis(
         failed_jobs=found.failed_jobs,
         failure_type=primary.failure_type,
@@ -334,11 +334,12 @@ def _groups(
     places: ChangePlaces,
     source: Source | None,
     redact: Callable[[str], str],
+    checkout: Path | None = None,
 ) -> _Groups:
     """Every job's failures grouped by cause across the run, with the failed tests counted
     per job and the root job's runner's own counts."""
     counted = pytest_counts([text for _, text in judged[0].report_lines()])
-    per_job = [failed_tests(j.report_lines(), source) for j in judged]
+    per_job = [failed_tests(j.report_lines(), source, checkout) for j in judged]
     every_group = merge(
         [
             groups(

@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 
 from cicd_agent.modes.analyse_failure.log_facts import ResponsibleFile
 from cicd_agent.modes.analyse_failure.logs.checkout_places import TEST_ROOT, Walked, jvm_path
+from cicd_agent.modes.analyse_failure.logs.located import WORKSPACE
 from cicd_agent.modes.analyse_failure.logs.region import LogFinding
 from cicd_agent.modes.analyse_failure.logs.source_maps import SourceMaps
 from cicd_agent.runners.shape import OUTSIDE, Frame, Place
@@ -32,10 +33,6 @@ MAX_CHANGE_SOURCES = 3
 """Changed source files put first for a failure whose log names only tests."""
 ROOT_LOCATION_LINES = 15
 """How far after a root line without a path its location line may come."""
-_WORKSPACE = re.compile(
-    r"^(?:file://)?(?:/home/runner/work|/Users/runner/work|/__w|/github/workspace"
-    r"|[A-Za-z]:[\\/]a)(?:[\\/][^\\/]+[\\/][^\\/]+)?[\\/]"
-)
 _FOREIGN = (
     "site-packages/",
     "dist-packages/",
@@ -68,7 +65,7 @@ def normalise_path(path: str) -> str | None:
     and ``..`` are read as a folder's (``tests/../README.md`` is ``README.md``), and a
     relative path they lead out of its folder is none of the project's files."""
     cleaned = path.strip().strip("'\"`").replace("\\", "/")
-    cleaned = _WORKSPACE.sub("", cleaned).removeprefix("file://")
+    cleaned = WORKSPACE.sub("", cleaned).removeprefix("file://")
     if not cleaned or any(marker in cleaned for marker in _FOREIGN):
         return None
     if "/." in f"/{cleaned}":

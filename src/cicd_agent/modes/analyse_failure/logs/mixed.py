@@ -20,6 +20,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from cicd_agent.modes.analyse_failure.log_facts import FailureGroup, FailureType
 from cicd_agent.modes.analyse_failure.logs.flaky import TEST_TIMEOUT
@@ -86,7 +87,9 @@ class FailedTest:
         return _key(self.message)
 
 
-def failed_tests(lines: Sequence[tuple[int, str]], source: Source | None) -> list[FailedTest]:
+def failed_tests(
+    lines: Sequence[tuple[int, str]], source: Source | None, checkout: Path | None = None
+) -> list[FailedTest]:
     """Each failing test the report ``lines`` name, once, with its message: a test file that
     failed before its tests ran (``runner_reports.unrun_errors``) shown as its error, and last
     the tests pytest names only through failed subtests, not among the tests it counts."""
@@ -95,7 +98,8 @@ def failed_tests(lines: Sequence[tuple[int, str]], source: Source | None) -> lis
     text = dict(lines)
     summaries = {m[1]: (n, t) for n, t in lines if (m := _SUMMARY_ID.match(t.strip()))}
     reports: dict[str, str] | None = None
-    for position, (index, name) in enumerate(failing_verdicts([line for _, line in lines])):
+    verdicts = failing_verdicts([line for _, line in lines], checkout)
+    for position, (index, name) in enumerate(verdicts):
         number, verdict = lines[index][0], lines[index][1].strip()
         if (progress := _PROGRESS_ID.match(verdict)) and progress[1] in summaries:
             number, verdict = summaries[progress[1]]  # its summary line says it with its message

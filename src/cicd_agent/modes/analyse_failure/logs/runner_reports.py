@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 
+from cicd_agent.modes.analyse_failure.logs.located import full_name
 from cicd_agent.runners.shape import RunnerShape
 from cicd_agent.runners.shapes import LOG_SHAPES
 
@@ -207,14 +209,18 @@ def step_ids(
     ]
 
 
-def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
+def failing_tests(lines: Iterable[str], checkout: Path | None = None) -> tuple[str, ...]:
     """The distinct failing tests the runners' verdict lines in ``lines`` name, in order: each
     test once, never a suite whose failure is only its children's (TAP's parent, a test
-    whose subtests failed: :data:`_JOINS`) nor mocha's progress list before its reports."""
-    return tuple(name for _, name in failing_verdicts(list(lines)))
+    whose subtests failed: :data:`_JOINS`) nor mocha's progress list before its reports. A test
+    whose report gives its file in ``checkout`` (or the runner's workspace) is named with it
+    (:func:`.located.full_name`)."""
+    return tuple(name for _, name in failing_verdicts(list(lines), checkout))
 
 
-def failing_verdicts(text: Sequence[str]) -> tuple[tuple[int, str], ...]:
+def failing_verdicts(
+    text: Sequence[str], checkout: Path | None = None
+) -> tuple[tuple[int, str], ...]:
     """:func:`failing_tests` with the index in ``text`` of the verdict each is named by (the
     report's, where a summary names the test again by a shorter name)."""
     named: list[tuple[int, str]] = []
@@ -233,7 +239,7 @@ def failing_verdicts(text: Sequence[str]) -> tuple[tuple[int, str], ...]:
             name = named_by(match) if match is not None else unrun.get(index, "")
             if not name or name in suites or index in unlisted:
                 continue
-            name = _titled(shape, name, text, index)
+            name = full_name(shape, _titled(shape, name, text, index), text, index, checkout)
             below = text[index + 1 : index + 1 + PARENT_REACH]
             if shape.parent is not None and any(shape.parent.search(b) for b in below):
                 continue
