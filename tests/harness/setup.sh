@@ -159,11 +159,16 @@ metric_stores_present() {
         command -v graphite-manage
 }
 
+# The deploy example's test checks its rollback step's arguments with a real kubectl's parser
+# (`--help` reads no kubeconfig and reaches no cluster); Debian ships it as kubernetes-client.
+kubectl_present() { command -v kubectl; }
+
 system_packages() {
     local -A packages=([prometheus_present]="prometheus" [bubblewrap_present]="bubblewrap"
         [postgresql_present]="postgresql" [golang_present]="golang-go gotestsum"
         [buildah_present]="buildah skopeo umoci busybox-static fuse-overlayfs slirp4netns nftables"
-        [metric_stores_present]="influxdb victoria-metrics graphite-carbon graphite-web")
+        [metric_stores_present]="influxdb victoria-metrics graphite-carbon graphite-web"
+        [kubectl_present]="kubernetes-client")
     local check wanted=() sudo=()
     for check in "${!packages[@]}"; do
         # shellcheck disable=SC2206  # a check's packages are words
