@@ -281,3 +281,34 @@ def test_attack_cargo_config_rustflags_quiet_clippy(tmp_path: Path) -> None:
     done = _review(tmp_path, repo, base, head, path_env(), RUSTUP_HOME=rustup)
     assert _why(done, "clippy") == "", (done.document or {}).get("tools")
     assert any(rule == "clippy/needless_return" for rule, _, _ in _found(done))
+
+
+EIGHT = "pub fn eight(a: i32, b: i32, c: i32, d: i32, e: i32, f: i32, g: i32, h: i32) -> i32 {\n"
+WRITES = (
+    "fn main() {\n"
+    '    let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap();\n'
+    '    let _ = std::fs::write(format!("{dir}/clippy.toml"), "too-many-arguments-threshold = 99\\n");\n'
+    "}\n"
+)
+
+
+@needs_sandbox
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: the pull request's build.rs runs before clippy reads clippy.toml, and "
+    "writes it in the run's copy; docs/modes/review.md says so",
+)
+def test_attack_a_build_script_rewrites_clippy_toml_during_the_run(tmp_path: Path) -> None:
+    """ATTACK: the base's settings are put in place before the run, but the head's build.rs
+    runs inside it, before clippy reads its settings: it writes a clippy.toml that raises
+    ``too-many-arguments-threshold``, with a change that adds a function of eight arguments."""
+    if shutil.which("cargo-clippy", path=path_env()) is None:
+        pytest.skip("clippy is not installed here")
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"Cargo.toml": CARGO, "src/lib.rs": LIB})
+    body = "    a + b + c + d + e + f + g + h\n}\n"
+    head = repo.commit("quiet", {"build.rs": WRITES, "src/lib.rs": LIB + "\n" + EIGHT + body})
+    rustup = os.environ.get("RUSTUP_HOME") or str(Path.home() / ".rustup")
+    done = _review(tmp_path, repo, base, head, path_env(), RUSTUP_HOME=rustup)
+    assert _why(done, "clippy") == "", (done.document or {}).get("tools")
+    assert ("clippy/too_many_arguments", "src/lib.rs", 5) in _found(done)
