@@ -6,6 +6,7 @@ the sandbox, through the CLI."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -312,3 +313,54 @@ def test_attack_a_build_script_rewrites_clippy_toml_during_the_run(tmp_path: Pat
     done = _review(tmp_path, repo, base, head, path_env(), RUSTUP_HOME=rustup)
     assert _why(done, "clippy") == "", (done.document or {}).get("tools")
     assert ("clippy/too_many_arguments", "src/lib.rs", 5) in _found(done)
+
+
+HOSTILE = "@everyone <img src=x onerror=alert(1)> [go](https:example.com)"
+
+
+@needs_sandbox
+def test_attack_a_hostile_folder_name_in_the_could_not_run_line_is_neutralised(
+    tmp_path: Path,
+) -> None:
+    """ATTACK: the head adds ``NAME/ruff.toml`` under a folder whose name is markdown, HTML and
+    a mention, and a step before review (the pull request's ``npm ci``) swaps the folder for a
+    link: the line that says ruff could not run quotes the name as inert text."""
+    host = tmp_path / "host"
+    host.mkdir()
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"pyproject.toml": RUFF, "app/main.py": MAIN})
+    head = repo.commit("quiet", {f"{HOSTILE}/ruff.toml": QUIET, "app/main.py": BROKEN})
+    shutil.rmtree(repo.path / HOSTILE)
+    (repo.path / HOSTILE).symlink_to(host, target_is_directory=True)
+    done = _review(tmp_path, repo, base, head, path_env())
+    why = _why(done, "ruff")
+    assert why, (done.document or {}).get("tools")
+    assert "\n" not in why
+    line = next(ln for ln in done.summary.splitlines() if "`ruff`" in ln)
+    assert "@everyone" not in line and "<img" not in line, line
+    assert not re.search(r"(?<!\\)\]\(", line), line  # a link's opening only escaped
+    assert list(host.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "path", ["../escape/ruff.toml", "app/../../escape/ruff.toml", "/escape/ruff.toml"]
+)
+def test_attack_a_settings_path_that_climbs_out_is_refused_and_writes_nothing(
+    tmp_path: Path, path: str
+) -> None:
+    """ATTACK: a name with ``..`` or an absolute one (git writes none, but a diff read from
+    elsewhere might): the overlay refuses it, and nothing outside the copy is made or taken."""
+    from cicd_agent.local.checkout_files import CheckoutFileError
+    from cicd_agent.modes.review.lint.lint_command import Setting, put_settings
+
+    copy = tmp_path / "space" / "copy"
+    (copy / "app").mkdir(parents=True)
+    outside = tmp_path / "space" / "escape"
+    outside.mkdir()
+    (outside / "ruff.toml").write_text(QUIET)
+    for text in (None, "[lint]\n"):
+        with pytest.raises(CheckoutFileError):
+            put_settings(copy, [Setting(path, text)])
+    assert [p.name for p in outside.iterdir()] == ["ruff.toml"]
+    assert (outside / "ruff.toml").read_text() == QUIET
+    assert not Path("/escape").exists()
