@@ -6,11 +6,18 @@ run that analysed nothing, or says so in a form not pyright's, never read as a c
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from cicd_agent.modes.review.lint.compile_errors import MAX_MESSAGE
 from cicd_agent.modes.review.lint.lint_reports import UnreadableReport, read_report
+from tests.git_builder import GitRepoBuilder
+from tests.helpers.cli import run_cli
+from tests.helpers.sandbox import needs_sandbox
+from tests.modes.review.test_review_pyright import _pyright_path
+
+PYPROJECT = '[project]\nname = "app"\n\n[tool.pyright]\n'
 
 
 def _report(diagnostics: list[object], summary: object) -> str:
@@ -67,3 +74,39 @@ def test_attack_a_diagnostic_of_the_wrong_shape_is_an_unreadable_report() -> Non
     for diagnostics in ([bad], ["text"], [{"severity": "error"}]):
         with pytest.raises(UnreadableReport, match="not its JSON report"):
             read_report("pyright", _report(diagnostics, {"filesAnalyzed": 1}), "/w")
+
+
+LIMIT = "def limit(value: int) -> int:\n    return max(0, value)\n"
+STR = "def limit(value: int) -> str:\n    return str(max(0, value))\n"
+CALLER = "from app.limit import limit\n\nCAP: int = limit(3)\n"
+
+
+@needs_sandbox
+@pytest.mark.parametrize(
+    "quiet",
+    [
+        {"app/pyrightconfig.json": '{"typeCheckingMode": "off"}\n'},
+        {"pyrightconfig.json": '{"typeCheckingMode": "off", "exclude": ["app"]}\n'},
+        {"pyproject.toml": PYPROJECT + 'typeCheckingMode = "off"\nexclude = ["app"]\n'},
+    ],
+    ids=["nested pyrightconfig.json", "pyrightconfig.json added", "[tool.pyright] exclude"],
+)
+def test_attack_pyrights_settings_from_the_pull_request_do_not_quiet_it(
+    tmp_path: Path, quiet: dict[str, str]
+) -> None:
+    """ATTACK: the base declares pyright in pyproject.toml; the head turns its checking off,
+    or excludes the changed folder, in a nested pyrightconfig.json, a root one (which pyright
+    reads before pyproject.toml) or pyproject's own table, with a change that breaks a
+    caller's type."""
+    where = _pyright_path()
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"pyproject.toml": PYPROJECT, "app/__init__.py": "",
+                                 "app/limit.py": LIMIT, "app/caller.py": CALLER})  # fmt: skip
+    head = repo.commit("quiet", {**quiet, "app/limit.py": STR})
+    argv = ["review", "--provider", "none", "--json",
+            "--repo", str(repo.path), "--base", base, "--head", head]  # fmt: skip
+    done = run_cli(argv, tmp_path, {"PATH": where, "HOME": str(tmp_path / "home")})
+    assert done.document is not None, done.stderr
+    assert {"tool": "pyright", "could_not_run": ""} in done.document["tools"], done.document
+    found = [(f["rule"], f["path"], f["line"]) for f in done.document["findings"]]
+    assert ("pyright/reportAssignmentType", "app/limit.py", 1) in found, found
