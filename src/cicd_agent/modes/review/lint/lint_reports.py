@@ -74,6 +74,7 @@ def read_report(kind: str, text: str, root: str, *, exited: int | None = None) -
     try:
         document = reader.frame(text)
         hits = list(reader.hits(document, root))
+        finished = reader.finished(document)  # its summary is the run's words too
     except UnreadableReport:
         raise
     except bounded_json.JsonRefused:
@@ -81,7 +82,7 @@ def read_report(kind: str, text: str, root: str, *, exited: int | None = None) -
     # ArithmeticError: JSON's 1e999 is an infinite float, which int() refuses with OverflowError
     except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
         raise UnreadableReport(f"{kind}'s output was not its JSON report") from None
-    if not reader.finished(document) or (reader.exits_clean and exited not in (0, None)):
+    if not finished or (reader.exits_clean and exited not in (0, None)):
         raise UnreadableReport(reader.unfinished, hits)
     return hits
 
