@@ -149,3 +149,15 @@ def test_review_s_suggestion_judge_reads_no_runner_s_output_nor_its_files() -> N
     suffix_tests = [ast.unparse(node) for node in nodes if isinstance(node, ast.Call)
                     and isinstance(node.func, ast.Attribute) and node.func.attr == "endswith"]  # fmt: skip
     assert not found and not suffix_tests, (found, suffix_tests)
+
+
+FIX_SETTINGS = SRC / "modes" / "analyse_failure" / "fix" / "judge" / "runner_settings.py"
+PYTEST_SECTIONS = re.compile(r"\bpytest\b|\btox\b|testenv")
+
+
+def test_the_fix_judge_asks_the_runner_which_shared_settings_are_its_own() -> None:
+    """Which of ``pyproject.toml``'s tables and ``setup.cfg``'s sections are pytest's and tox's
+    is pytest's folder's (its sessions' ``shared_settings``): the fix judge compares the parts
+    the runner names and holds no section name of its own."""
+    found = [s for s in _code_strings(FIX_SETTINGS) if PYTEST_SECTIONS.search(s)]
+    assert not found, found
