@@ -1,7 +1,7 @@
 """Review's inputs: the diff (local checkout first, the API when commits are missing), the
-ledger of reviewed commits and the core's change risk, whose security floor has the run's
-zizmor auditor read the workflow files (kept on the facts: the checkers, :mod:`.checkers`,
-reuse its answer).
+ledger of reviewed commits and the risk of the changed files alone; on a checkout's diff the
+core's change risk replaces it after the checkers ran (:func:`.risk.assess`), since its
+security floor reads their workflow audit. collect starts no audit.
 
 On ``synchronize`` only the commits since the last reviewed head are sent to the model, as
 long as that head is still in the branch's history; after a force-push the whole pull request
@@ -23,12 +23,10 @@ from cicd_agent.analysis.workflows.ignores import Exemptions, base_ignore_lines
 from cicd_agent.analysis.workflows.paths import workflow_paths
 from cicd_agent.job.events import Invoker, described
 from cicd_agent.local.checkout import GitCheckout, check_out_head
-from cicd_agent.local.range_findings import security_of
-from cicd_agent.local.zizmor import ZizmorAudit
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.result import SUMMARY_KEY
-from cicd_agent.modes.review.risk import local_risk, risk_without_history
+from cicd_agent.modes.review.risk import risk_without_history
 from cicd_agent.modes.review.types import HeadFiles, PublishPlan, ReviewFacts
 from cicd_agent.risk.service import deepen
 
@@ -244,16 +242,7 @@ def _local_facts(
     start = _incremental_start(ctx, repo, plan, pull)
     workflow_texts = repo.read_texts(head_sha, workflow_paths(diff))
     found = diff_findings(diff)  # one secret scan, for the risk floor and the findings
-    zizmor = ZizmorAudit()  # kept on the facts: the checkers' audit reads the same run
-    level, reasons = local_risk(
-        ctx,
-        repo,
-        merge_base,
-        head_sha,
-        diff,
-        deepened=deepened,
-        security=lambda: security_of(diff, workflow_texts, found, zizmor),
-    )
+    level, reasons = risk_without_history(diff)  # risk.assess adds the history after lint
     return ReviewFacts(
         diff=diff,
         review_diff=repo.diff(start, head_sha, three_dot=False) if start else diff,
@@ -267,7 +256,8 @@ def _local_facts(
         incremental_from=start,
         risk_level=level,
         risk_reasons=reasons,
-        auditor=zizmor,
+        merge_base=merge_base,
+        deepened=deepened,
     )
 
 

@@ -1,16 +1,19 @@
-"""Review's risk level: the core's change risk (:func:`~cicd_agent.risk.service.change_risk`)
-of the commits when the checkout holds their history, else the priors and floors of the changed
-files alone. Apart from collect so the handoff phase, which has no checkout, reads the same
-file-only risk without taking collect's git reading with it."""
+"""Review's risk level, the step after the checkers (:func:`assess`): the core's change risk
+(:func:`~cicd_agent.risk.service.change_risk`) of the commits when the checkout holds them,
+whose security floor reads the checkers' zizmor run, else the priors and floors of the changed
+files alone (:func:`risk_without_history`: collect's, and the hand-off phase's, which has no
+checkout)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.local.change_set import read_change_set
+from cicd_agent.local.range_findings import security_of
 from cicd_agent.risk.evidence import DiffAtHand
 from cicd_agent.risk.service import change_risk, files_risk
 
@@ -20,10 +23,34 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.local.checkout import GitCheckout
     from cicd_agent.modes.review.options import ReviewOptions
+    from cicd_agent.modes.review.types import LintedFacts
 
 _STATUS_LETTERS = {"added": "A", "modified": "M", "deleted": "D", "renamed": "R", "copied": "C"}
 RISK_REASONS = 5
 """Reasons of the risk assessment shown in the summary."""
+
+
+def assess(ctx: RunContext[ReviewOptions], linted: LintedFacts) -> LintedFacts:
+    """``linted`` with its facts' risk the core's change risk of the commits, when they came
+    from the checkout (a diff from the API keeps collect's risk of its files alone). The
+    security floor is the diff's secrets and the workflow findings of the checkers' own zizmor
+    run, no ignore comment honoured: a pull request's comment may quiet a finding, never lower
+    the risk it brings."""
+    facts = linted.facts
+    if facts.sources is None:
+        return linted
+    found = facts.diff_findings
+    auditor = linted.workflows.auditor
+    level, reasons = local_risk(
+        ctx,
+        facts.sources.repo,
+        facts.merge_base,
+        facts.plan.head,
+        facts.diff,
+        deepened=facts.deepened,
+        security=lambda: security_of(facts.diff, facts.workflow_texts, found, auditor),
+    )
+    return replace(linted, facts=replace(facts, risk_level=level, risk_reasons=reasons))
 
 
 def local_risk(
