@@ -134,3 +134,30 @@ def test_the_reader_finds_pytest_s_knowledge(tmp_path: Path) -> None:
     assert pytest_s_knowledge(plugin) == ["pytest"]
     assert pytest_s_knowledge(report) == ["PYTEST_ADDOPTS", "--junitxml=r.xml"]
     assert pytest_s_knowledge(told) == []
+
+
+REVIEW_JUDGE = SRC / "modes" / "review" / "keeps_passing.py"
+PYTEST_WORDS = re.compile(r"ModuleNotFoundError|ImportError|^\.py$")
+
+
+def test_review_s_suggestion_judge_reads_no_runner_s_output_nor_its_files() -> None:
+    """Which test module pytest could not import, and which changed files Python imports first,
+    are pytest's (``runners/pytest/``), handed over in its report and its selection: the judge
+    that runs every runner's tests tests no suffix and reads no runner's words itself."""
+    nodes = list(ast.walk(ast.parse(REVIEW_JUDGE.read_text())))
+    found = [s for s in _code_strings(REVIEW_JUDGE, nodes) if PYTEST_WORDS.search(s)]
+    suffix_tests = [ast.unparse(node) for node in nodes if isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute) and node.func.attr == "endswith"]  # fmt: skip
+    assert not found and not suffix_tests, (found, suffix_tests)
+
+
+FIX_SETTINGS = SRC / "modes" / "analyse_failure" / "fix" / "judge" / "runner_settings.py"
+PYTEST_SECTIONS = re.compile(r"\bpytest\b|\btox\b|testenv")
+
+
+def test_the_fix_judge_asks_the_runner_which_shared_settings_are_its_own() -> None:
+    """Which of ``pyproject.toml``'s tables and ``setup.cfg``'s sections are pytest's and tox's
+    is pytest's folder's (its sessions' ``shared_settings``): the fix judge compares the parts
+    the runner names and holds no section name of its own."""
+    found = [s for s in _code_strings(FIX_SETTINGS) if PYTEST_SECTIONS.search(s)]
+    assert not found, found

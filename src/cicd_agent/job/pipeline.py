@@ -13,7 +13,7 @@ return.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, TypeVar, get_type_hints
@@ -306,7 +306,7 @@ def finish(
     """Everything after decide, the same in every mode: the run's notes and tools into the
     result, outputs written around ``publish(result)``, the summary, annotations and the exit
     code the result earns under ``fail-on``."""
-    join_run_notes(ctx, result, decided=True)
+    _join_run_notes(ctx, result, decided=True)
     if missing := [tool.tool for tool in result.tools if tool.could_not_run]:
         # the first thing read never passes for a clean result ("0 findings"); a tool that ran
         # too left some of its work undone
@@ -383,18 +383,26 @@ def _publish(
         exit_code = ExitCode.EXTERNAL
     finally:
         ctx.progress.end()
-        shown = decided.shown(ctx.posted.values)
+        shown = as_shown(ctx, decided, failed)
         if exit_code is ExitCode.EXTERNAL:
             shown.headline = f"{unfinished} {shown.headline}"
         shown.error = unfinished
-        shown.notes.extend(failed)
-        join_run_notes(ctx, shown)
         after = shown.outputs()
         ctx.runner.set_outputs({name: after[name] for name in after if name not in before})
     return shown, exit_code
 
 
-def join_run_notes(ctx: RunContext[Any], result: PlainResult, *, decided: bool = False) -> None:
+def as_shown(ctx: RunContext[Any], decided: ResultT, failed: Sequence[str] = ()) -> ResultT:
+    """``decided`` as the renderings after publish show it: what posting learnt so far, then
+    ``failed`` (why posting stopped) and the run's notes and tools noted since decide. A publish
+    step that writes a summary of its own asks for it here, so the notes join in one place."""
+    shown = decided.shown(ctx.posted.values)
+    shown.notes.extend(failed)
+    _join_run_notes(ctx, shown)
+    return shown
+
+
+def _join_run_notes(ctx: RunContext[Any], result: PlainResult, *, decided: bool = False) -> None:
     """The one place the run's notes and tools join a result, each said once: the steps that
     hold the run (collect, ask, publish) note on it, analyse and decide return theirs in the
     result. A result as decide returned it (``decided``, joined by :func:`finish`) holds none of

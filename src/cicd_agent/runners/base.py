@@ -65,9 +65,11 @@ class Selection:
     python: str = ""
     """The interpreter Python's tests run with, a path in the copy (the checkout's
     ``.venv/bin/python``); "": the sandbox's ``python`` on ``PATH``."""
-    imports_first: tuple[str, ...] = ()
-    """Folders of the copy Python imports from first, after the sandbox's own: a patched
-    package's, which an install in editable mode would otherwise import from the checkout."""
+    patched: tuple[str, ...] = ()
+    """The files a patch changed in the copy: a runner whose tests may import the checkout's
+    installed code imports these from the copy first (pytest, with ``python`` set: each Python
+    file's package, which an install in editable mode would otherwise import from the
+    checkout)."""
 
     @property
     def environment(self) -> dict[str, str]:
@@ -112,6 +114,9 @@ class TestReport:
     """Tests seen crashing in a run whose report is no result (go's panic ends its test binary
     before the seam's in-run check): read from what the run printed, so never a pass nor a check,
     only a reason to drop a candidate (a forged one can only refuse)."""
+    unimportable: str = ""
+    """The runner's word on a test module it could not import (``ModuleNotFoundError: No module
+    named 'x'``, only a module's name quoted), when its output holds one; "" otherwise."""
 
     def passed(self) -> frozenset[str]:
         """The tests that passed, as seen by the in-run check; nothing when the report is no

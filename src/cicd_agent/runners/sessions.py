@@ -219,9 +219,32 @@ class SessionReports(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class SharedSettings:
+    """A runner's part of the files other tools share (``pyproject.toml``, ``setup.cfg``,
+    ``tox.ini``), which the fix judge compares parsed before and after a patch: a legitimate fix
+    may change the rest, never this part."""
+
+    tables: tuple[str, ...]
+    """``pyproject.toml``'s ``[tool.*]`` tables that are the runner's."""
+    sections: tuple[str, ...]
+    """``setup.cfg``'s and ``tox.ini``'s sections that are the runner's, by name."""
+    section_prefix: str
+    """The start of the name of the sections that are the runner's too."""
+    toml_said: str
+    """The tables as a changed part is named to a reader."""
+    cfg_said: str
+    """The sections as a changed part is named to a reader."""
+
+
 class WatchesFixes(Protocol):
     """What the fix judge asks of the driven runner: a test file's guarded run, the guard that
     ends a test reading code, and its watch on a failed step's own command."""
+
+    @property
+    def shared_settings(self) -> SharedSettings:
+        """Its part of the settings files other tools share."""
+        ...
 
     def file_run(self, path: str, first: str) -> FileRun:
         """How one test file ``path`` runs as a shell command, ``first`` the module of ours

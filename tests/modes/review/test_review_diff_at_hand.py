@@ -17,7 +17,7 @@ def test_the_parsed_diff_stands_for_git_numstat_and_path_diffs(repo: GitRepoBuil
     from cicd_agent.analysis.changes import parse_raw_numstat
     from cicd_agent.local.change_set import read_change_set
     from cicd_agent.local.gitrepo import GitRepo
-    from cicd_agent.modes.review.collect import diff_at_hand
+    from cicd_agent.modes.review.risk import diff_at_hand
     from cicd_agent.risk.checkout import assess_risk, read_history
 
     base = repo.head()

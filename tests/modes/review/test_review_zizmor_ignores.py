@@ -368,3 +368,21 @@ def test_a_review_audits_its_workflow_files_once(
     assert runs == [{WORKFLOW: unexempted}]
     assert outputs["high_count"] == "1", outputs  # zizmor's finding, read from that one run
     assert f"`{WORKFLOW}:3` | Workflow: use of fundamentally insecure" in summary
+
+
+def test_an_honoured_ignore_comment_quiets_the_finding_never_the_risk(tmp_path: Path) -> None:
+    """A comment the run honours leaves the finding out of the counts, but the risk's security
+    floor reads zizmor's run with no comment honoured: a change cannot lower its own risk by
+    writing one. The risk step runs after the checkers, on their run, so this is its guard."""
+    plain = RUN_ON_WORKFLOW_RUN.replace(" # zizmor: ignore[dangerous-triggers]", " #")
+    runs: dict[str, CliRun] = {}
+    for name, text in (("exempted", RUN_ON_WORKFLOW_RUN), ("plain", plain)):
+        repo = GitRepoBuilder(tmp_path / name)
+        base = repo.commit("start", {"README.md": "# app\n"})
+        runs[name] = _review(tmp_path, repo, base, repo.commit("Triage", {WORKFLOW: text}),
+                             event="none")  # fmt: skip
+
+    assert runs["exempted"].outputs["high_count"] == "0", runs["exempted"].summary
+    assert runs["plain"].outputs["high_count"] == "1", runs["plain"].summary
+    assert runs["exempted"].outputs["risk_level"] == runs["plain"].outputs["risk_level"]
+    assert runs["exempted"].outputs["risk_level"] in ("high", "critical")

@@ -4,8 +4,11 @@ budget of the model that will read the excerpt, if any (:func:`judge_logs`); the
 evidence of the runs around this one is gathered: another attempt passed, the same failure
 came and went on the default branch, or the failing tests' own history says so, and weighed in
 by :mod:`.flakiness`, which alone decides what of it counts; last, the repository's quarantine
-list is read against the failed tests (:func:`~.quarantine.judge`). Pure, over the facts
-alone: no log is read again, and nothing here runs a process or goes to the network.
+list is read against the failed tests (:func:`~.quarantine.judge`). Over the facts alone: no
+log is read again, and nothing here runs a process or goes to the network. It is not free of
+I/O: where a log names a file, the log reading looks in the facts' checkout, bounded and
+through links never followed (a line's source, :mod:`.logs.source_lines`; a path's place,
+:mod:`.logs.checkout_places`; a test's file, :mod:`.logs.runner_reports`).
 """
 
 from __future__ import annotations

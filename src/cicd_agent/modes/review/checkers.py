@@ -1,7 +1,7 @@
 """Review's checkers, the step between collect and analyse (:func:`lint`): the linters and type
-checkers with their build-error placement, the parse check and zizmor's workflow audit (by
-the auditor collect keeps on the facts: its risk floor may have asked zizmor first). Each is
-a process, sandboxed where it runs the pull request's code, so it runs here and analyse only
+checkers with their build-error placement, the parse check and zizmor's workflow audit (its
+auditor handed on in the result: the risk's security floor reads the same answer). Each is a
+process, sandboxed where it runs the pull request's code, so it runs here and analyse only
 reads what it found."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.analysis.diff import Diff
 from cicd_agent.analysis.findings import sort_findings
 from cicd_agent.job.context import ToolRun
+from cicd_agent.local.zizmor import ZizmorAudit
 from cicd_agent.modes.review.lint.linters import lint_changes
 from cicd_agent.modes.review.lint.syntax import parse_changed, said_once
 from cicd_agent.modes.review.types import AuditedWorkflows, LintedFacts
@@ -27,9 +28,8 @@ if TYPE_CHECKING:
 def lint(
     ctx: RunContext[ReviewOptions], facts: ReviewFacts, *, linters: bool = True
 ) -> LintedFacts:
-    """``facts`` with what the checkers found on them: the workflow audit, by the facts'
-    auditor, which collect's risk floor may have run already (it remembers, so zizmor runs
-    once), and the repository's linters and the parse check when ``linters`` says so and the
+    """``facts`` with what the checkers found on them: the workflow audit, and the
+    repository's linters and the parse check when ``linters`` says so and the
     diff came from the checkout (one read from the API has no files to check). Reading a
     change for another mode leaves the linters out (:func:`.describe.read_change`)."""
     linted: list[Finding] = []
@@ -59,9 +59,9 @@ def _audited_workflows(facts: ReviewFacts) -> AuditedWorkflows:
     # YAML's parser comes with the audit: a change that touches no workflow never loads it.
     from cicd_agent.analysis.workflows.audit import audit_workflows
 
-    zizmor = facts.auditor
+    zizmor = ZizmorAudit()
     audited = audit_workflows(facts.diff, facts.workflow_texts, zizmor, facts.exemptions)
     said = ToolRun(tool="zizmor", could_not_run=zizmor.could_not_run)
     ran = () if zizmor.ran is None else (said,)  # None: no file needed it
     found = sort_findings(audited.findings)
-    return AuditedWorkflows(found, audited.ignored, ran)
+    return AuditedWorkflows(found, audited.ignored, ran, zizmor)

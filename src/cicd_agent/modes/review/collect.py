@@ -1,7 +1,7 @@
 """Review's inputs: the diff (local checkout first, the API when commits are missing), the
-ledger of reviewed commits and the core's change risk, whose security floor has the run's
-zizmor auditor read the workflow files (kept on the facts: the checkers, :mod:`.checkers`,
-reuse its answer).
+ledger of reviewed commits and the risk of the changed files alone; on a checkout's diff the
+core's change risk replaces it after the checkers ran (:func:`.risk.assess`), since its
+security floor reads their workflow audit. collect starts no audit.
 
 On ``synchronize`` only the commits since the last reviewed head are sent to the model, as
 long as that head is still in the branch's history; after a force-push the whole pull request
@@ -11,12 +11,10 @@ two pushes ago must still fail the check), but only new ones are posted inline a
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from cicd_agent.actions.errors import GitHubError, UsageError
-from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.analysis.diff import Diff, parse_diff
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.finding_text import MARKER
@@ -24,20 +22,15 @@ from cicd_agent.analysis.findings import diff_findings
 from cicd_agent.analysis.workflows.ignores import Exemptions, base_ignore_lines
 from cicd_agent.analysis.workflows.paths import workflow_paths
 from cicd_agent.job.events import Invoker, described
-from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.checkout import GitCheckout, check_out_head
-from cicd_agent.local.range_findings import security_of
-from cicd_agent.local.zizmor import ZizmorAudit
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.result import SUMMARY_KEY
+from cicd_agent.modes.review.risk import risk_without_history
 from cicd_agent.modes.review.types import HeadFiles, PublishPlan, ReviewFacts
-from cicd_agent.risk.evidence import DiffAtHand
-from cicd_agent.risk.service import change_risk, deepen, files_risk
+from cicd_agent.risk.service import deepen
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.diff import FileDiff
-    from cicd_agent.analysis.finding import Finding
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.comments import Found
     from cicd_agent.job.context import RunContext
@@ -51,9 +44,6 @@ _NAME_HINT = (
     "The checkout holds its whole history, so check the name: `git branch -a` and `git log` "
     "list what it has."
 )
-_STATUS_LETTERS = {"added": "A", "modified": "M", "deleted": "D", "renamed": "R", "copied": "C"}
-RISK_REASONS = 5
-"""Reasons of the risk assessment shown in the summary."""
 
 
 def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFacts:
@@ -252,16 +242,7 @@ def _local_facts(
     start = _incremental_start(ctx, repo, plan, pull)
     workflow_texts = repo.read_texts(head_sha, workflow_paths(diff))
     found = diff_findings(diff)  # one secret scan, for the risk floor and the findings
-    zizmor = ZizmorAudit()  # kept on the facts: the checkers' audit reads the same run
-    level, reasons = local_risk(
-        ctx,
-        repo,
-        merge_base,
-        head_sha,
-        diff,
-        deepened=deepened,
-        security=lambda: security_of(diff, workflow_texts, found, zizmor),
-    )
+    level, reasons = risk_without_history(diff)  # risk.assess adds the history after lint
     return ReviewFacts(
         diff=diff,
         review_diff=repo.diff(start, head_sha, three_dot=False) if start else diff,
@@ -275,7 +256,8 @@ def _local_facts(
         incremental_from=start,
         risk_level=level,
         risk_reasons=reasons,
-        auditor=zizmor,
+        merge_base=merge_base,
+        deepened=deepened,
     )
 
 
@@ -295,61 +277,6 @@ def _incremental_start(
         )
         return None
     return repo.resolve(last)
-
-
-def local_risk(
-    ctx: RunContext[ReviewOptions],
-    repo: GitCheckout,
-    merge_base: str,
-    head: str,
-    diff: Diff,
-    *,
-    deepened: bool = False,
-    security: Callable[[], list[Finding]] | None = None,
-) -> tuple[str, list[str]]:
-    """The core's change risk of the commits (:func:`~cicd_agent.risk.service.change_risk`) from
-    ``diff`` (the same range, read once: git is not asked for it again) and ``security``, its
-    secret and workflow findings from the review's own scan."""
-    at_hand = diff_at_hand(diff)
-    try:
-        change = read_change_set(repo.git, head, merge_base, files=at_hand.files)
-        assessment = change_risk(
-            ctx, change, deepened=deepened, text=at_hand.text, security=security
-        )
-    except UsageError as exc:
-        ctx.note(
-            f"The change history could not be read ({exc.message}); risk is from the files alone."
-        )
-        return risk_without_history(diff)
-    return assessment.risk_level.value, [r.message for r in assessment.reasons[:RISK_REASONS]]
-
-
-def diff_at_hand(diff: Diff) -> DiffAtHand:
-    """``diff`` as the risk assessment reads a change: its files as ``--numstat`` gives them
-    and its text by path."""
-    return DiffAtHand(tuple(_changed_file(f) for f in diff.files), diff.patch_text)
-
-
-def risk_without_history(diff: Diff, *, cut: bool = False) -> tuple[str, list[str]]:
-    """The priors and floors from the changed files alone (when no history is at hand);
-    ``cut``: the checkout is shallow and could not be deepened, so the shallow floor says
-    "shallow clone: set `fetch-depth: 0`" as deploy-gate's does."""
-    assessment = files_risk([_changed_file(f) for f in diff.files], shallow=cut)
-    return assessment.risk_level.value, [r.message for r in assessment.reasons[:RISK_REASONS]]
-
-
-def _changed_file(changed: FileDiff) -> ChangedFile:
-    # As git's --numstat counts them: a submodule has no lines, a binary file no counts.
-    counted = not (changed.submodule or changed.is_binary)
-    return ChangedFile(
-        path=changed.path,
-        added=changed.added if counted else 0,
-        deleted=changed.removed if counted else 0,
-        status=_STATUS_LETTERS[changed.status],
-        old_path=changed.old_path,
-        binary=changed.is_binary and not changed.submodule,
-        submodule=changed.submodule,
-    )
 
 
 def _api_facts(

@@ -5,7 +5,8 @@ Two ways in, one implementation:
 - ``cicd-agent review --describe`` (input ``describe``, setting ``review: describe:``) writes the
   description on every review run;
 - :func:`describe_pull_request` is the entry point for the ``/cicd-agent describe`` command
-  (:func:`describe_change`, which review offers the command mode, collects the facts first).
+  (:func:`describe_change`, which review offers the command mode, collects the facts and their
+  risk first).
 
 What needs no model comes from the diff: the file groups, files, lines and functions it touches
 (:mod:`cicd_agent.modes.review.diff_description`); the risk is the review's own (the core's
@@ -45,6 +46,7 @@ from cicd_agent.modes.review.ledger import Ledger, parse, strip
 from cicd_agent.modes.review.prompt import pull_fields
 from cicd_agent.modes.review.publish import write_to_body
 from cicd_agent.modes.review.result import SUMMARY_KEY, fitted
+from cicd_agent.modes.review.risk import assess
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.diff import Diff
@@ -231,8 +233,9 @@ def _cannot_edit(ctx: RunContext[object], client: GitHubClient | None) -> str:
 def read_change(run: RunContext[ReviewOptions]) -> ChangeReading:
     """The change at ``run``'s head and the deterministic findings on it, without what earlier
     reviews left (a question is about the diff, not about what was posted before)."""
-    facts = collect(run, history=False)
-    verdict = analyse(lint(run, facts, linters=False), describe=run.mode_options.describe)
+    linted = assess(run, lint(run, collect(run, history=False), linters=False))
+    facts = linted.facts
+    verdict = analyse(linted, describe=run.mode_options.describe)
     return ChangeReading(
         diff=facts.diff,
         shown_diff=facts.review_diff,
@@ -248,7 +251,8 @@ def describe_change(
     ctx: RunContext[object], pull: PullRequestInfo, run: RunContext[ReviewOptions]
 ) -> DescribeOutcome:
     """Review's describe step for ``pull``, asked in review's ``run``, written by ``ctx``."""
-    return describe_pull_request(ctx, pull, collect(run, history=False), review_run=run)
+    linted = assess(run, lint(run, collect(run, history=False), linters=False))
+    return describe_pull_request(ctx, pull, linted.facts, review_run=run)
 
 
 class ChangeReader:

@@ -22,13 +22,11 @@ and the linters' settings are the pull request's own: its conftest can make any 
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from cicd_agent.local.checkout_files import python_root
 from cicd_agent.modes.review.lint.lint_command import LintCommand, run_lint
 from cicd_agent.runners.base import Selection
 from cicd_agent.sandbox import Sandbox, Workspace
@@ -83,21 +81,15 @@ class _Runs:
     """Why no test could even be imported (the module missing, and the fix); "" otherwise."""
 
 
-_NO_MODULE = re.compile(
-    r"^E\s+(ModuleNotFoundError: No module named '[\w.]{1,100}'|ImportError\b)", re.M
-)
-"""pytest's word on a test module that cannot be imported; only a module's name is quoted."""
-
-
-def unimportable(output: str, python: str) -> str:
+def unimportable(error: str, python: str) -> str:
     """The clause for a run of tests none of which could be imported, naming the missing module
-    and the fix ("" when the run shows no such error)."""
-    found = _NO_MODULE.search(output)
-    if found is None:
+    (``error``: the runner's :attr:`~cicd_agent.runners.base.TestReport.unimportable`) and the
+    fix ("" when the run shows no such error)."""
+    if not error:
         return ""
     where = f"the checkout's {python}" if python else "the job's python"
     return (
-        f"its tests could not be imported with {where} ({found.group(1)}), so no test "
+        f"its tests could not be imported with {where} ({error}), so no test "
         "checked it: install the project there before this step (`pip install -e .`)"
     )
 
@@ -228,24 +220,14 @@ class KeepsPassingJudge(JudgedCopies):
                 return _Runs(frozenset(), rules, "no test runner was named for its tests")
             after = ((path, text_of(space.repo, path)) for path in claim.paths)
             changed = self.changed(space, after) if diff else None
-            first = tuple(
-                dict.fromkeys(
-                    str(python_root(space.repo, path).relative_to(space.repo))
-                    for path in claim.paths
-                    if path.endswith(".py")
-                )
-            )
             chosen = Selection(
-                claim.tests,
-                changed=changed,
-                python=self.python,
-                imports_first=first if self.python else (),
+                claim.tests, changed=changed, python=self.python, patched=claim.paths
             )
             report = runner.run(self.sandbox, space, chosen, timeout=min(RUN_TIMEOUT, left))
             if report.problem:
                 return _Runs(frozenset(), rules, f"its tests gave no result ({report.problem})")
             passed = report.passed()
-            why = "" if passed else unimportable(report.output, self.python)
+            why = "" if passed else unimportable(report.unimportable, self.python)
             return _Runs(passed, rules, unimportable=why)
 
     def lint(

@@ -1,12 +1,12 @@
 """``cicd-agent review``: a pull-request review that lands on the right lines and gates merges.
 
 :func:`run` is the whole review, read top to bottom; each step's module says what it does.
-Two steps start processes on the change: collect, whose risk floor may have zizmor audit the
-workflow files, and the checkers (:func:`.checkers.lint`: the linters and the workflow audit,
-which reads that same zizmor run through the auditor collect keeps on the facts). analyse takes only
-what lint returns, so it cannot run before them. analyse and decide are pure
-(:mod:`.decide`): handed values and the run's :class:`~.types.Rules`, never the run. The
-model's answer is advice that decide merges under guardrails, and a suggestion is posted only
+Three steps start processes on the change: collect reads it with git, the checkers
+(:func:`.checkers.lint`) run the linters and zizmor's workflow audit, and the risk
+(:func:`.risk.assess`) reads the commits' history, its security floor taking that same zizmor
+run. analyse takes only what lint returns, so it cannot run before them. analyse and decide
+are pure (:mod:`.decide`): handed values and the run's :class:`~.types.Rules`, never the run.
+The model's answer is advice that decide merges under guardrails, and a suggestion is posted only
 once the sandbox has judged it (:mod:`.suggestions`).
 The risk level starts as the core's change risk (:mod:`cicd_agent.risk.service`), the one
 deploy-gate gives the same commits; decide raises it to high when the change does not build.
@@ -38,6 +38,7 @@ from cicd_agent.modes.review.decide import (
     with_model_findings,
 )
 from cicd_agent.modes.review.publish import publish
+from cicd_agent.modes.review.risk import assess
 from cicd_agent.modes.review.suggestions import check
 from cicd_agent.modes.review.types import rules as rules_of
 
@@ -55,8 +56,8 @@ def run(ctx: RunContext[ReviewOptions]) -> Finished[ReviewResult]:
     if ctx.mode_options.publish_from is not None:
         return publish_handoff(ctx, ctx.mode_options.publish_from)
     begin(ctx)
-    facts = collect(ctx)
-    linted = lint(ctx, facts)
+    linted = assess(ctx, lint(ctx, collect(ctx)))
+    facts = linted.facts
     rules = rules_of(ctx, facts.plan)
     announce_analyse(ctx)
     verdict = analyse(linted, describe=rules.describe)

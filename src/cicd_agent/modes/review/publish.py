@@ -29,7 +29,7 @@ from cicd_agent.github.models import Annotation as CheckAnnotation
 from cicd_agent.github.models import ReviewComment, ReviewEvent, WriteOutcome
 from cicd_agent.job.change_reader import DescribeOutcome
 from cicd_agent.job.decisions import record_decision
-from cicd_agent.job.pipeline import join_run_notes
+from cicd_agent.job.pipeline import as_shown
 from cicd_agent.modes.review.ledger import Known, Ledger
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.result import SUMMARY_KEY, InlineNote, ReviewResult
@@ -151,8 +151,7 @@ def _post(
         check_run_failure = exc
     _close_fixed_threads(ctx, client, result, plan)
     described = _describe(ctx, client, result, plan)
-    shown = result.shown(ctx.posted.values)
-    join_run_notes(ctx, shown)
+    shown = as_shown(ctx, result)
     memory = Ledger(tuple(ledger), _known(shown, plan), described)
     summary = client.upsert_issue_comment(
         plan.number, SUMMARY_KEY, shown.summary_comment(memory, ctx.own_links), found=plan.summary

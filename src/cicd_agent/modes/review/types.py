@@ -101,6 +101,9 @@ class AuditedWorkflows:
     ignored: list[HonouredIgnore]
     tools: tuple[ToolRun, ...] = ()
     """zizmor's run, when a file needed it: back in the result, never noted on the run."""
+    auditor: ZizmorAudit = field(default_factory=ZizmorAudit, compare=False, repr=False)
+    """The auditor that ran zizmor, holding its answer: the risk's security floor reads the
+    same files' findings from it (no ignore comment honoured), so zizmor runs once."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,7 @@ class ReviewFacts:
     workflow_texts: dict[str, str] = field(default_factory=dict)
     incremental_from: str | None = None
     risk_level: str = "low"
+    """The changed files' risk, until :func:`.risk.assess` adds a checkout's history."""
     risk_reasons: list[str] = field(default_factory=list)
     guidance: str = ""
     """The repository's advice for the model (guidance files, path instructions)."""
@@ -128,9 +132,10 @@ class ReviewFacts:
     """Changed files ``paths`` / ``paths-ignore`` leave out of the review."""
     exemptions: Exemptions = NO_EXEMPTIONS
     """Which ``# zizmor: ignore`` comments count (:func:`ignore_scope`)."""
-    auditor: ZizmorAudit = field(default_factory=ZizmorAudit, compare=False, repr=False)
-    """The run's zizmor auditor: collect's risk floor may have asked it about the workflow
-    files, and the checkers ask it again; it remembers the answer, so zizmor runs once."""
+    merge_base: str = ""
+    """Where the pull request's branch left its base ("" for a diff read from the API)."""
+    deepened: bool = False
+    """Whether collect fetched more history to find ``merge_base``."""
 
     def keeps(self, finding: Finding) -> bool:
         """Whether a finding stays: secrets are reported wherever they are, anything else only

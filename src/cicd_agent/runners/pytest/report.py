@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -163,3 +164,15 @@ def why_no_result(result: RunResult, evidence: Evidence) -> str:
     if not ended and evidence.outcomes is not None and not evidence.problem:
         return ""
     return evidence.problem if evidence.problem and not ended else f"pytest {result.describe()}"
+
+
+_NO_MODULE = re.compile(
+    r"^E\s+(ModuleNotFoundError: No module named '[\w.]{1,100}'|ImportError\b)", re.M
+)
+"""pytest's word on a test module that cannot be imported; only a module's name is quoted."""
+
+
+def import_error(output: str) -> str:
+    """The first import error pytest printed for a test module in ``output`` ("" for none)."""
+    found = _NO_MODULE.search(output)
+    return "" if found is None else found.group(1)

@@ -20,14 +20,14 @@ from pathlib import Path, PurePosixPath
 from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.changed_lines import Touched, traced
 from cicd_agent.analysis.known_tools import tools_named
-from cicd_agent.local.checkout_files import CheckoutFileError, read_text
+from cicd_agent.local.checkout_files import CheckoutFileError, python_root, read_text
 from cicd_agent.local.job_tools import job_tool
 from cicd_agent.runners.base import Layout, Reach, Selection, TestReport, nearest, unusable
 from cicd_agent.runners.junit import REPORT_NAME, read_report, runner_outcomes
 from cicd_agent.runners.patched_lines import PatchedLines
 from cicd_agent.runners.protocol import PlainStep
 from cicd_agent.runners.pytest.in_run_records import GUARD_VARIABLE, STREAM_VARIABLE, InRunCheck
-from cicd_agent.runners.pytest.report import parse_evidence, why_no_result
+from cicd_agent.runners.pytest.report import import_error, parse_evidence, why_no_result
 from cicd_agent.runners.pytest.step import PytestTracer, tracer, usage_error
 from cicd_agent.runners.sessions import Evidence, SessionSandbox
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
@@ -339,10 +339,10 @@ class Pytest(PlainStep):
         chosen = selecting(space, selection.tests) if selection.tests else []
         argv += repeated(chosen, selection.repeat)
         extra = selection.environment
-        if selection.imports_first:
+        if first := _imported_first(space, selection):
             paths = sandbox.environment(space)["PYTHONPATH"].split(os.pathsep)
             at = len(sandbox.python_path())
-            paths[at:at] = [str(space.repo / folder) for folder in selection.imports_first]
+            paths[at:at] = [str(space.repo / folder) for folder in first]
             extra["PYTHONPATH"] = os.pathsep.join(paths)
         result, evidence = sandbox.session(
             argv, space, timeout=timeout, patched=selection.changed, extra_env=extra
@@ -362,7 +362,22 @@ class Pytest(PlainStep):
             result.seconds,
             result.output,
             checks=said.checks if said else {},
+            unimportable=import_error(result.output),
         )
+
+
+def _imported_first(space: Workspace, selection: Selection) -> tuple[str, ...]:
+    """The import roots of the selection's patched Python files, relative to the copy, when the
+    tests run with the checkout's own interpreter (whose editable install would import the
+    checkout's code instead of the copy's)."""
+    if not selection.python:
+        return ()
+    roots = (
+        str(python_root(space.repo, path).relative_to(space.repo))
+        for path in selection.patched
+        if path.endswith(".py")
+    )
+    return tuple(dict.fromkeys(roots))
 
 
 def _is_test(name: PurePosixPath) -> bool:

@@ -13,7 +13,13 @@ from cicd_agent.runners.pytest.in_run_records import InRunCheck
 from cicd_agent.runners.pytest.report import why_no_result
 from cicd_agent.runners.pytest.runner import PLUGIN, PytestSandbox, repeated, selecting, varied
 from cicd_agent.runners.pytest.watch import PytestWatch
-from cicd_agent.runners.sessions import Evidence, FileRun, Outcomes, SessionSandbox
+from cicd_agent.runners.sessions import (
+    Evidence,
+    FileRun,
+    Outcomes,
+    SessionSandbox,
+    SharedSettings,
+)
 from cicd_agent.sandbox import RunResult, Workspace
 
 _NO_TESTS = 5
@@ -29,6 +35,15 @@ class PytestSessions:
     boot = Path(__file__).resolve().parent / "boot"
 
     alone: tuple[str, ...] = ("python", "-m", "pytest")
+    shared_settings = SharedSettings(
+        tables=("pytest", "tox"),
+        sections=("tool:pytest", "pytest", "tox:tox", "tox"),
+        section_prefix="testenv",
+        toml_said="[tool.pytest] or [tool.tox]",
+        cfg_said="[tool:pytest], [tox:tox] or [testenv]",
+    )
+    """``addopts``, ``python_files``, ``pythonpath`` and tox's ``commands`` live there: each
+    makes a failing command pass with the bug left in."""
 
     def own_part(self, words: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
         """``python -m pytest tests -x`` runs chosen files as ``python -m pytest FILE``;

@@ -33,7 +33,7 @@ from cicd_agent.analysis.findings import diff_findings
 from cicd_agent.analysis.severity import parse_severity
 from cicd_agent.job.events import PULL_REQUEST_EVENTS, require_workflow_run
 from cicd_agent.job.payloads import WorkflowRun
-from cicd_agent.modes.review.collect import api_diff, risk_without_history
+from cicd_agent.modes.review.collect import api_diff
 from cicd_agent.modes.review.handoff.file import (
     BODY_MAX,
     REASON_MAX,
@@ -47,6 +47,7 @@ from cicd_agent.modes.review.handoff.file import (
 )
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.result import SUMMARY_KEY, SUMMARY_LIMIT, fitted
+from cicd_agent.modes.review.risk import risk_without_history
 from cicd_agent.modes.review.types import HandoffFacts, PublishPlan, ReviewFacts, Rules, rules
 
 if TYPE_CHECKING:

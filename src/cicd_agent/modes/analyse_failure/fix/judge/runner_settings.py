@@ -81,7 +81,8 @@ LINTER_FILES = frozenset(
 _LINTER_PREFIXES = ("eslint.config.", ".eslintrc", "prettier.config.", ".prettierrc", ".golangci.")
 _LINTER_TABLES = ("ruff", "black", "isort", "mypy")
 """``[tool.*]`` tables of ``pyproject.toml`` (and ``setup.cfg`` sections) that are a linter's."""
-_RUNNER_SECTIONS = (("tool:pytest", "pytest", "tox:tox", "tox"), "testenv")
+_RUNNER = PYTEST.watches.shared_settings
+_RUNNER_SECTIONS = (_RUNNER.sections, _RUNNER.section_prefix)
 _LINTER_SECTIONS = (("isort", "flake8", "mypy"), "mypy-")
 """``setup.cfg``'s (and ``tox.ini``'s) sections that are the runner's, and a linter's: by
 name, or by the start of their name."""
@@ -128,11 +129,7 @@ def settings_change(
         return ""
     read = _toml_part if name == "pyproject.toml" else _cfg_part
     if read(before) != read(after):
-        part = (
-            "[tool.pytest] or [tool.tox]"
-            if name == "pyproject.toml"
-            else "[tool:pytest], [tox:tox] or [testenv]"
-        )
+        part = _RUNNER.toml_said if name == "pyproject.toml" else _RUNNER.cfg_said
         return f"the patch edits the test runner's settings ({path}: {part})"
     if linted and read(before, linters=True) != read(after, linters=True):
         return f"the patch edits a linter's settings ({path}: ruff, black, isort, mypy, flake8)"
@@ -161,7 +158,7 @@ def _toml_part(text: str | None, *, linters: bool = False) -> object:
         return ("unreadable", text)
     if not isinstance(tool, dict):
         return ("not a table", repr(tool))
-    tables = _LINTER_TABLES if linters else ("pytest", "tox")
+    tables = _LINTER_TABLES if linters else _RUNNER.tables
     return {key: value for key, value in tool.items() if key in tables}
 
 
