@@ -319,3 +319,21 @@ def test_attack_a_hostile_file_name_stays_inside_code_where_posted(tmp_path: Pat
     posted = fenced.sub("", done.summary).replace(code_span(name, 200), "")
     assert "@admin" in done.summary
     assert "<img" not in posted and "@admin" not in posted, posted
+
+
+TALL = """\
+const { describe, it } = require('node:test');
+function nest(depth, body) {
+  if (depth === 0) return body();
+  describe(`${depth} ` + 's'.repeat(1000), () => nest(depth - 1, body));
+}
+nest(200, () => { for (let i = 0; i < 3; i++) it(`t${i}`, () => { throw new Error('e'); }); });
+"""
+
+
+def test_attack_two_hundred_suites_of_long_titles_give_a_bounded_name(tmp_path: Path) -> None:
+    checkout = tmp_path / "app"
+    log, stepped = _run(checkout, {"test/d.test.js": TALL})
+    assert max(map(len, stepped)) < 64 * 503 + 100  # the test step keeps 64 titles of 500
+    names = _names(log, checkout)
+    assert len(names) == 3 and max(map(len, names)) <= max(map(len, stepped)), names
