@@ -145,7 +145,8 @@ def analyse_scans(
         )
     primary = judged[0]
     source = SourceLines(checkout).line if checkout is not None else None
-    tests = failing_tests((text for _, text in primary.report_lines()), checkout)
+    report = primary.report_lines()
+    tests = failing_tests((text for _, text in report), checkout, [n for n, _ in report])
     prints = [fingerprint(j.failure_type, j.root.hit.text if j.root else "") for j in judged]
     found = _root_causes(judged, source, redact)
     evidence = _test_evidence(primary, tests, baseline, source, redact)

@@ -44,28 +44,68 @@ def checkout_path(path: str, checkout: Path | None) -> str | None:
 
 
 def full_name(
-    shape: RunnerShape, name: str, text: Sequence[str], index: int, checkout: Path | None
+    shape: RunnerShape,
+    name: str,
+    text: Sequence[str],
+    index: int,
+    checkout: Path | None,
+    *,
+    numbers: Sequence[int] | None = None,
 ) -> str:
     """``name`` (the verdict at ``index``) as ``file › suites › name`` where its report gives
-    its file in the checkout; ``name`` as it is otherwise."""
+    its file in the checkout and the lines above show its suites whole; ``name`` as it is
+    otherwise. ``numbers``: each line's number in the log, where ``text`` keeps only some of
+    its lines (a suite's or a location's line may be among those left out)."""
     if shape.located is None:
         return name
+    depth = _indent(text[index])
     path = None
-    for line in text[index + 1 : index + 1 + BLOCK_REACH]:
-        if line.strip() == "..." or (shape.verdict and shape.verdict.search(line)):
+    for at in range(index + 1, min(len(text), index + 1 + BLOCK_REACH)):
+        line = text[at]
+        if _gap(numbers, at) or line.strip() == "..." or _verdict(shape, line):
             break
-        if (match := shape.located.search(line)) is not None:
-            path = checkout_path(match["path"], checkout)
-            break
+        if (match := shape.located.search(line)) is not None and _indent(line) == depth + 2:
+            path = checkout_path(match["path"], checkout)  # the report's field, not the
+            break  # error's text under it, which is indented further
     if path is None:
         return name
+    suites = _suites(shape, text, index, numbers)
+    return name if suites is None else SEPARATOR.join([path, *suites, name])
+
+
+def _suites(
+    shape: RunnerShape, text: Sequence[str], index: int, numbers: Sequence[int] | None
+) -> list[str] | None:
+    """The suites the verdict at ``index`` runs within, outermost first: each the first line
+    above, less indented than what it holds, that opens one. None where such a line opens
+    none (a line the tests printed) or the lines run out before the outermost: a name with
+    some of its suites would be another test's."""
     suites: list[str] = []
-    indent = len(text[index]) - len(text[index].lstrip(" "))
-    for line in reversed(text[:index]):
-        if indent == 0:
-            break
+    indent = _indent(text[index])
+    at = index
+    while indent > 0:
+        if at == 0 or _gap(numbers, at):
+            return None
+        at -= 1
+        line = text[at]
+        if not line.strip() or _indent(line) >= indent:
+            continue
         match = shape.nested.search(line) if shape.nested is not None else None
-        if match is not None and len(match["indent"]) < indent:
-            suites.append(match["name"])
-            indent = len(match["indent"])
-    return SEPARATOR.join([path, *reversed(suites), name])
+        if match is None:
+            return None
+        suites.append(match["name"])
+        indent = len(match["indent"])
+    return suites[::-1]
+
+
+def _verdict(shape: RunnerShape, line: str) -> bool:
+    return shape.verdict is not None and shape.verdict.search(line) is not None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _gap(numbers: Sequence[int] | None, at: int) -> bool:
+    """Whether lines of the log were left out just above ``text[at]``."""
+    return numbers is not None and at > 0 and numbers[at] != numbers[at - 1] + 1

@@ -98,7 +98,7 @@ def failed_tests(
     text = dict(lines)
     summaries = {m[1]: (n, t) for n, t in lines if (m := _SUMMARY_ID.match(t.strip()))}
     reports: dict[str, str] | None = None
-    verdicts = failing_verdicts([line for _, line in lines], checkout)
+    verdicts = failing_verdicts([line for _, line in lines], checkout, [n for n, _ in lines])
     for position, (index, name) in enumerate(verdicts):
         number, verdict = lines[index][0], lines[index][1].strip()
         if (progress := _PROGRESS_ID.match(verdict)) and progress[1] in summaries:

@@ -209,17 +209,20 @@ def step_ids(
     ]
 
 
-def failing_tests(lines: Iterable[str], checkout: Path | None = None) -> tuple[str, ...]:
+def failing_tests(
+    lines: Iterable[str], checkout: Path | None = None, numbers: Sequence[int] | None = None
+) -> tuple[str, ...]:
     """The distinct failing tests the runners' verdict lines in ``lines`` name, in order: each
     test once, never a suite whose failure is only its children's (TAP's parent, a test
     whose subtests failed: :data:`_JOINS`) nor mocha's progress list before its reports. A test
     whose report gives its file in ``checkout`` (or the runner's workspace) is named with it
-    (:func:`.located.full_name`)."""
-    return tuple(name for _, name in failing_verdicts(list(lines), checkout))
+    (:func:`.located.full_name`; ``numbers``: each line's number in the log, where ``lines``
+    leave some out)."""
+    return tuple(name for _, name in failing_verdicts(list(lines), checkout, numbers))
 
 
 def failing_verdicts(
-    text: Sequence[str], checkout: Path | None = None
+    text: Sequence[str], checkout: Path | None = None, numbers: Sequence[int] | None = None
 ) -> tuple[tuple[int, str], ...]:
     """:func:`failing_tests` with the index in ``text`` of the verdict each is named by (the
     report's, where a summary names the test again by a shorter name)."""
@@ -239,7 +242,8 @@ def failing_verdicts(
             name = named_by(match) if match is not None else unrun.get(index, "")
             if not name or name in suites or index in unlisted:
                 continue
-            name = full_name(shape, _titled(shape, name, text, index), text, index, checkout)
+            titled = _titled(shape, name, text, index)
+            name = full_name(shape, titled, text, index, checkout, numbers=numbers)
             below = text[index + 1 : index + 1 + PARENT_REACH]
             if shape.parent is not None and any(shape.parent.search(b) for b in below):
                 continue
