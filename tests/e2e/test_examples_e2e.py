@@ -779,7 +779,7 @@ def test_reusable_review_hands_its_decision_to_the_caller(stage: Stage, tmp_path
     played.assert_least_privilege_suffices()
 
 
-INSTALL_STEP = "Install the project under test"
+INSTALL_STEP = "install"  # the install step's id, which labels it
 
 
 @exercises(("reusable.yml", "run"))
@@ -818,6 +818,35 @@ def test_reusable_review_installs_the_project_when_asked_and_only_then(
     unasked = runs[False]
     assert INSTALL_STEP not in unasked.steps_run
     assert not any(s.startswith("actions/setup-") for s in unasked.steps_run)
+
+
+def test_reusable_gives_the_key_after_an_install_only_for_a_writers_code(
+    stage: Stage, tmp_path: Path
+) -> None:
+    """Attack: the install runs the pull request's code in the job, and what it leaves there
+    (``BASH_ENV`` in ``$GITHUB_ENV``, a process that outlives its step) reaches the agent step
+    and its key (``test_reusable_install_attacks.py`` shows it on real bash). After an install
+    the agent gets the key only for a branch of this repository, whose writers can read the
+    secret anyway; a fork's pull request runs offline. Without an install, the key as before."""
+    source = tmp_path / "shop"
+    base, head = make_repo(source)
+    workspace, merge = merge_checkout(source, tmp_path / "workspace", base, head)
+    given: dict[tuple[bool, bool], str] = {}
+    for fork, install in ((True, True), (False, True), (True, False)):
+        payload = pull_request_event(base, head)
+        if fork:
+            payload["pull_request"]["head"]["repo"]["full_name"] = "attacker/shop"
+        if not fork or not install:  # the model answers only where it is called
+            stage.model.answer(ReviewAnswer(summary="Clean.", verdict="approve", findings=[]))
+        played = stage.play(
+            "reusable.yml", event_name="pull_request", payload=payload, workspace=workspace,
+            sha=merge, ref=f"refs/pull/{PR_NUMBER}/merge",
+            inputs={"mode": "review", **({"install": "true"} if install else {})},
+            secrets={"openai-api-key": TEST_API_KEY}, caller_permissions=caller_grants("review"),
+        )  # fmt: skip
+        assert played.step("run").run.exit_code == 0, played.step("run").run.log
+        given[fork, install] = played.jobs["run"].rendered["agent"]["with.openai-api-key"]
+    assert given == {(True, True): "", (False, True): TEST_API_KEY, (True, False): TEST_API_KEY}
 
 
 # --- what can be checked without running anything ---------------------------------------------

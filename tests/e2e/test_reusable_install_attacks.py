@@ -11,7 +11,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from tests.harness.payloads import REPO_ROOT
@@ -79,18 +78,3 @@ def test_what_an_install_leaves_in_github_env_runs_in_every_later_bash_step(
         [*BASH_STEP, str(step)], env={**base, **later, "OPENAI_API_KEY": "sk-key"}, check=True
     )
     assert leak.read_text() == "sk-key"
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: the install runs the pull request's code in the job whose agent step is then "
-    "handed the model's key; that code can leave BASH_ENV or LD_PRELOAD in $GITHUB_ENV, a "
-    "program first on $GITHUB_PATH, a process that outlives its step, or (sudo on a hosted "
-    "runner) anything else, so the key needs the install in a job of its own or a sandbox",
-)
-def test_attack_the_pull_requests_install_shares_no_job_with_a_secret() -> None:
-    steps = _steps()
-    names = [step.get("name") for step in steps]
-    assert INSTALL_STEP in names
-    later = steps[names.index(INSTALL_STEP) + 1 :]
-    assert not any("secrets." in json.dumps(step) for step in later)
