@@ -120,6 +120,8 @@ def test_a_victim_whose_polluter_leaks_only_sometimes_is_never_said_to_fail_at_r
         if found.kind == "order-dependent" and not found.related:
             failed, runs = found.before.failed, found.before.runs
             assert 0 < failed <= runs and found.before.order[-1] == "t30", (seed, found)
+            said = f"failed {failed} of {runs} run(s) after the 30 test(s) before it"
+            assert found.before.said() == said, (seed, found)  # not 30 names in one line
             assert found.evidence.startswith(
                 f"the test it depends on was not found: it failed after the 30 test(s) before "
                 f"it in {failed} of {runs} runs and 0 of {RERUNS} alone"

@@ -33,6 +33,8 @@ CONFIRM = 3
 """More runs of a found pair, and of the test alone, each of which must agree."""
 RERUNS = 20
 """The runs alone that give a test no order shows failing its failure rate."""
+SAID = 3
+"""Tests before it named in the words on a run; more are counted (a whole suite's prefix)."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,14 @@ class Runs:
     order: tuple[str, ...] = ()
 
     def said(self) -> str:
-        where = f"after {' then '.join(self.order[:-1])}" if len(self.order) > 1 else "alone"
+        before = self.order[:-1]
+        where = (
+            "alone"
+            if not before
+            else f"after {' then '.join(before)}"
+            if len(before) <= SAID
+            else f"after the {len(before):,} test(s) before it"
+        )
         return f"failed {self.failed} of {self.runs} run(s) {where}"
 
 
