@@ -96,12 +96,15 @@ def decide(
     verdict: StepVerdict, command: Sequence[str], fixes: Sequence[FlakyFix] = ()
 ) -> TestStepResult:
     """The result the verdict earns (pure)."""
+    every = len(verdict.failing) - len(verdict.once) - len(verdict.apart)
     parts = [
         said
         for said, count in (
+            (f"{every} test(s) failed on every run", every),
             (
-                f"{len(verdict.failing) - len(verdict.once)} test(s) failed on every run",
-                len(verdict.failing) - len(verdict.once),
+                f"{len(verdict.apart)} test(s) passed on retry but failed the first run of each "
+                "of their last runs in the test history (they depend on the tests before them)",
+                verdict.apart,
             ),
             (f"{len(verdict.once)} test(s) failed on their one run (not retried)", verdict.once),
             (
