@@ -33,6 +33,8 @@ CONFIRM = 3
 """More runs of a found pair, and of the test alone, each of which must agree."""
 RERUNS = 20
 """The runs alone that give a test no order shows failing its failure rate."""
+SAID = 3
+"""Tests before it named in the words on a run; more are counted (a whole suite's prefix)."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,14 @@ class Runs:
     order: tuple[str, ...] = ()
 
     def said(self) -> str:
-        where = f"after {' then '.join(self.order[:-1])}" if len(self.order) > 1 else "alone"
+        before = self.order[:-1]
+        where = (
+            "alone"
+            if not before
+            else f"after {' then '.join(before)}"
+            if len(before) <= SAID
+            else f"after the {len(before):,} test(s) before it"
+        )
         return f"failed {self.failed} of {self.runs} run(s) {where}"
 
 
@@ -98,10 +107,20 @@ def bisect(candidates: Sequence[str], holds: Callable[[Sequence[str]], bool | No
 
 
 def classify(
-    test: str, orders: Sequence[Sequence[str]], probe: Probe, reruns: Reruns
+    test: str, orders: Sequence[Sequence[str]], given: Probe, reruns: Reruns
 ) -> Classified:
     """``test``'s kind, from its runs alone and after the tests before it in each of ``orders``
     (the suite's order as written, its reverse)."""
+    suite = next((list(o[: list(o).index(test)]) for o in orders if test in o), [])
+    seen: dict[tuple[str, ...], list[bool]] = {}  # the test's outcome in each order it ran in
+
+    def probe_seen(order: Sequence[str]) -> Mapping[str, bool] | None:
+        said = given(order)
+        if said is not None and test in said:
+            seen.setdefault(tuple(order), []).append(said[test])
+        return said
+
+    probe: Probe = probe_seen
     alone = _passed(probe, [test], test)
     if alone is None:
         return Classified(test, "unclassified", evidence="its run alone gave no result")
@@ -119,22 +138,30 @@ def classify(
         role: Literal["polluter", "state-setter"] = "polluter" if alone else "state-setter"
         found = bisect(before, lambda sub: _outcome(probe, [*sub, test], test, not alone))
         named = f"the {len(before):,} test(s) before it"
-        if found is None:  # several tests together, or a test that fails at random as well
-            shown = "fails after" if alone else "passes only after"
-            return Classified(
-                test,
-                "unclassified",
-                before=Runs(int(alone), 1, (*before, test)),
-                evidence=f"it {shown} {named} and "
-                f"{'passes' if alone else 'fails'} alone, {CONFIRM + 1} runs each, but no "
-                "one test among them does it alone: it depends on several, or fails at "
-                "random",
-            )
-        return _confirmed(test, found, role, probe, named)
+        held = _confirmed(test, found, role, probe, named) if found is not None else None
+        if alone and (held is None or held.kind == "unclassified"):
+            counts = reruns(test, RERUNS)
+            if counts is not None and counts[0] == 0:  # it never failed alone: the order did it
+                return _never_alone(test, before, probe, seen, counts[1])
+        if held is not None:
+            return held
+        # several tests together, or a test that fails at random as well
+        shown = "fails after" if alone else "passes only after"
+        return Classified(
+            test,
+            "unclassified",
+            before=Runs(int(alone), 1, (*before, test)),
+            evidence=f"it {shown} {named} and "
+            f"{'passes' if alone else 'fails'} alone, {CONFIRM + 1} runs each, but no "
+            "one test among them does it alone: it depends on several, or fails at "
+            "random",
+        )
     counts = reruns(test, RERUNS)
     if counts is None:
         return Classified(test, "unclassified", evidence="its reruns alone gave no result")
     failed, runs = counts
+    if failed == 0 and suite:
+        return _never_alone(test, suite, probe, seen, runs)
     shown = ", in the suite's order and in reverse" if len(orders) > 1 else ""
     needed = reruns_needed(failed, runs)
     bar = (
@@ -151,6 +178,41 @@ def classify(
             f"it ran alike alone and after the tests before it{shown}; failed {failed} of {runs} "
             f"rerun(s) alone{bar}"
         ),
+    )
+
+
+def _never_alone(
+    test: str,
+    before: Sequence[str],
+    probe: Probe,
+    seen: dict[tuple[str, ...], list[bool]],
+    alone: int,
+) -> Classified:
+    """A test that passed each of its ``alone`` runs alone: it failed in the step's suite, so
+    failing after the tests ``before`` it (the runs so far in ``seen``, with up to
+    :data:`CONFIRM` + 1 more while none failed) marks it order-dependent even where the one test
+    it depends on was not found (a polluter that leaves its state only sometimes); failing
+    nowhere here shows neither an order nor chance."""
+    after = seen.setdefault((*before, test), [])
+    for _ in range(CONFIRM + 1):
+        if False in after or _passed(probe, [*before, test], test) is None:
+            break
+    named = f"after the {len(before):,} test(s) before it"
+    failed = after.count(False)
+    if not failed:
+        return Classified(
+            test,
+            "unclassified",
+            evidence=f"it failed neither alone (0 of {alone} runs) nor {named} (0 of "
+            f"{len(after)} runs) here: no order and no chance is shown",
+        )
+    return Classified(
+        test,
+        "order-dependent",
+        before=Runs(failed, len(after), (*before, test)),
+        evidence=f"the test it depends on was not found: it failed {named} in {failed} of "
+        f"{len(after)} runs and 0 of {alone} alone (one that leaves its state only sometimes "
+        "escapes bisection)",
     )
 
 

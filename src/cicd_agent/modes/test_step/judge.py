@@ -123,6 +123,7 @@ def judge_step(
         said=(*verdict.said, *said),
         failing=failing,
         once=tuple(names.get(t, t) for t in verdict.once),
+        apart=tuple(names.get(t, t) for t in verdict.apart),
         flaky=shown(verdict.flaky),
         quarantined=shown(verdict.quarantined),
         likely_flaky=shown(verdict.likely_flaky),
@@ -300,8 +301,15 @@ def _judged(
             else "no retry was made"
         )
         said.append(_failed(len(failing), len(once), why))
+    held = tuple(t for t in failing if t in passed_again and t in apart)
     return StepVerdict(
-        passed, failing, tuple(flaky.items()), tuple(quarantined.items()), tuple(said), once=once
+        passed,
+        failing,
+        tuple(flaky.items()),
+        tuple(quarantined.items()),
+        tuple(said),
+        once=once,
+        apart=held,
     )
 
 

@@ -64,7 +64,7 @@ def publish(ctx: RunContext[TestStepOptions], facts: StepFacts, result: TestStep
     history = store.recent(repository.full_name or "", key)
     found = stats(history)
     names = {canonical: own for attempt in attempts for canonical, own in attempt.names.items()}
-    lines = seen_lines(found, ctx.environ, names)
+    lines = seen_lines(found, ctx.environ, names, dict(result.flaky))
     if ctx.mode_options.issues:
         checkout = ctx.options.repo_dir
         lines += own(

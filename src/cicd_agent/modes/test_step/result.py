@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import ClassVar
 
 from cicd_agent.actions.markdown import code_block, code_span, prose
-from cicd_agent.analysis.flaky_stats import TOP, WINDOW, FlakyStat, mermaid_chart, svg_chart
+from cicd_agent.analysis.flaky_stats import (
+    APART_RUNS,
+    TOP,
+    WINDOW,
+    FlakyStat,
+    mermaid_chart,
+    svg_chart,
+)
 from cicd_agent.job.pipeline import PlainResult
 from cicd_agent.modes.test_step.types import FlakyFix, StepVerdict
 
@@ -89,12 +96,15 @@ def decide(
     verdict: StepVerdict, command: Sequence[str], fixes: Sequence[FlakyFix] = ()
 ) -> TestStepResult:
     """The result the verdict earns (pure)."""
+    every = len(verdict.failing) - len(verdict.once) - len(verdict.apart)
     parts = [
         said
         for said, count in (
+            (f"{every} test(s) failed on every run", every),
             (
-                f"{len(verdict.failing) - len(verdict.once)} test(s) failed on every run",
-                len(verdict.failing) - len(verdict.once),
+                f"{len(verdict.apart)} test(s) passed on retry but failed the first run of each "
+                "of their last runs in the test history (they depend on the tests before them)",
+                verdict.apart,
             ),
             (f"{len(verdict.once)} test(s) failed on their one run (not retried)", verdict.once),
             (
@@ -129,13 +139,17 @@ def decide(
 
 
 def seen_lines(
-    found: Sequence[FlakyStat], environ: Mapping[str, str], names: Mapping[str, str]
+    found: Sequence[FlakyStat],
+    environ: Mapping[str, str],
+    names: Mapping[str, str],
+    flaky: Mapping[str, str] | None = None,
 ) -> list[str]:
     """The job's flaky tests over the history's window, most CI time lost first: a chart
     (drawn in the summary; an SVG file too, on a runner) and a table, ranked alike. A test
     this run ran is named as its runner printed it (``names``: canonical → the runner's id, go's
     ``example.com/m/calc.TestSign`` rather than the history's
-    ``example.com.m.calc.TestSign``)."""
+    ``example.com.m.calc.TestSign``). ``flaky``: the tests this run found flaky (as the runner
+    names them) and why, so the lines under the table agree with the run's verdict."""
     if not found:
         return []
     found = [replace(stat, test=names.get(stat.test, stat.test)) for stat in found]
@@ -168,17 +182,21 @@ def seen_lines(
         "| # | test | flip rate | failed | CI time lost |",
         "|---:|---|---:|---:|---:|",
         *rows,
-        *_not_flaky(found[:TOP]),
+        *_not_flaky(found[:TOP], flaky or {}),
     ]
 
 
-def _not_flaky(found: Sequence[FlakyStat]) -> list[str]:
+def _not_flaky(found: Sequence[FlakyStat], flaky: Mapping[str, str]) -> list[str]:
     """A line for each test of the table the history shows is not flaky, as analyse-failure
-    says it: ``--fix-flaky`` classified it order-dependent, or it never passed in the suite."""
+    says it: ``--fix-flaky`` classified it order-dependent, or it never passed in the suite.
+    A test this run saw pass on retry is flaky whatever earlier runs showed (the step holds
+    them against a retry only after :data:`APART_RUNS` of them): its line says so."""
     said = []
     for stat in found:
         name = code_span(stat.test, 120)
-        if stat.depends_on:
+        if stat.test in flaky and (stat.depends_on or stat.every_run):
+            said.append(_flaky_here(stat, flaky[stat.test]))
+        elif stat.depends_on:
             said.append(
                 f"Not flaky: {name} is order-dependent: `--fix-flaky` found it failing after "
                 f"{code_span(stat.depends_on, 120)} and passing alone in run "
@@ -191,3 +209,19 @@ def _not_flaky(found: Sequence[FlakyStat]) -> list[str]:
                 "(`--fix-flaky suggest` names the test it depends on)."
             )
     return ["", *said] if said else []
+
+
+def _flaky_here(stat: FlakyStat, why: str) -> str:
+    """The line on a test this run found flaky that the history alone would call not flaky."""
+    lead = f"Flaky in this run: {code_span(stat.test, 120)} {prose(why)}"
+    if stat.depends_on:
+        return (
+            f"{lead}; `--fix-flaky` found it failing after {code_span(stat.depends_on, 120)} "
+            f"and passing alone in run {prose(stat.classified_in)}: it depends on the tests "
+            "run before it."
+        )
+    return (
+        f"{lead}, though it failed the first run of each of its {stat.runs} runs here; after "
+        f"{APART_RUNS} such runs no retry excuses it (`--fix-flaky suggest` names the test it "
+        "depends on)."
+    )

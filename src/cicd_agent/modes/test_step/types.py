@@ -107,6 +107,9 @@ class StepVerdict:
     once: tuple[str, ...] = ()
     """The failing tests no retry ran again (none was made, or its runner's selection missed
     them): they failed on their one run, and whether they are flaky is not known."""
+    apart: tuple[str, ...] = ()
+    """The failing tests that passed on a retry, held failing by the test history's runs,
+    each of which they failed first: they depend on the tests run before them."""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ and on a patched copy alike, so a failed run means the same everywhere)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -97,6 +97,9 @@ class LintRun:
     problem: str = ""
     silent: bool = False
     stopped: str = ""
+    denied: str = ""
+    """Why lints the checker made errors stopped its first run, where a run keeping them as
+    warnings then finished: said once, in place of an unfinished check."""
 
 
 def run_lint(
@@ -112,6 +115,44 @@ def run_lint(
         put_settings(space.repo, command.settings)
     except CheckoutFileError as exc:
         return LintRun(None, problem=f"the base's settings could not be put in place ({exc})")
+    lint = _run_once(sandbox, space, command, files, timeout=timeout)
+    if not lint.stopped or not _denied_only(command, lint.hits):
+        return lint
+    # lints the crate's own code denies stopped cargo's build: they are findings, and only a
+    # build that finishes with them kept as warnings shows nothing else stopped it
+    capped = replace(command, argv=(*command.argv, "--", "--cap-lints=warn"))
+    again = _run_once(sandbox, space, capped, files, timeout=timeout)
+    if again.run is None or again.problem:
+        return lint
+    denied = {(h.path, h.line, h.code) for h in lint.hits if h.error}
+    hits = tuple(
+        replace(h, error=h.error or (h.path, h.line, h.code) in denied)
+        for h in dict.fromkeys(replace(h, error=False) if not h.compiles else h for h in again.hits)
+    )
+    return replace(again, hits=hits, denied="" if again.stopped else DENIED)
+
+
+DENIED = (
+    "clippy's lints are errors in this crate's own build (its code denies them, as "
+    "`#![cfg_attr(test, deny(warnings))]` does), which stopped cargo's build: they are read as "
+    "lint findings, from a run that kept them as warnings (`--cap-lints=warn`) and finished."
+)
+
+
+def _denied_only(command: LintCommand, hits: Sequence[LintHit]) -> bool:
+    """Whether every error of a stopped clippy run is one of clippy's lints made an error."""
+    errors = [h for h in hits if h.error]
+    return command.report == "clippy" and bool(errors) and not any(h.compiles for h in errors)
+
+
+def _run_once(
+    sandbox: Sandbox,
+    space: Workspace,
+    command: LintCommand,
+    files: Sequence[str],
+    *,
+    timeout: float,
+) -> LintRun:
     argv = lint_argv(command, files, sandbox.evidence_variable)
     run = sandbox.run(
         argv, space, timeout=timeout, evidence=True, extra_env=dict(command.environment)

@@ -186,6 +186,8 @@ def _run(
         ctx.tool(name, f"it {run.describe()} and {stopped}, so its findings are {missing}")
     else:
         ctx.tool(name)
+    if lint.denied:
+        ctx.note(lint.denied)
     return broken + found
 
 

@@ -8,9 +8,9 @@ here"), else the added line, in the same file first, that holds the most of the 
 message mentions (quoted names, and words only code has: dotted, with a digit or an underscore,
 mixed case; a name of one letter only where a line declares it), or whose change brought or
 took away a word the message says (a function renamed: "undefined: parse"), nearest above the
-error on a tie. The checker prints what the pull request makes it print, so the added lines
-are indexed once and the work over all errors is bounded (``build_errors.py`` counts the
-errors past the bound).
+error on a tie; a line of code before a comment-only line. The checker prints what the pull
+request makes it print, so the added lines are indexed once and the work over all errors is
+bounded (``build_errors.py`` counts the errors past the bound).
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ class Placer:
 
         language = _suffix(path)
 
-        def rank(place: tuple[str, int]) -> tuple[bool, bool, int, int, tuple[str, int]]:
+        def rank(place: tuple[str, int]) -> tuple[bool, bool, bool, int, int, tuple[str, int]]:
             number = place[1]
             distance = line - number if number < line else 10**6 + number
             # A deleted declaration in the error's language goes before any line that only
@@ -177,13 +177,28 @@ class Placer:
                 and _suffix(place[0]) == language
                 and self._declares(place, named)
             )
-            return not declared, place[0] != path, -scores[place], distance, place
+            # A comment only describes the code: the doc comment a rename rewrites with its
+            # signature never takes the error from the line of code it documents.
+            comment = _comment_only(place[0], self.added.get(place[0], {}).get(place[1], ""))
+            return not declared, place[0] != path, comment, -scores[place], distance, place
 
         return min(scores, key=rank)
 
     def _declares(self, place: tuple[str, int], named: set[str]) -> bool:
         found = _DECLARES.match(self.added.get(place[0], {}).get(place[1], "")[:MAX_MESSAGE])
         return found is not None and found[1] in named
+
+
+_HASH_COMMENTS = frozenset({".py", ".pyi", ".sh", ".rb", ".toml", ".yml", ".yaml"})
+"""Languages whose comments open with ``#`` (Rust's ``#[attribute]`` is code)."""
+_SLASH_COMMENT = re.compile(r"\s*(?://|/\*|\*(?:\s|/|$))")
+
+
+def _comment_only(path: str, text: str) -> bool:
+    """Whether a line holds a comment and no code, as its file's language writes one."""
+    if _suffix(path) in _HASH_COMMENTS:
+        return text.lstrip().startswith("#")
+    return _SLASH_COMMENT.match(text) is not None
 
 
 def _suffix(path: str) -> str:
