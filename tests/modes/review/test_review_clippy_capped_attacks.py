@@ -60,3 +60,24 @@ def test_attack_a_build_script_cannot_take_the_denied_lints_out_of_the_capped_ru
     assert done.document is not None, done.stderr
     found = [(f["rule"], f["path"], f["line"]) for f in done.document["findings"]]
     assert ("clippy/manual_range_contains", "src/lib.rs", 8) in found, done.stdout
+
+
+@needs_sandbox
+def test_attack_forbidden_lints_are_capped_like_denied_ones(tmp_path: Path) -> None:
+    """ATTACK: ``forbid`` cannot be lowered by the crate's own ``allow``; cargo's
+    ``--cap-lints=warn`` still lowers it, so the lint is a finding, not a failed build, and a
+    real error beside it still blocks the change."""
+    forbids = "#![forbid(clippy::all)]\n"
+    files = {"Cargo.toml": CARGO, "src/lib.rs": forbids + BASE}
+    done = _review(tmp_path, files, {"src/lib.rs": forbids + BASE + RANGE})
+    assert done.document is not None, done.stderr
+    found = [(f["rule"], f["line"], f["severity"]) for f in done.document["findings"]]
+    assert found == [("clippy/manual_range_contains", 7, "medium")], done.stdout
+    assert done.code == 0, done.stdout
+
+    broken = forbids + BASE + RANGE + '\npub fn four() -> u32 {\n    "4"\n}\n'
+    done = _review(tmp_path / "broken", files, {"src/lib.rs": broken})
+    assert done.document is not None, done.stderr
+    high = [(f["path"], f["line"]) for f in done.document["findings"] if f["severity"] == "high"]
+    assert high == [("src/lib.rs", 11)], done.stdout
+    assert done.code == 1, done.stdout
