@@ -81,3 +81,29 @@ def test_attack_forbidden_lints_are_capped_like_denied_ones(tmp_path: Path) -> N
     high = [(f["path"], f["line"]) for f in done.document["findings"] if f["severity"] == "high"]
     assert high == [("src/lib.rs", 11)], done.stdout
     assert done.code == 1, done.stdout
+
+
+WORKSPACE = (
+    '[package]\nname = "app"\nversion = "0.1.0"\nedition = "2021"\n\n'
+    '[dependencies]\ndep = { path = "dep" }\n\n[workspace]\nmembers = ["dep"]\n'
+)
+DEP = '[package]\nname = "dep"\nversion = "0.1.0"\nedition = "2021"\n'
+
+
+@needs_sandbox
+def test_attack_a_dependency_crates_denied_lints_do_not_cover_the_crates_own_error(
+    tmp_path: Path,
+) -> None:
+    """ATTACK: a path crate of the workspace denies clippy's lints, so cargo stops there and
+    never builds the crate that depends on it, whose type error the first run never shows;
+    the capped run builds it, and its error blocks the change."""
+    denies = "#![deny(clippy::all)]\n"
+    files = {"Cargo.toml": WORKSPACE, "dep/Cargo.toml": DEP, "dep/src/lib.rs": denies + BASE,
+             "src/lib.rs": BASE}  # fmt: skip
+    broken = BASE + '\npub fn four() -> u32 {\n    dep::one();\n    "4"\n}\n'
+    done = _review(tmp_path, files, {"dep/src/lib.rs": denies + BASE + RANGE,
+                                     "src/lib.rs": broken})  # fmt: skip
+    assert done.document is not None, done.stderr
+    high = [(f["path"], f["line"]) for f in done.document["findings"] if f["severity"] == "high"]
+    assert high == [("src/lib.rs", 7)], done.stdout
+    assert done.code == 1, done.stdout
