@@ -119,9 +119,13 @@ def run_lint(
     if not lint.stopped or not _denied_only(command, lint.hits):
         return lint
     # lints the crate's own code denies stopped cargo's build: they are findings, and only a
-    # build that finishes with them kept as warnings shows nothing else stopped it
+    # build that finishes with them kept as warnings shows nothing else stopped it; it gets
+    # what is left of the one limit (a caller's budget), never a second one
+    left = timeout - (lint.run.seconds if lint.run is not None else timeout)
+    if left <= 0:
+        return lint
     capped = replace(command, argv=(*command.argv, "--", "--cap-lints=warn"))
-    again = _run_once(sandbox, space, capped, files, timeout=timeout)
+    again = _run_once(sandbox, space, capped, files, timeout=left)
     if again.run is None or again.problem:
         return lint
     denied = {(h.path, h.line, h.code) for h in lint.hits if h.error}
@@ -129,6 +133,11 @@ def run_lint(
         replace(h, error=h.error or (h.path, h.line, h.code) in denied)
         for h in dict.fromkeys(replace(h, error=False) if not h.compiles else h for h in again.hits)
     )
+    # the crate's code can tell the capped run from the first (a build script reads clippy's
+    # arguments) and build without what the first run's lints were about: those stay found
+    capped_saw = {(h.path, h.line, h.code) for h in hits}
+    lost = (h for h in lint.hits if h.error and (h.path, h.line, h.code) not in capped_saw)
+    hits += tuple(dict.fromkeys(lost))
     return replace(again, hits=hits, denied="" if again.stopped else DENIED)
 
 

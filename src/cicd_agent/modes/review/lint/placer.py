@@ -114,6 +114,7 @@ class Placer:
         self.holding: dict[str, list[tuple[str, int]]] = {}
         self.moving: dict[str, list[tuple[str, int]]] = {}
         self.declaring: dict[str, list[tuple[str, int]]] = {}  # names of one letter
+        self.comments = {path: _comment_lines(path, lines) for path, lines in added.items()}
         for path in sorted(added):
             for number, text in added[path].items():
                 for name in heads(text):
@@ -179,7 +180,7 @@ class Placer:
             )
             # A comment only describes the code: the doc comment a rename rewrites with its
             # signature never takes the error from the line of code it documents.
-            comment = _comment_only(place[0], self.added.get(place[0], {}).get(place[1], ""))
+            comment = place[1] in self.comments.get(place[0], ())
             return not declared, place[0] != path, comment, -scores[place], distance, place
 
         return min(scores, key=rank)
@@ -191,14 +192,49 @@ class Placer:
 
 _HASH_COMMENTS = frozenset({".py", ".pyi", ".sh", ".rb", ".toml", ".yml", ".yaml"})
 """Languages whose comments open with ``#`` (Rust's ``#[attribute]`` is code)."""
-_SLASH_COMMENT = re.compile(r"\s*(?://|/\*|\*(?:\s|/|$))")
 
 
-def _comment_only(path: str, text: str) -> bool:
-    """Whether a line holds a comment and no code, as its file's language writes one."""
+def _comment_lines(path: str, lines: Mapping[int, str]) -> frozenset[int]:
+    """The numbers of ``lines`` (a file's added lines) that hold a comment and no code: a
+    line of code before or after a closed ``/* ... */`` is code, and the lines of an added
+    block comment between its ``/*`` and its ``*/`` are comment, leading ``*`` or not."""
     if _suffix(path) in _HASH_COMMENTS:
-        return text.lstrip().startswith("#")
-    return _SLASH_COMMENT.match(text) is not None
+        return frozenset(n for n, text in lines.items() if text.lstrip().startswith("#"))
+    found: set[int] = set()
+    inside, last = False, None
+    for number in sorted(lines):
+        inside = inside and last == number - 1  # a block is followed along added lines only
+        last = number
+        rest = lines[number].strip()
+        if inside:
+            end = rest.find("*/")
+            if end < 0:
+                found.add(number)
+                continue
+            inside, rest = False, rest[end + 2 :].lstrip()
+            if not rest:
+                found.add(number)
+                continue
+        comment, inside = _slash_comment(rest)
+        if comment:
+            found.add(number)
+    return frozenset(found)
+
+
+def _slash_comment(rest: str) -> tuple[bool, bool]:
+    """Whether a stripped line that is not inside a block comment is all comment, and whether
+    it leaves a block comment open; code after a closed ``/* ... */`` makes it code."""
+    if rest.startswith("*") and rest[1:2] in ("", " ", "\t", "/"):
+        return True, False  # a line of a doc comment's body, or its end
+    seen = False
+    while rest.startswith("/*"):
+        end = rest.find("*/", 2)
+        if end < 0:
+            return True, True
+        seen, rest = True, rest[end + 2 :].lstrip()
+    if rest.startswith("//"):
+        return True, False
+    return seen and not rest, False
 
 
 def _suffix(path: str) -> str:
